@@ -1,0 +1,1 @@
+process.stdout.write('The NAB machine-temperature experiment is not built yet (see issue 7).\n');
