@@ -7,6 +7,14 @@ export {
   parseConfig,
   type RawStreamer,
 } from './base.js';
+export {
+  averagePathLength,
+  IsolationForest,
+  type IsolationForestConfig,
+  type IsolationForestInput,
+  IsolationForestModel,
+  isolationForestConfigSchema,
+} from './isolation-forest.js';
 export { decodeFloats, decodeInts, encodeFloats } from './json.js';
 export { assertPlainJson, modelEnvelopeSchema } from './model.js';
 export * from './post/index.js';

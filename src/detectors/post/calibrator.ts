@@ -160,10 +160,11 @@ export class AnomScoreCalibrator {
     const xs = decodeFloats(field(state, 'anchorsX', path), `${path}.anchorsX`);
     const ys = decodeFloats(field(state, 'anchorsY', path), `${path}.anchorsY`, xs.length);
     for (let i = 0; i < xs.length; i++) {
-      if (!Number.isFinite(xs[i]) || !Number.isFinite(ys[i]) || (i > 0 && !(xs[i] > xs[i - 1]))) {
+      const ok = Math.abs(xs[i]) <= 1e15 && Math.abs(ys[i]) <= 1e15 && (i === 0 || xs[i] - xs[i - 1] > 1e-8);
+      if (!ok) {
         throw new ModelFormatError(
           'BAD_FIELD',
-          `${path}.anchorsX: anchors must be finite with strictly increasing inputs (index ${i})`,
+          `${path}.anchorsX: anchors must be at most 1e15 in size, with inputs increasing by more than 1e-8 (index ${i})`,
         );
       }
     }
