@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { SeriesError } from '../errors.js';
 import { type SeriesOptions, type SeriesWarningCode, validateSeries } from './series.js';
-import { parseIsoBytes } from './time.js';
+import { parseIsoBytes, parseIsoString } from './time.js';
 import type { TimeSeries } from './types.js';
 
 export interface ReadCsvOptions extends SeriesOptions {
@@ -176,8 +176,7 @@ function valueFromString(raw: string): number | undefined {
 
 function timeFromString(raw: string, unit: ReadCsvOptions['timeUnit']): number {
   const s = raw.trim();
-  const b = Buffer.from(s, 'latin1');
-  let ms = parseIsoBytes(b, 0, b.length);
+  let ms = parseIsoString(s);
   if (Number.isNaN(ms) && /[+-]\d{2}:?\d{2}$/.test(s) && /^\d{4}-\d{2}-\d{2}[ T]/.test(s)) {
     ms = Date.parse(s.replace(' ', 'T'));
   } else if (Number.isNaN(ms) && unit && NUMERIC.test(s)) {

@@ -106,16 +106,26 @@ export function inferGranularity(t: ArrayLike<number>): number {
     return g0;
   }
   const counts = new Map<number, number>();
+  // runs of equal gaps are counted without touching the map
+  let runGap = Number.NaN;
+  let run = 0;
   for (let i = 1; i < n; i++) {
     const d = t[i] - t[i - 1];
+    if (d === runGap) {
+      run++;
+      continue;
+    }
     if (!(d > 0)) {
       throw new SeriesError(
         'unsorted',
         `row ${i}: timestamps are not strictly increasing (${formatTime(t[i - 1])} then ${formatTime(t[i])}); build the series with series() first`,
       );
     }
-    counts.set(d, (counts.get(d) ?? 0) + 1);
+    if (run > 0) counts.set(runGap, (counts.get(runGap) ?? 0) + run);
+    runGap = d;
+    run = 1;
   }
+  counts.set(runGap, (counts.get(runGap) ?? 0) + run);
   let best = Number.POSITIVE_INFINITY;
   let bestCount = 0;
   for (const [d, c] of counts) {

@@ -92,11 +92,20 @@ export function resample(ts: TimeSeries, opts: ResampleOptions = {}): TimeSeries
   let filled = 0;
   // Walk the (sorted) points bin by bin; a division only when a point leaves the current bin.
   let i = 0;
+  let k = kFirst - 1;
+  let hi = origin + k * g;
   while (i < n) {
     const ti = t[i];
-    const k = ceilBin(ti, origin, g);
+    // the next point usually falls in the next bin: avoid the division then
+    const next = origin + (k + 1) * g;
+    if (ti <= next) {
+      k++;
+      hi = next;
+    } else {
+      k = ceilBin(ti, origin, g);
+      hi = origin + k * g;
+    }
     if (k > kLast) break;
-    const hi = origin + k * g;
     let acc = v[i];
     let c = 1;
     i++;

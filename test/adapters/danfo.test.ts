@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DataFrame } from 'danfojs-node';
 import { describe, expect, it } from 'vitest';
 import { fromDataFrame, importDanfo, MissingDependencyError, toDataFrame } from '../../src/adapters/danfo.js';
@@ -54,7 +55,7 @@ describe('danfo adapter (real danfojs-node)', () => {
 
 describe('the core does not depend on danfo', () => {
   it('no module outside src/adapters mentions danfojs-node', () => {
-    const root = join(import.meta.dirname, '..', '..', 'src');
+    const root = fileURLToPath(new URL('../../src', import.meta.url));
     const offenders = readdirSync(root, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts') && !f.startsWith('adapters'))
       .filter((f) => readFileSync(join(root, f), 'utf8').includes('danfojs'));

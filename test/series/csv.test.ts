@@ -77,7 +77,9 @@ describe('readCsv: reading', () => {
         fc.boolean(),
         async (vals, quote) => {
           const q = quote ? '"' : '';
-          const body = vals.map((v, i) => `${new Date(T0 + i * M5).toISOString()},${q}${v}${q}`).join('\n');
+          const body = vals
+            .map((v, i) => `${new Date(T0 + i * M5).toISOString()},${q}${Object.is(v, -0) ? '-0' : v}${q}`)
+            .join('\n');
           const rows = await readCsvRows(file(`timestamp,value\n${body}\n`));
           expect(rows.v).toEqual(Float64Array.from(vals));
         },
