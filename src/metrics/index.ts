@@ -8,6 +8,8 @@ export {
   type NabResults,
   type NabSweep,
   nabProbationaryLength,
+  nabRowPositions,
+  nabRowScores,
   nabScaledSigmoid,
   nabScore,
   nabScoreAllProfiles,

@@ -145,26 +145,19 @@ function sortDescStable(scores: Float64Array): Uint32Array {
 }
 
 /**
- * Computes NAB's per-row weights for one file (sweeper `calcSweepScore`). Timestamps must be non-decreasing
- * (NAB files repeat a few at DST changes). A window runs from the first row at/after its start to the first
- * row equal to its end (else the last row before it); NAB's windows start and end on existing rows.
+ * NAB's per-row position weights for one file (sweeper `calcSweepScore`), unweighted by profile: inside a
+ * window the scaled sigmoid of the row's position in it, outside the scaled sigmoid of the distance past
+ * the preceding window (−1 before the first window), plus the row's window index (−1 outside windows).
+ * NAB works by row position: it enters a window at the first row (after the previous window) whose
+ * timestamp equals the window's start, and the window's right edge is the first row equal to its end.
+ * Timestamps need not be sorted (NAB's own machine-temperature file steps back once at a DST change).
  */
-export function prepareNabFile(
+export function nabRowPositions(
   name: string,
   file: NabCorpusFile,
-  scores: ArrayLike<number>,
-): PreparedNabFile {
+): { unweighted: Float64Array; window: Int32Array } {
   const t = file.t;
   const n = t.length;
-  if (scores.length !== n) {
-    throw new MetricsError(
-      'length_mismatch',
-      `${name}: ${scores.length} anomaly scores for ${n} rows; the results file must have one row per data row`,
-    );
-  }
-  // NAB works by row position: it enters a window at the first row (after the previous window) whose
-  // timestamp equals the window's start, and the window's right edge is the first row equal to its end.
-  // (Timestamps need not be sorted: NAB's own machine-temperature file steps back once.)
   const W = file.windows.length;
   const L = new Int32Array(W);
   const R = new Int32Array(W);
@@ -174,33 +167,27 @@ export function prepareNabFile(
     const lo = indexOf(t, s, from);
     const hi = indexOf(t, e, 0);
     if (lo < 0 || hi < 0) {
+      const which = lo < 0 ? 'start' : 'end';
+      const when = lo < 0 ? s : e;
       throw new MetricsError(
         'bad_window',
-        `${name}: window ${w} ${lo < 0 ? 'start' : 'end'} (${new Date(lo < 0 ? s : e).toISOString()}) is not a row timestamp${lo < 0 && w > 0 ? ' after the previous window' : ''}; NAB windows must start and end on existing rows, in order`,
+        `${name}: window ${w} ${which} (${Number.isFinite(when) ? new Date(when).toISOString() : String(when)}) is not a row timestamp${lo < 0 && w > 0 ? ' after the previous window' : ''}; NAB windows must start and end on existing rows, in order`,
       );
     }
-    if (hi < lo) {
-      throw new MetricsError('bad_window', `${name}: window ${w} ends before it starts`);
-    }
+    if (hi < lo) throw new MetricsError('bad_window', `${name}: window ${w} ends before it starts`);
     L[w] = lo;
     R[w] = hi;
     from = hi + 1;
   }
-  const k = W;
-  const probation = nabProbationaryLength(n);
-  const m = Math.max(0, n - Math.ceil(probation));
-  const sc = new Float64Array(m);
-  const un = new Float64Array(m);
-  const win = new Int32Array(m);
+  const unweighted = new Float64Array(n);
+  const window = new Int32Array(n);
   let cur = -1;
   let next = 0;
   let prevR = -1;
   let prevWidth = 0;
   let width = 0;
-  let scorableWindows = 0;
-  let lastCounted = -1;
-  for (let i = 0, j = 0; i < n; i++) {
-    if (cur < 0 && next < k && i === L[next]) {
+  for (let i = 0; i < n; i++) {
+    if (cur < 0 && next < W && i === L[next]) {
       cur = next;
       width = R[cur] - L[cur] + 1;
     }
@@ -208,28 +195,67 @@ export function prepareNabFile(
     if (cur >= 0) u = nabScaledSigmoid(-(R[cur] - i + 1) / width);
     else if (prevR < 0) u = -1.0;
     else u = nabScaledSigmoid(Math.abs(prevR - i) / (prevWidth - 1)); // 1-row window: x/0 = ∞ → −1
-    if (i >= probation) {
-      const s = scores[i];
-      if (!(s >= 0 && s <= 1)) {
-        throw new MetricsError(
-          'bad_score',
-          `${name}: row ${i} anomaly_score is ${String(s)}; NAB scores must be numbers in [0, 1]`,
-        );
-      }
-      sc[j] = s;
-      un[j] = u;
-      win[j] = cur;
-      if (cur >= 0 && cur !== lastCounted) {
-        scorableWindows++;
-        lastCounted = cur;
-      }
-      j++;
-    }
+    unweighted[i] = u;
+    window[i] = cur;
     if (cur >= 0 && i === R[cur]) {
       prevR = R[cur];
       prevWidth = width;
       cur = -1;
       next++;
+    }
+  }
+  return { unweighted, window };
+}
+
+/**
+ * NAB's per-row weighted score `S(t)` of one file under a profile (the `S(t)_<profile>` column NAB writes):
+ * inside windows `u · tpWeight / maxTP`, outside `u · fpWeight`. Probationary rows get a value too.
+ */
+export function nabRowScores(name: string, file: NabCorpusFile, profile: NabProfile): Float64Array {
+  const { tpWeight, fpWeight } = resolveNabProfile(profile);
+  const { unweighted, window } = nabRowPositions(name, file);
+  const out = new Float64Array(unweighted.length);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = window[i] >= 0 ? (unweighted[i] * tpWeight) / MAX_TP : unweighted[i] * fpWeight;
+  }
+  return out;
+}
+
+/** Prepares one file for scoring: drops probationary rows, checks scores, sorts rows by score. */
+export function prepareNabFile(
+  name: string,
+  file: NabCorpusFile,
+  scores: ArrayLike<number>,
+): PreparedNabFile {
+  const n = file.t.length;
+  if (scores.length !== n) {
+    throw new MetricsError(
+      'length_mismatch',
+      `${name}: ${scores.length} anomaly scores for ${n} rows; the results file must have one row per data row`,
+    );
+  }
+  const { unweighted, window } = nabRowPositions(name, file);
+  const probation = nabProbationaryLength(n);
+  const p0 = Math.min(n, Math.ceil(probation));
+  const m = n - p0;
+  const sc = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    const s = scores[p0 + j];
+    if (!(s >= 0 && s <= 1)) {
+      throw new MetricsError(
+        'bad_score',
+        `${name}: row ${p0 + j} anomaly_score is ${String(s)}; NAB scores must be numbers in [0, 1]`,
+      );
+    }
+    sc[j] = s;
+  }
+  const win = window.slice(p0);
+  let scorableWindows = 0;
+  let last = -1;
+  for (let j = 0; j < m; j++) {
+    if (win[j] >= 0 && win[j] !== last) {
+      scorableWindows++;
+      last = win[j];
     }
   }
   return {
@@ -239,7 +265,7 @@ export function prepareNabFile(
     labelledWindows: file.windows.length,
     scorableWindows,
     scores: sc,
-    unweighted: un,
+    unweighted: unweighted.slice(p0),
     window: win,
     order: sortDescStable(sc),
   };
