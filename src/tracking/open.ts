@@ -100,11 +100,7 @@ async function createBackend(uri: string): Promise<Tracker> {
       return openMemoryTracker(c.name ?? '');
     }
     case 'file': {
-      // TEMPORARY computed specifier until file.ts lands (next commit)
-      const spec = './file.js';
-      const { FileTracker } = (await import(spec)) as {
-        FileTracker: new (root: string, uri: string) => Tracker;
-      };
+      const { FileTracker } = await import('./file.js');
       return new FileTracker(c.path ?? resolve('tsad-runs'), uri);
     }
     case 'sql': {
