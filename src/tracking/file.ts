@@ -275,7 +275,9 @@ export class FileTracker extends BaseTracker {
 
   private async readExperiment(id: string): Promise<Experiment | undefined> {
     try {
-      const e = JSON.parse(await fsp.readFile(join(this.expDir(id), 'experiment.json'), 'utf8')) as Experiment;
+      const e = JSON.parse(
+        await fsp.readFile(join(this.expDir(id), 'experiment.json'), 'utf8'),
+      ) as Experiment;
       return { experimentId: e.experimentId, name: e.name, creationTime: e.creationTime };
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
@@ -567,7 +569,11 @@ export class FileTracker extends BaseTracker {
     });
   }
 
-  async registerModel(name: string, runId: string, opts: { artifactPath?: string } = {}): Promise<ModelVersion> {
+  async registerModel(
+    name: string,
+    runId: string,
+    opts: { artifactPath?: string } = {},
+  ): Promise<ModelVersion> {
     await this.findRunDir(runId);
     const now = Date.now();
     return this.updateRegistry((s) => addVersion(s, name, runId, opts.artifactPath ?? 'model', now));

@@ -36,7 +36,11 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Writes a file atomically: temp file in the same directory, fsync, rename over the target, fsync dir. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, durable = true): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  durable = true,
+): Promise<void> {
   const tmp = tmpName(path);
   const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   try {
@@ -208,7 +212,10 @@ export async function resolveInside(root: string, rel: string, create: boolean):
           if (!isErrno(err, 'EEXIST')) throw err;
         });
       } else if (!st.isDirectory()) {
-        throw new TrackingError('artifact_conflict', `artifact path "${rel}": ${cur} is a file, not a directory`);
+        throw new TrackingError(
+          'artifact_conflict',
+          `artifact path "${rel}": ${cur} is a file, not a directory`,
+        );
       }
     } else if (st?.isDirectory()) {
       throw new TrackingError('artifact_conflict', `artifact path "${rel}" is a directory`);

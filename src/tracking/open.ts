@@ -104,9 +104,7 @@ async function createBackend(uri: string): Promise<Tracker> {
       return new FileTracker(c.path ?? resolve('tsad-runs'), uri);
     }
     case 'sql': {
-      // TEMPORARY computed specifier until sql.ts lands
-      const spec = './sql.js';
-      const { SqlTracker } = (await import(spec)) as { SqlTracker: new (uri: string) => Tracker };
+      const { SqlTracker } = await import('./sql.js');
       return new SqlTracker(uri);
     }
     case 'mlflow': {
