@@ -83,6 +83,7 @@ export function resample(ts: TimeSeries, opts: ResampleOptions = {}): TimeSeries
   const m = kLast - kFirst + 1;
   if (m <= 0) return { t: new Float64Array(0), v: new Float64Array(0) };
   const out = new Float64Array(m);
+  const tOut = new Float64Array(m);
   const has = new Uint8Array(m);
   const isMean = aggregate === 'mean';
   const isSum = aggregate === 'sum';
@@ -122,12 +123,12 @@ export function resample(ts: TimeSeries, opts: ResampleOptions = {}): TimeSeries
     }
     const j = k - kFirst;
     out[j] = isMean ? acc / c : acc;
+    tOut[j] = hi;
     has[j] = 1;
     filled++;
   }
-  const tOut = new Float64Array(m);
-  for (let j = 0; j < m; j++) tOut[j] = origin + (kFirst + j) * g;
   if (filled === m) return { t: tOut, v: out };
+  for (let j = 0; j < m; j++) if (!has[j]) tOut[j] = origin + (kFirst + j) * g;
   if (fill === 'none') {
     const tt = new Float64Array(filled);
     const vv = new Float64Array(filled);
