@@ -139,7 +139,9 @@ describe('NAB scorer: spec §4–§10 worked example (tiny file)', () => {
     const r = rows(nabSweep([fa, fb], 'standard'));
     expect(r.map((x) => x.threshold)).toEqual([1.1, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.2, 0.1]);
     const scores = [-1.0, 0.74403, 0.63403, 0.52403, 0.70825, 0.62135, 0.51139, -1.24861, -3.56826];
-    scores.forEach((s, k) => expect(r[k].score).toBeCloseTo(s, 5));
+    scores.forEach((s, k) => {
+      expect(r[k].score).toBeCloseTo(s, 5);
+    });
     const opt = optimizeNabThreshold([fa, fb], 'standard');
     expect(opt.threshold).toBe(0.95);
     expect(opt.score).toBeCloseTo(0.7440308953354254, 13);
