@@ -617,9 +617,9 @@ export class MlflowContractServer {
           : inj.status === 503
             ? 'TEMPORARILY_UNAVAILABLE'
             : 'INTERNAL_ERROR';
-      sendError(
-        code,
-        `injected ${inj.status}`,
+      send(
+        inj.status,
+        { error_code: code, message: `injected ${inj.status}` },
         inj.retryAfter !== undefined ? { 'retry-after': inj.retryAfter } : {},
       );
       return;
