@@ -246,3 +246,49 @@ describe('tsad runs export: local store → MLflow server', () => {
     }
   });
 });
+
+describe('tsad runs export (command line)', () => {
+  it('parses --from/--to/--experiment and prints the report', async () => {
+    const { Command } = await import('commander');
+    const { registerRunsExport } = await import('../../src/cli/runs-export.js');
+    const target = await startMlflowContractServer();
+    try {
+      const program = new Command().exitOverride();
+      registerRunsExport(program.command('runs'));
+      const chunks: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((s: string) => {
+        chunks.push(String(s));
+        return true;
+      }) as typeof process.stdout.write;
+      try {
+        await program.parseAsync(
+          [
+            'runs',
+            'export',
+            '--from',
+            `file:${dir}`,
+            '--to',
+            target.url,
+            '--experiment',
+            'nab-machine',
+            '--json',
+          ],
+          { from: 'user' },
+        );
+      } finally {
+        process.stdout.write = write;
+      }
+      const report = JSON.parse(chunks.join('')) as {
+        runs: number;
+        metricPoints: number;
+        modelVersions: number;
+      };
+      expect(report).toMatchObject({ runs: 1, metricPoints: HISTORY + 1, modelVersions: 1 });
+      expect(target.runs.size).toBe(1);
+      expect(target.violations).toEqual([]);
+    } finally {
+      await target.close();
+    }
+  });
+});
