@@ -1526,6 +1526,8 @@ function fieldValue(r: StoredRun, entity: Entity, key: string): number | string 
 function matches(r: StoredRun, c: Clause): boolean {
   const v = fieldValue(r, c.entity, c.key);
   if (v === undefined) return false;
+  // NaN metric values match no comparison (MLflow's SQL store keeps them apart with is_nan).
+  if (typeof v === 'number' && Number.isNaN(v)) return false;
   const n = c.value as number;
   switch (c.op) {
     case '=':
@@ -1581,10 +1583,13 @@ function sortRuns(runs: StoredRun[], order: OrderBy[]): StoredRun[] {
     for (const o of keys) {
       const va = fieldValue(a, o.entity, o.key);
       const vb = fieldValue(b, o.entity, o.key);
-      // Runs without the value sort last, whatever the direction.
-      if (va === undefined && vb === undefined) continue;
-      if (va === undefined) return 1;
-      if (vb === undefined) return -1;
+      // As MLflow's SQL store orders: values first, then NaN, then runs without the key,
+      // whatever the direction.
+      const ra = va === undefined ? 2 : typeof va === 'number' && Number.isNaN(va) ? 1 : 0;
+      const rb = vb === undefined ? 2 : typeof vb === 'number' && Number.isNaN(vb) ? 1 : 0;
+      if (ra !== rb) return ra - rb;
+      if (ra !== 0) continue;
+      if (va === undefined || vb === undefined) continue;
       if (va === vb) continue;
       const lt = va < vb;
       return (lt ? -1 : 1) * (o.desc ? -1 : 1);
