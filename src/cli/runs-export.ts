@@ -50,8 +50,11 @@ export async function runsExport(
   }
 }
 
-/** Adds `export` under the `runs` command. */
-export function registerRunsExport(runs: Command): void {
+/** Adds `export` under the `runs` command; `io.out` receives the output (default stdout). */
+export function registerRunsExport(
+  runs: Command,
+  io: { out: (text: string) => void } = { out: (s) => process.stdout.write(s) },
+): void {
   runs
     .command('export')
     .description(
@@ -67,6 +70,6 @@ export function registerRunsExport(runs: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'no progress lines')
     .action(async (opts: RunsExportOptions) => {
-      await runsExport(opts);
+      await runsExport(opts, io.out);
     });
 }

@@ -254,31 +254,22 @@ describe('tsad runs export (command line)', () => {
     const target = await startMlflowContractServer();
     try {
       const program = new Command().exitOverride();
-      registerRunsExport(program.command('runs'));
       const chunks: string[] = [];
-      const write = process.stdout.write.bind(process.stdout);
-      process.stdout.write = ((s: string) => {
-        chunks.push(String(s));
-        return true;
-      }) as typeof process.stdout.write;
-      try {
-        await program.parseAsync(
-          [
-            'runs',
-            'export',
-            '--from',
-            `file:${dir}`,
-            '--to',
-            target.url,
-            '--experiment',
-            'nab-machine',
-            '--json',
-          ],
-          { from: 'user' },
-        );
-      } finally {
-        process.stdout.write = write;
-      }
+      registerRunsExport(program.command('runs'), { out: (text) => void chunks.push(text) });
+      await program.parseAsync(
+        [
+          'runs',
+          'export',
+          '--from',
+          `file:${dir}`,
+          '--to',
+          target.url,
+          '--experiment',
+          'nab-machine',
+          '--json',
+        ],
+        { from: 'user' },
+      );
       const report = JSON.parse(chunks.join('')) as {
         runs: number;
         metricPoints: number;
