@@ -184,13 +184,17 @@ export function retryDelayMs(
   return Math.min(opts.maxDelayMs, Math.max(0, Math.round(ms)));
 }
 
-/** The Authorization header from the environment (token first) or the URI's credentials. */
+/**
+ * The Authorization header, with MLflow's precedence: basic auth when both
+ * `MLFLOW_TRACKING_USERNAME` and `MLFLOW_TRACKING_PASSWORD` are set, else a bearer token from
+ * `MLFLOW_TRACKING_TOKEN`, else credentials written in the URI (basic).
+ */
 export function authorizationHeader(env: NodeJS.ProcessEnv, uri?: URL): string | undefined {
-  const token = env.MLFLOW_TRACKING_TOKEN;
-  if (token) return `Bearer ${token}`;
   const user = env.MLFLOW_TRACKING_USERNAME;
   const pass = env.MLFLOW_TRACKING_PASSWORD;
-  if (user || pass) return `Basic ${Buffer.from(`${user ?? ''}:${pass ?? ''}`).toString('base64')}`;
+  if (user && pass) return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  const token = env.MLFLOW_TRACKING_TOKEN;
+  if (token) return `Bearer ${token}`;
   if (uri && (uri.username || uri.password)) {
     const u = decodeURIComponent(uri.username);
     const p = decodeURIComponent(uri.password);
@@ -251,6 +255,12 @@ export interface MlflowTrackerOptions {
 }
 
 type Json = Record<string, unknown>;
+
+function describeFetchError(err: unknown): string {
+  const e = err as Error & { cause?: { message?: string; code?: string } };
+  const cause = e.cause ? `: ${e.cause.code ?? ''} ${e.cause.message ?? ''}`.trimEnd() : '';
+  return `${e.message}${cause}`;
+}
 type QueryValue = string | number | readonly string[] | undefined;
 
 class MlflowHttp {
@@ -310,7 +320,7 @@ class MlflowHttp {
       } catch (err) {
         throw new TrackingError(
           'mlflow_unreachable',
-          `cannot reach the MLflow server at ${this.display} (${what}): ${(err as Error).message}; check the URI and that the server is running`,
+          `cannot reach the MLflow server at ${this.display} (${what}): ${describeFetchError(err)}; check the URI and that the server is running`,
           { cause: err },
         );
       }

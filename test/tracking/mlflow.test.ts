@@ -444,10 +444,19 @@ describe('MLflow REST client: retries and auth', () => {
     }
   });
 
-  it('authorizationHeader prefers the token', () => {
+  it('authorizationHeader follows MLflow: basic when username and password are both set, else the token', () => {
+    const env = (e: Record<string, string>) => e as NodeJS.ProcessEnv;
+    expect(authorizationHeader(env({ MLFLOW_TRACKING_TOKEN: 't', MLFLOW_TRACKING_USERNAME: 'u' }))).toBe(
+      'Bearer t',
+    );
     expect(
-      authorizationHeader({ MLFLOW_TRACKING_TOKEN: 't', MLFLOW_TRACKING_USERNAME: 'u' } as NodeJS.ProcessEnv),
-    ).toBe('Bearer t');
+      authorizationHeader(
+        env({ MLFLOW_TRACKING_TOKEN: 't', MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p' }),
+      ),
+    ).toBe(`Basic ${btoa('u:p')}`);
+    expect(authorizationHeader(noEnv, new URL('http://a%40b:p%3Aq@host:5000'))).toBe(
+      `Basic ${btoa('a@b:p:q')}`,
+    );
     expect(authorizationHeader(noEnv)).toBeUndefined();
   });
 
