@@ -45,6 +45,9 @@ export class CutForest {
   private readonly seqs: Float64Array;
   private readonly leaves: Int32Array;
   private readonly sizes: Int32Array;
+  /** Per tree: offers with `U <=` this are surely rejected, for sequence numbers up to `boundUntil`. */
+  private readonly rejectAtOrBelow: Float64Array;
+  private readonly boundUntil: Float64Array;
   /** Updates so far (the last sequence number used). */
   private updates = 0;
   private rng: RandomGenerator;
@@ -81,6 +84,8 @@ export class CutForest {
     this.seqs = new Float64Array(T * S);
     this.leaves = new Int32Array(T * S);
     this.sizes = new Int32Array(T);
+    this.rejectAtOrBelow = new Float64Array(T);
+    this.boundUntil = new Float64Array(T);
     this.rng = xoroshiro128plus(seed | 0);
     this.uniform = () => uniformFloat64(this.rng);
   }
@@ -116,24 +121,37 @@ export class CutForest {
   update(p: ArrayLike<number>, off = 0): void {
     const seq = ++this.updates;
     const S = this.sampleSize;
-    const base = -seq * this.lambda;
+    const lambda = this.lambda;
+    const base = -seq * lambda;
     const rand = this.uniform;
     const trees = this.trees;
     const weights = this.weights;
+    const rejectAtOrBelow = this.rejectAtOrBelow;
+    const boundUntil = this.boundUntil;
     for (let t = 0; t < trees.length; t++) {
       let u = rand();
       while (u === 0) u = rand();
-      const w = base + Math.log(-Math.log(u));
       const o = t * S;
       const size = this.sizes[t];
       if (size < S) {
+        const w = base + Math.log(-Math.log(u));
         const leaf = trees[t].insert(p, off, rand);
         this.heapPush(o, size, w, seq, leaf);
         this.sizes[t] = size + 1;
-      } else if (w < weights[o]) {
+        continue;
+      }
+      // Full sampler: most offers are rejected; a cached bound decides those without logarithms.
+      if (seq > boundUntil[t]) {
+        boundUntil[t] = seq + BOUND_STEPS;
+        rejectAtOrBelow[t] = rejectBound(weights[o], seq + BOUND_STEPS, lambda);
+      }
+      if (u <= rejectAtOrBelow[t]) continue;
+      const w = base + Math.log(-Math.log(u));
+      if (w < weights[o]) {
         trees[t].deleteLeaf(this.leaves[o]);
         const leaf = trees[t].insert(p, off, rand);
         this.heapReplaceTop(o, S, w, seq, leaf);
+        boundUntil[t] = 0; // the largest weight changed
       }
     }
   }
@@ -222,7 +240,7 @@ export class CutForest {
         if (!pointIndex.has(seq)) {
           pointIndex.set(seq, pointSeqs.length);
           pointSeqs.push(seq);
-          for (let j = 0; j < d; j++) coords.push(tree.lo[leaf * d + j]);
+          for (let j = 0; j < d; j++) coords.push(tree.lo(leaf, j));
         }
       }
       const dims: number[] = [];
@@ -232,8 +250,8 @@ export class CutForest {
           dims.push(-1);
           values.push(leafSeq.get(n) ?? -1);
         } else {
-          dims.push(tree.cutDim[n]);
-          values.push(tree.cutValue[n]);
+          dims.push(tree.cutDim(n));
+          values.push(tree.cutValue(n));
         }
       });
       trees.push({ dims, values, weights: ws, seqs: ss });
@@ -327,7 +345,7 @@ export class CutForest {
         if (leaf < 0 || !tree.leafEquals(leaf, points, pi! * d)) {
           bad(`${where}.seqs.${i}`, 'its point does not reach an equal leaf by the tree cuts');
         }
-        tree.mass[leaf]++;
+        tree.addMass(leaf, 1);
         forest.weights[o + i] = w;
         forest.seqs[o + i] = ts.seqs[i];
         forest.leaves[o + i] = leaf;
@@ -335,13 +353,28 @@ export class CutForest {
       forest.sizes[t] = size;
       let orphan = false;
       tree.preorder((n, isLeaf) => {
-        if (isLeaf && tree.mass[n] === 0) orphan = true;
+        if (isLeaf && tree.mass(n) === 0) orphan = true;
       });
       if (orphan) bad(`${where}.dims`, 'has a leaf that no sampled point refers to');
       tree.refreshAll();
     }
     return forest;
   }
+}
+
+/** How many updates a cached rejection bound stays valid. */
+const BOUND_STEPS = 64;
+
+/**
+ * A value τ such that every `U <= τ` gives a weight `-s·λ + ln(-ln U) >= wMax` for all sequence
+ * numbers `s <= sMax` (so the offer is rejected). Exactly: `ln(-ln U) >= c` with
+ * `c = wMax + sMax·λ` iff `U <= exp(-exp(c))`; `c` is nudged up by a margin far above the
+ * rounding error of the weight formula, which only makes the bound more conservative.
+ */
+export function rejectBound(wMax: number, sMax: number, lambda: number): number {
+  const shift = sMax * lambda;
+  const c = wMax + shift + 1e-9 * (1 + Math.abs(wMax) + Math.abs(shift));
+  return Math.exp(-Math.exp(c));
 }
 
 /** Upper bound on trees × samples × dimensions (memory guard, also against hostile model files). */

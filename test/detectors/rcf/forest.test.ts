@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CutForest, ModelFormatError } from '../../../src/detectors/rcf/index.js';
+import { CutForest, ModelFormatError, rejectBound } from '../../../src/detectors/rcf/index.js';
 import { ModelFormatError as BaseModelFormatError } from '../../../src/errors.js';
 
 /** Deterministic pseudo-random series (a tiny LCG, independent of the forest's generator). */
@@ -41,7 +41,7 @@ function checkSamplers(forest: CutForest): void {
     }
     const perLeaf = new Map<number, number>();
     for (const s of slots) perLeaf.set(s.leaf, (perLeaf.get(s.leaf) ?? 0) + 1);
-    for (const [leaf, m] of perLeaf) expect(forest.trees[t].mass[leaf]).toBe(m);
+    for (const [leaf, m] of perLeaf) expect(forest.trees[t].mass(leaf)).toBe(m);
   }
 }
 
@@ -54,6 +54,26 @@ describe('CutForest', () => {
     const s = streamScores(f, x, 0, 50);
     expect(s.slice(0, 4)).toEqual([0, 0, 0, 0]);
     for (const v of s.slice(4)) expect(v).toBeGreaterThan(0);
+  });
+
+  it('rejectBound never rejects an offer the exact weight comparison would accept (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 2 ** -53, max: 1, maxExcluded: true, noNaN: true }),
+        fc.double({ min: -50, max: 5, noNaN: true }),
+        fc.integer({ min: 1, max: 1e9 }),
+        fc.integer({ min: 0, max: 64 }),
+        fc.double({ min: 0, max: 0.01, noNaN: true }),
+        (u, wMax, s, ahead, lambda) => {
+          if (u <= rejectBound(wMax, s + ahead, lambda)) {
+            expect(-s * lambda + Math.log(-Math.log(u)) >= wMax).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // And it is tight enough to matter: with wMax = -1 at s = 0, λ = 0, it rejects U <= exp(-e^-1).
+    expect(rejectBound(-1, 0, 0)).toBeCloseTo(Math.exp(-Math.exp(-1)), 8);
   });
 
   it('is deterministic for a seed and differs across seeds', () => {

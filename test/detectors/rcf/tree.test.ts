@@ -22,7 +22,7 @@ function checkInvariants(tree: CutTree, expected: Map<string, number>): void {
     expect(tree.nodeCount()).toBe(0);
     return;
   }
-  expect(tree.parent[tree.root]).toBe(-1);
+  expect(tree.parent(tree.root)).toBe(-1);
   let nodes = 0;
   const seen = new Map<string, number>();
   // Returns the points below n, checking boxes, masses, cuts and parent links on the way.
@@ -31,28 +31,28 @@ function checkInvariants(tree: CutTree, expected: Map<string, number>): void {
     if (tree.isLeaf(n)) {
       const p: number[] = [];
       for (let j = 0; j < d; j++) {
-        expect(tree.lo[n * d + j]).toBe(tree.hi[n * d + j]);
-        p.push(tree.lo[n * d + j]);
+        expect(tree.lo(n, j)).toBe(tree.hi(n, j));
+        p.push(tree.lo(n, j));
       }
-      seen.set(p.join(','), tree.mass[n]);
+      seen.set(p.join(','), tree.mass(n));
       expect(tree.findLeaf(p)).toBe(n);
       return [p];
     }
-    const l = tree.left[n];
-    const r = tree.right[n];
-    expect(tree.parent[l]).toBe(n);
-    expect(tree.parent[r]).toBe(n);
-    expect(tree.mass[n]).toBe(tree.mass[l] + tree.mass[r]);
+    const l = tree.left(n);
+    const r = tree.right(n);
+    expect(tree.parent(l)).toBe(n);
+    expect(tree.parent(r)).toBe(n);
+    expect(tree.mass(n)).toBe(tree.mass(l) + tree.mass(r));
     const pl = walk(l);
     const pr = walk(r);
-    const cd = tree.cutDim[n];
-    for (const p of pl) expect(p[cd] <= tree.cutValue[n]).toBe(true);
-    for (const p of pr) expect(p[cd] > tree.cutValue[n]).toBe(true);
+    const cd = tree.cutDim(n);
+    for (const p of pl) expect(p[cd] <= tree.cutValue(n)).toBe(true);
+    for (const p of pr) expect(p[cd] > tree.cutValue(n)).toBe(true);
     const all = pl.concat(pr);
     for (let j = 0; j < d; j++) {
       // The box is exactly the bounding box of the subtree's points (so it contains them all).
-      expect(tree.lo[n * d + j]).toBe(Math.min(...all.map((p) => p[j])));
-      expect(tree.hi[n * d + j]).toBe(Math.max(...all.map((p) => p[j])));
+      expect(tree.lo(n, j)).toBe(Math.min(...all.map((p) => p[j])));
+      expect(tree.hi(n, j)).toBe(Math.max(...all.map((p) => p[j])));
     }
     return all;
   };
@@ -96,7 +96,7 @@ describe('CutTree: worked example K1 (merlion-detectors spec §7)', () => {
     expect(tree.coDisplacement(leaf)).toBe(3);
     // CoDisp of point 0 in that tree: max(1/1, 1/2, 1/3) = 1.
     expect(tree.coDisplacement(tree.findLeaf(q(0)))).toBe(1);
-    expect(tree.cutValue[tree.root]).toBe(5);
+    expect(tree.cutValue(tree.root)).toBe(5);
   });
   it('a cut below 3 sends q down to leaf 3, split off at depth 2: CoDisp 1', () => {
     const { tree, leaf, draws } = insertWith([0.25, 0.5]);
@@ -140,8 +140,8 @@ describe('CutTree: insert / delete', () => {
     const a = tree.insert(Float64Array.of(1, -0), 0, rand);
     const b = tree.insert(Float64Array.of(1, 0), 0, rand);
     expect(b).toBe(a);
-    expect(Object.is(tree.lo[a * 2 + 1], 0)).toBe(true);
-    expect(tree.mass[a]).toBe(2);
+    expect(Object.is(tree.lo(a, 1), 0)).toBe(true);
+    expect(tree.mass(a)).toBe(2);
     tree.deleteLeaf(a);
     expect(tree.size()).toBe(1);
     tree.delete(Float64Array.of(1, 0));
@@ -151,7 +151,7 @@ describe('CutTree: insert / delete', () => {
     const tree = new CutTree(2, 4);
     tree.insert(Float64Array.of(5, 1), 0, () => 0);
     tree.insert(Float64Array.of(5, 2), 0, () => 0);
-    expect(tree.cutDim[tree.root]).toBe(1);
+    expect(tree.cutDim(tree.root)).toBe(1);
     checkInvariants(
       tree,
       new Map([
