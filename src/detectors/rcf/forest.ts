@@ -1,8 +1,6 @@
-import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
-import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
+import { Rng } from '../rng.js';
 import type { JsonObject } from '../types.js';
 import { CutTree, type Uniform } from './tree.js';
 
@@ -28,8 +26,8 @@ export interface CutForestOptions {
  * Each tree has a time-decayed reservoir sampler: update `s` (a forest-wide counter) gets the
  * weight `-s·λ + ln(-ln U)` per tree; the `sampleSize` smallest weights are kept (a max-heap
  * holds the largest at its top), and an accepted point first evicts the largest weight's point
- * from the tree, then is inserted. All randomness comes from one seeded xoroshiro128+ generator
- * (pure-rand), consumed tree by tree in a fixed order, so a seed reproduces a forest exactly and
+ * from the tree, then is inserted. All randomness comes from one seeded generator (the library's `Rng`,
+ * xoroshiro128+ from pure-rand), consumed tree by tree in a fixed order, so a seed reproduces a forest exactly and
  * `toJSON()` / `fromJSON()` continue the random stream where it stopped.
  */
 export class CutForest {
@@ -50,7 +48,7 @@ export class CutForest {
   private readonly boundUntil: Float64Array;
   /** Updates so far (the last sequence number used). */
   private updates = 0;
-  private rng: RandomGenerator;
+  private rng: Rng;
   private readonly uniform: Uniform;
 
   constructor(opts: CutForestOptions) {
@@ -86,8 +84,8 @@ export class CutForest {
     this.sizes = new Int32Array(T);
     this.rejectAtOrBelow = new Float64Array(T);
     this.boundUntil = new Float64Array(T);
-    this.rng = xoroshiro128plus(seed | 0);
-    this.uniform = () => uniformFloat64(this.rng);
+    this.rng = new Rng(seed);
+    this.uniform = () => this.rng.float();
   }
 
   /** Number of updates so far. */
@@ -264,7 +262,7 @@ export class CutForest {
       outputAfter: this.outputAfter,
       seed: this.seed,
       updates: this.updates,
-      rng: [...this.rng.getState()],
+      rng: this.rng.state(),
       points: { seqs: pointSeqs, coords },
       trees,
     };
@@ -314,7 +312,11 @@ export class CutForest {
       pointIndex.set(seq, i);
     });
     forest.updates = s.updates;
-    forest.rng = xoroshiro128plusFromState(s.rng);
+    try {
+      forest.rng = Rng.fromState(s.rng);
+    } catch (e) {
+      bad('rng', e instanceof Error ? e.message : String(e));
+    }
     for (let t = 0; t < s.numberOfTrees; t++) {
       const ts = s.trees[t];
       const where = `trees.${t}`;
