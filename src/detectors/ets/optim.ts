@@ -40,6 +40,8 @@ export interface LbfgsbOptions {
   maxFun?: number;
   /** Maximum number of evaluations in one line search. Default 20. */
   maxLs?: number;
+  /** Called after each iteration with the new point and objective value. */
+  onIteration?: (x: Float64Array, f: number, iteration: number) => void;
 }
 
 export type LbfgsbStatus =
@@ -352,7 +354,9 @@ export function minimizeLbfgsb(
   const upper = toBounds(opts.upper, n, Number.POSITIVE_INFINITY, 'upper');
   for (let i = 0; i < n; i++) {
     if (lower[i] > upper[i]) {
-      throw new RangeError(`variable ${i}: lower bound ${lower[i]} exceeds upper bound ${upper[i]}; fix the bounds`);
+      throw new RangeError(
+        `variable ${i}: lower bound ${lower[i]} exceeds upper bound ${upper[i]}; fix the bounds`,
+      );
     }
   }
   const mem = opts.memory ?? 10;
@@ -395,7 +399,15 @@ export function minimizeLbfgsb(
   let iter = 0;
   let status: LbfgsbStatus = 'max_iter';
   if (projectedGradientNorm(x, g, lower, upper) <= pgtol) {
-    return { x, f, grad: g, iterations: 0, evaluations: counter.evals, status: 'converged_pgtol', converged: true };
+    return {
+      x,
+      f,
+      grad: g,
+      iterations: 0,
+      evaluations: counter.evals,
+      status: 'converged_pgtol',
+      converged: true,
+    };
   }
 
   // Fortran `iter == 0`: the very first step has length at most 1 (and stpmax 1 when constrained).
@@ -585,7 +597,21 @@ export function minimizeLbfgsb(
     let stp = -1;
     if (gd < 0 && dnorm2 > 0 && stpmax > 0) {
       counter.f = f;
-      stp = lineSearch(fg, x, dir, f, gd, Math.min(stp0, stpmax), stpmax, maxLs, lower, upper, xt, gt, counter);
+      stp = lineSearch(
+        fg,
+        x,
+        dir,
+        f,
+        gd,
+        Math.min(stp0, stpmax),
+        stpmax,
+        maxLs,
+        lower,
+        upper,
+        xt,
+        gt,
+        counter,
+      );
     }
     if (stp <= 0) {
       if (S.length === 0) {
@@ -618,6 +644,7 @@ export function minimizeLbfgsb(
       x[i] = xt[i];
       g[i] = gt[i];
     }
+    opts.onIteration?.(x, f, iter);
     if (projectedGradientNorm(x, g, lower, upper) <= pgtol) {
       status = 'converged_pgtol';
       break;

@@ -35,7 +35,11 @@ describe('minimizeLbfgsb', () => {
   });
 
   it('solves bounded Rosenbrock (x0 <= 0.5)', () => {
-    const r = minimizeLbfgsb(rosen, [-1.2, 1], { upper: [0.5, Number.POSITIVE_INFINITY], pgtol: 1e-9, factr: 10 });
+    const r = minimizeLbfgsb(rosen, [-1.2, 1], {
+      upper: [0.5, Number.POSITIVE_INFINITY],
+      pgtol: 1e-9,
+      factr: 10,
+    });
     expect(r.x[0]).toBe(0.5);
     expect(r.x[1]).toBeCloseTo(0.25, 6);
   });
