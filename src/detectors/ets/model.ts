@@ -170,7 +170,8 @@ function filter(
 
 /** Concentrated Gaussian log-likelihood from the filter sums. */
 function logLik(n: number, sums: FilterSums, mulErr: boolean): number {
-  let llf = -(n / 2) * (Math.log((2 * Math.PI * sums.sse) / n) + 1);
+  // A perfect fit (constant data) would give llf = +∞; floor the mean squared error instead.
+  let llf = -(n / 2) * (Math.log(Math.max((2 * Math.PI * sums.sse) / n, 1e-300)) + 1);
   if (mulErr) llf -= sums.sumLogAbsYhat;
   return llf;
 }
@@ -466,42 +467,94 @@ export function forecastVariance(
     for (let h = 1; h <= steps; h++) out[h - 1] = mse * varianceFactor(spec, params, h);
     return out;
   }
-  const mean = forecastMean(spec, params, state, 1);
-  out[0] = spec.error === 'add' ? mse : mse * mean[0] * mean[0];
-  if (steps === 1) return out;
-  const nsim = opts.simulations ?? 1000;
-  const rng = new NormalRng(opts.seed ?? 0);
-  const sd = Math.sqrt(mse);
-  const m = spec.seasonal ? spec.period : 1;
-  const sum = new Float64Array(steps);
-  const sumSq = new Float64Array(steps);
-  const ring = new Float64Array(m);
-  const st = { level: 0, trend: 0, pos: 0 };
-  const ys = new Float64Array(1);
-  const yh = new Float64Array(1);
-  const sums: FilterSums = { sse: 0, sumLogAbsYhat: 0 };
-  const bs = spec.trend ? params.beta / params.alpha : 0;
-  const gs = spec.seasonal ? params.gamma / (1 - params.alpha) : 0;
-  const refMean = forecastMean(spec, params, state, steps);
-  for (let p = 0; p < nsim; p++) {
-    st.level = state.level;
-    st.trend = state.trend;
-    st.pos = 0;
-    ring.set(state.seasonal.subarray(0, m));
-    if (!spec.seasonal) ring[0] = 0;
-    for (let h = 0; h < steps; h++) {
-      const yhat = oneStep(spec, params.phi, st, ring);
-      const e = sd * rng.next();
-      ys[0] = spec.error === 'add' ? yhat + e : yhat * (1 + e);
-      filter(spec, params.alpha, bs, gs, params.phi, st, ring, ys, 1, yh, null, sums);
-      // accumulate deviations from the point forecast for numerical stability
-      const dv = ys[0] - refMean[h];
-      sum[h] += dv;
-      sumSq[h] += dv * dv;
+  const sim = new VarianceSimulator(spec, params, state, mse, opts.simulations ?? 1000, opts.seed ?? 0);
+  sim.extendTo(steps);
+  for (let h = 1; h <= steps; h++) out[h - 1] = sim.variance(h);
+  return out;
+}
+
+/**
+ * Seeded simulation of forecast variances for the classes without a closed form (spec §4.6):
+ * `paths` sample paths with N(0, mse) innovations pushed through the model, var_h = their sample
+ * variance (ddof 1); h = 1 uses the exact value (mse, or mse·ŷ² for multiplicative error).
+ * Horizon-major and incremental: extending the horizon continues the same paths, so the
+ * variance of a given h does not depend on how far ahead was asked for first.
+ */
+export class VarianceSimulator {
+  private readonly levels: Float64Array;
+  private readonly trends: Float64Array;
+  private readonly seas: Float64Array;
+  private readonly rng: NormalRng;
+  private readonly vars: number[] = [];
+  private readonly m: number;
+  private readonly sd: number;
+  private readonly first: number;
+
+  constructor(
+    private readonly spec: EtsSpec,
+    private readonly params: EtsParams,
+    state: EtsState,
+    mse: number,
+    private readonly paths: number,
+    seed: number,
+  ) {
+    this.m = spec.seasonal ? spec.period : 1;
+    this.levels = new Float64Array(paths).fill(state.level);
+    this.trends = new Float64Array(paths).fill(state.trend);
+    this.seas = new Float64Array(paths * this.m);
+    for (let p = 0; p < paths; p++) {
+      for (let j = 0; j < this.m; j++) this.seas[p * this.m + j] = spec.seasonal ? state.seasonal[j] : 0;
+    }
+    this.rng = new NormalRng(seed);
+    this.sd = Math.sqrt(mse);
+    const y1 = forecastMean(spec, params, state, 1)[0];
+    this.first = spec.error === 'add' ? mse : mse * y1 * y1;
+  }
+
+  /** Variance at horizon h (≥ 1); call `extendTo(h)` first. */
+  variance(h: number): number {
+    return h === 1 ? this.first : this.vars[h - 1];
+  }
+
+  get horizon(): number {
+    return this.vars.length;
+  }
+
+  extendTo(steps: number): void {
+    const { spec, params, m, paths } = this;
+    const bs = spec.trend ? params.beta / params.alpha : 0;
+    const gs = spec.seasonal ? params.gamma / (1 - params.alpha) : 0;
+    const st = { level: 0, trend: 0, pos: 0 };
+    const ring = new Float64Array(m);
+    const ys = new Float64Array(1);
+    const sums: FilterSums = { sse: 0, sumLogAbsYhat: 0 };
+    while (this.vars.length < steps) {
+      const h = this.vars.length; // 0-based horizon being simulated
+      const pos = h % m;
+      let sum = 0;
+      let sumSq = 0;
+      let ref = 0;
+      for (let p = 0; p < paths; p++) {
+        st.level = this.levels[p];
+        st.trend = this.trends[p];
+        st.pos = pos;
+        // ring holds this path's seasonal states, rotated so that ring[pos] = s_{t−m}
+        for (let j = 0; j < m; j++) ring[(pos + j) % m] = this.seas[p * m + j];
+        const yhat = oneStep(spec, params.phi, st, ring);
+        const e = this.sd * this.rng.next();
+        ys[0] = spec.error === 'add' ? yhat + e : yhat * (1 + e);
+        if (p === 0) ref = ys[0];
+        filter(spec, params.alpha, bs, gs, params.phi, st, ring, ys, 1, null, null, sums);
+        this.levels[p] = st.level;
+        this.trends[p] = st.trend;
+        for (let j = 0; j < m; j++) this.seas[p * m + j] = ring[(st.pos + j) % m];
+        const dv = ys[0] - ref;
+        sum += dv;
+        sumSq += dv * dv;
+      }
+      this.vars.push((sumSq - (sum * sum) / paths) / (paths - 1));
     }
   }
-  for (let h = 1; h < steps; h++) out[h] = (sumSq[h] - (sum[h] * sum[h]) / nsim) / (nsim - 1);
-  return out;
 }
 
 /** One-step forecast from a ring-buffer state. */
@@ -609,7 +662,16 @@ export function fitEts(y: ArrayLike<number>, specIn: Partial<EtsSpec>, opts: Fit
     return Number.isNaN(v) ? Number.POSITIVE_INFINITY : v;
   };
   const fg = numericGradient(objective, { lower, upper });
-  const res = minimizeLbfgsb(fg, x0, { lower, upper, maxIter: opts.maxIter ?? 1000 });
+  let res: ReturnType<typeof minimizeLbfgsb>;
+  try {
+    res = minimizeLbfgsb(fg, x0, { lower, upper, maxIter: opts.maxIter ?? 1000 });
+  } catch (e) {
+    throw new DetectorError(
+      'ets_fit_failed',
+      `cannot fit ${specName(spec)}: ${(e as Error).message} (the likelihood overflows or is undefined; rescale the data or choose another model)`,
+      { cause: e },
+    );
+  }
   const p = unpack(res.x);
   const seasonal: number[] = [];
   if (spec.seasonal) {

@@ -112,7 +112,13 @@ export function numericGradient(
       const fwd = xi + h;
       if ((fwd > up[i] || fwd < lo[i]) && Math.abs(h) <= Math.max(lo[i] - xi, up[i] - xi, xi - lo[i])) h = -h;
       x[i] = xi + h;
-      const dx = x[i] - xi;
+      let dx = x[i] - xi;
+      if (dx === 0) {
+        // the absolute step vanishes next to a huge coordinate: fall back to a relative one
+        h = Math.abs(xi) * 1.4901161193847656e-8 * (h < 0 ? -1 : 1);
+        x[i] = xi + h;
+        dx = x[i] - xi;
+      }
       const fi = f(x);
       x[i] = xi;
       grad[i] = (fi - f0) / dx;
@@ -249,7 +255,9 @@ function lineSearch(
     }
     let f = fg(xt, gt);
     out.evals++;
-    if (!Number.isFinite(f)) {
+    let gFinite = true;
+    for (let i = 0; i < n; i++) if (!Number.isFinite(gt[i])) gFinite = false;
+    if (!Number.isFinite(f) || !gFinite) {
       // Outside the region where the objective is defined: shrink and retry.
       f = Number.POSITIVE_INFINITY;
       s.brackt = true;
@@ -372,8 +380,11 @@ export function minimizeLbfgsb(
   const counter = { f: 0, evals: 0 };
   let f = fg(x, g);
   counter.evals = 1;
+  for (let i = 0; i < n; i++) if (!Number.isFinite(g[i])) f = Number.NaN;
   if (!Number.isFinite(f)) {
-    throw new RangeError('the objective is not finite at the starting point; start from a feasible point');
+    throw new RangeError(
+      'the objective or its gradient is not finite at the starting point; start from a feasible point',
+    );
   }
 
   const S: Float64Array[] = [];

