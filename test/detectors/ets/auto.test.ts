@@ -63,8 +63,8 @@ describe('AutoETS', () => {
     expect(aaa?.llf).toBeCloseTo(-125.85, 2);
   });
 
-  it('spec E1: machine temperature train split → m = 3, AAdA, llf and AIC within tolerance', () => {
-    const { v, nTrain } = machineTemperature();
+  it('spec E1: machine temperature train split → m = 3, AAdA, llf and AIC within tolerance', async () => {
+    const { v, nTrain } = await machineTemperature();
     const r = autoEts(v.subarray(0, nTrain));
     expect(r.period).toBe(3);
     expect(specName(r.model.spec)).toBe('AAdA');

@@ -123,8 +123,8 @@ describe('EtsCore', () => {
     expect(() => new EtsCore(cfg()).restore(j, 'state.model')).toThrow(/state\.model\.live\.seasonal/);
   });
 
-  it('reference mode on NAB machine temperature (spec E1): h-step forecasts and std from the end of training', () => {
-    const { t, v, nTrain } = machineTemperature();
+  it('reference mode on NAB machine temperature (spec E1): h-step forecasts and std from the end of training', async () => {
+    const { t, v, nTrain } = await machineTemperature();
     const c = new EtsCore(cfg({ mode: 'reference', seasonalPeriods: 3 }));
     c.train({ t: t.slice(0, nTrain), v: v.slice(0, nTrain) });
     const f = [98.12611, 98.09352, 98.08631, 98.00434, 97.98877];

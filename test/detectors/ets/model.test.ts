@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EtsModel,
   fitEts,
@@ -98,8 +98,13 @@ describe('ETS model: spec example E2', () => {
 });
 
 describe('ETS model: spec example E1 (NAB machine temperature, train split)', () => {
-  const { v, nTrain } = machineTemperature();
-  const y = v.subarray(0, nTrain);
+  let v: Float64Array = new Float64Array(0);
+  let nTrain = 0;
+  let y: Float64Array = new Float64Array(0);
+  beforeAll(async () => {
+    ({ v, nTrain } = await machineTemperature());
+    y = v.subarray(0, nTrain);
+  });
 
   it('uses the spec split (3403 rows)', () => {
     expect(v.length).toBe(22683);
