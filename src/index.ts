@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './metrics/index.js';
 export * from './series/index.js';
 export * from './tracking/index.js';
+export * from './report/html.js';
