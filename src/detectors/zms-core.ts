@@ -49,21 +49,38 @@ function lagAt(x: Float64Array, i: number, k: number): number {
   return x[i] - x[Math.max(j, 0)];
 }
 
-/** Mean and population standard deviation per column, with scikit-learn's constant-column rule. */
+/**
+ * Mean and population standard deviation of a column, with scikit-learn's constant-column rule.
+ * Sums run on the column divided by a power of two near its largest magnitude, so huge values do
+ * not overflow; the scaling is exact, so ordinary data gets the plain formula's bits.
+ */
 function meanScale(col: Float64Array): [number, number] {
   const n = col.length;
+  let amax = 0;
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(col[i]);
+    if (a > amax) amax = a;
+  }
+  if (!Number.isFinite(amax)) {
+    throw new DetectorError(
+      'NON_FINITE',
+      'ZMS: the values or their lag differences overflow float64; rescale the series before training',
+    );
+  }
+  // power of two: exact scaling; 1 for ordinary magnitudes (bit-identical to the plain formula)
+  const M = amax > 2 ** 500 ? 2 ** Math.ceil(Math.log2(amax)) : 1;
   let s = 0;
-  for (let i = 0; i < n; i++) s += col[i];
+  for (let i = 0; i < n; i++) s += col[i] / M;
   const mean = s / n;
   let ss = 0;
   for (let i = 0; i < n; i++) {
-    const d = col[i] - mean;
+    const d = col[i] / M - mean;
     ss += d * d;
   }
   const variance = ss / n;
   const bound = n * EPS * variance + (n * mean * EPS) ** 2;
-  const scale = variance <= bound ? 1 : Math.sqrt(variance);
-  return [mean, scale];
+  const scale = variance <= bound ? 1 : Math.sqrt(variance) * M;
+  return [mean * M, scale];
 }
 
 /** Fits the normalisation statistics on the training values. */
@@ -191,16 +208,24 @@ export class ZmsStreamCore {
   private head = 0;
   private first = Number.NaN;
 
-  constructor(kern: ZmsKernel, history?: Float64Array) {
+  /** A core whose context is the concatenation of `history` (oldest first, any number of parts). */
+  constructor(kern: ZmsKernel, ...history: (Float64Array | undefined)[]) {
     this.kern = kern;
     this.ring = new Float64Array(Math.max(1, kern.maxLag));
     this.d = new Float64Array(kern.lags.length);
-    if (history && history.length > 0) {
-      this.first = history[0];
-      const start = Math.max(0, history.length - this.ring.length);
-      for (let i = start; i < history.length; i++) this.remember(history[i]);
-      this.seen = history.length;
+    const parts = history.filter((h): h is Float64Array => h !== undefined && h.length > 0);
+    let total = 0;
+    for (const h of parts) total += h.length;
+    if (total === 0) return;
+    this.first = parts[0][0];
+    // remember only the last ring-length values of the concatenation
+    let skip = Math.max(0, total - this.ring.length);
+    for (const h of parts) {
+      const from = Math.min(skip, h.length);
+      skip -= from;
+      for (let i = from; i < h.length; i++) this.remember(h[i]);
     }
+    this.seen = total;
   }
 
   private remember(v: number): void {
