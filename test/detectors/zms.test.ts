@@ -18,7 +18,7 @@ describe('ZmsDetector: worked example Z1 (merlion-detectors.md §3)', () => {
     const d = make();
     const tr = d.train(train);
     const want = [-1.212626, -1.081531, -0.819342, -0.426058, 0.218218, 0.654654, 1.111438, 1.852396];
-    want.forEach((w, i) => expect(tr.v[i]).toBeCloseTo(w, 6));
+    for (const [i, w] of want.entries()) expect(tr.v[i]).toBeCloseTo(w, 6);
     const s = d.score(test, { prev: train });
     expect(s.v[0]).toBeCloseTo(1.958248, 6);
     expect(s.v[1]).toBeCloseTo(5.019011, 6);
