@@ -93,6 +93,101 @@ function medianInPlace(buf: Float64Array, k: number): number {
   return k % 2 === 1 ? a[h] : (a[h - 1] + a[h]) / 2;
 }
 
+export type CombineKind = 'mean' | 'median' | 'max';
+
+/**
+ * One row's combination, shared by batch and streaming so both give the same bits. Holds its
+ * scratch buffers: `row()` allocates nothing.
+ *
+ * * `mean`: weighted mean with Merlion's median-of-signs rule: with `absScore` and more than one
+ *   member, `sign = median(sign(v_j))` (exactly 0 becomes −1; ±0.5 halves the result) and the result
+ *   is `sign · Σ w_j |v_j|`; otherwise `Σ w_j v_j`. Weights default to equal and are normalised
+ *   over the row's non-NaN entries (Σ (w_j / Σw) · v_j, as the reference sums it).
+ * * `median`: `sign · median(|v|)` with the same sign rule; without abs `median(v)`.
+ * * `max`: a real maximum. With `absScore`, the member value of largest magnitude keeping its own
+ *   sign (first on ties); without, `max(v)`. (The reference's `Max` with `abs_score` returns the
+ *   median of absolute values — a documented bug we do not reproduce.)
+ */
+export class RowCombiner {
+  readonly k: number;
+  private readonly w: Float64Array;
+  private readonly signs: Float64Array;
+  private readonly vals: Float64Array;
+
+  constructor(
+    readonly kind: CombineKind,
+    readonly absScore: boolean,
+    k: number,
+    weights?: ArrayLike<number> | null,
+  ) {
+    if (k < 1) throw new DetectorError('no_members', 'a combiner needs at least one member output');
+    this.k = k;
+    this.w = new Float64Array(k);
+    for (let j = 0; j < k; j++) this.w[j] = weights ? weights[j] : 1;
+    this.signs = new Float64Array(k);
+    this.vals = new Float64Array(k);
+  }
+
+  /** Combines the `k` member values of one row (NaN = missing). NaN only if all are missing. */
+  row(v: ArrayLike<number>): number {
+    const k = this.k;
+    const signed = this.absScore && k > 1;
+    if (this.kind === 'max') {
+      let best = Number.NaN;
+      let bestKey = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < k; j++) {
+        const x = v[j];
+        if (Number.isNaN(x)) continue;
+        const key = this.absScore ? Math.abs(x) : x;
+        if (key > bestKey || Number.isNaN(best)) {
+          best = x;
+          bestKey = key;
+        }
+      }
+      return best;
+    }
+    let m = 0;
+    let wsum = 0;
+    for (let j = 0; j < k; j++) {
+      const x = v[j];
+      if (Number.isNaN(x)) continue;
+      wsum += this.w[j];
+      this.signs[m] = Math.sign(x);
+      this.vals[m] = signed ? Math.abs(x) : x;
+      m++;
+    }
+    if (m === 0) return Number.NaN;
+    let out: number;
+    if (this.kind === 'median') out = medianInPlace(this.vals, m);
+    else {
+      out = 0;
+      for (let j = 0; j < k; j++) {
+        const x = v[j];
+        if (Number.isNaN(x)) continue;
+        out += (this.w[j] / wsum) * (signed ? Math.abs(x) : x);
+      }
+    }
+    if (!signed) return out;
+    let sgn = medianInPlace(this.signs, m);
+    if (sgn === 0) sgn = -1;
+    return sgn * out;
+  }
+
+  /** Combines aligned columns row by row. */
+  apply(cols: readonly Float64Array[]): Float64Array {
+    const n = checkColumns(cols);
+    if (cols.length !== this.k)
+      throw new DetectorError('misaligned', `expected ${this.k} member outputs, got ${cols.length}`);
+    const row = new Float64Array(this.k);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < this.k; j++) row[j] = cols[j][i];
+      out[i] = this.row(row);
+    }
+    return out;
+  }
+}
+
 function checkColumns(cols: readonly Float64Array[]): number {
   if (cols.length === 0) throw new DetectorError('no_members', 'a combiner needs at least one member output');
   const n = cols[0].length;
@@ -106,116 +201,28 @@ function checkColumns(cols: readonly Float64Array[]): number {
   return n;
 }
 
-/**
- * Weighted mean with Merlion's median-of-signs rule: with `absScore` and more than one column,
- * `sign = median(sign(v_j))` (a median sign of exactly 0 becomes −1; ±0.5 halves the result) and
- * the result is `sign · Σ w_j |v_j|`; otherwise `Σ w_j v_j`. `weights` default to equal; they are
- * renormalised over the non-NaN entries of each row.
- */
+/** Mean combiner over aligned columns (see `RowCombiner`). */
 export function combineMean(
   cols: readonly Float64Array[],
   opts: { absScore?: boolean; weights?: ArrayLike<number> } = {},
 ): Float64Array {
-  const n = checkColumns(cols);
-  const k = cols.length;
-  const absScore = opts.absScore ?? true;
-  const w = new Float64Array(k);
-  for (let j = 0; j < k; j++) w[j] = opts.weights ? opts.weights[j] : 1;
-  const signs = new Float64Array(k);
-  const out = new Float64Array(n);
-  const signed = absScore && k > 1;
-  for (let i = 0; i < n; i++) {
-    let wsum = 0;
-    let m = 0;
-    for (let j = 0; j < k; j++) {
-      const v = cols[j][i];
-      if (Number.isNaN(v)) continue;
-      wsum += w[j];
-      signs[m++] = Math.sign(v);
-    }
-    if (m === 0) {
-      out[i] = Number.NaN;
-      continue;
-    }
-    // Σ (w_j / Σw) · v_j, weights normalised first as the reference does
-    let acc = 0;
-    for (let j = 0; j < k; j++) {
-      const v = cols[j][i];
-      if (Number.isNaN(v)) continue;
-      acc += (w[j] / wsum) * (signed ? Math.abs(v) : v);
-    }
-    if (!signed) {
-      out[i] = acc;
-      continue;
-    }
-    let sgn = medianInPlace(signs, m);
-    if (sgn === 0) sgn = -1;
-    out[i] = sgn * acc;
-  }
-  return out;
+  checkColumns(cols);
+  return new RowCombiner('mean', opts.absScore ?? true, cols.length, opts.weights).apply(cols);
 }
 
-/** Median with the same sign rule as `combineMean` (`sign · median(|v|)`); without abs, `median(v)`. */
+/** Median combiner over aligned columns (see `RowCombiner`). */
 export function combineMedian(
   cols: readonly Float64Array[],
   opts: { absScore?: boolean } = {},
 ): Float64Array {
-  const n = checkColumns(cols);
-  const k = cols.length;
-  const signed = (opts.absScore ?? true) && k > 1;
-  const vals = new Float64Array(k);
-  const signs = new Float64Array(k);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let m = 0;
-    for (let j = 0; j < k; j++) {
-      const v = cols[j][i];
-      if (Number.isNaN(v)) continue;
-      vals[m] = signed ? Math.abs(v) : v;
-      signs[m] = Math.sign(v);
-      m++;
-    }
-    if (m === 0) {
-      out[i] = Number.NaN;
-      continue;
-    }
-    const med = medianInPlace(vals, m);
-    if (!signed) {
-      out[i] = med;
-      continue;
-    }
-    let sgn = medianInPlace(signs, m);
-    if (sgn === 0) sgn = -1;
-    out[i] = sgn * med;
-  }
-  return out;
+  checkColumns(cols);
+  return new RowCombiner('median', opts.absScore ?? true, cols.length).apply(cols);
 }
 
-/**
- * A real maximum. With `absScore`: the member value of largest magnitude, with its own sign (the
- * first such member on ties). Without: `max(v)`. (The reference's `Max` with `abs_score` returns
- * the median of absolute values — a documented bug we do not reproduce.)
- */
+/** Max combiner over aligned columns: a real maximum (see `RowCombiner`). */
 export function combineMax(cols: readonly Float64Array[], opts: { absScore?: boolean } = {}): Float64Array {
-  const n = checkColumns(cols);
-  const k = cols.length;
-  const absScore = opts.absScore ?? true;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = Number.NaN;
-    let bestKey = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < k; j++) {
-      const v = cols[j][i];
-      if (Number.isNaN(v)) continue;
-      const key = absScore ? Math.abs(v) : v;
-      if (key > bestKey || Number.isNaN(best)) {
-        best = v;
-        bestKey = key;
-      }
-    }
-    out[i] = best;
-  }
-  return out;
+  checkColumns(cols);
+  return new RowCombiner('max', opts.absScore ?? true, cols.length).apply(cols);
 }
 
 /** Whether a smaller value of the named metric is better (mean time to detect). */
