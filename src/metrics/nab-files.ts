@@ -1,0 +1,276 @@
+/**
+ * Reading NAB's own files: label windows (`labels/combined_windows.json`), stored thresholds
+ * (`config/thresholds.json`) and a detector's result CSVs (`<dir>/<category>/<detector>_<file>.csv`), and
+ * `scoreNabResults()`, the programmatic form of `tsad nab score`.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+import { MetricsError } from '../errors.js';
+import type { Window } from '../series/types.js';
+import {
+  type NabCorpus,
+  type NabCorpusFile,
+  type NabProfileScore,
+  nabScoreAllProfiles,
+  type PreparedNabFile,
+  prepareNabCorpus,
+} from './nab.js';
+import { NAB_PROFILE_NAMES, type NabProfileName } from './tsad.js';
+
+const NAB_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
+
+/** Parses NAB's `YYYY-MM-DD HH:MM:SS[.ffffff]` (UTC) to epoch ms; NaN if it does not match. */
+export function parseNabTime(s: string): number {
+  const m = NAB_TIME.exec(s.trim());
+  if (!m) {
+    const d = Date.parse(s);
+    return Number.isFinite(d) ? d : Number.NaN;
+  }
+  const frac = m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) + frac;
+}
+
+function findRepoRoot(start: string): string | undefined {
+  let dir = start;
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'tsad') return dir;
+      } catch {
+        // not a readable package.json: keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/**
+ * The NAB corpus folder (holding `labels/`, `data/`, `config/`): `explicit` if given, else
+ * `$TSAD_DATA_DIR/nab`, else `../shared/datasets/nab` beside the repository root (found from this module's
+ * location, then from the working directory).
+ */
+export function resolveNabDir(explicit?: string): string {
+  if (explicit) return resolve(explicit);
+  const env = process.env.TSAD_DATA_DIR;
+  if (env) return resolve(env, 'nab');
+  let here: string | undefined;
+  try {
+    here = dirname(fileURLToPath(import.meta.url));
+  } catch {
+    here = undefined;
+  }
+  const root = (here && findRepoRoot(here)) ?? findRepoRoot(process.cwd()) ?? process.cwd();
+  return resolve(root, '..', 'shared', 'datasets', 'nab');
+}
+
+/** Reads a NAB windows file (`{ file: [[start, end], …] }`, NAB timestamp strings) into epoch-ms windows. */
+export function readNabWindows(path: string): Record<string, Window[]> {
+  if (!existsSync(path)) {
+    throw new MetricsError(
+      'missing_labels',
+      `NAB label windows not found at ${path}; pass the NAB folder with --data (or set TSAD_DATA_DIR to the folder holding nab/)`,
+    );
+  }
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, [string, string][]>;
+  const out: Record<string, Window[]> = {};
+  for (const [key, wins] of Object.entries(raw)) {
+    out[key] = wins.map(([s, e], i) => {
+      const a = parseNabTime(s);
+      const b = parseNabTime(e);
+      if (!Number.isFinite(a) || !Number.isFinite(b)) {
+        throw new MetricsError('bad_window', `${path}: window ${i} of ${key} has unparseable timestamps`);
+      }
+      return [a, b] as const;
+    });
+  }
+  return out;
+}
+
+/** One detector's result file: row timestamps and anomaly scores. */
+export interface NabResultFile {
+  readonly t: Float64Array;
+  readonly scores: Float64Array;
+}
+
+/**
+ * Reads the result CSVs of one detector in NAB's layout: `<dir>/<category>/<detector>_<name>.csv` with
+ * columns `timestamp,…,anomaly_score,…`; keys are `<category>/<name>.csv`. The detector name is `detector`
+ * if given, else the folder name when every file starts with it, else the text before the first `_`.
+ */
+export function readNabResultsDir(
+  dir: string,
+  opts: { detector?: string } = {},
+): { detector: string; files: Record<string, NabResultFile> } {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new MetricsError('missing_results', `results folder ${dir} does not exist`);
+  }
+  const entries: { category: string; file: string }[] = [];
+  for (const category of readdirSync(dir).sort()) {
+    const sub = join(dir, category);
+    if (!statSync(sub).isDirectory()) continue;
+    for (const file of readdirSync(sub).sort()) if (file.endsWith('.csv')) entries.push({ category, file });
+  }
+  if (entries.length === 0) {
+    throw new MetricsError(
+      'missing_results',
+      `no result CSVs under ${dir}; expected NAB's layout <dir>/<category>/<detector>_<file>.csv`,
+    );
+  }
+  let detector = opts.detector;
+  if (!detector) {
+    const folder = basename(resolve(dir));
+    if (entries.every((e) => e.file.startsWith(`${folder}_`))) detector = folder;
+    else {
+      const first = entries[0].file;
+      detector = first.slice(0, Math.max(0, first.indexOf('_')));
+    }
+  }
+  if (!detector)
+    throw new MetricsError('bad_results', `cannot tell the detector name from ${entries[0].file}`);
+  const files: Record<string, NabResultFile> = {};
+  for (const { category, file } of entries) {
+    if (!file.startsWith(`${detector}_`)) {
+      throw new MetricsError(
+        'bad_results',
+        `${category}/${file} does not start with "${detector}_"; one results folder holds one detector's files`,
+      );
+    }
+    const key = `${category}/${file.slice(detector.length + 1)}`;
+    files[key] = readResultCsv(join(dir, category, file));
+  }
+  return { detector, files };
+}
+
+function readResultCsv(path: string): NabResultFile {
+  const rows = parse(readFileSync(path), { skip_empty_lines: true }) as string[][];
+  if (rows.length === 0) throw new MetricsError('bad_results', `${path} is empty`);
+  const header = rows[0].map((h) => h.trim());
+  const ti = header.indexOf('timestamp');
+  const si = header.indexOf('anomaly_score');
+  if (ti < 0 || si < 0) {
+    throw new MetricsError('bad_results', `${path}: header needs "timestamp" and "anomaly_score" columns`);
+  }
+  const n = rows.length - 1;
+  const t = new Float64Array(n);
+  const scores = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i + 1];
+    const ms = parseNabTime(r[ti]);
+    const s = Number(r[si]);
+    if (!Number.isFinite(ms))
+      throw new MetricsError('bad_results', `${path} row ${i + 2}: bad timestamp ${r[ti]}`);
+    if (r[si] === undefined || r[si].trim() === '' || Number.isNaN(s)) {
+      throw new MetricsError(
+        'bad_results',
+        `${path} row ${i + 2}: anomaly_score ${JSON.stringify(r[si])} is not a number`,
+      );
+    }
+    t[i] = ms;
+    scores[i] = s;
+  }
+  return { t, scores };
+}
+
+/**
+ * Reads one detector's thresholds from NAB's `config/thresholds.json`
+ * (`{ detector: { profile: { threshold, score } } }`).
+ */
+export function readNabThresholds(path: string, detector: string): Record<NabProfileName, number> {
+  if (!existsSync(path))
+    throw new MetricsError('missing_thresholds', `thresholds file ${path} does not exist`);
+  const all = JSON.parse(readFileSync(path, 'utf8')) as Record<
+    string,
+    Record<string, { threshold?: unknown }>
+  >;
+  const entry = all[detector];
+  if (!entry) {
+    throw new MetricsError(
+      'missing_thresholds',
+      `${path} has no entry for detector "${detector}" (it has: ${Object.keys(all).join(', ')})`,
+    );
+  }
+  const out = {} as Record<NabProfileName, number>;
+  for (const p of NAB_PROFILE_NAMES) {
+    const th = entry[p]?.threshold;
+    if (typeof th !== 'number') {
+      throw new MetricsError(
+        'missing_thresholds',
+        `${path}: ${detector}.${p}.threshold is missing or not a number`,
+      );
+    }
+    out[p] = th;
+  }
+  return out;
+}
+
+export interface ScoreNabResultsOptions {
+  /** NAB folder holding `labels/`; default from {@link resolveNabDir}. */
+  readonly nabDir?: string;
+  /** Label windows file; default `<nabDir>/labels/combined_windows.json`. */
+  readonly windowsFile?: string;
+  /** Fixed thresholds: a NAB `thresholds.json` path (entry = detector name) or per-profile numbers. */
+  readonly thresholds?: string | Partial<Record<NabProfileName, number>>;
+  /** Detector name (default: inferred from the file names). */
+  readonly detector?: string;
+  /** Score only the corpus files that have results (normalised over those). Default false. */
+  readonly partial?: boolean;
+}
+
+export interface NabResultsReport {
+  readonly detector: string;
+  readonly resultsDir: string;
+  readonly windowsFile: string;
+  readonly files: number;
+  /** Scores at the given thresholds, or at the corpus-optimised ones if none were given. */
+  readonly scores: Readonly<Record<NabProfileName, NabProfileScore>>;
+  /** With given thresholds: what re-optimised thresholds give (absent otherwise). */
+  readonly reoptimized?: Readonly<Record<NabProfileName, NabProfileScore>>;
+}
+
+/**
+ * Scores a detector's NAB result files against the corpus labels under the three profiles: at the given
+ * thresholds (also reporting re-optimised ones), or at thresholds optimised over the corpus as NAB does.
+ */
+export function scoreNabResults(resultsDir: string, opts: ScoreNabResultsOptions = {}): NabResultsReport {
+  const dir = resolve(resultsDir);
+  const windowsFile = opts.windowsFile
+    ? resolve(opts.windowsFile)
+    : join(resolveNabDir(opts.nabDir), 'labels', 'combined_windows.json');
+  const windows = readNabWindows(windowsFile);
+  const { detector, files } = readNabResultsDir(dir, { detector: opts.detector });
+  const unknown = Object.keys(files).filter((k) => windows[k] === undefined);
+  if (unknown.length > 0) {
+    throw new MetricsError(
+      'unknown_file',
+      `result file(s) for data not in ${windowsFile}: ${unknown.slice(0, 3).join(', ')}; check the names (<category>/<detector>_<file>.csv)`,
+    );
+  }
+  const corpus: Record<string, NabCorpusFile> = {};
+  const results: Record<string, Float64Array> = {};
+  for (const key of Object.keys(windows)) {
+    const f = files[key];
+    corpus[key] = { t: f ? f.t : new Float64Array(0), windows: windows[key] };
+    if (f) results[key] = f.scores;
+  }
+  const prepared: PreparedNabFile[] = prepareNabCorpus(corpus as NabCorpus, results, {
+    partial: opts.partial,
+  });
+  let thresholds: Partial<Record<NabProfileName, number>> | undefined;
+  if (typeof opts.thresholds === 'string') thresholds = readNabThresholds(resolve(opts.thresholds), detector);
+  else thresholds = opts.thresholds;
+  const optimized = nabScoreAllProfiles(prepared);
+  const scores = thresholds ? nabScoreAllProfiles(prepared, thresholds) : optimized;
+  return {
+    detector,
+    resultsDir: dir,
+    windowsFile,
+    files: prepared.length,
+    scores,
+    ...(thresholds ? { reoptimized: optimized } : {}),
+  };
+}
