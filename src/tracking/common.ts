@@ -1155,10 +1155,16 @@ export async function withRun<T>(run: Run, fn: (run: Run) => Promise<T> | T): Pr
     result = await fn(run);
   } catch (err) {
     if (run.status === 'RUNNING') {
+      // the caller's error wins; a failure to record it is reported as a process warning
       try {
         await run.setTag('tsad.error', describeError(err));
-      } finally {
+      } catch (tagErr) {
+        process.emitWarning(`tsad: could not record the error of run ${run.id}: ${describeError(tagErr)}`);
+      }
+      try {
         await run.end('FAILED');
+      } catch (endErr) {
+        process.emitWarning(`tsad: could not end run ${run.id} as FAILED: ${describeError(endErr)}`);
       }
     }
     throw err;

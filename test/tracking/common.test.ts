@@ -11,8 +11,14 @@ import {
   parseModelUri,
   parseOrderBy,
   validateArtifactPath,
+  withRun,
 } from '../../src/tracking/common.js';
-import { type FilterClause, ParamConflictError, TrackingValidationError } from '../../src/tracking/index.js';
+import {
+  type FilterClause,
+  ParamConflictError,
+  type Run,
+  TrackingValidationError,
+} from '../../src/tracking/index.js';
 import { classifyUri, defaultTrackingUri, openTracker, redactUri } from '../../src/tracking/open.js';
 
 describe('filter syntax', () => {
@@ -207,5 +213,32 @@ describe('params, digests, paths, URIs', () => {
     const id = await a.run({ experiment: 'x' }, (run) => run.id);
     expect((await b.getRun(id)).info.runId).toBe(id);
     await expect(openTracker('memory:').getRun(id)).rejects.toThrow(/no run/);
+  });
+});
+
+describe('withRun', () => {
+  it("rethrows the callback's error even when recording it fails", async () => {
+    const tracker = openTracker('memory:');
+    const run = await tracker.startRun({ experiment: 'w' });
+    const broken = new Proxy(run, {
+      get(target, prop) {
+        if (prop === 'setTag') return async () => Promise.reject(new Error('backend down'));
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as Run;
+    const boom = new Error('boom');
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    await expect(
+      withRun(broken, () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    expect(warnings.some((w) => w.includes('backend down'))).toBe(true);
+    expect((await tracker.getRun(run.id)).info.status).toBe('FAILED');
   });
 });
