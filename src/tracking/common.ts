@@ -1073,12 +1073,14 @@ export abstract class BaseRun implements Run {
     const path = `${name}/model.json`;
     await this.writeArtifact(path, new TextEncoder().encode(text));
     const config = JSON.parse(JSON.stringify(model.config ?? {})) as Record<string, unknown>;
-    await this.logBatch({
-      params: [
-        { key: `${name}.type`, value: String(model.type) },
-        ...flattenParams(config, `${name}.config`),
-      ],
-    });
+    // as MLflow's autologging does, over-long config values are truncated (the model file has them whole)
+    const marker = '...[truncated]';
+    const params = flattenParams(config, `${name}.config`).map((p) =>
+      p.value.length > LIMITS.paramValueLength
+        ? { key: p.key, value: p.value.slice(0, LIMITS.paramValueLength - marker.length) + marker }
+        : p,
+    );
+    await this.logBatch({ params: [{ key: `${name}.type`, value: String(model.type) }, ...params] });
     return path;
   }
 

@@ -242,3 +242,25 @@ describe('withRun', () => {
     expect((await tracker.getRun(run.id)).info.status).toBe('FAILED');
   });
 });
+
+describe('logModel', () => {
+  it('truncates over-long config values in params; the model file keeps them whole', async () => {
+    const tracker = openTracker('memory:');
+    const long = Array.from({ length: 3000 }, (_, i) => i);
+    const model = {
+      type: 'big',
+      config: { weights: long, k: 1 },
+      toJSON: () => ({ config: { weights: long } }),
+    };
+    const id = await tracker.run({ experiment: 'lm' }, async (run) => {
+      await run.logModel(model);
+      return run.id;
+    });
+    const r = await tracker.getRun(id);
+    expect(r.data.params['model.config.weights'].length).toBe(6000);
+    expect(r.data.params['model.config.weights'].endsWith('...[truncated]')).toBe(true);
+    expect(r.data.params['model.config.k']).toBe('1');
+    const json = (await tracker.loadModelJson(`runs:/${id}/model`)) as { config: { weights: number[] } };
+    expect(json.config.weights).toEqual(long);
+  });
+});
