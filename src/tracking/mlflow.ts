@@ -622,6 +622,7 @@ export class MlflowTracker extends BaseTracker {
   readonly http: MlflowHttp;
   private readonly expById = new Map<string, Experiment>();
   private readonly expByName = new Map<string, Experiment>();
+  private readonly deleted = new Set<string>();
 
   constructor(uri: string, opts: MlflowTrackerOptions = {}) {
     super();
@@ -643,6 +644,11 @@ export class MlflowTracker extends BaseTracker {
       name: e.name,
       creationTime: int(e.creation_time),
     };
+    if (e.lifecycle_stage === 'deleted') {
+      this.deleted.add(exp.experimentId);
+      return exp;
+    }
+    this.deleted.delete(exp.experimentId);
     this.expById.set(exp.experimentId, exp);
     this.expByName.set(exp.name, exp);
     return exp;
@@ -663,7 +669,15 @@ export class MlflowTracker extends BaseTracker {
     const cached = this.expByName.get(name);
     if (cached) return cached;
     const found = await this.getExperiment(name);
-    if (found) return found;
+    if (found) {
+      if (this.deleted.has(found.experimentId)) {
+        throw new TrackingError(
+          'mlflow_experiment_deleted',
+          `MLflow experiment "${name}" (id ${found.experimentId}) is deleted; restore it (mlflow experiments restore --experiment-id ${found.experimentId}) or use another name`,
+        );
+      }
+      return found;
+    }
     try {
       await this.http.call('POST', 'experiments/create', { name });
     } catch (err) {

@@ -267,6 +267,19 @@ describe('MLflow REST client: experiments, errors and params', () => {
     await run.end();
   });
 
+  it('refuses to log into a deleted experiment with a message saying how to restore it', async () => {
+    const t = tracker();
+    const e = await t.getOrCreateExperiment('soon-deleted');
+    server.experiments.get(e.experimentId)!.lifecycle_stage = 'deleted';
+    const err = await tracker()
+      .startRun({ experiment: 'soon-deleted' })
+      .catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(TrackingError);
+    expect((err as TrackingError).code).toBe('mlflow_experiment_deleted');
+    expect((err as Error).message).toMatch(/restore/);
+    expect(server.calls('runs/create')).toHaveLength(0);
+  });
+
   it('maps RESOURCE_DOES_NOT_EXIST to TrackingNotFoundError', async () => {
     const t = tracker();
     await expect(t.getRun('0123456789abcdef0123456789abcdef')).rejects.toBeInstanceOf(TrackingNotFoundError);
