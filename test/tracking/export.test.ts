@@ -248,14 +248,57 @@ describe('tsad runs export: local store → MLflow server', () => {
 });
 
 describe('tsad runs export (command line)', () => {
+  it('the tsad binary exports a local store to an MLflow server', async () => {
+    const { spawn } = await import('node:child_process');
+    const target = await startMlflowContractServer();
+    try {
+      const root = join(import.meta.dirname, '..', '..');
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(root, 'src/cli/main.ts'),
+          'runs',
+          'export',
+          '--from',
+          `file:${dir}`,
+          '--to',
+          target.url,
+          '--quiet',
+        ],
+        { cwd: root, env: { ...process.env, MLFLOW_TRACKING_TOKEN: 'cli-token' } },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => {
+        stdout += b.toString();
+      });
+      child.stderr.on('data', (b: Buffer) => {
+        stderr += b.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/runs 1 /);
+      expect(stdout).toMatch(new RegExp(`metric points ${HISTORY + 1}`));
+      expect(target.runs.size).toBe(1);
+      expect(target.models.get('machine-detector')?.aliases.get('champion')).toBe('1');
+      expect(target.requests.every((r) => r.headers.authorization === 'Bearer cli-token')).toBe(true);
+      expect(target.violations).toEqual([]);
+    } finally {
+      await target.close();
+    }
+  });
+
   it('parses --from/--to/--experiment and prints the report', async () => {
     const { Command } = await import('commander');
-    const { registerRunsExport } = await import('../../src/cli/runs-export.js');
+    const { registerRuns } = await import('../../src/cli/runs.js');
     const target = await startMlflowContractServer();
     try {
       const program = new Command().exitOverride();
       const chunks: string[] = [];
-      registerRunsExport(program.command('runs'), { out: (text) => void chunks.push(text) });
+      registerRuns(program, { out: (text) => void chunks.push(text) });
       await program.parseAsync(
         [
           'runs',
