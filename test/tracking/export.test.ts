@@ -92,6 +92,37 @@ describe('tsad runs export: local store → MLflow server', () => {
     const dst = report.runIds[srcRunId];
     const src = await local.getRun(srcRunId);
 
+    // Only the documented endpoints were used, and only the first lookup of the new experiment 404s.
+    const used = new Set(
+      server.requests.map((r) =>
+        `${r.method} ${r.path.replace(/^\/api\/2\.0\/(mlflow\/)?/, '')}`.replace(
+          /(mlflow-artifacts\/artifacts)\/.*/,
+          '$1/<path>',
+        ),
+      ),
+    );
+    expect([...used].sort()).toEqual(
+      [
+        'GET experiments/get-by-name',
+        'GET registered-models/search',
+        'GET runs/get',
+        'POST experiments/create',
+        'POST model-versions/create',
+        'POST registered-models/alias',
+        'POST registered-models/create',
+        'POST runs/create',
+        'POST runs/log-batch',
+        'POST runs/log-inputs',
+        'POST runs/search',
+        'POST runs/update',
+        'PUT mlflow-artifacts/artifacts/<path>',
+      ].sort(),
+    );
+    for (const r of server.requests) {
+      const firstLookup = r === server.calls('experiments/get-by-name')[0];
+      expect(r.status, `${r.method} ${r.path}`).toBe(firstLookup ? 404 : 200);
+    }
+
     // experiments/get-by-name then experiments/create with just the name
     expect(server.calls('experiments/create').map((r) => r.json)).toEqual([{ name: 'nab-machine' }]);
 
