@@ -26,8 +26,8 @@ import {
   BaseRun,
   BaseTracker,
   defaultRunName,
-  formatFilter,
   formatOrderBy,
+  matchesFilter,
   normalizeQuery,
   prepareRunOptions,
   sortHistory,
@@ -44,6 +44,7 @@ import {
   type ArtifactInfo,
   type DatasetInput,
   type Experiment,
+  type FilterClause,
   type MetricPoint,
   type ModelVersion,
   type Param,
@@ -215,6 +216,51 @@ export function checkMlflowKey(kind: 'metric' | 'param' | 'tag', key: string): v
       `${kind} key ${JSON.stringify(key)} starts with ".."; the MLflow server refuses such keys, rename it`,
     );
   }
+}
+
+const FILTER_ENTITY: Record<FilterClause['entity'], string> = {
+  metric: 'metrics',
+  param: 'params',
+  tag: 'tags',
+  attribute: 'attributes',
+};
+
+/**
+ * A string value in MLflow filter syntax, or undefined when it cannot be written. MLflow strips
+ * the outer quotes and unescapes nothing (`SearchUtils._strip_quotes`), and its tokenizer treats
+ * `\'` as an escaped quote: a value is written in single quotes, or in double quotes when it
+ * contains `'`; a value containing both quote kinds, or ending in a backslash, is not expressible.
+ */
+export function mlflowFilterString(v: string): string | undefined {
+  if (v.endsWith('\\')) return undefined;
+  if (!v.includes("'")) return `'${v}'`;
+  if (!v.includes('"')) return `"${v}"`;
+  return undefined;
+}
+
+/**
+ * Splits clauses into an MLflow filter string and the clauses to apply client-side (string
+ * values MLflow cannot quote, non-finite numbers, which its tokenizer does not read as numbers).
+ */
+export function mlflowFilter(clauses: readonly FilterClause[]): { server: string; local: FilterClause[] } {
+  const parts: string[] = [];
+  const local: FilterClause[] = [];
+  for (const c of clauses) {
+    const value =
+      typeof c.value === 'number'
+        ? Number.isFinite(c.value)
+          ? String(c.value)
+          : undefined
+        : mlflowFilterString(c.value);
+    if (value === undefined) {
+      local.push(c);
+      continue;
+    }
+    // Keys passed validateKey (no quotes or backticks), so backticks always delimit them.
+    const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(c.key) ? c.key : `\`${c.key}\``;
+    parts.push(`${FILTER_ENTITY[c.entity]}.${key} ${c.op} ${value}`);
+  }
+  return { server: parts.join(' AND '), local };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -897,12 +943,14 @@ export class MlflowTracker extends BaseTracker {
       }
     }
     if (ids.length === 0 || q.maxResults === 0) return [];
-    const filter = formatFilter(q.filter);
+    const { server: filter, local } = mlflowFilter(q.filter);
+    // Clauses MLflow's filter syntax cannot express are applied here, after fetching every page.
+    const limit = local.length > 0 ? null : q.maxResults;
     const orderBy = q.orderBy.map(formatOrderBy);
-    const out: RunRecord[] = [];
+    let out: RunRecord[] = [];
     let token: string | undefined;
     do {
-      const want = q.maxResults === null ? 1000 : Math.min(1000, q.maxResults - out.length);
+      const want = limit === null ? 1000 : Math.min(1000, limit - out.length);
       const r = await this.http.call('POST', 'runs/search', {
         experiment_ids: ids,
         ...(filter ? { filter } : {}),
@@ -913,7 +961,8 @@ export class MlflowTracker extends BaseTracker {
       });
       for (const w of (r.runs as WireRun[] | undefined) ?? []) out.push(await this.toRecord(w));
       token = (r.next_page_token as string | undefined) || undefined;
-    } while (token && (q.maxResults === null || out.length < q.maxResults));
+    } while (token && (limit === null || out.length < limit));
+    if (local.length > 0) out = out.filter((r) => matchesFilter(r, local));
     return q.maxResults === null ? out : out.slice(0, q.maxResults);
   }
 

@@ -1409,30 +1409,31 @@ function readIdentifier(s: string, i: number): [Entity, string, number] {
   return [entity, key, i];
 }
 
+/**
+ * A quoted value as MLflow reads it: sqlparse ends a single-quoted token at the first quote not
+ * doubled (`''`) or backslash-escaped (`\'`), and `SearchUtils._strip_quotes` then removes only
+ * the outer quotes, without unescaping anything. Double-quoted values are read the same way.
+ */
 function readString(s: string, i: number): [string, number] {
   const q = s[i];
   if (q !== "'" && q !== '"')
     throw invalid(
       `Parameter value is either not quoted or unidentified quote types used for string value in '${s}'`,
     );
-  let out = '';
   let j = i + 1;
   for (;;) {
     if (j >= s.length) throw invalid(`Invalid filter string '${s}': unterminated string`);
-    if (s[j] === q) {
-      if (s[j + 1] === q) {
-        out += q;
-        j += 2;
-        continue;
-      }
-      return [out, j + 1];
-    }
     if (s[j] === '\\' && j + 1 < s.length) {
-      out += s[j + 1];
       j += 2;
       continue;
     }
-    out += s[j];
+    if (s[j] === q) {
+      if (s[j + 1] === q) {
+        j += 2;
+        continue;
+      }
+      return [s.slice(i + 1, j), j + 1];
+    }
     j++;
   }
 }

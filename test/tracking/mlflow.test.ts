@@ -10,6 +10,7 @@ import {
   MLFLOW_BATCH_LIMITS,
   MlflowApiError,
   type MlflowTrackerOptions,
+  mlflowFilter,
   retryDelayMs,
 } from '../../src/tracking/mlflow.js';
 import {
@@ -236,6 +237,42 @@ describe('MLflow REST client: wire format', () => {
       (await t.searchRuns({ experiment: 'search', maxResults: 1, orderBy: 'metrics.f1 ASC' }))[0].info
         .runName,
     ).toBe('a');
+  });
+});
+
+describe('MLflow REST client: filter values MLflow cannot escape', () => {
+  it('quotes with the other quote kind, and filters client-side what MLflow cannot express', async () => {
+    const t = tracker();
+    const values = ["it's", 'say "hi"', `both ' and "`, 'ends with \\', 'plain', 'back\\slash'];
+    for (const v of values) {
+      await t.run({ experiment: 'quotes', name: `r-${values.indexOf(v)}` }, (run) => run.setTag('note', v));
+    }
+    for (const v of values) {
+      const found = await t.searchRuns({
+        experiment: 'quotes',
+        filter: [{ entity: 'tag', key: 'note', op: '=', value: v }],
+      });
+      expect(found.map((r) => r.data.tags.note)).toEqual([v]);
+      const others = await t.searchRuns({
+        experiment: 'quotes',
+        filter: [{ entity: 'tag', key: 'note', op: '!=', value: v }],
+      });
+      expect(others).toHaveLength(values.length - 1);
+    }
+    const sent = server.calls('runs/search').map((r) => (r.json as { filter?: string }).filter);
+    expect(sent).toContain(`tags.note = "it's"`);
+    expect(sent).toContain(`tags.note = 'say "hi"'`);
+    // Inexpressible values never reach the server; those clauses are applied client-side.
+    for (const f of sent) expect(f ?? '').not.toContain('both');
+    expect(mlflowFilter([{ entity: 'metric', key: 'f1', op: '>', value: Number.POSITIVE_INFINITY }])).toEqual(
+      {
+        server: '',
+        local: [{ entity: 'metric', key: 'f1', op: '>', value: Number.POSITIVE_INFINITY }],
+      },
+    );
+    expect(mlflowFilter([{ entity: 'param', key: 'my key', op: 'LIKE', value: 'a%' }]).server).toBe(
+      "params.`my key` LIKE 'a%'",
+    );
   });
 });
 
