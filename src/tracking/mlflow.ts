@@ -669,6 +669,8 @@ export class MlflowTracker extends BaseTracker {
   private readonly expById = new Map<string, Experiment>();
   private readonly expByName = new Map<string, Experiment>();
   private readonly deleted = new Set<string>();
+  /** run id → artifact_uri (fixed for a run's lifetime). */
+  private readonly artifactUris = new Map<string, string>();
 
   constructor(uri: string, opts: MlflowTrackerOptions = {}) {
     super();
@@ -788,6 +790,7 @@ export class MlflowTracker extends BaseTracker {
     if (tags.length > createTags.length) {
       await this.sendBatch(runId, { params: [], metrics: [], tags: tags.slice(createTags.length) });
     }
+    this.artifactUris.set(runId, info.artifact_uri);
     return new MlflowRun(this, runId, exp.experimentId, exp.name, name, o.startTime, info.artifact_uri);
   }
 
@@ -926,9 +929,12 @@ export class MlflowTracker extends BaseTracker {
 
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
     validateArtifactPath(path);
-    const run = await this.wireRun(runId);
-    const root = artifactStoragePath(run.info?.artifact_uri ?? '');
-    return this.http.getArtifact(`${root}/${path}`);
+    let uri = this.artifactUris.get(runId);
+    if (uri === undefined) {
+      uri = (await this.wireRun(runId)).info?.artifact_uri ?? '';
+      this.artifactUris.set(runId, uri);
+    }
+    return this.http.getArtifact(`${artifactStoragePath(uri)}/${path}`);
   }
 
   async searchRuns(query: SearchRunsQuery = {}): Promise<RunRecord[]> {
@@ -1099,6 +1105,7 @@ export class MlflowTracker extends BaseTracker {
   }
 
   async close(): Promise<void> {
+    this.artifactUris.clear();
     this.expById.clear();
     this.expByName.clear();
   }
