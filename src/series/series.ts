@@ -1,54 +1,60 @@
 import { SeriesError } from '../errors.js';
+import { parseIsoString } from './time.js';
 import type { DuplicatePolicy, NonFinitePolicy, TimeInput, TimeSeries } from './types.js';
+
+/** Machine-readable kinds of repair reported through `onWarning`. */
+export type SeriesWarningCode = 'TSAD_UNSORTED' | 'TSAD_DUPLICATES' | 'TSAD_NONFINITE';
 
 export interface SeriesOptions {
   /** What to do with NaN / ±Infinity values. Default `'error'`. */
   nonFinite?: NonFinitePolicy;
-  /** What to do with repeated timestamps. Default `'error'`. */
+  /** What to do with repeated timestamps. Default `'error'` (`readCsv` / `loadNab` default to `'max'`). */
   duplicates?: DuplicatePolicy;
   /** Unsorted input is sorted (stable) unless `strict` is true, in which case it is an error. */
   strict?: boolean;
-  /** Called once with a human-readable note when input was repaired (sorted, deduplicated, values dropped). */
-  onWarning?: (message: string) => void;
+  /**
+   * Called once per kind of repair (sorted, deduplicated, values dropped or interpolated) with a
+   * human-readable note and a code. `series()`/`fromArrays()` are silent without it.
+   */
+  onWarning?: (message: string, code: SeriesWarningCode) => void;
 }
 
-const ISO_NO_ZONE = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$/;
+const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}(:?\d{2})?)$/;
 
 /**
  * Parses one timestamp to epoch milliseconds. Numbers are epoch ms; strings are ISO-8601
- * (a space may separate date and time; a string without a zone is UTC). Returns NaN if unparseable.
+ * (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.fff]]`; a space or `T` between date and time; a string without
+ * a zone, or with `Z`, is UTC; a `±HH:MM` offset is honoured). Out-of-range fields (Feb 30, hour 24)
+ * and anything else give NaN.
  */
 export function parseTime(x: TimeInput): number {
   if (typeof x === 'number') return x;
   if (x instanceof Date) return x.getTime();
   if (typeof x !== 'string') return Number.NaN;
   const s = x.trim();
-  if (ISO_NO_ZONE.test(s)) {
-    const iso = s.length === 10 ? `${s}T00:00:00Z` : `${s.replace(' ', 'T')}Z`;
+  const ms = parseIsoString(s);
+  if (!Number.isNaN(ms)) return ms;
+  if (WITH_OFFSET.test(s)) {
+    const iso = s.replace(' ', 'T');
+    // validate the calendar fields strictly, then let Date.parse apply the offset
+    if (Number.isNaN(parseIsoString(iso.slice(0, iso.search(/[+-]\d{2}:?\d{2}$/))))) return Number.NaN;
     return Date.parse(iso);
   }
-  if (/^\d{4}-\d{2}-\d{2}[ T]/.test(s)) return Date.parse(s.replace(' ', 'T'));
   return Number.NaN;
 }
 
+/** Formats epoch ms as ISO-8601 UTC (non-finite numbers are printed as they are). */
 export function formatTime(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
 }
 
 /**
  * Builds a validated `TimeSeries` from timestamps and values.
- * Throws `SeriesError` with the offending row, value or timestamp in the message.
+ * Throws `SeriesError` with the offending row (0-based index), value or timestamp in the message.
  */
 export function series(t: ArrayLike<TimeInput>, v: ArrayLike<number>, opts: SeriesOptions = {}): TimeSeries {
   const n = t.length;
-  if (n !== v.length) {
-    throw new SeriesError(
-      'length_mismatch',
-      `timestamps and values differ in length (${n} timestamps, ${v.length} values): pass one value per timestamp`,
-    );
-  }
-  if (n === 0)
-    throw new SeriesError('empty', 'the series is empty: pass at least one (timestamp, value) pair');
+  checkShape(n, v.length);
   const tt = new Float64Array(n);
   const vv = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -62,102 +68,214 @@ export function series(t: ArrayLike<TimeInput>, v: ArrayLike<number>, opts: Seri
     tt[i] = ms;
     vv[i] = v[i];
   }
-  return fromArrays(tt, vv, opts);
+  return validateSeries(tt, vv, opts, rowIndexName);
 }
 
 /**
- * Validates and repairs typed arrays in place order (the arrays may be reused by the result):
- * sorting, duplicate resolution and the non-finite policy, in that order.
+ * Validates and repairs typed arrays (sort, duplicate resolution, non-finite policy). The input arrays
+ * are not modified; the result may share them when nothing needed repair.
  */
 export function fromArrays(t: Float64Array, v: Float64Array, opts: SeriesOptions = {}): TimeSeries {
-  const n = t.length;
-  if (n !== v.length) {
+  return validateSeries(t, v, opts, rowIndexName);
+}
+
+function rowIndexName(i: number): string {
+  return `row ${i}`;
+}
+
+function checkShape(nt: number, nv: number): void {
+  if (nt !== nv) {
     throw new SeriesError(
       'length_mismatch',
-      `timestamps and values differ in length (${n} timestamps, ${v.length} values): pass one value per timestamp`,
+      `timestamps and values differ in length (${nt} timestamps, ${nv} values): pass one value per timestamp`,
     );
   }
-  if (n === 0)
+  if (nt === 0)
     throw new SeriesError('empty', 'the series is empty: pass at least one (timestamp, value) pair');
+}
+
+/**
+ * The validation core shared by `series()`, `fromArrays()`, `readCsv()` and `loadNab()`.
+ * `rowName(i)` names input row `i` (original order) in error messages, e.g. `line 12 of x.csv`.
+ *
+ * Order: shape → timestamps finite → non-finite values (`error` names the first bad row in input order;
+ * `drop` removes them) → stable sort (or `unsorted` error when strict) → duplicates → interpolation of
+ * non-finite values (policy `interpolate`, in time, after sorting).
+ * @internal
+ */
+export function validateSeries(
+  t: Float64Array,
+  v: Float64Array,
+  opts: SeriesOptions,
+  rowName: (i: number) => string,
+): TimeSeries {
+  const n = t.length;
+  checkShape(n, v.length);
   const warn = opts.onWarning;
+  const nonFinite = opts.nonFinite ?? 'error';
   let sorted = true;
   let dup = false;
+  let bad = 0;
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(t[i])) {
-      throw new SeriesError('bad_timestamp', `row ${i}: timestamp ${t[i]} is not a finite epoch-ms number`);
-    }
-    if (i > 0) {
-      if (t[i] < t[i - 1]) sorted = false;
-      else if (t[i] === t[i - 1]) dup = true;
-    }
-  }
-  if (!sorted) {
-    if (opts.strict) {
-      let i = 1;
-      while (t[i] >= t[i - 1]) i++;
+    const ti = t[i];
+    if (!Number.isFinite(ti)) {
       throw new SeriesError(
-        'unsorted',
-        `row ${i}: timestamp ${formatTime(t[i])} comes before the previous row's ${formatTime(t[i - 1])}; sort the input or drop strict: true`,
+        'bad_timestamp',
+        `${rowName(i)}: timestamp ${ti} is not a finite epoch-ms number; fix or remove that row`,
       );
     }
-    const idx = new Uint32Array(n);
-    for (let i = 0; i < n; i++) idx[i] = i;
-    // Stable sort: equal timestamps keep file order, so 'first' / 'last' mean what they say.
-    const order = Array.from(idx).sort((a, b) => t[a] - t[b] || a - b);
-    const t2 = new Float64Array(n);
-    const v2 = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      t2[i] = t[order[i]];
-      v2[i] = v[order[i]];
+    if (!Number.isFinite(v[i])) bad++;
+    if (i > 0) {
+      const tp = t[i - 1];
+      if (ti < tp) sorted = false;
+      else if (ti === tp) dup = true;
     }
+  }
+  // Original row index of each kept row; null while it is the identity.
+  let orig: Uint32Array | null = null;
+  if (bad > 0) {
+    if (nonFinite === 'error') {
+      let i = 0;
+      while (Number.isFinite(v[i])) i++;
+      throw new SeriesError(
+        'non_finite',
+        `${rowName(i)} (${formatTime(t[i])}): value ${v[i]} is not finite; clean the data or pass nonFinite: 'drop' | 'interpolate'`,
+      );
+    }
+    if (bad === n)
+      throw new SeriesError('empty', `all ${n} values are NaN or infinite: nothing is left to use`);
+    if (nonFinite === 'drop') {
+      const m = n - bad;
+      const t2 = new Float64Array(m);
+      const v2 = new Float64Array(m);
+      orig = new Uint32Array(m);
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        if (Number.isFinite(v[i])) {
+          t2[k] = t[i];
+          v2[k] = v[i];
+          orig[k++] = i;
+        }
+      }
+      t = t2;
+      v = v2;
+      warn?.(`dropped ${bad} rows with NaN or infinite values`, 'TSAD_NONFINITE');
+      bad = 0;
+      if (!sorted || dup) {
+        sorted = true;
+        dup = false;
+        for (let i = 1; i < m; i++) {
+          if (t[i] < t[i - 1]) sorted = false;
+          else if (t[i] === t[i - 1]) dup = true;
+        }
+      }
+    }
+  }
+  const origOf = (i: number): number => (orig ? orig[i] : i);
+  if (!sorted) {
+    const m = t.length;
+    let i = 1;
+    while (t[i] >= t[i - 1]) i++;
+    if (opts.strict) {
+      throw new SeriesError(
+        'unsorted',
+        `${rowName(origOf(i))}: timestamp ${formatTime(t[i])} comes before the previous row's ${formatTime(t[i - 1])}; sort the input or drop strict: true`,
+      );
+    }
+    const order = stableOrder(t);
+    const t2 = new Float64Array(m);
+    const v2 = new Float64Array(m);
+    const o2 = new Uint32Array(m);
+    for (let k = 0; k < m; k++) {
+      const j = order[k];
+      t2[k] = t[j];
+      v2[k] = v[j];
+      o2[k] = origOf(j);
+    }
+    warn?.(
+      `input was not sorted by time (first at ${rowName(origOf(i))}, ${formatTime(t[i])} after ${formatTime(t[i - 1])}); sorted ${m} rows (stable)`,
+      'TSAD_UNSORTED',
+    );
     t = t2;
     v = v2;
-    warn?.(`input was not sorted by time; sorted ${n} rows`);
+    orig = o2;
     dup = false;
-    for (let i = 1; i < n; i++) if (t[i] === t[i - 1]) dup = true;
+    for (let k = 1; k < m; k++) {
+      if (t[k] === t[k - 1]) {
+        dup = true;
+        break;
+      }
+    }
   }
-  if (dup) ({ t, v } = resolveDuplicates(t, v, opts.duplicates ?? 'error', warn));
-  return applyNonFinite(t, v, opts.nonFinite ?? 'error', warn);
+  if (dup) {
+    const r = resolveDuplicates(t, v, orig, opts.duplicates ?? 'error', warn, rowName);
+    t = r.t;
+    v = r.v;
+  }
+  if (bad > 0) v = interpolateNonFinite(t, v, warn);
+  return { t, v };
+}
+
+/**
+ * Stable ascending order of `t` (ties keep input order). Nearly sorted input (a clock stepping back
+ * once, say) is ordered by insertion sort in O(n + inversions); anything messier by a full sort.
+ */
+function stableOrder(t: Float64Array): Uint32Array {
+  const m = t.length;
+  const idx = new Uint32Array(m);
+  for (let i = 0; i < m; i++) idx[i] = i;
+  let budget = 8 * m + 1024;
+  for (let i = 1; i < m; i++) {
+    const x = idx[i];
+    const tx = t[x];
+    let j = i - 1;
+    while (j >= 0 && t[idx[j]] > tx) {
+      idx[j + 1] = idx[j];
+      j--;
+      if (--budget < 0) {
+        for (let k = 0; k < m; k++) idx[k] = k;
+        return idx.sort((a, b) => t[a] - t[b] || a - b);
+      }
+    }
+    idx[j + 1] = x;
+  }
+  return idx;
 }
 
 function resolveDuplicates(
   t: Float64Array,
   v: Float64Array,
+  orig: Uint32Array | null,
   policy: DuplicatePolicy,
-  warn: ((m: string) => void) | undefined,
+  warn: SeriesOptions['onWarning'],
+  rowName: (i: number) => string,
 ): TimeSeries {
   const n = t.length;
+  const origOf = (i: number): number => (orig ? orig[i] : i);
   if (policy === 'error') {
     let i = 1;
     while (t[i] !== t[i - 1]) i++;
     throw new SeriesError(
       'duplicate_timestamp',
-      `rows ${i - 1} and ${i} (after sorting) share timestamp ${formatTime(t[i])}; choose duplicates: 'first' | 'last' | 'max' | 'mean'`,
+      `${rowName(origOf(i - 1))} and ${rowName(origOf(i))} share timestamp ${formatTime(t[i])}; pass duplicates: 'first' | 'last' | 'max' | 'mean' to keep one value`,
     );
   }
   const to = new Float64Array(n);
   const vo = new Float64Array(n);
   let m = 0;
   let removed = 0;
-  let firstDup = Number.NaN;
+  let groups = 0;
+  let firstDup = -1;
   for (let i = 0; i < n; ) {
     let j = i + 1;
     while (j < n && t[j] === t[i]) j++;
     let val: number;
     if (j - i === 1) val = v[i];
     else {
-      if (Number.isNaN(firstDup)) firstDup = t[i];
+      if (firstDup < 0) firstDup = i;
+      groups++;
       removed += j - i - 1;
-      if (policy === 'first') val = v[i];
-      else if (policy === 'last') val = v[j - 1];
-      else if (policy === 'max') {
-        val = v[i];
-        for (let k = i + 1; k < j; k++) if (v[k] > val) val = v[k];
-      } else {
-        let s = 0;
-        for (let k = i; k < j; k++) s += v[k];
-        val = s / (j - i);
-      }
+      val = aggregateGroup(v, i, j, policy);
     }
     to[m] = t[i];
     vo[m] = val;
@@ -165,59 +283,62 @@ function resolveDuplicates(
     i = j;
   }
   warn?.(
-    `${removed} rows repeated an earlier timestamp (first at ${formatTime(firstDup)}); kept one value per timestamp by '${policy}'`,
+    `${removed} rows repeated an earlier timestamp (${groups} timestamps; first ${formatTime(t[firstDup])} at ${rowName(origOf(firstDup))}); kept one value per timestamp by '${policy}'`,
+    'TSAD_DUPLICATES',
   );
   return { t: to.slice(0, m), v: vo.slice(0, m) };
 }
 
-function applyNonFinite(
+/** Aggregates v[i..j) by a duplicate policy; non-finite values are ignored unless all are non-finite. */
+function aggregateGroup(v: Float64Array, i: number, j: number, policy: DuplicatePolicy): number {
+  if (policy === 'first' || policy === 'last') {
+    if (policy === 'first') {
+      for (let k = i; k < j; k++) if (Number.isFinite(v[k])) return v[k];
+    } else {
+      for (let k = j - 1; k >= i; k--) if (Number.isFinite(v[k])) return v[k];
+    }
+    return Number.NaN;
+  }
+  let acc = policy === 'max' ? Number.NEGATIVE_INFINITY : 0;
+  let c = 0;
+  for (let k = i; k < j; k++) {
+    const x = v[k];
+    if (!Number.isFinite(x)) continue;
+    c++;
+    if (policy === 'max') {
+      if (x > acc) acc = x;
+    } else acc += x;
+  }
+  if (c === 0) return Number.NaN;
+  return policy === 'max' ? acc : acc / c;
+}
+
+/** Linear interpolation in time between finite neighbours; the nearest value is held at the ends. */
+function interpolateNonFinite(
   t: Float64Array,
   v: Float64Array,
-  policy: NonFinitePolicy,
-  warn: ((m: string) => void) | undefined,
-): TimeSeries {
+  warn: SeriesOptions['onWarning'],
+): Float64Array {
   const n = t.length;
-  let bad = 0;
-  for (let i = 0; i < n; i++) if (!Number.isFinite(v[i])) bad++;
-  if (bad === 0) return { t, v };
-  if (policy === 'error') {
-    let i = 0;
-    while (Number.isFinite(v[i])) i++;
-    throw new SeriesError(
-      'non_finite',
-      `row ${i} (${formatTime(t[i])}): value ${v[i]} is not finite; clean the data or pass nonFinite: 'drop' | 'interpolate'`,
-    );
-  }
-  if (bad === n)
-    throw new SeriesError('empty', `all ${n} values are NaN or infinite: nothing is left to use`);
-  if (policy === 'drop') {
-    const to = new Float64Array(n - bad);
-    const vo = new Float64Array(n - bad);
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      if (Number.isFinite(v[i])) {
-        to[m] = t[i];
-        vo[m++] = v[i];
-      }
-    }
-    warn?.(`dropped ${bad} rows with NaN or infinite values`);
-    return { t: to, v: vo };
-  }
-  // interpolate linearly in time between finite neighbours; hold the nearest value at the ends
   const vo = Float64Array.from(v);
   let prev = -1;
+  let filled = 0;
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(vo[i])) continue;
     if (prev + 1 < i) {
       for (let k = prev + 1; k < i; k++) {
         vo[k] = prev < 0 ? vo[i] : vo[prev] + ((vo[i] - vo[prev]) * (t[k] - t[prev])) / (t[i] - t[prev]);
+        filled++;
       }
     }
     prev = i;
   }
-  for (let k = prev + 1; k < n; k++) vo[k] = vo[prev];
-  warn?.(`interpolated ${bad} NaN or infinite values`);
-  return { t, v: vo };
+  for (let k = prev + 1; k < n; k++) {
+    vo[k] = vo[prev];
+    filled++;
+  }
+  if (filled > 0) warn?.(`interpolated ${filled} NaN or infinite values linearly in time`, 'TSAD_NONFINITE');
+  return vo;
 }
 
 /** Number of points. */

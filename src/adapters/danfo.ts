@@ -1,0 +1,125 @@
+/**
+ * danfo.js adapter (`tsad/adapters/danfo`): DataFrame ⇄ TimeSeries.
+ *
+ * danfojs-node is an optional peer dependency: it is loaded with a dynamic `import()` only when
+ * `toDataFrame` needs its constructor, so nothing else in tsad ever loads it. `fromDataFrame` only
+ * reads the frame it is given.
+ */
+import type { DataFrame } from 'danfojs-node';
+import { SeriesError, TsadError } from '../errors.js';
+import { type SeriesOptions, series } from '../series/series.js';
+import type { TimeInput, TimeSeries } from '../series/types.js';
+
+/** An optional peer dependency is not installed. */
+export class MissingDependencyError extends TsadError {}
+
+/** The part of a danfo.js `DataFrame` that `fromDataFrame` reads. */
+export interface DataFrameLike {
+  readonly columns: string[];
+  column(name: string): { readonly values: ArrayLike<unknown> };
+}
+
+export interface FromDataFrameOptions extends SeriesOptions {
+  /** Time column: strings (ISO-8601, UTC unless zoned), `Date`s or epoch-ms numbers. */
+  time: string;
+  /** Value column: numbers; `null`/`undefined`/`NaN` count as missing (see `nonFinite`). */
+  value: string;
+}
+
+export interface ToDataFrameOptions {
+  /** Name of the time column. Default `'timestamp'`. */
+  time?: string;
+  /** Name of the value column. Default `'value'`. */
+  value?: string;
+  /** Time column contents: `Date` objects (danfo dtype `datetime`, default), epoch `'ms'` numbers, or `'iso'` strings. */
+  timeAs?: 'date' | 'ms' | 'iso';
+}
+
+type DanfoModule = typeof import('danfojs-node');
+
+let danfo: Promise<DanfoModule> | undefined;
+
+/**
+ * Loads danfojs-node (once). Throws `MissingDependencyError` with install instructions when it is
+ * not installed. `specifier` exists for tests.
+ * @internal
+ */
+export async function importDanfo(specifier = 'danfojs-node'): Promise<DanfoModule> {
+  const load = async (): Promise<DanfoModule> => {
+    try {
+      return (await import(specifier)) as DanfoModule;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+        throw new MissingDependencyError(
+          'missing_peer_dependency',
+          `tsad/adapters/danfo needs the optional peer dependency ${specifier}; install it with \`npm install danfojs-node@1.1.2\` (see the tsad README for the TensorFlow.js override)`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  };
+  if (specifier !== 'danfojs-node') return load();
+  danfo ??= load().catch((err: unknown) => {
+    danfo = undefined;
+    throw err;
+  });
+  return danfo;
+}
+
+function columnValues(df: DataFrameLike, name: string, role: string): ArrayLike<unknown> {
+  if (!df.columns.includes(name)) {
+    throw new SeriesError(
+      'missing_column',
+      `the DataFrame has no ${role} column ${JSON.stringify(name)}; its columns are: ${df.columns.join(', ')}`,
+    );
+  }
+  return df.column(name).values;
+}
+
+/** Builds a validated `TimeSeries` from two columns of a danfo.js DataFrame (errors name the row). */
+export function fromDataFrame(df: DataFrameLike, opts: FromDataFrameOptions): TimeSeries {
+  const { time, value, ...rest } = opts;
+  const tc = columnValues(df, time, 'time');
+  const vc = columnValues(df, value, 'value');
+  const n = tc.length;
+  const t: TimeInput[] = new Array(n);
+  const v = new Float64Array(vc.length);
+  for (let i = 0; i < n; i++) {
+    const x = tc[i];
+    if (typeof x === 'number' || typeof x === 'string' || x instanceof Date) t[i] = x;
+    else {
+      throw new SeriesError(
+        'bad_timestamp',
+        `row ${i}: time column ${JSON.stringify(time)} holds ${String(x)}; expected an ISO string, a Date or epoch ms`,
+      );
+    }
+  }
+  for (let i = 0; i < vc.length; i++) {
+    const x = vc[i];
+    if (typeof x === 'number') v[i] = x;
+    else if (x === null || x === undefined) v[i] = Number.NaN;
+    else if (typeof x === 'string' && x.trim() !== '' && Number.isFinite(Number(x))) v[i] = Number(x);
+    else {
+      throw new SeriesError(
+        'bad_value',
+        `row ${i}: value column ${JSON.stringify(value)} holds ${JSON.stringify(x)}, which is not a number`,
+      );
+    }
+  }
+  return series(t, v, rest);
+}
+
+/** Converts a `TimeSeries` to a danfo.js DataFrame with a time and a value column. Loads danfojs-node. */
+export async function toDataFrame(ts: TimeSeries, opts: ToDataFrameOptions = {}): Promise<DataFrame> {
+  const dfd = await importDanfo();
+  const timeAs = opts.timeAs ?? 'date';
+  const n = ts.t.length;
+  const times: (Date | number | string)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const ms = ts.t[i];
+    times[i] = timeAs === 'ms' ? ms : timeAs === 'iso' ? new Date(ms).toISOString() : new Date(ms);
+  }
+  return new dfd.DataFrame({ [opts.time ?? 'timestamp']: times, [opts.value ?? 'value']: Array.from(ts.v) });
+}

@@ -1,0 +1,435 @@
+/**
+ * `BaseDetector`: the shared machinery behind every detector.
+ *
+ * ## How to implement a detector
+ *
+ * 1. Write its config as a zod schema that spreads `baseConfigShape(maxScoreDefault)` and adds the
+ *    model's own fields (each with a default), e.g.
+ *    `const schema = z.strictObject({ ...baseConfigShape(1), nTrees: z.number().int().default(100) })`.
+ *    `seed` (always present) must drive every random choice: use `new Rng(this.config.seed)`.
+ * 2. `class MyDetector extends BaseDetector<MyConfig>`; its constructor calls
+ *    `super('myType', parseConfig(schema, cfg))`.
+ * 3. Implement the raw model, at one of two levels:
+ *    - **row level** (most models): `transforms()` returns the transform chain (difference, shingle,
+ *      …; see transforms.ts); the base applies it (with `prev` context, and for streams) and calls
+ *      `fitRows(frame)` → raw train scores (one per row), `scoreRow(row, t)` → the raw score of one
+ *      transformed row (online models update themselves here), and optionally `scoreRows(frame)`, a
+ *      faster batch form that must give exactly `scoreRow`'s numbers;
+ *    - **series level** (models that are not row-wise, e.g. ensembles): override `rawTrain(ts)`,
+ *      `rawScore(ts, prev)` and `rawStreamer()` (`pushRaw(t, v)`, NaN = "no score for this point").
+ * 4. `modelState()` / `restoreModel(state, path)` save and restore the fitted model as JSON (use
+ *    `encodeFloats`/`decodeFloats` so float64 round-trips exactly; throw `ModelFormatError` naming
+ *    the field on bad input).
+ * 5. Register a loader: `registerDetector('myType', baseLoader((c) => new MyDetector(c)))`.
+ * 6. Call `runDetectorConformance('MyDetector', factory)` from a test file.
+ *
+ * The base then handles the post-rule (calibrate → threshold, post-processing spec §1): the
+ * calibrator is trained once on the raw train scores, the threshold (or AggregateAlarms) on the
+ * calibrated ones (grid search when labels are given); `score()` is calibrated, `detect()` adds the
+ * threshold rule, `stream()` gives `score()`'s numbers and `detect()`'s alarms point by point.
+ */
+import { z } from 'zod';
+import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
+import type { TimeSeries } from '../series/types.js';
+import { boolField, decodeFloats, encodeFloats, field } from './json.js';
+import { AnomScoreCalibrator } from './post/calibrator.js';
+import { makeThresholdRule, postRuleTrainSchema, thresholdRuleSchema } from './post/rule.js';
+import { normalCdf } from './post/stats.js';
+import type { AlarmStreamer, Threshold } from './post/threshold.js';
+import type { DetectorLoader } from './registry.js';
+import { type Frame, TransformPipeline, type TransformSpec, tailOf } from './transforms.js';
+import type {
+  AlarmEvent,
+  Detector,
+  JsonObject,
+  JsonValue,
+  ModelJson,
+  ScoreOptions,
+  StreamResult,
+  StreamScorer,
+  TrainOptions,
+} from './types.js';
+
+/** Config fields every detector has. `maxScore` is the calibrator's "largest possible raw score". */
+export function baseConfigShape(maxScoreDefault: number) {
+  return {
+    seed: z.number().int().min(-2147483648).max(2147483647).default(0),
+    enableCalibrator: z.boolean().default(true),
+    enableThreshold: z.boolean().default(true),
+    maxScore: z.number().positive().default(maxScoreDefault),
+    threshold: thresholdRuleSchema.prefault({ type: 'aggregateAlarms' }),
+    postRuleTrain: postRuleTrainSchema.prefault({}),
+  };
+}
+const baseSchema = z.object(baseConfigShape(1));
+export type BaseDetectorConfig = z.infer<typeof baseSchema>;
+
+/** Parses a config with its zod schema; a failure is a ConfigError naming the field. */
+export function parseConfig<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const r = schema.safeParse(input ?? {});
+  if (!r.success) {
+    const iss = r.error.issues[0];
+    const where = iss.path.length ? iss.path.map(String).join('.') : '(config)';
+    throw new ConfigError('BAD_CONFIG', `config field ${where}: ${iss.message}`);
+  }
+  return r.data;
+}
+
+/** The raw streaming scorer of a model (series level). NaN = no score for this point. */
+export interface RawStreamer {
+  pushRaw(t: number, v: number): number;
+}
+
+/** Checks a series: equal lengths, finite strictly increasing times, finite values. */
+export function checkSeries(ts: TimeSeries, what: string): void {
+  if (!ts || !(ts.t instanceof Float64Array) || !(ts.v instanceof Float64Array)) {
+    throw new DetectorError(
+      'BAD_SERIES',
+      `${what}: expected a TimeSeries { t: Float64Array, v: Float64Array }`,
+    );
+  }
+  const { t, v } = ts;
+  if (t.length !== v.length) {
+    throw new DetectorError('BAD_SERIES', `${what}: t has ${t.length} points but v has ${v.length}`);
+  }
+  for (let i = 0; i < t.length; i++) {
+    if (!Number.isFinite(v[i])) {
+      throw new DetectorError(
+        'NON_FINITE',
+        `${what}: value at index ${i} is ${v[i]}; drop or interpolate non-finite values before detection`,
+      );
+    }
+    if (!Number.isFinite(t[i]) || (i > 0 && !(t[i] > t[i - 1]))) {
+      throw new DetectorError(
+        'BAD_TIME',
+        `${what}: timestamps must be finite and strictly increasing (index ${i})`,
+      );
+    }
+  }
+}
+
+/** Keeps the last `cap` raw points seen (ring buffer), as transform context for streams. */
+class TailBuffer {
+  private readonly t: Float64Array;
+  private readonly v: Float64Array;
+  private head = 0;
+  size = 0;
+  constructor(readonly cap: number) {
+    this.t = new Float64Array(Math.max(cap, 1));
+    this.v = new Float64Array(Math.max(cap, 1));
+  }
+  clear(): void {
+    this.head = 0;
+    this.size = 0;
+  }
+  push(t: number, v: number): void {
+    if (this.cap === 0) return;
+    const i = (this.head + this.size) % this.cap;
+    this.t[i] = t;
+    this.v[i] = v;
+    if (this.size < this.cap) this.size++;
+    else this.head = (this.head + 1) % this.cap;
+  }
+  pushSeries(ts: TimeSeries): void {
+    const s = tailOf(ts, this.cap);
+    for (let i = 0; i < s.v.length; i++) this.push(s.t[i], s.v[i]);
+  }
+  toSeries(): TimeSeries {
+    const t = new Float64Array(this.size);
+    const v = new Float64Array(this.size);
+    for (let k = 0; k < this.size; k++) {
+      t[k] = this.t[(this.head + k) % this.cap];
+      v[k] = this.v[(this.head + k) % this.cap];
+    }
+    return { t, v };
+  }
+  get lastTime(): number {
+    return this.size === 0 ? Number.NEGATIVE_INFINITY : this.t[(this.head + this.size - 1) % this.cap];
+  }
+}
+
+export abstract class BaseDetector<C extends BaseDetectorConfig> implements Detector<C> {
+  readonly type: string;
+  readonly config: Readonly<C>;
+  /** The calibrator (null when the model has none, e.g. ETS); lives across re-training (spec §1). */
+  protected readonly calibrator: AnomScoreCalibrator | null;
+  /** The threshold rule, trained on calibrated scores. */
+  protected readonly rule: Threshold;
+  protected trained = false;
+  /** Calibrated train scores of the last `train()` (what an ensemble combines). */
+  trainScores: TimeSeries | null = null;
+  private pipelineCache: TransformPipeline | null = null;
+  private tailCache: TailBuffer | null = null;
+
+  protected constructor(type: string, config: C) {
+    this.type = type;
+    this.config = Object.freeze(config);
+    this.calibrator = this.hasCalibrator() ? new AnomScoreCalibrator(config.maxScore, true) : null;
+    this.rule = makeThresholdRule(config.threshold);
+  }
+
+  // ---------------------------------------------------------------- hooks for subclasses
+
+  /** Whether the model has a calibrator at all (ETS: no). */
+  protected hasCalibrator(): boolean {
+    return true;
+  }
+
+  /** The `alm_threshold` of the config class's default rule (for the unsupervised-quantile default). */
+  protected defaultAlmThreshold(): number {
+    return 3;
+  }
+
+  /** Transform chain applied before the model (row-level detectors). */
+  protected transforms(): TransformSpec[] {
+    return [];
+  }
+
+  /** Fewest transformed rows the model can train on. */
+  protected minTrainRows(): number {
+    return 1;
+  }
+
+  /** Row level: fit the model on the transformed rows and return their raw train scores. */
+  protected fitRows(_frame: Frame): Float64Array {
+    throw new DetectorError('NOT_IMPLEMENTED', `${this.type} implements neither fitRows nor rawTrain`);
+  }
+
+  /** Row level: the raw score of one transformed row (online models update here). */
+  protected scoreRow(_row: Float64Array, _t: number): number {
+    throw new DetectorError('NOT_IMPLEMENTED', `${this.type} implements neither scoreRow nor rawScore`);
+  }
+
+  /** Row level, batch: must equal `scoreRow` row by row; override for speed. */
+  protected scoreRows(frame: Frame): Float64Array {
+    const { n, d, x, t } = frame;
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.scoreRow(x.subarray(i * d, i * d + d), t[i]);
+    return out;
+  }
+
+  /** The fitted model as JSON. */
+  protected abstract modelState(): JsonValue;
+  /** Restores `modelState()` output; throws ModelFormatError naming the field. */
+  protected abstract restoreModel(state: unknown, path: string): void;
+
+  protected get pipeline(): TransformPipeline {
+    if (!this.pipelineCache) this.pipelineCache = new TransformPipeline(this.transforms());
+    return this.pipelineCache;
+  }
+
+  private get tail(): TailBuffer {
+    if (!this.tailCache) this.tailCache = new TailBuffer(this.pipeline.context);
+    return this.tailCache;
+  }
+
+  /** Series level: raw train scores. Default: transforms, then `fitRows`. */
+  protected rawTrain(ts: TimeSeries): TimeSeries {
+    const frame = this.pipeline.fit(ts);
+    if (frame.n < this.minTrainRows()) {
+      throw new DetectorError(
+        'TOO_FEW_POINTS',
+        `${this.type} needs at least ${this.minTrainRows()} points after its transforms, got ${frame.n} (from ${ts.v.length} points); train on a longer series`,
+      );
+    }
+    return { t: frame.t, v: this.fitRows(frame) };
+  }
+
+  /** Series level: raw scores of `ts` with optional context. Default: transforms, then `scoreRows`. */
+  protected rawScore(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+    const frame = this.pipeline.apply(ts, prev);
+    return { t: frame.t, v: this.scoreRows(frame) };
+  }
+
+  /** Series level: a raw streaming scorer continuing from `context` (the last raw points seen). */
+  protected rawStreamer(context: TimeSeries): RawStreamer {
+    const ts = this.pipeline.streamer(context);
+    return {
+      pushRaw: (t, v) => {
+        const row = ts.push(v);
+        return row === null ? Number.NaN : this.scoreRow(row, t);
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- the contract
+
+  private requireTrained(): void {
+    if (!this.trained) throw new DetectorError('NOT_TRAINED', `${this.type}: call train() before scoring`);
+  }
+
+  private calibrateInPlace(v: Float64Array): Float64Array {
+    if (this.calibrator && this.config.enableCalibrator) {
+      for (let i = 0; i < v.length; i++) v[i] = this.calibrator.calibrateOne(v[i]);
+    }
+    return v;
+  }
+
+  train(ts: TimeSeries, opts: TrainOptions = {}): TimeSeries {
+    checkSeries(ts, 'train data');
+    if (ts.v.length === 0)
+      throw new DetectorError('TOO_FEW_POINTS', `${this.type}: the train series is empty`);
+    if (opts.labels) checkLabels(opts.labels);
+    const raw = this.rawTrain(ts);
+    for (let i = 0; i < raw.v.length; i++) {
+      if (!Number.isFinite(raw.v[i])) {
+        throw new DetectorError('NON_FINITE_SCORE', `${this.type}: non-finite raw train score at index ${i}`);
+      }
+    }
+    const pr = this.config.postRuleTrain;
+    let cal: Float64Array;
+    if (this.calibrator && this.config.enableCalibrator)
+      cal = this.calibrator.train(raw.v, pr.retrainCalibrator);
+    else cal = raw.v.slice();
+    const calTs = { t: raw.t, v: cal };
+    this.trainScores = calTs;
+    this.trained = true;
+    this.tail.clear();
+    this.tail.pushSeries(ts);
+    if (!this.config.enableThreshold) return calTs;
+    let uq: number | null;
+    if (pr.unsupQuantile !== undefined) uq = pr.unsupQuantile;
+    else {
+      const t = this.defaultAlmThreshold();
+      uq = !this.calibrator || this.config.enableCalibrator || t === 0 ? null : 2 * normalCdf(t) - 1;
+    }
+    return this.rule.train(calTs, {
+      labels: opts.labels,
+      unsupQuantile: uq,
+      maxEarlySec: pr.maxEarlySec,
+      maxDelaySec: pr.maxDelaySec,
+      minAllowedScore: pr.minAllowedScore,
+    });
+  }
+
+  score(ts: TimeSeries, opts: ScoreOptions = {}): TimeSeries {
+    this.requireTrained();
+    checkSeries(ts, 'data');
+    if (opts.prev) {
+      checkSeries(opts.prev, 'prev');
+      const p = opts.prev;
+      if (p.t.length && ts.t.length && !(p.t[p.t.length - 1] < ts.t[0])) {
+        throw new DetectorError('BAD_TIME', 'prev must end before the first timestamp of the data');
+      }
+    }
+    const raw = this.rawScore(ts, opts.prev);
+    const v = this.calibrateInPlace(raw.v === ts.v ? raw.v.slice() : raw.v);
+    this.tail.clear();
+    if (opts.prev) this.tail.pushSeries(opts.prev);
+    this.tail.pushSeries(ts);
+    return { t: raw.t, v };
+  }
+
+  /** The post-rule (threshold) applied to calibrated scores. */
+  protected applyRule(scores: TimeSeries): TimeSeries {
+    return this.config.enableThreshold ? this.rule.apply(scores) : scores;
+  }
+
+  detect(ts: TimeSeries, opts: ScoreOptions = {}): { scores: TimeSeries; alarms: AlarmEvent[] } {
+    const scores = this.applyRule(this.score(ts, opts));
+    const alarms: AlarmEvent[] = [];
+    for (let i = 0; i < scores.v.length; i++)
+      if (scores.v[i] !== 0) alarms.push({ t: scores.t[i], score: scores.v[i] });
+    return { scores, alarms };
+  }
+
+  stream(): StreamScorer {
+    this.requireTrained();
+    const tail = this.tail;
+    const raw = this.rawStreamer(tail.toSeries());
+    const cal = this.calibrator && this.config.enableCalibrator ? this.calibrator : null;
+    const rule: AlarmStreamer | null = this.config.enableThreshold ? this.rule.streamer() : null;
+    const type = this.type;
+    let lastT = tail.lastTime;
+    return {
+      push(t: number, v: number): StreamResult {
+        if (!Number.isFinite(v)) {
+          throw new DetectorError('NON_FINITE', `${type} stream: value ${v} at t=${t} is not finite`);
+        }
+        if (!Number.isFinite(t) || !(t > lastT)) {
+          throw new DetectorError('BAD_TIME', `${type} stream: t=${t} is not after the previous point`);
+        }
+        lastT = t;
+        const r = raw.pushRaw(t, v);
+        tail.push(t, v);
+        if (Number.isNaN(r)) return { score: Number.NaN, alarm: false };
+        const score = cal ? cal.calibrateOne(r) : r;
+        const post = rule ? rule.push(t, score) : score;
+        return { score, alarm: post !== 0 };
+      },
+    };
+  }
+
+  toJSON(): ModelJson {
+    const tail = this.tail.toSeries();
+    const state: JsonObject = {
+      trained: this.trained,
+      calibrator: this.calibrator ? this.calibrator.toJSON() : null,
+      threshold: this.rule.toJSON(),
+      transforms: this.pipeline.toJSON(),
+      tail: { t: encodeFloats(tail.t), v: encodeFloats(tail.v) },
+      model: this.trained ? this.modelState() : null,
+    };
+    return { format: 'tsad-model', version: 1, type: this.type, config: this.config as JsonObject, state };
+  }
+
+  /** Restores the state written by `toJSON()` (used by loaders). */
+  restoreState(state: unknown): void {
+    const p = 'state';
+    const trained = boolField(state, 'trained', p);
+    const cal = field(state, 'calibrator', p);
+    if (this.calibrator) this.calibrator.restore(cal, `${p}.calibrator`);
+    else if (cal !== null)
+      throw new ModelFormatError('BAD_FIELD', `${p}.calibrator: ${this.type} has no calibrator`);
+    this.rule.restore(field(state, 'threshold', p), `${p}.threshold`);
+    this.pipeline.restore(field(state, 'transforms', p), `${p}.transforms`);
+    const tail = field(state, 'tail', `${p}`);
+    const tt = decodeFloats(field(tail, 't', `${p}.tail`), `${p}.tail.t`);
+    const tv = decodeFloats(field(tail, 'v', `${p}.tail`), `${p}.tail.v`, tt.length);
+    if (tt.length > this.tail.cap) {
+      throw new ModelFormatError('BAD_FIELD', `${p}.tail.t: at most ${this.tail.cap} points expected`);
+    }
+    try {
+      checkSeries({ t: tt, v: tv }, `${p}.tail`);
+    } catch (e) {
+      throw new ModelFormatError('BAD_FIELD', (e as Error).message);
+    }
+    this.tail.clear();
+    this.tail.pushSeries({ t: tt, v: tv });
+    const model = field(state, 'model', p);
+    if (trained) this.restoreModel(model, `${p}.model`);
+    else if (model !== null)
+      throw new ModelFormatError('BAD_FIELD', `${p}.model: must be null for an untrained model`);
+    this.trained = trained;
+  }
+}
+
+function checkLabels(labels: TimeSeries): void {
+  if (!labels || !(labels.t instanceof Float64Array) || !(labels.v instanceof Float64Array)) {
+    throw new DetectorError('BAD_LABELS', 'labels: expected a TimeSeries of 0/1 values');
+  }
+  if (labels.t.length !== labels.v.length)
+    throw new DetectorError('BAD_LABELS', 'labels: t and v lengths differ');
+}
+
+/**
+ * A loader for `registerDetector`: builds the detector from the file's config (a config error
+ * becomes a ModelFormatError naming `config.<field>`), then restores its state.
+ */
+export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
+  make: (config: unknown) => D,
+): DetectorLoader {
+  return (config, state) => {
+    let d: D;
+    try {
+      d = make(config);
+    } catch (e) {
+      if (e instanceof ConfigError)
+        throw new ModelFormatError('BAD_CONFIG', `model file ${e.message}`, { cause: e });
+      if (e instanceof TsadError) throw e;
+      throw new ModelFormatError('BAD_CONFIG', `model file config: ${(e as Error)?.message ?? String(e)}`);
+    }
+    d.restoreState(state);
+    return d;
+  };
+}

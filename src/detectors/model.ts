@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { ModelFormatError } from '../errors.js';
+
+/** Keys that could pollute prototypes if a careless consumer copied the object: always rejected. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_DEPTH = 64;
+
+/**
+ * Checks that `x` is plain JSON data (null, booleans, finite numbers, strings, arrays, plain
+ * objects), at most 64 levels deep, with no `__proto__`/`constructor`/`prototype` keys.
+ * Throws a ModelFormatError naming the offending path.
+ */
+export function assertPlainJson(x: unknown, path = '$', depth = 0): void {
+  if (depth > MAX_DEPTH)
+    throw new ModelFormatError('TOO_DEEP', `${path}: nesting deeper than ${MAX_DEPTH} levels`);
+  if (x === null || typeof x === 'string' || typeof x === 'boolean') return;
+  if (typeof x === 'number') {
+    if (!Number.isFinite(x))
+      throw new ModelFormatError('BAD_FIELD', `${path}: non-finite number in a model file`);
+    return;
+  }
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) assertPlainJson(x[i], `${path}[${i}]`, depth + 1);
+    return;
+  }
+  if (typeof x === 'object') {
+    const proto = Object.getPrototypeOf(x);
+    if (proto !== Object.prototype && proto !== null) {
+      throw new ModelFormatError(
+        'BAD_FIELD',
+        `${path}: expected plain JSON data, got a ${proto?.constructor?.name ?? 'non-plain'} object`,
+      );
+    }
+    for (const k of Reflect.ownKeys(x)) {
+      if (typeof k !== 'string') throw new ModelFormatError('BAD_FIELD', `${path}: symbol keys are not JSON`);
+      if (FORBIDDEN_KEYS.has(k))
+        throw new ModelFormatError('FORBIDDEN_KEY', `${path}: key "${k}" is not allowed in a model file`);
+      const desc = Object.getOwnPropertyDescriptor(x, k);
+      if (!desc || !('value' in desc))
+        throw new ModelFormatError('BAD_FIELD', `${path}.${k}: accessor properties are not JSON`);
+      assertPlainJson(desc.value, `${path}.${k}`, depth + 1);
+    }
+    return;
+  }
+  throw new ModelFormatError('BAD_FIELD', `${path}: ${typeof x} is not a JSON value`);
+}
+
+/** The model-file envelope. */
+export const modelEnvelopeSchema = z.object({
+  format: z.literal('tsad-model'),
+  version: z.literal(1),
+  type: z.string().min(1).max(200),
+  config: z.record(z.string(), z.unknown()),
+  state: z.unknown(),
+});
+
+/** Parses a model file given as a JSON string or an already-parsed value. */
+export function parseModelEnvelope(json: unknown): z.infer<typeof modelEnvelopeSchema> {
+  let value = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json);
+    } catch (e) {
+      throw new ModelFormatError('BAD_JSON', `model file is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  assertPlainJson(value);
+  const r = modelEnvelopeSchema.safeParse(value);
+  if (!r.success) {
+    const iss = r.error.issues[0];
+    const where = iss.path.length ? iss.path.map(String).join('.') : '(root)';
+    throw new ModelFormatError('BAD_FIELD', `model file field ${where}: ${iss.message}`);
+  }
+  if (!('state' in (value as object)))
+    throw new ModelFormatError('MISSING_FIELD', 'model file field state is missing');
+  return r.data;
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import type { TimeSeries } from '../../series/types.js';
+import { type AlarmStreamer, Threshold } from './threshold.js';
+
+export const aggregateAlarmsConfigSchema = z.strictObject({
+  type: z.literal('aggregateAlarms'),
+  almThreshold: z.number().nullable().default(3),
+  absScore: z.boolean().default(true),
+  minAlmInWindow: z.number().int().min(1).default(2),
+  almWindowMinutes: z.number().nonnegative().default(60),
+  almSuppressMinutes: z.number().nonnegative().default(120),
+});
+export type AggregateAlarmsConfig = z.infer<typeof aggregateAlarmsConfigSchema>;
+
+/** A growable FIFO of timestamps (ring buffer over a Float64Array). */
+class TimeQueue {
+  private buf = new Float64Array(16);
+  private head = 0;
+  size = 0;
+
+  push(t: number): void {
+    if (this.size === this.buf.length) {
+      const nb = new Float64Array(this.buf.length * 2);
+      for (let i = 0; i < this.size; i++) nb[i] = this.buf[(this.head + i) & (this.buf.length - 1)];
+      this.buf = nb;
+      this.head = 0;
+    }
+    this.buf[(this.head + this.size) & (this.buf.length - 1)] = t;
+    this.size++;
+  }
+
+  /** Drops entries older than `t0` (keeps those with time ≥ t0). */
+  dropBefore(t0: number): void {
+    const mask = this.buf.length - 1;
+    while (this.size > 0 && this.buf[this.head] < t0) {
+      this.head = (this.head + 1) & mask;
+      this.size--;
+    }
+  }
+}
+
+/**
+ * The streaming alarm filter: exactly the batch rule of spec §4, in amortised O(1) per point.
+ * Needs non-decreasing times (ms).
+ */
+class AggregateStreamer implements AlarmStreamer {
+  private readonly points = new TimeQueue();
+  private readonly raw = new TimeQueue();
+  private lastEmitted = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly rule: AggregateAlarms,
+    private readonly thr: number,
+  ) {}
+
+  push(t: number, score: number): number {
+    const { windowMs, suppressMs } = this.rule;
+    const a = this.rule.thresholdOne(score, this.thr);
+    const w0 = t - windowMs;
+    this.points.dropBefore(w0);
+    const before = this.points.size; // = i − ws
+    this.points.push(t);
+    this.raw.dropBefore(w0);
+    if (a === 0) return 0;
+    this.raw.push(t);
+    const cnt = this.raw.size;
+    const need = Math.min(this.rule.minAlmInWindow, before);
+    const suppressed = this.lastEmitted >= t - suppressMs;
+    if (cnt >= need && !suppressed) {
+      this.lastEmitted = t;
+      return a;
+    }
+    return 0;
+  }
+}
+
+/**
+ * Merlion's `AggregateAlarms`: a threshold, then an alarm only when at least `minAlmInWindow`
+ * raw alarms fall in the last `almWindowMinutes`, and none was emitted in the last
+ * `almSuppressMinutes` (post-processing spec §4, incl. the relaxed requirement at the start).
+ */
+export class AggregateAlarms extends Threshold {
+  readonly minAlmInWindow: number;
+  readonly almWindowMinutes: number;
+  readonly almSuppressMinutes: number;
+
+  constructor(cfg: Partial<Omit<AggregateAlarmsConfig, 'type'>> = {}) {
+    const c = aggregateAlarmsConfigSchema.parse({ type: 'aggregateAlarms', ...cfg });
+    super(c.almThreshold, c.absScore);
+    this.minAlmInWindow = c.minAlmInWindow;
+    this.almWindowMinutes = c.almWindowMinutes;
+    this.almSuppressMinutes = c.almSuppressMinutes;
+  }
+
+  get windowMs(): number {
+    return this.almWindowMinutes * 60_000;
+  }
+
+  get suppressMs(): number {
+    return this.almSuppressMinutes * 60_000;
+  }
+
+  protected override defaultMaxEarlySec(): number | null {
+    return this.almSuppressMinutes * 60;
+  }
+
+  override streamer(): AlarmStreamer {
+    return new AggregateStreamer(this, this.requireThreshold());
+  }
+
+  override apply(scores: TimeSeries): TimeSeries {
+    const s = this.streamer();
+    const v = new Float64Array(scores.v.length);
+    for (let i = 0; i < v.length; i++) v[i] = s.push(scores.t[i], scores.v[i]);
+    return { t: scores.t, v };
+  }
+}

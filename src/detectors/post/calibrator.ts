@@ -1,0 +1,214 @@
+import { ModelFormatError } from '../../errors.js';
+import { decodeFloats, encodeFloats, field } from '../json.js';
+import type { JsonValue } from '../types.js';
+import { quantileSorted } from './stats.js';
+
+/** Target z-values of the quantile anchors (post-processing spec §2.1). */
+const TARGETS = [0, 0, 0.5, 1, 1.5, 2];
+/** Their quantile levels 2·Φ(t) − 1, as the spec lists them. */
+const LEVELS = [0, 0, 0.3829249225480262, 0.6826894921370859, 0.8663855974622838, 0.9544997361036416];
+
+/**
+ * Merlion's `AnomScoreCalibrator`: maps raw anomaly scores to z-score-like units through
+ * monotone PCHIP interpolation of learnt quantile anchors, with linear extrapolation beyond the
+ * last anchor. Untrained (or with < 2 anchors) it is the identity.
+ */
+export class AnomScoreCalibrator {
+  maxScore: number;
+  readonly absScore: boolean;
+  /** Anchor inputs X (ascending) and targets Y; empty = identity. */
+  private ax: Float64Array = new Float64Array(0);
+  private ay: Float64Array = new Float64Array(0);
+  /** PCHIP derivatives at the anchors. */
+  private d: Float64Array = new Float64Array(0);
+
+  constructor(maxScore: number, absScore = true) {
+    this.maxScore = maxScore;
+    this.absScore = absScore;
+  }
+
+  get trained(): boolean {
+    return this.ax.length >= 2;
+  }
+
+  /** The anchors as `[x, y]` pairs (empty when the calibrator is the identity). */
+  get anchors(): [number, number][] {
+    return Array.from(this.ax, (x, i) => [x, this.ay[i]] as [number, number]);
+  }
+
+  /** The PCHIP derivatives at the anchors. */
+  get derivatives(): Float64Array {
+    return this.d.slice();
+  }
+
+  /**
+   * Learns anchors from raw train scores (NaN scores are ignored) unless already trained and
+   * `retrain` is false. Returns the calibrated scores.
+   */
+  train(x: Float64Array, retrain = false): Float64Array {
+    if (this.trained && !retrain) return this.calibrate(x);
+    let m = 0;
+    for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) m++;
+    const s = new Float64Array(m);
+    let j = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      if (!Number.isNaN(v)) s[j++] = this.absScore ? Math.abs(v) : v;
+    }
+    s.sort();
+    const n = s.length;
+    if (n === 0) {
+      this.setAnchors([], []);
+      return this.calibrate(x);
+    }
+    const xs: number[] = LEVELS.map((q) => quantileSorted(s, q));
+    const ys: number[] = [...TARGETS];
+    const ub = Math.sqrt(2 * Math.log(n));
+    const xMax = s[n - 1];
+    if (this.maxScore < xMax) this.maxScore = 2 * xMax;
+    if (ub > 4) {
+      xs.push(xMax, Math.min(this.maxScore, 2 * xMax));
+      ys.push(ub, ub + 1);
+    } else {
+      xs.push(Math.min(this.maxScore, 2 * xMax));
+      ys.push(5);
+    }
+    const kx = [xs[0]];
+    const ky = [ys[0]];
+    for (let i = 1; i < xs.length; i++) {
+      if (Math.abs(xs[i] - xs[i - 1]) > 1e-8) {
+        kx.push(xs[i]);
+        ky.push(ys[i]);
+      }
+    }
+    this.setAnchors(kx, ky);
+    return this.calibrate(x);
+  }
+
+  private setAnchors(xs: number[], ys: number[]): void {
+    if (xs.length < 2) {
+      this.ax = new Float64Array(0);
+      this.ay = new Float64Array(0);
+      this.d = new Float64Array(0);
+      return;
+    }
+    this.ax = Float64Array.from(xs);
+    this.ay = Float64Array.from(ys);
+    this.d = pchipDerivatives(this.ax, this.ay);
+  }
+
+  /** Calibrates one raw score (NaN stays NaN). */
+  calibrateOne(v: number): number {
+    const X = this.ax;
+    const K = X.length - 1;
+    if (K < 1) return v;
+    const b = X[K];
+    if (this.absScore) {
+      const a = Math.abs(v);
+      const sgn = Math.sign(v);
+      if (a > b) return sgn * ((a - b) * this.d[K] + this.ay[K]);
+      if (sgn === 0) return v; // ±0 stays as it is
+      return sgn * Math.max(this.hermite(a), 0);
+    }
+    if (v > b) return (v - b) * this.d[K] + this.ay[K];
+    return this.hermite(v);
+  }
+
+  calibrate(x: Float64Array): Float64Array {
+    const out = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = this.calibrateOne(x[i]);
+    return out;
+  }
+
+  /** Evaluates the PCHIP cubic (extrapolating interval 0 below X_0). */
+  private hermite(v: number): number {
+    const X = this.ax;
+    const Y = this.ay;
+    const K = X.length - 1;
+    if (Number.isNaN(v)) return v;
+    if (v === X[K]) return Y[K];
+    // binary search for k with X_k <= v < X_{k+1} (k = 0 below X_0)
+    let lo = 0;
+    let hi = K - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (X[mid] <= v) lo = mid;
+      else hi = mid - 1;
+    }
+    const k = lo;
+    const h = X[k + 1] - X[k];
+    const u = (v - X[k]) / h;
+    const u2 = u * u;
+    const u3 = u2 * u;
+    return (
+      (2 * u3 - 3 * u2 + 1) * Y[k] +
+      (u3 - 2 * u2 + u) * h * this.d[k] +
+      (-2 * u3 + 3 * u2) * Y[k + 1] +
+      (u3 - u2) * h * this.d[k + 1]
+    );
+  }
+
+  toJSON(): JsonValue {
+    return { maxScore: this.maxScore, anchorsX: encodeFloats(this.ax), anchorsY: encodeFloats(this.ay) };
+  }
+
+  /** Restores anchors saved by `toJSON()` (derivatives are recomputed, deterministically). */
+  restore(state: unknown, path: string): void {
+    const ms = field(state, 'maxScore', path);
+    if (typeof ms !== 'number')
+      throw new ModelFormatError('BAD_FIELD', `${path}.maxScore: expected a number`);
+    const xs = decodeFloats(field(state, 'anchorsX', path), `${path}.anchorsX`);
+    const ys = decodeFloats(field(state, 'anchorsY', path), `${path}.anchorsY`, xs.length);
+    for (let i = 0; i < xs.length; i++) {
+      const ok = Math.abs(xs[i]) <= 1e15 && Math.abs(ys[i]) <= 1e15 && (i === 0 || xs[i] - xs[i - 1] > 1e-8);
+      if (!ok) {
+        throw new ModelFormatError(
+          'BAD_FIELD',
+          `${path}.anchorsX: anchors must be at most 1e15 in size, with inputs increasing by more than 1e-8 (index ${i})`,
+        );
+      }
+    }
+    if (xs.length === 1) {
+      throw new ModelFormatError('BAD_FIELD', `${path}.anchorsX: needs 0 or at least 2 anchors`);
+    }
+    this.maxScore = ms;
+    this.setAnchors(Array.from(xs), Array.from(ys));
+  }
+}
+
+/** scipy `PchipInterpolator` derivatives (shape-preserving, three-point end formula). */
+export function pchipDerivatives(X: Float64Array, Y: Float64Array): Float64Array {
+  const K = X.length - 1;
+  const d = new Float64Array(K + 1);
+  const h = new Float64Array(K);
+  const del = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    h[k] = X[k + 1] - X[k];
+    del[k] = (Y[k + 1] - Y[k]) / h[k];
+  }
+  if (K === 1) {
+    d[0] = del[0];
+    d[1] = del[0];
+    return d;
+  }
+  for (let k = 1; k < K; k++) {
+    const a = del[k - 1];
+    const b = del[k];
+    if (a === 0 || b === 0 || Math.sign(a) !== Math.sign(b)) d[k] = 0;
+    else {
+      const w1 = 2 * h[k] + h[k - 1];
+      const w2 = h[k] + 2 * h[k - 1];
+      d[k] = (w1 + w2) / (w1 / a + w2 / b);
+    }
+  }
+  d[0] = endSlope(h[0], h[1], del[0], del[1]);
+  d[K] = endSlope(h[K - 1], h[K - 2], del[K - 1], del[K - 2]);
+  return d;
+}
+
+function endSlope(h0: number, h1: number, m0: number, m1: number): number {
+  let d = ((2 * h0 + h1) * m0 - h0 * m1) / (h0 + h1);
+  if (Math.sign(d) !== Math.sign(m0)) d = 0;
+  else if (Math.sign(m0) !== Math.sign(m1) && Math.abs(d) > 3 * Math.abs(m0)) d = 3 * m0;
+  return d;
+}

@@ -1,0 +1,23 @@
+export {
+  AggregateAlarms,
+  type AggregateAlarmsConfig,
+  aggregateAlarmsConfigSchema,
+} from './aggregate-alarms.js';
+export { AnomScoreCalibrator, pchipDerivatives } from './calibrator.js';
+export { type AlarmMetric, revisedF1, revisedPointAdjustedCounts } from './f1.js';
+export {
+  makeThresholdRule,
+  type PostRuleTrainConfig,
+  postRuleTrainSchema,
+  type ThresholdRuleConfig,
+  type ThresholdRuleInput,
+  thresholdRuleSchema,
+} from './rule.js';
+export { normalCdf, percentileSorted, quantileSorted } from './stats.js';
+export {
+  type AlarmStreamer,
+  Threshold,
+  type ThresholdConfig,
+  type ThresholdTrainOptions,
+  thresholdConfigSchema,
+} from './threshold.js';

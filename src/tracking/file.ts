@@ -1,0 +1,605 @@
+/**
+ * The local store (`file:<dir>`), tsad's own documented on-disk format (docs/tracking.md):
+ *
+ * ```
+ * <root>/tsad-store.json                          {"format":"tsad-store","version":1}
+ * <root>/registry.json                            model registry (atomic rewrite under .lock-registry)
+ * <root>/experiments/<expId>/experiment.json      {"experimentId","name","creationTime"}
+ * <root>/experiments/<expId>/runs/<runId>/run.json       info, params, tags, inputs (atomic rewrite)
+ * <root>/experiments/<expId>/runs/<runId>/metrics.jsonl  one JSON line per metric point (append-only)
+ * <root>/experiments/<expId>/runs/<runId>/artifacts/...  artifact files
+ * ```
+ *
+ * `<expId>` is the first 16 hex digits of sha256(experiment name), so processes creating
+ * the same experiment at once agree without a lock. `run.json` and `registry.json` are
+ * read-modify-written under a lock file (stale locks of dead processes are broken) and
+ * replaced atomically (temp + fsync + rename); readers never lock. Metric lines are
+ * appended with O_APPEND, one write() per batch of whole lines; a torn last line left by
+ * a crash is ignored on read.
+ */
+import { createHash } from 'node:crypto';
+import { constants, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { TrackingError } from '../errors.js';
+import {
+  applyQuery,
+  BaseRun,
+  BaseTracker,
+  isLater,
+  newParams,
+  normalizeQuery,
+  prepareRunOptions,
+  sortHistory,
+  type ValidBatch,
+  validateArtifactPath,
+  validateExperimentName,
+  validateRunId,
+} from './common.js';
+import {
+  createFileExclusive,
+  isErrno,
+  isTempEntry,
+  resolveInside,
+  withLock,
+  writeFileAtomic,
+} from './fsutil.js';
+import {
+  addVersion,
+  deleteAliasIn,
+  emptyRegistry,
+  getVersionIn,
+  listModelsIn,
+  listVersionsIn,
+  type RegistryState,
+  setAliasIn,
+} from './registry-state.js';
+import {
+  type ArtifactInfo,
+  type DatasetInput,
+  type Experiment,
+  type MetricPoint,
+  type ModelVersion,
+  type RegisteredModel,
+  type Run,
+  type RunOptions,
+  type RunRecord,
+  type RunStatus,
+  type SearchRunsQuery,
+  TrackingNotFoundError,
+} from './tracker.js';
+
+interface RunDoc {
+  format: 'tsad-run';
+  version: 1;
+  runId: string;
+  experimentId: string;
+  experiment: string;
+  runName: string;
+  status: RunStatus;
+  startTime: number;
+  endTime: number | null;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  inputs: DatasetInput[];
+}
+
+const MAX_WRITE = 1 << 20;
+
+export function experimentIdFor(name: string): string {
+  return createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 16);
+}
+
+function encodeNumber(v: number): string {
+  return Number.isFinite(v) ? String(v) : `"${v}"`;
+}
+
+/** One metric line (without the newline). Non-finite values are the strings "NaN", "Infinity", "-Infinity". */
+export function encodeMetricLine(m: MetricPoint): string {
+  return `{"k":${JSON.stringify(m.key)},"v":${encodeNumber(m.value)},"s":${m.step},"t":${m.timestamp}}`;
+}
+
+/** Parses one metric line; undefined when it is not a well-formed line (e.g. torn by a crash). */
+export function decodeMetricLine(line: string): MetricPoint | undefined {
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof o !== 'object' || o === null) return undefined;
+  const r = o as { k?: unknown; v?: unknown; s?: unknown; t?: unknown };
+  if (typeof r.k !== 'string' || typeof r.s !== 'number' || typeof r.t !== 'number') return undefined;
+  const value = typeof r.v === 'number' ? r.v : typeof r.v === 'string' ? Number(r.v) : undefined;
+  if (value === undefined || (Number.isNaN(value) && r.v !== 'NaN')) return undefined;
+  return { key: r.k, value, step: r.s, timestamp: r.t };
+}
+
+/** Incrementally read metrics of one run. */
+interface MetricState {
+  offset: number;
+  history: Map<string, MetricPoint[]>;
+  latest: Map<string, MetricPoint>;
+  skipped: number;
+}
+
+class FileRun extends BaseRun {
+  private fh: fsp.FileHandle | undefined;
+  private opening: Promise<fsp.FileHandle> | undefined;
+  private readonly keyJson = new Map<string, string>();
+
+  constructor(
+    private readonly tracker: FileTracker,
+    private readonly dir: string,
+    doc: RunDoc,
+  ) {
+    super(doc.runId, doc.experimentId, doc.experiment, doc.runName, doc.startTime);
+  }
+
+  private metricsFile(): Promise<fsp.FileHandle> {
+    if (this.fh) return Promise.resolve(this.fh);
+    if (!this.opening) {
+      this.opening = (async () => {
+        const fh = await fsp.open(
+          join(this.dir, 'metrics.jsonl'),
+          constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+          0o644,
+        );
+        // a torn last line from a crashed writer gets terminated before we append
+        const st = await fh.stat();
+        if (st.size > 0) {
+          const rf = await fsp.open(join(this.dir, 'metrics.jsonl'), 'r');
+          const b = Buffer.alloc(1);
+          await rf.read(b, 0, 1, st.size - 1);
+          await rf.close();
+          if (b[0] !== 0x0a) await fh.write('\n');
+        }
+        this.fh = fh;
+        return fh;
+      })();
+    }
+    return this.opening;
+  }
+
+  private line(m: MetricPoint): string {
+    let k = this.keyJson.get(m.key);
+    if (k === undefined) {
+      k = JSON.stringify(m.key);
+      this.keyJson.set(m.key, k);
+    }
+    return `{"k":${k},"v":${encodeNumber(m.value)},"s":${m.step},"t":${m.timestamp}}\n`;
+  }
+
+  protected async writeBatch(b: ValidBatch): Promise<void> {
+    if (b.params.length > 0 || b.tags.length > 0) {
+      await this.tracker.updateRun(this.dir, (doc) => {
+        const fresh = newParams(this.id, doc.params, b.params);
+        for (const p of fresh) doc.params[p.key] = p.value;
+        for (const t of b.tags) doc.tags[t.key] = t.value;
+      });
+    }
+    if (b.metrics.length === 0) return;
+    const fh = await this.metricsFile();
+    let chunk = '';
+    for (const m of b.metrics) {
+      chunk += this.line(m);
+      if (chunk.length >= MAX_WRITE) {
+        await writeAll(fh, chunk);
+        chunk = '';
+      }
+    }
+    if (chunk) await writeAll(fh, chunk);
+    if (this.tracker.fsync) await fh.datasync();
+  }
+
+  protected async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
+    await this.tracker.updateRun(this.dir, (doc) => {
+      for (const d of inputs) doc.inputs.push({ ...d });
+    });
+  }
+
+  protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
+    const target = await resolveInside(join(this.dir, 'artifacts'), path, true);
+    await writeFileAtomic(target, bytes);
+  }
+
+  protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    await this.tracker.updateRun(this.dir, (doc) => {
+      doc.status = status;
+      doc.endTime = endTime;
+    });
+    const fh = this.fh ?? (this.opening ? await this.opening : undefined);
+    this.fh = undefined;
+    this.opening = undefined;
+    if (fh) {
+      if (!this.tracker.fsync) await fh.datasync().catch(() => undefined);
+      await fh.close();
+    }
+  }
+}
+
+async function writeAll(fh: fsp.FileHandle, text: string): Promise<void> {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+    off += bytesWritten;
+  }
+}
+
+export interface FileTrackerOptions {
+  /** fsync the metrics file after every batch (survives power loss, much slower). Default false. */
+  fsync?: boolean;
+}
+
+export class FileTracker extends BaseTracker {
+  readonly uri: string;
+  readonly fsync: boolean;
+  private ready: Promise<void> | undefined;
+  private readonly runDirs = new Map<string, string>();
+  private readonly metricCache = new Map<string, MetricState>();
+
+  constructor(
+    readonly root: string,
+    uri?: string,
+    opts: FileTrackerOptions = {},
+  ) {
+    super();
+    this.uri = uri ?? `file:${root}`;
+    this.fsync = opts.fsync ?? false;
+  }
+
+  private init(): Promise<void> {
+    if (!this.ready) {
+      this.ready = (async () => {
+        await fsp.mkdir(join(this.root, 'experiments'), { recursive: true });
+        const marker = join(this.root, 'tsad-store.json');
+        await createFileExclusive(marker, `${JSON.stringify({ format: 'tsad-store', version: 1 })}\n`);
+        const m = JSON.parse(await fsp.readFile(marker, 'utf8')) as { format?: unknown; version?: unknown };
+        if (m.format !== 'tsad-store' || m.version !== 1) {
+          throw new TrackingError(
+            'unsupported_store',
+            `${this.root} is not a tsad store of version 1 (tsad-store.json says ${JSON.stringify(m)})`,
+          );
+        }
+      })();
+      this.ready.catch(() => {
+        this.ready = undefined;
+      });
+    }
+    return this.ready;
+  }
+
+  private expDir(id: string): string {
+    return join(this.root, 'experiments', id);
+  }
+
+  private async readExperiment(id: string): Promise<Experiment | undefined> {
+    try {
+      const e = JSON.parse(
+        await fsp.readFile(join(this.expDir(id), 'experiment.json'), 'utf8'),
+      ) as Experiment;
+      return { experimentId: e.experimentId, name: e.name, creationTime: e.creationTime };
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
+      throw err;
+    }
+  }
+
+  async getOrCreateExperiment(name: string): Promise<Experiment> {
+    validateExperimentName(name);
+    await this.init();
+    const id = experimentIdFor(name);
+    const dir = this.expDir(id);
+    await fsp.mkdir(join(dir, 'runs'), { recursive: true });
+    const exp: Experiment = { experimentId: id, name, creationTime: Date.now() };
+    await createFileExclusive(join(dir, 'experiment.json'), `${JSON.stringify(exp)}\n`);
+    const got = await this.readExperiment(id);
+    if (!got) throw new TrackingError('corrupt_store', `experiment ${id} vanished while being created`);
+    if (got.name !== name) {
+      throw new TrackingError('corrupt_store', `experiment id ${id} holds "${got.name}", not "${name}"`);
+    }
+    return got;
+  }
+
+  async getExperiment(name: string): Promise<Experiment | undefined> {
+    validateExperimentName(name);
+    await this.init();
+    const e = await this.readExperiment(experimentIdFor(name));
+    return e && e.name === name ? e : undefined;
+  }
+
+  async listExperiments(): Promise<Experiment[]> {
+    await this.init();
+    const ids = await fsp.readdir(join(this.root, 'experiments'));
+    const out: Experiment[] = [];
+    for (const id of ids.sort()) {
+      if (isTempEntry(id)) continue;
+      const e = await this.readExperiment(id);
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  async startRun(opts: RunOptions): Promise<Run> {
+    const o = prepareRunOptions(opts);
+    const exp = await this.getOrCreateExperiment(o.experiment);
+    const dir = join(this.expDir(exp.experimentId), 'runs', o.runId);
+    await fsp.mkdir(dir);
+    const doc: RunDoc = {
+      format: 'tsad-run',
+      version: 1,
+      runId: o.runId,
+      experimentId: exp.experimentId,
+      experiment: exp.name,
+      runName: o.name,
+      status: 'RUNNING',
+      startTime: o.startTime,
+      endTime: null,
+      params: {},
+      tags: Object.fromEntries(o.tags.map((t) => [t.key, t.value])),
+      inputs: [],
+    };
+    await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc));
+    this.runDirs.set(o.runId, dir);
+    return new FileRun(this, dir, doc);
+  }
+
+  /** Read-modify-write of run.json under the run's lock. */
+  async updateRun(dir: string, fn: (doc: RunDoc) => void): Promise<void> {
+    await withLock(join(dir, '.lock'), async () => {
+      const doc = await this.readRunDoc(dir);
+      fn(doc);
+      await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc));
+    });
+  }
+
+  private async readRunDoc(dir: string): Promise<RunDoc> {
+    const text = await fsp.readFile(join(dir, 'run.json'), 'utf8');
+    try {
+      return JSON.parse(text) as RunDoc;
+    } catch (err) {
+      throw new TrackingError('corrupt_store', `${join(dir, 'run.json')} is not valid JSON`, { cause: err });
+    }
+  }
+
+  private async findRunDir(runId: string): Promise<string> {
+    validateRunId(runId);
+    const known = this.runDirs.get(runId);
+    if (known) return known;
+    await this.init();
+    for (const id of await fsp.readdir(join(this.root, 'experiments'))) {
+      if (isTempEntry(id)) continue;
+      const dir = join(this.expDir(id), 'runs', runId);
+      try {
+        await fsp.access(join(dir, 'run.json'));
+        this.runDirs.set(runId, dir);
+        return dir;
+      } catch {
+        // not in this experiment
+      }
+    }
+    throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
+  }
+
+  private async readMetrics(runId: string, dir: string): Promise<MetricState> {
+    let st = this.metricCache.get(runId);
+    if (!st) {
+      st = { offset: 0, history: new Map(), latest: new Map(), skipped: 0 };
+      this.metricCache.set(runId, st);
+    }
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(join(dir, 'metrics.jsonl'), 'r');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return st;
+      throw err;
+    }
+    try {
+      const size = (await fh.stat()).size;
+      if (size <= st.offset) return st;
+      const buf = Buffer.alloc(size - st.offset);
+      let got = 0;
+      while (got < buf.length) {
+        const { bytesRead } = await fh.read(buf, got, buf.length - got, st.offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      const end = buf.lastIndexOf(0x0a, got - 1);
+      if (end < 0) return st; // only a partial line so far
+      const text = buf.toString('utf8', 0, end);
+      st.offset += end + 1;
+      for (const line of text.split('\n')) {
+        if (line.length === 0) continue;
+        const p = decodeMetricLine(line);
+        if (!p) {
+          st.skipped++;
+          continue;
+        }
+        let h = st.history.get(p.key);
+        if (!h) {
+          h = [];
+          st.history.set(p.key, h);
+        }
+        h.push(p);
+        const cur = st.latest.get(p.key);
+        if (!cur || !isLater(cur, p)) st.latest.set(p.key, p);
+      }
+      return st;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async record(dir: string): Promise<RunRecord> {
+    const doc = await this.readRunDoc(dir);
+    const m = await this.readMetrics(doc.runId, dir);
+    return {
+      info: {
+        runId: doc.runId,
+        experimentId: doc.experimentId,
+        runName: doc.runName,
+        status: doc.status,
+        startTime: doc.startTime,
+        endTime: doc.endTime,
+      },
+      experiment: doc.experiment,
+      data: { params: { ...doc.params }, metrics: Object.fromEntries(m.latest), tags: { ...doc.tags } },
+      inputs: doc.inputs.map((d) => ({ ...d })),
+    };
+  }
+
+  async getRun(runId: string): Promise<RunRecord> {
+    return this.record(await this.findRunDir(runId));
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
+    const dir = await this.findRunDir(runId);
+    const m = await this.readMetrics(runId, dir);
+    return sortHistory([...(m.history.get(key) ?? [])]);
+  }
+
+  /** Lines of the run's metric log that could not be parsed (torn by a crash). */
+  async skippedMetricLines(runId: string): Promise<number> {
+    const dir = await this.findRunDir(runId);
+    return (await this.readMetrics(runId, dir)).skipped;
+  }
+
+  async listArtifacts(runId: string): Promise<ArtifactInfo[]> {
+    const root = join(await this.findRunDir(runId), 'artifacts');
+    const out: ArtifactInfo[] = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fsp.readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) return;
+        throw err;
+      }
+      for (const e of entries) {
+        if (isTempEntry(e.name)) continue;
+        const p = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(join(dir, e.name), p);
+        else if (e.isFile()) out.push({ path: p, size: (await fsp.stat(join(dir, e.name))).size });
+        // symlinks are never listed or followed
+      }
+    };
+    await walk(root, '');
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async readArtifact(runId: string, path: string): Promise<Uint8Array> {
+    validateArtifactPath(path);
+    const root = join(await this.findRunDir(runId), 'artifacts');
+    const file = await resolveInside(root, path, false);
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      if (isErrno(err, 'ELOOP')) throw new TrackingError('unsafe_path', `artifact "${path}" is a symlink`);
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) {
+        throw new TrackingNotFoundError(`run ${runId} has no artifact "${path}"`);
+      }
+      throw err;
+    }
+    try {
+      return new Uint8Array(await fh.readFile());
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {
+    const q = normalizeQuery(query);
+    await this.init();
+    let exps = await this.listExperiments();
+    if (q.experiments) {
+      const want = new Set(q.experiments);
+      exps = exps.filter((e) => want.has(e.name));
+    }
+    const dirs: string[] = [];
+    for (const e of exps) {
+      const runsDir = join(this.expDir(e.experimentId), 'runs');
+      let ids: string[] = [];
+      try {
+        ids = await fsp.readdir(runsDir);
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT')) throw err;
+      }
+      for (const id of ids) if (!isTempEntry(id)) dirs.push(join(runsDir, id));
+    }
+    const records: RunRecord[] = [];
+    const BATCH = 32;
+    for (let i = 0; i < dirs.length; i += BATCH) {
+      const got = await Promise.all(
+        dirs.slice(i, i + BATCH).map((d) =>
+          this.record(d).catch((err: unknown) => {
+            if (isErrno(err, 'ENOENT')) return undefined; // a run directory whose run.json is not written yet
+            throw err;
+          }),
+        ),
+      );
+      for (const r of got) if (r) records.push(r);
+    }
+    return applyQuery(records, q);
+  }
+
+  // --- registry -------------------------------------------------------------------------
+
+  private registryPath(): string {
+    return join(this.root, 'registry.json');
+  }
+
+  private async readRegistry(): Promise<RegistryState> {
+    await this.init();
+    try {
+      return JSON.parse(await fsp.readFile(this.registryPath(), 'utf8')) as RegistryState;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return emptyRegistry();
+      throw err;
+    }
+  }
+
+  private async updateRegistry<T>(fn: (s: RegistryState) => T): Promise<T> {
+    await this.init();
+    return withLock(join(this.root, '.lock-registry'), async () => {
+      const s = await this.readRegistry();
+      const out = fn(s);
+      await writeFileAtomic(this.registryPath(), JSON.stringify(s, null, 1));
+      return out;
+    });
+  }
+
+  async registerModel(
+    name: string,
+    runId: string,
+    opts: { artifactPath?: string } = {},
+  ): Promise<ModelVersion> {
+    await this.findRunDir(runId);
+    const now = Date.now();
+    return this.updateRegistry((s) => addVersion(s, name, runId, opts.artifactPath ?? 'model', now));
+  }
+
+  async setAlias(name: string, alias: string, version: number): Promise<void> {
+    await this.updateRegistry((s) => setAliasIn(s, name, alias, version));
+  }
+
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    await this.updateRegistry((s) => deleteAliasIn(s, name, alias));
+  }
+
+  async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
+    return getVersionIn(await this.readRegistry(), name, versionOrAlias);
+  }
+
+  async listRegisteredModels(): Promise<RegisteredModel[]> {
+    return listModelsIn(await this.readRegistry());
+  }
+
+  async listModelVersions(name: string): Promise<ModelVersion[]> {
+    return listVersionsIn(await this.readRegistry(), name);
+  }
+
+  async close(): Promise<void> {
+    this.metricCache.clear();
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * File-system building blocks of the local store: atomic writes (temp + fsync + rename),
+ * an inter-process lock file with stale-lock recovery, and artifact path resolution
+ * that refuses symlinks.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fsp } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join, sep } from 'node:path';
+import { TrackingError } from '../errors.js';
+import { UnsafePathError } from './tracker.js';
+
+export function isErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+export function tmpName(path: string): string {
+  return join(dirname(path), `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+/** Whether a directory entry is a temp file of `writeFileAtomic` / the lock. */
+export function isTempEntry(name: string): boolean {
+  return name.startsWith('.tmp-') || name.startsWith('.lock');
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await fsp.open(dir, constants.O_RDONLY);
+    await fh.sync();
+  } catch {
+    // some file systems cannot fsync directories; the rename is still atomic
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Writes a file atomically: temp file in the same directory, fsync, rename over the target, fsync dir. */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  durable = true,
+): Promise<void> {
+  const tmp = tmpName(path);
+  const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  try {
+    await fh.writeFile(data);
+    if (durable) await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  try {
+    await fsp.rename(tmp, path);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+  if (durable) await fsyncDir(dirname(path));
+}
+
+/**
+ * Creates `path` with `data` only if it does not exist (temp + fsync + link). Returns false
+ * if it already existed. Readers never see a partial file.
+ */
+export async function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
+  const tmp = tmpName(path);
+  await fsp.writeFile(tmp, data, { flag: 'wx' });
+  try {
+    const fh = await fsp.open(tmp, constants.O_RDONLY);
+    await fh.sync().catch(() => undefined);
+    await fh.close();
+    await fsp.link(tmp, path);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return false;
+    throw err;
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrno(err, 'EPERM');
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface LockOptions {
+  /** Give up after this long (default 30 s). */
+  timeoutMs?: number;
+  /** A lock held by another host is presumed stale after this long (default 60 s). */
+  staleMs?: number;
+}
+
+/**
+ * An inter-process lock: the file `path`, created atomically (link of a complete temp
+ * file) holding `host pid token time`. A lock whose owner is a dead process on this host
+ * (or, from another host, older than `staleMs`) is broken: renamed aside, checked to be
+ * the one judged stale (restored otherwise), removed.
+ */
+export async function acquireLock(path: string, opts: LockOptions = {}): Promise<string> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const staleMs = opts.staleMs ?? 60_000;
+  const host = hostname();
+  const token = `${host}\n${process.pid}\n${randomBytes(8).toString('hex')}\n${Date.now()}\n`;
+  const tmp = tmpName(path);
+  await fsp.writeFile(tmp, token, { flag: 'wx' });
+  const deadline = Date.now() + timeoutMs;
+  let wait = 1;
+  try {
+    for (;;) {
+      try {
+        await fsp.link(tmp, path);
+        return token;
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+      }
+      let seen: string;
+      try {
+        seen = await fsp.readFile(path, 'utf8');
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) continue;
+        throw err;
+      }
+      const [h, p, , t] = seen.split('\n');
+      const age = Date.now() - Number(t);
+      const stale =
+        seen.length === 0 ? false : h === host ? !pidAlive(Number(p)) : Number.isFinite(age) && age > staleMs;
+      if (stale) {
+        const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
+        try {
+          await fsp.rename(path, aside);
+          const got = await fsp.readFile(aside, 'utf8');
+          if (got !== seen) await fsp.link(aside, path).catch(() => undefined); // not ours to break
+          await fsp.rm(aside, { force: true });
+        } catch (err) {
+          if (!isErrno(err, 'ENOENT')) throw err;
+        }
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new TrackingError(
+          'lock_timeout',
+          `timed out after ${timeoutMs} ms waiting for the lock ${path} (held by pid ${p} on ${h}); if no tsad process is running, delete that file`,
+        );
+      }
+      await sleep(wait + Math.random() * wait);
+      wait = Math.min(wait * 2, 50);
+    }
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
+}
+
+export async function releaseLock(path: string, token: string): Promise<void> {
+  try {
+    const seen = await fsp.readFile(path, 'utf8');
+    if (seen === token) await fsp.unlink(path);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+}
+
+export async function withLock<T>(path: string, fn: () => Promise<T>, opts?: LockOptions): Promise<T> {
+  const token = await acquireLock(path, opts);
+  try {
+    return await fn();
+  } finally {
+    await releaseLock(path, token);
+  }
+}
+
+/**
+ * Resolves a validated relative artifact path under `root`, refusing any symlink on the
+ * way (directories or the file itself) and checking the real parent stays inside `root`.
+ * With `create`, missing directories are made.
+ */
+export async function resolveInside(root: string, rel: string, create: boolean): Promise<string> {
+  const segs = rel.split('/');
+  let cur = root;
+  if (create) await fsp.mkdir(root, { recursive: true });
+  const rootStat = await fsp.lstat(root).catch(() => undefined);
+  if (rootStat?.isSymbolicLink()) {
+    throw new UnsafePathError(
+      `the artifact directory ${root} is a symlink; symlinks inside the store are not followed`,
+    );
+  }
+  const realRoot = await fsp.realpath(root).catch((err: unknown) => {
+    if (isErrno(err, 'ENOENT')) return root;
+    throw err;
+  });
+  for (let i = 0; i < segs.length; i++) {
+    cur = join(cur, segs[i]);
+    const last = i === segs.length - 1;
+    let st: import('node:fs').Stats | undefined;
+    try {
+      st = await fsp.lstat(cur);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+    if (st?.isSymbolicLink()) {
+      throw new UnsafePathError(
+        `artifact path "${rel}" goes through the symlink ${cur}; symlinks inside the store are not followed`,
+      );
+    }
+    if (!last) {
+      if (!st) {
+        if (!create) return cur; // will be ENOENT for the caller
+        await fsp.mkdir(cur).catch((err: unknown) => {
+          if (!isErrno(err, 'EEXIST')) throw err;
+        });
+      } else if (!st.isDirectory()) {
+        throw new TrackingError(
+          'artifact_conflict',
+          `artifact path "${rel}": ${cur} is a file, not a directory`,
+        );
+      }
+    } else if (st?.isDirectory()) {
+      throw new TrackingError('artifact_conflict', `artifact path "${rel}" is a directory`);
+    }
+  }
+  const realParent = await fsp.realpath(dirname(cur)).catch(() => dirname(cur));
+  if (realParent !== realRoot && !realParent.startsWith(realRoot + sep)) {
+    throw new UnsafePathError(`artifact path "${rel}" resolves outside the run's artifact directory`);
+  }
+  return cur;
+}

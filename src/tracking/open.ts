@@ -1,0 +1,224 @@
+/**
+ * `openTracker(uri?)`: URI → backend.
+ *
+ * | URI                                        | backend                                   |
+ * |--------------------------------------------|-------------------------------------------|
+ * | `file:./dir`, `file:///abs/dir`, a path     | local store (`file.ts`)                   |
+ * | `memory:` / `memory:<name>`                | in-process (`memory.ts`); a name is shared |
+ * | `postgres://`, `postgresql://`, `crate://` | SQL via `pg` (`sql.ts`)                   |
+ * | `http://`, `https://`                      | MLflow REST API 2.0 (`mlflow.ts`)         |
+ *
+ * Default: `TSAD_TRACKING_URI` ?? `MLFLOW_TRACKING_URI` ?? `file:./tsad-runs`.
+ * Opening is synchronous and cheap: backends connect (and are imported) on first use.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TrackingError } from '../errors.js';
+import type {
+  ArtifactInfo,
+  Experiment,
+  LoggableModel,
+  MetricPoint,
+  ModelVersion,
+  RegisteredModel,
+  Run,
+  RunOptions,
+  RunRecord,
+  SearchRunsQuery,
+  Tracker,
+} from './tracker.js';
+
+export const DEFAULT_TRACKING_URI = 'file:./tsad-runs';
+
+/** The URI `openTracker()` uses when given none. */
+export function defaultTrackingUri(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TSAD_TRACKING_URI || env.MLFLOW_TRACKING_URI || DEFAULT_TRACKING_URI;
+}
+
+/** The URI with any password replaced by `***` (for display and `tracker.uri`). */
+export function redactUri(uri: string): string {
+  try {
+    const u = new URL(uri);
+    if (u.password) {
+      u.password = '***';
+      return u.toString();
+    }
+  } catch {
+    // not a URL: nothing to redact
+  }
+  return uri;
+}
+
+export type BackendKind = 'file' | 'memory' | 'sql' | 'mlflow';
+
+/** Which backend a URI selects, and the file path for `file:` URIs. */
+export function classifyUri(uri: string): { kind: BackendKind; path?: string; name?: string } {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(uri);
+  if (!m) return { kind: 'file', path: resolve(uri) };
+  const scheme = m[1].toLowerCase();
+  switch (scheme) {
+    case 'file': {
+      const rest = uri.slice(m[0].length);
+      if (rest.startsWith('//')) return { kind: 'file', path: fileURLToPath(uri) };
+      if (rest.length === 0) throw uriError(uri, 'the file: URI has no path (use file:./tsad-runs)');
+      return { kind: 'file', path: resolve(decodeURIComponent(rest)) };
+    }
+    case 'memory':
+      return { kind: 'memory', name: uri.slice(m[0].length) };
+    case 'postgres':
+    case 'postgresql':
+    case 'crate':
+      return { kind: 'sql' };
+    case 'http':
+    case 'https':
+      return { kind: 'mlflow' };
+    default:
+      throw uriError(uri, `unknown scheme "${scheme}:"`);
+  }
+}
+
+function uriError(uri: string, why: string): TrackingError {
+  return new TrackingError(
+    'unsupported_uri',
+    `cannot open tracking URI ${JSON.stringify(redactUri(uri))}: ${why}; use file:<dir>, memory:, postgres://..., crate://... or http(s)://<mlflow server>`,
+  );
+}
+
+// The MLflow backend module exports `createMlflowTracker(uri): Tracker | Promise<Tracker>`.
+// Imported by a computed specifier so that this file compiles before that module exists.
+const MLFLOW_MODULE = './mlflow.js';
+
+interface MlflowModule {
+  createMlflowTracker?: (uri: string) => Tracker | Promise<Tracker>;
+}
+
+async function createBackend(uri: string): Promise<Tracker> {
+  const c = classifyUri(uri);
+  switch (c.kind) {
+    case 'memory': {
+      const { openMemoryTracker } = await import('./memory.js');
+      return openMemoryTracker(c.name ?? '');
+    }
+    case 'file': {
+      const { FileTracker } = await import('./file.js');
+      return new FileTracker(c.path ?? resolve('tsad-runs'), uri);
+    }
+    case 'sql': {
+      const { SqlTracker } = await import('./sql.js');
+      return new SqlTracker(uri);
+    }
+    case 'mlflow': {
+      let mod: MlflowModule;
+      try {
+        mod = (await import(MLFLOW_MODULE)) as MlflowModule;
+      } catch (err) {
+        throw new TrackingError(
+          'backend_unavailable',
+          `the MLflow REST backend (src/tracking/mlflow.ts) is not available in this build, so ${redactUri(uri)} cannot be opened: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+      if (typeof mod.createMlflowTracker !== 'function') {
+        throw new TrackingError(
+          'backend_unavailable',
+          'src/tracking/mlflow.ts does not export createMlflowTracker',
+        );
+      }
+      return mod.createMlflowTracker(uri);
+    }
+  }
+}
+
+/**
+ * Opens a tracker. The backend module is loaded and connected on first use; an unknown
+ * scheme throws at once (TrackingError `unsupported_uri`).
+ */
+export function openTracker(uri: string = defaultTrackingUri()): Tracker {
+  classifyUri(uri);
+  return new LazyTracker(uri, () => createBackend(uri));
+}
+
+/** Delegates every call to a backend created on first use. */
+class LazyTracker implements Tracker {
+  readonly uri: string;
+  private backend: Promise<Tracker> | undefined;
+
+  constructor(
+    uri: string,
+    private readonly create: () => Promise<Tracker>,
+  ) {
+    this.uri = redactUri(uri);
+  }
+
+  private get b(): Promise<Tracker> {
+    if (!this.backend) {
+      this.backend = this.create();
+      // a failed creation is retried on the next call
+      this.backend.catch(() => {
+        this.backend = undefined;
+      });
+    }
+    return this.backend;
+  }
+
+  async run<T>(opts: RunOptions, fn: (run: Run) => Promise<T> | T): Promise<T> {
+    return (await this.b).run(opts, fn);
+  }
+  async startRun(opts: RunOptions): Promise<Run> {
+    return (await this.b).startRun(opts);
+  }
+  async getOrCreateExperiment(name: string): Promise<Experiment> {
+    return (await this.b).getOrCreateExperiment(name);
+  }
+  async getExperiment(name: string): Promise<Experiment | undefined> {
+    return (await this.b).getExperiment(name);
+  }
+  async listExperiments(): Promise<Experiment[]> {
+    return (await this.b).listExperiments();
+  }
+  async getRun(runId: string): Promise<RunRecord> {
+    return (await this.b).getRun(runId);
+  }
+  async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
+    return (await this.b).getMetricHistory(runId, key);
+  }
+  async listArtifacts(runId: string): Promise<ArtifactInfo[]> {
+    return (await this.b).listArtifacts(runId);
+  }
+  async readArtifact(runId: string, path: string): Promise<Uint8Array> {
+    return (await this.b).readArtifact(runId, path);
+  }
+  async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {
+    return (await this.b).searchRuns(query);
+  }
+  async registerModel(name: string, runId: string, opts?: { artifactPath?: string }): Promise<ModelVersion> {
+    return (await this.b).registerModel(name, runId, opts);
+  }
+  async setAlias(name: string, alias: string, version: number): Promise<void> {
+    return (await this.b).setAlias(name, alias, version);
+  }
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    return (await this.b).deleteAlias(name, alias);
+  }
+  async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
+    return (await this.b).getModelVersion(name, versionOrAlias);
+  }
+  async listRegisteredModels(): Promise<RegisteredModel[]> {
+    return (await this.b).listRegisteredModels();
+  }
+  async listModelVersions(name: string): Promise<ModelVersion[]> {
+    return (await this.b).listModelVersions(name);
+  }
+  async loadModelJson(uri: string): Promise<unknown> {
+    return (await this.b).loadModelJson(uri);
+  }
+  async loadModel(uri: string): Promise<LoggableModel> {
+    return (await this.b).loadModel(uri);
+  }
+  async close(): Promise<void> {
+    if (!this.backend) return;
+    const b = await this.backend;
+    this.backend = undefined;
+    await b.close();
+  }
+}

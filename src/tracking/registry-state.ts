@@ -1,0 +1,130 @@
+/**
+ * The model registry as a plain JSON document, shared by the memory and file backends
+ * (the file backend stores it as `registry.json`, rewritten atomically under a lock).
+ */
+import {
+  resolveVersionArg,
+  validateAlias,
+  validateArtifactPath,
+  validateModelName,
+  validateVersion,
+} from './common.js';
+import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
+
+export interface StoredVersion {
+  version: number;
+  runId: string;
+  artifactPath: string;
+  creationTime: number;
+}
+
+export interface StoredModel {
+  creationTime: number;
+  aliases: Record<string, number>;
+  versions: StoredVersion[];
+}
+
+export interface RegistryState {
+  format: 'tsad-registry';
+  version: 1;
+  models: Record<string, StoredModel>;
+}
+
+export function emptyRegistry(): RegistryState {
+  return { format: 'tsad-registry', version: 1, models: {} };
+}
+
+function getModel(state: RegistryState, name: string): StoredModel {
+  const m = Object.hasOwn(state.models, name) ? state.models[name] : undefined;
+  if (!m)
+    throw new TrackingNotFoundError(`no registered model named "${name}"; register one with registerModel`);
+  return m;
+}
+
+function latest(m: StoredModel): number | null {
+  let v: number | null = null;
+  for (const s of m.versions) if (v === null || s.version > v) v = s.version;
+  return v;
+}
+
+export function toModelVersion(name: string, m: StoredModel, s: StoredVersion): ModelVersion {
+  return {
+    name,
+    version: s.version,
+    runId: s.runId,
+    artifactPath: s.artifactPath,
+    source: `runs:/${s.runId}/${s.artifactPath}`,
+    creationTime: s.creationTime,
+    aliases: Object.entries(m.aliases)
+      .filter(([, v]) => v === s.version)
+      .map(([a]) => a)
+      .sort(),
+  };
+}
+
+/** Adds the next version (creating the model if needed); mutates `state`. */
+export function addVersion(
+  state: RegistryState,
+  name: string,
+  runId: string,
+  artifactPath: string,
+  now: number,
+): ModelVersion {
+  validateModelName(name);
+  validateArtifactPath(artifactPath);
+  if (!Object.hasOwn(state.models, name)) {
+    state.models[name] = { creationTime: now, aliases: {}, versions: [] };
+  }
+  const m = state.models[name];
+  const s: StoredVersion = { version: (latest(m) ?? 0) + 1, runId, artifactPath, creationTime: now };
+  m.versions.push(s);
+  return toModelVersion(name, m, s);
+}
+
+export function setAliasIn(state: RegistryState, name: string, alias: string, version: number): void {
+  validateAlias(alias, true);
+  validateVersion(version);
+  const m = getModel(state, name);
+  if (!m.versions.some((s) => s.version === version)) {
+    throw new TrackingNotFoundError(`model "${name}" has no version ${version}`);
+  }
+  m.aliases[alias] = version;
+}
+
+export function deleteAliasIn(state: RegistryState, name: string, alias: string): void {
+  validateAlias(alias, true);
+  const m = getModel(state, name);
+  if (!Object.hasOwn(m.aliases, alias))
+    throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
+  delete m.aliases[alias];
+}
+
+export function getVersionIn(
+  state: RegistryState,
+  name: string,
+  versionOrAlias: number | string,
+): ModelVersion {
+  validateModelName(name);
+  const m = getModel(state, name);
+  const v = resolveVersionArg(name, versionOrAlias, m.aliases, latest(m));
+  const s = m.versions.find((x) => x.version === v);
+  if (!s) throw new TrackingNotFoundError(`model "${name}" has no version ${v}`);
+  return toModelVersion(name, m, s);
+}
+
+export function listModelsIn(state: RegistryState): RegisteredModel[] {
+  return Object.entries(state.models)
+    .map(([name, m]) => ({
+      name,
+      creationTime: m.creationTime,
+      aliases: { ...m.aliases },
+      latestVersion: latest(m),
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export function listVersionsIn(state: RegistryState, name: string): ModelVersion[] {
+  validateModelName(name);
+  const m = getModel(state, name);
+  return [...m.versions].sort((a, b) => a.version - b.version).map((s) => toModelVersion(name, m, s));
+}

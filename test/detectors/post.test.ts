@@ -1,0 +1,199 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AggregateAlarms } from '../../src/detectors/post/aggregate-alarms.js';
+import { AnomScoreCalibrator } from '../../src/detectors/post/calibrator.js';
+import { revisedF1 } from '../../src/detectors/post/f1.js';
+import { Threshold } from '../../src/detectors/post/threshold.js';
+import type { TimeSeries } from '../../src/series/types.js';
+
+const f64 = (a: number[]) => Float64Array.from(a);
+const near = (a: ArrayLike<number>, b: number[], tol = 1e-12) => {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < b.length; i++)
+    expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i])));
+};
+
+describe('AnomScoreCalibrator (post-processing spec §2.4, example C1)', () => {
+  const x = f64([0, 0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.8, 1.0, 2.0]);
+  it('learns the C1 anchors and PCHIP derivatives', () => {
+    const c = new AnomScoreCalibrator(1000);
+    const out = c.train(x);
+    const anchors = c.anchors;
+    near(
+      anchors.map((a) => a[0]),
+      [0, 0.34463243029322366, 0.6288410858467545, 0.9594940754321108, 1.590497624932775, 4.0],
+    );
+    expect(anchors.map((a) => a[1])).toEqual([0, 0.5, 1, 1.5, 2, 5]);
+    near(
+      c.derivatives,
+      [
+        1.2817771392304993, 1.5951360792311564, 1.6294812657308912, 1.074821067678625, 0.9282300117503293,
+        1.603806011181083,
+      ],
+    );
+    near(
+      out,
+      [
+        0, 0.13359210470464394, -0.27718016593707145, 0.4295149461441758, 0.5926419551850864,
+        -0.7730902213297515, 0.9518511817162781, 1.282182059148695, 1.541784465983434, 2.3997430653297895,
+      ],
+    );
+    near(
+      c.calibrate(f64([0.05, -0.7, 2.5, 5.0, -3.0])),
+      [0.06546848043927986, -1.1180014948237997, 2.9440464818101924, 6.603806011181083, -3.555248993413098],
+    );
+  });
+  it('is the identity untrained or on all-zero scores, and is trained only once', () => {
+    const c = new AnomScoreCalibrator(1);
+    expect(Array.from(c.calibrate(f64([0.3, -2])))).toEqual([0.3, -2]);
+    c.train(new Float64Array(20));
+    expect(c.trained).toBe(false);
+    c.train(x);
+    const a = c.anchors;
+    c.train(f64([5, 6, 7]));
+    expect(c.anchors).toEqual(a);
+    c.train(f64([5, 6, 7]), true);
+    expect(c.anchors).not.toEqual(a);
+  });
+  it('raises maxScore to 2·max when the train maximum exceeds it', () => {
+    const c = new AnomScoreCalibrator(1);
+    c.train(x);
+    expect(c.maxScore).toBe(4);
+  });
+  it('property: monotone non-decreasing in |v| and sign-preserving', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 3, maxLength: 60 }),
+        fc.double({ min: 0, max: 300, noNaN: true }),
+        fc.double({ min: 0, max: 300, noNaN: true }),
+        (train, a, b) => {
+          const c = new AnomScoreCalibrator(1000);
+          c.train(f64(train));
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          const fl = c.calibrateOne(lo);
+          const fh = c.calibrateOne(hi);
+          expect(fh).toBeGreaterThanOrEqual(fl - 1e-9);
+          expect(c.calibrateOne(-hi)).toBe(-fh === 0 ? -0 : -fh);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+const T1_SCORES = [
+  0.1, -0.4, 0.3, 0.2, 2.5, 3.1, 0.2, -0.1, 0.5, 1.2, 0.3, -2.8, 0.1, 0.4, 0.2, 4.0, 3.6, 0.3, -0.2, 0.1,
+];
+const t1Times = f64(T1_SCORES.map((_, i) => i * 60_000));
+const t1Labels: TimeSeries = {
+  t: t1Times,
+  v: f64(T1_SCORES.map((_, i) => ([5, 6, 15, 16, 17].includes(i) ? 1 : 0))),
+};
+const t1Scores: TimeSeries = { t: t1Times, v: f64(T1_SCORES) };
+
+describe('Threshold (post-processing spec §3, example T1)', () => {
+  it('F1 per candidate as listed', () => {
+    const th = new Threshold(0);
+    const f1At = (c: number) => {
+      th.almThreshold = c;
+      return revisedF1(t1Labels, th.apply(t1Scores), null, null);
+    };
+    expect(f1At(0.1)).toBeCloseTo(0.2105, 4);
+    expect(f1At(0.49)).toBeCloseTo(0.5, 4);
+    expect(f1At(0.88)).toBeCloseTo(0.5714, 4);
+    expect(f1At(1.27)).toBeCloseTo(0.6667, 4);
+    expect(f1At(2.56)).toBeCloseTo(0.8, 4);
+    expect(f1At(2.83)).toBe(1);
+    expect(f1At(3.5)).toBeCloseTo(0.6667, 4);
+  });
+  it('chooses 2.83 and alarms at 5, 15, 16', () => {
+    const th = new Threshold(3.5);
+    const out = th.train(t1Scores, { labels: t1Labels });
+    expect(th.almThreshold).toBeCloseTo(2.83, 12);
+    const nz = [...out.v.keys()].filter((i) => out.v[i] !== 0);
+    expect(nz).toEqual([5, 15, 16]);
+    expect([out.v[5], out.v[15], out.v[16]]).toEqual([3.1, 4.0, 3.6]);
+  });
+  it('default 3.0 wins the tie with 2.83', () => {
+    const th = new Threshold(3.0);
+    th.train(t1Scores, { labels: t1Labels });
+    expect(th.almThreshold).toBe(3.0);
+  });
+  it('unsupervised quantile 0.9 gives 3.15; nothing given gives max + 1e-8', () => {
+    const th = new Threshold(null);
+    th.train(t1Scores, { unsupQuantile: 0.9 });
+    expect(th.almThreshold).toBeCloseTo(3.15, 12);
+    const th2 = new Threshold(null);
+    th2.train(t1Scores);
+    expect(th2.almThreshold).toBe(4.00000001);
+  });
+});
+
+describe('AggregateAlarms (post-processing spec §4, example A1)', () => {
+  const n = 60;
+  const t = f64(Array.from({ length: n }, (_, i) => i * 300_000));
+  const v = new Float64Array(n);
+  const put: [number, number][] = [
+    [1, 3.5],
+    [2, 2.9],
+    [4, 4.0],
+    [26, 3.3],
+    [27, -3.6],
+    [30, 5.0],
+    [52, 3.1],
+    [53, Number.NaN],
+    [55, 3.4],
+  ];
+  for (const [i, s] of put) v[i] = s;
+  it('emits 3.5 at 1, −3.6 at 27, 3.4 at 55', () => {
+    const out = new AggregateAlarms({ almThreshold: 3 }).apply({ t, v });
+    const nz = [...out.v.keys()].filter((i) => out.v[i] !== 0);
+    expect(nz).toEqual([1, 27, 55]);
+    expect([out.v[1], out.v[27], out.v[55]]).toEqual([3.5, -3.6, 3.4]);
+  });
+  it('property: the streaming filter equals a direct O(n²) reading of the spec', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.double({ min: -6, max: 6, noNaN: true })), {
+          minLength: 1,
+          maxLength: 80,
+        }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 90 }),
+        fc.integer({ min: 0, max: 150 }),
+        (pts, minAlm, win, sup) => {
+          const times = new Float64Array(pts.length);
+          let acc = 0;
+          pts.forEach(([dt], i) => {
+            acc += dt * 60_000;
+            times[i] = acc;
+          });
+          const vals = f64(pts.map((p) => p[1]));
+          const rule = new AggregateAlarms({
+            almThreshold: 2,
+            minAlmInWindow: minAlm,
+            almWindowMinutes: win,
+            almSuppressMinutes: sup,
+          });
+          const got = rule.apply({ t: times, v: vals }).v;
+          const a = vals.map((s) => (Math.abs(s) >= 2 ? s : 0));
+          const o = new Float64Array(a.length);
+          for (let i = 0; i < a.length; i++) {
+            if (a[i] === 0) continue;
+            let ws = 0;
+            while (times[ws] < times[i] - win * 60_000) ws++;
+            let cnt = 0;
+            for (let j = ws; j <= i; j++) if (a[j] !== 0) cnt++;
+            let ss = 0;
+            while (times[ss] < times[i] - sup * 60_000) ss++;
+            let suppressed = false;
+            for (let j = ss; j < i; j++) if (o[j] !== 0) suppressed = true;
+            if (cnt >= Math.min(minAlm, i - ws) && !suppressed) o[i] = a[i];
+          }
+          expect(Array.from(got)).toEqual(Array.from(o));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
