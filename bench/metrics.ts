@@ -4,9 +4,14 @@
  * (NAB data: $TSAD_DATA_DIR/nab or ../shared/datasets/nab).
  */
 import { join } from 'node:path';
-import { evaluate } from '../src/metrics/tsad.js';
 import { nabScoreAllProfiles, prepareNabCorpus } from '../src/metrics/nab.js';
-import { readNabResultsDir, readNabWindows, resolveNabDir, scoreNabResults } from '../src/metrics/nab-files.js';
+import {
+  readNabResultsDir,
+  readNabWindows,
+  resolveNabDir,
+  scoreNabResults,
+} from '../src/metrics/nab-files.js';
+import { evaluate } from '../src/metrics/tsad.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -48,14 +53,16 @@ function benchEvaluate(n: number, windows: number, alarmRate: number, label: str
   );
 }
 
-function benchNab(): void {
+async function benchNab(): Promise<void> {
   const nabDir = resolveNabDir();
   const dir = join(nabDir, 'results', 'numenta');
   const t0 = performance.now();
   const windows = readNabWindows(join(nabDir, 'labels', 'combined_windows.json'));
   const { files } = readNabResultsDir(dir);
   const t1 = performance.now();
-  const corpus = Object.fromEntries(Object.keys(windows).map((k) => [k, { t: files[k].t, windows: windows[k] }]));
+  const corpus = Object.fromEntries(
+    Object.keys(windows).map((k) => [k, { t: files[k].t, windows: windows[k] }]),
+  );
   const results = Object.fromEntries(Object.keys(windows).map((k) => [k, files[k].scores]));
   const prepared = prepareNabCorpus(corpus, results);
   const t2 = performance.now();
@@ -79,4 +86,4 @@ function benchNab(): void {
 const N = 10_000_000;
 benchEvaluate(N, 100, 0.001, '10 M points, 100 anomalies, 0.1% alarms');
 benchEvaluate(N, 100_000, 0.01, '10 M points, 100 k anomalies, 1% alarms');
-benchNab();
+await benchNab();
