@@ -53,7 +53,7 @@ describe('tsad nab score', () => {
   });
 
   it('prints a table with stored and re-optimised thresholds (--partial: two files)', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'tsad-nab-'));
+    const tmp = mkdtempSync(join(tmpdir(), 'tsad-metrics-cli-'));
     onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
     const dir = join(tmp, 'numenta');
     mkdirSync(join(dir, 'realKnownCause'), { recursive: true });
