@@ -120,7 +120,7 @@ export function readNabResultsDir(
 }
 
 function readResultCsv(path: string): NabResultFile {
-  const rows = parse(readFileSync(path), { skip_empty_lines: true }) as string[][];
+  const rows = parse(readFileSync(path), { skip_empty_lines: true, bom: true }) as string[][];
   if (rows.length === 0) throw new MetricsError('bad_results', `${path} is empty`);
   const header = rows[0].map((h) => h.trim());
   const ti = header.indexOf('timestamp');
