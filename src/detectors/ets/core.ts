@@ -1,0 +1,511 @@
+import { DetectorError, ModelFormatError } from '../../errors.js';
+import type { TimeSeries } from '../../series/types.js';
+import type { JsonObject } from '../types.js';
+import { type AutoEtsCandidate, type AutoEtsOptions, autoEts } from './auto.js';
+import {
+  type EtsComponent,
+  type EtsError,
+  type EtsModel,
+  type EtsParams,
+  type EtsSpec,
+  fitEts,
+  hasAnalyticVariance,
+  normalizeSpec,
+  specName,
+  VarianceSimulator,
+  varianceFactor,
+} from './model.js';
+
+/** What the ETS scorer needs from its detector's config. */
+export interface EtsCoreConfig {
+  error: EtsError;
+  trend: EtsComponent;
+  damped: boolean;
+  seasonal: EtsComponent;
+  /** Seasonal period; null → non-seasonal (unless `auto`). */
+  seasonalPeriods: number | null;
+  /** Select the model with AutoETS (seasonality detection + information criterion). */
+  auto: boolean;
+  autoOptions: Omit<AutoEtsOptions, 'base'>;
+  /**
+   * 'stream' (default): score each point one step ahead and update the state with it.
+   * 'reference': Merlion's behaviour, every point forecast from the end of training.
+   */
+  mode: 'stream' | 'reference';
+  /** Grid step in ms; null → the most common gap of the training timestamps. */
+  granularityMs: number | null;
+  /** Simulated paths for variances without a closed form (reference mode). */
+  simulations: number;
+  /** Reference mode: the longest horizon allowed (null = any). */
+  maxForecastSteps: number | null;
+  seed: number;
+}
+
+/** Largest number of grid points filled by interpolation inside one gap. */
+const MAX_GAP_FILL = 10_000_000;
+
+/** Most common positive gap (smallest on ties). */
+export function inferGranularity(t: Float64Array): number {
+  if (t.length < 2) return 1;
+  const counts = new Map<number, number>();
+  for (let i = 1; i < t.length; i++) {
+    const d = t[i] - t[i - 1];
+    counts.set(d, (counts.get(d) ?? 0) + 1);
+  }
+  let best = Number.POSITIVE_INFINITY;
+  let bestCount = 0;
+  for (const [d, c] of counts) {
+    if (c > bestCount || (c === bestCount && d < best)) {
+      best = d;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+
+/**
+ * The fitted ETS model plus its running state: the hot path of `EtsDetector`.
+ * Gaps of k grid steps between consecutive points are filled with k − 1 linearly interpolated
+ * values (which update the state, unscored), in batch and stream alike.
+ */
+export class EtsCore {
+  spec!: EtsSpec;
+  params!: EtsParams;
+  mse = 0;
+  llf = 0;
+  aic = 0;
+  aicc = 0;
+  bic = 0;
+  nobs = 0;
+  granularity = 1;
+  /** AutoETS results (empty when the model was given). */
+  candidates: AutoEtsCandidate[] = [];
+  // state at the end of training (reference mode)
+  trainEndT = 0;
+  trainLevel = 0;
+  trainTrend = 0;
+  trainSeasonal: Float64Array = new Float64Array(1);
+  // live state
+  lastT = 0;
+  lastV = 0;
+  level = 0;
+  trend = 0;
+  /** Ring buffer, `sea[pos]` = s_{t−m} for the next point. */
+  sea: Float64Array = new Float64Array(1);
+  pos = 0;
+  // cached flags/constants for the hot path
+  private tk = 0;
+  private sk = 0;
+  private mulErr = false;
+  private m = 1;
+  private alpha = 0;
+  private bs = 0;
+  private gs = 0;
+  private phi = 1;
+  private sigma = 0;
+  private sim: VarianceSimulator | null = null;
+
+  constructor(readonly config: EtsCoreConfig) {}
+
+  /** Fits the model on `ts`; returns the in-sample one-step z-scores at the input timestamps. */
+  train(ts: TimeSeries): TimeSeries {
+    const cfg = this.config;
+    const n = ts.t.length;
+    if (n < 2) {
+      throw new DetectorError('ets_too_short', `ETS needs at least 2 training points, got ${n}`);
+    }
+    this.granularity = cfg.granularityMs ?? inferGranularity(ts.t);
+    // Grid the training data (gap filling), remembering where the original points are.
+    const grid: number[] = [ts.v[0]];
+    const orig: number[] = [0];
+    for (let i = 1; i < n; i++) {
+      const k = this.steps(ts.t[i] - ts.t[i - 1]);
+      for (let j = 1; j < k; j++) grid.push(ts.v[i - 1] + ((ts.v[i] - ts.v[i - 1]) * j) / k);
+      grid.push(ts.v[i]);
+      orig.push(grid.length - 1);
+    }
+    const y = Float64Array.from(grid);
+    let model: EtsModel;
+    if (cfg.auto) {
+      const r = autoEts(y, { ...cfg.autoOptions, base: this.baseSpec(1) });
+      model = r.model;
+      this.candidates = r.candidates;
+    } else {
+      model = fitEts(y, this.baseSpec(cfg.seasonalPeriods ?? 1));
+      this.candidates = [];
+    }
+    this.setModel(model.spec, model.params, model.mse);
+    this.llf = model.llf;
+    this.aic = model.aic;
+    this.aicc = model.aicc;
+    this.bic = model.bic;
+    this.nobs = model.nobs;
+    const m = this.m;
+    this.level = model.state.level;
+    this.trend = model.state.trend;
+    this.sea = new Float64Array(m);
+    if (this.sk) this.sea.set(model.state.seasonal);
+    this.pos = 0;
+    this.lastT = ts.t[n - 1];
+    this.lastV = ts.v[n - 1];
+    this.saveTrainEnd();
+    const out = new Float64Array(n);
+    const fitted = model.fitted;
+    for (let i = 0; i < n; i++) {
+      const g = orig[i];
+      const sd = this.mulErr ? Math.abs(fitted[g]) * this.sigma : this.sigma;
+      out[i] = (y[g] - fitted[g]) / (sd + 1e-8);
+    }
+    return { t: ts.t.slice(), v: out };
+  }
+
+  private baseSpec(period: number): EtsSpec {
+    const c = this.config;
+    const seasonal = period > 1 ? c.seasonal : null;
+    return normalizeSpec({ error: c.error, trend: c.trend, damped: c.damped, seasonal, period });
+  }
+
+  /** Number of grid steps covered by a time difference (at least 1). */
+  private steps(dt: number): number {
+    const k = Math.max(1, Math.round(dt / this.granularity));
+    if (k > MAX_GAP_FILL) {
+      throw new DetectorError(
+        'ets_gap_too_long',
+        `a gap of ${k} grid steps (${dt} ms at ${this.granularity} ms) is too long to bridge; resample the data or retrain`,
+      );
+    }
+    return k;
+  }
+
+  setModel(spec: EtsSpec, params: EtsParams, mse: number): void {
+    this.spec = spec;
+    this.params = params;
+    this.mse = mse;
+    this.tk = spec.trend === 'add' ? 1 : spec.trend === 'mul' ? 2 : 0;
+    this.sk = spec.seasonal === 'add' ? 1 : spec.seasonal === 'mul' ? 2 : 0;
+    this.mulErr = spec.error === 'mul';
+    this.m = this.sk ? spec.period : 1;
+    this.alpha = params.alpha;
+    this.bs = spec.trend ? params.beta / params.alpha : 0;
+    this.gs = spec.seasonal ? params.gamma / (1 - params.alpha) : 0;
+    this.phi = params.phi;
+    this.sigma = Math.sqrt(mse);
+    this.sim = null;
+  }
+
+  private saveTrainEnd(): void {
+    this.trainEndT = this.lastT;
+    this.trainLevel = this.level;
+    this.trainTrend = this.trend;
+    this.trainSeasonal = this.seasonalOldestFirst();
+  }
+
+  /** The live seasonal states, oldest first. */
+  seasonalOldestFirst(): Float64Array {
+    const m = this.m;
+    const out = new Float64Array(m);
+    for (let j = 0; j < m; j++) out[j] = this.sea[(this.pos + j) % m];
+    return out;
+  }
+
+  /** One-step forecast from the live state. */
+  private forecast1(): number {
+    let v: number;
+    if (this.tk === 1) v = this.level + this.phi * this.trend;
+    else if (this.tk === 2) v = this.level * this.trend ** this.phi;
+    else v = this.level;
+    if (this.sk === 1) v += this.sea[this.pos];
+    else if (this.sk === 2) v *= this.sea[this.pos];
+    return v;
+  }
+
+  /** Error-correction update of the live state with observation y. */
+  private update(y: number): void {
+    const l = this.level;
+    let lb: number;
+    let bphi = 0;
+    if (this.tk === 1) {
+      bphi = this.phi * this.trend;
+      lb = l + bphi;
+    } else if (this.tk === 2) {
+      bphi = this.trend ** this.phi;
+      lb = l * bphi;
+    } else lb = l;
+    const a = this.alpha;
+    let lNew: number;
+    if (this.sk === 0) {
+      lNew = a * y + (1 - a) * lb;
+    } else {
+      const s = this.sea[this.pos];
+      if (this.sk === 1) {
+        lNew = a * (y - s) + (1 - a) * lb;
+        this.sea[this.pos] = this.gs * (y - lNew) + (1 - this.gs) * s;
+      } else {
+        lNew = a * (y / s) + (1 - a) * lb;
+        this.sea[this.pos] = this.gs * (y / lNew) + (1 - this.gs) * s;
+      }
+      this.pos = this.pos + 1 === this.m ? 0 : this.pos + 1;
+    }
+    if (this.tk === 1) this.trend = this.bs * (lNew - l) + (1 - this.bs) * bphi;
+    else if (this.tk === 2) this.trend = this.bs * (lNew / l) + (1 - this.bs) * bphi;
+    this.level = lNew;
+  }
+
+  /** Absorbs a point without scoring it (context). Points at or before the live time are skipped. */
+  absorb(t: number, v: number): void {
+    if (t <= this.lastT) return;
+    const k = this.steps(t - this.lastT);
+    for (let j = 1; j < k; j++) this.update(this.lastV + ((v - this.lastV) * j) / k);
+    this.update(v);
+    this.lastT = t;
+    this.lastV = v;
+  }
+
+  /** Scores one point. Stream mode: one step ahead, then the state absorbs it. */
+  push(t: number, v: number): number {
+    if (this.config.mode === 'reference') return this.referenceScore(t, v);
+    const k = this.steps(t - this.lastT);
+    for (let j = 1; j < k; j++) this.update(this.lastV + ((v - this.lastV) * j) / k);
+    const f = this.forecast1();
+    const sd = this.mulErr ? Math.abs(f) * this.sigma : this.sigma;
+    const z = (v - f) / (sd + 1e-8);
+    this.update(v);
+    this.lastT = t;
+    this.lastV = v;
+    if (!Number.isFinite(z)) {
+      throw new DetectorError(
+        'ets_non_finite_score',
+        `ETS score at t=${t} is not finite (forecast ${f}); the data left the model's range: retrain`,
+      );
+    }
+    return z;
+  }
+
+  /** Merlion's scoring: (y − ŷ_h)/(√var_h + 1e-8), h = grid steps since the end of training. */
+  private referenceScore(t: number, v: number): number {
+    const h = Math.max(1, Math.round((t - this.trainEndT) / this.granularity));
+    const max = this.config.maxForecastSteps;
+    if (max !== null && h > max) {
+      throw new DetectorError(
+        'ets_horizon',
+        `t=${t} is ${h} steps after training, beyond maxForecastSteps = ${max}; raise it or use mode 'stream'`,
+      );
+    }
+    const f = this.referenceMean(h);
+    const z = (v - f) / (Math.sqrt(this.referenceVariance(h)) + 1e-8);
+    if (!Number.isFinite(z)) {
+      throw new DetectorError('ets_non_finite_score', `ETS reference score at t=${t} is not finite; retrain`);
+    }
+    return z;
+  }
+
+  /** h-step point forecast from the end of training. */
+  referenceMean(h: number): number {
+    const phi = this.phi;
+    const phiSum = this.spec.damped ? (phi * (1 - phi ** h)) / (1 - phi) : h;
+    let v: number;
+    if (this.tk === 1) v = this.trainLevel + phiSum * this.trainTrend;
+    else if (this.tk === 2) v = this.trainLevel * this.trainTrend ** phiSum;
+    else v = this.trainLevel;
+    if (this.sk) {
+      const s = this.trainSeasonal[(h - 1) % this.m];
+      v = this.sk === 1 ? v + s : v * s;
+    }
+    return v;
+  }
+
+  /** h-step forecast variance from the end of training (analytic or seeded simulation). */
+  referenceVariance(h: number): number {
+    if (hasAnalyticVariance(this.spec)) return this.mse * varianceFactor(this.spec, this.params, h);
+    if (this.sim === null) {
+      this.sim = new VarianceSimulator(
+        this.spec,
+        this.params,
+        { level: this.trainLevel, trend: this.trainTrend, seasonal: this.trainSeasonal },
+        this.mse,
+        this.config.simulations,
+        this.config.seed,
+      );
+    }
+    if (this.sim.horizon < h) this.sim.extendTo(Math.max(h, 2 * this.sim.horizon));
+    return this.sim.variance(h);
+  }
+
+  /** Batch scores: absorbs `prev`, then pushes every point (exactly the stream's numbers). */
+  score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+    if (prev && this.config.mode === 'stream') {
+      for (let i = 0; i < prev.t.length; i++) this.absorb(prev.t[i], prev.v[i]);
+    }
+    const n = ts.t.length;
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.push(ts.t[i], ts.v[i]);
+    return { t: ts.t.slice(), v: out };
+  }
+
+  /** A short description, e.g. "AAdA(m=3)". */
+  describe(): string {
+    return `${specName(this.spec)}${this.spec.seasonal ? `(m=${this.spec.period})` : ''}`;
+  }
+
+  toJSON(): JsonObject {
+    const p = this.params;
+    return {
+      spec: {
+        error: this.spec.error,
+        trend: this.spec.trend,
+        damped: this.spec.damped,
+        seasonal: this.spec.seasonal,
+        period: this.spec.period,
+      },
+      params: {
+        alpha: p.alpha,
+        beta: p.beta,
+        gamma: p.gamma,
+        phi: p.phi,
+        level: p.level,
+        trend: p.trend,
+        seasonal: [...p.seasonal],
+      },
+      mse: this.mse,
+      nobs: this.nobs,
+      llf: this.llf,
+      aic: this.aic,
+      aicc: Number.isFinite(this.aicc) ? this.aicc : null,
+      bic: this.bic,
+      granularityMs: this.granularity,
+      candidates: this.candidates.map((c) => ({
+        name: c.name,
+        llf: c.llf,
+        aic: c.aic,
+        aicc: Number.isFinite(c.aicc) ? c.aicc : null,
+        bic: c.bic,
+      })),
+      trainEnd: {
+        t: this.trainEndT,
+        level: this.trainLevel,
+        trend: this.trainTrend,
+        seasonal: [...this.trainSeasonal],
+      },
+      live: {
+        t: this.lastT,
+        v: this.lastV,
+        level: this.level,
+        trend: this.trend,
+        seasonal: [...this.seasonalOldestFirst()],
+      },
+    };
+  }
+
+  /** Restores `toJSON()` output, validating every field (ModelFormatError naming it). */
+  restore(state: unknown, path: string): void {
+    const obj = (x: unknown, p: string): Record<string, unknown> => {
+      if (x === null || typeof x !== 'object' || Array.isArray(x)) {
+        throw new ModelFormatError('BAD_FIELD', `${p}: expected an object`);
+      }
+      return x as Record<string, unknown>;
+    };
+    const num = (o: Record<string, unknown>, k: string, p: string, lo = -Infinity, hi = Infinity): number => {
+      const v = o[k];
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
+        throw new ModelFormatError('BAD_FIELD', `${p}.${k}: expected a finite number in [${lo}, ${hi}]`);
+      }
+      return v;
+    };
+    const arr = (o: Record<string, unknown>, k: string, p: string, len: number): number[] => {
+      const v = o[k];
+      if (
+        !Array.isArray(v) ||
+        v.length !== len ||
+        !v.every((x) => typeof x === 'number' && Number.isFinite(x))
+      ) {
+        throw new ModelFormatError('BAD_FIELD', `${p}.${k}: expected ${len} finite numbers`);
+      }
+      return v as number[];
+    };
+    const s = obj(state, path);
+    const sp = obj(s.spec, `${path}.spec`);
+    const comp = (k: string): EtsComponent => {
+      const v = sp[k];
+      if (v !== 'add' && v !== 'mul' && v !== null) {
+        throw new ModelFormatError('BAD_FIELD', `${path}.spec.${k}: expected "add", "mul" or null`);
+      }
+      return v;
+    };
+    if (sp.error !== 'add' && sp.error !== 'mul') {
+      throw new ModelFormatError('BAD_FIELD', `${path}.spec.error: expected "add" or "mul"`);
+    }
+    if (typeof sp.damped !== 'boolean')
+      throw new ModelFormatError('BAD_FIELD', `${path}.spec.damped: expected a boolean`);
+    const period = num(sp, 'period', `${path}.spec`, 1, 100_000);
+    if (!Number.isInteger(period))
+      throw new ModelFormatError('BAD_FIELD', `${path}.spec.period: expected an integer`);
+    let spec: EtsSpec;
+    try {
+      spec = normalizeSpec({
+        error: sp.error,
+        trend: comp('trend'),
+        damped: sp.damped,
+        seasonal: comp('seasonal'),
+        period,
+      });
+    } catch (e) {
+      throw new ModelFormatError('BAD_FIELD', `${path}.spec: ${(e as Error).message}`);
+    }
+    if (spec.period !== period || spec.damped !== sp.damped) {
+      throw new ModelFormatError('BAD_FIELD', `${path}.spec: period/damped inconsistent with trend/seasonal`);
+    }
+    const m = spec.seasonal ? spec.period : 1;
+    const pp = obj(s.params, `${path}.params`);
+    const pth = `${path}.params`;
+    const params: EtsParams = {
+      alpha: num(pp, 'alpha', pth, 1e-12, 1),
+      beta: num(pp, 'beta', pth, 0, 1),
+      gamma: num(pp, 'gamma', pth, 0, 1),
+      phi: num(pp, 'phi', pth, 0, 1),
+      level: num(pp, 'level', pth),
+      trend: num(pp, 'trend', pth),
+      seasonal: arr(pp, 'seasonal', pth, spec.seasonal ? m : 0),
+    };
+    if (spec.seasonal && params.alpha >= 1) {
+      throw new ModelFormatError('BAD_FIELD', `${pth}.alpha: must be < 1 for a seasonal model`);
+    }
+    if (spec.damped && params.phi >= 1)
+      throw new ModelFormatError('BAD_FIELD', `${pth}.phi: must be < 1 when damped`);
+    const mse = num(s, 'mse', path, 0);
+    this.setModel(spec, params, mse);
+    this.nobs = num(s, 'nobs', path, 0);
+    this.llf = num(s, 'llf', path);
+    this.aic = num(s, 'aic', path);
+    this.aicc = s.aicc === null ? Number.POSITIVE_INFINITY : num(s, 'aicc', path);
+    this.bic = num(s, 'bic', path);
+    this.granularity = num(s, 'granularityMs', path, Number.MIN_VALUE);
+    if (!Array.isArray(s.candidates))
+      throw new ModelFormatError('BAD_FIELD', `${path}.candidates: expected an array`);
+    this.candidates = s.candidates.map((c, i) => {
+      const co = obj(c, `${path}.candidates[${i}]`);
+      const cp = `${path}.candidates[${i}]`;
+      if (typeof co.name !== 'string')
+        throw new ModelFormatError('BAD_FIELD', `${cp}.name: expected a string`);
+      return {
+        name: co.name,
+        spec,
+        llf: num(co, 'llf', cp),
+        aic: num(co, 'aic', cp),
+        aicc: co.aicc === null ? Number.POSITIVE_INFINITY : num(co, 'aicc', cp),
+        bic: num(co, 'bic', cp),
+      };
+    });
+    const te = obj(s.trainEnd, `${path}.trainEnd`);
+    this.trainEndT = num(te, 't', `${path}.trainEnd`);
+    this.trainLevel = num(te, 'level', `${path}.trainEnd`);
+    this.trainTrend = num(te, 'trend', `${path}.trainEnd`);
+    this.trainSeasonal = Float64Array.from(arr(te, 'seasonal', `${path}.trainEnd`, m));
+    const lv = obj(s.live, `${path}.live`);
+    this.lastT = num(lv, 't', `${path}.live`);
+    this.lastV = num(lv, 'v', `${path}.live`);
+    this.level = num(lv, 'level', `${path}.live`);
+    this.trend = num(lv, 'trend', `${path}.live`);
+    this.sea = Float64Array.from(arr(lv, 'seasonal', `${path}.live`, m));
+    this.pos = 0;
+  }
+}

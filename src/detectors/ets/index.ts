@@ -1,0 +1,39 @@
+export {
+  type AutoEtsCandidate,
+  type AutoEtsOptions,
+  type AutoEtsResult,
+  autoEts,
+  candidateGrid,
+  type InformationCriterion,
+} from './auto.js';
+export { EtsCore, type EtsCoreConfig, inferGranularity } from './core.js';
+export {
+  type EtsComponent,
+  type EtsError,
+  EtsModel,
+  type EtsParams,
+  type EtsSpec,
+  type EtsState,
+  type FitOptions,
+  fitEts,
+  forecastMean,
+  forecastVariance,
+  hasAnalyticVariance,
+  initialStates,
+  normalizeSpec,
+  parameterCount,
+  simulateEts,
+  specName,
+  VarianceSimulator,
+  varianceFactor,
+} from './model.js';
+export {
+  type LbfgsbOptions,
+  type LbfgsbResult,
+  type LbfgsbStatus,
+  minimizeLbfgsb,
+  numericGradient,
+  type ObjectiveWithGradient,
+  projectedGradientNorm,
+} from './optim.js';
+export { acf, detectSeasonality, type PeriodicityStrategy, type SeasonalityOptions } from './seasonality.js';
