@@ -314,9 +314,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     }
     const raw = this.rawScore(ts, opts.prev);
     const v = this.calibrateInPlace(raw.v === ts.v ? raw.v.slice() : raw.v);
-    this.tail.clear();
-    if (opts.prev) this.tail.pushSeries(opts.prev);
-    this.tail.pushSeries(ts);
+    // a stream created next continues from this data (an empty call changes nothing)
+    if (opts.prev || ts.v.length > 0) {
+      this.tail.clear();
+      if (opts.prev) this.tail.pushSeries(opts.prev);
+      this.tail.pushSeries(ts);
+    }
     return { t: raw.t, v };
   }
 
