@@ -293,7 +293,7 @@ export class IsolationForest extends BaseDetector<IsolationForestConfig> {
   private model: IsolationForestModel | null = null;
 
   constructor(cfg: IsolationForestInput = {}) {
-    super('isolationForest', parseConfig(isolationForestConfigSchema, cfg));
+    super('IsolationForest', parseConfig(isolationForestConfigSchema, cfg));
   }
 
   protected override transforms() {
@@ -334,10 +334,10 @@ export class IsolationForest extends BaseDetector<IsolationForestConfig> {
   }
 }
 
-registerDetector(
-  'isolationForest',
-  baseLoader((c) => new IsolationForest(c as IsolationForestInput)),
-);
+const loader = baseLoader((c) => new IsolationForest(c as IsolationForestInput));
+registerDetector('IsolationForest', loader);
+/** Files written before the type names were unified (PascalCase, like the other detectors). */
+registerDetector('isolationForest', loader);
 
 /**
  * #{a_i < v} in an ascending array, branch-free (the comparison becomes a mask), which is about
