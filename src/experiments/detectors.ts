@@ -1,6 +1,7 @@
 import { IsolationForest, RandomCutForest } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
+import { NabStreamDetector } from './nab-detector.js';
 import type { NabScoreMapping } from './nab-stream.js';
 
 export interface RecipeOptions {
@@ -17,12 +18,14 @@ export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = 
   zms: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
   zmsLikelihood: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
   rcfLikelihood: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
+  nabStream: () => new NabStreamDetector(),
 };
 
 /** How each recipe's scores map to NAB's [0, 1] (default `cdf`). */
 export const NAB_MAPPING: Record<string, NabScoreMapping> = {
   zmsLikelihood: 'likelihood',
   rcfLikelihood: 'likelihood',
+  nabStream: 'identity',
 };
 
 /** Builds a recipe's detector; an unknown name is an error that lists the known ones. */

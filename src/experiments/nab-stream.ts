@@ -31,9 +31,10 @@ export function nabAnomalyScore(s: number): number {
 
 /**
  * How calibrated scores become NAB's [0, 1] anomaly scores: `cdf` is `2Φ(|s|) − 1`; `likelihood` is the
- * log-scaled anomaly likelihood of the score stream (see `AnomalyLikelihood`).
+ * log-scaled anomaly likelihood of the score stream (see `AnomalyLikelihood`); `identity` is for detectors
+ * whose scores are NAB anomaly scores already (clamped to [0, 1]; NaN → 0).
  */
-export type NabScoreMapping = 'cdf' | 'likelihood';
+export type NabScoreMapping = 'cdf' | 'likelihood' | 'identity';
 
 export interface NabStreamResult {
   /** NAB anomaly score per row of `rows` (0 in the probationary period). */
@@ -68,7 +69,12 @@ export function runNabStream(
   const pointScore = new Float64Array(n);
   const likelihood = mapping === 'likelihood' ? new AnomalyLikelihood() : undefined;
   for (let i = probation; i < n; i++) {
-    const s = nabAnomalyScore(scorer.push(series.t[i], series.v[i]).score);
+    const raw = scorer.push(series.t[i], series.v[i]).score;
+    if (mapping === 'identity') {
+      pointScore[i] = raw >= 0 ? Math.min(raw, 1) : 0;
+      continue;
+    }
+    const s = nabAnomalyScore(raw);
     pointScore[i] = likelihood ? logLikelihoodScore(likelihood.push(s)) : s;
   }
   const t2 = performance.now();
