@@ -68,9 +68,19 @@ export const nabStreamSchema = z.strictObject({
   /** Points in the rolling window whose mean / std standardise the first difference. */
   diffWindow: z.number().int().min(2).default(2000),
   /** Weight of the difference feature (0 = values only). */
-  diffWeight: z.number().min(0).max(1).default(1),
+  diffWeight: z.number().min(0).max(1).default(0),
+  /** Weight of the z-score surprise in the raw score (0 = off). */
+  zWeight: z.number().min(0).max(1).default(0),
+  /** Weight of the sequence (context) surprise in the raw score (0 = off). */
+  contextWeight: z.number().min(0).max(1).default(1),
+  /** Value bins over the range seen in the learning period (bins beyond it extend at the same width). */
+  bins: z.number().int().min(2).max(256).default(32),
+  /** Points after which the bins are frozen if training has not ended before. */
+  binPeriod: z.number().int().min(2).default(100),
+  /** Longest context (previous bins) the sequence model conditions on. */
+  contextOrder: z.number().int().min(1).max(8).default(2),
   /** Short-term average of the raw scores (the likelihood compares this average with history). */
-  averagingWindow: z.number().int().min(1).default(10),
+  averagingWindow: z.number().int().min(1).default(20),
   /** Averaged raw scores kept to estimate their normal distribution. */
   historyWindow: z.number().int().min(10).default(8640),
   /** Points seen before the likelihood is reported (0 until then). */
@@ -81,6 +91,10 @@ export const nabStreamSchema = z.strictObject({
   minMean: z.number().min(0).default(0.03),
   /** Relative tolerance of the spatial-novelty check (fraction of the seen range); 0 disables it. */
   spatialTolerance: z.number().min(0).default(0.05),
+  /** Relative tolerance of the jump-novelty check (|first difference| above the largest seen); 0 disables it. */
+  diffTolerance: z.number().min(0).default(0.2),
+  /** Output of a jump novelty. */
+  diffLevel: z.number().min(0).max(1).default(0.999),
   /** Output level at or above which an alarm starts a rest period. */
   alarmLevel: z.number().min(0).max(1).default(0.5),
   /** Points after an alarm during which outputs are capped below `alarmLevel` (0 = none). */
@@ -101,6 +115,8 @@ export function parseNabStreamConfig(input: unknown): NabStreamConfig {
   return r.data;
 }
 
+const TABLE = 1 << 18;
+const MASK = TABLE - 1;
 const LOG_DENOM = Math.log(1 - 0.9999999999);
 /** Numenta's log scale for likelihoods: 0.5 → ~0.03, 0.999 → 0.3, 0.99999 → 0.5, 0.9999999999 → 1. */
 export function logScale(likelihood: number): number {
@@ -126,6 +142,12 @@ export class NabStreamCore {
   private min = Number.POSITIVE_INFINITY;
   private max = Number.NEGATIVE_INFINITY;
   private rest = 0;
+  private maxAbsDiff = 0;
+  private binLo = Number.NaN;
+  private binW = Number.NaN;
+  private binStart = 0;
+  private readonly ctxBins: Int32Array;
+  private readonly counts: Float32Array;
   /** Last raw score (for inspection). */
   lastRaw = 0;
 
@@ -136,6 +158,52 @@ export class NabStreamCore {
     this.dStats = new RollingStats(c.diffWindow);
     this.hist = new RollingStats(c.historyWindow);
     this.recent = new Float64Array(c.averagingWindow);
+    this.ctxBins = new Int32Array(c.contextOrder);
+    this.counts = new Float32Array(c.contextWeight > 0 ? TABLE : 0);
+  }
+
+  private bin(v: number): number {
+    const b = Math.floor((v - this.binLo) / this.binW);
+    const B = this.config.bins;
+    return b < -B ? -B : b > 2 * B ? 2 * B : b;
+  }
+
+  /** Sequence surprise of bin `b` after the stored contexts, in [0, 1]; then learns the transition. */
+  private contextSurprise(b: number, learn: boolean): number {
+    const K = this.config.contextOrder;
+    const avail = Math.min(K, this.count - this.binStart);
+    let best = 1;
+    let h = 0x811c9dc5;
+    for (let k = 0; k < avail; k++) {
+      h = Math.imul(h ^ (this.ctxBins[k] + 1000), 0x01000193);
+      const hc = Math.imul(h ^ 0x5bd1e995, 0x01000193) & MASK;
+      const total = this.counts[hc];
+      if (total > 0) {
+        const c0 = this.counts[Math.imul(h ^ (b + 5000), 0x01000193) & MASK];
+        const c1 = this.counts[Math.imul(h ^ (b + 4999), 0x01000193) & MASK];
+        const c2 = this.counts[Math.imul(h ^ (b + 5001), 0x01000193) & MASK];
+        const p = Math.min(1, (c0 + 0.5 * (c1 + c2)) / total);
+        if (1 - p < best) best = 1 - p;
+      }
+      if (learn) {
+        this.counts[hc] += 1;
+        this.counts[Math.imul(h ^ (b + 5000), 0x01000193) & MASK] += 1;
+      }
+    }
+    for (let k = K - 1; k > 0; k--) this.ctxBins[k] = this.ctxBins[k - 1];
+    this.ctxBins[0] = b;
+    return best;
+  }
+
+  /**
+   * Freezes the value bins of the sequence model on the range seen so far (called at the end of the
+   * training data, or automatically after `binPeriod` points).
+   */
+  endTraining(): void {
+    if (!Number.isNaN(this.binW) || this.count === 0) return;
+    this.binLo = this.min;
+    this.binW = this.max > this.min ? (this.max - this.min) / this.config.bins : 1;
+    this.binStart = this.count;
   }
 
   /** Scores `v` against the past, then learns it. Returns the NAB anomaly score in [0, 1]. */
@@ -144,10 +212,14 @@ export class NabStreamCore {
     const i = this.count;
     // raw surprise of v against the past
     let raw = 0;
-    if (this.vStats.count >= 2) {
+    if (c.contextWeight > 0 && Number.isNaN(this.binW) && i >= c.binPeriod) this.endTraining();
+    if (c.contextWeight > 0 && !Number.isNaN(this.binW)) {
+      raw = c.contextWeight * this.contextSurprise(this.bin(v), true);
+    }
+    if (c.zWeight > 0 && this.vStats.count >= 2) {
       const sd = Math.sqrt(this.vStats.variance);
       const z = sd > 0 ? Math.abs(v - this.vStats.mean) / sd : v === this.vStats.mean ? 0 : 10;
-      raw = 1 - erfc(z / Math.SQRT2);
+      raw = Math.max(raw, c.zWeight * (1 - erfc(z / Math.SQRT2)));
     }
     const d = v - this.prev;
     if (c.diffWeight > 0 && this.dStats.count >= 2) {
@@ -174,6 +246,10 @@ export class NabStreamCore {
       const tol = (this.max - this.min) * c.spatialTolerance;
       if (v > this.max + tol || v < this.min - tol) out = 1;
     }
+    // jump novelty
+    if (c.diffTolerance > 0 && i >= c.learningPeriod && this.maxAbsDiff > 0) {
+      if (Math.abs(d) > this.maxAbsDiff * (1 + c.diffTolerance)) out = Math.max(out, c.diffLevel);
+    }
     // rest period after an alarm
     if (this.rest > 0) {
       this.rest--;
@@ -182,7 +258,10 @@ export class NabStreamCore {
     // learn
     this.hist.push(avg);
     this.vStats.push(v);
-    if (!Number.isNaN(this.prev)) this.dStats.push(d);
+    if (!Number.isNaN(this.prev)) {
+      this.dStats.push(d);
+      if (Math.abs(d) > this.maxAbsDiff) this.maxAbsDiff = Math.abs(d);
+    }
     this.prev = v;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;

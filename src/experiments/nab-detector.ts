@@ -17,6 +17,7 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
   private core: NabStreamCore;
   /** Points learned so far (train + streamed), replayed by `score()` to copy the state. */
   private seen: number[] = [];
+  private trainLength = 0;
 
   constructor(config: NabStreamInput = {}) {
     this.input = config;
@@ -27,17 +28,23 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
   train(ts: TimeSeries): TimeSeries {
     this.core = new NabStreamCore(this.input);
     this.seen = [];
+    this.trainLength = ts.v.length;
     const out = new Float64Array(ts.v.length);
     for (let i = 0; i < ts.v.length; i++) {
       out[i] = this.core.push(ts.v[i]);
       this.seen.push(ts.v[i]);
     }
+    this.core.endTraining();
     return { t: ts.t, v: out };
   }
 
   score(ts: TimeSeries): TimeSeries {
     const copy = new NabStreamCore(this.input);
-    for (const v of this.seen) copy.push(v);
+    for (let i = 0; i < this.seen.length; i++) {
+      if (i === this.trainLength) copy.endTraining();
+      copy.push(this.seen[i]);
+    }
+    if (this.seen.length === this.trainLength) copy.endTraining();
     const out = new Float64Array(ts.v.length);
     for (let i = 0; i < ts.v.length; i++) out[i] = copy.push(ts.v[i]);
     return { t: ts.t, v: out };
