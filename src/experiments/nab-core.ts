@@ -74,7 +74,7 @@ export const nabStreamSchema = z.strictObject({
   /** Weight of the sequence (context) surprise in the raw score (0 = off). */
   contextWeight: z.number().min(0).max(1).default(1),
   /** Value bins over the range seen in the learning period (bins beyond it extend at the same width). */
-  bins: z.number().int().min(2).max(256).default(32),
+  bins: z.number().int().min(2).max(256).default(12),
   /** Points after which the bins are frozen if training has not ended before. */
   binPeriod: z.number().int().min(2).default(100),
   /** Longest context (previous bins) the sequence model conditions on. */
@@ -90,15 +90,15 @@ export const nabStreamSchema = z.strictObject({
   /** Floor of the likelihood's mean. */
   minMean: z.number().min(0).default(0.03),
   /** Relative tolerance of the spatial-novelty check (fraction of the seen range); 0 disables it. */
-  spatialTolerance: z.number().min(0).default(0.05),
+  spatialTolerance: z.number().min(0).default(0.005),
   /** Relative tolerance of the jump-novelty check (|first difference| above the largest seen); 0 disables it. */
   diffTolerance: z.number().min(0).default(0.2),
   /** Output of a jump novelty. */
   diffLevel: z.number().min(0).max(1).default(0.999),
   /** Output level at or above which an alarm starts a rest period. */
-  alarmLevel: z.number().min(0).max(1).default(0.5),
+  alarmLevel: z.number().min(0).max(1).default(0.35),
   /** Points after an alarm during which outputs are capped below `alarmLevel` (0 = none). */
-  restPeriod: z.number().int().min(0).default(0),
+  restPeriod: z.number().int().min(0).default(100),
 });
 export type NabStreamConfig = z.infer<typeof nabStreamSchema>;
 export type NabStreamInput = z.input<typeof nabStreamSchema>;
@@ -195,6 +195,27 @@ export class NabStreamCore {
     return best;
   }
 
+  /** Copies another core's state (same config) into this one, e.g. to score a series without learning it. */
+  copyFrom(o: NabStreamCore): void {
+    this.vStats.copyFrom(o.vStats);
+    this.dStats.copyFrom(o.dStats);
+    this.hist.copyFrom(o.hist);
+    this.recent.set(o.recent);
+    this.ctxBins.set(o.ctxBins);
+    this.counts.set(o.counts);
+    this.recentSum = o.recentSum;
+    this.count = o.count;
+    this.prev = o.prev;
+    this.min = o.min;
+    this.max = o.max;
+    this.rest = o.rest;
+    this.maxAbsDiff = o.maxAbsDiff;
+    this.binLo = o.binLo;
+    this.binW = o.binW;
+    this.binStart = o.binStart;
+    this.lastRaw = o.lastRaw;
+  }
+
   /**
    * Freezes the value bins of the sequence model on the range seen so far (called at the end of the
    * training data, or automatically after `binPeriod` points).
@@ -253,7 +274,7 @@ export class NabStreamCore {
     // rest period after an alarm
     if (this.rest > 0) {
       this.rest--;
-      if (out >= c.alarmLevel) out = c.alarmLevel * 0.999;
+      if (out >= c.alarmLevel * 0.5) out = c.alarmLevel * 0.5;
     } else if (out >= c.alarmLevel && c.restPeriod > 0) this.rest = c.restPeriod;
     // learn
     this.hist.push(avg);
