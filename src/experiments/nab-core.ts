@@ -74,15 +74,17 @@ export const nabStreamSchema = z.strictObject({
   /** Weight of the sequence (context) surprise in the raw score (0 = off). */
   contextWeight: z.number().min(0).max(1).default(1),
   /** Value bins over the range seen in the learning period (bins beyond it extend at the same width). */
-  bins: z.number().int().min(2).max(256).default(12),
+  bins: z.number().int().min(2).max(256).default(16),
   /** Points after which the bins are frozen if training has not ended before. */
-  binPeriod: z.number().int().min(2).default(100),
+  binPeriod: z.number().int().min(2).default(300),
+  /** Surprise relative to the most likely bin of the context (1 − p(b)/max p) instead of 1 − p(b). */
+  relativeSurprise: z.boolean().default(true),
   /** Longest context (previous bins) the sequence model conditions on. */
   contextOrder: z.number().int().min(1).max(8).default(2),
   /** Short-term average of the raw scores (the likelihood compares this average with history). */
   averagingWindow: z.number().int().min(1).default(20),
   /** Averaged raw scores kept to estimate their normal distribution. */
-  historyWindow: z.number().int().min(10).default(8640),
+  historyWindow: z.number().int().min(10).default(5000),
   /** Points seen before the likelihood is reported (0 until then). */
   learningPeriod: z.number().int().min(2).default(100),
   /** Floor of the likelihood's standard deviation (scores on [0, 1]). */
@@ -169,7 +171,15 @@ export class NabStreamCore {
   }
 
   /** Sequence surprise of bin `b` after the stored contexts, in [0, 1]; then learns the transition. */
-  private contextSurprise(b: number, learn: boolean): number {
+  /** Count of bin `b` after context hash `h`, with half weight for the neighbouring bins. */
+  private smoothed(h: number, b: number): number {
+    const c0 = this.counts[Math.imul(h ^ (b + 5000), 0x01000193) & MASK];
+    const c1 = this.counts[Math.imul(h ^ (b + 4999), 0x01000193) & MASK];
+    const c2 = this.counts[Math.imul(h ^ (b + 5001), 0x01000193) & MASK];
+    return c0 + 0.5 * (c1 + c2);
+  }
+
+  private contextSurprise(b: number, learn = true): number {
     const K = this.config.contextOrder;
     const avail = Math.min(K, this.count - this.binStart);
     let best = 1;
@@ -179,11 +189,18 @@ export class NabStreamCore {
       const hc = Math.imul(h ^ 0x5bd1e995, 0x01000193) & MASK;
       const total = this.counts[hc];
       if (total > 0) {
-        const c0 = this.counts[Math.imul(h ^ (b + 5000), 0x01000193) & MASK];
-        const c1 = this.counts[Math.imul(h ^ (b + 4999), 0x01000193) & MASK];
-        const c2 = this.counts[Math.imul(h ^ (b + 5001), 0x01000193) & MASK];
-        const p = Math.min(1, (c0 + 0.5 * (c1 + c2)) / total);
-        if (1 - p < best) best = 1 - p;
+        const p = this.smoothed(h, b);
+        let norm = total;
+        if (this.config.relativeSurprise) {
+          norm = 0;
+          const B = this.config.bins;
+          for (let x = -B; x <= 2 * B; x++) {
+            const q = this.smoothed(h, x);
+            if (q > norm) norm = q;
+          }
+        }
+        const sur = 1 - Math.min(1, p / norm);
+        if (sur < best) best = sur;
       }
       if (learn) {
         this.counts[hc] += 1;
@@ -235,7 +252,8 @@ export class NabStreamCore {
     let raw = 0;
     if (c.contextWeight > 0 && Number.isNaN(this.binW) && i >= c.binPeriod) this.endTraining();
     if (c.contextWeight > 0 && !Number.isNaN(this.binW)) {
-      raw = c.contextWeight * this.contextSurprise(this.bin(v), true);
+      const b = this.bin(v);
+      raw = c.contextWeight * this.contextSurprise(b);
     }
     if (c.zWeight > 0 && this.vStats.count >= 2) {
       const sd = Math.sqrt(this.vStats.variance);

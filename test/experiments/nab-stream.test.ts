@@ -107,11 +107,11 @@ describe('NabStreamDetector', () => {
 
   it('training then streaming equals one core over the whole series (bins frozen at the end of training)', () => {
     const xs = Array.from({ length: 300 }, (_, i) => Math.sin(i / 7) + (i === 250 ? 3 : 0));
-    const det = new NabStreamDetector();
+    const det = new NabStreamDetector({ restPeriod: 0 });
     const train = det.train(seriesOf(xs.slice(0, 150)));
     const s = det.stream();
     const out = [...train.v, ...xs.slice(150).map((x, i) => s.push((150 + i) * 60_000, x).score)];
-    const core = new NabStreamCore();
+    const core = new NabStreamCore({ restPeriod: 0 });
     const ref = xs.map((x, i) => {
       if (i === 150) core.endTraining();
       return core.push(x);
