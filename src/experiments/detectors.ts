@@ -1,5 +1,6 @@
-import { IsolationForest } from '../detectors/index.js';
+import { IsolationForest, RandomCutForest } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
+import { ZmsDetector } from '../detectors/zms.js';
 
 export interface RecipeOptions {
   readonly seed?: number;
@@ -11,6 +12,8 @@ export interface RecipeOptions {
  */
 export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = {
   isolationForest: (o) => new IsolationForest({ seed: o.seed ?? 0 }),
+  randomCutForest: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
+  zms: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
 };
 
 /** Builds a recipe's detector; an unknown name is an error that lists the known ones. */
