@@ -14,6 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { IsolationForest } from '../src/detectors/isolation-forest.js';
 import type { Detector } from '../src/detectors/types.js';
+import { ZmsDetector } from '../src/detectors/zms.js';
 import type { TimeSeries } from '../src/series/types.js';
 
 export interface BenchRow {
@@ -23,6 +24,7 @@ export interface BenchRow {
 
 export const ROWS: BenchRow[] = [
   { name: 'IsolationForest (100 trees)', make: () => new IsolationForest() },
+  { name: 'ZmsDetector (3 lags)', make: () => new ZmsDetector({ nLags: 3 }) },
   // other detectors: { name: 'RandomCutForest (100 trees, 256, shingle 4)', make: () => new RandomCutForest({...}) },
 ];
 
