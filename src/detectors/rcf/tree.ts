@@ -368,14 +368,15 @@ export class CutTree {
     const f = this.f;
     const I = this.i;
     // Down to the leaf; the way back up follows parent links (no path to record).
+    // (`| 0` and Math.imul keep the index arithmetic in plain int32, without overflow checks.)
     let len = 0;
-    let o = root * st;
-    let cd = I[2 * o + 4];
+    let o = Math.imul(root, st);
+    let cd = I[(2 * o + 4) | 0];
     while (cd >= 0) {
       len++;
       // Child pick without a branch: left at int +2, right at +3.
-      o = I[2 * o + 2 + (q[off + cd] > f[o] ? 1 : 0)] * st;
-      cd = I[2 * o + 4];
+      o = Math.imul(I[(2 * o + 2 + (q[(off + cd) | 0] > f[o] ? 1 : 0)) | 0], st);
+      cd = I[(2 * o + 4) | 0];
     }
     const M = I[root * st * 2 + 5];
     if (M !== this.scaleMass) {
@@ -396,14 +397,14 @@ export class CutTree {
     }
     let s = 1 / (len + 1);
     for (let k = len - 1; k >= 0; k--) {
-      o = I[2 * o + 6] * st;
-      const b = o + 4;
+      o = Math.imul(I[(2 * o + 6) | 0], st);
+      const b = (o + 4) | 0;
       let grow = 0;
       let span = 0;
       for (let j = 0; j < d; j++) {
-        const x = q[off + j];
-        const lo = f[b + 2 * j];
-        const hi = f[b + 2 * j + 1];
+        const x = q[(off + j) | 0];
+        const lo = f[(b + 2 * j) | 0];
+        const hi = f[(b + 2 * j + 1) | 0];
         const nr = (x > hi ? x : hi) - (x < lo ? x : lo);
         grow += nr - (hi - lo);
         span += nr;
