@@ -104,6 +104,9 @@ export class EtsCore {
   private phi = 1;
   private sigma = 0;
   private sim: VarianceSimulator | null = null;
+  private refMean = new Float64Array(0);
+  private refSd = new Float64Array(0);
+  private refHorizon = 0;
 
   constructor(readonly config: EtsCoreConfig) {}
 
@@ -191,6 +194,7 @@ export class EtsCore {
     this.phi = params.phi;
     this.sigma = Math.sqrt(mse);
     this.sim = null;
+    this.refHorizon = 0;
   }
 
   private saveTrainEnd(): void {
@@ -291,12 +295,28 @@ export class EtsCore {
         `t=${t} is ${h} steps after training, beyond maxForecastSteps = ${max}; raise it or use mode 'stream'`,
       );
     }
-    const f = this.referenceMean(h);
-    const z = (v - f) / (Math.sqrt(this.referenceVariance(h)) + 1e-8);
+    if (h > this.refHorizon) this.extendReference(h);
+    const z = (v - this.refMean[h - 1]) / this.refSd[h - 1];
     if (!Number.isFinite(z)) {
       throw new DetectorError('ets_non_finite_score', `ETS reference score at t=${t} is not finite; retrain`);
     }
     return z;
+  }
+
+  /** Caches forecast means and √var + 1e-8 for horizons up to at least h (grown by doubling). */
+  private extendReference(h: number): void {
+    const H = Math.max(h, 2 * this.refHorizon, 64);
+    const mean = new Float64Array(H);
+    const sd = new Float64Array(H);
+    mean.set(this.refMean.subarray(0, this.refHorizon));
+    sd.set(this.refSd.subarray(0, this.refHorizon));
+    for (let k = this.refHorizon + 1; k <= H; k++) {
+      mean[k - 1] = this.referenceMean(k);
+      sd[k - 1] = Math.sqrt(this.referenceVariance(k)) + 1e-8;
+    }
+    this.refMean = mean;
+    this.refSd = sd;
+    this.refHorizon = H;
   }
 
   /** h-step point forecast from the end of training. */
