@@ -1,5 +1,156 @@
 import type { Command } from 'commander';
+import { openTracker } from '../tracking/open.js';
+import type { MetricPoint, RunRecord, Tracker } from '../tracking/tracker.js';
 
-export function registerRuns(program: Command): void {
-  program.command('runs').description('list, show and export tracked runs (not built yet)');
+/** Where the commands write (tests pass their own). */
+export interface RunsIo {
+  out: (text: string) => void;
+}
+
+const defaultIo: RunsIo = { out: (s) => process.stdout.write(s) };
+
+function iso(ms: number | null): string {
+  return ms === null ? '-' : new Date(ms).toISOString();
+}
+
+function duration(r: RunRecord): string {
+  if (r.info.endTime === null) return '-';
+  const s = (r.info.endTime - r.info.startTime) / 1000;
+  return s < 60 ? `${s.toFixed(1)}s` : `${(s / 60).toFixed(1)}m`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return `${rows
+    .map((r) =>
+      r
+        .map((x, c) => x.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
+}
+
+function fmtNumber(v: number): string {
+  return Number.isFinite(v) ? String(v) : String(v);
+}
+
+async function withTracker<T>(uri: string | undefined, fn: (t: Tracker) => Promise<T>): Promise<T> {
+  const t = openTracker(uri);
+  try {
+    return await fn(t);
+  } finally {
+    await t.close();
+  }
+}
+
+export async function listRuns(
+  io: RunsIo,
+  opts: { uri?: string; experiment?: string; max?: string; json?: boolean },
+): Promise<void> {
+  await withTracker(opts.uri, async (t) => {
+    const runs = await t.searchRuns({
+      ...(opts.experiment ? { experiment: opts.experiment } : {}),
+      ...(opts.max ? { maxResults: Number(opts.max) } : {}),
+    });
+    if (opts.json) {
+      io.out(`${JSON.stringify(runs, null, 2)}\n`);
+      return;
+    }
+    if (runs.length === 0) {
+      io.out(`no runs in ${t.uri}${opts.experiment ? ` (experiment ${opts.experiment})` : ''}\n`);
+      return;
+    }
+    const rows = [['RUN ID', 'EXPERIMENT', 'NAME', 'STATUS', 'START', 'DURATION', 'METRICS']];
+    for (const r of runs) {
+      const metrics = Object.values(r.data.metrics)
+        .slice(0, 4)
+        .map((m) => `${m.key}=${fmtNumber(m.value)}`)
+        .join(' ');
+      rows.push([
+        r.info.runId,
+        r.experiment,
+        r.info.runName,
+        r.info.status,
+        iso(r.info.startTime),
+        duration(r),
+        metrics,
+      ]);
+    }
+    io.out(table(rows));
+  });
+}
+
+export async function showRun(io: RunsIo, id: string, opts: { uri?: string; json?: boolean }): Promise<void> {
+  await withTracker(opts.uri, async (t) => {
+    const r = await t.getRun(id);
+    const artifacts = await t.listArtifacts(id);
+    const histories: Record<string, MetricPoint[]> = {};
+    for (const key of Object.keys(r.data.metrics).sort()) histories[key] = await t.getMetricHistory(id, key);
+    if (opts.json) {
+      const nonFinite = (_k: string, v: unknown) =>
+        typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
+      io.out(`${JSON.stringify({ ...r, metricHistory: histories, artifacts }, nonFinite, 2)}\n`);
+      return;
+    }
+    const lines: string[] = [];
+    lines.push(`run ${r.info.runId}  ${r.info.runName}`);
+    lines.push(`  experiment  ${r.experiment} (${r.info.experimentId})`);
+    lines.push(`  status      ${r.info.status}`);
+    lines.push(`  start       ${iso(r.info.startTime)}`);
+    lines.push(`  end         ${iso(r.info.endTime)}  (${duration(r)})`);
+    const section = (title: string, entries: [string, string][]) => {
+      lines.push('', `${title} (${entries.length})`);
+      for (const [k, v] of entries.sort((a, b) => (a[0] < b[0] ? -1 : 1))) lines.push(`  ${k} = ${v}`);
+    };
+    section('params', Object.entries(r.data.params));
+    section(
+      'metrics',
+      Object.values(r.data.metrics).map((m) => [
+        m.key,
+        `${fmtNumber(m.value)} (step ${m.step}, ${histories[m.key]?.length ?? 1} points)`,
+      ]),
+    );
+    section('tags', Object.entries(r.data.tags));
+    lines.push('', `datasets (${r.inputs.length})`);
+    for (const d of r.inputs) {
+      lines.push(
+        `  ${d.name} [${d.context}] rows=${d.rows} ${iso(d.startTime)} .. ${iso(d.endTime)} sha256=${d.digest}${d.source ? ` source=${d.source}` : ''}`,
+      );
+    }
+    lines.push('', `artifacts (${artifacts.length})`);
+    for (const a of artifacts) lines.push(`  ${a.path} (${a.size} bytes)`);
+    io.out(`${lines.join('\n')}\n`);
+  });
+}
+
+export function registerRuns(program: Command, io: RunsIo = defaultIo): Command {
+  const runs = program
+    .command('runs')
+    .description(
+      'list, show and export tracked runs (URI: --uri, else TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)',
+    );
+
+  runs
+    .command('list')
+    .description('list runs, newest first')
+    .option('--uri <uri>', 'tracking URI (file:<dir>, postgres://..., crate://..., http(s)://<mlflow>)')
+    .option('--experiment <name>', 'only runs of this experiment')
+    .option('--max <n>', 'at most n runs')
+    .option('--json', 'print JSON')
+    .action((opts: { uri?: string; experiment?: string; max?: string; json?: boolean }) =>
+      listRuns(io, opts),
+    );
+
+  runs
+    .command('show <id>')
+    .description('show one run: params, metrics, tags, datasets, artifacts')
+    .option('--uri <uri>', 'tracking URI')
+    .option('--json', 'print JSON (with full metric histories)')
+    .action((id: string, opts: { uri?: string; json?: boolean }) => showRun(io, id, opts));
+
+  // >>> `tsad runs export` — owned by the trackmlflow helper: register the export subcommand
+  // on `runs` here. (trackdb does not edit between these markers.)
+  // <<< end of export
+  return runs;
 }

@@ -18,6 +18,7 @@ export {
 export { decodeFloats, decodeInts, encodeFloats } from './json.js';
 export { assertPlainJson, modelEnvelopeSchema } from './model.js';
 export * from './post/index.js';
+export * from './rcf/index.js';
 export { type DetectorLoader, loadModel, registerDetector, registeredTypes } from './registry.js';
 export { Rng } from './rng.js';
 export {

@@ -14,6 +14,7 @@ export {
   nabScore,
   nabScoreAllProfiles,
   nabSweep,
+  nabWindowsFromAnomalies,
   optimizeNabThreshold,
   type PreparedNabFile,
   prepareNabCorpus,

@@ -568,3 +568,33 @@ export function nabScoreAllProfiles(
     reward_low_FN_rate: scoreNabPrepared(files, 'reward_low_FN_rate', thresholds.reward_low_FN_rate),
   };
 }
+
+/**
+ * Builds NAB label windows around anomaly rows, as NAB's label combiner did for `combined_windows.json`
+ * (spec §2 steps 5–7): window length `floor(0.10 · n / k)` rows centred on each anomaly (half-width by floor
+ * division, clipped to the file), the first window dropped if it starts before the probationary period ends,
+ * then one left-to-right pass merging a window into the previous one when they overlap (a chain of three
+ * overlapping windows is not fully merged — reference quirk). Returns `[start, end]` timestamps.
+ */
+export function nabWindowsFromAnomalies(t: ArrayLike<number>, anomalyRows: readonly number[]): Window[] {
+  const n = t.length;
+  const k = anomalyRows.length;
+  if (k === 0) return [];
+  for (const a of anomalyRows) {
+    if (!Number.isInteger(a) || a < 0 || a >= n) {
+      throw new MetricsError('bad_window', `anomaly row ${a} is not a row index in [0, ${n - 1}]`);
+    }
+  }
+  const windowLength = Math.trunc((0.1 * n) / k);
+  const half = Math.floor(windowLength / 2);
+  const rows = anomalyRows.map((a) => [Math.max(a - half, 0), Math.min(a + half, n - 1)]);
+  const p = Math.min(Math.floor(0.15 * n), 750);
+  if (rows.length > 0 && t[rows[0][0]] < t[p]) rows.shift();
+  for (let i = 0; i < rows.length - 1; i++) {
+    if (t[rows[i + 1][0]] <= t[rows[i][1]]) {
+      rows[i] = [rows[i][0], rows[i + 1][1]];
+      rows.splice(i + 1, 1);
+    }
+  }
+  return rows.map(([a, b]) => [t[a], t[b]] as const);
+}

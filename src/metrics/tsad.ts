@@ -168,29 +168,40 @@ export function addTsadCounts(...parts: readonly TsadCounts[]): TsadCounts {
 // ---------------------------------------------------------------------------------------------------------
 // validation
 
-function checkTimes(name: string, t: ArrayLike<number>): void {
+function checkTimeArray(name: string, t: ArrayLike<number>): void {
   if (t == null || typeof t.length !== 'number') {
     throw new MetricsError('bad_input', `${name} must be an array of epoch-millisecond timestamps`);
   }
   const n = t.length;
-  let prev = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
+  // strictly increasing + finite ends ⇒ all finite; the order itself is checked by checkTimeOrder / the scan
+  if (n > 0 && !(Number.isFinite(t[0]) && Number.isFinite(t[n - 1]))) {
+    const i = Number.isFinite(t[0]) ? n - 1 : 0;
+    throw new MetricsError(
+      'bad_timestamp',
+      `${name}[${i}] is ${String(t[i])}: timestamps must be finite epoch milliseconds`,
+    );
+  }
+}
+
+function timeOrderError(name: string, t: ArrayLike<number>, i: number): never {
+  if (typeof t[i] !== 'number' || Number.isNaN(t[i])) {
+    throw new MetricsError(
+      'bad_timestamp',
+      `${name}[${i}] is ${String(t[i])}: timestamps must be finite epoch milliseconds`,
+    );
+  }
+  throw new MetricsError(
+    'unsorted_timestamps',
+    `${name}[${i}] = ${t[i]} does not exceed ${name}[${i - 1}] = ${t[i - 1]}: timestamps must be strictly increasing (sort and deduplicate the series first)`,
+  );
+}
+
+function checkTimeOrder(name: string, t: ArrayLike<number>): void {
+  const n = t.length;
+  let prev = t[0];
+  for (let i = 1; i < n; i++) {
     const x = t[i];
-    if (!(x > prev)) {
-      if (typeof x !== 'number' || !Number.isFinite(x)) {
-        throw new MetricsError(
-          'bad_timestamp',
-          `${name}[${i}] is ${String(x)}: timestamps must be finite epoch milliseconds`,
-        );
-      }
-      throw new MetricsError(
-        'unsorted_timestamps',
-        `${name}[${i}] = ${x} does not exceed ${name}[${i - 1}] = ${prev}: timestamps must be strictly increasing (sort and deduplicate the series first)`,
-      );
-    }
-    if (x === Number.POSITIVE_INFINITY) {
-      throw new MetricsError('bad_timestamp', `${name}[${i}] is Infinity: timestamps must be finite`);
-    }
+    if (!(x > prev)) timeOrderError(name, t, i);
     prev = x;
   }
 }
@@ -340,8 +351,11 @@ export function accumulateTsad(input: EvaluateInput): TsadCounts {
   }
   const { t, truth, pred } = input;
   const tp = input.tPred ?? t;
-  checkTimes('t', t);
-  if (input.tPred != null) checkTimes('tPred', tp);
+  checkTimeArray('t', t);
+  if (input.tPred != null) {
+    checkTimeArray('tPred', tp);
+    checkTimeOrder('tPred', tp);
+  }
   const n = t.length;
   if (n === 0) throw new MetricsError('empty', 't is empty: pass at least one truth timestamp');
   if (pred == null || typeof pred.length !== 'number') {
@@ -363,6 +377,7 @@ export function accumulateTsad(input: EvaluateInput): TsadCounts {
   const endSec = t[n - 1] / 1000 + 1; // last segment ends one second after the last timestamp (quirk 2)
 
   if (isWindowList(truth) || (Array.isArray(truth) && truth.length === 0 && n > 0)) {
+    checkTimeOrder('t', t);
     const ranges = windowRanges(t, truth as readonly Window[]);
     // alternate normal / anomalous segments over the merged index ranges
     let start = 0;
@@ -395,7 +410,11 @@ export function accumulateTsad(input: EvaluateInput): TsadCounts {
   if (typeof y0 !== 'number' || Number.isNaN(y0)) badLabel(0, y0);
   let anomalous = y0 !== 0;
   let start = 0;
+  let prev = t[0];
   for (let k = 1; k < n; k++) {
+    const tk = t[k];
+    if (!(tk > prev)) timeOrderError('t', t, k); // t is validated in the same pass
+    prev = tk;
     const yk = y[k];
     if (Number.isNaN(yk)) badLabel(k, yk);
     if ((yk !== 0) !== anomalous) {

@@ -83,6 +83,7 @@ export function resample(ts: TimeSeries, opts: ResampleOptions = {}): TimeSeries
   const m = kLast - kFirst + 1;
   if (m <= 0) return { t: new Float64Array(0), v: new Float64Array(0) };
   const out = new Float64Array(m);
+  const tOut = new Float64Array(m);
   const has = new Uint8Array(m);
   const isMean = aggregate === 'mean';
   const isSum = aggregate === 'sum';
@@ -105,7 +106,7 @@ export function resample(ts: TimeSeries, opts: ResampleOptions = {}): TimeSeries
       k = ceilBin(ti, origin, g);
       hi = origin + k * g;
     }
-    if (k > kLast) break;
+    if (k > kLast) break; // t[i] lies in the bin just after the last kept label
     let acc = v[i];
     let c = 1;
     i++;
@@ -122,12 +123,14 @@ export function resample(ts: TimeSeries, opts: ResampleOptions = {}): TimeSeries
     }
     const j = k - kFirst;
     out[j] = isMean ? acc / c : acc;
+    tOut[j] = hi;
     has[j] = 1;
     filled++;
   }
-  const tOut = new Float64Array(m);
-  for (let j = 0; j < m; j++) tOut[j] = origin + (kFirst + j) * g;
   if (filled === m) return { t: tOut, v: out };
+  for (let j = 0; j < m; j++) if (!has[j]) tOut[j] = origin + (kFirst + j) * g;
+  // Merlion fills before trimming: the (dropped) bin after the last label still anchors the fill.
+  const anchor = i < n ? aggregateBin(t, v, i, origin + (kLast + 1) * g, aggregate) : Number.NaN;
   if (fill === 'none') {
     const tt = new Float64Array(filled);
     const vv = new Float64Array(filled);
@@ -140,8 +143,24 @@ export function resample(ts: TimeSeries, opts: ResampleOptions = {}): TimeSeries
     }
     return { t: tt, v: vv };
   }
-  fillGaps(out, has, fill);
+  fillGaps(out, has, fill, anchor);
   return { t: tOut, v: out };
+}
+
+/** Aggregate of the points from index i with t <= hi (i must be in that bin). */
+function aggregateBin(t: Float64Array, v: Float64Array, i: number, hi: number, aggregate: Aggregate): number {
+  const n = t.length;
+  let acc = v[i];
+  let c = 1;
+  for (let p = i + 1; p < n && t[p] <= hi; p++) {
+    const x = v[p];
+    if (aggregate === 'mean' || aggregate === 'sum') acc += x;
+    else if (aggregate === 'max') acc = Math.max(acc, x);
+    else if (aggregate === 'min') acc = Math.min(acc, x);
+    else if (aggregate === 'last') acc = x;
+    c++;
+  }
+  return aggregate === 'mean' ? acc / c : acc;
 }
 
 /** Smallest k with origin + k·g ≥ x (so that x lies in the right-closed bin labelled origin + k·g). */
@@ -152,8 +171,16 @@ function ceilBin(x: number, origin: number, g: number): number {
   return k;
 }
 
-/** Fills empty slots of an evenly spaced grid in place; leftovers at the ends are held (ffill, then bfill). */
-function fillGaps(out: Float64Array, has: Uint8Array, fill: Exclude<FillPolicy, 'none'>): void {
+/**
+ * Fills empty slots of an evenly spaced grid in place. `anchor` (NaN if none) is the value of the slot
+ * just after the grid (index m); leftovers at the ends are held (ffill, then bfill).
+ */
+function fillGaps(
+  out: Float64Array,
+  has: Uint8Array,
+  fill: Exclude<FillPolicy, 'none'>,
+  anchor: number,
+): void {
   const m = out.length;
   let prev = -1;
   for (let j = 0; j < m; j++) {
@@ -171,7 +198,12 @@ function fillGaps(out: Float64Array, has: Uint8Array, fill: Exclude<FillPolicy, 
   let first = 0;
   while (!has[first]) first++;
   for (let q = 0; q < first; q++) out[q] = out[first];
-  for (let q = prev + 1; q < m; q++) out[q] = out[prev];
+  const a = out[prev];
+  const span = m - prev;
+  for (let q = prev + 1; q < m; q++) {
+    if (Number.isNaN(anchor) || fill === 'ffill') out[q] = a;
+    else out[q] = fill === 'interpolate' ? a + ((anchor - a) * (q - prev)) / span : anchor;
+  }
 }
 
 /** Raw rows in any order, possibly with repeated timestamps (like a SQL table). */

@@ -216,12 +216,30 @@ export function validateSeries(
   return { t, v };
 }
 
-/** Stable ascending order of `t` (ties keep input order). */
+/**
+ * Stable ascending order of `t` (ties keep input order). Nearly sorted input (a clock stepping back
+ * once, say) is ordered by insertion sort in O(n + inversions); anything messier by a full sort.
+ */
 function stableOrder(t: Float64Array): Uint32Array {
   const m = t.length;
   const idx = new Uint32Array(m);
   for (let i = 0; i < m; i++) idx[i] = i;
-  return idx.sort((a, b) => t[a] - t[b] || a - b);
+  let budget = 8 * m + 1024;
+  for (let i = 1; i < m; i++) {
+    const x = idx[i];
+    const tx = t[x];
+    let j = i - 1;
+    while (j >= 0 && t[idx[j]] > tx) {
+      idx[j + 1] = idx[j];
+      j--;
+      if (--budget < 0) {
+        for (let k = 0; k < m; k++) idx[k] = k;
+        return idx.sort((a, b) => t[a] - t[b] || a - b);
+      }
+    }
+    idx[j + 1] = x;
+  }
+  return idx;
 }
 
 function resolveDuplicates(

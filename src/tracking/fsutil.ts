@@ -187,6 +187,12 @@ export async function resolveInside(root: string, rel: string, create: boolean):
   const segs = rel.split('/');
   let cur = root;
   if (create) await fsp.mkdir(root, { recursive: true });
+  const rootStat = await fsp.lstat(root).catch(() => undefined);
+  if (rootStat?.isSymbolicLink()) {
+    throw new UnsafePathError(
+      `the artifact directory ${root} is a symlink; symlinks inside the store are not followed`,
+    );
+  }
   const realRoot = await fsp.realpath(root).catch((err: unknown) => {
     if (isErrno(err, 'ENOENT')) return root;
     throw err;

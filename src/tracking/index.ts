@@ -16,6 +16,13 @@ export {
   setModelLoader,
   type ValidBatch,
 } from './common.js';
+export { type ExportOptions, type ExportReport, exportRuns, SOURCE_RUN_TAG } from './export.js';
 export { MemoryTracker, openMemoryTracker } from './memory.js';
+export {
+  createMlflowTracker,
+  MlflowApiError,
+  MlflowTracker,
+  type MlflowTrackerOptions,
+} from './mlflow.js';
 export { classifyUri, DEFAULT_TRACKING_URI, defaultTrackingUri, openTracker, redactUri } from './open.js';
 export * from './tracker.js';

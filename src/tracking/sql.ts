@@ -302,9 +302,10 @@ export class SqlDialect {
         `LEFT JOIN ${this.t(table)} ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key = ${p(o.key)}`,
       );
       if (o.entity === 'metric') {
+        const ok = this.notNaN(`${alias}.value`);
         order.push(
-          `(CASE WHEN ${alias}.value IS NULL OR NOT (${this.notNaN(`${alias}.value`)}) THEN 1 ELSE 0 END) ASC`,
-          `${alias}.value ${dir}`,
+          `(CASE WHEN ${alias}.value IS NOT NULL AND ${ok} THEN 0 ELSE 1 END) ASC`,
+          `(CASE WHEN ${ok} THEN ${alias}.value END) ${dir}`,
         );
       } else {
         order.push(

@@ -5,6 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   NAB_PROFILE_NAMES,
   type NabResultsReport,
+  nabWindowsFromAnomalies,
+  parseNabTime,
+  readNabResultsDir,
+  readNabWindows,
   resolveNabDir,
   scoreNabResults,
 } from '../../src/metrics/index.js';
@@ -12,6 +16,11 @@ import {
 // The NAB corpus lives outside the repo: $TSAD_DATA_DIR/nab, else ../shared/datasets/nab from the repo root.
 const nabDir = resolveNabDir();
 const resultsDir = join(nabDir, 'results', 'numenta');
+let cachedFiles: ReturnType<typeof readNabResultsDir>['files'] | undefined;
+const resultFiles = () => {
+  cachedFiles ??= readNabResultsDir(resultsDir).files; // same rows as the data files
+  return cachedFiles;
+};
 
 describe('NAB corpus: numenta results (spec §11)', () => {
   let report: NabResultsReport;
@@ -68,5 +77,38 @@ describe('NAB corpus: numenta results (spec §11)', () => {
     expect(re.reward_low_FN_rate.normalized).toBeCloseTo(74.3202443095115, 9);
     expect(re.reward_low_FP_rate.normalized).toBeCloseTo(63.2092, 4);
     expect(re.reward_low_FP_rate.threshold).toBeCloseTo(0.543099145074, 12);
+  });
+});
+
+describe('NAB label windows (spec §2 steps 5–7)', () => {
+  it('rebuilds combined_windows.json from combined_labels.json for all 58 files', () => {
+    const windows = readNabWindows(join(nabDir, 'labels', 'combined_windows.json'));
+    const labels = JSON.parse(readFileSync(join(nabDir, 'labels', 'combined_labels.json'), 'utf8')) as Record<
+      string,
+      string[]
+    >;
+    const files = resultFiles();
+    let checked = 0;
+    for (const [key, expected] of Object.entries(windows)) {
+      const t = files[key].t;
+      const rows = key.includes('iio_us-east-1_i-a2eb1cd9_NetworkIn')
+        ? [249, 339] // NAB's manual edit (spec §2 step 4)
+        : labels[key].map((s) => Array.prototype.indexOf.call(t, parseNabTime(s)) as number);
+      expect(rows.every((r) => r >= 0)).toBe(true);
+      expect(nabWindowsFromAnomalies(t, rows), key).toEqual(expected);
+      checked++;
+    }
+    expect(checked).toBe(58);
+  });
+
+  it('machine temperature: windows of 567 rows', () => {
+    const files = resultFiles();
+    const t = files['realKnownCause/machine_temperature_system_failure.csv'].t;
+    expect(t.length).toBe(22695);
+    const w = readNabWindows(join(nabDir, 'labels', 'combined_windows.json'))[
+      'realKnownCause/machine_temperature_system_failure.csv'
+    ];
+    expect(new Date(w[0][0]).toISOString()).toBe('2013-12-10T06:25:00.000Z');
+    expect(new Date(w[0][1]).toISOString()).toBe('2013-12-12T05:35:00.000Z');
   });
 });

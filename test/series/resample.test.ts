@@ -30,28 +30,29 @@ function agg(xs: number[], a: Aggregate): number {
   }
 }
 
-/** Straightforward model of Merlion's TemporalResample (§1.2), O(points × bins), for comparison. */
+/**
+ * Straightforward model of Merlion's TemporalResample (§1.2), O(points × bins): bins from the first
+ * label ≥ t0 through the first label ≥ tf, aggregate, fill, then keep labels ≤ tf.
+ */
 function naiveResample(s: TimeSeries, g: number, origin: number, a: Aggregate, fill: FillPolicy): TimeSeries {
   const t = Array.from(s.t);
   const v = Array.from(s.v);
+  const tf = t[t.length - 1];
   const labels: number[] = [];
-  for (let k = Math.ceil((t[0] - origin) / g) - 2; origin + k * g <= t[t.length - 1]; k++) {
+  for (
+    let k = Math.ceil((t[0] - origin) / g) - 2;
+    labels.length === 0 || labels[labels.length - 1] < tf;
+    k++
+  ) {
     if (origin + k * g >= t[0]) labels.push(origin + k * g);
   }
   const vals = labels.map((L) => {
     const xs = v.filter((_, i) => t[i] > L - g && t[i] <= L);
     return xs.length ? agg(xs, a) : Number.NaN;
   });
-  if (fill === 'none') {
-    const keep = vals.map((x) => !Number.isNaN(x));
-    return ts(
-      labels.filter((_, i) => keep[i]),
-      vals.filter((_, i) => keep[i]),
-    );
-  }
   const known = vals.map((x, i) => [i, x]).filter(([, x]) => !Number.isNaN(x));
-  const out = vals.map((x, i) => {
-    if (!Number.isNaN(x)) return x;
+  const filled = vals.map((x, i) => {
+    if (!Number.isNaN(x) || fill === 'none') return x;
     const before = known.filter(([j]) => j < i).pop();
     const after = known.find(([j]) => j > i);
     if (!before) return after![1];
@@ -60,7 +61,11 @@ function naiveResample(s: TimeSeries, g: number, origin: number, a: Aggregate, f
     if (fill === 'bfill') return after[1];
     return before[1] + ((after[1] - before[1]) * (i - before[0])) / (after[0] - before[0]);
   });
-  return ts(labels, out);
+  const keep = labels.map((L, i) => L <= tf && !Number.isNaN(filled[i]));
+  return ts(
+    labels.filter((_, i) => keep[i]),
+    filled.filter((_, i) => keep[i]),
+  );
 }
 
 const AGGS: Aggregate[] = ['mean', 'max', 'min', 'first', 'last', 'sum'];
@@ -93,10 +98,17 @@ describe('resample (Merlion TemporalResample)', () => {
     expect(Array.from(resample(s, { granularityMs: 10, fill: 'none' }).t)).toEqual([10, 20, 40]);
     expect(Array.from(resample(s, { granularityMs: 10, aggregate: 'max' }).v)).toEqual([3, 5, 6.5, 8]);
   });
-  it('drops bins labelled after the last timestamp (user origin)', () => {
+  it('drops bins labelled after the last timestamp (user origin), which still anchor the fill', () => {
     const r = resample(ts([0, 5, 10], [1, 2, 3]), { granularityMs: 10, originMs: 3 });
     expect(Array.from(r.t)).toEqual([3]);
     expect(Array.from(r.v)).toEqual([1]);
+    // origin 5, g 5: labels 0 (0), 5 (empty), 10 (empty); the bin labelled 15 (> tf = 14) holds 14 → 7
+    const s = resample(ts([0, 14], [1, 7]), { granularityMs: 5, originMs: 5 });
+    expect(Array.from(s.t)).toEqual([0, 5, 10]);
+    expect(Array.from(s.v)).toEqual([1, 3, 5]);
+    expect(
+      Array.from(resample(ts([0, 14], [1, 7]), { granularityMs: 5, originMs: 5, fill: 'bfill' }).v),
+    ).toEqual([1, 7, 7]);
   });
   it('rejects bad options with typed errors', () => {
     expect(() => resample(ts([0, 1], [1, 2]), { granularityMs: 0 })).toThrow(SeriesError);
@@ -148,16 +160,17 @@ describe('resample (Merlion TemporalResample)', () => {
     );
   });
 
-  it('property: agrees with a naive model of the Merlion rules', () => {
+  it('property: agrees with a naive model of the Merlion rules (default and user origins)', () => {
     fc.assert(
       fc.property(
         irregular,
         fc.integer({ min: 1, max: 20_000 }),
+        fc.option(fc.integer({ min: -1e6, max: 1e6 }), { nil: undefined }),
         fc.constantFrom(...AGGS),
         fc.constantFrom(...FILLS),
-        (s, g, aggregate, fill) => {
-          const origin = gridOrigin(s.t, g);
-          const r = resample(s, { granularityMs: g, aggregate, fill });
+        (s, g, originMs, aggregate, fill) => {
+          const origin = originMs ?? gridOrigin(s.t, g);
+          const r = resample(s, { granularityMs: g, originMs, aggregate, fill });
           const want = naiveResample(s, g, origin, aggregate, fill);
           expect(r.t).toEqual(want.t);
           expect(r.v.length).toBe(want.v.length);

@@ -160,3 +160,45 @@ describe('parseTime', () => {
     expect(parseTime('2013-12-10 24:00:00')).toBeNaN();
   });
 });
+
+describe('sorting and duplicate resolution (property)', () => {
+  const naive = (t: number[], v: number[], policy: 'first' | 'last') => {
+    const order = t.map((_, i) => i).sort((a, b) => t[a] - t[b] || a - b);
+    const outT: number[] = [];
+    const outV: number[] = [];
+    for (const i of order) {
+      if (outT.length && outT[outT.length - 1] === t[i]) {
+        if (policy === 'last') outV[outV.length - 1] = v[i];
+      } else {
+        outT.push(t[i]);
+        outV.push(v[i]);
+      }
+    }
+    return { t: outT, v: outV };
+  };
+  it('equals a stable sort followed by grouping, for nearly sorted and shuffled input', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer()), { minLength: 1, maxLength: 300 }),
+        fc.constantFrom('first' as const, 'last' as const),
+        (pairs, policy) => {
+          const t = pairs.map((p) => p[0]);
+          const v = pairs.map((p) => p[1]);
+          const got = series(t, v, { duplicates: policy });
+          const want = naive(t, v, policy);
+          expect(Array.from(got.t)).toEqual(want.t);
+          expect(Array.from(got.v)).toEqual(want.v);
+        },
+      ),
+    );
+  });
+  it('a fully reversed long input takes the full-sort path and stays stable', () => {
+    const n = 5000;
+    const t = Array.from({ length: n }, (_, i) => Math.floor((n - 1 - i) / 2));
+    const v = Array.from({ length: n }, (_, i) => i);
+    const got = series(t, v, { duplicates: 'first' });
+    expect(got.t.length).toBe(n / 2);
+    // within each pair of equal timestamps the earlier row (smaller v) comes first
+    expect(Array.from(got.v.slice(0, 3))).toEqual([n - 2, n - 4, n - 6]);
+  });
+});

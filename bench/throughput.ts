@@ -1,0 +1,150 @@
+/**
+ * Detector throughput: train time on 100k points, batch scoring points/s, streaming points/s,
+ * model JSON size, peak RSS. Each row runs in its own child process so that peak RSS is the
+ * detector's own.
+ *
+ *   npx tsx bench/throughput.ts            # all rows, 100k points
+ *   npx tsx bench/throughput.ts --n 20000  # smaller
+ *   npx tsx bench/throughput.ts --only IsolationForest
+ *
+ * To add a detector, add one line to ROWS.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { IsolationForest } from '../src/detectors/isolation-forest.js';
+import type { Detector } from '../src/detectors/types.js';
+import type { TimeSeries } from '../src/series/types.js';
+
+export interface BenchRow {
+  name: string;
+  make: () => Detector;
+}
+
+export const ROWS: BenchRow[] = [
+  { name: 'IsolationForest (100 trees)', make: () => new IsolationForest() },
+  // other detectors: { name: 'RandomCutForest (100 trees, 256, shingle 4)', make: () => new RandomCutForest({...}) },
+];
+
+interface Result {
+  name: string;
+  n: number;
+  trainMs: number;
+  batchPps: number;
+  batchCpuPps: number;
+  streamPps: number;
+  streamCpuPps: number;
+  jsonBytes: number;
+  peakRssMb: number;
+}
+
+function synthetic(n: number, start: number): TimeSeries {
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  let s = 12345;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    t[i] = start + i * 300_000;
+    v[i] = 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * (s / 2 ** 32 - 0.5) + (i % 997 === 500 ? 20 : 0);
+  }
+  return { t, v };
+}
+
+function runRow(row: BenchRow, n: number): Result {
+  const all = synthetic(2 * n, Date.UTC(2020, 0, 1));
+  const train = { t: all.t.subarray(0, n), v: all.v.subarray(0, n) };
+  const test = { t: all.t.subarray(n), v: all.v.subarray(n) };
+  const det = row.make();
+  let t0 = performance.now();
+  det.train(train);
+  const trainMs = performance.now() - t0;
+  const jsonBytes = Buffer.byteLength(JSON.stringify(det.toJSON()));
+  // warm-up on a slice, then the timed batch run (best of 3)
+  const streamDet = row.make();
+  streamDet.train(train);
+  det.score({ t: test.t.subarray(0, 1000), v: test.v.subarray(0, 1000) }, { prev: train });
+  let best = Number.POSITIVE_INFINITY;
+  let bestCpu = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < 3; r++) {
+    const c0 = process.cpuUsage();
+    t0 = performance.now();
+    det.score(test, { prev: train });
+    best = Math.min(best, performance.now() - t0);
+    bestCpu = Math.min(bestCpu, cpuMs(c0));
+  }
+  const batchPps = n / (best / 1000);
+  const batchCpuPps = n / (bestCpu / 1000);
+  const st = streamDet.stream();
+  const c0 = process.cpuUsage();
+  t0 = performance.now();
+  for (let i = 0; i < n; i++) st.push(test.t[i], test.v[i]);
+  const streamPps = n / ((performance.now() - t0) / 1000);
+  const streamCpuPps = n / (cpuMs(c0) / 1000);
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  return { name: row.name, n, trainMs, batchPps, batchCpuPps, streamPps, streamCpuPps, jsonBytes, peakRssMb };
+}
+
+/** CPU milliseconds (user + system) of this process since `c0`. */
+function cpuMs(c0: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1000;
+}
+
+function fmt(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(1)} k`;
+  return x.toFixed(0);
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const get = (k: string) => {
+    const i = args.indexOf(k);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const n = Number(get('--n') ?? 100_000);
+  const child = get('--row');
+  if (child !== undefined) {
+    const row = ROWS.find((r) => r.name === child);
+    if (!row) throw new Error(`no bench row ${child}`);
+    process.stdout.write(`${JSON.stringify(runRow(row, n))}\n`);
+    return;
+  }
+  const only = get('--only');
+  const rows = ROWS.filter((r) => !only || r.name.includes(only));
+  const results: Result[] = [];
+  for (const row of rows) {
+    const r = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--row', row.name, '--n', String(n)],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (r.status !== 0) {
+      process.stderr.write(`${row.name} failed:\n${r.stderr}\n`);
+      continue;
+    }
+    const line = r.stdout.trim().split('\n').pop()!;
+    results.push(JSON.parse(line));
+  }
+  const out: string[] = [];
+  const load = loadavg()[0].toFixed(1);
+  out.push(
+    `Throughput on ${fmt(n)} points (node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load average ${load}).`,
+  );
+  out.push(
+    'Points/s are wall-clock; in brackets per CPU-second of this process (less sensitive to other load).',
+  );
+  out.push('');
+  out.push('| detector | train (ms) | batch score (points/s) | stream (points/s) | model JSON | peak RSS |');
+  out.push('|---|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    out.push(
+      `| ${r.name} | ${r.trainMs.toFixed(0)} | ${fmt(r.batchPps)} (${fmt(r.batchCpuPps)}) | ${fmt(r.streamPps)} (${fmt(r.streamCpuPps)}) | ${(r.jsonBytes / 1024).toFixed(0)} KiB | ${r.peakRssMb.toFixed(0)} MiB |`,
+    );
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main();

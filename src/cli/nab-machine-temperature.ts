@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import { DETECTOR_RECIPES } from '../experiments/detectors.js';
+import { formatMachineTemperature, runMachineTemperature } from '../experiments/machine-temperature.js';
+
+/** Options and action of the machine-temperature experiment (`tsad nab machine-temperature`, `npm run nab`). */
+export function configureMachineTemperature(cmd: Command): Command {
+  return cmd
+    .description('the NAB machine-temperature experiment: train, detect, evaluate, track, report')
+    .option(
+      '-d, --detector <name>',
+      `detector recipe: ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
+      'default',
+    )
+    .option('--seed <n>', 'random seed', '0')
+    .option('--uri <uri>', 'tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)')
+    .option('--no-track', 'do not record a tracking run')
+    .option('--report <path>', 'HTML report path', 'bench/results/nab-machine-temperature.html')
+    .option('--no-report', 'do not write the HTML report')
+    .option('--json', 'print the result as JSON', false)
+    .action(async (o) => {
+      const r = await runMachineTemperature({
+        detector: o.detector,
+        seed: Number(o.seed),
+        trackingUri: o.track === false ? false : o.uri,
+        reportPath: o.report === false ? false : o.report,
+      });
+      if (o.json) {
+        const { report } = r;
+        const out = {
+          detector: r.recipe,
+          rows: r.rows,
+          precision: report.precision,
+          recall: report.recall,
+          f1: report.f1,
+          mttdSec: report.meanTimeToDetectSec,
+          pointwiseF1: report.pointwise.f1,
+          pointAdjustedF1: report.pointAdjusted.f1,
+          nab: report.nab,
+          alarms: r.alarms.map((a) => ({ t: new Date(a.t).toISOString(), score: a.score, window: a.window })),
+          timings: r.timings,
+          runId: r.runId,
+          modelVersion: r.modelVersion,
+          reportPath: r.reportPath,
+        };
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      } else process.stdout.write(`${formatMachineTemperature(r)}\n`);
+    });
+}
+
+export async function runMachineTemperatureCli(argv: string[]): Promise<void> {
+  await configureMachineTemperature(new Command('nab')).parseAsync(argv, { from: 'user' });
+}

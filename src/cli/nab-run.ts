@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { DETECTOR_RECIPES } from '../experiments/detectors.js';
+import { formatScoreboard, formatTimings, runNabCorpus } from '../experiments/nab-corpus.js';
+
+/** Adds the `run` options and action to a command (shared by `tsad nab run` and `npm run nab:corpus`). */
+export function configureNabRun(cmd: Command): Command {
+  return cmd
+    .description('run detectors over the whole NAB corpus (streaming, NAB rules) and print the scoreboard')
+    .option(
+      '-d, --detector <names>',
+      `comma-separated recipes: ${Object.keys(DETECTOR_RECIPES).join(', ')} (default: all)`,
+    )
+    .option('-o, --out <dir>', 'results root (NAB layout below it)', 'bench/results/nab')
+    .option('--files <paths>', 'comma-separated corpus files (default: all 58)')
+    .option('--force', 're-run files that already have a result file', false)
+    .option('-w, --workers <n>', 'worker threads', '2')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--uri <uri>', 'tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)')
+    .option('--no-track', 'do not record a tracking run')
+    .option('--timings', 'print the per-file timing table', false)
+    .option('--json', 'print the report as JSON', false)
+    .action(async (o) => {
+      const report = await runNabCorpus({
+        detectors: o.detector ? String(o.detector).split(',') : undefined,
+        outDir: o.out,
+        files: o.files ? String(o.files).split(',') : undefined,
+        force: Boolean(o.force),
+        workers: Number(o.workers),
+        seed: Number(o.seed),
+        trackingUri: o.track === false ? false : o.uri,
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`${formatScoreboard(report)}\n\n`);
+      if (o.timings) for (const row of report.rows) process.stdout.write(`${formatTimings(row)}\n\n`);
+      process.stdout.write(`wall time: ${(report.wallMs / 1000).toFixed(1)} s\n`);
+    });
+}
+
+export async function runNabCorpusCli(argv: string[]): Promise<void> {
+  const cmd = configureNabRun(new Command('nab:corpus'));
+  await cmd.parseAsync(argv, { from: 'user' });
+}

@@ -1,0 +1,75 @@
+/**
+ * `tsad runs export --from <uri> --to <uri>`: copies experiments, runs (params, metric
+ * histories, tags, datasets, artifacts) and registered models between two tracking backends,
+ * e.g. the local store to an MLflow server.
+ */
+import type { Command } from 'commander';
+import { type ExportReport, exportRuns } from '../tracking/export.js';
+import { defaultTrackingUri, openTracker } from '../tracking/open.js';
+
+export interface RunsExportOptions {
+  from?: string;
+  to: string;
+  experiment?: string[];
+  models?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function summary(r: ExportReport, from: string, to: string): string {
+  const lines = [
+    `exported ${from} → ${to}`,
+    `  experiments ${r.experiments}, runs ${r.runs} (already there: ${r.skippedRuns})`,
+    `  params ${r.params}, tags ${r.tags}, metric points ${r.metricPoints}, datasets ${r.datasets}`,
+    `  artifacts ${r.artifacts} (${r.artifactBytes} bytes)`,
+    `  registered models ${r.models}, versions ${r.modelVersions}, aliases ${r.aliases}`,
+  ];
+  for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs the export and prints a summary (or the JSON report). */
+export async function runsExport(
+  opts: RunsExportOptions,
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): Promise<ExportReport> {
+  const fromUri = opts.from ?? defaultTrackingUri();
+  const from = openTracker(fromUri);
+  const to = openTracker(opts.to);
+  try {
+    const report = await exportRuns(from, to, {
+      ...(opts.experiment && opts.experiment.length > 0 ? { experiments: opts.experiment } : {}),
+      models: opts.models !== false,
+      ...(opts.quiet || opts.json ? {} : { onProgress: (m: string) => out(`${m}\n`) }),
+    });
+    out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report, from.uri, to.uri));
+    return report;
+  } finally {
+    await from.close();
+    await to.close();
+  }
+}
+
+/** Adds `export` under the `runs` command; `io.out` receives the output (default stdout). */
+export function registerRunsExport(
+  runs: Command,
+  io: { out: (text: string) => void } = { out: (s) => process.stdout.write(s) },
+): void {
+  runs
+    .command('export')
+    .description(
+      'copy experiments, runs, metric histories, artifacts and registered models between two trackers',
+    )
+    .option(
+      '--from <uri>',
+      'source tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)',
+    )
+    .requiredOption('--to <uri>', 'destination tracking URI, e.g. http://localhost:5000 or postgres://...')
+    .option('--experiment <name...>', 'only these experiments')
+    .option('--no-models', 'do not copy registered models, versions and aliases')
+    .option('--json', 'print the report as JSON')
+    .option('--quiet', 'no progress lines')
+    .action(async (opts: RunsExportOptions) => {
+      await runsExport(opts, io.out);
+    });
+}

@@ -1,0 +1,546 @@
+/**
+ * `Ensemble`: several detectors trained on the same data, their (calibrated) scores aligned to
+ * one time grid and combined, then the ensemble's own calibrator (off by default) and alarm rule
+ * (post-processing spec §6). Merlion's `DetectorEnsemble`, with these differences:
+ *
+ * * `max` is a real maximum of absolute values (the reference's is a median);
+ * * a member that fails to train is dropped with a warning event (`onWarning` / `on('warning')`,
+ *   else a Node process warning), never silently;
+ * * `metricWeightedMean` keeps each weight with its own member when members fail (the reference
+ *   zips weights and outputs positionally);
+ * * `validFrac > 0` with a metric-driven combiner and no labels is a clear error (the reference
+ *   crashes).
+ */
+import { z } from 'zod';
+import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
+import { evaluate } from '../metrics/tsad.js';
+import type { TimeSeries } from '../series/types.js';
+import {
+  BaseDetector,
+  type BaseDetectorConfig,
+  baseConfigShape,
+  parseConfig,
+  type RawStreamer,
+} from './base.js';
+import {
+  alignTo,
+  type CombineKind,
+  type MetricDirection,
+  metricWeights,
+  RowCombiner,
+  selectBest,
+  targetGrid,
+  unionGrid,
+} from './combiners.js';
+import { decodeFloats, encodeFloats, field } from './json.js';
+import { loadModel, registerDetector } from './registry.js';
+import type { JsonObject, JsonValue, ModelJson, TrainOptions } from './types.js';
+
+/** TSAD metrics a metric-driven combiner can use (computed by the metrics module's `evaluate`). */
+export const ENSEMBLE_METRICS = [
+  'f1',
+  'precision',
+  'recall',
+  'f2',
+  'f5',
+  'pointwiseF1',
+  'pointwisePrecision',
+  'pointwiseRecall',
+  'pointAdjustedF1',
+  'pointAdjustedPrecision',
+  'pointAdjustedRecall',
+  'nabScore',
+  'nabScoreLowFN',
+  'nabScoreLowFP',
+  'meanTimeToDetect',
+] as const;
+export type EnsembleMetric = (typeof ENSEMBLE_METRICS)[number];
+
+/** Whether a larger value of the metric is better. */
+export function metricDirection(m: EnsembleMetric): MetricDirection {
+  return m === 'meanTimeToDetect' ? 'lower' : 'higher';
+}
+
+/** The named metric of `pred` (non-zero = alarm) against `truth` (labels), default early/delay. */
+export function ensembleMetric(m: EnsembleMetric, truth: TimeSeries, pred: TimeSeries): number {
+  const r = evaluate({ t: truth.t, truth: truth.v, tPred: pred.t, pred: pred.v });
+  switch (m) {
+    case 'f1':
+      return r.f1;
+    case 'precision':
+      return r.precision;
+    case 'recall':
+      return r.recall;
+    case 'f2':
+      return r.fBeta(2);
+    case 'f5':
+      return r.fBeta(5);
+    case 'pointwiseF1':
+      return r.pointwise.f1;
+    case 'pointwisePrecision':
+      return r.pointwise.precision;
+    case 'pointwiseRecall':
+      return r.pointwise.recall;
+    case 'pointAdjustedF1':
+      return r.pointAdjusted.f1;
+    case 'pointAdjustedPrecision':
+      return r.pointAdjusted.precision;
+    case 'pointAdjustedRecall':
+      return r.pointAdjusted.recall;
+    case 'nabScore':
+      return r.nab.standard;
+    case 'nabScoreLowFN':
+      return r.nab.reward_low_FN_rate;
+    case 'nabScoreLowFP':
+      return r.nab.reward_low_FP_rate;
+    case 'meanTimeToDetect':
+      return r.meanTimeToDetectSec;
+  }
+}
+
+const metricSchema = z.enum(ENSEMBLE_METRICS).default('f1');
+
+export const combinerSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('mean'), absScore: z.boolean().default(true) }),
+  z.strictObject({ type: z.literal('median'), absScore: z.boolean().default(true) }),
+  z.strictObject({ type: z.literal('max'), absScore: z.boolean().default(true) }),
+  z.strictObject({
+    type: z.literal('modelSelector'),
+    metric: metricSchema,
+    absScore: z.boolean().default(false),
+  }),
+  z.strictObject({
+    type: z.literal('metricWeightedMean'),
+    metric: metricSchema,
+    absScore: z.boolean().default(false),
+  }),
+]);
+export type CombinerConfig = z.infer<typeof combinerSchema>;
+export type CombinerType = CombinerConfig['type'];
+/** A combiner by name (defaults for its fields) or as a full config object. */
+export type CombinerInput = CombinerType | z.input<typeof combinerSchema>;
+
+const memberDescriptor = z.strictObject({
+  type: z.string().min(1).max(200),
+  config: z.record(z.string(), z.unknown()),
+});
+
+export const MAX_MEMBERS = 64;
+
+export const ensembleConfigSchema = z.strictObject({
+  ...baseConfigShape(1000),
+  /** The ensemble's own calibrator is off by default (members are calibrated). */
+  enableCalibrator: z.boolean().default(false),
+  combiner: z.preprocess(
+    (x) => (x === undefined ? { type: 'mean' } : typeof x === 'string' ? { type: x } : x),
+    combinerSchema,
+  ),
+  /**
+   * Fraction of the train data (by time, at the end) held out to train a metric-driven combiner
+   * (`modelSelector`, `metricWeightedMean`); ignored by the other combiners. Needs labels.
+   */
+  validFrac: z.number().min(0).max(0.9).default(0),
+  /** The members' types and configs (filled in from the member detectors; for the record). */
+  members: z.array(memberDescriptor).min(1).max(MAX_MEMBERS),
+});
+export type EnsembleConfig = z.infer<typeof ensembleConfigSchema>;
+
+/** A detector an ensemble can hold: any tsad detector built on `BaseDetector` (ensembles too). */
+export type EnsembleMember = BaseDetector<BaseDetectorConfig>;
+
+export interface EnsembleInput extends Omit<z.input<typeof ensembleConfigSchema>, 'members' | 'combiner'> {
+  /** The member detectors, untrained or trained (training the ensemble re-trains them). */
+  members: readonly EnsembleMember[];
+  /** `'mean'` (default), `'median'`, `'max'`, `'modelSelector'`, `'metricWeightedMean'`, or a config. */
+  combiner?: CombinerInput;
+}
+
+/** Something an ensemble wants a person to know: a dropped member, a weighting fallback. */
+export interface EnsembleWarning {
+  readonly code: 'member_failed' | 'equal_weights';
+  readonly message: string;
+  /** Index of the member concerned, if any. */
+  readonly member?: number;
+  readonly memberType?: string;
+  readonly cause?: unknown;
+}
+export type EnsembleWarningListener = (w: EnsembleWarning) => void;
+
+/** Options that are not part of the model (not saved, not tracked). */
+export interface EnsembleOptions {
+  /** Called for each warning; without any listener, warnings go to `process.emitWarning`. */
+  onWarning?: EnsembleWarningListener;
+}
+
+const TRAINABLE: ReadonlySet<CombinerType> = new Set(['modelSelector', 'metricWeightedMean']);
+
+function restrict(ts: TimeSeries, lo: number, hi: number): TimeSeries {
+  let a = 0;
+  while (a < ts.t.length && ts.t[a] < lo) a++;
+  let b = a;
+  while (b < ts.t.length && ts.t[b] < hi) b++;
+  return { t: ts.t.subarray(a, b), v: ts.v.subarray(a, b) };
+}
+
+function describeError(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function buildConfig(input: EnsembleInput): EnsembleConfig {
+  if (input === null || typeof input !== 'object' || !Array.isArray(input.members)) {
+    throw new ConfigError('BAD_CONFIG', 'config field members: pass an array of detectors');
+  }
+  const seen = new Set<EnsembleMember>();
+  input.members.forEach((m, i) => {
+    if (!(m instanceof BaseDetector)) {
+      throw new ConfigError(
+        'BAD_CONFIG',
+        `config field members.${i}: expected a tsad detector (e.g. new ZmsDetector()), got ${typeof m}`,
+      );
+    }
+    if (seen.has(m))
+      throw new ConfigError(
+        'BAD_CONFIG',
+        `config field members.${i}: the same detector instance appears twice`,
+      );
+    seen.add(m);
+  });
+  const { members, ...rest } = input;
+  return parseConfig(ensembleConfigSchema, {
+    ...rest,
+    members: members.map((m) => ({ type: m.type, config: m.config as JsonObject })),
+  });
+}
+
+/**
+ * An ensemble of detectors. Training trains every member (a member that fails is dropped with
+ * a warning), aligns their calibrated train scores to one grid (the union of their timestamps, or
+ * the label timestamps; linear interpolation in time, then forward/back fill), trains the combiner
+ * (metric-driven combiners on labels, optionally on a held-out validation part), and trains the
+ * ensemble's own post-rule on the combined scores. `score()` combines the members' calibrated
+ * scores on the scored data's timestamps; `stream()` combines the members' streams point by point
+ * with the same arithmetic, so batch and stream agree exactly.
+ */
+export class Ensemble extends BaseDetector<EnsembleConfig> {
+  readonly members: readonly EnsembleMember[];
+  /** Per member: trained successfully in the last `train()`. */
+  private used: boolean[];
+  /** Indices of the members the combiner reads, in order. */
+  private selected: number[] = [];
+  /** Combiner weights over `selected` (null = equal). */
+  private weights: Float64Array | null = null;
+  private combiner: RowCombiner | null = null;
+  private pendingLabels: TimeSeries | undefined;
+  private readonly listeners = new Set<EnsembleWarningListener>();
+
+  constructor(input: EnsembleInput, opts: EnsembleOptions = {}) {
+    super('Ensemble', buildConfig(input));
+    this.members = Object.freeze([...input.members]);
+    this.used = this.members.map(() => false);
+    if (opts.onWarning) this.listeners.add(opts.onWarning);
+  }
+
+  /** Adds a warning listener (EventEmitter style). */
+  on(event: 'warning', listener: EnsembleWarningListener): this {
+    if (event !== 'warning') throw new DetectorError('BAD_EVENT', `unknown event "${String(event)}"`);
+    this.listeners.add(listener);
+    return this;
+  }
+
+  /** Removes a warning listener. */
+  off(event: 'warning', listener: EnsembleWarningListener): this {
+    if (event === 'warning') this.listeners.delete(listener);
+    return this;
+  }
+
+  private warn(w: EnsembleWarning): void {
+    if (this.listeners.size === 0) {
+      process.emitWarning(w.message, { type: 'TsadWarning', code: w.code });
+      return;
+    }
+    for (const l of this.listeners) l(w);
+  }
+
+  /** Indices of the members that trained successfully. */
+  get usedMembers(): number[] {
+    return this.members.flatMap((_, i) => (this.used[i] ? [i] : []));
+  }
+
+  /** Indices of the members whose scores the combiner reads (a subset for `modelSelector`). */
+  get selectedMembers(): number[] {
+    return this.selected.slice();
+  }
+
+  /** The combiner's member weights (over `selectedMembers`), equal unless `metricWeightedMean`. */
+  get combinerWeights(): number[] {
+    const k = this.selected.length;
+    return this.weights ? Array.from(this.weights) : new Array(k).fill(1 / k);
+  }
+
+  /** Per-model thresholding: a metric-driven combiner and no ensemble threshold (spec §6). */
+  get perModelThreshold(): boolean {
+    return TRAINABLE.has(this.config.combiner.type) && !this.config.enableThreshold;
+  }
+
+  // ------------------------------------------------------------------ training
+
+  override train(ts: TimeSeries, opts: TrainOptions = {}): TimeSeries {
+    this.pendingLabels = opts.labels;
+    try {
+      return super.train(ts, opts);
+    } finally {
+      this.pendingLabels = undefined;
+    }
+  }
+
+  /** Trains member `i`; returns its train output (post-rule or calibrated) or null if it failed. */
+  private trainMember(i: number, ts: TimeSeries, labels: TimeSeries | undefined): TimeSeries | null {
+    const m = this.members[i];
+    try {
+      const post = m.train(ts, labels ? { labels } : {});
+      const out = this.perModelThreshold ? post : m.trainScores;
+      if (!out) throw new DetectorError('NO_TRAIN_SCORES', `${m.type} returned no train scores`);
+      return out;
+    } catch (e) {
+      this.warn({
+        code: 'member_failed',
+        member: i,
+        memberType: m.type,
+        cause: e,
+        message: `ensemble member ${i} (${m.type}) failed to train and is dropped: ${describeError(e)}`,
+      });
+      return null;
+    }
+  }
+
+  /** Member output on `ts` (calibrated, or post-rule with per-model thresholds). */
+  private memberOutput(i: number, ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+    const m = this.members[i];
+    const opts = prev ? { prev } : {};
+    return this.perModelThreshold ? m.detect(ts, opts).scores : m.score(ts, opts);
+  }
+
+  protected override rawTrain(ts: TimeSeries): TimeSeries {
+    const labels = this.pendingLabels;
+    const cfg = this.config;
+    const comb = cfg.combiner;
+    const n = this.members.length;
+    const useValid = cfg.validFrac > 0 && TRAINABLE.has(comb.type);
+    this.used = new Array(n).fill(false);
+    this.combiner = null;
+    let outs: (TimeSeries | null)[] = new Array(n).fill(null);
+    let target: TimeSeries | undefined = labels;
+    if (useValid) {
+      if (!labels) {
+        throw new DetectorError(
+          'NEEDS_LABELS',
+          `validFrac ${cfg.validFrac} with the ${comb.type} combiner needs labels: pass train(ts, { labels }) or set validFrac: 0`,
+        );
+      }
+      const t0 = ts.t[0];
+      const tf = ts.t[ts.t.length - 1];
+      const cut = t0 + (tf - t0) * (1 - cfg.validFrac);
+      const trainPart = restrict(ts, Number.NEGATIVE_INFINITY, cut);
+      const validPart = restrict(ts, cut, Number.POSITIVE_INFINITY);
+      if (trainPart.t.length === 0 || validPart.t.length === 0) {
+        throw new DetectorError(
+          'TOO_FEW_POINTS',
+          `validFrac ${cfg.validFrac} leaves an empty train or validation part of ${ts.t.length} points; use more data or another validFrac`,
+        );
+      }
+      const trainLabels = restrict(labels, Number.NEGATIVE_INFINITY, cut);
+      target = restrict(labels, validPart.t[0], Number.POSITIVE_INFINITY);
+      for (let i = 0; i < n; i++) {
+        if (this.trainMember(i, trainPart, trainLabels) === null) continue;
+        try {
+          outs[i] = this.memberOutput(i, validPart, trainPart);
+        } catch (e) {
+          this.warn({
+            code: 'member_failed',
+            member: i,
+            memberType: this.members[i].type,
+            cause: e,
+            message: `ensemble member ${i} (${this.members[i].type}) failed on the validation part and is dropped: ${describeError(e)}`,
+          });
+        }
+      }
+    } else {
+      for (let i = 0; i < n; i++) outs[i] = this.trainMember(i, ts, labels);
+    }
+    this.requireSome(outs);
+    this.trainCombiner(outs, target);
+    if (useValid) {
+      // re-train the selected members on all the train data
+      const again: (TimeSeries | null)[] = new Array(n).fill(null);
+      for (const i of this.selected) again[i] = this.trainMember(i, ts, labels);
+      const lost = this.selected.filter((i) => again[i] === null);
+      if (lost.length > 0) {
+        for (const i of lost) outs[i] = null;
+        this.requireSome(outs);
+        this.trainCombiner(outs, target);
+        for (const i of this.selected) if (again[i] === null) again[i] = this.trainMember(i, ts, labels);
+        if (this.selected.some((i) => again[i] === null)) {
+          throw new DetectorError(
+            'MEMBER_FAILED',
+            'ensemble members failed when re-trained on the full train data; see the warnings',
+          );
+        }
+      }
+      outs = again;
+      target = labels;
+    }
+    const chosen = this.selected.map((i) => outs[i] as TimeSeries);
+    const grid = target ? targetGrid(target.t, chosen) : unionGrid(chosen);
+    return { t: grid, v: this.combiner!.apply(chosen.map((o) => alignTo(grid, o))) };
+  }
+
+  private requireSome(outs: (TimeSeries | null)[]): void {
+    this.used = outs.map((o) => o !== null);
+    if (!this.used.some(Boolean)) {
+      throw new DetectorError(
+        'NO_MEMBERS',
+        `every ensemble member failed to train (${this.members.map((m) => m.type).join(', ')}); see the warnings`,
+      );
+    }
+  }
+
+  /** Chooses the members the combiner reads and their weights (spec §6.4). */
+  private trainCombiner(outs: (TimeSeries | null)[], target: TimeSeries | undefined): void {
+    const comb = this.config.combiner;
+    const usedIdx = this.usedMembers;
+    this.weights = null;
+    if (comb.type === 'modelSelector' || comb.type === 'metricWeightedMean') {
+      const dir = metricDirection(comb.metric);
+      const values = usedIdx.map((i) => (target ? ensembleMetric(comb.metric, target, outs[i]!) : 1));
+      if (comb.type === 'modelSelector') {
+        this.selected = selectBest(values, dir).map((j) => usedIdx[j]);
+      } else {
+        this.selected = usedIdx;
+        this.weights = metricWeights(values, dir, (message) => this.warn({ code: 'equal_weights', message }));
+      }
+    } else this.selected = usedIdx;
+    this.combiner = this.makeCombiner();
+  }
+
+  private makeCombiner(): RowCombiner {
+    const comb = this.config.combiner;
+    const kind: CombineKind = comb.type === 'median' || comb.type === 'max' ? comb.type : 'mean';
+    return new RowCombiner(kind, comb.absScore, this.selected.length, this.weights);
+  }
+
+  // ------------------------------------------------------------------ scoring
+
+  protected override rawScore(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+    const outs = this.selected.map((i) => this.memberOutput(i, ts, prev));
+    const grid = targetGrid(ts.t, outs);
+    return { t: grid, v: this.combiner!.apply(outs.map((o) => alignTo(grid, o))) };
+  }
+
+  protected override rawStreamer(): RawStreamer {
+    const streams = this.selected.map((i) => this.members[i].stream());
+    const perModel = this.perModelThreshold;
+    const comb = this.combiner!;
+    const row = new Float64Array(streams.length);
+    return {
+      pushRaw: (t, v) => {
+        for (let j = 0; j < streams.length; j++) {
+          const r = streams[j].push(t, v);
+          row[j] = perModel ? (r.alarm ? r.score : 0) : r.score;
+        }
+        return comb.row(row);
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ model files
+
+  /** The model file; `state.members` holds every member's own model file. */
+  override toJSON(): ModelJson {
+    const base = super.toJSON();
+    return {
+      ...base,
+      state: {
+        ...(base.state as JsonObject),
+        members: this.members.map((m) => m.toJSON() as unknown as JsonValue),
+      },
+    };
+  }
+
+  protected override modelState(): JsonValue {
+    return {
+      used: this.used.slice(),
+      selected: this.selected.slice(),
+      weights: this.weights ? encodeFloats(this.weights) : null,
+    };
+  }
+
+  protected override restoreModel(state: unknown, path: string): void {
+    const n = this.members.length;
+    const used = field(state, 'used', path);
+    if (!Array.isArray(used) || used.length !== n || !used.every((u) => typeof u === 'boolean')) {
+      throw new ModelFormatError('BAD_FIELD', `${path}.used: expected ${n} booleans, one per member`);
+    }
+    const sel = field(state, 'selected', path);
+    if (
+      !Array.isArray(sel) ||
+      sel.length === 0 ||
+      !sel.every((i, j) => Number.isInteger(i) && i >= 0 && i < n && used[i] && (j === 0 || i > sel[j - 1]))
+    ) {
+      throw new ModelFormatError(
+        'BAD_FIELD',
+        `${path}.selected: expected increasing indices of used members (0…${n - 1})`,
+      );
+    }
+    const w = field(state, 'weights', path);
+    let weights: Float64Array | null = null;
+    if (w !== null) {
+      weights = decodeFloats(w, `${path}.weights`, sel.length);
+      let s = 0;
+      for (const x of weights) {
+        if (!(Number.isFinite(x) && x >= 0))
+          throw new ModelFormatError('BAD_FIELD', `${path}.weights: expected finite non-negative weights`);
+        s += x;
+      }
+      if (!(s > 0)) throw new ModelFormatError('BAD_FIELD', `${path}.weights: the weights sum to 0`);
+    }
+    this.used = used as boolean[];
+    this.selected = sel as number[];
+    this.weights = weights;
+    this.combiner = this.makeCombiner();
+  }
+}
+
+registerDetector('Ensemble', (config, state) => {
+  const ms = field(state, 'members', 'state');
+  if (!Array.isArray(ms) || ms.length === 0 || ms.length > MAX_MEMBERS) {
+    throw new ModelFormatError('BAD_FIELD', `state.members: expected 1…${MAX_MEMBERS} member model files`);
+  }
+  const members = ms.map((j, i) => {
+    const d = loadModel(j);
+    if (!(d instanceof BaseDetector)) {
+      throw new ModelFormatError('BAD_FIELD', `state.members[${i}]: not a detector an ensemble can hold`);
+    }
+    return d as EnsembleMember;
+  });
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new ModelFormatError('BAD_FIELD', 'config: expected an object');
+  }
+  const { members: described, ...rest } = config as Record<string, unknown>;
+  let e: Ensemble;
+  try {
+    e = new Ensemble({ ...(rest as Omit<EnsembleInput, 'members'>), members });
+  } catch (err) {
+    if (err instanceof ConfigError)
+      throw new ModelFormatError('BAD_CONFIG', `model file ${err.message}`, { cause: err });
+    if (err instanceof TsadError) throw err;
+    throw new ModelFormatError('BAD_CONFIG', `model file config: ${describeError(err)}`);
+  }
+  if (JSON.stringify(described) !== JSON.stringify(e.config.members)) {
+    throw new ModelFormatError(
+      'BAD_FIELD',
+      'config.members: does not describe the member model files in state.members',
+    );
+  }
+  e.restoreState(state);
+  return e;
+});

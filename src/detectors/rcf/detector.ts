@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { DetectorError, ModelFormatError } from '../../errors.js';
+import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
+import { decodeFloat, encodeFloat, field } from '../json.js';
+import { registerDetector } from '../registry.js';
+import { type Frame, transformSchema } from '../transforms.js';
+import type { JsonValue } from '../types.js';
+import { CutForest } from './forest.js';
+
+/** Largest |coordinate| the forest accepts: sums of box ranges over thousands of dimensions stay finite. */
+export const RCF_MAX_ABS = 1e299;
+
+export const randomCutForestConfigSchema = z.strictObject({
+  ...baseConfigShape(10),
+  /** Number of trees (Merlion `n_estimators`). */
+  nEstimators: z.number().int().min(1).max(10_000).default(100),
+  /** Points each tree samples (Merlion `max_n_samples`). */
+  maxNSamples: z.number().int().min(1).max(100_000).default(512),
+  /** Keep learning while scoring: each new point is scored, then offered to the samplers. */
+  onlineUpdates: z.boolean().default(false),
+  /** Sampler time decay λ; default `1 / (10 · maxNSamples)`. */
+  timeDecay: z.number().min(0).max(1e6).optional(),
+  /** Updates before scores become non-zero; default `floor(maxNSamples / 4)`. */
+  outputAfter: z.number().int().min(0).max(1e9).optional(),
+  /** Merlion's default: difference, then shingle of size 5. */
+  transforms: z
+    .array(transformSchema)
+    .max(16)
+    .default([{ type: 'difference' }, { type: 'shingle', size: 5 }]),
+});
+export type RandomCutForestConfig = z.infer<typeof randomCutForestConfigSchema>;
+export type RandomCutForestInput = z.input<typeof randomCutForestConfigSchema>;
+
+/**
+ * Config defaults that depend on other fields (detectors spec §6.1, post-processing spec §5):
+ * `maxScore = floor(log2(maxNSamples)) + 1`; without calibration the default threshold is
+ * `AggregateAlarms(maxScore / 5)`. They are written into the config, so it is explicit in model files.
+ */
+function withDerivedDefaults(cfg: unknown): unknown {
+  if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) return cfg;
+  const c = { ...(cfg as Record<string, unknown>) };
+  const n = c.maxNSamples === undefined ? 512 : c.maxNSamples;
+  if (c.maxScore === undefined && typeof n === 'number' && Number.isInteger(n) && n >= 1) {
+    c.maxScore = Math.floor(Math.log2(n)) + 1;
+  }
+  if (c.threshold === undefined && c.enableCalibrator === false && typeof c.maxScore === 'number') {
+    c.threshold = { type: 'aggregateAlarms', almThreshold: c.maxScore / 5 };
+  }
+  return c;
+}
+
+/**
+ * Streaming Random Cut Forest (Guha et al. 2016) with the AWS RCF 1.0 sampler, tree updates and
+ * anomaly score that Merlion wraps (detectors spec §6): `nEstimators` trees, each over a
+ * time-decayed reservoir of `maxNSamples` points; rows are shingled feature vectors (default
+ * transforms: difference → shingle(5)). Training scores each row, then learns it (the first
+ * `outputAfter` scores are 0). With `onlineUpdates`, every row after the last learned time is
+ * scored, then learned, in `score()` and `stream()` alike, so both give the same numbers; rows at
+ * or before it are scored only. Calibrator `maxScore = floor(log2(maxNSamples)) + 1`.
+ */
+export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
+  private model: CutForest | null = null;
+  /** Time (epoch ms) of the last row the forest learned. */
+  private lastLearned = Number.NEGATIVE_INFINITY;
+
+  constructor(cfg: RandomCutForestInput = {}) {
+    super('RandomCutForest', parseConfig(randomCutForestConfigSchema, withDerivedDefaults(cfg)));
+  }
+
+  protected override transforms() {
+    return this.config.transforms;
+  }
+
+  protected override defaultAlmThreshold(): number {
+    return this.config.enableCalibrator ? 3 : this.config.maxScore / 5;
+  }
+
+  /** The forest (null before training). */
+  get forest(): CutForest | null {
+    return this.model;
+  }
+
+  /** Time (epoch ms) of the last row the forest learned (end of training, or of online updates). */
+  get lastLearnedTime(): number {
+    return this.lastLearned;
+  }
+
+  /** Rejects (typed error) transformed rows with non-finite or astronomically large values. */
+  private checkRows(x: Float64Array, d: number, t: ArrayLike<number> | null): void {
+    for (let i = 0; i < x.length; i++) {
+      if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) {
+        const at = t ? ` at t=${new Date(t[Math.floor(i / d)]).toISOString()}` : '';
+        throw new DetectorError(
+          'VALUE_TOO_LARGE',
+          `RandomCutForest: transformed value ${x[i]}${at} is beyond ±${RCF_MAX_ABS}; rescale the series`,
+        );
+      }
+    }
+  }
+
+  protected override fitRows(frame: Frame): Float64Array {
+    const { n, d, x, t } = frame;
+    this.checkRows(x, d, t);
+    const c = this.config;
+    const forest = new CutForest({
+      dimensions: d,
+      numberOfTrees: c.nEstimators,
+      sampleSize: c.maxNSamples,
+      lambda: c.timeDecay,
+      outputAfter: c.outputAfter,
+      seed: c.seed,
+    });
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = forest.scoreThenUpdate(x, i * d);
+    this.model = forest;
+    this.lastLearned = t[n - 1];
+    return out;
+  }
+
+  protected override scoreRow(row: Float64Array, t: number): number {
+    const forest = this.model!;
+    this.checkRows(row, row.length, null);
+    if (this.config.onlineUpdates && t > this.lastLearned) {
+      this.lastLearned = t;
+      return forest.scoreThenUpdate(row, 0);
+    }
+    return forest.score(row, 0);
+  }
+
+  protected override scoreRows(frame: Frame): Float64Array {
+    const { n, d, x, t } = frame;
+    const forest = this.model!;
+    // Check everything first, so a bad row cannot leave the model half-updated.
+    this.checkRows(x, d, t);
+    const out = new Float64Array(n);
+    const online = this.config.onlineUpdates;
+    for (let i = 0; i < n; i++) {
+      if (online && t[i] > this.lastLearned) {
+        this.lastLearned = t[i];
+        out[i] = forest.scoreThenUpdate(x, i * d);
+      } else out[i] = forest.score(x, i * d);
+    }
+    return out;
+  }
+
+  protected override modelState(): JsonValue {
+    return { lastLearned: encodeFloat(this.lastLearned), forest: this.model!.toJSON() };
+  }
+
+  protected override restoreModel(state: unknown, path: string): void {
+    const lastLearned = decodeFloat(field(state, 'lastLearned', path), `${path}.lastLearned`);
+    if (Number.isNaN(lastLearned)) {
+      throw new ModelFormatError('BAD_FIELD', `${path}.lastLearned: expected a time in epoch ms`);
+    }
+    const forest = CutForest.fromJSON(field(state, 'forest', path), `${path}.forest`);
+    const c = this.config;
+    const want: [string, number, number][] = [
+      ['dimensions', forest.dimensions, this.pipeline.d],
+      ['numberOfTrees', forest.numberOfTrees, c.nEstimators],
+      ['sampleSize', forest.sampleSize, c.maxNSamples],
+      ['seed', forest.seed, c.seed],
+      ['lambda', forest.lambda, c.timeDecay ?? 1 / (10 * c.maxNSamples)],
+      ['outputAfter', forest.outputAfter, c.outputAfter ?? Math.floor(c.maxNSamples / 4)],
+    ];
+    for (const [name, got, expected] of want) {
+      if (got !== expected) {
+        throw new ModelFormatError(
+          'BAD_FIELD',
+          `${path}.forest.${name}: is ${got}, but the config gives ${expected}`,
+        );
+      }
+    }
+    this.model = forest;
+    this.lastLearned = lastLearned;
+  }
+}
+
+registerDetector(
+  'RandomCutForest',
+  baseLoader((c) => new RandomCutForest(c as RandomCutForestInput)),
+);

@@ -1,0 +1,413 @@
+import { z } from 'zod';
+import { DetectorError, ModelFormatError } from '../../errors.js';
+import { Rng } from '../rng.js';
+import type { JsonObject } from '../types.js';
+import { CutTree, type Uniform } from './tree.js';
+
+/** Options of the forest core (feature vectors in, AWS RCF 1.0 scores out). */
+export interface CutForestOptions {
+  /** Coordinates per point (the shingle size for a univariate series). */
+  dimensions: number;
+  /** Number of trees. Default 100. */
+  numberOfTrees?: number;
+  /** Points kept per tree by its sampler. Default 256. */
+  sampleSize?: number;
+  /** Time decay of the samplers. Default `1 / (10 * sampleSize)`. */
+  lambda?: number;
+  /** Scores are 0 until this many updates have happened. Default `floor(sampleSize / 4)`. */
+  outputAfter?: number;
+  /** Seed of the forest's random generator. Default 0. */
+  seed?: number;
+}
+
+/**
+ * A streaming Random Cut Forest over fixed-width feature vectors (spec §6.2–§6.4).
+ *
+ * Each tree has a time-decayed reservoir sampler: update `s` (a forest-wide counter) gets the
+ * weight `-s·λ + ln(-ln U)` per tree; the `sampleSize` smallest weights are kept (a max-heap
+ * holds the largest at its top), and an accepted point first evicts the largest weight's point
+ * from the tree, then is inserted. All randomness comes from one seeded generator (the library's `Rng`,
+ * xoroshiro128+ from pure-rand), consumed tree by tree in a fixed order, so a seed reproduces a forest exactly and
+ * `toJSON()` / `fromJSON()` continue the random stream where it stopped.
+ */
+export class CutForest {
+  readonly dimensions: number;
+  readonly numberOfTrees: number;
+  readonly sampleSize: number;
+  readonly lambda: number;
+  readonly outputAfter: number;
+  readonly seed: number;
+  readonly trees: CutTree[];
+  /** Sampler slots in heap order, tree t at `[t * sampleSize, (t + 1) * sampleSize)`. */
+  private readonly weights: Float64Array;
+  private readonly seqs: Float64Array;
+  private readonly leaves: Int32Array;
+  private readonly sizes: Int32Array;
+  /** Per tree: offers with `U <=` this are surely rejected, for sequence numbers up to `boundUntil`. */
+  private readonly rejectAtOrBelow: Float64Array;
+  private readonly boundUntil: Float64Array;
+  /** Updates so far (the last sequence number used). */
+  private updates = 0;
+  private rng: Rng;
+  private readonly uniform: Uniform;
+
+  constructor(opts: CutForestOptions) {
+    const d = opts.dimensions;
+    const T = opts.numberOfTrees ?? 100;
+    const S = opts.sampleSize ?? 256;
+    check(Number.isInteger(d) && d >= 1, 'dimensions', d, 'a positive integer');
+    check(Number.isInteger(T) && T >= 1, 'numberOfTrees', T, 'a positive integer');
+    check(Number.isInteger(S) && S >= 1, 'sampleSize', S, 'a positive integer');
+    check(
+      T * S * d <= MAX_CELLS,
+      'numberOfTrees × sampleSize × dimensions',
+      T * S * d,
+      `at most ${MAX_CELLS}`,
+    );
+    const lambda = opts.lambda ?? 1 / (10 * S);
+    const outputAfter = opts.outputAfter ?? Math.floor(0.25 * S);
+    const seed = opts.seed ?? 0;
+    check(Number.isFinite(lambda) && lambda >= 0, 'lambda', lambda, 'a finite number >= 0');
+    check(Number.isInteger(outputAfter) && outputAfter >= 0, 'outputAfter', outputAfter, 'an integer >= 0');
+    check(Number.isInteger(seed), 'seed', seed, 'an integer');
+    this.dimensions = d;
+    this.numberOfTrees = T;
+    this.sampleSize = S;
+    this.lambda = lambda;
+    this.outputAfter = outputAfter;
+    this.seed = seed;
+    this.trees = [];
+    for (let t = 0; t < T; t++) this.trees.push(new CutTree(d, S));
+    this.weights = new Float64Array(T * S);
+    this.seqs = new Float64Array(T * S);
+    this.leaves = new Int32Array(T * S);
+    this.sizes = new Int32Array(T);
+    this.rejectAtOrBelow = new Float64Array(T);
+    this.boundUntil = new Float64Array(T);
+    this.rng = new Rng(seed);
+    this.uniform = () => this.rng.float();
+  }
+
+  /** Number of updates so far. */
+  get totalUpdates(): number {
+    return this.updates;
+  }
+
+  /** Points currently sampled by tree `t`. */
+  samplerSize(t: number): number {
+    return this.sizes[t];
+  }
+
+  /** Whether enough updates have happened for non-zero scores. */
+  isReady(): boolean {
+    return this.updates >= this.outputAfter;
+  }
+
+  /**
+   * Anomaly score of the point `q[off .. off + dimensions)`: the mean over trees of the AWS
+   * RCF score (spec §6.4), or 0 while fewer than `outputAfter` updates have happened.
+   */
+  score(q: ArrayLike<number>, off = 0): number {
+    if (this.updates < this.outputAfter) return 0;
+    let sum = 0;
+    const trees = this.trees;
+    for (let t = 0; t < trees.length; t++) sum += trees[t].score(q, off);
+    return sum / trees.length;
+  }
+
+  /** Offers the point `p[off .. off + dimensions)` to every tree's sampler (spec §6.2). */
+  update(p: ArrayLike<number>, off = 0): void {
+    const seq = ++this.updates;
+    const S = this.sampleSize;
+    const lambda = this.lambda;
+    const base = -seq * lambda;
+    const rand = this.uniform;
+    const trees = this.trees;
+    const weights = this.weights;
+    const rejectAtOrBelow = this.rejectAtOrBelow;
+    const boundUntil = this.boundUntil;
+    for (let t = 0; t < trees.length; t++) {
+      let u = rand();
+      while (u === 0) u = rand();
+      const o = t * S;
+      const size = this.sizes[t];
+      if (size < S) {
+        const w = base + Math.log(-Math.log(u));
+        const leaf = trees[t].insert(p, off, rand);
+        this.heapPush(o, size, w, seq, leaf);
+        this.sizes[t] = size + 1;
+        continue;
+      }
+      // Full sampler: most offers are rejected; a cached bound decides those without logarithms.
+      if (seq > boundUntil[t]) {
+        boundUntil[t] = seq + BOUND_STEPS;
+        rejectAtOrBelow[t] = rejectBound(weights[o], seq + BOUND_STEPS, lambda);
+      }
+      if (u <= rejectAtOrBelow[t]) continue;
+      const w = base + Math.log(-Math.log(u));
+      if (w < weights[o]) {
+        trees[t].deleteLeaf(this.leaves[o]);
+        const leaf = trees[t].insert(p, off, rand);
+        this.heapReplaceTop(o, S, w, seq, leaf);
+        boundUntil[t] = 0; // the largest weight changed
+      }
+    }
+  }
+
+  /** Scores the point, then updates the forest with it (the streaming step); returns the score. */
+  scoreThenUpdate(p: ArrayLike<number>, off = 0): number {
+    const s = this.score(p, off);
+    this.update(p, off);
+    return s;
+  }
+
+  private heapPush(o: number, size: number, w: number, seq: number, leaf: number): void {
+    const W = this.weights;
+    let i = size;
+    while (i > 0) {
+      const par = (i - 1) >> 1;
+      if (W[o + par] >= w) break;
+      this.move(o + par, o + i);
+      i = par;
+    }
+    W[o + i] = w;
+    this.seqs[o + i] = seq;
+    this.leaves[o + i] = leaf;
+  }
+
+  private heapReplaceTop(o: number, size: number, w: number, seq: number, leaf: number): void {
+    const W = this.weights;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) break;
+      const r = l + 1;
+      const c = r < size && W[o + r] > W[o + l] ? r : l;
+      if (W[o + c] <= w) break;
+      this.move(o + c, o + i);
+      i = c;
+    }
+    W[o + i] = w;
+    this.seqs[o + i] = seq;
+    this.leaves[o + i] = leaf;
+  }
+
+  private move(from: number, to: number): void {
+    this.weights[to] = this.weights[from];
+    this.seqs[to] = this.seqs[from];
+    this.leaves[to] = this.leaves[from];
+  }
+
+  /** Heap-order sampler slots of tree `t` (for tests and inspection). */
+  samplerSlots(t: number): { weight: number; seq: number; leaf: number }[] {
+    const out: { weight: number; seq: number; leaf: number }[] = [];
+    const o = t * this.sampleSize;
+    for (let i = 0; i < this.sizes[t]; i++) {
+      out.push({ weight: this.weights[o + i], seq: this.seqs[o + i], leaf: this.leaves[o + i] });
+    }
+    return out;
+  }
+
+  /**
+   * The whole forest as plain JSON: options, update counter, generator state, a table of the
+   * sampled points keyed by sequence number (each point stored once however many trees hold
+   * it), and per tree its cuts in preorder and its sampler's (weight, sequence) pairs in heap
+   * order. Leaf masses and boxes are derived on load, exactly.
+   */
+  toJSON(): JsonObject {
+    const d = this.dimensions;
+    const S = this.sampleSize;
+    const pointIndex = new Map<number, number>();
+    const pointSeqs: number[] = [];
+    const coords: number[] = [];
+    const trees: JsonObject[] = [];
+    for (let t = 0; t < this.numberOfTrees; t++) {
+      const tree = this.trees[t];
+      const o = t * S;
+      const size = this.sizes[t];
+      // One sequence number per leaf: the first slot (in heap order) that refers to it.
+      const leafSeq = new Map<number, number>();
+      const ws: number[] = [];
+      const ss: number[] = [];
+      for (let i = 0; i < size; i++) {
+        const seq = this.seqs[o + i];
+        const leaf = this.leaves[o + i];
+        ws.push(this.weights[o + i]);
+        ss.push(seq);
+        if (!leafSeq.has(leaf)) leafSeq.set(leaf, seq);
+        if (!pointIndex.has(seq)) {
+          pointIndex.set(seq, pointSeqs.length);
+          pointSeqs.push(seq);
+          for (let j = 0; j < d; j++) coords.push(tree.lo(leaf, j));
+        }
+      }
+      const dims: number[] = [];
+      const values: number[] = [];
+      tree.preorder((n, isLeaf) => {
+        if (isLeaf) {
+          dims.push(-1);
+          values.push(leafSeq.get(n) ?? -1);
+        } else {
+          dims.push(tree.cutDim(n));
+          values.push(tree.cutValue(n));
+        }
+      });
+      trees.push({ dims, values, weights: ws, seqs: ss });
+    }
+    return {
+      dimensions: d,
+      numberOfTrees: this.numberOfTrees,
+      sampleSize: S,
+      lambda: this.lambda,
+      outputAfter: this.outputAfter,
+      seed: this.seed,
+      updates: this.updates,
+      rng: this.rng.state(),
+      points: { seqs: pointSeqs, coords },
+      trees,
+    };
+  }
+
+  /**
+   * Restores a forest saved by `toJSON()`, validating shape and consistency; throws
+   * `ModelFormatError` naming the bad field. The result continues exactly like the original.
+   */
+  static fromJSON(json: unknown, path = 'state'): CutForest {
+    const parsed = ForestStateSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = [path, ...issue.path.map(String)].join('.');
+      throw new ModelFormatError('bad_state', `${where}: ${issue.message}`);
+    }
+    const s = parsed.data;
+    const bad = (field: string, msg: string): never => {
+      throw new ModelFormatError('bad_state', `${path}.${field}: ${msg}`);
+    };
+    if (s.trees.length !== s.numberOfTrees) {
+      bad('trees', `has ${s.trees.length} entries, expected numberOfTrees = ${s.numberOfTrees}`);
+    }
+    let forest: CutForest;
+    try {
+      forest = new CutForest({
+        dimensions: s.dimensions,
+        numberOfTrees: s.numberOfTrees,
+        sampleSize: s.sampleSize,
+        lambda: s.lambda,
+        outputAfter: s.outputAfter,
+        seed: s.seed,
+      });
+    } catch (e) {
+      throw new ModelFormatError('bad_state', `${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const d = s.dimensions;
+    const S = s.sampleSize;
+    if (s.points.coords.length !== s.points.seqs.length * d) {
+      bad('points.coords', `has ${s.points.coords.length} numbers, expected ${s.points.seqs.length} × ${d}`);
+    }
+    const points = Float64Array.from(s.points.coords);
+    const pointIndex = new Map<number, number>();
+    s.points.seqs.forEach((seq, i) => {
+      if (seq > s.updates) bad(`points.seqs.${i}`, `sequence ${seq} is after the last update ${s.updates}`);
+      if (pointIndex.has(seq)) bad(`points.seqs.${i}`, `sequence ${seq} appears twice`);
+      pointIndex.set(seq, i);
+    });
+    forest.updates = s.updates;
+    try {
+      forest.rng = Rng.fromState(s.rng);
+    } catch (e) {
+      bad('rng', e instanceof Error ? e.message : String(e));
+    }
+    for (let t = 0; t < s.numberOfTrees; t++) {
+      const ts = s.trees[t];
+      const where = `trees.${t}`;
+      const tree = forest.trees[t];
+      const size = ts.weights.length;
+      if (size > S) bad(`${where}.weights`, `holds ${size} points, more than sampleSize ${S}`);
+      if (ts.seqs.length !== size)
+        bad(`${where}.seqs`, `length ${ts.seqs.length} differs from weights' ${size}`);
+      if (ts.dims.length !== ts.values.length) bad(`${where}.values`, 'length differs from dims');
+      const ok = tree.loadPreorder(
+        ts.dims,
+        ts.values,
+        (i) => {
+          const pi = pointIndex.get(ts.values[i]);
+          return pi === undefined ? -1 : pi;
+        },
+        points,
+      );
+      if (!ok) bad(`${where}.dims`, 'is not a valid preorder tree whose leaves name stored points');
+      if ((size === 0) !== tree.root < 0) bad(`${where}.dims`, 'tree and sampler disagree on being empty');
+      const o = t * S;
+      for (let i = 0; i < size; i++) {
+        const w = ts.weights[i];
+        if (i > 0 && ts.weights[(i - 1) >> 1] < w) bad(`${where}.weights.${i}`, 'breaks the max-heap order');
+        const pi = pointIndex.get(ts.seqs[i]);
+        if (pi === undefined) bad(`${where}.seqs.${i}`, `sequence ${ts.seqs[i]} is not in points.seqs`);
+        const leaf = tree.findLeaf(points, pi! * d);
+        if (leaf < 0 || !tree.leafEquals(leaf, points, pi! * d)) {
+          bad(`${where}.seqs.${i}`, 'its point does not reach an equal leaf by the tree cuts');
+        }
+        tree.addMass(leaf, 1);
+        forest.weights[o + i] = w;
+        forest.seqs[o + i] = ts.seqs[i];
+        forest.leaves[o + i] = leaf;
+      }
+      forest.sizes[t] = size;
+      let orphan = false;
+      tree.preorder((n, isLeaf) => {
+        if (isLeaf && tree.mass(n) === 0) orphan = true;
+      });
+      if (orphan) bad(`${where}.dims`, 'has a leaf that no sampled point refers to');
+      tree.refreshAll();
+    }
+    return forest;
+  }
+}
+
+/** How many updates a cached rejection bound stays valid. */
+const BOUND_STEPS = 64;
+
+/**
+ * A value τ such that every `U <= τ` gives a weight `-s·λ + ln(-ln U) >= wMax` for all sequence
+ * numbers `s <= sMax` (so the offer is rejected). Exactly: `ln(-ln U) >= c` with
+ * `c = wMax + sMax·λ` iff `U <= exp(-exp(c))`; `c` is nudged up by a margin far above the
+ * rounding error of the weight formula, which only makes the bound more conservative.
+ */
+export function rejectBound(wMax: number, sMax: number, lambda: number): number {
+  const shift = sMax * lambda;
+  const c = wMax + shift + 1e-9 * (1 + Math.abs(wMax) + Math.abs(shift));
+  return Math.exp(-Math.exp(c));
+}
+
+/** Upper bound on trees × samples × dimensions (memory guard, also against hostile model files). */
+const MAX_CELLS = 1 << 24;
+
+function check(ok: boolean, name: string, value: unknown, what: string): void {
+  if (!ok) throw new DetectorError('bad_config', `${name} must be ${what}, got ${String(value)}`);
+}
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const int32 = z.number().int().min(-2147483648).max(2147483647);
+
+const ForestStateSchema = z.object({
+  dimensions: z.number().int().min(1).max(10_000),
+  numberOfTrees: z.number().int().min(1).max(100_000),
+  sampleSize: z.number().int().min(1).max(1_000_000),
+  lambda: finite.min(0),
+  outputAfter: z.number().int().min(0),
+  seed: z.number().int(),
+  updates: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  rng: z.array(int32).length(4),
+  points: z.object({
+    seqs: z.array(z.number().int().min(1)),
+    coords: z.array(finite),
+  }),
+  trees: z.array(
+    z.object({
+      dims: z.array(z.number().int().min(-1)),
+      values: z.array(finite),
+      weights: z.array(finite),
+      seqs: z.array(z.number().int().min(1)),
+    }),
+  ),
+});

@@ -1,0 +1,9 @@
+export {
+  RandomCutForest,
+  type RandomCutForestConfig,
+  type RandomCutForestInput,
+  RCF_MAX_ABS,
+  randomCutForestConfigSchema,
+} from './detector.js';
+export { CutForest, type CutForestOptions, rejectBound } from './forest.js';
+export { CutTree, type CutTreeSpec, prevDouble, type Uniform } from './tree.js';

@@ -1,0 +1,562 @@
+import { DetectorError } from '../../errors.js';
+
+/** A source of uniform numbers in [0, 1); the forest passes its seeded generator. */
+export type Uniform = () => number;
+
+/** A hand-built tree node: an internal cut or a leaf point (with multiplicity). */
+export type CutTreeSpec =
+  | { readonly cut: readonly [number, number]; readonly left: CutTreeSpec; readonly right: CutTreeSpec }
+  | { readonly point: readonly number[]; readonly mass?: number };
+
+const F64 = new Float64Array(1);
+const I64 = new BigInt64Array(F64.buffer);
+
+/** The largest double strictly below `x` (x finite). */
+export function prevDouble(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  F64[0] = x;
+  I64[0] += x > 0 ? -1n : 1n;
+  return F64[0];
+}
+
+/**
+ * One random cut tree (Guha et al. 2016; AWS RCF 1.0 update rules, merlion-detectors spec §6.3–§6.4).
+ *
+ * Every node is one fixed-size record in a single ArrayBuffer (so walking down the tree touches
+ * one cache line per level), read through a Float64 and an Int32 view; freed records go on a
+ * free list, so inserting, deleting and scoring allocate nothing. Record of node `n`, in doubles
+ * from `n * stride`: `[0]` cut value; `[1]` left, right (int32 pair); `[2]` cut dim, mass;
+ * `[3]` parent, unused; then `lo_0, hi_0, lo_1, hi_1, …` (the bounding box). A leaf has
+ * left = -1 and its box is its point. A point goes left iff `p[cutDim] <= cutValue`. Node ids of
+ * live leaves never change, so the sampler can refer to a leaf by id.
+ */
+export class CutTree {
+  /** Number of coordinates per point. */
+  readonly dim: number;
+  /** Most distinct points (leaves) the tree can hold. */
+  readonly maxLeaves: number;
+  /** Record size in doubles. */
+  readonly stride: number;
+  /** Node records as doubles (cut values, boxes) and as int32 (links, dims, masses). */
+  readonly f: Float64Array;
+  readonly i: Int32Array;
+  /** Root node id, or -1 when the tree is empty. */
+  root = -1;
+  private readonly free: Int32Array;
+  private nFree: number;
+  private readonly path: Int32Array;
+  /** Cached `log2(M + 1)` for the last root mass seen by `score`. */
+  private scaleMass = -1;
+  private scale = 0;
+
+  constructor(dim: number, maxLeaves: number) {
+    if (!Number.isInteger(dim) || dim < 1) {
+      throw new DetectorError('bad_dimension', `tree dimension must be a positive integer, got ${dim}`);
+    }
+    if (!Number.isInteger(maxLeaves) || maxLeaves < 1) {
+      throw new DetectorError('bad_capacity', `tree capacity must be a positive integer, got ${maxLeaves}`);
+    }
+    this.dim = dim;
+    this.maxLeaves = maxLeaves;
+    this.stride = 4 + 2 * dim;
+    const cap = 2 * maxLeaves;
+    const buf = new ArrayBuffer(cap * this.stride * 8);
+    this.f = new Float64Array(buf);
+    this.i = new Int32Array(buf);
+    this.free = new Int32Array(cap);
+    for (let k = 0; k < cap; k++) this.free[k] = cap - 1 - k;
+    this.nFree = cap;
+    this.path = new Int32Array(cap + 1);
+  }
+
+  // Field accessors (for tests, serialisation and inspection; hot loops inline the offsets).
+  left(n: number): number {
+    return this.i[n * this.stride * 2 + 2];
+  }
+  right(n: number): number {
+    return this.i[n * this.stride * 2 + 3];
+  }
+  cutDim(n: number): number {
+    return this.i[n * this.stride * 2 + 4];
+  }
+  /** Points below node n, counting duplicates. */
+  mass(n: number): number {
+    return this.i[n * this.stride * 2 + 5];
+  }
+  parent(n: number): number {
+    return this.i[n * this.stride * 2 + 6];
+  }
+  cutValue(n: number): number {
+    return this.f[n * this.stride];
+  }
+  lo(n: number, j: number): number {
+    return this.f[n * this.stride + 4 + 2 * j];
+  }
+  hi(n: number, j: number): number {
+    return this.f[n * this.stride + 5 + 2 * j];
+  }
+
+  /** Points in the tree, counting duplicates (the root's mass). */
+  size(): number {
+    return this.root < 0 ? 0 : this.mass(this.root);
+  }
+
+  isLeaf(node: number): boolean {
+    return this.left(node) < 0;
+  }
+
+  /** Number of live nodes (leaves plus internal nodes). */
+  nodeCount(): number {
+    return this.free.length - this.nFree;
+  }
+
+  private alloc(): number {
+    if (this.nFree === 0) {
+      throw new DetectorError('tree_full', `random cut tree is full (${this.maxLeaves} distinct points)`);
+    }
+    const n = this.free[--this.nFree];
+    const o = n * this.stride * 2;
+    this.i[o + 2] = -1;
+    this.i[o + 3] = -1;
+    this.i[o + 5] = 0;
+    this.i[o + 6] = -1;
+    return n;
+  }
+
+  private release(n: number): void {
+    const o = n * this.stride * 2;
+    this.i[o + 2] = -1;
+    this.i[o + 3] = -1;
+    this.i[o + 5] = 0;
+    this.i[o + 6] = -1;
+    this.free[this.nFree++] = n;
+  }
+
+  private newLeaf(p: ArrayLike<number>, off: number): number {
+    const n = this.alloc();
+    const b = n * this.stride + 4;
+    const f = this.f;
+    for (let j = 0; j < this.dim; j++) {
+      const x = p[off + j] + 0; // -0 is stored as +0
+      f[b + 2 * j] = x;
+      f[b + 2 * j + 1] = x;
+    }
+    this.i[n * this.stride * 2 + 5] = 1;
+    return n;
+  }
+
+  /** Whether leaf `leaf` holds exactly the point `p[off .. off+dim)`. */
+  leafEquals(leaf: number, p: ArrayLike<number>, off: number): boolean {
+    const b = leaf * this.stride + 4;
+    const f = this.f;
+    for (let j = 0; j < this.dim; j++) if (f[b + 2 * j] !== p[off + j]) return false;
+    return true;
+  }
+
+  /** The leaf that `p` falls into by following the cuts (or -1 if the tree is empty). */
+  findLeaf(p: ArrayLike<number>, off = 0): number {
+    let node = this.root;
+    if (node < 0) return -1;
+    const f = this.f;
+    const I = this.i;
+    const st = this.stride;
+    for (;;) {
+      const o = node * st;
+      const l = I[2 * o + 2];
+      if (l < 0) return node;
+      node = p[off + I[2 * o + 4]] <= f[o] ? l : I[2 * o + 3];
+    }
+  }
+
+  /** Depth of a node (root = 0). */
+  depth(node: number): number {
+    let k = 0;
+    for (let par = this.parent(node); par >= 0; par = this.parent(par)) k++;
+    return k;
+  }
+
+  private setChild(par: number, oldChild: number, child: number): void {
+    if (par < 0) this.root = child;
+    else {
+      const o = par * this.stride * 2;
+      if (this.i[o + 2] === oldChild) this.i[o + 2] = child;
+      else this.i[o + 3] = child;
+    }
+  }
+
+  /**
+   * Inserts `p[off .. off+dim)` (spec §6.3) and returns the id of the leaf that holds it.
+   * Random cuts are drawn with `rand` only where `p` falls outside a node's box.
+   */
+  insert(p: ArrayLike<number>, off: number, rand: Uniform): number {
+    if (this.root < 0) {
+      this.root = this.newLeaf(p, off);
+      return this.root;
+    }
+    const d = this.dim;
+    const st = this.stride;
+    const f = this.f;
+    const I = this.i;
+    const path = this.path;
+    let len = 0;
+    let node = this.root;
+    let leaf = -1;
+    for (;;) {
+      const o = node * st;
+      const b = o + 4;
+      const isLeaf = I[2 * o + 2] < 0;
+      if (isLeaf && this.leafEquals(node, p, off)) {
+        I[2 * o + 5]++;
+        leaf = node;
+        break;
+      }
+      // Sum of the ranges of the merged box; p is outside box(node) iff some coordinate sticks out.
+      let total = 0;
+      let outside = false;
+      for (let j = 0; j < d; j++) {
+        const x = p[off + j];
+        const l = f[b + 2 * j];
+        const h = f[b + 2 * j + 1];
+        if (x < l || x > h) outside = true;
+        total += Math.max(x, h) - Math.min(x, l);
+      }
+      if (outside) {
+        // Random cut on the merged box, the dimension chosen proportionally to its range.
+        let r = rand() * total;
+        let cd = -1;
+        let cv = 0;
+        let lastPos = -1;
+        for (let j = 0; j < d; j++) {
+          const x = p[off + j];
+          const mn = Math.min(x, f[b + 2 * j]);
+          const mx = Math.max(x, f[b + 2 * j + 1]);
+          const range = mx - mn;
+          if (range <= 0) continue;
+          lastPos = j;
+          if (r <= range) {
+            cd = j;
+            cv = mn + r;
+            if (cv >= mx) cv = prevDouble(mx);
+            break;
+          }
+          r -= range;
+        }
+        if (cd < 0) {
+          // Rounding left r a hair above the last positive range: cut just below its max.
+          cd = lastPos;
+          cv = prevDouble(Math.max(p[off + cd], f[b + 2 * cd + 1]));
+        }
+        const below = f[b + 2 * cd] > cv; // p goes left, node right
+        const above = f[b + 2 * cd + 1] <= cv; // node left, p right
+        if (below || above) {
+          leaf = this.newLeaf(p, off);
+          const inner = this.alloc();
+          const io = inner * st;
+          for (let j = 0; j < d; j++) {
+            const x = p[off + j] + 0;
+            f[io + 4 + 2 * j] = Math.min(x, f[b + 2 * j]);
+            f[io + 5 + 2 * j] = Math.max(x, f[b + 2 * j + 1]);
+          }
+          f[io] = cv;
+          I[2 * io + 4] = cd;
+          I[2 * io + 5] = I[2 * o + 5] + 1;
+          I[2 * io + 2] = below ? leaf : node;
+          I[2 * io + 3] = below ? node : leaf;
+          const par = I[2 * o + 6];
+          I[2 * io + 6] = par;
+          this.setChild(par, node, inner);
+          I[2 * o + 6] = inner;
+          I[leaf * st * 2 + 6] = inner;
+          break;
+        }
+      }
+      if (isLeaf) {
+        throw new DetectorError('internal', 'random cut failed to separate a new point from a leaf');
+      }
+      path[len++] = node;
+      node = p[off + I[2 * o + 4]] <= f[o] ? I[2 * o + 2] : I[2 * o + 3];
+    }
+    // Ancestors: mass + 1, box grows to include p.
+    for (let k = 0; k < len; k++) {
+      const o = path[k] * st;
+      I[2 * o + 5]++;
+      const b = o + 4;
+      for (let j = 0; j < d; j++) {
+        const x = p[off + j] + 0;
+        if (x < f[b + 2 * j]) f[b + 2 * j] = x;
+        if (x > f[b + 2 * j + 1]) f[b + 2 * j + 1] = x;
+      }
+    }
+    return leaf;
+  }
+
+  /**
+   * Removes one copy of the point held by `leaf` (spec §6.3 delete): decrements its mass, or
+   * removes it and its parent, the sibling taking the parent's place; ancestors' masses drop
+   * by one and their boxes are recomputed as the union of their children's.
+   */
+  deleteLeaf(leaf: number): void {
+    if (!(leaf >= 0 && leaf < this.free.length) || this.left(leaf) >= 0 || this.mass(leaf) < 1) {
+      throw new DetectorError('internal', `node ${leaf} is not a live leaf`);
+    }
+    const st = this.stride;
+    const I = this.i;
+    const f = this.f;
+    if (this.mass(leaf) > 1) {
+      for (let n = leaf; n >= 0; n = I[n * st * 2 + 6]) I[n * st * 2 + 5]--;
+      return;
+    }
+    const par = this.parent(leaf);
+    if (par < 0) {
+      this.release(leaf);
+      this.root = -1;
+      return;
+    }
+    const sib = this.left(par) === leaf ? this.right(par) : this.left(par);
+    const grand = this.parent(par);
+    I[sib * st * 2 + 6] = grand;
+    this.setChild(grand, par, sib);
+    this.release(leaf);
+    this.release(par);
+    const d = this.dim;
+    let recompute = true;
+    for (let n = grand; n >= 0; n = I[n * st * 2 + 6]) {
+      const o = n * st;
+      I[2 * o + 5]--;
+      if (!recompute) continue;
+      // Once a box comes out unchanged, every box above it is unchanged too.
+      const lb = I[2 * o + 2] * st + 4;
+      const rb = I[2 * o + 3] * st + 4;
+      const b = o + 4;
+      let changed = false;
+      for (let j = 0; j < 2 * d; j += 2) {
+        const l = Math.min(f[lb + j], f[rb + j]);
+        const h = Math.max(f[lb + j + 1], f[rb + j + 1]);
+        if (l !== f[b + j] || h !== f[b + j + 1]) changed = true;
+        f[b + j] = l;
+        f[b + j + 1] = h;
+      }
+      recompute = changed;
+    }
+  }
+
+  /** Removes one copy of `p` (it must be in the tree), found by following the cuts. */
+  delete(p: ArrayLike<number>, off = 0): void {
+    const leaf = this.findLeaf(p, off);
+    if (leaf < 0 || !this.leafEquals(leaf, p, off)) {
+      throw new DetectorError('internal', 'cannot delete a point that is not in the tree');
+    }
+    this.deleteLeaf(leaf);
+  }
+
+  /**
+   * The AWS RCF 1.0 anomaly score of `q` for this tree (spec §6.4), already multiplied by
+   * `log2(M + 1)` (M = root mass). The tree is not changed. Returns 0 for an empty tree.
+   */
+  score(q: ArrayLike<number>, off: number): number {
+    const root = this.root;
+    if (root < 0) return 0;
+    const d = this.dim;
+    const st = this.stride;
+    const f = this.f;
+    const I = this.i;
+    const path = this.path;
+    let len = 0;
+    let node = root;
+    for (;;) {
+      const o2 = node * st * 2;
+      if (I[o2 + 2] < 0) break;
+      path[len++] = node;
+      // Branch-free child pick: left at +2, right at +3.
+      node = I[o2 + 2 + (q[off + I[o2 + 4]] > f[o2 >> 1] ? 1 : 0)];
+    }
+    const M = I[root * st * 2 + 5];
+    if (M !== this.scaleMass) {
+      this.scaleMass = M;
+      this.scale = Math.log2(M + 1);
+    }
+    const scale = this.scale;
+    let equal = true;
+    const lb = node * st + 4;
+    for (let j = 0; j < d; j++) {
+      if (f[lb + 2 * j] !== q[off + j]) {
+        equal = false;
+        break;
+      }
+    }
+    if (equal) {
+      const mu = I[node * st * 2 + 5];
+      return (1 - mu / (2 * M)) * (1 / (len + Math.log2(mu + 1))) * scale;
+    }
+    let s = 1 / (len + 1);
+    for (let k = len - 1; k >= 0; k--) {
+      const b = path[k] * st + 4;
+      let grow = 0;
+      let span = 0;
+      for (let j = 0; j < 2 * d; j += 2) {
+        const x = q[off + (j >> 1)];
+        const lo = f[b + j];
+        const hi = f[b + j + 1];
+        const nr = Math.max(x, hi) - Math.min(x, lo);
+        grow += nr - (hi - lo);
+        span += nr;
+      }
+      const P = grow / span;
+      if (!(P > 0)) break;
+      s = P * (1 / (k + 1)) + (1 - P) * s;
+    }
+    return s * scale;
+  }
+
+  /**
+   * Collusive displacement of a leaf (kLabUM rrcf, spec §7): the largest ratio
+   * `mass(sibling(v)) / mass(v)` over the nodes v from the leaf up to (excluding) the root.
+   */
+  coDisplacement(leaf: number): number {
+    let best = 0;
+    let v = leaf;
+    for (let par = this.parent(v); par >= 0; par = this.parent(v)) {
+      const sib = this.left(par) === v ? this.right(par) : this.left(par);
+      const ratio = this.mass(sib) / this.mass(v);
+      if (ratio > best) best = ratio;
+      v = par;
+    }
+    return best;
+  }
+
+  /** Builds a tree from an explicit structure (tests and worked examples). Boxes and masses are derived. */
+  static fromSpec(dim: number, maxLeaves: number, spec: CutTreeSpec): CutTree {
+    const tree = new CutTree(dim, maxLeaves);
+    const I = tree.i;
+    const st2 = tree.stride * 2;
+    const build = (s: CutTreeSpec, par: number): number => {
+      if ('point' in s) {
+        if (s.point.length !== dim) {
+          throw new DetectorError(
+            'bad_dimension',
+            `leaf point has ${s.point.length} coordinates, expected ${dim}`,
+          );
+        }
+        const leaf = tree.newLeaf(s.point, 0);
+        I[leaf * st2 + 5] = s.mass ?? 1;
+        I[leaf * st2 + 6] = par;
+        return leaf;
+      }
+      const n = tree.alloc();
+      I[n * st2 + 6] = par;
+      I[n * st2 + 4] = s.cut[0];
+      tree.f[n * tree.stride] = s.cut[1];
+      I[n * st2 + 2] = build(s.left, n);
+      I[n * st2 + 3] = build(s.right, n);
+      tree.refresh(n);
+      return n;
+    };
+    tree.root = build(spec, -1);
+    return tree;
+  }
+
+  /** Sets an internal node's mass and box from its two children. */
+  refresh(n: number): void {
+    const st = this.stride;
+    const f = this.f;
+    const l = this.left(n);
+    const r = this.right(n);
+    this.i[n * st * 2 + 5] = this.mass(l) + this.mass(r);
+    const b = n * st + 4;
+    const lb = l * st + 4;
+    const rb = r * st + 4;
+    for (let j = 0; j < 2 * this.dim; j += 2) {
+      f[b + j] = Math.min(f[lb + j], f[rb + j]);
+      f[b + j + 1] = Math.max(f[lb + j + 1], f[rb + j + 1]);
+    }
+  }
+
+  /** Adds `k` to a leaf's mass (used when rebuilding from a model file). */
+  addMass(leaf: number, k: number): void {
+    this.i[leaf * this.stride * 2 + 5] += k;
+  }
+
+  /** Visits the nodes in preorder (node, left subtree, right subtree). */
+  preorder(visit: (node: number, isLeaf: boolean) => void): void {
+    if (this.root < 0) return;
+    const stack = this.path;
+    let top = 0;
+    stack[top++] = this.root;
+    while (top > 0) {
+      const n = stack[--top];
+      const leaf = this.left(n) < 0;
+      visit(n, leaf);
+      if (!leaf) {
+        stack[top++] = this.right(n);
+        stack[top++] = this.left(n);
+      }
+    }
+  }
+
+  /**
+   * Rebuilds the tree from a preorder description: `dims[i] = -1` marks a leaf whose point is
+   * `points[leafPoint(i) * dim ..]`, else an internal node cut `(dims[i], values[i])`.
+   * Leaf masses start at 0 (the caller adds the sampler's points); returns false if malformed.
+   */
+  loadPreorder(
+    dims: readonly number[],
+    values: readonly number[],
+    leafPoint: (i: number) => number,
+    points: Float64Array,
+  ): boolean {
+    const n = dims.length;
+    if (n === 0) {
+      this.root = -1;
+      return true;
+    }
+    if (n > 2 * this.maxLeaves - 1 || n % 2 === 0 || values.length !== n) return false;
+    const d = this.dim;
+    const st = this.stride;
+    const I = this.i;
+    const f = this.f;
+    // Iterative preorder rebuild: a stack of internal nodes still waiting for a child.
+    const stack = this.path;
+    let top = 0;
+    for (let k = 0; k < n; k++) {
+      if (k > 0 && top === 0) return false;
+      const node = this.alloc();
+      const o = node * st;
+      const cd = dims[k];
+      if (cd === -1) {
+        const pi = leafPoint(k);
+        if (pi < 0) return false;
+        for (let j = 0; j < d; j++) {
+          const x = points[pi * d + j];
+          f[o + 4 + 2 * j] = x;
+          f[o + 5 + 2 * j] = x;
+        }
+      } else {
+        if (!Number.isInteger(cd) || cd < 0 || cd >= d || !Number.isFinite(values[k])) return false;
+        I[2 * o + 4] = cd;
+        f[o] = values[k];
+      }
+      if (k === 0) this.root = node;
+      else {
+        const par = stack[top - 1];
+        I[2 * o + 6] = par;
+        if (this.left(par) < 0) I[par * st * 2 + 2] = node;
+        else {
+          I[par * st * 2 + 3] = node;
+          top--;
+        }
+      }
+      if (cd !== -1) stack[top++] = node;
+    }
+    return top === 0;
+  }
+
+  /** Recomputes every internal node's mass and box from the leaves (postorder). */
+  refreshAll(): void {
+    if (this.root < 0) return;
+    const order: number[] = [];
+    this.preorder((n, leaf) => {
+      if (!leaf) order.push(n);
+    });
+    for (let k = order.length - 1; k >= 0; k--) this.refresh(order[k]);
+  }
+}

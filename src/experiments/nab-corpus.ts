@@ -1,0 +1,248 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import cliProgress from 'cli-progress';
+import { nabFiles, nabPath } from '../datasets/index.js';
+import { TsadError } from '../errors.js';
+import { NAB_PROFILE_NAMES, type NabProfileName, scoreNabResults } from '../metrics/index.js';
+import { openTracker } from '../tracking/index.js';
+import { DETECTOR_RECIPES } from './detectors.js';
+import { type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
+
+export interface NabCorpusOptions {
+  /** Recipes to run (keys of DETECTOR_RECIPES). Default: every recipe. */
+  readonly detectors?: readonly string[];
+  /** Results root (NAB layout below it). Default `bench/results/nab`. */
+  readonly outDir?: string;
+  /** Only these corpus files (paths under data/). Default: all 58. */
+  readonly files?: readonly string[];
+  /** Re-run files whose result file exists. */
+  readonly force?: boolean;
+  /** Worker threads (default 2, the machine's cores). */
+  readonly workers?: number;
+  readonly seed?: number;
+  /** Tracking URI; `false` disables tracking. */
+  readonly trackingUri?: string | false;
+  /** Progress bar and notes on stderr (default: when stderr is a TTY, else plain lines). */
+  readonly progress?: boolean;
+}
+
+export interface NabCorpusRow {
+  readonly detector: string;
+  readonly scores: Record<NabProfileName, number>;
+  readonly thresholds: Record<NabProfileName, number>;
+  readonly files: NabFileResult[];
+  readonly wallMs: number;
+}
+
+export interface NabCorpusReport {
+  readonly rows: NabCorpusRow[];
+  readonly published: { detector: string; scores: Record<NabProfileName, number> }[];
+  readonly wallMs: number;
+}
+
+export class NabRunError extends TsadError {}
+
+/** A worker running nab-worker next to this module; from TypeScript sources (tsx) it registers tsx first. */
+function startWorker(): Worker {
+  if (import.meta.url.endsWith('.ts')) {
+    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+    const entry = JSON.stringify(new URL('./nab-worker.ts', import.meta.url).href);
+    return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, {
+      eval: true,
+    });
+  }
+  return new Worker(new URL('./nab-worker.js', import.meta.url));
+}
+
+/** Runs jobs over a pool of worker threads; `onDone` is called as each finishes. */
+async function runPool(
+  jobs: NabFileJob[],
+  workers: number,
+  onDone: (r: NabFileResult) => void,
+): Promise<{ results: NabFileResult[]; failures: { file: string; error: string }[] }> {
+  const results: NabFileResult[] = [];
+  const failures: { file: string; error: string }[] = [];
+  if (jobs.length === 0) return { results, failures };
+  const queue = [...jobs];
+  const count = Math.max(1, Math.min(workers, jobs.length));
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      const w = startWorker();
+      try {
+        for (let job = queue.shift(); job; job = queue.shift()) {
+          const current = job;
+          const msg = await new Promise<
+            { ok: true; result: NabFileResult } | { ok: false; file: string; error: string }
+          >((res, rej) => {
+            w.once('message', res);
+            w.once('error', rej);
+            w.postMessage(current);
+          });
+          w.removeAllListeners('error');
+          if (msg.ok) {
+            results.push(msg.result);
+            onDone(msg.result);
+          } else failures.push({ file: msg.file, error: msg.error });
+        }
+      } finally {
+        await w.terminate();
+      }
+    }),
+  );
+  return { results, failures };
+}
+
+/** NAB's published scoreboard (`results/final_results.json`). */
+export async function publishedScores(): Promise<NabCorpusReport['published']> {
+  const raw = JSON.parse(readFileSync(await nabPath('results/final_results.json'), 'utf8')) as Record<
+    string,
+    Record<NabProfileName, number>
+  >;
+  return Object.entries(raw)
+    .map(([detector, scores]) => ({ detector, scores }))
+    .sort((a, b) => b.scores.standard - a.scores.standard);
+}
+
+/**
+ * The full NAB benchmark: each recipe over every corpus file (streaming, NAB's rules), result files in
+ * NAB's layout, scored by the NAB scorer with thresholds optimised per profile, tracked as a run.
+ */
+export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorpusReport> {
+  const start = performance.now();
+  const detectors = opts.detectors ?? Object.keys(DETECTOR_RECIPES);
+  for (const d of detectors) {
+    if (!DETECTOR_RECIPES[d]) {
+      throw new NabRunError(
+        'unknown_detector',
+        `unknown detector "${d}"; choose from ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
+      );
+    }
+  }
+  const outDir = resolve(opts.outDir ?? 'bench/results/nab');
+  const files = opts.files ?? nabFiles();
+  const seed = opts.seed ?? 0;
+  const showBar = opts.progress ?? process.stderr.isTTY;
+  // make sure every data file is present (downloads and verifies once, before the workers start)
+  await Promise.all(files.map((f) => nabPath(`data/${f}`)));
+  await nabPath('labels/combined_windows.json');
+
+  const rows: NabCorpusRow[] = [];
+  for (const name of detectors) {
+    const detectorName = `tsad_${name}`;
+    const t0 = performance.now();
+    const jobs: NabFileJob[] = files
+      .filter((file) => opts.force || !existsSync(nabResultPath(outDir, detectorName, file)))
+      .map((file) => ({ detectorName, recipe: name, seed, file, outDir }));
+    const skipped = files.length - jobs.length;
+    process.stderr.write(
+      `nab: ${detectorName}: ${jobs.length} files to run${skipped ? `, ${skipped} already scored (use --force to redo)` : ''}\n`,
+    );
+    const bar = showBar
+      ? new cliProgress.SingleBar(
+          {
+            format: `  ${detectorName} [{bar}] {value}/{total} files | {eta_formatted} left | {file}`,
+            etaBuffer: 8,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+    bar?.start(jobs.length, 0, { file: '' });
+    let done = 0;
+    const { results, failures } = await runPool(jobs, opts.workers ?? 2, (r) => {
+      done++;
+      if (bar) bar.increment(1, { file: r.file });
+      else if (done % 10 === 0 || done === jobs.length)
+        process.stderr.write(`  ${done}/${jobs.length} files\n`);
+    });
+    bar?.stop();
+    if (failures.length > 0) {
+      throw new NabRunError(
+        'file_failed',
+        `${detectorName} failed on ${failures.length} file(s): ${failures
+          .slice(0, 3)
+          .map((f) => `${f.file}: ${f.error}`)
+          .join('; ')}`,
+      );
+    }
+    const report = scoreNabResults(join(outDir, detectorName), { detector: detectorName });
+    const scores = {} as Record<NabProfileName, number>;
+    const thresholds = {} as Record<NabProfileName, number>;
+    for (const p of NAB_PROFILE_NAMES) {
+      scores[p] = report.scores[p].normalized;
+      thresholds[p] = report.scores[p].threshold;
+    }
+    results.sort((a, b) => a.file.localeCompare(b.file));
+    rows.push({ detector: detectorName, scores, thresholds, files: results, wallMs: performance.now() - t0 });
+  }
+  const wallMs = performance.now() - start;
+  const report: NabCorpusReport = { rows, published: await publishedScores(), wallMs };
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'scoreboard.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+  if (opts.trackingUri !== false) {
+    const tracker = await openTracker(opts.trackingUri);
+    try {
+      for (const row of rows) {
+        await tracker.run({ experiment: 'nab-corpus', name: row.detector }, async (run) => {
+          await run.logParams({
+            detector: row.detector,
+            recipe: row.detector.slice(5),
+            seed,
+            files: files.length,
+          });
+          await run.logMetrics({
+            standard: row.scores.standard,
+            reward_low_FP_rate: row.scores.reward_low_FP_rate,
+            reward_low_FN_rate: row.scores.reward_low_FN_rate,
+            wall_seconds: row.wallMs / 1000,
+          });
+          await run.logArtifact({
+            name: 'per-file.json',
+            bytes: new TextEncoder().encode(
+              JSON.stringify({ thresholds: row.thresholds, files: row.files }, null, 2),
+            ),
+          });
+        });
+      }
+    } finally {
+      await tracker.close();
+    }
+  }
+  return report;
+}
+
+/** The scoreboard as text: our rows among NAB's published ones, best standard score first. */
+export function formatScoreboard(report: NabCorpusReport): string {
+  const all = [
+    ...report.rows.map((r) => ({ detector: r.detector, scores: r.scores, ours: true })),
+    ...report.published.map((p) => ({ ...p, ours: false })),
+  ].sort((a, b) => b.scores.standard - a.scores.standard);
+  const lines = [
+    `${'detector'.padEnd(26)} ${'standard'.padStart(9)} ${'low FP'.padStart(9)} ${'low FN'.padStart(9)}`,
+    '-'.repeat(56),
+  ];
+  for (const r of all) {
+    lines.push(
+      `${`${r.ours ? '* ' : '  '}${r.detector}`.padEnd(26)} ${r.scores.standard.toFixed(2).padStart(9)} ${r.scores.reward_low_FP_rate
+        .toFixed(2)
+        .padStart(9)} ${r.scores.reward_low_FN_rate.toFixed(2).padStart(9)}`,
+    );
+  }
+  lines.push('', '* = tsad, measured now; the others are NAB’s published results (final_results.json).');
+  return lines.join('\n');
+}
+
+/** Per-file timing table for one row. */
+export function formatTimings(row: NabCorpusRow): string {
+  const lines = [
+    `${row.detector}: per-file timing (ms)`,
+    `${'file'.padEnd(58)} ${'rows'.padStart(6)} ${'train'.padStart(8)} ${'score'.padStart(8)} ${'total'.padStart(8)}`,
+  ];
+  for (const f of row.files) {
+    lines.push(
+      `${f.file.padEnd(58)} ${String(f.rows).padStart(6)} ${f.trainMs.toFixed(0).padStart(8)} ${f.scoreMs.toFixed(0).padStart(8)} ${f.totalMs.toFixed(0).padStart(8)}`,
+    );
+  }
+  return lines.join('\n');
+}

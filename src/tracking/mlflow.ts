@@ -1,0 +1,1047 @@
+/**
+ * The MLflow backend: a `Tracker` over the MLflow tracking server's REST API 2.0.
+ *
+ * Wire mapping (details and deviations in docs/mlflow.md):
+ * - experiments: `experiments/get-by-name`, then `experiments/create`; a create that loses a
+ *   race (RESOURCE_ALREADY_EXISTS) re-reads by name. `experiments/search` lists them.
+ * - runs: `runs/create` (always with `start_time`, `run_name` and the system tags
+ *   `mlflow.runName`, `mlflow.user`, `mlflow.source.name`, `mlflow.source.type`),
+ *   `runs/log-batch` (chunked to 1000 metrics / 100 params / 100 tags / 1000 entities / < 1 MB),
+ *   `runs/update` to end, `runs/get`, `runs/search` (paged), `metrics/get-history` (paged).
+ * - values: params and tags are strings; metric values are JSON numbers, or the proto-JSON
+ *   strings "NaN", "Infinity", "-Infinity"; timestamps and steps are integers (epoch ms).
+ * - datasets: `runs/log-inputs`; the context goes in the input tag `mlflow.data.context`.
+ * - artifacts: uploaded and downloaded through the server's proxied artifact endpoint
+ *   `/api/2.0/mlflow-artifacts/artifacts/<run artifact root>/<path>`, listed with `artifacts/list`.
+ * - registry: `registered-models/create`, `model-versions/create`, `registered-models/alias`
+ *   (POST set, GET resolve, DELETE), `model-versions/get`, `model-versions/search`,
+ *   `registered-models/search`.
+ * - retries: only HTTP 408, 429, 502, 503 and 504, with exponential backoff that honours
+ *   `Retry-After`, bounded in attempts and delay.
+ * - auth: `MLFLOW_TRACKING_TOKEN` (bearer), else `MLFLOW_TRACKING_USERNAME`/`PASSWORD` (basic),
+ *   else credentials in the URI.
+ */
+import { TrackingError } from '../errors.js';
+import {
+  BaseRun,
+  BaseTracker,
+  defaultRunName,
+  formatFilter,
+  formatOrderBy,
+  normalizeQuery,
+  prepareRunOptions,
+  sortHistory,
+  type ValidBatch,
+  validateAlias,
+  validateArtifactPath,
+  validateExperimentName,
+  validateModelName,
+  validateRunId,
+  validateVersion,
+} from './common.js';
+import { redactUri } from './open.js';
+import {
+  type ArtifactInfo,
+  type DatasetInput,
+  type Experiment,
+  type MetricPoint,
+  type ModelVersion,
+  type Param,
+  ParamConflictError,
+  type RegisteredModel,
+  type Run,
+  type RunOptions,
+  type RunRecord,
+  type RunStatus,
+  type SearchRunsQuery,
+  type Tag,
+  TrackingNotFoundError,
+  TrackingValidationError,
+} from './tracker.js';
+
+// ---------------------------------------------------------------------------------------------
+// Limits and wire helpers (exported for tests)
+// ---------------------------------------------------------------------------------------------
+
+/** MLflow's LogBatch request limits (service.proto, mlflow/utils/validation.py). */
+export interface BatchLimits {
+  readonly metrics: number;
+  readonly params: number;
+  readonly tags: number;
+  readonly total: number;
+  readonly bytes: number;
+}
+
+export const MLFLOW_BATCH_LIMITS: BatchLimits = {
+  metrics: 1000,
+  params: 100,
+  tags: 100,
+  total: 1000,
+  /** The server rejects bodies over 1,000,000 bytes; we stay below with a margin for the envelope. */
+  bytes: 900_000,
+};
+
+/** Dataset-input limits of the MLflow server (validation.py). */
+export const MLFLOW_INPUT_LIMITS = {
+  datasetDigest: 36,
+  inputTagValue: 500,
+  datasetsPerRequest: 1000,
+} as const;
+
+/** The statuses worth retrying: the request was not processed, or may succeed later. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 502, 503, 504]);
+
+/** Metric values on the wire: numbers, or proto-JSON strings for non-finite values. */
+export function encodeMetricValue(v: number): number | string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (v === Number.NEGATIVE_INFINITY) return '-Infinity';
+  return v;
+}
+
+export function decodeMetricValue(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return Number.NaN;
+  if (v === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
+  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
+  throw new TrackingError(
+    'mlflow_bad_response',
+    `MLflow returned a metric value ${JSON.stringify(v)} that is not a number`,
+  );
+}
+
+export interface WireMetric {
+  key: string;
+  value: number | string;
+  timestamp: number;
+  step: number;
+}
+
+export interface WireBatch {
+  params: Param[];
+  tags: Tag[];
+  metrics: WireMetric[];
+}
+
+function toWireMetric(m: MetricPoint): WireMetric {
+  return { key: m.key, value: encodeMetricValue(m.value), timestamp: m.timestamp, step: m.step };
+}
+
+/**
+ * Splits a batch into log-batch requests within MLflow's limits, keeping the order of each
+ * entity type (params first, then tags, then metrics, packed into shared requests).
+ */
+export function chunkLogBatch(
+  batch: { params?: readonly Param[]; tags?: readonly Tag[]; metrics?: readonly MetricPoint[] },
+  limits: BatchLimits = MLFLOW_BATCH_LIMITS,
+): WireBatch[] {
+  const out: WireBatch[] = [];
+  let cur: WireBatch = { params: [], tags: [], metrics: [] };
+  let bytes = 0;
+  let total = 0;
+  const flush = () => {
+    if (total > 0) out.push(cur);
+    cur = { params: [], tags: [], metrics: [] };
+    bytes = 0;
+    total = 0;
+  };
+  const add = <K extends keyof WireBatch>(kind: K, item: WireBatch[K][number], limit: number) => {
+    const size = Buffer.byteLength(JSON.stringify(item)) + 1;
+    if (cur[kind].length >= limit || total >= limits.total || (total > 0 && bytes + size > limits.bytes))
+      flush();
+    (cur[kind] as WireBatch[K][number][]).push(item);
+    bytes += size;
+    total++;
+  };
+  for (const p of batch.params ?? []) add('params', { key: p.key, value: p.value }, limits.params);
+  for (const t of batch.tags ?? []) add('tags', { key: t.key, value: t.value }, limits.tags);
+  for (const m of batch.metrics ?? []) add('metrics', toWireMetric(m), limits.metrics);
+  flush();
+  return out;
+}
+
+/**
+ * Delay before retry number `attempt` (0-based): the server's Retry-After (seconds or an
+ * HTTP date) when given, else `backoffMs * 2^attempt`; always within [0, maxDelayMs].
+ */
+export function retryDelayMs(
+  attempt: number,
+  retryAfter: string | null,
+  opts: { backoffMs: number; maxDelayMs: number },
+  now: number = Date.now(),
+): number {
+  let ms: number | undefined;
+  if (retryAfter !== null && retryAfter.trim() !== '') {
+    const s = retryAfter.trim();
+    if (/^\d+(\.\d+)?$/.test(s)) ms = Number(s) * 1000;
+    else {
+      const at = Date.parse(s);
+      if (!Number.isNaN(at)) ms = at - now;
+    }
+  }
+  if (ms === undefined) ms = opts.backoffMs * 2 ** attempt;
+  return Math.min(opts.maxDelayMs, Math.max(0, Math.round(ms)));
+}
+
+/**
+ * The Authorization header, with MLflow's precedence: basic auth when both
+ * `MLFLOW_TRACKING_USERNAME` and `MLFLOW_TRACKING_PASSWORD` are set, else a bearer token from
+ * `MLFLOW_TRACKING_TOKEN`, else credentials written in the URI (basic).
+ */
+export function authorizationHeader(env: NodeJS.ProcessEnv, uri?: URL): string | undefined {
+  const user = env.MLFLOW_TRACKING_USERNAME;
+  const pass = env.MLFLOW_TRACKING_PASSWORD;
+  if (user && pass) return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  const token = env.MLFLOW_TRACKING_TOKEN;
+  if (token) return `Bearer ${token}`;
+  if (uri && (uri.username || uri.password)) {
+    const u = decodeURIComponent(uri.username);
+    const p = decodeURIComponent(uri.password);
+    return `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+  }
+  return undefined;
+}
+
+/**
+ * MLflow's extra rule on metric, param and tag keys (`path_not_unique` in
+ * mlflow/utils/validation.py): a key must not start with `..` (`..x` is refused even though
+ * `..x` is not a parent-directory segment). The shared `validateKey` covers the rest.
+ */
+export function checkMlflowKey(kind: 'metric' | 'param' | 'tag', key: string): void {
+  if (key.startsWith('..')) {
+    throw new TrackingValidationError(
+      'invalid_key',
+      `${kind} key ${JSON.stringify(key)} starts with ".."; the MLflow server refuses such keys, rename it`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/** The MLflow server answered with an error (code `mlflow_<error_code in lower case>`). */
+export class MlflowApiError extends TrackingError {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    readonly endpoint: string,
+    message: string,
+  ) {
+    super(`mlflow_${errorCode.toLowerCase()}`, message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP client
+// ---------------------------------------------------------------------------------------------
+
+export interface MlflowTrackerOptions {
+  /** The fetch implementation (default: global fetch). */
+  fetch?: typeof fetch;
+  /** Where auth variables are read from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Retries after the first attempt for 408/429/502/503/504 (default 5). */
+  maxRetries?: number;
+  /** First backoff delay (default 250 ms), doubled per retry. */
+  backoffMs?: number;
+  /** Upper bound on any single delay, Retry-After included (default 30 s). */
+  maxDelayMs?: number;
+  /** Per-request timeout (default 120 s). */
+  timeoutMs?: number;
+  /** How to wait (tests record the delays instead of sleeping). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+
+function describeFetchError(err: unknown): string {
+  const e = err as Error & { cause?: { message?: string; code?: string } };
+  const cause = e.cause ? `: ${e.cause.code ?? ''} ${e.cause.message ?? ''}`.trimEnd() : '';
+  return `${e.message}${cause}`;
+}
+type QueryValue = string | number | readonly string[] | undefined;
+
+class MlflowHttp {
+  readonly base: string;
+  readonly display: string;
+  private readonly auth: string | undefined;
+  private readonly fetchImpl: typeof fetch;
+  private readonly maxRetries: number;
+  private readonly backoffMs: number;
+  private readonly maxDelayMs: number;
+  private readonly timeoutMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(uri: string, opts: MlflowTrackerOptions) {
+    let u: URL;
+    try {
+      u = new URL(uri);
+    } catch {
+      throw new TrackingValidationError(
+        'invalid_uri',
+        `MLflow tracking URI ${JSON.stringify(redactUri(uri))} is not a URL`,
+      );
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      throw new TrackingValidationError(
+        'invalid_uri',
+        `MLflow tracking URI must be http(s)://, got ${u.protocol}`,
+      );
+    }
+    this.auth = authorizationHeader(opts.env ?? process.env, u);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    u.hash = '';
+    this.base = u.toString().replace(/\/+$/, '');
+    this.display = this.base;
+    this.fetchImpl = opts.fetch ?? fetch;
+    this.maxRetries = opts.maxRetries ?? 5;
+    this.backoffMs = opts.backoffMs ?? 250;
+    this.maxDelayMs = opts.maxDelayMs ?? 30_000;
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  private headers(extra: Record<string, string>): Record<string, string> {
+    const h: Record<string, string> = { 'user-agent': 'tsad', ...extra };
+    if (this.auth) h.authorization = this.auth;
+    return h;
+  }
+
+  /** Sends a request, retrying transient statuses; returns the final response (ok or not). */
+  private async send(url: string, init: RequestInit, what: string): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      } catch (err) {
+        throw new TrackingError(
+          'mlflow_unreachable',
+          `cannot reach the MLflow server at ${this.display} (${what}): ${describeFetchError(err)}; check the URI and that the server is running`,
+          { cause: err },
+        );
+      }
+      if (!RETRYABLE_STATUSES.has(res.status) || attempt >= this.maxRetries) return res;
+      const delay = retryDelayMs(attempt, res.headers.get('retry-after'), {
+        backoffMs: this.backoffMs,
+        maxDelayMs: this.maxDelayMs,
+      });
+      await res.body?.cancel();
+      await this.sleep(delay);
+    }
+  }
+
+  private async fail(res: Response, endpoint: string): Promise<never> {
+    const text = await res.text();
+    let code = `HTTP_${res.status}`;
+    let message = text.slice(0, 500);
+    try {
+      const j = JSON.parse(text) as { error_code?: unknown; message?: unknown };
+      if (typeof j.error_code === 'string') code = j.error_code;
+      if (typeof j.message === 'string') message = j.message;
+    } catch {
+      // not JSON: keep the text
+    }
+    if (code === 'RESOURCE_DOES_NOT_EXIST' || (res.status === 404 && code.startsWith('HTTP_'))) {
+      throw new TrackingNotFoundError(`MLflow ${endpoint}: ${message}`, {
+        cause: new MlflowApiError(res.status, code, endpoint, message),
+      });
+    }
+    if (res.status === 401 || res.status === 403) {
+      throw new MlflowApiError(
+        res.status,
+        code,
+        endpoint,
+        `MLflow ${endpoint}: ${message} (HTTP ${res.status}); set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD`,
+      );
+    }
+    throw new MlflowApiError(
+      res.status,
+      code,
+      endpoint,
+      `MLflow ${endpoint} failed (HTTP ${res.status} ${code}): ${message}`,
+    );
+  }
+
+  /** A JSON API call under `/api/2.0/mlflow/`. GET parameters go in the query string. */
+  async call(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    endpoint: string,
+    payload: Json = {},
+  ): Promise<Json> {
+    let url = `${this.base}/api/2.0/mlflow/${endpoint}`;
+    const init: RequestInit = { method };
+    if (method === 'GET') {
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(payload) as [string, QueryValue][]) {
+        if (v === undefined) continue;
+        if (Array.isArray(v)) for (const x of v) q.append(k, x);
+        else q.append(k, String(v));
+      }
+      const qs = q.toString();
+      if (qs) url += `?${qs}`;
+      init.headers = this.headers({ accept: 'application/json' });
+    } else {
+      init.headers = this.headers({ 'content-type': 'application/json', accept: 'application/json' });
+      init.body = JSON.stringify(payload);
+    }
+    const res = await this.send(url, init, endpoint);
+    if (!res.ok) return this.fail(res, endpoint);
+    const text = await res.text();
+    if (text.trim() === '') return {};
+    try {
+      return JSON.parse(text) as Json;
+    } catch {
+      throw new TrackingError(
+        'mlflow_bad_response',
+        `MLflow ${endpoint} returned non-JSON: ${text.slice(0, 200)}`,
+      );
+    }
+  }
+
+  private artifactUrl(storagePath: string): string {
+    const enc = storagePath
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => encodeURIComponent(s))
+      .join('/');
+    return `${this.base}/api/2.0/mlflow-artifacts/artifacts/${enc}`;
+  }
+
+  async putArtifact(storagePath: string, bytes: Uint8Array): Promise<void> {
+    const res = await this.send(
+      this.artifactUrl(storagePath),
+      {
+        method: 'PUT',
+        headers: this.headers({ 'content-type': 'application/octet-stream' }),
+        body: bytes,
+      },
+      'mlflow-artifacts upload',
+    );
+    if (!res.ok) await this.fail(res, 'mlflow-artifacts upload');
+    await res.body?.cancel();
+  }
+
+  async getArtifact(storagePath: string): Promise<Uint8Array> {
+    const res = await this.send(
+      this.artifactUrl(storagePath),
+      { method: 'GET', headers: this.headers({}) },
+      'mlflow-artifacts download',
+    );
+    if (!res.ok) await this.fail(res, 'mlflow-artifacts download');
+    return new Uint8Array(await res.arrayBuffer());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response mapping
+// ---------------------------------------------------------------------------------------------
+
+interface WireRunInfo {
+  run_id?: string;
+  run_uuid?: string;
+  run_name?: string;
+  experiment_id?: string;
+  status?: string | number;
+  start_time?: number | string;
+  end_time?: number | string;
+  artifact_uri?: string;
+}
+interface WireKV {
+  key: string;
+  value?: string;
+}
+interface WireRun {
+  info?: WireRunInfo;
+  data?: {
+    metrics?: { key: string; value: unknown; timestamp?: unknown; step?: unknown }[];
+    params?: WireKV[];
+    tags?: WireKV[];
+  };
+  inputs?: {
+    dataset_inputs?: { tags?: WireKV[]; dataset?: Record<string, string | undefined> }[];
+  };
+}
+interface WireModelVersion {
+  name?: string;
+  version?: string;
+  creation_timestamp?: number | string;
+  source?: string;
+  run_id?: string;
+  tags?: WireKV[];
+  aliases?: string[];
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  1: 'RUNNING',
+  2: 'SCHEDULED',
+  3: 'FINISHED',
+  4: 'FAILED',
+  5: 'KILLED',
+};
+
+function toStatus(s: unknown): RunStatus {
+  const name = typeof s === 'number' ? STATUS_NAMES[s] : s;
+  return name === 'FINISHED' || name === 'FAILED' || name === 'KILLED' ? name : 'RUNNING';
+}
+
+function int(v: unknown, fallback = 0): number {
+  if (v === undefined || v === null || v === '') return fallback;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+/** Dataset inputs as MLflow stores them: tsad fields travel in the JSON `profile`. */
+export function datasetToWire(d: DatasetInput): { tags: WireKV[]; dataset: Record<string, string> } {
+  if (d.context.length > MLFLOW_INPUT_LIMITS.inputTagValue) {
+    throw new TrackingValidationError(
+      'invalid_value',
+      `dataset "${d.name}" context is ${d.context.length} characters; MLflow input tags allow ${MLFLOW_INPUT_LIMITS.inputTagValue}`,
+    );
+  }
+  const source =
+    d.source === undefined
+      ? { source_type: 'code', source: JSON.stringify({ tags: {} }) }
+      : /^https?:\/\//i.test(d.source)
+        ? { source_type: 'http', source: JSON.stringify({ url: d.source }) }
+        : { source_type: 'local', source: JSON.stringify({ uri: d.source }) };
+  return {
+    tags: [{ key: 'mlflow.data.context', value: d.context }],
+    dataset: {
+      name: d.name,
+      digest: d.digest.slice(0, MLFLOW_INPUT_LIMITS.datasetDigest),
+      ...source,
+      schema: JSON.stringify({
+        mlflow_colspec: [
+          { type: 'double', name: 't', required: true },
+          { type: 'double', name: 'v', required: true },
+        ],
+      }),
+      profile: JSON.stringify({
+        num_rows: d.rows,
+        'tsad.sha256': d.digest,
+        'tsad.start_time': d.startTime,
+        'tsad.end_time': d.endTime,
+      }),
+    },
+  };
+}
+
+export function datasetFromWire(x: {
+  tags?: WireKV[];
+  dataset?: Record<string, string | undefined>;
+}): DatasetInput {
+  const ds = x.dataset ?? {};
+  let profile: Record<string, unknown> = {};
+  try {
+    profile = JSON.parse(ds.profile ?? '{}') as Record<string, unknown>;
+  } catch {
+    profile = {};
+  }
+  let source: string | undefined;
+  try {
+    const s = JSON.parse(ds.source ?? '{}') as { uri?: unknown; url?: unknown; path?: unknown };
+    const v = s.uri ?? s.url ?? s.path;
+    if (typeof v === 'string') source = v;
+  } catch {
+    source = undefined;
+  }
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const sha = profile['tsad.sha256'];
+  return {
+    name: ds.name ?? '',
+    digest: typeof sha === 'string' ? sha : (ds.digest ?? ''),
+    rows: num(profile.num_rows) ?? 0,
+    startTime: num(profile['tsad.start_time']),
+    endTime: num(profile['tsad.end_time']),
+    context: x.tags?.find((t) => t.key === 'mlflow.data.context')?.value ?? '',
+    ...(source !== undefined ? { source } : {}),
+  };
+}
+
+/** `mlflow-artifacts:/1/<run>/artifacts` → `1/<run>/artifacts`, the path under the artifact endpoint. */
+export function artifactStoragePath(artifactUri: string): string {
+  const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/.exec(artifactUri);
+  if (proxied) return proxied[1].replace(/\/+$/, '');
+  const anchor = '/api/2.0/mlflow-artifacts/artifacts/';
+  if (/^https?:\/\//i.test(artifactUri) && artifactUri.includes(anchor)) {
+    return artifactUri.slice(artifactUri.indexOf(anchor) + anchor.length).replace(/\/+$/, '');
+  }
+  throw new TrackingError(
+    'mlflow_artifacts_not_proxied',
+    `the run's artifact root ${artifactUri} is not served through the tracking server; start the server with proxied artifacts (mlflow server --serve-artifacts, the default since MLflow 2.0, with --default-artifact-root mlflow-artifacts:/ or --artifacts-destination)`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run
+// ---------------------------------------------------------------------------------------------
+
+class MlflowRun extends BaseRun {
+  constructor(
+    private readonly tracker: MlflowTracker,
+    id: string,
+    experimentId: string,
+    experiment: string,
+    name: string,
+    startTime: number,
+    private readonly artifactRoot: string,
+  ) {
+    super(id, experimentId, experiment, name, startTime);
+  }
+
+  protected async writeBatch(batch: ValidBatch): Promise<void> {
+    await this.tracker.sendBatch(this.id, batch);
+  }
+
+  protected async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
+    await this.tracker.sendInputs(this.id, inputs);
+  }
+
+  protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
+    await this.tracker.http.putArtifact(`${artifactStoragePath(this.artifactRoot)}/${path}`, bytes);
+  }
+
+  protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    await this.tracker.http.call('POST', 'runs/update', { run_id: this.id, status, end_time: endTime });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tracker
+// ---------------------------------------------------------------------------------------------
+
+const PARAM_CHANGE = /Changing param values is not allowed/i;
+
+export class MlflowTracker extends BaseTracker {
+  readonly uri: string;
+  /** @internal */
+  readonly http: MlflowHttp;
+  private readonly expById = new Map<string, Experiment>();
+  private readonly expByName = new Map<string, Experiment>();
+
+  constructor(uri: string, opts: MlflowTrackerOptions = {}) {
+    super();
+    this.http = new MlflowHttp(uri, opts);
+    this.uri = redactUri(uri);
+  }
+
+  // --- experiments ---------------------------------------------------------------------------
+
+  private remember(e: Json | undefined): Experiment {
+    if (!e || typeof e.experiment_id !== 'string' || typeof e.name !== 'string') {
+      throw new TrackingError(
+        'mlflow_bad_response',
+        'MLflow returned an experiment without experiment_id or name',
+      );
+    }
+    const exp: Experiment = {
+      experimentId: e.experiment_id,
+      name: e.name,
+      creationTime: int(e.creation_time),
+    };
+    this.expById.set(exp.experimentId, exp);
+    this.expByName.set(exp.name, exp);
+    return exp;
+  }
+
+  async getExperiment(name: string): Promise<Experiment | undefined> {
+    validateExperimentName(name);
+    try {
+      const r = await this.http.call('GET', 'experiments/get-by-name', { experiment_name: name });
+      return this.remember(r.experiment as Json | undefined);
+    } catch (err) {
+      if (err instanceof TrackingNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async getOrCreateExperiment(name: string): Promise<Experiment> {
+    const cached = this.expByName.get(name);
+    if (cached) return cached;
+    const found = await this.getExperiment(name);
+    if (found) return found;
+    try {
+      await this.http.call('POST', 'experiments/create', { name });
+    } catch (err) {
+      // Another client created it between our get and create: read it again.
+      if (!(err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
+    }
+    const exp = await this.getExperiment(name);
+    if (!exp)
+      throw new TrackingNotFoundError(`MLflow experiment "${name}" vanished right after it was created`);
+    return exp;
+  }
+
+  async listExperiments(): Promise<Experiment[]> {
+    const out: Experiment[] = [];
+    let token: string | undefined;
+    do {
+      const r = await this.http.call('POST', 'experiments/search', {
+        max_results: 1000,
+        view_type: 'ACTIVE_ONLY',
+        ...(token ? { page_token: token } : {}),
+      });
+      for (const e of (r.experiments as Json[] | undefined) ?? []) out.push(this.remember(e));
+      token = (r.next_page_token as string | undefined) || undefined;
+    } while (token);
+    return out;
+  }
+
+  private async experimentName(id: string): Promise<string> {
+    const c = this.expById.get(id);
+    if (c) return c.name;
+    const r = await this.http.call('GET', 'experiments/get', { experiment_id: id });
+    return this.remember(r.experiment as Json | undefined).name;
+  }
+
+  // --- runs --------------------------------------------------------------------------------------
+
+  async startRun(opts: RunOptions): Promise<Run> {
+    const o = prepareRunOptions(opts);
+    for (const t of o.tags) checkMlflowKey('tag', t.key);
+    const exp = await this.getOrCreateExperiment(o.experiment);
+    const named = opts.name !== undefined;
+    const tags = [...o.tags.filter((t) => t.key !== 'mlflow.runName')];
+    if (named) tags.push({ key: 'mlflow.runName', value: o.name });
+    const createTags = tags.slice(0, MLFLOW_BATCH_LIMITS.tags);
+    const r = await this.http.call('POST', 'runs/create', {
+      experiment_id: exp.experimentId,
+      start_time: o.startTime,
+      ...(named ? { run_name: o.name } : {}),
+      tags: createTags,
+    });
+    const info = ((r.run as WireRun | undefined)?.info ?? {}) as WireRunInfo;
+    const runId = info.run_id ?? info.run_uuid;
+    if (!runId || !info.artifact_uri) {
+      throw new TrackingError('mlflow_bad_response', 'MLflow runs/create returned no run_id or artifact_uri');
+    }
+    let name = o.name;
+    if (!named) {
+      // The interface names unnamed runs after their id, which only the server knows.
+      name = defaultRunName(runId);
+      await this.http.call('POST', 'runs/update', { run_id: runId, run_name: name });
+    }
+    if (tags.length > createTags.length) {
+      await this.sendBatch(runId, { params: [], metrics: [], tags: tags.slice(createTags.length) });
+    }
+    return new MlflowRun(this, runId, exp.experimentId, exp.name, name, o.startTime, info.artifact_uri);
+  }
+
+  /** @internal log-batch in chunks; a rejected param change becomes ParamConflictError. */
+  async sendBatch(runId: string, batch: ValidBatch): Promise<void> {
+    for (const p of batch.params) checkMlflowKey('param', p.key);
+    for (const t of batch.tags) checkMlflowKey('tag', t.key);
+    for (const m of batch.metrics) checkMlflowKey('metric', m.key);
+    for (const chunk of chunkLogBatch(batch)) {
+      const body: Json = { run_id: runId };
+      if (chunk.metrics.length > 0) body.metrics = chunk.metrics;
+      if (chunk.params.length > 0) body.params = chunk.params;
+      if (chunk.tags.length > 0) body.tags = chunk.tags;
+      try {
+        await this.http.call('POST', 'runs/log-batch', body);
+      } catch (err) {
+        if (
+          err instanceof MlflowApiError &&
+          err.errorCode === 'INVALID_PARAMETER_VALUE' &&
+          PARAM_CHANGE.test(err.message)
+        ) {
+          const rec = await this.getRun(runId);
+          for (const p of chunk.params) {
+            const old = rec.data.params[p.key];
+            if (old !== undefined && old !== p.value)
+              throw new ParamConflictError(runId, p.key, old, p.value);
+          }
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** @internal */
+  async sendInputs(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
+    const wire = inputs.map(datasetToWire);
+    for (let i = 0; i < wire.length; i += MLFLOW_INPUT_LIMITS.datasetsPerRequest) {
+      await this.http.call('POST', 'runs/log-inputs', {
+        run_id: runId,
+        datasets: wire.slice(i, i + MLFLOW_INPUT_LIMITS.datasetsPerRequest),
+      });
+    }
+  }
+
+  private async wireRun(runId: string): Promise<WireRun> {
+    validateRunId(runId);
+    const r = await this.http.call('GET', 'runs/get', { run_id: runId });
+    const run = r.run as WireRun | undefined;
+    if (!run?.info)
+      throw new TrackingError('mlflow_bad_response', `MLflow runs/get returned no run for ${runId}`);
+    return run;
+  }
+
+  private async toRecord(w: WireRun): Promise<RunRecord> {
+    const info = w.info ?? {};
+    const tags: Record<string, string> = {};
+    for (const t of w.data?.tags ?? []) tags[t.key] = t.value ?? '';
+    const params: Record<string, string> = {};
+    for (const p of w.data?.params ?? []) params[p.key] = p.value ?? '';
+    const metrics: Record<string, MetricPoint> = {};
+    for (const m of w.data?.metrics ?? []) {
+      metrics[m.key] = {
+        key: m.key,
+        value: decodeMetricValue(m.value),
+        step: int(m.step),
+        timestamp: int(m.timestamp),
+      };
+    }
+    const experimentId = info.experiment_id ?? '';
+    return {
+      info: {
+        runId: info.run_id ?? info.run_uuid ?? '',
+        experimentId,
+        runName: info.run_name ?? tags['mlflow.runName'] ?? '',
+        status: toStatus(info.status),
+        startTime: int(info.start_time),
+        endTime: info.end_time === undefined || info.end_time === null ? null : int(info.end_time),
+      },
+      experiment: experimentId ? await this.experimentName(experimentId) : '',
+      data: { params, metrics, tags },
+      inputs: (w.inputs?.dataset_inputs ?? []).map(datasetFromWire),
+    };
+  }
+
+  async getRun(runId: string): Promise<RunRecord> {
+    return this.toRecord(await this.wireRun(runId));
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
+    validateRunId(runId);
+    const out: MetricPoint[] = [];
+    let token: string | undefined;
+    do {
+      const r = await this.http.call('GET', 'metrics/get-history', {
+        run_id: runId,
+        metric_key: key,
+        max_results: 25000,
+        page_token: token,
+      });
+      for (const m of (r.metrics as { key: string; value: unknown; timestamp?: unknown; step?: unknown }[]) ??
+        []) {
+        out.push({
+          key: m.key,
+          value: decodeMetricValue(m.value),
+          step: int(m.step),
+          timestamp: int(m.timestamp),
+        });
+      }
+      token = (r.next_page_token as string | undefined) || undefined;
+    } while (token);
+    return sortHistory(out);
+  }
+
+  async listArtifacts(runId: string): Promise<ArtifactInfo[]> {
+    validateRunId(runId);
+    const out: ArtifactInfo[] = [];
+    const walk = async (dir: string | undefined): Promise<void> => {
+      let token: string | undefined;
+      do {
+        const r = await this.http.call('GET', 'artifacts/list', {
+          run_id: runId,
+          path: dir,
+          page_token: token,
+        });
+        for (const f of (r.files as { path: string; is_dir?: boolean; file_size?: unknown }[] | undefined) ??
+          []) {
+          if (f.is_dir) await walk(f.path);
+          else out.push({ path: f.path, size: int(f.file_size) });
+        }
+        token = (r.next_page_token as string | undefined) || undefined;
+      } while (token);
+    };
+    await walk(undefined);
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async readArtifact(runId: string, path: string): Promise<Uint8Array> {
+    validateArtifactPath(path);
+    const run = await this.wireRun(runId);
+    const root = artifactStoragePath(run.info?.artifact_uri ?? '');
+    return this.http.getArtifact(`${root}/${path}`);
+  }
+
+  async searchRuns(query: SearchRunsQuery = {}): Promise<RunRecord[]> {
+    const q = normalizeQuery(query);
+    let ids: string[];
+    if (q.experiments === null) ids = (await this.listExperiments()).map((e) => e.experimentId);
+    else {
+      ids = [];
+      for (const name of q.experiments) {
+        const e = await this.getExperiment(name);
+        if (e) ids.push(e.experimentId);
+      }
+    }
+    if (ids.length === 0 || q.maxResults === 0) return [];
+    const filter = formatFilter(q.filter);
+    const orderBy = q.orderBy.map(formatOrderBy);
+    const out: RunRecord[] = [];
+    let token: string | undefined;
+    do {
+      const want = q.maxResults === null ? 1000 : Math.min(1000, q.maxResults - out.length);
+      const r = await this.http.call('POST', 'runs/search', {
+        experiment_ids: ids,
+        ...(filter ? { filter } : {}),
+        run_view_type: 'ACTIVE_ONLY',
+        max_results: want,
+        ...(orderBy.length > 0 ? { order_by: orderBy } : {}),
+        ...(token ? { page_token: token } : {}),
+      });
+      for (const w of (r.runs as WireRun[] | undefined) ?? []) out.push(await this.toRecord(w));
+      token = (r.next_page_token as string | undefined) || undefined;
+    } while (token && (q.maxResults === null || out.length < q.maxResults));
+    return q.maxResults === null ? out : out.slice(0, q.maxResults);
+  }
+
+  // --- registry ----------------------------------------------------------------------------------
+
+  private toModelVersion(v: WireModelVersion): ModelVersion {
+    const runId = v.run_id ?? '';
+    let artifactPath = v.tags?.find((t) => t.key === 'tsad.artifact_path')?.value;
+    if (!artifactPath && v.source) {
+      const m = /^runs:\/[^/]+\/(.+)$/.exec(v.source) ?? /\/artifacts\/(.+)$/.exec(v.source);
+      artifactPath = m?.[1];
+    }
+    artifactPath = artifactPath || 'model';
+    return {
+      name: v.name ?? '',
+      version: int(v.version),
+      runId,
+      artifactPath,
+      source: `runs:/${runId}/${artifactPath}`,
+      creationTime: int(v.creation_timestamp),
+      aliases: [...(v.aliases ?? [])].sort(),
+    };
+  }
+
+  async registerModel(
+    name: string,
+    runId: string,
+    opts: { artifactPath?: string } = {},
+  ): Promise<ModelVersion> {
+    validateModelName(name);
+    const artifactPath = validateArtifactPath(opts.artifactPath ?? 'model');
+    const run = await this.wireRun(runId);
+    const artifactUri = run.info?.artifact_uri ?? '';
+    try {
+      await this.http.call('POST', 'registered-models/create', { name });
+    } catch (err) {
+      if (!(err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
+    }
+    const r = await this.http.call('POST', 'model-versions/create', {
+      name,
+      source: `${artifactUri.replace(/\/+$/, '')}/${artifactPath}`,
+      run_id: runId,
+      tags: [{ key: 'tsad.artifact_path', value: artifactPath }],
+    });
+    return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
+  }
+
+  async setAlias(name: string, alias: string, version: number): Promise<void> {
+    validateModelName(name);
+    validateAlias(alias, true);
+    validateVersion(version);
+    await this.http.call('POST', 'registered-models/alias', { name, alias, version: String(version) });
+  }
+
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    validateModelName(name);
+    validateAlias(alias, true);
+    // MLflow deletes a missing alias silently; the Tracker contract reports it.
+    const r = await this.http.call('GET', 'registered-models/get', { name });
+    const aliases =
+      ((r.registered_model as Json | undefined)?.aliases as { alias: string }[] | undefined) ?? [];
+    if (!aliases.some((a) => a.alias === alias)) {
+      throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
+    }
+    await this.http.call('DELETE', 'registered-models/alias', { name, alias });
+  }
+
+  async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
+    validateModelName(name);
+    let version: number | undefined;
+    if (typeof versionOrAlias === 'number') version = validateVersion(versionOrAlias);
+    else if (/^[1-9]\d*$/.test(versionOrAlias)) version = Number(versionOrAlias);
+    else if (/^v\d+$/i.test(versionOrAlias)) version = Number(versionOrAlias.slice(1));
+    else if (versionOrAlias.toLowerCase() === 'latest') {
+      const all = await this.listModelVersions(name);
+      const last = all[all.length - 1];
+      if (!last) throw new TrackingNotFoundError(`model "${name}" has no versions yet`);
+      return last;
+    }
+    if (version !== undefined) {
+      const r = await this.http.call('GET', 'model-versions/get', { name, version: String(version) });
+      return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
+    }
+    const alias = validateAlias(versionOrAlias, false);
+    const r = await this.http.call('GET', 'registered-models/alias', { name, alias });
+    return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
+  }
+
+  async listRegisteredModels(): Promise<RegisteredModel[]> {
+    const out: RegisteredModel[] = [];
+    let token: string | undefined;
+    do {
+      const r = await this.http.call('GET', 'registered-models/search', {
+        max_results: 1000,
+        page_token: token,
+      });
+      for (const m of (r.registered_models as Json[] | undefined) ?? []) {
+        const aliases: Record<string, number> = {};
+        for (const a of (m.aliases as { alias: string; version: string }[] | undefined) ?? []) {
+          aliases[a.alias] = int(a.version);
+        }
+        const latest = ((m.latest_versions as WireModelVersion[] | undefined) ?? []).reduce<number | null>(
+          (acc, v) => Math.max(acc ?? 0, int(v.version)),
+          null,
+        );
+        out.push({
+          name: String(m.name),
+          creationTime: int(m.creation_timestamp),
+          aliases,
+          latestVersion: latest,
+        });
+      }
+      token = (r.next_page_token as string | undefined) || undefined;
+    } while (token);
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async listModelVersions(name: string): Promise<ModelVersion[]> {
+    validateModelName(name);
+    await this.http.call('GET', 'registered-models/get', { name }); // not found → typed error
+    const out: ModelVersion[] = [];
+    let token: string | undefined;
+    do {
+      const r = await this.http.call('GET', 'model-versions/search', {
+        filter: `name='${name.replace(/'/g, "''")}'`,
+        max_results: 10000,
+        page_token: token,
+      });
+      for (const v of (r.model_versions as WireModelVersion[] | undefined) ?? [])
+        out.push(this.toModelVersion(v));
+      token = (r.next_page_token as string | undefined) || undefined;
+    } while (token);
+    return out.sort((a, b) => a.version - b.version);
+  }
+
+  async close(): Promise<void> {
+    this.expById.clear();
+    this.expByName.clear();
+  }
+}
+
+/** The factory `openTracker` uses for `http(s)://` URIs. */
+export function createMlflowTracker(uri: string, opts: MlflowTrackerOptions = {}): MlflowTracker {
+  return new MlflowTracker(uri, opts);
+}

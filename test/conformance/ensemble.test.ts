@@ -1,0 +1,33 @@
+import fc from 'fast-check';
+import { Ensemble } from '../../src/detectors/ensemble.js';
+import { IsolationForest } from '../../src/detectors/isolation-forest.js';
+import { ZmsDetector } from '../../src/detectors/zms.js';
+import { runDetectorConformance } from './detector-suite.js';
+
+const quiet = { onWarning: () => {} };
+
+runDetectorConformance(
+  'Ensemble',
+  (over) =>
+    new Ensemble(
+      {
+        members: [
+          new ZmsDetector({ nLags: 3, enableThreshold: false }),
+          new IsolationForest({ seed: 3, nEstimators: 10, enableThreshold: false }),
+        ],
+        ...over,
+      },
+      quiet,
+    ),
+  {
+    configArb: fc.record(
+      {
+        combiner: fc.constantFrom('mean', 'median', 'max', 'modelSelector', 'metricWeightedMean'),
+        enableCalibrator: fc.boolean(),
+        enableThreshold: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
+    numRuns: 8,
+  },
+);

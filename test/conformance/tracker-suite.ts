@@ -1,0 +1,538 @@
+/**
+ * The tracker conformance suite: every backend must pass it.
+ *
+ *   runTrackerConformance('memory', () => openTracker('memory:'));
+ *
+ * `open` is called once per suite; the tracker is closed afterwards, then `opts.cleanup`
+ * runs. Tests use fresh experiment names, so a shared server is fine.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelFormatError, TrackingError } from '../../src/errors.js';
+import {
+  type LoggableModel,
+  ParamConflictError,
+  RunNotActiveError,
+  setModelLoader,
+  type Tracker,
+  TrackingNotFoundError,
+  TrackingValidationError,
+  UnsafePathError,
+} from '../../src/tracking/index.js';
+
+export interface ConformanceOptions {
+  cleanup?: () => Promise<void>;
+  /** fast-check runs for the property tests (default 15). */
+  propertyRuns?: number;
+}
+
+/** A stand-in detector: what tracking sees of a model. */
+export class FakeModel implements LoggableModel {
+  constructor(
+    readonly type: string,
+    readonly config: Record<string, unknown>,
+    readonly state: number[] = [0.1, 0.2, 1 / 3],
+  ) {}
+  toJSON() {
+    return { format: 'tsad-model', version: 1, type: this.type, config: this.config, state: this.state };
+  }
+}
+
+/** A loader that checks the model schema the way detectors' loadModel does (typed errors). */
+export function fakeLoader(json: unknown): FakeModel {
+  const j = json as {
+    format?: unknown;
+    version?: unknown;
+    type?: unknown;
+    config?: unknown;
+    state?: unknown;
+  };
+  if (typeof j !== 'object' || j === null || j.format !== 'tsad-model' || j.version !== 1) {
+    throw new ModelFormatError('bad_format', 'not a tsad-model version 1 file');
+  }
+  if (
+    typeof j.type !== 'string' ||
+    typeof j.config !== 'object' ||
+    j.config === null ||
+    !Array.isArray(j.state)
+  ) {
+    throw new ModelFormatError(
+      'bad_schema',
+      'model file fails its schema: type, config and state are required',
+    );
+  }
+  if (!j.state.every((x) => typeof x === 'number')) {
+    throw new ModelFormatError('bad_state', 'model state must be numbers');
+  }
+  return new FakeModel(j.type, j.config as Record<string, unknown>, j.state as number[]);
+}
+
+function digestOf(t: number[], v: number[]): string {
+  const h = createHash('sha256');
+  const b = Buffer.alloc(8 * (t.length + v.length));
+  [...t, ...v].forEach((x, i) => {
+    b.writeDoubleLE(x, i * 8);
+  });
+  h.update(b);
+  return h.digest('hex');
+}
+
+export function runTrackerConformance(
+  name: string,
+  open: () => Tracker | Promise<Tracker>,
+  opts: ConformanceOptions = {},
+): void {
+  describe(`tracker conformance: ${name}`, () => {
+    let tr: Tracker;
+    let n = 0;
+    const exp = (label: string) => `${label}-${++n}-${randomBytes(3).toString('hex')}`;
+    const runs = opts.propertyRuns ?? 15;
+
+    beforeAll(async () => {
+      tr = await open();
+    });
+    afterAll(async () => {
+      setModelLoader(undefined);
+      await tr?.close();
+      await opts.cleanup?.();
+    });
+
+    it('run() ends FINISHED and returns what fn returned', async () => {
+      const e = exp('life');
+      const out = await tr.run({ experiment: e, name: 'ok-run', tags: { team: 'a' } }, async (run) => {
+        expect(run.status).toBe('RUNNING');
+        await run.logParam('alpha', 0.5);
+        return { id: run.id };
+      });
+      expect(out.id).toMatch(/^[0-9a-f]{32}$/);
+      const r = await tr.getRun(out.id);
+      expect(r.info.status).toBe('FINISHED');
+      expect(r.info.runName).toBe('ok-run');
+      expect(r.experiment).toBe(e);
+      expect(r.info.endTime).not.toBeNull();
+      expect(r.info.endTime!).toBeGreaterThanOrEqual(r.info.startTime);
+      expect(r.data.tags.team).toBe('a');
+      expect(r.data.tags['mlflow.source.type']).toBe('LOCAL');
+      expect(r.data.params.alpha).toBe('0.5');
+      expect((await tr.getExperiment(e))?.name).toBe(e);
+      expect((await tr.listExperiments()).some((x) => x.name === e)).toBe(true);
+    });
+
+    it('run() ends FAILED with the error as a tag and rethrows', async () => {
+      const e = exp('fail');
+      let id = '';
+      const boom = new Error('boom: the detector exploded');
+      await expect(
+        tr.run({ experiment: e }, async (run) => {
+          id = run.id;
+          await run.logMetric('m', 1);
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      const r = await tr.getRun(id);
+      expect(r.info.status).toBe('FAILED');
+      expect(r.data.tags['tsad.error']).toContain('boom: the detector exploded');
+      expect(r.data.metrics.m.value).toBe(1);
+    });
+
+    it('writes after end() are rejected', async () => {
+      const run = await tr.startRun({ experiment: exp('ended') });
+      await run.end('KILLED');
+      await expect(run.logMetric('x', 1)).rejects.toBeInstanceOf(RunNotActiveError);
+      await expect(run.end()).rejects.toBeInstanceOf(RunNotActiveError);
+      expect((await tr.getRun(run.id)).info.status).toBe('KILLED');
+    });
+
+    it('params: flattened, immutable, same value may be re-logged', async () => {
+      const run = await tr.startRun({ experiment: exp('params') });
+      await run.logParams({
+        window: 10,
+        nested: { a: true, b: [1, 2], c: null, d: { e: 'x' } },
+        skip: undefined,
+      });
+      await run.logParams({ window: 10 });
+      await expect(run.logParam('window', 11)).rejects.toBeInstanceOf(ParamConflictError);
+      await expect(run.logParams({ fresh: 1, window: 12 })).rejects.toBeInstanceOf(ParamConflictError);
+      await run.end();
+      const r = await tr.getRun(run.id);
+      expect(r.data.params).toEqual({
+        window: '10',
+        'nested.a': 'true',
+        'nested.b': '[1,2]',
+        'nested.c': 'null',
+        'nested.d.e': 'x',
+      });
+    });
+
+    it('keys and values are validated', async () => {
+      const run = await tr.startRun({ experiment: exp('keys') });
+      await expect(run.logMetric('bad*key', 1)).rejects.toBeInstanceOf(TrackingValidationError);
+      await expect(run.logMetric('', 1)).rejects.toBeInstanceOf(TrackingValidationError);
+      await expect(run.logMetric('../up', 1)).rejects.toBeInstanceOf(UnsafePathError);
+      await expect(run.logParam('k', 'x'.repeat(6001))).rejects.toBeInstanceOf(TrackingValidationError);
+      await expect(run.setTag('k', 'nul\u0000byte')).rejects.toBeInstanceOf(TrackingValidationError);
+      await expect(run.logMetric('m', 1, { step: 1.5 })).rejects.toBeInstanceOf(TrackingValidationError);
+      await run.logMetric('ok/key.with-chars_1 :x', 1);
+      await run.end();
+    });
+
+    it('metrics keep full histories with steps and timestamps; non-finite values round-trip', async () => {
+      const run = await tr.startRun({ experiment: exp('metrics') });
+      await run.logMetric('loss', 0.9, { step: 0, timestamp: 1000 });
+      await run.logMetric('loss', 0.5, { step: 1, timestamp: 2000 });
+      await run.logMetric('loss', 0.7, { step: 1, timestamp: 1500 });
+      await run.logMetric('odd', Number.NaN, { step: 0, timestamp: 1 });
+      await run.logMetric('odd', Number.POSITIVE_INFINITY, { step: 1, timestamp: 2 });
+      await run.logMetric('odd', Number.NEGATIVE_INFINITY, { step: 2, timestamp: 3 });
+      await run.logMetrics({ f1: 0.8, precision: 0.75 }, { step: 3, timestamp: 4000 });
+      const big = Array.from({ length: 2500 }, (_, i) => ({
+        key: 'curve',
+        value: i / 7,
+        step: i,
+        timestamp: 10_000 + i,
+      }));
+      await run.logBatch({ metrics: big });
+      await run.end();
+      expect(await tr.getMetricHistory(run.id, 'loss')).toEqual([
+        { key: 'loss', value: 0.9, step: 0, timestamp: 1000 },
+        { key: 'loss', value: 0.7, step: 1, timestamp: 1500 },
+        { key: 'loss', value: 0.5, step: 1, timestamp: 2000 },
+      ]);
+      const odd = await tr.getMetricHistory(run.id, 'odd');
+      expect(odd.map((p) => p.value)).toEqual([
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        Number.NEGATIVE_INFINITY,
+      ]);
+      const curve = await tr.getMetricHistory(run.id, 'curve');
+      expect(curve).toEqual(big);
+      const r = await tr.getRun(run.id);
+      expect(r.data.metrics.loss).toEqual({ key: 'loss', value: 0.5, step: 1, timestamp: 2000 });
+      expect(r.data.metrics.f1.value).toBe(0.8);
+      expect(r.data.metrics.curve.value).toBe(2499 / 7);
+      expect(r.data.metrics.odd.value).toBe(Number.NEGATIVE_INFINITY);
+      expect(await tr.getMetricHistory(run.id, 'absent')).toEqual([]);
+    });
+
+    it('property: any metric history round-trips exactly', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              value: fc.double(),
+              step: fc.integer({ min: -5, max: 1_000_000 }),
+              timestamp: fc.integer({ min: 0, max: 4_102_444_800_000 }),
+            }),
+            { minLength: 1, maxLength: 40 },
+          ),
+          async (pts) => {
+            const run = await tr.startRun({ experiment: exp('prop-m') });
+            const points = pts.map((p) => ({ key: 'k', ...p, value: Object.is(p.value, -0) ? 0 : p.value }));
+            await run.logBatch({ metrics: points });
+            await run.end();
+            const got = await tr.getMetricHistory(run.id, 'k');
+            const want = [...points].sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+            expect(got.length).toBe(want.length);
+            // same multiset of points in (step, timestamp) order
+            const key = (p: { value: number; step: number; timestamp: number }) =>
+              `${p.step}|${p.timestamp}|${Number.isNaN(p.value) ? 'NaN' : p.value}`;
+            expect(got.map(key).sort()).toEqual(want.map(key).sort());
+            for (let i = 1; i < got.length; i++) {
+              const a = got[i - 1];
+              const b = got[i];
+              expect(a.step < b.step || (a.step === b.step && a.timestamp <= b.timestamp)).toBe(true);
+            }
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    it('property: param and tag strings round-trip as data (quotes, SQL, unicode)', async () => {
+      const hostile = fc.constantFrom(
+        "'; DROP TABLE tsad_runs; --",
+        "Robert'); DELETE FROM tsad_params WHERE ('1'='1",
+        '" OR 1=1 --',
+        '\\',
+        '%_%',
+        '$1',
+        '😀 ünïcode',
+        '',
+      );
+      const text = fc.oneof(
+        hostile,
+        fc.string({ maxLength: 60 }).map((s) => s.split('\u0000').join('')),
+      );
+      await fc.assert(
+        fc.asyncProperty(text, text, async (pv, tv) => {
+          const run = await tr.startRun({ experiment: exp('q\'uote"s; DROP'), name: 'it\'s "quoted"' });
+          await run.logParam('p', pv);
+          await run.setTag('t', tv);
+          await run.end();
+          const r = await tr.getRun(run.id);
+          expect(r.data.params.p).toBe(pv);
+          expect(r.data.tags.t).toBe(tv);
+          expect(r.info.runName).toBe('it\'s "quoted"');
+          const found = await tr.searchRuns({
+            experiment: r.experiment,
+            filter: [
+              { entity: 'param', key: 'p', op: '=', value: pv },
+              { entity: 'tag', key: 't', op: '=', value: tv },
+            ],
+          });
+          expect(found.map((x) => x.info.runId)).toEqual([run.id]);
+        }),
+        { numRuns: runs },
+      );
+    });
+
+    it('tags overwrite; datasets record name, rows, time range and sha256 digest', async () => {
+      const run = await tr.startRun({ experiment: exp('data') });
+      await run.setTags({ stage: 'dev' });
+      await run.setTag('stage', 'prod');
+      const t = [1_600_000_000_000, 1_600_000_060_000, 1_600_000_120_000];
+      const v = [1.5, -2, 1e300];
+      const ts = { t: Float64Array.from(t), v: Float64Array.from(v) };
+      const d = await run.logDataset(ts, { name: 'machine_temp', context: 'training', source: 'nab/x.csv' });
+      expect(d.digest).toBe(digestOf(t, v));
+      await run.logDataset(
+        { t: new Float64Array(0), v: new Float64Array(0) },
+        { name: 'empty', context: 'eval' },
+      );
+      await run.end();
+      const r = await tr.getRun(run.id);
+      expect(r.data.tags.stage).toBe('prod');
+      expect(r.inputs).toEqual([
+        {
+          name: 'machine_temp',
+          digest: digestOf(t, v),
+          rows: 3,
+          startTime: t[0],
+          endTime: t[2],
+          context: 'training',
+          source: 'nab/x.csv',
+        },
+        { name: 'empty', digest: digestOf([], []), rows: 0, startTime: null, endTime: null, context: 'eval' },
+      ]);
+    });
+
+    it('artifacts: bytes round-trip, nested paths, unsafe paths rejected', async () => {
+      const run = await tr.startRun({ experiment: exp('art') });
+      const bin = Uint8Array.from([0, 1, 2, 255, 254, 10, 13]);
+      expect(await run.logArtifact({ name: 'bin.dat', bytes: bin })).toBe('bin.dat');
+      expect(await run.logArtifact({ name: 'report.md', bytes: '# hi' }, { dir: 'reports/2024' })).toBe(
+        'reports/2024/report.md',
+      );
+      for (const bad of ['../x', '/etc/passwd', 'a/../../x', 'a\u0000b', 'a\\b', 'C:/x', './x', 'a//b', '']) {
+        await expect(run.logArtifact({ name: bad, bytes: 'x' })).rejects.toBeInstanceOf(
+          TrackingValidationError,
+        );
+      }
+      await expect(run.logArtifact({ name: '../x', bytes: 'x' })).rejects.toBeInstanceOf(UnsafePathError);
+      await run.end();
+      expect(await tr.listArtifacts(run.id)).toEqual([
+        { path: 'bin.dat', size: 7 },
+        { path: 'reports/2024/report.md', size: 4 },
+      ]);
+      expect(Array.from(await tr.readArtifact(run.id, 'bin.dat'))).toEqual(Array.from(bin));
+      expect(Buffer.from(await tr.readArtifact(run.id, 'reports/2024/report.md')).toString()).toBe('# hi');
+      await expect(tr.readArtifact(run.id, '../../x')).rejects.toBeInstanceOf(UnsafePathError);
+      await expect(tr.readArtifact(run.id, 'missing')).rejects.toBeInstanceOf(TrackingNotFoundError);
+    });
+
+    it('run and experiment names with .., separators or NUL are rejected', async () => {
+      for (const bad of ['..', '../escape', 'a/b', 'a\\b', 'nul\u0000', '']) {
+        await expect(tr.startRun({ experiment: exp('names'), name: bad })).rejects.toBeInstanceOf(
+          TrackingError,
+        );
+      }
+      await expect(tr.startRun({ experiment: '../../etc' })).rejects.toBeInstanceOf(UnsafePathError);
+      await expect(tr.startRun({ experiment: 'x\u0000y' })).rejects.toBeInstanceOf(UnsafePathError);
+      await expect(tr.getRun('../../etc/passwd')).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.getRun('0123456789abcdef0123456789abcdef')).rejects.toBeInstanceOf(
+        TrackingNotFoundError,
+      );
+    });
+
+    it('searchRuns filters by params/metrics/tags/attributes and orders by a metric', async () => {
+      const e = exp('search');
+      const other = exp('search-other');
+      const specs = [
+        { name: 'a', f1: 0.9, model: 'zms', tag: 'prod' },
+        { name: 'b', f1: 0.5, model: 'ets', tag: 'dev' },
+        { name: 'c', f1: 0.7, model: 'zms', tag: 'dev-2' },
+        { name: 'd', f1: undefined, model: 'rcf', tag: 'prod' },
+        { name: 'e', f1: Number.NaN, model: 'zms', tag: 'x' },
+      ];
+      const ids: Record<string, string> = {};
+      let t0 = 1_700_000_000_000;
+      for (const s of specs) {
+        await tr.run({ experiment: e, name: s.name, startTime: t0++ }, async (run) => {
+          ids[s.name] = run.id;
+          await run.logParams({ model: s.model });
+          if (s.f1 !== undefined) await run.logMetric('f1', s.f1, { step: 1 });
+          await run.setTag('env', s.tag);
+        });
+      }
+      await tr.run({ experiment: other, name: 'z' }, async (run) => {
+        await run.logMetric('f1', 1);
+      });
+      const names = (rs: { info: { runName: string } }[]) => rs.map((r) => r.info.runName);
+      expect(names(await tr.searchRuns({ experiment: e }))).toEqual(['e', 'd', 'c', 'b', 'a']);
+      expect(names(await tr.searchRuns({ experiment: e, orderBy: 'metrics.f1 DESC' }))).toEqual([
+        'a',
+        'c',
+        'b',
+        'e',
+        'd',
+      ]);
+      expect(names(await tr.searchRuns({ experiment: e, orderBy: 'metrics.f1 ASC' }))).toEqual([
+        'b',
+        'c',
+        'a',
+        'e',
+        'd',
+      ]);
+      expect(
+        names(await tr.searchRuns({ experiment: e, orderBy: 'metrics.f1 DESC', maxResults: 2 })),
+      ).toEqual(['a', 'c']);
+      expect(
+        names(await tr.searchRuns({ experiment: e, filter: 'metrics.f1 > 0.6', orderBy: 'metrics.f1' })),
+      ).toEqual(['c', 'a']);
+      expect(
+        names(await tr.searchRuns({ experiment: e, filter: 'metrics.f1 != 0.5', orderBy: 'metrics.f1' })),
+      ).toEqual(['c', 'a']);
+      expect(
+        names(
+          await tr.searchRuns({
+            experiment: e,
+            filter: "params.model = 'zms' and tags.env LIKE 'dev%'",
+          }),
+        ),
+      ).toEqual(['c']);
+      expect(names(await tr.searchRuns({ experiment: e, filter: "tags.env ILIKE 'PROD'" }))).toEqual([
+        'd',
+        'a',
+      ]);
+      expect(names(await tr.searchRuns({ experiment: e, filter: "params.model != 'zms'" }))).toEqual([
+        'd',
+        'b',
+      ]);
+      expect(
+        names(
+          await tr.searchRuns({
+            experiment: e,
+            filter: "attributes.run_name = 'b' and attributes.status = 'FINISHED'",
+          }),
+        ),
+      ).toEqual(['b']);
+      expect(
+        names(
+          await tr.searchRuns({ experiment: e, filter: `attributes.start_time >= ${1_700_000_000_003}` }),
+        ),
+      ).toEqual(['e', 'd']);
+      expect(
+        names(
+          await tr.searchRuns({ experiment: e, orderBy: ['params.model ASC', 'attributes.run_name DESC'] }),
+        ),
+      ).toEqual(['b', 'd', 'e', 'c', 'a']);
+      expect(names(await tr.searchRuns({ experiment: [e, other], filter: 'metrics.f1 >= 0.9' }))).toEqual([
+        'z',
+        'a',
+      ]);
+      expect(
+        await tr.searchRuns({ experiment: e, filter: "params.model = 'nope' OR 1=1" }).catch((x) => x),
+      ).toBeInstanceOf(TrackingValidationError);
+      expect(await tr.searchRuns({ experiment: e, filter: "params.model = 'x'' OR ''1''=''1'" })).toEqual([]);
+      expect(await tr.searchRuns({ experiment: exp('nothing-here') })).toEqual([]);
+    });
+
+    it('model registry: versions, aliases, latest, loadModel through the injected loader', async () => {
+      const e = exp('reg');
+      const model = `m-${randomBytes(3).toString('hex')}`;
+      const runIds: string[] = [];
+      for (const w of [5, 7]) {
+        await tr.run({ experiment: e }, async (run) => {
+          runIds.push(run.id);
+          const path = await run.logModel(new FakeModel('zms', { window: w, nested: { k: 'v' } }));
+          expect(path).toBe('model/model.json');
+        });
+      }
+      const r0 = await tr.getRun(runIds[0]);
+      expect(r0.data.params['model.type']).toBe('zms');
+      expect(r0.data.params['model.config.window']).toBe('5');
+      expect(r0.data.params['model.config.nested.k']).toBe('v');
+      expect((await tr.listArtifacts(runIds[0])).map((a) => a.path)).toEqual(['model/model.json']);
+
+      const v1 = await tr.registerModel(model, runIds[0]);
+      const v2 = await tr.registerModel(model, runIds[1]);
+      expect([v1.version, v2.version]).toEqual([1, 2]);
+      expect(v2.source).toBe(`runs:/${runIds[1]}/model`);
+      await tr.setAlias(model, 'champion', 2);
+      expect((await tr.getModelVersion(model, 'champion')).version).toBe(2);
+      expect((await tr.getModelVersion(model, 'latest')).version).toBe(2);
+      expect((await tr.getModelVersion(model, 1)).runId).toBe(runIds[0]);
+      expect((await tr.getModelVersion(model, 2)).aliases).toEqual(['champion']);
+      const cfg = (await tr.loadModelJson(`models:/${model}@champion`)) as { config: { window: number } };
+      expect(cfg.config.window).toBe(7);
+      // roll back: the alias moves to version 1
+      await tr.setAlias(model, 'champion', 1);
+      expect(
+        ((await tr.loadModelJson(`models:/${model}@champion`)) as { config: { window: number } }).config
+          .window,
+      ).toBe(5);
+      expect(
+        ((await tr.loadModelJson(`models:/${model}/2`)) as { config: { window: number } }).config.window,
+      ).toBe(7);
+      expect(
+        ((await tr.loadModelJson(`models:/${model}@latest`)) as { config: { window: number } }).config.window,
+      ).toBe(7);
+      expect(((await tr.loadModelJson(`runs:/${runIds[0]}/model`)) as { state: number[] }).state).toEqual([
+        0.1,
+        0.2,
+        1 / 3,
+      ]);
+
+      await expect(tr.loadModel(`models:/${model}@champion`)).rejects.toMatchObject({
+        code: 'no_model_loader',
+      });
+      setModelLoader(fakeLoader);
+      const loaded = await tr.loadModel(`models:/${model}@champion`);
+      expect(loaded).toBeInstanceOf(FakeModel);
+      expect(loaded.config).toEqual({ window: 5, nested: { k: 'v' } });
+
+      // a model file that fails its schema is rejected at loadModel
+      const bad = await tr.startRun({ experiment: e });
+      await bad.logArtifact({
+        name: 'model/model.json',
+        bytes: JSON.stringify({ format: 'tsad-model', version: 1 }),
+      });
+      await bad.end();
+      await tr.registerModel(model, bad.id);
+      await expect(tr.loadModel(`models:/${model}/3`)).rejects.toBeInstanceOf(ModelFormatError);
+      const notJson = await tr.startRun({ experiment: e });
+      await notJson.logArtifact({ name: 'model/model.json', bytes: '{"format": "tsad-model", ' });
+      await notJson.end();
+      await tr.registerModel(model, notJson.id);
+      await expect(tr.loadModel(`models:/${model}@latest`)).rejects.toMatchObject({
+        code: 'invalid_model_json',
+      });
+
+      await expect(tr.setAlias(model, 'latest', 1)).rejects.toBeInstanceOf(TrackingValidationError);
+      await expect(tr.setAlias(model, 'x', 99)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.getModelVersion(model, 'nope')).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.getModelVersion(`${model}-absent`, 1)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.registerModel(model, 'ffffffffffffffffffffffffffffffff')).rejects.toBeInstanceOf(
+        TrackingNotFoundError,
+      );
+      await expect(tr.loadModelJson('models:/../x@a')).rejects.toBeInstanceOf(TrackingValidationError);
+      await tr.deleteAlias(model, 'champion');
+      await expect(tr.getModelVersion(model, 'champion')).rejects.toBeInstanceOf(TrackingNotFoundError);
+
+      const listed = (await tr.listRegisteredModels()).find((m) => m.name === model);
+      expect(listed?.latestVersion).toBe(4);
+      expect((await tr.listModelVersions(model)).map((v) => v.version)).toEqual([1, 2, 3, 4]);
+    });
+  });
+}

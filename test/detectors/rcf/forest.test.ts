@@ -1,0 +1,195 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CutForest, rejectBound } from '../../../src/detectors/rcf/index.js';
+import { ModelFormatError } from '../../../src/errors.js';
+
+/** Deterministic pseudo-random series (a tiny LCG, independent of the forest's generator). */
+function noise(n: number, seed: number): Float64Array {
+  const out = new Float64Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+/** Shingles of width k over x (left-padded with x[0]), flattened. */
+function shingles(x: Float64Array, k: number): Float64Array {
+  const out = new Float64Array(x.length * k);
+  for (let i = 0; i < x.length; i++) {
+    for (let j = 0; j < k; j++) out[i * k + j] = x[Math.max(0, i - k + 1 + j)];
+  }
+  return out;
+}
+
+function streamScores(forest: CutForest, pts: Float64Array, from: number, to: number): number[] {
+  const d = forest.dimensions;
+  const out: number[] = [];
+  for (let i = from; i < to; i++) out.push(forest.scoreThenUpdate(pts, i * d));
+  return out;
+}
+
+function checkSamplers(forest: CutForest): void {
+  for (let t = 0; t < forest.numberOfTrees; t++) {
+    const slots = forest.samplerSlots(t);
+    // Tree size (root mass, with duplicates) equals the reservoir size.
+    expect(forest.trees[t].size()).toBe(slots.length);
+    expect(slots.length).toBe(Math.min(forest.totalUpdates, forest.sampleSize));
+    for (let i = 1; i < slots.length; i++) {
+      expect(slots[(i - 1) >> 1].weight >= slots[i].weight).toBe(true);
+    }
+    const perLeaf = new Map<number, number>();
+    for (const s of slots) perLeaf.set(s.leaf, (perLeaf.get(s.leaf) ?? 0) + 1);
+    for (const [leaf, m] of perLeaf) expect(forest.trees[t].mass(leaf)).toBe(m);
+  }
+}
+
+describe('CutForest', () => {
+  it('scores 0 until outputAfter updates, then positive scores', () => {
+    const f = new CutForest({ dimensions: 2, numberOfTrees: 5, sampleSize: 16, seed: 3 });
+    expect(f.outputAfter).toBe(4);
+    expect(f.lambda).toBe(1 / 160);
+    const x = shingles(noise(50, 1), 2);
+    const s = streamScores(f, x, 0, 50);
+    expect(s.slice(0, 4)).toEqual([0, 0, 0, 0]);
+    for (const v of s.slice(4)) expect(v).toBeGreaterThan(0);
+  });
+
+  it('rejectBound never rejects an offer the exact weight comparison would accept (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 2 ** -53, max: 1, maxExcluded: true, noNaN: true }),
+        fc.double({ min: -50, max: 5, noNaN: true }),
+        fc.integer({ min: 1, max: 1e9 }),
+        fc.integer({ min: 0, max: 64 }),
+        fc.double({ min: 0, max: 0.01, noNaN: true }),
+        (u, wMax, s, ahead, lambda) => {
+          if (u <= rejectBound(wMax, s + ahead, lambda)) {
+            expect(-s * lambda + Math.log(-Math.log(u)) >= wMax).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // And it is tight enough to matter: with wMax = -1 at s = 0, λ = 0, it rejects U <= exp(-e^-1).
+    expect(rejectBound(-1, 0, 0)).toBeCloseTo(Math.exp(-Math.exp(-1)), 8);
+  });
+
+  it('is deterministic for a seed and differs across seeds', () => {
+    const x = shingles(noise(400, 7), 3);
+    const run = (seed: number) =>
+      streamScores(new CutForest({ dimensions: 3, numberOfTrees: 10, sampleSize: 32, seed }), x, 0, 400);
+    expect(run(11)).toEqual(run(11));
+    expect(run(11)).not.toEqual(run(12));
+  });
+
+  it('keeps tree size equal to reservoir size (property over random streams)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer(),
+        fc.integer({ min: 1, max: 4 }),
+        (d, S, n, seed, levels) => {
+          const f = new CutForest({ dimensions: d, numberOfTrees: 3, sampleSize: S, seed, lambda: 0.05 });
+          // Coarse values make duplicate points (leaf masses > 1) common.
+          const x = noise(n * d, seed).map((v) => Math.round(v * levels));
+          for (let i = 0; i < n; i++) f.update(x, i * d);
+          checkSamplers(f);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('save → load → continue gives bit-identical scores (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 2, max: 40 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer(),
+        fc.boolean(),
+        (d, S, T, n, seed, coarse) => {
+          const raw = noise((n + 60) * d, seed ^ 0x5bd1e995);
+          const x = coarse ? raw.map((v) => Math.round(v * 3)) : raw;
+          const a = new CutForest({ dimensions: d, numberOfTrees: T, sampleSize: S, seed });
+          for (let i = 0; i < n; i++) a.update(x, i * d);
+          const json = JSON.parse(JSON.stringify(a.toJSON()));
+          const b = CutForest.fromJSON(json);
+          expect(b.toJSON()).toEqual(a.toJSON());
+          checkSamplers(b);
+          const sa = streamScores(a, x, n, n + 60);
+          const sb = streamScores(b, x, n, n + 60);
+          expect(sb).toEqual(sa);
+          expect(b.toJSON()).toEqual(a.toJSON());
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('stores each sampled point once in the model file', () => {
+    const f = new CutForest({ dimensions: 4, numberOfTrees: 20, sampleSize: 64, seed: 1 });
+    const x = shingles(noise(2000, 5), 4);
+    for (let i = 0; i < 2000; i++) f.update(x, i * 4);
+    const st = f.toJSON() as { points: { seqs: number[] } };
+    expect(st.points.seqs.length).toBeLessThan(20 * 64);
+    expect(new Set(st.points.seqs).size).toBe(st.points.seqs.length);
+  });
+
+  it('flags injected spikes in a noisy sine (fixed seed)', () => {
+    const n = 3000;
+    const e = noise(n, 99);
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) v[i] = Math.sin((2 * Math.PI * i) / 50) + 0.1 * e[i];
+    const spikes = [1200, 1750, 2300, 2800];
+    for (const i of spikes) v[i] += 3;
+    const x = shingles(v, 4);
+    const f = new CutForest({ dimensions: 4, numberOfTrees: 50, sampleSize: 256, seed: 42 });
+    const s = streamScores(f, x, 0, n);
+    // A spike stays inside the shingle for 4 steps: the 16 highest scores after warm-up must be
+    // exactly those 4 × 4 points, well separated from everything else.
+    const order = [...s.keys()].filter((i) => i >= 1000).sort((a, b) => s[b] - s[a]);
+    const hit = new Set<number>();
+    for (const i of order.slice(0, 16)) {
+      const sp = spikes.find((p) => i >= p && i < p + 4);
+      expect(sp).toBeDefined();
+      hit.add(sp!);
+    }
+    expect(s[order[15]]).toBeGreaterThan(2 * s[order[16]]);
+    expect(hit.size).toBe(4);
+  });
+
+  it('rejects malformed state with a typed error naming the field', () => {
+    const f = new CutForest({ dimensions: 2, numberOfTrees: 2, sampleSize: 8, seed: 1 });
+    const x = shingles(noise(30, 2), 2);
+    for (let i = 0; i < 30; i++) f.update(x, i * 2);
+    const good = f.toJSON();
+    const mutate = (fn: (s: Record<string, unknown> & { trees: Record<string, number[]>[] }) => void) => {
+      const s = JSON.parse(JSON.stringify(good));
+      fn(s);
+      return () => CutForest.fromJSON(s);
+    };
+    expect(mutate((s) => (s.dimensions = 0))).toThrow(/state\.dimensions/);
+    expect(mutate((s) => s.trees.pop())).toThrow(/state\.trees/);
+    expect(mutate((s) => (s.trees[0].dims = [0]))).toThrow(/state\.trees\.0\./);
+    expect(mutate((s) => (s.trees[1].values[0] = 1e9))).toThrow(ModelFormatError);
+    expect(mutate((s) => s.trees[0].weights.reverse())).toThrow(/weights/);
+    expect(mutate((s) => (s.rng = [1, 2]))).toThrow(/state\.rng/);
+    expect(mutate((s) => (s.numberOfTrees = 1e5))).toThrow(ModelFormatError);
+    expect(() => CutForest.fromJSON(null)).toThrow(ModelFormatError);
+    fc.assert(
+      fc.property(fc.jsonValue(), (j) => {
+        try {
+          CutForest.fromJSON(j);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ModelFormatError);
+        }
+      }),
+    );
+  });
+});

@@ -1,0 +1,198 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CutTree, type CutTreeSpec, prevDouble } from '../../../src/detectors/rcf/index.js';
+
+/** The tree of the spec's worked examples R1 and K1: 1-D points 0, 1, 3; root cut 2, then 0.5. */
+const R1: CutTreeSpec = {
+  cut: [0, 2],
+  left: { cut: [0, 0.5], left: { point: [0] }, right: { point: [1] } },
+  right: { point: [3] },
+};
+
+const q = (x: number) => Float64Array.of(x);
+
+/** Checks every structural invariant of a tree against the multiset of points it should hold. */
+function checkInvariants(tree: CutTree, expected: Map<string, number>): void {
+  const d = tree.dim;
+  let total = 0;
+  for (const m of expected.values()) total += m;
+  expect(tree.size()).toBe(total);
+  if (tree.root < 0) {
+    expect(total).toBe(0);
+    expect(tree.nodeCount()).toBe(0);
+    return;
+  }
+  expect(tree.parent(tree.root)).toBe(-1);
+  let nodes = 0;
+  const seen = new Map<string, number>();
+  // Returns the points below n, checking boxes, masses, cuts and parent links on the way.
+  const walk = (n: number): number[][] => {
+    nodes++;
+    if (tree.isLeaf(n)) {
+      const p: number[] = [];
+      for (let j = 0; j < d; j++) {
+        expect(tree.lo(n, j)).toBe(tree.hi(n, j));
+        p.push(tree.lo(n, j));
+      }
+      seen.set(p.join(','), tree.mass(n));
+      expect(tree.findLeaf(p)).toBe(n);
+      return [p];
+    }
+    const l = tree.left(n);
+    const r = tree.right(n);
+    expect(tree.parent(l)).toBe(n);
+    expect(tree.parent(r)).toBe(n);
+    expect(tree.mass(n)).toBe(tree.mass(l) + tree.mass(r));
+    const pl = walk(l);
+    const pr = walk(r);
+    const cd = tree.cutDim(n);
+    for (const p of pl) expect(p[cd] <= tree.cutValue(n)).toBe(true);
+    for (const p of pr) expect(p[cd] > tree.cutValue(n)).toBe(true);
+    const all = pl.concat(pr);
+    for (let j = 0; j < d; j++) {
+      // The box is exactly the bounding box of the subtree's points (so it contains them all).
+      expect(tree.lo(n, j)).toBe(Math.min(...all.map((p) => p[j])));
+      expect(tree.hi(n, j)).toBe(Math.max(...all.map((p) => p[j])));
+    }
+    return all;
+  };
+  walk(tree.root);
+  expect(nodes).toBe(tree.nodeCount());
+  expect(seen).toEqual(expected);
+}
+
+describe('CutTree: worked example R1 (merlion-detectors spec §6.4)', () => {
+  const tree = CutTree.fromSpec(1, 4, R1);
+  it('has the documented masses and boxes', () => {
+    checkInvariants(
+      tree,
+      new Map([
+        ['0', 1],
+        ['1', 1],
+        ['3', 1],
+      ]),
+    );
+  });
+  it('q = 10 scores 1.7', () => expect(tree.score(q(10), 0)).toBeCloseTo(1.7, 14));
+  it('q = 1 (a stored point) scores (1 − 1/6)·(1/3)·2 = 5/9', () =>
+    expect(tree.score(q(1), 0)).toBeCloseTo(5 / 9, 14));
+  it('q = 0.8 stops inside the {0, 1} box: (1/3)·2 = 2/3', () =>
+    expect(tree.score(q(0.8), 0)).toBeCloseTo(2 / 3, 14));
+  it('q = 1.5 scores 2·((1/3)(1/2) + (2/3)(1/3)) = 7/9', () =>
+    expect(tree.score(q(1.5), 0)).toBeCloseTo(7 / 9, 14));
+});
+
+describe('CutTree: worked example K1 (merlion-detectors spec §7)', () => {
+  const insertWith = (u: number[]) => {
+    const tree = CutTree.fromSpec(1, 8, R1);
+    let k = 0;
+    const leaf = tree.insert(q(10), 0, () => u[k++]);
+    return { tree, leaf, draws: k };
+  };
+  it('a cut at or above 3 (U ≥ 0.3) puts q beside the whole old tree: depth 1, CoDisp 3', () => {
+    const { tree, leaf, draws } = insertWith([0.5]);
+    expect(draws).toBe(1);
+    expect(tree.depth(leaf)).toBe(1);
+    expect(tree.coDisplacement(leaf)).toBe(3);
+    // CoDisp of point 0 in that tree: max(1/1, 1/2, 1/3) = 1.
+    expect(tree.coDisplacement(tree.findLeaf(q(0)))).toBe(1);
+    expect(tree.cutValue(tree.root)).toBe(5);
+  });
+  it('a cut below 3 sends q down to leaf 3, split off at depth 2: CoDisp 1', () => {
+    const { tree, leaf, draws } = insertWith([0.25, 0.5]);
+    expect(draws).toBe(2);
+    expect(tree.depth(leaf)).toBe(2);
+    expect(tree.coDisplacement(leaf)).toBe(1);
+  });
+  it('expected CoDisp over a uniform grid of U is 0.7·3 + 0.3·1 = 2.4', () => {
+    const N = 1000;
+    let sum = 0;
+    for (let k = 0; k < N; k++) {
+      const { tree, leaf } = insertWith([(k + 0.5) / N, 0.5]);
+      sum += tree.coDisplacement(leaf);
+    }
+    expect(sum / N).toBeCloseTo(2.4, 12);
+  });
+  it('after inserting, the tree holds 0, 1, 3 and 10 with consistent boxes', () => {
+    for (const u of [[0.1, 0.9], [0.9]]) {
+      checkInvariants(
+        insertWith(u).tree,
+        new Map([
+          ['0', 1],
+          ['1', 1],
+          ['3', 1],
+          ['10', 1],
+        ]),
+      );
+    }
+  });
+});
+
+describe('CutTree: insert / delete', () => {
+  it('prevDouble gives the next double below', () => {
+    expect(prevDouble(1)).toBe(1 - 2 ** -53);
+    expect(prevDouble(-1)).toBe(-1 - 2 ** -52);
+    expect(prevDouble(0)).toBe(-Number.MIN_VALUE);
+  });
+  it('duplicates raise a leaf mass instead of adding leaves; -0 is stored as +0', () => {
+    const tree = new CutTree(2, 4);
+    const rand = () => 0.5;
+    const a = tree.insert(Float64Array.of(1, -0), 0, rand);
+    const b = tree.insert(Float64Array.of(1, 0), 0, rand);
+    expect(b).toBe(a);
+    expect(Object.is(tree.lo(a, 1), 0)).toBe(true);
+    expect(tree.mass(a)).toBe(2);
+    tree.deleteLeaf(a);
+    expect(tree.size()).toBe(1);
+    tree.delete(Float64Array.of(1, 0));
+    expect(tree.root).toBe(-1);
+  });
+  it('U = 0 never picks a zero-range dimension', () => {
+    const tree = new CutTree(2, 4);
+    tree.insert(Float64Array.of(5, 1), 0, () => 0);
+    tree.insert(Float64Array.of(5, 2), 0, () => 0);
+    expect(tree.cutDim(tree.root)).toBe(1);
+    checkInvariants(
+      tree,
+      new Map([
+        ['5,1', 1],
+        ['5,2', 1],
+      ]),
+    );
+  });
+
+  it('property: boxes contain exactly their subtree after random insert/delete sequences', () => {
+    const coord = fc.integer({ min: -4, max: 4 }).map((x) => x / 2);
+    const op = fc.record({
+      del: fc.boolean(),
+      pick: fc.nat(),
+      p: fc.array(coord, { minLength: 3, maxLength: 3 }),
+      u: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 60 }), (ops) => {
+        const tree = new CutTree(3, 64);
+        const held: number[][] = [];
+        const counts = new Map<string, number>();
+        for (const o of ops) {
+          if (o.del && held.length > 0) {
+            const [p] = held.splice(o.pick % held.length, 1);
+            tree.delete(p);
+            const key = p.join(',');
+            const c = counts.get(key)! - 1;
+            if (c === 0) counts.delete(key);
+            else counts.set(key, c);
+          } else if (held.length < 64) {
+            let k = 0;
+            tree.insert(o.p, 0, () => (k++ === 0 ? o.u : (o.u * 7.31) % 1));
+            held.push(o.p);
+            const key = o.p.map((x) => x + 0).join(',');
+            counts.set(key, (counts.get(key) ?? 0) + 1);
+          }
+          checkInvariants(tree, counts);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { registerNab } from '../../src/cli/nab.js';
+import { resolveNabDir } from '../../src/metrics/index.js';
+
+const nabDir = resolveNabDir();
+
+async function run(args: string[]): Promise<string> {
+  const program = new Command();
+  program.exitOverride();
+  registerNab(program);
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await program.parseAsync(['node', 'tsad', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+describe('tsad nab score', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('--thresholds config/thresholds.json --json reproduces the published numenta scores', async () => {
+    const out = await run([
+      'nab',
+      'score',
+      join(nabDir, 'results', 'numenta'),
+      '--thresholds',
+      join(nabDir, 'config', 'thresholds.json'),
+      '--data',
+      nabDir,
+      '--json',
+    ]);
+    const j = JSON.parse(out) as Record<string, number> & { thresholds: Record<string, number> };
+    expect(Object.keys(j).sort()).toEqual([
+      'reward_low_FN_rate',
+      'reward_low_FP_rate',
+      'standard',
+      'thresholds',
+    ]);
+    expect(j.standard).toBeCloseTo(70.1, 2);
+    expect(j.reward_low_FP_rate).toBeCloseTo(63.12, 2);
+    expect(j.reward_low_FN_rate).toBeCloseTo(74.32, 2);
+    expect(j.thresholds.standard).toBe(0.5421876907348634);
+  });
+
+  it('prints a table with stored and re-optimised thresholds', async () => {
+    const out = await run([
+      'nab',
+      'score',
+      join(nabDir, 'results', 'numenta'),
+      '--thresholds',
+      join(nabDir, 'config', 'thresholds.json'),
+    ]);
+    expect(out).toMatch(/standard\s+0\.5421876907348634\s+46\.6345\s+70\.10/);
+    expect(out).toMatch(/re-optimised/);
+    expect(out).toMatch(/reward_low_FP_rate\s+0\.543099145074\s+\S+\s+63\.21/);
+  });
+
+  it('keeps the machine-temperature stub', async () => {
+    expect(await run(['nab', 'machine-temperature'])).toMatch(/not built yet/);
+  });
+});

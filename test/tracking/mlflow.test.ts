@@ -1,0 +1,519 @@
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TrackingError } from '../../src/errors.js';
+import {
+  authorizationHeader,
+  chunkLogBatch,
+  createMlflowTracker,
+  decodeMetricValue,
+  encodeMetricValue,
+  MLFLOW_BATCH_LIMITS,
+  MlflowApiError,
+  type MlflowTrackerOptions,
+  retryDelayMs,
+} from '../../src/tracking/mlflow.js';
+import {
+  ParamConflictError,
+  TrackingNotFoundError,
+  TrackingValidationError,
+} from '../../src/tracking/tracker.js';
+import { type MlflowContractServer, startMlflowContractServer } from './mlflow-contract-server.js';
+
+let server: MlflowContractServer;
+const noEnv = {} as NodeJS.ProcessEnv;
+
+function tracker(opts: MlflowTrackerOptions = {}) {
+  return createMlflowTracker(server.url, { env: noEnv, sleep: async () => {}, ...opts });
+}
+
+beforeAll(async () => {
+  server = await startMlflowContractServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(() => {
+  // Every request our client sent in a test must satisfy MLflow's documented API.
+  const violations = server.violations;
+  server.reset();
+  expect(violations).toEqual([]);
+});
+
+const series = { t: Float64Array.from([0, 60_000, 120_000]), v: Float64Array.from([1, 2.5, Number.NaN]) };
+
+describe('MLflow REST client: wire format', () => {
+  it('creates experiment and run with start_time, run_name and the system tags', async () => {
+    const t = tracker();
+    const run = await t.startRun({ experiment: 'wire-exp', name: 'first', startTime: 1_700_000_000_123 });
+    const gets = server.calls('experiments/get-by-name');
+    expect(gets[0].query.experiment_name).toEqual(['wire-exp']);
+    expect(gets[0].status).toBe(404);
+    expect(server.calls('experiments/create')[0].json).toEqual({ name: 'wire-exp' });
+    const create = server.calls('runs/create')[0].json as Record<string, unknown>;
+    expect(create.start_time).toBe(1_700_000_000_123);
+    expect(create.run_name).toBe('first');
+    const tags = Object.fromEntries(
+      (create.tags as { key: string; value: string }[]).map((x) => [x.key, x.value]),
+    );
+    expect(tags['mlflow.runName']).toBe('first');
+    expect(typeof tags['mlflow.user']).toBe('string');
+    expect(typeof tags['mlflow.source.name']).toBe('string');
+    expect(tags['mlflow.source.type']).toBe('LOCAL');
+    for (const v of Object.values(tags)) expect(typeof v).toBe('string');
+    await run.end();
+    const upd = server.calls('runs/update').at(-1)!.json as Record<string, unknown>;
+    expect(upd.status).toBe('FINISHED');
+    expect(Number.isInteger(upd.end_time)).toBe(true);
+    expect(server.runs.get(run.id)!.status).toBe('FINISHED');
+  });
+
+  it('sends params and tags as strings, metrics as numbers or "NaN"/"Infinity" with integer timestamps', async () => {
+    const t = tracker();
+    await t.run({ experiment: 'wire-exp', name: 'values' }, async (run) => {
+      await run.logParams({ window: 10, nested: { alpha: 0.5, on: true }, list: [1, 2] });
+      await run.setTags({ stage: 'dev' });
+      await run.logMetric('nan', Number.NaN, { step: 1, timestamp: 1000 });
+      await run.logMetric('inf', Number.POSITIVE_INFINITY, { step: 2, timestamp: 1001 });
+      await run.logMetric('ninf', Number.NEGATIVE_INFINITY, { step: 3, timestamp: 1002 });
+      await run.logMetric('f1', 0.75);
+    });
+    const batches = server.calls('runs/log-batch').map((r) => r.json as Record<string, unknown[]>);
+    const params = batches.flatMap((b) => (b.params ?? []) as { key: string; value: unknown }[]);
+    expect(params).toContainEqual({ key: 'window', value: '10' });
+    expect(params).toContainEqual({ key: 'nested.alpha', value: '0.5' });
+    expect(params).toContainEqual({ key: 'nested.on', value: 'true' });
+    expect(params).toContainEqual({ key: 'list', value: '[1,2]' });
+    for (const p of params) expect(typeof p.value).toBe('string');
+    const metrics = batches.flatMap((b) => (b.metrics ?? []) as Record<string, unknown>[]);
+    expect(metrics.find((m) => m.key === 'nan')!.value).toBe('NaN');
+    expect(metrics.find((m) => m.key === 'inf')!.value).toBe('Infinity');
+    expect(metrics.find((m) => m.key === 'ninf')!.value).toBe('-Infinity');
+    for (const m of metrics) {
+      expect(Number.isInteger(m.timestamp)).toBe(true);
+      expect(Number.isInteger(m.step)).toBe(true);
+    }
+    const f1 = metrics.find((m) => m.key === 'f1')!;
+    expect(f1.value).toBe(0.75);
+    // And they come back as numbers.
+    const runId = [...server.runs.values()].find((r) => r.run_name === 'values')!.run_id;
+    const hist = await t.getMetricHistory(runId, 'nan');
+    expect(Number.isNaN(hist[0].value)).toBe(true);
+    const rec = await t.getRun(runId);
+    expect(rec.data.metrics.inf.value).toBe(Number.POSITIVE_INFINITY);
+    expect(rec.data.params['nested.alpha']).toBe('0.5');
+    expect(rec.experiment).toBe('wire-exp');
+    expect(rec.info.status).toBe('FINISHED');
+  });
+
+  it('chunks large batches to MLflow limits and keeps every point in order', async () => {
+    const t = tracker();
+    const run = await t.startRun({ experiment: 'chunks' });
+    const metrics = Array.from({ length: 2500 }, (_, i) => ({
+      key: 'loss',
+      value: i / 7,
+      step: i,
+      timestamp: 5000 + i,
+    }));
+    const params = Array.from({ length: 250 }, (_, i) => ({ key: `p${i}`, value: `v${i}` }));
+    const tags = Array.from({ length: 150 }, (_, i) => ({ key: `t${i}`, value: 'x'.repeat(i) }));
+    await run.logBatch({ metrics, params, tags });
+    await run.end();
+    const reqs = server.calls('runs/log-batch');
+    for (const r of reqs) {
+      const b = r.json as { metrics?: unknown[]; params?: unknown[]; tags?: unknown[] };
+      const nm = b.metrics?.length ?? 0;
+      const np = b.params?.length ?? 0;
+      const nt = b.tags?.length ?? 0;
+      expect(nm).toBeLessThanOrEqual(1000);
+      expect(np).toBeLessThanOrEqual(100);
+      expect(nt).toBeLessThanOrEqual(100);
+      expect(nm + np + nt).toBeLessThanOrEqual(1000);
+      expect(r.body.length).toBeLessThanOrEqual(1_000_000);
+    }
+    // 250 params + 150 tags + 2500 metrics = 2900 entities: at least 3 requests (1000 each).
+    expect(reqs.length).toBeGreaterThanOrEqual(3);
+    const hist = await t.getMetricHistory(run.id, 'loss');
+    expect(hist.map((p) => p.step)).toEqual(metrics.map((m) => m.step));
+    expect(hist.map((p) => p.value)).toEqual(metrics.map((m) => m.value));
+    expect(Object.keys((await t.getRun(run.id)).data.params)).toHaveLength(250);
+  });
+
+  it('logs dataset inputs with the context input tag and a digest within 36 characters', async () => {
+    const t = tracker();
+    const ds = await t.run({ experiment: 'datasets', name: 'd' }, (run) =>
+      run.logDataset(series, { name: 'nab/machine_temperature', context: 'training', source: '/data/x.csv' }),
+    );
+    const req = server.calls('runs/log-inputs')[0].json as {
+      datasets: { tags: { key: string; value: string }[]; dataset: Record<string, string> }[];
+    };
+    expect(req.datasets[0].tags).toEqual([{ key: 'mlflow.data.context', value: 'training' }]);
+    expect(req.datasets[0].dataset.digest).toBe(ds.digest.slice(0, 36));
+    expect(req.datasets[0].dataset.name).toBe('nab/machine_temperature');
+    const runId = [...server.runs.values()].find((r) => r.run_name === 'd')!.run_id;
+    const rec = await t.getRun(runId);
+    expect(rec.inputs).toEqual([ds]);
+  });
+
+  it('uploads artifacts through mlflow-artifacts under the run artifact root and registers models', async () => {
+    const t = tracker();
+    const model = {
+      type: 'zms',
+      config: { window: 5, nested: { k: 2 } },
+      toJSON: () => ({ format: 'tsad-model' }),
+    };
+    const runId = await t.run({ experiment: 'models', name: 'm' }, async (run) => {
+      await run.logModel(model);
+      await run.logArtifact({ name: 'notes/readme.txt', bytes: 'hello' });
+      return run.id;
+    });
+    const puts = server.calls('mlflow-artifacts/artifacts', 'PUT');
+    const exp = [...server.experiments.values()].find((e) => e.name === 'models')!;
+    expect(puts.map((p) => p.path).sort()).toEqual(
+      [
+        `/api/2.0/mlflow-artifacts/artifacts/${exp.experiment_id}/${runId}/artifacts/model/model.json`,
+        `/api/2.0/mlflow-artifacts/artifacts/${exp.experiment_id}/${runId}/artifacts/notes/readme.txt`,
+      ].sort(),
+    );
+    expect((await t.listArtifacts(runId)).map((a) => a.path)).toEqual([
+      'model/model.json',
+      'notes/readme.txt',
+    ]);
+    expect(new TextDecoder().decode(await t.readArtifact(runId, 'notes/readme.txt'))).toBe('hello');
+    expect((await t.getRun(runId)).data.params).toMatchObject({
+      'model.type': 'zms',
+      'model.config.nested.k': '2',
+    });
+
+    const v1 = await t.registerModel('detector', runId);
+    expect(v1.version).toBe(1);
+    expect(v1.source).toBe(`runs:/${runId}/model`);
+    const mvReq = server.calls('model-versions/create')[0].json as Record<string, unknown>;
+    expect(mvReq.source).toBe(`mlflow-artifacts:/${exp.experiment_id}/${runId}/artifacts/model`);
+    expect(mvReq.run_id).toBe(runId);
+    const v2 = await t.registerModel('detector', runId);
+    expect(v2.version).toBe(2);
+    await t.setAlias('detector', 'champion', 1);
+    expect(server.calls('registered-models/alias', 'POST')[0].json).toEqual({
+      name: 'detector',
+      alias: 'champion',
+      version: '1',
+    });
+    expect((await t.getModelVersion('detector', 'champion')).version).toBe(1);
+    expect((await t.getModelVersion('detector', 'latest')).version).toBe(2);
+    expect(await t.loadModelJson('models:/detector@champion')).toEqual({ format: 'tsad-model' });
+    await t.setAlias('detector', 'champion', 2);
+    expect((await t.getModelVersion('detector', 'champion')).aliases).toEqual(['champion']);
+    expect(await t.listRegisteredModels()).toMatchObject([
+      { name: 'detector', aliases: { champion: 2 }, latestVersion: 2 },
+    ]);
+    await t.deleteAlias('detector', 'champion');
+    await expect(t.getModelVersion('detector', 'champion')).rejects.toBeInstanceOf(TrackingNotFoundError);
+    await expect(t.deleteAlias('detector', 'champion')).rejects.toBeInstanceOf(TrackingNotFoundError);
+  });
+
+  it('searches runs with a filter string, order_by and max_results', async () => {
+    const t = tracker();
+    for (const [name, f1] of [
+      ['a', 0.2],
+      ['b', 0.9],
+      ['c', 0.5],
+    ] as const) {
+      await t.run({ experiment: 'search', name }, async (run) => {
+        await run.logParams({ detector: name === 'a' ? 'zms' : 'iforest' });
+        await run.logMetric('f1', f1);
+      });
+    }
+    const found = await t.searchRuns({
+      experiment: 'search',
+      filter: "metrics.f1 > 0.3 and params.detector = 'iforest'",
+      orderBy: 'metrics.f1 DESC',
+    });
+    expect(found.map((r) => r.info.runName)).toEqual(['b', 'c']);
+    const req = server.calls('runs/search')[0].json as Record<string, unknown>;
+    expect(req.filter).toBe("metrics.f1 > 0.3 AND params.detector = 'iforest'");
+    expect(req.order_by).toEqual(['metrics.f1 DESC']);
+    expect(
+      (await t.searchRuns({ experiment: 'search', maxResults: 1, orderBy: 'metrics.f1 ASC' }))[0].info
+        .runName,
+    ).toBe('a');
+  });
+});
+
+describe('MLflow REST client: experiments, errors and params', () => {
+  it('handles the experiment create race: RESOURCE_ALREADY_EXISTS re-reads by name', async () => {
+    const [a, b] = [tracker(), tracker()];
+    const [ea, eb] = await Promise.all([a.getOrCreateExperiment('race'), b.getOrCreateExperiment('race')]);
+    expect(ea.experimentId).toBe(eb.experimentId);
+    const creates = server.calls('experiments/create');
+    expect(creates).toHaveLength(2);
+    const lost = creates.find((c) => c.status === 400)!;
+    expect((lost.response as { error_code: string }).error_code).toBe('RESOURCE_ALREADY_EXISTS');
+  });
+
+  it('reports a changed param as ParamConflictError (client side, and when the server refuses)', async () => {
+    const t = tracker();
+    const run = await t.startRun({ experiment: 'params' });
+    await run.logParam('lr', 0.1);
+    await run.logParam('lr', 0.1);
+    await expect(run.logParam('lr', 0.2)).rejects.toBeInstanceOf(ParamConflictError);
+    // Another writer (a second process) tries to change it: the server says INVALID_PARAMETER_VALUE.
+    await expect(
+      t.sendBatch(run.id, { params: [{ key: 'lr', value: '0.3' }], metrics: [], tags: [] }),
+    ).rejects.toBeInstanceOf(ParamConflictError);
+    const refused = server.calls('runs/log-batch').at(-1)!;
+    expect(refused.status).toBe(400);
+    expect((refused.response as { error_code: string }).error_code).toBe('INVALID_PARAMETER_VALUE');
+    server.reset(); // that refusal was the point of the test
+    await run.end();
+  });
+
+  it('maps RESOURCE_DOES_NOT_EXIST to TrackingNotFoundError', async () => {
+    const t = tracker();
+    await expect(t.getRun('0123456789abcdef0123456789abcdef')).rejects.toBeInstanceOf(TrackingNotFoundError);
+    expect(await t.getExperiment('no-such-experiment')).toBeUndefined();
+    await expect(t.getModelVersion('no-such-model', 1)).rejects.toBeInstanceOf(TrackingNotFoundError);
+  });
+});
+
+describe('MLflow REST client: key validation before sending', () => {
+  const bad = [
+    'bad key!',
+    'a\\b',
+    '../up',
+    '/abs',
+    'a//b',
+    '',
+    'x'.repeat(251),
+    'a\nb',
+    'naïve?',
+    '..x',
+    '..',
+    'a/.',
+    'a/',
+  ];
+  it.each(bad)('rejects metric/param/tag key %j with a typed error and sends nothing', async (key) => {
+    const t = tracker();
+    const run = await t.startRun({ experiment: 'keys' });
+    server.reset();
+    await expect(run.logMetric(key, 1)).rejects.toBeInstanceOf(TrackingValidationError);
+    await expect(run.logParam(key, 1)).rejects.toBeInstanceOf(TrackingValidationError);
+    await expect(run.setTag(key, 'v')).rejects.toBeInstanceOf(TrackingValidationError);
+    expect(server.calls('runs/log-batch')).toHaveLength(0);
+    await run.end();
+  });
+
+  it('a key is either refused before sending or accepted by the server (never refused by MLflow)', async () => {
+    const t = tracker();
+    const run = await t.startRun({ experiment: 'keys' });
+    const key = fc.stringMatching(/^[A-Za-z0-9_\-. :/!é\\]{0,14}$/);
+    await fc.assert(
+      fc.asyncProperty(key, async (k) => {
+        const before = server.calls('runs/log-batch').length;
+        try {
+          await run.logMetric(k, 1);
+        } catch (err) {
+          expect(err).toBeInstanceOf(TrackingValidationError);
+          expect(server.calls('runs/log-batch')).toHaveLength(before);
+          return;
+        }
+        expect(server.calls('runs/log-batch').at(-1)!.status).toBe(200);
+      }),
+      { numRuns: 300 },
+    );
+    await run.end();
+  });
+
+  it('rejects an over-long dataset context before sending', async () => {
+    const t = tracker();
+    const run = await t.startRun({ experiment: 'keys' });
+    await expect(run.logDataset(series, { name: 'x', context: 'c'.repeat(501) })).rejects.toBeInstanceOf(
+      TrackingValidationError,
+    );
+    expect(server.calls('runs/log-inputs')).toHaveLength(0);
+    await run.end();
+  });
+});
+
+describe('MLflow REST client: retries and auth', () => {
+  it('retries 429 honouring Retry-After, and 503/502/504/408 with exponential backoff', async () => {
+    const delays: number[] = [];
+    const t = tracker({ sleep: async (ms) => void delays.push(ms), backoffMs: 100 });
+    server.injectFailures({
+      status: 429,
+      retryAfter: '2',
+      count: 1,
+      pathIncludes: 'experiments/get-by-name',
+    });
+    server.injectFailures({ status: 503, count: 2, pathIncludes: 'experiments/create' });
+    await t.getOrCreateExperiment('retry-exp');
+    expect(delays).toEqual([2000, 100, 200]);
+    for (const status of [502, 504, 408] as const) {
+      delays.length = 0;
+      server.injectFailures({ status, count: 1, pathIncludes: 'experiments/get-by-name' });
+      expect(await t.getExperiment('retry-exp')).toBeDefined();
+      expect(delays).toEqual([100]);
+    }
+    const gets = server.calls('experiments/get-by-name');
+    expect(gets.map((g) => g.status)).toContain(429);
+  });
+
+  it('honours an HTTP-date Retry-After and bounds every delay', async () => {
+    const delays: number[] = [];
+    const t = tracker({ sleep: async (ms) => void delays.push(ms), backoffMs: 100, maxDelayMs: 5000 });
+    server.injectFailures({ status: 503, retryAfter: '3600', count: 1, pathIncludes: 'get-by-name' });
+    server.injectFailures({
+      status: 429,
+      retryAfter: new Date(Date.now() + 60_000).toUTCString(),
+      count: 1,
+      pathIncludes: 'get-by-name',
+    });
+    await t.getExperiment('anything');
+    expect(delays).toEqual([5000, 5000]);
+  });
+
+  it('gives up after maxRetries and does not retry 500 or 400', async () => {
+    const delays: number[] = [];
+    const t = tracker({ sleep: async (ms) => void delays.push(ms), maxRetries: 3, backoffMs: 10 });
+    server.injectFailures({ status: 503, count: 10, pathIncludes: 'get-by-name' });
+    const err = await t.getExperiment('x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlflowApiError);
+    expect((err as MlflowApiError).status).toBe(503);
+    expect(delays).toEqual([10, 20, 40]);
+    expect(server.calls('experiments/get-by-name')).toHaveLength(4);
+    server.reset();
+    delays.length = 0;
+    server.injectFailures({ status: 500, count: 1, pathIncludes: 'get-by-name' });
+    await expect(t.getExperiment('x')).rejects.toBeInstanceOf(MlflowApiError);
+    expect(delays).toEqual([]);
+    expect(server.calls('experiments/get-by-name')).toHaveLength(1);
+    server.reset();
+  });
+
+  it('retryDelayMs: exponential, capped, Retry-After wins', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(20),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 60_000 }),
+        (a, b, cap) => {
+          const d = retryDelayMs(a, null, { backoffMs: b, maxDelayMs: cap });
+          expect(d).toBe(Math.min(cap, b * 2 ** a));
+          expect(retryDelayMs(a, '1.5', { backoffMs: b, maxDelayMs: cap })).toBe(Math.min(cap, 1500));
+        },
+      ),
+    );
+    expect(retryDelayMs(0, 'garbage', { backoffMs: 7, maxDelayMs: 100 })).toBe(7);
+    expect(retryDelayMs(0, new Date(0).toUTCString(), { backoffMs: 7, maxDelayMs: 100 }, 1000)).toBe(0);
+  });
+
+  it('sends basic auth from MLFLOW_TRACKING_USERNAME/PASSWORD and bearer from MLFLOW_TRACKING_TOKEN', async () => {
+    const basic = await startMlflowContractServer({ basicAuth: { username: 'ann', password: 's3cret:x' } });
+    const bearer = await startMlflowContractServer({ bearerToken: 'tok-123' });
+    try {
+      const ok = createMlflowTracker(basic.url, {
+        env: { MLFLOW_TRACKING_USERNAME: 'ann', MLFLOW_TRACKING_PASSWORD: 's3cret:x' } as NodeJS.ProcessEnv,
+      });
+      await ok.getOrCreateExperiment('auth');
+      expect(basic.requests.every((r) => r.headers.authorization === `Basic ${btoa('ann:s3cret:x')}`)).toBe(
+        true,
+      );
+      const anon = createMlflowTracker(basic.url, { env: noEnv });
+      const err = await anon.getExperiment('auth').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MlflowApiError);
+      expect((err as MlflowApiError).status).toBe(401);
+      expect((err as Error).message).toMatch(/MLFLOW_TRACKING_USERNAME/);
+      // Credentials in the URI work too, and are not shown in tracker.uri.
+      const u = new URL(basic.url);
+      u.username = 'ann';
+      u.password = 's3cret:x';
+      const viaUri = createMlflowTracker(u.toString(), { env: noEnv });
+      expect(viaUri.uri).not.toContain('s3cret');
+      expect(await viaUri.getExperiment('auth')).toBeDefined();
+
+      const tok = createMlflowTracker(bearer.url, {
+        env: { MLFLOW_TRACKING_TOKEN: 'tok-123' } as NodeJS.ProcessEnv,
+      });
+      await tok.run({ experiment: 'auth' }, (run) => run.logMetric('m', 1));
+      expect(bearer.requests.length).toBeGreaterThan(3);
+      expect(bearer.requests.every((r) => r.headers.authorization === 'Bearer tok-123')).toBe(true);
+      expect(basic.violations).toEqual([]);
+      expect(bearer.violations).toEqual([]);
+    } finally {
+      await basic.close();
+      await bearer.close();
+    }
+  });
+
+  it('authorizationHeader follows MLflow: basic when username and password are both set, else the token', () => {
+    const env = (e: Record<string, string>) => e as NodeJS.ProcessEnv;
+    expect(authorizationHeader(env({ MLFLOW_TRACKING_TOKEN: 't', MLFLOW_TRACKING_USERNAME: 'u' }))).toBe(
+      'Bearer t',
+    );
+    expect(
+      authorizationHeader(
+        env({ MLFLOW_TRACKING_TOKEN: 't', MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p' }),
+      ),
+    ).toBe(`Basic ${btoa('u:p')}`);
+    expect(authorizationHeader(noEnv, new URL('http://a%40b:p%3Aq@host:5000'))).toBe(
+      `Basic ${btoa('a@b:p:q')}`,
+    );
+    expect(authorizationHeader(noEnv)).toBeUndefined();
+  });
+
+  it('reports an unreachable server as a TrackingError', async () => {
+    const t = createMlflowTracker('http://127.0.0.1:1', { env: noEnv });
+    const err = await t.getExperiment('x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrackingError);
+    expect((err as TrackingError).code).toBe('mlflow_unreachable');
+  });
+});
+
+describe('chunkLogBatch and metric value encoding (properties)', () => {
+  it('every chunk is within the limits and concatenation preserves order per kind', () => {
+    const kv = fc.record({
+      key: fc.string({ minLength: 1, maxLength: 5 }),
+      value: fc.string({ maxLength: 40 }),
+    });
+    const metric = fc.record({
+      key: fc.string({ minLength: 1, maxLength: 5 }),
+      value: fc.double(),
+      step: fc.integer(),
+      timestamp: fc.nat(),
+    });
+    const small = { metrics: 7, params: 3, tags: 2, total: 9, bytes: 400 };
+    fc.assert(
+      fc.property(
+        fc.array(kv, { maxLength: 30 }),
+        fc.array(kv, { maxLength: 30 }),
+        fc.array(metric, { maxLength: 60 }),
+        (params, tags, metrics) => {
+          const chunks = chunkLogBatch({ params, tags, metrics }, small);
+          for (const c of chunks) {
+            expect(c.metrics.length).toBeLessThanOrEqual(small.metrics);
+            expect(c.params.length).toBeLessThanOrEqual(small.params);
+            expect(c.tags.length).toBeLessThanOrEqual(small.tags);
+            const n = c.metrics.length + c.params.length + c.tags.length;
+            expect(n).toBeGreaterThan(0);
+            expect(n).toBeLessThanOrEqual(small.total);
+          }
+          expect(chunks.flatMap((c) => c.params)).toEqual(params);
+          expect(chunks.flatMap((c) => c.tags)).toEqual(tags);
+          expect(chunks.flatMap((c) => c.metrics).map((m) => decodeMetricValue(m.value))).toEqual(
+            metrics.map((m) => m.value),
+          );
+        },
+      ),
+    );
+    expect(MLFLOW_BATCH_LIMITS).toMatchObject({ metrics: 1000, params: 100, tags: 100, total: 1000 });
+  });
+
+  it('encodeMetricValue gives JSON numbers for finite values and round-trips through JSON', () => {
+    fc.assert(
+      fc.property(fc.double(), (v) => {
+        const wire = JSON.parse(JSON.stringify({ v: encodeMetricValue(v) })).v as unknown;
+        if (Number.isFinite(v)) expect(typeof wire).toBe('number');
+        expect(Object.is(decodeMetricValue(wire), v === 0 ? wire : v) || v === 0).toBe(true);
+      }),
+    );
+  });
+});

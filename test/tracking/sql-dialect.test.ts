@@ -1,0 +1,180 @@
+/**
+ * Statement-level tests of the SQL backend: the CrateDB dialect (no transactions,
+ * REFRESH TABLE after writes before reads, no UNIQUE constraints, OBJECT columns) and
+ * parameterisation for both dialects. A recording executor stands in for the server.
+ */
+import { describe, expect, it } from 'vitest';
+import { normalizeQuery } from '../../src/tracking/common.js';
+import {
+  parseSqlUri,
+  SqlDialect,
+  type SqlExecutor,
+  type SqlResult,
+  SqlTracker,
+} from '../../src/tracking/sql.js';
+
+interface Stmt {
+  text: string;
+  values: readonly unknown[];
+}
+
+/** Records statements; answers the few reads the tracker needs to proceed. */
+function recorder(): { executor: SqlExecutor; log: Stmt[] } {
+  const log: Stmt[] = [];
+  const experiments = new Map<string, Record<string, unknown>>();
+  const runs = new Set<string>();
+  const query = async (text: string, values: readonly unknown[] = []): Promise<SqlResult> => {
+    log.push({ text, values });
+    if (/^INSERT INTO \S+"tsad_experiments"/.test(text)) {
+      experiments.set(String(values[0]), {
+        experiment_id: values[0],
+        name: values[1],
+        creation_time: values[2],
+      });
+    }
+    if (/^INSERT INTO \S+"tsad_runs"/.test(text)) runs.add(String(values[0]));
+    if (/^SELECT experiment_id, name, creation_time FROM \S+ WHERE experiment_id = \$1/.test(text)) {
+      const e = experiments.get(String(values[0]));
+      return { rows: e ? [e] : [], rowCount: e ? 1 : 0 };
+    }
+    if (/^SELECT run_id FROM \S+"tsad_runs" WHERE run_id = \$1/.test(text)) {
+      return { rows: runs.has(String(values[0])) ? [{ run_id: values[0] }] : [], rowCount: 1 };
+    }
+    return { rows: [], rowCount: 1 };
+  };
+  return {
+    log,
+    executor: { query, tx: (fn) => fn(query), close: async () => undefined },
+  };
+}
+
+const HOSTILE = "x'); DROP TABLE tsad_runs; --";
+
+function tablesIn(text: string): string[] {
+  return [...text.matchAll(/"tsad_([a-z_]+)"/g)].map((m) => m[1]);
+}
+
+describe('CrateDB dialect', () => {
+  const d = new SqlDialect('crate', 'doc');
+
+  it('DDL: no UNIQUE, no serial, OBJECT column for dataset inputs, text artifacts', () => {
+    const ddl = d.ddl().join(';\n');
+    expect(ddl).not.toMatch(/UNIQUE/i);
+    expect(ddl).not.toMatch(/SERIAL|BYTEA|CREATE SCHEMA|CREATE INDEX/i);
+    expect(ddl).toMatch(/input OBJECT\(DYNAMIC\)/);
+    expect(ddl).toMatch(/"tsad_artifacts" \(.*content TEXT NOT NULL/);
+    expect(d.ddl().every((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "doc"."tsad_'))).toBe(true);
+  });
+
+  it('writes: no transactions, REFRESH TABLE before reading written tables, values only as parameters', async () => {
+    const { executor, log } = recorder();
+    const t = new SqlTracker('crate://db.example:5432/?schema=doc', { executor });
+    const run = await t.startRun({ experiment: HOSTILE, name: 'crate-run', tags: { note: HOSTILE } });
+    await run.logParams({ p: HOSTILE, n: 3 });
+    await run.logBatch({
+      metrics: [
+        { key: 'loss', value: 0.5, step: 1, timestamp: 10 },
+        { key: 'loss', value: Number.NaN, step: 2, timestamp: 11 },
+      ],
+    });
+    await run.logDataset(
+      { t: Float64Array.of(1, 2), v: Float64Array.of(3, 4) },
+      { name: HOSTILE, context: 'training' },
+    );
+    await run.logArtifact({ name: 'model/model.json', bytes: '{}' });
+    await run.end();
+    await t.registerModel('m', run.id);
+    await t.searchRuns({
+      filter: `params.p = '${HOSTILE.replace(/'/g, "''")}'`,
+      orderBy: 'metrics.loss DESC',
+    });
+
+    // no transactions
+    expect(log.some((s) => /^\s*(BEGIN|COMMIT|ROLLBACK|START TRANSACTION)/i.test(s.text))).toBe(false);
+    // no value is ever spliced into SQL text
+    for (const s of log) {
+      expect(s.text).not.toContain('DROP TABLE');
+      expect(s.text).not.toContain('crate-run');
+    }
+    expect(log.some((s) => s.values.includes(HOSTILE))).toBe(true);
+    // every write is refreshed before its table is read, and all writes end refreshed
+    const dirty = new Set<string>();
+    for (const s of log) {
+      const refresh = /^REFRESH TABLE "doc"\."tsad_([a-z_]+)"$/.exec(s.text);
+      if (refresh) {
+        dirty.delete(refresh[1]);
+      } else if (/^(INSERT|UPDATE|DELETE)/.test(s.text)) {
+        dirty.add(tablesIn(s.text)[0]);
+      } else if (/^SELECT/.test(s.text)) {
+        for (const table of tablesIn(s.text))
+          expect(dirty.has(table), `${table} read before REFRESH: ${s.text}`).toBe(false);
+      }
+    }
+    expect([...dirty]).toEqual([]);
+    // dataset inputs go into the OBJECT column as one JSON document
+    const input = log.find((s) => s.text.includes('"tsad_inputs" (run_id, idx, input)'));
+    expect(input?.text).toContain('$3::OBJECT');
+    expect(JSON.parse(String(input?.values[2]))).toMatchObject({
+      name: HOSTILE,
+      rows: 2,
+      start_time: 1,
+      end_time: 2,
+    });
+    // artifacts are base64 text
+    const art = log.find((s) => s.text.startsWith('INSERT INTO "doc"."tsad_artifacts"'));
+    expect(art?.values[3]).toBe(Buffer.from('{}').toString('base64'));
+    // metrics: client-side sequence numbers, and the NaN stays a parameter
+    const m = log.find((s) => s.text.startsWith('INSERT INTO "doc"."tsad_metrics"'));
+    expect(m?.text).toContain('seq');
+    expect(m?.values.some((v) => typeof v === 'number' && Number.isNaN(v))).toBe(true);
+  });
+
+  it('search SQL: NaN-safe metric comparison without PostgreSQL casts', () => {
+    const s = d.searchRuns(
+      normalizeQuery({ filter: 'metrics.f1 > 0.5', orderBy: 'metrics.f1 DESC', maxResults: 3 }),
+    );
+    expect(s.text).toContain('m.value = m.value');
+    expect(s.text).not.toContain('::float8');
+    expect(s.text).not.toContain('COLLATE');
+    expect(s.values).toEqual(['f1', 0.5, 'f1', 3]);
+  });
+
+  it('crate:// URIs connect with the PostgreSQL wire protocol (user crate, port 5432)', () => {
+    const p = parseSqlUri('crate://db.example/?schema=tracking');
+    expect(p).toEqual({
+      dialect: 'crate',
+      schema: 'tracking',
+      connectionString: 'postgresql://crate@db.example:5432/',
+    });
+    expect(parseSqlUri('crate://db.example').schema).toBe('doc');
+  });
+});
+
+describe('PostgreSQL dialect', () => {
+  const d = new SqlDialect('postgres', 'public');
+
+  it('search SQL is parameterised, byte-order collation, NaN-aware', () => {
+    const q = normalizeQuery({
+      experiment: ['a', HOSTILE],
+      filter: [
+        { entity: 'param', key: HOSTILE, op: 'LIKE', value: `%${HOSTILE}%` },
+        { entity: 'metric', key: 'f1', op: '>=', value: 0.5 },
+        { entity: 'attribute', key: 'status', op: '=', value: 'FINISHED' },
+      ],
+      orderBy: ['params.model', 'metrics.f1 DESC'],
+    });
+    const s = d.searchRuns(q);
+    expect(s.text).not.toContain('DROP');
+    expect(s.values).toEqual([['a', HOSTILE], HOSTILE, `%${HOSTILE}%`, 'f1', 0.5, 'FINISHED', 'model', 'f1']);
+    expect(s.text).toContain(`m.value <> 'NaN'::float8`);
+    expect(s.text).toContain('COLLATE "C"');
+    expect(s.text).toMatch(/ORDER BY .* r\.start_time DESC, r\.run_id COLLATE "C" ASC$/);
+  });
+
+  it('schema names are validated identifiers', () => {
+    expect(() => new SqlDialect('postgres', 'x"; DROP')).toThrow(/schema name/);
+    expect(() => parseSqlUri('postgres://h/db?schema=Bad-Name')).not.toThrow();
+    expect(() => new SqlTracker('postgres://h/db?schema=Bad-Name')).toThrow(/schema name/);
+    expect(new SqlTracker('postgres://u:secret@h/db').uri).not.toContain('secret');
+  });
+});
