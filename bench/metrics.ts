@@ -4,9 +4,14 @@
  * (NAB data: $TSAD_DATA_DIR/nab or ../shared/datasets/nab).
  */
 import { join } from 'node:path';
-import { evaluate } from '../src/metrics/tsad.js';
 import { nabScoreAllProfiles, prepareNabCorpus } from '../src/metrics/nab.js';
-import { readNabResultsDir, readNabWindows, resolveNabDir, scoreNabResults } from '../src/metrics/nab-files.js';
+import {
+  readNabResultsDir,
+  readNabWindows,
+  resolveNabDir,
+  scoreNabResults,
+} from '../src/metrics/nab-files.js';
+import { evaluate } from '../src/metrics/tsad.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -55,7 +60,9 @@ function benchNab(): void {
   const windows = readNabWindows(join(nabDir, 'labels', 'combined_windows.json'));
   const { files } = readNabResultsDir(dir);
   const t1 = performance.now();
-  const corpus = Object.fromEntries(Object.keys(windows).map((k) => [k, { t: files[k].t, windows: windows[k] }]));
+  const corpus = Object.fromEntries(
+    Object.keys(windows).map((k) => [k, { t: files[k].t, windows: windows[k] }]),
+  );
   const results = Object.fromEntries(Object.keys(windows).map((k) => [k, files[k].scores]));
   const prepared = prepareNabCorpus(corpus, results);
   const t2 = performance.now();
