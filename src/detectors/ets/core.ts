@@ -42,7 +42,10 @@ export interface EtsCoreConfig {
 }
 
 /** Largest number of grid points filled by interpolation inside one gap. */
-const MAX_GAP_FILL = 10_000_000;
+const MAX_GAP_FILL = 100_000;
+/** Longest reference-mode horizon (analytic variances) and with simulated variances. */
+const MAX_REF_HORIZON = 1_000_000;
+const MAX_SIM_HORIZON = 100_000;
 
 /** Most common positive gap (smallest on ties). */
 export function inferGranularity(t: Float64Array): number {
@@ -289,6 +292,13 @@ export class EtsCore {
   private referenceScore(t: number, v: number): number {
     const h = Math.max(1, Math.round((t - this.trainEndT) / this.granularity));
     const max = this.config.maxForecastSteps;
+    const cap = hasAnalyticVariance(this.spec) ? MAX_REF_HORIZON : MAX_SIM_HORIZON;
+    if (h > cap) {
+      throw new DetectorError(
+        'ets_horizon',
+        `t=${t} is ${h} steps after training; reference mode forecasts at most ${cap} steps for ${specName(this.spec)}: retrain closer to the data or use mode 'stream'`,
+      );
+    }
     if (max !== null && h > max) {
       throw new DetectorError(
         'ets_horizon',
@@ -305,7 +315,7 @@ export class EtsCore {
 
   /** Caches forecast means and √var + 1e-8 for horizons up to at least h (grown by doubling). */
   private extendReference(h: number): void {
-    const H = Math.max(h, 2 * this.refHorizon, 64);
+    const H = Math.max(h, Math.min(2 * this.refHorizon, MAX_REF_HORIZON), 64);
     const mean = new Float64Array(H);
     const sd = new Float64Array(H);
     mean.set(this.refMean.subarray(0, this.refHorizon));
@@ -347,7 +357,7 @@ export class EtsCore {
         this.config.seed,
       );
     }
-    if (this.sim.horizon < h) this.sim.extendTo(Math.max(h, 2 * this.sim.horizon));
+    if (this.sim.horizon < h) this.sim.extendTo(Math.max(h, Math.min(2 * this.sim.horizon, MAX_SIM_HORIZON)));
     return this.sim.variance(h);
   }
 
