@@ -12,6 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { EtsDetector } from '../src/detectors/ets/index.js';
 import { IsolationForest } from '../src/detectors/isolation-forest.js';
 import type { Detector } from '../src/detectors/types.js';
 import type { TimeSeries } from '../src/series/types.js';
@@ -23,6 +24,7 @@ export interface BenchRow {
 
 export const ROWS: BenchRow[] = [
   { name: 'IsolationForest (100 trees)', make: () => new IsolationForest() },
+  { name: 'EtsDetector (AAdN, one-step stream)', make: () => new EtsDetector() },
   // other detectors: { name: 'RandomCutForest (100 trees, 256, shingle 4)', make: () => new RandomCutForest({...}) },
 ];
 
