@@ -1,5 +1,7 @@
-import { IsolationForest } from '../detectors/index.js';
+import { IsolationForest, RandomCutForest } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
+import { ZmsDetector } from '../detectors/zms.js';
+import type { NabScoreMapping } from './nab-stream.js';
 
 export interface RecipeOptions {
   readonly seed?: number;
@@ -11,6 +13,16 @@ export interface RecipeOptions {
  */
 export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = {
   isolationForest: (o) => new IsolationForest({ seed: o.seed ?? 0 }),
+  randomCutForest: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
+  zms: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
+  zmsLikelihood: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
+  rcfLikelihood: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
+};
+
+/** How each recipe's scores map to NAB's [0, 1] (default `cdf`). */
+export const NAB_MAPPING: Record<string, NabScoreMapping> = {
+  zmsLikelihood: 'likelihood',
+  rcfLikelihood: 'likelihood',
 };
 
 /** Builds a recipe's detector; an unknown name is an error that lists the known ones. */
