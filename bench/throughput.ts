@@ -12,6 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { EtsDetector } from '../src/detectors/ets/index.js';
 import { IsolationForest } from '../src/detectors/isolation-forest.js';
 import { RandomCutForest } from '../src/detectors/rcf/index.js';
 import type { Detector } from '../src/detectors/types.js';
@@ -39,6 +40,7 @@ export const ROWS: BenchRow[] = [
     name: 'RandomCutForest (defaults: 100 trees, 512 samples, shingle 5)',
     make: () => new RandomCutForest(),
   },
+  { name: 'EtsDetector (AAdN, one-step stream)', make: () => new EtsDetector() },
 ];
 
 interface Result {

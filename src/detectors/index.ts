@@ -7,6 +7,7 @@ export {
   parseConfig,
   type RawStreamer,
 } from './base.js';
+export * from './ets/index.js';
 export {
   averagePathLength,
   IsolationForest,
