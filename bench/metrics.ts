@@ -53,7 +53,7 @@ function benchEvaluate(n: number, windows: number, alarmRate: number, label: str
   );
 }
 
-function benchNab(): void {
+async function benchNab(): Promise<void> {
   const nabDir = resolveNabDir();
   const dir = join(nabDir, 'results', 'numenta');
   const t0 = performance.now();
@@ -86,4 +86,4 @@ function benchNab(): void {
 const N = 10_000_000;
 benchEvaluate(N, 100, 0.001, '10 M points, 100 anomalies, 0.1% alarms');
 benchEvaluate(N, 100_000, 0.01, '10 M points, 100 k anomalies, 1% alarms');
-benchNab();
+await benchNab();

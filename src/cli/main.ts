@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import '../index.js'; // installs the model loader for `models:/` URIs
 import { registerNab } from './nab.js';
 import { registerRuns } from './runs.js';
 

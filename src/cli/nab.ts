@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
 import { type NabResultsReport, scoreNabResults } from '../metrics/nab-files.js';
 import { NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
+import { configureMachineTemperature } from './nab-machine-temperature.js';
+import { configureNabRun } from './nab-run.js';
 
 export function registerNab(program: Command): void {
   const nab = program.command('nab').description('NAB benchmark: score result files, run experiments');
-  nab
-    .command('machine-temperature')
-    .description('run the NAB machine-temperature experiment')
-    .action(() => {
-      process.stdout.write('The NAB machine-temperature experiment is not built yet.\n');
-    });
+  configureMachineTemperature(nab.command('machine-temperature'));
+  configureNabRun(nab.command('run'));
 
   nab
     .command('score')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { openTracker } from '../tracking/open.js';
 import type { MetricPoint, RunRecord, Tracker } from '../tracking/tracker.js';
+import { registerRunsExport } from './runs-export.js';
 
 /** Where the commands write (tests pass their own). */
 export interface RunsIo {
@@ -151,6 +152,7 @@ export function registerRuns(program: Command, io: RunsIo = defaultIo): Command 
 
   // >>> `tsad runs export` — owned by the trackmlflow helper: register the export subcommand
   // on `runs` here. (trackdb does not edit between these markers.)
+  registerRunsExport(runs, io);
   // <<< end of export
   return runs;
 }

@@ -20,7 +20,12 @@
  * 4. `modelState()` / `restoreModel(state, path)` save and restore the fitted model as JSON (use
  *    `encodeFloats`/`decodeFloats` so float64 round-trips exactly; throw `ModelFormatError` naming
  *    the field on bad input).
- * 5. Register a loader: `registerDetector('myType', baseLoader((c) => new MyDetector(c)))`.
+ * 5. Register a loader: `registerDetector('MyType', baseLoader((c) => new MyDetector(c)))` (type
+ *    names are PascalCase: 'IsolationForest', 'RandomCutForest', …).
+ *
+ * Optional hooks: `hasCalibrator()` (false for models scoring in their own z-units, e.g. ETS),
+ * `defaultAlmThreshold()` (the default rule's threshold, for the unsupervised-quantile default),
+ * `minTrainRows()` (fewest transformed rows; fewer → DetectorError TOO_FEW_POINTS).
  * 6. Call `runDetectorConformance('MyDetector', factory)` from a test file.
  *
  * The base then handles the post-rule (calibrate → threshold, post-processing spec §1): the
@@ -314,9 +319,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     }
     const raw = this.rawScore(ts, opts.prev);
     const v = this.calibrateInPlace(raw.v === ts.v ? raw.v.slice() : raw.v);
-    this.tail.clear();
-    if (opts.prev) this.tail.pushSeries(opts.prev);
-    this.tail.pushSeries(ts);
+    // a stream created next continues from this data (an empty call changes nothing)
+    if (opts.prev || ts.v.length > 0) {
+      this.tail.clear();
+      if (opts.prev) this.tail.pushSeries(opts.prev);
+      this.tail.pushSeries(ts);
+    }
     return { t: raw.t, v };
   }
 

@@ -19,6 +19,7 @@ export {
   targetGrid,
   unionGrid,
 } from './combiners.js';
+export { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from './default.js';
 export {
   type CombinerConfig,
   type CombinerInput,
@@ -37,6 +38,7 @@ export {
   ensembleMetric,
   metricDirection,
 } from './ensemble.js';
+export * from './ets/index.js';
 export {
   averagePathLength,
   IsolationForest,

@@ -1,6 +1,7 @@
-import { IsolationForest, RandomCutForest } from '../detectors/index.js';
+import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
+import type { NabScoreMapping } from './nab-stream.js';
 
 export interface RecipeOptions {
   readonly seed?: number;
@@ -14,6 +15,15 @@ export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = 
   isolationForest: (o) => new IsolationForest({ seed: o.seed ?? 0 }),
   randomCutForest: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
   zms: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
+  autoEts: (o) => new EtsDetector({ seed: o.seed ?? 0, auto: true }),
+  zmsLikelihood: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
+  rcfLikelihood: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
+};
+
+/** How each recipe's scores map to NAB's [0, 1] (default `cdf`). */
+export const NAB_MAPPING: Record<string, NabScoreMapping> = {
+  zmsLikelihood: 'likelihood',
+  rcfLikelihood: 'likelihood',
 };
 
 /** Builds a recipe's detector; an unknown name is an error that lists the known ones. */

@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadNab } from '../datasets/index.js';
-import { makeDetector } from './detectors.js';
+import { makeDetector, NAB_MAPPING } from './detectors.js';
 import { runNabStream } from './nab-stream.js';
 
 export interface NabFileJob {
@@ -39,7 +39,7 @@ export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
   const start = performance.now();
   const ds = await loadNab(job.file, { onWarning: () => {} });
   const det = makeDetector(job.recipe, { seed: job.seed });
-  const r = runNabStream(det, ds.series, ds.rows, ds.windows);
+  const r = runNabStream(det, ds.series, ds.rows, ds.windows, NAB_MAPPING[job.recipe] ?? 'cdf');
   const lines: string[] = ['timestamp,value,anomaly_score,label'];
   for (let i = 0; i < ds.rows.t.length; i++) {
     lines.push(`${fmtTimestamp(ds.rows.t[i])},${ds.rows.v[i]},${r.anomaly[i]},${r.label[i]}`);

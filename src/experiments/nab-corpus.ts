@@ -165,7 +165,10 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
           .join('; ')}`,
       );
     }
-    const report = scoreNabResults(join(outDir, detectorName), { detector: detectorName });
+    const report = scoreNabResults(join(outDir, detectorName), {
+      detector: detectorName,
+      partial: opts.files !== undefined,
+    });
     const scores = {} as Record<NabProfileName, number>;
     const thresholds = {} as Record<NabProfileName, number>;
     for (const p of NAB_PROFILE_NAMES) {

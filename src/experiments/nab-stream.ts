@@ -1,5 +1,6 @@
 import type { Detector } from '../detectors/types.js';
 import type { Window } from '../series/types.js';
+import { AnomalyLikelihood, logLikelihoodScore } from './likelihood.js';
 
 /** NAB's probationary period: the first 15% of a file, at most 750 rows. */
 export function probationaryLength(n: number): number {
@@ -28,6 +29,12 @@ export function nabAnomalyScore(s: number): number {
   return 2 * normalCdf(Math.abs(s)) - 1;
 }
 
+/**
+ * How calibrated scores become NAB's [0, 1] anomaly scores: `cdf` is `2Φ(|s|) − 1`; `likelihood` is the
+ * log-scaled anomaly likelihood of the score stream (see `AnomalyLikelihood`).
+ */
+export type NabScoreMapping = 'cdf' | 'likelihood';
+
 export interface NabStreamResult {
   /** NAB anomaly score per row of `rows` (0 in the probationary period). */
   readonly anomaly: Float64Array;
@@ -50,6 +57,7 @@ export function runNabStream(
   series: { t: Float64Array; v: Float64Array },
   rows: { t: Float64Array; v: Float64Array },
   windows: readonly Window[],
+  mapping: NabScoreMapping = 'cdf',
 ): NabStreamResult {
   const n = series.t.length;
   const probation = probationaryLength(n);
@@ -58,8 +66,11 @@ export function runNabStream(
   const t1 = performance.now();
   const scorer = detector.stream();
   const pointScore = new Float64Array(n);
-  for (let i = probation; i < n; i++)
-    pointScore[i] = nabAnomalyScore(scorer.push(series.t[i], series.v[i]).score);
+  const likelihood = mapping === 'likelihood' ? new AnomalyLikelihood() : undefined;
+  for (let i = probation; i < n; i++) {
+    const s = nabAnomalyScore(scorer.push(series.t[i], series.v[i]).score);
+    pointScore[i] = likelihood ? logLikelihoodScore(likelihood.push(s)) : s;
+  }
   const t2 = performance.now();
   const m = rows.t.length;
   const anomaly = new Float64Array(m);

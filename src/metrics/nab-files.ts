@@ -4,9 +4,9 @@
  * `scoreNabResults()`, the programmatic form of `tsad nab score`.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { nabDataDir } from '../datasets/nab.js';
 import { MetricsError } from '../errors.js';
 import type { Window } from '../series/types.js';
 import {
@@ -32,40 +32,13 @@ export function parseNabTime(s: string): number {
   return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) + frac;
 }
 
-function findRepoRoot(start: string): string | undefined {
-  let dir = start;
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'tsad') return dir;
-      } catch {
-        // not a readable package.json: keep looking
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
-
 /**
- * The NAB corpus folder (holding `labels/`, `data/`, `config/`): `explicit` if given, else
- * `$TSAD_DATA_DIR/nab`, else `../shared/datasets/nab` beside the repository root (found from this module's
- * location, then from the working directory).
+ * The NAB corpus folder (holding `labels/`, `data/`, `config/`): `explicit` if given, else the datasets
+ * layer's choice (`$TSAD_DATA_DIR/nab`, else `../shared/datasets/nab` beside the repository or the working
+ * directory, else the download cache).
  */
 export function resolveNabDir(explicit?: string): string {
-  if (explicit) return resolve(explicit);
-  const env = process.env.TSAD_DATA_DIR;
-  if (env) return resolve(env, 'nab');
-  let here: string | undefined;
-  try {
-    here = dirname(fileURLToPath(import.meta.url));
-  } catch {
-    here = undefined;
-  }
-  const root = (here && findRepoRoot(here)) ?? findRepoRoot(process.cwd()) ?? process.cwd();
-  return resolve(root, '..', 'shared', 'datasets', 'nab');
+  return explicit ? resolve(explicit) : nabDataDir();
 }
 
 /** Reads a NAB windows file (`{ file: [[start, end], …] }`, NAB timestamp strings) into epoch-ms windows. */
@@ -147,7 +120,7 @@ export function readNabResultsDir(
 }
 
 function readResultCsv(path: string): NabResultFile {
-  const rows = parse(readFileSync(path), { skip_empty_lines: true }) as string[][];
+  const rows = parse(readFileSync(path), { skip_empty_lines: true, bom: true }) as string[][];
   if (rows.length === 0) throw new MetricsError('bad_results', `${path} is empty`);
   const header = rows[0].map((h) => h.trim());
   const ti = header.indexOf('timestamp');

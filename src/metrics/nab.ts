@@ -478,6 +478,8 @@ export function scoreNabPrepared(
   if (threshold !== undefined && (typeof threshold !== 'number' || Number.isNaN(threshold))) {
     throw new MetricsError('bad_threshold', `threshold must be a number, got ${String(threshold)}`);
   }
+  if (files.length === 0)
+    throw new MetricsError('empty', 'no files to score: the corpus has no file with results');
   const optimized = threshold === undefined;
   const theta = optimized ? optimizeNabThreshold(files, weights).threshold : threshold;
   const perFile: NabFileScore[] = [];
@@ -501,7 +503,9 @@ export function scoreNabPrepared(
   }
   const nullScore = -weights.fnWeight * scorable;
   const perfectScore = labelled * weights.tpWeight;
-  const normalized = (100 * (raw - nullScore)) / (perfectScore - nullScore);
+  // without any label window null = perfect = 0 and the 0–100 scale is undefined
+  const normalized =
+    perfectScore === nullScore ? Number.NaN : (100 * (raw - nullScore)) / (perfectScore - nullScore);
   return {
     profile: profileLabel(profile),
     weights,

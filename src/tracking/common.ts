@@ -1073,12 +1073,14 @@ export abstract class BaseRun implements Run {
     const path = `${name}/model.json`;
     await this.writeArtifact(path, new TextEncoder().encode(text));
     const config = JSON.parse(JSON.stringify(model.config ?? {})) as Record<string, unknown>;
-    await this.logBatch({
-      params: [
-        { key: `${name}.type`, value: String(model.type) },
-        ...flattenParams(config, `${name}.config`),
-      ],
-    });
+    // as MLflow's autologging does, over-long config values are truncated (the model file has them whole)
+    const marker = '...[truncated]';
+    const params = flattenParams(config, `${name}.config`).map((p) =>
+      p.value.length > LIMITS.paramValueLength
+        ? { key: p.key, value: p.value.slice(0, LIMITS.paramValueLength - marker.length) + marker }
+        : p,
+    );
+    await this.logBatch({ params: [{ key: `${name}.type`, value: String(model.type) }, ...params] });
     return path;
   }
 
@@ -1155,10 +1157,16 @@ export async function withRun<T>(run: Run, fn: (run: Run) => Promise<T> | T): Pr
     result = await fn(run);
   } catch (err) {
     if (run.status === 'RUNNING') {
+      // the caller's error wins; a failure to record it is reported as a process warning
       try {
         await run.setTag('tsad.error', describeError(err));
-      } finally {
+      } catch (tagErr) {
+        process.emitWarning(`tsad: could not record the error of run ${run.id}: ${describeError(tagErr)}`);
+      }
+      try {
         await run.end('FAILED');
+      } catch (endErr) {
+        process.emitWarning(`tsad: could not end run ${run.id} as FAILED: ${describeError(endErr)}`);
       }
     }
     throw err;

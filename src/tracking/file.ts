@@ -199,7 +199,7 @@ class FileRun extends BaseRun {
 
   protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
     const target = await resolveInside(join(this.dir, 'artifacts'), path, true);
-    await writeFileAtomic(target, bytes);
+    await writeFileAtomic(target, bytes, this.tracker.fsync);
   }
 
   protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
@@ -227,7 +227,11 @@ async function writeAll(fh: fsp.FileHandle, text: string): Promise<void> {
 }
 
 export interface FileTrackerOptions {
-  /** fsync the metrics file after every batch (survives power loss, much slower). Default false. */
+  /**
+   * Full durability: fsync the metrics file after every batch and the directory after every
+   * rename (survives power loss; much slower). Default false: every acknowledged write
+   * survives a crash of the process (SIGKILL), and files are always replaced atomically.
+   */
   fsync?: boolean;
 }
 
@@ -236,6 +240,8 @@ export class FileTracker extends BaseTracker {
   readonly fsync: boolean;
   private ready: Promise<void> | undefined;
   private readonly runDirs = new Map<string, string>();
+  /** Experiments known to exist (they are never deleted). */
+  private readonly experiments = new Map<string, Experiment>();
   private readonly metricCache = new Map<string, MetricState>();
 
   constructor(
@@ -287,8 +293,15 @@ export class FileTracker extends BaseTracker {
 
   async getOrCreateExperiment(name: string): Promise<Experiment> {
     validateExperimentName(name);
+    const cached = this.experiments.get(name);
+    if (cached) return { ...cached };
     await this.init();
     const id = experimentIdFor(name);
+    const existing = await this.readExperiment(id);
+    if (existing?.name === name) {
+      this.experiments.set(name, existing);
+      return { ...existing };
+    }
     const dir = this.expDir(id);
     await fsp.mkdir(join(dir, 'runs'), { recursive: true });
     const exp: Experiment = { experimentId: id, name, creationTime: Date.now() };
@@ -298,7 +311,8 @@ export class FileTracker extends BaseTracker {
     if (got.name !== name) {
       throw new TrackingError('corrupt_store', `experiment id ${id} holds "${got.name}", not "${name}"`);
     }
-    return got;
+    this.experiments.set(name, got);
+    return { ...got };
   }
 
   async getExperiment(name: string): Promise<Experiment | undefined> {
@@ -339,7 +353,7 @@ export class FileTracker extends BaseTracker {
       tags: Object.fromEntries(o.tags.map((t) => [t.key, t.value])),
       inputs: [],
     };
-    await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc));
+    await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc), this.fsync);
     this.runDirs.set(o.runId, dir);
     return new FileRun(this, dir, doc);
   }
@@ -349,7 +363,7 @@ export class FileTracker extends BaseTracker {
     await withLock(join(dir, '.lock'), async () => {
       const doc = await this.readRunDoc(dir);
       fn(doc);
-      await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc));
+      await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc), this.fsync);
     });
   }
 
@@ -564,7 +578,7 @@ export class FileTracker extends BaseTracker {
     return withLock(join(this.root, '.lock-registry'), async () => {
       const s = await this.readRegistry();
       const out = fn(s);
-      await writeFileAtomic(this.registryPath(), JSON.stringify(s, null, 1));
+      await writeFileAtomic(this.registryPath(), JSON.stringify(s, null, 1), this.fsync);
       return out;
     });
   }

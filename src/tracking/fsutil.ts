@@ -35,17 +35,21 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes a file atomically: temp file in the same directory, fsync, rename over the target, fsync dir. */
+/**
+ * Writes a file atomically: temp file in the same directory, fsync, rename over the target.
+ * Readers see the old or the new content, never a mix, even after power loss. With
+ * `syncDir` the directory is fsynced too, so the rename itself survives power loss.
+ */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
-  durable = true,
+  syncDir = false,
 ): Promise<void> {
   const tmp = tmpName(path);
   const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   try {
     await fh.writeFile(data);
-    if (durable) await fh.sync();
+    await fh.sync();
   } catch (err) {
     await fh.close();
     await fsp.rm(tmp, { force: true });
@@ -58,7 +62,7 @@ export async function writeFileAtomic(
     await fsp.rm(tmp, { force: true });
     throw err;
   }
-  if (durable) await fsyncDir(dirname(path));
+  if (syncDir) await fsyncDir(dirname(path));
 }
 
 /**

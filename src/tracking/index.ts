@@ -17,6 +17,7 @@ export {
   type ValidBatch,
 } from './common.js';
 export { type ExportOptions, type ExportReport, exportRuns, SOURCE_RUN_TAG } from './export.js';
+export { FileTracker, type FileTrackerOptions } from './file.js';
 export { MemoryTracker, openMemoryTracker } from './memory.js';
 export {
   createMlflowTracker,
@@ -25,4 +26,10 @@ export {
   type MlflowTrackerOptions,
 } from './mlflow.js';
 export { classifyUri, DEFAULT_TRACKING_URI, defaultTrackingUri, openTracker, redactUri } from './open.js';
+export {
+  type SqlDialectName,
+  type SqlExecutor,
+  SqlTracker,
+  type SqlTrackerOptions,
+} from './sql.js';
 export * from './tracker.js';

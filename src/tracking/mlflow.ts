@@ -26,8 +26,8 @@ import {
   BaseRun,
   BaseTracker,
   defaultRunName,
-  formatFilter,
   formatOrderBy,
+  matchesFilter,
   normalizeQuery,
   prepareRunOptions,
   sortHistory,
@@ -44,6 +44,7 @@ import {
   type ArtifactInfo,
   type DatasetInput,
   type Experiment,
+  type FilterClause,
   type MetricPoint,
   type ModelVersion,
   type Param,
@@ -215,6 +216,51 @@ export function checkMlflowKey(kind: 'metric' | 'param' | 'tag', key: string): v
       `${kind} key ${JSON.stringify(key)} starts with ".."; the MLflow server refuses such keys, rename it`,
     );
   }
+}
+
+const FILTER_ENTITY: Record<FilterClause['entity'], string> = {
+  metric: 'metrics',
+  param: 'params',
+  tag: 'tags',
+  attribute: 'attributes',
+};
+
+/**
+ * A string value in MLflow filter syntax, or undefined when it cannot be written. MLflow strips
+ * the outer quotes and unescapes nothing (`SearchUtils._strip_quotes`), and its tokenizer treats
+ * `\'` as an escaped quote: a value is written in single quotes, or in double quotes when it
+ * contains `'`; a value containing both quote kinds, or ending in a backslash, is not expressible.
+ */
+export function mlflowFilterString(v: string): string | undefined {
+  if (v.endsWith('\\')) return undefined;
+  if (!v.includes("'")) return `'${v}'`;
+  if (!v.includes('"')) return `"${v}"`;
+  return undefined;
+}
+
+/**
+ * Splits clauses into an MLflow filter string and the clauses to apply client-side (string
+ * values MLflow cannot quote, non-finite numbers, which its tokenizer does not read as numbers).
+ */
+export function mlflowFilter(clauses: readonly FilterClause[]): { server: string; local: FilterClause[] } {
+  const parts: string[] = [];
+  const local: FilterClause[] = [];
+  for (const c of clauses) {
+    const value =
+      typeof c.value === 'number'
+        ? Number.isFinite(c.value)
+          ? String(c.value)
+          : undefined
+        : mlflowFilterString(c.value);
+    if (value === undefined) {
+      local.push(c);
+      continue;
+    }
+    // Keys passed validateKey (no quotes or backticks), so backticks always delimit them.
+    const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(c.key) ? c.key : `\`${c.key}\``;
+    parts.push(`${FILTER_ENTITY[c.entity]}.${key} ${c.op} ${value}`);
+  }
+  return { server: parts.join(' AND '), local };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -622,6 +668,9 @@ export class MlflowTracker extends BaseTracker {
   readonly http: MlflowHttp;
   private readonly expById = new Map<string, Experiment>();
   private readonly expByName = new Map<string, Experiment>();
+  private readonly deleted = new Set<string>();
+  /** run id → artifact_uri (fixed for a run's lifetime). */
+  private readonly artifactUris = new Map<string, string>();
 
   constructor(uri: string, opts: MlflowTrackerOptions = {}) {
     super();
@@ -643,6 +692,11 @@ export class MlflowTracker extends BaseTracker {
       name: e.name,
       creationTime: int(e.creation_time),
     };
+    if (e.lifecycle_stage === 'deleted') {
+      this.deleted.add(exp.experimentId);
+      return exp;
+    }
+    this.deleted.delete(exp.experimentId);
     this.expById.set(exp.experimentId, exp);
     this.expByName.set(exp.name, exp);
     return exp;
@@ -663,7 +717,15 @@ export class MlflowTracker extends BaseTracker {
     const cached = this.expByName.get(name);
     if (cached) return cached;
     const found = await this.getExperiment(name);
-    if (found) return found;
+    if (found) {
+      if (this.deleted.has(found.experimentId)) {
+        throw new TrackingError(
+          'mlflow_experiment_deleted',
+          `MLflow experiment "${name}" (id ${found.experimentId}) is deleted; restore it (mlflow experiments restore --experiment-id ${found.experimentId}) or use another name`,
+        );
+      }
+      return found;
+    }
     try {
       await this.http.call('POST', 'experiments/create', { name });
     } catch (err) {
@@ -728,6 +790,7 @@ export class MlflowTracker extends BaseTracker {
     if (tags.length > createTags.length) {
       await this.sendBatch(runId, { params: [], metrics: [], tags: tags.slice(createTags.length) });
     }
+    this.artifactUris.set(runId, info.artifact_uri);
     return new MlflowRun(this, runId, exp.experimentId, exp.name, name, o.startTime, info.artifact_uri);
   }
 
@@ -866,9 +929,12 @@ export class MlflowTracker extends BaseTracker {
 
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
     validateArtifactPath(path);
-    const run = await this.wireRun(runId);
-    const root = artifactStoragePath(run.info?.artifact_uri ?? '');
-    return this.http.getArtifact(`${root}/${path}`);
+    let uri = this.artifactUris.get(runId);
+    if (uri === undefined) {
+      uri = (await this.wireRun(runId)).info?.artifact_uri ?? '';
+      this.artifactUris.set(runId, uri);
+    }
+    return this.http.getArtifact(`${artifactStoragePath(uri)}/${path}`);
   }
 
   async searchRuns(query: SearchRunsQuery = {}): Promise<RunRecord[]> {
@@ -883,12 +949,14 @@ export class MlflowTracker extends BaseTracker {
       }
     }
     if (ids.length === 0 || q.maxResults === 0) return [];
-    const filter = formatFilter(q.filter);
+    const { server: filter, local } = mlflowFilter(q.filter);
+    // Clauses MLflow's filter syntax cannot express are applied here, after fetching every page.
+    const limit = local.length > 0 ? null : q.maxResults;
     const orderBy = q.orderBy.map(formatOrderBy);
-    const out: RunRecord[] = [];
+    let out: RunRecord[] = [];
     let token: string | undefined;
     do {
-      const want = q.maxResults === null ? 1000 : Math.min(1000, q.maxResults - out.length);
+      const want = limit === null ? 1000 : Math.min(1000, limit - out.length);
       const r = await this.http.call('POST', 'runs/search', {
         experiment_ids: ids,
         ...(filter ? { filter } : {}),
@@ -899,7 +967,8 @@ export class MlflowTracker extends BaseTracker {
       });
       for (const w of (r.runs as WireRun[] | undefined) ?? []) out.push(await this.toRecord(w));
       token = (r.next_page_token as string | undefined) || undefined;
-    } while (token && (q.maxResults === null || out.length < q.maxResults));
+    } while (token && (limit === null || out.length < limit));
+    if (local.length > 0) out = out.filter((r) => matchesFilter(r, local));
     return q.maxResults === null ? out : out.slice(0, q.maxResults);
   }
 
@@ -1036,6 +1105,7 @@ export class MlflowTracker extends BaseTracker {
   }
 
   async close(): Promise<void> {
+    this.artifactUris.clear();
     this.expById.clear();
     this.expByName.clear();
   }

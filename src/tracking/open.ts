@@ -84,14 +84,6 @@ function uriError(uri: string, why: string): TrackingError {
   );
 }
 
-// The MLflow backend module exports `createMlflowTracker(uri): Tracker | Promise<Tracker>`.
-// Imported by a computed specifier so that this file compiles before that module exists.
-const MLFLOW_MODULE = './mlflow.js';
-
-interface MlflowModule {
-  createMlflowTracker?: (uri: string) => Tracker | Promise<Tracker>;
-}
-
 async function createBackend(uri: string): Promise<Tracker> {
   const c = classifyUri(uri);
   switch (c.kind) {
@@ -108,23 +100,8 @@ async function createBackend(uri: string): Promise<Tracker> {
       return new SqlTracker(uri);
     }
     case 'mlflow': {
-      let mod: MlflowModule;
-      try {
-        mod = (await import(MLFLOW_MODULE)) as MlflowModule;
-      } catch (err) {
-        throw new TrackingError(
-          'backend_unavailable',
-          `the MLflow REST backend (src/tracking/mlflow.ts) is not available in this build, so ${redactUri(uri)} cannot be opened: ${(err as Error).message}`,
-          { cause: err },
-        );
-      }
-      if (typeof mod.createMlflowTracker !== 'function') {
-        throw new TrackingError(
-          'backend_unavailable',
-          'src/tracking/mlflow.ts does not export createMlflowTracker',
-        );
-      }
-      return mod.createMlflowTracker(uri);
+      const { createMlflowTracker } = await import('./mlflow.js');
+      return createMlflowTracker(uri);
     }
   }
 }

@@ -182,9 +182,27 @@ export class SqlDialect {
     };
   }
 
+  /**
+   * PostgreSQL: inserts the points and upserts each key's latest point in one statement
+   * (a data-modifying CTE), so a metrics-only batch needs no transaction.
+   */
+  metricsStatement(runId: string, points: readonly MetricPoint[]): { text: string; values: unknown[] } {
+    const ins = this.insertMetrics(runId, points, 0n);
+    const latest = new Map<string, MetricPoint>();
+    for (const m of points) {
+      const cur = latest.get(m.key);
+      if (!cur || !isLater(cur, m)) latest.set(m.key, m);
+    }
+    const up = this.upsertLatest(runId, [...latest.values()], ins.values);
+    return { text: `WITH ins AS (${ins.text}) ${up.text}`, values: up.values };
+  }
+
   /** Upserts the latest point of each key (PostgreSQL: only if it is later than the stored one). */
-  upsertLatest(runId: string, latest: readonly MetricPoint[]): { text: string; values: unknown[] } {
-    const values: unknown[] = [runId];
+  upsertLatest(
+    runId: string,
+    latest: readonly MetricPoint[],
+    values: unknown[] = [runId],
+  ): { text: string; values: unknown[] } {
     const rows: string[] = [];
     for (const p of latest) {
       const b = values.length;
@@ -516,11 +534,16 @@ export class SqlTracker extends BaseTracker {
   }
 
   /** Runs writes (in a transaction on PostgreSQL), then the dialect's refreshes. */
-  async write<T>(tables: readonly Table[], fn: (q: SqlQuery, d: SqlDialect) => Promise<T>): Promise<T> {
+  async write<T>(
+    tables: readonly Table[],
+    fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
+    opts: { single?: boolean } = {},
+  ): Promise<T> {
     const ex = await this.executor();
     let out: T;
     try {
-      out = await ex.tx((q) => fn(q, this.dialect));
+      // one statement is atomic by itself: no BEGIN/COMMIT round trips
+      out = opts.single ? await fn(ex.query, this.dialect) : await ex.tx((q) => fn(q, this.dialect));
       for (const s of this.dialect.refresh(tables)) await ex.query(s);
     } catch (err) {
       throw wrapDbError(err, 'write');
@@ -529,6 +552,17 @@ export class SqlTracker extends BaseTracker {
   }
 
   async writeBatch(runId: string, b: ValidBatch): Promise<void> {
+    if (!this.dialect.crate && b.params.length === 0 && b.tags.length === 0 && b.metrics.length <= 20_000) {
+      const s = this.dialect.metricsStatement(runId, b.metrics);
+      await this.write(['metrics', 'latest_metrics'], (q) => q(s.text, s.values), { single: true });
+      return;
+    }
+    if (b.params.length === 0 && b.metrics.length === 0) {
+      const dedup = new Map(b.tags.map((t) => [t.key, t]));
+      const s = this.dialect.insertKv('tags', runId, [...dedup.values()]);
+      await this.write(['tags'], (q) => q(s.text, s.values), { single: true });
+      return;
+    }
     const tables: Table[] = [];
     if (b.params.length) tables.push('params');
     if (b.tags.length) tables.push('tags');

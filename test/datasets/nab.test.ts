@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import {
   nabFiles,
   nabPath,
   nabWindows,
+  packageRoot,
   parseTime,
   type SeriesWarningCode,
 } from '../../src/index.js';
@@ -180,6 +181,40 @@ describe('NAB downloads (loopback HTTP server)', () => {
     } finally {
       if (before === undefined) delete process.env.TSAD_NAB_BASE_URL;
       else process.env.TSAD_NAB_BASE_URL = before;
+    }
+  });
+});
+
+describe('nabDataDir resolution', () => {
+  it('TSAD_DATA_DIR / dataDir first, then ../shared beside the package root, then beside the cwd', () => {
+    const root = packageRoot();
+    expect(root).not.toBeNull();
+    expect(JSON.parse(readFileSync(join(root!, 'package.json'), 'utf8')).name).toBe('tsad');
+    expect(nabDataDir({ dataDir: '/some/where' })).toBe(join('/some/where', 'nab'));
+
+    const savedEnv = process.env.TSAD_DATA_DIR;
+    const savedCwd = process.cwd();
+    const tmp = mkdtempSync(join(tmpdir(), 'tsad-dir-'));
+    try {
+      process.env.TSAD_DATA_DIR = join(tmp, 'env');
+      expect(nabDataDir()).toBe(join(tmp, 'env', 'nab'));
+      delete process.env.TSAD_DATA_DIR;
+      mkdirSync(join(tmp, 'shared', 'datasets', 'nab'), { recursive: true });
+      mkdirSync(join(tmp, 'work'));
+      process.chdir(join(tmp, 'work'));
+      const besideRoot = join(root!, '..', 'shared', 'datasets', 'nab');
+      const besideCwd = join(realpathSync(tmp), 'shared', 'datasets', 'nab');
+      expect(nabDataDir()).toBe(existsSync(besideRoot) ? besideRoot : besideCwd);
+      rmSync(join(tmp, 'shared'), { recursive: true });
+      if (!existsSync(besideRoot)) {
+        expect(nabDataDir()).toBe(join(root!, 'datasets', 'cache', 'nab'));
+        expect(nabDataDir({ cacheDir: join(tmp, 'c') })).toBe(join(tmp, 'c', 'nab'));
+      }
+    } finally {
+      process.chdir(savedCwd);
+      if (savedEnv === undefined) delete process.env.TSAD_DATA_DIR;
+      else process.env.TSAD_DATA_DIR = savedEnv;
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

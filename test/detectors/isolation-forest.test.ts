@@ -1,13 +1,15 @@
+import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadNab } from '../../src/datasets/index.js';
 import {
   averagePathLength,
   IsolationForest,
   IsolationForestModel,
 } from '../../src/detectors/isolation-forest.js';
 import { Rng } from '../../src/detectors/rng.js';
+import { resample } from '../../src/series/resample.js';
 import type { TimeSeries } from '../../src/series/types.js';
-import { readNabMaxBinned } from './nab-local.js';
 
 // V8's Math.log is not always correctly rounded (Math.log(3) is 1 ulp below glibc's), so the spec's
 // reference figures are matched to floating-point rounding (a few ulps), not always to the bit.
@@ -94,6 +96,36 @@ describe('tree construction', () => {
     m.scoreInto(x, n, out);
     for (let i = 0; i < n; i++) expect(Object.is(out[i], m.scoreRow(x, i * 2))).toBe(true);
   });
+  it('property: rank-lookup scoring equals walking the trees, bit for bit (d = 1, 2, 3; ties with thresholds)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 6, maxLength: 300 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer(),
+        (d, vals, ms, seed) => {
+          const rowsN = Math.floor(vals.length / d);
+          const xs = Float64Array.from(vals.slice(0, rowsN * d), (v) => v / 4);
+          const f = IsolationForestModel.build(
+            { t: new Float64Array(rowsN), x: xs, n: rowsN, d },
+            12,
+            ms,
+            new Rng(seed),
+          );
+          const probe = Float64Array.from({ length: 50 * d }, (_, i) => (((i * 7919) % 41) - 20) / 4);
+          const out = new Float64Array(50);
+          f.scoreInto(probe, 50, out);
+          const den = f.nTrees * averagePathLength(f.psi);
+          for (let i = 0; i < 50; i++) {
+            const walk = den === 0 ? 0.5 : 2 ** (-f.pathLengthSum(probe, i * d) / den);
+            expect(Object.is(out[i], walk)).toBe(true);
+            expect(Object.is(f.scoreRow(probe, i * d), walk)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
   it('property: scores lie in (0, 1] and a far outlier scores above the median', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
@@ -138,13 +170,22 @@ function spearman(a: Float64Array, b: Float64Array): number {
   return num / Math.sqrt(da * db);
 }
 
+// TSAD_DATA_DIR or <repo>/../shared/datasets (CI); from a worktree, the shared folder directly
+const dataDir =
+  process.env.TSAD_DATA_DIR ??
+  (existsSync('/work/shared/datasets/nab') ? '/work/shared/datasets' : undefined);
+
 describe('statistical parity on NAB machine temperature (train split before 2013-12-15)', () => {
-  const all = readNabMaxBinned('data/realKnownCause/machine_temperature_system_failure.csv');
-  const cut = Date.UTC(2013, 11, 15);
-  let k = 0;
-  while (all.t[k] < cut) k++;
-  const train: TimeSeries = { t: all.t.slice(0, k), v: all.v.slice(0, k) };
-  it('100-tree scores rank-correlate ≥ 0.98 with a 1,000-tree forest', () => {
+  it('100-tree scores rank-correlate ≥ 0.98 with a 1,000-tree forest', async () => {
+    const ds = await loadNab(
+      'realKnownCause/machine_temperature_system_failure.csv',
+      dataDir ? { dataDir } : {},
+    );
+    const all = resample(ds.series, { granularityMs: 300_000, aggregate: 'max' });
+    const cut = Date.UTC(2013, 11, 15);
+    let k = 0;
+    while (all.t[k] < cut) k++;
+    const train: TimeSeries = { t: all.t.slice(0, k), v: all.v.slice(0, k) };
     const ours = new IsolationForest({ enableCalibrator: false });
     ours.train(train);
     const ref = new IsolationForest({ enableCalibrator: false, nEstimators: 1000, seed: 12345 });

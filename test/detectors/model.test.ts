@@ -29,7 +29,11 @@ describe('model files', () => {
     const j = valid();
     expect(Object.keys(j)).toEqual(['format', 'version', 'type', 'config', 'state']);
     expect(j.config).toMatchObject({ nEstimators: 5, maxSamples: 256, seed: 0, maxScore: 1 });
-    expect(loadModel(JSON.stringify(j)).type).toBe('isolationForest');
+    expect(loadModel(JSON.stringify(j)).type).toBe('IsolationForest');
+    // toJSON() output can be passed directly too
+    const d = new IsolationForest({ nEstimators: 3 });
+    d.train(data);
+    expect(JSON.stringify(loadModel(d.toJSON()).toJSON())).toBe(JSON.stringify(d.toJSON()));
   });
   it('rejects prototype keys anywhere, naming the path', () => {
     const raw = JSON.stringify(valid()).replace('"state":{', '"state":{"__proto__":{"polluted":1},');

@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AggregateAlarms } from '../../src/detectors/post/aggregate-alarms.js';
 import { AnomScoreCalibrator } from '../../src/detectors/post/calibrator.js';
-import { revisedF1 } from '../../src/detectors/post/f1.js';
+import { revisedF1, revisedPointAdjustedCounts } from '../../src/detectors/post/f1.js';
 import { Threshold } from '../../src/detectors/post/threshold.js';
+import { accumulateTsad } from '../../src/metrics/index.js';
 import type { TimeSeries } from '../../src/series/types.js';
 
 const f64 = (a: number[]) => Float64Array.from(a);
@@ -194,6 +195,41 @@ describe('AggregateAlarms (post-processing spec §4, example A1)', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('revised point-adjusted counts agree with the metrics module', () => {
+  it('property: same TP/FN/FP as accumulateTsad on random grids, buffers and predictions', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.boolean()), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: -1, max: 1 })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.option(fc.integer({ min: 0, max: 400 }), { nil: null }),
+        fc.option(fc.integer({ min: 0, max: 400 }), { nil: null }),
+        (truthPts, predPts, early, delay) => {
+          let a = 0;
+          const t = Float64Array.from(truthPts, ([dt]) => (a += dt * 60_000));
+          const y = Float64Array.from(truthPts, ([, b]) => (b ? 1 : 0));
+          let b = -120_000;
+          const tp = Float64Array.from(predPts, ([dt]) => (b += dt * 30_000));
+          const p = Float64Array.from(predPts, ([, s]) => s);
+          const mine = revisedPointAdjustedCounts({ t, v: y }, { t: tp, v: p }, early, delay);
+          const ref = accumulateTsad({
+            t,
+            truth: y,
+            tPred: tp,
+            pred: p,
+            maxEarlySec: early,
+            maxDelaySec: delay,
+          });
+          expect(mine).toEqual({ tp: ref.tpAnom, fn: ref.fnAnom, fp: ref.fp });
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,6 +1,8 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { registerNab } from '../../src/cli/nab.js';
 import { resolveNabDir } from '../../src/metrics/index.js';
 
@@ -50,20 +52,29 @@ describe('tsad nab score', () => {
     expect(j.thresholds.standard).toBe(0.5421876907348634);
   });
 
-  it('prints a table with stored and re-optimised thresholds', async () => {
+  it('prints a table with stored and re-optimised thresholds (--partial: two files)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'tsad-metrics-cli-'));
+    onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
+    const dir = join(tmp, 'numenta');
+    mkdirSync(join(dir, 'realKnownCause'), { recursive: true });
+    for (const f of ['numenta_nyc_taxi.csv', 'numenta_machine_temperature_system_failure.csv']) {
+      copyFileSync(join(nabDir, 'results', 'numenta', 'realKnownCause', f), join(dir, 'realKnownCause', f));
+    }
     const out = await run([
       'nab',
       'score',
-      join(nabDir, 'results', 'numenta'),
+      dir,
       '--thresholds',
       join(nabDir, 'config', 'thresholds.json'),
+      '--partial',
     ]);
-    expect(out).toMatch(/standard\s+0\.5421876907348634\s+46\.6345\s+70\.10/);
-    expect(out).toMatch(/re-optimised/);
-    expect(out).toMatch(/reward_low_FP_rate\s+0\.543099145074\s+\S+\s+63\.21/);
-  });
-
-  it('keeps the machine-temperature stub', async () => {
-    expect(await run(['nab', 'machine-temperature'])).toMatch(/not built yet/);
+    expect(out).toMatch(/NAB score of numenta \(2 files/);
+    expect(out).toMatch(
+      /at the given thresholds:\nprofile\s+threshold\s+raw\s+score\s+TP\s+FP\s+FN\s+TN\nstandard\s+0\.5421876907348634\s/,
+    );
+    expect(out).toMatch(/re-optimised thresholds/);
+    await expect(
+      run(['nab', 'score', dir, '--thresholds', join(nabDir, 'config', 'thresholds.json')]),
+    ).rejects.toThrow(/no results for 56 corpus file/);
   });
 });

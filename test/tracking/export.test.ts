@@ -92,6 +92,37 @@ describe('tsad runs export: local store → MLflow server', () => {
     const dst = report.runIds[srcRunId];
     const src = await local.getRun(srcRunId);
 
+    // Only the documented endpoints were used, and only the first lookup of the new experiment 404s.
+    const used = new Set(
+      server.requests.map((r) =>
+        `${r.method} ${r.path.replace(/^\/api\/2\.0\/(mlflow\/)?/, '')}`.replace(
+          /(mlflow-artifacts\/artifacts)\/.*/,
+          '$1/<path>',
+        ),
+      ),
+    );
+    expect([...used].sort()).toEqual(
+      [
+        'GET experiments/get-by-name',
+        'GET registered-models/search',
+        'GET runs/get',
+        'POST experiments/create',
+        'POST model-versions/create',
+        'POST registered-models/alias',
+        'POST registered-models/create',
+        'POST runs/create',
+        'POST runs/log-batch',
+        'POST runs/log-inputs',
+        'POST runs/search',
+        'POST runs/update',
+        'PUT mlflow-artifacts/artifacts/<path>',
+      ].sort(),
+    );
+    for (const r of server.requests) {
+      const firstLookup = r === server.calls('experiments/get-by-name')[0];
+      expect(r.status, `${r.method} ${r.path}`).toBe(firstLookup ? 404 : 200);
+    }
+
     // experiments/get-by-name then experiments/create with just the name
     expect(server.calls('experiments/create').map((r) => r.json)).toEqual([{ name: 'nab-machine' }]);
 
@@ -248,14 +279,57 @@ describe('tsad runs export: local store → MLflow server', () => {
 });
 
 describe('tsad runs export (command line)', () => {
+  it('the tsad binary exports a local store to an MLflow server', async () => {
+    const { spawn } = await import('node:child_process');
+    const target = await startMlflowContractServer();
+    try {
+      const root = join(import.meta.dirname, '..', '..');
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(root, 'src/cli/main.ts'),
+          'runs',
+          'export',
+          '--from',
+          `file:${dir}`,
+          '--to',
+          target.url,
+          '--quiet',
+        ],
+        { cwd: root, env: { ...process.env, MLFLOW_TRACKING_TOKEN: 'cli-token' } },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => {
+        stdout += b.toString();
+      });
+      child.stderr.on('data', (b: Buffer) => {
+        stderr += b.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/runs 1 /);
+      expect(stdout).toMatch(new RegExp(`metric points ${HISTORY + 1}`));
+      expect(target.runs.size).toBe(1);
+      expect(target.models.get('machine-detector')?.aliases.get('champion')).toBe('1');
+      expect(target.requests.every((r) => r.headers.authorization === 'Bearer cli-token')).toBe(true);
+      expect(target.violations).toEqual([]);
+    } finally {
+      await target.close();
+    }
+  });
+
   it('parses --from/--to/--experiment and prints the report', async () => {
     const { Command } = await import('commander');
-    const { registerRunsExport } = await import('../../src/cli/runs-export.js');
+    const { registerRuns } = await import('../../src/cli/runs.js');
     const target = await startMlflowContractServer();
     try {
       const program = new Command().exitOverride();
       const chunks: string[] = [];
-      registerRunsExport(program.command('runs'), { out: (text) => void chunks.push(text) });
+      registerRuns(program, { out: (text) => void chunks.push(text) });
       await program.parseAsync(
         [
           'runs',

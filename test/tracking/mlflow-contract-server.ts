@@ -63,6 +63,11 @@ export interface ContractServerOptions {
   basicAuth?: { username: string; password: string };
   /** Require `Authorization: Bearer <token>`. */
   bearerToken?: string;
+  /**
+   * Cap every list response at this many items (servers may restrict max_results), so clients
+   * must follow `next_page_token`. Default: no cap beyond the requested max_results.
+   */
+  pageSize?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -752,6 +757,14 @@ export class MlflowContractServer {
   // Endpoint handlers
   // -------------------------------------------------------------------------------------------
 
+  /** One page of `all`: at most min(requested, pageSize) items from the token's offset. */
+  private page<T>(all: T[], requested: number, token: unknown): { items: T[]; next: string | undefined } {
+    const size = Math.max(1, Math.min(requested, this.opts.pageSize ?? Number.POSITIVE_INFINITY));
+    const offset = token ? decodeToken(token as string) : 0;
+    const items = all.slice(offset, offset + size);
+    return { items, next: offset + size < all.length ? encodeToken(offset + size) : undefined };
+  }
+
   getRun(id: unknown): StoredRun {
     const run = typeof id === 'string' ? this.runs.get(id) : undefined;
     if (!run) throw notFound(`Run with id=${String(id)} not found`);
@@ -884,10 +897,8 @@ export class MlflowContractServer {
     const all = [...this.experiments.values()]
       .filter((e) => view === 'ALL' || (view === 'DELETED_ONLY') === (e.lifecycle_stage === 'deleted'))
       .sort((a, b) => Number(b.experiment_id) - Number(a.experiment_id));
-    const offset = msg.page_token ? decodeToken(msg.page_token as string) : 0;
-    const page = all.slice(offset, offset + max);
-    const next = offset + max < all.length ? encodeToken(offset + max) : undefined;
-    return omitEmpty({ experiments: page.map((e) => this.experimentJson(e)), next_page_token: next });
+    const { items, next } = this.page(all, max, msg.page_token);
+    return omitEmpty({ experiments: items.map((e) => this.experimentJson(e)), next_page_token: next });
   }
 
   createRun(msg: Msg0): unknown {
@@ -1057,21 +1068,17 @@ export class MlflowContractServer {
         clauses.every((c) => matches(r, c)),
     );
     runs = sortRuns(runs, order);
-    const offset = msg.page_token ? decodeToken(msg.page_token as string) : 0;
-    const page = runs.slice(offset, offset + maxResults);
-    const next = offset + maxResults < runs.length ? encodeToken(offset + maxResults) : undefined;
-    return omitEmpty({ runs: page.map((r) => this.runJson(r)), next_page_token: next });
+    const { items, next } = this.page(runs, maxResults, msg.page_token);
+    return omitEmpty({ runs: items.map((r) => this.runJson(r)), next_page_token: next });
   }
 
   metricHistory(msg: Msg0): unknown {
     const run = this.getRun(msg.run_id ?? msg.run_uuid);
     const all = run.metrics.filter((m) => m.key === msg.metric_key);
-    const offset = msg.page_token ? decodeToken(msg.page_token as string) : 0;
     const max = msg.max_results === undefined ? all.length : Number(msg.max_results);
-    const page = all.slice(offset, offset + max);
-    const next = offset + max < all.length ? encodeToken(offset + max) : undefined;
+    const { items, next } = this.page(all, max, msg.page_token);
     return omitEmpty({
-      metrics: page.map((m) => ({ ...m, value: fromDouble(m.value) })),
+      metrics: items.map((m) => ({ ...m, value: fromDouble(m.value) })),
       next_page_token: next,
     });
   }
@@ -1085,7 +1092,8 @@ export class MlflowContractServer {
       ...f,
       path: f.path.slice(root.length + 1),
     }));
-    return omitEmpty({ root_uri: run.artifact_uri, files });
+    const { items, next } = this.page(files, files.length, msg.page_token);
+    return omitEmpty({ root_uri: run.artifact_uri, files: items, next_page_token: next });
   }
 
   createRegisteredModel(msg: Msg0): unknown {
@@ -1114,9 +1122,7 @@ export class MlflowContractServer {
     const max = msg.max_results === undefined ? 100 : Number(msg.max_results);
     if (max > 1000) throw invalid(`Invalid value ${max} for parameter 'max_results' supplied.`);
     const all = [...this.models.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const offset = msg.page_token ? decodeToken(msg.page_token as string) : 0;
-    const page = all.slice(offset, offset + max);
-    const next = offset + max < all.length ? encodeToken(offset + max) : undefined;
+    const { items: page, next } = this.page(all, max, msg.page_token);
     return omitEmpty({
       registered_models: page.map((m) => this.registeredModelJson(m)),
       next_page_token: next,
@@ -1169,7 +1175,9 @@ export class MlflowContractServer {
         throw invalid(`Unsupported model version filter '${filter}' (this server supports name='...')`);
       versions = versions.filter((v) => v.name === mm[1].replace(/''/g, "'"));
     }
-    return omitEmpty({ model_versions: versions.map((v) => this.modelVersionJson(v)) });
+    const max = msg.max_results === undefined ? 200_000 : Number(msg.max_results);
+    const { items, next } = this.page(versions, max, msg.page_token);
+    return omitEmpty({ model_versions: items.map((v) => this.modelVersionJson(v)), next_page_token: next });
   }
 
   setAlias(msg: Msg0): unknown {
@@ -1401,30 +1409,31 @@ function readIdentifier(s: string, i: number): [Entity, string, number] {
   return [entity, key, i];
 }
 
+/**
+ * A quoted value as MLflow reads it: sqlparse ends a single-quoted token at the first quote not
+ * doubled (`''`) or backslash-escaped (`\'`), and `SearchUtils._strip_quotes` then removes only
+ * the outer quotes, without unescaping anything. Double-quoted values are read the same way.
+ */
 function readString(s: string, i: number): [string, number] {
   const q = s[i];
   if (q !== "'" && q !== '"')
     throw invalid(
       `Parameter value is either not quoted or unidentified quote types used for string value in '${s}'`,
     );
-  let out = '';
   let j = i + 1;
   for (;;) {
     if (j >= s.length) throw invalid(`Invalid filter string '${s}': unterminated string`);
-    if (s[j] === q) {
-      if (s[j + 1] === q) {
-        out += q;
-        j += 2;
-        continue;
-      }
-      return [out, j + 1];
-    }
     if (s[j] === '\\' && j + 1 < s.length) {
-      out += s[j + 1];
       j += 2;
       continue;
     }
-    out += s[j];
+    if (s[j] === q) {
+      if (s[j + 1] === q) {
+        j += 2;
+        continue;
+      }
+      return [s.slice(i + 1, j), j + 1];
+    }
     j++;
   }
 }

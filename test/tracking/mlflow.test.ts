@@ -10,6 +10,7 @@ import {
   MLFLOW_BATCH_LIMITS,
   MlflowApiError,
   type MlflowTrackerOptions,
+  mlflowFilter,
   retryDelayMs,
 } from '../../src/tracking/mlflow.js';
 import {
@@ -239,6 +240,42 @@ describe('MLflow REST client: wire format', () => {
   });
 });
 
+describe('MLflow REST client: filter values MLflow cannot escape', () => {
+  it('quotes with the other quote kind, and filters client-side what MLflow cannot express', async () => {
+    const t = tracker();
+    const values = ["it's", 'say "hi"', `both ' and "`, 'ends with \\', 'plain', 'back\\slash'];
+    for (const v of values) {
+      await t.run({ experiment: 'quotes', name: `r-${values.indexOf(v)}` }, (run) => run.setTag('note', v));
+    }
+    for (const v of values) {
+      const found = await t.searchRuns({
+        experiment: 'quotes',
+        filter: [{ entity: 'tag', key: 'note', op: '=', value: v }],
+      });
+      expect(found.map((r) => r.data.tags.note)).toEqual([v]);
+      const others = await t.searchRuns({
+        experiment: 'quotes',
+        filter: [{ entity: 'tag', key: 'note', op: '!=', value: v }],
+      });
+      expect(others).toHaveLength(values.length - 1);
+    }
+    const sent = server.calls('runs/search').map((r) => (r.json as { filter?: string }).filter);
+    expect(sent).toContain(`tags.note = "it's"`);
+    expect(sent).toContain(`tags.note = 'say "hi"'`);
+    // Inexpressible values never reach the server; those clauses are applied client-side.
+    for (const f of sent) expect(f ?? '').not.toContain('both');
+    expect(mlflowFilter([{ entity: 'metric', key: 'f1', op: '>', value: Number.POSITIVE_INFINITY }])).toEqual(
+      {
+        server: '',
+        local: [{ entity: 'metric', key: 'f1', op: '>', value: Number.POSITIVE_INFINITY }],
+      },
+    );
+    expect(mlflowFilter([{ entity: 'param', key: 'my key', op: 'LIKE', value: 'a%' }]).server).toBe(
+      "params.`my key` LIKE 'a%'",
+    );
+  });
+});
+
 describe('MLflow REST client: experiments, errors and params', () => {
   it('handles the experiment create race: RESOURCE_ALREADY_EXISTS re-reads by name', async () => {
     const [a, b] = [tracker(), tracker()];
@@ -265,6 +302,19 @@ describe('MLflow REST client: experiments, errors and params', () => {
     expect((refused.response as { error_code: string }).error_code).toBe('INVALID_PARAMETER_VALUE');
     server.reset(); // that refusal was the point of the test
     await run.end();
+  });
+
+  it('refuses to log into a deleted experiment with a message saying how to restore it', async () => {
+    const t = tracker();
+    const e = await t.getOrCreateExperiment('soon-deleted');
+    server.experiments.get(e.experimentId)!.lifecycle_stage = 'deleted';
+    const err = await tracker()
+      .startRun({ experiment: 'soon-deleted' })
+      .catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(TrackingError);
+    expect((err as TrackingError).code).toBe('mlflow_experiment_deleted');
+    expect((err as Error).message).toMatch(/restore/);
+    expect(server.calls('runs/create')).toHaveLength(0);
   });
 
   it('maps RESOURCE_DOES_NOT_EXIST to TrackingNotFoundError', async () => {

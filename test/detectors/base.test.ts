@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { IsolationForest } from '../../src/detectors/isolation-forest.js';
+import { DetectorError } from '../../src/errors.js';
+import { syntheticSeries } from '../conformance/detector-suite.js';
+
+const all = syntheticSeries(900);
+const train = { t: all.t.slice(0, 600), v: all.v.slice(0, 600) };
+const test = { t: all.t.slice(600), v: all.v.slice(600) };
+
+describe('BaseDetector post-rule (post-processing spec §1)', () => {
+  it('calibrates, then thresholds: detect() = AggregateAlarms(score())', () => {
+    const d = new IsolationForest({ nEstimators: 20 });
+    d.train(train);
+    const s = d.score(test, { prev: train });
+    const { scores, alarms } = d.detect(test, { prev: train });
+    for (let i = 0; i < s.v.length; i++) expect(scores.v[i] === 0 || scores.v[i] === s.v[i]).toBe(true);
+    expect(alarms.every((a) => Math.abs(a.score) >= 3)).toBe(true);
+    expect(d.toJSON().state).toMatchObject({ threshold: { almThreshold: 3 } });
+  });
+  it('trains the threshold from labels by grid search', () => {
+    const labels = { t: train.t, v: train.v.map((_, i) => (i % 97 >= 50 && i % 97 <= 51 ? 1 : 0)) };
+    const d = new IsolationForest({ nEstimators: 20 });
+    d.train(train, { labels });
+    const thr = (d.toJSON().state as { threshold: { almThreshold: number } }).threshold.almThreshold;
+    expect(Number.isFinite(thr)).toBe(true);
+    expect(d.trainScores?.v.length).toBe(train.v.length - 1);
+  });
+  it('calibrator disabled: the unsupervised quantile 2Φ(3) − 1 of the raw scores sets the threshold', () => {
+    const d = new IsolationForest({ nEstimators: 20, enableCalibrator: false });
+    d.train(train);
+    const raw = Float64Array.from(d.trainScores!.v).sort();
+    const thr = (d.toJSON().state as { threshold: { almThreshold: number } }).threshold.almThreshold;
+    expect(thr).toBeGreaterThan(raw[Math.floor(0.99 * raw.length)]);
+    expect(thr).toBeLessThanOrEqual(raw[raw.length - 1]);
+  });
+  it('threshold disabled: train returns calibrated scores and every non-zero score is an alarm', () => {
+    const d = new IsolationForest({ nEstimators: 20, enableThreshold: false });
+    const tr = d.train(train);
+    expect(Array.from(tr.v)).toEqual(Array.from(d.trainScores!.v));
+    const { scores, alarms } = d.detect(test, { prev: train });
+    expect(alarms.length).toBe(Array.from(scores.v).filter((x) => x !== 0).length);
+  });
+  it('the calibrator is trained once unless retrainCalibrator', () => {
+    const d = new IsolationForest({ nEstimators: 20 });
+    d.train(train);
+    const a = JSON.stringify((d.toJSON().state as { calibrator: unknown }).calibrator);
+    d.train(test);
+    expect(JSON.stringify((d.toJSON().state as { calibrator: unknown }).calibrator)).toBe(a);
+    const e = new IsolationForest({ nEstimators: 20, postRuleTrain: { retrainCalibrator: true } });
+    e.train(train);
+    e.train(test);
+    expect(JSON.stringify((e.toJSON().state as { calibrator: unknown }).calibrator)).not.toBe(a);
+  });
+  it('prev must end before the data; too few points is a typed error', () => {
+    const d = new IsolationForest({ nEstimators: 5 });
+    d.train(train);
+    expect(() => d.score(train, { prev: train })).toThrow(DetectorError);
+    expect(() => new IsolationForest().train({ t: all.t.slice(0, 2), v: all.v.slice(0, 2) })).toThrow(
+      /at least 2 points/,
+    );
+  });
+});

@@ -1,0 +1,66 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerRuns } from '../../src/cli/runs.js';
+import { openTracker } from '../../src/tracking/index.js';
+
+describe('tsad runs list / show', () => {
+  let dir = '';
+  let uri = '';
+  let runId = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tsad-cli-'));
+    uri = `file:${join(dir, 'store')}`;
+    const t = openTracker(uri);
+    runId = await t.run({ experiment: 'nab', name: 'zms-machine-temp' }, async (run) => {
+      await run.logParams({ threshold: 3.5 });
+      await run.logMetric('f1', 0.5, { step: 0 });
+      await run.logMetric('f1', 0.75, { step: 1 });
+      await run.logDataset(
+        { t: Float64Array.of(0, 60_000), v: Float64Array.of(1, 2) },
+        { name: 'machine_temp' },
+      );
+      await run.logArtifact({ name: 'report.txt', bytes: 'ok' });
+      return run.id;
+    });
+    await t.run({ experiment: 'other', name: 'unrelated' }, () => undefined);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function cli(...args: string[]): Promise<string> {
+    let out = '';
+    const program = new Command().exitOverride();
+    registerRuns(program, { out: (s) => (out += s) });
+    await program.parseAsync(['node', 'tsad', 'runs', ...args]);
+    return out;
+  }
+
+  it('lists runs, optionally of one experiment', async () => {
+    const all = await cli('list', '--uri', uri);
+    expect(all).toContain(runId);
+    expect(all).toContain('unrelated');
+    expect(all).toContain('f1=0.75');
+    const one = await cli('list', '--uri', uri, '--experiment', 'nab');
+    expect(one).toContain('zms-machine-temp');
+    expect(one).not.toContain('unrelated');
+    const json = JSON.parse(await cli('list', '--uri', uri, '--experiment', 'nab', '--json'));
+    expect(json[0].info.runId).toBe(runId);
+  });
+
+  it('shows params, metrics, tags, datasets and artifacts', async () => {
+    const text = await cli('show', runId, '--uri', uri);
+    expect(text).toContain('threshold = 3.5');
+    expect(text).toContain('f1 = 0.75 (step 1, 2 points)');
+    expect(text).toContain('machine_temp [training] rows=2');
+    expect(text).toContain('report.txt (2 bytes)');
+    expect(text).toContain('mlflow.source.type = LOCAL');
+    const json = JSON.parse(await cli('show', runId, '--uri', uri, '--json'));
+    expect(json.metricHistory.f1.map((p: { value: number }) => p.value)).toEqual([0.5, 0.75]);
+    expect(json.artifacts).toEqual([{ path: 'report.txt', size: 2 }]);
+    await expect(cli('show', 'ffffffffffffffffffffffffffffffff', '--uri', uri)).rejects.toThrow(/no run/);
+  });
+});

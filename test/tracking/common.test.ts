@@ -1,0 +1,266 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  datasetDigest,
+  flattenParams,
+  formatFilter,
+  likeToRegExp,
+  newParams,
+  parseFilter,
+  parseModelUri,
+  parseOrderBy,
+  validateArtifactPath,
+  withRun,
+} from '../../src/tracking/common.js';
+import {
+  type FilterClause,
+  ParamConflictError,
+  type Run,
+  TrackingValidationError,
+} from '../../src/tracking/index.js';
+import { classifyUri, defaultTrackingUri, openTracker, redactUri } from '../../src/tracking/open.js';
+
+describe('filter syntax', () => {
+  it('parses MLflow-style clauses', () => {
+    expect(
+      parseFilter(
+        `metrics.f1 >= 0.5 AND params.model = 'zms' and tags."my tag" LIKE 'a%' and metric.\`odd key\` < -1e3 and attributes.status != "FAILED" and run_name ILIKE '%x%' and params.a.b = 'c'`,
+      ),
+    ).toEqual([
+      { entity: 'metric', key: 'f1', op: '>=', value: 0.5 },
+      { entity: 'param', key: 'model', op: '=', value: 'zms' },
+      { entity: 'tag', key: 'my tag', op: 'LIKE', value: 'a%' },
+      { entity: 'metric', key: 'odd key', op: '<', value: -1000 },
+      { entity: 'attribute', key: 'status', op: '!=', value: 'FAILED' },
+      { entity: 'attribute', key: 'run_name', op: 'ILIKE', value: '%x%' },
+      { entity: 'param', key: 'a.b', op: '=', value: 'c' },
+    ]);
+    expect(parseFilter('')).toEqual([]);
+    expect(parseOrderBy('metrics.f1 DESC')).toEqual({ entity: 'metric', key: 'f1', direction: 'DESC' });
+    expect(parseOrderBy('attributes.start_time')).toEqual({
+      entity: 'attribute',
+      key: 'start_time',
+      direction: 'ASC',
+    });
+  });
+
+  it('rejects malformed filters with a typed error', () => {
+    for (const bad of [
+      'f1 > 0.5',
+      'metrics.f1 > 0.5 OR metrics.f1 < 0.1',
+      "metrics.f1 > 'high'",
+      'params.model > 3',
+      "params.model = 'unterminated",
+      'metrics.f1 >',
+      'metrics.f1 > 0.5 and',
+      'attributes.nope = 1',
+      "metrics.f1 LIKE '%'",
+      "params.x = 'a'; DROP TABLE runs",
+    ]) {
+      expect(() => parseFilter(bad), bad).toThrow(TrackingValidationError);
+    }
+  });
+
+  it('property: formatFilter → parseFilter round-trips any clauses', () => {
+    const key = fc.stringMatching(/^[A-Za-z0-9_.\- /:]{1,12}$/);
+    const str = fc.string({ maxLength: 12 });
+    const clause: fc.Arbitrary<FilterClause> = fc.oneof(
+      fc.record({
+        entity: fc.constant('metric' as const),
+        key,
+        op: fc.constantFrom('=', '!=', '<', '<=', '>', '>=' as const),
+        value: fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => (Object.is(x, -0) ? 0 : x)),
+      }),
+      fc.record({
+        entity: fc.constantFrom('param', 'tag' as const),
+        key,
+        op: fc.constantFrom('=', '!=', 'LIKE', 'ILIKE' as const),
+        value: str,
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(clause, { maxLength: 4 }), (cs) => {
+        expect(parseFilter(formatFilter(cs))).toEqual(cs);
+      }),
+    );
+  });
+
+  it('LIKE: % and _ wildcards, backslash escapes, ILIKE ignores case', () => {
+    expect(likeToRegExp('a%', false).test('abc')).toBe(true);
+    expect(likeToRegExp('a_c', false).test('abc')).toBe(true);
+    expect(likeToRegExp('a_c', false).test('abbc')).toBe(false);
+    expect(likeToRegExp('100\\%', false).test('100%')).toBe(true);
+    expect(likeToRegExp('100\\%', false).test('1000')).toBe(false);
+    expect(likeToRegExp('A.B', true).test('a.b')).toBe(true);
+    expect(likeToRegExp('A.B', true).test('aXb')).toBe(false);
+  });
+});
+
+describe('params, digests, paths, URIs', () => {
+  it('flattens configs and enforces immutability', () => {
+    expect(
+      flattenParams({ a: { b: { c: 1 } }, d: [1, 'x'], e: {}, f: Number.NaN, g: 'str', h: false }),
+    ).toEqual([
+      { key: 'a.b.c', value: '1' },
+      { key: 'd', value: '[1,"x"]' },
+      { key: 'e', value: '{}' },
+      { key: 'f', value: 'NaN' },
+      { key: 'g', value: 'str' },
+      { key: 'h', value: 'false' },
+    ]);
+    expect(
+      newParams('r', { a: '1' }, [
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2' },
+      ]),
+    ).toEqual([{ key: 'b', value: '2' }]);
+    expect(() =>
+      newParams('r', {}, [
+        { key: 'a', value: '1' },
+        { key: 'a', value: '2' },
+      ]),
+    ).toThrow(ParamConflictError);
+  });
+
+  it('property: the dataset digest is sha256 of float64 LE timestamps then values', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.double(), fc.double()), { maxLength: 30 }), (pairs) => {
+        const t = Float64Array.from(pairs.map((p) => p[0]));
+        const v = Float64Array.from(pairs.map((p) => p[1]));
+        const b = Buffer.alloc(16 * pairs.length);
+        pairs.forEach((p, i) => {
+          b.writeDoubleLE(p[0], 8 * i);
+          b.writeDoubleLE(p[1], 8 * (pairs.length + i));
+        });
+        expect(datasetDigest({ t, v })).toBe(createHash('sha256').update(b).digest('hex'));
+      }),
+    );
+    // a subarray view hashes its own elements only
+    const big = Float64Array.of(9, 1, 2, 9);
+    expect(datasetDigest({ t: big.subarray(1, 3), v: big.subarray(1, 3) })).toBe(
+      datasetDigest({ t: Float64Array.of(1, 2), v: Float64Array.of(1, 2) }),
+    );
+  });
+
+  it('property: accepted artifact paths normalise to themselves inside the root', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), (p) => {
+        let ok = true;
+        try {
+          validateArtifactPath(p);
+        } catch (err) {
+          expect(err).toBeInstanceOf(TrackingValidationError);
+          ok = false;
+        }
+        if (ok) {
+          expect(p.startsWith('/')).toBe(false);
+          expect(p.split('/').some((s) => s === '..' || s === '.' || s === '')).toBe(false);
+          expect(p.includes('\u0000')).toBe(false);
+        }
+      }),
+    );
+  });
+
+  it('parses model URIs', () => {
+    expect(parseModelUri('models:/detector@champion')).toEqual({
+      kind: 'registry',
+      name: 'detector',
+      alias: 'champion',
+    });
+    expect(parseModelUri('models:/detector/3')).toEqual({ kind: 'registry', name: 'detector', version: 3 });
+    expect(parseModelUri('models:/detector/latest')).toEqual({
+      kind: 'registry',
+      name: 'detector',
+      alias: 'latest',
+    });
+    expect(parseModelUri('runs:/0123abcd/model')).toEqual({ kind: 'run', runId: '0123abcd', path: 'model' });
+    for (const bad of [
+      'models:/',
+      'models:/x',
+      'models:/x/0',
+      'models:/x/1.5',
+      'models:/../x/1',
+      'runs:/id',
+      'http://x',
+    ]) {
+      expect(() => parseModelUri(bad), bad).toThrow(TrackingValidationError);
+    }
+  });
+
+  it('chooses backends by URI; default from TSAD_TRACKING_URI, then MLFLOW_TRACKING_URI', () => {
+    expect(classifyUri('file:./runs').kind).toBe('file');
+    expect(classifyUri('file:///tmp/x')).toEqual({ kind: 'file', path: '/tmp/x' });
+    expect(classifyUri('/abs/dir')).toEqual({ kind: 'file', path: '/abs/dir' });
+    expect(classifyUri('memory:')).toEqual({ kind: 'memory', name: '' });
+    expect(classifyUri('postgresql://h/db').kind).toBe('sql');
+    expect(classifyUri('postgres://h/db').kind).toBe('sql');
+    expect(classifyUri('crate://h').kind).toBe('sql');
+    expect(classifyUri('https://mlflow.example').kind).toBe('mlflow');
+    expect(() => openTracker('ftp://x')).toThrow(/unknown scheme/);
+    expect(defaultTrackingUri({})).toBe('file:./tsad-runs');
+    expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m' })).toBe('http://m');
+    expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m', TSAD_TRACKING_URI: 'memory:' })).toBe(
+      'memory:',
+    );
+    expect(redactUri('postgres://u:pw@h/db')).toBe('postgres://u:***@h/db');
+    expect(openTracker('https://u:pw@mlflow.example').uri).not.toContain('pw');
+  });
+
+  it('memory:<name> shares a store within the process', async () => {
+    const a = openTracker('memory:shared-test');
+    const b = openTracker('memory:shared-test');
+    const id = await a.run({ experiment: 'x' }, (run) => run.id);
+    expect((await b.getRun(id)).info.runId).toBe(id);
+    await expect(openTracker('memory:').getRun(id)).rejects.toThrow(/no run/);
+  });
+});
+
+describe('withRun', () => {
+  it("rethrows the callback's error even when recording it fails", async () => {
+    const tracker = openTracker('memory:');
+    const run = await tracker.startRun({ experiment: 'w' });
+    const broken = new Proxy(run, {
+      get(target, prop) {
+        if (prop === 'setTag') return async () => Promise.reject(new Error('backend down'));
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as Run;
+    const boom = new Error('boom');
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    await expect(
+      withRun(broken, () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    expect(warnings.some((w) => w.includes('backend down'))).toBe(true);
+    expect((await tracker.getRun(run.id)).info.status).toBe('FAILED');
+  });
+});
+
+describe('logModel', () => {
+  it('truncates over-long config values in params; the model file keeps them whole', async () => {
+    const tracker = openTracker('memory:');
+    const long = Array.from({ length: 3000 }, (_, i) => i);
+    const model = {
+      type: 'big',
+      config: { weights: long, k: 1 },
+      toJSON: () => ({ config: { weights: long } }),
+    };
+    const id = await tracker.run({ experiment: 'lm' }, async (run) => {
+      await run.logModel(model);
+      return run.id;
+    });
+    const r = await tracker.getRun(id);
+    expect(r.data.params['model.config.weights'].length).toBe(6000);
+    expect(r.data.params['model.config.weights'].endsWith('...[truncated]')).toBe(true);
+    expect(r.data.params['model.config.k']).toBe('1');
+    const json = (await tracker.loadModelJson(`runs:/${id}/model`)) as { config: { weights: number[] } };
+    expect(json.config.weights).toEqual(long);
+  });
+});

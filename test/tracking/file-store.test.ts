@@ -1,0 +1,130 @@
+import { spawnSync } from 'node:child_process';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeMetricLine, encodeMetricLine, FileTracker } from '../../src/tracking/file.js';
+import { acquireLock, releaseLock, withLock } from '../../src/tracking/fsutil.js';
+
+describe('local store format', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tsad-fmt-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lays out experiments, runs, metrics and artifacts as documented', async () => {
+    const root = join(dir, 'layout');
+    const t = new FileTracker(root);
+    const id = await t.run({ experiment: 'exp' }, async (run) => {
+      await run.logParams({ a: 1 });
+      await run.logMetric('m', 0.5, { step: 3, timestamp: 42 });
+      await run.logArtifact({ name: 'd/f.txt', bytes: 'x' });
+      return run.id;
+    });
+    expect(JSON.parse(await readFile(join(root, 'tsad-store.json'), 'utf8'))).toEqual({
+      format: 'tsad-store',
+      version: 1,
+    });
+    const [expId] = await readdir(join(root, 'experiments'));
+    const runDir = join(root, 'experiments', expId, 'runs', id);
+    expect((await readdir(runDir)).sort()).toEqual(['artifacts', 'metrics.jsonl', 'run.json']);
+    const doc = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'));
+    expect(doc).toMatchObject({
+      format: 'tsad-run',
+      version: 1,
+      runId: id,
+      experiment: 'exp',
+      status: 'FINISHED',
+    });
+    expect(await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).toBe('{"k":"m","v":0.5,"s":3,"t":42}\n');
+    expect(await readFile(join(runDir, 'artifacts', 'd', 'f.txt'), 'utf8')).toBe('x');
+  });
+
+  it('metric lines: non-finite values as strings; malformed lines are rejected', () => {
+    for (const v of [0, -1.5, 1e-300, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const p = { key: 'k "q"', value: v, step: 1, timestamp: 2 };
+      expect(decodeMetricLine(encodeMetricLine(p))).toEqual(p);
+    }
+    for (const bad of [
+      '{"k":"m","v":0.5,"s":3',
+      '',
+      '{"k":1,"v":1,"s":1,"t":1}',
+      '{"k":"m","v":"x","s":1,"t":1}',
+    ]) {
+      expect(decodeMetricLine(bad)).toBeUndefined();
+    }
+  });
+
+  it('a torn last line is ignored on read; a torn line in the middle is skipped', async () => {
+    const root = join(dir, 'torn');
+    const t = new FileTracker(root);
+    const run = await t.startRun({ experiment: 'torn' });
+    await run.logMetric('m', 1, { step: 0 });
+    await run.end();
+    const [expId] = await readdir(join(root, 'experiments'));
+    const file = join(root, 'experiments', expId, 'runs', run.id, 'metrics.jsonl');
+    await appendFile(file, '{"k":"m","v":2,"s');
+    const fresh = new FileTracker(root);
+    expect((await fresh.getMetricHistory(run.id, 'm')).map((p) => p.value)).toEqual([1]);
+    expect((await fresh.getRun(run.id)).data.metrics.m.value).toBe(1);
+    // were a later writer to terminate the fragment and append, the fragment is skipped
+    await appendFile(file, '\n{"k":"m","v":3,"s":2,"t":5}\n');
+    expect((await fresh.getMetricHistory(run.id, 'm')).map((p) => p.value)).toEqual([1, 3]);
+    expect(await fresh.skippedMetricLines(run.id)).toBe(1);
+  });
+
+  it('refuses a store of another format version', async () => {
+    const root = join(dir, 'v2');
+    await new FileTracker(root).listExperiments();
+    await writeFile(join(root, 'tsad-store.json'), JSON.stringify({ format: 'tsad-store', version: 2 }));
+    await expect(new FileTracker(root).listExperiments()).rejects.toMatchObject({
+      code: 'unsupported_store',
+    });
+  });
+});
+
+describe('lock files', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tsad-lock-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serialises read-modify-write across concurrent holders', async () => {
+    const lock = join(dir, 'counter.lock');
+    const file = join(dir, 'counter');
+    await writeFile(file, '0');
+    await Promise.all(
+      Array.from({ length: 30 }, () =>
+        withLock(lock, async () => {
+          const n = Number(await readFile(file, 'utf8'));
+          await new Promise((r) => setTimeout(r, 1));
+          await writeFile(file, String(n + 1));
+        }),
+      ),
+    );
+    expect(await readFile(file, 'utf8')).toBe('30');
+  });
+
+  it('breaks the lock of a dead process, waits for a live one', async () => {
+    const dead = spawnSync(process.execPath, [
+      '-e',
+      'process.stdout.write(String(process.pid))',
+    ]).stdout.toString();
+    const lock = join(dir, 'stale.lock');
+    await writeFile(lock, `${hostname()}\n${dead}\ndeadbeef\n${Date.now()}\n`);
+    const token = await acquireLock(lock, { timeoutMs: 2000 });
+    expect(await readFile(lock, 'utf8')).toBe(token);
+    // held by us (alive): another acquirer times out with a typed error
+    await expect(acquireLock(lock, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'lock_timeout' });
+    await releaseLock(lock, token);
+    const t2 = await acquireLock(lock, { timeoutMs: 100 });
+    await releaseLock(lock, t2);
+    expect(await readdir(dir)).not.toContain('stale.lock');
+  });
+});
