@@ -88,4 +88,15 @@ describe('AutoETS', () => {
       expect(rel(c.aic, ref[c.name][1])).toBeLessThan(c.spec.error === 'add' ? 1e-6 : 5e-3);
     }
   });
+
+  it('machine temperature, timestamps before 2013-12-15 (3489 rows): also m = 3 and AAdA', async () => {
+    // The spec's figures are for the 3403-row split above; this split has no reference numbers.
+    const { t, v } = await machineTemperature();
+    let n = 0;
+    while (t[n] < Date.UTC(2013, 11, 15)) n++;
+    expect(n).toBe(3489);
+    const r = autoEts(v.subarray(0, n));
+    expect(r.period).toBe(3);
+    expect(specName(r.model.spec)).toBe('AAdA');
+  });
 });
