@@ -14,6 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { EtsDetector } from '../src/detectors/ets/index.js';
 import { IsolationForest } from '../src/detectors/isolation-forest.js';
+import { RandomCutForest } from '../src/detectors/rcf/index.js';
 import type { Detector } from '../src/detectors/types.js';
 import type { TimeSeries } from '../src/series/types.js';
 
@@ -24,8 +25,22 @@ export interface BenchRow {
 
 export const ROWS: BenchRow[] = [
   { name: 'IsolationForest (100 trees)', make: () => new IsolationForest() },
+  // Online: stream = score-then-learn per point; batch (best of 3) re-scores rows already learned.
+  {
+    name: 'RandomCutForest (100 trees, 256 samples, shingle 4, online)',
+    make: () =>
+      new RandomCutForest({
+        nEstimators: 100,
+        maxNSamples: 256,
+        transforms: [{ type: 'difference' }, { type: 'shingle', size: 4 }],
+        onlineUpdates: true,
+      }),
+  },
+  {
+    name: 'RandomCutForest (defaults: 100 trees, 512 samples, shingle 5)',
+    make: () => new RandomCutForest(),
+  },
   { name: 'EtsDetector (AAdN, one-step stream)', make: () => new EtsDetector() },
-  // other detectors: { name: 'RandomCutForest (100 trees, 256, shingle 4)', make: () => new RandomCutForest({...}) },
 ];
 
 interface Result {

@@ -1,4 +1,4 @@
-import { IsolationForest, RandomCutForest } from '../detectors/index.js';
+import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import type { NabScoreMapping } from './nab-stream.js';
@@ -15,6 +15,7 @@ export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = 
   isolationForest: (o) => new IsolationForest({ seed: o.seed ?? 0 }),
   randomCutForest: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
   zms: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
+  autoEts: (o) => new EtsDetector({ seed: o.seed ?? 0, auto: true }),
   zmsLikelihood: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
   rcfLikelihood: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
 };
