@@ -100,3 +100,22 @@ describe('AutoETS', () => {
     expect(specName(r.model.spec)).toBe('AAdA');
   });
 });
+
+describe('AutoETS with search flags off', () => {
+  it('pins disabled dimensions to the base model (spec §4.4)', () => {
+    const y = Array.from(
+      { length: 60 },
+      (_, t) => 20 + 0.1 * t + 3 * Math.sin((2 * Math.PI * t) / 6) + ((t * 7) % 5) * 0.1,
+    );
+    const r = autoEts(y, {
+      seasonality: false,
+      error: false,
+      damped: false,
+      base: { error: 'add', trend: 'add', damped: false, seasonal: 'add', period: 6 },
+    });
+    expect(r.period).toBe(6);
+    expect(r.candidates.map((c) => c.name)).toEqual(
+      ['AAA', 'AAM', 'ANA', 'ANM'].filter((n) => !n.endsWith('M')),
+    );
+  });
+});
