@@ -133,7 +133,7 @@ export class EtsCore {
     const y = Float64Array.from(grid);
     let model: EtsModel;
     if (cfg.auto) {
-      const r = autoEts(y, { ...cfg.autoOptions, base: this.baseSpec(1) });
+      const r = autoEts(y, { ...cfg.autoOptions, base: this.baseSpec(cfg.seasonalPeriods ?? 1) });
       model = r.model;
       this.candidates = r.candidates;
     } else {
