@@ -1,3 +1,4 @@
+import { defaultDetector } from '../detectors/default.js';
 import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
@@ -12,6 +13,7 @@ export interface RecipeOptions {
  * single detector with its defaults, and the configurations designed for streaming NAB data.
  */
 export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = {
+  default: (o) => defaultDetector({ seed: o.seed ?? 0 }),
   isolationForest: (o) => new IsolationForest({ seed: o.seed ?? 0 }),
   randomCutForest: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
   zms: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
