@@ -12,8 +12,12 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { defaultDetector } from '../src/detectors/default.js';
+import { EtsDetector } from '../src/detectors/ets/index.js';
 import { IsolationForest } from '../src/detectors/isolation-forest.js';
+import { RandomCutForest } from '../src/detectors/rcf/index.js';
 import type { Detector } from '../src/detectors/types.js';
+import { ZmsDetector } from '../src/detectors/zms.js';
 import type { TimeSeries } from '../src/series/types.js';
 
 export interface BenchRow {
@@ -23,7 +27,24 @@ export interface BenchRow {
 
 export const ROWS: BenchRow[] = [
   { name: 'IsolationForest (100 trees)', make: () => new IsolationForest() },
-  // other detectors: { name: 'RandomCutForest (100 trees, 256, shingle 4)', make: () => new RandomCutForest({...}) },
+  // Online: stream = score-then-learn per point; batch (best of 3) re-scores rows already learned.
+  {
+    name: 'RandomCutForest (100 trees, 256 samples, shingle 4, online)',
+    make: () =>
+      new RandomCutForest({
+        nEstimators: 100,
+        maxNSamples: 256,
+        transforms: [{ type: 'difference' }, { type: 'shingle', size: 4 }],
+        onlineUpdates: true,
+      }),
+  },
+  {
+    name: 'RandomCutForest (defaults: 100 trees, 512 samples, shingle 5)',
+    make: () => new RandomCutForest(),
+  },
+  { name: 'EtsDetector (AAdN, one-step stream)', make: () => new EtsDetector() },
+  { name: 'ZmsDetector (3 lags)', make: () => new ZmsDetector({ nLags: 3 }) },
+  { name: 'default ensemble (AutoETS + RCF 100×512 online + ZMS)', make: () => defaultDetector() },
 ];
 
 interface Result {

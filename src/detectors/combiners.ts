@@ -160,7 +160,7 @@ export class RowCombiner {
     let out: number;
     if (this.kind === 'median') out = medianInPlace(this.vals, m);
     else {
-      out = 0;
+      out = -0; // so a single −0 member stays −0 (−0 + x = x for every other x)
       for (let j = 0; j < k; j++) {
         const x = v[j];
         if (Number.isNaN(x)) continue;

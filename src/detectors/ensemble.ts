@@ -33,6 +33,7 @@ import {
   unionGrid,
 } from './combiners.js';
 import { decodeFloats, encodeFloats, field } from './json.js';
+import { postRuleTrainSchema } from './post/rule.js';
 import { loadModel, registerDetector } from './registry.js';
 import type { JsonObject, JsonValue, ModelJson, TrainOptions } from './types.js';
 
@@ -131,6 +132,11 @@ export const ensembleConfigSchema = z.strictObject({
   ...baseConfigShape(1000),
   /** The ensemble's own calibrator is off by default (members are calibrated). */
   enableCalibrator: z.boolean().default(false),
+  /**
+   * Post-rule training: like forecasters, an ensemble has no unsupervised-quantile default
+   * (post-processing spec §1): without labels the threshold keeps its configured value.
+   */
+  postRuleTrain: postRuleTrainSchema.prefault({ unsupQuantile: null }),
   combiner: z.preprocess(
     (x) => (x === undefined ? { type: 'mean' } : typeof x === 'string' ? { type: x } : x),
     combinerSchema,

@@ -8,6 +8,38 @@ export {
   type RawStreamer,
 } from './base.js';
 export {
+  alignTo,
+  type CombineKind,
+  combineMax,
+  combineMean,
+  combineMedian,
+  metricWeights,
+  RowCombiner,
+  selectBest,
+  targetGrid,
+  unionGrid,
+} from './combiners.js';
+export { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from './default.js';
+export {
+  type CombinerConfig,
+  type CombinerInput,
+  type CombinerType,
+  combinerSchema,
+  ENSEMBLE_METRICS,
+  Ensemble,
+  type EnsembleConfig,
+  type EnsembleInput,
+  type EnsembleMember,
+  type EnsembleMetric,
+  type EnsembleOptions,
+  type EnsembleWarning,
+  type EnsembleWarningListener,
+  ensembleConfigSchema,
+  ensembleMetric,
+  metricDirection,
+} from './ensemble.js';
+export * from './ets/index.js';
+export {
   averagePathLength,
   IsolationForest,
   type IsolationForestConfig,
@@ -30,3 +62,5 @@ export {
   transformSchema,
 } from './transforms.js';
 export type * from './types.js';
+export { type ZmsConfig, ZmsDetector, type ZmsInput, zmsConfigSchema } from './zms.js';
+export { fitZms, type ZmsState, zmsKernel, zmsLags, zmsScores } from './zms-core.js';

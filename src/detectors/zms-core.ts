@@ -27,6 +27,8 @@ export interface ZmsFitOptions {
 }
 
 const EPS = 2.220446049250313e-16;
+/** Smallest standard deviation accepted (smaller ones make z-scores overflow on ordinary data). */
+export const MIN_SCALE = 1e-150;
 
 /** The lag scales `base^0 … base^(nLags−1)`. */
 export function zmsLags(base: number, nLags: number): number[] {
@@ -80,6 +82,12 @@ function meanScale(col: Float64Array): [number, number] {
   const variance = ss / n;
   const bound = n * EPS * variance + (n * mean * EPS) ** 2;
   const scale = variance <= bound ? 1 : Math.sqrt(variance) * M;
+  if (scale < MIN_SCALE) {
+    throw new DetectorError(
+      'tiny_scale',
+      `ZMS: a column's standard deviation (${scale}) is below ${MIN_SCALE}; rescale the series before training`,
+    );
+  }
   return [mean * M, scale];
 }
 

@@ -9,7 +9,15 @@ import { BaseDetector, baseConfigShape, baseLoader, parseConfig, type RawStreame
 import { decodeFloats, encodeFloats, field, intField, numberField } from './json.js';
 import { registerDetector } from './registry.js';
 import type { JsonValue } from './types.js';
-import { fitZms, type ZmsKernel, type ZmsState, ZmsStreamCore, zmsKernel, zmsScores } from './zms-core.js';
+import {
+  fitZms,
+  MIN_SCALE,
+  type ZmsKernel,
+  type ZmsState,
+  ZmsStreamCore,
+  zmsKernel,
+  zmsScores,
+} from './zms-core.js';
 
 export const zmsConfigSchema = z.strictObject({
   ...baseConfigShape(1000),
@@ -100,10 +108,10 @@ export class ZmsDetector extends BaseDetector<ZmsConfig> {
     const mean = decodeFloats(field(state, 'mean', path), `${path}.mean`, lags.length + 1);
     const scale = decodeFloats(field(state, 'scale', path), `${path}.scale`, lags.length + 1);
     for (let j = 0; j < scale.length; j++) {
-      if (!(Number.isFinite(mean[j]) && Number.isFinite(scale[j]) && scale[j] > 0))
+      if (!(Number.isFinite(mean[j]) && Number.isFinite(scale[j]) && scale[j] >= MIN_SCALE))
         throw new ModelFormatError(
           'BAD_FIELD',
-          `${path}.scale[${j}]: expected finite mean and positive scale`,
+          `${path}.scale[${j}]: expected a finite mean and a finite scale ≥ ${MIN_SCALE}`,
         );
     }
     const hp = `${path}.history`;

@@ -1,4 +1,5 @@
-import { IsolationForest, RandomCutForest } from '../detectors/index.js';
+import { defaultDetector } from '../detectors/default.js';
+import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { NabStreamDetector } from './nab-detector.js';
@@ -13,9 +14,11 @@ export interface RecipeOptions {
  * single detector with its defaults, and the configurations designed for streaming NAB data.
  */
 export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = {
+  default: (o) => defaultDetector({ seed: o.seed ?? 0 }),
   isolationForest: (o) => new IsolationForest({ seed: o.seed ?? 0 }),
   randomCutForest: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
   zms: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
+  autoEts: (o) => new EtsDetector({ seed: o.seed ?? 0, auto: true }),
   zmsLikelihood: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
   rcfLikelihood: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
   nabStream: () => new NabStreamDetector(),

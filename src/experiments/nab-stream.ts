@@ -1,3 +1,4 @@
+import { normalCdf } from '../detectors/post/stats.js';
 import type { Detector } from '../detectors/types.js';
 import type { Window } from '../series/types.js';
 import { AnomalyLikelihood, logLikelihoodScore } from './likelihood.js';
@@ -5,18 +6,6 @@ import { AnomalyLikelihood, logLikelihoodScore } from './likelihood.js';
 /** NAB's probationary period: the first 15% of a file, at most 750 rows. */
 export function probationaryLength(n: number): number {
   return Math.min(Math.floor(0.15 * n), 750);
-}
-
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26 through erf; |error| < 1.5e-7). */
-export function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const k = 1 / (1 + 0.3275911 * x);
-  const erf =
-    1 -
-    ((((1.061405429 * k - 1.453152027) * k + 1.421413741) * k - 0.284496736) * k + 0.254829592) *
-      k *
-      Math.exp(-x * x);
-  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
 /**

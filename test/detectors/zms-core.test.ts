@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fitZms, ZmsStreamCore, zmsKernel, zmsScores } from '../../src/detectors/zms-core.js';
+import { DetectorError } from '../../src/errors.js';
 
 // Worked example Z1, merlion-detectors.md §3.
 const Z1_TRAIN = Float64Array.from([1, 2, 4, 7, 11, 16, 22, 29]);
@@ -45,7 +46,21 @@ describe('ZMS core: worked example Z1', () => {
 });
 
 describe('ZMS core: properties', () => {
+  it('rejects a spread below MIN_SCALE with a typed error instead of overflowing later', () => {
+    expect(() => fitZms(Float64Array.from([0, 1e-155]), { base: 2, nLags: 1, lagInflation: 1 })).toThrow(
+      /rescale the series/,
+    );
+  });
   const arrays = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 2, maxLength: 80 });
+  /** Fits, or returns null for data whose spread is below MIN_SCALE (a typed error by design). */
+  const fitOrNull = (x: Float64Array, nLags: number | null, p: number) => {
+    try {
+      return zmsKernel(fitZms(x, { base: 2, nLags, lagInflation: p }));
+    } catch (e) {
+      if (e instanceof DetectorError && e.code === 'tiny_scale') return null;
+      throw e;
+    }
+  };
   it('batch scoring equals streaming bit for bit, with and without context', () => {
     fc.assert(
       fc.property(
@@ -56,7 +71,8 @@ describe('ZMS core: properties', () => {
         (train, test, nLags, p) => {
           const tr = Float64Array.from(train);
           const te = Float64Array.from(test);
-          const kern = zmsKernel(fitZms(tr, { base: 2, nLags, lagInflation: p }));
+          const kern = fitOrNull(tr, nLags, p);
+          if (kern === null) return;
           const batch = zmsScores(kern, te, tr);
           const s = new ZmsStreamCore(kern, tr);
           for (let i = 0; i < te.length; i++) expect(Object.is(s.push(te[i]), batch[i])).toBe(true);
@@ -74,7 +90,8 @@ describe('ZMS core: properties', () => {
     fc.assert(
       fc.property(arrays, (train) => {
         const tr = Float64Array.from(train);
-        const kern = zmsKernel(fitZms(tr, { base: 2, nLags: null, lagInflation: 1 }));
+        const kern = fitOrNull(tr, null, 1);
+        if (kern === null) return;
         for (const v of zmsScores(kern, tr)) expect(Number.isFinite(v)).toBe(true);
       }),
     );

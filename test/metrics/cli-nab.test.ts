@@ -77,8 +77,4 @@ describe('tsad nab score', () => {
       run(['nab', 'score', dir, '--thresholds', join(nabDir, 'config', 'thresholds.json')]),
     ).rejects.toThrow(/no results for 56 corpus file/);
   });
-
-  it('keeps the machine-temperature stub', async () => {
-    expect(await run(['nab', 'machine-temperature'])).toMatch(/not built yet/);
-  });
 });

@@ -42,7 +42,10 @@ export interface EtsCoreConfig {
 }
 
 /** Largest number of grid points filled by interpolation inside one gap. */
-const MAX_GAP_FILL = 10_000_000;
+const MAX_GAP_FILL = 100_000;
+/** Longest reference-mode horizon (analytic variances) and with simulated variances. */
+const MAX_REF_HORIZON = 1_000_000;
+const MAX_SIM_HORIZON = 100_000;
 
 /** Most common positive gap (smallest on ties). */
 export function inferGranularity(t: Float64Array): number {
@@ -104,6 +107,9 @@ export class EtsCore {
   private phi = 1;
   private sigma = 0;
   private sim: VarianceSimulator | null = null;
+  private refMean = new Float64Array(0);
+  private refSd = new Float64Array(0);
+  private refHorizon = 0;
 
   constructor(readonly config: EtsCoreConfig) {}
 
@@ -127,7 +133,7 @@ export class EtsCore {
     const y = Float64Array.from(grid);
     let model: EtsModel;
     if (cfg.auto) {
-      const r = autoEts(y, { ...cfg.autoOptions, base: this.baseSpec(1) });
+      const r = autoEts(y, { ...cfg.autoOptions, base: this.baseSpec(cfg.seasonalPeriods ?? 1) });
       model = r.model;
       this.candidates = r.candidates;
     } else {
@@ -191,6 +197,7 @@ export class EtsCore {
     this.phi = params.phi;
     this.sigma = Math.sqrt(mse);
     this.sim = null;
+    this.refHorizon = 0;
   }
 
   private saveTrainEnd(): void {
@@ -285,18 +292,41 @@ export class EtsCore {
   private referenceScore(t: number, v: number): number {
     const h = Math.max(1, Math.round((t - this.trainEndT) / this.granularity));
     const max = this.config.maxForecastSteps;
+    const cap = hasAnalyticVariance(this.spec) ? MAX_REF_HORIZON : MAX_SIM_HORIZON;
+    if (h > cap) {
+      throw new DetectorError(
+        'ets_horizon',
+        `t=${t} is ${h} steps after training; reference mode forecasts at most ${cap} steps for ${specName(this.spec)}: retrain closer to the data or use mode 'stream'`,
+      );
+    }
     if (max !== null && h > max) {
       throw new DetectorError(
         'ets_horizon',
         `t=${t} is ${h} steps after training, beyond maxForecastSteps = ${max}; raise it or use mode 'stream'`,
       );
     }
-    const f = this.referenceMean(h);
-    const z = (v - f) / (Math.sqrt(this.referenceVariance(h)) + 1e-8);
+    if (h > this.refHorizon) this.extendReference(h);
+    const z = (v - this.refMean[h - 1]) / this.refSd[h - 1];
     if (!Number.isFinite(z)) {
       throw new DetectorError('ets_non_finite_score', `ETS reference score at t=${t} is not finite; retrain`);
     }
     return z;
+  }
+
+  /** Caches forecast means and √var + 1e-8 for horizons up to at least h (grown by doubling). */
+  private extendReference(h: number): void {
+    const H = Math.max(h, Math.min(2 * this.refHorizon, MAX_REF_HORIZON), 64);
+    const mean = new Float64Array(H);
+    const sd = new Float64Array(H);
+    mean.set(this.refMean.subarray(0, this.refHorizon));
+    sd.set(this.refSd.subarray(0, this.refHorizon));
+    for (let k = this.refHorizon + 1; k <= H; k++) {
+      mean[k - 1] = this.referenceMean(k);
+      sd[k - 1] = Math.sqrt(this.referenceVariance(k)) + 1e-8;
+    }
+    this.refMean = mean;
+    this.refSd = sd;
+    this.refHorizon = H;
   }
 
   /** h-step point forecast from the end of training. */
@@ -327,7 +357,7 @@ export class EtsCore {
         this.config.seed,
       );
     }
-    if (this.sim.horizon < h) this.sim.extendTo(Math.max(h, 2 * this.sim.horizon));
+    if (this.sim.horizon < h) this.sim.extendTo(Math.max(h, Math.min(2 * this.sim.horizon, MAX_SIM_HORIZON)));
     return this.sim.variance(h);
   }
 

@@ -6,7 +6,14 @@ export {
   candidateGrid,
   type InformationCriterion,
 } from './auto.js';
-export { EtsCore, type EtsCoreConfig, inferGranularity } from './core.js';
+export { EtsCore, type EtsCoreConfig } from './core.js';
+export {
+  autoEtsOptionsSchema,
+  type EtsConfig,
+  EtsDetector,
+  type EtsInput,
+  etsConfigSchema,
+} from './detector.js';
 export {
   type EtsComponent,
   type EtsError,

@@ -25,7 +25,7 @@ export function prevDouble(x: number): number {
  * Every node is one fixed-size record in a single ArrayBuffer (so walking down the tree touches
  * one cache line per level), read through a Float64 and an Int32 view; freed records go on a
  * free list, so inserting, deleting and scoring allocate nothing. Record of node `n`, in doubles
- * from `n * stride`: `[0]` cut value; `[1]` left, right (int32 pair); `[2]` cut dim, mass;
+ * from `n * stride`: `[0]` cut value; `[1]` left, right (int32 pair); `[2]` cut dim (-1 for a leaf), mass;
  * `[3]` parent, unused; then `lo_0, hi_0, lo_1, hi_1, …` (the bounding box). A leaf has
  * left = -1 and its box is its point. A point goes left iff `p[cutDim] <= cutValue`. Node ids of
  * live leaves never change, so the sampler can refer to a leaf by id.
@@ -118,6 +118,7 @@ export class CutTree {
     const o = n * this.stride * 2;
     this.i[o + 2] = -1;
     this.i[o + 3] = -1;
+    this.i[o + 4] = -1; // cut dim -1 also marks a leaf
     this.i[o + 5] = 0;
     this.i[o + 6] = -1;
     return n;
@@ -218,7 +219,7 @@ export class CutTree {
         const l = f[b + 2 * j];
         const h = f[b + 2 * j + 1];
         if (x < l || x > h) outside = true;
-        total += Math.max(x, h) - Math.min(x, l);
+        total += (x > h ? x : h) - (x < l ? x : l);
       }
       if (outside) {
         // Random cut on the merged box, the dimension chosen proportionally to its range.
@@ -228,8 +229,10 @@ export class CutTree {
         let lastPos = -1;
         for (let j = 0; j < d; j++) {
           const x = p[off + j];
-          const mn = Math.min(x, f[b + 2 * j]);
-          const mx = Math.max(x, f[b + 2 * j + 1]);
+          const l = f[b + 2 * j];
+          const h = f[b + 2 * j + 1];
+          const mn = x < l ? x : l;
+          const mx = x > h ? x : h;
           const range = mx - mn;
           if (range <= 0) continue;
           lastPos = j;
@@ -330,8 +333,12 @@ export class CutTree {
       const b = o + 4;
       let changed = false;
       for (let j = 0; j < 2 * d; j += 2) {
-        const l = Math.min(f[lb + j], f[rb + j]);
-        const h = Math.max(f[lb + j + 1], f[rb + j + 1]);
+        const a = f[lb + j];
+        const c = f[rb + j];
+        const l = a < c ? a : c;
+        const e = f[lb + j + 1];
+        const g = f[rb + j + 1];
+        const h = e > g ? e : g;
         if (l !== f[b + j] || h !== f[b + j + 1]) changed = true;
         f[b + j] = l;
         f[b + j + 1] = h;
@@ -360,15 +367,16 @@ export class CutTree {
     const st = this.stride;
     const f = this.f;
     const I = this.i;
-    const path = this.path;
+    // Down to the leaf; the way back up follows parent links (no path to record).
+    // (`| 0` and Math.imul keep the index arithmetic in plain int32, without overflow checks.)
     let len = 0;
-    let node = root;
-    for (;;) {
-      const o2 = node * st * 2;
-      if (I[o2 + 2] < 0) break;
-      path[len++] = node;
-      // Branch-free child pick: left at +2, right at +3.
-      node = I[o2 + 2 + (q[off + I[o2 + 4]] > f[o2 >> 1] ? 1 : 0)];
+    let o = Math.imul(root, st);
+    let cd = I[(2 * o + 4) | 0];
+    while (cd >= 0) {
+      len++;
+      // Child pick without a branch: left at int +2, right at +3.
+      o = Math.imul(I[(2 * o + 2 + (q[(off + cd) | 0] > f[o] ? 1 : 0)) | 0], st);
+      cd = I[(2 * o + 4) | 0];
     }
     const M = I[root * st * 2 + 5];
     if (M !== this.scaleMass) {
@@ -377,27 +385,27 @@ export class CutTree {
     }
     const scale = this.scale;
     let equal = true;
-    const lb = node * st + 4;
     for (let j = 0; j < d; j++) {
-      if (f[lb + 2 * j] !== q[off + j]) {
+      if (f[o + 4 + 2 * j] !== q[off + j]) {
         equal = false;
         break;
       }
     }
     if (equal) {
-      const mu = I[node * st * 2 + 5];
+      const mu = I[2 * o + 5];
       return (1 - mu / (2 * M)) * (1 / (len + Math.log2(mu + 1))) * scale;
     }
     let s = 1 / (len + 1);
     for (let k = len - 1; k >= 0; k--) {
-      const b = path[k] * st + 4;
+      o = Math.imul(I[(2 * o + 6) | 0], st);
+      const b = (o + 4) | 0;
       let grow = 0;
       let span = 0;
-      for (let j = 0; j < 2 * d; j += 2) {
-        const x = q[off + (j >> 1)];
-        const lo = f[b + j];
-        const hi = f[b + j + 1];
-        const nr = Math.max(x, hi) - Math.min(x, lo);
+      for (let j = 0; j < d; j++) {
+        const x = q[(off + j) | 0];
+        const lo = f[(b + 2 * j) | 0];
+        const hi = f[(b + 2 * j + 1) | 0];
+        const nr = (x > hi ? x : hi) - (x < lo ? x : lo);
         grow += nr - (hi - lo);
         span += nr;
       }

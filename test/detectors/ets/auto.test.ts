@@ -88,4 +88,33 @@ describe('AutoETS', () => {
       expect(rel(c.aic, ref[c.name][1])).toBeLessThan(c.spec.error === 'add' ? 1e-6 : 5e-3);
     }
   });
+
+  it('machine temperature, timestamps before 2013-12-15 (3489 rows): also m = 3 and AAdA', async () => {
+    // The spec's figures are for the 3403-row split above; this split has no reference numbers.
+    const { t, v } = await machineTemperature();
+    let n = 0;
+    while (t[n] < Date.UTC(2013, 11, 15)) n++;
+    expect(n).toBe(3489);
+    const r = autoEts(v.subarray(0, n));
+    expect(r.period).toBe(3);
+    expect(specName(r.model.spec)).toBe('AAdA');
+  });
+});
+
+describe('AutoETS with search flags off', () => {
+  it('pins disabled dimensions to the base model (spec §4.4)', () => {
+    const y = Array.from(
+      { length: 60 },
+      (_, t) => 20 + 0.1 * t + 3 * Math.sin((2 * Math.PI * t) / 6) + ((t * 7) % 5) * 0.1,
+    );
+    const r = autoEts(y, {
+      seasonality: false,
+      error: false,
+      damped: false,
+      base: { error: 'add', trend: 'add', damped: false, seasonal: 'add', period: 6 },
+    });
+    expect(r.period).toBe(6);
+    // error pinned to add, damping pinned off; 'restrict' drops the A·M-season candidates
+    expect(r.candidates.map((c) => c.name)).toEqual(['AAA', 'ANA']);
+  });
 });

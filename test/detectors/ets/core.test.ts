@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EtsCore, type EtsCoreConfig, inferGranularity } from '../../../src/detectors/ets/core.js';
 import { simulateEts } from '../../../src/detectors/ets/model.js';
@@ -71,6 +72,49 @@ describe('EtsCore', () => {
       });
     }
   }
+
+  it('property: for random models, modes and gaps, batch score() equals push() bit for bit', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          error: fc.constantFrom('add' as const, 'mul' as const),
+          trend: fc.constantFrom('add' as const, 'mul' as const, null),
+          damped: fc.boolean(),
+          seasonal: fc.constantFrom('add' as const, 'mul' as const, null),
+          period: fc.integer({ min: 2, max: 7 }),
+          mode: fc.constantFrom('stream' as const, 'reference' as const),
+        }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.array(fc.integer({ min: 0, max: 199 }), { maxLength: 20 }),
+        (c, seed, drop) => {
+          const all = sim(400, seed);
+          const train = slice(all, 0, 200);
+          const dropSet = new Set(drop);
+          const idx = Array.from({ length: 200 }, (_, i) => 200 + i).filter((i) => !dropSet.has(i - 200));
+          const test = {
+            t: Float64Array.from(idx, (i) => all.t[i]),
+            v: Float64Array.from(idx, (i) => all.v[i]),
+          };
+          const config = cfg({ ...c, seasonalPeriods: c.seasonal ? c.period : null, simulations: 50 });
+          const a = new EtsCore(config);
+          const b = new EtsCore(config);
+          let batch: Float64Array;
+          try {
+            a.train(train);
+            batch = a.score(test).v;
+          } catch (e) {
+            // a model may legitimately fail to fit or leave its range; then the stream fails too
+            expect((e as Error).name).toBe('DetectorError');
+            return;
+          }
+          b.train(train);
+          for (let i = 0; i < test.t.length; i++)
+            expect(Object.is(b.push(test.t[i], test.v[i]), batch[i])).toBe(true);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
 
   it('stream mode: a missing point is bridged by linear interpolation (same state as feeding it)', () => {
     const all = sim(600, 9);

@@ -205,6 +205,35 @@ describe('ETS model: recursions, variances, simulation', () => {
   });
 });
 
+describe('ETS model: parameter recovery with trend and multiplicative components', () => {
+  it('property: AAN (α, β) and MNM (α, γ, σ) are recovered from seeded simulations', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000 }), (seed) => {
+        const aan = normalizeSpec({ error: 'add', trend: 'add', damped: false, seasonal: null });
+        const t1 = { alpha: 0.35, beta: 0.08, gamma: 0, phi: 1, level: 10, trend: 0.2, seasonal: [] };
+        const m1 = fitEts(simulateEts(aan, t1, 2000, 1, seed), aan);
+        expect(Math.abs(m1.params.alpha - 0.35)).toBeLessThan(0.1);
+        expect(Math.abs(m1.params.beta - 0.08)).toBeLessThan(0.05);
+        const mnm = normalizeSpec({ error: 'mul', trend: null, seasonal: 'mul', period: 5 });
+        const t2 = {
+          alpha: 0.3,
+          beta: 0,
+          gamma: 0.1,
+          phi: 1,
+          level: 100,
+          trend: 0,
+          seasonal: [1.1, 0.9, 1.05, 0.95, 1],
+        };
+        const m2 = fitEts(simulateEts(mnm, t2, 2000, 0.02, seed), mnm);
+        expect(Math.abs(m2.params.alpha - 0.3)).toBeLessThan(0.08);
+        expect(Math.abs(m2.params.gamma - 0.1)).toBeLessThan(0.06);
+        expect(Math.abs(Math.sqrt(m2.mse) - 0.02)).toBeLessThan(0.002);
+      }),
+      { numRuns: 5 },
+    );
+  });
+});
+
 /** Monte Carlo variance of the additive model's forecast errors (independent of forecastVariance). */
 function simulatedVariance(
   spec: ReturnType<typeof normalizeSpec>,

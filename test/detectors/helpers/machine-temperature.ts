@@ -12,11 +12,9 @@ const FILE = 'nab/data/realKnownCause/machine_temperature_system_failure.csv';
 
 export function dataDir(): string | null {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    process.env.TSAD_DATA_DIR,
-    resolve(here, '../../../../shared/datasets'),
-    '/work/shared/datasets',
-  ].filter((x): x is string => typeof x === 'string');
+  const candidates = [process.env.TSAD_DATA_DIR, resolve(here, '../../../../shared/datasets')].filter(
+    (x): x is string => typeof x === 'string',
+  );
   for (const c of candidates) if (existsSync(join(c, FILE))) return c;
   return null;
 }

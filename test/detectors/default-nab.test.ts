@@ -1,0 +1,60 @@
+/**
+ * Issue 5 point 3 / issue 7 point 2: `defaultDetector()` with default settings (seed 0) on the NAB
+ * machine-temperature experiment, scored with Merlion's revised point-adjusted metrics.
+ */
+import { describe, expect, it } from 'vitest';
+import { defaultDetector } from '../../src/detectors/default.js';
+import { makeThresholdRule } from '../../src/detectors/post/rule.js';
+import { evaluate } from '../../src/metrics/tsad.js';
+import { machineTemperature, WINDOWS } from './helpers/machine-temperature.js';
+
+/** Merlion DefaultDetector's mean time to detect on this experiment: 1 d 09:50. */
+const REFERENCE_MTTD_SEC = 24 * 3600 + 9 * 3600 + 50 * 60;
+
+describe('defaultDetector on NAB machine temperature', () => {
+  const e = machineTemperature();
+  const d = defaultDetector({ seed: 0 });
+  d.train(e.train);
+  const scores = d.score(e.test, { prev: e.train });
+  // the ensemble's rule, untrained without labels: AggregateAlarms(3) as configured
+  const post = makeThresholdRule(d.config.threshold).apply(scores);
+  const alarms = Array.from(post.t).filter((_, i) => post.v[i] !== 0);
+  const report = evaluate({ t: e.truth.t, truth: e.truth.v, tPred: post.t, pred: post.v });
+
+  it('is the spec recipe: ETS + RCF + ZMS, mean, AggregateAlarms 3 / 2 in 60 min / 120 min', () => {
+    expect(d.config.members.map((m) => m.type)).toEqual(['EtsDetector', 'RandomCutForest', 'ZmsDetector']);
+    expect(d.config.combiner).toEqual({ type: 'mean', absScore: true });
+    expect(d.config.enableCalibrator).toBe(false);
+    expect(d.config.threshold).toEqual({
+      type: 'aggregateAlarms',
+      almThreshold: 3,
+      absScore: true,
+      minAlmInWindow: 2,
+      almWindowMinutes: 60,
+      almSuppressMinutes: 120,
+    });
+    expect(d.usedMembers).toEqual([0, 1, 2]);
+  });
+
+  it('detects all three test windows, earlier on average than the reference', () => {
+    for (const [a, b] of WINDOWS) expect(alarms.some((t) => t >= a && t <= b)).toBe(true);
+    expect(report.recall).toBe(1);
+    expect(report.meanTimeToDetectSec).toBeGreaterThan(0);
+    expect(report.meanTimeToDetectSec).toBeLessThan(REFERENCE_MTTD_SEC);
+  });
+
+  it('streams exactly the batch scores and alarms', () => {
+    const fresh = defaultDetector({ seed: 0 });
+    fresh.train(e.train);
+    const st = fresh.stream();
+    const streamed: number[] = [];
+    expect(scores.t.length).toBe(e.test.t.length);
+    for (let i = 0; i < e.test.t.length; i++) {
+      const r = st.push(e.test.t[i], e.test.v[i]);
+      if (!Object.is(r.score, scores.v[i]))
+        expect.fail(`point ${i}: stream ${r.score} vs batch ${scores.v[i]}`);
+      if (r.alarm) streamed.push(e.test.t[i]);
+    }
+    expect(streamed).toEqual(alarms);
+  });
+});

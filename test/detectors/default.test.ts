@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ALARM_RULE, defaultDetector } from '../../src/detectors/default.js';
+import { loadModel } from '../../src/detectors/registry.js';
+import { syntheticSeries } from '../conformance/detector-suite.js';
+
+describe('defaultDetector', () => {
+  const all = syntheticSeries(1200);
+  const train = { t: all.t.slice(0, 800), v: all.v.slice(0, 800) };
+  const test = { t: all.t.slice(800), v: all.v.slice(800) };
+
+  it('builds the spec §2 members: ETS without calibrator, calibrated RCF (maxScore 10) and ZMS (1000)', () => {
+    const d = defaultDetector();
+    const [ets, rcf, zms] = d.config.members;
+    expect(ets).toMatchObject({
+      type: 'EtsDetector',
+      config: { auto: true, mode: 'stream', enableThreshold: false },
+    });
+    expect(rcf).toMatchObject({
+      type: 'RandomCutForest',
+      config: {
+        nEstimators: 100,
+        maxNSamples: 512,
+        onlineUpdates: true,
+        maxScore: 10,
+        enableThreshold: false,
+      },
+    });
+    expect(zms).toMatchObject({
+      type: 'ZmsDetector',
+      config: { nLags: 3, maxScore: 1000, enableThreshold: false },
+    });
+    expect(d.config.threshold).toEqual(DEFAULT_ALARM_RULE);
+  });
+
+  it('takes overrides for the seed, the alarm rule and each member', () => {
+    const d = defaultDetector({ seed: 5, threshold: { almThreshold: 4 }, zms: { nLags: 5 } });
+    expect(d.config.threshold.almThreshold).toBe(4);
+    expect(d.config.members[1].config.seed).toBe(5);
+    expect(d.config.members[2].config.nLags).toBe(5);
+  });
+
+  it('is deterministic for a seed, and its model file reloads and streams bit for bit', () => {
+    const a = defaultDetector({ seed: 3 });
+    const b = defaultDetector({ seed: 3 });
+    a.train(train);
+    b.train(train);
+    const json = JSON.parse(JSON.stringify(a.toJSON()));
+    expect(JSON.stringify(b.toJSON())).toBe(JSON.stringify(json));
+    const c = loadModel(json);
+    const sa = a.stream();
+    const sc = c.stream();
+    for (let i = 0; i < test.t.length; i++) {
+      const ra = sa.push(test.t[i], test.v[i]);
+      const rc = sc.push(test.t[i], test.v[i]);
+      if (!Object.is(ra.score, rc.score) || ra.alarm !== rc.alarm) expect.fail(`point ${i} differs`);
+    }
+  });
+});
