@@ -1,7 +1,7 @@
 import { normalCdf } from '../detectors/post/stats.js';
 import type { Detector } from '../detectors/types.js';
 import type { Window } from '../series/types.js';
-import { AnomalyLikelihood, logLikelihoodScore } from './likelihood.js';
+import { likelihoodMapper } from './likelihood.js';
 
 /** NAB's probationary period: the first 15% of a file, at most 750 rows. */
 export function probationaryLength(n: number): number {
@@ -15,12 +15,13 @@ export function probationaryLength(n: number): number {
  */
 export function nabAnomalyScore(s: number): number {
   if (!Number.isFinite(s)) return Number.isNaN(s) ? 0 : 1;
-  return 2 * normalCdf(Math.abs(s)) - 1;
+  // the erf approximation can overshoot 1 by an ulp or two; NAB rejects scores outside [0, 1]
+  return Math.min(1, Math.max(0, 2 * normalCdf(Math.abs(s)) - 1));
 }
 
 /**
  * How calibrated scores become NAB's [0, 1] anomaly scores: `cdf` is `2Φ(|s|) − 1`; `likelihood` is the
- * log-scaled anomaly likelihood of the score stream (see `AnomalyLikelihood`); `identity` is for detectors
+ * NAB post-processing of `2Φ(|s|) − 1` (see `likelihoodMapper`: anomaly likelihood, novelty, rest period); `identity` is for detectors
  * whose scores are NAB anomaly scores already (clamped to [0, 1]; NaN → 0).
  */
 export type NabScoreMapping = 'cdf' | 'likelihood' | 'identity';
@@ -54,9 +55,20 @@ export function runNabStream(
   const t0 = performance.now();
   detector.train({ t: series.t.subarray(0, probation), v: series.v.subarray(0, probation) });
   const t1 = performance.now();
+  const likelihood = mapping === 'likelihood' ? likelihoodMapper() : undefined;
+  if (likelihood) {
+    // the post-processor learns the probationary period too: its values (for the novelty checks) and the
+    // detector's in-sample scores there (training data only, nothing from later points)
+    // (BaseDetector keeps its calibrated train scores; other detectors score the training data once more)
+    const kept = (detector as { trainScores?: { v: Float64Array } | null }).trainScores;
+    const train =
+      kept && kept.v.length === probation
+        ? kept
+        : detector.score({ t: series.t.subarray(0, probation), v: series.v.subarray(0, probation) });
+    for (let i = 0; i < probation; i++) likelihood.push(nabAnomalyScore(train.v[i]), series.v[i]);
+  }
   const scorer = detector.stream();
   const pointScore = new Float64Array(n);
-  const likelihood = mapping === 'likelihood' ? new AnomalyLikelihood() : undefined;
   for (let i = probation; i < n; i++) {
     const raw = scorer.push(series.t[i], series.v[i]).score;
     if (mapping === 'identity') {
@@ -64,7 +76,7 @@ export function runNabStream(
       continue;
     }
     const s = nabAnomalyScore(raw);
-    pointScore[i] = likelihood ? logLikelihoodScore(likelihood.push(s)) : s;
+    pointScore[i] = likelihood ? likelihood.push(s, series.v[i]) : s;
   }
   const t2 = performance.now();
   const m = rows.t.length;

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
+import { RollingStats } from '../../src/detectors/post/anomaly-likelihood.js';
 import { ConfigError } from '../../src/errors.js';
 import { DETECTOR_RECIPES, makeDetector, NAB_MAPPING } from '../../src/experiments/detectors.js';
-import { NabStreamCore, RollingStats } from '../../src/experiments/nab-core.js';
+import { NabStreamCore } from '../../src/experiments/nab-core.js';
 import { NabStreamDetector } from '../../src/experiments/nab-detector.js';
 import { probationaryLength, runNabStream } from '../../src/experiments/nab-stream.js';
 
