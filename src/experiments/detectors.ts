@@ -22,6 +22,8 @@ export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = 
   zmsLikelihood: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
   rcfLikelihood: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
   nabStream: () => new NabStreamDetector(),
+  defaultLikelihood: (o) => defaultDetector({ seed: o.seed ?? 0 }),
+  etsLikelihood: (o) => new EtsDetector({ seed: o.seed ?? 0, auto: true }),
 };
 
 /** How each recipe's scores map to NAB's [0, 1] (default `cdf`). */
@@ -29,6 +31,8 @@ export const NAB_MAPPING: Record<string, NabScoreMapping> = {
   zmsLikelihood: 'likelihood',
   rcfLikelihood: 'likelihood',
   nabStream: 'identity',
+  defaultLikelihood: 'likelihood',
+  etsLikelihood: 'likelihood',
 };
 
 /** Builds a recipe's detector; an unknown name is an error that lists the known ones. */
