@@ -30,12 +30,15 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
     this.config = Object.freeze({ ...this.core.config });
   }
 
+  /** Streams the training points (each scored before it is learned); returns the post-rule scores (score ≥ alarmLevel, else 0). */
   train(ts: TimeSeries): TimeSeries {
     this.core = new NabStreamCore(this.config);
     const out = new Float64Array(ts.v.length);
+    const level = this.config.alarmLevel;
     for (let i = 0; i < ts.v.length; i++) {
       checkValue(ts.v[i], i);
-      out[i] = this.core.push(ts.v[i]);
+      const s = this.core.push(ts.v[i]);
+      out[i] = s >= level ? s : 0;
     }
     this.core.endTraining();
     return { t: ts.t, v: out };
@@ -78,7 +81,10 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
     };
   }
 
-  /** The config only: the online state is rebuilt by training (this detector is for benchmarks). */
+  /**
+   * The config only: the online state is rebuilt by training (this detector is for benchmarks; it is not
+   * registered with `loadModel`).
+   */
   toJSON(): ModelJson {
     return {
       format: 'tsad-model',
