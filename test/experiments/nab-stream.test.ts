@@ -55,6 +55,17 @@ describe('NabStreamCore', () => {
     );
   });
 
+  it('with the z-score surprises on (value and first difference) stays in [0, 1] and causal', () => {
+    const cfg = { ...small, zWeight: 1, diffWeight: 0.5, zWindow: 20 };
+    fc.assert(
+      fc.property(values, values, (a, b) => {
+        const all = runCore([...a, ...b], cfg);
+        for (const s of all) expect(s >= 0 && s <= 1).toBe(true);
+        expect(all.slice(0, a.length)).toEqual(runCore(a, cfg));
+      }),
+    );
+  });
+
   it('scores a value far outside the range seen so far as 1 (spatial novelty)', () => {
     const xs = Array.from({ length: 200 }, (_, i) => Math.sin(i / 5));
     const core = new NabStreamCore({ restPeriod: 0 });
