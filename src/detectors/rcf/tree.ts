@@ -396,6 +396,80 @@ export class CutTree {
       return (1 - mu / (2 * M)) * (1 / (len + Math.log2(mu + 1))) * scale;
     }
     let s = 1 / (len + 1);
+    if (d <= 8) {
+      // Up to 8 dimensions: the query's coordinates live in locals and the per-dimension loop is
+      // unrolled (same additions in the same order as the loop below, so bit-identical results).
+      const x0 = q[off];
+      const x1 = d > 1 ? q[(off + 1) | 0] : 0;
+      const x2 = d > 2 ? q[(off + 2) | 0] : 0;
+      const x3 = d > 3 ? q[(off + 3) | 0] : 0;
+      const x4 = d > 4 ? q[(off + 4) | 0] : 0;
+      const x5 = d > 5 ? q[(off + 5) | 0] : 0;
+      const x6 = d > 6 ? q[(off + 6) | 0] : 0;
+      const x7 = d > 7 ? q[(off + 7) | 0] : 0;
+      for (let k = len - 1; k >= 0; k--) {
+        o = Math.imul(I[(2 * o + 6) | 0], st);
+        const b = (o + 4) | 0;
+        let l = f[b];
+        let h = f[b + 1];
+        let nr = (x0 > h ? x0 : h) - (x0 < l ? x0 : l);
+        let grow = nr - (h - l);
+        let span = nr;
+        if (d > 1) {
+          l = f[b + 2];
+          h = f[b + 3];
+          nr = (x1 > h ? x1 : h) - (x1 < l ? x1 : l);
+          grow += nr - (h - l);
+          span += nr;
+          if (d > 2) {
+            l = f[b + 4];
+            h = f[b + 5];
+            nr = (x2 > h ? x2 : h) - (x2 < l ? x2 : l);
+            grow += nr - (h - l);
+            span += nr;
+            if (d > 3) {
+              l = f[b + 6];
+              h = f[b + 7];
+              nr = (x3 > h ? x3 : h) - (x3 < l ? x3 : l);
+              grow += nr - (h - l);
+              span += nr;
+              if (d > 4) {
+                l = f[b + 8];
+                h = f[b + 9];
+                nr = (x4 > h ? x4 : h) - (x4 < l ? x4 : l);
+                grow += nr - (h - l);
+                span += nr;
+                if (d > 5) {
+                  l = f[b + 10];
+                  h = f[b + 11];
+                  nr = (x5 > h ? x5 : h) - (x5 < l ? x5 : l);
+                  grow += nr - (h - l);
+                  span += nr;
+                  if (d > 6) {
+                    l = f[b + 12];
+                    h = f[b + 13];
+                    nr = (x6 > h ? x6 : h) - (x6 < l ? x6 : l);
+                    grow += nr - (h - l);
+                    span += nr;
+                    if (d > 7) {
+                      l = f[b + 14];
+                      h = f[b + 15];
+                      nr = (x7 > h ? x7 : h) - (x7 < l ? x7 : l);
+                      grow += nr - (h - l);
+                      span += nr;
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        const P = grow / span;
+        if (!(P > 0)) break;
+        s = P * (1 / (k + 1)) + (1 - P) * s;
+      }
+      return s * scale;
+    }
     for (let k = len - 1; k >= 0; k--) {
       o = Math.imul(I[(2 * o + 6) | 0], st);
       const b = (o + 4) | 0;

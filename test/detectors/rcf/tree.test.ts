@@ -229,25 +229,29 @@ describe('CutTree: insert / delete', () => {
       return score * Math.log2(M + 1);
     };
     const coord = fc.integer({ min: -6, max: 6 }).map((x) => x / 3);
-    const pt = fc.array(coord, { minLength: 2, maxLength: 2 });
+    // Dimensions on both sides of the unrolled (≤ 8) and looped (> 8) code paths.
+    const case_ = fc.constantFrom(1, 2, 5, 8, 9).chain((d) => {
+      const pt = fc.array(coord, { minLength: d, maxLength: d });
+      return fc.record({
+        d: fc.constant(d),
+        pts: fc.array(pt, { minLength: 1, maxLength: 40 }),
+        queries: fc.array(pt, { minLength: 1, maxLength: 10 }),
+        seed: fc.integer(),
+      });
+    });
     fc.assert(
-      fc.property(
-        fc.array(pt, { minLength: 1, maxLength: 40 }),
-        fc.array(pt, { minLength: 1, maxLength: 10 }),
-        fc.integer(),
-        (pts, queries, seed) => {
-          const tree = new CutTree(2, 64);
-          let s = seed >>> 0 || 1;
-          const rand = () => {
-            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-            return s / 2 ** 32;
-          };
-          for (const p of pts) tree.insert(p, 0, rand);
-          for (const qq of [...queries, ...pts]) {
-            expect(tree.score(Float64Array.from(qq), 0)).toBe(reference(tree, qq));
-          }
-        },
-      ),
+      fc.property(case_, ({ d, pts, queries, seed }) => {
+        const tree = new CutTree(d, 64);
+        let s = seed >>> 0 || 1;
+        const rand = () => {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          return s / 2 ** 32;
+        };
+        for (const p of pts) tree.insert(p, 0, rand);
+        for (const qq of [...queries, ...pts]) {
+          expect(tree.score(Float64Array.from(qq), 0)).toBe(reference(tree, qq));
+        }
+      }),
       { numRuns: 200 },
     );
   });
