@@ -202,26 +202,38 @@ export class CutTree {
     let len = 0;
     let node = this.root;
     let leaf = -1;
+    // Boxes shrink going down, so once p is outside a box it is outside every box below it:
+    // `firstOut` is the path index of the first such node (-1 while p is still inside).
+    let firstOut = -1;
     for (;;) {
       const o = node * st;
       const b = o + 4;
       const isLeaf = I[2 * o + 2] < 0;
-      if (isLeaf && this.leafEquals(node, p, off)) {
-        I[2 * o + 5]++;
-        leaf = node;
-        break;
-      }
-      // Sum of the ranges of the merged box; p is outside box(node) iff some coordinate sticks out.
-      let total = 0;
-      let outside = false;
-      for (let j = 0; j < d; j++) {
-        const x = p[off + j];
-        const l = f[b + 2 * j];
-        const h = f[b + 2 * j + 1];
-        if (x < l || x > h) outside = true;
-        total += (x > h ? x : h) - (x < l ? x : l);
+      let outside = firstOut >= 0;
+      if (!outside) {
+        if (isLeaf && this.leafEquals(node, p, off)) {
+          I[2 * o + 5]++;
+          leaf = node;
+          break;
+        }
+        for (let j = 0; j < d; j++) {
+          const x = p[off + j];
+          if (x < f[b + 2 * j] || x > f[b + 2 * j + 1]) {
+            outside = true;
+            firstOut = len;
+            break;
+          }
+        }
       }
       if (outside) {
+        // Sum of the ranges of the merged box.
+        let total = 0;
+        for (let j = 0; j < d; j++) {
+          const x = p[off + j];
+          const l = f[b + 2 * j];
+          const h = f[b + 2 * j + 1];
+          total += (x > h ? x : h) - (x < l ? x : l);
+        }
         // Random cut on the merged box, the dimension chosen proportionally to its range.
         let r = rand() * total;
         let cd = -1;
@@ -279,10 +291,11 @@ export class CutTree {
       path[len++] = node;
       node = p[off + I[2 * o + 4]] <= f[o] ? I[2 * o + 2] : I[2 * o + 3];
     }
-    // Ancestors: mass + 1, box grows to include p.
+    // Ancestors: mass + 1; the boxes p was outside of grow to include it.
     for (let k = 0; k < len; k++) {
       const o = path[k] * st;
       I[2 * o + 5]++;
+      if (firstOut < 0 || k < firstOut) continue;
       const b = o + 4;
       for (let j = 0; j < d; j++) {
         const x = p[off + j] + 0;
@@ -373,8 +386,12 @@ export class CutTree {
     let o = Math.imul(root, st);
     let cd = I[(2 * o + 4) | 0];
     while (cd >= 0) {
+      // Two levels per iteration (fewer loop checks). Child pick without a branch: left at int +2, right at +3.
       len++;
-      // Child pick without a branch: left at int +2, right at +3.
+      o = Math.imul(I[(2 * o + 2 + (q[(off + cd) | 0] > f[o] ? 1 : 0)) | 0], st);
+      cd = I[(2 * o + 4) | 0];
+      if (cd < 0) break;
+      len++;
       o = Math.imul(I[(2 * o + 2 + (q[(off + cd) | 0] > f[o] ? 1 : 0)) | 0], st);
       cd = I[(2 * o + 4) | 0];
     }
