@@ -386,7 +386,7 @@ export class CutTree {
     let o = Math.imul(root, st);
     let cd = I[(2 * o + 4) | 0];
     while (cd >= 0) {
-      // Two levels per iteration (fewer loop checks). Child pick without a branch: left at int +2, right at +3.
+      // Two levels per iteration (fewer loop checks); branch-free child pick: left at int +2, right +3.
       len++;
       o = Math.imul(I[(2 * o + 2 + (q[(off + cd) | 0] > f[o] ? 1 : 0)) | 0], st);
       cd = I[(2 * o + 4) | 0];
