@@ -14,6 +14,7 @@
  * already learned and only scored. "stream" = `stream().push()` per point on another copy.
  */
 import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { RandomCutForest } from '../src/detectors/rcf/index.js';
 import { loadModel } from '../src/detectors/registry.js';
@@ -151,7 +152,7 @@ function main(): void {
   }
   const out: string[] = [];
   out.push(
-    `Throughput on ${fmt(n)} train + ${fmt(n)} test points (node ${process.version}, ${process.platform}/${process.arch})`,
+    `Throughput on ${fmt(n)} train + ${fmt(n)} test points (node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)})`,
   );
   out.push('');
   out.push(

@@ -50,7 +50,16 @@ export {
 export { decodeFloats, decodeInts, encodeFloats } from './json.js';
 export { assertPlainJson, modelEnvelopeSchema } from './model.js';
 export * from './post/index.js';
-export * from './rcf/index.js';
+export {
+  CutForest,
+  type CutForestOptions,
+  CutTree,
+  type CutTreeSpec,
+  RandomCutForest,
+  type RandomCutForestConfig,
+  type RandomCutForestInput,
+  randomCutForestConfigSchema,
+} from './rcf/index.js';
 export { type DetectorLoader, loadModel, registerDetector, registeredTypes } from './registry.js';
 export { Rng } from './rng.js';
 export {

@@ -124,8 +124,27 @@ export async function runMachineTemperature(
   const [train, test] = splitAt(full, SPLIT_TIME);
   const detector = makeDetector(recipe, { seed });
   await stages.run('train', () => detector.train(train));
-  const scores = await stages.run('score', () => detector.score(test, { prev: train }));
-  const detected = await stages.run('alarms', () => detector.detect(test, { prev: train }));
+  // The model as trained: this is what is tracked, so a loaded copy scores the test part exactly like this run.
+  const trained = detector.toJSON();
+  // One pass over the test part, the way a service runs it: each point scored (and, for online members,
+  // learned from) in order. stream() gives exactly score()'s numbers and detect()'s alarms.
+  const { scores, alarmScores, events } = await stages.run('score + alarms', () => {
+    const n = test.t.length;
+    const sv = new Float64Array(n);
+    const av = new Float64Array(n);
+    const ev: AlarmEvent[] = [];
+    const st = detector.stream();
+    for (let i = 0; i < n; i++) {
+      const r = st.push(test.t[i], test.v[i]);
+      sv[i] = r.score;
+      if (r.alarm) {
+        av[i] = r.score;
+        ev.push({ t: test.t[i], score: r.score });
+      }
+    }
+    return { scores: { t: test.t, v: sv }, alarmScores: { t: test.t, v: av }, events: ev };
+  });
+  const detected = { scores: alarmScores, alarms: events };
   const report = await stages.run('evaluate', () =>
     evaluate({ t: full.t, truth: TEST_WINDOWS, tPred: test.t, pred: detected.scores.v }),
   );
@@ -224,7 +243,7 @@ export async function runMachineTemperature(
             });
             await run.logDataset(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' });
             await run.logDataset(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' });
-            await run.logModel(detector);
+            await run.logModel({ type: detector.type, config: detector.config, toJSON: () => trained });
             if (html) await run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(html) });
             return run.id;
           },

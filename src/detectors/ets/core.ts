@@ -1,4 +1,5 @@
 import { DetectorError, ModelFormatError } from '../../errors.js';
+import { inferGranularity } from '../../series/ops.js';
 import type { TimeSeries } from '../../series/types.js';
 import type { JsonObject } from '../types.js';
 import { type AutoEtsCandidate, type AutoEtsOptions, autoEts } from './auto.js';
@@ -46,25 +47,6 @@ const MAX_GAP_FILL = 100_000;
 /** Longest reference-mode horizon (analytic variances) and with simulated variances. */
 const MAX_REF_HORIZON = 1_000_000;
 const MAX_SIM_HORIZON = 100_000;
-
-/** Most common positive gap (smallest on ties). */
-export function inferGranularity(t: Float64Array): number {
-  if (t.length < 2) return 1;
-  const counts = new Map<number, number>();
-  for (let i = 1; i < t.length; i++) {
-    const d = t[i] - t[i - 1];
-    counts.set(d, (counts.get(d) ?? 0) + 1);
-  }
-  let best = Number.POSITIVE_INFINITY;
-  let bestCount = 0;
-  for (const [d, c] of counts) {
-    if (c > bestCount || (c === bestCount && d < best)) {
-      best = d;
-      bestCount = c;
-    }
-  }
-  return best;
-}
 
 /**
  * The fitted ETS model plus its running state: the hot path of `EtsDetector`.

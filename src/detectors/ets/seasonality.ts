@@ -1,4 +1,5 @@
 import { DetectorError } from '../../errors.js';
+import { normalCdf } from '../post/stats.js';
 import { fitEts } from './model.js';
 
 export type PeriodicityStrategy = 'acf' | 'min' | 'max' | 'all';
@@ -10,22 +11,6 @@ export interface SeasonalityOptions {
   pval?: number;
   /** Which candidate(s) to return. Default 'acf' (the highest-scoring one). */
   strategy?: PeriodicityStrategy;
-}
-
-/** Standard normal CDF via the everywhere-positive series of erf (accurate to ~1e-15 for |x| ≤ 8). */
-export function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  if (z > 8) return x > 0 ? 1 : 0;
-  // erf(z) = 2/√π e^{−z²} Σ_{k≥0} 2^k z^{2k+1} / (1·3·…·(2k+1))
-  let term = z;
-  let sum = z;
-  for (let k = 1; k < 500; k++) {
-    term *= (2 * z * z) / (2 * k + 1);
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  const erf = (2 / Math.sqrt(Math.PI)) * Math.exp(-z * z) * sum;
-  return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
 /** Inverse standard normal CDF by bisection on `normalCdf` (p in (0, 1)). */

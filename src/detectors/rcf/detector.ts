@@ -134,6 +134,11 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
     this.checkRows(x, d, t);
     const out = new Float64Array(n);
     const online = this.config.onlineUpdates;
+    if (!online || n === 0 || t[n - 1] <= this.lastLearned) {
+      // Nothing to learn: score tree by tree over blocks of rows (same numbers, cache-friendly).
+      forest.scoreRows(x, n, out);
+      return out;
+    }
     for (let i = 0; i < n; i++) {
       if (online && t[i] > this.lastLearned) {
         this.lastLearned = t[i];

@@ -202,26 +202,38 @@ export class CutTree {
     let len = 0;
     let node = this.root;
     let leaf = -1;
+    // Boxes shrink going down, so once p is outside a box it is outside every box below it:
+    // `firstOut` is the path index of the first such node (-1 while p is still inside).
+    let firstOut = -1;
     for (;;) {
       const o = node * st;
       const b = o + 4;
       const isLeaf = I[2 * o + 2] < 0;
-      if (isLeaf && this.leafEquals(node, p, off)) {
-        I[2 * o + 5]++;
-        leaf = node;
-        break;
-      }
-      // Sum of the ranges of the merged box; p is outside box(node) iff some coordinate sticks out.
-      let total = 0;
-      let outside = false;
-      for (let j = 0; j < d; j++) {
-        const x = p[off + j];
-        const l = f[b + 2 * j];
-        const h = f[b + 2 * j + 1];
-        if (x < l || x > h) outside = true;
-        total += (x > h ? x : h) - (x < l ? x : l);
+      let outside = firstOut >= 0;
+      if (!outside) {
+        if (isLeaf && this.leafEquals(node, p, off)) {
+          I[2 * o + 5]++;
+          leaf = node;
+          break;
+        }
+        for (let j = 0; j < d; j++) {
+          const x = p[off + j];
+          if (x < f[b + 2 * j] || x > f[b + 2 * j + 1]) {
+            outside = true;
+            firstOut = len;
+            break;
+          }
+        }
       }
       if (outside) {
+        // Sum of the ranges of the merged box.
+        let total = 0;
+        for (let j = 0; j < d; j++) {
+          const x = p[off + j];
+          const l = f[b + 2 * j];
+          const h = f[b + 2 * j + 1];
+          total += (x > h ? x : h) - (x < l ? x : l);
+        }
         // Random cut on the merged box, the dimension chosen proportionally to its range.
         let r = rand() * total;
         let cd = -1;
@@ -279,10 +291,11 @@ export class CutTree {
       path[len++] = node;
       node = p[off + I[2 * o + 4]] <= f[o] ? I[2 * o + 2] : I[2 * o + 3];
     }
-    // Ancestors: mass + 1, box grows to include p.
+    // Ancestors: mass + 1; the boxes p was outside of grow to include it.
     for (let k = 0; k < len; k++) {
       const o = path[k] * st;
       I[2 * o + 5]++;
+      if (firstOut < 0 || k < firstOut) continue;
       const b = o + 4;
       for (let j = 0; j < d; j++) {
         const x = p[off + j] + 0;
@@ -373,8 +386,12 @@ export class CutTree {
     let o = Math.imul(root, st);
     let cd = I[(2 * o + 4) | 0];
     while (cd >= 0) {
+      // Two levels per iteration (fewer loop checks); branch-free child pick: left at int +2, right +3.
       len++;
-      // Child pick without a branch: left at int +2, right at +3.
+      o = Math.imul(I[(2 * o + 2 + (q[(off + cd) | 0] > f[o] ? 1 : 0)) | 0], st);
+      cd = I[(2 * o + 4) | 0];
+      if (cd < 0) break;
+      len++;
       o = Math.imul(I[(2 * o + 2 + (q[(off + cd) | 0] > f[o] ? 1 : 0)) | 0], st);
       cd = I[(2 * o + 4) | 0];
     }
@@ -396,6 +413,80 @@ export class CutTree {
       return (1 - mu / (2 * M)) * (1 / (len + Math.log2(mu + 1))) * scale;
     }
     let s = 1 / (len + 1);
+    if (d <= 8) {
+      // Up to 8 dimensions: the query's coordinates live in locals and the per-dimension loop is
+      // unrolled (same additions in the same order as the loop below, so bit-identical results).
+      const x0 = q[off];
+      const x1 = d > 1 ? q[(off + 1) | 0] : 0;
+      const x2 = d > 2 ? q[(off + 2) | 0] : 0;
+      const x3 = d > 3 ? q[(off + 3) | 0] : 0;
+      const x4 = d > 4 ? q[(off + 4) | 0] : 0;
+      const x5 = d > 5 ? q[(off + 5) | 0] : 0;
+      const x6 = d > 6 ? q[(off + 6) | 0] : 0;
+      const x7 = d > 7 ? q[(off + 7) | 0] : 0;
+      for (let k = len - 1; k >= 0; k--) {
+        o = Math.imul(I[(2 * o + 6) | 0], st);
+        const b = (o + 4) | 0;
+        let l = f[b];
+        let h = f[b + 1];
+        let nr = (x0 > h ? x0 : h) - (x0 < l ? x0 : l);
+        let grow = nr - (h - l);
+        let span = nr;
+        if (d > 1) {
+          l = f[b + 2];
+          h = f[b + 3];
+          nr = (x1 > h ? x1 : h) - (x1 < l ? x1 : l);
+          grow += nr - (h - l);
+          span += nr;
+          if (d > 2) {
+            l = f[b + 4];
+            h = f[b + 5];
+            nr = (x2 > h ? x2 : h) - (x2 < l ? x2 : l);
+            grow += nr - (h - l);
+            span += nr;
+            if (d > 3) {
+              l = f[b + 6];
+              h = f[b + 7];
+              nr = (x3 > h ? x3 : h) - (x3 < l ? x3 : l);
+              grow += nr - (h - l);
+              span += nr;
+              if (d > 4) {
+                l = f[b + 8];
+                h = f[b + 9];
+                nr = (x4 > h ? x4 : h) - (x4 < l ? x4 : l);
+                grow += nr - (h - l);
+                span += nr;
+                if (d > 5) {
+                  l = f[b + 10];
+                  h = f[b + 11];
+                  nr = (x5 > h ? x5 : h) - (x5 < l ? x5 : l);
+                  grow += nr - (h - l);
+                  span += nr;
+                  if (d > 6) {
+                    l = f[b + 12];
+                    h = f[b + 13];
+                    nr = (x6 > h ? x6 : h) - (x6 < l ? x6 : l);
+                    grow += nr - (h - l);
+                    span += nr;
+                    if (d > 7) {
+                      l = f[b + 14];
+                      h = f[b + 15];
+                      nr = (x7 > h ? x7 : h) - (x7 < l ? x7 : l);
+                      grow += nr - (h - l);
+                      span += nr;
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        const P = grow / span;
+        if (!(P > 0)) break;
+        s = P * (1 / (k + 1)) + (1 - P) * s;
+      }
+      return s * scale;
+    }
     for (let k = len - 1; k >= 0; k--) {
       o = Math.imul(I[(2 * o + 6) | 0], st);
       const b = (o + 4) | 0;

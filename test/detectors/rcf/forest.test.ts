@@ -132,6 +132,25 @@ describe('CutForest', () => {
     );
   });
 
+  it('scoreRows (tree by tree, in blocks) equals score row by row, bit for bit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 700 }),
+        fc.integer(),
+        (d, n, seed) => {
+          const f = new CutForest({ dimensions: d, numberOfTrees: 7, sampleSize: 32, seed });
+          const x = noise((n + 200) * d, seed);
+          for (let i = 0; i < 200; i++) f.update(x, (n + i) * d);
+          const out = new Float64Array(n);
+          f.scoreRows(x, n, out);
+          for (let i = 0; i < n; i++) expect(Object.is(out[i], f.score(x, i * d))).toBe(true);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
   it('stores each sampled point once in the model file', () => {
     const f = new CutForest({ dimensions: 4, numberOfTrees: 20, sampleSize: 64, seed: 1 });
     const x = shingles(noise(2000, 5), 4);

@@ -195,4 +195,64 @@ describe('CutTree: insert / delete', () => {
       { numRuns: 150 },
     );
   });
+
+  it('property: score equals a literal reading of spec §6.4 on random trees and queries', () => {
+    /** Spec §6.4 as written: path from the root, then leaf-to-root with the box formula. */
+    const reference = (tree: CutTree, q: number[]): number => {
+      const path: number[] = [];
+      let n = tree.root;
+      while (!tree.isLeaf(n)) {
+        path.push(n);
+        n = q[tree.cutDim(n)] <= tree.cutValue(n) ? tree.left(n) : tree.right(n);
+      }
+      const M = tree.mass(tree.root);
+      const d = path.length;
+      const equal = q.every((x, j) => x === tree.lo(n, j));
+      if (equal) {
+        const mu = tree.mass(n);
+        return (1 - mu / (2 * M)) * (1 / (d + Math.log2(mu + 1))) * Math.log2(M + 1);
+      }
+      let score = 1 / (d + 1);
+      for (let k = d - 1; k >= 0; k--) {
+        const v = path[k];
+        let num = 0;
+        let den = 0;
+        for (let j = 0; j < q.length; j++) {
+          const newRange = Math.max(tree.hi(v, j), q[j]) - Math.min(tree.lo(v, j), q[j]);
+          num += newRange - (tree.hi(v, j) - tree.lo(v, j));
+          den += newRange;
+        }
+        const P = num / den;
+        if (P <= 0) break;
+        score = P * (1 / (k + 1)) + (1 - P) * score;
+      }
+      return score * Math.log2(M + 1);
+    };
+    const coord = fc.integer({ min: -6, max: 6 }).map((x) => x / 3);
+    // Dimensions on both sides of the unrolled (≤ 8) and looped (> 8) code paths.
+    const case_ = fc.constantFrom(1, 2, 5, 8, 9).chain((d) => {
+      const pt = fc.array(coord, { minLength: d, maxLength: d });
+      return fc.record({
+        d: fc.constant(d),
+        pts: fc.array(pt, { minLength: 1, maxLength: 40 }),
+        queries: fc.array(pt, { minLength: 1, maxLength: 10 }),
+        seed: fc.integer(),
+      });
+    });
+    fc.assert(
+      fc.property(case_, ({ d, pts, queries, seed }) => {
+        const tree = new CutTree(d, 64);
+        let s = seed >>> 0 || 1;
+        const rand = () => {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          return s / 2 ** 32;
+        };
+        for (const p of pts) tree.insert(p, 0, rand);
+        for (const qq of [...queries, ...pts]) {
+          expect(tree.score(Float64Array.from(qq), 0)).toBe(reference(tree, qq));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
