@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { DETECTOR_RECIPES } from '../experiments/detectors.js';
+import { CORPUS_RECIPES, DETECTOR_RECIPES } from '../experiments/detectors.js';
 import { formatScoreboard, formatTimings, runNabCorpus } from '../experiments/nab-corpus.js';
 
 /** Adds the `run` options and action to a command (shared by `tsad nab run` and `npm run nab:corpus`). */
@@ -8,7 +8,7 @@ export function configureNabRun(cmd: Command): Command {
     .description('run detectors over the whole NAB corpus (streaming, NAB rules) and print the scoreboard')
     .option(
       '-d, --detector <names>',
-      `comma-separated recipes: ${Object.keys(DETECTOR_RECIPES).join(', ')} (default: all)`,
+      `comma-separated recipes: ${Object.keys(DETECTOR_RECIPES).join(', ')} (default: ${CORPUS_RECIPES.join(',')})`,
     )
     .option('-o, --out <dir>', 'results root (NAB layout below it)', 'bench/results/nab')
     .option('--files <paths>', 'comma-separated corpus files (default: all 58)')

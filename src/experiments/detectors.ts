@@ -2,6 +2,7 @@ import { defaultDetector } from '../detectors/default.js';
 import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
+import { ConfigError } from '../errors.js';
 import { NabStreamDetector } from './nab-detector.js';
 import type { NabScoreMapping } from './nab-stream.js';
 
@@ -26,6 +27,21 @@ export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = 
   etsLikelihood: (o) => new EtsDetector({ seed: o.seed ?? 0, auto: true }),
 };
 
+/**
+ * What `tsad nab run` runs when no recipe is named: the stronger streaming configuration, the default
+ * ensemble, each single detector, and the likelihood-mapped variants of ZMS and the default ensemble.
+ */
+export const CORPUS_RECIPES: readonly string[] = [
+  'nabStream',
+  'default',
+  'defaultLikelihood',
+  'isolationForest',
+  'randomCutForest',
+  'autoEts',
+  'zms',
+  'zmsLikelihood',
+];
+
 /** How each recipe's scores map to NAB's [0, 1] (default `cdf`). */
 export const NAB_MAPPING: Record<string, NabScoreMapping> = {
   zmsLikelihood: 'likelihood',
@@ -38,7 +54,11 @@ export const NAB_MAPPING: Record<string, NabScoreMapping> = {
 /** Builds a recipe's detector; an unknown name is an error that lists the known ones. */
 export function makeDetector(name: string, o: RecipeOptions = {}): Detector {
   const make = DETECTOR_RECIPES[name];
-  if (!make)
-    throw new Error(`unknown detector "${name}"; choose from ${Object.keys(DETECTOR_RECIPES).join(', ')}`);
+  if (!make) {
+    throw new ConfigError(
+      'unknown_detector',
+      `unknown detector "${name}"; choose from ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
+    );
+  }
   return make(o);
 }

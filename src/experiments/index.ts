@@ -1,4 +1,4 @@
-export { DETECTOR_RECIPES, makeDetector, type RecipeOptions } from './detectors.js';
+export { CORPUS_RECIPES, DETECTOR_RECIPES, makeDetector, type RecipeOptions } from './detectors.js';
 export {
   EXPERIMENT_NAME,
   formatDuration,
@@ -22,4 +22,5 @@ export {
   runNabCorpus,
 } from './nab-corpus.js';
 export { nabResultPath } from './nab-corpus-file.js';
+export { NabStreamDetector } from './nab-detector.js';
 export { nabAnomalyScore, probationaryLength, runNabStream } from './nab-stream.js';

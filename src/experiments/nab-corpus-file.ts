@@ -37,7 +37,8 @@ function fmtTimestamp(ms: number): string {
 /** Runs one detector over one NAB file and writes the result file atomically (temp, then rename). */
 export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
   const start = performance.now();
-  const ds = await loadNab(job.file, { onWarning: () => {} });
+  // Repeated timestamps keep the FIRST row's value: a later row's value would be look-ahead.
+  const ds = await loadNab(job.file, { duplicates: 'first', onWarning: () => {} });
   const det = makeDetector(job.recipe, { seed: job.seed });
   const r = runNabStream(det, ds.series, ds.rows, ds.windows, NAB_MAPPING[job.recipe] ?? 'cdf');
   const lines: string[] = ['timestamp,value,anomaly_score,label'];

@@ -6,11 +6,11 @@ import { nabFiles, nabPath } from '../datasets/index.js';
 import { TsadError } from '../errors.js';
 import { NAB_PROFILE_NAMES, type NabProfileName, scoreNabResults } from '../metrics/index.js';
 import { openTracker } from '../tracking/index.js';
-import { DETECTOR_RECIPES } from './detectors.js';
+import { CORPUS_RECIPES, DETECTOR_RECIPES } from './detectors.js';
 import { type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
 
 export interface NabCorpusOptions {
-  /** Recipes to run (keys of DETECTOR_RECIPES). Default: every recipe. */
+  /** Recipes to run (keys of DETECTOR_RECIPES). Default: `CORPUS_RECIPES`. */
   readonly detectors?: readonly string[];
   /** Results root (NAB layout below it). Default `bench/results/nab`. */
   readonly outDir?: string;
@@ -110,7 +110,7 @@ export async function publishedScores(): Promise<NabCorpusReport['published']> {
  */
 export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorpusReport> {
   const start = performance.now();
-  const detectors = opts.detectors ?? Object.keys(DETECTOR_RECIPES);
+  const detectors = opts.detectors ?? CORPUS_RECIPES;
   for (const d of detectors) {
     if (!DETECTOR_RECIPES[d]) {
       throw new NabRunError(

@@ -21,7 +21,9 @@ export interface NabTuneResult {
 
 /** Scores each config on the whole corpus (files loaded once). */
 export async function scoreNabStreamConfigs(configs: readonly NabStreamInput[]): Promise<NabTuneResult[]> {
-  const data = await Promise.all(nabFiles().map((f) => loadNab(f, { onWarning: () => {} })));
+  const data = await Promise.all(
+    nabFiles().map((f) => loadNab(f, { duplicates: 'first', onWarning: () => {} })),
+  );
   return configs.map((config) => {
     const prepared: PreparedNabFile[] = [];
     for (const ds of data) {

@@ -3,6 +3,13 @@ export {
   type AggregateAlarmsConfig,
   aggregateAlarmsConfigSchema,
 } from './aggregate-alarms.js';
+export {
+  AnomalyLikelihoodPost,
+  type AnomalyLikelihoodPostConfig,
+  type AnomalyLikelihoodPostInput,
+  anomalyLikelihoodPostSchema,
+  logLikelihood,
+} from './anomaly-likelihood.js';
 export { AnomScoreCalibrator, pchipDerivatives } from './calibrator.js';
 export { type AlarmMetric, revisedF1, revisedPointAdjustedCounts } from './f1.js';
 export {
