@@ -46,22 +46,31 @@ export const DEFAULT_ALARM_RULE = {
 export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOptions = {}): Ensemble {
   const seed = cfg.seed ?? 0;
   const members = [
-    new EtsDetector({ auto: true, mode: 'stream', enableThreshold: false, seed, ...cfg.ets }),
+    new EtsDetector({
+      auto: true,
+      autoOptions: { additiveOnly: true },
+      mode: 'stream',
+      enableThreshold: false,
+      seed,
+      ...cfg.ets,
+    }),
     new RandomCutForest({
-      nEstimators: 100,
+      nEstimators: 30,
       maxNSamples: 512,
       onlineUpdates: true,
+      transforms: [{ type: 'shingle', size: 5 }],
       enableCalibrator: true,
       enableThreshold: false,
       seed,
       ...cfg.rcf,
     }),
-    new ZmsDetector({ nLags: 3, enableCalibrator: true, enableThreshold: false, seed, ...cfg.zms }),
+    new ZmsDetector({ nLags: 0, enableCalibrator: true, enableThreshold: false, seed, ...cfg.zms }),
   ];
   return new Ensemble(
     {
       members,
       combiner: { type: 'mean', absScore: true },
+      calibrateMembers: [true, false, false],
       enableCalibrator: false,
       threshold: { ...DEFAULT_ALARM_RULE, ...cfg.threshold },
       seed,
