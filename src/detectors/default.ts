@@ -55,7 +55,7 @@ export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOp
       ...cfg.ets,
     }),
     new RandomCutForest({
-      nEstimators: 30,
+      nEstimators: 20,
       maxNSamples: 512,
       onlineUpdates: true,
       transforms: [{ type: 'shingle', size: 5 }],

@@ -18,7 +18,7 @@ describe('defaultDetector', () => {
     expect(rcf).toMatchObject({
       type: 'RandomCutForest',
       config: {
-        nEstimators: 30,
+        nEstimators: 20,
         maxNSamples: 512,
         onlineUpdates: true,
         transforms: [{ type: 'shingle', size: 5 }],
