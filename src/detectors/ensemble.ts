@@ -33,6 +33,7 @@ import {
   unionGrid,
 } from './combiners.js';
 import { decodeFloats, encodeFloats, field } from './json.js';
+import { AnomScoreCalibrator } from './post/calibrator.js';
 import { postRuleTrainSchema } from './post/rule.js';
 import { loadModel, registerDetector } from './registry.js';
 import type { JsonObject, JsonValue, ModelJson, TrainOptions } from './types.js';
@@ -146,6 +147,13 @@ export const ensembleConfigSchema = z.strictObject({
    * (`modelSelector`, `metricWeightedMean`); ignored by the other combiners. Needs labels.
    */
   validFrac: z.number().min(0).max(0.9).default(0),
+  /**
+   * Per member (same order as `members`): whether the ensemble passes that member's output through
+   * a calibrator of its own (Merlion's `AnomScoreCalibrator`, trained on the member's train scores)
+   * before combining. Meant for members without a calibrator (ETS scores in raw residual z-units), so
+   * that every score the combiner reads is on the same calibrated scale. `null` (default): none.
+   */
+  calibrateMembers: z.array(z.boolean()).max(MAX_MEMBERS).nullable().default(null),
   /** The members' types and configs (filled in from the member detectors; for the record). */
   members: z.array(memberDescriptor).min(1).max(MAX_MEMBERS),
 });
@@ -212,10 +220,17 @@ function buildConfig(input: EnsembleInput): EnsembleConfig {
     seen.add(m);
   });
   const { members, ...rest } = input;
-  return parseConfig(ensembleConfigSchema, {
+  const cfg = parseConfig(ensembleConfigSchema, {
     ...rest,
     members: members.map((m) => ({ type: m.type, config: m.config as JsonObject })),
   });
+  if (cfg.calibrateMembers !== null && cfg.calibrateMembers.length !== members.length) {
+    throw new ConfigError(
+      'BAD_CONFIG',
+      `config field calibrateMembers: expected ${members.length} booleans (one per member), got ${cfg.calibrateMembers.length}`,
+    );
+  }
+  return cfg;
 }
 
 /**
@@ -237,12 +252,15 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
   private weights: Float64Array | null = null;
   private combiner: RowCombiner | null = null;
   private pendingLabels: TimeSeries | undefined;
+  /** Per member: the ensemble's calibrator of that member's output (`calibrateMembers`), or null. */
+  private memberCal: (AnomScoreCalibrator | null)[];
   private readonly listeners = new Set<EnsembleWarningListener>();
 
   constructor(input: EnsembleInput, opts: EnsembleOptions = {}) {
     super('Ensemble', buildConfig(input));
     this.members = Object.freeze([...input.members]);
     this.used = this.members.map(() => false);
+    this.memberCal = this.members.map(() => null);
     if (opts.onWarning) this.listeners.add(opts.onWarning);
   }
 
@@ -302,10 +320,16 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
   /** Trains member `i`; returns its train output (post-rule or calibrated) or null if it failed. */
   private trainMember(i: number, ts: TimeSeries, labels: TimeSeries | undefined): TimeSeries | null {
     const m = this.members[i];
+    this.memberCal[i] = null;
     try {
       const post = m.train(ts, labels ? { labels } : {});
       const out = this.perModelThreshold ? post : m.trainScores;
       if (!out) throw new DetectorError('NO_TRAIN_SCORES', `${m.type} returned no train scores`);
+      if (this.config.calibrateMembers?.[i] && !this.perModelThreshold) {
+        const cal = new AnomScoreCalibrator(this.config.maxScore, true);
+        this.memberCal[i] = cal;
+        return { t: out.t, v: cal.train(out.v) };
+      }
       return out;
     } catch (e) {
       this.warn({
@@ -323,7 +347,11 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
   private memberOutput(i: number, ts: TimeSeries, prev?: TimeSeries): TimeSeries {
     const m = this.members[i];
     const opts = prev ? { prev } : {};
-    return this.perModelThreshold ? m.detect(ts, opts).scores : m.score(ts, opts);
+    if (this.perModelThreshold) return m.detect(ts, opts).scores;
+    const out = m.score(ts, opts);
+    const cal = this.memberCal[i];
+    if (cal) for (let k = 0; k < out.v.length; k++) out.v[k] = cal.calibrateOne(out.v[k]);
+    return out;
   }
 
   protected override rawTrain(ts: TimeSeries): TimeSeries {
@@ -444,6 +472,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
 
   protected override rawStreamer(): RawStreamer {
     const streams = this.selected.map((i) => this.members[i].stream());
+    const cals = this.selected.map((i) => this.memberCal[i]);
     const perModel = this.perModelThreshold;
     const comb = this.combiner!;
     const row = new Float64Array(streams.length);
@@ -451,7 +480,8 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
       pushRaw: (t, v) => {
         for (let j = 0; j < streams.length; j++) {
           const r = streams[j].push(t, v);
-          row[j] = perModel ? (r.alarm ? r.score : 0) : r.score;
+          const cal = cals[j];
+          row[j] = perModel ? (r.alarm ? r.score : 0) : cal ? cal.calibrateOne(r.score) : r.score;
         }
         return comb.row(row);
       },
@@ -477,6 +507,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
       used: this.used.slice(),
       selected: this.selected.slice(),
       weights: this.weights ? encodeFloats(this.weights) : null,
+      memberCalibrators: this.memberCal.map((c) => (c ? c.toJSON() : null)),
     };
   }
 
@@ -509,8 +540,32 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
       }
       if (!(s > 0)) throw new ModelFormatError('BAD_FIELD', `${path}.weights: the weights sum to 0`);
     }
+    // files written before `calibrateMembers` existed have no memberCalibrators: no member calibration
+    const hasCals = state !== null && typeof state === 'object' && 'memberCalibrators' in state;
+    const mc = hasCals ? field(state, 'memberCalibrators', path) : new Array(n).fill(null);
+    if (!Array.isArray(mc) || mc.length !== n) {
+      throw new ModelFormatError(
+        'BAD_FIELD',
+        `${path}.memberCalibrators: expected ${n} entries, one per member`,
+      );
+    }
+    const want = this.config.calibrateMembers;
+    const memberCal = mc.map((c, i) => {
+      const expected = Boolean(want?.[i]) && used[i] && !this.perModelThreshold;
+      if ((c !== null) !== expected) {
+        throw new ModelFormatError(
+          'BAD_FIELD',
+          `${path}.memberCalibrators[${i}]: ${expected ? 'missing, but config.calibrateMembers asks for it' : 'present, but config.calibrateMembers does not ask for it'}`,
+        );
+      }
+      if (c === null) return null;
+      const cal = new AnomScoreCalibrator(this.config.maxScore, true);
+      cal.restore(c, `${path}.memberCalibrators[${i}]`);
+      return cal;
+    });
     this.used = used as boolean[];
     this.selected = sel as number[];
+    this.memberCal = memberCal;
     this.weights = weights;
     this.combiner = this.makeCombiner();
   }

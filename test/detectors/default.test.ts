@@ -8,27 +8,29 @@ describe('defaultDetector', () => {
   const train = { t: all.t.slice(0, 800), v: all.v.slice(0, 800) };
   const test = { t: all.t.slice(800), v: all.v.slice(800) };
 
-  it('builds the spec §2 members: ETS without calibrator, calibrated RCF (maxScore 10) and ZMS (1000)', () => {
+  it('builds the members: AutoETS (additive) calibrated by the ensemble, RCF on raw shingles, ZMS level', () => {
     const d = defaultDetector();
     const [ets, rcf, zms] = d.config.members;
     expect(ets).toMatchObject({
       type: 'EtsDetector',
-      config: { auto: true, mode: 'stream', enableThreshold: false },
+      config: { auto: true, autoOptions: { additiveOnly: true }, mode: 'stream', enableThreshold: false },
     });
     expect(rcf).toMatchObject({
       type: 'RandomCutForest',
       config: {
-        nEstimators: 100,
+        nEstimators: 20,
         maxNSamples: 512,
         onlineUpdates: true,
+        transforms: [{ type: 'shingle', size: 5 }],
         maxScore: 10,
         enableThreshold: false,
       },
     });
     expect(zms).toMatchObject({
       type: 'ZmsDetector',
-      config: { nLags: 3, maxScore: 1000, enableThreshold: false },
+      config: { nLags: 0, maxScore: 1000, enableThreshold: false },
     });
+    expect(d.config.calibrateMembers).toEqual([true, false, false]);
     expect(d.config.threshold).toEqual(DEFAULT_ALARM_RULE);
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Ensemble, type EnsembleWarning, ensembleMetric } from '../../src/detectors/ensemble.js';
+import { EtsDetector } from '../../src/detectors/ets/detector.js';
 import { IsolationForest } from '../../src/detectors/isolation-forest.js';
+import { AnomScoreCalibrator } from '../../src/detectors/post/calibrator.js';
 import { loadModel } from '../../src/detectors/registry.js';
 import { ZmsDetector } from '../../src/detectors/zms.js';
 import { ConfigError, DetectorError } from '../../src/errors.js';
@@ -182,5 +184,51 @@ describe('Ensemble: scoring and model files', () => {
     const json = JSON.parse(JSON.stringify(e.toJSON()));
     json.config.members[1].config.lagInflation = 2;
     expect(() => loadModel(json)).toThrow(/does not describe/);
+  });
+});
+
+describe('Ensemble: calibrateMembers', () => {
+  const ets = () => new EtsDetector({ enableThreshold: false });
+
+  it("calibrates the chosen members' outputs with a calibrator trained on their train scores", () => {
+    const e = new Ensemble({ members: [ets(), zms()], calibrateMembers: [true, false] });
+    e.train(train);
+    const s = e.score(test, { prev: train });
+    // the same by hand: ETS alone, its train scores → AnomScoreCalibrator(1000), then the mean rule
+    const a = ets();
+    a.train(train);
+    const cal = new AnomScoreCalibrator(1000, true);
+    cal.train(a.trainScores!.v);
+    const va = cal.calibrate(a.score(test, { prev: train }).v);
+    const b = zms();
+    b.train(train);
+    const vb = b.score(test, { prev: train }).v;
+    for (let i = 0; i < s.v.length; i += 23) {
+      let sign = Math.sign(va[i]) + Math.sign(vb[i]);
+      sign = sign === 0 ? -1 : sign / 2;
+      expect(s.v[i]).toBe(sign * (0.5 * Math.abs(va[i]) + 0.5 * Math.abs(vb[i])));
+    }
+  });
+
+  it('streams exactly like score() and reloads bit for bit; the file must match the config', () => {
+    const e = new Ensemble({ members: [ets(), zms()], calibrateMembers: [true, false] });
+    e.train(train);
+    const json = JSON.parse(JSON.stringify(e.toJSON()));
+    expect(json.state.model.memberCalibrators[0]).not.toBeNull();
+    expect(json.state.model.memberCalibrators[1]).toBeNull();
+    const back = loadModel(json);
+    const batch = e.score(test, { prev: train }).v;
+    const st = back.stream();
+    for (let i = 0; i < test.t.length; i++) {
+      const r = st.push(test.t[i], test.v[i]);
+      if (!Object.is(r.score, batch[i])) expect.fail(`point ${i}: stream ${r.score} vs batch ${batch[i]}`);
+    }
+    const bad = JSON.parse(JSON.stringify(json));
+    bad.state.model.memberCalibrators[0] = null;
+    expect(() => loadModel(bad)).toThrow(/memberCalibrators\[0\]/);
+  });
+
+  it('needs one flag per member', () => {
+    expect(() => new Ensemble({ members: [ets(), zms()], calibrateMembers: [true] })).toThrow(ConfigError);
   });
 });
