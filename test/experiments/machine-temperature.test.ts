@@ -1,0 +1,116 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerRuns } from '../../src/cli/runs.js';
+import type { Detector } from '../../src/detectors/types.js';
+import {
+  EXPERIMENT_NAME,
+  type MachineTemperatureResult,
+  REFERENCE,
+  runMachineTemperature,
+} from '../../src/experiments/machine-temperature.js';
+import { openTracker } from '../../src/index.js';
+
+/**
+ * Issue 7: the NAB machine-temperature experiment with the default detector and default settings
+ * (fixed seed), tracked into a fresh local store, then read back.
+ */
+describe('NAB machine-temperature experiment (default detector, seed 0)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsad-mt-'));
+  const uri = `file:${join(dir, 'runs')}`;
+  const reportPath = join(dir, 'report.html');
+  let first: MachineTemperatureResult;
+
+  beforeAll(async () => {
+    first = await runMachineTemperature({ trackingUri: uri, reportPath, progress: null, seed: 0 });
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('bins to 22,683 points and splits at 2013-12-15', () => {
+    expect(first.rows).toEqual({
+      raw: 22_695,
+      binned: 22_683,
+      train: first.train.t.length,
+      test: first.test.t.length,
+    });
+    expect(first.train.t[first.train.t.length - 1]).toBeLessThan(Date.UTC(2013, 11, 15));
+    expect(first.test.t[0]).toBeGreaterThanOrEqual(Date.UTC(2013, 11, 15));
+  });
+
+  it("matches or beats Merlion's DefaultDetector: F1 ≥ 2/3 and mean time to detect below 1 d 09:50", () => {
+    expect(first.report.f1).toBeGreaterThanOrEqual(REFERENCE.f1 - 1e-12);
+    expect(first.report.meanTimeToDetectSec).toBeLessThan(REFERENCE.mttdSec);
+    expect(first.report.meanTimeToDetectSec).toBeGreaterThan(0);
+  });
+
+  it('writes the HTML report', () => {
+    const html = readFileSync(reportPath, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('series-line');
+  });
+
+  it('tracks every param, metric, dataset digest and the model; `tsad runs show` reads them back', async () => {
+    let out = '';
+    const program = new Command().exitOverride();
+    registerRuns(program, { out: (s) => (out += s) });
+    await program.parseAsync(['node', 'tsad', 'runs', 'show', first.runId!, '--uri', uri, '--json']);
+    const shown = JSON.parse(out) as {
+      data: { params: Record<string, string>; metrics: Record<string, { value: number }> };
+      inputs: { name: string; digest: string; rows: number; context: string }[];
+    };
+    for (const p of [
+      'anomaly_threshold',
+      'min_alm_window',
+      'alm_window_minutes',
+      'alm_suppress_minutes',
+      'ensemble_size',
+    ]) {
+      expect(shown.data.params[p], p).toBeDefined();
+    }
+    expect(Object.keys(shown.data.params).filter((k) => k.startsWith('config.')).length).toBeGreaterThan(5);
+    expect(shown.data.metrics.precision.value).toBe(first.report.precision);
+    expect(shown.data.metrics.recall.value).toBe(first.report.recall);
+    expect(shown.data.metrics.f1.value).toBe(first.report.f1);
+    expect(shown.data.metrics.mttd.value).toBe(first.report.meanTimeToDetectSec);
+    expect(shown.inputs.map((i) => [i.context, i.rows]).sort()).toEqual(
+      [
+        ['testing', first.test.t.length],
+        ['training', first.train.t.length],
+      ].sort(),
+    );
+    for (const i of shown.inputs) expect(i.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('registers a model that loads from models:/…@latest and scores the test part bit-for-bit', async () => {
+    const tracker = openTracker(uri);
+    try {
+      const det = (await tracker.loadModel(`models:/${EXPERIMENT_NAME}@latest`)) as Detector;
+      const again = det.score(first.test, { prev: first.train });
+      expect(again.v).toEqual(first.scores.v);
+      expect(Buffer.from(again.v.buffer).equals(Buffer.from(first.scores.v.buffer))).toBe(true);
+    } finally {
+      await tracker.close();
+    }
+  });
+
+  it('records a second run (and a second model version) when run again', async () => {
+    const second = await runMachineTemperature({
+      trackingUri: uri,
+      reportPath: false,
+      progress: null,
+      seed: 0,
+    });
+    expect(second.runId).not.toBe(first.runId);
+    expect(second.modelVersion).toBe((first.modelVersion ?? 0) + 1);
+    expect(second.report.f1).toBe(first.report.f1);
+    const tracker = openTracker(uri);
+    try {
+      const runs = await tracker.searchRuns({ experiment: EXPERIMENT_NAME });
+      expect(runs).toHaveLength(2);
+    } finally {
+      await tracker.close();
+    }
+  }, 120_000);
+});
