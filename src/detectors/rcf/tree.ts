@@ -11,6 +11,19 @@ export type CutTreeSpec =
 const F64 = new Float64Array(1);
 const I64 = new BigInt64Array(F64.buffer);
 
+/** Walk-down arrays (see `CutTree.navF`), shareable by the trees of a forest. */
+export interface NavStore {
+  readonly f: Float64Array;
+  readonly i: Int32Array;
+  readonly cdim: Int32Array;
+}
+
+/** Walk-down arrays for `nodes` node slots (16 bytes each, plus the cut dimensions). */
+export function newNavStore(nodes: number): NavStore {
+  const buf = new ArrayBuffer(nodes * 16);
+  return { f: new Float64Array(buf), i: new Int32Array(buf), cdim: new Int32Array(nodes).fill(-1) };
+}
+
 /** The largest double strictly below `x` (x finite). */
 export function prevDouble(x: number): number {
   if (x === 0) return -Number.MIN_VALUE;
@@ -40,6 +53,20 @@ export class CutTree {
   /** Node records as doubles (cut values, boxes) and as int32 (links, dims, masses). */
   readonly f: Float64Array;
   readonly i: Int32Array;
+  /**
+   * Compact copy of what the walk down reads (16 bytes per node: cut value as a double, then
+   * left and right child as int32), plus the cut dimension per node (-1 for a leaf). Kept in
+   * step with the records; for 100 trees of 512 nodes it fits in L2 where the records do not.
+   */
+  readonly navF: Float64Array;
+  readonly navI: Int32Array;
+  readonly cdim: Int32Array;
+  /**
+   * This tree's first slot in the (possibly forest-wide) walk-down arrays: node `n` is slot
+   * `navBase + n`, and the child links stored there are slots too, so a forest can walk several
+   * trees at once through the same three arrays.
+   */
+  readonly navBase: number;
   /** Root node id, or -1 when the tree is empty. */
   root = -1;
   private readonly free: Int32Array;
@@ -49,7 +76,7 @@ export class CutTree {
   private scaleMass = -1;
   private scale = 0;
 
-  constructor(dim: number, maxLeaves: number) {
+  constructor(dim: number, maxLeaves: number, nav?: NavStore, navBase = 0) {
     if (!Number.isInteger(dim) || dim < 1) {
       throw new DetectorError('bad_dimension', `tree dimension must be a positive integer, got ${dim}`);
     }
@@ -63,6 +90,14 @@ export class CutTree {
     const buf = new ArrayBuffer(cap * this.stride * 8);
     this.f = new Float64Array(buf);
     this.i = new Int32Array(buf);
+    const store = nav ?? newNavStore(cap);
+    if (!(Number.isInteger(navBase) && navBase >= 0 && navBase + cap <= store.cdim.length)) {
+      throw new DetectorError('bad_capacity', `walk-down store too small for ${cap} nodes at ${navBase}`);
+    }
+    this.navF = store.f;
+    this.navI = store.i;
+    this.cdim = store.cdim;
+    this.navBase = navBase;
     this.free = new Int32Array(cap);
     for (let k = 0; k < cap; k++) this.free[k] = cap - 1 - k;
     this.nFree = cap;
@@ -121,6 +156,10 @@ export class CutTree {
     this.i[o + 4] = -1; // cut dim -1 also marks a leaf
     this.i[o + 5] = 0;
     this.i[o + 6] = -1;
+    const g = this.navBase + n;
+    this.navI[4 * g + 2] = -1;
+    this.navI[4 * g + 3] = -1;
+    this.cdim[g] = -1;
     return n;
   }
 
@@ -130,7 +169,21 @@ export class CutTree {
     this.i[o + 3] = -1;
     this.i[o + 5] = 0;
     this.i[o + 6] = -1;
+    const g = this.navBase + n;
+    this.navI[4 * g + 2] = -1;
+    this.navI[4 * g + 3] = -1;
+    this.cdim[g] = -1;
     this.free[this.nFree++] = n;
+  }
+
+  /** Copies node n's cut and children from its record into the compact walk-down arrays. */
+  private setNav(n: number): void {
+    const o = n * this.stride;
+    const g = this.navBase + n;
+    this.navF[2 * g] = this.f[o];
+    this.navI[4 * g + 2] = this.navBase + this.i[2 * o + 2];
+    this.navI[4 * g + 3] = this.navBase + this.i[2 * o + 3];
+    this.cdim[g] = this.i[2 * o + 4];
   }
 
   private newLeaf(p: ArrayLike<number>, off: number): number {
@@ -180,8 +233,13 @@ export class CutTree {
     if (par < 0) this.root = child;
     else {
       const o = par * this.stride * 2;
-      if (this.i[o + 2] === oldChild) this.i[o + 2] = child;
-      else this.i[o + 3] = child;
+      if (this.i[o + 2] === oldChild) {
+        this.i[o + 2] = child;
+        this.navI[4 * (this.navBase + par) + 2] = this.navBase + child;
+      } else {
+        this.i[o + 3] = child;
+        this.navI[4 * (this.navBase + par) + 3] = this.navBase + child;
+      }
     }
   }
 
@@ -277,6 +335,7 @@ export class CutTree {
           I[2 * io + 5] = I[2 * o + 5] + 1;
           I[2 * io + 2] = below ? leaf : node;
           I[2 * io + 3] = below ? node : leaf;
+          this.setNav(inner);
           const par = I[2 * o + 6];
           I[2 * io + 6] = par;
           this.setChild(par, node, inner);
@@ -376,25 +435,45 @@ export class CutTree {
   score(q: ArrayLike<number>, off: number): number {
     const root = this.root;
     if (root < 0) return 0;
+    // Down to the leaf through the compact walk-down arrays; the way back up follows parent
+    // links (no path to record). (`| 0` keeps the index arithmetic in plain int32.)
+    const nf = this.navF;
+    const ni = this.navI;
+    const cdim = this.cdim;
+    const path = this.path;
+    let len = 0;
+    let n = (this.navBase + root) | 0;
+    let cd = cdim[n];
+    while (cd >= 0) {
+      // Branch-free child pick: left at int +2, right +3. The path (slots) is recorded, so the
+      // box loads on the way back up do not wait on each other.
+      path[len++] = n;
+      n = ni[(4 * n + 2 + (q[(off + cd) | 0] > nf[2 * n] ? 1 : 0)) | 0];
+      cd = cdim[n];
+    }
+    return this.scoreFromLeaf(q, off, n - this.navBase, len, path, 0);
+  }
+
+  /**
+   * The rest of `score` once the walk down has reached `leaf` at depth `len` (the leaf that
+   * `q` falls into by the cuts): the leaf case or the walk back up. `path[po + k]` is the slot
+   * (`navBase + node`) of the node at depth k on the way down. The tree must not be empty.
+   */
+  scoreFromLeaf(
+    q: ArrayLike<number>,
+    off: number,
+    leaf: number,
+    len: number,
+    path: Int32Array,
+    po: number,
+  ): number {
+    const nb = this.navBase;
+    const root = this.root;
     const d = this.dim;
     const st = this.stride;
     const f = this.f;
     const I = this.i;
-    // Down to the leaf; the way back up follows parent links (no path to record).
-    // (`| 0` and Math.imul keep the index arithmetic in plain int32, without overflow checks.)
-    let len = 0;
-    let o = Math.imul(root, st);
-    let cd = I[(2 * o + 4) | 0];
-    while (cd >= 0) {
-      // Two levels per iteration (fewer loop checks); branch-free child pick: left at int +2, right +3.
-      len++;
-      o = Math.imul(I[(2 * o + 2 + (q[(off + cd) | 0] > f[o] ? 1 : 0)) | 0], st);
-      cd = I[(2 * o + 4) | 0];
-      if (cd < 0) break;
-      len++;
-      o = Math.imul(I[(2 * o + 2 + (q[(off + cd) | 0] > f[o] ? 1 : 0)) | 0], st);
-      cd = I[(2 * o + 4) | 0];
-    }
+    let o = Math.imul(leaf, st);
     const M = I[root * st * 2 + 5];
     if (M !== this.scaleMass) {
       this.scaleMass = M;
@@ -425,7 +504,7 @@ export class CutTree {
       const x6 = d > 6 ? q[(off + 6) | 0] : 0;
       const x7 = d > 7 ? q[(off + 7) | 0] : 0;
       for (let k = len - 1; k >= 0; k--) {
-        o = Math.imul(I[(2 * o + 6) | 0], st);
+        o = Math.imul((path[(po + k) | 0] - nb) | 0, st);
         const b = (o + 4) | 0;
         let l = f[b];
         let h = f[b + 1];
@@ -488,7 +567,7 @@ export class CutTree {
       return s * scale;
     }
     for (let k = len - 1; k >= 0; k--) {
-      o = Math.imul(I[(2 * o + 6) | 0], st);
+      o = Math.imul((path[(po + k) | 0] - nb) | 0, st);
       const b = (o + 4) | 0;
       let grow = 0;
       let span = 0;
@@ -547,6 +626,7 @@ export class CutTree {
       tree.f[n * tree.stride] = s.cut[1];
       I[n * st2 + 2] = build(s.left, n);
       I[n * st2 + 3] = build(s.right, n);
+      tree.setNav(n);
       tree.refresh(n);
       return n;
     };
@@ -643,6 +723,7 @@ export class CutTree {
           I[par * st * 2 + 3] = node;
           top--;
         }
+        this.setNav(par);
       }
       if (cd !== -1) stack[top++] = node;
     }
