@@ -53,7 +53,14 @@ export class CutForest {
   private readonly boundUntil: Float64Array;
   /** Updates so far (the last sequence number used). */
   private updates = 0;
-  private rng: Rng;
+  /**
+   * One xoroshiro128+ generator per tree (4 int32 each, pure-rand's state order): tree t draws
+   * only from its own, so trees are independent of each other's draws (and could be updated in
+   * any order or in parallel with the same result).
+   */
+  private readonly rs: Int32Array;
+  /** The tree whose generator `uniform` draws from. */
+  private cur = 0;
   private readonly uniform: Uniform;
   private readonly blockAcc = new Float64Array(SCORE_BLOCK);
 
@@ -92,8 +99,9 @@ export class CutForest {
     this.sizes = new Int32Array(T);
     this.rejectAtOrBelow = new Float64Array(T);
     this.boundUntil = new Float64Array(T);
-    this.rng = new Rng(seed);
-    this.uniform = () => this.rng.float();
+    this.rs = new Int32Array(4 * T);
+    seedTreeGenerators(this.rs, seed);
+    this.uniform = () => draw(this.rs, this.cur << 2);
   }
 
   /** Number of updates so far. */
@@ -233,13 +241,15 @@ export class CutForest {
     const lambda = this.lambda;
     const base = -seq * lambda;
     const rand = this.uniform;
+    const rs = this.rs;
     const trees = this.trees;
     const weights = this.weights;
     const rejectAtOrBelow = this.rejectAtOrBelow;
     const boundUntil = this.boundUntil;
     for (let t = 0; t < trees.length; t++) {
-      let u = rand();
-      while (u === 0) u = rand();
+      this.cur = t;
+      let u = draw(rs, t << 2);
+      while (u === 0) u = draw(rs, t << 2);
       const o = t * S;
       const size = this.sizes[t];
       if (size < S) {
@@ -373,7 +383,7 @@ export class CutForest {
       outputAfter: this.outputAfter,
       seed: this.seed,
       updates: this.updates,
-      rng: this.rng.state(),
+      rng: Array.from(this.rs),
       points: { seqs: pointSeqs, coords },
       trees,
     };
@@ -423,11 +433,16 @@ export class CutForest {
       pointIndex.set(seq, i);
     });
     forest.updates = s.updates;
-    try {
-      forest.rng = Rng.fromState(s.rng);
-    } catch (e) {
-      bad('rng', e instanceof Error ? e.message : String(e));
+    if (s.rng.length !== 4 * s.numberOfTrees) {
+      bad('rng', `has ${s.rng.length} numbers, expected 4 per tree (${4 * s.numberOfTrees})`);
     }
+    for (let t = 0; t < s.numberOfTrees; t++) {
+      const b = 4 * t;
+      if ((s.rng[b] | s.rng[b + 1] | s.rng[b + 2] | s.rng[b + 3]) === 0) {
+        bad(`rng.${b}`, `generator state of tree ${t} is all zero (it would only ever draw 0)`);
+      }
+    }
+    forest.rs.set(s.rng);
     for (let t = 0; t < s.numberOfTrees; t++) {
       const ts = s.trees[t];
       const where = `trees.${t}`;
@@ -475,6 +490,74 @@ export class CutForest {
   }
 }
 
+/**
+ * Seeds the per-tree generators: tree 0 starts from the library's `Rng(seed)` state (warmed up),
+ * tree t from tree t-1's state jumped ahead by 2^64 draws, so the streams never overlap.
+ */
+function seedTreeGenerators(rs: Int32Array, seed: number): void {
+  const st = new Rng(seed).state();
+  const T = rs.length >> 2;
+  for (let t = 0; t < T; t++) {
+    if (t > 0) jump(st);
+    rs.set(st, 4 * t);
+  }
+}
+
+/** Uniform in [0, 1) from the xoroshiro128+ state at `rs[b .. b+4)` (pure-rand's uniformFloat64). */
+function draw(rs: Int32Array, b: number): number {
+  const v1 = next(rs, b) & 0x3ffffff;
+  const v2 = next(rs, b) & 0x7ffffff;
+  return v1 * 1.4901161193847656e-8 + v2 * 1.1102230246251565e-16;
+}
+
+/** One xoroshiro128+ step on `rs[b .. b+4)` = (s01, s00, s11, s10), as pure-rand's `next()`. */
+function next(rs: Int32Array, b: number): number {
+  const s01 = rs[b];
+  const s00 = rs[b + 1];
+  const s11 = rs[b + 2];
+  const s10 = rs[b + 3];
+  const out = (s00 + s10) | 0;
+  const a0 = s10 ^ s00;
+  const a1 = s11 ^ s01;
+  rs[b + 1] = (s00 << 24) ^ (s01 >>> 8) ^ a0 ^ (a0 << 16);
+  rs[b] = (s01 << 24) ^ (s00 >>> 8) ^ a1 ^ ((a1 << 16) | (a0 >>> 16));
+  rs[b + 3] = (a1 << 5) ^ (a0 >>> 27);
+  rs[b + 2] = (a0 << 5) ^ (a1 >>> 27);
+  return out;
+}
+
+/** xoroshiro128+ jump (2^64 steps) of a state (s01, s00, s11, s10), as pure-rand's `jump()`. */
+function jump(st: number[]): void {
+  const J = [3639956645, 3750757012, 1261568508, 386426335];
+  let [s01, s00, s11, s10] = st;
+  let n01 = 0;
+  let n00 = 0;
+  let n11 = 0;
+  let n10 = 0;
+  for (let i = 0; i < 4; i++) {
+    for (let mask = 1; mask; mask <<= 1) {
+      if (J[i] & mask) {
+        n01 ^= s01;
+        n00 ^= s00;
+        n11 ^= s11;
+        n10 ^= s10;
+      }
+      const a0 = s10 ^ s00;
+      const a1 = s11 ^ s01;
+      const o00 = s00;
+      const o01 = s01;
+      s00 = (o00 << 24) ^ (o01 >>> 8) ^ a0 ^ (a0 << 16);
+      s01 = (o01 << 24) ^ (o00 >>> 8) ^ a1 ^ ((a1 << 16) | (a0 >>> 16));
+      s10 = (a1 << 5) ^ (a0 >>> 27);
+      s11 = (a0 << 5) ^ (a1 >>> 27);
+    }
+  }
+  st[0] = n01;
+  st[1] = n00;
+  st[2] = n11;
+  st[3] = n10;
+}
+
 /** Rows per block in batch scoring. */
 const SCORE_BLOCK = 256;
 
@@ -511,7 +594,7 @@ const ForestStateSchema = z.object({
   outputAfter: z.number().int().min(0),
   seed: z.number().int(),
   updates: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  rng: z.array(int32).length(4),
+  rng: z.array(int32),
   points: z.object({
     seqs: z.array(z.number().int().min(1)),
     coords: z.array(finite),
