@@ -22,6 +22,12 @@ export const randomCutForestConfigSchema = z.strictObject({
   timeDecay: z.number().min(0).max(1e6).optional(),
   /** Updates before scores become non-zero; default `floor(maxNSamples / 4)`. */
   outputAfter: z.number().int().min(0).max(1e9).optional(),
+  /**
+   * Threads for streaming update + score (1 or 2): with 2, a worker thread takes part of the
+   * trees of every learned row. Results are identical either way; 2 pays only when a second
+   * core is free.
+   */
+  threads: z.number().int().min(1).max(2).default(1),
   /** Merlion's default: difference, then shingle of size 5. */
   transforms: z
     .array(transformSchema)
@@ -109,6 +115,7 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
       lambda: c.timeDecay,
       outputAfter: c.outputAfter,
       seed: c.seed,
+      threads: c.threads,
     });
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = forest.scoreThenUpdate(x, i * d);
@@ -175,6 +182,7 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
         );
       }
     }
+    forest.threads = c.threads;
     this.model = forest;
     this.lastLearned = lastLearned;
   }

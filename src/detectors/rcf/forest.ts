@@ -1,8 +1,9 @@
+import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import { Rng } from '../rng.js';
 import type { JsonObject } from '../types.js';
-import { CutTree, type NavStore, newNavStore, type Uniform } from './tree.js';
+import { CutTree, type NavStore, type Uniform } from './tree.js';
 
 /** Options of the forest core (feature vectors in, AWS RCF 1.0 scores out). */
 export interface CutForestOptions {
@@ -16,8 +17,77 @@ export interface CutForestOptions {
   lambda?: number;
   /** Scores are 0 until this many updates have happened. Default `floor(sampleSize / 4)`. */
   outputAfter?: number;
-  /** Seed of the forest's random generator. Default 0. */
+  /** Seed of the forest's random generators. Default 0. */
   seed?: number;
+  /**
+   * Threads for `scoreThenUpdate` (1 or 2; default 1). With 2, a worker thread takes chunks of
+   * trees while the calling thread takes the others; every tree's numbers are the same whoever
+   * computes them, so results are identical to 1 thread. Not part of the model.
+   */
+  threads?: number;
+}
+
+/**
+ * All of a forest's mutable state, in SharedArrayBuffers so that a worker thread can hold a
+ * second view of the same forest. Passed to the worker once; never copied afterwards.
+ */
+export interface ForestMemory {
+  readonly d: number;
+  readonly T: number;
+  readonly S: number;
+  readonly lambda: number;
+  readonly outputAfter: number;
+  readonly seed: number;
+  /** Node records of all trees, tree t at byte `t · 2S · stride · 8`. */
+  readonly rec: SharedArrayBuffer;
+  readonly free: SharedArrayBuffer;
+  readonly meta: SharedArrayBuffer;
+  readonly nav: SharedArrayBuffer;
+  readonly cdim: SharedArrayBuffer;
+  readonly weights: SharedArrayBuffer;
+  readonly seqs: SharedArrayBuffer;
+  readonly leaves: SharedArrayBuffer;
+  readonly sizes: SharedArrayBuffer;
+  readonly reject: SharedArrayBuffer;
+  readonly bound: SharedArrayBuffer;
+  readonly rs: SharedArrayBuffer;
+  /** Job exchange: point, update number, per-tree scores (doubles) and control words (int32). */
+  readonly jobF: SharedArrayBuffer;
+  readonly ctl: SharedArrayBuffer;
+}
+
+function newForestMemory(
+  d: number,
+  T: number,
+  S: number,
+  lambda: number,
+  outputAfter: number,
+  seed: number,
+): ForestMemory {
+  const sab = (bytes: number) => new SharedArrayBuffer(bytes);
+  const nodes = T * 2 * S;
+  return {
+    d,
+    T,
+    S,
+    lambda,
+    outputAfter,
+    seed,
+    rec: sab(nodes * (4 + 2 * d) * 8),
+    free: sab(nodes * 4),
+    meta: sab(T * 8),
+    nav: sab(nodes * 16),
+    cdim: sab(nodes * 4),
+    weights: sab(T * S * 8),
+    seqs: sab(T * S * 8),
+    leaves: sab(T * S * 4),
+    sizes: sab(T * 4),
+    reject: sab(T * 8),
+    bound: sab(T * 8),
+    rs: sab(T * 16),
+    jobF: sab((d + 1 + T) * 8),
+    ctl: sab(CTL_WORDS * 4),
+  };
 }
 
 /**
@@ -41,6 +111,15 @@ export class CutForest {
   readonly trees: CutTree[];
   /** The trees' walk-down arrays, shared (tree t owns slots `[t·2S, (t+1)·2S)`). */
   private readonly nav: NavStore;
+  private readonly mem: ForestMemory;
+  /** Job exchange with the worker: `[point (d), update number, tree scores (T)]`. */
+  private readonly jobF: Float64Array;
+  private readonly ctl: Int32Array;
+  private readonly chunks: number;
+  private readonly chunkSize: number;
+  private jobId = 0;
+  private threadCount = 1;
+  private worker: Worker | null = null;
   /** Paths of the four trees walked together by `score` (2S slots each: depth < 2S). */
   private readonly paths: Int32Array;
   /** Sampler slots in heap order, tree t at `[t * sampleSize, (t + 1) * sampleSize)`. */
@@ -63,8 +142,20 @@ export class CutForest {
   private cur = 0;
   private readonly uniform: Uniform;
   private readonly blockAcc = new Float64Array(SCORE_BLOCK);
+  /** Per-tree scores of the last `score` call. */
+  private readonly treeScores: Float64Array;
 
-  constructor(opts: CutForestOptions) {
+  constructor(opts: CutForestOptions, attach?: ForestMemory) {
+    if (attach) {
+      opts = {
+        dimensions: attach.d,
+        numberOfTrees: attach.T,
+        sampleSize: attach.S,
+        lambda: attach.lambda,
+        outputAfter: attach.outputAfter,
+        seed: attach.seed,
+      };
+    }
     const d = opts.dimensions;
     const T = opts.numberOfTrees ?? 100;
     const S = opts.sampleSize ?? 256;
@@ -89,19 +180,74 @@ export class CutForest {
     this.lambda = lambda;
     this.outputAfter = outputAfter;
     this.seed = seed;
+    const m = attach ?? newForestMemory(d, T, S, lambda, outputAfter, seed);
+    this.mem = m;
     this.trees = [];
-    this.nav = newNavStore(T * 2 * S);
+    const cdim = new Int32Array(m.cdim);
+    if (!attach) cdim.fill(-1);
+    this.nav = { f: new Float64Array(m.nav), i: new Int32Array(m.nav), cdim };
     this.paths = new Int32Array(8 * S);
-    for (let t = 0; t < T; t++) this.trees.push(new CutTree(d, S, this.nav, t * 2 * S));
-    this.weights = new Float64Array(T * S);
-    this.seqs = new Float64Array(T * S);
-    this.leaves = new Int32Array(T * S);
-    this.sizes = new Int32Array(T);
-    this.rejectAtOrBelow = new Float64Array(T);
-    this.boundUntil = new Float64Array(T);
-    this.rs = new Int32Array(4 * T);
-    seedTreeGenerators(this.rs, seed);
+    const cap = 2 * S;
+    const recDoubles = cap * (4 + 2 * d);
+    for (let t = 0; t < T; t++) {
+      const tm = {
+        f: new Float64Array(m.rec, t * recDoubles * 8, recDoubles),
+        i: new Int32Array(m.rec, t * recDoubles * 8, 2 * recDoubles),
+        free: new Int32Array(m.free, t * cap * 4, cap),
+        meta: new Int32Array(m.meta, t * 8, 2),
+        attach: attach !== undefined,
+      };
+      this.trees.push(new CutTree(d, S, this.nav, t * cap, tm));
+    }
+    this.weights = new Float64Array(m.weights);
+    this.seqs = new Float64Array(m.seqs);
+    this.leaves = new Int32Array(m.leaves);
+    this.sizes = new Int32Array(m.sizes);
+    this.rejectAtOrBelow = new Float64Array(m.reject);
+    this.boundUntil = new Float64Array(m.bound);
+    this.rs = new Int32Array(m.rs);
+    if (!attach) seedTreeGenerators(this.rs, seed);
     this.uniform = () => draw(this.rs, this.cur << 2);
+    this.jobF = new Float64Array(m.jobF);
+    this.treeScores = new Float64Array(T);
+    this.ctl = new Int32Array(m.ctl);
+    this.chunkSize = Math.max(4, Math.ceil(T / 16));
+    this.chunks = Math.ceil(T / this.chunkSize);
+    if (!attach) {
+      // No job pending: no chunk left to claim (lo = hi = 0).
+      this.ctl[CLAIM] = 0;
+      this.threads = opts.threads ?? 1;
+    }
+  }
+
+  /** Threads used by `scoreThenUpdate` (1 or 2). Results do not depend on it. */
+  get threads(): number {
+    return this.threadCount;
+  }
+  set threads(n: number) {
+    check(n === 1 || n === 2, 'threads', n, '1 or 2');
+    this.threadCount = n;
+    if (n === 1) this.close();
+  }
+
+  /** Whether a worker thread has started serving this forest's steps. */
+  get workerReady(): boolean {
+    return Atomics.load(this.ctl, READY) === 1;
+  }
+
+  /** Chunks of trees the worker thread has computed so far (diagnostics). */
+  get workerChunks(): number {
+    return Atomics.load(this.ctl, WORKER_CHUNKS);
+  }
+
+  /** Stops the worker thread, if any (the forest keeps working on the calling thread). */
+  close(): void {
+    if (this.worker) {
+      Atomics.store(this.ctl, STOP, 1);
+      Atomics.notify(this.ctl, CLAIM);
+      void this.worker.terminate();
+      this.worker = null;
+    }
   }
 
   /** Number of updates so far. */
@@ -125,8 +271,27 @@ export class CutForest {
    */
   score(q: ArrayLike<number>, off = 0): number {
     if (this.updates < this.outputAfter) return 0;
+    const T = this.numberOfTrees;
+    const out = this.treeScores;
+    this.scoreInto(q, off, 0, T, out, 0);
+    let sum = 0;
+    for (let t = 0; t < T; t++) sum += out[t];
+    return sum / T;
+  }
+
+  /**
+   * Scores of trees `[a, b)` for the point `q[off ..)` into `out[outOff + t]` (not divided by
+   * the number of trees; no `outputAfter` check).
+   */
+  private scoreInto(
+    q: ArrayLike<number>,
+    off: number,
+    a: number,
+    b: number,
+    out: Float64Array,
+    outOff: number,
+  ): void {
     const trees = this.trees;
-    const T = trees.length;
     const nf = this.nav.f;
     const ni = this.nav.i;
     const cdim = this.nav.cdim;
@@ -134,21 +299,20 @@ export class CutForest {
     const P1 = this.sampleSize * 2;
     const P2 = 2 * P1;
     const P3 = 3 * P1;
-    let sum = 0;
-    let t = 0;
+    let t = a;
     // Four trees at a time walk down in lockstep: the four chains of dependent loads overlap
-    // (the walk is bound by memory latency, not arithmetic). Same per-tree results, summed in
-    // tree order, so the numbers are those of `CutTree.score` tree by tree.
-    for (; t + 4 <= T; t += 4) {
+    // (the walk is bound by memory latency, not arithmetic). Same per-tree results as
+    // `CutTree.score`.
+    for (; t + 4 <= b; t += 4) {
       const t0 = trees[t];
       const t1 = trees[t + 1];
       const t2 = trees[t + 2];
       const t3 = trees[t + 3];
       if ((t0.root | t1.root | t2.root | t3.root) < 0) {
-        sum += t0.score(q, off);
-        sum += t1.score(q, off);
-        sum += t2.score(q, off);
-        sum += t3.score(q, off);
+        out[outOff + t] = t0.score(q, off);
+        out[outOff + t + 1] = t1.score(q, off);
+        out[outOff + t + 2] = t2.score(q, off);
+        out[outOff + t + 3] = t3.score(q, off);
         continue;
       }
       let n0 = (t0.navBase + t0.root) | 0;
@@ -200,13 +364,12 @@ export class CutForest {
         n3 = ni[(4 * n3 + 2 + (q[(off + c3) | 0] > nf[2 * n3] ? 1 : 0)) | 0];
         c3 = cdim[n3];
       }
-      sum += t0.scoreFromLeaf(q, off, n0 - t0.navBase, l0, path, 0);
-      sum += t1.scoreFromLeaf(q, off, n1 - t1.navBase, l1, path, P1);
-      sum += t2.scoreFromLeaf(q, off, n2 - t2.navBase, l2, path, P2);
-      sum += t3.scoreFromLeaf(q, off, n3 - t3.navBase, l3, path, P3);
+      out[outOff + t] = t0.scoreFromLeaf(q, off, n0 - t0.navBase, l0, path, 0);
+      out[outOff + t + 1] = t1.scoreFromLeaf(q, off, n1 - t1.navBase, l1, path, P1);
+      out[outOff + t + 2] = t2.scoreFromLeaf(q, off, n2 - t2.navBase, l2, path, P2);
+      out[outOff + t + 3] = t3.scoreFromLeaf(q, off, n3 - t3.navBase, l3, path, P3);
     }
-    for (; t < T; t++) sum += trees[t].score(q, off);
-    return sum / T;
+    for (; t < b; t++) out[outOff + t] = trees[t].score(q, off);
   }
 
   /**
@@ -237,6 +400,11 @@ export class CutForest {
   /** Offers the point `p[off .. off + dimensions)` to every tree's sampler (spec §6.2). */
   update(p: ArrayLike<number>, off = 0): void {
     const seq = ++this.updates;
+    this.updateTrees(p, off, seq, 0, this.numberOfTrees);
+  }
+
+  /** Offers the point as update number `seq` to the samplers of trees `[a, b)`. */
+  private updateTrees(p: ArrayLike<number>, off: number, seq: number, a: number, b: number): void {
     const S = this.sampleSize;
     const lambda = this.lambda;
     const base = -seq * lambda;
@@ -246,7 +414,7 @@ export class CutForest {
     const weights = this.weights;
     const rejectAtOrBelow = this.rejectAtOrBelow;
     const boundUntil = this.boundUntil;
-    for (let t = 0; t < trees.length; t++) {
+    for (let t = a; t < b; t++) {
       this.cur = t;
       let u = draw(rs, t << 2);
       while (u === 0) u = draw(rs, t << 2);
@@ -277,9 +445,99 @@ export class CutForest {
 
   /** Scores the point, then updates the forest with it (the streaming step); returns the score. */
   scoreThenUpdate(p: ArrayLike<number>, off = 0): number {
-    const s = this.score(p, off);
-    this.update(p, off);
-    return s;
+    if (this.threadCount === 1) {
+      const s = this.score(p, off);
+      this.update(p, off);
+      return s;
+    }
+    if (!this.worker) this.startWorker();
+    const d = this.dimensions;
+    const T = this.numberOfTrees;
+    const ready = this.updates >= this.outputAfter;
+    const seq = ++this.updates;
+    const job = this.jobF;
+    const ctl = this.ctl;
+    for (let j = 0; j < d; j++) job[j] = p[off + j];
+    job[d] = seq;
+    // Publish: the point is written before the claim word (a sequentially consistent store).
+    Atomics.store(ctl, DONE, 0);
+    this.jobId = (this.jobId + 1) & 0x7fff;
+    Atomics.store(ctl, CLAIM, (this.jobId << 16) | this.chunks);
+    Atomics.notify(ctl, CLAIM);
+    this.runChunks(false);
+    while (Atomics.load(ctl, DONE) < this.chunks) {
+      // The worker is finishing a chunk it claimed.
+    }
+    if (!ready) return 0;
+    let sum = 0;
+    for (let t = 0; t < T; t++) sum += job[d + 1 + t];
+    return sum / T;
+  }
+
+  /**
+   * Claims chunks of trees of the published job until none is left; for each, scores its trees
+   * (into the job's score slots), then offers the point to their samplers. The calling thread
+   * claims from the first chunk up, the worker from the last down, so each thread mostly keeps
+   * the same trees (and their cache lines) from one step to the next. The claim word is
+   * `(job id << 16) | (lo << 8) | hi`: chunks `[lo, hi)` are unclaimed.
+   */
+  private runChunks(fromBack: boolean): void {
+    const ctl = this.ctl;
+    const job = this.jobF;
+    const d = this.dimensions;
+    const K = this.chunkSize;
+    const T = this.numberOfTrees;
+    for (;;) {
+      const w = Atomics.load(ctl, CLAIM);
+      const lo = (w >> 8) & 0xff;
+      const hi = w & 0xff;
+      if (lo >= hi) return;
+      const c = fromBack ? hi - 1 : lo;
+      if (Atomics.compareExchange(ctl, CLAIM, w, fromBack ? w - 1 : w + 256) !== w) continue;
+      const a = c * K;
+      const b = Math.min(T, a + K);
+      this.scoreInto(job, 0, a, b, job, d + 1);
+      this.updateTrees(job, 0, job[d], a, b);
+      if (fromBack) Atomics.add(ctl, WORKER_CHUNKS, 1);
+      Atomics.add(ctl, DONE, 1);
+    }
+  }
+
+  /** Worker side: serves jobs until stopped (spins briefly between jobs, then sleeps). */
+  serveJobs(): void {
+    const ctl = this.ctl;
+    Atomics.store(ctl, READY, 1);
+    let spins = 0;
+    for (;;) {
+      const w = Atomics.load(ctl, CLAIM);
+      if (((w >> 8) & 0xff) < (w & 0xff)) {
+        this.runChunks(true);
+        spins = 0;
+        continue;
+      }
+      if (Atomics.load(ctl, STOP) !== 0) return;
+      if (++spins < SPINS) continue;
+      Atomics.wait(ctl, CLAIM, w);
+      spins = 0;
+    }
+  }
+
+  private startWorker(): void {
+    const url = import.meta.url;
+    const w = url.endsWith('.ts')
+      ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
+        new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
+          { eval: true, workerData: this.mem },
+        )
+      : new Worker(new URL('./worker.js', url), { workerData: this.mem });
+    w.unref();
+    w.on('error', () => {
+      // The calling thread claims every chunk itself when no worker does.
+      if (this.worker === w) this.worker = null;
+    });
+    workers.register(this, w);
+    this.worker = w;
   }
 
   private heapPush(o: number, size: number, w: number, seq: number, leaf: number): void {
@@ -557,6 +815,21 @@ function jump(st: number[]): void {
   st[2] = n11;
   st[3] = n10;
 }
+
+/** Control words of the job exchange. */
+const CLAIM = 0; // (job id << 8) | next unclaimed chunk
+const DONE = 1; // chunks finished in the current job
+const STOP = 2; // set to end the worker
+const WORKER_CHUNKS = 3; // chunks the worker has done (diagnostics)
+const READY = 4; // 1 once the worker serves jobs
+const CTL_WORDS = 8;
+/** Idle polls of the claim word before the worker sleeps in Atomics.wait. */
+const SPINS = 20_000;
+
+/** Terminates a forest's worker once the forest is garbage. */
+const workers = new FinalizationRegistry<Worker>((w) => {
+  void w.terminate();
+});
 
 /** Rows per block in batch scoring. */
 const SCORE_BLOCK = 256;

@@ -24,6 +24,31 @@ export function newNavStore(nodes: number): NavStore {
   return { f: new Float64Array(buf), i: new Int32Array(buf), cdim: new Int32Array(nodes).fill(-1) };
 }
 
+/**
+ * A tree's own memory: node records (`f`/`i`, two views of one buffer), free list, and
+ * `meta = [root, nFree]`. Shared buffers let a worker thread hold a second view of the same tree;
+ * `attach` marks memory that already holds a tree (not to be reinitialised).
+ */
+export interface TreeMemory {
+  readonly f: Float64Array;
+  readonly i: Int32Array;
+  readonly free: Int32Array;
+  readonly meta: Int32Array;
+  readonly attach?: boolean;
+}
+
+/** Fresh (unshared) memory for a tree. */
+export function newTreeMemory(dim: number, maxLeaves: number): TreeMemory {
+  const cap = 2 * maxLeaves;
+  const buf = new ArrayBuffer(cap * (4 + 2 * dim) * 8);
+  return {
+    f: new Float64Array(buf),
+    i: new Int32Array(buf),
+    free: new Int32Array(cap),
+    meta: new Int32Array(2),
+  };
+}
+
 /** The largest double strictly below `x` (x finite). */
 export function prevDouble(x: number): number {
   if (x === 0) return -Number.MIN_VALUE;
@@ -67,16 +92,15 @@ export class CutTree {
    * trees at once through the same three arrays.
    */
   readonly navBase: number;
-  /** Root node id, or -1 when the tree is empty. */
-  root = -1;
+  /** `[root, nFree]`: kept in (possibly shared) memory so another thread's view agrees. */
+  private readonly meta: Int32Array;
   private readonly free: Int32Array;
-  private nFree: number;
   private readonly path: Int32Array;
   /** Cached `log2(M + 1)` for the last root mass seen by `score`. */
   private scaleMass = -1;
   private scale = 0;
 
-  constructor(dim: number, maxLeaves: number, nav?: NavStore, navBase = 0) {
+  constructor(dim: number, maxLeaves: number, nav?: NavStore, navBase = 0, mem?: TreeMemory) {
     if (!Number.isInteger(dim) || dim < 1) {
       throw new DetectorError('bad_dimension', `tree dimension must be a positive integer, got ${dim}`);
     }
@@ -87,9 +111,14 @@ export class CutTree {
     this.maxLeaves = maxLeaves;
     this.stride = 4 + 2 * dim;
     const cap = 2 * maxLeaves;
-    const buf = new ArrayBuffer(cap * this.stride * 8);
-    this.f = new Float64Array(buf);
-    this.i = new Int32Array(buf);
+    const m = mem ?? newTreeMemory(dim, maxLeaves);
+    this.f = m.f;
+    this.i = m.i;
+    this.free = m.free;
+    this.meta = m.meta;
+    if (this.f.length !== cap * this.stride || this.free.length !== cap || this.meta.length !== 2) {
+      throw new DetectorError('bad_capacity', 'tree memory does not match its dimension and capacity');
+    }
     const store = nav ?? newNavStore(cap);
     if (!(Number.isInteger(navBase) && navBase >= 0 && navBase + cap <= store.cdim.length)) {
       throw new DetectorError('bad_capacity', `walk-down store too small for ${cap} nodes at ${navBase}`);
@@ -98,10 +127,26 @@ export class CutTree {
     this.navI = store.i;
     this.cdim = store.cdim;
     this.navBase = navBase;
-    this.free = new Int32Array(cap);
-    for (let k = 0; k < cap; k++) this.free[k] = cap - 1 - k;
-    this.nFree = cap;
+    if (!mem?.attach) {
+      for (let k = 0; k < cap; k++) this.free[k] = cap - 1 - k;
+      this.meta[0] = -1;
+      this.meta[1] = cap;
+    }
     this.path = new Int32Array(cap + 1);
+  }
+
+  /** Root node id, or -1 when the tree is empty. */
+  get root(): number {
+    return this.meta[0];
+  }
+  set root(n: number) {
+    this.meta[0] = n;
+  }
+  private get nFree(): number {
+    return this.meta[1];
+  }
+  private set nFree(k: number) {
+    this.meta[1] = k;
   }
 
   // Field accessors (for tests, serialisation and inspection; hot loops inline the offsets).

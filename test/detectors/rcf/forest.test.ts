@@ -151,6 +151,31 @@ describe('CutForest', () => {
     );
   });
 
+  it('two threads give bit-identical scores and state to one thread', async () => {
+    const pts = shingles(noise(1500, 21), 3);
+
+    const opts = { dimensions: 3, numberOfTrees: 13, sampleSize: 64, seed: 4 };
+    const one = new CutForest(opts);
+    const two = new CutForest({ ...opts, threads: 2 });
+    // The first step starts the worker; wait (event loop free) until it serves steps.
+    expect(two.scoreThenUpdate(pts, 0)).toBe(one.scoreThenUpdate(pts, 0));
+    for (let k = 0; k < 300 && !two.workerReady; k++) await new Promise((r) => setTimeout(r, 50));
+    expect(two.workerReady).toBe(true);
+    try {
+      expect(streamScores(two, pts, 1, 1500)).toEqual(streamScores(one, pts, 1, 1500));
+      expect(two.workerChunks).toBeGreaterThan(0);
+      expect(two.toJSON()).toEqual(one.toJSON());
+      // Loaded with threads 1, switched to 2, it continues identically too.
+      const back = CutForest.fromJSON(JSON.parse(JSON.stringify(two.toJSON())));
+      back.threads = 2;
+      const more = shingles(noise(300, 22), 3);
+      expect(streamScores(back, more, 0, 300)).toEqual(streamScores(one, more, 0, 300));
+      back.close();
+    } finally {
+      two.close();
+    }
+  });
+
   it('stores each sampled point once in the model file', () => {
     const f = new CutForest({ dimensions: 4, numberOfTrees: 20, sampleSize: 64, seed: 1 });
     const x = shingles(noise(2000, 5), 4);
