@@ -39,6 +39,17 @@ export const ROWS: BenchRow[] = [
       }),
   },
   {
+    name: 'RandomCutForest (100 trees, 256 samples, shingle 4, online, 2 threads)',
+    make: () =>
+      new RandomCutForest({
+        nEstimators: 100,
+        maxNSamples: 256,
+        transforms: [{ type: 'difference' }, { type: 'shingle', size: 4 }],
+        onlineUpdates: true,
+        threads: 2,
+      }),
+  },
+  {
     name: 'RandomCutForest (defaults: 100 trees, 512 samples, shingle 5)',
     make: () => new RandomCutForest(),
   },
