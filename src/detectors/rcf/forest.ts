@@ -120,6 +120,9 @@ export class CutForest {
   private jobId = 0;
   private threadCount = 1;
   private worker: Worker | null = null;
+  /** Steps to run without the worker (it was too slow lately), and the recent slow-step count. */
+  private soloSteps = 0;
+  private slowSteps = 0;
   /** Paths of the four trees walked together by `score` (2S slots each: depth < 2S). */
   private readonly paths: Int32Array;
   /** Sampler slots in heap order, tree t at `[t * sampleSize, (t + 1) * sampleSize)`. */
@@ -445,7 +448,8 @@ export class CutForest {
 
   /** Scores the point, then updates the forest with it (the streaming step); returns the score. */
   scoreThenUpdate(p: ArrayLike<number>, off = 0): number {
-    if (this.threadCount === 1) {
+    if (this.threadCount === 1 || this.soloSteps > 0) {
+      if (this.soloSteps > 0) this.soloSteps--;
       const s = this.score(p, off);
       this.update(p, off);
       return s;
@@ -465,9 +469,16 @@ export class CutForest {
     Atomics.store(ctl, CLAIM, (this.jobId << 16) | this.chunks);
     Atomics.notify(ctl, CLAIM);
     this.runChunks(false);
-    while (Atomics.load(ctl, DONE) < this.chunks) {
-      // The worker is finishing a chunk it claimed.
-    }
+    let spins = 0;
+    while (Atomics.load(ctl, DONE) < this.chunks) spins++; // the worker finishes a chunk it claimed
+    // When the worker keeps us waiting (its core is busy with other work), the calling thread
+    // goes on alone for a while: same numbers, no spinning against a descheduled thread.
+    if (spins > SLOW_SPINS) {
+      if (++this.slowSteps >= SLOW_LIMIT) {
+        this.slowSteps = 0;
+        this.soloSteps = SOLO_STEPS;
+      }
+    } else if (this.slowSteps > 0) this.slowSteps--;
     if (!ready) return 0;
     let sum = 0;
     for (let t = 0; t < T; t++) sum += job[d + 1 + t];
@@ -823,6 +834,11 @@ const STOP = 2; // set to end the worker
 const WORKER_CHUNKS = 3; // chunks the worker has done (diagnostics)
 const READY = 4; // 1 once the worker serves jobs
 const CTL_WORDS = 8;
+/** Polls of the done count after which a step counts as slow (the worker kept us waiting). */
+const SLOW_SPINS = 4096;
+/** Net slow steps after which the calling thread runs `SOLO_STEPS` steps alone. */
+const SLOW_LIMIT = 8;
+const SOLO_STEPS = 2048;
 /** Idle polls of the claim word before the worker sleeps in Atomics.wait. */
 const SPINS = 20_000;
 
