@@ -772,27 +772,34 @@ function seedTreeGenerators(rs: Int32Array, seed: number): void {
   }
 }
 
-/** Uniform in [0, 1) from the xoroshiro128+ state at `rs[b .. b+4)` (pure-rand's uniformFloat64). */
+/**
+ * Uniform in [0, 1) from the xoroshiro128+ state at `rs[b .. b+4)`: pure-rand's uniformFloat64
+ * (26 + 27 bits of two consecutive outputs), with the two steps done in locals.
+ */
 function draw(rs: Int32Array, b: number): number {
-  const v1 = next(rs, b) & 0x3ffffff;
-  const v2 = next(rs, b) & 0x7ffffff;
-  return v1 * 1.4901161193847656e-8 + v2 * 1.1102230246251565e-16;
-}
-
-/** One xoroshiro128+ step on `rs[b .. b+4)` = (s01, s00, s11, s10), as pure-rand's `next()`. */
-function next(rs: Int32Array, b: number): number {
-  const s01 = rs[b];
-  const s00 = rs[b + 1];
-  const s11 = rs[b + 2];
-  const s10 = rs[b + 3];
-  const out = (s00 + s10) | 0;
-  const a0 = s10 ^ s00;
-  const a1 = s11 ^ s01;
-  rs[b + 1] = (s00 << 24) ^ (s01 >>> 8) ^ a0 ^ (a0 << 16);
-  rs[b] = (s01 << 24) ^ (s00 >>> 8) ^ a1 ^ ((a1 << 16) | (a0 >>> 16));
+  let s01 = rs[b];
+  let s00 = rs[b + 1];
+  let s11 = rs[b + 2];
+  let s10 = rs[b + 3];
+  const v1 = ((s00 + s10) | 0) & 0x3ffffff;
+  let a0 = s10 ^ s00;
+  let a1 = s11 ^ s01;
+  let o00 = s00;
+  let o01 = s01;
+  s00 = (o00 << 24) ^ (o01 >>> 8) ^ a0 ^ (a0 << 16);
+  s01 = (o01 << 24) ^ (o00 >>> 8) ^ a1 ^ ((a1 << 16) | (a0 >>> 16));
+  s10 = (a1 << 5) ^ (a0 >>> 27);
+  s11 = (a0 << 5) ^ (a1 >>> 27);
+  const v2 = ((s00 + s10) | 0) & 0x7ffffff;
+  a0 = s10 ^ s00;
+  a1 = s11 ^ s01;
+  o00 = s00;
+  o01 = s01;
+  rs[b + 1] = (o00 << 24) ^ (o01 >>> 8) ^ a0 ^ (a0 << 16);
+  rs[b] = (o01 << 24) ^ (o00 >>> 8) ^ a1 ^ ((a1 << 16) | (a0 >>> 16));
   rs[b + 3] = (a1 << 5) ^ (a0 >>> 27);
   rs[b + 2] = (a0 << 5) ^ (a1 >>> 27);
-  return out;
+  return v1 * 1.4901161193847656e-8 + v2 * 1.1102230246251565e-16;
 }
 
 /** xoroshiro128+ jump (2^64 steps) of a state (s01, s00, s11, s10), as pure-rand's `jump()`. */
