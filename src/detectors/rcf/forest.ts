@@ -454,7 +454,10 @@ export class CutForest {
       this.update(p, off);
       return s;
     }
-    if (!this.worker) this.startWorker();
+    if (!this.worker) {
+      this.startWorker();
+      if (this.threadCount === 1) return this.scoreThenUpdate(p, off);
+    }
     const d = this.dimensions;
     const T = this.numberOfTrees;
     const ready = this.updates >= this.outputAfter;
@@ -535,13 +538,20 @@ export class CutForest {
 
   private startWorker(): void {
     const url = import.meta.url;
-    const w = url.endsWith('.ts')
-      ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
-        new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
-          { eval: true, workerData: this.mem },
-        )
-      : new Worker(new URL('./worker.js', url), { workerData: this.mem });
+    let w: Worker;
+    try {
+      w = url.endsWith('.ts')
+        ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
+          new Worker(
+            `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
+            { eval: true, workerData: this.mem },
+          )
+        : new Worker(new URL('./worker.js', url), { workerData: this.mem });
+    } catch {
+      // No worker here (e.g. loaded as CommonJS): stay on one thread; the numbers are the same.
+      this.threadCount = 1;
+      return;
+    }
     w.unref();
     w.on('error', () => {
       // The calling thread claims every chunk itself when no worker does.
