@@ -96,10 +96,11 @@ function newForestMemory(
  * Each tree has a time-decayed reservoir sampler: update `s` (a forest-wide counter) gets the
  * weight `-s·λ + ln(-ln U)` per tree; the `sampleSize` smallest weights are kept (a max-heap
  * holds the largest at its top), and an accepted point first evicts the largest weight's point
- * from the tree, then is inserted. All randomness comes from one seeded generator (the library's
- * `Rng`, xoroshiro128+ from pure-rand), consumed tree by tree in a fixed order, so a seed
- * reproduces a forest exactly and `toJSON()` / `fromJSON()` continue the random stream where it
- * stopped.
+ * from the tree, then is inserted. Each tree draws from its own seeded xoroshiro128+ stream
+ * (tree 0 from the library's `Rng(seed)` state, tree t from tree t-1's jumped 2^64 ahead), so a
+ * seed reproduces a forest exactly, trees do not depend on each other's draws (which lets a
+ * second thread update some of them: `threads: 2`), and `toJSON()` / `fromJSON()` continue every
+ * stream where it stopped.
  */
 export class CutForest {
   readonly dimensions: number;
