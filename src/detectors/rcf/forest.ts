@@ -713,16 +713,27 @@ export class CutForest {
       pointIndex.set(seq, i);
     });
     forest.updates = s.updates;
-    if (s.rng.length !== 4 * s.numberOfTrees) {
+    let rng = s.rng;
+    if (rng.length === 4 && s.numberOfTrees > 1) {
+      // A model file from before per-tree generators (one forest-wide state): the trees' streams
+      // are derived from it as from a seed's state (jumps), so it loads and continues validly.
+      rng = new Array<number>(4 * s.numberOfTrees);
+      const st = [...s.rng];
+      for (let t = 0; t < s.numberOfTrees; t++) {
+        if (t > 0) jump(st);
+        for (let k = 0; k < 4; k++) rng[4 * t + k] = st[k];
+      }
+    }
+    if (rng.length !== 4 * s.numberOfTrees) {
       bad('rng', `has ${s.rng.length} numbers, expected 4 per tree (${4 * s.numberOfTrees})`);
     }
     for (let t = 0; t < s.numberOfTrees; t++) {
       const b = 4 * t;
-      if ((s.rng[b] | s.rng[b + 1] | s.rng[b + 2] | s.rng[b + 3]) === 0) {
+      if ((rng[b] | rng[b + 1] | rng[b + 2] | rng[b + 3]) === 0) {
         bad(`rng.${b}`, `generator state of tree ${t} is all zero (it would only ever draw 0)`);
       }
     }
-    forest.rs.set(s.rng);
+    forest.rs.set(rng);
     for (let t = 0; t < s.numberOfTrees; t++) {
       const ts = s.trees[t];
       const where = `trees.${t}`;

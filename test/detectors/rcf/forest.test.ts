@@ -176,6 +176,19 @@ describe('CutForest', () => {
     }
   });
 
+  it('loads a model file with one forest-wide generator state (older files) and continues', () => {
+    const pts = shingles(noise(400, 23), 2);
+    const f = new CutForest({ dimensions: 2, numberOfTrees: 5, sampleSize: 32, seed: 3 });
+    streamScores(f, pts, 0, 200);
+    const old = f.toJSON() as { rng: number[] };
+    old.rng = old.rng.slice(0, 4);
+    const a = CutForest.fromJSON(JSON.parse(JSON.stringify(old)));
+    const b = CutForest.fromJSON(JSON.parse(JSON.stringify(old)));
+    const sa = streamScores(a, pts, 200, 400);
+    expect(sa.every((x) => Number.isFinite(x) && x > 0)).toBe(true);
+    expect(streamScores(b, pts, 200, 400)).toEqual(sa);
+  });
+
   it('stores each sampled point once in the model file', () => {
     const f = new CutForest({ dimensions: 4, numberOfTrees: 20, sampleSize: 64, seed: 1 });
     const x = shingles(noise(2000, 5), 4);
