@@ -96,6 +96,7 @@ export class CutTree {
   private readonly meta: Int32Array;
   private readonly free: Int32Array;
   private readonly path: Int32Array;
+  private readonly inv: Float64Array;
   /** Cached `log2(M + 1)` for the last root mass seen by `score`. */
   private scaleMass = -1;
   private scale = 0;
@@ -133,6 +134,8 @@ export class CutTree {
       this.meta[1] = cap;
     }
     this.path = new Int32Array(cap + 1);
+    this.inv = new Float64Array(cap + 1);
+    for (let k = 0; k <= cap; k++) this.inv[k] = 1 / (k + 1);
   }
 
   /** Root node id, or -1 when the tree is empty. */
@@ -537,6 +540,8 @@ export class CutTree {
       return (1 - mu / (2 * M)) * (1 / (len + Math.log2(mu + 1))) * scale;
     }
     let s = 1 / (len + 1);
+    // inv[k] = 1 / (k + 1), computed once (the same division, so the same double).
+    const inv = this.inv;
     if (d <= 8) {
       // Up to 8 dimensions: the query's coordinates live in locals and the per-dimension loop is
       // unrolled (same additions in the same order as the loop below, so bit-identical results).
@@ -607,7 +612,7 @@ export class CutTree {
         }
         const P = grow / span;
         if (!(P > 0)) break;
-        s = P * (1 / (k + 1)) + (1 - P) * s;
+        s = P * inv[k] + (1 - P) * s;
       }
       return s * scale;
     }
@@ -626,7 +631,7 @@ export class CutTree {
       }
       const P = grow / span;
       if (!(P > 0)) break;
-      s = P * (1 / (k + 1)) + (1 - P) * s;
+      s = P * inv[k] + (1 - P) * s;
     }
     return s * scale;
   }
