@@ -5,7 +5,9 @@
  */
 import type { Command } from 'commander';
 import { type ExportReport, exportRuns } from '../tracking/export.js';
-import { defaultTrackingUri, openTracker } from '../tracking/open.js';
+import { openTracker } from '../tracking/open.js';
+import type { Tracker } from '../tracking/tracker.js';
+import { openExistingTracker } from './options.js';
 
 export interface RunsExportOptions {
   from?: string;
@@ -33,8 +35,19 @@ export async function runsExport(
   opts: RunsExportOptions,
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): Promise<ExportReport> {
-  const fromUri = opts.from ?? defaultTrackingUri();
-  const from = openTracker(fromUri);
+  const from = openExistingTracker(opts.from);
+  try {
+    return await exportTo(from, opts, out);
+  } finally {
+    await from.close();
+  }
+}
+
+async function exportTo(
+  from: Tracker,
+  opts: RunsExportOptions,
+  out: (s: string) => void,
+): Promise<ExportReport> {
   const to = openTracker(opts.to);
   try {
     const report = await exportRuns(from, to, {
@@ -45,7 +58,6 @@ export async function runsExport(
     out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report, from.uri, to.uri));
     return report;
   } finally {
-    await from.close();
     await to.close();
   }
 }

@@ -119,6 +119,10 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
       );
     }
   }
+  const workers = opts.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new NabRunError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
+  }
   const outDir = resolve(opts.outDir ?? 'bench/results/nab');
   const files = opts.files ?? nabFiles();
   const seed = opts.seed ?? 0;
@@ -149,7 +153,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
       : undefined;
     bar?.start(jobs.length, 0, { file: '' });
     let done = 0;
-    const { results, failures } = await runPool(jobs, opts.workers ?? 2, (r) => {
+    const { results, failures } = await runPool(jobs, workers, (r) => {
       done++;
       if (bar) bar.increment(1, { file: r.file });
       else if (done % 10 === 0 || done === jobs.length)
@@ -184,7 +188,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   writeFileSync(join(outDir, 'scoreboard.json'), `${JSON.stringify(report, null, 2)}\n`);
 
   if (opts.trackingUri !== false) {
-    const tracker = await openTracker(opts.trackingUri);
+    const tracker = openTracker(opts.trackingUri);
     try {
       for (const row of rows) {
         await tracker.run({ experiment: 'nab-corpus', name: row.detector }, async (run) => {
