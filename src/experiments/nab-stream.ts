@@ -1,5 +1,6 @@
 import { normalCdf } from '../detectors/post/stats.js';
 import type { Detector } from '../detectors/types.js';
+import { lowerBound } from '../series/ops.js';
 import type { Window } from '../series/types.js';
 import { likelihoodMapper } from './likelihood.js';
 
@@ -35,6 +36,21 @@ export interface NabStreamResult {
   readonly probation: number;
   readonly trainMs: number;
   readonly scoreMs: number;
+}
+
+/**
+ * Spreads per-point scores of the deduplicated series (timestamps `seriesT`) over the raw rows (timestamps
+ * `rowsT`, possibly repeated): each row gets the score of the first series point at or after its time.
+ */
+export function pointScoresToRows(
+  seriesT: Float64Array,
+  pointScore: Float64Array,
+  rowsT: Float64Array,
+): Float64Array {
+  const last = seriesT.length - 1;
+  const out = new Float64Array(rowsT.length);
+  for (let r = 0; r < rowsT.length; r++) out[r] = pointScore[Math.min(lowerBound(seriesT, rowsT[r]), last)];
+  return out;
 }
 
 /**
@@ -79,19 +95,11 @@ export function runNabStream(
     pointScore[i] = likelihood ? likelihood.push(s, series.v[i]) : s;
   }
   const t2 = performance.now();
+  const anomaly = pointScoresToRows(series.t, pointScore, rows.t);
   const m = rows.t.length;
-  const anomaly = new Float64Array(m);
   const label = new Uint8Array(m);
   for (let r = 0; r < m; r++) {
     const tr = rows.t[r];
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (series.t[mid] < tr) lo = mid + 1;
-      else hi = mid;
-    }
-    anomaly[r] = pointScore[lo];
     for (const [a, b] of windows) {
       if (tr >= a && tr <= b) {
         label[r] = 1;
