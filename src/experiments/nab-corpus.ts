@@ -55,6 +55,40 @@ function startWorker(): Worker {
   return new Worker(new URL('./nab-worker.js', import.meta.url));
 }
 
+type WorkerReply = { ok: true; result: NabFileResult } | { ok: false; file: string; error: string };
+
+/** Sends one job to a worker and waits for its reply; a worker that errors or exits instead rejects. */
+function ask(w: Worker, job: NabFileJob): Promise<WorkerReply> {
+  return new Promise<WorkerReply>((res, rej) => {
+    const done = () => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+    };
+    const onMessage = (msg: WorkerReply) => {
+      done();
+      res(msg);
+    };
+    const onError = (err: Error) => {
+      done();
+      rej(err);
+    };
+    const onExit = (code: number) => {
+      done();
+      rej(
+        new NabRunError(
+          'worker_exit',
+          `the worker running ${job.file} exited (code ${code}) without a result`,
+        ),
+      );
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
+    w.postMessage(job);
+  });
+}
+
 /** Runs jobs over a pool of worker threads; `onDone` is called as each finishes. */
 async function runPool(
   jobs: NabFileJob[],
@@ -72,14 +106,7 @@ async function runPool(
       try {
         for (let job = queue.shift(); job; job = queue.shift()) {
           const current = job;
-          const msg = await new Promise<
-            { ok: true; result: NabFileResult } | { ok: false; file: string; error: string }
-          >((res, rej) => {
-            w.once('message', res);
-            w.once('error', rej);
-            w.postMessage(current);
-          });
-          w.removeAllListeners('error');
+          const msg = await ask(w, current);
           if (msg.ok) {
             results.push(msg.result);
             onDone(msg.result);
