@@ -74,16 +74,6 @@ function windowOf(t: number): number | null {
   return k < 0 ? null : k;
 }
 
-/** Flattens a config object into dotted keys (arrays as JSON), for params. */
-function flatten(obj: object, prefix = '', out: Record<string, string | number | boolean | null> = {}) {
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as object, key, out);
-    else out[key] = Array.isArray(v) ? JSON.stringify(v) : (v as string | number | boolean | null);
-  }
-  return out;
-}
-
 /** The alarm-rule params the reference experiment logs, read from the detector's post-rule config. */
 function alarmParams(det: Detector): Record<string, string | number | boolean | null> {
   const cfg = det.config as {
@@ -229,7 +219,7 @@ export async function runMachineTemperature(
               ...alarmParams(detector),
               detector: recipe,
               seed,
-              ...flatten(detector.config, 'config'),
+              config: detector.config, // logParams flattens it to config.* keys
             });
             await run.logMetrics({
               precision: report.precision,
