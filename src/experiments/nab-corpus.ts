@@ -6,7 +6,7 @@ import { nabFiles, nabPath } from '../datasets/index.js';
 import { TsadError } from '../errors.js';
 import { NAB_PROFILE_NAMES, type NabProfileName, scoreNabResults } from '../metrics/index.js';
 import { openTracker } from '../tracking/index.js';
-import { CORPUS_RECIPES, DETECTOR_RECIPES } from './detectors.js';
+import { CORPUS_RECIPES, DETECTOR_RECIPES, isRecipe } from './detectors.js';
 import { type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
 
 export interface NabCorpusOptions {
@@ -139,7 +139,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   const start = performance.now();
   const detectors = opts.detectors ?? CORPUS_RECIPES;
   for (const d of detectors) {
-    if (!DETECTOR_RECIPES[d]) {
+    if (!isRecipe(d)) {
       throw new NabRunError(
         'unknown_detector',
         `unknown detector "${d}"; choose from ${Object.keys(DETECTOR_RECIPES).join(', ')}`,

@@ -146,6 +146,12 @@ describe('NabStreamDetector', () => {
       expect(DETECTOR_RECIPES[name]).toBeDefined();
     }
   });
+
+  it('names inherited from Object are not recipes', () => {
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      expect(() => makeDetector(name)).toThrow(ConfigError);
+    }
+  });
 });
 
 describe('runNabStream with nabStream on a NAB file', () => {
