@@ -72,6 +72,12 @@ describe('tsad runs list / show', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
+  it('refuses to export a store into itself', async () => {
+    await expect(cli('export', '--from', uri, '--to', join(dir, 'store'))).rejects.toThrow(/the same store/);
+    const runs = JSON.parse(await cli('list', '--uri', uri, '--json')) as unknown[];
+    expect(runs).toHaveLength(2);
+  });
+
   it('rejects a --max that is not a positive integer', async () => {
     await expect(cli('list', '--uri', uri, '--max', 'ten')).rejects.toThrow(/expected an integer ≥ 1/);
   });
