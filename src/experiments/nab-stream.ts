@@ -1,8 +1,8 @@
+import { AnomalyLikelihoodPost } from '../detectors/post/anomaly-likelihood.js';
 import { normalCdf } from '../detectors/post/stats.js';
 import type { Detector } from '../detectors/types.js';
 import { lowerBound } from '../series/ops.js';
 import type { Window } from '../series/types.js';
-import { likelihoodMapper } from './likelihood.js';
 
 /** NAB's probationary period: the first 15% of a file, at most 750 rows. */
 export function probationaryLength(n: number): number {
@@ -22,7 +22,7 @@ export function nabAnomalyScore(s: number): number {
 
 /**
  * How calibrated scores become NAB's [0, 1] anomaly scores: `cdf` is `2Φ(|s|) − 1`; `likelihood` is the
- * NAB post-processing of `2Φ(|s|) − 1` (see `likelihoodMapper`: anomaly likelihood, novelty, rest period); `identity` is for detectors
+ * NAB post-processing of `2Φ(|s|) − 1` (`AnomalyLikelihoodPost` with its defaults: anomaly likelihood, novelty, rest period); `identity` is for detectors
  * whose scores are NAB anomaly scores already (clamped to [0, 1]; NaN → 0).
  */
 export type NabScoreMapping = 'cdf' | 'likelihood' | 'identity';
@@ -71,7 +71,7 @@ export function runNabStream(
   const t0 = performance.now();
   detector.train({ t: series.t.subarray(0, probation), v: series.v.subarray(0, probation) });
   const t1 = performance.now();
-  const likelihood = mapping === 'likelihood' ? likelihoodMapper() : undefined;
+  const likelihood = mapping === 'likelihood' ? new AnomalyLikelihoodPost() : undefined;
   if (likelihood) {
     // the post-processor learns the probationary period too: its values (for the novelty checks) and the
     // detector's in-sample scores there (training data only, nothing from later points)
