@@ -6,7 +6,7 @@ import { evaluate, type TsadReport } from '../metrics/index.js';
 import { renderExperimentReport } from '../report/html.js';
 import { dateBin, splitAt } from '../series/index.js';
 import type { TimeSeries, Window } from '../series/types.js';
-import { openTracker } from '../tracking/index.js';
+import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
 import { makeDetector } from './detectors.js';
 import { Stages, type StageTiming } from './progress.js';
 
@@ -106,6 +106,8 @@ export async function runMachineTemperature(
   const stages = new Stages(opts.progress === undefined ? process.stderr : opts.progress);
   const recipe = opts.detector ?? 'default';
   const seed = opts.seed ?? 0;
+  // a bad tracking URI fails now, not after the experiment has run
+  if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
 
   const ds = await stages.run('load data', () => loadNab(MACHINE_TEMPERATURE_FILE, { onWarning: () => {} }));
   const full = await stages.run('bin 5 min / max', () =>

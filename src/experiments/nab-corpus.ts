@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { nabFiles, nabPath } from '../datasets/index.js';
 import { TsadError } from '../errors.js';
 import { NAB_PROFILE_NAMES, type NabProfileName, scoreNabResults } from '../metrics/index.js';
-import { openTracker } from '../tracking/index.js';
+import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
 import { CORPUS_RECIPES, DETECTOR_RECIPES, isRecipe } from './detectors.js';
 import { type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
 
@@ -146,6 +146,8 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
       );
     }
   }
+  // a bad tracking URI fails now, not after the whole corpus has run
+  if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
   const workers = opts.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1) {
     throw new NabRunError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
