@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
 import { RollingStats } from '../../src/detectors/post/anomaly-likelihood.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, DetectorError } from '../../src/errors.js';
 import { DETECTOR_RECIPES, makeDetector, NAB_MAPPING } from '../../src/experiments/detectors.js';
 import { NabStreamCore } from '../../src/experiments/nab-core.js';
 import { NabStreamDetector } from '../../src/experiments/nab-detector.js';
@@ -134,9 +134,18 @@ describe('NabStreamDetector', () => {
     expect(out[250]).toBe(1);
   });
 
-  it('rejects non-finite values', () => {
+  it('rejects non-finite values, misaligned series and timestamps that go back', () => {
     const det = new NabStreamDetector();
     expect(() => det.train(seriesOf([1, 2, Number.NaN]))).toThrow(/index 2/);
+    expect(() => det.train({ t: Float64Array.of(0, 1), v: Float64Array.of(1) })).toThrow(DetectorError);
+    expect(() => det.score({ t: Float64Array.of(5, 4), v: Float64Array.of(1, 2) })).toThrow(
+      /strictly increasing/,
+    );
+    det.train(seriesOf([1, 2, 3]));
+    const st = det.stream();
+    st.push(10, 1);
+    expect(() => st.push(10, 2)).toThrow(DetectorError);
+    expect(() => st.push(11, Number.POSITIVE_INFINITY)).toThrow(/not finite/);
   });
 
   it('is a recipe with the identity mapping; the existing recipes still resolve', () => {
