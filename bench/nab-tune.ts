@@ -9,8 +9,13 @@
 import { pathToFileURL } from 'node:url';
 import { loadNab, nabFiles } from '../src/datasets/index.js';
 import { NabStreamCore, type NabStreamInput } from '../src/experiments/nab-core.js';
-import { pointScoresToRows, probationaryLength } from '../src/experiments/nab-stream.js';
-import { nabScoreAllProfiles, type PreparedNabFile, prepareNabFile } from '../src/metrics/nab.js';
+import { pointScoresToRows } from '../src/experiments/nab-stream.js';
+import {
+  nabProbationaryLength,
+  nabScoreAllProfiles,
+  type PreparedNabFile,
+  prepareNabFile,
+} from '../src/metrics/nab.js';
 import type { NabProfileName } from '../src/metrics/tsad.js';
 
 export interface NabTuneResult {
@@ -29,7 +34,7 @@ export async function scoreNabStreamConfigs(configs: readonly NabStreamInput[]):
     for (const ds of data) {
       const { t, v } = ds.series;
       const n = v.length;
-      const p = probationaryLength(n);
+      const p = nabProbationaryLength(n);
       const core = new NabStreamCore(config);
       const point = new Float64Array(n);
       for (let i = 0; i < n; i++) {

@@ -1,13 +1,9 @@
 import { AnomalyLikelihoodPost } from '../detectors/post/anomaly-likelihood.js';
 import { normalCdf } from '../detectors/post/stats.js';
 import type { Detector } from '../detectors/types.js';
+import { nabProbationaryLength } from '../metrics/nab.js';
 import { lowerBound } from '../series/ops.js';
 import type { Window } from '../series/types.js';
-
-/** NAB's probationary period: the first 15% of a file, at most 750 rows. */
-export function probationaryLength(n: number): number {
-  return Math.min(Math.floor(0.15 * n), 750);
-}
 
 /**
  * Maps a calibrated anomaly score (a |z|-like value on the standard normal scale) to NAB's [0, 1]:
@@ -67,7 +63,7 @@ export function runNabStream(
   mapping: NabScoreMapping = 'cdf',
 ): NabStreamResult {
   const n = series.t.length;
-  const probation = probationaryLength(n);
+  const probation = nabProbationaryLength(n);
   const t0 = performance.now();
   detector.train({ t: series.t.subarray(0, probation), v: series.v.subarray(0, probation) });
   const t1 = performance.now();

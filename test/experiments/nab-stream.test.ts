@@ -6,7 +6,8 @@ import { ConfigError, DetectorError } from '../../src/errors.js';
 import { DETECTOR_RECIPES, makeDetector, NAB_MAPPING } from '../../src/experiments/detectors.js';
 import { NabStreamCore } from '../../src/experiments/nab-core.js';
 import { NabStreamDetector } from '../../src/experiments/nab-detector.js';
-import { probationaryLength, runNabStream } from '../../src/experiments/nab-stream.js';
+import { runNabStream } from '../../src/experiments/nab-stream.js';
+import { nabProbationaryLength } from '../../src/metrics/nab.js';
 
 const values = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 400 });
 /** Small test config: short learning so the properties exercise every stage. */
@@ -168,7 +169,7 @@ describe('runNabStream with nabStream on a NAB file', () => {
     const ds = await loadNab('artificialWithAnomaly/art_daily_jumpsup.csv', { onWarning: () => {} });
     const r = runNabStream(makeDetector('nabStream'), ds.series, ds.rows, ds.windows, 'identity');
     const n = ds.rows.t.length;
-    expect(r.probation).toBe(probationaryLength(n));
+    expect(r.probation).toBe(nabProbationaryLength(n));
     for (let i = 0; i < n; i++) expect(r.anomaly[i] >= 0 && r.anomaly[i] <= 1).toBe(true);
     for (let i = 0; i < r.probation; i++) expect(r.anomaly[i]).toBe(0);
     let first = -1;
