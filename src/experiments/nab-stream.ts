@@ -3,7 +3,7 @@ import { normalCdf } from '../detectors/post/stats.js';
 import type { Detector } from '../detectors/types.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
 import { lowerBound } from '../series/ops.js';
-import type { Window } from '../series/types.js';
+import type { TimeSeries, Window } from '../series/types.js';
 
 /**
  * Maps a calibrated anomaly score (a |z|-like value on the standard normal scale) to NAB's [0, 1]:
@@ -71,13 +71,19 @@ export function runNabStream(
   if (likelihood) {
     // the post-processor learns the probationary period too: its values (for the novelty checks) and the
     // detector's in-sample scores there (training data only, nothing from later points)
-    // (BaseDetector keeps its calibrated train scores; other detectors score the training data once more)
-    const kept = (detector as { trainScores?: { v: Float64Array } | null }).trainScores;
+    // (BaseDetector keeps its calibrated train scores; other detectors score the training data once more).
+    // Scores are matched to points by timestamp: a difference transform leaves the first point unscored.
+    const kept = (detector as { trainScores?: TimeSeries | null }).trainScores;
     const train =
-      kept && kept.v.length === probation
+      kept && kept.v.length > 0
         ? kept
         : detector.score({ t: series.t.subarray(0, probation), v: series.v.subarray(0, probation) });
-    for (let i = 0; i < probation; i++) likelihood.push(nabAnomalyScore(train.v[i]), series.v[i]);
+    let j = 0;
+    for (let i = 0; i < probation; i++) {
+      while (j < train.t.length && train.t[j] < series.t[i]) j++;
+      const s = j < train.t.length && train.t[j] === series.t[i] ? nabAnomalyScore(train.v[j]) : 0;
+      likelihood.push(s, series.v[i]);
+    }
   }
   const scorer = detector.stream();
   const pointScore = new Float64Array(n);
