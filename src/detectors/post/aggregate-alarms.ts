@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
 import { type AlarmStreamer, Threshold } from './threshold.js';
 
@@ -85,7 +86,15 @@ export class AggregateAlarms extends Threshold {
   readonly almSuppressMinutes: number;
 
   constructor(cfg: Partial<Omit<AggregateAlarmsConfig, 'type'>> = {}) {
-    const c = aggregateAlarmsConfigSchema.parse({ type: 'aggregateAlarms', ...cfg });
+    const r = aggregateAlarmsConfigSchema.safeParse({ type: 'aggregateAlarms', ...cfg });
+    if (!r.success) {
+      const iss = r.error.issues[0];
+      throw new ConfigError(
+        'BAD_CONFIG',
+        `AggregateAlarms config field ${iss.path.map(String).join('.') || '(config)'}: ${iss.message}`,
+      );
+    }
+    const c = r.data;
     super(c.almThreshold, c.absScore);
     this.minAlmInWindow = c.minAlmInWindow;
     this.almWindowMinutes = c.almWindowMinutes;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DetectorError, ModelFormatError } from '../../errors.js';
+import { ConfigError, DetectorError, ModelFormatError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
 import type { JsonValue } from '../types.js';
 import { type AlarmMetric, revisedF1 } from './f1.js';
@@ -46,6 +46,12 @@ export class Threshold {
   readonly absScore: boolean;
 
   constructor(almThreshold: number | null = null, absScore = true) {
+    if (almThreshold !== null && (typeof almThreshold !== 'number' || Number.isNaN(almThreshold))) {
+      throw new ConfigError(
+        'BAD_CONFIG',
+        `threshold: almThreshold must be a number or null, got ${String(almThreshold)}`,
+      );
+    }
     this.almThreshold = almThreshold;
     this.absScore = absScore;
   }
