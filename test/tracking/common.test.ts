@@ -244,6 +244,22 @@ describe('withRun', () => {
   });
 });
 
+describe('run inputs that are not what the method takes', () => {
+  it('logParams and logModel reject them with TrackingValidationError', async () => {
+    const tracker = openTracker('memory:');
+    await tracker.run({ experiment: 'bad-inputs' }, async (run) => {
+      await expect(run.logParams(null as never)).rejects.toThrow(
+        /logParams expects an object of params.*got null/,
+      );
+      await expect(run.logParams([1, 2] as never)).rejects.toThrow(/got an array/);
+      await expect(run.logParams(new Map() as never)).rejects.toThrow(/got a Map/);
+      await expect(run.logModel({} as never)).rejects.toThrow(/toJSON\(\) method.*got an object/);
+      await expect(run.logModel({} as never)).rejects.toBeInstanceOf(TrackingValidationError);
+    });
+    await tracker.close();
+  });
+});
+
 describe('logModel', () => {
   it('truncates over-long config values in params; the model file keeps them whole', async () => {
     const tracker = openTracker('memory:');
