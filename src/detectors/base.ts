@@ -69,16 +69,7 @@ export function baseConfigShape(maxScoreDefault: number) {
 const baseSchema = z.object(baseConfigShape(1));
 export type BaseDetectorConfig = z.infer<typeof baseSchema>;
 
-/** Parses a config with its zod schema; a failure is a ConfigError naming the field. */
-export function parseConfig<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const r = schema.safeParse(input ?? {});
-  if (!r.success) {
-    const iss = r.error.issues[0];
-    const where = iss.path.length ? iss.path.map(String).join('.') : '(config)';
-    throw new ConfigError('BAD_CONFIG', `config field ${where}: ${iss.message}`);
-  }
-  return r.data;
-}
+export { parseConfig } from './config.js';
 
 /** The raw streaming scorer of a model (series level). NaN = no score for this point. */
 export interface RawStreamer {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ConfigError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
+import { parseConfig } from '../config.js';
 import { type AlarmStreamer, Threshold } from './threshold.js';
 
 export const aggregateAlarmsConfigSchema = z.strictObject({
@@ -86,15 +86,11 @@ export class AggregateAlarms extends Threshold {
   readonly almSuppressMinutes: number;
 
   constructor(cfg: Partial<Omit<AggregateAlarmsConfig, 'type'>> = {}) {
-    const r = aggregateAlarmsConfigSchema.safeParse({ type: 'aggregateAlarms', ...cfg });
-    if (!r.success) {
-      const iss = r.error.issues[0];
-      throw new ConfigError(
-        'BAD_CONFIG',
-        `AggregateAlarms config field ${iss.path.map(String).join('.') || '(config)'}: ${iss.message}`,
-      );
-    }
-    const c = r.data;
+    const c = parseConfig(
+      aggregateAlarmsConfigSchema,
+      { type: 'aggregateAlarms', ...cfg },
+      'AggregateAlarms config',
+    );
     super(c.almThreshold, c.absScore);
     this.minAlmInWindow = c.minAlmInWindow;
     this.almWindowMinutes = c.almWindowMinutes;
