@@ -136,11 +136,10 @@ export async function runMachineTemperature(
     }
     return { scores: { t: test.t, v: sv }, alarmScores: { t: test.t, v: av }, events: ev };
   });
-  const detected = { scores: alarmScores, alarms: events };
   const report = await stages.run('evaluate', () =>
-    evaluate({ t: full.t, truth: TEST_WINDOWS, tPred: test.t, pred: detected.scores.v }),
+    evaluate({ t: full.t, truth: TEST_WINDOWS, tPred: test.t, pred: alarmScores.v }),
   );
-  const alarms: AlarmRow[] = detected.alarms.map((a) => ({ ...a, window: windowOf(a.t) }));
+  const alarms: AlarmRow[] = events.map((a) => ({ ...a, window: windowOf(a.t) }));
 
   let reportPath: string | undefined;
   let html: string | undefined;
@@ -256,7 +255,7 @@ export async function runMachineTemperature(
     train,
     test,
     scores,
-    alarmScores: detected.scores,
+    alarmScores,
     alarms,
     report,
     timings: stages.timings,
