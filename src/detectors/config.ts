@@ -10,7 +10,7 @@ export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, what
   if (!r.success) {
     const iss = r.error.issues[0];
     const where = iss.path.length ? iss.path.map(String).join('.') : '(config)';
-    throw new ConfigError('BAD_CONFIG', `${what} field ${where}: ${iss.message}`);
+    throw new ConfigError('bad_config', `${what} field ${where}: ${iss.message}`);
   }
   return r.data;
 }

@@ -68,13 +68,13 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
       push: (t: number, v: number) => {
         if (!Number.isFinite(v)) {
           throw new DetectorError(
-            'NON_FINITE',
+            'non_finite',
             `NabStreamDetector stream: value ${v} at t=${t} is not finite`,
           );
         }
         if (!(t > last) || !Number.isFinite(t)) {
           throw new DetectorError(
-            'BAD_TIME',
+            'bad_time',
             `NabStreamDetector stream: t=${t} is not after the previous point`,
           );
         }

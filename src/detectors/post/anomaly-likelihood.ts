@@ -107,7 +107,7 @@ export class RollingStats {
   }
 
   copyFrom(o: RollingStats): void {
-    if (o.cap !== this.cap) throw new ConfigError('BAD_CONFIG', 'RollingStats.copyFrom: capacities differ');
+    if (o.cap !== this.cap) throw new ConfigError('bad_config', 'RollingStats.copyFrom: capacities differ');
     this.buf.set(o.buf);
     this.sum = o.sum;
     this.sumSq = o.sumSq;

@@ -48,7 +48,7 @@ export class Threshold {
   constructor(almThreshold: number | null = null, absScore = true) {
     if (almThreshold !== null && (typeof almThreshold !== 'number' || Number.isNaN(almThreshold))) {
       throw new ConfigError(
-        'BAD_CONFIG',
+        'bad_config',
         `threshold: almThreshold must be a number or null, got ${String(almThreshold)}`,
       );
     }
@@ -58,7 +58,7 @@ export class Threshold {
 
   protected requireThreshold(): number {
     if (this.almThreshold === null) {
-      throw new DetectorError('UNTRAINED_RULE', 'the threshold has no value: train the post-rule first');
+      throw new DetectorError('untrained_rule', 'the threshold has no value: train the post-rule first');
     }
     return this.almThreshold;
   }
@@ -153,7 +153,7 @@ export class Threshold {
     const ok = state !== null && typeof state === 'object' && Object.hasOwn(state, 'almThreshold');
     const v = ok ? (state as { almThreshold: unknown }).almThreshold : undefined;
     if (!(v === null || (typeof v === 'number' && Number.isFinite(v)))) {
-      throw new ModelFormatError('BAD_FIELD', `${path}.almThreshold: expected a finite number or null`);
+      throw new ModelFormatError('bad_field', `${path}.almThreshold: expected a finite number or null`);
     }
     this.almThreshold = v;
   }
