@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
 import { runNabCorpus } from '../../src/experiments/nab-corpus.js';
 import { nabResultPath } from '../../src/experiments/nab-corpus-file.js';
@@ -23,6 +23,7 @@ function fmt(ms: number): string {
 describe('NAB corpus pipeline on two small files', () => {
   it('writes NAB-format result files, resumes, scores and tracks', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tsad-nab-'));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     const report = await runNabCorpus({
       detectors: ['zms'],
       files: FILES,
@@ -70,6 +71,7 @@ describe('NAB corpus pipeline on two small files', () => {
 
   it('scores a hand-built case: first row of every window flagged = 100, nothing flagged = 0', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tsad-nab-hand-'));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     for (const [name, pick] of [
       ['perfect', (first: boolean) => (first ? 1 : 0)],
       ['silent', () => 0],
@@ -84,7 +86,6 @@ describe('NAB corpus pipeline on two small files', () => {
           prevIn = inWin;
         }
         const path = nabResultPath(out, name, file);
-        const { mkdirSync } = await import('node:fs');
         mkdirSync(join(path, '..'), { recursive: true });
         writeFileSync(path, `${lines.join('\n')}\n`);
       }

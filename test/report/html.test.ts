@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { SeriesError } from '../../src/errors.js';
 import { renderExperimentReport } from '../../src/report/html.js';
 import { CHROMIUM_ARGS, ensureChromium } from '../helpers/chromium.js';
@@ -55,6 +55,7 @@ describe('HTML experiment report', () => {
 
   it('loads in headless Chromium without console errors and draws the plot', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsad-report-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'report.html');
     writeFileSync(file, demo());
     const page = await browser.newPage();
