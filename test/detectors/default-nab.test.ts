@@ -35,22 +35,8 @@ describe('defaultDetector on NAB machine temperature', () => {
   const alarms = Array.from(post.t).filter((_, i) => post.v[i] !== 0);
   const report = evaluate({ t: e.all.t, truth: WINDOWS, tPred: post.t, pred: post.v });
 
-  it('is the recipe: ETS + RCF + ZMS, mean, AggregateAlarms 3 / 2 in 60 min / 120 min', () => {
-    expect(d.config.members.map((m) => m.type)).toEqual(['EtsDetector', 'RandomCutForest', 'ZmsDetector']);
-    expect(d.config.combiner).toEqual({ type: 'mean', absScore: true });
-    expect(d.config.enableCalibrator).toBe(false);
-    expect(d.config.threshold).toEqual({
-      type: 'aggregateAlarms',
-      almThreshold: 3,
-      absScore: true,
-      minAlmInWindow: 2,
-      almWindowMinutes: 60,
-      almSuppressMinutes: 120,
-    });
-    expect(d.usedMembers).toEqual([0, 1, 2]);
-  });
-
   it('matches or beats the reference: F1 ≥ 2/3 and mean time to detect below 1 d 09:50', () => {
+    expect(d.usedMembers).toEqual([0, 1, 2]); // no member dropped on the real data
     expect(report.f1).toBeGreaterThanOrEqual(2 / 3 - 1e-12);
     expect(report.meanTimeToDetectSec).toBeGreaterThan(0);
     expect(report.meanTimeToDetectSec).toBeLessThan(REFERENCE_MTTD_SEC);
