@@ -7,7 +7,6 @@ import {
 } from '../../src/detectors/post/anomaly-likelihood.js';
 import type { Detector, StreamScorer } from '../../src/detectors/types.js';
 import { ConfigError } from '../../src/errors.js';
-import { likelihoodMapper } from '../../src/experiments/likelihood.js';
 import { nabAnomalyScore, runNabStream } from '../../src/experiments/nab-stream.js';
 
 const pairs = fc.array(
@@ -166,7 +165,7 @@ describe("runNabStream's likelihood mapping", () => {
     const det = echo();
     const r = runNabStream(det, { t, v }, { t, v }, [], 'likelihood');
     expect(det.trainedOn).toBe(150);
-    const p = likelihoodMapper();
+    const p = new AnomalyLikelihoodPost();
     const ref = Array.from(v, (x) => p.push(nabAnomalyScore(x), x));
     for (let i = 0; i < 150; i++) expect(r.anomaly[i]).toBe(0);
     expect(Array.from(r.anomaly.subarray(150))).toEqual(ref.slice(150));

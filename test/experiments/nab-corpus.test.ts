@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
 import { runNabCorpus } from '../../src/experiments/nab-corpus.js';
 import { nabResultPath } from '../../src/experiments/nab-corpus-file.js';
-import { nabAnomalyScore, probationaryLength } from '../../src/experiments/nab-stream.js';
+import { nabAnomalyScore } from '../../src/experiments/nab-stream.js';
 import { scoreNabResults } from '../../src/metrics/index.js';
+import { nabProbationaryLength } from '../../src/metrics/nab.js';
 
 const FILES = ['realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv', 'realTraffic/speed_7578.csv'];
 
@@ -41,7 +42,7 @@ describe('NAB corpus pipeline on two small files', () => {
       const { header, rows } = readResult(path);
       expect(header).toBe('timestamp,value,anomaly_score,label');
       expect(rows).toHaveLength(ds.rows.t.length);
-      const prob = probationaryLength(ds.series.t.length);
+      const prob = nabProbationaryLength(ds.series.t.length);
       rows.forEach((r, i) => {
         expect(r[0]).toBe(fmt(ds.rows.t[i]));
         expect(Number(r[1])).toBe(ds.rows.v[i]);

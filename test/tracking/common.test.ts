@@ -198,6 +198,7 @@ describe('params, digests, paths, URIs', () => {
     expect(classifyUri('crate://h').kind).toBe('sql');
     expect(classifyUri('https://mlflow.example').kind).toBe('mlflow');
     expect(() => openTracker('ftp://x')).toThrow(/unknown scheme/);
+    expect(() => openTracker('')).toThrow(/the URI is empty/); // not the working directory
     expect(defaultTrackingUri({})).toBe('file:./tsad-runs');
     expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m' })).toBe('http://m');
     expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m', TSAD_TRACKING_URI: 'memory:' })).toBe(
