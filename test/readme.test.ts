@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -43,6 +43,7 @@ describe('README', () => {
       expect(tour.copy.type).toBe('Ensemble');
     } finally {
       log.mockRestore();
+      rmSync(file, { force: true });
       if (prev === undefined) delete process.env.TSAD_TRACKING_URI;
       else process.env.TSAD_TRACKING_URI = prev;
     }
