@@ -55,7 +55,10 @@ export const ROWS: BenchRow[] = [
   },
   { name: 'EtsDetector (AAdN, one-step stream)', make: () => new EtsDetector() },
   { name: 'ZmsDetector (3 lags)', make: () => new ZmsDetector({ nLags: 3 }) },
-  { name: 'default ensemble (AutoETS + RCF 100×512 online + ZMS)', make: () => defaultDetector() },
+  {
+    name: 'default ensemble (AutoETS + RCF 20×512 raw shingles, online + ZMS level)',
+    make: () => defaultDetector(),
+  },
 ];
 
 interface Result {

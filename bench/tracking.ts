@@ -2,7 +2,8 @@
  * Tracking throughput per backend: runs/s (start, 3 params, 1 metric, end) and metric
  * points/s, batched (`logBatch` of 1000 points) and one awaited `logMetric` at a time.
  * PostgreSQL is a throwaway local server started like the tests do (fsync off: this
- * measures the client and SQL path, not the disk).
+ * measures the client and SQL path, not the disk); MLflow is the REST client against the
+ * in-process contract server on loopback (a real server adds its database time per request).
  *
  *   npx tsx bench/tracking.ts            (TSAD_BENCH_SCALE=0.2 for a quicker run)
  */
@@ -10,6 +11,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MetricPoint, openTracker, type Tracker } from '../src/tracking/index.js';
+import { createMlflowTracker } from '../src/tracking/mlflow.js';
+import { startMlflowContractServer } from '../test/tracking/mlflow-contract-server.js';
 import { startPostgres } from '../test/tracking/pg-server.js';
 
 const scale = Number(process.env.TSAD_BENCH_SCALE ?? 1);
@@ -87,6 +90,21 @@ try {
   await file.close();
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+// MLflow REST client against the in-process contract server (loopback HTTP, every request validated):
+// this measures the client and the HTTP round trips, not a real server's storage.
+const mlflow = await startMlflowContractServer();
+try {
+  const t = createMlflowTracker(mlflow.url, { env: {} as NodeJS.ProcessEnv });
+  rows.push(
+    await bench('MLflow REST → contract server (loopback)', t, { runs: 200, batched: 50_000, single: 2000 }),
+  );
+  await t.close();
+  if (mlflow.violations.length > 0)
+    throw new Error(`MLflow contract violations: ${mlflow.violations.length}`);
+} finally {
+  await mlflow.close();
 }
 
 const pg = await startPostgres();

@@ -1,11 +1,18 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
-import '../index.js'; // installs the model loader for `models:/` URIs
+import { packageRoot } from '../index.js'; // importing the package entry also installs the model loader
 import { registerNab } from './nab.js';
 import { registerRuns } from './runs.js';
 
 const program = new Command();
 program.name('tsad').description('time-series anomaly detection with experiment tracking');
+const root = packageRoot();
+if (root) {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  program.version(version);
+}
 registerNab(program);
 registerRuns(program);
 

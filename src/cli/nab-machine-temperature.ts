@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { DETECTOR_RECIPES } from '../experiments/detectors.js';
 import { formatMachineTemperature, runMachineTemperature } from '../experiments/machine-temperature.js';
+import { intOption, runScript } from './options.js';
 
 /** Options and action of the machine-temperature experiment (`tsad nab machine-temperature`, `npm run nab`). */
 export function configureMachineTemperature(cmd: Command): Command {
@@ -11,7 +12,7 @@ export function configureMachineTemperature(cmd: Command): Command {
       `detector recipe: ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
       'default',
     )
-    .option('--seed <n>', 'random seed', '0')
+    .option('--seed <n>', 'random seed', intOption(), 0)
     .option('--uri <uri>', 'tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)')
     .option('--no-track', 'do not record a tracking run')
     .option('--report <path>', 'HTML report path', 'bench/results/nab-machine-temperature.html')
@@ -20,7 +21,7 @@ export function configureMachineTemperature(cmd: Command): Command {
     .action(async (o) => {
       const r = await runMachineTemperature({
         detector: o.detector,
-        seed: Number(o.seed),
+        seed: o.seed,
         trackingUri: o.track === false ? false : o.uri,
         reportPath: o.report === false ? false : o.report,
       });
@@ -48,5 +49,8 @@ export function configureMachineTemperature(cmd: Command): Command {
 }
 
 export async function runMachineTemperatureCli(argv: string[]): Promise<void> {
-  await configureMachineTemperature(new Command('nab')).parseAsync(argv, { from: 'user' });
+  const cmd = configureMachineTemperature(new Command('nab'));
+  await runScript(async () => {
+    await cmd.parseAsync(argv, { from: 'user' });
+  });
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CORPUS_RECIPES, DETECTOR_RECIPES } from '../experiments/detectors.js';
 import { formatScoreboard, formatTimings, runNabCorpus } from '../experiments/nab-corpus.js';
+import { intOption, runScript } from './options.js';
 
 /** Adds the `run` options and action to a command (shared by `tsad nab run` and `npm run nab:corpus`). */
 export function configureNabRun(cmd: Command): Command {
@@ -13,8 +14,8 @@ export function configureNabRun(cmd: Command): Command {
     .option('-o, --out <dir>', 'results root (NAB layout below it)', 'bench/results/nab')
     .option('--files <paths>', 'comma-separated corpus files (default: all 58)')
     .option('--force', 're-run files that already have a result file', false)
-    .option('-w, --workers <n>', 'worker threads', '2')
-    .option('--seed <n>', 'random seed', '0')
+    .option('-w, --workers <n>', 'worker threads', intOption(1), 2)
+    .option('--seed <n>', 'random seed', intOption(), 0)
     .option('--uri <uri>', 'tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)')
     .option('--no-track', 'do not record a tracking run')
     .option('--timings', 'print the per-file timing table', false)
@@ -25,8 +26,8 @@ export function configureNabRun(cmd: Command): Command {
         outDir: o.out,
         files: o.files ? String(o.files).split(',') : undefined,
         force: Boolean(o.force),
-        workers: Number(o.workers),
-        seed: Number(o.seed),
+        workers: o.workers,
+        seed: o.seed,
         trackingUri: o.track === false ? false : o.uri,
       });
       if (o.json) {
@@ -41,5 +42,7 @@ export function configureNabRun(cmd: Command): Command {
 
 export async function runNabCorpusCli(argv: string[]): Promise<void> {
   const cmd = configureNabRun(new Command('nab:corpus'));
-  await cmd.parseAsync(argv, { from: 'user' });
+  await runScript(async () => {
+    await cmd.parseAsync(argv, { from: 'user' });
+  });
 }

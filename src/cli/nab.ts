@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { nabPath } from '../datasets/nab.js';
 import { type NabResultsReport, scoreNabResults } from '../metrics/nab-files.js';
 import { NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
 import { configureMachineTemperature } from './nab-machine-temperature.js';
@@ -21,14 +22,14 @@ export function registerNab(program: Command): void {
     )
     .option(
       '--data <nabDir>',
-      'NAB folder holding labels/ (default: $TSAD_DATA_DIR/nab, else ../shared/datasets/nab)',
+      'NAB folder holding labels/ (default: $TSAD_DATA_DIR/nab, else ../shared/datasets/nab, else the download cache; labels are downloaded once if missing)',
     )
     .option('--windows <file>', 'label windows file (default: <nabDir>/labels/combined_windows.json)')
     .option('--detector <name>', 'detector name (default: from the file names)')
     .option('--partial', 'score only the corpus files that have results')
     .option('--json', 'print { standard, reward_low_FP_rate, reward_low_FN_rate, thresholds } as JSON')
     .action(
-      (
+      async (
         resultsDir: string,
         opts: {
           thresholds?: string;
@@ -39,10 +40,13 @@ export function registerNab(program: Command): void {
           json?: boolean;
         },
       ) => {
+        // without --data/--windows, the labels come from the datasets layer (downloaded once if missing)
+        const windowsFile =
+          opts.windows ?? (opts.data ? undefined : await nabPath('labels/combined_windows.json'));
         const report = scoreNabResults(resultsDir, {
           thresholds: opts.thresholds,
           nabDir: opts.data,
-          windowsFile: opts.windows,
+          windowsFile,
           detector: opts.detector,
           partial: opts.partial,
         });

@@ -4,8 +4,11 @@
  * e.g. the local store to an MLflow server.
  */
 import type { Command } from 'commander';
+import { TrackingError } from '../errors.js';
 import { type ExportReport, exportRuns } from '../tracking/export.js';
-import { defaultTrackingUri, openTracker } from '../tracking/open.js';
+import { classifyUri, defaultTrackingUri, openTracker, redactUri } from '../tracking/open.js';
+import type { Tracker } from '../tracking/tracker.js';
+import { openExistingTracker } from './options.js';
 
 export interface RunsExportOptions {
   from?: string;
@@ -28,13 +31,39 @@ function summary(r: ExportReport, from: string, to: string): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Whether two URIs name one store (the same local folder, or the same URI otherwise). */
+function sameStore(a: string, b: string): boolean {
+  const ca = classifyUri(a);
+  const cb = classifyUri(b);
+  if (ca.kind === 'file' && cb.kind === 'file') return ca.path === cb.path;
+  return a === b;
+}
+
 /** Runs the export and prints a summary (or the JSON report). */
 export async function runsExport(
   opts: RunsExportOptions,
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): Promise<ExportReport> {
   const fromUri = opts.from ?? defaultTrackingUri();
-  const from = openTracker(fromUri);
+  if (sameStore(fromUri, opts.to)) {
+    throw new TrackingError(
+      'same_store',
+      `--from and --to name the same store (${redactUri(opts.to)}): exporting it into itself would copy every run again`,
+    );
+  }
+  const from = openExistingTracker(fromUri);
+  try {
+    return await exportTo(from, opts, out);
+  } finally {
+    await from.close();
+  }
+}
+
+async function exportTo(
+  from: Tracker,
+  opts: RunsExportOptions,
+  out: (s: string) => void,
+): Promise<ExportReport> {
   const to = openTracker(opts.to);
   try {
     const report = await exportRuns(from, to, {
@@ -45,7 +74,6 @@ export async function runsExport(
     out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report, from.uri, to.uri));
     return report;
   } finally {
-    await from.close();
     await to.close();
   }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { openTracker } from '../tracking/open.js';
 import type { MetricPoint, RunRecord, Tracker } from '../tracking/tracker.js';
+import { intOption, openExistingTracker } from './options.js';
 import { registerRunsExport } from './runs-export.js';
 
 /** Where the commands write (tests pass their own). */
@@ -32,12 +32,8 @@ function table(rows: string[][]): string {
     .join('\n')}\n`;
 }
 
-function fmtNumber(v: number): string {
-  return Number.isFinite(v) ? String(v) : String(v);
-}
-
 async function withTracker<T>(uri: string | undefined, fn: (t: Tracker) => Promise<T>): Promise<T> {
-  const t = openTracker(uri);
+  const t = openExistingTracker(uri);
   try {
     return await fn(t);
   } finally {
@@ -47,12 +43,12 @@ async function withTracker<T>(uri: string | undefined, fn: (t: Tracker) => Promi
 
 export async function listRuns(
   io: RunsIo,
-  opts: { uri?: string; experiment?: string; max?: string; json?: boolean },
+  opts: { uri?: string; experiment?: string; max?: number; json?: boolean },
 ): Promise<void> {
   await withTracker(opts.uri, async (t) => {
     const runs = await t.searchRuns({
       ...(opts.experiment ? { experiment: opts.experiment } : {}),
-      ...(opts.max ? { maxResults: Number(opts.max) } : {}),
+      ...(opts.max !== undefined ? { maxResults: opts.max } : {}),
     });
     if (opts.json) {
       io.out(`${JSON.stringify(runs, null, 2)}\n`);
@@ -66,7 +62,7 @@ export async function listRuns(
     for (const r of runs) {
       const metrics = Object.values(r.data.metrics)
         .slice(0, 4)
-        .map((m) => `${m.key}=${fmtNumber(m.value)}`)
+        .map((m) => `${m.key}=${String(m.value)}`)
         .join(' ');
       rows.push([
         r.info.runId,
@@ -109,7 +105,7 @@ export async function showRun(io: RunsIo, id: string, opts: { uri?: string; json
       'metrics',
       Object.values(r.data.metrics).map((m) => [
         m.key,
-        `${fmtNumber(m.value)} (step ${m.step}, ${histories[m.key]?.length ?? 1} points)`,
+        `${String(m.value)} (step ${m.step}, ${histories[m.key]?.length ?? 1} points)`,
       ]),
     );
     section('tags', Object.entries(r.data.tags));
@@ -137,9 +133,9 @@ export function registerRuns(program: Command, io: RunsIo = defaultIo): Command 
     .description('list runs, newest first')
     .option('--uri <uri>', 'tracking URI (file:<dir>, postgres://..., crate://..., http(s)://<mlflow>)')
     .option('--experiment <name>', 'only runs of this experiment')
-    .option('--max <n>', 'at most n runs')
+    .option('--max <n>', 'at most n runs', intOption(1))
     .option('--json', 'print JSON')
-    .action((opts: { uri?: string; experiment?: string; max?: string; json?: boolean }) =>
+    .action((opts: { uri?: string; experiment?: string; max?: number; json?: boolean }) =>
       listRuns(io, opts),
     );
 

@@ -127,12 +127,14 @@ function sha256(bytes: Uint8Array): string {
 }
 
 const inflight = new Map<string, Promise<void>>();
+const DOWNLOAD_TIMEOUT_MS = 120_000;
 
 async function download(entry: NabManifestEntry, dest: string, baseUrl: string): Promise<void> {
   const url = `${baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`}${entry.path}`;
   let bytes: Uint8Array;
   try {
-    const res = await fetch(url);
+    // a stalled connection fails (after 2 minutes, the largest NAB file is a few MB) instead of hanging
+    const res = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
     if (!res.ok) {
       throw new DatasetError(
         'download_failed',

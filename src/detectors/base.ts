@@ -69,16 +69,7 @@ export function baseConfigShape(maxScoreDefault: number) {
 const baseSchema = z.object(baseConfigShape(1));
 export type BaseDetectorConfig = z.infer<typeof baseSchema>;
 
-/** Parses a config with its zod schema; a failure is a ConfigError naming the field. */
-export function parseConfig<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const r = schema.safeParse(input ?? {});
-  if (!r.success) {
-    const iss = r.error.issues[0];
-    const where = iss.path.length ? iss.path.map(String).join('.') : '(config)';
-    throw new ConfigError('BAD_CONFIG', `config field ${where}: ${iss.message}`);
-  }
-  return r.data;
-}
+export { parseConfig } from './config.js';
 
 /** The raw streaming scorer of a model (series level). NaN = no score for this point. */
 export interface RawStreamer {
@@ -89,24 +80,24 @@ export interface RawStreamer {
 export function checkSeries(ts: TimeSeries, what: string): void {
   if (!ts || !(ts.t instanceof Float64Array) || !(ts.v instanceof Float64Array)) {
     throw new DetectorError(
-      'BAD_SERIES',
+      'bad_series',
       `${what}: expected a TimeSeries { t: Float64Array, v: Float64Array }`,
     );
   }
   const { t, v } = ts;
   if (t.length !== v.length) {
-    throw new DetectorError('BAD_SERIES', `${what}: t has ${t.length} points but v has ${v.length}`);
+    throw new DetectorError('bad_series', `${what}: t has ${t.length} points but v has ${v.length}`);
   }
   for (let i = 0; i < t.length; i++) {
     if (!Number.isFinite(v[i])) {
       throw new DetectorError(
-        'NON_FINITE',
+        'non_finite',
         `${what}: value at index ${i} is ${v[i]}; drop or interpolate non-finite values before detection`,
       );
     }
     if (!Number.isFinite(t[i]) || (i > 0 && !(t[i] > t[i - 1]))) {
       throw new DetectorError(
-        'BAD_TIME',
+        'bad_time',
         `${what}: timestamps must be finite and strictly increasing (index ${i})`,
       );
     }
@@ -197,12 +188,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
 
   /** Row level: fit the model on the transformed rows and return their raw train scores. */
   protected fitRows(_frame: Frame): Float64Array {
-    throw new DetectorError('NOT_IMPLEMENTED', `${this.type} implements neither fitRows nor rawTrain`);
+    throw new DetectorError('not_implemented', `${this.type} implements neither fitRows nor rawTrain`);
   }
 
   /** Row level: the raw score of one transformed row (online models update here). */
   protected scoreRow(_row: Float64Array, _t: number): number {
-    throw new DetectorError('NOT_IMPLEMENTED', `${this.type} implements neither scoreRow nor rawScore`);
+    throw new DetectorError('not_implemented', `${this.type} implements neither scoreRow nor rawScore`);
   }
 
   /** Row level, batch: must equal `scoreRow` row by row; override for speed. */
@@ -233,7 +224,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     const frame = this.pipeline.fit(ts);
     if (frame.n < this.minTrainRows()) {
       throw new DetectorError(
-        'TOO_FEW_POINTS',
+        'too_few_points',
         `${this.type} needs at least ${this.minTrainRows()} points after its transforms, got ${frame.n} (from ${ts.v.length} points); train on a longer series`,
       );
     }
@@ -260,7 +251,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   // ---------------------------------------------------------------- the contract
 
   private requireTrained(): void {
-    if (!this.trained) throw new DetectorError('NOT_TRAINED', `${this.type}: call train() before scoring`);
+    if (!this.trained) throw new DetectorError('not_trained', `${this.type}: call train() before scoring`);
   }
 
   private calibrateInPlace(v: Float64Array): Float64Array {
@@ -273,12 +264,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   train(ts: TimeSeries, opts: TrainOptions = {}): TimeSeries {
     checkSeries(ts, 'train data');
     if (ts.v.length === 0)
-      throw new DetectorError('TOO_FEW_POINTS', `${this.type}: the train series is empty`);
+      throw new DetectorError('too_few_points', `${this.type}: the train series is empty`);
     if (opts.labels) checkLabels(opts.labels);
     const raw = this.rawTrain(ts);
     for (let i = 0; i < raw.v.length; i++) {
       if (!Number.isFinite(raw.v[i])) {
-        throw new DetectorError('NON_FINITE_SCORE', `${this.type}: non-finite raw train score at index ${i}`);
+        throw new DetectorError('non_finite_score', `${this.type}: non-finite raw train score at index ${i}`);
       }
     }
     const pr = this.config.postRuleTrain;
@@ -314,7 +305,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
       checkSeries(opts.prev, 'prev');
       const p = opts.prev;
       if (p.t.length && ts.t.length && !(p.t[p.t.length - 1] < ts.t[0])) {
-        throw new DetectorError('BAD_TIME', 'prev must end before the first timestamp of the data');
+        throw new DetectorError('bad_time', 'prev must end before the first timestamp of the data');
       }
     }
     const raw = this.rawScore(ts, opts.prev);
@@ -352,10 +343,10 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     return {
       push(t: number, v: number): StreamResult {
         if (!Number.isFinite(v)) {
-          throw new DetectorError('NON_FINITE', `${type} stream: value ${v} at t=${t} is not finite`);
+          throw new DetectorError('non_finite', `${type} stream: value ${v} at t=${t} is not finite`);
         }
         if (!Number.isFinite(t) || !(t > lastT)) {
-          throw new DetectorError('BAD_TIME', `${type} stream: t=${t} is not after the previous point`);
+          throw new DetectorError('bad_time', `${type} stream: t=${t} is not after the previous point`);
         }
         lastT = t;
         const r = raw.pushRaw(t, v);
@@ -388,36 +379,36 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     const cal = field(state, 'calibrator', p);
     if (this.calibrator) this.calibrator.restore(cal, `${p}.calibrator`);
     else if (cal !== null)
-      throw new ModelFormatError('BAD_FIELD', `${p}.calibrator: ${this.type} has no calibrator`);
+      throw new ModelFormatError('bad_field', `${p}.calibrator: ${this.type} has no calibrator`);
     this.rule.restore(field(state, 'threshold', p), `${p}.threshold`);
     this.pipeline.restore(field(state, 'transforms', p), `${p}.transforms`);
     const tail = field(state, 'tail', `${p}`);
     const tt = decodeFloats(field(tail, 't', `${p}.tail`), `${p}.tail.t`);
     const tv = decodeFloats(field(tail, 'v', `${p}.tail`), `${p}.tail.v`, tt.length);
     if (tt.length > this.tail.cap) {
-      throw new ModelFormatError('BAD_FIELD', `${p}.tail.t: at most ${this.tail.cap} points expected`);
+      throw new ModelFormatError('bad_field', `${p}.tail.t: at most ${this.tail.cap} points expected`);
     }
     try {
       checkSeries({ t: tt, v: tv }, `${p}.tail`);
     } catch (e) {
-      throw new ModelFormatError('BAD_FIELD', (e as Error).message);
+      throw new ModelFormatError('bad_field', (e as Error).message);
     }
     this.tail.clear();
     this.tail.pushSeries({ t: tt, v: tv });
     const model = field(state, 'model', p);
     if (trained) this.restoreModel(model, `${p}.model`);
     else if (model !== null)
-      throw new ModelFormatError('BAD_FIELD', `${p}.model: must be null for an untrained model`);
+      throw new ModelFormatError('bad_field', `${p}.model: must be null for an untrained model`);
     this.trained = trained;
   }
 }
 
 function checkLabels(labels: TimeSeries): void {
   if (!labels || !(labels.t instanceof Float64Array) || !(labels.v instanceof Float64Array)) {
-    throw new DetectorError('BAD_LABELS', 'labels: expected a TimeSeries of 0/1 values');
+    throw new DetectorError('bad_labels', 'labels: expected a TimeSeries of 0/1 values');
   }
   if (labels.t.length !== labels.v.length)
-    throw new DetectorError('BAD_LABELS', 'labels: t and v lengths differ');
+    throw new DetectorError('bad_labels', 'labels: t and v lengths differ');
 }
 
 /**
@@ -433,9 +424,9 @@ export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
       d = make(config);
     } catch (e) {
       if (e instanceof ConfigError)
-        throw new ModelFormatError('BAD_CONFIG', `model file ${e.message}`, { cause: e });
+        throw new ModelFormatError('bad_config', `model file ${e.message}`, { cause: e });
       if (e instanceof TsadError) throw e;
-      throw new ModelFormatError('BAD_CONFIG', `model file config: ${(e as Error)?.message ?? String(e)}`);
+      throw new ModelFormatError('bad_config', `model file config: ${(e as Error)?.message ?? String(e)}`);
     }
     d.restoreState(state);
     return d;

@@ -202,19 +202,19 @@ function describeError(e: unknown): string {
 
 function buildConfig(input: EnsembleInput): EnsembleConfig {
   if (input === null || typeof input !== 'object' || !Array.isArray(input.members)) {
-    throw new ConfigError('BAD_CONFIG', 'config field members: pass an array of detectors');
+    throw new ConfigError('bad_config', 'config field members: pass an array of detectors');
   }
   const seen = new Set<EnsembleMember>();
   input.members.forEach((m, i) => {
     if (!(m instanceof BaseDetector)) {
       throw new ConfigError(
-        'BAD_CONFIG',
+        'bad_config',
         `config field members.${i}: expected a tsad detector (e.g. new ZmsDetector()), got ${typeof m}`,
       );
     }
     if (seen.has(m))
       throw new ConfigError(
-        'BAD_CONFIG',
+        'bad_config',
         `config field members.${i}: the same detector instance appears twice`,
       );
     seen.add(m);
@@ -226,7 +226,7 @@ function buildConfig(input: EnsembleInput): EnsembleConfig {
   });
   if (cfg.calibrateMembers !== null && cfg.calibrateMembers.length !== members.length) {
     throw new ConfigError(
-      'BAD_CONFIG',
+      'bad_config',
       `config field calibrateMembers: expected ${members.length} booleans (one per member), got ${cfg.calibrateMembers.length}`,
     );
   }
@@ -266,7 +266,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
 
   /** Adds a warning listener (EventEmitter style). */
   on(event: 'warning', listener: EnsembleWarningListener): this {
-    if (event !== 'warning') throw new DetectorError('BAD_EVENT', `unknown event "${String(event)}"`);
+    if (event !== 'warning') throw new DetectorError('bad_event', `unknown event "${String(event)}"`);
     this.listeners.add(listener);
     return this;
   }
@@ -324,7 +324,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     try {
       const post = m.train(ts, labels ? { labels } : {});
       const out = this.perModelThreshold ? post : m.trainScores;
-      if (!out) throw new DetectorError('NO_TRAIN_SCORES', `${m.type} returned no train scores`);
+      if (!out) throw new DetectorError('no_train_scores', `${m.type} returned no train scores`);
       if (this.config.calibrateMembers?.[i] && !this.perModelThreshold) {
         const cal = new AnomScoreCalibrator(this.config.maxScore, true);
         this.memberCal[i] = cal;
@@ -367,7 +367,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     if (useValid) {
       if (!labels) {
         throw new DetectorError(
-          'NEEDS_LABELS',
+          'needs_labels',
           `validFrac ${cfg.validFrac} with the ${comb.type} combiner needs labels: pass train(ts, { labels }) or set validFrac: 0`,
         );
       }
@@ -378,7 +378,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
       const validPart = restrict(ts, cut, Number.POSITIVE_INFINITY);
       if (trainPart.t.length === 0 || validPart.t.length === 0) {
         throw new DetectorError(
-          'TOO_FEW_POINTS',
+          'too_few_points',
           `validFrac ${cfg.validFrac} leaves an empty train or validation part of ${ts.t.length} points; use more data or another validFrac`,
         );
       }
@@ -415,7 +415,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
         for (const i of this.selected) if (again[i] === null) again[i] = this.trainMember(i, ts, labels);
         if (this.selected.some((i) => again[i] === null)) {
           throw new DetectorError(
-            'MEMBER_FAILED',
+            'member_failed',
             'ensemble members failed when re-trained on the full train data; see the warnings',
           );
         }
@@ -432,7 +432,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     this.used = outs.map((o) => o !== null);
     if (!this.used.some(Boolean)) {
       throw new DetectorError(
-        'NO_MEMBERS',
+        'no_members',
         `every ensemble member failed to train (${this.members.map((m) => m.type).join(', ')}); see the warnings`,
       );
     }
@@ -515,7 +515,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     const n = this.members.length;
     const used = field(state, 'used', path);
     if (!Array.isArray(used) || used.length !== n || !used.every((u) => typeof u === 'boolean')) {
-      throw new ModelFormatError('BAD_FIELD', `${path}.used: expected ${n} booleans, one per member`);
+      throw new ModelFormatError('bad_field', `${path}.used: expected ${n} booleans, one per member`);
     }
     const sel = field(state, 'selected', path);
     if (
@@ -524,7 +524,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
       !sel.every((i, j) => Number.isInteger(i) && i >= 0 && i < n && used[i] && (j === 0 || i > sel[j - 1]))
     ) {
       throw new ModelFormatError(
-        'BAD_FIELD',
+        'bad_field',
         `${path}.selected: expected increasing indices of used members (0…${n - 1})`,
       );
     }
@@ -535,17 +535,17 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
       let s = 0;
       for (const x of weights) {
         if (!(Number.isFinite(x) && x >= 0))
-          throw new ModelFormatError('BAD_FIELD', `${path}.weights: expected finite non-negative weights`);
+          throw new ModelFormatError('bad_field', `${path}.weights: expected finite non-negative weights`);
         s += x;
       }
-      if (!(s > 0)) throw new ModelFormatError('BAD_FIELD', `${path}.weights: the weights sum to 0`);
+      if (!(s > 0)) throw new ModelFormatError('bad_field', `${path}.weights: the weights sum to 0`);
     }
     // files written before `calibrateMembers` existed have no memberCalibrators: no member calibration
     const hasCals = state !== null && typeof state === 'object' && 'memberCalibrators' in state;
     const mc = hasCals ? field(state, 'memberCalibrators', path) : new Array(n).fill(null);
     if (!Array.isArray(mc) || mc.length !== n) {
       throw new ModelFormatError(
-        'BAD_FIELD',
+        'bad_field',
         `${path}.memberCalibrators: expected ${n} entries, one per member`,
       );
     }
@@ -554,7 +554,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
       const expected = Boolean(want?.[i]) && used[i] && !this.perModelThreshold;
       if ((c !== null) !== expected) {
         throw new ModelFormatError(
-          'BAD_FIELD',
+          'bad_field',
           `${path}.memberCalibrators[${i}]: ${expected ? 'missing, but config.calibrateMembers asks for it' : 'present, but config.calibrateMembers does not ask for it'}`,
         );
       }
@@ -574,17 +574,17 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
 registerDetector('Ensemble', (config, state) => {
   const ms = field(state, 'members', 'state');
   if (!Array.isArray(ms) || ms.length === 0 || ms.length > MAX_MEMBERS) {
-    throw new ModelFormatError('BAD_FIELD', `state.members: expected 1…${MAX_MEMBERS} member model files`);
+    throw new ModelFormatError('bad_field', `state.members: expected 1…${MAX_MEMBERS} member model files`);
   }
   const members = ms.map((j, i) => {
     const d = loadModel(j);
     if (!(d instanceof BaseDetector)) {
-      throw new ModelFormatError('BAD_FIELD', `state.members[${i}]: not a detector an ensemble can hold`);
+      throw new ModelFormatError('bad_field', `state.members[${i}]: not a detector an ensemble can hold`);
     }
     return d as EnsembleMember;
   });
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new ModelFormatError('BAD_FIELD', 'config: expected an object');
+    throw new ModelFormatError('bad_field', 'config: expected an object');
   }
   const { members: described, ...rest } = config as Record<string, unknown>;
   let e: Ensemble;
@@ -592,13 +592,13 @@ registerDetector('Ensemble', (config, state) => {
     e = new Ensemble({ ...(rest as Omit<EnsembleInput, 'members'>), members });
   } catch (err) {
     if (err instanceof ConfigError)
-      throw new ModelFormatError('BAD_CONFIG', `model file ${err.message}`, { cause: err });
+      throw new ModelFormatError('bad_config', `model file ${err.message}`, { cause: err });
     if (err instanceof TsadError) throw err;
-    throw new ModelFormatError('BAD_CONFIG', `model file config: ${describeError(err)}`);
+    throw new ModelFormatError('bad_config', `model file config: ${describeError(err)}`);
   }
   if (JSON.stringify(described) !== JSON.stringify(e.config.members)) {
     throw new ModelFormatError(
-      'BAD_FIELD',
+      'bad_field',
       'config.members: does not describe the member model files in state.members',
     );
   }

@@ -233,7 +233,7 @@ export class IsolationForestModel {
     const psi = intField(s, 'psi', path, 1, 2 ** 30);
     const d = intField(s, 'd', path, 1, 1 << 20);
     if (d !== expectD)
-      throw new ModelFormatError('BAD_FIELD', `${path}.d: is ${d}, the transforms give ${expectD}`);
+      throw new ModelFormatError('bad_field', `${path}.d: is ${d}, the transforms give ${expectD}`);
     const obj = s as Record<string, unknown>;
     const roots = decodeInts(obj.roots, `${path}.roots`, 0, 2 ** 31 - 1);
     const feature = decodeInts(obj.feature, `${path}.feature`, -1, d - 1);
@@ -241,13 +241,13 @@ export class IsolationForestModel {
     const value = decodeFloats(obj.value, `${path}.value`, m);
     const left = decodeInts(obj.left, `${path}.left`, -1, 2 ** 31 - 1, m);
     if (roots.length === 0)
-      throw new ModelFormatError('BAD_FIELD', `${path}.roots: a forest needs at least one tree`);
+      throw new ModelFormatError('bad_field', `${path}.roots: a forest needs at least one tree`);
     for (let k = 0; k < roots.length; k++) {
       const start = roots[k];
       const end = k + 1 < roots.length ? roots[k + 1] : m;
       if (start >= end || (k === 0 && start !== 0)) {
         throw new ModelFormatError(
-          'BAD_FIELD',
+          'bad_field',
           `${path}.roots[${k}]: trees must be stored consecutively from node 0`,
         );
       }
@@ -255,13 +255,13 @@ export class IsolationForestModel {
         if (feature[i] < 0) {
           if (left[i] !== -1 || !(value[i] >= 0 && value[i] <= 1e4)) {
             throw new ModelFormatError(
-              'BAD_FIELD',
+              'bad_field',
               `${path}.value[${i}]: a leaf needs left = -1 and a path length in [0, 1e4]`,
             );
           }
         } else if (!(left[i] > i && left[i] + 1 < end) || Number.isNaN(value[i])) {
           // children after their parent, inside the tree: traversal always terminates
-          throw new ModelFormatError('BAD_FIELD', `${path}.left[${i}]: child index out of its tree`);
+          throw new ModelFormatError('bad_field', `${path}.left[${i}]: child index out of its tree`);
         }
       }
     }

@@ -31,16 +31,16 @@ export function decodeFloat(x: unknown, field: string): number {
       return -0;
     default:
       throw new ModelFormatError(
-        'BAD_FIELD',
+        'bad_field',
         `${field}: expected a number (or "NaN"/"Infinity"/"-Infinity"/"-0")`,
       );
   }
 }
 
 export function decodeFloats(x: unknown, field: string, length?: number): Float64Array {
-  if (!Array.isArray(x)) throw new ModelFormatError('BAD_FIELD', `${field}: expected an array of numbers`);
+  if (!Array.isArray(x)) throw new ModelFormatError('bad_field', `${field}: expected an array of numbers`);
   if (length !== undefined && x.length !== length) {
-    throw new ModelFormatError('BAD_FIELD', `${field}: expected ${length} numbers, got ${x.length}`);
+    throw new ModelFormatError('bad_field', `${field}: expected ${length} numbers, got ${x.length}`);
   }
   const out = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = decodeFloat(x[i], `${field}[${i}]`);
@@ -49,15 +49,15 @@ export function decodeFloats(x: unknown, field: string, length?: number): Float6
 
 /** Integer arrays (tree structure): plain JSON numbers, checked to be integers in range. */
 export function decodeInts(x: unknown, field: string, min: number, max: number, length?: number): Int32Array {
-  if (!Array.isArray(x)) throw new ModelFormatError('BAD_FIELD', `${field}: expected an array of integers`);
+  if (!Array.isArray(x)) throw new ModelFormatError('bad_field', `${field}: expected an array of integers`);
   if (length !== undefined && x.length !== length) {
-    throw new ModelFormatError('BAD_FIELD', `${field}: expected ${length} integers, got ${x.length}`);
+    throw new ModelFormatError('bad_field', `${field}: expected ${length} integers, got ${x.length}`);
   }
   const out = new Int32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw new ModelFormatError('BAD_FIELD', `${field}[${i}]: expected an integer in [${min}, ${max}]`);
+      throw new ModelFormatError('bad_field', `${field}[${i}]: expected an integer in [${min}, ${max}]`);
     }
     out[i] = v;
   }
@@ -67,9 +67,9 @@ export function decodeInts(x: unknown, field: string, min: number, max: number, 
 /** Reads a property of a state object, failing with a ModelFormatError naming the field. */
 export function field(obj: unknown, key: string, path: string): unknown {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-    throw new ModelFormatError('BAD_FIELD', `${path}: expected an object`);
+    throw new ModelFormatError('bad_field', `${path}: expected an object`);
   }
-  if (!Object.hasOwn(obj, key)) throw new ModelFormatError('MISSING_FIELD', `${path}.${key} is missing`);
+  if (!Object.hasOwn(obj, key)) throw new ModelFormatError('missing_field', `${path}.${key} is missing`);
   return (obj as Record<string, unknown>)[key];
 }
 
@@ -80,13 +80,13 @@ export function numberField(obj: unknown, key: string, path: string): number {
 export function intField(obj: unknown, key: string, path: string, min: number, max: number): number {
   const v = field(obj, key, path);
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new ModelFormatError('BAD_FIELD', `${path}.${key}: expected an integer in [${min}, ${max}]`);
+    throw new ModelFormatError('bad_field', `${path}.${key}: expected an integer in [${min}, ${max}]`);
   }
   return v;
 }
 
 export function boolField(obj: unknown, key: string, path: string): boolean {
   const v = field(obj, key, path);
-  if (typeof v !== 'boolean') throw new ModelFormatError('BAD_FIELD', `${path}.${key}: expected a boolean`);
+  if (typeof v !== 'boolean') throw new ModelFormatError('bad_field', `${path}.${key}: expected a boolean`);
   return v;
 }

@@ -12,11 +12,11 @@ const MAX_DEPTH = 64;
  */
 export function assertPlainJson(x: unknown, path = '$', depth = 0): void {
   if (depth > MAX_DEPTH)
-    throw new ModelFormatError('TOO_DEEP', `${path}: nesting deeper than ${MAX_DEPTH} levels`);
+    throw new ModelFormatError('too_deep', `${path}: nesting deeper than ${MAX_DEPTH} levels`);
   if (x === null || typeof x === 'string' || typeof x === 'boolean') return;
   if (typeof x === 'number') {
     if (!Number.isFinite(x))
-      throw new ModelFormatError('BAD_FIELD', `${path}: non-finite number in a model file`);
+      throw new ModelFormatError('bad_field', `${path}: non-finite number in a model file`);
     return;
   }
   if (Array.isArray(x)) {
@@ -27,22 +27,22 @@ export function assertPlainJson(x: unknown, path = '$', depth = 0): void {
     const proto = Object.getPrototypeOf(x);
     if (proto !== Object.prototype && proto !== null) {
       throw new ModelFormatError(
-        'BAD_FIELD',
+        'bad_field',
         `${path}: expected plain JSON data, got a ${proto?.constructor?.name ?? 'non-plain'} object`,
       );
     }
     for (const k of Reflect.ownKeys(x)) {
-      if (typeof k !== 'string') throw new ModelFormatError('BAD_FIELD', `${path}: symbol keys are not JSON`);
+      if (typeof k !== 'string') throw new ModelFormatError('bad_field', `${path}: symbol keys are not JSON`);
       if (FORBIDDEN_KEYS.has(k))
-        throw new ModelFormatError('FORBIDDEN_KEY', `${path}: key "${k}" is not allowed in a model file`);
+        throw new ModelFormatError('forbidden_key', `${path}: key "${k}" is not allowed in a model file`);
       const desc = Object.getOwnPropertyDescriptor(x, k);
       if (!desc || !('value' in desc))
-        throw new ModelFormatError('BAD_FIELD', `${path}.${k}: accessor properties are not JSON`);
+        throw new ModelFormatError('bad_field', `${path}.${k}: accessor properties are not JSON`);
       assertPlainJson(desc.value, `${path}.${k}`, depth + 1);
     }
     return;
   }
-  throw new ModelFormatError('BAD_FIELD', `${path}: ${typeof x} is not a JSON value`);
+  throw new ModelFormatError('bad_field', `${path}: ${typeof x} is not a JSON value`);
 }
 
 /** The model-file envelope. */
@@ -61,7 +61,7 @@ export function parseModelEnvelope(json: unknown): z.infer<typeof modelEnvelopeS
     try {
       value = JSON.parse(json);
     } catch (e) {
-      throw new ModelFormatError('BAD_JSON', `model file is not valid JSON: ${(e as Error).message}`);
+      throw new ModelFormatError('bad_json', `model file is not valid JSON: ${(e as Error).message}`);
     }
   }
   assertPlainJson(value);
@@ -69,9 +69,9 @@ export function parseModelEnvelope(json: unknown): z.infer<typeof modelEnvelopeS
   if (!r.success) {
     const iss = r.error.issues[0];
     const where = iss.path.length ? iss.path.map(String).join('.') : '(root)';
-    throw new ModelFormatError('BAD_FIELD', `model file field ${where}: ${iss.message}`);
+    throw new ModelFormatError('bad_field', `model file field ${where}: ${iss.message}`);
   }
   if (!('state' in (value as object)))
-    throw new ModelFormatError('MISSING_FIELD', 'model file field state is missing');
+    throw new ModelFormatError('missing_field', 'model file field state is missing');
   return r.data;
 }

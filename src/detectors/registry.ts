@@ -27,7 +27,7 @@ export function loadModel(json: unknown): Detector {
   const loader = loaders.get(env.type);
   if (!loader) {
     throw new ModelFormatError(
-      'UNKNOWN_TYPE',
+      'unknown_type',
       `model type "${env.type}" is not registered (known: ${registeredTypes().join(', ') || 'none'}); import its module first`,
     );
   }
@@ -36,7 +36,7 @@ export function loadModel(json: unknown): Detector {
   } catch (e) {
     if (e instanceof TsadError) throw e;
     throw new ModelFormatError(
-      'BAD_STATE',
+      'bad_state',
       `model file state is inconsistent: ${(e as Error)?.message ?? String(e)}`,
       {
         cause: e,

@@ -38,12 +38,12 @@ export class Rng {
 
   static fromState(state: unknown): Rng {
     if (!Array.isArray(state) || !state.every((x) => Number.isInteger(x))) {
-      throw new ModelFormatError('BAD_RNG_STATE', 'rng state must be an array of integers');
+      throw new ModelFormatError('bad_rng_state', 'rng state must be an array of integers');
     }
     try {
       return new Rng(xoroshiro128plusFromState(state as number[]));
     } catch (e) {
-      throw new ModelFormatError('BAD_RNG_STATE', `rng state is invalid: ${(e as Error).message}`);
+      throw new ModelFormatError('bad_rng_state', `rng state is invalid: ${(e as Error).message}`);
     }
   }
 }

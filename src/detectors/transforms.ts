@@ -307,19 +307,19 @@ export class TransformPipeline {
   }
 
   restore(state: unknown, path: string): void {
-    if (!Array.isArray(state)) throw new ModelFormatError('BAD_FIELD', `${path}: expected an array`);
+    if (!Array.isArray(state)) throw new ModelFormatError('bad_field', `${path}: expected an array`);
     this.fitted.clear();
     state.forEach((e, i) => {
       const p = `${path}[${i}]`;
       const k = field(e, 'stage', p);
       if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= this.specs.length) {
         throw new ModelFormatError(
-          'BAD_FIELD',
+          'bad_field',
           `${p}.stage: expected a stage index below ${this.specs.length}`,
         );
       }
       if (this.specs[k].type !== 'meanVarNormalize') {
-        throw new ModelFormatError('BAD_FIELD', `${p}.stage: stage ${k} is not a meanVarNormalize transform`);
+        throw new ModelFormatError('bad_field', `${p}.stage: stage ${k} is not a meanVarNormalize transform`);
       }
       const width = dimBefore(this.specs, k);
       const mean = decodeFloats(field(e, 'mean', p), `${p}.mean`, width);

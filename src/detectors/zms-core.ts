@@ -65,7 +65,7 @@ function meanScale(col: Float64Array): [number, number] {
   }
   if (!Number.isFinite(amax)) {
     throw new DetectorError(
-      'NON_FINITE',
+      'non_finite',
       'ZMS: the values or their lag differences overflow float64; rescale the series before training',
     );
   }

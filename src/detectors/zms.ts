@@ -96,21 +96,21 @@ export class ZmsDetector extends BaseDetector<ZmsConfig> {
   protected override restoreModel(state: unknown, path: string): void {
     const lagsRaw = field(state, 'lags', path);
     if (!Array.isArray(lagsRaw) || lagsRaw.length > 20)
-      throw new ModelFormatError('BAD_FIELD', `${path}.lags: expected an array of at most 20 lags`);
+      throw new ModelFormatError('bad_field', `${path}.lags: expected an array of at most 20 lags`);
     const lags = lagsRaw.map((k, j) => {
       if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > 1e6)
-        throw new ModelFormatError('BAD_FIELD', `${path}.lags[${j}]: expected an integer in [1, 1e6]`);
+        throw new ModelFormatError('bad_field', `${path}.lags[${j}]: expected an integer in [1, 1e6]`);
       return k;
     });
     const lagInflation = numberField(state, 'lagInflation', path);
     if (!(lagInflation >= 0 && lagInflation <= 100))
-      throw new ModelFormatError('BAD_FIELD', `${path}.lagInflation: expected a number in [0, 100]`);
+      throw new ModelFormatError('bad_field', `${path}.lagInflation: expected a number in [0, 100]`);
     const mean = decodeFloats(field(state, 'mean', path), `${path}.mean`, lags.length + 1);
     const scale = decodeFloats(field(state, 'scale', path), `${path}.scale`, lags.length + 1);
     for (let j = 0; j < scale.length; j++) {
       if (!(Number.isFinite(mean[j]) && Number.isFinite(scale[j]) && scale[j] >= MIN_SCALE))
         throw new ModelFormatError(
-          'BAD_FIELD',
+          'bad_field',
           `${path}.scale[${j}]: expected a finite mean and a finite scale ≥ ${MIN_SCALE}`,
         );
     }
@@ -122,11 +122,11 @@ export class ZmsDetector extends BaseDetector<ZmsConfig> {
     const s: ZmsState = { lags, lagInflation, mean: Array.from(mean), scale: Array.from(scale) };
     const kern = zmsKernel(s);
     if (recent.length !== Math.min(seen, Math.max(1, kern.maxLag)))
-      throw new ModelFormatError('BAD_FIELD', `${hp}.recent: expected min(seen, max lag) values`);
+      throw new ModelFormatError('bad_field', `${hp}.recent: expected min(seen, max lag) values`);
     for (const v of recent)
-      if (!Number.isFinite(v)) throw new ModelFormatError('BAD_FIELD', `${hp}.recent: values must be finite`);
+      if (!Number.isFinite(v)) throw new ModelFormatError('bad_field', `${hp}.recent: values must be finite`);
     if (seen > 0 && !Number.isFinite(first))
-      throw new ModelFormatError('BAD_FIELD', `${hp}.first: must be finite`);
+      throw new ModelFormatError('bad_field', `${hp}.first: must be finite`);
     this.state = s;
     this.kern = kern;
     this.history = ZmsStreamCore.restore(kern, { first, seen, recent: Array.from(recent) });

@@ -51,9 +51,14 @@ export const NAB_MAPPING: Record<string, NabScoreMapping> = {
   etsLikelihood: 'likelihood',
 };
 
+/** Whether `name` is a recipe (own keys only: `toString` or `constructor` are not recipes). */
+export function isRecipe(name: string): boolean {
+  return Object.hasOwn(DETECTOR_RECIPES, name);
+}
+
 /** Builds a recipe's detector; an unknown name is an error that lists the known ones. */
 export function makeDetector(name: string, o: RecipeOptions = {}): Detector {
-  const make = DETECTOR_RECIPES[name];
+  const make = isRecipe(name) ? DETECTOR_RECIPES[name] : undefined;
   if (!make) {
     throw new ConfigError(
       'unknown_detector',

@@ -23,4 +23,4 @@ export {
 } from './nab-corpus.js';
 export { nabResultPath } from './nab-corpus-file.js';
 export { NabStreamDetector } from './nab-detector.js';
-export { nabAnomalyScore, probationaryLength, runNabStream } from './nab-stream.js';
+export { nabAnomalyScore, runNabStream } from './nab-stream.js';

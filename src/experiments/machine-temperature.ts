@@ -6,7 +6,7 @@ import { evaluate, type TsadReport } from '../metrics/index.js';
 import { renderExperimentReport } from '../report/html.js';
 import { dateBin, splitAt } from '../series/index.js';
 import type { TimeSeries, Window } from '../series/types.js';
-import { openTracker } from '../tracking/index.js';
+import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
 import { makeDetector } from './detectors.js';
 import { Stages, type StageTiming } from './progress.js';
 
@@ -74,16 +74,6 @@ function windowOf(t: number): number | null {
   return k < 0 ? null : k;
 }
 
-/** Flattens a config object into dotted keys (arrays as JSON), for params. */
-function flatten(obj: object, prefix = '', out: Record<string, string | number | boolean | null> = {}) {
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as object, key, out);
-    else out[key] = Array.isArray(v) ? JSON.stringify(v) : (v as string | number | boolean | null);
-  }
-  return out;
-}
-
 /** The alarm-rule params the reference experiment logs, read from the detector's post-rule config. */
 function alarmParams(det: Detector): Record<string, string | number | boolean | null> {
   const cfg = det.config as {
@@ -116,6 +106,8 @@ export async function runMachineTemperature(
   const stages = new Stages(opts.progress === undefined ? process.stderr : opts.progress);
   const recipe = opts.detector ?? 'default';
   const seed = opts.seed ?? 0;
+  // a bad tracking URI fails now, not after the experiment has run
+  if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
 
   const ds = await stages.run('load data', () => loadNab(MACHINE_TEMPERATURE_FILE, { onWarning: () => {} }));
   const full = await stages.run('bin 5 min / max', () =>
@@ -144,11 +136,10 @@ export async function runMachineTemperature(
     }
     return { scores: { t: test.t, v: sv }, alarmScores: { t: test.t, v: av }, events: ev };
   });
-  const detected = { scores: alarmScores, alarms: events };
   const report = await stages.run('evaluate', () =>
-    evaluate({ t: full.t, truth: TEST_WINDOWS, tPred: test.t, pred: detected.scores.v }),
+    evaluate({ t: full.t, truth: TEST_WINDOWS, tPred: test.t, pred: alarmScores.v }),
   );
-  const alarms: AlarmRow[] = detected.alarms.map((a) => ({ ...a, window: windowOf(a.t) }));
+  const alarms: AlarmRow[] = events.map((a) => ({ ...a, window: windowOf(a.t) }));
 
   let reportPath: string | undefined;
   let html: string | undefined;
@@ -229,7 +220,7 @@ export async function runMachineTemperature(
               ...alarmParams(detector),
               detector: recipe,
               seed,
-              ...flatten(detector.config, 'config'),
+              config: detector.config, // logParams flattens it to config.* keys
             });
             await run.logMetrics({
               precision: report.precision,
@@ -264,7 +255,7 @@ export async function runMachineTemperature(
     train,
     test,
     scores,
-    alarmScores: detected.scores,
+    alarmScores,
     alarms,
     report,
     timings: stages.timings,

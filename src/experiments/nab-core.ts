@@ -4,13 +4,13 @@
  * rest period). See docs/nab-corpus.md for why each part is there.
  */
 import { z } from 'zod';
+import { parseConfig } from '../detectors/config.js';
 import {
   AnomalyLikelihoodPost,
   anomalyLikelihoodPostSchema,
   erfc,
   RollingStats,
 } from '../detectors/post/anomaly-likelihood.js';
-import { ConfigError } from '../errors.js';
 
 export const nabStreamSchema = z.strictObject({
   ...anomalyLikelihoodPostSchema.shape,
@@ -35,15 +35,7 @@ export type NabStreamConfig = z.infer<typeof nabStreamSchema>;
 export type NabStreamInput = z.input<typeof nabStreamSchema>;
 
 export function parseNabStreamConfig(input: unknown): NabStreamConfig {
-  const r = nabStreamSchema.safeParse(input ?? {});
-  if (!r.success) {
-    const iss = r.error.issues[0];
-    throw new ConfigError(
-      'BAD_CONFIG',
-      `nabStream config field ${iss.path.map(String).join('.') || '(config)'}: ${iss.message}`,
-    );
-  }
-  return r.data;
+  return parseConfig(nabStreamSchema, input, 'nabStream config');
 }
 
 const TABLE = 1 << 18;

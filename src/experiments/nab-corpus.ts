@@ -5,8 +5,8 @@ import cliProgress from 'cli-progress';
 import { nabFiles, nabPath } from '../datasets/index.js';
 import { TsadError } from '../errors.js';
 import { NAB_PROFILE_NAMES, type NabProfileName, scoreNabResults } from '../metrics/index.js';
-import { openTracker } from '../tracking/index.js';
-import { CORPUS_RECIPES, DETECTOR_RECIPES } from './detectors.js';
+import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
+import { CORPUS_RECIPES, DETECTOR_RECIPES, isRecipe } from './detectors.js';
 import { type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
 
 export interface NabCorpusOptions {
@@ -55,6 +55,40 @@ function startWorker(): Worker {
   return new Worker(new URL('./nab-worker.js', import.meta.url));
 }
 
+type WorkerReply = { ok: true; result: NabFileResult } | { ok: false; file: string; error: string };
+
+/** Sends one job to a worker and waits for its reply; a worker that errors or exits instead rejects. */
+function ask(w: Worker, job: NabFileJob): Promise<WorkerReply> {
+  return new Promise<WorkerReply>((res, rej) => {
+    const done = () => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+    };
+    const onMessage = (msg: WorkerReply) => {
+      done();
+      res(msg);
+    };
+    const onError = (err: Error) => {
+      done();
+      rej(err);
+    };
+    const onExit = (code: number) => {
+      done();
+      rej(
+        new NabRunError(
+          'worker_exit',
+          `the worker running ${job.file} exited (code ${code}) without a result`,
+        ),
+      );
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
+    w.postMessage(job);
+  });
+}
+
 /** Runs jobs over a pool of worker threads; `onDone` is called as each finishes. */
 async function runPool(
   jobs: NabFileJob[],
@@ -72,14 +106,7 @@ async function runPool(
       try {
         for (let job = queue.shift(); job; job = queue.shift()) {
           const current = job;
-          const msg = await new Promise<
-            { ok: true; result: NabFileResult } | { ok: false; file: string; error: string }
-          >((res, rej) => {
-            w.once('message', res);
-            w.once('error', rej);
-            w.postMessage(current);
-          });
-          w.removeAllListeners('error');
+          const msg = await ask(w, current);
           if (msg.ok) {
             results.push(msg.result);
             onDone(msg.result);
@@ -112,12 +139,18 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   const start = performance.now();
   const detectors = opts.detectors ?? CORPUS_RECIPES;
   for (const d of detectors) {
-    if (!DETECTOR_RECIPES[d]) {
+    if (!isRecipe(d)) {
       throw new NabRunError(
         'unknown_detector',
         `unknown detector "${d}"; choose from ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
       );
     }
+  }
+  // a bad tracking URI fails now, not after the whole corpus has run
+  if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
+  const workers = opts.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new NabRunError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
   }
   const outDir = resolve(opts.outDir ?? 'bench/results/nab');
   const files = opts.files ?? nabFiles();
@@ -149,7 +182,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
       : undefined;
     bar?.start(jobs.length, 0, { file: '' });
     let done = 0;
-    const { results, failures } = await runPool(jobs, opts.workers ?? 2, (r) => {
+    const { results, failures } = await runPool(jobs, workers, (r) => {
       done++;
       if (bar) bar.increment(1, { file: r.file });
       else if (done % 10 === 0 || done === jobs.length)
@@ -184,7 +217,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   writeFileSync(join(outDir, 'scoreboard.json'), `${JSON.stringify(report, null, 2)}\n`);
 
   if (opts.trackingUri !== false) {
-    const tracker = await openTracker(opts.trackingUri);
+    const tracker = openTracker(opts.trackingUri);
     try {
       for (const row of rows) {
         await tracker.run({ experiment: 'nab-corpus', name: row.detector }, async (run) => {

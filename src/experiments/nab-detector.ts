@@ -1,16 +1,8 @@
+import { checkSeries } from '../detectors/base.js';
 import type { AlarmEvent, Detector, JsonObject, ModelJson, StreamScorer } from '../detectors/types.js';
 import { DetectorError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
 import { type NabStreamConfig, NabStreamCore, type NabStreamInput } from './nab-core.js';
-
-function checkValue(v: number, i: number): void {
-  if (!Number.isFinite(v)) {
-    throw new DetectorError(
-      'NON_FINITE',
-      `NabStreamDetector: value at index ${i} is ${v}; drop or interpolate non-finite values first`,
-    );
-  }
-}
 
 /**
  * `NabStreamDetector`: the streaming configuration designed for NAB (docs/nab-corpus.md). Its scores are
@@ -32,11 +24,11 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
 
   /** Streams the training points (each scored before it is learned); returns the post-rule scores (score ≥ alarmLevel, else 0). */
   train(ts: TimeSeries): TimeSeries {
+    checkSeries(ts, 'NabStreamDetector train data');
     this.core = new NabStreamCore(this.config);
     const out = new Float64Array(ts.v.length);
     const level = this.config.alarmLevel;
     for (let i = 0; i < ts.v.length; i++) {
-      checkValue(ts.v[i], i);
       const s = this.core.push(ts.v[i]);
       out[i] = s >= level ? s : 0;
     }
@@ -45,11 +37,11 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
   }
 
   score(ts: TimeSeries): TimeSeries {
+    checkSeries(ts, 'NabStreamDetector data');
     const copy = new NabStreamCore(this.config);
     copy.copyFrom(this.core);
     const out = new Float64Array(ts.v.length);
     for (let i = 0; i < ts.v.length; i++) {
-      checkValue(ts.v[i], i);
       out[i] = copy.push(ts.v[i]);
     }
     return { t: ts.t, v: out };
@@ -71,10 +63,22 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
 
   stream(): StreamScorer {
     const level = this.config.alarmLevel;
-    let i = 0;
+    let last = Number.NEGATIVE_INFINITY;
     return {
-      push: (_t: number, v: number) => {
-        checkValue(v, i++);
+      push: (t: number, v: number) => {
+        if (!Number.isFinite(v)) {
+          throw new DetectorError(
+            'non_finite',
+            `NabStreamDetector stream: value ${v} at t=${t} is not finite`,
+          );
+        }
+        if (!(t > last) || !Number.isFinite(t)) {
+          throw new DetectorError(
+            'bad_time',
+            `NabStreamDetector stream: t=${t} is not after the previous point`,
+          );
+        }
+        last = t;
         const score = this.core.push(v);
         return { score, alarm: score >= level };
       },

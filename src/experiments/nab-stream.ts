@@ -1,12 +1,9 @@
+import { AnomalyLikelihoodPost } from '../detectors/post/anomaly-likelihood.js';
 import { normalCdf } from '../detectors/post/stats.js';
 import type { Detector } from '../detectors/types.js';
-import type { Window } from '../series/types.js';
-import { likelihoodMapper } from './likelihood.js';
-
-/** NAB's probationary period: the first 15% of a file, at most 750 rows. */
-export function probationaryLength(n: number): number {
-  return Math.min(Math.floor(0.15 * n), 750);
-}
+import { nabProbationaryLength } from '../metrics/nab.js';
+import { lowerBound } from '../series/ops.js';
+import type { TimeSeries, Window } from '../series/types.js';
 
 /**
  * Maps a calibrated anomaly score (a |z|-like value on the standard normal scale) to NAB's [0, 1]:
@@ -21,7 +18,7 @@ export function nabAnomalyScore(s: number): number {
 
 /**
  * How calibrated scores become NAB's [0, 1] anomaly scores: `cdf` is `2Φ(|s|) − 1`; `likelihood` is the
- * NAB post-processing of `2Φ(|s|) − 1` (see `likelihoodMapper`: anomaly likelihood, novelty, rest period); `identity` is for detectors
+ * NAB post-processing of `2Φ(|s|) − 1` (`AnomalyLikelihoodPost` with its defaults: anomaly likelihood, novelty, rest period); `identity` is for detectors
  * whose scores are NAB anomaly scores already (clamped to [0, 1]; NaN → 0).
  */
 export type NabScoreMapping = 'cdf' | 'likelihood' | 'identity';
@@ -38,6 +35,21 @@ export interface NabStreamResult {
 }
 
 /**
+ * Spreads per-point scores of the deduplicated series (timestamps `seriesT`) over the raw rows (timestamps
+ * `rowsT`, possibly repeated): each row gets the score of the first series point at or after its time.
+ */
+export function pointScoresToRows(
+  seriesT: Float64Array,
+  pointScore: Float64Array,
+  rowsT: Float64Array,
+): Float64Array {
+  const last = seriesT.length - 1;
+  const out = new Float64Array(rowsT.length);
+  for (let r = 0; r < rowsT.length; r++) out[r] = pointScore[Math.min(lowerBound(seriesT, rowsT[r]), last)];
+  return out;
+}
+
+/**
  * Runs a detector over one NAB file under NAB's rules: it trains on the probationary period only, then
  * scores every later point through `stream()` before that point is learned from (online detectors keep
  * learning as they go); no look-ahead, no per-file settings. Raw rows that share a timestamp (the file's
@@ -51,21 +63,27 @@ export function runNabStream(
   mapping: NabScoreMapping = 'cdf',
 ): NabStreamResult {
   const n = series.t.length;
-  const probation = probationaryLength(n);
+  const probation = nabProbationaryLength(n);
   const t0 = performance.now();
   detector.train({ t: series.t.subarray(0, probation), v: series.v.subarray(0, probation) });
   const t1 = performance.now();
-  const likelihood = mapping === 'likelihood' ? likelihoodMapper() : undefined;
+  const likelihood = mapping === 'likelihood' ? new AnomalyLikelihoodPost() : undefined;
   if (likelihood) {
     // the post-processor learns the probationary period too: its values (for the novelty checks) and the
     // detector's in-sample scores there (training data only, nothing from later points)
-    // (BaseDetector keeps its calibrated train scores; other detectors score the training data once more)
-    const kept = (detector as { trainScores?: { v: Float64Array } | null }).trainScores;
+    // (BaseDetector keeps its calibrated train scores; other detectors score the training data once more).
+    // Scores are matched to points by timestamp: a difference transform leaves the first point unscored.
+    const kept = (detector as { trainScores?: TimeSeries | null }).trainScores;
     const train =
-      kept && kept.v.length === probation
+      kept && kept.v.length > 0
         ? kept
         : detector.score({ t: series.t.subarray(0, probation), v: series.v.subarray(0, probation) });
-    for (let i = 0; i < probation; i++) likelihood.push(nabAnomalyScore(train.v[i]), series.v[i]);
+    let j = 0;
+    for (let i = 0; i < probation; i++) {
+      while (j < train.t.length && train.t[j] < series.t[i]) j++;
+      const s = j < train.t.length && train.t[j] === series.t[i] ? nabAnomalyScore(train.v[j]) : 0;
+      likelihood.push(s, series.v[i]);
+    }
   }
   const scorer = detector.stream();
   const pointScore = new Float64Array(n);
@@ -79,19 +97,11 @@ export function runNabStream(
     pointScore[i] = likelihood ? likelihood.push(s, series.v[i]) : s;
   }
   const t2 = performance.now();
+  const anomaly = pointScoresToRows(series.t, pointScore, rows.t);
   const m = rows.t.length;
-  const anomaly = new Float64Array(m);
   const label = new Uint8Array(m);
   for (let r = 0; r < m; r++) {
     const tr = rows.t[r];
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (series.t[mid] < tr) lo = mid + 1;
-      else hi = mid;
-    }
-    anomaly[r] = pointScore[lo];
     for (const [a, b] of windows) {
       if (tr >= a && tr <= b) {
         label[r] = 1;

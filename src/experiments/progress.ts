@@ -5,8 +5,9 @@ export interface StageTiming {
 }
 
 /**
- * Runs stages and records their wall time. A stage still running after `noticeMs` (default 1 s) gets a
- * line on stderr, and another when it ends, so a person watching knows what it is doing.
+ * Runs stages and records their wall time. An asynchronous stage still running after `noticeMs` (default
+ * 1 s) gets a line on stderr; every stage that took that long gets a line when it ends, so a person
+ * watching knows what it is doing.
  */
 export class Stages {
   readonly timings: StageTiming[] = [];
@@ -30,7 +31,8 @@ export class Stages {
       clearTimeout(timer);
       const ms = performance.now() - t0;
       this.timings.push({ stage, ms });
-      if (noticed) this.out?.write(`✓ ${stage} done in ${(ms / 1000).toFixed(1)} s\n`);
+      // a synchronous stage blocks the timer, so a slow one is reported when it ends
+      if (noticed || ms >= this.noticeMs) this.out?.write(`✓ ${stage} done in ${(ms / 1000).toFixed(1)} s\n`);
     }
   }
 

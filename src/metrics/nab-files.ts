@@ -49,12 +49,21 @@ export function readNabWindows(path: string): Record<string, Window[]> {
       `NAB label windows not found at ${path}; pass the NAB folder with --data (or set TSAD_DATA_DIR to the folder holding nab/)`,
     );
   }
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, [string, string][]>;
+  const raw = readJsonObject(path, 'bad_window');
   const out: Record<string, Window[]> = {};
   for (const [key, wins] of Object.entries(raw)) {
-    out[key] = wins.map(([s, e], i) => {
-      const a = parseNabTime(s);
-      const b = parseNabTime(e);
+    if (!Array.isArray(wins)) {
+      throw new MetricsError('bad_window', `${path}: ${key} must be a list of [start, end] windows`);
+    }
+    out[key] = wins.map((w: unknown, i) => {
+      if (!Array.isArray(w) || w.length !== 2 || typeof w[0] !== 'string' || typeof w[1] !== 'string') {
+        throw new MetricsError(
+          'bad_window',
+          `${path}: window ${i} of ${key} must be [start, end] timestamp strings`,
+        );
+      }
+      const a = parseNabTime(w[0]);
+      const b = parseNabTime(w[1]);
       if (!Number.isFinite(a) || !Number.isFinite(b)) {
         throw new MetricsError('bad_window', `${path}: window ${i} of ${key} has unparseable timestamps`);
       }
@@ -62,6 +71,20 @@ export function readNabWindows(path: string): Record<string, Window[]> {
     });
   }
   return out;
+}
+
+/** A JSON file whose top level is an object; anything else is a MetricsError with `code`. */
+function readJsonObject(path: string, code: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new MetricsError(code, `${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new MetricsError(code, `${path} must hold a JSON object`);
+  }
+  return v as Record<string, unknown>;
 }
 
 /** One detector's result file: row timestamps and anomaly scores. */
@@ -120,7 +143,12 @@ export function readNabResultsDir(
 }
 
 function readResultCsv(path: string): NabResultFile {
-  const rows = parse(readFileSync(path), { skip_empty_lines: true, bom: true }) as string[][];
+  let rows: string[][];
+  try {
+    rows = parse(readFileSync(path), { skip_empty_lines: true, bom: true }) as string[][];
+  } catch (err) {
+    throw new MetricsError('bad_results', `${path} is not a readable CSV: ${(err as Error).message}`);
+  }
   if (rows.length === 0) throw new MetricsError('bad_results', `${path} is empty`);
   const header = rows[0].map((h) => h.trim());
   const ti = header.indexOf('timestamp');
@@ -156,11 +184,11 @@ function readResultCsv(path: string): NabResultFile {
 export function readNabThresholds(path: string, detector: string): Record<NabProfileName, number> {
   if (!existsSync(path))
     throw new MetricsError('missing_thresholds', `thresholds file ${path} does not exist`);
-  const all = JSON.parse(readFileSync(path, 'utf8')) as Record<
+  const all = readJsonObject(path, 'missing_thresholds') as Record<
     string,
-    Record<string, { threshold?: unknown }>
+    Record<string, { threshold?: unknown }> | undefined
   >;
-  const entry = all[detector];
+  const entry = Object.hasOwn(all, detector) ? all[detector] : undefined;
   if (!entry) {
     throw new MetricsError(
       'missing_thresholds',
@@ -169,7 +197,7 @@ export function readNabThresholds(path: string, detector: string): Record<NabPro
   }
   const out = {} as Record<NabProfileName, number>;
   for (const p of NAB_PROFILE_NAMES) {
-    const th = entry[p]?.threshold;
+    const th = typeof entry === 'object' ? entry[p]?.threshold : undefined;
     if (typeof th !== 'number') {
       throw new MetricsError(
         'missing_thresholds',

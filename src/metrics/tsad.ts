@@ -7,6 +7,7 @@
  * search for each window's bounds in the prediction timestamps, no allocation per point.
  */
 import { MetricsError } from '../errors.js';
+import { lowerBound, upperBound } from '../series/ops.js';
 import type { Window } from '../series/types.js';
 
 /** Which TP/FN counts a ratio uses. All three share the point-wise FP count (reference behaviour). */
@@ -482,28 +483,6 @@ function windowRanges(t: ArrayLike<number>, windows: readonly Window[]): number[
     } else out.push(lo, hi);
   }
   return out;
-}
-
-function lowerBound(a: ArrayLike<number>, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function upperBound(a: ArrayLike<number>, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { SeriesError } from '../errors.js';
 import type { TimeSeries, Window } from '../series/types.js';
 
 /** One alarm as the report shows it. */
@@ -133,6 +134,15 @@ function tableHtml(title: string, t: ReportTable): string {
   return `<h2>${esc(title)}</h2>\n<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
+function checkSeries(name: string, ts: TimeSeries | undefined, mayBeEmpty: boolean): void {
+  if (!ts?.t || !ts.v || ts.t.length !== ts.v.length) {
+    throw new SeriesError('bad_input', `report ${name}: expected a TimeSeries { t, v } of equal lengths`);
+  }
+  if (!mayBeEmpty && ts.t.length === 0) {
+    throw new SeriesError('empty', `report ${name} is empty: there is nothing to plot`);
+  }
+}
+
 /**
  * Renders a self-contained HTML report (inline SVG and CSS, one small inline script for the hover
  * read-out; no external resources): the series with label windows shaded, the train/test split,
@@ -140,6 +150,8 @@ function tableHtml(title: string, t: ReportTable): string {
  */
 export function renderExperimentReport(input: ExperimentReportInput): string {
   const { series: ts, scores } = input;
+  checkSeries('series', ts, false);
+  checkSeries('scores', scores, true);
   const t0 = Math.min(ts.t[0], scores.t.length ? scores.t[0] : ts.t[0]);
   const t1 = Math.max(ts.t[ts.t.length - 1], scores.t.length ? scores.t[scores.t.length - 1] : 0);
   const plotW = W - PAD_L - PAD_R;

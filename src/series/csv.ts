@@ -344,7 +344,8 @@ async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions
   const out = new Growable(Math.max(1024, Math.ceil(size / 16)));
   const unit = opts.timeUnit;
   let cols: Columns | null = null;
-  const parser = createReadStream(path).pipe(
+  const source = createReadStream(path);
+  const parser = source.pipe(
     parse({ bom: true, skip_empty_lines: true, info: true, trim: false, relax_quotes: false }),
   );
   try {
@@ -375,6 +376,9 @@ async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions
   } catch (err) {
     if (err instanceof SeriesError) throw err;
     throw new SeriesError('bad_csv', `${path}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    // leaving the loop early (a bad row) destroys the parser but not the file stream piped into it
+    source.destroy();
   }
   if (cols === null) throw new SeriesError('empty', `${path} is empty: expected a header line and data rows`);
   return out.result(path);

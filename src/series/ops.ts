@@ -1,5 +1,5 @@
 import { SeriesError } from '../errors.js';
-import { formatTime, parseTime } from './series.js';
+import { badTimestamp, formatTime, parseTime } from './series.js';
 import type { TimeInput, TimeSeries, Window } from './types.js';
 
 /** Number of elements of the sorted array `a` strictly less than `x`. */
@@ -28,12 +28,7 @@ export function upperBound(a: ArrayLike<number>, x: number): number {
 
 function toMs(x: TimeInput, what: string): number {
   const ms = parseTime(x);
-  if (!Number.isFinite(ms)) {
-    throw new SeriesError(
-      'bad_timestamp',
-      `${what}: cannot parse timestamp ${JSON.stringify(x)}; use epoch milliseconds, a Date or an ISO-8601 string`,
-    );
-  }
+  if (!Number.isFinite(ms)) throw badTimestamp(what, x);
   return ms;
 }
 

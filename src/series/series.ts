@@ -53,18 +53,13 @@ export function formatTime(ms: number): string {
  * Throws `SeriesError` with the offending row (0-based index), value or timestamp in the message.
  */
 export function series(t: ArrayLike<TimeInput>, v: ArrayLike<number>, opts: SeriesOptions = {}): TimeSeries {
+  checkShape(arrayLength('timestamps', t), arrayLength('values', v));
   const n = t.length;
-  checkShape(n, v.length);
   const tt = new Float64Array(n);
   const vv = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const ms = parseTime(t[i]);
-    if (!Number.isFinite(ms)) {
-      throw new SeriesError(
-        'bad_timestamp',
-        `row ${i}: cannot parse timestamp ${JSON.stringify(t[i])}; use epoch milliseconds, a Date or an ISO-8601 string`,
-      );
-    }
+    if (!Number.isFinite(ms)) throw badTimestamp(`row ${i}`, t[i]);
     tt[i] = ms;
     vv[i] = v[i];
   }
@@ -76,7 +71,30 @@ export function series(t: ArrayLike<TimeInput>, v: ArrayLike<number>, opts: Seri
  * are not modified; the result may share them when nothing needed repair.
  */
 export function fromArrays(t: Float64Array, v: Float64Array, opts: SeriesOptions = {}): TimeSeries {
+  arrayLength('timestamps', t);
+  arrayLength('values', v);
   return validateSeries(t, v, opts, rowIndexName);
+}
+
+/** The length of an array-like argument; anything else is a SeriesError. */
+function arrayLength(what: string, x: unknown): number {
+  const n = (x as { length?: unknown } | null | undefined)?.length;
+  if (typeof x === 'string' || typeof n !== 'number') {
+    throw new SeriesError(
+      'bad_input',
+      `${what} must be an array (or typed array), got ${x === null ? 'null' : typeof x}`,
+    );
+  }
+  return n;
+}
+
+/** The error for a timestamp that does not parse; `where` names the row or argument. @internal */
+export function badTimestamp(where: string, x: unknown): SeriesError {
+  const shown = typeof x === 'number' || x instanceof Date ? String(x) : JSON.stringify(x);
+  return new SeriesError(
+    'bad_timestamp',
+    `${where}: cannot parse timestamp ${shown}; use epoch milliseconds, a Date or an ISO-8601 string`,
+  );
 }
 
 function rowIndexName(i: number): string {

@@ -62,6 +62,15 @@ const KEY_RE = /^[A-Za-z0-9_\-. /:]+$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 
+/** A short description of a value for error messages. */
+function describeValue(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  if (typeof x !== 'object') return typeof x;
+  const ctor = (Object.getPrototypeOf(x) as { constructor?: { name?: string } } | null)?.constructor?.name;
+  return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+}
+
 function invalid(code: string, message: string): TrackingValidationError {
   return new TrackingValidationError(code, message);
 }
@@ -1018,7 +1027,13 @@ export abstract class BaseRun implements Run {
     for (const p of fresh) this.knownParams.set(p.key, p.value);
   }
 
-  logParams(params: Readonly<Record<string, unknown>>): Promise<void> {
+  async logParams(params: Readonly<Record<string, unknown>>): Promise<void> {
+    if (!isPlainObject(params)) {
+      throw invalid(
+        'invalid_params',
+        `logParams expects an object of params ({ name: value }), got ${describeValue(params)}`,
+      );
+    }
     return this.logBatch({ params: flattenParams(params) });
   }
 
@@ -1067,6 +1082,12 @@ export abstract class BaseRun implements Run {
   async logModel(model: LoggableModel, opts: { name?: string } = {}): Promise<string> {
     this.assertActive();
     const name = validateArtifactPath(opts.name ?? 'model');
+    if (typeof model?.toJSON !== 'function') {
+      throw invalid(
+        'invalid_model',
+        `logModel expects a model with a toJSON() method (e.g. a tsad detector); got ${describeValue(model)}`,
+      );
+    }
     const json = model.toJSON();
     const text = JSON.stringify(json, null, 1);
     if (text === undefined) throw invalid('invalid_model', `model ${model.type}: toJSON() returned nothing`);

@@ -6,11 +6,13 @@
  *
  * Run ids are assigned by the destination; every copied run carries the tag
  * `tsad.export.source_run_id`, which also makes a repeated export skip runs it already copied.
+ * The tag is set once the run's data is all there: a copy interrupted half-way is ended FAILED
+ * without it, and the next export copies that run again.
  * Model versions are renumbered by the destination (it may already hold versions); aliases
  * follow their versions.
  */
 import { TrackingError } from '../errors.js';
-import type { MetricPoint, ModelVersion, RunRecord, Tracker } from './tracker.js';
+import type { MetricPoint, ModelVersion, Run, RunRecord, Tracker } from './tracker.js';
 
 export const SOURCE_RUN_TAG = 'tsad.export.source_run_id';
 
@@ -47,17 +49,27 @@ export interface ExportReport {
 const SKIPPED_TAGS = new Set(['mlflow.runName']);
 
 async function copyRun(from: Tracker, to: Tracker, rec: RunRecord, report: ExportReport): Promise<string> {
-  const src = rec.info.runId;
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(rec.data.tags)) if (!SKIPPED_TAGS.has(k)) tags[k] = v;
-  tags[SOURCE_RUN_TAG] = src;
   const run = await to.startRun({
     experiment: rec.experiment,
     name: rec.info.runName,
     tags,
     startTime: rec.info.startTime,
   });
-  report.tags += Object.keys(tags).length;
+  try {
+    await copyRunData(from, run, rec, report);
+  } catch (err) {
+    // an incomplete copy is closed as FAILED and has no source tag, so the next export copies the run again
+    await run.end('FAILED').catch(() => undefined);
+    throw err;
+  }
+  report.tags += Object.keys(tags).length + 1;
+  return run.id;
+}
+
+async function copyRunData(from: Tracker, run: Run, rec: RunRecord, report: ExportReport): Promise<void> {
+  const src = rec.info.runId;
 
   const params = Object.entries(rec.data.params).map(([key, value]) => ({ key, value }));
   if (params.length > 0) await run.logBatch({ params });
@@ -79,13 +91,14 @@ async function copyRun(from: Tracker, to: Tracker, rec: RunRecord, report: Expor
     report.artifactBytes += bytes.length;
   }
 
+  // The source tag goes last: it marks the copy complete (a repeated export skips the run).
+  await run.setTags({ [SOURCE_RUN_TAG]: src });
   // A run still RUNNING at the source stays RUNNING at the destination.
   if (rec.info.status !== 'RUNNING') {
     await run.end(rec.info.status, rec.info.endTime === null ? {} : { endTime: rec.info.endTime });
   } else {
     await run.flush();
   }
-  return run.id;
 }
 
 async function copyModels(

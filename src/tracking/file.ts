@@ -144,14 +144,23 @@ class FileRun extends BaseRun {
           constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
           0o644,
         );
-        // a torn last line from a crashed writer gets terminated before we append
-        const st = await fh.stat();
-        if (st.size > 0) {
-          const rf = await fsp.open(join(this.dir, 'metrics.jsonl'), 'r');
-          const b = Buffer.alloc(1);
-          await rf.read(b, 0, 1, st.size - 1);
-          await rf.close();
-          if (b[0] !== 0x0a) await fh.write('\n');
+        try {
+          // a torn last line from a crashed writer gets terminated before we append
+          const st = await fh.stat();
+          if (st.size > 0) {
+            const rf = await fsp.open(join(this.dir, 'metrics.jsonl'), 'r');
+            const b = Buffer.alloc(1);
+            try {
+              await rf.read(b, 0, 1, st.size - 1);
+            } finally {
+              await rf.close();
+            }
+            if (b[0] !== 0x0a) await fh.write('\n');
+          }
+        } catch (err) {
+          await fh.close();
+          this.opening = undefined; // the next call tries again
+          throw err;
         }
         this.fh = fh;
         return fh;

@@ -53,6 +53,9 @@ export type BackendKind = 'file' | 'memory' | 'sql' | 'mlflow';
 
 /** Which backend a URI selects, and the file path for `file:` URIs. */
 export function classifyUri(uri: string): { kind: BackendKind; path?: string; name?: string } {
+  if (typeof uri !== 'string' || uri.trim() === '') {
+    throw uriError(String(uri), 'the URI is empty');
+  }
   const m = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(uri);
   if (!m) return { kind: 'file', path: resolve(uri) };
   const scheme = m[1].toLowerCase();

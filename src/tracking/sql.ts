@@ -405,17 +405,22 @@ async function pgExecutor(connectionString: string, transactions: boolean): Prom
         const r = await client.query(text, values as unknown[] | undefined);
         return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount };
       };
+      let out: Awaited<ReturnType<typeof fn>>;
       try {
         await client.query('BEGIN');
-        const out = await fn(q);
+        out = await fn(q);
         await client.query('COMMIT');
-        return out;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // a connection that cannot roll back is not given back to the pool
+        const broken = await client.query('ROLLBACK').then(
+          () => false,
+          () => true,
+        );
+        client.release(broken);
         throw err;
-      } finally {
-        client.release();
       }
+      client.release();
+      return out;
     },
     close: () => pool.end(),
   };

@@ -76,7 +76,9 @@ describe('combineMedian and combineMax', () => {
         const mean = combineMean(cols);
         const med = combineMedian(cols);
         for (let i = 0; i < 5; i++) {
-          expect(Math.abs(mx[i])).toBeGreaterThanOrEqual(Math.abs(mean[i]) * (1 - 1e-12));
+          // relative slack for rounding, plus an absolute one: with subnormal inputs the weighted mean's
+          // per-term rounding can exceed the max by a few units of 5e-324 (e.g. ±5.4e-323 → 6e-323)
+          expect(Math.abs(mx[i])).toBeGreaterThanOrEqual(Math.abs(mean[i]) * (1 - 1e-12) - 1e-300);
           expect(Math.abs(mx[i])).toBeGreaterThanOrEqual(Math.abs(med[i]));
         }
       }),

@@ -31,7 +31,18 @@ describe('defaultDetector', () => {
       config: { nLags: 0, maxScore: 1000, enableThreshold: false },
     });
     expect(d.config.calibrateMembers).toEqual([true, false, false]);
-    expect(d.config.threshold).toEqual(DEFAULT_ALARM_RULE);
+    expect(d.config.combiner).toEqual({ type: 'mean', absScore: true });
+    expect(d.config.enableCalibrator).toBe(false);
+    // spec §2: AggregateAlarms 3.0, 2 alarms in 60 min, 120 min suppression
+    expect(d.config.threshold).toEqual({
+      type: 'aggregateAlarms',
+      almThreshold: 3,
+      absScore: true,
+      minAlmInWindow: 2,
+      almWindowMinutes: 60,
+      almSuppressMinutes: 120,
+    });
+    expect(DEFAULT_ALARM_RULE).toEqual(d.config.threshold);
   });
 
   it('takes overrides for the seed, the alarm rule and each member', () => {

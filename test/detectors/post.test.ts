@@ -4,6 +4,7 @@ import { AggregateAlarms } from '../../src/detectors/post/aggregate-alarms.js';
 import { AnomScoreCalibrator } from '../../src/detectors/post/calibrator.js';
 import { revisedF1, revisedPointAdjustedCounts } from '../../src/detectors/post/f1.js';
 import { Threshold } from '../../src/detectors/post/threshold.js';
+import { ConfigError } from '../../src/errors.js';
 import { accumulateTsad } from '../../src/metrics/index.js';
 import type { TimeSeries } from '../../src/series/types.js';
 
@@ -231,5 +232,15 @@ describe('revised point-adjusted counts agree with the metrics module', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('post-rule constructors on bad input', () => {
+  it('throw ConfigError naming the field (not a ZodError or a silently stored object)', () => {
+    expect(() => new AggregateAlarms({ minAlmInWindow: 0 })).toThrow(ConfigError);
+    expect(() => new AggregateAlarms({ almWindowMinutes: -5 })).toThrow(/almWindowMinutes/);
+    expect(() => new Threshold({ almThreshold: 3 } as unknown as number)).toThrow(ConfigError);
+    expect(() => new Threshold(Number.NaN)).toThrow(/almThreshold/);
+    expect(new Threshold(null).almThreshold).toBeNull();
   });
 });

@@ -7,7 +7,6 @@ import {
 } from '../../src/detectors/post/anomaly-likelihood.js';
 import type { Detector, StreamScorer } from '../../src/detectors/types.js';
 import { ConfigError } from '../../src/errors.js';
-import { likelihoodMapper } from '../../src/experiments/likelihood.js';
 import { nabAnomalyScore, runNabStream } from '../../src/experiments/nab-stream.js';
 
 const pairs = fc.array(
@@ -134,7 +133,8 @@ describe('AnomalyLikelihoodPost', () => {
 
 describe("runNabStream's likelihood mapping", () => {
   /** A stand-in detector: its calibrated score is the value itself; records what it was trained on. */
-  function echo(): Detector & { trainedOn: number } {
+  /** Echoes values as scores; `dropFirst` leaves the first train point unscored, like a difference transform. */
+  function echo(dropFirst = false): Detector & { trainedOn: number } {
     const d = {
       type: 'Echo',
       config: {},
@@ -142,10 +142,12 @@ describe("runNabStream's likelihood mapping", () => {
       trainScores: null as { t: Float64Array; v: Float64Array } | null,
       train(ts: { t: Float64Array; v: Float64Array }) {
         d.trainedOn = ts.v.length;
-        d.trainScores = { t: ts.t, v: ts.v.slice() };
+        const k = dropFirst ? 1 : 0;
+        d.trainScores = { t: ts.t.slice(k), v: ts.v.slice(k) };
         return ts;
       },
-      score: (ts: { t: Float64Array; v: Float64Array }) => ts,
+      score: (ts: { t: Float64Array; v: Float64Array }) =>
+        dropFirst ? { t: ts.t.slice(1), v: ts.v.slice(1) } : ts,
       detect: (ts: { t: Float64Array; v: Float64Array }) => ({ scores: ts, alarms: [] }),
       stream: (): StreamScorer => ({ push: (_t: number, v: number) => ({ score: v, alarm: false }) }),
       toJSON: () => ({
@@ -166,10 +168,20 @@ describe("runNabStream's likelihood mapping", () => {
     const det = echo();
     const r = runNabStream(det, { t, v }, { t, v }, [], 'likelihood');
     expect(det.trainedOn).toBe(150);
-    const p = likelihoodMapper();
+    const p = new AnomalyLikelihoodPost();
     const ref = Array.from(v, (x) => p.push(nabAnomalyScore(x), x));
     for (let i = 0; i < 150; i++) expect(r.anomaly[i]).toBe(0);
     expect(Array.from(r.anomaly.subarray(150))).toEqual(ref.slice(150));
     expect(r.anomaly[800]).toBe(1);
+  });
+
+  it('matches train scores to points by timestamp when the first point has no score', () => {
+    const n = 1000;
+    const v = Float64Array.from({ length: n }, (_, i) => Math.sin(i / 9) + (i === 100 ? 6 : 0));
+    const t = Float64Array.from({ length: n }, (_, i) => i * 60_000);
+    const r = runNabStream(echo(true), { t, v }, { t, v }, [], 'likelihood');
+    const p = new AnomalyLikelihoodPost();
+    const ref = Array.from(v, (x, i) => p.push(i === 0 ? 0 : nabAnomalyScore(x), x));
+    expect(Array.from(r.anomaly.subarray(150))).toEqual(ref.slice(150));
   });
 });

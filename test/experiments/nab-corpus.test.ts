@@ -1,12 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
 import { runNabCorpus } from '../../src/experiments/nab-corpus.js';
 import { nabResultPath } from '../../src/experiments/nab-corpus-file.js';
-import { nabAnomalyScore, probationaryLength } from '../../src/experiments/nab-stream.js';
+import { nabAnomalyScore } from '../../src/experiments/nab-stream.js';
 import { scoreNabResults } from '../../src/metrics/index.js';
+import { nabProbationaryLength } from '../../src/metrics/nab.js';
 
 const FILES = ['realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv', 'realTraffic/speed_7578.csv'];
 
@@ -22,6 +23,7 @@ function fmt(ms: number): string {
 describe('NAB corpus pipeline on two small files', () => {
   it('writes NAB-format result files, resumes, scores and tracks', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tsad-nab-'));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     const report = await runNabCorpus({
       detectors: ['zms'],
       files: FILES,
@@ -41,7 +43,7 @@ describe('NAB corpus pipeline on two small files', () => {
       const { header, rows } = readResult(path);
       expect(header).toBe('timestamp,value,anomaly_score,label');
       expect(rows).toHaveLength(ds.rows.t.length);
-      const prob = probationaryLength(ds.series.t.length);
+      const prob = nabProbationaryLength(ds.series.t.length);
       rows.forEach((r, i) => {
         expect(r[0]).toBe(fmt(ds.rows.t[i]));
         expect(Number(r[1])).toBe(ds.rows.v[i]);
@@ -69,6 +71,7 @@ describe('NAB corpus pipeline on two small files', () => {
 
   it('scores a hand-built case: first row of every window flagged = 100, nothing flagged = 0', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tsad-nab-hand-'));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     for (const [name, pick] of [
       ['perfect', (first: boolean) => (first ? 1 : 0)],
       ['silent', () => 0],
@@ -83,7 +86,6 @@ describe('NAB corpus pipeline on two small files', () => {
           prevIn = inWin;
         }
         const path = nabResultPath(out, name, file);
-        const { mkdirSync } = await import('node:fs');
         mkdirSync(join(path, '..'), { recursive: true });
         writeFileSync(path, `${lines.join('\n')}\n`);
       }

@@ -2,11 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
 import { RollingStats } from '../../src/detectors/post/anomaly-likelihood.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, DetectorError } from '../../src/errors.js';
 import { DETECTOR_RECIPES, makeDetector, NAB_MAPPING } from '../../src/experiments/detectors.js';
 import { NabStreamCore } from '../../src/experiments/nab-core.js';
 import { NabStreamDetector } from '../../src/experiments/nab-detector.js';
-import { probationaryLength, runNabStream } from '../../src/experiments/nab-stream.js';
+import { runNabStream } from '../../src/experiments/nab-stream.js';
+import { nabProbationaryLength } from '../../src/metrics/nab.js';
 
 const values = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 400 });
 /** Small test config: short learning so the properties exercise every stage. */
@@ -134,9 +135,18 @@ describe('NabStreamDetector', () => {
     expect(out[250]).toBe(1);
   });
 
-  it('rejects non-finite values', () => {
+  it('rejects non-finite values, misaligned series and timestamps that go back', () => {
     const det = new NabStreamDetector();
     expect(() => det.train(seriesOf([1, 2, Number.NaN]))).toThrow(/index 2/);
+    expect(() => det.train({ t: Float64Array.of(0, 1), v: Float64Array.of(1) })).toThrow(DetectorError);
+    expect(() => det.score({ t: Float64Array.of(5, 4), v: Float64Array.of(1, 2) })).toThrow(
+      /strictly increasing/,
+    );
+    det.train(seriesOf([1, 2, 3]));
+    const st = det.stream();
+    st.push(10, 1);
+    expect(() => st.push(10, 2)).toThrow(DetectorError);
+    expect(() => st.push(11, Number.POSITIVE_INFINITY)).toThrow(/not finite/);
   });
 
   it('is a recipe with the identity mapping; the existing recipes still resolve', () => {
@@ -146,6 +156,12 @@ describe('NabStreamDetector', () => {
       expect(DETECTOR_RECIPES[name]).toBeDefined();
     }
   });
+
+  it('names inherited from Object are not recipes', () => {
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      expect(() => makeDetector(name)).toThrow(ConfigError);
+    }
+  });
 });
 
 describe('runNabStream with nabStream on a NAB file', () => {
@@ -153,7 +169,7 @@ describe('runNabStream with nabStream on a NAB file', () => {
     const ds = await loadNab('artificialWithAnomaly/art_daily_jumpsup.csv', { onWarning: () => {} });
     const r = runNabStream(makeDetector('nabStream'), ds.series, ds.rows, ds.windows, 'identity');
     const n = ds.rows.t.length;
-    expect(r.probation).toBe(probationaryLength(n));
+    expect(r.probation).toBe(nabProbationaryLength(n));
     for (let i = 0; i < n; i++) expect(r.anomaly[i] >= 0 && r.anomaly[i] <= 1).toBe(true);
     for (let i = 0; i < r.probation; i++) expect(r.anomaly[i]).toBe(0);
     let first = -1;

@@ -1,9 +1,10 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { registerNab } from '../../src/cli/nab.js';
+import { MetricsError } from '../../src/errors.js';
 import { resolveNabDir } from '../../src/metrics/index.js';
 
 const nabDir = resolveNabDir();
@@ -76,5 +77,32 @@ describe('tsad nab score', () => {
     await expect(
       run(['nab', 'score', dir, '--thresholds', join(nabDir, 'config', 'thresholds.json')]),
     ).rejects.toThrow(/no results for 56 corpus file/);
+  });
+
+  it('malformed windows, thresholds and result files are MetricsErrors naming the file', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'tsad-metrics-cli-'));
+    onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
+    const dir = join(tmp, 'numenta');
+    mkdirSync(join(dir, 'realKnownCause'), { recursive: true });
+    const csv = join(dir, 'realKnownCause', 'numenta_nyc_taxi.csv');
+    copyFileSync(join(nabDir, 'results', 'numenta', 'realKnownCause', 'numenta_nyc_taxi.csv'), csv);
+    const bad = join(tmp, 'bad.json');
+    writeFileSync(bad, '{ not json');
+    const notWindows = join(tmp, 'windows.json');
+    writeFileSync(notWindows, JSON.stringify({ 'realKnownCause/nyc_taxi.csv': [['2014-01-01 00:00:00']] }));
+    const cases: [string[], RegExp][] = [
+      [['--windows', bad], /bad\.json is not valid JSON/],
+      [['--windows', notWindows], /window 0 of realKnownCause\/nyc_taxi\.csv must be \[start, end\]/],
+      [['--thresholds', bad, '--partial'], /bad\.json is not valid JSON/],
+    ];
+    for (const [args, message] of cases) {
+      const err = await run(['nab', 'score', dir, ...args]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MetricsError);
+      expect((err as Error).message).toMatch(message);
+    }
+    writeFileSync(csv, 'timestamp,value,anomaly_score\n2014-07-01 00:00:00,1\n');
+    const err = await run(['nab', 'score', dir, '--partial']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MetricsError);
+    expect((err as Error).message).toMatch(/numenta_nyc_taxi\.csv is not a readable CSV/);
   });
 });

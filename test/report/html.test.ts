@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { SeriesError } from '../../src/errors.js';
 import { renderExperimentReport } from '../../src/report/html.js';
 import { CHROMIUM_ARGS, ensureChromium } from '../helpers/chromium.js';
 
@@ -54,6 +55,7 @@ describe('HTML experiment report', () => {
 
   it('loads in headless Chromium without console errors and draws the plot', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsad-report-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'report.html');
     writeFileSync(file, demo());
     const page = await browser.newPage();
@@ -103,4 +105,15 @@ describe('HTML experiment report', () => {
     expect(drawn.split).toBe(1);
     expect(readout).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
   }, 60_000);
+});
+
+describe('HTML experiment report input', () => {
+  it('an empty or malformed series is a SeriesError, not a page of NaN coordinates', () => {
+    const empty = { t: new Float64Array(0), v: new Float64Array(0) };
+    const base = { title: 'x', windows: [], alarms: [], scores: empty };
+    expect(() => renderExperimentReport({ ...base, series: empty })).toThrow(SeriesError);
+    expect(() =>
+      renderExperimentReport({ ...base, series: { t: Float64Array.of(1, 2), v: Float64Array.of(1) } }),
+    ).toThrow(/report series: expected a TimeSeries/);
+  });
 });

@@ -47,6 +47,19 @@ describe('bad input: one typed error per case, naming the problem', () => {
     expect(e.code).toBe('length_mismatch');
     expect(e.message).toContain('3 timestamps, 2 values');
   });
+  it('timestamps or values that are not arrays', () => {
+    const e = thrown(() => series(null as unknown as number[], [1]));
+    expect(e.code).toBe('bad_input');
+    expect(e.message).toContain('timestamps must be an array');
+    expect(thrown(() => fromArrays(Float64Array.of(1), 'abc' as unknown as Float64Array)).message).toContain(
+      'values must be an array',
+    );
+  });
+  it('a NaN timestamp is shown as NaN', () => {
+    const e = thrown(() => series([0, Number.NaN], [1, 2]));
+    expect(e.code).toBe('bad_timestamp');
+    expect(e.message).toContain('row 1: cannot parse timestamp NaN');
+  });
   it('unparseable timestamp names the row and the text', () => {
     const e = thrown(() => series(['2013-12-02 21:15:00', '2013-12-02 21:20:00', 'yesterday'], [1, 2, 3]));
     expect(e.code).toBe('bad_timestamp');

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,5 +63,22 @@ describe('tsad runs list / show', () => {
     expect(json.metricHistory.f1.map((p: { value: number }) => p.value)).toEqual([0.5, 0.75]);
     expect(json.artifacts).toEqual([{ path: 'report.txt', size: 2 }]);
     await expect(cli('show', 'ffffffffffffffffffffffffffffffff', '--uri', uri)).rejects.toThrow(/no run/);
+  });
+
+  it('refuses a local store that does not exist instead of creating it', async () => {
+    const missing = join(dir, 'no-such-store');
+    await expect(cli('list', '--uri', `file:${missing}`)).rejects.toThrow(/no tracking store at/);
+    await expect(cli('show', 'abc', '--uri', missing)).rejects.toThrow(/no tracking store at/);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('refuses to export a store into itself', async () => {
+    await expect(cli('export', '--from', uri, '--to', join(dir, 'store'))).rejects.toThrow(/the same store/);
+    const runs = JSON.parse(await cli('list', '--uri', uri, '--json')) as unknown[];
+    expect(runs).toHaveLength(2);
+  });
+
+  it('rejects a --max that is not a positive integer', async () => {
+    await expect(cli('list', '--uri', uri, '--max', 'ten')).rejects.toThrow(/expected an integer ≥ 1/);
   });
 });

@@ -198,6 +198,7 @@ describe('params, digests, paths, URIs', () => {
     expect(classifyUri('crate://h').kind).toBe('sql');
     expect(classifyUri('https://mlflow.example').kind).toBe('mlflow');
     expect(() => openTracker('ftp://x')).toThrow(/unknown scheme/);
+    expect(() => openTracker('')).toThrow(/the URI is empty/); // not the working directory
     expect(defaultTrackingUri({})).toBe('file:./tsad-runs');
     expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m' })).toBe('http://m');
     expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m', TSAD_TRACKING_URI: 'memory:' })).toBe(
@@ -240,6 +241,22 @@ describe('withRun', () => {
     process.off('warning', onWarning);
     expect(warnings.some((w) => w.includes('backend down'))).toBe(true);
     expect((await tracker.getRun(run.id)).info.status).toBe('FAILED');
+  });
+});
+
+describe('run inputs that are not what the method takes', () => {
+  it('logParams and logModel reject them with TrackingValidationError', async () => {
+    const tracker = openTracker('memory:');
+    await tracker.run({ experiment: 'bad-inputs' }, async (run) => {
+      await expect(run.logParams(null as never)).rejects.toThrow(
+        /logParams expects an object of params.*got null/,
+      );
+      await expect(run.logParams([1, 2] as never)).rejects.toThrow(/got an array/);
+      await expect(run.logParams(new Map() as never)).rejects.toThrow(/got a Map/);
+      await expect(run.logModel({} as never)).rejects.toThrow(/toJSON\(\) method.*got an object/);
+      await expect(run.logModel({} as never)).rejects.toBeInstanceOf(TrackingValidationError);
+    });
+    await tracker.close();
   });
 });
 

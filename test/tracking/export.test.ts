@@ -126,7 +126,7 @@ describe('tsad runs export: local store → MLflow server', () => {
     // experiments/get-by-name then experiments/create with just the name
     expect(server.calls('experiments/create').map((r) => r.json)).toEqual([{ name: 'nab-machine' }]);
 
-    // runs/create: the source start time, name, tags (strings) incl. the source run id
+    // runs/create: the source start time, name, tags (strings)
     const create = server.calls('runs/create');
     expect(create).toHaveLength(1);
     const body = create[0].json as {
@@ -141,7 +141,6 @@ describe('tsad runs export: local store → MLflow server', () => {
     expect(tags).toMatchObject({
       owner: 'ops',
       'data.split': 'train/test',
-      [SOURCE_RUN_TAG]: srcRunId,
       'mlflow.runName': 'iforest-w12',
     });
     expect(tags['mlflow.user']).toBe(src.data.tags['mlflow.user']);
@@ -212,6 +211,16 @@ describe('tsad runs export: local store → MLflow server', () => {
       Buffer.compare(puts[0].body, Buffer.from(await local.readArtifact(srcRunId, 'model/model.json'))),
     ).toBe(0);
 
+    // the source run id is tagged after every piece of data (a half-done copy has no tag), before the end
+    const at = (pred: (r: (typeof server.requests)[number]) => boolean) =>
+      server.requests.map((r, i) => (pred(r) ? i : -1)).filter((i) => i >= 0);
+    const tagged = at((r) => JSON.stringify(r.json ?? null).includes(srcRunId));
+    expect(tagged).toHaveLength(1);
+    expect(JSON.stringify(server.requests[tagged[0]].json)).toContain(SOURCE_RUN_TAG);
+    const data = at((r) => /runs\/(log-batch|log-inputs)$|mlflow-artifacts\/artifacts/.test(r.path));
+    expect(tagged[0]).toBeGreaterThan(Math.max(...data.filter((i) => !tagged.includes(i))));
+    expect(tagged[0]).toBeLessThan(at((r) => r.path.endsWith('runs/update'))[0]);
+
     // runs/update: ended with the source status and end time
     const upd = server.calls('runs/update').map((r) => r.json);
     expect(upd).toContainEqual({ run_id: dst, status: 'FINISHED', end_time: src.info.endTime });
@@ -253,6 +262,33 @@ describe('tsad runs export: local store → MLflow server', () => {
     expect(server.calls('runs/create')).toHaveLength(0);
     expect(server.calls('model-versions/create')).toHaveLength(0);
     expect(server.violations).toEqual([]);
+  });
+
+  it('a copy that fails half-way is ended FAILED without the source tag, and the next export copies the run again', async () => {
+    const to = openTracker('memory:export-interrupted');
+    let fail = true;
+    const flaky = new Proxy(local, {
+      get(target, key, receiver) {
+        if (key === 'readArtifact' && fail) {
+          return async () => {
+            throw new Error('connection reset');
+          };
+        }
+        const v = Reflect.get(target, key, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    await expect(exportRuns(flaky, to, { models: false })).rejects.toThrow(/connection reset/);
+    const [broken] = await to.searchRuns({ experiment: 'nab-machine' });
+    expect(broken.info.status).toBe('FAILED');
+    expect(broken.data.tags[SOURCE_RUN_TAG]).toBeUndefined();
+    fail = false;
+    const report = await exportRuns(flaky, to, { models: false });
+    expect(report).toMatchObject({ runs: 1, skippedRuns: 0 });
+    const copies = await to.searchRuns({ experiment: 'nab-machine' });
+    expect(copies.map((r) => r.info.status).sort()).toEqual(['FAILED', 'FINISHED']);
+    expect(copies.find((r) => r.info.status === 'FINISHED')?.data.tags[SOURCE_RUN_TAG]).toBe(srcRunId);
+    await to.close();
   });
 
   it('exports back from MLflow into a fresh local store', async () => {

@@ -412,14 +412,14 @@ export class EtsCore {
   restore(state: unknown, path: string): void {
     const obj = (x: unknown, p: string): Record<string, unknown> => {
       if (x === null || typeof x !== 'object' || Array.isArray(x)) {
-        throw new ModelFormatError('BAD_FIELD', `${p}: expected an object`);
+        throw new ModelFormatError('bad_field', `${p}: expected an object`);
       }
       return x as Record<string, unknown>;
     };
     const num = (o: Record<string, unknown>, k: string, p: string, lo = -Infinity, hi = Infinity): number => {
       const v = o[k];
       if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
-        throw new ModelFormatError('BAD_FIELD', `${p}.${k}: expected a finite number in [${lo}, ${hi}]`);
+        throw new ModelFormatError('bad_field', `${p}.${k}: expected a finite number in [${lo}, ${hi}]`);
       }
       return v;
     };
@@ -430,7 +430,7 @@ export class EtsCore {
         v.length !== len ||
         !v.every((x) => typeof x === 'number' && Number.isFinite(x))
       ) {
-        throw new ModelFormatError('BAD_FIELD', `${p}.${k}: expected ${len} finite numbers`);
+        throw new ModelFormatError('bad_field', `${p}.${k}: expected ${len} finite numbers`);
       }
       return v as number[];
     };
@@ -439,18 +439,18 @@ export class EtsCore {
     const comp = (k: string): EtsComponent => {
       const v = sp[k];
       if (v !== 'add' && v !== 'mul' && v !== null) {
-        throw new ModelFormatError('BAD_FIELD', `${path}.spec.${k}: expected "add", "mul" or null`);
+        throw new ModelFormatError('bad_field', `${path}.spec.${k}: expected "add", "mul" or null`);
       }
       return v;
     };
     if (sp.error !== 'add' && sp.error !== 'mul') {
-      throw new ModelFormatError('BAD_FIELD', `${path}.spec.error: expected "add" or "mul"`);
+      throw new ModelFormatError('bad_field', `${path}.spec.error: expected "add" or "mul"`);
     }
     if (typeof sp.damped !== 'boolean')
-      throw new ModelFormatError('BAD_FIELD', `${path}.spec.damped: expected a boolean`);
+      throw new ModelFormatError('bad_field', `${path}.spec.damped: expected a boolean`);
     const period = num(sp, 'period', `${path}.spec`, 1, 100_000);
     if (!Number.isInteger(period))
-      throw new ModelFormatError('BAD_FIELD', `${path}.spec.period: expected an integer`);
+      throw new ModelFormatError('bad_field', `${path}.spec.period: expected an integer`);
     let spec: EtsSpec;
     try {
       spec = normalizeSpec({
@@ -461,10 +461,10 @@ export class EtsCore {
         period,
       });
     } catch (e) {
-      throw new ModelFormatError('BAD_FIELD', `${path}.spec: ${(e as Error).message}`);
+      throw new ModelFormatError('bad_field', `${path}.spec: ${(e as Error).message}`);
     }
     if (spec.period !== period || spec.damped !== sp.damped) {
-      throw new ModelFormatError('BAD_FIELD', `${path}.spec: period/damped inconsistent with trend/seasonal`);
+      throw new ModelFormatError('bad_field', `${path}.spec: period/damped inconsistent with trend/seasonal`);
     }
     const m = spec.seasonal ? spec.period : 1;
     const pp = obj(s.params, `${path}.params`);
@@ -479,10 +479,10 @@ export class EtsCore {
       seasonal: arr(pp, 'seasonal', pth, spec.seasonal ? m : 0),
     };
     if (spec.seasonal && params.alpha >= 1) {
-      throw new ModelFormatError('BAD_FIELD', `${pth}.alpha: must be < 1 for a seasonal model`);
+      throw new ModelFormatError('bad_field', `${pth}.alpha: must be < 1 for a seasonal model`);
     }
     if (spec.damped && params.phi >= 1)
-      throw new ModelFormatError('BAD_FIELD', `${pth}.phi: must be < 1 when damped`);
+      throw new ModelFormatError('bad_field', `${pth}.phi: must be < 1 when damped`);
     const mse = num(s, 'mse', path, 0);
     this.setModel(spec, params, mse);
     this.nobs = num(s, 'nobs', path, 0);
@@ -492,12 +492,12 @@ export class EtsCore {
     this.bic = num(s, 'bic', path);
     this.granularity = num(s, 'granularityMs', path, Number.MIN_VALUE);
     if (!Array.isArray(s.candidates))
-      throw new ModelFormatError('BAD_FIELD', `${path}.candidates: expected an array`);
+      throw new ModelFormatError('bad_field', `${path}.candidates: expected an array`);
     this.candidates = s.candidates.map((c, i) => {
       const co = obj(c, `${path}.candidates[${i}]`);
       const cp = `${path}.candidates[${i}]`;
       if (typeof co.name !== 'string')
-        throw new ModelFormatError('BAD_FIELD', `${cp}.name: expected a string`);
+        throw new ModelFormatError('bad_field', `${cp}.name: expected a string`);
       return {
         name: co.name,
         spec,

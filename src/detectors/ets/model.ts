@@ -719,9 +719,6 @@ export function simulateEts(
   return out;
 }
 
-/** Internal access to the recursions for the streaming scorer. */
-export const _internal = { filter, oneStep };
-
 /**
  * Gives the recursions type feedback for every model class once, at load time (microseconds), so
  * that the optimised code V8 builds later covers all branches and AutoETS does not deoptimise and

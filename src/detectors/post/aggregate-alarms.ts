@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TimeSeries } from '../../series/types.js';
+import { parseConfig } from '../config.js';
 import { type AlarmStreamer, Threshold } from './threshold.js';
 
 export const aggregateAlarmsConfigSchema = z.strictObject({
@@ -85,7 +86,11 @@ export class AggregateAlarms extends Threshold {
   readonly almSuppressMinutes: number;
 
   constructor(cfg: Partial<Omit<AggregateAlarmsConfig, 'type'>> = {}) {
-    const c = aggregateAlarmsConfigSchema.parse({ type: 'aggregateAlarms', ...cfg });
+    const c = parseConfig(
+      aggregateAlarmsConfigSchema,
+      { type: 'aggregateAlarms', ...cfg },
+      'AggregateAlarms config',
+    );
     super(c.almThreshold, c.absScore);
     this.minAlmInWindow = c.minAlmInWindow;
     this.almWindowMinutes = c.almWindowMinutes;

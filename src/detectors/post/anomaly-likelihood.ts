@@ -22,6 +22,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
+import { parseConfig } from '../config.js';
 
 export const anomalyLikelihoodPostSchema = z.strictObject({
   /** Short-term average of the raw scores that the likelihood compares with history. */
@@ -106,7 +107,7 @@ export class RollingStats {
   }
 
   copyFrom(o: RollingStats): void {
-    if (o.cap !== this.cap) throw new ConfigError('BAD_CONFIG', 'RollingStats.copyFrom: capacities differ');
+    if (o.cap !== this.cap) throw new ConfigError('bad_config', 'RollingStats.copyFrom: capacities differ');
     this.buf.set(o.buf);
     this.sum = o.sum;
     this.sumSq = o.sumSq;
@@ -129,15 +130,7 @@ export class AnomalyLikelihoodPost {
   private rest = 0;
 
   constructor(config: AnomalyLikelihoodPostInput = {}) {
-    const r = anomalyLikelihoodPostSchema.safeParse(config ?? {});
-    if (!r.success) {
-      const iss = r.error.issues[0];
-      throw new ConfigError(
-        'BAD_CONFIG',
-        `anomaly likelihood config field ${iss.path.map(String).join('.') || '(config)'}: ${iss.message}`,
-      );
-    }
-    this.config = r.data;
+    this.config = parseConfig(anomalyLikelihoodPostSchema, config, 'anomaly likelihood config');
     this.hist = new RollingStats(this.config.historyWindow);
     this.recent = new Float64Array(this.config.averagingWindow);
   }

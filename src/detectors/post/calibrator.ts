@@ -156,20 +156,20 @@ export class AnomScoreCalibrator {
   restore(state: unknown, path: string): void {
     const ms = field(state, 'maxScore', path);
     if (typeof ms !== 'number')
-      throw new ModelFormatError('BAD_FIELD', `${path}.maxScore: expected a number`);
+      throw new ModelFormatError('bad_field', `${path}.maxScore: expected a number`);
     const xs = decodeFloats(field(state, 'anchorsX', path), `${path}.anchorsX`);
     const ys = decodeFloats(field(state, 'anchorsY', path), `${path}.anchorsY`, xs.length);
     for (let i = 0; i < xs.length; i++) {
       const ok = Math.abs(xs[i]) <= 1e15 && Math.abs(ys[i]) <= 1e15 && (i === 0 || xs[i] - xs[i - 1] > 1e-8);
       if (!ok) {
         throw new ModelFormatError(
-          'BAD_FIELD',
+          'bad_field',
           `${path}.anchorsX: anchors must be at most 1e15 in size, with inputs increasing by more than 1e-8 (index ${i})`,
         );
       }
     }
     if (xs.length === 1) {
-      throw new ModelFormatError('BAD_FIELD', `${path}.anchorsX: needs 0 or at least 2 anchors`);
+      throw new ModelFormatError('bad_field', `${path}.anchorsX: needs 0 or at least 2 anchors`);
     }
     this.maxScore = ms;
     this.setAnchors(Array.from(xs), Array.from(ys));

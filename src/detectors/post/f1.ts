@@ -1,3 +1,4 @@
+import { lowerBound } from '../../series/ops.js';
 import type { TimeSeries } from '../../series/types.js';
 
 /**
@@ -11,17 +12,6 @@ export type AlarmMetric = (
   maxEarlySec: number | null,
   maxDelaySec: number | null,
 ) => number;
-
-function lowerBound(a: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * Revised point-adjusted counts (Merlion `accumulate_tsad_score`, metrics spec §2–§5): each

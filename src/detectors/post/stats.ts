@@ -24,16 +24,6 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
   return quantileSorted(sorted, p / 100);
 }
 
-/** A sorted copy without NaN. */
-export function sortedFinite(x: ArrayLike<number>): Float64Array {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) m++;
-  const out = new Float64Array(m);
-  let j = 0;
-  for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) out[j++] = x[i];
-  return out.sort();
-}
-
 /**
  * The error function, via the everywhere-convergent series
  * erf(x) = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3·…·(2n+1)) (all terms positive, no cancellation).

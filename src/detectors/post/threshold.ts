@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DetectorError, ModelFormatError } from '../../errors.js';
+import { ConfigError, DetectorError, ModelFormatError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
 import type { JsonValue } from '../types.js';
 import { type AlarmMetric, revisedF1 } from './f1.js';
@@ -46,13 +46,19 @@ export class Threshold {
   readonly absScore: boolean;
 
   constructor(almThreshold: number | null = null, absScore = true) {
+    if (almThreshold !== null && (typeof almThreshold !== 'number' || Number.isNaN(almThreshold))) {
+      throw new ConfigError(
+        'bad_config',
+        `threshold: almThreshold must be a number or null, got ${String(almThreshold)}`,
+      );
+    }
     this.almThreshold = almThreshold;
     this.absScore = absScore;
   }
 
   protected requireThreshold(): number {
     if (this.almThreshold === null) {
-      throw new DetectorError('UNTRAINED_RULE', 'the threshold has no value: train the post-rule first');
+      throw new DetectorError('untrained_rule', 'the threshold has no value: train the post-rule first');
     }
     return this.almThreshold;
   }
@@ -147,7 +153,7 @@ export class Threshold {
     const ok = state !== null && typeof state === 'object' && Object.hasOwn(state, 'almThreshold');
     const v = ok ? (state as { almThreshold: unknown }).almThreshold : undefined;
     if (!(v === null || (typeof v === 'number' && Number.isFinite(v)))) {
-      throw new ModelFormatError('BAD_FIELD', `${path}.almThreshold: expected a finite number or null`);
+      throw new ModelFormatError('bad_field', `${path}.almThreshold: expected a finite number or null`);
     }
     this.almThreshold = v;
   }

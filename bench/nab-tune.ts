@@ -4,14 +4,19 @@
  * probationary rows 0, duplicate-timestamp rows mapped to their series point) and scores them with the NAB
  * scorer, without writing result files (~1 s per config).
  *
- *   TSAD_DATA_DIR=/work/shared/datasets npx tsx src/experiments/nab-tune.ts '[{}, {"bins": 12}]'
+ *   TSAD_DATA_DIR=/work/shared/datasets npx tsx bench/nab-tune.ts '[{}, {"bins": 12}]'
  */
 import { pathToFileURL } from 'node:url';
-import { loadNab, nabFiles } from '../datasets/index.js';
-import { nabScoreAllProfiles, type PreparedNabFile, prepareNabFile } from '../metrics/nab.js';
-import type { NabProfileName } from '../metrics/tsad.js';
-import { NabStreamCore, type NabStreamInput } from './nab-core.js';
-import { probationaryLength } from './nab-stream.js';
+import { loadNab, nabFiles } from '../src/datasets/index.js';
+import { NabStreamCore, type NabStreamInput } from '../src/experiments/nab-core.js';
+import { pointScoresToRows } from '../src/experiments/nab-stream.js';
+import {
+  nabProbationaryLength,
+  nabScoreAllProfiles,
+  type PreparedNabFile,
+  prepareNabFile,
+} from '../src/metrics/nab.js';
+import type { NabProfileName } from '../src/metrics/tsad.js';
 
 export interface NabTuneResult {
   readonly config: NabStreamInput;
@@ -29,7 +34,7 @@ export async function scoreNabStreamConfigs(configs: readonly NabStreamInput[]):
     for (const ds of data) {
       const { t, v } = ds.series;
       const n = v.length;
-      const p = probationaryLength(n);
+      const p = nabProbationaryLength(n);
       const core = new NabStreamCore(config);
       const point = new Float64Array(n);
       for (let i = 0; i < n; i++) {
@@ -37,18 +42,13 @@ export async function scoreNabStreamConfigs(configs: readonly NabStreamInput[]):
         const s = core.push(v[i]);
         point[i] = i < p ? 0 : s;
       }
-      const rows = new Float64Array(ds.rows.t.length);
-      for (let r = 0; r < rows.length; r++) {
-        let lo = 0;
-        let hi = n - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (t[mid] < ds.rows.t[r]) lo = mid + 1;
-          else hi = mid;
-        }
-        rows[r] = point[lo];
-      }
-      prepared.push(prepareNabFile(ds.name, { t: ds.rows.t, windows: ds.windows }, rows));
+      prepared.push(
+        prepareNabFile(
+          ds.name,
+          { t: ds.rows.t, windows: ds.windows },
+          pointScoresToRows(t, point, ds.rows.t),
+        ),
+      );
     }
     const r = nabScoreAllProfiles(prepared);
     return {

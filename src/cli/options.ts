@@ -1,0 +1,49 @@
+/** Shared pieces of the `tsad` commands: option parsers, opening stores that must exist, error output. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { TrackingError } from '../errors.js';
+import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
+import type { Tracker } from '../tracking/tracker.js';
+
+/** A commander argument parser for integers (≥ `min` if given); commander prints the message and exits 1. */
+export function intOption(min?: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isSafeInteger(n) || (min !== undefined && n < min)) {
+      throw new InvalidArgumentError(
+        `expected an integer${min === undefined ? '' : ` ≥ ${min}`}, got "${value}".`,
+      );
+    }
+    return n;
+  };
+}
+
+/**
+ * Opens a tracker to read from. A `file:` store that does not exist is an error (reading must not
+ * create an empty store, e.g. after a typo in the path).
+ */
+export function openExistingTracker(uri: string = defaultTrackingUri()): Tracker {
+  const c = classifyUri(uri);
+  if (c.kind === 'file' && c.path !== undefined && !existsSync(join(c.path, 'tsad-store.json'))) {
+    throw new TrackingError(
+      'store_not_found',
+      `no tracking store at ${c.path} (nothing has been tracked there); pass --uri or set TSAD_TRACKING_URI to an existing store`,
+    );
+  }
+  return openTracker(uri);
+}
+
+/**
+ * Runs a command's entry point for a script (`npm run nab`, `npm run nab:corpus`): a failure prints
+ * `tsad: <ErrorName>: <message>` (no stack trace) and sets exit code 1, as the `tsad` command does.
+ */
+export async function runScript(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`tsad: ${e.name}: ${e.message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,51 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+
+/** The README's API tour is real code: it is extracted, pointed at the sources, and run. */
+describe('README', () => {
+  const root = join(import.meta.dirname, '..');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+  it('shows the test command that .ci/run runs', () => {
+    const ci = readFileSync(join(root, '.ci', 'run'), 'utf8');
+    const cmd = /npm (run )?test/.exec(ci)?.[0];
+    expect(cmd).toBeDefined();
+    expect(readme).toContain(`\n${cmd}\n`);
+    expect(readme).toContain('\nnpm run nab\n');
+  });
+
+  it('runs the short tour as written', async () => {
+    const block = /## A short tour\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const dir = join(root, '.tmp');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `readme-tour-${process.pid}.ts`);
+    writeFileSync(
+      file,
+      `${block!.replaceAll("from 'tsad'", "from '../src/index.js'")}\nexport { r, alarms, served, copy };\n`,
+    );
+    const prev = process.env.TSAD_TRACKING_URI;
+    process.env.TSAD_TRACKING_URI = 'memory:readme-tour';
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const tour = (await import(file)) as {
+        r: { f1: number; meanTimeToDetectSec: number };
+        alarms: unknown[];
+        served: { type: string };
+        copy: { type: string };
+      };
+      // the tour is the machine-temperature experiment: the figures the README quotes
+      expect(tour.r.f1).toBeCloseTo(2 / 3, 12);
+      expect(tour.r.meanTimeToDetectSec).toBe(16 * 3600 + 10 * 60);
+      expect(tour.alarms.length).toBe(10);
+      expect(tour.served.type).toBe('Ensemble');
+      expect(tour.copy.type).toBe('Ensemble');
+    } finally {
+      log.mockRestore();
+      rmSync(file, { force: true });
+      if (prev === undefined) delete process.env.TSAD_TRACKING_URI;
+      else process.env.TSAD_TRACKING_URI = prev;
+    }
+  }, 60_000);
+});
