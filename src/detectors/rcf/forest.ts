@@ -864,7 +864,7 @@ const WORKER_CHUNKS = 3; // chunks the worker has done (diagnostics)
 const READY = 4; // 1 once the worker serves jobs
 const CTL_WORDS = 8;
 /** Polls of the done count after which a step counts as slow (the worker kept us waiting). */
-const SLOW_SPINS = 4096;
+const SLOW_SPINS = 1 << 17;
 /** Net slow steps after which the calling thread runs `SOLO_STEPS` steps alone. */
 const SLOW_LIMIT = 8;
 const SOLO_STEPS = 2048;
