@@ -4,7 +4,7 @@
  * probationary rows 0, duplicate-timestamp rows mapped to their series point) and scores them with the NAB
  * scorer, without writing result files (~1 s per config).
  *
- *   TSAD_DATA_DIR=/work/shared/datasets npx tsx bench/nab-tune.ts '[{}, {"bins": 12}]'
+ *   npx tsx bench/nab-tune.ts '[{}, {"bins": 12}]'
  */
 import { pathToFileURL } from 'node:url';
 import { loadNab, nabFiles } from '../src/datasets/index.js';
