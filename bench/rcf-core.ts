@@ -6,7 +6,9 @@
  *
  * With --threads 2 it reports the streaming rate only (score and update are not separable).
  */
+
 import { CutForest } from '../src/detectors/rcf/forest.js';
+import { synthetic } from './harness.js';
 
 const args = process.argv.slice(2);
 const get = (k: string, dflt: number) => {
@@ -19,14 +21,9 @@ const S = get('--samples', 256);
 const d = get('--shingle', 4);
 const threads = get('--threads', 1);
 
-// Same synthetic series as bench/rcf.ts, differenced and shingled.
+// Same synthetic series as the other detector benchmarks (bench/harness.ts), differenced and shingled.
 const m = 2 * n + d + 1;
-const v = new Float64Array(m);
-let s = 12345;
-for (let i = 0; i < m; i++) {
-  s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-  v[i] = 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * (s / 2 ** 32 - 0.5) + (i % 997 === 500 ? 20 : 0);
-}
+const { v } = synthetic(m, 0);
 const rows = 2 * n;
 const x = new Float64Array(rows * d);
 for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) x[i * d + j] = v[i + j + 1] - v[i + j];

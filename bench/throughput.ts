@@ -9,7 +9,6 @@
  *
  * To add a detector, add one line to ROWS.
  */
-import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defaultDetector } from '../src/detectors/default.js';
@@ -18,7 +17,7 @@ import { IsolationForest } from '../src/detectors/isolation-forest.js';
 import { RandomCutForest } from '../src/detectors/rcf/index.js';
 import type { Detector } from '../src/detectors/types.js';
 import { ZmsDetector } from '../src/detectors/zms.js';
-import type { TimeSeries } from '../src/series/types.js';
+import { cpuMs, fmt, runRows, synthetic } from './harness.js';
 
 export interface BenchRow {
   name: string;
@@ -73,18 +72,6 @@ interface Result {
   peakRssMb: number;
 }
 
-function synthetic(n: number, start: number): TimeSeries {
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let s = 12345;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    t[i] = start + i * 300_000;
-    v[i] = 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * (s / 2 ** 32 - 0.5) + (i % 997 === 500 ? 20 : 0);
-  }
-  return { t, v };
-}
-
 function runRow(row: BenchRow, n: number): Result {
   const all = synthetic(2 * n, Date.UTC(2020, 0, 1));
   const train = { t: all.t.subarray(0, n), v: all.v.subarray(0, n) };
@@ -119,50 +106,14 @@ function runRow(row: BenchRow, n: number): Result {
   return { name: row.name, n, trainMs, batchPps, batchCpuPps, streamPps, streamCpuPps, jsonBytes, peakRssMb };
 }
 
-/** CPU milliseconds (user + system) of this process since `c0`. */
-function cpuMs(c0: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(c0);
-  return (d.user + d.system) / 1000;
-}
-
-function fmt(x: number): string {
-  if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
-  if (x >= 1e3) return `${(x / 1e3).toFixed(1)} k`;
-  return x.toFixed(0);
-}
-
 function main(): void {
-  const args = process.argv.slice(2);
-  const get = (k: string) => {
-    const i = args.indexOf(k);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const n = Number(get('--n') ?? 100_000);
-  const child = get('--row');
-  if (child !== undefined) {
-    const row = ROWS.find((r) => r.name === child);
-    if (!row) throw new Error(`no bench row ${child}`);
-    process.stdout.write(`${JSON.stringify(runRow(row, n))}\n`);
-    return;
-  }
-  const only = get('--only');
-  const rows = ROWS.filter((r) => !only || r.name.includes(only));
-  const results: Result[] = [];
-  for (const row of rows) {
-    const r = spawnSync(
-      process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--row', row.name, '--n', String(n)],
-      {
-        encoding: 'utf8',
-      },
-    );
-    if (r.status !== 0) {
-      process.stderr.write(`${row.name} failed:\n${r.stderr}\n`);
-      continue;
-    }
-    const line = r.stdout.trim().split('\n').pop()!;
-    results.push(JSON.parse(line));
-  }
+  const run = runRows(
+    fileURLToPath(import.meta.url),
+    ROWS.map((r) => r.name),
+    (name, n) => runRow(ROWS.find((r) => r.name === name)!, n),
+  );
+  if (!run) return;
+  const { n, results } = run;
   const out: string[] = [];
   const load = loadavg()[0].toFixed(1);
   out.push(

@@ -1,0 +1,68 @@
+/**
+ * What the per-detector benchmarks share: the synthetic series, CPU-time measurement, number
+ * formatting, and running each row in its own child process (so peak RSS is that row's own).
+ */
+import { spawnSync } from 'node:child_process';
+import type { TimeSeries } from '../src/series/types.js';
+
+/** A 5-minute series with a daily sine, seeded noise and a spike every 997 points. */
+export function synthetic(n: number, start: number): TimeSeries {
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  let s = 12345;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    t[i] = start + i * 300_000;
+    v[i] = 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * (s / 2 ** 32 - 0.5) + (i % 997 === 500 ? 20 : 0);
+  }
+  return { t, v };
+}
+
+/** CPU milliseconds (user + system) of this process since `c0`. */
+export function cpuMs(c0: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1000;
+}
+
+export function fmt(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(1)} k`;
+  return x.toFixed(0);
+}
+
+/**
+ * The row protocol: with `--row NAME` this process measures that row and prints its result as
+ * one JSON line; otherwise it re-runs itself once per selected row (`--only` filters by name) and
+ * returns the results. `--n` sets the size (default 100 000).
+ */
+export function runRows<R>(
+  script: string,
+  names: readonly string[],
+  measure: (name: string, n: number) => R,
+): { n: number; results: R[] } | null {
+  const args = process.argv.slice(2);
+  const get = (k: string) => {
+    const i = args.indexOf(k);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const n = Number(get('--n') ?? 100_000);
+  const child = get('--row');
+  if (child !== undefined) {
+    if (!names.includes(child)) throw new Error(`no bench row ${child}`);
+    process.stdout.write(`${JSON.stringify(measure(child, n))}\n`);
+    return null;
+  }
+  const only = get('--only');
+  const results: R[] = [];
+  for (const name of names.filter((x) => !only || x.includes(only))) {
+    const r = spawnSync(process.execPath, [...process.execArgv, script, '--row', name, '--n', String(n)], {
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) {
+      process.stderr.write(`${name} failed:\n${r.stderr}\n`);
+      continue;
+    }
+    results.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as R);
+  }
+  return { n, results };
+}
