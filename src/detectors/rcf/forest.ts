@@ -117,7 +117,6 @@ export class CutForest {
   private readonly jobF: Float64Array;
   private readonly ctl: Int32Array;
   private readonly chunks: number;
-  private readonly chunkSize: number;
   private jobId = 0;
   private threadCount = 1;
   private worker: Worker | null = null;
@@ -215,8 +214,11 @@ export class CutForest {
     this.jobF = new Float64Array(m.jobF);
     this.treeScores = new Float64Array(T);
     this.ctl = new Int32Array(m.ctl);
-    this.chunkSize = Math.max(4, Math.ceil(T / 16));
-    this.chunks = Math.ceil(T / this.chunkSize);
+    // An even number of chunks: when both threads keep up, each takes half of them from its end
+    // and keeps the same trees from step to step. (With an odd count the middle chunk changes
+    // threads from step to step, and fine chunks cost one contended compare-and-swap each:
+    // 15 chunks of 7 trees ran at 40.7 k points/s where 6 chunks ran at 52–53 k.)
+    this.chunks = T >= 2 * CHUNKS ? CHUNKS : T >= 2 ? 2 : 1;
     if (!attach) {
       // No job pending: no chunk left to claim (lo = hi = 0).
       this.ctl[CLAIM] = 0;
@@ -500,7 +502,7 @@ export class CutForest {
     const ctl = this.ctl;
     const job = this.jobF;
     const d = this.dimensions;
-    const K = this.chunkSize;
+    const C = this.chunks;
     const T = this.numberOfTrees;
     for (;;) {
       const w = Atomics.load(ctl, CLAIM);
@@ -509,8 +511,8 @@ export class CutForest {
       if (lo >= hi) return;
       const c = fromBack ? hi - 1 : lo;
       if (Atomics.compareExchange(ctl, CLAIM, w, fromBack ? w - 1 : w + 256) !== w) continue;
-      const a = c * K;
-      const b = Math.min(T, a + K);
+      const a = Math.floor((c * T) / C);
+      const b = Math.floor(((c + 1) * T) / C);
       this.scoreInto(job, 0, a, b, job, d + 1);
       this.updateTrees(job, 0, job[d], a, b);
       if (fromBack) Atomics.add(ctl, WORKER_CHUNKS, 1);
@@ -865,6 +867,8 @@ const READY = 4; // 1 once the worker serves jobs
 const CTL_WORDS = 8;
 /** Polls of the done count after which a step counts as slow (the worker kept us waiting). */
 const SLOW_SPINS = 1 << 17;
+/** Chunks of trees per step with two threads (even; see the constructor). */
+const CHUNKS = 6;
 /** Net slow steps after which the calling thread runs `SOLO_STEPS` steps alone. */
 const SLOW_LIMIT = 8;
 const SOLO_STEPS = 2048;
