@@ -256,6 +256,30 @@ export class CutForest {
     }
   }
 
+  /**
+   * Throws a `DetectorError` unless `p[off .. off + dimensions)` are finite numbers (the tree
+   * arithmetic, e.g. the branch-free min/max, assumes finite coordinates). Checked before any
+   * change, so a bad point never reaches the trees.
+   */
+  private checkPoint(p: ArrayLike<number>, off: number): void {
+    const d = this.dimensions;
+    if (!(off >= 0 && off + d <= p.length)) {
+      throw new DetectorError(
+        'bad_point',
+        `point at offset ${off} needs ${d} coordinates, input has ${p.length}`,
+      );
+    }
+    for (let j = 0; j < d; j++) {
+      const x = p[off + j];
+      if (!Number.isFinite(x)) {
+        throw new DetectorError(
+          'non_finite',
+          `coordinate ${j} of the point at offset ${off} is ${x}; pass finite numbers`,
+        );
+      }
+    }
+  }
+
   /** Number of updates so far. */
   get totalUpdates(): number {
     return this.updates;
@@ -276,6 +300,11 @@ export class CutForest {
    * RCF score (spec §6.4), or 0 while fewer than `outputAfter` updates have happened.
    */
   score(q: ArrayLike<number>, off = 0): number {
+    this.checkPoint(q, off);
+    return this.scoreChecked(q, off);
+  }
+
+  private scoreChecked(q: ArrayLike<number>, off: number): number {
     if (this.updates < this.outputAfter) return 0;
     const T = this.numberOfTrees;
     const out = this.treeScores;
@@ -336,10 +365,10 @@ export class CutForest {
         path[(P2 + len) | 0] = n2;
         path[(P3 + len) | 0] = n3;
         len++;
-        n0 = ni[(4 * n0 + 2 + (q[(off + c0) | 0] > nf[2 * n0] ? 1 : 0)) | 0];
-        n1 = ni[(4 * n1 + 2 + (q[(off + c1) | 0] > nf[2 * n1] ? 1 : 0)) | 0];
-        n2 = ni[(4 * n2 + 2 + (q[(off + c2) | 0] > nf[2 * n2] ? 1 : 0)) | 0];
-        n3 = ni[(4 * n3 + 2 + (q[(off + c3) | 0] > nf[2 * n3] ? 1 : 0)) | 0];
+        n0 = ni[(4 * n0 + 2 + Number(q[(off + c0) | 0] > nf[2 * n0])) | 0];
+        n1 = ni[(4 * n1 + 2 + Number(q[(off + c1) | 0] > nf[2 * n1])) | 0];
+        n2 = ni[(4 * n2 + 2 + Number(q[(off + c2) | 0] > nf[2 * n2])) | 0];
+        n3 = ni[(4 * n3 + 2 + Number(q[(off + c3) | 0] > nf[2 * n3])) | 0];
         c0 = cdim[n0];
         c1 = cdim[n1];
         c2 = cdim[n2];
@@ -349,25 +378,25 @@ export class CutForest {
       let l0 = len;
       while (c0 >= 0) {
         path[l0++] = n0;
-        n0 = ni[(4 * n0 + 2 + (q[(off + c0) | 0] > nf[2 * n0] ? 1 : 0)) | 0];
+        n0 = ni[(4 * n0 + 2 + Number(q[(off + c0) | 0] > nf[2 * n0])) | 0];
         c0 = cdim[n0];
       }
       let l1 = len;
       while (c1 >= 0) {
         path[(P1 + l1++) | 0] = n1;
-        n1 = ni[(4 * n1 + 2 + (q[(off + c1) | 0] > nf[2 * n1] ? 1 : 0)) | 0];
+        n1 = ni[(4 * n1 + 2 + Number(q[(off + c1) | 0] > nf[2 * n1])) | 0];
         c1 = cdim[n1];
       }
       let l2 = len;
       while (c2 >= 0) {
         path[(P2 + l2++) | 0] = n2;
-        n2 = ni[(4 * n2 + 2 + (q[(off + c2) | 0] > nf[2 * n2] ? 1 : 0)) | 0];
+        n2 = ni[(4 * n2 + 2 + Number(q[(off + c2) | 0] > nf[2 * n2])) | 0];
         c2 = cdim[n2];
       }
       let l3 = len;
       while (c3 >= 0) {
         path[(P3 + l3++) | 0] = n3;
-        n3 = ni[(4 * n3 + 2 + (q[(off + c3) | 0] > nf[2 * n3] ? 1 : 0)) | 0];
+        n3 = ni[(4 * n3 + 2 + Number(q[(off + c3) | 0] > nf[2 * n3])) | 0];
         c3 = cdim[n3];
       }
       out[outOff + t] = t0.scoreFromLeaf(q, off, n0 - t0.navBase, l0, path, 0);
@@ -384,6 +413,7 @@ export class CutForest {
    * computed tree by tree over blocks of rows so that each tree stays in cache.
    */
   scoreRows(x: Float64Array, n: number, out: Float64Array): void {
+    for (let i = 0; i < n; i++) this.checkPoint(x, i * this.dimensions);
     if (this.updates < this.outputAfter) {
       out.fill(0, 0, n);
       return;
@@ -405,6 +435,11 @@ export class CutForest {
 
   /** Offers the point `p[off .. off + dimensions)` to every tree's sampler (spec §6.2). */
   update(p: ArrayLike<number>, off = 0): void {
+    this.checkPoint(p, off);
+    this.updateChecked(p, off);
+  }
+
+  private updateChecked(p: ArrayLike<number>, off: number): void {
     const seq = ++this.updates;
     this.updateTrees(p, off, seq, 0, this.numberOfTrees);
   }
@@ -451,10 +486,11 @@ export class CutForest {
 
   /** Scores the point, then updates the forest with it (the streaming step); returns the score. */
   scoreThenUpdate(p: ArrayLike<number>, off = 0): number {
+    this.checkPoint(p, off);
     if (this.threadCount === 1 || this.soloSteps > 0) {
       if (this.soloSteps > 0) this.soloSteps--;
-      const s = this.score(p, off);
-      this.update(p, off);
+      const s = this.scoreChecked(p, off);
+      this.updateChecked(p, off);
       return s;
     }
     if (!this.worker) {

@@ -49,6 +49,33 @@ export function newTreeMemory(dim: number, maxLeaves: number): TreeMemory {
   };
 }
 
+/**
+ * `max(x, h) - min(x, l)`: the range of `[l, h]` grown to include `x` (l <= h, finite), without
+ * branches: the comparisons become 0/1 factors, so unpredictable outcomes cost no mispredicted
+ * branch. Bit-identical to the branchy form: a selected value times 1 plus the other times 0
+ * (a signed zero) is the selected value, and the one case where the sign of a zero could differ
+ * (x = -0 < l) has max(x, h) = h > 0, so the difference is the same double.
+ */
+export function spanWith(x: number, l: number, h: number): number {
+  const g = Number(x > h);
+  const s = Number(x < l);
+  return x * g + h * (1 - g) - (x * s + l * (1 - s));
+}
+
+/**
+ * `min(a, b)` and `max(a, b)` for finite box coordinates (never -0: the tree stores -0 as +0),
+ * without branches; the same doubles as `a < b ? a : b` and `a > b ? a : b` (a selected value
+ * plus the other times 0, a signed zero, is the selected value).
+ */
+export function minOf(a: number, b: number): number {
+  const s = Number(a < b);
+  return a * s + b * (1 - s);
+}
+export function maxOf(a: number, b: number): number {
+  const s = Number(a > b);
+  return a * s + b * (1 - s);
+}
+
 /** The largest double strictly below `x` (x finite). */
 export function prevDouble(x: number): number {
   if (x === 0) return -Number.MIN_VALUE;
@@ -322,13 +349,15 @@ export class CutTree {
           leaf = node;
           break;
         }
+        // All dimensions, no early exit: 0/1 factors instead of unpredictable branches.
+        let out = 0;
         for (let j = 0; j < d; j++) {
           const x = p[off + j];
-          if (x < f[b + 2 * j] || x > f[b + 2 * j + 1]) {
-            outside = true;
-            firstOut = len;
-            break;
-          }
+          out |= Number(x < f[b + 2 * j]) | Number(x > f[b + 2 * j + 1]);
+        }
+        if (out !== 0) {
+          outside = true;
+          firstOut = len;
         }
       }
       if (outside) {
@@ -338,7 +367,7 @@ export class CutTree {
           const x = p[off + j];
           const l = f[b + 2 * j];
           const h = f[b + 2 * j + 1];
-          total += (x > h ? x : h) - (x < l ? x : l);
+          total += spanWith(x, l, h);
         }
         // Random cut on the merged box, the dimension chosen proportionally to its range.
         let r = rand() * total;
@@ -396,7 +425,7 @@ export class CutTree {
         throw new DetectorError('internal', 'random cut failed to separate a new point from a leaf');
       }
       path[len++] = node;
-      node = p[off + I[2 * o + 4]] <= f[o] ? I[2 * o + 2] : I[2 * o + 3];
+      node = I[2 * o + 2 + Number(p[off + I[2 * o + 4]] > f[o])];
     }
     // Ancestors: mass + 1; the boxes p was outside of grow to include it.
     for (let k = 0; k < len; k++) {
@@ -406,8 +435,8 @@ export class CutTree {
       const b = o + 4;
       for (let j = 0; j < d; j++) {
         const x = p[off + j] + 0;
-        if (x < f[b + 2 * j]) f[b + 2 * j] = x;
-        if (x > f[b + 2 * j + 1]) f[b + 2 * j + 1] = x;
+        f[b + 2 * j] = minOf(x, f[b + 2 * j]);
+        f[b + 2 * j + 1] = maxOf(x, f[b + 2 * j + 1]);
       }
     }
     return leaf;
@@ -451,19 +480,17 @@ export class CutTree {
       const lb = I[2 * o + 2] * st + 4;
       const rb = I[2 * o + 3] * st + 4;
       const b = o + 4;
-      let changed = false;
+      let changed = 0;
       for (let j = 0; j < 2 * d; j += 2) {
         const a = f[lb + j];
         const c = f[rb + j];
-        const l = a < c ? a : c;
-        const e = f[lb + j + 1];
-        const g = f[rb + j + 1];
-        const h = e > g ? e : g;
-        if (l !== f[b + j] || h !== f[b + j + 1]) changed = true;
+        const l = minOf(a, c);
+        const h = maxOf(f[lb + j + 1], f[rb + j + 1]);
+        changed |= Number(l !== f[b + j]) | Number(h !== f[b + j + 1]);
         f[b + j] = l;
         f[b + j + 1] = h;
       }
-      recompute = changed;
+      recompute = changed !== 0;
     }
   }
 
@@ -496,7 +523,7 @@ export class CutTree {
       // Branch-free child pick: left at int +2, right +3. The path (slots) is recorded, so the
       // box loads on the way back up do not wait on each other.
       path[len++] = n;
-      n = ni[(4 * n + 2 + (q[(off + cd) | 0] > nf[2 * n] ? 1 : 0)) | 0];
+      n = ni[(4 * n + 2 + Number(q[(off + cd) | 0] > nf[2 * n])) | 0];
       cd = cdim[n];
     }
     return this.scoreFromLeaf(q, off, n - this.navBase, len, path, 0);
@@ -558,49 +585,49 @@ export class CutTree {
         const b = (o + 4) | 0;
         let l = f[b];
         let h = f[b + 1];
-        let nr = (x0 > h ? x0 : h) - (x0 < l ? x0 : l);
+        let nr = spanWith(x0, l, h);
         let grow = nr - (h - l);
         let span = nr;
         if (d > 1) {
           l = f[b + 2];
           h = f[b + 3];
-          nr = (x1 > h ? x1 : h) - (x1 < l ? x1 : l);
+          nr = spanWith(x1, l, h);
           grow += nr - (h - l);
           span += nr;
           if (d > 2) {
             l = f[b + 4];
             h = f[b + 5];
-            nr = (x2 > h ? x2 : h) - (x2 < l ? x2 : l);
+            nr = spanWith(x2, l, h);
             grow += nr - (h - l);
             span += nr;
             if (d > 3) {
               l = f[b + 6];
               h = f[b + 7];
-              nr = (x3 > h ? x3 : h) - (x3 < l ? x3 : l);
+              nr = spanWith(x3, l, h);
               grow += nr - (h - l);
               span += nr;
               if (d > 4) {
                 l = f[b + 8];
                 h = f[b + 9];
-                nr = (x4 > h ? x4 : h) - (x4 < l ? x4 : l);
+                nr = spanWith(x4, l, h);
                 grow += nr - (h - l);
                 span += nr;
                 if (d > 5) {
                   l = f[b + 10];
                   h = f[b + 11];
-                  nr = (x5 > h ? x5 : h) - (x5 < l ? x5 : l);
+                  nr = spanWith(x5, l, h);
                   grow += nr - (h - l);
                   span += nr;
                   if (d > 6) {
                     l = f[b + 12];
                     h = f[b + 13];
-                    nr = (x6 > h ? x6 : h) - (x6 < l ? x6 : l);
+                    nr = spanWith(x6, l, h);
                     grow += nr - (h - l);
                     span += nr;
                     if (d > 7) {
                       l = f[b + 14];
                       h = f[b + 15];
-                      nr = (x7 > h ? x7 : h) - (x7 < l ? x7 : l);
+                      nr = spanWith(x7, l, h);
                       grow += nr - (h - l);
                       span += nr;
                     }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CutForest, rejectBound } from '../../../src/detectors/rcf/index.js';
-import { ModelFormatError } from '../../../src/errors.js';
+import { maxOf, minOf, spanWith } from '../../../src/detectors/rcf/tree.js';
+import { DetectorError, ModelFormatError } from '../../../src/errors.js';
 
 /** Deterministic pseudo-random series (a tiny LCG, independent of the forest's generator). */
 function noise(n: number, seed: number): Float64Array {
@@ -74,6 +75,42 @@ describe('CutForest', () => {
     );
     // And it is tight enough to matter: with wMax = -1 at s = 0, λ = 0, it rejects U <= exp(-e^-1).
     expect(rejectBound(-1, 0, 0)).toBeCloseTo(Math.exp(-Math.exp(-1)), 8);
+  });
+
+  it('rejects a non-finite or short point with a typed error and leaves the forest unchanged', () => {
+    const f = new CutForest({ dimensions: 3, numberOfTrees: 5, sampleSize: 16, seed: 2 });
+    const pts = shingles(noise(60, 4), 3);
+    streamScores(f, pts, 0, 60);
+    const before = JSON.stringify(f.toJSON());
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const p = Float64Array.of(0.1, bad, 0.2);
+      expect(() => f.scoreThenUpdate(p)).toThrow(DetectorError);
+      expect(() => f.update(p)).toThrow(/coordinate 1 .* finite/);
+      expect(() => f.score(p)).toThrow(DetectorError);
+      expect(() => f.scoreRows(p, 1, new Float64Array(1))).toThrow(DetectorError);
+    }
+    expect(() => f.update(Float64Array.of(1, 2))).toThrow(/needs 3 coordinates/);
+    expect(JSON.stringify(f.toJSON())).toBe(before);
+  });
+
+  it('branch-free min, max and grown range equal the comparison forms bit for bit (property)', () => {
+    // Box coordinates are finite and never -0 (the tree stores -0 as +0); queries may be -0.
+    const coord = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(0, -0, 1, -1),
+    );
+    const boxCoord = coord.map((v) => v + 0);
+    fc.assert(
+      fc.property(coord, boxCoord, boxCoord, (x, a, b) => {
+        const l = a < b ? a : b;
+        const h = a < b ? b : a;
+        expect(Object.is(minOf(a, b), a < b ? a : b)).toBe(true);
+        expect(Object.is(maxOf(a, b), a > b ? a : b)).toBe(true);
+        expect(Object.is(minOf(x + 0, a), x + 0 < a ? x + 0 : a)).toBe(true);
+        expect(Object.is(spanWith(x, l, h), (x > h ? x : h) - (x < l ? x : l))).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('is deterministic for a seed and differs across seeds', () => {
