@@ -358,45 +358,29 @@ export class CutForest {
       let c1 = cdim[n1];
       let c2 = cdim[n2];
       let c3 = cdim[n3];
-      let len = 0;
-      while ((c0 | c1 | c2 | c3) >= 0) {
-        path[len] = n0;
-        path[(P1 + len) | 0] = n1;
-        path[(P2 + len) | 0] = n2;
-        path[(P3 + len) | 0] = n3;
-        len++;
-        n0 = ni[(4 * n0 + 2 + Number(q[(off + c0) | 0] > nf[2 * n0])) | 0];
-        n1 = ni[(4 * n1 + 2 + Number(q[(off + c1) | 0] > nf[2 * n1])) | 0];
-        n2 = ni[(4 * n2 + 2 + Number(q[(off + c2) | 0] > nf[2 * n2])) | 0];
-        n3 = ni[(4 * n3 + 2 + Number(q[(off + c3) | 0] > nf[2 * n3])) | 0];
+      // Until the last of the four reaches its leaf. A leaf links to itself and has cut dim -1,
+      // so a tree already at its leaf stays there (reading coordinate `c + 1 = 0`) and its
+      // path length stops growing (`~c >>> 31` is 1 for c >= 0, 0 for c = -1): no serial tails.
+      let l0 = 0;
+      let l1 = 0;
+      let l2 = 0;
+      let l3 = 0;
+      while ((c0 & c1 & c2 & c3) >= 0) {
+        path[l0] = n0;
+        path[(P1 + l1) | 0] = n1;
+        path[(P2 + l2) | 0] = n2;
+        path[(P3 + l3) | 0] = n3;
+        l0 = (l0 + (~c0 >>> 31)) | 0;
+        l1 = (l1 + (~c1 >>> 31)) | 0;
+        l2 = (l2 + (~c2 >>> 31)) | 0;
+        l3 = (l3 + (~c3 >>> 31)) | 0;
+        n0 = ni[(4 * n0 + 2 + Number(q[(off + c0 + (c0 >>> 31)) | 0] > nf[2 * n0])) | 0];
+        n1 = ni[(4 * n1 + 2 + Number(q[(off + c1 + (c1 >>> 31)) | 0] > nf[2 * n1])) | 0];
+        n2 = ni[(4 * n2 + 2 + Number(q[(off + c2 + (c2 >>> 31)) | 0] > nf[2 * n2])) | 0];
+        n3 = ni[(4 * n3 + 2 + Number(q[(off + c3 + (c3 >>> 31)) | 0] > nf[2 * n3])) | 0];
         c0 = cdim[n0];
         c1 = cdim[n1];
         c2 = cdim[n2];
-        c3 = cdim[n3];
-      }
-      // Trees not at a leaf yet finish on their own.
-      let l0 = len;
-      while (c0 >= 0) {
-        path[l0++] = n0;
-        n0 = ni[(4 * n0 + 2 + Number(q[(off + c0) | 0] > nf[2 * n0])) | 0];
-        c0 = cdim[n0];
-      }
-      let l1 = len;
-      while (c1 >= 0) {
-        path[(P1 + l1++) | 0] = n1;
-        n1 = ni[(4 * n1 + 2 + Number(q[(off + c1) | 0] > nf[2 * n1])) | 0];
-        c1 = cdim[n1];
-      }
-      let l2 = len;
-      while (c2 >= 0) {
-        path[(P2 + l2++) | 0] = n2;
-        n2 = ni[(4 * n2 + 2 + Number(q[(off + c2) | 0] > nf[2 * n2])) | 0];
-        c2 = cdim[n2];
-      }
-      let l3 = len;
-      while (c3 >= 0) {
-        path[(P3 + l3++) | 0] = n3;
-        n3 = ni[(4 * n3 + 2 + Number(q[(off + c3) | 0] > nf[2 * n3])) | 0];
         c3 = cdim[n3];
       }
       out[outOff + t] = t0.scoreFromLeaf(q, off, n0 - t0.navBase, l0, path, 0);

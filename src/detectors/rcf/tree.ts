@@ -232,8 +232,10 @@ export class CutTree {
     this.i[o + 5] = 0;
     this.i[o + 6] = -1;
     const g = this.navBase + n;
-    this.navI[4 * g + 2] = -1;
-    this.navI[4 * g + 3] = -1;
+    // A new node is a leaf until `setNav` makes it a cut: its walk-down links point to itself
+    // (the forest's lockstep walk lets a tree that reached its leaf stay there).
+    this.navI[4 * g + 2] = g;
+    this.navI[4 * g + 3] = g;
     this.cdim[g] = -1;
     return n;
   }
