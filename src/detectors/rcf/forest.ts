@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import { Rng } from '../rng.js';
 import type { JsonObject } from '../types.js';
-import { CutTree, type NavStore, type Uniform } from './tree.js';
+import { CutTree, NAV_BITS, NAV_MASK, NAV_MAX_DIM, type NavStore, type Uniform } from './tree.js';
 
 /** Options of the forest core (feature vectors in, AWS RCF 1.0 scores out). */
 export interface CutForestOptions {
@@ -338,6 +338,11 @@ export class CutForest {
     // Four trees at a time walk down in lockstep: the four chains of dependent loads overlap
     // (the walk is bound by memory latency, not arithmetic). Same per-tree results as
     // `CutTree.score`.
+    // Dimensions beyond what a walk-down word holds: one tree at a time (reads `cdim`).
+    if (this.dimensions > NAV_MAX_DIM) {
+      for (; t < b; t++) out[outOff + t] = trees[t].score(q, off);
+      return;
+    }
     for (; t + 4 <= b; t += 4) {
       const t0 = trees[t];
       const t1 = trees[t + 1];
@@ -361,6 +366,7 @@ export class CutForest {
       // Until the last of the four reaches its leaf. A leaf links to itself and has cut dim -1,
       // so a tree already at its leaf stays there (reading coordinate `c + 1 = 0`) and its
       // path length stops growing (`~c >>> 31` is 1 for c >= 0, 0 for c = -1): no serial tails.
+      // One load per level: the link word holds the child's slot and its cut dimension + 1.
       let l0 = 0;
       let l1 = 0;
       let l2 = 0;
@@ -374,14 +380,18 @@ export class CutForest {
         l1 = (l1 + (~c1 >>> 31)) | 0;
         l2 = (l2 + (~c2 >>> 31)) | 0;
         l3 = (l3 + (~c3 >>> 31)) | 0;
-        n0 = ni[(4 * n0 + 2 + Number(q[(off + c0 + (c0 >>> 31)) | 0] > nf[2 * n0])) | 0];
-        n1 = ni[(4 * n1 + 2 + Number(q[(off + c1 + (c1 >>> 31)) | 0] > nf[2 * n1])) | 0];
-        n2 = ni[(4 * n2 + 2 + Number(q[(off + c2 + (c2 >>> 31)) | 0] > nf[2 * n2])) | 0];
-        n3 = ni[(4 * n3 + 2 + Number(q[(off + c3 + (c3 >>> 31)) | 0] > nf[2 * n3])) | 0];
-        c0 = cdim[n0];
-        c1 = cdim[n1];
-        c2 = cdim[n2];
-        c3 = cdim[n3];
+        const w0 = ni[(4 * n0 + 2 + Number(q[(off + c0 + (c0 >>> 31)) | 0] > nf[2 * n0])) | 0];
+        const w1 = ni[(4 * n1 + 2 + Number(q[(off + c1 + (c1 >>> 31)) | 0] > nf[2 * n1])) | 0];
+        const w2 = ni[(4 * n2 + 2 + Number(q[(off + c2 + (c2 >>> 31)) | 0] > nf[2 * n2])) | 0];
+        const w3 = ni[(4 * n3 + 2 + Number(q[(off + c3 + (c3 >>> 31)) | 0] > nf[2 * n3])) | 0];
+        n0 = w0 & NAV_MASK;
+        n1 = w1 & NAV_MASK;
+        n2 = w2 & NAV_MASK;
+        n3 = w3 & NAV_MASK;
+        c0 = ((w0 >>> NAV_BITS) - 1) | 0;
+        c1 = ((w1 >>> NAV_BITS) - 1) | 0;
+        c2 = ((w2 >>> NAV_BITS) - 1) | 0;
+        c3 = ((w3 >>> NAV_BITS) - 1) | 0;
       }
       out[outOff + t] = t0.scoreFromLeaf(q, off, n0 - t0.navBase, l0, path, 0);
       out[outOff + t + 1] = t1.scoreFromLeaf(q, off, n1 - t1.navBase, l1, path, P1);

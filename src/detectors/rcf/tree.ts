@@ -11,6 +11,12 @@ export type CutTreeSpec =
 const F64 = new Float64Array(1);
 const I64 = new BigInt64Array(F64.buffer);
 
+/** Bits of a walk-down word that hold the child's slot (forests have fewer than 2^25 slots). */
+export const NAV_BITS = 26;
+export const NAV_MASK = (1 << NAV_BITS) - 1;
+/** Largest `cut dimension + 1` stored in a walk-down word (6 bits). */
+export const NAV_MAX_DIM = 63;
+
 /** Walk-down arrays (see `CutTree.navF`), shareable by the trees of a forest. */
 export interface NavStore {
   readonly f: Float64Array;
@@ -258,9 +264,19 @@ export class CutTree {
     const o = n * this.stride;
     const g = this.navBase + n;
     this.navF[2 * g] = this.f[o];
-    this.navI[4 * g + 2] = this.navBase + this.i[2 * o + 2];
-    this.navI[4 * g + 3] = this.navBase + this.i[2 * o + 3];
+    this.navI[4 * g + 2] = this.link(this.i[2 * o + 2]);
+    this.navI[4 * g + 3] = this.link(this.i[2 * o + 3]);
     this.cdim[g] = this.i[2 * o + 4];
+  }
+
+  /**
+   * The walk-down word for a link to child `n`: its slot in the low `NAV_BITS` bits and its cut
+   * dimension + 1 (0 for a leaf) above them, so a walk learns the next node and the coordinate
+   * it compares from one load (when the dimension fits: see `NAV_MAX_DIM`).
+   */
+  private link(n: number): number {
+    const c = this.i[n * this.stride * 2 + 4] + 1;
+    return (this.navBase + n) | ((c <= NAV_MAX_DIM ? c : 0) << NAV_BITS);
   }
 
   private newLeaf(p: ArrayLike<number>, off: number): number {
@@ -312,10 +328,10 @@ export class CutTree {
       const o = par * this.stride * 2;
       if (this.i[o + 2] === oldChild) {
         this.i[o + 2] = child;
-        this.navI[4 * (this.navBase + par) + 2] = this.navBase + child;
+        this.navI[4 * (this.navBase + par) + 2] = this.link(child);
       } else {
         this.i[o + 3] = child;
-        this.navI[4 * (this.navBase + par) + 3] = this.navBase + child;
+        this.navI[4 * (this.navBase + par) + 3] = this.link(child);
       }
     }
   }
@@ -525,7 +541,7 @@ export class CutTree {
       // Branch-free child pick: left at int +2, right +3. The path (slots) is recorded, so the
       // box loads on the way back up do not wait on each other.
       path[len++] = n;
-      n = ni[(4 * n + 2 + Number(q[(off + cd) | 0] > nf[2 * n])) | 0];
+      n = ni[(4 * n + 2 + Number(q[(off + cd) | 0] > nf[2 * n])) | 0] & NAV_MASK;
       cd = cdim[n];
     }
     return this.scoreFromLeaf(q, off, n - this.navBase, len, path, 0);
