@@ -335,14 +335,14 @@ export class CutForest {
     const P2 = 2 * P1;
     const P3 = 3 * P1;
     let t = a;
-    // Four trees at a time walk down in lockstep: the four chains of dependent loads overlap
-    // (the walk is bound by memory latency, not arithmetic). Same per-tree results as
-    // `CutTree.score`.
     // Dimensions beyond what a walk-down word holds: one tree at a time (reads `cdim`).
     if (this.dimensions > NAV_MAX_DIM) {
       for (; t < b; t++) out[outOff + t] = trees[t].score(q, off);
       return;
     }
+    // Four trees at a time walk down in lockstep: the four chains of dependent loads overlap
+    // (the walk is bound by memory latency, not arithmetic). Same per-tree results as
+    // `CutTree.score`.
     for (; t + 4 <= b; t += 4) {
       const t0 = trees[t];
       const t1 = trees[t + 1];
