@@ -5,19 +5,22 @@
  */
 import { z } from 'zod';
 import { parseConfig } from '../detectors/config.js';
+import { decodeFloats, decodeInts, encodeFloat, field, intField, numberField } from '../detectors/json.js';
 import {
   AnomalyLikelihoodPost,
   anomalyLikelihoodPostSchema,
   erfc,
   RollingStats,
 } from '../detectors/post/anomaly-likelihood.js';
+import type { JsonObject } from '../detectors/types.js';
+import { ModelFormatError } from '../errors.js';
 
 export const nabStreamSchema = z.strictObject({
   ...anomalyLikelihoodPostSchema.shape,
   /** Value bins over the range seen until the bins freeze (values beyond extend at the same width). */
   bins: z.number().int().min(2).max(256).default(16),
   /** Points after which the bins freeze if training has not ended before. */
-  binPeriod: z.number().int().min(2).default(300),
+  binPeriod: z.number().int().min(2).max(1_000_000_000).default(300),
   /** Longest context (previous bins) the sequence model conditions on. */
   contextOrder: z.number().int().min(1).max(8).default(2),
   /** Surprise relative to the context's most likely bin (1 − p(b)/max p) instead of 1 − p(b). */
@@ -29,7 +32,7 @@ export const nabStreamSchema = z.strictObject({
   /** Weight of the z-score surprise of the first difference against a rolling window (0 = off). */
   diffWeight: z.number().min(0).max(1).default(0),
   /** Rolling window of the z-score surprises. */
-  zWindow: z.number().int().min(2).default(2000),
+  zWindow: z.number().int().min(2).max(1_000_000).default(2000),
 });
 export type NabStreamConfig = z.infer<typeof nabStreamSchema>;
 export type NabStreamInput = z.input<typeof nabStreamSchema>;
@@ -47,7 +50,9 @@ function zSurprise(s: RollingStats, x: number): number {
   if (s.count < 2) return 0;
   const sd = Math.sqrt(s.variance);
   const z = sd > 0 ? Math.abs(x - s.mean) / sd : x === s.mean ? 0 : 10;
-  return 1 - erfc(z / Math.SQRT2);
+  const out = 1 - erfc(z / Math.SQRT2);
+  // statistics of values near the float64 limit can overflow (Infinity / Infinity): no evidence
+  return Number.isNaN(out) ? 0 : out;
 }
 
 /**
@@ -112,6 +117,115 @@ export class NabStreamCore {
     this.binW = o.binW;
     this.binStart = o.binStart;
     this.lastRaw = o.lastRaw;
+  }
+
+  /**
+   * The whole online state as plain JSON: the transition counts sparsely (index, value pairs of
+   * the non-zero cells, in index order), everything else as is.
+   */
+  toJSON(): JsonObject {
+    const index: number[] = [];
+    const value: number[] = [];
+    const counts = this.counts;
+    for (let i = 0; i < counts.length; i++) {
+      if (counts[i] !== 0) {
+        index.push(i);
+        value.push(counts[i]);
+      }
+    }
+    return {
+      post: this.post.toJSON(),
+      vStats: this.vStats.toJSON(),
+      dStats: this.dStats.toJSON(),
+      ctxBins: Array.from(this.ctxBins),
+      counts: { index, value },
+      count: this.count,
+      prev: encodeFloat(this.prev),
+      min: encodeFloat(this.min),
+      max: encodeFloat(this.max),
+      binLo: encodeFloat(this.binLo),
+      binW: encodeFloat(this.binW),
+      binStart: this.binStart,
+      lastRaw: encodeFloat(this.lastRaw),
+    };
+  }
+
+  /**
+   * Restores `toJSON()` output of a core with the same config, checking every field (a
+   * `ModelFormatError` names the bad one). Meant for a fresh core (the model loader builds one).
+   */
+  restore(state: unknown, path: string): void {
+    const c = this.config;
+    const bad = (name: string, what: string): never => {
+      throw new ModelFormatError('bad_field', `${path}.${name}: expected ${what}`);
+    };
+    const count = intField(state, 'count', path, 0, Number.MAX_SAFE_INTEGER);
+    const binStart = intField(state, 'binStart', path, 0, count);
+    const prev = numberField(state, 'prev', path);
+    const min = numberField(state, 'min', path);
+    const max = numberField(state, 'max', path);
+    const binLo = numberField(state, 'binLo', path);
+    const binW = numberField(state, 'binW', path);
+    const lastRaw = numberField(state, 'lastRaw', path);
+    if (count === 0 ? !Number.isNaN(prev) : !Number.isFinite(prev))
+      bad('prev', count === 0 ? '"NaN" while count is 0' : 'a finite number');
+    if (
+      count === 0
+        ? !(min === Number.POSITIVE_INFINITY && max === Number.NEGATIVE_INFINITY)
+        : !(Number.isFinite(min) && Number.isFinite(max) && min <= max)
+    ) {
+      bad('min', count === 0 ? '"Infinity" (and max "-Infinity") while count is 0' : 'finite min <= max');
+    }
+    if (
+      Number.isNaN(binW)
+        ? !Number.isNaN(binLo) || binStart !== 0
+        : !(Number.isFinite(binLo) && binW > 0 && binW < Number.POSITIVE_INFINITY)
+    ) {
+      bad(
+        'binW',
+        '"NaN" (bins not frozen; binLo "NaN", binStart 0) or a finite width > 0 with a finite binLo',
+      );
+    }
+    if (!(lastRaw >= 0 && lastRaw <= 1)) bad('lastRaw', 'a raw score in [0, 1]');
+    const ctxBins = decodeInts(
+      field(state, 'ctxBins', path),
+      `${path}.ctxBins`,
+      -c.bins,
+      2 * c.bins,
+      c.contextOrder,
+    );
+    const counts = field(state, 'counts', path);
+    const index = decodeInts(
+      field(counts, 'index', `${path}.counts`),
+      `${path}.counts.index`,
+      0,
+      this.counts.length - 1,
+    );
+    const value = decodeFloats(
+      field(counts, 'value', `${path}.counts`),
+      `${path}.counts.value`,
+      index.length,
+    );
+    for (let i = 0; i < index.length; i++) {
+      if (i > 0 && !(index[i] > index[i - 1])) bad(`counts.index[${i}]`, 'indices in increasing order');
+      const v = value[i];
+      if (!(v > 0 && v < Number.POSITIVE_INFINITY && Math.fround(v) === v))
+        bad(`counts.value[${i}]`, 'a positive float32 count');
+    }
+    this.post.restore(field(state, 'post', path), `${path}.post`);
+    this.vStats.restore(field(state, 'vStats', path), `${path}.vStats`);
+    this.dStats.restore(field(state, 'dStats', path), `${path}.dStats`);
+    this.ctxBins.set(ctxBins);
+    this.counts.fill(0);
+    for (let i = 0; i < index.length; i++) this.counts[index[i]] = value[i];
+    this.count = count;
+    this.prev = prev;
+    this.min = min;
+    this.max = max;
+    this.binLo = binLo;
+    this.binW = binW;
+    this.binStart = binStart;
+    this.lastRaw = lastRaw;
   }
 
   /** Freezes the value bins on the range seen so far (end of the training data, or `binPeriod` points). */

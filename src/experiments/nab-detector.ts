@@ -1,4 +1,6 @@
 import { checkSeries } from '../detectors/base.js';
+import { field } from '../detectors/json.js';
+import { registerDetector } from '../detectors/registry.js';
 import type { AlarmEvent, Detector, JsonObject, ModelJson, StreamScorer } from '../detectors/types.js';
 import { DetectorError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
@@ -16,6 +18,7 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
   readonly type = 'NabStreamDetector';
   readonly config: Readonly<NabStreamConfig>;
   private core: NabStreamCore;
+  private trained = false;
 
   constructor(config: NabStreamInput = {}) {
     this.core = new NabStreamCore(config);
@@ -33,10 +36,17 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
       out[i] = s >= level ? s : 0;
     }
     this.core.endTraining();
+    this.trained = true;
     return { t: ts.t, v: out };
   }
 
+  private requireTrained(): void {
+    if (!this.trained)
+      throw new DetectorError('not_trained', 'NabStreamDetector: call train() before scoring');
+  }
+
   score(ts: TimeSeries): TimeSeries {
+    this.requireTrained();
     checkSeries(ts, 'NabStreamDetector data');
     const copy = new NabStreamCore(this.config);
     copy.copyFrom(this.core);
@@ -62,6 +72,7 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
   }
 
   stream(): StreamScorer {
+    this.requireTrained();
     const level = this.config.alarmLevel;
     let last = Number.NEGATIVE_INFINITY;
     return {
@@ -86,8 +97,9 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
   }
 
   /**
-   * The config only: the online state is rebuilt by training (this detector is for benchmarks; it is not
-   * registered with `loadModel`).
+   * Config and the whole online state (`state.core`: value bins, sparse transition counts, rolling
+   * statistics, the likelihood post-processor); `state` is null before training. `loadModel`
+   * restores it, and the loaded detector continues exactly where this one is.
    */
   toJSON(): ModelJson {
     return {
@@ -95,7 +107,25 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
       version: 1,
       type: this.type,
       config: { ...this.config } as JsonObject,
-      state: null,
+      state: this.trained ? { core: this.core.toJSON() } : null,
     };
   }
+
+  /** Restores `toJSON().state` (used by the `loadModel` loader). */
+  private restoreState(state: unknown): void {
+    if (state === null) return;
+    const core = new NabStreamCore(this.config);
+    core.restore(field(state, 'core', 'state'), 'state.core');
+    this.core = core;
+    this.trained = true;
+  }
+
+  /** A detector from a model file's (untrusted) config and state: what `loadModel` calls. */
+  static fromModel(config: unknown, state: unknown): NabStreamDetector {
+    const d = new NabStreamDetector(config as NabStreamInput);
+    d.restoreState(state);
+    return d;
+  }
 }
+
+registerDetector('NabStreamDetector', (config, state) => NabStreamDetector.fromModel(config, state));

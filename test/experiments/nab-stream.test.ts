@@ -139,10 +139,12 @@ describe('NabStreamDetector', () => {
     const det = new NabStreamDetector();
     expect(() => det.train(seriesOf([1, 2, Number.NaN]))).toThrow(/index 2/);
     expect(() => det.train({ t: Float64Array.of(0, 1), v: Float64Array.of(1) })).toThrow(DetectorError);
+    expect(() => det.score(seriesOf([1, 2]))).toThrow(/call train\(\) before scoring/);
+    expect(() => det.stream()).toThrow(/call train\(\) before scoring/);
+    det.train(seriesOf([1, 2, 3]));
     expect(() => det.score({ t: Float64Array.of(5, 4), v: Float64Array.of(1, 2) })).toThrow(
       /strictly increasing/,
     );
-    det.train(seriesOf([1, 2, 3]));
     const st = det.stream();
     st.push(10, 1);
     expect(() => st.push(10, 2)).toThrow(DetectorError);

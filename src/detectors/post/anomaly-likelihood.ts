@@ -21,14 +21,16 @@
  * Nothing is reported (0) for the first `learningPeriod` points.
  */
 import { z } from 'zod';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, ModelFormatError } from '../../errors.js';
 import { parseConfig } from '../config.js';
+import { decodeFloats, encodeFloat, encodeFloats, field, intField, numberField } from '../json.js';
+import type { JsonObject } from '../types.js';
 
 export const anomalyLikelihoodPostSchema = z.strictObject({
   /** Short-term average of the raw scores that the likelihood compares with history. */
-  averagingWindow: z.number().int().min(1).default(20),
+  averagingWindow: z.number().int().min(1).max(1_000_000).default(20),
   /** Averaged raw scores kept to estimate their normal distribution. */
-  historyWindow: z.number().int().min(10).default(5000),
+  historyWindow: z.number().int().min(10).max(1_000_000).default(5000),
   /** Points seen before anything is reported (0 until then). */
   learningPeriod: z.number().int().min(2).default(100),
   /** Floor of the fitted standard deviation (raw scores on [0, 1]); Numenta's variance floor 0.0003. */
@@ -104,6 +106,87 @@ export class RollingStats {
     this.head = (this.head + 1) % this.cap;
     this.sum += y;
     this.sumSq += y * y;
+  }
+
+  /** The whole state, as plain JSON (floats exact, see `encodeFloats`). */
+  toJSON(): JsonObject {
+    return {
+      buf: encodeFloats(this.buf),
+      sum: encodeFloat(this.sum),
+      sumSq: encodeFloat(this.sumSq),
+      n: this.n,
+      head: this.head,
+      shift: encodeFloat(this.shift),
+    };
+  }
+
+  /**
+   * Restores `toJSON()` output (same capacity). Everything is checked before anything changes:
+   * a bad state throws a `ModelFormatError` naming the field and leaves this object as it was.
+   * `[lo, hi]` is the range the pushed values can have (e.g. [0, 1] for raw scores): the first
+   * value and the buffered differences must fit it.
+   */
+  restore(state: unknown, path: string, lo = Number.NEGATIVE_INFINITY, hi = Number.POSITIVE_INFINITY): void {
+    const buf = decodeFloats(field(state, 'buf', path), `${path}.buf`, this.cap);
+    const n = intField(state, 'n', path, 0, this.cap);
+    const head = intField(state, 'head', path, 0, this.cap - 1);
+    const sum = numberField(state, 'sum', path);
+    const sumSq = numberField(state, 'sumSq', path);
+    const shift = numberField(state, 'shift', path);
+    const finite = (x: number, name: string) => {
+      if (!Number.isFinite(x))
+        throw new ModelFormatError('bad_field', `${path}.${name}: expected a finite number`);
+    };
+    for (let i = 0; i < buf.length; i++) finite(buf[i], `buf[${i}]`);
+    finite(sum, 'sum');
+    finite(sumSq, 'sumSq');
+    if (n > 0) {
+      finite(shift, 'shift');
+      if (!(shift >= lo - 1e-9 && shift <= hi + 1e-9)) {
+        throw new ModelFormatError('bad_field', `${path}.shift: expected a value in [${lo}, ${hi}]`);
+      }
+      for (let i = 0; i < n; i++) {
+        // (a running average can overshoot its range by a few ulps)
+        if (!(Math.abs(buf[i]) <= (hi - lo) * (1 + 1e-9))) {
+          throw new ModelFormatError(
+            'bad_field',
+            `${path}.buf[${i}]: outside the range of differences of values in [${lo}, ${hi}]`,
+          );
+        }
+      }
+    } else if (!Number.isNaN(shift))
+      throw new ModelFormatError('bad_field', `${path}.shift: expected "NaN" while n is 0`);
+    if (n < this.cap && head !== n) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.head: is ${head}, but a buffer not yet full has head = n = ${n}`,
+      );
+    }
+    // The running sums carry their own rounding, so they are stored, not recomputed; they must
+    // still agree with the buffer (a forged sum would turn later statistics into NaN).
+    let s1 = 0;
+    let s2 = 0;
+    let a1 = 0;
+    for (let i = 0; i < n; i++) {
+      s1 += buf[i];
+      s2 += buf[i] * buf[i];
+      a1 += Math.abs(buf[i]);
+    }
+    if (!(Math.abs(sum - s1) <= 1e-6 * (a1 + 1))) {
+      throw new ModelFormatError('bad_field', `${path}.sum: does not match the buffer (sum ${s1})`);
+    }
+    if (!(Math.abs(sumSq - s2) <= 1e-6 * (s2 + 1))) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.sumSq: does not match the buffer (sum of squares ${s2})`,
+      );
+    }
+    this.buf.set(buf);
+    this.sum = sum;
+    this.sumSq = sumSq;
+    this.n = n;
+    this.head = head;
+    this.shift = shift;
   }
 
   copyFrom(o: RollingStats): void {
@@ -182,6 +265,67 @@ export class AnomalyLikelihoodPost {
     if (value > this.max) this.max = value;
     this.count++;
     return out;
+  }
+
+  /** The whole state, as plain JSON (the config is not included). */
+  toJSON(): JsonObject {
+    return {
+      hist: this.hist.toJSON(),
+      recent: encodeFloats(this.recent),
+      recentSum: encodeFloat(this.recentSum),
+      count: this.count,
+      prev: encodeFloat(this.prev),
+      min: encodeFloat(this.min),
+      max: encodeFloat(this.max),
+      maxAbsDiff: encodeFloat(this.maxAbsDiff),
+      rest: this.rest,
+    };
+  }
+
+  /**
+   * Restores `toJSON()` output of a post-processor with the same config. A bad state throws a
+   * `ModelFormatError` naming the field and leaves this object as it was.
+   */
+  restore(state: unknown, path: string): void {
+    const c = this.config;
+    const recent = decodeFloats(field(state, 'recent', path), `${path}.recent`, c.averagingWindow);
+    const recentSum = numberField(state, 'recentSum', path);
+    const count = intField(state, 'count', path, 0, Number.MAX_SAFE_INTEGER);
+    const prev = numberField(state, 'prev', path);
+    const min = numberField(state, 'min', path);
+    const max = numberField(state, 'max', path);
+    const maxAbsDiff = numberField(state, 'maxAbsDiff', path);
+    const rest = intField(state, 'rest', path, 0, c.restPeriod);
+    const bad = (name: string, what: string): never => {
+      throw new ModelFormatError('bad_field', `${path}.${name}: expected ${what}`);
+    };
+    for (let i = 0; i < recent.length; i++)
+      if (!(recent[i] >= 0 && recent[i] <= 1)) bad(`recent[${i}]`, 'a raw score in [0, 1]');
+    let r = 0;
+    for (let i = 0; i < Math.min(count, recent.length); i++) r += recent[i];
+    if (!(Math.abs(recentSum - r) <= 1e-6 * (r + 1)))
+      bad('recentSum', `the sum of the recent raw scores (${r})`);
+    if (!(maxAbsDiff >= 0 && maxAbsDiff < Number.POSITIVE_INFINITY))
+      bad('maxAbsDiff', 'a finite number >= 0');
+    if (count === 0 ? !Number.isNaN(prev) : !Number.isFinite(prev))
+      bad('prev', count === 0 ? '"NaN" while count is 0' : 'a finite number');
+    if (
+      count === 0
+        ? !(min === Number.POSITIVE_INFINITY && max === Number.NEGATIVE_INFINITY)
+        : !(Number.isFinite(min) && Number.isFinite(max) && min <= max)
+    ) {
+      bad('min', count === 0 ? '"Infinity" (and max "-Infinity") while count is 0' : 'finite min <= max');
+    }
+    // the history holds averages of raw scores, which are in [0, 1]
+    this.hist.restore(field(state, 'hist', path), `${path}.hist`, 0, 1);
+    this.recent.set(recent);
+    this.recentSum = recentSum;
+    this.count = count;
+    this.prev = prev;
+    this.min = min;
+    this.max = max;
+    this.maxAbsDiff = maxAbsDiff;
+    this.rest = rest;
   }
 
   /** Copies another post-processor's state (same config). */
