@@ -9,6 +9,7 @@ import { decodeFloats, decodeInts, encodeFloat, field, intField, numberField } f
 import {
   AnomalyLikelihoodPost,
   anomalyLikelihoodPostSchema,
+  checkSeenValues,
   erfc,
   RollingStats,
 } from '../detectors/post/anomaly-likelihood.js';
@@ -167,15 +168,7 @@ export class NabStreamCore {
     const binLo = numberField(state, 'binLo', path);
     const binW = numberField(state, 'binW', path);
     const lastRaw = numberField(state, 'lastRaw', path);
-    if (count === 0 ? !Number.isNaN(prev) : !Number.isFinite(prev))
-      bad('prev', count === 0 ? '"NaN" while count is 0' : 'a finite number');
-    if (
-      count === 0
-        ? !(min === Number.POSITIVE_INFINITY && max === Number.NEGATIVE_INFINITY)
-        : !(Number.isFinite(min) && Number.isFinite(max) && min <= max)
-    ) {
-      bad('min', count === 0 ? '"Infinity" (and max "-Infinity") while count is 0' : 'finite min <= max');
-    }
+    checkSeenValues(count, prev, min, max, path);
     if (
       Number.isNaN(binW)
         ? !Number.isNaN(binLo) || binStart !== 0

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
 import { RollingStats } from '../../src/detectors/post/anomaly-likelihood.js';
-import { ConfigError, DetectorError } from '../../src/errors.js';
+import { loadModel } from '../../src/detectors/registry.js';
+import { ConfigError, DetectorError, ModelFormatError } from '../../src/errors.js';
 import { DETECTOR_RECIPES, makeDetector, NAB_MAPPING } from '../../src/experiments/detectors.js';
 import { NabStreamCore } from '../../src/experiments/nab-core.js';
 import { NabStreamDetector } from '../../src/experiments/nab-detector.js';
@@ -87,6 +88,81 @@ describe('NabStreamCore', () => {
   it('rejects a bad config with a ConfigError naming the field', () => {
     expect(() => new NabStreamCore({ bins: 1 })).toThrow(ConfigError);
     expect(() => new NabStreamCore({ bins: 1 })).toThrow(/bins/);
+  });
+
+  it('a model file with a forged or inconsistent state fails with a ModelFormatError naming the field', () => {
+    const det = new NabStreamDetector({ historyWindow: 200 });
+    det.train(seriesOf(Array.from({ length: 400 }, (_, i) => Math.sin(i / 10) + (i % 50 === 0 ? 3 : 0))));
+    const good = JSON.stringify(det.toJSON());
+    // biome-ignore lint/suspicious/noExplicitAny: the test edits arbitrary fields of parsed JSON
+    type Core = Record<string, any>;
+    const forge = (edit: (core: Core) => void) => {
+      const m = JSON.parse(good);
+      edit(m.state.core);
+      return () => loadModel(m);
+    };
+    expect(loadModel(JSON.parse(good)).type).toBe('NabStreamDetector');
+    const cases: [(core: Core) => void, RegExp][] = [
+      [
+        (c) => {
+          c.post.recentSum = -1e308;
+        },
+        /state\.core\.post\.recentSum/,
+      ],
+      [
+        (c) => {
+          c.post.hist.sum += 1;
+        },
+        /state\.core\.post\.hist\.sum: does not match/,
+      ],
+      [
+        (c) => {
+          c.post.hist.shift = 2;
+        },
+        /state\.core\.post\.hist\.shift/,
+      ],
+      [
+        (c) => {
+          c.vStats.buf.pop();
+        },
+        /state\.core\.vStats\.buf: expected 2000 numbers/,
+      ],
+      [
+        (c) => {
+          c.counts.index.reverse();
+        },
+        /state\.core\.counts\.index\[1\]: expected indices in increasing order/,
+      ],
+      [
+        (c) => {
+          c.counts.value[0] = 0.1;
+        },
+        /state\.core\.counts\.value\[0\]: expected a positive float32 count/,
+      ],
+      [
+        (c) => {
+          c.ctxBins[0] = 99;
+        },
+        /state\.core\.ctxBins\[0\]/,
+      ],
+      [
+        (c) => {
+          c.binW = 0;
+        },
+        /state\.core\.binW/,
+      ],
+      [
+        (c) => {
+          c.min = 'NaN';
+        },
+        /state\.core\.min/,
+      ],
+    ];
+    for (const [edit, msg] of cases) {
+      const load = forge(edit);
+      expect(load).toThrow(ModelFormatError);
+      expect(load).toThrow(msg);
+    }
   });
 
   it('copyFrom continues exactly like the original', () => {

@@ -200,6 +200,30 @@ export class RollingStats {
   }
 }
 
+/**
+ * Checks the "values seen so far" fields of a restored state: before any value, `prev` is NaN and
+ * `min`/`max` are ±Infinity; after, all are finite with `min <= max`. Throws a `ModelFormatError`
+ * naming the field.
+ */
+export function checkSeenValues(count: number, prev: number, min: number, max: number, path: string): void {
+  const none = count === 0;
+  if (none ? !Number.isNaN(prev) : !Number.isFinite(prev)) {
+    throw new ModelFormatError(
+      'bad_field',
+      `${path}.prev: expected ${none ? '"NaN" while count is 0' : 'a finite number'}`,
+    );
+  }
+  const ok = none
+    ? min === Number.POSITIVE_INFINITY && max === Number.NEGATIVE_INFINITY
+    : Number.isFinite(min) && Number.isFinite(max) && min <= max;
+  if (!ok) {
+    throw new ModelFormatError(
+      'bad_field',
+      `${path}.min: expected ${none ? '"Infinity" (and max "-Infinity") while count is 0' : 'finite min <= max'}`,
+    );
+  }
+}
+
 export class AnomalyLikelihoodPost {
   readonly config: AnomalyLikelihoodPostConfig;
   private readonly hist: RollingStats;
@@ -307,15 +331,7 @@ export class AnomalyLikelihoodPost {
       bad('recentSum', `the sum of the recent raw scores (${r})`);
     if (!(maxAbsDiff >= 0 && maxAbsDiff < Number.POSITIVE_INFINITY))
       bad('maxAbsDiff', 'a finite number >= 0');
-    if (count === 0 ? !Number.isNaN(prev) : !Number.isFinite(prev))
-      bad('prev', count === 0 ? '"NaN" while count is 0' : 'a finite number');
-    if (
-      count === 0
-        ? !(min === Number.POSITIVE_INFINITY && max === Number.NEGATIVE_INFINITY)
-        : !(Number.isFinite(min) && Number.isFinite(max) && min <= max)
-    ) {
-      bad('min', count === 0 ? '"Infinity" (and max "-Infinity") while count is 0' : 'finite min <= max');
-    }
+    checkSeenValues(count, prev, min, max, path);
     // the history holds averages of raw scores, which are in [0, 1]
     this.hist.restore(field(state, 'hist', path), `${path}.hist`, 0, 1);
     this.recent.set(recent);
