@@ -17,6 +17,7 @@ import { IsolationForest } from '../src/detectors/isolation-forest.js';
 import { RandomCutForest } from '../src/detectors/rcf/index.js';
 import type { Detector } from '../src/detectors/types.js';
 import { ZmsDetector } from '../src/detectors/zms.js';
+import { NabStreamDetector } from '../src/experiments/nab-detector.js';
 import { cpuMs, fmt, runRows, synthetic } from './harness.js';
 
 export interface BenchRow {
@@ -54,6 +55,7 @@ export const ROWS: BenchRow[] = [
   },
   { name: 'EtsDetector (AAdN, one-step stream)', make: () => new EtsDetector() },
   { name: 'ZmsDetector (3 lags)', make: () => new ZmsDetector({ nLags: 3 }) },
+  { name: 'NabStreamDetector (defaults: the nabStream recipe)', make: () => new NabStreamDetector() },
   {
     name: 'default ensemble (AutoETS + RCF 20×512 raw shingles, online + ZMS level)',
     make: () => defaultDetector(),
