@@ -15,43 +15,12 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { RandomCutForest } from '../src/detectors/rcf/index.js';
 import { loadModel } from '../src/detectors/registry.js';
-import type { Detector } from '../src/detectors/types.js';
 import { cpuMs, fmt, runRows, synthetic } from './harness.js';
+import { ROWS as ALL_ROWS, type BenchRow } from './rows.js';
 
-interface BenchRow {
-  name: string;
-  make: () => Detector;
-}
-
-const ROWS: BenchRow[] = [
-  {
-    name: 'RandomCutForest (100 trees, 256 samples, shingle 4, online)',
-    make: () =>
-      new RandomCutForest({
-        nEstimators: 100,
-        maxNSamples: 256,
-        transforms: [{ type: 'difference' }, { type: 'shingle', size: 4 }],
-        onlineUpdates: true,
-      }),
-  },
-  {
-    name: 'RandomCutForest (100 trees, 256 samples, shingle 4, online, 2 threads)',
-    make: () =>
-      new RandomCutForest({
-        nEstimators: 100,
-        maxNSamples: 256,
-        transforms: [{ type: 'difference' }, { type: 'shingle', size: 4 }],
-        onlineUpdates: true,
-        threads: 2,
-      }),
-  },
-  {
-    name: 'RandomCutForest (defaults: 100 trees, 512 samples, shingle 5)',
-    make: () => new RandomCutForest(),
-  },
-];
+// The RandomCutForest rows of bench/throughput.ts.
+const ROWS = ALL_ROWS.filter((row) => row.name.startsWith('RandomCutForest'));
 
 interface Result {
   name: string;

@@ -1,0 +1,53 @@
+/**
+ * The detector rows of the throughput benchmarks (`bench/throughput.ts` runs them all,
+ * `bench/rcf.ts` the RandomCutForest ones). To add a detector, add one line.
+ */
+import { defaultDetector } from '../src/detectors/default.js';
+import { EtsDetector } from '../src/detectors/ets/index.js';
+import { IsolationForest } from '../src/detectors/isolation-forest.js';
+import { RandomCutForest } from '../src/detectors/rcf/index.js';
+import type { Detector } from '../src/detectors/types.js';
+import { ZmsDetector } from '../src/detectors/zms.js';
+import { NabStreamDetector } from '../src/experiments/nab-detector.js';
+
+export interface BenchRow {
+  name: string;
+  make: () => Detector;
+}
+
+export const ROWS: BenchRow[] = [
+  { name: 'IsolationForest (100 trees)', make: () => new IsolationForest() },
+  // Online: stream = score-then-learn per point; batch (best of 3) re-scores rows already learned.
+  {
+    name: 'RandomCutForest (100 trees, 256 samples, shingle 4, online)',
+    make: () =>
+      new RandomCutForest({
+        nEstimators: 100,
+        maxNSamples: 256,
+        transforms: [{ type: 'difference' }, { type: 'shingle', size: 4 }],
+        onlineUpdates: true,
+      }),
+  },
+  {
+    name: 'RandomCutForest (100 trees, 256 samples, shingle 4, online, 2 threads)',
+    make: () =>
+      new RandomCutForest({
+        nEstimators: 100,
+        maxNSamples: 256,
+        transforms: [{ type: 'difference' }, { type: 'shingle', size: 4 }],
+        onlineUpdates: true,
+        threads: 2,
+      }),
+  },
+  {
+    name: 'RandomCutForest (defaults: 100 trees, 512 samples, shingle 5)',
+    make: () => new RandomCutForest(),
+  },
+  { name: 'EtsDetector (AAdN, one-step stream)', make: () => new EtsDetector() },
+  { name: 'ZmsDetector (3 lags)', make: () => new ZmsDetector({ nLags: 3 }) },
+  { name: 'NabStreamDetector (defaults: the nabStream recipe)', make: () => new NabStreamDetector() },
+  {
+    name: 'default ensemble (AutoETS + RCF 20×512 raw shingles, online + ZMS level)',
+    make: () => defaultDetector(),
+  },
+];
