@@ -3,6 +3,7 @@
  * formatting, and running each row in its own child process (so peak RSS is that row's own).
  */
 import { spawnSync } from 'node:child_process';
+import type { Detector } from '../src/detectors/types.js';
 import type { TimeSeries } from '../src/series/types.js';
 
 /** A 5-minute series with a daily sine, seeded noise and a spike every 997 points. */
@@ -19,6 +20,24 @@ export function synthetic(n: number, start: number): TimeSeries {
 }
 
 /** CPU milliseconds (user + system) of this process since `c0`. */
+/**
+ * The common start of a throughput row: `n` train and `n` test points of the synthetic series,
+ * a fresh detector trained on the train part (timed), and its model file as a JSON string.
+ */
+export function trainRow(
+  make: () => Detector,
+  n: number,
+): { train: TimeSeries; test: TimeSeries; det: Detector; trainMs: number; json: string } {
+  const all = synthetic(2 * n, Date.UTC(2020, 0, 1));
+  const train = { t: all.t.subarray(0, n), v: all.v.subarray(0, n) };
+  const test = { t: all.t.subarray(n), v: all.v.subarray(n) };
+  const det = make();
+  const t0 = performance.now();
+  det.train(train);
+  const trainMs = performance.now() - t0;
+  return { train, test, det, trainMs, json: JSON.stringify(det.toJSON()) };
+}
+
 export function cpuMs(c0: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(c0);
   return (d.user + d.system) / 1000;

@@ -16,7 +16,7 @@
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../src/detectors/registry.js';
-import { cpuMs, fmt, runRows, synthetic } from './harness.js';
+import { cpuMs, fmt, runRows, trainRow } from './harness.js';
 import { ROWS as ALL_ROWS, type BenchRow } from './rows.js';
 
 // The RandomCutForest rows of bench/throughput.ts.
@@ -36,15 +36,9 @@ interface Result {
 }
 
 function runRow(row: BenchRow, n: number): Result {
-  const all = synthetic(2 * n, Date.UTC(2020, 0, 1));
-  const train = { t: all.t.subarray(0, n), v: all.v.subarray(0, n) };
-  const test = { t: all.t.subarray(n), v: all.v.subarray(n) };
-  const det = row.make();
-  let t0 = performance.now();
-  det.train(train);
-  const trainMs = performance.now() - t0;
-  const json = JSON.stringify(det.toJSON());
+  const { train, test, trainMs, json } = trainRow(row.make, n);
   const jsonBytes = Buffer.byteLength(json);
+  let t0: number;
 
   const batchDet = loadModel(JSON.parse(json));
   t0 = performance.now();

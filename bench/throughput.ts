@@ -11,7 +11,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { cpuMs, fmt, runRows, synthetic } from './harness.js';
+import { cpuMs, fmt, runRows, trainRow } from './harness.js';
 import { type BenchRow, ROWS } from './rows.js';
 
 interface Result {
@@ -27,14 +27,9 @@ interface Result {
 }
 
 function runRow(row: BenchRow, n: number): Result {
-  const all = synthetic(2 * n, Date.UTC(2020, 0, 1));
-  const train = { t: all.t.subarray(0, n), v: all.v.subarray(0, n) };
-  const test = { t: all.t.subarray(n), v: all.v.subarray(n) };
-  const det = row.make();
-  let t0 = performance.now();
-  det.train(train);
-  const trainMs = performance.now() - t0;
-  const jsonBytes = Buffer.byteLength(JSON.stringify(det.toJSON()));
+  const { train, test, det, trainMs, json } = trainRow(row.make, n);
+  const jsonBytes = Buffer.byteLength(json);
+  let t0: number;
   // warm-up on a slice, then the timed batch run (best of 3)
   const streamDet = row.make();
   streamDet.train(train);
