@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { packageRoot } from '../index.js'; // importing the package entry also installs the model loader
 import { registerNab } from './nab.js';
 import { registerRuns } from './runs.js';
+import { registerSynth } from './synth.js';
 
 const program = new Command();
 program.name('tsad').description('time-series anomaly detection with experiment tracking');
@@ -15,6 +16,7 @@ if (root) {
 }
 registerNab(program);
 registerRuns(program);
+registerSynth(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = err as Error;
