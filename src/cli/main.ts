@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { packageRoot } from '../index.js'; // importing the package entry also installs the model loader
+import { registerBench } from './bench.js';
 import { registerNab } from './nab.js';
 import { registerRuns } from './runs.js';
 import { registerSynth } from './synth.js';
@@ -14,6 +15,7 @@ if (root) {
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   program.version(version);
 }
+registerBench(program);
 registerNab(program);
 registerRuns(program);
 registerSynth(program);

@@ -90,7 +90,7 @@ function ask(w: Worker, job: NabFileJob): Promise<WorkerReply> {
 }
 
 /** Runs jobs over a pool of worker threads; `onDone` is called as each finishes. */
-async function runPool(
+export async function runPool(
   jobs: NabFileJob[],
   workers: number,
   onDone: (r: NabFileResult) => void,
