@@ -1,4 +1,7 @@
+import { ChangePointDetector } from '../detectors/changepoint/detector.js';
 import { defaultDetector } from '../detectors/default.js';
+import { DiscordDetector } from '../detectors/discord/detector.js';
+import { FlatLineDetector } from '../detectors/flatline/detector.js';
 import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
@@ -67,6 +70,21 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     build: (o) => new EtsDetector({ seed: o.seed ?? 0, auto: true }),
     mapping: 'likelihood',
     description: 'AutoETS + likelihood mapping',
+  },
+  changePoint: {
+    build: (o) => new ChangePointDetector({ seed: o.seed ?? 0 }),
+    mapping: 'cdf',
+    description: 'ChangePointDetector (robust CUSUM on seasonal residuals)',
+  },
+  flatLine: {
+    build: (o) => new FlatLineDetector({ seed: o.seed ?? 0 }),
+    mapping: 'cdf',
+    description: 'FlatLineDetector (stuck values)',
+  },
+  discord: {
+    build: (o) => new DiscordDetector({ seed: o.seed ?? 0 }),
+    mapping: 'cdf',
+    description: 'DiscordDetector (streaming left matrix-profile discord)',
   },
   floorCdf: {
     build: () => new ZeroDetector(),
