@@ -23,6 +23,8 @@ export interface NabFileJob {
    * default: the NAB corpus (through the datasets layer).
    */
   readonly corpusDir?: string;
+  /** Add an `alarm` column: the detector's own alarm rule (NAB's scorer ignores it). Default false. */
+  readonly alarms?: boolean;
 }
 
 export interface NabFileResult {
@@ -52,9 +54,10 @@ export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
     : await loadNab(job.file, { duplicates: 'first', onWarning: () => {} });
   const det = makeDetector(job.recipe, { seed: job.seed });
   const r = runNabStream(det, ds.series, ds.rows, ds.windows, recipeMapping(job.recipe));
-  const lines: string[] = ['timestamp,value,anomaly_score,label'];
+  const lines: string[] = [`timestamp,value,anomaly_score,label${job.alarms ? ',alarm' : ''}`];
   for (let i = 0; i < ds.rows.t.length; i++) {
-    lines.push(`${fmtTimestamp(ds.rows.t[i])},${ds.rows.v[i]},${r.anomaly[i]},${r.label[i]}`);
+    const base = `${fmtTimestamp(ds.rows.t[i])},${ds.rows.v[i]},${r.anomaly[i]},${r.label[i]}`;
+    lines.push(job.alarms ? `${base},${r.alarm[i]}` : base);
   }
   const path = nabResultPath(job.outDir, job.detectorName, job.file);
   mkdirSync(dirname(path), { recursive: true });

@@ -2,7 +2,7 @@
  * Streaming change-point core: a robust two-sided CUSUM on seasonal residuals (docs/detectors-quality.md).
  *
  * Training learns the dominant period (autocorrelation), a per-phase seasonal profile, the level and a
- * robust residual scale (1.4826 · MAD). Each point's residual `r = v − profile[phase] − level` is
+ * robust residual scale (1.4826 · MAD, widened by √((1+ρ)/(1−ρ)) for the residuals' lag-1 autocorrelation ρ). Each point's residual `r = v − profile[phase] − level` is
  * standardised and clipped to ±`clip` (one outlier cannot start an alarm), and feeds the Page CUSUM pair
  * `S⁺ = max(0, S⁺ + z − k)`, `S⁻ = max(0, S⁻ − z − k)`. The raw score is `max(S⁺, S⁻)`. When it passes `h`
  * the level adopts the mean residual of the current excursion and both sums restart, so a level shift is
@@ -66,9 +66,18 @@ export class ChangePointCore {
     const r = new Float64Array(n);
     for (let i = 0; i < n; i++) r[i] = v[i] - this.profile[this.phase(t[i])] - mean;
     const med = median(r);
+    // lag-1 autocorrelation of the residuals: sums of correlated residuals spread by √((1+ρ)/(1−ρ))
+    // (the long-run standard deviation of an AR(1) process), so the CUSUM is standardised by that
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < n; i++) {
+      den += (r[i] - med) ** 2;
+      if (i > 0) num += (r[i] - med) * (r[i - 1] - med);
+    }
+    const rho = den > 0 ? Math.min(0.95, Math.max(0, num / den)) : 0;
     for (let i = 0; i < n; i++) r[i] = Math.abs(r[i] - med);
     const floor = 1e-9 * Math.max(1, Math.abs(mean));
-    this.scale = Math.max(1.4826 * median(r), floor);
+    this.scale = Math.max(1.4826 * median(r) * Math.sqrt((1 + rho) / (1 - rho)), floor);
     this.sPos = 0;
     this.sNeg = 0;
     this.runSum = 0;

@@ -14,7 +14,7 @@ export const changePointConfigSchema = z.strictObject({
   /** CUSUM allowance, in residual standard deviations. */
   k: z.number().min(0).max(10).default(0.5),
   /** CUSUM decision level (re-anchors the level above it). */
-  h: z.number().positive().max(1000).default(8),
+  h: z.number().positive().max(1000).default(30),
   /** Clip of the standardised residual. */
   clip: z.number().positive().max(100).default(4),
   /** Seasonal period in points; null = learnt from the training data. */
