@@ -142,12 +142,12 @@ export class ChangePointCore {
     if (
       profile.length < 1 ||
       profile.length > 1e6 ||
-      !num.every(Number.isFinite) ||
-      !profile.every(Number.isFinite)
+      !num.every((x) => Math.abs(x) <= 1e15) ||
+      !profile.every((x) => Math.abs(x) <= 1e15)
     ) {
       throw new ModelFormatError(
         'bad_field',
-        `${path}: expected a finite profile of 1..1e6 values and 8 finite numbers`,
+        `${path}: expected a profile of 1..1e6 values and 8 numbers, all at most 1e15 in size`,
       );
     }
     if (!(num[1] > 0) || !(num[3] > 0) || num[4] < 0 || num[5] < 0 || num[7] < 0) {

@@ -139,10 +139,13 @@ export class DiscordCore {
     const sd = decodeFloats(field(state, 'sd', path), `${path}.sd`, Q);
     const qt = decodeFloats(field(state, 'qt', path), `${path}.qt`, Q);
     const num = decodeFloats(field(state, 'num', path), `${path}.num`, 5);
-    const finite = (a: Float64Array) => a.every(Number.isFinite);
+    const finite = (a: Float64Array) => a.every((v) => Math.abs(v) <= 1e15);
     const [center, count, sum, sumSq, since] = num;
-    if (!finite(x) || !finite(mu) || !finite(qt) || !finite(num) || !sd.every((v) => v >= 0)) {
-      throw new ModelFormatError('bad_field', `${path}: ring buffers must hold finite numbers (sd ≥ 0)`);
+    if (!finite(x) || !finite(mu) || !finite(qt) || !finite(num) || !sd.every((v) => v >= 0 && v <= 1e15)) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}: ring buffers must hold numbers at most 1e15 in size (sd ≥ 0)`,
+      );
     }
     if (
       !Number.isSafeInteger(count) ||

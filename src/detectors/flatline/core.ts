@@ -58,8 +58,16 @@ export class FlatLineCore {
 
   restore(state: unknown, path: string): void {
     const [tol, anchor, run, longest] = decodeFloats(field(state, 'num', path), `${path}.num`, 4);
-    if (!(tol > 0) || !(run >= 0) || !(longest >= 0) || !Number.isFinite(tol + run + longest)) {
-      throw new ModelFormatError('bad_field', `${path}.num: expected tolerance > 0 and run lengths ≥ 0`);
+    if (
+      !(tol > 0 && tol <= 1e15) ||
+      !(run >= 0 && run <= 1e15) ||
+      !(longest >= 0 && longest <= 1e15) ||
+      Math.abs(anchor) > 1e15
+    ) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.num: expected 0 < tolerance ≤ 1e15, run lengths in [0, 1e15], |anchor| ≤ 1e15 (or NaN)`,
+      );
     }
     this.tol = tol;
     this.anchor = anchor;
