@@ -53,6 +53,7 @@ export class ChangePointCore {
     let mean = 0;
     for (let i = 0; i < n; i++) mean += v[i];
     mean /= n;
+    this.profile = new Float64Array(p); // phase() reads the period from the profile's length
     const sum = new Float64Array(p);
     const cnt = new Float64Array(p);
     for (let i = 0; i < n; i++) {
@@ -60,7 +61,6 @@ export class ChangePointCore {
       sum[ph] += v[i] - mean;
       cnt[ph]++;
     }
-    this.profile = new Float64Array(p);
     for (let j = 0; j < p; j++) this.profile[j] = cnt[j] > 0 ? sum[j] / cnt[j] : 0;
     this.level = mean;
     const r = new Float64Array(n);
