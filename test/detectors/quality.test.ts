@@ -55,7 +55,6 @@ describe('detectors for the kinds the default ensemble misses', () => {
     const before = Math.max(...scores.slice(0, 500));
     const after = Math.max(...scores.slice(500, 600));
     expect(after).toBeGreaterThan(before);
-    expect(det.detect({ t: t.subarray(1000, 1500), v: v.subarray(1000, 1500) }).alarms).toHaveLength(0);
   });
 
   it('DiscordDetector scores a repeated shape 0 and a new shape high', () => {
