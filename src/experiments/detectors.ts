@@ -6,6 +6,7 @@ import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/inde
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { ConfigError } from '../errors.js';
+import { kindsDetector } from '../lab/candidates.js';
 import { ZeroDetector } from '../lab/zero.js';
 import { NabStreamDetector } from './nab-detector.js';
 import type { NabScoreMapping } from './nab-stream.js';
@@ -85,6 +86,16 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     build: (o) => new DiscordDetector({ seed: o.seed ?? 0 }),
     mapping: 'cdf',
     description: 'DiscordDetector (streaming left matrix-profile discord)',
+  },
+  kinds: {
+    build: (o) => kindsDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: defaultDetector() + flat-line + change-point + discord, max combiner',
+  },
+  kindsLikelihood: {
+    build: (o) => kindsDetector(o.seed ?? 0),
+    mapping: 'likelihood',
+    description: 'candidate `kinds` + likelihood mapping',
   },
   floorCdf: {
     build: () => new ZeroDetector(),
