@@ -6,7 +6,7 @@ import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/inde
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { ConfigError } from '../errors.js';
-import { kindsDetector } from '../lab/candidates.js';
+import { defaultFlatDetector, kindsDetector } from '../lab/candidates.js';
 import { ZeroDetector } from '../lab/zero.js';
 import { NabStreamDetector } from './nab-detector.js';
 import type { NabScoreMapping } from './nab-stream.js';
@@ -91,6 +91,16 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     build: (o) => kindsDetector(o.seed ?? 0),
     mapping: 'cdf',
     description: 'candidate: defaultDetector() + flat-line + change-point + discord, max combiner',
+  },
+  defaultFlat: {
+    build: (o) => defaultFlatDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: defaultDetector() + flat-line, max combiner',
+  },
+  defaultFlatLikelihood: {
+    build: (o) => defaultFlatDetector(o.seed ?? 0),
+    mapping: 'likelihood',
+    description: 'candidate `defaultFlat` + likelihood mapping',
   },
   kindsLikelihood: {
     build: (o) => kindsDetector(o.seed ?? 0),

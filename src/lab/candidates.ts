@@ -28,3 +28,18 @@ export function kindsDetector(seed = 0): Ensemble {
     seed,
   });
 }
+
+/**
+ * `defaultDetector()` and `FlatLineDetector`, combined by the maximum of their scores, with the default
+ * alarm rule: the flat-line member only speaks when values stop moving, so it should add the stuck-sensor
+ * kind without new false alarms elsewhere.
+ */
+export function defaultFlatDetector(seed = 0): Ensemble {
+  return new Ensemble({
+    members: [defaultDetector({ seed }), new FlatLineDetector({ enableThreshold: false, seed })],
+    combiner: { type: 'max', absScore: true },
+    enableCalibrator: false,
+    threshold: { ...DEFAULT_ALARM_RULE },
+    seed,
+  });
+}

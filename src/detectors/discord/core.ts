@@ -94,28 +94,43 @@ export class DiscordCore {
     const lo = Math.max(0, i - this.window);
     const refresh = ++this.sinceRefresh >= REFRESH;
     if (refresh) this.sinceRefresh = 0;
-    // dot products of the new subsequence with each stored start j ∈ [lo, i−1], newest first
+    // dot products of the new subsequence with each stored start j ∈ [lo, i−1], newest first; ring
+    // positions are stepped down with a wrap test instead of a modulo per access (the hot loop)
+    const x = this.x;
+    const qt = this.qt;
+    const xi0 = this.xa(i - 1);
+    const xi1 = this.xa(i + m - 1);
+    const oldLo = Math.max(0, i - 1 - this.window);
+    let jq = (i - 1) % Q; // j mod Q
+    let jq1 = jq === 0 ? Q - 1 : jq - 1; // (j − 1) mod Q
+    let xr0 = (i - 2 + R) % R; // (j − 1) mod R
+    let xr1 = (i + m - 2) % R; // (j + m − 1) mod R
     for (let j = i - 1; j >= lo; j--) {
-      if (j === 0 || refresh || j - 1 < Math.max(0, i - 1 - this.window)) this.qt[j % Q] = this.dot(i, j);
-      else {
-        this.qt[j % Q] =
-          this.qt[(j - 1) % Q] - this.xa(i - 1) * this.xa(j - 1) + this.xa(i + m - 1) * this.xa(j + m - 1);
-      }
+      if (j === 0 || refresh || j - 1 < oldLo) qt[jq] = this.dot(i, j);
+      else qt[jq] = qt[jq1] - xi0 * x[xr0] + xi1 * x[xr1];
+      jq = jq1;
+      jq1 = jq1 === 0 ? Q - 1 : jq1 - 1;
+      xr0 = xr0 === 0 ? R - 1 : xr0 - 1;
+      xr1 = xr1 === 0 ? R - 1 : xr1 - 1;
     }
     // nearest non-overlapping neighbour
     const last = i - m; // j ≤ i − m do not overlap the new subsequence
     if (last < lo) return 0;
     const floor = 1e-8 * (1 + Math.abs(this.center));
+    const mu = this.mu;
+    const sdv = this.sd;
     let best = Number.POSITIVE_INFINITY;
+    let q = lo % Q;
     for (let j = lo; j <= last; j++) {
-      const sj = this.sd[j % Q];
+      const sj = sdv[q];
       let d2: number;
       if (sd <= floor || sj <= floor) d2 = sd <= floor && sj <= floor ? 0 : m;
       else {
-        const corr = (this.qt[j % Q] - m * mean * this.mu[j % Q]) / (m * sd * sj);
+        const corr = (qt[q] - m * mean * mu[q]) / (m * sd * sj);
         d2 = 2 * m * (1 - Math.min(1, corr));
       }
       if (d2 < best) best = d2;
+      q = q === Q - 1 ? 0 : q + 1;
     }
     return Math.sqrt(Math.max(best, 0) / (2 * m));
   }
