@@ -21,7 +21,10 @@ export function registerBench(program: Command): void {
       'default',
     )
     .option('--files <paths>', 'comma-separated corpus files (the run is labelled partial)')
-    .option('-o, --out <dir>', 'results root (default: <corpus>/results)')
+    .option(
+      '-o, --out <dir>',
+      'results root (default: bench/results/corpus/<corpus folder name>; the corpus is never written to)',
+    )
     .option('--force', 're-run files that already have a result file', false)
     .option('-w, --workers <n>', 'worker threads', intOption(1), 2)
     .option('--seed <n>', 'random seed', intOption(), 0)

@@ -10,7 +10,7 @@
  * (`files`) is labelled partial and never ranked among full-corpus rows.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { FLOOR_RECIPE, isRecipe, RECIPES, recipeMapping } from '../experiments/detectors.js';
 import { runPool } from '../experiments/nab-corpus.js';
@@ -29,7 +29,7 @@ export interface BenchOptions {
   readonly detectors?: readonly string[];
   /** Only these files (keys of the windows file): the run is partial. */
   readonly files?: readonly string[];
-  /** Results root. Default `<corpus>/results`. */
+  /** Results root. Default `bench/results/corpus/<corpus folder name>` (the corpus itself is never written to). */
   readonly outDir?: string;
   readonly force?: boolean;
   readonly workers?: number;
@@ -239,7 +239,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   if (!Number.isInteger(workers) || workers < 1) {
     throw new ConfigError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
   }
-  const outDir = resolve(opts.outDir ?? join(corpus, 'results'));
+  const outDir = resolve(opts.outDir ?? join('bench', 'results', 'corpus', basename(corpus)));
   const seed = opts.seed ?? 0;
   const rows: BenchRow[] = [];
   for (const recipe of recipes) {

@@ -21,7 +21,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('runBench', () => {
   it('scores a synthetic corpus under NAB rules with floor rows, per-kind and per-file figures', async () => {
-    const r = await runBench({ corpus: dir, detectors: ['zms', 'zmsLikelihood'], workers: 1 });
+    const r = await runBench({
+      corpus: dir,
+      detectors: ['zms', 'zmsLikelihood'],
+      workers: 1,
+      outDir: join(dir, 'results'),
+    });
     expect(r.partial).toBe(false);
     expect(r.rows.map((x) => x.recipe).sort()).toEqual([
       'floorCdf',
