@@ -54,7 +54,10 @@ export function registerBench(program: Command): void {
         seed: o.seed,
         floor: o.floor !== false,
       });
-      process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${formatBench(r)}\n`);
-      process.stdout.write(`wall time: ${(r.wallMs / 1000).toFixed(1)} s\n`);
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`${formatBench(r)}\nwall time: ${(r.wallMs / 1000).toFixed(1)} s\n`);
     });
 }
