@@ -13,7 +13,7 @@ export function registerBench(program: Command): void {
     )
     .requiredOption(
       '--corpus <dir>',
-      'corpus folder (data/<category>/<file>.csv, labels/combined_windows.json)',
+      'corpus folder (data/<category>/<file>.csv, labels/combined_windows.json), or nab for the NAB corpus',
     )
     .option(
       '-d, --detector <names>',

@@ -11,6 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { nabDataDir } from '../datasets/nab.js';
 import { ConfigError } from '../errors.js';
 import { FLOOR_RECIPE, isRecipe, RECIPES, recipeMapping } from '../experiments/detectors.js';
 import { runPool } from '../experiments/nab-corpus.js';
@@ -23,7 +24,7 @@ import type { Window } from '../series/types.js';
 import { KINDS_FILE } from './synth.js';
 
 export interface BenchOptions {
-  /** Corpus folder in NAB's layout. */
+  /** Corpus folder in NAB's layout; `'nab'` = the NAB corpus (the datasets layer's copy). */
   readonly corpus: string;
   /** Recipes (keys of `RECIPES`). Default `['default']`. */
   readonly detectors?: readonly string[];
@@ -199,10 +200,15 @@ function analyse(
   return { perFile, kinds: kindRows, clean: { files: cleanFiles, withAlarm: cleanAlarm } };
 }
 
+/** A corpus argument as a folder: `'nab'` is the NAB corpus folder of the datasets layer. */
+export function resolveCorpus(corpus: string): string {
+  return corpus === 'nab' ? nabDataDir() : resolve(corpus);
+}
+
 /** Runs recipes (and their floor rows) over a corpus in NAB's layout and scores them. */
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const start = performance.now();
-  const corpus = resolve(opts.corpus);
+  const corpus = resolveCorpus(opts.corpus);
   if (!existsSync(join(corpus, 'labels', 'combined_windows.json'))) {
     throw new ConfigError(
       'bad_corpus',

@@ -5,13 +5,13 @@
  */
 
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { isRecipe, makeDetector, RECIPES } from '../experiments/detectors.js';
 import { corpusWindows, loadCorpusFile } from '../experiments/nab-corpus-file.js';
 import { parseNabTime } from '../metrics/nab-files.js';
 import { lowerBound } from '../series/ops.js';
-import { corpusKinds } from './bench.js';
+import { corpusKinds, resolveCorpus } from './bench.js';
 import { KINDS_FILE } from './synth.js';
 
 export interface LocateOptions {
@@ -64,7 +64,7 @@ function anomalyExtent(corpus: string): Record<string, { onset: number; until: n
 
 /** Runs locate mode for each recipe over the corpus' single-window files (in this thread). */
 export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
-  const corpus = resolve(opts.corpus);
+  const corpus = resolveCorpus(opts.corpus);
   const margin = opts.margin ?? 100;
   const frac = opts.trainFraction ?? 0.3;
   if (!Number.isInteger(margin) || margin < 0) {
