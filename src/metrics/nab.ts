@@ -3,7 +3,8 @@
  * sigmoid, first detection per window, FP weighting by distance to the preceding window, cost profiles, the
  * threshold sweep and optimiser, per-file scores, corpus totals and the 0–100 normalisation.
  *
- * Spec: `shared/spec/nab-scoring.md`. Pure computation on typed arrays; file reading is in `nab-files.ts`.
+ * How it works, in our words: docs/metrics.md, "NAB's scorer". Pure computation on typed arrays; file
+ * reading is in `nab-files.ts`.
  */
 import { MetricsError } from '../errors.js';
 import { formatTime } from '../series/series.js';
@@ -606,7 +607,7 @@ export function nabScoreAllProfiles(
 
 /**
  * Builds NAB label windows around anomaly rows, as NAB's label combiner did for `combined_windows.json`
- * (spec §2 steps 5–7): window length `floor(0.10 · n / k)` rows centred on each anomaly (half-width by floor
+ * (docs/metrics.md, "How NAB built its label windows"): window length `floor(0.10 · n / k)` rows centred on each anomaly (half-width by floor
  * division, clipped to the file), the first window dropped if it starts before the probationary period ends,
  * then one left-to-right pass merging a window into the previous one when they overlap (a chain of three
  * overlapping windows is not fully merged — reference quirk). Returns `[start, end]` timestamps.

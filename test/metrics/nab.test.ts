@@ -16,7 +16,7 @@ import {
 
 const MIN = 60_000;
 
-/** Tiny file A of shared/spec/nab-scoring.md §10. */
+/** Tiny file A of the worked example in docs/metrics.md (numbers from NAB v1.1's scorer). */
 function fileA() {
   const t0 = Date.UTC(2020, 0, 1);
   const t = Float64Array.from({ length: 40 }, (_, i) => t0 + i * MIN);
@@ -30,7 +30,7 @@ function fileA() {
   return { t, windows: [[t[20], t[27]] as const], scores };
 }
 
-/** Tiny file B of §10 (no windows). */
+/** File B of the same example (no windows). */
 function fileB() {
   const t0 = Date.UTC(2020, 1, 1);
   const t = Float64Array.from({ length: 20 }, (_, i) => t0 + i * MIN);
@@ -51,7 +51,7 @@ function rows(sw: NabSweep) {
   }));
 }
 
-describe('NAB scorer: spec §4–§10 worked example (tiny file)', () => {
+describe('NAB scorer: the worked example of docs/metrics.md (tiny file)', () => {
   it('scaled sigmoid and probationary length', () => {
     expect(nabScaledSigmoid(-1)).toBeCloseTo(0.9866142981514303, 15);
     expect(nabScaledSigmoid(0)).toBe(0);
