@@ -7,7 +7,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, type Stats, statSync 
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { nabDataDir } from '../datasets/nab.js';
-import { MetricsError } from '../errors.js';
+import { MetricsError, type MetricsErrorCode } from '../errors.js';
 import { parseTimeString } from '../series/time.js';
 import type { Window } from '../series/types.js';
 import {
@@ -33,7 +33,7 @@ export function parseNabTime(s: string): number {
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** `statSync` that turns a missing target (also a dangling symlink) into a MetricsError naming it. */
-function statOrThrow(path: string, what: string, code: string): Stats {
+function statOrThrow(path: string, what: string, code: MetricsErrorCode): Stats {
   try {
     return statSync(path);
   } catch (err) {
@@ -92,7 +92,7 @@ export function readNabWindows(path: string): Record<string, Window[]> {
 }
 
 /** A JSON file whose top level is an object; anything else is a MetricsError with `code`. */
-function readJsonObject(path: string, code: string): Record<string, unknown> {
+function readJsonObject(path: string, code: MetricsErrorCode): Record<string, unknown> {
   let v: unknown;
   try {
     v = JSON.parse(readFileSync(path, 'utf8'));
