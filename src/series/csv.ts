@@ -17,9 +17,10 @@ export interface ReadCsvOptions extends SeriesOptions {
    */
   timeUnit?: 'ms' | 's';
   /**
-   * Whether the first line names the columns. Default `true`; a first line that looks like data (a
-   * field that parses as a timestamp, or only numbers) is then refused rather than lost. `false` reads
-   * every line as data: `time` and `value` must then be column indices (default 0 and 1).
+   * Whether the first line names the columns. By default it must, and a first line that looks like
+   * data (a field that parses as a timestamp, or only numbers) is refused rather than lost. `true`
+   * takes the first line as names whatever it holds; `false` reads every line as data: `time` and
+   * `value` must then be column indices (default 0 and 1).
    */
   header?: boolean;
 }
@@ -125,10 +126,11 @@ interface Columns {
 
 /** The columns of a header line, refusing a first line that is data (it would be lost). */
 function headerColumns(names: string[], opts: ReadCsvOptions, path: string): Columns {
-  if (looksLikeData(names)) {
+  // an explicit header: true is trusted (column names such as 2020,2021 are then allowed)
+  if (opts.header === undefined && looksLikeData(names)) {
     throw new SeriesError(
       'missing_header',
-      `${path}: the first line (${names.join(',')}) looks like data, not a header; add a header line such as "timestamp,value", or pass header: false to read every line as data (with time and value as column indices)`,
+      `${path}: the first line (${names.join(',')}) looks like data, not a header; add a header line such as "timestamp,value", or pass header: false to read every line as data (with time and value as column indices), or header: true if it really names the columns`,
     );
   }
   return pickColumns(names, opts, path);

@@ -100,6 +100,12 @@ describe('a CSV without a header', () => {
     const numeric = file('1386018900,1\n1386019200,2\n');
     const e = await rejects(readCsv(numeric, { timeUnit: 's' }));
     expect(e.code).toBe('missing_header');
+    // an explicit header: true is trusted
+    const years = await readCsvRows(file('2020,2021\n2013-12-02 21:15:00,5\n'), {
+      header: true,
+      value: '2021',
+    });
+    expect(Array.from(years.v)).toEqual([5]);
   });
 
   it('is read whole with header: false, every line a row (both parsers)', async () => {
