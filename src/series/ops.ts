@@ -30,7 +30,7 @@ function toMs(x: TimeInput, what: string): number {
   const ms = parseTime(x);
   if (!Number.isFinite(ms)) throw badTimestamp(what, x);
   const problem = timeRangeProblem(ms);
-  if (problem) throw new SeriesError('bad_timestamp', `${what}: ${problem}`);
+  if (problem) throw new SeriesError('bad_timestamp', `${what}: ${problem}; give it in epoch milliseconds`);
   return ms;
 }
 
