@@ -84,6 +84,48 @@ describe('one timestamp parser for readCsv and series()', () => {
       { numRuns: 60 },
     );
   });
+
+  it('property: over valid and impossible dates alike, readCsv and series() accept the same texts as the same instants', async () => {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    const text = fc
+      .record({
+        y: fc.integer({ min: 1900, max: 2100 }),
+        mo: fc.integer({ min: 0, max: 13 }),
+        // the edges of months, days and hours, where lenient parsers roll over
+        d: fc.constantFrom(0, 1, 15, 28, 29, 30, 31, 32),
+        h: fc.constantFrom(0, 12, 23, 24),
+        mi: fc.constantFrom(0, 59, 60),
+        sec: fc.option(fc.integer({ min: 0, max: 61 })),
+        frac: fc.option(fc.integer({ min: 0, max: 999_999 })),
+        sep: fc.constantFrom(' ', 'T'),
+        zone: fc.constantFrom('', 'Z', '+01:00', '-0530', '+01:00', '-0530', '+24:00', '+01:60', 'Z+01:00'),
+      })
+      .map(({ y, mo, d, h, mi, sec, frac, sep, zone }) => {
+        let x = `${y}-${pad(mo)}-${pad(d)}${sep}${pad(h)}:${pad(mi)}`;
+        if (sec !== null) x += `:${pad(sec)}${frac !== null ? `.${pad(frac, 6)}` : ''}`;
+        return x + zone;
+      });
+    await fc.assert(
+      fc.asyncProperty(text, async (x) => {
+        let fromArray: number | string;
+        try {
+          fromArray = series([x], [1]).t[0];
+        } catch (err) {
+          expect(err).toBeInstanceOf(SeriesError);
+          fromArray = 'refused';
+        }
+        let fromFile: number | string;
+        try {
+          fromFile = (await readCsv(file(`timestamp,value\n${x},1\n`), quiet)).t[0];
+        } catch (err) {
+          expect(err).toBeInstanceOf(SeriesError);
+          fromFile = 'refused';
+        }
+        expect(fromFile).toBe(fromArray);
+      }),
+      { numRuns: 150 },
+    );
+  });
 });
 
 describe('a CSV without a header', () => {
