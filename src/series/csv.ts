@@ -298,8 +298,11 @@ const CR = 13;
  */
 function detectTerminator(b: Buffer, s: number, final: boolean): number {
   const lf = b.indexOf(LF, s);
-  const cr = b.indexOf(CR, s);
-  if (cr < 0 || (lf >= 0 && lf < cr)) return lf < 0 ? 0 : LF;
+  // a CR can only come first if it lies before the first LF: search that far, not the whole buffer
+  const head = lf < 0 ? b.subarray(s) : b.subarray(s, lf);
+  const at = head.indexOf(CR);
+  if (at < 0) return lf < 0 ? 0 : LF;
+  const cr = s + at;
   if (cr + 1 < b.length) return b[cr + 1] === LF ? LF : CR;
   return final ? CR : 0;
 }
