@@ -61,8 +61,8 @@ export function series(t: ArrayLike<TimeInput>, v: ArrayLike<number>, opts: Seri
   const n = t.length;
   const tt = new Float64Array(n);
   const vv = new Float64Array(n);
-  // a typed array can only hold numbers; a plain array is checked element by element
-  const typed = ArrayBuffer.isView(v);
+  // a typed array of numbers needs no check; a plain array (or a BigInt64Array) is checked per element
+  const typed = ArrayBuffer.isView(v) && !(v instanceof BigInt64Array || v instanceof BigUint64Array);
   let allNumbers = true;
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;

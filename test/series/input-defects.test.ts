@@ -246,6 +246,10 @@ describe('series() values that are not numbers', () => {
       expect(e.message).toContain(shown);
     });
   }
+  it('a BigInt64Array of values is refused naming the row, not a raw TypeError', () => {
+    const e = thrown(() => series(t, BigInt64Array.of(1n, 2n, 3n, 4n) as unknown as number[]));
+    expect(e.message).toContain('value 1n at row 0 is a bigint');
+  });
   it('a number given as a string is reported as a string, not as "not finite"', () => {
     const e = thrown(() => series(t, [1, 2, 3, '12' as unknown as number]));
     expect(e.message).toContain(`value "12" at row 3 is a string`);
