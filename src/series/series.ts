@@ -62,7 +62,7 @@ export function series(t: ArrayLike<TimeInput>, v: ArrayLike<number>, opts: Seri
   const tt = new Float64Array(n);
   const vv = new Float64Array(n);
   // a typed array of numbers needs no check; a plain array (or a BigInt64Array) is checked per element
-  const typed = ArrayBuffer.isView(v) && !(v instanceof BigInt64Array || v instanceof BigUint64Array);
+  const typed = isNumericView(v);
   let allNumbers = true;
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
@@ -120,7 +120,25 @@ function badValueType(i: number, y: unknown): SeriesError {
 export function fromArrays(t: Float64Array, v: Float64Array, opts: SeriesOptions = {}): TimeSeries {
   arrayLength('timestamps', t);
   arrayLength('values', v);
+  // JavaScript callers may pass plain arrays: every element must then be a number
+  if (!isNumericView(t)) {
+    for (let i = 0; i < t.length; i++) {
+      if (typeof t[i] !== 'number') {
+        throw new SeriesError(
+          'bad_timestamp',
+          `row ${i}: timestamp ${showValue(t[i])} is not a number; fromArrays() takes epoch ms (use series() for Dates and ISO strings)`,
+        );
+      }
+    }
+  }
+  if (!isNumericView(v))
+    for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'number') throw badValueType(i, v[i]);
   return validateSeries(t, v, opts, rowIndexName);
+}
+
+/** A typed array whose elements read as numbers (not a BigInt64Array). */
+function isNumericView(x: unknown): boolean {
+  return ArrayBuffer.isView(x) && !(x instanceof BigInt64Array || x instanceof BigUint64Array);
 }
 
 /** The length of an array-like argument; anything else is a SeriesError. */

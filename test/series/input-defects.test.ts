@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  fromArrays,
   labelsFromWindows,
   parseTime,
   readCsv,
@@ -246,6 +247,17 @@ describe('series() values that are not numbers', () => {
       expect(e.message).toContain(shown);
     });
   }
+  it('fromArrays() given plain arrays checks the elements the same way', () => {
+    const e = thrown(() =>
+      fromArrays(t as unknown as Float64Array, [1, 2, '3', 4] as unknown as Float64Array),
+    );
+    expect(e.message).toContain('value "3" at row 2 is a string');
+    const e2 = thrown(() =>
+      fromArrays(['2020-01-01', 1, 2, 3] as unknown as Float64Array, Float64Array.of(1, 2, 3, 4)),
+    );
+    expect(e2.code).toBe('bad_timestamp');
+    expect(e2.message).toContain('row 0: timestamp "2020-01-01"');
+  });
   it('a BigInt64Array of values is refused naming the row, not a raw TypeError', () => {
     const e = thrown(() => series(t, BigInt64Array.of(1n, 2n, 3n, 4n) as unknown as number[]));
     expect(e.message).toContain('value 1n at row 0 is a bigint');
