@@ -380,25 +380,16 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
     out.n++;
   };
   /** Handles the complete lines of b from s; returns where the unfinished last line starts. */
-  const lines = (b: Buffer, s: number, final: boolean): number => {
-    if (term === 0) term = detectTerminator(b, s, final);
-    if (term === LF) {
-      let nl = b.indexOf(LF, s);
-      while (nl !== -1) {
-        handleLine(b, s, nl);
-        s = nl + 1;
-        nl = b.indexOf(LF, s);
-      }
-    } else if (term === CR) {
-      // a CR ends a line; an LF right after it belongs to the same line end
-      if (s < b.length && b[s] === LF) s++;
-      let nl = b.indexOf(CR, s);
-      while (nl !== -1 && (final || nl + 1 < b.length)) {
-        handleLine(b, s, nl);
-        s = nl + 1;
-        if (b[s] === LF) s++;
-        nl = b.indexOf(CR, s);
-      }
+  /** CR-only files: handles the complete lines of b from s; returns where the unfinished one starts. */
+  const crLines = (b: Buffer, s: number, final: boolean): number => {
+    // a CR ends a line; an LF right after it belongs to the same line end
+    if (s < b.length && b[s] === LF) s++;
+    let nl = b.indexOf(CR, s);
+    while (nl !== -1 && (final || nl + 1 < b.length)) {
+      handleLine(b, s, nl);
+      s = nl + 1;
+      if (b[s] === LF) s++;
+      nl = b.indexOf(CR, s);
     }
     return s;
   };
@@ -411,7 +402,16 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
         first = false;
         if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) s = 3;
       }
-      s = lines(b, s, false);
+      if (term === 0) term = detectTerminator(b, s, false);
+      if (term === LF) {
+        // the common case (LF and CRLF files) stays one tight loop
+        let nl = b.indexOf(LF, s);
+        while (nl !== -1) {
+          handleLine(b, s, nl);
+          s = nl + 1;
+          nl = b.indexOf(LF, s);
+        }
+      } else if (term === CR) s = crLines(b, s, false);
       rest = s < b.length ? Buffer.from(b.subarray(s)) : null;
       if (rest && rest.length > MAX_LINE) {
         throw new SeriesError(
@@ -421,7 +421,9 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
       }
     }
     if (rest) {
-      const s = lines(rest, 0, true);
+      // the unfinished last line (LF files), or the last lines of a CR file
+      if (term === 0) term = detectTerminator(rest, 0, true);
+      const s = term === CR ? crLines(rest, 0, true) : 0;
       if (s < rest.length) handleLine(rest, s, rest.length);
     }
   } catch (err) {
