@@ -111,7 +111,7 @@ describe('tsad serve (in-process)', () => {
       expect((await svc.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
       expect((await svc.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
       const m = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body;
-      expect(m).toMatch(/^tsad_points_scored_total 131$/m);
+      expect(m).toMatch(/^tsad_points_scored_total 130$/m);
       expect(m).toMatch(/^tsad_live_series 1$/m);
       expect(m).toMatch(
         /tsad_request_duration_seconds_count\{route="\/v1\/series\/:id\/points",status="409"\} 1/,
