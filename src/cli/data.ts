@@ -33,20 +33,28 @@ export async function readLabelsCsv(path: string, labels: string, o: CsvColumnOp
   });
 }
 
-/** The largest `minAlmInWindow` anywhere in a model config (the alarm rule's exceedance count), or 1. */
+/**
+ * The exceedances the model's own alarm rule needs (`minAlmInWindow` of the outermost alarm rule in its
+ * config: an ensemble's rule, not its members'), or 1 when it has no such rule.
+ */
 export function alarmExceedances(config: unknown): number {
-  let most = 1;
-  const visit = (x: unknown): void => {
-    if (Array.isArray(x)) for (const y of x) visit(y);
-    else if (x !== null && typeof x === 'object') {
-      for (const [k, v] of Object.entries(x)) {
-        if (k === 'minAlmInWindow' && typeof v === 'number') most = Math.max(most, v);
-        else visit(v);
+  let level: unknown[] = [config];
+  while (level.length > 0) {
+    let found: number | undefined;
+    const next: unknown[] = [];
+    for (const x of level) {
+      if (Array.isArray(x)) next.push(...x);
+      else if (x !== null && typeof x === 'object') {
+        for (const [k, v] of Object.entries(x)) {
+          if (k === 'minAlmInWindow' && typeof v === 'number') found = Math.max(found ?? 1, v);
+          else next.push(v);
+        }
       }
     }
-  };
-  visit(config);
-  return most;
+    if (found !== undefined) return found;
+    level = next;
+  }
+  return 1;
 }
 
 /**
