@@ -74,6 +74,7 @@ const rssMiB = (pid: number) =>
 
 async function scenario(url: string, label: string, series: number, batch: number): Promise<void> {
   let n = 0; // one global clock: every series sees increasing times
+  const prefix = `${label.replace(/\W+/g, '-')}-`; // fresh series per scenario (times restart at T0)
   const result = await autocannon({
     url: `${url}/v1/series/s0/points`,
     // one series is one ordered stream: a single connection (concurrent ones would race each other's times)
@@ -84,7 +85,7 @@ async function scenario(url: string, label: string, series: number, batch: numbe
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         setupRequest: (req) => {
-          const id = `s${n % series}`;
+          const id = `${prefix}${n % series}`;
           const base = n++ * batch;
           const body =
             batch === 1

@@ -19,23 +19,25 @@ const tmp = mkdtempSync(join(tmpdir(), 'tsad-startup-'));
 function measure(label: string, cmd: string[], env: NodeJS.ProcessEnv = {}): void {
   const walls: number[] = [];
   const rss: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i <= runs; i++) {
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], {
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...cmd], {
       cwd: repo,
       encoding: 'utf8',
       env: { ...process.env, ...env },
     });
     if (r.status !== 0) throw new Error(`${label} failed:\n${r.stderr}`);
-    const [wall, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    const [wall, kb, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
     if (i === 0) continue; // warm-up (file cache, first build)
     walls.push(wall);
     rss.push(kb / 1024);
+    cpu.push(user + sys);
   }
   const s = (xs: number[]) => [...xs].sort((a, b) => a - b);
   const med = (xs: number[]) => s(xs)[xs.length >> 1];
   process.stdout.write(
     `${label.padEnd(22)} wall median ${med(walls).toFixed(2)} s (min ${s(walls)[0].toFixed(2)}, max ${s(walls).at(-1)!.toFixed(2)})` +
-      `  peak RSS median ${med(rss).toFixed(0)} MiB (max ${s(rss).at(-1)!.toFixed(0)})\n`,
+      `  CPU (user+sys) median ${med(cpu).toFixed(2)} s  peak RSS median ${med(rss).toFixed(0)} MiB (max ${s(rss).at(-1)!.toFixed(0)})\n`,
   );
 }
 
