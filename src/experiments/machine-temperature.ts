@@ -223,7 +223,7 @@ export async function runMachineTemperature(
               ...alarmParams(detector),
               detector: recipe,
               seed,
-              config: detector.config, // logParams flattens it to config.* keys
+              // the config itself is logged once, by logModel below (model.config.* keys)
             });
             await run.logMetrics({
               precision: report.precision,
