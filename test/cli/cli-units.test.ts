@@ -28,7 +28,7 @@ describe('tsad command line pieces', () => {
 
   it('maps error classes to exit codes', () => {
     expect(exitCodeOf(new ConfigError('x', 'y'))).toBe(EXIT.usage);
-    expect(exitCodeOf(new SeriesError('x', 'y'))).toBe(EXIT.data);
+    expect(exitCodeOf(new SeriesError('bad_input', 'y'))).toBe(EXIT.data);
     expect(exitCodeOf(new DatasetError('x', 'y'))).toBe(EXIT.data);
     expect(exitCodeOf(new ModelFormatError('x', 'y'))).toBe(EXIT.model);
     expect(exitCodeOf(new TrackingError('x', 'y'))).toBe(EXIT.tracking);
