@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { RECIPES } from '../experiments/detectors.js';
-import { formatBench, runBench } from '../lab/bench.js';
-import { formatLocate, runLocate } from '../lab/locate.js';
 import { intOption } from './options.js';
+import { RECIPE_NAMES } from './recipes.js';
 
 /** `tsad bench --corpus DIR`: NAB-rules benchmark (or locate mode) over any corpus in NAB's layout. */
 export function registerBench(program: Command): void {
@@ -17,7 +15,7 @@ export function registerBench(program: Command): void {
     )
     .option(
       '-d, --detector <names>',
-      `comma-separated recipes: ${Object.keys(RECIPES).join(', ')}`,
+      `comma-separated recipes: ${RECIPE_NAMES.join(', ')} (floor rows are added)`,
       'default',
     )
     .option('--files <paths>', 'comma-separated corpus files (the run is labelled partial)')
@@ -40,10 +38,12 @@ export function registerBench(program: Command): void {
       const detectors = String(o.detector).split(',');
       const files = o.files ? String(o.files).split(',') : undefined;
       if (o.locate) {
+        const { formatLocate, runLocate } = await import('../lab/locate.js');
         const r = await runLocate({ corpus: o.corpus, detectors, files, margin: o.margin, seed: o.seed });
         process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${formatLocate(r)}\n`);
         return;
       }
+      const { formatBench, runBench } = await import('../lab/bench.js');
       const r = await runBench({
         corpus: o.corpus,
         detectors,
