@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { nabFiles, nabPath } from '../datasets/index.js';
-import { TsadError } from '../errors.js';
-import { NAB_PROFILE_NAMES, type NabProfileName, scoreNabResults } from '../metrics/index.js';
+import { type BenchRow, runBench } from '../lab/bench.js';
+import type { NabProfileName } from '../metrics/index.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
-import { CORPUS_RECIPES, DETECTOR_RECIPES, FLOOR_RECIPE, isRecipe, recipeMapping } from './detectors.js';
-import { type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
-import type { NabScoreMapping } from './nab-stream.js';
+import { CORPUS_RECIPES, DETECTOR_RECIPES, isRecipe } from './detectors.js';
+import type { NabFileResult } from './nab-corpus-file.js';
+import { NabRunError } from './nab-pool.js';
 
 export interface NabCorpusOptions {
   /** Recipes to run (keys of DETECTOR_RECIPES). Default: `CORPUS_RECIPES`. */
@@ -30,18 +29,12 @@ export interface NabCorpusOptions {
   readonly floor?: boolean;
 }
 
-export interface NabCorpusRow {
-  readonly detector: string;
-  /** The recipe's score mapping. */
-  readonly mapping: NabScoreMapping;
-  /** A floor row: the mapping fed a detector that always outputs 0. */
-  readonly floor: boolean;
-  /** Run over part of the corpus (`files`): never ranked among full-corpus rows. */
-  readonly partial: boolean;
-  readonly scores: Record<NabProfileName, number>;
-  readonly thresholds: Record<NabProfileName, number>;
+/**
+ * One recipe's row: the `tsad bench` row (NAB scores, thresholds, floor and partial flags, per-kind and
+ * per-file figures) with `files` = the files run by this call and their timings.
+ */
+export interface NabCorpusRow extends Omit<BenchRow, 'files' | 'runs'> {
   readonly files: NabFileResult[];
-  readonly wallMs: number;
 }
 
 export interface NabCorpusReport {
@@ -50,84 +43,7 @@ export interface NabCorpusReport {
   readonly wallMs: number;
 }
 
-export class NabRunError extends TsadError {}
-
-/** A worker running nab-worker next to this module; from TypeScript sources (tsx) it registers tsx first. */
-function startWorker(): Worker {
-  if (import.meta.url.endsWith('.ts')) {
-    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(new URL('./nab-worker.ts', import.meta.url).href);
-    return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, {
-      eval: true,
-    });
-  }
-  return new Worker(new URL('./nab-worker.js', import.meta.url));
-}
-
-type WorkerReply = { ok: true; result: NabFileResult } | { ok: false; file: string; error: string };
-
-/** Sends one job to a worker and waits for its reply; a worker that errors or exits instead rejects. */
-function ask(w: Worker, job: NabFileJob): Promise<WorkerReply> {
-  return new Promise<WorkerReply>((res, rej) => {
-    const done = () => {
-      w.off('message', onMessage);
-      w.off('error', onError);
-      w.off('exit', onExit);
-    };
-    const onMessage = (msg: WorkerReply) => {
-      done();
-      res(msg);
-    };
-    const onError = (err: Error) => {
-      done();
-      rej(err);
-    };
-    const onExit = (code: number) => {
-      done();
-      rej(
-        new NabRunError(
-          'worker_exit',
-          `the worker running ${job.file} exited (code ${code}) without a result`,
-        ),
-      );
-    };
-    w.on('message', onMessage);
-    w.on('error', onError);
-    w.on('exit', onExit);
-    w.postMessage(job);
-  });
-}
-
-/** Runs jobs over a pool of worker threads; `onDone` is called as each finishes. */
-export async function runPool(
-  jobs: NabFileJob[],
-  workers: number,
-  onDone: (r: NabFileResult) => void,
-): Promise<{ results: NabFileResult[]; failures: { file: string; error: string }[] }> {
-  const results: NabFileResult[] = [];
-  const failures: { file: string; error: string }[] = [];
-  if (jobs.length === 0) return { results, failures };
-  const queue = [...jobs];
-  const count = Math.max(1, Math.min(workers, jobs.length));
-  await Promise.all(
-    Array.from({ length: count }, async () => {
-      const w = startWorker();
-      try {
-        for (let job = queue.shift(); job; job = queue.shift()) {
-          const current = job;
-          const msg = await ask(w, current);
-          if (msg.ok) {
-            results.push(msg.result);
-            onDone(msg.result);
-          } else failures.push({ file: msg.file, error: msg.error });
-        }
-      } finally {
-        await w.terminate();
-      }
-    }),
-  );
-  return { results, failures };
-}
+export { NabRunError, runPool } from './nab-pool.js';
 
 /** NAB's published scoreboard (`results/final_results.json`). */
 export async function publishedScores(): Promise<NabCorpusReport['published']> {
@@ -155,12 +71,6 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
       );
     }
   }
-  if (opts.floor !== false) {
-    for (const m of new Set(detectors.map(recipeMapping))) {
-      if (!detectors.includes(FLOOR_RECIPE[m])) detectors.push(FLOOR_RECIPE[m]);
-    }
-  }
-  const partial = opts.files !== undefined && new Set(opts.files).size < nabFiles().length;
   // a bad tracking URI fails now, not after the whole corpus has run
   if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
   const workers = opts.workers ?? 2;
@@ -173,68 +83,48 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   const showBar = opts.progress ?? process.stderr.isTTY;
   // make sure every data file is present (downloads and verifies once, before the workers start)
   await Promise.all(files.map((f) => nabPath(`data/${f}`)));
-  await nabPath('labels/combined_windows.json');
+  const labels = await nabPath('labels/combined_windows.json');
 
-  const rows: NabCorpusRow[] = [];
-  for (const name of detectors) {
-    const detectorName = `tsad_${name}`;
-    const t0 = performance.now();
-    const jobs: NabFileJob[] = files
-      .filter((file) => opts.force || !existsSync(nabResultPath(outDir, detectorName, file)))
-      .map((file) => ({ detectorName, recipe: name, seed, file, outDir }));
-    const skipped = files.length - jobs.length;
-    process.stderr.write(
-      `nab: ${detectorName}: ${jobs.length} files to run${skipped ? `, ${skipped} already scored (use --force to redo)` : ''}\n`,
-    );
-    const bar = showBar
-      ? new cliProgress.SingleBar(
-          {
-            format: `  ${detectorName} [{bar}] {value}/{total} files | {eta_formatted} left | {file}`,
-            etaBuffer: 8,
-          },
-          cliProgress.Presets.shades_classic,
-        )
-      : undefined;
-    bar?.start(jobs.length, 0, { file: '' });
-    let done = 0;
-    const { results, failures } = await runPool(jobs, workers, (r) => {
+  // one code path: `tsad bench` pointed at the NAB corpus
+  let bar: cliProgress.SingleBar | undefined;
+  let done = 0;
+  let total = 0;
+  const bench = await runBench({
+    corpus: dirname(dirname(labels)),
+    detectors,
+    files: opts.files,
+    outDir,
+    force: opts.force,
+    workers,
+    seed,
+    floor: opts.floor,
+    writeScoreboard: false,
+    onRecipe: (detectorName, toRun, skipped) => {
+      bar?.stop();
+      done = 0;
+      total = toRun;
+      process.stderr.write(
+        `nab: ${detectorName}: ${toRun} files to run${skipped ? `, ${skipped} already scored (use --force to redo)` : ''}\n`,
+      );
+      bar = showBar
+        ? new cliProgress.SingleBar(
+            {
+              format: `  ${detectorName} [{bar}] {value}/{total} files | {eta_formatted} left | {file}`,
+              etaBuffer: 8,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+      bar?.start(toRun, 0, { file: '' });
+    },
+    onFile: (_detector, r) => {
       done++;
       if (bar) bar.increment(1, { file: r.file });
-      else if (done % 10 === 0 || done === jobs.length)
-        process.stderr.write(`  ${done}/${jobs.length} files\n`);
-    });
-    bar?.stop();
-    if (failures.length > 0) {
-      throw new NabRunError(
-        'file_failed',
-        `${detectorName} failed on ${failures.length} file(s): ${failures
-          .slice(0, 3)
-          .map((f) => `${f.file}: ${f.error}`)
-          .join('; ')}`,
-      );
-    }
-    const report = scoreNabResults(join(outDir, detectorName), {
-      detector: detectorName,
-      partial: opts.files !== undefined,
-    });
-    const scores = {} as Record<NabProfileName, number>;
-    const thresholds = {} as Record<NabProfileName, number>;
-    for (const p of NAB_PROFILE_NAMES) {
-      scores[p] = report.scores[p].normalized;
-      thresholds[p] = report.scores[p].threshold;
-    }
-    results.sort((a, b) => a.file.localeCompare(b.file));
-    rows.push({
-      detector: detectorName,
-      mapping: recipeMapping(name),
-      floor: name.startsWith('floor'),
-      partial,
-      scores,
-      thresholds,
-      files: results,
-      wallMs: performance.now() - t0,
-    });
-  }
+      else if (done % 10 === 0 || done === total) process.stderr.write(`  ${done}/${total} files\n`);
+    },
+  });
+  bar?.stop();
+  const rows: NabCorpusRow[] = bench.rows.map(({ runs, files: _count, ...row }) => ({ ...row, files: runs }));
   const wallMs = performance.now() - start;
   const report: NabCorpusReport = { rows, published: await publishedScores(), wallMs };
   mkdirSync(outDir, { recursive: true });

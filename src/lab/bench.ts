@@ -9,13 +9,18 @@
  * row of each score mapping it shows (the same post-processing fed zeros). A run over part of the corpus
  * (`files`) is labelled partial and never ranked among full-corpus rows.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { nabDataDir } from '../datasets/nab.js';
 import { ConfigError } from '../errors.js';
 import { FLOOR_RECIPE, isRecipe, RECIPES, recipeMapping } from '../experiments/detectors.js';
-import { runPool } from '../experiments/nab-corpus.js';
-import { corpusWindows, type NabFileJob, nabResultPath } from '../experiments/nab-corpus-file.js';
+import {
+  corpusWindows,
+  type NabFileJob,
+  type NabFileResult,
+  nabResultPath,
+} from '../experiments/nab-corpus-file.js';
+import { runPool } from '../experiments/nab-pool.js';
 import type { NabScoreMapping } from '../experiments/nab-stream.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
 import { parseNabTime, readNabResultsDir, scoreNabResults } from '../metrics/nab-files.js';
@@ -37,6 +42,12 @@ export interface BenchOptions {
   readonly seed?: number;
   /** Add the floor row of each mapping shown (default true). */
   readonly floor?: boolean;
+  /** Called before each recipe runs: how many files it runs now and how many already have results. */
+  readonly onRecipe?: (detector: string, toRun: number, skipped: number) => void;
+  /** Called as each file finishes. */
+  readonly onFile?: (detector: string, result: NabFileResult) => void;
+  /** Write `scoreboard.json` (or `scoreboard-partial.json`) below the results root (default true). */
+  readonly writeScoreboard?: boolean;
 }
 
 /** One labelled window and what a row did with it. */
@@ -81,6 +92,8 @@ export interface BenchRow {
   readonly clean: { readonly files: number; readonly withAlarm: number };
   /** The same figures for the detector's own alarm rule (`stream().push().alarm`) instead of the NAB threshold. */
   readonly own: Pick<BenchRow, 'perFile' | 'kinds' | 'clean'>;
+  /** The files run by this call (timings), sorted by file; files whose results were reused are absent. */
+  readonly runs: NabFileResult[];
   readonly wallMs: number;
 }
 
@@ -114,12 +127,24 @@ export function corpusKinds(corpusDir: string): Record<string, BenchWindow[]> {
   return out;
 }
 
-/** Unique timestamps with the largest prediction of each (NAB files can repeat a timestamp). */
+/**
+ * Unique timestamps in increasing order with the largest prediction of each (NAB's files can repeat a
+ * timestamp, and a few step back in time).
+ */
 function dedupe(t: Float64Array, pred: Float64Array): { t: Float64Array; pred: Float64Array } {
+  let sorted = true;
+  for (let i = 1; i < t.length && sorted; i++) sorted = t[i] >= t[i - 1];
+  let order: Uint32Array | null = null;
+  if (!sorted) {
+    order = new Uint32Array(t.length);
+    for (let i = 0; i < t.length; i++) order[i] = i;
+    order.sort((a, b) => t[a] - t[b] || a - b);
+  }
   let m = 0;
   const tt = new Float64Array(t.length);
   const pp = new Float64Array(t.length);
-  for (let i = 0; i < t.length; i++) {
+  for (let k = 0; k < t.length; k++) {
+    const i = order ? order[k] : k;
     if (m > 0 && tt[m - 1] === t[i]) pp[m - 1] = Math.max(pp[m - 1], pred[i]);
     else {
       tt[m] = t[i];
@@ -200,6 +225,23 @@ function analyse(
   return { perFile, kinds: kindRows, clean: { files: cleanFiles, withAlarm: cleanAlarm } };
 }
 
+/**
+ * A result file that can be reused: it exists and has the `alarm` column (files written by older
+ * versions, or by NAB's own runner, lack it and are run again so the own-alarm figures are real).
+ */
+function reusable(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(256);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const header = buf.subarray(0, n).toString('utf8').split('\n')[0];
+    return header.split(',').includes('alarm');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A corpus argument as a folder: `'nab'` is the NAB corpus folder of the datasets layer. */
 export function resolveCorpus(corpus: string): string {
   return corpus === 'nab' ? nabDataDir() : resolve(corpus);
@@ -218,7 +260,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const windows = corpusWindows(corpus);
   const kinds = corpusKinds(corpus);
   const all = Object.keys(windows).sort();
-  const partial = opts.files !== undefined && opts.files.length < all.length;
+  const partial = opts.files !== undefined && new Set(opts.files).size < all.length;
   const files = opts.files ? [...opts.files] : all;
   for (const f of files) {
     if (!windows[f]) {
@@ -252,7 +294,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const t0 = performance.now();
     const detector = `tsad_${recipe}`;
     const jobs: NabFileJob[] = files
-      .filter((file) => opts.force || !existsSync(nabResultPath(outDir, detector, file)))
+      .filter((file) => opts.force || !reusable(nabResultPath(outDir, detector, file)))
       .map((file) => ({
         detectorName: detector,
         recipe,
@@ -262,7 +304,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         corpusDir: corpus,
         alarms: true,
       }));
-    const { failures } = await runPool(jobs, workers, () => {});
+    opts.onRecipe?.(detector, jobs.length, files.length - jobs.length);
+    const { results, failures } = await runPool(jobs, workers, (r) => opts.onFile?.(detector, r));
     if (failures.length > 0) {
       throw new ConfigError(
         'file_failed',
@@ -302,15 +345,18 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       thresholds,
       ...a,
       own,
+      runs: results.sort((x, y) => x.file.localeCompare(y.file)),
       wallMs: performance.now() - t0,
     });
   }
   const report: BenchReport = { corpus, partial, rows, wallMs: performance.now() - start };
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(
-    join(outDir, partial ? 'scoreboard-partial.json' : 'scoreboard.json'),
-    `${JSON.stringify(report, null, 2)}\n`,
-  );
+  if (opts.writeScoreboard !== false) {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(
+      join(outDir, partial ? 'scoreboard-partial.json' : 'scoreboard.json'),
+      `${JSON.stringify(report, null, 2)}\n`,
+    );
+  }
   return report;
 }
 

@@ -51,7 +51,7 @@ describe('NAB corpus pipeline on two small files', () => {
       const path = nabResultPath(out, 'tsad_zms', file);
       expect(path).toBe(join(out, 'tsad_zms', file.split('/')[0], `tsad_zms_${file.split('/')[1]}`));
       const { header, rows } = readResult(path);
-      expect(header).toBe('timestamp,value,anomaly_score,label');
+      expect(header).toBe('timestamp,value,anomaly_score,label,alarm');
       expect(rows).toHaveLength(ds.rows.t.length);
       const prob = nabProbationaryLength(ds.series.t.length);
       rows.forEach((r, i) => {

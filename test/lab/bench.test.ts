@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { makeDetector, recipeMapping } from '../../src/experiments/detectors.js';
+import { nabResultPath } from '../../src/experiments/nab-corpus-file.js';
 import { formatBench, runBench } from '../../src/lab/bench.js';
 import { runLocate } from '../../src/lab/locate.js';
 import { synthCorpus, writeSynthCorpus } from '../../src/lab/synth.js';
@@ -63,6 +64,38 @@ describe('runBench', () => {
     expect(r.partial).toBe(true);
     expect(r.rows.every((x) => x.partial)).toBe(true);
     expect(formatBench(r)).toMatch(/^PARTIAL run/);
+  });
+
+  it('reuses result files with an alarm column and runs again those without one', async () => {
+    const out = join(dir, 'reuse');
+    const files = ['spike/spike_00.csv', 'clean/clean_00.csv'];
+    const first = await runBench({
+      corpus: dir,
+      detectors: ['zms'],
+      files,
+      outDir: out,
+      workers: 1,
+      floor: false,
+    });
+    expect(first.rows[0].runs.map((f) => f.file)).toEqual([...files].sort());
+    // a result file as NAB's own runner (or an older tsad) writes it: no alarm column
+    const path = nabResultPath(out, 'tsad_zms', 'spike/spike_00.csv');
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    writeFileSync(path, `${lines.map((l) => l.split(',').slice(0, 4).join(',')).join('\n')}\n`);
+    const seen: string[] = [];
+    const second = await runBench({
+      corpus: dir,
+      detectors: ['zms'],
+      files,
+      outDir: out,
+      workers: 1,
+      floor: false,
+      onFile: (_d, f) => seen.push(f.file),
+    });
+    expect(seen).toEqual(['spike/spike_00.csv']);
+    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe('timestamp,value,anomaly_score,label,alarm');
+    expect(second.rows[0].scores).toEqual(first.rows[0].scores);
+    expect(second.rows[0].own).toEqual(first.rows[0].own);
   });
 
   it('refuses a folder without labels and unknown recipes', async () => {

@@ -1,0 +1,83 @@
+import { Worker } from 'node:worker_threads';
+import { TsadError } from '../errors.js';
+import type { NabFileJob, NabFileResult } from './nab-corpus-file.js';
+
+/** The pool of worker threads that runs corpus files (shared by `tsad bench` and `tsad nab run`). */
+export class NabRunError extends TsadError {}
+
+/** A worker running nab-worker next to this module; from TypeScript sources (tsx) it registers tsx first. */
+function startWorker(): Worker {
+  if (import.meta.url.endsWith('.ts')) {
+    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+    const entry = JSON.stringify(new URL('./nab-worker.ts', import.meta.url).href);
+    return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, {
+      eval: true,
+    });
+  }
+  return new Worker(new URL('./nab-worker.js', import.meta.url));
+}
+
+type WorkerReply = { ok: true; result: NabFileResult } | { ok: false; file: string; error: string };
+
+/** Sends one job to a worker and waits for its reply; a worker that errors or exits instead rejects. */
+function ask(w: Worker, job: NabFileJob): Promise<WorkerReply> {
+  return new Promise<WorkerReply>((res, rej) => {
+    const done = () => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+    };
+    const onMessage = (msg: WorkerReply) => {
+      done();
+      res(msg);
+    };
+    const onError = (err: Error) => {
+      done();
+      rej(err);
+    };
+    const onExit = (code: number) => {
+      done();
+      rej(
+        new NabRunError(
+          'worker_exit',
+          `the worker running ${job.file} exited (code ${code}) without a result`,
+        ),
+      );
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
+    w.postMessage(job);
+  });
+}
+
+/** Runs jobs over a pool of worker threads; `onDone` is called as each finishes. */
+export async function runPool(
+  jobs: NabFileJob[],
+  workers: number,
+  onDone: (r: NabFileResult) => void,
+): Promise<{ results: NabFileResult[]; failures: { file: string; error: string }[] }> {
+  const results: NabFileResult[] = [];
+  const failures: { file: string; error: string }[] = [];
+  if (jobs.length === 0) return { results, failures };
+  const queue = [...jobs];
+  const count = Math.max(1, Math.min(workers, jobs.length));
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      const w = startWorker();
+      try {
+        for (let job = queue.shift(); job; job = queue.shift()) {
+          const current = job;
+          const msg = await ask(w, current);
+          if (msg.ok) {
+            results.push(msg.result);
+            onDone(msg.result);
+          } else failures.push({ file: msg.file, error: msg.error });
+        }
+      } finally {
+        await w.terminate();
+      }
+    }),
+  );
+  return { results, failures };
+}
