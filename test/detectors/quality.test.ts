@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ChangePointDetector } from '../../src/detectors/changepoint/detector.js';
 import { DiscordCore } from '../../src/detectors/discord/core.js';
 import { DiscordDetector } from '../../src/detectors/discord/detector.js';
-import { dominantPeriod } from '../../src/detectors/discord/period.js';
+import { calendarPeriodMs, dominantPeriod } from '../../src/detectors/discord/period.js';
 import { FlatLineDetector } from '../../src/detectors/flatline/detector.js';
 import type { Detector } from '../../src/detectors/types.js';
 import { type SynthKind, synthCorpus } from '../../src/lab/synth.js';
@@ -55,6 +55,51 @@ describe('detectors for the kinds the default ensemble misses', () => {
     const before = Math.max(...scores.slice(0, 500));
     const after = Math.max(...scores.slice(500, 600));
     expect(after).toBeGreaterThan(before);
+  });
+
+  it('ChangePointDetector alarms on the first weekday/weekend change, not on its weekly repeats, and on a real shift', () => {
+    const step = 600_000; // 10 minutes: four days of training never show a weekend
+    const t0 = Date.UTC(2024, 0, 1); // a Monday
+    const n = 5 * 7 * 144;
+    const shiftAt = 3 * 7 * 144 + 2 * 144 + 60; // week 4, Wednesday 10:00
+    let g = 11;
+    const noise = () => {
+      g = (Math.imul(g, 1664525) + 1013904223) >>> 0;
+      return g / 2 ** 32 - 0.5;
+    };
+    const t = Float64Array.from({ length: n }, (_, i) => t0 + i * step);
+    const v = Float64Array.from({ length: n }, (_, i) => {
+      const day = Math.floor(i / 144) % 7;
+      return (
+        10 +
+        Math.sin((2 * Math.PI * i) / 144) +
+        (day >= 5 ? -1.5 : 0) +
+        0.2 * noise() +
+        (i >= shiftAt ? 2 : 0)
+      );
+    });
+    const cut = 4 * 144; // Monday to Thursday
+    const det = new ChangePointDetector();
+    det.train({ t: t.subarray(0, cut), v: v.subarray(0, cut) });
+    const s = det.stream();
+    const alarms: number[] = [];
+    for (let i = cut; i < n; i++) if (s.push(t[i], v[i]).alarm) alarms.push(i);
+    const week = 7 * 144;
+    const inFirstWeek = alarms.filter((i) => i < week + 144);
+    const laterWeekends = alarms.filter((i) => i >= week + 144 && i < shiftAt);
+    const afterShift = alarms.filter((i) => i >= shiftAt && i < shiftAt + 144);
+    expect(inFirstWeek.length).toBeGreaterThan(0); // the first weekend is new: it is reported
+    expect(laterWeekends).toEqual([]); // its weekly repeats are recognised
+    expect(afterShift.length).toBeGreaterThan(0); // a shift of a new size, at a new time, is not
+  });
+
+  it('calendarPeriodMs snaps a period a few points off an hour, a day or a week, and keeps others', () => {
+    expect(calendarPeriodMs(141, 600_000)).toBe(86_400_000);
+    expect(calendarPeriodMs(1000, 600_000)).toBe(604_800_000);
+    expect(calendarPeriodMs(62, 60_000)).toBe(3_600_000);
+    expect(calendarPeriodMs(37, 60_000)).toBe(37 * 60_000);
+    // a period of fewer than four steps is not a calendar period
+    expect(calendarPeriodMs(1, 3_600_000)).toBe(3_600_000);
   });
 
   it('DiscordDetector scores a repeated shape 0 and a new shape high', () => {

@@ -1,6 +1,11 @@
 /**
  * `ChangePointDetector`: level shifts and drifts, as a robust two-sided CUSUM on seasonal residuals
  * (core.ts; method and sources in docs/detectors-quality.md). Online: every scored point updates the sums.
+ *
+ * The score is the CUSUM in units of its decision level, `ALARM_Z · S / h`: no calibrator (the CUSUM on
+ * standardised residuals is calibrated by construction), so the default alarm threshold (3) fires exactly
+ * when `S` passes `h`, the test's own decision rule. A calibrator trained on the short training part
+ * ranked every excursion longer than the training ones as extreme, and alarmed on anomaly-free series.
  */
 import { z } from 'zod';
 import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
@@ -14,7 +19,7 @@ export const changePointConfigSchema = z.strictObject({
   /** CUSUM allowance, in residual standard deviations. */
   k: z.number().min(0).max(10).default(0.5),
   /** CUSUM decision level (re-anchors the level above it). */
-  h: z.number().positive().max(1000).default(30),
+  h: z.number().positive().max(1000).default(20),
   /** Clip of the standardised residual. */
   clip: z.number().positive().max(100).default(4),
   /** Seasonal period in points; null = learnt from the training data. */
@@ -22,6 +27,9 @@ export const changePointConfigSchema = z.strictObject({
 });
 export type ChangePointConfig = z.infer<typeof changePointConfigSchema>;
 export type ChangePointInput = z.input<typeof changePointConfigSchema>;
+
+/** The score at the CUSUM's decision level `h`: the default rule's alarm threshold. */
+export const CHANGE_POINT_ALARM_Z = 3;
 
 export class ChangePointDetector extends BaseDetector<ChangePointConfig> {
   private core: ChangePointCore;
@@ -40,13 +48,20 @@ export class ChangePointDetector extends BaseDetector<ChangePointConfig> {
     return 8;
   }
 
+  protected override hasCalibrator(): boolean {
+    return false;
+  }
+
   protected override fitRows(frame: Frame): Float64Array {
     this.core = this.newCore();
-    return this.core.fit(frame.t, frame.x);
+    const s = this.core.fit(frame.t, frame.x);
+    const f = CHANGE_POINT_ALARM_Z / this.config.h;
+    for (let i = 0; i < s.length; i++) s[i] *= f;
+    return s;
   }
 
   protected override scoreRow(row: Float64Array, t: number): number {
-    return this.core.scoreRow(t, row[0]);
+    return (CHANGE_POINT_ALARM_Z * this.core.scoreRow(t, row[0])) / this.config.h;
   }
 
   protected override modelState(): JsonValue {

@@ -39,3 +39,18 @@ export function median(x: ArrayLike<number>): number {
   if (n === 0) return Number.NaN;
   return n % 2 ? s[(n - 1) >> 1] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 }
+
+/** One hour, one day and one week in milliseconds: the calendar periods of human-driven series. */
+export const CALENDAR_PERIODS_MS: readonly number[] = [3_600_000, 86_400_000, 604_800_000];
+
+/**
+ * A period found in points, as a duration: snapped to an hour, a day or a week when it lies within
+ * `tol` (relative) of one. An autocorrelation peak found on a few cycles is a few points off the true
+ * period (141 or 146 points for a daily cycle at 10-minute steps); a profile indexed by that period
+ * drifts out of phase by a few points a day, which a change-point test then reads as a change.
+ */
+export function calendarPeriodMs(periodPoints: number, stepMs: number, tol = 0.05): number {
+  const ms = periodPoints * stepMs;
+  for (const c of CALENDAR_PERIODS_MS) if (Math.abs(ms - c) <= tol * c && c >= 4 * stepMs) return c;
+  return ms;
+}
