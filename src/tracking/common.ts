@@ -61,6 +61,24 @@ export const LIMITS = {
 const KEY_RE = /^[A-Za-z0-9_\-. /:]+$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+/** A UTF-16 surrogate without its partner: no backend can store it as text (UTF-8, JSON, PostgreSQL). */
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Names that cannot round-trip through a plain object (`__proto__` is swallowed by assignment). */
+function checkRoundTrip(kind: string, s: string): void {
+  if (s === '__proto__') {
+    throw new TrackingValidationError(
+      'invalid_name',
+      `${kind} "__proto__" is reserved (it cannot be stored as an object key); choose another name`,
+    );
+  }
+  if (LONE_SURROGATE_RE.test(s)) {
+    throw new TrackingValidationError(
+      'invalid_text',
+      `${kind} ${JSON.stringify(s)} contains a lone UTF-16 surrogate, which no backend stores as text; fix the string's encoding`,
+    );
+  }
+}
 
 /** A short description of a value for error messages. */
 function describeValue(x: unknown): string {
@@ -89,6 +107,7 @@ export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): str
       `${kind} key ${JSON.stringify(key)} has characters MLflow rejects: use letters, digits, _ - . / : and spaces`,
     );
   }
+  checkRoundTrip(`${kind} key`, key);
   const segs = key.split('/');
   if (key.startsWith('/') || segs.some((s) => s === '' || s === '.' || s === '..')) {
     throw new UnsafePathError(
@@ -108,6 +127,7 @@ function validateText(kind: string, value: unknown, max: number): string {
   if (value.includes('\u0000')) {
     throw invalid('invalid_value', `${kind} value contains a NUL character, which no backend can store`);
   }
+  checkRoundTrip(`${kind} value`, value);
   return value;
 }
 
@@ -117,6 +137,17 @@ export function validateParamValue(key: string, value: unknown): string {
 
 export function validateTagValue(key: string, value: unknown): string {
   return validateText(`tag "${key}"`, value, LIMITS.tagValueLength);
+}
+
+/**
+ * MLflow's SQL stores keep ±Infinity as ±Number.MAX_VALUE, so the two cannot be told apart there.
+ * Every backend therefore stores ±Number.MAX_VALUE as ±Infinity (docs/tracking.md, "What each
+ * backend keeps").
+ */
+export function normalizeMetricValue(v: number): number {
+  if (v === Number.MAX_VALUE) return Number.POSITIVE_INFINITY;
+  if (v === -Number.MAX_VALUE) return Number.NEGATIVE_INFINITY;
+  return v;
 }
 
 export function validateMetric(p: MetricPoint): MetricPoint {
@@ -155,6 +186,7 @@ function validateNameLike(kind: string, name: unknown, max: number, allowSlash: 
   }
   if (name.startsWith('/'))
     throw new UnsafePathError(`${kind} name ${JSON.stringify(name)} is an absolute path`);
+  checkRoundTrip(`${kind} name`, name);
   return name;
 }
 
@@ -178,6 +210,7 @@ export function validateAlias(alias: unknown, forWrite: boolean): string {
   if (typeof alias !== 'string' || !/^[A-Za-z0-9_-]+$/.test(alias) || alias.length > LIMITS.aliasLength) {
     throw invalid('invalid_alias', `alias ${JSON.stringify(alias)} must be letters, digits, "_" or "-"`);
   }
+  checkRoundTrip('alias', alias);
   if (forWrite && (alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias))) {
     throw invalid(
       'invalid_alias',
@@ -224,6 +257,19 @@ export function validateArtifactPath(path: unknown): string {
         `artifact path ${JSON.stringify(path)} has an empty, "." or ".." segment; it must stay inside the run`,
       );
     }
+    if (seg.includes('#') || seg.includes('%')) {
+      throw invalid(
+        'invalid_artifact_path',
+        `artifact path ${JSON.stringify(path)} contains "#" or "%": the MLflow server refuses "#" and decodes "%xx", so such names do not round-trip on every backend; rename it`,
+      );
+    }
+    if (seg.startsWith('.tmp-') || seg.startsWith('.lock')) {
+      throw invalid(
+        'invalid_artifact_path',
+        `artifact path ${JSON.stringify(path)} has a segment starting with ".tmp-" or ".lock", which the local store reserves for its own files; rename it`,
+      );
+    }
+    checkRoundTrip('artifact path', path);
     if (seg.length > LIMITS.artifactSegmentLength) {
       throw invalid('invalid_artifact_path', `artifact path segment "${seg.slice(0, 40)}..." is too long`);
     }
@@ -1019,8 +1065,11 @@ export abstract class BaseRun implements Run {
       key: validateKey('tag', t.key),
       value: validateTagValue(t.key, t.value),
     }));
-    const metrics = batch.metrics ?? [];
+    let metrics = batch.metrics ?? [];
     for (const m of metrics) validateMetric(m);
+    if (metrics.some((m) => Math.abs(m.value) === Number.MAX_VALUE)) {
+      metrics = metrics.map((m) => ({ ...m, value: normalizeMetricValue(m.value) }));
+    }
     const fresh = newParams(this.id, this.knownParams, params);
     if (fresh.length === 0 && metrics.length === 0 && tags.length === 0) return;
     await this.writeBatch({ params: fresh, metrics: metrics as MetricPoint[], tags });

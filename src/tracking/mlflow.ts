@@ -28,6 +28,7 @@ import {
   defaultRunName,
   formatOrderBy,
   matchesFilter,
+  normalizeMetricValue,
   normalizeQuery,
   prepareRunOptions,
   sortHistory,
@@ -100,12 +101,14 @@ export function encodeMetricValue(v: number): number | string {
   return v;
 }
 
+/** Wire values back to numbers; ±Number.MAX_VALUE (how MLflow's SQL stores keep ±Infinity) reads as ±Infinity. */
 export function decodeMetricValue(v: unknown): number {
-  if (typeof v === 'number') return v;
+  if (typeof v === 'number') return normalizeMetricValue(v);
   if (v === 'NaN') return Number.NaN;
   if (v === 'Infinity') return Number.POSITIVE_INFINITY;
   if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
-  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
+  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)))
+    return normalizeMetricValue(Number(v));
   throw new TrackingError(
     'mlflow_bad_response',
     `MLflow returned a metric value ${JSON.stringify(v)} that is not a number`,
@@ -239,8 +242,18 @@ export function mlflowFilterString(v: string): string | undefined {
 }
 
 /**
+ * A finite number as MLflow's filter tokenizer (sqlparse) reads it: its float pattern takes
+ * `1e21` and `1e-7` but not `1e+21`, so the `+` of JavaScript's exponent is dropped.
+ */
+export function mlflowFilterNumber(v: number): string {
+  return String(v).replace('e+', 'e');
+}
+
+/**
  * Splits clauses into an MLflow filter string and the clauses to apply client-side (string
  * values MLflow cannot quote, non-finite numbers, which its tokenizer does not read as numbers).
+ * Metric clauses go to both: the server narrows the search, and the client drops runs whose
+ * latest value is NaN, which MLflow's SQL stores compare as 0 (the contract: NaN matches nothing).
  */
 export function mlflowFilter(clauses: readonly FilterClause[]): { server: string; local: FilterClause[] } {
   const parts: string[] = [];
@@ -249,13 +262,11 @@ export function mlflowFilter(clauses: readonly FilterClause[]): { server: string
     const value =
       typeof c.value === 'number'
         ? Number.isFinite(c.value)
-          ? String(c.value)
+          ? mlflowFilterNumber(c.value)
           : undefined
         : mlflowFilterString(c.value);
-    if (value === undefined) {
-      local.push(c);
-      continue;
-    }
+    if (value === undefined || c.entity === 'metric') local.push(c);
+    if (value === undefined) continue;
     // Keys passed validateKey (no quotes or backticks), so backticks always delimit them.
     const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(c.key) ? c.key : `\`${c.key}\``;
     parts.push(`${FILTER_ENTITY[c.entity]}.${key} ${c.op} ${value}`);
@@ -396,12 +407,20 @@ class MlflowHttp {
         cause: new MlflowApiError(res.status, code, endpoint, message),
       });
     }
-    if (res.status === 401 || res.status === 403) {
+    if (res.status === 401) {
       throw new MlflowApiError(
         res.status,
         code,
         endpoint,
-        `MLflow ${endpoint}: ${message} (HTTP ${res.status}); set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD`,
+        `MLflow ${endpoint}: ${message} (HTTP 401); set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD`,
+      );
+    }
+    if (res.status === 403) {
+      throw new MlflowApiError(
+        res.status,
+        code,
+        endpoint,
+        `MLflow ${endpoint}: ${message} (HTTP 403); the credentials were accepted but this user may not do this: ask the server's admin for permission on the experiment or model`,
       );
     }
     throw new MlflowApiError(
@@ -521,6 +540,26 @@ interface WireModelVersion {
   aliases?: string[];
 }
 
+interface WireMetricOut {
+  key?: unknown;
+  value: unknown;
+  timestamp?: unknown;
+  step?: unknown;
+}
+
+/** `r[field]` as an array of objects, or a typed error naming the endpoint (a hostile or broken server). */
+function arrayField<T>(r: Json, field: string, endpoint: string): T[] {
+  const v = r[field];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'object' || x === null || Array.isArray(x))) {
+    throw new TrackingError(
+      'mlflow_bad_response',
+      `MLflow ${endpoint} returned "${field}" that is not a list of objects; is the URI an MLflow server?`,
+    );
+  }
+  return v as T[];
+}
+
 const STATUS_NAMES: Record<number, string> = {
   1: 'RUNNING',
   2: 'SCHEDULED',
@@ -538,6 +577,23 @@ function int(v: unknown, fallback = 0): number {
   if (v === undefined || v === null || v === '') return fallback;
   const n = Number(v);
   return Number.isFinite(n) ? n : fallback;
+}
+
+let inputSeq = 0;
+/** Increasing within a process and across processes logging one after another (ms × 1000 + counter). */
+function nextInputSeq(): number {
+  inputSeq = Math.max(inputSeq + 1, Date.now() * 1000);
+  return inputSeq;
+}
+
+/** The `tsad.seq` of a wire input (0 when another client logged it). */
+function inputSeqOf(x: { dataset?: Record<string, string | undefined> }): number {
+  try {
+    const v = (JSON.parse(x.dataset?.profile ?? '{}') as Record<string, unknown>)['tsad.seq'];
+    return typeof v === 'number' ? v : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Dataset inputs as MLflow stores them: tsad fields travel in the JSON `profile`. */
@@ -571,6 +627,8 @@ export function datasetToWire(d: DatasetInput): { tags: WireKV[]; dataset: Recor
         'tsad.sha256': d.digest,
         'tsad.start_time': d.startTime,
         'tsad.end_time': d.endTime,
+        // MLflow's file store lists inputs in no particular order: this puts them back in logging order
+        'tsad.seq': nextInputSeq(),
       }),
     },
   };
@@ -661,6 +719,10 @@ class MlflowRun extends BaseRun {
 // ---------------------------------------------------------------------------------------------
 
 const PARAM_CHANGE = /Changing param values is not allowed/i;
+/** Page-loop guard: no listing tsad makes needs more pages than this. */
+const MAX_PAGES = 10_000;
+/** Artifact directories deeper than this are a server that lists a directory inside itself. */
+const MAX_ARTIFACT_DEPTH = 64;
 
 export class MlflowTracker extends BaseTracker {
   readonly uri: string;
@@ -676,6 +738,49 @@ export class MlflowTracker extends BaseTracker {
     super();
     this.http = new MlflowHttp(uri, opts);
     this.uri = redactUri(uri);
+  }
+
+  /**
+   * Follows `next_page_token` through a paged endpoint (POST for runs/experiments search, GET
+   * otherwise). A token the server repeats, or more than `MAX_PAGES` pages, is a typed error
+   * instead of an endless loop. `more` says whether to ask for the next page.
+   */
+  async pages(
+    endpoint: string,
+    payload: Json,
+    onPage: (r: Json) => void,
+    more: () => boolean = () => true,
+  ): Promise<void> {
+    const method = endpoint === 'runs/search' || endpoint === 'experiments/search' ? 'POST' : 'GET';
+    const seen = new Set<string>();
+    let token: string | undefined;
+    for (let page = 0; ; page++) {
+      if (page >= MAX_PAGES) {
+        throw new TrackingError(
+          'mlflow_bad_response',
+          `MLflow ${endpoint} returned more than ${MAX_PAGES} pages; the server's paging looks broken`,
+        );
+      }
+      const r = await this.http.call(method, endpoint, token ? { ...payload, page_token: token } : payload);
+      onPage(r);
+      const next = r.next_page_token;
+      if (next === undefined || next === null || next === '') return;
+      if (typeof next !== 'string') {
+        throw new TrackingError(
+          'mlflow_bad_response',
+          `MLflow ${endpoint} returned a next_page_token that is not a string`,
+        );
+      }
+      if (seen.has(next)) {
+        throw new TrackingError(
+          'mlflow_bad_response',
+          `MLflow ${endpoint} returned the same next_page_token twice; the server's paging loops`,
+        );
+      }
+      seen.add(next);
+      token = next;
+      if (!more()) return;
+    }
   }
 
   // --- experiments ---------------------------------------------------------------------------
@@ -709,6 +814,11 @@ export class MlflowTracker extends BaseTracker {
       return this.remember(r.experiment as Json | undefined);
     } catch (err) {
       if (err instanceof TrackingNotFoundError) return undefined;
+      // MLflow's file store looks names up through a filter string, which a name holding a quote
+      // breaks (INVALID_PARAMETER_VALUE): list the experiments and compare names here instead.
+      if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE' && /['"]/.test(name)) {
+        return (await this.searchExperiments('ALL')).find((e) => e.name === name);
+      }
       throw err;
     }
   }
@@ -729,6 +839,13 @@ export class MlflowTracker extends BaseTracker {
     try {
       await this.http.call('POST', 'experiments/create', { name });
     } catch (err) {
+      if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE' && /['"]/.test(name)) {
+        throw new TrackingValidationError(
+          'mlflow_unsupported_name',
+          `this MLflow server cannot create experiment ${JSON.stringify(name)}: its file store looks names up through a filter string that a quote breaks; use a name without quotes, or a server with a database backend`,
+          { cause: err },
+        );
+      }
       // Another client created it between our get and create: read it again.
       if (!(err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
     }
@@ -739,17 +856,14 @@ export class MlflowTracker extends BaseTracker {
   }
 
   async listExperiments(): Promise<Experiment[]> {
+    return (await this.searchExperiments('ACTIVE_ONLY')).filter((e) => !this.deleted.has(e.experimentId));
+  }
+
+  private async searchExperiments(view: 'ACTIVE_ONLY' | 'ALL'): Promise<Experiment[]> {
     const out: Experiment[] = [];
-    let token: string | undefined;
-    do {
-      const r = await this.http.call('POST', 'experiments/search', {
-        max_results: 1000,
-        view_type: 'ACTIVE_ONLY',
-        ...(token ? { page_token: token } : {}),
-      });
-      for (const e of (r.experiments as Json[] | undefined) ?? []) out.push(this.remember(e));
-      token = (r.next_page_token as string | undefined) || undefined;
-    } while (token);
+    await this.pages('experiments/search', { max_results: 1000, view_type: view }, (r) => {
+      for (const e of arrayField<Json>(r, 'experiments', 'experiments/search')) out.push(this.remember(e));
+    });
     return out;
   }
 
@@ -772,6 +886,8 @@ export class MlflowTracker extends BaseTracker {
     const createTags = tags.slice(0, MLFLOW_BATCH_LIMITS.tags);
     const r = await this.http.call('POST', 'runs/create', {
       experiment_id: exp.experimentId,
+      // as MLflow's own client does: the user goes in run.info.user_id as well as the mlflow.user tag
+      user_id: o.tags.find((t) => t.key === 'mlflow.user')?.value ?? '',
       start_time: o.startTime,
       ...(named ? { run_name: o.name } : {}),
       tags: createTags,
@@ -871,7 +987,10 @@ export class MlflowTracker extends BaseTracker {
       },
       experiment: experimentId ? await this.experimentName(experimentId) : '',
       data: { params, metrics, tags },
-      inputs: (w.inputs?.dataset_inputs ?? []).map(datasetFromWire),
+      inputs: [...(w.inputs?.dataset_inputs ?? [])]
+        .map((x, i) => ({ x, i, seq: inputSeqOf(x) }))
+        .sort((a, b) => a.seq - b.seq || a.i - b.i)
+        .map(({ x }) => datasetFromWire(x)),
     };
   }
 
@@ -882,48 +1001,53 @@ export class MlflowTracker extends BaseTracker {
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
     validateRunId(runId);
     const out: MetricPoint[] = [];
-    let token: string | undefined;
-    do {
-      const r = await this.http.call('GET', 'metrics/get-history', {
-        run_id: runId,
-        metric_key: key,
-        max_results: 25000,
-        page_token: token,
-      });
-      for (const m of (r.metrics as { key: string; value: unknown; timestamp?: unknown; step?: unknown }[]) ??
-        []) {
+    await this.pages('metrics/get-history', { run_id: runId, metric_key: key, max_results: 25000 }, (r) => {
+      for (const m of arrayField<WireMetricOut>(r, 'metrics', 'metrics/get-history')) {
         out.push({
-          key: m.key,
+          key: String(m.key),
           value: decodeMetricValue(m.value),
           step: int(m.step),
           timestamp: int(m.timestamp),
         });
       }
-      token = (r.next_page_token as string | undefined) || undefined;
-    } while (token);
+    });
     return sortHistory(out);
   }
 
   async listArtifacts(runId: string): Promise<ArtifactInfo[]> {
     validateRunId(runId);
     const out: ArtifactInfo[] = [];
-    const walk = async (dir: string | undefined): Promise<void> => {
-      let token: string | undefined;
-      do {
-        const r = await this.http.call('GET', 'artifacts/list', {
-          run_id: runId,
-          path: dir,
-          page_token: token,
-        });
-        for (const f of (r.files as { path: string; is_dir?: boolean; file_size?: unknown }[] | undefined) ??
-          []) {
-          if (f.is_dir) await walk(f.path);
-          else out.push({ path: f.path, size: int(f.file_size) });
+    const walk = async (dir: string | undefined, depth: number): Promise<void> => {
+      const subdirs: string[] = [];
+      await this.pages('artifacts/list', { run_id: runId, path: dir }, (r) => {
+        for (const f of arrayField<{ path?: unknown; is_dir?: unknown; file_size?: unknown }>(
+          r,
+          'files',
+          'artifacts/list',
+        )) {
+          const path = String(f.path);
+          // a listed entry must lie strictly inside the listed directory
+          if (dir !== undefined && !path.startsWith(`${dir}/`)) {
+            throw new TrackingError(
+              'mlflow_bad_response',
+              `MLflow artifacts/list of ${dir} returned ${JSON.stringify(path.slice(0, 200))}, which is not inside it`,
+            );
+          }
+          if (f.is_dir === true) subdirs.push(path);
+          else out.push({ path, size: int(f.file_size) });
         }
-        token = (r.next_page_token as string | undefined) || undefined;
-      } while (token);
+      });
+      for (const d of subdirs) {
+        if (depth >= MAX_ARTIFACT_DEPTH) {
+          throw new TrackingError(
+            'mlflow_bad_response',
+            `MLflow artifacts/list nests directories deeper than ${MAX_ARTIFACT_DEPTH} levels under run ${runId}`,
+          );
+        }
+        await walk(d, depth + 1);
+      }
     };
-    await walk(undefined);
+    await walk(undefined, 0);
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
@@ -934,7 +1058,28 @@ export class MlflowTracker extends BaseTracker {
       uri = (await this.wireRun(runId)).info?.artifact_uri ?? '';
       this.artifactUris.set(runId, uri);
     }
-    return this.http.getArtifact(`${artifactStoragePath(uri)}/${path}`);
+    try {
+      return await this.http.getArtifact(`${artifactStoragePath(uri)}/${path}`);
+    } catch (err) {
+      // MLflow answers a missing artifact with 500 (or 404): check the listing to tell the two apart
+      if (err instanceof MlflowApiError && (err.status === 404 || err.status === 500)) {
+        const slash = path.lastIndexOf('/');
+        let listed: { path?: unknown }[] = [];
+        try {
+          const r = await this.http.call('GET', 'artifacts/list', {
+            run_id: runId,
+            ...(slash > 0 ? { path: path.slice(0, slash) } : {}),
+          });
+          listed = arrayField<{ path?: unknown }>(r, 'files', 'artifacts/list');
+        } catch {
+          listed = [];
+        }
+        if (!listed.some((f) => f.path === path)) {
+          throw new TrackingNotFoundError(`run ${runId} has no artifact "${path}"`, { cause: err });
+        }
+      }
+      throw err;
+    }
   }
 
   async searchRuns(query: SearchRunsQuery = {}): Promise<RunRecord[]> {
@@ -953,21 +1098,23 @@ export class MlflowTracker extends BaseTracker {
     // Clauses MLflow's filter syntax cannot express are applied here, after fetching every page.
     const limit = local.length > 0 ? null : q.maxResults;
     const orderBy = q.orderBy.map(formatOrderBy);
-    let out: RunRecord[] = [];
-    let token: string | undefined;
-    do {
-      const want = limit === null ? 1000 : Math.min(1000, limit - out.length);
-      const r = await this.http.call('POST', 'runs/search', {
+    const wires: WireRun[] = [];
+    await this.pages(
+      'runs/search',
+      {
         experiment_ids: ids,
         ...(filter ? { filter } : {}),
         run_view_type: 'ACTIVE_ONLY',
-        max_results: want,
+        max_results: limit === null ? 1000 : Math.min(1000, limit),
         ...(orderBy.length > 0 ? { order_by: orderBy } : {}),
-        ...(token ? { page_token: token } : {}),
-      });
-      for (const w of (r.runs as WireRun[] | undefined) ?? []) out.push(await this.toRecord(w));
-      token = (r.next_page_token as string | undefined) || undefined;
-    } while (token && (limit === null || out.length < limit));
+      },
+      (r) => {
+        wires.push(...arrayField<WireRun>(r, 'runs', 'runs/search'));
+      },
+      () => limit === null || wires.length < limit,
+    );
+    let out: RunRecord[] = [];
+    for (const w of wires) out.push(await this.toRecord(w));
     if (local.length > 0) out = out.filter((r) => matchesFilter(r, local));
     return q.maxResults === null ? out : out.slice(0, q.maxResults);
   }
@@ -1053,19 +1200,23 @@ export class MlflowTracker extends BaseTracker {
       return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
     }
     const alias = validateAlias(versionOrAlias, false);
-    const r = await this.http.call('GET', 'registered-models/alias', { name, alias });
+    let r: Json;
+    try {
+      r = await this.http.call('GET', 'registered-models/alias', { name, alias });
+    } catch (err) {
+      // MLflow answers a missing alias with 400 INVALID_PARAMETER_VALUE
+      if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE') {
+        throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`, { cause: err });
+      }
+      throw err;
+    }
     return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
   }
 
   async listRegisteredModels(): Promise<RegisteredModel[]> {
     const out: RegisteredModel[] = [];
-    let token: string | undefined;
-    do {
-      const r = await this.http.call('GET', 'registered-models/search', {
-        max_results: 1000,
-        page_token: token,
-      });
-      for (const m of (r.registered_models as Json[] | undefined) ?? []) {
+    await this.pages('registered-models/search', { max_results: 1000 }, (r) => {
+      for (const m of arrayField<Json>(r, 'registered_models', 'registered-models/search')) {
         const aliases: Record<string, number> = {};
         for (const a of (m.aliases as { alias: string; version: string }[] | undefined) ?? []) {
           aliases[a.alias] = int(a.version);
@@ -1081,26 +1232,38 @@ export class MlflowTracker extends BaseTracker {
           latestVersion: latest,
         });
       }
-      token = (r.next_page_token as string | undefined) || undefined;
-    } while (token);
+    });
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async listModelVersions(name: string): Promise<ModelVersion[]> {
     validateModelName(name);
-    await this.http.call('GET', 'registered-models/get', { name }); // not found → typed error
+    // not found → typed error; model-versions/search leaves aliases out, registered-models/get has them
+    const reg = await this.http.call('GET', 'registered-models/get', { name });
+    const aliasesOf = new Map<string, string[]>();
+    for (const a of ((reg.registered_model as Json | undefined)?.aliases as
+      | { alias: string; version: string }[]
+      | undefined) ?? []) {
+      aliasesOf.set(String(a.version), [...(aliasesOf.get(String(a.version)) ?? []), a.alias]);
+    }
+    // MLflow's filter strings have no escapes: a name holding both quote kinds is matched here
+    const quoted = mlflowFilterString(name);
     const out: ModelVersion[] = [];
-    let token: string | undefined;
-    do {
-      const r = await this.http.call('GET', 'model-versions/search', {
-        filter: `name='${name.replace(/'/g, "''")}'`,
-        max_results: 10000,
-        page_token: token,
-      });
-      for (const v of (r.model_versions as WireModelVersion[] | undefined) ?? [])
-        out.push(this.toModelVersion(v));
-      token = (r.next_page_token as string | undefined) || undefined;
-    } while (token);
+    await this.pages(
+      'model-versions/search',
+      { ...(quoted ? { filter: `name=${quoted}` } : {}), max_results: 10000 },
+      (r) => {
+        for (const v of (r.model_versions as WireModelVersion[] | undefined) ?? []) {
+          if (v.name !== name) continue;
+          out.push(
+            this.toModelVersion({
+              ...v,
+              aliases: v.aliases?.length ? v.aliases : aliasesOf.get(String(v.version)),
+            }),
+          );
+        }
+      },
+    );
     return out.sort((a, b) => a.version - b.version);
   }
 
