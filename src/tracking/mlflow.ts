@@ -21,13 +21,18 @@
  * - auth: `MLFLOW_TRACKING_TOKEN` (bearer), else `MLFLOW_TRACKING_USERNAME`/`PASSWORD` (basic),
  *   else credentials in the URI.
  */
+import { parse as parseYaml } from 'yaml';
 import { TrackingError } from '../errors.js';
 import {
   BaseRun,
   BaseTracker,
   defaultRunName,
   formatOrderBy,
+  MLMODEL_FILE,
+  type MlmodelInfo,
+  MODEL_DATA_FILE,
   matchesFilter,
+  mlmodelText,
   normalizeMetricValue,
   normalizeQuery,
   prepareRunOptions,
@@ -680,6 +685,25 @@ export function artifactStoragePath(artifactUri: string): string {
   );
 }
 
+/** The logged model id of `artifactPath` in a run's `mlflow.log-model.history` tag (the last one). */
+export function loggedModelId(run: WireRun, artifactPath: string): string | undefined {
+  const tag = run.data?.tags?.find((t) => t.key === 'mlflow.log-model.history')?.value;
+  if (!tag) return undefined;
+  try {
+    const hist = JSON.parse(tag) as unknown;
+    if (!Array.isArray(hist)) return undefined;
+    let id: string | undefined;
+    // the server keeps run_id, artifact_path, model_uuid (= the logged model id) and flavors
+    for (const h of hist as { artifact_path?: unknown; model_id?: unknown; model_uuid?: unknown }[]) {
+      const mid = h?.model_id ?? h?.model_uuid;
+      if (h?.artifact_path === artifactPath && typeof mid === 'string' && /^m-[0-9a-f]+$/.test(mid)) id = mid;
+    }
+    return id;
+  } catch {
+    return undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Run
 // ---------------------------------------------------------------------------------------------
@@ -709,6 +733,50 @@ class MlflowRun extends BaseRun {
     await this.tracker.http.putArtifact(`${artifactStoragePath(this.artifactRoot)}/${path}`, bytes);
   }
 
+  /**
+   * An MLflow 3 logged model linked to the run, as MLflow's own `log_model` makes one: create it,
+   * upload the model directory to its artifact location, mark it READY, record it as an output of
+   * the run and in the run's `mlflow.log-model.history` tag. The same directory also goes under
+   * the run's artifacts (`runs:/<run>/<name>`), where tsad and MLflow 2 clients read it.
+   */
+  protected override async writeModel(name: string, modelJson: Uint8Array, info: MlmodelInfo): Promise<void> {
+    const http = this.tracker.http;
+    const created = await http.call('POST', 'logged-models', {
+      experiment_id: this.experimentId,
+      name,
+      source_run_id: this.id,
+      model_type: `tsad:${info.modelType}`,
+      tags: [{ key: 'tsad.model_format', value: `${info.format}@${info.formatVersion}` }],
+    });
+    const mi = ((created.model as Json | undefined)?.info ?? {}) as {
+      model_id?: unknown;
+      artifact_uri?: unknown;
+    };
+    if (typeof mi.model_id !== 'string' || typeof mi.artifact_uri !== 'string') {
+      throw new TrackingError(
+        'mlflow_bad_response',
+        'MLflow logged-models returned no model_id or artifact_uri',
+      );
+    }
+    const modelId = mi.model_id;
+    const text = mlmodelText({ ...info, modelId });
+    const mlmodel = new TextEncoder().encode(text);
+    const root = artifactStoragePath(mi.artifact_uri);
+    await http.putArtifact(`${root}/${MODEL_DATA_FILE}`, modelJson);
+    await http.putArtifact(`${root}/${MLMODEL_FILE}`, mlmodel);
+    await this.writeArtifact(`${name}/${MODEL_DATA_FILE}`, modelJson);
+    await this.writeArtifact(`${name}/${MLMODEL_FILE}`, mlmodel);
+    await http.call('PATCH', `logged-models/${encodeURIComponent(modelId)}`, {
+      model_id: modelId,
+      status: LOGGED_MODEL_READY,
+    });
+    await http.call('POST', 'runs/outputs', { run_id: this.id, models: [{ model_id: modelId, step: 0 }] });
+    await http.call('POST', 'runs/log-model', {
+      run_id: this.id,
+      model_json: JSON.stringify(parseYaml(text)),
+    });
+  }
+
   protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
     await this.tracker.http.call('POST', 'runs/update', { run_id: this.id, status, end_time: endTime });
   }
@@ -719,6 +787,8 @@ class MlflowRun extends BaseRun {
 // ---------------------------------------------------------------------------------------------
 
 const PARAM_CHANGE = /Changing param values is not allowed/i;
+/** `LoggedModelStatus.LOGGED_MODEL_READY` in MLflow's service.proto. */
+const LOGGED_MODEL_READY = 2;
 /** Page-loop guard: no listing tsad makes needs more pages than this. */
 const MAX_PAGES = 10_000;
 /** Artifact directories deeper than this are a server that lists a directory inside itself. */
@@ -1154,10 +1224,14 @@ export class MlflowTracker extends BaseTracker {
     } catch (err) {
       if (!(err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
     }
+    // As MLflow 3 registers a logged model: source models:/<model id>, which the server resolves
+    // to the logged model's artifacts; earlier runs (no logged model) register their run path.
+    const modelId = loggedModelId(run, artifactPath);
     const r = await this.http.call('POST', 'model-versions/create', {
       name,
-      source: `${artifactUri.replace(/\/+$/, '')}/${artifactPath}`,
+      source: modelId ? `models:/${modelId}` : `${artifactUri.replace(/\/+$/, '')}/${artifactPath}`,
       run_id: runId,
+      ...(modelId ? { model_id: modelId } : {}),
       tags: [{ key: 'tsad.artifact_path', value: artifactPath }],
     });
     return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
