@@ -45,6 +45,7 @@ import {
   validateRunId,
   validateVersion,
 } from './common.js';
+import { type HttpResponse, HttpTransportError, sendHttp } from './http.js';
 import { redactUri } from './open.js';
 import {
   type ArtifactInfo,
@@ -95,8 +96,12 @@ export const MLFLOW_INPUT_LIMITS = {
   datasetsPerRequest: 1000,
 } as const;
 
-/** The statuses worth retrying: the request was not processed, or may succeed later. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 502, 503, 504]);
+/**
+ * Statuses that say the request was not processed (retried for every call): 408, 429, 503.
+ * 500, 502 and 504 may come after the server acted, so only idempotent calls retry them.
+ */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 503]);
+export const RETRYABLE_IF_IDEMPOTENT: ReadonlySet<number> = new Set([500, 502, 504]);
 
 /** Metric values on the wire: numbers, or proto-JSON strings for non-finite values. */
 export function encodeMetricValue(v: number): number | string {
@@ -172,13 +177,16 @@ export function chunkLogBatch(
 
 /**
  * Delay before retry number `attempt` (0-based): the server's Retry-After (seconds or an
- * HTTP date) when given, else `backoffMs * 2^attempt`; always within [0, maxDelayMs].
+ * HTTP date) when given, else `backoffMs * 2^attempt` scaled by `jitter` (a number in [0, 1),
+ * giving "equal jitter": between half and all of the exponential delay); always within
+ * [0, maxDelayMs], so a Retry-After of hours waits at most maxDelayMs before trying again.
  */
 export function retryDelayMs(
   attempt: number,
   retryAfter: string | null,
   opts: { backoffMs: number; maxDelayMs: number },
   now: number = Date.now(),
+  jitter = 0.5,
 ): number {
   let ms: number | undefined;
   if (retryAfter !== null && retryAfter.trim() !== '') {
@@ -189,7 +197,10 @@ export function retryDelayMs(
       if (!Number.isNaN(at)) ms = at - now;
     }
   }
-  if (ms === undefined) ms = opts.backoffMs * 2 ** attempt;
+  if (ms === undefined) {
+    const base = Math.min(opts.maxDelayMs, opts.backoffMs * 2 ** Math.min(attempt, 30));
+    ms = base / 2 + (base / 2) * jitter;
+  }
   return Math.min(opts.maxDelayMs, Math.max(0, Math.round(ms)));
 }
 
@@ -300,41 +311,59 @@ export class MlflowApiError extends TrackingError {
 // ---------------------------------------------------------------------------------------------
 
 export interface MlflowTrackerOptions {
-  /** The fetch implementation (default: global fetch). */
-  fetch?: typeof fetch;
   /** Where auth variables are read from (default: process.env). */
   env?: NodeJS.ProcessEnv;
-  /** Retries after the first attempt for 408/429/502/503/504 (default 5). */
-  maxRetries?: number;
-  /** First backoff delay (default 250 ms), doubled per retry. */
+  /**
+   * Total time one call may spend retrying (default 120 s, at least a server restart): connection
+   * refused, 408/429/503 for every call, and connection lost, timeouts, 500/502/504 for
+   * idempotent calls (all but creating runs, logged models and model versions).
+   */
+  retryBudgetMs?: number;
+  /** First backoff delay (default 250 ms), doubled per retry, with jitter. */
   backoffMs?: number;
-  /** Upper bound on any single delay, Retry-After included (default 30 s). */
+  /** Upper bound on any single delay, Retry-After included (default 10 s). */
   maxDelayMs?: number;
-  /** Per-request timeout (default 120 s). */
+  /** Deadline of one request, connect to last body byte (default 60 s). */
   timeoutMs?: number;
+  /** Largest response body accepted (default 256 MiB); error bodies are read up to 64 KiB. */
+  maxResponseBytes?: number;
+  /** Most pages one listing may take (default 10,000): a guard against a server that pages forever. */
+  maxPages?: number;
   /** How to wait (tests record the delays instead of sleeping). */
   sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1) (default Math.random). */
+  random?: () => number;
 }
 
 type Json = Record<string, unknown>;
-
-function describeFetchError(err: unknown): string {
-  const e = err as Error & { cause?: { message?: string; code?: string } };
-  const cause = e.cause ? `: ${e.cause.code ?? ''} ${e.cause.message ?? ''}`.trimEnd() : '';
-  return `${e.message}${cause}`;
-}
 type QueryValue = string | number | readonly string[] | undefined;
+
+/** How a call may be retried after an answer that leaves its outcome unknown. */
+export interface CallOptions {
+  /** Re-sending cannot double anything (default: true for GET, PUT, PATCH, DELETE). */
+  idempotent?: boolean;
+  /**
+   * Called before re-sending after an unknown outcome; returns the payload to send instead,
+   * or null when nothing is left to send (the first attempt did it all).
+   */
+  beforeResend?: () => Promise<Json | null>;
+}
+
+const ERROR_BODY_BYTES = 64 * 1024;
 
 class MlflowHttp {
   readonly base: string;
   readonly display: string;
+  private readonly baseUrl: URL;
   private readonly auth: string | undefined;
-  private readonly fetchImpl: typeof fetch;
-  private readonly maxRetries: number;
+  private readonly budgetMs: number;
   private readonly backoffMs: number;
   private readonly maxDelayMs: number;
   private readonly timeoutMs: number;
+  private readonly maxBytes: number;
+  readonly maxPages: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
 
   constructor(uri: string, opts: MlflowTrackerOptions) {
     let u: URL;
@@ -358,13 +387,16 @@ class MlflowHttp {
     u.search = '';
     u.hash = '';
     this.base = u.toString().replace(/\/+$/, '');
+    this.baseUrl = new URL(this.base);
     this.display = this.base;
-    this.fetchImpl = opts.fetch ?? fetch;
-    this.maxRetries = opts.maxRetries ?? 5;
+    this.budgetMs = opts.retryBudgetMs ?? 120_000;
     this.backoffMs = opts.backoffMs ?? 250;
-    this.maxDelayMs = opts.maxDelayMs ?? 30_000;
-    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.maxDelayMs = opts.maxDelayMs ?? 10_000;
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.maxBytes = opts.maxResponseBytes ?? 256 * 1024 * 1024;
+    this.maxPages = opts.maxPages ?? 10_000;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = opts.random ?? Math.random;
   }
 
   private headers(extra: Record<string, string>): Record<string, string> {
@@ -373,39 +405,109 @@ class MlflowHttp {
     return h;
   }
 
-  /** Sends a request, retrying transient statuses; returns the final response (ok or not). */
-  private async send(url: string, init: RequestInit, what: string): Promise<Response> {
+  /**
+   * Sends a request, retrying within the budget; returns the final response (ok or not).
+   * `body` is recomputed by `beforeResend` after an unknown outcome.
+   */
+  private async send(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: Uint8Array | undefined,
+    what: string,
+    opts: CallOptions & { rebody?: (j: Json) => Uint8Array } = {},
+  ): Promise<HttpResponse | null> {
+    const idempotent = opts.idempotent ?? method !== 'POST';
+    const started = Date.now();
+    let slept = 0;
+    let unknownOutcome = false;
+    let current = body;
     for (let attempt = 0; ; attempt++) {
-      let res: Response;
-      try {
-        res = await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
-      } catch (err) {
-        throw new TrackingError(
-          'mlflow_unreachable',
-          `cannot reach the MLflow server at ${this.display} (${what}): ${describeFetchError(err)}; check the URI and that the server is running`,
-          { cause: err },
-        );
+      if (unknownOutcome && opts.beforeResend && opts.rebody) {
+        const next = await opts.beforeResend();
+        if (next === null) return null;
+        current = opts.rebody(next);
       }
-      if (!RETRYABLE_STATUSES.has(res.status) || attempt >= this.maxRetries) return res;
-      const delay = retryDelayMs(attempt, res.headers.get('retry-after'), {
-        backoffMs: this.backoffMs,
-        maxDelayMs: this.maxDelayMs,
-      });
-      await res.body?.cancel();
+      let res: HttpResponse | undefined;
+      let failure: HttpTransportError | undefined;
+      try {
+        res = await sendHttp({
+          method,
+          url,
+          headers,
+          body: current,
+          timeoutMs: this.timeoutMs,
+          maxBytes: this.maxBytes,
+          errorBodyBytes: ERROR_BODY_BYTES,
+        });
+      } catch (err) {
+        if (!(err instanceof HttpTransportError)) throw err;
+        failure = err;
+      }
+      let retry: boolean;
+      let retryAfter: string | null = null;
+      if (failure) {
+        retry = !failure.sent || idempotent;
+        if (failure.sent) unknownOutcome = true;
+      } else {
+        const status = (res as HttpResponse).status;
+        retry = RETRYABLE_STATUSES.has(status) || (idempotent && RETRYABLE_IF_IDEMPOTENT.has(status));
+        if (RETRYABLE_IF_IDEMPOTENT.has(status)) unknownOutcome = true;
+        const ra = (res as HttpResponse).headers['retry-after'];
+        retryAfter = typeof ra === 'string' ? ra : null;
+      }
+      if (!retry) {
+        if (failure) throw this.wrapTransport(failure, what, attempt, started);
+        return res as HttpResponse;
+      }
+      const delay = retryDelayMs(
+        attempt,
+        retryAfter,
+        { backoffMs: this.backoffMs, maxDelayMs: this.maxDelayMs },
+        Date.now(),
+        this.random(),
+      );
+      if (Math.max(Date.now() - started, slept) + delay > this.budgetMs) {
+        if (failure) throw this.wrapTransport(failure, what, attempt, started);
+        return res as HttpResponse;
+      }
       await this.sleep(delay);
+      slept += delay;
     }
   }
 
-  private async fail(res: Response, endpoint: string): Promise<never> {
-    const text = await res.text();
+  private wrapTransport(
+    err: HttpTransportError,
+    what: string,
+    attempt: number,
+    started: number,
+  ): TrackingError {
+    const tries = attempt + 1;
+    return new TrackingError(
+      err.code,
+      `MLflow ${what} at ${this.display}: ${err.message} (${tries} attempt${tries === 1 ? '' : 's'} in ${Math.round((Date.now() - started) / 1000)} s; retry budget ${Math.round(this.budgetMs / 1000)} s, option retryBudgetMs)`,
+      { cause: err },
+    );
+  }
+
+  private fail(res: HttpResponse, endpoint: string): never {
+    if (res.status >= 300 && res.status < 400) {
+      throw new MlflowApiError(
+        res.status,
+        `HTTP_${res.status}`,
+        endpoint,
+        `MLflow ${endpoint}: the server at ${this.display} redirects (HTTP ${res.status}); tsad does not follow redirects, so point the tracking URI at the final address`,
+      );
+    }
+    const text = res.body.subarray(0, ERROR_BODY_BYTES).toString('utf8');
     let code = `HTTP_${res.status}`;
     let message = text.slice(0, 500);
     try {
       const j = JSON.parse(text) as { error_code?: unknown; message?: unknown };
-      if (typeof j.error_code === 'string') code = j.error_code;
-      if (typeof j.message === 'string') message = j.message;
+      if (typeof j.error_code === 'string' && /^[A-Z_]{1,64}$/.test(j.error_code)) code = j.error_code;
+      if (typeof j.message === 'string') message = j.message.slice(0, 2000);
     } catch {
-      // not JSON: keep the text
+      // not JSON (or cut at the limit): keep the start of the text
     }
     if (code === 'RESOURCE_DOES_NOT_EXIST' || (res.status === 404 && code.startsWith('HTTP_'))) {
       throw new TrackingNotFoundError(`MLflow ${endpoint}: ${message}`, {
@@ -441,68 +543,77 @@ class MlflowHttp {
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     endpoint: string,
     payload: Json = {},
+    opts: CallOptions = {},
   ): Promise<Json> {
-    let url = `${this.base}/api/2.0/mlflow/${endpoint}`;
-    const init: RequestInit = { method };
+    const url = new URL(`${this.base}/api/2.0/mlflow/${endpoint}`);
+    let headers: Record<string, string>;
+    let body: Uint8Array | undefined;
+    const rebody = (j: Json) => Buffer.from(JSON.stringify(j));
     if (method === 'GET') {
-      const q = new URLSearchParams();
       for (const [k, v] of Object.entries(payload) as [string, QueryValue][]) {
         if (v === undefined) continue;
-        if (Array.isArray(v)) for (const x of v) q.append(k, x);
-        else q.append(k, String(v));
+        if (Array.isArray(v)) for (const x of v) url.searchParams.append(k, x);
+        else url.searchParams.append(k, String(v));
       }
-      const qs = q.toString();
-      if (qs) url += `?${qs}`;
-      init.headers = this.headers({ accept: 'application/json' });
+      headers = this.headers({ accept: 'application/json' });
     } else {
-      init.headers = this.headers({ 'content-type': 'application/json', accept: 'application/json' });
-      init.body = JSON.stringify(payload);
+      headers = this.headers({ 'content-type': 'application/json', accept: 'application/json' });
+      body = rebody(payload);
     }
-    const res = await this.send(url, init, endpoint);
-    if (!res.ok) return this.fail(res, endpoint);
-    const text = await res.text();
+    const res = await this.send(method, url, headers, body, endpoint, { ...opts, rebody });
+    if (res === null) return {};
+    if (res.status < 200 || res.status >= 300) this.fail(res, endpoint);
+    const text = res.body.toString('utf8');
     if (text.trim() === '') return {};
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as Json;
+      parsed = JSON.parse(text);
     } catch {
       throw new TrackingError(
         'mlflow_bad_response',
-        `MLflow ${endpoint} returned non-JSON: ${text.slice(0, 200)}`,
+        `MLflow ${endpoint} returned non-JSON (${JSON.stringify(text.slice(0, 120))}...); is ${this.display} an MLflow server?`,
       );
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new TrackingError(
+        'mlflow_bad_response',
+        `MLflow ${endpoint} returned JSON that is not an object; is ${this.display} an MLflow server?`,
+      );
+    }
+    return parsed as Json;
   }
 
-  private artifactUrl(storagePath: string): string {
+  private artifactUrl(storagePath: string): URL {
     const enc = storagePath
       .split('/')
       .filter((s) => s !== '')
       .map((s) => encodeURIComponent(s))
       .join('/');
-    return `${this.base}/api/2.0/mlflow-artifacts/artifacts/${enc}`;
+    return new URL(`${this.base}/api/2.0/mlflow-artifacts/artifacts/${enc}`);
   }
 
   async putArtifact(storagePath: string, bytes: Uint8Array): Promise<void> {
+    const what = 'mlflow-artifacts upload';
     const res = await this.send(
+      'PUT',
       this.artifactUrl(storagePath),
-      {
-        method: 'PUT',
-        headers: this.headers({ 'content-type': 'application/octet-stream' }),
-        body: bytes,
-      },
-      'mlflow-artifacts upload',
+      this.headers({ 'content-type': 'application/octet-stream' }),
+      bytes,
+      what,
     );
-    if (!res.ok) await this.fail(res, 'mlflow-artifacts upload');
-    await res.body?.cancel();
+    if (res && (res.status < 200 || res.status >= 300)) this.fail(res, what);
   }
 
   async getArtifact(storagePath: string): Promise<Uint8Array> {
-    const res = await this.send(
-      this.artifactUrl(storagePath),
-      { method: 'GET', headers: this.headers({}) },
-      'mlflow-artifacts download',
-    );
-    if (!res.ok) await this.fail(res, 'mlflow-artifacts download');
-    return new Uint8Array(await res.arrayBuffer());
+    const what = 'mlflow-artifacts download';
+    const res = await this.send('GET', this.artifactUrl(storagePath), this.headers({}), undefined, what);
+    if (res === null) throw new TrackingError('mlflow_bad_response', `${what}: no answer`);
+    if (res.status < 200 || res.status >= 300) this.fail(res, what);
+    return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
+  }
+
+  get host(): URL {
+    return this.baseUrl;
   }
 }
 
@@ -778,7 +889,7 @@ class MlflowRun extends BaseRun {
   }
 
   protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
-    await this.tracker.http.call('POST', 'runs/update', { run_id: this.id, status, end_time: endTime });
+    await this.tracker.endRun(this.id, status, endTime);
   }
 }
 
@@ -789,8 +900,6 @@ class MlflowRun extends BaseRun {
 const PARAM_CHANGE = /Changing param values is not allowed/i;
 /** `LoggedModelStatus.LOGGED_MODEL_READY` in MLflow's service.proto. */
 const LOGGED_MODEL_READY = 2;
-/** Page-loop guard: no listing tsad makes needs more pages than this. */
-const MAX_PAGES = 10_000;
 /** Artifact directories deeper than this are a server that lists a directory inside itself. */
 const MAX_ARTIFACT_DEPTH = 64;
 
@@ -803,6 +912,11 @@ export class MlflowTracker extends BaseTracker {
   private readonly deleted = new Set<string>();
   /** run id → artifact_uri (fixed for a run's lifetime). */
   private readonly artifactUris = new Map<string, string>();
+  /** Ends not yet delivered: run id → status and end time. */
+  private readonly pendingEnds = new Map<
+    string,
+    { status: Exclude<RunStatus, 'RUNNING'>; endTime: number }
+  >();
 
   constructor(uri: string, opts: MlflowTrackerOptions = {}) {
     super();
@@ -825,13 +939,15 @@ export class MlflowTracker extends BaseTracker {
     const seen = new Set<string>();
     let token: string | undefined;
     for (let page = 0; ; page++) {
-      if (page >= MAX_PAGES) {
+      if (page >= this.http.maxPages) {
         throw new TrackingError(
           'mlflow_bad_response',
-          `MLflow ${endpoint} returned more than ${MAX_PAGES} pages; the server's paging looks broken`,
+          `MLflow ${endpoint} returned more than ${this.http.maxPages} pages; the server's paging looks broken (option maxPages)`,
         );
       }
-      const r = await this.http.call(method, endpoint, token ? { ...payload, page_token: token } : payload);
+      const r = await this.http.call(method, endpoint, token ? { ...payload, page_token: token } : payload, {
+        idempotent: true,
+      });
       onPage(r);
       const next = r.next_page_token;
       if (next === undefined || next === null || next === '') return;
@@ -907,7 +1023,7 @@ export class MlflowTracker extends BaseTracker {
       return found;
     }
     try {
-      await this.http.call('POST', 'experiments/create', { name });
+      await this.http.call('POST', 'experiments/create', { name }, { idempotent: true });
     } catch (err) {
       if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE' && /['"]/.test(name)) {
         throw new TrackingValidationError(
@@ -971,7 +1087,7 @@ export class MlflowTracker extends BaseTracker {
     if (!named) {
       // The interface names unnamed runs after their id, which only the server knows.
       name = defaultRunName(runId);
-      await this.http.call('POST', 'runs/update', { run_id: runId, run_name: name });
+      await this.http.call('POST', 'runs/update', { run_id: runId, run_name: name }, { idempotent: true });
     }
     if (tags.length > createTags.length) {
       await this.sendBatch(runId, { params: [], metrics: [], tags: tags.slice(createTags.length) });
@@ -991,7 +1107,22 @@ export class MlflowTracker extends BaseTracker {
       if (chunk.params.length > 0) body.params = chunk.params;
       if (chunk.tags.length > 0) body.tags = chunk.tags;
       try {
-        await this.http.call('POST', 'runs/log-batch', body);
+        await this.http.call('POST', 'runs/log-batch', body, {
+          idempotent: true,
+          // params (same value) and tags (overwrite) may be re-sent; metric points the first
+          // attempt stored are left out, so a batch whose answer was lost is never doubled
+          beforeResend:
+            chunk.metrics.length === 0
+              ? undefined
+              : async () => {
+                  const left = await this.undelivered(runId, chunk.metrics);
+                  if (left.length === 0 && chunk.params.length === 0 && chunk.tags.length === 0) return null;
+                  const next: Json = { ...body };
+                  if (left.length > 0) next.metrics = left;
+                  else delete next.metrics;
+                  return next;
+                },
+        });
       } catch (err) {
         if (
           err instanceof MlflowApiError &&
@@ -1010,14 +1141,37 @@ export class MlflowTracker extends BaseTracker {
     }
   }
 
+  /** The points of `sent` that the run's metric histories do not hold (each stored point counts once). */
+  private async undelivered(runId: string, sent: readonly WireMetric[]): Promise<WireMetric[]> {
+    const have = new Map<string, number>();
+    const id = (key: string, step: number, ts: number, v: number) =>
+      `${key}\u0000${step}\u0000${ts}\u0000${Number.isNaN(v) ? 'NaN' : normalizeMetricValue(v)}`;
+    for (const key of new Set(sent.map((m) => m.key))) {
+      for (const p of await this.getMetricHistory(runId, key)) {
+        const k = id(p.key, p.step, p.timestamp, p.value);
+        have.set(k, (have.get(k) ?? 0) + 1);
+      }
+    }
+    const left: WireMetric[] = [];
+    for (const m of sent) {
+      const k = id(m.key, m.step, m.timestamp, decodeMetricValue(m.value));
+      const n = have.get(k) ?? 0;
+      if (n > 0) have.set(k, n - 1);
+      else left.push(m);
+    }
+    return left;
+  }
+
   /** @internal */
   async sendInputs(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
     const wire = inputs.map(datasetToWire);
     for (let i = 0; i < wire.length; i += MLFLOW_INPUT_LIMITS.datasetsPerRequest) {
-      await this.http.call('POST', 'runs/log-inputs', {
-        run_id: runId,
-        datasets: wire.slice(i, i + MLFLOW_INPUT_LIMITS.datasetsPerRequest),
-      });
+      await this.http.call(
+        'POST',
+        'runs/log-inputs',
+        { run_id: runId, datasets: wire.slice(i, i + MLFLOW_INPUT_LIMITS.datasetsPerRequest) },
+        { idempotent: true }, // MLflow keeps one input per (dataset name, digest)
+      );
     }
   }
 
@@ -1220,7 +1374,7 @@ export class MlflowTracker extends BaseTracker {
     const run = await this.wireRun(runId);
     const artifactUri = run.info?.artifact_uri ?? '';
     try {
-      await this.http.call('POST', 'registered-models/create', { name });
+      await this.http.call('POST', 'registered-models/create', { name }, { idempotent: true });
     } catch (err) {
       if (!(err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
     }
@@ -1241,7 +1395,12 @@ export class MlflowTracker extends BaseTracker {
     validateModelName(name);
     validateAlias(alias, true);
     validateVersion(version);
-    await this.http.call('POST', 'registered-models/alias', { name, alias, version: String(version) });
+    await this.http.call(
+      'POST',
+      'registered-models/alias',
+      { name, alias, version: String(version) },
+      { idempotent: true },
+    );
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
@@ -1341,7 +1500,46 @@ export class MlflowTracker extends BaseTracker {
     return out.sort((a, b) => a.version - b.version);
   }
 
+  /**
+   * @internal Ends a run (idempotent, retried within the budget). An end that still cannot be
+   * delivered is remembered: `close()` tries it again and reports it if it fails again.
+   */
+  async endRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    this.pendingEnds.set(runId, { status, endTime });
+    await this.http.call(
+      'POST',
+      'runs/update',
+      { run_id: runId, status, end_time: endTime },
+      { idempotent: true },
+    );
+    this.pendingEnds.delete(runId);
+  }
+
+  /** Runs whose end (FINISHED/FAILED/KILLED) has not reached the server yet. */
+  pendingRuns(): { runId: string; status: Exclude<RunStatus, 'RUNNING'> }[] {
+    return [...this.pendingEnds].map(([runId, p]) => ({ runId, status: p.status }));
+  }
+
+  /**
+   * Delivers the ends still pending (one more retry budget each), then forgets the caches.
+   * Throws a TrackingError (code `mlflow_runs_pending`) naming the runs whose end could not be
+   * delivered, so no run is silently left RUNNING.
+   */
   async close(): Promise<void> {
+    const failed: string[] = [];
+    for (const [runId, p] of [...this.pendingEnds]) {
+      try {
+        await this.endRun(runId, p.status, p.endTime);
+      } catch (err) {
+        failed.push(`${runId} (${p.status}: ${(err as Error).message})`);
+      }
+    }
+    if (failed.length > 0) {
+      throw new TrackingError(
+        'mlflow_runs_pending',
+        `the MLflow server at ${this.http.display} did not take the end of ${failed.length} run(s), which stay RUNNING there: ${failed.join('; ')}; end them later with tracker.close() again or in the MLflow UI`,
+      );
+    }
     this.artifactUris.clear();
     this.expById.clear();
     this.expByName.clear();
