@@ -32,6 +32,7 @@ import {
   validateVersion,
 } from './common.js';
 import { experimentIdFor } from './file.js';
+import { redactUri } from './open.js';
 import {
   type ArtifactInfo,
   type DatasetInput,
@@ -362,14 +363,20 @@ export function parseSqlUri(uri: string): {
   dialect: SqlDialectName;
   schema: string;
   connectionString: string;
+  /** `?connect_timeout_ms=` (default 10 s): how long connecting may take. */
+  connectTimeoutMs: number;
+  /** `?statement_timeout_ms=` (default 30 s): the longest statement; 0 = none. */
+  statementTimeoutMs: number;
 } {
   let u: URL;
   try {
     u = new URL(uri);
-  } catch (err) {
-    throw new TrackingError('invalid_uri', `cannot parse SQL tracking URI: ${(err as Error).message}`, {
-      cause: err,
-    });
+  } catch {
+    // no cause: URL's TypeError carries the whole input, password included
+    throw new TrackingError(
+      'invalid_uri',
+      `cannot parse SQL tracking URI ${redactUri(uri)}: check the host, the port (1-65535) and brackets around IPv6 addresses`,
+    );
   }
   const scheme = u.protocol.replace(/:$/, '');
   const dialect: SqlDialectName = scheme === 'crate' ? 'crate' : 'postgres';
@@ -379,18 +386,53 @@ export function parseSqlUri(uri: string): {
   let conn = `postgresql${rest}`;
   const c = new URL(conn);
   c.searchParams.delete('schema');
+  const ms = (name: string, dflt: number): number => {
+    const v = c.searchParams.get(name);
+    c.searchParams.delete(name);
+    if (v === null) return dflt;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new TrackingError(
+        'invalid_uri',
+        `SQL tracking URI: ${name}=${v} must be a whole number of milliseconds`,
+      );
+    }
+    return n;
+  };
+  const connectTimeoutMs = ms('connect_timeout_ms', 10_000);
+  const statementTimeoutMs = ms('statement_timeout_ms', 30_000);
   if (dialect === 'crate') {
     if (!c.username) c.username = 'crate';
     if (!c.port) c.port = '5432';
   }
   conn = c.toString();
-  return { dialect, schema, connectionString: conn };
+  return { dialect, schema, connectionString: conn, connectTimeoutMs, statementTimeoutMs };
 }
 
-async function pgExecutor(connectionString: string, transactions: boolean): Promise<SqlExecutor> {
-  const pg = await import('pg');
+async function pgExecutor(
+  connectionString: string,
+  transactions: boolean,
+  timeouts: { connectTimeoutMs: number; statementTimeoutMs: number },
+): Promise<SqlExecutor> {
+  let pg: typeof import('pg');
+  try {
+    pg = await import('pg');
+  } catch (err) {
+    throw new TrackingError(
+      'missing_dependency',
+      `SQL tracking URIs need the "pg" package, an optional peer dependency of tsad: npm install pg (${(err as Error).message.split('\n')[0]})`,
+    );
+  }
   const Pool = pg.default.Pool;
-  const pool = new Pool({ connectionString, max: 4 });
+  const pool = new Pool({
+    connectionString,
+    max: 4,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
+    // the server ends a statement after this long; the client gives up a little later (a frozen server)
+    ...(timeouts.statementTimeoutMs > 0
+      ? { statement_timeout: timeouts.statementTimeoutMs, query_timeout: timeouts.statementTimeoutMs + 5000 }
+      : {}),
+  });
   pool.on('error', () => undefined); // idle client errors surface on the next query
   const query: SqlQuery = async (text, values) => {
     const r = await pool.query(text, values as unknown[] | undefined);
@@ -482,6 +524,7 @@ export class SqlTracker extends BaseTracker {
   readonly uri: string;
   readonly dialect: SqlDialect;
   private readonly connectionString: string;
+  private readonly timeouts: { connectTimeoutMs: number; statementTimeoutMs: number };
   private exec: Promise<SqlExecutor> | undefined;
   private readonly injected: SqlExecutor | undefined;
 
@@ -490,22 +533,16 @@ export class SqlTracker extends BaseTracker {
     const p = parseSqlUri(uri);
     this.dialect = new SqlDialect(p.dialect, p.schema);
     this.connectionString = p.connectionString;
+    this.timeouts = { connectTimeoutMs: p.connectTimeoutMs, statementTimeoutMs: p.statementTimeoutMs };
     this.injected = opts.executor;
-    let shown = uri;
-    try {
-      const u = new URL(uri);
-      if (u.password) u.password = '***';
-      shown = u.toString();
-    } catch {
-      // keep as is
-    }
-    this.uri = shown;
+    this.uri = redactUri(uri);
   }
 
   private executor(): Promise<SqlExecutor> {
     if (!this.exec) {
       this.exec = (async () => {
-        const ex = this.injected ?? (await pgExecutor(this.connectionString, !this.dialect.crate));
+        const ex =
+          this.injected ?? (await pgExecutor(this.connectionString, !this.dialect.crate, this.timeouts));
         try {
           for (const s of this.dialect.ddl()) {
             try {
