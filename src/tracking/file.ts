@@ -37,6 +37,7 @@ import {
 } from './common.js';
 import {
   createFileExclusive,
+  fsError,
   isErrno,
   isTempEntry,
   resolveInside,
@@ -187,17 +188,35 @@ class FileRun extends BaseRun {
       });
     }
     if (b.metrics.length === 0) return;
-    const fh = await this.metricsFile();
-    let chunk = '';
-    for (const m of b.metrics) {
-      chunk += this.line(m);
-      if (chunk.length >= MAX_WRITE) {
-        await writeAll(fh, chunk);
-        chunk = '';
-      }
+    let fh: fsp.FileHandle;
+    try {
+      fh = await this.metricsFile();
+    } catch (err) {
+      throw fsError(err, `open the metrics of run ${this.id}`);
     }
-    if (chunk) await writeAll(fh, chunk);
-    if (this.tracker.fsync) await fh.datasync();
+    // A batch is all or nothing: a write that fails half-way (a full disk) is cut back to the
+    // size before the batch, so no torn line is left for the next batch to be appended onto.
+    const before = (await fh.stat()).size;
+    try {
+      let chunk = '';
+      for (const m of b.metrics) {
+        chunk += this.line(m);
+        if (chunk.length >= MAX_WRITE) {
+          await writeAll(fh, chunk);
+          chunk = '';
+        }
+      }
+      if (chunk) await writeAll(fh, chunk);
+      if (this.tracker.fsync) await fh.datasync();
+    } catch (err) {
+      await fh.truncate(before).catch(() => {
+        // could not cut back: close, so the next batch reopens and terminates the torn line
+        this.fh = undefined;
+        this.opening = undefined;
+        return fh.close().catch(() => undefined);
+      });
+      throw fsError(err, `log ${b.metrics.length} metric point(s) to run ${this.id}`);
+    }
   }
 
   protected async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
@@ -207,8 +226,12 @@ class FileRun extends BaseRun {
   }
 
   protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
-    const target = await resolveInside(join(this.dir, 'artifacts'), path, true);
-    await writeFileAtomic(target, bytes, this.tracker.fsync);
+    try {
+      const target = await resolveInside(join(this.dir, 'artifacts'), path, true);
+      await writeFileAtomic(target, bytes, this.tracker.fsync);
+    } catch (err) {
+      throw fsError(err, `write artifact "${path}" of run ${this.id}`);
+    }
   }
 
   protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
@@ -347,7 +370,11 @@ export class FileTracker extends BaseTracker {
     const o = prepareRunOptions(opts);
     const exp = await this.getOrCreateExperiment(o.experiment);
     const dir = join(this.expDir(exp.experimentId), 'runs', o.runId);
-    await fsp.mkdir(dir);
+    try {
+      await fsp.mkdir(dir);
+    } catch (err) {
+      throw fsError(err, `create run directory ${dir}`);
+    }
     const doc: RunDoc = {
       format: 'tsad-run',
       version: 1,
@@ -362,18 +389,27 @@ export class FileTracker extends BaseTracker {
       tags: Object.fromEntries(o.tags.map((t) => [t.key, t.value])),
       inputs: [],
     };
-    await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc), this.fsync);
+    try {
+      await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc), this.fsync);
+    } catch (err) {
+      await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      throw fsError(err, `write run.json of a new run in ${dir}`);
+    }
     this.runDirs.set(o.runId, dir);
     return new FileRun(this, dir, doc);
   }
 
   /** Read-modify-write of run.json under the run's lock. */
   async updateRun(dir: string, fn: (doc: RunDoc) => void): Promise<void> {
-    await withLock(join(dir, '.lock'), async () => {
-      const doc = await this.readRunDoc(dir);
-      fn(doc);
-      await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc), this.fsync);
-    });
+    try {
+      await withLock(join(dir, '.lock'), async () => {
+        const doc = await this.readRunDoc(dir);
+        fn(doc);
+        await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc), this.fsync);
+      });
+    } catch (err) {
+      throw fsError(err, `update run.json in ${dir}`);
+    }
   }
 
   private async readRunDoc(dir: string): Promise<RunDoc> {
@@ -584,12 +620,16 @@ export class FileTracker extends BaseTracker {
 
   private async updateRegistry<T>(fn: (s: RegistryState) => T): Promise<T> {
     await this.init();
-    return withLock(join(this.root, '.lock-registry'), async () => {
-      const s = await this.readRegistry();
-      const out = fn(s);
-      await writeFileAtomic(this.registryPath(), JSON.stringify(s, null, 1), this.fsync);
-      return out;
-    });
+    try {
+      return await withLock(join(this.root, '.lock-registry'), async () => {
+        const s = await this.readRegistry();
+        const out = fn(s);
+        await writeFileAtomic(this.registryPath(), JSON.stringify(s, null, 1), this.fsync);
+        return out;
+      });
+    } catch (err) {
+      throw fsError(err, 'update the model registry (registry.json)');
+    }
   }
 
   async registerModel(

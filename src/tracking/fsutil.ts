@@ -14,6 +14,32 @@ export function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }
 
+/**
+ * A file-system failure as a typed error: a full disk (ENOSPC, EDQUOT) is `storage_full`,
+ * missing rights or a read-only file system (EACCES, EPERM, EROFS) `storage_denied`; others
+ * pass through unchanged.
+ */
+export function fsError(err: unknown, what: string): unknown {
+  if (err instanceof TrackingError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new TrackingError(
+      'storage_full',
+      `cannot ${what}: the disk holding the tracking store is full (${code}); free some space and retry (nothing half-written was kept)`,
+      { cause: err },
+    );
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    const path = (err as { path?: unknown }).path;
+    return new TrackingError(
+      'storage_denied',
+      `cannot ${what}: ${code === 'EROFS' ? 'the file system is read-only' : 'permission denied'}${typeof path === 'string' ? ` on ${path}` : ''} (${code}); give this process write access to the tracking store`,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
 export function tmpName(path: string): string {
   return join(dirname(path), `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
