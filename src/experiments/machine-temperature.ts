@@ -220,7 +220,7 @@ export async function runMachineTemperature(
               ...alarmParams(detector),
               detector: recipe,
               seed,
-              config: detector.config, // logParams flattens it to config.* keys
+              // the detector config is logged once, as model.config.* params, by logModel below
             });
             await run.logMetrics({
               precision: report.precision,
