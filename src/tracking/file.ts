@@ -36,10 +36,12 @@ import {
   validateRunId,
 } from './common.js';
 import {
+  assertNoSymlink,
   createFileExclusive,
   fsError,
   isErrno,
   isTempEntry,
+  readFileNoFollow,
   resolveInside,
   withLock,
   writeFileAtomic,
@@ -67,6 +69,7 @@ import {
   type RunStatus,
   type SearchRunsQuery,
   TrackingNotFoundError,
+  UnsafePathError,
 } from './tracker.js';
 
 interface RunDoc {
@@ -140,16 +143,29 @@ class FileRun extends BaseRun {
     if (this.fh) return Promise.resolve(this.fh);
     if (!this.opening) {
       this.opening = (async () => {
-        const fh = await fsp.open(
-          join(this.dir, 'metrics.jsonl'),
-          constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
-          0o644,
-        );
+        await assertNoSymlink(this.tracker.root, this.dir);
+        const fh = await fsp
+          .open(
+            join(this.dir, 'metrics.jsonl'),
+            constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+            0o644,
+          )
+          .catch((err: unknown) => {
+            if (isErrno(err, 'ELOOP')) {
+              throw new UnsafePathError(
+                `${join(this.dir, 'metrics.jsonl')} is a symlink; it is not followed`,
+              );
+            }
+            throw err;
+          });
         try {
           // a torn last line from a crashed writer gets terminated before we append
           const st = await fh.stat();
           if (st.size > 0) {
-            const rf = await fsp.open(join(this.dir, 'metrics.jsonl'), 'r');
+            const rf = await fsp.open(
+              join(this.dir, 'metrics.jsonl'),
+              constants.O_RDONLY | constants.O_NOFOLLOW,
+            );
             const b = Buffer.alloc(1);
             try {
               await rf.read(b, 0, 1, st.size - 1);
@@ -313,9 +329,8 @@ export class FileTracker extends BaseTracker {
 
   private async readExperiment(id: string): Promise<Experiment | undefined> {
     try {
-      const e = JSON.parse(
-        await fsp.readFile(join(this.expDir(id), 'experiment.json'), 'utf8'),
-      ) as Experiment;
+      await assertNoSymlink(this.root, this.expDir(id));
+      const e = JSON.parse(await readFileNoFollow(join(this.expDir(id), 'experiment.json'))) as Experiment;
       return { experimentId: e.experimentId, name: e.name, creationTime: e.creationTime };
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
@@ -335,6 +350,7 @@ export class FileTracker extends BaseTracker {
       return { ...existing };
     }
     const dir = this.expDir(id);
+    await assertNoSymlink(this.root, join(dir, 'runs'));
     await fsp.mkdir(join(dir, 'runs'), { recursive: true });
     const exp: Experiment = { experimentId: id, name, creationTime: Date.now() };
     await createFileExclusive(join(dir, 'experiment.json'), `${JSON.stringify(exp)}\n`);
@@ -371,6 +387,7 @@ export class FileTracker extends BaseTracker {
     const exp = await this.getOrCreateExperiment(o.experiment);
     const dir = join(this.expDir(exp.experimentId), 'runs', o.runId);
     try {
+      await assertNoSymlink(this.root, dir);
       await fsp.mkdir(dir);
     } catch (err) {
       throw fsError(err, `create run directory ${dir}`);
@@ -413,7 +430,8 @@ export class FileTracker extends BaseTracker {
   }
 
   private async readRunDoc(dir: string): Promise<RunDoc> {
-    const text = await fsp.readFile(join(dir, 'run.json'), 'utf8');
+    await assertNoSymlink(this.root, dir);
+    const text = await readFileNoFollow(join(dir, 'run.json'));
     try {
       return JSON.parse(text) as RunDoc;
     } catch (err) {
@@ -431,11 +449,12 @@ export class FileTracker extends BaseTracker {
       const dir = join(this.expDir(id), 'runs', runId);
       try {
         await fsp.access(join(dir, 'run.json'));
-        this.runDirs.set(runId, dir);
-        return dir;
       } catch {
-        // not in this experiment
+        continue; // not in this experiment
       }
+      await assertNoSymlink(this.root, join(dir, 'run.json'));
+      this.runDirs.set(runId, dir);
+      return dir;
     }
     throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
   }
@@ -448,9 +467,14 @@ export class FileTracker extends BaseTracker {
     }
     let fh: fsp.FileHandle;
     try {
-      fh = await fsp.open(join(dir, 'metrics.jsonl'), 'r');
+      fh = await fsp.open(join(dir, 'metrics.jsonl'), constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return st;
+      if (isErrno(err, 'ELOOP')) {
+        throw new UnsafePathError(
+          `${join(dir, 'metrics.jsonl')} is a symlink; symlinks inside the store are not followed`,
+        );
+      }
       throw err;
     }
     try {
@@ -611,7 +635,7 @@ export class FileTracker extends BaseTracker {
   private async readRegistry(): Promise<RegistryState> {
     await this.init();
     try {
-      return JSON.parse(await fsp.readFile(this.registryPath(), 'utf8')) as RegistryState;
+      return JSON.parse(await readFileNoFollow(this.registryPath())) as RegistryState;
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return emptyRegistry();
       throw err;

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { TrackingError } from '../errors.js';
 import { UnsafePathError } from './tracker.js';
 
@@ -38,6 +38,50 @@ export function fsError(err: unknown, what: string): unknown {
     );
   }
   return err;
+}
+
+/** Reads a file without following a symlink in its last component (ELOOP → UnsafePathError). */
+export async function readFileNoFollow(path: string): Promise<string> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    if (isErrno(err, 'ELOOP')) {
+      throw new UnsafePathError(`${path} is a symlink; symlinks inside the store are not followed`);
+    }
+    throw err;
+  }
+  try {
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Refuses a path inside the store that goes through a symlink: every component from `root`
+ * (exclusive) to `path` (inclusive) is checked with lstat. Missing components are fine.
+ */
+export async function assertNoSymlink(root: string, path: string): Promise<void> {
+  const rel = relative(root, path);
+  if (rel.startsWith('..') || isAbsolute(rel)) {
+    throw new UnsafePathError(`${path} is outside the store ${root}`);
+  }
+  let cur = root;
+  for (const seg of rel.split(sep)) {
+    if (seg === '') continue;
+    cur = join(cur, seg);
+    let st: import('node:fs').Stats;
+    try {
+      st = await fsp.lstat(cur);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return;
+      throw err;
+    }
+    if (st.isSymbolicLink()) {
+      throw new UnsafePathError(`${cur} is a symlink; symlinks inside the store are not followed`);
+    }
+  }
 }
 
 export function tmpName(path: string): string {
