@@ -86,8 +86,12 @@ const TABLES = [
   'registered_models',
   'model_versions',
   'model_aliases',
+  'schema_version',
 ] as const;
 type Table = (typeof TABLES)[number];
+
+/** The schema version this tsad writes; `SqlDialect.migrations()` leads from 1 up to it. */
+export const SQL_SCHEMA_VERSION = 2;
 
 /** Statement builder for one dialect and schema: everything here is pure and testable. */
 export class SqlDialect {
@@ -140,6 +144,31 @@ export class SqlDialect {
       );
     }
     return out;
+  }
+
+  /** The table recording which migrations a database has had. */
+  versionTable(): string {
+    return `CREATE TABLE IF NOT EXISTS ${this.t('schema_version')} (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`;
+  }
+
+  /**
+   * Forward migrations, in order. Version 1 is the schema tsad wrote before it kept a version
+   * (every statement idempotent, so a store of that schema is upgraded in place); later
+   * versions only add. Each migration's statements must be safe to run again.
+   */
+  migrations(): { version: number; statements: string[] }[] {
+    return [
+      { version: 1, statements: this.ddl() },
+      {
+        version: 2,
+        // metric filters look latest values up by key
+        statements: this.crate
+          ? []
+          : [
+              `CREATE INDEX IF NOT EXISTS "tsad_latest_metrics_key" ON ${this.t('latest_metrics')} (key, value)`,
+            ],
+      },
+    ];
   }
 
   /** Statements to run after writing `tables` (CrateDB: make the writes visible). */
@@ -520,6 +549,50 @@ class SqlRun extends BaseRun {
   }
 }
 
+/** Runs a DDL statement; a concurrent CREATE ... IF NOT EXISTS can still collide on the catalog. */
+async function ddl(q: SqlQuery, text: string): Promise<void> {
+  try {
+    await q(text);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== '23505' && code !== '42P07' && code !== '42P06') throw err;
+  }
+}
+
+/**
+ * Brings a database to `SQL_SCHEMA_VERSION`: reads the highest applied version (none: a fresh
+ * database, or one written before versions were kept, which migration 1 adopts in place), runs
+ * every later migration and records it. PostgreSQL serialises concurrent openers with an advisory
+ * lock; a database newer than this tsad is refused.
+ */
+export async function migrate(ex: SqlExecutor, d: SqlDialect): Promise<number> {
+  if (!d.crate) await ddl(ex.query, `CREATE SCHEMA IF NOT EXISTS "${d.schema}"`);
+  await ddl(ex.query, d.versionTable());
+  const run = async (q: SqlQuery): Promise<number> => {
+    if (!d.crate) await q(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`tsad-migrate:${d.schema}`]);
+    if (d.crate) await q(`REFRESH TABLE ${d.t('schema_version')}`);
+    const r = await q(`SELECT MAX(version) AS v FROM ${d.t('schema_version')}`);
+    const current = Number(r.rows[0]?.v ?? 0);
+    if (current > SQL_SCHEMA_VERSION) {
+      throw new TrackingError(
+        'schema_too_new',
+        `the tracking database (schema "${d.schema}") has schema version ${current}, newer than this tsad's ${SQL_SCHEMA_VERSION}; upgrade tsad`,
+      );
+    }
+    for (const m of d.migrations()) {
+      if (m.version <= current) continue;
+      for (const st of m.statements) await ddl(q, st);
+      await ddl(
+        q,
+        `INSERT INTO ${d.t('schema_version')} (version, applied_at) VALUES (${m.version}, ${Date.now()})`,
+      );
+    }
+    for (const st of d.refresh(['schema_version'])) await q(st);
+    return Math.max(current, SQL_SCHEMA_VERSION);
+  };
+  return ex.tx(run);
+}
+
 export class SqlTracker extends BaseTracker {
   readonly uri: string;
   readonly dialect: SqlDialect;
@@ -544,18 +617,10 @@ export class SqlTracker extends BaseTracker {
         const ex =
           this.injected ?? (await pgExecutor(this.connectionString, !this.dialect.crate, this.timeouts));
         try {
-          for (const s of this.dialect.ddl()) {
-            try {
-              await ex.query(s);
-            } catch (err) {
-              // concurrent CREATE ... IF NOT EXISTS can still collide on the catalog
-              const code = (err as { code?: string }).code;
-              if (code !== '23505' && code !== '42P07' && code !== '42P06') throw err;
-            }
-          }
+          await migrate(ex, this.dialect);
         } catch (err) {
           await ex.close().catch(() => undefined);
-          throw wrapDbError(err, 'create its tables');
+          throw wrapDbError(err, 'create or upgrade its tables');
         }
         return ex;
       })();
