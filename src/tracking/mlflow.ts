@@ -342,6 +342,8 @@ type QueryValue = string | number | readonly string[] | undefined;
 export interface CallOptions {
   /** Re-sending cannot double anything (default: true for GET, PUT, PATCH, DELETE). */
   idempotent?: boolean;
+  /** Whether a 500 is worth retrying (default true for idempotent calls; false where MLflow means "not found"). */
+  retry500?: boolean;
   /**
    * Called before re-sending after an unknown outcome; returns the payload to send instead,
    * or null when nothing is left to send (the first attempt did it all).
@@ -451,7 +453,9 @@ class MlflowHttp {
         if (failure.sent) unknownOutcome = true;
       } else {
         const status = (res as HttpResponse).status;
-        retry = RETRYABLE_STATUSES.has(status) || (idempotent && RETRYABLE_IF_IDEMPOTENT.has(status));
+        retry =
+          RETRYABLE_STATUSES.has(status) ||
+          (idempotent && RETRYABLE_IF_IDEMPOTENT.has(status) && (status !== 500 || opts.retry500 !== false));
         if (RETRYABLE_IF_IDEMPOTENT.has(status)) unknownOutcome = true;
         const ra = (res as HttpResponse).headers['retry-after'];
         retryAfter = typeof ra === 'string' ? ra : null;
@@ -606,7 +610,10 @@ class MlflowHttp {
 
   async getArtifact(storagePath: string): Promise<Uint8Array> {
     const what = 'mlflow-artifacts download';
-    const res = await this.send('GET', this.artifactUrl(storagePath), this.headers({}), undefined, what);
+    // MLflow answers a missing artifact with 500: not retried (readArtifact tells it from a failure)
+    const res = await this.send('GET', this.artifactUrl(storagePath), this.headers({}), undefined, what, {
+      retry500: false,
+    });
     if (res === null) throw new TrackingError('mlflow_bad_response', `${what}: no answer`);
     if (res.status < 200 || res.status >= 300) this.fail(res, what);
     return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
