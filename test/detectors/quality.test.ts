@@ -93,6 +93,22 @@ describe('detectors for the kinds the default ensemble misses', () => {
     expect(afterShift.length).toBeGreaterThan(0); // a shift of a new size, at a new time, is not
   });
 
+  it('DiscordDetector does not train its calibrator on warm-up distances (no neighbour one period back yet)', () => {
+    const n = 1200;
+    const t = Float64Array.from({ length: n }, (_, i) => i * 60_000);
+    const v = Float64Array.from(
+      { length: n },
+      (_, i) => Math.sin((2 * Math.PI * i) / 144) + 0.01 * Math.cos(i * 7.3),
+    );
+    const d = new DiscordDetector();
+    d.train({ t, v });
+    const train = d.trainScores ?? { v: new Float64Array(0) };
+    expect(d.length).toBe(96); // the period (144) clamped to maxLength
+    const warm = 96 - 1 + 144;
+    expect(Array.from(train.v.subarray(0, warm)).every((x) => x === 0)).toBe(true);
+    expect(Array.from(train.v.subarray(warm)).some((x) => x !== 0)).toBe(true);
+  });
+
   it('calendarPeriodMs snaps a period a few points off an hour, a day or a week, and keeps others', () => {
     expect(calendarPeriodMs(141, 600_000)).toBe(86_400_000);
     expect(calendarPeriodMs(1000, 600_000)).toBe(604_800_000);

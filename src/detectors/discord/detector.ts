@@ -55,6 +55,11 @@ export class DiscordDetector extends BaseDetector<DiscordConfig> {
     this.core.reset(mean);
     const out = new Float64Array(v.length);
     for (let i = 0; i < v.length; i++) out[i] = this.core.push(v[i]);
+    // warm-up: until a subsequence has a neighbour one period back (m can be clamped below the period)
+    // its nearest neighbour is out of phase and its distance says nothing about the series; those
+    // scores would teach the calibrator that large distances are normal
+    const warm = Math.min(v.length, m - 1 + Math.max(p, m));
+    out.fill(0, 0, warm);
     return out;
   }
 
