@@ -109,6 +109,33 @@ describe('detectors for the kinds the default ensemble misses', () => {
     expect(Array.from(train.v.subarray(warm)).some((x) => x !== 0)).toBe(true);
   });
 
+  it('FlatLineDetector: a series constant through training is not stuck for staying constant; an often-repeating one needs a long run', () => {
+    const n = 1000;
+    const t = Float64Array.from({ length: n }, (_, i) => i * 60_000);
+    const flat = new FlatLineDetector();
+    flat.train({ t: t.subarray(0, 200), v: new Float64Array(200).fill(5) });
+    const s = flat.stream();
+    for (let i = 200; i < n; i++) expect(s.push(t[i], 5).alarm).toBe(false);
+    // a quantised sensor: every other step repeats the value, runs of up to a few points
+    let g = 5;
+    const coin = () => {
+      g = (Math.imul(g, 1664525) + 1013904223) >>> 0;
+      return g / 2 ** 32 < 0.5;
+    };
+    const v = new Float64Array(n);
+    for (let i = 1; i < n; i++) v[i] = coin() ? v[i - 1] : v[i - 1] + (coin() ? 1 : -1);
+    const q = new FlatLineDetector();
+    q.train({ t: t.subarray(0, 300), v: v.subarray(0, 300) });
+    const qs = q.stream();
+    let alarms = 0;
+    for (let i = 300; i < 900; i++) if (qs.push(t[i], v[i]).alarm) alarms++;
+    expect(alarms).toBe(0);
+    // …and it is stuck when the value stays put for far longer than chance allows
+    let stuck = 0;
+    for (let i = 900; i < 1000; i++) if (qs.push(t[i], v[899]).alarm) stuck++;
+    expect(stuck).toBeGreaterThan(0);
+  });
+
   it('calendarPeriodMs snaps a period a few points off an hour, a day or a week, and keeps others', () => {
     expect(calendarPeriodMs(141, 600_000)).toBe(86_400_000);
     expect(calendarPeriodMs(1000, 600_000)).toBe(604_800_000);

@@ -6,8 +6,12 @@
  * step between consecutive training values, or 1e-9 × |median value| if the series rarely moves) of the
  * run's first value. The raw score of a point is `run / (longest + 1)`, where `run` counts the repeats
  * so far (0 when the value moved) and `longest` is the longest run seen in training and in every run that
- * has ended since. A sensor that repeats values by design (coarse quantisation) has long runs in its
- * history and scores low; one that never repeats scores high after a few identical points.
+ * has ended since, or twice the longest run expected by chance, whichever is larger: with `q` the share of
+ * steps that repeat a value (counted since training began, with one pseudo-count each way) and `N` the
+ * points seen, the longest run of repeats expected among N points is `ln N / ln(1/q)`, so a sensor that
+ * often repeats (an idle or coarsely quantised one) needs a much longer run than one that never repeats.
+ * A run still in progress when training ends was part of the reference: it scores 0 until it ends (a
+ * series constant through training is not "stuck" for staying constant).
  */
 import { ModelFormatError } from '../../errors.js';
 import { median } from '../discord/period.js';
@@ -19,6 +23,11 @@ export class FlatLineCore {
   private anchor = Number.NaN;
   private run = 0;
   private longest = 0;
+  /** Points seen and steps that repeated the previous value (within the tolerance). */
+  private seen = 0;
+  private repeats = 0;
+  /** 1 while the run in progress began during training. */
+  private inherited = 0;
 
   constructor(readonly relTol: number) {}
 
@@ -35,30 +44,58 @@ export class FlatLineCore {
     this.anchor = Number.NaN;
     this.run = 0;
     this.longest = 0;
+    this.seen = 0;
+    this.repeats = 0;
+    this.inherited = 0;
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = this.scoreRow(v[i]);
     // the training history is the reference: its own longest run does not count against it
     for (let i = 0; i < n; i++) out[i] = Math.min(out[i], 1);
+    this.inherited = this.run > 0 ? 1 : 0;
     return out;
   }
 
   scoreRow(v: number): number {
-    if (Math.abs(v - this.anchor) <= this.tol) this.run++;
-    else {
+    this.seen++;
+    if (Math.abs(v - this.anchor) <= this.tol) {
+      this.run++;
+      this.repeats++;
+    } else {
       if (this.run > this.longest) this.longest = this.run;
       this.run = 0;
       this.anchor = v;
+      this.inherited = 0;
     }
-    return this.run / (this.longest + 1);
+    if (this.inherited === 1) return 0;
+    const q = (this.repeats + 1) / (this.seen + 1);
+    const chance = q < 1 ? Math.log(this.seen + 1) / -Math.log(q) : Number.POSITIVE_INFINITY;
+    return this.run / (Math.max(this.longest, 2 * chance) + 1);
   }
 
   state(): JsonValue {
-    return { num: encodeFloats([this.tol, this.anchor, this.run, this.longest]) };
+    return {
+      num: encodeFloats([
+        this.tol,
+        this.anchor,
+        this.run,
+        this.longest,
+        this.seen,
+        this.repeats,
+        this.inherited,
+      ]),
+    };
   }
 
   restore(state: unknown, path: string): void {
-    const [tol, anchor, run, longest] = decodeFloats(field(state, 'num', path), `${path}.num`, 4);
+    const [tol, anchor, run, longest, seen, repeats, inherited] = decodeFloats(
+      field(state, 'num', path),
+      `${path}.num`,
+      7,
+    );
     if (
+      !(seen >= 0 && seen <= 1e15 && Number.isInteger(seen)) ||
+      !(repeats >= 0 && repeats <= seen && Number.isInteger(repeats)) ||
+      (inherited !== 0 && inherited !== 1) ||
       !(tol > 0 && tol <= 1e15) ||
       !(run >= 0 && run <= 1e15) ||
       !(longest >= 0 && longest <= 1e15) ||
@@ -66,12 +103,15 @@ export class FlatLineCore {
     ) {
       throw new ModelFormatError(
         'bad_field',
-        `${path}.num: expected 0 < tolerance ≤ 1e15, run lengths in [0, 1e15], |anchor| ≤ 1e15 (or NaN)`,
+        `${path}.num: expected 0 < tolerance ≤ 1e15, run lengths in [0, 1e15], |anchor| ≤ 1e15 (or NaN), integer counts with repeats ≤ points seen, and a 0/1 flag`,
       );
     }
     this.tol = tol;
     this.anchor = anchor;
     this.run = run;
     this.longest = longest;
+    this.seen = seen;
+    this.repeats = repeats;
+    this.inherited = inherited;
   }
 }

@@ -1,6 +1,11 @@
 /**
  * `FlatLineDetector`: a stuck sensor, as the run of near-constant values against the longest such run in
  * the series' own history (core.ts; docs/detectors-quality.md). Online.
+ *
+ * The score is `3 · run / (reference + 1)` with no calibrator: the default alarm threshold (3) fires when
+ * the current run is longer than every run in the history and than twice the longest expected by chance.
+ * A calibrator trained on the short training part ranked any run a little longer than the training
+ * ones as extreme (on NAB's count series, two or three equal counts in a row).
  */
 import { z } from 'zod';
 import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
@@ -17,6 +22,9 @@ export const flatLineConfigSchema = z.strictObject({
 export type FlatLineConfig = z.infer<typeof flatLineConfigSchema>;
 export type FlatLineInput = z.input<typeof flatLineConfigSchema>;
 
+/** The score of a run as long as the reference + 1: the default rule's alarm threshold. */
+export const FLAT_LINE_ALARM_Z = 3;
+
 export class FlatLineDetector extends BaseDetector<FlatLineConfig> {
   private core: FlatLineCore;
 
@@ -29,13 +37,19 @@ export class FlatLineDetector extends BaseDetector<FlatLineConfig> {
     return 2;
   }
 
+  protected override hasCalibrator(): boolean {
+    return false;
+  }
+
   protected override fitRows(frame: Frame): Float64Array {
     this.core = new FlatLineCore(this.config.relTol);
-    return this.core.fit(frame.x);
+    const s = this.core.fit(frame.x);
+    for (let i = 0; i < s.length; i++) s[i] *= FLAT_LINE_ALARM_Z;
+    return s;
   }
 
   protected override scoreRow(row: Float64Array): number {
-    return this.core.scoreRow(row[0]);
+    return FLAT_LINE_ALARM_Z * this.core.scoreRow(row[0]);
   }
 
   protected override modelState(): JsonValue {
