@@ -6,7 +6,7 @@ import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/inde
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { ConfigError } from '../errors.js';
-import { defaultFlatDetector, kindsDetector } from '../lab/candidates.js';
+import { defaultFlatChangeDetector, defaultFlatDetector, kindsDetector } from '../lab/candidates.js';
 import { ZeroDetector } from '../lab/zero.js';
 import { NabStreamDetector } from './nab-detector.js';
 import type { NabScoreMapping } from './nab-stream.js';
@@ -101,6 +101,16 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     build: (o) => defaultFlatDetector(o.seed ?? 0),
     mapping: 'likelihood',
     description: 'candidate `defaultFlat` + likelihood mapping',
+  },
+  defaultFlatChange: {
+    build: (o) => defaultFlatChangeDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: defaultDetector() + flat-line + change-point, max combiner',
+  },
+  defaultFlatChangeLikelihood: {
+    build: (o) => defaultFlatChangeDetector(o.seed ?? 0),
+    mapping: 'likelihood',
+    description: 'candidate `defaultFlatChange` + likelihood mapping',
   },
   kindsLikelihood: {
     build: (o) => kindsDetector(o.seed ?? 0),

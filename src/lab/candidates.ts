@@ -43,3 +43,19 @@ export function defaultFlatDetector(seed = 0): Ensemble {
     seed,
   });
 }
+
+/**
+ * `defaultDetector()`, `FlatLineDetector` and `ChangePointDetector`, maximum of their scores, the default
+ * alarm rule. The flat-line and change-point members score in units of their own decision rules (3 = a
+ * run longer than the reference, a CUSUM at its decision level), so each adds its kind's alarms only.
+ */
+export function defaultFlatChangeDetector(seed = 0): Ensemble {
+  const quiet = { enableThreshold: false, seed } as const;
+  return new Ensemble({
+    members: [defaultDetector({ seed }), new FlatLineDetector(quiet), new ChangePointDetector(quiet)],
+    combiner: { type: 'max', absScore: true },
+    enableCalibrator: false,
+    threshold: { ...DEFAULT_ALARM_RULE },
+    seed,
+  });
+}
