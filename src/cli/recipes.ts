@@ -19,6 +19,8 @@ export const RECIPE_NAMES = [
   'kinds',
   'defaultFlat',
   'defaultFlatLikelihood',
+  'defaultFlatChange',
+  'defaultFlatChangeLikelihood',
   'kindsLikelihood',
   'floorCdf',
   'floorLikelihood',
