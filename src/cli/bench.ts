@@ -29,7 +29,7 @@ export function registerBench(program: Command): void {
     .option('--no-floor', 'leave out the floor rows')
     .option(
       '--locate',
-      'locate mode: is the highest test score within --margin points of the one anomaly',
+      'locate mode: is the highest test score within --margin points of the one anomaly (a recipe a+b combines members by their larger robust z-score)',
       false,
     )
     .option('--margin <n>', 'locate mode: points either side of the anomaly that count', intOption(0), 100)

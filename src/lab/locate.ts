@@ -1,7 +1,8 @@
 /**
  * Locate mode (docs/evaluation.md): on series with one labelled anomaly, train on a prefix, score the rest
  * as a stream, and ask whether the highest score of the test part falls within `margin` points of the
- * anomaly (the KDD Cup 2021 rule uses 100). Accuracy = the share of series located.
+ * anomaly (the KDD Cup 2021 rule uses 100). Accuracy = the share of series located. A recipe `a+b`
+ * combines members by the larger of their robust z-scores over the test part (see `robustZ`).
  */
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -81,7 +82,7 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
     .sort();
   const files = opts.files ? opts.files.filter((f) => windows[f]?.length === 1) : single;
   const recipes = opts.detectors ?? ['default'];
-  for (const d of recipes) {
+  for (const d of recipes.flatMap((r) => r.split('+'))) {
     if (!isRecipe(d)) {
       throw new ConfigError(
         'unknown_detector',
@@ -105,16 +106,23 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
       const to = Math.max(from, lowerBound(series.t, b + 1) - 1);
       const cut = Math.min(Math.floor(n * frac), lowerBound(series.t, ws));
       if (cut < 10 || cut >= n - 1) continue;
-      const det = makeDetector(recipe, { seed: opts.seed ?? 0 });
-      det.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
-      const s = det.stream();
+      const members = recipe.split('+');
+      const combined = new Float64Array(n - cut).fill(Number.NEGATIVE_INFINITY);
+      for (const member of members) {
+        const det = makeDetector(member, { seed: opts.seed ?? 0 });
+        det.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
+        const s = det.stream();
+        const x = new Float64Array(n - cut);
+        for (let i = cut; i < n; i++) x[i - cut] = Math.abs(s.push(series.t[i], series.v[i]).score);
+        if (members.length > 1) robustZ(x);
+        for (let i = 0; i < x.length; i++) if (x[i] > combined[i]) combined[i] = x[i];
+      }
       let best = -1;
       let bestScore = Number.NEGATIVE_INFINITY;
-      for (let i = cut; i < n; i++) {
-        const x = Math.abs(s.push(series.t[i], series.v[i]).score);
-        if (x > bestScore) {
-          bestScore = x;
-          best = i;
+      for (let i = 0; i < combined.length; i++) {
+        if (combined[i] > bestScore) {
+          bestScore = combined[i];
+          best = i + cut;
         }
       }
       out.push({
@@ -151,7 +159,7 @@ export function formatLocate(r: LocateReport): string {
   const kinds = [...new Set(r.rows.flatMap((x) => x.byKind.map((k) => k.kind)))].sort();
   const lines = [
     `locate mode${r.partial ? ' (PARTIAL)' : ''}: highest test score within ${r.margin} points of the anomaly`,
-    `${'detector'.padEnd(20)} ${'accuracy'.padStart(9)} ${kinds.map((k) => k.slice(0, 14).padStart(14)).join(' ')}`,
+    `${'detector'.padEnd(36)} ${'accuracy'.padStart(9)} ${kinds.map((k) => k.slice(0, 14).padStart(14)).join(' ')}`,
   ];
   for (const row of [...r.rows].sort((a, b) => b.accuracy - a.accuracy)) {
     const cells = kinds.map((k) => {
@@ -159,8 +167,23 @@ export function formatLocate(r: LocateReport): string {
       return (e ? `${e.hits}/${e.files}` : '—').padStart(14);
     });
     lines.push(
-      `${row.recipe.padEnd(20)} ${`${(100 * row.accuracy).toFixed(1)} %`.padStart(9)} ${cells.join(' ')}`,
+      `${row.recipe.padEnd(36)} ${`${(100 * row.accuracy).toFixed(1)} %`.padStart(9)} ${cells.join(' ')}`,
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * In place: each score as a robust z-score against the member's own test scores, `(x − median) /
+ * (1.4826 · MAD)` (MAD floored so a constant member stays finite). A combination `a+b` in locate mode
+ * takes the larger of its members' z-scores: the member whose peak stands out most from its own usual
+ * level decides, whatever the members' score units.
+ */
+function robustZ(x: Float64Array): void {
+  const sorted = Float64Array.from(x).sort();
+  const med = sorted[sorted.length >> 1] ?? 0;
+  const dev = Float64Array.from(x, (v) => Math.abs(v - med)).sort();
+  const mad = 1.4826 * (dev[dev.length >> 1] ?? 0);
+  const scale = Math.max(mad, 1e-12 * (1 + Math.abs(med)));
+  for (let i = 0; i < x.length; i++) x[i] = (x[i] - med) / scale;
 }

@@ -123,4 +123,13 @@ describe('runLocate', () => {
     // the zero detector's argmax is the first test point, far before the anomaly
     expect(floor?.files[0].hit).toBe(false);
   });
+
+  it('combines members by robust z-score: ZMS with the zero floor still locates the spike', async () => {
+    const r = await runLocate({ corpus: dir, detectors: ['zms+floorCdf'], files: ['spike/spike_00.csv'] });
+    expect(r.rows[0].recipe).toBe('zms+floorCdf');
+    expect(r.rows[0].files[0].hit).toBe(true);
+    await expect(runLocate({ corpus: dir, detectors: ['zms+nope'] })).rejects.toThrow(
+      /unknown detector "nope"/,
+    );
+  });
 });
