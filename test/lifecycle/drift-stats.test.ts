@@ -148,7 +148,7 @@ describe('PSI and Jensen–Shannon', () => {
   const counts = fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 2, maxLength: 12 });
   it('properties: symmetric, non-negative, zero on identical counts, JS ≤ 1 bit', () => {
     fc.assert(
-      fc.property(counts, counts, fc.constantFrom(0.5, 1, 0.01), (p0, q0) => {
+      fc.property(counts, counts, (p0, q0) => {
         const k = Math.min(p0.length, q0.length);
         const p = p0.slice(0, k);
         const q = q0.slice(0, k);
