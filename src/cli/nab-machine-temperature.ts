@@ -1,6 +1,10 @@
 import { Command } from 'commander';
 import { DETECTOR_RECIPES } from '../experiments/detectors.js';
 import { formatMachineTemperature, runMachineTemperature } from '../experiments/machine-temperature.js';
+import {
+  formatRetrainTable,
+  runMachineTemperatureRetrain,
+} from '../experiments/machine-temperature-retrain.js';
 import { intOption, runScript } from './options.js';
 
 /** Options and action of the machine-temperature experiment (`tsad nab machine-temperature`, `npm run nab`). */
@@ -18,8 +22,29 @@ export function configureMachineTemperature(cmd: Command): Command {
     .option('--report <path>', 'HTML report path', 'bench/results/nab-machine-temperature.html')
     .option('--no-report', 'do not write the HTML report')
     .option('--json', 'print the result as JSON', false)
+    .option(
+      '--data <uri>',
+      'read the series from PostgreSQL (postgres://…[?table=name]); the CSV is loaded once',
+    )
+    .option(
+      '--retrain <plans>',
+      `simulate live deployment with retraining: comma-separated <every>:<window> plans (once, 7d:expanding, 1d:sliding:14d, drift:expanding, …) or all`,
+    )
     .action(async (o) => {
+      if (o.retrain) {
+        const rows = await runMachineTemperatureRetrain({
+          plans: String(o.retrain).split(','),
+          detector: o.detector,
+          seed: o.seed,
+          data: o.data,
+          trackingUri: o.track === false || o.uri === undefined ? false : o.uri,
+        });
+        if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        else process.stdout.write(`${formatRetrainTable(rows)}\n`);
+        return;
+      }
       const r = await runMachineTemperature({
+        data: o.data,
         detector: o.detector,
         seed: o.seed,
         trackingUri: o.track === false ? false : o.uri,
