@@ -5,7 +5,8 @@
  *    288-point window and a comparison every 288 points (KS + p-value, PSI, JS per channel), amortised
  *    per point; next to it, the default detector's own streaming cost per point for scale.
  * 2. Simulation: machine temperature, default detector, retrained daily (sliding 14 d and expanding)
- *    and weekly, no tracking: wall time of `simulate()`.
+ *    and weekly, no tracking, training in line or on 2 worker threads: wall time of `simulate()`
+ *    (repeats: BENCH_REPS, default 3).
  * Prints min / median / max over the repeats.
  */
 import { makeDetector } from '../src/experiments/detectors.js';
@@ -64,22 +65,25 @@ console.log(
 
 // --- 2. simulation wall time
 const plans = quick
-  ? [{ every: '1d', window: 'sliding:14d' }]
+  ? [{ every: '1d', window: 'sliding:14d', workers: 2 }]
   : [
-      { every: '1d', window: 'sliding:14d' },
-      { every: '1d', window: 'expanding' },
-      { every: '7d', window: 'sliding:14d' },
+      { every: '1d', window: 'sliding:14d', workers: 0 },
+      { every: '1d', window: 'sliding:14d', workers: 2 },
+      { every: '1d', window: 'expanding', workers: 0 },
+      { every: '1d', window: 'expanding', workers: 2 },
+      { every: '7d', window: 'sliding:14d', workers: 2 },
     ];
+const reps = Number(process.env.BENCH_REPS ?? (quick ? 1 : 3));
 for (const p of plans) {
   const walls: number[] = [];
   let line = '';
-  const reps = p.window === 'expanding' || quick ? 1 : 3;
   for (let r = 0; r < reps; r++) {
     const res = await simulate(() => makeDetector('default', { seed: 0 }), full, {
       initialTrainEnd: SPLIT_TIME,
       retrainEvery: p.every,
       trainWindow: p.window as 'expanding',
       labels: TEST_WINDOWS,
+      ...(p.workers > 0 ? { trainIn: { recipe: 'default', seed: 0, workers: p.workers } } : {}),
     });
     walls.push(res.wallMs / 1000);
     const train = res.retrains.reduce((s, x) => s + x.ms, 0) / 1000;

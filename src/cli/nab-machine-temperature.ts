@@ -30,6 +30,12 @@ export function configureMachineTemperature(cmd: Command): Command {
       '--retrain <plans>',
       `simulate live deployment with retraining: comma-separated <every>:<window> plans (once, 7d:expanding, 1d:sliding:14d, drift:expanding, …) or all`,
     )
+    .option(
+      '--workers <n>',
+      'with --retrain: worker threads training scheduled retrains ahead (0 = in line)',
+      intOption(0),
+      2,
+    )
     .action(async (o) => {
       if (o.retrain) {
         const rows = await runMachineTemperatureRetrain({
@@ -37,6 +43,7 @@ export function configureMachineTemperature(cmd: Command): Command {
           detector: o.detector,
           seed: o.seed,
           data: o.data,
+          workers: o.workers,
           trackingUri: o.track === false || o.uri === undefined ? false : o.uri,
         });
         if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -31,6 +31,12 @@ export function registerSimulate(program: Command): void {
     .option('--window <window>', "training window: 'expanding' or 'sliding:<duration>'", 'expanding')
     .option('--bin <duration>', 'bin the series first (date_bin), e.g. 5m')
     .option('--aggregate <agg>', 'aggregate per bin', 'max')
+    .option(
+      '--workers <n>',
+      'worker threads training scheduled retrains ahead (0 = in line)',
+      intOption(0),
+      2,
+    )
     .option('--uri <uri>', 'track a parent run and one child run per training at this tracking URI')
     .option('--json', 'print the result as JSON', false)
     .action(async (nabFile: string | undefined, o) => {
@@ -58,6 +64,7 @@ export function registerSimulate(program: Command): void {
           trainWindow: o.window as TrainWindow,
           ...(o.retrainOn ? { retrainOn: o.retrainOn } : {}),
           ...(labels ? { labels } : {}),
+          ...(o.workers > 0 ? { trainIn: { recipe: o.detector, seed: o.seed, workers: o.workers } } : {}),
           ...(tracker ? { tracking: { tracker, experiment: 'simulate', seriesName: name } } : {}),
         });
         const out = {

@@ -65,6 +65,8 @@ export interface RetrainOptions {
   readonly data?: string;
   /** Tracking URI, or false (default false: the comparison table is about the simulation itself). */
   readonly trackingUri?: string | false;
+  /** Worker threads training scheduled retrains ahead (default 2; 0 = train in line). */
+  readonly workers?: number;
 }
 
 /** Runs each plan on the machine-temperature series; one row per plan. */
@@ -84,6 +86,7 @@ export async function runMachineTemperatureRetrain(opts: RetrainOptions): Promis
         trainWindow: plan.trainWindow,
         ...(plan.retrainOn ? { retrainOn: plan.retrainOn } : {}),
         labels: TEST_WINDOWS,
+        ...((opts.workers ?? 2) > 0 ? { trainIn: { recipe, seed, workers: opts.workers ?? 2 } } : {}),
         ...(tracker
           ? {
               tracking: {

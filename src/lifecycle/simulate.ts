@@ -8,6 +8,7 @@
  *
  * The schedule follows Merlion's `TSADEvaluator` (see docs/lifecycle.md for where it differs).
  */
+import { loadModel } from '../detectors/registry.js';
 import type { AlarmEvent, Detector } from '../detectors/types.js';
 import { evaluate, type TsadReport } from '../metrics/index.js';
 import { lowerBound } from '../series/ops.js';
@@ -17,6 +18,7 @@ import type { Run, Tracker } from '../tracking/tracker.js';
 import { type Duration, parseDuration } from './duration.js';
 import { LifecycleError } from './errors.js';
 import { type DriftCheck, Monitor, type MonitorOptions, monitorMetrics } from './monitor.js';
+import { startTrainPool, type TrainPool } from './train-pool.js';
 
 /** `'expanding'`, `'sliding:7d'`, or the object form. */
 export type TrainWindow =
@@ -54,6 +56,13 @@ export interface SimulateOptions {
   readonly labels?: readonly Window[];
   /** Track a parent run with one child run per (re)training, each registering a model version. */
   readonly tracking?: SimulationTracking;
+  /**
+   * Train the scheduled retrains ahead of time on worker threads (`workers` threads building the named
+   * detector recipe with `seed`, which must be what `makeDetector` builds). Scheduled retrains depend
+   * only on data known in advance, so the results are the same as training in line; ignored with
+   * `retrainOn: 'drift'`, whose retrain times depend on what the models saw.
+   */
+  readonly trainIn?: { readonly recipe: string; readonly seed?: number; readonly workers: number };
 }
 
 export interface RetrainRecord {
@@ -163,6 +172,29 @@ export async function simulate(
   if (k0 === n)
     throw new LifecycleError('bad_option', `initialTrainEnd ${iso(split)} leaves nothing to score`);
 
+  // The scheduled retrain points and their training slices, known before anything is scored.
+  const schedule: { k: number; from: number }[] = [];
+  if (Number.isFinite(every)) {
+    let next = t[k0] + every;
+    for (let k = k0; k < n; k++) {
+      if (t[k] >= next) {
+        schedule.push({ k, from: window.kind === 'sliding' ? lowerBound(t, t[k] - window.lengthMs) : 0 });
+        while (next <= t[k]) next += every;
+      }
+    }
+  }
+  let pool: TrainPool | null = null;
+  if (opts.trainIn && opts.retrainOn !== 'drift' && schedule.length > 0) {
+    const { recipe, seed = 0, workers } = opts.trainIn;
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new LifecycleError('bad_option', `trainIn.workers must be an integer ≥ 1, got ${workers}`);
+    }
+    pool = startTrainPool(
+      schedule.map((s, id) => ({ id, recipe, seed, t: t.subarray(s.from, s.k), v: v.subarray(s.from, s.k) })),
+      workers,
+    );
+  }
+
   const tr = opts.tracking;
   const modelName = tr ? (tr.modelName ?? tr.experiment) : '';
   let parent: Run | undefined;
@@ -190,17 +222,30 @@ export async function simulate(
       i: number,
       j: number,
       reason: RetrainRecord['reason'],
+      job?: number,
     ): Promise<{ det: Detector; rec: RetrainRecord } | null> => {
       const data = slice(series, i, j);
-      const det = makeDetector();
-      const t0 = performance.now();
-      try {
-        det.train(data);
-      } catch (err) {
-        if (reason !== 'initial' && isTooFewPoints(err)) return null;
-        throw err;
+      let det: Detector;
+      let ms: number;
+      if (pool && job !== undefined) {
+        const r = await pool.result(job);
+        if (!r.ok) {
+          if (r.code === 'too_few_points') return null;
+          throw new LifecycleError('worker_failed', `retrain ${job + 1} failed in a worker: ${r.message}`);
+        }
+        det = loadModel(r.json);
+        ms = r.ms;
+      } else {
+        det = makeDetector();
+        const t0 = performance.now();
+        try {
+          det.train(data);
+        } catch (err) {
+          if (reason !== 'initial' && isTooFewPoints(err)) return null;
+          throw err;
+        }
+        ms = performance.now() - t0;
       }
-      const ms = performance.now() - t0;
       const index = retrains.length;
       let runId: string | undefined;
       let modelVersion: number | undefined;
@@ -264,21 +309,26 @@ export async function simulate(
           })
         : null;
     let monitor = monitorFor(0, k0);
-    let nextRetrain = t[k0] + every;
+    let nextJob = 0;
     let driftPending = false;
 
     for (let k = k0; k < n; k++) {
       const tk = t[k];
-      const scheduled = tk >= nextRetrain;
+      const scheduled = nextJob < schedule.length && schedule[nextJob].k === k;
       if (scheduled || driftPending) {
         const from = window.kind === 'sliding' ? lowerBound(t, tk - window.lengthMs) : 0;
-        const next = await trainOn(from, k, scheduled ? 'schedule' : 'drift');
+        const next = await trainOn(
+          from,
+          k,
+          scheduled ? 'schedule' : 'drift',
+          scheduled ? nextJob : undefined,
+        );
         if (next) {
           det = next.det;
           st = det.stream();
           monitor = monitorFor(from, k);
         } else skipped++;
-        if (scheduled) while (nextRetrain <= tk) nextRetrain += every;
+        if (scheduled) nextJob++;
         driftPending = false;
       }
       const r = st.push(tk, v[k]);
@@ -302,6 +352,7 @@ export async function simulate(
       }
     }
 
+    await pool?.close();
     const tTest = t.subarray(k0);
     let report: TsadReport | undefined;
     if (opts.labels) {
@@ -341,6 +392,7 @@ export async function simulate(
       ...(parent ? { parentRunId: parent.id } : {}),
     };
   } catch (err) {
+    await pool?.close();
     if (parent && parent.status === 'RUNNING') {
       await parent.setTag('tsad.error', String((err as Error)?.message ?? err).slice(0, 500)).catch(() => {});
       await parent.end('FAILED').catch(() => {});

@@ -92,6 +92,22 @@ describe('simulate', () => {
     expect(Array.from(rb.scores.v.subarray(cut))).not.toEqual(Array.from(ra.scores.v.subarray(cut)));
   });
 
+  it('trainIn workers: scheduled retrains trained ahead on worker threads give the in-line results', async () => {
+    const ts = synthetic(6, 3);
+    const opts = { initialTrainEnd: T0 + 3 * DAY, retrainEvery: '12h', trainWindow: 'sliding:2d' } as const;
+    const inline = await simulate(() => makeDetector('zms', { seed: 3 }), ts, opts);
+    const workers = await simulate(() => makeDetector('zms', { seed: 3 }), ts, {
+      ...opts,
+      trainIn: { recipe: 'zms', seed: 3, workers: 2 },
+    });
+    expect(workers.retrains.map((r) => [r.liveFrom, r.trainFrom, r.rows])).toEqual(
+      inline.retrains.map((r) => [r.liveFrom, r.trainFrom, r.rows]),
+    );
+    expect(workers.retrains).toHaveLength(14);
+    expect(workers.scores.v).toEqual(inline.scores.v);
+    expect(workers.alarms).toEqual(inline.alarms);
+  });
+
   it('retrainOn drift: a level shift triggers a retrain after it, none before', async () => {
     const ts = synthetic(6, 5);
     const r = await simulate(() => new ZmsDetector({ seed: 0 }), ts, {
