@@ -183,7 +183,7 @@ export class Monitor {
       }
     }
     const ref = opts.reference;
-    if (!ref || !ref.value || ref.value.length === 0) {
+    if (!ref?.value || ref.value.length === 0) {
       throw new LifecycleError('bad_sample', 'the reference needs at least one input value');
     }
     this.value = new ChannelHistogram(ref.value, bins, this.window);

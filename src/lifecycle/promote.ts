@@ -13,7 +13,7 @@
 import type { Detector } from '../detectors/types.js';
 import { evaluate, type TsadReport } from '../metrics/index.js';
 import type { TimeSeries, Window } from '../series/types.js';
-import { type RunRecord, type Tracker, TrackingNotFoundError } from '../tracking/tracker.js';
+import type { RunRecord, Tracker } from '../tracking/tracker.js';
 import { LifecycleError } from './errors.js';
 
 /** Holdout metrics: higher is better except `mttd` (mean time to detect, seconds). */
