@@ -87,9 +87,10 @@ for (const p of plans) {
     });
     walls.push(res.wallMs / 1000);
     const train = res.retrains.reduce((s, x) => s + x.ms, 0) / 1000;
-    line = `${res.retrains.length - 1} retrains, training ${train.toFixed(1)} s of it, F1 ${res.report?.f1.toFixed(4)}`;
+    line = `${res.retrains.length - 1} retrains, ${train.toFixed(1)} s of training summed over threads, F1 ${res.report?.f1.toFixed(4)}`;
   }
+  const how = p.workers > 0 ? `${p.workers} training workers` : 'training in line';
   console.log(
-    `simulate machine temperature, retrain ${p.every} ${p.window}: wall s ${stats(walls)} (${line}; ${reps} run${reps > 1 ? 's' : ''})`,
+    `simulate machine temperature, retrain ${p.every} ${p.window}, ${how}: wall s ${stats(walls)} (${line}; ${reps} run${reps > 1 ? 's' : ''})`,
   );
 }
