@@ -167,7 +167,7 @@ export class Monitor {
   constructor(opts: MonitorOptions) {
     this.series = opts.series ?? 'series';
     this.referenceRun = opts.referenceRun ?? null;
-    this.window = posInt(opts.window, 288, 'window', 65_535);
+    this.window = posInt(opts.window, 288, 'window', 10_000_000);
     this.every = posInt(opts.every, this.window, 'every');
     const bins = posInt(opts.bins, 20, 'bins', 65_535);
     if (bins < 2) throw new LifecycleError('bad_option', `bins must be ≥ 2, got ${bins}`);
