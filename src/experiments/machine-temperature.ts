@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { SqlSource } from '../datasets/sql.js';
+import { type SqlSource, writeSql } from '../datasets/sql.js';
 import type { AlarmEvent, Detector } from '../detectors/types.js';
 import { evaluate, type TsadReport } from '../metrics/index.js';
 import { renderExperimentReport } from '../report/html.js';
@@ -8,7 +8,7 @@ import { splitAt } from '../series/index.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
 import { makeDetector } from './detectors.js';
-import { loadMachineTemperature, sqlSlice } from './machine-temperature-data.js';
+import { loadMachineTemperature, splitTableParam, sqlSlice } from './machine-temperature-data.js';
 import { Stages, type StageTiming } from './progress.js';
 
 export const MACHINE_TEMPERATURE_FILE = 'realKnownCause/machine_temperature_system_failure.csv';
@@ -75,6 +75,8 @@ export interface MachineTemperatureResult {
   readonly reportPath?: string;
   /** Where the series came from when read from a database. */
   readonly sql?: SqlSource;
+  /** Rows written to the database's `tsad_predictions` table (test part: value, score, alarm). */
+  readonly predictionsWritten?: number;
 }
 
 function windowOf(t: number): number | null {
@@ -270,6 +272,25 @@ export async function runMachineTemperature(
     });
   }
 
+  // From a database, the scores and alarms go back beside the inputs (tsad_predictions), keyed by run.
+  let predictionsWritten: number | undefined;
+  const sql = data.sql;
+  if (sql && opts.data) {
+    const dbUri = splitTableParam(opts.data).uri;
+    predictionsWritten = await stages.run('write predictions (SQL)', () =>
+      writeSql(dbUri, {
+        series: sql.table,
+        t: test.t,
+        value: test.v,
+        score: scores.v,
+        alarm: alarmScores.v,
+        model: EXPERIMENT_NAME,
+        ...(modelVersion !== undefined ? { modelVersion } : {}),
+        ...(runId ? { runId } : {}),
+      }),
+    );
+  }
+
   return {
     detector,
     recipe,
@@ -285,6 +306,7 @@ export async function runMachineTemperature(
     modelVersion,
     reportPath,
     ...(data.sql ? { sql: data.sql } : {}),
+    ...(predictionsWritten !== undefined ? { predictionsWritten } : {}),
   };
 }
 

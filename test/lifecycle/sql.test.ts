@@ -129,6 +129,17 @@ describe('readSql / loadSeriesSql against a real PostgreSQL', () => {
     );
     expect(train?.digest).toBe(datasetDigest(fromFile.train));
     expect(run.data.params.data_table).toBe('nab_mt');
+    // the test part's scores and alarms are written back beside the inputs, under the tracked run
+    expect(fromDb.predictionsWritten).toBe(fromFile.test.t.length);
+    const [written] = await query(
+      `SELECT COUNT(*)::int AS n, COUNT(*) FILTER (WHERE alarm)::int AS alarms, MIN(run_id) AS run, MAX(model_version) AS v FROM tsad_predictions WHERE series = 'nab_mt'`,
+    );
+    expect(written).toEqual({
+      n: fromFile.test.t.length,
+      alarms: fromFile.alarms.length,
+      run: fromDb.runId,
+      v: fromDb.modelVersion,
+    });
     await tracker.close();
   });
 
