@@ -2,9 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { writeMonitorSql } from '../datasets/sql.js';
-import { type MonitorRecord, monitorRecords } from '../lifecycle/monitor.js';
-import { nabDriftSurvey, renderNabDriftReport } from '../lifecycle/nab-drift.js';
+import type { MonitorRecord } from '../lifecycle/monitor.js';
 
 export function registerMonitor(program: Command): void {
   program
@@ -21,6 +19,10 @@ export function registerMonitor(program: Command): void {
     .option('--pg <uri>', 'also write every statistic to the tsad_monitor table of this PostgreSQL database')
     .option('--json', 'print the survey as JSON', false)
     .action(async (files: string[], o) => {
+      // start-up stays small: what the command needs is loaded when it runs
+      const { writeMonitorSql } = await import('../datasets/sql.js');
+      const { monitorRecords } = await import('../lifecycle/monitor.js');
+      const { nabDriftSurvey, renderNabDriftReport } = await import('../lifecycle/nab-drift.js');
       const survey = await nabDriftSurvey({
         ...(files.length ? { files } : {}),
         bins: o.bins,

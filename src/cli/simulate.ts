@@ -1,15 +1,9 @@
 /** `tsad simulate`: live-deployment simulation of a detector on a NAB file or a PostgreSQL table. */
 import type { Command } from 'commander';
-import { loadNab } from '../datasets/index.js';
-import { readSql } from '../datasets/sql.js';
-import { DETECTOR_RECIPES, makeDetector } from '../experiments/detectors.js';
-import { formatDuration } from '../experiments/machine-temperature.js';
-import { splitTableParam } from '../experiments/machine-temperature-data.js';
-import { simulate, type TrainWindow } from '../lifecycle/simulate.js';
-import { dateBin } from '../series/index.js';
+import type { TrainWindow } from '../lifecycle/simulate.js';
 import type { TimeSeries, Window } from '../series/types.js';
-import { openTracker } from '../tracking/open.js';
 import { intOption } from './options.js';
+import { RECIPE_NAMES } from './recipes.js';
 
 export function registerSimulate(program: Command): void {
   program
@@ -20,11 +14,7 @@ export function registerSimulate(program: Command): void {
     .argument('[nabFile]', 'NAB data file, e.g. realKnownCause/machine_temperature_system_failure.csv')
     .requiredOption('--train-end <time>', 'the first model trains on data before this time (ISO 8601)')
     .option('--data <uri>', 'read the series from PostgreSQL instead (postgres://…?table=name)')
-    .option(
-      '-d, --detector <name>',
-      `detector recipe: ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
-      'default',
-    )
+    .option('-d, --detector <name>', `detector recipe: ${RECIPE_NAMES.join(', ')}`, 'default')
     .option('--seed <n>', 'random seed', intOption(), 0)
     .option('--retrain-every <duration>', "retraining interval ('1d', '7d', …) or 'never'", 'never')
     .option('--retrain-on <what>', "also retrain on 'drift' of the input values")
@@ -40,6 +30,16 @@ export function registerSimulate(program: Command): void {
     .option('--uri <uri>', 'track a parent run and one child run per training at this tracking URI')
     .option('--json', 'print the result as JSON', false)
     .action(async (nabFile: string | undefined, o) => {
+      // start-up stays small: what the command needs is loaded when it runs
+      await import('../index.js'); // installs the model loader
+      const { loadNab } = await import('../datasets/index.js');
+      const { readSql } = await import('../datasets/sql.js');
+      const { makeDetector } = await import('../experiments/detectors.js');
+      const { formatDuration } = await import('../experiments/machine-temperature.js');
+      const { splitTableParam } = await import('../experiments/machine-temperature-data.js');
+      const { simulate } = await import('../lifecycle/simulate.js');
+      const { dateBin } = await import('../series/index.js');
+      const { openTracker } = await import('../tracking/open.js');
       let series: TimeSeries;
       let labels: Window[] | undefined;
       let name: string;
