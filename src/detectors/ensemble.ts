@@ -243,7 +243,8 @@ function buildConfig(input: EnsembleInput): EnsembleConfig {
  * with the same arithmetic, so batch and stream agree exactly.
  */
 export class Ensemble extends BaseDetector<EnsembleConfig> {
-  readonly members: readonly EnsembleMember[];
+  /** The members (a stream's copy of the ensemble holds copies of them: see copyOnlineState). */
+  private memberList: readonly EnsembleMember[];
   /** Per member: trained successfully in the last `train()`. */
   private used: boolean[];
   /** Indices of the members the combiner reads, in order. */
@@ -258,7 +259,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
 
   constructor(input: EnsembleInput, opts: EnsembleOptions = {}) {
     super('Ensemble', buildConfig(input));
-    this.members = Object.freeze([...input.members]);
+    this.memberList = Object.freeze([...input.members]);
     this.used = this.members.map(() => false);
     this.memberCal = this.members.map(() => null);
     if (opts.onWarning) this.listeners.add(opts.onWarning);
@@ -343,12 +344,14 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     }
   }
 
-  /** Member output on `ts` (calibrated, or post-rule with per-model thresholds). */
+  /**
+   * Member output on `ts` (calibrated, or post-rule with per-model thresholds), scored on the
+   * member itself: callers score on a copy of the ensemble (`score()`), or in training.
+   */
   private memberOutput(i: number, ts: TimeSeries, prev?: TimeSeries): TimeSeries {
     const m = this.members[i];
-    const opts = prev ? { prev } : {};
-    if (this.perModelThreshold) return m.detect(ts, opts).scores;
-    const out = m.score(ts, opts);
+    if (this.perModelThreshold) return this.memberRule(m, m.scoreInPlace(ts, prev));
+    const out = m.scoreInPlace(ts, prev);
     const cal = this.memberCal[i];
     if (cal) for (let k = 0; k < out.v.length; k++) out.v[k] = cal.calibrateOne(out.v[k]);
     return out;
@@ -470,20 +473,57 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     return { t: grid, v: this.combiner!.apply(outs.map((o) => alignTo(grid, o))) };
   }
 
+  private memberRule(m: EnsembleMember, scores: TimeSeries): TimeSeries {
+    return (m as unknown as { applyRule(s: TimeSeries): TimeSeries }).applyRule(scores);
+  }
+
+  /** The member detectors, in order. */
+  get members(): readonly EnsembleMember[] {
+    return this.memberList;
+  }
+
+  protected override copyOnlineState(): void {
+    this.memberList = Object.freeze(this.memberList.map((m) => m.cloneOnline()));
+  }
+
   protected override rawStreamer(): RawStreamer {
-    const streams = this.selected.map((i) => this.members[i].stream());
+    // members of this object are its own (a stream copy's copies): they stream in place
+    const streams = this.selected.map((i) => this.members[i].openStream());
     const cals = this.selected.map((i) => this.memberCal[i]);
     const perModel = this.perModelThreshold;
     const comb = this.combiner!;
-    const row = new Float64Array(streams.length);
+    const k = streams.length;
+    const row = new Float64Array(k);
+    const gaps = new Uint8Array(k);
     return {
+      // every member validates the point before any member changes: a push is all or nothing
+      check: (t, v) => {
+        let any = false;
+        for (let j = 0; j < k; j++) {
+          const g = streams[j].check(t, v);
+          gaps[j] = g ? 1 : 0;
+          any ||= g;
+        }
+        return any;
+      },
       pushRaw: (t, v) => {
-        for (let j = 0; j < streams.length; j++) {
-          const r = streams[j].push(t, v);
+        for (let j = 0; j < k; j++) {
+          const r = streams[j].commit(t, v, gaps[j] === 1);
           const cal = cals[j];
           row[j] = perModel ? (r.alarm ? r.score : 0) : cal ? cal.calibrateOne(r.score) : r.score;
         }
         return comb.row(row);
+      },
+      peekRaw: (t, v) => {
+        for (let j = 0; j < k; j++) {
+          const s = streams[j].peek(t, v);
+          const cal = cals[j];
+          row[j] = !perModel && cal ? cal.calibrateOne(s) : s;
+        }
+        return comb.row(row);
+      },
+      learnRaw: (t, v) => {
+        for (let j = 0; j < k; j++) streams[j].learn(t, v);
       },
     };
   }

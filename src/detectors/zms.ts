@@ -70,15 +70,21 @@ export class ZmsDetector extends BaseDetector<ZmsConfig> {
 
   protected override rawScore(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
     const kern = this.kern!;
-    const v = zmsScores(kern, ts.v, prev?.v);
-    // later streams continue from here: prev + ts is the new context
-    this.history = new ZmsStreamCore(kern, prev?.v, ts.v);
-    return { t: ts.t, v };
+    return { t: ts.t, v: zmsScores(kern, ts.v, prev?.v) };
+  }
+
+  protected override copyOnlineState(): void {
+    if (this.history) this.history = this.history.copy();
   }
 
   protected override rawStreamer(): RawStreamer {
     const h = this.history!;
-    return { pushRaw: (_t, v) => h.push(v) };
+    return {
+      check: () => false,
+      pushRaw: (_t, v) => h.push(v),
+      peekRaw: (_t, v) => h.peek(v),
+      learnRaw: (_t, v) => h.learn(v),
+    };
   }
 
   protected override modelState(): JsonValue {

@@ -1,9 +1,9 @@
 import { defaultDetector } from '../detectors/default.js';
 import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/index.js';
+import { NabStreamDetector } from '../detectors/nab-stream/detector.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { ConfigError } from '../errors.js';
-import { NabStreamDetector } from './nab-detector.js';
 import type { NabScoreMapping } from './nab-stream.js';
 
 export interface RecipeOptions {

@@ -1,3 +1,4 @@
+export { NabStreamDetector } from '../detectors/nab-stream/detector.js';
 export { CORPUS_RECIPES, DETECTOR_RECIPES, makeDetector, type RecipeOptions } from './detectors.js';
 export {
   EXPERIMENT_NAME,
@@ -22,5 +23,4 @@ export {
   runNabCorpus,
 } from './nab-corpus.js';
 export { nabResultPath } from './nab-corpus-file.js';
-export { NabStreamDetector } from './nab-detector.js';
 export { nabAnomalyScore, runNabStream } from './nab-stream.js';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { NabStreamDetector } from '../../src/experiments/nab-detector.js';
+import { NabStreamDetector } from '../../src/detectors/nab-stream/detector.js';
 import { runDetectorConformance } from './detector-suite.js';
 
 runDetectorConformance(

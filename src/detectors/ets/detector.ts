@@ -107,9 +107,33 @@ export class EtsDetector extends BaseDetector<EtsConfig> {
     return this.core!.score(ts, prev);
   }
 
+  protected override copyOnlineState(): void {
+    if (this.core) this.core = this.core.copy();
+  }
+
   protected override rawStreamer(): RawStreamer {
     const core = this.core!;
-    return { pushRaw: (t, v) => core.push(t, v) };
+    // set by check(): the point checked last lies beyond a gap (reset before using it)
+    let gap = false;
+    return {
+      check: (t, v) => {
+        gap = core.gapTooLong(t);
+        core.peek(t, v, gap);
+        return gap;
+      },
+      pushRaw: (t, v) => {
+        if (gap) core.skipGap(t);
+        gap = false;
+        return core.push(t, v);
+      },
+      peekRaw: (t, v) => core.peek(t, v, gap),
+      learnRaw: (t, v) => {
+        if (gap) core.skipGap(t);
+        gap = false;
+        // reference mode forecasts from the end of training: its state never moves
+        if (core.config.mode === 'stream') core.absorb(t, v);
+      },
+    };
   }
 
   protected override modelState(): JsonValue {

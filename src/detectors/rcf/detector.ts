@@ -95,7 +95,7 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
   private checkRows(x: Float64Array, d: number, t: ArrayLike<number> | null): void {
     for (let i = 0; i < x.length; i++) {
       if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) {
-        const at = t ? ` at t=${new Date(t[Math.floor(i / d)]).toISOString()}` : '';
+        const at = t ? ` at t=${formatTime(t[Math.floor(i / d)])}` : '';
         throw new DetectorError(
           'VALUE_TOO_LARGE',
           `RandomCutForest: transformed value ${x[i]}${at} is beyond ±${RCF_MAX_ABS}; rescale the series`,
@@ -122,6 +122,28 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
     this.model = forest;
     this.lastLearned = t[n - 1];
     return out;
+  }
+
+  protected override copyOnlineState(): void {
+    // without online updates scoring never changes the forest: copies share it
+    if (this.model && this.config.onlineUpdates) this.model = this.model.clone();
+  }
+
+  protected override checkRow(row: Float64Array): void {
+    this.checkRows(row, row.length, null);
+  }
+
+  protected override peekRow(row: Float64Array): number {
+    this.checkRows(row, row.length, null);
+    return this.model!.score(row, 0);
+  }
+
+  protected override learnRow(row: Float64Array, t: number): void {
+    this.checkRows(row, row.length, null);
+    if (this.config.onlineUpdates && t > this.lastLearned) {
+      this.lastLearned = t;
+      this.model!.update(row, 0);
+    }
   }
 
   protected override scoreRow(row: Float64Array, t: number): number {
@@ -186,6 +208,11 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
     this.model = forest;
     this.lastLearned = lastLearned;
   }
+}
+
+/** An ISO time when the number is a valid date, else the number itself (never throws). */
+function formatTime(t: number): string {
+  return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t);
 }
 
 registerDetector(

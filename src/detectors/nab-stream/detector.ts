@@ -1,0 +1,203 @@
+import { DetectorError, ModelFormatError } from '../../errors.js';
+import type { TimeSeries } from '../../series/types.js';
+import { checkLabels, checkSeries } from '../base.js';
+import { decodeFloat, encodeFloat, field } from '../json.js';
+import { parseModelEnvelope } from '../model.js';
+import { registerDetector } from '../registry.js';
+import type {
+  AlarmEvent,
+  Detector,
+  JsonObject,
+  ModelJson,
+  StreamOptions,
+  StreamResult,
+  StreamScorer,
+  TrainOptions,
+} from '../types.js';
+import { type NabStreamConfig, NabStreamCore, type NabStreamInput } from './core.js';
+
+/**
+ * `NabStreamDetector`: the streaming configuration designed for NAB (docs/nab-corpus.md). Its scores are
+ * NAB anomaly scores in [0, 1] already (runner mapping `identity`). Fully online: `train()` streams the
+ * training points through a fresh `NabStreamCore` (each point scored before it is learned from) and then
+ * freezes the value bins. `score(ts)` scores `ts` from a copy of the state (pure: the detector is
+ * unchanged), so it equals pushing `ts` into `stream()` point by point; each `stream()` owns a copy of the
+ * state; `update(ts)` learns in place. The model has no time-dependent state: gaps never reset it.
+ */
+export class NabStreamDetector implements Detector<NabStreamConfig> {
+  readonly type = 'NabStreamDetector';
+  readonly config: Readonly<NabStreamConfig>;
+  private core: NabStreamCore;
+  private trained = false;
+  /** Time of the last point learned (training, `update()`, or the stream a file was saved from). */
+  private lastTime = Number.NEGATIVE_INFINITY;
+
+  constructor(config: NabStreamInput = {}) {
+    this.core = new NabStreamCore(config);
+    this.config = Object.freeze({ ...this.core.config });
+  }
+
+  /** A typed loader: the model file of a NabStreamDetector (else a ModelFormatError). */
+  static load(json: unknown): NabStreamDetector {
+    const env = parseModelEnvelope(json);
+    if (env.type !== 'NabStreamDetector')
+      throw new ModelFormatError('wrong_type', `expected a NabStreamDetector model file, got ${env.type}`);
+    return NabStreamDetector.fromModel(env.config, env.state);
+  }
+
+  /** Streams the training points (each scored before it is learned); returns the post-rule scores (score ≥ alarmLevel, else 0). */
+  train(ts: TimeSeries, opts: TrainOptions = {}): TimeSeries {
+    checkSeries(ts, 'NabStreamDetector train data');
+    if (opts.labels) checkLabels(opts.labels, ts);
+    const core = new NabStreamCore(this.config);
+    const out = new Float64Array(ts.v.length);
+    const level = this.config.alarmLevel;
+    for (let i = 0; i < ts.v.length; i++) {
+      const s = core.push(ts.v[i]);
+      out[i] = s >= level ? s : 0;
+    }
+    core.endTraining();
+    this.core = core;
+    this.trained = true;
+    this.lastTime = ts.t.length ? ts.t[ts.t.length - 1] : Number.NEGATIVE_INFINITY;
+    return { t: ts.t, v: out };
+  }
+
+  private requireTrained(): void {
+    if (!this.trained)
+      throw new DetectorError('not_trained', 'NabStreamDetector: call train() before scoring');
+  }
+
+  private copyCore(): NabStreamCore {
+    const copy = new NabStreamCore(this.config);
+    copy.copyFrom(this.core);
+    return copy;
+  }
+
+  score(ts: TimeSeries): TimeSeries {
+    this.requireTrained();
+    checkSeries(ts, 'NabStreamDetector data');
+    const copy = this.copyCore();
+    const out = new Float64Array(ts.v.length);
+    for (let i = 0; i < ts.v.length; i++) out[i] = copy.push(ts.v[i]);
+    return { t: ts.t, v: out };
+  }
+
+  detect(ts: TimeSeries): { scores: TimeSeries; alarms: AlarmEvent[] } {
+    const s = this.score(ts);
+    const level = this.config.alarmLevel;
+    const v = new Float64Array(s.v.length);
+    const alarms: AlarmEvent[] = [];
+    for (let i = 0; i < v.length; i++) {
+      if (s.v[i] >= level) {
+        v[i] = s.v[i];
+        alarms.push({ t: s.t[i], score: s.v[i] });
+      }
+    }
+    return { scores: { t: s.t, v }, alarms };
+  }
+
+  /** Learns `ts` (points after the model's last time) in place. All or nothing. */
+  update(ts: TimeSeries): void {
+    this.requireTrained();
+    checkSeries(ts, 'NabStreamDetector update data');
+    if (ts.t.length && !(ts.t[0] > this.lastTime))
+      throw new DetectorError(
+        'bad_time',
+        `NabStreamDetector update: t=${ts.t[0]} is not after the model's last point (t=${this.lastTime})`,
+      );
+    for (let i = 0; i < ts.v.length; i++) this.core.push(ts.v[i]);
+    if (ts.t.length) this.lastTime = ts.t[ts.t.length - 1];
+  }
+
+  stream(opts: StreamOptions = {}): StreamScorer {
+    this.requireTrained();
+    const level = this.config.alarmLevel;
+    // the stream's own model: a copy of this detector with a copy of the core
+    const own = new NabStreamDetector(this.config);
+    own.core = this.copyCore();
+    own.trained = true;
+    own.lastTime = this.lastTime;
+    let scratch: NabStreamCore | null = null;
+    const check = (t: number, v: number): void => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new DetectorError(
+          'non_finite',
+          `NabStreamDetector stream: value ${typeof v === 'string' ? JSON.stringify(v) : v} at t=${t} is not finite; pass a finite number`,
+        );
+      }
+      if (typeof t !== 'number' || !Number.isFinite(t) || !(t > own.lastTime)) {
+        throw new DetectorError(
+          'bad_time',
+          `NabStreamDetector stream: t=${t} is not after the model's last point (t=${own.lastTime}, the end of training or the previous push)`,
+        );
+      }
+    };
+    const scorer: StreamScorer = {
+      push(t: number, v: number): StreamResult {
+        check(t, v);
+        const score = own.core.push(v);
+        own.lastTime = t;
+        return { score, alarm: score >= level, reset: false };
+      },
+      scoreOne(t: number, v: number): number {
+        check(t, v);
+        scratch ??= new NabStreamCore(own.config);
+        scratch.copyFrom(own.core);
+        return scratch.push(v);
+      },
+      learnOne(t: number, v: number): void {
+        check(t, v);
+        own.core.push(v);
+        own.lastTime = t;
+      },
+      toJSON: () => own.toJSON(),
+    };
+    if (opts.warmup) {
+      checkSeries(opts.warmup, 'warmup');
+      for (let i = 0; i < opts.warmup.t.length; i++) scorer.learnOne(opts.warmup.t[i], opts.warmup.v[i]);
+    }
+    return scorer;
+  }
+
+  /**
+   * Config and the whole online state (`state.core`: value bins, sparse transition counts, rolling
+   * statistics, the likelihood post-processor; `state.lastT`: the last point's time); `state` is null
+   * before training. `loadModel` restores it, and the loaded detector continues exactly where this one is.
+   */
+  toJSON(): ModelJson {
+    return {
+      format: 'tsad-model',
+      version: 1,
+      type: this.type,
+      config: { ...this.config } as JsonObject,
+      state: this.trained ? { core: this.core.toJSON(), lastT: encodeFloat(this.lastTime) } : null,
+    };
+  }
+
+  /** Restores `toJSON().state` (used by the `loadModel` loader). */
+  private restoreState(state: unknown): void {
+    if (state === null) return;
+    const core = new NabStreamCore(this.config);
+    core.restore(field(state, 'core', 'state'), 'state.core');
+    // files written before stream checkpoints have no lastT
+    let lastT = Number.NEGATIVE_INFINITY;
+    if (typeof state === 'object' && Object.hasOwn(state, 'lastT')) {
+      lastT = decodeFloat(field(state, 'lastT', 'state'), 'state.lastT');
+      if (Number.isNaN(lastT) || lastT === Number.POSITIVE_INFINITY)
+        throw new ModelFormatError('bad_field', 'state.lastT: expected a time in epoch ms');
+    }
+    this.core = core;
+    this.trained = true;
+    this.lastTime = lastT;
+  }
+
+  /** A detector from a model file's (untrusted) config and state: what `loadModel` calls. */
+  static fromModel(config: unknown, state: unknown): NabStreamDetector {
+    const d = new NabStreamDetector(config as NabStreamInput);
+    d.restoreState(state);
+    return d;
+  }
+}
+
+registerDetector('NabStreamDetector', (config, state) => NabStreamDetector.fromModel(config, state));
