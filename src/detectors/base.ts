@@ -37,6 +37,7 @@ import { z } from 'zod';
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
 import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field } from './json.js';
+import { parseModelEnvelope } from './model.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
 import { makeThresholdRule, postRuleTrainSchema, thresholdRuleSchema } from './post/rule.js';
 import { normalCdf } from './post/stats.js';
@@ -642,7 +643,29 @@ export function checkLabels(labels: TimeSeries, data: TimeSeries): void {
 }
 
 /**
- * A loader for `registerDetector`: builds the detector from the file's config (a config error
+ * A typed loader: the model file `json` as a detector of class `cls` (its type one of `types`), else a
+ * ModelFormatError naming the type found.
+ */
+export function loadAs<D>(
+  json: unknown,
+  types: readonly string[],
+  loader: DetectorLoader,
+  cls: abstract new (...args: never[]) => D,
+): D {
+  const env = parseModelEnvelope(json);
+  if (!types.includes(env.type))
+    throw new ModelFormatError(
+      'wrong_type',
+      `expected a model file of type ${types[0]}, got type "${env.type}"; use loadModel() for any type`,
+    );
+  const d = loader(env.config, env.state);
+  if (!(d instanceof cls))
+    throw new ModelFormatError('wrong_type', `the ${types[0]} loader returned another type`);
+  return d;
+}
+
+/**
+ * A loader for the registry list: builds the detector from the file's config (a config error
  * becomes a ModelFormatError naming `config.<field>`), then restores its state.
  */
 export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(

@@ -19,6 +19,7 @@ import {
   BaseDetector,
   type BaseDetectorConfig,
   baseConfigShape,
+  loadAs,
   parseConfig,
   type RawStreamer,
 } from './base.js';
@@ -35,8 +36,8 @@ import {
 import { decodeFloats, encodeFloats, field } from './json.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
 import { postRuleTrainSchema } from './post/rule.js';
-import { loadModel, registerDetector } from './registry.js';
-import type { JsonObject, JsonValue, ModelJson, TrainOptions } from './types.js';
+import { type DetectorLoader, loadModel } from './registry.js';
+import type { Detector, JsonObject, JsonValue, ModelJson, TrainOptions } from './types.js';
 
 /** TSAD metrics a metric-driven combiner can use (computed by the metrics module's `evaluate`). */
 export const ENSEMBLE_METRICS = [
@@ -263,6 +264,11 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     this.used = this.members.map(() => false);
     this.memberCal = this.members.map(() => null);
     if (opts.onWarning) this.listeners.add(opts.onWarning);
+  }
+
+  /** Loads an Ensemble model file (its members through the registry's `loadModel`). */
+  static load(json: unknown): Ensemble {
+    return loadAs(json, ['Ensemble'], ensembleLoader(loadModel), Ensemble);
   }
 
   /** Adds a warning listener (EventEmitter style). */
@@ -611,7 +617,15 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
   }
 }
 
-registerDetector('Ensemble', (config, state) => {
+/**
+ * The model-file loader of Ensemble (listed in registry.ts), given the loader of its members' files
+ * (the registry's `loadModel`).
+ */
+export function ensembleLoader(loadMember: (json: unknown) => Detector): DetectorLoader {
+  return (config, state) => loadEnsemble(config, state, loadMember);
+}
+
+function loadEnsemble(config: unknown, state: unknown, loadModel: (json: unknown) => Detector): Ensemble {
   const ms = field(state, 'members', 'state');
   if (!Array.isArray(ms) || ms.length === 0 || ms.length > MAX_MEMBERS) {
     throw new ModelFormatError('bad_field', `state.members: expected 1…${MAX_MEMBERS} member model files`);
@@ -644,4 +658,4 @@ registerDetector('Ensemble', (config, state) => {
   }
   e.restoreState(state);
   return e;
-});
+}

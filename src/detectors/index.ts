@@ -3,9 +3,12 @@ export {
   type BaseDetectorConfig,
   baseConfigShape,
   baseLoader,
+  checkLabels,
   checkSeries,
+  loadAs,
   parseConfig,
   type RawStreamer,
+  type StreamCore,
 } from './base.js';
 export {
   alignTo,
@@ -35,6 +38,7 @@ export {
   type EnsembleWarning,
   type EnsembleWarningListener,
   ensembleConfigSchema,
+  ensembleLoader,
   ensembleMetric,
   metricDirection,
 } from './ensemble.js';
@@ -49,6 +53,7 @@ export {
 } from './isolation-forest.js';
 export { decodeFloats, decodeInts, encodeFloats } from './json.js';
 export { assertPlainJson, modelEnvelopeSchema } from './model.js';
+export { NabStreamDetector } from './nab-stream/detector.js';
 export * from './post/index.js';
 export {
   CutForest,
@@ -60,8 +65,21 @@ export {
   type RandomCutForestInput,
   randomCutForestConfigSchema,
 } from './rcf/index.js';
-export { type DetectorLoader, loadModel, registerDetector, registeredTypes } from './registry.js';
+export {
+  DETECTORS,
+  type DetectorEntry,
+  type DetectorLoader,
+  loadModel,
+  registerDetector,
+  registeredTypes,
+} from './registry.js';
 export { Rng } from './rng.js';
+export {
+  RollingMad,
+  type RollingMadConfig,
+  type RollingMadInput,
+  rollingMadConfigSchema,
+} from './rolling-mad/detector.js';
 export {
   type Frame,
   TransformPipeline,

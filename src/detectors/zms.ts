@@ -5,9 +5,8 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
-import { BaseDetector, baseConfigShape, baseLoader, parseConfig, type RawStreamer } from './base.js';
+import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig, type RawStreamer } from './base.js';
 import { decodeFloats, encodeFloats, field, intField, numberField } from './json.js';
-import { registerDetector } from './registry.js';
 import type { JsonValue } from './types.js';
 import {
   fitZms,
@@ -48,6 +47,11 @@ export class ZmsDetector extends BaseDetector<ZmsConfig> {
 
   constructor(cfg: ZmsInput = {}) {
     super('ZmsDetector', parseConfig(zmsConfigSchema, cfg));
+  }
+
+  /** Loads a ZmsDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): ZmsDetector {
+    return loadAs(json, ['ZmsDetector'], loadZmsDetector, ZmsDetector);
   }
 
   /** The trained lags and normalisation statistics (null before training). */
@@ -139,7 +143,5 @@ export class ZmsDetector extends BaseDetector<ZmsConfig> {
   }
 }
 
-registerDetector(
-  'ZmsDetector',
-  baseLoader((c) => new ZmsDetector(c as ZmsInput)),
-);
+/** The model-file loader of ZmsDetector (listed in registry.ts). */
+export const loadZmsDetector = baseLoader((c) => new ZmsDetector(c as ZmsInput));

@@ -1,4 +1,3 @@
-export { NabStreamDetector } from '../detectors/nab-stream/detector.js';
 export { CORPUS_RECIPES, DETECTOR_RECIPES, makeDetector, type RecipeOptions } from './detectors.js';
 export {
   EXPERIMENT_NAME,

@@ -113,10 +113,45 @@ async function createBackend(uri: string): Promise<Tracker> {
  * Opens a tracker. The backend module is loaded and connected on first use; an unknown
  * scheme throws at once (TrackingError `unsupported_uri`).
  */
-export function openTracker(uri: string = defaultTrackingUri()): Tracker {
+export function openTracker(uri?: string): Tracker;
+/** With `loadModel`: `tracker.loadModel(uri)` turns the stored model file into an `M` with it. */
+export function openTracker<M>(uri: string | undefined, opts: OpenTrackerOptions<M>): Tracker<M>;
+export function openTracker<M>(
+  uri: string = defaultTrackingUri(),
+  opts: Partial<OpenTrackerOptions<M>> = {},
+): Tracker<M> | Tracker {
   classifyUri(uri);
-  return new LazyTracker(uri, () => createBackend(uri));
+  const t = new LazyTracker(uri, () => createBackend(uri));
+  return opts.loadModel ? new LoadingTracker(t, opts.loadModel) : t;
 }
+
+export interface OpenTrackerOptions<M> {
+  /** Turns a stored model file into a model (throwing its own typed errors on a bad file). */
+  loadModel: (json: unknown) => M;
+}
+
+/** A tracker whose `loadModel` uses an injected loader. */
+class LoadingTracker<M> implements Tracker<M> {
+  constructor(
+    private readonly inner: Tracker,
+    private readonly loader: (json: unknown) => M,
+  ) {
+    // every other call goes to the inner tracker
+    return new Proxy(this, {
+      get: (target, key, recv) => {
+        if (key === 'loadModel' || key === 'inner' || key === 'loader') return Reflect.get(target, key, recv);
+        const v = Reflect.get(inner, key, inner);
+        return typeof v === 'function' ? v.bind(inner) : v;
+      },
+    });
+  }
+  declare readonly uri: string;
+  async loadModel(uri: string): Promise<M> {
+    return this.loader(await this.inner.loadModelJson(uri));
+  }
+}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the Proxy supplies the other members
+interface LoadingTracker<M> extends Omit<Tracker<M>, 'loadModel' | 'uri'> {}
 
 /** Delegates every call to a backend created on first use. */
 class LazyTracker implements Tracker {

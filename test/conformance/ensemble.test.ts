@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Ensemble } from '../../src/detectors/ensemble.js';
 import { IsolationForest } from '../../src/detectors/isolation-forest.js';
 import { ZmsDetector } from '../../src/detectors/zms.js';
-import { runDetectorConformance } from './detector-suite.js';
+import { runDetectorConformance } from './kit.js';
 
 const quiet = { onWarning: () => {} };
 

@@ -7,7 +7,7 @@ import { loadModel } from '../../src/detectors/registry.js';
 import { ZmsDetector } from '../../src/detectors/zms.js';
 import { ConfigError, DetectorError } from '../../src/errors.js';
 import type { TimeSeries } from '../../src/series/types.js';
-import { syntheticSeries } from '../conformance/detector-suite.js';
+import { syntheticSeries } from '../../src/testing/index.js';
 
 class BrokenDetector extends ZmsDetector {
   protected override rawTrain(): TimeSeries {

@@ -11,8 +11,7 @@
  */
 import { z } from 'zod';
 import type { TimeSeries } from '../../series/types.js';
-import { BaseDetector, baseConfigShape, baseLoader, parseConfig, type RawStreamer } from '../base.js';
-import { registerDetector } from '../registry.js';
+import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig, type RawStreamer } from '../base.js';
 import type { JsonValue } from '../types.js';
 import { EtsCore } from './core.js';
 import type { EtsModel } from './model.js';
@@ -67,6 +66,11 @@ export class EtsDetector extends BaseDetector<EtsConfig> {
 
   constructor(cfg: EtsInput = {}) {
     super('EtsDetector', parseConfig(etsConfigSchema, cfg));
+  }
+
+  /** Loads an EtsDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): EtsDetector {
+    return loadAs(json, ['EtsDetector'], loadEtsDetector, EtsDetector);
   }
 
   protected override hasCalibrator(): boolean {
@@ -149,7 +153,5 @@ export class EtsDetector extends BaseDetector<EtsConfig> {
 
 export type { EtsModel };
 
-registerDetector(
-  'EtsDetector',
-  baseLoader((c) => new EtsDetector(c as EtsInput)),
-);
+/** The model-file loader of EtsDetector (listed in registry.ts). */
+export const loadEtsDetector = baseLoader((c) => new EtsDetector(c as EtsInput));

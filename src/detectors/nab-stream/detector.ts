@@ -3,7 +3,6 @@ import type { TimeSeries } from '../../series/types.js';
 import { checkLabels, checkSeries } from '../base.js';
 import { decodeFloat, encodeFloat, field } from '../json.js';
 import { parseModelEnvelope } from '../model.js';
-import { registerDetector } from '../registry.js';
 import type {
   AlarmEvent,
   Detector,
@@ -199,5 +198,3 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
     return d;
   }
 }
-
-registerDetector('NabStreamDetector', (config, state) => NabStreamDetector.fromModel(config, state));

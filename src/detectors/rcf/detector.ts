@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
-import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
+import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig } from '../base.js';
 import { decodeFloat, encodeFloat, field } from '../json.js';
-import { registerDetector } from '../registry.js';
 import { type Frame, transformSchema } from '../transforms.js';
 import type { JsonValue } from '../types.js';
 import { CutForest } from './forest.js';
@@ -71,6 +70,11 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
 
   constructor(cfg: RandomCutForestInput = {}) {
     super('RandomCutForest', parseConfig(randomCutForestConfigSchema, withDerivedDefaults(cfg)));
+  }
+
+  /** Loads a RandomCutForest model file (any other type is a ModelFormatError). */
+  static load(json: unknown): RandomCutForest {
+    return loadAs(json, ['RandomCutForest'], loadRandomCutForest, RandomCutForest);
   }
 
   protected override transforms() {
@@ -215,7 +219,5 @@ function formatTime(t: number): string {
   return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t);
 }
 
-registerDetector(
-  'RandomCutForest',
-  baseLoader((c) => new RandomCutForest(c as RandomCutForestInput)),
-);
+/** The model-file loader of RandomCutForest (listed in registry.ts). */
+export const loadRandomCutForest = baseLoader((c) => new RandomCutForest(c as RandomCutForestInput));
