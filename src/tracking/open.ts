@@ -122,7 +122,7 @@ export function openTracker<M>(
 ): Tracker<M> | Tracker {
   classifyUri(uri);
   const t = new LazyTracker(uri, () => createBackend(uri));
-  return opts.loadModel ? new LoadingTracker(t, opts.loadModel) : t;
+  return opts.loadModel ? withLoader(t, opts.loadModel) : t;
 }
 
 export interface OpenTrackerOptions<M> {
@@ -130,28 +130,17 @@ export interface OpenTrackerOptions<M> {
   loadModel: (json: unknown) => M;
 }
 
-/** A tracker whose `loadModel` uses an injected loader. */
-class LoadingTracker<M> implements Tracker<M> {
-  constructor(
-    private readonly inner: Tracker,
-    private readonly loader: (json: unknown) => M,
-  ) {
-    // every other call goes to the inner tracker
-    return new Proxy(this, {
-      get: (target, key, recv) => {
-        if (key === 'loadModel' || key === 'inner' || key === 'loader') return Reflect.get(target, key, recv);
-        const v = Reflect.get(inner, key, inner);
-        return typeof v === 'function' ? v.bind(inner) : v;
-      },
-    });
-  }
-  declare readonly uri: string;
-  async loadModel(uri: string): Promise<M> {
-    return this.loader(await this.inner.loadModelJson(uri));
-  }
+/** `inner` with its `loadModel` replaced by `loader` applied to the stored model file. */
+function withLoader<M>(inner: Tracker, loader: (json: unknown) => M): Tracker<M> {
+  const loadModel = async (uri: string): Promise<M> => loader(await inner.loadModelJson(uri));
+  return new Proxy(inner, {
+    get: (target, key) => {
+      if (key === 'loadModel') return loadModel;
+      const v = Reflect.get(target, key, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as unknown as Tracker<M>;
 }
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the Proxy supplies the other members
-interface LoadingTracker<M> extends Omit<Tracker<M>, 'loadModel' | 'uri'> {}
 
 /** Delegates every call to a backend created on first use. */
 class LazyTracker implements Tracker {
