@@ -30,7 +30,11 @@ interface Result {
 }
 
 /** Times each push of a fresh stream over the first `m` test points (separately from the throughput run). */
-function pushLatency(det: ReturnType<BenchRow['make']>, test: { t: Float64Array; v: Float64Array }, m: number) {
+function pushLatency(
+  det: ReturnType<BenchRow['make']>,
+  test: { t: Float64Array; v: Float64Array },
+  m: number,
+) {
   const st = det.stream();
   const lat = new Float64Array(m);
   for (let i = 0; i < m; i++) {

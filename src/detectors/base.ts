@@ -37,7 +37,7 @@ import { z } from 'zod';
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
 import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field } from './json.js';
-import { parseModelEnvelope } from './model.js';
+import { AllocBudget, parseModelEnvelope } from './model.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
 import { makeThresholdRule, postRuleTrainSchema, thresholdRuleSchema } from './post/rule.js';
 import { normalCdf } from './post/stats.js';
@@ -267,8 +267,11 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
 
   /** The fitted model as JSON. */
   protected abstract modelState(): JsonValue;
-  /** Restores `modelState()` output; throws ModelFormatError naming the field. */
-  protected abstract restoreModel(state: unknown, path: string): void;
+  /**
+   * Restores `modelState()` output; throws ModelFormatError naming the field. Models whose
+   * allocations are not bounded by the parsed file's own arrays reserve them from `budget` first.
+   */
+  protected abstract restoreModel(state: unknown, path: string, budget: AllocBudget): void;
 
   protected get pipeline(): TransformPipeline {
     if (!this.pipelineCache) this.pipelineCache = new TransformPipeline(this.transforms());
@@ -561,7 +564,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   }
 
   /** Restores the state written by `toJSON()` (used by loaders). */
-  restoreState(state: unknown): void {
+  restoreState(state: unknown, budget: AllocBudget = AllocBudget.of(state)): void {
     const p = 'state';
     const trained = boolField(state, 'trained', p);
     const cal = field(state, 'calibrator', p);
@@ -606,7 +609,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     this.tail.clear();
     this.tail.pushSeries({ t: tt, v: tv });
     const model = field(state, 'model', p);
-    if (trained) this.restoreModel(model, `${p}.model`);
+    if (trained) this.restoreModel(model, `${p}.model`, budget);
     else if (model !== null)
       throw new ModelFormatError('bad_field', `${p}.model: must be null for an untrained model`);
     this.trained = trained;
@@ -658,7 +661,7 @@ export function loadAs<D>(
       'wrong_type',
       `expected a model file of type ${types[0]}, got type "${env.type}"; use loadModel() for any type`,
     );
-  const d = loader(env.config, env.state);
+  const d = loader(env.config, env.state, AllocBudget.of(json));
   if (!(d instanceof cls))
     throw new ModelFormatError('wrong_type', `the ${types[0]} loader returned another type`);
   return d;
@@ -671,7 +674,7 @@ export function loadAs<D>(
 export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
   make: (config: unknown) => D,
 ): DetectorLoader {
-  return (config, state) => {
+  return (config, state, budget) => {
     let d: D;
     try {
       d = make(config);
@@ -681,7 +684,7 @@ export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
       if (e instanceof TsadError) throw e;
       throw new ModelFormatError('bad_config', `model file config: ${(e as Error)?.message ?? String(e)}`);
     }
-    d.restoreState(state);
+    d.restoreState(state, budget);
     return d;
   };
 }

@@ -34,9 +34,10 @@ import {
   unionGrid,
 } from './combiners.js';
 import { decodeFloats, encodeFloats, field } from './json.js';
+import { AllocBudget } from './model.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
 import { postRuleTrainSchema } from './post/rule.js';
-import { type DetectorLoader, loadModel } from './registry.js';
+import { type DetectorLoader, loadWithBudget } from './registry.js';
 import type { Detector, JsonObject, JsonValue, ModelJson, TrainOptions } from './types.js';
 
 /** TSAD metrics a metric-driven combiner can use (computed by the metrics module's `evaluate`). */
@@ -268,7 +269,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
 
   /** Loads an Ensemble model file (its members through the registry's `loadModel`). */
   static load(json: unknown): Ensemble {
-    return loadAs(json, ['Ensemble'], ensembleLoader(loadModel), Ensemble);
+    return loadAs(json, ['Ensemble'], ensembleLoader(loadWithBudget), Ensemble);
   }
 
   /** Adds a warning listener (EventEmitter style). */
@@ -621,17 +622,22 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
  * The model-file loader of Ensemble (listed in registry.ts), given the loader of its members' files
  * (the registry's `loadModel`).
  */
-export function ensembleLoader(loadMember: (json: unknown) => Detector): DetectorLoader {
-  return (config, state) => loadEnsemble(config, state, loadMember);
+export function ensembleLoader(loadMember: (json: unknown, budget: AllocBudget) => Detector): DetectorLoader {
+  return (config, state, budget) => loadEnsemble(config, state, loadMember, budget ?? AllocBudget.of(state));
 }
 
-function loadEnsemble(config: unknown, state: unknown, loadModel: (json: unknown) => Detector): Ensemble {
+function loadEnsemble(
+  config: unknown,
+  state: unknown,
+  loadMember: (json: unknown, budget: AllocBudget) => Detector,
+  budget: AllocBudget,
+): Ensemble {
   const ms = field(state, 'members', 'state');
   if (!Array.isArray(ms) || ms.length === 0 || ms.length > MAX_MEMBERS) {
     throw new ModelFormatError('bad_field', `state.members: expected 1…${MAX_MEMBERS} member model files`);
   }
   const members = ms.map((j, i) => {
-    const d = loadModel(j);
+    const d = loadMember(j, budget);
     if (!(d instanceof BaseDetector)) {
       throw new ModelFormatError('bad_field', `state.members[${i}]: not a detector an ensemble can hold`);
     }
@@ -656,6 +662,6 @@ function loadEnsemble(config: unknown, state: unknown, loadModel: (json: unknown
       'config.members: does not describe the member model files in state.members',
     );
   }
-  e.restoreState(state);
+  e.restoreState(state, budget);
   return e;
 }

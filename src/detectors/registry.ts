@@ -9,15 +9,18 @@ import { defaultDetector } from './default.js';
 import { ensembleLoader } from './ensemble.js';
 import { EtsDetector, loadEtsDetector } from './ets/detector.js';
 import { IsolationForest, loadIsolationForest } from './isolation-forest.js';
-import { parseModelEnvelope } from './model.js';
+import { AllocBudget, parseModelEnvelope } from './model.js';
 import { NabStreamDetector } from './nab-stream/detector.js';
 import { loadRandomCutForest, RandomCutForest } from './rcf/detector.js';
 import { loadRollingMad, RollingMad } from './rolling-mad/detector.js';
 import type { Detector } from './types.js';
 import { loadZmsDetector, ZmsDetector } from './zms.js';
 
-/** Builds a detector from a model file's (untrusted) config and state. */
-export type DetectorLoader = (config: unknown, state: unknown) => Detector;
+/**
+ * Builds a detector from a model file's (untrusted) config and state; `budget` bounds what it may
+ * allocate (checked before allocating).
+ */
+export type DetectorLoader = (config: unknown, state: unknown, budget?: AllocBudget) => Detector;
 
 /** One registered detector type. */
 export interface DetectorEntry {
@@ -35,26 +38,26 @@ const quiet = { onWarning: () => {} };
 export const DETECTORS: readonly DetectorEntry[] = [
   {
     type: 'IsolationForest',
-    load: (c, s) => loadIsolationForest(c, s),
+    load: (c, s, b) => loadIsolationForest(c, s, b),
     example: (o) => new IsolationForest({ seed: 7, nEstimators: 50, ...o }),
     seeded: true,
   },
   {
     type: 'RandomCutForest',
-    load: (c, s) => loadRandomCutForest(c, s),
+    load: (c, s, b) => loadRandomCutForest(c, s, b),
     example: (o) =>
       new RandomCutForest({ seed: 7, nEstimators: 20, maxNSamples: 128, onlineUpdates: true, ...o }),
     seeded: true,
   },
   {
     type: 'EtsDetector',
-    load: (c, s) => loadEtsDetector(c, s),
+    load: (c, s, b) => loadEtsDetector(c, s, b),
     example: (o) => new EtsDetector({ auto: true, ...o }),
     seeded: false,
   },
   {
     type: 'ZmsDetector',
-    load: (c, s) => loadZmsDetector(c, s),
+    load: (c, s, b) => loadZmsDetector(c, s, b),
     example: (o) => new ZmsDetector({ nLags: 3, ...o }),
     seeded: false,
   },
@@ -66,14 +69,14 @@ export const DETECTORS: readonly DetectorEntry[] = [
   },
   {
     type: 'RollingMad',
-    load: (c, s) => loadRollingMad(c, s),
+    load: (c, s, b) => loadRollingMad(c, s, b),
     example: (o) => new RollingMad({ window: 50, ...o }),
     seeded: false,
   },
   {
     // the default detector: an Ensemble of ETS, RandomCutForest and ZMS (a smaller forest here)
     type: 'Ensemble',
-    load: (c, s) => ensembleLoader(loadModel)(c, s),
+    load: (c, s, b) => ensembleLoader(loadWithBudget)(c, s, b),
     example: (o) =>
       defaultDetector({ seed: typeof o?.seed === 'number' ? o.seed : 0, rcf: { nEstimators: 10 } }, quiet),
     seeded: true,
@@ -112,6 +115,11 @@ export function registeredTypes(): string[] {
  * evaluates code. Every failure is a TsadError (ModelFormatError for bad files).
  */
 export function loadModel(json: unknown): Detector {
+  return loadWithBudget(json, AllocBudget.of(json));
+}
+
+/** `loadModel` within an allocation budget (an ensemble's members share the ensemble file's). */
+export function loadWithBudget(json: unknown, budget: AllocBudget): Detector {
   const env = parseModelEnvelope(json);
   const loader = findBuiltIn(env.type)?.load ?? extra.get(env.type);
   if (!loader) {
@@ -121,7 +129,7 @@ export function loadModel(json: unknown): Detector {
     );
   }
   try {
-    return loader(env.config, env.state);
+    return loader(env.config, env.state, budget);
   } catch (e) {
     if (e instanceof TsadError) throw e;
     throw new ModelFormatError(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig } from '../base.js';
 import { decodeFloat, encodeFloat, field } from '../json.js';
+import type { AllocBudget } from '../model.js';
 import { type Frame, transformSchema } from '../transforms.js';
 import type { JsonValue } from '../types.js';
 import { CutForest } from './forest.js';
@@ -185,29 +186,35 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
     return { lastLearned: encodeFloat(this.lastLearned), forest: this.model!.toJSON() };
   }
 
-  protected override restoreModel(state: unknown, path: string): void {
+  protected override restoreModel(state: unknown, path: string, budget: AllocBudget): void {
     const lastLearned = decodeFloat(field(state, 'lastLearned', path), `${path}.lastLearned`);
     if (Number.isNaN(lastLearned)) {
       throw new ModelFormatError('BAD_FIELD', `${path}.lastLearned: expected a time in epoch ms`);
     }
-    const forest = CutForest.fromJSON(field(state, 'forest', path), `${path}.forest`);
+    const fj = field(state, 'forest', path);
     const c = this.config;
-    const want: [string, number, number][] = [
-      ['dimensions', forest.dimensions, this.pipeline.d],
-      ['numberOfTrees', forest.numberOfTrees, c.nEstimators],
-      ['sampleSize', forest.sampleSize, c.maxNSamples],
-      ['seed', forest.seed, c.seed],
-      ['lambda', forest.lambda, c.timeDecay ?? 1 / (10 * c.maxNSamples)],
-      ['outputAfter', forest.outputAfter, c.outputAfter ?? Math.floor(c.maxNSamples / 4)],
+    const d = this.pipeline.d;
+    // sizes are checked against the config, and the config against the file's size, before the
+    // forest allocates anything
+    const want: [string, number][] = [
+      ['dimensions', d],
+      ['numberOfTrees', c.nEstimators],
+      ['sampleSize', c.maxNSamples],
+      ['seed', c.seed],
+      ['lambda', c.timeDecay ?? 1 / (10 * c.maxNSamples)],
+      ['outputAfter', c.outputAfter ?? Math.floor(c.maxNSamples / 4)],
     ];
-    for (const [name, got, expected] of want) {
+    for (const [name, expected] of want) {
+      const got = field(fj, name, `${path}.forest`);
       if (got !== expected) {
         throw new ModelFormatError(
           'BAD_FIELD',
-          `${path}.forest.${name}: is ${got}, but the config gives ${expected}`,
+          `${path}.forest.${name}: is ${JSON.stringify(got)}, but the config gives ${expected}`,
         );
       }
     }
+    budget.take(CutForest.memoryBytes(d, c.nEstimators, c.maxNSamples), `${path}.forest`);
+    const forest = CutForest.fromJSON(fj, `${path}.forest`);
     forest.threads = c.threads;
     this.model = forest;
     this.lastLearned = lastLearned;

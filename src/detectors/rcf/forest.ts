@@ -271,6 +271,13 @@ export class CutForest {
     return f;
   }
 
+  /** Bytes of typed arrays a forest of these sizes allocates (its shared memory and scratch). */
+  static memoryBytes(d: number, T: number, S: number): number {
+    const nodes = T * 2 * S;
+    const shared = nodes * (4 + 2 * d) * 8 + nodes * (4 + 16 + 4) + T * S * 20 + T * (4 + 8 + 8 + 16 + 8);
+    return shared + (d + 1 + T) * 8 + 8 * S * 4 + T * 8;
+  }
+
   /** Threads used by `scoreThenUpdate` (1 or 2). Results do not depend on it. */
   get threads(): number {
     return this.threadCount;
