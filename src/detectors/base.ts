@@ -35,6 +35,7 @@
  */
 import { z } from 'zod';
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
+import { series } from '../series/series.js';
 import type { TimeSeries } from '../series/types.js';
 import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field } from './json.js';
 import { AllocBudget, parseModelEnvelope } from './model.js';
@@ -51,6 +52,7 @@ import type {
   JsonValue,
   ModelJson,
   ScoreOptions,
+  SeriesLike,
   StreamOptions,
   StreamResult,
   StreamScorer,
@@ -104,6 +106,18 @@ export interface StreamCore {
   peek(t: number, v: number): number;
   /** Learns from a checked point without scoring it. */
   learn(t: number, v: number): void;
+}
+
+/**
+ * A detector's input as a TimeSeries: Float64Arrays are used as they are (and checked by
+ * `checkSeries`); plain arrays go through the series layer's `series()`.
+ */
+export function toSeries(x: SeriesLike, what: string): TimeSeries {
+  if (x !== null && typeof x === 'object' && x.t instanceof Float64Array && x.v instanceof Float64Array)
+    return x as TimeSeries;
+  if (x === null || typeof x !== 'object' || x.t == null || x.v == null)
+    throw new DetectorError('bad_series', `${what}: expected { t, v } (a TimeSeries, or arrays of times and values)`);
+  return series(x.t, x.v);
 }
 
 /** Checks a series: equal lengths, finite strictly increasing times, finite values. */
@@ -364,7 +378,8 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     return c;
   }
 
-  train(ts: TimeSeries, opts: TrainOptions = {}): TimeSeries {
+  train(input: SeriesLike, opts: TrainOptions = {}): TimeSeries {
+    const ts = toSeries(input, 'train data');
     checkSeries(ts, 'train data');
     if (ts.v.length === 0)
       throw new DetectorError('too_few_points', `${this.type}: the train series is empty`);
@@ -404,8 +419,9 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   }
 
   /** Calibrated scores of `ts`. Pure: the detector is unchanged (online models learn on a copy). */
-  score(ts: TimeSeries, opts: ScoreOptions = {}): TimeSeries {
+  score(input: SeriesLike, opts: ScoreOptions = {}): TimeSeries {
     this.requireTrained();
+    const ts = toSeries(input, 'data');
     checkSeries(ts, 'data');
     if (opts.prev) {
       checkSeries(opts.prev, 'prev');
@@ -427,7 +443,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     return this.config.enableThreshold ? this.rule.apply(scores) : scores;
   }
 
-  detect(ts: TimeSeries, opts: ScoreOptions = {}): { scores: TimeSeries; alarms: AlarmEvent[] } {
+  detect(ts: SeriesLike, opts: ScoreOptions = {}): { scores: TimeSeries; alarms: AlarmEvent[] } {
     const scores = this.applyRule(this.score(ts, opts));
     const alarms: AlarmEvent[] = [];
     for (let i = 0; i < scores.v.length; i++)
@@ -440,8 +456,9 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
    * without scoring. All or nothing: on a TsadError the detector is unchanged. Gaps reset (see
    * `stream()`).
    */
-  update(ts: TimeSeries): void {
+  update(input: SeriesLike): void {
     this.requireTrained();
+    const ts = toSeries(input, 'update data');
     checkSeries(ts, 'update data');
     const m = this.cloneOnline();
     const core = m.openStream();

@@ -38,7 +38,7 @@ import { AllocBudget } from './model.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
 import { postRuleTrainSchema } from './post/rule.js';
 import { type DetectorLoader, loadWithBudget } from './registry.js';
-import type { Detector, JsonObject, JsonValue, ModelJson, TrainOptions } from './types.js';
+import type { Detector, JsonObject, JsonValue, ModelJson, SeriesLike, TrainOptions } from './types.js';
 
 /** TSAD metrics a metric-driven combiner can use (computed by the metrics module's `evaluate`). */
 export const ENSEMBLE_METRICS = [
@@ -316,7 +316,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
 
   // ------------------------------------------------------------------ training
 
-  override train(ts: TimeSeries, opts: TrainOptions = {}): TimeSeries {
+  override train(ts: SeriesLike, opts: TrainOptions = {}): TimeSeries {
     this.pendingLabels = opts.labels;
     try {
       return super.train(ts, opts);

@@ -1,4 +1,11 @@
-import type { TimeSeries } from '../series/types.js';
+import type { TimeInput, TimeSeries } from '../series/types.js';
+
+/**
+ * Input series: a `TimeSeries` (Float64Arrays, used as is) or plain arrays of times (epoch ms, `Date`,
+ * ISO strings) and numbers, which go through the series layer's `series()` (validated, with errors
+ * naming the row).
+ */
+export type SeriesLike = TimeSeries | { readonly t: ArrayLike<TimeInput>; readonly v: ArrayLike<number> };
 
 /** JSON values, for configs and model state. */
 export type JsonPrimitive = string | number | boolean | null;
@@ -81,16 +88,16 @@ export interface Detector<C extends object = object> {
   readonly type: string;
   readonly config: Readonly<C>;
   /** Trains on `ts`; returns the post-rule training scores (non-zero = alarm). */
-  train(ts: TimeSeries, opts?: TrainOptions): TimeSeries;
+  train(ts: SeriesLike, opts?: TrainOptions): TimeSeries;
   /** Calibrated anomaly scores for `ts` (before the threshold). Pure: the detector is unchanged. */
-  score(ts: TimeSeries, opts?: ScoreOptions): TimeSeries;
+  score(ts: SeriesLike, opts?: ScoreOptions): TimeSeries;
   /**
    * Folds `ts` (points after the model's last one) into the model, the only way besides a stream
    * in which a trained model learns. All or nothing: on a TsadError the model is unchanged.
    */
-  update(ts: TimeSeries): void;
+  update(ts: SeriesLike): void;
   /** Post-rule scores (non-zero = alarm) and the alarm events. */
-  detect(ts: TimeSeries, opts?: ScoreOptions): { scores: TimeSeries; alarms: AlarmEvent[] };
+  detect(ts: SeriesLike, opts?: ScoreOptions): { scores: TimeSeries; alarms: AlarmEvent[] };
   /**
    * A streaming scorer continuing from the detector's current state (the end of training, of
    * `update()`, or of the stream a model file was saved from). Each stream owns a copy of the state.

@@ -125,3 +125,28 @@ describe('train once, register, load from the registry, stream, checkpoint, rest
     );
   });
 });
+
+describe('friendlier input', () => {
+  it('train/score/detect take { t, v } with plain arrays (numbers, Dates, ISO strings)', () => {
+    const ts = seconds(400, T0);
+    const a = new IsolationForest({ nEstimators: 10 });
+    a.train(ts);
+    const b = new IsolationForest({ nEstimators: 10 });
+    b.train({ t: Array.from(ts.t, (x) => new Date(x)), v: Array.from(ts.v) });
+    const iso = { t: Array.from(ts.t, (x) => new Date(x).toISOString()), v: Array.from(ts.v) };
+    expect(Array.from(b.score(iso).v)).toEqual(Array.from(a.score(ts).v));
+    expect(b.detect({ t: Array.from(ts.t), v: Array.from(ts.v) }).alarms).toEqual(a.detect(ts).alarms);
+  });
+
+  it('labels must be 0/1 and overlap the data', () => {
+    const ts = seconds(300, T0);
+    const d = new IsolationForest({ nEstimators: 5 });
+    expect(() => d.train(ts, { labels: { t: ts.t, v: ts.v.map((_, i) => (i === 4 ? 7 : 0)) } })).toThrowError(
+      /value 7 at index 4/,
+    );
+    const later = seconds(10, T0 + 10 * 86_400_000);
+    expect(() => d.train(ts, { labels: { t: later.t, v: new Float64Array(10) } })).toThrowError(
+      /do not overlap/,
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
-import { checkLabels, checkSeries } from '../base.js';
+import { checkLabels, checkSeries, toSeries } from '../base.js';
 import { decodeFloat, encodeFloat, field } from '../json.js';
 import { parseModelEnvelope } from '../model.js';
 import type {
@@ -8,6 +8,7 @@ import type {
   Detector,
   JsonObject,
   ModelJson,
+  SeriesLike,
   StreamOptions,
   StreamResult,
   StreamScorer,
@@ -45,7 +46,8 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
   }
 
   /** Streams the training points (each scored before it is learned); returns the post-rule scores (score ≥ alarmLevel, else 0). */
-  train(ts: TimeSeries, opts: TrainOptions = {}): TimeSeries {
+  train(input: SeriesLike, opts: TrainOptions = {}): TimeSeries {
+    const ts = toSeries(input, 'NabStreamDetector train data');
     checkSeries(ts, 'NabStreamDetector train data');
     if (opts.labels) checkLabels(opts.labels, ts);
     const core = new NabStreamCore(this.config);
@@ -73,8 +75,9 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
     return copy;
   }
 
-  score(ts: TimeSeries): TimeSeries {
+  score(input: SeriesLike): TimeSeries {
     this.requireTrained();
+    const ts = toSeries(input, 'NabStreamDetector data');
     checkSeries(ts, 'NabStreamDetector data');
     const copy = this.copyCore();
     const out = new Float64Array(ts.v.length);
@@ -82,7 +85,7 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
     return { t: ts.t, v: out };
   }
 
-  detect(ts: TimeSeries): { scores: TimeSeries; alarms: AlarmEvent[] } {
+  detect(ts: SeriesLike): { scores: TimeSeries; alarms: AlarmEvent[] } {
     const s = this.score(ts);
     const level = this.config.alarmLevel;
     const v = new Float64Array(s.v.length);
@@ -97,8 +100,9 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
   }
 
   /** Learns `ts` (points after the model's last time) in place. All or nothing. */
-  update(ts: TimeSeries): void {
+  update(input: SeriesLike): void {
     this.requireTrained();
+    const ts = toSeries(input, 'NabStreamDetector update data');
     checkSeries(ts, 'NabStreamDetector update data');
     if (ts.t.length && !(ts.t[0] > this.lastTime))
       throw new DetectorError(
