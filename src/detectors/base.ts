@@ -116,7 +116,10 @@ export function toSeries(x: SeriesLike, what: string): TimeSeries {
   if (x !== null && typeof x === 'object' && x.t instanceof Float64Array && x.v instanceof Float64Array)
     return x as TimeSeries;
   if (x === null || typeof x !== 'object' || x.t == null || x.v == null)
-    throw new DetectorError('bad_series', `${what}: expected { t, v } (a TimeSeries, or arrays of times and values)`);
+    throw new DetectorError(
+      'bad_series',
+      `${what}: expected { t, v } (a TimeSeries, or arrays of times and values)`,
+    );
   return series(x.t, x.v);
 }
 

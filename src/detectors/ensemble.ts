@@ -13,7 +13,6 @@
  */
 import { z } from 'zod';
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
-import { evaluate } from '../metrics/tsad.js';
 import type { TimeSeries } from '../series/types.js';
 import {
   BaseDetector,
@@ -65,42 +64,12 @@ export function metricDirection(m: EnsembleMetric): MetricDirection {
   return m === 'meanTimeToDetect' ? 'lower' : 'higher';
 }
 
-/** The named metric of `pred` (non-zero = alarm) against `truth` (labels), default early/delay. */
-export function ensembleMetric(m: EnsembleMetric, truth: TimeSeries, pred: TimeSeries): number {
-  const r = evaluate({ t: truth.t, truth: truth.v, tPred: pred.t, pred: pred.v });
-  switch (m) {
-    case 'f1':
-      return r.f1;
-    case 'precision':
-      return r.precision;
-    case 'recall':
-      return r.recall;
-    case 'f2':
-      return r.fBeta(2);
-    case 'f5':
-      return r.fBeta(5);
-    case 'pointwiseF1':
-      return r.pointwise.f1;
-    case 'pointwisePrecision':
-      return r.pointwise.precision;
-    case 'pointwiseRecall':
-      return r.pointwise.recall;
-    case 'pointAdjustedF1':
-      return r.pointAdjusted.f1;
-    case 'pointAdjustedPrecision':
-      return r.pointAdjusted.precision;
-    case 'pointAdjustedRecall':
-      return r.pointAdjusted.recall;
-    case 'nabScore':
-      return r.nab.standard;
-    case 'nabScoreLowFN':
-      return r.nab.reward_low_FN_rate;
-    case 'nabScoreLowFP':
-      return r.nab.reward_low_FP_rate;
-    case 'meanTimeToDetect':
-      return r.meanTimeToDetectSec;
-  }
-}
+/**
+ * How a metric-driven combiner (`modelSelector`, `metricWeightedMean`) scores a member's alarms
+ * `pred` (non-zero = alarm) against the labels `truth`. The ensemble does not compute metrics
+ * itself: pass one in `EnsembleOptions.metric`, e.g. tsad's `ensembleMetric` (metrics module).
+ */
+export type SelectionMetric = (name: EnsembleMetric, truth: TimeSeries, pred: TimeSeries) => number;
 
 const metricSchema = z.enum(ENSEMBLE_METRICS).default('f1');
 
@@ -186,6 +155,8 @@ export type EnsembleWarningListener = (w: EnsembleWarning) => void;
 export interface EnsembleOptions {
   /** Called for each warning; without any listener, warnings go to `process.emitWarning`. */
   onWarning?: EnsembleWarningListener;
+  /** The metric of metric-driven combiners trained with labels (e.g. tsad's `ensembleMetric`). */
+  metric?: SelectionMetric;
 }
 
 const TRAINABLE: ReadonlySet<CombinerType> = new Set(['modelSelector', 'metricWeightedMean']);
@@ -258,6 +229,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
   /** Per member: the ensemble's calibrator of that member's output (`calibrateMembers`), or null. */
   private memberCal: (AnomScoreCalibrator | null)[];
   private readonly listeners = new Set<EnsembleWarningListener>();
+  private readonly selectionMetric: SelectionMetric | undefined;
 
   constructor(input: EnsembleInput, opts: EnsembleOptions = {}) {
     super('Ensemble', buildConfig(input));
@@ -265,6 +237,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     this.used = this.members.map(() => false);
     this.memberCal = this.members.map(() => null);
     if (opts.onWarning) this.listeners.add(opts.onWarning);
+    this.selectionMetric = opts.metric;
   }
 
   /** Loads an Ensemble model file (its members through the registry's `loadModel`). */
@@ -455,7 +428,14 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     this.weights = null;
     if (comb.type === 'modelSelector' || comb.type === 'metricWeightedMean') {
       const dir = metricDirection(comb.metric);
-      const values = usedIdx.map((i) => (target ? ensembleMetric(comb.metric, target, outs[i]!) : 1));
+      const metric = this.selectionMetric;
+      if (target && !metric) {
+        throw new DetectorError(
+          'needs_metric',
+          `the ${comb.type} combiner trains on labels with a metric function: pass new Ensemble(config, { metric: ensembleMetric }) (ensembleMetric is exported by tsad)`,
+        );
+      }
+      const values = usedIdx.map((i) => (target && metric ? metric(comb.metric, target, outs[i]!) : 1));
       if (comb.type === 'modelSelector') {
         this.selected = selectBest(values, dir).map((j) => usedIdx[j]);
       } else {

@@ -39,8 +39,8 @@ export {
   type EnsembleWarningListener,
   ensembleConfigSchema,
   ensembleLoader,
-  ensembleMetric,
   metricDirection,
+  type SelectionMetric,
 } from './ensemble.js';
 export * from './ets/index.js';
 export {

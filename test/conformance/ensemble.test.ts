@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { Ensemble } from '../../src/detectors/ensemble.js';
 import { IsolationForest } from '../../src/detectors/isolation-forest.js';
 import { ZmsDetector } from '../../src/detectors/zms.js';
+import { ensembleMetric } from '../../src/metrics/selection.js';
 import { runDetectorConformance } from './kit.js';
 
-const quiet = { onWarning: () => {} };
+const quiet = { onWarning: () => {}, metric: ensembleMetric };
 
 runDetectorConformance(
   'Ensemble',
