@@ -287,6 +287,25 @@ export class EtsCore {
     this.lastT = t - this.granularity;
   }
 
+  /**
+   * Whether `push(t, v)` surely cannot throw: one grid step, and every magnitude the step touches far
+   * from overflow (then the forecast and the z-score are finite). Saves the dry run of `peek`.
+   */
+  surelyFinite(t: number, v: number): boolean {
+    const B = 1e100;
+    if (this.config.mode !== 'stream') return false;
+    if (Math.max(1, Math.round((t - this.lastT) / this.granularity)) !== 1) return false;
+    const s = this.sk ? this.sea[this.pos] : 0;
+    return (
+      Math.abs(v) < B &&
+      Math.abs(this.level) < B &&
+      Math.abs(this.trend) < B &&
+      Math.abs(s) < B &&
+      this.sigma < B &&
+      Number.isFinite(this.sigma)
+    );
+  }
+
   /** The score `push(t, v)` would give (throwing what it would throw), with the state unchanged. */
   peek(t: number, v: number, gap: boolean): number {
     if (this.config.mode === 'reference') return this.referenceScore(t, v);

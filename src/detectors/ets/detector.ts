@@ -122,7 +122,8 @@ export class EtsDetector extends BaseDetector<EtsConfig> {
     return {
       check: (t, v) => {
         gap = core.gapTooLong(t);
-        core.peek(t, v, gap);
+        // the dry run only when the step could overflow (or bridges a gap): pushes stay cheap
+        if (gap || !core.surelyFinite(t, v)) core.peek(t, v, gap);
         return gap;
       },
       pushRaw: (t, v) => {
