@@ -96,6 +96,40 @@ export interface RawStreamer {
   learnRaw(t: number, v: number): void;
 }
 
+/**
+ * A detector an ensemble can hold: the `Detector` contract plus the in-place forms the ensemble
+ * composes (every tsad detector: `BaseDetector` subclasses and `NabStreamDetector`).
+ */
+export interface StreamingDetector extends Detector {
+  /** Calibrated train scores of the last `train()`. */
+  readonly trainScores: TimeSeries | null;
+  /** A copy whose online state is independent of this one. */
+  cloneOnline(): StreamingDetector;
+  /** `score()` on this object's own state (callers clone first). */
+  scoreInPlace(ts: TimeSeries, prev?: TimeSeries): TimeSeries;
+  /** The alarm rule on calibrated scores (what `detect()` adds to `score()`). */
+  applyRule(scores: TimeSeries): TimeSeries;
+  /** The stream machinery on this object's own state. */
+  openStream(): StreamCore;
+}
+
+/** Whether `x` is a detector an ensemble can hold. */
+export function isStreamingDetector(x: unknown): x is StreamingDetector {
+  if (x === null || typeof x !== 'object') return false;
+  const d = x as Record<string, unknown>;
+  return [
+    'train',
+    'score',
+    'detect',
+    'stream',
+    'toJSON',
+    'cloneOnline',
+    'scoreInPlace',
+    'applyRule',
+    'openStream',
+  ].every((k) => typeof d[k] === 'function');
+}
+
 /** A stream on a detector's own state (what `stream()` runs on a copy). Internal to detectors. */
 export interface StreamCore {
   /** Validates the point (throws a TsadError, nothing changes); true = beyond a gap (see RawStreamer). */
@@ -199,7 +233,7 @@ class TailBuffer {
   }
 }
 
-export abstract class BaseDetector<C extends BaseDetectorConfig> implements Detector<C> {
+export abstract class BaseDetector<C extends BaseDetectorConfig> implements Detector<C>, StreamingDetector {
   readonly type: string;
   readonly config: Readonly<C>;
   /** The calibrator (null when the model has none, e.g. ETS); lives across re-training (spec §1). */
@@ -442,7 +476,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     return { t: raw.t, v: this.calibrateInPlace(raw.v) };
   }
 
-  protected applyRule(scores: TimeSeries): TimeSeries {
+  applyRule(scores: TimeSeries): TimeSeries {
     return this.config.enableThreshold ? this.rule.apply(scores) : scores;
   }
 

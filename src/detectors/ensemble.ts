@@ -16,11 +16,12 @@ import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../erro
 import type { TimeSeries } from '../series/types.js';
 import {
   BaseDetector,
-  type BaseDetectorConfig,
   baseConfigShape,
+  isStreamingDetector,
   loadAs,
   parseConfig,
   type RawStreamer,
+  type StreamingDetector,
 } from './base.js';
 import {
   alignTo,
@@ -131,7 +132,7 @@ export const ensembleConfigSchema = z.strictObject({
 export type EnsembleConfig = z.infer<typeof ensembleConfigSchema>;
 
 /** A detector an ensemble can hold: any tsad detector built on `BaseDetector` (ensembles too). */
-export type EnsembleMember = BaseDetector<BaseDetectorConfig>;
+export type EnsembleMember = StreamingDetector;
 
 export interface EnsembleInput extends Omit<z.input<typeof ensembleConfigSchema>, 'members' | 'combiner'> {
   /** The member detectors, untrained or trained (training the ensemble re-trains them). */
@@ -179,7 +180,7 @@ function buildConfig(input: EnsembleInput): EnsembleConfig {
   }
   const seen = new Set<EnsembleMember>();
   input.members.forEach((m, i) => {
-    if (!(m instanceof BaseDetector)) {
+    if (!isStreamingDetector(m)) {
       throw new ConfigError(
         'bad_config',
         `config field members.${i}: expected a tsad detector (e.g. new ZmsDetector()), got ${typeof m}`,
@@ -461,7 +462,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
   }
 
   private memberRule(m: EnsembleMember, scores: TimeSeries): TimeSeries {
-    return (m as unknown as { applyRule(s: TimeSeries): TimeSeries }).applyRule(scores);
+    return m.applyRule(scores);
   }
 
   /** The member detectors, in order. */
@@ -618,7 +619,7 @@ function loadEnsemble(
   }
   const members = ms.map((j, i) => {
     const d = loadMember(j, budget);
-    if (!(d instanceof BaseDetector)) {
+    if (!isStreamingDetector(d)) {
       throw new ModelFormatError('bad_field', `state.members[${i}]: not a detector an ensemble can hold`);
     }
     return d as EnsembleMember;

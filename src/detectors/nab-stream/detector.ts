@@ -1,6 +1,6 @@
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
-import { checkLabels, checkSeries, toSeries } from '../base.js';
+import { checkLabels, checkSeries, type StreamCore, type StreamingDetector, toSeries } from '../base.js';
 import { decodeFloat, encodeFloat, field } from '../json.js';
 import { parseModelEnvelope } from '../model.js';
 import type {
@@ -8,6 +8,7 @@ import type {
   Detector,
   JsonObject,
   ModelJson,
+  ScoreOptions,
   SeriesLike,
   StreamOptions,
   StreamResult,
@@ -24,11 +25,13 @@ import { type NabStreamConfig, NabStreamCore, type NabStreamInput } from './core
  * unchanged), so it equals pushing `ts` into `stream()` point by point; each `stream()` owns a copy of the
  * state; `update(ts)` learns in place. The model has no time-dependent state: gaps never reset it.
  */
-export class NabStreamDetector implements Detector<NabStreamConfig> {
+export class NabStreamDetector implements Detector<NabStreamConfig>, StreamingDetector {
   readonly type = 'NabStreamDetector';
   readonly config: Readonly<NabStreamConfig>;
   private core: NabStreamCore;
   private trained = false;
+  /** The (NAB-scale) scores of the last `train()`, what an ensemble combines. */
+  trainScores: TimeSeries | null = null;
   /** Time of the last point learned (training, `update()`, or the stream a file was saved from). */
   private lastTime = Number.NEGATIVE_INFINITY;
 
@@ -52,14 +55,17 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
     if (opts.labels) checkLabels(opts.labels, ts);
     const core = new NabStreamCore(this.config);
     const out = new Float64Array(ts.v.length);
+    const raw = new Float64Array(ts.v.length);
     const level = this.config.alarmLevel;
     for (let i = 0; i < ts.v.length; i++) {
       const s = core.push(ts.v[i]);
+      raw[i] = s;
       out[i] = s >= level ? s : 0;
     }
     core.endTraining();
     this.core = core;
     this.trained = true;
+    this.trainScores = { t: ts.t.slice(), v: raw };
     this.lastTime = ts.t.length ? ts.t[ts.t.length - 1] : Number.NEGATIVE_INFINITY;
     return { t: ts.t, v: out };
   }
@@ -75,18 +81,17 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
     return copy;
   }
 
-  score(input: SeriesLike): TimeSeries {
+  /** Scores `ts` on a copy of the state (pure); points of `prev` after the model's last one are learned first. */
+  score(input: SeriesLike, opts: ScoreOptions = {}): TimeSeries {
     this.requireTrained();
     const ts = toSeries(input, 'NabStreamDetector data');
     checkSeries(ts, 'NabStreamDetector data');
-    const copy = this.copyCore();
-    const out = new Float64Array(ts.v.length);
-    for (let i = 0; i < ts.v.length; i++) out[i] = copy.push(ts.v[i]);
-    return { t: ts.t, v: out };
+    if (opts.prev) checkSeries(opts.prev, 'prev');
+    return this.cloneOnline().scoreInPlace(ts, opts.prev);
   }
 
-  detect(ts: SeriesLike): { scores: TimeSeries; alarms: AlarmEvent[] } {
-    const s = this.score(ts);
+  detect(ts: SeriesLike, opts: ScoreOptions = {}): { scores: TimeSeries; alarms: AlarmEvent[] } {
+    const s = this.score(ts, opts);
     const level = this.config.alarmLevel;
     const v = new Float64Array(s.v.length);
     const alarms: AlarmEvent[] = [];
@@ -113,46 +118,86 @@ export class NabStreamDetector implements Detector<NabStreamConfig> {
     if (ts.t.length) this.lastTime = ts.t[ts.t.length - 1];
   }
 
-  stream(opts: StreamOptions = {}): StreamScorer {
+  /** A copy whose online state (the core) is independent of this one. */
+  cloneOnline(): NabStreamDetector {
+    const c = new NabStreamDetector(this.config);
+    c.core = this.copyCore();
+    c.trained = this.trained;
+    c.lastTime = this.lastTime;
+    c.trainScores = this.trainScores;
+    return c;
+  }
+
+  /**
+   * `score()` on this object's own state: the core learns the points of `prev` it has not seen
+   * (after its last time; as ETS absorbs context), then scores `ts`.
+   */
+  scoreInPlace(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+    if (prev)
+      for (let i = 0; i < prev.v.length; i++) if (prev.t[i] > this.lastTime) this.core.push(prev.v[i]);
+    const out = new Float64Array(ts.v.length);
+    for (let i = 0; i < ts.v.length; i++) out[i] = this.core.push(ts.v[i]);
+    if (ts.t.length) this.lastTime = Math.max(this.lastTime, ts.t[ts.t.length - 1]);
+    return { t: ts.t, v: out };
+  }
+
+  /** The alarm rule: a score at or above `alarmLevel` is an alarm. */
+  applyRule(scores: TimeSeries): TimeSeries {
+    const level = this.config.alarmLevel;
+    return { t: scores.t, v: scores.v.map((x) => (x >= level ? x : 0)) };
+  }
+
+  /** The stream machinery on this object's own state (callers clone first). */
+  openStream(): StreamCore {
     this.requireTrained();
     const level = this.config.alarmLevel;
-    // the stream's own model: a copy of this detector with a copy of the core
-    const own = new NabStreamDetector(this.config);
-    own.core = this.copyCore();
-    own.trained = true;
-    own.lastTime = this.lastTime;
     let scratch: NabStreamCore | null = null;
-    const check = (t: number, v: number): void => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new DetectorError(
-          'non_finite',
-          `NabStreamDetector stream: value ${typeof v === 'string' ? JSON.stringify(v) : v} at t=${t} is not finite; pass a finite number`,
-        );
-      }
-      if (typeof t !== 'number' || !Number.isFinite(t) || !(t > own.lastTime)) {
-        throw new DetectorError(
-          'bad_time',
-          `NabStreamDetector stream: t=${t} is not after the model's last point (t=${own.lastTime}, the end of training or the previous push)`,
-        );
-      }
-    };
-    const scorer: StreamScorer = {
-      push(t: number, v: number): StreamResult {
-        check(t, v);
-        const score = own.core.push(v);
-        own.lastTime = t;
-        return { score, alarm: score >= level, reset: false };
+    return {
+      check: (t: number, v: number): boolean => {
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          throw new DetectorError(
+            'non_finite',
+            `NabStreamDetector stream: value ${typeof v === 'string' ? JSON.stringify(v) : v} at t=${t} is not finite; pass a finite number`,
+          );
+        }
+        if (typeof t !== 'number' || !Number.isFinite(t) || !(t > this.lastTime)) {
+          throw new DetectorError(
+            'bad_time',
+            `NabStreamDetector stream: t=${t} is not after the model's last point (t=${this.lastTime}, the end of training or the previous push)`,
+          );
+        }
+        return false; // no time-dependent state: gaps never reset
       },
-      scoreOne(t: number, v: number): number {
-        check(t, v);
-        scratch ??= new NabStreamCore(own.config);
-        scratch.copyFrom(own.core);
+      commit: (t: number, v: number, reset: boolean): StreamResult => {
+        const score = this.core.push(v);
+        this.lastTime = t;
+        return { score, alarm: score >= level, reset };
+      },
+      peek: (_t: number, v: number): number => {
+        scratch ??= new NabStreamCore(this.config);
+        scratch.copyFrom(this.core);
         return scratch.push(v);
       },
-      learnOne(t: number, v: number): void {
-        check(t, v);
-        own.core.push(v);
-        own.lastTime = t;
+      learn: (t: number, v: number): void => {
+        this.core.push(v);
+        this.lastTime = t;
+      },
+    };
+  }
+
+  stream(opts: StreamOptions = {}): StreamScorer {
+    this.requireTrained();
+    const own = this.cloneOnline();
+    const core = own.openStream();
+    const scorer: StreamScorer = {
+      push: (t, v) => core.commit(t, v, core.check(t, v)),
+      scoreOne: (t, v) => {
+        core.check(t, v);
+        return core.peek(t, v);
+      },
+      learnOne: (t, v) => {
+        core.check(t, v);
+        core.learn(t, v);
       },
       toJSON: () => own.toJSON(),
     };
