@@ -54,6 +54,18 @@ try {
   await rate('readCsv on a quoted copy (csv-parse path)', 'rows', rows * 10, async () => {
     for (let i = 0; i < 10; i++) await readCsv(quoted, quiet);
   });
+  // the same file with CR-only (old Mac) and CRLF line ends: the byte-level path at LF speed
+  const lf = readFileSync(mt, 'utf8');
+  for (const [name, eol] of [
+    ['CR-only', '\r'],
+    ['CRLF', '\r\n'],
+  ] as const) {
+    const p = join(dir, `${name}.csv`);
+    writeFileSync(p, lf.replace(/\r?\n/g, eol));
+    await rate(`readCsvRows on a ${name} copy (byte-level path)`, 'rows', rows * REPEAT, async () => {
+      for (let i = 0; i < REPEAT; i++) await readCsvRows(p);
+    });
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

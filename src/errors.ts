@@ -11,8 +11,35 @@ export class TsadError extends Error {
   }
 }
 
+/** The codes of `SeriesError` (snake_case; each is explained in docs/errors.md). */
+export type SeriesErrorCode =
+  | 'bad_csv'
+  | 'bad_granularity'
+  | 'bad_input'
+  | 'bad_option'
+  | 'bad_row'
+  | 'bad_timestamp'
+  | 'bad_value'
+  | 'bad_window'
+  | 'duplicate_timestamp'
+  | 'empty'
+  | 'epoch_seconds'
+  | 'length_mismatch'
+  | 'missing_column'
+  | 'missing_header'
+  | 'non_finite'
+  | 'read_failed'
+  | 'too_many_bins'
+  | 'too_short'
+  | 'unsorted';
+
 /** Bad series input: empty, mismatched lengths, non-finite values, bad timestamps, duplicates. */
-export class SeriesError extends TsadError {}
+export class SeriesError extends TsadError {
+  declare readonly code: SeriesErrorCode;
+  constructor(code: SeriesErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
 
 /** A dataset file could not be found, downloaded or verified. */
 export class DatasetError extends TsadError {}
@@ -26,8 +53,34 @@ export class DetectorError extends TsadError {}
 /** A model file failed its schema, names an unknown type, or has inconsistent state. */
 export class ModelFormatError extends TsadError {}
 
+/** The codes of `MetricsError` (snake_case; each is explained in docs/errors.md). */
+export type MetricsErrorCode =
+  | 'bad_input'
+  | 'bad_label'
+  | 'bad_option'
+  | 'bad_profile'
+  | 'bad_results'
+  | 'bad_score'
+  | 'bad_score_type'
+  | 'bad_threshold'
+  | 'bad_timestamp'
+  | 'bad_window'
+  | 'empty'
+  | 'length_mismatch'
+  | 'missing_labels'
+  | 'missing_results'
+  | 'missing_thresholds'
+  | 'unknown_file'
+  | 'unsorted_rows'
+  | 'unsorted_timestamps';
+
 /** Bad input to a metric (lengths, unsorted timestamps, labels outside {0,1}). */
-export class MetricsError extends TsadError {}
+export class MetricsError extends TsadError {
+  declare readonly code: MetricsErrorCode;
+  constructor(code: MetricsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
 
 /** A tracking backend rejected an operation or could not be reached. */
 export class TrackingError extends TsadError {}

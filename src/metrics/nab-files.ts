@@ -3,11 +3,12 @@
  * (`config/thresholds.json`) and a detector's result CSVs (`<dir>/<category>/<detector>_<file>.csv`), and
  * `scoreNabResults()`, the programmatic form of `tsad nab score`.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { nabDataDir } from '../datasets/nab.js';
-import { MetricsError } from '../errors.js';
+import { MetricsError, type MetricsErrorCode } from '../errors.js';
+import { parseTimeString } from '../series/time.js';
 import type { Window } from '../series/types.js';
 import {
   type NabCorpus,
@@ -19,17 +20,34 @@ import {
 } from './nab.js';
 import { NAB_PROFILE_NAMES, type NabProfileName } from './tsad.js';
 
-const NAB_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
-
-/** Parses NAB's `YYYY-MM-DD HH:MM:SS[.ffffff]` (UTC) to epoch ms; NaN if it does not match. */
+/**
+ * Parses NAB's `YYYY-MM-DD HH:MM:SS[.ffffff]` (UTC) to epoch ms with the series layer's timestamp
+ * parser (the same one `readCsv` and `series()` use: ISO-8601, calendar fields checked, an optional
+ * `±HH:MM` offset; fractions truncated to the millisecond). NaN if it does not parse.
+ */
 export function parseNabTime(s: string): number {
-  const m = NAB_TIME.exec(s.trim());
-  if (!m) {
-    const d = Date.parse(s);
-    return Number.isFinite(d) ? d : Number.NaN;
+  return parseTimeString(s.trim());
+}
+
+/** A plain decimal number as text (no hex, no words, no empty string). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** `statSync` that turns a missing target (also a dangling symlink) into a MetricsError naming it. */
+function statOrThrow(path: string, what: string, code: MetricsErrorCode): Stats {
+  try {
+    return statSync(path);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    let why = e.message;
+    if (e.code === 'ENOENT') {
+      let link = false;
+      try {
+        link = lstatSync(path).isSymbolicLink();
+      } catch {}
+      why = link ? 'it is a symbolic link to something that does not exist' : 'it does not exist';
+    }
+    throw new MetricsError(code, `cannot read ${what} ${path}: ${why}; fix or remove it`, { cause: err });
   }
-  const frac = m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) + frac;
 }
 
 /**
@@ -74,7 +92,7 @@ export function readNabWindows(path: string): Record<string, Window[]> {
 }
 
 /** A JSON file whose top level is an object; anything else is a MetricsError with `code`. */
-function readJsonObject(path: string, code: string): Record<string, unknown> {
+function readJsonObject(path: string, code: MetricsErrorCode): Record<string, unknown> {
   let v: unknown;
   try {
     v = JSON.parse(readFileSync(path, 'utf8'));
@@ -108,7 +126,7 @@ export function readNabResultsDir(
   const entries: { category: string; file: string }[] = [];
   for (const category of readdirSync(dir).sort()) {
     const sub = join(dir, category);
-    if (!statSync(sub).isDirectory()) continue;
+    if (!statOrThrow(sub, 'results entry', 'missing_results').isDirectory()) continue;
     for (const file of readdirSync(sub).sort()) if (file.endsWith('.csv')) entries.push({ category, file });
   }
   if (entries.length === 0) {
@@ -143,6 +161,7 @@ export function readNabResultsDir(
 }
 
 function readResultCsv(path: string): NabResultFile {
+  statOrThrow(path, 'result file', 'missing_results');
   let rows: string[][];
   try {
     rows = parse(readFileSync(path), { skip_empty_lines: true, bom: true }) as string[][];
@@ -161,14 +180,19 @@ function readResultCsv(path: string): NabResultFile {
   const scores = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const r = rows[i + 1];
-    const ms = parseNabTime(r[ti]);
-    const s = Number(r[si]);
-    if (!Number.isFinite(ms))
-      throw new MetricsError('bad_results', `${path} row ${i + 2}: bad timestamp ${r[ti]}`);
-    if (r[si] === undefined || r[si].trim() === '' || Number.isNaN(s)) {
+    const ms = parseNabTime(r[ti] ?? '');
+    if (!Number.isFinite(ms)) {
       throw new MetricsError(
         'bad_results',
-        `${path} row ${i + 2}: anomaly_score ${JSON.stringify(r[si])} is not a number`,
+        `${path} line ${i + 2}: timestamp ${JSON.stringify(r[ti])} does not parse; NAB writes YYYY-MM-DD HH:MM:SS`,
+      );
+    }
+    const raw = r[si]?.trim() ?? '';
+    const s = DECIMAL.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isFinite(s)) {
+      throw new MetricsError(
+        'bad_score',
+        `${path} line ${i + 2}: anomaly_score ${JSON.stringify(r[si])} is not a finite decimal number; write plain numbers such as 0.25`,
       );
     }
     t[i] = ms;

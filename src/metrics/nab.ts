@@ -3,9 +3,11 @@
  * sigmoid, first detection per window, FP weighting by distance to the preceding window, cost profiles, the
  * threshold sweep and optimiser, per-file scores, corpus totals and the 0–100 normalisation.
  *
- * Spec: `shared/spec/nab-scoring.md`. Pure computation on typed arrays; file reading is in `nab-files.ts`.
+ * How it works, in our words: docs/metrics.md, "NAB's scorer". Pure computation on typed arrays; file
+ * reading is in `nab-files.ts`.
  */
 import { MetricsError } from '../errors.js';
+import { formatTime } from '../series/series.js';
 import type { Window } from '../series/types.js';
 import { NAB_PROFILE_NAMES, NAB_PROFILES, type NabProfileName, type NabWeights } from './tsad.js';
 
@@ -20,7 +22,10 @@ export interface NabCorpusFile {
 /** Corpus: file key (e.g. `realKnownCause/nyc_taxi.csv`) → rows and windows. */
 export type NabCorpus = Readonly<Record<string, NabCorpusFile>>;
 
-/** A detector's results: file key → `anomaly_score` per row (in [0, 1], same rows as the corpus file). */
+/**
+ * A detector's results: file key → `anomaly_score` per row (same rows as the corpus file). Detectors emit
+ * [0, 1]; the scorer, like NAB's, accepts any finite number.
+ */
 export type NabResults = Readonly<Record<string, ArrayLike<number>>>;
 
 /** A profile given by name or by weights. */
@@ -171,10 +176,10 @@ export function nabRowPositions(
       const when = lo < 0 ? s : e;
       throw new MetricsError(
         'bad_window',
-        `${name}: window ${w} ${which} (${Number.isFinite(when) ? new Date(when).toISOString() : String(when)}) is not a row timestamp${lo < 0 && w > 0 ? ' after the previous window' : ''}; NAB windows must start and end on existing rows, in order`,
+        `${name}: window ${w} ${which} (${formatTime(when)}) is not a row timestamp${lo < 0 && w > 0 ? ' after the previous window' : ''}; NAB windows must start and end on existing rows, in order`,
       );
     }
-    if (hi < lo) throw new MetricsError('bad_window', `${name}: window ${w} ends before it starts`);
+    if (hi < lo) throw windowOrderError(name, t, w, lo, hi);
     L[w] = lo;
     R[w] = hi;
     from = hi + 1;
@@ -205,6 +210,31 @@ export function nabRowPositions(
     }
   }
   return { unweighted, window };
+}
+
+/**
+ * The error for a window whose end row comes before its start row. With the window's own ends in order
+ * that means the rows are out of time order: name the first row that steps back.
+ */
+function windowOrderError(
+  name: string,
+  t: ArrayLike<number>,
+  w: number,
+  lo: number,
+  hi: number,
+): MetricsError {
+  let back = -1;
+  for (let i = 1; i < t.length && back < 0; i++) if (t[i] < t[i - 1]) back = i;
+  if (back > 0) {
+    return new MetricsError(
+      'unsorted_rows',
+      `${name}: rows are out of time order: row ${back} (${formatTime(t[back])}) comes after row ${back - 1} (${formatTime(t[back - 1])}), so window ${w} would start at row ${lo} but end at row ${hi}; write the rows in the data file's order (rows counted from 0 after the header)`,
+    );
+  }
+  return new MetricsError(
+    'bad_window',
+    `${name}: window ${w} starts at row ${lo} (${formatTime(t[lo])}) after it ends at row ${hi} (${formatTime(t[hi])}); windows are [start, end]`,
+  );
 }
 
 /**
@@ -241,10 +271,12 @@ export function prepareNabFile(
   const sc = new Float64Array(m);
   for (let j = 0; j < m; j++) {
     const s = scores[p0 + j];
-    if (!(s >= 0 && s <= 1)) {
+    // NAB's scorer only sorts and compares scores: any finite number counts (published result files
+    // hold a few slightly outside [0, 1]); NaN, ±Infinity and non-numbers are refused.
+    if (typeof s !== 'number' || !Number.isFinite(s)) {
       throw new MetricsError(
         'bad_score',
-        `${name}: row ${p0 + j} anomaly_score is ${String(s)}; NAB scores must be numbers in [0, 1]`,
+        `${name}: row ${p0 + j} anomaly_score is ${typeof s === 'number' ? String(s) : JSON.stringify(s)}; NAB scores must be finite numbers (detectors normally emit [0, 1])`,
       );
     }
     sc[j] = s;
@@ -575,7 +607,7 @@ export function nabScoreAllProfiles(
 
 /**
  * Builds NAB label windows around anomaly rows, as NAB's label combiner did for `combined_windows.json`
- * (spec §2 steps 5–7): window length `floor(0.10 · n / k)` rows centred on each anomaly (half-width by floor
+ * (docs/metrics.md, "How NAB built its label windows"): window length `floor(0.10 · n / k)` rows centred on each anomaly (half-width by floor
  * division, clipped to the file), the first window dropped if it starts before the probationary period ends,
  * then one left-to-right pass merging a window into the previous one when they overlap (a chain of three
  * overlapping windows is not fully merged — reference quirk). Returns `[start, end]` timestamps.

@@ -1,7 +1,7 @@
 /**
  * Merlion-compatible time-series anomaly-detection metrics (`accumulate_tsad_score` and its accumulator).
  *
- * Spec: `shared/spec/merlion-tsad-metrics.md`. Times are epoch milliseconds at the API; internally every
+ * How it counts, in our words: docs/metrics.md, "Merlion's TSAD metrics". Times are epoch milliseconds at the API; internally every
  * timestamp is converted to Unix seconds as `ms / 1000`, exactly as the reference does, so window cuts,
  * sigmoid positions and delays round the same way. One linear pass over the truth labels, a galloping binary
  * search for each window's bounds in the prediction timestamps, no allocation per point.
@@ -563,7 +563,7 @@ function truncMean(xs: readonly number[]): number {
   return Math.trunc(pairwiseSum(xs, 0, xs.length) / xs.length) + 0;
 }
 
-/** Merlion's NAB-style score of an accumulator (a fraction; see the spec for its quirks). */
+/** Merlion's NAB-style score of an accumulator (a fraction; docs/metrics.md gives the formula and its quirks). */
 export function merlionNabScore(
   c: TsadCounts,
   weights: Partial<NabWeights> = {},

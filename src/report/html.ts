@@ -1,4 +1,5 @@
 import { SeriesError } from '../errors.js';
+import { MAX_TIME_MS } from '../series/time.js';
 import type { TimeSeries, Window } from '../series/types.js';
 
 /** One alarm as the report shows it. */
@@ -140,6 +141,16 @@ function checkSeries(name: string, ts: TimeSeries | undefined, mayBeEmpty: boole
   }
   if (!mayBeEmpty && ts.t.length === 0) {
     throw new SeriesError('empty', `report ${name} is empty: there is nothing to plot`);
+  }
+  // a timestamp a Date cannot hold would throw a RangeError while the axis is labelled
+  const t = ts.t;
+  for (let i = 0; i < t.length; i++) {
+    if (!(Math.abs(t[i]) <= MAX_TIME_MS)) {
+      throw new SeriesError(
+        'bad_timestamp',
+        `report ${name}: row ${i}: timestamp ${t[i]} is not an epoch-ms time a Date can hold (finite, within ±8.64e15); build the series with series() or readCsv()`,
+      );
+    }
   }
 }
 

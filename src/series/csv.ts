@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { SeriesError } from '../errors.js';
 import { type SeriesOptions, type SeriesWarningCode, validateSeries } from './series.js';
-import { parseIsoBytes, parseIsoString } from './time.js';
+import { parseIsoBytes, parseTimeString } from './time.js';
 import type { TimeSeries } from './types.js';
 
 export interface ReadCsvOptions extends SeriesOptions {
@@ -16,6 +16,13 @@ export interface ReadCsvOptions extends SeriesOptions {
    * time field is an error (it is ambiguous).
    */
   timeUnit?: 'ms' | 's';
+  /**
+   * Whether the first line names the columns. By default it must, and a first line that looks like
+   * data (a field that parses as a timestamp, or only numbers) is refused rather than lost. `true`
+   * takes the first line as names whatever it holds; `false` reads every line as data: `time` and
+   * `value` must then be column indices (default 0 and 1).
+   */
+  header?: boolean;
 }
 
 /** Rows of a CSV file in file order, before any validation beyond parsing. */
@@ -117,6 +124,49 @@ interface Columns {
   names: string[];
 }
 
+/** The columns of a header line, refusing a first line that is data (it would be lost). */
+function headerColumns(names: string[], opts: ReadCsvOptions, path: string): Columns {
+  // an explicit header: true is trusted (column names such as 2020,2021 are then allowed)
+  if (opts.header === undefined && looksLikeData(names)) {
+    throw new SeriesError(
+      'missing_header',
+      `${path}: the first line (${names.join(',')}) looks like data, not a header; add a header line such as "timestamp,value", or pass header: false to read every line as data (with time and value as column indices), or header: true if it really names the columns`,
+    );
+  }
+  return pickColumns(names, opts, path);
+}
+
+/** A header line with a field that reads as a timestamp, or only numeric fields, is data. */
+function looksLikeData(names: string[]): boolean {
+  let numeric = 0;
+  for (const x of names) {
+    if (!Number.isNaN(parseTimeString(x))) return true;
+    if (NUMERIC.test(x)) numeric++;
+  }
+  return numeric === names.length;
+}
+
+/** Columns of a file without a header (`header: false`): the first data line gives the field count. */
+function indexColumns(count: number, opts: ReadCsvOptions, path: string): Columns {
+  for (const [k, want] of [
+    ['time', opts.time],
+    ['value', opts.value],
+  ] as const) {
+    if (typeof want === 'string') {
+      throw new SeriesError(
+        'bad_option',
+        `${path}: ${k}: ${JSON.stringify(want)} names a column, but header: false means there are no names; give the 0-based column index`,
+      );
+    }
+  }
+  const names = Array.from({ length: count }, (_, i) => `column ${i}`);
+  return pickColumns(
+    names,
+    { ...opts, time: opts.time ?? 0, value: opts.value ?? (opts.time === 1 ? 0 : 1) },
+    path,
+  );
+}
+
 function pickColumns(names: string[], opts: ReadCsvOptions, path: string): Columns {
   const pick = (want: string | number | undefined, fallback: string, avoid: number): number => {
     if (typeof want === 'number') {
@@ -174,14 +224,11 @@ function valueFromString(raw: string): number | undefined {
   return w;
 }
 
+/** A time field as text: the series layer's one timestamp parser, or a number with `timeUnit`. */
 function timeFromString(raw: string, unit: ReadCsvOptions['timeUnit']): number {
   const s = raw.trim();
-  let ms = parseIsoString(s);
-  if (Number.isNaN(ms) && /[+-]\d{2}:?\d{2}$/.test(s) && /^\d{4}-\d{2}-\d{2}[ T]/.test(s)) {
-    ms = Date.parse(s.replace(' ', 'T'));
-  } else if (Number.isNaN(ms) && unit && NUMERIC.test(s)) {
-    ms = Number(s) * (unit === 's' ? 1000 : 1);
-  }
+  const ms = parseTimeString(s);
+  if (Number.isNaN(ms) && unit && NUMERIC.test(s)) return Number(s) * (unit === 's' ? 1000 : 1);
   return ms;
 }
 
@@ -239,26 +286,54 @@ function fastNumber(b: Uint8Array, s: number, e: number): number | undefined {
   return neg ? -x : x;
 }
 
+/** Longest line the byte-level reader accepts (a longer one is not a row of a time-series CSV). */
+const MAX_LINE = 1 << 20;
+const LF = 10;
+const CR = 13;
+
+/**
+ * The line terminator of a file from its first one: LF (also for CRLF files: the CR is stripped) or
+ * CR (old Mac files; a CR followed by LF also ends one line). 0 while no terminator has been seen, or
+ * when the buffer ends on a CR whose next byte is still unknown.
+ */
+function detectTerminator(b: Buffer, s: number, final: boolean): number {
+  const lf = b.indexOf(LF, s);
+  // a CR can only come first if it lies before the first LF: search that far, not the whole buffer
+  const head = lf < 0 ? b.subarray(s) : b.subarray(s, lf);
+  const at = head.indexOf(CR);
+  if (at < 0) return lf < 0 ? 0 : LF;
+  const cr = s + at;
+  if (cr + 1 < b.length) return b[cr + 1] === LF ? LF : CR;
+  return final ? CR : 0;
+}
+
 /** Byte-level reader for quote-free CSV. Returns null when it meets a quote (csv-parse takes over). */
 async function readFast(path: string, size: number, opts: ReadCsvOptions): Promise<CsvRows | null> {
   const out = new Growable(Math.max(1024, Math.ceil(size / 16)));
   const unit = opts.timeUnit;
+  const header = opts.header ?? true;
   let cols: Columns | null = null;
   let lineNo = 0;
   let rest: Buffer | null = null;
   let first = true;
+  let term = 0;
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   const handleLine = (b: Buffer, s: number, e: number): void => {
     lineNo++;
-    if (e > s && b[e - 1] === 13) e--;
+    if (e > s && b[e - 1] === CR) e--;
     if (e === s) return;
     if (cols === null) {
-      const names = b
-        .toString('utf8', s, e)
-        .split(',')
-        .map((x) => x.trim());
-      cols = pickColumns(names, opts, path);
-      return;
+      if (header) {
+        const names = b
+          .toString('utf8', s, e)
+          .split(',')
+          .map((x) => x.trim());
+        cols = headerColumns(names, opts, path);
+        return;
+      }
+      let count = 1;
+      for (let p = s; p < e; p++) if (b[p] === 44) count++;
+      cols = indexColumns(count, opts, path);
     }
     const { ti, vi, count } = cols;
     let ts = -1;
@@ -283,7 +358,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
     if (f !== count) {
       throw new SeriesError(
         'bad_row',
-        `line ${lineNo} of ${path}: has ${f} fields but the header has ${count} (${cols.names.join(', ')}); fix that row`,
+        `line ${lineNo} of ${path}: has ${f} fields but ${header ? 'the header has' : 'the first line has'} ${count} (${cols.names.join(', ')}); fix that row`,
       );
     }
     let tms = parseIsoBytes(b, ts, te);
@@ -304,6 +379,20 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
     out.line[out.n] = lineNo;
     out.n++;
   };
+  /** Handles the complete lines of b from s; returns where the unfinished last line starts. */
+  /** CR-only files: handles the complete lines of b from s; returns where the unfinished one starts. */
+  const crLines = (b: Buffer, s: number, final: boolean): number => {
+    // a CR ends a line; an LF right after it belongs to the same line end
+    if (s < b.length && b[s] === LF) s++;
+    let nl = b.indexOf(CR, s);
+    while (nl !== -1 && (final || nl + 1 < b.length)) {
+      handleLine(b, s, nl);
+      s = nl + 1;
+      if (b[s] === LF) s++;
+      nl = b.indexOf(CR, s);
+    }
+    return s;
+  };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (chunk.indexOf(34) !== -1) return null;
@@ -313,15 +402,30 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
         first = false;
         if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) s = 3;
       }
-      let nl = b.indexOf(10, s);
-      while (nl !== -1) {
-        handleLine(b, s, nl);
-        s = nl + 1;
-        nl = b.indexOf(10, s);
-      }
+      if (term === 0) term = detectTerminator(b, s, false);
+      if (term === LF) {
+        // the common case (LF and CRLF files) stays one tight loop
+        let nl = b.indexOf(LF, s);
+        while (nl !== -1) {
+          handleLine(b, s, nl);
+          s = nl + 1;
+          nl = b.indexOf(LF, s);
+        }
+      } else if (term === CR) s = crLines(b, s, false);
       rest = s < b.length ? Buffer.from(b.subarray(s)) : null;
+      if (rest && rest.length > MAX_LINE) {
+        throw new SeriesError(
+          'bad_row',
+          `line ${lineNo + 1} of ${path} is longer than ${MAX_LINE} bytes without a line end (LF, CRLF or CR); is it a CSV of time,value rows?`,
+        );
+      }
     }
-    if (rest) handleLine(rest, 0, rest.length);
+    if (rest) {
+      // the unfinished last line (LF files), or the last lines of a CR file
+      if (term === 0) term = detectTerminator(rest, 0, true);
+      const s = term === CR ? crLines(rest, 0, true) : 0;
+      if (s < rest.length) handleLine(rest, s, rest.length);
+    }
   } catch (err) {
     if (err instanceof SeriesError) throw err;
     throw new SeriesError('read_failed', `cannot read CSV file ${path}: ${(err as Error).message}`, {
@@ -330,7 +434,12 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
   } finally {
     stream.destroy();
   }
-  if (cols === null) throw new SeriesError('empty', `${path} is empty: expected a header line and data rows`);
+  if (cols === null) {
+    throw new SeriesError(
+      'empty',
+      `${path} is empty: expected ${header ? 'a header line and ' : ''}data rows`,
+    );
+  }
   return out.result(path);
 }
 
@@ -343,6 +452,7 @@ interface CsvParseRecord {
 async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions): Promise<CsvRows> {
   const out = new Growable(Math.max(1024, Math.ceil(size / 16)));
   const unit = opts.timeUnit;
+  const header = opts.header ?? true;
   let cols: Columns | null = null;
   const source = createReadStream(path);
   const parser = source.pipe(
@@ -353,12 +463,15 @@ async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions
       const { record, info } = item;
       const lineNo = info.lines;
       if (cols === null) {
-        cols = pickColumns(
-          record.map((x) => x.trim()),
-          opts,
-          path,
-        );
-        continue;
+        if (header) {
+          cols = headerColumns(
+            record.map((x) => x.trim()),
+            opts,
+            path,
+          );
+          continue;
+        }
+        cols = indexColumns(record.length, opts, path);
       }
       // csv-parse itself rejects rows whose field count differs from the first row
       const rawT = record[cols.ti];

@@ -1,5 +1,5 @@
 import { SeriesError } from '../errors.js';
-import { badTimestamp, formatTime, parseTime } from './series.js';
+import { badTimestamp, formatTime, parseTime, timeRangeProblem } from './series.js';
 import type { TimeInput, TimeSeries, Window } from './types.js';
 
 /** Number of elements of the sorted array `a` strictly less than `x`. */
@@ -29,6 +29,8 @@ export function upperBound(a: ArrayLike<number>, x: number): number {
 function toMs(x: TimeInput, what: string): number {
   const ms = parseTime(x);
   if (!Number.isFinite(ms)) throw badTimestamp(what, x);
+  const problem = timeRangeProblem(ms);
+  if (problem) throw new SeriesError('bad_timestamp', `${what}: ${problem}; give it in epoch milliseconds`);
   return ms;
 }
 

@@ -24,7 +24,15 @@ export interface ResampleOptions {
   aggregate?: Aggregate;
   /** Default `'interpolate'` (linear in time, Merlion's default missing-value policy). */
   fill?: FillPolicy;
+  /**
+   * Most bins the result may have (default 50,000,000, about 850 MB of output arrays). A larger grid
+   * is a `SeriesError` before anything is allocated: pass a coarser `granularityMs`, or a larger limit.
+   */
+  maxBins?: number;
 }
+
+/** Default of `ResampleOptions.maxBins`. */
+export const DEFAULT_MAX_BINS = 50_000_000;
 
 /** Merlion's trained origin: `t0 + ((tf − t0) mod g)`, so that the last timestamp lies on the grid. */
 export function gridOrigin(t: ArrayLike<number>, granularityMs: number): number {
@@ -82,9 +90,27 @@ export function resample(ts: TimeSeries, opts: ResampleOptions = {}): TimeSeries
   else if (origin + (kLast + 1) * g <= tf) kLast++;
   const m = kLast - kFirst + 1;
   if (m <= 0) return { t: new Float64Array(0), v: new Float64Array(0) };
-  const out = new Float64Array(m);
-  const tOut = new Float64Array(m);
-  const has = new Uint8Array(m);
+  const maxBins = opts.maxBins ?? DEFAULT_MAX_BINS;
+  if (!(m <= maxBins)) {
+    throw new SeriesError(
+      'too_many_bins',
+      `resampling ${formatTime(t0)} to ${formatTime(tf)} at granularityMs ${g} gives ${m} bins, more than maxBins ${maxBins}; pass a coarser granularityMs (at least ${Math.ceil((tf - t0) / maxBins)} ms) or raise maxBins`,
+    );
+  }
+  let out: Float64Array;
+  let tOut: Float64Array;
+  let has: Uint8Array;
+  try {
+    out = new Float64Array(m);
+    tOut = new Float64Array(m);
+    has = new Uint8Array(m);
+  } catch (err) {
+    throw new SeriesError(
+      'too_many_bins',
+      `cannot allocate ${m} bins (${(err as Error).message}); pass a coarser granularityMs or a smaller maxBins`,
+      { cause: err },
+    );
+  }
   const isMean = aggregate === 'mean';
   const isSum = aggregate === 'sum';
   const isMax = aggregate === 'max';

@@ -1,5 +1,5 @@
 import { SeriesError } from '../errors.js';
-import { parseIsoString } from './time.js';
+import { MAX_TIME_MS, parseTimeString } from './time.js';
 import type { DuplicatePolicy, NonFinitePolicy, TimeInput, TimeSeries } from './types.js';
 
 /** Machine-readable kinds of repair reported through `onWarning`. */
@@ -19,34 +19,38 @@ export interface SeriesOptions {
   onWarning?: (message: string, code: SeriesWarningCode) => void;
 }
 
-const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}(:?\d{2})?)$/;
-
 /**
  * Parses one timestamp to epoch milliseconds. Numbers are epoch ms; strings are ISO-8601
  * (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.fff]]`; a space or `T` between date and time; a string without
  * a zone, or with `Z`, is UTC; a `±HH:MM` offset is honoured). Out-of-range fields (Feb 30, hour 24)
- * and anything else give NaN.
+ * and anything else give NaN. `readCsv` reads time fields with the same parser.
  */
 export function parseTime(x: TimeInput): number {
   if (typeof x === 'number') return x;
   if (x instanceof Date) return x.getTime();
   if (typeof x !== 'string') return Number.NaN;
-  const s = x.trim();
-  const ms = parseIsoString(s);
-  if (!Number.isNaN(ms)) return ms;
-  if (WITH_OFFSET.test(s)) {
-    const iso = s.replace(' ', 'T');
-    // validate the calendar fields strictly, then let Date.parse apply the offset
-    if (Number.isNaN(parseIsoString(iso.slice(0, iso.search(/[+-]\d{2}:?\d{2}$/))))) return Number.NaN;
-    return Date.parse(iso);
-  }
-  return Number.NaN;
+  return parseTimeString(x.trim());
 }
 
-/** Formats epoch ms as ISO-8601 UTC (non-finite numbers are printed as they are). */
+/**
+ * Formats epoch ms as ISO-8601 UTC. Numbers a `Date` cannot hold (non-finite, or beyond ±8.64e15 ms)
+ * are printed as numbers, so an error message about them never throws.
+ */
 export function formatTime(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS ? new Date(ms).toISOString() : `${ms} ms`;
 }
+
+/** `''` for an epoch-ms timestamp a `Date` can hold, else what is wrong with it and what to do. */
+export function timeRangeProblem(ms: number): string {
+  if (Math.abs(ms) <= MAX_TIME_MS) return '';
+  const hint =
+    Math.abs(ms) <= MAX_TIME_MS * 1e6 ? ' (microseconds or nanoseconds? divide by 1000 or 1e6)' : '';
+  return `timestamp ${ms} ms is outside the range a Date can hold (±8.64e15 ms, about ±273,790 years around 1970)${hint}`;
+}
+
+/** Epoch-ms timestamps that all lie in [1e8, 1e11) read as epoch seconds from 1973 to 5138. */
+const SECONDS_LO = 1e8;
+const SECONDS_HI = 1e11;
 
 /**
  * Builds a validated `TimeSeries` from timestamps and values.
@@ -57,13 +61,56 @@ export function series(t: ArrayLike<TimeInput>, v: ArrayLike<number>, opts: Seri
   const n = t.length;
   const tt = new Float64Array(n);
   const vv = new Float64Array(n);
+  // a typed array of numbers needs no check; a plain array (or a BigInt64Array) is checked per element
+  const typed = isNumericView(v);
+  let allNumbers = true;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
-    const ms = parseTime(t[i]);
-    if (!Number.isFinite(ms)) throw badTimestamp(`row ${i}`, t[i]);
+    const x = t[i];
+    const ms = parseTime(x);
+    if (!Number.isFinite(ms)) throw badTimestamp(`row ${i}`, x);
+    if (typeof x !== 'number') allNumbers = false;
+    if (ms < lo) lo = ms;
+    if (ms > hi) hi = ms;
     tt[i] = ms;
-    vv[i] = v[i];
+    const y = v[i];
+    if (!typed && typeof y !== 'number') throw badValueType(i, y);
+    vv[i] = y;
+  }
+  if (allNumbers && lo >= SECONDS_LO && hi < SECONDS_HI) {
+    throw new SeriesError(
+      'epoch_seconds',
+      `timestamps ${lo} to ${hi} look like epoch seconds (${formatTime(lo * 1000)} to ${formatTime(hi * 1000)}): series() takes epoch milliseconds, so multiply them by 1000 (or pass Date objects if they really are milliseconds in ${formatTime(lo).slice(0, 4)})`,
+    );
   }
   return validateSeries(tt, vv, opts, rowIndexName);
+}
+
+/** A value as an error message shows it: strings quoted, anything else readable, never throwing. */
+export function showValue(x: unknown): string {
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (typeof x === 'bigint') return `${x}n`;
+  if (x instanceof Date) return Number.isNaN(x.getTime()) ? 'Invalid Date' : x.toISOString();
+  if (typeof x === 'object' && x !== null) return Array.isArray(x) ? 'an array' : 'an object';
+  if (typeof x === 'function') return 'a function';
+  return String(x);
+}
+
+/** The error for a value of `series()` that is not a number: names the row, the value and its type. */
+function badValueType(i: number, y: unknown): SeriesError {
+  if (typeof y === 'string') {
+    return new SeriesError(
+      'bad_value',
+      `value ${JSON.stringify(y)} at row ${i} is a string; values must be numbers: convert them first (Number(x), or readCsv() for a file)`,
+    );
+  }
+  const kind = typeof y === 'object' ? 'an object' : `a ${typeof y}`;
+  const what = y === null || y === undefined ? 'is not a number' : `is ${kind}, not a number`;
+  return new SeriesError(
+    'bad_value',
+    `value ${showValue(y)} at row ${i} ${what}; pass numbers (NaN for a missing value, with nonFinite: 'drop' | 'interpolate')`,
+  );
 }
 
 /**
@@ -73,7 +120,25 @@ export function series(t: ArrayLike<TimeInput>, v: ArrayLike<number>, opts: Seri
 export function fromArrays(t: Float64Array, v: Float64Array, opts: SeriesOptions = {}): TimeSeries {
   arrayLength('timestamps', t);
   arrayLength('values', v);
+  // JavaScript callers may pass plain arrays: every element must then be a number
+  if (!isNumericView(t)) {
+    for (let i = 0; i < t.length; i++) {
+      if (typeof t[i] !== 'number') {
+        throw new SeriesError(
+          'bad_timestamp',
+          `row ${i}: timestamp ${showValue(t[i])} is not a number; fromArrays() takes epoch ms (use series() for Dates and ISO strings)`,
+        );
+      }
+    }
+  }
+  if (!isNumericView(v))
+    for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'number') throw badValueType(i, v[i]);
   return validateSeries(t, v, opts, rowIndexName);
+}
+
+/** A typed array whose elements read as numbers (not a BigInt64Array). */
+function isNumericView(x: unknown): boolean {
+  return ArrayBuffer.isView(x) && !(x instanceof BigInt64Array || x instanceof BigUint64Array);
 }
 
 /** The length of an array-like argument; anything else is a SeriesError. */
@@ -90,10 +155,9 @@ function arrayLength(what: string, x: unknown): number {
 
 /** The error for a timestamp that does not parse; `where` names the row or argument. @internal */
 export function badTimestamp(where: string, x: unknown): SeriesError {
-  const shown = typeof x === 'number' || x instanceof Date ? String(x) : JSON.stringify(x);
   return new SeriesError(
     'bad_timestamp',
-    `${where}: cannot parse timestamp ${shown}; use epoch milliseconds, a Date or an ISO-8601 string`,
+    `${where}: cannot parse timestamp ${showValue(x)}; use epoch milliseconds, a Date or an ISO-8601 string`,
   );
 }
 
@@ -140,6 +204,12 @@ export function validateSeries(
       throw new SeriesError(
         'bad_timestamp',
         `${rowName(i)}: timestamp ${ti} is not a finite epoch-ms number; fix or remove that row`,
+      );
+    }
+    if (ti > MAX_TIME_MS || ti < -MAX_TIME_MS) {
+      throw new SeriesError(
+        'bad_timestamp',
+        `${rowName(i)}: ${timeRangeProblem(ti)}; fix or remove that row`,
       );
     }
     if (!Number.isFinite(v[i])) bad++;

@@ -2,7 +2,12 @@
  * Allocation-free timestamp parsing for the hot paths (CSV reading, `series()` over strings).
  * Handles `YYYY-MM-DD`, `YYYY-MM-DD[ T]HH:MM`, `YYYY-MM-DD[ T]HH:MM:SS[.fraction]`, each with an
  * optional trailing `Z`; all read as UTC. Calendar fields are range-checked (no Feb 30, no hour 24).
+ * `parseTimeString` adds a `±HH:MM` / `±HHMM` offset on top; it is the one text parser of the series
+ * layer (`series()`, `parseTime()`, `readCsv()` and the window helpers all go through it).
  */
+
+/** Largest |epoch ms| a JavaScript `Date` can hold (±100,000,000 days around 1970). */
+export const MAX_TIME_MS = 8.64e15;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -78,4 +83,28 @@ export function parseIsoString(str: string): number {
     scratch[i] = c;
   }
   return parseIsoBytes(scratch, 0, n);
+}
+
+const OFFSET = /([+-])(\d{2}):?(\d{2})$/;
+
+/**
+ * Parses an ISO-8601 timestamp string to epoch ms: the shapes of `parseIsoBytes` (UTC), or a date and a
+ * time of day followed by a `±HH:MM` (or `±HHMM`) UTC offset. Calendar fields are checked the same way
+ * in both cases (no Feb 30, no hour 24, offsets up to ±23:59). Anything else gives NaN.
+ */
+export function parseTimeString(str: string): number {
+  const ms = parseIsoString(str);
+  if (!Number.isNaN(ms)) return ms;
+  const m = OFFSET.exec(str);
+  if (m === null) return Number.NaN;
+  const head = str.slice(0, m.index);
+  // an offset needs a time of day before it (and no 'Z': "…Z+01:00" names two zones)
+  if (head.length < 16 || head.charCodeAt(head.length - 1) === 90) return Number.NaN;
+  const local = parseIsoString(head);
+  if (Number.isNaN(local)) return Number.NaN;
+  const oh = (m[2].charCodeAt(0) - 48) * 10 + (m[2].charCodeAt(1) - 48);
+  const om = (m[3].charCodeAt(0) - 48) * 10 + (m[3].charCodeAt(1) - 48);
+  if (oh > 23 || om > 59) return Number.NaN;
+  const off = oh * 3_600_000 + om * 60_000;
+  return m[1] === '+' ? local - off : local + off;
 }

@@ -22,7 +22,7 @@ const resultFiles = () => {
   return cachedFiles;
 };
 
-describe('NAB corpus: numenta results (spec §11)', () => {
+describe('NAB corpus: numenta results (published final_results.json and *_scores.csv)', () => {
   let report: NabResultsReport;
   beforeAll(() => {
     report = scoreNabResults(resultsDir, { thresholds: join(nabDir, 'config', 'thresholds.json') });
@@ -67,7 +67,7 @@ describe('NAB corpus: numenta results (spec §11)', () => {
     }
   });
 
-  it('re-optimised thresholds give the sweep optimum (spec §11 caveat)', () => {
+  it('re-optimised thresholds give the sweep optimum (low FP: NAB stored a threshold below its own optimum)', () => {
     const re = report.reoptimized;
     expect(re).toBeDefined();
     if (!re) return;
@@ -80,7 +80,7 @@ describe('NAB corpus: numenta results (spec §11)', () => {
   });
 });
 
-describe('NAB label windows (spec §2 steps 5–7)', () => {
+describe('NAB label windows (docs/metrics.md, "How NAB built its label windows")', () => {
   it('rebuilds combined_windows.json from combined_labels.json for all 58 files', () => {
     const windows = readNabWindows(join(nabDir, 'labels', 'combined_windows.json'));
     const labels = JSON.parse(readFileSync(join(nabDir, 'labels', 'combined_labels.json'), 'utf8')) as Record<
@@ -92,7 +92,7 @@ describe('NAB label windows (spec §2 steps 5–7)', () => {
     for (const [key, expected] of Object.entries(windows)) {
       const t = files[key].t;
       const rows = key.includes('iio_us-east-1_i-a2eb1cd9_NetworkIn')
-        ? [249, 339] // NAB's manual edit (spec §2 step 4)
+        ? [249, 339] // NAB's manual edit of this file's anomaly rows
         : labels[key].map((s) => Array.prototype.indexOf.call(t, parseNabTime(s)) as number);
       expect(rows.every((r) => r >= 0)).toBe(true);
       expect(nabWindowsFromAnomalies(t, rows), key).toEqual(expected);

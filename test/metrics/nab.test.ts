@@ -16,7 +16,7 @@ import {
 
 const MIN = 60_000;
 
-/** Tiny file A of shared/spec/nab-scoring.md §10. */
+/** Tiny file A of the worked example in docs/metrics.md (numbers from NAB v1.1's scorer). */
 function fileA() {
   const t0 = Date.UTC(2020, 0, 1);
   const t = Float64Array.from({ length: 40 }, (_, i) => t0 + i * MIN);
@@ -30,7 +30,7 @@ function fileA() {
   return { t, windows: [[t[20], t[27]] as const], scores };
 }
 
-/** Tiny file B of §10 (no windows). */
+/** File B of the same example (no windows). */
 function fileB() {
   const t0 = Date.UTC(2020, 1, 1);
   const t = Float64Array.from({ length: 20 }, (_, i) => t0 + i * MIN);
@@ -51,7 +51,7 @@ function rows(sw: NabSweep) {
   }));
 }
 
-describe('NAB scorer: spec §4–§10 worked example (tiny file)', () => {
+describe('NAB scorer: the worked example of docs/metrics.md (tiny file)', () => {
   it('scaled sigmoid and probationary length', () => {
     expect(nabScaledSigmoid(-1)).toBeCloseTo(0.9866142981514303, 15);
     expect(nabScaledSigmoid(0)).toBe(0);
@@ -131,6 +131,33 @@ describe('NAB scorer: spec §4–§10 worked example (tiny file)', () => {
     expect(scoreNabFile(f, 2, 'standard').score).toBe(-1);
   });
 
+  it('scores outside [0, 1] are swept as NAB sweeps them (published files hold -0.008 and 1.011)', () => {
+    const a = fileA();
+    const s = Float64Array.from(a.scores);
+    s[25] = 1.011; // was 0.95, the top scorable row, inside the window
+    s[39] = -0.008; // was 0.6, now below every other row, outside the window
+    const r = rows(nabSweep(prepareNabFile('A', a, s), 'standard'));
+    expect(r.map((x) => x.threshold)).toEqual([1.1, 1.011, 0.9, 0.8, 0.7, 0.1, -0.008]);
+    // the first five entries detect the same rows as 1.1 … 0.7 of the table above
+    const expected = [
+      [-1.0, 0, 26, 0, 8],
+      [0.7440308953354254, 1, 26, 0, 7],
+      [0.6340308953354254, 1, 25, 1, 7],
+      [0.8182498194934905, 2, 25, 1, 6],
+      [0.7313499481979487, 2, 24, 2, 6],
+      // everything but row 39: the all-detected total without row 39's S(t) = −0.109958
+      [-1.6982625479903817 + 0.109958, 8, 1, 25, 0],
+      [-1.6982625479903817, 8, 0, 26, 0],
+    ];
+    expected.forEach(([score, tp, tn, fp, fn], k) => {
+      expect(r[k].score).toBeCloseTo(score, 5);
+      expect([r[k].tp, r[k].tn, r[k].fp, r[k].fn]).toEqual([tp, tn, fp, fn]);
+    });
+    const std = nabScore({ 'x/a.csv': a }, { 'x/a.csv': s }, { profile: 'standard' });
+    expect(std.threshold).toBe(0.8);
+    expect(std.normalized).toBeCloseTo(90.91249097467453, 10);
+  });
+
   it('two-file corpus: corpus sweep, optimum, per-file scores and total', () => {
     const a = fileA();
     const b = fileB();
@@ -166,9 +193,11 @@ describe('NAB scorer: spec §4–§10 worked example (tiny file)', () => {
   it('rejects bad input with MetricsError', () => {
     const a = fileA();
     expect(() => prepareNabFile('A', a, a.scores.subarray(1))).toThrow(/one row per data row/);
-    const bad = Float64Array.from(a.scores);
-    bad[30] = 1.5;
-    expect(() => prepareNabFile('A', a, bad)).toThrow(/\[0, 1\]/);
+    for (const x of [Number.NaN, Number.NEGATIVE_INFINITY]) {
+      const bad = Float64Array.from(a.scores);
+      bad[30] = x;
+      expect(() => prepareNabFile('A', a, bad)).toThrow(/row 30 anomaly_score .* finite numbers/);
+    }
     expect(() => prepareNabFile('A', { t: a.t, windows: [[a.t[20] + 1, a.t[27]]] }, a.scores)).toThrow(
       /not a row timestamp/,
     );

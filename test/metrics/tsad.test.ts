@@ -10,7 +10,7 @@ import {
   tsadReport,
 } from '../../src/metrics/index.js';
 
-/** Seconds → epoch ms (the spec's examples are in seconds). */
+/** Seconds → epoch ms (the examples are written in seconds, as Merlion works in seconds). */
 const sec = (xs: number[]) => Float64Array.from(xs, (x) => x * 1000);
 const grid = (n: number, step = 10) => sec(Array.from({ length: n }, (_, i) => i * step));
 
@@ -47,8 +47,9 @@ function expectNab(r: TsadReport, nab: number, fn: number, fp: number): void {
   expect(r.nab.reward_low_FP_rate).toBeCloseTo(fp, 12);
 }
 
-// Worked examples E1–E9 of shared/spec/merlion-tsad-metrics.md §8 (reference outputs).
-describe('Merlion TSAD metrics: spec worked examples', () => {
+// Worked examples E1–E9: outputs of Merlion 2.0's accumulate_tsad_score on these inputs, re-derived by
+// hand; the counting rules are in docs/metrics.md, "Merlion's TSAD metrics".
+describe('Merlion TSAD metrics: worked examples E1–E9', () => {
   it('scaled sigmoid values used by the examples', () => {
     expect(merlionSigmoid(1 / 3)).toBeCloseTo(0.9437422611978674, 15);
     expect(merlionSigmoid(10 / 31)).toBeCloseTo(0.9472776459831521, 15);

@@ -116,4 +116,13 @@ describe('HTML experiment report input', () => {
       renderExperimentReport({ ...base, series: { t: Float64Array.of(1, 2), v: Float64Array.of(1) } }),
     ).toThrow(/report series: expected a TimeSeries/);
   });
+  it('a timestamp a Date cannot hold is a SeriesError naming the row, not a RangeError or an endless axis', () => {
+    const empty = { t: new Float64Array(0), v: new Float64Array(0) };
+    const base = { title: 'x', windows: [], alarms: [], scores: empty };
+    for (const bad of [9e15, Number.POSITIVE_INFINITY]) {
+      const series = { t: Float64Array.of(0, 60_000, bad), v: Float64Array.of(1, 2, 3) };
+      expect(() => renderExperimentReport({ ...base, series })).toThrow(SeriesError);
+      expect(() => renderExperimentReport({ ...base, series })).toThrow(`row 2: timestamp ${bad}`);
+    }
+  });
 });

@@ -31,7 +31,7 @@ function agg(xs: number[], a: Aggregate): number {
 }
 
 /**
- * Straightforward model of Merlion's TemporalResample (§1.2), O(points × bins): bins from the first
+ * Straightforward model of Merlion's TemporalResample (rules in docs/series.md, resample), O(points × bins): bins from the first
  * label ≥ t0 through the first label ≥ tf, aggregate, fill, then keep labels ≤ tf.
  */
 function naiveResample(s: TimeSeries, g: number, origin: number, a: Aggregate, fill: FillPolicy): TimeSeries {
