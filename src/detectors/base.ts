@@ -316,6 +316,16 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
    */
   protected copyOnlineState(): void {}
 
+  /**
+   * A fresh untrained instance of the same class and config (what `cloneOnline` copies the state
+   * into). Default: the class's constructor with the parsed config; override when the constructor
+   * takes something else (Ensemble).
+   */
+  protected blank(): this {
+    const make = this.constructor as new (config: unknown) => this;
+    return new make(this.config);
+  }
+
   /** The fitted model as JSON. */
   protected abstract modelState(): JsonValue;
   /**
@@ -408,7 +418,8 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
    * `stream()` and `update()` run on, so that scoring never changes the detector.
    */
   cloneOnline(): this {
-    const c = Object.assign(Object.create(Object.getPrototypeOf(this)), this) as this;
+    // a constructed object keeps the class's shape (fast property access on the hot path)
+    const c = Object.assign(this.blank(), this);
     c.tailCache = this.tail.copy();
     c.liveRule = null;
     c.copyOnlineState();

@@ -470,6 +470,11 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     return this.memberList;
   }
 
+  protected override blank(): this {
+    const { members: _described, ...rest } = this.config;
+    return new Ensemble({ ...rest, members: this.memberList }) as this;
+  }
+
   protected override copyOnlineState(): void {
     this.memberList = Object.freeze(this.memberList.map((m) => m.cloneOnline()));
   }

@@ -320,7 +320,8 @@ export class EtsCore {
 
   /** An independent copy of the model and its live state. */
   copy(): EtsCore {
-    const c = Object.assign(Object.create(EtsCore.prototype), this) as EtsCore;
+    // a constructed object keeps the class's shape (fast property access on the hot path)
+    const c = Object.assign(new EtsCore(this.config), this);
     c.sea = this.sea.slice();
     c.undoSea = new Float64Array(this.sea.length);
     return c;
