@@ -64,14 +64,14 @@ export interface StreamScorer {
   toJSON(): ModelJson;
 }
 
-/** The one model file format: versioned, schema-checked, plain JSON. */
-export interface ModelJson {
+/** The one model file format: versioned, schema-checked, plain JSON (a type alias: it is a `JsonValue`). */
+export type ModelJson = {
   readonly format: 'tsad-model';
   readonly version: 1;
   readonly type: string;
   readonly config: JsonObject;
   readonly state: JsonValue;
-}
+};
 
 export interface TrainOptions {
   /** Optional labels (1 = anomaly) on the training timestamps, used to train the alarm threshold. */
