@@ -10,6 +10,7 @@ export {
   type RawStreamer,
   type StreamCore,
 } from './base.js';
+export * from './changepoint/detector.js';
 export {
   alignTo,
   type CombineKind,
@@ -23,6 +24,7 @@ export {
   unionGrid,
 } from './combiners.js';
 export { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from './default.js';
+export * from './discord/detector.js';
 export {
   type CombinerConfig,
   type CombinerInput,
@@ -43,6 +45,7 @@ export {
   type SelectionMetric,
 } from './ensemble.js';
 export * from './ets/index.js';
+export * from './flatline/detector.js';
 export {
   averagePathLength,
   IsolationForest,
