@@ -136,6 +136,21 @@ describe('detectors for the kinds the default ensemble misses', () => {
     expect(stuck).toBeGreaterThan(0);
   });
 
+  it('DiscordDetector scores and streams a large-valued series (byte counts ~1e8)', () => {
+    const n = 600;
+    const t = Float64Array.from({ length: n }, (_, i) => i * 300_000);
+    const v = Float64Array.from(
+      { length: n },
+      (_, i) => 2e8 + 5e7 * Math.sin((2 * Math.PI * i) / 48) + 1e6 * Math.cos(i * 1.7),
+    );
+    const d = new DiscordDetector();
+    d.train({ t: t.subarray(0, 400), v: v.subarray(0, 400) });
+    const s = d.score({ t: t.subarray(400), v: v.subarray(400) });
+    expect(s.v.every((x) => Number.isFinite(x))).toBe(true);
+    const st = d.stream();
+    for (let i = 400; i < n; i++) expect(Number.isFinite(st.push(t[i], v[i]).score)).toBe(true);
+  });
+
   it('calendarPeriodMs snaps a period a few points off an hour, a day or a week, and keeps others', () => {
     expect(calendarPeriodMs(141, 600_000)).toBe(86_400_000);
     expect(calendarPeriodMs(1000, 600_000)).toBe(604_800_000);

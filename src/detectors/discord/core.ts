@@ -154,13 +154,18 @@ export class DiscordCore {
     const sd = decodeFloats(field(state, 'sd', path), `${path}.sd`, Q);
     const qt = decodeFloats(field(state, 'qt', path), `${path}.qt`, Q);
     const num = decodeFloats(field(state, 'num', path), `${path}.num`, 5);
-    const finite = (a: Float64Array) => a.every((v) => Math.abs(v) <= 1e15);
+    // dot products and sums of squares of large-valued series (bytes, counts ~1e8) exceed any fixed bound:
+    // finite is the check
+    const finite = (a: Float64Array) => a.every((v) => Number.isFinite(v));
     const [center, count, sum, sumSq, since] = num;
-    if (!finite(x) || !finite(mu) || !finite(qt) || !finite(num) || !sd.every((v) => v >= 0 && v <= 1e15)) {
-      throw new ModelFormatError(
-        'bad_field',
-        `${path}: ring buffers must hold numbers at most 1e15 in size (sd ≥ 0)`,
-      );
+    if (
+      !finite(x) ||
+      !finite(mu) ||
+      !finite(qt) ||
+      !finite(num) ||
+      !sd.every((v) => v >= 0 && Number.isFinite(v))
+    ) {
+      throw new ModelFormatError('bad_field', `${path}: ring buffers must hold finite numbers (sd ≥ 0)`);
     }
     if (
       !Number.isSafeInteger(count) ||
