@@ -1368,6 +1368,8 @@ export abstract class BaseTracker implements Tracker {
   ): Promise<ModelVersion>;
   abstract setAlias(name: string, alias: string, version: number): Promise<void>;
   abstract deleteAlias(name: string, alias: string): Promise<void>;
+  abstract setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void>;
+  abstract getModelVersionTags(name: string, version: number): Promise<Record<string, string>>;
   abstract getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion>;
   abstract listRegisteredModels(): Promise<RegisteredModel[]>;
   abstract listModelVersions(name: string): Promise<ModelVersion[]>;

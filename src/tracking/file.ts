@@ -55,6 +55,8 @@ import {
   listVersionsIn,
   type RegistryState,
   setAliasIn,
+  setVersionTagIn,
+  versionTagsIn,
 } from './registry-state.js';
 import {
   type ArtifactInfo,
@@ -672,6 +674,14 @@ export class FileTracker extends BaseTracker {
 
   async deleteAlias(name: string, alias: string): Promise<void> {
     await this.updateRegistry((s) => deleteAliasIn(s, name, alias));
+  }
+
+  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    await this.updateRegistry((s) => setVersionTagIn(s, name, version, key, value));
+  }
+
+  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+    return versionTagsIn(await this.readRegistry(), name, version);
   }
 
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {

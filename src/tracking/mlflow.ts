@@ -41,8 +41,10 @@ import {
   validateAlias,
   validateArtifactPath,
   validateExperimentName,
+  validateKey,
   validateModelName,
   validateRunId,
+  validateTagValue,
   validateVersion,
 } from './common.js';
 import { type HttpResponse, HttpTransportError, sendHttp } from './http.js';
@@ -1421,6 +1423,28 @@ export class MlflowTracker extends BaseTracker {
       throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
     }
     await this.http.call('DELETE', 'registered-models/alias', { name, alias });
+  }
+
+  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    validateModelName(name);
+    validateVersion(version);
+    validateKey('tag', key);
+    validateTagValue(key, value);
+    await this.http.call(
+      'POST',
+      'model-versions/set-tag',
+      { name, version: String(version), key, value },
+      { idempotent: true },
+    );
+  }
+
+  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+    validateModelName(name);
+    validateVersion(version);
+    const r = await this.http.call('GET', 'model-versions/get', { name, version: String(version) });
+    const out: Record<string, string> = {};
+    for (const t of ((r.model_version ?? {}) as WireModelVersion).tags ?? []) out[t.key] = t.value ?? '';
+    return out;
   }
 
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {

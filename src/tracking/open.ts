@@ -195,6 +195,12 @@ class LazyTracker implements Tracker {
   async deleteAlias(name: string, alias: string): Promise<void> {
     return (await this.b).deleteAlias(name, alias);
   }
+  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    return (await this.b).setModelVersionTag(name, version, key, value);
+  }
+  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+    return (await this.b).getModelVersionTags(name, version);
+  }
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
     return (await this.b).getModelVersion(name, versionOrAlias);
   }

@@ -340,6 +340,10 @@ export interface Tracker {
   /** Points `alias` at `version` (moving it if it pointed elsewhere). `latest` is reserved. */
   setAlias(name: string, alias: string, version: number): Promise<void>;
   deleteAlias(name: string, alias: string): Promise<void>;
+  /** Sets (or overwrites) a tag of one model version (MLflow's `model-versions/set-tag`). */
+  setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void>;
+  /** The tags of one model version (empty when it has none). */
+  getModelVersionTags(name: string, version: number): Promise<Record<string, string>>;
   /** A version by number, or by alias (`'latest'` = highest version). */
   getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion>;
   listRegisteredModels(): Promise<RegisteredModel[]>;

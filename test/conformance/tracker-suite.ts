@@ -571,6 +571,29 @@ export function runTrackerConformance(
       await tr.deleteAlias(model, 'champion');
       await expect(tr.getModelVersion(model, 'champion')).rejects.toBeInstanceOf(TrackingNotFoundError);
 
+      // model-version tags: set, overwrite, per version; bad input and unknown versions are refused
+      await tr.setModelVersionTag(model, 1, 'tsad.promotion.decision', 'rejected');
+      await tr.setModelVersionTag(model, 1, 'tsad.promotion.reason', 'first');
+      await tr.setModelVersionTag(model, 1, 'tsad.promotion.reason', 'not better: f1 0 vs 0.5');
+      await tr.setModelVersionTag(model, 2, 'note', 'ünïcode ✓');
+      const tags1 = await tr.getModelVersionTags(model, 1);
+      expect(tags1['tsad.promotion.decision']).toBe('rejected');
+      expect(tags1['tsad.promotion.reason']).toBe('not better: f1 0 vs 0.5');
+      expect(tags1.note).toBeUndefined();
+      expect((await tr.getModelVersionTags(model, 2)).note).toBe('ünïcode ✓');
+      expect((await tr.getModelVersionTags(model, 3)).note).toBeUndefined();
+      await expect(tr.setModelVersionTag(model, 99, 'k', 'v')).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.getModelVersionTags(`${model}-absent`, 1)).rejects.toBeInstanceOf(
+        TrackingNotFoundError,
+      );
+      await expect(tr.setModelVersionTag(model, 1, 'bad*key', 'v')).rejects.toBeInstanceOf(
+        TrackingValidationError,
+      );
+      await expect(tr.setModelVersionTag(model, 1, 'k', 'nul\u0000')).rejects.toBeInstanceOf(
+        TrackingValidationError,
+      );
+      expect((await tr.getModelVersionTags(model, 1)).k).toBeUndefined();
+
       const listed = (await tr.listRegisteredModels()).find((m) => m.name === model);
       expect(listed?.latestVersion).toBe(4);
       expect((await tr.listModelVersions(model)).map((v) => v.version)).toEqual([1, 2, 3, 4]);
