@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMlflowTracker } from '../../src/tracking/mlflow.js';
+import { startMlflowProxy } from '../helpers/mlflow-proxy.js';
 import { type MlflowServer, startMlflow } from '../helpers/mlflow-server.js';
 
 // The real MLflow server (SQLite backend) is SIGKILLed in the middle of a run that logs metrics in
@@ -56,4 +57,55 @@ describe('MLflow server crash and restart in the middle of a run', () => {
     expect(tr.pendingRuns()).toEqual([]);
     await tr.close();
   }, 180_000);
+});
+
+describe('a lost response (proxy in front of the real server)', () => {
+  it('log-batch stored by the server but its answer dropped: retried, every point stored exactly once', async () => {
+    const proxy = await startMlflowProxy(server.url);
+    try {
+      const tr = createMlflowTracker(proxy.url, { env: {} as NodeJS.ProcessEnv, backoffMs: 10 });
+      const points = Array.from({ length: 300 }, (_, i) => ({
+        key: 'lost',
+        value: i / 3,
+        step: i,
+        timestamp: 1_700_000_000_000 + i,
+      }));
+      const runId = await tr.run({ experiment: 'lost-response', name: 'dropped' }, async (run) => {
+        await run.logBatch({ metrics: points.slice(0, 100) });
+        proxy.inject({ pathIncludes: 'runs/log-batch', dropResponse: true });
+        await run.logBatch({ metrics: points.slice(100, 250) }); // answer lost once
+        proxy.inject({ pathIncludes: 'runs/log-batch', dropResponse: true });
+        await run.logMetric('single', 42, { step: 7, timestamp: 1_700_000_000_000 }); // one call, answer lost
+        await run.logBatch({ metrics: points.slice(250) });
+        return run.id;
+      });
+      // the dropped requests did reach the server, and were followed by retries
+      const batches = proxy.calls('runs/log-batch');
+      const dropped = batches.filter((r) => r.status === 0);
+      expect(dropped).toHaveLength(2);
+      for (const d of dropped) expect(d.forwarded).toBe(true);
+      expect(batches.length).toBeGreaterThanOrEqual(4);
+
+      const dump = (await server.readStore({ stable: false })) as {
+        experiments: {
+          name: string;
+          runs: {
+            info: { run_id: string; status: string };
+            metric_history: Record<string, { step: number; value: number }[]>;
+          }[];
+        }[];
+      };
+      const run = dump.experiments
+        .find((e) => e.name === 'lost-response')
+        ?.runs.find((r) => r.info.run_id === runId);
+      expect(run?.info.status).toBe('FINISHED');
+      expect(run?.metric_history.lost.map((p) => [p.step, p.value])).toEqual(
+        points.map((p) => [p.step, p.value]),
+      );
+      expect(run?.metric_history.single.map((p) => [p.step, p.value])).toEqual([[7, 42]]);
+      await tr.close();
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
 });
