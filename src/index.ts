@@ -8,6 +8,7 @@ export * from './detectors/index.js';
 export * from './errors.js';
 export * from './experiments/index.js';
 export * from './lab/index.js';
+export * from './lifecycle/index.js';
 export * from './metrics/index.js';
 export * from './report/html.js';
 export * from './series/index.js';
