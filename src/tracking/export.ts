@@ -248,7 +248,11 @@ async function copyModels(
   }
 }
 
-/** Copies everything (or the chosen experiments) from `from` to `to`. */
+/**
+ * Copies everything (or the chosen experiments) from `from` to `to`. Failures do not throw (except a
+ * bad `experiments` choice): the report lists them in `failedRuns`, `failedModels` and `stoppedBy`,
+ * so check those (`tsad runs export` exits 5 when any is set).
+ */
 export async function exportRuns(
   from: Tracker,
   to: Tracker,
