@@ -1,7 +1,7 @@
 /** tsad: time-series anomaly detection with experiment tracking. The public API. */
 
-import { loadModel } from './detectors/index.js';
-import { setModelLoader } from './tracking/index.js';
+import { type Detector, loadModel } from './detectors/index.js';
+import { openTracker as openTrackerWith, type Tracker } from './tracking/index.js';
 
 export * from './datasets/index.js';
 export * from './detectors/index.js';
@@ -14,5 +14,10 @@ export * from './report/html.js';
 export * from './series/index.js';
 export * from './tracking/index.js';
 
-// `tracker.loadModel('models:/name@alias')` turns model files into detectors through the registry.
-setModelLoader(loadModel);
+/**
+ * Opens a tracker (see the tracking module's `openTracker`) whose `loadModel('models:/name@alias')`
+ * turns the stored model file into a `Detector` through the detector registry.
+ */
+export function openTracker(uri?: string): Tracker<Detector> {
+  return openTrackerWith(uri, { loadModel });
+}

@@ -309,7 +309,8 @@ export interface Run {
   end(status?: Exclude<RunStatus, 'RUNNING'>, opts?: { endTime?: number }): Promise<void>;
 }
 
-export interface Tracker {
+/** A tracker; `M` is what `loadModel` returns (tsad's main entry opens `Tracker<Detector>`). */
+export interface Tracker<M = LoggableModel> {
   /** The URI this tracker was opened with (credentials removed). */
   readonly uri: string;
 
@@ -334,6 +335,13 @@ export interface Tracker {
   listArtifacts(runId: string): Promise<ArtifactInfo[]>;
   readArtifact(runId: string, path: string): Promise<Uint8Array>;
   searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]>;
+  /**
+   * Removes a run with its params, metrics, tags, inputs and artifacts: afterwards `getRun`
+   * throws `TrackingNotFoundError` and searches do not list it. Unknown id: `TrackingNotFoundError`.
+   * MLflow servers keep deleted runs in their trash (`mlflow gc` purges them). Model versions
+   * registered from the run are left as they are.
+   */
+  deleteRun(runId: string): Promise<void>;
 
   /** Registers the model logged by `runId` (artifact `<artifactPath>/model.json`) as the next version. */
   registerModel(name: string, runId: string, opts?: { artifactPath?: string }): Promise<ModelVersion>;
@@ -351,8 +359,11 @@ export interface Tracker {
   listModelVersions(name: string): Promise<ModelVersion[]>;
   /** The stored model JSON for `models:/name@alias`, `models:/name/3` or `runs:/<runId>/<path>`. */
   loadModelJson(uri: string): Promise<unknown>;
-  /** `loadModelJson`, then the loader installed with `setModelLoader` (tsad's `loadModel`). */
-  loadModel(uri: string): Promise<LoggableModel>;
+  /**
+   * `loadModelJson`, then the loader given to `openTracker(uri, { loadModel })` (tsad's main entry
+   * passes its `loadModel`), else the one installed with `setModelLoader`.
+   */
+  loadModel(uri: string): Promise<M>;
 
   /** Releases connections and file handles. */
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ZmsDetector } from '../../src/detectors/index.js';
 import '../../src/index.js';
+import { openTracker } from '../../src/index.js';
 import {
   PROMOTION_TAGS,
   promote,
@@ -12,7 +13,6 @@ import {
   VERSION_TAGS,
 } from '../../src/lifecycle/promote.js';
 import type { TimeSeries, Window } from '../../src/series/types.js';
-import { openTracker } from '../../src/tracking/index.js';
 import type { Tracker } from '../../src/tracking/tracker.js';
 import { startMlflow } from '../helpers/mlflow-server.js';
 import { startPostgres } from '../tracking/pg-server.js';
