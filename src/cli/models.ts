@@ -1,11 +1,15 @@
 /**
  * `tsad models list|show|promote|rollback`: the model registry of a tracking store.
- * `promote NAME VERSION --alias A` moves alias A and remembers where it pointed in `A-previous`;
- * `rollback NAME --alias A` moves A back there (and `A-previous` to where A was), so a second
- * rollback undoes the first.
+ * `promote` and `rollback` are the library's `promote()` / `rollback()` (src/lifecycle/promote.ts):
+ * with `--holdout FILE --labels COLUMN` the version takes the alias only when it beats the current
+ * one on that labelled data by `--margin`; without a holdout it is a manual (forced) promotion. Either
+ * way the decision, its reason and the version the alias replaced are tags of the model version, and
+ * `rollback` moves the alias back to that version (again: one more step back).
  */
 import type { Command } from 'commander';
+import type { Window } from '../series/types.js';
 import type { Tracker } from '../tracking/tracker.js';
+import { type CsvColumnOptions, readLabelsCsv, readSeriesCsv } from './data.js';
 import { exactJson, table } from './format.js';
 import { intOption, openExistingTracker } from './options.js';
 
@@ -18,41 +22,19 @@ async function withTracker<T>(uri: string | undefined, fn: (t: Tracker) => Promi
   }
 }
 
-const previousOf = (alias: string) => `${alias}-previous`;
-
-export interface AliasMove {
-  name: string;
-  alias: string;
-  from: number | null;
-  to: number;
-}
-
-export async function promote(t: Tracker, name: string, version: number, alias: string): Promise<AliasMove> {
-  await t.getModelVersion(name, version); // unknown version: TrackingNotFoundError before anything moves
-  const model = (await t.listRegisteredModels()).find((m) => m.name === name);
-  const from = model?.aliases[alias] ?? null;
-  if (from !== null && from !== version) await t.setAlias(name, previousOf(alias), from);
-  await t.setAlias(name, alias, version);
-  return { name, alias, from, to: version };
-}
-
-export async function rollback(t: Tracker, name: string, alias: string): Promise<AliasMove> {
-  const model = (await t.listRegisteredModels()).find((m) => m.name === name);
-  const { TrackingError } = await import('../errors.js');
-  if (!model)
-    throw new TrackingError('model_not_found', `no registered model "${name}"; see tsad models list`);
-  const current = model.aliases[alias];
-  const previous = model.aliases[previousOf(alias)];
-  if (previous === undefined) {
-    throw new TrackingError(
-      'nothing_to_roll_back',
-      `model "${name}" has no alias "${previousOf(alias)}": "${alias}" was never moved by tsad models promote, so there is no earlier version to go back to (use promote NAME VERSION --alias ${alias})`,
-    );
+/** Runs of non-zero labels as inclusive time windows. */
+export function labelWindows(t: ArrayLike<number>, labels: ArrayLike<number>): Window[] {
+  const out: Window[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    if (!labels[i]) continue;
+    const start = t[i];
+    while (i + 1 < labels.length && labels[i + 1]) i++;
+    out.push([start, t[i]]);
   }
-  await t.setAlias(name, alias, previous);
-  if (current !== undefined) await t.setAlias(name, previousOf(alias), current);
-  return { name, alias, from: current ?? null, to: previous };
+  return out;
 }
+
+const arrow = (from: number | null, to: number) => `${from === null ? '-' : `v${from}`} → v${to}`;
 
 export function registerModels(program: Command): Command {
   const models = program
@@ -113,30 +95,98 @@ export function registerModels(program: Command): Command {
 
   models
     .command('promote <name> <version>')
-    .description('point an alias at a version (the alias it replaces is kept as <alias>-previous)')
+    .description(
+      'point an alias at a version: with --holdout, only if it beats the current one there by --margin; without, a manual promotion',
+    )
     .option('--alias <alias>', 'alias to move', 'champion')
+    .option('--holdout <csv>', 'labelled CSV to compare the version with the current alias target on')
+    .option('--labels <column>', 'with --holdout: its 0/1 label column')
+    .option('--time <column>', 'with --holdout: time column (name or 0-based index)')
+    .option('--value <column>', 'with --holdout: value column (name or 0-based index)')
+    .option(
+      '--after <time>',
+      'with --holdout: compare on the rows at or after this time only (earlier rows are context)',
+    )
+    .option('--metric <metric>', 'f1 | precision | recall | nab | mttd', 'f1')
+    .option('--margin <x>', 'the version must beat the current one by more than this', '0')
     .option(...uriOpt)
     .option('--json', 'print JSON')
-    .action((name: string, version: string, o: { alias: string; uri?: string; json?: boolean }) =>
-      withTracker(o.uri, async (t) => {
-        const m = await promote(t, name, intOption(1)(version.replace(/^v/, '')), o.alias);
-        process.stdout.write(
-          o.json ? exactJson(m) : `${name}@${m.alias}: ${m.from === null ? '-' : `v${m.from}`} → v${m.to}\n`,
-        );
-      }),
+    .action(
+      (
+        name: string,
+        version: string,
+        o: CsvColumnOptions & {
+          alias: string;
+          holdout?: string;
+          labels?: string;
+          after?: string;
+          metric: string;
+          margin: string;
+          uri?: string;
+          json?: boolean;
+        },
+      ) =>
+        withTracker(o.uri, async (t) => {
+          const { promote } = await import('../lifecycle/promote.js');
+          const { ConfigError } = await import('../errors.js');
+          let holdout: import('../lifecycle/promote.js').Holdout | undefined;
+          if (o.holdout) {
+            if (!o.labels)
+              throw new ConfigError('invalid_option', '--holdout needs --labels <column> (its 0/1 labels)');
+            const series = await readSeriesCsv(o.holdout, o);
+            const lab = await readLabelsCsv(o.holdout, o.labels, o);
+            const cut = o.after === undefined ? Number.NEGATIVE_INFINITY : Date.parse(o.after);
+            if (Number.isNaN(cut))
+              throw new ConfigError('invalid_option', `--after "${o.after}" is not a date`);
+            const i = series.t.findIndex((x) => x >= cut);
+            const k = i < 0 ? series.t.length : i;
+            const part = { t: series.t.slice(k), v: series.v.slice(k) };
+            const j = lab.t.findIndex((x) => x >= cut);
+            const labels = labelWindows(
+              lab.t.slice(j < 0 ? lab.t.length : j),
+              lab.v.slice(j < 0 ? lab.v.length : j),
+            );
+            holdout = {
+              series: part,
+              labels,
+              ...(k > 0 ? { prev: { t: series.t.slice(0, k), v: series.v.slice(0, k) } } : {}),
+            };
+          } else if (o.labels || o.after) {
+            throw new ConfigError(
+              'bad_option',
+              '--labels and --after apply to --holdout; give the holdout CSV',
+            );
+          }
+          const d = await promote({
+            tracker: t,
+            name,
+            challenger: intOption(1)(version.replace(/^v/, '')),
+            alias: o.alias,
+            metric: o.metric as import('../lifecycle/promote.js').PromotionMetric,
+            margin: Number(o.margin),
+            ...(holdout ? { holdout } : { force: true }),
+          });
+          if (o.json) return void process.stdout.write(exactJson({ name, alias: o.alias, ...d }));
+          process.stdout.write(
+            d.decision === 'promoted'
+              ? `${name}@${o.alias}: ${arrow(d.previousChampion, d.champion)}\n`
+              : `${name}@${o.alias}: v${d.champion} kept; v${d.challenger} rejected: ${d.reason}\n`,
+          );
+        }),
     );
 
   models
     .command('rollback <name>')
-    .description('move an alias back to where it pointed before the last promote')
+    .description('move an alias back to the version it replaced (again: one more step back)')
     .option('--alias <alias>', 'alias to move back', 'champion')
     .option(...uriOpt)
     .option('--json', 'print JSON')
     .action((name: string, o: { alias: string; uri?: string; json?: boolean }) =>
       withTracker(o.uri, async (t) => {
-        const m = await rollback(t, name, o.alias);
+        const { rollback } = await import('../lifecycle/promote.js');
+        const m = await rollback(t, name, { alias: o.alias });
         process.stdout.write(
-          o.json ? exactJson(m) : `${name}@${m.alias}: ${m.from === null ? '-' : `v${m.from}`} → v${m.to}\n`,
+          o.json ? exactJson({ name, alias: o.alias, ...m }) : `${name}@${o.alias}: ${arrow(m.from, m.to)}\n`,
         );
       }),
     );

@@ -23,9 +23,9 @@ export function configureMachineTemperature(cmd: Command): Command {
     )
     .option(
       '--workers <n>',
-      'with --retrain: worker threads training scheduled retrains ahead (0 = in line)',
+      'with --retrain: worker threads training scheduled retrains ahead (default 0 = in line: on 2 shared cores, workers were not faster)',
       intOption(0),
-      2,
+      0,
     )
     .action(async (o) => {
       await import('../index.js'); // installs the model loader

@@ -65,7 +65,7 @@ export interface RetrainOptions {
   readonly data?: string;
   /** Tracking URI, or false (default false: the comparison table is about the simulation itself). */
   readonly trackingUri?: string | false;
-  /** Worker threads training scheduled retrains ahead (default 2; 0 = train in line). */
+  /** Worker threads training scheduled retrains ahead (default 0 = train in line). */
   readonly workers?: number;
 }
 
@@ -86,7 +86,7 @@ export async function runMachineTemperatureRetrain(opts: RetrainOptions): Promis
         trainWindow: plan.trainWindow,
         ...(plan.retrainOn ? { retrainOn: plan.retrainOn } : {}),
         labels: TEST_WINDOWS,
-        ...((opts.workers ?? 2) > 0 ? { trainIn: { recipe, seed, workers: opts.workers ?? 2 } } : {}),
+        ...((opts.workers ?? 0) > 0 ? { trainIn: { recipe, seed, workers: opts.workers ?? 0 } } : {}),
         ...(tracker
           ? {
               tracking: {

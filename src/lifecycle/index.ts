@@ -73,6 +73,7 @@ export {
   promote,
   promotionHistory,
   rollback,
+  VERSION_TAGS,
 } from './promote.js';
 export {
   type RetrainRecord,

@@ -1,14 +1,16 @@
 /**
- * Champion and challenger on the model registry.
+ * Champion and challenger on the model registry — the one implementation behind the library's
+ * `promote()` / `rollback()` and the CLI's `tsad models promote|rollback`.
  *
  * `promote()` scores the current champion (the version behind the alias, default `champion`) and a
  * challenger version on a labelled holdout slice and moves the alias to the challenger only when it
- * beats the champion by `margin` on `metric`. Every decision is recorded as a tracked run (experiment
- * `<model>-promotion` by default) whose tags name the model, the version, the decision
- * (`promoted` / `rejected` / `rollback`), the reason and the version the alias pointed at before, with
- * both models' holdout metrics. A rejected challenger stays in the registry as a version (it is never
- * deleted); its decision run carries the reason. `rollback()` moves the alias back to the version it
- * pointed at before the current champion was promoted.
+ * beats the champion by `margin` on `metric` (`force: true` moves it without a comparison, as an
+ * operator's manual promotion). The outcome is written on the challenger's model version as tags
+ * (`tsad.promotion.decision`, `tsad.promotion.reason`, and for a promotion
+ * `tsad.promotion.previous.<alias>`: the version the alias pointed at before), so a rejected
+ * challenger stays in the registry as a version carrying its reason. Every decision is also a tracked
+ * run (experiment `<model>-promotion` by default): the history, with both models' holdout metrics.
+ * `rollback()` moves the alias back to the `previous` version recorded on the current champion.
  */
 import { loadModel } from '../detectors/registry.js';
 import { evaluate, type TsadReport } from '../metrics/index.js';
@@ -29,6 +31,14 @@ export const PROMOTION_TAGS = {
   alias: 'tsad.promotion.alias',
 } as const;
 
+/** Tags written on model versions (the registry's own record of each decision). */
+export const VERSION_TAGS = {
+  decision: 'tsad.promotion.decision',
+  reason: 'tsad.promotion.reason',
+  /** `tsad.promotion.previous.<alias>`: what the alias pointed at before this version took it. */
+  previous: (alias: string) => `tsad.promotion.previous.${alias}`,
+} as const;
+
 export interface Holdout {
   /** The holdout series (after every model's training data). */
   readonly series: TimeSeries;
@@ -44,7 +54,10 @@ export interface PromoteOptions {
   readonly name: string;
   /** The challenger's version number. */
   readonly challenger: number;
-  readonly holdout: Holdout;
+  /** Labelled data to compare on; required unless `force`. */
+  readonly holdout?: Holdout;
+  /** Move the alias without comparing (a manual promotion; the reason says so). */
+  readonly force?: boolean;
   /** Default `f1`. */
   readonly metric?: PromotionMetric;
   /** The challenger must beat the champion by more than this (default 0). */
@@ -123,7 +136,13 @@ export async function promote(opts: PromoteOptions): Promise<PromotionDecision> 
   if (!Number.isFinite(margin) || margin < 0) {
     throw new LifecycleError('bad_option', `margin must be a finite number ≥ 0, got ${margin}`);
   }
-  if (!holdout || holdout.series.t.length === 0 || holdout.labels.length === 0) {
+  if (!opts.force && !holdout) {
+    throw new LifecycleError(
+      'bad_option',
+      'promote needs a holdout (a labelled slice to compare the challenger with the champion on), or force: true to move the alias without comparing',
+    );
+  }
+  if (holdout && (holdout.series.t.length === 0 || holdout.labels.length === 0)) {
     throw new LifecycleError(
       'bad_option',
       'holdout needs a non-empty series and at least one labelled anomaly window to compare models on',
@@ -131,18 +150,23 @@ export async function promote(opts: PromoteOptions): Promise<PromotionDecision> 
   }
   await tracker.getModelVersion(name, challenger); // a missing version fails before anything is written
   const champion = await currentChampion(tracker, name, alias);
-  const challengerScore = await holdoutScore(tracker, `models:/${name}/${challenger}`, holdout, metric);
+  const challengerScore = holdout
+    ? await holdoutScore(tracker, `models:/${name}/${challenger}`, holdout, metric)
+    : Number.NaN;
   let championScore: number | null = null;
   let decision: 'promoted' | 'rejected';
   let reason: string;
   const lowerIsBetter = metric === 'mttd';
-  if (champion === null) {
-    decision = 'promoted';
-    reason = `no ${alias} yet: version ${challenger} becomes ${alias} (holdout ${metric} ${fmt(challengerScore)})`;
-  } else if (champion === challenger) {
+  if (champion === challenger) {
     decision = 'rejected';
     reason = `version ${challenger} is already ${alias}`;
     championScore = challengerScore;
+  } else if (!holdout) {
+    decision = 'promoted';
+    reason = `forced: version ${challenger} becomes ${alias} without a holdout comparison (was ${champion === null ? 'unset' : `v${champion}`})`;
+  } else if (champion === null) {
+    decision = 'promoted';
+    reason = `no ${alias} yet: version ${challenger} becomes ${alias} (holdout ${metric} ${fmt(challengerScore)})`;
   } else {
     championScore = await holdoutScore(tracker, `models:/${name}/${champion}`, holdout, metric);
     const better = lowerIsBetter
@@ -156,7 +180,21 @@ export async function promote(opts: PromoteOptions): Promise<PromotionDecision> 
         ? `holdout ${metric} is NaN`
         : `not better than ${alias} by the margin: ${cmp}`;
   }
-  if (decision === 'promoted') await tracker.setAlias(name, alias, challenger);
+  if (champion !== challenger) {
+    // the version's own record first: a crash after it leaves a tagged version, never a moved alias
+    // that rollback could not undo
+    if (decision === 'promoted') {
+      await tracker.setModelVersionTag(
+        name,
+        challenger,
+        VERSION_TAGS.previous(alias),
+        champion === null ? '' : String(champion),
+      );
+    }
+    await tracker.setModelVersionTag(name, challenger, VERSION_TAGS.decision, decision);
+    await tracker.setModelVersionTag(name, challenger, VERSION_TAGS.reason, reason);
+    if (decision === 'promoted') await tracker.setAlias(name, alias, challenger);
+  }
   const runId = await recordDecision(tracker, opts.experiment ?? `${name}-promotion`, {
     name,
     alias,
@@ -164,10 +202,12 @@ export async function promote(opts: PromoteOptions): Promise<PromotionDecision> 
     decision,
     reason,
     previous: champion,
-    metrics: {
-      [`challenger_${metric}`]: challengerScore,
-      ...(championScore === null ? {} : { [`champion_${metric}`]: championScore }),
-    },
+    metrics: holdout
+      ? {
+          [`challenger_${metric}`]: challengerScore,
+          ...(championScore === null ? {} : { [`champion_${metric}`]: championScore }),
+        }
+      : {},
   });
   return {
     decision,
@@ -227,8 +267,11 @@ export async function promotionHistory(
 }
 
 /**
- * Moves the alias back to the version it pointed at before the current one was promoted; records a
- * `rollback` decision run. Throws LifecycleError `no_previous` when there is nothing to go back to.
+ * Moves the alias back to the version it pointed at before the current one took it (the
+ * `tsad.promotion.previous.<alias>` tag of the current version); the current version is tagged
+ * `rolled_back`, and a `rollback` decision run is recorded. Rolling back again goes one step further
+ * back. Throws LifecycleError `no_champion` without the alias, `no_previous` when the current version
+ * replaced nothing.
  */
 export async function rollback(
   tracker: Tracker,
@@ -240,28 +283,24 @@ export async function rollback(
   if (current === null) {
     throw new LifecycleError('no_champion', `model "${name}" has no "${alias}" alias to roll back`);
   }
-  const history = await promotionHistory(tracker, name, opts);
-  const promotedRun = history.find(
-    (r) =>
-      r.data.tags[PROMOTION_TAGS.decision] === 'promoted' &&
-      r.data.tags[PROMOTION_TAGS.alias] === alias &&
-      r.data.tags[PROMOTION_TAGS.version] === String(current),
-  );
-  const prev = promotedRun ? promotedRun.data.tags[PROMOTION_TAGS.previous] : '';
+  const prev = (await tracker.getModelVersionTags(name, current))[VERSION_TAGS.previous(alias)];
   if (!prev) {
     throw new LifecycleError(
       'no_previous',
-      `"${alias}" of "${name}" is version ${current}, which replaced no earlier ${alias}: nothing to roll back to`,
+      `"${alias}" of "${name}" is version ${current}, which replaced no earlier ${alias}: nothing to roll back to (promote a version instead)`,
     );
   }
   const to = Number(prev);
+  const reason = `rolled back: ${alias} moved from version ${current} back to ${to}`;
+  await tracker.setModelVersionTag(name, current, VERSION_TAGS.decision, 'rolled_back');
+  await tracker.setModelVersionTag(name, current, VERSION_TAGS.reason, reason);
   await tracker.setAlias(name, alias, to);
   const runId = await recordDecision(tracker, opts.experiment ?? `${name}-promotion`, {
     name,
     alias,
     version: to,
     decision: 'rollback',
-    reason: `rolled back from version ${current} to ${to}`,
+    reason,
     previous: current,
     metrics: {},
   });

@@ -25,6 +25,8 @@ import {
   listVersionsIn,
   type RegistryState,
   setAliasIn,
+  setVersionTagIn,
+  versionTagsIn,
 } from './registry-state.js';
 import {
   type ArtifactInfo,
@@ -213,6 +215,10 @@ export class MemoryTracker extends BaseTracker {
     return applyQuery([...this.store.runs.values()].map(record), q);
   }
 
+  async deleteRun(runId: string): Promise<void> {
+    this.store.runs.delete(this.get(runId).runId);
+  }
+
   async registerModel(
     name: string,
     runId: string,
@@ -228,6 +234,14 @@ export class MemoryTracker extends BaseTracker {
 
   async deleteAlias(name: string, alias: string): Promise<void> {
     deleteAliasIn(this.store.registry, name, alias);
+  }
+
+  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    setVersionTagIn(this.store.registry, name, version, key, value);
+  }
+
+  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+    return versionTagsIn(this.store.registry, name, version);
   }
 
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {

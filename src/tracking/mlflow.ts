@@ -41,8 +41,10 @@ import {
   validateAlias,
   validateArtifactPath,
   validateExperimentName,
+  validateKey,
   validateModelName,
   validateRunId,
+  validateTagValue,
   validateVersion,
 } from './common.js';
 import { type HttpResponse, HttpTransportError, sendHttp } from './http.js';
@@ -637,6 +639,7 @@ interface WireRunInfo {
   start_time?: number | string;
   end_time?: number | string;
   artifact_uri?: string;
+  lifecycle_stage?: string;
 }
 interface WireKV {
   key: string;
@@ -1226,7 +1229,19 @@ export class MlflowTracker extends BaseTracker {
   }
 
   async getRun(runId: string): Promise<RunRecord> {
-    return this.toRecord(await this.wireRun(runId));
+    const w = await this.wireRun(runId);
+    // MLflow keeps deleted runs (lifecycle stage "deleted") until `mlflow gc`; for tsad they are gone
+    if (w.info?.lifecycle_stage === 'deleted') {
+      throw new TrackingNotFoundError(`run ${runId} was deleted from ${this.uri}`);
+    }
+    return this.toRecord(w);
+  }
+
+  /** `runs/delete`: MLflow moves the run to its trash (lifecycle stage "deleted"). */
+  async deleteRun(runId: string): Promise<void> {
+    validateRunId(runId);
+    await this.http.call('POST', 'runs/delete', { run_id: runId }, { idempotent: true });
+    this.pendingEnds.delete(runId);
   }
 
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
@@ -1421,6 +1436,28 @@ export class MlflowTracker extends BaseTracker {
       throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
     }
     await this.http.call('DELETE', 'registered-models/alias', { name, alias });
+  }
+
+  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    validateModelName(name);
+    validateVersion(version);
+    validateKey('tag', key);
+    validateTagValue(key, value);
+    await this.http.call(
+      'POST',
+      'model-versions/set-tag',
+      { name, version: String(version), key, value },
+      { idempotent: true },
+    );
+  }
+
+  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+    validateModelName(name);
+    validateVersion(version);
+    const r = await this.http.call('GET', 'model-versions/get', { name, version: String(version) });
+    const out: Record<string, string> = {};
+    for (const t of ((r.model_version ?? {}) as WireModelVersion).tags ?? []) out[t.key] = t.value ?? '';
+    return out;
   }
 
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {

@@ -210,6 +210,9 @@ class LazyTracker implements Tracker {
   async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {
     return (await this.b).searchRuns(query);
   }
+  async deleteRun(runId: string): Promise<void> {
+    return (await this.b).deleteRun(runId);
+  }
   async registerModel(name: string, runId: string, opts?: { artifactPath?: string }): Promise<ModelVersion> {
     return (await this.b).registerModel(name, runId, opts);
   }
@@ -218,6 +221,12 @@ class LazyTracker implements Tracker {
   }
   async deleteAlias(name: string, alias: string): Promise<void> {
     return (await this.b).deleteAlias(name, alias);
+  }
+  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    return (await this.b).setModelVersionTag(name, version, key, value);
+  }
+  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+    return (await this.b).getModelVersionTags(name, version);
   }
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
     return (await this.b).getModelVersion(name, versionOrAlias);

@@ -6,7 +6,9 @@ import {
   resolveVersionArg,
   validateAlias,
   validateArtifactPath,
+  validateKey,
   validateModelName,
+  validateTagValue,
   validateVersion,
 } from './common.js';
 import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
@@ -16,6 +18,8 @@ export interface StoredVersion {
   runId: string;
   artifactPath: string;
   creationTime: number;
+  /** Version tags (absent in registries written before tags existed). */
+  tags?: Record<string, string>;
 }
 
 export interface StoredModel {
@@ -127,4 +131,30 @@ export function listVersionsIn(state: RegistryState, name: string): ModelVersion
   validateModelName(name);
   const m = getModel(state, name);
   return [...m.versions].sort((a, b) => a.version - b.version).map((s) => toModelVersion(name, m, s));
+}
+
+function storedVersion(state: RegistryState, name: string, version: number): StoredVersion {
+  validateModelName(name);
+  validateVersion(version);
+  const s = getModel(state, name).versions.find((x) => x.version === version);
+  if (!s) throw new TrackingNotFoundError(`model "${name}" has no version ${version}`);
+  return s;
+}
+
+/** Sets a version tag; mutates `state`. */
+export function setVersionTagIn(
+  state: RegistryState,
+  name: string,
+  version: number,
+  key: string,
+  value: string,
+): void {
+  validateKey('tag', key);
+  validateTagValue(key, value);
+  const s = storedVersion(state, name, version);
+  s.tags = { ...(s.tags ?? {}), [key]: value };
+}
+
+export function versionTagsIn(state: RegistryState, name: string, version: number): Record<string, string> {
+  return { ...(storedVersion(state, name, version).tags ?? {}) };
 }

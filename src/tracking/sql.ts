@@ -27,8 +27,10 @@ import {
   validateAlias,
   validateArtifactPath,
   validateExperimentName,
+  validateKey,
   validateModelName,
   validateRunId,
+  validateTagValue,
   validateVersion,
 } from './common.js';
 import { experimentIdFor } from './file.js';
@@ -86,12 +88,13 @@ const TABLES = [
   'registered_models',
   'model_versions',
   'model_aliases',
+  'model_version_tags',
   'schema_version',
 ] as const;
 type Table = (typeof TABLES)[number];
 
 /** The schema version this tsad writes; `SqlDialect.migrations()` leads from 1 up to it. */
-export const SQL_SCHEMA_VERSION = 2;
+export const SQL_SCHEMA_VERSION = 3;
 
 /** Statement builder for one dialect and schema: everything here is pure and testable. */
 export class SqlDialect {
@@ -167,6 +170,13 @@ export class SqlDialect {
           : [
               `CREATE INDEX IF NOT EXISTS "tsad_latest_metrics_key" ON ${this.t('latest_metrics')} (key, value)`,
             ],
+      },
+      {
+        version: 3,
+        // model-version tags (promotion decisions and reasons)
+        statements: [
+          `CREATE TABLE IF NOT EXISTS ${this.t('model_version_tags')} (name TEXT NOT NULL, version BIGINT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (name, version, key))`,
+        ],
       },
     ];
   }
@@ -944,6 +954,19 @@ export class SqlTracker extends BaseTracker {
     return this.dialect.decodeArtifact(row.content);
   }
 
+  async deleteRun(runId: string): Promise<void> {
+    validateRunId(runId);
+    const children = ['params', 'tags', 'metrics', 'latest_metrics', 'inputs', 'artifacts'] as const;
+    const found = await this.write(['runs', ...children], async (q, d) => {
+      // the run row goes first, so a concurrent reader never sees a run without its data
+      const r = await q(`DELETE FROM ${d.t('runs')} WHERE run_id = $1`, [runId]);
+      if (!r.rowCount) return false;
+      for (const t of children) await q(`DELETE FROM ${d.t(t)} WHERE run_id = $1`, [runId]);
+      return true;
+    });
+    if (!found) throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
+  }
+
   async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {
     const q = normalizeQuery(query);
     if (q.maxResults === 0) return [];
@@ -1067,6 +1090,40 @@ export class SqlTracker extends BaseTracker {
       return r.rowCount;
     });
     if (n === 0) throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
+  }
+
+  private async assertVersion(name: string, version: number): Promise<void> {
+    validateModelName(name);
+    validateVersion(version);
+    await this.assertModel(name);
+    const v = await this.query(
+      `SELECT version FROM ${this.dialect.t('model_versions')} WHERE name = $1 AND version = $2`,
+      [name, version],
+    );
+    if (v.rows.length === 0) throw new TrackingNotFoundError(`model "${name}" has no version ${version}`);
+  }
+
+  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    validateKey('tag', key);
+    validateTagValue(key, value);
+    await this.assertVersion(name, version);
+    await this.write(['model_version_tags'], async (q, d) => {
+      await q(
+        `INSERT INTO ${d.t('model_version_tags')} (name, version, key, value) VALUES ($1, $2, $3, $4) ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value`,
+        [name, version, key, value],
+      );
+    });
+  }
+
+  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+    await this.assertVersion(name, version);
+    const r = await this.query(
+      `SELECT key, value FROM ${this.dialect.t('model_version_tags')} WHERE name = $1 AND version = $2`,
+      [name, version],
+    );
+    const out: Record<string, string> = {};
+    for (const row of r.rows) out[String(row.key)] = String(row.value);
+    return out;
   }
 
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {

@@ -335,12 +335,23 @@ export interface Tracker<M = LoggableModel> {
   listArtifacts(runId: string): Promise<ArtifactInfo[]>;
   readArtifact(runId: string, path: string): Promise<Uint8Array>;
   searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]>;
+  /**
+   * Removes a run with its params, metrics, tags, inputs and artifacts: afterwards `getRun`
+   * throws `TrackingNotFoundError` and searches do not list it. Unknown id: `TrackingNotFoundError`.
+   * MLflow servers keep deleted runs in their trash (`mlflow gc` purges them). Model versions
+   * registered from the run are left as they are.
+   */
+  deleteRun(runId: string): Promise<void>;
 
   /** Registers the model logged by `runId` (artifact `<artifactPath>/model.json`) as the next version. */
   registerModel(name: string, runId: string, opts?: { artifactPath?: string }): Promise<ModelVersion>;
   /** Points `alias` at `version` (moving it if it pointed elsewhere). `latest` is reserved. */
   setAlias(name: string, alias: string, version: number): Promise<void>;
   deleteAlias(name: string, alias: string): Promise<void>;
+  /** Sets (or overwrites) a tag of one model version (MLflow's `model-versions/set-tag`). */
+  setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void>;
+  /** The tags of one model version (empty when it has none). */
+  getModelVersionTags(name: string, version: number): Promise<Record<string, string>>;
   /** A version by number, or by alias (`'latest'` = highest version). */
   getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion>;
   listRegisteredModels(): Promise<RegisteredModel[]>;

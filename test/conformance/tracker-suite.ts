@@ -363,6 +363,25 @@ export function runTrackerConformance(
       await expect(tr.readArtifact(run.id, 'missing')).rejects.toBeInstanceOf(TrackingNotFoundError);
     });
 
+    it('deleteRun removes the run with its data; the other runs stay; an unknown id is not found', async () => {
+      const e = exp('del');
+      const keep = await tr.run({ experiment: e, name: 'keep' }, async (run) => {
+        await run.logMetric('m', 1);
+        return run.id;
+      });
+      const gone = await tr.run({ experiment: e, name: 'gone' }, async (run) => {
+        await run.logParams({ p: 1 });
+        await run.logMetric('m', 2);
+        await run.logArtifact({ name: 'a.txt', bytes: 'x' });
+        return run.id;
+      });
+      await tr.deleteRun(gone);
+      await expect(tr.getRun(gone)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      expect((await tr.searchRuns({ experiment: e })).map((r) => r.info.runId)).toEqual([keep]);
+      expect((await tr.getRun(keep)).data.metrics.m.value).toBe(1);
+      await expect(tr.deleteRun('0'.repeat(32))).rejects.toBeInstanceOf(TrackingNotFoundError);
+    });
+
     it('run and experiment names with .., separators or NUL are rejected', async () => {
       for (const bad of ['..', '../escape', 'a/b', 'a\\b', 'nul\u0000', '']) {
         await expect(tr.startRun({ experiment: exp('names'), name: bad })).rejects.toBeInstanceOf(
@@ -570,6 +589,29 @@ export function runTrackerConformance(
       await expect(tr.loadModelJson('models:/../x@a')).rejects.toBeInstanceOf(TrackingValidationError);
       await tr.deleteAlias(model, 'champion');
       await expect(tr.getModelVersion(model, 'champion')).rejects.toBeInstanceOf(TrackingNotFoundError);
+
+      // model-version tags: set, overwrite, per version; bad input and unknown versions are refused
+      await tr.setModelVersionTag(model, 1, 'tsad.promotion.decision', 'rejected');
+      await tr.setModelVersionTag(model, 1, 'tsad.promotion.reason', 'first');
+      await tr.setModelVersionTag(model, 1, 'tsad.promotion.reason', 'not better: f1 0 vs 0.5');
+      await tr.setModelVersionTag(model, 2, 'note', 'ünïcode ✓');
+      const tags1 = await tr.getModelVersionTags(model, 1);
+      expect(tags1['tsad.promotion.decision']).toBe('rejected');
+      expect(tags1['tsad.promotion.reason']).toBe('not better: f1 0 vs 0.5');
+      expect(tags1.note).toBeUndefined();
+      expect((await tr.getModelVersionTags(model, 2)).note).toBe('ünïcode ✓');
+      expect((await tr.getModelVersionTags(model, 3)).note).toBeUndefined();
+      await expect(tr.setModelVersionTag(model, 99, 'k', 'v')).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.getModelVersionTags(`${model}-absent`, 1)).rejects.toBeInstanceOf(
+        TrackingNotFoundError,
+      );
+      await expect(tr.setModelVersionTag(model, 1, 'bad*key', 'v')).rejects.toBeInstanceOf(
+        TrackingValidationError,
+      );
+      await expect(tr.setModelVersionTag(model, 1, 'k', 'nul\u0000')).rejects.toBeInstanceOf(
+        TrackingValidationError,
+      );
+      expect((await tr.getModelVersionTags(model, 1)).k).toBeUndefined();
 
       const listed = (await tr.listRegisteredModels()).find((m) => m.name === model);
       expect(listed?.latestVersion).toBe(4);

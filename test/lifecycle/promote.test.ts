@@ -5,7 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ZmsDetector } from '../../src/detectors/index.js';
 import '../../src/index.js';
 import { openTracker } from '../../src/index.js';
-import { PROMOTION_TAGS, promote, promotionHistory, rollback } from '../../src/lifecycle/promote.js';
+import {
+  PROMOTION_TAGS,
+  promote,
+  promotionHistory,
+  rollback,
+  VERSION_TAGS,
+} from '../../src/lifecycle/promote.js';
 import type { TimeSeries, Window } from '../../src/series/types.js';
 import type { Tracker } from '../../src/tracking/tracker.js';
 import { startMlflow } from '../helpers/mlflow-server.js';
@@ -70,8 +76,13 @@ async function promotionScenario(tracker: Tracker): Promise<void> {
     /not better than champion by the margin: holdout f1 0 vs champion v1 0\.666667/,
   );
   expect((await tracker.getModelVersion(name, 'champion')).version).toBe(middling);
-  // the rejected version is kept, and its decision run carries the reason as a tag
+  // the rejected version is kept, with the decision and the reason as tags of the version
   expect((await tracker.getModelVersion(name, worse)).version).toBe(worse);
+  const worseTags = await tracker.getModelVersionTags(name, worse);
+  expect(worseTags[VERSION_TAGS.decision]).toBe('rejected');
+  expect(worseTags[VERSION_TAGS.reason]).toBe(rejected.reason);
+  expect(worseTags[VERSION_TAGS.previous('champion')]).toBeUndefined();
+  // ... and its decision run carries them too
   const rejRun = await tracker.getRun(rejected.runId);
   expect(rejRun.data.tags[PROMOTION_TAGS.decision]).toBe('rejected');
   expect(rejRun.data.tags[PROMOTION_TAGS.version]).toBe(String(worse));
@@ -81,17 +92,51 @@ async function promotionScenario(tracker: Tracker): Promise<void> {
   expect(promoted).toMatchObject({ decision: 'promoted', previousChampion: middling, champion: better });
   expect(promoted.challengerScore).toBe(1);
   expect(await champion(tracker, name)).toEqual(await tracker.loadModelJson(`models:/${name}/${better}`));
+  const betterTags = await tracker.getModelVersionTags(name, better);
+  expect(betterTags[VERSION_TAGS.decision]).toBe('promoted');
+  expect(betterTags[VERSION_TAGS.previous('champion')]).toBe(String(middling));
+  expect(betterTags[VERSION_TAGS.reason]).toMatch(
+    /^better than champion: holdout f1 1 vs champion v1 0\.666667/,
+  );
+  // a challenger equal to the champion changes nothing
+  const same = await promote({ tracker, name, challenger: better, holdout });
+  expect(same).toMatchObject({
+    decision: 'rejected',
+    champion: better,
+    reason: 'version 3 is already champion',
+  });
+  expect((await tracker.getModelVersionTags(name, better))[VERSION_TAGS.decision]).toBe('promoted');
 
   const back = await rollback(tracker, name);
   expect(back).toMatchObject({ from: better, to: middling });
   expect((await tracker.getModelVersion(name, 'champion')).version).toBe(middling);
   const served = await tracker.loadModel(`models:/${name}@champion`);
   expect(served.toJSON()).toEqual(await tracker.loadModelJson(`models:/${name}/${middling}`));
+  expect((await tracker.getModelVersionTags(name, better))[VERSION_TAGS.decision]).toBe('rolled_back');
   await expect(rollback(tracker, name)).rejects.toThrow(/nothing to roll back to/);
+
+  // a forced (manual) promotion of the rejected version, then two rollbacks walk back the chain
+  const forced = await promote({ tracker, name, challenger: worse, force: true });
+  expect(forced).toMatchObject({ decision: 'promoted', previousChampion: middling, champion: worse });
+  expect(forced.reason).toMatch(/^forced: version 2 becomes champion without a holdout comparison/);
+  await promote({ tracker, name, challenger: better, force: true });
+  expect(await rollback(tracker, name)).toMatchObject({ from: better, to: worse });
+  expect(await rollback(tracker, name)).toMatchObject({ from: worse, to: middling });
+  expect((await tracker.getModelVersion(name, 'champion')).version).toBe(middling);
 
   const history = await promotionHistory(tracker, name);
   expect(history.map((r) => r.data.tags[PROMOTION_TAGS.decision]).sort()).toEqual(
-    ['promoted', 'promoted', 'rejected', 'rollback'].sort(),
+    [
+      'promoted',
+      'promoted',
+      'rejected',
+      'rejected',
+      'rollback',
+      'promoted',
+      'promoted',
+      'rollback',
+      'rollback',
+    ].sort(),
   );
 }
 
@@ -140,6 +185,9 @@ describe('promote and rollback on every tracker backend', () => {
       /margin/,
     );
     await expect(promote({ tracker, name: 'x', challenger: 1, holdout })).rejects.toThrow(/registerModel/);
+    await expect(promote({ tracker, name: 'x', challenger: 1 })).rejects.toThrow(
+      /needs a holdout .* or force/,
+    );
     await expect(rollback(tracker, 'x')).rejects.toThrow(/no "champion" alias/);
     expect(await tracker.listExperiments()).toEqual([]);
     await tracker.close();

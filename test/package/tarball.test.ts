@@ -239,10 +239,10 @@ export const out = [det.type, n, typeof make];
       'demo@champion: v1 → v2\n',
     );
     const list = JSON.parse(run(tsad, ['models', 'list', '--json'], consumer, env).stdout);
-    expect(list[0].aliases).toEqual({ champion: 2, 'champion-previous': 1 });
+    expect(list[0].aliases).toEqual({ champion: 2 });
     expect(run(tsad, ['models', 'rollback', 'demo'], consumer, env).stdout).toBe('demo@champion: v2 → v1\n');
     const after = JSON.parse(run(tsad, ['models', 'list', '--json'], consumer, env).stdout);
-    expect(after[0].aliases).toEqual({ champion: 1, 'champion-previous': 2 });
+    expect(after[0].aliases).toEqual({ champion: 1 });
 
     // exit codes by error class
     expect(run(tsad, ['detect', 'data.csv', '--model', 'missing.json'], consumer, env).code).toBe(4);

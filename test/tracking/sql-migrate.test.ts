@@ -46,8 +46,8 @@ describe('SQL schema versions', () => {
     await t.run({ experiment: 'old-exp', name: 'new-run' }, (run) => run.logMetric('m', 1));
     await t.close();
     const versions = await sql(pg.uri, `SELECT version FROM ${d.t('schema_version')} ORDER BY version`);
-    expect(versions.map((v) => Number(v.version))).toEqual([1, 2]);
-    expect(SQL_SCHEMA_VERSION).toBe(2);
+    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
+    expect(SQL_SCHEMA_VERSION).toBe(3);
     const idx = await sql(pg.uri, `SELECT indexname FROM pg_indexes WHERE schemaname = 'legacy'`);
     expect(idx.map((i) => i.indexname)).toContain('tsad_latest_metrics_key');
     // opening again applies nothing twice
@@ -57,7 +57,7 @@ describe('SQL schema versions', () => {
       'old-run',
     ]);
     await again.close();
-    expect((await sql(pg.uri, `SELECT version FROM ${d.t('schema_version')}`)).length).toBe(2);
+    expect((await sql(pg.uri, `SELECT version FROM ${d.t('schema_version')}`)).length).toBe(3);
   });
 
   it('refuses a database whose schema is newer than this tsad', async () => {

@@ -1,0 +1,122 @@
+/** `tsad models promote|rollback` call the library's promote()/rollback(): the same decisions and tags. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { exitCodeOf } from '../../src/cli/exit.js';
+import { labelWindows, registerModels } from '../../src/cli/models.js';
+import { ZmsDetector } from '../../src/detectors/index.js';
+import '../../src/index.js';
+import { VERSION_TAGS } from '../../src/lifecycle/promote.js';
+import type { TimeSeries } from '../../src/series/types.js';
+import { openTracker } from '../../src/tracking/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tsad-models-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const T0 = Date.UTC(2024, 0, 1);
+const STEP = 15 * 60_000;
+const N_TRAIN = 960;
+const N = N_TRAIN + 480;
+const SPIKES: [number, number][] = [
+  [N_TRAIN + 100, 12],
+  [N_TRAIN + 300, 2],
+];
+
+function series(): { s: TimeSeries; label: Uint8Array } {
+  const t = new Float64Array(N);
+  const v = new Float64Array(N);
+  const label = new Uint8Array(N);
+  for (let k = 0; k < N; k++) {
+    t[k] = T0 + k * STEP;
+    v[k] = 10 + Math.sin((2 * Math.PI * k) / 96) + Math.sin(k * 12.9898) * 0.3;
+  }
+  for (const [i, h] of SPIKES) {
+    for (let k = 0; k < 4; k++) {
+      v[i + k] += h;
+      label[i + k] = 1;
+    }
+  }
+  return { s: { t, v }, label };
+}
+
+async function run(args: string[]): Promise<string> {
+  const program = new Command();
+  program.exitOverride();
+  registerModels(program);
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await program.parseAsync(['node', 'tsad', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+describe('tsad models promote / rollback', () => {
+  it('labelWindows turns runs of 1s into inclusive windows', () => {
+    expect(labelWindows([1, 2, 3, 4, 5, 6], [0, 1, 1, 0, 0, 1])).toEqual([
+      [2, 3],
+      [6, 6],
+    ]);
+    expect(labelWindows([1, 2], [0, 0])).toEqual([]);
+  });
+
+  it('compares on a labelled holdout CSV, tags the versions, rolls back', async () => {
+    const { s, label } = series();
+    const csv = join(dir, 'holdout.csv');
+    const lines = ['timestamp,value,label'];
+    for (let i = 0; i < N; i++) lines.push(`${new Date(s.t[i]).toISOString()},${s.v[i]},${label[i]}`);
+    writeFileSync(csv, `${lines.join('\n')}\n`);
+    const train = { t: s.t.slice(0, N_TRAIN), v: s.v.slice(0, N_TRAIN) };
+    const uri = `file:${join(dir, 'runs')}`;
+    const tracker = openTracker(uri);
+    for (const almThreshold of [12, 50, 4]) {
+      const det = new ZmsDetector({ seed: 0, threshold: { type: 'aggregateAlarms', almThreshold } });
+      det.train(train);
+      const runId = await tracker.run({ experiment: 'm' }, async (r) => {
+        await r.logModel(det);
+        return r.id;
+      });
+      await tracker.registerModel('m', runId);
+    }
+    const after = new Date(s.t[N_TRAIN]).toISOString();
+    const cmp = ['--holdout', csv, '--labels', 'label', '--after', after, '--margin', '0.05', '--uri', uri];
+
+    expect(await run(['models', 'promote', 'm', '1', ...cmp])).toBe('m@champion: - → v1\n');
+    expect(await run(['models', 'promote', 'm', '2', ...cmp])).toMatch(
+      /^m@champion: v1 kept; v2 rejected: not better than champion by the margin: holdout f1 0 vs champion v1 0\.666667/,
+    );
+    const rejected = await tracker.getModelVersionTags('m', 2);
+    expect(rejected[VERSION_TAGS.decision]).toBe('rejected');
+    expect(rejected[VERSION_TAGS.reason]).toMatch(/^not better than champion by the margin/);
+    const promoted = JSON.parse(await run(['models', 'promote', 'm', 'v3', ...cmp, '--json']));
+    expect(promoted).toMatchObject({
+      decision: 'promoted',
+      previousChampion: 1,
+      champion: 3,
+      challengerScore: 1,
+    });
+    expect((await tracker.getModelVersionTags('m', 3))[VERSION_TAGS.previous('champion')]).toBe('1');
+
+    expect(await run(['models', 'rollback', 'm', '--uri', uri])).toBe('m@champion: v3 → v1\n');
+    expect((await tracker.getModelVersion('m', 'champion')).version).toBe(1);
+    const err = await run(['models', 'rollback', 'm', '--uri', uri]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'no_previous' });
+    expect(exitCodeOf(err)).toBe(5);
+    // without a holdout: a manual promotion, recorded as forced
+    expect(await run(['models', 'promote', 'm', '2', '--uri', uri])).toBe('m@champion: v1 → v2\n');
+    expect((await tracker.getModelVersionTags('m', 2))[VERSION_TAGS.reason]).toMatch(/^forced:/);
+    const bad = await run(['models', 'promote', 'm', '3', '--labels', 'label', '--uri', uri]).catch(
+      (e: unknown) => e,
+    );
+    expect(exitCodeOf(bad)).toBe(2);
+    expect((await tracker.getModelVersion('m', 'champion')).version).toBe(2);
+    await tracker.close();
+  });
+});
