@@ -1,7 +1,9 @@
-import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { DetectorError } from '../../errors.js';
-import { minimizeLbfgsb, numericGradient } from './optim.js';
+import { minimizeLbfgsb } from '../../math/lbfgsb.js';
+import { numericGradient } from '../../math/numeric-gradient.js';
+import { NormalRng } from '../../math/rng.js';
+
+export { NormalRng };
 
 /**
  * The ETS (error, trend, seasonal) state-space family in statsmodels' component form
@@ -428,29 +430,6 @@ export function varianceFactor(spec: EtsSpec, params: EtsParams, h: number): num
     }
   }
   return v;
-}
-
-/** Standard normal draws (Box–Muller) from a seeded xoroshiro128+. */
-export class NormalRng {
-  private readonly g;
-  private spare = Number.NaN;
-  constructor(seed: number) {
-    this.g = xoroshiro128plus(seed | 0);
-    for (let i = 0; i < 32; i++) this.g.next();
-  }
-  next(): number {
-    if (!Number.isNaN(this.spare)) {
-      const s = this.spare;
-      this.spare = Number.NaN;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = uniformFloat64(this.g);
-    const v = uniformFloat64(this.g);
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
 }
 
 export function forecastVariance(
