@@ -5,15 +5,18 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Runs the `@example` blocks of src/math/*.ts. A line `expr; // => literal` asserts that `expr` is
+ * Runs the `@example` blocks of src/math/*.ts and src/scoring/*.ts. A line `expr; // => literal` asserts that `expr` is
  * exactly `literal` (JSON, or NaN / ±Infinity); `expr; // ≈ 0.8427` asserts it to the last digit
  * shown. Every exported function and class there must have an example with at least one assertion.
  */
 
-const dir = join(import.meta.dirname, '..', '..', 'src', 'math');
-const files = readdirSync(dir)
-  .filter((f) => f.endsWith('.ts'))
-  .sort();
+const root = join(import.meta.dirname, '..', '..', 'src');
+const files = ['math', 'scoring'].flatMap((d) =>
+  readdirSync(join(root, d))
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => join(d, f)),
+);
 
 interface Example {
   file: string;
@@ -24,7 +27,7 @@ interface Example {
 /** The JSDoc blocks of a file with the declaration each documents. */
 function docBlocks(src: string): { doc: string; decl: string }[] {
   const out: { doc: string; decl: string }[] = [];
-  const re = /\/\*\*([\s\S]*?)\*\/\s*\n([^\n]*)/g;
+  const re = /\/\*\*([\s\S]*?)\*\/[ \t]*\n\s*(?=([^\n]*))/g;
   for (let m = re.exec(src); m; m = re.exec(src)) out.push({ doc: m[1], decl: m[2] });
   return out;
 }
@@ -85,14 +88,14 @@ function toBody(code: string[]): { body: string; assertions: number } {
   return { body: js, assertions };
 }
 
-describe('src/math @example blocks', async () => {
+describe('src/math and src/scoring @example blocks', async () => {
   const scope: Record<string, unknown> = {};
-  for (const f of files) Object.assign(scope, await import(pathToFileURL(join(dir, f)).href));
+  for (const f of files) Object.assign(scope, await import(pathToFileURL(join(root, f)).href));
   const names = Object.keys(scope);
 
-  it('every exported function and class of src/math has an @example', () => {
+  it('every exported function and class there has an @example', () => {
     for (const f of files) {
-      const src = readFileSync(join(dir, f), 'utf8');
+      const src = readFileSync(join(root, f), 'utf8');
       const documented = new Set(
         examplesOf(f, src).map((e) => /export (?:function|class) (\w+)/.exec(e.owner)?.[1]),
       );
@@ -103,7 +106,7 @@ describe('src/math @example blocks', async () => {
   });
 
   for (const f of files) {
-    const src = readFileSync(join(dir, f), 'utf8');
+    const src = readFileSync(join(root, f), 'utf8');
     for (const ex of examplesOf(f, src)) {
       it(`${f}: ${ex.owner.replace(/[({].*$/, '')}`, () => {
         const { body, assertions } = toBody(ex.code);
