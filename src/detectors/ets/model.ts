@@ -557,6 +557,7 @@ function oneStep(
  * states (the oldest seasonal state fixed), 2-point numeric gradients with step 1e-8.
  */
 export function fitEts(y: ArrayLike<number>, specIn: Partial<EtsSpec>, opts: FitOptions = {}): EtsModel {
+  primeFilter();
   const spec = normalizeSpec(specIn);
   const n = y.length;
   for (let i = 0; i < n; i++) {
@@ -698,12 +699,17 @@ export function simulateEts(
   return out;
 }
 
+let primed = false;
+
 /**
- * Gives the recursions type feedback for every model class once, at load time (microseconds), so
- * that the optimised code V8 builds later covers all branches and AutoETS does not deoptimise and
- * re-tier each time the grid reaches a new class.
+ * Gives the recursions type feedback for every model class once, before the first fit
+ * (microseconds), so that the optimised code V8 builds later covers all branches and AutoETS does
+ * not deoptimise and re-tier each time the grid reaches a new class. Called from `fitEts`, not at
+ * import (importing tsad runs no code).
  */
 function primeFilter(): void {
+  if (primed) return;
+  primed = true;
   const y = Float64Array.from([5, 6, 5.5, 6.5, 5.8, 6.2]);
   const sums: FilterSums = { sse: 0, sumLogAbsYhat: 0 };
   const yh = new Float64Array(y.length);
@@ -720,4 +726,3 @@ function primeFilter(): void {
     }
   }
 }
-primeFilter();
