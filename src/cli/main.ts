@@ -1,23 +1,35 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+/**
+ * The `tsad` command. Start-up is kept small: this file loads only commander and the command
+ * definitions; each command imports what it needs when it runs. Exit codes: see ./exit.ts.
+ */
 import { Command } from 'commander';
-import { packageRoot } from '../index.js'; // importing the package entry also installs the model loader
+import { registerDetect } from './detect.js';
+import { reportError } from './exit.js';
+import { registerModels } from './models.js';
 import { registerNab } from './nab.js';
+import { registerReport } from './report.js';
 import { registerRuns } from './runs.js';
+import { registerServe } from './serve.js';
+import { registerTrain } from './train.js';
+import { packageVersion } from './version.js';
 
 const program = new Command();
-program.name('tsad').description('time-series anomaly detection with experiment tracking');
-const root = packageRoot();
-if (root) {
-  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  program.version(version);
-}
-registerNab(program);
+program
+  .name('tsad')
+  .description('time-series anomaly detection with experiment tracking')
+  .exitOverride()
+  .showHelpAfterError('(run tsad <command> --help for its options)');
+const version = packageVersion();
+if (version) program.version(version);
+registerTrain(program);
+registerDetect(program);
+registerModels(program);
 registerRuns(program);
+registerReport(program);
+registerServe(program);
+registerNab(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const e = err as Error;
-  process.stderr.write(`tsad: ${e.name}: ${e.message}\n`);
-  process.exit(1);
+  process.exitCode = reportError(err);
 });

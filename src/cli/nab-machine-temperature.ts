@@ -1,17 +1,12 @@
 import { Command } from 'commander';
-import { DETECTOR_RECIPES } from '../experiments/detectors.js';
-import { formatMachineTemperature, runMachineTemperature } from '../experiments/machine-temperature.js';
 import { intOption, runScript } from './options.js';
+import { RECIPE_NAMES } from './recipes.js';
 
 /** Options and action of the machine-temperature experiment (`tsad nab machine-temperature`, `npm run nab`). */
 export function configureMachineTemperature(cmd: Command): Command {
   return cmd
     .description('the NAB machine-temperature experiment: train, detect, evaluate, track, report')
-    .option(
-      '-d, --detector <name>',
-      `detector recipe: ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
-      'default',
-    )
+    .option('-d, --detector <name>', `detector recipe: ${RECIPE_NAMES.join(', ')}`, 'default')
     .option('--seed <n>', 'random seed', intOption(), 0)
     .option('--uri <uri>', 'tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)')
     .option('--no-track', 'do not record a tracking run')
@@ -19,6 +14,10 @@ export function configureMachineTemperature(cmd: Command): Command {
     .option('--no-report', 'do not write the HTML report')
     .option('--json', 'print the result as JSON', false)
     .action(async (o) => {
+      await import('../index.js'); // installs the model loader
+      const { formatMachineTemperature, runMachineTemperature } = await import(
+        '../experiments/machine-temperature.js'
+      );
       const r = await runMachineTemperature({
         detector: o.detector,
         seed: o.seed,

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import { CORPUS_RECIPES, DETECTOR_RECIPES } from '../experiments/detectors.js';
-import { formatScoreboard, formatTimings, runNabCorpus } from '../experiments/nab-corpus.js';
 import { intOption, runScript } from './options.js';
+import { CORPUS_RECIPE_NAMES, RECIPE_NAMES } from './recipes.js';
 
 /** Adds the `run` options and action to a command (shared by `tsad nab run` and `npm run nab:corpus`). */
 export function configureNabRun(cmd: Command): Command {
@@ -9,7 +8,7 @@ export function configureNabRun(cmd: Command): Command {
     .description('run detectors over the whole NAB corpus (streaming, NAB rules) and print the scoreboard')
     .option(
       '-d, --detector <names>',
-      `comma-separated recipes: ${Object.keys(DETECTOR_RECIPES).join(', ')} (default: ${CORPUS_RECIPES.join(',')})`,
+      `comma-separated recipes: ${RECIPE_NAMES.join(', ')} (default: ${CORPUS_RECIPE_NAMES.join(',')})`,
     )
     .option('-o, --out <dir>', 'results root (NAB layout below it)', 'bench/results/nab')
     .option('--files <paths>', 'comma-separated corpus files (default: all 58)')
@@ -21,6 +20,7 @@ export function configureNabRun(cmd: Command): Command {
     .option('--timings', 'print the per-file timing table', false)
     .option('--json', 'print the report as JSON', false)
     .action(async (o) => {
+      const { formatScoreboard, formatTimings, runNabCorpus } = await import('../experiments/nab-corpus.js');
       const report = await runNabCorpus({
         detectors: o.detector ? String(o.detector).split(',') : undefined,
         outDir: o.out,

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
-import { nabPath } from '../datasets/nab.js';
-import { type NabResultsReport, scoreNabResults } from '../metrics/nab-files.js';
-import { NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
+import type { NabResultsReport } from '../metrics/nab-files.js';
+import type { NabProfileName } from '../metrics/tsad.js';
+
+/** NAB's three scoring profiles (the same list as `NAB_PROFILE_NAMES`; kept here so `tsad --help` loads no metrics code). */
+const NAB_PROFILE_NAMES: readonly NabProfileName[] = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'];
+
 import { configureMachineTemperature } from './nab-machine-temperature.js';
 import { configureNabRun } from './nab-run.js';
 
@@ -40,6 +43,10 @@ export function registerNab(program: Command): void {
           json?: boolean;
         },
       ) => {
+        const [{ nabPath }, { scoreNabResults }] = await Promise.all([
+          import('../datasets/nab.js'),
+          import('../metrics/nab-files.js'),
+        ]);
         // without --data/--windows, the labels come from the datasets layer (downloaded once if missing)
         const windowsFile =
           opts.windows ?? (opts.data ? undefined : await nabPath('labels/combined_windows.json'));

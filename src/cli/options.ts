@@ -36,14 +36,14 @@ export function openExistingTracker(uri: string = defaultTrackingUri()): Tracker
 
 /**
  * Runs a command's entry point for a script (`npm run nab`, `npm run nab:corpus`): a failure prints
- * `tsad: <ErrorName>: <message>` (no stack trace) and sets exit code 1, as the `tsad` command does.
+ * `tsad: <ErrorName> [code]: <message>` (no stack trace) and sets the exit code by error class (./exit.ts),
+ * as the `tsad` command does.
  */
 export async function runScript(main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    process.stderr.write(`tsad: ${e.name}: ${e.message}\n`);
-    process.exitCode = 1;
+    const { reportError } = await import('./exit.js');
+    process.exitCode = reportError(err);
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { TrackingError } from '../errors.js';
-import { type ExportReport, exportRuns } from '../tracking/export.js';
+import type { ExportReport } from '../tracking/export.js';
 import { classifyUri, defaultTrackingUri, openTracker, redactUri } from '../tracking/open.js';
 import type { Tracker } from '../tracking/tracker.js';
 import { openExistingTracker } from './options.js';
@@ -64,6 +64,7 @@ async function exportTo(
   opts: RunsExportOptions,
   out: (s: string) => void,
 ): Promise<ExportReport> {
+  const { exportRuns } = await import('../tracking/export.js'); // loaded when used: keeps `tsad --help` fast
   const to = openTracker(opts.to);
   try {
     const report = await exportRuns(from, to, {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { MetricPoint, RunRecord, Tracker } from '../tracking/tracker.js';
+import { formatNumber } from './format.js';
 import { intOption, openExistingTracker } from './options.js';
 import { registerRunsExport } from './runs-export.js';
 
@@ -43,11 +44,20 @@ async function withTracker<T>(uri: string | undefined, fn: (t: Tracker) => Promi
 
 export async function listRuns(
   io: RunsIo,
-  opts: { uri?: string; experiment?: string; max?: number; json?: boolean },
+  opts: {
+    uri?: string;
+    experiment?: string;
+    filter?: string;
+    orderBy?: string[];
+    max?: number;
+    json?: boolean;
+  },
 ): Promise<void> {
   await withTracker(opts.uri, async (t) => {
     const runs = await t.searchRuns({
       ...(opts.experiment ? { experiment: opts.experiment } : {}),
+      ...(opts.filter ? { filter: opts.filter } : {}),
+      ...(opts.orderBy && opts.orderBy.length > 0 ? { orderBy: opts.orderBy } : {}),
       ...(opts.max !== undefined ? { maxResults: opts.max } : {}),
     });
     if (opts.json) {
@@ -62,7 +72,7 @@ export async function listRuns(
     for (const r of runs) {
       const metrics = Object.values(r.data.metrics)
         .slice(0, 4)
-        .map((m) => `${m.key}=${String(m.value)}`)
+        .map((m) => `${m.key}=${formatNumber(m.value)}`)
         .join(' ');
       rows.push([
         r.info.runId,
@@ -105,7 +115,7 @@ export async function showRun(io: RunsIo, id: string, opts: { uri?: string; json
       'metrics',
       Object.values(r.data.metrics).map((m) => [
         m.key,
-        `${String(m.value)} (step ${m.step}, ${histories[m.key]?.length ?? 1} points)`,
+        `${formatNumber(m.value)} (step ${m.step}, ${histories[m.key]?.length ?? 1} points)`,
       ]),
     );
     section('tags', Object.entries(r.data.tags));
@@ -130,13 +140,22 @@ export function registerRuns(program: Command, io: RunsIo = defaultIo): Command 
 
   runs
     .command('list')
-    .description('list runs, newest first')
+    .description('list runs, newest first (metrics rounded to 4 significant digits; exact with --json)')
     .option('--uri <uri>', 'tracking URI (file:<dir>, postgres://..., crate://..., http(s)://<mlflow>)')
     .option('--experiment <name>', 'only runs of this experiment')
+    .option('--filter <expr>', `MLflow-style filter, e.g. "metrics.f1 > 0.5 and params.detector = 'default'"`)
+    .option('--order-by <key...>', 'sort keys, e.g. "metrics.f1 DESC" (default: start_time DESC)')
     .option('--max <n>', 'at most n runs', intOption(1))
     .option('--json', 'print JSON')
-    .action((opts: { uri?: string; experiment?: string; max?: number; json?: boolean }) =>
-      listRuns(io, opts),
+    .action(
+      (opts: {
+        uri?: string;
+        experiment?: string;
+        filter?: string;
+        orderBy?: string[];
+        max?: number;
+        json?: boolean;
+      }) => listRuns(io, opts),
     );
 
   runs

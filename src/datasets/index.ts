@@ -10,4 +10,5 @@ export {
   nabPath,
   nabWindows,
   packageRoot,
+  userCacheDir,
 } from './nab.js';

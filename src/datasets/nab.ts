@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatasetError } from '../errors.js';
 import { readCsvRows, validateCsvRows } from '../series/csv.js';
@@ -17,7 +18,7 @@ export interface NabLocationOptions {
   dataDir?: string;
   /** Base URL that manifest paths are appended to. Default `TSAD_NAB_BASE_URL`, else GitHub raw (`NAB_BASE_URL`). */
   baseUrl?: string;
-  /** Folder that contains the download cache's `nab/`. Default `TSAD_CACHE_DIR`, else `<repo root>/datasets/cache`. */
+  /** Folder that contains the download cache's `nab/`. Default `userCacheDir()` (`TSAD_CACHE_DIR`, `XDG_CACHE_HOME/tsad`, `~/.cache/tsad`). */
   cacheDir?: string;
   /** Hash files found on disk too (downloads are always verified). Default false. */
   verify?: boolean;
@@ -72,11 +73,21 @@ interface Resolved {
   downloadDir: string;
 }
 
+/**
+ * The user cache folder of tsad: `TSAD_CACHE_DIR`, else `$XDG_CACHE_HOME/tsad`, else the platform's
+ * per-user cache (`~/.cache/tsad`, macOS `~/Library/Caches/tsad`, Windows `%LOCALAPPDATA%\tsad\Cache`).
+ * Never inside the installed package (`npm ci` would wipe it and read-only installs refuse it).
+ */
+export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TSAD_CACHE_DIR) return resolve(env.TSAD_CACHE_DIR);
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'tsad');
+  if (process.platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'tsad', 'Cache');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'tsad');
+  return join(homedir(), '.cache', 'tsad');
+}
+
 function cacheNabDir(opts: NabLocationOptions): string {
-  const base = opts.cacheDir ?? process.env.TSAD_CACHE_DIR;
-  if (base) return resolve(base, 'nab');
-  const root = packageRoot() ?? process.cwd();
-  return join(root, 'datasets', 'cache', 'nab');
+  return opts.cacheDir ? resolve(opts.cacheDir, 'nab') : join(userCacheDir(), 'nab');
 }
 
 function resolveDirs(opts: NabLocationOptions): Resolved {
@@ -97,7 +108,7 @@ function resolveDirs(opts: NabLocationOptions): Resolved {
 /**
  * The NAB root folder files are read from: `<TSAD_DATA_DIR>/nab`, else `../shared/datasets/nab`
  * beside the repository (or the working directory) when it exists, else the download cache
- * `<repo root>/datasets/cache/nab`.
+ * `<userCacheDir()>/nab`.
  */
 export function nabDataDir(opts: NabLocationOptions = {}): string {
   return resolveDirs(opts).dir;

@@ -142,68 +142,71 @@ export async function runMachineTemperature(
   const alarms: AlarmRow[] = events.map((a) => ({ ...a, window: windowOf(a.t) }));
 
   let reportPath: string | undefined;
-  let html: string | undefined;
+  const writeReport = (runId: string | undefined): string => {
+    const path = reportPath as string;
+    const page = renderExperimentReport({
+      ...(runId ? { runId } : {}),
+      config: detector.config,
+      title: `NAB machine temperature: ${recipe} detector`,
+      subtitle: `train before 2013-12-15 (${train.t.length} points), test after (${test.t.length} points); 5-minute max bins`,
+      series: full,
+      windows: TEST_WINDOWS,
+      split: SPLIT_TIME,
+      scores,
+      threshold: alarmParams(detector).anomaly_threshold as number | undefined,
+      alarms,
+      tables: [
+        {
+          title: 'Metrics (revised point-adjusted unless named)',
+          table: {
+            headers: ['', 'precision', 'recall', 'F1', 'MTTD', 'PW F1', 'PA F1'],
+            rows: [
+              [
+                `tsad ${recipe}`,
+                report.precision,
+                report.recall,
+                report.f1,
+                formatDuration(report.meanTimeToDetectSec),
+                report.pointwise.f1,
+                report.pointAdjusted.f1,
+              ],
+              [
+                'Merlion DefaultDetector',
+                REFERENCE.precision,
+                REFERENCE.recall,
+                REFERENCE.f1,
+                formatDuration(REFERENCE.mttdSec),
+                '',
+                '',
+              ],
+            ],
+          },
+        },
+        {
+          title: 'Alarms',
+          table: {
+            headers: ['time (UTC)', 'score', 'verdict'],
+            rows: alarms.map((a) => [
+              new Date(a.t).toISOString().slice(0, 16).replace('T', ' '),
+              a.score,
+              a.window === null ? 'false positive' : `window ${a.window + 1}`,
+            ]),
+          },
+        },
+        {
+          title: 'Stage timings (ms)',
+          table: { headers: ['stage', 'ms'], rows: stages.timings.map((s) => [s.stage, Math.round(s.ms)]) },
+        },
+      ],
+    });
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, page);
+    return page;
+  };
   if (opts.reportPath !== false) {
     reportPath = resolve(opts.reportPath ?? 'bench/results/nab-machine-temperature.html');
-    const path = reportPath;
-    html = await stages.run('report', () => {
-      const page = renderExperimentReport({
-        title: `NAB machine temperature: ${recipe} detector`,
-        subtitle: `train before 2013-12-15 (${train.t.length} points), test after (${test.t.length} points); 5-minute max bins`,
-        series: full,
-        windows: TEST_WINDOWS,
-        split: SPLIT_TIME,
-        scores,
-        threshold: alarmParams(detector).anomaly_threshold as number | undefined,
-        alarms,
-        tables: [
-          {
-            title: 'Metrics (revised point-adjusted unless named)',
-            table: {
-              headers: ['', 'precision', 'recall', 'F1', 'MTTD', 'PW F1', 'PA F1'],
-              rows: [
-                [
-                  `tsad ${recipe}`,
-                  report.precision,
-                  report.recall,
-                  report.f1,
-                  formatDuration(report.meanTimeToDetectSec),
-                  report.pointwise.f1,
-                  report.pointAdjusted.f1,
-                ],
-                [
-                  'Merlion DefaultDetector',
-                  REFERENCE.precision,
-                  REFERENCE.recall,
-                  REFERENCE.f1,
-                  formatDuration(REFERENCE.mttdSec),
-                  '',
-                  '',
-                ],
-              ],
-            },
-          },
-          {
-            title: 'Alarms',
-            table: {
-              headers: ['time (UTC)', 'score', 'verdict'],
-              rows: alarms.map((a) => [
-                new Date(a.t).toISOString().slice(0, 16).replace('T', ' '),
-                a.score,
-                a.window === null ? 'false positive' : `window ${a.window + 1}`,
-              ]),
-            },
-          },
-          {
-            title: 'Stage timings (ms)',
-            table: { headers: ['stage', 'ms'], rows: stages.timings.map((s) => [s.stage, Math.round(s.ms)]) },
-          },
-        ],
-      });
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, page);
-      return page;
-    });
+    // with tracking, the report is written inside the run (it shows the run id); else here
+    if (opts.trackingUri === false) await stages.run('report', () => writeReport(undefined));
   }
 
   let runId: string | undefined;
@@ -220,7 +223,7 @@ export async function runMachineTemperature(
               ...alarmParams(detector),
               detector: recipe,
               seed,
-              config: detector.config, // logParams flattens it to config.* keys
+              // the config itself is logged once, by logModel below (model.config.* keys)
             });
             await run.logMetrics({
               precision: report.precision,
@@ -235,7 +238,10 @@ export async function runMachineTemperature(
             await run.logDataset(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' });
             await run.logDataset(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' });
             await run.logModel({ type: detector.type, config: detector.config, toJSON: () => trained });
-            if (html) await run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(html) });
+            if (reportPath) {
+              const page = writeReport(run.id);
+              await run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(page) });
+            }
             return run.id;
           },
         );
@@ -272,7 +278,7 @@ export function formatDuration(sec: number): string {
   const m = Math.floor((sec % 3600) / 60);
   const s = Math.floor(sec % 60);
   const hm = `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}${s ? `:${String(s).padStart(2, '0')}` : ''}`;
-  return d > 0 ? `${d} d ${hm}` : hm;
+  return `${d} d ${hm}`; // one format in every row (days shown even when 0)
 }
 
 /** The result as text: metrics next to the reference row, the alarms, the stage timings. */

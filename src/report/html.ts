@@ -1,6 +1,8 @@
 import { SeriesError } from '../errors.js';
 import { MAX_TIME_MS } from '../series/time.js';
 import type { TimeSeries, Window } from '../series/types.js';
+import { formatNumber } from './format.js';
+import { uplotAssets } from './uplot.js';
 
 /** One alarm as the report shows it. */
 export interface ReportAlarm {
@@ -31,106 +33,28 @@ export interface ExperimentReportInput {
   readonly alarms: readonly ReportAlarm[];
   /** Tables shown under the plot (metrics, timings, ...). */
   readonly tables?: readonly { readonly title: string; readonly table: ReportTable }[];
+  /** The tracked run this report belongs to, shown in the header. */
+  readonly runId?: string;
+  /** The detector configuration, shown (collapsed) under the header. */
+  readonly config?: unknown;
 }
-
-const W = 1200;
-const PAD_L = 64;
-const PAD_R = 16;
-const TOP_H = 320;
-const BOT_H = 170;
-const GAP = 28;
-const AXIS_H = 28;
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Min/max envelope downsampling to about `buckets` columns, so big series stay light. */
-function envelope(ts: TimeSeries, t0: number, t1: number, buckets: number): Float64Array {
-  const n = ts.t.length;
-  if (n <= buckets * 2) {
-    const out = new Float64Array(n * 2);
-    for (let i = 0; i < n; i++) {
-      out[2 * i] = ts.t[i];
-      out[2 * i + 1] = ts.v[i];
-    }
-    return out;
-  }
-  const pts: number[] = [];
-  const span = (t1 - t0) / buckets || 1;
-  let i = 0;
-  for (let b = 0; b < buckets && i < n; b++) {
-    const end = t0 + (b + 1) * span;
-    let lo = i;
-    let hi = i;
-    const start = i;
-    while (i < n && (ts.t[i] < end || b === buckets - 1)) {
-      if (ts.v[i] < ts.v[lo]) lo = i;
-      if (ts.v[i] > ts.v[hi]) hi = i;
-      i++;
-    }
-    if (i === start) continue;
-    const [a, c] = lo < hi ? [lo, hi] : [hi, lo];
-    pts.push(ts.t[a], ts.v[a]);
-    if (c !== a) pts.push(ts.t[c], ts.v[c]);
-  }
-  return Float64Array.from(pts);
-}
-
-function extent(v: Float64Array): [number, number] {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const x of v) {
-    if (!Number.isFinite(x)) continue;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
-  if (!Number.isFinite(lo)) return [0, 1];
-  if (lo === hi) return [lo - 1, hi + 1];
-  const m = (hi - lo) * 0.05;
-  return [lo - m, hi + m];
-}
-
-function fmtNum(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return x.toExponential(2);
-  return Number(x.toPrecision(4)).toString();
-}
-
-function fmtTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-}
-
-/** Nice time ticks (daily or coarser steps) across [t0, t1]. */
-function timeTicks(t0: number, t1: number): number[] {
-  const day = 86_400_000;
-  const steps = [3_600_000, 6 * 3_600_000, day, 2 * day, 7 * day, 14 * day, 30 * day, 91 * day, 365 * day];
-  const step = steps.find((s) => (t1 - t0) / s <= 12) ?? steps[steps.length - 1];
-  const out: number[] = [];
-  for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) out.push(t);
-  return out;
-}
-
-function linePath(pts: Float64Array, x: (t: number) => number, y: (v: number) => number): string {
-  let d = '';
-  let pen = false;
-  for (let i = 0; i < pts.length; i += 2) {
-    const v = pts[i + 1];
-    if (!Number.isFinite(v)) {
-      pen = false;
-      continue;
-    }
-    d += `${pen ? 'L' : 'M'}${x(pts[i]).toFixed(1)},${y(v).toFixed(1)}`;
-    pen = true;
-  }
-  return d;
+/** JSON inside a <script> element: `<` escaped so no string can close the element. */
+function scriptJson(x: unknown): string {
+  return JSON.stringify(x).replace(/</g, '\\u003c');
 }
 
 function tableHtml(title: string, t: ReportTable): string {
   const head = t.headers.map((h) => `<th>${esc(h)}</th>`).join('');
   const body = t.rows
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(typeof c === 'number' ? fmtNum(c) : c)}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((c) => `<td>${esc(typeof c === 'number' ? formatNumber(c) : c)}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return `<h2>${esc(title)}</h2>\n<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
@@ -154,140 +78,201 @@ function checkSeries(name: string, ts: TimeSeries | undefined, mayBeEmpty: boole
   }
 }
 
+/** Scores placed on the series' timestamps (null where a timestamp has no score). */
+function alignScores(ts: TimeSeries, scores: TimeSeries): (number | null)[] {
+  const out = new Array<number | null>(ts.t.length).fill(null);
+  let j = 0;
+  for (let i = 0; i < ts.t.length && j < scores.t.length; i++) {
+    while (j < scores.t.length && scores.t[j] < ts.t[i]) j++;
+    if (j < scores.t.length && scores.t[j] === ts.t[i] && Number.isFinite(scores.v[j]))
+      out[i] = Math.abs(scores.v[j]);
+  }
+  return out;
+}
+
 /**
- * Renders a self-contained HTML report (inline SVG and CSS, one small inline script for the hover
- * read-out; no external resources): the series with label windows shaded, the train/test split,
- * alarms marked, and the anomaly score in a panel below on a shared time axis.
+ * Renders a self-contained interactive HTML report: the series with label windows shaded, the
+ * train/test split and the alarms marked, and the anomaly score in a second chart on the same time
+ * axis. Drag across a chart to zoom into a time range, scroll to zoom at the pointer, Shift+drag or the
+ * arrow buttons to pan, double-click or "reset" to see everything; hovering shows the time, value,
+ * score and alarm verdict. The charts are drawn by uPlot (MIT), whose script and stylesheet are
+ * inlined, so the file needs no network; it fills the window's width and redraws when it changes.
  */
 export function renderExperimentReport(input: ExperimentReportInput): string {
   const { series: ts, scores } = input;
   checkSeries('series', ts, false);
   checkSeries('scores', scores, true);
-  const t0 = Math.min(ts.t[0], scores.t.length ? scores.t[0] : ts.t[0]);
-  const t1 = Math.max(ts.t[ts.t.length - 1], scores.t.length ? scores.t[scores.t.length - 1] : 0);
-  const plotW = W - PAD_L - PAD_R;
-  const x = (t: number) => PAD_L + ((t - t0) / (t1 - t0 || 1)) * plotW;
-  const [vlo, vhi] = extent(ts.v);
-  const yTop = (v: number) => 10 + (1 - (v - vlo) / (vhi - vlo)) * (TOP_H - 20);
-  const scoreAbs = Float64Array.from(scores.v, Math.abs);
-  const [, shi0] = extent(scoreAbs);
-  const shi = Math.max(shi0, input.threshold ?? 0) * 1.05 || 1;
-  const botY0 = TOP_H + GAP;
-  const yBot = (v: number) => botY0 + (1 - Math.min(Math.abs(v), shi) / shi) * (BOT_H - 10) + 5;
-  const H = botY0 + BOT_H + AXIS_H;
-
-  const parts: string[] = [];
-  // label windows, shaded across both panels
-  input.windows.forEach(([a, b], i) => {
-    const xa = x(Math.max(a, t0));
-    const xb = x(Math.min(b, t1));
-    if (xb < PAD_L || xa > W - PAD_R) return;
-    parts.push(
-      `<rect class="window" data-window="${i}" x="${xa.toFixed(1)}" y="0" width="${Math.max(1, xb - xa).toFixed(1)}" height="${botY0 + BOT_H}"><title>label window ${i + 1}: ${fmtTime(a)} – ${fmtTime(b)}</title></rect>`,
-    );
-  });
-  // panel frames
-  parts.push(`<rect class="frame" x="${PAD_L}" y="0" width="${plotW}" height="${TOP_H}"/>`);
-  parts.push(`<rect class="frame" x="${PAD_L}" y="${botY0}" width="${plotW}" height="${BOT_H}"/>`);
-  // split
-  if (input.split !== undefined && input.split > t0 && input.split < t1) {
-    const xs = x(input.split).toFixed(1);
-    parts.push(`<line class="split" x1="${xs}" x2="${xs}" y1="0" y2="${botY0 + BOT_H}"/>`);
-    parts.push(`<text class="lbl" x="${Number(xs) - 6}" y="14" text-anchor="end">train</text>`);
-    parts.push(`<text class="lbl" x="${Number(xs) + 6}" y="14">test</text>`);
-  }
-  // y axes
-  for (let k = 0; k <= 4; k++) {
-    const v = vlo + ((vhi - vlo) * k) / 4;
-    const yy = yTop(v).toFixed(1);
-    parts.push(`<line class="grid" x1="${PAD_L}" x2="${W - PAD_R}" y1="${yy}" y2="${yy}"/>`);
-    parts.push(
-      `<text class="tick" x="${PAD_L - 6}" y="${Number(yy) + 4}" text-anchor="end">${fmtNum(v)}</text>`,
-    );
-    const s = (shi * k) / 4;
-    const yb = yBot(s).toFixed(1);
-    parts.push(
-      `<text class="tick" x="${PAD_L - 6}" y="${Number(yb) + 4}" text-anchor="end">${fmtNum(s)}</text>`,
-    );
-  }
-  // x axis ticks
-  for (const tt of timeTicks(t0, t1)) {
-    const xx = x(tt).toFixed(1);
-    parts.push(`<line class="grid" x1="${xx}" x2="${xx}" y1="0" y2="${botY0 + BOT_H}"/>`);
-    parts.push(
-      `<text class="tick" x="${xx}" y="${botY0 + BOT_H + 18}" text-anchor="middle">${fmtTime(tt).slice(0, 10)}</text>`,
-    );
-  }
-  // series and score lines
-  const env = envelope(ts, t0, t1, plotW * 2);
-  parts.push(`<path id="series-line" class="series" d="${linePath(env, x, yTop)}"/>`);
-  const senv = envelope({ t: scores.t, v: scoreAbs }, t0, t1, plotW * 2);
-  parts.push(`<path id="score-line" class="score" d="${linePath(senv, x, yBot)}"/>`);
-  if (input.threshold !== undefined) {
-    const yy = yBot(input.threshold).toFixed(1);
-    parts.push(`<line class="thr" x1="${PAD_L}" x2="${W - PAD_R}" y1="${yy}" y2="${yy}"/>`);
-  }
-  // alarms
-  for (const a of input.alarms) {
-    let i = 0;
-    let hi = ts.t.length - 1;
-    while (i < hi) {
-      const mid = (i + hi) >> 1;
-      if (ts.t[mid] < a.t) i = mid + 1;
-      else hi = mid;
-    }
-    const cls = a.window === null ? 'alarm fp' : 'alarm tp';
-    const label = `${fmtTime(a.t)} score ${fmtNum(a.score)} ${a.window === null ? 'false positive' : `in window ${a.window + 1}`}`;
-    parts.push(
-      `<circle class="${cls}" cx="${x(a.t).toFixed(1)}" cy="${yTop(ts.v[i]).toFixed(1)}" r="6"><title>${esc(label)}</title></circle>`,
-    );
-    parts.push(
-      `<circle class="${cls}" cx="${x(a.t).toFixed(1)}" cy="${yBot(a.score).toFixed(1)}" r="4"><title>${esc(label)}</title></circle>`,
-    );
-  }
-  parts.push(`<text class="lbl" x="${PAD_L + 6}" y="${botY0 + 14}">anomaly score</text>`);
-  parts.push(
-    `<line id="cursor" class="cursor" x1="0" x2="0" y1="0" y2="${botY0 + BOT_H}" visibility="hidden"/><text id="readout" class="lbl" x="${W - PAD_R - 6}" y="${TOP_H - 8}" text-anchor="end"></text>`,
-  );
-
+  const { js, css } = uplotAssets();
+  const data = {
+    t: Array.from(ts.t),
+    v: Array.from(ts.v, (x) => (Number.isFinite(x) ? x : null)),
+    s: alignScores(ts, scores),
+    windows: input.windows.map(([a, b]) => [a, b]),
+    split: input.split ?? null,
+    threshold: input.threshold ?? null,
+    alarms: input.alarms.map((a) => ({ t: a.t, score: a.score, window: a.window })),
+  };
   const tables = (input.tables ?? []).map((t) => tableHtml(t.title, t.table)).join('\n');
-  const meta = JSON.stringify({ t0, t1, padL: PAD_L, plotW });
+  const config =
+    input.config === undefined
+      ? ''
+      : `<details><summary>configuration</summary><pre>${esc(JSON.stringify(input.config, null, 2))}</pre></details>`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(input.title)}</title>
+<style>${css}</style>
 <style>
-body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:${W + 40}px}
-h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:24px 0 8px} .sub{color:#666;margin:0 0 16px}
-svg{display:block;background:#fff} .frame{fill:none;stroke:#bbb} .grid{stroke:#eee}
-.series{fill:none;stroke:#1f77b4;stroke-width:1} .score{fill:none;stroke:#555;stroke-width:1}
-.window{fill:#f6c343;opacity:.28} .split{stroke:#444;stroke-dasharray:6 4} .thr{stroke:#d62728;stroke-dasharray:4 3}
-.alarm.tp{fill:#2ca02c;stroke:#fff} .alarm.fp{fill:#d62728;stroke:#fff} .tick,.lbl{font-size:11px;fill:#555}
-.cursor{stroke:#999} table{border-collapse:collapse} td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}
-th{background:#f4f4f4} .legend span{margin-right:16px}
+body{font:14px system-ui,sans-serif;margin:16px 24px;color:#222}
+h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:24px 0 8px} .sub,.run{color:#666;margin:0 0 8px}
+.run code{color:#222} pre{background:#f6f6f6;padding:8px;overflow:auto;max-height:320px;font-size:12px}
+.bar{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:8px 0}
+.bar button{font:inherit;padding:2px 10px} .legend span{margin-right:12px;white-space:nowrap}
+#readout{font-variant-numeric:tabular-nums;min-height:1.4em;color:#333}
+.chart{width:100%} table{border-collapse:collapse;margin-bottom:8px} td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}
+th{background:#f4f4f4} .u-legend{display:none}
 </style></head><body>
 <h1>${esc(input.title)}</h1>
 ${input.subtitle ? `<p class="sub">${esc(input.subtitle)}</p>` : ''}
-<p class="legend"><span style="color:#1f77b4">━ series</span><span style="color:#b8860b">▮ label windows</span><span>┆ train/test split</span><span style="color:#2ca02c">● alarm in a window</span><span style="color:#d62728">● false positive</span><span style="color:#d62728">┄ threshold</span></p>
-<svg id="plot" xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">
-${parts.join('\n')}
-</svg>
+${input.runId ? `<p class="run">run <code id="run-id">${esc(input.runId)}</code></p>` : ''}
+${config}
+<div class="bar"><span class="legend"><span style="color:#1f77b4">━ series</span><span style="color:#b8860b">▮ label windows</span><span>┆ train/test split</span><span style="color:#2ca02c">● alarm in a window</span><span style="color:#d62728">● false positive</span><span style="color:#d62728">┄ threshold</span></span>
+<span><button id="pan-left" title="pan left">←</button> <button id="zoom-out" title="zoom out">−</button> <button id="zoom-in" title="zoom in">+</button> <button id="pan-right" title="pan right">→</button> <button id="reset">reset</button></span></div>
+<div id="readout"></div>
+<div id="series-chart" class="chart"></div>
+<div id="score-chart" class="chart"></div>
 ${tables}
+<script>${js}</script>
+<script id="report-data" type="application/json">${scriptJson(data)}</script>
 <script>
-(function () {
-  var m = ${meta};
-  var svg = document.getElementById('plot');
-  var cur = document.getElementById('cursor');
-  var out = document.getElementById('readout');
-  svg.addEventListener('mousemove', function (e) {
-    var r = svg.getBoundingClientRect();
-    var px = (e.clientX - r.left) * (${W} / r.width);
-    if (px < m.padL || px > m.padL + m.plotW) { cur.setAttribute('visibility', 'hidden'); out.textContent = ''; return; }
-    var t = m.t0 + (px - m.padL) / m.plotW * (m.t1 - m.t0);
-    cur.setAttribute('x1', px); cur.setAttribute('x2', px); cur.setAttribute('visibility', 'visible');
-    out.textContent = new Date(t).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-  });
-  document.body.setAttribute('data-ready', '1');
-})();
+${CLIENT}
 </script>
 </body></html>
 `;
 }
+
+/** The page script (plain ES2017, runs in the browser). */
+const CLIENT = String.raw`(function () {
+  var D = JSON.parse(document.getElementById('report-data').textContent);
+  var T0 = D.t[0], T1 = D.t[D.t.length - 1];
+  var alarmAt = {};
+  D.alarms.forEach(function (a) { alarmAt[a.t] = a; });
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function fmtTime(ms, withTime) {
+    var d = new Date(ms);
+    var s = d.getUTCFullYear() + '-' + pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate());
+    return withTime ? s + ' ' + pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) : s;
+  }
+  function num(x) {
+    if (x === null || x === undefined) return '–';
+    var a = Math.abs(x);
+    if (a !== 0 && (a < 1e-4 || a >= 1e9)) return x.toExponential(3);
+    return String(Number(x.toPrecision(4)));
+  }
+  // axis ticks: uPlot picks round steps (1, 2, 5 × 10^k); show them without float noise
+  function tickValues(u, splits) { return splits.map(function (v) { return num(v); }); }
+  function timeTicks(u, splits) {
+    var span = u.scales.x.max - u.scales.x.min;
+    return splits.map(function (v) {
+      if (span > 3 * 86400000) return fmtTime(v, false);
+      var d = new Date(v);
+      return span > 86400000 ? fmtTime(v, true).slice(5) : pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes());
+    });
+  }
+  function px(u, t) { return u.valToPos(t, 'x', true); }
+  function overlay(u, isScore) {
+    var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height, dpr = devicePixelRatio || 1;
+    ctx.save();
+    ctx.beginPath(); ctx.rect(u.bbox.left, top, u.bbox.width, h); ctx.clip();
+    ctx.fillStyle = 'rgba(246,195,67,0.28)';
+    D.windows.forEach(function (w) { var a = px(u, w[0]), b = px(u, w[1]); ctx.fillRect(a, top, Math.max(dpr, b - a), h); });
+    if (D.split !== null) {
+      ctx.strokeStyle = '#444'; ctx.setLineDash([6 * dpr, 4 * dpr]); ctx.lineWidth = dpr;
+      ctx.beginPath(); ctx.moveTo(px(u, D.split), top); ctx.lineTo(px(u, D.split), top + h); ctx.stroke();
+    }
+    if (isScore && D.threshold !== null) {
+      var y = u.valToPos(D.threshold, 'y', true);
+      ctx.strokeStyle = '#d62728'; ctx.setLineDash([4 * dpr, 3 * dpr]);
+      ctx.beginPath(); ctx.moveTo(u.bbox.left, y); ctx.lineTo(u.bbox.left + u.bbox.width, y); ctx.stroke();
+    }
+    ctx.setLineDash([]);
+    D.alarms.forEach(function (a) {
+      var i = lowerBound(a.t);
+      var v = isScore ? a.score : D.v[Math.min(i, D.v.length - 1)];
+      if (v === null) return;
+      ctx.fillStyle = a.window === null ? '#d62728' : '#2ca02c'; ctx.strokeStyle = '#fff'; ctx.lineWidth = dpr;
+      ctx.beginPath(); ctx.arc(px(u, a.t), u.valToPos(Math.abs(v), 'y', true) , (isScore ? 4 : 6) * dpr, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+    });
+    ctx.restore();
+  }
+  function lowerBound(t) { var lo = 0, hi = D.t.length; while (lo < hi) { var m = (lo + hi) >> 1; if (D.t[m] < t) lo = m + 1; else hi = m; } return lo; }
+  var readout = document.getElementById('readout');
+  function showAt(idx) {
+    if (idx === null || idx === undefined) { readout.textContent = ''; return; }
+    var t = D.t[idx], a = alarmAt[t];
+    var verdict = a ? (a.window === null ? 'ALARM: false positive' : 'ALARM in label window ' + (a.window + 1)) : (D.s[idx] === null ? 'not scored (training data)' : 'no alarm');
+    readout.textContent = fmtTime(t, true) + ' UTC   value ' + num(D.v[idx]) + '   score ' + num(D.s[idx]) + '   ' + verdict;
+  }
+  var syncing = false;
+  function width() { return Math.max(320, document.getElementById('series-chart').clientWidth); }
+  function opts(isScore, height) {
+    return {
+      width: width(), height: height, ms: 1, legend: { show: false },
+      cursor: { sync: { key: 'tsad', setSeries: false }, drag: { x: true, y: false, setScale: true } },
+      scales: { x: { time: true }, y: isScore ? { range: function (u, lo, hi) { return [0, Math.max(hi, D.threshold || 0) * 1.05 || 1]; } } : {} },
+      axes: [
+        { values: timeTicks, size: isScore ? 40 : 30 },
+        { values: tickValues, size: 64, label: isScore ? 'anomaly score' : 'value' },
+      ],
+      series: [{}, isScore ? { stroke: '#555', width: 1, spanGaps: false } : { stroke: '#1f77b4', width: 1 }],
+      hooks: {
+        draw: [function (u) { overlay(u, isScore); }],
+        setCursor: [function (u) { if (!isScore) showAt(u.cursor.idx); }],
+        setScale: [function (u, key) {
+          if (key !== 'x' || syncing) return;
+          syncing = true;
+          var other = u === top ? bottom : top;
+          if (other) other.setScale('x', { min: u.scales.x.min, max: u.scales.x.max });
+          syncing = false;
+          document.body.setAttribute('data-range', Math.round(u.scales.x.min) + ',' + Math.round(u.scales.x.max));
+        }],
+      },
+    };
+  }
+  var top = null, bottom = null;
+  top = new uPlot(opts(false, 320), [D.t, D.v], document.getElementById('series-chart'));
+  bottom = new uPlot(opts(true, 170), [D.t, D.s], document.getElementById('score-chart'));
+  function range() { return [top.scales.x.min, top.scales.x.max]; }
+  function setRange(a, b) {
+    var span = b - a, full = T1 - T0;
+    if (span > full) { a = T0; b = T1; }
+    if (a < T0) { b += T0 - a; a = T0; }
+    if (b > T1) { a -= b - T1; b = T1; }
+    top.setScale('x', { min: a, max: b });
+  }
+  function zoom(f, at) { var r = range(), c = at === undefined ? (r[0] + r[1]) / 2 : at; setRange(c - (c - r[0]) * f, c + (r[1] - c) * f); }
+  function pan(f) { var r = range(), d = (r[1] - r[0]) * f; setRange(r[0] + d, r[1] + d); }
+  document.getElementById('zoom-in').onclick = function () { zoom(0.5); };
+  document.getElementById('zoom-out').onclick = function () { zoom(2); };
+  document.getElementById('pan-left').onclick = function () { pan(-0.25); };
+  document.getElementById('pan-right').onclick = function () { pan(0.25); };
+  document.getElementById('reset').onclick = function () { setRange(T0, T1); };
+  [top, bottom].forEach(function (u) {
+    u.over.addEventListener('wheel', function (e) {
+      e.preventDefault();
+      zoom(e.deltaY < 0 ? 0.8 : 1.25, u.posToVal(e.offsetX, 'x'));
+    }, { passive: false });
+    u.over.addEventListener('dblclick', function () { setRange(T0, T1); });
+    var panFrom = null;
+    u.over.addEventListener('mousedown', function (e) { if (e.shiftKey) { panFrom = { x: e.clientX, r: range() }; e.stopPropagation(); } }, true);
+    window.addEventListener('mousemove', function (e) {
+      if (!panFrom) return;
+      var d = (e.clientX - panFrom.x) / u.bbox.width * (devicePixelRatio || 1) * (panFrom.r[1] - panFrom.r[0]);
+      setRange(panFrom.r[0] - d, panFrom.r[1] - d);
+    });
+    window.addEventListener('mouseup', function () { panFrom = null; });
+  });
+  window.addEventListener('resize', function () { top.setSize({ width: width(), height: 320 }); bottom.setSize({ width: width(), height: 170 }); });
+  window.tsadReport = { range: range, setRange: setRange, zoom: zoom, pan: pan };
+  document.body.setAttribute('data-range', T0 + ',' + T1);
+  document.body.setAttribute('data-ready', '1');
+})();`;

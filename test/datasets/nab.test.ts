@@ -20,6 +20,7 @@ import {
   packageRoot,
   parseTime,
   type SeriesWarningCode,
+  userCacheDir,
 } from '../../src/index.js';
 
 const MT = 'realKnownCause/machine_temperature_system_failure.csv';
@@ -207,7 +208,7 @@ describe('nabDataDir resolution', () => {
       expect(nabDataDir()).toBe(existsSync(besideRoot) ? besideRoot : besideCwd);
       rmSync(join(tmp, 'shared'), { recursive: true });
       if (!existsSync(besideRoot)) {
-        expect(nabDataDir()).toBe(join(root!, 'datasets', 'cache', 'nab'));
+        expect(nabDataDir()).toBe(join(userCacheDir(), 'nab'));
         expect(nabDataDir({ cacheDir: join(tmp, 'c') })).toBe(join(tmp, 'c', 'nab'));
       }
     } finally {

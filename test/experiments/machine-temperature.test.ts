@@ -47,8 +47,9 @@ describe('NAB machine-temperature experiment (default detector, seed 0)', () => 
 
   it('writes the HTML report', () => {
     const html = readFileSync(reportPath, 'utf8');
-    expect(html).toContain('<svg');
-    expect(html).toContain('series-line');
+    expect(html).toContain('id="series-chart"');
+    expect(html).toContain(`<code id="run-id">${first.runId}</code>`); // the tracked run it belongs to
+    expect(html).not.toMatch(/<td>\d+:\d\d<\/td>/); // one duration format: "0 d 16:22", never "16:22"
   });
 
   it('tracks every param, metric, dataset digest and the model; `tsad runs show` reads them back', async () => {
@@ -69,7 +70,10 @@ describe('NAB machine-temperature experiment (default detector, seed 0)', () => 
     ]) {
       expect(shown.data.params[p], p).toBeDefined();
     }
-    expect(Object.keys(shown.data.params).filter((k) => k.startsWith('config.')).length).toBeGreaterThan(5);
+    expect(
+      Object.keys(shown.data.params).filter((k) => k.startsWith('model.config.')).length,
+    ).toBeGreaterThan(5);
+    expect(Object.keys(shown.data.params).filter((k) => k.startsWith('config.'))).toEqual([]); // not twice
     expect(shown.data.metrics.precision.value).toBe(first.report.precision);
     expect(shown.data.metrics.recall.value).toBe(first.report.recall);
     expect(shown.data.metrics.f1.value).toBe(first.report.f1);

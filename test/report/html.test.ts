@@ -53,12 +53,12 @@ describe('HTML experiment report', () => {
     expect(html).toContain('&#60;report&#62;');
   });
 
-  it('loads in headless Chromium without console errors and draws the plot', async () => {
+  it('loads in headless Chromium without console errors; zoom changes the visible range; hover shows the values', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsad-report-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'report.html');
     writeFileSync(file, demo());
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
@@ -68,43 +68,81 @@ describe('HTML experiment report', () => {
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(pathToFileURL(file).href);
     await page.waitForSelector('body[data-ready="1"]');
-    // A string, so this file needs no DOM type library; it runs in the page.
-    const drawn = (await page.evaluate(`(() => {
-      const box = (id) => {
-        const el = document.getElementById(id);
-        const b = el.getBBox();
-        return { w: b.width, h: b.height, d: (el.getAttribute('d') || '').length };
-      };
-      return {
-        series: box('series-line'),
-        score: box('score-line'),
-        windows: document.querySelectorAll('rect.window').length,
-        tp: document.querySelectorAll('circle.alarm.tp').length,
-        fp: document.querySelectorAll('circle.alarm.fp').length,
-        split: document.querySelectorAll('line.split').length,
-      };
-    })()`)) as {
-      series: { w: number; h: number; d: number };
-      score: { w: number; h: number; d: number };
-      windows: number;
-      tp: number;
-      fp: number;
-      split: number;
-    };
-    await page.mouse.move(600, 200);
-    const readout = await page.textContent('#readout');
+    const range = async () => ((await page.getAttribute('body', 'data-range')) ?? '').split(',').map(Number);
+    const [a0, b0] = await range();
+    expect(a0).toBe(Date.UTC(2014, 0, 1));
+    expect(b0).toBe(Date.UTC(2014, 0, 1) + 1999 * 300_000);
+
+    // zoom: drag across the top chart selects a time range; both charts follow
+    const box = (await page.locator('#series-chart .u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const [a1, b1] = await range();
+    expect(b1 - a1).toBeLessThan((b0 - a0) * 0.3);
+    expect(a1).toBeGreaterThan(a0);
+    const bottomRange = (await page.evaluate(
+      '(() => { const r = window.tsadReport.range(); return r; })()',
+    )) as number[];
+    expect(bottomRange.map(Math.round)).toEqual([a1, b1]);
+    // the zoom-in button halves the span; reset shows everything again
+    await page.click('#zoom-in');
+    const [a2, b2] = await range();
+    expect(b2 - a2).toBeCloseTo((b1 - a1) / 2, -3);
+    await page.click('#reset');
+    expect(await range()).toEqual([a0, b0]);
+
+    // hover at the spike (the alarm in window 1): time, value, score and verdict
+    const alarmT = Date.UTC(2014, 0, 1) + 1500 * 300_000;
+    await page.evaluate(`window.tsadReport.setRange(${alarmT - 3_600_000}, ${alarmT + 3_600_000})`);
+    const x = box.x + box.width * 0.5;
+    await page.mouse.move(x, box.y + box.height / 2);
+    const readout = (await page.textContent('#readout')) ?? '';
+    expect(readout).toMatch(/^2014-01-06 05:00 UTC {3}value 5.802 {3}score 5 {3}ALARM in label window 1$/);
     await page.close();
     expect(errors).toEqual([]);
     expect(requests.every((u) => u.startsWith('file:'))).toBe(true);
-    expect(drawn.series.w).toBeGreaterThan(1000);
-    expect(drawn.series.h).toBeGreaterThan(100);
-    expect(drawn.score.w).toBeGreaterThan(400);
-    expect(drawn.windows).toBe(2);
-    expect(drawn.tp).toBe(2); // one marker per panel
-    expect(drawn.fp).toBe(2);
-    expect(drawn.split).toBe(1);
-    expect(readout).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
   }, 60_000);
+
+  it.each([800, 1600])(
+    'fills a %i px wide window (screenshot)',
+    async (width) => {
+      const dir = mkdtempSync(join(tmpdir(), 'tsad-report-'));
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+      const file = join(dir, 'report.html');
+      writeFileSync(file, demo());
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForSelector('body[data-ready="1"]');
+      const chart = (await page.locator('#series-chart canvas').boundingBox())!;
+      const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+      const shot = await page.screenshot({ path: join(dir, `report-${width}.png`), fullPage: true });
+      await page.close();
+      expect(scroll).toBeLessThanOrEqual(width); // nothing clipped or scrolled sideways
+      expect(chart.width).toBeGreaterThan(width - 80);
+      expect(chart.width).toBeLessThanOrEqual(width);
+      expect(shot.length).toBeGreaterThan(10_000); // a PNG with a chart in it, not a blank page
+    },
+    60_000,
+  );
+
+  it('shows the run id, the config, rounded table numbers', () => {
+    const html = renderExperimentReport({
+      title: 't',
+      series: { t: Float64Array.of(0, 60_000), v: Float64Array.of(1, 2) },
+      scores: { t: Float64Array.of(60_000), v: Float64Array.of(0.5) },
+      windows: [],
+      alarms: [],
+      runId: 'abc123',
+      config: { threshold: { minAlmInWindow: 2 } },
+      tables: [{ title: 'm', table: { headers: ['x'], rows: [[113.8123456], [-3.2371111]] } }],
+    });
+    expect(html).toContain('<code id="run-id">abc123</code>');
+    expect(html).toContain('&#34;minAlmInWindow&#34;: 2');
+    expect(html).toContain('<td>113.8</td>');
+    expect(html).toContain('<td>-3.237</td>');
+  });
 });
 
 describe('HTML experiment report input', () => {

@@ -1,0 +1,56 @@
+/**
+ * Start-up and whole-command timing, each command as a whole process (what a user waits for):
+ * `npm run nab` (start-up, load, bin, train, score, evaluate, track, report) and `tsad --help`.
+ * Median of 5 (after one warm-up), with min/max and peak RSS from /usr/bin/time.
+ *
+ *   npx tsx bench/startup.ts [--runs 5]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const repo = resolve(import.meta.dirname, '..');
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
+if (!existsSync('/usr/bin/time'))
+  throw new Error('bench/startup.ts needs /usr/bin/time (GNU time) for peak memory');
+const tmp = mkdtempSync(join(tmpdir(), 'tsad-startup-'));
+
+function measure(label: string, cmd: string[], env: NodeJS.ProcessEnv = {}): void {
+  const walls: number[] = [];
+  const rss: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...cmd], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    if (r.status !== 0) throw new Error(`${label} failed:\n${r.stderr}`);
+    const [wall, kb, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    if (i === 0) continue; // warm-up (file cache, first build)
+    walls.push(wall);
+    rss.push(kb / 1024);
+    cpu.push(user + sys);
+  }
+  const s = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const med = (xs: number[]) => s(xs)[xs.length >> 1];
+  process.stdout.write(
+    `${label.padEnd(22)} wall median ${med(walls).toFixed(2)} s (min ${s(walls)[0].toFixed(2)}, max ${s(walls).at(-1)!.toFixed(2)})` +
+      `  CPU (user+sys) median ${med(cpu).toFixed(2)} s  peak RSS median ${med(rss).toFixed(0)} MiB (max ${s(rss).at(-1)!.toFixed(0)})\n`,
+  );
+}
+
+process.stdout.write(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} on this machine\n`,
+);
+try {
+  measure('npm run nab', ['npm', 'run', '--silent', 'nab', '--', '--report', join(tmp, 'r.html')], {
+    TSAD_TRACKING_URI: `file:${join(tmp, 'store')}`,
+  });
+  measure('tsad --help', [process.execPath, join(repo, 'dist', 'src', 'cli', 'main.js'), '--help']);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

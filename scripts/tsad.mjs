@@ -1,0 +1,32 @@
+/**
+ * `npm run tsad -- …` and `npm run nab` from a clone: runs the compiled command line (dist/), building
+ * first when a file under src/ is newer than the last build. No tsx, no TypeScript at run time.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const entry = join(root, 'dist', 'src', 'cli', 'main.js');
+const stamp = join(root, 'dist', 'cjs', 'index.cjs'); // written last by `npm run build`
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+const built = existsSync(stamp) && existsSync(entry) ? statSync(stamp).mtimeMs : 0;
+if (built < Math.max(newest(join(root, 'src')), statSync(join(root, 'tsconfig.json')).mtimeMs)) {
+  process.stderr.write('tsad: building (src/ changed since the last build)…\n');
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-cjs.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+await import(pathToFileURL(entry).href);

@@ -1,0 +1,84 @@
+/** Reading the user's CSV files for `tsad train` and `tsad detect`, and the label checks. */
+import type { TimeSeries } from '../series/types.js';
+
+export interface CsvColumnOptions {
+  time?: string;
+  value?: string;
+  timeUnit?: 'ms' | 's';
+}
+
+function column(c: string | undefined): string | number | undefined {
+  if (c === undefined) return undefined;
+  return /^\d+$/.test(c) ? Number(c) : c;
+}
+
+/** The (time, value) series of a CSV file (columns by header name or 0-based index). */
+export async function readSeriesCsv(path: string, o: CsvColumnOptions): Promise<TimeSeries> {
+  const { readCsv } = await import('../series/csv.js');
+  return readCsv(path, {
+    ...(o.time !== undefined ? { time: column(o.time) } : {}),
+    ...(o.value !== undefined ? { value: column(o.value) } : {}),
+    ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
+  });
+}
+
+/** A 0/1 label column of the same file, on the same (sorted, de-duplicated) timestamps. */
+export async function readLabelsCsv(path: string, labels: string, o: CsvColumnOptions): Promise<TimeSeries> {
+  const { readCsv } = await import('../series/csv.js');
+  return readCsv(path, {
+    ...(o.time !== undefined ? { time: column(o.time) } : {}),
+    value: column(labels),
+    ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
+    onWarning: () => {},
+  });
+}
+
+/**
+ * The exceedances the model's own alarm rule needs (`minAlmInWindow` of the outermost alarm rule in its
+ * config: an ensemble's rule, not its members'), or 1 when it has no such rule.
+ */
+export function alarmExceedances(config: unknown): number {
+  let level: unknown[] = [config];
+  while (level.length > 0) {
+    let found: number | undefined;
+    const next: unknown[] = [];
+    for (const x of level) {
+      if (Array.isArray(x)) next.push(...x);
+      else if (x !== null && typeof x === 'object') {
+        for (const [k, v] of Object.entries(x)) {
+          if (k === 'minAlmInWindow' && typeof v === 'number') found = Math.max(found ?? 1, v);
+          else next.push(v);
+        }
+      }
+    }
+    if (found !== undefined) return found;
+    level = next;
+  }
+  return 1;
+}
+
+/**
+ * The warning for labels that are single points under an alarm rule that needs more than one
+ * exceedance: such a rule raises its alarm at the second exceedance at the earliest, one step after a
+ * one-point label, so even a detector that scores every labelled point highest gets no true positive
+ * (Merlion behaves the same way). Returns undefined when the labels have a run longer than one point,
+ * or the rule needs one exceedance.
+ */
+export function singlePointLabelWarning(labels: ArrayLike<number>, config: unknown): string | undefined {
+  const need = alarmExceedances(config);
+  if (need <= 1) return undefined;
+  let runs = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] === 0) continue;
+    const start = i;
+    while (i + 1 < labels.length && labels[i + 1] !== 0) i++;
+    if (i > start) return undefined;
+    runs++;
+  }
+  if (runs === 0) return undefined;
+  return (
+    `all ${runs} labelled anomalies are single points, but the model's alarm rule needs ${need} exceedances ` +
+    'in its window, so every alarm comes at least one step after its label and scores as a miss; ' +
+    'label each anomaly as a window (e.g. the few points after it too), or use a rule with minAlmInWindow: 1'
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * Exit codes of the `tsad` command, one per error class, so scripts can tell a typo from bad data
+ * from an unreachable tracking server:
+ *
+ * | code | meaning |
+ * |-----:|---------|
+ * | 0 | success (also `--help`, `--version`) |
+ * | 1 | an unexpected error (a bug: please report it with the message) |
+ * | 2 | usage: unknown command or option, bad option value, invalid configuration (`ConfigError`) |
+ * | 3 | input data: unreadable or invalid series, labels or dataset files (`SeriesError`, `DatasetError`, `MetricsError`) |
+ * | 4 | model: a model file that does not load, or a detector used wrongly (`ModelFormatError`, `DetectorError`) |
+ * | 5 | tracking: the store or server refused or could not be reached, unknown run/model/alias (`TrackingError`) |
+ * | 6 | serving: the service could not start or stop cleanly (`ServeError`) |
+ * | 130 | interrupted (Ctrl-C) |
+ */
+import { CommanderError } from 'commander';
+
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  data: 3,
+  model: 4,
+  tracking: 5,
+  serve: 6,
+  interrupted: 130,
+} as const;
+
+const BY_CLASS: Readonly<Record<string, number>> = {
+  ConfigError: EXIT.usage,
+  SeriesError: EXIT.data,
+  DatasetError: EXIT.data,
+  MetricsError: EXIT.data,
+  ModelFormatError: EXIT.model,
+  DetectorError: EXIT.model,
+  ServeError: EXIT.serve,
+};
+
+/** The exit code for an error thrown by a command (walks the class chain, so subclasses map like their base). */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (!(err instanceof Error)) return EXIT.internal;
+  for (
+    let p: object | null = Object.getPrototypeOf(err);
+    p && p !== Error.prototype;
+    p = Object.getPrototypeOf(p)
+  ) {
+    const name = (p.constructor as { name?: string }).name ?? '';
+    if (name in BY_CLASS) return BY_CLASS[name];
+    if (name === 'TrackingError') return EXIT.tracking;
+  }
+  return EXIT.internal;
+}
+
+/** Prints `tsad: <ErrorName>: <message>` (no stack trace unless TSAD_DEBUG is set) and returns the exit code. */
+export function reportError(
+  err: unknown,
+  write: (s: string) => void = (s) => process.stderr.write(s),
+): number {
+  if (err instanceof CommanderError) return exitCodeOf(err); // commander printed it already
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (e as { code?: unknown }).code;
+  write(`tsad: ${e.name}${typeof code === 'string' ? ` [${code}]` : ''}: ${e.message}\n`);
+  if (process.env.TSAD_DEBUG && e.stack) write(`${e.stack}\n`);
+  return exitCodeOf(err);
+}

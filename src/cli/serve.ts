@@ -1,0 +1,56 @@
+/** `tsad serve`: the HTTP scoring service (src/serve). */
+import type { Command } from 'commander';
+import { intOption } from './options.js';
+
+export interface ServeCliOptions {
+  model: string;
+  group?: string[];
+  uri?: string;
+  host: string;
+  port: number;
+  checkpoints?: string;
+  maxSeries: number;
+  checkpointEvery: number;
+  pollSeconds: number;
+}
+
+export function registerServe(program: Command): Command {
+  return program
+    .command('serve')
+    .description('HTTP JSON service scoring many series at once (see docs/serving.md)')
+    .requiredOption(
+      '-m, --model <ref>',
+      'default model for every series: models:/NAME@ALIAS (or a model file)',
+    )
+    .option(
+      '--group <prefix=ref...>',
+      'series whose id starts with prefix use this model, e.g. cpu-=models:/cpu@champion',
+    )
+    .option(
+      '--uri <uri>',
+      'tracking URI of the registry (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)',
+    )
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('-p, --port <port>', 'listen port (0 = any free port)', intOption(0), 8080)
+    .option(
+      '--checkpoints <dir>',
+      'per-series checkpoint directory (default: none: state lives in memory only)',
+    )
+    .option(
+      '--max-series <n>',
+      'live series kept in memory; the least recently used are checkpointed and evicted',
+      intOption(1),
+      100_000,
+    )
+    .option('--checkpoint-every <n>', 'checkpoint a series after this many points', intOption(1), 1000)
+    .option(
+      '--poll-seconds <s>',
+      'how often to check the registry for moved aliases (0 = only on SIGHUP)',
+      intOption(0),
+      30,
+    )
+    .action(async (o: ServeCliOptions) => {
+      const { runServe } = await import('../serve/main.js');
+      await runServe(o);
+    });
+}

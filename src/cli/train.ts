@@ -1,0 +1,165 @@
+/** `tsad train data.csv`: trains a detector recipe on your data, tracks the run, writes or registers the model. */
+import type { Command } from 'commander';
+import { type CsvColumnOptions, readLabelsCsv, readSeriesCsv, singlePointLabelWarning } from './data.js';
+import { exactJson, formatNumber, progress } from './format.js';
+import { intOption } from './options.js';
+import { RECIPE_NAMES } from './recipes.js';
+
+export interface TrainCliOptions extends CsvColumnOptions {
+  detector: string;
+  seed: number;
+  until?: string;
+  labels?: string;
+  out?: string;
+  register?: string;
+  alias?: string;
+  uri?: string;
+  experiment: string;
+  track: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export interface TrainCliResult {
+  detector: string;
+  rows: number;
+  firstTime: string;
+  lastTime: string;
+  trainingAlarms: number;
+  trainMs: number;
+  runId: string | null;
+  model: { name: string; version: number; alias: string | null } | null;
+  out: string | null;
+  warnings: string[];
+}
+
+export async function trainCommand(path: string, o: TrainCliOptions): Promise<TrainCliResult> {
+  const { ConfigError } = await import('../errors.js');
+  if (o.register && !o.track) {
+    throw new ConfigError('register_without_tracking', '--register needs a tracking store: drop --no-track');
+  }
+  if (o.alias && !o.register)
+    throw new ConfigError('alias_without_register', '--alias needs --register NAME');
+  await import('../index.js'); // installs the model loader
+  const [{ DETECTOR_RECIPES }, { splitAt }, { openTracker }] = await Promise.all([
+    import('../experiments/detectors.js'),
+    import('../series/ops.js'),
+    import('../tracking/open.js'),
+  ]);
+  const recipe = DETECTOR_RECIPES[o.detector];
+  if (!recipe) {
+    throw new ConfigError(
+      'unknown_detector',
+      `unknown detector "${o.detector}"; choose one of ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
+    );
+  }
+  progress(o.quiet, `reading ${path}`);
+  const all = await readSeriesCsv(path, o);
+  const train = o.until !== undefined ? splitAt(all, o.until)[0] : all;
+  const labels = o.labels ? await readLabelsCsv(path, o.labels, o) : undefined;
+  const det = recipe({ seed: o.seed });
+  const warnings: string[] = [];
+  let trainLabels: typeof labels;
+  if (labels) {
+    trainLabels = o.until !== undefined ? splitAt(labels, o.until)[0] : labels;
+    const w = singlePointLabelWarning(trainLabels.v, det.toJSON().config);
+    if (w) warnings.push(w);
+  }
+  for (const w of warnings) process.stderr.write(`tsad: warning: ${w}\n`);
+  progress(o.quiet, `training ${o.detector} on ${train.t.length} rows`);
+  const t0 = performance.now();
+  const scores = det.train(train, trainLabels ? { labels: trainLabels } : {});
+  const trainMs = performance.now() - t0;
+  let trainingAlarms = 0;
+  for (let i = 0; i < scores.v.length; i++) if (scores.v[i] !== 0) trainingAlarms++;
+
+  let out: string | null = null;
+  if (o.out) {
+    const { writeFile } = await import('node:fs/promises');
+    const { resolve } = await import('node:path');
+    out = resolve(o.out);
+    await writeFile(out, `${JSON.stringify(det.toJSON())}\n`);
+    progress(o.quiet, `model written to ${out}`);
+  }
+  let runId: string | null = null;
+  let model: TrainCliResult['model'] = null;
+  if (o.track) {
+    const tracker = openTracker(o.uri);
+    try {
+      runId = await tracker.run({ experiment: o.experiment }, async (run) => {
+        await run.logParams({ detector: o.detector, seed: o.seed, data: path, until: o.until ?? null });
+        await run.logDataset(train, { name: path, context: 'training', source: path });
+        await run.logMetrics({ trainingAlarms, trainMs, rows: train.t.length });
+        await run.logModel(det);
+        return run.id;
+      });
+      progress(o.quiet, `tracked run ${runId} in ${tracker.uri}`);
+      if (o.register) {
+        const v = await tracker.registerModel(o.register, runId);
+        if (o.alias) await tracker.setAlias(o.register, o.alias, v.version);
+        model = { name: o.register, version: v.version, alias: o.alias ?? null };
+      }
+    } finally {
+      await tracker.close();
+    }
+  }
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    detector: o.detector,
+    rows: train.t.length,
+    firstTime: iso(train.t[0]),
+    lastTime: iso(train.t[train.t.length - 1]),
+    trainingAlarms,
+    trainMs,
+    runId,
+    model,
+    out,
+    warnings,
+  };
+}
+
+export function formatTrain(r: TrainCliResult): string {
+  const lines = [
+    `trained ${r.detector} on ${r.rows} rows (${r.firstTime} .. ${r.lastTime}) in ${formatNumber(r.trainMs / 1000, 3)} s`,
+    `  alarms on the training data  ${r.trainingAlarms}`,
+  ];
+  if (r.runId) lines.push(`  run                          ${r.runId}`);
+  if (r.model) {
+    lines.push(
+      `  registered                   models:/${r.model.name}/${r.model.version}${r.model.alias ? ` (alias ${r.model.alias})` : ''}`,
+    );
+  }
+  if (r.out) lines.push(`  model file                   ${r.out}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerTrain(program: Command): Command {
+  return program
+    .command('train')
+    .description(
+      'train a detector on a CSV file (time, value columns), track the run, save or register the model',
+    )
+    .argument(
+      '<data.csv>',
+      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise',
+    )
+    .option('-d, --detector <name>', `detector recipe: ${RECIPE_NAMES.join(', ')}`, 'default')
+    .option('--seed <n>', 'random seed', intOption(), 0)
+    .option('--until <time>', 'train only on rows before this time (ISO 8601 or epoch ms)')
+    .option('--time <column>', 'time column (header name or 0-based index)')
+    .option('--value <column>', 'value column (header name or 0-based index)')
+    .option('--time-unit <unit>', 'unit of numeric time fields: ms or s')
+    .option('--labels <column>', '0/1 label column: trains the alarm threshold on labelled data')
+    .option('-o, --out <model.json>', 'also write the model file here')
+    .option('--register <name>', 'register the model under this name in the tracking store')
+    .option('--alias <alias>', 'point this alias at the new version (with --register)')
+    .option('--experiment <name>', 'experiment of the tracked run', 'tsad-train')
+    .option('--uri <uri>', 'tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)')
+    .option('--no-track', 'do not record a tracking run')
+    .option('--json', 'print the result as JSON (exact numbers)')
+    .option('-q, --quiet', 'no progress lines on stderr')
+    .action(async (path: string, o: TrainCliOptions) => {
+      const r = await trainCommand(path, o);
+      process.stdout.write(o.json ? exactJson(r) : formatTrain(r));
+    });
+}

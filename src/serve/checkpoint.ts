@@ -1,0 +1,158 @@
+/**
+ * Saving and restoring one series' stream state.
+ *
+ * Two codecs, chosen per model: when a detector's stream can save itself (`stream.toJSON()`, resumed
+ * with `loadModel(json).stream()`), the checkpoint is that JSON; otherwise the checkpoint is the list
+ * of points the stream has seen since the model was loaded, and restoring replays them into a fresh
+ * stream of the same model (streams are deterministic, so the replayed stream gives the same scores
+ * as the original from then on). Replay checkpoints grow with the series (16 bytes a point).
+ */
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JsonValue, StreamResult, StreamScorer } from '../detectors/types.js';
+
+/** A stream that can be checkpointed: `push` plus `save()`. */
+export interface SavableStream {
+  push(t: number, v: number): StreamResult;
+  /** The state to restore from (JSON-serialisable). */
+  save(): JsonValue;
+}
+
+/** What the service needs from a model: a fresh stream, and a stream restored from `save()`. */
+export interface StreamFactory {
+  create(): SavableStream;
+  restore(saved: JsonValue): SavableStream;
+}
+
+type SelfSaving = StreamScorer & { toJSON(): JsonValue };
+
+function isSelfSaving(s: StreamScorer): s is SelfSaving {
+  return typeof (s as { toJSON?: unknown }).toJSON === 'function';
+}
+
+/** Replay codec: records every point in growing typed arrays. */
+class ReplayStream implements SavableStream {
+  private t = new Float64Array(64);
+  private v = new Float64Array(64);
+  private n = 0;
+  constructor(private readonly inner: StreamScorer) {}
+  push(t: number, v: number): StreamResult {
+    const r = this.inner.push(t, v);
+    if (this.n === this.t.length) {
+      const t2 = new Float64Array(this.n * 2);
+      t2.set(this.t);
+      this.t = t2;
+      const v2 = new Float64Array(this.n * 2);
+      v2.set(this.v);
+      this.v = v2;
+    }
+    this.t[this.n] = t;
+    this.v[this.n] = v;
+    this.n++;
+    return r;
+  }
+  save(): JsonValue {
+    return {
+      kind: 'replay',
+      t: Array.from(this.t.subarray(0, this.n)),
+      v: Array.from(this.v.subarray(0, this.n)),
+    };
+  }
+  replay(t: readonly number[], v: readonly number[]): void {
+    for (let i = 0; i < t.length; i++) this.push(t[i], v[i]);
+  }
+}
+
+/**
+ * The stream factory of a model. `newStream` gives an independent stream continuing from the end of
+ * training; `loadState` turns a stream's own JSON back into a stream (both from the detectors layer).
+ */
+export function streamFactory(
+  newStream: () => StreamScorer,
+  loadState?: (json: JsonValue) => StreamScorer,
+): StreamFactory {
+  return {
+    create(): SavableStream {
+      const s = newStream();
+      if (isSelfSaving(s) && loadState)
+        return { push: (t, v) => s.push(t, v), save: () => ({ kind: 'stream', state: s.toJSON() }) };
+      return new ReplayStream(s);
+    },
+    restore(saved: JsonValue): SavableStream {
+      const o = saved as { kind?: string; state?: JsonValue; t?: number[]; v?: number[] };
+      if (o.kind === 'stream' && loadState && o.state !== undefined) {
+        const s = loadState(o.state);
+        if (isSelfSaving(s))
+          return { push: (t, v) => s.push(t, v), save: () => ({ kind: 'stream', state: s.toJSON() }) };
+      }
+      if (o.kind === 'replay' && Array.isArray(o.t) && Array.isArray(o.v) && o.t.length === o.v.length) {
+        const r = new ReplayStream(newStream());
+        r.replay(o.t, o.v);
+        return r;
+      }
+      throw new Error(`checkpoint of kind ${String(o.kind)} cannot be restored by this model`);
+    },
+  };
+}
+
+/** One series' checkpoint file. */
+export interface SeriesCheckpoint {
+  readonly format: 'tsad-serve-checkpoint';
+  readonly version: 1;
+  readonly id: string;
+  /** Identity of the model version the state belongs to (e.g. `models:/cpu/3`). */
+  readonly model: string;
+  readonly points: number;
+  readonly lastT: number;
+  readonly alarms: readonly { t: number; score: number }[];
+  readonly state: JsonValue;
+}
+
+/** Where checkpoints live. The directory store writes one file per series, atomically. */
+export interface CheckpointStore {
+  load(id: string): Promise<SeriesCheckpoint | undefined>;
+  save(cp: SeriesCheckpoint): Promise<void>;
+  delete(id: string): Promise<void>;
+  list(): Promise<string[]>;
+}
+
+const fileOf = (id: string) => `${encodeURIComponent(id).replace(/\./g, '%2E')}.json`;
+
+export class DirectoryCheckpointStore implements CheckpointStore {
+  private seq = 0;
+  constructor(readonly dir: string) {}
+  async load(id: string): Promise<SeriesCheckpoint | undefined> {
+    try {
+      const cp = JSON.parse(await readFile(join(this.dir, fileOf(id)), 'utf8')) as SeriesCheckpoint;
+      return cp.format === 'tsad-serve-checkpoint' && cp.id === id ? cp : undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+  async save(cp: SeriesCheckpoint): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const final = join(this.dir, fileOf(cp.id));
+    const tmp = `${final}.${process.pid}.${this.seq++}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(JSON.stringify(cp));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, final);
+  }
+  async delete(id: string): Promise<void> {
+    await rm(join(this.dir, fileOf(id)), { force: true });
+  }
+  async list(): Promise<string[]> {
+    try {
+      return (await readdir(this.dir))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => decodeURIComponent(f.slice(0, -5)));
+    } catch {
+      return [];
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/** `tsad serve`: starts the service, polls the registry, reloads on SIGHUP, shuts down gracefully. */
+import type { ServeCliOptions } from '../cli/serve.js';
+import { defaultTrackingUri, openTracker } from '../tracking/open.js';
+import { DirectoryCheckpointStore } from './checkpoint.js';
+import { ServeError } from './errors.js';
+import type { ModelGroup } from './models.js';
+import { createService } from './service.js';
+
+function parseGroups(specs: readonly string[] | undefined): ModelGroup[] {
+  return (specs ?? []).map((s) => {
+    const i = s.indexOf('=');
+    if (i <= 0 || i === s.length - 1) {
+      throw new ServeError(
+        'bad_group',
+        `--group ${JSON.stringify(s)} must be PREFIX=MODEL, e.g. cpu-=models:/cpu@champion`,
+      );
+    }
+    return { prefix: s.slice(0, i), ref: s.slice(i + 1) };
+  });
+}
+
+export async function runServe(o: ServeCliOptions): Promise<void> {
+  await import('../index.js'); // installs the model loader
+  const tracker = openTracker(o.uri ?? defaultTrackingUri());
+  const service = await createService({
+    model: o.model,
+    groups: parseGroups(o.group),
+    tracker,
+    ...(o.checkpoints ? { checkpoints: new DirectoryCheckpointStore(o.checkpoints) } : {}),
+    maxSeries: o.maxSeries,
+    checkpointEvery: o.checkpointEvery,
+    logger: process.env.TSAD_SERVE_LOG === '1',
+  });
+  const address = await service.app.listen({ host: o.host, port: o.port });
+  // one line on stdout that scripts (and the tests) read: where the service listens
+  process.stdout.write(`${JSON.stringify({ listening: address, models: service.models.refs() })}\n`);
+
+  let reloading: Promise<unknown> | undefined;
+  const reload = (why: string) => {
+    if (reloading) return;
+    reloading = service
+      .reload()
+      .then((changed) => {
+        if (changed.length > 0) process.stderr.write(`tsad serve: reloaded ${changed.join(', ')} (${why})\n`);
+      })
+      .catch((err: Error) => process.stderr.write(`tsad serve: reload failed (${why}): ${err.message}\n`))
+      .finally(() => {
+        reloading = undefined;
+      });
+  };
+  const timer = o.pollSeconds > 0 ? setInterval(() => reload('poll'), o.pollSeconds * 1000) : undefined;
+  timer?.unref();
+  process.on('SIGHUP', () => reload('SIGHUP'));
+
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      process.stderr.write(`tsad serve: ${sig}: checkpointing and stopping\n`);
+      if (timer) clearInterval(timer);
+      service
+        .close()
+        .then(() => tracker.close())
+        .then(resolve, (err: Error) => {
+          process.stderr.write(`tsad serve: shutdown failed: ${err.message}\n`);
+          process.exitCode = 6;
+          resolve();
+        });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * Which model scores which series, and reloading when an alias moves.
+ *
+ * Each reference (`models:/NAME@ALIAS`, `models:/NAME/VERSION`, or a model file) resolves to a
+ * concrete version (`models:/NAME/3`, or the file path with its modification time). `refresh()`
+ * resolves every reference again and loads only those whose version changed; the service then resets
+ * the series of those references and keeps every other series as it is.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { loadModel } from '../detectors/registry.js';
+import type { Detector, JsonValue, ModelJson } from '../detectors/types.js';
+import type { Tracker } from '../tracking/tracker.js';
+import { type StreamFactory, streamFactory } from './checkpoint.js';
+import { ServeError } from './errors.js';
+
+/** A series id prefix and the model reference its series use (the longest matching prefix wins). */
+export interface ModelGroup {
+  readonly prefix: string;
+  readonly ref: string;
+}
+
+export interface LoadedModel {
+  /** The reference as configured. */
+  readonly ref: string;
+  /** The concrete version it resolved to; a change means a reload. */
+  readonly version: string;
+  readonly type: string;
+  readonly streams: StreamFactory;
+}
+
+const MODELS_URI = /^models:\/([^@/]+)(?:@([A-Za-z0-9_-]+)|\/(\d+))$/;
+
+export class ModelResolver {
+  private readonly loaded = new Map<string, LoadedModel>();
+  private readonly groups: ModelGroup[];
+
+  constructor(
+    readonly defaultRef: string,
+    groups: readonly ModelGroup[],
+    private readonly tracker: Tracker | undefined,
+  ) {
+    this.groups = [...groups].sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  /** The reference a series id uses. */
+  refOf(seriesId: string): string {
+    for (const g of this.groups) if (seriesId.startsWith(g.prefix)) return g.ref;
+    return this.defaultRef;
+  }
+
+  /** The loaded model of a reference (after `refresh()`). */
+  get(ref: string): LoadedModel {
+    const m = this.loaded.get(ref);
+    if (!m) throw new ServeError('model_not_loaded', `model ${ref} is not loaded yet`, 503);
+    return m;
+  }
+
+  refs(): string[] {
+    return [...new Set([this.defaultRef, ...this.groups.map((g) => g.ref)])];
+  }
+
+  /** Resolves every reference; loads the ones whose version changed. Returns the references that changed. */
+  async refresh(): Promise<string[]> {
+    const changed: string[] = [];
+    for (const ref of this.refs()) {
+      const version = await this.resolve(ref);
+      if (this.loaded.get(ref)?.version === version) continue;
+      const json = await this.fetch(ref, version);
+      const det = loadModel(json as unknown as ModelJson) as Detector;
+      const loadState = (state: JsonValue) => (loadModel(state as unknown as ModelJson) as Detector).stream();
+      this.loaded.set(ref, {
+        ref,
+        version,
+        type: det.type,
+        // every series gets its own copy of the trained model: streams of one detector share its state
+        streams: streamFactory(
+          () => (loadModel(json as unknown as ModelJson) as Detector).stream(),
+          loadState,
+        ),
+      });
+      changed.push(ref);
+    }
+    return changed;
+  }
+
+  private async resolve(ref: string): Promise<string> {
+    const m = MODELS_URI.exec(ref);
+    if (m) {
+      if (!this.tracker) throw new ServeError('no_tracker', `${ref} needs a tracking store`, 500);
+      const mv = await this.tracker.getModelVersion(m[1], m[2] ?? Number(m[3]));
+      return `models:/${mv.name}/${mv.version}`;
+    }
+    if (ref.startsWith('runs:/')) return ref;
+    const s = await stat(ref);
+    return `${ref}#${s.mtimeMs}`;
+  }
+
+  private async fetch(ref: string, version: string): Promise<unknown> {
+    if (version.startsWith('models:/') || version.startsWith('runs:/')) {
+      if (!this.tracker) throw new ServeError('no_tracker', `${ref} needs a tracking store`, 500);
+      return this.tracker.loadModelJson(version);
+    }
+    return JSON.parse(await readFile(ref, 'utf8'));
+  }
+}

@@ -1,0 +1,396 @@
+/**
+ * `createService()`: the scoring service — live series (LRU, checkpointed), models resolved from the
+ * registry with hot reload, a Fastify app with zod-validated routes, Prometheus metrics, training in
+ * worker threads, and a `close()` that checkpoints every live series.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { TsadError } from '../errors.js';
+import type { Tracker } from '../tracking/tracker.js';
+import type { CheckpointStore, SavableStream, SeriesCheckpoint } from './checkpoint.js';
+import { ServeError } from './errors.js';
+import { ServeMetrics } from './metrics.js';
+import { type ModelGroup, ModelResolver } from './models.js';
+import { trainInWorker } from './trainer.js';
+
+export interface ServiceOptions {
+  /** Default model of every series: `models:/NAME@ALIAS`, `models:/NAME/N`, or a model file. */
+  model: string;
+  /** Series whose id starts with `prefix` use `ref` instead (longest prefix wins). */
+  groups?: readonly ModelGroup[];
+  /** The registry (needed for `models:/` references and for training). */
+  tracker?: Tracker;
+  /** Where series state is checkpointed; without one, state lives in memory only. */
+  checkpoints?: CheckpointStore;
+  /** Live series kept in memory (default 100,000); the least recently used are checkpointed and evicted. */
+  maxSeries?: number;
+  /** Checkpoint a series after this many points (default 1,000). */
+  checkpointEvery?: number;
+  /** Alarms kept per series for `GET /v1/series/:id` (default 20). */
+  keepAlarms?: number;
+  /** Largest batch accepted by `POST /v1/series/:id/points` (default 10,000). */
+  maxBatch?: number;
+  /** Fastify logger (default off). */
+  logger?: boolean;
+  /** Process-level default metrics in /metrics (default true). */
+  defaultMetrics?: boolean;
+}
+
+interface Live {
+  readonly id: string;
+  readonly ref: string;
+  readonly version: string;
+  readonly stream: SavableStream;
+  points: number;
+  lastT: number;
+  lastScore: number | null;
+  lastAlarm: boolean;
+  sinceCheckpoint: number;
+  alarms: { t: number; score: number }[];
+}
+
+const time = z.union([z.number().finite(), z.string().min(1)]);
+const point = z.object({ t: time, v: z.number().finite() }).strict();
+const body = z.union([point, z.object({ points: z.array(point).min(1) }).strict()]);
+const idParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[\w.:@-]+$/),
+});
+const trainBody = z
+  .object({
+    detector: z.string().default('default'),
+    seed: z.number().int().default(0),
+    points: z.object({ t: z.array(time).min(2), v: z.array(z.number().finite()).min(2) }),
+    alias: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .optional(),
+    experiment: z.string().default('tsad-serve'),
+  })
+  .strict();
+
+function toMs(t: number | string): number {
+  if (typeof t === 'number') return t;
+  const ms = Date.parse(t);
+  if (!Number.isFinite(ms))
+    throw new ServeError('bad_time', `time ${JSON.stringify(t)} is not ISO 8601 or epoch ms`);
+  return ms;
+}
+
+function zodError(err: z.ZodError, what: string): ServeError {
+  const first = err.issues[0];
+  const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
+  return new ServeError('invalid_request', `invalid ${what}${where}: ${first?.message ?? 'bad input'}`);
+}
+
+export interface Service {
+  readonly app: FastifyInstance;
+  readonly metrics: ServeMetrics;
+  readonly models: ModelResolver;
+  /** Re-resolves model references; resets only the series of references whose version changed. */
+  reload(): Promise<string[]>;
+  /** Writes a checkpoint of every live series now. */
+  checkpointAll(): Promise<number>;
+  /** Live series count. */
+  liveCount(): number;
+  /** Stops accepting requests, finishes in-flight ones, checkpoints every live series. */
+  close(): Promise<void>;
+}
+
+export async function createService(opts: ServiceOptions): Promise<Service> {
+  const maxSeries = opts.maxSeries ?? 100_000;
+  const every = opts.checkpointEvery ?? 1000;
+  const keepAlarms = opts.keepAlarms ?? 20;
+  const maxBatch = opts.maxBatch ?? 10_000;
+  const store = opts.checkpoints;
+  const metrics = new ServeMetrics(opts.defaultMetrics !== false);
+  const models = new ModelResolver(opts.model, opts.groups ?? [], opts.tracker);
+  const live = new Map<string, Live>(); // insertion order = LRU order
+  const loading = new Map<string, Promise<Live>>();
+  const writes = new Map<string, Promise<void>>();
+  let closing = false;
+  let ready = false;
+
+  metrics.reloads.inc((await models.refresh()).length);
+  ready = true;
+
+  const snapshot = (s: Live): SeriesCheckpoint => ({
+    format: 'tsad-serve-checkpoint',
+    version: 1,
+    id: s.id,
+    model: s.version,
+    points: s.points,
+    lastT: s.lastT,
+    alarms: s.alarms,
+    state: s.stream.save(),
+  });
+
+  /** Queues a checkpoint write; writes of one series happen in order. */
+  function checkpoint(s: Live): Promise<void> {
+    if (!store) return Promise.resolve();
+    const cp = snapshot(s);
+    s.sinceCheckpoint = 0;
+    const prev = writes.get(s.id) ?? Promise.resolve();
+    const next = prev
+      .then(() => store.save(cp))
+      .then(() => {
+        metrics.checkpoints.inc();
+      });
+    const tracked = next.finally(() => {
+      if (writes.get(s.id) === tracked) writes.delete(s.id);
+    });
+    writes.set(s.id, tracked);
+    return tracked;
+  }
+
+  function touch(s: Live): void {
+    live.delete(s.id);
+    live.set(s.id, s);
+    while (live.size > maxSeries) {
+      const oldest = live.values().next().value as Live;
+      live.delete(oldest.id);
+      metrics.evictions.inc();
+      void checkpoint(oldest).catch((err) => opts.logger && app.log.error(err));
+    }
+    metrics.liveSeries.set(live.size);
+  }
+
+  async function open(id: string, create: boolean): Promise<Live | undefined> {
+    const hit = live.get(id);
+    if (hit) return hit;
+    const pending = loading.get(id);
+    if (pending) return pending;
+    const p = (async () => {
+      const ref = models.refOf(id);
+      const model = models.get(ref);
+      await writes.get(id); // an eviction of this series may still be writing
+      const cp = store ? await store.load(id) : undefined;
+      let s: Live | undefined;
+      if (cp && cp.model === model.version) {
+        s = {
+          id,
+          ref,
+          version: model.version,
+          stream: model.streams.restore(cp.state),
+          points: cp.points,
+          lastT: cp.lastT,
+          lastScore: null,
+          lastAlarm: false,
+          sinceCheckpoint: 0,
+          alarms: [...cp.alarms],
+        };
+      } else if (create) {
+        s = {
+          id,
+          ref,
+          version: model.version,
+          stream: model.streams.create(),
+          points: 0,
+          lastT: Number.NEGATIVE_INFINITY,
+          lastScore: null,
+          lastAlarm: false,
+          sinceCheckpoint: 0,
+          alarms: [],
+        };
+      }
+      return s;
+    })();
+    loading.set(id, p as Promise<Live>);
+    try {
+      const s = await p;
+      if (s && !live.has(id)) touch(s);
+      return s;
+    } finally {
+      loading.delete(id);
+    }
+  }
+
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 16 * 1024 * 1024 });
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.latency.observe(
+      { route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler((err: unknown, _req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof ServeError)
+      return reply.status(err.status).send({ error: err.code, message: err.message });
+    if (err instanceof TsadError) {
+      const status = err.name === 'TrackingNotFoundError' ? 404 : err.name === 'TrackingError' ? 502 : 422;
+      return reply.status(status).send({ error: err.code, message: err.message });
+    }
+    const e = err as { statusCode?: number; code?: string; message?: string };
+    if (typeof e.statusCode === 'number' && e.statusCode < 500) {
+      return reply
+        .status(e.statusCode)
+        .send({ error: (e.code ?? 'bad_request').toLowerCase(), message: e.message });
+    }
+    app.log.error(err);
+    return reply.status(500).send({ error: 'internal', message: 'internal error; see the service log' });
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) =>
+    ready && !closing
+      ? { status: 'ready', models: models.refs() }
+      : reply.status(503).send({ status: 'not ready' }),
+  );
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.post('/v1/series/:id/points', async (req) => {
+    if (closing)
+      throw new ServeError('shutting_down', 'the service is shutting down; retry on another instance', 503);
+    const idp = idParam.safeParse(req.params);
+    if (!idp.success) throw zodError(idp.error, 'series id');
+    const parsed = body.safeParse(req.body);
+    if (!parsed.success) throw zodError(parsed.error, 'points');
+    const single = !('points' in parsed.data);
+    const pts = 'points' in parsed.data ? parsed.data.points : [parsed.data];
+    if (pts.length > maxBatch)
+      throw new ServeError('batch_too_large', `at most ${maxBatch} points per request, got ${pts.length}`);
+    const id = idp.data.id;
+    const s = (await open(id, true)) as Live;
+    // validate the whole batch before any point touches the stream: bad input never corrupts state
+    const ts = new Float64Array(pts.length);
+    let prev = s.lastT;
+    for (let i = 0; i < pts.length; i++) {
+      const t = toMs(pts[i].t);
+      if (!(t > prev)) {
+        throw new ServeError(
+          'out_of_order',
+          `point ${i} (t=${t}) is not after the series' previous point (t=${prev}); send points in increasing time order`,
+          409,
+        );
+      }
+      ts[i] = t;
+      prev = t;
+    }
+    const results = new Array<{ t: number; score: number; alarm: boolean }>(pts.length);
+    let alarms = 0;
+    for (let i = 0; i < pts.length; i++) {
+      const r = s.stream.push(ts[i], pts[i].v);
+      results[i] = { t: ts[i], score: r.score, alarm: r.alarm };
+      if (r.alarm) {
+        alarms++;
+        s.alarms.push({ t: ts[i], score: r.score });
+        if (s.alarms.length > keepAlarms) s.alarms.shift();
+      }
+      s.lastScore = r.score;
+      s.lastAlarm = r.alarm;
+    }
+    s.points += pts.length;
+    s.lastT = prev;
+    s.sinceCheckpoint += pts.length;
+    metrics.points.inc(pts.length);
+    if (alarms > 0) metrics.alarms.inc(alarms);
+    if (s.sinceCheckpoint >= every) void checkpoint(s).catch((err) => app.log.error(err));
+    touch(s);
+    const model = models.get(s.ref);
+    return single
+      ? { id, model: s.version, type: model.type, ...results[0] }
+      : { id, model: s.version, type: model.type, results };
+  });
+
+  app.get('/v1/series/:id', async (req) => {
+    const idp = idParam.safeParse(req.params);
+    if (!idp.success) throw zodError(idp.error, 'series id');
+    const s = await open(idp.data.id, false);
+    if (!s)
+      throw new ServeError(
+        'series_not_found',
+        `no series "${idp.data.id}" here (post points to create it)`,
+        404,
+      );
+    return {
+      id: s.id,
+      model: s.version,
+      ref: s.ref,
+      points: s.points,
+      lastT: s.points > 0 ? s.lastT : null,
+      lastScore: s.lastScore,
+      lastAlarm: s.lastAlarm,
+      alarms: s.alarms,
+    };
+  });
+
+  app.post('/v1/models/:name/versions', async (req, reply) => {
+    if (!opts.tracker)
+      throw new ServeError('no_tracker', 'training needs a tracking store (start with --uri)', 501);
+    const tracker = opts.tracker;
+    const name = z.object({ name: z.string().min(1).max(250) }).safeParse(req.params);
+    if (!name.success) throw zodError(name.error, 'model name');
+    const parsed = trainBody.safeParse(req.body);
+    if (!parsed.success) throw zodError(parsed.error, 'training request');
+    const b = parsed.data;
+    if (b.points.t.length !== b.points.v.length)
+      throw new ServeError('invalid_request', 'points.t and points.v differ in length');
+    const t = Float64Array.from(b.points.t, toMs);
+    const v = Float64Array.from(b.points.v);
+    const n = t.length;
+    const model = await trainInWorker(b.detector, b.seed, t, v);
+    metrics.trainings.inc();
+    const runId = await tracker.run({ experiment: b.experiment }, async (run) => {
+      await run.logParams({ detector: b.detector, seed: b.seed, rows: n, source: 'tsad serve' });
+      await run.logModel({ type: model.type, config: model.config, toJSON: () => model });
+      return run.id;
+    });
+    const mv = await tracker.registerModel(name.data.name, runId);
+    if (b.alias) await tracker.setAlias(name.data.name, b.alias, mv.version);
+    return reply.status(201).send({ name: mv.name, version: mv.version, runId, alias: b.alias ?? null });
+  });
+
+  async function reload(): Promise<string[]> {
+    let changed: string[];
+    try {
+      changed = await models.refresh();
+    } catch (err) {
+      metrics.reloadErrors.inc();
+      throw err;
+    }
+    if (changed.length === 0) return changed;
+    metrics.reloads.inc(changed.length);
+    const set = new Set(changed);
+    for (const s of [...live.values()]) {
+      if (!set.has(s.ref)) continue;
+      live.delete(s.id); // the next point starts this series on the new model
+      if (store) {
+        const prev = writes.get(s.id) ?? Promise.resolve();
+        const del = prev.then(() => store.delete(s.id));
+        writes.set(s.id, del);
+        void del.finally(() => writes.get(s.id) === del && writes.delete(s.id));
+      }
+    }
+    metrics.liveSeries.set(live.size);
+    return changed;
+  }
+
+  async function checkpointAll(): Promise<number> {
+    const all = [...live.values()];
+    await Promise.all(all.map((s) => checkpoint(s)));
+    await Promise.all([...writes.values()]);
+    return all.length;
+  }
+
+  return {
+    app,
+    metrics,
+    models,
+    reload,
+    checkpointAll,
+    liveCount: () => live.size,
+    async close() {
+      closing = true;
+      await app.close();
+      await Promise.all([...loading.values()].map((p) => p.catch(() => undefined)));
+      await checkpointAll();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/** Worker thread of the service: trains one detector recipe on the posted series, returns its model JSON. */
+import { parentPort } from 'node:worker_threads';
+import { DETECTOR_RECIPES } from '../experiments/detectors.js';
+
+interface Job {
+  detector: string;
+  seed: number;
+  t: Float64Array;
+  v: Float64Array;
+}
+
+parentPort?.on('message', (job: Job) => {
+  try {
+    const make = DETECTOR_RECIPES[job.detector];
+    if (!make) throw new Error(`unknown detector "${job.detector}"`);
+    const det = make({ seed: job.seed });
+    det.train({ t: job.t, v: job.v });
+    parentPort?.postMessage({ ok: true, model: det.toJSON() });
+  } catch (err) {
+    parentPort?.postMessage({
+      ok: false,
+      name: (err as Error).name,
+      code: (err as { code?: string }).code,
+      message: (err as Error).message,
+    });
+  }
+});

@@ -1,0 +1,91 @@
+import { CommanderError } from 'commander';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { alarmExceedances, singlePointLabelWarning } from '../../src/cli/data.js';
+import { EXIT, exitCodeOf } from '../../src/cli/exit.js';
+import { CORPUS_RECIPE_NAMES, RECIPE_NAMES } from '../../src/cli/recipes.js';
+import { userCacheDir } from '../../src/datasets/nab.js';
+import { CORPUS_RECIPES, DETECTOR_RECIPES } from '../../src/experiments/detectors.js';
+import {
+  ConfigError,
+  DatasetError,
+  DEFAULT_ALARM_RULE,
+  defaultDetector,
+  ModelFormatError,
+  SeriesError,
+  TrackingError,
+  TrackingNotFoundError,
+  ZmsDetector,
+} from '../../src/index.js';
+import { formatDuration, formatNumber } from '../../src/report/format.js';
+import { ServeError } from '../../src/serve/errors.js';
+
+describe('tsad command line pieces', () => {
+  it('lists the same recipes as the experiments layer (help texts load no detector)', () => {
+    expect([...RECIPE_NAMES]).toEqual(Object.keys(DETECTOR_RECIPES));
+    expect([...CORPUS_RECIPE_NAMES]).toEqual([...CORPUS_RECIPES]);
+  });
+
+  it('maps error classes to exit codes', () => {
+    expect(exitCodeOf(new ConfigError('x', 'y'))).toBe(EXIT.usage);
+    expect(exitCodeOf(new SeriesError('bad_input', 'y'))).toBe(EXIT.data);
+    expect(exitCodeOf(new DatasetError('x', 'y'))).toBe(EXIT.data);
+    expect(exitCodeOf(new ModelFormatError('x', 'y'))).toBe(EXIT.model);
+    expect(exitCodeOf(new TrackingError('x', 'y'))).toBe(EXIT.tracking);
+    expect(exitCodeOf(new TrackingNotFoundError('y'))).toBe(EXIT.tracking); // a subclass maps like its base
+    expect(exitCodeOf(new ServeError('x', 'y'))).toBe(EXIT.serve);
+    expect(exitCodeOf(new CommanderError(1, 'commander.unknownOption', 'bad'))).toBe(EXIT.usage);
+    expect(exitCodeOf(new CommanderError(0, 'commander.helpDisplayed', ''))).toBe(EXIT.ok);
+    expect(exitCodeOf(new TypeError('bug'))).toBe(EXIT.internal);
+  });
+
+  it('rounds numbers for people and keeps integers', () => {
+    expect(formatNumber(113.8123)).toBe('113.8');
+    expect(formatNumber(84.5612)).toBe('84.56');
+    expect(formatNumber(-3.23711)).toBe('-3.237');
+    expect(formatNumber(22683)).toBe('22683');
+    expect(formatNumber(0.000012345)).toBe('1.234e-5');
+    expect(formatNumber(Number.NaN)).toBe('NaN');
+    fc.assert(
+      fc.property(fc.double({ min: -1e8, max: 1e8, noNaN: true }), (x) => {
+        const back = Number(formatNumber(x));
+        return Math.abs(back - x) <= Math.abs(x) * 1e-3 + 1e-4;
+      }),
+    );
+  });
+
+  it('writes durations in one format', () => {
+    expect(formatDuration(42)).toBe('42 s');
+    expect(formatDuration(12 * 60)).toBe('12 min');
+    expect(formatDuration(3 * 3600 + 5 * 60)).toBe('3 h 05 min');
+    expect(formatDuration(16 * 3600 + 22 * 60 + 2 * 86400)).toBe('2 d 16 h 22 min');
+    expect(formatDuration(-600)).toBe('−10 min');
+  });
+
+  it('warns when single-point labels meet an alarm rule needing more than one exceedance', () => {
+    const det = defaultDetector();
+    const config = det.toJSON().config;
+    expect(alarmExceedances(config)).toBe(DEFAULT_ALARM_RULE.minAlmInWindow);
+    expect(singlePointLabelWarning([0, 1, 0, 0, 1, 0], config)).toMatch(
+      /all 2 labelled anomalies are single points.*needs 2 exceedances/,
+    );
+    expect(singlePointLabelWarning([0, 1, 1, 0, 1, 0], config)).toBeUndefined(); // a window of two points
+    expect(singlePointLabelWarning([0, 0, 0], config)).toBeUndefined();
+    expect(
+      singlePointLabelWarning(
+        [0, 1, 0],
+        defaultDetector({ threshold: { minAlmInWindow: 1 } }).toJSON().config,
+      ),
+    ).toBeUndefined();
+    expect(singlePointLabelWarning([0, 1, 0], new ZmsDetector({}).toJSON().config)).toMatch(
+      /needs 2 exceedances/,
+    ); // ZMS's default rule too
+  });
+
+  it('puts the download cache in the user cache folder, never in the package', () => {
+    expect(userCacheDir({ TSAD_CACHE_DIR: '/tmp/c' })).toBe('/tmp/c');
+    expect(userCacheDir({ XDG_CACHE_HOME: '/tmp/xdg' })).toBe('/tmp/xdg/tsad');
+    expect(userCacheDir({ XDG_CACHE_HOME: 'relative' })).not.toContain('relative'); // XDG: relative paths are ignored
+    expect(userCacheDir({})).not.toContain('node_modules');
+  });
+});

@@ -1,0 +1,237 @@
+/** The scoring service in-process (Fastify inject): validation, scores, LRU + checkpoints, reload, metrics, training. */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel, openTracker, type Tracker, ZmsDetector } from '../../src/index.js';
+import { DirectoryCheckpointStore } from '../../src/serve/checkpoint.js';
+import { createService, type Service } from '../../src/serve/service.js';
+
+const STEP = 60_000;
+const T0 = Date.parse('2024-03-01T00:00:00Z');
+const value = (i: number, k: number) => 5 + Math.sin(i / 7 + k) + (i % 97 === 50 ? 6 : 0);
+
+let dir: string;
+let tracker: Tracker;
+
+async function trainAndRegister(name: string, shift: number): Promise<number> {
+  const n = 500;
+  const det = new ZmsDetector({});
+  det.train({
+    t: Float64Array.from({ length: n }, (_, i) => T0 - (n - i) * STEP),
+    v: Float64Array.from({ length: n }, (_, i) => value(i, 0) + shift),
+  });
+  const runId = await tracker.run({ experiment: 'serve-test' }, async (run) => {
+    await run.logModel(det);
+    return run.id;
+  });
+  return (await tracker.registerModel(name, runId)).version;
+}
+
+/** Scores of the registered model's own stream (what an uninterrupted series must get). */
+async function direct(ref: string, points: [number, number][]): Promise<number[]> {
+  const det = loadModel((await tracker.loadModelJson(ref)) as Parameters<typeof loadModel>[0]);
+  const s = det.stream();
+  return points.map(([t, v]) => s.push(t, v).score);
+}
+
+const pts = (k: number, from: number, to: number): [number, number][] =>
+  Array.from({ length: to - from }, (_, j) => [T0 + (from + j) * STEP, value(from + j, k)]);
+
+async function post(svc: Service, id: string, points: [number, number][]) {
+  const res = await svc.app.inject({
+    method: 'POST',
+    url: `/v1/series/${id}/points`,
+    payload: { points: points.map(([t, v]) => ({ t, v })) },
+  });
+  return { status: res.statusCode, body: res.json() };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tsad-serve-'));
+  tracker = openTracker(`file:${join(dir, 'store')}`);
+  await trainAndRegister('temp', 0);
+  await tracker.setAlias('temp', 'champion', 1);
+  await trainAndRegister('other', 1);
+  await tracker.setAlias('other', 'champion', 1);
+});
+
+afterAll(async () => {
+  await tracker.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('tsad serve (in-process)', () => {
+  it('scores single points and batches like the model stream, refuses bad input without touching state', async () => {
+    const svc = await createService({ model: 'models:/temp@champion', tracker, defaultMetrics: false });
+    try {
+      const first = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/a/points',
+        payload: { t: T0, v: value(0, 0) },
+      });
+      expect(first.statusCode).toBe(200);
+      expect(first.json()).toMatchObject({ id: 'a', model: 'models:/temp/1', t: T0 });
+      const batch = await post(svc, 'a', pts(0, 1, 120));
+      expect(batch.status).toBe(200);
+      const want = await direct('models:/temp/1', pts(0, 0, 120));
+      expect([first.json().score, ...batch.body.results.map((r: { score: number }) => r.score)]).toEqual(
+        want,
+      );
+
+      // out of order (second point of the batch goes back in time): 409, nothing pushed
+      const bad = await post(svc, 'a', [pts(0, 120, 121)[0], pts(0, 10, 11)[0]]);
+      expect(bad.status).toBe(409);
+      expect(bad.body.error).toBe('out_of_order');
+      const invalid = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/a/points',
+        payload: { t: T0, v: 'x' },
+      });
+      expect(invalid.statusCode).toBe(400);
+      expect(invalid.json().error).toBe('invalid_request');
+      const nan = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/a/points',
+        payload: '{"t":1,"v":NaN}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(nan.statusCode).toBe(400);
+      const state = (await svc.app.inject({ method: 'GET', url: '/v1/series/a' })).json();
+      expect(state).toMatchObject({ id: 'a', points: 120, lastT: T0 + 119 * STEP });
+      expect(Array.isArray(state.alarms)).toBe(true);
+      const next = await post(svc, 'a', pts(0, 120, 130));
+      expect(next.body.results.map((r: { score: number }) => r.score)).toEqual(
+        (await direct('models:/temp/1', pts(0, 0, 130))).slice(120),
+      );
+
+      expect((await svc.app.inject({ method: 'GET', url: '/v1/series/nope' })).json().error).toBe(
+        'series_not_found',
+      );
+      expect((await svc.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      expect((await svc.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      const m = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(m).toMatch(/^tsad_points_scored_total 130$/m);
+      expect(m).toMatch(/^tsad_live_series 1$/m);
+      expect(m).toMatch(
+        /tsad_request_duration_seconds_count\{route="\/v1\/series\/:id\/points",status="409"\} 1/,
+      );
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('evicts the least recently used series to checkpoints and resumes them with the same scores', async () => {
+    const cps = join(dir, 'cp-lru');
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      checkpoints: new DirectoryCheckpointStore(cps),
+      maxSeries: 2,
+      checkpointEvery: 1_000_000,
+      defaultMetrics: false,
+    });
+    const got: Record<string, number[]> = { s0: [], s1: [], s2: [] };
+    for (const [from, to] of [
+      [0, 40],
+      [40, 90],
+      [90, 140],
+    ]) {
+      for (let k = 0; k < 3; k++) {
+        const r = await post(svc, `s${k}`, pts(k, from, to));
+        expect(r.status).toBe(200);
+        got[`s${k}`].push(...r.body.results.map((x: { score: number }) => x.score));
+      }
+      expect(svc.liveCount()).toBe(2);
+    }
+    for (let k = 0; k < 3; k++) expect(got[`s${k}`]).toEqual(await direct('models:/temp/1', pts(k, 0, 140)));
+    expect((await svc.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(
+      /^tsad_evictions_total 7$/m,
+    );
+
+    // graceful close checkpoints every live series; a new service resumes all three
+    await svc.close();
+    expect(readdirSync(cps).sort()).toEqual(['s0.json', 's1.json', 's2.json']);
+    const again = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      checkpoints: new DirectoryCheckpointStore(cps),
+      defaultMetrics: false,
+    });
+    try {
+      for (let k = 0; k < 3; k++) {
+        const r = await post(again, `s${k}`, pts(k, 140, 160));
+        expect(r.body.results.map((x: { score: number }) => x.score)).toEqual(
+          (await direct('models:/temp/1', pts(k, 0, 160))).slice(140),
+        );
+      }
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('reloads when an alias moves: series of that model restart on the new version, the others keep their state', async () => {
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      groups: [{ prefix: 'o-', ref: 'models:/other@champion' }],
+      tracker,
+      checkpoints: new DirectoryCheckpointStore(join(dir, 'cp-reload')),
+      defaultMetrics: false,
+    });
+    try {
+      await post(svc, 't-1', pts(1, 0, 60));
+      await post(svc, 'o-1', pts(2, 0, 60));
+      expect(await svc.reload()).toEqual([]); // nothing moved
+      const v2 = await trainAndRegister('temp', 0.5);
+      await tracker.setAlias('temp', 'champion', v2);
+      expect(await svc.reload()).toEqual(['models:/temp@champion']);
+      const t1 = await post(svc, 't-1', pts(1, 60, 80));
+      expect(t1.body.model).toBe(`models:/temp/${v2}`);
+      expect(t1.body.results.map((x: { score: number }) => x.score)).toEqual(
+        await direct(`models:/temp/${v2}`, pts(1, 60, 80)),
+      );
+      const o1 = await post(svc, 'o-1', pts(2, 60, 80));
+      expect(o1.body.model).toBe('models:/other/1');
+      expect(o1.body.results.map((x: { score: number }) => x.score)).toEqual(
+        (await direct('models:/other/1', pts(2, 0, 80))).slice(60),
+      );
+      expect((await svc.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(
+        /^tsad_model_reloads_total 3$/m,
+      );
+      await tracker.setAlias('temp', 'champion', 1);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('trains a model in a worker thread and registers it', async () => {
+    const svc = await createService({ model: 'models:/temp@champion', tracker, defaultMetrics: false });
+    try {
+      const n = 300;
+      const res = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/models/trained/versions',
+        payload: {
+          detector: 'zms',
+          alias: 'candidate',
+          points: {
+            t: Array.from({ length: n }, (_, i) => T0 + i * STEP),
+            v: Array.from({ length: n }, (_, i) => value(i, 3)),
+          },
+        },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json()).toMatchObject({ name: 'trained', version: 1, alias: 'candidate' });
+      const det = await tracker.loadModel('models:/trained@candidate');
+      expect(det.type).toBe('ZmsDetector');
+      const bad = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/models/trained/versions',
+        payload: { detector: 'nope', points: { t: [1, 2], v: [1, 2] } },
+      });
+      expect(bad.statusCode).toBe(422);
+    } finally {
+      await svc.close();
+    }
+  });
+});
