@@ -7,6 +7,7 @@ export * from './datasets/index.js';
 export * from './detectors/index.js';
 export * from './errors.js';
 export * from './experiments/index.js';
+export * from './lab/index.js';
 export * from './metrics/index.js';
 export * from './report/html.js';
 export * from './series/index.js';

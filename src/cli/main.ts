@@ -4,6 +4,7 @@
  * definitions; each command imports what it needs when it runs. Exit codes: see ./exit.ts.
  */
 import { Command } from 'commander';
+import { registerBench } from './bench.js';
 import { registerDetect } from './detect.js';
 import { reportError } from './exit.js';
 import { registerModels } from './models.js';
@@ -11,6 +12,7 @@ import { registerNab } from './nab.js';
 import { registerReport } from './report.js';
 import { registerRuns } from './runs.js';
 import { registerServe } from './serve.js';
+import { registerSynth } from './synth.js';
 import { registerTrain } from './train.js';
 import { packageVersion } from './version.js';
 
@@ -29,6 +31,8 @@ registerRuns(program);
 registerReport(program);
 registerServe(program);
 registerNab(program);
+registerSynth(program);
+registerBench(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);

@@ -17,6 +17,7 @@ export function configureNabRun(cmd: Command): Command {
     .option('--seed <n>', 'random seed', intOption(), 0)
     .option('--uri <uri>', 'tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)')
     .option('--no-track', 'do not record a tracking run')
+    .option('--no-floor', 'leave out the floor rows (each score mapping fed zeros)')
     .option('--timings', 'print the per-file timing table', false)
     .option('--json', 'print the report as JSON', false)
     .action(async (o) => {
@@ -29,6 +30,7 @@ export function configureNabRun(cmd: Command): Command {
         workers: o.workers,
         seed: o.seed,
         trackingUri: o.track === false ? false : o.uri,
+        floor: o.floor !== false,
       });
       if (o.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

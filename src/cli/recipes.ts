@@ -13,6 +13,16 @@ export const RECIPE_NAMES = [
   'nabStream',
   'defaultLikelihood',
   'etsLikelihood',
+  'changePoint',
+  'flatLine',
+  'discord',
+  'kinds',
+  'defaultFlat',
+  'defaultFlatLikelihood',
+  'kindsLikelihood',
+  'floorCdf',
+  'floorLikelihood',
+  'floorIdentity',
 ] as const;
 
 export const CORPUS_RECIPE_NAMES = [

@@ -7,6 +7,7 @@ export {
   parseConfig,
   type RawStreamer,
 } from './base.js';
+export * from './changepoint/detector.js';
 export {
   alignTo,
   type CombineKind,
@@ -20,6 +21,7 @@ export {
   unionGrid,
 } from './combiners.js';
 export { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from './default.js';
+export * from './discord/detector.js';
 export {
   type CombinerConfig,
   type CombinerInput,
@@ -39,6 +41,7 @@ export {
   metricDirection,
 } from './ensemble.js';
 export * from './ets/index.js';
+export * from './flatline/detector.js';
 export {
   averagePathLength,
   IsolationForest,

@@ -1,8 +1,13 @@
+import { ChangePointDetector } from '../detectors/changepoint/detector.js';
 import { defaultDetector } from '../detectors/default.js';
+import { DiscordDetector } from '../detectors/discord/detector.js';
+import { FlatLineDetector } from '../detectors/flatline/detector.js';
 import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { ConfigError } from '../errors.js';
+import { defaultFlatDetector, kindsDetector } from '../lab/candidates.js';
+import { ZeroDetector } from '../lab/zero.js';
 import { NabStreamDetector } from './nab-detector.js';
 import type { NabScoreMapping } from './nab-stream.js';
 
@@ -10,22 +15,122 @@ export interface RecipeOptions {
   readonly seed?: number;
 }
 
+/** A named recipe: how to build the detector and how its scores map to NAB's [0, 1]. */
+export interface Recipe {
+  readonly build: (o: RecipeOptions) => Detector;
+  /** The score mapping the benchmarks apply to this recipe's scores (`NabScoreMapping`). */
+  readonly mapping: NabScoreMapping;
+  readonly description: string;
+}
+
 /**
  * Named detector recipes the benchmarks and the CLI can run: `default` (the default ensemble), each
- * single detector with its defaults, and the configurations designed for streaming NAB data.
+ * single detector with its defaults, and the configurations designed for streaming NAB data. Each recipe
+ * carries its own score mapping: `zms` and `zmsLikelihood` build the same detector but are different
+ * recipes (`cdf` vs `likelihood`).
  */
-export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = {
-  default: (o) => defaultDetector({ seed: o.seed ?? 0 }),
-  isolationForest: (o) => new IsolationForest({ seed: o.seed ?? 0 }),
-  randomCutForest: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
-  zms: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
-  autoEts: (o) => new EtsDetector({ seed: o.seed ?? 0, auto: true }),
-  zmsLikelihood: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
-  rcfLikelihood: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
-  nabStream: () => new NabStreamDetector(),
-  defaultLikelihood: (o) => defaultDetector({ seed: o.seed ?? 0 }),
-  etsLikelihood: (o) => new EtsDetector({ seed: o.seed ?? 0, auto: true }),
-};
+export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
+  default: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
+    mapping: 'cdf',
+    description: 'defaultDetector(), 2Φ(|s|)−1',
+  },
+  isolationForest: {
+    build: (o) => new IsolationForest({ seed: o.seed ?? 0 }),
+    mapping: 'cdf',
+    description: 'IsolationForest',
+  },
+  randomCutForest: {
+    build: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
+    mapping: 'cdf',
+    description: 'RandomCutForest',
+  },
+  zms: { build: (o) => new ZmsDetector({ seed: o.seed ?? 0 }), mapping: 'cdf', description: 'ZMS' },
+  autoEts: {
+    build: (o) => new EtsDetector({ seed: o.seed ?? 0, auto: true }),
+    mapping: 'cdf',
+    description: 'AutoETS',
+  },
+  zmsLikelihood: {
+    build: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
+    mapping: 'likelihood',
+    description: 'ZMS + likelihood mapping',
+  },
+  rcfLikelihood: {
+    build: (o) => new RandomCutForest({ seed: o.seed ?? 0 }),
+    mapping: 'likelihood',
+    description: 'RandomCutForest + likelihood mapping',
+  },
+  nabStream: { build: () => new NabStreamDetector(), mapping: 'identity', description: 'NabStreamDetector' },
+  defaultLikelihood: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
+    mapping: 'likelihood',
+    description: 'defaultDetector() + likelihood mapping',
+  },
+  etsLikelihood: {
+    build: (o) => new EtsDetector({ seed: o.seed ?? 0, auto: true }),
+    mapping: 'likelihood',
+    description: 'AutoETS + likelihood mapping',
+  },
+  changePoint: {
+    build: (o) => new ChangePointDetector({ seed: o.seed ?? 0 }),
+    mapping: 'cdf',
+    description: 'ChangePointDetector (robust CUSUM on seasonal residuals)',
+  },
+  flatLine: {
+    build: (o) => new FlatLineDetector({ seed: o.seed ?? 0 }),
+    mapping: 'cdf',
+    description: 'FlatLineDetector (stuck values)',
+  },
+  discord: {
+    build: (o) => new DiscordDetector({ seed: o.seed ?? 0 }),
+    mapping: 'cdf',
+    description: 'DiscordDetector (streaming left matrix-profile discord)',
+  },
+  kinds: {
+    build: (o) => kindsDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: defaultDetector() + flat-line + change-point + discord, max combiner',
+  },
+  defaultFlat: {
+    build: (o) => defaultFlatDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: defaultDetector() + flat-line, max combiner',
+  },
+  defaultFlatLikelihood: {
+    build: (o) => defaultFlatDetector(o.seed ?? 0),
+    mapping: 'likelihood',
+    description: 'candidate `defaultFlat` + likelihood mapping',
+  },
+  kindsLikelihood: {
+    build: (o) => kindsDetector(o.seed ?? 0),
+    mapping: 'likelihood',
+    description: 'candidate `kinds` + likelihood mapping',
+  },
+  floorCdf: {
+    build: () => new ZeroDetector(),
+    mapping: 'cdf',
+    description: 'floor: zeros through 2Φ(|s|)−1',
+  },
+  floorLikelihood: {
+    build: () => new ZeroDetector(),
+    mapping: 'likelihood',
+    description: 'floor: zeros through the likelihood mapping',
+  },
+  floorIdentity: { build: () => new ZeroDetector(), mapping: 'identity', description: 'floor: zeros' },
+});
+
+/** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */
+export const FLOOR_RECIPE: Readonly<Record<NabScoreMapping, string>> = Object.freeze({
+  cdf: 'floorCdf',
+  likelihood: 'floorLikelihood',
+  identity: 'floorIdentity',
+});
+
+/** Recipe builders by name (kept for callers of the older table). */
+export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = Object.fromEntries(
+  Object.entries(RECIPES).map(([k, r]) => [k, r.build]),
+);
 
 /**
  * What `tsad nab run` runs when no recipe is named: the stronger streaming configuration, the default
@@ -42,28 +147,33 @@ export const CORPUS_RECIPES: readonly string[] = [
   'zmsLikelihood',
 ];
 
-/** How each recipe's scores map to NAB's [0, 1] (default `cdf`). */
-export const NAB_MAPPING: Record<string, NabScoreMapping> = {
-  zmsLikelihood: 'likelihood',
-  rcfLikelihood: 'likelihood',
-  nabStream: 'identity',
-  defaultLikelihood: 'likelihood',
-  etsLikelihood: 'likelihood',
-};
+/** How each recipe's scores map to NAB's [0, 1] (from `RECIPES`). */
+export const NAB_MAPPING: Record<string, NabScoreMapping> = Object.fromEntries(
+  Object.entries(RECIPES).map(([k, r]) => [k, r.mapping]),
+);
+
+/** The score mapping of a recipe (an unknown name is an error that lists the known ones). */
+export function recipeMapping(name: string): NabScoreMapping {
+  makeDetectorCheck(name);
+  return RECIPES[name].mapping;
+}
+
+function makeDetectorCheck(name: string): void {
+  if (!isRecipe(name)) {
+    throw new ConfigError(
+      'unknown_detector',
+      `unknown detector "${name}"; choose from ${Object.keys(RECIPES).join(', ')}`,
+    );
+  }
+}
 
 /** Whether `name` is a recipe (own keys only: `toString` or `constructor` are not recipes). */
 export function isRecipe(name: string): boolean {
-  return Object.hasOwn(DETECTOR_RECIPES, name);
+  return Object.hasOwn(RECIPES, name);
 }
 
 /** Builds a recipe's detector; an unknown name is an error that lists the known ones. */
 export function makeDetector(name: string, o: RecipeOptions = {}): Detector {
-  const make = isRecipe(name) ? DETECTOR_RECIPES[name] : undefined;
-  if (!make) {
-    throw new ConfigError(
-      'unknown_detector',
-      `unknown detector "${name}"; choose from ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
-    );
-  }
-  return make(o);
+  makeDetectorCheck(name);
+  return RECIPES[name].build(o);
 }

@@ -1,4 +1,13 @@
-export { CORPUS_RECIPES, DETECTOR_RECIPES, makeDetector, type RecipeOptions } from './detectors.js';
+export {
+  CORPUS_RECIPES,
+  DETECTOR_RECIPES,
+  FLOOR_RECIPE,
+  makeDetector,
+  RECIPES,
+  type Recipe,
+  type RecipeOptions,
+  recipeMapping,
+} from './detectors.js';
 export {
   EXPERIMENT_NAME,
   formatDuration,

@@ -1,7 +1,11 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadNab } from '../datasets/index.js';
-import { makeDetector, NAB_MAPPING } from './detectors.js';
+import { DatasetError } from '../errors.js';
+import { readNabWindows } from '../metrics/nab-files.js';
+import { readCsvRows, validateCsvRows } from '../series/csv.js';
+import type { TimeSeries, Window } from '../series/types.js';
+import { makeDetector, recipeMapping } from './detectors.js';
 import { runNabStream } from './nab-stream.js';
 
 export interface NabFileJob {
@@ -14,6 +18,13 @@ export interface NabFileJob {
   readonly file: string;
   /** Results root: files go to `<outDir>/<detectorName>/<category>/<detectorName>_<file>.csv`. */
   readonly outDir: string;
+  /**
+   * A corpus in NAB's layout (`data/<file>`, `labels/combined_windows.json`) to read the file from;
+   * default: the NAB corpus (through the datasets layer).
+   */
+  readonly corpusDir?: string;
+  /** Add an `alarm` column: the detector's own alarm rule (NAB's scorer ignores it). Default false. */
+  readonly alarms?: boolean;
 }
 
 export interface NabFileResult {
@@ -38,12 +49,15 @@ function fmtTimestamp(ms: number): string {
 export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
   const start = performance.now();
   // Repeated timestamps keep the FIRST row's value: a later row's value would be look-ahead.
-  const ds = await loadNab(job.file, { duplicates: 'first', onWarning: () => {} });
+  const ds = job.corpusDir
+    ? await loadCorpusFile(job.corpusDir, job.file)
+    : await loadNab(job.file, { duplicates: 'first', onWarning: () => {} });
   const det = makeDetector(job.recipe, { seed: job.seed });
-  const r = runNabStream(det, ds.series, ds.rows, ds.windows, NAB_MAPPING[job.recipe] ?? 'cdf');
-  const lines: string[] = ['timestamp,value,anomaly_score,label'];
+  const r = runNabStream(det, ds.series, ds.rows, ds.windows, recipeMapping(job.recipe));
+  const lines: string[] = [`timestamp,value,anomaly_score,label${job.alarms ? ',alarm' : ''}`];
   for (let i = 0; i < ds.rows.t.length; i++) {
-    lines.push(`${fmtTimestamp(ds.rows.t[i])},${ds.rows.v[i]},${r.anomaly[i]},${r.label[i]}`);
+    const base = `${fmtTimestamp(ds.rows.t[i])},${ds.rows.v[i]},${r.anomaly[i]},${r.label[i]}`;
+    lines.push(job.alarms ? `${base},${r.alarm[i]}` : base);
   }
   const path = nabResultPath(job.outDir, job.detectorName, job.file);
   mkdirSync(dirname(path), { recursive: true });
@@ -58,4 +72,36 @@ export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
     totalMs: performance.now() - start,
     path,
   };
+}
+
+const windowsCache = new Map<string, Record<string, Window[]>>();
+
+/** The label windows of a corpus in NAB's layout (read once per corpus and process). */
+export function corpusWindows(corpusDir: string): Record<string, Window[]> {
+  let w = windowsCache.get(corpusDir);
+  if (!w) {
+    w = readNabWindows(join(corpusDir, 'labels', 'combined_windows.json'));
+    windowsCache.set(corpusDir, w);
+  }
+  return w;
+}
+
+/**
+ * One file of a corpus in NAB's layout, loaded the way the NAB runner loads NAB's files: rows as they
+ * are, and the series with repeated timestamps keeping the first row (a later row would be look-ahead).
+ */
+export async function loadCorpusFile(
+  corpusDir: string,
+  file: string,
+): Promise<{ rows: { t: Float64Array; v: Float64Array }; series: TimeSeries; windows: Window[] }> {
+  const windows = corpusWindows(corpusDir)[file];
+  if (!windows) {
+    throw new DatasetError(
+      'unknown_file',
+      `${file} is not listed in ${join(corpusDir, 'labels', 'combined_windows.json')}; use a key of that file`,
+    );
+  }
+  const rows = await readCsvRows(join(corpusDir, 'data', file));
+  const series = validateCsvRows(rows, { duplicates: 'first', onWarning: () => {} });
+  return { rows: { t: rows.t, v: rows.v }, series, windows };
 }

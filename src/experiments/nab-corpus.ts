@@ -6,8 +6,9 @@ import { nabFiles, nabPath } from '../datasets/index.js';
 import { TsadError } from '../errors.js';
 import { NAB_PROFILE_NAMES, type NabProfileName, scoreNabResults } from '../metrics/index.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
-import { CORPUS_RECIPES, DETECTOR_RECIPES, isRecipe } from './detectors.js';
+import { CORPUS_RECIPES, DETECTOR_RECIPES, FLOOR_RECIPE, isRecipe, recipeMapping } from './detectors.js';
 import { type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
+import type { NabScoreMapping } from './nab-stream.js';
 
 export interface NabCorpusOptions {
   /** Recipes to run (keys of DETECTOR_RECIPES). Default: `CORPUS_RECIPES`. */
@@ -25,10 +26,18 @@ export interface NabCorpusOptions {
   readonly trackingUri?: string | false;
   /** Progress bar and notes on stderr (default: when stderr is a TTY, else plain lines). */
   readonly progress?: boolean;
+  /** Add the floor row of each score mapping run (the same mapping fed zeros). Default true. */
+  readonly floor?: boolean;
 }
 
 export interface NabCorpusRow {
   readonly detector: string;
+  /** The recipe's score mapping. */
+  readonly mapping: NabScoreMapping;
+  /** A floor row: the mapping fed a detector that always outputs 0. */
+  readonly floor: boolean;
+  /** Run over part of the corpus (`files`): never ranked among full-corpus rows. */
+  readonly partial: boolean;
   readonly scores: Record<NabProfileName, number>;
   readonly thresholds: Record<NabProfileName, number>;
   readonly files: NabFileResult[];
@@ -90,7 +99,7 @@ function ask(w: Worker, job: NabFileJob): Promise<WorkerReply> {
 }
 
 /** Runs jobs over a pool of worker threads; `onDone` is called as each finishes. */
-async function runPool(
+export async function runPool(
   jobs: NabFileJob[],
   workers: number,
   onDone: (r: NabFileResult) => void,
@@ -137,7 +146,7 @@ export async function publishedScores(): Promise<NabCorpusReport['published']> {
  */
 export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorpusReport> {
   const start = performance.now();
-  const detectors = opts.detectors ?? CORPUS_RECIPES;
+  const detectors = [...(opts.detectors ?? CORPUS_RECIPES)];
   for (const d of detectors) {
     if (!isRecipe(d)) {
       throw new NabRunError(
@@ -146,6 +155,12 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
       );
     }
   }
+  if (opts.floor !== false) {
+    for (const m of new Set(detectors.map(recipeMapping))) {
+      if (!detectors.includes(FLOOR_RECIPE[m])) detectors.push(FLOOR_RECIPE[m]);
+    }
+  }
+  const partial = opts.files !== undefined && new Set(opts.files).size < nabFiles().length;
   // a bad tracking URI fails now, not after the whole corpus has run
   if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
   const workers = opts.workers ?? 2;
@@ -209,7 +224,16 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
       thresholds[p] = report.scores[p].threshold;
     }
     results.sort((a, b) => a.file.localeCompare(b.file));
-    rows.push({ detector: detectorName, scores, thresholds, files: results, wallMs: performance.now() - t0 });
+    rows.push({
+      detector: detectorName,
+      mapping: recipeMapping(name),
+      floor: name.startsWith('floor'),
+      partial,
+      scores,
+      thresholds,
+      files: results,
+      wallMs: performance.now() - t0,
+    });
   }
   const wallMs = performance.now() - start;
   const report: NabCorpusReport = { rows, published: await publishedScores(), wallMs };
@@ -248,24 +272,38 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   return report;
 }
 
-/** The scoreboard as text: our rows among NAB's published ones, best standard score first. */
+/**
+ * The scoreboard as text: our full-corpus rows among NAB's published ones, best standard score first,
+ * floor rows marked; rows from a partial run are listed apart and never ranked.
+ */
 export function formatScoreboard(report: NabCorpusReport): string {
+  const name = (r: NabCorpusRow) => `${r.floor ? '(floor) ' : ''}${r.detector}`;
   const all = [
-    ...report.rows.map((r) => ({ detector: r.detector, scores: r.scores, ours: true })),
+    ...report.rows
+      .filter((r) => !r.partial)
+      .map((r) => ({ detector: name(r), scores: r.scores, ours: true })),
     ...report.published.map((p) => ({ ...p, ours: false })),
   ].sort((a, b) => b.scores.standard - a.scores.standard);
-  const lines = [
-    `${'detector'.padEnd(26)} ${'standard'.padStart(9)} ${'low FP'.padStart(9)} ${'low FN'.padStart(9)}`,
-    '-'.repeat(56),
-  ];
-  for (const r of all) {
+  const fmtRow = (ours: boolean, detector: string, s: Record<NabProfileName, number>) =>
+    `${`${ours ? '* ' : '  '}${detector}`.padEnd(32)} ${s.standard.toFixed(2).padStart(9)} ${s.reward_low_FP_rate
+      .toFixed(2)
+      .padStart(9)} ${s.reward_low_FN_rate.toFixed(2).padStart(9)}`;
+  const header = `${'detector'.padEnd(32)} ${'standard'.padStart(9)} ${'low FP'.padStart(9)} ${'low FN'.padStart(9)}`;
+  const lines = [header, '-'.repeat(62)];
+  for (const r of all) lines.push(fmtRow(r.ours, r.detector, r.scores));
+  const partial = report.rows.filter((r) => r.partial);
+  if (partial.length > 0) {
     lines.push(
-      `${`${r.ours ? '* ' : '  '}${r.detector}`.padEnd(26)} ${r.scores.standard.toFixed(2).padStart(9)} ${r.scores.reward_low_FP_rate
-        .toFixed(2)
-        .padStart(9)} ${r.scores.reward_low_FN_rate.toFixed(2).padStart(9)}`,
+      '',
+      `PARTIAL runs (${partial[0].files.length} of the corpus files; not comparable, not ranked):`,
     );
+    for (const r of partial) lines.push(fmtRow(true, name(r), r.scores));
   }
-  lines.push('', '* = tsad, measured now; the others are NAB’s published results (final_results.json).');
+  lines.push(
+    '',
+    '* = tsad, measured now; the others are NAB’s published results (final_results.json).',
+    '(floor) = the same score mapping fed a detector that always outputs 0.',
+  );
   return lines.join('\n');
 }
 

@@ -28,6 +28,8 @@ export interface NabStreamResult {
   readonly anomaly: Float64Array;
   /** NAB label per row (1 inside a window). */
   readonly label: Uint8Array;
+  /** The detector's own alarm rule per row (1 = alarm), from `stream().push().alarm`. */
+  readonly alarm: Uint8Array;
   /** Probationary length in series points. */
   readonly probation: number;
   readonly trainMs: number;
@@ -87,8 +89,11 @@ export function runNabStream(
   }
   const scorer = detector.stream();
   const pointScore = new Float64Array(n);
+  const pointAlarm = new Float64Array(n);
   for (let i = probation; i < n; i++) {
-    const raw = scorer.push(series.t[i], series.v[i]).score;
+    const pushed = scorer.push(series.t[i], series.v[i]);
+    const raw = pushed.score;
+    if (pushed.alarm) pointAlarm[i] = 1;
     if (mapping === 'identity') {
       pointScore[i] = raw >= 0 ? Math.min(raw, 1) : 0;
       continue;
@@ -98,7 +103,10 @@ export function runNabStream(
   }
   const t2 = performance.now();
   const anomaly = pointScoresToRows(series.t, pointScore, rows.t);
+  const alarmRows = pointScoresToRows(series.t, pointAlarm, rows.t);
   const m = rows.t.length;
+  const alarm = new Uint8Array(m);
+  for (let r = 0; r < m; r++) alarm[r] = alarmRows[r] ? 1 : 0;
   const label = new Uint8Array(m);
   for (let r = 0; r < m; r++) {
     const tr = rows.t[r];
@@ -109,5 +117,5 @@ export function runNabStream(
       }
     }
   }
-  return { anomaly, label, probation, trainMs: t1 - t0, scoreMs: t2 - t1 };
+  return { anomaly, label, alarm, probation, trainMs: t1 - t0, scoreMs: t2 - t1 };
 }

@@ -4,6 +4,7 @@ import { AggregateAlarms } from '../../src/detectors/post/aggregate-alarms.js';
 import { AnomScoreCalibrator } from '../../src/detectors/post/calibrator.js';
 import { revisedF1, revisedPointAdjustedCounts } from '../../src/detectors/post/f1.js';
 import { Threshold } from '../../src/detectors/post/threshold.js';
+import { Rng } from '../../src/detectors/rng.js';
 import { ConfigError } from '../../src/errors.js';
 import { accumulateTsad } from '../../src/metrics/index.js';
 import type { TimeSeries } from '../../src/series/types.js';
@@ -242,5 +243,69 @@ describe('post-rule constructors on bad input', () => {
     expect(() => new Threshold({ almThreshold: 3 } as unknown as number)).toThrow(ConfigError);
     expect(() => new Threshold(Number.NaN)).toThrow(/almThreshold/);
     expect(new Threshold(null).almThreshold).toBeNull();
+  });
+});
+
+describe('AnomScoreCalibrator beyond the training range', () => {
+  // a large training set: PCHIP's end derivative is 0 there, so Merlion's extrapolation is flat
+  const big = (n: number, seed: number) => {
+    const g = new Rng(seed);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++)
+      out[i] = Math.abs(Math.sqrt(-2 * Math.log(1 - g.float())) * Math.cos(6.283185307179586 * g.float()));
+    return out;
+  };
+  it("'merlion' maps 2×, 3× and 10× the training maximum to one constant; the default keeps them in order", () => {
+    const train = big(50_000, 1);
+    const max = train.reduce((m, x) => Math.max(m, x), 0);
+    const merlion = new AnomScoreCalibrator(1000, true, 'merlion');
+    merlion.train(train);
+    expect(merlion.derivatives[merlion.derivatives.length - 1]).toBe(0);
+    const flat = [2, 3, 10].map((k) => merlion.calibrateOne(k * max));
+    expect(new Set(flat).size).toBe(1);
+    const mono = new AnomScoreCalibrator(1000, true);
+    mono.train(train);
+    const ordered = [2, 3, 10].map((k) => mono.calibrateOne(k * max));
+    expect(ordered[0]).toBeLessThan(ordered[1]);
+    expect(ordered[1]).toBeLessThan(ordered[2]);
+    // below the last anchor both are the same curve
+    expect(mono.calibrateOne(max * 0.5)).toBe(merlion.calibrateOne(max * 0.5));
+  });
+  it('property: two different raw scores beyond the training range never map to the same value', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 3, maxLength: 80 }),
+        fc.integer({ min: 3000, max: 6000 }),
+        fc.double({ min: 1.0001, max: 1e6, noNaN: true }),
+        fc.double({ min: 1.0001, max: 1e6, noNaN: true }),
+        (extra, n, a, b) => {
+          fc.pre(Math.abs(a - b) > 1e-9 * Math.max(a, b));
+          const c = new AnomScoreCalibrator(1000);
+          const train = new Float64Array([...big(n, n), ...extra]);
+          c.train(train);
+          const top = c.anchors[c.anchors.length - 1][0];
+          const fa = c.calibrateOne(a * top);
+          const fb = c.calibrateOne(b * top);
+          expect(fa).not.toBe(fb);
+          expect(Math.sign(fb - fa)).toBe(Math.sign(b - a));
+          expect(c.calibrateOne(-a * top)).toBe(-fa);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+  it('saves the extrapolation mode only when it is not the default and restores it', () => {
+    const c = new AnomScoreCalibrator(1000, true, 'merlion');
+    c.train(big(4000, 2));
+    const json = c.toJSON() as { extrapolation?: string };
+    expect(json.extrapolation).toBe('merlion');
+    const back = new AnomScoreCalibrator(1000, true);
+    back.restore(json, 'state');
+    expect(back.extrapolation).toBe('merlion');
+    expect(back.calibrateOne(100)).toBe(c.calibrateOne(100));
+    const d = new AnomScoreCalibrator(1000);
+    d.train(big(4000, 2));
+    expect((d.toJSON() as { extrapolation?: string }).extrapolation).toBeUndefined();
+    expect(() => back.restore({ ...json, extrapolation: 'flat' }, 'state')).toThrow(/extrapolation/);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
-import { runNabCorpus } from '../../src/experiments/nab-corpus.js';
+import { formatScoreboard, runNabCorpus } from '../../src/experiments/nab-corpus.js';
 import { nabResultPath } from '../../src/experiments/nab-corpus-file.js';
 import { nabAnomalyScore } from '../../src/experiments/nab-stream.js';
 import { scoreNabResults } from '../../src/metrics/index.js';
@@ -32,7 +32,17 @@ describe('NAB corpus pipeline on two small files', () => {
       trackingUri: 'memory:nab-test',
       progress: false,
     });
-    expect(report.rows).toHaveLength(1);
+    // the recipe and the floor of its mapping (zeros through 2Φ(|s|)−1: NAB's null detector)
+    expect(report.rows.map((r) => r.detector)).toEqual(['tsad_zms', 'tsad_floorCdf']);
+    const floor = report.rows[1];
+    expect(floor.floor).toBe(true);
+    expect(floor.scores.standard).toBe(0);
+    // two files of 58: a partial run, listed apart from the ranked rows
+    expect(report.rows.every((r) => r.partial)).toBe(true);
+    const board = formatScoreboard(report);
+    const ranked = board.slice(0, board.indexOf('PARTIAL runs'));
+    expect(ranked).not.toContain('tsad_zms');
+    expect(board.slice(board.indexOf('PARTIAL runs'))).toContain('* tsad_zms');
     const row = report.rows[0];
     expect(row.detector).toBe('tsad_zms');
     expect(row.files.map((f) => f.file).sort()).toEqual([...FILES].sort());
@@ -64,7 +74,9 @@ describe('NAB corpus pipeline on two small files', () => {
       outDir: out,
       trackingUri: false,
       progress: false,
+      floor: false,
     });
+    expect(resumed.rows).toHaveLength(1);
     expect(resumed.rows[0].files).toHaveLength(0);
     expect(resumed.rows[0].scores).toEqual(row.scores);
   }, 120_000);

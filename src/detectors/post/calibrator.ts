@@ -9,22 +9,35 @@ const TARGETS = [0, 0, 0.5, 1, 1.5, 2];
 const LEVELS = [0, 0, 0.3829249225480262, 0.6826894921370859, 0.8663855974622838, 0.9544997361036416];
 
 /**
+ * Beyond the last anchor: `'monotone'` (default) extends the curve by a straight line whose slope is the
+ * PCHIP end derivative when that is positive, else the slope of the last anchor segment (always positive),
+ * so scores keep increasing with the raw score; `'merlion'` uses the end derivative as it is, which PCHIP's
+ * end formula sets to 0 when the last segment is much flatter than the one before (with more than about
+ * 3,000 training scores every raw score above the last anchor then maps to one constant).
+ */
+export type CalibratorExtrapolation = 'monotone' | 'merlion';
+
+/**
  * Merlion's `AnomScoreCalibrator`: maps raw anomaly scores to z-score-like units through
  * monotone PCHIP interpolation of learnt quantile anchors, with linear extrapolation beyond the
- * last anchor. Untrained (or with < 2 anchors) it is the identity.
+ * last anchor (see {@link CalibratorExtrapolation}). Untrained (or with < 2 anchors) it is the identity.
  */
 export class AnomScoreCalibrator {
   maxScore: number;
   readonly absScore: boolean;
+  extrapolation: CalibratorExtrapolation;
+  /** Slope of the line beyond the last anchor. */
+  private tail = 0;
   /** Anchor inputs X (ascending) and targets Y; empty = identity. */
   private ax: Float64Array = new Float64Array(0);
   private ay: Float64Array = new Float64Array(0);
   /** PCHIP derivatives at the anchors. */
   private d: Float64Array = new Float64Array(0);
 
-  constructor(maxScore: number, absScore = true) {
+  constructor(maxScore: number, absScore = true, extrapolation: CalibratorExtrapolation = 'monotone') {
     this.maxScore = maxScore;
     this.absScore = absScore;
+    this.extrapolation = extrapolation;
   }
 
   get trained(): boolean {
@@ -90,11 +103,21 @@ export class AnomScoreCalibrator {
       this.ax = new Float64Array(0);
       this.ay = new Float64Array(0);
       this.d = new Float64Array(0);
+      this.tail = 0;
       return;
     }
     this.ax = Float64Array.from(xs);
     this.ay = Float64Array.from(ys);
     this.d = pchipDerivatives(this.ax, this.ay);
+    const K = xs.length - 1;
+    const end = this.d[K];
+    const secant = (ys[K] - ys[K - 1]) / (xs[K] - xs[K - 1]);
+    this.tail = this.extrapolation === 'merlion' || end > 0 || !(secant > 0) ? end : secant;
+  }
+
+  /** Slope of the straight line beyond the last anchor (0 when untrained). */
+  get tailSlope(): number {
+    return this.tail;
   }
 
   /** Calibrates one raw score (NaN stays NaN). */
@@ -106,11 +129,11 @@ export class AnomScoreCalibrator {
     if (this.absScore) {
       const a = Math.abs(v);
       const sgn = Math.sign(v);
-      if (a > b) return sgn * ((a - b) * this.d[K] + this.ay[K]);
+      if (a > b) return sgn * ((a - b) * this.tail + this.ay[K]);
       if (sgn === 0) return v; // ±0 stays as it is
       return sgn * Math.max(this.hermite(a), 0);
     }
-    if (v > b) return (v - b) * this.d[K] + this.ay[K];
+    if (v > b) return (v - b) * this.tail + this.ay[K];
     return this.hermite(v);
   }
 
@@ -149,10 +172,20 @@ export class AnomScoreCalibrator {
   }
 
   toJSON(): JsonValue {
-    return { maxScore: this.maxScore, anchorsX: encodeFloats(this.ax), anchorsY: encodeFloats(this.ay) };
+    const out: { [k: string]: JsonValue } = {
+      maxScore: this.maxScore,
+      anchorsX: encodeFloats(this.ax),
+      anchorsY: encodeFloats(this.ay),
+    };
+    // written only when not the default, so model files of the default stay as they were
+    if (this.extrapolation !== 'monotone') out.extrapolation = this.extrapolation;
+    return out;
   }
 
-  /** Restores anchors saved by `toJSON()` (derivatives are recomputed, deterministically). */
+  /**
+   * Restores anchors saved by `toJSON()` (derivatives are recomputed, deterministically). Files written
+   * before the extrapolation option existed carry none and load as `'monotone'`.
+   */
   restore(state: unknown, path: string): void {
     const ms = field(state, 'maxScore', path);
     if (typeof ms !== 'number')
@@ -171,7 +204,12 @@ export class AnomScoreCalibrator {
     if (xs.length === 1) {
       throw new ModelFormatError('bad_field', `${path}.anchorsX: needs 0 or at least 2 anchors`);
     }
+    const ex = (state as { extrapolation?: unknown }).extrapolation;
+    if (ex !== undefined && ex !== 'monotone' && ex !== 'merlion') {
+      throw new ModelFormatError('bad_field', `${path}.extrapolation: expected "monotone" or "merlion"`);
+    }
     this.maxScore = ms;
+    this.extrapolation = ex ?? 'monotone';
     this.setAnchors(Array.from(xs), Array.from(ys));
   }
 }

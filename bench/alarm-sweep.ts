@@ -1,0 +1,62 @@
+/**
+ * Sweeps the alarm threshold of one recipe on a corpus in NAB's layout (the tuning protocol of
+ * docs/evaluation.md: run it on tuning seeds only, then report the chosen value on held-out seeds with
+ * `tsad bench`). Each file: train on the probationary 15 %, stream the rest once, keep the calibrated
+ * scores, then replay them through `AggregateAlarms` (the default rule) at each threshold: exactly what
+ * the detector's own rule would do at that threshold.
+ *
+ *   npx tsx bench/alarm-sweep.ts <corpusDir> [recipe=kinds] [thresholds=3,3.5,4,4.5,5,6]
+ */
+import { DEFAULT_ALARM_RULE } from '../src/detectors/default.js';
+import { makeThresholdRule } from '../src/detectors/post/rule.js';
+import { makeDetector } from '../src/experiments/detectors.js';
+import { corpusWindows, loadCorpusFile } from '../src/experiments/nab-corpus-file.js';
+import { corpusKinds } from '../src/lab/bench.js';
+import { nabProbationaryLength } from '../src/metrics/nab.js';
+
+const [dir, recipe = 'kinds', list = '3,3.5,4,4.5,5,6'] = process.argv.slice(2);
+if (!dir) throw new Error('usage: alarm-sweep.ts <corpusDir> [recipe] [thresholds]');
+const thresholds = list.split(',').map(Number);
+const windows = corpusWindows(dir);
+const kinds = corpusKinds(dir);
+const found = thresholds.map(() => new Map<string, [number, number]>());
+const clean = thresholds.map(() => [0, 0]);
+for (const file of Object.keys(windows).sort()) {
+  const { series } = await loadCorpusFile(dir, file);
+  const n = series.t.length;
+  const p = nabProbationaryLength(n);
+  const det = makeDetector(recipe);
+  det.train({ t: series.t.subarray(0, p), v: series.v.subarray(0, p) });
+  const s = det.stream();
+  const score = new Float64Array(n);
+  for (let i = p; i < n; i++) score[i] = s.push(series.t[i], series.v[i]).score;
+  thresholds.forEach((th, k) => {
+    const rule = makeThresholdRule({ ...DEFAULT_ALARM_RULE, almThreshold: th }).streamer();
+    const alarm = new Uint8Array(n);
+    for (let i = p; i < n; i++)
+      if (!Number.isNaN(score[i]) && rule.push(series.t[i], score[i]) !== 0) alarm[i] = 1;
+    if (windows[file].length === 0) {
+      clean[k][0]++;
+      if (alarm.some((a) => a === 1)) clean[k][1]++;
+    }
+    for (const w of kinds[file]) {
+      const e = found[k].get(w.kind) ?? [0, 0];
+      e[1]++;
+      for (let i = p; i < n; i++) {
+        if (alarm[i] && series.t[i] >= w.onset && series.t[i] <= w.end) {
+          e[0]++;
+          break;
+        }
+      }
+      found[k].set(w.kind, e);
+    }
+  });
+}
+thresholds.forEach((th, k) => {
+  const ks = [...found[k].entries()].sort(([a], [b]) => a.localeCompare(b));
+  const tot = ks.reduce((a, [, e]) => a + e[0], 0);
+  const all = ks.reduce((a, [, e]) => a + e[1], 0);
+  process.stdout.write(
+    `${recipe} threshold ${th}: found ${tot}/${all}; clean ok ${clean[k][0] - clean[k][1]}/${clean[k][0]}; ${ks.map(([kk, e]) => `${kk} ${e[0]}/${e[1]}`).join(', ')}\n`,
+  );
+});

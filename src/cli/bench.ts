@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { intOption } from './options.js';
+import { RECIPE_NAMES } from './recipes.js';
+
+/** `tsad bench --corpus DIR`: NAB-rules benchmark (or locate mode) over any corpus in NAB's layout. */
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description(
+      'benchmark recipes on a labelled corpus in NAB layout: NAB scores with floor rows, revised F1 and MTTD per file, per-kind table; --locate for single-anomaly accuracy',
+    )
+    .requiredOption(
+      '--corpus <dir>',
+      'corpus folder (data/<category>/<file>.csv, labels/combined_windows.json), or nab for the NAB corpus',
+    )
+    .option(
+      '-d, --detector <names>',
+      `comma-separated recipes: ${RECIPE_NAMES.join(', ')} (floor rows are added)`,
+      'default',
+    )
+    .option('--files <paths>', 'comma-separated corpus files (the run is labelled partial)')
+    .option(
+      '-o, --out <dir>',
+      'results root (default: bench/results/corpus/<corpus folder name>; the corpus is never written to)',
+    )
+    .option('--force', 're-run files that already have a result file', false)
+    .option('-w, --workers <n>', 'worker threads', intOption(1), 2)
+    .option('--seed <n>', 'random seed', intOption(), 0)
+    .option('--no-floor', 'leave out the floor rows')
+    .option(
+      '--locate',
+      'locate mode: is the highest test score within --margin points of the one anomaly',
+      false,
+    )
+    .option('--margin <n>', 'locate mode: points either side of the anomaly that count', intOption(0), 100)
+    .option('--json', 'print the report as JSON', false)
+    .action(async (o) => {
+      const detectors = String(o.detector).split(',');
+      const files = o.files ? String(o.files).split(',') : undefined;
+      if (o.locate) {
+        const { formatLocate, runLocate } = await import('../lab/locate.js');
+        const r = await runLocate({ corpus: o.corpus, detectors, files, margin: o.margin, seed: o.seed });
+        process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${formatLocate(r)}\n`);
+        return;
+      }
+      const { formatBench, runBench } = await import('../lab/bench.js');
+      const r = await runBench({
+        corpus: o.corpus,
+        detectors,
+        files,
+        outDir: o.out,
+        force: Boolean(o.force),
+        workers: o.workers,
+        seed: o.seed,
+        floor: o.floor !== false,
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`${formatBench(r)}\nwall time: ${(r.wallMs / 1000).toFixed(1)} s\n`);
+    });
+}

@@ -1,0 +1,66 @@
+/**
+ * `ChangePointDetector`: level shifts and drifts, as a robust two-sided CUSUM on seasonal residuals
+ * (core.ts; method and sources in docs/detectors-quality.md). Online: every scored point updates the sums.
+ */
+import { z } from 'zod';
+import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
+import { registerDetector } from '../registry.js';
+import type { Frame } from '../transforms.js';
+import type { JsonValue } from '../types.js';
+import { ChangePointCore } from './core.js';
+
+export const changePointConfigSchema = z.strictObject({
+  ...baseConfigShape(1000),
+  /** CUSUM allowance, in residual standard deviations. */
+  k: z.number().min(0).max(10).default(0.5),
+  /** CUSUM decision level (re-anchors the level above it). */
+  h: z.number().positive().max(1000).default(30),
+  /** Clip of the standardised residual. */
+  clip: z.number().positive().max(100).default(4),
+  /** Seasonal period in points; null = learnt from the training data. */
+  period: z.number().int().min(1).max(100_000).nullable().default(null),
+});
+export type ChangePointConfig = z.infer<typeof changePointConfigSchema>;
+export type ChangePointInput = z.input<typeof changePointConfigSchema>;
+
+export class ChangePointDetector extends BaseDetector<ChangePointConfig> {
+  private core: ChangePointCore;
+
+  constructor(cfg: ChangePointInput = {}) {
+    super('ChangePointDetector', parseConfig(changePointConfigSchema, cfg));
+    this.core = this.newCore();
+  }
+
+  private newCore(): ChangePointCore {
+    const c = this.config;
+    return new ChangePointCore({ k: c.k, h: c.h, clip: c.clip, period: c.period });
+  }
+
+  protected override minTrainRows(): number {
+    return 8;
+  }
+
+  protected override fitRows(frame: Frame): Float64Array {
+    this.core = this.newCore();
+    return this.core.fit(frame.t, frame.x);
+  }
+
+  protected override scoreRow(row: Float64Array, t: number): number {
+    return this.core.scoreRow(t, row[0]);
+  }
+
+  protected override modelState(): JsonValue {
+    return this.core.state();
+  }
+
+  protected override restoreModel(state: unknown, path: string): void {
+    const core = this.newCore();
+    core.restore(state, path);
+    this.core = core;
+  }
+}
+
+registerDetector(
+  'ChangePointDetector',
+  baseLoader((c) => new ChangePointDetector(c as ChangePointInput)),
+);

@@ -1,0 +1,187 @@
+/**
+ * Streaming left matrix-profile discord core (docs/detectors-quality.md).
+ *
+ * The score of a point is the z-normalised Euclidean distance from the subsequence that ends at it
+ * (length `m`) to its nearest neighbour among the previous `window` subsequences, excluding the `m`
+ * subsequences that overlap it (trivial matches), divided by √(2m) so it lies in [0, 2]. A shape seen
+ * before scores low wherever its level is; a new shape (a changed frequency, a distorted cycle) scores high
+ * even inside the normal range of values.
+ *
+ * Incremental per point (the STOMP recurrence): the dot products of the new subsequence with every stored
+ * one follow from the previous point's in O(1) each, `QTᵢ[j] = QTᵢ₋₁[j−1] − x[i−1]·x[j−1] + x[i+m−1]·x[j+m−1]`,
+ * so a point costs O(window); every `refresh` points the products are recomputed exactly (O(window · m)) to
+ * bound floating-point drift. Values are stored centred on the training mean. Typed-array ring buffers, no
+ * allocation per point.
+ */
+import { ModelFormatError } from '../../errors.js';
+import { decodeFloats, encodeFloats, field } from '../json.js';
+import type { JsonValue } from '../types.js';
+
+const REFRESH = 4096;
+
+export class DiscordCore {
+  readonly m: number;
+  readonly window: number;
+  /** Values (centred), ring of size R = window + m + 1, by global index mod R. */
+  private readonly x: Float64Array;
+  /** Per-subsequence mean and standard deviation, ring of size Q = window + 1 by start index. */
+  private readonly mu: Float64Array;
+  private readonly sd: Float64Array;
+  /** Dot products of the latest subsequence with each stored one, ring of size Q by start index. */
+  private readonly qt: Float64Array;
+  private center = 0;
+  /** Values seen (global index of the next value). */
+  private count = 0;
+  private sum = 0;
+  private sumSq = 0;
+  private sinceRefresh = 0;
+
+  constructor(m: number, window: number) {
+    this.m = m;
+    this.window = window;
+    this.x = new Float64Array(window + m + 1);
+    this.mu = new Float64Array(window + 1);
+    this.sd = new Float64Array(window + 1);
+    this.qt = new Float64Array(window + 1);
+  }
+
+  /** Resets the stream and centres values on `center`. */
+  reset(center: number): void {
+    this.center = center;
+    this.count = 0;
+    this.sum = 0;
+    this.sumSq = 0;
+    this.sinceRefresh = 0;
+    this.x.fill(0);
+    this.mu.fill(0);
+    this.sd.fill(0);
+    this.qt.fill(0);
+  }
+
+  private xa(g: number): number {
+    return this.x[g % this.x.length];
+  }
+
+  /** Direct dot product of the subsequences starting at a and b. */
+  private dot(a: number, b: number): number {
+    let s = 0;
+    for (let k = 0; k < this.m; k++) s += this.xa(a + k) * this.xa(b + k);
+    return s;
+  }
+
+  /** Pushes one value; returns the discord score of the subsequence ending at it (0 while warming up). */
+  push(v: number): number {
+    const m = this.m;
+    const R = this.x.length;
+    const Q = this.qt.length;
+    const c = v - this.center;
+    const g = this.count++;
+    this.x[g % R] = c;
+    this.sum += c;
+    this.sumSq += c * c;
+    if (g >= m) {
+      const old = this.x[(g - m) % R];
+      this.sum -= old;
+      this.sumSq -= old * old;
+    }
+    if (g < m - 1) return 0;
+    const i = g - m + 1; // start of the new subsequence
+    const mean = this.sum / m;
+    const varc = Math.max(this.sumSq / m - mean * mean, 0);
+    const sd = Math.sqrt(varc);
+    this.mu[i % Q] = mean;
+    this.sd[i % Q] = sd;
+    const lo = Math.max(0, i - this.window);
+    const refresh = ++this.sinceRefresh >= REFRESH;
+    if (refresh) this.sinceRefresh = 0;
+    // dot products of the new subsequence with each stored start j ∈ [lo, i−1], newest first; ring
+    // positions are stepped down with a wrap test instead of a modulo per access (the hot loop)
+    const x = this.x;
+    const qt = this.qt;
+    const xi0 = this.xa(i - 1);
+    const xi1 = this.xa(i + m - 1);
+    const oldLo = Math.max(0, i - 1 - this.window);
+    let jq = (i - 1) % Q; // j mod Q
+    let jq1 = jq === 0 ? Q - 1 : jq - 1; // (j − 1) mod Q
+    let xr0 = (i - 2 + R) % R; // (j − 1) mod R
+    let xr1 = (i + m - 2) % R; // (j + m − 1) mod R
+    for (let j = i - 1; j >= lo; j--) {
+      if (j === 0 || refresh || j - 1 < oldLo) qt[jq] = this.dot(i, j);
+      else qt[jq] = qt[jq1] - xi0 * x[xr0] + xi1 * x[xr1];
+      jq = jq1;
+      jq1 = jq1 === 0 ? Q - 1 : jq1 - 1;
+      xr0 = xr0 === 0 ? R - 1 : xr0 - 1;
+      xr1 = xr1 === 0 ? R - 1 : xr1 - 1;
+    }
+    // nearest non-overlapping neighbour
+    const last = i - m; // j ≤ i − m do not overlap the new subsequence
+    if (last < lo) return 0;
+    const floor = 1e-8 * (1 + Math.abs(this.center));
+    const mu = this.mu;
+    const sdv = this.sd;
+    let best = Number.POSITIVE_INFINITY;
+    let q = lo % Q;
+    for (let j = lo; j <= last; j++) {
+      const sj = sdv[q];
+      let d2: number;
+      if (sd <= floor || sj <= floor) d2 = sd <= floor && sj <= floor ? 0 : m;
+      else {
+        const corr = (qt[q] - m * mean * mu[q]) / (m * sd * sj);
+        d2 = 2 * m * (1 - Math.min(1, corr));
+      }
+      if (d2 < best) best = d2;
+      q = q === Q - 1 ? 0 : q + 1;
+    }
+    return Math.sqrt(Math.max(best, 0) / (2 * m));
+  }
+
+  state(): JsonValue {
+    return {
+      x: encodeFloats(this.x),
+      mu: encodeFloats(this.mu),
+      sd: encodeFloats(this.sd),
+      qt: encodeFloats(this.qt),
+      num: encodeFloats([this.center, this.count, this.sum, this.sumSq, this.sinceRefresh]),
+    };
+  }
+
+  /** Restores `state()` exactly (the stream continues bit for bit). */
+  restore(state: unknown, path: string): void {
+    const R = this.x.length;
+    const Q = this.qt.length;
+    const x = decodeFloats(field(state, 'x', path), `${path}.x`, R);
+    const mu = decodeFloats(field(state, 'mu', path), `${path}.mu`, Q);
+    const sd = decodeFloats(field(state, 'sd', path), `${path}.sd`, Q);
+    const qt = decodeFloats(field(state, 'qt', path), `${path}.qt`, Q);
+    const num = decodeFloats(field(state, 'num', path), `${path}.num`, 5);
+    const finite = (a: Float64Array) => a.every((v) => Math.abs(v) <= 1e15);
+    const [center, count, sum, sumSq, since] = num;
+    if (!finite(x) || !finite(mu) || !finite(qt) || !finite(num) || !sd.every((v) => v >= 0 && v <= 1e15)) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}: ring buffers must hold numbers at most 1e15 in size (sd ≥ 0)`,
+      );
+    }
+    if (
+      !Number.isSafeInteger(count) ||
+      count < 0 ||
+      !Number.isInteger(since) ||
+      since < 0 ||
+      since >= REFRESH
+    ) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.num: count and refresh counter must be integers in range`,
+      );
+    }
+    this.x.set(x);
+    this.mu.set(mu);
+    this.sd.set(sd);
+    this.qt.set(qt);
+    this.center = center;
+    this.count = count;
+    this.sum = sum;
+    this.sumSq = sumSq;
+    this.sinceRefresh = since;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * `FlatLineDetector`: a stuck sensor, as the run of near-constant values against the longest such run in
+ * the series' own history (core.ts; docs/detectors-quality.md). Online.
+ */
+import { z } from 'zod';
+import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
+import { registerDetector } from '../registry.js';
+import type { Frame } from '../transforms.js';
+import type { JsonValue } from '../types.js';
+import { FlatLineCore } from './core.js';
+
+export const flatLineConfigSchema = z.strictObject({
+  ...baseConfigShape(1000),
+  /** Tolerance as a fraction of the median absolute step of the training data. */
+  relTol: z.number().min(0).max(10).default(0.01),
+});
+export type FlatLineConfig = z.infer<typeof flatLineConfigSchema>;
+export type FlatLineInput = z.input<typeof flatLineConfigSchema>;
+
+export class FlatLineDetector extends BaseDetector<FlatLineConfig> {
+  private core: FlatLineCore;
+
+  constructor(cfg: FlatLineInput = {}) {
+    super('FlatLineDetector', parseConfig(flatLineConfigSchema, cfg));
+    this.core = new FlatLineCore(this.config.relTol);
+  }
+
+  protected override minTrainRows(): number {
+    return 2;
+  }
+
+  protected override fitRows(frame: Frame): Float64Array {
+    this.core = new FlatLineCore(this.config.relTol);
+    return this.core.fit(frame.x);
+  }
+
+  protected override scoreRow(row: Float64Array): number {
+    return this.core.scoreRow(row[0]);
+  }
+
+  protected override modelState(): JsonValue {
+    return this.core.state();
+  }
+
+  protected override restoreModel(state: unknown, path: string): void {
+    const core = new FlatLineCore(this.config.relTol);
+    core.restore(state, path);
+    this.core = core;
+  }
+}
+
+registerDetector(
+  'FlatLineDetector',
+  baseLoader((c) => new FlatLineDetector(c as FlatLineInput)),
+);

@@ -1,0 +1,375 @@
+/**
+ * `tsad bench --corpus DIR`: any labelled corpus in NAB's layout, under NAB's rules (docs/evaluation.md).
+ *
+ * Each recipe streams every file (the first 15 % learned, not scored; each later point scored before it
+ * is learned from), writes result files in NAB's layout and is scored by the NAB scorer with thresholds
+ * optimised per profile. Beside the NAB score each row reports, at its standard-profile threshold, Merlion's
+ * revised point-adjusted F1 and mean time to detect per file, a per-kind table (windows with an alarm at
+ * or after the anomaly's onset) and false alarms on anomaly-free files. Every scoreboard carries the floor
+ * row of each score mapping it shows (the same post-processing fed zeros). A run over part of the corpus
+ * (`files`) is labelled partial and never ranked among full-corpus rows.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { nabDataDir } from '../datasets/nab.js';
+import { ConfigError } from '../errors.js';
+import { FLOOR_RECIPE, isRecipe, RECIPES, recipeMapping } from '../experiments/detectors.js';
+import { runPool } from '../experiments/nab-corpus.js';
+import { corpusWindows, type NabFileJob, nabResultPath } from '../experiments/nab-corpus-file.js';
+import type { NabScoreMapping } from '../experiments/nab-stream.js';
+import { nabProbationaryLength } from '../metrics/nab.js';
+import { parseNabTime, readNabResultsDir, scoreNabResults } from '../metrics/nab-files.js';
+import { evaluate, NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
+import type { Window } from '../series/types.js';
+import { KINDS_FILE } from './synth.js';
+
+export interface BenchOptions {
+  /** Corpus folder in NAB's layout; `'nab'` = the NAB corpus (the datasets layer's copy). */
+  readonly corpus: string;
+  /** Recipes (keys of `RECIPES`). Default `['default']`. */
+  readonly detectors?: readonly string[];
+  /** Only these files (keys of the windows file): the run is partial. */
+  readonly files?: readonly string[];
+  /** Results root. Default `bench/results/corpus/<corpus folder name>` (the corpus itself is never written to). */
+  readonly outDir?: string;
+  readonly force?: boolean;
+  readonly workers?: number;
+  readonly seed?: number;
+  /** Add the floor row of each mapping shown (default true). */
+  readonly floor?: boolean;
+}
+
+/** One labelled window and what a row did with it. */
+export interface BenchWindow {
+  readonly file: string;
+  readonly kind: string;
+  readonly onset: number;
+  readonly end: number;
+}
+
+export interface BenchFileRow {
+  readonly file: string;
+  readonly windows: number;
+  /** Alarm rows (score ≥ the standard threshold, after the probationary period). */
+  readonly alarms: number;
+  readonly precision: number;
+  readonly recall: number;
+  readonly f1: number;
+  /** Mean time to detect (s), revised point-adjusted; 0 when nothing was detected. */
+  readonly mttdSec: number;
+}
+
+export interface BenchKindRow {
+  readonly kind: string;
+  readonly windows: number;
+  /** Windows with an alarm at or after the onset, inside the window. */
+  readonly found: number;
+}
+
+export interface BenchRow {
+  readonly recipe: string;
+  readonly detector: string;
+  readonly mapping: NabScoreMapping;
+  readonly floor: boolean;
+  readonly partial: boolean;
+  readonly files: number;
+  readonly scores: Record<NabProfileName, number>;
+  readonly thresholds: Record<NabProfileName, number>;
+  readonly perFile: BenchFileRow[];
+  readonly kinds: BenchKindRow[];
+  /** Anomaly-free files, and how many of them have at least one alarm. */
+  readonly clean: { readonly files: number; readonly withAlarm: number };
+  /** The same figures for the detector's own alarm rule (`stream().push().alarm`) instead of the NAB threshold. */
+  readonly own: Pick<BenchRow, 'perFile' | 'kinds' | 'clean'>;
+  readonly wallMs: number;
+}
+
+export interface BenchReport {
+  readonly corpus: string;
+  readonly partial: boolean;
+  readonly rows: BenchRow[];
+  readonly wallMs: number;
+}
+
+/** Per-window kinds: from `labels/combined_windows_kinds.json` when present, else the file's category. */
+export function corpusKinds(corpusDir: string): Record<string, BenchWindow[]> {
+  const windows = corpusWindows(corpusDir);
+  const path = join(corpusDir, KINDS_FILE);
+  const kinds = existsSync(path)
+    ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, { kind?: unknown; onset?: unknown }[]>)
+    : {};
+  const out: Record<string, BenchWindow[]> = {};
+  for (const [file, ws] of Object.entries(windows)) {
+    out[file] = ws.map(([start, end], i) => {
+      const k = kinds[file]?.[i];
+      const onset = typeof k?.onset === 'string' ? parseNabTime(k.onset) : Number.NaN;
+      return {
+        file,
+        kind: typeof k?.kind === 'string' ? k.kind : dirname(file),
+        onset: Number.isFinite(onset) ? onset : start,
+        end,
+      };
+    });
+  }
+  return out;
+}
+
+/** Unique timestamps with the largest prediction of each (NAB files can repeat a timestamp). */
+function dedupe(t: Float64Array, pred: Float64Array): { t: Float64Array; pred: Float64Array } {
+  let m = 0;
+  const tt = new Float64Array(t.length);
+  const pp = new Float64Array(t.length);
+  for (let i = 0; i < t.length; i++) {
+    if (m > 0 && tt[m - 1] === t[i]) pp[m - 1] = Math.max(pp[m - 1], pred[i]);
+    else {
+      tt[m] = t[i];
+      pp[m++] = pred[i];
+    }
+  }
+  return { t: tt.subarray(0, m), pred: pp.subarray(0, m) };
+}
+
+/** The `alarm` column of a result file written with `alarms: true` (the detector's own alarm rule). */
+function readAlarmColumn(path: string): Uint8Array {
+  const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+  const col = lines[0].split(',').indexOf('alarm');
+  const out = new Uint8Array(lines.length - 1);
+  if (col < 0) return out;
+  for (let i = 1; i < lines.length; i++) out[i - 1] = lines[i].split(',')[col] === '1' ? 1 : 0;
+  return out;
+}
+
+function analyse(
+  outDir: string,
+  detector: string,
+  files: readonly string[],
+  windows: Record<string, Window[]>,
+  kinds: Record<string, BenchWindow[]>,
+  threshold: number | 'own',
+): Pick<BenchRow, 'perFile' | 'kinds' | 'clean'> {
+  const results = readNabResultsDir(join(outDir, detector), { detector }).files;
+  const perFile: BenchFileRow[] = [];
+  const byKind = new Map<string, { windows: number; found: number }>();
+  let cleanFiles = 0;
+  let cleanAlarm = 0;
+  for (const file of files) {
+    const r = results[file];
+    if (!r) continue;
+    const n = r.t.length;
+    const probation = nabProbationaryLength(n);
+    const pred = new Float64Array(n);
+    let alarms = 0;
+    const own = threshold === 'own' ? readAlarmColumn(nabResultPath(outDir, detector, file)) : null;
+    for (let i = probation; i < n; i++) {
+      if (own ? own[i] === 1 : r.scores[i] >= (threshold as number)) {
+        pred[i] = 1;
+        alarms++;
+      }
+    }
+    const ws = windows[file];
+    if (ws.length === 0) {
+      cleanFiles++;
+      if (alarms > 0) cleanAlarm++;
+    }
+    for (const w of kinds[file]) {
+      const k = byKind.get(w.kind) ?? { windows: 0, found: 0 };
+      k.windows++;
+      for (let i = probation; i < n; i++) {
+        if (pred[i] === 1 && r.t[i] >= w.onset && r.t[i] <= w.end) {
+          k.found++;
+          break;
+        }
+      }
+      byKind.set(w.kind, k);
+    }
+    const d = dedupe(r.t, pred);
+    const e = evaluate({ t: d.t, truth: ws, pred: d.pred });
+    perFile.push({
+      file,
+      windows: ws.length,
+      alarms,
+      precision: e.precision,
+      recall: e.recall,
+      f1: e.f1,
+      mttdSec: e.meanTimeToDetectSec,
+    });
+  }
+  const kindRows = [...byKind.entries()]
+    .map(([kind, k]) => ({ kind, windows: k.windows, found: k.found }))
+    .sort((a, b) => a.kind.localeCompare(b.kind));
+  return { perFile, kinds: kindRows, clean: { files: cleanFiles, withAlarm: cleanAlarm } };
+}
+
+/** A corpus argument as a folder: `'nab'` is the NAB corpus folder of the datasets layer. */
+export function resolveCorpus(corpus: string): string {
+  return corpus === 'nab' ? nabDataDir() : resolve(corpus);
+}
+
+/** Runs recipes (and their floor rows) over a corpus in NAB's layout and scores them. */
+export async function runBench(opts: BenchOptions): Promise<BenchReport> {
+  const start = performance.now();
+  const corpus = resolveCorpus(opts.corpus);
+  if (!existsSync(join(corpus, 'labels', 'combined_windows.json'))) {
+    throw new ConfigError(
+      'bad_corpus',
+      `${corpus} has no labels/combined_windows.json; a corpus needs NAB's layout (data/<category>/<file>.csv, labels/combined_windows.json); \`tsad synth DIR\` writes one`,
+    );
+  }
+  const windows = corpusWindows(corpus);
+  const kinds = corpusKinds(corpus);
+  const all = Object.keys(windows).sort();
+  const partial = opts.files !== undefined && opts.files.length < all.length;
+  const files = opts.files ? [...opts.files] : all;
+  for (const f of files) {
+    if (!windows[f]) {
+      throw new ConfigError(
+        'unknown_file',
+        `${f} is not a file of ${corpus} (see labels/combined_windows.json)`,
+      );
+    }
+  }
+  const recipes = [...(opts.detectors ?? ['default'])];
+  for (const d of recipes) {
+    if (!isRecipe(d)) {
+      throw new ConfigError(
+        'unknown_detector',
+        `unknown detector "${d}"; choose from ${Object.keys(RECIPES).join(', ')}`,
+      );
+    }
+  }
+  if (opts.floor !== false) {
+    const mappings = new Set(recipes.map(recipeMapping));
+    for (const m of mappings) if (!recipes.includes(FLOOR_RECIPE[m])) recipes.push(FLOOR_RECIPE[m]);
+  }
+  const workers = opts.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new ConfigError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
+  }
+  const outDir = resolve(opts.outDir ?? join('bench', 'results', 'corpus', basename(corpus)));
+  const seed = opts.seed ?? 0;
+  const rows: BenchRow[] = [];
+  for (const recipe of recipes) {
+    const t0 = performance.now();
+    const detector = `tsad_${recipe}`;
+    const jobs: NabFileJob[] = files
+      .filter((file) => opts.force || !existsSync(nabResultPath(outDir, detector, file)))
+      .map((file) => ({
+        detectorName: detector,
+        recipe,
+        seed,
+        file,
+        outDir,
+        corpusDir: corpus,
+        alarms: true,
+      }));
+    const { failures } = await runPool(jobs, workers, () => {});
+    if (failures.length > 0) {
+      throw new ConfigError(
+        'file_failed',
+        `${detector} failed on ${failures.length} file(s): ${failures
+          .slice(0, 3)
+          .map((f) => `${f.file}: ${f.error}`)
+          .join('; ')}`,
+      );
+    }
+    const report = scoreNabResults(join(outDir, detector), {
+      detector,
+      windowsFile: join(corpus, 'labels', 'combined_windows.json'),
+      partial: true,
+    });
+    if (!partial && report.files !== all.length) {
+      throw new ConfigError(
+        'bad_results',
+        `${join(outDir, detector)} holds results for ${report.files} of ${all.length} files`,
+      );
+    }
+    const scores = {} as Record<NabProfileName, number>;
+    const thresholds = {} as Record<NabProfileName, number>;
+    for (const p of NAB_PROFILE_NAMES) {
+      scores[p] = report.scores[p].normalized;
+      thresholds[p] = report.scores[p].threshold;
+    }
+    const a = analyse(outDir, detector, files, windows, kinds, thresholds.standard);
+    const own = analyse(outDir, detector, files, windows, kinds, 'own');
+    rows.push({
+      recipe,
+      detector,
+      mapping: recipeMapping(recipe),
+      floor: recipe.startsWith('floor'),
+      partial,
+      files: files.length,
+      scores,
+      thresholds,
+      ...a,
+      own,
+      wallMs: performance.now() - t0,
+    });
+  }
+  const report: BenchReport = { corpus, partial, rows, wallMs: performance.now() - start };
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(
+    join(outDir, partial ? 'scoreboard-partial.json' : 'scoreboard.json'),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
+  return report;
+}
+
+function pct(a: number, b: number): string {
+  return b === 0 ? '—' : `${a}/${b}`;
+}
+
+/** The scoreboard, the per-kind table and a per-file summary, as text. */
+export function formatBench(report: BenchReport): string {
+  const rows = [...report.rows].sort((a, b) => b.scores.standard - a.scores.standard);
+  const lines: string[] = [];
+  const head = report.partial
+    ? `PARTIAL run (${rows[0]?.files ?? 0} files): not ranked among full-corpus rows`
+    : `corpus ${report.corpus}`;
+  lines.push(head);
+  lines.push(
+    `${'detector'.padEnd(30)} ${'mapping'.padEnd(10)} ${'standard'.padStart(9)} ${'low FP'.padStart(8)} ${'low FN'.padStart(8)} ${'found θ'.padStart(8)} ${'found'.padStart(8)} ${'clean ok'.padStart(9)} ${'F1'.padStart(6)} ${'MTTD h'.padStart(7)}`,
+  );
+  for (const r of rows) {
+    const o = r.own;
+    const found = o.kinds.reduce((x, k) => x + k.found, 0);
+    const total = o.kinds.reduce((x, k) => x + k.windows, 0);
+    const foundTh = r.kinds.reduce((x, k) => x + k.found, 0);
+    const withWin = o.perFile.filter((f) => f.windows > 0);
+    const f1 = withWin.length ? withWin.reduce((x, f) => x + f.f1, 0) / withWin.length : Number.NaN;
+    const det = withWin.filter((f) => f.recall > 0);
+    const mttd = det.length ? det.reduce((x, f) => x + f.mttdSec, 0) / det.length / 3600 : Number.NaN;
+    const name = `${r.floor ? '(floor) ' : ''}${r.detector}${r.partial ? ' [partial]' : ''}`;
+    lines.push(
+      `${name.padEnd(30)} ${r.mapping.padEnd(10)} ${r.scores.standard.toFixed(2).padStart(9)} ${r.scores.reward_low_FP_rate.toFixed(2).padStart(8)} ${r.scores.reward_low_FN_rate.toFixed(2).padStart(8)} ${pct(foundTh, total).padStart(8)} ${pct(found, total).padStart(8)} ${pct(o.clean.files - o.clean.withAlarm, o.clean.files).padStart(9)} ${f1.toFixed(3).padStart(6)} ${mttd.toFixed(1).padStart(7)}`,
+    );
+  }
+  const kindNames = [...new Set(rows.flatMap((r) => r.kinds.map((k) => k.kind)))].sort();
+  const kindTable = (title: string, pick: (r: BenchRow) => Pick<BenchRow, 'kinds' | 'clean'>) => {
+    lines.push('', title);
+    lines.push(
+      `${'detector'.padEnd(30)} ${kindNames.map((k) => k.slice(0, 14).padStart(14)).join(' ')} ${'clean ok'.padStart(9)}`,
+    );
+    for (const r of rows) {
+      const p = pick(r);
+      const cells = kindNames.map((k) => {
+        const x = p.kinds.find((y) => y.kind === k);
+        return (x ? pct(x.found, x.windows) : '—').padStart(14);
+      });
+      lines.push(
+        `${r.detector.padEnd(30)} ${cells.join(' ')} ${pct(p.clean.files - p.clean.withAlarm, p.clean.files).padStart(9)}`,
+      );
+    }
+  };
+  if (kindNames.length > 0) {
+    kindTable('windows found at or after onset, per kind, by the detector’s own alarm rule:', (r) => r.own);
+    kindTable('the same at the NAB standard-profile threshold:', (r) => r);
+  }
+  lines.push(
+    '',
+    'standard / low FP / low FN: NAB scores (thresholds optimised over the corpus); found θ: windows with a',
+    'score ≥ the standard threshold at or after onset; found, clean ok (anomaly-free files without an alarm), F1',
+    'and MTTD (revised point-adjusted, mean over files with windows; MTTD over detected ones): the detector’s',
+    'own alarm rule. floor: the same mapping fed a detector that outputs 0.',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,36 @@
+export {
+  type BenchFileRow,
+  type BenchKindRow,
+  type BenchOptions,
+  type BenchReport,
+  type BenchRow,
+  type BenchWindow,
+  corpusKinds,
+  formatBench,
+  resolveCorpus,
+  runBench,
+} from './bench.js';
+export { defaultFlatDetector, kindsDetector } from './candidates.js';
+export {
+  formatLocate,
+  type LocateFile,
+  type LocateOptions,
+  type LocateReport,
+  type LocateRow,
+  runLocate,
+} from './locate.js';
+export {
+  KINDS_FILE,
+  nabTime,
+  SYNTH_KINDS,
+  SYNTH_NOISE,
+  SYNTH_STEPS_MIN,
+  type SynthCorpus,
+  type SynthFile,
+  type SynthKind,
+  type SynthOptions,
+  type SynthWindow,
+  synthCorpus,
+  writeSynthCorpus,
+} from './synth.js';
+export { ZeroDetector } from './zero.js';

@@ -1,0 +1,166 @@
+/**
+ * Locate mode (docs/evaluation.md): on series with one labelled anomaly, train on a prefix, score the rest
+ * as a stream, and ask whether the highest score of the test part falls within `margin` points of the
+ * anomaly (the KDD Cup 2021 rule uses 100). Accuracy = the share of series located.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { isRecipe, makeDetector, RECIPES } from '../experiments/detectors.js';
+import { corpusWindows, loadCorpusFile } from '../experiments/nab-corpus-file.js';
+import { parseNabTime } from '../metrics/nab-files.js';
+import { lowerBound } from '../series/ops.js';
+import { corpusKinds, resolveCorpus } from './bench.js';
+import { KINDS_FILE } from './synth.js';
+
+export interface LocateOptions {
+  readonly corpus: string;
+  readonly detectors?: readonly string[];
+  readonly files?: readonly string[];
+  /** Points either side of the anomaly that still count. Default 100. */
+  readonly margin?: number;
+  /** Training prefix as a fraction of the series (cut before the anomaly's window). Default 0.3. */
+  readonly trainFraction?: number;
+  readonly seed?: number;
+}
+
+export interface LocateFile {
+  readonly file: string;
+  readonly kind: string;
+  /** Index of the highest test score, and the anomaly's first and last index. */
+  readonly argmax: number;
+  readonly from: number;
+  readonly to: number;
+  readonly hit: boolean;
+}
+
+export interface LocateRow {
+  readonly recipe: string;
+  readonly accuracy: number;
+  readonly hits: number;
+  readonly files: LocateFile[];
+  readonly byKind: { kind: string; files: number; hits: number }[];
+}
+
+export interface LocateReport {
+  readonly corpus: string;
+  readonly margin: number;
+  readonly partial: boolean;
+  readonly rows: LocateRow[];
+}
+
+/** The anomaly's own extent when the corpus records it (`until`), else the label window. */
+function anomalyExtent(corpus: string): Record<string, { onset: number; until: number }[]> {
+  const path = join(corpus, KINDS_FILE);
+  if (!existsSync(path)) return {};
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, { onset?: string; until?: string }[]>;
+  const out: Record<string, { onset: number; until: number }[]> = {};
+  for (const [f, ws] of Object.entries(raw)) {
+    out[f] = ws.map((w) => ({ onset: parseNabTime(String(w.onset)), until: parseNabTime(String(w.until)) }));
+  }
+  return out;
+}
+
+/** Runs locate mode for each recipe over the corpus' single-window files (in this thread). */
+export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
+  const corpus = resolveCorpus(opts.corpus);
+  const margin = opts.margin ?? 100;
+  const frac = opts.trainFraction ?? 0.3;
+  if (!Number.isInteger(margin) || margin < 0) {
+    throw new ConfigError('bad_margin', `margin must be an integer ≥ 0 (points), got ${margin}`);
+  }
+  if (!(frac > 0 && frac < 1)) {
+    throw new ConfigError('bad_train_fraction', `trainFraction must be in (0, 1), got ${frac}`);
+  }
+  const windows = corpusWindows(corpus);
+  const kinds = corpusKinds(corpus);
+  const extent = anomalyExtent(corpus);
+  const single = Object.keys(windows)
+    .filter((f) => windows[f].length === 1)
+    .sort();
+  const files = opts.files ? opts.files.filter((f) => windows[f]?.length === 1) : single;
+  const recipes = opts.detectors ?? ['default'];
+  for (const d of recipes) {
+    if (!isRecipe(d)) {
+      throw new ConfigError(
+        'unknown_detector',
+        `unknown detector "${d}"; choose from ${Object.keys(RECIPES).join(', ')}`,
+      );
+    }
+  }
+  const loaded = await Promise.all(files.map((f) => loadCorpusFile(corpus, f)));
+  const rows: LocateRow[] = [];
+  for (const recipe of recipes) {
+    const out: LocateFile[] = [];
+    for (let k = 0; k < files.length; k++) {
+      const file = files[k];
+      const { series } = loaded[k];
+      const n = series.t.length;
+      const [ws, we] = windows[file][0];
+      const ext = extent[file]?.[0];
+      const a = ext && Number.isFinite(ext.onset) ? ext.onset : ws;
+      const b = ext && Number.isFinite(ext.until) ? ext.until : we;
+      const from = lowerBound(series.t, a);
+      const to = Math.max(from, lowerBound(series.t, b + 1) - 1);
+      const cut = Math.min(Math.floor(n * frac), lowerBound(series.t, ws));
+      if (cut < 10 || cut >= n - 1) continue;
+      const det = makeDetector(recipe, { seed: opts.seed ?? 0 });
+      det.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
+      const s = det.stream();
+      let best = -1;
+      let bestScore = Number.NEGATIVE_INFINITY;
+      for (let i = cut; i < n; i++) {
+        const x = Math.abs(s.push(series.t[i], series.v[i]).score);
+        if (x > bestScore) {
+          bestScore = x;
+          best = i;
+        }
+      }
+      out.push({
+        file,
+        kind: kinds[file][0].kind,
+        argmax: best,
+        from,
+        to,
+        hit: best >= from - margin && best <= to + margin,
+      });
+    }
+    const hits = out.filter((f) => f.hit).length;
+    const kindMap = new Map<string, { files: number; hits: number }>();
+    for (const f of out) {
+      const e = kindMap.get(f.kind) ?? { files: 0, hits: 0 };
+      e.files++;
+      if (f.hit) e.hits++;
+      kindMap.set(f.kind, e);
+    }
+    rows.push({
+      recipe,
+      hits,
+      accuracy: out.length ? hits / out.length : Number.NaN,
+      files: out,
+      byKind: [...kindMap.entries()]
+        .map(([kind, e]) => ({ kind, ...e }))
+        .sort((x, y) => x.kind.localeCompare(y.kind)),
+    });
+  }
+  return { corpus, margin, partial: opts.files !== undefined, rows };
+}
+
+export function formatLocate(r: LocateReport): string {
+  const kinds = [...new Set(r.rows.flatMap((x) => x.byKind.map((k) => k.kind)))].sort();
+  const lines = [
+    `locate mode${r.partial ? ' (PARTIAL)' : ''}: highest test score within ${r.margin} points of the anomaly`,
+    `${'detector'.padEnd(20)} ${'accuracy'.padStart(9)} ${kinds.map((k) => k.slice(0, 14).padStart(14)).join(' ')}`,
+  ];
+  for (const row of [...r.rows].sort((a, b) => b.accuracy - a.accuracy)) {
+    const cells = kinds.map((k) => {
+      const e = row.byKind.find((x) => x.kind === k);
+      return (e ? `${e.hits}/${e.files}` : '—').padStart(14);
+    });
+    lines.push(
+      `${row.recipe.padEnd(20)} ${`${(100 * row.accuracy).toFixed(1)} %`.padStart(9)} ${cells.join(' ')}`,
+    );
+  }
+  return lines.join('\n');
+}

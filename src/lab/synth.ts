@@ -1,0 +1,278 @@
+/**
+ * `tsad synth`: seeded, labelled synthetic corpora in NAB's layout (docs/evaluation.md).
+ *
+ * Each anomalous file holds exactly one anomaly of one kind (so the same corpus serves the locate mode);
+ * anomaly-free files hold none. Every file has its own step (1–60 min), level, daily and weekly seasonality,
+ * noise level and AR(1) noise; some files have missing-data gaps (rows absent, not anomalies).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Rng } from '../detectors/rng.js';
+import { ConfigError } from '../errors.js';
+
+/** The anomaly kinds the generator plants (one per anomalous file). */
+export const SYNTH_KINDS = [
+  'spike',
+  'dip',
+  'levelShiftUp',
+  'levelShiftDown',
+  'drift',
+  'varianceBurst',
+  'flatline',
+  'frequencyChange',
+] as const;
+export type SynthKind = (typeof SYNTH_KINDS)[number];
+
+/** Steps a file can have, in minutes. */
+export const SYNTH_STEPS_MIN = [1, 5, 10, 15, 30, 60] as const;
+
+/** Noise levels: noise standard deviation as a fraction of the daily amplitude. */
+export const SYNTH_NOISE = [0.05, 0.1, 0.2, 0.35] as const;
+
+export interface SynthOptions {
+  /** Seed of the whole corpus (an integer). */
+  readonly seed: number;
+  /** Anomalous files per kind. Default 5. */
+  readonly perKind?: number;
+  /** Anomaly-free files. Default 8. */
+  readonly clean?: number;
+  /** Points per file (before gaps). Default 3000. */
+  readonly length?: number;
+  /** Kinds to plant (default: all). */
+  readonly kinds?: readonly SynthKind[];
+}
+
+/** One planted anomaly: its kind, where it starts and ends (epoch ms), and its NAB window. */
+export interface SynthWindow {
+  readonly kind: SynthKind;
+  /** First anomalous point. */
+  readonly onset: number;
+  /** Last anomalous point (persistent changes: the end of the NAB window). */
+  readonly until: number;
+  /** NAB label window, inclusive. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface SynthFile {
+  /** Path under `data/`, e.g. `spike/spike_03.csv`. */
+  readonly name: string;
+  readonly t: Float64Array;
+  readonly v: Float64Array;
+  readonly stepMin: number;
+  readonly noise: number;
+  readonly gaps: number;
+  readonly windows: SynthWindow[];
+}
+
+export interface SynthCorpus {
+  readonly seed: number;
+  readonly files: SynthFile[];
+}
+
+const DAY = 86_400_000;
+const WEEK = 7 * DAY;
+const T0 = Date.UTC(2024, 0, 1);
+
+function gauss(r: Rng): number {
+  // Box–Muller (one of the pair)
+  const u = 1 - r.float();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.float());
+}
+
+function pick<T>(r: Rng, xs: readonly T[]): T {
+  return xs[r.int(0, xs.length - 1)];
+}
+
+function checkInt(name: string, v: number, min: number): void {
+  if (!Number.isSafeInteger(v) || v < min) {
+    throw new ConfigError('bad_synth_option', `synth: ${name} must be an integer ≥ ${min}, got ${v}`);
+  }
+}
+
+/** Generates one file; `kind` undefined = anomaly-free. */
+function makeFile(r: Rng, name: string, n: number, kind: SynthKind | undefined): SynthFile {
+  const stepMin = pick(r, SYNTH_STEPS_MIN);
+  const step = stepMin * 60_000;
+  const noiseFrac = pick(r, SYNTH_NOISE);
+  const level = 20 + 80 * r.float();
+  const amp = level * (0.05 + 0.25 * r.float());
+  // short steps see the daily cycle; long steps also the weekly one
+  const daily = r.float() < 0.85 ? amp : 0;
+  const weekly = stepMin >= 10 && r.float() < 0.6 ? amp * (0.2 + 0.4 * r.float()) : 0;
+  const phase = 2 * Math.PI * r.float();
+  const harmonic = 0.3 * r.float();
+  const sigma = Math.max(amp, level * 0.02) * noiseFrac;
+  const phi = 0.3 + 0.6 * r.float(); // AR(1) coefficient of the noise
+  const innov = sigma * Math.sqrt(1 - phi * phi);
+  // the "typical deviation" anomalies are sized against: noise plus a bit of the cycle
+  const scale = Math.max(sigma, 0.15 * amp);
+
+  const v = new Float64Array(n);
+  const t = new Float64Array(n);
+  // planted anomaly: onset in [45 %, 85 %] of the file (the locate mode trains on the first 15–40 %)
+  const onset = kind ? Math.floor(n * (0.45 + 0.4 * r.float())) : n;
+  const dur = Math.max(12, Math.floor(n * (0.02 + 0.03 * r.float())));
+  const sign =
+    kind === 'dip' || kind === 'levelShiftDown' ? -1 : kind === 'drift' && r.float() < 0.5 ? -1 : 1;
+  const magnitude = (4 + 3 * r.float()) * scale;
+  const freqFactor = r.float() < 0.5 ? 2 + r.float() : 0.35 + 0.15 * r.float();
+  const spikeLen = 1 + r.int(0, 2);
+  const burst = 4 + 3 * r.float();
+  let ar = 0;
+  let cyc = phase; // phase of the daily cycle, accumulated so a frequency change stays continuous
+  let held = 0;
+  let until = onset;
+  for (let i = 0; i < n; i++) {
+    const ti = T0 + i * step;
+    t[i] = ti;
+    const inAnom = kind !== undefined && i >= onset && i < onset + dur;
+    const freq = kind === 'frequencyChange' && inAnom ? freqFactor : 1;
+    cyc += (2 * Math.PI * step * freq) / DAY;
+    let e = gauss(r) * innov;
+    if (kind === 'varianceBurst' && inAnom) e *= burst;
+    ar = phi * ar + e;
+    const dow = ((ti - T0) % WEEK) / DAY; // 0..7, days 5 and 6 are the weekend
+    let x =
+      level +
+      daily * (Math.sin(cyc) + harmonic * Math.sin(2 * cyc + 1)) +
+      (dow >= 5 ? -weekly : weekly * 0.4) +
+      ar;
+    if (kind !== undefined && i >= onset) {
+      switch (kind) {
+        case 'spike':
+        case 'dip':
+          if (i < onset + spikeLen) x += sign * magnitude * 1.5;
+          break;
+        case 'levelShiftUp':
+        case 'levelShiftDown':
+          x += sign * magnitude;
+          break;
+        case 'drift':
+          // a trend that reaches the shift size over `dur` points and keeps going
+          x += (sign * magnitude * (i - onset + 1)) / dur;
+          break;
+        case 'flatline':
+          if (i === onset) held = x;
+          if (inAnom) x = held;
+          break;
+        default:
+          break;
+      }
+    }
+    v[i] = x;
+  }
+  if (kind === 'spike' || kind === 'dip') until = onset + spikeLen - 1;
+  else if (kind === 'levelShiftUp' || kind === 'levelShiftDown' || kind === 'drift') until = onset + dur - 1;
+  else until = onset + dur - 1;
+  // NAB-style window: 10 % of the file, starting a little before the onset
+  const w = Math.floor(n * 0.1);
+  const ws = Math.max(0, onset - Math.floor(w * 0.15));
+  const we = Math.min(n - 1, Math.max(ws + w - 1, until));
+  // missing-data gaps: one file in three loses one to three stretches of rows (never inside the window)
+  const keep = new Uint8Array(n).fill(1);
+  let gaps = 0;
+  if (r.float() < 0.34) {
+    const count = 1 + r.int(0, 2);
+    for (let g = 0; g < count; g++) {
+      const len = 3 + r.int(0, Math.max(3, Math.floor(n * 0.01)));
+      const at = r.int(Math.floor(n * 0.2), n - len - 1);
+      if (kind !== undefined && at + len >= ws && at <= we) continue;
+      for (let i = at; i < at + len; i++) keep[i] = 0;
+      gaps++;
+    }
+  }
+  let m = 0;
+  for (let i = 0; i < n; i++) if (keep[i]) m++;
+  const tt = new Float64Array(m);
+  const vv = new Float64Array(m);
+  for (let i = 0, j = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    tt[j] = t[i];
+    vv[j] = Math.round(v[i] * 1e6) / 1e6;
+    j++;
+  }
+  const windows: SynthWindow[] = kind
+    ? [{ kind, onset: t[onset], until: t[until], start: t[ws], end: t[we] }]
+    : [];
+  return { name, t: tt, v: vv, stepMin, noise: noiseFrac, gaps, windows };
+}
+
+/** Generates a corpus in memory (deterministic for a seed and options). */
+export function synthCorpus(opts: SynthOptions): SynthCorpus {
+  checkInt('seed', opts.seed, 0);
+  const perKind = opts.perKind ?? 5;
+  const clean = opts.clean ?? 8;
+  const length = opts.length ?? 3000;
+  checkInt('perKind', perKind, 0);
+  checkInt('clean', clean, 0);
+  checkInt('length', length, 200);
+  const kinds = opts.kinds ?? SYNTH_KINDS;
+  for (const k of kinds) {
+    if (!(SYNTH_KINDS as readonly string[]).includes(k)) {
+      throw new ConfigError(
+        'bad_synth_option',
+        `synth: unknown kind "${k}"; choose from ${SYNTH_KINDS.join(', ')}`,
+      );
+    }
+  }
+  const r = new Rng(opts.seed);
+  const files: SynthFile[] = [];
+  const pad = (i: number) => String(i).padStart(2, '0');
+  for (const kind of kinds) {
+    for (let i = 0; i < perKind; i++) files.push(makeFile(r, `${kind}/${kind}_${pad(i)}.csv`, length, kind));
+  }
+  for (let i = 0; i < clean; i++) files.push(makeFile(r, `clean/clean_${pad(i)}.csv`, length, undefined));
+  return { seed: opts.seed, files };
+}
+
+/** NAB's timestamp format, `YYYY-MM-DD HH:MM:SS` (UTC). */
+export function nabTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** Name of the per-window kinds file next to NAB's labels. */
+export const KINDS_FILE = 'labels/combined_windows_kinds.json';
+
+/**
+ * Writes a corpus in NAB's layout: `data/<category>/<file>.csv` (`timestamp,value`),
+ * `labels/combined_windows.json` (NAB's windows), `labels/combined_labels.json` (the onsets) and
+ * `labels/combined_windows_kinds.json` (`{ file: [{ kind, onset, until, start, end }] }`, NAB timestamps).
+ */
+export function writeSynthCorpus(dir: string, corpus: SynthCorpus): void {
+  const windows: Record<string, [string, string][]> = {};
+  const labels: Record<string, string[]> = {};
+  const kinds: Record<string, Record<string, string>[]> = {};
+  for (const f of corpus.files) {
+    const path = join(dir, 'data', f.name);
+    mkdirSync(dirname(path), { recursive: true });
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < f.t.length; i++) lines.push(`${nabTime(f.t[i])},${f.v[i]}`);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    windows[f.name] = f.windows.map((w) => [nabTime(w.start), nabTime(w.end)]);
+    labels[f.name] = f.windows.map((w) => nabTime(w.onset));
+    kinds[f.name] = f.windows.map((w) => ({
+      kind: w.kind,
+      onset: nabTime(w.onset),
+      until: nabTime(w.until),
+      start: nabTime(w.start),
+      end: nabTime(w.end),
+    }));
+  }
+  mkdirSync(join(dir, 'labels'), { recursive: true });
+  writeFileSync(join(dir, 'labels', 'combined_windows.json'), `${JSON.stringify(windows, null, 2)}\n`);
+  writeFileSync(join(dir, 'labels', 'combined_labels.json'), `${JSON.stringify(labels, null, 2)}\n`);
+  writeFileSync(join(dir, KINDS_FILE), `${JSON.stringify(kinds, null, 2)}\n`);
+  const meta = corpus.files.map((f) => ({
+    file: f.name,
+    rows: f.t.length,
+    stepMin: f.stepMin,
+    noise: f.noise,
+    gaps: f.gaps,
+    kind: f.windows[0]?.kind ?? null,
+  }));
+  writeFileSync(
+    join(dir, 'corpus.json'),
+    `${JSON.stringify({ generator: 'tsad synth', seed: corpus.seed, files: meta }, null, 2)}\n`,
+  );
+}

@@ -1,0 +1,14 @@
+import fc from 'fast-check';
+import { DiscordDetector } from '../../src/detectors/discord/detector.js';
+import { runDetectorConformance } from './detector-suite.js';
+
+runDetectorConformance('DiscordDetector', (over) => new DiscordDetector({ ...over }), {
+  configArb: fc.record(
+    {
+      m: fc.option(fc.integer({ min: 4, max: 40 }), { nil: null }),
+      window: fc.integer({ min: 8, max: 300 }),
+      enableCalibrator: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  ),
+});

@@ -1,0 +1,13 @@
+import fc from 'fast-check';
+import { FlatLineDetector } from '../../src/detectors/flatline/detector.js';
+import { runDetectorConformance } from './detector-suite.js';
+
+runDetectorConformance('FlatLineDetector', (over) => new FlatLineDetector({ ...over }), {
+  configArb: fc.record(
+    {
+      relTol: fc.constantFrom(0, 0.01, 0.5),
+      enableCalibrator: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  ),
+});

@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { KINDS_FILE, SYNTH_KINDS, synthCorpus, writeSynthCorpus } from '../../src/lab/synth.js';
+import { readNabWindows } from '../../src/metrics/nab-files.js';
+import { readCsv } from '../../src/series/csv.js';
+
+describe('synthCorpus', () => {
+  it('is deterministic for a seed and differs between seeds', () => {
+    const a = synthCorpus({ seed: 7, perKind: 1, clean: 1, length: 400 });
+    const b = synthCorpus({ seed: 7, perKind: 1, clean: 1, length: 400 });
+    const c = synthCorpus({ seed: 8, perKind: 1, clean: 1, length: 400 });
+    expect(a.files.map((f) => Array.from(f.v))).toEqual(b.files.map((f) => Array.from(f.v)));
+    expect(Array.from(a.files[0].v)).not.toEqual(Array.from(c.files[0].v));
+  });
+
+  it('plants one window of every kind per anomalous file, none in the clean files', () => {
+    const c = synthCorpus({ seed: 3, perKind: 2, clean: 3, length: 600 });
+    expect(c.files).toHaveLength(SYNTH_KINDS.length * 2 + 3);
+    for (const k of SYNTH_KINDS) {
+      const fs = c.files.filter((f) => f.windows[0]?.kind === k);
+      expect(fs).toHaveLength(2);
+      for (const f of fs) {
+        const w = f.windows[0];
+        expect(w.start).toBeLessThanOrEqual(w.onset);
+        expect(w.onset).toBeLessThanOrEqual(w.until);
+        expect(w.until).toBeLessThanOrEqual(w.end);
+        // the onset is a row of the file (gaps never fall inside a window)
+        expect(Array.from(f.t)).toContain(w.onset);
+      }
+    }
+    expect(c.files.filter((f) => f.windows.length === 0)).toHaveLength(3);
+    const steps = new Set(c.files.map((f) => f.stepMin));
+    expect(steps.size).toBeGreaterThan(2);
+  });
+
+  it('plants what each kind says', () => {
+    const c = synthCorpus({ seed: 11, perKind: 1, clean: 0, length: 1000 });
+    const flat = c.files.find((f) => f.windows[0].kind === 'flatline');
+    const up = c.files.find((f) => f.windows[0].kind === 'levelShiftUp');
+    if (!flat || !up) throw new Error('kinds missing');
+    const i = Array.from(flat.t).indexOf(flat.windows[0].onset);
+    expect(flat.v[i + 1]).toBe(flat.v[i]);
+    expect(flat.v[i + 10]).toBe(flat.v[i]);
+    const j = Array.from(up.t).indexOf(up.windows[0].onset);
+    const mean = (a: number, b: number) => up.v.slice(a, b).reduce((s, x) => s + x, 0) / (b - a);
+    expect(mean(j, up.v.length)).toBeGreaterThan(mean(0, j));
+  });
+
+  it('writes NAB layout that the NAB readers accept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsad-synth-'));
+    try {
+      const c = synthCorpus({ seed: 1, perKind: 1, clean: 1, length: 300 });
+      writeSynthCorpus(dir, c);
+      const windows = readNabWindows(join(dir, 'labels', 'combined_windows.json'));
+      expect(Object.keys(windows).sort()).toEqual(c.files.map((f) => f.name).sort());
+      const kinds = JSON.parse(readFileSync(join(dir, KINDS_FILE), 'utf8')) as Record<
+        string,
+        { kind: string }[]
+      >;
+      expect(kinds['spike/spike_00.csv'][0].kind).toBe('spike');
+      const ts = await readCsv(join(dir, 'data', 'spike', 'spike_00.csv'));
+      expect(ts.v.length).toBe(c.files[0].v.length);
+      expect(windows['spike/spike_00.csv'][0][0]).toBe(c.files[0].windows[0].start);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad options with a ConfigError', () => {
+    expect(() => synthCorpus({ seed: -1 })).toThrow(ConfigError);
+    expect(() => synthCorpus({ seed: 1, length: 10 })).toThrow(/length must be an integer ≥ 200/);
+  });
+});
