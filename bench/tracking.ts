@@ -2,8 +2,9 @@
  * Tracking throughput per backend: runs/s (start, 3 params, 1 metric, end) and metric
  * points/s, batched (`logBatch` of 1000 points) and one awaited `logMetric` at a time.
  * PostgreSQL is a throwaway local server started like the tests do (fsync off: this
- * measures the client and SQL path, not the disk); MLflow is the REST client against the
- * in-process contract server on loopback (a real server adds its database time per request).
+ * measures the client and SQL path, not the disk); MLflow is the REST client against the real
+ * MLflow server (../shared/mlflow, SQLite and file backends) on loopback, started like the tests
+ * do. Each backend is measured `TSAD_BENCH_REPEAT` times (default 3): min / median / max.
  *
  *   npx tsx bench/tracking.ts            (TSAD_BENCH_SCALE=0.2 for a quicker run)
  */
@@ -12,10 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MetricPoint, openTracker, type Tracker } from '../src/tracking/index.js';
 import { createMlflowTracker } from '../src/tracking/mlflow.js';
-import { startMlflowContractServer } from '../test/tracking/mlflow-contract-server.js';
+import { startMlflow } from '../test/helpers/mlflow-server.js';
 import { startPostgres } from '../test/tracking/pg-server.js';
 
 const scale = Number(process.env.TSAD_BENCH_SCALE ?? 1);
+const repeat = Math.max(1, Number(process.env.TSAD_BENCH_REPEAT ?? 3));
 
 interface Row {
   backend: string;
@@ -80,49 +82,79 @@ async function bench(
 
 const fmt = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(x >= 100_000 ? 0 : 1)} k` : x.toFixed(0));
 
-const rows: Row[] = [];
-rows.push(await bench('memory', openTracker('memory:'), { runs: 5000, batched: 1_000_000, single: 100_000 }));
+interface Stats {
+  backend: string;
+  runs: number[];
+  batched: number[];
+  single: number[];
+}
+const rows: Stats[] = [];
+
+async function measure(
+  backend: string,
+  open: () => Promise<Tracker> | Tracker,
+  sizes: { runs: number; batched: number; single: number },
+): Promise<void> {
+  const st: Stats = { backend, runs: [], batched: [], single: [] };
+  for (let i = 0; i < repeat; i++) {
+    const t = await open();
+    const r = await bench(backend, t, sizes);
+    await t.close();
+    st.runs.push(r.runsPerSec);
+    st.batched.push(r.batchedPointsPerSec);
+    st.single.push(r.singlePointsPerSec);
+  }
+  rows.push(st);
+}
+
+await measure('memory', () => openTracker('memory:'), { runs: 5000, batched: 1_000_000, single: 100_000 });
 
 const dir = await mkdtemp(join(tmpdir(), 'tsad-bench-'));
 try {
-  const file = openTracker(`file:${join(dir, 'store')}`);
-  rows.push(await bench('local store (file:)', file, { runs: 300, batched: 1_000_000, single: 20_000 }));
-  await file.close();
+  await measure('local store (file:)', () => openTracker(`file:${join(dir, 'store')}`), {
+    runs: 300,
+    batched: 1_000_000,
+    single: 20_000,
+  });
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
 
-// MLflow REST client against the in-process contract server (loopback HTTP, every request validated):
-// this measures the client and the HTTP round trips, not a real server's storage.
-const mlflow = await startMlflowContractServer();
-try {
-  const t = createMlflowTracker(mlflow.url, { env: {} as NodeJS.ProcessEnv });
-  rows.push(
-    await bench('MLflow REST → contract server (loopback)', t, { runs: 200, batched: 50_000, single: 2000 }),
-  );
-  await t.close();
-  if (mlflow.violations.length > 0)
-    throw new Error(`MLflow contract violations: ${mlflow.violations.length}`);
-} finally {
-  await mlflow.close();
+// The MLflow REST client against the real MLflow server (3.6, one process, loopback).
+for (const backend of ['sqlite', 'file'] as const) {
+  const server = await startMlflow({ backend });
+  try {
+    await measure(
+      `MLflow REST → real MLflow 3.6 server, ${backend === 'sqlite' ? 'SQLite' : 'file'} backend (loopback)`,
+      () => createMlflowTracker(server.url, { env: {} as NodeJS.ProcessEnv }),
+      { runs: 100, batched: 20_000, single: 500 },
+    );
+  } finally {
+    await server.close();
+  }
 }
 
 const pg = await startPostgres();
 try {
-  const sql = openTracker(`${pg.uri}?schema=bench`);
-  rows.push(await bench('PostgreSQL 15 (local)', sql, { runs: 300, batched: 200_000, single: 2000 }));
-  await sql.close();
+  await measure('PostgreSQL 15 (local)', () => openTracker(`${pg.uri}?schema=bench`), {
+    runs: 300,
+    batched: 200_000,
+    single: 2000,
+  });
 } finally {
   await pg.stop();
 }
 
-process.stdout.write(`\nnode ${process.version}, scale ${scale}\n\n`);
+const mmm = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const med = s[Math.floor(s.length / 2)];
+  return s.length === 1 ? fmt(med) : `${fmt(med)} (${fmt(s[0])}–${fmt(s[s.length - 1])})`;
+};
+process.stdout.write(`\nnode ${process.version}, scale ${scale}, ${repeat} repeats: median (min–max)\n\n`);
 process.stdout.write(
   '| backend | runs/s | metric points/s (batches of 1000) | metric points/s (one awaited logMetric each) |\n',
 );
 process.stdout.write('|---|---:|---:|---:|\n');
 for (const r of rows) {
-  process.stdout.write(
-    `| ${r.backend} | ${fmt(r.runsPerSec)} | ${fmt(r.batchedPointsPerSec)} | ${fmt(r.singlePointsPerSec)} |\n`,
-  );
+  process.stdout.write(`| ${r.backend} | ${mmm(r.runs)} | ${mmm(r.batched)} | ${mmm(r.single)} |\n`);
 }

@@ -11,6 +11,18 @@ export interface RunsIo {
 
 const defaultIo: RunsIo = { out: (s) => process.stdout.write(s) };
 
+/**
+ * Text safe to print to a terminal: control characters (C0, DEL, C1, which include the escape
+ * sequences a stored tag could use to rewrite the screen) and line breaks become `\xNN`/`\uNNNN`.
+ */
+export function printable(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
 function iso(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString();
 }
@@ -21,7 +33,9 @@ function duration(r: RunRecord): string {
   return s < 60 ? `${s.toFixed(1)}s` : `${(s / 60).toFixed(1)}m`;
 }
 
-function table(rows: string[][]): string {
+function table(input: string[][]): string {
+  let rows = input;
+  rows = rows.map((r) => r.map(printable));
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return `${rows
     .map((r) =>
@@ -127,7 +141,7 @@ export async function showRun(io: RunsIo, id: string, opts: { uri?: string; json
     }
     lines.push('', `artifacts (${artifacts.length})`);
     for (const a of artifacts) lines.push(`  ${a.path} (${a.size} bytes)`);
-    io.out(`${lines.join('\n')}\n`);
+    io.out(`${lines.map(printable).join('\n')}\n`);
   });
 }
 

@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { endianness, userInfo } from 'node:os';
 import { basename } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { TrackingError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
 import {
@@ -61,6 +62,24 @@ export const LIMITS = {
 const KEY_RE = /^[A-Za-z0-9_\-. /:]+$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+/** A UTF-16 surrogate without its partner: no backend can store it as text (UTF-8, JSON, PostgreSQL). */
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Names that cannot round-trip through a plain object (`__proto__` is swallowed by assignment). */
+function checkRoundTrip(kind: string, s: string): void {
+  if (s === '__proto__') {
+    throw new TrackingValidationError(
+      'invalid_name',
+      `${kind} "__proto__" is reserved (it cannot be stored as an object key); choose another name`,
+    );
+  }
+  if (LONE_SURROGATE_RE.test(s)) {
+    throw new TrackingValidationError(
+      'invalid_text',
+      `${kind} ${JSON.stringify(s)} contains a lone UTF-16 surrogate, which no backend stores as text; fix the string's encoding`,
+    );
+  }
+}
 
 /** A short description of a value for error messages. */
 function describeValue(x: unknown): string {
@@ -89,6 +108,7 @@ export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): str
       `${kind} key ${JSON.stringify(key)} has characters MLflow rejects: use letters, digits, _ - . / : and spaces`,
     );
   }
+  checkRoundTrip(`${kind} key`, key);
   const segs = key.split('/');
   if (key.startsWith('/') || segs.some((s) => s === '' || s === '.' || s === '..')) {
     throw new UnsafePathError(
@@ -108,6 +128,12 @@ function validateText(kind: string, value: unknown, max: number): string {
   if (value.includes('\u0000')) {
     throw invalid('invalid_value', `${kind} value contains a NUL character, which no backend can store`);
   }
+  if (LONE_SURROGATE_RE.test(value)) {
+    throw invalid(
+      'invalid_text',
+      `${kind} value contains a lone UTF-16 surrogate, which no backend stores as text; fix the string's encoding`,
+    );
+  }
   return value;
 }
 
@@ -117,6 +143,17 @@ export function validateParamValue(key: string, value: unknown): string {
 
 export function validateTagValue(key: string, value: unknown): string {
   return validateText(`tag "${key}"`, value, LIMITS.tagValueLength);
+}
+
+/**
+ * MLflow's SQL stores keep ±Infinity as ±Number.MAX_VALUE, so the two cannot be told apart there.
+ * Every backend therefore stores ±Number.MAX_VALUE as ±Infinity (docs/tracking.md, "What each
+ * backend keeps").
+ */
+export function normalizeMetricValue(v: number): number {
+  if (v === Number.MAX_VALUE) return Number.POSITIVE_INFINITY;
+  if (v === -Number.MAX_VALUE) return Number.NEGATIVE_INFINITY;
+  return v;
 }
 
 export function validateMetric(p: MetricPoint): MetricPoint {
@@ -155,6 +192,7 @@ function validateNameLike(kind: string, name: unknown, max: number, allowSlash: 
   }
   if (name.startsWith('/'))
     throw new UnsafePathError(`${kind} name ${JSON.stringify(name)} is an absolute path`);
+  checkRoundTrip(`${kind} name`, name);
   return name;
 }
 
@@ -178,6 +216,7 @@ export function validateAlias(alias: unknown, forWrite: boolean): string {
   if (typeof alias !== 'string' || !/^[A-Za-z0-9_-]+$/.test(alias) || alias.length > LIMITS.aliasLength) {
     throw invalid('invalid_alias', `alias ${JSON.stringify(alias)} must be letters, digits, "_" or "-"`);
   }
+  checkRoundTrip('alias', alias);
   if (forWrite && (alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias))) {
     throw invalid(
       'invalid_alias',
@@ -224,6 +263,19 @@ export function validateArtifactPath(path: unknown): string {
         `artifact path ${JSON.stringify(path)} has an empty, "." or ".." segment; it must stay inside the run`,
       );
     }
+    if (seg.includes('#') || seg.includes('%')) {
+      throw invalid(
+        'invalid_artifact_path',
+        `artifact path ${JSON.stringify(path)} contains "#" or "%": the MLflow server refuses "#" and decodes "%xx", so such names do not round-trip on every backend; rename it`,
+      );
+    }
+    if (seg.startsWith('.tmp-') || seg.startsWith('.lock')) {
+      throw invalid(
+        'invalid_artifact_path',
+        `artifact path ${JSON.stringify(path)} has a segment starting with ".tmp-" or ".lock", which the local store reserves for its own files; rename it`,
+      );
+    }
+    checkRoundTrip('artifact path', path);
     if (seg.length > LIMITS.artifactSegmentLength) {
       throw invalid('invalid_artifact_path', `artifact path segment "${seg.slice(0, 40)}..." is too long`);
     }
@@ -896,6 +948,81 @@ export function modelJsonPath(artifactPath: string): string {
   return artifactPath.endsWith('.json') ? artifactPath : `${artifactPath}/model.json`;
 }
 
+// ---------------------------------------------------------------------------------------------
+// MLflow Model directories
+// ---------------------------------------------------------------------------------------------
+
+/** The file naming an MLflow Model directory's flavors. */
+export const MLMODEL_FILE = 'MLmodel';
+/** The tsad flavor's data file inside a model directory. */
+export const MODEL_DATA_FILE = 'model.json';
+
+export interface MlmodelInfo {
+  /** The artifact path of the directory inside the run (`model`). */
+  artifactPath: string;
+  runId: string;
+  /** The MLflow 3 logged model id, when the backend has logged models. */
+  modelId?: string;
+  /** `type` of the tsad model (`zms`, `rcf`, ...). */
+  modelType: string;
+  /** `format` and `version` of the model JSON. */
+  format: string;
+  formatVersion: number | string;
+  createdAt?: Date;
+}
+
+function utcCreated(d: Date): string {
+  return `${d.toISOString().replace('T', ' ').replace('Z', '')}000`;
+}
+
+/**
+ * The `MLmodel` file of a tsad model directory: MLflow's model metadata with one `tsad` flavor
+ * naming the data file, its format and version, and how to load it (tsad's `Tracker.loadModel`).
+ */
+export function mlmodelText(m: MlmodelInfo): string {
+  const doc: Record<string, unknown> = {
+    artifact_path: m.artifactPath,
+    flavors: {
+      tsad: {
+        data: MODEL_DATA_FILE,
+        model_format: m.format,
+        format_version: m.formatVersion,
+        model_type: m.modelType,
+        loader: 'tsad (npm): openTracker(uri).loadModel("runs:/<run_id>/<artifact_path>")',
+      },
+    },
+    ...(m.modelId ? { model_id: m.modelId } : {}),
+    model_uuid: m.modelId ?? randomUUID().replace(/-/g, ''),
+    run_id: m.runId,
+    utc_time_created: utcCreated(m.createdAt ?? new Date()),
+  };
+  return stringifyYaml(doc);
+}
+
+/** The data file the `tsad` flavor of an `MLmodel` names (relative to the model directory). */
+export function tsadFlavorData(text: string, where: string): string {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 10 });
+  } catch (err) {
+    throw new TrackingError('invalid_mlmodel', `${where} is not valid YAML: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const flavors = (doc as { flavors?: unknown } | null)?.flavors;
+  const tsad =
+    typeof flavors === 'object' && flavors !== null ? (flavors as { tsad?: unknown }).tsad : undefined;
+  if (typeof tsad !== 'object' || tsad === null) {
+    const names = typeof flavors === 'object' && flavors !== null ? Object.keys(flavors).join(', ') : 'none';
+    throw new TrackingError(
+      'not_a_tsad_model',
+      `${where} has no "tsad" flavor (flavors: ${names}); tsad loads only models it logged with run.logModel`,
+    );
+  }
+  const data = (tsad as { data?: unknown }).data;
+  return validateArtifactPath(typeof data === 'string' ? data : MODEL_DATA_FILE);
+}
+
 export type ModelLoader = (json: unknown) => unknown;
 
 let modelLoader: ModelLoader | undefined;
@@ -1005,6 +1132,15 @@ export abstract class BaseRun implements Run {
 
   async flush(): Promise<void> {}
 
+  /**
+   * Writes an MLflow Model directory `<name>/` (model.json, then MLmodel, so a directory with
+   * an MLmodel is complete). Backends with logged models (MLflow 3) also register one.
+   */
+  protected async writeModel(name: string, modelJson: Uint8Array, info: MlmodelInfo): Promise<void> {
+    await this.writeArtifact(`${name}/${MODEL_DATA_FILE}`, modelJson);
+    await this.writeArtifact(`${name}/${MLMODEL_FILE}`, new TextEncoder().encode(mlmodelText(info)));
+  }
+
   protected assertActive(): void {
     if (this._status !== 'RUNNING') throw new RunNotActiveError(this.id, this._status);
   }
@@ -1019,8 +1155,11 @@ export abstract class BaseRun implements Run {
       key: validateKey('tag', t.key),
       value: validateTagValue(t.key, t.value),
     }));
-    const metrics = batch.metrics ?? [];
+    let metrics = batch.metrics ?? [];
     for (const m of metrics) validateMetric(m);
+    if (metrics.some((m) => Math.abs(m.value) === Number.MAX_VALUE)) {
+      metrics = metrics.map((m) => ({ ...m, value: normalizeMetricValue(m.value) }));
+    }
     const fresh = newParams(this.id, this.knownParams, params);
     if (fresh.length === 0 && metrics.length === 0 && tags.length === 0) return;
     await this.writeBatch({ params: fresh, metrics: metrics as MetricPoint[], tags });
@@ -1091,8 +1230,18 @@ export abstract class BaseRun implements Run {
     const json = model.toJSON();
     const text = JSON.stringify(json, null, 1);
     if (text === undefined) throw invalid('invalid_model', `model ${model.type}: toJSON() returned nothing`);
-    const path = `${name}/model.json`;
-    await this.writeArtifact(path, new TextEncoder().encode(text));
+    const path = `${name}/${MODEL_DATA_FILE}`;
+    const j = (typeof json === 'object' && json !== null ? json : {}) as {
+      format?: unknown;
+      version?: unknown;
+    };
+    await this.writeModel(name, new TextEncoder().encode(text), {
+      artifactPath: name,
+      runId: this.id,
+      modelType: String(model.type),
+      format: typeof j.format === 'string' ? j.format : 'tsad-model',
+      formatVersion: typeof j.version === 'number' || typeof j.version === 'string' ? j.version : 1,
+    });
     const config = JSON.parse(JSON.stringify(model.config ?? {})) as Record<string, unknown>;
     // as MLflow's autologging does, over-long config values are truncated (the model file has them whole)
     const marker = '...[truncated]';
@@ -1240,6 +1389,21 @@ export abstract class BaseTracker implements Tracker {
       const mv = await this.getModelVersion(parsed.name, parsed.alias ?? parsed.version);
       runId = mv.runId;
       path = modelJsonPath(mv.artifactPath);
+    }
+    if (!path.endsWith('.json') || path.endsWith(`/${MODEL_DATA_FILE}`)) {
+      // An MLflow Model directory: its MLmodel names the data file of the tsad flavor.
+      const dir = path.endsWith(`/${MODEL_DATA_FILE}`) ? path.slice(0, -MODEL_DATA_FILE.length - 1) : path;
+      let mlmodel: Uint8Array | undefined;
+      try {
+        mlmodel = await this.readArtifact(runId, `${dir}/${MLMODEL_FILE}`);
+      } catch (err) {
+        if (!(err instanceof TrackingNotFoundError)) throw err;
+        // a directory without MLmodel: tsad's earlier layout, model.json alone
+      }
+      if (mlmodel !== undefined) {
+        const where = `${uri} (runs:/${runId}/${dir}/${MLMODEL_FILE})`;
+        path = `${dir}/${tsadFlavorData(Buffer.from(mlmodel).toString('utf8'), where)}`;
+      }
     }
     const bytes = await this.readArtifact(runId, path);
     return parseModelJson(bytes, `${uri} (runs:/${runId}/${path})`);

@@ -36,9 +36,12 @@ import {
   validateRunId,
 } from './common.js';
 import {
+  assertNoSymlink,
   createFileExclusive,
+  fsError,
   isErrno,
   isTempEntry,
+  readFileNoFollow,
   resolveInside,
   withLock,
   writeFileAtomic,
@@ -66,6 +69,7 @@ import {
   type RunStatus,
   type SearchRunsQuery,
   TrackingNotFoundError,
+  UnsafePathError,
 } from './tracker.js';
 
 interface RunDoc {
@@ -139,16 +143,29 @@ class FileRun extends BaseRun {
     if (this.fh) return Promise.resolve(this.fh);
     if (!this.opening) {
       this.opening = (async () => {
-        const fh = await fsp.open(
-          join(this.dir, 'metrics.jsonl'),
-          constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
-          0o644,
-        );
+        await assertNoSymlink(this.tracker.root, this.dir);
+        const fh = await fsp
+          .open(
+            join(this.dir, 'metrics.jsonl'),
+            constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+            0o644,
+          )
+          .catch((err: unknown) => {
+            if (isErrno(err, 'ELOOP')) {
+              throw new UnsafePathError(
+                `${join(this.dir, 'metrics.jsonl')} is a symlink; it is not followed`,
+              );
+            }
+            throw err;
+          });
         try {
           // a torn last line from a crashed writer gets terminated before we append
           const st = await fh.stat();
           if (st.size > 0) {
-            const rf = await fsp.open(join(this.dir, 'metrics.jsonl'), 'r');
+            const rf = await fsp.open(
+              join(this.dir, 'metrics.jsonl'),
+              constants.O_RDONLY | constants.O_NOFOLLOW,
+            );
             const b = Buffer.alloc(1);
             try {
               await rf.read(b, 0, 1, st.size - 1);
@@ -187,17 +204,35 @@ class FileRun extends BaseRun {
       });
     }
     if (b.metrics.length === 0) return;
-    const fh = await this.metricsFile();
-    let chunk = '';
-    for (const m of b.metrics) {
-      chunk += this.line(m);
-      if (chunk.length >= MAX_WRITE) {
-        await writeAll(fh, chunk);
-        chunk = '';
-      }
+    let fh: fsp.FileHandle;
+    try {
+      fh = await this.metricsFile();
+    } catch (err) {
+      throw fsError(err, `open the metrics of run ${this.id}`);
     }
-    if (chunk) await writeAll(fh, chunk);
-    if (this.tracker.fsync) await fh.datasync();
+    // A batch is all or nothing: a write that fails half-way (a full disk) is cut back to the
+    // size before the batch, so no torn line is left for the next batch to be appended onto.
+    const before = (await fh.stat()).size;
+    try {
+      let chunk = '';
+      for (const m of b.metrics) {
+        chunk += this.line(m);
+        if (chunk.length >= MAX_WRITE) {
+          await writeAll(fh, chunk);
+          chunk = '';
+        }
+      }
+      if (chunk) await writeAll(fh, chunk);
+      if (this.tracker.fsync) await fh.datasync();
+    } catch (err) {
+      await fh.truncate(before).catch(() => {
+        // could not cut back: close, so the next batch reopens and terminates the torn line
+        this.fh = undefined;
+        this.opening = undefined;
+        return fh.close().catch(() => undefined);
+      });
+      throw fsError(err, `log ${b.metrics.length} metric point(s) to run ${this.id}`);
+    }
   }
 
   protected async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
@@ -207,8 +242,12 @@ class FileRun extends BaseRun {
   }
 
   protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
-    const target = await resolveInside(join(this.dir, 'artifacts'), path, true);
-    await writeFileAtomic(target, bytes, this.tracker.fsync);
+    try {
+      const target = await resolveInside(join(this.dir, 'artifacts'), path, true);
+      await writeFileAtomic(target, bytes, this.tracker.fsync);
+    } catch (err) {
+      throw fsError(err, `write artifact "${path}" of run ${this.id}`);
+    }
   }
 
   protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
@@ -290,9 +329,8 @@ export class FileTracker extends BaseTracker {
 
   private async readExperiment(id: string): Promise<Experiment | undefined> {
     try {
-      const e = JSON.parse(
-        await fsp.readFile(join(this.expDir(id), 'experiment.json'), 'utf8'),
-      ) as Experiment;
+      await assertNoSymlink(this.root, this.expDir(id));
+      const e = JSON.parse(await readFileNoFollow(join(this.expDir(id), 'experiment.json'))) as Experiment;
       return { experimentId: e.experimentId, name: e.name, creationTime: e.creationTime };
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
@@ -312,6 +350,7 @@ export class FileTracker extends BaseTracker {
       return { ...existing };
     }
     const dir = this.expDir(id);
+    await assertNoSymlink(this.root, join(dir, 'runs'));
     await fsp.mkdir(join(dir, 'runs'), { recursive: true });
     const exp: Experiment = { experimentId: id, name, creationTime: Date.now() };
     await createFileExclusive(join(dir, 'experiment.json'), `${JSON.stringify(exp)}\n`);
@@ -347,7 +386,12 @@ export class FileTracker extends BaseTracker {
     const o = prepareRunOptions(opts);
     const exp = await this.getOrCreateExperiment(o.experiment);
     const dir = join(this.expDir(exp.experimentId), 'runs', o.runId);
-    await fsp.mkdir(dir);
+    try {
+      await assertNoSymlink(this.root, dir);
+      await fsp.mkdir(dir);
+    } catch (err) {
+      throw fsError(err, `create run directory ${dir}`);
+    }
     const doc: RunDoc = {
       format: 'tsad-run',
       version: 1,
@@ -362,22 +406,32 @@ export class FileTracker extends BaseTracker {
       tags: Object.fromEntries(o.tags.map((t) => [t.key, t.value])),
       inputs: [],
     };
-    await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc), this.fsync);
+    try {
+      await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc), this.fsync);
+    } catch (err) {
+      await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      throw fsError(err, `write run.json of a new run in ${dir}`);
+    }
     this.runDirs.set(o.runId, dir);
     return new FileRun(this, dir, doc);
   }
 
   /** Read-modify-write of run.json under the run's lock. */
   async updateRun(dir: string, fn: (doc: RunDoc) => void): Promise<void> {
-    await withLock(join(dir, '.lock'), async () => {
-      const doc = await this.readRunDoc(dir);
-      fn(doc);
-      await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc), this.fsync);
-    });
+    try {
+      await withLock(join(dir, '.lock'), async () => {
+        const doc = await this.readRunDoc(dir);
+        fn(doc);
+        await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc), this.fsync);
+      });
+    } catch (err) {
+      throw fsError(err, `update run.json in ${dir}`);
+    }
   }
 
   private async readRunDoc(dir: string): Promise<RunDoc> {
-    const text = await fsp.readFile(join(dir, 'run.json'), 'utf8');
+    await assertNoSymlink(this.root, dir);
+    const text = await readFileNoFollow(join(dir, 'run.json'));
     try {
       return JSON.parse(text) as RunDoc;
     } catch (err) {
@@ -395,11 +449,12 @@ export class FileTracker extends BaseTracker {
       const dir = join(this.expDir(id), 'runs', runId);
       try {
         await fsp.access(join(dir, 'run.json'));
-        this.runDirs.set(runId, dir);
-        return dir;
       } catch {
-        // not in this experiment
+        continue; // not in this experiment
       }
+      await assertNoSymlink(this.root, join(dir, 'run.json'));
+      this.runDirs.set(runId, dir);
+      return dir;
     }
     throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
   }
@@ -412,9 +467,14 @@ export class FileTracker extends BaseTracker {
     }
     let fh: fsp.FileHandle;
     try {
-      fh = await fsp.open(join(dir, 'metrics.jsonl'), 'r');
+      fh = await fsp.open(join(dir, 'metrics.jsonl'), constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return st;
+      if (isErrno(err, 'ELOOP')) {
+        throw new UnsafePathError(
+          `${join(dir, 'metrics.jsonl')} is a symlink; symlinks inside the store are not followed`,
+        );
+      }
       throw err;
     }
     try {
@@ -575,7 +635,7 @@ export class FileTracker extends BaseTracker {
   private async readRegistry(): Promise<RegistryState> {
     await this.init();
     try {
-      return JSON.parse(await fsp.readFile(this.registryPath(), 'utf8')) as RegistryState;
+      return JSON.parse(await readFileNoFollow(this.registryPath())) as RegistryState;
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return emptyRegistry();
       throw err;
@@ -584,12 +644,16 @@ export class FileTracker extends BaseTracker {
 
   private async updateRegistry<T>(fn: (s: RegistryState) => T): Promise<T> {
     await this.init();
-    return withLock(join(this.root, '.lock-registry'), async () => {
-      const s = await this.readRegistry();
-      const out = fn(s);
-      await writeFileAtomic(this.registryPath(), JSON.stringify(s, null, 1), this.fsync);
-      return out;
-    });
+    try {
+      return await withLock(join(this.root, '.lock-registry'), async () => {
+        const s = await this.readRegistry();
+        const out = fn(s);
+        await writeFileAtomic(this.registryPath(), JSON.stringify(s, null, 1), this.fsync);
+        return out;
+      });
+    } catch (err) {
+      throw fsError(err, 'update the model registry (registry.json)');
+    }
   }
 
   async registerModel(

@@ -6,12 +6,82 @@
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { TrackingError } from '../errors.js';
 import { UnsafePathError } from './tracker.js';
 
 export function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/**
+ * A file-system failure as a typed error: a full disk (ENOSPC, EDQUOT) is `storage_full`,
+ * missing rights or a read-only file system (EACCES, EPERM, EROFS) `storage_denied`; others
+ * pass through unchanged.
+ */
+export function fsError(err: unknown, what: string): unknown {
+  if (err instanceof TrackingError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new TrackingError(
+      'storage_full',
+      `cannot ${what}: the disk holding the tracking store is full (${code}); free some space and retry (nothing half-written was kept)`,
+      { cause: err },
+    );
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    const path = (err as { path?: unknown }).path;
+    return new TrackingError(
+      'storage_denied',
+      `cannot ${what}: ${code === 'EROFS' ? 'the file system is read-only' : 'permission denied'}${typeof path === 'string' ? ` on ${path}` : ''} (${code}); give this process write access to the tracking store`,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+/** Reads a file without following a symlink in its last component (ELOOP → UnsafePathError). */
+export async function readFileNoFollow(path: string): Promise<string> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    if (isErrno(err, 'ELOOP')) {
+      throw new UnsafePathError(`${path} is a symlink; symlinks inside the store are not followed`);
+    }
+    throw err;
+  }
+  try {
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Refuses a path inside the store that goes through a symlink: every component from `root`
+ * (exclusive) to `path` (inclusive) is checked with lstat. Missing components are fine.
+ */
+export async function assertNoSymlink(root: string, path: string): Promise<void> {
+  const rel = relative(root, path);
+  if (rel.startsWith('..') || isAbsolute(rel)) {
+    throw new UnsafePathError(`${path} is outside the store ${root}`);
+  }
+  let cur = root;
+  for (const seg of rel.split(sep)) {
+    if (seg === '') continue;
+    cur = join(cur, seg);
+    let st: import('node:fs').Stats;
+    try {
+      st = await fsp.lstat(cur);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return;
+      throw err;
+    }
+    if (st.isSymbolicLink()) {
+      throw new UnsafePathError(`${cur} is a symlink; symlinks inside the store are not followed`);
+    }
+  }
 }
 
 export function tmpName(path: string): string {
@@ -104,18 +174,43 @@ export interface LockOptions {
   staleMs?: number;
 }
 
+/** Whether a lock file's content names a holder that is gone (dead pid here, or too old elsewhere). */
+function isStale(seen: string, staleMs: number): boolean {
+  const [h, p, , t] = seen.split('\n');
+  if (h === hostname()) return !pidAlive(Number(p));
+  const age = Date.now() - Number(t);
+  return Number.isFinite(age) && age > staleMs;
+}
+
+async function readOrNull(path: string): Promise<string | null> {
+  try {
+    return await fsp.readFile(path, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return null;
+    throw err;
+  }
+}
+
 /**
- * An inter-process lock: the file `path`, created atomically (link of a complete temp
- * file) holding `host pid token time`. A lock whose owner is a dead process on this host
- * (or, from another host, older than `staleMs`) is broken: renamed aside, checked to be
- * the one judged stale (restored otherwise), removed.
+ * An inter-process lock: the file `path`, created atomically (link of a complete temp file)
+ * holding `host pid token time`. Nobody but its holder removes a live lock.
+ *
+ * A lock whose holder is gone (a dead pid on this host; from another host, older than
+ * `staleMs`) is broken under a second lock, `<path>.breaker`, taken the same way: holding it,
+ * the breaker re-reads the lock and removes it only if it is still the stale one it judged.
+ * Since every break happens under the breaker and a dead holder cannot release, the lock cannot
+ * change between that read and the removal, so two writers never both hold it (the race the
+ * rename-aside scheme had). A breaker left by a process that died within its few milliseconds
+ * of breaking is itself removed once its pid is dead; that second level is the one window left.
+ * (Hand-written: `proper-lockfile` detects staleness by mtime only, which makes every waiter
+ * behind a crashed holder wait its stale period, at least 2 s.)
  */
 export async function acquireLock(path: string, opts: LockOptions = {}): Promise<string> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const staleMs = opts.staleMs ?? 60_000;
-  const host = hostname();
-  const token = `${host}\n${process.pid}\n${randomBytes(8).toString('hex')}\n${Date.now()}\n`;
+  const token = `${hostname()}\n${process.pid}\n${randomBytes(8).toString('hex')}\n${Date.now()}\n`;
   const tmp = tmpName(path);
+  const breaker = `${path}.breaker`;
   await fsp.writeFile(tmp, token, { flag: 'wx' });
   const deadline = Date.now() + timeoutMs;
   let wait = 1;
@@ -127,30 +222,34 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
       }
-      let seen: string;
-      try {
-        seen = await fsp.readFile(path, 'utf8');
-      } catch (err) {
-        if (isErrno(err, 'ENOENT')) continue;
-        throw err;
-      }
-      const [h, p, , t] = seen.split('\n');
-      const age = Date.now() - Number(t);
-      const stale =
-        seen.length === 0 ? false : h === host ? !pidAlive(Number(p)) : Number.isFinite(age) && age > staleMs;
-      if (stale) {
-        const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
+      const seen = await readOrNull(path);
+      if (seen === null) continue;
+      if (isStale(seen, staleMs)) {
+        let holdsBreaker = false;
         try {
-          await fsp.rename(path, aside);
-          const got = await fsp.readFile(aside, 'utf8');
-          if (got !== seen) await fsp.link(aside, path).catch(() => undefined); // not ours to break
-          await fsp.rm(aside, { force: true });
+          await fsp.link(tmp, breaker);
+          holdsBreaker = true;
         } catch (err) {
-          if (!isErrno(err, 'ENOENT')) throw err;
+          if (!isErrno(err, 'EEXIST')) throw err;
+          const b = await readOrNull(breaker);
+          // a breaker whose holder died mid-break: clear it (only if still that one)
+          if (b !== null && isStale(b, staleMs) && (await readOrNull(breaker)) === b) {
+            await fsp.unlink(breaker).catch((e: unknown) => {
+              if (!isErrno(e, 'ENOENT')) throw e;
+            });
+          }
         }
-        continue;
+        if (holdsBreaker) {
+          try {
+            if ((await readOrNull(path)) === seen) await fsp.unlink(path);
+          } finally {
+            await releaseLock(breaker, token);
+          }
+          continue;
+        }
       }
       if (Date.now() > deadline) {
+        const [h, p] = seen.split('\n');
         throw new TrackingError(
           'lock_timeout',
           `timed out after ${timeoutMs} ms waiting for the lock ${path} (held by pid ${p} on ${h}); if no tsad process is running, delete that file`,

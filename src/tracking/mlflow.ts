@@ -21,13 +21,19 @@
  * - auth: `MLFLOW_TRACKING_TOKEN` (bearer), else `MLFLOW_TRACKING_USERNAME`/`PASSWORD` (basic),
  *   else credentials in the URI.
  */
+import { parse as parseYaml } from 'yaml';
 import { TrackingError } from '../errors.js';
 import {
   BaseRun,
   BaseTracker,
   defaultRunName,
   formatOrderBy,
+  MLMODEL_FILE,
+  type MlmodelInfo,
+  MODEL_DATA_FILE,
   matchesFilter,
+  mlmodelText,
+  normalizeMetricValue,
   normalizeQuery,
   prepareRunOptions,
   sortHistory,
@@ -39,6 +45,7 @@ import {
   validateRunId,
   validateVersion,
 } from './common.js';
+import { type HttpResponse, HttpTransportError, sendHttp } from './http.js';
 import { redactUri } from './open.js';
 import {
   type ArtifactInfo,
@@ -89,8 +96,12 @@ export const MLFLOW_INPUT_LIMITS = {
   datasetsPerRequest: 1000,
 } as const;
 
-/** The statuses worth retrying: the request was not processed, or may succeed later. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 502, 503, 504]);
+/**
+ * Statuses that say the request was not processed (retried for every call): 408, 429, 503.
+ * 500, 502 and 504 may come after the server acted, so only idempotent calls retry them.
+ */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 503]);
+export const RETRYABLE_IF_IDEMPOTENT: ReadonlySet<number> = new Set([500, 502, 504]);
 
 /** Metric values on the wire: numbers, or proto-JSON strings for non-finite values. */
 export function encodeMetricValue(v: number): number | string {
@@ -100,12 +111,14 @@ export function encodeMetricValue(v: number): number | string {
   return v;
 }
 
+/** Wire values back to numbers; ±Number.MAX_VALUE (how MLflow's SQL stores keep ±Infinity) reads as ±Infinity. */
 export function decodeMetricValue(v: unknown): number {
-  if (typeof v === 'number') return v;
+  if (typeof v === 'number') return normalizeMetricValue(v);
   if (v === 'NaN') return Number.NaN;
   if (v === 'Infinity') return Number.POSITIVE_INFINITY;
   if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
-  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
+  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)))
+    return normalizeMetricValue(Number(v));
   throw new TrackingError(
     'mlflow_bad_response',
     `MLflow returned a metric value ${JSON.stringify(v)} that is not a number`,
@@ -164,13 +177,16 @@ export function chunkLogBatch(
 
 /**
  * Delay before retry number `attempt` (0-based): the server's Retry-After (seconds or an
- * HTTP date) when given, else `backoffMs * 2^attempt`; always within [0, maxDelayMs].
+ * HTTP date) when given, else `backoffMs * 2^attempt` scaled by `jitter` (a number in [0, 1),
+ * giving "equal jitter": between half and all of the exponential delay); always within
+ * [0, maxDelayMs], so a Retry-After of hours waits at most maxDelayMs before trying again.
  */
 export function retryDelayMs(
   attempt: number,
   retryAfter: string | null,
   opts: { backoffMs: number; maxDelayMs: number },
   now: number = Date.now(),
+  jitter = 0.5,
 ): number {
   let ms: number | undefined;
   if (retryAfter !== null && retryAfter.trim() !== '') {
@@ -181,7 +197,10 @@ export function retryDelayMs(
       if (!Number.isNaN(at)) ms = at - now;
     }
   }
-  if (ms === undefined) ms = opts.backoffMs * 2 ** attempt;
+  if (ms === undefined) {
+    const base = Math.min(opts.maxDelayMs, opts.backoffMs * 2 ** Math.min(attempt, 30));
+    ms = base / 2 + (base / 2) * jitter;
+  }
   return Math.min(opts.maxDelayMs, Math.max(0, Math.round(ms)));
 }
 
@@ -239,8 +258,18 @@ export function mlflowFilterString(v: string): string | undefined {
 }
 
 /**
+ * A finite number as MLflow's filter tokenizer (sqlparse) reads it: its float pattern takes
+ * `1e21` and `1e-7` but not `1e+21`, so the `+` of JavaScript's exponent is dropped.
+ */
+export function mlflowFilterNumber(v: number): string {
+  return String(v).replace('e+', 'e');
+}
+
+/**
  * Splits clauses into an MLflow filter string and the clauses to apply client-side (string
  * values MLflow cannot quote, non-finite numbers, which its tokenizer does not read as numbers).
+ * Metric clauses go to both: the server narrows the search, and the client drops runs whose
+ * latest value is NaN, which MLflow's SQL stores compare as 0 (the contract: NaN matches nothing).
  */
 export function mlflowFilter(clauses: readonly FilterClause[]): { server: string; local: FilterClause[] } {
   const parts: string[] = [];
@@ -249,13 +278,11 @@ export function mlflowFilter(clauses: readonly FilterClause[]): { server: string
     const value =
       typeof c.value === 'number'
         ? Number.isFinite(c.value)
-          ? String(c.value)
+          ? mlflowFilterNumber(c.value)
           : undefined
         : mlflowFilterString(c.value);
-    if (value === undefined) {
-      local.push(c);
-      continue;
-    }
+    if (value === undefined || c.entity === 'metric') local.push(c);
+    if (value === undefined) continue;
     // Keys passed validateKey (no quotes or backticks), so backticks always delimit them.
     const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(c.key) ? c.key : `\`${c.key}\``;
     parts.push(`${FILTER_ENTITY[c.entity]}.${key} ${c.op} ${value}`);
@@ -284,41 +311,61 @@ export class MlflowApiError extends TrackingError {
 // ---------------------------------------------------------------------------------------------
 
 export interface MlflowTrackerOptions {
-  /** The fetch implementation (default: global fetch). */
-  fetch?: typeof fetch;
   /** Where auth variables are read from (default: process.env). */
   env?: NodeJS.ProcessEnv;
-  /** Retries after the first attempt for 408/429/502/503/504 (default 5). */
-  maxRetries?: number;
-  /** First backoff delay (default 250 ms), doubled per retry. */
+  /**
+   * Total time one call may spend retrying (default 120 s, at least a server restart): connection
+   * refused, 408/429/503 for every call, and connection lost, timeouts, 500/502/504 for
+   * idempotent calls (all but creating runs, logged models and model versions).
+   */
+  retryBudgetMs?: number;
+  /** First backoff delay (default 250 ms), doubled per retry, with jitter. */
   backoffMs?: number;
-  /** Upper bound on any single delay, Retry-After included (default 30 s). */
+  /** Upper bound on any single delay, Retry-After included (default 10 s). */
   maxDelayMs?: number;
-  /** Per-request timeout (default 120 s). */
+  /** Deadline of one request, connect to last body byte (default 60 s). */
   timeoutMs?: number;
+  /** Largest response body accepted (default 256 MiB); error bodies are read up to 64 KiB. */
+  maxResponseBytes?: number;
+  /** Most pages one listing may take (default 10,000): a guard against a server that pages forever. */
+  maxPages?: number;
   /** How to wait (tests record the delays instead of sleeping). */
   sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1) (default Math.random). */
+  random?: () => number;
 }
 
 type Json = Record<string, unknown>;
-
-function describeFetchError(err: unknown): string {
-  const e = err as Error & { cause?: { message?: string; code?: string } };
-  const cause = e.cause ? `: ${e.cause.code ?? ''} ${e.cause.message ?? ''}`.trimEnd() : '';
-  return `${e.message}${cause}`;
-}
 type QueryValue = string | number | readonly string[] | undefined;
+
+/** How a call may be retried after an answer that leaves its outcome unknown. */
+export interface CallOptions {
+  /** Re-sending cannot double anything (default: true for GET, PUT, PATCH, DELETE). */
+  idempotent?: boolean;
+  /** Whether a 500 is worth retrying (default true for idempotent calls; false where MLflow means "not found"). */
+  retry500?: boolean;
+  /**
+   * Called before re-sending after an unknown outcome; returns the payload to send instead,
+   * or null when nothing is left to send (the first attempt did it all).
+   */
+  beforeResend?: () => Promise<Json | null>;
+}
+
+const ERROR_BODY_BYTES = 64 * 1024;
 
 class MlflowHttp {
   readonly base: string;
   readonly display: string;
+  private readonly baseUrl: URL;
   private readonly auth: string | undefined;
-  private readonly fetchImpl: typeof fetch;
-  private readonly maxRetries: number;
+  private readonly budgetMs: number;
   private readonly backoffMs: number;
   private readonly maxDelayMs: number;
   private readonly timeoutMs: number;
+  private readonly maxBytes: number;
+  readonly maxPages: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
 
   constructor(uri: string, opts: MlflowTrackerOptions) {
     let u: URL;
@@ -342,13 +389,16 @@ class MlflowHttp {
     u.search = '';
     u.hash = '';
     this.base = u.toString().replace(/\/+$/, '');
+    this.baseUrl = new URL(this.base);
     this.display = this.base;
-    this.fetchImpl = opts.fetch ?? fetch;
-    this.maxRetries = opts.maxRetries ?? 5;
+    this.budgetMs = opts.retryBudgetMs ?? 120_000;
     this.backoffMs = opts.backoffMs ?? 250;
-    this.maxDelayMs = opts.maxDelayMs ?? 30_000;
-    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.maxDelayMs = opts.maxDelayMs ?? 10_000;
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.maxBytes = opts.maxResponseBytes ?? 256 * 1024 * 1024;
+    this.maxPages = opts.maxPages ?? 10_000;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = opts.random ?? Math.random;
   }
 
   private headers(extra: Record<string, string>): Record<string, string> {
@@ -357,51 +407,131 @@ class MlflowHttp {
     return h;
   }
 
-  /** Sends a request, retrying transient statuses; returns the final response (ok or not). */
-  private async send(url: string, init: RequestInit, what: string): Promise<Response> {
+  /**
+   * Sends a request, retrying within the budget; returns the final response (ok or not).
+   * `body` is recomputed by `beforeResend` after an unknown outcome.
+   */
+  private async send(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: Uint8Array | undefined,
+    what: string,
+    opts: CallOptions & { rebody?: (j: Json) => Uint8Array } = {},
+  ): Promise<HttpResponse | null> {
+    const idempotent = opts.idempotent ?? method !== 'POST';
+    const started = Date.now();
+    let slept = 0;
+    let unknownOutcome = false;
+    let current = body;
     for (let attempt = 0; ; attempt++) {
-      let res: Response;
-      try {
-        res = await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
-      } catch (err) {
-        throw new TrackingError(
-          'mlflow_unreachable',
-          `cannot reach the MLflow server at ${this.display} (${what}): ${describeFetchError(err)}; check the URI and that the server is running`,
-          { cause: err },
-        );
+      if (unknownOutcome && opts.beforeResend && opts.rebody) {
+        const next = await opts.beforeResend();
+        if (next === null) return null;
+        current = opts.rebody(next);
       }
-      if (!RETRYABLE_STATUSES.has(res.status) || attempt >= this.maxRetries) return res;
-      const delay = retryDelayMs(attempt, res.headers.get('retry-after'), {
-        backoffMs: this.backoffMs,
-        maxDelayMs: this.maxDelayMs,
-      });
-      await res.body?.cancel();
+      let res: HttpResponse | undefined;
+      let failure: HttpTransportError | undefined;
+      try {
+        res = await sendHttp({
+          method,
+          url,
+          headers,
+          body: current,
+          timeoutMs: this.timeoutMs,
+          maxBytes: this.maxBytes,
+          errorBodyBytes: ERROR_BODY_BYTES,
+        });
+      } catch (err) {
+        if (!(err instanceof HttpTransportError)) throw err;
+        failure = err;
+      }
+      let retry: boolean;
+      let retryAfter: string | null = null;
+      if (failure) {
+        retry = !failure.sent || idempotent;
+        if (failure.sent) unknownOutcome = true;
+      } else {
+        const status = (res as HttpResponse).status;
+        retry =
+          RETRYABLE_STATUSES.has(status) ||
+          (idempotent && RETRYABLE_IF_IDEMPOTENT.has(status) && (status !== 500 || opts.retry500 !== false));
+        if (RETRYABLE_IF_IDEMPOTENT.has(status)) unknownOutcome = true;
+        const ra = (res as HttpResponse).headers['retry-after'];
+        retryAfter = typeof ra === 'string' ? ra : null;
+      }
+      if (!retry) {
+        if (failure) throw this.wrapTransport(failure, what, attempt, started);
+        return res as HttpResponse;
+      }
+      const delay = retryDelayMs(
+        attempt,
+        retryAfter,
+        { backoffMs: this.backoffMs, maxDelayMs: this.maxDelayMs },
+        Date.now(),
+        this.random(),
+      );
+      if (Math.max(Date.now() - started, slept) + delay > this.budgetMs) {
+        if (failure) throw this.wrapTransport(failure, what, attempt, started);
+        return res as HttpResponse;
+      }
       await this.sleep(delay);
+      slept += delay;
     }
   }
 
-  private async fail(res: Response, endpoint: string): Promise<never> {
-    const text = await res.text();
+  private wrapTransport(
+    err: HttpTransportError,
+    what: string,
+    attempt: number,
+    started: number,
+  ): TrackingError {
+    const tries = attempt + 1;
+    return new TrackingError(
+      err.code,
+      `MLflow ${what} at ${this.display}: ${err.message} (${tries} attempt${tries === 1 ? '' : 's'} in ${Math.round((Date.now() - started) / 1000)} s; retry budget ${Math.round(this.budgetMs / 1000)} s, option retryBudgetMs)`,
+      { cause: err },
+    );
+  }
+
+  private fail(res: HttpResponse, endpoint: string): never {
+    if (res.status >= 300 && res.status < 400) {
+      throw new MlflowApiError(
+        res.status,
+        `HTTP_${res.status}`,
+        endpoint,
+        `MLflow ${endpoint}: the server at ${this.display} redirects (HTTP ${res.status}); tsad does not follow redirects, so point the tracking URI at the final address`,
+      );
+    }
+    const text = res.body.subarray(0, ERROR_BODY_BYTES).toString('utf8');
     let code = `HTTP_${res.status}`;
     let message = text.slice(0, 500);
     try {
       const j = JSON.parse(text) as { error_code?: unknown; message?: unknown };
-      if (typeof j.error_code === 'string') code = j.error_code;
-      if (typeof j.message === 'string') message = j.message;
+      if (typeof j.error_code === 'string' && /^[A-Z_]{1,64}$/.test(j.error_code)) code = j.error_code;
+      if (typeof j.message === 'string') message = j.message.slice(0, 2000);
     } catch {
-      // not JSON: keep the text
+      // not JSON (or cut at the limit): keep the start of the text
     }
     if (code === 'RESOURCE_DOES_NOT_EXIST' || (res.status === 404 && code.startsWith('HTTP_'))) {
       throw new TrackingNotFoundError(`MLflow ${endpoint}: ${message}`, {
         cause: new MlflowApiError(res.status, code, endpoint, message),
       });
     }
-    if (res.status === 401 || res.status === 403) {
+    if (res.status === 401) {
       throw new MlflowApiError(
         res.status,
         code,
         endpoint,
-        `MLflow ${endpoint}: ${message} (HTTP ${res.status}); set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD`,
+        `MLflow ${endpoint}: ${message} (HTTP 401); set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD`,
+      );
+    }
+    if (res.status === 403) {
+      throw new MlflowApiError(
+        res.status,
+        code,
+        endpoint,
+        `MLflow ${endpoint}: ${message} (HTTP 403); the credentials were accepted but this user may not do this: ask the server's admin for permission on the experiment or model`,
       );
     }
     throw new MlflowApiError(
@@ -417,68 +547,80 @@ class MlflowHttp {
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     endpoint: string,
     payload: Json = {},
+    opts: CallOptions = {},
   ): Promise<Json> {
-    let url = `${this.base}/api/2.0/mlflow/${endpoint}`;
-    const init: RequestInit = { method };
+    const url = new URL(`${this.base}/api/2.0/mlflow/${endpoint}`);
+    let headers: Record<string, string>;
+    let body: Uint8Array | undefined;
+    const rebody = (j: Json) => Buffer.from(JSON.stringify(j));
     if (method === 'GET') {
-      const q = new URLSearchParams();
       for (const [k, v] of Object.entries(payload) as [string, QueryValue][]) {
         if (v === undefined) continue;
-        if (Array.isArray(v)) for (const x of v) q.append(k, x);
-        else q.append(k, String(v));
+        if (Array.isArray(v)) for (const x of v) url.searchParams.append(k, x);
+        else url.searchParams.append(k, String(v));
       }
-      const qs = q.toString();
-      if (qs) url += `?${qs}`;
-      init.headers = this.headers({ accept: 'application/json' });
+      headers = this.headers({ accept: 'application/json' });
     } else {
-      init.headers = this.headers({ 'content-type': 'application/json', accept: 'application/json' });
-      init.body = JSON.stringify(payload);
+      headers = this.headers({ 'content-type': 'application/json', accept: 'application/json' });
+      body = rebody(payload);
     }
-    const res = await this.send(url, init, endpoint);
-    if (!res.ok) return this.fail(res, endpoint);
-    const text = await res.text();
+    const res = await this.send(method, url, headers, body, endpoint, { ...opts, rebody });
+    if (res === null) return {};
+    if (res.status < 200 || res.status >= 300) this.fail(res, endpoint);
+    const text = res.body.toString('utf8');
     if (text.trim() === '') return {};
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as Json;
+      parsed = JSON.parse(text);
     } catch {
       throw new TrackingError(
         'mlflow_bad_response',
-        `MLflow ${endpoint} returned non-JSON: ${text.slice(0, 200)}`,
+        `MLflow ${endpoint} returned non-JSON (${JSON.stringify(text.slice(0, 120))}...); is ${this.display} an MLflow server?`,
       );
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new TrackingError(
+        'mlflow_bad_response',
+        `MLflow ${endpoint} returned JSON that is not an object; is ${this.display} an MLflow server?`,
+      );
+    }
+    return parsed as Json;
   }
 
-  private artifactUrl(storagePath: string): string {
+  private artifactUrl(storagePath: string): URL {
     const enc = storagePath
       .split('/')
       .filter((s) => s !== '')
       .map((s) => encodeURIComponent(s))
       .join('/');
-    return `${this.base}/api/2.0/mlflow-artifacts/artifacts/${enc}`;
+    return new URL(`${this.base}/api/2.0/mlflow-artifacts/artifacts/${enc}`);
   }
 
   async putArtifact(storagePath: string, bytes: Uint8Array): Promise<void> {
+    const what = 'mlflow-artifacts upload';
     const res = await this.send(
+      'PUT',
       this.artifactUrl(storagePath),
-      {
-        method: 'PUT',
-        headers: this.headers({ 'content-type': 'application/octet-stream' }),
-        body: bytes,
-      },
-      'mlflow-artifacts upload',
+      this.headers({ 'content-type': 'application/octet-stream' }),
+      bytes,
+      what,
     );
-    if (!res.ok) await this.fail(res, 'mlflow-artifacts upload');
-    await res.body?.cancel();
+    if (res && (res.status < 200 || res.status >= 300)) this.fail(res, what);
   }
 
   async getArtifact(storagePath: string): Promise<Uint8Array> {
-    const res = await this.send(
-      this.artifactUrl(storagePath),
-      { method: 'GET', headers: this.headers({}) },
-      'mlflow-artifacts download',
-    );
-    if (!res.ok) await this.fail(res, 'mlflow-artifacts download');
-    return new Uint8Array(await res.arrayBuffer());
+    const what = 'mlflow-artifacts download';
+    // MLflow answers a missing artifact with 500: not retried (readArtifact tells it from a failure)
+    const res = await this.send('GET', this.artifactUrl(storagePath), this.headers({}), undefined, what, {
+      retry500: false,
+    });
+    if (res === null) throw new TrackingError('mlflow_bad_response', `${what}: no answer`);
+    if (res.status < 200 || res.status >= 300) this.fail(res, what);
+    return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
+  }
+
+  get host(): URL {
+    return this.baseUrl;
   }
 }
 
@@ -521,6 +663,26 @@ interface WireModelVersion {
   aliases?: string[];
 }
 
+interface WireMetricOut {
+  key?: unknown;
+  value: unknown;
+  timestamp?: unknown;
+  step?: unknown;
+}
+
+/** `r[field]` as an array of objects, or a typed error naming the endpoint (a hostile or broken server). */
+function arrayField<T>(r: Json, field: string, endpoint: string): T[] {
+  const v = r[field];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'object' || x === null || Array.isArray(x))) {
+    throw new TrackingError(
+      'mlflow_bad_response',
+      `MLflow ${endpoint} returned "${field}" that is not a list of objects; is the URI an MLflow server?`,
+    );
+  }
+  return v as T[];
+}
+
 const STATUS_NAMES: Record<number, string> = {
   1: 'RUNNING',
   2: 'SCHEDULED',
@@ -538,6 +700,23 @@ function int(v: unknown, fallback = 0): number {
   if (v === undefined || v === null || v === '') return fallback;
   const n = Number(v);
   return Number.isFinite(n) ? n : fallback;
+}
+
+let inputSeq = 0;
+/** Increasing within a process and across processes logging one after another (ms × 1000 + counter). */
+function nextInputSeq(): number {
+  inputSeq = Math.max(inputSeq + 1, Date.now() * 1000);
+  return inputSeq;
+}
+
+/** The `tsad.seq` of a wire input (0 when another client logged it). */
+function inputSeqOf(x: { dataset?: Record<string, string | undefined> }): number {
+  try {
+    const v = (JSON.parse(x.dataset?.profile ?? '{}') as Record<string, unknown>)['tsad.seq'];
+    return typeof v === 'number' ? v : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Dataset inputs as MLflow stores them: tsad fields travel in the JSON `profile`. */
@@ -571,6 +750,8 @@ export function datasetToWire(d: DatasetInput): { tags: WireKV[]; dataset: Recor
         'tsad.sha256': d.digest,
         'tsad.start_time': d.startTime,
         'tsad.end_time': d.endTime,
+        // MLflow's file store lists inputs in no particular order: this puts them back in logging order
+        'tsad.seq': nextInputSeq(),
       }),
     },
   };
@@ -622,6 +803,25 @@ export function artifactStoragePath(artifactUri: string): string {
   );
 }
 
+/** The logged model id of `artifactPath` in a run's `mlflow.log-model.history` tag (the last one). */
+export function loggedModelId(run: WireRun, artifactPath: string): string | undefined {
+  const tag = run.data?.tags?.find((t) => t.key === 'mlflow.log-model.history')?.value;
+  if (!tag) return undefined;
+  try {
+    const hist = JSON.parse(tag) as unknown;
+    if (!Array.isArray(hist)) return undefined;
+    let id: string | undefined;
+    // the server keeps run_id, artifact_path, model_uuid (= the logged model id) and flavors
+    for (const h of hist as { artifact_path?: unknown; model_id?: unknown; model_uuid?: unknown }[]) {
+      const mid = h?.model_id ?? h?.model_uuid;
+      if (h?.artifact_path === artifactPath && typeof mid === 'string' && /^m-[0-9a-f]+$/.test(mid)) id = mid;
+    }
+    return id;
+  } catch {
+    return undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Run
 // ---------------------------------------------------------------------------------------------
@@ -651,8 +851,52 @@ class MlflowRun extends BaseRun {
     await this.tracker.http.putArtifact(`${artifactStoragePath(this.artifactRoot)}/${path}`, bytes);
   }
 
+  /**
+   * An MLflow 3 logged model linked to the run, as MLflow's own `log_model` makes one: create it,
+   * upload the model directory to its artifact location, mark it READY, record it as an output of
+   * the run and in the run's `mlflow.log-model.history` tag. The same directory also goes under
+   * the run's artifacts (`runs:/<run>/<name>`), where tsad and MLflow 2 clients read it.
+   */
+  protected override async writeModel(name: string, modelJson: Uint8Array, info: MlmodelInfo): Promise<void> {
+    const http = this.tracker.http;
+    const created = await http.call('POST', 'logged-models', {
+      experiment_id: this.experimentId,
+      name,
+      source_run_id: this.id,
+      model_type: `tsad:${info.modelType}`,
+      tags: [{ key: 'tsad.model_format', value: `${info.format}@${info.formatVersion}` }],
+    });
+    const mi = ((created.model as Json | undefined)?.info ?? {}) as {
+      model_id?: unknown;
+      artifact_uri?: unknown;
+    };
+    if (typeof mi.model_id !== 'string' || typeof mi.artifact_uri !== 'string') {
+      throw new TrackingError(
+        'mlflow_bad_response',
+        'MLflow logged-models returned no model_id or artifact_uri',
+      );
+    }
+    const modelId = mi.model_id;
+    const text = mlmodelText({ ...info, modelId });
+    const mlmodel = new TextEncoder().encode(text);
+    const root = artifactStoragePath(mi.artifact_uri);
+    await http.putArtifact(`${root}/${MODEL_DATA_FILE}`, modelJson);
+    await http.putArtifact(`${root}/${MLMODEL_FILE}`, mlmodel);
+    await this.writeArtifact(`${name}/${MODEL_DATA_FILE}`, modelJson);
+    await this.writeArtifact(`${name}/${MLMODEL_FILE}`, mlmodel);
+    await http.call('PATCH', `logged-models/${encodeURIComponent(modelId)}`, {
+      model_id: modelId,
+      status: LOGGED_MODEL_READY,
+    });
+    await http.call('POST', 'runs/outputs', { run_id: this.id, models: [{ model_id: modelId, step: 0 }] });
+    await http.call('POST', 'runs/log-model', {
+      run_id: this.id,
+      model_json: JSON.stringify(parseYaml(text)),
+    });
+  }
+
   protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
-    await this.tracker.http.call('POST', 'runs/update', { run_id: this.id, status, end_time: endTime });
+    await this.tracker.endRun(this.id, status, endTime);
   }
 }
 
@@ -661,6 +905,10 @@ class MlflowRun extends BaseRun {
 // ---------------------------------------------------------------------------------------------
 
 const PARAM_CHANGE = /Changing param values is not allowed/i;
+/** `LoggedModelStatus.LOGGED_MODEL_READY` in MLflow's service.proto. */
+const LOGGED_MODEL_READY = 2;
+/** Artifact directories deeper than this are a server that lists a directory inside itself. */
+const MAX_ARTIFACT_DEPTH = 64;
 
 export class MlflowTracker extends BaseTracker {
   readonly uri: string;
@@ -671,11 +919,61 @@ export class MlflowTracker extends BaseTracker {
   private readonly deleted = new Set<string>();
   /** run id → artifact_uri (fixed for a run's lifetime). */
   private readonly artifactUris = new Map<string, string>();
+  /** Ends not yet delivered: run id → status and end time. */
+  private readonly pendingEnds = new Map<
+    string,
+    { status: Exclude<RunStatus, 'RUNNING'>; endTime: number }
+  >();
 
   constructor(uri: string, opts: MlflowTrackerOptions = {}) {
     super();
     this.http = new MlflowHttp(uri, opts);
     this.uri = redactUri(uri);
+  }
+
+  /**
+   * Follows `next_page_token` through a paged endpoint (POST for runs/experiments search, GET
+   * otherwise). A token the server repeats, or more than `MAX_PAGES` pages, is a typed error
+   * instead of an endless loop. `more` says whether to ask for the next page.
+   */
+  async pages(
+    endpoint: string,
+    payload: Json,
+    onPage: (r: Json) => void,
+    more: () => boolean = () => true,
+  ): Promise<void> {
+    const method = endpoint === 'runs/search' || endpoint === 'experiments/search' ? 'POST' : 'GET';
+    const seen = new Set<string>();
+    let token: string | undefined;
+    for (let page = 0; ; page++) {
+      if (page >= this.http.maxPages) {
+        throw new TrackingError(
+          'mlflow_bad_response',
+          `MLflow ${endpoint} returned more than ${this.http.maxPages} pages; the server's paging looks broken (option maxPages)`,
+        );
+      }
+      const r = await this.http.call(method, endpoint, token ? { ...payload, page_token: token } : payload, {
+        idempotent: true,
+      });
+      onPage(r);
+      const next = r.next_page_token;
+      if (next === undefined || next === null || next === '') return;
+      if (typeof next !== 'string') {
+        throw new TrackingError(
+          'mlflow_bad_response',
+          `MLflow ${endpoint} returned a next_page_token that is not a string`,
+        );
+      }
+      if (seen.has(next)) {
+        throw new TrackingError(
+          'mlflow_bad_response',
+          `MLflow ${endpoint} returned the same next_page_token twice; the server's paging loops`,
+        );
+      }
+      seen.add(next);
+      token = next;
+      if (!more()) return;
+    }
   }
 
   // --- experiments ---------------------------------------------------------------------------
@@ -709,6 +1007,11 @@ export class MlflowTracker extends BaseTracker {
       return this.remember(r.experiment as Json | undefined);
     } catch (err) {
       if (err instanceof TrackingNotFoundError) return undefined;
+      // MLflow's file store looks names up through a filter string, which a name holding a quote
+      // breaks (INVALID_PARAMETER_VALUE): list the experiments and compare names here instead.
+      if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE' && /['"]/.test(name)) {
+        return (await this.searchExperiments('ALL')).find((e) => e.name === name);
+      }
       throw err;
     }
   }
@@ -727,8 +1030,15 @@ export class MlflowTracker extends BaseTracker {
       return found;
     }
     try {
-      await this.http.call('POST', 'experiments/create', { name });
+      await this.http.call('POST', 'experiments/create', { name }, { idempotent: true });
     } catch (err) {
+      if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE' && /['"]/.test(name)) {
+        throw new TrackingValidationError(
+          'mlflow_unsupported_name',
+          `this MLflow server cannot create experiment ${JSON.stringify(name)}: its file store looks names up through a filter string that a quote breaks; use a name without quotes, or a server with a database backend`,
+          { cause: err },
+        );
+      }
       // Another client created it between our get and create: read it again.
       if (!(err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
     }
@@ -739,17 +1049,14 @@ export class MlflowTracker extends BaseTracker {
   }
 
   async listExperiments(): Promise<Experiment[]> {
+    return (await this.searchExperiments('ACTIVE_ONLY')).filter((e) => !this.deleted.has(e.experimentId));
+  }
+
+  private async searchExperiments(view: 'ACTIVE_ONLY' | 'ALL'): Promise<Experiment[]> {
     const out: Experiment[] = [];
-    let token: string | undefined;
-    do {
-      const r = await this.http.call('POST', 'experiments/search', {
-        max_results: 1000,
-        view_type: 'ACTIVE_ONLY',
-        ...(token ? { page_token: token } : {}),
-      });
-      for (const e of (r.experiments as Json[] | undefined) ?? []) out.push(this.remember(e));
-      token = (r.next_page_token as string | undefined) || undefined;
-    } while (token);
+    await this.pages('experiments/search', { max_results: 1000, view_type: view }, (r) => {
+      for (const e of arrayField<Json>(r, 'experiments', 'experiments/search')) out.push(this.remember(e));
+    });
     return out;
   }
 
@@ -772,6 +1079,8 @@ export class MlflowTracker extends BaseTracker {
     const createTags = tags.slice(0, MLFLOW_BATCH_LIMITS.tags);
     const r = await this.http.call('POST', 'runs/create', {
       experiment_id: exp.experimentId,
+      // as MLflow's own client does: the user goes in run.info.user_id as well as the mlflow.user tag
+      user_id: o.tags.find((t) => t.key === 'mlflow.user')?.value ?? '',
       start_time: o.startTime,
       ...(named ? { run_name: o.name } : {}),
       tags: createTags,
@@ -785,7 +1094,7 @@ export class MlflowTracker extends BaseTracker {
     if (!named) {
       // The interface names unnamed runs after their id, which only the server knows.
       name = defaultRunName(runId);
-      await this.http.call('POST', 'runs/update', { run_id: runId, run_name: name });
+      await this.http.call('POST', 'runs/update', { run_id: runId, run_name: name }, { idempotent: true });
     }
     if (tags.length > createTags.length) {
       await this.sendBatch(runId, { params: [], metrics: [], tags: tags.slice(createTags.length) });
@@ -805,7 +1114,22 @@ export class MlflowTracker extends BaseTracker {
       if (chunk.params.length > 0) body.params = chunk.params;
       if (chunk.tags.length > 0) body.tags = chunk.tags;
       try {
-        await this.http.call('POST', 'runs/log-batch', body);
+        await this.http.call('POST', 'runs/log-batch', body, {
+          idempotent: true,
+          // params (same value) and tags (overwrite) may be re-sent; metric points the first
+          // attempt stored are left out, so a batch whose answer was lost is never doubled
+          beforeResend:
+            chunk.metrics.length === 0
+              ? undefined
+              : async () => {
+                  const left = await this.undelivered(runId, chunk.metrics);
+                  if (left.length === 0 && chunk.params.length === 0 && chunk.tags.length === 0) return null;
+                  const next: Json = { ...body };
+                  if (left.length > 0) next.metrics = left;
+                  else delete next.metrics;
+                  return next;
+                },
+        });
       } catch (err) {
         if (
           err instanceof MlflowApiError &&
@@ -824,14 +1148,37 @@ export class MlflowTracker extends BaseTracker {
     }
   }
 
+  /** The points of `sent` that the run's metric histories do not hold (each stored point counts once). */
+  private async undelivered(runId: string, sent: readonly WireMetric[]): Promise<WireMetric[]> {
+    const have = new Map<string, number>();
+    const id = (key: string, step: number, ts: number, v: number) =>
+      `${key}\u0000${step}\u0000${ts}\u0000${Number.isNaN(v) ? 'NaN' : normalizeMetricValue(v)}`;
+    for (const key of new Set(sent.map((m) => m.key))) {
+      for (const p of await this.getMetricHistory(runId, key)) {
+        const k = id(p.key, p.step, p.timestamp, p.value);
+        have.set(k, (have.get(k) ?? 0) + 1);
+      }
+    }
+    const left: WireMetric[] = [];
+    for (const m of sent) {
+      const k = id(m.key, m.step, m.timestamp, decodeMetricValue(m.value));
+      const n = have.get(k) ?? 0;
+      if (n > 0) have.set(k, n - 1);
+      else left.push(m);
+    }
+    return left;
+  }
+
   /** @internal */
   async sendInputs(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
     const wire = inputs.map(datasetToWire);
     for (let i = 0; i < wire.length; i += MLFLOW_INPUT_LIMITS.datasetsPerRequest) {
-      await this.http.call('POST', 'runs/log-inputs', {
-        run_id: runId,
-        datasets: wire.slice(i, i + MLFLOW_INPUT_LIMITS.datasetsPerRequest),
-      });
+      await this.http.call(
+        'POST',
+        'runs/log-inputs',
+        { run_id: runId, datasets: wire.slice(i, i + MLFLOW_INPUT_LIMITS.datasetsPerRequest) },
+        { idempotent: true }, // MLflow keeps one input per (dataset name, digest)
+      );
     }
   }
 
@@ -871,7 +1218,10 @@ export class MlflowTracker extends BaseTracker {
       },
       experiment: experimentId ? await this.experimentName(experimentId) : '',
       data: { params, metrics, tags },
-      inputs: (w.inputs?.dataset_inputs ?? []).map(datasetFromWire),
+      inputs: [...(w.inputs?.dataset_inputs ?? [])]
+        .map((x, i) => ({ x, i, seq: inputSeqOf(x) }))
+        .sort((a, b) => a.seq - b.seq || a.i - b.i)
+        .map(({ x }) => datasetFromWire(x)),
     };
   }
 
@@ -882,48 +1232,53 @@ export class MlflowTracker extends BaseTracker {
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
     validateRunId(runId);
     const out: MetricPoint[] = [];
-    let token: string | undefined;
-    do {
-      const r = await this.http.call('GET', 'metrics/get-history', {
-        run_id: runId,
-        metric_key: key,
-        max_results: 25000,
-        page_token: token,
-      });
-      for (const m of (r.metrics as { key: string; value: unknown; timestamp?: unknown; step?: unknown }[]) ??
-        []) {
+    await this.pages('metrics/get-history', { run_id: runId, metric_key: key, max_results: 25000 }, (r) => {
+      for (const m of arrayField<WireMetricOut>(r, 'metrics', 'metrics/get-history')) {
         out.push({
-          key: m.key,
+          key: String(m.key),
           value: decodeMetricValue(m.value),
           step: int(m.step),
           timestamp: int(m.timestamp),
         });
       }
-      token = (r.next_page_token as string | undefined) || undefined;
-    } while (token);
+    });
     return sortHistory(out);
   }
 
   async listArtifacts(runId: string): Promise<ArtifactInfo[]> {
     validateRunId(runId);
     const out: ArtifactInfo[] = [];
-    const walk = async (dir: string | undefined): Promise<void> => {
-      let token: string | undefined;
-      do {
-        const r = await this.http.call('GET', 'artifacts/list', {
-          run_id: runId,
-          path: dir,
-          page_token: token,
-        });
-        for (const f of (r.files as { path: string; is_dir?: boolean; file_size?: unknown }[] | undefined) ??
-          []) {
-          if (f.is_dir) await walk(f.path);
-          else out.push({ path: f.path, size: int(f.file_size) });
+    const walk = async (dir: string | undefined, depth: number): Promise<void> => {
+      const subdirs: string[] = [];
+      await this.pages('artifacts/list', { run_id: runId, path: dir }, (r) => {
+        for (const f of arrayField<{ path?: unknown; is_dir?: unknown; file_size?: unknown }>(
+          r,
+          'files',
+          'artifacts/list',
+        )) {
+          const path = String(f.path);
+          // a listed entry must lie strictly inside the listed directory
+          if (dir !== undefined && !path.startsWith(`${dir}/`)) {
+            throw new TrackingError(
+              'mlflow_bad_response',
+              `MLflow artifacts/list of ${dir} returned ${JSON.stringify(path.slice(0, 200))}, which is not inside it`,
+            );
+          }
+          if (f.is_dir === true) subdirs.push(path);
+          else out.push({ path, size: int(f.file_size) });
         }
-        token = (r.next_page_token as string | undefined) || undefined;
-      } while (token);
+      });
+      for (const d of subdirs) {
+        if (depth >= MAX_ARTIFACT_DEPTH) {
+          throw new TrackingError(
+            'mlflow_bad_response',
+            `MLflow artifacts/list nests directories deeper than ${MAX_ARTIFACT_DEPTH} levels under run ${runId}`,
+          );
+        }
+        await walk(d, depth + 1);
+      }
     };
-    await walk(undefined);
+    await walk(undefined, 0);
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
@@ -934,7 +1289,28 @@ export class MlflowTracker extends BaseTracker {
       uri = (await this.wireRun(runId)).info?.artifact_uri ?? '';
       this.artifactUris.set(runId, uri);
     }
-    return this.http.getArtifact(`${artifactStoragePath(uri)}/${path}`);
+    try {
+      return await this.http.getArtifact(`${artifactStoragePath(uri)}/${path}`);
+    } catch (err) {
+      // MLflow answers a missing artifact with 500 (or 404): check the listing to tell the two apart
+      if (err instanceof MlflowApiError && (err.status === 404 || err.status === 500)) {
+        const slash = path.lastIndexOf('/');
+        let listed: { path?: unknown }[] = [];
+        try {
+          const r = await this.http.call('GET', 'artifacts/list', {
+            run_id: runId,
+            ...(slash > 0 ? { path: path.slice(0, slash) } : {}),
+          });
+          listed = arrayField<{ path?: unknown }>(r, 'files', 'artifacts/list');
+        } catch {
+          listed = [];
+        }
+        if (!listed.some((f) => f.path === path)) {
+          throw new TrackingNotFoundError(`run ${runId} has no artifact "${path}"`, { cause: err });
+        }
+      }
+      throw err;
+    }
   }
 
   async searchRuns(query: SearchRunsQuery = {}): Promise<RunRecord[]> {
@@ -953,21 +1329,23 @@ export class MlflowTracker extends BaseTracker {
     // Clauses MLflow's filter syntax cannot express are applied here, after fetching every page.
     const limit = local.length > 0 ? null : q.maxResults;
     const orderBy = q.orderBy.map(formatOrderBy);
-    let out: RunRecord[] = [];
-    let token: string | undefined;
-    do {
-      const want = limit === null ? 1000 : Math.min(1000, limit - out.length);
-      const r = await this.http.call('POST', 'runs/search', {
+    const wires: WireRun[] = [];
+    await this.pages(
+      'runs/search',
+      {
         experiment_ids: ids,
         ...(filter ? { filter } : {}),
         run_view_type: 'ACTIVE_ONLY',
-        max_results: want,
+        max_results: limit === null ? 1000 : Math.min(1000, limit),
         ...(orderBy.length > 0 ? { order_by: orderBy } : {}),
-        ...(token ? { page_token: token } : {}),
-      });
-      for (const w of (r.runs as WireRun[] | undefined) ?? []) out.push(await this.toRecord(w));
-      token = (r.next_page_token as string | undefined) || undefined;
-    } while (token && (limit === null || out.length < limit));
+      },
+      (r) => {
+        wires.push(...arrayField<WireRun>(r, 'runs', 'runs/search'));
+      },
+      () => limit === null || wires.length < limit,
+    );
+    let out: RunRecord[] = [];
+    for (const w of wires) out.push(await this.toRecord(w));
     if (local.length > 0) out = out.filter((r) => matchesFilter(r, local));
     return q.maxResults === null ? out : out.slice(0, q.maxResults);
   }
@@ -1003,14 +1381,18 @@ export class MlflowTracker extends BaseTracker {
     const run = await this.wireRun(runId);
     const artifactUri = run.info?.artifact_uri ?? '';
     try {
-      await this.http.call('POST', 'registered-models/create', { name });
+      await this.http.call('POST', 'registered-models/create', { name }, { idempotent: true });
     } catch (err) {
       if (!(err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
     }
+    // As MLflow 3 registers a logged model: source models:/<model id>, which the server resolves
+    // to the logged model's artifacts; earlier runs (no logged model) register their run path.
+    const modelId = loggedModelId(run, artifactPath);
     const r = await this.http.call('POST', 'model-versions/create', {
       name,
-      source: `${artifactUri.replace(/\/+$/, '')}/${artifactPath}`,
+      source: modelId ? `models:/${modelId}` : `${artifactUri.replace(/\/+$/, '')}/${artifactPath}`,
       run_id: runId,
+      ...(modelId ? { model_id: modelId } : {}),
       tags: [{ key: 'tsad.artifact_path', value: artifactPath }],
     });
     return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
@@ -1020,7 +1402,12 @@ export class MlflowTracker extends BaseTracker {
     validateModelName(name);
     validateAlias(alias, true);
     validateVersion(version);
-    await this.http.call('POST', 'registered-models/alias', { name, alias, version: String(version) });
+    await this.http.call(
+      'POST',
+      'registered-models/alias',
+      { name, alias, version: String(version) },
+      { idempotent: true },
+    );
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
@@ -1053,19 +1440,23 @@ export class MlflowTracker extends BaseTracker {
       return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
     }
     const alias = validateAlias(versionOrAlias, false);
-    const r = await this.http.call('GET', 'registered-models/alias', { name, alias });
+    let r: Json;
+    try {
+      r = await this.http.call('GET', 'registered-models/alias', { name, alias });
+    } catch (err) {
+      // MLflow answers a missing alias with 400 INVALID_PARAMETER_VALUE
+      if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE') {
+        throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`, { cause: err });
+      }
+      throw err;
+    }
     return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
   }
 
   async listRegisteredModels(): Promise<RegisteredModel[]> {
     const out: RegisteredModel[] = [];
-    let token: string | undefined;
-    do {
-      const r = await this.http.call('GET', 'registered-models/search', {
-        max_results: 1000,
-        page_token: token,
-      });
-      for (const m of (r.registered_models as Json[] | undefined) ?? []) {
+    await this.pages('registered-models/search', { max_results: 1000 }, (r) => {
+      for (const m of arrayField<Json>(r, 'registered_models', 'registered-models/search')) {
         const aliases: Record<string, number> = {};
         for (const a of (m.aliases as { alias: string; version: string }[] | undefined) ?? []) {
           aliases[a.alias] = int(a.version);
@@ -1081,30 +1472,81 @@ export class MlflowTracker extends BaseTracker {
           latestVersion: latest,
         });
       }
-      token = (r.next_page_token as string | undefined) || undefined;
-    } while (token);
+    });
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async listModelVersions(name: string): Promise<ModelVersion[]> {
     validateModelName(name);
-    await this.http.call('GET', 'registered-models/get', { name }); // not found → typed error
+    // not found → typed error; model-versions/search leaves aliases out, registered-models/get has them
+    const reg = await this.http.call('GET', 'registered-models/get', { name });
+    const aliasesOf = new Map<string, string[]>();
+    for (const a of ((reg.registered_model as Json | undefined)?.aliases as
+      | { alias: string; version: string }[]
+      | undefined) ?? []) {
+      aliasesOf.set(String(a.version), [...(aliasesOf.get(String(a.version)) ?? []), a.alias]);
+    }
+    // MLflow's filter strings have no escapes: a name holding both quote kinds is matched here
+    const quoted = mlflowFilterString(name);
     const out: ModelVersion[] = [];
-    let token: string | undefined;
-    do {
-      const r = await this.http.call('GET', 'model-versions/search', {
-        filter: `name='${name.replace(/'/g, "''")}'`,
-        max_results: 10000,
-        page_token: token,
-      });
-      for (const v of (r.model_versions as WireModelVersion[] | undefined) ?? [])
-        out.push(this.toModelVersion(v));
-      token = (r.next_page_token as string | undefined) || undefined;
-    } while (token);
+    await this.pages(
+      'model-versions/search',
+      { ...(quoted ? { filter: `name=${quoted}` } : {}), max_results: 10000 },
+      (r) => {
+        for (const v of (r.model_versions as WireModelVersion[] | undefined) ?? []) {
+          if (v.name !== name) continue;
+          out.push(
+            this.toModelVersion({
+              ...v,
+              aliases: v.aliases?.length ? v.aliases : aliasesOf.get(String(v.version)),
+            }),
+          );
+        }
+      },
+    );
     return out.sort((a, b) => a.version - b.version);
   }
 
+  /**
+   * @internal Ends a run (idempotent, retried within the budget). An end that still cannot be
+   * delivered is remembered: `close()` tries it again and reports it if it fails again.
+   */
+  async endRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    this.pendingEnds.set(runId, { status, endTime });
+    await this.http.call(
+      'POST',
+      'runs/update',
+      { run_id: runId, status, end_time: endTime },
+      { idempotent: true },
+    );
+    this.pendingEnds.delete(runId);
+  }
+
+  /** Runs whose end (FINISHED/FAILED/KILLED) has not reached the server yet. */
+  pendingRuns(): { runId: string; status: Exclude<RunStatus, 'RUNNING'> }[] {
+    return [...this.pendingEnds].map(([runId, p]) => ({ runId, status: p.status }));
+  }
+
+  /**
+   * Delivers the ends still pending (one more retry budget each), then forgets the caches.
+   * Throws a TrackingError (code `mlflow_runs_pending`) naming the runs whose end could not be
+   * delivered, so no run is silently left RUNNING.
+   */
   async close(): Promise<void> {
+    const failed: string[] = [];
+    for (const [runId, p] of [...this.pendingEnds]) {
+      try {
+        await this.endRun(runId, p.status, p.endTime);
+      } catch (err) {
+        failed.push(`${runId} (${p.status}: ${(err as Error).message})`);
+      }
+    }
+    if (failed.length > 0) {
+      throw new TrackingError(
+        'mlflow_runs_pending',
+        `the MLflow server at ${this.http.display} did not take the end of ${failed.length} run(s), which stay RUNNING there: ${failed.join('; ')}; end them later with tracker.close() again or in the MLflow UI`,
+      );
+    }
     this.artifactUris.clear();
     this.expById.clear();
     this.expByName.clear();

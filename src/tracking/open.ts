@@ -35,18 +35,33 @@ export function defaultTrackingUri(env: NodeJS.ProcessEnv = process.env): string
   return env.TSAD_TRACKING_URI || env.MLFLOW_TRACKING_URI || DEFAULT_TRACKING_URI;
 }
 
-/** The URI with any password replaced by `***` (for display and `tracker.uri`). */
+/** Query parameters that carry secrets (libpq's `password`, `sslpassword`, tokens, keys). */
+const SECRET_PARAM =
+  /([?&;](?:password|passwd|pwd|pass|sslpassword|sslkey|token|access_token|auth_token|api_key|apikey|secret|client_secret)=)[^&#;]*/gi;
+
+/**
+ * The URI with every credential replaced by `***`, whatever its shape: the password of
+ * `scheme://user:password@host` (also when the URI does not parse, e.g. a port out of range or a
+ * `[::1` typo), and secret query parameters (`?password=`, `?token=`, ...). Used for
+ * `tracker.uri` and every message that names a URI.
+ */
 export function redactUri(uri: string): string {
-  try {
-    const u = new URL(uri);
-    if (u.password) {
-      u.password = '***';
-      return u.toString();
+  let s = String(uri);
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)/.exec(s);
+  if (m) {
+    const rest = s.slice(m[1].length);
+    const end = rest.search(/[?#]/);
+    const head = end < 0 ? rest : rest.slice(0, end);
+    const at = head.lastIndexOf('@');
+    if (at >= 0) {
+      const info = head.slice(0, at);
+      const colon = info.indexOf(':');
+      const user = colon >= 0 ? info.slice(0, colon) : info;
+      const shown = colon >= 0 ? `${user}:***` : user;
+      s = `${m[1]}${shown}${rest.slice(at)}`;
     }
-  } catch {
-    // not a URL: nothing to redact
   }
-  return uri;
+  return s.replace(SECRET_PARAM, '$1***');
 }
 
 export type BackendKind = 'file' | 'memory' | 'sql' | 'mlflow';

@@ -32,6 +32,7 @@ import {
   validateVersion,
 } from './common.js';
 import { experimentIdFor } from './file.js';
+import { redactUri } from './open.js';
 import {
   type ArtifactInfo,
   type DatasetInput,
@@ -85,8 +86,12 @@ const TABLES = [
   'registered_models',
   'model_versions',
   'model_aliases',
+  'schema_version',
 ] as const;
 type Table = (typeof TABLES)[number];
+
+/** The schema version this tsad writes; `SqlDialect.migrations()` leads from 1 up to it. */
+export const SQL_SCHEMA_VERSION = 2;
 
 /** Statement builder for one dialect and schema: everything here is pure and testable. */
 export class SqlDialect {
@@ -139,6 +144,31 @@ export class SqlDialect {
       );
     }
     return out;
+  }
+
+  /** The table recording which migrations a database has had. */
+  versionTable(): string {
+    return `CREATE TABLE IF NOT EXISTS ${this.t('schema_version')} (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`;
+  }
+
+  /**
+   * Forward migrations, in order. Version 1 is the schema tsad wrote before it kept a version
+   * (every statement idempotent, so a store of that schema is upgraded in place); later
+   * versions only add. Each migration's statements must be safe to run again.
+   */
+  migrations(): { version: number; statements: string[] }[] {
+    return [
+      { version: 1, statements: this.ddl() },
+      {
+        version: 2,
+        // metric filters look latest values up by key
+        statements: this.crate
+          ? []
+          : [
+              `CREATE INDEX IF NOT EXISTS "tsad_latest_metrics_key" ON ${this.t('latest_metrics')} (key, value)`,
+            ],
+      },
+    ];
   }
 
   /** Statements to run after writing `tables` (CrateDB: make the writes visible). */
@@ -362,14 +392,20 @@ export function parseSqlUri(uri: string): {
   dialect: SqlDialectName;
   schema: string;
   connectionString: string;
+  /** `?connect_timeout_ms=` (default 10 s): how long connecting may take. */
+  connectTimeoutMs: number;
+  /** `?statement_timeout_ms=` (default 30 s): the longest statement; 0 = none. */
+  statementTimeoutMs: number;
 } {
   let u: URL;
   try {
     u = new URL(uri);
-  } catch (err) {
-    throw new TrackingError('invalid_uri', `cannot parse SQL tracking URI: ${(err as Error).message}`, {
-      cause: err,
-    });
+  } catch {
+    // no cause: URL's TypeError carries the whole input, password included
+    throw new TrackingError(
+      'invalid_uri',
+      `cannot parse SQL tracking URI ${redactUri(uri)}: check the host, the port (1-65535) and brackets around IPv6 addresses`,
+    );
   }
   const scheme = u.protocol.replace(/:$/, '');
   const dialect: SqlDialectName = scheme === 'crate' ? 'crate' : 'postgres';
@@ -379,18 +415,53 @@ export function parseSqlUri(uri: string): {
   let conn = `postgresql${rest}`;
   const c = new URL(conn);
   c.searchParams.delete('schema');
+  const ms = (name: string, dflt: number): number => {
+    const v = c.searchParams.get(name);
+    c.searchParams.delete(name);
+    if (v === null) return dflt;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new TrackingError(
+        'invalid_uri',
+        `SQL tracking URI: ${name}=${v} must be a whole number of milliseconds`,
+      );
+    }
+    return n;
+  };
+  const connectTimeoutMs = ms('connect_timeout_ms', 10_000);
+  const statementTimeoutMs = ms('statement_timeout_ms', 30_000);
   if (dialect === 'crate') {
     if (!c.username) c.username = 'crate';
     if (!c.port) c.port = '5432';
   }
   conn = c.toString();
-  return { dialect, schema, connectionString: conn };
+  return { dialect, schema, connectionString: conn, connectTimeoutMs, statementTimeoutMs };
 }
 
-async function pgExecutor(connectionString: string, transactions: boolean): Promise<SqlExecutor> {
-  const pg = await import('pg');
+async function pgExecutor(
+  connectionString: string,
+  transactions: boolean,
+  timeouts: { connectTimeoutMs: number; statementTimeoutMs: number },
+): Promise<SqlExecutor> {
+  let pg: typeof import('pg');
+  try {
+    pg = await import('pg');
+  } catch (err) {
+    throw new TrackingError(
+      'missing_dependency',
+      `SQL tracking URIs need the "pg" package, an optional peer dependency of tsad: npm install pg (${(err as Error).message.split('\n')[0]})`,
+    );
+  }
   const Pool = pg.default.Pool;
-  const pool = new Pool({ connectionString, max: 4 });
+  const pool = new Pool({
+    connectionString,
+    max: 4,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
+    // the server ends a statement after this long; the client gives up a little later (a frozen server)
+    ...(timeouts.statementTimeoutMs > 0
+      ? { statement_timeout: timeouts.statementTimeoutMs, query_timeout: timeouts.statementTimeoutMs + 5000 }
+      : {}),
+  });
   pool.on('error', () => undefined); // idle client errors surface on the next query
   const query: SqlQuery = async (text, values) => {
     const r = await pool.query(text, values as unknown[] | undefined);
@@ -478,10 +549,55 @@ class SqlRun extends BaseRun {
   }
 }
 
+/** Runs a DDL statement; a concurrent CREATE ... IF NOT EXISTS can still collide on the catalog. */
+async function ddl(q: SqlQuery, text: string): Promise<void> {
+  try {
+    await q(text);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== '23505' && code !== '42P07' && code !== '42P06') throw err;
+  }
+}
+
+/**
+ * Brings a database to `SQL_SCHEMA_VERSION`: reads the highest applied version (none: a fresh
+ * database, or one written before versions were kept, which migration 1 adopts in place), runs
+ * every later migration and records it. PostgreSQL serialises concurrent openers with an advisory
+ * lock; a database newer than this tsad is refused.
+ */
+export async function migrate(ex: SqlExecutor, d: SqlDialect): Promise<number> {
+  if (!d.crate) await ddl(ex.query, `CREATE SCHEMA IF NOT EXISTS "${d.schema}"`);
+  await ddl(ex.query, d.versionTable());
+  const run = async (q: SqlQuery): Promise<number> => {
+    if (!d.crate) await q(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`tsad-migrate:${d.schema}`]);
+    if (d.crate) await q(`REFRESH TABLE ${d.t('schema_version')}`);
+    const r = await q(`SELECT MAX(version) AS v FROM ${d.t('schema_version')}`);
+    const current = Number(r.rows[0]?.v ?? 0);
+    if (current > SQL_SCHEMA_VERSION) {
+      throw new TrackingError(
+        'schema_too_new',
+        `the tracking database (schema "${d.schema}") has schema version ${current}, newer than this tsad's ${SQL_SCHEMA_VERSION}; upgrade tsad`,
+      );
+    }
+    for (const m of d.migrations()) {
+      if (m.version <= current) continue;
+      for (const st of m.statements) await ddl(q, st);
+      await ddl(
+        q,
+        `INSERT INTO ${d.t('schema_version')} (version, applied_at) VALUES (${m.version}, ${Date.now()})`,
+      );
+    }
+    for (const st of d.refresh(['schema_version'])) await q(st);
+    return Math.max(current, SQL_SCHEMA_VERSION);
+  };
+  return ex.tx(run);
+}
+
 export class SqlTracker extends BaseTracker {
   readonly uri: string;
   readonly dialect: SqlDialect;
   private readonly connectionString: string;
+  private readonly timeouts: { connectTimeoutMs: number; statementTimeoutMs: number };
   private exec: Promise<SqlExecutor> | undefined;
   private readonly injected: SqlExecutor | undefined;
 
@@ -490,35 +606,21 @@ export class SqlTracker extends BaseTracker {
     const p = parseSqlUri(uri);
     this.dialect = new SqlDialect(p.dialect, p.schema);
     this.connectionString = p.connectionString;
+    this.timeouts = { connectTimeoutMs: p.connectTimeoutMs, statementTimeoutMs: p.statementTimeoutMs };
     this.injected = opts.executor;
-    let shown = uri;
-    try {
-      const u = new URL(uri);
-      if (u.password) u.password = '***';
-      shown = u.toString();
-    } catch {
-      // keep as is
-    }
-    this.uri = shown;
+    this.uri = redactUri(uri);
   }
 
   private executor(): Promise<SqlExecutor> {
     if (!this.exec) {
       this.exec = (async () => {
-        const ex = this.injected ?? (await pgExecutor(this.connectionString, !this.dialect.crate));
+        const ex =
+          this.injected ?? (await pgExecutor(this.connectionString, !this.dialect.crate, this.timeouts));
         try {
-          for (const s of this.dialect.ddl()) {
-            try {
-              await ex.query(s);
-            } catch (err) {
-              // concurrent CREATE ... IF NOT EXISTS can still collide on the catalog
-              const code = (err as { code?: string }).code;
-              if (code !== '23505' && code !== '42P07' && code !== '42P06') throw err;
-            }
-          }
+          await migrate(ex, this.dialect);
         } catch (err) {
           await ex.close().catch(() => undefined);
-          throw wrapDbError(err, 'create its tables');
+          throw wrapDbError(err, 'create or upgrade its tables');
         }
         return ex;
       })();

@@ -24,6 +24,7 @@ describe('tsad runs list / show', () => {
         { name: 'machine_temp' },
       );
       await run.logArtifact({ name: 'report.txt', bytes: 'ok' });
+      await run.setTag('note', 'clear\u001b[2J\u001b]0;pwned\u0007\nfake line\u009b1m');
       return run.id;
     });
     await t.run({ experiment: 'other', name: 'unrelated' }, () => undefined);
@@ -39,6 +40,14 @@ describe('tsad runs list / show', () => {
     await program.parseAsync(['node', 'tsad', 'runs', ...args]);
     return out;
   }
+
+  it('escapes control characters stored in tags (no terminal escape sequences, no injected lines)', async () => {
+    const out = await cli('show', runId, '--uri', uri);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: checking that none are printed
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(out).toContain('note = clear\\x1b[2J\\x1b]0;pwned\\x07\\x0afake line\\x9b1m');
+    expect(out.split('\n').some((l) => l.startsWith('fake line'))).toBe(false);
+  });
 
   it('lists runs, optionally of one experiment', async () => {
     const all = await cli('list', '--uri', uri);

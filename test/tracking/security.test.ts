@@ -90,6 +90,48 @@ describe('local store path safety', () => {
     expect(await readdir(outside)).toEqual(['secret.txt']);
   });
 
+  it('refuses a symlinked metrics.jsonl, run.json, registry.json and experiments/<id>: nothing written or read outside', async () => {
+    const t = new FileTracker(join(dir, 'store2'));
+    const r = await t.startRun({ experiment: 'links' });
+    const expId = (await readdir(join(dir, 'store2', 'experiments')))[0];
+    const rdir = join(dir, 'store2', 'experiments', expId, 'runs', r.id);
+    // metrics.jsonl pointing outside: appending must not write there
+    await writeFile(join(outside, 'metrics.jsonl'), '');
+    await symlink(join(outside, 'metrics.jsonl'), join(rdir, 'metrics.jsonl'));
+    await expect(r.logMetric('m', 1)).rejects.toBeInstanceOf(TrackingError);
+    expect(await readFile(join(outside, 'metrics.jsonl'), 'utf8')).toBe('');
+    await expect(t.getMetricHistory(r.id, 'm')).rejects.toBeInstanceOf(TrackingError);
+    // run.json of another run replaced by a symlink to a file outside
+    const r2 = await t.startRun({ experiment: 'links' });
+    await r2.end();
+    const r2dir = join(dir, 'store2', 'experiments', expId, 'runs', r2.id);
+    await writeFile(join(outside, 'run.json'), JSON.stringify({ runId: r2.id, params: { stolen: 'yes' } }));
+    await rm(join(r2dir, 'run.json'));
+    await symlink(join(outside, 'run.json'), join(r2dir, 'run.json'));
+    const t2 = new FileTracker(join(dir, 'store2'));
+    await expect(t2.getRun(r2.id)).rejects.toBeInstanceOf(UnsafePathError);
+    // registry.json as a symlink: neither read nor replaced through it
+    await writeFile(join(outside, 'registry.json'), '{"models": {}}');
+    await symlink(join(outside, 'registry.json'), join(dir, 'store2', 'registry.json'));
+    await expect(t2.listRegisteredModels()).rejects.toBeInstanceOf(UnsafePathError);
+    await expect(t2.registerModel('m', r2.id)).rejects.toBeInstanceOf(TrackingError);
+    expect(await readFile(join(outside, 'registry.json'), 'utf8')).toBe('{"models": {}}');
+    // an experiment directory that is a symlink to a directory outside
+    const evilExp = join(outside, 'exp');
+    await mkdir(join(evilExp, 'runs'), { recursive: true });
+    const { experimentIdFor } = await import('../../src/tracking/file.js');
+    await symlink(evilExp, join(dir, 'store2', 'experiments', experimentIdFor('planted')));
+    await expect(t2.startRun({ experiment: 'planted' })).rejects.toBeInstanceOf(UnsafePathError);
+    expect(await readdir(join(evilExp, 'runs'))).toEqual([]);
+    expect((await readdir(outside)).sort()).toEqual([
+      'exp',
+      'metrics.jsonl',
+      'registry.json',
+      'run.json',
+      'secret.txt',
+    ]);
+  });
+
   it('run ids that look like paths are not found, not resolved', async () => {
     for (const id of ['..', '../../outside', '/etc', 'a/b', `${run.id}/..`]) {
       await expect(tracker.getRun(id)).rejects.toBeInstanceOf(TrackingNotFoundError);

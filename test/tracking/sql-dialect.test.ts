@@ -145,8 +145,17 @@ describe('CrateDB dialect', () => {
       dialect: 'crate',
       schema: 'tracking',
       connectionString: 'postgresql://crate@db.example:5432/',
+      connectTimeoutMs: 10_000,
+      statementTimeoutMs: 30_000,
     });
     expect(parseSqlUri('crate://db.example').schema).toBe('doc');
+    // timeouts are taken out of the URI pg connects with
+    expect(parseSqlUri('postgres://h/db?connect_timeout_ms=500&statement_timeout_ms=0')).toMatchObject({
+      connectionString: 'postgresql://h/db',
+      connectTimeoutMs: 500,
+      statementTimeoutMs: 0,
+    });
+    expect(() => parseSqlUri('postgres://h/db?statement_timeout_ms=soon')).toThrow(/whole number/);
   });
 });
 
