@@ -7,16 +7,7 @@
 import type { Command } from 'commander';
 import type { Tracker } from '../tracking/tracker.js';
 import { exactJson, table } from './format.js';
-import { intOption, openExistingTracker } from './options.js';
-
-async function withTracker<T>(uri: string | undefined, fn: (t: Tracker) => Promise<T>): Promise<T> {
-  const t = openExistingTracker(uri);
-  try {
-    return await fn(t);
-  } finally {
-    await t.close();
-  }
-}
+import { intOption, withTracker } from './options.js';
 
 const previousOf = (alias: string) => `${alias}-previous`;
 
