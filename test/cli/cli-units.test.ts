@@ -5,11 +5,11 @@ import { alarmExceedances, singlePointLabelWarning } from '../../src/cli/data.js
 import { EXIT, exitCodeOf } from '../../src/cli/exit.js';
 import { CORPUS_RECIPE_NAMES, RECIPE_NAMES } from '../../src/cli/recipes.js';
 import { userCacheDir } from '../../src/datasets/nab.js';
+import { DEFAULT_ALARM_RULE } from '../../src/detectors/index.js';
 import { DETECTOR_RECIPES } from '../../src/experiments/detectors.js';
 import {
   ConfigError,
   DatasetError,
-  DEFAULT_ALARM_RULE,
   defaultDetector,
   ModelFormatError,
   SeriesError,
