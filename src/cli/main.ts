@@ -8,10 +8,12 @@ import { registerBench } from './bench.js';
 import { registerDetect } from './detect.js';
 import { reportError } from './exit.js';
 import { registerModels } from './models.js';
+import { registerMonitor } from './monitor.js';
 import { registerNab } from './nab.js';
 import { registerReport } from './report.js';
 import { registerRuns } from './runs.js';
 import { registerServe } from './serve.js';
+import { registerSimulate } from './simulate.js';
 import { registerSynth } from './synth.js';
 import { registerTrain } from './train.js';
 import { packageVersion } from './version.js';
@@ -33,6 +35,8 @@ registerServe(program);
 registerNab(program);
 registerSynth(program);
 registerBench(program);
+registerSimulate(program);
+registerMonitor(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);

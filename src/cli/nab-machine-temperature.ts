@@ -13,12 +13,43 @@ export function configureMachineTemperature(cmd: Command): Command {
     .option('--report <path>', 'HTML report path', 'bench/results/nab-machine-temperature.html')
     .option('--no-report', 'do not write the HTML report')
     .option('--json', 'print the result as JSON', false)
+    .option(
+      '--data <uri>',
+      'read the series from PostgreSQL (postgres://…[?table=name]); the CSV is loaded once',
+    )
+    .option(
+      '--retrain <plans>',
+      `simulate live deployment with retraining: comma-separated <every>:<window> plans (once, 7d:expanding, 1d:sliding:14d, drift:expanding, …) or all`,
+    )
+    .option(
+      '--workers <n>',
+      'with --retrain: worker threads training scheduled retrains ahead (0 = in line)',
+      intOption(0),
+      2,
+    )
     .action(async (o) => {
       await import('../index.js'); // installs the model loader
+      if (o.retrain) {
+        const { formatRetrainTable, runMachineTemperatureRetrain } = await import(
+          '../experiments/machine-temperature-retrain.js'
+        );
+        const rows = await runMachineTemperatureRetrain({
+          plans: String(o.retrain).split(','),
+          detector: o.detector,
+          seed: o.seed,
+          data: o.data,
+          workers: o.workers,
+          trackingUri: o.track === false || o.uri === undefined ? false : o.uri,
+        });
+        if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        else process.stdout.write(`${formatRetrainTable(rows)}\n`);
+        return;
+      }
       const { formatMachineTemperature, runMachineTemperature } = await import(
         '../experiments/machine-temperature.js'
       );
       const r = await runMachineTemperature({
+        data: o.data,
         detector: o.detector,
         seed: o.seed,
         trackingUri: o.track === false ? false : o.uri,

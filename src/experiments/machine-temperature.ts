@@ -1,13 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadNab } from '../datasets/index.js';
+import { type SqlSource, writeSql } from '../datasets/sql.js';
 import type { AlarmEvent, Detector } from '../detectors/types.js';
 import { evaluate, type TsadReport } from '../metrics/index.js';
 import { renderExperimentReport } from '../report/html.js';
-import { dateBin, splitAt } from '../series/index.js';
+import { splitAt } from '../series/index.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
 import { makeDetector } from './detectors.js';
+import { loadMachineTemperature, splitTableParam, sqlSlice } from './machine-temperature-data.js';
 import { Stages, type StageTiming } from './progress.js';
 
 export const MACHINE_TEMPERATURE_FILE = 'realKnownCause/machine_temperature_system_failure.csv';
@@ -39,6 +40,11 @@ export interface MachineTemperatureOptions {
   readonly reportPath?: string | false;
   /** Progress lines for slow stages (default stderr); null for silence. */
   readonly progress?: NodeJS.WritableStream | null;
+  /**
+   * Read the series from PostgreSQL instead of the CSV (`postgres://…[?table=name]`): the CSV is loaded
+   * into the table once, then read back with `date_bin` + `max`; the tracked datasets name the table and range.
+   */
+  readonly data?: string;
 }
 
 export interface AlarmRow extends AlarmEvent {
@@ -67,6 +73,10 @@ export interface MachineTemperatureResult {
   readonly runId?: string;
   readonly modelVersion?: number;
   readonly reportPath?: string;
+  /** Where the series came from when read from a database. */
+  readonly sql?: SqlSource;
+  /** Rows written to the database's `tsad_predictions` table (test part: value, score, alarm). */
+  readonly predictionsWritten?: number;
 }
 
 function windowOf(t: number): number | null {
@@ -109,10 +119,11 @@ export async function runMachineTemperature(
   // a bad tracking URI fails now, not after the experiment has run
   if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
 
-  const ds = await stages.run('load data', () => loadNab(MACHINE_TEMPERATURE_FILE, { onWarning: () => {} }));
-  const full = await stages.run('bin 5 min / max', () =>
-    dateBin(ds.rows, { everyMs: 5 * 60_000, aggregate: 'max' }),
+  const data = await stages.run(
+    opts.data ? 'load data (SQL, date_bin 5 min / max)' : 'load data + bin 5 min / max',
+    () => loadMachineTemperature(opts.data),
   );
+  const full = data.full;
   const [train, test] = splitAt(full, SPLIT_TIME);
   const detector = makeDetector(recipe, { seed });
   await stages.run('train', () => detector.train(train));
@@ -235,8 +246,21 @@ export async function runMachineTemperature(
               nab_standard: report.nab.standard,
               alarms: alarms.length,
             });
-            await run.logDataset(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' });
-            await run.logDataset(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' });
+            if (data.sql) {
+              const last = full.t[full.t.length - 1] + 5 * 60_000;
+              await run.logParams({ data_table: data.sql.table, data_query: data.sql.query });
+              await run.logDataset(train, {
+                ...sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length),
+                context: 'training',
+              });
+              await run.logDataset(test, {
+                ...sqlSlice(data.sql, SPLIT_TIME, last, test.t.length),
+                context: 'testing',
+              });
+            } else {
+              await run.logDataset(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' });
+              await run.logDataset(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' });
+            }
             await run.logModel({ type: detector.type, config: detector.config, toJSON: () => trained });
             if (reportPath) {
               const page = writeReport(run.id);
@@ -254,10 +278,29 @@ export async function runMachineTemperature(
     });
   }
 
+  // From a database, the scores and alarms go back beside the inputs (tsad_predictions), keyed by run.
+  let predictionsWritten: number | undefined;
+  const sql = data.sql;
+  if (sql && opts.data) {
+    const dbUri = splitTableParam(opts.data).uri;
+    predictionsWritten = await stages.run('write predictions (SQL)', () =>
+      writeSql(dbUri, {
+        series: sql.table,
+        t: test.t,
+        value: test.v,
+        score: scores.v,
+        alarm: alarmScores.v,
+        model: EXPERIMENT_NAME,
+        ...(modelVersion !== undefined ? { modelVersion } : {}),
+        ...(runId ? { runId } : {}),
+      }),
+    );
+  }
+
   return {
     detector,
     recipe,
-    rows: { raw: ds.rows.t.length, binned: full.t.length, train: train.t.length, test: test.t.length },
+    rows: { raw: data.rawRows, binned: full.t.length, train: train.t.length, test: test.t.length },
     train,
     test,
     scores,
@@ -268,6 +311,8 @@ export async function runMachineTemperature(
     runId,
     modelVersion,
     reportPath,
+    ...(data.sql ? { sql: data.sql } : {}),
+    ...(predictionsWritten !== undefined ? { predictionsWritten } : {}),
   };
 }
 

@@ -1,0 +1,416 @@
+/**
+ * Series in SQL databases: PostgreSQL (`postgres://`, `postgresql://`) and CrateDB's dialect
+ * (`crate://`, over the PostgreSQL wire protocol). `pg` is loaded only when a function here runs.
+ *
+ * - `readSql` reads a time range of an append-only table with a time-bucketed query
+ *   (`date_bin(interval, time, origin)` + an aggregate, the way the tutorials query their raw data),
+ *   and returns the series together with its source: table, columns, time range, the SQL text and its
+ *   parameters, row count and digest (the same sha256 as `run.logDataset`), so a run can record where
+ *   its data came from and be reproduced from the database.
+ * - `loadSeriesSql` creates an input table `(time timestamptz, value double precision)` and fills it
+ *   once (an existing, non-empty table is left alone).
+ * - `writeSql` writes predictions (value, score, alarm, model version, run) beside the inputs, in a
+ *   table keyed by (series, time, run_id); `writeMonitorSql` writes monitor statistics
+ *   `(time, series, statistic, value, reference_run)`. Both create their tables if needed and upsert.
+ *   Writing is implemented for PostgreSQL; CrateDB is supported for reading.
+ *
+ * Times are epoch milliseconds on our side and `timestamptz` in the database (sessions run in UTC).
+ * Bins are left-closed and labelled by their start, from the Unix epoch: `dateBin()` of the series module
+ * gives the same buckets.
+ */
+
+import { type Duration, parseDuration } from '../lifecycle/duration.js';
+import { LifecycleError } from '../lifecycle/errors.js';
+import type { MonitorRecord } from '../lifecycle/monitor.js';
+import { parseTime } from '../series/series.js';
+import type { TimeInput, TimeSeries } from '../series/types.js';
+import { datasetDigest } from '../tracking/common.js';
+
+export type SqlDialect = 'postgres' | 'crate';
+export type SqlAggregate = 'max' | 'min' | 'mean' | 'sum' | 'count' | 'first' | 'last';
+const AGGREGATES: readonly SqlAggregate[] = ['max', 'min', 'mean', 'sum', 'count', 'first', 'last'];
+
+export interface ReadSqlOptions {
+  /** Table name (`name` or `schema.name`). */
+  readonly table: string;
+  /** Time column (default `time`). */
+  readonly time?: string;
+  /** Value column (default `value`). */
+  readonly value?: string;
+  /** Only rows whose `column` equals `value` (e.g. a series-name column of a long table). */
+  readonly where?: { readonly column: string; readonly equals: string | number };
+  /** Time range [from, to): inclusive start, exclusive end. Open-ended when omitted. */
+  readonly from?: TimeInput;
+  readonly to?: TimeInput;
+  /** Bucket width (`'5m'`, ms…); omitted = raw rows. */
+  readonly bin?: Duration;
+  /** Aggregate per bucket (default `max` when binning). */
+  readonly aggregate?: SqlAggregate;
+}
+
+/** Where a series read with `readSql` came from. */
+export interface SqlSource {
+  /** The URI without password. */
+  readonly uri: string;
+  readonly dialect: SqlDialect;
+  readonly table: string;
+  readonly time: string;
+  readonly value: string;
+  readonly from: number | null;
+  readonly to: number | null;
+  readonly binMs: number | null;
+  readonly aggregate: SqlAggregate | null;
+  /** The SQL text and its parameters. */
+  readonly query: string;
+  readonly params: readonly (string | number)[];
+  readonly rows: number;
+  /** sha256 of the series (as `run.logDataset` computes it). */
+  readonly digest: string;
+}
+
+export interface SqlSeries {
+  readonly series: TimeSeries;
+  readonly source: SqlSource;
+}
+
+interface Conn {
+  dialect: SqlDialect;
+  connectionString: string;
+  display: string;
+}
+
+function parseUri(uri: string): Conn {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    throw new LifecycleError(
+      'bad_uri',
+      `not a database URI: ${JSON.stringify(uri)}; use postgres://… or crate://…`,
+    );
+  }
+  const scheme = u.protocol.replace(/:$/, '');
+  if (!['postgres', 'postgresql', 'crate'].includes(scheme)) {
+    throw new LifecycleError(
+      'bad_uri',
+      `unsupported database scheme "${scheme}:"; use postgres://… or crate://…`,
+    );
+  }
+  const dialect: SqlDialect = scheme === 'crate' ? 'crate' : 'postgres';
+  const c = new URL(`postgresql${uri.slice(uri.indexOf(':'))}`);
+  if (dialect === 'crate') {
+    if (!c.username) c.username = 'crate';
+    if (!c.port) c.port = '5432';
+  }
+  c.searchParams.delete('schema');
+  const shown = new URL(uri);
+  if (shown.password) shown.password = '***';
+  return { dialect, connectionString: c.toString(), display: shown.toString() };
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** A double-quoted identifier, or a schema-qualified one; anything else is refused (no injection). */
+export function quoteIdent(name: string, what: string): string {
+  const parts = typeof name === 'string' ? name.split('.') : [];
+  if (parts.length < 1 || parts.length > 2 || !parts.every((p) => IDENT.test(p))) {
+    throw new LifecycleError(
+      'bad_identifier',
+      `${what} ${JSON.stringify(name)} is not a plain SQL identifier (letters, digits, _; optionally schema.name)`,
+    );
+  }
+  return parts.map((p) => `"${p}"`).join('.');
+}
+
+/** Writing is PostgreSQL-only for now: CrateDB has neither to_timestamp nor typed UNNEST casts. */
+function writableConn(uri: string): Conn {
+  const conn = parseUri(uri);
+  if (conn.dialect !== 'postgres') {
+    throw new LifecycleError(
+      'unsupported',
+      'writing tables is implemented for PostgreSQL only; CrateDB (crate://) is supported by readSql',
+    );
+  }
+  return conn;
+}
+
+function sqlAggregate(a: SqlAggregate, col: string, time: string, dialect: SqlDialect): string {
+  switch (a) {
+    case 'max':
+      return `MAX(${col})`;
+    case 'min':
+      return `MIN(${col})`;
+    case 'mean':
+      return `AVG(${col})`;
+    case 'sum':
+      return `SUM(${col})`;
+    case 'count':
+      return `COUNT(${col})`;
+    case 'first':
+      return dialect === 'crate' ? `MIN_BY(${col}, ${time})` : `(ARRAY_AGG(${col} ORDER BY ${time} ASC))[1]`;
+    case 'last':
+      return dialect === 'crate' ? `MAX_BY(${col}, ${time})` : `(ARRAY_AGG(${col} ORDER BY ${time} DESC))[1]`;
+  }
+}
+
+function optTime(x: TimeInput | undefined, what: string): number | null {
+  if (x === undefined) return null;
+  const ms = parseTime(x);
+  if (!Number.isFinite(ms))
+    throw new LifecycleError('bad_option', `${what}: not a time: ${JSON.stringify(x)}`);
+  return ms;
+}
+
+/** The query `readSql` runs, for a dialect (exported for tests and docs). */
+export function buildReadQuery(
+  dialect: SqlDialect,
+  opts: ReadSqlOptions,
+): { text: string; params: (string | number)[]; binMs: number | null; aggregate: SqlAggregate | null } {
+  const table = quoteIdent(opts.table, 'table');
+  const time = quoteIdent(opts.time ?? 'time', 'time column');
+  const value = quoteIdent(opts.value ?? 'value', 'value column');
+  const from = optTime(opts.from, 'from');
+  const to = optTime(opts.to, 'to');
+  if (from !== null && to !== null && !(from < to)) {
+    throw new LifecycleError('bad_option', `from (${new Date(from).toISOString()}) must be before to`);
+  }
+  const binMs = opts.bin === undefined ? null : parseDuration(opts.bin, 'bin');
+  const aggregate = binMs === null ? null : (opts.aggregate ?? 'max');
+  if (aggregate !== null && !AGGREGATES.includes(aggregate)) {
+    throw new LifecycleError(
+      'bad_option',
+      `aggregate must be one of ${AGGREGATES.join(', ')}, got ${JSON.stringify(aggregate)}`,
+    );
+  }
+  const params: (string | number)[] = [];
+  const p = (x: string | number) => {
+    params.push(x);
+    return `$${params.length}`;
+  };
+  // Time bounds and bins as epoch ms: PostgreSQL converts with to_timestamp, CrateDB compares ms directly.
+  const ts = (ms: number) => (dialect === 'crate' ? `${p(ms)}` : `to_timestamp(${p(ms / 1000)}::float8)`);
+  const epochMs = (e: string) => (dialect === 'crate' ? e : `(EXTRACT(EPOCH FROM ${e}) * 1000)::float8`);
+  const where: string[] = [];
+  if (from !== null) where.push(`${time} >= ${ts(from)}`);
+  if (to !== null) where.push(`${time} < ${ts(to)}`);
+  if (opts.where) where.push(`${quoteIdent(opts.where.column, 'where column')} = ${p(opts.where.equals)}`);
+  const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+  let text: string;
+  if (binMs === null) {
+    text = `SELECT ${epochMs(time)} AS t, ${value}::float8 AS v FROM ${table}${whereSql} ORDER BY 1`;
+  } else {
+    const interval = `${p(`${binMs} milliseconds`)}::interval`;
+    const origin = dialect === 'crate' ? '0' : `TIMESTAMPTZ '1970-01-01 00:00:00+00'`;
+    const bucket = `date_bin(${interval}, ${time}, ${origin})`;
+    const agg = sqlAggregate(aggregate as SqlAggregate, value, time, dialect);
+    text = `SELECT ${epochMs(bucket)} AS t, (${agg})::float8 AS v FROM ${table}${whereSql} GROUP BY ${bucket} ORDER BY 1`;
+  }
+  return { text, params, binMs, aggregate };
+}
+
+type PgClient = {
+  connect(): Promise<void>;
+  query(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+  end(): Promise<void>;
+};
+
+async function withClient<T>(conn: Conn, fn: (c: PgClient) => Promise<T>): Promise<T> {
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: conn.connectionString }) as unknown as PgClient;
+  await client.connect();
+  try {
+    if (conn.dialect === 'postgres') await client.query(`SET TIME ZONE 'UTC'`);
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Reads a (time-bucketed) series from a table; see the file comment. */
+export async function readSql(uri: string, opts: ReadSqlOptions): Promise<SqlSeries> {
+  const conn = parseUri(uri);
+  const q = buildReadQuery(conn.dialect, opts);
+  const rows = await withClient(conn, async (c) => (await c.query(q.text, q.params)).rows);
+  const n = rows.length;
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    t[i] = Number(rows[i].t);
+    v[i] = Number(rows[i].v);
+    if (!Number.isFinite(t[i]) || (i > 0 && !(t[i] > t[i - 1]))) {
+      throw new LifecycleError(
+        'bad_sample',
+        `${opts.table}: row ${i} has a missing or repeated time; bin the query (bin: '5m') or deduplicate the table`,
+      );
+    }
+    if (!Number.isFinite(v[i])) {
+      throw new LifecycleError(
+        'bad_sample',
+        `${opts.table}: value at ${new Date(t[i]).toISOString()} is ${rows[i].v}; filter NULLs`,
+      );
+    }
+  }
+  const series = { t, v };
+  return {
+    series,
+    source: {
+      uri: conn.display,
+      dialect: conn.dialect,
+      table: opts.table,
+      time: opts.time ?? 'time',
+      value: opts.value ?? 'value',
+      from: optTime(opts.from, 'from'),
+      to: optTime(opts.to, 'to'),
+      binMs: q.binMs,
+      aggregate: q.aggregate,
+      query: q.text,
+      params: q.params,
+      rows: n,
+      digest: datasetDigest(series),
+    },
+  };
+}
+
+/** A one-line description of a SQL source for `run.logDataset({ source })`. */
+export function describeSqlSource(s: SqlSource): string {
+  const u = new URL(s.uri);
+  u.search = '';
+  const range = `${s.from === null ? '-inf' : new Date(s.from).toISOString()},${s.to === null ? '+inf' : new Date(s.to).toISOString()}`;
+  const bin = s.binMs === null ? '' : `&bin=${s.binMs}ms&aggregate=${s.aggregate}`;
+  return `${u.toString()}#table=${s.table}&time=${s.time}&value=${s.value}&range=[${range})${bin}&rows=${s.rows}`;
+}
+
+const CHUNK = 5000;
+
+/**
+ * Creates `table (time timestamptz NOT NULL, value double precision NOT NULL)` and inserts the rows,
+ * unless the table already has rows (then nothing is written). Returns how many rows were inserted.
+ */
+export async function loadSeriesSql(
+  uri: string,
+  table: string,
+  rows: { readonly t: ArrayLike<number>; readonly v: ArrayLike<number> },
+): Promise<{ inserted: number; existing: number }> {
+  const conn = writableConn(uri);
+  const tbl = quoteIdent(table, 'table');
+  if (rows.t.length !== rows.v.length) {
+    throw new LifecycleError('bad_sample', `t has ${rows.t.length} rows but v has ${rows.v.length}`);
+  }
+  return withClient(conn, async (c) => {
+    await c.query(
+      `CREATE TABLE IF NOT EXISTS ${tbl} ("time" TIMESTAMP WITH TIME ZONE NOT NULL, "value" DOUBLE PRECISION NOT NULL)`,
+    );
+    const existing = Number((await c.query(`SELECT COUNT(*) AS n FROM ${tbl}`)).rows[0].n);
+    if (existing > 0) return { inserted: 0, existing };
+    for (let i = 0; i < rows.t.length; i += CHUNK) {
+      const ts = Array.from(rows.t).slice(i, i + CHUNK);
+      const vs = Array.from(rows.v).slice(i, i + CHUNK);
+      await c.query(
+        `INSERT INTO ${tbl} ("time", "value") SELECT to_timestamp(x / 1000.0), y FROM UNNEST($1::float8[], $2::float8[]) AS u(x, y)`,
+        [ts, vs],
+      );
+    }
+    return { inserted: rows.t.length, existing: 0 };
+  });
+}
+
+/** Predictions of one model on one series, one row per scored time. */
+export interface PredictionRows {
+  readonly series: string;
+  readonly t: ArrayLike<number>;
+  /** The input values at `t`. */
+  readonly value: ArrayLike<number>;
+  /** Calibrated anomaly scores. */
+  readonly score: ArrayLike<number>;
+  /** Alarm (non-zero / true = alarm). */
+  readonly alarm: ArrayLike<number | boolean>;
+  readonly model?: string;
+  readonly modelVersion?: number;
+  readonly runId?: string;
+}
+
+export const PREDICTIONS_TABLE = 'tsad_predictions';
+export const MONITOR_TABLE = 'tsad_monitor';
+
+/** The DDL of the prediction table (see docs/lifecycle.md). */
+export function predictionsDdl(table = PREDICTIONS_TABLE): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(table, 'table')} ("time" TIMESTAMP WITH TIME ZONE NOT NULL, "series" TEXT NOT NULL, "value" DOUBLE PRECISION, "score" DOUBLE PRECISION, "alarm" BOOLEAN NOT NULL, "model" TEXT, "model_version" INTEGER, "run_id" TEXT NOT NULL DEFAULT '', PRIMARY KEY ("series", "time", "run_id"))`;
+}
+
+/** The DDL of the monitoring table (see docs/lifecycle.md). */
+export function monitorDdl(table = MONITOR_TABLE): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(table, 'table')} ("time" TIMESTAMP WITH TIME ZONE NOT NULL, "series" TEXT NOT NULL, "statistic" TEXT NOT NULL, "value" DOUBLE PRECISION, "reference_run" TEXT NOT NULL DEFAULT '', PRIMARY KEY ("series", "statistic", "time", "reference_run"))`;
+}
+
+/** Writes predictions beside the inputs (upsert on series, time, run_id). Returns the row count. */
+export async function writeSql(
+  uri: string,
+  rows: PredictionRows,
+  opts: { table?: string } = {},
+): Promise<number> {
+  const conn = writableConn(uri);
+  const table = opts.table ?? PREDICTIONS_TABLE;
+  const tbl = quoteIdent(table, 'table');
+  const n = rows.t.length;
+  for (const [k, a] of [
+    ['value', rows.value],
+    ['score', rows.score],
+    ['alarm', rows.alarm],
+  ] as const) {
+    if (a.length !== n) throw new LifecycleError('bad_sample', `${k} has ${a.length} rows but t has ${n}`);
+  }
+  return withClient(conn, async (c) => {
+    await c.query(predictionsDdl(table));
+    for (let i = 0; i < n; i += CHUNK) {
+      const j = Math.min(n, i + CHUNK);
+      const ts: number[] = [];
+      const vs: number[] = [];
+      const ss: number[] = [];
+      const as: boolean[] = [];
+      for (let k = i; k < j; k++) {
+        ts.push(rows.t[k] / 1000);
+        vs.push(rows.value[k]);
+        ss.push(rows.score[k]);
+        as.push(Boolean(rows.alarm[k]));
+      }
+      const conflict =
+        'ON CONFLICT ("series", "time", "run_id") DO UPDATE SET "value" = EXCLUDED."value", "score" = EXCLUDED."score", "alarm" = EXCLUDED."alarm", "model" = EXCLUDED."model", "model_version" = EXCLUDED."model_version"';
+      await c.query(
+        `INSERT INTO ${tbl} ("time", "series", "value", "score", "alarm", "model", "model_version", "run_id") SELECT to_timestamp(x), $5, v, s, a, $6, $7, $8 FROM UNNEST($1::float8[], $2::float8[], $3::float8[], $4::boolean[]) AS u(x, v, s, a) ${conflict}`,
+        [ts, vs, ss, as, rows.series, rows.model ?? null, rows.modelVersion ?? null, rows.runId ?? ''],
+      );
+    }
+    return n;
+  });
+}
+
+/** Writes monitor records `(time, series, statistic, value, reference_run)` (upsert). Returns the row count. */
+export async function writeMonitorSql(
+  uri: string,
+  records: readonly MonitorRecord[],
+  opts: { table?: string } = {},
+): Promise<number> {
+  const conn = writableConn(uri);
+  const table = opts.table ?? MONITOR_TABLE;
+  const tbl = quoteIdent(table, 'table');
+  return withClient(conn, async (c) => {
+    await c.query(monitorDdl(table));
+    for (let i = 0; i < records.length; i += CHUNK) {
+      const part = records.slice(i, i + CHUNK);
+      await c.query(
+        `INSERT INTO ${tbl} ("time", "series", "statistic", "value", "reference_run") SELECT to_timestamp(x), s, k, v, r FROM UNNEST($1::float8[], $2::text[], $3::text[], $4::float8[], $5::text[]) AS u(x, s, k, v, r) ON CONFLICT ("series", "statistic", "time", "reference_run") DO UPDATE SET "value" = EXCLUDED."value"`,
+        [
+          part.map((r) => r.timestamp / 1000),
+          part.map((r) => r.series),
+          part.map((r) => r.statistic),
+          part.map((r) => r.value),
+          part.map((r) => r.referenceRun ?? ''),
+        ],
+      );
+    }
+    return records.length;
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * The machine-temperature series, from the NAB CSV or from a PostgreSQL table (`--data postgres://…`):
+ * the CSV's raw rows are loaded into the table once (`?table=` names it, default
+ * `nab_machine_temperature`), then read back with `date_bin('5 minutes') + max`, which gives the same
+ * bins as `dateBin` on the file.
+ */
+
+import { loadNab } from '../datasets/index.js';
+import { describeSqlSource, loadSeriesSql, readSql, type SqlSource } from '../datasets/sql.js';
+import { dateBin } from '../series/index.js';
+import type { TimeSeries } from '../series/types.js';
+
+export const MACHINE_TEMPERATURE_TABLE = 'nab_machine_temperature';
+const FILE = 'realKnownCause/machine_temperature_system_failure.csv';
+
+export interface MachineTemperatureData {
+  readonly full: TimeSeries;
+  readonly rawRows: number;
+  /** Set when the series came from a database. */
+  readonly sql?: SqlSource;
+}
+
+/** Splits `?table=` off a database URI. */
+export function splitTableParam(uri: string): { uri: string; table: string } {
+  const u = new URL(uri);
+  const table = u.searchParams.get('table') ?? MACHINE_TEMPERATURE_TABLE;
+  u.searchParams.delete('table');
+  return { uri: u.toString(), table };
+}
+
+export async function loadMachineTemperature(data?: string): Promise<MachineTemperatureData> {
+  const ds = await loadNab(FILE, { onWarning: () => {} });
+  if (!data) {
+    return { full: dateBin(ds.rows, { everyMs: 5 * 60_000, aggregate: 'max' }), rawRows: ds.rows.t.length };
+  }
+  const { uri, table } = splitTableParam(data);
+  const loaded = await loadSeriesSql(uri, table, ds.rows);
+  const { series, source } = await readSql(uri, { table, bin: '5m', aggregate: 'max' });
+  return { full: series, rawRows: loaded.inserted || loaded.existing, sql: source };
+}
+
+/** Dataset name and source of a slice [from, to) of a SQL-read series, for `run.logDataset`. */
+export function sqlSlice(
+  source: SqlSource,
+  from: number,
+  to: number,
+  rows: number,
+): { name: string; source: string } {
+  const iso = (t: number) => new Date(t).toISOString();
+  return {
+    name: `${source.table}[${iso(from)},${iso(to)})`,
+    source: describeSqlSource({ ...source, from, to, rows }),
+  };
+}

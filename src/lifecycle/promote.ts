@@ -1,0 +1,269 @@
+/**
+ * Champion and challenger on the model registry.
+ *
+ * `promote()` scores the current champion (the version behind the alias, default `champion`) and a
+ * challenger version on a labelled holdout slice and moves the alias to the challenger only when it
+ * beats the champion by `margin` on `metric`. Every decision is recorded as a tracked run (experiment
+ * `<model>-promotion` by default) whose tags name the model, the version, the decision
+ * (`promoted` / `rejected` / `rollback`), the reason and the version the alias pointed at before, with
+ * both models' holdout metrics. A rejected challenger stays in the registry as a version (it is never
+ * deleted); its decision run carries the reason. `rollback()` moves the alias back to the version it
+ * pointed at before the current champion was promoted.
+ */
+import type { Detector } from '../detectors/types.js';
+import { evaluate, type TsadReport } from '../metrics/index.js';
+import type { TimeSeries, Window } from '../series/types.js';
+import type { RunRecord, Tracker } from '../tracking/tracker.js';
+import { LifecycleError } from './errors.js';
+
+/** Holdout metrics: higher is better except `mttd` (mean time to detect, seconds). */
+export type PromotionMetric = 'f1' | 'precision' | 'recall' | 'nab' | 'mttd';
+const METRICS: readonly PromotionMetric[] = ['f1', 'precision', 'recall', 'nab', 'mttd'];
+
+export const PROMOTION_TAGS = {
+  model: 'tsad.promotion.model',
+  version: 'tsad.promotion.version',
+  decision: 'tsad.promotion.decision',
+  reason: 'tsad.promotion.reason',
+  previous: 'tsad.promotion.previous',
+  alias: 'tsad.promotion.alias',
+} as const;
+
+export interface Holdout {
+  /** The holdout series (after every model's training data). */
+  readonly series: TimeSeries;
+  /** Anomaly windows on it (inclusive, epoch ms). */
+  readonly labels: readonly Window[];
+  /** Data just before the holdout, as context for transforms. */
+  readonly prev?: TimeSeries;
+}
+
+export interface PromoteOptions {
+  readonly tracker: Tracker;
+  /** Registered model name. */
+  readonly name: string;
+  /** The challenger's version number. */
+  readonly challenger: number;
+  readonly holdout: Holdout;
+  /** Default `f1`. */
+  readonly metric?: PromotionMetric;
+  /** The challenger must beat the champion by more than this (default 0). */
+  readonly margin?: number;
+  /** Default `champion`. */
+  readonly alias?: string;
+  /** Experiment of the decision runs (default `<name>-promotion`). */
+  readonly experiment?: string;
+}
+
+export interface PromotionDecision {
+  readonly decision: 'promoted' | 'rejected';
+  readonly reason: string;
+  readonly challenger: number;
+  /** The champion before the decision (null when there was none). */
+  readonly previousChampion: number | null;
+  /** The alias target after the decision. */
+  readonly champion: number;
+  readonly challengerScore: number;
+  readonly championScore: number | null;
+  readonly runId: string;
+}
+
+function metricOf(r: TsadReport, m: PromotionMetric): number {
+  switch (m) {
+    case 'f1':
+      return r.f1;
+    case 'precision':
+      return r.precision;
+    case 'recall':
+      return r.recall;
+    case 'nab':
+      return r.nab.standard;
+    case 'mttd':
+      return r.meanTimeToDetectSec;
+  }
+}
+
+async function holdoutScore(
+  tracker: Tracker,
+  uri: string,
+  h: Holdout,
+  metric: PromotionMetric,
+): Promise<number> {
+  const model = (await tracker.loadModel(uri)) as Detector;
+  const { scores } = model.detect(h.series, h.prev ? { prev: h.prev } : {});
+  const report = evaluate({ t: h.series.t, truth: h.labels, pred: scores.v });
+  if (metric === 'mttd' && report.recall === 0) return Number.POSITIVE_INFINITY; // never detected
+  return metricOf(report, metric);
+}
+
+async function currentChampion(tracker: Tracker, name: string, alias: string): Promise<number | null> {
+  // Read from the model list rather than getModelVersion(name, alias): backends differ in which error
+  // a missing alias raises (MLflow answers INVALID_PARAMETER_VALUE), and a missing alias is not an error here.
+  const model = (await tracker.listRegisteredModels()).find((m) => m.name === name);
+  const v = model?.aliases[alias];
+  return v === undefined ? null : v;
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? String(Math.round(x * 1e6) / 1e6) : String(x);
+}
+
+/** Champion/challenger decision on the holdout; moves the alias only for a better challenger. */
+export async function promote(opts: PromoteOptions): Promise<PromotionDecision> {
+  const { tracker, name, challenger, holdout } = opts;
+  const metric = opts.metric ?? 'f1';
+  const margin = opts.margin ?? 0;
+  const alias = opts.alias ?? 'champion';
+  if (!METRICS.includes(metric)) {
+    throw new LifecycleError(
+      'bad_option',
+      `metric must be one of ${METRICS.join(', ')}, got ${JSON.stringify(metric)}`,
+    );
+  }
+  if (!Number.isFinite(margin) || margin < 0) {
+    throw new LifecycleError('bad_option', `margin must be a finite number ≥ 0, got ${margin}`);
+  }
+  if (!holdout || holdout.series.t.length === 0 || holdout.labels.length === 0) {
+    throw new LifecycleError(
+      'bad_option',
+      'holdout needs a non-empty series and at least one labelled anomaly window to compare models on',
+    );
+  }
+  await tracker.getModelVersion(name, challenger); // a missing version fails before anything is written
+  const champion = await currentChampion(tracker, name, alias);
+  const challengerScore = await holdoutScore(tracker, `models:/${name}/${challenger}`, holdout, metric);
+  let championScore: number | null = null;
+  let decision: 'promoted' | 'rejected';
+  let reason: string;
+  const lowerIsBetter = metric === 'mttd';
+  if (champion === null) {
+    decision = 'promoted';
+    reason = `no ${alias} yet: version ${challenger} becomes ${alias} (holdout ${metric} ${fmt(challengerScore)})`;
+  } else if (champion === challenger) {
+    decision = 'rejected';
+    reason = `version ${challenger} is already ${alias}`;
+    championScore = challengerScore;
+  } else {
+    championScore = await holdoutScore(tracker, `models:/${name}/${champion}`, holdout, metric);
+    const better = lowerIsBetter
+      ? challengerScore < championScore - margin
+      : challengerScore > championScore + margin;
+    decision = better ? 'promoted' : 'rejected';
+    const cmp = `holdout ${metric} ${fmt(challengerScore)} vs ${alias} v${champion} ${fmt(championScore)}, margin ${fmt(margin)}`;
+    reason = better
+      ? `better than ${alias}: ${cmp}`
+      : Number.isNaN(challengerScore)
+        ? `holdout ${metric} is NaN`
+        : `not better than ${alias} by the margin: ${cmp}`;
+  }
+  if (decision === 'promoted') await tracker.setAlias(name, alias, challenger);
+  const runId = await recordDecision(tracker, opts.experiment ?? `${name}-promotion`, {
+    name,
+    alias,
+    version: challenger,
+    decision,
+    reason,
+    previous: champion,
+    metrics: {
+      [`challenger_${metric}`]: challengerScore,
+      ...(championScore === null ? {} : { [`champion_${metric}`]: championScore }),
+    },
+  });
+  return {
+    decision,
+    reason,
+    challenger,
+    previousChampion: champion,
+    champion: decision === 'promoted' ? challenger : (champion as number),
+    challengerScore,
+    championScore,
+    runId,
+  };
+}
+
+async function recordDecision(
+  tracker: Tracker,
+  experiment: string,
+  d: {
+    name: string;
+    alias: string;
+    version: number;
+    decision: string;
+    reason: string;
+    previous: number | null;
+    metrics: Record<string, number>;
+  },
+): Promise<string> {
+  return tracker.run(
+    {
+      experiment,
+      name: `${d.decision}-v${d.version}`,
+      tags: {
+        [PROMOTION_TAGS.model]: d.name,
+        [PROMOTION_TAGS.alias]: d.alias,
+        [PROMOTION_TAGS.version]: String(d.version),
+        [PROMOTION_TAGS.decision]: d.decision,
+        [PROMOTION_TAGS.reason]: d.reason,
+        [PROMOTION_TAGS.previous]: d.previous === null ? '' : String(d.previous),
+      },
+    },
+    async (run) => {
+      if (Object.keys(d.metrics).length > 0) await run.logMetrics(d.metrics);
+      return run.id;
+    },
+  );
+}
+
+/** Every promotion decision recorded for `name` (newest first). */
+export async function promotionHistory(
+  tracker: Tracker,
+  name: string,
+  opts: { experiment?: string } = {},
+): Promise<RunRecord[]> {
+  const experiment = opts.experiment ?? `${name}-promotion`;
+  if (!(await tracker.getExperiment(experiment))) return [];
+  const runs = await tracker.searchRuns({ experiment, orderBy: 'attributes.start_time DESC' });
+  return runs.filter((r) => r.data.tags[PROMOTION_TAGS.model] === name);
+}
+
+/**
+ * Moves the alias back to the version it pointed at before the current one was promoted; records a
+ * `rollback` decision run. Throws LifecycleError `no_previous` when there is nothing to go back to.
+ */
+export async function rollback(
+  tracker: Tracker,
+  name: string,
+  opts: { alias?: string; experiment?: string } = {},
+): Promise<{ from: number; to: number; runId: string }> {
+  const alias = opts.alias ?? 'champion';
+  const current = await currentChampion(tracker, name, alias);
+  if (current === null) {
+    throw new LifecycleError('no_champion', `model "${name}" has no "${alias}" alias to roll back`);
+  }
+  const history = await promotionHistory(tracker, name, opts);
+  const promotedRun = history.find(
+    (r) =>
+      r.data.tags[PROMOTION_TAGS.decision] === 'promoted' &&
+      r.data.tags[PROMOTION_TAGS.alias] === alias &&
+      r.data.tags[PROMOTION_TAGS.version] === String(current),
+  );
+  const prev = promotedRun ? promotedRun.data.tags[PROMOTION_TAGS.previous] : '';
+  if (!prev) {
+    throw new LifecycleError(
+      'no_previous',
+      `"${alias}" of "${name}" is version ${current}, which replaced no earlier ${alias}: nothing to roll back to`,
+    );
+  }
+  const to = Number(prev);
+  await tracker.setAlias(name, alias, to);
+  const runId = await recordDecision(tracker, opts.experiment ?? `${name}-promotion`, {
+    name,
+    alias,
+    version: to,
+    decision: 'rollback',
+    reason: `rolled back from version ${current} to ${to}`,
+    previous: current,
+    metrics: {},
+  });
+  return { from: current, to, runId };
+}

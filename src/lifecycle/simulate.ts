@@ -1,0 +1,402 @@
+/**
+ * `simulate()`: replays a series as a live deployment would have seen it. A model is trained on the data
+ * before `initialTrainEnd`; from there the series is walked forward point by point, each point scored by
+ * the model live at that time through its streaming API (`stream().push`), and the model is replaced by
+ * a freshly trained one at each retraining time (a fixed schedule, and/or a drift event of the input
+ * values). A retrain at time t trains on data strictly before t (a sliding window of fixed length, or
+ * everything so far), so nothing is ever scored by a model that saw it or anything after it.
+ *
+ * The schedule follows Merlion's `TSADEvaluator` (see docs/lifecycle.md for where it differs).
+ */
+import { loadModel } from '../detectors/registry.js';
+import type { AlarmEvent, Detector } from '../detectors/types.js';
+import { evaluate, type TsadReport } from '../metrics/index.js';
+import { lowerBound } from '../series/ops.js';
+import { parseTime } from '../series/series.js';
+import type { TimeInput, TimeSeries, Window } from '../series/types.js';
+import type { Run, Tracker } from '../tracking/tracker.js';
+import { type Duration, parseDuration } from './duration.js';
+import { LifecycleError } from './errors.js';
+import { type DriftCheck, Monitor, type MonitorOptions, monitorMetrics } from './monitor.js';
+import { startTrainPool, type TrainPool } from './train-pool.js';
+
+/** `'expanding'`, `'sliding:7d'`, or the object form. */
+export type TrainWindow =
+  | 'expanding'
+  | `sliding:${string}`
+  | { readonly kind: 'expanding' }
+  | { readonly kind: 'sliding'; readonly length: Duration };
+
+export interface SimulationTracking {
+  readonly tracker: Tracker;
+  /** Experiment of the parent run and its child runs. */
+  readonly experiment: string;
+  /** Registered model each retrain's model becomes a version of (default: the experiment name). */
+  readonly modelName?: string;
+  /** Parent run name (default `simulate`). */
+  readonly runName?: string;
+  /** Name of the series in dataset records (default `series`). */
+  readonly seriesName?: string;
+  /** Where the series came from (a path or a SQL source), recorded with each training slice. */
+  readonly source?: string;
+}
+
+export interface SimulateOptions {
+  /** The first model trains on the points before this time; scoring starts here. */
+  readonly initialTrainEnd: TimeInput;
+  /** Training data of each retrain (default `'expanding'`). */
+  readonly trainWindow?: TrainWindow;
+  /** Fixed retraining interval (`'1d'`, `'7d'`, ms), or `'never'` (default). */
+  readonly retrainEvery?: Duration | 'never';
+  /** Also retrain at the point after a drift event of the input values (monitor vs the training slice). */
+  readonly retrainOn?: 'drift';
+  /** Monitor settings for `retrainOn: 'drift'` and drift reporting (window, every, bins, thresholds). */
+  readonly monitor?: Omit<MonitorOptions, 'reference' | 'series' | 'referenceRun'>;
+  /** Anomaly windows (inclusive, epoch ms) for the metric report; windows ending before the split are ignored. */
+  readonly labels?: readonly Window[];
+  /** Track a parent run with one child run per (re)training, each registering a model version. */
+  readonly tracking?: SimulationTracking;
+  /**
+   * Train the scheduled retrains ahead of time on worker threads (`workers` threads building the named
+   * detector recipe with `seed`, which must be what `makeDetector` builds). Scheduled retrains depend
+   * only on data known in advance, so the results are the same as training in line; ignored with
+   * `retrainOn: 'drift'`, whose retrain times depend on what the models saw.
+   */
+  readonly trainIn?: { readonly recipe: string; readonly seed?: number; readonly workers: number };
+}
+
+export interface RetrainRecord {
+  /** 0 = the initial training. */
+  readonly index: number;
+  readonly reason: 'initial' | 'schedule' | 'drift';
+  /** The model is live from this time on (the first point it scores). */
+  readonly liveFrom: number;
+  /** Training slice [from, to): first and last timestamp, point count. */
+  readonly trainFrom: number;
+  readonly trainTo: number;
+  readonly rows: number;
+  /** Training time in ms. */
+  readonly ms: number;
+  readonly runId?: string;
+  readonly modelVersion?: number;
+}
+
+export interface SimulationResult {
+  /** Calibrated scores of the scored part (from `initialTrainEnd` on), as the live models gave them. */
+  readonly scores: TimeSeries;
+  /** Post-rule scores (non-zero = alarm). */
+  readonly alarmScores: TimeSeries;
+  readonly alarms: AlarmEvent[];
+  readonly retrains: RetrainRecord[];
+  /** Retrains skipped because the window had too few points for the detector. */
+  readonly skippedRetrains: number;
+  /** Drift checks of the input values (when `retrainOn: 'drift'`). */
+  readonly driftChecks: DriftCheck[];
+  /** Metrics against `labels` (revised point-adjusted, MTTD, NAB-style), if labels were given. */
+  readonly report?: TsadReport;
+  readonly wallMs: number;
+  readonly parentRunId?: string;
+}
+
+interface ParsedWindow {
+  readonly kind: 'expanding' | 'sliding';
+  readonly lengthMs: number;
+}
+
+export function parseTrainWindow(w: TrainWindow | undefined): ParsedWindow {
+  if (w === undefined || w === 'expanding') return { kind: 'expanding', lengthMs: Number.POSITIVE_INFINITY };
+  if (typeof w === 'string') {
+    if (w.startsWith('sliding:')) {
+      return { kind: 'sliding', lengthMs: parseDuration(w.slice(8), 'trainWindow') };
+    }
+  } else if (w && typeof w === 'object') {
+    if (w.kind === 'expanding') return { kind: 'expanding', lengthMs: Number.POSITIVE_INFINITY };
+    if (w.kind === 'sliding')
+      return { kind: 'sliding', lengthMs: parseDuration(w.length, 'trainWindow.length') };
+  }
+  throw new LifecycleError(
+    'bad_option',
+    `trainWindow: expected 'expanding', 'sliding:<duration>' (e.g. 'sliding:7d') or { kind, length }, got ${JSON.stringify(w)}`,
+  );
+}
+
+function describeWindow(w: ParsedWindow): string {
+  return w.kind === 'expanding' ? 'expanding' : `sliding:${w.lengthMs / 3_600_000}h`;
+}
+
+function iso(t: number): string {
+  return new Date(t).toISOString();
+}
+
+function slice(ts: TimeSeries, i: number, j: number): TimeSeries {
+  return { t: ts.t.subarray(i, j), v: ts.v.subarray(i, j) };
+}
+
+function isTooFewPoints(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'too_few_points';
+}
+
+/**
+ * Simulates the live deployment of `makeDetector()`'s models on `series` (see the file comment).
+ * `series` must be a valid TimeSeries (finite, strictly increasing times).
+ */
+export async function simulate(
+  makeDetector: () => Detector,
+  series: TimeSeries,
+  opts: SimulateOptions,
+): Promise<SimulationResult> {
+  const start = performance.now();
+  const split = parseTime(opts.initialTrainEnd);
+  if (!Number.isFinite(split)) {
+    throw new LifecycleError(
+      'bad_option',
+      `initialTrainEnd: not a time: ${JSON.stringify(opts.initialTrainEnd)}`,
+    );
+  }
+  const window = parseTrainWindow(opts.trainWindow);
+  const every =
+    opts.retrainEvery === undefined || opts.retrainEvery === 'never'
+      ? Number.POSITIVE_INFINITY
+      : parseDuration(opts.retrainEvery, 'retrainEvery');
+  if (opts.retrainOn !== undefined && opts.retrainOn !== 'drift') {
+    throw new LifecycleError(
+      'bad_option',
+      `retrainOn: only 'drift' is supported, got ${JSON.stringify(opts.retrainOn)}`,
+    );
+  }
+  const { t, v } = series;
+  const n = t.length;
+  const k0 = lowerBound(t, split);
+  if (k0 === 0)
+    throw new LifecycleError('bad_option', `initialTrainEnd ${iso(split)} leaves no training data`);
+  if (k0 === n)
+    throw new LifecycleError('bad_option', `initialTrainEnd ${iso(split)} leaves nothing to score`);
+
+  // The scheduled retrain points and their training slices, known before anything is scored.
+  const schedule: { k: number; from: number }[] = [];
+  if (Number.isFinite(every)) {
+    let next = t[k0] + every;
+    for (let k = k0; k < n; k++) {
+      if (t[k] >= next) {
+        schedule.push({ k, from: window.kind === 'sliding' ? lowerBound(t, t[k] - window.lengthMs) : 0 });
+        while (next <= t[k]) next += every;
+      }
+    }
+  }
+  let pool: TrainPool | null = null;
+  if (opts.trainIn && opts.retrainOn !== 'drift' && schedule.length > 0) {
+    const { recipe, seed = 0, workers } = opts.trainIn;
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new LifecycleError('bad_option', `trainIn.workers must be an integer ≥ 1, got ${workers}`);
+    }
+    pool = startTrainPool(
+      schedule.map((s, id) => ({ id, recipe, seed, t: t.subarray(s.from, s.k), v: v.subarray(s.from, s.k) })),
+      workers,
+    );
+  }
+
+  const tr = opts.tracking;
+  const modelName = tr ? (tr.modelName ?? tr.experiment) : '';
+  let parent: Run | undefined;
+  if (tr) {
+    parent = await tr.tracker.startRun({ experiment: tr.experiment, name: tr.runName ?? 'simulate' });
+    await parent.logParams({
+      initial_train_end: iso(split),
+      train_window: describeWindow(window),
+      retrain_every: opts.retrainEvery === undefined ? 'never' : String(opts.retrainEvery),
+      retrain_on: opts.retrainOn ?? 'schedule',
+      series: tr.seriesName ?? 'series',
+    });
+  }
+
+  try {
+    const m = n - k0;
+    const sv = new Float64Array(m);
+    const av = new Float64Array(m);
+    const alarms: AlarmEvent[] = [];
+    const retrains: RetrainRecord[] = [];
+    const driftChecks: DriftCheck[] = [];
+    let skipped = 0;
+
+    const trainOn = async (
+      i: number,
+      j: number,
+      reason: RetrainRecord['reason'],
+      job?: number,
+    ): Promise<{ det: Detector; rec: RetrainRecord } | null> => {
+      const data = slice(series, i, j);
+      let det: Detector;
+      let ms: number;
+      if (pool && job !== undefined) {
+        const r = await pool.result(job);
+        if (!r.ok) {
+          if (r.code === 'too_few_points') return null;
+          throw new LifecycleError('worker_failed', `retrain ${job + 1} failed in a worker: ${r.message}`);
+        }
+        det = loadModel(r.json);
+        ms = r.ms;
+      } else {
+        det = makeDetector();
+        const t0 = performance.now();
+        try {
+          det.train(data);
+        } catch (err) {
+          if (reason !== 'initial' && isTooFewPoints(err)) return null;
+          throw err;
+        }
+        ms = performance.now() - t0;
+      }
+      const index = retrains.length;
+      let runId: string | undefined;
+      let modelVersion: number | undefined;
+      if (tr && parent) {
+        const parentId = parent.id;
+        const trained = det.toJSON();
+        const name = tr.seriesName ?? 'series';
+        [runId, modelVersion] = await tr.tracker.run(
+          {
+            experiment: tr.experiment,
+            name: `${tr.runName ?? 'simulate'}-train-${index}`,
+            tags: { 'mlflow.parentRunId': parentId, 'tsad.retrain.reason': reason },
+          },
+          async (run) => {
+            await run.logParams({
+              retrain_index: index,
+              reason,
+              live_from: j < n ? iso(t[j]) : 'end',
+              train_from: iso(t[i]),
+              train_to: iso(t[j - 1]),
+              train_window: describeWindow(window),
+            });
+            await run.logMetrics({ train_rows: j - i, train_ms: ms });
+            await run.logDataset(data, {
+              name: `${name}[${iso(t[i])},${iso(t[j - 1])}]`,
+              context: 'training',
+              ...(tr.source ? { source: tr.source } : {}),
+            });
+            await run.logModel({ type: det.type, config: det.config, toJSON: () => trained });
+            const mv = await tr.tracker.registerModel(modelName, run.id);
+            await run.setTag('tsad.model_version', String(mv.version));
+            return [run.id, mv.version] as const;
+          },
+        );
+      }
+      const rec: RetrainRecord = {
+        index,
+        reason,
+        liveFrom: j < n ? t[j] : Number.NaN,
+        trainFrom: t[i],
+        trainTo: t[j - 1],
+        rows: j - i,
+        ms,
+        ...(runId ? { runId, modelVersion } : {}),
+      };
+      retrains.push(rec);
+      return { det, rec };
+    };
+
+    // Merlion: the first model sees all the initial training data; the window applies to retrains.
+    const first = await trainOn(0, k0, 'initial');
+    if (!first) throw new LifecycleError('bad_option', 'the initial training failed');
+    let det = first.det;
+    let st = det.stream();
+    const monitorFor = (i: number, j: number): Monitor | null =>
+      opts.retrainOn === 'drift'
+        ? new Monitor({
+            ...(opts.monitor ?? {}),
+            reference: { value: v.subarray(i, j) },
+            series: tr?.seriesName,
+          })
+        : null;
+    let monitor = monitorFor(0, k0);
+    let nextJob = 0;
+    let driftPending = false;
+
+    for (let k = k0; k < n; k++) {
+      const tk = t[k];
+      const scheduled = nextJob < schedule.length && schedule[nextJob].k === k;
+      if (scheduled || driftPending) {
+        const from = window.kind === 'sliding' ? lowerBound(t, tk - window.lengthMs) : 0;
+        const next = await trainOn(
+          from,
+          k,
+          scheduled ? 'schedule' : 'drift',
+          scheduled ? nextJob : undefined,
+        );
+        if (next) {
+          det = next.det;
+          st = det.stream();
+          monitor = monitorFor(from, k);
+        } else skipped++;
+        if (scheduled) nextJob++;
+        driftPending = false;
+      }
+      const r = st.push(tk, v[k]);
+      const o = k - k0;
+      sv[o] = r.score;
+      if (r.alarm) {
+        av[o] = r.score;
+        alarms.push({ t: tk, score: r.score });
+      }
+      if (monitor) {
+        const c = monitor.push(tk, v[k]);
+        if (c) {
+          driftChecks.push(c);
+          if (parent)
+            await parent.logMetrics(monitorMetrics(c), {
+              step: driftChecks.length - 1,
+              timestamp: Date.now(),
+            });
+          if (c.drift) driftPending = true;
+        }
+      }
+    }
+
+    await pool?.close();
+    const tTest = t.subarray(k0);
+    let report: TsadReport | undefined;
+    if (opts.labels) {
+      const truth = opts.labels.filter(([, end]) => end >= split);
+      report = evaluate({ t, truth, tPred: tTest, pred: av });
+    }
+    const wallMs = performance.now() - start;
+    if (parent) {
+      const metrics: Record<string, number> = {
+        alarms: alarms.length,
+        retrains: retrains.length - 1,
+        skipped_retrains: skipped,
+        wall_ms: wallMs,
+      };
+      if (report) {
+        Object.assign(metrics, {
+          precision: report.precision,
+          recall: report.recall,
+          f1: report.f1,
+          mttd: report.meanTimeToDetectSec,
+          nab_standard: report.nab.standard,
+        });
+      }
+      await parent.logMetrics(metrics);
+      await parent.setTag('tsad.model_versions', retrains.map((r) => r.modelVersion ?? '').join(','));
+      await parent.end('FINISHED');
+    }
+    return {
+      scores: { t: tTest, v: sv },
+      alarmScores: { t: tTest, v: av },
+      alarms,
+      retrains,
+      skippedRetrains: skipped,
+      driftChecks,
+      ...(report ? { report } : {}),
+      wallMs,
+      ...(parent ? { parentRunId: parent.id } : {}),
+    };
+  } catch (err) {
+    await pool?.close();
+    if (parent && parent.status === 'RUNNING') {
+      await parent.setTag('tsad.error', String((err as Error)?.message ?? err).slice(0, 500)).catch(() => {});
+      await parent.end('FAILED').catch(() => {});
+    }
+    throw err;
+  }
+}

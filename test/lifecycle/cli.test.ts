@@ -1,0 +1,84 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { registerMonitor } from '../../src/cli/monitor.js';
+import { registerNab } from '../../src/cli/nab.js';
+import { registerSimulate } from '../../src/cli/simulate.js';
+import '../../src/index.js';
+import { openTracker } from '../../src/tracking/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tsad-lifecycle-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(args: string[]): Promise<string> {
+  const program = new Command();
+  program.exitOverride();
+  registerNab(program);
+  registerSimulate(program);
+  registerMonitor(program);
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await program.parseAsync(['node', 'tsad', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+describe('lifecycle commands', () => {
+  it('tsad simulate: weekly retraining on a NAB file, tracked as a parent run with child runs', async () => {
+    const uri = `file:${join(dir, 'runs')}`;
+    const out = JSON.parse(
+      await run([
+        'simulate',
+        'realKnownCause/nyc_taxi.csv',
+        '--train-end',
+        '2014-08-01',
+        '--retrain-every',
+        '7d',
+        '--window',
+        'sliding:28d',
+        '-d',
+        'zms',
+        '--uri',
+        uri,
+        '--json',
+      ]),
+    );
+    expect(out.retrains).toBe(26);
+    expect(out.f1).toBeGreaterThanOrEqual(0);
+    const tracker = openTracker(uri);
+    const children = await tracker.searchRuns({ experiment: 'simulate' });
+    expect(children.filter((r) => r.data.tags['mlflow.parentRunId'] === out.parentRunId)).toHaveLength(27);
+    expect((await tracker.getRun(out.parentRunId)).data.metrics.retrains.value).toBe(26);
+    await tracker.close();
+  });
+
+  it('npm run nab -- --retrain: one row per plan, train-once equal to the experiment', async () => {
+    const out = await run(['nab', 'machine-temperature', '--retrain', 'once']);
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toBe('| plan | precision | recall | F1 | MTTD | alarms | retrains | wall time |');
+    expect(lines[2]).toMatch(/^\| once \| 0\.6667 \| 0\.6667 \| 0\.6667 \| (0 d )?16:22:30 \| 10 \| 0 \| /);
+    expect(lines).toHaveLength(3);
+  });
+
+  it('tsad monitor: drift against the probationary period, with the HTML report', async () => {
+    const report = join(dir, 'drift.html');
+    const out = await run([
+      'monitor',
+      'realKnownCause/machine_temperature_system_failure.csv',
+      'artificialNoAnomaly/art_daily_no_noise.csv',
+      '--report',
+      report,
+    ]);
+    expect(out).toMatch(/^1 of 2 files drift against their probationary period/);
+    expect(existsSync(report)).toBe(true);
+    expect(readFileSync(report, 'utf8')).toContain('machine_temperature_system_failure.csv: max PSI');
+  });
+});

@@ -1,0 +1,147 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ZmsDetector } from '../../src/detectors/index.js';
+import '../../src/index.js';
+import { PROMOTION_TAGS, promote, promotionHistory, rollback } from '../../src/lifecycle/promote.js';
+import type { TimeSeries, Window } from '../../src/series/types.js';
+import { openTracker } from '../../src/tracking/index.js';
+import type { Tracker } from '../../src/tracking/tracker.js';
+import { startMlflow } from '../helpers/mlflow-server.js';
+import { startPostgres } from '../tracking/pg-server.js';
+
+const T0 = Date.UTC(2024, 0, 1);
+const STEP = 15 * 60_000;
+
+function synthetic(n: number, off: number, spikes: [number, number][]): TimeSeries {
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = off + i;
+    t[i] = T0 + k * STEP;
+    v[i] = 10 + Math.sin((2 * Math.PI * k) / 96) + Math.sin(k * 12.9898) * 0.3;
+  }
+  for (const [i, h] of spikes) for (let k = 0; k < 4; k++) v[i + k] += h;
+  return { t, v };
+}
+
+const train = synthetic(960, 0, []);
+// a large and a small spike: a low threshold finds both, a middling one the large one only, a huge one neither
+const hold = synthetic(480, 960, [
+  [100, 12],
+  [300, 2],
+]);
+const labels: Window[] = [
+  [hold.t[100], hold.t[103]],
+  [hold.t[300], hold.t[303]],
+];
+const holdout = { series: hold, labels, prev: train };
+
+/** Trains a ZMS detector with the given alarm threshold, logs it in a run and registers it. */
+async function register(tracker: Tracker, name: string, almThreshold: number): Promise<number> {
+  const det = new ZmsDetector({ seed: 0, threshold: { type: 'aggregateAlarms', almThreshold } });
+  det.train(train);
+  const runId = await tracker.run({ experiment: name }, async (run) => {
+    await run.logModel(det);
+    return run.id;
+  });
+  return (await tracker.registerModel(name, runId)).version;
+}
+
+async function champion(tracker: Tracker, name: string): Promise<unknown> {
+  return tracker.loadModelJson(`models:/${name}@champion`);
+}
+
+async function promotionScenario(tracker: Tracker): Promise<void> {
+  const name = 'promo-model';
+  const middling = await register(tracker, name, 12); // F1 2/3
+  const worse = await register(tracker, name, 50); // F1 0
+  const better = await register(tracker, name, 4); // F1 1
+
+  const first = await promote({ tracker, name, challenger: middling, holdout, metric: 'f1', margin: 0.05 });
+  expect(first.decision).toBe('promoted');
+  expect(first.previousChampion).toBeNull();
+  expect(first.challengerScore).toBeCloseTo(2 / 3, 12);
+
+  const rejected = await promote({ tracker, name, challenger: worse, holdout, metric: 'f1', margin: 0.05 });
+  expect(rejected).toMatchObject({ decision: 'rejected', champion: middling, challengerScore: 0 });
+  expect(rejected.reason).toMatch(
+    /not better than champion by the margin: holdout f1 0 vs champion v1 0\.666667/,
+  );
+  expect((await tracker.getModelVersion(name, 'champion')).version).toBe(middling);
+  // the rejected version is kept, and its decision run carries the reason as a tag
+  expect((await tracker.getModelVersion(name, worse)).version).toBe(worse);
+  const rejRun = await tracker.getRun(rejected.runId);
+  expect(rejRun.data.tags[PROMOTION_TAGS.decision]).toBe('rejected');
+  expect(rejRun.data.tags[PROMOTION_TAGS.version]).toBe(String(worse));
+  expect(rejRun.data.tags[PROMOTION_TAGS.reason]).toBe(rejected.reason);
+
+  const promoted = await promote({ tracker, name, challenger: better, holdout, metric: 'f1', margin: 0.05 });
+  expect(promoted).toMatchObject({ decision: 'promoted', previousChampion: middling, champion: better });
+  expect(promoted.challengerScore).toBe(1);
+  expect(await champion(tracker, name)).toEqual(await tracker.loadModelJson(`models:/${name}/${better}`));
+
+  const back = await rollback(tracker, name);
+  expect(back).toMatchObject({ from: better, to: middling });
+  expect((await tracker.getModelVersion(name, 'champion')).version).toBe(middling);
+  const served = await tracker.loadModel(`models:/${name}@champion`);
+  expect(served.toJSON()).toEqual(await tracker.loadModelJson(`models:/${name}/${middling}`));
+  await expect(rollback(tracker, name)).rejects.toThrow(/nothing to roll back to/);
+
+  const history = await promotionHistory(tracker, name);
+  expect(history.map((r) => r.data.tags[PROMOTION_TAGS.decision]).sort()).toEqual(
+    ['promoted', 'promoted', 'rejected', 'rollback'].sort(),
+  );
+}
+
+describe('promote and rollback on every tracker backend', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  it('memory', async () => {
+    const tracker = openTracker('memory:');
+    await promotionScenario(tracker);
+    await tracker.close();
+  });
+
+  it('local file store', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsad-promote-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const tracker = openTracker(`file:${dir}`);
+    await promotionScenario(tracker);
+    await tracker.close();
+  });
+
+  it('PostgreSQL', async () => {
+    const pg = await startPostgres();
+    cleanups.push(() => pg.stop());
+    const tracker = openTracker(`${pg.uri}?schema=promote`);
+    await promotionScenario(tracker);
+    await tracker.close();
+  });
+
+  it('the real MLflow server', async () => {
+    const server = await startMlflow({ backend: 'sqlite' });
+    cleanups.push(() => server.close());
+    const tracker = openTracker(server.url);
+    await promotionScenario(tracker);
+    await tracker.close();
+  });
+
+  it('rejects bad options before writing anything', async () => {
+    const tracker = openTracker('memory:');
+    await expect(
+      promote({ tracker, name: 'x', challenger: 1, holdout, metric: 'auc' as 'f1' }),
+    ).rejects.toThrow(/metric must be one of/);
+    await expect(promote({ tracker, name: 'x', challenger: 1, holdout, margin: -1 })).rejects.toThrow(
+      /margin/,
+    );
+    await expect(promote({ tracker, name: 'x', challenger: 1, holdout })).rejects.toThrow(/registerModel/);
+    await expect(rollback(tracker, 'x')).rejects.toThrow(/no "champion" alias/);
+    expect(await tracker.listExperiments()).toEqual([]);
+    await tracker.close();
+  });
+});

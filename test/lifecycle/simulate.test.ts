@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { ZmsDetector } from '../../src/detectors/index.js';
+import type { Detector } from '../../src/detectors/types.js';
+import {
+  runMachineTemperature,
+  SPLIT_TIME,
+  TEST_WINDOWS,
+} from '../../src/experiments/machine-temperature.js';
+import '../../src/index.js';
+import { loadNab } from '../../src/datasets/index.js';
+import { makeDetector } from '../../src/experiments/detectors.js';
+import { simulate } from '../../src/lifecycle/simulate.js';
+import { dateBin } from '../../src/series/index.js';
+import type { TimeSeries } from '../../src/series/types.js';
+import { datasetDigest, openMemoryTracker } from '../../src/tracking/index.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const T0 = Date.UTC(2024, 0, 1);
+
+/** 10 days of 15-minute points: a daily sine plus deterministic noise; a level shift from day 7 on. */
+function synthetic(shiftFromDay = 7, shift = 0): TimeSeries {
+  const n = 10 * 96;
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    t[i] = T0 + i * 15 * 60_000;
+    const noise = Math.sin(i * 12.9898) * 0.3;
+    v[i] = 10 + Math.sin((2 * Math.PI * i) / 96) + noise + (t[i] >= T0 + shiftFromDay * DAY ? shift : 0);
+  }
+  return { t, v };
+}
+
+/** A ZMS detector whose train() records the slice it was given. */
+function recordingFactory(log: TimeSeries[]): () => Detector {
+  return () => {
+    const d = new ZmsDetector({ seed: 0 });
+    return {
+      get type() {
+        return d.type;
+      },
+      get config() {
+        return d.config;
+      },
+      train: (ts, o) => {
+        log.push({ t: ts.t.slice(), v: ts.v.slice() });
+        return d.train(ts, o);
+      },
+      score: (ts, o) => d.score(ts, o),
+      detect: (ts, o) => d.detect(ts, o),
+      stream: () => d.stream(),
+      toJSON: () => d.toJSON(),
+    };
+  };
+}
+
+describe('simulate', () => {
+  it('retrains on schedule, each model trained only on data before it goes live (sliding and expanding)', async () => {
+    const ts = synthetic();
+    for (const trainWindow of ['expanding', 'sliding:2d'] as const) {
+      const slices: TimeSeries[] = [];
+      const r = await simulate(recordingFactory(slices), ts, {
+        initialTrainEnd: T0 + 3 * DAY,
+        retrainEvery: '1d',
+        trainWindow,
+      });
+      expect(r.retrains.map((x) => x.reason)).toEqual(['initial', ...Array(6).fill('schedule')]);
+      expect(slices).toHaveLength(7);
+      for (const [k, rec] of r.retrains.entries()) {
+        const s = slices[k];
+        expect(s.t[s.t.length - 1]).toBeLessThan(rec.liveFrom);
+        expect(rec.trainTo).toBe(s.t[s.t.length - 1]);
+        if (k > 0) {
+          expect(rec.liveFrom).toBe(T0 + (3 + k) * DAY); // the first point at or after t0 + k·1d
+          if (trainWindow === 'expanding') expect(s.t[0]).toBe(T0);
+          else expect(s.t[0]).toBeGreaterThanOrEqual(rec.liveFrom - 2 * DAY);
+        } else expect(s.t.length).toBe(3 * 96); // the first model sees all the initial data
+      }
+      expect(r.scores.t[0]).toBe(T0 + 3 * DAY);
+      expect(r.scores.t.length).toBe(7 * 96);
+    }
+  });
+
+  it('no look-ahead: changing the future never changes a past score', async () => {
+    const a = synthetic();
+    const b = synthetic(8, 25); // identical until day 8, then shifted
+    const opts = { initialTrainEnd: T0 + 3 * DAY, retrainEvery: '1d', trainWindow: 'sliding:2d' } as const;
+    const ra = await simulate(() => new ZmsDetector({ seed: 0 }), a, opts);
+    const rb = await simulate(() => new ZmsDetector({ seed: 0 }), b, opts);
+    const cut = 5 * 96; // day 8 is index 5·96 of the scored part
+    expect(Array.from(rb.scores.v.subarray(0, cut))).toEqual(Array.from(ra.scores.v.subarray(0, cut)));
+    expect(Array.from(rb.scores.v.subarray(cut))).not.toEqual(Array.from(ra.scores.v.subarray(cut)));
+  });
+
+  it('trainIn workers: scheduled retrains trained ahead on worker threads give the in-line results', async () => {
+    const ts = synthetic(6, 3);
+    const opts = { initialTrainEnd: T0 + 3 * DAY, retrainEvery: '12h', trainWindow: 'sliding:2d' } as const;
+    const inline = await simulate(() => makeDetector('zms', { seed: 3 }), ts, opts);
+    const workers = await simulate(() => makeDetector('zms', { seed: 3 }), ts, {
+      ...opts,
+      trainIn: { recipe: 'zms', seed: 3, workers: 2 },
+    });
+    expect(workers.retrains.map((r) => [r.liveFrom, r.trainFrom, r.rows])).toEqual(
+      inline.retrains.map((r) => [r.liveFrom, r.trainFrom, r.rows]),
+    );
+    expect(workers.retrains).toHaveLength(14);
+    expect(workers.scores.v).toEqual(inline.scores.v);
+    expect(workers.alarms).toEqual(inline.alarms);
+  });
+
+  it('retrainOn drift: a level shift triggers a retrain after it, none before', async () => {
+    const ts = synthetic(6, 5);
+    const r = await simulate(() => new ZmsDetector({ seed: 0 }), ts, {
+      initialTrainEnd: T0 + 3 * DAY,
+      retrainOn: 'drift',
+      monitor: { window: 96, every: 24 },
+    });
+    const drift = r.retrains.filter((x) => x.reason === 'drift');
+    expect(drift.length).toBeGreaterThan(0);
+    expect(drift[0].liveFrom).toBeGreaterThan(T0 + 6 * DAY);
+    expect(drift[0].liveFrom).toBeLessThan(T0 + 7 * DAY + 1);
+    expect(r.driftChecks.filter((c) => c.t < T0 + 6 * DAY).every((c) => !c.drift)).toBe(true);
+  });
+
+  it('tracks a parent run with one child per training: digest of the slice, registered model version', async () => {
+    const tracker = openMemoryTracker();
+    const ts = synthetic();
+    const r = await simulate(() => new ZmsDetector({ seed: 0 }), ts, {
+      initialTrainEnd: T0 + 6 * DAY,
+      retrainEvery: '1d',
+      trainWindow: 'sliding:3d',
+      labels: [[T0 + 8 * DAY, T0 + 8 * DAY + 6 * HOUR]],
+      tracking: { tracker, experiment: 'sim', modelName: 'sim-model', seriesName: 'synthetic' },
+    });
+    expect(r.retrains).toHaveLength(4);
+    const parent = await tracker.getRun(r.parentRunId as string);
+    expect(parent.info.status).toBe('FINISHED');
+    expect(parent.data.metrics.retrains.value).toBe(3);
+    expect(parent.data.metrics.f1.value).toBe(r.report?.f1);
+    expect(parent.data.tags['tsad.model_versions']).toBe('1,2,3,4');
+    for (const rec of r.retrains) {
+      const child = await tracker.getRun(rec.runId as string);
+      expect(child.data.tags['mlflow.parentRunId']).toBe(r.parentRunId);
+      const i = ts.t.indexOf(rec.trainFrom);
+      const j = ts.t.indexOf(rec.trainTo) + 1;
+      const digest = datasetDigest({ t: ts.t.subarray(i, j), v: ts.v.subarray(i, j) });
+      expect(child.inputs).toEqual([expect.objectContaining({ digest, rows: j - i, context: 'training' })]);
+      const mv = await tracker.getModelVersion('sim-model', rec.modelVersion as number);
+      expect(mv.runId).toBe(rec.runId);
+    }
+    // the version of the last retrain loads and scores like the model that was live
+    const last = r.retrains[3];
+    const loaded = (await tracker.loadModel(`models:/sim-model/${last.modelVersion}`)) as Detector;
+    const k = ts.t.indexOf(last.liveFrom);
+    const tail: TimeSeries = { t: ts.t.subarray(k), v: ts.v.subarray(k) };
+    const o = r.scores.t.indexOf(last.liveFrom);
+    expect(
+      Array.from(loaded.score(tail, { prev: { t: ts.t.subarray(0, k), v: ts.v.subarray(0, k) } }).v),
+    ).toEqual(Array.from(r.scores.v.subarray(o)));
+    await tracker.close();
+  });
+
+  it('rejects bad options with the fix in the message', async () => {
+    const ts = synthetic();
+    const mk = () => new ZmsDetector({ seed: 0 });
+    await expect(simulate(mk, ts, { initialTrainEnd: T0, retrainEvery: '1d' })).rejects.toThrow(
+      /no training data/,
+    );
+    await expect(simulate(mk, ts, { initialTrainEnd: T0 + DAY, retrainEvery: 'daily' })).rejects.toThrow(
+      /'1d'/,
+    );
+    await expect(
+      simulate(mk, ts, { initialTrainEnd: T0 + DAY, trainWindow: 'rolling' as 'expanding' }),
+    ).rejects.toThrow(/sliding/);
+  });
+
+  it('train-once on machine temperature gives the experiment’s own alarms and metrics', async () => {
+    const exp = await runMachineTemperature({ trackingUri: false, reportPath: false, progress: null });
+    const ds = await loadNab('realKnownCause/machine_temperature_system_failure.csv', {
+      onWarning: () => {},
+    });
+    const full = dateBin(ds.rows, { everyMs: 5 * 60_000, aggregate: 'max' });
+    const r = await simulate(() => makeDetector('default', { seed: 0 }), full, {
+      initialTrainEnd: SPLIT_TIME,
+      labels: TEST_WINDOWS,
+    });
+    expect(r.retrains).toHaveLength(1);
+    expect(r.alarms).toEqual(exp.alarms.map(({ t, score }) => ({ t, score })));
+    expect(r.report?.f1).toBe(exp.report.f1);
+    expect(r.report?.meanTimeToDetectSec).toBe(exp.report.meanTimeToDetectSec);
+  });
+});

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadNab } from '../../src/datasets/index.js';
+import { buildReadQuery, loadSeriesSql, readSql, writeMonitorSql, writeSql } from '../../src/datasets/sql.js';
+import { runMachineTemperature, SPLIT_TIME } from '../../src/experiments/machine-temperature.js';
+import '../../src/index.js';
+import { Monitor, monitorRecords } from '../../src/lifecycle/monitor.js';
+import { dateBin, splitAt } from '../../src/series/index.js';
+import { datasetDigest, openTracker } from '../../src/tracking/index.js';
+import { type PgServer, startPostgres } from '../tracking/pg-server.js';
+
+const FILE = 'realKnownCause/machine_temperature_system_failure.csv';
+let server: PgServer;
+beforeAll(async () => {
+  server = await startPostgres();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ connectionString: server.uri });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+describe('readSql / loadSeriesSql against a real PostgreSQL', () => {
+  it('loads the CSV once; date_bin 5 min + max equals dateBin of the file, bit for bit', async () => {
+    const ds = await loadNab(FILE, { onWarning: () => {} });
+    expect(await loadSeriesSql(server.uri, 'mt_raw', ds.rows)).toEqual({ inserted: 22695, existing: 0 });
+    expect(await loadSeriesSql(server.uri, 'mt_raw', ds.rows)).toEqual({ inserted: 0, existing: 22695 });
+    const want = dateBin(ds.rows, { everyMs: 5 * 60_000, aggregate: 'max' });
+    const { series, source } = await readSql(server.uri, { table: 'mt_raw', bin: '5m', aggregate: 'max' });
+    expect(series.t).toEqual(want.t);
+    expect(series.v).toEqual(want.v);
+    expect(source).toMatchObject({ table: 'mt_raw', rows: 22683, binMs: 300_000, aggregate: 'max' });
+    expect(source.digest).toBe(datasetDigest(want));
+    expect(source.query).toMatch(/date_bin\(\$1::interval, "time", TIMESTAMPTZ '1970-01-01 00:00:00\+00'\)/);
+
+    // a time range [from, to) is the same slice as splitAt
+    const ranged = await readSql(server.uri, { table: 'mt_raw', bin: '5m', from: SPLIT_TIME });
+    expect(ranged.series.t).toEqual(splitAt(want, SPLIT_TIME)[1].t);
+    const head = await readSql(server.uri, { table: 'mt_raw', to: '2013-12-02T22:00:00Z' });
+    expect(Array.from(head.series.t)).toEqual(
+      Array.from(ds.rows.t.filter((t) => t < Date.UTC(2013, 11, 2, 22))),
+    );
+  });
+
+  it('writes predictions beside the inputs and monitor statistics, and reads them back', async () => {
+    const t = Float64Array.from([0, 1, 2, 3].map((k) => Date.UTC(2024, 0, 1, 0, 5 * k)));
+    const n = await writeSql(server.uri, {
+      series: 'demo',
+      t,
+      value: [1, 2, 3, 40],
+      score: [0.1, 0.2, 0.3, 5],
+      alarm: [0, 0, 0, 1],
+      model: 'demo-model',
+      modelVersion: 3,
+      runId: 'abc',
+    });
+    expect(n).toBe(4);
+    // upsert: writing again with another score replaces, never duplicates
+    await writeSql(server.uri, {
+      series: 'demo',
+      t: t.subarray(3),
+      value: [40],
+      score: [6],
+      alarm: [true],
+      model: 'demo-model',
+      modelVersion: 3,
+      runId: 'abc',
+    });
+    const rows = await query(
+      `SELECT (EXTRACT(EPOCH FROM time) * 1000)::float8 AS t, series, value, score, alarm, model, model_version, run_id FROM tsad_predictions ORDER BY time`,
+    );
+    expect(rows).toHaveLength(4);
+    expect(rows[3]).toEqual({
+      t: t[3],
+      series: 'demo',
+      value: 40,
+      score: 6,
+      alarm: true,
+      model: 'demo-model',
+      model_version: 3,
+      run_id: 'abc',
+    });
+
+    const ref = Float64Array.from({ length: 200 }, (_, i) => Math.sin(i));
+    const mon = new Monitor({ reference: { value: ref }, window: 50, series: 'demo', referenceRun: 'run1' });
+    const records = [];
+    for (let i = 0; i < 100; i++) {
+      const c = mon.push(t[0] + i * 60_000, Math.sin(i) + (i > 50 ? 3 : 0));
+      if (c) records.push(...monitorRecords(c));
+    }
+    expect(records.length).toBeGreaterThan(0);
+    expect(await writeMonitorSql(server.uri, records)).toBe(records.length);
+    const back = await query(
+      `SELECT (EXTRACT(EPOCH FROM time) * 1000)::float8 AS timestamp, series, statistic, value, reference_run FROM tsad_monitor ORDER BY time, statistic`,
+    );
+    const want = [...records]
+      .sort((a, b) => a.timestamp - b.timestamp || (a.statistic < b.statistic ? -1 : 1))
+      .map((r) => ({ ...r, reference_run: r.referenceRun, referenceRun: undefined }))
+      .map(({ referenceRun: _, ...r }) => r);
+    expect(back).toEqual(want);
+  });
+
+  it('the machine-temperature experiment from the table gives the CSV’s figures and tracks the table and range', async () => {
+    const fromFile = await runMachineTemperature({ trackingUri: false, reportPath: false, progress: null });
+    const tracker = openTracker('memory:mt-sql');
+    const fromDb = await runMachineTemperature({
+      trackingUri: 'memory:mt-sql',
+      reportPath: false,
+      progress: null,
+      data: `${server.uri}?table=nab_mt`,
+    });
+    for (const k of ['precision', 'recall', 'f1', 'meanTimeToDetectSec'] as const) {
+      expect(fromDb.report[k]).toBe(fromFile.report[k]);
+    }
+    expect(fromDb.alarms).toEqual(fromFile.alarms);
+    const run = await tracker.getRun(fromDb.runId as string);
+    const train = run.inputs.find((d) => d.context === 'training');
+    expect(train?.name).toBe('nab_mt[2013-12-02T21:15:00.000Z,2013-12-15T00:00:00.000Z)');
+    expect(train?.source).toMatch(
+      /#table=nab_mt&time=time&value=value&range=\[2013-12-02T21:15:00\.000Z,2013-12-15T00:00:00\.000Z\)&bin=300000ms&aggregate=max&rows=3/,
+    );
+    expect(train?.digest).toBe(datasetDigest(fromFile.train));
+    expect(run.data.params.data_table).toBe('nab_mt');
+    // the test part's scores and alarms are written back beside the inputs, under the tracked run
+    expect(fromDb.predictionsWritten).toBe(fromFile.test.t.length);
+    const [written] = await query(
+      `SELECT COUNT(*)::int AS n, COUNT(*) FILTER (WHERE alarm)::int AS alarms, MIN(run_id) AS run, MAX(model_version) AS v FROM tsad_predictions WHERE series = 'nab_mt'`,
+    );
+    expect(written).toEqual({
+      n: fromFile.test.t.length,
+      alarms: fromFile.alarms.length,
+      run: fromDb.runId,
+      v: fromDb.modelVersion,
+    });
+    await tracker.close();
+  });
+
+  it('CrateDB dialect: DATE_BIN with an epoch-ms origin, epoch-ms bounds; identifiers are checked', () => {
+    const q = buildReadQuery('crate', {
+      table: 'doc.temps',
+      time: 'ts',
+      value: 'temp',
+      from: 0,
+      to: 1000,
+      bin: '5m',
+    });
+    expect(q.text).toBe(
+      'SELECT date_bin($3::interval, "ts", 0) AS t, (MAX("temp"))::float8 AS v FROM "doc"."temps" WHERE "ts" >= $1 AND "ts" < $2 GROUP BY date_bin($3::interval, "ts", 0) ORDER BY 1',
+    );
+    expect(q.params).toEqual([0, 1000, '300000 milliseconds']);
+    expect(() => buildReadQuery('postgres', { table: 'x; DROP TABLE y' })).toThrow(/plain SQL identifier/);
+    expect(() => buildReadQuery('postgres', { table: 't', from: 5, to: 5 })).toThrow(/before/);
+  });
+});
