@@ -9,6 +9,49 @@
 
 // data
 export { loadNab, type NabDataset } from './datasets/index.js';
+// detectors
+export { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from './detectors/default.js';
+export { Ensemble, type EnsembleInput } from './detectors/ensemble.js';
+export { EtsDetector, type EtsInput } from './detectors/ets/detector.js';
+export { IsolationForest, type IsolationForestInput } from './detectors/isolation-forest.js';
+export { RandomCutForest, type RandomCutForestInput } from './detectors/rcf/detector.js';
+export { loadModel } from './detectors/registry.js';
+export type {
+  AlarmEvent,
+  Detector,
+  ModelJson,
+  ScoreOptions,
+  StreamResult,
+  StreamScorer,
+  TrainOptions,
+} from './detectors/types.js';
+export { ZmsDetector, type ZmsInput } from './detectors/zms.js';
+// errors
+export {
+  ConfigError,
+  DatasetError,
+  DetectorError,
+  MetricsError,
+  type MetricsErrorCode,
+  ModelFormatError,
+  NumericError,
+  type NumericErrorCode,
+  SeriesError,
+  type SeriesErrorCode,
+  TrackingError,
+  TsadError,
+} from './errors.js';
+
+// metrics
+export { nabScore } from './metrics/nab.js';
+export {
+  type EvaluateInput,
+  evaluate,
+  type NabProfileName,
+  type PrfScores,
+  type ScoreType,
+  type TsadReport,
+} from './metrics/tsad.js';
 export {
   type DateBinOptions,
   dateBin,
@@ -25,36 +68,6 @@ export {
   type TimeSeries,
   type Window,
 } from './series/index.js';
-
-// detectors
-export { type DefaultDetectorInput, defaultDetector } from './detectors/default.js';
-export { Ensemble, type EnsembleInput } from './detectors/ensemble.js';
-export { EtsDetector, type EtsInput } from './detectors/ets/detector.js';
-export { IsolationForest, type IsolationForestInput } from './detectors/isolation-forest.js';
-export { RandomCutForest, type RandomCutForestInput } from './detectors/rcf/detector.js';
-export { loadModel } from './detectors/registry.js';
-export type {
-  AlarmEvent,
-  Detector,
-  ModelJson,
-  ScoreOptions,
-  StreamResult,
-  StreamScorer,
-  TrainOptions,
-} from './detectors/types.js';
-export { ZmsDetector, type ZmsInput } from './detectors/zms.js';
-
-// metrics
-export { nabScore } from './metrics/nab.js';
-export {
-  type EvaluateInput,
-  evaluate,
-  type NabProfileName,
-  type PrfScores,
-  type ScoreType,
-  type TsadReport,
-} from './metrics/tsad.js';
-
 // tracking
 export { openTracker } from './tracking/open.js';
 export type {
@@ -71,22 +84,6 @@ export type {
   SearchRunsQuery,
   Tracker,
 } from './tracking/tracker.js';
-
-// errors
-export {
-  ConfigError,
-  DatasetError,
-  DetectorError,
-  MetricsError,
-  type MetricsErrorCode,
-  ModelFormatError,
-  NumericError,
-  type NumericErrorCode,
-  SeriesError,
-  type SeriesErrorCode,
-  TrackingError,
-  TsadError,
-} from './errors.js';
 export {
   ParamConflictError,
   RunNotActiveError,

@@ -3,8 +3,6 @@ import { minimizeLbfgsb } from '../../math/lbfgsb.js';
 import { numericGradient } from '../../math/numeric-gradient.js';
 import { NormalRng } from '../../math/rng.js';
 
-export { NormalRng };
-
 /**
  * The ETS (error, trend, seasonal) state-space family in statsmodels' component form
  * (spec merlion-detectors §4.5–§4.6).

@@ -2,8 +2,6 @@ import { DetectorError } from '../../errors.js';
 import { normalQuantile } from '../../math/normal.js';
 import { fitEts } from './model.js';
 
-export { normalQuantile };
-
 export type PeriodicityStrategy = 'acf' | 'min' | 'max' | 'all';
 
 export interface SeasonalityOptions {
