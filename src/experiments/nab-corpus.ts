@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
 import { nabFiles, nabPath } from '../datasets/index.js';
 import { TsadError } from '../errors.js';
 import { NAB_PROFILE_NAMES, type NabProfileName, scoreNabResults } from '../metrics/index.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
+import { startModuleWorker } from '../worker-thread.js';
 import { CORPUS_RECIPES, DETECTOR_RECIPES, FLOOR_RECIPE, isRecipe, recipeMapping } from './detectors.js';
 import { type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
 import type { NabScoreMapping } from './nab-stream.js';
@@ -52,16 +53,8 @@ export interface NabCorpusReport {
 
 export class NabRunError extends TsadError {}
 
-/** A worker running nab-worker next to this module; from TypeScript sources (tsx) it registers tsx first. */
 function startWorker(): Worker {
-  if (import.meta.url.endsWith('.ts')) {
-    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(new URL('./nab-worker.ts', import.meta.url).href);
-    return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, {
-      eval: true,
-    });
-  }
-  return new Worker(new URL('./nab-worker.js', import.meta.url));
+  return startModuleWorker(import.meta.url, 'nab-worker');
 }
 
 type WorkerReply = { ok: true; result: NabFileResult } | { ok: false; file: string; error: string };
