@@ -5,10 +5,10 @@
 import { defaultDetector } from '../src/detectors/default.js';
 import { EtsDetector } from '../src/detectors/ets/index.js';
 import { IsolationForest } from '../src/detectors/isolation-forest.js';
+import { NabStreamDetector } from '../src/detectors/nab-stream/detector.js';
 import { RandomCutForest } from '../src/detectors/rcf/index.js';
 import type { Detector } from '../src/detectors/types.js';
 import { ZmsDetector } from '../src/detectors/zms.js';
-import { NabStreamDetector } from '../src/experiments/nab-detector.js';
 
 export interface BenchRow {
   name: string;

@@ -1,6 +1,6 @@
 /**
  * Detector throughput: train time on 100k points, batch scoring points/s, streaming points/s,
- * model JSON size, peak RSS. Each row runs in its own child process so that peak RSS is the
+ * per-push latency of a stream (p50 / p99 over 20k pushes, in process), model JSON size, peak RSS. Each row runs in its own child process so that peak RSS is the
  * detector's own.
  *
  *   npx tsx bench/throughput.ts            # all rows, 100k points
@@ -24,6 +24,26 @@ interface Result {
   streamCpuPps: number;
   jsonBytes: number;
   peakRssMb: number;
+  /** Per-push latency of a stream (µs), median and 99th percentile over up to 20k pushes. */
+  pushP50Us: number;
+  pushP99Us: number;
+}
+
+/** Times each push of a fresh stream over the first `m` test points (separately from the throughput run). */
+function pushLatency(
+  det: ReturnType<BenchRow['make']>,
+  test: { t: Float64Array; v: Float64Array },
+  m: number,
+) {
+  const st = det.stream();
+  const lat = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const a = process.hrtime.bigint();
+    st.push(test.t[i], test.v[i]);
+    lat[i] = Number(process.hrtime.bigint() - a) / 1000;
+  }
+  lat.sort();
+  return { p50: lat[Math.floor(0.5 * (m - 1))], p99: lat[Math.floor(0.99 * (m - 1))] };
 }
 
 function runRow(row: BenchRow, n: number): Result {
@@ -51,8 +71,21 @@ function runRow(row: BenchRow, n: number): Result {
   for (let i = 0; i < n; i++) st.push(test.t[i], test.v[i]);
   const streamPps = n / ((performance.now() - t0) / 1000);
   const streamCpuPps = n / (cpuMs(c0) / 1000);
+  const lat = pushLatency(streamDet, test, Math.min(n, 20_000));
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  return { name: row.name, n, trainMs, batchPps, batchCpuPps, streamPps, streamCpuPps, jsonBytes, peakRssMb };
+  return {
+    name: row.name,
+    n,
+    trainMs,
+    batchPps,
+    batchCpuPps,
+    streamPps,
+    streamCpuPps,
+    jsonBytes,
+    peakRssMb,
+    pushP50Us: lat.p50,
+    pushP99Us: lat.p99,
+  };
 }
 
 function main(): void {
@@ -72,11 +105,13 @@ function main(): void {
     'Points/s are wall-clock; in brackets per CPU-second of this process (less sensitive to other load).',
   );
   out.push('');
-  out.push('| detector | train (ms) | batch score (points/s) | stream (points/s) | model JSON | peak RSS |');
-  out.push('|---|---:|---:|---:|---:|---:|');
+  out.push(
+    '| detector | train (ms) | batch score (points/s) | stream (points/s) | push p50 / p99 (µs) | model JSON | peak RSS |',
+  );
+  out.push('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     out.push(
-      `| ${r.name} | ${r.trainMs.toFixed(0)} | ${fmt(r.batchPps)} (${fmt(r.batchCpuPps)}) | ${fmt(r.streamPps)} (${fmt(r.streamCpuPps)}) | ${(r.jsonBytes / 1024).toFixed(0)} KiB | ${r.peakRssMb.toFixed(0)} MiB |`,
+      `| ${r.name} | ${r.trainMs.toFixed(0)} | ${fmt(r.batchPps)} (${fmt(r.batchCpuPps)}) | ${fmt(r.streamPps)} (${fmt(r.streamCpuPps)}) | ${r.pushP50Us.toFixed(1)} / ${r.pushP99Us.toFixed(1)} | ${(r.jsonBytes / 1024).toFixed(0)} KiB | ${r.peakRssMb.toFixed(0)} MiB |`,
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);

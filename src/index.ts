@@ -69,7 +69,7 @@ export {
   type Window,
 } from './series/index.js';
 // tracking
-export { openTracker } from './tracking/open.js';
+export { openTracker } from './open-tracker.js';
 export type {
   Experiment,
   MetricPoint,

@@ -23,7 +23,7 @@ describe('README', () => {
     const file = join(dir, `readme-tour-${process.pid}.ts`);
     writeFileSync(
       file,
-      `${block!.replaceAll("from 'tsad'", "from '../src/index.js'")}\nexport { r, alarms, served, copy };\n`,
+      `${block!.replaceAll("from 'tsad'", "from '../src/index.js'")}\nexport { r, alarms, served, copy, score, after };\n`,
     );
     const prev = process.env.TSAD_TRACKING_URI;
     process.env.TSAD_TRACKING_URI = 'memory:readme-tour';
@@ -34,6 +34,8 @@ describe('README', () => {
         alarms: unknown[];
         served: { type: string };
         copy: { type: string };
+        score: number;
+        after: { score: number; reset: boolean };
       };
       // the tour is the machine-temperature experiment: the figures the README quotes
       expect(tour.r.f1).toBeCloseTo(2 / 3, 12);
@@ -41,6 +43,10 @@ describe('README', () => {
       expect(tour.alarms.length).toBe(10);
       expect(tour.served.type).toBe('Ensemble');
       expect(tour.copy.type).toBe('Ensemble');
+      // the registered model streams the next points, and its checkpoint resumes
+      expect(Number.isFinite(tour.score)).toBe(true);
+      expect(Number.isFinite(tour.after.score)).toBe(true);
+      expect(tour.after.reset).toBe(false);
     } finally {
       log.mockRestore();
       rmSync(file, { force: true });

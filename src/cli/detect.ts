@@ -29,10 +29,13 @@ export interface DetectCliResult {
 export async function loadModelFrom(ref: string, uri: string | undefined): Promise<Detector> {
   await import('../index.js'); // installs the model loader
   if (/^(models|runs):\//.test(ref)) {
-    const { openTracker } = await import('../tracking/open.js');
-    const tracker = openTracker(uri);
+    const [{ openTracker }, { loadModel }] = await Promise.all([
+      import('../tracking/open.js'),
+      import('../detectors/registry.js'),
+    ]);
+    const tracker = openTracker(uri, { loadModel });
     try {
-      return (await tracker.loadModel(ref)) as Detector;
+      return await tracker.loadModel(ref);
     } finally {
       await tracker.close();
     }

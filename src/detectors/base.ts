@@ -35,8 +35,10 @@
  */
 import { z } from 'zod';
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
+import { series } from '../series/series.js';
 import type { TimeSeries } from '../series/types.js';
-import { boolField, decodeFloats, encodeFloats, field } from './json.js';
+import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field } from './json.js';
+import { AllocBudget, parseModelEnvelope } from './model.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
 import { makeThresholdRule, postRuleTrainSchema, thresholdRuleSchema } from './post/rule.js';
 import { normalCdf } from './post/stats.js';
@@ -50,6 +52,8 @@ import type {
   JsonValue,
   ModelJson,
   ScoreOptions,
+  SeriesLike,
+  StreamOptions,
   StreamResult,
   StreamScorer,
   TrainOptions,
@@ -71,9 +75,86 @@ export type BaseDetectorConfig = z.infer<typeof baseSchema>;
 
 export { parseConfig } from './config.js';
 
-/** The raw streaming scorer of a model (series level). NaN = no score for this point. */
+/**
+ * The raw streaming scorer of a model (series level). A push is a transaction: the stream calls
+ * `check(t, v)` (every member of an ensemble first), and only when nothing throws, `pushRaw` or
+ * `learnRaw` for the same point. `check` must throw every TsadError the push would raise and
+ * change nothing; `pushRaw`/`learnRaw` must then not throw.
+ */
 export interface RawStreamer {
+  /**
+   * Throws what a push of (t, v) would raise, changing nothing. Returns true when the point lies
+   * beyond a gap the model cannot bridge: the next `pushRaw`/`learnRaw` then restarts the model's
+   * time-dependent state at this point (gap policy `'reset'`).
+   */
+  check(t: number, v: number): boolean;
+  /** Scores the point, then learns from it. NaN = no score for this point. */
   pushRaw(t: number, v: number): number;
+  /** Scores the point without learning from it (nothing changes). */
+  peekRaw(t: number, v: number): number;
+  /** Learns from the point without scoring it. */
+  learnRaw(t: number, v: number): void;
+}
+
+/**
+ * A detector an ensemble can hold: the `Detector` contract plus the in-place forms the ensemble
+ * composes (every tsad detector: `BaseDetector` subclasses and `NabStreamDetector`).
+ */
+export interface StreamingDetector extends Detector {
+  /** Calibrated train scores of the last `train()`. */
+  readonly trainScores: TimeSeries | null;
+  /** A copy whose online state is independent of this one. */
+  cloneOnline(): StreamingDetector;
+  /** `score()` on this object's own state (callers clone first). */
+  scoreInPlace(ts: TimeSeries, prev?: TimeSeries): TimeSeries;
+  /** The alarm rule on calibrated scores (what `detect()` adds to `score()`). */
+  applyRule(scores: TimeSeries): TimeSeries;
+  /** The stream machinery on this object's own state. */
+  openStream(): StreamCore;
+}
+
+/** Whether `x` is a detector an ensemble can hold. */
+export function isStreamingDetector(x: unknown): x is StreamingDetector {
+  if (x === null || typeof x !== 'object') return false;
+  const d = x as Record<string, unknown>;
+  return [
+    'train',
+    'score',
+    'detect',
+    'stream',
+    'toJSON',
+    'cloneOnline',
+    'scoreInPlace',
+    'applyRule',
+    'openStream',
+  ].every((k) => typeof d[k] === 'function');
+}
+
+/** A stream on a detector's own state (what `stream()` runs on a copy). Internal to detectors. */
+export interface StreamCore {
+  /** Validates the point (throws a TsadError, nothing changes); true = beyond a gap (see RawStreamer). */
+  check(t: number, v: number): boolean;
+  /** Pushes a checked point. */
+  commit(t: number, v: number, reset: boolean): StreamResult;
+  /** Scores a checked point without changing anything. */
+  peek(t: number, v: number): number;
+  /** Learns from a checked point without scoring it. */
+  learn(t: number, v: number): void;
+}
+
+/**
+ * A detector's input as a TimeSeries: Float64Arrays are used as they are (and checked by
+ * `checkSeries`); plain arrays go through the series layer's `series()`.
+ */
+export function toSeries(x: SeriesLike, what: string): TimeSeries {
+  if (x !== null && typeof x === 'object' && x.t instanceof Float64Array && x.v instanceof Float64Array)
+    return x as TimeSeries;
+  if (x === null || typeof x !== 'object' || x.t == null || x.v == null)
+    throw new DetectorError(
+      'bad_series',
+      `${what}: expected { t, v } (a TimeSeries, or arrays of times and values)`,
+    );
+  return series(x.t, x.v);
 }
 
 /** Checks a series: equal lengths, finite strictly increasing times, finite values. */
@@ -130,6 +211,14 @@ class TailBuffer {
     const s = tailOf(ts, this.cap);
     for (let i = 0; i < s.v.length; i++) this.push(s.t[i], s.v[i]);
   }
+  copy(): TailBuffer {
+    const c = new TailBuffer(this.cap);
+    c.t.set(this.t);
+    c.v.set(this.v);
+    c.head = this.head;
+    c.size = this.size;
+    return c;
+  }
   toSeries(): TimeSeries {
     const t = new Float64Array(this.size);
     const v = new Float64Array(this.size);
@@ -144,7 +233,7 @@ class TailBuffer {
   }
 }
 
-export abstract class BaseDetector<C extends BaseDetectorConfig> implements Detector<C> {
+export abstract class BaseDetector<C extends BaseDetectorConfig> implements Detector<C>, StreamingDetector {
   readonly type: string;
   readonly config: Readonly<C>;
   /** The calibrator (null when the model has none, e.g. ETS); lives across re-training (spec §1). */
@@ -156,6 +245,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   trainScores: TimeSeries | null = null;
   private pipelineCache: TransformPipeline | null = null;
   private tailCache: TailBuffer | null = null;
+  /** Time of the last point the model has seen (training, `update()`, or a stream it was saved from). */
+  private lastTime = Number.NEGATIVE_INFINITY;
+  /** The alarm rule's running state saved with a stream checkpoint (null: a fresh rule). */
+  private alarmState: unknown = null;
+  /** The live alarm streamer of the stream running on this object (stream copies only). */
+  private liveRule: AlarmStreamer | null = null;
 
   protected constructor(type: string, config: C) {
     this.type = type;
@@ -196,6 +291,17 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     throw new DetectorError('not_implemented', `${this.type} implements neither scoreRow nor rawScore`);
   }
 
+  /** Row level: throws the TsadError `scoreRow(row, t)` would raise, changing nothing. */
+  protected checkRow(_row: Float64Array, _t: number): void {}
+
+  /** Row level: the raw score of a row without learning from it (default: `scoreRow`). */
+  protected peekRow(row: Float64Array, t: number): number {
+    return this.scoreRow(row, t);
+  }
+
+  /** Row level: learns from a row without scoring it (default: nothing; online models override). */
+  protected learnRow(_row: Float64Array, _t: number): void {}
+
   /** Row level, batch: must equal `scoreRow` row by row; override for speed. */
   protected scoreRows(frame: Frame): Float64Array {
     const { n, d, x, t } = frame;
@@ -204,10 +310,29 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     return out;
   }
 
+  /**
+   * Replaces, on a fresh shallow copy of this detector, every part of the model that scoring or
+   * streaming changes by an independent copy (online models override; see `cloneOnline`).
+   */
+  protected copyOnlineState(): void {}
+
+  /**
+   * A fresh untrained instance of the same class and config (what `cloneOnline` copies the state
+   * into). Default: the class's constructor with the parsed config; override when the constructor
+   * takes something else (Ensemble).
+   */
+  protected blank(): this {
+    const make = this.constructor as new (config: unknown) => this;
+    return new make(this.config);
+  }
+
   /** The fitted model as JSON. */
   protected abstract modelState(): JsonValue;
-  /** Restores `modelState()` output; throws ModelFormatError naming the field. */
-  protected abstract restoreModel(state: unknown, path: string): void;
+  /**
+   * Restores `modelState()` output; throws ModelFormatError naming the field. Models whose
+   * allocations are not bounded by the parsed file's own arrays reserve them from `budget` first.
+   */
+  protected abstract restoreModel(state: unknown, path: string, budget: AllocBudget): void;
 
   protected get pipeline(): TransformPipeline {
     if (!this.pipelineCache) this.pipelineCache = new TransformPipeline(this.transforms());
@@ -231,7 +356,10 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     return { t: frame.t, v: this.fitRows(frame) };
   }
 
-  /** Series level: raw scores of `ts` with optional context. Default: transforms, then `scoreRows`. */
+  /**
+   * Series level: raw scores of `ts` with optional context. Default: transforms, then `scoreRows`.
+   * Runs on a copy (`cloneOnline`), so it may change the model as a stream would.
+   */
   protected rawScore(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
     const frame = this.pipeline.apply(ts, prev);
     return { t: frame.t, v: this.scoreRows(frame) };
@@ -241,9 +369,32 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   protected rawStreamer(context: TimeSeries): RawStreamer {
     const ts = this.pipeline.streamer(context);
     return {
+      check: (t, v) => {
+        ts.mark();
+        try {
+          const row = ts.push(v);
+          if (row !== null) this.checkRow(row, t);
+        } finally {
+          ts.rollback();
+        }
+        return false;
+      },
       pushRaw: (t, v) => {
         const row = ts.push(v);
         return row === null ? Number.NaN : this.scoreRow(row, t);
+      },
+      peekRaw: (t, v) => {
+        ts.mark();
+        try {
+          const row = ts.push(v);
+          return row === null ? Number.NaN : this.peekRow(row, t);
+        } finally {
+          ts.rollback();
+        }
+      },
+      learnRaw: (t, v) => {
+        const row = ts.push(v);
+        if (row !== null) this.learnRow(row, t);
       },
     };
   }
@@ -261,11 +412,26 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     return v;
   }
 
-  train(ts: TimeSeries, opts: TrainOptions = {}): TimeSeries {
+  /**
+   * A copy of this detector whose online state (model updates, stream context, alarm state) is
+   * independent of this one's; trained parts that never change are shared. What `score()`,
+   * `stream()` and `update()` run on, so that scoring never changes the detector.
+   */
+  cloneOnline(): this {
+    // a constructed object keeps the class's shape (fast property access on the hot path)
+    const c = Object.assign(this.blank(), this);
+    c.tailCache = this.tail.copy();
+    c.liveRule = null;
+    c.copyOnlineState();
+    return c;
+  }
+
+  train(input: SeriesLike, opts: TrainOptions = {}): TimeSeries {
+    const ts = toSeries(input, 'train data');
     checkSeries(ts, 'train data');
     if (ts.v.length === 0)
       throw new DetectorError('too_few_points', `${this.type}: the train series is empty`);
-    if (opts.labels) checkLabels(opts.labels);
+    if (opts.labels) checkLabels(opts.labels, ts);
     const raw = this.rawTrain(ts);
     for (let i = 0; i < raw.v.length; i++) {
       if (!Number.isFinite(raw.v[i])) {
@@ -282,6 +448,8 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     this.trained = true;
     this.tail.clear();
     this.tail.pushSeries(ts);
+    this.lastTime = ts.t[ts.t.length - 1];
+    this.alarmState = null;
     if (!this.config.enableThreshold) return calTs;
     let uq: number | null;
     if (pr.unsupQuantile !== undefined) uq = pr.unsupQuantile;
@@ -298,8 +466,10 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     });
   }
 
-  score(ts: TimeSeries, opts: ScoreOptions = {}): TimeSeries {
+  /** Calibrated scores of `ts`. Pure: the detector is unchanged (online models learn on a copy). */
+  score(input: SeriesLike, opts: ScoreOptions = {}): TimeSeries {
     this.requireTrained();
+    const ts = toSeries(input, 'data');
     checkSeries(ts, 'data');
     if (opts.prev) {
       checkSeries(opts.prev, 'prev');
@@ -308,23 +478,20 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
         throw new DetectorError('bad_time', 'prev must end before the first timestamp of the data');
       }
     }
-    const raw = this.rawScore(ts, opts.prev);
-    const v = this.calibrateInPlace(raw.v === ts.v ? raw.v.slice() : raw.v);
-    // a stream created next continues from this data (an empty call changes nothing)
-    if (opts.prev || ts.v.length > 0) {
-      this.tail.clear();
-      if (opts.prev) this.tail.pushSeries(opts.prev);
-      this.tail.pushSeries(ts);
-    }
-    return { t: raw.t, v };
+    return this.cloneOnline().scoreInPlace(ts, opts.prev);
   }
 
-  /** The post-rule (threshold) applied to calibrated scores. */
-  protected applyRule(scores: TimeSeries): TimeSeries {
+  /** `score()` on this object's own state (callers clone first). Used by ensembles on member copies. */
+  scoreInPlace(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+    const raw = this.rawScore(ts, prev);
+    return { t: raw.t, v: this.calibrateInPlace(raw.v) };
+  }
+
+  applyRule(scores: TimeSeries): TimeSeries {
     return this.config.enableThreshold ? this.rule.apply(scores) : scores;
   }
 
-  detect(ts: TimeSeries, opts: ScoreOptions = {}): { scores: TimeSeries; alarms: AlarmEvent[] } {
+  detect(ts: SeriesLike, opts: ScoreOptions = {}): { scores: TimeSeries; alarms: AlarmEvent[] } {
     const scores = this.applyRule(this.score(ts, opts));
     const alarms: AlarmEvent[] = [];
     for (let i = 0; i < scores.v.length; i++)
@@ -332,29 +499,116 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     return { scores, alarms };
   }
 
-  stream(): StreamScorer {
+  /**
+   * Folds `ts` (points after the model's last time) into the model, as a stream's `learnOne` would,
+   * without scoring. All or nothing: on a TsadError the detector is unchanged. Gaps reset (see
+   * `stream()`).
+   */
+  update(input: SeriesLike): void {
+    this.requireTrained();
+    const ts = toSeries(input, 'update data');
+    checkSeries(ts, 'update data');
+    const m = this.cloneOnline();
+    const core = m.openStream();
+    for (let i = 0; i < ts.t.length; i++) {
+      core.check(ts.t[i], ts.v[i]);
+      core.learn(ts.t[i], ts.v[i]);
+    }
+    m.liveRule = null;
+    Object.assign(this, m);
+  }
+
+  /**
+   * A streaming scorer on a copy of the detector's current state: it gives `score()`'s numbers and
+   * `detect()`'s alarms point by point, learns as it goes (online models), and never changes the
+   * detector or other streams.
+   */
+  stream(opts: StreamOptions = {}): StreamScorer {
+    this.requireTrained();
+    const gap = opts.gap ?? 'reset';
+    if (gap !== 'reset' && gap !== 'error')
+      throw new DetectorError(
+        'bad_option',
+        `stream gap policy must be 'reset' or 'error', got ${String(gap)}`,
+      );
+    const m = this.cloneOnline();
+    const core = m.openStream();
+    const type = this.type;
+    const checkGap = (t: number, v: number): boolean => {
+      const g = core.check(t, v);
+      if (g && gap === 'error') {
+        throw new DetectorError(
+          'gap',
+          `${type} stream: t=${t} comes after a gap the model cannot bridge; use the gap policy 'reset' or retrain`,
+        );
+      }
+      return g;
+    };
+    const scorer: StreamScorer = {
+      push(t: number, v: number): StreamResult {
+        return core.commit(t, v, checkGap(t, v));
+      },
+      scoreOne(t: number, v: number): number {
+        checkGap(t, v);
+        return core.peek(t, v);
+      },
+      learnOne(t: number, v: number): void {
+        checkGap(t, v);
+        core.learn(t, v);
+      },
+      toJSON: () => m.toJSON(),
+    };
+    if (opts.warmup) {
+      checkSeries(opts.warmup, 'warmup');
+      for (let i = 0; i < opts.warmup.t.length; i++) scorer.learnOne(opts.warmup.t[i], opts.warmup.v[i]);
+    }
+    return scorer;
+  }
+
+  /** The stream machinery on this object's own state (callers clone first). */
+  openStream(): StreamCore {
     this.requireTrained();
     const tail = this.tail;
     const raw = this.rawStreamer(tail.toSeries());
     const cal = this.calibrator && this.config.enableCalibrator ? this.calibrator : null;
     const rule: AlarmStreamer | null = this.config.enableThreshold ? this.rule.streamer() : null;
+    if (rule && this.alarmState !== null) rule.load(this.alarmState, 'state.alarm');
+    this.liveRule = rule;
     const type = this.type;
-    let lastT = tail.lastTime;
+    const self = this;
     return {
-      push(t: number, v: number): StreamResult {
-        if (!Number.isFinite(v)) {
-          throw new DetectorError('non_finite', `${type} stream: value ${v} at t=${t} is not finite`);
+      check(t: number, v: number): boolean {
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          throw new DetectorError(
+            'non_finite',
+            `${type} stream: value ${typeof v === 'string' ? JSON.stringify(v) : v} at t=${t} is not finite; pass a finite number`,
+          );
         }
-        if (!Number.isFinite(t) || !(t > lastT)) {
-          throw new DetectorError('bad_time', `${type} stream: t=${t} is not after the previous point`);
+        if (typeof t !== 'number' || !Number.isFinite(t) || !(t > self.lastTime)) {
+          throw new DetectorError(
+            'bad_time',
+            `${type} stream: t=${t} is not after the model's last point (t=${self.lastTime}, the end of training or the previous push)`,
+          );
         }
-        lastT = t;
+        return raw.check(t, v);
+      },
+      commit(t: number, v: number, reset: boolean): StreamResult {
         const r = raw.pushRaw(t, v);
+        self.lastTime = t;
         tail.push(t, v);
-        if (Number.isNaN(r)) return { score: Number.NaN, alarm: false };
+        if (Number.isNaN(r)) return { score: Number.NaN, alarm: false, reset };
         const score = cal ? cal.calibrateOne(r) : r;
         const post = rule ? rule.push(t, score) : score;
-        return { score, alarm: post !== 0 };
+        return { score, alarm: post !== 0, reset };
+      },
+      peek(t: number, v: number): number {
+        const r = raw.peekRaw(t, v);
+        return Number.isNaN(r) || !cal ? r : cal.calibrateOne(r);
+      },
+      learn(t: number, v: number): void {
+        raw.learnRaw(t, v);
+        self.lastTime = t;
+        tail.push(t, v);
       },
     };
   }
@@ -367,13 +621,15 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
       threshold: this.rule.toJSON(),
       transforms: this.pipeline.toJSON(),
       tail: { t: encodeFloats(tail.t), v: encodeFloats(tail.v) },
+      lastT: encodeFloat(this.lastTime),
+      alarm: this.liveRule ? this.liveRule.save() : (this.alarmState as JsonValue),
       model: this.trained ? this.modelState() : null,
     };
     return { format: 'tsad-model', version: 1, type: this.type, config: this.config as JsonObject, state };
   }
 
   /** Restores the state written by `toJSON()` (used by loaders). */
-  restoreState(state: unknown): void {
+  restoreState(state: unknown, budget: AllocBudget = AllocBudget.of(state)): void {
     const p = 'state';
     const trained = boolField(state, 'trained', p);
     const cal = field(state, 'calibrator', p);
@@ -393,32 +649,97 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     } catch (e) {
       throw new ModelFormatError('bad_field', (e as Error).message);
     }
+    // files written before stream checkpoints have neither lastT nor alarm
+    const has = (k: string) => state !== null && typeof state === 'object' && Object.hasOwn(state, k);
+    let lastT = tt.length ? tt[tt.length - 1] : Number.NEGATIVE_INFINITY;
+    if (has('lastT')) {
+      lastT = decodeFloat(field(state, 'lastT', p), `${p}.lastT`);
+      if (
+        Number.isNaN(lastT) ||
+        lastT === Number.POSITIVE_INFINITY ||
+        (tt.length && lastT < tt[tt.length - 1])
+      )
+        throw new ModelFormatError(
+          'bad_field',
+          `${p}.lastT: expected a time at or after the tail's last one`,
+        );
+    }
+    const alarm = has('alarm') ? field(state, 'alarm', p) : null;
+    if (alarm !== null) {
+      if (!this.config.enableThreshold || !trained)
+        throw new ModelFormatError('bad_field', `${p}.alarm: must be null without a trained alarm rule`);
+      // validated now, so that stream() cannot fail on it later
+      this.rule.streamer().load(alarm, `${p}.alarm`);
+    }
     this.tail.clear();
     this.tail.pushSeries({ t: tt, v: tv });
     const model = field(state, 'model', p);
-    if (trained) this.restoreModel(model, `${p}.model`);
+    if (trained) this.restoreModel(model, `${p}.model`, budget);
     else if (model !== null)
       throw new ModelFormatError('bad_field', `${p}.model: must be null for an untrained model`);
     this.trained = trained;
+    this.lastTime = lastT;
+    this.alarmState = alarm;
   }
 }
 
-function checkLabels(labels: TimeSeries): void {
+/** Labels: a TimeSeries of 0/1 values whose times overlap the data's span. */
+export function checkLabels(labels: TimeSeries, data: TimeSeries): void {
   if (!labels || !(labels.t instanceof Float64Array) || !(labels.v instanceof Float64Array)) {
     throw new DetectorError('bad_labels', 'labels: expected a TimeSeries of 0/1 values');
   }
   if (labels.t.length !== labels.v.length)
     throw new DetectorError('bad_labels', 'labels: t and v lengths differ');
+  for (let i = 0; i < labels.v.length; i++) {
+    const x = labels.v[i];
+    if (x !== 0 && x !== 1)
+      throw new DetectorError(
+        'bad_labels',
+        `labels: value ${x} at index ${i} (t=${labels.t[i]}) is not 0 or 1; mark anomalies with 1 and the rest with 0`,
+      );
+  }
+  const n = data.t.length;
+  if (labels.t.length > 0 && n > 0) {
+    const lo = data.t[0];
+    const hi = data.t[n - 1];
+    if (labels.t[labels.t.length - 1] < lo || labels.t[0] > hi)
+      throw new DetectorError(
+        'bad_labels',
+        `labels: their times (${labels.t[0]}…${labels.t[labels.t.length - 1]}) do not overlap the data (${lo}…${hi}); pass labels on the training timestamps`,
+      );
+  }
 }
 
 /**
- * A loader for `registerDetector`: builds the detector from the file's config (a config error
+ * A typed loader: the model file `json` as a detector of class `cls` (its type one of `types`), else a
+ * ModelFormatError naming the type found.
+ */
+export function loadAs<D>(
+  json: unknown,
+  types: readonly string[],
+  loader: DetectorLoader,
+  cls: abstract new (...args: never[]) => D,
+): D {
+  const env = parseModelEnvelope(json);
+  if (!types.includes(env.type))
+    throw new ModelFormatError(
+      'wrong_type',
+      `expected a model file of type ${types[0]}, got type "${env.type}"; use loadModel() for any type`,
+    );
+  const d = loader(env.config, env.state, AllocBudget.of(json));
+  if (!(d instanceof cls))
+    throw new ModelFormatError('wrong_type', `the ${types[0]} loader returned another type`);
+  return d;
+}
+
+/**
+ * A loader for the registry list: builds the detector from the file's config (a config error
  * becomes a ModelFormatError naming `config.<field>`), then restores its state.
  */
 export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
   make: (config: unknown) => D,
 ): DetectorLoader {
-  return (config, state) => {
+  return (config, state, budget) => {
     let d: D;
     try {
       d = make(config);
@@ -428,7 +749,7 @@ export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
       if (e instanceof TsadError) throw e;
       throw new ModelFormatError('bad_config', `model file config: ${(e as Error)?.message ?? String(e)}`);
     }
-    d.restoreState(state);
+    d.restoreState(state, budget);
     return d;
   };
 }

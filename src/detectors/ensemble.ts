@@ -13,14 +13,15 @@
  */
 import { z } from 'zod';
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
-import { evaluate } from '../metrics/tsad.js';
 import type { TimeSeries } from '../series/types.js';
 import {
   BaseDetector,
-  type BaseDetectorConfig,
   baseConfigShape,
+  isStreamingDetector,
+  loadAs,
   parseConfig,
   type RawStreamer,
+  type StreamingDetector,
 } from './base.js';
 import {
   alignTo,
@@ -33,10 +34,11 @@ import {
   unionGrid,
 } from './combiners.js';
 import { decodeFloats, encodeFloats, field } from './json.js';
+import { AllocBudget } from './model.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
 import { postRuleTrainSchema } from './post/rule.js';
-import { loadModel, registerDetector } from './registry.js';
-import type { JsonObject, JsonValue, ModelJson, TrainOptions } from './types.js';
+import { type DetectorLoader, loadWithBudget } from './registry.js';
+import type { Detector, JsonObject, JsonValue, ModelJson, SeriesLike, TrainOptions } from './types.js';
 
 /** TSAD metrics a metric-driven combiner can use (computed by the metrics module's `evaluate`). */
 export const ENSEMBLE_METRICS = [
@@ -63,42 +65,12 @@ export function metricDirection(m: EnsembleMetric): MetricDirection {
   return m === 'meanTimeToDetect' ? 'lower' : 'higher';
 }
 
-/** The named metric of `pred` (non-zero = alarm) against `truth` (labels), default early/delay. */
-export function ensembleMetric(m: EnsembleMetric, truth: TimeSeries, pred: TimeSeries): number {
-  const r = evaluate({ t: truth.t, truth: truth.v, tPred: pred.t, pred: pred.v });
-  switch (m) {
-    case 'f1':
-      return r.f1;
-    case 'precision':
-      return r.precision;
-    case 'recall':
-      return r.recall;
-    case 'f2':
-      return r.fBeta(2);
-    case 'f5':
-      return r.fBeta(5);
-    case 'pointwiseF1':
-      return r.pointwise.f1;
-    case 'pointwisePrecision':
-      return r.pointwise.precision;
-    case 'pointwiseRecall':
-      return r.pointwise.recall;
-    case 'pointAdjustedF1':
-      return r.pointAdjusted.f1;
-    case 'pointAdjustedPrecision':
-      return r.pointAdjusted.precision;
-    case 'pointAdjustedRecall':
-      return r.pointAdjusted.recall;
-    case 'nabScore':
-      return r.nab.standard;
-    case 'nabScoreLowFN':
-      return r.nab.reward_low_FN_rate;
-    case 'nabScoreLowFP':
-      return r.nab.reward_low_FP_rate;
-    case 'meanTimeToDetect':
-      return r.meanTimeToDetectSec;
-  }
-}
+/**
+ * How a metric-driven combiner (`modelSelector`, `metricWeightedMean`) scores a member's alarms
+ * `pred` (non-zero = alarm) against the labels `truth`. The ensemble does not compute metrics
+ * itself: pass one in `EnsembleOptions.metric`, e.g. tsad's `ensembleMetric` (metrics module).
+ */
+export type SelectionMetric = (name: EnsembleMetric, truth: TimeSeries, pred: TimeSeries) => number;
 
 const metricSchema = z.enum(ENSEMBLE_METRICS).default('f1');
 
@@ -160,7 +132,7 @@ export const ensembleConfigSchema = z.strictObject({
 export type EnsembleConfig = z.infer<typeof ensembleConfigSchema>;
 
 /** A detector an ensemble can hold: any tsad detector built on `BaseDetector` (ensembles too). */
-export type EnsembleMember = BaseDetector<BaseDetectorConfig>;
+export type EnsembleMember = StreamingDetector;
 
 export interface EnsembleInput extends Omit<z.input<typeof ensembleConfigSchema>, 'members' | 'combiner'> {
   /** The member detectors, untrained or trained (training the ensemble re-trains them). */
@@ -184,6 +156,8 @@ export type EnsembleWarningListener = (w: EnsembleWarning) => void;
 export interface EnsembleOptions {
   /** Called for each warning; without any listener, warnings go to `process.emitWarning`. */
   onWarning?: EnsembleWarningListener;
+  /** The metric of metric-driven combiners trained with labels (e.g. tsad's `ensembleMetric`). */
+  metric?: SelectionMetric;
 }
 
 const TRAINABLE: ReadonlySet<CombinerType> = new Set(['modelSelector', 'metricWeightedMean']);
@@ -206,7 +180,7 @@ function buildConfig(input: EnsembleInput): EnsembleConfig {
   }
   const seen = new Set<EnsembleMember>();
   input.members.forEach((m, i) => {
-    if (!(m instanceof BaseDetector)) {
+    if (!isStreamingDetector(m)) {
       throw new ConfigError(
         'bad_config',
         `config field members.${i}: expected a tsad detector (e.g. new ZmsDetector()), got ${typeof m}`,
@@ -243,7 +217,8 @@ function buildConfig(input: EnsembleInput): EnsembleConfig {
  * with the same arithmetic, so batch and stream agree exactly.
  */
 export class Ensemble extends BaseDetector<EnsembleConfig> {
-  readonly members: readonly EnsembleMember[];
+  /** The members (a stream's copy of the ensemble holds copies of them: see copyOnlineState). */
+  private memberList: readonly EnsembleMember[];
   /** Per member: trained successfully in the last `train()`. */
   private used: boolean[];
   /** Indices of the members the combiner reads, in order. */
@@ -255,13 +230,20 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
   /** Per member: the ensemble's calibrator of that member's output (`calibrateMembers`), or null. */
   private memberCal: (AnomScoreCalibrator | null)[];
   private readonly listeners = new Set<EnsembleWarningListener>();
+  private readonly selectionMetric: SelectionMetric | undefined;
 
   constructor(input: EnsembleInput, opts: EnsembleOptions = {}) {
     super('Ensemble', buildConfig(input));
-    this.members = Object.freeze([...input.members]);
+    this.memberList = Object.freeze([...input.members]);
     this.used = this.members.map(() => false);
     this.memberCal = this.members.map(() => null);
     if (opts.onWarning) this.listeners.add(opts.onWarning);
+    this.selectionMetric = opts.metric;
+  }
+
+  /** Loads an Ensemble model file (its members through the registry's `loadModel`). */
+  static load(json: unknown): Ensemble {
+    return loadAs(json, ['Ensemble'], ensembleLoader(loadWithBudget), Ensemble);
   }
 
   /** Adds a warning listener (EventEmitter style). */
@@ -308,7 +290,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
 
   // ------------------------------------------------------------------ training
 
-  override train(ts: TimeSeries, opts: TrainOptions = {}): TimeSeries {
+  override train(ts: SeriesLike, opts: TrainOptions = {}): TimeSeries {
     this.pendingLabels = opts.labels;
     try {
       return super.train(ts, opts);
@@ -343,12 +325,14 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     }
   }
 
-  /** Member output on `ts` (calibrated, or post-rule with per-model thresholds). */
+  /**
+   * Member output on `ts` (calibrated, or post-rule with per-model thresholds), scored on the
+   * member itself: callers score on a copy of the ensemble (`score()`), or in training.
+   */
   private memberOutput(i: number, ts: TimeSeries, prev?: TimeSeries): TimeSeries {
     const m = this.members[i];
-    const opts = prev ? { prev } : {};
-    if (this.perModelThreshold) return m.detect(ts, opts).scores;
-    const out = m.score(ts, opts);
+    if (this.perModelThreshold) return this.memberRule(m, m.scoreInPlace(ts, prev));
+    const out = m.scoreInPlace(ts, prev);
     const cal = this.memberCal[i];
     if (cal) for (let k = 0; k < out.v.length; k++) out.v[k] = cal.calibrateOne(out.v[k]);
     return out;
@@ -445,7 +429,14 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     this.weights = null;
     if (comb.type === 'modelSelector' || comb.type === 'metricWeightedMean') {
       const dir = metricDirection(comb.metric);
-      const values = usedIdx.map((i) => (target ? ensembleMetric(comb.metric, target, outs[i]!) : 1));
+      const metric = this.selectionMetric;
+      if (target && !metric) {
+        throw new DetectorError(
+          'needs_metric',
+          `the ${comb.type} combiner trains on labels with a metric function: pass new Ensemble(config, { metric: ensembleMetric }) (ensembleMetric is exported by tsad)`,
+        );
+      }
+      const values = usedIdx.map((i) => (target && metric ? metric(comb.metric, target, outs[i]!) : 1));
       if (comb.type === 'modelSelector') {
         this.selected = selectBest(values, dir).map((j) => usedIdx[j]);
       } else {
@@ -470,20 +461,62 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     return { t: grid, v: this.combiner!.apply(outs.map((o) => alignTo(grid, o))) };
   }
 
+  private memberRule(m: EnsembleMember, scores: TimeSeries): TimeSeries {
+    return m.applyRule(scores);
+  }
+
+  /** The member detectors, in order. */
+  get members(): readonly EnsembleMember[] {
+    return this.memberList;
+  }
+
+  protected override blank(): this {
+    const { members: _described, ...rest } = this.config;
+    return new Ensemble({ ...rest, members: this.memberList }) as this;
+  }
+
+  protected override copyOnlineState(): void {
+    this.memberList = Object.freeze(this.memberList.map((m) => m.cloneOnline()));
+  }
+
   protected override rawStreamer(): RawStreamer {
-    const streams = this.selected.map((i) => this.members[i].stream());
+    // members of this object are its own (a stream copy's copies): they stream in place
+    const streams = this.selected.map((i) => this.members[i].openStream());
     const cals = this.selected.map((i) => this.memberCal[i]);
     const perModel = this.perModelThreshold;
     const comb = this.combiner!;
-    const row = new Float64Array(streams.length);
+    const k = streams.length;
+    const row = new Float64Array(k);
+    const gaps = new Uint8Array(k);
     return {
+      // every member validates the point before any member changes: a push is all or nothing
+      check: (t, v) => {
+        let any = false;
+        for (let j = 0; j < k; j++) {
+          const g = streams[j].check(t, v);
+          gaps[j] = g ? 1 : 0;
+          any ||= g;
+        }
+        return any;
+      },
       pushRaw: (t, v) => {
-        for (let j = 0; j < streams.length; j++) {
-          const r = streams[j].push(t, v);
+        for (let j = 0; j < k; j++) {
+          const r = streams[j].commit(t, v, gaps[j] === 1);
           const cal = cals[j];
           row[j] = perModel ? (r.alarm ? r.score : 0) : cal ? cal.calibrateOne(r.score) : r.score;
         }
         return comb.row(row);
+      },
+      peekRaw: (t, v) => {
+        for (let j = 0; j < k; j++) {
+          const s = streams[j].peek(t, v);
+          const cal = cals[j];
+          row[j] = !perModel && cal ? cal.calibrateOne(s) : s;
+        }
+        return comb.row(row);
+      },
+      learnRaw: (t, v) => {
+        for (let j = 0; j < k; j++) streams[j].learn(t, v);
       },
     };
   }
@@ -571,14 +604,27 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
   }
 }
 
-registerDetector('Ensemble', (config, state) => {
+/**
+ * The model-file loader of Ensemble (listed in registry.ts), given the loader of its members' files
+ * (the registry's `loadModel`).
+ */
+export function ensembleLoader(loadMember: (json: unknown, budget: AllocBudget) => Detector): DetectorLoader {
+  return (config, state, budget) => loadEnsemble(config, state, loadMember, budget ?? AllocBudget.of(state));
+}
+
+function loadEnsemble(
+  config: unknown,
+  state: unknown,
+  loadMember: (json: unknown, budget: AllocBudget) => Detector,
+  budget: AllocBudget,
+): Ensemble {
   const ms = field(state, 'members', 'state');
   if (!Array.isArray(ms) || ms.length === 0 || ms.length > MAX_MEMBERS) {
     throw new ModelFormatError('bad_field', `state.members: expected 1…${MAX_MEMBERS} member model files`);
   }
   const members = ms.map((j, i) => {
-    const d = loadModel(j);
-    if (!(d instanceof BaseDetector)) {
+    const d = loadMember(j, budget);
+    if (!isStreamingDetector(d)) {
       throw new ModelFormatError('bad_field', `state.members[${i}]: not a detector an ensemble can hold`);
     }
     return d as EnsembleMember;
@@ -602,6 +648,6 @@ registerDetector('Ensemble', (config, state) => {
       'config.members: does not describe the member model files in state.members',
     );
   }
-  e.restoreState(state);
+  e.restoreState(state, budget);
   return e;
-});
+}

@@ -3,9 +3,12 @@ export {
   type BaseDetectorConfig,
   baseConfigShape,
   baseLoader,
+  checkLabels,
   checkSeries,
+  loadAs,
   parseConfig,
   type RawStreamer,
+  type StreamCore,
 } from './base.js';
 export * from './changepoint/detector.js';
 export {
@@ -37,8 +40,9 @@ export {
   type EnsembleWarning,
   type EnsembleWarningListener,
   ensembleConfigSchema,
-  ensembleMetric,
+  ensembleLoader,
   metricDirection,
+  type SelectionMetric,
 } from './ensemble.js';
 export * from './ets/index.js';
 export * from './flatline/detector.js';
@@ -52,6 +56,7 @@ export {
 } from './isolation-forest.js';
 export { decodeFloats, decodeInts, encodeFloats } from './json.js';
 export { assertPlainJson, modelEnvelopeSchema } from './model.js';
+export { NabStreamDetector } from './nab-stream/detector.js';
 export * from './post/index.js';
 export {
   CutForest,
@@ -63,8 +68,21 @@ export {
   type RandomCutForestInput,
   randomCutForestConfigSchema,
 } from './rcf/index.js';
-export { type DetectorLoader, loadModel, registerDetector, registeredTypes } from './registry.js';
+export {
+  DETECTORS,
+  type DetectorEntry,
+  type DetectorLoader,
+  loadModel,
+  registerDetector,
+  registeredTypes,
+} from './registry.js';
 export { Rng } from './rng.js';
+export {
+  RollingMad,
+  type RollingMadConfig,
+  type RollingMadInput,
+  rollingMadConfigSchema,
+} from './rolling-mad/detector.js';
 export {
   type Frame,
   TransformPipeline,

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
-import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from './base.js';
+import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig } from './base.js';
 import { decodeFloats, decodeInts, encodeFloats, intField } from './json.js';
-import { registerDetector } from './registry.js';
 import { Rng } from './rng.js';
 import { type Frame, transformSchema } from './transforms.js';
 import type { JsonValue } from './types.js';
@@ -296,6 +295,11 @@ export class IsolationForest extends BaseDetector<IsolationForestConfig> {
     super('IsolationForest', parseConfig(isolationForestConfigSchema, cfg));
   }
 
+  /** Loads an IsolationForest model file (any other type is a ModelFormatError). */
+  static load(json: unknown): IsolationForest {
+    return loadAs(json, ['IsolationForest', 'isolationForest'], loadIsolationForest, IsolationForest);
+  }
+
   protected override transforms() {
     return this.config.transforms;
   }
@@ -334,10 +338,8 @@ export class IsolationForest extends BaseDetector<IsolationForestConfig> {
   }
 }
 
-const loader = baseLoader((c) => new IsolationForest(c as IsolationForestInput));
-registerDetector('IsolationForest', loader);
-/** Files written before the type names were unified (PascalCase, like the other detectors). */
-registerDetector('isolationForest', loader);
+/** The model-file loader of IsolationForest (listed in registry.ts). */
+export const loadIsolationForest = baseLoader((c) => new IsolationForest(c as IsolationForestInput));
 
 /**
  * #{a_i < v} in an ascending array, branch-free (the comparison becomes a mask), which is about

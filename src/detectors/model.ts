@@ -45,6 +45,43 @@ export function assertPlainJson(x: unknown, path = '$', depth = 0): void {
   throw new ModelFormatError('bad_field', `${path}: ${typeof x} is not a JSON value`);
 }
 
+/**
+ * How many bytes of typed arrays a model file may make the loader allocate: `perByte` per byte of
+ * the file plus a fixed `floor` (small models of large configs). Lengths are checked against it
+ * before anything is allocated; an ensemble's members share their ensemble's budget.
+ */
+export class AllocBudget {
+  static readonly PER_BYTE = 64;
+  static readonly FLOOR = 16 * 1024 * 1024;
+  remaining: number;
+  constructor(readonly fileBytes: number) {
+    this.remaining = AllocBudget.PER_BYTE * fileBytes + AllocBudget.FLOOR;
+  }
+  /** The budget for a model file given as a JSON string or a parsed value. */
+  static of(json: unknown): AllocBudget {
+    const n = typeof json === 'string' ? Buffer.byteLength(json) : Buffer.byteLength(safeStringify(json));
+    return new AllocBudget(n);
+  }
+  /** Reserves `bytes` for `what`, or throws a ModelFormatError before anything is allocated. */
+  take(bytes: number, what: string): void {
+    if (!(bytes <= this.remaining)) {
+      throw new ModelFormatError(
+        'too_large',
+        `${what}: would allocate ${bytes} bytes, more than a model file of ${this.fileBytes} bytes may (${AllocBudget.PER_BYTE} per byte + ${AllocBudget.FLOOR}); the file claims sizes its content does not back`,
+      );
+    }
+    this.remaining -= bytes;
+  }
+}
+
+function safeStringify(x: unknown): string {
+  try {
+    return JSON.stringify(x) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /** The model-file envelope. */
 export const modelEnvelopeSchema = z.object({
   format: z.literal('tsad-model'),

@@ -1,20 +1,112 @@
+/**
+ * The detector registry: one explicit list of every detector type tsad ships, so that `loadModel`
+ * works whatever the user imported (no registration happens as a side effect of an import). A new
+ * detector adds one line here. `example` builds a small untrained instance: the conformance kit runs
+ * on every entry (test/conformance/registered.test.ts).
+ */
 import { ModelFormatError, TsadError } from '../errors.js';
-import { parseModelEnvelope } from './model.js';
+import { defaultDetector } from './default.js';
+import { ensembleLoader } from './ensemble.js';
+import { EtsDetector, loadEtsDetector } from './ets/detector.js';
+import { IsolationForest, loadIsolationForest } from './isolation-forest.js';
+import { AllocBudget, parseModelEnvelope } from './model.js';
+import { NabStreamDetector } from './nab-stream/detector.js';
+import { loadRandomCutForest, RandomCutForest } from './rcf/detector.js';
+import { loadRollingMad, RollingMad } from './rolling-mad/detector.js';
 import type { Detector } from './types.js';
+import { loadZmsDetector, ZmsDetector } from './zms.js';
 
-/** Builds a detector from a model file's (untrusted) config and state. */
-export type DetectorLoader = (config: unknown, state: unknown) => Detector;
+/**
+ * Builds a detector from a model file's (untrusted) config and state; `budget` bounds what it may
+ * allocate (checked before allocating).
+ */
+export type DetectorLoader = (config: unknown, state: unknown, budget?: AllocBudget) => Detector;
 
-const loaders = new Map<string, DetectorLoader>();
-
-/** Registers the loader for a detector type (each detector module does this when imported). */
-export function registerDetector(type: string, loader: DetectorLoader): void {
-  loaders.set(type, loader);
+/** One registered detector type. */
+export interface DetectorEntry {
+  readonly type: string;
+  readonly load: DetectorLoader;
+  /** A small untrained instance for the conformance kit; `overrides` are extra config fields. */
+  readonly example: (overrides?: Record<string, unknown>) => Detector;
+  /** Whether `seed` drives random choices (the kit then checks that seeds differ). */
+  readonly seeded: boolean;
 }
 
-/** Registered detector types. */
+const quiet = { onWarning: () => {} };
+
+/** Every detector type tsad ships. Lazy references only: see the note on import cycles in ensemble.ts. */
+export const DETECTORS: readonly DetectorEntry[] = [
+  {
+    type: 'IsolationForest',
+    load: (c, s, b) => loadIsolationForest(c, s, b),
+    example: (o) => new IsolationForest({ seed: 7, nEstimators: 50, ...o }),
+    seeded: true,
+  },
+  {
+    type: 'RandomCutForest',
+    load: (c, s, b) => loadRandomCutForest(c, s, b),
+    example: (o) =>
+      new RandomCutForest({ seed: 7, nEstimators: 20, maxNSamples: 128, onlineUpdates: true, ...o }),
+    seeded: true,
+  },
+  {
+    type: 'EtsDetector',
+    load: (c, s, b) => loadEtsDetector(c, s, b),
+    example: (o) => new EtsDetector({ auto: true, ...o }),
+    seeded: false,
+  },
+  {
+    type: 'ZmsDetector',
+    load: (c, s, b) => loadZmsDetector(c, s, b),
+    example: (o) => new ZmsDetector({ nLags: 3, ...o }),
+    seeded: false,
+  },
+  {
+    type: 'NabStreamDetector',
+    load: (c, s) => NabStreamDetector.fromModel(c, s),
+    example: (o) => new NabStreamDetector({ historyWindow: 500, zWindow: 200, learningPeriod: 50, ...o }),
+    seeded: false,
+  },
+  {
+    type: 'RollingMad',
+    load: (c, s, b) => loadRollingMad(c, s, b),
+    example: (o) => new RollingMad({ window: 50, ...o }),
+    seeded: false,
+  },
+  {
+    // the default detector: an Ensemble of ETS, RandomCutForest and ZMS (a smaller forest here)
+    type: 'Ensemble',
+    load: (c, s, b) => ensembleLoader(loadWithBudget)(c, s, b),
+    example: (o) =>
+      defaultDetector({ seed: typeof o?.seed === 'number' ? o.seed : 0, rcf: { nEstimators: 10 } }, quiet),
+    seeded: true,
+  },
+];
+
+/** Model files written before the type names were unified (PascalCase). */
+const ALIASES: Readonly<Record<string, string>> = { isolationForest: 'IsolationForest' };
+
+/** Loaders of detector types registered at run time by third-party code (`registerDetector`). */
+const extra = new Map<string, DetectorLoader>();
+
+/**
+ * Registers the loader of a detector type that tsad does not ship (a third-party detector), so that
+ * `loadModel` reads its files. A call, never an import side effect; built-in types cannot be replaced.
+ */
+export function registerDetector(type: string, loader: DetectorLoader): void {
+  if (findBuiltIn(type))
+    throw new ModelFormatError('duplicate_type', `detector type "${type}" is built in; choose another name`);
+  extra.set(type, loader);
+}
+
+function findBuiltIn(type: string): DetectorEntry | undefined {
+  const t = Object.hasOwn(ALIASES, type) ? ALIASES[type] : type;
+  return DETECTORS.find((e) => e.type === t);
+}
+
+/** Registered detector types (built in, then registered at run time). */
 export function registeredTypes(): string[] {
-  return [...loaders.keys()].sort();
+  return [...DETECTORS.map((e) => e.type), ...[...extra.keys()].sort()];
 }
 
 /**
@@ -23,16 +115,21 @@ export function registeredTypes(): string[] {
  * evaluates code. Every failure is a TsadError (ModelFormatError for bad files).
  */
 export function loadModel(json: unknown): Detector {
+  return loadWithBudget(json, AllocBudget.of(json));
+}
+
+/** `loadModel` within an allocation budget (an ensemble's members share the ensemble file's). */
+export function loadWithBudget(json: unknown, budget: AllocBudget): Detector {
   const env = parseModelEnvelope(json);
-  const loader = loaders.get(env.type);
+  const loader = findBuiltIn(env.type)?.load ?? extra.get(env.type);
   if (!loader) {
     throw new ModelFormatError(
       'unknown_type',
-      `model type "${env.type}" is not registered (known: ${registeredTypes().join(', ') || 'none'}); import its module first`,
+      `model type "${env.type}" is not registered (known: ${registeredTypes().join(', ')}); a third-party type needs registerDetector() first`,
     );
   }
   try {
-    return loader(env.config, env.state);
+    return loader(env.config, env.state, budget);
   } catch (e) {
     if (e instanceof TsadError) throw e;
     throw new ModelFormatError(

@@ -35,6 +35,12 @@ interface Stage {
   readonly out: Float64Array;
   /** Consumes one input row; returns false when there is no output row (difference's first point). */
   push(row: Float64Array): boolean;
+  /** Saves the state `push` changes into fixed scratch space (an undo log of one step). */
+  mark(): void;
+  /** Restores the state saved by the last `mark()`. */
+  rollback(): void;
+  /** A stage with the same parameters and an independent copy of the state. */
+  copy(): Stage;
 }
 
 class Difference implements Stage {
@@ -43,10 +49,27 @@ class Difference implements Stage {
   readonly out: Float64Array;
   private readonly last: Float64Array;
   private has = false;
+  private readonly savedLast: Float64Array;
+  private savedHas = false;
   constructor(readonly dIn: number) {
     this.dOut = dIn;
     this.out = new Float64Array(dIn);
     this.last = new Float64Array(dIn);
+    this.savedLast = new Float64Array(dIn);
+  }
+  mark(): void {
+    this.savedLast.set(this.last);
+    this.savedHas = this.has;
+  }
+  rollback(): void {
+    this.last.set(this.savedLast);
+    this.has = this.savedHas;
+  }
+  copy(): Stage {
+    const c = new Difference(this.dIn);
+    c.last.set(this.last);
+    c.has = this.has;
+    return c;
   }
   push(row: Float64Array): boolean {
     const d = this.dIn;
@@ -69,6 +92,8 @@ class Shingle implements Stage {
   readonly context: number;
   readonly out: Float64Array;
   private started = false;
+  private readonly savedOut: Float64Array;
+  private savedStarted = false;
   constructor(
     readonly dIn: number,
     private readonly size: number,
@@ -77,6 +102,21 @@ class Shingle implements Stage {
     this.dOut = dIn === 1 ? size : dIn;
     this.context = dIn === 1 ? size - 1 : 0;
     this.out = new Float64Array(this.dOut);
+    this.savedOut = new Float64Array(this.dOut);
+  }
+  mark(): void {
+    this.savedOut.set(this.out);
+    this.savedStarted = this.started;
+  }
+  rollback(): void {
+    this.out.set(this.savedOut);
+    this.started = this.savedStarted;
+  }
+  copy(): Stage {
+    const c = new Shingle(this.dIn, this.size);
+    c.out.set(this.out);
+    c.started = this.started;
+    return c;
   }
   push(row: Float64Array): boolean {
     const o = this.out;
@@ -104,6 +144,8 @@ class Lag implements Stage {
   readonly out: Float64Array;
   private readonly ring: Float64Array;
   private count = 0;
+  private savedCount = 0;
+  private readonly savedSlot: Float64Array;
   constructor(
     readonly dIn: number,
     private readonly k: number,
@@ -112,6 +154,24 @@ class Lag implements Stage {
     this.context = k;
     this.out = new Float64Array(dIn);
     this.ring = new Float64Array(k * dIn);
+    this.savedSlot = new Float64Array(dIn);
+  }
+  mark(): void {
+    this.savedCount = this.count;
+    // the first push fills the whole ring, but then count is 0 and rollback restores count 0
+    const slot = (this.count % this.k) * this.dIn;
+    for (let j = 0; j < this.dIn; j++) this.savedSlot[j] = this.ring[slot + j];
+  }
+  rollback(): void {
+    this.count = this.savedCount;
+    const slot = (this.count % this.k) * this.dIn;
+    for (let j = 0; j < this.dIn; j++) this.ring[slot + j] = this.savedSlot[j];
+  }
+  copy(): Stage {
+    const c = new Lag(this.dIn, this.k);
+    c.ring.set(this.ring);
+    c.count = this.count;
+    return c;
   }
   push(row: Float64Array): boolean {
     const d = this.dIn;
@@ -144,6 +204,11 @@ class MeanVarNormalize implements Stage {
   push(row: Float64Array): boolean {
     for (let j = 0; j < this.dIn; j++) this.out[j] = (row[j] - this.mean[j]) / this.scale[j];
     return true;
+  }
+  mark(): void {}
+  rollback(): void {}
+  copy(): Stage {
+    return new MeanVarNormalize(this.dIn, this.mean, this.scale);
   }
 
   static fit(f: Frame): { mean: Float64Array; scale: Float64Array } {
@@ -184,6 +249,21 @@ export class TransformStreamer {
   /** Width of the output rows. */
   get d(): number {
     return this.stages.length ? this.stages[this.stages.length - 1].dOut : 1;
+  }
+
+  /** Saves the state of every stage, so that `rollback()` can undo the next `push`. */
+  mark(): void {
+    for (const s of this.stages) s.mark();
+  }
+
+  /** Undoes the pushes since the last `mark()` (at most one: the undo log holds one step). */
+  rollback(): void {
+    for (const s of this.stages) s.rollback();
+  }
+
+  /** An independent copy (same parameters, same state). */
+  copy(): TransformStreamer {
+    return new TransformStreamer(this.stages.map((s) => s.copy()));
   }
 
   /** Pushes one raw value; returns the output row (a reused buffer: copy it to keep it) or null. */

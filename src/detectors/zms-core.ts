@@ -147,6 +147,12 @@ export function zmsKernel(state: ZmsState): ZmsKernel {
  * Shared by batch and stream, so both produce the same bits.
  */
 export function scorePoint(kern: ZmsKernel, xi: number, d: Float64Array): number {
+  // finite input, finite score: a z-score that overflows (a value near ±1e308) is clamped
+  const z = scorePointRaw(kern, xi, d);
+  return z > Number.MAX_VALUE ? Number.MAX_VALUE : z < -Number.MAX_VALUE ? -Number.MAX_VALUE : z;
+}
+
+function scorePointRaw(kern: ZmsKernel, xi: number, d: Float64Array): number {
   const L = kern.lags.length;
   const z0 = (xi - kern.mean[0]) / kern.scale[0];
   if (kern.signedArgmax) {
@@ -249,13 +255,37 @@ export class ZmsStreamCore {
   }
 
   push(v: number): number {
-    if (this.seen === 0) this.first = v;
+    const s = this.peek(v);
+    this.learn(v);
+    return s;
+  }
+
+  /** The score of `v` as the next value, without remembering it. */
+  peek(v: number): number {
     const L = this.kern.lags.length;
-    for (let j = 0; j < L; j++) this.d[j] = v - this.back(this.kern.lags[j]);
-    const s = scorePoint(this.kern, v, this.d);
+    const first = this.seen === 0 ? v : this.first;
+    for (let j = 0; j < L; j++) {
+      const k = this.kern.lags[j];
+      this.d[j] = v - (k > this.seen ? first : this.back(k));
+    }
+    return scorePoint(this.kern, v, this.d);
+  }
+
+  /** Remembers `v` as the next value (the lags' context), without scoring it. */
+  learn(v: number): void {
+    if (this.seen === 0) this.first = v;
     this.remember(v);
     this.seen++;
-    return s;
+  }
+
+  /** An independent copy. */
+  copy(): ZmsStreamCore {
+    const c = new ZmsStreamCore(this.kern);
+    c.ring.set(this.ring);
+    c.seen = this.seen;
+    c.head = this.head;
+    c.first = this.first;
+    return c;
   }
 
   /** The last `maxLag` values and the first value, enough to resume. */

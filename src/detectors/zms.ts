@@ -5,9 +5,8 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
-import { BaseDetector, baseConfigShape, baseLoader, parseConfig, type RawStreamer } from './base.js';
+import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig, type RawStreamer } from './base.js';
 import { decodeFloats, encodeFloats, field, intField, numberField } from './json.js';
-import { registerDetector } from './registry.js';
 import type { JsonValue } from './types.js';
 import {
   fitZms,
@@ -50,6 +49,11 @@ export class ZmsDetector extends BaseDetector<ZmsConfig> {
     super('ZmsDetector', parseConfig(zmsConfigSchema, cfg));
   }
 
+  /** Loads a ZmsDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): ZmsDetector {
+    return loadAs(json, ['ZmsDetector'], loadZmsDetector, ZmsDetector);
+  }
+
   /** The trained lags and normalisation statistics (null before training). */
   get model(): ZmsState | null {
     return this.state;
@@ -70,15 +74,21 @@ export class ZmsDetector extends BaseDetector<ZmsConfig> {
 
   protected override rawScore(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
     const kern = this.kern!;
-    const v = zmsScores(kern, ts.v, prev?.v);
-    // later streams continue from here: prev + ts is the new context
-    this.history = new ZmsStreamCore(kern, prev?.v, ts.v);
-    return { t: ts.t, v };
+    return { t: ts.t, v: zmsScores(kern, ts.v, prev?.v) };
+  }
+
+  protected override copyOnlineState(): void {
+    if (this.history) this.history = this.history.copy();
   }
 
   protected override rawStreamer(): RawStreamer {
     const h = this.history!;
-    return { pushRaw: (_t, v) => h.push(v) };
+    return {
+      check: () => false,
+      pushRaw: (_t, v) => h.push(v),
+      peekRaw: (_t, v) => h.peek(v),
+      learnRaw: (_t, v) => h.learn(v),
+    };
   }
 
   protected override modelState(): JsonValue {
@@ -133,7 +143,5 @@ export class ZmsDetector extends BaseDetector<ZmsConfig> {
   }
 }
 
-registerDetector(
-  'ZmsDetector',
-  baseLoader((c) => new ZmsDetector(c as ZmsInput)),
-);
+/** The model-file loader of ZmsDetector (listed in registry.ts). */
+export const loadZmsDetector = baseLoader((c) => new ZmsDetector(c as ZmsInput));

@@ -4,12 +4,12 @@ import { defaultDetector } from '../detectors/default.js';
 import { DiscordDetector } from '../detectors/discord/detector.js';
 import { FlatLineDetector } from '../detectors/flatline/detector.js';
 import { EtsDetector, IsolationForest, RandomCutForest } from '../detectors/index.js';
+import { NabStreamDetector } from '../detectors/nab-stream/detector.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { ConfigError } from '../errors.js';
 import { defaultFlatDetector, kindsDetector } from '../lab/candidates.js';
 import { ZeroDetector } from '../lab/zero.js';
-import { NabStreamDetector } from './nab-detector.js';
 import type { NabScoreMapping } from './nab-stream.js';
 
 export interface RecipeOptions {

@@ -31,5 +31,4 @@ export {
   runNabCorpus,
 } from './nab-corpus.js';
 export { nabResultPath } from './nab-corpus-file.js';
-export { NabStreamDetector } from './nab-detector.js';
 export { nabAnomalyScore, runNabStream } from './nab-stream.js';

@@ -24,8 +24,17 @@ export class ZeroDetector implements Detector<Record<string, never>> {
     return { scores: this.score(ts), alarms: [] };
   }
 
+  update(ts: TimeSeries): void {
+    checkSeries(ts, 'ZeroDetector update data');
+  }
+
   stream(): StreamScorer {
-    return { push: () => ({ score: 0, alarm: false }) };
+    return {
+      push: () => ({ score: 0, alarm: false, reset: false }),
+      scoreOne: () => 0,
+      learnOne: () => {},
+      toJSON: () => this.toJSON(),
+    };
   }
 
   toJSON(): ModelJson {

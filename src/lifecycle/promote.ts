@@ -10,7 +10,7 @@
  * deleted); its decision run carries the reason. `rollback()` moves the alias back to the version it
  * pointed at before the current champion was promoted.
  */
-import type { Detector } from '../detectors/types.js';
+import { loadModel } from '../detectors/registry.js';
 import { evaluate, type TsadReport } from '../metrics/index.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import type { RunRecord, Tracker } from '../tracking/tracker.js';
@@ -89,7 +89,7 @@ async function holdoutScore(
   h: Holdout,
   metric: PromotionMetric,
 ): Promise<number> {
-  const model = (await tracker.loadModel(uri)) as Detector;
+  const model = loadModel(await tracker.loadModelJson(uri));
   const { scores } = model.detect(h.series, h.prev ? { prev: h.prev } : {});
   const report = evaluate({ t: h.series.t, truth: h.labels, pred: scores.v });
   if (metric === 'mttd' && report.recall === 0) return Number.POSITIVE_INFINITY; // never detected

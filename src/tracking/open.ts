@@ -128,9 +128,33 @@ async function createBackend(uri: string): Promise<Tracker> {
  * Opens a tracker. The backend module is loaded and connected on first use; an unknown
  * scheme throws at once (TrackingError `unsupported_uri`).
  */
-export function openTracker(uri: string = defaultTrackingUri()): Tracker {
+export function openTracker(uri?: string): Tracker;
+/** With `loadModel`: `tracker.loadModel(uri)` turns the stored model file into an `M` with it. */
+export function openTracker<M>(uri: string | undefined, opts: OpenTrackerOptions<M>): Tracker<M>;
+export function openTracker<M>(
+  uri: string = defaultTrackingUri(),
+  opts: Partial<OpenTrackerOptions<M>> = {},
+): Tracker<M> | Tracker {
   classifyUri(uri);
-  return new LazyTracker(uri, () => createBackend(uri));
+  const t = new LazyTracker(uri, () => createBackend(uri));
+  return opts.loadModel ? withLoader(t, opts.loadModel) : t;
+}
+
+export interface OpenTrackerOptions<M> {
+  /** Turns a stored model file into a model (throwing its own typed errors on a bad file). */
+  loadModel: (json: unknown) => M;
+}
+
+/** `inner` with its `loadModel` replaced by `loader` applied to the stored model file. */
+function withLoader<M>(inner: Tracker, loader: (json: unknown) => M): Tracker<M> {
+  const loadModel = async (uri: string): Promise<M> => loader(await inner.loadModelJson(uri));
+  return new Proxy(inner, {
+    get: (target, key) => {
+      if (key === 'loadModel') return loadModel;
+      const v = Reflect.get(target, key, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as unknown as Tracker<M>;
 }
 
 /** Delegates every call to a backend created on first use. */

@@ -309,7 +309,8 @@ export interface Run {
   end(status?: Exclude<RunStatus, 'RUNNING'>, opts?: { endTime?: number }): Promise<void>;
 }
 
-export interface Tracker {
+/** A tracker; `M` is what `loadModel` returns (tsad's main entry opens `Tracker<Detector>`). */
+export interface Tracker<M = LoggableModel> {
   /** The URI this tracker was opened with (credentials removed). */
   readonly uri: string;
 
@@ -347,8 +348,11 @@ export interface Tracker {
   listModelVersions(name: string): Promise<ModelVersion[]>;
   /** The stored model JSON for `models:/name@alias`, `models:/name/3` or `runs:/<runId>/<path>`. */
   loadModelJson(uri: string): Promise<unknown>;
-  /** `loadModelJson`, then the loader installed with `setModelLoader` (tsad's `loadModel`). */
-  loadModel(uri: string): Promise<LoggableModel>;
+  /**
+   * `loadModelJson`, then the loader given to `openTracker(uri, { loadModel })` (tsad's main entry
+   * passes its `loadModel`), else the one installed with `setModelLoader`.
+   */
+  loadModel(uri: string): Promise<M>;
 
   /** Releases connections and file handles. */
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ChangePointDetector } from '../../src/detectors/changepoint/detector.js';
-import { runDetectorConformance } from './detector-suite.js';
+import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance('ChangePointDetector', (over) => new ChangePointDetector({ ...over }), {
   configArb: fc.record(

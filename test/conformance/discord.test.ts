@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DiscordDetector } from '../../src/detectors/discord/detector.js';
-import { runDetectorConformance } from './detector-suite.js';
+import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance('DiscordDetector', (over) => new DiscordDetector({ ...over }), {
   configArb: fc.record(

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { Ensemble } from '../../src/detectors/ensemble.js';
 import { IsolationForest } from '../../src/detectors/isolation-forest.js';
+import { NabStreamDetector } from '../../src/detectors/nab-stream/detector.js';
 import { ZmsDetector } from '../../src/detectors/zms.js';
-import { runDetectorConformance } from './detector-suite.js';
+import { ensembleMetric } from '../../src/metrics/selection.js';
+import { runDetectorConformance } from './kit.js';
 
-const quiet = { onWarning: () => {} };
+const quiet = { onWarning: () => {}, metric: ensembleMetric };
 
 runDetectorConformance(
   'Ensemble',
@@ -30,4 +32,21 @@ runDetectorConformance(
     ),
     numRuns: 8,
   },
+);
+
+// any tsad detector can be a member, NabStreamDetector (not a BaseDetector) included
+runDetectorConformance(
+  'Ensemble (NabStreamDetector + ZMS)',
+  (over) =>
+    new Ensemble(
+      {
+        members: [
+          new NabStreamDetector({ historyWindow: 500, zWindow: 200, learningPeriod: 50 }),
+          new ZmsDetector({ nLags: 3, enableThreshold: false }),
+        ],
+        ...over,
+      },
+      quiet,
+    ),
+  { numRuns: 5 },
 );

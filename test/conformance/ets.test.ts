@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { EtsDetector } from '../../src/detectors/ets/index.js';
-import { runDetectorConformance } from './detector-suite.js';
+import { runDetectorConformance } from './kit.js';
 
 const arb = fc.record(
   {

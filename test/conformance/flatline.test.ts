@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { FlatLineDetector } from '../../src/detectors/flatline/detector.js';
-import { runDetectorConformance } from './detector-suite.js';
+import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance('FlatLineDetector', (over) => new FlatLineDetector({ ...over }), {
   configArb: fc.record(

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { IsolationForest } from '../../src/detectors/isolation-forest.js';
-import { runDetectorConformance } from './detector-suite.js';
+import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance(
   'IsolationForest',

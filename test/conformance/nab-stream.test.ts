@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { NabStreamDetector } from '../../src/experiments/nab-detector.js';
-import { runDetectorConformance } from './detector-suite.js';
+import { NabStreamDetector } from '../../src/detectors/nab-stream/detector.js';
+import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance(
   'NabStreamDetector',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { RandomCutForest } from '../../src/detectors/rcf/index.js';
-import { runDetectorConformance } from './detector-suite.js';
+import { runDetectorConformance } from './kit.js';
 
 const configArb = fc.record(
   {
@@ -26,10 +26,11 @@ runDetectorConformance(
   (over) => new RandomCutForest({ seed: 7, nEstimators: 20, maxNSamples: 128, ...over }),
   {
     configArb,
+    seeded: true,
   },
 );
 runDetectorConformance(
   'RandomCutForest (onlineUpdates)',
   (over) => new RandomCutForest({ seed: 7, nEstimators: 20, maxNSamples: 128, onlineUpdates: true, ...over }),
-  { configArb },
+  { configArb, seeded: true },
 );

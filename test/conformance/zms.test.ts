@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ZmsDetector } from '../../src/detectors/zms.js';
-import { runDetectorConformance } from './detector-suite.js';
+import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance('ZmsDetector', (over) => new ZmsDetector({ nLags: 3, ...over }), {
   configArb: fc.record(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IsolationForest } from '../../src/detectors/isolation-forest.js';
 import { DetectorError } from '../../src/errors.js';
-import { syntheticSeries } from '../conformance/detector-suite.js';
+import { syntheticSeries } from '../../src/testing/index.js';
 
 const all = syntheticSeries(900);
 const train = { t: all.t.slice(0, 600), v: all.v.slice(0, 600) };

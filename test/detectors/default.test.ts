@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ALARM_RULE, defaultDetector } from '../../src/detectors/default.js';
 import { loadModel } from '../../src/detectors/registry.js';
-import { syntheticSeries } from '../conformance/detector-suite.js';
+import { syntheticSeries } from '../../src/testing/index.js';
 
 describe('defaultDetector', () => {
   const all = syntheticSeries(1200);

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Ensemble, type EnsembleWarning, ensembleMetric } from '../../src/detectors/ensemble.js';
+import { Ensemble, type EnsembleWarning } from '../../src/detectors/ensemble.js';
 import { EtsDetector } from '../../src/detectors/ets/detector.js';
 import { IsolationForest } from '../../src/detectors/isolation-forest.js';
 import { AnomScoreCalibrator } from '../../src/detectors/post/calibrator.js';
 import { loadModel } from '../../src/detectors/registry.js';
 import { ZmsDetector } from '../../src/detectors/zms.js';
 import { ConfigError, DetectorError } from '../../src/errors.js';
+import { ensembleMetric } from '../../src/metrics/selection.js';
 import type { TimeSeries } from '../../src/series/types.js';
-import { syntheticSeries } from '../conformance/detector-suite.js';
+import { syntheticSeries } from '../../src/testing/index.js';
 
 class BrokenDetector extends ZmsDetector {
   protected override rawTrain(): TimeSeries {
@@ -80,7 +81,10 @@ describe('Ensemble: metric-driven combiners', () => {
   ];
 
   it('modelSelector keeps the best member by F1 (per-model thresholds when the ensemble has none)', () => {
-    const e = new Ensemble({ members: members(), combiner: 'modelSelector', enableThreshold: false });
+    const e = new Ensemble(
+      { members: members(), combiner: 'modelSelector', enableThreshold: false },
+      { metric: ensembleMetric },
+    );
     expect(e.perModelThreshold).toBe(true);
     e.train(train, { labels });
     const f1 = e.members.map((m) => ensembleMetric('f1', labels, m.detect(train).scores));
@@ -91,7 +95,7 @@ describe('Ensemble: metric-driven combiners', () => {
   it('metricWeightedMean weights members by their metric', () => {
     const e = new Ensemble(
       { members: members(), combiner: 'metricWeightedMean', enableThreshold: false },
-      { onWarning: () => {} },
+      { onWarning: () => {}, metric: ensembleMetric },
     );
     e.train(train, { labels });
     expect(e.selectedMembers).toEqual([0, 1]);
@@ -107,16 +111,19 @@ describe('Ensemble: metric-driven combiners', () => {
   });
 
   it('a validation split selects on held-out data, then re-trains members on all the train data', () => {
-    const e = new Ensemble({
-      members: members(),
-      combiner: 'modelSelector',
-      enableThreshold: false,
-      validFrac: 0.4,
-    });
+    const e = new Ensemble(
+      { members: members(), combiner: 'modelSelector', enableThreshold: false, validFrac: 0.4 },
+      { metric: ensembleMetric },
+    );
     e.train(train, { labels });
     const [chosen] = e.selectedMembers;
     expect(e.selectedMembers).toHaveLength(1);
     expect(e.members[chosen].trainScores?.t.length).toBe(train.t.length);
+  });
+
+  it('training a metric-driven combiner on labels without a metric function is a clear error', () => {
+    const e = new Ensemble({ members: members(), combiner: 'modelSelector' });
+    expect(() => e.train(train, { labels })).toThrow(/metric: ensembleMetric/);
   });
 
   it('a validation split without labels is a clear error', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IsolationForest, loadModel, registerDetector } from '../../src/detectors/index.js';
 import { decodeFloats, encodeFloats } from '../../src/detectors/json.js';
 import { ConfigError, DetectorError, ModelFormatError } from '../../src/errors.js';
-import { syntheticSeries } from '../conformance/detector-suite.js';
+import { syntheticSeries } from '../../src/testing/index.js';
 
 const data = syntheticSeries(400);
 const valid = () => {

@@ -149,7 +149,13 @@ describe("runNabStream's likelihood mapping", () => {
       score: (ts: { t: Float64Array; v: Float64Array }) =>
         dropFirst ? { t: ts.t.slice(1), v: ts.v.slice(1) } : ts,
       detect: (ts: { t: Float64Array; v: Float64Array }) => ({ scores: ts, alarms: [] }),
-      stream: (): StreamScorer => ({ push: (_t: number, v: number) => ({ score: v, alarm: false }) }),
+      update: () => {},
+      stream: (): StreamScorer => ({
+        push: (_t: number, v: number) => ({ score: v, alarm: false, reset: false }),
+        scoreOne: (_t: number, v: number) => v,
+        learnOne: () => {},
+        toJSON: () => d.toJSON(),
+      }),
       toJSON: () => ({
         format: 'tsad-model' as const,
         version: 1 as const,

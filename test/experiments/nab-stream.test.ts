@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
+import { NabStreamCore } from '../../src/detectors/nab-stream/core.js';
+import { NabStreamDetector } from '../../src/detectors/nab-stream/detector.js';
 import { RollingStats } from '../../src/detectors/post/anomaly-likelihood.js';
 import { loadModel } from '../../src/detectors/registry.js';
 import { ConfigError, DetectorError, ModelFormatError } from '../../src/errors.js';
 import { DETECTOR_RECIPES, makeDetector, NAB_MAPPING } from '../../src/experiments/detectors.js';
-import { NabStreamCore } from '../../src/experiments/nab-core.js';
-import { NabStreamDetector } from '../../src/experiments/nab-detector.js';
 import { runNabStream } from '../../src/experiments/nab-stream.js';
 import { nabProbationaryLength } from '../../src/metrics/nab.js';
 
@@ -222,9 +222,14 @@ describe('NabStreamDetector', () => {
       /strictly increasing/,
     );
     const st = det.stream();
-    st.push(10, 1);
-    expect(() => st.push(10, 2)).toThrow(DetectorError);
-    expect(() => st.push(11, Number.POSITIVE_INFINITY)).toThrow(/not finite/);
+    // a first point at or before the end of training is refused, like every detector's
+    const end = seriesOf([1, 2, 3]).t[2];
+    expect(() => st.push(end, 1)).toThrow(/not after the model's last point/);
+    st.push(end + 10, 1);
+    expect(() => st.push(end + 10, 2)).toThrow(DetectorError);
+    expect(() => st.push(end + 11, Number.POSITIVE_INFINITY)).toThrow(/not finite/);
+    // a rejected push changes nothing: the stream keeps working
+    expect(st.push(end + 11, 1).score).toBeGreaterThanOrEqual(0);
   });
 
   it('is a recipe with the identity mapping; the existing recipes still resolve', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { toSeries } from '../../src/detectors/base.js';
 import { ZmsDetector } from '../../src/detectors/index.js';
+import { loadModel } from '../../src/detectors/registry.js';
 import type { Detector } from '../../src/detectors/types.js';
 import {
   runMachineTemperature,
@@ -43,12 +45,14 @@ function recordingFactory(log: TimeSeries[]): () => Detector {
         return d.config;
       },
       train: (ts, o) => {
-        log.push({ t: ts.t.slice(), v: ts.v.slice() });
-        return d.train(ts, o);
+        const s = toSeries(ts, 'recording train');
+        log.push({ t: s.t.slice(), v: s.v.slice() });
+        return d.train(s, o);
       },
+      update: (ts) => d.update(ts),
       score: (ts, o) => d.score(ts, o),
       detect: (ts, o) => d.detect(ts, o),
-      stream: () => d.stream(),
+      stream: (o) => d.stream(o),
       toJSON: () => d.toJSON(),
     };
   };
@@ -150,7 +154,7 @@ describe('simulate', () => {
     }
     // the version of the last retrain loads and scores like the model that was live
     const last = r.retrains[3];
-    const loaded = (await tracker.loadModel(`models:/sim-model/${last.modelVersion}`)) as Detector;
+    const loaded = loadModel(await tracker.loadModelJson(`models:/sim-model/${last.modelVersion}`));
     const k = ts.t.indexOf(last.liveFrom);
     const tail: TimeSeries = { t: ts.t.subarray(k), v: ts.v.subarray(k) };
     const o = r.scores.t.indexOf(last.liveFrom);

@@ -49,6 +49,21 @@ export class ChangePointDetector extends BaseDetector<ChangePointConfig> {
     return this.core.scoreRow(t, row[0]);
   }
 
+  /** Streams and score() run on copies: the online core is copied through its own state codec. */
+  protected override copyOnlineState(): void {
+    if (this.trained) this.restoreModel(this.modelState(), 'state.model');
+  }
+
+  /** Scores without learning: on a copy of the detector. */
+  protected override peekRow(row: Float64Array, t: number): number {
+    return this.cloneOnline().scoreRow(row, t);
+  }
+
+  /** Learns the row (the core learns as it scores). */
+  protected override learnRow(row: Float64Array, t: number): void {
+    this.scoreRow(row, t);
+  }
+
   protected override modelState(): JsonValue {
     return this.core.state();
   }

@@ -250,6 +250,83 @@ export class EtsCore {
     this.lastV = v;
   }
 
+  private undoSea: Float64Array = new Float64Array(0);
+  private undoLevel = 0;
+  private undoTrend = 0;
+  private undoPos = 0;
+  private undoT = 0;
+  private undoV = 0;
+
+  /** Saves the live state into fixed scratch space (a one-step undo log). */
+  private markLive(): void {
+    if (this.undoSea.length !== this.sea.length) this.undoSea = new Float64Array(this.sea.length);
+    this.undoSea.set(this.sea);
+    this.undoLevel = this.level;
+    this.undoTrend = this.trend;
+    this.undoPos = this.pos;
+    this.undoT = this.lastT;
+    this.undoV = this.lastV;
+  }
+
+  private rollbackLive(): void {
+    this.sea.set(this.undoSea);
+    this.level = this.undoLevel;
+    this.trend = this.undoTrend;
+    this.pos = this.undoPos;
+    this.lastT = this.undoT;
+    this.lastV = this.undoV;
+  }
+
+  /** Whether a point at `t` lies beyond the longest gap the live state can bridge (stream mode). */
+  gapTooLong(t: number): boolean {
+    return this.config.mode === 'stream' && Math.round((t - this.lastT) / this.granularity) > MAX_GAP_FILL;
+  }
+
+  /** After a gap: the next point is taken as the next grid step (nothing is interpolated). */
+  skipGap(t: number): void {
+    this.lastT = t - this.granularity;
+  }
+
+  /**
+   * Whether `push(t, v)` surely cannot throw: one grid step, and every magnitude the step touches far
+   * from overflow (then the forecast and the z-score are finite). Saves the dry run of `peek`.
+   */
+  surelyFinite(t: number, v: number): boolean {
+    const B = 1e100;
+    if (this.config.mode !== 'stream') return false;
+    if (Math.max(1, Math.round((t - this.lastT) / this.granularity)) !== 1) return false;
+    const s = this.sk ? this.sea[this.pos] : 0;
+    return (
+      Math.abs(v) < B &&
+      Math.abs(this.level) < B &&
+      Math.abs(this.trend) < B &&
+      Math.abs(s) < B &&
+      this.sigma < B &&
+      Number.isFinite(this.sigma)
+    );
+  }
+
+  /** The score `push(t, v)` would give (throwing what it would throw), with the state unchanged. */
+  peek(t: number, v: number, gap: boolean): number {
+    if (this.config.mode === 'reference') return this.referenceScore(t, v);
+    this.markLive();
+    try {
+      if (gap) this.skipGap(t);
+      return this.push(t, v);
+    } finally {
+      this.rollbackLive();
+    }
+  }
+
+  /** An independent copy of the model and its live state. */
+  copy(): EtsCore {
+    // a constructed object keeps the class's shape (fast property access on the hot path)
+    const c = Object.assign(new EtsCore(this.config), this);
+    c.sea = this.sea.slice();
+    c.undoSea = new Float64Array(this.sea.length);
+    return c;
+  }
+
   /** Scores one point. Stream mode: one step ahead, then the state absorbs it. */
   push(t: number, v: number): number {
     if (this.config.mode === 'reference') return this.referenceScore(t, v);

@@ -11,8 +11,7 @@
  */
 import { z } from 'zod';
 import type { TimeSeries } from '../../series/types.js';
-import { BaseDetector, baseConfigShape, baseLoader, parseConfig, type RawStreamer } from '../base.js';
-import { registerDetector } from '../registry.js';
+import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig, type RawStreamer } from '../base.js';
 import type { JsonValue } from '../types.js';
 import { EtsCore } from './core.js';
 import type { EtsModel } from './model.js';
@@ -69,6 +68,11 @@ export class EtsDetector extends BaseDetector<EtsConfig> {
     super('EtsDetector', parseConfig(etsConfigSchema, cfg));
   }
 
+  /** Loads an EtsDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): EtsDetector {
+    return loadAs(json, ['EtsDetector'], loadEtsDetector, EtsDetector);
+  }
+
   protected override hasCalibrator(): boolean {
     return false;
   }
@@ -107,9 +111,34 @@ export class EtsDetector extends BaseDetector<EtsConfig> {
     return this.core!.score(ts, prev);
   }
 
+  protected override copyOnlineState(): void {
+    if (this.core) this.core = this.core.copy();
+  }
+
   protected override rawStreamer(): RawStreamer {
     const core = this.core!;
-    return { pushRaw: (t, v) => core.push(t, v) };
+    // set by check(): the point checked last lies beyond a gap (reset before using it)
+    let gap = false;
+    return {
+      check: (t, v) => {
+        gap = core.gapTooLong(t);
+        // the dry run only when the step could overflow (or bridges a gap): pushes stay cheap
+        if (gap || !core.surelyFinite(t, v)) core.peek(t, v, gap);
+        return gap;
+      },
+      pushRaw: (t, v) => {
+        if (gap) core.skipGap(t);
+        gap = false;
+        return core.push(t, v);
+      },
+      peekRaw: (t, v) => core.peek(t, v, gap),
+      learnRaw: (t, v) => {
+        if (gap) core.skipGap(t);
+        gap = false;
+        // reference mode forecasts from the end of training: its state never moves
+        if (core.config.mode === 'stream') core.absorb(t, v);
+      },
+    };
   }
 
   protected override modelState(): JsonValue {
@@ -125,7 +154,5 @@ export class EtsDetector extends BaseDetector<EtsConfig> {
 
 export type { EtsModel };
 
-registerDetector(
-  'EtsDetector',
-  baseLoader((c) => new EtsDetector(c as EtsInput)),
-);
+/** The model-file loader of EtsDetector (listed in registry.ts). */
+export const loadEtsDetector = baseLoader((c) => new EtsDetector(c as EtsInput));

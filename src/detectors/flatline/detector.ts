@@ -38,6 +38,21 @@ export class FlatLineDetector extends BaseDetector<FlatLineConfig> {
     return this.core.scoreRow(row[0]);
   }
 
+  /** Streams and score() run on copies: the online core is copied through its own state codec. */
+  protected override copyOnlineState(): void {
+    if (this.trained) this.restoreModel(this.modelState(), 'state.model');
+  }
+
+  /** Scores without learning: on a copy of the detector. */
+  protected override peekRow(row: Float64Array): number {
+    return this.cloneOnline().scoreRow(row);
+  }
+
+  /** Learns the row (the core learns as it scores). */
+  protected override learnRow(row: Float64Array): void {
+    this.scoreRow(row);
+  }
+
   protected override modelState(): JsonValue {
     return this.core.state();
   }

@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { ModelFormatError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
 import { parseConfig } from '../config.js';
+import { decodeFloat, encodeFloat, field } from '../json.js';
+import type { JsonValue } from '../types.js';
 import { type AlarmStreamer, Threshold } from './threshold.js';
 
 export const aggregateAlarmsConfigSchema = z.strictObject({
@@ -28,6 +31,31 @@ class TimeQueue {
     }
     this.buf[(this.head + this.size) & (this.buf.length - 1)] = t;
     this.size++;
+  }
+
+  toArray(): number[] {
+    const out: number[] = [];
+    const mask = this.buf.length - 1;
+    for (let i = 0; i < this.size; i++) out.push(this.buf[(this.head + i) & mask]);
+    return out;
+  }
+
+  /** Replaces the content (checked: finite, non-decreasing times). */
+  fill(times: unknown, path: string): void {
+    if (!Array.isArray(times) || times.length > 1 << 24)
+      throw new ModelFormatError('bad_field', `${path}: expected an array of times`);
+    let prev = Number.NEGATIVE_INFINITY;
+    for (const x of times) {
+      if (typeof x !== 'number' || !Number.isFinite(x) || x < prev)
+        throw new ModelFormatError('bad_field', `${path}: expected finite non-decreasing times`);
+      prev = x;
+    }
+    let cap = 16;
+    while (cap < times.length) cap *= 2;
+    this.buf = new Float64Array(cap);
+    this.buf.set(times);
+    this.head = 0;
+    this.size = times.length;
   }
 
   /** Drops entries older than `t0` (keeps those with time ≥ t0). */
@@ -72,6 +100,23 @@ class AggregateStreamer implements AlarmStreamer {
       return a;
     }
     return 0;
+  }
+
+  save(): JsonValue {
+    return {
+      points: this.points.toArray(),
+      raw: this.raw.toArray(),
+      lastEmitted: encodeFloat(this.lastEmitted),
+    };
+  }
+
+  load(state: unknown, path: string): void {
+    this.points.fill(field(state, 'points', path), `${path}.points`);
+    this.raw.fill(field(state, 'raw', path), `${path}.raw`);
+    const le = decodeFloat(field(state, 'lastEmitted', path), `${path}.lastEmitted`);
+    if (Number.isNaN(le) || le === Number.POSITIVE_INFINITY)
+      throw new ModelFormatError('bad_field', `${path}.lastEmitted: expected a time or -Infinity`);
+    this.lastEmitted = le;
   }
 }
 

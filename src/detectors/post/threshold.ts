@@ -20,6 +20,10 @@ export interface ThresholdTrainOptions {
 /** Applies a post-rule point by point (the rule's streaming form). Returns the post-rule value (0 = no alarm). */
 export interface AlarmStreamer {
   push(t: number, score: number): number;
+  /** The streamer's running state (null when it has none), for stream checkpoints. */
+  save(): JsonValue;
+  /** Restores `save()` output; throws ModelFormatError naming the field. */
+  load(state: unknown, path: string): void;
 }
 
 export const thresholdConfigSchema = z.strictObject({
@@ -81,7 +85,13 @@ export class Threshold {
   /** A fresh streaming form of the rule. */
   streamer(): AlarmStreamer {
     const thr = this.requireThreshold();
-    return { push: (_t, s) => this.thresholdOne(s, thr) };
+    return {
+      push: (_t, s) => this.thresholdOne(s, thr),
+      save: () => null,
+      load: (state, path) => {
+        if (state !== null) throw new ModelFormatError('bad_field', `${path}: expected null`);
+      },
+    };
   }
 
   /** `max_early_sec` used by the search when none is given. */

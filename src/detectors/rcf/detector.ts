@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
-import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
+import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig } from '../base.js';
 import { decodeFloat, encodeFloat, field } from '../json.js';
-import { registerDetector } from '../registry.js';
+import type { AllocBudget } from '../model.js';
 import { type Frame, transformSchema } from '../transforms.js';
 import type { JsonValue } from '../types.js';
 import { CutForest } from './forest.js';
@@ -73,6 +73,11 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
     super('RandomCutForest', parseConfig(randomCutForestConfigSchema, withDerivedDefaults(cfg)));
   }
 
+  /** Loads a RandomCutForest model file (any other type is a ModelFormatError). */
+  static load(json: unknown): RandomCutForest {
+    return loadAs(json, ['RandomCutForest'], loadRandomCutForest, RandomCutForest);
+  }
+
   protected override transforms() {
     return this.config.transforms;
   }
@@ -95,7 +100,7 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
   private checkRows(x: Float64Array, d: number, t: ArrayLike<number> | null): void {
     for (let i = 0; i < x.length; i++) {
       if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) {
-        const at = t ? ` at t=${new Date(t[Math.floor(i / d)]).toISOString()}` : '';
+        const at = t ? ` at t=${formatTime(t[Math.floor(i / d)])}` : '';
         throw new DetectorError(
           'VALUE_TOO_LARGE',
           `RandomCutForest: transformed value ${x[i]}${at} is beyond ±${RCF_MAX_ABS}; rescale the series`,
@@ -122,6 +127,28 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
     this.model = forest;
     this.lastLearned = t[n - 1];
     return out;
+  }
+
+  protected override copyOnlineState(): void {
+    // without online updates scoring never changes the forest: copies share it
+    if (this.model && this.config.onlineUpdates) this.model = this.model.clone();
+  }
+
+  protected override checkRow(row: Float64Array): void {
+    this.checkRows(row, row.length, null);
+  }
+
+  protected override peekRow(row: Float64Array): number {
+    this.checkRows(row, row.length, null);
+    return this.model!.score(row, 0);
+  }
+
+  protected override learnRow(row: Float64Array, t: number): void {
+    this.checkRows(row, row.length, null);
+    if (this.config.onlineUpdates && t > this.lastLearned) {
+      this.lastLearned = t;
+      this.model!.update(row, 0);
+    }
   }
 
   protected override scoreRow(row: Float64Array, t: number): number {
@@ -159,36 +186,45 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
     return { lastLearned: encodeFloat(this.lastLearned), forest: this.model!.toJSON() };
   }
 
-  protected override restoreModel(state: unknown, path: string): void {
+  protected override restoreModel(state: unknown, path: string, budget: AllocBudget): void {
     const lastLearned = decodeFloat(field(state, 'lastLearned', path), `${path}.lastLearned`);
     if (Number.isNaN(lastLearned)) {
       throw new ModelFormatError('BAD_FIELD', `${path}.lastLearned: expected a time in epoch ms`);
     }
-    const forest = CutForest.fromJSON(field(state, 'forest', path), `${path}.forest`);
+    const fj = field(state, 'forest', path);
     const c = this.config;
-    const want: [string, number, number][] = [
-      ['dimensions', forest.dimensions, this.pipeline.d],
-      ['numberOfTrees', forest.numberOfTrees, c.nEstimators],
-      ['sampleSize', forest.sampleSize, c.maxNSamples],
-      ['seed', forest.seed, c.seed],
-      ['lambda', forest.lambda, c.timeDecay ?? 1 / (10 * c.maxNSamples)],
-      ['outputAfter', forest.outputAfter, c.outputAfter ?? Math.floor(c.maxNSamples / 4)],
+    const d = this.pipeline.d;
+    // sizes are checked against the config, and the config against the file's size, before the
+    // forest allocates anything
+    const want: [string, number][] = [
+      ['dimensions', d],
+      ['numberOfTrees', c.nEstimators],
+      ['sampleSize', c.maxNSamples],
+      ['seed', c.seed],
+      ['lambda', c.timeDecay ?? 1 / (10 * c.maxNSamples)],
+      ['outputAfter', c.outputAfter ?? Math.floor(c.maxNSamples / 4)],
     ];
-    for (const [name, got, expected] of want) {
+    for (const [name, expected] of want) {
+      const got = field(fj, name, `${path}.forest`);
       if (got !== expected) {
         throw new ModelFormatError(
           'BAD_FIELD',
-          `${path}.forest.${name}: is ${got}, but the config gives ${expected}`,
+          `${path}.forest.${name}: is ${JSON.stringify(got)}, but the config gives ${expected}`,
         );
       }
     }
+    budget.take(CutForest.memoryBytes(d, c.nEstimators, c.maxNSamples), `${path}.forest`);
+    const forest = CutForest.fromJSON(fj, `${path}.forest`);
     forest.threads = c.threads;
     this.model = forest;
     this.lastLearned = lastLearned;
   }
 }
 
-registerDetector(
-  'RandomCutForest',
-  baseLoader((c) => new RandomCutForest(c as RandomCutForestInput)),
-);
+/** An ISO time when the number is a valid date, else the number itself (never throws). */
+function formatTime(t: number): string {
+  return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t);
+}
+
+/** The model-file loader of RandomCutForest (listed in registry.ts). */
+export const loadRandomCutForest = baseLoader((c) => new RandomCutForest(c as RandomCutForestInput));

@@ -227,6 +227,58 @@ export class CutForest {
     }
   }
 
+  /**
+   * An independent copy of the forest (its memory copied; no worker thread shared): it continues
+   * exactly like this forest would.
+   */
+  clone(): CutForest {
+    const m = this.mem;
+    const copy = (b: SharedArrayBuffer) => {
+      const c = new SharedArrayBuffer(b.byteLength);
+      new Uint8Array(c).set(new Uint8Array(b));
+      return c;
+    };
+    const mem: ForestMemory = {
+      ...m,
+      rec: copy(m.rec),
+      free: copy(m.free),
+      meta: copy(m.meta),
+      nav: copy(m.nav),
+      cdim: copy(m.cdim),
+      weights: copy(m.weights),
+      seqs: copy(m.seqs),
+      leaves: copy(m.leaves),
+      sizes: copy(m.sizes),
+      reject: copy(m.reject),
+      bound: copy(m.bound),
+      rs: copy(m.rs),
+      jobF: new SharedArrayBuffer(m.jobF.byteLength),
+      ctl: new SharedArrayBuffer(m.ctl.byteLength),
+    };
+    const f = new CutForest(
+      {
+        dimensions: this.dimensions,
+        numberOfTrees: this.numberOfTrees,
+        sampleSize: this.sampleSize,
+        lambda: this.lambda,
+        outputAfter: this.outputAfter,
+        seed: this.seed,
+      },
+      mem,
+    );
+    f.updates = this.updates;
+    f.cur = this.cur;
+    f.threads = this.threadCount;
+    return f;
+  }
+
+  /** Bytes of typed arrays a forest of these sizes allocates (its shared memory and scratch). */
+  static memoryBytes(d: number, T: number, S: number): number {
+    const nodes = T * 2 * S;
+    const shared = nodes * (4 + 2 * d) * 8 + nodes * (4 + 16 + 4) + T * S * 20 + T * (4 + 8 + 8 + 16 + 8);
+    return shared + (d + 1 + T) * 8 + 8 * S * 4 + T * 8;
+  }
+
   /** Threads used by `scoreThenUpdate` (1 or 2). Results do not depend on it. */
   get threads(): number {
     return this.threadCount;

@@ -78,7 +78,7 @@ describe('RandomCutForest detector', () => {
     }
   });
 
-  it('onlineUpdates: new rows are learned once; old rows and offline models are never learned', () => {
+  it('onlineUpdates: score() learns on a copy; update() learns new rows once; offline models never learn', () => {
     const all = series(1600);
     const train = slice(all, 0, 1000);
     const test = slice(all, 1000, 1600);
@@ -91,11 +91,15 @@ describe('RandomCutForest detector', () => {
     const on = new RandomCutForest({ nEstimators: 10, maxNSamples: 64, onlineUpdates: true });
     on.train(train);
     const b = on.score(test, { prev: train });
+    // score() is pure: it learned on a copy of the forest
+    expect(on.forest!.totalUpdates).toBe(999);
+    expect(on.score(test, { prev: train }).v).toEqual(b.v);
+    expect(b.v).not.toEqual(a.v);
+    // update() folds the rows into the model, once
+    on.update(test);
     expect(on.forest!.totalUpdates).toBe(999 + 600);
     expect(on.lastLearnedTime).toBe(test.t[599]);
-    expect(b.v).not.toEqual(a.v);
-    // Re-scoring the same (now old) rows scores them without learning them again.
-    on.score(test, { prev: train });
+    expect(() => on.update(test)).toThrow(/not after the model's last point/);
     on.score(train);
     expect(on.forest!.totalUpdates).toBe(999 + 600);
   });

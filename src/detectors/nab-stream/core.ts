@@ -4,17 +4,17 @@
  * rest period). See docs/nab-corpus.md for why each part is there.
  */
 import { z } from 'zod';
-import { parseConfig } from '../detectors/config.js';
-import { decodeFloats, decodeInts, encodeFloat, field, intField, numberField } from '../detectors/json.js';
+import { ModelFormatError } from '../../errors.js';
+import { parseConfig } from '../config.js';
+import { decodeFloats, decodeInts, encodeFloat, field, intField, numberField } from '../json.js';
 import {
   AnomalyLikelihoodPost,
   anomalyLikelihoodPostSchema,
   checkSeenValues,
   erfc,
   RollingStats,
-} from '../detectors/post/anomaly-likelihood.js';
-import type { JsonObject } from '../detectors/types.js';
-import { ModelFormatError } from '../errors.js';
+} from '../post/anomaly-likelihood.js';
+import type { JsonObject } from '../types.js';
 
 export const nabStreamSchema = z.strictObject({
   ...anomalyLikelihoodPostSchema.shape,

@@ -1,0 +1,179 @@
+/**
+ * Model files cannot blow up memory: for each detector type a small crafted file that claims huge
+ * sizes is refused before the loader allocates (measured with process.memoryUsage().arrayBuffers);
+ * honest files load within the same bound (docs/detectors.md states it).
+ */
+import { describe, expect, it } from 'vitest';
+import { AllocBudget } from '../../src/detectors/model.js';
+import { RandomCutForest } from '../../src/detectors/rcf/detector.js';
+import { DETECTORS, loadModel } from '../../src/detectors/registry.js';
+import { TsadError } from '../../src/errors.js';
+import { syntheticSeries } from '../../src/testing/index.js';
+
+/** Bytes of ArrayBuffers allocated (and not yet collected) while `fn` runs. */
+function allocated(fn: () => void): number {
+  const before = process.memoryUsage().arrayBuffers;
+  fn();
+  return process.memoryUsage().arrayBuffers - before;
+}
+
+function bound(fileBytes: number): number {
+  return AllocBudget.PER_BYTE * fileBytes + AllocBudget.FLOOR;
+}
+
+/**
+ * A RandomCutForest file of a few KB: a real one-tree model whose config and forest header claim
+ * 300 trees × 11,000 samples (just under the forest's cell cap: ~0.7 GiB of node memory).
+ */
+function hugeForest(): Record<string, unknown> {
+  const small = new RandomCutForest({ nEstimators: 1, maxNSamples: 4, outputAfter: 1, timeDecay: 0.01 });
+  small.train(syntheticSeries(40));
+  const json = JSON.parse(JSON.stringify(small.toJSON()));
+  json.config.nEstimators = 300;
+  json.config.maxNSamples = 11_000;
+  const f = json.state.model.forest;
+  f.numberOfTrees = 300;
+  f.sampleSize = 11_000;
+  f.trees = Array.from({ length: 300 }, () => f.trees[0]);
+  f.rng = Array.from({ length: 300 }, () => f.rng.slice(0, 4)).flat();
+  return json;
+}
+
+/** Crafted files per type: small, claiming the largest sizes the type's config allows. */
+const CRAFTED: Record<string, () => unknown[]> = {
+  RandomCutForest: () => [hugeForest()],
+  Ensemble: () => {
+    const m = hugeForest();
+    const members = [m, m, m, m];
+    return [
+      {
+        format: 'tsad-model',
+        version: 1,
+        type: 'Ensemble',
+        config: {
+          members: members.map((x) => ({
+            type: 'RandomCutForest',
+            config: x.config as Record<string, unknown>,
+          })),
+          combiner: { type: 'mean', absScore: true },
+        },
+        state: { members },
+      },
+    ];
+  },
+  IsolationForest: () => [
+    {
+      format: 'tsad-model',
+      version: 1,
+      type: 'IsolationForest',
+      config: { nEstimators: 10_000, maxSamples: 1_000_000 },
+      state: {
+        trained: true,
+        calibrator: { trained: false },
+        threshold: { almThreshold: 3 },
+        transforms: [],
+        tail: { t: [0], v: [0] },
+        model: { psi: 2 ** 30, d: 2, roots: [0], feature: [-1], value: [1], left: [-1] },
+      },
+    },
+  ],
+  EtsDetector: () => [
+    {
+      format: 'tsad-model',
+      version: 1,
+      type: 'EtsDetector',
+      config: { seasonalPeriods: 100_000, simulations: 100_000, maxForecastSteps: 1e9 },
+      state: {
+        trained: true,
+        calibrator: null,
+        threshold: {},
+        transforms: [],
+        tail: { t: [], v: [] },
+        model: {},
+      },
+    },
+  ],
+  ZmsDetector: () => [
+    {
+      format: 'tsad-model',
+      version: 1,
+      type: 'ZmsDetector',
+      config: { base: 1000, nLags: 20 },
+      state: {
+        trained: true,
+        calibrator: { trained: false },
+        threshold: {},
+        transforms: [],
+        tail: { t: [], v: [] },
+        model: {
+          lags: [1e6],
+          lagInflation: 1,
+          mean: [0, 0],
+          scale: [1, 1],
+          history: { first: 0, seen: 1e15, recent: [] },
+        },
+      },
+    },
+  ],
+  NabStreamDetector: () => [
+    {
+      format: 'tsad-model',
+      version: 1,
+      type: 'NabStreamDetector',
+      config: { historyWindow: 1e9, bins: 1e6 },
+      state: { core: {} },
+    },
+  ],
+  RollingMad: () => [
+    {
+      format: 'tsad-model',
+      version: 1,
+      type: 'RollingMad',
+      config: { window: 100_000 },
+      state: {
+        trained: true,
+        calibrator: { trained: false },
+        threshold: {},
+        transforms: [],
+        tail: { t: [], v: [] },
+        model: { window: [1, 2, 3] },
+      },
+    },
+  ],
+};
+
+describe('allocation bound of model files', () => {
+  it('has a crafted file for every registered type', () => {
+    expect(Object.keys(CRAFTED).sort()).toEqual(DETECTORS.map((d) => d.type).sort());
+  });
+
+  for (const entry of DETECTORS) {
+    it(`${entry.type}: a small file claiming huge sizes is refused within the bound`, () => {
+      for (const file of CRAFTED[entry.type]()) {
+        const text = JSON.stringify(file);
+        let error: unknown = null;
+        const bytes = allocated(() => {
+          try {
+            loadModel(text);
+          } catch (e) {
+            error = e;
+          }
+        });
+        expect(error).toBeInstanceOf(TsadError);
+        expect(bytes).toBeLessThanOrEqual(bound(Buffer.byteLength(text)));
+      }
+    });
+
+    it(`${entry.type}: an honest model file loads within the bound`, () => {
+      const d = entry.example();
+      d.train(syntheticSeries(600));
+      const text = JSON.stringify(d.toJSON());
+      const bytes = allocated(() => loadModel(text));
+      expect(bytes).toBeLessThanOrEqual(bound(Buffer.byteLength(text)));
+    });
+  }
+
+  it('the 2.8 GiB RandomCutForest file of the issue is refused with a message naming the field', () => {
+    expect(() => loadModel(hugeForest())).toThrowError(/state\.model\.forest: would allocate \d+ bytes/);
+  });
+});
