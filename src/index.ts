@@ -52,6 +52,8 @@ export {
   type ScoreType,
   type TsadReport,
 } from './metrics/tsad.js';
+// tracking
+export { openTracker } from './open-tracker.js';
 export {
   type DateBinOptions,
   dateBin,
@@ -68,8 +70,6 @@ export {
   type TimeSeries,
   type Window,
 } from './series/index.js';
-// tracking
-export { openTracker } from './open-tracker.js';
 export type {
   Experiment,
   MetricPoint,
