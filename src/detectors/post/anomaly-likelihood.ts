@@ -52,9 +52,6 @@ export const anomalyLikelihoodPostSchema = z.strictObject({
 export type AnomalyLikelihoodPostConfig = z.infer<typeof anomalyLikelihoodPostSchema>;
 export type AnomalyLikelihoodPostInput = z.input<typeof anomalyLikelihoodPostSchema>;
 
-/** NAB's erfc (Abramowitz–Stegun 7.1.26), kept for bit-identical NAB scores: see src/math/erf.ts. */
-export { erfcFast as erfc } from '../../math/erf.js';
-
 const LOG_DENOM = Math.log(1 - 0.9999999999);
 /** Numenta's log scale for likelihoods: 0.5 → ~0.03, 0.999 → 0.3, 0.99999 → 0.5, 0.9999999999 → 1. */
 export function logLikelihood(likelihood: number): number {
