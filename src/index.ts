@@ -14,8 +14,10 @@ export { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from '
 export { Ensemble, type EnsembleInput } from './detectors/ensemble.js';
 export { EtsDetector, type EtsInput } from './detectors/ets/detector.js';
 export { IsolationForest, type IsolationForestInput } from './detectors/isolation-forest.js';
+export { NabStreamDetector } from './detectors/nab-stream/detector.js';
 export { RandomCutForest, type RandomCutForestInput } from './detectors/rcf/detector.js';
 export { loadModel } from './detectors/registry.js';
+export { RollingMad, type RollingMadInput } from './detectors/rolling-mad/detector.js';
 export type {
   AlarmEvent,
   Detector,
