@@ -82,5 +82,16 @@ export class MetricsError extends TsadError {
   }
 }
 
+/** The codes of `NumericError` (snake_case; each is explained in docs/errors.md). */
+export type NumericErrorCode = 'bad_bounds' | 'bad_probability' | 'not_finite';
+
+/** Bad input to a numerical routine (optimiser bounds, a probability, a non-finite objective). */
+export class NumericError extends TsadError {
+  declare readonly code: NumericErrorCode;
+  constructor(code: NumericErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
 /** A tracking backend rejected an operation or could not be reached. */
 export class TrackingError extends TsadError {}

@@ -9,6 +9,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = "import('../../src/index.js')";
+
+const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
+  exports: Record<string, string | { import: { default: string } }>;
+};
+/** The source file of the entry `tsad<sub>` (from package.json's exports), relative to a snippet. */
+function entrySource(sub: string | undefined): string {
+  const entry = pkg.exports[`.${sub ?? ''}`];
+  if (entry === undefined || typeof entry === 'string')
+    throw new Error(`no entry tsad${sub ?? ''} in package.json`);
+  return `../../${entry.import.default.replace('./dist/', '').replace(/\.js$/, '.js')}`;
+}
 /** Types of the free names snippets use, by default and per docs file. */
 const FREE: Record<string, string> = {
   train: `${SRC}.TimeSeries`,
@@ -34,8 +45,8 @@ const FREE: Record<string, string> = {
   corpus: `Parameters<typeof ${SRC}.nabScore>[0]`,
   results: `Parameters<typeof ${SRC}.nabScore>[1]`,
   anomalyRowIndices: 'number[]',
-  a: `Parameters<typeof ${SRC}.accumulateTsad>[0]`,
-  b: `Parameters<typeof ${SRC}.accumulateTsad>[0]`,
+  a: "Parameters<typeof import('../../src/metrics/index.js').accumulateTsad>[0]",
+  b: "Parameters<typeof import('../../src/metrics/index.js').accumulateTsad>[0]",
 };
 const FREE_BY_FILE: Record<string, Record<string, string>> = { 'docs/metrics.md': { t: 'Float64Array' } };
 
@@ -54,9 +65,8 @@ describe('README and docs TypeScript snippets', () => {
       let k = 0;
       for (const m of text.matchAll(/```ts\n([\s\S]*?)```/g)) {
         const code = m[1]
-          .replaceAll("from 'tsad/testing'", "from '../../src/testing/index.js'")
-          .replaceAll("from 'tsad/adapters/danfo'", "from '../../src/adapters/danfo.js'")
-          .replaceAll("from 'tsad'", "from '../../src/index.js'");
+          // every entry of package.json's exports, pointed at its source
+          .replace(/from 'tsad(\/[a-z/]+)?'/g, (_m, sub: string | undefined) => `from '${entrySource(sub)}'`);
         snippets.push({ name: `${source.replace(/[/.]/g, '_')}_${k++}.ts`, source, code });
       }
     }

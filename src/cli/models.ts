@@ -8,19 +8,9 @@
  */
 import type { Command } from 'commander';
 import type { Window } from '../series/types.js';
-import type { Tracker } from '../tracking/tracker.js';
 import { type CsvColumnOptions, readLabelsCsv, readSeriesCsv } from './data.js';
 import { exactJson, table } from './format.js';
-import { intOption, openExistingTracker } from './options.js';
-
-async function withTracker<T>(uri: string | undefined, fn: (t: Tracker) => Promise<T>): Promise<T> {
-  const t = openExistingTracker(uri);
-  try {
-    return await fn(t);
-  } finally {
-    await t.close();
-  }
-}
+import { intOption, withTracker } from './options.js';
 
 /** Runs of non-zero labels as inclusive time windows. */
 export function labelWindows(t: ArrayLike<number>, labels: ArrayLike<number>): Window[] {

@@ -34,6 +34,16 @@ export function openExistingTracker(uri: string = defaultTrackingUri()): Tracker
   return openTracker(uri);
 }
 
+/** Runs `fn` with the existing tracker at `uri` (see `openExistingTracker`) and closes it after. */
+export async function withTracker<T>(uri: string | undefined, fn: (t: Tracker) => Promise<T>): Promise<T> {
+  const t = openExistingTracker(uri);
+  try {
+    return await fn(t);
+  } finally {
+    await t.close();
+  }
+}
+
 /**
  * Runs a command's entry point for a script (`npm run nab`, `npm run nab:corpus`): a failure prints
  * `tsad: <ErrorName> [code]: <message>` (no stack trace) and sets the exit code by error class (./exit.ts),

@@ -1,6 +1,6 @@
 /**
  * The detector recipe names, for help texts: `tsad --help` must not load every detector to list them.
- * test/cli/recipes.test.ts checks these against `DETECTOR_RECIPES` and `CORPUS_RECIPES`.
+ * test/cli/cli-units.test.ts checks `RECIPE_NAMES` against `DETECTOR_RECIPES`.
  */
 export const RECIPE_NAMES = [
   'default',
@@ -27,6 +27,10 @@ export const RECIPE_NAMES = [
   'floorIdentity',
 ] as const;
 
+/**
+ * What `tsad nab run` runs when no recipe is named: the stronger streaming configuration, the default
+ * ensemble, each single detector, and the likelihood-mapped variants of ZMS and the default ensemble.
+ */
 export const CORPUS_RECIPE_NAMES = [
   'nabStream',
   'default',

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { MetricPoint, RunRecord, Tracker } from '../tracking/tracker.js';
-import { formatNumber } from './format.js';
-import { intOption, openExistingTracker } from './options.js';
+import type { MetricPoint, RunRecord } from '../tracking/tracker.js';
+import { table as alignedTable, formatNumber } from './format.js';
+import { intOption, withTracker } from './options.js';
 import { registerRunsExport } from './runs-export.js';
 
 /** Where the commands write (tests pass their own). */
@@ -33,27 +33,9 @@ function duration(r: RunRecord): string {
   return s < 60 ? `${s.toFixed(1)}s` : `${(s / 60).toFixed(1)}m`;
 }
 
-function table(input: string[][]): string {
-  let rows = input;
-  rows = rows.map((r) => r.map(printable));
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((x, c) => x.padEnd(widths[c]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
-}
-
-async function withTracker<T>(uri: string | undefined, fn: (t: Tracker) => Promise<T>): Promise<T> {
-  const t = openExistingTracker(uri);
-  try {
-    return await fn(t);
-  } finally {
-    await t.close();
-  }
+/** Aligned columns of stored (untrusted) text, made printable. */
+function table(rows: string[][]): string {
+  return alignedTable(rows.map((r) => r.map(printable)));
 }
 
 export async function listRuns(

@@ -35,13 +35,13 @@
  */
 import { z } from 'zod';
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
+import { normalCdf } from '../math/normal.js';
 import { series } from '../series/series.js';
 import type { TimeSeries } from '../series/types.js';
 import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field } from './json.js';
 import { AllocBudget, parseModelEnvelope } from './model.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
 import { makeThresholdRule, postRuleTrainSchema, thresholdRuleSchema } from './post/rule.js';
-import { normalCdf } from './post/stats.js';
 import type { AlarmStreamer, Threshold } from './post/threshold.js';
 import type { DetectorLoader } from './registry.js';
 import { type Frame, TransformPipeline, type TransformSpec, tailOf } from './transforms.js';

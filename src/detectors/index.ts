@@ -1,3 +1,4 @@
+export { Rng } from '../math/rng.js';
 export {
   BaseDetector,
   type BaseDetectorConfig,
@@ -76,7 +77,6 @@ export {
   registerDetector,
   registeredTypes,
 } from './registry.js';
-export { Rng } from './rng.js';
 export {
   RollingMad,
   type RollingMadConfig,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
+import { Rng } from '../math/rng.js';
 import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig } from './base.js';
 import { decodeFloats, decodeInts, encodeFloats, intField } from './json.js';
-import { Rng } from './rng.js';
 import { type Frame, transformSchema } from './transforms.js';
 import type { JsonValue } from './types.js';
 

@@ -5,9 +5,12 @@
  * on every entry (test/conformance/registered.test.ts).
  */
 import { ModelFormatError, TsadError } from '../errors.js';
+import { ChangePointDetector, loadChangePointDetector } from './changepoint/detector.js';
 import { defaultDetector } from './default.js';
+import { DiscordDetector, loadDiscordDetector } from './discord/detector.js';
 import { ensembleLoader } from './ensemble.js';
 import { EtsDetector, loadEtsDetector } from './ets/detector.js';
+import { FlatLineDetector, loadFlatLineDetector } from './flatline/detector.js';
 import { IsolationForest, loadIsolationForest } from './isolation-forest.js';
 import { AllocBudget, parseModelEnvelope } from './model.js';
 import { NabStreamDetector } from './nab-stream/detector.js';
@@ -71,6 +74,24 @@ export const DETECTORS: readonly DetectorEntry[] = [
     type: 'RollingMad',
     load: (c, s, b) => loadRollingMad(c, s, b),
     example: (o) => new RollingMad({ window: 50, ...o }),
+    seeded: false,
+  },
+  {
+    type: 'ChangePointDetector',
+    load: (c, s, b) => loadChangePointDetector(c, s, b),
+    example: (o) => new ChangePointDetector({ ...o }),
+    seeded: false,
+  },
+  {
+    type: 'FlatLineDetector',
+    load: (c, s, b) => loadFlatLineDetector(c, s, b),
+    example: (o) => new FlatLineDetector({ ...o }),
+    seeded: false,
+  },
+  {
+    type: 'DiscordDetector',
+    load: (c, s, b) => loadDiscordDetector(c, s, b),
+    example: (o) => new DiscordDetector({ ...o }),
     seeded: false,
   },
   {

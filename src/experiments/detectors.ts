@@ -1,3 +1,4 @@
+import { CORPUS_RECIPE_NAMES } from '../cli/recipes.js';
 import { ChangePointDetector } from '../detectors/changepoint/detector.js';
 import { defaultDetector } from '../detectors/default.js';
 import { DiscordDetector } from '../detectors/discord/detector.js';
@@ -146,16 +147,7 @@ export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = 
  * What `tsad nab run` runs when no recipe is named: the stronger streaming configuration, the default
  * ensemble, each single detector, and the likelihood-mapped variants of ZMS and the default ensemble.
  */
-export const CORPUS_RECIPES: readonly string[] = [
-  'nabStream',
-  'default',
-  'defaultLikelihood',
-  'isolationForest',
-  'randomCutForest',
-  'autoEts',
-  'zms',
-  'zmsLikelihood',
-];
+export const CORPUS_RECIPES: readonly string[] = CORPUS_RECIPE_NAMES;
 
 /** How each recipe's scores map to NAB's [0, 1] (from `RECIPES`). */
 export const NAB_MAPPING: Record<string, NabScoreMapping> = Object.fromEntries(

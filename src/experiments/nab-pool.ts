@@ -1,20 +1,14 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { TsadError } from '../errors.js';
+import { startModuleWorker } from '../worker-thread.js';
 import type { NabFileJob, NabFileResult } from './nab-corpus-file.js';
 
 /** The pool of worker threads that runs corpus files (shared by `tsad bench` and `tsad nab run`). */
 export class NabRunError extends TsadError {}
 
-/** A worker running nab-worker next to this module; from TypeScript sources (tsx) it registers tsx first. */
+/** A worker running nab-worker next to this module (compiled, or through tsx from the sources). */
 function startWorker(): Worker {
-  if (import.meta.url.endsWith('.ts')) {
-    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(new URL('./nab-worker.ts', import.meta.url).href);
-    return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, {
-      eval: true,
-    });
-  }
-  return new Worker(new URL('./nab-worker.js', import.meta.url));
+  return startModuleWorker(import.meta.url, 'nab-worker');
 }
 
 type WorkerReply = { ok: true; result: NabFileResult } | { ok: false; file: string; error: string };

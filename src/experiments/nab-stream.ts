@@ -1,6 +1,6 @@
 import { AnomalyLikelihoodPost } from '../detectors/post/anomaly-likelihood.js';
-import { normalCdf } from '../detectors/post/stats.js';
 import type { Detector } from '../detectors/types.js';
+import { normalCdf } from '../math/normal.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
 import { lowerBound } from '../series/ops.js';
 import type { TimeSeries, Window } from '../series/types.js';

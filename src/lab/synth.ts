@@ -7,8 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Rng } from '../detectors/rng.js';
 import { ConfigError } from '../errors.js';
+import { Rng } from '../math/rng.js';
 
 /** The anomaly kinds the generator plants (one per anomalous file). */
 export const SYNTH_KINDS = [

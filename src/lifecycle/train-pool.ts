@@ -3,19 +3,13 @@
  * scheduled retrains do not depend on each other (each trains a fresh model on data known in advance),
  * so they can run in parallel while the main thread streams. Results are model JSON, in job order.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../worker-thread.js';
 import { LifecycleError } from './errors.js';
 import type { TrainJob, TrainReply } from './train-worker.js';
 
 function startWorker(): Worker {
-  if (import.meta.url.endsWith('.ts')) {
-    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(new URL('./train-worker.ts', import.meta.url).href);
-    return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, {
-      eval: true,
-    });
-  }
-  return new Worker(new URL('./train-worker.js', import.meta.url));
+  return startModuleWorker(import.meta.url, 'train-worker');
 }
 
 export interface TrainPool {

@@ -7,6 +7,7 @@
  * search for each window's bounds in the prediction timestamps, no allocation per point.
  */
 import { MetricsError } from '../errors.js';
+import { revisedWindowEnd, revisedWindowStart, windowStop } from '../scoring/revised.js';
 import { lowerBound, upperBound } from '../series/ops.js';
 import type { Window } from '../series/types.js';
 
@@ -270,15 +271,8 @@ class Counter {
     const P = this.prevStart;
     const E = this.early;
     const D = this.delay;
-    let w0 = T;
-    let w1 = N;
-    if (anomalous) {
-      if (E > 0) w0 = Math.max(P, T - E);
-      if (D > 0 && !last) w1 = Math.min(N, T + D);
-    } else {
-      if (D > 0) w0 = Math.min(T, P + D);
-      if (E > 0) w1 = Math.max(T, N - E);
-    }
+    const w0 = revisedWindowStart(anomalous, P, T, E, D);
+    const w1 = revisedWindowEnd(anomalous, T, N, last, E, D);
     this.prevStart = T;
 
     const tp = this.tp;
@@ -286,9 +280,7 @@ class Counter {
     const m = tp.length;
     const j0 = lowerBoundSec(tp, w0, this.jHint);
     this.jHint = j0;
-    let j1 = lowerBoundSec(tp, w1, j0);
-    if (j1 < j0 + 1) j1 = j0 + 1; // a window always takes at least one point (quirk 6)
-    if (j1 > m) j1 = m;
+    const j1 = windowStop(j0, lowerBoundSec(tp, w1, j0), m);
     const len = j1 > j0 ? j1 - j0 : 0;
     const c = this.c;
 

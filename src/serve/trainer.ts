@@ -1,17 +1,11 @@
 /** Training off the event loop: one worker thread per training job, so scoring never stalls. */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ModelJson } from '../detectors/types.js';
+import { startModuleWorker } from '../worker-thread.js';
 import { ServeError } from './errors.js';
 
 function startWorker(): Worker {
-  if (import.meta.url.endsWith('.ts')) {
-    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(new URL('./train-worker.ts', import.meta.url).href);
-    return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, {
-      eval: true,
-    });
-  }
-  return new Worker(new URL('./train-worker.js', import.meta.url));
+  return startModuleWorker(import.meta.url, 'train-worker');
 }
 
 type Reply = { ok: true; model: ModelJson } | { ok: false; name: string; code?: string; message: string };

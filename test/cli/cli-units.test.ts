@@ -5,11 +5,11 @@ import { alarmExceedances, singlePointLabelWarning } from '../../src/cli/data.js
 import { EXIT, exitCodeOf } from '../../src/cli/exit.js';
 import { CORPUS_RECIPE_NAMES, RECIPE_NAMES } from '../../src/cli/recipes.js';
 import { userCacheDir } from '../../src/datasets/nab.js';
-import { CORPUS_RECIPES, DETECTOR_RECIPES } from '../../src/experiments/detectors.js';
+import { DEFAULT_ALARM_RULE } from '../../src/detectors/index.js';
+import { DETECTOR_RECIPES } from '../../src/experiments/detectors.js';
 import {
   ConfigError,
   DatasetError,
-  DEFAULT_ALARM_RULE,
   defaultDetector,
   ModelFormatError,
   SeriesError,
@@ -23,7 +23,7 @@ import { ServeError } from '../../src/serve/errors.js';
 describe('tsad command line pieces', () => {
   it('lists the same recipes as the experiments layer (help texts load no detector)', () => {
     expect([...RECIPE_NAMES]).toEqual(Object.keys(DETECTOR_RECIPES));
-    expect([...CORPUS_RECIPE_NAMES]).toEqual([...CORPUS_RECIPES]);
+    for (const r of CORPUS_RECIPE_NAMES) expect(DETECTOR_RECIPES[r], r).toBeDefined();
   });
 
   it('maps error classes to exit codes', () => {

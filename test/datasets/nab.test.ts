@@ -6,10 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DatasetError,
-  dateBin,
-  labelsFromWindows,
-  loadNab,
   NAB_BASE_URL,
   NAB_DATA_FILES,
   NAB_OTHER_FILES,
@@ -18,10 +14,10 @@ import {
   nabPath,
   nabWindows,
   packageRoot,
-  parseTime,
-  type SeriesWarningCode,
   userCacheDir,
-} from '../../src/index.js';
+} from '../../src/datasets/index.js';
+import { DatasetError, dateBin, labelsFromWindows, loadNab } from '../../src/index.js';
+import { parseTime, type SeriesWarningCode } from '../../src/series/index.js';
 
 const MT = 'realKnownCause/machine_temperature_system_failure.csv';
 

@@ -40,7 +40,30 @@ function hugeForest(): Record<string, unknown> {
 }
 
 /** Crafted files per type: small, claiming the largest sizes the type's config allows. */
+/** An honest trained model file of a registered type, with `claim` merged into its config. */
+function claiming(type: string, claim: Record<string, unknown>): Record<string, unknown> {
+  const entry = DETECTORS.find((e) => e.type === type);
+  if (!entry) throw new Error(`${type} is not registered`);
+  const d = entry.example();
+  d.train(syntheticSeries(300));
+  const file = JSON.parse(JSON.stringify(d.toJSON())) as Record<string, unknown>;
+  return { ...file, config: { ...(file.config as Record<string, unknown>), ...claim } };
+}
+
+/** Sizes beyond any bound: a shingle of 10⁹ rows (the detectors built on the shared base). */
+const HUGE_SHINGLE = { transforms: [{ type: 'shingle', size: 1_000_000_000 }] };
+
 const CRAFTED: Record<string, () => unknown[]> = {
+  ChangePointDetector: () => [
+    claiming('ChangePointDetector', { period: 1_000_000_000 }),
+    claiming('ChangePointDetector', HUGE_SHINGLE),
+  ],
+  FlatLineDetector: () => [claiming('FlatLineDetector', HUGE_SHINGLE)],
+  DiscordDetector: () => [
+    claiming('DiscordDetector', { window: 50_000_000 }),
+    claiming('DiscordDetector', { maxLength: 1_000_000 }),
+    claiming('DiscordDetector', HUGE_SHINGLE),
+  ],
   RandomCutForest: () => [hugeForest()],
   Ensemble: () => {
     const m = hugeForest();

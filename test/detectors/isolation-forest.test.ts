@@ -6,7 +6,7 @@ import {
   IsolationForest,
   IsolationForestModel,
 } from '../../src/detectors/isolation-forest.js';
-import { Rng } from '../../src/detectors/rng.js';
+import { Rng } from '../../src/math/rng.js';
 import { resample } from '../../src/series/resample.js';
 import type { TimeSeries } from '../../src/series/types.js';
 

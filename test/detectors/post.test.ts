@@ -4,8 +4,8 @@ import { AggregateAlarms } from '../../src/detectors/post/aggregate-alarms.js';
 import { AnomScoreCalibrator } from '../../src/detectors/post/calibrator.js';
 import { revisedF1, revisedPointAdjustedCounts } from '../../src/detectors/post/f1.js';
 import { Threshold } from '../../src/detectors/post/threshold.js';
-import { Rng } from '../../src/detectors/rng.js';
 import { ConfigError } from '../../src/errors.js';
+import { Rng } from '../../src/math/rng.js';
 import { accumulateTsad } from '../../src/metrics/index.js';
 import type { TimeSeries } from '../../src/series/types.js';
 

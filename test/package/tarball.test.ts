@@ -83,22 +83,26 @@ describe('the installed package', () => {
       join(consumer, 'esm.mjs'),
       `import { defaultDetector, TsadError, DEFAULT_ALARM_RULE } from 'tsad';
 import { createService } from 'tsad/serve';
+import { renderExperimentReport } from 'tsad/report';
+import { evaluate as evaluateLayer } from 'tsad/metrics';
 const t = Float64Array.from({ length: 400 }, (_, i) => i * 60000);
 const v = Float64Array.from({ length: 400 }, (_, i) => Math.sin(i / 10) + (i === 350 ? 9 : 0));
 const d = defaultDetector({ seed: 0 }); d.train({ t: t.subarray(0, 300), v: v.subarray(0, 300) });
 const s = d.score({ t: t.subarray(300), v: v.subarray(300) });
-console.log(JSON.stringify({ kind: typeof createService, err: typeof TsadError, rule: DEFAULT_ALARM_RULE.minAlmInWindow, sum: Array.from(s.v).reduce((a, b) => a + b, 0) }));
+console.log(JSON.stringify({ kind: typeof createService, report: typeof renderExperimentReport, layer: typeof evaluateLayer, err: typeof TsadError, rule: DEFAULT_ALARM_RULE.minAlmInWindow, sum: Array.from(s.v).reduce((a, b) => a + b, 0) }));
 `,
     );
     writeFileSync(
       join(consumer, 'cjs.cjs'),
       `const { defaultDetector, TsadError, DEFAULT_ALARM_RULE } = require('tsad');
 const { createService } = require('tsad/serve');
+const { renderExperimentReport } = require('tsad/report');
+const { evaluate: evaluateLayer } = require('tsad/metrics');
 const t = Float64Array.from({ length: 400 }, (_, i) => i * 60000);
 const v = Float64Array.from({ length: 400 }, (_, i) => Math.sin(i / 10) + (i === 350 ? 9 : 0));
 const d = defaultDetector({ seed: 0 }); d.train({ t: t.subarray(0, 300), v: v.subarray(0, 300) });
 const s = d.score({ t: t.subarray(300), v: v.subarray(300) });
-console.log(JSON.stringify({ kind: typeof createService, err: typeof TsadError, rule: DEFAULT_ALARM_RULE.minAlmInWindow, sum: Array.from(s.v).reduce((a, b) => a + b, 0) }));
+console.log(JSON.stringify({ kind: typeof createService, report: typeof renderExperimentReport, layer: typeof evaluateLayer, err: typeof TsadError, rule: DEFAULT_ALARM_RULE.minAlmInWindow, sum: Array.from(s.v).reduce((a, b) => a + b, 0) }));
 `,
     );
     const esm = run(process.execPath, ['esm.mjs'], consumer);
@@ -106,7 +110,13 @@ console.log(JSON.stringify({ kind: typeof createService, err: typeof TsadError, 
     expect(esm.stderr).toBe('');
     expect(cjs.stderr).toBe('');
     const a = JSON.parse(esm.stdout);
-    expect(a).toMatchObject({ kind: 'function', err: 'function', rule: 2 });
+    expect(a).toMatchObject({
+      kind: 'function',
+      report: 'function',
+      layer: 'function',
+      err: 'function',
+      rule: 2,
+    });
     expect(Number.isFinite(a.sum)).toBe(true);
     expect(JSON.parse(cjs.stdout)).toEqual(a);
   });
@@ -122,16 +132,17 @@ console.log(JSON.stringify({ kind: typeof createService, err: typeof TsadError, 
 const det = defaultDetector({ seed: 1, threshold: { minAlmInWindow: 1 } });
 const n: number = DEFAULT_ALARM_RULE.almWindowMinutes;
 const make: typeof createService = createService;
-export const out = [det.type, n, typeof make];
+const render: (input: Parameters<typeof renderExperimentReport>[0]) => string = renderExperimentReport;
+export const out = [det.type, n, typeof make, typeof render];
 `;
     writeFileSync(
       join(d, 'a.mts'),
-      `import { defaultDetector, DEFAULT_ALARM_RULE } from 'tsad';\nimport { createService } from 'tsad/serve';\n${body}`,
+      `import { defaultDetector, DEFAULT_ALARM_RULE } from 'tsad';\nimport { createService } from 'tsad/serve';\nimport { renderExperimentReport } from 'tsad/report';\n${body}`,
     );
     if (resolution !== 'bundler') {
       writeFileSync(
         join(d, 'b.cts'),
-        `import { defaultDetector, DEFAULT_ALARM_RULE } from 'tsad';\nimport { createService } from 'tsad/serve';\n${body}`,
+        `import { defaultDetector, DEFAULT_ALARM_RULE } from 'tsad';\nimport { createService } from 'tsad/serve';\nimport { renderExperimentReport } from 'tsad/report';\n${body}`,
       );
     }
     writeFileSync(

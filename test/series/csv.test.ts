@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCsv, readCsvRows, SeriesError, type SeriesWarningCode } from '../../src/index.js';
+import { readCsv, SeriesError } from '../../src/index.js';
+import { readCsvRows, type SeriesWarningCode } from '../../src/series/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,16 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  fromArrays,
-  labelsFromWindows,
-  parseTime,
-  readCsv,
-  readCsvRows,
-  resample,
-  SeriesError,
-  series,
-} from '../../src/index.js';
+import { fromArrays, labelsFromWindows, readCsv, resample, SeriesError, series } from '../../src/index.js';
+import { parseTime, readCsvRows } from '../../src/series/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

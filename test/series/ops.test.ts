@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  inferGranularity,
-  labelsFromWindows,
-  SeriesError,
-  splitAt,
-  type TimeSeries,
-} from '../../src/index.js';
+import { labelsFromWindows, SeriesError, splitAt, type TimeSeries } from '../../src/index.js';
+import { inferGranularity } from '../../src/series/index.js';
 
 const sortedUnique = fc
   .uniqueArray(fc.integer({ min: -1e12, max: 2e12 }), { minLength: 0, maxLength: 200 })

@@ -1,15 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type Aggregate,
-  dateBin,
-  type FillPolicy,
-  gridOrigin,
-  inferGranularity,
-  resample,
-  SeriesError,
-  type TimeSeries,
-} from '../../src/index.js';
+import { dateBin, resample, SeriesError, type TimeSeries } from '../../src/index.js';
+import { type Aggregate, type FillPolicy, gridOrigin, inferGranularity } from '../../src/series/index.js';
 
 const ts = (t: number[], v: number[]): TimeSeries => ({ t: Float64Array.from(t), v: Float64Array.from(v) });
 

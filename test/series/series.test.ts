@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromArrays, parseTime, SeriesError, type SeriesWarningCode, series } from '../../src/index.js';
+import { fromArrays, SeriesError, series } from '../../src/index.js';
+import { parseTime, type SeriesWarningCode } from '../../src/series/index.js';
 
 const T0 = Date.UTC(2013, 11, 2, 21, 15);
 const MIN5 = 300_000;

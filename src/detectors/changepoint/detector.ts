@@ -9,7 +9,6 @@
  */
 import { z } from 'zod';
 import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
-import { registerDetector } from '../registry.js';
 import type { Frame } from '../transforms.js';
 import type { JsonValue } from '../types.js';
 import { ChangePointCore } from './core.js';
@@ -90,7 +89,5 @@ export class ChangePointDetector extends BaseDetector<ChangePointConfig> {
   }
 }
 
-registerDetector(
-  'ChangePointDetector',
-  baseLoader((c) => new ChangePointDetector(c as ChangePointInput)),
-);
+/** Loads a `ChangePointDetector` model file (see the registry in detectors/registry.ts). */
+export const loadChangePointDetector = baseLoader((c) => new ChangePointDetector(c as ChangePointInput));

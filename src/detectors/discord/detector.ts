@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
 import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
 import { field, intField } from '../json.js';
-import { registerDetector } from '../registry.js';
 import type { Frame } from '../transforms.js';
 import type { JsonValue } from '../types.js';
 import { DiscordCore } from './core.js';
@@ -98,7 +97,5 @@ export class DiscordDetector extends BaseDetector<DiscordConfig> {
   }
 }
 
-registerDetector(
-  'DiscordDetector',
-  baseLoader((c) => new DiscordDetector(c as DiscordInput)),
-);
+/** Loads a `DiscordDetector` model file (see the registry in detectors/registry.ts). */
+export const loadDiscordDetector = baseLoader((c) => new DiscordDetector(c as DiscordInput));

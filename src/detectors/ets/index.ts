@@ -34,13 +34,4 @@ export {
   VarianceSimulator,
   varianceFactor,
 } from './model.js';
-export {
-  type LbfgsbOptions,
-  type LbfgsbResult,
-  type LbfgsbStatus,
-  minimizeLbfgsb,
-  numericGradient,
-  type ObjectiveWithGradient,
-  projectedGradientNorm,
-} from './optim.js';
 export { acf, detectSeasonality, type PeriodicityStrategy, type SeasonalityOptions } from './seasonality.js';

@@ -1,7 +1,7 @@
-import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { DetectorError } from '../../errors.js';
-import { minimizeLbfgsb, numericGradient } from './optim.js';
+import { minimizeLbfgsb } from '../../math/lbfgsb.js';
+import { numericGradient } from '../../math/numeric-gradient.js';
+import { NormalRng } from '../../math/rng.js';
 
 /**
  * The ETS (error, trend, seasonal) state-space family in statsmodels' component form
@@ -430,29 +430,6 @@ export function varianceFactor(spec: EtsSpec, params: EtsParams, h: number): num
   return v;
 }
 
-/** Standard normal draws (Box–Muller) from a seeded xoroshiro128+. */
-export class NormalRng {
-  private readonly g;
-  private spare = Number.NaN;
-  constructor(seed: number) {
-    this.g = xoroshiro128plus(seed | 0);
-    for (let i = 0; i < 32; i++) this.g.next();
-  }
-  next(): number {
-    if (!Number.isNaN(this.spare)) {
-      const s = this.spare;
-      this.spare = Number.NaN;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = uniformFloat64(this.g);
-    const v = uniformFloat64(this.g);
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-}
-
 export function forecastVariance(
   spec: EtsSpec,
   params: EtsParams,
@@ -578,6 +555,7 @@ function oneStep(
  * states (the oldest seasonal state fixed), 2-point numeric gradients with step 1e-8.
  */
 export function fitEts(y: ArrayLike<number>, specIn: Partial<EtsSpec>, opts: FitOptions = {}): EtsModel {
+  primeFilter();
   const spec = normalizeSpec(specIn);
   const n = y.length;
   for (let i = 0; i < n; i++) {
@@ -719,12 +697,17 @@ export function simulateEts(
   return out;
 }
 
+let primed = false;
+
 /**
- * Gives the recursions type feedback for every model class once, at load time (microseconds), so
- * that the optimised code V8 builds later covers all branches and AutoETS does not deoptimise and
- * re-tier each time the grid reaches a new class.
+ * Gives the recursions type feedback for every model class once, before the first fit
+ * (microseconds), so that the optimised code V8 builds later covers all branches and AutoETS does
+ * not deoptimise and re-tier each time the grid reaches a new class. Called from `fitEts`, not at
+ * import (importing tsad runs no code).
  */
 function primeFilter(): void {
+  if (primed) return;
+  primed = true;
   const y = Float64Array.from([5, 6, 5.5, 6.5, 5.8, 6.2]);
   const sums: FilterSums = { sse: 0, sumLogAbsYhat: 0 };
   const yh = new Float64Array(y.length);
@@ -741,4 +724,3 @@ function primeFilter(): void {
     }
   }
 }
-primeFilter();

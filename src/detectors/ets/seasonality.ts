@@ -1,5 +1,5 @@
 import { DetectorError } from '../../errors.js';
-import { normalCdf } from '../post/stats.js';
+import { normalQuantile } from '../../math/normal.js';
 import { fitEts } from './model.js';
 
 export type PeriodicityStrategy = 'acf' | 'min' | 'max' | 'all';
@@ -11,20 +11,6 @@ export interface SeasonalityOptions {
   pval?: number;
   /** Which candidate(s) to return. Default 'acf' (the highest-scoring one). */
   strategy?: PeriodicityStrategy;
-}
-
-/** Inverse standard normal CDF by bisection on `normalCdf` (p in (0, 1)). */
-export function normalQuantile(p: number): number {
-  if (!(p > 0 && p < 1)) throw new RangeError(`quantile level must be in (0, 1), got ${p}`);
-  let lo = -40;
-  let hi = 40;
-  for (let i = 0; i < 200; i++) {
-    const mid = (lo + hi) / 2;
-    if (mid === lo || mid === hi) break;
-    if (normalCdf(mid) < p) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
 }
 
 /** Sample autocorrelations r_0…r_L (mean removed, sums divided by n; NaN → 0). */

@@ -9,7 +9,6 @@
  */
 import { z } from 'zod';
 import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
-import { registerDetector } from '../registry.js';
 import type { Frame } from '../transforms.js';
 import type { JsonValue } from '../types.js';
 import { FlatLineCore } from './core.js';
@@ -78,7 +77,5 @@ export class FlatLineDetector extends BaseDetector<FlatLineConfig> {
   }
 }
 
-registerDetector(
-  'FlatLineDetector',
-  baseLoader((c) => new FlatLineDetector(c as FlatLineInput)),
-);
+/** Loads a `FlatLineDetector` model file (see the registry in detectors/registry.ts). */
+export const loadFlatLineDetector = baseLoader((c) => new FlatLineDetector(c as FlatLineInput));

@@ -5,13 +5,13 @@
  */
 import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
+import { erfcFast } from '../../math/erf.js';
 import { parseConfig } from '../config.js';
 import { decodeFloats, decodeInts, encodeFloat, field, intField, numberField } from '../json.js';
 import {
   AnomalyLikelihoodPost,
   anomalyLikelihoodPostSchema,
   checkSeenValues,
-  erfc,
   RollingStats,
 } from '../post/anomaly-likelihood.js';
 import type { JsonObject } from '../types.js';
@@ -51,7 +51,7 @@ function zSurprise(s: RollingStats, x: number): number {
   if (s.count < 2) return 0;
   const sd = Math.sqrt(s.variance);
   const z = sd > 0 ? Math.abs(x - s.mean) / sd : x === s.mean ? 0 : 10;
-  const out = 1 - erfc(z / Math.SQRT2);
+  const out = 1 - erfcFast(z / Math.SQRT2);
   // statistics of values near the float64 limit can overflow (Infinity / Infinity): no evidence
   return Number.isNaN(out) ? 0 : out;
 }

@@ -22,6 +22,7 @@
  */
 import { z } from 'zod';
 import { ConfigError, ModelFormatError } from '../../errors.js';
+import { erfcFast } from '../../math/erf.js';
 import { parseConfig } from '../config.js';
 import { decodeFloats, encodeFloat, encodeFloats, field, intField, numberField } from '../json.js';
 import type { JsonObject } from '../types.js';
@@ -50,15 +51,6 @@ export const anomalyLikelihoodPostSchema = z.strictObject({
 });
 export type AnomalyLikelihoodPostConfig = z.infer<typeof anomalyLikelihoodPostSchema>;
 export type AnomalyLikelihoodPostInput = z.input<typeof anomalyLikelihoodPostSchema>;
-
-/** erfc through the Abramowitz–Stegun 7.1.26 rational approximation (|error| < 1.5e-7). */
-export function erfc(x: number): number {
-  const ax = Math.abs(x);
-  const k = 1 / (1 + 0.3275911 * ax);
-  const y = ((((1.061405429 * k - 1.453152027) * k + 1.421413741) * k - 0.284496736) * k + 0.254829592) * k;
-  const r = y * Math.exp(-ax * ax);
-  return x >= 0 ? r : 2 - r;
-}
 
 const LOG_DENOM = Math.log(1 - 0.9999999999);
 /** Numenta's log scale for likelihoods: 0.5 → ~0.03, 0.999 → 0.3, 0.99999 → 0.5, 0.9999999999 → 1. */
@@ -260,7 +252,7 @@ export class AnomalyLikelihoodPost {
       const std = Math.max(Math.sqrt(this.hist.variance), c.minStd);
       // values below the mean are reflected: unusually low raw scores are not anomalies
       const x = avg < mean ? 2 * mean - avg : avg;
-      const tail = 0.5 * erfc((x - mean) / std / Math.SQRT2);
+      const tail = 0.5 * erfcFast((x - mean) / std / Math.SQRT2);
       out = logLikelihood(avg < mean ? tail : 1 - tail);
     }
     const d = value - this.prev;

@@ -1,7 +1,7 @@
 import { ModelFormatError } from '../../errors.js';
+import { quantileSorted } from '../../math/quantile.js';
 import { decodeFloats, encodeFloats, field } from '../json.js';
 import type { JsonValue } from '../types.js';
-import { quantileSorted } from './stats.js';
 
 /** Target z-values of the quantile anchors (post-processing spec §2.1). */
 const TARGETS = [0, 0, 0.5, 1, 1.5, 2];

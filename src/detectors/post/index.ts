@@ -20,7 +20,6 @@ export {
   type ThresholdRuleInput,
   thresholdRuleSchema,
 } from './rule.js';
-export { normalCdf, percentileSorted, quantileSorted } from './stats.js';
 export {
   type AlarmStreamer,
   Threshold,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ConfigError, DetectorError, ModelFormatError } from '../../errors.js';
+import { percentileSorted } from '../../math/quantile.js';
 import type { TimeSeries } from '../../series/types.js';
 import type { JsonValue } from '../types.js';
 import { type AlarmMetric, revisedF1 } from './f1.js';
-import { percentileSorted } from './stats.js';
 
 /** Options for training a threshold rule (post-processing spec §3.2). Times in seconds. */
 export interface ThresholdTrainOptions {

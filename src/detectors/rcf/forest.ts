@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../math/rng.js';
+import { xoroshiroFloat as draw, fillStreams } from '../../math/xoroshiro.js';
 import type { JsonObject } from '../types.js';
 import { CutTree, NAV_BITS, NAV_MASK, NAV_MAX_DIM, type NavStore, type Uniform } from './tree.js';
 
@@ -209,7 +210,7 @@ export class CutForest {
     this.rejectAtOrBelow = new Float64Array(m.reject);
     this.boundUntil = new Float64Array(m.bound);
     this.rs = new Int32Array(m.rs);
-    if (!attach) seedTreeGenerators(this.rs, seed);
+    if (!attach) fillStreams(this.rs, new Rng(seed));
     this.uniform = () => draw(this.rs, this.cur << 2);
     this.jobF = new Float64Array(m.jobF);
     this.treeScores = new Float64Array(T);
@@ -802,11 +803,7 @@ export class CutForest {
       // A model file from before per-tree generators (one forest-wide state): the trees' streams
       // are derived from it as from a seed's state (jumps), so it loads and continues validly.
       rng = new Array<number>(4 * s.numberOfTrees);
-      const st = [...s.rng];
-      for (let t = 0; t < s.numberOfTrees; t++) {
-        if (t > 0) jump(st);
-        for (let k = 0; k < 4; k++) rng[4 * t + k] = st[k];
-      }
+      fillStreams(rng, Rng.fromState(s.rng));
     }
     if (rng.length !== 4 * s.numberOfTrees) {
       bad('rng', `has ${s.rng.length} numbers, expected 4 per tree (${4 * s.numberOfTrees})`);
@@ -863,81 +860,6 @@ export class CutForest {
     }
     return forest;
   }
-}
-
-/**
- * Seeds the per-tree generators: tree 0 starts from the library's `Rng(seed)` state (warmed up),
- * tree t from tree t-1's state jumped ahead by 2^64 draws, so the streams never overlap.
- */
-function seedTreeGenerators(rs: Int32Array, seed: number): void {
-  const st = new Rng(seed).state();
-  const T = rs.length >> 2;
-  for (let t = 0; t < T; t++) {
-    if (t > 0) jump(st);
-    rs.set(st, 4 * t);
-  }
-}
-
-/**
- * Uniform in [0, 1) from the xoroshiro128+ state at `rs[b .. b+4)`: pure-rand's uniformFloat64
- * (26 + 27 bits of two consecutive outputs), with the two steps done in locals.
- */
-function draw(rs: Int32Array, b: number): number {
-  let s01 = rs[b];
-  let s00 = rs[b + 1];
-  let s11 = rs[b + 2];
-  let s10 = rs[b + 3];
-  const v1 = ((s00 + s10) | 0) & 0x3ffffff;
-  let a0 = s10 ^ s00;
-  let a1 = s11 ^ s01;
-  let o00 = s00;
-  let o01 = s01;
-  s00 = (o00 << 24) ^ (o01 >>> 8) ^ a0 ^ (a0 << 16);
-  s01 = (o01 << 24) ^ (o00 >>> 8) ^ a1 ^ ((a1 << 16) | (a0 >>> 16));
-  s10 = (a1 << 5) ^ (a0 >>> 27);
-  s11 = (a0 << 5) ^ (a1 >>> 27);
-  const v2 = ((s00 + s10) | 0) & 0x7ffffff;
-  a0 = s10 ^ s00;
-  a1 = s11 ^ s01;
-  o00 = s00;
-  o01 = s01;
-  rs[b + 1] = (o00 << 24) ^ (o01 >>> 8) ^ a0 ^ (a0 << 16);
-  rs[b] = (o01 << 24) ^ (o00 >>> 8) ^ a1 ^ ((a1 << 16) | (a0 >>> 16));
-  rs[b + 3] = (a1 << 5) ^ (a0 >>> 27);
-  rs[b + 2] = (a0 << 5) ^ (a1 >>> 27);
-  return v1 * 1.4901161193847656e-8 + v2 * 1.1102230246251565e-16;
-}
-
-/** xoroshiro128+ jump (2^64 steps) of a state (s01, s00, s11, s10), as pure-rand's `jump()`. */
-function jump(st: number[]): void {
-  const J = [3639956645, 3750757012, 1261568508, 386426335];
-  let [s01, s00, s11, s10] = st;
-  let n01 = 0;
-  let n00 = 0;
-  let n11 = 0;
-  let n10 = 0;
-  for (let i = 0; i < 4; i++) {
-    for (let mask = 1; mask; mask <<= 1) {
-      if (J[i] & mask) {
-        n01 ^= s01;
-        n00 ^= s00;
-        n11 ^= s11;
-        n10 ^= s10;
-      }
-      const a0 = s10 ^ s00;
-      const a1 = s11 ^ s01;
-      const o00 = s00;
-      const o01 = s01;
-      s00 = (o00 << 24) ^ (o01 >>> 8) ^ a0 ^ (a0 << 16);
-      s01 = (o01 << 24) ^ (o00 >>> 8) ^ a1 ^ ((a1 << 16) | (a0 >>> 16));
-      s10 = (a1 << 5) ^ (a0 >>> 27);
-      s11 = (a0 << 5) ^ (a1 >>> 27);
-    }
-  }
-  st[0] = n01;
-  st[1] = n00;
-  st[2] = n11;
-  st[3] = n10;
 }
 
 /** Control words of the job exchange. */

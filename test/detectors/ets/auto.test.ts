@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { autoEts, candidateGrid } from '../../../src/detectors/ets/auto.js';
 import { specName } from '../../../src/detectors/ets/model.js';
-import { acf, detectSeasonality, normalQuantile } from '../../../src/detectors/ets/seasonality.js';
-import { normalCdf } from '../../../src/detectors/post/stats.js';
+import { acf, detectSeasonality } from '../../../src/detectors/ets/seasonality.js';
+import { normalCdf, normalQuantile } from '../../../src/math/normal.js';
 import { machineTemperature } from './nab-helper.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);

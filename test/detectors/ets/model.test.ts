@@ -5,12 +5,12 @@ import {
   fitEts,
   forecastVariance,
   initialStates,
-  NormalRng,
   normalizeSpec,
   parameterCount,
   simulateEts,
   varianceFactor,
 } from '../../../src/detectors/ets/model.js';
+import { NormalRng } from '../../../src/math/rng.js';
 import { machineTemperature } from './nab-helper.js';
 
 // Spec merlion-detectors §4.9 E2 (40 values).

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { minimizeLbfgsb, numericGradient, projectedGradientNorm } from '../../../src/detectors/ets/optim.js';
+import { projectedGradientNorm } from '../../src/math/box.js';
+import { minimizeLbfgsb } from '../../src/math/lbfgsb.js';
+import { numericGradient } from '../../src/math/numeric-gradient.js';
 
 const rosen = (x: Float64Array, g: Float64Array): number => {
   const a = 1 - x[0];

@@ -1,7 +1,8 @@
 /**
  * Bound-constrained limited-memory quasi-Newton minimisation (L-BFGS-B, after Byrd, Lu, Nocedal
  * and Zhu 1995, with the 2011 "projected subspace step" refinement), written for the small
- * problems ETS fitting produces (tens of variables).
+ * problems ETS fitting produces (tens of variables). Hand-written: no maintained JavaScript port
+ * of L-BFGS-B reproduces scipy's iterates, which the ETS fits are checked against.
  *
  * Each iteration:
  * 1. builds the limited-memory BFGS matrix `B` explicitly from the last `memory` correction pairs
@@ -19,6 +20,11 @@
  * ≤ `factr·ε`, or at the iteration / evaluation limits. A failed line search drops the memory and
  * retries once from steepest descent (as the Fortran code does).
  */
+
+import { NumericError } from '../errors.js';
+import { boxBounds, projectedGradientNorm } from './box.js';
+import { cholesky, cholSolve } from './cholesky.js';
+import { lineSearchMoreThuente } from './line-search.js';
 
 /** Objective with gradient: returns f(x) and writes ∇f(x) into `grad`. */
 export type ObjectiveWithGradient = (x: Float64Array, grad: Float64Array) => number;
@@ -64,293 +70,20 @@ export interface LbfgsbResult {
 
 const EPS = 2.220446049250313e-16;
 
-function toBounds(b: ArrayLike<number> | undefined, n: number, fill: number, name: string): Float64Array {
-  const out = new Float64Array(n).fill(fill);
-  if (b === undefined) return out;
-  if (b.length !== n) throw new RangeError(`${name} has ${b.length} entries; pass one per variable (${n})`);
-  for (let i = 0; i < n; i++) out[i] = Number.isNaN(b[i]) ? fill : b[i];
-  return out;
-}
-
-/** Infinity norm of the projected gradient. */
-export function projectedGradientNorm(
-  x: Float64Array,
-  g: Float64Array,
-  lower: Float64Array,
-  upper: Float64Array,
-): number {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) {
-    let gi = g[i];
-    if (gi < 0) {
-      if (upper[i] < Number.POSITIVE_INFINITY) gi = Math.max(x[i] - upper[i], gi);
-    } else if (lower[i] > Number.NEGATIVE_INFINITY) gi = Math.min(x[i] - lower[i], gi);
-    const a = Math.abs(gi);
-    if (a > m) m = a;
-  }
-  return m;
-}
-
-/**
- * Forward-difference gradient with an absolute step (default 1e-8), reversed to a backward step
- * where the forward point would leave the box (scipy's `approx_derivative` "2-point" rule).
- * The step actually taken is recomputed as `(x + h) − x` so it is exactly representable.
- */
-export function numericGradient(
-  f: (x: Float64Array) => number,
-  opts: { lower?: ArrayLike<number>; upper?: ArrayLike<number>; step?: number } = {},
-): ObjectiveWithGradient {
-  const step = opts.step ?? 1e-8;
-  return (x, grad) => {
-    const n = x.length;
-    const lo = toBounds(opts.lower, n, Number.NEGATIVE_INFINITY, 'lower');
-    const up = toBounds(opts.upper, n, Number.POSITIVE_INFINITY, 'upper');
-    const f0 = f(x);
-    for (let i = 0; i < n; i++) {
-      const xi = x[i];
-      let h = step;
-      const fwd = xi + h;
-      if ((fwd > up[i] || fwd < lo[i]) && Math.abs(h) <= Math.max(lo[i] - xi, up[i] - xi, xi - lo[i])) h = -h;
-      x[i] = xi + h;
-      let dx = x[i] - xi;
-      if (dx === 0) {
-        // the absolute step vanishes next to a huge coordinate: fall back to a relative one
-        h = Math.abs(xi) * 1.4901161193847656e-8 * (h < 0 ? -1 : 1);
-        x[i] = xi + h;
-        dx = x[i] - xi;
-      }
-      const fi = f(x);
-      x[i] = xi;
-      grad[i] = (fi - f0) / dx;
-    }
-    return f0;
-  };
-}
-
-/** Moré–Thuente step (MINPACK-2 dcstep): safeguarded cubic/quadratic interpolation. */
-interface StepState {
-  stx: number;
-  fx: number;
-  dx: number;
-  sty: number;
-  fy: number;
-  dy: number;
-  stp: number;
-  brackt: boolean;
-}
-
-function cstep(s: StepState, fp: number, dp: number, stpmin: number, stpmax: number): void {
-  const { stx, fx, dx, sty, fy, dy, stp } = s;
-  const sgnd = dp * Math.sign(dx);
-  let stpf: number;
-  if (fp > fx) {
-    const theta = (3 * (fx - fp)) / (stp - stx) + dx + dp;
-    const sc = Math.max(Math.abs(theta), Math.abs(dx), Math.abs(dp));
-    let gamma = sc * Math.sqrt(Math.max(0, (theta / sc) ** 2 - (dx / sc) * (dp / sc)));
-    if (stp < stx) gamma = -gamma;
-    const p = gamma - dx + theta;
-    const q = gamma - dx + gamma + dp;
-    const stpc = stx + (p / q) * (stp - stx);
-    const stpq = stx + (dx / ((fx - fp) / (stp - stx) + dx) / 2) * (stp - stx);
-    stpf = Math.abs(stpc - stx) < Math.abs(stpq - stx) ? stpc : stpc + (stpq - stpc) / 2;
-    s.brackt = true;
-  } else if (sgnd < 0) {
-    const theta = (3 * (fx - fp)) / (stp - stx) + dx + dp;
-    const sc = Math.max(Math.abs(theta), Math.abs(dx), Math.abs(dp));
-    let gamma = sc * Math.sqrt(Math.max(0, (theta / sc) ** 2 - (dx / sc) * (dp / sc)));
-    if (stp > stx) gamma = -gamma;
-    const p = gamma - dp + theta;
-    const q = gamma - dp + gamma + dx;
-    const stpc = stp + (p / q) * (stx - stp);
-    const stpq = stp + (dp / (dp - dx)) * (stx - stp);
-    stpf = Math.abs(stpc - stp) > Math.abs(stpq - stp) ? stpc : stpq;
-    s.brackt = true;
-  } else if (Math.abs(dp) < Math.abs(dx)) {
-    const theta = (3 * (fx - fp)) / (stp - stx) + dx + dp;
-    const sc = Math.max(Math.abs(theta), Math.abs(dx), Math.abs(dp));
-    let gamma = sc * Math.sqrt(Math.max(0, (theta / sc) ** 2 - (dx / sc) * (dp / sc)));
-    if (stp > stx) gamma = -gamma;
-    const p = gamma - dp + theta;
-    const q = gamma + (dx - dp) + gamma;
-    const r = p / q;
-    let stpc: number;
-    if (r < 0 && gamma !== 0) stpc = stp + r * (stx - stp);
-    else if (stp > stx) stpc = stpmax;
-    else stpc = stpmin;
-    const stpq = stp + (dp / (dp - dx)) * (stx - stp);
-    if (s.brackt) {
-      stpf = Math.abs(stpc - stp) < Math.abs(stpq - stp) ? stpc : stpq;
-      if (stp > stx) stpf = Math.min(stp + 0.66 * (sty - stp), stpf);
-      else stpf = Math.max(stp + 0.66 * (sty - stp), stpf);
-    } else {
-      stpf = Math.abs(stpc - stp) > Math.abs(stpq - stp) ? stpc : stpq;
-      stpf = Math.max(stpmin, Math.min(stpmax, stpf));
-    }
-  } else if (s.brackt) {
-    const theta = (3 * (fp - fy)) / (sty - stp) + dy + dp;
-    const sc = Math.max(Math.abs(theta), Math.abs(dy), Math.abs(dp));
-    let gamma = sc * Math.sqrt(Math.max(0, (theta / sc) ** 2 - (dy / sc) * (dp / sc)));
-    if (stp > sty) gamma = -gamma;
-    const p = gamma - dp + theta;
-    const q = gamma - dp + gamma + dy;
-    stpf = stp + (p / q) * (sty - stp);
-  } else {
-    stpf = stp > stx ? stpmax : stpmin;
-  }
-  if (fp > fx) {
-    s.sty = stp;
-    s.fy = fp;
-    s.dy = dp;
-  } else {
-    if (sgnd < 0) {
-      s.sty = stx;
-      s.fy = fx;
-      s.dy = dx;
-    }
-    s.stx = stp;
-    s.fx = fp;
-    s.dx = dp;
-  }
-  s.stp = stpf;
-}
-
-/**
- * Moré–Thuente line search along `d` from `x` (f0, directional derivative gd0 < 0).
- * Evaluates at `xt = x + stp·d` (clamped into the box); returns the accepted step or -1 on failure.
- */
-function lineSearch(
-  fg: ObjectiveWithGradient,
-  x: Float64Array,
-  d: Float64Array,
-  f0: number,
-  gd0: number,
-  stp0: number,
-  stpmax: number,
-  maxLs: number,
-  lower: Float64Array,
-  upper: Float64Array,
-  xt: Float64Array,
-  gt: Float64Array,
-  out: { f: number; evals: number },
-): number {
-  const ftol = 1e-3;
-  const gtol = 0.9;
-  const xtol = 0.1;
-  const stpmin = 0;
-  const n = x.length;
-  const gtest = ftol * gd0;
-  let width = stpmax - stpmin;
-  let width1 = 2 * width;
-  const s: StepState = { stx: 0, fx: f0, dx: gd0, sty: 0, fy: f0, dy: gd0, stp: stp0, brackt: false };
-  let stmin = 0;
-  let stmax = stp0 + 4 * stp0;
-  let stage = 1;
-  for (let it = 0; it < maxLs; it++) {
-    const stp = s.stp;
-    for (let i = 0; i < n; i++) {
-      let v = x[i] + stp * d[i];
-      if (v < lower[i]) v = lower[i];
-      else if (v > upper[i]) v = upper[i];
-      xt[i] = v;
-    }
-    let f = fg(xt, gt);
-    out.evals++;
-    let gFinite = true;
-    for (let i = 0; i < n; i++) if (!Number.isFinite(gt[i])) gFinite = false;
-    if (!Number.isFinite(f) || !gFinite) {
-      // Outside the region where the objective is defined: shrink and retry.
-      f = Number.POSITIVE_INFINITY;
-      s.brackt = true;
-      s.sty = stp;
-      s.fy = Number.POSITIVE_INFINITY;
-      s.stp = s.stx + 0.5 * (stp - s.stx);
-      if (s.stp === s.stx) return -1;
-      continue;
-    }
-    let g = 0;
-    for (let i = 0; i < n; i++) g += gt[i] * d[i];
-    out.f = f;
-    const ftest = f0 + stp * gtest;
-    if (stage === 1 && f <= ftest && g >= 0) stage = 2;
-    if (f <= ftest && Math.abs(g) <= gtol * -gd0) return stp;
-    if (s.brackt && (stp <= stmin || stp >= stmax)) return f < f0 ? stp : -1;
-    if (s.brackt && stmax - stmin <= xtol * stmax) return f < f0 ? stp : -1;
-    if (stp === stpmax && f <= ftest && g <= gtest) return stp;
-    if (stp === stpmin && (f > ftest || g >= gtest)) return -1;
-    if (stage === 1 && f <= s.fx && f > ftest) {
-      const m: StepState = {
-        stx: s.stx,
-        fx: s.fx - s.stx * gtest,
-        dx: s.dx - gtest,
-        sty: s.sty,
-        fy: s.fy - s.sty * gtest,
-        dy: s.dy - gtest,
-        stp,
-        brackt: s.brackt,
-      };
-      cstep(m, f - stp * gtest, g - gtest, stmin, stmax);
-      s.stx = m.stx;
-      s.sty = m.sty;
-      s.fx = m.fx + m.stx * gtest;
-      s.fy = m.fy + m.sty * gtest;
-      s.dx = m.dx + gtest;
-      s.dy = m.dy + gtest;
-      s.stp = m.stp;
-      s.brackt = m.brackt;
-    } else {
-      cstep(s, f, g, stmin, stmax);
-    }
-    if (s.brackt) {
-      if (Math.abs(s.sty - s.stx) >= 0.66 * width1) s.stp = s.stx + 0.5 * (s.sty - s.stx);
-      width1 = width;
-      width = Math.abs(s.sty - s.stx);
-      stmin = Math.min(s.stx, s.sty);
-      stmax = Math.max(s.stx, s.sty);
-    } else {
-      stmin = s.stp + 1.1 * (s.stp - s.stx);
-      stmax = s.stp + 4 * (s.stp - s.stx);
-    }
-    s.stp = Math.max(stpmin, Math.min(stpmax, s.stp));
-    if ((s.brackt && (s.stp <= stmin || s.stp >= stmax)) || (s.brackt && stmax - stmin <= xtol * stmax)) {
-      s.stp = s.stx;
-    }
-  }
-  return -1;
-}
-
-/** In-place Cholesky of the k×k leading block of `a` (row-major, stride k). False if not positive definite. */
-function cholesky(a: Float64Array, k: number): boolean {
-  for (let j = 0; j < k; j++) {
-    let d = a[j * k + j];
-    for (let p = 0; p < j; p++) d -= a[j * k + p] * a[j * k + p];
-    if (!(d > 0)) return false;
-    d = Math.sqrt(d);
-    a[j * k + j] = d;
-    for (let i = j + 1; i < k; i++) {
-      let v = a[i * k + j];
-      for (let p = 0; p < j; p++) v -= a[i * k + p] * a[j * k + p];
-      a[i * k + j] = v / d;
-    }
-  }
-  return true;
-}
-
-function cholSolve(l: Float64Array, k: number, b: Float64Array): void {
-  for (let i = 0; i < k; i++) {
-    let v = b[i];
-    for (let p = 0; p < i; p++) v -= l[i * k + p] * b[p];
-    b[i] = v / l[i * k + i];
-  }
-  for (let i = k - 1; i >= 0; i--) {
-    let v = b[i];
-    for (let p = i + 1; p < k; p++) v -= l[p * k + i] * b[p];
-    b[i] = v / l[i * k + i];
-  }
-}
-
 /**
  * Minimises `fg` subject to `lower ≤ x ≤ upper` from `x0` (projected into the box first).
- * Defaults follow scipy's `fmin_l_bfgs_b`.
+ * Defaults follow scipy's `fmin_l_bfgs_b`. Throws a `NumericError`: `bad_bounds` (a lower bound
+ * above its upper bound, bounds of another length), `not_finite` (f or ∇f not finite at the start).
+ *
+ * @example
+ * const fg = (x: Float64Array, g: Float64Array) => {
+ *   g[0] = 2 * (x[0] - 3);
+ *   g[1] = 2 * (x[1] + 1);
+ *   return (x[0] - 3) ** 2 + (x[1] + 1) ** 2;
+ * };
+ * const r = minimizeLbfgsb(fg, [0, 0], { lower: [0, 0], upper: [2, 2] });
+ * r.converged; // => true
+ * Array.from(r.x).join(); // => "2,0"
  */
 export function minimizeLbfgsb(
   fg: ObjectiveWithGradient,
@@ -358,11 +91,12 @@ export function minimizeLbfgsb(
   opts: LbfgsbOptions = {},
 ): LbfgsbResult {
   const n = x0.length;
-  const lower = toBounds(opts.lower, n, Number.NEGATIVE_INFINITY, 'lower');
-  const upper = toBounds(opts.upper, n, Number.POSITIVE_INFINITY, 'upper');
+  const lower = boxBounds(opts.lower, n, Number.NEGATIVE_INFINITY, 'lower');
+  const upper = boxBounds(opts.upper, n, Number.POSITIVE_INFINITY, 'upper');
   for (let i = 0; i < n; i++) {
     if (lower[i] > upper[i]) {
-      throw new RangeError(
+      throw new NumericError(
+        'bad_bounds',
         `variable ${i}: lower bound ${lower[i]} exceeds upper bound ${upper[i]}; fix the bounds`,
       );
     }
@@ -382,7 +116,8 @@ export function minimizeLbfgsb(
   counter.evals = 1;
   for (let i = 0; i < n; i++) if (!Number.isFinite(g[i])) f = Number.NaN;
   if (!Number.isFinite(f)) {
-    throw new RangeError(
+    throw new NumericError(
+      'not_finite',
       'the objective or its gradient is not finite at the starting point; start from a feasible point',
     );
   }
@@ -608,7 +343,7 @@ export function minimizeLbfgsb(
     let stp = -1;
     if (gd < 0 && dnorm2 > 0 && stpmax > 0) {
       counter.f = f;
-      stp = lineSearch(
+      stp = lineSearchMoreThuente(
         fg,
         x,
         dir,
