@@ -88,6 +88,12 @@ export interface RawStreamer {
    * time-dependent state at this point (gap policy `'reset'`).
    */
   check(t: number, v: number): boolean;
+  /**
+   * Undoes whatever a successful `check` prepared, when the point is not pushed after all (another
+   * ensemble member rejected it, or the gap policy is `'error'`). Optional: a `check` that changes
+   * nothing needs none.
+   */
+  abort?(): void;
   /** Scores the point, then learns from it. NaN = no score for this point. */
   pushRaw(t: number, v: number): number;
   /** Scores the point without learning from it (nothing changes). */
@@ -134,6 +140,8 @@ export function isStreamingDetector(x: unknown): x is StreamingDetector {
 export interface StreamCore {
   /** Validates the point (throws a TsadError, nothing changes); true = beyond a gap (see RawStreamer). */
   check(t: number, v: number): boolean;
+  /** Undoes a successful `check` whose point will not be pushed (see RawStreamer.abort). */
+  abort(): void;
   /** Pushes a checked point. */
   commit(t: number, v: number, reset: boolean): StreamResult;
   /** Scores a checked point without changing anything. */
@@ -368,22 +376,58 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   /** Series level: a raw streaming scorer continuing from `context` (the last raw points seen). */
   protected rawStreamer(context: TimeSeries): RawStreamer {
     const ts = this.pipeline.streamer(context);
+    // Compute, then commit: check() pushes the point through the transforms once (with a one-step
+    // undo mark) and keeps the row pending; the push, peek or learn of the same point that follows
+    // uses that row, and abort() (or any other call) undoes it. Transforms run once per push.
+    let pending = false;
+    let pendingT = Number.NaN;
+    let pendingRow: Float64Array | null = null;
+    const settle = (t: number): boolean => {
+      if (!pending) return false;
+      pending = false;
+      if (t === pendingT) return true;
+      ts.rollback();
+      return false;
+    };
     return {
       check: (t, v) => {
-        ts.mark();
-        try {
-          const row = ts.push(v);
-          if (row !== null) this.checkRow(row, t);
-        } finally {
+        if (pending) {
+          pending = false;
           ts.rollback();
         }
+        ts.mark();
+        let row: Float64Array | null;
+        try {
+          row = ts.push(v);
+          if (row !== null) this.checkRow(row, t);
+        } catch (e) {
+          ts.rollback();
+          throw e;
+        }
+        pending = true;
+        pendingT = t;
+        pendingRow = row;
         return false;
       },
+      abort: () => {
+        if (pending) {
+          pending = false;
+          ts.rollback();
+        }
+      },
       pushRaw: (t, v) => {
-        const row = ts.push(v);
+        const row = settle(t) ? pendingRow : ts.push(v);
         return row === null ? Number.NaN : this.scoreRow(row, t);
       },
       peekRaw: (t, v) => {
+        if (settle(t)) {
+          // the pending row is already pushed: score it, then undo the push
+          try {
+            return pendingRow === null ? Number.NaN : this.peekRow(pendingRow, t);
+          } finally {
+            ts.rollback();
+          }
+        }
         ts.mark();
         try {
           const row = ts.push(v);
@@ -393,7 +437,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
         }
       },
       learnRaw: (t, v) => {
-        const row = ts.push(v);
+        const row = settle(t) ? pendingRow : ts.push(v);
         if (row !== null) this.learnRow(row, t);
       },
     };
@@ -537,6 +581,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     const checkGap = (t: number, v: number): boolean => {
       const g = core.check(t, v);
       if (g && gap === 'error') {
+        core.abort();
         throw new DetectorError(
           'gap',
           `${type} stream: t=${t} comes after a gap the model cannot bridge; use the gap policy 'reset' or retrain`,
@@ -591,6 +636,9 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
           );
         }
         return raw.check(t, v);
+      },
+      abort(): void {
+        raw.abort?.();
       },
       commit(t: number, v: number, reset: boolean): StreamResult {
         const r = raw.pushRaw(t, v);

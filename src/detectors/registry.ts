@@ -89,10 +89,16 @@ export const DETECTORS: readonly DetectorEntry[] = [
     type: 'Ensemble',
     load: (c, s, b) => ensembleLoader(loadWithBudget)(c, s, b),
     example: (o) => {
-      const d = defaultDetector({ seed: typeof o?.seed === 'number' ? o.seed : 0, rcf: { nEstimators: 10 } }, quiet);
+      const d = defaultDetector(
+        { seed: typeof o?.seed === 'number' ? o.seed : 0, rcf: { nEstimators: 10 } },
+        quiet,
+      );
       if (o?.threshold === undefined) return d;
       // the kit's F1 clause asks for a plain threshold rule
-      return new Ensemble({ ...d.config, members: d.members, threshold: o.threshold as ThresholdRuleInput }, quiet);
+      return new Ensemble(
+        { ...d.config, members: d.members, threshold: o.threshold as ThresholdRuleInput },
+        quiet,
+      );
     },
     seeded: true,
     prevIsContext: false, // its RandomCutForest member is online
