@@ -237,7 +237,7 @@ export function validateRunId(runId: unknown): string {
  * Artifact paths: relative POSIX paths, no empty, `.` or `..` segments, no backslashes,
  * no NUL or control characters, no drive letters. Returns the path unchanged.
  */
-export function validateArtifactPath(path: unknown): string {
+export function validateArtifactPath(path: unknown, opts: { reading?: boolean } = {}): string {
   if (typeof path !== 'string' || path.length === 0) {
     throw invalid(
       'invalid_artifact_path',
@@ -263,7 +263,8 @@ export function validateArtifactPath(path: unknown): string {
         `artifact path ${JSON.stringify(path)} has an empty, "." or ".." segment; it must stay inside the run`,
       );
     }
-    if (seg.includes('#') || seg.includes('%')) {
+    // naming rules for new files; a store written before them can still be read (and exported)
+    if (!opts.reading && (seg.includes('#') || seg.includes('%'))) {
       throw invalid(
         'invalid_artifact_path',
         `artifact path ${JSON.stringify(path)} contains "#" or "%": the MLflow server refuses "#" and decodes "%xx", so such names do not round-trip on every backend; rename it`,
@@ -1361,6 +1362,7 @@ export abstract class BaseTracker implements Tracker {
   abstract listArtifacts(runId: string): Promise<ArtifactInfo[]>;
   abstract readArtifact(runId: string, path: string): Promise<Uint8Array>;
   abstract searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]>;
+  abstract deleteRun(runId: string): Promise<void>;
   abstract registerModel(
     name: string,
     runId: string,

@@ -17,9 +17,9 @@
  * appended with O_APPEND, one write() per batch of whole lines; a torn last line left by
  * a crash is ignored on read.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { TrackingError } from '../errors.js';
 import {
   applyQuery,
@@ -571,7 +571,7 @@ export class FileTracker extends BaseTracker {
   }
 
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
-    validateArtifactPath(path);
+    validateArtifactPath(path, { reading: true }); // files named before today's naming rules stay readable
     const root = join(await this.findRunDir(runId), 'artifacts');
     const file = await resolveInside(root, path, false);
     let fh: fsp.FileHandle;
@@ -589,6 +589,25 @@ export class FileTracker extends BaseTracker {
     } finally {
       await fh.close();
     }
+  }
+
+  /**
+   * The run directory is renamed to a temp entry first (one atomic step: readers see the whole
+   * run or none of it), then removed; a crash in between leaves only a temp entry, never listed.
+   */
+  async deleteRun(runId: string): Promise<void> {
+    const dir = await this.findRunDir(runId);
+    const gone = join(dirname(dir), `.tmp-deleted-${basename(dir)}-${randomUUID().slice(0, 8)}`);
+    try {
+      await assertNoSymlink(this.root, dir);
+      await fsp.rename(dir, gone);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
+      throw fsError(err, `delete run directory ${dir}`);
+    }
+    this.runDirs.delete(runId);
+    this.metricCache.delete(runId);
+    await fsp.rm(gone, { recursive: true, force: true }).catch(() => undefined);
   }
 
   async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {

@@ -16,7 +16,14 @@ export {
   setModelLoader,
   type ValidBatch,
 } from './common.js';
-export { type ExportOptions, type ExportReport, exportRuns, SOURCE_RUN_TAG } from './export.js';
+export {
+  COPYING_TAG,
+  type ExportFailure,
+  type ExportOptions,
+  type ExportReport,
+  exportRuns,
+  SOURCE_RUN_TAG,
+} from './export.js';
 export { FileTracker, type FileTrackerOptions } from './file.js';
 export { MemoryTracker, openMemoryTracker } from './memory.js';
 export {

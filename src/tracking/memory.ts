@@ -213,6 +213,10 @@ export class MemoryTracker extends BaseTracker {
     return applyQuery([...this.store.runs.values()].map(record), q);
   }
 
+  async deleteRun(runId: string): Promise<void> {
+    this.store.runs.delete(this.get(runId).runId);
+  }
+
   async registerModel(
     name: string,
     runId: string,

@@ -637,6 +637,7 @@ interface WireRunInfo {
   start_time?: number | string;
   end_time?: number | string;
   artifact_uri?: string;
+  lifecycle_stage?: string;
 }
 interface WireKV {
   key: string;
@@ -1226,7 +1227,19 @@ export class MlflowTracker extends BaseTracker {
   }
 
   async getRun(runId: string): Promise<RunRecord> {
-    return this.toRecord(await this.wireRun(runId));
+    const w = await this.wireRun(runId);
+    // MLflow keeps deleted runs (lifecycle stage "deleted") until `mlflow gc`; for tsad they are gone
+    if (w.info?.lifecycle_stage === 'deleted') {
+      throw new TrackingNotFoundError(`run ${runId} was deleted from ${this.uri}`);
+    }
+    return this.toRecord(w);
+  }
+
+  /** `runs/delete`: MLflow moves the run to its trash (lifecycle stage "deleted"). */
+  async deleteRun(runId: string): Promise<void> {
+    validateRunId(runId);
+    await this.http.call('POST', 'runs/delete', { run_id: runId }, { idempotent: true });
+    this.pendingEnds.delete(runId);
   }
 
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {

@@ -210,6 +210,9 @@ class LazyTracker implements Tracker {
   async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {
     return (await this.b).searchRuns(query);
   }
+  async deleteRun(runId: string): Promise<void> {
+    return (await this.b).deleteRun(runId);
+  }
   async registerModel(name: string, runId: string, opts?: { artifactPath?: string }): Promise<ModelVersion> {
     return (await this.b).registerModel(name, runId, opts);
   }

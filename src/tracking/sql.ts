@@ -944,6 +944,19 @@ export class SqlTracker extends BaseTracker {
     return this.dialect.decodeArtifact(row.content);
   }
 
+  async deleteRun(runId: string): Promise<void> {
+    validateRunId(runId);
+    const children = ['params', 'tags', 'metrics', 'latest_metrics', 'inputs', 'artifacts'] as const;
+    const found = await this.write(['runs', ...children], async (q, d) => {
+      // the run row goes first, so a concurrent reader never sees a run without its data
+      const r = await q(`DELETE FROM ${d.t('runs')} WHERE run_id = $1`, [runId]);
+      if (!r.rowCount) return false;
+      for (const t of children) await q(`DELETE FROM ${d.t(t)} WHERE run_id = $1`, [runId]);
+      return true;
+    });
+    if (!found) throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
+  }
+
   async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {
     const q = normalizeQuery(query);
     if (q.maxResults === 0) return [];

@@ -335,6 +335,13 @@ export interface Tracker<M = LoggableModel> {
   listArtifacts(runId: string): Promise<ArtifactInfo[]>;
   readArtifact(runId: string, path: string): Promise<Uint8Array>;
   searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]>;
+  /**
+   * Removes a run with its params, metrics, tags, inputs and artifacts: afterwards `getRun`
+   * throws `TrackingNotFoundError` and searches do not list it. Unknown id: `TrackingNotFoundError`.
+   * MLflow servers keep deleted runs in their trash (`mlflow gc` purges them). Model versions
+   * registered from the run are left as they are.
+   */
+  deleteRun(runId: string): Promise<void>;
 
   /** Registers the model logged by `runId` (artifact `<artifactPath>/model.json`) as the next version. */
   registerModel(name: string, runId: string, opts?: { artifactPath?: string }): Promise<ModelVersion>;

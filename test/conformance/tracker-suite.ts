@@ -363,6 +363,25 @@ export function runTrackerConformance(
       await expect(tr.readArtifact(run.id, 'missing')).rejects.toBeInstanceOf(TrackingNotFoundError);
     });
 
+    it('deleteRun removes the run with its data; the other runs stay; an unknown id is not found', async () => {
+      const e = exp('del');
+      const keep = await tr.run({ experiment: e, name: 'keep' }, async (run) => {
+        await run.logMetric('m', 1);
+        return run.id;
+      });
+      const gone = await tr.run({ experiment: e, name: 'gone' }, async (run) => {
+        await run.logParams({ p: 1 });
+        await run.logMetric('m', 2);
+        await run.logArtifact({ name: 'a.txt', bytes: 'x' });
+        return run.id;
+      });
+      await tr.deleteRun(gone);
+      await expect(tr.getRun(gone)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      expect((await tr.searchRuns({ experiment: e })).map((r) => r.info.runId)).toEqual([keep]);
+      expect((await tr.getRun(keep)).data.metrics.m.value).toBe(1);
+      await expect(tr.deleteRun('0'.repeat(32))).rejects.toBeInstanceOf(TrackingNotFoundError);
+    });
+
     it('run and experiment names with .., separators or NUL are rejected', async () => {
       for (const bad of ['..', '../escape', 'a/b', 'a\\b', 'nul\u0000', '']) {
         await expect(tr.startRun({ experiment: exp('names'), name: bad })).rejects.toBeInstanceOf(

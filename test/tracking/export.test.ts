@@ -1,17 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+// `tsad runs export` against the real MLflow server (test/helpers/mlflow-server.ts): one server for
+// the whole file, every test on its own experiments; what was written is read back through
+// MLflow's own Python client (read_store.py).
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportRuns, SOURCE_RUN_TAG } from '../../src/tracking/export.js';
+import { COPYING_TAG, exportRuns, SOURCE_RUN_TAG } from '../../src/tracking/export.js';
 import { createMlflowTracker } from '../../src/tracking/mlflow.js';
 import { openTracker } from '../../src/tracking/open.js';
 import type { Tracker } from '../../src/tracking/tracker.js';
-import { type MlflowContractServer, startMlflowContractServer } from './mlflow-contract-server.js';
+import { type MlflowServer, startMlflow } from '../helpers/mlflow-server.js';
 
-let server: MlflowContractServer;
-let dir: string;
-let local: Tracker;
-let srcRunId: string;
+let server: MlflowServer;
+const dirs: string[] = [];
 
 const model = {
   type: 'zms',
@@ -30,246 +33,232 @@ const series = {
   v: new Float64Array(50).fill(1),
 };
 
-beforeAll(async () => {
-  server = await startMlflowContractServer();
-  dir = await mkdtemp(join(tmpdir(), 'tsad-export-'));
-  local = openTracker(`file:${dir}`);
-  srcRunId = await local.run(
+interface Source {
+  dir: string;
+  tracker: Tracker;
+  runId: string;
+  /** A run whose artifacts include `notes#1.txt` (a name MLflow refuses), or undefined. */
+  legacyRunId?: string;
+}
+
+/**
+ * A local store with one run (params, a 1500-point history with a NaN, a dataset, a model),
+ * the model registered with an alias; with `legacy`, a second experiment whose run holds a file
+ * named `notes#1.txt`, as tsad wrote before it refused such names (planted on disk).
+ */
+async function makeSource(exp: string, modelName: string, legacy?: string): Promise<Source> {
+  const dir = await mkdtemp(join(tmpdir(), 'tsad-export-'));
+  dirs.push(dir);
+  const tracker = openTracker(`file:${dir}`);
+  const runId = await tracker.run(
     {
-      experiment: 'nab-machine',
+      experiment: exp,
       name: 'iforest-w12',
       tags: { owner: 'ops', 'data.split': 'train/test' },
       startTime: 1_700_000_000_000,
     },
     async (run) => {
       await run.logParams({ detector: 'iforest', window: 12, trees: 100 });
-      for (let i = 0; i < HISTORY; i++) {
-        await run.logBatch({
-          metrics: [
-            {
-              key: 'loss',
-              value: i === 7 ? Number.NaN : 1 / (i + 1),
-              step: i,
-              timestamp: 1_700_000_000_000 + i,
-            },
-          ],
-        });
-      }
+      const metrics = Array.from({ length: HISTORY }, (_, i) => ({
+        key: 'loss',
+        value: i === 7 ? Number.NaN : 1 / (i + 1),
+        step: i,
+        timestamp: 1_700_000_000_000 + i,
+      }));
+      await run.logBatch({ metrics });
       await run.logMetric('f1', 0.8125, { step: 0, timestamp: 1_700_000_100_000 });
-      await run.logDataset(series, {
-        name: 'machine_temperature',
-        context: 'training',
-        source: 'nab/realKnownCause/x.csv',
-      });
+      await run.logDataset(series, { name: 'machine_temperature', context: 'training', source: 'nab/x.csv' });
       await run.logModel(model);
       return run.id;
     },
   );
-  await local.registerModel('machine-detector', srcRunId);
-  await local.setAlias('machine-detector', 'champion', 1);
-});
+  await tracker.registerModel(modelName, runId);
+  await tracker.setAlias(modelName, 'champion', 1);
+  if (!legacy) return { dir, tracker, runId };
+  const legacyRun = await tracker.run({ experiment: legacy, name: 'old-run' }, async (run) => {
+    await run.logParams({ a: 1 });
+    await run.logMetric('m', 0.5);
+    await run.logArtifact({ name: 'ok.txt', bytes: 'fine' });
+    return run.id;
+  });
+  const exp2 = (await tracker.getExperiment(legacy))!.experimentId;
+  const art = join(dir, 'experiments', exp2, 'runs', legacyRun, 'artifacts');
+  await mkdir(join(art, 'sub'), { recursive: true });
+  await writeFile(join(art, 'notes#1.txt'), 'hash in the name');
+  await writeFile(join(art, 'sub', 'x#y.csv'), 'a,b');
+  return { dir, tracker, runId, legacyRunId: legacyRun };
+}
+
+const mlflow = () => createMlflowTracker(server.url, { env: {} as NodeJS.ProcessEnv });
+
+interface Dump {
+  experiments: {
+    name: string;
+    runs: {
+      info: { run_id: string; status: string; lifecycle_stage: string; run_name: string };
+      params: Record<string, string>;
+      tags: Record<string, string>;
+      metric_history: Record<string, { value: number | string; step: number }[]>;
+      dataset_inputs: { name: string; tags: Record<string, string> }[];
+      artifacts: { path: string; is_dir: boolean }[];
+    }[];
+  }[];
+  registered_models: {
+    name: string;
+    aliases: Record<string, string>;
+    versions: { version: string; run_id: string }[];
+  }[];
+}
+const dump = async () => (await server.readStore({ stable: false })) as Dump;
+const runsOf = (d: Dump, exp: string) => d.experiments.find((e) => e.name === exp)?.runs ?? [];
+
+beforeAll(async () => {
+  server = await startMlflow({ backend: 'sqlite' });
+}, 180_000);
 
 afterAll(async () => {
-  await local.close();
-  await server.close();
-  await rm(dir, { recursive: true, force: true });
+  await server?.close();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-describe('tsad runs export: local store → MLflow server', () => {
-  it('transfers the run, its metric history, dataset input, model artifact and registry entries; every request is valid', async () => {
-    const mlflow = createMlflowTracker(server.url, { env: {} as NodeJS.ProcessEnv });
-    const report = await exportRuns(local, mlflow);
-    expect(server.violations).toEqual([]);
+describe('tsad runs export: local store → the real MLflow server', () => {
+  let src: Source;
+  beforeAll(async () => {
+    src = await makeSource('nab-machine', 'machine-detector', 'legacy');
+  });
+  afterAll(async () => {
+    await src?.tracker.close();
+  });
+
+  it('copies the run whole (read back by MLflow), reports the refused files by run and name, still copies the models', async () => {
+    // MLflow itself refuses the planted name: a raw artifact upload answers 400.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${server.url}/api/2.0/mlflow-artifacts/artifacts/0/x/artifacts/notes%231.txt`,
+        { method: 'PUT' },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end('x');
+    });
+    expect(status).toBe(400);
+
+    const to = mlflow();
+    const report = await exportRuns(src.tracker, to);
+    await to.close();
     expect(report).toMatchObject({
-      experiments: 1,
+      experiments: 2,
       runs: 1,
+      skippedRuns: 0,
       models: 1,
       modelVersions: 1,
       aliases: 1,
-      datasets: 1,
     });
+    expect(report.stoppedBy).toBeUndefined();
     expect(report.metricPoints).toBe(HISTORY + 1);
-    const dst = report.runIds[srcRunId];
-    const src = await local.getRun(srcRunId);
+    expect(report.failedModels).toEqual([]);
+    expect(report.failedRuns).toHaveLength(1);
+    const f = report.failedRuns[0];
+    expect(f).toMatchObject({ experiment: 'legacy', runName: 'old-run', sourceRunId: src.legacyRunId });
+    expect(f.artifacts.map((a) => a.path)).toEqual(['notes#1.txt', 'sub/x#y.csv']);
+    for (const a of f.artifacts) expect(a.reason).toMatch(/#/);
 
-    // Only the documented endpoints were used, and only the first lookup of the new experiment 404s.
-    const used = new Set(
-      server.requests.map((r) =>
-        `${r.method} ${r.path.replace(/^\/api\/2\.0\/(mlflow\/)?/, '')}`.replace(
-          /(mlflow-artifacts\/artifacts)\/.*/,
-          '$1/<path>',
-        ),
-      ),
-    );
-    expect([...used].sort()).toEqual(
-      [
-        'GET experiments/get-by-name',
-        'GET registered-models/search',
-        'GET runs/get',
-        'POST experiments/create',
-        'POST model-versions/create',
-        'POST registered-models/alias',
-        'POST registered-models/create',
-        'POST runs/create',
-        'POST runs/log-batch',
-        'POST runs/log-inputs',
-        'POST runs/search',
-        'POST runs/update',
-        'PUT mlflow-artifacts/artifacts/<path>',
-      ].sort(),
-    );
-    for (const r of server.requests) {
-      const firstLookup = r === server.calls('experiments/get-by-name')[0];
-      expect(r.status, `${r.method} ${r.path}`).toBe(firstLookup ? 404 : 200);
-    }
+    const d = await dump();
+    // the legacy run left nothing active behind (its half-copy is in MLflow's trash)
+    const legacy = runsOf(d, 'legacy');
+    expect(legacy.filter((r) => r.info.lifecycle_stage === 'active')).toEqual([]);
+    for (const r of legacy) expect(r.tags[COPYING_TAG]).toBe(src.legacyRunId);
 
-    // experiments/get-by-name then experiments/create with just the name
-    expect(server.calls('experiments/create').map((r) => r.json)).toEqual([{ name: 'nab-machine' }]);
-
-    // runs/create: the source start time, name, tags (strings)
-    const create = server.calls('runs/create');
-    expect(create).toHaveLength(1);
-    const body = create[0].json as {
-      experiment_id: string;
-      start_time: number;
-      run_name: string;
-      tags: { key: string; value: unknown }[];
-    };
-    expect(body.start_time).toBe(1_700_000_000_000);
-    expect(body.run_name).toBe('iforest-w12');
-    const tags = Object.fromEntries(body.tags.map((t) => [t.key, t.value]));
-    expect(tags).toMatchObject({
+    const [copy] = runsOf(d, 'nab-machine');
+    expect(runsOf(d, 'nab-machine')).toHaveLength(1);
+    expect(copy.info).toMatchObject({
+      run_id: report.runIds[src.runId],
+      status: 'FINISHED',
+      run_name: 'iforest-w12',
+      lifecycle_stage: 'active',
+    });
+    const rec = await src.tracker.getRun(src.runId);
+    expect(copy.params).toEqual(rec.data.params);
+    expect(copy.tags).toMatchObject({
       owner: 'ops',
       'data.split': 'train/test',
-      'mlflow.runName': 'iforest-w12',
+      [SOURCE_RUN_TAG]: src.runId,
+      [COPYING_TAG]: src.runId,
     });
-    expect(tags['mlflow.user']).toBe(src.data.tags['mlflow.user']);
-    expect(tags['mlflow.source.type']).toBe('LOCAL');
-    for (const t of body.tags) expect(typeof t.value).toBe('string');
-
-    // runs/log-batch: within limits; params are strings; the whole metric history, in order
-    const batches = server.calls('runs/log-batch');
-    const sentMetrics: { key: string; value: unknown; step: unknown; timestamp: unknown }[] = [];
-    const sentParams: { key: string; value: unknown }[] = [];
-    for (const r of batches) {
-      const b = r.json as {
-        run_id: string;
-        metrics?: typeof sentMetrics;
-        params?: typeof sentParams;
-        tags?: unknown[];
-      };
-      expect(b.run_id).toBe(dst);
-      const n = (b.metrics?.length ?? 0) + (b.params?.length ?? 0) + (b.tags?.length ?? 0);
-      expect(b.metrics?.length ?? 0).toBeLessThanOrEqual(1000);
-      expect(b.params?.length ?? 0).toBeLessThanOrEqual(100);
-      expect(b.tags?.length ?? 0).toBeLessThanOrEqual(100);
-      expect(n).toBeLessThanOrEqual(1000);
-      sentMetrics.push(...(b.metrics ?? []));
-      sentParams.push(...(b.params ?? []));
-    }
-    expect(batches.length).toBeGreaterThanOrEqual(3); // params; loss needs 2 requests; f1
-    expect(sentParams.sort((a, b) => (a.key < b.key ? -1 : 1))).toEqual([
-      { key: 'detector', value: 'iforest' },
-      { key: 'model.config.threshold.alarm', value: '3.5' },
-      { key: 'model.config.window', value: '12' },
-      { key: 'model.type', value: 'zms' },
-      { key: 'trees', value: '100' },
-      { key: 'window', value: '12' },
-    ]);
-    const loss = sentMetrics.filter((m) => m.key === 'loss');
+    const loss = copy.metric_history.loss;
     expect(loss).toHaveLength(HISTORY);
     loss.forEach((m, i) => {
       expect(m.step).toBe(i);
-      expect(m.timestamp).toBe(1_700_000_000_000 + i);
-      expect(m.value).toBe(i === 7 ? 'NaN' : 1 / (i + 1));
+      if (i === 7) expect(Number.isNaN(Number(m.value))).toBe(true);
+      else expect(m.value).toBe(1 / (i + 1));
     });
-    expect(sentMetrics.filter((m) => m.key === 'f1')).toEqual([
+    expect(copy.metric_history.f1).toEqual([
       { key: 'f1', value: 0.8125, step: 0, timestamp: 1_700_000_100_000 },
     ]);
+    expect(copy.dataset_inputs).toMatchObject([
+      { name: 'machine_temperature', tags: { 'mlflow.data.context': 'training' } },
+    ]);
+    expect(copy.artifacts.filter((a) => !a.is_dir).map((a) => a.path)).toEqual([
+      'model/MLmodel',
+      'model/model.json',
+    ]);
+    const [reg] = d.registered_models.filter((m) => m.name === 'machine-detector');
+    expect(reg.aliases).toEqual({ champion: '1' });
+    expect(reg.versions.map((v) => [v.version, v.run_id])).toEqual([['1', copy.info.run_id]]);
 
-    // runs/log-inputs: the dataset with its context tag, MLflow-sized digest, tsad profile
-    const inputs = server.calls('runs/log-inputs');
-    expect(inputs).toHaveLength(1);
-    const ds = (inputs[0].json as { datasets: { tags: unknown; dataset: Record<string, string> }[] })
-      .datasets[0];
-    expect(ds.tags).toEqual([{ key: 'mlflow.data.context', value: 'training' }]);
-    expect(ds.dataset.name).toBe('machine_temperature');
-    expect(ds.dataset.digest).toBe(src.inputs[0].digest.slice(0, 36));
-    expect(JSON.parse(ds.dataset.profile)).toMatchObject({
-      num_rows: 50,
-      'tsad.sha256': src.inputs[0].digest,
-    });
-
-    // the model artifact, byte for byte, under the run's proxied artifact root
-    const puts = server
-      .calls('mlflow-artifacts/artifacts', 'PUT')
-      .filter((p) => p.path.endsWith('/model.json'));
-    expect(puts).toHaveLength(1);
-    const exp = [...server.experiments.values()].find((e) => e.name === 'nab-machine')!;
-    expect(puts[0].path).toBe(
-      `/api/2.0/mlflow-artifacts/artifacts/${exp.experiment_id}/${dst}/artifacts/model/model.json`,
+    // and through tsad's own MLflow client: same run, same history, the model loads
+    const back = mlflow();
+    expect((await back.getRun(copy.info.run_id)).inputs).toEqual(rec.inputs);
+    expect(await back.getMetricHistory(copy.info.run_id, 'loss')).toEqual(
+      await src.tracker.getMetricHistory(src.runId, 'loss'),
     );
-    expect(
-      Buffer.compare(puts[0].body, Buffer.from(await local.readArtifact(srcRunId, 'model/model.json'))),
-    ).toBe(0);
+    expect(await back.loadModelJson('models:/machine-detector@champion')).toEqual(model.toJSON());
+    await back.close();
+  }, 120_000);
 
-    // the source run id is tagged after every piece of data (a half-done copy has no tag), before the end
-    const at = (pred: (r: (typeof server.requests)[number]) => boolean) =>
-      server.requests.map((r, i) => (pred(r) ? i : -1)).filter((i) => i >= 0);
-    const tagged = at((r) => JSON.stringify(r.json ?? null).includes(srcRunId));
-    expect(tagged).toHaveLength(1);
-    expect(JSON.stringify(server.requests[tagged[0]].json)).toContain(SOURCE_RUN_TAG);
-    const data = at((r) => /runs\/(log-batch|log-inputs)$|mlflow-artifacts\/artifacts/.test(r.path));
-    expect(tagged[0]).toBeGreaterThan(Math.max(...data.filter((i) => !tagged.includes(i))));
-    expect(tagged[0]).toBeLessThan(at((r) => r.path.endsWith('runs/update'))[0]);
+  it('a repeated export copies nothing twice and reports the refused run again', async () => {
+    const to = mlflow();
+    const again = await exportRuns(src.tracker, to);
+    await to.close();
+    expect(again).toMatchObject({ runs: 0, skippedRuns: 1, modelVersions: 0, removedPartialCopies: 0 });
+    expect(again.failedRuns.map((f) => f.sourceRunId)).toEqual([src.legacyRunId]);
+    const d = await dump();
+    expect(runsOf(d, 'nab-machine')).toHaveLength(1);
+    expect(d.registered_models.find((m) => m.name === 'machine-detector')?.versions).toHaveLength(1);
+    expect(runsOf(d, 'legacy').filter((r) => r.info.lifecycle_stage === 'active')).toEqual([]);
+  }, 120_000);
 
-    // runs/update: ended with the source status and end time
-    const upd = server.calls('runs/update').map((r) => r.json);
-    expect(upd).toContainEqual({ run_id: dst, status: 'FINISHED', end_time: src.info.endTime });
+  it('exports back from MLflow into a fresh local store', async () => {
+    const dir2 = await mkdtemp(join(tmpdir(), 'tsad-export-back-'));
+    dirs.push(dir2);
+    const local2 = openTracker(`file:${dir2}`);
+    const from = mlflow();
+    try {
+      const report = await exportRuns(from, local2, { experiments: ['nab-machine'] });
+      expect(report).toMatchObject({ runs: 1, failedRuns: [] });
+      const [copy] = await local2.searchRuns({ experiment: 'nab-machine' });
+      const rec = await src.tracker.getRun(src.runId);
+      expect(copy.data.params).toEqual(rec.data.params);
+      expect(copy.inputs).toEqual(rec.inputs);
+      expect(await local2.getMetricHistory(copy.info.runId, 'loss')).toEqual(
+        await src.tracker.getMetricHistory(src.runId, 'loss'),
+      );
+      expect(await local2.loadModelJson('models:/machine-detector@champion')).toEqual(model.toJSON());
+    } finally {
+      await local2.close();
+      await from.close();
+    }
+  }, 120_000);
+});
 
-    // registry: model, version pointing at the copied run's artifact, alias
-    expect(server.calls('registered-models/create')[0].json).toEqual({ name: 'machine-detector' });
-    expect(server.calls('model-versions/create')[0].json).toMatchObject({
-      name: 'machine-detector',
-      run_id: dst,
-      source: `mlflow-artifacts:/${exp.experiment_id}/${dst}/artifacts/model`,
-    });
-    expect(server.calls('registered-models/alias', 'POST')[0].json).toEqual({
-      name: 'machine-detector',
-      alias: 'champion',
-      version: '1',
-    });
-
-    // And it reads back through the MLflow client as the same run.
-    const back = await mlflow.getRun(dst);
-    expect(back.info).toMatchObject({
-      runName: 'iforest-w12',
-      status: 'FINISHED',
-      startTime: src.info.startTime,
-      endTime: src.info.endTime,
-    });
-    expect(back.data.params).toEqual(src.data.params);
-    expect(back.data.metrics).toEqual(src.data.metrics);
-    expect(back.inputs).toEqual(src.inputs);
-    const hist = await mlflow.getMetricHistory(dst, 'loss');
-    expect(hist).toEqual(await local.getMetricHistory(srcRunId, 'loss'));
-    expect(await mlflow.loadModelJson('models:/machine-detector@champion')).toEqual(model.toJSON());
-  });
-
-  it('a repeated export copies nothing twice', async () => {
-    const mlflow = createMlflowTracker(server.url, { env: {} as NodeJS.ProcessEnv });
-    server.reset();
-    const again = await exportRuns(local, mlflow);
-    expect(again).toMatchObject({ runs: 0, skippedRuns: 1, modelVersions: 0 });
-    expect(server.calls('runs/create')).toHaveLength(0);
-    expect(server.calls('model-versions/create')).toHaveLength(0);
-    expect(server.violations).toEqual([]);
-  });
-
-  it('a copy that fails half-way is ended FAILED without the source tag, and the next export copies the run again', async () => {
-    const to = openTracker('memory:export-interrupted');
+describe('tsad runs export: interrupted and resumed (real MLflow server)', () => {
+  it('a copy that fails half-way is deleted; the export stops, and re-running it copies the run once', async () => {
+    const src = await makeSource('interrupted', 'interrupted-model');
     let fail = true;
-    const flaky = new Proxy(local, {
+    const flaky = new Proxy(src.tracker, {
       get(target, key, receiver) {
         if (key === 'readArtifact' && fail) {
           return async () => {
@@ -280,118 +269,125 @@ describe('tsad runs export: local store → MLflow server', () => {
         return typeof v === 'function' ? v.bind(target) : v;
       },
     });
-    await expect(exportRuns(flaky, to, { models: false })).rejects.toThrow(/connection reset/);
-    const [broken] = await to.searchRuns({ experiment: 'nab-machine' });
-    expect(broken.info.status).toBe('FAILED');
-    expect(broken.data.tags[SOURCE_RUN_TAG]).toBeUndefined();
+    const to = mlflow();
+    const first = await exportRuns(flaky, to);
+    expect(first.stoppedBy).toMatch(/run interrupted\/iforest-w12 [0-9a-f]{32}: connection reset/);
+    expect(first.runs).toBe(0);
+    expect(await to.searchRuns({ experiment: 'interrupted' })).toEqual([]); // nothing half-copied
     fail = false;
-    const report = await exportRuns(flaky, to, { models: false });
-    expect(report).toMatchObject({ runs: 1, skippedRuns: 0 });
-    const copies = await to.searchRuns({ experiment: 'nab-machine' });
-    expect(copies.map((r) => r.info.status).sort()).toEqual(['FAILED', 'FINISHED']);
-    expect(copies.find((r) => r.info.status === 'FINISHED')?.data.tags[SOURCE_RUN_TAG]).toBe(srcRunId);
+    const second = await exportRuns(flaky, to);
+    expect(second).toMatchObject({ runs: 1, skippedRuns: 0, modelVersions: 1, failedRuns: [] });
+    expect(second.stoppedBy).toBeUndefined();
+    const active = runsOf(await dump(), 'interrupted').filter((r) => r.info.lifecycle_stage === 'active');
+    expect(active).toHaveLength(1);
+    expect(active[0].metric_history.loss).toHaveLength(HISTORY);
     await to.close();
-  });
+    await src.tracker.close();
+  }, 120_000);
 
-  it('exports back from MLflow into a fresh local store', async () => {
-    const mlflow = createMlflowTracker(server.url, { env: {} as NodeJS.ProcessEnv });
-    const dir2 = await mkdtemp(join(tmpdir(), 'tsad-export-back-'));
-    const local2 = openTracker(`file:${dir2}`);
-    try {
-      const report = await exportRuns(mlflow, local2, { experiments: ['nab-machine'] });
-      expect(report.runs).toBe(1);
-      const [copy] = await local2.searchRuns({ experiment: 'nab-machine' });
-      const src = await local.getRun(srcRunId);
-      expect(copy.data.params).toEqual(src.data.params);
-      expect(copy.inputs).toEqual(src.inputs);
-      expect(await local2.getMetricHistory(copy.info.runId, 'loss')).toEqual(
-        await local.getMetricHistory(srcRunId, 'loss'),
-      );
-      expect(await local2.loadModelJson('models:/machine-detector@champion')).toEqual(model.toJSON());
-      expect(server.violations).toEqual([]);
-    } finally {
-      await local2.close();
-      await rm(dir2, { recursive: true, force: true });
-    }
-  });
+  it('a half-copy left by a killed export is removed by the next one, which copies the run whole', async () => {
+    const src = await makeSource('killed', 'killed-model');
+    const to = mlflow();
+    // what a SIGKILLed export leaves: a destination run with the copying tag, part of the data, RUNNING
+    const half = await to.startRun({
+      experiment: 'killed',
+      name: 'iforest-w12',
+      tags: { [COPYING_TAG]: src.runId },
+    });
+    await half.logBatch({
+      params: [{ key: 'detector', value: 'iforest' }],
+      metrics: [{ key: 'loss', value: 1, step: 0, timestamp: 1_700_000_000_000 }],
+    });
+    const report = await exportRuns(src.tracker, to);
+    expect(report).toMatchObject({ runs: 1, removedPartialCopies: 1, failedRuns: [] });
+    const runs = runsOf(await dump(), 'killed');
+    expect(runs.find((r) => r.info.run_id === half.id)?.info.lifecycle_stage).toBe('deleted');
+    const active = runs.filter((r) => r.info.lifecycle_stage === 'active');
+    expect(active).toHaveLength(1);
+    expect(active[0].tags[SOURCE_RUN_TAG]).toBe(src.runId);
+    expect(active[0].metric_history.loss).toHaveLength(HISTORY);
+    await to.close();
+    await src.tracker.close();
+  }, 120_000);
 });
 
-describe('tsad runs export (command line)', () => {
-  it('the tsad binary exports a local store to an MLflow server', async () => {
-    const { spawn } = await import('node:child_process');
-    const target = await startMlflowContractServer();
-    try {
-      const root = join(import.meta.dirname, '..', '..');
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(root, 'src/cli/main.ts'),
-          'runs',
-          'export',
-          '--from',
-          `file:${dir}`,
-          '--to',
-          target.url,
-          '--quiet',
-        ],
-        { cwd: root, env: { ...process.env, MLFLOW_TRACKING_TOKEN: 'cli-token' } },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => {
-        stdout += b.toString();
-      });
-      child.stderr.on('data', (b: Buffer) => {
-        stderr += b.toString();
-      });
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      expect(stderr).toBe('');
-      expect(code).toBe(0);
-      expect(stdout).toMatch(/runs 1 /);
-      expect(stdout).toMatch(new RegExp(`metric points ${HISTORY + 1}`));
-      expect(target.runs.size).toBe(1);
-      expect(target.models.get('machine-detector')?.aliases.get('champion')).toBe('1');
-      expect(target.requests.every((r) => r.headers.authorization === 'Bearer cli-token')).toBe(true);
-      expect(target.violations).toEqual([]);
-    } finally {
-      await target.close();
-    }
-  });
+describe('tsad runs export (command line, real MLflow server)', () => {
+  const root = join(import.meta.dirname, '..', '..');
+  const tsad = async (args: string[]) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+      cwd: root,
+      env: { ...process.env, MLFLOW_TRACKING_URI: '', TSAD_TRACKING_URI: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, stdout, stderr };
+  };
 
-  it('parses --from/--to/--experiment and prints the report', async () => {
+  it('the tsad binary exports; a refused file is named with its run and the exit code is 5', async () => {
+    const src = await makeSource('cli-exp', 'cli-model', 'cli-legacy');
+    await src.tracker.close();
+    const ok = await tsad([
+      'runs',
+      'export',
+      '--from',
+      `file:${src.dir}`,
+      '--to',
+      server.url,
+      '--experiment',
+      'cli-exp',
+      '--quiet',
+    ]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/runs 1 /);
+    expect(ok.stdout).toMatch(new RegExp(`metric points ${HISTORY + 1}`));
+    const bad = await tsad(['runs', 'export', '--from', `file:${src.dir}`, '--to', server.url, '--quiet']);
+    expect(bad.code).toBe(5);
+    expect(bad.stdout).toMatch(/runs 0 \(already there: 1\)/);
+    expect(bad.stdout).toContain(`NOT COPIED: run cli-legacy/old-run ${src.legacyRunId}`);
+    expect(bad.stdout).toMatch(/artifact "notes#1\.txt": .*#/);
+    expect(bad.stdout).toMatch(/artifact "sub\/x#y\.csv"/);
+    expect(bad.stderr).toMatch(/export_incomplete|1 run\(s\) and 0 model\(s\) were not copied/);
+    const d = await dump();
+    expect(runsOf(d, 'cli-exp')).toHaveLength(1);
+    expect(d.registered_models.find((m) => m.name === 'cli-model')?.aliases).toEqual({ champion: '1' });
+  }, 180_000);
+
+  it('parses --from/--to/--experiment and prints the JSON report', async () => {
+    const src = await makeSource('cli-json', 'cli-json-model');
+    await src.tracker.close();
     const { Command } = await import('commander');
     const { registerRuns } = await import('../../src/cli/runs.js');
-    const target = await startMlflowContractServer();
-    try {
-      const program = new Command().exitOverride();
-      const chunks: string[] = [];
-      registerRuns(program, { out: (text) => void chunks.push(text) });
-      await program.parseAsync(
-        [
-          'runs',
-          'export',
-          '--from',
-          `file:${dir}`,
-          '--to',
-          target.url,
-          '--experiment',
-          'nab-machine',
-          '--json',
-        ],
-        { from: 'user' },
-      );
-      const report = JSON.parse(chunks.join('')) as {
-        runs: number;
-        metricPoints: number;
-        modelVersions: number;
-      };
-      expect(report).toMatchObject({ runs: 1, metricPoints: HISTORY + 1, modelVersions: 1 });
-      expect(target.runs.size).toBe(1);
-      expect(target.violations).toEqual([]);
-    } finally {
-      await target.close();
-    }
-  });
+    const program = new Command().exitOverride();
+    const chunks: string[] = [];
+    registerRuns(program, { out: (text) => void chunks.push(text) });
+    await program.parseAsync(
+      [
+        'runs',
+        'export',
+        '--from',
+        `file:${src.dir}`,
+        '--to',
+        server.url,
+        '--experiment',
+        'cli-json',
+        '--json',
+      ],
+      { from: 'user' },
+    );
+    const report = JSON.parse(chunks.join('')) as {
+      runs: number;
+      metricPoints: number;
+      modelVersions: number;
+    };
+    expect(report).toMatchObject({ runs: 1, metricPoints: HISTORY + 1, modelVersions: 1 });
+    expect(runsOf(await dump(), 'cli-json')).toHaveLength(1);
+  }, 120_000);
 });
