@@ -88,6 +88,12 @@ export interface RawStreamer {
    * time-dependent state at this point (gap policy `'reset'`).
    */
   check(t: number, v: number): boolean;
+  /**
+   * Undoes whatever a successful `check` prepared, when the point is not pushed after all (another
+   * ensemble member rejected it, or the gap policy is `'error'`). Optional: a `check` that changes
+   * nothing needs none.
+   */
+  abort?(): void;
   /** Scores the point, then learns from it. NaN = no score for this point. */
   pushRaw(t: number, v: number): number;
   /** Scores the point without learning from it (nothing changes). */
@@ -134,6 +140,8 @@ export function isStreamingDetector(x: unknown): x is StreamingDetector {
 export interface StreamCore {
   /** Validates the point (throws a TsadError, nothing changes); true = beyond a gap (see RawStreamer). */
   check(t: number, v: number): boolean;
+  /** Undoes a successful `check` whose point will not be pushed (see RawStreamer.abort). */
+  abort(): void;
   /** Pushes a checked point. */
   commit(t: number, v: number, reset: boolean): StreamResult;
   /** Scores a checked point without changing anything. */
@@ -326,6 +334,24 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     return new make(this.config);
   }
 
+  /**
+   * The version of this detector's model-file state (`state.stateVersion`). Bump it when the state's
+   * shape changes and add a migration from the previous version in `stateMigrations()`. Version 1
+   * is a state without the field (files written before versioning).
+   */
+  protected stateVersion(): number {
+    return BASE_STATE_VERSION;
+  }
+
+  /**
+   * Migrations of older states: entry `v` turns a version-`v` state into a version-`v + 1` one
+   * (plain JSON in, plain JSON out; validation happens after the last one). Subclasses that bump
+   * `stateVersion()` spread `super.stateMigrations()` and add theirs.
+   */
+  protected stateMigrations(): Readonly<Record<number, StateMigration>> {
+    return BASE_MIGRATIONS;
+  }
+
   /** The fitted model as JSON. */
   protected abstract modelState(): JsonValue;
   /**
@@ -368,22 +394,58 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   /** Series level: a raw streaming scorer continuing from `context` (the last raw points seen). */
   protected rawStreamer(context: TimeSeries): RawStreamer {
     const ts = this.pipeline.streamer(context);
+    // Compute, then commit: check() pushes the point through the transforms once (with a one-step
+    // undo mark) and keeps the row pending; the push, peek or learn of the same point that follows
+    // uses that row, and abort() (or any other call) undoes it. Transforms run once per push.
+    let pending = false;
+    let pendingT = Number.NaN;
+    let pendingRow: Float64Array | null = null;
+    const settle = (t: number): boolean => {
+      if (!pending) return false;
+      pending = false;
+      if (t === pendingT) return true;
+      ts.rollback();
+      return false;
+    };
     return {
       check: (t, v) => {
-        ts.mark();
-        try {
-          const row = ts.push(v);
-          if (row !== null) this.checkRow(row, t);
-        } finally {
+        if (pending) {
+          pending = false;
           ts.rollback();
         }
+        ts.mark();
+        let row: Float64Array | null;
+        try {
+          row = ts.push(v);
+          if (row !== null) this.checkRow(row, t);
+        } catch (e) {
+          ts.rollback();
+          throw e;
+        }
+        pending = true;
+        pendingT = t;
+        pendingRow = row;
         return false;
       },
+      abort: () => {
+        if (pending) {
+          pending = false;
+          ts.rollback();
+        }
+      },
       pushRaw: (t, v) => {
-        const row = ts.push(v);
+        const row = settle(t) ? pendingRow : ts.push(v);
         return row === null ? Number.NaN : this.scoreRow(row, t);
       },
       peekRaw: (t, v) => {
+        if (settle(t)) {
+          // the pending row is already pushed: score it, then undo the push
+          try {
+            return pendingRow === null ? Number.NaN : this.peekRow(pendingRow, t);
+          } finally {
+            ts.rollback();
+          }
+        }
         ts.mark();
         try {
           const row = ts.push(v);
@@ -393,7 +455,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
         }
       },
       learnRaw: (t, v) => {
-        const row = ts.push(v);
+        const row = settle(t) ? pendingRow : ts.push(v);
         if (row !== null) this.learnRow(row, t);
       },
     };
@@ -537,6 +599,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     const checkGap = (t: number, v: number): boolean => {
       const g = core.check(t, v);
       if (g && gap === 'error') {
+        core.abort();
         throw new DetectorError(
           'gap',
           `${type} stream: t=${t} comes after a gap the model cannot bridge; use the gap policy 'reset' or retrain`,
@@ -592,6 +655,9 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
         }
         return raw.check(t, v);
       },
+      abort(): void {
+        raw.abort?.();
+      },
       commit(t: number, v: number, reset: boolean): StreamResult {
         const r = raw.pushRaw(t, v);
         self.lastTime = t;
@@ -616,6 +682,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   toJSON(): ModelJson {
     const tail = this.tail.toSeries();
     const state: JsonObject = {
+      stateVersion: this.stateVersion(),
       trained: this.trained,
       calibrator: this.calibrator ? this.calibrator.toJSON() : null,
       threshold: this.rule.toJSON(),
@@ -629,8 +696,9 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   }
 
   /** Restores the state written by `toJSON()` (used by loaders). */
-  restoreState(state: unknown, budget: AllocBudget = AllocBudget.of(state)): void {
+  restoreState(input: unknown, budget: AllocBudget = AllocBudget.of(input)): void {
     const p = 'state';
+    const state = migrateState(input, this.type, this.stateVersion(), this.stateMigrations());
     const trained = boolField(state, 'trained', p);
     const cal = field(state, 'calibrator', p);
     if (this.calibrator) this.calibrator.restore(cal, `${p}.calibrator`);
@@ -649,22 +717,10 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     } catch (e) {
       throw new ModelFormatError('bad_field', (e as Error).message);
     }
-    // files written before stream checkpoints have neither lastT nor alarm
-    const has = (k: string) => state !== null && typeof state === 'object' && Object.hasOwn(state, k);
-    let lastT = tt.length ? tt[tt.length - 1] : Number.NEGATIVE_INFINITY;
-    if (has('lastT')) {
-      lastT = decodeFloat(field(state, 'lastT', p), `${p}.lastT`);
-      if (
-        Number.isNaN(lastT) ||
-        lastT === Number.POSITIVE_INFINITY ||
-        (tt.length && lastT < tt[tt.length - 1])
-      )
-        throw new ModelFormatError(
-          'bad_field',
-          `${p}.lastT: expected a time at or after the tail's last one`,
-        );
-    }
-    const alarm = has('alarm') ? field(state, 'alarm', p) : null;
+    const lastT = decodeFloat(field(state, 'lastT', p), `${p}.lastT`);
+    if (Number.isNaN(lastT) || lastT === Number.POSITIVE_INFINITY || (tt.length && lastT < tt[tt.length - 1]))
+      throw new ModelFormatError('bad_field', `${p}.lastT: expected a time at or after the tail's last one`);
+    const alarm = field(state, 'alarm', p);
     if (alarm !== null) {
       if (!this.config.enableThreshold || !trained)
         throw new ModelFormatError('bad_field', `${p}.alarm: must be null without a trained alarm rule`);
@@ -752,4 +808,55 @@ export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
     d.restoreState(state, budget);
     return d;
   };
+}
+
+/** Turns a version-`v` model-file state (plain JSON) into a version-`v + 1` one. */
+export type StateMigration = (state: JsonObject) => JsonObject;
+
+/** The base state's version: 2 added `stateVersion` itself, `lastT` and `alarm` (stream checkpoints). */
+const BASE_STATE_VERSION = 2;
+
+const BASE_MIGRATIONS: Readonly<Record<number, StateMigration>> = Object.freeze({
+  // version 1 (before stream checkpoints): no lastT (the tail's last time) and no alarm state
+  1: (s: JsonObject): JsonObject => {
+    const tail = s.tail;
+    const t = tail !== null && typeof tail === 'object' && !Array.isArray(tail) ? tail.t : undefined;
+    const last = Array.isArray(t) && t.length ? t[t.length - 1] : '-Infinity';
+    return { ...s, lastT: last, alarm: null };
+  },
+});
+
+/**
+ * Reads `state.stateVersion` (absent = 1), refuses versions newer than `current`, and applies the
+ * migrations from the file's version up to `current`. Returns the state at version `current`.
+ */
+export function migrateState(
+  state: unknown,
+  type: string,
+  current: number,
+  migrations: Readonly<Record<number, StateMigration>>,
+): unknown {
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) return state; // field() reports it
+  let s = state as JsonObject;
+  const raw = Object.hasOwn(s, 'stateVersion') ? s.stateVersion : 1;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1)
+    throw new ModelFormatError(
+      'bad_field',
+      `state.stateVersion: expected a positive integer, got ${JSON.stringify(raw)}`,
+    );
+  if (raw > current)
+    throw new ModelFormatError(
+      'newer_state',
+      `state.stateVersion: ${type} state version ${raw} is newer than this tsad reads (${current}); upgrade tsad`,
+    );
+  for (let v = raw; v < current; v++) {
+    const m = migrations[v];
+    if (!m)
+      throw new ModelFormatError(
+        'bad_field',
+        `state.stateVersion: no migration of ${type} state version ${v}; re-save the model with a tsad that reads it`,
+      );
+    s = m(s);
+  }
+  return s;
 }

@@ -492,12 +492,22 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
       // every member validates the point before any member changes: a push is all or nothing
       check: (t, v) => {
         let any = false;
-        for (let j = 0; j < k; j++) {
-          const g = streams[j].check(t, v);
-          gaps[j] = g ? 1 : 0;
-          any ||= g;
+        let j = 0;
+        try {
+          for (; j < k; j++) {
+            const g = streams[j].check(t, v);
+            gaps[j] = g ? 1 : 0;
+            any ||= g;
+          }
+        } catch (e) {
+          // a member refused the point: undo what the members before it prepared
+          for (let i = 0; i < j; i++) streams[i].abort();
+          throw e;
         }
         return any;
+      },
+      abort: () => {
+        for (let j = 0; j < k; j++) streams[j].abort();
       },
       pushRaw: (t, v) => {
         for (let j = 0; j < k; j++) {

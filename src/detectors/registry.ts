@@ -8,12 +8,13 @@ import { ModelFormatError, TsadError } from '../errors.js';
 import { ChangePointDetector, loadChangePointDetector } from './changepoint/detector.js';
 import { defaultDetector } from './default.js';
 import { DiscordDetector, loadDiscordDetector } from './discord/detector.js';
-import { ensembleLoader } from './ensemble.js';
+import { Ensemble, ensembleLoader } from './ensemble.js';
 import { EtsDetector, loadEtsDetector } from './ets/detector.js';
 import { FlatLineDetector, loadFlatLineDetector } from './flatline/detector.js';
 import { IsolationForest, loadIsolationForest } from './isolation-forest.js';
 import { AllocBudget, parseModelEnvelope } from './model.js';
 import { NabStreamDetector } from './nab-stream/detector.js';
+import type { ThresholdRuleInput } from './post/rule.js';
 import { loadRandomCutForest, RandomCutForest } from './rcf/detector.js';
 import { loadRollingMad, RollingMad } from './rolling-mad/detector.js';
 import type { Detector } from './types.js';
@@ -33,6 +34,14 @@ export interface DetectorEntry {
   readonly example: (overrides?: Record<string, unknown>) => Detector;
   /** Whether `seed` drives random choices (the kit then checks that seeds differ). */
   readonly seeded: boolean;
+  /**
+   * Kit exception: false when `score(b, { prev: a })` differs from the tail of `score(a ++ b)`
+   * because the model learns while scoring (`score(a ++ b)` learns `a`; `prev` is transform
+   * context only). Default true.
+   */
+  readonly prevIsContext?: boolean;
+  /** Kit exception: false when labels do not train the alarm level (a fixed level). Default true. */
+  readonly labelsTrainThreshold?: boolean;
 }
 
 const quiet = { onWarning: () => {} };
@@ -51,6 +60,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
     example: (o) =>
       new RandomCutForest({ seed: 7, nEstimators: 20, maxNSamples: 128, onlineUpdates: true, ...o }),
     seeded: true,
+    prevIsContext: false, // online: score(a ++ b) learns a
   },
   {
     type: 'EtsDetector',
@@ -69,6 +79,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
     load: (c, s) => NabStreamDetector.fromModel(c, s),
     example: (o) => new NabStreamDetector({ historyWindow: 500, zWindow: 200, learningPeriod: 50, ...o }),
     seeded: false,
+    labelsTrainThreshold: false, // NAB's fixed alarm level on the likelihood scale
   },
   {
     type: 'RollingMad',
@@ -98,9 +109,20 @@ export const DETECTORS: readonly DetectorEntry[] = [
     // the default detector: an Ensemble of ETS, RandomCutForest and ZMS (a smaller forest here)
     type: 'Ensemble',
     load: (c, s, b) => ensembleLoader(loadWithBudget)(c, s, b),
-    example: (o) =>
-      defaultDetector({ seed: typeof o?.seed === 'number' ? o.seed : 0, rcf: { nEstimators: 10 } }, quiet),
+    example: (o) => {
+      const d = defaultDetector(
+        { seed: typeof o?.seed === 'number' ? o.seed : 0, rcf: { nEstimators: 10 } },
+        quiet,
+      );
+      if (o?.threshold === undefined) return d;
+      // the kit's F1 clause asks for a plain threshold rule
+      return new Ensemble(
+        { ...d.config, members: d.members, threshold: o.threshold as ThresholdRuleInput },
+        quiet,
+      );
+    },
     seeded: true,
+    prevIsContext: false, // its RandomCutForest member is online
   },
 ];
 

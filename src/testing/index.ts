@@ -41,6 +41,21 @@ export interface KitOptions {
   load?: (json: unknown) => Detector;
   /** Whether the config's `seed` drives random choices: then two seeds must give two models (default false). */
   seeded?: boolean;
+  /**
+   * Whether `score(b, { prev: a })` equals the tail of `score(a ++ b)` (default true). Set it to
+   * false for models that learn while scoring (online RandomCutForest, ETS, NabStreamDetector,
+   * RollingMad, an ensemble holding one): `score(a ++ b)` learns from `a` before it reaches `b`,
+   * while `prev` is context for the transforms only, so the clause does not hold and is not run.
+   */
+  prevIsContext?: boolean;
+  /**
+   * Config overrides that give the detector a plain threshold rule (`{ threshold: { type:
+   * 'threshold', ... } }` by default; the kit adds `almThreshold`). `null`: the detector's alarm
+   * level is fixed and labels do not train it (NabStreamDetector), so the F1 clause is skipped.
+   */
+  labelThreshold?: ((almThreshold: number) => Record<string, unknown>) | null;
+  /** The calibrated train scores the alarm rule was trained on (default: the detector's `trainScores`). */
+  trainScores?: (d: Detector) => TimeSeries | null | undefined;
 }
 
 /** One clause of the contract: run it to check it. */
@@ -542,5 +557,131 @@ export function checkDetector(spec: KitSpec, options: KitOptions = {}): KitClaus
     );
   });
 
+  if (options.prevIsContext !== false) {
+    clause('property: score(b, { prev: a }) equals the tail of score(a ++ b)', () => {
+      const d = shared();
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 1000 }),
+          fc.integer({ min: 10, max: 60 }),
+          fc.integer({ min: 1, max: 60 }),
+          (seed, k, m) => {
+            const x = more(k + m, seed);
+            const [a, b] = split(x, k);
+            const whole = d.score(x);
+            const tail = d.score(b, { prev: a });
+            const from = lowerBoundOf(whole.t, b.t[0]);
+            sameBits(tail.t, whole.t.subarray(from), 'times');
+            sameBits(tail.v, whole.v.subarray(from), 'scores');
+          },
+        ),
+        { numRuns },
+      );
+    });
+  }
+
+  if (options.labelThreshold !== null) {
+    clause('training with labels sets the threshold to one maximising F1 on them (brute-force sweep)', () => {
+      // A default threshold no score reaches (F1 0), so the search must move it whenever any candidate does better.
+      const unreachable = 1e300;
+      const over = (options.labelThreshold ?? plainThreshold)(unreachable);
+      const labels = {
+        t: train.t,
+        v: Float64Array.from(train.v, (_, i) => ((i % 97 >= 50 && i % 97 <= 52) || i % 150 === 149 ? 1 : 0)),
+      };
+      const d = factory(over);
+      const out = d.train(train, { labels });
+      const cal = (options.trainScores ?? defaultTrainScores)(d);
+      if (!cal) fail('the detector keeps no calibrated train scores (pass options.trainScores)');
+      sameBits(out.t, cal.t, 'post-rule vs calibrated train score times');
+      const abs = Float64Array.from(cal.v, Math.abs);
+      const alarm = Array.from(out.v, (s) => s !== 0);
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < abs.length; i++) {
+        if (alarm[i]) {
+          if (!Object.is(out.v[i], cal.v[i]))
+            fail(`index ${i}: alarm score ${out.v[i]} is not the calibrated ${cal.v[i]}`);
+          lo = Math.min(lo, abs[i]);
+        } else hi = Math.max(hi, abs[i]);
+      }
+      if (!(lo > hi))
+        fail(`the alarms are not the scores above one threshold (lowest alarm ${lo}, highest other ${hi})`);
+      // Merlion's candidates, computed here: percentiles (numpy's linear rule), 11 even steps, the configured value.
+      const sorted = Float64Array.from(abs).sort();
+      const n = sorted.length;
+      // numpy's percentile (linear) and linspace, to the bit: a candidate landing exactly on a score matters (ties)
+      const pct = (p: number) => {
+        const pos = (p / 100) * (n - 1);
+        const j = Math.floor(pos);
+        if (j + 1 >= n) return sorted[n - 1];
+        const w = pos - j;
+        const diff = sorted[j + 1] - sorted[j];
+        return w >= 0.5 ? sorted[j + 1] - diff * (1 - w) : sorted[j] + diff * w;
+      };
+      const cands = [80, 90, 95, 98, 99, 99.5, 99.9].map(pct);
+      const step = (sorted[n - 1] - sorted[0]) / 10;
+      for (let i = 0; i < 10; i++) cands.push(i * step + sorted[0]);
+      cands.push(sorted[n - 1]);
+      cands.push(unreachable);
+      const at = new Map<number, number>();
+      for (let i = 0; i < labels.t.length; i++) at.set(labels.t[i], i);
+      const f1Of = (flag: (i: number) => boolean) => {
+        const hit = new Uint8Array(labels.t.length);
+        for (let i = 0; i < cal.t.length; i++)
+          if (flag(i)) hit[at.get(cal.t[i]) ?? fail('score time not in labels')] = 1;
+        return segmentF1(labels.v, hit);
+      };
+      let best = 0;
+      for (const c of cands)
+        best = Math.max(
+          best,
+          f1Of((i) => abs[i] >= c),
+        );
+      ok(best > 0, 'no candidate threshold finds any labelled anomaly: the labels do not test the search');
+      const got = f1Of((i) => alarm[i]);
+      if (got !== best) fail(`F1 of the trained threshold ${got} < best candidate ${best}`);
+    });
+  }
+
   return clauses;
+}
+
+function plainThreshold(almThreshold: number): Record<string, unknown> {
+  return { threshold: { type: 'threshold', almThreshold, absScore: true } };
+}
+
+function defaultTrainScores(d: Detector): TimeSeries | null | undefined {
+  return (d as { trainScores?: TimeSeries | null }).trainScores;
+}
+
+function lowerBoundOf(a: ArrayLike<number>, x: number): number {
+  let i = 0;
+  while (i < a.length && a[i] < x) i++;
+  return i;
+}
+
+/**
+ * Revised point-adjusted F1 on one grid, written out for the kit (independent of tsad's metrics):
+ * each run of labelled points is one true positive if any of its points is flagged, else one false
+ * negative; each flagged unlabelled point is a false positive.
+ */
+function segmentF1(labels: ArrayLike<number>, flagged: Uint8Array): number {
+  let tp = 0;
+  let fn = 0;
+  let fp = 0;
+  for (let i = 0; i < labels.length; ) {
+    if (labels[i] === 0) {
+      fp += flagged[i];
+      i++;
+      continue;
+    }
+    let any = 0;
+    while (i < labels.length && labels[i] !== 0) any |= flagged[i++];
+    if (any) tp++;
+    else fn++;
+  }
+  const p = tp + fp === 0 ? 0 : tp / (tp + fp);
+  const r = tp + fn === 0 ? 0 : tp / (tp + fn);
+  return p === 0 || r === 0 ? 0 : (2 * p * r) / (p + r);
 }

@@ -13,7 +13,12 @@ for (const entry of DETECTORS) {
   if (OPT_OUT.includes(entry.type)) continue;
   runKit(
     { name: `${entry.type} (registry example)`, make: entry.example },
-    { seeded: entry.seeded, numRuns: 10 },
+    {
+      seeded: entry.seeded,
+      numRuns: 10,
+      prevIsContext: entry.prevIsContext,
+      labelThreshold: entry.labelsTrainThreshold === false ? null : undefined,
+    },
   );
 }
 

@@ -168,6 +168,7 @@ export class NabStreamDetector implements Detector<NabStreamConfig>, StreamingDe
         }
         return false; // no time-dependent state: gaps never reset
       },
+      abort: () => {}, // check changes nothing
       commit: (t: number, v: number, reset: boolean): StreamResult => {
         const score = this.core.push(v);
         this.lastTime = t;

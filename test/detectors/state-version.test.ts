@@ -1,0 +1,72 @@
+/**
+ * Model-file state versions: a hand-written version-1 state (before stream checkpoints: no
+ * stateVersion, lastT or alarm) loads through the base migration; newer or malformed versions are
+ * refused with a ModelFormatError naming `state.stateVersion`.
+ */
+import { describe, expect, it } from 'vitest';
+import { ModelFormatError } from '../../src/errors.js';
+import { loadModel, RollingMad } from '../../src/index.js';
+
+const T0 = Date.UTC(2024, 0, 1);
+const config = {
+  seed: 0,
+  enableCalibrator: false,
+  enableThreshold: true,
+  maxScore: 1000,
+  threshold: { type: 'threshold', almThreshold: 2, absScore: true },
+  postRuleTrain: { maxEarlySec: null, maxDelaySec: null, minAllowedScore: null, retrainCalibrator: false },
+  window: 3,
+  minRelScale: 0.000001,
+};
+const body = {
+  trained: true,
+  calibrator: { maxScore: 1000, anchorsX: [], anchorsY: [] },
+  threshold: { almThreshold: 2.5 },
+  transforms: [],
+  tail: { t: [], v: [] },
+  model: { window: [3, 1, 2] },
+};
+const file = (state: Record<string, unknown>) => ({
+  format: 'tsad-model',
+  version: 1,
+  type: 'RollingMad',
+  config,
+  state,
+});
+/** What a model file looked like before state versions (and stream checkpoints). */
+const v1 = file(body);
+/** The same model written today. */
+const v2 = file({ stateVersion: 2, ...body, lastT: '-Infinity', alarm: null });
+
+describe('state versions', () => {
+  it('a version-1 state migrates to the current version and scores like the current file', () => {
+    const old = loadModel(v1);
+    expect(old).toBeInstanceOf(RollingMad);
+    const cur = loadModel(v2);
+    expect(old.toJSON()).toEqual(cur.toJSON());
+    const state = old.toJSON().state as Record<string, unknown>;
+    expect(state.stateVersion).toBe(2);
+    expect(state.lastT).toBe('-Infinity');
+    const x = { t: [0, 1, 2, 3, 4].map((i) => T0 + i * 60_000), v: [1, 9, 2, 2, 1] };
+    expect(Array.from(old.score(x).v)).toEqual(Array.from(cur.score(x).v));
+  });
+
+  it('refuses a state newer than this version reads, and a malformed version', () => {
+    const cases: [unknown, RegExp][] = [
+      [3, /state version 3 is newer than this tsad reads \(2\); upgrade tsad/],
+      [0, /expected a positive integer, got 0/],
+      ['2', /expected a positive integer, got "2"/],
+    ];
+    for (const [v, msg] of cases) {
+      let err: unknown;
+      try {
+        loadModel(file({ ...(v2.state as object), stateVersion: v }));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ModelFormatError);
+      expect((err as Error).message).toMatch(/state\.stateVersion/);
+      expect((err as Error).message).toMatch(msg);
+    }
+  });
+});
