@@ -1,28 +1,12 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { registerBench } from '../../src/cli/bench.js';
 import { registerSynth } from '../../src/cli/synth.js';
+import { runCli } from '../helpers/cli.js';
 
-async function run(args: string[]): Promise<string> {
-  const program = new Command();
-  program.exitOverride();
-  registerSynth(program);
-  registerBench(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'tsad', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const run = (args: string[]): Promise<string> => runCli([registerSynth, registerBench], args);
 
 describe('tsad synth and tsad bench', () => {
   it('writes a corpus, benchmarks it with a floor row, and locates its anomalies', async () => {

@@ -1,35 +1,19 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { registerMonitor } from '../../src/cli/monitor.js';
 import { registerNab } from '../../src/cli/nab.js';
 import { registerSimulate } from '../../src/cli/simulate.js';
 import '../../src/index.js';
 import { openTracker } from '../../src/tracking/index.js';
+import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-lifecycle-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<string> {
-  const program = new Command();
-  program.exitOverride();
-  registerNab(program);
-  registerSimulate(program);
-  registerMonitor(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'tsad', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const run = (args: string[]): Promise<string> =>
+  runCli([registerNab, registerSimulate, registerMonitor], args);
 
 describe('lifecycle commands', () => {
   it('tsad simulate: weekly retraining on a NAB file, tracked as a parent run with child runs', async () => {

@@ -2,8 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../src/cli/exit.js';
 import { labelWindows, registerModels } from '../../src/cli/models.js';
 import { ZmsDetector } from '../../src/detectors/index.js';
@@ -11,6 +10,7 @@ import '../../src/index.js';
 import { VERSION_TAGS } from '../../src/lifecycle/promote.js';
 import type { TimeSeries } from '../../src/series/types.js';
 import { openTracker } from '../../src/tracking/index.js';
+import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-models-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,22 +41,7 @@ function series(): { s: TimeSeries; label: Uint8Array } {
   return { s: { t, v }, label };
 }
 
-async function run(args: string[]): Promise<string> {
-  const program = new Command();
-  program.exitOverride();
-  registerModels(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'tsad', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const run = (args: string[]): Promise<string> => runCli([registerModels], args);
 
 describe('tsad models promote / rollback', () => {
   it('labelWindows turns runs of 1s into inclusive windows', () => {

@@ -1,30 +1,15 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { registerNab } from '../../src/cli/nab.js';
 import { MetricsError } from '../../src/errors.js';
 import { resolveNabDir } from '../../src/metrics/index.js';
+import { runCli } from '../helpers/cli.js';
 
 const nabDir = resolveNabDir();
 
-async function run(args: string[]): Promise<string> {
-  const program = new Command();
-  program.exitOverride();
-  registerNab(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'tsad', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const run = (args: string[]): Promise<string> => runCli([registerNab], args);
 
 describe('tsad nab score', () => {
   afterEach(() => vi.restoreAllMocks());
