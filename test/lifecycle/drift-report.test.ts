@@ -2,11 +2,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { nabDriftSurvey, renderNabDriftReport } from '../../src/lifecycle/nab-drift.js';
-import { CHROMIUM_ARGS, ensureChromium } from '../helpers/chromium.js';
+import { CHROMIUM_ARGS, ensureChromium, openRecordedPage } from '../helpers/chromium.js';
 
 /** The part of a canvas element the pixel count uses (the test runs without the DOM types). */
 interface Canvas {
@@ -46,15 +45,7 @@ describe('NAB drift report in Chromium', () => {
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'nab-drift.html');
     writeFileSync(file, renderNabDriftReport(survey));
-    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
-    await page.goto(pathToFileURL(file).href);
+    const { page, errors, requests } = await openRecordedPage(browser, file, { width: 1300, height: 900 });
 
     const frames = page.locator('iframe');
     await expect.poll(() => frames.count()).toBe(5);

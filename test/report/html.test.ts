@@ -6,7 +6,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { SeriesError } from '../../src/errors.js';
 import { renderExperimentReport } from '../../src/report/html.js';
-import { CHROMIUM_ARGS, ensureChromium } from '../helpers/chromium.js';
+import { CHROMIUM_ARGS, ensureChromium, openRecordedPage } from '../helpers/chromium.js';
 
 function demo() {
   const n = 2000;
@@ -58,15 +58,7 @@ describe('HTML experiment report', () => {
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'report.html');
     writeFileSync(file, demo());
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
-    await page.goto(pathToFileURL(file).href);
+    const { page, errors, requests } = await openRecordedPage(browser, file, { width: 1200, height: 900 });
     await page.waitForSelector('body[data-ready="1"]');
     const range = async () => ((await page.getAttribute('body', 'data-range')) ?? '').split(',').map(Number);
     const [a0, b0] = await range();
