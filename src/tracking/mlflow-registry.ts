@@ -1,0 +1,206 @@
+/**
+ * The MLflow model registry: `registered-models/*` and `model-versions/*` calls, and the mapping
+ * of MLflow's model versions to tsad's `ModelVersion`.
+ */
+import {
+  validateAlias,
+  validateArtifactPath,
+  validateKey,
+  validateModelName,
+  validateTagValue,
+  validateVersion,
+} from './common.js';
+import { type Json, MlflowApiError, type MlflowHttp } from './mlflow-http.js';
+import {
+  arrayField,
+  int,
+  loggedModelId,
+  mlflowFilterString,
+  type WireModelVersion,
+  type WireRun,
+} from './mlflow-wire.js';
+import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
+
+export class MlflowRegistry {
+  constructor(
+    private readonly http: MlflowHttp,
+    private readonly wireRun: (runId: string) => Promise<WireRun>,
+  ) {}
+
+  private toModelVersion(v: WireModelVersion): ModelVersion {
+    const runId = v.run_id ?? '';
+    let artifactPath = v.tags?.find((t) => t.key === 'tsad.artifact_path')?.value;
+    if (!artifactPath && v.source) {
+      const m = /^runs:\/[^/]+\/(.+)$/.exec(v.source) ?? /\/artifacts\/(.+)$/.exec(v.source);
+      artifactPath = m?.[1];
+    }
+    artifactPath = artifactPath || 'model';
+    return {
+      name: v.name ?? '',
+      version: int(v.version),
+      runId,
+      artifactPath,
+      source: `runs:/${runId}/${artifactPath}`,
+      creationTime: int(v.creation_timestamp),
+      aliases: [...(v.aliases ?? [])].sort(),
+    };
+  }
+
+  async registerModel(
+    name: string,
+    runId: string,
+    opts: { artifactPath?: string } = {},
+  ): Promise<ModelVersion> {
+    validateModelName(name);
+    const artifactPath = validateArtifactPath(opts.artifactPath ?? 'model');
+    const run = await this.wireRun(runId);
+    const artifactUri = run.info?.artifact_uri ?? '';
+    try {
+      await this.http.call('POST', 'registered-models/create', { name }, { idempotent: true });
+    } catch (err) {
+      if (!(err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
+    }
+    // As MLflow 3 registers a logged model: source models:/<model id>, which the server resolves
+    // to the logged model's artifacts; earlier runs (no logged model) register their run path.
+    const modelId = loggedModelId(run, artifactPath);
+    const r = await this.http.call('POST', 'model-versions/create', {
+      name,
+      source: modelId ? `models:/${modelId}` : `${artifactUri.replace(/\/+$/, '')}/${artifactPath}`,
+      run_id: runId,
+      ...(modelId ? { model_id: modelId } : {}),
+      tags: [{ key: 'tsad.artifact_path', value: artifactPath }],
+    });
+    return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
+  }
+
+  async setAlias(name: string, alias: string, version: number): Promise<void> {
+    validateModelName(name);
+    validateAlias(alias, true);
+    validateVersion(version);
+    await this.http.call(
+      'POST',
+      'registered-models/alias',
+      { name, alias, version: String(version) },
+      { idempotent: true },
+    );
+  }
+
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    validateModelName(name);
+    validateAlias(alias, true);
+    // MLflow deletes a missing alias silently; the Tracker contract reports it.
+    const r = await this.http.call('GET', 'registered-models/get', { name });
+    const aliases =
+      ((r.registered_model as Json | undefined)?.aliases as { alias: string }[] | undefined) ?? [];
+    if (!aliases.some((a) => a.alias === alias)) {
+      throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
+    }
+    await this.http.call('DELETE', 'registered-models/alias', { name, alias });
+  }
+
+  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    validateModelName(name);
+    validateVersion(version);
+    validateKey('tag', key);
+    validateTagValue(key, value);
+    await this.http.call(
+      'POST',
+      'model-versions/set-tag',
+      { name, version: String(version), key, value },
+      { idempotent: true },
+    );
+  }
+
+  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+    validateModelName(name);
+    validateVersion(version);
+    const r = await this.http.call('GET', 'model-versions/get', { name, version: String(version) });
+    const out: Record<string, string> = {};
+    for (const t of ((r.model_version ?? {}) as WireModelVersion).tags ?? []) out[t.key] = t.value ?? '';
+    return out;
+  }
+
+  async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
+    validateModelName(name);
+    let version: number | undefined;
+    if (typeof versionOrAlias === 'number') version = validateVersion(versionOrAlias);
+    else if (/^[1-9]\d*$/.test(versionOrAlias)) version = Number(versionOrAlias);
+    else if (/^v\d+$/i.test(versionOrAlias)) version = Number(versionOrAlias.slice(1));
+    else if (versionOrAlias.toLowerCase() === 'latest') {
+      const all = await this.listModelVersions(name);
+      const last = all[all.length - 1];
+      if (!last) throw new TrackingNotFoundError(`model "${name}" has no versions yet`);
+      return last;
+    }
+    if (version !== undefined) {
+      const r = await this.http.call('GET', 'model-versions/get', { name, version: String(version) });
+      return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
+    }
+    const alias = validateAlias(versionOrAlias, false);
+    let r: Json;
+    try {
+      r = await this.http.call('GET', 'registered-models/alias', { name, alias });
+    } catch (err) {
+      // MLflow answers a missing alias with 400 INVALID_PARAMETER_VALUE
+      if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE') {
+        throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`, { cause: err });
+      }
+      throw err;
+    }
+    return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
+  }
+
+  async listRegisteredModels(): Promise<RegisteredModel[]> {
+    const out: RegisteredModel[] = [];
+    await this.http.pages('registered-models/search', { max_results: 1000 }, (r) => {
+      for (const m of arrayField<Json>(r, 'registered_models', 'registered-models/search')) {
+        const aliases: Record<string, number> = {};
+        for (const a of (m.aliases as { alias: string; version: string }[] | undefined) ?? []) {
+          aliases[a.alias] = int(a.version);
+        }
+        const latest = ((m.latest_versions as WireModelVersion[] | undefined) ?? []).reduce<number | null>(
+          (acc, v) => Math.max(acc ?? 0, int(v.version)),
+          null,
+        );
+        out.push({
+          name: String(m.name),
+          creationTime: int(m.creation_timestamp),
+          aliases,
+          latestVersion: latest,
+        });
+      }
+    });
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async listModelVersions(name: string): Promise<ModelVersion[]> {
+    validateModelName(name);
+    // not found → typed error; model-versions/search leaves aliases out, registered-models/get has them
+    const reg = await this.http.call('GET', 'registered-models/get', { name });
+    const aliasesOf = new Map<string, string[]>();
+    for (const a of ((reg.registered_model as Json | undefined)?.aliases as
+      | { alias: string; version: string }[]
+      | undefined) ?? []) {
+      aliasesOf.set(String(a.version), [...(aliasesOf.get(String(a.version)) ?? []), a.alias]);
+    }
+    // MLflow's filter strings have no escapes: a name holding both quote kinds is matched here
+    const quoted = mlflowFilterString(name);
+    const out: ModelVersion[] = [];
+    await this.http.pages(
+      'model-versions/search',
+      { ...(quoted ? { filter: `name=${quoted}` } : {}), max_results: 10000 },
+      (r) => {
+        for (const v of (r.model_versions as WireModelVersion[] | undefined) ?? []) {
+          if (v.name !== name) continue;
+          out.push(
+            this.toModelVersion({
+              ...v,
+              aliases: v.aliases?.length ? v.aliases : aliasesOf.get(String(v.version)),
+            }),
+          );
+        }
+      },
+    );
+    return out.sort((a, b) => a.version - b.version);
+  }
+}

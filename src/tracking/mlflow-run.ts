@@ -1,0 +1,93 @@
+/** An active run on an MLflow server: the `BaseRun` primitives as REST calls. */
+import { parse as parseYaml } from 'yaml';
+import { TrackingError } from '../errors.js';
+import {
+  BaseRun,
+  MLMODEL_FILE,
+  type MlmodelInfo,
+  MODEL_DATA_FILE,
+  mlmodelText,
+  type ValidBatch,
+} from './common.js';
+import { LOGGED_MODEL_READY, type MlflowTracker } from './mlflow.js';
+import type { Json } from './mlflow-http.js';
+import { artifactStoragePath } from './mlflow-wire.js';
+import type { DatasetInput, RunStatus } from './tracker.js';
+
+// ---------------------------------------------------------------------------------------------
+// Run
+// ---------------------------------------------------------------------------------------------
+
+export class MlflowRun extends BaseRun {
+  constructor(
+    private readonly tracker: MlflowTracker,
+    id: string,
+    experimentId: string,
+    experiment: string,
+    name: string,
+    startTime: number,
+    private readonly artifactRoot: string,
+  ) {
+    super(id, experimentId, experiment, name, startTime);
+  }
+
+  protected async writeBatch(batch: ValidBatch): Promise<void> {
+    await this.tracker.sendBatch(this.id, batch);
+  }
+
+  protected async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
+    await this.tracker.sendInputs(this.id, inputs);
+  }
+
+  protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
+    await this.tracker.http.putArtifact(`${artifactStoragePath(this.artifactRoot)}/${path}`, bytes);
+  }
+
+  /**
+   * An MLflow 3 logged model linked to the run, as MLflow's own `log_model` makes one: create it,
+   * upload the model directory to its artifact location, mark it READY, record it as an output of
+   * the run and in the run's `mlflow.log-model.history` tag. The same directory also goes under
+   * the run's artifacts (`runs:/<run>/<name>`), where tsad and MLflow 2 clients read it.
+   */
+  protected override async writeModel(name: string, modelJson: Uint8Array, info: MlmodelInfo): Promise<void> {
+    const http = this.tracker.http;
+    const created = await http.call('POST', 'logged-models', {
+      experiment_id: this.experimentId,
+      name,
+      source_run_id: this.id,
+      model_type: `tsad:${info.modelType}`,
+      tags: [{ key: 'tsad.model_format', value: `${info.format}@${info.formatVersion}` }],
+    });
+    const mi = ((created.model as Json | undefined)?.info ?? {}) as {
+      model_id?: unknown;
+      artifact_uri?: unknown;
+    };
+    if (typeof mi.model_id !== 'string' || typeof mi.artifact_uri !== 'string') {
+      throw new TrackingError(
+        'mlflow_bad_response',
+        'MLflow logged-models returned no model_id or artifact_uri',
+      );
+    }
+    const modelId = mi.model_id;
+    const text = mlmodelText({ ...info, modelId });
+    const mlmodel = new TextEncoder().encode(text);
+    const root = artifactStoragePath(mi.artifact_uri);
+    await http.putArtifact(`${root}/${MODEL_DATA_FILE}`, modelJson);
+    await http.putArtifact(`${root}/${MLMODEL_FILE}`, mlmodel);
+    await this.writeArtifact(`${name}/${MODEL_DATA_FILE}`, modelJson);
+    await this.writeArtifact(`${name}/${MLMODEL_FILE}`, mlmodel);
+    await http.call('PATCH', `logged-models/${encodeURIComponent(modelId)}`, {
+      model_id: modelId,
+      status: LOGGED_MODEL_READY,
+    });
+    await http.call('POST', 'runs/outputs', { run_id: this.id, models: [{ model_id: modelId, step: 0 }] });
+    await http.call('POST', 'runs/log-model', {
+      run_id: this.id,
+      model_json: JSON.stringify(parseYaml(text)),
+    });
+  }
+
+  protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    await this.tracker.endRun(this.id, status, endTime);
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Model URIs (`models:/`, `runs:/`), MLflow Model directories (`MLmodel`), the injected model
+ * loader, and version/alias resolution, written once for every backend.
+ */
+import { randomUUID } from 'node:crypto';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { TrackingError } from '../errors.js';
+import { type LoggableModel, TrackingNotFoundError } from './tracker.js';
+import {
+  invalid,
+  validateAlias,
+  validateArtifactPath,
+  validateModelName,
+  validateRunId,
+  validateVersion,
+} from './validate.js';
+
+// ---------------------------------------------------------------------------------------------
+// Model URIs and the model loader
+// ---------------------------------------------------------------------------------------------
+
+export type ModelUri =
+  | { kind: 'registry'; name: string; version: number; alias?: undefined }
+  | { kind: 'registry'; name: string; alias: string; version?: undefined }
+  | { kind: 'run'; runId: string; path: string };
+
+/**
+ * Parses `models:/name@alias`, `models:/name/3`, `models:/name/latest` and
+ * `runs:/<runId>/<artifact path>` (a directory holding model.json, or a .json file).
+ */
+export function parseModelUri(uri: string): ModelUri {
+  const bad = () =>
+    invalid(
+      'invalid_model_uri',
+      `model URI ${JSON.stringify(uri)} must be models:/<name>@<alias>, models:/<name>/<version> or runs:/<runId>/<path>`,
+    );
+  if (typeof uri !== 'string') throw bad();
+  if (uri.startsWith('models:/')) {
+    const rest = uri.slice('models:/'.length);
+    const at = rest.lastIndexOf('@');
+    if (at > 0) {
+      return {
+        kind: 'registry',
+        name: validateModelName(rest.slice(0, at)),
+        alias: validateAlias(rest.slice(at + 1), false),
+      };
+    }
+    const slash = rest.lastIndexOf('/');
+    if (slash <= 0) throw bad();
+    const name = validateModelName(rest.slice(0, slash));
+    const ver = rest.slice(slash + 1);
+    if (ver.toLowerCase() === 'latest') return { kind: 'registry', name, alias: 'latest' };
+    if (!/^[1-9]\d*$/.test(ver)) throw bad();
+    return { kind: 'registry', name, version: Number(ver) };
+  }
+  if (uri.startsWith('runs:/')) {
+    const rest = uri.slice('runs:/'.length);
+    const slash = rest.indexOf('/');
+    if (slash <= 0) throw bad();
+    return {
+      kind: 'run',
+      runId: validateRunId(rest.slice(0, slash)),
+      path: validateArtifactPath(rest.slice(slash + 1)),
+    };
+  }
+  throw bad();
+}
+
+/** The artifact file holding the model JSON under an artifact path. */
+export function modelJsonPath(artifactPath: string): string {
+  return artifactPath.endsWith('.json') ? artifactPath : `${artifactPath}/model.json`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MLflow Model directories
+// ---------------------------------------------------------------------------------------------
+
+/** The file naming an MLflow Model directory's flavors. */
+export const MLMODEL_FILE = 'MLmodel';
+/** The tsad flavor's data file inside a model directory. */
+export const MODEL_DATA_FILE = 'model.json';
+
+export interface MlmodelInfo {
+  /** The artifact path of the directory inside the run (`model`). */
+  artifactPath: string;
+  runId: string;
+  /** The MLflow 3 logged model id, when the backend has logged models. */
+  modelId?: string;
+  /** `type` of the tsad model (`zms`, `rcf`, ...). */
+  modelType: string;
+  /** `format` and `version` of the model JSON. */
+  format: string;
+  formatVersion: number | string;
+  createdAt?: Date;
+}
+
+function utcCreated(d: Date): string {
+  return `${d.toISOString().replace('T', ' ').replace('Z', '')}000`;
+}
+
+/**
+ * The `MLmodel` file of a tsad model directory: MLflow's model metadata with one `tsad` flavor
+ * naming the data file, its format and version, and how to load it (tsad's `Tracker.loadModel`).
+ */
+export function mlmodelText(m: MlmodelInfo): string {
+  const doc: Record<string, unknown> = {
+    artifact_path: m.artifactPath,
+    flavors: {
+      tsad: {
+        data: MODEL_DATA_FILE,
+        model_format: m.format,
+        format_version: m.formatVersion,
+        model_type: m.modelType,
+        loader: 'tsad (npm): openTracker(uri).loadModel("runs:/<run_id>/<artifact_path>")',
+      },
+    },
+    ...(m.modelId ? { model_id: m.modelId } : {}),
+    model_uuid: m.modelId ?? randomUUID().replace(/-/g, ''),
+    run_id: m.runId,
+    utc_time_created: utcCreated(m.createdAt ?? new Date()),
+  };
+  return stringifyYaml(doc);
+}
+
+/** The data file the `tsad` flavor of an `MLmodel` names (relative to the model directory). */
+export function tsadFlavorData(text: string, where: string): string {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 10 });
+  } catch (err) {
+    throw new TrackingError('invalid_mlmodel', `${where} is not valid YAML: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const flavors = (doc as { flavors?: unknown } | null)?.flavors;
+  const tsad =
+    typeof flavors === 'object' && flavors !== null ? (flavors as { tsad?: unknown }).tsad : undefined;
+  if (typeof tsad !== 'object' || tsad === null) {
+    const names = typeof flavors === 'object' && flavors !== null ? Object.keys(flavors).join(', ') : 'none';
+    throw new TrackingError(
+      'not_a_tsad_model',
+      `${where} has no "tsad" flavor (flavors: ${names}); tsad loads only models it logged with run.logModel`,
+    );
+  }
+  const data = (tsad as { data?: unknown }).data;
+  return validateArtifactPath(typeof data === 'string' ? data : MODEL_DATA_FILE);
+}
+
+export type ModelLoader = (json: unknown) => unknown;
+
+let modelLoader: ModelLoader | undefined;
+
+/** Installs the function that turns model JSON into a model (tsad wires its `loadModel` here). */
+export function setModelLoader(fn: ModelLoader | undefined): void {
+  modelLoader = fn;
+}
+
+export function getModelLoader(): ModelLoader | undefined {
+  return modelLoader;
+}
+
+function isLoggableModel(x: unknown): x is LoggableModel {
+  if (typeof x !== 'object' || x === null) return false;
+  const m = x as { type?: unknown; config?: unknown; toJSON?: unknown };
+  return typeof m.type === 'string' && typeof m.config === 'object' && typeof m.toJSON === 'function';
+}
+
+/** Applies the installed loader (whose own typed errors, e.g. ModelFormatError, propagate). */
+export function instantiateModel(json: unknown, uri: string): LoggableModel {
+  const loader = modelLoader;
+  if (!loader) {
+    throw new TrackingError(
+      'no_model_loader',
+      `cannot load ${uri}: no model loader is installed; import tsad from its main entry (which installs loadModel) or call setModelLoader(loadModel)`,
+    );
+  }
+  const model = loader(json);
+  if (!isLoggableModel(model)) {
+    throw new TrackingError(
+      'bad_model_loader',
+      `the model loader returned something without type, config and toJSON()`,
+    );
+  }
+  return model;
+}
+
+export function parseModelJson(bytes: Uint8Array, where: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (err) {
+    throw new TrackingError('invalid_model_json', `${where} is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The highest version, or the alias target; throws TrackingNotFoundError. */
+export function resolveAlias(
+  name: string,
+  alias: string,
+  aliases: Readonly<Record<string, number>>,
+  latestVersion: number | null,
+): number {
+  if (alias.toLowerCase() === 'latest') {
+    if (latestVersion === null) throw new TrackingNotFoundError(`model "${name}" has no versions yet`);
+    return latestVersion;
+  }
+  const m = /^v(\d+)$/i.exec(alias);
+  if (m) return Number(m[1]);
+  const v = Object.hasOwn(aliases, alias) ? aliases[alias] : undefined;
+  if (v === undefined) throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
+  return v;
+}
+
+/** Resolves `versionOrAlias` for backends: a number, a numeric string, `latest`, `v<n>` or an alias. */
+export function resolveVersionArg(
+  name: string,
+  versionOrAlias: number | string,
+  aliases: Readonly<Record<string, number>>,
+  latestVersion: number | null,
+): number {
+  if (typeof versionOrAlias === 'number') return validateVersion(versionOrAlias);
+  if (/^[1-9]\d*$/.test(versionOrAlias)) return Number(versionOrAlias);
+  return resolveAlias(name, validateAlias(versionOrAlias, false), aliases, latestVersion);
+}
