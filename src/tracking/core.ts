@@ -323,7 +323,24 @@ export async function withRun<T>(run: Run, fn: (run: Run) => Promise<T> | T): Pr
 }
 
 /**
- * Implements `run`, `loadModelJson` and `loadModel` once; backends implement storage.
+ * The registry half of a backend's storage: the `Tracker` registry methods with the same
+ * signatures. A backend provides one (`documentRegistry` in registry-state.ts serves any store
+ * that keeps the registry as one document; SQL and MLflow have their own).
+ */
+export type RegistryStore = Pick<
+  Tracker,
+  | 'registerModel'
+  | 'setAlias'
+  | 'deleteAlias'
+  | 'setModelVersionTag'
+  | 'getModelVersionTags'
+  | 'getModelVersion'
+  | 'listRegisteredModels'
+  | 'listModelVersions'
+>;
+
+/**
+ * Implements `run`, `loadModelJson`, `loadModel` and the registry methods (over `registry`) once; backends implement storage.
  */
 export abstract class BaseTracker implements Tracker {
   abstract readonly uri: string;
@@ -338,19 +355,41 @@ export abstract class BaseTracker implements Tracker {
   abstract readArtifact(runId: string, path: string): Promise<Uint8Array>;
   abstract searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]>;
   abstract deleteRun(runId: string): Promise<void>;
-  abstract registerModel(
-    name: string,
-    runId: string,
-    opts?: { artifactPath?: string },
-  ): Promise<ModelVersion>;
-  abstract setAlias(name: string, alias: string, version: number): Promise<void>;
-  abstract deleteAlias(name: string, alias: string): Promise<void>;
-  abstract setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void>;
-  abstract getModelVersionTags(name: string, version: number): Promise<Record<string, string>>;
-  abstract getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion>;
-  abstract listRegisteredModels(): Promise<RegisteredModel[]>;
-  abstract listModelVersions(name: string): Promise<ModelVersion[]>;
+  /** The model registry's storage: the registry methods below delegate to it. */
+  protected abstract readonly registry: RegistryStore;
   abstract close(): Promise<void>;
+
+  registerModel(name: string, runId: string, opts: { artifactPath?: string } = {}): Promise<ModelVersion> {
+    return this.registry.registerModel(name, runId, opts);
+  }
+
+  setAlias(name: string, alias: string, version: number): Promise<void> {
+    return this.registry.setAlias(name, alias, version);
+  }
+
+  deleteAlias(name: string, alias: string): Promise<void> {
+    return this.registry.deleteAlias(name, alias);
+  }
+
+  setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    return this.registry.setModelVersionTag(name, version, key, value);
+  }
+
+  getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+    return this.registry.getModelVersionTags(name, version);
+  }
+
+  getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
+    return this.registry.getModelVersion(name, versionOrAlias);
+  }
+
+  listRegisteredModels(): Promise<RegisteredModel[]> {
+    return this.registry.listRegisteredModels();
+  }
+
+  listModelVersions(name: string): Promise<ModelVersion[]> {
+    return this.registry.listModelVersions(name);
+  }
 
   async run<T>(opts: RunOptions, fn: (run: Run) => Promise<T> | T): Promise<T> {
     const run = await this.startRun(opts);

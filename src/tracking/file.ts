@@ -29,6 +29,7 @@ import {
   newParams,
   normalizeQuery,
   prepareRunOptions,
+  type RegistryStore,
   sortHistory,
   type ValidBatch,
   validateArtifactPath,
@@ -46,25 +47,12 @@ import {
   withLock,
   writeFileAtomic,
 } from './fsutil.js';
-import {
-  addVersion,
-  deleteAliasIn,
-  emptyRegistry,
-  getVersionIn,
-  listModelsIn,
-  listVersionsIn,
-  type RegistryState,
-  setAliasIn,
-  setVersionTagIn,
-  versionTagsIn,
-} from './registry-state.js';
+import { documentRegistry, emptyRegistry, type RegistryState } from './registry-state.js';
 import {
   type ArtifactInfo,
   type DatasetInput,
   type Experiment,
   type MetricPoint,
-  type ModelVersion,
-  type RegisteredModel,
   type Run,
   type RunOptions,
   type RunRecord,
@@ -293,6 +281,11 @@ export class FileTracker extends BaseTracker {
   /** Experiments known to exist (they are never deleted). */
   private readonly experiments = new Map<string, Experiment>();
   private readonly metricCache = new Map<string, MetricState>();
+  protected readonly registry: RegistryStore = documentRegistry(
+    () => this.readRegistry(),
+    (fn) => this.updateRegistry(fn),
+    (runId) => this.findRunDir(runId),
+  );
 
   constructor(
     readonly root: string,
@@ -675,44 +668,6 @@ export class FileTracker extends BaseTracker {
     } catch (err) {
       throw fsError(err, 'update the model registry (registry.json)');
     }
-  }
-
-  async registerModel(
-    name: string,
-    runId: string,
-    opts: { artifactPath?: string } = {},
-  ): Promise<ModelVersion> {
-    await this.findRunDir(runId);
-    const now = Date.now();
-    return this.updateRegistry((s) => addVersion(s, name, runId, opts.artifactPath ?? 'model', now));
-  }
-
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
-    await this.updateRegistry((s) => setAliasIn(s, name, alias, version));
-  }
-
-  async deleteAlias(name: string, alias: string): Promise<void> {
-    await this.updateRegistry((s) => deleteAliasIn(s, name, alias));
-  }
-
-  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
-    await this.updateRegistry((s) => setVersionTagIn(s, name, version, key, value));
-  }
-
-  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
-    return versionTagsIn(await this.readRegistry(), name, version);
-  }
-
-  async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
-    return getVersionIn(await this.readRegistry(), name, versionOrAlias);
-  }
-
-  async listRegisteredModels(): Promise<RegisteredModel[]> {
-    return listModelsIn(await this.readRegistry());
-  }
-
-  async listModelVersions(name: string): Promise<ModelVersion[]> {
-    return listVersionsIn(await this.readRegistry(), name);
   }
 
   async close(): Promise<void> {

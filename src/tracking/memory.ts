@@ -10,31 +10,19 @@ import {
   newParams,
   normalizeQuery,
   prepareRunOptions,
+  type RegistryStore,
   sortHistory,
   type ValidBatch,
   validateArtifactPath,
   validateExperimentName,
   validateRunId,
 } from './common.js';
-import {
-  addVersion,
-  deleteAliasIn,
-  emptyRegistry,
-  getVersionIn,
-  listModelsIn,
-  listVersionsIn,
-  type RegistryState,
-  setAliasIn,
-  setVersionTagIn,
-  versionTagsIn,
-} from './registry-state.js';
+import { documentRegistry, emptyRegistry, type RegistryState } from './registry-state.js';
 import {
   type ArtifactInfo,
   type DatasetInput,
   type Experiment,
   type MetricPoint,
-  type ModelVersion,
-  type RegisteredModel,
   type Run,
   type RunOptions,
   type RunRecord,
@@ -140,7 +128,15 @@ export class MemoryTracker extends BaseTracker {
     readonly uri: string,
   ) {
     super();
+    const registry = async () => store.registry;
+    this.registry = documentRegistry(
+      registry,
+      async (fn) => fn(store.registry),
+      async (id) => this.get(id),
+    );
   }
+
+  protected readonly registry: RegistryStore;
 
   async getOrCreateExperiment(name: string): Promise<Experiment> {
     validateExperimentName(name);
@@ -217,43 +213,6 @@ export class MemoryTracker extends BaseTracker {
 
   async deleteRun(runId: string): Promise<void> {
     this.store.runs.delete(this.get(runId).runId);
-  }
-
-  async registerModel(
-    name: string,
-    runId: string,
-    opts: { artifactPath?: string } = {},
-  ): Promise<ModelVersion> {
-    this.get(runId);
-    return addVersion(this.store.registry, name, runId, opts.artifactPath ?? 'model', Date.now());
-  }
-
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
-    setAliasIn(this.store.registry, name, alias, version);
-  }
-
-  async deleteAlias(name: string, alias: string): Promise<void> {
-    deleteAliasIn(this.store.registry, name, alias);
-  }
-
-  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
-    setVersionTagIn(this.store.registry, name, version, key, value);
-  }
-
-  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
-    return versionTagsIn(this.store.registry, name, version);
-  }
-
-  async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
-    return getVersionIn(this.store.registry, name, versionOrAlias);
-  }
-
-  async listRegisteredModels(): Promise<RegisteredModel[]> {
-    return listModelsIn(this.store.registry);
-  }
-
-  async listModelVersions(name: string): Promise<ModelVersion[]> {
-    return listVersionsIn(this.store.registry, name);
   }
 
   async close(): Promise<void> {}

@@ -64,9 +64,7 @@ import {
   type DatasetInput,
   type Experiment,
   type MetricPoint,
-  type ModelVersion,
   ParamConflictError,
-  type RegisteredModel,
   type Run,
   type RunOptions,
   type RunRecord,
@@ -101,7 +99,7 @@ export class MlflowTracker extends BaseTracker {
   readonly uri: string;
   /** @internal */
   readonly http: MlflowHttp;
-  private readonly registry: MlflowRegistry;
+  protected readonly registry: MlflowRegistry;
   private readonly expById = new Map<string, Experiment>();
   private readonly expByName = new Map<string, Experiment>();
   private readonly deleted = new Set<string>();
@@ -508,40 +506,6 @@ export class MlflowTracker extends BaseTracker {
     for (const w of wires) out.push(await this.toRecord(w));
     if (local.length > 0) out = out.filter((r) => matchesFilter(r, local));
     return q.maxResults === null ? out : out.slice(0, q.maxResults);
-  }
-
-  // --- registry (mlflow-registry.ts) -------------------------------------------------------------
-
-  registerModel(name: string, runId: string, opts: { artifactPath?: string } = {}): Promise<ModelVersion> {
-    return this.registry.registerModel(name, runId, opts);
-  }
-
-  setAlias(name: string, alias: string, version: number): Promise<void> {
-    return this.registry.setAlias(name, alias, version);
-  }
-
-  deleteAlias(name: string, alias: string): Promise<void> {
-    return this.registry.deleteAlias(name, alias);
-  }
-
-  setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
-    return this.registry.setModelVersionTag(name, version, key, value);
-  }
-
-  getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
-    return this.registry.getModelVersionTags(name, version);
-  }
-
-  getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
-    return this.registry.getModelVersion(name, versionOrAlias);
-  }
-
-  listRegisteredModels(): Promise<RegisteredModel[]> {
-    return this.registry.listRegisteredModels();
-  }
-
-  listModelVersions(name: string): Promise<ModelVersion[]> {
-    return this.registry.listModelVersions(name);
   }
 
   /**

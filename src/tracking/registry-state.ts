@@ -11,6 +11,7 @@ import {
   validateTagValue,
   validateVersion,
 } from './common.js';
+import type { RegistryStore } from './core.js';
 import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
 
 export interface StoredVersion {
@@ -157,4 +158,44 @@ export function setVersionTagIn(
 
 export function versionTagsIn(state: RegistryState, name: string, version: number): Record<string, string> {
   return { ...(storedVersion(state, name, version).tags ?? {}) };
+}
+
+/**
+ * A `RegistryStore` over a registry document: `read` returns the current document, `update` runs
+ * a mutation on it and stores it (under whatever lock the store needs), `assertRun` throws
+ * `TrackingNotFoundError` for an unknown run. Serves the memory and file backends.
+ */
+export function documentRegistry(
+  read: () => Promise<RegistryState>,
+  update: <T>(fn: (s: RegistryState) => T) => Promise<T>,
+  assertRun: (runId: string) => Promise<unknown>,
+): RegistryStore {
+  return {
+    async registerModel(name, runId, opts = {}) {
+      await assertRun(runId);
+      const now = Date.now();
+      return update((s) => addVersion(s, name, runId, opts.artifactPath ?? 'model', now));
+    },
+    async setAlias(name, alias, version) {
+      await update((s) => setAliasIn(s, name, alias, version));
+    },
+    async deleteAlias(name, alias) {
+      await update((s) => deleteAliasIn(s, name, alias));
+    },
+    async setModelVersionTag(name, version, key, value) {
+      await update((s) => setVersionTagIn(s, name, version, key, value));
+    },
+    async getModelVersionTags(name, version) {
+      return versionTagsIn(await read(), name, version);
+    },
+    async getModelVersion(name, versionOrAlias) {
+      return getVersionIn(await read(), name, versionOrAlias);
+    },
+    async listRegisteredModels() {
+      return listModelsIn(await read());
+    },
+    async listModelVersions(name) {
+      return listVersionsIn(await read(), name);
+    },
+  };
 }

@@ -1,0 +1,185 @@
+/**
+ * Connecting the SQL store: URI parsing, the `pg` pool executor, error wrapping, and bringing a
+ * database to the current schema version (`migrate`).
+ */
+import { TrackingError } from '../errors.js';
+import { redactUri } from './open.js';
+import {
+  SQL_SCHEMA_VERSION,
+  type SqlDialect,
+  type SqlDialectName,
+  type SqlExecutor,
+  type SqlQuery,
+} from './sql-dialect.js';
+
+/** Parses a SQL tracking URI: dialect, schema (`?schema=`), and the URI `pg` connects with. */
+export function parseSqlUri(uri: string): {
+  dialect: SqlDialectName;
+  schema: string;
+  connectionString: string;
+  /** `?connect_timeout_ms=` (default 10 s): how long connecting may take. */
+  connectTimeoutMs: number;
+  /** `?statement_timeout_ms=` (default 30 s): the longest statement; 0 = none. */
+  statementTimeoutMs: number;
+} {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    // no cause: URL's TypeError carries the whole input, password included
+    throw new TrackingError(
+      'invalid_uri',
+      `cannot parse SQL tracking URI ${redactUri(uri)}: check the host, the port (1-65535) and brackets around IPv6 addresses`,
+    );
+  }
+  const scheme = u.protocol.replace(/:$/, '');
+  const dialect: SqlDialectName = scheme === 'crate' ? 'crate' : 'postgres';
+  const schema = u.searchParams.get('schema') ?? (dialect === 'crate' ? 'doc' : 'public');
+  u.searchParams.delete('schema');
+  const rest = uri.slice(uri.indexOf(':'));
+  let conn = `postgresql${rest}`;
+  const c = new URL(conn);
+  c.searchParams.delete('schema');
+  const ms = (name: string, dflt: number): number => {
+    const v = c.searchParams.get(name);
+    c.searchParams.delete(name);
+    if (v === null) return dflt;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new TrackingError(
+        'invalid_uri',
+        `SQL tracking URI: ${name}=${v} must be a whole number of milliseconds`,
+      );
+    }
+    return n;
+  };
+  const connectTimeoutMs = ms('connect_timeout_ms', 10_000);
+  const statementTimeoutMs = ms('statement_timeout_ms', 30_000);
+  if (dialect === 'crate') {
+    if (!c.username) c.username = 'crate';
+    if (!c.port) c.port = '5432';
+  }
+  conn = c.toString();
+  return { dialect, schema, connectionString: conn, connectTimeoutMs, statementTimeoutMs };
+}
+
+export async function pgExecutor(
+  connectionString: string,
+  transactions: boolean,
+  timeouts: { connectTimeoutMs: number; statementTimeoutMs: number },
+): Promise<SqlExecutor> {
+  let pg: typeof import('pg');
+  try {
+    pg = await import('pg');
+  } catch (err) {
+    throw new TrackingError(
+      'missing_dependency',
+      `SQL tracking URIs need the "pg" package, an optional peer dependency of tsad: npm install pg (${(err as Error).message.split('\n')[0]})`,
+    );
+  }
+  const Pool = pg.default.Pool;
+  const pool = new Pool({
+    connectionString,
+    max: 4,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
+    // the server ends a statement after this long; the client gives up a little later (a frozen server)
+    ...(timeouts.statementTimeoutMs > 0
+      ? { statement_timeout: timeouts.statementTimeoutMs, query_timeout: timeouts.statementTimeoutMs + 5000 }
+      : {}),
+  });
+  pool.on('error', () => undefined); // idle client errors surface on the next query
+  const query: SqlQuery = async (text, values) => {
+    const r = await pool.query(text, values as unknown[] | undefined);
+    return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount };
+  };
+  return {
+    query,
+    async tx(fn) {
+      if (!transactions) return fn(query);
+      const client = await pool.connect();
+      const q: SqlQuery = async (text, values) => {
+        const r = await client.query(text, values as unknown[] | undefined);
+        return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount };
+      };
+      let out: Awaited<ReturnType<typeof fn>>;
+      try {
+        await client.query('BEGIN');
+        out = await fn(q);
+        await client.query('COMMIT');
+      } catch (err) {
+        // a connection that cannot roll back is not given back to the pool
+        const broken = await client.query('ROLLBACK').then(
+          () => false,
+          () => true,
+        );
+        client.release(broken);
+        throw err;
+      }
+      client.release();
+      return out;
+    },
+    close: () => pool.end(),
+  };
+}
+
+export const num = (x: unknown): number => (typeof x === 'number' ? x : Number(x));
+export const numOrNull = (x: unknown): number | null => (x === null || x === undefined ? null : num(x));
+
+export function wrapDbError(err: unknown, what: string): unknown {
+  if (err instanceof TrackingError) return err;
+  const e = err as { message?: string; code?: string };
+  return new TrackingError('backend', `SQL tracking backend failed to ${what}: ${e.message ?? String(err)}`, {
+    cause: err,
+  });
+}
+
+let seqCounter = 0n;
+export function nextSeqBase(n: number): bigint {
+  const base = BigInt(Date.now()) * 1_000_000n + seqCounter;
+  seqCounter = (seqCounter + BigInt(n)) % 1_000_000n;
+  return base;
+}
+
+/** Runs a DDL statement; a concurrent CREATE ... IF NOT EXISTS can still collide on the catalog. */
+export async function ddl(q: SqlQuery, text: string): Promise<void> {
+  try {
+    await q(text);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== '23505' && code !== '42P07' && code !== '42P06') throw err;
+  }
+}
+
+/**
+ * Brings a database to `SQL_SCHEMA_VERSION`: reads the highest applied version (none: a fresh
+ * database, or one written before versions were kept, which migration 1 adopts in place), runs
+ * every later migration and records it. PostgreSQL serialises concurrent openers with an advisory
+ * lock; a database newer than this tsad is refused.
+ */
+export async function migrate(ex: SqlExecutor, d: SqlDialect): Promise<number> {
+  if (!d.crate) await ddl(ex.query, `CREATE SCHEMA IF NOT EXISTS "${d.schema}"`);
+  await ddl(ex.query, d.versionTable());
+  const run = async (q: SqlQuery): Promise<number> => {
+    if (!d.crate) await q(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`tsad-migrate:${d.schema}`]);
+    if (d.crate) await q(`REFRESH TABLE ${d.t('schema_version')}`);
+    const r = await q(`SELECT MAX(version) AS v FROM ${d.t('schema_version')}`);
+    const current = Number(r.rows[0]?.v ?? 0);
+    if (current > SQL_SCHEMA_VERSION) {
+      throw new TrackingError(
+        'schema_too_new',
+        `the tracking database (schema "${d.schema}") has schema version ${current}, newer than this tsad's ${SQL_SCHEMA_VERSION}; upgrade tsad`,
+      );
+    }
+    for (const m of d.migrations()) {
+      if (m.version <= current) continue;
+      for (const st of m.statements) await ddl(q, st);
+      await ddl(
+        q,
+        `INSERT INTO ${d.t('schema_version')} (version, applied_at) VALUES (${m.version}, ${Date.now()})`,
+      );
+    }
+    for (const st of d.refresh(['schema_version'])) await q(st);
+    return Math.max(current, SQL_SCHEMA_VERSION);
+  };
+  return ex.tx(run);
+}

@@ -1,0 +1,350 @@
+/**
+ * The SQL statements of the tracking store, per dialect (PostgreSQL, CrateDB): tables, the
+ * schema version and its forward migrations, metric upserts, inputs, artifacts and search.
+ */
+import { TrackingError } from '../errors.js';
+import { isLater, isNumericAttribute } from './common.js';
+import type { DatasetInput, FilterClause, MetricPoint, NormalizedQuery, Param, Tag } from './tracker.js';
+
+export type SqlDialectName = 'postgres' | 'crate';
+
+export interface SqlResult {
+  rows: Record<string, unknown>[];
+  rowCount: number | null;
+}
+
+/** Runs one parameterised statement. */
+export type SqlQuery = (text: string, values?: readonly unknown[]) => Promise<SqlResult>;
+
+/** Executes statements; `tx` runs `fn` in a transaction where the dialect has them. */
+export interface SqlExecutor {
+  query: SqlQuery;
+  tx<T>(fn: (q: SqlQuery) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface SqlTrackerOptions {
+  /** Replaces the `pg` pool (statement-level tests record statements with it). */
+  executor?: SqlExecutor;
+}
+
+const TABLES = [
+  'experiments',
+  'runs',
+  'params',
+  'tags',
+  'metrics',
+  'latest_metrics',
+  'inputs',
+  'artifacts',
+  'registered_models',
+  'model_versions',
+  'model_aliases',
+  'model_version_tags',
+  'schema_version',
+] as const;
+export type Table = (typeof TABLES)[number];
+
+/** The schema version this tsad writes; `SqlDialect.migrations()` leads from 1 up to it. */
+export const SQL_SCHEMA_VERSION = 3;
+
+/** Statement builder for one dialect and schema: everything here is pure and testable. */
+export class SqlDialect {
+  readonly crate: boolean;
+  private readonly q: string;
+
+  constructor(
+    readonly name: SqlDialectName,
+    readonly schema: string,
+  ) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new TrackingError(
+        'invalid_uri',
+        `SQL schema name ${JSON.stringify(schema)} must be lowercase letters, digits and "_"`,
+      );
+    }
+    this.crate = name === 'crate';
+    this.q = `"${schema}".`;
+  }
+
+  t(table: Table): string {
+    return `${this.q}"tsad_${table}"`;
+  }
+
+  /** CREATE statements (idempotent). */
+  ddl(): string[] {
+    const bytes = this.crate ? 'TEXT' : 'BYTEA';
+    const seq = this.crate ? 'seq BIGINT NOT NULL' : 'seq BIGSERIAL';
+    const input = this.crate
+      ? 'input OBJECT(DYNAMIC) AS (name TEXT, digest TEXT, "rows" BIGINT, start_time DOUBLE PRECISION, end_time DOUBLE PRECISION, context TEXT, source TEXT)'
+      : 'name TEXT NOT NULL, digest TEXT NOT NULL, "rows" BIGINT NOT NULL, start_time DOUBLE PRECISION, end_time DOUBLE PRECISION, context TEXT NOT NULL, source TEXT';
+    const out = this.crate ? [] : [`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`];
+    out.push(
+      `CREATE TABLE IF NOT EXISTS ${this.t('experiments')} (experiment_id TEXT PRIMARY KEY, name TEXT NOT NULL, creation_time BIGINT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${this.t('runs')} (run_id TEXT PRIMARY KEY, experiment_id TEXT NOT NULL, run_name TEXT NOT NULL, status TEXT NOT NULL, start_time BIGINT NOT NULL, end_time BIGINT)`,
+      `CREATE TABLE IF NOT EXISTS ${this.t('params')} (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (run_id, key))`,
+      `CREATE TABLE IF NOT EXISTS ${this.t('tags')} (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (run_id, key))`,
+      `CREATE TABLE IF NOT EXISTS ${this.t('metrics')} (run_id TEXT NOT NULL, key TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, step BIGINT NOT NULL, "timestamp" BIGINT NOT NULL, ${seq})`,
+      `CREATE TABLE IF NOT EXISTS ${this.t('latest_metrics')} (run_id TEXT NOT NULL, key TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, step BIGINT NOT NULL, "timestamp" BIGINT NOT NULL, PRIMARY KEY (run_id, key))`,
+      `CREATE TABLE IF NOT EXISTS ${this.t('inputs')} (run_id TEXT NOT NULL, idx BIGINT NOT NULL, ${input}, PRIMARY KEY (run_id, idx))`,
+      `CREATE TABLE IF NOT EXISTS ${this.t('artifacts')} (run_id TEXT NOT NULL, path TEXT NOT NULL, size BIGINT NOT NULL, content ${bytes} NOT NULL, PRIMARY KEY (run_id, path))`,
+      `CREATE TABLE IF NOT EXISTS ${this.t('registered_models')} (name TEXT PRIMARY KEY, creation_time BIGINT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${this.t('model_versions')} (name TEXT NOT NULL, version BIGINT NOT NULL, run_id TEXT NOT NULL, artifact_path TEXT NOT NULL, creation_time BIGINT NOT NULL, PRIMARY KEY (name, version))`,
+      `CREATE TABLE IF NOT EXISTS ${this.t('model_aliases')} (name TEXT NOT NULL, alias TEXT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (name, alias))`,
+    );
+    if (!this.crate) {
+      out.push(
+        `CREATE INDEX IF NOT EXISTS "tsad_metrics_run_key" ON ${this.t('metrics')} (run_id, key)`,
+        `CREATE INDEX IF NOT EXISTS "tsad_runs_experiment" ON ${this.t('runs')} (experiment_id)`,
+      );
+    }
+    return out;
+  }
+
+  /** The table recording which migrations a database has had. */
+  versionTable(): string {
+    return `CREATE TABLE IF NOT EXISTS ${this.t('schema_version')} (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`;
+  }
+
+  /**
+   * Forward migrations, in order. Version 1 is the schema tsad wrote before it kept a version
+   * (every statement idempotent, so a store of that schema is upgraded in place); later
+   * versions only add. Each migration's statements must be safe to run again.
+   */
+  migrations(): { version: number; statements: string[] }[] {
+    return [
+      { version: 1, statements: this.ddl() },
+      {
+        version: 2,
+        // metric filters look latest values up by key
+        statements: this.crate
+          ? []
+          : [
+              `CREATE INDEX IF NOT EXISTS "tsad_latest_metrics_key" ON ${this.t('latest_metrics')} (key, value)`,
+            ],
+      },
+      {
+        version: 3,
+        // model-version tags (promotion decisions and reasons)
+        statements: [
+          `CREATE TABLE IF NOT EXISTS ${this.t('model_version_tags')} (name TEXT NOT NULL, version BIGINT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (name, version, key))`,
+        ],
+      },
+    ];
+  }
+
+  /** Statements to run after writing `tables` (CrateDB: make the writes visible). */
+  refresh(tables: readonly Table[]): string[] {
+    return this.crate ? [...new Set(tables)].map((t) => `REFRESH TABLE ${this.t(t)}`) : [];
+  }
+
+  /** A float that is not NaN (PostgreSQL treats NaN = NaN as true and NaN as the largest value). */
+  notNaN(col: string): string {
+    return this.crate ? `${col} = ${col}` : `${col} <> 'NaN'::float8`;
+  }
+
+  /** Bulk insert of metric points; `seqBase` gives CrateDB rows their logging order. */
+  insertMetrics(
+    runId: string,
+    points: readonly MetricPoint[],
+    seqBase: bigint,
+  ): { text: string; values: unknown[] } {
+    if (!this.crate) {
+      return {
+        text: `INSERT INTO ${this.t('metrics')} (run_id, key, value, step, "timestamp") SELECT $1, k, v, s, t FROM unnest($2::text[], $3::float8[], $4::bigint[], $5::bigint[]) AS u(k, v, s, t)`,
+        values: [
+          runId,
+          points.map((p) => p.key),
+          points.map((p) => p.value),
+          points.map((p) => p.step),
+          points.map((p) => p.timestamp),
+        ],
+      };
+    }
+    const values: unknown[] = [runId];
+    const rows: string[] = [];
+    points.forEach((p, i) => {
+      const b = values.length;
+      values.push(p.key, p.value, p.step, p.timestamp, String(seqBase + BigInt(i)));
+      rows.push(`($1, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5})`);
+    });
+    return {
+      text: `INSERT INTO ${this.t('metrics')} (run_id, key, value, step, "timestamp", seq) VALUES ${rows.join(', ')}`,
+      values,
+    };
+  }
+
+  /**
+   * PostgreSQL: inserts the points and upserts each key's latest point in one statement
+   * (a data-modifying CTE), so a metrics-only batch needs no transaction.
+   */
+  metricsStatement(runId: string, points: readonly MetricPoint[]): { text: string; values: unknown[] } {
+    const ins = this.insertMetrics(runId, points, 0n);
+    const latest = new Map<string, MetricPoint>();
+    for (const m of points) {
+      const cur = latest.get(m.key);
+      if (!cur || !isLater(cur, m)) latest.set(m.key, m);
+    }
+    const up = this.upsertLatest(runId, [...latest.values()], ins.values);
+    return { text: `WITH ins AS (${ins.text}) ${up.text}`, values: up.values };
+  }
+
+  /** Upserts the latest point of each key (PostgreSQL: only if it is later than the stored one). */
+  upsertLatest(
+    runId: string,
+    latest: readonly MetricPoint[],
+    values: unknown[] = [runId],
+  ): { text: string; values: unknown[] } {
+    const rows: string[] = [];
+    for (const p of latest) {
+      const b = values.length;
+      values.push(p.key, p.value, p.step, p.timestamp);
+      rows.push(`($1, $${b + 1}, $${b + 2}::float8, $${b + 3}::bigint, $${b + 4}::bigint)`);
+    }
+    const t = this.t('latest_metrics');
+    const set = `value = excluded.value, step = excluded.step, "timestamp" = excluded."timestamp"`;
+    if (this.crate) {
+      return {
+        text: `INSERT INTO ${t} (run_id, key, value, step, "timestamp") VALUES ${rows.join(', ')} ON CONFLICT (run_id, key) DO UPDATE SET ${set}`,
+        values,
+      };
+    }
+    const low = (c: string) => `(CASE WHEN ${c} = 'NaN'::float8 THEN '-Infinity'::float8 ELSE ${c} END)`;
+    const later = `(excluded.step > ${t}.step OR (excluded.step = ${t}.step AND (excluded."timestamp" > ${t}."timestamp" OR (excluded."timestamp" = ${t}."timestamp" AND ${low('excluded.value')} >= ${low(`${t}.value`)}))))`;
+    return {
+      text: `INSERT INTO ${t} (run_id, key, value, step, "timestamp") VALUES ${rows.join(', ')} ON CONFLICT (run_id, key) DO UPDATE SET ${set} WHERE ${later}`,
+      values,
+    };
+  }
+
+  /** Inserts key/value rows (params or tags). Params never overwrite; tags do. */
+  insertKv(
+    table: 'params' | 'tags',
+    runId: string,
+    kv: readonly (Param | Tag)[],
+  ): { text: string; values: unknown[] } {
+    const values: unknown[] = [runId];
+    const rows: string[] = [];
+    for (const p of kv) {
+      const b = values.length;
+      values.push(p.key, p.value);
+      rows.push(`($1, $${b + 1}, $${b + 2})`);
+    }
+    const conflict =
+      table === 'params'
+        ? 'ON CONFLICT (run_id, key) DO NOTHING'
+        : 'ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value';
+    return {
+      text: `INSERT INTO ${this.t(table)} (run_id, key, value) VALUES ${rows.join(', ')} ${conflict}`,
+      values,
+    };
+  }
+
+  insertInput(runId: string, idx: number, d: DatasetInput): { text: string; values: unknown[] } {
+    if (this.crate) {
+      const obj = {
+        name: d.name,
+        digest: d.digest,
+        rows: d.rows,
+        start_time: d.startTime,
+        end_time: d.endTime,
+        context: d.context,
+        source: d.source ?? null,
+      };
+      return {
+        text: `INSERT INTO ${this.t('inputs')} (run_id, idx, input) VALUES ($1, $2, $3::OBJECT)`,
+        values: [runId, idx, JSON.stringify(obj)],
+      };
+    }
+    return {
+      text: `INSERT INTO ${this.t('inputs')} (run_id, idx, name, digest, "rows", start_time, end_time, context, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      values: [runId, idx, d.name, d.digest, d.rows, d.startTime, d.endTime, d.context, d.source ?? null],
+    };
+  }
+
+  selectInputs(): string {
+    const cols = this.crate
+      ? `run_id, idx, input['name'] AS name, input['digest'] AS digest, input['rows'] AS "rows", input['start_time'] AS start_time, input['end_time'] AS end_time, input['context'] AS context, input['source'] AS source`
+      : `run_id, idx, name, digest, "rows", start_time, end_time, context, source`;
+    return `SELECT ${cols} FROM ${this.t('inputs')} WHERE run_id = ANY($1) ORDER BY run_id, idx`;
+  }
+
+  putArtifact(runId: string, path: string, bytes: Uint8Array): { text: string; values: unknown[] } {
+    const content = this.crate ? Buffer.from(bytes).toString('base64') : Buffer.from(bytes);
+    return {
+      text: `INSERT INTO ${this.t('artifacts')} (run_id, path, size, content) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id, path) DO UPDATE SET size = excluded.size, content = excluded.content`,
+      values: [runId, path, bytes.byteLength, content],
+    };
+  }
+
+  decodeArtifact(content: unknown): Uint8Array {
+    if (typeof content === 'string') return new Uint8Array(Buffer.from(content, 'base64'));
+    if (content instanceof Uint8Array) return new Uint8Array(content);
+    throw new TrackingError('corrupt_store', 'artifact content has an unexpected type');
+  }
+
+  /** The run-id query for a search; every value is a parameter. */
+  searchRuns(q: NormalizedQuery): { text: string; values: unknown[] } {
+    const values: unknown[] = [];
+    const p = (v: unknown): string => {
+      values.push(v);
+      return `$${values.length}`;
+    };
+    const where: string[] = [];
+    const joins: string[] = [];
+    const order: string[] = [];
+    if (q.experiments) where.push(`e.name = ANY(${p([...q.experiments])})`);
+    q.filter.forEach((c) => {
+      where.push(this.clause(c, p));
+    });
+    const coll = this.crate ? '' : ' COLLATE "C"';
+    q.orderBy.forEach((o, i) => {
+      const dir = o.direction === 'DESC' ? 'DESC' : 'ASC';
+      if (o.entity === 'attribute') {
+        const col = `r.${o.key}`;
+        const isNum = isNumericAttribute(o.key);
+        order.push(`(CASE WHEN ${col} IS NULL THEN 1 ELSE 0 END) ASC`, `${col}${isNum ? '' : coll} ${dir}`);
+        return;
+      }
+      const alias = `o${i}`;
+      const table = o.entity === 'metric' ? 'latest_metrics' : o.entity === 'param' ? 'params' : 'tags';
+      joins.push(
+        `LEFT JOIN ${this.t(table)} ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key = ${p(o.key)}`,
+      );
+      if (o.entity === 'metric') {
+        const ok = this.notNaN(`${alias}.value`);
+        order.push(
+          `(CASE WHEN ${alias}.value IS NOT NULL AND ${ok} THEN 0 ELSE 1 END) ASC`,
+          `(CASE WHEN ${ok} THEN ${alias}.value END) ${dir}`,
+        );
+      } else {
+        order.push(
+          `(CASE WHEN ${alias}.value IS NULL THEN 1 ELSE 0 END) ASC`,
+          `${alias}.value${coll} ${dir}`,
+        );
+      }
+    });
+    order.push('r.start_time DESC', `r.run_id${coll} ASC`);
+    let text = `SELECT r.run_id FROM ${this.t('runs')} r JOIN ${this.t('experiments')} e ON e.experiment_id = r.experiment_id`;
+    if (joins.length) text += ` ${joins.join(' ')}`;
+    if (where.length) text += ` WHERE ${where.join(' AND ')}`;
+    text += ` ORDER BY ${order.join(', ')}`;
+    if (q.maxResults !== null) text += ` LIMIT ${p(q.maxResults)}`;
+    return { text, values };
+  }
+
+  private clause(c: FilterClause, p: (v: unknown) => string): string {
+    const op = c.op === '!=' ? '<>' : c.op;
+    if (c.entity === 'attribute') {
+      const col = `r.${c.key}`;
+      if (isNumericAttribute(c.key)) return `${col} ${op} ${p(c.value)}`;
+      return `${col} ${op} ${p(c.value)}`;
+    }
+    if (c.entity === 'metric') {
+      const t = this.t('latest_metrics');
+      return `EXISTS (SELECT 1 FROM ${t} m WHERE m.run_id = r.run_id AND m.key = ${p(c.key)} AND ${this.notNaN('m.value')} AND m.value ${op} ${p(c.value)})`;
+    }
+    const t = this.t(c.entity === 'param' ? 'params' : 'tags');
+    return `EXISTS (SELECT 1 FROM ${t} x WHERE x.run_id = r.run_id AND x.key = ${p(c.key)} AND x.value ${op} ${p(c.value)})`;
+  }
+}

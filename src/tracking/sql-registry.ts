@@ -1,0 +1,227 @@
+/** The model registry on the SQL store (tables `tsad_registered_models`, `_model_versions`, `_model_aliases`, `_model_version_tags`). */
+import { TrackingError } from '../errors.js';
+import {
+  resolveVersionArg,
+  validateAlias,
+  validateArtifactPath,
+  validateKey,
+  validateModelName,
+  validateTagValue,
+  validateVersion,
+} from './common.js';
+import type { RegistryStore } from './core.js';
+import { num, numOrNull } from './sql-connect.js';
+import type { SqlDialect, SqlQuery, SqlResult, Table } from './sql-dialect.js';
+import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
+
+/** What the registry needs from the SQL store. */
+export interface SqlAccess {
+  readonly dialect: SqlDialect;
+  query(text: string, values?: readonly unknown[]): Promise<SqlResult>;
+  write<T>(
+    tables: readonly Table[],
+    fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
+    opts?: { single?: boolean },
+  ): Promise<T>;
+  /** Throws TrackingNotFoundError for an unknown run. */
+  assertRun(runId: string): Promise<void>;
+}
+
+export class SqlRegistry implements RegistryStore {
+  constructor(private readonly db: SqlAccess) {}
+
+  private async aliases(name: string): Promise<Record<string, number>> {
+    const r = await this.db.query(
+      `SELECT alias, version FROM ${this.db.dialect.t('model_aliases')} WHERE name = $1`,
+      [name],
+    );
+    const out: Record<string, number> = {};
+    for (const row of r.rows) out[String(row.alias)] = num(row.version);
+    return out;
+  }
+
+  private async versions(name: string): Promise<ModelVersion[]> {
+    const r = await this.db.query(
+      `SELECT name, version, run_id, artifact_path, creation_time FROM ${this.db.dialect.t('model_versions')} WHERE name = $1 ORDER BY version`,
+      [name],
+    );
+    const aliases = await this.aliases(name);
+    return r.rows.map((row) => {
+      const version = num(row.version);
+      const runId = String(row.run_id);
+      const artifactPath = String(row.artifact_path);
+      return {
+        name,
+        version,
+        runId,
+        artifactPath,
+        source: `runs:/${runId}/${artifactPath}`,
+        creationTime: num(row.creation_time),
+        aliases: Object.entries(aliases)
+          .filter(([, v]) => v === version)
+          .map(([a]) => a)
+          .sort(),
+      };
+    });
+  }
+
+  private async assertModel(name: string): Promise<void> {
+    const r = await this.db.query(
+      `SELECT name FROM ${this.db.dialect.t('registered_models')} WHERE name = $1`,
+      [name],
+    );
+    if (r.rows.length === 0) {
+      throw new TrackingNotFoundError(`no registered model named "${name}"; register one with registerModel`);
+    }
+  }
+
+  async registerModel(
+    name: string,
+    runId: string,
+    opts: { artifactPath?: string } = {},
+  ): Promise<ModelVersion> {
+    validateModelName(name);
+    const artifactPath = validateArtifactPath(opts.artifactPath ?? 'model');
+    await this.db.assertRun(runId);
+    const now = Date.now();
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const version = await this.db.write(['registered_models', 'model_versions'], async (q, d) => {
+        await q(
+          `INSERT INTO ${d.t('registered_models')} (name, creation_time) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+          [name, now],
+        );
+        const m = await q(`SELECT MAX(version) AS v FROM ${d.t('model_versions')} WHERE name = $1`, [name]);
+        const next = numOrNull(m.rows[0]?.v) ?? 0;
+        const ins = await q(
+          `INSERT INTO ${d.t('model_versions')} (name, version, run_id, artifact_path, creation_time) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name, version) DO NOTHING`,
+          [name, next + 1, runId, artifactPath, now],
+        );
+        return ins.rowCount === 1 ? next + 1 : null;
+      });
+      if (version !== null) {
+        return {
+          name,
+          version,
+          runId,
+          artifactPath,
+          source: `runs:/${runId}/${artifactPath}`,
+          creationTime: now,
+          aliases: [],
+        };
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 10));
+    }
+    throw new TrackingError(
+      'backend',
+      `could not allocate a version of model "${name}" (too much contention)`,
+    );
+  }
+
+  async setAlias(name: string, alias: string, version: number): Promise<void> {
+    validateModelName(name);
+    validateAlias(alias, true);
+    validateVersion(version);
+    await this.assertModel(name);
+    const v = await this.db.query(
+      `SELECT version FROM ${this.db.dialect.t('model_versions')} WHERE name = $1 AND version = $2`,
+      [name, version],
+    );
+    if (v.rows.length === 0) throw new TrackingNotFoundError(`model "${name}" has no version ${version}`);
+    await this.db.write(['model_aliases'], async (q, d) => {
+      await q(
+        `INSERT INTO ${d.t('model_aliases')} (name, alias, version) VALUES ($1, $2, $3) ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
+        [name, alias, version],
+      );
+    });
+  }
+
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    validateModelName(name);
+    validateAlias(alias, true);
+    await this.assertModel(name);
+    const n = await this.db.write(['model_aliases'], async (q, d) => {
+      const r = await q(`DELETE FROM ${d.t('model_aliases')} WHERE name = $1 AND alias = $2`, [name, alias]);
+      return r.rowCount;
+    });
+    if (n === 0) throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
+  }
+
+  private async assertVersion(name: string, version: number): Promise<void> {
+    validateModelName(name);
+    validateVersion(version);
+    await this.assertModel(name);
+    const v = await this.db.query(
+      `SELECT version FROM ${this.db.dialect.t('model_versions')} WHERE name = $1 AND version = $2`,
+      [name, version],
+    );
+    if (v.rows.length === 0) throw new TrackingNotFoundError(`model "${name}" has no version ${version}`);
+  }
+
+  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    validateKey('tag', key);
+    validateTagValue(key, value);
+    await this.assertVersion(name, version);
+    await this.db.write(['model_version_tags'], async (q, d) => {
+      await q(
+        `INSERT INTO ${d.t('model_version_tags')} (name, version, key, value) VALUES ($1, $2, $3, $4) ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value`,
+        [name, version, key, value],
+      );
+    });
+  }
+
+  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+    await this.assertVersion(name, version);
+    const r = await this.db.query(
+      `SELECT key, value FROM ${this.db.dialect.t('model_version_tags')} WHERE name = $1 AND version = $2`,
+      [name, version],
+    );
+    const out: Record<string, string> = {};
+    for (const row of r.rows) out[String(row.key)] = String(row.value);
+    return out;
+  }
+
+  async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
+    validateModelName(name);
+    await this.assertModel(name);
+    const all = await this.versions(name);
+    const latest = all.length ? all[all.length - 1].version : null;
+    const v = resolveVersionArg(name, versionOrAlias, await this.aliases(name), latest);
+    const mv = all.find((x) => x.version === v);
+    if (!mv) throw new TrackingNotFoundError(`model "${name}" has no version ${v}`);
+    return mv;
+  }
+
+  async listRegisteredModels(): Promise<RegisteredModel[]> {
+    const d = this.db.dialect;
+    const [models, versions, aliases] = await Promise.all([
+      this.db.query(`SELECT name, creation_time FROM ${d.t('registered_models')}`),
+      this.db.query(`SELECT name, MAX(version) AS v FROM ${d.t('model_versions')} GROUP BY name`),
+      this.db.query(`SELECT name, alias, version FROM ${d.t('model_aliases')}`),
+    ]);
+    const latest = new Map(versions.rows.map((r) => [String(r.name), num(r.v)]));
+    const al = new Map<string, Record<string, number>>();
+    for (const r of aliases.rows) {
+      const n = String(r.name);
+      const a = al.get(n) ?? {};
+      a[String(r.alias)] = num(r.version);
+      al.set(n, a);
+    }
+    return models.rows
+      .map((r) => {
+        const name = String(r.name);
+        return {
+          name,
+          creationTime: num(r.creation_time),
+          aliases: al.get(name) ?? {},
+          latestVersion: latest.get(name) ?? null,
+        };
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async listModelVersions(name: string): Promise<ModelVersion[]> {
+    validateModelName(name);
+    await this.assertModel(name);
+    return this.versions(name);
+  }
+}
