@@ -17,25 +17,33 @@
  * appended with O_APPEND, one write() per batch of whole lines; a torn last line left by
  * a crash is ignored on read.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TrackingError } from '../errors.js';
 import {
   applyQuery,
-  BaseRun,
   BaseTracker,
+  experimentIdFor,
   isLater,
-  newParams,
   normalizeQuery,
   prepareRunOptions,
   type RegistryStore,
   sortHistory,
-  type ValidBatch,
   validateArtifactPath,
   validateExperimentName,
   validateRunId,
 } from './common.js';
+import {
+  checkStoreMarker,
+  decodeMetricLine,
+  parseExperimentDoc,
+  parseRegistryDoc,
+  parseRunDoc,
+  type RunDoc,
+  STORE_MARKER,
+} from './file-docs.js';
+import { FileRun } from './file-run.js';
 import {
   assertNoSymlink,
   createFileExclusive,
@@ -50,63 +58,18 @@ import {
 import { documentRegistry, emptyRegistry, type RegistryState } from './registry-state.js';
 import {
   type ArtifactInfo,
-  type DatasetInput,
   type Experiment,
   type MetricPoint,
   type Run,
   type RunOptions,
   type RunRecord,
-  type RunStatus,
   type SearchRunsQuery,
   TrackingNotFoundError,
   UnsafePathError,
 } from './tracker.js';
 
-interface RunDoc {
-  format: 'tsad-run';
-  version: 1;
-  runId: string;
-  experimentId: string;
-  experiment: string;
-  runName: string;
-  status: RunStatus;
-  startTime: number;
-  endTime: number | null;
-  params: Record<string, string>;
-  tags: Record<string, string>;
-  inputs: DatasetInput[];
-}
-
-const MAX_WRITE = 1 << 20;
-
-export function experimentIdFor(name: string): string {
-  return createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 16);
-}
-
-function encodeNumber(v: number): string {
-  return Number.isFinite(v) ? String(v) : `"${v}"`;
-}
-
-/** One metric line (without the newline). Non-finite values are the strings "NaN", "Infinity", "-Infinity". */
-export function encodeMetricLine(m: MetricPoint): string {
-  return `{"k":${JSON.stringify(m.key)},"v":${encodeNumber(m.value)},"s":${m.step},"t":${m.timestamp}}`;
-}
-
-/** Parses one metric line; undefined when it is not a well-formed line (e.g. torn by a crash). */
-export function decodeMetricLine(line: string): MetricPoint | undefined {
-  let o: unknown;
-  try {
-    o = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof o !== 'object' || o === null) return undefined;
-  const r = o as { k?: unknown; v?: unknown; s?: unknown; t?: unknown };
-  if (typeof r.k !== 'string' || typeof r.s !== 'number' || typeof r.t !== 'number') return undefined;
-  const value = typeof r.v === 'number' ? r.v : typeof r.v === 'string' ? Number(r.v) : undefined;
-  if (value === undefined || (Number.isNaN(value) && r.v !== 'NaN')) return undefined;
-  return { key: r.k, value, step: r.s, timestamp: r.t };
-}
+export { decodeMetricLine, encodeMetricLine } from './file-docs.js';
+export { experimentIdFor } from './params.js';
 
 /** Incrementally read metrics of one run. */
 interface MetricState {
@@ -114,154 +77,6 @@ interface MetricState {
   history: Map<string, MetricPoint[]>;
   latest: Map<string, MetricPoint>;
   skipped: number;
-}
-
-class FileRun extends BaseRun {
-  private fh: fsp.FileHandle | undefined;
-  private opening: Promise<fsp.FileHandle> | undefined;
-  private readonly keyJson = new Map<string, string>();
-
-  constructor(
-    private readonly tracker: FileTracker,
-    private readonly dir: string,
-    doc: RunDoc,
-  ) {
-    super(doc.runId, doc.experimentId, doc.experiment, doc.runName, doc.startTime);
-  }
-
-  private metricsFile(): Promise<fsp.FileHandle> {
-    if (this.fh) return Promise.resolve(this.fh);
-    if (!this.opening) {
-      this.opening = (async () => {
-        await assertNoSymlink(this.tracker.root, this.dir);
-        const fh = await fsp
-          .open(
-            join(this.dir, 'metrics.jsonl'),
-            constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
-            0o644,
-          )
-          .catch((err: unknown) => {
-            if (isErrno(err, 'ELOOP')) {
-              throw new UnsafePathError(
-                `${join(this.dir, 'metrics.jsonl')} is a symlink; it is not followed`,
-              );
-            }
-            throw err;
-          });
-        try {
-          // a torn last line from a crashed writer gets terminated before we append
-          const st = await fh.stat();
-          if (st.size > 0) {
-            const rf = await fsp.open(
-              join(this.dir, 'metrics.jsonl'),
-              constants.O_RDONLY | constants.O_NOFOLLOW,
-            );
-            const b = Buffer.alloc(1);
-            try {
-              await rf.read(b, 0, 1, st.size - 1);
-            } finally {
-              await rf.close();
-            }
-            if (b[0] !== 0x0a) await fh.write('\n');
-          }
-        } catch (err) {
-          await fh.close();
-          this.opening = undefined; // the next call tries again
-          throw err;
-        }
-        this.fh = fh;
-        return fh;
-      })();
-    }
-    return this.opening;
-  }
-
-  private line(m: MetricPoint): string {
-    let k = this.keyJson.get(m.key);
-    if (k === undefined) {
-      k = JSON.stringify(m.key);
-      this.keyJson.set(m.key, k);
-    }
-    return `{"k":${k},"v":${encodeNumber(m.value)},"s":${m.step},"t":${m.timestamp}}\n`;
-  }
-
-  protected async writeBatch(b: ValidBatch): Promise<void> {
-    if (b.params.length > 0 || b.tags.length > 0) {
-      await this.tracker.updateRun(this.dir, (doc) => {
-        const fresh = newParams(this.id, doc.params, b.params);
-        for (const p of fresh) doc.params[p.key] = p.value;
-        for (const t of b.tags) doc.tags[t.key] = t.value;
-      });
-    }
-    if (b.metrics.length === 0) return;
-    let fh: fsp.FileHandle;
-    try {
-      fh = await this.metricsFile();
-    } catch (err) {
-      throw fsError(err, `open the metrics of run ${this.id}`);
-    }
-    // A batch is all or nothing: a write that fails half-way (a full disk) is cut back to the
-    // size before the batch, so no torn line is left for the next batch to be appended onto.
-    const before = (await fh.stat()).size;
-    try {
-      let chunk = '';
-      for (const m of b.metrics) {
-        chunk += this.line(m);
-        if (chunk.length >= MAX_WRITE) {
-          await writeAll(fh, chunk);
-          chunk = '';
-        }
-      }
-      if (chunk) await writeAll(fh, chunk);
-      if (this.tracker.fsync) await fh.datasync();
-    } catch (err) {
-      await fh.truncate(before).catch(() => {
-        // could not cut back: close, so the next batch reopens and terminates the torn line
-        this.fh = undefined;
-        this.opening = undefined;
-        return fh.close().catch(() => undefined);
-      });
-      throw fsError(err, `log ${b.metrics.length} metric point(s) to run ${this.id}`);
-    }
-  }
-
-  protected async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
-    await this.tracker.updateRun(this.dir, (doc) => {
-      for (const d of inputs) doc.inputs.push({ ...d });
-    });
-  }
-
-  protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
-    try {
-      const target = await resolveInside(join(this.dir, 'artifacts'), path, true);
-      await writeFileAtomic(target, bytes, this.tracker.fsync);
-    } catch (err) {
-      throw fsError(err, `write artifact "${path}" of run ${this.id}`);
-    }
-  }
-
-  protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
-    await this.tracker.updateRun(this.dir, (doc) => {
-      doc.status = status;
-      doc.endTime = endTime;
-    });
-    const fh = this.fh ?? (this.opening ? await this.opening : undefined);
-    this.fh = undefined;
-    this.opening = undefined;
-    if (fh) {
-      if (!this.tracker.fsync) await fh.datasync().catch(() => undefined);
-      await fh.close();
-    }
-  }
-}
-
-async function writeAll(fh: fsp.FileHandle, text: string): Promise<void> {
-  const buf = Buffer.from(text, 'utf8');
-  let off = 0;
-  while (off < buf.length) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
-    off += bytesWritten;
-  }
 }
 
 export interface FileTrackerOptions {
@@ -302,14 +117,8 @@ export class FileTracker extends BaseTracker {
       this.ready = (async () => {
         await fsp.mkdir(join(this.root, 'experiments'), { recursive: true });
         const marker = join(this.root, 'tsad-store.json');
-        await createFileExclusive(marker, `${JSON.stringify({ format: 'tsad-store', version: 1 })}\n`);
-        const m = JSON.parse(await fsp.readFile(marker, 'utf8')) as { format?: unknown; version?: unknown };
-        if (m.format !== 'tsad-store' || m.version !== 1) {
-          throw new TrackingError(
-            'unsupported_store',
-            `${this.root} is not a tsad store of version 1 (tsad-store.json says ${JSON.stringify(m)})`,
-          );
-        }
+        await createFileExclusive(marker, `${JSON.stringify(STORE_MARKER)}\n`);
+        checkStoreMarker(await fsp.readFile(marker, 'utf8'), this.root);
       })();
       this.ready.catch(() => {
         this.ready = undefined;
@@ -325,8 +134,8 @@ export class FileTracker extends BaseTracker {
   private async readExperiment(id: string): Promise<Experiment | undefined> {
     try {
       await assertNoSymlink(this.root, this.expDir(id));
-      const e = JSON.parse(await readFileNoFollow(join(this.expDir(id), 'experiment.json'))) as Experiment;
-      return { experimentId: e.experimentId, name: e.name, creationTime: e.creationTime };
+      const path = join(this.expDir(id), 'experiment.json');
+      return parseExperimentDoc(await readFileNoFollow(path), path);
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
       throw err;
@@ -426,12 +235,8 @@ export class FileTracker extends BaseTracker {
 
   private async readRunDoc(dir: string): Promise<RunDoc> {
     await assertNoSymlink(this.root, dir);
-    const text = await readFileNoFollow(join(dir, 'run.json'));
-    try {
-      return JSON.parse(text) as RunDoc;
-    } catch (err) {
-      throw new TrackingError('corrupt_store', `${join(dir, 'run.json')} is not valid JSON`, { cause: err });
-    }
+    const path = join(dir, 'run.json');
+    return parseRunDoc(await readFileNoFollow(path), path);
   }
 
   private async findRunDir(runId: string): Promise<string> {
@@ -649,7 +454,7 @@ export class FileTracker extends BaseTracker {
   private async readRegistry(): Promise<RegistryState> {
     await this.init();
     try {
-      return JSON.parse(await readFileNoFollow(this.registryPath())) as RegistryState;
+      return parseRegistryDoc(await readFileNoFollow(this.registryPath()), this.registryPath());
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return emptyRegistry();
       throw err;

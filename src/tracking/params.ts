@@ -193,3 +193,8 @@ export function isLater(a: MetricPoint, b: MetricPoint): boolean {
 export function sortHistory(points: MetricPoint[]): MetricPoint[] {
   return points.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
 }
+
+/** A stored experiment id: the first 16 hex digits of sha256(name), so creators agree without a lock. */
+export function experimentIdFor(name: string): string {
+  return createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 16);
+}

@@ -17,6 +17,7 @@ import { TrackingError } from '../errors.js';
 import {
   BaseRun,
   BaseTracker,
+  experimentIdFor,
   isLater,
   newParams,
   normalizeQuery,
@@ -26,7 +27,6 @@ import {
   validateExperimentName,
   validateRunId,
 } from './common.js';
-import { experimentIdFor } from './file.js';
 import { redactUri } from './open.js';
 import { migrate, nextSeqBase, num, numOrNull, parseSqlUri, pgExecutor, wrapDbError } from './sql-connect.js';
 import {

@@ -1,0 +1,161 @@
+/**
+ * An active run in the local store: metric lines appended with one `write(2)` per batch on an
+ * `O_APPEND` descriptor (cut back on failure), `run.json` read-modify-written under the run lock.
+ */
+import { constants, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { BaseRun, newParams, type ValidBatch } from './common.js';
+import type { FileTracker } from './file.js';
+import { encodeNumber, type RunDoc } from './file-docs.js';
+import { assertNoSymlink, fsError, isErrno, resolveInside, writeFileAtomic } from './fsutil.js';
+import { type DatasetInput, type MetricPoint, type RunStatus, UnsafePathError } from './tracker.js';
+
+const MAX_WRITE = 1 << 20;
+
+export class FileRun extends BaseRun {
+  private fh: fsp.FileHandle | undefined;
+  private opening: Promise<fsp.FileHandle> | undefined;
+  private readonly keyJson = new Map<string, string>();
+
+  constructor(
+    private readonly tracker: FileTracker,
+    private readonly dir: string,
+    doc: RunDoc,
+  ) {
+    super(doc.runId, doc.experimentId, doc.experiment, doc.runName, doc.startTime);
+  }
+
+  private metricsFile(): Promise<fsp.FileHandle> {
+    if (this.fh) return Promise.resolve(this.fh);
+    if (!this.opening) {
+      this.opening = (async () => {
+        await assertNoSymlink(this.tracker.root, this.dir);
+        const fh = await fsp
+          .open(
+            join(this.dir, 'metrics.jsonl'),
+            constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+            0o644,
+          )
+          .catch((err: unknown) => {
+            if (isErrno(err, 'ELOOP')) {
+              throw new UnsafePathError(
+                `${join(this.dir, 'metrics.jsonl')} is a symlink; it is not followed`,
+              );
+            }
+            throw err;
+          });
+        try {
+          // a torn last line from a crashed writer gets terminated before we append
+          const st = await fh.stat();
+          if (st.size > 0) {
+            const rf = await fsp.open(
+              join(this.dir, 'metrics.jsonl'),
+              constants.O_RDONLY | constants.O_NOFOLLOW,
+            );
+            const b = Buffer.alloc(1);
+            try {
+              await rf.read(b, 0, 1, st.size - 1);
+            } finally {
+              await rf.close();
+            }
+            if (b[0] !== 0x0a) await fh.write('\n');
+          }
+        } catch (err) {
+          await fh.close();
+          this.opening = undefined; // the next call tries again
+          throw err;
+        }
+        this.fh = fh;
+        return fh;
+      })();
+    }
+    return this.opening;
+  }
+
+  private line(m: MetricPoint): string {
+    let k = this.keyJson.get(m.key);
+    if (k === undefined) {
+      k = JSON.stringify(m.key);
+      this.keyJson.set(m.key, k);
+    }
+    return `{"k":${k},"v":${encodeNumber(m.value)},"s":${m.step},"t":${m.timestamp}}\n`;
+  }
+
+  protected async writeBatch(b: ValidBatch): Promise<void> {
+    if (b.params.length > 0 || b.tags.length > 0) {
+      await this.tracker.updateRun(this.dir, (doc) => {
+        const fresh = newParams(this.id, doc.params, b.params);
+        for (const p of fresh) doc.params[p.key] = p.value;
+        for (const t of b.tags) doc.tags[t.key] = t.value;
+      });
+    }
+    if (b.metrics.length === 0) return;
+    let fh: fsp.FileHandle;
+    try {
+      fh = await this.metricsFile();
+    } catch (err) {
+      throw fsError(err, `open the metrics of run ${this.id}`);
+    }
+    // A batch is all or nothing: a write that fails half-way (a full disk) is cut back to the
+    // size before the batch, so no torn line is left for the next batch to be appended onto.
+    const before = (await fh.stat()).size;
+    try {
+      let chunk = '';
+      for (const m of b.metrics) {
+        chunk += this.line(m);
+        if (chunk.length >= MAX_WRITE) {
+          await writeAll(fh, chunk);
+          chunk = '';
+        }
+      }
+      if (chunk) await writeAll(fh, chunk);
+      if (this.tracker.fsync) await fh.datasync();
+    } catch (err) {
+      await fh.truncate(before).catch(() => {
+        // could not cut back: close, so the next batch reopens and terminates the torn line
+        this.fh = undefined;
+        this.opening = undefined;
+        return fh.close().catch(() => undefined);
+      });
+      throw fsError(err, `log ${b.metrics.length} metric point(s) to run ${this.id}`);
+    }
+  }
+
+  protected async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
+    await this.tracker.updateRun(this.dir, (doc) => {
+      for (const d of inputs) doc.inputs.push({ ...d });
+    });
+  }
+
+  protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
+    try {
+      const target = await resolveInside(join(this.dir, 'artifacts'), path, true);
+      await writeFileAtomic(target, bytes, this.tracker.fsync);
+    } catch (err) {
+      throw fsError(err, `write artifact "${path}" of run ${this.id}`);
+    }
+  }
+
+  protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    await this.tracker.updateRun(this.dir, (doc) => {
+      doc.status = status;
+      doc.endTime = endTime;
+    });
+    const fh = this.fh ?? (this.opening ? await this.opening : undefined);
+    this.fh = undefined;
+    this.opening = undefined;
+    if (fh) {
+      if (!this.tracker.fsync) await fh.datasync().catch(() => undefined);
+      await fh.close();
+    }
+  }
+}
+
+async function writeAll(fh: fsp.FileHandle, text: string): Promise<void> {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+    off += bytesWritten;
+  }
+}
