@@ -93,5 +93,73 @@ export class NumericError extends TsadError {
   }
 }
 
+/**
+ * The codes of `TrackingError` and its subclasses (snake_case; each is explained in docs/errors.md).
+ * `MlflowServerErrorCode` is the MLflow server's own `error_code` in lower case.
+ */
+export type TrackingErrorCode =
+  | 'artifact_conflict'
+  | 'backend'
+  | 'bad_model_loader'
+  | 'corrupt_store'
+  | 'export_artifacts_refused'
+  | 'export_incomplete'
+  | 'export_stopped'
+  | 'invalid_alias'
+  | 'invalid_artifact_path'
+  | 'invalid_dataset'
+  | 'invalid_key'
+  | 'invalid_mlmodel'
+  | 'invalid_model'
+  | 'invalid_model_json'
+  | 'invalid_model_uri'
+  | 'invalid_name'
+  | 'invalid_params'
+  | 'invalid_query'
+  | 'invalid_run_options'
+  | 'invalid_status'
+  | 'invalid_text'
+  | 'invalid_uri'
+  | 'invalid_value'
+  | 'invalid_version'
+  | 'lock_timeout'
+  | 'missing_dependency'
+  | 'mlflow_artifacts_not_proxied'
+  | 'mlflow_bad_response'
+  | 'mlflow_connection_lost'
+  | 'mlflow_experiment_deleted'
+  | 'mlflow_response_too_large'
+  | 'mlflow_runs_pending'
+  | 'mlflow_timeout'
+  | 'mlflow_unreachable'
+  | 'mlflow_unsupported_name'
+  | 'no_model_loader'
+  | 'no_report'
+  | 'not_a_tsad_model'
+  | 'not_found'
+  | 'param_changed'
+  | 'run_not_active'
+  | 'same_store'
+  | 'schema_too_new'
+  | 'storage_denied'
+  | 'storage_full'
+  | 'store_not_found'
+  | 'unsafe_path'
+  | 'unsupported_store'
+  | 'unsupported_uri'
+  | MlflowServerErrorCode;
+
+/**
+ * An error an MLflow server answered with (`MlflowApiError`): `mlflow_` and the server's
+ * `error_code` in lower case (`mlflow_invalid_parameter_value`, `mlflow_resource_already_exists`,
+ * `mlflow_permission_denied`, ...), or `mlflow_http_<status>` when the answer names none.
+ */
+export type MlflowServerErrorCode = `mlflow_${string}`;
+
 /** A tracking backend rejected an operation or could not be reached. */
-export class TrackingError extends TsadError {}
+export class TrackingError extends TsadError {
+  declare readonly code: TrackingErrorCode;
+  constructor(code: TrackingErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

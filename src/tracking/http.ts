@@ -9,7 +9,7 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { TrackingError } from '../errors.js';
+import { TrackingError, type TrackingErrorCode } from '../errors.js';
 
 export interface HttpResponse {
   status: number;
@@ -38,7 +38,7 @@ export interface HttpRequest {
  */
 export class HttpTransportError extends TrackingError {
   constructor(
-    code: string,
+    code: TrackingErrorCode,
     message: string,
     readonly sent: boolean,
     options?: { cause?: unknown },

@@ -2,6 +2,7 @@
  * Validation of everything a backend stores: keys, names, values, artifact paths, versions
  * (MLflow's limits, so every backend accepts exactly what an MLflow server accepts).
  */
+import type { TrackingErrorCode } from '../errors.js';
 import {
   type MetricPoint,
   TrackingNotFoundError,
@@ -56,7 +57,7 @@ export function describeValue(x: unknown): string {
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
 }
 
-export function invalid(code: string, message: string): TrackingValidationError {
+export function invalid(code: TrackingErrorCode, message: string): TrackingValidationError {
   return new TrackingValidationError(code, message);
 }
 

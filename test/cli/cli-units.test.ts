@@ -31,7 +31,7 @@ describe('tsad command line pieces', () => {
     expect(exitCodeOf(new SeriesError('bad_input', 'y'))).toBe(EXIT.data);
     expect(exitCodeOf(new DatasetError('x', 'y'))).toBe(EXIT.data);
     expect(exitCodeOf(new ModelFormatError('x', 'y'))).toBe(EXIT.model);
-    expect(exitCodeOf(new TrackingError('x', 'y'))).toBe(EXIT.tracking);
+    expect(exitCodeOf(new TrackingError('backend', 'y'))).toBe(EXIT.tracking);
     expect(exitCodeOf(new TrackingNotFoundError('y'))).toBe(EXIT.tracking); // a subclass maps like its base
     expect(exitCodeOf(new ServeError('x', 'y'))).toBe(EXIT.serve);
     expect(exitCodeOf(new CommanderError(1, 'commander.unknownOption', 'bad'))).toBe(EXIT.usage);
