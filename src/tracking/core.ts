@@ -42,6 +42,7 @@ import {
   type ParamValue,
   type RegisteredModel,
   type Run,
+  type RunInfo,
   RunNotActiveError,
   type RunOptions,
   type RunRecord,
@@ -56,13 +57,16 @@ import {
   invalid,
   LIMITS,
   normalizeMetricValue,
+  validateAlias,
   validateArtifactPath,
   validateExperimentName,
   validateKey,
   validateMetric,
+  validateModelName,
   validateParamValue,
   validateRunName,
   validateTagValue,
+  validateVersion,
 } from './validate.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -272,14 +276,32 @@ export abstract class BaseRun implements Run {
   }
 }
 
-/** Validates run options and fills defaults; backends call it first in `startRun`. */
-export function prepareRunOptions(opts: RunOptions): {
+/** Run options after validation, with defaults filled (what `createRun` gets). */
+export interface PreparedRun {
   experiment: string;
   runId: string;
   name: string;
+  /** Whether the caller named the run (else `name` is the default `run-<id prefix>`). */
+  named: boolean;
   startTime: number;
   tags: Tag[];
-} {
+}
+
+/** A new run's info: RUNNING, not ended. */
+export function newRunInfo(o: PreparedRun, exp: Experiment): RunInfo & { experiment: string } {
+  return {
+    runId: o.runId,
+    experimentId: exp.experimentId,
+    experiment: exp.name,
+    runName: o.name,
+    status: 'RUNNING',
+    startTime: o.startTime,
+    endTime: null,
+  };
+}
+
+/** Validates run options and fills defaults (`BaseTracker.startRun` calls it first). */
+export function prepareRunOptions(opts: RunOptions): PreparedRun {
   if (typeof opts !== 'object' || opts === null) {
     throw invalid('invalid_run_options', 'startRun needs { experiment, name?, tags?, startTime? }');
   }
@@ -293,7 +315,7 @@ export function prepareRunOptions(opts: RunOptions): {
     key: validateKey('tag', key),
     value: validateTagValue(key, value),
   }));
-  return { experiment, runId, name, startTime, tags };
+  return { experiment, runId, name, named: opts.name !== undefined, startTime, tags };
 }
 
 /** Runs `fn` in a run: FINISHED on success; on error the `tsad.error` tag, FAILED, rethrow. */
@@ -324,7 +346,8 @@ export async function withRun<T>(run: Run, fn: (run: Run) => Promise<T> | T): Pr
 
 /**
  * The registry half of a backend's storage: the `Tracker` registry methods with the same
- * signatures. A backend provides one (`documentRegistry` in registry-state.ts serves any store
+ * signatures, called with arguments `BaseTracker` has validated (names, aliases, versions, keys,
+ * the artifact path; not the run id, whose existence the store checks). A backend provides one (`documentRegistry` in registry-state.ts serves any store
  * that keeps the registry as one document; SQL and MLflow have their own).
  */
 export type RegistryStore = Pick<
@@ -345,7 +368,8 @@ export type RegistryStore = Pick<
 export abstract class BaseTracker implements Tracker {
   abstract readonly uri: string;
 
-  abstract startRun(opts: RunOptions): Promise<Run>;
+  /** Creates a validated run in storage (its experiment exists) and returns it active. */
+  protected abstract createRun(o: PreparedRun, exp: Experiment): Promise<Run>;
   abstract getOrCreateExperiment(name: string): Promise<Experiment>;
   abstract getExperiment(name: string): Promise<Experiment | undefined>;
   abstract listExperiments(): Promise<Experiment[]>;
@@ -359,36 +383,63 @@ export abstract class BaseTracker implements Tracker {
   protected abstract readonly registry: RegistryStore;
   abstract close(): Promise<void>;
 
-  registerModel(name: string, runId: string, opts: { artifactPath?: string } = {}): Promise<ModelVersion> {
-    return this.registry.registerModel(name, runId, opts);
+  // The registry methods validate their arguments here, once, and leave storage to `registry`.
+
+  async registerModel(name: string, runId: string, opts: { artifactPath?: string } = {}): Promise<ModelVersion> {
+    validateModelName(name);
+    const artifactPath = validateArtifactPath(opts.artifactPath ?? 'model');
+    return this.registry.registerModel(name, runId, { artifactPath });
   }
 
-  setAlias(name: string, alias: string, version: number): Promise<void> {
+  async setAlias(name: string, alias: string, version: number): Promise<void> {
+    validateModelName(name);
+    validateAlias(alias, true);
+    validateVersion(version);
     return this.registry.setAlias(name, alias, version);
   }
 
-  deleteAlias(name: string, alias: string): Promise<void> {
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    validateModelName(name);
+    validateAlias(alias, true);
     return this.registry.deleteAlias(name, alias);
   }
 
-  setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    validateKey('tag', key);
+    validateTagValue(key, value);
+    validateModelName(name);
+    validateVersion(version);
     return this.registry.setModelVersionTag(name, version, key, value);
   }
 
-  getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
+    validateModelName(name);
+    validateVersion(version);
     return this.registry.getModelVersionTags(name, version);
   }
 
-  getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
+  /** The version or alias is validated by `resolveVersionArg` when the store resolves it. */
+  async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
+    validateModelName(name);
     return this.registry.getModelVersion(name, versionOrAlias);
   }
 
-  listRegisteredModels(): Promise<RegisteredModel[]> {
+  async listRegisteredModels(): Promise<RegisteredModel[]> {
     return this.registry.listRegisteredModels();
   }
 
-  listModelVersions(name: string): Promise<ModelVersion[]> {
+  async listModelVersions(name: string): Promise<ModelVersion[]> {
+    validateModelName(name);
     return this.registry.listModelVersions(name);
+  }
+
+  /** A backend's own limits on a new run's tags, checked before anything is created (default none). */
+  protected checkRunTags(_tags: readonly Tag[]): void {}
+
+  async startRun(opts: RunOptions): Promise<Run> {
+    const o = prepareRunOptions(opts);
+    this.checkRunTags(o.tags);
+    return this.createRun(o, await this.getOrCreateExperiment(o.experiment));
   }
 
   async run<T>(opts: RunOptions, fn: (run: Run) => Promise<T> | T): Promise<T> {

@@ -26,8 +26,9 @@ import {
   BaseTracker,
   experimentIdFor,
   isLater,
+  newRunInfo,
   normalizeQuery,
-  prepareRunOptions,
+  type PreparedRun,
   type RegistryStore,
   sortHistory,
   validateArtifactPath,
@@ -61,7 +62,6 @@ import {
   type Experiment,
   type MetricPoint,
   type Run,
-  type RunOptions,
   type RunRecord,
   type SearchRunsQuery,
   TrackingNotFoundError,
@@ -186,9 +186,7 @@ export class FileTracker extends BaseTracker {
     return out;
   }
 
-  async startRun(opts: RunOptions): Promise<Run> {
-    const o = prepareRunOptions(opts);
-    const exp = await this.getOrCreateExperiment(o.experiment);
+  protected async createRun(o: PreparedRun, exp: Experiment): Promise<Run> {
     const dir = join(this.expDir(exp.experimentId), 'runs', o.runId);
     try {
       await assertNoSymlink(this.root, dir);
@@ -199,13 +197,7 @@ export class FileTracker extends BaseTracker {
     const doc: RunDoc = {
       format: 'tsad-run',
       version: 1,
-      runId: o.runId,
-      experimentId: exp.experimentId,
-      experiment: exp.name,
-      runName: o.name,
-      status: 'RUNNING',
-      startTime: o.startTime,
-      endTime: null,
+      ...newRunInfo(o, exp),
       params: {},
       tags: Object.fromEntries(o.tags.map((t) => [t.key, t.value])),
       inputs: [],

@@ -8,8 +8,9 @@ import {
   BaseTracker,
   isLater,
   newParams,
+  newRunInfo,
   normalizeQuery,
-  prepareRunOptions,
+  type PreparedRun,
   type RegistryStore,
   sortHistory,
   type ValidBatch,
@@ -24,7 +25,6 @@ import {
   type Experiment,
   type MetricPoint,
   type Run,
-  type RunOptions,
   type RunRecord,
   type RunStatus,
   type SearchRunsQuery,
@@ -157,17 +157,9 @@ export class MemoryTracker extends BaseTracker {
     return [...this.store.experiments.values()].map((e) => ({ ...e }));
   }
 
-  async startRun(opts: RunOptions): Promise<Run> {
-    const o = prepareRunOptions(opts);
-    const exp = await this.getOrCreateExperiment(o.experiment);
+  protected async createRun(o: PreparedRun, exp: Experiment): Promise<Run> {
     const r: MemRun = {
-      runId: o.runId,
-      experimentId: exp.experimentId,
-      experiment: exp.name,
-      runName: o.name,
-      status: 'RUNNING',
-      startTime: o.startTime,
-      endTime: null,
+      ...newRunInfo(o, exp),
       params: new Map(),
       tags: new Map(o.tags.map((t) => [t.key, t.value])),
       history: new Map(),

@@ -2,14 +2,7 @@
  * The MLflow model registry: `registered-models/*` and `model-versions/*` calls, and the mapping
  * of MLflow's model versions to tsad's `ModelVersion`.
  */
-import {
-  validateAlias,
-  validateArtifactPath,
-  validateKey,
-  validateModelName,
-  validateTagValue,
-  validateVersion,
-} from './common.js';
+import { validateAlias, validateVersion } from './common.js';
 import { type Json, MlflowApiError, type MlflowHttp } from './mlflow-http.js';
 import {
   arrayField,
@@ -51,8 +44,7 @@ export class MlflowRegistry {
     runId: string,
     opts: { artifactPath?: string } = {},
   ): Promise<ModelVersion> {
-    validateModelName(name);
-    const artifactPath = validateArtifactPath(opts.artifactPath ?? 'model');
+    const artifactPath = opts.artifactPath ?? 'model';
     const run = await this.wireRun(runId);
     const artifactUri = run.info?.artifact_uri ?? '';
     try {
@@ -74,9 +66,6 @@ export class MlflowRegistry {
   }
 
   async setAlias(name: string, alias: string, version: number): Promise<void> {
-    validateModelName(name);
-    validateAlias(alias, true);
-    validateVersion(version);
     await this.http.call(
       'POST',
       'registered-models/alias',
@@ -86,8 +75,6 @@ export class MlflowRegistry {
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
-    validateModelName(name);
-    validateAlias(alias, true);
     // MLflow deletes a missing alias silently; the Tracker contract reports it.
     const r = await this.http.call('GET', 'registered-models/get', { name });
     const aliases =
@@ -99,10 +86,6 @@ export class MlflowRegistry {
   }
 
   async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
-    validateModelName(name);
-    validateVersion(version);
-    validateKey('tag', key);
-    validateTagValue(key, value);
     await this.http.call(
       'POST',
       'model-versions/set-tag',
@@ -112,8 +95,6 @@ export class MlflowRegistry {
   }
 
   async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
-    validateModelName(name);
-    validateVersion(version);
     const r = await this.http.call('GET', 'model-versions/get', { name, version: String(version) });
     const out: Record<string, string> = {};
     for (const t of ((r.model_version ?? {}) as WireModelVersion).tags ?? []) out[t.key] = t.value ?? '';
@@ -121,7 +102,6 @@ export class MlflowRegistry {
   }
 
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
-    validateModelName(name);
     let version: number | undefined;
     if (typeof versionOrAlias === 'number') version = validateVersion(versionOrAlias);
     else if (/^[1-9]\d*$/.test(versionOrAlias)) version = Number(versionOrAlias);
@@ -174,7 +154,6 @@ export class MlflowRegistry {
   }
 
   async listModelVersions(name: string): Promise<ModelVersion[]> {
-    validateModelName(name);
     // not found → typed error; model-versions/search leaves aliases out, registered-models/get has them
     const reg = await this.http.call('GET', 'registered-models/get', { name });
     const aliasesOf = new Map<string, string[]>();

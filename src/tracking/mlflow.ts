@@ -29,7 +29,7 @@ import {
   matchesFilter,
   normalizeMetricValue,
   normalizeQuery,
-  prepareRunOptions,
+  type PreparedRun,
   sortHistory,
   type ValidBatch,
   validateArtifactPath,
@@ -66,10 +66,10 @@ import {
   type MetricPoint,
   ParamConflictError,
   type Run,
-  type RunOptions,
   type RunRecord,
   type RunStatus,
   type SearchRunsQuery,
+  type Tag,
   TrackingNotFoundError,
   TrackingValidationError,
 } from './tracker.js';
@@ -211,11 +211,13 @@ export class MlflowTracker extends BaseTracker {
 
   // --- runs --------------------------------------------------------------------------------------
 
-  async startRun(opts: RunOptions): Promise<Run> {
-    const o = prepareRunOptions(opts);
-    for (const t of o.tags) checkMlflowKey('tag', t.key);
-    const exp = await this.getOrCreateExperiment(o.experiment);
-    const named = opts.name !== undefined;
+  /** MLflow's stricter key rules, before the experiment is created. */
+  protected override checkRunTags(tags: readonly Tag[]): void {
+    for (const t of tags) checkMlflowKey('tag', t.key);
+  }
+
+  protected async createRun(o: PreparedRun, exp: Experiment): Promise<Run> {
+    const named = o.named;
     const tags = [...o.tags.filter((t) => t.key !== 'mlflow.runName')];
     if (named) tags.push({ key: 'mlflow.runName', value: o.name });
     const createTags = tags.slice(0, MLFLOW_BATCH_LIMITS.tags);

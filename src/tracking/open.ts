@@ -14,19 +14,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TrackingError } from '../errors.js';
-import type {
-  ArtifactInfo,
-  Experiment,
-  LoggableModel,
-  MetricPoint,
-  ModelVersion,
-  RegisteredModel,
-  Run,
-  RunOptions,
-  RunRecord,
-  SearchRunsQuery,
-  Tracker,
-} from './tracker.js';
+import { TRACKER_METHODS } from './methods.js';
+import type { Tracker } from './tracker.js';
 
 export const DEFAULT_TRACKING_URI = 'file:./tsad-runs';
 
@@ -136,7 +125,7 @@ export function openTracker<M>(
   opts: Partial<OpenTrackerOptions<M>> = {},
 ): Tracker<M> | Tracker {
   classifyUri(uri);
-  const t = new LazyTracker(uri, () => createBackend(uri));
+  const t = lazyTracker(uri, () => createBackend(uri));
   return opts.loadModel ? withLoader(t, opts.loadModel) : t;
 }
 
@@ -157,96 +146,31 @@ function withLoader<M>(inner: Tracker, loader: (json: unknown) => M): Tracker<M>
   }) as unknown as Tracker<M>;
 }
 
-/** Delegates every call to a backend created on first use. */
-class LazyTracker implements Tracker {
-  readonly uri: string;
-  private backend: Promise<Tracker> | undefined;
-
-  constructor(
-    uri: string,
-    private readonly create: () => Promise<Tracker>,
-  ) {
-    this.uri = redactUri(uri);
-  }
-
-  private get b(): Promise<Tracker> {
-    if (!this.backend) {
-      this.backend = this.create();
+/** A tracker whose every call goes to a backend created on first use (the calls of `TRACKER_METHODS`). */
+function lazyTracker(uri: string, create: () => Promise<Tracker>): Tracker {
+  let backend: Promise<Tracker> | undefined;
+  const b = (): Promise<Tracker> => {
+    if (!backend) {
+      backend = create();
       // a failed creation is retried on the next call
-      this.backend.catch(() => {
-        this.backend = undefined;
+      backend.catch(() => {
+        backend = undefined;
       });
     }
-    return this.backend;
+    return backend;
+  };
+  const t: Record<string, unknown> = { uri: redactUri(uri) };
+  for (const m of TRACKER_METHODS) {
+    t[m] = async (...args: unknown[]) => {
+      const inner = (await b()) as unknown as Record<string, (...a: unknown[]) => unknown>;
+      return inner[m](...args);
+    };
   }
-
-  async run<T>(opts: RunOptions, fn: (run: Run) => Promise<T> | T): Promise<T> {
-    return (await this.b).run(opts, fn);
-  }
-  async startRun(opts: RunOptions): Promise<Run> {
-    return (await this.b).startRun(opts);
-  }
-  async getOrCreateExperiment(name: string): Promise<Experiment> {
-    return (await this.b).getOrCreateExperiment(name);
-  }
-  async getExperiment(name: string): Promise<Experiment | undefined> {
-    return (await this.b).getExperiment(name);
-  }
-  async listExperiments(): Promise<Experiment[]> {
-    return (await this.b).listExperiments();
-  }
-  async getRun(runId: string): Promise<RunRecord> {
-    return (await this.b).getRun(runId);
-  }
-  async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
-    return (await this.b).getMetricHistory(runId, key);
-  }
-  async listArtifacts(runId: string): Promise<ArtifactInfo[]> {
-    return (await this.b).listArtifacts(runId);
-  }
-  async readArtifact(runId: string, path: string): Promise<Uint8Array> {
-    return (await this.b).readArtifact(runId, path);
-  }
-  async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {
-    return (await this.b).searchRuns(query);
-  }
-  async deleteRun(runId: string): Promise<void> {
-    return (await this.b).deleteRun(runId);
-  }
-  async registerModel(name: string, runId: string, opts?: { artifactPath?: string }): Promise<ModelVersion> {
-    return (await this.b).registerModel(name, runId, opts);
-  }
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
-    return (await this.b).setAlias(name, alias, version);
-  }
-  async deleteAlias(name: string, alias: string): Promise<void> {
-    return (await this.b).deleteAlias(name, alias);
-  }
-  async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
-    return (await this.b).setModelVersionTag(name, version, key, value);
-  }
-  async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
-    return (await this.b).getModelVersionTags(name, version);
-  }
-  async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
-    return (await this.b).getModelVersion(name, versionOrAlias);
-  }
-  async listRegisteredModels(): Promise<RegisteredModel[]> {
-    return (await this.b).listRegisteredModels();
-  }
-  async listModelVersions(name: string): Promise<ModelVersion[]> {
-    return (await this.b).listModelVersions(name);
-  }
-  async loadModelJson(uri: string): Promise<unknown> {
-    return (await this.b).loadModelJson(uri);
-  }
-  async loadModel(uri: string): Promise<LoggableModel> {
-    return (await this.b).loadModel(uri);
-  }
-  async close(): Promise<void> {
-    if (!this.backend) return;
-    const b = await this.backend;
-    this.backend = undefined;
-    await b.close();
-  }
+  t.close = async (): Promise<void> => {
+    if (!backend) return;
+    const inner = await backend;
+    backend = undefined;
+    await inner.close();
+  };
+  return t as unknown as Tracker;
 }

@@ -2,15 +2,7 @@
  * The model registry as a plain JSON document, shared by the memory and file backends
  * (the file backend stores it as `registry.json`, rewritten atomically under a lock).
  */
-import {
-  resolveVersionArg,
-  validateAlias,
-  validateArtifactPath,
-  validateKey,
-  validateModelName,
-  validateTagValue,
-  validateVersion,
-} from './common.js';
+import { resolveVersionArg } from './common.js';
 import type { RegistryStore } from './core.js';
 import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
 
@@ -75,8 +67,6 @@ export function addVersion(
   artifactPath: string,
   now: number,
 ): ModelVersion {
-  validateModelName(name);
-  validateArtifactPath(artifactPath);
   if (!Object.hasOwn(state.models, name)) {
     state.models[name] = { creationTime: now, aliases: {}, versions: [] };
   }
@@ -87,8 +77,6 @@ export function addVersion(
 }
 
 export function setAliasIn(state: RegistryState, name: string, alias: string, version: number): void {
-  validateAlias(alias, true);
-  validateVersion(version);
   const m = getModel(state, name);
   if (!m.versions.some((s) => s.version === version)) {
     throw new TrackingNotFoundError(`model "${name}" has no version ${version}`);
@@ -97,7 +85,6 @@ export function setAliasIn(state: RegistryState, name: string, alias: string, ve
 }
 
 export function deleteAliasIn(state: RegistryState, name: string, alias: string): void {
-  validateAlias(alias, true);
   const m = getModel(state, name);
   if (!Object.hasOwn(m.aliases, alias))
     throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
@@ -109,7 +96,6 @@ export function getVersionIn(
   name: string,
   versionOrAlias: number | string,
 ): ModelVersion {
-  validateModelName(name);
   const m = getModel(state, name);
   const v = resolveVersionArg(name, versionOrAlias, m.aliases, latest(m));
   const s = m.versions.find((x) => x.version === v);
@@ -129,14 +115,11 @@ export function listModelsIn(state: RegistryState): RegisteredModel[] {
 }
 
 export function listVersionsIn(state: RegistryState, name: string): ModelVersion[] {
-  validateModelName(name);
   const m = getModel(state, name);
   return [...m.versions].sort((a, b) => a.version - b.version).map((s) => toModelVersion(name, m, s));
 }
 
 function storedVersion(state: RegistryState, name: string, version: number): StoredVersion {
-  validateModelName(name);
-  validateVersion(version);
   const s = getModel(state, name).versions.find((x) => x.version === version);
   if (!s) throw new TrackingNotFoundError(`model "${name}" has no version ${version}`);
   return s;
@@ -150,8 +133,6 @@ export function setVersionTagIn(
   key: string,
   value: string,
 ): void {
-  validateKey('tag', key);
-  validateTagValue(key, value);
   const s = storedVersion(state, name, version);
   s.tags = { ...(s.tags ?? {}), [key]: value };
 }

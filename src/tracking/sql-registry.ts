@@ -1,14 +1,6 @@
 /** The model registry on the SQL store (tables `tsad_registered_models`, `_model_versions`, `_model_aliases`, `_model_version_tags`). */
 import { TrackingError } from '../errors.js';
-import {
-  resolveVersionArg,
-  validateAlias,
-  validateArtifactPath,
-  validateKey,
-  validateModelName,
-  validateTagValue,
-  validateVersion,
-} from './common.js';
+import { resolveVersionArg } from './common.js';
 import type { RegistryStore } from './core.js';
 import { num, numOrNull } from './sql-connect.js';
 import type { SqlDialect, SqlQuery, SqlResult, Table } from './sql-dialect.js';
@@ -80,8 +72,7 @@ export class SqlRegistry implements RegistryStore {
     runId: string,
     opts: { artifactPath?: string } = {},
   ): Promise<ModelVersion> {
-    validateModelName(name);
-    const artifactPath = validateArtifactPath(opts.artifactPath ?? 'model');
+    const artifactPath = opts.artifactPath ?? 'model';
     await this.db.assertRun(runId);
     const now = Date.now();
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -118,15 +109,7 @@ export class SqlRegistry implements RegistryStore {
   }
 
   async setAlias(name: string, alias: string, version: number): Promise<void> {
-    validateModelName(name);
-    validateAlias(alias, true);
-    validateVersion(version);
-    await this.assertModel(name);
-    const v = await this.db.query(
-      `SELECT version FROM ${this.db.dialect.t('model_versions')} WHERE name = $1 AND version = $2`,
-      [name, version],
-    );
-    if (v.rows.length === 0) throw new TrackingNotFoundError(`model "${name}" has no version ${version}`);
+    await this.assertVersion(name, version);
     await this.db.write(['model_aliases'], async (q, d) => {
       await q(
         `INSERT INTO ${d.t('model_aliases')} (name, alias, version) VALUES ($1, $2, $3) ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
@@ -136,8 +119,6 @@ export class SqlRegistry implements RegistryStore {
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
-    validateModelName(name);
-    validateAlias(alias, true);
     await this.assertModel(name);
     const n = await this.db.write(['model_aliases'], async (q, d) => {
       const r = await q(`DELETE FROM ${d.t('model_aliases')} WHERE name = $1 AND alias = $2`, [name, alias]);
@@ -147,8 +128,6 @@ export class SqlRegistry implements RegistryStore {
   }
 
   private async assertVersion(name: string, version: number): Promise<void> {
-    validateModelName(name);
-    validateVersion(version);
     await this.assertModel(name);
     const v = await this.db.query(
       `SELECT version FROM ${this.db.dialect.t('model_versions')} WHERE name = $1 AND version = $2`,
@@ -158,8 +137,6 @@ export class SqlRegistry implements RegistryStore {
   }
 
   async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
-    validateKey('tag', key);
-    validateTagValue(key, value);
     await this.assertVersion(name, version);
     await this.db.write(['model_version_tags'], async (q, d) => {
       await q(
@@ -181,7 +158,6 @@ export class SqlRegistry implements RegistryStore {
   }
 
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
-    validateModelName(name);
     await this.assertModel(name);
     const all = await this.versions(name);
     const latest = all.length ? all[all.length - 1].version : null;
@@ -220,7 +196,6 @@ export class SqlRegistry implements RegistryStore {
   }
 
   async listModelVersions(name: string): Promise<ModelVersion[]> {
-    validateModelName(name);
     await this.assertModel(name);
     return this.versions(name);
   }

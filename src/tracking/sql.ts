@@ -20,8 +20,9 @@ import {
   experimentIdFor,
   isLater,
   newParams,
+  newRunInfo,
   normalizeQuery,
-  prepareRunOptions,
+  type PreparedRun,
   type ValidBatch,
   validateArtifactPath,
   validateExperimentName,
@@ -44,7 +45,6 @@ import {
   type Experiment,
   type MetricPoint,
   type Run,
-  type RunOptions,
   type RunRecord,
   type RunStatus,
   type SearchRunsQuery,
@@ -294,9 +294,7 @@ export class SqlTracker extends BaseTracker {
     }));
   }
 
-  async startRun(opts: RunOptions): Promise<Run> {
-    const o = prepareRunOptions(opts);
-    const exp = await this.getOrCreateExperiment(o.experiment);
+  protected async createRun(o: PreparedRun, exp: Experiment): Promise<Run> {
     await this.write(['runs', 'tags'], async (q, d) => {
       await q(
         `INSERT INTO ${d.t('runs')} (run_id, experiment_id, run_name, status, start_time, end_time) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -307,13 +305,7 @@ export class SqlTracker extends BaseTracker {
         await q(s.text, s.values);
       }
     });
-    return new SqlRun(this, {
-      runId: o.runId,
-      experimentId: exp.experimentId,
-      experiment: exp.name,
-      runName: o.name,
-      startTime: o.startTime,
-    });
+    return new SqlRun(this, newRunInfo(o, exp));
   }
 
   private async records(ids: readonly string[]): Promise<RunRecord[]> {
