@@ -385,7 +385,11 @@ export abstract class BaseTracker implements Tracker {
 
   // The registry methods validate their arguments here, once, and leave storage to `registry`.
 
-  async registerModel(name: string, runId: string, opts: { artifactPath?: string } = {}): Promise<ModelVersion> {
+  async registerModel(
+    name: string,
+    runId: string,
+    opts: { artifactPath?: string } = {},
+  ): Promise<ModelVersion> {
     validateModelName(name);
     const artifactPath = validateArtifactPath(opts.artifactPath ?? 'model');
     return this.registry.registerModel(name, runId, { artifactPath });

@@ -2,7 +2,7 @@
  * The MLflow model registry: `registered-models/*` and `model-versions/*` calls, and the mapping
  * of MLflow's model versions to tsad's `ModelVersion`.
  */
-import { validateAlias, validateVersion } from './common.js';
+import { modelVersion, validateAlias, validateVersion } from './common.js';
 import { type Json, MlflowApiError, type MlflowHttp } from './mlflow-http.js';
 import {
   arrayField,
@@ -28,15 +28,8 @@ export class MlflowRegistry {
       artifactPath = m?.[1];
     }
     artifactPath = artifactPath || 'model';
-    return {
-      name: v.name ?? '',
-      version: int(v.version),
-      runId,
-      artifactPath,
-      source: `runs:/${runId}/${artifactPath}`,
-      creationTime: int(v.creation_timestamp),
-      aliases: [...(v.aliases ?? [])].sort(),
-    };
+    const facts = { name: v.name ?? '', version: int(v.version), runId, artifactPath };
+    return modelVersion({ ...facts, creationTime: int(v.creation_timestamp) }, v.aliases ?? []);
   }
 
   async registerModel(

@@ -33,9 +33,9 @@ import {
   sortHistory,
   type ValidBatch,
   validateArtifactPath,
-  validateExperimentName,
   validateRunId,
 } from './common.js';
+import { MlflowExperiments } from './mlflow-experiments.js';
 import { type Json, MlflowApiError, MlflowHttp, type MlflowTrackerOptions } from './mlflow-http.js';
 import { MlflowRegistry } from './mlflow-registry.js';
 import { MlflowRun } from './mlflow-run.js';
@@ -71,7 +71,6 @@ import {
   type SearchRunsQuery,
   type Tag,
   TrackingNotFoundError,
-  TrackingValidationError,
 } from './tracker.js';
 
 export { MlflowApiError, type MlflowTrackerOptions } from './mlflow-http.js';
@@ -100,9 +99,7 @@ export class MlflowTracker extends BaseTracker {
   /** @internal */
   readonly http: MlflowHttp;
   protected readonly registry: MlflowRegistry;
-  private readonly expById = new Map<string, Experiment>();
-  private readonly expByName = new Map<string, Experiment>();
-  private readonly deleted = new Set<string>();
+  private readonly experiments: MlflowExperiments;
   /** run id → artifact_uri (fixed for a run's lifetime). */
   private readonly artifactUris = new Map<string, string>();
   /** Ends not yet delivered: run id → status and end time. */
@@ -115,98 +112,22 @@ export class MlflowTracker extends BaseTracker {
     super();
     this.http = new MlflowHttp(uri, opts);
     this.uri = redactUri(uri);
+    this.experiments = new MlflowExperiments(this.http);
     this.registry = new MlflowRegistry(this.http, (runId) => this.wireRun(runId));
   }
 
-  // --- experiments ---------------------------------------------------------------------------
+  // --- experiments (mlflow-experiments.ts) ---------------------------------------------------
 
-  private remember(e: Json | undefined): Experiment {
-    if (!e || typeof e.experiment_id !== 'string' || typeof e.name !== 'string') {
-      throw new TrackingError(
-        'mlflow_bad_response',
-        'MLflow returned an experiment without experiment_id or name',
-      );
-    }
-    const exp: Experiment = {
-      experimentId: e.experiment_id,
-      name: e.name,
-      creationTime: int(e.creation_time),
-    };
-    if (e.lifecycle_stage === 'deleted') {
-      this.deleted.add(exp.experimentId);
-      return exp;
-    }
-    this.deleted.delete(exp.experimentId);
-    this.expById.set(exp.experimentId, exp);
-    this.expByName.set(exp.name, exp);
-    return exp;
+  getExperiment(name: string): Promise<Experiment | undefined> {
+    return this.experiments.get(name);
   }
 
-  async getExperiment(name: string): Promise<Experiment | undefined> {
-    validateExperimentName(name);
-    try {
-      const r = await this.http.call('GET', 'experiments/get-by-name', { experiment_name: name });
-      return this.remember(r.experiment as Json | undefined);
-    } catch (err) {
-      if (err instanceof TrackingNotFoundError) return undefined;
-      // MLflow's file store looks names up through a filter string, which a name holding a quote
-      // breaks (INVALID_PARAMETER_VALUE): list the experiments and compare names here instead.
-      if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE' && /['"]/.test(name)) {
-        return (await this.searchExperiments('ALL')).find((e) => e.name === name);
-      }
-      throw err;
-    }
+  getOrCreateExperiment(name: string): Promise<Experiment> {
+    return this.experiments.getOrCreate(name);
   }
 
-  async getOrCreateExperiment(name: string): Promise<Experiment> {
-    const cached = this.expByName.get(name);
-    if (cached) return cached;
-    const found = await this.getExperiment(name);
-    if (found) {
-      if (this.deleted.has(found.experimentId)) {
-        throw new TrackingError(
-          'mlflow_experiment_deleted',
-          `MLflow experiment "${name}" (id ${found.experimentId}) is deleted; restore it (mlflow experiments restore --experiment-id ${found.experimentId}) or use another name`,
-        );
-      }
-      return found;
-    }
-    try {
-      await this.http.call('POST', 'experiments/create', { name }, { idempotent: true });
-    } catch (err) {
-      if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE' && /['"]/.test(name)) {
-        throw new TrackingValidationError(
-          'mlflow_unsupported_name',
-          `this MLflow server cannot create experiment ${JSON.stringify(name)}: its file store looks names up through a filter string that a quote breaks; use a name without quotes, or a server with a database backend`,
-          { cause: err },
-        );
-      }
-      // Another client created it between our get and create: read it again.
-      if (!(err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
-    }
-    const exp = await this.getExperiment(name);
-    if (!exp)
-      throw new TrackingNotFoundError(`MLflow experiment "${name}" vanished right after it was created`);
-    return exp;
-  }
-
-  async listExperiments(): Promise<Experiment[]> {
-    return (await this.searchExperiments('ACTIVE_ONLY')).filter((e) => !this.deleted.has(e.experimentId));
-  }
-
-  private async searchExperiments(view: 'ACTIVE_ONLY' | 'ALL'): Promise<Experiment[]> {
-    const out: Experiment[] = [];
-    await this.http.pages('experiments/search', { max_results: 1000, view_type: view }, (r) => {
-      for (const e of arrayField<Json>(r, 'experiments', 'experiments/search')) out.push(this.remember(e));
-    });
-    return out;
-  }
-
-  private async experimentName(id: string): Promise<string> {
-    const c = this.expById.get(id);
-    if (c) return c.name;
-    const r = await this.http.call('GET', 'experiments/get', { experiment_id: id });
-    return this.remember(r.experiment as Json | undefined).name;
+  listExperiments(): Promise<Experiment[]> {
+    return this.experiments.list();
   }
 
   // --- runs --------------------------------------------------------------------------------------
@@ -360,7 +281,7 @@ export class MlflowTracker extends BaseTracker {
         startTime: int(info.start_time),
         endTime: info.end_time === undefined || info.end_time === null ? null : int(info.end_time),
       },
-      experiment: experimentId ? await this.experimentName(experimentId) : '',
+      experiment: experimentId ? await this.experiments.nameOf(experimentId) : '',
       data: { params, metrics, tags },
       inputs: [...(w.inputs?.dataset_inputs ?? [])]
         .map((x, i) => ({ x, i, seq: inputSeqOf(x) }))
@@ -551,8 +472,7 @@ export class MlflowTracker extends BaseTracker {
       );
     }
     this.artifactUris.clear();
-    this.expById.clear();
-    this.expByName.clear();
+    this.experiments.clear();
   }
 }
 

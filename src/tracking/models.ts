@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { TrackingError } from '../errors.js';
-import { type LoggableModel, TrackingNotFoundError } from './tracker.js';
+import { type LoggableModel, type ModelVersion, TrackingNotFoundError } from './tracker.js';
 import {
   invalid,
   validateAlias,
@@ -222,4 +222,37 @@ export function resolveVersionArg(
   if (typeof versionOrAlias === 'number') return validateVersion(versionOrAlias);
   if (/^[1-9]\d*$/.test(versionOrAlias)) return Number(versionOrAlias);
   return resolveAlias(name, validateAlias(versionOrAlias, false), aliases, latestVersion);
+}
+
+/** The stored facts of one model version. */
+export interface VersionFacts {
+  readonly name: string;
+  readonly version: number;
+  readonly runId: string;
+  readonly artifactPath: string;
+  readonly creationTime: number;
+}
+
+/**
+ * A `ModelVersion` record, built here only: its `source` URI, and its aliases (given as the
+ * model's alias → version map, or as the names pointing at this version), sorted.
+ */
+export function modelVersion(
+  v: VersionFacts,
+  aliases: Readonly<Record<string, number>> | readonly string[],
+): ModelVersion {
+  const names = Array.isArray(aliases)
+    ? [...(aliases as readonly string[])]
+    : Object.entries(aliases as Readonly<Record<string, number>>)
+        .filter(([, n]) => n === v.version)
+        .map(([a]) => a);
+  return {
+    name: v.name,
+    version: v.version,
+    runId: v.runId,
+    artifactPath: v.artifactPath,
+    source: `runs:/${v.runId}/${v.artifactPath}`,
+    creationTime: v.creationTime,
+    aliases: names.sort(),
+  };
 }

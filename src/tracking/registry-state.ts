@@ -2,7 +2,7 @@
  * The model registry as a plain JSON document, shared by the memory and file backends
  * (the file backend stores it as `registry.json`, rewritten atomically under a lock).
  */
-import { resolveVersionArg } from './common.js';
+import { modelVersion, resolveVersionArg } from './common.js';
 import type { RegistryStore } from './core.js';
 import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
 
@@ -45,18 +45,7 @@ function latest(m: StoredModel): number | null {
 }
 
 export function toModelVersion(name: string, m: StoredModel, s: StoredVersion): ModelVersion {
-  return {
-    name,
-    version: s.version,
-    runId: s.runId,
-    artifactPath: s.artifactPath,
-    source: `runs:/${s.runId}/${s.artifactPath}`,
-    creationTime: s.creationTime,
-    aliases: Object.entries(m.aliases)
-      .filter(([, v]) => v === s.version)
-      .map(([a]) => a)
-      .sort(),
-  };
+  return modelVersion({ name, ...s }, m.aliases);
 }
 
 /** Adds the next version (creating the model if needed); mutates `state`. */

@@ -1,6 +1,6 @@
 /** The model registry on the SQL store (tables `tsad_registered_models`, `_model_versions`, `_model_aliases`, `_model_version_tags`). */
 import { TrackingError } from '../errors.js';
-import { resolveVersionArg } from './common.js';
+import { modelVersion, resolveVersionArg } from './common.js';
 import type { RegistryStore } from './core.js';
 import { num, numOrNull } from './sql-connect.js';
 import type { SqlDialect, SqlQuery, SqlResult, Table } from './sql-dialect.js';
@@ -42,18 +42,10 @@ export class SqlRegistry implements RegistryStore {
       const version = num(row.version);
       const runId = String(row.run_id);
       const artifactPath = String(row.artifact_path);
-      return {
-        name,
-        version,
-        runId,
-        artifactPath,
-        source: `runs:/${runId}/${artifactPath}`,
-        creationTime: num(row.creation_time),
-        aliases: Object.entries(aliases)
-          .filter(([, v]) => v === version)
-          .map(([a]) => a)
-          .sort(),
-      };
+      return modelVersion(
+        { name, version, runId, artifactPath, creationTime: num(row.creation_time) },
+        aliases,
+      );
     });
   }
 
@@ -90,15 +82,7 @@ export class SqlRegistry implements RegistryStore {
         return ins.rowCount === 1 ? next + 1 : null;
       });
       if (version !== null) {
-        return {
-          name,
-          version,
-          runId,
-          artifactPath,
-          source: `runs:/${runId}/${artifactPath}`,
-          creationTime: now,
-          aliases: [],
-        };
+        return modelVersion({ name, version, runId, artifactPath, creationTime: now }, []);
       }
       await new Promise((r) => setTimeout(r, Math.random() * 10));
     }

@@ -1,0 +1,112 @@
+/**
+ * MLflow experiments: looked up by name (with the file store's quote workaround), created with a
+ * race-tolerant create, listed, and cached by id and name (deleted ones remembered as deleted).
+ */
+import { TrackingError } from '../errors.js';
+import { validateExperimentName } from './common.js';
+import { type Json, MlflowApiError, type MlflowHttp } from './mlflow-http.js';
+import { arrayField, int } from './mlflow-wire.js';
+import { type Experiment, TrackingNotFoundError, TrackingValidationError } from './tracker.js';
+
+export class MlflowExperiments {
+  private readonly byId = new Map<string, Experiment>();
+  private readonly byName = new Map<string, Experiment>();
+  private readonly deleted = new Set<string>();
+
+  constructor(private readonly http: MlflowHttp) {}
+
+  private remember(e: Json | undefined): Experiment {
+    if (!e || typeof e.experiment_id !== 'string' || typeof e.name !== 'string') {
+      throw new TrackingError(
+        'mlflow_bad_response',
+        'MLflow returned an experiment without experiment_id or name',
+      );
+    }
+    const exp: Experiment = {
+      experimentId: e.experiment_id,
+      name: e.name,
+      creationTime: int(e.creation_time),
+    };
+    if (e.lifecycle_stage === 'deleted') {
+      this.deleted.add(exp.experimentId);
+      return exp;
+    }
+    this.deleted.delete(exp.experimentId);
+    this.byId.set(exp.experimentId, exp);
+    this.byName.set(exp.name, exp);
+    return exp;
+  }
+
+  async get(name: string): Promise<Experiment | undefined> {
+    validateExperimentName(name);
+    try {
+      const r = await this.http.call('GET', 'experiments/get-by-name', { experiment_name: name });
+      return this.remember(r.experiment as Json | undefined);
+    } catch (err) {
+      if (err instanceof TrackingNotFoundError) return undefined;
+      // MLflow's file store looks names up through a filter string, which a name holding a quote
+      // breaks (INVALID_PARAMETER_VALUE): list the experiments and compare names here instead.
+      if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE' && /['"]/.test(name)) {
+        return (await this.searchExperiments('ALL')).find((e) => e.name === name);
+      }
+      throw err;
+    }
+  }
+
+  async getOrCreate(name: string): Promise<Experiment> {
+    const cached = this.byName.get(name);
+    if (cached) return cached;
+    const found = await this.get(name);
+    if (found) {
+      if (this.deleted.has(found.experimentId)) {
+        throw new TrackingError(
+          'mlflow_experiment_deleted',
+          `MLflow experiment "${name}" (id ${found.experimentId}) is deleted; restore it (mlflow experiments restore --experiment-id ${found.experimentId}) or use another name`,
+        );
+      }
+      return found;
+    }
+    try {
+      await this.http.call('POST', 'experiments/create', { name }, { idempotent: true });
+    } catch (err) {
+      if (err instanceof MlflowApiError && err.errorCode === 'INVALID_PARAMETER_VALUE' && /['"]/.test(name)) {
+        throw new TrackingValidationError(
+          'mlflow_unsupported_name',
+          `this MLflow server cannot create experiment ${JSON.stringify(name)}: its file store looks names up through a filter string that a quote breaks; use a name without quotes, or a server with a database backend`,
+          { cause: err },
+        );
+      }
+      // Another client created it between our get and create: read it again.
+      if (!(err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
+    }
+    const exp = await this.get(name);
+    if (!exp)
+      throw new TrackingNotFoundError(`MLflow experiment "${name}" vanished right after it was created`);
+    return exp;
+  }
+
+  async list(): Promise<Experiment[]> {
+    return (await this.searchExperiments('ACTIVE_ONLY')).filter((e) => !this.deleted.has(e.experimentId));
+  }
+
+  private async searchExperiments(view: 'ACTIVE_ONLY' | 'ALL'): Promise<Experiment[]> {
+    const out: Experiment[] = [];
+    await this.http.pages('experiments/search', { max_results: 1000, view_type: view }, (r) => {
+      for (const e of arrayField<Json>(r, 'experiments', 'experiments/search')) out.push(this.remember(e));
+    });
+    return out;
+  }
+
+  async nameOf(id: string): Promise<string> {
+    const c = this.byId.get(id);
+    if (c) return c.name;
+    const r = await this.http.call('GET', 'experiments/get', { experiment_id: id });
+    return this.remember(r.experiment as Json | undefined).name;
+  }
+
+  /** Forgets the caches (on close). */
+  clear(): void {
+    this.byId.clear();
+    this.byName.clear();
+  }
+}
