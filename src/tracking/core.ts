@@ -42,7 +42,6 @@ import {
   type ParamValue,
   type RegisteredModel,
   type Run,
-  type RunInfo,
   RunNotActiveError,
   type RunOptions,
   type RunRecord,
@@ -287,8 +286,19 @@ export interface PreparedRun {
   tags: Tag[];
 }
 
+/** A run's info as the memory and file stores keep it (with the experiment's name). */
+export interface StoredRunInfo {
+  runId: string;
+  experimentId: string;
+  experiment: string;
+  runName: string;
+  status: RunStatus;
+  startTime: number;
+  endTime: number | null;
+}
+
 /** A new run's info: RUNNING, not ended. */
-export function newRunInfo(o: PreparedRun, exp: Experiment): RunInfo & { experiment: string } {
+export function newRunInfo(o: PreparedRun, exp: Experiment): StoredRunInfo {
   return {
     runId: o.runId,
     experimentId: exp.experimentId,
@@ -345,14 +355,14 @@ export async function withRun<T>(run: Run, fn: (run: Run) => Promise<T> | T): Pr
 }
 
 /**
- * The registry half of a backend's storage: the `Tracker` registry methods with the same
- * signatures, called with arguments `BaseTracker` has validated (names, aliases, versions, keys,
- * the artifact path; not the run id, whose existence the store checks). A backend provides one (`documentRegistry` in registry-state.ts serves any store
- * that keeps the registry as one document; SQL and MLflow have their own).
+ * The registry half of a backend's storage: the `Tracker` registry methods (with the artifact path
+ * resolved), called with arguments `BaseTracker` has validated (names, aliases, versions, keys, the
+ * artifact path; not the run id, whose existence the store checks). A backend provides one:
+ * `documentRegistry` (registry-state.ts) serves any store that keeps the registry as one document;
+ * SQL and MLflow have their own.
  */
 export type RegistryStore = Pick<
   Tracker,
-  | 'registerModel'
   | 'setAlias'
   | 'deleteAlias'
   | 'setModelVersionTag'
@@ -360,7 +370,10 @@ export type RegistryStore = Pick<
   | 'getModelVersion'
   | 'listRegisteredModels'
   | 'listModelVersions'
->;
+> & {
+  /** Adds the next version of `name` for the run's model at `artifactPath`. */
+  registerModel(name: string, runId: string, artifactPath: string): Promise<ModelVersion>;
+};
 
 /**
  * Implements `run`, `loadModelJson`, `loadModel` and the registry methods (over `registry`) once; backends implement storage.
@@ -392,7 +405,7 @@ export abstract class BaseTracker implements Tracker {
   ): Promise<ModelVersion> {
     validateModelName(name);
     const artifactPath = validateArtifactPath(opts.artifactPath ?? 'model');
-    return this.registry.registerModel(name, runId, { artifactPath });
+    return this.registry.registerModel(name, runId, artifactPath);
   }
 
   async setAlias(name: string, alias: string, version: number): Promise<void> {

@@ -6,19 +6,13 @@
  */
 import { z } from 'zod';
 import { TrackingError } from '../errors.js';
+import type { StoredRunInfo } from './core.js';
 import type { RegistryState } from './registry-state.js';
-import type { DatasetInput, Experiment, MetricPoint, RunStatus } from './tracker.js';
+import type { DatasetInput, Experiment, MetricPoint } from './tracker.js';
 
-export interface RunDoc {
+export interface RunDoc extends StoredRunInfo {
   format: 'tsad-run';
   version: 1;
-  runId: string;
-  experimentId: string;
-  experiment: string;
-  runName: string;
-  status: RunStatus;
-  startTime: number;
-  endTime: number | null;
   params: Record<string, string>;
   tags: Record<string, string>;
   inputs: DatasetInput[];

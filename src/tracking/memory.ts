@@ -12,6 +12,7 @@ import {
   normalizeQuery,
   type PreparedRun,
   type RegistryStore,
+  type StoredRunInfo,
   sortHistory,
   type ValidBatch,
   validateArtifactPath,
@@ -31,14 +32,7 @@ import {
   TrackingNotFoundError,
 } from './tracker.js';
 
-interface MemRun {
-  runId: string;
-  experimentId: string;
-  experiment: string;
-  runName: string;
-  status: RunStatus;
-  startTime: number;
-  endTime: number | null;
+interface MemRun extends StoredRunInfo {
   params: Map<string, string>;
   tags: Map<string, string>;
   history: Map<string, MetricPoint[]>;

@@ -32,12 +32,7 @@ export class MlflowRegistry {
     return modelVersion({ ...facts, creationTime: int(v.creation_timestamp) }, v.aliases ?? []);
   }
 
-  async registerModel(
-    name: string,
-    runId: string,
-    opts: { artifactPath?: string } = {},
-  ): Promise<ModelVersion> {
-    const artifactPath = opts.artifactPath ?? 'model';
+  async registerModel(name: string, runId: string, artifactPath: string): Promise<ModelVersion> {
     const run = await this.wireRun(runId);
     const artifactUri = run.info?.artifact_uri ?? '';
     try {

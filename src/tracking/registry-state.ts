@@ -141,10 +141,10 @@ export function documentRegistry(
   assertRun: (runId: string) => Promise<unknown>,
 ): RegistryStore {
   return {
-    async registerModel(name, runId, opts = {}) {
+    async registerModel(name, runId, artifactPath) {
       await assertRun(runId);
       const now = Date.now();
-      return update((s) => addVersion(s, name, runId, opts.artifactPath ?? 'model', now));
+      return update((s) => addVersion(s, name, runId, artifactPath, now));
     },
     async setAlias(name, alias, version) {
       await update((s) => setAliasIn(s, name, alias, version));

@@ -59,12 +59,7 @@ export class SqlRegistry implements RegistryStore {
     }
   }
 
-  async registerModel(
-    name: string,
-    runId: string,
-    opts: { artifactPath?: string } = {},
-  ): Promise<ModelVersion> {
-    const artifactPath = opts.artifactPath ?? 'model';
+  async registerModel(name: string, runId: string, artifactPath: string): Promise<ModelVersion> {
     await this.db.assertRun(runId);
     const now = Date.now();
     for (let attempt = 0; attempt < 50; attempt++) {
