@@ -53,7 +53,30 @@ export function redactUri(uri: string): string {
   return s.replace(SECRET_PARAM, '$1***');
 }
 
-export type BackendKind = 'file' | 'memory' | 'sql' | 'mlflow';
+/** How a classified URI opens its backend (the module is imported on first use). */
+type Opener = (uri: string, c: { path?: string; name?: string }) => Promise<Tracker>;
+
+/** The backends, each a store module imported on first use. */
+const BACKENDS = {
+  file: async (uri, c) => new (await import('./file.js')).FileTracker(c.path ?? resolve('tsad-runs'), uri),
+  memory: async (_uri, c) => (await import('./memory.js')).openMemoryTracker(c.name ?? ''),
+  sql: async (uri) => new (await import('./sql.js')).SqlTracker(uri),
+  mlflow: async (uri) => (await import('./mlflow.js')).createMlflowTracker(uri),
+} satisfies Record<string, Opener>;
+
+export type BackendKind = keyof typeof BACKENDS;
+
+/**
+ * URI scheme → backend: adding a backend is its store file, one entry in `BACKENDS` and a line
+ * here. (`file:` and `memory:` carry a path or name and are parsed in `classifyUri`.)
+ */
+const SCHEMES: Readonly<Record<string, BackendKind>> = {
+  postgres: 'sql',
+  postgresql: 'sql',
+  crate: 'sql',
+  http: 'mlflow',
+  https: 'mlflow',
+};
 
 /** Which backend a URI selects, and the file path for `file:` URIs. */
 export function classifyUri(uri: string): { kind: BackendKind; path?: string; name?: string } {
@@ -63,25 +86,16 @@ export function classifyUri(uri: string): { kind: BackendKind; path?: string; na
   const m = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(uri);
   if (!m) return { kind: 'file', path: resolve(uri) };
   const scheme = m[1].toLowerCase();
-  switch (scheme) {
-    case 'file': {
-      const rest = uri.slice(m[0].length);
-      if (rest.startsWith('//')) return { kind: 'file', path: fileURLToPath(uri) };
-      if (rest.length === 0) throw uriError(uri, 'the file: URI has no path (use file:./tsad-runs)');
-      return { kind: 'file', path: resolve(decodeURIComponent(rest)) };
-    }
-    case 'memory':
-      return { kind: 'memory', name: uri.slice(m[0].length) };
-    case 'postgres':
-    case 'postgresql':
-    case 'crate':
-      return { kind: 'sql' };
-    case 'http':
-    case 'https':
-      return { kind: 'mlflow' };
-    default:
-      throw uriError(uri, `unknown scheme "${scheme}:"`);
+  if (scheme === 'file') {
+    const rest = uri.slice(m[0].length);
+    if (rest.startsWith('//')) return { kind: 'file', path: fileURLToPath(uri) };
+    if (rest.length === 0) throw uriError(uri, 'the file: URI has no path (use file:./tsad-runs)');
+    return { kind: 'file', path: resolve(decodeURIComponent(rest)) };
   }
+  if (scheme === 'memory') return { kind: 'memory', name: uri.slice(m[0].length) };
+  const kind = Object.hasOwn(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
+  if (kind === undefined) throw uriError(uri, `unknown scheme "${scheme}:"`);
+  return { kind };
 }
 
 function uriError(uri: string, why: string): TrackingError {
@@ -93,24 +107,7 @@ function uriError(uri: string, why: string): TrackingError {
 
 async function createBackend(uri: string): Promise<Tracker> {
   const c = classifyUri(uri);
-  switch (c.kind) {
-    case 'memory': {
-      const { openMemoryTracker } = await import('./memory.js');
-      return openMemoryTracker(c.name ?? '');
-    }
-    case 'file': {
-      const { FileTracker } = await import('./file.js');
-      return new FileTracker(c.path ?? resolve('tsad-runs'), uri);
-    }
-    case 'sql': {
-      const { SqlTracker } = await import('./sql.js');
-      return new SqlTracker(uri);
-    }
-    case 'mlflow': {
-      const { createMlflowTracker } = await import('./mlflow.js');
-      return createMlflowTracker(uri);
-    }
-  }
+  return BACKENDS[c.kind](uri, c);
 }
 
 /**
