@@ -6,8 +6,11 @@
  * - `filter.ts`: the MLflow filter language (parse, format, match);
  * - `query.ts`: in-memory query evaluation (filter, sort, truncate);
  * - `models.ts`: model URIs, MLflow Model directories, the model loader, version/alias resolution;
- * - `core.ts`: `BaseRun` / `BaseTracker`, the run lifecycle implemented once.
+ * - `base-run.ts`: `BaseRun`, every `Run` method over four write primitives;
+ * - `core.ts`: `BaseTracker`, `startRun`/`run()`, registry validation, model loading, over a
+ *   backend's storage primitives and its `RegistryStore`.
  */
+export * from './base-run.js';
 export * from './core.js';
 export * from './filter.js';
 export * from './models.js';

@@ -1,0 +1,248 @@
+/**
+ * `BaseRun`: every `Run` method (validation, param immutability, status, `logModel`,
+ * `logArtifact`, `end`) implemented once over four backend write primitives.
+ */
+import { basename } from 'node:path';
+import type { TimeSeries } from '../series/types.js';
+import { MLMODEL_FILE, type MlmodelInfo, MODEL_DATA_FILE, mlmodelText } from './models.js';
+import {
+  datasetInput,
+  flattenParams,
+  isPlainObject,
+  newParams,
+  paramToString,
+  validateDatasetInput,
+} from './params.js';
+import {
+  type ArtifactSource,
+  type DatasetInput,
+  type LogBatch,
+  type LoggableModel,
+  type MetricOptions,
+  type MetricPoint,
+  type Param,
+  type ParamValue,
+  type Run,
+  RunNotActiveError,
+  type RunStatus,
+  type Tag,
+  TrackingNotFoundError,
+} from './tracker.js';
+import {
+  describeValue,
+  invalid,
+  LIMITS,
+  normalizeMetricValue,
+  validateArtifactPath,
+  validateKey,
+  validateMetric,
+  validateParamValue,
+  validateTagValue,
+} from './validate.js';
+
+// ---------------------------------------------------------------------------------------------
+// Base classes
+// ---------------------------------------------------------------------------------------------
+
+function toBytes(b: Uint8Array | string): Uint8Array {
+  return typeof b === 'string' ? new TextEncoder().encode(b) : b;
+}
+
+/** The validated batch a backend writes (params already filtered by the immutability rule). */
+export interface ValidBatch {
+  params: Param[];
+  metrics: MetricPoint[];
+  tags: Tag[];
+}
+
+/**
+ * Implements every `Run` method on four backend primitives. Backends enforce param
+ * immutability again at storage level (other processes may write the same run).
+ */
+export abstract class BaseRun implements Run {
+  protected _status: RunStatus = 'RUNNING';
+  /** Params this Run object has written (fast local immutability check). */
+  protected readonly knownParams = new Map<string, string>();
+
+  constructor(
+    readonly id: string,
+    readonly experimentId: string,
+    readonly experiment: string,
+    readonly name: string,
+    readonly startTime: number,
+  ) {}
+
+  get status(): RunStatus {
+    return this._status;
+  }
+
+  protected abstract writeBatch(batch: ValidBatch): Promise<void>;
+  protected abstract writeInputs(inputs: readonly DatasetInput[]): Promise<void>;
+  protected abstract writeArtifact(path: string, bytes: Uint8Array): Promise<void>;
+  protected abstract writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void>;
+
+  async flush(): Promise<void> {}
+
+  /**
+   * Writes an MLflow Model directory `<name>/` (model.json, then MLmodel, so a directory with
+   * an MLmodel is complete). Backends with logged models (MLflow 3) also register one.
+   */
+  protected async writeModel(name: string, modelJson: Uint8Array, info: MlmodelInfo): Promise<void> {
+    await this.writeArtifact(`${name}/${MODEL_DATA_FILE}`, modelJson);
+    await this.writeArtifact(`${name}/${MLMODEL_FILE}`, new TextEncoder().encode(mlmodelText(info)));
+  }
+
+  protected assertActive(): void {
+    if (this._status !== 'RUNNING') throw new RunNotActiveError(this.id, this._status);
+  }
+
+  async logBatch(batch: LogBatch): Promise<void> {
+    this.assertActive();
+    const params = (batch.params ?? []).map((p) => ({
+      key: validateKey('param', p.key),
+      value: validateParamValue(p.key, p.value),
+    }));
+    const tags = (batch.tags ?? []).map((t) => ({
+      key: validateKey('tag', t.key),
+      value: validateTagValue(t.key, t.value),
+    }));
+    let metrics = batch.metrics ?? [];
+    for (const m of metrics) validateMetric(m);
+    if (metrics.some((m) => Math.abs(m.value) === Number.MAX_VALUE)) {
+      metrics = metrics.map((m) => ({ ...m, value: normalizeMetricValue(m.value) }));
+    }
+    const fresh = newParams(this.id, this.knownParams, params);
+    if (fresh.length === 0 && metrics.length === 0 && tags.length === 0) return;
+    await this.writeBatch({ params: fresh, metrics: metrics as MetricPoint[], tags });
+    for (const p of fresh) this.knownParams.set(p.key, p.value);
+  }
+
+  async logParams(params: Readonly<Record<string, unknown>>): Promise<void> {
+    if (!isPlainObject(params)) {
+      throw invalid(
+        'invalid_params',
+        `logParams expects an object of params ({ name: value }), got ${describeValue(params)}`,
+      );
+    }
+    return this.logBatch({ params: flattenParams(params) });
+  }
+
+  logParam(key: string, value: ParamValue): Promise<void> {
+    return this.logBatch({ params: [{ key, value: paramToString(value) }] });
+  }
+
+  logMetric(key: string, value: number, opts: MetricOptions = {}): Promise<void> {
+    return this.logBatch({
+      metrics: [{ key, value, step: opts.step ?? 0, timestamp: opts.timestamp ?? Date.now() }],
+    });
+  }
+
+  logMetrics(metrics: Readonly<Record<string, number>>, opts: MetricOptions = {}): Promise<void> {
+    const step = opts.step ?? 0;
+    const timestamp = opts.timestamp ?? Date.now();
+    return this.logBatch({
+      metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, step, timestamp })),
+    });
+  }
+
+  setTag(key: string, value: string): Promise<void> {
+    return this.logBatch({ tags: [{ key, value }] });
+  }
+
+  setTags(tags: Readonly<Record<string, string>>): Promise<void> {
+    return this.logBatch({ tags: Object.entries(tags).map(([key, value]) => ({ key, value })) });
+  }
+
+  async logDataset(
+    ts: TimeSeries,
+    opts: { name: string; context?: string; source?: string },
+  ): Promise<DatasetInput> {
+    this.assertActive();
+    const input = datasetInput(ts, opts);
+    await this.writeInputs([input]);
+    return input;
+  }
+
+  async logInputs(inputs: readonly DatasetInput[]): Promise<void> {
+    this.assertActive();
+    for (const d of inputs) validateDatasetInput(d);
+    if (inputs.length > 0) await this.writeInputs(inputs);
+  }
+
+  async logModel(model: LoggableModel, opts: { name?: string } = {}): Promise<string> {
+    this.assertActive();
+    const name = validateArtifactPath(opts.name ?? 'model');
+    if (typeof model?.toJSON !== 'function') {
+      throw invalid(
+        'invalid_model',
+        `logModel expects a model with a toJSON() method (e.g. a tsad detector); got ${describeValue(model)}`,
+      );
+    }
+    const json = model.toJSON();
+    const text = JSON.stringify(json, null, 1);
+    if (text === undefined) throw invalid('invalid_model', `model ${model.type}: toJSON() returned nothing`);
+    const path = `${name}/${MODEL_DATA_FILE}`;
+    const j = (typeof json === 'object' && json !== null ? json : {}) as {
+      format?: unknown;
+      version?: unknown;
+    };
+    await this.writeModel(name, new TextEncoder().encode(text), {
+      artifactPath: name,
+      runId: this.id,
+      modelType: String(model.type),
+      format: typeof j.format === 'string' ? j.format : 'tsad-model',
+      formatVersion: typeof j.version === 'number' || typeof j.version === 'string' ? j.version : 1,
+    });
+    const config = JSON.parse(JSON.stringify(model.config ?? {})) as Record<string, unknown>;
+    // as MLflow's autologging does, over-long config values are truncated (the model file has them whole)
+    const marker = '...[truncated]';
+    const params = flattenParams(config, `${name}.config`).map((p) =>
+      p.value.length > LIMITS.paramValueLength
+        ? { key: p.key, value: p.value.slice(0, LIMITS.paramValueLength - marker.length) + marker }
+        : p,
+    );
+    await this.logBatch({ params: [{ key: `${name}.type`, value: String(model.type) }, ...params] });
+    return path;
+  }
+
+  async logArtifact(source: string | ArtifactSource, opts: { dir?: string } = {}): Promise<string> {
+    this.assertActive();
+    let name: string;
+    let bytes: Uint8Array;
+    if (typeof source === 'string') {
+      const { readFile } = await import('node:fs/promises');
+      try {
+        bytes = await readFile(source);
+      } catch (err) {
+        throw new TrackingNotFoundError(`cannot read artifact file ${source}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      name = basename(source);
+    } else {
+      name = source.name;
+      bytes = toBytes(source.bytes);
+    }
+    const path = validateArtifactPath(opts.dir ? `${opts.dir}/${name}` : name);
+    await this.writeArtifact(path, bytes);
+    return path;
+  }
+
+  async end(
+    status: Exclude<RunStatus, 'RUNNING'> = 'FINISHED',
+    opts: { endTime?: number } = {},
+  ): Promise<void> {
+    this.assertActive();
+    if (!['FINISHED', 'FAILED', 'KILLED'].includes(status)) {
+      throw invalid(
+        'invalid_status',
+        `run status must be FINISHED, FAILED or KILLED, got ${JSON.stringify(status)}`,
+      );
+    }
+    const endTime = opts.endTime ?? Date.now();
+    if (!Number.isSafeInteger(endTime)) throw invalid('invalid_value', `endTime must be integer epoch ms`);
+    await this.flush();
+    await this.writeEnd(status, endTime);
+    this._status = status;
+  }
+}
