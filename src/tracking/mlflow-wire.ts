@@ -215,7 +215,8 @@ export function mlflowFilterNumber(v: number): string {
 
 /**
  * Splits clauses into an MLflow filter string and the clauses to apply client-side (string
- * values MLflow cannot quote, non-finite numbers, which its tokenizer does not read as numbers).
+ * values MLflow cannot quote, LIKE patterns with backslash escapes, which MLflow's LIKE takes
+ * literally, non-finite numbers, which its tokenizer does not read as numbers).
  * Metric clauses go to both: the server narrows the search, and the client drops runs whose
  * latest value is NaN, which MLflow's SQL stores compare as 0 (the contract: NaN matches nothing).
  */
@@ -228,7 +229,10 @@ export function mlflowFilter(clauses: readonly FilterClause[]): { server: string
         ? Number.isFinite(c.value)
           ? mlflowFilterNumber(c.value)
           : undefined
-        : mlflowFilterString(c.value);
+        : // MLflow's LIKE has no escape character: a pattern with `\` escapes is matched here
+          (c.op === 'LIKE' || c.op === 'ILIKE') && c.value.includes('\\')
+          ? undefined
+          : mlflowFilterString(c.value);
     if (value === undefined || c.entity === 'metric') local.push(c);
     if (value === undefined) continue;
     // Keys passed validateKey (no quotes or backticks), so backticks always delimit them.
