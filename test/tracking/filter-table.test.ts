@@ -20,7 +20,12 @@ interface Spec {
 
 const RUNS: Spec[] = [
   { name: 'a', metrics: { f1: 0.9, loss: 1 }, params: { model: 'zms', window: '10' }, tags: { team: 'ops' } },
-  { name: 'b', metrics: { f1: 0.5, loss: Number.NaN }, params: { model: 'ets', window: '20' }, tags: { team: 'Ops' } },
+  {
+    name: 'b',
+    metrics: { f1: 0.5, loss: Number.NaN },
+    params: { model: 'ets', window: '20' },
+    tags: { team: 'Ops' },
+  },
   { name: 'c', metrics: { f1: 0.2 }, params: { model: 'zms_x' }, tags: { team: 'data', 'my tag': 'x' } },
   { name: 'd', metrics: {}, params: { model: '50%' }, tags: {} },
 ];
