@@ -2,8 +2,11 @@
  * The MLflow model registry: `registered-models/*` and `model-versions/*` calls, and the mapping
  * of MLflow's model versions to tsad's `ModelVersion`.
  */
+
+import { z } from 'zod';
 import { modelVersion, validateAlias, validateVersion } from './common.js';
 import { type Json, MlflowApiError, type MlflowHttp } from './mlflow-http.js';
+import { parseWire, wireModelVersionSchema } from './mlflow-schemas.js';
 import {
   arrayField,
   int,
@@ -50,7 +53,9 @@ export class MlflowRegistry {
       ...(modelId ? { model_id: modelId } : {}),
       tags: [{ key: 'tsad.artifact_path', value: artifactPath }],
     });
-    return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
+    return this.toModelVersion(
+      parseWire<WireModelVersion>(wireModelVersionSchema, r.model_version ?? {}, 'model-versions/create'),
+    );
   }
 
   async setAlias(name: string, alias: string, version: number): Promise<void> {
@@ -85,7 +90,12 @@ export class MlflowRegistry {
   async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {
     const r = await this.http.call('GET', 'model-versions/get', { name, version: String(version) });
     const out: Record<string, string> = {};
-    for (const t of ((r.model_version ?? {}) as WireModelVersion).tags ?? []) out[t.key] = t.value ?? '';
+    for (const t of parseWire<WireModelVersion>(
+      wireModelVersionSchema,
+      r.model_version ?? {},
+      'model-versions/get',
+    ).tags ?? [])
+      out[t.key] = t.value ?? '';
     return out;
   }
 
@@ -102,7 +112,9 @@ export class MlflowRegistry {
     }
     if (version !== undefined) {
       const r = await this.http.call('GET', 'model-versions/get', { name, version: String(version) });
-      return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
+      return this.toModelVersion(
+        parseWire<WireModelVersion>(wireModelVersionSchema, r.model_version ?? {}, 'model-versions/get'),
+      );
     }
     const alias = validateAlias(versionOrAlias, false);
     let r: Json;
@@ -115,7 +127,9 @@ export class MlflowRegistry {
       }
       throw err;
     }
-    return this.toModelVersion((r.model_version ?? {}) as WireModelVersion);
+    return this.toModelVersion(
+      parseWire<WireModelVersion>(wireModelVersionSchema, r.model_version ?? {}, 'registered-models/alias'),
+    );
   }
 
   async listRegisteredModels(): Promise<RegisteredModel[]> {
@@ -126,10 +140,13 @@ export class MlflowRegistry {
         for (const a of (m.aliases as { alias: string; version: string }[] | undefined) ?? []) {
           aliases[a.alias] = int(a.version);
         }
-        const latest = ((m.latest_versions as WireModelVersion[] | undefined) ?? []).reduce<number | null>(
-          (acc, v) => Math.max(acc ?? 0, int(v.version)),
-          null,
-        );
+        const latest = (
+          parseWire<WireModelVersion[] | undefined>(
+            z.array(wireModelVersionSchema).nullish(),
+            m.latest_versions,
+            'registered-models/search',
+          ) ?? []
+        ).reduce<number | null>((acc, v) => Math.max(acc ?? 0, int(v.version)), null);
         out.push({
           name: String(m.name),
           creationTime: int(m.creation_timestamp),
@@ -157,7 +174,11 @@ export class MlflowRegistry {
       'model-versions/search',
       { ...(quoted ? { filter: `name=${quoted}` } : {}), max_results: 10000 },
       (r) => {
-        for (const v of (r.model_versions as WireModelVersion[] | undefined) ?? []) {
+        for (const v of parseWire<WireModelVersion[] | undefined>(
+          z.array(wireModelVersionSchema).nullish(),
+          r.model_versions,
+          'model-versions/search',
+        ) ?? []) {
           if (v.name !== name) continue;
           out.push(
             this.toModelVersion({

@@ -39,6 +39,7 @@ import { MlflowExperiments } from './mlflow-experiments.js';
 import { type Json, MlflowApiError, MlflowHttp, type MlflowTrackerOptions } from './mlflow-http.js';
 import { MlflowRegistry } from './mlflow-registry.js';
 import { MlflowRun } from './mlflow-run.js';
+import { parseWire, wireRunSchema } from './mlflow-schemas.js';
 import {
   arrayField,
   artifactStoragePath,
@@ -150,7 +151,8 @@ export class MlflowTracker extends BaseTracker {
       ...(named ? { run_name: o.name } : {}),
       tags: createTags,
     });
-    const info = ((r.run as WireRun | undefined)?.info ?? {}) as WireRunInfo;
+    const info: WireRunInfo =
+      parseWire<WireRun | undefined>(wireRunSchema.nullish(), r.run, 'runs/create')?.info ?? {};
     const runId = info.run_id ?? info.run_uuid;
     if (!runId || !info.artifact_uri) {
       throw new TrackingError('mlflow_bad_response', 'MLflow runs/create returned no run_id or artifact_uri');
@@ -250,7 +252,7 @@ export class MlflowTracker extends BaseTracker {
   private async wireRun(runId: string): Promise<WireRun> {
     validateRunId(runId);
     const r = await this.http.call('GET', 'runs/get', { run_id: runId });
-    const run = r.run as WireRun | undefined;
+    const run = parseWire<WireRun | undefined>(wireRunSchema.nullish(), r.run, 'runs/get');
     if (!run?.info)
       throw new TrackingError('mlflow_bad_response', `MLflow runs/get returned no run for ${runId}`);
     return run;
@@ -421,7 +423,11 @@ export class MlflowTracker extends BaseTracker {
         ...(orderBy.length > 0 ? { order_by: orderBy } : {}),
       },
       (r) => {
-        wires.push(...arrayField<WireRun>(r, 'runs', 'runs/search'));
+        wires.push(
+          ...arrayField<unknown>(r, 'runs', 'runs/search').map((x) =>
+            parseWire<WireRun>(wireRunSchema, x, 'runs/search'),
+          ),
+        );
       },
       () => limit === null || wires.length < limit,
     );
