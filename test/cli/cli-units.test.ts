@@ -6,7 +6,6 @@ import { EXIT, exitCodeOf } from '../../src/cli/exit.js';
 import { CORPUS_RECIPE_NAMES, RECIPE_NAMES } from '../../src/cli/recipes.js';
 import { userCacheDir } from '../../src/datasets/nab.js';
 import { DEFAULT_ALARM_RULE } from '../../src/detectors/index.js';
-import { DETECTOR_RECIPES } from '../../src/experiments/detectors.js';
 import {
   ConfigError,
   DatasetError,
@@ -17,6 +16,7 @@ import {
   TrackingNotFoundError,
   ZmsDetector,
 } from '../../src/index.js';
+import { DETECTOR_RECIPES } from '../../src/lab/recipes.js';
 import { formatDuration, formatNumber } from '../../src/report/format.js';
 import { ServeError } from '../../src/serve/errors.js';
 

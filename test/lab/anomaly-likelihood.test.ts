@@ -7,7 +7,7 @@ import {
 } from '../../src/detectors/post/anomaly-likelihood.js';
 import type { Detector, StreamScorer } from '../../src/detectors/types.js';
 import { ConfigError } from '../../src/errors.js';
-import { nabAnomalyScore, runNabStream } from '../../src/experiments/nab-stream.js';
+import { nabAnomalyScore, runNabStream } from '../../src/lab/nab-stream.js';
 
 const pairs = fc.array(
   fc.tuple(fc.double({ min: -0.5, max: 1.5, noNaN: true }), fc.double({ min: -1e6, max: 1e6, noNaN: true })),

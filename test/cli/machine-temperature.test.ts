@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerRuns } from '../../src/cli/runs.js';
-import type { Detector } from '../../src/detectors/types.js';
 import {
   EXPERIMENT_NAME,
   type MachineTemperatureResult,
   REFERENCE,
   runMachineTemperature,
-} from '../../src/experiments/machine-temperature.js';
+} from '../../src/cli/nab/machine-temperature.js';
+import { registerRuns } from '../../src/cli/runs.js';
+import type { Detector } from '../../src/detectors/types.js';
 import { openTracker } from '../../src/index.js';
 
 /**

@@ -6,8 +6,8 @@ import { NabStreamDetector } from '../../src/detectors/nab-stream/detector.js';
 import { RollingStats } from '../../src/detectors/post/anomaly-likelihood.js';
 import { loadModel } from '../../src/detectors/registry.js';
 import { ConfigError, DetectorError, ModelFormatError } from '../../src/errors.js';
-import { DETECTOR_RECIPES, makeDetector, NAB_MAPPING } from '../../src/experiments/detectors.js';
-import { runNabStream } from '../../src/experiments/nab-stream.js';
+import { runNabStream } from '../../src/lab/nab-stream.js';
+import { DETECTOR_RECIPES, makeDetector, NAB_MAPPING } from '../../src/lab/recipes.js';
 import { nabProbationaryLength } from '../../src/metrics/nab.js';
 
 const values = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 400 });

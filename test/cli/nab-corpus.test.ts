@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { formatScoreboard, runNabCorpus } from '../../src/cli/nab/nab-corpus.js';
 import { loadNab } from '../../src/datasets/index.js';
-import { formatScoreboard, runNabCorpus } from '../../src/experiments/nab-corpus.js';
-import { nabResultPath } from '../../src/experiments/nab-corpus-file.js';
-import { nabAnomalyScore } from '../../src/experiments/nab-stream.js';
+import { nabResultPath } from '../../src/lab/nab-corpus-file.js';
+import { nabAnomalyScore } from '../../src/lab/nab-stream.js';
 import { scoreNabResults } from '../../src/metrics/index.js';
 import { nabProbationaryLength } from '../../src/metrics/nab.js';
 
