@@ -1,10 +1,7 @@
 import { CommanderError } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alarmExceedances, singlePointLabelWarning } from '../../src/cli/data.js';
-import { EXIT, exitCodeOf } from '../../src/cli/exit.js';
-import { CORPUS_RECIPE_NAMES, RECIPE_NAMES } from '../../src/cli/recipes.js';
-import { userCacheDir } from '../../src/datasets/nab.js';
+import { userCacheDir } from '../../src/datasets/index.js';
 import { DEFAULT_ALARM_RULE } from '../../src/detectors/index.js';
 import {
   ConfigError,
@@ -16,9 +13,17 @@ import {
   TrackingNotFoundError,
   ZmsDetector,
 } from '../../src/index.js';
-import { DETECTOR_RECIPES } from '../../src/lab/recipes.js';
-import { formatDuration, formatNumber } from '../../src/report/format.js';
-import { ServeError } from '../../src/serve/errors.js';
+import {
+  alarmExceedances,
+  CORPUS_RECIPE_NAMES,
+  DETECTOR_RECIPES,
+  EXIT,
+  exitCodeOf,
+  RECIPE_NAMES,
+  singlePointLabelWarning,
+} from '../../src/internal.js';
+import { formatDuration, formatNumber } from '../../src/report/index.js';
+import { ServeError } from '../../src/serve/index.js';
 
 describe('tsad command line pieces', () => {
   it('lists the same recipes as the experiments layer (help texts load no detector)', () => {

@@ -2,12 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { formatScoreboard, runNabCorpus } from '../../src/cli/nab/nab-corpus.js';
 import { loadNab } from '../../src/datasets/index.js';
-import { nabResultPath } from '../../src/lab/nab-corpus-file.js';
-import { nabAnomalyScore } from '../../src/lab/nab-stream.js';
-import { scoreNabResults } from '../../src/metrics/index.js';
-import { nabProbationaryLength } from '../../src/metrics/nab.js';
+import { formatScoreboard, nabAnomalyScore, nabResultPath, runNabCorpus } from '../../src/internal.js';
+import { nabProbationaryLength, scoreNabResults } from '../../src/metrics/index.js';
 
 const FILES = ['realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv', 'realTraffic/speed_7578.csv'];
 
