@@ -41,8 +41,21 @@ export class SeriesError extends TsadError {
   }
 }
 
+/** The codes of `DatasetError` (snake_case; each is explained in docs/errors.md). */
+export type DatasetErrorCode =
+  | 'bad_labels'
+  | 'download_failed'
+  | 'sha256_mismatch'
+  | 'unknown_file'
+  | 'write_failed';
+
 /** A dataset file could not be found, downloaded or verified. */
-export class DatasetError extends TsadError {}
+export class DatasetError extends TsadError {
+  declare readonly code: DatasetErrorCode;
+  constructor(code: DatasetErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
 
 /** A configuration object failed validation. */
 export class ConfigError extends TsadError {}

@@ -34,11 +34,11 @@ describe('tsad command line pieces', () => {
   it('maps error classes to exit codes', () => {
     expect(exitCodeOf(new ConfigError('x', 'y'))).toBe(EXIT.usage);
     expect(exitCodeOf(new SeriesError('bad_input', 'y'))).toBe(EXIT.data);
-    expect(exitCodeOf(new DatasetError('x', 'y'))).toBe(EXIT.data);
+    expect(exitCodeOf(new DatasetError('unknown_file', 'y'))).toBe(EXIT.data);
     expect(exitCodeOf(new ModelFormatError('x', 'y'))).toBe(EXIT.model);
     expect(exitCodeOf(new TrackingError('x', 'y'))).toBe(EXIT.tracking);
     expect(exitCodeOf(new TrackingNotFoundError('y'))).toBe(EXIT.tracking); // a subclass maps like its base
-    expect(exitCodeOf(new ServeError('x', 'y'))).toBe(EXIT.serve);
+    expect(exitCodeOf(new ServeError('bad_group', 'y'))).toBe(EXIT.serve);
     expect(exitCodeOf(new CommanderError(1, 'commander.unknownOption', 'bad'))).toBe(EXIT.usage);
     expect(exitCodeOf(new CommanderError(0, 'commander.helpDisplayed', ''))).toBe(EXIT.ok);
     expect(exitCodeOf(new TypeError('bug'))).toBe(EXIT.internal);
