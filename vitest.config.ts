@@ -33,6 +33,12 @@ const INTEGRATION = [
   'test/tracking/disk-full.test.ts',
   'test/tracking/stale-lock.test.ts',
   'test/serve/process.test.ts',
+  // whole NAB corpora and experiments end to end (worker threads, tracking, reports)
+  'test/metrics/cli-nab.test.ts',
+  'test/metrics/nab-corpus.test.ts',
+  'test/cli/nab-corpus.test.ts',
+  'test/cli/machine-temperature.test.ts',
+  'test/lab/bench.test.ts',
 ];
 
 // a renamed or deleted file would otherwise drop silently into the unit project (or out of both)
