@@ -14,12 +14,7 @@ import type { TimeInput, TimeSeries } from '../series/types.js';
 export type MissingDependencyErrorCode = 'missing_peer_dependency';
 
 /** An optional peer dependency is not installed. */
-export class MissingDependencyError extends TsadError {
-  declare readonly code: MissingDependencyErrorCode;
-  constructor(code: MissingDependencyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class MissingDependencyError extends TsadError<MissingDependencyErrorCode> {}
 
 /** The part of a danfo.js `DataFrame` that `fromDataFrame` reads. */
 export interface DataFrameLike {

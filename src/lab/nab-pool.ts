@@ -7,12 +7,7 @@ import type { NabFileJob, NabFileResult } from './nab-corpus-file.js';
 export type NabRunErrorCode = 'bad_workers' | 'unknown_detector' | 'worker_exit';
 
 /** A corpus run that cannot start or finish: a bad recipe or worker count, a worker that died. */
-export class NabRunError extends TsadError {
-  declare readonly code: NabRunErrorCode;
-  constructor(code: NabRunErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class NabRunError extends TsadError<NabRunErrorCode> {}
 
 /** A worker running nab-worker next to this module (compiled, or through tsx from the sources). */
 function startWorker(): Worker {

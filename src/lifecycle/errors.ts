@@ -16,9 +16,4 @@ export type LifecycleErrorCode =
  * Bad input to the MLOps loop (simulation, promotion, monitoring, SQL data): a bad duration, window,
  * threshold, identifier or sample, or a registry with nothing to promote or roll back.
  */
-export class LifecycleError extends TsadError {
-  declare readonly code: LifecycleErrorCode;
-  constructor(code: LifecycleErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class LifecycleError extends TsadError<LifecycleErrorCode> {}

@@ -17,8 +17,7 @@ export type ServeErrorCode =
  * A request the service refuses, or a service that cannot start. `status` is the HTTP status the
  * service answers with; `code` is the machine-readable reason in the JSON body.
  */
-export class ServeError extends TsadError {
-  declare readonly code: ServeErrorCode;
+export class ServeError extends TsadError<ServeErrorCode> {
   readonly status: number;
   constructor(code: ServeErrorCode, message: string, status = 400, options?: { cause?: unknown }) {
     super(code, message, options);
