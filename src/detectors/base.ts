@@ -260,10 +260,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   /** The live alarm streamer of the stream running on this object (stream copies only). */
   private liveRule: AlarmStreamer | null = null;
 
-  protected constructor(type: string, config: C) {
+  /** `calibrated` overrides the `hasCalibrator()` hook (specs say it as data). */
+  protected constructor(type: string, config: C, calibrated?: boolean) {
     this.type = type;
     this.config = Object.freeze(config);
-    this.calibrator = this.hasCalibrator() ? new AnomScoreCalibrator(config.maxScore, true) : null;
+    this.calibrator =
+      (calibrated ?? this.hasCalibrator()) ? new AnomScoreCalibrator(config.maxScore, true) : null;
     this.rule = makeThresholdRule(config.threshold);
   }
 

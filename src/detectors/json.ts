@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import type { JsonValue } from './types.js';
 
@@ -90,3 +91,6 @@ export function boolField(obj: unknown, key: string, path: string): boolean {
   if (typeof v !== 'boolean') throw new ModelFormatError('bad_field', `${path}.${key}: expected a boolean`);
   return v;
 }
+
+/** A float in a state schema: a finite JSON number or one of the strings `encodeFloat` writes. */
+export const jsonFloat = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity', '-0'])]);
