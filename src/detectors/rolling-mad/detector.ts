@@ -83,7 +83,7 @@ function median(sorted: Float64Array): number {
 }
 
 /** The fitted state: the window's values, oldest first. */
-const rollingMadStateSchema = z.strictObject({ window: z.array(jsonFloat) });
+const rollingMadStateSchema = z.object({ window: z.array(jsonFloat) });
 type RollingMadState = z.infer<typeof rollingMadStateSchema>;
 
 /** The raw model: the sliding window, learning as it scores. */
