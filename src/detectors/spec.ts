@@ -110,7 +110,7 @@ interface SpecCommon<C extends BaseDetectorConfig, S extends JsonValue, M> {
   /** Whether raw scores go through a calibrator (false for models scoring in their own z-units). Default true. */
   readonly calibrated?: boolean;
   /** The default rule's `alm_threshold`, used for the unsupervised-quantile default. Default 3. */
-  readonly defaultAlmThreshold?: number;
+  defaultAlmThreshold?(config: C): number;
   /** An untrained raw model for `config`. */
   create(config: C): M;
   /** Rebuilds a fitted raw model from its parsed state; lengths are checked against config and budget first. */
@@ -195,7 +195,7 @@ export class SpecDetector<
   }
 
   protected override defaultAlmThreshold(): number {
-    return this.spec.defaultAlmThreshold ?? 3;
+    return this.spec.defaultAlmThreshold ? this.spec.defaultAlmThreshold(this.config) : 3;
   }
 
   protected override transforms(): TransformSpec[] {
