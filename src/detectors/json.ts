@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
-import type { JsonValue } from './types.js';
+import type { JsonObject, JsonValue } from './types.js';
 
 /**
  * Float arrays in model files. JSON numbers round-trip float64 exactly (shortest round-trip
@@ -94,3 +94,12 @@ export function boolField(obj: unknown, key: string, path: string): boolean {
 
 /** A float in a state schema: a finite JSON number or one of the strings `encodeFloat` writes. */
 export const jsonFloat = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity', '-0'])]);
+
+/**
+ * Any JSON value in a state schema, for parts a model's own codec validates field by field (the
+ * model-file envelope has already checked that the whole file is plain JSON).
+ */
+export const jsonAny = z.custom<JsonValue>(() => true);
+
+/** A JSON object in a state schema whose fields the model's own codec validates. */
+export const jsonObject = z.record(z.string(), jsonAny) as z.ZodType<JsonObject, unknown>;
