@@ -700,7 +700,13 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   /** Restores the state written by `toJSON()` (used by loaders). */
   restoreState(input: unknown, budget: AllocBudget = AllocBudget.of(input)): void {
     const p = 'state';
-    const state = migrateState(input, this.type, this.stateVersion(), this.stateMigrations());
+    const state = migrateState(
+      input,
+      this.type,
+      this.stateVersion(),
+      this.stateMigrations(),
+      this.config as JsonObject,
+    );
     const trained = boolField(state, 'trained', p);
     const cal = field(state, 'calibrator', p);
     if (this.calibrator) this.calibrator.restore(cal, `${p}.calibrator`);
@@ -812,8 +818,11 @@ export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
   };
 }
 
-/** Turns a version-`v` model-file state (plain JSON) into a version-`v + 1` one. */
-export type StateMigration = (state: JsonObject) => JsonObject;
+/**
+ * Turns a version-`v` model-file state (plain JSON) into a version-`v + 1` one; `config` is the
+ * file's parsed config (for migrations whose new fields derive from it).
+ */
+export type StateMigration = (state: JsonObject, config: JsonObject) => JsonObject;
 
 /** The base state's version: 2 added `stateVersion` itself, `lastT` and `alarm` (stream checkpoints). */
 const BASE_STATE_VERSION = 2;
@@ -837,6 +846,7 @@ export function migrateState(
   type: string,
   current: number,
   migrations: Readonly<Record<number, StateMigration>>,
+  config: JsonObject = {},
 ): unknown {
   if (state === null || typeof state !== 'object' || Array.isArray(state)) return state; // field() reports it
   let s = state as JsonObject;
@@ -858,7 +868,7 @@ export function migrateState(
         'bad_field',
         `state.stateVersion: no migration of ${type} state version ${v}; re-save the model with a tsad that reads it`,
       );
-    s = m(s);
+    s = m(s, config);
   }
   return s;
 }

@@ -13,7 +13,7 @@ import { EtsDetector, loadEtsDetector } from './ets/detector.js';
 import { FlatLineDetector, loadFlatLineDetector } from './flatline/detector.js';
 import { IsolationForest, loadIsolationForest } from './isolation-forest.js';
 import { AllocBudget, parseModelEnvelope } from './model.js';
-import { NabStreamDetector } from './nab-stream/detector.js';
+import { loadNabStreamDetector, NabStreamDetector } from './nab-stream/detector.js';
 import type { ThresholdRuleInput } from './post/rule.js';
 import { loadRandomCutForest, RandomCutForest } from './rcf/detector.js';
 import { loadRollingMad, RollingMad } from './rolling-mad/detector.js';
@@ -76,10 +76,9 @@ export const DETECTORS: readonly DetectorEntry[] = [
   },
   {
     type: 'NabStreamDetector',
-    load: (c, s) => NabStreamDetector.fromModel(c, s),
+    load: (c, s, b) => loadNabStreamDetector(c, s, b),
     example: (o) => new NabStreamDetector({ historyWindow: 500, zWindow: 200, learningPeriod: 50, ...o }),
     seeded: false,
-    labelsTrainThreshold: false, // NAB's fixed alarm level on the likelihood scale
   },
   {
     type: 'RollingMad',

@@ -19,6 +19,5 @@ runDetectorConformance(
       },
       { requiredKeys: [] },
     ),
-    labelThreshold: null, // NAB's fixed alarm level: labels do not train it
   },
 );
