@@ -17,7 +17,6 @@ import type { TimeSeries } from '../series/types.js';
 import {
   BaseDetector,
   baseConfigShape,
-  isStreamingDetector,
   loadAs,
   parseConfig,
   type RawStreamer,
@@ -34,6 +33,7 @@ import {
   unionGrid,
 } from './combiners.js';
 import { decodeFloats, encodeFloats, field } from './json.js';
+import { asMember, isDetector } from './member.js';
 import { AllocBudget } from './model.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
 import { postRuleTrainSchema } from './post/rule.js';
@@ -131,12 +131,18 @@ export const ensembleConfigSchema = z.strictObject({
 });
 export type EnsembleConfig = z.infer<typeof ensembleConfigSchema>;
 
-/** A detector an ensemble can hold: any tsad detector built on `BaseDetector` (ensembles too). */
+/**
+ * A member as the ensemble holds it: tsad's detectors as they are, any other `Detector` wrapped in a
+ * `ForeignMember` (member.ts).
+ */
 export type EnsembleMember = StreamingDetector;
 
 export interface EnsembleInput extends Omit<z.input<typeof ensembleConfigSchema>, 'members' | 'combiner'> {
-  /** The member detectors, untrained or trained (training the ensemble re-trains them). */
-  members: readonly EnsembleMember[];
+  /**
+   * The member detectors, untrained or trained (training the ensemble re-trains them): any object
+   * implementing the public `Detector` interface, tsad's or a third party's.
+   */
+  members: readonly Detector[];
   /** `'mean'` (default), `'median'`, `'max'`, `'modelSelector'`, `'metricWeightedMean'`, or a config. */
   combiner?: CombinerInput;
 }
@@ -178,12 +184,12 @@ function buildConfig(input: EnsembleInput): EnsembleConfig {
   if (input === null || typeof input !== 'object' || !Array.isArray(input.members)) {
     throw new ConfigError('bad_config', 'config field members: pass an array of detectors');
   }
-  const seen = new Set<EnsembleMember>();
+  const seen = new Set<Detector>();
   input.members.forEach((m, i) => {
-    if (!isStreamingDetector(m)) {
+    if (!isDetector(m)) {
       throw new ConfigError(
         'bad_config',
-        `config field members.${i}: expected a tsad detector (e.g. new ZmsDetector()), got ${typeof m}`,
+        `config field members.${i}: expected a detector (an object implementing Detector, e.g. new ZmsDetector()), got ${typeof m}`,
       );
     }
     if (seen.has(m))
@@ -234,7 +240,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
 
   constructor(input: EnsembleInput, opts: EnsembleOptions = {}) {
     super('Ensemble', buildConfig(input));
-    this.memberList = Object.freeze([...input.members]);
+    this.memberList = Object.freeze(input.members.map(asMember));
     this.used = this.members.map(() => false);
     this.memberCal = this.members.map(() => null);
     if (opts.onWarning) this.listeners.add(opts.onWarning);
@@ -634,10 +640,10 @@ function loadEnsemble(
   }
   const members = ms.map((j, i) => {
     const d = loadMember(j, budget);
-    if (!isStreamingDetector(d)) {
+    if (!isDetector(d)) {
       throw new ModelFormatError('bad_field', `state.members[${i}]: not a detector an ensemble can hold`);
     }
-    return d as EnsembleMember;
+    return d;
   });
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new ModelFormatError('bad_field', 'config: expected an object');
