@@ -465,6 +465,11 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
 
   // ---------------------------------------------------------------- the contract
 
+  /** Time of the last point the model has seen (training, `update()`, a stream it was saved from). */
+  protected get lastSeenTime(): number {
+    return this.lastTime;
+  }
+
   private requireTrained(): void {
     if (!this.trained) throw new DetectorError('not_trained', `${this.type}: call train() before scoring`);
   }

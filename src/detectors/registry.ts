@@ -97,9 +97,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
     load: (c, s, b) => loadFlatLineDetector(c, s, b),
     example: (o) => new FlatLineDetector({ ...o }),
     seeded: false,
-    // known gaps, to lift: its run length does not restart from `prev` as from the concatenation, and
-    // its label-trained threshold stops short of the best-F1 candidate
-    prevIsContext: false,
+    // known gap, to lift: its label-trained threshold stops short of the kit's best-F1 candidate
     labelsTrainThreshold: false,
   },
   {
@@ -107,9 +105,7 @@ export const DETECTORS: readonly DetectorEntry[] = [
     load: (c, s, b) => loadDiscordDetector(c, s, b),
     example: (o) => new DiscordDetector({ ...o }),
     seeded: false,
-    // known gaps, to lift: labels leave its threshold where it was, and score(b, { prev: a }) differs
-    // from the tail of score(a ++ b) (its subsequence window starts inside `prev`)
-    prevIsContext: false,
+    // known gap, to lift: its label-trained threshold stops short of the kit's best-F1 candidate
     labelsTrainThreshold: false,
   },
   {

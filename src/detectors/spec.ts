@@ -125,6 +125,13 @@ export interface RowDetectorSpec<C extends BaseDetectorConfig, S extends JsonVal
   transforms?(config: C): TransformSpec[];
   /** Fewest transformed rows the model can train on. Default 1. */
   readonly minTrainRows?: number;
+  /**
+   * Online models that learn every row they score: `score(b, { prev: a })` then learns the rows of
+   * `a` after the model's last seen point (transformed as part of `a ++ b`) before scoring `b`, so it
+   * equals the tail of `score(a ++ b)`.
+   * Default false: `prev` is transform context only.
+   */
+  readonly learnsPrev?: boolean;
 }
 
 /** The spec of a series-level detector. */
@@ -242,7 +249,24 @@ export class SpecDetector<
   }
 
   protected override rawScore(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
-    if (this.spec.level === 'row') return super.rawScore(ts, prev);
+    if (this.spec.level === 'row') {
+      if (!prev || prev.t.length === 0 || !this.spec.learnsPrev) return super.rawScore(ts, prev);
+      const p = prev.t.length;
+      const all = { t: new Float64Array(p + ts.t.length), v: new Float64Array(p + ts.t.length) };
+      all.t.set(prev.t);
+      all.t.set(ts.t, p);
+      all.v.set(prev.v);
+      all.v.set(ts.v, p);
+      const { n, d, x, t } = this.pipeline.apply(all);
+      const cut = prev.t[p - 1];
+      const m = this.row;
+      // rows the model has seen already (training, a stream) are context only, as in a stream
+      const seen = this.lastSeenTime;
+      let k = 0;
+      for (; k < n && t[k] <= cut; k++) if (t[k] > seen) m.learnRow?.(x.subarray(k * d, k * d + d), t[k]);
+      const rest = { n: n - k, d, x: x.subarray(k * d), t: t.subarray(k) };
+      return { t: rest.t, v: this.scoreRows(rest) };
+    }
     return (this.raw as SeriesModel).score(ts, prev);
   }
 

@@ -106,6 +106,7 @@ function discordFromState(config: DiscordConfig, state: DiscordState, path: stri
 export const discordSpec = defineDetector({
   type: 'DiscordDetector',
   level: 'row',
+  learnsPrev: true,
   config: discordConfigSchema,
   state: discordStateSchema,
   minTrainRows: 16,

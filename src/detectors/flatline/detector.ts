@@ -81,6 +81,7 @@ function flatLineFromState(config: FlatLineConfig, state: FlatLineState, path: s
 export const flatLineSpec = defineDetector({
   type: 'FlatLineDetector',
   level: 'row',
+  learnsPrev: true,
   config: flatLineConfigSchema,
   state: flatLineStateSchema,
   calibrated: false,
