@@ -97,16 +97,12 @@ export const DETECTORS: readonly DetectorEntry[] = [
     load: (c, s, b) => loadFlatLineDetector(c, s, b),
     example: (o) => new FlatLineDetector({ ...o }),
     seeded: false,
-    // known gap, to lift: its label-trained threshold stops short of the kit's best-F1 candidate
-    labelsTrainThreshold: false,
   },
   {
     type: 'DiscordDetector',
     load: (c, s, b) => loadDiscordDetector(c, s, b),
     example: (o) => new DiscordDetector({ ...o }),
     seeded: false,
-    // known gap, to lift: its label-trained threshold stops short of the kit's best-F1 candidate
-    labelsTrainThreshold: false,
   },
   {
     // the default detector: an Ensemble of ETS, RandomCutForest and ZMS (a smaller forest here)
