@@ -28,7 +28,7 @@
  * `minTrainRows()` (fewest transformed rows; fewer → DetectorError TOO_FEW_POINTS).
  * 6. Call `runDetectorConformance('MyDetector', factory)` from a test file.
  *
- * The base then handles the post-rule (calibrate → threshold, post-processing spec §1): the
+ * The base then handles the post-rule (calibrate → threshold, docs/detectors.md, Post-processing): the
  * calibrator is trained once on the raw train scores, the threshold (or AggregateAlarms) on the
  * calibrated ones (grid search when labels are given); `score()` is calibrated, `detect()` adds the
  * threshold rule, `stream()` gives `score()`'s numbers and `detect()`'s alarms point by point.
@@ -244,7 +244,7 @@ class TailBuffer {
 export abstract class BaseDetector<C extends BaseDetectorConfig> implements Detector<C>, StreamingDetector {
   readonly type: string;
   readonly config: Readonly<C>;
-  /** The calibrator (null when the model has none, e.g. ETS); lives across re-training (spec §1). */
+  /** The calibrator (null when the model has none, e.g. ETS); lives across re-training (docs/detectors.md, Post-processing). */
   protected readonly calibrator: AnomScoreCalibrator | null;
   /** The threshold rule, trained on calibrated scores. */
   protected readonly rule: Threshold;

@@ -1,7 +1,7 @@
 /**
  * `Ensemble`: several detectors trained on the same data, their (calibrated) scores aligned to
  * one time grid and combined, then the ensemble's own calibrator (off by default) and alarm rule
- * (post-processing spec §6). Merlion's `DetectorEnsemble`, with these differences:
+ * (docs/ensemble.md, Ensemble). Merlion's `DetectorEnsemble`, with these differences:
  *
  * * `max` is a real maximum of absolute values (the reference's is a median);
  * * a member that fails to train is dropped with a warning event (`onWarning` / `on('warning')`,
@@ -107,7 +107,7 @@ export const ensembleConfigSchema = z.strictObject({
   enableCalibrator: z.boolean().default(false),
   /**
    * Post-rule training: like forecasters, an ensemble has no unsupervised-quantile default
-   * (post-processing spec §1): without labels the threshold keeps its configured value.
+   * (docs/detectors.md, Post-processing): without labels the threshold keeps its configured value.
    */
   postRuleTrain: postRuleTrainSchema.prefault({ unsupQuantile: null }),
   combiner: z.preprocess(
@@ -289,7 +289,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     return this.weights ? Array.from(this.weights) : new Array(k).fill(1 / k);
   }
 
-  /** Per-model thresholding: a metric-driven combiner and no ensemble threshold (spec §6). */
+  /** Per-model thresholding: a metric-driven combiner and no ensemble threshold (docs/ensemble.md, Ensemble). */
   get perModelThreshold(): boolean {
     return TRAINABLE.has(this.config.combiner.type) && !this.config.enableThreshold;
   }
@@ -428,7 +428,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     }
   }
 
-  /** Chooses the members the combiner reads and their weights (spec §6.4). */
+  /** Chooses the members the combiner reads and their weights (docs/ensemble.md, Ensemble). */
   private trainCombiner(outs: (TimeSeries | null)[], target: TimeSeries | undefined): void {
     const comb = this.config.combiner;
     const usedIdx = this.usedMembers;

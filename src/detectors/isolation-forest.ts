@@ -112,7 +112,7 @@ export class IsolationForestModel {
   }
 
   /**
-   * Grows `nTrees` trees (spec §5): each on ψ rows drawn without replacement, depth limit
+   * Grows `nTrees` trees (docs/detectors.md, IsolationForest): each on ψ rows drawn without replacement, depth limit
    * ⌈log2 max(ψ, 2)⌉, split feature uniform among the node's non-constant features, threshold
    * uniform in [min, max).
    */
@@ -338,7 +338,7 @@ export const isolationForestSpec = defineDetector({
 });
 
 /**
- * Isolation Forest (Liu et al. 2008) with scikit-learn's semantics (detectors spec §5) and
+ * Isolation Forest (Liu et al. 2008) with scikit-learn's semantics (docs/detectors.md, IsolationForest) and
  * Merlion's defaults: difference → shingle(2), calibrator maxScore 1, AggregateAlarms(3).
  * Unlike the Merlion wrapper, each tree is grown on ψ = min(256, n) rows drawn without
  * replacement. Batch and streaming scores are bit-identical.

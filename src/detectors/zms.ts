@@ -1,5 +1,5 @@
 /**
- * `ZmsDetector`: Merlion's ZMS (multiple lagged z-scores, detectors spec §3) as a detector.
+ * `ZmsDetector`: Merlion's ZMS (multiple lagged z-scores, docs/ensemble.md, ZMS) as a detector.
  * Calibrator on (`maxScore` 1000), default rule `AggregateAlarms(3)`.
  */
 import { z } from 'zod';

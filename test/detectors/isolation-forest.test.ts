@@ -14,7 +14,7 @@ import type { TimeSeries } from '../../src/series/types.js';
 // reference figures are matched to floating-point rounding (a few ulps), not always to the bit.
 const ulps = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-15 * Math.abs(b));
 
-describe('c(n) (detectors spec §5)', () => {
+describe('c(n) (docs/detectors.md, IsolationForest)', () => {
   it('matches the listed values', () => {
     expect(averagePathLength(0)).toBe(0);
     expect(averagePathLength(1)).toBe(0);

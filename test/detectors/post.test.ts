@@ -16,7 +16,7 @@ const near = (a: ArrayLike<number>, b: number[], tol = 1e-12) => {
     expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i])));
 };
 
-describe('AnomScoreCalibrator (post-processing spec §2.4, example C1)', () => {
+describe('AnomScoreCalibrator (docs/detectors.md, Post-processing: AnomScoreCalibrator, example C1)', () => {
   const x = f64([0, 0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.8, 1.0, 2.0]);
   it('learns the C1 anchors and PCHIP derivatives', () => {
     const c = new AnomScoreCalibrator(1000);
@@ -94,7 +94,7 @@ const t1Labels: TimeSeries = {
 };
 const t1Scores: TimeSeries = { t: t1Times, v: f64(T1_SCORES) };
 
-describe('Threshold (post-processing spec §3, example T1)', () => {
+describe('Threshold (docs/detectors.md, Post-processing: Threshold, example T1)', () => {
   it('F1 per candidate as listed', () => {
     const th = new Threshold(0);
     const f1At = (c: number) => {
@@ -132,7 +132,7 @@ describe('Threshold (post-processing spec §3, example T1)', () => {
   });
 });
 
-describe('AggregateAlarms (post-processing spec §4, example A1)', () => {
+describe('AggregateAlarms (docs/detectors.md, Post-processing: AggregateAlarms, example A1)', () => {
   const n = 60;
   const t = f64(Array.from({ length: n }, (_, i) => i * 300_000));
   const v = new Float64Array(n);

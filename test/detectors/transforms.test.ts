@@ -10,7 +10,7 @@ const ts = (v: number[]): TimeSeries => ({
 const rows = (f: { x: Float64Array; n: number; d: number }) =>
   Array.from({ length: f.n }, (_, i) => Array.from(f.x.subarray(i * f.d, (i + 1) * f.d)));
 
-describe('transforms (detectors spec §1.3–§1.7)', () => {
+describe('transforms (docs/detectors.md, Transforms)', () => {
   const x = ts([1, 4, 9, 16, 25]);
   it('difference drops the first timestamp', () => {
     const f = new TransformPipeline([{ type: 'difference' }]).fit(x);

@@ -1,5 +1,5 @@
 /**
- * `EtsDetector`: exponential-smoothing residual detector (detectors spec §4), with AutoETS model
+ * `EtsDetector`: exponential-smoothing residual detector (docs/ets.md, What is implemented), with AutoETS model
  * selection as an option. Score = (observed − forecast) / forecast standard deviation.
  *
  * tsad scores **one step ahead and updates the state with every observation** (mode 'stream', the

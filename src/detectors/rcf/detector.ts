@@ -45,7 +45,7 @@ export type RandomCutForestConfig = z.infer<typeof randomCutForestConfigSchema>;
 export type RandomCutForestInput = z.input<typeof randomCutForestConfigSchema>;
 
 /**
- * Config defaults that depend on other fields (detectors spec §6.1, post-processing spec §5):
+ * Config defaults that depend on other fields (docs/rcf.md, Config and defaults):
  * `maxScore = floor(log2(maxNSamples)) + 1`; without calibration the default threshold is
  * `AggregateAlarms(maxScore / 5)`. They are written into the config, so it is explicit in model files.
  */
@@ -232,7 +232,7 @@ export const randomCutForestSpec = defineDetector({
 
 /**
  * Streaming Random Cut Forest (Guha et al. 2016) with the AWS RCF 1.0 sampler, tree updates and
- * anomaly score that Merlion wraps (detectors spec §6): `nEstimators` trees, each over a
+ * anomaly score that Merlion wraps (docs/rcf.md, Algorithm): `nEstimators` trees, each over a
  * time-decayed reservoir of `maxNSamples` points; rows are shingled feature vectors (default
  * transforms: difference → shingle(5)). Training scores each row, then learns it (the first
  * `outputAfter` scores are 0). With `onlineUpdates`, every row after the last learned time is

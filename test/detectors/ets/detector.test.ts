@@ -55,7 +55,7 @@ describe('EtsDetector on NAB machine temperature (train = first 15 %)', () => {
     ref.train(train);
     const r = ref.score(test);
     for (const w of windows) expect(maxAbsIn(s, w)).toBeGreaterThan(5);
-    // the reference's growing forecast variance hides the 2014-01-27 window (spec §2.2 / issue)
+    // the reference's growing forecast variance hides the 2014-01-27 window (docs/ets.md, Scoring: ours vs the reference)
     expect(maxAbsIn(r, windows[1])).toBeLessThan(1);
     // batch equals stream, and a reloaded model continues identically
     const st = ref.stream();

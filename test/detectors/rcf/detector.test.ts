@@ -35,7 +35,7 @@ describe('RandomCutForest detector', () => {
     expect(d.config.transforms).toEqual([{ type: 'difference' }, { type: 'shingle', size: 5 }]);
     expect(d.config.threshold).toMatchObject({ type: 'aggregateAlarms', almThreshold: 3 });
     expect(new RandomCutForest({ maxNSamples: 256 }).config.maxScore).toBe(9);
-    // Without calibration the default threshold is maxScore / 5 (post-processing spec §5).
+    // Without calibration the default threshold is maxScore / 5 (docs/rcf.md, Config and defaults).
     expect(new RandomCutForest({ enableCalibrator: false }).config.threshold).toMatchObject({
       almThreshold: 2,
     });
