@@ -25,6 +25,9 @@ describe('error codes', () => {
     for (const [cls, type] of [
       ['SeriesError', 'SeriesErrorCode'],
       ['MetricsError', 'MetricsErrorCode'],
+      ['ConfigError', 'ConfigErrorCode'],
+      ['DetectorError', 'DetectorErrorCode'],
+      ['ModelFormatError', 'ModelFormatErrorCode'],
     ]) {
       const codes = union(type);
       expect(codes.length).toBeGreaterThan(10);

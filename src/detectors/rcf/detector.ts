@@ -85,7 +85,7 @@ function checkRows(x: Float64Array, d: number, t: ArrayLike<number> | null): voi
     if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) {
       const at = t ? ` at t=${formatTime(t[Math.floor(i / d)])}` : '';
       throw new DetectorError(
-        'VALUE_TOO_LARGE',
+        'value_too_large',
         `RandomCutForest: transformed value ${x[i]}${at} is beyond ±${RCF_MAX_ABS}; rescale the series`,
       );
     }
@@ -190,7 +190,7 @@ function randomCutForestFromState(
 ): RandomCutForestRaw {
   const lastLearned = decodeFloat(state.lastLearned, `${path}.lastLearned`);
   if (Number.isNaN(lastLearned)) {
-    throw new ModelFormatError('BAD_FIELD', `${path}.lastLearned: expected a time in epoch ms`);
+    throw new ModelFormatError('bad_field', `${path}.lastLearned: expected a time in epoch ms`);
   }
   const fj = state.forest;
   // sizes are checked against the config, and the config against the file's size, before the
@@ -207,7 +207,7 @@ function randomCutForestFromState(
     const got = field(fj, name, `${path}.forest`);
     if (got !== expected) {
       throw new ModelFormatError(
-        'BAD_FIELD',
+        'bad_field',
         `${path}.forest.${name}: is ${JSON.stringify(got)}, but the config gives ${expected}`,
       );
     }
