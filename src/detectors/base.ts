@@ -1,37 +1,20 @@
 /**
- * `BaseDetector`: the shared machinery behind every detector.
+ * `BaseDetector`: the composition machinery of every detector (transforms → raw model → calibrator
+ * → alarm rule; pure `score()`, independent transactional streams, gap policy, checkpoints, model
+ * files with state versions and migrations).
  *
- * ## How to implement a detector
+ * Detectors are not written against it directly: a detector is a spec (`defineDetector` in spec.ts,
+ * walked through in docs/detectors.md), and `SpecDetector` (spec.ts) is the runtime that drives this
+ * class's hooks from the spec's raw model. The hooks below are that interface: row level
+ * (`transforms`, `fitRows`, `scoreRow`, `scoreRows`, `checkRow`, `peekRow`, `learnRow`) or series
+ * level (`rawTrain`, `rawScore`, `rawStreamer`), plus `copyOnlineState`, `modelState` and
+ * `restoreModel`. The one detector still on the hooks themselves is the `Ensemble` (ensemble.ts),
+ * which composes whole detectors rather than a raw model.
  *
- * 1. Write its config as a zod schema that spreads `baseConfigShape(maxScoreDefault)` and adds the
- *    model's own fields (each with a default), e.g.
- *    `const schema = z.strictObject({ ...baseConfigShape(1), nTrees: z.number().int().default(100) })`.
- *    `seed` (always present) must drive every random choice: use `new Rng(this.config.seed)`.
- * 2. `class MyDetector extends BaseDetector<MyConfig>`; its constructor calls
- *    `super('myType', parseConfig(schema, cfg))`.
- * 3. Implement the raw model, at one of two levels:
- *    - **row level** (most models): `transforms()` returns the transform chain (difference, shingle,
- *      …; see transforms.ts); the base applies it (with `prev` context, and for streams) and calls
- *      `fitRows(frame)` → raw train scores (one per row), `scoreRow(row, t)` → the raw score of one
- *      transformed row (online models update themselves here), and optionally `scoreRows(frame)`, a
- *      faster batch form that must give exactly `scoreRow`'s numbers;
- *    - **series level** (models that are not row-wise, e.g. ensembles): override `rawTrain(ts)`,
- *      `rawScore(ts, prev)` and `rawStreamer()` (`pushRaw(t, v)`, NaN = "no score for this point").
- * 4. `modelState()` / `restoreModel(state, path)` save and restore the fitted model as JSON (use
- *    `encodeFloats`/`decodeFloats` so float64 round-trips exactly; throw `ModelFormatError` naming
- *    the field on bad input).
- * 5. Register a loader: `registerDetector('MyType', baseLoader((c) => new MyDetector(c)))` (type
- *    names are PascalCase: 'IsolationForest', 'RandomCutForest', …).
- *
- * Optional hooks: `hasCalibrator()` (false for models scoring in their own z-units, e.g. ETS),
- * `defaultAlmThreshold()` (the default rule's threshold, for the unsupervised-quantile default),
- * `minTrainRows()` (fewest transformed rows; fewer → DetectorError TOO_FEW_POINTS).
- * 6. Call `runDetectorConformance('MyDetector', factory)` from a test file.
- *
- * The base then handles the post-rule (calibrate → threshold, docs/detectors.md, Post-processing): the
- * calibrator is trained once on the raw train scores, the threshold (or AggregateAlarms) on the
- * calibrated ones (grid search when labels are given); `score()` is calibrated, `detect()` adds the
- * threshold rule, `stream()` gives `score()`'s numbers and `detect()`'s alarms point by point.
+ * The post-rule (docs/detectors.md, Post-processing): the calibrator is trained once on the raw
+ * train scores, the threshold (or AggregateAlarms) on the calibrated ones (grid search when labels
+ * are given); `score()` is calibrated, `detect()` adds the threshold rule, `stream()` gives
+ * `score()`'s numbers and `detect()`'s alarms point by point.
  */
 import { z } from 'zod';
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
