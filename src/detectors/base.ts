@@ -356,7 +356,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   }
 
   /** Series level: raw train scores. Default: transforms, then `fitRows`. */
-  protected rawTrain(ts: TimeSeries): TimeSeries {
+  protected rawTrain(ts: TimeSeries, _labels?: TimeSeries): TimeSeries {
     const frame = this.pipeline.fit(ts);
     if (frame.n < this.minTrainRows()) {
       throw new DetectorError(
@@ -484,7 +484,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     if (ts.v.length === 0)
       throw new DetectorError('too_few_points', `${this.type}: the train series is empty`);
     if (opts.labels) checkLabels(opts.labels, ts);
-    const raw = this.rawTrain(ts);
+    const raw = this.rawTrain(ts, opts.labels);
     for (let i = 0; i < raw.v.length; i++) {
       if (!Number.isFinite(raw.v[i])) {
         throw new DetectorError('non_finite_score', `${this.type}: non-finite raw train score at index ${i}`);

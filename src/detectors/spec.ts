@@ -78,8 +78,11 @@ export interface RowModel<S extends JsonValue = JsonValue> {
  * No transforms: it sees the raw series.
  */
 export interface SeriesModel<S extends JsonValue = JsonValue> {
-  /** Fits the model on the training series; returns raw train scores (their times may be a suffix). */
-  fit(ts: TimeSeries): TimeSeries;
+  /**
+   * Fits the model on the training series; returns raw train scores (their times may be a suffix, or
+   * another grid). `labels` are the training labels when given (an ensemble's combiner uses them).
+   */
+  fit(ts: TimeSeries, labels?: TimeSeries): TimeSeries;
   /** Raw scores of `ts` after optional context `prev`. Runs on a copy: it may learn as a stream would. */
   score(ts: TimeSeries, prev?: TimeSeries): TimeSeries;
   /** A raw streaming scorer continuing from the model's state (see `RawStreamer`). */
@@ -113,8 +116,11 @@ interface SpecCommon<C extends BaseDetectorConfig, S extends JsonValue, M> {
   defaultAlmThreshold?(config: C): number;
   /** An untrained raw model for `config`. */
   create(config: C): M;
-  /** Rebuilds a fitted raw model from its parsed state; lengths are checked against config and budget first. */
-  fromState(state: S, ctx: RestoreContext<C>): M;
+  /**
+   * Rebuilds a fitted raw model from its parsed state; lengths are checked against config and budget
+   * first. `current` is the detector's untrained raw model (what an ensemble restores its members into).
+   */
+  fromState(state: S, ctx: RestoreContext<C>, current: M): M;
 }
 
 /** The spec of a row-level detector. */
@@ -188,11 +194,12 @@ export class SpecDetector<
   /** The raw model (untrained until `train()`). */
   protected raw: M;
 
-  constructor(spec: DetectorSpec<C>, input: unknown) {
+  /** `raw`: a raw model built by the caller instead of `spec.create(config)` (an ensemble's, which holds its members). */
+  constructor(spec: DetectorSpec<C>, input: unknown, raw?: M) {
     const config = parseConfig(spec.config, input);
     super(spec.type, config, spec.calibrated ?? true);
     this.spec = spec;
-    this.raw = spec.create(config) as M;
+    this.raw = raw ?? (spec.create(config) as M);
   }
 
   /** A fresh untrained instance (`cloneOnline` copies state into it). */
@@ -243,9 +250,9 @@ export class SpecDetector<
     this.row.learnRow?.(row, t);
   }
 
-  protected override rawTrain(ts: TimeSeries): TimeSeries {
+  protected override rawTrain(ts: TimeSeries, labels?: TimeSeries): TimeSeries {
     if (this.spec.level === 'row') return super.rawTrain(ts);
-    return (this.raw as SeriesModel).fit(ts);
+    return (this.raw as SeriesModel).fit(ts, labels);
   }
 
   protected override rawScore(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
@@ -294,12 +301,12 @@ export class SpecDetector<
 
   protected override restoreModel(state: unknown, path: string, budget: AllocBudget): void {
     const parsed = parseState(this.spec.state, state, path);
-    this.raw = this.spec.fromState(parsed, {
-      config: this.config,
-      d: this.spec.level === 'row' ? this.pipeline.d : 1,
-      path,
-      budget,
-    }) as M;
+    const ctx = { config: this.config, d: this.spec.level === 'row' ? this.pipeline.d : 1, path, budget };
+    this.raw = (
+      this.spec.level === 'row'
+        ? this.spec.fromState(parsed, ctx, this.raw as RowModel)
+        : this.spec.fromState(parsed, ctx, this.raw as SeriesModel)
+    ) as M;
   }
 }
 
