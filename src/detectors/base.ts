@@ -8,8 +8,7 @@
  * class's hooks from the spec's raw model. The hooks below are that interface: row level
  * (`transforms`, `fitRows`, `scoreRow`, `scoreRows`, `checkRow`, `peekRow`, `learnRow`) or series
  * level (`rawTrain`, `rawScore`, `rawStreamer`), plus `copyOnlineState`, `modelState` and
- * `restoreModel`. The one detector still on the hooks themselves is the `Ensemble` (ensemble.ts),
- * which composes whole detectors rather than a raw model.
+ * `restoreModel`. Every shipped detector, the `Ensemble` included, runs through `SpecDetector`.
  *
  * The post-rule (docs/detectors.md, Post-processing): the calibrator is trained once on the raw
  * train scores, the threshold (or AggregateAlarms) on the calibrated ones (grid search when labels
