@@ -32,7 +32,7 @@ import { AnomScoreCalibrator } from './post/calibrator.js';
 import { postRuleTrainSchema } from './post/rule.js';
 import { type DetectorLoader, loadWithBudget } from './registry.js';
 import { defineDetector, type SeriesModel, SpecDetector } from './spec.js';
-import type { Detector, JsonObject, JsonValue, ModelJson, SeriesLike, TrainOptions } from './types.js';
+import type { Detector, JsonObject, JsonValue, ModelJson } from './types.js';
 
 /** TSAD metrics a metric-driven combiner can use (computed by the metrics module's `evaluate`). */
 export const ENSEMBLE_METRICS = [
