@@ -92,8 +92,14 @@ export function boolField(obj: unknown, key: string, path: string): boolean {
   return v;
 }
 
-/** A float in a state schema: a finite JSON number or one of the strings `encodeFloat` writes. */
-export const jsonFloat = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity', '-0'])]);
+/** A float as a model file writes it: a finite JSON number or one of the strings `encodeFloat` writes. */
+export type JsonFloat = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
+
+/** A float in a state schema (typed explicitly: an inferred enum type would not survive declaration emit). */
+export const jsonFloat: z.ZodType<JsonFloat, JsonFloat> = z.union([
+  z.number(),
+  z.literal(['NaN', 'Infinity', '-Infinity', '-0']),
+]);
 
 /**
  * Any JSON value in a state schema, for parts a model's own codec validates field by field (the
