@@ -10,8 +10,4 @@ runDetectorConformance('FlatLineDetector', (over) => new FlatLineDetector({ ...o
     },
     { requiredKeys: [] },
   ),
-  // not yet on the runtime: its threshold search does not reach the best F1 candidate (0.0299 vs 0.0302); for the port to lift
-  labelThreshold: null,
-  // its run length does not restart from `prev` as from the concatenation; for the port to lift
-  prevIsContext: false,
 });
