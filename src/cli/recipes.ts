@@ -32,6 +32,7 @@ export const RECIPE_NAMES = [
   'maxCalFlat',
   'blend',
   'blendLikelihood',
+  'maxShape',
   'floorCdf',
   'floorLikelihood',
   'floorIdentity',

@@ -176,6 +176,11 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'likelihood',
     description: 'candidate `blend` + likelihood mapping',
   },
+  maxShape: {
+    build: (o) => maxDetector(o.seed ?? 0, { discord: true, zms: false, rcfDiff: true }),
+    mapping: 'cdf',
+    description: 'candidate: ETS + RCF on differences + flat-line + discord, max of calibrated scores',
+  },
   floorCdf: {
     build: () => new ZeroDetector(),
     mapping: 'cdf',

@@ -69,6 +69,10 @@ export interface MaxDetectorOptions {
   readonly almThreshold?: number;
   /** Calibrate the combined score again (the ensemble's own calibrator). */
   readonly calibrate?: boolean;
+  /** Keep the ZMS (level) member (default true). */
+  readonly zms?: boolean;
+  /** The forest on differenced shingles (Merlion's) instead of raw ones. */
+  readonly rcfDiff?: boolean;
 }
 
 /**
@@ -78,11 +82,14 @@ export interface MaxDetectorOptions {
  * discord sees, or a stall only the flat-line member sees, is not averaged away.
  */
 export function maxDetector(seed = 0, o: MaxDetectorOptions = {}): Ensemble {
-  const base = defaultDetector({ seed });
+  const rcfCfg = o.rcfDiff
+    ? { rcf: { transforms: [{ type: 'difference' as const }, { type: 'shingle' as const, size: 5 }] } }
+    : {};
+  const base = defaultDetector({ seed, ...rcfCfg });
   const [ets, rcf, zms] = base.members;
   const quiet = { enableThreshold: false, seed } as const;
-  const members = [ets, rcf, zms];
-  const cal = [true, false, false];
+  const members = o.zms === false ? [ets, rcf] : [ets, rcf, zms];
+  const cal = o.zms === false ? [true, false] : [true, false, false];
   if (o.flat ?? true) {
     members.push(new FlatLineDetector(quiet));
     cal.push(false);
