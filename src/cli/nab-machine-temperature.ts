@@ -31,7 +31,7 @@ export function configureMachineTemperature(cmd: Command): Command {
       await import('../index.js'); // installs the model loader
       if (o.retrain) {
         const { formatRetrainTable, runMachineTemperatureRetrain } = await import(
-          '../experiments/machine-temperature-retrain.js'
+          './nab/machine-temperature-retrain.js'
         );
         const rows = await runMachineTemperatureRetrain({
           plans: String(o.retrain).split(','),
@@ -46,7 +46,7 @@ export function configureMachineTemperature(cmd: Command): Command {
         return;
       }
       const { formatMachineTemperature, runMachineTemperature } = await import(
-        '../experiments/machine-temperature.js'
+        './nab/machine-temperature.js'
       );
       const r = await runMachineTemperature({
         data: o.data,

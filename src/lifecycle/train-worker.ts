@@ -1,6 +1,6 @@
 /** Worker-thread entry of `simulate({ trainIn })`: trains one recipe on one slice per message. */
 import { parentPort } from 'node:worker_threads';
-import { makeDetector } from '../experiments/detectors.js';
+import { makeDetector } from '../lab/recipes.js';
 
 export interface TrainJob {
   readonly id: number;
