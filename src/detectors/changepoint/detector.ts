@@ -101,6 +101,7 @@ function changePointFromState(
 export const changePointSpec = defineDetector({
   type: 'ChangePointDetector',
   level: 'row',
+  learnsPrev: true,
   config: changePointConfigSchema,
   state: changePointStateSchema,
   calibrated: false,
