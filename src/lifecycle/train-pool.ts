@@ -1,7 +1,8 @@
 /**
- * Trains a list of (recipe, slice) jobs ahead of time on worker threads, for `simulate({ trainIn })`:
- * scheduled retrains do not depend on each other (each trains a fresh model on data known in advance),
- * so they can run in parallel while the main thread streams. Results are model JSON, in job order.
+ * Runs the models of a fixed retraining schedule on worker threads, for `simulate({ trainIn })`: each
+ * model trains on data known in advance and is live over a period known in advance, scored by a fresh
+ * stream, so the jobs do not depend on each other and run in parallel. Replies: scores, alarm flags
+ * (and the model JSON when tracked), read in job order with `result(id)`.
  */
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../worker-thread.js';
