@@ -1,5 +1,6 @@
 /** Shared pieces of the `tsad` commands: option parsers, opening stores that must exist, error output. */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { TrackingError } from '../errors.js';
@@ -56,4 +57,10 @@ export async function runScript(main: () => Promise<void>): Promise<void> {
     const { reportError } = await import('./exit.js');
     process.exitCode = reportError(err);
   }
+}
+
+/** Default `--workers` of the simulation commands: one per CPU when there are several, else 0 (in line). */
+export function defaultWorkers(): number {
+  const n = availableParallelism();
+  return n > 1 ? n : 0;
 }
