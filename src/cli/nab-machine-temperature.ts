@@ -28,7 +28,6 @@ export function configureMachineTemperature(cmd: Command): Command {
       defaultWorkers(),
     )
     .action(async (o) => {
-      await import('../index.js'); // installs the model loader
       if (o.retrain) {
         const { formatRetrainTable, runMachineTemperatureRetrain } = await import(
           '../experiments/machine-temperature-retrain.js'

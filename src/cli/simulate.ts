@@ -31,7 +31,6 @@ export function registerSimulate(program: Command): void {
     .option('--json', 'print the result as JSON', false)
     .action(async (nabFile: string | undefined, o) => {
       // start-up stays small: what the command needs is loaded when it runs
-      await import('../index.js'); // installs the model loader
       const { loadNab } = await import('../datasets/index.js');
       const { readSql } = await import('../datasets/sql.js');
       const { makeDetector } = await import('../experiments/detectors.js');
