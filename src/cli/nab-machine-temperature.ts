@@ -23,7 +23,7 @@ export function configureMachineTemperature(cmd: Command): Command {
     )
     .option(
       '--workers <n>',
-      `with --retrain: worker threads running the models of a fixed schedule in parallel (same results; default: one per CPU when there are several, ${defaultWorkers()} here; 0 = in line)`,
+      `with --retrain: worker threads running the models of a fixed schedule in parallel with the main thread (same results; default: one per CPU besides the main thread, ${defaultWorkers()} here; 0 = in line)`,
       intOption(0),
       defaultWorkers(),
     )

@@ -59,8 +59,10 @@ export async function runScript(main: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Default `--workers` of the simulation commands: one per CPU when there are several, else 0 (in line). */
+/**
+ * Default `--workers` of the simulation commands: one per CPU besides the main thread, which trains
+ * too (0 = in line on a single CPU).
+ */
 export function defaultWorkers(): number {
-  const n = availableParallelism();
-  return n > 1 ? n : 0;
+  return Math.max(0, availableParallelism() - 1);
 }

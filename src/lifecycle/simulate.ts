@@ -17,8 +17,8 @@ import type { LoggableModel, Run, Tracker } from '../tracking/tracker.js';
 import { type Duration, parseDuration } from './duration.js';
 import { LifecycleError } from './errors.js';
 import { type DriftCheck, Monitor, type MonitorOptions, monitorMetrics } from './monitor.js';
+import type { TrainJob, TrainReply } from './train-job.js';
 import { startTrainPool } from './train-pool.js';
-import type { TrainJob, TrainReply } from './train-worker.js';
 
 /** `'expanding'`, `'sliding:7d'`, or the object form. */
 export type TrainWindow =
@@ -57,8 +57,9 @@ export interface SimulateOptions {
   /** Track a parent run with one child run per (re)training, each registering a model version. */
   readonly tracking?: SimulationTracking;
   /**
-   * Run the models of a fixed schedule on worker threads (`workers` threads building the named
-   * detector recipe with `seed`, which must be what `makeDetector` builds). With a fixed schedule each
+   * Run the models of a fixed schedule in parallel: on `workers` worker threads and on the calling
+   * thread, each building the named detector recipe with `seed` (which must be what `makeDetector`
+   * builds); on n free cores, n − 1 workers. With a fixed schedule each
    * model's training slice and live period are known in advance, and each live period is scored by a
    * fresh stream of its model, so every (train, score the period) job is independent: the workers run
    * them in parallel and the results are the same as in line (tested). Ignored with
@@ -148,11 +149,19 @@ async function runOnWorkers(
   jobs: readonly TrainJob[],
   workers: number,
 ): Promise<Extract<TrainReply, { ok: true }>[] | null> {
+  const { runTrainJob } = await import('./train-job.js'); // the recipes, loaded when needed
   const pool = startTrainPool(jobs, workers);
   try {
+    // the calling thread trains too: while jobs are left that no worker has started, it runs one (from
+    // the end of the schedule), then lets the event loop hand the workers their replies and next jobs
+    const local = new Map<number, TrainReply>();
+    for (let job = pool.take(); job; job = pool.take()) {
+      local.set(job.id, runTrainJob(job));
+      await new Promise((res) => setImmediate(res));
+    }
     const out: Extract<TrainReply, { ok: true }>[] = [];
     for (const job of jobs) {
-      const r = await pool.result(job.id);
+      const r = local.get(job.id) ?? (await pool.result(job.id));
       if (!r.ok) {
         if (r.code === 'too_few_points') return null;
         const what = job.id === 0 ? 'the initial training' : `retrain ${job.id}`;

@@ -2,12 +2,13 @@
  * Runs the models of a fixed retraining schedule on worker threads, for `simulate({ trainIn })`: each
  * model trains on data known in advance and is live over a period known in advance, scored by a fresh
  * stream, so the jobs do not depend on each other and run in parallel. Replies: scores, alarm flags
- * (and the model JSON when tracked), read in job order with `result(id)`.
+ * (and the model JSON when tracked), read with `result(id)`; the calling thread can `take()` jobs that
+ * no worker has started and run them itself.
  */
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../worker-thread.js';
 import { LifecycleError } from './errors.js';
-import type { TrainJob, TrainReply } from './train-worker.js';
+import type { TrainJob, TrainReply } from './train-job.js';
 
 function startWorker(): Worker {
   return startModuleWorker(import.meta.url, 'train-worker');
@@ -16,6 +17,8 @@ function startWorker(): Worker {
 export interface TrainPool {
   /** The reply of job `id` (resolves when that job is done). */
   result(id: number): Promise<TrainReply>;
+  /** Takes the last job no worker has been given yet (the caller then runs it itself), if any. */
+  take(): TrainJob | undefined;
   close(): Promise<void>;
 }
 
@@ -56,9 +59,15 @@ export function startTrainPool(jobs: readonly TrainJob[], workers: number): Trai
         fail(new LifecycleError('worker_exit', `a training worker exited (code ${code}) before finishing`));
       }
     });
-    next();
+    next(); // two jobs per worker: the next one is waiting when a worker finishes, even if
+    next(); // the main thread is busy running a job of its own
   }
   return {
+    take() {
+      const job = queue.pop();
+      if (job) waiters.delete(job.id);
+      return job;
+    },
     result(id) {
       const p = promises.get(id);
       if (!p) throw new LifecycleError('bad_option', `no training job ${id}`);

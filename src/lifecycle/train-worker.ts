@@ -1,74 +1,11 @@
-/**
- * Worker-thread entry of `simulate({ trainIn })`: one message = one model of the schedule. The worker
- * builds the recipe, trains it on `t/v[0, split)` and, like the live deployment, scores
- * `t/v[split, end)` with a fresh stream of that model; it replies with the scores and alarm flags of
- * that period (and the model JSON when the simulation is tracked).
- */
+/** Worker-thread entry of `simulate({ trainIn })`: one message = one job of train-job.ts. */
 import { parentPort } from 'node:worker_threads';
-import { makeDetector } from '../experiments/detectors.js';
-
-export interface TrainJob {
-  readonly id: number;
-  readonly recipe: string;
-  readonly seed: number;
-  /** Training slice followed by the period this model is live for. */
-  readonly t: Float64Array;
-  readonly v: Float64Array;
-  /** Index of the first point the model scores (the training slice is [0, split)). */
-  readonly split: number;
-  /** Also send the trained model as JSON (for tracking). */
-  readonly wantJson: boolean;
-}
-
-export type TrainReply =
-  | {
-      readonly id: number;
-      readonly ok: true;
-      /** Training time in ms. */
-      readonly ms: number;
-      /** Scores of [split, end), as `stream().push` gave them. */
-      readonly scores: Float64Array;
-      /** 1 where the stream raised an alarm. */
-      readonly alarms: Uint8Array;
-      readonly type: string;
-      readonly config: unknown;
-      readonly json?: unknown;
-    }
-  | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string };
+import { runTrainJob, type TrainJob } from './train-job.js';
 
 parentPort?.on('message', (job: TrainJob) => {
-  try {
-    const det = makeDetector(job.recipe, { seed: job.seed });
-    const t0 = performance.now();
-    det.train({ t: job.t.subarray(0, job.split), v: job.v.subarray(0, job.split) });
-    const ms = performance.now() - t0;
-    const m = job.t.length - job.split;
-    const scores = new Float64Array(m);
-    const alarms = new Uint8Array(m);
-    const st = det.stream();
-    for (let i = 0; i < m; i++) {
-      const r = st.push(job.t[job.split + i], job.v[job.split + i]);
-      scores[i] = r.score;
-      if (r.alarm) alarms[i] = 1;
-    }
-    const reply: TrainReply = {
-      id: job.id,
-      ok: true,
-      ms,
-      scores,
-      alarms,
-      type: det.type,
-      config: det.config,
-      ...(job.wantJson ? { json: det.toJSON() } : {}),
-    };
-    parentPort?.postMessage(reply, [scores.buffer, alarms.buffer]);
-  } catch (err) {
-    const e = err as Error & { code?: unknown };
-    parentPort?.postMessage({
-      id: job.id,
-      ok: false,
-      code: typeof e.code === 'string' ? e.code : 'error',
-      message: `${e.name}: ${e.message}`,
-    } satisfies TrainReply);
-  }
+  const reply = runTrainJob(job);
+  parentPort?.postMessage(
+    reply,
+    reply.ok ? [reply.scores.buffer as ArrayBuffer, reply.alarms.buffer as ArrayBuffer] : [],
+  );
 });
