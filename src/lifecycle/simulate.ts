@@ -59,10 +59,10 @@ export interface SimulateOptions {
   /**
    * Run the models of a fixed schedule in parallel: on `workers` worker threads and on the calling
    * thread, each building the named detector recipe with `seed` (which must be what `makeDetector`
-   * builds); on n free cores, n − 1 workers. With a fixed schedule each
-   * model's training slice and live period are known in advance, and each live period is scored by a
-   * fresh stream of its model, so every (train, score the period) job is independent: the workers run
-   * them in parallel and the results are the same as in line (tested). Ignored with
+   * builds); on n free cores, n − 1 workers. With a fixed schedule each model's training slice and
+   * live period are known in advance, and each live period is scored by a fresh stream of its model,
+   * so every (train, score the period) job is independent: the threads run them in parallel and the
+   * results are the same as in line (tested). Ignored with
    * `retrainOn: 'drift'`, whose retrain times depend on what the models saw; if a scheduled retrain
    * has too few points (the previous model then stays live, its stream carrying on), the simulation
    * runs again in line.
@@ -165,7 +165,8 @@ async function runOnWorkers(
       if (!r.ok) {
         if (r.code === 'too_few_points') return null;
         const what = job.id === 0 ? 'the initial training' : `retrain ${job.id}`;
-        throw new LifecycleError('worker_failed', `${what} failed in a worker: ${r.message}`);
+        const where = local.has(job.id) ? '' : ' in a worker';
+        throw new LifecycleError('worker_failed', `${what} failed${where}: ${r.message}`);
       }
       out.push(r);
     }
