@@ -1,8 +1,57 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Tests that start real outside parts: an MLflow server, a PostgreSQL cluster, Chromium, `npm pack`
+ * and consumer installs, `tsad serve` or the CLI as child processes, or that score whole NAB corpora.
+ * They form the `integration` project; everything else is `unit`. `npm test` (what CI runs) runs both;
+ * `npm run test:unit` only the fast one. A new test file that starts a server or a browser goes here.
+ */
+const INTEGRATION = [
+  // real MLflow servers
+  'test/helpers/mlflow-server.test.ts',
+  'test/tracking/conformance-mlflow.test.ts',
+  'test/tracking/mlflow.test.ts',
+  'test/tracking/mlflow-restart.test.ts',
+  'test/tracking/export.test.ts',
+  'test/examples/examples.test.ts',
+  // real PostgreSQL
+  'test/tracking/conformance-pg.test.ts',
+  'test/tracking/concurrency.test.ts',
+  'test/tracking/sql-migrate.test.ts',
+  'test/lifecycle/sql.test.ts',
+  'test/lifecycle/promote.test.ts',
+  // headless Chromium
+  'test/report/html.test.ts',
+  'test/lifecycle/drift-report.test.ts',
+  // the npm tarball in consumer projects; tsc over the docs' snippets
+  'test/package/tarball.test.ts',
+  'test/snippets.test.ts',
+  // child processes killed mid-write, the service as a process
+  'test/tracking/crash.test.ts',
+  'test/tracking/disk-full.test.ts',
+  'test/tracking/stale-lock.test.ts',
+  'test/serve/process.test.ts',
+  // whole NAB corpora and experiments end to end (worker threads, tracking, reports)
+  'test/metrics/cli-nab.test.ts',
+  'test/metrics/nab-corpus.test.ts',
+  'test/cli/nab-corpus.test.ts',
+  'test/cli/machine-temperature.test.ts',
+  'test/lab/bench.test.ts',
+];
+
+// a renamed or deleted file would otherwise drop silently into the unit project (or out of both)
+for (const f of INTEGRATION) {
+  if (!existsSync(join(import.meta.dirname, f))) {
+    throw new Error(
+      `vitest.config.ts: ${f} is listed as an integration test but does not exist; update the list`,
+    );
+  }
+}
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
@@ -10,5 +59,9 @@ export default defineConfig({
     reporters: process.env.CI
       ? ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]]
       : ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION } },
+      { extends: true, test: { name: 'integration', include: INTEGRATION } },
+    ],
   },
 });

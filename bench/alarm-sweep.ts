@@ -9,9 +9,9 @@
  */
 import { DEFAULT_ALARM_RULE } from '../src/detectors/default.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
-import { makeDetector } from '../src/experiments/detectors.js';
-import { corpusWindows, loadCorpusFile } from '../src/experiments/nab-corpus-file.js';
 import { corpusKinds } from '../src/lab/bench.js';
+import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
+import { makeDetector } from '../src/lab/recipes.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 
 const [dir, recipe = 'kinds', list = '3,3.5,4,4.5,5,6'] = process.argv.slice(2);

@@ -11,9 +11,9 @@
  * Prints min / median / max over the repeats.
  */
 import { loadavg } from 'node:os';
-import { makeDetector } from '../src/experiments/detectors.js';
-import { SPLIT_TIME, TEST_WINDOWS } from '../src/experiments/machine-temperature.js';
-import { loadMachineTemperature } from '../src/experiments/machine-temperature-data.js';
+import { SPLIT_TIME, TEST_WINDOWS } from '../src/cli/nab/machine-temperature.js';
+import { loadMachineTemperature } from '../src/cli/nab/machine-temperature-data.js';
+import { makeDetector } from '../src/lab/recipes.js';
 import '../src/index.js';
 import { Monitor } from '../src/lifecycle/monitor.js';
 import { simulate } from '../src/lifecycle/simulate.js';

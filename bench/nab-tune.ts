@@ -9,7 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { loadNab, nabFiles } from '../src/datasets/index.js';
 import { NabStreamCore, type NabStreamInput } from '../src/detectors/nab-stream/core.js';
-import { pointScoresToRows } from '../src/experiments/nab-stream.js';
+import { pointScoresToRows } from '../src/lab/nab-stream.js';
 import {
   nabProbationaryLength,
   nabScoreAllProfiles,

@@ -5,12 +5,12 @@
  * parameters re-estimated, no model selection). `npx tsx bench/retrain-cost.ts [--slices 12]`
  */
 import '../src/index.js';
+import { SPLIT_TIME } from '../src/cli/nab/machine-temperature.js';
+import { loadMachineTemperature } from '../src/cli/nab/machine-temperature-data.js';
 import { defaultDetector } from '../src/detectors/default.js';
 import { EtsDetector } from '../src/detectors/ets/detector.js';
 import { RandomCutForest } from '../src/detectors/rcf/detector.js';
 import { ZmsDetector } from '../src/detectors/zms.js';
-import { SPLIT_TIME } from '../src/experiments/machine-temperature.js';
-import { loadMachineTemperature } from '../src/experiments/machine-temperature-data.js';
 import type { TimeSeries } from '../src/series/types.js';
 
 const arg = process.argv.indexOf('--slices');

@@ -2,9 +2,10 @@
  * Every error tsad throws on purpose is a `TsadError`. Subclasses name the layer and
  * carry a machine-readable `code`; messages say what is wrong and what to do about it.
  */
-export class TsadError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+export class TsadError<C extends string = string> extends Error {
+  /** Machine-readable reason; a subclass narrows it to its union (`class X extends TsadError<XCode>`). */
+  readonly code: C;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -34,15 +35,18 @@ export type SeriesErrorCode =
   | 'unsorted';
 
 /** Bad series input: empty, mismatched lengths, non-finite values, bad timestamps, duplicates. */
-export class SeriesError extends TsadError {
-  declare readonly code: SeriesErrorCode;
-  constructor(code: SeriesErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class SeriesError extends TsadError<SeriesErrorCode> {}
+
+/** The codes of `DatasetError` (snake_case; each is explained in docs/errors.md). */
+export type DatasetErrorCode =
+  | 'bad_labels'
+  | 'download_failed'
+  | 'sha256_mismatch'
+  | 'unknown_file'
+  | 'write_failed';
 
 /** A dataset file could not be found, downloaded or verified. */
-export class DatasetError extends TsadError {}
+export class DatasetError extends TsadError<DatasetErrorCode> {}
 
 /** A configuration object failed validation. */
 export class ConfigError extends TsadError {}
@@ -75,23 +79,13 @@ export type MetricsErrorCode =
   | 'unsorted_timestamps';
 
 /** Bad input to a metric (lengths, unsorted timestamps, labels outside {0,1}). */
-export class MetricsError extends TsadError {
-  declare readonly code: MetricsErrorCode;
-  constructor(code: MetricsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class MetricsError extends TsadError<MetricsErrorCode> {}
 
 /** The codes of `NumericError` (snake_case; each is explained in docs/errors.md). */
 export type NumericErrorCode = 'bad_bounds' | 'bad_probability' | 'not_finite';
 
 /** Bad input to a numerical routine (optimiser bounds, a probability, a non-finite objective). */
-export class NumericError extends TsadError {
-  declare readonly code: NumericErrorCode;
-  constructor(code: NumericErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class NumericError extends TsadError<NumericErrorCode> {}
 
 /** A tracking backend rejected an operation or could not be reached. */
 export class TrackingError extends TsadError {}

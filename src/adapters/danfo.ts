@@ -10,8 +10,11 @@ import { SeriesError, TsadError } from '../errors.js';
 import { type SeriesOptions, series } from '../series/series.js';
 import type { TimeInput, TimeSeries } from '../series/types.js';
 
+/** The codes of `MissingDependencyError` (one: the peer dependency is not installed). */
+export type MissingDependencyErrorCode = 'missing_peer_dependency';
+
 /** An optional peer dependency is not installed. */
-export class MissingDependencyError extends TsadError {}
+export class MissingDependencyError extends TsadError<MissingDependencyErrorCode> {}
 
 /** The part of a danfo.js `DataFrame` that `fromDataFrame` reads. */
 export interface DataFrameLike {

@@ -30,7 +30,7 @@ export function configureMachineTemperature(cmd: Command): Command {
     .action(async (o) => {
       if (o.retrain) {
         const { formatRetrainTable, runMachineTemperatureRetrain } = await import(
-          '../experiments/machine-temperature-retrain.js'
+          './nab/machine-temperature-retrain.js'
         );
         const rows = await runMachineTemperatureRetrain({
           plans: String(o.retrain).split(','),
@@ -45,7 +45,7 @@ export function configureMachineTemperature(cmd: Command): Command {
         return;
       }
       const { formatMachineTemperature, runMachineTemperature } = await import(
-        '../experiments/machine-temperature.js'
+        './nab/machine-temperature.js'
       );
       const r = await runMachineTemperature({
         data: o.data,

@@ -21,7 +21,7 @@ export function configureNabRun(cmd: Command): Command {
     .option('--timings', 'print the per-file timing table', false)
     .option('--json', 'print the report as JSON', false)
     .action(async (o) => {
-      const { formatScoreboard, formatTimings, runNabCorpus } = await import('../experiments/nab-corpus.js');
+      const { formatScoreboard, formatTimings, runNabCorpus } = await import('./nab/nab-corpus.js');
       const report = await runNabCorpus({
         detectors: o.detector ? String(o.detector).split(',') : undefined,
         outDir: o.out,

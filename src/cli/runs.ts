@@ -38,17 +38,17 @@ function table(rows: string[][]): string {
   return alignedTable(rows.map((r) => r.map(printable)));
 }
 
-export async function listRuns(
-  io: RunsIo,
-  opts: {
-    uri?: string;
-    experiment?: string;
-    filter?: string;
-    orderBy?: string[];
-    max?: number;
-    json?: boolean;
-  },
-): Promise<void> {
+/** The options of `tsad runs list`. */
+export interface ListRunsOptions {
+  uri?: string;
+  experiment?: string;
+  filter?: string;
+  orderBy?: string[];
+  max?: number;
+  json?: boolean;
+}
+
+export async function listRuns(io: RunsIo, opts: ListRunsOptions): Promise<void> {
   await withTracker(opts.uri, async (t) => {
     const runs = await t.searchRuns({
       ...(opts.experiment ? { experiment: opts.experiment } : {}),
@@ -143,16 +143,7 @@ export function registerRuns(program: Command, io: RunsIo = defaultIo): Command 
     .option('--order-by <key...>', 'sort keys, e.g. "metrics.f1 DESC" (default: start_time DESC)')
     .option('--max <n>', 'at most n runs', intOption(1))
     .option('--json', 'print JSON')
-    .action(
-      (opts: {
-        uri?: string;
-        experiment?: string;
-        filter?: string;
-        orderBy?: string[];
-        max?: number;
-        json?: boolean;
-      }) => listRuns(io, opts),
-    );
+    .action((opts: ListRunsOptions) => listRuns(io, opts));
 
   runs
     .command('show <id>')

@@ -33,9 +33,9 @@ export function registerSimulate(program: Command): void {
       // start-up stays small: what the command needs is loaded when it runs
       const { loadNab } = await import('../datasets/index.js');
       const { readSql } = await import('../datasets/sql.js');
-      const { makeDetector } = await import('../experiments/detectors.js');
-      const { formatDuration } = await import('../experiments/machine-temperature.js');
-      const { splitTableParam } = await import('../experiments/machine-temperature-data.js');
+      const { makeDetector } = await import('../lab/recipes.js');
+      const { formatDuration } = await import('./nab/machine-temperature.js');
+      const { splitTableParam } = await import('./nab/machine-temperature-data.js');
       const { simulate } = await import('../lifecycle/simulate.js');
       const { dateBin } = await import('../series/index.js');
       const { openTracker } = await import('../tracking/open.js');

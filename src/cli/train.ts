@@ -42,7 +42,7 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
     throw new ConfigError('alias_without_register', '--alias needs --register NAME');
   await import('../index.js'); // installs the model loader
   const [{ DETECTOR_RECIPES }, { splitAt }, { openTracker }] = await Promise.all([
-    import('../experiments/detectors.js'),
+    import('../lab/recipes.js'),
     import('../series/ops.js'),
     import('../tracking/open.js'),
   ]);

@@ -13,19 +13,14 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, wri
 import { basename, dirname, join, resolve } from 'node:path';
 import { nabDataDir } from '../datasets/nab.js';
 import { ConfigError } from '../errors.js';
-import { FLOOR_RECIPE, isRecipe, RECIPES, recipeMapping } from '../experiments/detectors.js';
-import {
-  corpusWindows,
-  type NabFileJob,
-  type NabFileResult,
-  nabResultPath,
-} from '../experiments/nab-corpus-file.js';
-import { runPool } from '../experiments/nab-pool.js';
-import type { NabScoreMapping } from '../experiments/nab-stream.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
 import { parseNabTime, readNabResultsDir, scoreNabResults } from '../metrics/nab-files.js';
 import { evaluate, NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
 import type { Window } from '../series/types.js';
+import { corpusWindows, type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
+import { runPool } from './nab-pool.js';
+import type { NabScoreMapping } from './nab-stream.js';
+import { FLOOR_RECIPE, isRecipe, RECIPES, recipeMapping } from './recipes.js';
 import { KINDS_FILE } from './synth.js';
 
 export interface BenchOptions {

@@ -8,11 +8,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isRecipe, makeDetector, RECIPES } from '../experiments/detectors.js';
-import { corpusWindows, loadCorpusFile } from '../experiments/nab-corpus-file.js';
 import { parseNabTime } from '../metrics/nab-files.js';
 import { lowerBound } from '../series/ops.js';
 import { corpusKinds, resolveCorpus } from './bench.js';
+import { corpusWindows, loadCorpusFile } from './nab-corpus-file.js';
+import { isRecipe, makeDetector, RECIPES } from './recipes.js';
 import { KINDS_FILE } from './synth.js';
 
 export interface LocateOptions {

@@ -10,6 +10,7 @@
  *   < 0.1 stable, 0.1–0.25 moderate shift, ≥ 0.25 significant shift.
  * - JS = ½ KL(p‖m) + ½ KL(q‖m), m = ½(p + q), in bits (log₂): symmetric, in [0, 1].
  */
+import { lowerBound } from '../series/ops.js';
 import { LifecycleError } from './errors.js';
 
 export interface SmoothingOptions {
@@ -125,14 +126,7 @@ export function quantileEdges(x: ArrayLike<number>, bins: number): Float64Array 
 
 /** Index of the bin of `v` for `edges` (binary search: first edge ≥ v). */
 export function binOf(edges: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (edges[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(edges, v);
 }
 
 /** Counts of `x` in the bins of `edges` (edges.length + 1 bins). */

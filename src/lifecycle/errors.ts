@@ -1,7 +1,19 @@
 import { TsadError } from '../errors.js';
 
+/** The codes of `LifecycleError` (snake_case; each is explained in docs/errors.md). */
+export type LifecycleErrorCode =
+  | 'bad_identifier'
+  | 'bad_option'
+  | 'bad_sample'
+  | 'bad_uri'
+  | 'no_champion'
+  | 'no_previous'
+  | 'unsupported'
+  | 'worker_exit'
+  | 'worker_failed';
+
 /**
  * Bad input to the MLOps loop (simulation, promotion, monitoring, SQL data): a bad duration, window,
- * threshold, identifier or sample (codes `bad_option`, `bad_sample`, `bad_identifier`, `no_champion`, ...).
+ * threshold, identifier or sample, or a registry with nothing to promote or roll back.
  */
-export class LifecycleError extends TsadError {}
+export class LifecycleError extends TsadError<LifecycleErrorCode> {}

@@ -17,14 +17,6 @@ export {
   writeSql,
 } from '../datasets/sql.js';
 export {
-  formatRetrainTable,
-  parseRetrainPlan,
-  RETRAIN_PLANS_ALL,
-  type RetrainOptions,
-  type RetrainRow,
-  runMachineTemperatureRetrain,
-} from '../experiments/machine-temperature-retrain.js';
-export {
   DEFAULT_ALPHA,
   histogram,
   jensenShannon,

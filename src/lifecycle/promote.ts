@@ -12,8 +12,10 @@
  * run (experiment `<model>-promotion` by default): the history, with both models' holdout metrics.
  * `rollback()` moves the alias back to the `previous` version recorded on the current champion.
  */
+
+import type { EnsembleMetric } from '../detectors/ensemble.js';
 import { loadModel } from '../detectors/registry.js';
-import { evaluate, type TsadReport } from '../metrics/index.js';
+import { evaluate, reportMetric, type TsadReport } from '../metrics/index.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import type { RunRecord, Tracker } from '../tracking/tracker.js';
 import { LifecycleError } from './errors.js';
@@ -81,19 +83,17 @@ export interface PromotionDecision {
   readonly runId: string;
 }
 
+/** The report figure each promotion metric reads (`reportMetric` names). */
+const REPORT_METRIC: Readonly<Record<PromotionMetric, EnsembleMetric>> = {
+  f1: 'f1',
+  precision: 'precision',
+  recall: 'recall',
+  nab: 'nabScore',
+  mttd: 'meanTimeToDetect',
+};
+
 function metricOf(r: TsadReport, m: PromotionMetric): number {
-  switch (m) {
-    case 'f1':
-      return r.f1;
-    case 'precision':
-      return r.precision;
-    case 'recall':
-      return r.recall;
-    case 'nab':
-      return r.nab.standard;
-    case 'mttd':
-      return r.meanTimeToDetectSec;
-  }
+  return reportMetric(r, REPORT_METRIC[m]);
 }
 
 async function holdoutScore(

@@ -3,7 +3,7 @@
  * `t/v[0, split)` and, like the live deployment, score `t/v[split, end)` with a fresh stream of that
  * model. Run on a worker thread (train-worker.ts) or, while there are jobs left, on the calling thread.
  */
-import { makeDetector } from '../experiments/detectors.js';
+import { makeDetector } from '../lab/recipes.js';
 
 export interface TrainJob {
   readonly id: number;

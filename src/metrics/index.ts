@@ -35,7 +35,7 @@ export {
   type ScoreNabResultsOptions,
   scoreNabResults,
 } from './nab-files.js';
-export { ensembleMetric } from './selection.js';
+export { ensembleMetric, reportMetric } from './selection.js';
 export {
   accumulateTsad,
   addTsadCounts,

@@ -4,11 +4,13 @@
  */
 import type { EnsembleMetric } from '../detectors/ensemble.js';
 import type { TimeSeries } from '../series/types.js';
-import { evaluate } from './tsad.js';
+import { evaluate, type TsadReport } from './tsad.js';
 
-/** The named metric of `pred` (non-zero = alarm) against `truth` (labels), default early/delay. */
-export function ensembleMetric(m: EnsembleMetric, truth: TimeSeries, pred: TimeSeries): number {
-  const r = evaluate({ t: truth.t, truth: truth.v, tPred: pred.t, pred: pred.v });
+/**
+ * The named figure of a report: the one place a metric name (`EnsembleMetric`) is looked up, shared by
+ * the ensemble combiners (`ensembleMetric`) and champion/challenger promotion (`tsad/lifecycle`).
+ */
+export function reportMetric(r: TsadReport, m: EnsembleMetric): number {
   switch (m) {
     case 'f1':
       return r.f1;
@@ -41,4 +43,9 @@ export function ensembleMetric(m: EnsembleMetric, truth: TimeSeries, pred: TimeS
     case 'meanTimeToDetect':
       return r.meanTimeToDetectSec;
   }
+}
+
+/** The named metric of `pred` (non-zero = alarm) against `truth` (labels), default early/delay. */
+export function ensembleMetric(m: EnsembleMetric, truth: TimeSeries, pred: TimeSeries): number {
+  return reportMetric(evaluate({ t: truth.t, truth: truth.v, tPred: pred.t, pred: pred.v }), m);
 }

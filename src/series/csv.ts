@@ -108,6 +108,14 @@ class Growable {
     this.v = v;
     this.line = line;
   }
+  /** Appends one row (growing the arrays when full). */
+  push(t: number, v: number, line: number): void {
+    if (this.n === this.t.length) this.grow();
+    this.t[this.n] = t;
+    this.v[this.n] = v;
+    this.line[this.n] = line;
+    this.n++;
+  }
   result(path: string): CsvRows {
     const n = this.n;
     if (n === 0) {
@@ -373,11 +381,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
       val = valueFromString(raw);
       if (val === undefined) throw badValue(raw, lineNo, path);
     }
-    if (out.n === out.t.length) out.grow();
-    out.t[out.n] = tms;
-    out.v[out.n] = val;
-    out.line[out.n] = lineNo;
-    out.n++;
+    out.push(tms, val, lineNo);
   };
   /** Handles the complete lines of b from s; returns where the unfinished last line starts. */
   /** CR-only files: handles the complete lines of b from s; returns where the unfinished one starts. */
@@ -480,11 +484,7 @@ async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions
       const rawV = record[cols.vi];
       const val = valueFromString(rawV);
       if (val === undefined) throw badValue(rawV, lineNo, path);
-      if (out.n === out.t.length) out.grow();
-      out.t[out.n] = tms;
-      out.v[out.n] = val;
-      out.line[out.n] = lineNo;
-      out.n++;
+      out.push(tms, val, lineNo);
     }
   } catch (err) {
     if (err instanceof SeriesError) throw err;

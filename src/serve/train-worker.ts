@@ -1,6 +1,6 @@
 /** Worker thread of the service: trains one detector recipe on the posted series, returns its model JSON. */
 import { parentPort } from 'node:worker_threads';
-import { DETECTOR_RECIPES } from '../experiments/detectors.js';
+import { DETECTOR_RECIPES } from '../lab/recipes.js';
 
 interface Job {
   detector: string;

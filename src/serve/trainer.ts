@@ -31,7 +31,11 @@ export function trainInWorker(
         r.ok
           ? resolve(r.model)
           : reject(
-              new ServeError(r.code ?? 'training_failed', `training failed: ${r.name}: ${r.message}`, 422),
+              new ServeError(
+                'training_failed',
+                `training failed: ${r.name}${r.code ? ` [${r.code}]` : ''}: ${r.message}`,
+                422,
+              ),
             ),
       ),
     );

@@ -1,12 +1,8 @@
 import { CommanderError } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alarmExceedances, singlePointLabelWarning } from '../../src/cli/data.js';
-import { EXIT, exitCodeOf } from '../../src/cli/exit.js';
-import { CORPUS_RECIPE_NAMES, RECIPE_NAMES } from '../../src/cli/recipes.js';
-import { userCacheDir } from '../../src/datasets/nab.js';
+import { userCacheDir } from '../../src/datasets/index.js';
 import { DEFAULT_ALARM_RULE } from '../../src/detectors/index.js';
-import { DETECTOR_RECIPES } from '../../src/experiments/detectors.js';
 import {
   ConfigError,
   DatasetError,
@@ -17,8 +13,17 @@ import {
   TrackingNotFoundError,
   ZmsDetector,
 } from '../../src/index.js';
-import { formatDuration, formatNumber } from '../../src/report/format.js';
-import { ServeError } from '../../src/serve/errors.js';
+import {
+  alarmExceedances,
+  CORPUS_RECIPE_NAMES,
+  DETECTOR_RECIPES,
+  EXIT,
+  exitCodeOf,
+  RECIPE_NAMES,
+  singlePointLabelWarning,
+} from '../../src/internal.js';
+import { formatDuration, formatNumber } from '../../src/report/index.js';
+import { ServeError } from '../../src/serve/index.js';
 
 describe('tsad command line pieces', () => {
   it('lists the same recipes as the experiments layer (help texts load no detector)', () => {
@@ -29,11 +34,11 @@ describe('tsad command line pieces', () => {
   it('maps error classes to exit codes', () => {
     expect(exitCodeOf(new ConfigError('x', 'y'))).toBe(EXIT.usage);
     expect(exitCodeOf(new SeriesError('bad_input', 'y'))).toBe(EXIT.data);
-    expect(exitCodeOf(new DatasetError('x', 'y'))).toBe(EXIT.data);
+    expect(exitCodeOf(new DatasetError('unknown_file', 'y'))).toBe(EXIT.data);
     expect(exitCodeOf(new ModelFormatError('x', 'y'))).toBe(EXIT.model);
     expect(exitCodeOf(new TrackingError('x', 'y'))).toBe(EXIT.tracking);
     expect(exitCodeOf(new TrackingNotFoundError('y'))).toBe(EXIT.tracking); // a subclass maps like its base
-    expect(exitCodeOf(new ServeError('x', 'y'))).toBe(EXIT.serve);
+    expect(exitCodeOf(new ServeError('bad_group', 'y'))).toBe(EXIT.serve);
     expect(exitCodeOf(new CommanderError(1, 'commander.unknownOption', 'bad'))).toBe(EXIT.usage);
     expect(exitCodeOf(new CommanderError(0, 'commander.helpDisplayed', ''))).toBe(EXIT.ok);
     expect(exitCodeOf(new TypeError('bug'))).toBe(EXIT.internal);

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { reportCommand } from '../../src/cli/report.js';
 import { openTracker, TrackingError } from '../../src/index.js';
+import { reportCommand } from '../../src/internal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-report-cmd-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,14 +3,14 @@
  * machine-temperature experiment, scored with Merlion's revised point-adjusted metrics.
  */
 import { describe, expect, it } from 'vitest';
-import { loadNab } from '../../src/datasets/index.js';
-import { defaultDetector } from '../../src/detectors/default.js';
-import { makeThresholdRule } from '../../src/detectors/post/rule.js';
 import {
   MACHINE_TEMPERATURE_FILE,
   SPLIT_TIME,
   TEST_WINDOWS as WINDOWS,
-} from '../../src/experiments/machine-temperature.js';
+} from '../../src/cli/nab/machine-temperature.js';
+import { loadNab } from '../../src/datasets/index.js';
+import { defaultDetector } from '../../src/detectors/default.js';
+import { makeThresholdRule } from '../../src/detectors/post/rule.js';
 import { evaluate } from '../../src/metrics/tsad.js';
 import { dateBin, splitAt } from '../../src/series/index.js';
 

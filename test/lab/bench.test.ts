@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { makeDetector, recipeMapping } from '../../src/experiments/detectors.js';
-import { nabResultPath } from '../../src/experiments/nab-corpus-file.js';
 import { formatBench, runBench } from '../../src/lab/bench.js';
 import { runLocate } from '../../src/lab/locate.js';
+import { nabResultPath } from '../../src/lab/nab-corpus-file.js';
+import { makeDetector, recipeMapping } from '../../src/lab/recipes.js';
 import { synthCorpus, writeSynthCorpus } from '../../src/lab/synth.js';
 
 let dir: string;

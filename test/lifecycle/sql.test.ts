@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMachineTemperature, SPLIT_TIME } from '../../src/cli/nab/machine-temperature.js';
 import { loadNab } from '../../src/datasets/index.js';
 import { buildReadQuery, loadSeriesSql, readSql, writeMonitorSql, writeSql } from '../../src/datasets/sql.js';
-import { runMachineTemperature, SPLIT_TIME } from '../../src/experiments/machine-temperature.js';
 import '../../src/index.js';
 import { Monitor, monitorRecords } from '../../src/lifecycle/monitor.js';
 import { dateBin, splitAt } from '../../src/series/index.js';

@@ -1,8 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { projectedGradientNorm } from '../../src/math/box.js';
-import { minimizeLbfgsb } from '../../src/math/lbfgsb.js';
-import { numericGradient } from '../../src/math/numeric-gradient.js';
+import { minimizeLbfgsb, numericGradient, projectedGradientNorm } from '../../src/internal.js';
 
 const rosen = (x: Float64Array, g: Float64Array): number => {
   const a = 1 - x[0];

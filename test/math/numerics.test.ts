@@ -4,11 +4,9 @@ import fc from 'fast-check';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { NumericError } from '../../src/errors.js';
-import { minimizeLbfgsb } from '../../src/math/lbfgsb.js';
-import { normalQuantile } from '../../src/math/normal.js';
-import { Rng } from '../../src/math/rng.js';
-import { fillStreams, xoroshiroFloat } from '../../src/math/xoroshiro.js';
+import { Rng } from '../../src/detectors/index.js';
+import { NumericError } from '../../src/index.js';
+import { fillStreams, minimizeLbfgsb, normalQuantile, xoroshiroFloat } from '../../src/internal.js';
 
 const root = join(import.meta.dirname, '..', '..');
 

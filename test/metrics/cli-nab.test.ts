@@ -2,8 +2,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { registerNab } from '../../src/cli/nab.js';
-import { MetricsError } from '../../src/errors.js';
+import { MetricsError } from '../../src/index.js';
+import { registerNab } from '../../src/internal.js';
 import { resolveNabDir } from '../../src/metrics/index.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { registerNab } from '../../src/cli/nab.js';
 import { MetricsError } from '../../src/index.js';
+import { registerNab } from '../../src/internal.js';
 import { NAB_PROFILE_NAMES, prepareNabFile } from '../../src/metrics/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tsad-nab-input-'));

@@ -10,7 +10,7 @@ import {
   type ScoreType,
   type TsadReport,
 } from '../../src/metrics/index.js';
-import type { Window } from '../../src/series/types.js';
+import type { Window } from '../../src/series/index.js';
 
 const TYPES: readonly ScoreType[] = ['revised', 'pointAdjusted', 'pointwise'];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsError } from '../../src/errors.js';
+import { MetricsError } from '../../src/index.js';
 import {
   accumulateTsad,
   addTsadCounts,

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { SeriesError } from '../../src/errors.js';
-import { renderExperimentReport } from '../../src/report/html.js';
+import { SeriesError } from '../../src/index.js';
+import { renderExperimentReport } from '../../src/report/index.js';
 import { CHROMIUM_ARGS, ensureChromium, openRecordedPage } from '../helpers/chromium.js';
 
 function demo() {

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, openTracker, type Tracker, ZmsDetector } from '../../src/index.js';
-import { DirectoryCheckpointStore } from '../../src/serve/checkpoint.js';
-import { createService, type Service } from '../../src/serve/service.js';
+import { createService, DirectoryCheckpointStore, type Service } from '../../src/serve/index.js';
 
 const STEP = 60_000;
 const T0 = Date.parse('2024-03-01T00:00:00Z');

@@ -6,10 +6,10 @@
  * `expanding` or `sliding:<duration>`. `once` = `never:expanding`; `all` = the README table.
  */
 
-import { LifecycleError } from '../lifecycle/errors.js';
-import { simulate, type TrainWindow } from '../lifecycle/simulate.js';
-import { openTracker } from '../tracking/open.js';
-import { makeDetector } from './detectors.js';
+import { makeDetector } from '../../lab/recipes.js';
+import { LifecycleError } from '../../lifecycle/errors.js';
+import { simulate, type TrainWindow } from '../../lifecycle/simulate.js';
+import { openTracker } from '../../tracking/open.js';
 import { EXPERIMENT_NAME, formatDuration, SPLIT_TIME, TEST_WINDOWS } from './machine-temperature.js';
 import { loadMachineTemperature } from './machine-temperature-data.js';
 

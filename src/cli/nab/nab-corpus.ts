@@ -1,16 +1,17 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { nabFiles, nabPath } from '../datasets/index.js';
-import { type BenchRow, runBench } from '../lab/bench.js';
-import type { NabProfileName } from '../metrics/index.js';
-import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
-import { CORPUS_RECIPES, DETECTOR_RECIPES, isRecipe } from './detectors.js';
-import type { NabFileResult } from './nab-corpus-file.js';
-import { NabRunError } from './nab-pool.js';
+import { nabFiles, nabPath } from '../../datasets/index.js';
+import { type BenchRow, runBench } from '../../lab/bench.js';
+import type { NabFileResult } from '../../lab/nab-corpus-file.js';
+import { NabRunError } from '../../lab/nab-pool.js';
+import { DETECTOR_RECIPES, isRecipe } from '../../lab/recipes.js';
+import type { NabProfileName } from '../../metrics/index.js';
+import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
+import { CORPUS_RECIPE_NAMES } from '../recipes.js';
 
 export interface NabCorpusOptions {
-  /** Recipes to run (keys of DETECTOR_RECIPES). Default: `CORPUS_RECIPES`. */
+  /** Recipes to run (keys of DETECTOR_RECIPES). Default: `CORPUS_RECIPE_NAMES`. */
   readonly detectors?: readonly string[];
   /** Results root (NAB layout below it). Default `bench/results/nab`. */
   readonly outDir?: string;
@@ -43,7 +44,7 @@ export interface NabCorpusReport {
   readonly wallMs: number;
 }
 
-export { NabRunError, runPool } from './nab-pool.js';
+export { NabRunError, runPool } from '../../lab/nab-pool.js';
 
 /** NAB's published scoreboard (`results/final_results.json`). */
 export async function publishedScores(): Promise<NabCorpusReport['published']> {
@@ -62,7 +63,7 @@ export async function publishedScores(): Promise<NabCorpusReport['published']> {
  */
 export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorpusReport> {
   const start = performance.now();
-  const detectors = [...(opts.detectors ?? CORPUS_RECIPES)];
+  const detectors = [...(opts.detectors ?? CORPUS_RECIPE_NAMES)];
   for (const d of detectors) {
     if (!isRecipe(d)) {
       throw new NabRunError(

@@ -5,10 +5,10 @@
  * bins as `dateBin` on the file.
  */
 
-import { loadNab } from '../datasets/index.js';
-import { describeSqlSource, loadSeriesSql, readSql, type SqlSource } from '../datasets/sql.js';
-import { dateBin } from '../series/index.js';
-import type { TimeSeries } from '../series/types.js';
+import { loadNab } from '../../datasets/index.js';
+import { describeSqlSource, loadSeriesSql, readSql, type SqlSource } from '../../datasets/sql.js';
+import { dateBin } from '../../series/index.js';
+import type { TimeSeries } from '../../series/types.js';
 
 export const MACHINE_TEMPERATURE_TABLE = 'nab_machine_temperature';
 const FILE = 'realKnownCause/machine_temperature_system_failure.csv';

@@ -1,13 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  AnomalyLikelihoodPost,
-  logLikelihood,
-  RollingStats,
-} from '../../src/detectors/post/anomaly-likelihood.js';
-import type { Detector, StreamScorer } from '../../src/detectors/types.js';
-import { ConfigError } from '../../src/errors.js';
-import { nabAnomalyScore, runNabStream } from '../../src/experiments/nab-stream.js';
+import type { Detector, StreamScorer } from '../../src/detectors/index.js';
+import { AnomalyLikelihoodPost, logLikelihood } from '../../src/detectors/index.js';
+import { ConfigError } from '../../src/index.js';
+import { nabAnomalyScore, RollingStats, runNabStream } from '../../src/internal.js';
 
 const pairs = fc.array(
   fc.tuple(fc.double({ min: -0.5, max: 1.5, noNaN: true }), fc.double({ min: -1e6, max: 1e6, noNaN: true })),

@@ -1,4 +1,3 @@
-import { CORPUS_RECIPE_NAMES } from '../cli/recipes.js';
 import { ChangePointDetector } from '../detectors/changepoint/detector.js';
 import { defaultDetector } from '../detectors/default.js';
 import { DiscordDetector } from '../detectors/discord/detector.js';
@@ -8,9 +7,9 @@ import { NabStreamDetector } from '../detectors/nab-stream/detector.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { ConfigError } from '../errors.js';
-import { defaultFlatChangeDetector, defaultFlatDetector, kindsDetector } from '../lab/candidates.js';
-import { ZeroDetector } from '../lab/zero.js';
+import { defaultFlatChangeDetector, defaultFlatDetector, kindsDetector } from './candidates.js';
 import type { NabScoreMapping } from './nab-stream.js';
+import { ZeroDetector } from './zero.js';
 
 export interface RecipeOptions {
   readonly seed?: number;
@@ -142,12 +141,6 @@ export const FLOOR_RECIPE: Readonly<Record<NabScoreMapping, string>> = Object.fr
 export const DETECTOR_RECIPES: Record<string, (o: RecipeOptions) => Detector> = Object.fromEntries(
   Object.entries(RECIPES).map(([k, r]) => [k, r.build]),
 );
-
-/**
- * What `tsad nab run` runs when no recipe is named: the stronger streaming configuration, the default
- * ensemble, each single detector, and the likelihood-mapped variants of ZMS and the default ensemble.
- */
-export const CORPUS_RECIPES: readonly string[] = CORPUS_RECIPE_NAMES;
 
 /** How each recipe's scores map to NAB's [0, 1] (from `RECIPES`). */
 export const NAB_MAPPING: Record<string, NabScoreMapping> = Object.fromEntries(

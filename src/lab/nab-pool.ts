@@ -3,8 +3,11 @@ import { TsadError } from '../errors.js';
 import { startModuleWorker } from '../worker-thread.js';
 import type { NabFileJob, NabFileResult } from './nab-corpus-file.js';
 
-/** The pool of worker threads that runs corpus files (shared by `tsad bench` and `tsad nab run`). */
-export class NabRunError extends TsadError {}
+/** The codes of `NabRunError` (snake_case; each is explained in docs/errors.md). */
+export type NabRunErrorCode = 'bad_workers' | 'unknown_detector' | 'worker_exit';
+
+/** A corpus run that cannot start or finish: a bad recipe or worker count, a worker that died. */
+export class NabRunError extends TsadError<NabRunErrorCode> {}
 
 /** A worker running nab-worker next to this module (compiled, or through tsx from the sources). */
 function startWorker(): Worker {

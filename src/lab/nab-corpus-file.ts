@@ -5,8 +5,8 @@ import { DatasetError } from '../errors.js';
 import { readNabWindows } from '../metrics/nab-files.js';
 import { readCsvRows, validateCsvRows } from '../series/csv.js';
 import type { TimeSeries, Window } from '../series/types.js';
-import { makeDetector, recipeMapping } from './detectors.js';
 import { runNabStream } from './nab-stream.js';
+import { makeDetector, recipeMapping } from './recipes.js';
 
 export interface NabFileJob {
   /** Row name in the scoreboard and folder name, e.g. `tsad_default`. */

@@ -1,14 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
-import { NabStreamCore } from '../../src/detectors/nab-stream/core.js';
-import { NabStreamDetector } from '../../src/detectors/nab-stream/detector.js';
-import { RollingStats } from '../../src/detectors/post/anomaly-likelihood.js';
-import { loadModel } from '../../src/detectors/registry.js';
-import { ConfigError, DetectorError, ModelFormatError } from '../../src/errors.js';
-import { DETECTOR_RECIPES, makeDetector, NAB_MAPPING } from '../../src/experiments/detectors.js';
-import { runNabStream } from '../../src/experiments/nab-stream.js';
-import { nabProbationaryLength } from '../../src/metrics/nab.js';
+import { loadModel, NabStreamDetector } from '../../src/detectors/index.js';
+import { ConfigError, DetectorError, ModelFormatError } from '../../src/index.js';
+import {
+  DETECTOR_RECIPES,
+  makeDetector,
+  NAB_MAPPING,
+  NabStreamCore,
+  RollingStats,
+  runNabStream,
+} from '../../src/internal.js';
+import { nabProbationaryLength } from '../../src/metrics/index.js';
 
 const values = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 400 });
 /** Small test config: short learning so the properties exercise every stage. */

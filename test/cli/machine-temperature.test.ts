@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerRuns } from '../../src/cli/runs.js';
-import type { Detector } from '../../src/detectors/types.js';
+import type { Detector } from '../../src/detectors/index.js';
+import { openTracker } from '../../src/index.js';
 import {
   EXPERIMENT_NAME,
   type MachineTemperatureResult,
   REFERENCE,
+  registerRuns,
   runMachineTemperature,
-} from '../../src/experiments/machine-temperature.js';
-import { openTracker } from '../../src/index.js';
+} from '../../src/internal.js';
 
 /**
  * Issue 7: the NAB machine-temperature experiment with the default detector and default settings

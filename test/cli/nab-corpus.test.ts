@@ -3,11 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
-import { formatScoreboard, runNabCorpus } from '../../src/experiments/nab-corpus.js';
-import { nabResultPath } from '../../src/experiments/nab-corpus-file.js';
-import { nabAnomalyScore } from '../../src/experiments/nab-stream.js';
-import { scoreNabResults } from '../../src/metrics/index.js';
-import { nabProbationaryLength } from '../../src/metrics/nab.js';
+import { formatScoreboard, nabAnomalyScore, nabResultPath, runNabCorpus } from '../../src/internal.js';
+import { nabProbationaryLength, scoreNabResults } from '../../src/metrics/index.js';
 
 const FILES = ['realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv', 'realTraffic/speed_7578.csv'];
 

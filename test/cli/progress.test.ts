@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Stages } from '../../src/experiments/progress.js';
+import { Stages } from '../../src/internal.js';
 
 function sink(): { lines: string[]; out: NodeJS.WritableStream } {
   const lines: string[] = [];

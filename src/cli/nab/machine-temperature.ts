@@ -1,15 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type SqlSource, writeSql } from '../datasets/sql.js';
-import type { AlarmEvent, Detector } from '../detectors/types.js';
-import { evaluate, type TsadReport } from '../metrics/index.js';
-import { renderExperimentReport } from '../report/html.js';
-import { splitAt } from '../series/index.js';
-import type { TimeSeries, Window } from '../series/types.js';
-import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
-import { makeDetector } from './detectors.js';
+import { type SqlSource, writeSql } from '../../datasets/sql.js';
+import type { AlarmEvent, Detector } from '../../detectors/types.js';
+import { makeDetector } from '../../lab/recipes.js';
+import { evaluate, type TsadReport } from '../../metrics/index.js';
+import { renderExperimentReport } from '../../report/html.js';
+import { splitAt } from '../../series/index.js';
+import type { TimeSeries, Window } from '../../series/types.js';
+import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
+import { Stages, type StageTiming } from '../progress.js';
 import { loadMachineTemperature, splitTableParam, sqlSlice } from './machine-temperature-data.js';
-import { Stages, type StageTiming } from './progress.js';
 
 export const MACHINE_TEMPERATURE_FILE = 'realKnownCause/machine_temperature_system_failure.csv';
 export const EXPERIMENT_NAME = 'nab-machine-temperature';

@@ -1,0 +1,31 @@
+/**
+ * White-box entry for tsad's own tests: the internals they exercise, re-exported in one place so a
+ * move inside src/ rewrites this file, not the tests. NOT a public entry: it is not in package.json
+ * `exports`, nothing under src/ imports it, and every name here may change in any release.
+ * Maintained by scripts/test-imports.mjs (it adds what a rewritten test needs); sorted by module.
+ */
+
+export { alarmExceedances, singlePointLabelWarning } from './cli/data.js';
+export { EXIT, exitCodeOf } from './cli/exit.js';
+export {
+  EXPERIMENT_NAME,
+  type MachineTemperatureResult,
+  REFERENCE,
+  runMachineTemperature,
+} from './cli/nab/machine-temperature.js';
+export { formatScoreboard, runNabCorpus } from './cli/nab/nab-corpus.js';
+export { registerNab } from './cli/nab.js';
+export { Stages } from './cli/progress.js';
+export { CORPUS_RECIPE_NAMES, RECIPE_NAMES } from './cli/recipes.js';
+export { reportCommand } from './cli/report.js';
+export { registerRuns } from './cli/runs.js';
+export { NabStreamCore } from './detectors/nab-stream/core.js';
+export { RollingStats } from './detectors/post/anomaly-likelihood.js';
+export { nabResultPath } from './lab/nab-corpus-file.js';
+export { nabAnomalyScore, runNabStream } from './lab/nab-stream.js';
+export { DETECTOR_RECIPES, makeDetector, NAB_MAPPING } from './lab/recipes.js';
+export { projectedGradientNorm } from './math/box.js';
+export { minimizeLbfgsb } from './math/lbfgsb.js';
+export { normalQuantile } from './math/normal.js';
+export { numericGradient } from './math/numeric-gradient.js';
+export { fillStreams, xoroshiroFloat } from './math/xoroshiro.js';
