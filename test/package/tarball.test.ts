@@ -164,7 +164,7 @@ export const out = [det.type, n, typeof make, typeof render];
     const r = run(process.execPath, [tsc, '-p', d], d);
     expect(r.stdout + r.stderr).toBe('');
     expect(r.code).toBe(0);
-  });
+  }, 180_000); // one tsc process per case: ~10 s alone, over 60 s on a loaded 2-core machine
 
   it('keeps the JSDoc of config fields in the .d.ts (what an IDE shows on hover)', () => {
     const root = join(consumer, 'node_modules', 'tsad', 'dist');
