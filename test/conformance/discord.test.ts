@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DiscordDetector } from '../../src/detectors/discord/detector.js';
+import { DiscordDetector } from '../../src/detectors/index.js';
 import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance('DiscordDetector', (over) => new DiscordDetector({ ...over }), {

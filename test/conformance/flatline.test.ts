@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FlatLineDetector } from '../../src/detectors/flatline/detector.js';
+import { FlatLineDetector } from '../../src/detectors/index.js';
 import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance('FlatLineDetector', (over) => new FlatLineDetector({ ...over }), {

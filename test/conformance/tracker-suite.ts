@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelFormatError, TrackingError } from '../../src/errors.js';
+import { ModelFormatError, TrackingError } from '../../src/index.js';
 import {
   type LoggableModel,
   ParamConflictError,

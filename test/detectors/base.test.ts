@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IsolationForest } from '../../src/detectors/isolation-forest.js';
-import { DetectorError } from '../../src/errors.js';
+import { IsolationForest } from '../../src/detectors/index.js';
+import { DetectorError } from '../../src/index.js';
 import { syntheticSeries } from '../../src/testing/index.js';
 
 const all = syntheticSeries(900);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ALARM_RULE, defaultDetector } from '../../src/detectors/default.js';
-import { loadModel } from '../../src/detectors/registry.js';
+import { DEFAULT_ALARM_RULE, defaultDetector, loadModel } from '../../src/detectors/index.js';
 import { syntheticSeries } from '../../src/testing/index.js';
 
 describe('defaultDetector', () => {

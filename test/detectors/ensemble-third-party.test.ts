@@ -4,7 +4,6 @@
  * scores it, streams it atomically, saves it and (once its type is registered) loads it back.
  */
 import { describe, expect, it } from 'vitest';
-import { registerDetector } from '../../src/detectors/registry.js';
 import type {
   AlarmEvent,
   Detector,
@@ -12,11 +11,11 @@ import type {
   SeriesLike,
   StreamResult,
   StreamScorer,
-} from '../../src/detectors/types.js';
-import { DetectorError } from '../../src/errors.js';
-import { Ensemble, loadModel, ZmsDetector } from '../../src/index.js';
-import { series } from '../../src/series/series.js';
-import type { TimeSeries } from '../../src/series/types.js';
+} from '../../src/detectors/index.js';
+import { registerDetector } from '../../src/detectors/index.js';
+import { DetectorError, Ensemble, loadModel, ZmsDetector } from '../../src/index.js';
+import type { TimeSeries } from '../../src/series/index.js';
+import { series } from '../../src/series/index.js';
 import { syntheticSeries } from '../../src/testing/index.js';
 
 const TYPE = 'ThirdPartyDeviation';

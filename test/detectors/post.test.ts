@@ -1,13 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AggregateAlarms } from '../../src/detectors/post/aggregate-alarms.js';
-import { AnomScoreCalibrator } from '../../src/detectors/post/calibrator.js';
-import { revisedF1, revisedPointAdjustedCounts } from '../../src/detectors/post/f1.js';
-import { Threshold } from '../../src/detectors/post/threshold.js';
-import { ConfigError } from '../../src/errors.js';
-import { Rng } from '../../src/math/rng.js';
+import {
+  AggregateAlarms,
+  AnomScoreCalibrator,
+  Rng,
+  revisedF1,
+  revisedPointAdjustedCounts,
+  Threshold,
+} from '../../src/detectors/index.js';
+import { ConfigError } from '../../src/index.js';
 import { accumulateTsad } from '../../src/metrics/index.js';
-import type { TimeSeries } from '../../src/series/types.js';
+import type { TimeSeries } from '../../src/series/index.js';
 
 const f64 = (a: number[]) => Float64Array.from(a);
 const near = (a: ArrayLike<number>, b: number[], tol = 1e-12) => {

@@ -4,8 +4,7 @@
  * refused with a ModelFormatError naming `state.stateVersion`.
  */
 import { describe, expect, it } from 'vitest';
-import { ModelFormatError } from '../../src/errors.js';
-import { loadModel, NabStreamDetector, RollingMad } from '../../src/index.js';
+import { loadModel, ModelFormatError, NabStreamDetector, RollingMad } from '../../src/index.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const config = {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TransformPipeline, type TransformSpec } from '../../src/detectors/transforms.js';
-import type { TimeSeries } from '../../src/series/types.js';
+import { TransformPipeline, type TransformSpec } from '../../src/detectors/index.js';
+import type { TimeSeries } from '../../src/series/index.js';
 
 const ts = (v: number[]): TimeSeries => ({
   t: Float64Array.from(v, (_, i) => 1000 * (i + 1)),

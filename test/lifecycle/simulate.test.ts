@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { runMachineTemperature, SPLIT_TIME, TEST_WINDOWS } from '../../src/cli/nab/machine-temperature.js';
-import { toSeries } from '../../src/detectors/base.js';
-import { ZmsDetector } from '../../src/detectors/index.js';
-import { loadModel } from '../../src/detectors/registry.js';
-import type { Detector } from '../../src/detectors/types.js';
+import type { Detector } from '../../src/detectors/index.js';
+import { loadModel, ZmsDetector } from '../../src/detectors/index.js';
+import { runMachineTemperature, SPLIT_TIME, TEST_WINDOWS, toSeries } from '../../src/internal.js';
 import '../../src/index.js';
 import { loadNab } from '../../src/datasets/index.js';
-import { makeDetector } from '../../src/lab/recipes.js';
-import { simulate } from '../../src/lifecycle/simulate.js';
+import { makeDetector } from '../../src/internal.js';
+import { simulate } from '../../src/lifecycle/index.js';
+import type { TimeSeries } from '../../src/series/index.js';
 import { dateBin } from '../../src/series/index.js';
-import type { TimeSeries } from '../../src/series/types.js';
 import { datasetDigest, openMemoryTracker } from '../../src/tracking/index.js';
 
 const HOUR = 3_600_000;

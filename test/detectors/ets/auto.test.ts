@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { autoEts, candidateGrid } from '../../../src/detectors/ets/auto.js';
-import { specName } from '../../../src/detectors/ets/model.js';
-import { acf, detectSeasonality } from '../../../src/detectors/ets/seasonality.js';
-import { normalCdf, normalQuantile } from '../../../src/math/normal.js';
+import { acf, autoEts, candidateGrid, detectSeasonality, specName } from '../../../src/detectors/index.js';
+import { normalCdf, normalQuantile } from '../../../src/internal.js';
 import { machineTemperature } from './nab-helper.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);

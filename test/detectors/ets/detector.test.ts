@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNab } from '../../../src/datasets/index.js';
-import { EtsDetector, specName } from '../../../src/detectors/ets/index.js';
-import { loadModel } from '../../../src/detectors/registry.js';
-import { ConfigError } from '../../../src/errors.js';
-import type { TimeSeries } from '../../../src/series/types.js';
+import { EtsDetector, loadModel, specName } from '../../../src/detectors/index.js';
+import { ConfigError } from '../../../src/index.js';
+import type { TimeSeries } from '../../../src/series/index.js';
 
 describe('EtsDetector on NAB machine temperature (train = first 15 %)', () => {
   let train: TimeSeries;

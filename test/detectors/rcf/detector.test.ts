@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RandomCutForest } from '../../../src/detectors/rcf/index.js';
-import { loadModel } from '../../../src/detectors/registry.js';
-import { ConfigError, DetectorError } from '../../../src/errors.js';
-import type { TimeSeries } from '../../../src/series/types.js';
+import { loadModel, RandomCutForest } from '../../../src/detectors/index.js';
+import { ConfigError, DetectorError } from '../../../src/index.js';
+import type { TimeSeries } from '../../../src/series/index.js';
 
 const STEP = 60_000;
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CutTree, type CutTreeSpec, prevDouble } from '../../../src/detectors/rcf/index.js';
+import { CutTree, type CutTreeSpec } from '../../../src/detectors/index.js';
+import { prevDouble } from '../../../src/internal.js';
 
 /** The tree of the spec's worked examples R1 and K1: 1-D points 0, 1, 3; root cut 2, then 0.5. */
 const R1: CutTreeSpec = {
