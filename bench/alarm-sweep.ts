@@ -6,6 +6,9 @@
  * the detector's own rule would do at that threshold.
  *
  *   npx tsx bench/alarm-sweep.ts <corpusDir> [recipe=kinds] [thresholds=3,3.5,4,4.5,5,6]
+ *
+ * A threshold written `th:n` also sets the rule's `minAlmInWindow` to n (raw alarms needed within the
+ * rule's 60-minute window), e.g. `3:2,3:4,4:4`.
  */
 import { DEFAULT_ALARM_RULE } from '../src/detectors/default.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
@@ -16,7 +19,11 @@ import { nabProbationaryLength } from '../src/metrics/nab.js';
 
 const [dir, recipe = 'kinds', list = '3,3.5,4,4.5,5,6'] = process.argv.slice(2);
 if (!dir) throw new Error('usage: alarm-sweep.ts <corpusDir> [recipe] [thresholds]');
-const thresholds = list.split(',').map(Number);
+const settings = list.split(',').map((x) => {
+  const [th, n] = x.split(':');
+  return { th: Number(th), minAlm: n === undefined ? DEFAULT_ALARM_RULE.minAlmInWindow : Number(n) };
+});
+const thresholds = settings.map((x) => x.th);
 const windows = corpusWindows(dir);
 const kinds = corpusKinds(dir);
 const found = thresholds.map(() => new Map<string, [number, number]>());
@@ -31,7 +38,11 @@ for (const file of Object.keys(windows).sort()) {
   const score = new Float64Array(n);
   for (let i = p; i < n; i++) score[i] = s.push(series.t[i], series.v[i]).score;
   thresholds.forEach((th, k) => {
-    const rule = makeThresholdRule({ ...DEFAULT_ALARM_RULE, almThreshold: th }).streamer();
+    const rule = makeThresholdRule({
+      ...DEFAULT_ALARM_RULE,
+      almThreshold: th,
+      minAlmInWindow: settings[k].minAlm,
+    }).streamer();
     const alarm = new Uint8Array(n);
     for (let i = p; i < n; i++)
       if (!Number.isNaN(score[i]) && rule.push(series.t[i], score[i]) !== 0) alarm[i] = 1;
@@ -57,6 +68,6 @@ thresholds.forEach((th, k) => {
   const tot = ks.reduce((a, [, e]) => a + e[0], 0);
   const all = ks.reduce((a, [, e]) => a + e[1], 0);
   process.stdout.write(
-    `${recipe} threshold ${th}: found ${tot}/${all}; clean ok ${clean[k][0] - clean[k][1]}/${clean[k][0]}; ${ks.map(([kk, e]) => `${kk} ${e[0]}/${e[1]}`).join(', ')}\n`,
+    `${recipe} threshold ${th} (min ${settings[k].minAlm} in window): found ${tot}/${all}; clean ok ${clean[k][0] - clean[k][1]}/${clean[k][0]}; ${ks.map(([kk, e]) => `${kk} ${e[0]}/${e[1]}`).join(', ')}\n`,
   );
 });

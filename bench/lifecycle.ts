@@ -5,11 +5,12 @@
  *    288-point window and a comparison every 288 points (KS + p-value, PSI, JS per channel), amortised
  *    per point; next to it, the default detector's own streaming cost per point for scale.
  * 2. Simulation: machine temperature, default detector, retrained daily (sliding 14 d and expanding)
- *    and weekly, no tracking, training in line or on 2 worker threads: wall time of `simulate()`
- *    (repeats: BENCH_REPS, default 3).
+ *    and weekly, no tracking, in line or with the schedule's models run on the main thread and 1 worker: wall time
+ *    of `simulate()` and the CPU time of the process (all threads), with the load average of the
+ *    machine (repeats: BENCH_REPS, default 5; `--plans daily-sliding` for the first two rows only).
  * Prints min / median / max over the repeats.
  */
-
+import { loadavg } from 'node:os';
 import { SPLIT_TIME, TEST_WINDOWS } from '../src/cli/nab/machine-temperature.js';
 import { loadMachineTemperature } from '../src/cli/nab/machine-temperature-data.js';
 import { makeDetector } from '../src/lab/recipes.js';
@@ -66,19 +67,27 @@ console.log(
 
 // --- 2. simulation wall time
 const plans = quick
-  ? [{ every: '1d', window: 'sliding:14d', workers: 2 }]
+  ? [{ every: '1d', window: 'sliding:14d', workers: 1 }]
   : [
       { every: '1d', window: 'sliding:14d', workers: 0 },
-      { every: '1d', window: 'sliding:14d', workers: 2 },
+      { every: '1d', window: 'sliding:14d', workers: 1 },
       { every: '1d', window: 'expanding', workers: 0 },
-      { every: '1d', window: 'expanding', workers: 2 },
-      { every: '7d', window: 'sliding:14d', workers: 2 },
+      { every: '1d', window: 'expanding', workers: 1 },
+      { every: '7d', window: 'sliding:14d', workers: 1 },
     ];
-const reps = Number(process.env.BENCH_REPS ?? (quick ? 1 : 3));
-for (const p of plans) {
+const reps = Number(process.env.BENCH_REPS ?? (quick ? 1 : 5));
+const only = process.argv.includes('--plans') ? process.argv[process.argv.indexOf('--plans') + 1] : '';
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+for (const p of only === 'daily-sliding' ? plans.slice(0, 2) : plans) {
   const walls: number[] = [];
+  const cpus: number[] = [];
+  const loadBefore = load();
   let line = '';
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const res = await simulate(() => makeDetector('default', { seed: 0 }), full, {
       initialTrainEnd: SPLIT_TIME,
       retrainEvery: p.every,
@@ -87,11 +96,13 @@ for (const p of plans) {
       ...(p.workers > 0 ? { trainIn: { recipe: 'default', seed: 0, workers: p.workers } } : {}),
     });
     walls.push(res.wallMs / 1000);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1e6);
     const train = res.retrains.reduce((s, x) => s + x.ms, 0) / 1000;
     line = `${res.retrains.length - 1} retrains, ${train.toFixed(1)} s of training summed over threads, F1 ${res.report?.f1.toFixed(4)}`;
   }
-  const how = p.workers > 0 ? `${p.workers} training workers` : 'training in line';
+  const how = p.workers > 0 ? `main thread + ${p.workers} worker${p.workers > 1 ? 's' : ''}` : 'in line';
   console.log(
-    `simulate machine temperature, retrain ${p.every} ${p.window}, ${how}: wall s ${stats(walls)} (${line}; ${reps} run${reps > 1 ? 's' : ''})`,
+    `simulate machine temperature, retrain ${p.every} ${p.window}, ${how}: wall s ${stats(walls)}; CPU s (all threads) ${stats(cpus)} (${line}; ${reps} run${reps > 1 ? 's' : ''}; load average ${loadBefore} → ${load()})`,
   );
 }

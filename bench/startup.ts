@@ -3,6 +3,11 @@
  * `npm run nab` (start-up, load, bin, train, score, evaluate, track, report) and `tsad --help`.
  * Median of 5 (after one warm-up), with min/max and peak RSS from /usr/bin/time.
  *
+ * Where the time of `npm run nab` goes: the same command without npm (`node scripts/tsad.mjs nab
+ * machine-temperature`: npm's own share is the difference), Node's own start (`node -e 0`), and the
+ * command's stage timings (its `stages:` line, medians): what is left is module loading, the
+ * build-freshness check and writing the output.
+ *
  *   npx tsx bench/startup.ts [--runs 5]
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +21,9 @@ if (!existsSync('/usr/bin/time'))
   throw new Error('bench/startup.ts needs /usr/bin/time (GNU time) for peak memory');
 const tmp = mkdtempSync(join(tmpdir(), 'tsad-startup-'));
 
-function measure(label: string, cmd: string[], env: NodeJS.ProcessEnv = {}): void {
+const stageMs = new Map<string, number[]>();
+
+function measure(label: string, cmd: string[], env: NodeJS.ProcessEnv = {}): number {
   const walls: number[] = [];
   const rss: number[] = [];
   const cpu: number[] = [];
@@ -29,6 +36,13 @@ function measure(label: string, cmd: string[], env: NodeJS.ProcessEnv = {}): voi
     if (r.status !== 0) throw new Error(`${label} failed:\n${r.stderr}`);
     const [wall, kb, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
     if (i === 0) continue; // warm-up (file cache, first build)
+    const stages = /^stages: (.*)$/m.exec(r.stdout)?.[1];
+    if (stages && label === 'npm run nab') {
+      for (const part of stages.split(', ')) {
+        const m = /^(.*) (\d+) ms$/.exec(part);
+        if (m) stageMs.set(m[1], [...(stageMs.get(m[1]) ?? []), Number(m[2])]);
+      }
+    }
     walls.push(wall);
     rss.push(kb / 1024);
     cpu.push(user + sys);
@@ -39,7 +53,9 @@ function measure(label: string, cmd: string[], env: NodeJS.ProcessEnv = {}): voi
     `${label.padEnd(22)} wall median ${med(walls).toFixed(2)} s (min ${s(walls)[0].toFixed(2)}, max ${s(walls).at(-1)!.toFixed(2)})` +
       `  CPU (user+sys) median ${med(cpu).toFixed(2)} s  peak RSS median ${med(rss).toFixed(0)} MiB (max ${s(rss).at(-1)!.toFixed(0)})\n`,
   );
+  return med(walls);
 }
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 process.stdout.write(
   `load average ${loadavg()
@@ -47,10 +63,38 @@ process.stdout.write(
     .join(' ')} on this machine\n`,
 );
 try {
-  measure('npm run nab', ['npm', 'run', '--silent', 'nab', '--', '--report', join(tmp, 'r.html')], {
-    TSAD_TRACKING_URI: `file:${join(tmp, 'store')}`,
-  });
+  const store = { TSAD_TRACKING_URI: `file:${join(tmp, 'store')}` };
+  const npm = measure(
+    'npm run nab',
+    ['npm', 'run', '--silent', 'nab', '--', '--report', join(tmp, 'r.html')],
+    store,
+  );
+  const direct = measure(
+    'same, without npm',
+    [
+      process.execPath,
+      join(repo, 'scripts', 'tsad.mjs'),
+      'nab',
+      'machine-temperature',
+      '--report',
+      join(tmp, 'r.html'),
+    ],
+    store,
+  );
+  const floor = measure('node -e 0', [process.execPath, '-e', '0']);
   measure('tsad --help', [process.execPath, join(repo, 'dist', 'src', 'cli', 'main.js'), '--help']);
+  const stages = [...stageMs].map(([k, v]) => [k, median(v) / 1000] as const);
+  const inStages = stages.reduce((a, [, x]) => a + x, 0);
+  process.stdout.write(
+    `\nnpm run nab, median wall ${npm.toFixed(2)} s: npm's own share ${(npm - direct).toFixed(2)} s; Node start ${floor.toFixed(2)} s; ` +
+      `stages ${inStages.toFixed(2)} s (${stages.map(([k, x]) => `${k} ${x.toFixed(3)}`).join(', ')}); ` +
+      `the rest (module loading, freshness check, output) ${(direct - floor - inStages).toFixed(2)} s\n`,
+  );
+  process.stdout.write(
+    `load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} at the end\n`,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -48,14 +48,88 @@ export type DatasetErrorCode =
 /** A dataset file could not be found, downloaded or verified. */
 export class DatasetError extends TsadError<DatasetErrorCode> {}
 
+/** The codes of `ConfigError` (snake_case; each is explained in docs/errors.md). */
+export type ConfigErrorCode =
+  | 'alias_without_register'
+  | 'bad_config'
+  | 'bad_corpus'
+  | 'bad_margin'
+  | 'bad_option'
+  | 'bad_results'
+  | 'bad_synth_option'
+  | 'bad_train_fraction'
+  | 'bad_workers'
+  | 'file_failed'
+  | 'invalid_option'
+  | 'register_without_tracking'
+  | 'unknown_detector'
+  | 'unknown_file';
+
 /** A configuration object failed validation. */
-export class ConfigError extends TsadError {}
+export class ConfigError extends TsadError<ConfigErrorCode> {}
+
+/** The codes of `DetectorError` (snake_case; each is explained in docs/errors.md). */
+export type DetectorErrorCode =
+  | 'bad_capacity'
+  | 'bad_config'
+  | 'bad_dimension'
+  | 'bad_event'
+  | 'bad_labels'
+  | 'bad_option'
+  | 'bad_point'
+  | 'bad_series'
+  | 'bad_time'
+  | 'empty_train'
+  | 'ets_bad_period'
+  | 'ets_empty_grid'
+  | 'ets_fit_failed'
+  | 'ets_gap_too_long'
+  | 'ets_horizon'
+  | 'ets_non_finite'
+  | 'ets_non_finite_score'
+  | 'ets_non_positive'
+  | 'ets_too_short'
+  | 'gap'
+  | 'internal'
+  | 'member_failed'
+  | 'misaligned'
+  | 'needs_labels'
+  | 'needs_metric'
+  | 'no_members'
+  | 'no_train_scores'
+  | 'non_finite'
+  | 'non_finite_score'
+  | 'not_implemented'
+  | 'not_trained'
+  | 'tiny_scale'
+  | 'too_few_points'
+  | 'tree_full'
+  | 'unsupported'
+  | 'untrained_rule'
+  | 'value_too_large';
 
 /** A detector was used wrongly (e.g. scored before training) or got input it cannot handle. */
-export class DetectorError extends TsadError {}
+export class DetectorError extends TsadError<DetectorErrorCode> {}
+
+/** The codes of `ModelFormatError` (snake_case; each is explained in docs/errors.md). */
+export type ModelFormatErrorCode =
+  | 'bad_config'
+  | 'bad_field'
+  | 'bad_json'
+  | 'bad_rng_state'
+  | 'bad_state'
+  | 'duplicate_type'
+  | 'forbidden_key'
+  | 'missing_field'
+  | 'model_unreadable'
+  | 'newer_state'
+  | 'too_deep'
+  | 'too_large'
+  | 'unknown_type'
+  | 'wrong_type';
 
 /** A model file failed its schema, names an unknown type, or has inconsistent state. */
-export class ModelFormatError extends TsadError {}
+export class ModelFormatError extends TsadError<ModelFormatErrorCode> {}
 
 /** The codes of `MetricsError` (snake_case; each is explained in docs/errors.md). */
 export type MetricsErrorCode =

@@ -31,11 +31,14 @@ export { ZmsDetector, type ZmsInput } from './detectors/zms.js';
 // errors
 export {
   ConfigError,
+  type ConfigErrorCode,
   DatasetError,
   DetectorError,
+  type DetectorErrorCode,
   MetricsError,
   type MetricsErrorCode,
   ModelFormatError,
+  type ModelFormatErrorCode,
   NumericError,
   type NumericErrorCode,
   SeriesError,

@@ -5,13 +5,19 @@
  * Maintained by scripts/test-imports.mjs (it adds what a rewritten test needs); sorted by module.
  */
 
+export { registerBench } from './cli/bench.js';
 export { alarmExceedances, singlePointLabelWarning } from './cli/data.js';
 export { EXIT, exitCodeOf } from './cli/exit.js';
+export { labelWindows, registerModels } from './cli/models.js';
+export { registerMonitor } from './cli/monitor.js';
 export {
   EXPERIMENT_NAME,
+  MACHINE_TEMPERATURE_FILE,
   type MachineTemperatureResult,
   REFERENCE,
   runMachineTemperature,
+  SPLIT_TIME,
+  TEST_WINDOWS,
 } from './cli/nab/machine-temperature.js';
 export { formatScoreboard, runNabCorpus } from './cli/nab/nab-corpus.js';
 export { registerNab } from './cli/nab.js';
@@ -19,13 +25,24 @@ export { Stages } from './cli/progress.js';
 export { CORPUS_RECIPE_NAMES, RECIPE_NAMES } from './cli/recipes.js';
 export { reportCommand } from './cli/report.js';
 export { registerRuns } from './cli/runs.js';
+export { registerSimulate } from './cli/simulate.js';
+export { registerSynth } from './cli/synth.js';
+export { toSeries } from './detectors/base.js';
+export { DiscordCore } from './detectors/discord/core.js';
+export { calendarPeriodMs, dominantPeriod } from './detectors/discord/period.js';
+export { AllocBudget } from './detectors/model.js';
 export { NabStreamCore } from './detectors/nab-stream/core.js';
 export { RollingStats } from './detectors/post/anomaly-likelihood.js';
+export { prevDouble, rejectBound } from './detectors/rcf/index.js';
+export { maxOf, minOf, spanWith } from './detectors/rcf/tree.js';
+export { ZmsStreamCore } from './detectors/zms-core.js';
+export { maxDetector } from './lab/candidates.js';
 export { nabResultPath } from './lab/nab-corpus-file.js';
 export { nabAnomalyScore, runNabStream } from './lab/nab-stream.js';
-export { DETECTOR_RECIPES, makeDetector, NAB_MAPPING } from './lab/recipes.js';
+export { DETECTOR_RECIPES, makeDetector, NAB_MAPPING, recipeMapping } from './lab/recipes.js';
 export { projectedGradientNorm } from './math/box.js';
 export { minimizeLbfgsb } from './math/lbfgsb.js';
-export { normalQuantile } from './math/normal.js';
+export { normalCdf, normalQuantile } from './math/normal.js';
 export { numericGradient } from './math/numeric-gradient.js';
+export { NormalRng } from './math/rng.js';
 export { fillStreams, xoroshiroFloat } from './math/xoroshiro.js';

@@ -31,6 +31,9 @@ describe('error codes', () => {
       ['ServeError', 'ServeErrorCode', 'serve/errors.ts'],
       ['NabRunError', 'NabRunErrorCode', 'lab/nab-pool.ts'],
       ['MissingDependencyError', 'MissingDependencyErrorCode', 'adapters/danfo.ts'],
+      ['ConfigError', 'ConfigErrorCode', 'errors.ts'],
+      ['DetectorError', 'DetectorErrorCode', 'errors.ts'],
+      ['ModelFormatError', 'ModelFormatErrorCode', 'errors.ts'],
     ]) {
       const codes = union(type, file);
       expect(codes.length, cls).toBeGreaterThan(0);

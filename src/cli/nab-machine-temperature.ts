@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { intOption, runScript } from './options.js';
+import { defaultWorkers, intOption, runScript } from './options.js';
 import { RECIPE_NAMES } from './recipes.js';
 
 /** Options and action of the machine-temperature experiment (`tsad nab machine-temperature`, `npm run nab`). */
@@ -23,12 +23,11 @@ export function configureMachineTemperature(cmd: Command): Command {
     )
     .option(
       '--workers <n>',
-      'with --retrain: worker threads training scheduled retrains ahead (default 0 = in line: on 2 shared cores, workers were not faster)',
+      `with --retrain: worker threads running the models of a fixed schedule in parallel with the main thread (same results; default: one per CPU besides the main thread, ${defaultWorkers()} here; 0 = in line)`,
       intOption(0),
-      0,
+      defaultWorkers(),
     )
     .action(async (o) => {
-      await import('../index.js'); // installs the model loader
       if (o.retrain) {
         const { formatRetrainTable, runMachineTemperatureRetrain } = await import(
           './nab/machine-temperature-retrain.js'

@@ -1,5 +1,6 @@
 /** Shared pieces of the `tsad` commands: option parsers, opening stores that must exist, error output. */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { TrackingError } from '../errors.js';
@@ -56,4 +57,12 @@ export async function runScript(main: () => Promise<void>): Promise<void> {
     const { reportError } = await import('./exit.js');
     process.exitCode = reportError(err);
   }
+}
+
+/**
+ * Default `--workers` of the simulation commands: one per CPU besides the main thread, which trains
+ * too (0 = in line on a single CPU).
+ */
+export function defaultWorkers(): number {
+  return Math.max(0, availableParallelism() - 1);
 }

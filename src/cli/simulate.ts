@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { TrainWindow } from '../lifecycle/simulate.js';
 import type { TimeSeries, Window } from '../series/types.js';
-import { intOption } from './options.js';
+import { defaultWorkers, intOption } from './options.js';
 import { RECIPE_NAMES } from './recipes.js';
 
 export function registerSimulate(program: Command): void {
@@ -23,15 +23,14 @@ export function registerSimulate(program: Command): void {
     .option('--aggregate <agg>', 'aggregate per bin', 'max')
     .option(
       '--workers <n>',
-      'worker threads training scheduled retrains ahead (default 0 = in line: on 2 shared cores, workers were not faster)',
+      `worker threads running the models of a fixed schedule in parallel with the main thread (same results; default: one per CPU besides the main thread, ${defaultWorkers()} here; 0 = in line)`,
       intOption(0),
-      0,
+      defaultWorkers(),
     )
     .option('--uri <uri>', 'track a parent run and one child run per training at this tracking URI')
     .option('--json', 'print the result as JSON', false)
     .action(async (nabFile: string | undefined, o) => {
       // start-up stays small: what the command needs is loaded when it runs
-      await import('../index.js'); // installs the model loader
       const { loadNab } = await import('../datasets/index.js');
       const { readSql } = await import('../datasets/sql.js');
       const { makeDetector } = await import('../lab/recipes.js');

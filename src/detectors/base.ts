@@ -1,37 +1,19 @@
 /**
- * `BaseDetector`: the shared machinery behind every detector.
+ * `BaseDetector`: the composition machinery of every detector (transforms → raw model → calibrator
+ * → alarm rule; pure `score()`, independent transactional streams, gap policy, checkpoints, model
+ * files with state versions and migrations).
  *
- * ## How to implement a detector
+ * Detectors are not written against it directly: a detector is a spec (`defineDetector` in spec.ts,
+ * walked through in docs/detectors.md), and `SpecDetector` (spec.ts) is the runtime that drives this
+ * class's hooks from the spec's raw model. The hooks below are that interface: row level
+ * (`transforms`, `fitRows`, `scoreRow`, `scoreRows`, `checkRow`, `peekRow`, `learnRow`) or series
+ * level (`rawTrain`, `rawScore`, `rawStreamer`), plus `copyOnlineState`, `modelState` and
+ * `restoreModel`. Every shipped detector, the `Ensemble` included, runs through `SpecDetector`.
  *
- * 1. Write its config as a zod schema that spreads `baseConfigShape(maxScoreDefault)` and adds the
- *    model's own fields (each with a default), e.g.
- *    `const schema = z.strictObject({ ...baseConfigShape(1), nTrees: z.number().int().default(100) })`.
- *    `seed` (always present) must drive every random choice: use `new Rng(this.config.seed)`.
- * 2. `class MyDetector extends BaseDetector<MyConfig>`; its constructor calls
- *    `super('myType', parseConfig(schema, cfg))`.
- * 3. Implement the raw model, at one of two levels:
- *    - **row level** (most models): `transforms()` returns the transform chain (difference, shingle,
- *      …; see transforms.ts); the base applies it (with `prev` context, and for streams) and calls
- *      `fitRows(frame)` → raw train scores (one per row), `scoreRow(row, t)` → the raw score of one
- *      transformed row (online models update themselves here), and optionally `scoreRows(frame)`, a
- *      faster batch form that must give exactly `scoreRow`'s numbers;
- *    - **series level** (models that are not row-wise, e.g. ensembles): override `rawTrain(ts)`,
- *      `rawScore(ts, prev)` and `rawStreamer()` (`pushRaw(t, v)`, NaN = "no score for this point").
- * 4. `modelState()` / `restoreModel(state, path)` save and restore the fitted model as JSON (use
- *    `encodeFloats`/`decodeFloats` so float64 round-trips exactly; throw `ModelFormatError` naming
- *    the field on bad input).
- * 5. Register a loader: `registerDetector('MyType', baseLoader((c) => new MyDetector(c)))` (type
- *    names are PascalCase: 'IsolationForest', 'RandomCutForest', …).
- *
- * Optional hooks: `hasCalibrator()` (false for models scoring in their own z-units, e.g. ETS),
- * `defaultAlmThreshold()` (the default rule's threshold, for the unsupervised-quantile default),
- * `minTrainRows()` (fewest transformed rows; fewer → DetectorError TOO_FEW_POINTS).
- * 6. Call `runDetectorConformance('MyDetector', factory)` from a test file.
- *
- * The base then handles the post-rule (calibrate → threshold, post-processing spec §1): the
- * calibrator is trained once on the raw train scores, the threshold (or AggregateAlarms) on the
- * calibrated ones (grid search when labels are given); `score()` is calibrated, `detect()` adds the
- * threshold rule, `stream()` gives `score()`'s numbers and `detect()`'s alarms point by point.
+ * The post-rule (docs/detectors.md, Post-processing): the calibrator is trained once on the raw
+ * train scores, the threshold (or AggregateAlarms) on the calibrated ones (grid search when labels
+ * are given); `score()` is calibrated, `detect()` adds the threshold rule, `stream()` gives
+ * `score()`'s numbers and `detect()`'s alarms point by point.
  */
 import { z } from 'zod';
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
@@ -244,7 +226,7 @@ class TailBuffer {
 export abstract class BaseDetector<C extends BaseDetectorConfig> implements Detector<C>, StreamingDetector {
   readonly type: string;
   readonly config: Readonly<C>;
-  /** The calibrator (null when the model has none, e.g. ETS); lives across re-training (spec §1). */
+  /** The calibrator (null when the model has none, e.g. ETS); lives across re-training (docs/detectors.md, Post-processing). */
   protected readonly calibrator: AnomScoreCalibrator | null;
   /** The threshold rule, trained on calibrated scores. */
   protected readonly rule: Threshold;
@@ -260,10 +242,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   /** The live alarm streamer of the stream running on this object (stream copies only). */
   private liveRule: AlarmStreamer | null = null;
 
-  protected constructor(type: string, config: C) {
+  /** `calibrated` overrides the `hasCalibrator()` hook (specs say it as data). */
+  protected constructor(type: string, config: C, calibrated?: boolean) {
     this.type = type;
     this.config = Object.freeze(config);
-    this.calibrator = this.hasCalibrator() ? new AnomScoreCalibrator(config.maxScore, true) : null;
+    this.calibrator =
+      (calibrated ?? this.hasCalibrator()) ? new AnomScoreCalibrator(config.maxScore, true) : null;
     this.rule = makeThresholdRule(config.threshold);
   }
 
@@ -371,7 +355,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   }
 
   /** Series level: raw train scores. Default: transforms, then `fitRows`. */
-  protected rawTrain(ts: TimeSeries): TimeSeries {
+  protected rawTrain(ts: TimeSeries, _labels?: TimeSeries): TimeSeries {
     const frame = this.pipeline.fit(ts);
     if (frame.n < this.minTrainRows()) {
       throw new DetectorError(
@@ -463,6 +447,11 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
 
   // ---------------------------------------------------------------- the contract
 
+  /** Time of the last point the model has seen (training, `update()`, a stream it was saved from). */
+  protected get lastSeenTime(): number {
+    return this.lastTime;
+  }
+
   private requireTrained(): void {
     if (!this.trained) throw new DetectorError('not_trained', `${this.type}: call train() before scoring`);
   }
@@ -494,7 +483,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     if (ts.v.length === 0)
       throw new DetectorError('too_few_points', `${this.type}: the train series is empty`);
     if (opts.labels) checkLabels(opts.labels, ts);
-    const raw = this.rawTrain(ts);
+    const raw = this.rawTrain(ts, opts.labels);
     for (let i = 0; i < raw.v.length; i++) {
       if (!Number.isFinite(raw.v[i])) {
         throw new DetectorError('non_finite_score', `${this.type}: non-finite raw train score at index ${i}`);
@@ -698,7 +687,13 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   /** Restores the state written by `toJSON()` (used by loaders). */
   restoreState(input: unknown, budget: AllocBudget = AllocBudget.of(input)): void {
     const p = 'state';
-    const state = migrateState(input, this.type, this.stateVersion(), this.stateMigrations());
+    const state = migrateState(
+      input,
+      this.type,
+      this.stateVersion(),
+      this.stateMigrations(),
+      this.config as JsonObject,
+    );
     const trained = boolField(state, 'trained', p);
     const cal = field(state, 'calibrator', p);
     if (this.calibrator) this.calibrator.restore(cal, `${p}.calibrator`);
@@ -810,8 +805,11 @@ export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
   };
 }
 
-/** Turns a version-`v` model-file state (plain JSON) into a version-`v + 1` one. */
-export type StateMigration = (state: JsonObject) => JsonObject;
+/**
+ * Turns a version-`v` model-file state (plain JSON) into a version-`v + 1` one; `config` is the
+ * file's parsed config (for migrations whose new fields derive from it).
+ */
+export type StateMigration = (state: JsonObject, config: JsonObject) => JsonObject;
 
 /** The base state's version: 2 added `stateVersion` itself, `lastT` and `alarm` (stream checkpoints). */
 const BASE_STATE_VERSION = 2;
@@ -835,6 +833,7 @@ export function migrateState(
   type: string,
   current: number,
   migrations: Readonly<Record<number, StateMigration>>,
+  config: JsonObject = {},
 ): unknown {
   if (state === null || typeof state !== 'object' || Array.isArray(state)) return state; // field() reports it
   let s = state as JsonObject;
@@ -856,7 +855,7 @@ export function migrateState(
         'bad_field',
         `state.stateVersion: no migration of ${type} state version ${v}; re-save the model with a tsad that reads it`,
       );
-    s = m(s);
+    s = m(s, config);
   }
   return s;
 }

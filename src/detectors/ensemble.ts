@@ -1,7 +1,7 @@
 /**
  * `Ensemble`: several detectors trained on the same data, their (calibrated) scores aligned to
  * one time grid and combined, then the ensemble's own calibrator (off by default) and alarm rule
- * (post-processing spec §6). Merlion's `DetectorEnsemble`, with these differences:
+ * (docs/ensemble.md, Ensemble). Merlion's `DetectorEnsemble`, with these differences:
  *
  * * `max` is a real maximum of absolute values (the reference's is a median);
  * * a member that fails to train is dropped with a warning event (`onWarning` / `on('warning')`,
@@ -14,15 +14,7 @@
 import { z } from 'zod';
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
-import {
-  BaseDetector,
-  baseConfigShape,
-  isStreamingDetector,
-  loadAs,
-  parseConfig,
-  type RawStreamer,
-  type StreamingDetector,
-} from './base.js';
+import { baseConfigShape, loadAs, parseConfig, type RawStreamer, type StreamingDetector } from './base.js';
 import {
   alignTo,
   type CombineKind,
@@ -33,12 +25,14 @@ import {
   targetGrid,
   unionGrid,
 } from './combiners.js';
-import { decodeFloats, encodeFloats, field } from './json.js';
+import { decodeFloats, encodeFloats, field, jsonObject } from './json.js';
+import { asMember, isDetector } from './member.js';
 import { AllocBudget } from './model.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
 import { postRuleTrainSchema } from './post/rule.js';
 import { type DetectorLoader, loadWithBudget } from './registry.js';
-import type { Detector, JsonObject, JsonValue, ModelJson, SeriesLike, TrainOptions } from './types.js';
+import { defineDetector, type SeriesModel, SpecDetector } from './spec.js';
+import type { Detector, JsonObject, JsonValue, ModelJson } from './types.js';
 
 /** TSAD metrics a metric-driven combiner can use (computed by the metrics module's `evaluate`). */
 export const ENSEMBLE_METRICS = [
@@ -107,7 +101,7 @@ export const ensembleConfigSchema = z.strictObject({
   enableCalibrator: z.boolean().default(false),
   /**
    * Post-rule training: like forecasters, an ensemble has no unsupervised-quantile default
-   * (post-processing spec §1): without labels the threshold keeps its configured value.
+   * (docs/detectors.md, Post-processing): without labels the threshold keeps its configured value.
    */
   postRuleTrain: postRuleTrainSchema.prefault({ unsupQuantile: null }),
   combiner: z.preprocess(
@@ -131,12 +125,18 @@ export const ensembleConfigSchema = z.strictObject({
 });
 export type EnsembleConfig = z.infer<typeof ensembleConfigSchema>;
 
-/** A detector an ensemble can hold: any tsad detector built on `BaseDetector` (ensembles too). */
+/**
+ * A member as the ensemble holds it: tsad's detectors as they are, any other `Detector` wrapped in a
+ * `ForeignMember` (member.ts).
+ */
 export type EnsembleMember = StreamingDetector;
 
 export interface EnsembleInput extends Omit<z.input<typeof ensembleConfigSchema>, 'members' | 'combiner'> {
-  /** The member detectors, untrained or trained (training the ensemble re-trains them). */
-  members: readonly EnsembleMember[];
+  /**
+   * The member detectors, untrained or trained (training the ensemble re-trains them): any object
+   * implementing the public `Detector` interface, tsad's or a third party's.
+   */
+  members: readonly Detector[];
   /** `'mean'` (default), `'median'`, `'max'`, `'modelSelector'`, `'metricWeightedMean'`, or a config. */
   combiner?: CombinerInput;
 }
@@ -178,12 +178,12 @@ function buildConfig(input: EnsembleInput): EnsembleConfig {
   if (input === null || typeof input !== 'object' || !Array.isArray(input.members)) {
     throw new ConfigError('bad_config', 'config field members: pass an array of detectors');
   }
-  const seen = new Set<EnsembleMember>();
+  const seen = new Set<Detector>();
   input.members.forEach((m, i) => {
-    if (!isStreamingDetector(m)) {
+    if (!isDetector(m)) {
       throw new ConfigError(
         'bad_config',
-        `config field members.${i}: expected a tsad detector (e.g. new ZmsDetector()), got ${typeof m}`,
+        `config field members.${i}: expected a detector (an object implementing Detector, e.g. new ZmsDetector()), got ${typeof m}`,
       );
     }
     if (seen.has(m))
@@ -207,59 +207,30 @@ function buildConfig(input: EnsembleInput): EnsembleConfig {
   return cfg;
 }
 
-/**
- * An ensemble of detectors. Training trains every member (a member that fails is dropped with
- * a warning), aligns their calibrated train scores to one grid (the union of their timestamps, or
- * the label timestamps; linear interpolation in time, then forward/back fill), trains the combiner
- * (metric-driven combiners on labels, optionally on a held-out validation part), and trains the
- * ensemble's own post-rule on the combined scores. `score()` combines the members' calibrated
- * scores on the scored data's timestamps; `stream()` combines the members' streams point by point
- * with the same arithmetic, so batch and stream agree exactly.
- */
-export class Ensemble extends BaseDetector<EnsembleConfig> {
-  /** The members (a stream's copy of the ensemble holds copies of them: see copyOnlineState). */
-  private memberList: readonly EnsembleMember[];
+/** The ensemble's raw model (series level): the members, which of them the combiner reads, and how. */
+class EnsembleRaw implements SeriesModel<JsonObject> {
   /** Per member: trained successfully in the last `train()`. */
-  private used: boolean[];
+  used: boolean[];
   /** Indices of the members the combiner reads, in order. */
-  private selected: number[] = [];
+  selected: number[] = [];
   /** Combiner weights over `selected` (null = equal). */
-  private weights: Float64Array | null = null;
+  weights: Float64Array | null = null;
   private combiner: RowCombiner | null = null;
-  private pendingLabels: TimeSeries | undefined;
   /** Per member: the ensemble's calibrator of that member's output (`calibrateMembers`), or null. */
   private memberCal: (AnomScoreCalibrator | null)[];
-  private readonly listeners = new Set<EnsembleWarningListener>();
-  private readonly selectionMetric: SelectionMetric | undefined;
 
-  constructor(input: EnsembleInput, opts: EnsembleOptions = {}) {
-    super('Ensemble', buildConfig(input));
-    this.memberList = Object.freeze([...input.members]);
-    this.used = this.members.map(() => false);
-    this.memberCal = this.members.map(() => null);
-    if (opts.onWarning) this.listeners.add(opts.onWarning);
-    this.selectionMetric = opts.metric;
+  constructor(
+    private readonly config: EnsembleConfig,
+    /** The members (a stream's copy of the ensemble holds copies of them: see `copy`). */
+    readonly members: readonly EnsembleMember[],
+    private readonly listeners: Set<EnsembleWarningListener>,
+    private readonly selectionMetric: SelectionMetric | undefined,
+  ) {
+    this.used = members.map(() => false);
+    this.memberCal = members.map(() => null);
   }
 
-  /** Loads an Ensemble model file (its members through the registry's `loadModel`). */
-  static load(json: unknown): Ensemble {
-    return loadAs(json, ['Ensemble'], ensembleLoader(loadWithBudget), Ensemble);
-  }
-
-  /** Adds a warning listener (EventEmitter style). */
-  on(event: 'warning', listener: EnsembleWarningListener): this {
-    if (event !== 'warning') throw new DetectorError('bad_event', `unknown event "${String(event)}"`);
-    this.listeners.add(listener);
-    return this;
-  }
-
-  /** Removes a warning listener. */
-  off(event: 'warning', listener: EnsembleWarningListener): this {
-    if (event === 'warning') this.listeners.delete(listener);
-    return this;
-  }
-
-  private warn(w: EnsembleWarning): void {
+  warn(w: EnsembleWarning): void {
     if (this.listeners.size === 0) {
       process.emitWarning(w.message, { type: 'TsadWarning', code: w.code });
       return;
@@ -272,31 +243,9 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     return this.members.flatMap((_, i) => (this.used[i] ? [i] : []));
   }
 
-  /** Indices of the members whose scores the combiner reads (a subset for `modelSelector`). */
-  get selectedMembers(): number[] {
-    return this.selected.slice();
-  }
-
-  /** The combiner's member weights (over `selectedMembers`), equal unless `metricWeightedMean`. */
-  get combinerWeights(): number[] {
-    const k = this.selected.length;
-    return this.weights ? Array.from(this.weights) : new Array(k).fill(1 / k);
-  }
-
-  /** Per-model thresholding: a metric-driven combiner and no ensemble threshold (spec §6). */
+  /** Per-model thresholding: a metric-driven combiner and no ensemble threshold (docs/ensemble.md, Ensemble). */
   get perModelThreshold(): boolean {
     return TRAINABLE.has(this.config.combiner.type) && !this.config.enableThreshold;
-  }
-
-  // ------------------------------------------------------------------ training
-
-  override train(ts: SeriesLike, opts: TrainOptions = {}): TimeSeries {
-    this.pendingLabels = opts.labels;
-    try {
-      return super.train(ts, opts);
-    } finally {
-      this.pendingLabels = undefined;
-    }
   }
 
   /** Trains member `i`; returns its train output (post-rule or calibrated) or null if it failed. */
@@ -338,8 +287,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     return out;
   }
 
-  protected override rawTrain(ts: TimeSeries): TimeSeries {
-    const labels = this.pendingLabels;
+  fit(ts: TimeSeries, labels?: TimeSeries): TimeSeries {
     const cfg = this.config;
     const comb = cfg.combiner;
     const n = this.members.length;
@@ -422,7 +370,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     }
   }
 
-  /** Chooses the members the combiner reads and their weights (spec §6.4). */
+  /** Chooses the members the combiner reads and their weights (docs/ensemble.md, Ensemble). */
   private trainCombiner(outs: (TimeSeries | null)[], target: TimeSeries | undefined): void {
     const comb = this.config.combiner;
     const usedIdx = this.usedMembers;
@@ -455,7 +403,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
 
   // ------------------------------------------------------------------ scoring
 
-  protected override rawScore(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+  score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
     const outs = this.selected.map((i) => this.memberOutput(i, ts, prev));
     const grid = targetGrid(ts.t, outs);
     return { t: grid, v: this.combiner!.apply(outs.map((o) => alignTo(grid, o))) };
@@ -465,21 +413,23 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     return m.applyRule(scores);
   }
 
-  /** The member detectors, in order. */
-  get members(): readonly EnsembleMember[] {
-    return this.memberList;
+  /** A copy whose members' online state is independent of this one's; the trained choices are shared. */
+  copy(): EnsembleRaw {
+    const c = new EnsembleRaw(
+      this.config,
+      Object.freeze(this.members.map((m) => m.cloneOnline())),
+      this.listeners,
+      this.selectionMetric,
+    );
+    c.used = this.used;
+    c.selected = this.selected;
+    c.weights = this.weights;
+    c.combiner = this.combiner;
+    c.memberCal = this.memberCal.slice();
+    return c;
   }
 
-  protected override blank(): this {
-    const { members: _described, ...rest } = this.config;
-    return new Ensemble({ ...rest, members: this.memberList }) as this;
-  }
-
-  protected override copyOnlineState(): void {
-    this.memberList = Object.freeze(this.memberList.map((m) => m.cloneOnline()));
-  }
-
-  protected override rawStreamer(): RawStreamer {
+  streamer(): RawStreamer {
     // members of this object are its own (a stream copy's copies): they stream in place
     const streams = this.selected.map((i) => this.members[i].openStream());
     const cals = this.selected.map((i) => this.memberCal[i]);
@@ -533,19 +483,7 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
 
   // ------------------------------------------------------------------ model files
 
-  /** The model file; `state.members` holds every member's own model file. */
-  override toJSON(): ModelJson {
-    const base = super.toJSON();
-    return {
-      ...base,
-      state: {
-        ...(base.state as JsonObject),
-        members: this.members.map((m) => m.toJSON() as unknown as JsonValue),
-      },
-    };
-  }
-
-  protected override modelState(): JsonValue {
+  toState(): JsonObject {
     return {
       used: this.used.slice(),
       selected: this.selected.slice(),
@@ -554,7 +492,8 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
     };
   }
 
-  protected override restoreModel(state: unknown, path: string): void {
+  /** Restores `toState()` output into this (untrained) model, checking every field. */
+  restore(state: unknown, path: string): void {
     const n = this.members.length;
     const used = field(state, 'used', path);
     if (!Array.isArray(used) || used.length !== n || !used.every((u) => typeof u === 'boolean')) {
@@ -584,7 +523,10 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
       if (!(s > 0)) throw new ModelFormatError('bad_field', `${path}.weights: the weights sum to 0`);
     }
     // files written before `calibrateMembers` existed have no memberCalibrators: no member calibration
-    const hasCals = state !== null && typeof state === 'object' && 'memberCalibrators' in state;
+    const hasCals =
+      state !== null &&
+      typeof state === 'object' &&
+      (state as Record<string, unknown>).memberCalibrators !== undefined;
     const mc = hasCals ? field(state, 'memberCalibrators', path) : new Array(n).fill(null);
     if (!Array.isArray(mc) || mc.length !== n) {
       throw new ModelFormatError(
@@ -614,6 +556,107 @@ export class Ensemble extends BaseDetector<EnsembleConfig> {
   }
 }
 
+/** The Ensemble spec: its raw model holds whole detectors, so the class builds it (see `Ensemble`). */
+export const ensembleSpec = defineDetector({
+  type: 'Ensemble',
+  level: 'series',
+  config: ensembleConfigSchema,
+  // validated field by field by EnsembleRaw.restore (lengths against the members)
+  state: jsonObject,
+  create: (): EnsembleRaw => {
+    throw new ConfigError('bad_config', 'an Ensemble is built with its members: new Ensemble({ members })');
+  },
+  fromState: (s, { path }, current) => {
+    (current as EnsembleRaw).restore(s, path);
+    return current;
+  },
+});
+
+/**
+ * An ensemble of detectors. Training trains every member (a member that fails is dropped with
+ * a warning), aligns their calibrated train scores to one grid (the union of their timestamps, or
+ * the label timestamps; linear interpolation in time, then forward/back fill), trains the combiner
+ * (metric-driven combiners on labels, optionally on a held-out validation part), and trains the
+ * ensemble's own post-rule on the combined scores. `score()` combines the members' calibrated
+ * scores on the scored data's timestamps; `stream()` combines the members' streams point by point
+ * with the same arithmetic, so batch and stream agree exactly. It runs on the spec runtime like every
+ * detector, with a series-level raw model (`EnsembleRaw`) that holds the members.
+ */
+export class Ensemble extends SpecDetector<EnsembleConfig, EnsembleRaw> {
+  private readonly listeners: Set<EnsembleWarningListener>;
+
+  constructor(input: EnsembleInput, opts: EnsembleOptions = {}) {
+    const config = buildConfig(input);
+    const listeners = new Set<EnsembleWarningListener>();
+    if (opts.onWarning) listeners.add(opts.onWarning);
+    const members = Object.freeze(input.members.map(asMember));
+    super(ensembleSpec, config, new EnsembleRaw(config, members, listeners, opts.metric));
+    this.listeners = listeners;
+  }
+
+  /** Loads an Ensemble model file (its members through the registry's `loadModel`). */
+  static load(json: unknown): Ensemble {
+    return loadAs(json, ['Ensemble'], ensembleLoader(loadWithBudget), Ensemble);
+  }
+
+  /** Adds a warning listener (EventEmitter style). */
+  on(event: 'warning', listener: EnsembleWarningListener): this {
+    if (event !== 'warning') throw new DetectorError('bad_event', `unknown event "${String(event)}"`);
+    this.listeners.add(listener);
+    return this;
+  }
+
+  /** Removes a warning listener. */
+  off(event: 'warning', listener: EnsembleWarningListener): this {
+    if (event === 'warning') this.listeners.delete(listener);
+    return this;
+  }
+
+  /** Indices of the members that trained successfully. */
+  get usedMembers(): number[] {
+    return this.raw.usedMembers;
+  }
+
+  /** Indices of the members whose scores the combiner reads (a subset for `modelSelector`). */
+  get selectedMembers(): number[] {
+    return this.raw.selected.slice();
+  }
+
+  /** The combiner's member weights (over `selectedMembers`), equal unless `metricWeightedMean`. */
+  get combinerWeights(): number[] {
+    const k = this.raw.selected.length;
+    const w = this.raw.weights;
+    return w ? Array.from(w) : new Array(k).fill(1 / k);
+  }
+
+  /** Per-model thresholding: a metric-driven combiner and no ensemble threshold (docs/ensemble.md, Ensemble). */
+  get perModelThreshold(): boolean {
+    return this.raw.perModelThreshold;
+  }
+
+  /** The member detectors, in order. */
+  get members(): readonly EnsembleMember[] {
+    return this.raw.members;
+  }
+
+  protected override blank(): this {
+    const { members: _described, ...rest } = this.config;
+    return new Ensemble({ ...rest, members: this.raw.members }) as this;
+  }
+
+  /** The model file; `state.members` holds every member's own model file. */
+  override toJSON(): ModelJson {
+    const base = super.toJSON();
+    return {
+      ...base,
+      state: {
+        ...(base.state as JsonObject),
+        members: this.members.map((m) => m.toJSON() as unknown as JsonValue),
+      },
+    };
+  }
+}
+
 /**
  * The model-file loader of Ensemble (listed in registry.ts), given the loader of its members' files
  * (the registry's `loadModel`).
@@ -634,10 +677,10 @@ function loadEnsemble(
   }
   const members = ms.map((j, i) => {
     const d = loadMember(j, budget);
-    if (!isStreamingDetector(d)) {
+    if (!isDetector(d)) {
       throw new ModelFormatError('bad_field', `state.members[${i}]: not a detector an ensemble can hold`);
     }
-    return d as EnsembleMember;
+    return d;
   });
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new ModelFormatError('bad_field', 'config: expected an object');

@@ -55,7 +55,8 @@ export {
   IsolationForestModel,
   isolationForestConfigSchema,
 } from './isolation-forest.js';
-export { decodeFloats, decodeInts, encodeFloats } from './json.js';
+export { decodeFloats, decodeInts, encodeFloats, jsonAny, jsonFloat, jsonObject } from './json.js';
+export { asMember, ForeignMember, isDetector } from './member.js';
 export { assertPlainJson, modelEnvelopeSchema } from './model.js';
 export { NabStreamDetector } from './nab-stream/detector.js';
 export * from './post/index.js';
@@ -83,6 +84,20 @@ export {
   type RollingMadInput,
   rollingMadConfigSchema,
 } from './rolling-mad/detector.js';
+export {
+  type DetectorSpec,
+  defineDetector,
+  loadAs as loadSpecAs,
+  parseState,
+  type RawModelOf,
+  type RestoreContext,
+  type RowDetectorSpec,
+  type RowModel,
+  type SeriesDetectorSpec,
+  type SeriesModel,
+  SpecDetector,
+  specLoader,
+} from './spec.js';
 export {
   type Frame,
   TransformPipeline,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import { Rng } from '../math/rng.js';
-import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig } from './base.js';
-import { decodeFloats, decodeInts, encodeFloats, intField } from './json.js';
+import { baseConfigShape } from './base.js';
+import { decodeFloats, decodeInts, encodeFloats, intField, jsonFloat } from './json.js';
+import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from './spec.js';
 import { type Frame, transformSchema } from './transforms.js';
 import type { JsonValue } from './types.js';
 
@@ -111,7 +112,7 @@ export class IsolationForestModel {
   }
 
   /**
-   * Grows `nTrees` trees (spec §5): each on ψ rows drawn without replacement, depth limit
+   * Grows `nTrees` trees (docs/detectors.md, IsolationForest): each on ψ rows drawn without replacement, depth limit
    * ⌈log2 max(ψ, 2)⌉, split feature uniform among the node's non-constant features, threshold
    * uniform in [min, max).
    */
@@ -282,64 +283,84 @@ export const isolationForestConfigSchema = z.strictObject({
 export type IsolationForestConfig = z.infer<typeof isolationForestConfigSchema>;
 export type IsolationForestInput = z.input<typeof isolationForestConfigSchema>;
 
-/**
- * Isolation Forest (Liu et al. 2008) with scikit-learn's semantics (detectors spec §5) and
- * Merlion's defaults: difference → shingle(2), calibrator maxScore 1, AggregateAlarms(3).
- * Unlike the Merlion wrapper, each tree is grown on ψ = min(256, n) rows drawn without
- * replacement. Batch and streaming scores are bit-identical.
- */
-export class IsolationForest extends BaseDetector<IsolationForestConfig> {
-  private model: IsolationForestModel | null = null;
+/** The fitted forest's state (`IsolationForestModel.toJSON()`); `fromJSON` checks the trees. */
+const isolationForestStateSchema = z.object({
+  psi: z.number(),
+  d: z.number(),
+  roots: z.array(z.number()),
+  feature: z.array(z.number()),
+  value: z.array(jsonFloat),
+  left: z.array(z.number()),
+});
+type IsolationForestState = z.infer<typeof isolationForestStateSchema>;
 
-  constructor(cfg: IsolationForestInput = {}) {
-    super('IsolationForest', parseConfig(isolationForestConfigSchema, cfg));
-  }
+/** The raw model: a forest that never changes after `fit` (copies share it). */
+class IsolationForestRaw implements RowModel<IsolationForestState> {
+  constructor(
+    private readonly config: IsolationForestConfig,
+    /** The trained forest (null before training). */
+    public model: IsolationForestModel | null,
+  ) {}
 
-  /** Loads an IsolationForest model file (any other type is a ModelFormatError). */
-  static load(json: unknown): IsolationForest {
-    return loadAs(json, ['IsolationForest', 'isolationForest'], loadIsolationForest, IsolationForest);
-  }
-
-  protected override transforms() {
-    return this.config.transforms;
-  }
-
-  protected override minTrainRows(): number {
-    return 2;
-  }
-
-  /** The trained forest (null before training). */
-  get forest(): IsolationForestModel | null {
-    return this.model;
-  }
-
-  protected override fitRows(frame: Frame): Float64Array {
-    const rng = new Rng(this.config.seed);
-    this.model = IsolationForestModel.build(frame, this.config.nEstimators, this.config.maxSamples, rng);
+  fit(frame: Frame): Float64Array {
+    const c = this.config;
+    this.model = IsolationForestModel.build(frame, c.nEstimators, c.maxSamples, new Rng(c.seed));
     return this.scoreRows(frame);
   }
 
-  protected override scoreRow(row: Float64Array): number {
+  scoreRow(row: Float64Array): number {
     return this.model!.scoreRow(row, 0);
   }
 
-  protected override scoreRows(frame: Frame): Float64Array {
+  scoreRows(frame: Frame): Float64Array {
     const out = new Float64Array(frame.n);
     this.model!.scoreInto(frame.x, frame.n, out);
     return out;
   }
 
-  protected override modelState(): JsonValue {
-    return this.model!.toJSON();
+  toState(): IsolationForestState {
+    return this.model!.toJSON() as IsolationForestState;
+  }
+}
+
+/** The IsolationForest spec (see docs/detectors.md). */
+export const isolationForestSpec = defineDetector({
+  type: 'IsolationForest',
+  aliases: ['isolationForest'],
+  level: 'row',
+  config: isolationForestConfigSchema,
+  state: isolationForestStateSchema,
+  transforms: (c) => c.transforms,
+  minTrainRows: 2,
+  create: (c) => new IsolationForestRaw(c, null),
+  fromState: (s, { config, path, d }) =>
+    new IsolationForestRaw(config, IsolationForestModel.fromJSON(s, path, d)),
+});
+
+/**
+ * Isolation Forest (Liu et al. 2008) with scikit-learn's semantics (docs/detectors.md, IsolationForest) and
+ * Merlion's defaults: difference → shingle(2), calibrator maxScore 1, AggregateAlarms(3).
+ * Unlike the Merlion wrapper, each tree is grown on ψ = min(256, n) rows drawn without
+ * replacement. Batch and streaming scores are bit-identical.
+ */
+export class IsolationForest extends SpecDetector<IsolationForestConfig, IsolationForestRaw> {
+  constructor(cfg: IsolationForestInput = {}) {
+    super(isolationForestSpec, cfg);
   }
 
-  protected override restoreModel(state: unknown, path: string): void {
-    this.model = IsolationForestModel.fromJSON(state, path, this.pipeline.d);
+  /** Loads an IsolationForest model file (any other type is a ModelFormatError). */
+  static load(json: unknown): IsolationForest {
+    return loadAs(json, isolationForestSpec, IsolationForest);
+  }
+
+  /** The trained forest (null before training). */
+  get forest(): IsolationForestModel | null {
+    return this.raw.model;
   }
 }
 
 /** The model-file loader of IsolationForest (listed in registry.ts). */
-export const loadIsolationForest = baseLoader((c) => new IsolationForest(c as IsolationForestInput));
+export const loadIsolationForest = specLoader((c) => new IsolationForest(c as IsolationForestInput));
 
 /**
  * #{a_i < v} in an ascending array, branch-free (the comparison becomes a mask), which is about

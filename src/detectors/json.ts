@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
-import type { JsonValue } from './types.js';
+import type { JsonObject, JsonValue } from './types.js';
 
 /**
  * Float arrays in model files. JSON numbers round-trip float64 exactly (shortest round-trip
@@ -90,3 +91,21 @@ export function boolField(obj: unknown, key: string, path: string): boolean {
   if (typeof v !== 'boolean') throw new ModelFormatError('bad_field', `${path}.${key}: expected a boolean`);
   return v;
 }
+
+/** A float as a model file writes it: a finite JSON number or one of the strings `encodeFloat` writes. */
+export type JsonFloat = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
+
+/** A float in a state schema (typed explicitly: an inferred enum type would not survive declaration emit). */
+export const jsonFloat: z.ZodType<JsonFloat, JsonFloat> = z.union([
+  z.number(),
+  z.literal(['NaN', 'Infinity', '-Infinity', '-0']),
+]);
+
+/**
+ * Any JSON value in a state schema, for parts a model's own codec validates field by field (the
+ * model-file envelope has already checked that the whole file is plain JSON).
+ */
+export const jsonAny = z.custom<JsonValue>(() => true);
+
+/** A JSON object in a state schema whose fields the model's own codec validates. */
+export const jsonObject = z.record(z.string(), jsonAny) as z.ZodType<JsonObject, unknown>;

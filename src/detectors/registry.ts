@@ -13,7 +13,7 @@ import { EtsDetector, loadEtsDetector } from './ets/detector.js';
 import { FlatLineDetector, loadFlatLineDetector } from './flatline/detector.js';
 import { IsolationForest, loadIsolationForest } from './isolation-forest.js';
 import { AllocBudget, parseModelEnvelope } from './model.js';
-import { NabStreamDetector } from './nab-stream/detector.js';
+import { loadNabStreamDetector, NabStreamDetector } from './nab-stream/detector.js';
 import type { ThresholdRuleInput } from './post/rule.js';
 import { loadRandomCutForest, RandomCutForest } from './rcf/detector.js';
 import { loadRollingMad, RollingMad } from './rolling-mad/detector.js';
@@ -76,10 +76,9 @@ export const DETECTORS: readonly DetectorEntry[] = [
   },
   {
     type: 'NabStreamDetector',
-    load: (c, s) => NabStreamDetector.fromModel(c, s),
+    load: (c, s, b) => loadNabStreamDetector(c, s, b),
     example: (o) => new NabStreamDetector({ historyWindow: 500, zWindow: 200, learningPeriod: 50, ...o }),
     seeded: false,
-    labelsTrainThreshold: false, // NAB's fixed alarm level on the likelihood scale
   },
   {
     type: 'RollingMad',
@@ -98,20 +97,12 @@ export const DETECTORS: readonly DetectorEntry[] = [
     load: (c, s, b) => loadFlatLineDetector(c, s, b),
     example: (o) => new FlatLineDetector({ ...o }),
     seeded: false,
-    // known gaps, to lift: its run length does not restart from `prev` as from the concatenation, and
-    // its label-trained threshold stops short of the best-F1 candidate
-    prevIsContext: false,
-    labelsTrainThreshold: false,
   },
   {
     type: 'DiscordDetector',
     load: (c, s, b) => loadDiscordDetector(c, s, b),
     example: (o) => new DiscordDetector({ ...o }),
     seeded: false,
-    // known gaps, to lift: labels leave its threshold where it was, and score(b, { prev: a }) differs
-    // from the tail of score(a ++ b) (its subsequence window starts inside `prev`)
-    prevIsContext: false,
-    labelsTrainThreshold: false,
   },
   {
     // the default detector: an Ensemble of ETS, RandomCutForest and ZMS (a smaller forest here)

@@ -5,7 +5,7 @@ import { decodeFloats, encodeFloats, field } from './json.js';
 import type { JsonValue } from './types.js';
 
 /**
- * Transforms the detectors apply before their model (detectors spec §1.3–§1.7): difference,
+ * Transforms the detectors apply before their model (docs/detectors.md, Transforms): difference,
  * shingle, lag and mean/variance normalisation. Every transform is a causal filter over rows, so
  * one implementation serves batch and streaming: a pipeline pushes points one at a time through
  * its stages. Scoring with `prev` context feeds the tail of `prev` first and keeps the rows of the
@@ -360,7 +360,7 @@ export class TransformPipeline {
     return s;
   }
 
-  /** Transforms `ts`, with the (tail of the) preceding `prev` as context (spec §1.7). */
+  /** Transforms `ts`, with the (tail of the) preceding `prev` as context (docs/detectors.md, Transforms). */
   apply(ts: TimeSeries, prev?: TimeSeries): Frame {
     const s = this.streamer(prev ? tailOf(prev, this.context) : undefined);
     const n = ts.v.length;

@@ -182,7 +182,7 @@ function scorePointRaw(kern: ZmsKernel, xi: number, d: Float64Array): number {
 
 /**
  * Scores `x` given the values immediately before it (`prev`, may be empty): the lags are taken on
- * the concatenation `prev + x`, padded with its first value (spec §1.5, §1.7).
+ * the concatenation `prev + x`, padded with its first value (docs/ensemble.md, ZMS).
  */
 export function zmsScores(kern: ZmsKernel, x: Float64Array, prev?: Float64Array): Float64Array {
   const n = x.length;

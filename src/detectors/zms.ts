@@ -1,13 +1,20 @@
 /**
- * `ZmsDetector`: Merlion's ZMS (multiple lagged z-scores, detectors spec §3) as a detector.
+ * `ZmsDetector`: Merlion's ZMS (multiple lagged z-scores, docs/ensemble.md, ZMS) as a detector.
  * Calibrator on (`maxScore` 1000), default rule `AggregateAlarms(3)`.
  */
 import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
-import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig, type RawStreamer } from './base.js';
-import { decodeFloats, encodeFloats, field, intField, numberField } from './json.js';
-import type { JsonValue } from './types.js';
+import { baseConfigShape, type RawStreamer } from './base.js';
+import { decodeFloats, encodeFloat, encodeFloats, intField, jsonFloat, numberField } from './json.js';
+import {
+  defineDetector,
+  loadAs,
+  type RestoreContext,
+  type SeriesModel,
+  SpecDetector,
+  specLoader,
+} from './spec.js';
 import {
   fitZms,
   MIN_SCALE,
@@ -30,58 +37,43 @@ export const zmsConfigSchema = z.strictObject({
 export type ZmsConfig = z.infer<typeof zmsConfigSchema>;
 export type ZmsInput = z.input<typeof zmsConfigSchema>;
 
-/**
- * Multi-scale lagged z-scores: the value and its lags `x_i − x_{i−k}` (k = 1, 2, 4, … by default)
- * are standardised with the training mean and standard deviation; the score is the (signed)
- * z-score of the column that wins the lag-inflated argmax. No online updates: the statistics are
- * frozen at training. Batch and streaming scores are bit-identical.
- *
- * The reference resamples to the training granularity first; tsad expects data on a regular grid
- * already (the series layer's `resample()`), and scores the points it is given.
- */
-export class ZmsDetector extends BaseDetector<ZmsConfig> {
-  private state: ZmsState | null = null;
-  private kern: ZmsKernel | null = null;
-  /** The last `maxLag` values seen (train, scored data, stream), the lags' context. */
-  private history: ZmsStreamCore | null = null;
+/** The fitted state: lags, normalisation statistics and the lags' context. */
+const zmsStateSchema = z.object({
+  lags: z.array(z.number()),
+  lagInflation: jsonFloat,
+  mean: z.array(jsonFloat),
+  scale: z.array(jsonFloat),
+  history: z.object({ first: jsonFloat, seen: z.number(), recent: z.array(jsonFloat) }),
+});
+type ZmsStateJson = z.infer<typeof zmsStateSchema>;
 
-  constructor(cfg: ZmsInput = {}) {
-    super('ZmsDetector', parseConfig(zmsConfigSchema, cfg));
-  }
+/** The raw model: frozen statistics plus the last `maxLag` values seen (train, scored data, stream). */
+class ZmsRaw implements SeriesModel<ZmsStateJson> {
+  constructor(
+    private readonly config: ZmsConfig,
+    public state: ZmsState | null = null,
+    private kern: ZmsKernel | null = null,
+    private history: ZmsStreamCore | null = null,
+  ) {}
 
-  /** Loads a ZmsDetector model file (any other type is a ModelFormatError). */
-  static load(json: unknown): ZmsDetector {
-    return loadAs(json, ['ZmsDetector'], loadZmsDetector, ZmsDetector);
-  }
-
-  /** The trained lags and normalisation statistics (null before training). */
-  get model(): ZmsState | null {
-    return this.state;
-  }
-
-  private setState(s: ZmsState): void {
-    this.state = s;
-    this.kern = zmsKernel(s);
-  }
-
-  protected override rawTrain(ts: TimeSeries): TimeSeries {
+  fit(ts: TimeSeries): TimeSeries {
     const c = this.config;
-    this.setState(fitZms(ts.v, { base: c.base, nLags: c.nLags, lagInflation: c.lagInflation }));
-    const kern = this.kern!;
+    this.state = fitZms(ts.v, { base: c.base, nLags: c.nLags, lagInflation: c.lagInflation });
+    const kern = zmsKernel(this.state);
+    this.kern = kern;
     this.history = new ZmsStreamCore(kern, ts.v);
     return { t: ts.t, v: zmsScores(kern, ts.v) };
   }
 
-  protected override rawScore(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
-    const kern = this.kern!;
-    return { t: ts.t, v: zmsScores(kern, ts.v, prev?.v) };
+  score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+    return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
   }
 
-  protected override copyOnlineState(): void {
-    if (this.history) this.history = this.history.copy();
+  copy(): ZmsRaw {
+    return new ZmsRaw(this.config, this.state, this.kern, this.history ? this.history.copy() : null);
   }
 
-  protected override rawStreamer(): RawStreamer {
+  streamer(): RawStreamer {
     const h = this.history!;
     return {
       check: () => false,
@@ -91,7 +83,7 @@ export class ZmsDetector extends BaseDetector<ZmsConfig> {
     };
   }
 
-  protected override modelState(): JsonValue {
+  toState(): ZmsStateJson {
     const s = this.state!;
     const h = this.history!.snapshot();
     return {
@@ -99,49 +91,88 @@ export class ZmsDetector extends BaseDetector<ZmsConfig> {
       lagInflation: s.lagInflation,
       mean: encodeFloats(s.mean),
       scale: encodeFloats(s.scale),
-      history: { first: encodeFloats([h.first])[0], seen: h.seen, recent: encodeFloats(h.recent) },
-    };
+      history: { first: encodeFloat(h.first), seen: h.seen, recent: encodeFloats(h.recent) },
+    } as ZmsStateJson;
+  }
+}
+
+function zmsFromState(state: ZmsStateJson, ctx: RestoreContext<ZmsConfig>): ZmsRaw {
+  const { path } = ctx;
+  const lagsRaw = state.lags;
+  if (lagsRaw.length > 20)
+    throw new ModelFormatError('bad_field', `${path}.lags: expected an array of at most 20 lags`);
+  const lags = lagsRaw.map((k, j) => {
+    if (!Number.isInteger(k) || k < 1 || k > 1e6)
+      throw new ModelFormatError('bad_field', `${path}.lags[${j}]: expected an integer in [1, 1e6]`);
+    return k;
+  });
+  const lagInflation = numberField(state, 'lagInflation', path);
+  if (!(lagInflation >= 0 && lagInflation <= 100))
+    throw new ModelFormatError('bad_field', `${path}.lagInflation: expected a number in [0, 100]`);
+  const mean = decodeFloats(state.mean, `${path}.mean`, lags.length + 1);
+  const scale = decodeFloats(state.scale, `${path}.scale`, lags.length + 1);
+  for (let j = 0; j < scale.length; j++) {
+    if (!(Number.isFinite(mean[j]) && Number.isFinite(scale[j]) && scale[j] >= MIN_SCALE))
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.scale[${j}]: expected a finite mean and a finite scale ≥ ${MIN_SCALE}`,
+      );
+  }
+  const hp = `${path}.history`;
+  const h = state.history;
+  const first = numberField(h, 'first', hp);
+  const seen = intField(h, 'seen', hp, 0, Number.MAX_SAFE_INTEGER);
+  const recent = decodeFloats(h.recent, `${hp}.recent`);
+  const s: ZmsState = { lags, lagInflation, mean: Array.from(mean), scale: Array.from(scale) };
+  const kern = zmsKernel(s);
+  if (recent.length !== Math.min(seen, Math.max(1, kern.maxLag)))
+    throw new ModelFormatError('bad_field', `${hp}.recent: expected min(seen, max lag) values`);
+  for (const v of recent)
+    if (!Number.isFinite(v)) throw new ModelFormatError('bad_field', `${hp}.recent: values must be finite`);
+  if (seen > 0 && !Number.isFinite(first))
+    throw new ModelFormatError('bad_field', `${hp}.first: must be finite`);
+  return new ZmsRaw(
+    ctx.config,
+    s,
+    kern,
+    ZmsStreamCore.restore(kern, { first, seen, recent: Array.from(recent) }),
+  );
+}
+
+/** The ZmsDetector spec (see docs/detectors.md). */
+export const zmsSpec = defineDetector({
+  type: 'ZmsDetector',
+  level: 'series',
+  config: zmsConfigSchema,
+  state: zmsStateSchema,
+  create: (c) => new ZmsRaw(c),
+  fromState: zmsFromState,
+});
+
+/**
+ * Multi-scale lagged z-scores: the value and its lags `x_i − x_{i−k}` (k = 1, 2, 4, … by default)
+ * are standardised with the training mean and standard deviation; the score is the (signed)
+ * z-score of the column that wins the lag-inflated argmax. No online updates: the statistics are
+ * frozen at training. Batch and streaming scores are bit-identical.
+ *
+ * The reference resamples to the training granularity first; tsad expects data on a regular grid
+ * already (the series layer's `resample()`), and scores the points it is given.
+ */
+export class ZmsDetector extends SpecDetector<ZmsConfig, ZmsRaw> {
+  constructor(cfg: ZmsInput = {}) {
+    super(zmsSpec, cfg);
   }
 
-  protected override restoreModel(state: unknown, path: string): void {
-    const lagsRaw = field(state, 'lags', path);
-    if (!Array.isArray(lagsRaw) || lagsRaw.length > 20)
-      throw new ModelFormatError('bad_field', `${path}.lags: expected an array of at most 20 lags`);
-    const lags = lagsRaw.map((k, j) => {
-      if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > 1e6)
-        throw new ModelFormatError('bad_field', `${path}.lags[${j}]: expected an integer in [1, 1e6]`);
-      return k;
-    });
-    const lagInflation = numberField(state, 'lagInflation', path);
-    if (!(lagInflation >= 0 && lagInflation <= 100))
-      throw new ModelFormatError('bad_field', `${path}.lagInflation: expected a number in [0, 100]`);
-    const mean = decodeFloats(field(state, 'mean', path), `${path}.mean`, lags.length + 1);
-    const scale = decodeFloats(field(state, 'scale', path), `${path}.scale`, lags.length + 1);
-    for (let j = 0; j < scale.length; j++) {
-      if (!(Number.isFinite(mean[j]) && Number.isFinite(scale[j]) && scale[j] >= MIN_SCALE))
-        throw new ModelFormatError(
-          'bad_field',
-          `${path}.scale[${j}]: expected a finite mean and a finite scale ≥ ${MIN_SCALE}`,
-        );
-    }
-    const hp = `${path}.history`;
-    const h = field(state, 'history', path);
-    const first = numberField(h, 'first', hp);
-    const seen = intField(h, 'seen', hp, 0, Number.MAX_SAFE_INTEGER);
-    const recent = decodeFloats(field(h, 'recent', hp), `${hp}.recent`);
-    const s: ZmsState = { lags, lagInflation, mean: Array.from(mean), scale: Array.from(scale) };
-    const kern = zmsKernel(s);
-    if (recent.length !== Math.min(seen, Math.max(1, kern.maxLag)))
-      throw new ModelFormatError('bad_field', `${hp}.recent: expected min(seen, max lag) values`);
-    for (const v of recent)
-      if (!Number.isFinite(v)) throw new ModelFormatError('bad_field', `${hp}.recent: values must be finite`);
-    if (seen > 0 && !Number.isFinite(first))
-      throw new ModelFormatError('bad_field', `${hp}.first: must be finite`);
-    this.state = s;
-    this.kern = kern;
-    this.history = ZmsStreamCore.restore(kern, { first, seen, recent: Array.from(recent) });
+  /** Loads a ZmsDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): ZmsDetector {
+    return loadAs(json, zmsSpec, ZmsDetector);
+  }
+
+  /** The trained lags and normalisation statistics (null before training). */
+  get model(): ZmsState | null {
+    return this.raw.state;
   }
 }
 
 /** The model-file loader of ZmsDetector (listed in registry.ts). */
-export const loadZmsDetector = baseLoader((c) => new ZmsDetector(c as ZmsInput));
+export const loadZmsDetector = specLoader((c) => new ZmsDetector(c as ZmsInput));

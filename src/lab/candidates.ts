@@ -59,3 +59,112 @@ export function defaultFlatChangeDetector(seed = 0): Ensemble {
     seed,
   });
 }
+
+/** Which kind-specific members `maxDetector` adds to the three default members. */
+export interface MaxDetectorOptions {
+  readonly flat?: boolean;
+  readonly discord?: boolean;
+  readonly change?: boolean;
+  /** Alarm threshold of the default rule (3 unless set). */
+  readonly almThreshold?: number;
+  /** Calibrate the combined score again (the ensemble's own calibrator). */
+  readonly calibrate?: boolean;
+  /** Keep the ZMS (level) member (default true). */
+  readonly zms?: boolean;
+  /** The forest on differenced shingles (Merlion's) instead of raw ones. */
+  readonly rcfDiff?: boolean;
+}
+
+/**
+ * The default detector's three members (ETS calibrated by the ensemble, RandomCutForest and ZMS by their
+ * own calibrators) plus kind-specific members, combined by the **maximum** of the calibrated member
+ * scores instead of their mean: each member keeps its own calibrated evidence, so a shape only the
+ * discord sees, or a stall only the flat-line member sees, is not averaged away.
+ */
+export function maxDetector(seed = 0, o: MaxDetectorOptions = {}): Ensemble {
+  const rcfCfg = o.rcfDiff
+    ? { rcf: { transforms: [{ type: 'difference' as const }, { type: 'shingle' as const, size: 5 }] } }
+    : {};
+  const base = defaultDetector({ seed, ...rcfCfg });
+  const [ets, rcf, zms] = base.members;
+  const quiet = { enableThreshold: false, seed } as const;
+  const members = o.zms === false ? [ets, rcf] : [ets, rcf, zms];
+  const cal = o.zms === false ? [true, false] : [true, false, false];
+  if (o.flat ?? true) {
+    members.push(new FlatLineDetector(quiet));
+    cal.push(false);
+  }
+  if (o.discord) {
+    members.push(new DiscordDetector(quiet));
+    cal.push(false);
+  }
+  if (o.change) {
+    members.push(new ChangePointDetector(quiet));
+    cal.push(false);
+  }
+  return new Ensemble({
+    members,
+    combiner: { type: 'max', absScore: true },
+    calibrateMembers: cal,
+    enableCalibrator: o.calibrate ?? false,
+    threshold: { ...DEFAULT_ALARM_RULE, almThreshold: o.almThreshold ?? DEFAULT_ALARM_RULE.almThreshold },
+    seed,
+  });
+}
+
+/**
+ * `defaultDetector()` (mean of its three members), `FlatLineDetector` and `DiscordDetector`, maximum of
+ * their scores, the default alarm rule (`almThreshold` overridable).
+ */
+export function defaultFlatDiscordDetector(
+  seed = 0,
+  almThreshold = DEFAULT_ALARM_RULE.almThreshold,
+): Ensemble {
+  const quiet = { enableThreshold: false, seed } as const;
+  return new Ensemble({
+    members: [defaultDetector({ seed }), new FlatLineDetector(quiet), new DiscordDetector(quiet)],
+    combiner: { type: 'max', absScore: true },
+    enableCalibrator: false,
+    threshold: { ...DEFAULT_ALARM_RULE, almThreshold },
+    seed,
+  });
+}
+
+/**
+ * The default detector's three members combined by the maximum of their calibrated scores, that maximum
+ * calibrated again on the training part (so 3 means as rare for the maximum as for one member), then the
+ * maximum with `FlatLineDetector` (whose score is 3 at its own decision rule), the default alarm rule.
+ */
+export function maxCalFlatDetector(seed = 0, almThreshold = DEFAULT_ALARM_RULE.almThreshold): Ensemble {
+  const [ets, rcf, zms] = defaultDetector({ seed }).members;
+  const trio = new Ensemble({
+    members: [ets, rcf, zms],
+    combiner: { type: 'max', absScore: true },
+    calibrateMembers: [true, false, false],
+    enableCalibrator: true,
+    enableThreshold: false,
+    seed,
+  });
+  return new Ensemble({
+    members: [trio, new FlatLineDetector({ enableThreshold: false, seed })],
+    combiner: { type: 'max', absScore: true },
+    enableCalibrator: false,
+    threshold: { ...DEFAULT_ALARM_RULE, almThreshold },
+    seed,
+  });
+}
+
+/**
+ * The mean of two views: `defaultDetector()` (mean of its members) and `maxDetector` with the flat-line
+ * and discord members (maximum of calibrated members). The mean view keeps alarms rare on normal data;
+ * the maximum view lifts the point where one member's evidence is extreme.
+ */
+export function blendDetector(seed = 0, almThreshold = DEFAULT_ALARM_RULE.almThreshold): Ensemble {
+  return new Ensemble({
+    members: [defaultDetector({ seed }), maxDetector(seed, { discord: true })],
+    combiner: { type: 'mean', absScore: true },
+    enableCalibrator: false,
+    threshold: { ...DEFAULT_ALARM_RULE, almThreshold },
+    seed,
+  });
+}

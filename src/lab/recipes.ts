@@ -7,7 +7,15 @@ import { NabStreamDetector } from '../detectors/nab-stream/detector.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { ConfigError } from '../errors.js';
-import { defaultFlatChangeDetector, defaultFlatDetector, kindsDetector } from './candidates.js';
+import {
+  blendDetector,
+  defaultFlatChangeDetector,
+  defaultFlatDetector,
+  defaultFlatDiscordDetector,
+  kindsDetector,
+  maxCalFlatDetector,
+  maxDetector,
+} from './candidates.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { ZeroDetector } from './zero.js';
 
@@ -116,6 +124,61 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     build: (o) => kindsDetector(o.seed ?? 0),
     mapping: 'likelihood',
     description: 'candidate `kinds` + likelihood mapping',
+  },
+  maxFlat: {
+    build: (o) => maxDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: ETS + RCF + ZMS + flat-line, max of calibrated member scores',
+  },
+  maxFlatDiscord: {
+    build: (o) => maxDetector(o.seed ?? 0, { discord: true }),
+    mapping: 'cdf',
+    description: 'candidate: ETS + RCF + ZMS + flat-line + discord, max of calibrated member scores',
+  },
+  maxFlatDiscordChange: {
+    build: (o) => maxDetector(o.seed ?? 0, { discord: true, change: true }),
+    mapping: 'cdf',
+    description: 'candidate: ETS + RCF + ZMS + flat-line + discord + change-point, max combiner',
+  },
+  defaultFlatDiscord: {
+    build: (o) => defaultFlatDiscordDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: defaultDetector() + flat-line + discord, max combiner',
+  },
+  maxFlatDiscordCal: {
+    build: (o) => maxDetector(o.seed ?? 0, { discord: true, calibrate: true }),
+    mapping: 'cdf',
+    description: 'candidate: maxFlatDiscord with the ensemble calibrator on the maximum',
+  },
+  maxFlat5: {
+    build: (o) => maxDetector(o.seed ?? 0, { almThreshold: 5 }),
+    mapping: 'cdf',
+    description: 'candidate: ETS + RCF + ZMS + flat-line, max of calibrated member scores, alarm threshold 5',
+  },
+  maxFlat5Likelihood: {
+    build: (o) => maxDetector(o.seed ?? 0, { almThreshold: 5 }),
+    mapping: 'likelihood',
+    description: 'candidate `maxFlat5` + likelihood mapping',
+  },
+  maxCalFlat: {
+    build: (o) => maxCalFlatDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: max of ETS, RCF, ZMS calibrated again, then max with flat-line',
+  },
+  blend: {
+    build: (o) => blendDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: mean of defaultDetector() and maxFlatDiscord',
+  },
+  blendLikelihood: {
+    build: (o) => blendDetector(o.seed ?? 0),
+    mapping: 'likelihood',
+    description: 'candidate `blend` + likelihood mapping',
+  },
+  maxShape: {
+    build: (o) => maxDetector(o.seed ?? 0, { discord: true, zms: false, rcfDiff: true }),
+    mapping: 'cdf',
+    description: 'candidate: ETS + RCF on differences + flat-line + discord, max of calibrated scores',
   },
   floorCdf: {
     build: () => new ZeroDetector(),

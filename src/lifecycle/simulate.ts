@@ -8,17 +8,17 @@
  *
  * The schedule follows Merlion's `TSADEvaluator` (see docs/lifecycle.md for where it differs).
  */
-import { loadModel } from '../detectors/registry.js';
 import type { AlarmEvent, Detector } from '../detectors/types.js';
 import { evaluate, type TsadReport } from '../metrics/index.js';
 import { lowerBound } from '../series/ops.js';
 import { parseTime } from '../series/series.js';
 import type { TimeInput, TimeSeries, Window } from '../series/types.js';
-import type { Run, Tracker } from '../tracking/tracker.js';
+import type { LoggableModel, Run, Tracker } from '../tracking/tracker.js';
 import { type Duration, parseDuration } from './duration.js';
 import { LifecycleError } from './errors.js';
 import { type DriftCheck, Monitor, type MonitorOptions, monitorMetrics } from './monitor.js';
-import { startTrainPool, type TrainPool } from './train-pool.js';
+import type { TrainJob, TrainReply } from './train-job.js';
+import { startTrainPool } from './train-pool.js';
 
 /** `'expanding'`, `'sliding:7d'`, or the object form. */
 export type TrainWindow =
@@ -57,10 +57,15 @@ export interface SimulateOptions {
   /** Track a parent run with one child run per (re)training, each registering a model version. */
   readonly tracking?: SimulationTracking;
   /**
-   * Train the scheduled retrains ahead of time on worker threads (`workers` threads building the named
-   * detector recipe with `seed`, which must be what `makeDetector` builds). Scheduled retrains depend
-   * only on data known in advance, so the results are the same as training in line; ignored with
-   * `retrainOn: 'drift'`, whose retrain times depend on what the models saw.
+   * Run the models of a fixed schedule in parallel: on `workers` worker threads and on the calling
+   * thread, each building the named detector recipe with `seed` (which must be what `makeDetector`
+   * builds); on n free cores, n − 1 workers. With a fixed schedule each model's training slice and
+   * live period are known in advance, and each live period is scored by a fresh stream of its model,
+   * so every (train, score the period) job is independent: the threads run them in parallel and the
+   * results are the same as in line (tested). Ignored with
+   * `retrainOn: 'drift'`, whose retrain times depend on what the models saw; if a scheduled retrain
+   * has too few points (the previous model then stays live, its stream carrying on), the simulation
+   * runs again in line.
    */
   readonly trainIn?: { readonly recipe: string; readonly seed?: number; readonly workers: number };
 }
@@ -137,6 +142,41 @@ function isTooFewPoints(err: unknown): boolean {
 }
 
 /**
+ * The jobs' replies in job order, or null when a retrain had too few points (the caller then runs the
+ * simulation in line, where the previous model stays live). Other failures throw.
+ */
+async function runOnWorkers(
+  jobs: readonly TrainJob[],
+  workers: number,
+): Promise<Extract<TrainReply, { ok: true }>[] | null> {
+  const { runTrainJob } = await import('./train-job.js'); // the recipes, loaded when needed
+  const pool = startTrainPool(jobs, workers);
+  try {
+    // the calling thread trains too: while jobs are left that no worker has started, it runs one (from
+    // the end of the schedule), then lets the event loop hand the workers their replies and next jobs
+    const local = new Map<number, TrainReply>();
+    for (let job = pool.take(); job; job = pool.take()) {
+      local.set(job.id, runTrainJob(job));
+      await new Promise((res) => setImmediate(res));
+    }
+    const out: Extract<TrainReply, { ok: true }>[] = [];
+    for (const job of jobs) {
+      const r = local.get(job.id) ?? (await pool.result(job.id));
+      if (!r.ok) {
+        if (r.code === 'too_few_points') return null;
+        const what = job.id === 0 ? 'the initial training' : `retrain ${job.id}`;
+        const where = local.has(job.id) ? '' : ' in a worker';
+        throw new LifecycleError('worker_failed', `${what} failed${where}: ${r.message}`);
+      }
+      out.push(r);
+    }
+    return out;
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
  * Simulates the live deployment of `makeDetector()`'s models on `series` (see the file comment).
  * `series` must be a valid TimeSeries (finite, strictly increasing times).
  */
@@ -183,14 +223,27 @@ export async function simulate(
       }
     }
   }
-  let pool: TrainPool | null = null;
+  // The models of the schedule (the initial one first): [from, k) trains, [k, next k) is live.
+  const models = [{ k: k0, from: 0 }, ...schedule];
+  let pooled: Extract<TrainReply, { ok: true }>[] | null = null;
   if (opts.trainIn && opts.retrainOn !== 'drift' && schedule.length > 0) {
     const { recipe, seed = 0, workers } = opts.trainIn;
     if (!Number.isInteger(workers) || workers < 1) {
       throw new LifecycleError('bad_option', `trainIn.workers must be an integer ≥ 1, got ${workers}`);
     }
-    pool = startTrainPool(
-      schedule.map((s, id) => ({ id, recipe, seed, t: t.subarray(s.from, s.k), v: v.subarray(s.from, s.k) })),
+    pooled = await runOnWorkers(
+      models.map((s, id): TrainJob => {
+        const end = id + 1 < models.length ? models[id + 1].k : n;
+        return {
+          id,
+          recipe,
+          seed,
+          t: t.slice(s.from, end),
+          v: v.slice(s.from, end),
+          split: s.k - s.from,
+          wantJson: opts.tracking !== undefined,
+        };
+      }),
       workers,
     );
   }
@@ -222,30 +275,28 @@ export async function simulate(
       i: number,
       j: number,
       reason: RetrainRecord['reason'],
-      job?: number,
     ): Promise<{ det: Detector; rec: RetrainRecord } | null> => {
-      const data = slice(series, i, j);
-      let det: Detector;
-      let ms: number;
-      if (pool && job !== undefined) {
-        const r = await pool.result(job);
-        if (!r.ok) {
-          if (r.code === 'too_few_points') return null;
-          throw new LifecycleError('worker_failed', `retrain ${job + 1} failed in a worker: ${r.message}`);
-        }
-        det = loadModel(r.json);
-        ms = r.ms;
-      } else {
-        det = makeDetector();
-        const t0 = performance.now();
-        try {
-          det.train(data);
-        } catch (err) {
-          if (reason !== 'initial' && isTooFewPoints(err)) return null;
-          throw err;
-        }
-        ms = performance.now() - t0;
+      const det = makeDetector();
+      const t0 = performance.now();
+      try {
+        det.train(slice(series, i, j));
+      } catch (err) {
+        if (reason !== 'initial' && isTooFewPoints(err)) return null;
+        throw err;
       }
+      const ms = performance.now() - t0;
+      return { det, rec: await record(i, j, reason, ms, det) };
+    };
+
+    /** Records a trained model (and tracks it as a child run). */
+    const record = async (
+      i: number,
+      j: number,
+      reason: RetrainRecord['reason'],
+      ms: number,
+      det: LoggableModel,
+    ): Promise<RetrainRecord> => {
+      const data = slice(series, i, j);
       const index = retrains.length;
       let runId: string | undefined;
       let modelVersion: number | undefined;
@@ -292,14 +343,33 @@ export async function simulate(
         ...(runId ? { runId, modelVersion } : {}),
       };
       retrains.push(rec);
-      return { det, rec };
+      return rec;
     };
 
+    if (pooled) {
+      // every model came back from a worker with the scores of its live period
+      for (const [id, r] of pooled.entries()) {
+        const { k, from } = models[id];
+        const json = r.json;
+        await record(from, k, id === 0 ? 'initial' : 'schedule', r.ms, {
+          type: r.type,
+          config: r.config as object,
+          toJSON: () => json,
+        });
+        sv.set(r.scores, k - k0);
+        for (let x = 0; x < r.scores.length; x++) {
+          if (r.alarms[x] === 1) {
+            av[k - k0 + x] = r.scores[x];
+            alarms.push({ t: t[k + x], score: r.scores[x] });
+          }
+        }
+      }
+    }
+
     // Merlion: the first model sees all the initial training data; the window applies to retrains.
-    const first = await trainOn(0, k0, 'initial');
-    if (!first) throw new LifecycleError('bad_option', 'the initial training failed');
-    let det = first.det;
-    let st = det.stream();
+    const first = pooled ? null : await trainOn(0, k0, 'initial');
+    if (!first && !pooled) throw new LifecycleError('bad_option', 'the initial training failed');
+    let st = first?.det.stream();
     const monitorFor = (i: number, j: number): Monitor | null =>
       opts.retrainOn === 'drift'
         ? new Monitor({
@@ -312,20 +382,14 @@ export async function simulate(
     let nextJob = 0;
     let driftPending = false;
 
-    for (let k = k0; k < n; k++) {
+    for (let k = pooled ? n : k0; k < n && st; k++) {
       const tk = t[k];
       const scheduled = nextJob < schedule.length && schedule[nextJob].k === k;
       if (scheduled || driftPending) {
         const from = window.kind === 'sliding' ? lowerBound(t, tk - window.lengthMs) : 0;
-        const next = await trainOn(
-          from,
-          k,
-          scheduled ? 'schedule' : 'drift',
-          scheduled ? nextJob : undefined,
-        );
+        const next = await trainOn(from, k, scheduled ? 'schedule' : 'drift');
         if (next) {
-          det = next.det;
-          st = det.stream();
+          st = next.det.stream();
           monitor = monitorFor(from, k);
         } else skipped++;
         if (scheduled) nextJob++;
@@ -352,7 +416,6 @@ export async function simulate(
       }
     }
 
-    await pool?.close();
     const tTest = t.subarray(k0);
     let report: TsadReport | undefined;
     if (opts.labels) {
@@ -392,7 +455,6 @@ export async function simulate(
       ...(parent ? { parentRunId: parent.id } : {}),
     };
   } catch (err) {
-    await pool?.close();
     if (parent && parent.status === 'RUNNING') {
       await parent.setTag('tsad.error', String((err as Error)?.message ?? err).slice(0, 500)).catch(() => {});
       await parent.end('FAILED').catch(() => {});

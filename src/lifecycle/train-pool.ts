@@ -1,12 +1,14 @@
 /**
- * Trains a list of (recipe, slice) jobs ahead of time on worker threads, for `simulate({ trainIn })`:
- * scheduled retrains do not depend on each other (each trains a fresh model on data known in advance),
- * so they can run in parallel while the main thread streams. Results are model JSON, in job order.
+ * Runs the models of a fixed retraining schedule on worker threads, for `simulate({ trainIn })`: each
+ * model trains on data known in advance and is live over a period known in advance, scored by a fresh
+ * stream, so the jobs do not depend on each other and run in parallel. Replies: scores, alarm flags
+ * (and the model JSON when tracked), read with `result(id)`; the calling thread can `take()` jobs that
+ * no worker has started and run them itself.
  */
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../worker-thread.js';
 import { LifecycleError } from './errors.js';
-import type { TrainJob, TrainReply } from './train-worker.js';
+import type { TrainJob, TrainReply } from './train-job.js';
 
 function startWorker(): Worker {
   return startModuleWorker(import.meta.url, 'train-worker');
@@ -15,6 +17,8 @@ function startWorker(): Worker {
 export interface TrainPool {
   /** The reply of job `id` (resolves when that job is done). */
   result(id: number): Promise<TrainReply>;
+  /** Takes the last job no worker has been given yet (the caller then runs it itself), if any. */
+  take(): TrainJob | undefined;
   close(): Promise<void>;
 }
 
@@ -55,9 +59,15 @@ export function startTrainPool(jobs: readonly TrainJob[], workers: number): Trai
         fail(new LifecycleError('worker_exit', `a training worker exited (code ${code}) before finishing`));
       }
     });
-    next();
+    next(); // two jobs per worker: the next one is waiting when a worker finishes, even if
+    next(); // the main thread is busy running a job of its own
   }
   return {
+    take() {
+      const job = queue.pop();
+      if (job) waiters.delete(job.id);
+      return job;
+    },
     result(id) {
       const p = promises.get(id);
       if (!p) throw new LifecycleError('bad_option', `no training job ${id}`);

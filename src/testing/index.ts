@@ -43,15 +43,16 @@ export interface KitOptions {
   seeded?: boolean;
   /**
    * Whether `score(b, { prev: a })` equals the tail of `score(a ++ b)` (default true). Set it to
-   * false for models that learn while scoring (online RandomCutForest, ETS, NabStreamDetector,
-   * RollingMad, an ensemble holding one): `score(a ++ b)` learns from `a` before it reaches `b`,
-   * while `prev` is context for the transforms only, so the clause does not hold and is not run.
+   * false for models that learn while scoring but treat `prev` as transform context only (an online
+   * RandomCutForest, an ensemble holding one): `score(a ++ b)` learns from `a` before it reaches `b`,
+   * so the clause does not hold and is not run. Models that learn `prev` as they would learn `a`
+   * (ETS, NabStreamDetector, RollingMad, FlatLine, Discord) pass it.
    */
   prevIsContext?: boolean;
   /**
    * Config overrides that give the detector a plain threshold rule (`{ threshold: { type:
    * 'threshold', ... } }` by default; the kit adds `almThreshold`). `null`: the detector's alarm
-   * level is fixed and labels do not train it (NabStreamDetector), so the F1 clause is skipped.
+   * level is fixed and labels do not train it, so the F1 clause is skipped (no tsad detector needs it).
    */
   labelThreshold?: ((almThreshold: number) => Record<string, unknown>) | null;
   /** The calibrated train scores the alarm rule was trained on (default: the detector's `trainScores`). */
@@ -585,12 +586,22 @@ export function checkDetector(spec: KitSpec, options: KitOptions = {}): KitClaus
       // A default threshold no score reaches (F1 0), so the search must move it whenever any candidate does better.
       const unreachable = 1e300;
       const over = (options.labelThreshold ?? plainThreshold)(unreachable);
+      // The labelled points are made anomalous in two common ways, so that every kind of detector
+      // sees something there: each labelled stretch is flat (a stuck sensor), each labelled single
+      // point a spike.
+      const isRun = (i: number) => i % 97 >= 50 && i % 97 <= 52;
+      const isSpike = (i: number) => i % 150 === 149;
+      const data = { t: train.t, v: Float64Array.from(train.v) };
+      for (let i = 1; i < data.v.length; i++) {
+        if (isRun(i) && isRun(i - 1)) data.v[i] = data.v[i - 1];
+        if (isSpike(i)) data.v[i] += 40;
+      }
       const labels = {
         t: train.t,
-        v: Float64Array.from(train.v, (_, i) => ((i % 97 >= 50 && i % 97 <= 52) || i % 150 === 149 ? 1 : 0)),
+        v: Float64Array.from(train.v, (_, i) => (isRun(i) || isSpike(i) ? 1 : 0)),
       };
       const d = factory(over);
-      const out = d.train(train, { labels });
+      const out = d.train(data, { labels });
       const cal = (options.trainScores ?? defaultTrainScores)(d);
       if (!cal) fail('the detector keeps no calibrated train scores (pass options.trainScores)');
       sameBits(out.t, cal.t, 'post-rule vs calibrated train score times');
@@ -632,11 +643,12 @@ export function checkDetector(spec: KitSpec, options: KitOptions = {}): KitClaus
           if (flag(i)) hit[at.get(cal.t[i]) ?? fail('score time not in labels')] = 1;
         return segmentF1(labels.v, hit);
       };
+      // a zero score is never an alarm (the rule's output 0 means "no alarm"), whatever the threshold
       let best = 0;
       for (const c of cands)
         best = Math.max(
           best,
-          f1Of((i) => abs[i] >= c),
+          f1Of((i) => abs[i] >= c && abs[i] !== 0),
         );
       ok(best > 0, 'no candidate threshold finds any labelled anomaly: the labels do not test the search');
       const got = f1Of((i) => alarm[i]);

@@ -32,10 +32,10 @@ describe('tsad command line pieces', () => {
   });
 
   it('maps error classes to exit codes', () => {
-    expect(exitCodeOf(new ConfigError('x', 'y'))).toBe(EXIT.usage);
+    expect(exitCodeOf(new ConfigError('bad_config', 'y'))).toBe(EXIT.usage);
     expect(exitCodeOf(new SeriesError('bad_input', 'y'))).toBe(EXIT.data);
     expect(exitCodeOf(new DatasetError('unknown_file', 'y'))).toBe(EXIT.data);
-    expect(exitCodeOf(new ModelFormatError('x', 'y'))).toBe(EXIT.model);
+    expect(exitCodeOf(new ModelFormatError('bad_field', 'y'))).toBe(EXIT.model);
     expect(exitCodeOf(new TrackingError('backend', 'y'))).toBe(EXIT.tracking);
     expect(exitCodeOf(new TrackingNotFoundError('y'))).toBe(EXIT.tracking); // a subclass maps like its base
     expect(exitCodeOf(new ServeError('bad_group', 'y'))).toBe(EXIT.serve);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ChangePointDetector } from '../../src/detectors/changepoint/detector.js';
+import { ChangePointDetector } from '../../src/detectors/index.js';
 import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance('ChangePointDetector', (over) => new ChangePointDetector({ ...over }), {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DiscordDetector } from '../../src/detectors/discord/detector.js';
+import { DiscordDetector } from '../../src/detectors/index.js';
 import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance('DiscordDetector', (over) => new DiscordDetector({ ...over }), {
@@ -11,8 +11,4 @@ runDetectorConformance('DiscordDetector', (over) => new DiscordDetector({ ...ove
     },
     { requiredKeys: [] },
   ),
-  // not yet on the runtime: labels leave its threshold where it was, and score(b, { prev: a }) differs from
-  // the tail of score(a ++ b) (index 0: 0.666 vs 1.603); for the port to lift
-  labelThreshold: null,
-  prevIsContext: false,
 });

@@ -1,9 +1,6 @@
 import fc from 'fast-check';
-import { Ensemble } from '../../src/detectors/ensemble.js';
-import { IsolationForest } from '../../src/detectors/isolation-forest.js';
-import { NabStreamDetector } from '../../src/detectors/nab-stream/detector.js';
-import { ZmsDetector } from '../../src/detectors/zms.js';
-import { ensembleMetric } from '../../src/metrics/selection.js';
+import { Ensemble, IsolationForest, NabStreamDetector, ZmsDetector } from '../../src/detectors/index.js';
+import { ensembleMetric } from '../../src/metrics/index.js';
 import { runDetectorConformance } from './kit.js';
 
 const quiet = { onWarning: () => {}, metric: ensembleMetric };

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { EtsDetector } from '../../src/detectors/ets/index.js';
+import { EtsDetector } from '../../src/detectors/index.js';
 import { runDetectorConformance } from './kit.js';
 
 const arb = fc.record(

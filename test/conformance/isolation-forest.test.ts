@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { IsolationForest } from '../../src/detectors/isolation-forest.js';
+import { IsolationForest } from '../../src/detectors/index.js';
 import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance(

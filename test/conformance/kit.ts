@@ -1,7 +1,7 @@
 /** Runs the shipped conformance kit (`tsad/testing`) as vitest tests. */
 import type fc from 'fast-check';
 import { describe, it } from 'vitest';
-import type { Detector } from '../../src/detectors/types.js';
+import type { Detector } from '../../src/detectors/index.js';
 import { checkDetector, type KitOptions, type KitSpec } from '../../src/testing/index.js';
 
 export function runKit(spec: KitSpec, options: KitOptions = {}): void {

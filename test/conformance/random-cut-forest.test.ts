@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { RandomCutForest } from '../../src/detectors/rcf/index.js';
+import { RandomCutForest } from '../../src/detectors/index.js';
 import { runDetectorConformance } from './kit.js';
 
 const configArb = fc.record(

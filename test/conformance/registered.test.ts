@@ -3,7 +3,7 @@
  * detector (one folder + one registry line) is checked without a new test file.
  */
 import { expect, it } from 'vitest';
-import { DETECTORS, registeredTypes } from '../../src/detectors/registry.js';
+import { DETECTORS, registeredTypes } from '../../src/detectors/index.js';
 import { runKit } from './kit.js';
 
 /** Types the kit does not run on (and why). Empty: every registered detector conforms. */

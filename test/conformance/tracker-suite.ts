@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelFormatError, TrackingError } from '../../src/errors.js';
+import { ModelFormatError, TrackingError } from '../../src/index.js';
 import {
   type LoggableModel,
   ParamConflictError,
@@ -54,7 +54,7 @@ export function fakeLoader(json: unknown): FakeModel {
     state?: unknown;
   };
   if (typeof j !== 'object' || j === null || j.format !== 'tsad-model' || j.version !== 1) {
-    throw new ModelFormatError('bad_format', 'not a tsad-model version 1 file');
+    throw new ModelFormatError('bad_field', 'not a tsad-model version 1 file');
   }
   if (
     typeof j.type !== 'string' ||
@@ -63,7 +63,7 @@ export function fakeLoader(json: unknown): FakeModel {
     !Array.isArray(j.state)
   ) {
     throw new ModelFormatError(
-      'bad_schema',
+      'bad_field',
       'model file fails its schema: type, config and state are required',
     );
   }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ZmsDetector } from '../../src/detectors/zms.js';
+import { ZmsDetector } from '../../src/detectors/index.js';
 import { runDetectorConformance } from './kit.js';
 
 runDetectorConformance('ZmsDetector', (over) => new ZmsDetector({ nLags: 3, ...over }), {

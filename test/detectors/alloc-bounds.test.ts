@@ -4,10 +4,9 @@
  * honest files load within the same bound (docs/detectors.md states it).
  */
 import { describe, expect, it } from 'vitest';
-import { AllocBudget } from '../../src/detectors/model.js';
-import { RandomCutForest } from '../../src/detectors/rcf/detector.js';
-import { DETECTORS, loadModel } from '../../src/detectors/registry.js';
-import { TsadError } from '../../src/errors.js';
+import { DETECTORS, loadModel, RandomCutForest } from '../../src/detectors/index.js';
+import { TsadError } from '../../src/index.js';
+import { AllocBudget } from '../../src/internal.js';
 import { syntheticSeries } from '../../src/testing/index.js';
 
 /** Bytes of ArrayBuffers allocated (and not yet collected) while `fn` runs. */

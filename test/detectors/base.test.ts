@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { IsolationForest } from '../../src/detectors/isolation-forest.js';
-import { DetectorError } from '../../src/errors.js';
+import { IsolationForest } from '../../src/detectors/index.js';
+import { DetectorError } from '../../src/index.js';
 import { syntheticSeries } from '../../src/testing/index.js';
 
 const all = syntheticSeries(900);
 const train = { t: all.t.slice(0, 600), v: all.v.slice(0, 600) };
 const test = { t: all.t.slice(600), v: all.v.slice(600) };
 
-describe('BaseDetector post-rule (post-processing spec §1)', () => {
+describe('BaseDetector post-rule (docs/detectors.md, Post-processing)', () => {
   it('calibrates, then thresholds: detect() = AggregateAlarms(score())', () => {
     const d = new IsolationForest({ nEstimators: 20 });
     d.train(train);

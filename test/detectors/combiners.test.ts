@@ -9,7 +9,7 @@ import {
   selectBest,
   targetGrid,
   unionGrid,
-} from '../../src/detectors/combiners.js';
+} from '../../src/detectors/index.js';
 
 const f = (...x: number[]) => Float64Array.from(x);
 

@@ -3,15 +3,10 @@
  * machine-temperature experiment, scored with Merlion's revised point-adjusted metrics.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  MACHINE_TEMPERATURE_FILE,
-  SPLIT_TIME,
-  TEST_WINDOWS as WINDOWS,
-} from '../../src/cli/nab/machine-temperature.js';
 import { loadNab } from '../../src/datasets/index.js';
-import { defaultDetector } from '../../src/detectors/default.js';
-import { makeThresholdRule } from '../../src/detectors/post/rule.js';
-import { evaluate } from '../../src/metrics/tsad.js';
+import { defaultDetector, makeThresholdRule } from '../../src/detectors/index.js';
+import { MACHINE_TEMPERATURE_FILE, SPLIT_TIME, TEST_WINDOWS as WINDOWS } from '../../src/internal.js';
+import { evaluate } from '../../src/metrics/index.js';
 import { dateBin, splitAt } from '../../src/series/index.js';
 
 /** The experiment's data: 5-minute max bins, train before 2013-12-15, test from then on. */

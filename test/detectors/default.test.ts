@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ALARM_RULE, defaultDetector } from '../../src/detectors/default.js';
-import { loadModel } from '../../src/detectors/registry.js';
+import { DEFAULT_ALARM_RULE, defaultDetector, loadModel } from '../../src/detectors/index.js';
 import { syntheticSeries } from '../../src/testing/index.js';
 
 describe('defaultDetector', () => {
@@ -33,7 +32,7 @@ describe('defaultDetector', () => {
     expect(d.config.calibrateMembers).toEqual([true, false, false]);
     expect(d.config.combiner).toEqual({ type: 'mean', absScore: true });
     expect(d.config.enableCalibrator).toBe(false);
-    // spec §2: AggregateAlarms 3.0, 2 alarms in 60 min, 120 min suppression
+    // docs/ensemble.md, The default detector on NAB machine temperature: AggregateAlarms 3.0, 2 alarms in 60 min, 120 min suppression
     expect(d.config.threshold).toEqual({
       type: 'aggregateAlarms',
       almThreshold: 3,

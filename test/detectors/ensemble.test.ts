@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { Ensemble, type EnsembleWarning } from '../../src/detectors/ensemble.js';
-import { EtsDetector } from '../../src/detectors/ets/detector.js';
-import { IsolationForest } from '../../src/detectors/isolation-forest.js';
-import { AnomScoreCalibrator } from '../../src/detectors/post/calibrator.js';
-import { loadModel } from '../../src/detectors/registry.js';
-import { ZmsDetector } from '../../src/detectors/zms.js';
-import { ConfigError, DetectorError } from '../../src/errors.js';
-import { ensembleMetric } from '../../src/metrics/selection.js';
-import type { TimeSeries } from '../../src/series/types.js';
+import {
+  AnomScoreCalibrator,
+  Ensemble,
+  type EnsembleWarning,
+  EtsDetector,
+  IsolationForest,
+  loadModel,
+  ZmsDetector,
+} from '../../src/detectors/index.js';
+import { ConfigError, DetectorError } from '../../src/index.js';
+import { ensembleMetric } from '../../src/metrics/index.js';
+import type { TimeSeries } from '../../src/series/index.js';
 import { syntheticSeries } from '../../src/testing/index.js';
 
 class BrokenDetector extends ZmsDetector {

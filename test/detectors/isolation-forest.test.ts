@@ -1,20 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
-import {
-  averagePathLength,
-  IsolationForest,
-  IsolationForestModel,
-} from '../../src/detectors/isolation-forest.js';
-import { Rng } from '../../src/math/rng.js';
-import { resample } from '../../src/series/resample.js';
-import type { TimeSeries } from '../../src/series/types.js';
+import { averagePathLength, IsolationForest, IsolationForestModel, Rng } from '../../src/detectors/index.js';
+import type { TimeSeries } from '../../src/series/index.js';
+import { resample } from '../../src/series/index.js';
 
 // V8's Math.log is not always correctly rounded (Math.log(3) is 1 ulp below glibc's), so the spec's
 // reference figures are matched to floating-point rounding (a few ulps), not always to the bit.
 const ulps = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-15 * Math.abs(b));
 
-describe('c(n) (detectors spec §5)', () => {
+describe('c(n) (docs/detectors.md, IsolationForest)', () => {
   it('matches the listed values', () => {
     expect(averagePathLength(0)).toBe(0);
     expect(averagePathLength(1)).toBe(0);

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { IsolationForest, loadModel, registerDetector } from '../../src/detectors/index.js';
-import { decodeFloats, encodeFloats } from '../../src/detectors/json.js';
-import { ConfigError, DetectorError, ModelFormatError } from '../../src/errors.js';
+import {
+  decodeFloats,
+  encodeFloats,
+  IsolationForest,
+  loadModel,
+  registerDetector,
+} from '../../src/detectors/index.js';
+import { ConfigError, DetectorError, ModelFormatError } from '../../src/index.js';
 import { syntheticSeries } from '../../src/testing/index.js';
 
 const data = syntheticSeries(400);

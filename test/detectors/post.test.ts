@@ -1,13 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AggregateAlarms } from '../../src/detectors/post/aggregate-alarms.js';
-import { AnomScoreCalibrator } from '../../src/detectors/post/calibrator.js';
-import { revisedF1, revisedPointAdjustedCounts } from '../../src/detectors/post/f1.js';
-import { Threshold } from '../../src/detectors/post/threshold.js';
-import { ConfigError } from '../../src/errors.js';
-import { Rng } from '../../src/math/rng.js';
+import {
+  AggregateAlarms,
+  AnomScoreCalibrator,
+  Rng,
+  revisedF1,
+  revisedPointAdjustedCounts,
+  Threshold,
+} from '../../src/detectors/index.js';
+import { ConfigError } from '../../src/index.js';
 import { accumulateTsad } from '../../src/metrics/index.js';
-import type { TimeSeries } from '../../src/series/types.js';
+import type { TimeSeries } from '../../src/series/index.js';
 
 const f64 = (a: number[]) => Float64Array.from(a);
 const near = (a: ArrayLike<number>, b: number[], tol = 1e-12) => {
@@ -16,7 +19,7 @@ const near = (a: ArrayLike<number>, b: number[], tol = 1e-12) => {
     expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i])));
 };
 
-describe('AnomScoreCalibrator (post-processing spec §2.4, example C1)', () => {
+describe('AnomScoreCalibrator (docs/detectors.md, Post-processing: AnomScoreCalibrator, example C1)', () => {
   const x = f64([0, 0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.8, 1.0, 2.0]);
   it('learns the C1 anchors and PCHIP derivatives', () => {
     const c = new AnomScoreCalibrator(1000);
@@ -94,7 +97,7 @@ const t1Labels: TimeSeries = {
 };
 const t1Scores: TimeSeries = { t: t1Times, v: f64(T1_SCORES) };
 
-describe('Threshold (post-processing spec §3, example T1)', () => {
+describe('Threshold (docs/detectors.md, Post-processing: Threshold, example T1)', () => {
   it('F1 per candidate as listed', () => {
     const th = new Threshold(0);
     const f1At = (c: number) => {
@@ -132,7 +135,7 @@ describe('Threshold (post-processing spec §3, example T1)', () => {
   });
 });
 
-describe('AggregateAlarms (post-processing spec §4, example A1)', () => {
+describe('AggregateAlarms (docs/detectors.md, Post-processing: AggregateAlarms, example A1)', () => {
   const n = 60;
   const t = f64(Array.from({ length: n }, (_, i) => i * 300_000));
   const v = new Float64Array(n);

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ChangePointDetector } from '../../src/detectors/changepoint/detector.js';
-import { DiscordCore } from '../../src/detectors/discord/core.js';
-import { DiscordDetector } from '../../src/detectors/discord/detector.js';
-import { calendarPeriodMs, dominantPeriod } from '../../src/detectors/discord/period.js';
-import { FlatLineDetector } from '../../src/detectors/flatline/detector.js';
-import type { Detector } from '../../src/detectors/types.js';
-import { type SynthKind, synthCorpus } from '../../src/lab/synth.js';
+import type { Detector } from '../../src/detectors/index.js';
+import { ChangePointDetector, DiscordDetector, FlatLineDetector } from '../../src/detectors/index.js';
+import { calendarPeriodMs, DiscordCore, dominantPeriod } from '../../src/internal.js';
+import { type SynthKind, synthCorpus } from '../../src/lab/index.js';
 
 /** Trains on the first 30 % of a one-anomaly synthetic file, streams the rest; where is the top score? */
 function locate(det: Detector, kind: SynthKind, seed: number) {

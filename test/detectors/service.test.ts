@@ -3,13 +3,9 @@
  * `push()` per point, checkpoint per series, survive a restart; and a long gap never breaks a stream.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultDetector } from '../../src/detectors/default.js';
-import { EtsDetector } from '../../src/detectors/ets/detector.js';
-import { IsolationForest } from '../../src/detectors/isolation-forest.js';
-import { loadModel } from '../../src/detectors/registry.js';
-import type { StreamResult } from '../../src/detectors/types.js';
-import { DetectorError, ModelFormatError } from '../../src/errors.js';
-import { openTracker } from '../../src/index.js';
+import type { StreamResult } from '../../src/detectors/index.js';
+import { defaultDetector, EtsDetector, IsolationForest, loadModel } from '../../src/detectors/index.js';
+import { DetectorError, ModelFormatError, openTracker } from '../../src/index.js';
 
 const SEC = 1000;
 const T0 = Date.UTC(2024, 0, 1);

@@ -4,8 +4,7 @@
  * refused with a ModelFormatError naming `state.stateVersion`.
  */
 import { describe, expect, it } from 'vitest';
-import { ModelFormatError } from '../../src/errors.js';
-import { loadModel, RollingMad } from '../../src/index.js';
+import { loadModel, ModelFormatError, NabStreamDetector, RollingMad } from '../../src/index.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const config = {
@@ -68,5 +67,51 @@ describe('state versions', () => {
       expect((err as Error).message).toMatch(/state\.stateVersion/);
       expect((err as Error).message).toMatch(msg);
     }
+  });
+});
+
+describe('NabStreamDetector files written before it ran on the spec runtime', () => {
+  const nabConfig = { historyWindow: 200, zWindow: 100, learningPeriod: 50 };
+  const train = {
+    t: Array.from({ length: 300 }, (_, i) => T0 + i * 60_000),
+    v: Array.from({ length: 300 }, (_, i) => Math.sin(i / 7) + (i % 90 === 0 ? 4 : 0)),
+  };
+  const next = {
+    t: Array.from({ length: 40 }, (_, i) => T0 + (300 + i) * 60_000),
+    v: Array.from({ length: 40 }, (_, i) => Math.sin((300 + i) / 7) + (i === 20 ? 5 : 0)),
+  };
+
+  it('a legacy { core, lastT } state (config without the runtime fields) loads and scores like the current file', () => {
+    const det = new NabStreamDetector(nabConfig);
+    det.train(train);
+    const cur = det.toJSON();
+    const model = (cur.state as { model: { core: unknown } }).model;
+    // what NabStreamDetector wrote before: its own config fields and { core, lastT }
+    const legacy = {
+      format: 'tsad-model',
+      version: 1,
+      type: 'NabStreamDetector',
+      config: Object.fromEntries(Object.entries(cur.config).filter(([k]) => !(k in config))),
+      state: { core: model.core, lastT: train.t[train.t.length - 1] },
+    };
+    const old = loadModel(legacy);
+    expect(old).toBeInstanceOf(NabStreamDetector);
+    expect(old.toJSON()).toEqual(cur);
+    const a = det.stream();
+    const b = old.stream();
+    for (let i = 0; i < next.t.length; i++)
+      expect(b.push(next.t[i], next.v[i])).toEqual(a.push(next.t[i], next.v[i]));
+  });
+
+  it('a legacy null state is an untrained model', () => {
+    const d = loadModel({
+      format: 'tsad-model',
+      version: 1,
+      type: 'NabStreamDetector',
+      config: nabConfig,
+      state: null,
+    });
+    expect(d).toBeInstanceOf(NabStreamDetector);
+    expect(() => d.score(next)).toThrow(/call train\(\) before scoring/);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TransformPipeline, type TransformSpec } from '../../src/detectors/transforms.js';
-import type { TimeSeries } from '../../src/series/types.js';
+import { TransformPipeline, type TransformSpec } from '../../src/detectors/index.js';
+import type { TimeSeries } from '../../src/series/index.js';
 
 const ts = (v: number[]): TimeSeries => ({
   t: Float64Array.from(v, (_, i) => 1000 * (i + 1)),
@@ -10,7 +10,7 @@ const ts = (v: number[]): TimeSeries => ({
 const rows = (f: { x: Float64Array; n: number; d: number }) =>
   Array.from({ length: f.n }, (_, i) => Array.from(f.x.subarray(i * f.d, (i + 1) * f.d)));
 
-describe('transforms (detectors spec §1.3–§1.7)', () => {
+describe('transforms (docs/detectors.md, Transforms)', () => {
   const x = ts([1, 4, 9, 16, 25]);
   it('difference drops the first timestamp', () => {
     const f = new TransformPipeline([{ type: 'difference' }]).fit(x);

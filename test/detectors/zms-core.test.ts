@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitZms, ZmsStreamCore, zmsKernel, zmsScores } from '../../src/detectors/zms-core.js';
-import { DetectorError } from '../../src/errors.js';
+import { fitZms, zmsKernel, zmsScores } from '../../src/detectors/index.js';
+import { DetectorError } from '../../src/index.js';
+import { ZmsStreamCore } from '../../src/internal.js';
 
 // Worked example Z1, merlion-detectors.md §3.
 const Z1_TRAIN = Float64Array.from([1, 2, 4, 7, 11, 16, 22, 29]);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../../src/detectors/registry.js';
-import { ZmsDetector } from '../../src/detectors/zms.js';
-import { ConfigError } from '../../src/errors.js';
+import { loadModel, ZmsDetector } from '../../src/detectors/index.js';
+import { ConfigError } from '../../src/index.js';
 
 const MIN = 60_000;
 const ts = (v: number[], start = 0) => ({

@@ -54,6 +54,15 @@ describe('examples/', () => {
     expect(r.stdout).toMatch(/^300 points scored$/m);
   }, 120_000);
 
+  it('drift-monitor.ts flags the level shift, after it and never before, with monitoring-table rows', () => {
+    const r = run('drift-monitor.ts');
+    expect(r.stderr).toBe('');
+    // the shift starts at 2024-01-11T00:00; checks every 6 hours over a 1-day window
+    expect(r.stdout).toMatch(/^first drift event at 2024-01-11T\d\d:55:00.000Z: values KS D 0\.\d+/m);
+    expect(r.stdout).toMatch(/^ {2}2024-01-11T\d\d:55:00.000Z machine-1 value\.ks_d 0\.\d{4}$/m);
+    expect(r.stdout).toMatch(/^25 checks: [1-9]\d* drift events after the shift, 0 before it$/m);
+  }, 120_000);
+
   it('mlflow-tracking.ts tracks, registers and loads back from a real MLflow server', () => {
     const r = run('mlflow-tracking.ts', { MLFLOW_TRACKING_URI: mlflow.url });
     expect(r.stderr).toBe('');

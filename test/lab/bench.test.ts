@@ -2,12 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/errors.js';
-import { formatBench, runBench } from '../../src/lab/bench.js';
-import { runLocate } from '../../src/lab/locate.js';
-import { nabResultPath } from '../../src/lab/nab-corpus-file.js';
-import { makeDetector, recipeMapping } from '../../src/lab/recipes.js';
-import { synthCorpus, writeSynthCorpus } from '../../src/lab/synth.js';
+import { ConfigError } from '../../src/index.js';
+import { makeDetector, nabResultPath, recipeMapping } from '../../src/internal.js';
+import { formatBench, runBench, runLocate, synthCorpus, writeSynthCorpus } from '../../src/lab/index.js';
 
 let dir: string;
 

@@ -2,8 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { registerBench } from '../../src/cli/bench.js';
-import { registerSynth } from '../../src/cli/synth.js';
+import { registerBench, registerSynth } from '../../src/internal.js';
 import { runCli } from '../helpers/cli.js';
 
 const run = (args: string[]): Promise<string> => runCli([registerSynth, registerBench], args);

@@ -101,7 +101,7 @@ describe('NabStreamCore', () => {
     type Core = Record<string, any>;
     const forge = (edit: (core: Core) => void) => {
       const m = JSON.parse(good);
-      edit(m.state.core);
+      edit(m.state.model.core);
       return () => loadModel(m);
     };
     expect(loadModel(JSON.parse(good)).type).toBe('NabStreamDetector');
@@ -110,55 +110,55 @@ describe('NabStreamCore', () => {
         (c) => {
           c.post.recentSum = -1e308;
         },
-        /state\.core\.post\.recentSum/,
+        /state\.model\.core\.post\.recentSum/,
       ],
       [
         (c) => {
           c.post.hist.sum += 1;
         },
-        /state\.core\.post\.hist\.sum: does not match/,
+        /state\.model\.core\.post\.hist\.sum: does not match/,
       ],
       [
         (c) => {
           c.post.hist.shift = 2;
         },
-        /state\.core\.post\.hist\.shift/,
+        /state\.model\.core\.post\.hist\.shift/,
       ],
       [
         (c) => {
           c.vStats.buf.pop();
         },
-        /state\.core\.vStats\.buf: expected 2000 numbers/,
+        /state\.model\.core\.vStats\.buf: expected 2000 numbers/,
       ],
       [
         (c) => {
           c.counts.index.reverse();
         },
-        /state\.core\.counts\.index\[1\]: expected indices in increasing order/,
+        /state\.model\.core\.counts\.index\[1\]: expected indices in increasing order/,
       ],
       [
         (c) => {
           c.counts.value[0] = 0.1;
         },
-        /state\.core\.counts\.value\[0\]: expected a positive float32 count/,
+        /state\.model\.core\.counts\.value\[0\]: expected a positive float32 count/,
       ],
       [
         (c) => {
           c.ctxBins[0] = 99;
         },
-        /state\.core\.ctxBins\[0\]/,
+        /state\.model\.core\.ctxBins\[0\]/,
       ],
       [
         (c) => {
           c.binW = 0;
         },
-        /state\.core\.binW/,
+        /state\.model\.core\.binW/,
       ],
       [
         (c) => {
           c.min = 'NaN';
         },
-        /state\.core\.min/,
+        /state\.model\.core\.min/,
       ],
     ];
     for (const [edit, msg] of cases) {

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/errors.js';
-import { KINDS_FILE, SYNTH_KINDS, synthCorpus, writeSynthCorpus } from '../../src/lab/synth.js';
-import { readNabWindows } from '../../src/metrics/nab-files.js';
-import { readCsv } from '../../src/series/csv.js';
+import { ConfigError } from '../../src/index.js';
+import { KINDS_FILE, SYNTH_KINDS, synthCorpus, writeSynthCorpus } from '../../src/lab/index.js';
+import { readNabWindows } from '../../src/metrics/index.js';
+import { readCsv } from '../../src/series/index.js';
 
 describe('synthCorpus', () => {
   it('is deterministic for a seed and differs between seeds', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { nabDriftSurvey, renderNabDriftReport } from '../../src/lifecycle/nab-drift.js';
+import { nabDriftSurvey, renderNabDriftReport } from '../../src/lifecycle/index.js';
 import { CHROMIUM_ARGS, ensureChromium, openRecordedPage } from '../helpers/chromium.js';
 
 /** The part of a canvas element the pixel count uses (the test runs without the DOM types). */

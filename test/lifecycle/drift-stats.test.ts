@@ -3,17 +3,15 @@ import { describe, expect, it } from 'vitest';
 import {
   histogram,
   jensenShannon,
-  psi,
-  quantileEdges,
-  sampleDivergence,
-} from '../../src/lifecycle/divergence.js';
-import {
   kolmogorovQ,
   ksAsymptoticPValue,
   ksExactPValue,
   ksStatistic,
   ksTest,
-} from '../../src/lifecycle/ks.js';
+  psi,
+  quantileEdges,
+  sampleDivergence,
+} from '../../src/lifecycle/index.js';
 
 /** D of one interleaving: bit k of `mask` set = the k-th smallest value belongs to sample a. */
 function pathD(mask: number, n: number, m: number): number {

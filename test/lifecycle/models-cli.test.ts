@@ -3,12 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exitCodeOf } from '../../src/cli/exit.js';
-import { labelWindows, registerModels } from '../../src/cli/models.js';
 import { ZmsDetector } from '../../src/detectors/index.js';
+import { exitCodeOf, labelWindows, registerModels } from '../../src/internal.js';
 import '../../src/index.js';
-import { VERSION_TAGS } from '../../src/lifecycle/promote.js';
-import type { TimeSeries } from '../../src/series/types.js';
+import { VERSION_TAGS } from '../../src/lifecycle/index.js';
+import type { TimeSeries } from '../../src/series/index.js';
 import { openTracker } from '../../src/tracking/index.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { histogram, jensenShannon, psi, quantileEdges } from '../../src/lifecycle/divergence.js';
-import { ksStatistic } from '../../src/lifecycle/ks.js';
-import { type DriftCheck, Monitor, monitorMetrics, monitorRecords } from '../../src/lifecycle/monitor.js';
-import { nabDriftSurvey, renderNabDriftReport } from '../../src/lifecycle/nab-drift.js';
+import {
+  type DriftCheck,
+  histogram,
+  jensenShannon,
+  ksStatistic,
+  Monitor,
+  monitorMetrics,
+  monitorRecords,
+  nabDriftSurvey,
+  psi,
+  quantileEdges,
+  renderNabDriftReport,
+} from '../../src/lifecycle/index.js';
 import { openMemoryTracker } from '../../src/tracking/index.js';
 
 /** Deterministic pseudo-normal values (sum of sines), mean ~0, sd ~1. */

@@ -11,9 +11,9 @@ import {
   promotionHistory,
   rollback,
   VERSION_TAGS,
-} from '../../src/lifecycle/promote.js';
-import type { TimeSeries, Window } from '../../src/series/types.js';
-import type { Tracker } from '../../src/tracking/tracker.js';
+} from '../../src/lifecycle/index.js';
+import type { TimeSeries, Window } from '../../src/series/index.js';
+import type { Tracker } from '../../src/tracking/index.js';
 import { startMlflow } from '../helpers/mlflow-server.js';
 import { startPostgres } from '../tracking/pg-server.js';
 

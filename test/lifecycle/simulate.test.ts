@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { runMachineTemperature, SPLIT_TIME, TEST_WINDOWS } from '../../src/cli/nab/machine-temperature.js';
-import { toSeries } from '../../src/detectors/base.js';
-import { ZmsDetector } from '../../src/detectors/index.js';
-import { loadModel } from '../../src/detectors/registry.js';
-import type { Detector } from '../../src/detectors/types.js';
+import type { Detector } from '../../src/detectors/index.js';
+import { loadModel, ZmsDetector } from '../../src/detectors/index.js';
+import { runMachineTemperature, SPLIT_TIME, TEST_WINDOWS, toSeries } from '../../src/internal.js';
 import '../../src/index.js';
 import { loadNab } from '../../src/datasets/index.js';
-import { makeDetector } from '../../src/lab/recipes.js';
-import { simulate } from '../../src/lifecycle/simulate.js';
+import { makeDetector } from '../../src/internal.js';
+import { simulate } from '../../src/lifecycle/index.js';
+import type { TimeSeries } from '../../src/series/index.js';
 import { dateBin } from '../../src/series/index.js';
-import type { TimeSeries } from '../../src/series/types.js';
 import { datasetDigest, openMemoryTracker } from '../../src/tracking/index.js';
 
 const HOUR = 3_600_000;
@@ -104,6 +102,58 @@ describe('simulate', () => {
       inline.retrains.map((r) => [r.liveFrom, r.trainFrom, r.rows]),
     );
     expect(workers.retrains).toHaveLength(14);
+    expect(workers.scores.v).toEqual(inline.scores.v);
+    expect(workers.alarms).toEqual(inline.alarms);
+  });
+
+  it('trainIn workers: the default detector (forest, ETS, calibrators) scores each live period exactly as in line', async () => {
+    const ts = synthetic(6, 3);
+    const opts = {
+      initialTrainEnd: T0 + 5 * DAY,
+      retrainEvery: '1d',
+      trainWindow: 'sliding:4d',
+      labels: [[T0 + 6 * DAY, T0 + 6 * DAY + 6 * HOUR]],
+    } as const;
+    const inline = await simulate(() => makeDetector('default', { seed: 1 }), ts, opts);
+    const workers = await simulate(() => makeDetector('default', { seed: 1 }), ts, {
+      ...opts,
+      trainIn: { recipe: 'default', seed: 1, workers: 2 },
+    });
+    expect(inline.retrains).toHaveLength(5);
+    expect(workers.retrains.map((r) => [r.reason, r.liveFrom, r.trainFrom, r.trainTo, r.rows])).toEqual(
+      inline.retrains.map((r) => [r.reason, r.liveFrom, r.trainFrom, r.trainTo, r.rows]),
+    );
+    expect(workers.scores.v).toEqual(inline.scores.v);
+    expect(workers.alarmScores.v).toEqual(inline.alarmScores.v);
+    expect(workers.alarms).toEqual(inline.alarms);
+    // the report's data (it also carries methods, closures that differ by identity)
+    expect(JSON.stringify(workers.report)).toBe(JSON.stringify(inline.report));
+    // the scores are the models' own: different from a single model's past the first retrain
+    const once = await simulate(() => makeDetector('default', { seed: 1 }), ts, {
+      ...opts,
+      retrainEvery: 'never',
+    });
+    expect(Array.from(once.scores.v)).not.toEqual(Array.from(workers.scores.v));
+  }, 120_000);
+
+  it('trainIn workers: a scheduled retrain with too few points keeps the previous model live, as in line', async () => {
+    // 10 days with days 5–7 missing: the retrain after the gap has an empty 1-day sliding window
+    const full = synthetic();
+    const keep = Array.from(full.t, (_t, i) => i).filter(
+      (i) => full.t[i] < T0 + 5 * DAY || full.t[i] >= T0 + 8 * DAY,
+    );
+    const ts = { t: Float64Array.from(keep, (i) => full.t[i]), v: Float64Array.from(keep, (i) => full.v[i]) };
+    const opts = { initialTrainEnd: T0 + 3 * DAY, retrainEvery: '1d', trainWindow: 'sliding:1d' } as const;
+    const inline = await simulate(() => makeDetector('zms', { seed: 0 }), ts, opts);
+    const workers = await simulate(() => makeDetector('zms', { seed: 0 }), ts, {
+      ...opts,
+      trainIn: { recipe: 'zms', seed: 0, workers: 2 },
+    });
+    expect(inline.skippedRetrains).toBe(1);
+    expect(workers.skippedRetrains).toBe(1);
+    expect(workers.retrains.map((r) => [r.liveFrom, r.rows])).toEqual(
+      inline.retrains.map((r) => [r.liveFrom, r.rows]),
+    );
     expect(workers.scores.v).toEqual(inline.scores.v);
     expect(workers.alarms).toEqual(inline.alarms);
   });

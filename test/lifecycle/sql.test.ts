@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMachineTemperature, SPLIT_TIME } from '../../src/cli/nab/machine-temperature.js';
 import { loadNab } from '../../src/datasets/index.js';
-import { buildReadQuery, loadSeriesSql, readSql, writeMonitorSql, writeSql } from '../../src/datasets/sql.js';
+import { runMachineTemperature, SPLIT_TIME } from '../../src/internal.js';
+import {
+  buildReadQuery,
+  loadSeriesSql,
+  readSql,
+  writeMonitorSql,
+  writeSql,
+} from '../../src/lifecycle/index.js';
 import '../../src/index.js';
-import { Monitor, monitorRecords } from '../../src/lifecycle/monitor.js';
+import { Monitor, monitorRecords } from '../../src/lifecycle/index.js';
 import { dateBin, splitAt } from '../../src/series/index.js';
 import { datasetDigest, openTracker } from '../../src/tracking/index.js';
 import { type PgServer, startPostgres } from '../tracking/pg-server.js';

@@ -125,46 +125,50 @@ console.log(JSON.stringify({ kind: typeof createService, report: typeof renderEx
     ['node16', 'node16'],
     ['nodenext', 'nodenext'],
     ['esnext', 'bundler'],
-  ])('type-checks ESM and CommonJS consumers with module %s / moduleResolution %s', (module, resolution) => {
-    const d = join(consumer, `ts-${resolution}`);
-    mkdirSync(d);
-    const body = `
+  ])(
+    'type-checks ESM and CommonJS consumers with module %s / moduleResolution %s',
+    (module, resolution) => {
+      const d = join(consumer, `ts-${resolution}`);
+      mkdirSync(d);
+      const body = `
 const det = defaultDetector({ seed: 1, threshold: { minAlmInWindow: 1 } });
 const n: number = DEFAULT_ALARM_RULE.almWindowMinutes;
 const make: typeof createService = createService;
 const render: (input: Parameters<typeof renderExperimentReport>[0]) => string = renderExperimentReport;
 export const out = [det.type, n, typeof make, typeof render];
 `;
-    writeFileSync(
-      join(d, 'a.mts'),
-      `import { defaultDetector, DEFAULT_ALARM_RULE } from 'tsad';\nimport { createService } from 'tsad/serve';\nimport { renderExperimentReport } from 'tsad/report';\n${body}`,
-    );
-    if (resolution !== 'bundler') {
       writeFileSync(
-        join(d, 'b.cts'),
+        join(d, 'a.mts'),
         `import { defaultDetector, DEFAULT_ALARM_RULE } from 'tsad';\nimport { createService } from 'tsad/serve';\nimport { renderExperimentReport } from 'tsad/report';\n${body}`,
       );
-    }
-    writeFileSync(
-      join(d, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module,
-          moduleResolution: resolution,
-          target: 'es2022',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: false,
-          types: ['node'],
-          typeRoots: [join(consumer, 'node_modules', '@types')],
-        },
-        include: ['*.mts', '*.cts'],
-      }),
-    );
-    const r = run(process.execPath, [tsc, '-p', d], d);
-    expect(r.stdout + r.stderr).toBe('');
-    expect(r.code).toBe(0);
-  });
+      if (resolution !== 'bundler') {
+        writeFileSync(
+          join(d, 'b.cts'),
+          `import { defaultDetector, DEFAULT_ALARM_RULE } from 'tsad';\nimport { createService } from 'tsad/serve';\nimport { renderExperimentReport } from 'tsad/report';\n${body}`,
+        );
+      }
+      writeFileSync(
+        join(d, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module,
+            moduleResolution: resolution,
+            target: 'es2022',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            types: ['node'],
+            typeRoots: [join(consumer, 'node_modules', '@types')],
+          },
+          include: ['*.mts', '*.cts'],
+        }),
+      );
+      const r = run(process.execPath, [tsc, '-p', d], d);
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    },
+    180_000,
+  ); // one tsc process per case: ~10 s alone, over 60 s on a loaded 2-core machine
 
   it('keeps the JSDoc of config fields in the .d.ts (what an IDE shows on hover)', () => {
     const root = join(consumer, 'node_modules', 'tsad', 'dist');

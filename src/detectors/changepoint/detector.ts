@@ -8,9 +8,10 @@
  * ranked every excursion longer than the training ones as extreme, and alarmed on anomaly-free series.
  */
 import { z } from 'zod';
-import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
+import { baseConfigShape } from '../base.js';
+import { jsonFloat } from '../json.js';
+import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
 import type { Frame } from '../transforms.js';
-import type { JsonValue } from '../types.js';
 import { ChangePointCore } from './core.js';
 
 export const changePointConfigSchema = z.strictObject({
@@ -30,64 +31,95 @@ export type ChangePointInput = z.input<typeof changePointConfigSchema>;
 /** The score at the CUSUM's decision level `h`: the default rule's alarm threshold. */
 export const CHANGE_POINT_ALARM_Z = 3;
 
-export class ChangePointDetector extends BaseDetector<ChangePointConfig> {
-  private core: ChangePointCore;
+/** The fitted state: the online CUSUM core's arrays and numbers (see core.ts). */
+const changePointStateSchema = z.object({
+  profile: z.array(jsonFloat),
+  dow: z.array(jsonFloat),
+  events: z.array(jsonFloat),
+  num: z.array(jsonFloat),
+});
+type ChangePointState = z.infer<typeof changePointStateSchema>;
 
-  constructor(cfg: ChangePointInput = {}) {
-    super('ChangePointDetector', parseConfig(changePointConfigSchema, cfg));
-    this.core = this.newCore();
-  }
+function newCore(c: ChangePointConfig): ChangePointCore {
+  return new ChangePointCore({ k: c.k, h: c.h, clip: c.clip, period: c.period });
+}
 
-  private newCore(): ChangePointCore {
-    const c = this.config;
-    return new ChangePointCore({ k: c.k, h: c.h, clip: c.clip, period: c.period });
-  }
+/** The raw model: the online CUSUM core (every scored point updates the sums). */
+class ChangePointRaw implements RowModel<ChangePointState> {
+  constructor(
+    private readonly config: ChangePointConfig,
+    private core: ChangePointCore,
+    /** Whether the core holds a fitted state (a fresh core is not one to copy). */
+    private fitted = false,
+  ) {}
 
-  protected override minTrainRows(): number {
-    return 8;
-  }
-
-  protected override hasCalibrator(): boolean {
-    return false;
-  }
-
-  protected override fitRows(frame: Frame): Float64Array {
-    this.core = this.newCore();
+  fit(frame: Frame): Float64Array {
+    this.fitted = true;
+    this.core = newCore(this.config);
     const s = this.core.fit(frame.t, frame.x);
     const f = CHANGE_POINT_ALARM_Z / this.config.h;
     for (let i = 0; i < s.length; i++) s[i] *= f;
     return s;
   }
 
-  protected override scoreRow(row: Float64Array, t: number): number {
+  scoreRow(row: Float64Array, t: number): number {
     return (CHANGE_POINT_ALARM_Z * this.core.scoreRow(t, row[0])) / this.config.h;
   }
 
-  /** Streams and score() run on copies: the online core is copied through its own state codec. */
-  protected override copyOnlineState(): void {
-    if (this.trained) this.restoreModel(this.modelState(), 'state.model');
-  }
-
-  /** Scores without learning: on a copy of the detector. */
-  protected override peekRow(row: Float64Array, t: number): number {
-    return this.cloneOnline().scoreRow(row, t);
+  /** Scores without learning: on a copy. */
+  peekRow(row: Float64Array, t: number): number {
+    return this.copy().scoreRow(row, t);
   }
 
   /** Learns the row (the core learns as it scores). */
-  protected override learnRow(row: Float64Array, t: number): void {
+  learnRow(row: Float64Array, t: number): void {
     this.scoreRow(row, t);
   }
 
-  protected override modelState(): JsonValue {
-    return this.core.state();
+  /** The online core is copied through its own state codec. */
+  copy(): ChangePointRaw {
+    if (!this.fitted) return new ChangePointRaw(this.config, this.core);
+    return changePointFromState(this.config, this.toState(), 'state.model');
   }
 
-  protected override restoreModel(state: unknown, path: string): void {
-    const core = this.newCore();
-    core.restore(state, path);
-    this.core = core;
+  toState(): ChangePointState {
+    return this.core.state() as ChangePointState;
+  }
+}
+
+function changePointFromState(
+  config: ChangePointConfig,
+  state: ChangePointState,
+  path: string,
+): ChangePointRaw {
+  const core = newCore(config);
+  core.restore(state, path);
+  return new ChangePointRaw(config, core, true);
+}
+
+/** The ChangePointDetector spec (see docs/detectors.md). */
+export const changePointSpec = defineDetector({
+  type: 'ChangePointDetector',
+  level: 'row',
+  learnsPrev: true,
+  config: changePointConfigSchema,
+  state: changePointStateSchema,
+  calibrated: false,
+  minTrainRows: 8,
+  create: (c) => new ChangePointRaw(c, newCore(c)),
+  fromState: (s, { config, path }) => changePointFromState(config, s, path),
+});
+
+export class ChangePointDetector extends SpecDetector<ChangePointConfig, ChangePointRaw> {
+  constructor(cfg: ChangePointInput = {}) {
+    super(changePointSpec, cfg);
+  }
+
+  /** Loads a ChangePointDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): ChangePointDetector {
+    return loadAs(json, changePointSpec, ChangePointDetector);
   }
 }
 
 /** Loads a `ChangePointDetector` model file (see the registry in detectors/registry.ts). */
-export const loadChangePointDetector = baseLoader((c) => new ChangePointDetector(c as ChangePointInput));
+export const loadChangePointDetector = specLoader((c) => new ChangePointDetector(c as ChangePointInput));

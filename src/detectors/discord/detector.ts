@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
-import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
-import { field, intField } from '../json.js';
+import { baseConfigShape } from '../base.js';
+import { intField, jsonFloat } from '../json.js';
+import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
 import type { Frame } from '../transforms.js';
-import type { JsonValue } from '../types.js';
 import { DiscordCore } from './core.js';
 import { dominantPeriod } from './period.js';
 
@@ -24,23 +24,27 @@ export const discordConfigSchema = z.strictObject({
 export type DiscordConfig = z.infer<typeof discordConfigSchema>;
 export type DiscordInput = z.input<typeof discordConfigSchema>;
 
-export class DiscordDetector extends BaseDetector<DiscordConfig> {
-  private core: DiscordCore | null = null;
+/** The fitted state: the subsequence length and the online core (see core.ts). */
+const discordStateSchema = z.object({
+  m: z.number(),
+  core: z.object({
+    x: z.array(jsonFloat),
+    mu: z.array(jsonFloat),
+    sd: z.array(jsonFloat),
+    qt: z.array(jsonFloat),
+    num: z.array(jsonFloat),
+  }),
+});
+type DiscordState = z.infer<typeof discordStateSchema>;
 
-  constructor(cfg: DiscordInput = {}) {
-    super('DiscordDetector', parseConfig(discordConfigSchema, cfg));
-  }
+/** The raw model: the streaming left matrix-profile core (it learns as it scores). */
+class DiscordRaw implements RowModel<DiscordState> {
+  constructor(
+    private readonly config: DiscordConfig,
+    public core: DiscordCore | null,
+  ) {}
 
-  /** The subsequence length in use (null before training). */
-  get length(): number | null {
-    return this.core?.m ?? null;
-  }
-
-  protected override minTrainRows(): number {
-    return 16;
-  }
-
-  protected override fitRows(frame: Frame): Float64Array {
+  fit(frame: Frame): Float64Array {
     const c = this.config;
     const v = frame.x;
     const lo = Math.min(c.minLength, c.maxLength);
@@ -50,10 +54,11 @@ export class DiscordDetector extends BaseDetector<DiscordConfig> {
     let mean = 0;
     for (let i = 0; i < v.length; i++) mean += v[i];
     mean /= v.length;
-    this.core = new DiscordCore(m, c.window);
-    this.core.reset(mean);
+    const core = new DiscordCore(m, c.window);
+    this.core = core;
+    core.reset(mean);
     const out = new Float64Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = this.core.push(v[i]);
+    for (let i = 0; i < v.length; i++) out[i] = core.push(v[i]);
     // warm-up: until a subsequence has a neighbour one period back (m can be clamped below the period)
     // its nearest neighbour is out of phase and its distance says nothing about the series; those
     // scores would teach the calibrator that large distances are normal
@@ -62,40 +67,68 @@ export class DiscordDetector extends BaseDetector<DiscordConfig> {
     return out;
   }
 
-  protected override scoreRow(row: Float64Array): number {
+  scoreRow(row: Float64Array): number {
     return this.core!.push(row[0]);
   }
 
-  /** Streams and score() run on copies: the online core is copied through its own state codec. */
-  protected override copyOnlineState(): void {
-    if (this.trained) this.restoreModel(this.modelState(), 'state.model');
-  }
-
-  /** Scores without learning: on a copy of the detector. */
-  protected override peekRow(row: Float64Array): number {
-    return this.cloneOnline().scoreRow(row);
+  /** Scores without learning: on a copy. */
+  peekRow(row: Float64Array): number {
+    return this.copy().scoreRow(row);
   }
 
   /** Learns the row (the core learns as it scores). */
-  protected override learnRow(row: Float64Array): void {
+  learnRow(row: Float64Array): void {
     this.scoreRow(row);
   }
 
-  protected override modelState(): JsonValue {
-    const core = this.core!;
-    return { m: core.m, core: core.state() };
+  /** The online core is copied through its own state codec (untrained: nothing to copy). */
+  copy(): DiscordRaw {
+    return this.core ? discordFromState(this.config, this.toState(), 'state.model') : this;
   }
 
-  protected override restoreModel(state: unknown, path: string): void {
-    const m = intField(state, 'm', path, 4, 1024);
-    if (this.config.m !== null && m !== this.config.m) {
-      throw new ModelFormatError('bad_field', `${path}.m: ${m} differs from config.m ${this.config.m}`);
-    }
-    const core = new DiscordCore(m, this.config.window);
-    core.restore(field(state, 'core', path), `${path}.core`);
-    this.core = core;
+  toState(): DiscordState {
+    const core = this.core!;
+    return { m: core.m, core: core.state() } as DiscordState;
+  }
+}
+
+function discordFromState(config: DiscordConfig, state: DiscordState, path: string): DiscordRaw {
+  const m = intField(state, 'm', path, 4, 1024);
+  if (config.m !== null && m !== config.m) {
+    throw new ModelFormatError('bad_field', `${path}.m: ${m} differs from config.m ${config.m}`);
+  }
+  const core = new DiscordCore(m, config.window);
+  core.restore(state.core, `${path}.core`);
+  return new DiscordRaw(config, core);
+}
+
+/** The DiscordDetector spec (see docs/detectors.md). */
+export const discordSpec = defineDetector({
+  type: 'DiscordDetector',
+  level: 'row',
+  learnsPrev: true,
+  config: discordConfigSchema,
+  state: discordStateSchema,
+  minTrainRows: 16,
+  create: (c) => new DiscordRaw(c, null),
+  fromState: (s, { config, path }) => discordFromState(config, s, path),
+});
+
+export class DiscordDetector extends SpecDetector<DiscordConfig, DiscordRaw> {
+  constructor(cfg: DiscordInput = {}) {
+    super(discordSpec, cfg);
+  }
+
+  /** Loads a DiscordDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): DiscordDetector {
+    return loadAs(json, discordSpec, DiscordDetector);
+  }
+
+  /** The subsequence length in use (null before training). */
+  get length(): number | null {
+    return this.raw.core?.m ?? null;
   }
 }
 
 /** Loads a `DiscordDetector` model file (see the registry in detectors/registry.ts). */
-export const loadDiscordDetector = baseLoader((c) => new DiscordDetector(c as DiscordInput));
+export const loadDiscordDetector = specLoader((c) => new DiscordDetector(c as DiscordInput));

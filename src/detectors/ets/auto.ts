@@ -45,7 +45,7 @@ export interface AutoEtsResult {
   readonly model: EtsModel;
 }
 
-/** The candidate grid of spec §4.4, in grid order. */
+/** The candidate grid (docs/ets.md, What is implemented), in grid order. */
 export function candidateGrid(y: ArrayLike<number>, period: number, opts: AutoEtsOptions = {}): EtsSpec[] {
   const base = opts.base ?? {};
   let nonPos = false;
@@ -84,7 +84,7 @@ export function candidateGrid(y: ArrayLike<number>, period: number, opts: AutoEt
 }
 
 /**
- * AutoETS (spec §4.2–§4.4): detect the seasonal period, fit every candidate of the grid by
+ * AutoETS (docs/ets.md, What is implemented): detect the seasonal period, fit every candidate of the grid by
  * maximum likelihood and keep the first with the strictly smallest information criterion.
  */
 export function autoEts(y: ArrayLike<number>, opts: AutoEtsOptions = {}): AutoEtsResult {

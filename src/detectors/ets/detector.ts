@@ -1,5 +1,5 @@
 /**
- * `EtsDetector`: exponential-smoothing residual detector (detectors spec §4), with AutoETS model
+ * `EtsDetector`: exponential-smoothing residual detector (docs/ets.md, What is implemented), with AutoETS model
  * selection as an option. Score = (observed − forecast) / forecast standard deviation.
  *
  * tsad scores **one step ahead and updates the state with every observation** (mode 'stream', the
@@ -11,8 +11,9 @@
  */
 import { z } from 'zod';
 import type { TimeSeries } from '../../series/types.js';
-import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig, type RawStreamer } from '../base.js';
-import type { JsonValue } from '../types.js';
+import { baseConfigShape, type RawStreamer } from '../base.js';
+import { jsonAny, jsonObject } from '../json.js';
+import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
 import { EtsCore } from './core.js';
 import type { EtsModel } from './model.js';
 
@@ -61,61 +62,63 @@ export const etsConfigSchema = z.strictObject({
 export type EtsConfig = z.infer<typeof etsConfigSchema>;
 export type EtsInput = z.input<typeof etsConfigSchema>;
 
-export class EtsDetector extends BaseDetector<EtsConfig> {
-  private core: EtsCore | null = null;
+/** The fitted state (`EtsCore.toJSON()`); `EtsCore.restore` validates every field. */
+const etsStateSchema = z.object({
+  spec: jsonObject,
+  params: jsonObject,
+  mse: jsonAny,
+  nobs: jsonAny,
+  llf: jsonAny,
+  aic: jsonAny,
+  aicc: jsonAny,
+  bic: jsonAny,
+  granularityMs: jsonAny,
+  candidates: z.array(jsonObject),
+  trainEnd: jsonObject,
+  live: jsonObject,
+});
+type EtsStateJson = z.infer<typeof etsStateSchema>;
 
-  constructor(cfg: EtsInput = {}) {
-    super('EtsDetector', parseConfig(etsConfigSchema, cfg));
-  }
+function newCore(c: EtsConfig): EtsCore {
+  return new EtsCore({
+    error: c.error,
+    trend: c.trend,
+    damped: c.damped,
+    seasonal: c.seasonal,
+    seasonalPeriods: c.seasonalPeriods,
+    auto: c.auto,
+    autoOptions: c.autoOptions,
+    mode: c.mode,
+    granularityMs: c.granularityMs,
+    simulations: c.simulations,
+    maxForecastSteps: c.maxForecastSteps,
+    seed: c.seed,
+  });
+}
 
-  /** Loads an EtsDetector model file (any other type is a ModelFormatError). */
-  static load(json: unknown): EtsDetector {
-    return loadAs(json, ['EtsDetector'], loadEtsDetector, EtsDetector);
-  }
+/** The raw model: the fitted ETS model and its running state (null before training). */
+class EtsRaw implements SeriesModel<EtsStateJson> {
+  constructor(
+    private readonly config: EtsConfig,
+    public core: EtsCore | null = null,
+  ) {}
 
-  protected override hasCalibrator(): boolean {
-    return false;
-  }
-
-  /** The fitted model and its running state (null before training). */
-  get model(): EtsCore | null {
-    return this.core;
-  }
-
-  private newCore(): EtsCore {
-    const c = this.config;
-    return new EtsCore({
-      error: c.error,
-      trend: c.trend,
-      damped: c.damped,
-      seasonal: c.seasonal,
-      seasonalPeriods: c.seasonalPeriods,
-      auto: c.auto,
-      autoOptions: c.autoOptions,
-      mode: c.mode,
-      granularityMs: c.granularityMs,
-      simulations: c.simulations,
-      maxForecastSteps: c.maxForecastSteps,
-      seed: c.seed,
-    });
-  }
-
-  protected override rawTrain(ts: TimeSeries): TimeSeries {
-    const core = this.newCore();
+  fit(ts: TimeSeries): TimeSeries {
+    const core = newCore(this.config);
     const scores = core.train(ts);
     this.core = core;
     return scores;
   }
 
-  protected override rawScore(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+  score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
     return this.core!.score(ts, prev);
   }
 
-  protected override copyOnlineState(): void {
-    if (this.core) this.core = this.core.copy();
+  copy(): EtsRaw {
+    return new EtsRaw(this.config, this.core ? this.core.copy() : null);
   }
 
-  protected override rawStreamer(): RawStreamer {
+  streamer(): RawStreamer {
     const core = this.core!;
     // set by check(): the point checked last lies beyond a gap (reset before using it)
     let gap = false;
@@ -141,18 +144,43 @@ export class EtsDetector extends BaseDetector<EtsConfig> {
     };
   }
 
-  protected override modelState(): JsonValue {
-    return this.core!.toJSON();
+  toState(): EtsStateJson {
+    return this.core!.toJSON() as EtsStateJson;
+  }
+}
+
+/** The EtsDetector spec (see docs/detectors.md). No calibrator: scores are in forecast-sd units. */
+export const etsSpec = defineDetector({
+  type: 'EtsDetector',
+  level: 'series',
+  config: etsConfigSchema,
+  state: etsStateSchema,
+  calibrated: false,
+  create: (c) => new EtsRaw(c),
+  fromState: (s, { config, path }) => {
+    const core = newCore(config);
+    core.restore(s, path);
+    return new EtsRaw(config, core);
+  },
+});
+
+export class EtsDetector extends SpecDetector<EtsConfig, EtsRaw> {
+  constructor(cfg: EtsInput = {}) {
+    super(etsSpec, cfg);
   }
 
-  protected override restoreModel(state: unknown, path: string): void {
-    const core = this.newCore();
-    core.restore(state, path);
-    this.core = core;
+  /** Loads an EtsDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): EtsDetector {
+    return loadAs(json, etsSpec, EtsDetector);
+  }
+
+  /** The fitted model and its running state (null before training). */
+  get model(): EtsCore | null {
+    return this.raw.core;
   }
 }
 
 export type { EtsModel };
 
 /** The model-file loader of EtsDetector (listed in registry.ts). */
-export const loadEtsDetector = baseLoader((c) => new EtsDetector(c as EtsInput));
+export const loadEtsDetector = specLoader((c) => new EtsDetector(c as EtsInput));

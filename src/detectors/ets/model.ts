@@ -186,7 +186,7 @@ function seasonRing(spec: EtsSpec, seasonal: readonly number[], out: Float64Arra
   for (let i = 0; i < m; i++) out[i] = seasonal[m - 1 - i];
 }
 
-/** Heuristic / simple initial states (spec §4.5, statsmodels "estimated" start values). */
+/** Heuristic / simple initial states (docs/ets.md, What is implemented, statsmodels "estimated" start values). */
 export function initialStates(
   y: ArrayLike<number>,
   spec: EtsSpec,
@@ -400,7 +400,7 @@ export function hasAnalyticVariance(spec: EtsSpec): boolean {
   return spec.error === 'add' && spec.trend !== 'mul' && spec.seasonal !== 'mul';
 }
 
-/** Analytic variance factor v(h) (var_h = mse·v(h)) for the additive classes (spec §4.6). */
+/** Analytic variance factor v(h) (var_h = mse·v(h)) for the additive classes (docs/ets.md, What is implemented). */
 export function varianceFactor(spec: EtsSpec, params: EtsParams, h: number): number {
   const { alpha: a, beta: b, gamma: g, phi } = params;
   const m = spec.seasonal ? spec.period : 1;
@@ -451,7 +451,7 @@ export function forecastVariance(
 }
 
 /**
- * Seeded simulation of forecast variances for the classes without a closed form (spec §4.6):
+ * Seeded simulation of forecast variances for the classes without a closed form (docs/ets.md, What is implemented):
  * `paths` sample paths with N(0, mse) innovations pushed through the model, var_h = their sample
  * variance (ddof 1); h = 1 uses the exact value (mse, or mse·ŷ² for multiplicative error).
  * Horizon-major and incremental: extending the horizon continues the same paths, so the
@@ -551,7 +551,7 @@ function oneStep(
 }
 
 /**
- * Maximum-likelihood fit (spec §4.5): L-BFGS-B on −llf/n over α, β*, γ*, φ and the initial
+ * Maximum-likelihood fit (docs/ets.md, What is implemented): L-BFGS-B on −llf/n over α, β*, γ*, φ and the initial
  * states (the oldest seasonal state fixed), 2-point numeric gradients with step 1e-8.
  */
 export function fitEts(y: ArrayLike<number>, specIn: Partial<EtsSpec>, opts: FitOptions = {}): EtsModel {

@@ -35,7 +35,7 @@ export function acf(x: ArrayLike<number>, maxLag: number): Float64Array {
 }
 
 /**
- * Detects seasonal periods from the autocorrelation function (spec §4.3): local ACF maxima,
+ * Detects seasonal periods from the autocorrelation function (docs/ets.md, What is implemented): local ACF maxima,
  * a harmonic filter and a Bartlett z-test, on the series and on the residuals of an additive
  * Holt (AAN) fit. Returns the candidate periods best first, or `[1]` if none.
  */

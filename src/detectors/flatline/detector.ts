@@ -8,9 +8,10 @@
  * ones as extreme (on NAB's count series, two or three equal counts in a row).
  */
 import { z } from 'zod';
-import { BaseDetector, baseConfigShape, baseLoader, parseConfig } from '../base.js';
+import { baseConfigShape } from '../base.js';
+import { jsonFloat } from '../json.js';
+import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
 import type { Frame } from '../transforms.js';
-import type { JsonValue } from '../types.js';
 import { FlatLineCore } from './core.js';
 
 export const flatLineConfigSchema = z.strictObject({
@@ -24,58 +25,81 @@ export type FlatLineInput = z.input<typeof flatLineConfigSchema>;
 /** The score of a run as long as the reference + 1: the default rule's alarm threshold. */
 export const FLAT_LINE_ALARM_Z = 3;
 
-export class FlatLineDetector extends BaseDetector<FlatLineConfig> {
-  private core: FlatLineCore;
+/** The fitted state: the online core's numbers (see core.ts). */
+const flatLineStateSchema = z.object({ num: z.array(jsonFloat) });
+type FlatLineState = z.infer<typeof flatLineStateSchema>;
 
-  constructor(cfg: FlatLineInput = {}) {
-    super('FlatLineDetector', parseConfig(flatLineConfigSchema, cfg));
-    this.core = new FlatLineCore(this.config.relTol);
-  }
+/** The raw model: the online run-length core (it learns as it scores). */
+class FlatLineRaw implements RowModel<FlatLineState> {
+  constructor(
+    private readonly config: FlatLineConfig,
+    private core: FlatLineCore,
+    /** Whether the core holds a fitted state (a fresh core is not one to copy). */
+    private fitted = false,
+  ) {}
 
-  protected override minTrainRows(): number {
-    return 2;
-  }
-
-  protected override hasCalibrator(): boolean {
-    return false;
-  }
-
-  protected override fitRows(frame: Frame): Float64Array {
+  fit(frame: Frame): Float64Array {
+    this.fitted = true;
     this.core = new FlatLineCore(this.config.relTol);
     const s = this.core.fit(frame.x);
     for (let i = 0; i < s.length; i++) s[i] *= FLAT_LINE_ALARM_Z;
     return s;
   }
 
-  protected override scoreRow(row: Float64Array): number {
+  scoreRow(row: Float64Array): number {
     return FLAT_LINE_ALARM_Z * this.core.scoreRow(row[0]);
   }
 
-  /** Streams and score() run on copies: the online core is copied through its own state codec. */
-  protected override copyOnlineState(): void {
-    if (this.trained) this.restoreModel(this.modelState(), 'state.model');
-  }
-
-  /** Scores without learning: on a copy of the detector. */
-  protected override peekRow(row: Float64Array): number {
-    return this.cloneOnline().scoreRow(row);
+  /** Scores without learning: on a copy. */
+  peekRow(row: Float64Array): number {
+    return this.copy().scoreRow(row);
   }
 
   /** Learns the row (the core learns as it scores). */
-  protected override learnRow(row: Float64Array): void {
+  learnRow(row: Float64Array): void {
     this.scoreRow(row);
   }
 
-  protected override modelState(): JsonValue {
-    return this.core.state();
+  /** The online core is copied through its own state codec. */
+  copy(): FlatLineRaw {
+    if (!this.fitted) return new FlatLineRaw(this.config, this.core);
+    return flatLineFromState(this.config, this.toState(), 'state.model');
   }
 
-  protected override restoreModel(state: unknown, path: string): void {
-    const core = new FlatLineCore(this.config.relTol);
-    core.restore(state, path);
-    this.core = core;
+  toState(): FlatLineState {
+    return this.core.state() as FlatLineState;
+  }
+}
+
+function flatLineFromState(config: FlatLineConfig, state: FlatLineState, path: string): FlatLineRaw {
+  const core = new FlatLineCore(config.relTol);
+  core.restore(state, path);
+  return new FlatLineRaw(config, core, true);
+}
+
+/** The FlatLineDetector spec (see docs/detectors.md). */
+export const flatLineSpec = defineDetector({
+  type: 'FlatLineDetector',
+  level: 'row',
+  learnsPrev: true,
+  config: flatLineConfigSchema,
+  state: flatLineStateSchema,
+  calibrated: false,
+  minTrainRows: 2,
+  create: (c) => new FlatLineRaw(c, new FlatLineCore(c.relTol)),
+  fromState: (s, { config, path }) => flatLineFromState(config, s, path),
+});
+
+export class FlatLineDetector extends SpecDetector<FlatLineConfig, FlatLineRaw> {
+  constructor(cfg: FlatLineInput = {}) {
+    super(flatLineSpec, cfg);
+  }
+
+  /** Loads a FlatLineDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): FlatLineDetector {
+    return loadAs(json, flatLineSpec, FlatLineDetector);
   }
 }
 
 /** Loads a `FlatLineDetector` model file (see the registry in detectors/registry.ts). */
-export const loadFlatLineDetector = baseLoader((c) => new FlatLineDetector(c as FlatLineInput));
+export const loadFlatLineDetector = specLoader((c) => new FlatLineDetector(c as FlatLineInput));

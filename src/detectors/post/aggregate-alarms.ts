@@ -69,7 +69,7 @@ class TimeQueue {
 }
 
 /**
- * The streaming alarm filter: exactly the batch rule of spec §4, in amortised O(1) per point.
+ * The streaming alarm filter: exactly the batch rule (docs/detectors.md, Post-processing: AggregateAlarms), in amortised O(1) per point.
  * Needs non-decreasing times (ms).
  */
 class AggregateStreamer implements AlarmStreamer {
@@ -123,7 +123,7 @@ class AggregateStreamer implements AlarmStreamer {
 /**
  * Merlion's `AggregateAlarms`: a threshold, then an alarm only when at least `minAlmInWindow`
  * raw alarms fall in the last `almWindowMinutes`, and none was emitted in the last
- * `almSuppressMinutes` (post-processing spec §4, incl. the relaxed requirement at the start).
+ * `almSuppressMinutes` (docs/detectors.md, Post-processing: AggregateAlarms, incl. the relaxed requirement at the start).
  */
 export class AggregateAlarms extends Threshold {
   readonly minAlmInWindow: number;

@@ -3,7 +3,7 @@ import { quantileSorted } from '../../math/quantile.js';
 import { decodeFloats, encodeFloats, field } from '../json.js';
 import type { JsonValue } from '../types.js';
 
-/** Target z-values of the quantile anchors (post-processing spec §2.1). */
+/** Target z-values of the quantile anchors (docs/detectors.md, Post-processing: AnomScoreCalibrator). */
 const TARGETS = [0, 0, 0.5, 1, 1.5, 2];
 /** Their quantile levels 2·Φ(t) − 1, as the spec lists them. */
 const LEVELS = [0, 0, 0.3829249225480262, 0.6826894921370859, 0.8663855974622838, 0.9544997361036416];

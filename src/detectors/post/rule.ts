@@ -16,9 +16,9 @@ export function makeThresholdRule(cfg: ThresholdRuleConfig): Threshold {
   return new AggregateAlarms(cfg);
 }
 
-/** Post-rule training settings (spec §1; times in seconds, null = off / not given). */
+/** Post-rule training settings (docs/detectors.md, Post-processing; times in seconds, null = off / not given). */
 export const postRuleTrainSchema = z.strictObject({
-  /** Unsupervised quantile for the threshold; `undefined` = the detector's default rule (spec §1). */
+  /** Unsupervised quantile for the threshold; `undefined` = the detector's default rule (docs/detectors.md, Post-processing). */
   unsupQuantile: z.number().min(0).max(1).nullable().optional(),
   maxEarlySec: z.number().nullable().default(null),
   maxDelaySec: z.number().nullable().default(null),

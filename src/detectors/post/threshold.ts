@@ -5,7 +5,7 @@ import type { TimeSeries } from '../../series/types.js';
 import type { JsonValue } from '../types.js';
 import { type AlarmMetric, revisedF1 } from './f1.js';
 
-/** Options for training a threshold rule (post-processing spec §3.2). Times in seconds. */
+/** Options for training a threshold rule (docs/detectors.md, Post-processing: Threshold). Times in seconds. */
 export interface ThresholdTrainOptions {
   /** Labels (non-zero = anomaly), on the train timestamps. The search runs only with ≥ 1 positive. */
   labels?: TimeSeries;
@@ -99,7 +99,7 @@ export class Threshold {
     return null;
   }
 
-  /** Trains the threshold (spec §3.2) and returns the rule applied to the scores. */
+  /** Trains the threshold (docs/detectors.md, Post-processing: Threshold) and returns the rule applied to the scores. */
   train(scores: TimeSeries, opts: ThresholdTrainOptions = {}): TimeSeries {
     const n = scores.v.length;
     const S = new Float64Array(n);

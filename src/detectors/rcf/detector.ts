@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
-import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig } from '../base.js';
-import { decodeFloat, encodeFloat, field } from '../json.js';
-import type { AllocBudget } from '../model.js';
+import { baseConfigShape } from '../base.js';
+import { decodeFloat, encodeFloat, field, jsonFloat } from '../json.js';
+import {
+  defineDetector,
+  loadAs,
+  type RestoreContext,
+  type RowModel,
+  SpecDetector,
+  specLoader,
+} from '../spec.js';
 import { type Frame, transformSchema } from '../transforms.js';
 import type { JsonValue } from '../types.js';
 import { CutForest } from './forest.js';
@@ -38,7 +45,7 @@ export type RandomCutForestConfig = z.infer<typeof randomCutForestConfigSchema>;
 export type RandomCutForestInput = z.input<typeof randomCutForestConfigSchema>;
 
 /**
- * Config defaults that depend on other fields (detectors spec §6.1, post-processing spec §5):
+ * Config defaults that depend on other fields (docs/rcf.md, Config and defaults):
  * `maxScore = floor(log2(maxNSamples)) + 1`; without calibration the default threshold is
  * `AggregateAlarms(maxScore / 5)`. They are written into the config, so it is explicit in model files.
  */
@@ -55,63 +62,49 @@ function withDerivedDefaults(cfg: unknown): unknown {
   return c;
 }
 
-/**
- * Streaming Random Cut Forest (Guha et al. 2016) with the AWS RCF 1.0 sampler, tree updates and
- * anomaly score that Merlion wraps (detectors spec §6): `nEstimators` trees, each over a
- * time-decayed reservoir of `maxNSamples` points; rows are shingled feature vectors (default
- * transforms: difference → shingle(5)). Training scores each row, then learns it (the first
- * `outputAfter` scores are 0). With `onlineUpdates`, every row after the last learned time is
- * scored, then learned, in `score()` and `stream()` alike, so both give the same numbers; rows at
- * or before it are scored only. Calibrator `maxScore = floor(log2(maxNSamples)) + 1`.
- */
-export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
-  private model: CutForest | null = null;
-  /** Time (epoch ms) of the last row the forest learned. */
-  private lastLearned = Number.NEGATIVE_INFINITY;
+/** The fitted state: the forest (its header is checked against the config before it allocates). */
+const randomCutForestStateSchema = z.object({
+  lastLearned: jsonFloat,
+  forest: z
+    .object({
+      dimensions: z.number(),
+      numberOfTrees: z.number(),
+      sampleSize: z.number(),
+      seed: z.number(),
+      lambda: z.number(),
+      outputAfter: z.number(),
+    })
+    // the trees: checked by CutForest.fromJSON (the envelope already checked it is plain JSON)
+    .catchall(z.custom<JsonValue>()),
+});
+type RandomCutForestState = z.infer<typeof randomCutForestStateSchema>;
 
-  constructor(cfg: RandomCutForestInput = {}) {
-    super('RandomCutForest', parseConfig(randomCutForestConfigSchema, withDerivedDefaults(cfg)));
-  }
-
-  /** Loads a RandomCutForest model file (any other type is a ModelFormatError). */
-  static load(json: unknown): RandomCutForest {
-    return loadAs(json, ['RandomCutForest'], loadRandomCutForest, RandomCutForest);
-  }
-
-  protected override transforms() {
-    return this.config.transforms;
-  }
-
-  protected override defaultAlmThreshold(): number {
-    return this.config.enableCalibrator ? 3 : this.config.maxScore / 5;
-  }
-
-  /** The forest (null before training). */
-  get forest(): CutForest | null {
-    return this.model;
-  }
-
-  /** Time (epoch ms) of the last row the forest learned (end of training, or of online updates). */
-  get lastLearnedTime(): number {
-    return this.lastLearned;
-  }
-
-  /** Rejects (typed error) transformed rows with non-finite or astronomically large values. */
-  private checkRows(x: Float64Array, d: number, t: ArrayLike<number> | null): void {
-    for (let i = 0; i < x.length; i++) {
-      if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) {
-        const at = t ? ` at t=${formatTime(t[Math.floor(i / d)])}` : '';
-        throw new DetectorError(
-          'VALUE_TOO_LARGE',
-          `RandomCutForest: transformed value ${x[i]}${at} is beyond ±${RCF_MAX_ABS}; rescale the series`,
-        );
-      }
+/** Rejects (typed error) transformed rows with non-finite or astronomically large values. */
+function checkRows(x: Float64Array, d: number, t: ArrayLike<number> | null): void {
+  for (let i = 0; i < x.length; i++) {
+    if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) {
+      const at = t ? ` at t=${formatTime(t[Math.floor(i / d)])}` : '';
+      throw new DetectorError(
+        'value_too_large',
+        `RandomCutForest: transformed value ${x[i]}${at} is beyond ±${RCF_MAX_ABS}; rescale the series`,
+      );
     }
   }
+}
 
-  protected override fitRows(frame: Frame): Float64Array {
+/** The raw model: the forest and the time of the last row it learned (online updates). */
+class RandomCutForestRaw implements RowModel<RandomCutForestState> {
+  constructor(
+    private readonly config: RandomCutForestConfig,
+    /** The forest (null before training). */
+    public model: CutForest | null = null,
+    /** Time (epoch ms) of the last row the forest learned. */
+    public lastLearned = Number.NEGATIVE_INFINITY,
+  ) {}
+
+  fit(frame: Frame): Float64Array {
     const { n, d, x, t } = frame;
-    this.checkRows(x, d, t);
+    checkRows(x, d, t);
     const c = this.config;
     const forest = new CutForest({
       dimensions: d,
@@ -129,31 +122,32 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
     return out;
   }
 
-  protected override copyOnlineState(): void {
-    // without online updates scoring never changes the forest: copies share it
-    if (this.model && this.config.onlineUpdates) this.model = this.model.clone();
+  /** Without online updates scoring never changes the forest: copies share it. */
+  copy(): RandomCutForestRaw {
+    const m = this.model && this.config.onlineUpdates ? this.model.clone() : this.model;
+    return new RandomCutForestRaw(this.config, m, this.lastLearned);
   }
 
-  protected override checkRow(row: Float64Array): void {
-    this.checkRows(row, row.length, null);
+  checkRow(row: Float64Array): void {
+    checkRows(row, row.length, null);
   }
 
-  protected override peekRow(row: Float64Array): number {
-    this.checkRows(row, row.length, null);
+  peekRow(row: Float64Array): number {
+    checkRows(row, row.length, null);
     return this.model!.score(row, 0);
   }
 
-  protected override learnRow(row: Float64Array, t: number): void {
-    this.checkRows(row, row.length, null);
+  learnRow(row: Float64Array, t: number): void {
+    checkRows(row, row.length, null);
     if (this.config.onlineUpdates && t > this.lastLearned) {
       this.lastLearned = t;
       this.model!.update(row, 0);
     }
   }
 
-  protected override scoreRow(row: Float64Array, t: number): number {
+  scoreRow(row: Float64Array, t: number): number {
     const forest = this.model!;
-    this.checkRows(row, row.length, null);
+    checkRows(row, row.length, null);
     if (this.config.onlineUpdates && t > this.lastLearned) {
       this.lastLearned = t;
       return forest.scoreThenUpdate(row, 0);
@@ -161,11 +155,11 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
     return forest.score(row, 0);
   }
 
-  protected override scoreRows(frame: Frame): Float64Array {
+  scoreRows(frame: Frame): Float64Array {
     const { n, d, x, t } = frame;
     const forest = this.model!;
     // Check everything first, so a bad row cannot leave the model half-updated.
-    this.checkRows(x, d, t);
+    checkRows(x, d, t);
     const out = new Float64Array(n);
     const online = this.config.onlineUpdates;
     if (!online || n === 0 || t[n - 1] <= this.lastLearned) {
@@ -182,42 +176,87 @@ export class RandomCutForest extends BaseDetector<RandomCutForestConfig> {
     return out;
   }
 
-  protected override modelState(): JsonValue {
-    return { lastLearned: encodeFloat(this.lastLearned), forest: this.model!.toJSON() };
+  toState(): RandomCutForestState {
+    return {
+      lastLearned: encodeFloat(this.lastLearned),
+      forest: this.model!.toJSON(),
+    } as RandomCutForestState;
+  }
+}
+
+function randomCutForestFromState(
+  state: RandomCutForestState,
+  { config: c, path, budget, d }: RestoreContext<RandomCutForestConfig>,
+): RandomCutForestRaw {
+  const lastLearned = decodeFloat(state.lastLearned, `${path}.lastLearned`);
+  if (Number.isNaN(lastLearned)) {
+    throw new ModelFormatError('bad_field', `${path}.lastLearned: expected a time in epoch ms`);
+  }
+  const fj = state.forest;
+  // sizes are checked against the config, and the config against the file's size, before the
+  // forest allocates anything
+  const want: [string, number][] = [
+    ['dimensions', d],
+    ['numberOfTrees', c.nEstimators],
+    ['sampleSize', c.maxNSamples],
+    ['seed', c.seed],
+    ['lambda', c.timeDecay ?? 1 / (10 * c.maxNSamples)],
+    ['outputAfter', c.outputAfter ?? Math.floor(c.maxNSamples / 4)],
+  ];
+  for (const [name, expected] of want) {
+    const got = field(fj, name, `${path}.forest`);
+    if (got !== expected) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.forest.${name}: is ${JSON.stringify(got)}, but the config gives ${expected}`,
+      );
+    }
+  }
+  budget.take(CutForest.memoryBytes(d, c.nEstimators, c.maxNSamples), `${path}.forest`);
+  const forest = CutForest.fromJSON(fj, `${path}.forest`);
+  forest.threads = c.threads;
+  return new RandomCutForestRaw(c, forest, lastLearned);
+}
+
+/** The RandomCutForest spec (see docs/detectors.md). */
+export const randomCutForestSpec = defineDetector({
+  type: 'RandomCutForest',
+  level: 'row',
+  config: z.preprocess(withDerivedDefaults, randomCutForestConfigSchema),
+  state: randomCutForestStateSchema,
+  transforms: (c) => c.transforms,
+  defaultAlmThreshold: (c) => (c.enableCalibrator ? 3 : c.maxScore / 5),
+  create: (c) => new RandomCutForestRaw(c),
+  fromState: randomCutForestFromState,
+});
+
+/**
+ * Streaming Random Cut Forest (Guha et al. 2016) with the AWS RCF 1.0 sampler, tree updates and
+ * anomaly score that Merlion wraps (docs/rcf.md, Algorithm): `nEstimators` trees, each over a
+ * time-decayed reservoir of `maxNSamples` points; rows are shingled feature vectors (default
+ * transforms: difference → shingle(5)). Training scores each row, then learns it (the first
+ * `outputAfter` scores are 0). With `onlineUpdates`, every row after the last learned time is
+ * scored, then learned, in `score()` and `stream()` alike, so both give the same numbers; rows at
+ * or before it are scored only. Calibrator `maxScore = floor(log2(maxNSamples)) + 1`.
+ */
+export class RandomCutForest extends SpecDetector<RandomCutForestConfig, RandomCutForestRaw> {
+  constructor(cfg: RandomCutForestInput = {}) {
+    super(randomCutForestSpec, cfg);
   }
 
-  protected override restoreModel(state: unknown, path: string, budget: AllocBudget): void {
-    const lastLearned = decodeFloat(field(state, 'lastLearned', path), `${path}.lastLearned`);
-    if (Number.isNaN(lastLearned)) {
-      throw new ModelFormatError('BAD_FIELD', `${path}.lastLearned: expected a time in epoch ms`);
-    }
-    const fj = field(state, 'forest', path);
-    const c = this.config;
-    const d = this.pipeline.d;
-    // sizes are checked against the config, and the config against the file's size, before the
-    // forest allocates anything
-    const want: [string, number][] = [
-      ['dimensions', d],
-      ['numberOfTrees', c.nEstimators],
-      ['sampleSize', c.maxNSamples],
-      ['seed', c.seed],
-      ['lambda', c.timeDecay ?? 1 / (10 * c.maxNSamples)],
-      ['outputAfter', c.outputAfter ?? Math.floor(c.maxNSamples / 4)],
-    ];
-    for (const [name, expected] of want) {
-      const got = field(fj, name, `${path}.forest`);
-      if (got !== expected) {
-        throw new ModelFormatError(
-          'BAD_FIELD',
-          `${path}.forest.${name}: is ${JSON.stringify(got)}, but the config gives ${expected}`,
-        );
-      }
-    }
-    budget.take(CutForest.memoryBytes(d, c.nEstimators, c.maxNSamples), `${path}.forest`);
-    const forest = CutForest.fromJSON(fj, `${path}.forest`);
-    forest.threads = c.threads;
-    this.model = forest;
-    this.lastLearned = lastLearned;
+  /** Loads a RandomCutForest model file (any other type is a ModelFormatError). */
+  static load(json: unknown): RandomCutForest {
+    return loadAs(json, randomCutForestSpec, RandomCutForest);
+  }
+
+  /** The forest (null before training). */
+  get forest(): CutForest | null {
+    return this.raw.model;
+  }
+
+  /** Time (epoch ms) of the last row the forest learned (end of training, or of online updates). */
+  get lastLearnedTime(): number {
+    return this.raw.lastLearned;
   }
 }
 
@@ -227,4 +266,4 @@ function formatTime(t: number): string {
 }
 
 /** The model-file loader of RandomCutForest (listed in registry.ts). */
-export const loadRandomCutForest = baseLoader((c) => new RandomCutForest(c as RandomCutForestInput));
+export const loadRandomCutForest = specLoader((c) => new RandomCutForest(c as RandomCutForestInput));

@@ -92,7 +92,7 @@ function newForestMemory(
 }
 
 /**
- * A streaming Random Cut Forest over fixed-width feature vectors (spec §6.2–§6.4).
+ * A streaming Random Cut Forest over fixed-width feature vectors (docs/rcf.md, Algorithm).
  *
  * Each tree has a time-decayed reservoir sampler: update `s` (a forest-wide counter) gets the
  * weight `-s·λ + ln(-ln U)` per tree; the `sampleSize` smallest weights are kept (a max-heap
@@ -350,7 +350,7 @@ export class CutForest {
 
   /**
    * Anomaly score of the point `q[off .. off + dimensions)`: the mean over trees of the AWS
-   * RCF score (spec §6.4), or 0 while fewer than `outputAfter` updates have happened.
+   * RCF score (docs/rcf.md, Algorithm), or 0 while fewer than `outputAfter` updates have happened.
    */
   score(q: ArrayLike<number>, off = 0): number {
     this.checkPoint(q, off);
@@ -480,7 +480,7 @@ export class CutForest {
     }
   }
 
-  /** Offers the point `p[off .. off + dimensions)` to every tree's sampler (spec §6.2). */
+  /** Offers the point `p[off .. off + dimensions)` to every tree's sampler (docs/rcf.md, Algorithm). */
   update(p: ArrayLike<number>, off = 0): void {
     this.checkPoint(p, off);
     this.updateChecked(p, off);

@@ -91,7 +91,7 @@ export function prevDouble(x: number): number {
 }
 
 /**
- * One random cut tree (Guha et al. 2016; AWS RCF 1.0 update rules, merlion-detectors spec §6.3–§6.4).
+ * One random cut tree (Guha et al. 2016; AWS RCF 1.0 update rules, docs/rcf.md, Algorithm).
  *
  * Every node is one fixed-size record in a single ArrayBuffer (so walking down the tree touches
  * one cache line per level), read through a Float64 and an Int32 view; freed records go on a
@@ -337,7 +337,7 @@ export class CutTree {
   }
 
   /**
-   * Inserts `p[off .. off+dim)` (spec §6.3) and returns the id of the leaf that holds it.
+   * Inserts `p[off .. off+dim)` (docs/rcf.md, Algorithm) and returns the id of the leaf that holds it.
    * Random cuts are drawn with `rand` only where `p` falls outside a node's box.
    */
   insert(p: ArrayLike<number>, off: number, rand: Uniform): number {
@@ -461,7 +461,7 @@ export class CutTree {
   }
 
   /**
-   * Removes one copy of the point held by `leaf` (spec §6.3 delete): decrements its mass, or
+   * Removes one copy of the point held by `leaf` (docs/rcf.md, Algorithm): decrements its mass, or
    * removes it and its parent, the sibling taking the parent's place; ancestors' masses drop
    * by one and their boxes are recomputed as the union of their children's.
    */
@@ -522,7 +522,7 @@ export class CutTree {
   }
 
   /**
-   * The AWS RCF 1.0 anomaly score of `q` for this tree (spec §6.4), already multiplied by
+   * The AWS RCF 1.0 anomaly score of `q` for this tree (docs/rcf.md, Algorithm), already multiplied by
    * `log2(M + 1)` (M = root mass). The tree is not changed. Returns 0 for an empty tree.
    */
   score(q: ArrayLike<number>, off: number): number {
@@ -682,7 +682,7 @@ export class CutTree {
   }
 
   /**
-   * Collusive displacement of a leaf (kLabUM rrcf, spec §7): the largest ratio
+   * Collusive displacement of a leaf (kLabUM rrcf, docs/rcf.md, Score: AWS RCF score, not CoDisp): the largest ratio
    * `mass(sibling(v)) / mass(v)` over the nodes v from the leaf up to (excluding) the root.
    */
   coDisplacement(leaf: number): number {

@@ -8,9 +8,9 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
-import { BaseDetector, baseConfigShape, baseLoader, loadAs, parseConfig, type RawStreamer } from '../base.js';
-import { decodeFloats, encodeFloats, field } from '../json.js';
-import type { JsonValue } from '../types.js';
+import { baseConfigShape, type RawStreamer } from '../base.js';
+import { decodeFloats, encodeFloats, jsonFloat } from '../json.js';
+import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
 
 export const rollingMadConfigSchema = z.strictObject({
   ...baseConfigShape(1000),
@@ -82,47 +82,40 @@ function median(sorted: Float64Array): number {
   return n % 2 === 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
 }
 
-export class RollingMad extends BaseDetector<RollingMadConfig> {
-  private win: MadWindow | null = null;
+/** The fitted state: the window's values, oldest first. */
+const rollingMadStateSchema = z.object({ window: z.array(jsonFloat) });
+type RollingMadState = z.infer<typeof rollingMadStateSchema>;
 
-  constructor(cfg: RollingMadInput = {}) {
-    super('RollingMad', parseConfig(rollingMadConfigSchema, cfg));
-  }
+/** The raw model: the sliding window, learning as it scores. */
+class MadModel implements SeriesModel<RollingMadState> {
+  constructor(
+    private readonly config: RollingMadConfig,
+    private win: MadWindow,
+  ) {}
 
-  /** Loads a RollingMad model file (any other type is a ModelFormatError). */
-  static load(json: unknown): RollingMad {
-    return loadAs(json, ['RollingMad'], loadRollingMad, RollingMad);
-  }
-
-  protected override rawTrain(ts: TimeSeries): TimeSeries {
-    const w = new MadWindow(this.config.window);
-    const out = new Float64Array(ts.v.length);
-    for (let i = 0; i < ts.v.length; i++) {
-      out[i] = w.score(ts.v[i], this.config.minRelScale);
-      w.learn(ts.v[i]);
+  private run(w: MadWindow, v: Float64Array): Float64Array {
+    const out = new Float64Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      out[i] = w.score(v[i], this.config.minRelScale);
+      w.learn(v[i]);
     }
-    this.win = w;
-    return { t: ts.t, v: out };
+    return out;
   }
 
-  /** Scores on a copy of the detector (see BaseDetector.score): the window may slide. */
-  protected override rawScore(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
-    const w = this.win!;
+  fit(ts: TimeSeries): TimeSeries {
+    this.win = new MadWindow(this.config.window);
+    return { t: ts.t, v: this.run(this.win, ts.v) };
+  }
+
+  /** Runs on a copy of the detector (see BaseDetector.score): the window may slide. */
+  score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+    const w = this.win;
     if (prev) for (let i = 0; i < prev.v.length; i++) w.learn(prev.v[i]);
-    const out = new Float64Array(ts.v.length);
-    for (let i = 0; i < ts.v.length; i++) {
-      out[i] = w.score(ts.v[i], this.config.minRelScale);
-      w.learn(ts.v[i]);
-    }
-    return { t: ts.t, v: out };
+    return { t: ts.t, v: this.run(w, ts.v) };
   }
 
-  protected override copyOnlineState(): void {
-    if (this.win) this.win = this.win.copy();
-  }
-
-  protected override rawStreamer(): RawStreamer {
-    const w = this.win!;
+  streamer(): RawStreamer {
+    const w = this.win;
     const k = this.config.minRelScale;
     return {
       check: () => false,
@@ -136,28 +129,47 @@ export class RollingMad extends BaseDetector<RollingMadConfig> {
     };
   }
 
-  protected override modelState(): JsonValue {
-    return { window: encodeFloats(this.win!.values()) };
+  copy(): MadModel {
+    return new MadModel(this.config, this.win.copy());
   }
 
-  protected override restoreModel(state: unknown, path: string): void {
-    const raw = field(state, 'window', path);
+  toState(): RollingMadState {
+    return { window: encodeFloats(this.win.values()) as RollingMadState['window'] };
+  }
+}
+
+/** The RollingMad spec: config, state, and raw model (see docs/detectors.md). */
+export const rollingMadSpec = defineDetector({
+  type: 'RollingMad',
+  level: 'series',
+  config: rollingMadConfigSchema,
+  state: rollingMadStateSchema,
+  create: (config) => new MadModel(config, new MadWindow(config.window)),
+  fromState: (state, { config, path }) => {
     // checked against the config before anything is allocated
-    if (!Array.isArray(raw) || raw.length > this.config.window)
-      throw new ModelFormatError(
-        'bad_field',
-        `${path}.window: expected at most ${this.config.window} values`,
-      );
-    const vals = decodeFloats(raw, `${path}.window`);
-    const w = new MadWindow(this.config.window);
+    if (state.window.length > config.window)
+      throw new ModelFormatError('bad_field', `${path}.window: expected at most ${config.window} values`);
+    const vals = decodeFloats(state.window, `${path}.window`);
+    const w = new MadWindow(config.window);
     for (const v of vals) {
       if (!Number.isFinite(v))
         throw new ModelFormatError('bad_field', `${path}.window: values must be finite`);
       w.learn(v);
     }
-    this.win = w;
+    return new MadModel(config, w);
+  },
+});
+
+export class RollingMad extends SpecDetector<RollingMadConfig, MadModel> {
+  constructor(cfg: RollingMadInput = {}) {
+    super(rollingMadSpec, cfg);
+  }
+
+  /** Loads a RollingMad model file (any other type is a ModelFormatError). */
+  static load(json: unknown): RollingMad {
+    return loadAs(json, rollingMadSpec, RollingMad);
   }
 }
 
 /** The model-file loader of RollingMad (listed in registry.ts). */
-export const loadRollingMad = baseLoader((c) => new RollingMad(c as RollingMadInput));
+export const loadRollingMad = specLoader((c) => new RollingMad(c as RollingMadInput));

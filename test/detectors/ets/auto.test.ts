@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { autoEts, candidateGrid } from '../../../src/detectors/ets/auto.js';
-import { specName } from '../../../src/detectors/ets/model.js';
-import { acf, detectSeasonality } from '../../../src/detectors/ets/seasonality.js';
-import { normalCdf, normalQuantile } from '../../../src/math/normal.js';
+import { acf, autoEts, candidateGrid, detectSeasonality, specName } from '../../../src/detectors/index.js';
+import { normalCdf, normalQuantile } from '../../../src/internal.js';
 import { machineTemperature } from './nab-helper.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -41,7 +39,7 @@ function e3(): number[] {
 }
 
 describe('AutoETS', () => {
-  it('grid order and restrictions (spec §4.4)', () => {
+  it('grid order and restrictions (docs/ets.md, What is implemented)', () => {
     const names = candidateGrid([1, 2, 3, 4, 5, 6, 7], 3).map(specName);
     expect(names).toEqual(['AAdA', 'AAA', 'ANA', 'MAdA', 'MAA', 'MAdM', 'MAM', 'MNA', 'MNM']);
     expect(candidateGrid([1, -2, 3, 4], 1).map(specName)).toEqual(['AAdN', 'AAN', 'ANN']);
@@ -83,7 +81,7 @@ describe('AutoETS', () => {
       MNM: [-4968.7228, 9951.4455],
     };
     expect(r.candidates.map((c) => c.name)).toEqual(Object.keys(ref));
-    // Non-selected candidates are optimiser-dependent (spec §4.5): the additive ones land on the
+    // Non-selected candidates are optimiser-dependent (docs/ets.md, What is implemented): the additive ones land on the
     // reference optimum, the multiplicative ones within a few parts in 1e3.
     for (const c of r.candidates) {
       expect(rel(c.aic, ref[c.name][1])).toBeLessThan(c.spec.error === 'add' ? 1e-6 : 5e-3);
@@ -103,7 +101,7 @@ describe('AutoETS', () => {
 });
 
 describe('AutoETS with search flags off', () => {
-  it('pins disabled dimensions to the base model (spec §4.4)', () => {
+  it('pins disabled dimensions to the base model (docs/ets.md, What is implemented)', () => {
     const y = Array.from(
       { length: 60 },
       (_, t) => 20 + 0.1 * t + 3 * Math.sin((2 * Math.PI * t) / 6) + ((t * 7) % 5) * 0.1,

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EtsCore, type EtsCoreConfig } from '../../../src/detectors/ets/core.js';
-import { simulateEts } from '../../../src/detectors/ets/model.js';
-import { inferGranularity } from '../../../src/series/ops.js';
+import { EtsCore, type EtsCoreConfig, simulateEts } from '../../../src/detectors/index.js';
+import { inferGranularity } from '../../../src/series/index.js';
 import { machineTemperature } from './nab-helper.js';
 
 const STEP = 300_000;

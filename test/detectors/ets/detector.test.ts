@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNab } from '../../../src/datasets/index.js';
-import { EtsDetector, specName } from '../../../src/detectors/ets/index.js';
-import { loadModel } from '../../../src/detectors/registry.js';
-import { ConfigError } from '../../../src/errors.js';
-import type { TimeSeries } from '../../../src/series/types.js';
+import { EtsDetector, loadModel, specName } from '../../../src/detectors/index.js';
+import { ConfigError } from '../../../src/index.js';
+import type { TimeSeries } from '../../../src/series/index.js';
 
 describe('EtsDetector on NAB machine temperature (train = first 15 %)', () => {
   let train: TimeSeries;
@@ -55,7 +54,7 @@ describe('EtsDetector on NAB machine temperature (train = first 15 %)', () => {
     ref.train(train);
     const r = ref.score(test);
     for (const w of windows) expect(maxAbsIn(s, w)).toBeGreaterThan(5);
-    // the reference's growing forecast variance hides the 2014-01-27 window (spec §2.2 / issue)
+    // the reference's growing forecast variance hides the 2014-01-27 window (docs/ets.md, Scoring: ours vs the reference)
     expect(maxAbsIn(r, windows[1])).toBeLessThan(1);
     // batch equals stream, and a reloaded model continues identically
     const st = ref.stream();

@@ -9,8 +9,8 @@ import {
   parameterCount,
   simulateEts,
   varianceFactor,
-} from '../../../src/detectors/ets/model.js';
-import { NormalRng } from '../../../src/math/rng.js';
+} from '../../../src/detectors/index.js';
+import { NormalRng } from '../../../src/internal.js';
 import { machineTemperature } from './nab-helper.js';
 
 // Spec merlion-detectors §4.9 E2 (40 values).

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RandomCutForest } from '../../../src/detectors/rcf/index.js';
-import { loadModel } from '../../../src/detectors/registry.js';
-import { ConfigError, DetectorError } from '../../../src/errors.js';
-import type { TimeSeries } from '../../../src/series/types.js';
+import { loadModel, RandomCutForest } from '../../../src/detectors/index.js';
+import { ConfigError, DetectorError } from '../../../src/index.js';
+import type { TimeSeries } from '../../../src/series/index.js';
 
 const STEP = 60_000;
 
@@ -35,7 +34,7 @@ describe('RandomCutForest detector', () => {
     expect(d.config.transforms).toEqual([{ type: 'difference' }, { type: 'shingle', size: 5 }]);
     expect(d.config.threshold).toMatchObject({ type: 'aggregateAlarms', almThreshold: 3 });
     expect(new RandomCutForest({ maxNSamples: 256 }).config.maxScore).toBe(9);
-    // Without calibration the default threshold is maxScore / 5 (post-processing spec §5).
+    // Without calibration the default threshold is maxScore / 5 (docs/rcf.md, Config and defaults).
     expect(new RandomCutForest({ enableCalibrator: false }).config.threshold).toMatchObject({
       almThreshold: 2,
     });

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CutForest, rejectBound } from '../../../src/detectors/rcf/index.js';
-import { maxOf, minOf, spanWith } from '../../../src/detectors/rcf/tree.js';
-import { DetectorError, ModelFormatError } from '../../../src/errors.js';
+import { CutForest } from '../../../src/detectors/index.js';
+import { DetectorError, ModelFormatError } from '../../../src/index.js';
+import { maxOf, minOf, rejectBound, spanWith } from '../../../src/internal.js';
 
 /** Deterministic pseudo-random series (a tiny LCG, independent of the forest's generator). */
 function noise(n: number, seed: number): Float64Array {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CutTree, type CutTreeSpec, prevDouble } from '../../../src/detectors/rcf/index.js';
+import { CutTree, type CutTreeSpec } from '../../../src/detectors/index.js';
+import { prevDouble } from '../../../src/internal.js';
 
 /** The tree of the spec's worked examples R1 and K1: 1-D points 0, 1, 3; root cut 2, then 0.5. */
 const R1: CutTreeSpec = {
@@ -61,7 +62,7 @@ function checkInvariants(tree: CutTree, expected: Map<string, number>): void {
   expect(seen).toEqual(expected);
 }
 
-describe('CutTree: worked example R1 (merlion-detectors spec §6.4)', () => {
+describe('CutTree: worked example R1 (docs/rcf.md, Tests)', () => {
   const tree = CutTree.fromSpec(1, 4, R1);
   it('has the documented masses and boxes', () => {
     checkInvariants(
@@ -82,7 +83,7 @@ describe('CutTree: worked example R1 (merlion-detectors spec §6.4)', () => {
     expect(tree.score(q(1.5), 0)).toBeCloseTo(7 / 9, 14));
 });
 
-describe('CutTree: worked example K1 (merlion-detectors spec §7)', () => {
+describe('CutTree: worked example K1 (docs/rcf.md, Tests)', () => {
   const insertWith = (u: number[]) => {
     const tree = CutTree.fromSpec(1, 8, R1);
     let k = 0;
@@ -196,7 +197,7 @@ describe('CutTree: insert / delete', () => {
     );
   });
 
-  it('property: score equals a literal reading of spec §6.4 on random trees and queries', () => {
+  it('property: score equals a literal reading of the score (docs/rcf.md, Algorithm) on random trees and queries', () => {
     /** Spec §6.4 as written: path from the root, then leaf-to-root with the box formula. */
     const reference = (tree: CutTree, q: number[]): number => {
       const path: number[] = [];
