@@ -46,3 +46,23 @@ export { normalCdf, normalQuantile } from './math/normal.js';
 export { numericGradient } from './math/numeric-gradient.js';
 export { NormalRng } from './math/rng.js';
 export { fillStreams, xoroshiroFloat } from './math/xoroshiro.js';
+export {
+  likeToRegExp,
+  matchesFilter,
+  newParams,
+  normalizeMetricValue,
+  validateArtifactPath,
+  withRun,
+} from './tracking/common.js';
+export { decodeMetricLine, encodeMetricLine, experimentIdFor } from './tracking/file.js';
+export { acquireLock, releaseLock, withLock } from './tracking/fsutil.js';
+export {
+  authorizationHeader,
+  chunkLogBatch,
+  decodeMetricValue,
+  encodeMetricValue,
+  MLFLOW_BATCH_LIMITS,
+  mlflowFilter,
+  retryDelayMs,
+} from './tracking/mlflow.js';
+export { parseSqlUri, SQL_SCHEMA_VERSION, SqlDialect, type SqlResult } from './tracking/sql.js';

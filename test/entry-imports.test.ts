@@ -4,12 +4,6 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 
-/**
- * Test folders still being moved to entry-point imports (their owners are editing them); run
- * `node scripts/test-imports.mjs <folder>` on one, then take it off this list.
- */
-const PENDING = ['test/tracking'];
-
 /** The entry files a test may import from: package.json `exports` (as sources) and src/internal.ts. */
 function entryFiles(): Set<string> {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -34,13 +28,12 @@ function testFiles(dir: string, out: string[] = []): string[] {
 }
 
 describe('tests import tsad through its entry points', () => {
-  it('no test outside the pending folders imports a deep src/ path', () => {
+  it('no test imports a deep src/ path (node scripts/test-imports.mjs rewrites them)', () => {
     const entries = entryFiles();
     expect(entries.has('src/index.ts')).toBe(true);
     const deep: string[] = [];
     for (const file of testFiles(join(root, 'test'))) {
       const rel = relative(root, file).split('\\').join('/');
-      if (PENDING.some((p) => rel.startsWith(`${p}/`))) continue;
       const text = readFileSync(file, 'utf8');
       // static imports and re-exports (`from '…'`) and dynamic `import('…')` of a relative path
       for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*)'(\.[^']+)'/g)) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerRuns } from '../../src/cli/runs.js';
+import { registerRuns } from '../../src/internal.js';
 import { openTracker } from '../../src/tracking/index.js';
 
 describe('tsad runs list / show', () => {

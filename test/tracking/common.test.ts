@@ -1,25 +1,23 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { likeToRegExp, newParams, validateArtifactPath, withRun } from '../../src/internal.js';
 import {
+  classifyUri,
   datasetDigest,
+  defaultTrackingUri,
+  type FilterClause,
   flattenParams,
   formatFilter,
-  likeToRegExp,
-  newParams,
+  openTracker,
+  ParamConflictError,
   parseFilter,
   parseModelUri,
   parseOrderBy,
-  validateArtifactPath,
-  withRun,
-} from '../../src/tracking/common.js';
-import {
-  type FilterClause,
-  ParamConflictError,
   type Run,
+  redactUri,
   TrackingValidationError,
 } from '../../src/tracking/index.js';
-import { classifyUri, defaultTrackingUri, openTracker, redactUri } from '../../src/tracking/open.js';
 
 describe('filter syntax', () => {
   it('parses MLflow-style clauses', () => {

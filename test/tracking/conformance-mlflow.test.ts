@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMlflowTracker, MlflowApiError } from '../../src/tracking/mlflow.js';
+import { createMlflowTracker, MlflowApiError } from '../../src/tracking/index.js';
 import { runTrackerConformance } from '../conformance/tracker-suite.js';
 import { type MlflowServer, startMlflow } from '../helpers/mlflow-server.js';
 import { writeAndReadBack } from './mlflow-readback.js';

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileTracker } from '../../src/tracking/file.js';
+import { FileTracker } from '../../src/tracking/index.js';
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'crash-child.ts');
 

@@ -6,8 +6,7 @@
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMlflowTracker } from '../../src/tracking/mlflow.js';
-import { openTracker, redactUri } from '../../src/tracking/open.js';
+import { createMlflowTracker, openTracker, redactUri } from '../../src/tracking/index.js';
 
 const SECRET = 'S3cr3t-pw';
 

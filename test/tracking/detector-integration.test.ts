@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { IsolationForest, loadModel } from '../../src/detectors/index.js';
-import { ModelFormatError } from '../../src/errors.js';
+import { ModelFormatError } from '../../src/index.js';
 import { openTracker, setModelLoader } from '../../src/tracking/index.js';
 
 function wave(n: number, seed: number) {

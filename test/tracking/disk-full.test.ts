@@ -9,8 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrackingError } from '../../src/errors.js';
-import { FileTracker } from '../../src/tracking/file.js';
+import { TrackingError } from '../../src/index.js';
+import { FileTracker } from '../../src/tracking/index.js';
 
 let mnt = '';
 beforeAll(async () => {

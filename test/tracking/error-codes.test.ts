@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TrackingError } from '../../src/errors.js';
-import { openMemoryTracker } from '../../src/tracking/memory.js';
+import { TrackingError } from '../../src/index.js';
+import { openMemoryTracker } from '../../src/tracking/index.js';
 
 const root = join(import.meta.dirname, '..', '..');
 

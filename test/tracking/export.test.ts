@@ -7,10 +7,14 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COPYING_TAG, exportRuns, SOURCE_RUN_TAG } from '../../src/tracking/export.js';
-import { createMlflowTracker } from '../../src/tracking/mlflow.js';
-import { openTracker } from '../../src/tracking/open.js';
-import type { Tracker } from '../../src/tracking/tracker.js';
+import type { Tracker } from '../../src/tracking/index.js';
+import {
+  COPYING_TAG,
+  createMlflowTracker,
+  exportRuns,
+  openTracker,
+  SOURCE_RUN_TAG,
+} from '../../src/tracking/index.js';
 import { type MlflowServer, startMlflow } from '../helpers/mlflow-server.js';
 
 let server: MlflowServer;
@@ -364,7 +368,7 @@ describe('tsad runs export (command line, real MLflow server)', () => {
     const src = await makeSource('cli-json', 'cli-json-model');
     await src.tracker.close();
     const { Command } = await import('commander');
-    const { registerRuns } = await import('../../src/cli/runs.js');
+    const { registerRuns } = await import('../../src/internal.js');
     const program = new Command().exitOverride();
     const chunks: string[] = [];
     registerRuns(program, { out: (text) => void chunks.push(text) });

@@ -3,8 +3,14 @@ import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/p
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMetricLine, encodeMetricLine, FileTracker } from '../../src/tracking/file.js';
-import { acquireLock, releaseLock, withLock } from '../../src/tracking/fsutil.js';
+import {
+  acquireLock,
+  decodeMetricLine,
+  encodeMetricLine,
+  releaseLock,
+  withLock,
+} from '../../src/internal.js';
+import { FileTracker } from '../../src/tracking/index.js';
 
 describe('local store format', () => {
   let dir = '';

@@ -2,9 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatFilter, matchesFilter, parseFilter } from '../../src/tracking/common.js';
-import { openTracker, type Tracker } from '../../src/tracking/index.js';
-import { createMlflowTracker } from '../../src/tracking/mlflow.js';
+import { matchesFilter } from '../../src/internal.js';
+import {
+  createMlflowTracker,
+  formatFilter,
+  openTracker,
+  parseFilter,
+  type Tracker,
+} from '../../src/tracking/index.js';
 import { type MlflowServer, startMlflow } from '../helpers/mlflow-server.js';
 import { type PgServer, startPostgres } from './pg-server.js';
 

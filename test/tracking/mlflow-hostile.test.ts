@@ -7,8 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrackingError } from '../../src/errors.js';
-import { createMlflowTracker, type MlflowTrackerOptions } from '../../src/tracking/mlflow.js';
+import { TrackingError } from '../../src/index.js';
+import { createMlflowTracker, type MlflowTrackerOptions } from '../../src/tracking/index.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 let handler: Handler = (_q, res) => res.end('{}');

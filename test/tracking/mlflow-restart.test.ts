@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMlflowTracker } from '../../src/tracking/mlflow.js';
+import { createMlflowTracker } from '../../src/tracking/index.js';
 import { startMlflowProxy } from '../helpers/mlflow-proxy.js';
 import { type MlflowServer, startMlflow } from '../helpers/mlflow-server.js';
 

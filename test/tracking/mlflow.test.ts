@@ -1,24 +1,24 @@
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TrackingError } from '../../src/errors.js';
-import { normalizeMetricValue } from '../../src/tracking/common.js';
+import { TrackingError } from '../../src/index.js';
 import {
   authorizationHeader,
   chunkLogBatch,
-  createMlflowTracker,
   decodeMetricValue,
   encodeMetricValue,
   MLFLOW_BATCH_LIMITS,
+  mlflowFilter,
+  normalizeMetricValue,
+  retryDelayMs,
+} from '../../src/internal.js';
+import {
+  createMlflowTracker,
   MlflowApiError,
   type MlflowTrackerOptions,
-  mlflowFilter,
-  retryDelayMs,
-} from '../../src/tracking/mlflow.js';
-import {
   ParamConflictError,
   TrackingNotFoundError,
   TrackingValidationError,
-} from '../../src/tracking/tracker.js';
+} from '../../src/tracking/index.js';
 import { type MlflowProxy, startMlflowProxy } from '../helpers/mlflow-proxy.js';
 import { type MlflowServer, startMlflow } from '../helpers/mlflow-server.js';
 

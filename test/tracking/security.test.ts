@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrackingError } from '../../src/errors.js';
-import { FileTracker } from '../../src/tracking/file.js';
-import { type Run, TrackingNotFoundError, UnsafePathError } from '../../src/tracking/index.js';
+import { TrackingError } from '../../src/index.js';
+import { FileTracker, type Run, TrackingNotFoundError, UnsafePathError } from '../../src/tracking/index.js';
 
 describe('local store path safety', () => {
   let dir = '';
@@ -119,7 +118,7 @@ describe('local store path safety', () => {
     // an experiment directory that is a symlink to a directory outside
     const evilExp = join(outside, 'exp');
     await mkdir(join(evilExp, 'runs'), { recursive: true });
-    const { experimentIdFor } = await import('../../src/tracking/file.js');
+    const { experimentIdFor } = await import('../../src/internal.js');
     await symlink(evilExp, join(dir, 'store2', 'experiments', experimentIdFor('planted')));
     await expect(t2.startRun({ experiment: 'planted' })).rejects.toBeInstanceOf(UnsafePathError);
     expect(await readdir(join(evilExp, 'runs'))).toEqual([]);

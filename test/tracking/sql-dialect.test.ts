@@ -4,14 +4,8 @@
  * parameterisation for both dialects. A recording executor stands in for the server.
  */
 import { describe, expect, it } from 'vitest';
-import { normalizeQuery } from '../../src/tracking/common.js';
-import {
-  parseSqlUri,
-  SqlDialect,
-  type SqlExecutor,
-  type SqlResult,
-  SqlTracker,
-} from '../../src/tracking/sql.js';
+import { parseSqlUri, SqlDialect, type SqlResult } from '../../src/internal.js';
+import { normalizeQuery, type SqlExecutor, SqlTracker } from '../../src/tracking/index.js';
 
 interface Stmt {
   text: string;

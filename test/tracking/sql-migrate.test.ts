@@ -5,9 +5,9 @@
  * refused; a frozen statement ends at the statement timeout as a typed error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrackingError } from '../../src/errors.js';
+import { TrackingError } from '../../src/index.js';
+import { SQL_SCHEMA_VERSION, SqlDialect } from '../../src/internal.js';
 import { openTracker } from '../../src/tracking/index.js';
-import { SQL_SCHEMA_VERSION, SqlDialect } from '../../src/tracking/sql.js';
 import { type PgServer, startPostgres } from './pg-server.js';
 
 let pg: PgServer;
