@@ -15,18 +15,25 @@
  * are given); `score()` is calibrated, `detect()` adds the threshold rule, `stream()` gives
  * `score()`'s numbers and `detect()`'s alarms point by point.
  */
-import { z } from 'zod';
-import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
+import { DetectorError, ModelFormatError } from '../errors.js';
 import { normalCdf } from '../math/normal.js';
-import { series } from '../series/series.js';
 import type { TimeSeries } from '../series/types.js';
+import type { BaseDetectorConfig } from './base-config.js';
+import { checkLabels, checkSeries, toSeries } from './input.js';
 import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field } from './json.js';
-import { AllocBudget, parseModelEnvelope } from './model.js';
+import { AllocBudget } from './model.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
-import { makeThresholdRule, postRuleTrainSchema, thresholdRuleSchema } from './post/rule.js';
+import { makeThresholdRule } from './post/rule.js';
 import type { AlarmStreamer, Threshold } from './post/threshold.js';
-import type { DetectorLoader } from './registry.js';
-import { type Frame, TransformPipeline, type TransformSpec, tailOf } from './transforms.js';
+import { BASE_MIGRATIONS, BASE_STATE_VERSION, migrateState, type StateMigration } from './state.js';
+import {
+  type RawStreamer,
+  rowStreamer,
+  type StreamCore,
+  type StreamingDetector,
+  TailBuffer,
+} from './streaming.js';
+import { type Frame, TransformPipeline, type TransformSpec } from './transforms.js';
 import type {
   AlarmEvent,
   Detector,
@@ -40,188 +47,6 @@ import type {
   StreamScorer,
   TrainOptions,
 } from './types.js';
-
-/** Config fields every detector has. `maxScore` is the calibrator's "largest possible raw score". */
-export function baseConfigShape(maxScoreDefault: number) {
-  return {
-    seed: z.number().int().min(-2147483648).max(2147483647).default(0),
-    enableCalibrator: z.boolean().default(true),
-    enableThreshold: z.boolean().default(true),
-    maxScore: z.number().positive().default(maxScoreDefault),
-    threshold: thresholdRuleSchema.prefault({ type: 'aggregateAlarms' }),
-    postRuleTrain: postRuleTrainSchema.prefault({}),
-  };
-}
-const baseSchema = z.object(baseConfigShape(1));
-export type BaseDetectorConfig = z.infer<typeof baseSchema>;
-
-export { parseConfig } from './config.js';
-
-/**
- * The raw streaming scorer of a model (series level). A push is a transaction: the stream calls
- * `check(t, v)` (every member of an ensemble first), and only when nothing throws, `pushRaw` or
- * `learnRaw` for the same point. `check` must throw every TsadError the push would raise and
- * change nothing; `pushRaw`/`learnRaw` must then not throw.
- */
-export interface RawStreamer {
-  /**
-   * Throws what a push of (t, v) would raise, changing nothing. Returns true when the point lies
-   * beyond a gap the model cannot bridge: the next `pushRaw`/`learnRaw` then restarts the model's
-   * time-dependent state at this point (gap policy `'reset'`).
-   */
-  check(t: number, v: number): boolean;
-  /**
-   * Undoes whatever a successful `check` prepared, when the point is not pushed after all (another
-   * ensemble member rejected it, or the gap policy is `'error'`). Optional: a `check` that changes
-   * nothing needs none.
-   */
-  abort?(): void;
-  /** Scores the point, then learns from it. NaN = no score for this point. */
-  pushRaw(t: number, v: number): number;
-  /** Scores the point without learning from it (nothing changes). */
-  peekRaw(t: number, v: number): number;
-  /** Learns from the point without scoring it. */
-  learnRaw(t: number, v: number): void;
-}
-
-/**
- * A detector an ensemble can hold: the `Detector` contract plus the in-place forms the ensemble
- * composes (every tsad detector: `BaseDetector` subclasses and `NabStreamDetector`).
- */
-export interface StreamingDetector extends Detector {
-  /** Calibrated train scores of the last `train()`. */
-  readonly trainScores: TimeSeries | null;
-  /** A copy whose online state is independent of this one. */
-  cloneOnline(): StreamingDetector;
-  /** `score()` on this object's own state (callers clone first). */
-  scoreInPlace(ts: TimeSeries, prev?: TimeSeries): TimeSeries;
-  /** The alarm rule on calibrated scores (what `detect()` adds to `score()`). */
-  applyRule(scores: TimeSeries): TimeSeries;
-  /** The stream machinery on this object's own state. */
-  openStream(): StreamCore;
-}
-
-/** Whether `x` is a detector an ensemble can hold. */
-export function isStreamingDetector(x: unknown): x is StreamingDetector {
-  if (x === null || typeof x !== 'object') return false;
-  const d = x as Record<string, unknown>;
-  return [
-    'train',
-    'score',
-    'detect',
-    'stream',
-    'toJSON',
-    'cloneOnline',
-    'scoreInPlace',
-    'applyRule',
-    'openStream',
-  ].every((k) => typeof d[k] === 'function');
-}
-
-/** A stream on a detector's own state (what `stream()` runs on a copy). Internal to detectors. */
-export interface StreamCore {
-  /** Validates the point (throws a TsadError, nothing changes); true = beyond a gap (see RawStreamer). */
-  check(t: number, v: number): boolean;
-  /** Undoes a successful `check` whose point will not be pushed (see RawStreamer.abort). */
-  abort(): void;
-  /** Pushes a checked point. */
-  commit(t: number, v: number, reset: boolean): StreamResult;
-  /** Scores a checked point without changing anything. */
-  peek(t: number, v: number): number;
-  /** Learns from a checked point without scoring it. */
-  learn(t: number, v: number): void;
-}
-
-/**
- * A detector's input as a TimeSeries: Float64Arrays are used as they are (and checked by
- * `checkSeries`); plain arrays go through the series layer's `series()`.
- */
-export function toSeries(x: SeriesLike, what: string): TimeSeries {
-  if (x !== null && typeof x === 'object' && x.t instanceof Float64Array && x.v instanceof Float64Array)
-    return x as TimeSeries;
-  if (x === null || typeof x !== 'object' || x.t == null || x.v == null)
-    throw new DetectorError(
-      'bad_series',
-      `${what}: expected { t, v } (a TimeSeries, or arrays of times and values)`,
-    );
-  return series(x.t, x.v);
-}
-
-/** Checks a series: equal lengths, finite strictly increasing times, finite values. */
-export function checkSeries(ts: TimeSeries, what: string): void {
-  if (!ts || !(ts.t instanceof Float64Array) || !(ts.v instanceof Float64Array)) {
-    throw new DetectorError(
-      'bad_series',
-      `${what}: expected a TimeSeries { t: Float64Array, v: Float64Array }`,
-    );
-  }
-  const { t, v } = ts;
-  if (t.length !== v.length) {
-    throw new DetectorError('bad_series', `${what}: t has ${t.length} points but v has ${v.length}`);
-  }
-  for (let i = 0; i < t.length; i++) {
-    if (!Number.isFinite(v[i])) {
-      throw new DetectorError(
-        'non_finite',
-        `${what}: value at index ${i} is ${v[i]}; drop or interpolate non-finite values before detection`,
-      );
-    }
-    if (!Number.isFinite(t[i]) || (i > 0 && !(t[i] > t[i - 1]))) {
-      throw new DetectorError(
-        'bad_time',
-        `${what}: timestamps must be finite and strictly increasing (index ${i})`,
-      );
-    }
-  }
-}
-
-/** Keeps the last `cap` raw points seen (ring buffer), as transform context for streams. */
-class TailBuffer {
-  private readonly t: Float64Array;
-  private readonly v: Float64Array;
-  private head = 0;
-  size = 0;
-  constructor(readonly cap: number) {
-    this.t = new Float64Array(Math.max(cap, 1));
-    this.v = new Float64Array(Math.max(cap, 1));
-  }
-  clear(): void {
-    this.head = 0;
-    this.size = 0;
-  }
-  push(t: number, v: number): void {
-    if (this.cap === 0) return;
-    const i = (this.head + this.size) % this.cap;
-    this.t[i] = t;
-    this.v[i] = v;
-    if (this.size < this.cap) this.size++;
-    else this.head = (this.head + 1) % this.cap;
-  }
-  pushSeries(ts: TimeSeries): void {
-    const s = tailOf(ts, this.cap);
-    for (let i = 0; i < s.v.length; i++) this.push(s.t[i], s.v[i]);
-  }
-  copy(): TailBuffer {
-    const c = new TailBuffer(this.cap);
-    c.t.set(this.t);
-    c.v.set(this.v);
-    c.head = this.head;
-    c.size = this.size;
-    return c;
-  }
-  toSeries(): TimeSeries {
-    const t = new Float64Array(this.size);
-    const v = new Float64Array(this.size);
-    for (let k = 0; k < this.size; k++) {
-      t[k] = this.t[(this.head + k) % this.cap];
-      v[k] = this.v[(this.head + k) % this.cap];
-    }
-    return { t, v };
-  }
-  get lastTime(): number {
-    return this.size === 0 ? Number.NEGATIVE_INFINITY : this.t[(this.head + this.size - 1) % this.cap];
-  }
-}
 
 export abstract class BaseDetector<C extends BaseDetectorConfig> implements Detector<C>, StreamingDetector {
   readonly type: string;
@@ -377,72 +202,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
 
   /** Series level: a raw streaming scorer continuing from `context` (the last raw points seen). */
   protected rawStreamer(context: TimeSeries): RawStreamer {
-    const ts = this.pipeline.streamer(context);
-    // Compute, then commit: check() pushes the point through the transforms once (with a one-step
-    // undo mark) and keeps the row pending; the push, peek or learn of the same point that follows
-    // uses that row, and abort() (or any other call) undoes it. Transforms run once per push.
-    let pending = false;
-    let pendingT = Number.NaN;
-    let pendingRow: Float64Array | null = null;
-    const settle = (t: number): boolean => {
-      if (!pending) return false;
-      pending = false;
-      if (t === pendingT) return true;
-      ts.rollback();
-      return false;
-    };
-    return {
-      check: (t, v) => {
-        if (pending) {
-          pending = false;
-          ts.rollback();
-        }
-        ts.mark();
-        let row: Float64Array | null;
-        try {
-          row = ts.push(v);
-          if (row !== null) this.checkRow(row, t);
-        } catch (e) {
-          ts.rollback();
-          throw e;
-        }
-        pending = true;
-        pendingT = t;
-        pendingRow = row;
-        return false;
-      },
-      abort: () => {
-        if (pending) {
-          pending = false;
-          ts.rollback();
-        }
-      },
-      pushRaw: (t, v) => {
-        const row = settle(t) ? pendingRow : ts.push(v);
-        return row === null ? Number.NaN : this.scoreRow(row, t);
-      },
-      peekRaw: (t, v) => {
-        if (settle(t)) {
-          // the pending row is already pushed: score it, then undo the push
-          try {
-            return pendingRow === null ? Number.NaN : this.peekRow(pendingRow, t);
-          } finally {
-            ts.rollback();
-          }
-        }
-        ts.mark();
-        try {
-          const row = ts.push(v);
-          return row === null ? Number.NaN : this.peekRow(row, t);
-        } finally {
-          ts.rollback();
-        }
-      },
-      learnRaw: (t, v) => {
-        const row = settle(t) ? pendingRow : ts.push(v);
-        if (row !== null) this.learnRow(row, t);
-      },
-    };
+    return rowStreamer(this.pipeline.streamer(context), {
+      checkRow: (row, t) => this.checkRow(row, t),
+      scoreRow: (row, t) => this.scoreRow(row, t),
+      peekRow: (row, t) => this.peekRow(row, t),
+      learnRow: (row, t) => this.learnRow(row, t),
+    });
   }
 
   // ---------------------------------------------------------------- the contract
@@ -732,130 +497,4 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     this.lastTime = lastT;
     this.alarmState = alarm;
   }
-}
-
-/** Labels: a TimeSeries of 0/1 values whose times overlap the data's span. */
-export function checkLabels(labels: TimeSeries, data: TimeSeries): void {
-  if (!labels || !(labels.t instanceof Float64Array) || !(labels.v instanceof Float64Array)) {
-    throw new DetectorError('bad_labels', 'labels: expected a TimeSeries of 0/1 values');
-  }
-  if (labels.t.length !== labels.v.length)
-    throw new DetectorError('bad_labels', 'labels: t and v lengths differ');
-  for (let i = 0; i < labels.v.length; i++) {
-    const x = labels.v[i];
-    if (x !== 0 && x !== 1)
-      throw new DetectorError(
-        'bad_labels',
-        `labels: value ${x} at index ${i} (t=${labels.t[i]}) is not 0 or 1; mark anomalies with 1 and the rest with 0`,
-      );
-  }
-  const n = data.t.length;
-  if (labels.t.length > 0 && n > 0) {
-    const lo = data.t[0];
-    const hi = data.t[n - 1];
-    if (labels.t[labels.t.length - 1] < lo || labels.t[0] > hi)
-      throw new DetectorError(
-        'bad_labels',
-        `labels: their times (${labels.t[0]}…${labels.t[labels.t.length - 1]}) do not overlap the data (${lo}…${hi}); pass labels on the training timestamps`,
-      );
-  }
-}
-
-/**
- * A typed loader: the model file `json` as a detector of class `cls` (its type one of `types`), else a
- * ModelFormatError naming the type found.
- */
-export function loadAs<D>(
-  json: unknown,
-  types: readonly string[],
-  loader: DetectorLoader,
-  cls: abstract new (...args: never[]) => D,
-): D {
-  const env = parseModelEnvelope(json);
-  if (!types.includes(env.type))
-    throw new ModelFormatError(
-      'wrong_type',
-      `expected a model file of type ${types[0]}, got type "${env.type}"; use loadModel() for any type`,
-    );
-  const d = loader(env.config, env.state, AllocBudget.of(json));
-  if (!(d instanceof cls))
-    throw new ModelFormatError('wrong_type', `the ${types[0]} loader returned another type`);
-  return d;
-}
-
-/**
- * A loader for the registry list: builds the detector from the file's config (a config error
- * becomes a ModelFormatError naming `config.<field>`), then restores its state.
- */
-export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
-  make: (config: unknown) => D,
-): DetectorLoader {
-  return (config, state, budget) => {
-    let d: D;
-    try {
-      d = make(config);
-    } catch (e) {
-      if (e instanceof ConfigError)
-        throw new ModelFormatError('bad_config', `model file ${e.message}`, { cause: e });
-      if (e instanceof TsadError) throw e;
-      throw new ModelFormatError('bad_config', `model file config: ${(e as Error)?.message ?? String(e)}`);
-    }
-    d.restoreState(state, budget);
-    return d;
-  };
-}
-
-/**
- * Turns a version-`v` model-file state (plain JSON) into a version-`v + 1` one; `config` is the
- * file's parsed config (for migrations whose new fields derive from it).
- */
-export type StateMigration = (state: JsonObject, config: JsonObject) => JsonObject;
-
-/** The base state's version: 2 added `stateVersion` itself, `lastT` and `alarm` (stream checkpoints). */
-const BASE_STATE_VERSION = 2;
-
-const BASE_MIGRATIONS: Readonly<Record<number, StateMigration>> = Object.freeze({
-  // version 1 (before stream checkpoints): no lastT (the tail's last time) and no alarm state
-  1: (s: JsonObject): JsonObject => {
-    const tail = s.tail;
-    const t = tail !== null && typeof tail === 'object' && !Array.isArray(tail) ? tail.t : undefined;
-    const last = Array.isArray(t) && t.length ? t[t.length - 1] : '-Infinity';
-    return { ...s, lastT: last, alarm: null };
-  },
-});
-
-/**
- * Reads `state.stateVersion` (absent = 1), refuses versions newer than `current`, and applies the
- * migrations from the file's version up to `current`. Returns the state at version `current`.
- */
-export function migrateState(
-  state: unknown,
-  type: string,
-  current: number,
-  migrations: Readonly<Record<number, StateMigration>>,
-  config: JsonObject = {},
-): unknown {
-  if (state === null || typeof state !== 'object' || Array.isArray(state)) return state; // field() reports it
-  let s = state as JsonObject;
-  const raw = Object.hasOwn(s, 'stateVersion') ? s.stateVersion : 1;
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1)
-    throw new ModelFormatError(
-      'bad_field',
-      `state.stateVersion: expected a positive integer, got ${JSON.stringify(raw)}`,
-    );
-  if (raw > current)
-    throw new ModelFormatError(
-      'newer_state',
-      `state.stateVersion: ${type} state version ${raw} is newer than this tsad reads (${current}); upgrade tsad`,
-    );
-  for (let v = raw; v < current; v++) {
-    const m = migrations[v];
-    if (!m)
-      throw new ModelFormatError(
-        'bad_field',
-        `state.stateVersion: no migration of ${type} state version ${v}; re-save the model with a tsad that reads it`,
-      );
-    s = m(s, config);
-  }
-  return s;
 }

@@ -25,8 +25,9 @@
  * size: 5 }] }, zms: { nLags: 3 }, ets: { autoOptions: { additiveOnly: false } } })` (the ensemble
  * still calibrates ETS).
  */
-import type { EnsembleOptions } from './ensemble.js';
+
 import { Ensemble } from './ensemble.js';
+import type { EnsembleOptions } from './ensemble-config.js';
 import { EtsDetector, type EtsInput } from './ets/detector.js';
 import type { AggregateAlarmsConfig } from './post/aggregate-alarms.js';
 import { RandomCutForest, type RandomCutForestInput } from './rcf/detector.js';

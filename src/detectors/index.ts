@@ -1,16 +1,6 @@
 export { Rng } from '../math/rng.js';
-export {
-  BaseDetector,
-  type BaseDetectorConfig,
-  baseConfigShape,
-  baseLoader,
-  checkLabels,
-  checkSeries,
-  loadAs,
-  parseConfig,
-  type RawStreamer,
-  type StreamCore,
-} from './base.js';
+export { BaseDetector } from './base.js';
+export { type BaseDetectorConfig, baseConfigShape } from './base-config.js';
 export * from './changepoint/detector.js';
 export {
   alignTo,
@@ -24,15 +14,16 @@ export {
   targetGrid,
   unionGrid,
 } from './combiners.js';
+export { parseConfig } from './config.js';
 export { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from './default.js';
 export * from './discord/detector.js';
+export { Ensemble, ensembleLoader } from './ensemble.js';
 export {
   type CombinerConfig,
   type CombinerInput,
   type CombinerType,
   combinerSchema,
   ENSEMBLE_METRICS,
-  Ensemble,
   type EnsembleConfig,
   type EnsembleInput,
   type EnsembleMember,
@@ -41,12 +32,12 @@ export {
   type EnsembleWarning,
   type EnsembleWarningListener,
   ensembleConfigSchema,
-  ensembleLoader,
   metricDirection,
   type SelectionMetric,
-} from './ensemble.js';
+} from './ensemble-config.js';
 export * from './ets/index.js';
 export * from './flatline/detector.js';
+export { checkLabels, checkSeries } from './input.js';
 export {
   averagePathLength,
   IsolationForest,
@@ -98,6 +89,8 @@ export {
   SpecDetector,
   specLoader,
 } from './spec.js';
+export { baseLoader, loadAs } from './state.js';
+export type { RawStreamer, StreamCore } from './streaming.js';
 export {
   type Frame,
   TransformPipeline,

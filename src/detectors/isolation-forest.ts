@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import { Rng } from '../math/rng.js';
-import { baseConfigShape } from './base.js';
+import { baseConfigShape } from './base-config.js';
 import { decodeFloats, decodeInts, encodeFloats, intField, jsonFloat } from './json.js';
 import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from './spec.js';
 import { type Frame, transformSchema } from './transforms.js';

@@ -17,7 +17,8 @@
  */
 import { DetectorError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
-import { isStreamingDetector, type StreamCore, type StreamingDetector, toSeries } from './base.js';
+import { toSeries } from './input.js';
+import { isStreamingDetector, type StreamCore, type StreamingDetector } from './streaming.js';
 import type {
   AlarmEvent,
   Detector,

@@ -21,17 +21,13 @@
 import type { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
-import {
-  BaseDetector,
-  type BaseDetectorConfig,
-  baseLoader,
-  loadAs as loadAsTypes,
-  type RawStreamer,
-  type StateMigration,
-} from './base.js';
+import { BaseDetector } from './base.js';
+import type { BaseDetectorConfig } from './base-config.js';
 import { parseConfig } from './config.js';
 import type { AllocBudget } from './model.js';
 import type { DetectorLoader } from './registry.js';
+import { baseLoader, loadAs as loadAsTypes, type StateMigration } from './state.js';
+import type { RawStreamer } from './streaming.js';
 import type { Frame, TransformSpec } from './transforms.js';
 import type { JsonValue } from './types.js';
 

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
-import { baseConfigShape, type RawStreamer } from './base.js';
+import { baseConfigShape } from './base-config.js';
 import { decodeFloats, encodeFloat, encodeFloats, intField, jsonFloat, numberField } from './json.js';
 import {
   defineDetector,
@@ -15,6 +15,7 @@ import {
   SpecDetector,
   specLoader,
 } from './spec.js';
+import type { RawStreamer } from './streaming.js';
 import {
   fitZms,
   MIN_SCALE,

@@ -1,4 +1,4 @@
-import { checkSeries } from '../detectors/base.js';
+import { checkSeries } from '../detectors/input.js';
 import type { AlarmEvent, Detector, ModelJson, StreamScorer } from '../detectors/types.js';
 import type { TimeSeries } from '../series/types.js';
 

@@ -13,7 +13,7 @@
  * `rollback()` moves the alias back to the `previous` version recorded on the current champion.
  */
 
-import type { EnsembleMetric } from '../detectors/ensemble.js';
+import type { EnsembleMetric } from '../detectors/ensemble-config.js';
 import { loadModel } from '../detectors/registry.js';
 import { evaluate, reportMetric, type TsadReport } from '../metrics/index.js';
 import type { TimeSeries, Window } from '../series/types.js';

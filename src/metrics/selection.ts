@@ -2,7 +2,7 @@
  * The selection metric of tsad's metric-driven ensemble combiners (`modelSelector`,
  * `metricWeightedMean`): pass it as `new Ensemble(config, { metric: ensembleMetric })`.
  */
-import type { EnsembleMetric } from '../detectors/ensemble.js';
+import type { EnsembleMetric } from '../detectors/ensemble-config.js';
 import type { TimeSeries } from '../series/types.js';
 import { evaluate, type TsadReport } from './tsad.js';
 

@@ -8,7 +8,7 @@
  * ranked every excursion longer than the training ones as extreme, and alarmed on anomaly-free series.
  */
 import { z } from 'zod';
-import { baseConfigShape } from '../base.js';
+import { baseConfigShape } from '../base-config.js';
 import { jsonFloat } from '../json.js';
 import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
 import type { Frame } from '../transforms.js';

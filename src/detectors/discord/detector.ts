@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
-import { baseConfigShape } from '../base.js';
+import { baseConfigShape } from '../base-config.js';
 import { intField, jsonFloat } from '../json.js';
 import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
 import type { Frame } from '../transforms.js';

@@ -3,6 +3,7 @@ import { inferGranularity } from '../../series/ops.js';
 import type { TimeSeries } from '../../series/types.js';
 import type { JsonObject } from '../types.js';
 import { type AutoEtsCandidate, type AutoEtsOptions, autoEts } from './auto.js';
+import { hasAnalyticVariance, VarianceSimulator, varianceFactor } from './forecast.js';
 import {
   type EtsComponent,
   type EtsError,
@@ -10,11 +11,8 @@ import {
   type EtsParams,
   type EtsSpec,
   fitEts,
-  hasAnalyticVariance,
   normalizeSpec,
   specName,
-  VarianceSimulator,
-  varianceFactor,
 } from './model.js';
 
 /** What the ETS scorer needs from its detector's config. */

@@ -11,9 +11,10 @@
  */
 import { z } from 'zod';
 import type { TimeSeries } from '../../series/types.js';
-import { baseConfigShape, type RawStreamer } from '../base.js';
+import { baseConfigShape } from '../base-config.js';
 import { jsonAny, jsonObject } from '../json.js';
 import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
+import type { RawStreamer } from '../streaming.js';
 import { EtsCore } from './core.js';
 import type { EtsModel } from './model.js';
 

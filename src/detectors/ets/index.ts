@@ -15,6 +15,13 @@ export {
   etsConfigSchema,
 } from './detector.js';
 export {
+  forecastMean,
+  forecastVariance,
+  hasAnalyticVariance,
+  VarianceSimulator,
+  varianceFactor,
+} from './forecast.js';
+export {
   type EtsComponent,
   type EtsError,
   EtsModel,
@@ -23,15 +30,10 @@ export {
   type EtsState,
   type FitOptions,
   fitEts,
-  forecastMean,
-  forecastVariance,
-  hasAnalyticVariance,
   initialStates,
   normalizeSpec,
   parameterCount,
   simulateEts,
   specName,
-  VarianceSimulator,
-  varianceFactor,
 } from './model.js';
 export { acf, detectSeasonality, type PeriodicityStrategy, type SeasonalityOptions } from './seasonality.js';

@@ -8,7 +8,7 @@
  * ones as extreme (on NAB's count series, two or three equal counts in a row).
  */
 import { z } from 'zod';
-import { baseConfigShape } from '../base.js';
+import { baseConfigShape } from '../base-config.js';
 import { jsonFloat } from '../json.js';
 import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
 import type { Frame } from '../transforms.js';

@@ -10,10 +10,11 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
-import { baseConfigShape, type RawStreamer } from '../base.js';
+import { baseConfigShape } from '../base-config.js';
 import { decodeFloat, encodeFloat, jsonFloat, jsonObject } from '../json.js';
 import type { DetectorLoader } from '../registry.js';
 import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
+import type { RawStreamer } from '../streaming.js';
 import type { JsonObject } from '../types.js';
 import { NabStreamCore, nabStreamSchema } from './core.js';
 

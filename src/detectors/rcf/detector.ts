@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
-import { baseConfigShape } from '../base.js';
+import { baseConfigShape } from '../base-config.js';
 import { decodeFloat, encodeFloat, field, jsonFloat } from '../json.js';
 import {
   defineDetector,

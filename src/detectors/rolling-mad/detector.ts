@@ -8,9 +8,10 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
-import { baseConfigShape, type RawStreamer } from '../base.js';
+import { baseConfigShape } from '../base-config.js';
 import { decodeFloats, encodeFloats, jsonFloat } from '../json.js';
 import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
+import type { RawStreamer } from '../streaming.js';
 
 export const rollingMadConfigSchema = z.strictObject({
   ...baseConfigShape(1000),

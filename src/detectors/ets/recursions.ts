@@ -1,0 +1,158 @@
+/**
+ * The ETS recursions (the hot loop every fit, score and simulation runs): the filter over a series,
+ * its log-likelihood, the seasonal ring and the one-step forecast, and the JIT priming of the filter.
+ */
+import type { EtsComponent, EtsSpec } from './model.js';
+
+export const T_NONE = 0;
+export const T_ADD = 1;
+export const T_MUL = 2;
+export const kind = (c: EtsComponent): number => (c === 'add' ? T_ADD : c === 'mul' ? T_MUL : T_NONE);
+
+/** Accumulators returned by `filter`. */
+export interface FilterSums {
+  sse: number;
+  sumLogAbsYhat: number;
+}
+
+/**
+ * Runs the recursions over `y[0..n)` from the given state, mutating the state (level/trend are
+ * returned in `st`; `sea` is a ring buffer with `sea[pos]` = s_{t−m}). Optionally writes the
+ * one-step forecasts and residuals. No allocation.
+ */
+export function filter(
+  spec: EtsSpec,
+  alpha: number,
+  betaStar: number,
+  gammaStar: number,
+  phi: number,
+  st: { level: number; trend: number; pos: number },
+  sea: Float64Array,
+  y: ArrayLike<number>,
+  n: number,
+  yhatOut: Float64Array | null,
+  residOut: Float64Array | null,
+  sums: FilterSums,
+): void {
+  const tk = kind(spec.trend);
+  const sk = kind(spec.seasonal);
+  const mulErr = spec.error === 'mul';
+  const m = sk === T_NONE ? 1 : spec.period;
+  let l = st.level;
+  let b = st.trend;
+  let pos = st.pos;
+  let sse = 0;
+  let sla = 0;
+  for (let t = 0; t < n; t++) {
+    const yt = y[t];
+    let lb: number;
+    let bphi = 0;
+    if (tk === T_ADD) {
+      bphi = phi * b;
+      lb = l + bphi;
+    } else if (tk === T_MUL) {
+      bphi = b ** phi;
+      lb = l * bphi;
+    } else lb = l;
+    let s = 0;
+    let yhat: number;
+    let lNew: number;
+    if (sk === T_ADD) {
+      s = sea[pos];
+      yhat = lb + s;
+      lNew = alpha * (yt - s) + (1 - alpha) * lb;
+    } else if (sk === T_MUL) {
+      s = sea[pos];
+      yhat = lb * s;
+      lNew = alpha * (yt / s) + (1 - alpha) * lb;
+    } else {
+      yhat = lb;
+      lNew = alpha * yt + (1 - alpha) * lb;
+    }
+    if (tk === T_ADD) b = betaStar * (lNew - l) + (1 - betaStar) * bphi;
+    else if (tk === T_MUL) b = betaStar * (lNew / l) + (1 - betaStar) * bphi;
+    if (sk === T_ADD) {
+      sea[pos] = gammaStar * (yt - lNew) + (1 - gammaStar) * s;
+      pos = pos + 1 === m ? 0 : pos + 1;
+    } else if (sk === T_MUL) {
+      sea[pos] = gammaStar * (yt / lNew) + (1 - gammaStar) * s;
+      pos = pos + 1 === m ? 0 : pos + 1;
+    }
+    l = lNew;
+    let e: number;
+    if (mulErr) {
+      e = (yt - yhat) / yhat;
+      sla += Math.log(Math.abs(yhat === 0 ? 1e-32 : yhat));
+    } else e = yt - yhat;
+    sse += e * e;
+    if (yhatOut) yhatOut[t] = yhat;
+    if (residOut) residOut[t] = e;
+  }
+  st.level = l;
+  st.trend = b;
+  st.pos = pos;
+  sums.sse = sse;
+  sums.sumLogAbsYhat = sla;
+}
+
+/** Concentrated Gaussian log-likelihood from the filter sums. */
+export function logLik(n: number, sums: FilterSums, mulErr: boolean): number {
+  // A perfect fit (constant data) would give llf = +∞; floor the mean squared error instead.
+  let llf = -(n / 2) * (Math.log(Math.max((2 * Math.PI * sums.sse) / n, 1e-300)) + 1);
+  if (mulErr) llf -= sums.sumLogAbsYhat;
+  return llf;
+}
+
+/** Fills a ring buffer (pos 0 = s_{−m}) from s(0…m−1). */
+export function seasonRing(spec: EtsSpec, seasonal: readonly number[], out: Float64Array): void {
+  if (!spec.seasonal) {
+    out[0] = 0;
+    return;
+  }
+  const m = spec.period;
+  for (let i = 0; i < m; i++) out[i] = seasonal[m - 1 - i];
+}
+
+/** One-step forecast from a ring-buffer state. */
+export function oneStep(
+  spec: EtsSpec,
+  phi: number,
+  st: { level: number; trend: number; pos: number },
+  ring: Float64Array,
+) {
+  let v: number;
+  if (spec.trend === 'add') v = st.level + phi * st.trend;
+  else if (spec.trend === 'mul') v = st.level * st.trend ** phi;
+  else v = st.level;
+  if (spec.seasonal === 'add') v += ring[st.pos];
+  else if (spec.seasonal === 'mul') v *= ring[st.pos];
+  return v;
+}
+
+let primed = false;
+
+/**
+ * Gives the recursions type feedback for every model class once, before the first fit
+ * (microseconds), so that the optimised code V8 builds later covers all branches and AutoETS does
+ * not deoptimise and re-tier each time the grid reaches a new class. Called from `fitEts`, not at
+ * import (importing tsad runs no code).
+ */
+export function primeFilter(): void {
+  if (primed) return;
+  primed = true;
+  const y = Float64Array.from([5, 6, 5.5, 6.5, 5.8, 6.2]);
+  const sums: FilterSums = { sse: 0, sumLogAbsYhat: 0 };
+  const yh = new Float64Array(y.length);
+  const rs = new Float64Array(y.length);
+  for (const error of ['add', 'mul'] as const) {
+    for (const trend of ['add', 'mul', null] as const) {
+      for (const seasonal of ['add', 'mul', null] as const) {
+        const spec: EtsSpec = { error, trend, damped: trend !== null, seasonal, period: seasonal ? 2 : 1 };
+        const sea = Float64Array.from(seasonal === 'mul' ? [1, 1] : [0, 0]);
+        const st = { level: 5, trend: trend === 'mul' ? 1 : 0, pos: 0 };
+        filter(spec, 0.5, 0.1, 0.1, 0.9, st, sea, y, y.length, null, null, sums);
+        filter(spec, 0.5, 0.1, 0.1, 0.9, st, sea, y, y.length, yh, rs, sums);
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/** Model files of detectors: typed loaders (`loadAs`, `baseLoader`) and state versions with migrations. */
+import { ConfigError, ModelFormatError, TsadError } from '../errors.js';
+import type { BaseDetector } from './base.js';
+import type { BaseDetectorConfig } from './base-config.js';
+import { AllocBudget, parseModelEnvelope } from './model.js';
+import type { DetectorLoader } from './registry.js';
+import type { JsonObject } from './types.js';
+
+/**
+ * A typed loader: the model file `json` as a detector of class `cls` (its type one of `types`), else a
+ * ModelFormatError naming the type found.
+ */
+export function loadAs<D>(
+  json: unknown,
+  types: readonly string[],
+  loader: DetectorLoader,
+  cls: abstract new (...args: never[]) => D,
+): D {
+  const env = parseModelEnvelope(json);
+  if (!types.includes(env.type))
+    throw new ModelFormatError(
+      'wrong_type',
+      `expected a model file of type ${types[0]}, got type "${env.type}"; use loadModel() for any type`,
+    );
+  const d = loader(env.config, env.state, AllocBudget.of(json));
+  if (!(d instanceof cls))
+    throw new ModelFormatError('wrong_type', `the ${types[0]} loader returned another type`);
+  return d;
+}
+
+/**
+ * A loader for the registry list: builds the detector from the file's config (a config error
+ * becomes a ModelFormatError naming `config.<field>`), then restores its state.
+ */
+export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
+  make: (config: unknown) => D,
+): DetectorLoader {
+  return (config, state, budget) => {
+    let d: D;
+    try {
+      d = make(config);
+    } catch (e) {
+      if (e instanceof ConfigError)
+        throw new ModelFormatError('bad_config', `model file ${e.message}`, { cause: e });
+      if (e instanceof TsadError) throw e;
+      throw new ModelFormatError('bad_config', `model file config: ${(e as Error)?.message ?? String(e)}`);
+    }
+    d.restoreState(state, budget);
+    return d;
+  };
+}
+
+/**
+ * Turns a version-`v` model-file state (plain JSON) into a version-`v + 1` one; `config` is the
+ * file's parsed config (for migrations whose new fields derive from it).
+ */
+export type StateMigration = (state: JsonObject, config: JsonObject) => JsonObject;
+
+/** The base state's version: 2 added `stateVersion` itself, `lastT` and `alarm` (stream checkpoints). */
+export const BASE_STATE_VERSION = 2;
+
+export const BASE_MIGRATIONS: Readonly<Record<number, StateMigration>> = Object.freeze({
+  // version 1 (before stream checkpoints): no lastT (the tail's last time) and no alarm state
+  1: (s: JsonObject): JsonObject => {
+    const tail = s.tail;
+    const t = tail !== null && typeof tail === 'object' && !Array.isArray(tail) ? tail.t : undefined;
+    const last = Array.isArray(t) && t.length ? t[t.length - 1] : '-Infinity';
+    return { ...s, lastT: last, alarm: null };
+  },
+});
+
+/**
+ * Reads `state.stateVersion` (absent = 1), refuses versions newer than `current`, and applies the
+ * migrations from the file's version up to `current`. Returns the state at version `current`.
+ */
+export function migrateState(
+  state: unknown,
+  type: string,
+  current: number,
+  migrations: Readonly<Record<number, StateMigration>>,
+  config: JsonObject = {},
+): unknown {
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) return state; // field() reports it
+  let s = state as JsonObject;
+  const raw = Object.hasOwn(s, 'stateVersion') ? s.stateVersion : 1;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1)
+    throw new ModelFormatError(
+      'bad_field',
+      `state.stateVersion: expected a positive integer, got ${JSON.stringify(raw)}`,
+    );
+  if (raw > current)
+    throw new ModelFormatError(
+      'newer_state',
+      `state.stateVersion: ${type} state version ${raw} is newer than this tsad reads (${current}); upgrade tsad`,
+    );
+  for (let v = raw; v < current; v++) {
+    const m = migrations[v];
+    if (!m)
+      throw new ModelFormatError(
+        'bad_field',
+        `state.stateVersion: no migration of ${type} state version ${v}; re-save the model with a tsad that reads it`,
+      );
+    s = m(s, config);
+  }
+  return s;
+}
