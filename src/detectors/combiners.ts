@@ -1,5 +1,5 @@
 /**
- * Ensemble plumbing as pure functions (spec merlion-post-processing.md §6.3–§6.4): aligning member
+ * Ensemble plumbing as pure functions (docs/ensemble.md, "Ensemble"): aligning member
  * score series to a common time grid, and the per-timestamp combiners over aligned columns.
  *
  * Combiners see `k` aligned columns (one per used member) and write one combined value per row.

@@ -1,6 +1,6 @@
 /**
- * `defaultDetector()`: tsad's univariate default, Merlion's `DefaultDetector` recipe (detectors spec
- * §2: AutoETS + RandomCutForest + ZMS, mean combiner, `AggregateAlarms(3.0, 2 alarms in 60 min,
+ * `defaultDetector()`: tsad's univariate default, Merlion's `DefaultDetector` recipe (docs/ensemble.md:
+ * AutoETS + RandomCutForest + ZMS, mean combiner, `AggregateAlarms(3.0, 2 alarms in 60 min,
  * 120 min suppression)`) with three members that look at three different things instead of three
  * views of the first difference (see docs/ensemble.md for the measurements behind each choice):
  *

@@ -1,5 +1,5 @@
 /**
- * The raw ZMS model (multiple lagged z-scores, Merlion's `ZMS`; spec merlion-detectors.md §3):
+ * The raw ZMS model (multiple lagged z-scores, Merlion's `ZMS`; docs/ensemble.md, "ZMS"):
  * the value and its padded lags `x_i − x_{i−k}` at scales `k = base^j` are normalised by their
  * training mean and population standard deviation; the score is the z-score of the column that
  * wins a (signed) lag-inflated argmax.

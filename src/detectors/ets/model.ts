@@ -7,7 +7,7 @@ import { type FilterSums, filter, logLik, oneStep, primeFilter, seasonRing } fro
 
 /**
  * The ETS (error, trend, seasonal) state-space family in statsmodels' component form
- * (spec merlion-detectors §4.5–§4.6).
+ * (docs/ets.md, "What is implemented").
  */
 export type EtsError = 'add' | 'mul';
 export type EtsComponent = 'add' | 'mul' | null;
