@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -45,4 +46,22 @@ export async function openRecordedPage(
   page.on('request', (r) => requests.push(r.url()));
   await page.goto(pathToFileURL(file).href);
   return { page, errors, requests };
+}
+
+/**
+ * One headless Chromium for the calling `describe` block: launched before its tests, closed after.
+ * Returns a getter (the browser exists only once `beforeAll` has run).
+ */
+export function launchedChromium(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
+  }, 600_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('Chromium is not launched yet: call the getter inside a test');
+    return browser;
+  };
 }

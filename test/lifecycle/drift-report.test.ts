@@ -2,10 +2,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { nabDriftSurvey, renderNabDriftReport } from '../../src/lifecycle/index.js';
-import { CHROMIUM_ARGS, ensureChromium, openRecordedPage } from '../helpers/chromium.js';
+import { launchedChromium, openRecordedPage } from '../helpers/chromium.js';
 
 /** The part of a canvas element the pixel count uses (the test runs without the DOM types). */
 interface Canvas {
@@ -26,13 +25,7 @@ const FILES = [
 ];
 
 describe('NAB drift report in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
-  }, 600_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = launchedChromium();
 
   it('draws the five largest drifts (series and PSI charts) with no console errors or requests', async () => {
     const survey = await nabDriftSurvey({ files: FILES, top: 5 });
@@ -45,7 +38,7 @@ describe('NAB drift report in Chromium', () => {
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'nab-drift.html');
     writeFileSync(file, renderNabDriftReport(survey));
-    const { page, errors, requests } = await openRecordedPage(browser, file, { width: 1300, height: 900 });
+    const { page, errors, requests } = await openRecordedPage(browser(), file, { width: 1300, height: 900 });
 
     const frames = page.locator('iframe');
     await expect.poll(() => frames.count()).toBe(5);

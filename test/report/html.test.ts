@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { SeriesError } from '../../src/index.js';
 import { renderExperimentReport } from '../../src/report/index.js';
-import { CHROMIUM_ARGS, ensureChromium, openRecordedPage } from '../helpers/chromium.js';
+import { launchedChromium, openRecordedPage } from '../helpers/chromium.js';
 
 function demo() {
   const n = 2000;
@@ -39,13 +38,7 @@ function demo() {
 }
 
 describe('HTML experiment report', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
-  }, 600_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = launchedChromium();
 
   it('is self-contained: no external resources', () => {
     const html = demo();
@@ -58,7 +51,7 @@ describe('HTML experiment report', () => {
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'report.html');
     writeFileSync(file, demo());
-    const { page, errors, requests } = await openRecordedPage(browser, file, { width: 1200, height: 900 });
+    const { page, errors, requests } = await openRecordedPage(browser(), file, { width: 1200, height: 900 });
     await page.waitForSelector('body[data-ready="1"]');
     const range = async () => ((await page.getAttribute('body', 'data-range')) ?? '').split(',').map(Number);
     const [a0, b0] = await range();
@@ -104,7 +97,7 @@ describe('HTML experiment report', () => {
       onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
       const file = join(dir, 'report.html');
       writeFileSync(file, demo());
-      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      const page = await browser().newPage({ viewport: { width, height: 900 } });
       await page.goto(pathToFileURL(file).href);
       await page.waitForSelector('body[data-ready="1"]');
       const chart = (await page.locator('#series-chart canvas').boundingBox())!;
