@@ -604,8 +604,8 @@ export class CutForest {
       Atomics.store(ctl, CLAIM, (this.jobId << 16) | this.chunks);
       Atomics.notify(ctl, CLAIM);
       this.runChunks(false);
-      let spins = 0;
-      while (Atomics.load(ctl, DONE) < this.chunks) spins++; // the worker finishes a chunk it claimed
+      // the worker finishes a chunk it claimed
+      for (;;) if (Atomics.load(ctl, DONE) >= this.chunks) break;
       for (let i = 0; i < k; i++) {
         if (first - 1 + i < this.outputAfter) {
           out[b + i] = 0;
