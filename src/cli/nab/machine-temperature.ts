@@ -127,17 +127,18 @@ export async function runMachineTemperature(
   // a bad tracking URI fails now, not after the experiment has run
   if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
 
+  const detector = makeDetector(recipe, { seed });
+  if (opts.threads !== undefined && opts.threads !== 1) {
+    // set before loading the data: the forests' worker thread starts meanwhile
+    const members = detector instanceof Ensemble ? detector.members : [detector];
+    for (const m of members) if (m instanceof RandomCutForest) m.threads = opts.threads;
+  }
   const data = await stages.run(
     opts.data ? 'load data (SQL, date_bin 5 min / max)' : 'load data + bin 5 min / max',
     () => loadMachineTemperature(opts.data),
   );
   const full = data.full;
   const [train, test] = splitAt(full, SPLIT_TIME);
-  const detector = makeDetector(recipe, { seed });
-  if (opts.threads !== undefined && opts.threads !== 1) {
-    const members = detector instanceof Ensemble ? detector.members : [detector];
-    for (const m of members) if (m instanceof RandomCutForest) m.threads = opts.threads;
-  }
   await stages.run('train', () => detector.train(train));
   // The model as trained: this is what is tracked, so a loaded copy scores the test part exactly like this run.
   const trained = detector.toJSON();

@@ -12,7 +12,7 @@ import {
 } from '../spec.js';
 import { type Frame, transformSchema } from '../transforms.js';
 import type { JsonValue } from '../types.js';
-import { CutForest } from './forest.js';
+import { CutForest, startForestWorker } from './forest.js';
 
 /** Largest |coordinate| the forest accepts: sums of box ranges over thousands of dimensions stay finite. */
 export const RCF_MAX_ABS = 1e299;
@@ -274,7 +274,8 @@ export class RandomCutForest extends SpecDetector<RandomCutForestConfig, RandomC
   /**
    * Threads of the forest's streaming steps and batch learning (1 or 2; the config's `threads`
    * until set). A run-time choice, not part of the config or the model: the numbers are the same
-   * either way. Copies made after setting it (`score()`, streams) inherit it.
+   * either way. Copies made after setting it (`score()`, streams) inherit it. Setting 2 starts the
+   * worker thread now, so that it is ready when training starts.
    */
   get threads(): number {
     return this.raw.threads;
@@ -283,6 +284,7 @@ export class RandomCutForest extends SpecDetector<RandomCutForestConfig, RandomC
     if (n !== 1 && n !== 2) throw new DetectorError('bad_config', `threads must be 1 or 2, got ${String(n)}`);
     this.raw.threads = n;
     if (this.raw.model) this.raw.model.threads = n;
+    if (n === 2) startForestWorker(); // it starts while other work runs
   }
 
   /** Time (epoch ms) of the last row the forest learned (end of training, or of online updates). */

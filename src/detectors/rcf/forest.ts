@@ -314,13 +314,15 @@ export class CutForest {
     return Atomics.load(this.ctl, WORKER_CHUNKS);
   }
 
-  /** Stops the worker thread, if any (the forest keeps working on the calling thread). */
+  /**
+   * Releases the worker thread, if it serves this forest (the forest keeps working on the calling
+   * thread; the worker waits for the next two-threaded forest that needs it).
+   */
   close(): void {
     if (this.worker) {
-      Atomics.store(this.ctl, STOP, 1);
-      Atomics.notify(this.ctl, CLAIM);
-      void this.worker.terminate();
+      if (helper?.servingCtl === this.ctl) helper.serving = null;
       this.worker = null;
+      stopServing(this.ctl);
     }
   }
 
@@ -557,7 +559,7 @@ export class CutForest {
   scoreThenUpdateRows(x: Float64Array, n: number, out: Float64Array): void {
     const d = this.dimensions;
     for (let i = 0; i < n; i++) this.checkPoint(x, i * d);
-    if (this.threadCount === 2 && !this.worker) this.startWorker();
+    if (this.threadCount === 2 && !this.worker) this.attachWorker();
     if (this.threadCount === 2 && this.worker && this.chunks > 1) {
       this.scoreThenUpdateRowsShared(x, n, out);
       return;
@@ -648,7 +650,7 @@ export class CutForest {
       return s;
     }
     if (!this.worker) {
-      this.startWorker();
+      this.attachWorker();
       if (this.threadCount === 1) return this.scoreThenUpdate(p, off);
     }
     const d = this.dimensions;
@@ -733,7 +735,17 @@ export class CutForest {
     }
   }
 
-  private startWorker(): void {
+  /**
+   * Hands this forest's memory to the shared worker thread (started if needed; see
+   * `startForestWorker`), which then serves this forest's jobs; the forest it served before goes
+   * on alone. Without a worker (none can start here), the forest stays on one thread.
+   */
+  private attachWorker(): void {
+    const h = forestHelper();
+    if (!h) {
+      this.threadCount = 1;
+      return;
+    }
     if (!this.mem.rows) {
       const B = rowsPerBlock(this.numberOfTrees);
       this.mem = {
@@ -744,28 +756,18 @@ export class CutForest {
       this.rowsF = new Float64Array(this.mem.rows as SharedArrayBuffer);
       this.rowScoresF = new Float64Array(this.mem.rowScores as SharedArrayBuffer);
     }
-    const url = import.meta.url;
-    let w: Worker;
-    try {
-      w = url.endsWith('.ts')
-        ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
-          new Worker(
-            `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
-            { eval: true, workerData: this.mem },
-          )
-        : new Worker(new URL('./worker.js', url), { workerData: this.mem });
-    } catch {
-      // No worker here (e.g. loaded as CommonJS): stay on one thread; the numbers are the same.
-      this.threadCount = 1;
-      return;
+    if (h.servingCtl && h.servingCtl !== this.ctl) {
+      const prev = h.serving?.deref();
+      if (prev) prev.worker = null;
+      stopServing(h.servingCtl);
     }
-    w.unref();
-    w.on('error', () => {
-      // The calling thread claims every chunk itself when no worker does.
-      if (this.worker === w) this.worker = null;
-    });
-    workers.register(this, w);
-    this.worker = w;
+    Atomics.store(this.ctl, STOP, 0);
+    h.worker.postMessage(this.mem);
+    Atomics.add(h.bell, 0, 1);
+    Atomics.notify(h.bell, 0);
+    h.serving = new WeakRef(this);
+    h.servingCtl = this.ctl;
+    this.worker = h.worker;
   }
 
   private heapPush(o: number, size: number, w: number, seq: number, leaf: number): void {
@@ -1006,10 +1008,62 @@ const SOLO_STEPS = 2048;
 /** Idle polls of the claim word before the worker sleeps in Atomics.wait. */
 const SPINS = 20_000;
 
-/** Terminates a forest's worker once the forest is garbage. */
-const workers = new FinalizationRegistry<Worker>((w) => {
-  void w.terminate();
-});
+/**
+ * The worker thread of two-threaded forests, one per thread that runs forests: it serves one forest
+ * at a time (the last that needed it), attached to that forest's shared memory.
+ */
+interface ForestHelper {
+  readonly worker: Worker;
+  /** Bumped (and notified) when a forest's memory has been posted to the worker. */
+  readonly bell: Int32Array;
+  serving: WeakRef<CutForest> | null;
+  /** Control words of the forest being served (to stop serving it, even once it is garbage). */
+  servingCtl: Int32Array | null;
+}
+
+let helper: ForestHelper | null = null;
+
+function stopServing(ctl: Int32Array): void {
+  if (helper?.servingCtl === ctl) helper.servingCtl = null;
+  Atomics.store(ctl, STOP, 1);
+  Atomics.notify(ctl, CLAIM);
+}
+
+function forestHelper(): ForestHelper | null {
+  if (helper) return helper;
+  const bell = new SharedArrayBuffer(8);
+  const url = import.meta.url;
+  let w: Worker;
+  try {
+    w = url.endsWith('.ts')
+      ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
+        new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
+          { eval: true, workerData: { bell } },
+        )
+      : new Worker(new URL('./worker.js', url), { workerData: { bell } });
+  } catch {
+    // No worker here (e.g. loaded as CommonJS): forests stay on one thread; the numbers are the same.
+    return null;
+  }
+  w.unref(); // an idle worker does not keep the process alive
+  const h: ForestHelper = { worker: w, bell: new Int32Array(bell), serving: null, servingCtl: null };
+  w.on('error', () => {
+    // The forest being served claims every chunk itself from now on; the next one starts a new worker.
+    if (helper === h) helper = null;
+  });
+  helper = h;
+  return h;
+}
+
+/**
+ * Starts the worker thread of two-threaded forests (`threads: 2`) ahead of need: it takes tens of
+ * milliseconds to start, which otherwise the first forest's first steps wait for (running alone).
+ * Does nothing if it runs already or cannot start here.
+ */
+export function startForestWorker(): void {
+  forestHelper();
+}
 
 /** Rows per block in batch scoring. */
 const SCORE_BLOCK = 256;
