@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { defaultWorkers, intOption, runScript } from './options.js';
 import { RECIPE_NAMES } from './recipes.js';
 
@@ -20,16 +20,6 @@ export function configureMachineTemperature(cmd: Command): Command {
     .option(
       '--retrain <plans>',
       `simulate live deployment with retraining: comma-separated <every>:<window> plans (once, 7d:expanding, 1d:sliding:14d, drift:expanding, …) or all`,
-    )
-    .option(
-      '--threads <n>',
-      "threads of the detector's Random Cut Forests (1 or 2, same results): 2 runs half of each forest's trees on a worker thread, which pays only with a free second CPU",
-      (v: string) => {
-        const n = intOption(1)(v);
-        if (n > 2) throw new InvalidArgumentError(`expected 1 or 2, got "${v}".`);
-        return n;
-      },
-      1,
     )
     .option(
       '--workers <n>',
@@ -63,7 +53,6 @@ export function configureMachineTemperature(cmd: Command): Command {
         seed: o.seed,
         trackingUri: o.track === false ? false : o.uri,
         reportPath: o.report === false ? false : o.report,
-        threads: o.threads,
       });
       if (o.json) {
         const { report } = r;

@@ -2,8 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type SqlSource, writeSql } from '../../datasets/sql.js';
 import { BaseDetector } from '../../detectors/base.js';
-import { Ensemble } from '../../detectors/ensemble.js';
-import { RandomCutForest } from '../../detectors/rcf/detector.js';
 import type { AlarmEvent, Detector } from '../../detectors/types.js';
 import { makeDetector } from '../../lab/recipes.js';
 import { evaluate, type TsadReport } from '../../metrics/index.js';
@@ -48,11 +46,6 @@ export interface MachineTemperatureOptions {
    * into the table once, then read back with `date_bin` + `max`; the tracked datasets name the table and range.
    */
   readonly data?: string;
-  /**
-   * Threads of the detector's Random Cut Forests (1 or 2; the numbers are the same): with 2, a
-   * worker thread learns and scores half of each forest's trees. Default 1.
-   */
-  readonly threads?: number;
 }
 
 export interface AlarmRow extends AlarmEvent {
@@ -127,18 +120,13 @@ export async function runMachineTemperature(
   // a bad tracking URI fails now, not after the experiment has run
   if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
 
-  const detector = makeDetector(recipe, { seed });
-  if (opts.threads !== undefined && opts.threads !== 1) {
-    // set before loading the data: the forests' worker thread starts meanwhile
-    const members = detector instanceof Ensemble ? detector.members : [detector];
-    for (const m of members) if (m instanceof RandomCutForest) m.threads = opts.threads;
-  }
   const data = await stages.run(
     opts.data ? 'load data (SQL, date_bin 5 min / max)' : 'load data + bin 5 min / max',
     () => loadMachineTemperature(opts.data),
   );
   const full = data.full;
   const [train, test] = splitAt(full, SPLIT_TIME);
+  const detector = makeDetector(recipe, { seed });
   await stages.run('train', () => detector.train(train));
   // The model as trained: this is what is tracked, so a loaded copy scores the test part exactly like this run.
   const trained = detector.toJSON();

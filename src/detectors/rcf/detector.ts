@@ -12,7 +12,7 @@ import {
 } from '../spec.js';
 import { type Frame, transformSchema } from '../transforms.js';
 import type { JsonValue } from '../types.js';
-import { CutForest, startForestWorker } from './forest.js';
+import { CutForest } from './forest.js';
 
 /** Largest |coordinate| the forest accepts: sums of box ranges over thousands of dimensions stay finite. */
 export const RCF_MAX_ABS = 1e299;
@@ -94,19 +94,13 @@ function checkRows(x: Float64Array, d: number, t: ArrayLike<number> | null): voi
 
 /** The raw model: the forest and the time of the last row it learned (online updates). */
 class RandomCutForestRaw implements RowModel<RandomCutForestState> {
-  /** Threads of the forest (the config's, unless `RandomCutForest.threads` set it; not part of the model). */
-  threads: number;
-
   constructor(
     private readonly config: RandomCutForestConfig,
     /** The forest (null before training). */
     public model: CutForest | null = null,
     /** Time (epoch ms) of the last row the forest learned. */
     public lastLearned = Number.NEGATIVE_INFINITY,
-    threads?: number,
-  ) {
-    this.threads = threads ?? config.threads;
-  }
+  ) {}
 
   fit(frame: Frame): Float64Array {
     const { n, d, x, t } = frame;
@@ -119,7 +113,7 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
       lambda: c.timeDecay,
       outputAfter: c.outputAfter,
       seed: c.seed,
-      threads: this.threads,
+      threads: c.threads,
     });
     const out = new Float64Array(n);
     forest.scoreThenUpdateRows(x, n, out);
@@ -131,7 +125,7 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
   /** Without online updates scoring never changes the forest: copies share it. */
   copy(): RandomCutForestRaw {
     const m = this.model && this.config.onlineUpdates ? this.model.clone() : this.model;
-    return new RandomCutForestRaw(this.config, m, this.lastLearned, this.threads);
+    return new RandomCutForestRaw(this.config, m, this.lastLearned);
   }
 
   checkRow(row: Float64Array): void {
@@ -269,22 +263,6 @@ export class RandomCutForest extends SpecDetector<RandomCutForestConfig, RandomC
   /** The forest (null before training). */
   get forest(): CutForest | null {
     return this.raw.model;
-  }
-
-  /**
-   * Threads of the forest's streaming steps and batch learning (1 or 2; the config's `threads`
-   * until set). A run-time choice, not part of the config or the model: the numbers are the same
-   * either way. Copies made after setting it (`score()`, streams) inherit it. Setting 2 starts the
-   * worker thread now, so that it is ready when training starts.
-   */
-  get threads(): number {
-    return this.raw.threads;
-  }
-  set threads(n: number) {
-    if (n !== 1 && n !== 2) throw new DetectorError('bad_config', `threads must be 1 or 2, got ${String(n)}`);
-    this.raw.threads = n;
-    if (this.raw.model) this.raw.model.threads = n;
-    if (n === 2) startForestWorker(); // it starts while other work runs
   }
 
   /** Time (epoch ms) of the last row the forest learned (end of training, or of online updates). */

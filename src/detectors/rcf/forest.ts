@@ -55,12 +55,6 @@ export interface ForestMemory {
   /** Job exchange: point, update number, per-tree scores (doubles) and control words (int32). */
   readonly jobF: SharedArrayBuffer;
   readonly ctl: SharedArrayBuffer;
-  /**
-   * Batch jobs (`scoreThenUpdateRows` on two threads): a block of rows, and per row the score of
-   * every tree. Allocated when the worker starts.
-   */
-  readonly rows?: SharedArrayBuffer;
-  readonly rowScores?: SharedArrayBuffer;
 }
 
 function newForestMemory(
@@ -119,7 +113,7 @@ export class CutForest {
   readonly trees: CutTree[];
   /** The trees' walk-down arrays, shared (tree t owns slots `[t·2S, (t+1)·2S)`). */
   private readonly nav: NavStore;
-  private mem: ForestMemory;
+  private readonly mem: ForestMemory;
   /** Job exchange with the worker: `[point (d), update number, tree scores (T)]`. */
   private readonly jobF: Float64Array;
   private readonly ctl: Int32Array;
@@ -154,9 +148,6 @@ export class CutForest {
   private readonly blockAcc = new Float64Array(SCORE_BLOCK);
   /** Per-tree scores of the last `score` call. */
   private readonly treeScores: Float64Array;
-  /** Views of the batch-job buffers (two threads; see `ForestMemory.rows`). */
-  private rowsF: Float64Array | null = null;
-  private rowScoresF: Float64Array | null = null;
 
   constructor(opts: CutForestOptions, attach?: ForestMemory) {
     if (attach) {
@@ -224,10 +215,6 @@ export class CutForest {
     this.jobF = new Float64Array(m.jobF);
     this.treeScores = new Float64Array(T);
     this.ctl = new Int32Array(m.ctl);
-    if (m.rows && m.rowScores) {
-      this.rowsF = new Float64Array(m.rows);
-      this.rowScoresF = new Float64Array(m.rowScores);
-    }
     // An even number of chunks: when both threads keep up, each takes half of them from its end
     // and keeps the same trees from step to step. (With an odd count the middle chunk changes
     // threads from step to step, and fine chunks cost one contended compare-and-swap each:
@@ -267,8 +254,6 @@ export class CutForest {
       rs: copy(m.rs),
       jobF: new SharedArrayBuffer(m.jobF.byteLength),
       ctl: new SharedArrayBuffer(m.ctl.byteLength),
-      rows: undefined,
-      rowScores: undefined,
     };
     const f = new CutForest(
       {
@@ -314,15 +299,13 @@ export class CutForest {
     return Atomics.load(this.ctl, WORKER_CHUNKS);
   }
 
-  /**
-   * Releases the worker thread, if it serves this forest (the forest keeps working on the calling
-   * thread; the worker waits for the next two-threaded forest that needs it).
-   */
+  /** Stops the worker thread, if any (the forest keeps working on the calling thread). */
   close(): void {
     if (this.worker) {
-      if (helper?.servingCtl === this.ctl) helper.serving = null;
+      Atomics.store(this.ctl, STOP, 1);
+      Atomics.notify(this.ctl, CLAIM);
+      void this.worker.terminate();
       this.worker = null;
-      stopServing(this.ctl);
     }
   }
 
@@ -559,9 +542,8 @@ export class CutForest {
   scoreThenUpdateRows(x: Float64Array, n: number, out: Float64Array): void {
     const d = this.dimensions;
     for (let i = 0; i < n; i++) this.checkPoint(x, i * d);
-    if (this.threadCount === 2 && !this.worker) this.attachWorker();
-    if (this.threadCount === 2 && this.worker && this.chunks > 1) {
-      this.scoreThenUpdateRowsShared(x, n, out);
+    if (this.threadCount === 2) {
+      for (let i = 0; i < n; i++) out[i] = this.scoreThenUpdate(x, i * d);
       return;
     }
     const T = this.numberOfTrees;
@@ -580,66 +562,6 @@ export class CutForest {
     this.updates = first + n;
   }
 
-  /**
-   * `scoreThenUpdateRows` on two threads: block by block, the rows go to shared memory and both
-   * threads claim chunks of trees (as in a streaming step); each runs its trees over the whole block
-   * (score, then offer), writing per-tree scores, and the calling thread sums them per row in tree
-   * order. One hand-over per block instead of one per row; a thread that is late only takes fewer
-   * chunks.
-   */
-  private scoreThenUpdateRowsShared(x: Float64Array, n: number, out: Float64Array): void {
-    const d = this.dimensions;
-    const T = this.numberOfTrees;
-    const rows = this.rowsF as Float64Array;
-    const sc = this.rowScoresF as Float64Array;
-    const B = rowsPerBlock(T);
-    const ctl = this.ctl;
-    for (let b = 0; b < n; b += B) {
-      const k = Math.min(B, n - b);
-      const first = this.updates + 1;
-      rows.set(x.subarray(b * d, (b + k) * d));
-      this.jobF[d] = first;
-      ctl[KIND] = KIND_ROWS;
-      ctl[NROWS] = k;
-      Atomics.store(ctl, DONE, 0);
-      this.jobId = (this.jobId + 1) & 0x7fff;
-      Atomics.store(ctl, CLAIM, (this.jobId << 16) | this.chunks);
-      Atomics.notify(ctl, CLAIM);
-      this.runChunks(false);
-      // the worker finishes a chunk it claimed
-      for (;;) if (Atomics.load(ctl, DONE) >= this.chunks) break;
-      for (let i = 0; i < k; i++) {
-        if (first - 1 + i < this.outputAfter) {
-          out[b + i] = 0;
-          continue;
-        }
-        let sum = 0;
-        const o = i * T;
-        for (let t = 0; t < T; t++) sum += sc[o + t];
-        out[b + i] = sum / T;
-      }
-      this.updates = first - 1 + k;
-    }
-  }
-
-  /** Trees `[a, b)` over the published block of rows (see `scoreThenUpdateRowsShared`). */
-  private runRowsChunk(a: number, b: number): void {
-    const d = this.dimensions;
-    const T = this.numberOfTrees;
-    const rows = this.rowsF as Float64Array;
-    const sc = this.rowScoresF as Float64Array;
-    const k = Atomics.load(this.ctl, NROWS);
-    const first = this.jobF[d];
-    const ready = Math.min(k, Math.max(0, this.outputAfter - (first - 1)));
-    for (let t = a; t < b; t++) {
-      const tree = this.trees[t];
-      for (let i = 0; i < k; i++) {
-        if (i >= ready) sc[i * T + t] = tree.score(rows, i * d);
-        this.offer(t, rows, i * d, first + i);
-      }
-    }
-  }
-
   /** Scores the point, then updates the forest with it (the streaming step); returns the score. */
   scoreThenUpdate(p: ArrayLike<number>, off = 0): number {
     this.checkPoint(p, off);
@@ -650,7 +572,7 @@ export class CutForest {
       return s;
     }
     if (!this.worker) {
-      this.attachWorker();
+      this.startWorker();
       if (this.threadCount === 1) return this.scoreThenUpdate(p, off);
     }
     const d = this.dimensions;
@@ -661,7 +583,6 @@ export class CutForest {
     const ctl = this.ctl;
     for (let j = 0; j < d; j++) job[j] = p[off + j];
     job[d] = seq;
-    ctl[KIND] = KIND_STEP;
     // Publish: the point is written before the claim word (a sequentially consistent store).
     Atomics.store(ctl, DONE, 0);
     this.jobId = (this.jobId + 1) & 0x7fff;
@@ -706,11 +627,8 @@ export class CutForest {
       if (Atomics.compareExchange(ctl, CLAIM, w, fromBack ? w - 1 : w + 256) !== w) continue;
       const a = Math.floor((c * T) / C);
       const b = Math.floor(((c + 1) * T) / C);
-      if (Atomics.load(ctl, KIND) === KIND_ROWS) this.runRowsChunk(a, b);
-      else {
-        this.scoreInto(job, 0, a, b, job, d + 1);
-        this.updateTrees(job, 0, job[d], a, b);
-      }
+      this.scoreInto(job, 0, a, b, job, d + 1);
+      this.updateTrees(job, 0, job[d], a, b);
       if (fromBack) Atomics.add(ctl, WORKER_CHUNKS, 1);
       Atomics.add(ctl, DONE, 1);
     }
@@ -735,39 +653,29 @@ export class CutForest {
     }
   }
 
-  /**
-   * Hands this forest's memory to the shared worker thread (started if needed; see
-   * `startForestWorker`), which then serves this forest's jobs; the forest it served before goes
-   * on alone. Without a worker (none can start here), the forest stays on one thread.
-   */
-  private attachWorker(): void {
-    const h = forestHelper();
-    if (!h) {
+  private startWorker(): void {
+    const url = import.meta.url;
+    let w: Worker;
+    try {
+      w = url.endsWith('.ts')
+        ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
+          new Worker(
+            `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
+            { eval: true, workerData: this.mem },
+          )
+        : new Worker(new URL('./worker.js', url), { workerData: this.mem });
+    } catch {
+      // No worker here (e.g. loaded as CommonJS): stay on one thread; the numbers are the same.
       this.threadCount = 1;
       return;
     }
-    if (!this.mem.rows) {
-      const B = rowsPerBlock(this.numberOfTrees);
-      this.mem = {
-        ...this.mem,
-        rows: new SharedArrayBuffer(B * this.dimensions * 8),
-        rowScores: new SharedArrayBuffer(B * this.numberOfTrees * 8),
-      };
-      this.rowsF = new Float64Array(this.mem.rows as SharedArrayBuffer);
-      this.rowScoresF = new Float64Array(this.mem.rowScores as SharedArrayBuffer);
-    }
-    if (h.servingCtl && h.servingCtl !== this.ctl) {
-      const prev = h.serving?.deref();
-      if (prev) prev.worker = null;
-      stopServing(h.servingCtl);
-    }
-    Atomics.store(this.ctl, STOP, 0);
-    h.worker.postMessage(this.mem);
-    Atomics.add(h.bell, 0, 1);
-    Atomics.notify(h.bell, 0);
-    h.serving = new WeakRef(this);
-    h.servingCtl = this.ctl;
-    this.worker = h.worker;
+    w.unref();
+    w.on('error', () => {
+      // The calling thread claims every chunk itself when no worker does.
+      if (this.worker === w) this.worker = null;
+    });
+    workers.register(this, w);
+    this.worker = w;
   }
 
   private heapPush(o: number, size: number, w: number, seq: number, leaf: number): void {
@@ -991,13 +899,7 @@ const DONE = 1; // chunks finished in the current job
 const STOP = 2; // set to end the worker
 const WORKER_CHUNKS = 3; // chunks the worker has done (diagnostics)
 const READY = 4; // 1 once the worker serves jobs
-const KIND = 5; // what the published job is: one streaming step, or a block of rows
-const NROWS = 6; // rows in a published block
 const CTL_WORDS = 8;
-const KIND_STEP = 0;
-const KIND_ROWS = 1;
-/** Rows per block of a two-thread batch job (a thread late on a block keeps the other waiting at most that long); the per-tree scores of a block stay within 512 KiB. */
-const rowsPerBlock = (T: number): number => Math.max(1, Math.min(256, Math.floor(65536 / T)));
 /** Polls of the done count after which a step counts as slow (the worker kept us waiting). */
 const SLOW_SPINS = 1 << 17;
 /** Chunks of trees per step with two threads (even; see the constructor). */
@@ -1008,62 +910,10 @@ const SOLO_STEPS = 2048;
 /** Idle polls of the claim word before the worker sleeps in Atomics.wait. */
 const SPINS = 20_000;
 
-/**
- * The worker thread of two-threaded forests, one per thread that runs forests: it serves one forest
- * at a time (the last that needed it), attached to that forest's shared memory.
- */
-interface ForestHelper {
-  readonly worker: Worker;
-  /** Bumped (and notified) when a forest's memory has been posted to the worker. */
-  readonly bell: Int32Array;
-  serving: WeakRef<CutForest> | null;
-  /** Control words of the forest being served (to stop serving it, even once it is garbage). */
-  servingCtl: Int32Array | null;
-}
-
-let helper: ForestHelper | null = null;
-
-function stopServing(ctl: Int32Array): void {
-  if (helper?.servingCtl === ctl) helper.servingCtl = null;
-  Atomics.store(ctl, STOP, 1);
-  Atomics.notify(ctl, CLAIM);
-}
-
-function forestHelper(): ForestHelper | null {
-  if (helper) return helper;
-  const bell = new SharedArrayBuffer(8);
-  const url = import.meta.url;
-  let w: Worker;
-  try {
-    w = url.endsWith('.ts')
-      ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
-        new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
-          { eval: true, workerData: { bell } },
-        )
-      : new Worker(new URL('./worker.js', url), { workerData: { bell } });
-  } catch {
-    // No worker here (e.g. loaded as CommonJS): forests stay on one thread; the numbers are the same.
-    return null;
-  }
-  w.unref(); // an idle worker does not keep the process alive
-  const h: ForestHelper = { worker: w, bell: new Int32Array(bell), serving: null, servingCtl: null };
-  w.on('error', () => {
-    // The forest being served claims every chunk itself from now on; the next one starts a new worker.
-    if (helper === h) helper = null;
-  });
-  helper = h;
-  return h;
-}
-
-/**
- * Starts the worker thread of two-threaded forests (`threads: 2`) ahead of need: it takes tens of
- * milliseconds to start, which otherwise the first forest's first steps wait for (running alone).
- * Does nothing if it runs already or cannot start here.
- */
-export function startForestWorker(): void {
-  forestHelper();
-}
+/** Terminates a forest's worker once the forest is garbage. */
+const workers = new FinalizationRegistry<Worker>((w) => {
+  void w.terminate();
+});
 
 /** Rows per block in batch scoring. */
 const SCORE_BLOCK = 256;

@@ -151,31 +151,4 @@ describe('RandomCutForest detector', () => {
     expect(() => d.score(test, { prev: train })).toThrow(DetectorError);
     expect(JSON.stringify(d.toJSON())).toBe(before);
   });
-
-  it('threads is a run-time setting: same scores and model file, config unchanged, copies inherit it', () => {
-    const data = series(1500, [1200]);
-    const train = slice(data, 0, 700);
-    const test = slice(data, 700, 1500);
-    const cfg = { nEstimators: 12, maxNSamples: 64, onlineUpdates: true, seed: 3 };
-    const one = new RandomCutForest(cfg);
-    const two = new RandomCutForest(cfg);
-    expect(() => {
-      two.threads = 3;
-    }).toThrow(DetectorError);
-    two.threads = 2;
-    expect(two.threads).toBe(2);
-    expect(two.config.threads).toBe(1);
-    try {
-      one.train(train);
-      two.train(train);
-      expect(two.forest?.threads).toBe(2);
-      const a = one.score(test, { prev: train });
-      const b = two.score(test, { prev: train });
-      expect(Buffer.from(b.v.buffer).equals(Buffer.from(a.v.buffer))).toBe(true);
-      expect(JSON.stringify(two.toJSON())).toBe(JSON.stringify(one.toJSON()));
-    } finally {
-      two.threads = 1;
-    }
-    expect(two.forest?.threads).toBe(1);
-  });
 });

@@ -241,47 +241,6 @@ describe('CutForest', () => {
     );
   });
 
-  it('scoreThenUpdateRows on two threads is bit-identical to one thread; the shared worker moves between forests', async () => {
-    const d = 3;
-    const n = 1400; // several blocks of rows, the last one partial
-    const x = shingles(noise(n, 31), d);
-    const opts = { dimensions: d, numberOfTrees: 13, sampleSize: 64, seed: 9 };
-    const one = new CutForest(opts);
-    const a = new CutForest({ ...opts, threads: 2 });
-    const b = new CutForest({ ...opts, threads: 2 });
-    const want = new Float64Array(n);
-    one.scoreThenUpdateRows(x, n, want);
-    try {
-      // the first call attaches the worker; wait (event loop free) until it serves jobs
-      const first = new Float64Array(1);
-      a.scoreThenUpdateRows(x, 1, first);
-      for (let k = 0; k < 300 && !a.workerReady; k++) await new Promise((r) => setTimeout(r, 50));
-      expect(a.workerReady).toBe(true);
-      const gotA = new Float64Array(n);
-      gotA[0] = first[0];
-      a.scoreThenUpdateRows(x.subarray(d), n - 1, gotA.subarray(1));
-      expect(Buffer.from(gotA.buffer).equals(Buffer.from(want.buffer))).toBe(true);
-      expect(a.workerChunks).toBeGreaterThan(0);
-      expect(a.toJSON()).toEqual(one.toJSON());
-      // b takes the worker over (a goes on alone), in blocks and in single steps alike
-      const gotB = new Float64Array(n);
-      b.scoreThenUpdateRows(x, 700, gotB);
-      for (let i = 700; i < n; i++) gotB[i] = b.scoreThenUpdate(x, i * d);
-      expect(Buffer.from(gotB.buffer).equals(Buffer.from(want.buffer))).toBe(true);
-      expect(b.toJSON()).toEqual(one.toJSON());
-      const more = shingles(noise(300, 32), d);
-      const wantMore = new Float64Array(300);
-      one.scoreThenUpdateRows(more, 300, wantMore);
-      const gotMore = new Float64Array(300);
-      a.scoreThenUpdateRows(more, 300, gotMore);
-      expect(Array.from(gotMore)).toEqual(Array.from(wantMore));
-      expect(a.toJSON()).toEqual(one.toJSON());
-    } finally {
-      a.close();
-      b.close();
-    }
-  });
-
   it('loads a model file with one forest-wide generator state (older files) and continues', () => {
     const pts = shingles(noise(400, 23), 2);
     const f = new CutForest({ dimensions: 2, numberOfTrees: 5, sampleSize: 32, seed: 3 });
