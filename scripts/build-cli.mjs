@@ -9,6 +9,7 @@
  * to the URL of that module's compiled file in dist/src, so workers start from dist/src (their own
  * module graph; they share only messages and shared memory with the bundle) and the package-root
  * lookup finds the same files as the unbundled build. Heavy or optional packages stay external.
+ * zod is imported as a namespace of its classic API, so that the bundle holds only the parts used.
  */
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -22,12 +23,18 @@ const outDir = join(root, 'dist', 'cli');
 /** Loaded only by the commands that need them (or optional peers): not bundled. */
 const external = ['pg', 'danfojs-node', 'fast-check', 'vitest', 'tsad', 'tsad/*', 'fastify', 'prom-client', 'uplot'];
 
+/** zod's classic API module (what `import { z } from 'zod'` names), as a file. */
+const zodClassic = join(root, 'node_modules', 'zod', 'v4', 'classic', 'external.js');
+
 const metaUrl = {
   name: 'tsad-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, async (args) => {
       if (!args.path.startsWith(srcDir + sep)) return undefined;
-      const code = await readFile(args.path, 'utf8');
+      let code = await readFile(args.path, 'utf8');
+      // `z.object(…)` on a namespace import lets esbuild drop the parts of zod tsad never uses (its
+      // locales, JSON Schema conversion, …); through zod's index, `z` is one object holding them all
+      code = code.replace(/^import \{ z \} from 'zod';$/m, `import * as z from ${JSON.stringify(zodClassic)};`);
       if (!code.includes('import.meta.url')) return { contents: code, loader: 'js' };
       // every chunk lands directly in dist/cli, so this relative URL names the module's own file
       const rel = relative(outDir, args.path).split(sep).join('/');

@@ -142,9 +142,6 @@ export class CutForest {
    * any order or in parallel with the same result).
    */
   private readonly rs: Int32Array;
-  /** The tree whose generator `uniform` draws from. */
-  private cur = 0;
-  private readonly uniform: Uniform;
   private readonly blockAcc = new Float64Array(SCORE_BLOCK);
   /** Per-tree scores of the last `score` call. */
   private readonly treeScores: Float64Array;
@@ -211,7 +208,6 @@ export class CutForest {
     this.boundUntil = new Float64Array(m.bound);
     this.rs = new Int32Array(m.rs);
     if (!attach) fillStreams(this.rs, new Rng(seed));
-    this.uniform = () => draw(this.rs, this.cur << 2);
     this.jobF = new Float64Array(m.jobF);
     this.treeScores = new Float64Array(T);
     this.ctl = new Int32Array(m.ctl);
@@ -267,7 +263,6 @@ export class CutForest {
       mem,
     );
     f.updates = this.updates;
-    f.cur = this.cur;
     f.threads = this.threadCount;
     return f;
   }
@@ -502,14 +497,15 @@ export class CutForest {
     const lambda = this.lambda;
     const rs = this.rs;
     const weights = this.weights;
-    this.cur = t;
     let u = draw(rs, t << 2);
     while (u === 0) u = draw(rs, t << 2);
     const o = t * S;
     const size = this.sizes[t];
     if (size < S) {
       const w = -seq * lambda + Math.log(-Math.log(u));
-      const leaf = this.trees[t].insert(p, off, this.uniform);
+      uniformRs = rs;
+      uniformAt = t << 2;
+      const leaf = this.trees[t].insert(p, off, uniform);
       this.heapPush(o, size, w, seq, leaf);
       this.sizes[t] = size + 1;
       return;
@@ -526,7 +522,9 @@ export class CutForest {
     if (w < weights[o]) {
       const tree = this.trees[t];
       tree.deleteLeaf(this.leaves[o]);
-      const leaf = tree.insert(p, off, this.uniform);
+      uniformRs = rs;
+      uniformAt = t << 2;
+      const leaf = tree.insert(p, off, uniform);
       this.heapReplaceTop(o, S, w, seq, leaf);
       boundUntil[t] = 0; // the largest weight changed
     }
@@ -914,6 +912,16 @@ const SPINS = 20_000;
 const workers = new FinalizationRegistry<Worker>((w) => {
   void w.terminate();
 });
+
+/**
+ * The uniform draws of a tree's insert: from the generator `uniformRs[uniformAt ..]` (set by `offer`
+ * just before the insert). One function for every forest, so that the inserts' call to it stays
+ * monomorphic (a closure per forest made the optimised insert code bail out when a second forest,
+ * e.g. the copy a score runs on, started inserting).
+ */
+let uniformRs: Int32Array<ArrayBufferLike> = new Int32Array(4);
+let uniformAt = 0;
+const uniform: Uniform = () => draw(uniformRs, uniformAt);
 
 /** Rows per block in batch scoring. */
 const SCORE_BLOCK = 256;
