@@ -538,6 +538,7 @@ export class CutForest {
    * summed in tree order as `scoreThenUpdate` does.
    */
   scoreThenUpdateRows(x: Float64Array, n: number, out: Float64Array): void {
+    primeForest();
     const d = this.dimensions;
     for (let i = 0; i < n; i++) this.checkPoint(x, i * d);
     if (this.threadCount === 2) {
@@ -922,6 +923,26 @@ const workers = new FinalizationRegistry<Worker>((w) => {
 let uniformRs: Int32Array<ArrayBufferLike> = new Int32Array(4);
 let uniformAt = 0;
 const uniform: Uniform = () => draw(uniformRs, uniformAt);
+
+let primed = false;
+
+/**
+ * Gives the streaming step type feedback for every branch once (a sampler filling up, then full:
+ * offers rejected by the bound, rejected by the weight, accepted with a delete), on a tiny forest,
+ * before the first real batch: otherwise the optimised code of a big batch, compiled while the
+ * samplers were still filling, bails out when they fill up. Module state only (importing runs no
+ * code); the tiny forest's numbers are thrown away.
+ */
+function primeForest(): void {
+  if (primed) return;
+  primed = true;
+  const d = 2;
+  const n = 96;
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < x.length; i++) x[i] = (i * 0.618034) % 1;
+  const f = new CutForest({ dimensions: d, numberOfTrees: 2, sampleSize: 8, outputAfter: 2, seed: 1 });
+  f.scoreThenUpdateRows(x, n, new Float64Array(n));
+}
 
 /** Rows per block in batch scoring. */
 const SCORE_BLOCK = 256;
