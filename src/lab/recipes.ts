@@ -15,6 +15,7 @@ import {
   kindsDetector,
   maxCalFlatDetector,
   maxDetector,
+  onlineMaxDetector,
 } from './candidates.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { ZeroDetector } from './zero.js';
@@ -179,6 +180,31 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     build: (o) => maxDetector(o.seed ?? 0, { discord: true, zms: false, rcfDiff: true }),
     mapping: 'cdf',
     description: 'candidate: ETS + RCF on differences + flat-line + discord, max of calibrated scores',
+  },
+  onlineMax: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: ETS + RCF + ZMS (online calibrators) + flat-line, max',
+  },
+  onlineMaxCal: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { combined: true }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMax with the maximum calibrated again online',
+  },
+  onlineMaxDiscord: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { discord: true }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMax + discord (online calibrator)',
+  },
+  onlineMaxDiscordCal: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { discord: true, combined: true }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMaxDiscord with the maximum calibrated again online',
+  },
+  onlineMaxAllCal: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { discord: true, change: true, combined: true }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMaxDiscord + change-point, the maximum calibrated again online',
   },
   floorCdf: {
     build: () => new ZeroDetector(),

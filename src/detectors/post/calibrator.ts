@@ -98,6 +98,22 @@ export class AnomScoreCalibrator {
     return this.calibrate(x);
   }
 
+  /**
+   * Sets the anchors directly (`xs` non-decreasing, `ys` increasing): an anchor whose input is within
+   * 1e-8 of the previous one is dropped, as in `train()`; fewer than 2 anchors = the identity.
+   */
+  setAnchorPoints(xs: readonly number[], ys: readonly number[]): void {
+    const kx: number[] = [];
+    const ky: number[] = [];
+    for (let i = 0; i < xs.length; i++) {
+      if (i === 0 || Math.abs(xs[i] - kx[kx.length - 1]) > 1e-8) {
+        kx.push(xs[i]);
+        ky.push(ys[i]);
+      }
+    }
+    this.setAnchors(kx, ky);
+  }
+
   private setAnchors(xs: number[], ys: number[]): void {
     if (xs.length < 2) {
       this.ax = new Float64Array(0);
