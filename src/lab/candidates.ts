@@ -211,3 +211,31 @@ export function onlineMaxDetector(seed = 0, o: OnlineMaxOptions = {}): Ensemble 
     seed,
   });
 }
+
+/**
+ * The default detector's recipe (mean of ETS, RandomCutForest and ZMS) with every member calibrated by
+ * the ensemble with an `OnlineCalibrator` instead of a calibrator fixed at training, then the maximum
+ * with `FlatLineDetector` (score 3 at its own decision rule); the default alarm rule.
+ */
+export function defaultOnlineFlatDetector(
+  seed = 0,
+  almThreshold: number = DEFAULT_ALARM_RULE.almThreshold,
+): Ensemble {
+  const base = defaultDetector({ seed, rcf: { enableCalibrator: false }, zms: { enableCalibrator: false } });
+  const trio = new Ensemble({
+    members: [...base.members],
+    combiner: { type: 'mean', absScore: true },
+    calibrateMembers: [true, true, true],
+    memberCalibration: 'online',
+    enableCalibrator: false,
+    enableThreshold: false,
+    seed,
+  });
+  return new Ensemble({
+    members: [trio, new FlatLineDetector({ enableThreshold: false, seed })],
+    combiner: { type: 'max', absScore: true },
+    enableCalibrator: false,
+    threshold: { ...DEFAULT_ALARM_RULE, almThreshold },
+    seed,
+  });
+}

@@ -12,6 +12,7 @@ import {
   defaultFlatChangeDetector,
   defaultFlatDetector,
   defaultFlatDiscordDetector,
+  defaultOnlineFlatDetector,
   kindsDetector,
   maxCalFlatDetector,
   maxDetector,
@@ -205,6 +206,16 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     build: (o) => onlineMaxDetector(o.seed ?? 0, { discord: true, change: true, combined: true }),
     mapping: 'cdf',
     description: 'candidate: onlineMaxDiscord + change-point, the maximum calibrated again online',
+  },
+  defaultOnlineFlat: {
+    build: (o) => defaultOnlineFlatDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: mean of ETS, RCF, ZMS (online calibrators), max with flat-line',
+  },
+  defaultOnlineFlatLikelihood: {
+    build: (o) => defaultOnlineFlatDetector(o.seed ?? 0),
+    mapping: 'likelihood',
+    description: 'candidate `defaultOnlineFlat` + likelihood mapping',
   },
   floorCdf: {
     build: () => new ZeroDetector(),

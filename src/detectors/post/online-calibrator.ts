@@ -40,6 +40,8 @@ const BUCKETS = I_MAX - I_MIN + 2;
 export const REFIT_EVERY = 128;
 /** An anchor needs at least this many scores beyond it. */
 export const TAIL_SUPPORT = 5;
+/** At least this many of the largest scores fit the exponential tail. */
+export const TAIL_FIT = 20;
 /** Target z-values of the anchors (each used while the data support it). */
 const TARGETS = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6];
 
@@ -82,6 +84,30 @@ export class TailSketch {
       while (j < ranks.length && ranks[j] < cum) out[j++] = TailSketch.value(k);
     }
     for (; j < ranks.length; j++) out[j] = Number.NaN;
+  }
+
+  /**
+   * Mean excess of the largest scores over the smallest of them (the scale of an exponential tail fitted
+   * to the top `max(TAIL_FIT, 2 %)` of the scores, peaks-over-threshold style); 0 when there are too few
+   * scores or they are all equal.
+   */
+  meanExcess(): number {
+    const k = Math.max(TAIL_FIT, Math.ceil(0.02 * this.n));
+    if (this.n < 2 * k) return 0;
+    // walk down from the top bucket until k scores are collected
+    let got = 0;
+    let sum = 0;
+    let u = 0;
+    for (let b = BUCKETS - 1; b >= 0 && got < k; b--) {
+      const c = Math.min(this.counts[b], k - got);
+      if (c <= 0) continue;
+      const x = TailSketch.value(b);
+      sum += c * x;
+      got += c;
+      u = x;
+    }
+    const excess = sum / k - u;
+    return excess > 0 && Number.isFinite(excess) ? excess : 0;
   }
 
   /** Non-empty buckets as `[bucket, count, …]`. */
@@ -175,7 +201,7 @@ export class OnlineCalibrator {
     }
     for (let i = 0; i < rk.length; i++) this.ranks[i] = rk[i];
     this.sketch.atRanks(this.ranks.subarray(0, rk.length), this.qs);
-    this.cal.setAnchorPoints(Array.from(this.qs.subarray(0, rk.length)), ys);
+    this.cal.setAnchorPoints(Array.from(this.qs.subarray(0, rk.length)), ys, this.sketch.meanExcess());
   }
 
   copy(): OnlineCalibrator {
