@@ -207,6 +207,26 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'cdf',
     description: 'candidate: onlineMaxDiscord + change-point, the maximum calibrated again online',
   },
+  maxFlat45: {
+    build: (o) => maxDetector(o.seed ?? 0, { almThreshold: 4.5 }),
+    mapping: 'cdf',
+    description: 'candidate: maxFlat with alarm threshold 4.5 (chosen on synthetic seeds 1–3)',
+  },
+  maxFlat45Likelihood: {
+    build: (o) => maxDetector(o.seed ?? 0, { almThreshold: 4.5 }),
+    mapping: 'likelihood',
+    description: 'candidate `maxFlat45` + likelihood mapping',
+  },
+  onlineMax45: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { almThreshold: 4.5 }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMax with alarm threshold 4.5 (chosen on synthetic seeds 1–3)',
+  },
+  onlineMax45Likelihood: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { almThreshold: 4.5 }),
+    mapping: 'likelihood',
+    description: 'candidate `onlineMax45` + likelihood mapping',
+  },
   defaultOnlineFlat: {
     build: (o) => defaultOnlineFlatDetector(o.seed ?? 0),
     mapping: 'cdf',
