@@ -152,3 +152,36 @@ describe('OnlineCalibrator', () => {
     expect(JSON.stringify(c.toJSON())).toBe(before);
   });
 });
+
+describe('AnomScoreCalibrator with an exponential tail', () => {
+  it('maps two different raw scores beyond the last anchor to two different values, and round-trips', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        (beta, a, b) => {
+          const c = new AnomScoreCalibrator(1000, true);
+          c.setAnchorPoints([0, 1, 2, 4], [0, 1, 2, 3], beta);
+          const x = 4 + Math.min(a, b);
+          const y = 4 + Math.max(a, b);
+          if (y > x) expect(c.calibrateOne(y)).toBeGreaterThan(c.calibrateOne(x));
+          expect(c.calibrateOne(4)).toBe(3);
+          const again = new AnomScoreCalibrator(1, true);
+          again.restore(JSON.parse(JSON.stringify(c.toJSON())), 'cal');
+          expect(again.calibrateOne(y)).toBe(c.calibrateOne(y));
+        },
+      ),
+    );
+  });
+
+  it('refuses a bad tail scale in a model file', () => {
+    const c = new AnomScoreCalibrator(1000, true);
+    c.setAnchorPoints([0, 1, 2], [0, 1, 2], 0.5);
+    const json = c.toJSON() as Record<string, unknown>;
+    expect(() => new AnomScoreCalibrator(1).restore({ ...json, tailScale: -1 }, 'cal')).toThrow(/tailScale/);
+    expect(() => new AnomScoreCalibrator(1).restore({ ...json, tailScale: 'x' }, 'cal')).toThrow(
+      ModelFormatError,
+    );
+  });
+});
