@@ -42,6 +42,12 @@ export const REFIT_EVERY = 128;
 export const TAIL_SUPPORT = 5;
 /** At least this many of the largest scores fit the exponential tail. */
 export const TAIL_FIT = 20;
+/**
+ * Floor of the tail scale, relative to the last anchor. For |N(0, 1)| scores the mean excess over the
+ * 5th largest of a few hundred is ≈ 0.15 × that score, for exponential ones ≈ 0.2 ×: the floor only acts
+ * on tails much shorter than either (bounded or degenerate scores).
+ */
+export const MIN_TAIL_SCALE = 0.1;
 /** Target z-values of the anchors (each used while the data support it). */
 const TARGETS = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6];
 
@@ -201,7 +207,12 @@ export class OnlineCalibrator {
     }
     for (let i = 0; i < rk.length; i++) this.ranks[i] = rk[i];
     this.sketch.atRanks(this.ranks.subarray(0, rk.length), this.qs);
-    this.cal.setAnchorPoints(Array.from(this.qs.subarray(0, rk.length)), ys, this.sketch.meanExcess());
+    const xs = Array.from(this.qs.subarray(0, rk.length));
+    // the tail scale is at least MIN_TAIL_SCALE × the last anchor: a series whose scores hardly vary
+    // (a constant or perfectly periodic signal) has a mean excess near 0, and an exponential tail that
+    // steep would turn the next rounding-level wobble into an extreme score
+    const beta = Math.max(this.sketch.meanExcess(), MIN_TAIL_SCALE * xs[xs.length - 1]);
+    this.cal.setAnchorPoints(xs, ys, beta);
   }
 
   copy(): OnlineCalibrator {
