@@ -103,6 +103,11 @@ export const ensembleConfigSchema = z.strictObject({
    */
   memberCalibration: z.enum(['fixed', 'online']).optional(),
   /**
+   * With online calibration (members or combined): a score calibrated to at least this is not learnt
+   * (an alarm is not evidence of what is normal). Absent: every score is learnt.
+   */
+  onlineCensor: z.number().min(1).max(1000).optional(),
+  /**
    * `'online'`: the combined score goes through an `OnlineCalibrator` before the alarm rule, so the
    * alarm threshold is in units of the combined score's own distribution (training and stream). Absent:
    * no such calibrator.

@@ -97,7 +97,7 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
       const out = this.perModelThreshold ? post : m.trainScores;
       if (!out) throw new DetectorError('no_train_scores', `${m.type} returned no train scores`);
       if (this.config.calibrateMembers?.[i] && !this.perModelThreshold && this.onlineMembers) {
-        const cal = new OnlineCalibrator(this.config.maxScore);
+        const cal = new OnlineCalibrator(this.config.maxScore, this.config.onlineCensor);
         this.memberOnline[i] = cal;
         return { t: out.t, v: cal.train(out.v) };
       }
@@ -207,7 +207,7 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
     const v = this.combiner!.apply(chosen.map((o) => alignTo(grid, o)));
     this.combinedCal = null;
     if (cfg.combinedCalibration === 'online') {
-      this.combinedCal = new OnlineCalibrator(cfg.maxScore);
+      this.combinedCal = new OnlineCalibrator(cfg.maxScore, cfg.onlineCensor);
       return { t: grid, v: this.combinedCal.train(v) };
     }
     return { t: grid, v };
@@ -428,7 +428,7 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
     });
     const onlineCal = memberCal.map((c, i) => {
       if (c === null || !online) return null;
-      const cal = new OnlineCalibrator(this.config.maxScore);
+      const cal = new OnlineCalibrator(this.config.maxScore, this.config.onlineCensor);
       cal.restore(c, `${path}.memberCalibrators[${i}]`);
       return cal;
     });
@@ -445,7 +445,7 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
     }
     let combinedCal: OnlineCalibrator | null = null;
     if (wantCombined) {
-      combinedCal = new OnlineCalibrator(this.config.maxScore);
+      combinedCal = new OnlineCalibrator(this.config.maxScore, this.config.onlineCensor);
       combinedCal.restore(field(state, 'combinedCalibrator', path), `${path}.combinedCalibrator`);
     }
     this.used = used as boolean[];

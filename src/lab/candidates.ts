@@ -179,6 +179,8 @@ export interface OnlineMaxOptions {
   readonly combined?: boolean;
   /** Alarm threshold of the default rule (3 unless set). */
   readonly almThreshold?: number;
+  /** Scores calibrated to at least this are not learnt by the online calibrators. */
+  readonly censor?: number;
 }
 
 /**
@@ -206,6 +208,7 @@ export function onlineMaxDetector(seed = 0, o: OnlineMaxOptions = {}): Ensemble 
     calibrateMembers: cal,
     memberCalibration: 'online',
     ...(o.combined ? { combinedCalibration: 'online' as const } : {}),
+    ...(o.censor !== undefined ? { onlineCensor: o.censor } : {}),
     enableCalibrator: false,
     threshold: { ...DEFAULT_ALARM_RULE, almThreshold: o.almThreshold ?? DEFAULT_ALARM_RULE.almThreshold },
     seed,

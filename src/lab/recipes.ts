@@ -227,6 +227,11 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'likelihood',
     description: 'candidate `onlineMax45` + likelihood mapping',
   },
+  onlineMax45Censor: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { almThreshold: 4.5, censor: 4.5 }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMax45 whose calibrators do not learn scores at the alarm level',
+  },
   defaultOnlineFlat: {
     build: (o) => defaultOnlineFlatDetector(o.seed ?? 0),
     mapping: 'cdf',

@@ -153,7 +153,14 @@ export class OnlineCalibrator {
   private readonly ranks = new Float64Array(TARGETS.length + 3);
   private readonly qs = new Float64Array(TARGETS.length + 3);
 
-  constructor(maxScore: number) {
+  /**
+   * @param censor scores the current anchors calibrate to at least this are not learnt (peaks-over-
+   *   threshold style: an alarm is not evidence of what is normal). Default ∞: every score is learnt.
+   */
+  constructor(
+    maxScore: number,
+    readonly censor = Number.POSITIVE_INFINITY,
+  ) {
     this.cal = new AnomScoreCalibrator(maxScore, true);
   }
 
@@ -172,7 +179,7 @@ export class OnlineCalibrator {
   /** Calibrates one score with the current anchors, then learns it (NaN passes through unlearnt). */
   push(v: number): number {
     const out = this.cal.calibrateOne(v);
-    if (Number.isNaN(v)) return out;
+    if (Number.isNaN(v) || Math.abs(out) >= this.censor) return out;
     this.sketch.add(Math.abs(v));
     if (this.sketch.n % REFIT_EVERY === 0) this.refit();
     return out;
@@ -216,7 +223,7 @@ export class OnlineCalibrator {
   }
 
   copy(): OnlineCalibrator {
-    const c = new OnlineCalibrator(this.cal.maxScore);
+    const c = new OnlineCalibrator(this.cal.maxScore, this.censor);
     c.sketch.counts.set(this.sketch.counts);
     c.sketch.n = this.sketch.n;
     c.cal.restore(this.cal.toJSON(), 'calibrator');
