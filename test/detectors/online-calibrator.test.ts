@@ -153,6 +153,20 @@ describe('OnlineCalibrator', () => {
     expect(c.peek(1.01)).toBeGreaterThan(c.peek(1));
   });
 
+  it('with censoring, a score at the censor level is calibrated but not learnt; one below is learnt', () => {
+    const c = new OnlineCalibrator(1000, 4);
+    c.train(halfNormal(450, 5));
+    const before = JSON.stringify(c.toJSON());
+    expect(c.push(100)).toBeGreaterThanOrEqual(4);
+    expect(JSON.stringify(c.toJSON())).toBe(before);
+    expect(c.push(0.5)).toBeLessThan(4);
+    expect(c.sketch.n).toBe(451);
+    // a copy keeps the censor level
+    const d = c.copy();
+    d.push(100);
+    expect(d.sketch.n).toBe(451);
+  });
+
   it('peek does not learn', () => {
     const c = new OnlineCalibrator(1000);
     c.train(halfNormal(200, 3));
