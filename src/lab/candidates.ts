@@ -242,3 +242,19 @@ export function defaultOnlineFlatDetector(
     seed,
   });
 }
+
+/**
+ * `inner` (e.g. `defaultDetector()`) with its output calibrated again by an `OnlineCalibrator` that
+ * keeps learning while streaming (`combinedCalibration: 'online'`), the default alarm rule: a NAB mode
+ * whose scores are comparable across files without novelty rules.
+ */
+export function onlineCalibrated(inner: Ensemble, seed = 0): Ensemble {
+  return new Ensemble({
+    members: [inner],
+    combiner: { type: 'max', absScore: true },
+    combinedCalibration: 'online',
+    enableCalibrator: false,
+    threshold: { ...DEFAULT_ALARM_RULE },
+    seed,
+  });
+}

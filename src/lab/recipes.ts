@@ -16,6 +16,7 @@ import {
   kindsDetector,
   maxCalFlatDetector,
   maxDetector,
+  onlineCalibrated,
   onlineMaxDetector,
 } from './candidates.js';
 import type { NabScoreMapping } from './nab-stream.js';
@@ -231,6 +232,16 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     build: (o) => onlineMaxDetector(o.seed ?? 0, { almThreshold: 4.5, censor: 4.5 }),
     mapping: 'cdf',
     description: 'candidate: onlineMax45 whose calibrators do not learn scores at the alarm level',
+  },
+  defaultOnlineCal: {
+    build: (o) => onlineCalibrated(defaultDetector({ seed: o.seed ?? 0 }), o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate NAB mode: defaultDetector() calibrated again online, 2Φ(|s|)−1',
+  },
+  defaultFlatOnlineCal: {
+    build: (o) => onlineCalibrated(defaultFlatDetector(o.seed ?? 0), o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate NAB mode: defaultFlat calibrated again online, 2Φ(|s|)−1',
   },
   defaultOnlineFlat: {
     build: (o) => defaultOnlineFlatDetector(o.seed ?? 0),
