@@ -233,6 +233,21 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'cdf',
     description: 'candidate: onlineMax45 whose calibrators do not learn scores at the alarm level',
   },
+  defaultOnline: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
+    mapping: 'online',
+    description: 'defaultDetector() + online mapping (its score calibrated again online, 2Φ(|z|)−1)',
+  },
+  defaultFlatOnline: {
+    build: (o) => defaultFlatDetector(o.seed ?? 0),
+    mapping: 'online',
+    description: 'candidate `defaultFlat` + online mapping',
+  },
+  zmsOnline: {
+    build: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
+    mapping: 'online',
+    description: 'ZMS + online mapping',
+  },
   defaultOnlineCal: {
     build: (o) => onlineCalibrated(defaultDetector({ seed: o.seed ?? 0 }), o.seed ?? 0),
     mapping: 'cdf',
@@ -264,11 +279,17 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     description: 'floor: zeros through the likelihood mapping',
   },
   floorIdentity: { build: () => new ZeroDetector(), mapping: 'identity', description: 'floor: zeros' },
+  floorOnline: {
+    build: () => new ZeroDetector(),
+    mapping: 'online',
+    description: 'floor: zeros through the online-calibrated 2Φ(|z|)−1',
+  },
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */
 export const FLOOR_RECIPE: Readonly<Record<NabScoreMapping, string>> = Object.freeze({
   cdf: 'floorCdf',
+  online: 'floorOnline',
   likelihood: 'floorLikelihood',
   identity: 'floorIdentity',
 });
