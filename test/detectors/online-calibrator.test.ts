@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AnomScoreCalibrator } from '../../src/detectors/post/calibrator.js';
 import {
+  AnomScoreCalibrator,
   OnlineCalibrator,
   REFIT_EVERY,
   SKETCH_GAMMA,
   TailSketch,
-} from '../../src/detectors/post/online-calibrator.js';
-import { ModelFormatError } from '../../src/errors.js';
+} from '../../src/detectors/index.js';
+import { ModelFormatError } from '../../src/index.js';
 
 /** |N(0, 1)| draws from a seeded Box–Muller (no dependence on the code under test). */
 function halfNormal(n: number, seed: number): Float64Array {

@@ -60,7 +60,11 @@ describe('runBench', () => {
     expect(recipeMapping('zmsOnline')).toBe('online');
     // every written score is in [0, 1], and the spike file's highest score is at the spike
     const path = nabResultPath(out, 'tsad_zmsOnline', 'spike/spike_00.csv');
-    const rows = readFileSync(path, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const scores = rows.map((c) => Number(c[2]));
     expect(scores.every((x) => x >= 0 && x <= 1)).toBe(true);
     const top = scores.indexOf(Math.max(...scores));

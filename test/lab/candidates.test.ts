@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Ensemble, loadModel } from '../../src/detectors/index.js';
-import { maxDetector } from '../../src/internal.js';
-import { onlineMaxDetector } from '../../src/lab/candidates.js';
+import { maxDetector, onlineMaxDetector } from '../../src/internal.js';
 
 /** A noisy daily-ish cycle at 5-minute steps (deterministic). */
 function series(n: number, t0 = Date.UTC(2024, 0, 1)): { t: Float64Array; v: Float64Array } {
