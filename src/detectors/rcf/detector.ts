@@ -11,8 +11,8 @@ import {
   specLoader,
 } from '../spec.js';
 import { type Frame, transformSchema } from '../transforms.js';
-import type { JsonValue } from '../types.js';
-import { CutForest } from './forest.js';
+import type { JsonObject, JsonValue } from '../types.js';
+import { CutForest, isArrayForm, packForestArrays } from './forest.js';
 
 /** Largest |coordinate| the forest accepts: sums of box ranges over thousands of dimensions stay finite. */
 export const RCF_MAX_ABS = 1e299;
@@ -229,6 +229,23 @@ function randomCutForestFromState(
   return new RandomCutForestRaw(c, forest, lastLearned);
 }
 
+/**
+ * State version 2 stored the forest's points and trees as plain JSON arrays; version 3 packs them
+ * (docs/rcf.md, Model file). Other fields are unchanged; a malformed forest is left for `fromState`
+ * to report, except that arrays which cannot be packed are reported here (ModelFormatError).
+ */
+function migratePackedArrays(s: JsonObject): JsonObject {
+  const model = s.model;
+  if (model === null || typeof model !== 'object' || Array.isArray(model) || !isArrayForm(model.forest)) {
+    return { ...s, stateVersion: 3 };
+  }
+  return {
+    ...s,
+    stateVersion: 3,
+    model: { ...model, forest: packForestArrays(model.forest, 'state.model.forest') },
+  };
+}
+
 /** The RandomCutForest spec (see docs/detectors.md). */
 export const randomCutForestSpec = defineDetector({
   type: 'RandomCutForest',
@@ -237,6 +254,8 @@ export const randomCutForestSpec = defineDetector({
   state: randomCutForestStateSchema,
   transforms: (c) => c.transforms,
   defaultAlmThreshold: (c) => (c.enableCalibrator ? 3 : c.maxScore / 5),
+  stateVersion: 3,
+  migrations: { 2: migratePackedArrays },
   create: (c) => new RandomCutForestRaw(c),
   fromState: randomCutForestFromState,
 });

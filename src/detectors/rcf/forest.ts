@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import { Rng } from '../../math/rng.js';
 import { xoroshiroFloat as draw, fillStreams } from '../../math/xoroshiro.js';
+import { packFloats, packInts, unpackFloats, unpackInts } from '../json.js';
 import type { JsonObject } from '../types.js';
 import { CutTree, NAV_BITS, NAV_MASK, NAV_MAX_DIM, type NavStore, type Uniform } from './tree.js';
 
@@ -726,9 +727,12 @@ export class CutForest {
 
   /**
    * The whole forest as plain JSON: options, update counter, generator state, a table of the
-   * sampled points keyed by sequence number (each point stored once however many trees hold
-   * it), and per tree its cuts in preorder and its sampler's (weight, sequence) pairs in heap
-   * order. Leaf masses and boxes are derived on load, exactly.
+   * sampled points (each point stored once however many trees hold it: its sequence number and
+   * coordinates), and per tree its cuts in preorder (`dims`: the cut dimension, −1 for a leaf;
+   * `cuts`: the internal nodes' cut values; `leaves`: each leaf's point, an index into the table)
+   * and its sampler's slots in heap order (`weights`, and `slots`: each slot's point). Arrays are
+   * packed (`packFloats` / `packInts`: base64 of their exact bytes). Leaf masses and boxes are
+   * derived on load, exactly.
    */
   toJSON(): JsonObject {
     const d = this.dimensions;
@@ -741,34 +745,41 @@ export class CutForest {
       const tree = this.trees[t];
       const o = t * S;
       const size = this.sizes[t];
-      // One sequence number per leaf: the first slot (in heap order) that refers to it.
-      const leafSeq = new Map<number, number>();
-      const ws: number[] = [];
-      const ss: number[] = [];
+      // One point per leaf: the point of the first slot (in heap order) that refers to it.
+      const leafPoint = new Map<number, number>();
+      const slots = new Float64Array(size);
       for (let i = 0; i < size; i++) {
         const seq = this.seqs[o + i];
         const leaf = this.leaves[o + i];
-        ws.push(this.weights[o + i]);
-        ss.push(seq);
-        if (!leafSeq.has(leaf)) leafSeq.set(leaf, seq);
-        if (!pointIndex.has(seq)) {
-          pointIndex.set(seq, pointSeqs.length);
+        let pi = pointIndex.get(seq);
+        if (pi === undefined) {
+          pi = pointSeqs.length;
+          pointIndex.set(seq, pi);
           pointSeqs.push(seq);
           for (let j = 0; j < d; j++) coords.push(tree.lo(leaf, j));
         }
+        slots[i] = pi;
+        if (!leafPoint.has(leaf)) leafPoint.set(leaf, pi);
       }
       const dims: number[] = [];
-      const values: number[] = [];
+      const cuts: number[] = [];
+      const leaves: number[] = [];
       tree.preorder((n, isLeaf) => {
         if (isLeaf) {
           dims.push(-1);
-          values.push(leafSeq.get(n) ?? -1);
+          leaves.push(leafPoint.get(n) ?? -1);
         } else {
           dims.push(tree.cutDim(n));
-          values.push(tree.cutValue(n));
+          cuts.push(tree.cutValue(n));
         }
       });
-      trees.push({ dims, values, weights: ws, seqs: ss });
+      trees.push({
+        dims: packInts(dims),
+        cuts: packFloats(cuts),
+        leaves: packInts(leaves),
+        weights: packFloats(this.weights.subarray(o, o + size)),
+        slots: packInts(slots),
+      });
     }
     return {
       dimensions: d,
@@ -779,7 +790,7 @@ export class CutForest {
       seed: this.seed,
       updates: this.updates,
       rng: Array.from(this.rs),
-      points: { seqs: pointSeqs, coords },
+      points: { seqs: packInts(pointSeqs), coords: packFloats(coords) },
       trees,
     };
   }
@@ -787,14 +798,12 @@ export class CutForest {
   /**
    * Restores a forest saved by `toJSON()`, validating shape and consistency; throws
    * `ModelFormatError` naming the bad field. The result continues exactly like the original.
+   * Forests saved with plain JSON arrays (tsad before packed arrays) load too (`packForestArrays`).
+   * Every packed array's length is checked against the sizes already validated before it is decoded.
    */
   static fromJSON(json: unknown, path = 'state'): CutForest {
-    const parsed = ForestStateSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = [path, ...issue.path.map(String)].join('.');
-      throw new ModelFormatError('bad_state', `${where}: ${issue.message}`);
-    }
+    const parsed = ForestStateSchema.safeParse(isArrayForm(json) ? packForestArrays(json, path) : json);
+    if (!parsed.success) throw zodError(parsed.error, path);
     const s = parsed.data;
     const bad = (field: string, msg: string): never => {
       throw new ModelFormatError('bad_state', `${path}.${field}: ${msg}`);
@@ -817,67 +826,69 @@ export class CutForest {
     }
     const d = s.dimensions;
     const S = s.sampleSize;
-    if (s.points.coords.length !== s.points.seqs.length * d) {
-      bad('points.coords', `has ${s.points.coords.length} numbers, expected ${s.points.seqs.length} × ${d}`);
+    const T = s.numberOfTrees;
+    // every stored point is in some tree's sampler: at most T·S of them
+    const pointSeqs = unpackInts(s.points.seqs, `${path}.points.seqs`, 1, s.updates, { max: T * S });
+    const P = pointSeqs.length;
+    const points = unpackFloats(s.points.coords, `${path}.points.coords`, P * d);
+    for (let i = 0; i < points.length; i++) {
+      if (!Number.isFinite(points[i])) bad(`points.coords[${i}]`, 'must be a finite number');
     }
-    const points = Float64Array.from(s.points.coords);
-    const pointIndex = new Map<number, number>();
-    s.points.seqs.forEach((seq, i) => {
-      if (seq > s.updates) bad(`points.seqs.${i}`, `sequence ${seq} is after the last update ${s.updates}`);
-      if (pointIndex.has(seq)) bad(`points.seqs.${i}`, `sequence ${seq} appears twice`);
-      pointIndex.set(seq, i);
-    });
+    const seen = new Set<number>();
+    for (let i = 0; i < P; i++) {
+      if (seen.has(pointSeqs[i])) bad(`points.seqs[${i}]`, `sequence ${pointSeqs[i]} appears twice`);
+      seen.add(pointSeqs[i]);
+    }
     forest.updates = s.updates;
     let rng = s.rng;
-    if (rng.length === 4 && s.numberOfTrees > 1) {
+    if (rng.length === 4 && T > 1) {
       // A model file from before per-tree generators (one forest-wide state): the trees' streams
       // are derived from it as from a seed's state (jumps), so it loads and continues validly.
-      rng = new Array<number>(4 * s.numberOfTrees);
+      rng = new Array<number>(4 * T);
       fillStreams(rng, Rng.fromState(s.rng));
     }
-    if (rng.length !== 4 * s.numberOfTrees) {
-      bad('rng', `has ${s.rng.length} numbers, expected 4 per tree (${4 * s.numberOfTrees})`);
+    if (rng.length !== 4 * T) {
+      bad('rng', `has ${s.rng.length} numbers, expected 4 per tree (${4 * T})`);
     }
-    for (let t = 0; t < s.numberOfTrees; t++) {
+    for (let t = 0; t < T; t++) {
       const b = 4 * t;
       if ((rng[b] | rng[b + 1] | rng[b + 2] | rng[b + 3]) === 0) {
         bad(`rng.${b}`, `generator state of tree ${t} is all zero (it would only ever draw 0)`);
       }
     }
     forest.rs.set(rng);
-    for (let t = 0; t < s.numberOfTrees; t++) {
+    for (let t = 0; t < T; t++) {
       const ts = s.trees[t];
       const where = `trees.${t}`;
       const tree = forest.trees[t];
-      const size = ts.weights.length;
-      if (size > S) bad(`${where}.weights`, `holds ${size} points, more than sampleSize ${S}`);
-      if (ts.seqs.length !== size)
-        bad(`${where}.seqs`, `length ${ts.seqs.length} differs from weights' ${size}`);
-      if (ts.dims.length !== ts.values.length) bad(`${where}.values`, 'length differs from dims');
-      const ok = tree.loadPreorder(
-        ts.dims,
-        ts.values,
-        (i) => {
-          const pi = pointIndex.get(ts.values[i]);
-          return pi === undefined ? -1 : pi;
-        },
-        points,
-      );
-      if (!ok) bad(`${where}.dims`, 'is not a valid preorder tree whose leaves name stored points');
+      const weights = unpackFloats(ts.weights, `${path}.${where}.weights`, { max: S });
+      const size = weights.length;
+      const slots = unpackInts(ts.slots, `${path}.${where}.slots`, 0, P - 1, size);
+      const dims = unpackInts(ts.dims, `${path}.${where}.dims`, -1, d - 1, { max: 2 * S - 1 });
+      let nLeaves = 0;
+      for (let k = 0; k < dims.length; k++) if (dims[k] === -1) nLeaves++;
+      const cuts = unpackFloats(ts.cuts, `${path}.${where}.cuts`, dims.length - nLeaves);
+      const leaves = unpackInts(ts.leaves, `${path}.${where}.leaves`, 0, P - 1, nLeaves);
+      // per preorder node: the cut value, or the leaf's point
+      const values = new Float64Array(dims.length);
+      for (let k = 0, c = 0, l = 0; k < dims.length; k++)
+        values[k] = dims[k] === -1 ? leaves[l++] : cuts[c++];
+      const ok = tree.loadPreorder(dims, values, (k) => values[k], points);
+      if (!ok) bad(`${where}.dims`, 'is not a valid preorder tree with finite cuts');
       if ((size === 0) !== tree.root < 0) bad(`${where}.dims`, 'tree and sampler disagree on being empty');
       const o = t * S;
       for (let i = 0; i < size; i++) {
-        const w = ts.weights[i];
-        if (i > 0 && ts.weights[(i - 1) >> 1] < w) bad(`${where}.weights.${i}`, 'breaks the max-heap order');
-        const pi = pointIndex.get(ts.seqs[i]);
-        if (pi === undefined) bad(`${where}.seqs.${i}`, `sequence ${ts.seqs[i]} is not in points.seqs`);
-        const leaf = tree.findLeaf(points, pi! * d);
-        if (leaf < 0 || !tree.leafEquals(leaf, points, pi! * d)) {
-          bad(`${where}.seqs.${i}`, 'its point does not reach an equal leaf by the tree cuts');
+        const w = weights[i];
+        if (!Number.isFinite(w)) bad(`${where}.weights.${i}`, 'must be a finite number');
+        if (i > 0 && weights[(i - 1) >> 1] < w) bad(`${where}.weights.${i}`, 'breaks the max-heap order');
+        const pi = slots[i];
+        const leaf = tree.findLeaf(points, pi * d);
+        if (leaf < 0 || !tree.leafEquals(leaf, points, pi * d)) {
+          bad(`${where}.slots.${i}`, 'its point does not reach an equal leaf by the tree cuts');
         }
         tree.addMass(leaf, 1);
         forest.weights[o + i] = w;
-        forest.seqs[o + i] = ts.seqs[i];
+        forest.seqs[o + i] = pointSeqs[pi];
         forest.leaves[o + i] = leaf;
       }
       forest.sizes[t] = size;
@@ -890,6 +901,71 @@ export class CutForest {
     }
     return forest;
   }
+}
+
+/** A ModelFormatError for the first issue of a failed zod parse, naming the field under `path`. */
+function zodError(error: z.ZodError, path: string): ModelFormatError {
+  const issue = error.issues[0];
+  const where = [path, ...issue.path.map(String)].join('.');
+  return new ModelFormatError('bad_state', `${where}: ${issue.message}`);
+}
+
+/** Whether a forest state holds plain JSON arrays (written before packed arrays). */
+export function isArrayForm(json: unknown): boolean {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return false;
+  const points = (json as Record<string, unknown>).points;
+  return (
+    points !== null && typeof points === 'object' && Array.isArray((points as Record<string, unknown>).coords)
+  );
+}
+
+/**
+ * Converts a forest state written with plain JSON arrays (tsad before packed arrays: per tree
+ * `dims`, `values` — cut values, and at leaves the leaf's sequence number — `weights` and `seqs`
+ * by sequence number) to the packed form `toJSON()` writes today. Shapes and references are
+ * checked here; everything else by `fromJSON`. Throws ModelFormatError naming the field.
+ */
+export function packForestArrays(json: unknown, path = 'state'): JsonObject {
+  const parsed = ArrayFormSchema.safeParse(json);
+  if (!parsed.success) throw zodError(parsed.error, path);
+  const s = parsed.data;
+  const pointIndex = new Map<number, number>();
+  s.points.seqs.forEach((seq, i) => {
+    if (!pointIndex.has(seq)) pointIndex.set(seq, i);
+  });
+  const index = (seq: number, field: string): number => {
+    const i = pointIndex.get(seq);
+    if (i === undefined)
+      throw new ModelFormatError('bad_state', `${path}.${field}: sequence ${seq} is not in points.seqs`);
+    return i;
+  };
+  const trees = s.trees.map((ts, t): JsonObject => {
+    const where = `trees.${t}`;
+    if (ts.dims.length !== ts.values.length) {
+      throw new ModelFormatError('bad_state', `${path}.${where}.values: length differs from dims`);
+    }
+    if (ts.seqs.length !== ts.weights.length) {
+      throw new ModelFormatError('bad_state', `${path}.${where}.seqs: length differs from weights'`);
+    }
+    const cuts: number[] = [];
+    const leaves: number[] = [];
+    ts.dims.forEach((dim, k) => {
+      if (dim === -1) leaves.push(index(ts.values[k], `${where}.values.${k}`));
+      else cuts.push(ts.values[k]);
+    });
+    return {
+      dims: packInts(ts.dims),
+      cuts: packFloats(cuts),
+      leaves: packInts(leaves),
+      weights: packFloats(ts.weights),
+      slots: packInts(ts.seqs.map((seq, i) => index(seq, `${where}.seqs.${i}`))),
+    };
+  });
+  return {
+    ...s,
+    points: { seqs: packInts(s.points.seqs), coords: packFloats(s.points.coords) },
+    trees,
+  };
 }
 
 /** Control words of the job exchange. */
@@ -972,7 +1048,7 @@ function check(ok: boolean, name: string, value: unknown, what: string): void {
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const int32 = z.number().int().min(-2147483648).max(2147483647);
 
-const ForestStateSchema = z.object({
+const header = {
   dimensions: z.number().int().min(1).max(10_000),
   numberOfTrees: z.number().int().min(1).max(100_000),
   sampleSize: z.number().int().min(1).max(1_000_000),
@@ -981,13 +1057,39 @@ const ForestStateSchema = z.object({
   seed: z.number().int(),
   updates: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   rng: z.array(int32),
+};
+
+/** The forest state `toJSON()` writes: packed arrays, decoded (after length checks) by `fromJSON`. */
+const ForestStateSchema = z.object({
+  ...header,
+  points: z.object({ seqs: z.string(), coords: z.string() }),
+  trees: z.array(
+    z.object({
+      dims: z.string(),
+      cuts: z.string(),
+      leaves: z.string(),
+      weights: z.string(),
+      slots: z.string(),
+    }),
+  ),
+});
+
+/** The forest state of tsad before packed arrays (plain JSON arrays). */
+const ArrayFormSchema = z.object({
+  ...header,
   points: z.object({
-    seqs: z.array(z.number().int().min(1)),
+    seqs: z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)),
     coords: z.array(finite),
   }),
   trees: z.array(
     z.object({
-      dims: z.array(z.number().int().min(-1)),
+      dims: z.array(
+        z
+          .number()
+          .int()
+          .min(-1)
+          .max(2 ** 31 - 1),
+      ),
       values: z.array(finite),
       weights: z.array(finite),
       seqs: z.array(z.number().int().min(1)),

@@ -773,8 +773,8 @@ export class CutTree {
    * Leaf masses start at 0 (the caller adds the sampler's points); returns false if malformed.
    */
   loadPreorder(
-    dims: readonly number[],
-    values: readonly number[],
+    dims: ArrayLike<number>,
+    values: ArrayLike<number>,
     leafPoint: (i: number) => number,
     points: Float64Array,
   ): boolean {
