@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadModel, RandomCutForest } from '../../../src/detectors/index.js';
-import { ConfigError, DetectorError } from '../../../src/index.js';
+import { ConfigError, DetectorError, ModelFormatError } from '../../../src/index.js';
 import type { TimeSeries } from '../../../src/series/index.js';
+import { arrayForm } from './array-form.js';
 
 const STEP = 60_000;
 
@@ -139,6 +140,29 @@ describe('RandomCutForest detector', () => {
       expect(r1.alarm).toBe(r2.alarm);
     }
     expect(JSON.stringify(copy.toJSON())).toBe(JSON.stringify(d.toJSON()));
+  });
+
+  it('a state-version-2 model file (forest as JSON arrays) loads, scores and continues identically', () => {
+    const all = series(1400, [1250]);
+    const train = slice(all, 0, 1000);
+    const d = new RandomCutForest({ seed: 4, nEstimators: 8, maxNSamples: 64, onlineUpdates: true });
+    d.train(train);
+    const file = JSON.parse(JSON.stringify(d.toJSON()));
+    expect(file.state.stateVersion).toBe(3);
+    const old = JSON.parse(JSON.stringify(file));
+    old.state.stateVersion = 2;
+    old.state.model.forest = arrayForm(file.state.model.forest);
+    const loaded = loadModel(old);
+    // re-saved, it is today's file byte for byte
+    expect(JSON.stringify(loaded.toJSON())).toBe(JSON.stringify(file));
+    const test = slice(all, 1000, 1400);
+    const a = d.score(test, { prev: train }).v;
+    const b = loaded.score(test, { prev: train }).v;
+    expect(b.every((x, i) => Object.is(x, a[i]))).toBe(true);
+    // a version-2 file whose arrays cannot be packed is a ModelFormatError naming the field
+    old.state.model.forest.trees[0].values[0] = 'x';
+    expect(() => loadModel(old)).toThrow(ModelFormatError);
+    expect(() => loadModel(old)).toThrow(/state\.model\.forest\.trees\.0\.values\.0/);
   });
 
   it('rejects astronomically large values with a typed error, before touching the model', () => {

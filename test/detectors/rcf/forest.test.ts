@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CutForest } from '../../../src/detectors/index.js';
+import { packFloats, packInts, unpackFloats, unpackInts } from '../../../src/detectors/json.js';
 import { DetectorError, ModelFormatError } from '../../../src/index.js';
 import { maxOf, minOf, rejectBound, spanWith } from '../../../src/internal.js';
+import { arrayForm } from './array-form.js';
 
 /** Deterministic pseudo-random series (a tiny LCG, independent of the forest's generator). */
 function noise(n: number, seed: number): Float64Array {
@@ -258,9 +260,25 @@ describe('CutForest', () => {
     const f = new CutForest({ dimensions: 4, numberOfTrees: 20, sampleSize: 64, seed: 1 });
     const x = shingles(noise(2000, 5), 4);
     for (let i = 0; i < 2000; i++) f.update(x, i * 4);
-    const st = f.toJSON() as { points: { seqs: number[] } };
-    expect(st.points.seqs.length).toBeLessThan(20 * 64);
-    expect(new Set(st.points.seqs).size).toBe(st.points.seqs.length);
+    const st = f.toJSON() as { points: { seqs: string } };
+    const seqs = Array.from(unpackInts(st.points.seqs, 'seqs', 1, 2000, { max: 20 * 64 }));
+    expect(seqs.length).toBeLessThan(20 * 64);
+    expect(new Set(seqs).size).toBe(seqs.length);
+  });
+
+  it('writes packed arrays; the older JSON-array form loads and continues exactly alike', () => {
+    const pts = shingles(noise(600, 31), 3);
+    const f = new CutForest({ dimensions: 3, numberOfTrees: 6, sampleSize: 32, seed: 5 });
+    streamScores(f, pts, 0, 300);
+    const packed = JSON.parse(JSON.stringify(f.toJSON()));
+    expect(typeof packed.points.coords).toBe('string');
+    const old = JSON.parse(JSON.stringify(arrayForm(packed)));
+    expect(Array.isArray(old.trees[0].values)).toBe(true);
+    const a = CutForest.fromJSON(old);
+    expect(a.toJSON()).toEqual(packed);
+    const b = CutForest.fromJSON(packed);
+    expect(streamScores(a, pts, 300, 600)).toEqual(streamScores(b, pts, 300, 600));
+    expect(streamScores(f, pts, 300, 600)).toEqual(streamScores(CutForest.fromJSON(packed), pts, 300, 600));
   });
 
   it('flags injected spikes in a noisy sine (fixed seed)', () => {
@@ -291,7 +309,11 @@ describe('CutForest', () => {
     const x = shingles(noise(30, 2), 2);
     for (let i = 0; i < 30; i++) f.update(x, i * 2);
     const good = f.toJSON();
-    const mutate = (fn: (s: Record<string, unknown> & { trees: Record<string, number[]>[] }) => void) => {
+    const mutate = (
+      fn: (
+        s: Record<string, unknown> & { points: Record<string, unknown>; trees: Record<string, unknown>[] },
+      ) => void,
+    ) => {
       const s = JSON.parse(JSON.stringify(good));
       fn(s);
       return () => CutForest.fromJSON(s);
@@ -299,8 +321,29 @@ describe('CutForest', () => {
     expect(mutate((s) => (s.dimensions = 0))).toThrow(/state\.dimensions/);
     expect(mutate((s) => s.trees.pop())).toThrow(/state\.trees/);
     expect(mutate((s) => (s.trees[0].dims = [0]))).toThrow(/state\.trees\.0\./);
-    expect(mutate((s) => (s.trees[1].values[0] = 1e9))).toThrow(ModelFormatError);
-    expect(mutate((s) => s.trees[0].weights.reverse())).toThrow(/weights/);
+    const floats = (x: unknown) => Array.from(unpackFloats(x, 'x', { max: 1e6 }));
+    expect(
+      mutate((s) => {
+        const cuts = floats(s.trees[1].cuts);
+        cuts[0] = 1e9;
+        s.trees[1].cuts = packFloats(cuts);
+      }),
+    ).toThrow(ModelFormatError);
+    expect(mutate((s) => (s.trees[0].weights = packFloats(floats(s.trees[0].weights).reverse())))).toThrow(
+      /state\.trees\.0\.weights\.\d+: breaks the max-heap order/,
+    );
+    expect(mutate((s) => (s.trees[0].weights = packFloats(new Array(9).fill(1))))).toThrow(
+      /state\.trees\.0\.weights: expected at most 8 numbers, got 9/,
+    );
+    expect(mutate((s) => (s.points.coords = packFloats(floats(s.points.coords).slice(1))))).toThrow(
+      /state\.points\.coords: expected \d+ numbers/,
+    );
+    expect(mutate((s) => (s.trees[0].slots = packInts(new Array(8).fill(1e6))))).toThrow(
+      /state\.trees\.0\.slots/,
+    );
+    expect(mutate((s) => (s.trees[0].cuts = 'f64:AAAA'))).toThrow(
+      /state\.trees\.0\.cuts: is not valid base64/,
+    );
     expect(mutate((s) => (s.rng = [1, 2]))).toThrow(/state\.rng/);
     expect(mutate((s) => (s.numberOfTrees = 1e5))).toThrow(ModelFormatError);
     expect(() => CutForest.fromJSON(null)).toThrow(ModelFormatError);
