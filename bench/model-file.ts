@@ -3,8 +3,12 @@
  * training part (before 2013-12-15, 5-minute max bins): bytes of `JSON.stringify(toJSON())`, the
  * share of the Random Cut Forest member, and `loadModel(JSON.parse(file))` times (min/median/max).
  *
+ * With `--synthetic N`, trained instead on the first N points of bench/throughput.ts's synthetic
+ * series (the "default ensemble" row there uses 20,000), and scored on the next N.
+ *
  *   npx tsx bench/model-file.ts            # 15 loads
  *   npx tsx bench/model-file.ts --loads 30 --save model.json
+ *   npx tsx bench/model-file.ts --synthetic 20000
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -12,14 +16,32 @@ import { parseArgs } from 'node:util';
 import { MACHINE_TEMPERATURE_FILE, SPLIT_TIME } from '../src/cli/nab/machine-temperature.js';
 import { loadNab } from '../src/datasets/index.js';
 import { defaultDetector, loadModel } from '../src/detectors/index.js';
-import { dateBin, splitAt } from '../src/series/index.js';
+import { dateBin, splitAt, type TimeSeries } from '../src/series/index.js';
+import { synthetic } from './harness.js';
 
-const { values } = parseArgs({ options: { loads: { type: 'string', default: '15' }, save: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    loads: { type: 'string', default: '15' },
+    save: { type: 'string' },
+    synthetic: { type: 'string' },
+  },
+});
 const loads = Number(values.loads);
 
-const ds = await loadNab(MACHINE_TEMPERATURE_FILE, { onWarning: () => {} });
-const full = dateBin(ds.rows, { everyMs: 5 * 60_000, aggregate: 'max' });
-const [train, test] = splitAt(full, SPLIT_TIME);
+async function data(): Promise<[TimeSeries, TimeSeries]> {
+  if (values.synthetic) {
+    const n = Number(values.synthetic);
+    const all = synthetic(2 * n, Date.UTC(2020, 0, 1));
+    return [
+      { t: all.t.subarray(0, n), v: all.v.subarray(0, n) },
+      { t: all.t.subarray(n), v: all.v.subarray(n) },
+    ];
+  }
+  const ds = await loadNab(MACHINE_TEMPERATURE_FILE, { onWarning: () => {} });
+  const full = dateBin(ds.rows, { everyMs: 5 * 60_000, aggregate: 'max' });
+  return splitAt(full, SPLIT_TIME);
+}
+const [train, test] = await data();
 const d = defaultDetector();
 d.train(train);
 const file = JSON.stringify(d.toJSON());
