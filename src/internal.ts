@@ -30,6 +30,7 @@ export { registerSynth } from './cli/synth.js';
 export { DiscordCore } from './detectors/discord/core.js';
 export { calendarPeriodMs, dominantPeriod } from './detectors/discord/period.js';
 export { toSeries } from './detectors/input.js';
+export { packFloats, packInts, unpackFloats, unpackInts } from './detectors/json.js';
 export { AllocBudget } from './detectors/model.js';
 export { NabStreamCore } from './detectors/nab-stream/core.js';
 export { RollingStats } from './detectors/post/anomaly-likelihood.js';

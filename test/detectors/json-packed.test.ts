@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packFloats, packInts, unpackFloats, unpackInts } from '../../src/detectors/json.js';
 import { ModelFormatError } from '../../src/index.js';
+import { packFloats, packInts, unpackFloats, unpackInts } from '../../src/internal.js';
 
 /** The float64 bit patterns of an array, as hex (NaN payloads and −0 included). */
 function bits(a: ArrayLike<number>): string {

@@ -1,4 +1,4 @@
-import { unpackFloats, unpackInts } from '../../../src/detectors/json.js';
+import { unpackFloats, unpackInts } from '../../../src/internal.js';
 
 interface PackedForest {
   points: { seqs: string; coords: string };

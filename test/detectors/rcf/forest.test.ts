@@ -1,9 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CutForest } from '../../../src/detectors/index.js';
-import { packFloats, packInts, unpackFloats, unpackInts } from '../../../src/detectors/json.js';
 import { DetectorError, ModelFormatError } from '../../../src/index.js';
-import { maxOf, minOf, rejectBound, spanWith } from '../../../src/internal.js';
+import {
+  maxOf,
+  minOf,
+  packFloats,
+  packInts,
+  rejectBound,
+  spanWith,
+  unpackFloats,
+  unpackInts,
+} from '../../../src/internal.js';
 import { arrayForm } from './array-form.js';
 
 /** Deterministic pseudo-random series (a tiny LCG, independent of the forest's generator). */
