@@ -20,10 +20,16 @@ settings.forEach((c, k) => {
 });
 const names = Object.keys(build);
 const acc = names.map(() => [] as number[]);
+const kinds = names.map(() => new Map<string, [number, number]>());
 for (const dir of dirs) {
   const r = await runLocate({ corpus: dir, detectors: names, build });
   r.rows.forEach((row) => {
-    acc[names.indexOf(row.recipe)].push(row.accuracy);
+    const k = names.indexOf(row.recipe);
+    acc[k].push(row.accuracy);
+    for (const e of row.byKind) {
+      const c = kinds[k].get(e.kind) ?? [0, 0];
+      kinds[k].set(e.kind, [c[0] + e.hits, c[1] + e.files]);
+    }
   });
 }
 names.forEach((n, k) => {
@@ -32,4 +38,6 @@ names.forEach((n, k) => {
   console.log(
     `${JSON.stringify(settings[k]).padEnd(60)} ${a.map((x) => (100 * x).toFixed(1).padStart(5)).join(' ')}  mean ${(100 * mean).toFixed(1)}`,
   );
+  const byKind = [...kinds[k].entries()].sort((x, y) => x[0].localeCompare(y[0]));
+  console.log(`    ${byKind.map(([kind, [h, f]]) => `${kind} ${h}/${f}`).join(', ')}`);
 });

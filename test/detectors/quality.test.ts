@@ -101,7 +101,8 @@ describe('detectors for the kinds the default ensemble misses', () => {
     d.train({ t, v });
     const train = d.trainScores ?? { v: new Float64Array(0) };
     expect(d.length).toBe(96); // the period (144) clamped to maxLength
-    const warm = 96 - 1 + 144;
+    expect(d.lengths).toEqual([72, 96]); // half the period, and the period and twice it clamped to 96
+    const warm = 72 - 1 + 144; // the shortest length's warm-up (each length is silent until its own)
     expect(Array.from(train.v.subarray(0, warm)).every((x) => x === 0)).toBe(true);
     expect(Array.from(train.v.subarray(warm)).some((x) => x !== 0)).toBe(true);
   });

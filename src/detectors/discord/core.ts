@@ -36,6 +36,9 @@ export class DiscordCore {
   /** Per-subsequence mean and standard deviation, ring of size Q = window + 1 by start index. */
   private readonly mu: Float64Array;
   private readonly sd: Float64Array;
+  /** Derived from `sd` and the floor (not saved): 1 / max(sd, floor) and (sd / max(sd, floor))². */
+  private readonly inv: Float64Array;
+  private readonly r2: Float64Array;
   /** Dot products of the latest subsequence with each stored one, ring of size Q by start index. */
   private readonly qt: Float64Array;
   private center = 0;
@@ -60,6 +63,8 @@ export class DiscordCore {
     this.x = new Float64Array(window + m + 1);
     this.mu = new Float64Array(window + 1);
     this.sd = new Float64Array(window + 1);
+    this.inv = new Float64Array(window + 1);
+    this.r2 = new Float64Array(window + 1);
     this.qt = new Float64Array(window + 1);
   }
 
@@ -75,12 +80,22 @@ export class DiscordCore {
     this.x.fill(0);
     this.mu.fill(0);
     this.sd.fill(0);
+    this.inv.fill(0);
+    this.r2.fill(0);
     this.qt.fill(0);
   }
 
   /** A break in the data before the next value: subsequences spanning it are excluded. */
   gap(): void {
     this.segment = this.count;
+  }
+
+  /** Fills the derived divisors of the subsequence at ring position q from its sd and the floor. */
+  private derive(q: number, tiny: number): void {
+    const sd = this.sd[q];
+    const d = Math.max(sd, this.floor, tiny);
+    this.inv[q] = 1 / d;
+    this.r2[q] = sd > 0 ? (sd / d) ** 2 : 0;
   }
 
   private xa(g: number): number {
@@ -118,6 +133,7 @@ export class DiscordCore {
     const sd = spans ? SPANS_GAP : Math.sqrt(varc);
     this.mu[i % Q] = mean;
     this.sd[i % Q] = sd;
+    this.derive(i % Q, tiny);
     const lo = Math.max(0, i - this.window);
     const refresh = ++this.sinceRefresh >= REFRESH;
     if (refresh) this.sinceRefresh = 0;
@@ -128,15 +144,16 @@ export class DiscordCore {
     const qt = this.qt;
     const mu = this.mu;
     const sdv = this.sd;
+    const inv = this.inv;
+    const r2 = this.r2;
     const xi0 = this.xa(i - 1);
     const xi1 = this.xa(i + m - 1);
     const oldLo = Math.max(0, i - 1 - this.window);
     const last = i - m; // j ≤ i − m do not overlap the new subsequence
     // z-normalised distance² with divisors max(sd, floor): for a (this) and b (stored),
     // Σ(a'−b')² = m·ra² + m·rb² − 2·(QT − m·μa·μb)/(da·db), r = sd/d, d = max(sd, floor)
-    const fl = Math.max(this.floor, tiny);
-    const da = Math.max(sd, fl);
-    const ra2 = sd > 0 ? (sd / da) ** 2 : 0;
+    const ia2 = 2 * inv[i % Q];
+    const ra2 = r2[i % Q];
     let best = Number.POSITIVE_INFINITY;
     let bestE = Number.POSITIVE_INFINITY;
     const sa2 = sd > 0 ? sd * sd : 0;
@@ -152,9 +169,8 @@ export class DiscordCore {
       if (j <= last && !spans) {
         const sj = sdv[jq];
         if (sj >= 0) {
-          const db = sj > fl ? sj : fl;
           const cov = d - m * mean * mu[jq];
-          const d2 = m * (ra2 + (sj / db) ** 2) - (2 * cov) / (da * db);
+          const d2 = m * (ra2 + r2[jq]) - cov * ia2 * inv[jq];
           if (d2 < best) best = d2;
           const e2 = m * (sa2 + sj * sj) - 2 * cov;
           if (e2 < bestE) bestE = e2;
@@ -243,5 +259,7 @@ export class DiscordCore {
     this.sinceRefresh = since;
     this.floor = floor;
     this.segment = segment;
+    const tiny = 1e-8 * (1 + Math.abs(center));
+    for (let q = 0; q < Q; q++) this.derive(q, tiny);
   }
 }

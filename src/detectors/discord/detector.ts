@@ -283,10 +283,10 @@ export class DiscordDetector extends SpecDetector<DiscordConfig, DiscordRaw> {
     return loadAs(json, discordSpec, DiscordDetector);
   }
 
-  /** The subsequence length nearest the period in use (the middle one; null before training). */
+  /** The middle subsequence length (the period's own, clamped, with the default lengths; null before training). */
   get length(): number | null {
     const ms = this.lengths;
-    return ms.length ? ms[(ms.length - 1) >> 1] : null;
+    return ms.length ? ms[ms.length >> 1] : null;
   }
 
   /** Every subsequence length in use, shortest first (empty before training). */
