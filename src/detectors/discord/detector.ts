@@ -29,7 +29,7 @@ export const discordConfigSchema = z.strictObject({
    * z-normalisation divides by max(sd, noiseFloor × the training noise level): stretches no wider than
    * the noise stay nearly flat instead of being blown up into random shapes. 0 = plain z-normalisation.
    */
-  noiseFloor: z.number().min(0).max(100).default(1),
+  noiseFloor: z.number().min(0).max(100).default(3),
   /**
    * Which distances score: `znorm` (shape: z-normalised), `euclid` (means removed, spreads kept: shape
    * and amplitude) or `both` (the larger of the two, each divided by its own training quantile).
@@ -97,10 +97,13 @@ interface Member {
   scaleE: number;
 }
 
-/** The divisor of one view: a high quantile of its training distances after warm-up (1 if too few). */
-function viewScale(seen: Float64Array, q: number): number {
-  const s = quantile(seen, q);
-  return seen.length >= 8 && s > 1e-9 ? s : 1;
+/**
+ * The divisor of one view: a high quantile of its training distances after warm-up, at least `least`
+ * (a series that repeats exactly has training distances of rounding size; dividing by them would turn
+ * rounding into scores); `fallback` when training leaves fewer than 8 distances.
+ */
+function viewScale(seen: Float64Array, q: number, least: number, fallback: number): number {
+  return seen.length >= 8 ? Math.max(quantile(seen, q), least) : fallback;
 }
 
 /** The raw model: one streaming left matrix-profile core per length (they learn as they score). */
@@ -126,6 +129,9 @@ class DiscordRaw implements RowModel<DiscordState> {
     for (let i = 1; i < n; i++) dt[i - 1] = t[i] - t[i - 1];
     this.step = dt.length ? median(dt) : 0;
     const floor = c.noiseFloor * noiseLevel(v);
+    let spread = 0;
+    for (let i = 0; i < n; i++) spread += (v[i] - mean) ** 2;
+    spread = Math.sqrt(spread / n);
     const out = new Float64Array(n);
     const scores = new Float64Array(n);
     const eus = new Float64Array(n);
@@ -144,9 +150,13 @@ class DiscordRaw implements RowModel<DiscordState> {
       const warm = Math.min(n, m - 1 + Math.max(p, m));
       const w = Math.min(warm, n);
       const scale =
-        c.views === 'euclid' ? Number.POSITIVE_INFINITY : viewScale(scores.subarray(w), c.scaleQuantile);
+        c.views === 'euclid'
+          ? Number.POSITIVE_INFINITY
+          : viewScale(scores.subarray(w), c.scaleQuantile, 0.01, 1);
       const scaleE =
-        c.views === 'znorm' ? Number.POSITIVE_INFINITY : viewScale(eus.subarray(w), c.scaleQuantile);
+        c.views === 'znorm'
+          ? Number.POSITIVE_INFINITY
+          : viewScale(eus.subarray(w), c.scaleQuantile, 0.01 * spread || 1e-12, spread || 1);
       for (let i = w; i < n; i++) {
         const s = Math.max(scores[i] / scale, eus[i] / scaleE);
         if (s > out[i]) out[i] = s;
