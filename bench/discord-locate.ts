@@ -32,7 +32,7 @@ for (const dir of dirs) {
     }
   });
 }
-names.forEach((n, k) => {
+names.forEach((_n, k) => {
   const a = acc[k];
   const mean = a.reduce((x, y) => x + y, 0) / a.length;
   console.log(

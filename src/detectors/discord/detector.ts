@@ -21,10 +21,19 @@ export const discordConfigSchema = z.strictObject({
   m: z.number().int().min(4).max(1024).nullable().default(null),
   /** Subsequence lengths as multiples of the period (each clamped to [minLength, maxLength]). */
   lengths: z.array(z.number().min(0.05).max(8)).min(1).max(6).default([0.5, 1, 2]),
+  /**
+   * When the longest length would exceed `maxLength`, shrink all lengths together (keeping their
+   * ratios, so a long period still gets several lengths) instead of clamping each one.
+   */
+  keepRatios: z.boolean().default(true),
   minLength: z.number().int().min(4).max(1024).default(8),
   maxLength: z.number().int().min(4).max(1024).default(96),
   /** How many past subsequences the nearest neighbour is searched among. */
-  window: z.number().int().min(8).max(100_000).default(1024),
+  /**
+   * How many past subsequences the nearest neighbour is searched among; null = 20 periods, at least
+   * 2,048 and at most 8,192 (cost per point is proportional).
+   */
+  window: z.number().int().min(8).max(100_000).nullable().default(null),
   /**
    * z-normalisation divides by max(sd, noiseFloor × the training noise level): stretches no wider than
    * the noise stay nearly flat instead of being blown up into random shapes. 0 = plain z-normalisation.
@@ -35,6 +44,8 @@ export const discordConfigSchema = z.strictObject({
    * and amplitude) or `both` (the larger of the two, each divided by its own training quantile).
    */
   views: z.enum(['znorm', 'euclid', 'both']).default('both'),
+  /** How the lengths' scores combine: the largest, or their mean (a shape new at every length). */
+  combine: z.enum(['max', 'mean']).default('max'),
   /** Each length's distances are divided by this quantile of its training distances (1 = the maximum). */
   scaleQuantile: z.number().min(0.5).max(1).default(0.99),
   /** A step longer than `gapFactor` × the median training step is a gap in the data. */
@@ -55,7 +66,15 @@ const coreStateSchema = z.object({
 const discordStateSchema = z.object({
   step: jsonFloat,
   lastT: jsonFloat,
-  members: z.array(z.object({ m: z.number(), scale: jsonFloat, scaleE: jsonFloat, core: coreStateSchema })),
+  members: z.array(
+    z.object({
+      m: z.number(),
+      window: z.number(),
+      scale: jsonFloat,
+      scaleE: jsonFloat,
+      core: coreStateSchema,
+    }),
+  ),
 });
 type DiscordState = z.infer<typeof discordStateSchema>;
 
@@ -81,7 +100,9 @@ export function discordLengths(c: DiscordConfig, p: number): number[] {
   if (c.m !== null) return [c.m];
   const lo = Math.min(c.minLength, c.maxLength);
   const hi = Math.max(c.minLength, c.maxLength);
-  const base = p > 0 ? p : 32;
+  let base = p > 0 ? p : 32;
+  const top = Math.max(...c.lengths);
+  if (c.keepRatios && top * base > hi) base = hi / top;
   const out: number[] = [];
   for (const f of c.lengths) {
     const m = Math.min(hi, Math.max(lo, Math.round(f * base)));
@@ -122,6 +143,7 @@ class DiscordRaw implements RowModel<DiscordState> {
     const n = v.length;
     const p = dominantPeriod(v);
     const lengths = discordLengths(c, p);
+    const window = c.window ?? Math.min(8192, Math.max(2048, 20 * p));
     let mean = 0;
     for (let i = 0; i < n; i++) mean += v[i];
     mean /= n;
@@ -137,7 +159,7 @@ class DiscordRaw implements RowModel<DiscordState> {
     const eus = new Float64Array(n);
     this.members = [];
     for (const m of lengths) {
-      const core = new DiscordCore(m, c.window);
+      const core = new DiscordCore(m, window);
       core.reset(mean, floor);
       for (let i = 0; i < n; i++) {
         if (i > 0 && this.isGap(t[i] - t[i - 1])) core.gap();
@@ -159,7 +181,8 @@ class DiscordRaw implements RowModel<DiscordState> {
           : viewScale(eus.subarray(w), c.scaleQuantile, 0.01 * spread || 1e-12, spread || 1);
       for (let i = w; i < n; i++) {
         const s = Math.max(scores[i] / scale, eus[i] / scaleE);
-        if (s > out[i]) out[i] = s;
+        if (c.combine === 'mean') out[i] += s / lengths.length;
+        else if (s > out[i]) out[i] = s;
       }
       this.members.push({ core, scale, scaleE });
     }
@@ -175,14 +198,16 @@ class DiscordRaw implements RowModel<DiscordState> {
     const gap = Number.isFinite(this.lastT) && this.isGap(t - this.lastT);
     this.lastT = t;
     let best = 0;
+    let sum = 0;
     for (const mb of this.members) {
       if (gap) mb.core.gap();
       const z = mb.core.push(row[0]) / mb.scale;
       const e = mb.core.euclid / mb.scaleE;
       const s = z > e ? z : e;
+      sum += s;
       if (s > best) best = s;
     }
-    return best;
+    return this.config.combine === 'mean' ? sum / this.members.length : best;
   }
 
   /** Scores without learning: on a copy. */
@@ -206,6 +231,7 @@ class DiscordRaw implements RowModel<DiscordState> {
       lastT: encodeFloat(this.lastT),
       members: this.members.map((mb) => ({
         m: mb.core.m,
+        window: mb.core.window,
         scale: encodeFloat(mb.scale),
         scaleE: encodeFloat(mb.scaleE),
         core: mb.core.state(),
@@ -229,6 +255,13 @@ function discordFromState(config: DiscordConfig, state: DiscordState, path: stri
   const members = state.members.map((s, k) => {
     const p = `${path}.members[${k}]`;
     const m = intField(s, 'm', p, 4, 1024);
+    const window = intField(s, 'window', p, 8, 100_000);
+    if (config.window !== null && window !== config.window) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${p}.window: ${window} differs from config.window ${config.window}`,
+      );
+    }
     if (config.m !== null && m !== config.m) {
       throw new ModelFormatError('bad_field', `${p}.m: ${m} differs from config.m ${config.m}`);
     }
@@ -240,7 +273,7 @@ function discordFromState(config: DiscordConfig, state: DiscordState, path: stri
         `${p}: scale and scaleE must be numbers > 0 (Infinity turns a view off; not both)`,
       );
     }
-    const core = new DiscordCore(m, config.window);
+    const core = new DiscordCore(m, window);
     core.restore(s.core, `${p}.core`);
     return { core, scale, scaleE };
   });
@@ -248,7 +281,7 @@ function discordFromState(config: DiscordConfig, state: DiscordState, path: stri
 }
 
 /** State version 2 (one length, no gaps, no noise floor) → 3: one member of scale 1, gaps off. */
-function migrateOneLength(s: JsonObject): JsonObject {
+function migrateOneLength(s: JsonObject, config: JsonObject): JsonObject {
   const model = s.model;
   if (model === null || typeof model !== 'object' || Array.isArray(model)) return { ...s, stateVersion: 3 };
   const core = model.core;
@@ -264,7 +297,15 @@ function migrateOneLength(s: JsonObject): JsonObject {
     model: {
       step: 0,
       lastT: 'NaN',
-      members: [{ m: model.m ?? null, scale: 1, scaleE: 'Infinity', core: newCore ?? null }],
+      members: [
+        {
+          m: model.m ?? null,
+          window: config.window ?? 1024,
+          scale: 1,
+          scaleE: 'Infinity',
+          core: newCore ?? null,
+        },
+      ],
     },
   };
 }
