@@ -157,16 +157,20 @@ export class DiscordCore {
     let best = Number.POSITIVE_INFINITY;
     let bestE = Number.POSITIVE_INFINITY;
     const sa2 = sd > 0 ? sd * sd : 0;
+    // exact products on refresh, and for j ≤ oldLo (j = 0, or j − 1 no longer stored); distances only
+    // for non-overlapping j, and none at all for a subsequence that spans a gap
+    const exactTo = refresh ? i : oldLo;
+    const distTo = spans ? -1 : last;
     let jq = (i - 1) % Q; // j mod Q
     let jq1 = jq === 0 ? Q - 1 : jq - 1; // (j − 1) mod Q
     let xr0 = (i - 2 + R) % R; // (j − 1) mod R
     let xr1 = (i + m - 2) % R; // (j + m − 1) mod R
     for (let j = i - 1; j >= lo; j--) {
       let d: number;
-      if (j === 0 || refresh || j - 1 < oldLo) d = this.dot(i, j);
+      if (j <= exactTo) d = this.dot(i, j);
       else d = qt[jq1] - xi0 * x[xr0] + xi1 * x[xr1];
       qt[jq] = d;
-      if (j <= last && !spans) {
+      if (j <= distTo) {
         const sj = sdv[jq];
         if (sj >= 0) {
           const cov = d - m * mean * mu[jq];
