@@ -16,6 +16,7 @@ const INTEGRATION = [
   'test/tracking/mlflow.test.ts',
   'test/tracking/mlflow-restart.test.ts',
   'test/tracking/export.test.ts',
+  'test/tracking/filter-table-servers.test.ts',
   'test/examples/examples.test.ts',
   // real PostgreSQL
   'test/tracking/conformance-pg.test.ts',
@@ -74,9 +75,11 @@ export default defineConfig({
           isolate: false,
           // one worker per core (vitest's default leaves one core idle: a single worker on 2 cores)
           maxWorkers: '100%',
+          // the unit files first; then the integration files, with vitest's default worker count
+          sequence: { groupOrder: 0 },
         },
       },
-      { extends: true, test: { name: 'integration', include: INTEGRATION } },
+      { extends: true, test: { name: 'integration', include: INTEGRATION, sequence: { groupOrder: 1 } } },
     ],
   },
 });
