@@ -25,6 +25,7 @@ export {
   SOURCE_RUN_TAG,
 } from './export.js';
 export { FileTracker, type FileTrackerOptions } from './file.js';
+export type { PreparedRun, RegistryStore, RunStore, Store } from './store.js';
 export { MemoryTracker, openMemoryTracker } from './memory.js';
 export {
   createMlflowTracker,

@@ -3,7 +3,6 @@
  * race-tolerant create, listed, and cached by id and name (deleted ones remembered as deleted).
  */
 import { TrackingError } from '../errors.js';
-import { validateExperimentName } from './common.js';
 import { type Json, MlflowApiError, type MlflowHttp } from './mlflow-http.js';
 import { arrayField, int } from './mlflow-wire.js';
 import { type Experiment, TrackingNotFoundError, TrackingValidationError } from './tracker.js';
@@ -38,7 +37,6 @@ export class MlflowExperiments {
   }
 
   async get(name: string): Promise<Experiment | undefined> {
-    validateExperimentName(name);
     try {
       const r = await this.http.call('GET', 'experiments/get-by-name', { experiment_name: name });
       return this.remember(r.experiment as Json | undefined);

@@ -1,45 +1,37 @@
-/** An active run on an MLflow server: the `BaseRun` primitives as REST calls. */
+/** An active run on an MLflow server: the `RunStore` primitives as REST calls. */
 import { parse as parseYaml } from 'yaml';
 import { TrackingError } from '../errors.js';
-import {
-  BaseRun,
-  MLMODEL_FILE,
-  type MlmodelInfo,
-  MODEL_DATA_FILE,
-  mlmodelText,
-  type ValidBatch,
-} from './common.js';
-import { LOGGED_MODEL_READY, type MlflowTracker } from './mlflow.js';
+import { MLMODEL_FILE, type MlmodelInfo, MODEL_DATA_FILE, mlmodelText, type ValidBatch } from './common.js';
+import { LOGGED_MODEL_READY, type MlflowStore } from './mlflow.js';
 import type { Json } from './mlflow-http.js';
 import { artifactStoragePath } from './mlflow-wire.js';
+import type { RunStore } from './store.js';
 import type { DatasetInput, RunStatus } from './tracker.js';
 
 // ---------------------------------------------------------------------------------------------
 // Run
 // ---------------------------------------------------------------------------------------------
 
-export class MlflowRun extends BaseRun {
+export class MlflowRun implements RunStore {
   constructor(
-    private readonly tracker: MlflowTracker,
-    id: string,
-    experimentId: string,
-    experiment: string,
-    name: string,
-    startTime: number,
+    private readonly tracker: MlflowStore,
+    readonly id: string,
+    readonly experimentId: string,
+    readonly experiment: string,
+    readonly name: string,
+    readonly startTime: number,
     private readonly artifactRoot: string,
-  ) {
-    super(id, experimentId, experiment, name, startTime);
-  }
+  ) {}
 
-  protected async writeBatch(batch: ValidBatch): Promise<void> {
+  async writeBatch(batch: ValidBatch): Promise<void> {
     await this.tracker.sendBatch(this.id, batch);
   }
 
-  protected async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
+  async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
     await this.tracker.sendInputs(this.id, inputs);
   }
 
-  protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
+  async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
     await this.tracker.http.putArtifact(`${artifactStoragePath(this.artifactRoot)}/${path}`, bytes);
   }
 
@@ -49,7 +41,7 @@ export class MlflowRun extends BaseRun {
    * the run and in the run's `mlflow.log-model.history` tag. The same directory also goes under
    * the run's artifacts (`runs:/<run>/<name>`), where tsad and MLflow 2 clients read it.
    */
-  protected override async writeModel(name: string, modelJson: Uint8Array, info: MlmodelInfo): Promise<void> {
+  async writeModel(name: string, modelJson: Uint8Array, info: MlmodelInfo): Promise<void> {
     const http = this.tracker.http;
     const created = await http.call('POST', 'logged-models', {
       experiment_id: this.experimentId,
@@ -87,7 +79,7 @@ export class MlflowRun extends BaseRun {
     });
   }
 
-  protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+  async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
     await this.tracker.endRun(this.id, status, endTime);
   }
 }

@@ -28,11 +28,9 @@ import {
   formatOrderBy,
   matchesFilter,
   normalizeMetricValue,
-  normalizeQuery,
   type PreparedRun,
   sortHistory,
   type ValidBatch,
-  validateArtifactPath,
   validateRunId,
 } from './common.js';
 import { MlflowExperiments } from './mlflow-experiments.js';
@@ -60,16 +58,16 @@ import {
   type WireRunInfo,
 } from './mlflow-wire.js';
 import { redactUri } from './open.js';
+import type { RunStore, Store } from './store.js';
 import {
   type ArtifactInfo,
   type DatasetInput,
   type Experiment,
   type MetricPoint,
+  type NormalizedQuery,
   ParamConflictError,
-  type Run,
   type RunRecord,
   type RunStatus,
-  type SearchRunsQuery,
   type Tag,
   TrackingNotFoundError,
 } from './tracker.js';
@@ -86,7 +84,7 @@ export {
 } from './mlflow-wire.js';
 
 // ---------------------------------------------------------------------------------------------
-// Tracker
+// Store
 // ---------------------------------------------------------------------------------------------
 
 const PARAM_CHANGE = /Changing param values is not allowed/i;
@@ -95,11 +93,12 @@ export const LOGGED_MODEL_READY = 2;
 /** Artifact directories deeper than this are a server that lists a directory inside itself. */
 const MAX_ARTIFACT_DEPTH = 64;
 
-export class MlflowTracker extends BaseTracker {
+/** The MLflow REST `Store`. */
+export class MlflowStore implements Store {
   readonly uri: string;
   /** @internal */
   readonly http: MlflowHttp;
-  protected readonly registry: MlflowRegistry;
+  readonly registry: MlflowRegistry;
   private readonly experiments: MlflowExperiments;
   /** run id → artifact_uri (fixed for a run's lifetime). */
   private readonly artifactUris = new Map<string, string>();
@@ -110,7 +109,6 @@ export class MlflowTracker extends BaseTracker {
   >();
 
   constructor(uri: string, opts: MlflowTrackerOptions = {}) {
-    super();
     this.http = new MlflowHttp(uri, opts);
     this.uri = redactUri(uri);
     this.experiments = new MlflowExperiments(this.http);
@@ -134,11 +132,11 @@ export class MlflowTracker extends BaseTracker {
   // --- runs --------------------------------------------------------------------------------------
 
   /** MLflow's stricter key rules, before the experiment is created. */
-  protected override checkRunTags(tags: readonly Tag[]): void {
+  checkRunTags(tags: readonly Tag[]): void {
     for (const t of tags) checkMlflowKey('tag', t.key);
   }
 
-  protected async createRun(o: PreparedRun, exp: Experiment): Promise<Run> {
+  async createRun(o: PreparedRun, exp: Experiment): Promise<RunStore> {
     const named = o.named;
     const tags = [...o.tags.filter((t) => t.key !== 'mlflow.runName')];
     if (named) tags.push({ key: 'mlflow.runName', value: o.name });
@@ -250,7 +248,6 @@ export class MlflowTracker extends BaseTracker {
   }
 
   private async wireRun(runId: string): Promise<WireRun> {
-    validateRunId(runId);
     const r = await this.http.call('GET', 'runs/get', { run_id: runId });
     const run = parseWire<WireRun | undefined>(wireRunSchema.nullish(), r.run, 'runs/get');
     if (!run?.info)
@@ -303,13 +300,11 @@ export class MlflowTracker extends BaseTracker {
 
   /** `runs/delete`: MLflow moves the run to its trash (lifecycle stage "deleted"). */
   async deleteRun(runId: string): Promise<void> {
-    validateRunId(runId);
     await this.http.call('POST', 'runs/delete', { run_id: runId }, { idempotent: true });
     this.pendingEnds.delete(runId);
   }
 
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
-    validateRunId(runId);
     const out: MetricPoint[] = [];
     await this.http.pages(
       'metrics/get-history',
@@ -329,7 +324,6 @@ export class MlflowTracker extends BaseTracker {
   }
 
   async listArtifacts(runId: string): Promise<ArtifactInfo[]> {
-    validateRunId(runId);
     const out: ArtifactInfo[] = [];
     const walk = async (dir: string | undefined, depth: number): Promise<void> => {
       const subdirs: string[] = [];
@@ -366,7 +360,6 @@ export class MlflowTracker extends BaseTracker {
   }
 
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
-    validateArtifactPath(path);
     let uri = this.artifactUris.get(runId);
     if (uri === undefined) {
       uri = (await this.wireRun(runId)).info?.artifact_uri ?? '';
@@ -396,8 +389,7 @@ export class MlflowTracker extends BaseTracker {
     }
   }
 
-  async searchRuns(query: SearchRunsQuery = {}): Promise<RunRecord[]> {
-    const q = normalizeQuery(query);
+  async searchRuns(q: NormalizedQuery): Promise<RunRecord[]> {
     let ids: string[];
     if (q.experiments === null) ids = (await this.listExperiments()).map((e) => e.experimentId);
     else {
@@ -479,6 +471,28 @@ export class MlflowTracker extends BaseTracker {
     }
     this.artifactUris.clear();
     this.experiments.clear();
+  }
+}
+
+/** The MLflow backend as a `Tracker`. */
+export class MlflowTracker extends BaseTracker<MlflowStore> {
+  constructor(uri: string, opts: MlflowTrackerOptions = {}) {
+    super(new MlflowStore(uri, opts));
+  }
+
+  /** @internal */
+  get http(): MlflowHttp {
+    return this.store.http;
+  }
+
+  /** @internal log-batch in chunks (the `Run` write path; exposed for tests). */
+  sendBatch(runId: string, batch: ValidBatch): Promise<void> {
+    return this.store.sendBatch(validateRunId(runId), batch);
+  }
+
+  /** Runs whose end (FINISHED/FAILED/KILLED) has not reached the server yet. */
+  pendingRuns(): { runId: string; status: Exclude<RunStatus, 'RUNNING'> }[] {
+    return this.store.pendingRuns();
   }
 }
 
