@@ -25,7 +25,6 @@ export {
   SOURCE_RUN_TAG,
 } from './export.js';
 export { FileTracker, type FileTrackerOptions } from './file.js';
-export type { PreparedRun, RegistryStore, RunStore, Store } from './store.js';
 export { MemoryTracker, openMemoryTracker } from './memory.js';
 export {
   createMlflowTracker,
@@ -40,4 +39,5 @@ export {
   SqlTracker,
   type SqlTrackerOptions,
 } from './sql.js';
+export type { PreparedRun, RegistryStore, RunStore, Store } from './store.js';
 export * from './tracker.js';

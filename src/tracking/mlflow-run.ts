@@ -1,9 +1,8 @@
 /** An active run on an MLflow server: the `RunStore` primitives as REST calls. */
 import { parse as parseYaml } from 'yaml';
-import { TrackingError } from '../errors.js';
 import { MLMODEL_FILE, type MlmodelInfo, MODEL_DATA_FILE, mlmodelText, type ValidBatch } from './common.js';
 import { LOGGED_MODEL_READY, type MlflowStore } from './mlflow.js';
-import type { Json } from './mlflow-http.js';
+import { parseWire, wireLoggedModelSchema } from './mlflow-schemas.js';
 import { artifactStoragePath } from './mlflow-wire.js';
 import type { RunStore } from './store.js';
 import type { DatasetInput, RunStatus } from './tracker.js';
@@ -50,16 +49,11 @@ export class MlflowRun implements RunStore {
       model_type: `tsad:${info.modelType}`,
       tags: [{ key: 'tsad.model_format', value: `${info.format}@${info.formatVersion}` }],
     });
-    const mi = ((created.model as Json | undefined)?.info ?? {}) as {
-      model_id?: unknown;
-      artifact_uri?: unknown;
-    };
-    if (typeof mi.model_id !== 'string' || typeof mi.artifact_uri !== 'string') {
-      throw new TrackingError(
-        'mlflow_bad_response',
-        'MLflow logged-models returned no model_id or artifact_uri',
-      );
-    }
+    const mi = parseWire<{ info: { model_id: string; artifact_uri: string } }>(
+      wireLoggedModelSchema,
+      created.model,
+      'logged-models/create',
+    ).info;
     const modelId = mi.model_id;
     const text = mlmodelText({ ...info, modelId });
     const mlmodel = new TextEncoder().encode(text);

@@ -37,9 +37,16 @@ import { MlflowExperiments } from './mlflow-experiments.js';
 import { type Json, MlflowApiError, MlflowHttp, type MlflowTrackerOptions } from './mlflow-http.js';
 import { MlflowRegistry } from './mlflow-registry.js';
 import { MlflowRun } from './mlflow-run.js';
-import { parseWire, wireRunSchema } from './mlflow-schemas.js';
 import {
-  arrayField,
+  parseWire,
+  parseWireList,
+  type WireFileInfo,
+  type WireHistoryMetric,
+  wireFileInfoSchema,
+  wireHistoryMetricSchema,
+  wireRunSchema,
+} from './mlflow-schemas.js';
+import {
   artifactStoragePath,
   checkMlflowKey,
   chunkLogBatch,
@@ -53,7 +60,6 @@ import {
   mlflowFilter,
   toStatus,
   type WireMetric,
-  type WireMetricOut,
   type WireRun,
   type WireRunInfo,
 } from './mlflow-wire.js';
@@ -310,9 +316,14 @@ export class MlflowStore implements Store {
       'metrics/get-history',
       { run_id: runId, metric_key: key, max_results: 25000 },
       (r) => {
-        for (const m of arrayField<WireMetricOut>(r, 'metrics', 'metrics/get-history')) {
+        for (const m of parseWireList<WireHistoryMetric>(
+          wireHistoryMetricSchema,
+          r,
+          'metrics',
+          'metrics/get-history',
+        )) {
           out.push({
-            key: String(m.key),
+            key: m.key,
             value: decodeMetricValue(m.value),
             step: int(m.step),
             timestamp: int(m.timestamp),
@@ -328,12 +339,8 @@ export class MlflowStore implements Store {
     const walk = async (dir: string | undefined, depth: number): Promise<void> => {
       const subdirs: string[] = [];
       await this.http.pages('artifacts/list', { run_id: runId, path: dir }, (r) => {
-        for (const f of arrayField<{ path?: unknown; is_dir?: unknown; file_size?: unknown }>(
-          r,
-          'files',
-          'artifacts/list',
-        )) {
-          const path = String(f.path);
+        for (const f of parseWireList<WireFileInfo>(wireFileInfoSchema, r, 'files', 'artifacts/list')) {
+          const path = f.path;
           // a listed entry must lie strictly inside the listed directory
           if (dir !== undefined && !path.startsWith(`${dir}/`)) {
             throw new TrackingError(
@@ -371,13 +378,13 @@ export class MlflowStore implements Store {
       // MLflow answers a missing artifact with 500 (or 404): check the listing to tell the two apart
       if (err instanceof MlflowApiError && (err.status === 404 || err.status === 500)) {
         const slash = path.lastIndexOf('/');
-        let listed: { path?: unknown }[] = [];
+        let listed: WireFileInfo[] = [];
         try {
           const r = await this.http.call('GET', 'artifacts/list', {
             run_id: runId,
             ...(slash > 0 ? { path: path.slice(0, slash) } : {}),
           });
-          listed = arrayField<{ path?: unknown }>(r, 'files', 'artifacts/list');
+          listed = parseWireList<WireFileInfo>(wireFileInfoSchema, r, 'files', 'artifacts/list');
         } catch {
           listed = [];
         }
@@ -415,11 +422,7 @@ export class MlflowStore implements Store {
         ...(orderBy.length > 0 ? { order_by: orderBy } : {}),
       },
       (r) => {
-        wires.push(
-          ...arrayField<unknown>(r, 'runs', 'runs/search').map((x) =>
-            parseWire<WireRun>(wireRunSchema, x, 'runs/search'),
-          ),
-        );
+        wires.push(...parseWireList<WireRun>(wireRunSchema, r, 'runs', 'runs/search'));
       },
       () => limit === null || wires.length < limit,
     );
