@@ -1,11 +1,32 @@
-/** An active run on an MLflow server: the `RunStore` primitives as REST calls. */
+/**
+ * An active run on an MLflow server: the `RunStore` primitives as REST calls (log-batch with
+ * resends that never double a point, log-inputs, artifacts, logged models, the end).
+ */
 import { parse as parseYaml } from 'yaml';
-import { MLMODEL_FILE, type MlmodelInfo, MODEL_DATA_FILE, mlmodelText, type ValidBatch } from './common.js';
+import {
+  MLMODEL_FILE,
+  type MlmodelInfo,
+  MODEL_DATA_FILE,
+  mlmodelText,
+  normalizeMetricValue,
+  type ValidBatch,
+} from './common.js';
 import { LOGGED_MODEL_READY, type MlflowStore } from './mlflow.js';
+import { type Json, MlflowApiError } from './mlflow-http.js';
 import { parseWire, wireLoggedModelSchema } from './mlflow-schemas.js';
-import { artifactStoragePath } from './mlflow-wire.js';
+import {
+  artifactStoragePath,
+  checkMlflowKey,
+  chunkLogBatch,
+  datasetToWire,
+  decodeMetricValue,
+  MLFLOW_INPUT_LIMITS,
+  type WireMetric,
+} from './mlflow-wire.js';
 import type { RunStore } from './store.js';
-import type { DatasetInput, RunStatus } from './tracker.js';
+import { type DatasetInput, ParamConflictError, type RunStatus } from './tracker.js';
+
+const PARAM_CHANGE = /Changing param values is not allowed/i;
 
 // ---------------------------------------------------------------------------------------------
 // Run
@@ -23,11 +44,11 @@ export class MlflowRun implements RunStore {
   ) {}
 
   async writeBatch(batch: ValidBatch): Promise<void> {
-    await this.tracker.sendBatch(this.id, batch);
+    await sendBatch(this.tracker, this.id, batch);
   }
 
   async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
-    await this.tracker.sendInputs(this.id, inputs);
+    await sendInputs(this.tracker, this.id, inputs);
   }
 
   async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
@@ -75,5 +96,87 @@ export class MlflowRun implements RunStore {
 
   async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
     await this.tracker.endRun(this.id, status, endTime);
+  }
+}
+
+/** log-batch in chunks; a rejected param change becomes ParamConflictError. */
+export async function sendBatch(store: MlflowStore, runId: string, batch: ValidBatch): Promise<void> {
+  for (const p of batch.params) checkMlflowKey('param', p.key);
+  for (const t of batch.tags) checkMlflowKey('tag', t.key);
+  for (const m of batch.metrics) checkMlflowKey('metric', m.key);
+  for (const chunk of chunkLogBatch(batch)) {
+    const body: Json = { run_id: runId };
+    if (chunk.metrics.length > 0) body.metrics = chunk.metrics;
+    if (chunk.params.length > 0) body.params = chunk.params;
+    if (chunk.tags.length > 0) body.tags = chunk.tags;
+    try {
+      await store.http.call('POST', 'runs/log-batch', body, {
+        idempotent: true,
+        // params (same value) and tags (overwrite) may be re-sent; metric points the first
+        // attempt stored are left out, so a batch whose answer was lost is never doubled
+        beforeResend:
+          chunk.metrics.length === 0
+            ? undefined
+            : async () => {
+                const left = await undelivered(store, runId, chunk.metrics);
+                if (left.length === 0 && chunk.params.length === 0 && chunk.tags.length === 0) return null;
+                const next: Json = { ...body };
+                if (left.length > 0) next.metrics = left;
+                else delete next.metrics;
+                return next;
+              },
+      });
+    } catch (err) {
+      if (
+        err instanceof MlflowApiError &&
+        err.errorCode === 'INVALID_PARAMETER_VALUE' &&
+        PARAM_CHANGE.test(err.message)
+      ) {
+        const rec = await store.getRun(runId);
+        for (const p of chunk.params) {
+          const old = rec.data.params[p.key];
+          if (old !== undefined && old !== p.value) throw new ParamConflictError(runId, p.key, old, p.value);
+        }
+      }
+      throw err;
+    }
+  }
+}
+
+/** The points of `sent` that the run's metric histories do not hold (each stored point counts once). */
+async function undelivered(
+  store: MlflowStore,
+  runId: string,
+  sent: readonly WireMetric[],
+): Promise<WireMetric[]> {
+  const have = new Map<string, number>();
+  const id = (key: string, step: number, ts: number, v: number) =>
+    `${key}\u0000${step}\u0000${ts}\u0000${Number.isNaN(v) ? 'NaN' : normalizeMetricValue(v)}`;
+  for (const key of new Set(sent.map((m) => m.key))) {
+    for (const p of await store.getMetricHistory(runId, key)) {
+      const k = id(p.key, p.step, p.timestamp, p.value);
+      have.set(k, (have.get(k) ?? 0) + 1);
+    }
+  }
+  const left: WireMetric[] = [];
+  for (const m of sent) {
+    const k = id(m.key, m.step, m.timestamp, decodeMetricValue(m.value));
+    const n = have.get(k) ?? 0;
+    if (n > 0) have.set(k, n - 1);
+    else left.push(m);
+  }
+  return left;
+}
+
+/** log-inputs, in requests of at most `datasetsPerRequest` datasets. */
+async function sendInputs(store: MlflowStore, runId: string, inputs: readonly DatasetInput[]): Promise<void> {
+  const wire = inputs.map(datasetToWire);
+  for (let i = 0; i < wire.length; i += MLFLOW_INPUT_LIMITS.datasetsPerRequest) {
+    await store.http.call(
+      'POST',
+      'runs/log-inputs',
+      { run_id: runId, datasets: wire.slice(i, i + MLFLOW_INPUT_LIMITS.datasetsPerRequest) },
+      { idempotent: true }, // MLflow keeps one input per (dataset name, digest)
+    );
   }
 }

@@ -27,16 +27,15 @@ import {
   defaultRunName,
   formatOrderBy,
   matchesFilter,
-  normalizeMetricValue,
   type PreparedRun,
   sortHistory,
   type ValidBatch,
   validateRunId,
 } from './common.js';
 import { MlflowExperiments } from './mlflow-experiments.js';
-import { type Json, MlflowApiError, MlflowHttp, type MlflowTrackerOptions } from './mlflow-http.js';
+import { MlflowApiError, MlflowHttp, type MlflowTrackerOptions } from './mlflow-http.js';
 import { MlflowRegistry } from './mlflow-registry.js';
-import { MlflowRun } from './mlflow-run.js';
+import { MlflowRun, sendBatch } from './mlflow-run.js';
 import {
   parseWire,
   parseWireList,
@@ -49,17 +48,13 @@ import {
 import {
   artifactStoragePath,
   checkMlflowKey,
-  chunkLogBatch,
   datasetFromWire,
-  datasetToWire,
   decodeMetricValue,
   inputSeqOf,
   int,
   MLFLOW_BATCH_LIMITS,
-  MLFLOW_INPUT_LIMITS,
   mlflowFilter,
   toStatus,
-  type WireMetric,
   type WireRun,
   type WireRunInfo,
 } from './mlflow-wire.js';
@@ -67,11 +62,9 @@ import { redactUri } from './open.js';
 import type { RunStore, Store } from './store.js';
 import {
   type ArtifactInfo,
-  type DatasetInput,
   type Experiment,
   type MetricPoint,
   type NormalizedQuery,
-  ParamConflictError,
   type RunRecord,
   type RunStatus,
   type Tag,
@@ -93,7 +86,6 @@ export {
 // Store
 // ---------------------------------------------------------------------------------------------
 
-const PARAM_CHANGE = /Changing param values is not allowed/i;
 /** `LoggedModelStatus.LOGGED_MODEL_READY` in MLflow's service.proto. */
 export const LOGGED_MODEL_READY = 2;
 /** Artifact directories deeper than this are a server that lists a directory inside itself. */
@@ -174,83 +166,9 @@ export class MlflowStore implements Store {
     return new MlflowRun(this, runId, exp.experimentId, exp.name, name, o.startTime, info.artifact_uri);
   }
 
-  /** @internal log-batch in chunks; a rejected param change becomes ParamConflictError. */
-  async sendBatch(runId: string, batch: ValidBatch): Promise<void> {
-    for (const p of batch.params) checkMlflowKey('param', p.key);
-    for (const t of batch.tags) checkMlflowKey('tag', t.key);
-    for (const m of batch.metrics) checkMlflowKey('metric', m.key);
-    for (const chunk of chunkLogBatch(batch)) {
-      const body: Json = { run_id: runId };
-      if (chunk.metrics.length > 0) body.metrics = chunk.metrics;
-      if (chunk.params.length > 0) body.params = chunk.params;
-      if (chunk.tags.length > 0) body.tags = chunk.tags;
-      try {
-        await this.http.call('POST', 'runs/log-batch', body, {
-          idempotent: true,
-          // params (same value) and tags (overwrite) may be re-sent; metric points the first
-          // attempt stored are left out, so a batch whose answer was lost is never doubled
-          beforeResend:
-            chunk.metrics.length === 0
-              ? undefined
-              : async () => {
-                  const left = await this.undelivered(runId, chunk.metrics);
-                  if (left.length === 0 && chunk.params.length === 0 && chunk.tags.length === 0) return null;
-                  const next: Json = { ...body };
-                  if (left.length > 0) next.metrics = left;
-                  else delete next.metrics;
-                  return next;
-                },
-        });
-      } catch (err) {
-        if (
-          err instanceof MlflowApiError &&
-          err.errorCode === 'INVALID_PARAMETER_VALUE' &&
-          PARAM_CHANGE.test(err.message)
-        ) {
-          const rec = await this.getRun(runId);
-          for (const p of chunk.params) {
-            const old = rec.data.params[p.key];
-            if (old !== undefined && old !== p.value)
-              throw new ParamConflictError(runId, p.key, old, p.value);
-          }
-        }
-        throw err;
-      }
-    }
-  }
-
-  /** The points of `sent` that the run's metric histories do not hold (each stored point counts once). */
-  private async undelivered(runId: string, sent: readonly WireMetric[]): Promise<WireMetric[]> {
-    const have = new Map<string, number>();
-    const id = (key: string, step: number, ts: number, v: number) =>
-      `${key}\u0000${step}\u0000${ts}\u0000${Number.isNaN(v) ? 'NaN' : normalizeMetricValue(v)}`;
-    for (const key of new Set(sent.map((m) => m.key))) {
-      for (const p of await this.getMetricHistory(runId, key)) {
-        const k = id(p.key, p.step, p.timestamp, p.value);
-        have.set(k, (have.get(k) ?? 0) + 1);
-      }
-    }
-    const left: WireMetric[] = [];
-    for (const m of sent) {
-      const k = id(m.key, m.step, m.timestamp, decodeMetricValue(m.value));
-      const n = have.get(k) ?? 0;
-      if (n > 0) have.set(k, n - 1);
-      else left.push(m);
-    }
-    return left;
-  }
-
-  /** @internal */
-  async sendInputs(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
-    const wire = inputs.map(datasetToWire);
-    for (let i = 0; i < wire.length; i += MLFLOW_INPUT_LIMITS.datasetsPerRequest) {
-      await this.http.call(
-        'POST',
-        'runs/log-inputs',
-        { run_id: runId, datasets: wire.slice(i, i + MLFLOW_INPUT_LIMITS.datasetsPerRequest) },
-        { idempotent: true }, // MLflow keeps one input per (dataset name, digest)
-      );
-    }
+  /** @internal log-batch in chunks (mlflow-run.ts); a rejected param change becomes ParamConflictError. */
+  sendBatch(runId: string, batch: ValidBatch): Promise<void> {
+    return sendBatch(this, runId, batch);
   }
 
   private async wireRun(runId: string): Promise<WireRun> {
