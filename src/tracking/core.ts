@@ -13,6 +13,7 @@ import {
   parseModelJson,
   parseModelUri,
   tsadFlavorData,
+  validateVersionArg,
 } from './models.js';
 import { defaultRunName, describeError, newRunId, systemTags } from './params.js';
 import type { PreparedRun, RegistryStore, Store } from './store.js';
@@ -213,10 +214,9 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
     return this.registry.getModelVersionTags(name, version);
   }
 
-  /** The version or alias is validated by `resolveVersionArg` when the store resolves it. */
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
     validateModelName(name);
-    return this.registry.getModelVersion(name, versionOrAlias);
+    return this.registry.getModelVersion(name, validateVersionArg(versionOrAlias));
   }
 
   async listRegisteredModels(): Promise<RegisteredModel[]> {

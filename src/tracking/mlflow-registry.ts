@@ -4,7 +4,7 @@
  */
 
 import { z } from 'zod';
-import { modelVersion, validateAlias, validateVersion } from './common.js';
+import { modelVersion } from './common.js';
 import { type Json, MlflowApiError, type MlflowHttp } from './mlflow-http.js';
 import {
   parseWire,
@@ -116,7 +116,7 @@ export class MlflowRegistry {
 
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
     let version: number | undefined;
-    if (typeof versionOrAlias === 'number') version = validateVersion(versionOrAlias);
+    if (typeof versionOrAlias === 'number') version = versionOrAlias;
     else if (/^[1-9]\d*$/.test(versionOrAlias)) version = Number(versionOrAlias);
     else if (/^v\d+$/i.test(versionOrAlias)) version = Number(versionOrAlias.slice(1));
     else if (versionOrAlias.toLowerCase() === 'latest') {
@@ -131,7 +131,7 @@ export class MlflowRegistry {
         parseWire<WireModelVersion>(wireModelVersionSchema, r.model_version ?? {}, 'model-versions/get'),
       );
     }
-    const alias = validateAlias(versionOrAlias, false);
+    const alias = versionOrAlias;
     let r: Json;
     try {
       r = await this.http.call('GET', 'registered-models/alias', { name, alias });
