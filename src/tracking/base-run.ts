@@ -59,11 +59,13 @@ export class BaseRun implements Run {
   readonly startTime: number;
 
   constructor(private readonly store: RunStore) {
-    this.id = store.id;
-    this.experimentId = store.experimentId;
-    this.experiment = store.experiment;
-    this.name = store.name;
-    this.startTime = store.startTime;
+    ({
+      runId: this.id,
+      experimentId: this.experimentId,
+      experiment: this.experiment,
+      runName: this.name,
+      startTime: this.startTime,
+    } = store.info);
   }
 
   get status(): RunStatus {

@@ -14,11 +14,7 @@ import { type DatasetInput, type MetricPoint, type RunStatus, UnsafePathError } 
 const MAX_WRITE = 1 << 20;
 
 export class FileRun implements RunStore {
-  readonly id: string;
-  readonly experimentId: string;
-  readonly experiment: string;
-  readonly name: string;
-  readonly startTime: number;
+  private readonly id: string;
   private fh: fsp.FileHandle | undefined;
   private opening: Promise<fsp.FileHandle> | undefined;
   private readonly keyJson = new Map<string, string>();
@@ -26,13 +22,9 @@ export class FileRun implements RunStore {
   constructor(
     private readonly tracker: FileStore,
     private readonly dir: string,
-    doc: RunDoc,
+    readonly info: RunDoc,
   ) {
-    this.id = doc.runId;
-    this.experimentId = doc.experimentId;
-    this.experiment = doc.experiment;
-    this.name = doc.runName;
-    this.startTime = doc.startTime;
+    this.id = info.runId;
   }
 
   private metricsFile(): Promise<fsp.FileHandle> {

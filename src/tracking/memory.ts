@@ -77,22 +77,14 @@ function record(r: MemRun): RunRecord {
 }
 
 class MemoryRun implements RunStore {
-  readonly id: string;
-  readonly experimentId: string;
-  readonly experiment: string;
-  readonly name: string;
-  readonly startTime: number;
+  constructor(private readonly r: MemRun) {}
 
-  constructor(private readonly r: MemRun) {
-    this.id = r.runId;
-    this.experimentId = r.experimentId;
-    this.experiment = r.experiment;
-    this.name = r.runName;
-    this.startTime = r.startTime;
+  get info(): MemRun {
+    return this.r;
   }
 
   async writeBatch(b: ValidBatch): Promise<void> {
-    const fresh = newParams(this.id, this.r.params, b.params);
+    const fresh = newParams(this.r.runId, this.r.params, b.params);
     for (const p of fresh) this.r.params.set(p.key, p.value);
     for (const t of b.tags) this.r.tags.set(t.key, t.value);
     for (const m of b.metrics) {

@@ -23,7 +23,7 @@ import {
   MLFLOW_INPUT_LIMITS,
   type WireMetric,
 } from './mlflow-wire.js';
-import type { RunStore } from './store.js';
+import type { RunIdentity, RunStore } from './store.js';
 import { type DatasetInput, ParamConflictError, type RunStatus } from './tracker.js';
 
 const PARAM_CHANGE = /Changing param values is not allowed/i;
@@ -33,15 +33,15 @@ const PARAM_CHANGE = /Changing param values is not allowed/i;
 // ---------------------------------------------------------------------------------------------
 
 export class MlflowRun implements RunStore {
+  private readonly id: string;
+
   constructor(
     private readonly tracker: MlflowStore,
-    readonly id: string,
-    readonly experimentId: string,
-    readonly experiment: string,
-    readonly name: string,
-    readonly startTime: number,
+    readonly info: RunIdentity,
     private readonly artifactRoot: string,
-  ) {}
+  ) {
+    this.id = info.runId;
+  }
 
   async writeBatch(batch: ValidBatch): Promise<void> {
     await sendBatch(this.tracker, this.id, batch);
@@ -64,7 +64,7 @@ export class MlflowRun implements RunStore {
   async writeModel(name: string, modelJson: Uint8Array, info: MlmodelInfo): Promise<void> {
     const http = this.tracker.http;
     const created = await http.call('POST', 'logged-models', {
-      experiment_id: this.experimentId,
+      experiment_id: this.info.experimentId,
       name,
       source_run_id: this.id,
       model_type: `tsad:${info.modelType}`,

@@ -163,7 +163,11 @@ export class MlflowStore implements Store {
       await this.sendBatch(runId, { params: [], metrics: [], tags: tags.slice(createTags.length) });
     }
     this.artifactUris.set(runId, info.artifact_uri);
-    return new MlflowRun(this, runId, exp.experimentId, exp.name, name, o.startTime, info.artifact_uri);
+    return new MlflowRun(
+      this,
+      { runId, experimentId: exp.experimentId, experiment: exp.name, runName: name, startTime: o.startTime },
+      info.artifact_uri,
+    );
   }
 
   /** @internal log-batch in chunks (mlflow-run.ts); a rejected param change becomes ParamConflictError. */

@@ -34,7 +34,7 @@ import {
   type Table,
 } from './sql-dialect.js';
 import { SqlRegistry } from './sql-registry.js';
-import type { RunStore, Store } from './store.js';
+import type { RunIdentity, RunStore, Store } from './store.js';
 import {
   type ArtifactInfo,
   type DatasetInput,
@@ -47,21 +47,13 @@ import {
 } from './tracker.js';
 
 class SqlRun implements RunStore {
-  readonly id: string;
-  readonly experimentId: string;
-  readonly experiment: string;
-  readonly name: string;
-  readonly startTime: number;
+  private readonly id: string;
 
   constructor(
     private readonly tracker: SqlStore,
-    info: { runId: string; experimentId: string; experiment: string; runName: string; startTime: number },
+    readonly info: RunIdentity,
   ) {
     this.id = info.runId;
-    this.experimentId = info.experimentId;
-    this.experiment = info.experiment;
-    this.name = info.runName;
-    this.startTime = info.startTime;
   }
 
   async writeBatch(b: ValidBatch): Promise<void> {

@@ -60,13 +60,18 @@ export type RegistryStore = Pick<
   registerModel(name: string, runId: string, artifactPath: string): Promise<ModelVersion>;
 };
 
-/** One active run's writes. Identity fields are what the store created the run with. */
-export interface RunStore {
-  readonly id: string;
+/** Who a run is, as its store created it (the run id may be the server's, as in MLflow). */
+export interface RunIdentity {
+  readonly runId: string;
   readonly experimentId: string;
   readonly experiment: string;
-  readonly name: string;
+  readonly runName: string;
   readonly startTime: number;
+}
+
+/** One active run's writes. */
+export interface RunStore {
+  readonly info: RunIdentity;
   /** Params (new to this run object), metrics and tags; the store re-checks param immutability. */
   writeBatch(batch: ValidBatch): Promise<void>;
   writeInputs(inputs: readonly DatasetInput[]): Promise<void>;

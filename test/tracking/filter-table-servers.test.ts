@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { createMlflowTracker, openTracker, type Tracker } from '../../src/tracking/index.js';
 import { type MlflowServer, startMlflow } from '../helpers/mlflow-server.js';
-import { seed, selected, TABLE } from './filter-table.js';
+import { describeTableOn } from './filter-table.js';
 import { type PgServer, startPostgres } from './pg-server.js';
 
 // The filter table (filter-table.ts) on the backends behind a server: PostgreSQL and the real MLflow
@@ -21,14 +21,4 @@ const BACKENDS: [string, () => Tracker][] = [
   ['MLflow (real server)', () => createMlflowTracker(mlflow?.url ?? '', { env: {} as NodeJS.ProcessEnv })],
 ];
 
-describe.each(BACKENDS)('every row of the filter table on %s', (_name, open) => {
-  it('selects the same runs', async () => {
-    const t = open();
-    try {
-      await seed(t, 'table');
-      for (const [filter, want] of TABLE) expect(await selected(t, 'table', filter), filter).toEqual(want);
-    } finally {
-      await t.close();
-    }
-  }, 120_000);
-});
+describeTableOn(BACKENDS);

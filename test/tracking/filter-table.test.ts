@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchesFilter } from '../../src/internal.js';
 import { formatFilter, openTracker, parseFilter, type Tracker } from '../../src/tracking/index.js';
-import { seed, selected, TABLE } from './filter-table.js';
+import { describeTableOn, seed, TABLE } from './filter-table.js';
 
 // The filter table (filter-table.ts) against the filter module's own matcher and the in-process
 // backends; filter-table-servers.test.ts runs it on PostgreSQL and the real MLflow server.
@@ -39,14 +39,4 @@ const BACKENDS: [string, () => Tracker][] = [
   ['local store', () => openTracker(`file:${dir}/store`)],
 ];
 
-describe.each(BACKENDS)('every row of the filter table on %s', (_name, open) => {
-  it('selects the same runs', async () => {
-    const t = open();
-    try {
-      await seed(t, 'table');
-      for (const [filter, want] of TABLE) expect(await selected(t, 'table', filter), filter).toEqual(want);
-    } finally {
-      await t.close();
-    }
-  }, 120_000);
-});
+describeTableOn(BACKENDS);

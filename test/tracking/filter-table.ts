@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest';
 import type { Tracker } from '../../src/tracking/index.js';
 
 /**
@@ -66,4 +67,19 @@ export async function seed(t: Tracker, experiment: string): Promise<void> {
 export async function selected(t: Tracker, experiment: string, filter: string): Promise<string[]> {
   const runs = await t.searchRuns({ experiment, filter });
   return runs.map((r) => r.info.runName).sort();
+}
+
+/** One test per backend: seeded with the table's runs, every row selects the same runs. */
+export function describeTableOn(backends: [string, () => Tracker][]): void {
+  describe.each(backends)('every row of the filter table on %s', (_name, open) => {
+    it('selects the same runs', async () => {
+      const t = open();
+      try {
+        await seed(t, 'table');
+        for (const [filter, want] of TABLE) expect(await selected(t, 'table', filter), filter).toEqual(want);
+      } finally {
+        await t.close();
+      }
+    }, 120_000);
+  });
 }
