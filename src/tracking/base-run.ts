@@ -38,8 +38,6 @@ import {
   validateTagValue,
 } from './validate.js';
 
-export type { ValidBatch } from './store.js';
-
 function toBytes(b: Uint8Array | string): Uint8Array {
   return typeof b === 'string' ? new TextEncoder().encode(b) : b;
 }

@@ -45,8 +45,6 @@ import {
   validateVersion,
 } from './validate.js';
 
-export type { PreparedRun, RegistryStore } from './store.js';
-
 /** A run's info as the memory and file stores keep it (with the experiment's name). */
 export interface StoredRunInfo {
   runId: string;
