@@ -82,7 +82,7 @@ try {
     store,
   );
   const floor = measure('node -e 0', [process.execPath, '-e', '0']);
-  measure('tsad --help', [process.execPath, join(repo, 'dist', 'src', 'cli', 'main.js'), '--help']);
+  measure('tsad --help', [process.execPath, join(repo, 'dist', 'cli', 'main.js'), '--help']);
   const stages = [...stageMs].map(([k, v]) => [k, median(v) / 1000] as const);
   const inStages = stages.reduce((a, [, x]) => a + x, 0);
   process.stdout.write(

@@ -1,6 +1,7 @@
 /**
- * `npm run tsad -- …` and `npm run nab` from a clone: runs the compiled command line (dist/), building
- * first when a file under src/ is newer than the last build. No tsx, no TypeScript at run time.
+ * `npm run tsad -- …` and `npm run nab` from a clone: runs the compiled command line (the bundle in
+ * dist/cli, what the `tsad` bin runs), building first when a file under src/ is newer than the last
+ * build. No tsx, no TypeScript at run time.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'dist', 'src', 'cli', 'main.js');
+const entry = join(root, 'dist', 'cli', 'main.js');
 const stamp = join(root, 'dist', 'cjs', 'index.cjs'); // written last by `npm run build`
 
 function newest(dir) {
@@ -27,6 +28,8 @@ if (built < Math.max(newest(join(root, 'src')), statSync(join(root, 'tsconfig.js
     cwd: root,
     stdio: 'inherit',
   });
-  execFileSync(process.execPath, [join(root, 'scripts', 'build-cjs.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const step of ['build-cli.mjs', 'build-cjs.mjs']) {
+    execFileSync(process.execPath, [join(root, 'scripts', step)], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
 }
 await import(pathToFileURL(entry).href);

@@ -96,6 +96,23 @@ export const ensembleConfigSchema = z.strictObject({
    * that every score the combiner reads is on the same calibrated scale. `null` (default): none.
    */
   calibrateMembers: z.array(z.boolean()).max(MAX_MEMBERS).nullable().default(null),
+  /**
+   * How the calibrators of `calibrateMembers` learn: absent or `'fixed'`, once from the member's train
+   * scores (Merlion's); `'online'`, from every score seen, training and stream alike
+   * (`OnlineCalibrator`: a bounded histogram of all scores, anchors refitted as it grows).
+   */
+  memberCalibration: z.enum(['fixed', 'online']).optional(),
+  /**
+   * With online calibration (members or combined): a score calibrated to at least this is not learnt
+   * (an alarm is not evidence of what is normal). Absent: every score is learnt.
+   */
+  onlineCensor: z.number().min(1).max(1000).optional(),
+  /**
+   * `'online'`: the combined score goes through an `OnlineCalibrator` before the alarm rule, so the
+   * alarm threshold is in units of the combined score's own distribution (training and stream). Absent:
+   * no such calibrator.
+   */
+  combinedCalibration: z.enum(['online']).optional(),
   /** The members' types and configs (filled in from the member detectors; for the record). */
   members: z.array(memberDescriptor).min(1).max(MAX_MEMBERS),
 });

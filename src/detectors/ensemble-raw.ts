@@ -20,6 +20,7 @@ import {
 } from './ensemble-config.js';
 import { decodeFloats, encodeFloats, field } from './json.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
+import { OnlineCalibrator } from './post/online-calibrator.js';
 import type { SeriesModel } from './spec.js';
 import type { RawStreamer } from './streaming.js';
 import type { JsonObject } from './types.js';
@@ -47,6 +48,10 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
   private combiner: RowCombiner | null = null;
   /** Per member: the ensemble's calibrator of that member's output (`calibrateMembers`), or null. */
   private memberCal: (AnomScoreCalibrator | null)[];
+  /** Per member: the ensemble's online calibrator (`memberCalibration: 'online'`), or null. */
+  private memberOnline: (OnlineCalibrator | null)[];
+  /** The online calibrator of the combined score (`combinedCalibration: 'online'`), or null. */
+  private combinedCal: OnlineCalibrator | null = null;
 
   constructor(
     private readonly config: EnsembleConfig,
@@ -57,6 +62,11 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
   ) {
     this.used = members.map(() => false);
     this.memberCal = members.map(() => null);
+    this.memberOnline = members.map(() => null);
+  }
+
+  private get onlineMembers(): boolean {
+    return this.config.memberCalibration === 'online';
   }
 
   warn(w: EnsembleWarning): void {
@@ -81,10 +91,16 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
   private trainMember(i: number, ts: TimeSeries, labels: TimeSeries | undefined): TimeSeries | null {
     const m = this.members[i];
     this.memberCal[i] = null;
+    this.memberOnline[i] = null;
     try {
       const post = m.train(ts, labels ? { labels } : {});
       const out = this.perModelThreshold ? post : m.trainScores;
       if (!out) throw new DetectorError('no_train_scores', `${m.type} returned no train scores`);
+      if (this.config.calibrateMembers?.[i] && !this.perModelThreshold && this.onlineMembers) {
+        const cal = new OnlineCalibrator(this.config.maxScore, this.config.onlineCensor);
+        this.memberOnline[i] = cal;
+        return { t: out.t, v: cal.train(out.v) };
+      }
       if (this.config.calibrateMembers?.[i] && !this.perModelThreshold) {
         const cal = new AnomScoreCalibrator(this.config.maxScore, true);
         this.memberCal[i] = cal;
@@ -113,6 +129,8 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
     const out = m.scoreInPlace(ts, prev);
     const cal = this.memberCal[i];
     if (cal) for (let k = 0; k < out.v.length; k++) out.v[k] = cal.calibrateOne(out.v[k]);
+    const online = this.memberOnline[i];
+    if (online) for (let k = 0; k < out.v.length; k++) out.v[k] = online.push(out.v[k]);
     return out;
   }
 
@@ -186,7 +204,13 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
     }
     const chosen = this.selected.map((i) => outs[i] as TimeSeries);
     const grid = target ? targetGrid(target.t, chosen) : unionGrid(chosen);
-    return { t: grid, v: this.combiner!.apply(chosen.map((o) => alignTo(grid, o))) };
+    const v = this.combiner!.apply(chosen.map((o) => alignTo(grid, o)));
+    this.combinedCal = null;
+    if (cfg.combinedCalibration === 'online') {
+      this.combinedCal = new OnlineCalibrator(cfg.maxScore, cfg.onlineCensor);
+      return { t: grid, v: this.combinedCal.train(v) };
+    }
+    return { t: grid, v };
   }
 
   private requireSome(outs: (TimeSeries | null)[]): void {
@@ -235,7 +259,10 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
   score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
     const outs = this.selected.map((i) => this.memberOutput(i, ts, prev));
     const grid = targetGrid(ts.t, outs);
-    return { t: grid, v: this.combiner!.apply(outs.map((o) => alignTo(grid, o))) };
+    const v = this.combiner!.apply(outs.map((o) => alignTo(grid, o)));
+    const cc = this.combinedCal;
+    if (cc) for (let k = 0; k < v.length; k++) v[k] = cc.push(v[k]);
+    return { t: grid, v };
   }
 
   private memberRule(m: EnsembleMember, scores: TimeSeries): TimeSeries {
@@ -255,6 +282,8 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
     c.weights = this.weights;
     c.combiner = this.combiner;
     c.memberCal = this.memberCal.slice();
+    c.memberOnline = this.memberOnline.map((x) => (x ? x.copy() : null));
+    c.combinedCal = this.combinedCal ? this.combinedCal.copy() : null;
     return c;
   }
 
@@ -262,6 +291,8 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
     // members of this object are its own (a stream copy's copies): they stream in place
     const streams = this.selected.map((i) => this.members[i].openStream());
     const cals = this.selected.map((i) => this.memberCal[i]);
+    const onl = this.selected.map((i) => this.memberOnline[i]);
+    const cc = this.combinedCal;
     const perModel = this.perModelThreshold;
     const comb = this.combiner!;
     const k = streams.length;
@@ -292,17 +323,27 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
         for (let j = 0; j < k; j++) {
           const r = streams[j].commit(t, v, gaps[j] === 1);
           const cal = cals[j];
-          row[j] = perModel ? (r.alarm ? r.score : 0) : cal ? cal.calibrateOne(r.score) : r.score;
+          const o = onl[j];
+          row[j] = perModel
+            ? r.alarm
+              ? r.score
+              : 0
+            : cal
+              ? cal.calibrateOne(r.score)
+              : o
+                ? o.push(r.score)
+                : r.score;
         }
-        return comb.row(row);
+        return cc ? cc.push(comb.row(row)) : comb.row(row);
       },
       peekRaw: (t, v) => {
         for (let j = 0; j < k; j++) {
           const s = streams[j].peek(t, v);
           const cal = cals[j];
-          row[j] = !perModel && cal ? cal.calibrateOne(s) : s;
+          const o = onl[j];
+          row[j] = perModel ? s : cal ? cal.calibrateOne(s) : o ? o.peek(s) : s;
         }
-        return comb.row(row);
+        return cc ? cc.peek(comb.row(row)) : comb.row(row);
       },
       learnRaw: (t, v) => {
         for (let j = 0; j < k; j++) streams[j].learn(t, v);
@@ -317,7 +358,11 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
       used: this.used.slice(),
       selected: this.selected.slice(),
       weights: this.weights ? encodeFloats(this.weights) : null,
-      memberCalibrators: this.memberCal.map((c) => (c ? c.toJSON() : null)),
+      memberCalibrators: this.memberCal.map((c, i) => {
+        const o = this.memberOnline[i];
+        return c ? c.toJSON() : o ? o.toJSON() : null;
+      }),
+      ...(this.combinedCal ? { combinedCalibrator: this.combinedCal.toJSON() } : {}),
     };
   }
 
@@ -372,14 +417,42 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
           `${path}.memberCalibrators[${i}]: ${expected ? 'missing, but config.calibrateMembers asks for it' : 'present, but config.calibrateMembers does not ask for it'}`,
         );
       }
-      if (c === null) return null;
+      return c;
+    });
+    const online = this.onlineMembers;
+    const fixedCal = memberCal.map((c, i) => {
+      if (c === null || online) return null;
       const cal = new AnomScoreCalibrator(this.config.maxScore, true);
       cal.restore(c, `${path}.memberCalibrators[${i}]`);
       return cal;
     });
+    const onlineCal = memberCal.map((c, i) => {
+      if (c === null || !online) return null;
+      const cal = new OnlineCalibrator(this.config.maxScore, this.config.onlineCensor);
+      cal.restore(c, `${path}.memberCalibrators[${i}]`);
+      return cal;
+    });
+    const hasCombined =
+      state !== null &&
+      typeof state === 'object' &&
+      (state as Record<string, unknown>).combinedCalibrator !== undefined;
+    const wantCombined = this.config.combinedCalibration === 'online';
+    if (hasCombined !== wantCombined) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.combinedCalibrator: ${wantCombined ? 'missing, but config.combinedCalibration asks for it' : 'present, but config.combinedCalibration does not ask for it'}`,
+      );
+    }
+    let combinedCal: OnlineCalibrator | null = null;
+    if (wantCombined) {
+      combinedCal = new OnlineCalibrator(this.config.maxScore, this.config.onlineCensor);
+      combinedCal.restore(field(state, 'combinedCalibrator', path), `${path}.combinedCalibrator`);
+    }
     this.used = used as boolean[];
     this.selected = sel as number[];
-    this.memberCal = memberCal;
+    this.memberCal = fixedCal;
+    this.memberOnline = onlineCal;
+    this.combinedCal = combinedCal;
     this.weights = weights;
     this.combiner = this.makeCombiner();
   }

@@ -168,3 +168,93 @@ export function blendDetector(seed = 0, almThreshold = DEFAULT_ALARM_RULE.almThr
     seed,
   });
 }
+
+/** Options of `onlineMaxDetector`. */
+export interface OnlineMaxOptions {
+  /** Add `DiscordDetector` (calibrated online by the ensemble). */
+  readonly discord?: boolean;
+  /** Add `ChangePointDetector` (scores in units of its own decision level, not calibrated). */
+  readonly change?: boolean;
+  /** Calibrate the maximum again, online (`combinedCalibration: 'online'`). */
+  readonly combined?: boolean;
+  /** Alarm threshold of the default rule (3 unless set). */
+  readonly almThreshold?: number;
+  /** Scores calibrated to at least this are not learnt by the online calibrators. */
+  readonly censor?: number;
+}
+
+/**
+ * The default detector's three members and `FlatLineDetector`, each level/shape member calibrated by
+ * the ensemble with an `OnlineCalibrator` (its anchors follow every score seen, not only the training
+ * part), combined by the maximum, optionally calibrated again online; the default alarm rule.
+ */
+export function onlineMaxDetector(seed = 0, o: OnlineMaxOptions = {}): Ensemble {
+  const raw = { enableCalibrator: false, enableThreshold: false, seed } as const;
+  const base = defaultDetector({ seed, rcf: { enableCalibrator: false }, zms: { enableCalibrator: false } });
+  const [ets, rcf, zms] = base.members;
+  const members = [ets, rcf, zms, new FlatLineDetector({ enableThreshold: false, seed })];
+  const cal = [true, true, true, false];
+  if (o.discord) {
+    members.push(new DiscordDetector(raw));
+    cal.push(true);
+  }
+  if (o.change) {
+    members.push(new ChangePointDetector({ enableThreshold: false, seed }));
+    cal.push(false);
+  }
+  return new Ensemble({
+    members,
+    combiner: { type: 'max', absScore: true },
+    calibrateMembers: cal,
+    memberCalibration: 'online',
+    ...(o.combined ? { combinedCalibration: 'online' as const } : {}),
+    ...(o.censor !== undefined ? { onlineCensor: o.censor } : {}),
+    enableCalibrator: false,
+    threshold: { ...DEFAULT_ALARM_RULE, almThreshold: o.almThreshold ?? DEFAULT_ALARM_RULE.almThreshold },
+    seed,
+  });
+}
+
+/**
+ * The default detector's recipe (mean of ETS, RandomCutForest and ZMS) with every member calibrated by
+ * the ensemble with an `OnlineCalibrator` instead of a calibrator fixed at training, then the maximum
+ * with `FlatLineDetector` (score 3 at its own decision rule); the default alarm rule.
+ */
+export function defaultOnlineFlatDetector(
+  seed = 0,
+  almThreshold: number = DEFAULT_ALARM_RULE.almThreshold,
+): Ensemble {
+  const base = defaultDetector({ seed, rcf: { enableCalibrator: false }, zms: { enableCalibrator: false } });
+  const trio = new Ensemble({
+    members: [...base.members],
+    combiner: { type: 'mean', absScore: true },
+    calibrateMembers: [true, true, true],
+    memberCalibration: 'online',
+    enableCalibrator: false,
+    enableThreshold: false,
+    seed,
+  });
+  return new Ensemble({
+    members: [trio, new FlatLineDetector({ enableThreshold: false, seed })],
+    combiner: { type: 'max', absScore: true },
+    enableCalibrator: false,
+    threshold: { ...DEFAULT_ALARM_RULE, almThreshold },
+    seed,
+  });
+}
+
+/**
+ * `inner` (e.g. `defaultDetector()`) with its output calibrated again by an `OnlineCalibrator` that
+ * keeps learning while streaming (`combinedCalibration: 'online'`), the default alarm rule: a NAB mode
+ * whose scores are comparable across files without novelty rules.
+ */
+export function onlineCalibrated(inner: Ensemble, seed = 0): Ensemble {
+  return new Ensemble({
+    members: [inner],
+    combiner: { type: 'max', absScore: true },
+    combinedCalibration: 'online',
+    enableCalibrator: false,
+    threshold: { ...DEFAULT_ALARM_RULE },
+    seed,
+  });
+}

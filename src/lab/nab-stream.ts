@@ -1,4 +1,5 @@
 import { AnomalyLikelihoodPost } from '../detectors/post/anomaly-likelihood.js';
+import { OnlineCalibrator } from '../detectors/post/online-calibrator.js';
 import type { Detector } from '../detectors/types.js';
 import { normalCdf } from '../math/normal.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
@@ -19,9 +20,11 @@ export function nabAnomalyScore(s: number): number {
 /**
  * How calibrated scores become NAB's [0, 1] anomaly scores: `cdf` is `2Φ(|s|) − 1`; `likelihood` is the
  * NAB post-processing of `2Φ(|s|) − 1` (`AnomalyLikelihoodPost` with its defaults: anomaly likelihood, novelty, rest period); `identity` is for detectors
- * whose scores are NAB anomaly scores already (clamped to [0, 1]; NaN → 0).
+ * whose scores are NAB anomaly scores already (clamped to [0, 1]; NaN → 0); `online` is `2Φ(|z|) − 1` of
+ * the score calibrated again by an `OnlineCalibrator` (trained on the detector's training scores, then
+ * learning every streamed score), which puts every file's scores on its own running scale.
  */
-export type NabScoreMapping = 'cdf' | 'likelihood' | 'identity';
+export type NabScoreMapping = 'cdf' | 'likelihood' | 'identity' | 'online';
 
 export interface NabStreamResult {
   /** NAB anomaly score per row of `rows` (0 in the probationary period). */
@@ -70,6 +73,15 @@ export function runNabStream(
   detector.train({ t: series.t.subarray(0, probation), v: series.v.subarray(0, probation) });
   const t1 = performance.now();
   const likelihood = mapping === 'likelihood' ? new AnomalyLikelihoodPost() : undefined;
+  const online = mapping === 'online' ? new OnlineCalibrator(1000) : undefined;
+  if (online) {
+    const kept = (detector as { trainScores?: TimeSeries | null }).trainScores;
+    const train =
+      kept && kept.v.length > 0
+        ? kept
+        : detector.score({ t: series.t.subarray(0, probation), v: series.v.subarray(0, probation) });
+    online.train(Float64Array.from(train.v));
+  }
   if (likelihood) {
     // the post-processor learns the probationary period too: its values (for the novelty checks) and the
     // detector's in-sample scores there (training data only, nothing from later points)
@@ -98,7 +110,7 @@ export function runNabStream(
       pointScore[i] = raw >= 0 ? Math.min(raw, 1) : 0;
       continue;
     }
-    const s = nabAnomalyScore(raw);
+    const s = nabAnomalyScore(online ? online.push(raw) : raw);
     pointScore[i] = likelihood ? likelihood.push(s, series.v[i]) : s;
   }
   const t2 = performance.now();

@@ -12,9 +12,12 @@ import {
   defaultFlatChangeDetector,
   defaultFlatDetector,
   defaultFlatDiscordDetector,
+  defaultOnlineFlatDetector,
   kindsDetector,
   maxCalFlatDetector,
   maxDetector,
+  onlineCalibrated,
+  onlineMaxDetector,
 } from './candidates.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { ZeroDetector } from './zero.js';
@@ -180,6 +183,91 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'cdf',
     description: 'candidate: ETS + RCF on differences + flat-line + discord, max of calibrated scores',
   },
+  onlineMax: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: ETS + RCF + ZMS (online calibrators) + flat-line, max',
+  },
+  onlineMaxCal: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { combined: true }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMax with the maximum calibrated again online',
+  },
+  onlineMaxDiscord: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { discord: true }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMax + discord (online calibrator)',
+  },
+  onlineMaxDiscordCal: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { discord: true, combined: true }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMaxDiscord with the maximum calibrated again online',
+  },
+  onlineMaxAllCal: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { discord: true, change: true, combined: true }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMaxDiscord + change-point, the maximum calibrated again online',
+  },
+  maxFlat45: {
+    build: (o) => maxDetector(o.seed ?? 0, { almThreshold: 4.5 }),
+    mapping: 'cdf',
+    description: 'candidate: maxFlat with alarm threshold 4.5 (chosen on synthetic seeds 1–3)',
+  },
+  maxFlat45Likelihood: {
+    build: (o) => maxDetector(o.seed ?? 0, { almThreshold: 4.5 }),
+    mapping: 'likelihood',
+    description: 'candidate `maxFlat45` + likelihood mapping',
+  },
+  onlineMax45: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { almThreshold: 4.5 }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMax with alarm threshold 4.5 (chosen on synthetic seeds 1–3)',
+  },
+  onlineMax45Likelihood: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { almThreshold: 4.5 }),
+    mapping: 'likelihood',
+    description: 'candidate `onlineMax45` + likelihood mapping',
+  },
+  onlineMax45Censor: {
+    build: (o) => onlineMaxDetector(o.seed ?? 0, { almThreshold: 4.5, censor: 4.5 }),
+    mapping: 'cdf',
+    description: 'candidate: onlineMax45 whose calibrators do not learn scores at the alarm level',
+  },
+  defaultOnline: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
+    mapping: 'online',
+    description: 'defaultDetector() + online mapping (its score calibrated again online, 2Φ(|z|)−1)',
+  },
+  defaultFlatOnline: {
+    build: (o) => defaultFlatDetector(o.seed ?? 0),
+    mapping: 'online',
+    description: 'candidate `defaultFlat` + online mapping',
+  },
+  zmsOnline: {
+    build: (o) => new ZmsDetector({ seed: o.seed ?? 0 }),
+    mapping: 'online',
+    description: 'ZMS + online mapping',
+  },
+  defaultOnlineCal: {
+    build: (o) => onlineCalibrated(defaultDetector({ seed: o.seed ?? 0 }), o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate NAB mode: defaultDetector() calibrated again online, 2Φ(|s|)−1',
+  },
+  defaultFlatOnlineCal: {
+    build: (o) => onlineCalibrated(defaultFlatDetector(o.seed ?? 0), o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate NAB mode: defaultFlat calibrated again online, 2Φ(|s|)−1',
+  },
+  defaultOnlineFlat: {
+    build: (o) => defaultOnlineFlatDetector(o.seed ?? 0),
+    mapping: 'cdf',
+    description: 'candidate: mean of ETS, RCF, ZMS (online calibrators), max with flat-line',
+  },
+  defaultOnlineFlatLikelihood: {
+    build: (o) => defaultOnlineFlatDetector(o.seed ?? 0),
+    mapping: 'likelihood',
+    description: 'candidate `defaultOnlineFlat` + likelihood mapping',
+  },
   floorCdf: {
     build: () => new ZeroDetector(),
     mapping: 'cdf',
@@ -191,11 +279,17 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     description: 'floor: zeros through the likelihood mapping',
   },
   floorIdentity: { build: () => new ZeroDetector(), mapping: 'identity', description: 'floor: zeros' },
+  floorOnline: {
+    build: () => new ZeroDetector(),
+    mapping: 'online',
+    description: 'floor: zeros through the online-calibrated 2Φ(|z|)−1',
+  },
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */
 export const FLOOR_RECIPE: Readonly<Record<NabScoreMapping, string>> = Object.freeze({
   cdf: 'floorCdf',
+  online: 'floorOnline',
   likelihood: 'floorLikelihood',
   identity: 'floorIdentity',
 });

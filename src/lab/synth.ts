@@ -148,10 +148,16 @@ function makeFile(r: Rng, name: string, n: number, kind: SynthKind | undefined):
         case 'levelShiftDown':
           x += sign * magnitude;
           break;
-        case 'drift':
-          // a trend that reaches the shift size over `dur` points and keeps going
-          x += (sign * magnitude * (i - onset + 1)) / dur;
+        case 'drift': {
+          // a bounded episode: a trend that reaches the shift size over `dur` points, holds it for
+          // `dur / 2` points, then returns to the baseline over `dur / 2` points
+          const k = i - onset + 1;
+          const hold = Math.floor(dur / 2);
+          if (k <= dur) x += (sign * magnitude * k) / dur;
+          else if (k <= dur + hold) x += sign * magnitude;
+          else if (k <= dur + 2 * hold) x += (sign * magnitude * (dur + 2 * hold - k)) / hold;
           break;
+        }
         case 'flatline':
           if (i === onset) held = x;
           if (inAnom) x = held;
@@ -163,7 +169,7 @@ function makeFile(r: Rng, name: string, n: number, kind: SynthKind | undefined):
     v[i] = x;
   }
   if (kind === 'spike' || kind === 'dip') until = onset + spikeLen - 1;
-  else if (kind === 'levelShiftUp' || kind === 'levelShiftDown' || kind === 'drift') until = onset + dur - 1;
+  else if (kind === 'drift') until = Math.min(n - 1, onset + 2 * dur - 1);
   else until = onset + dur - 1;
   // NAB-style window: 10 % of the file, starting a little before the onset
   const w = Math.floor(n * 0.1);

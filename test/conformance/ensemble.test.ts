@@ -47,3 +47,33 @@ runDetectorConformance(
     ),
   { numRuns: 5 },
 );
+
+// members calibrated online (and the maximum calibrated again online): the calibrators' histograms are
+// stream state, so checkpoint → resume, batch = stream and every other kit property cover them too.
+// `prev` is context for the members only: the calibrators learn from scored points, so score(a ++ b)
+// has learnt a's scores where score(b, { prev: a }) has not (prevIsContext: false)
+runDetectorConformance(
+  'Ensemble (online calibrators)',
+  (over) =>
+    new Ensemble(
+      {
+        members: [
+          new ZmsDetector({ nLags: 3, enableThreshold: false, enableCalibrator: false }),
+          new IsolationForest({ seed: 3, nEstimators: 10, enableThreshold: false, enableCalibrator: false }),
+        ],
+        calibrateMembers: [true, true],
+        memberCalibration: 'online',
+        combiner: 'max',
+        ...over,
+      },
+      quiet,
+    ),
+  {
+    configArb: fc.record(
+      { combinedCalibration: fc.constantFrom('online'), enableThreshold: fc.boolean() },
+      { requiredKeys: [] },
+    ),
+    numRuns: 8,
+    prevIsContext: false,
+  },
+);

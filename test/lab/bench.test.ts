@@ -50,6 +50,27 @@ describe('runBench', () => {
     expect(text).toContain('per kind');
   });
 
+  it('the online mapping has its own floor row; its scores are NAB scores and follow each file’s own scale', async () => {
+    const out = join(dir, 'online');
+    const r = await runBench({ corpus: dir, detectors: ['zmsOnline'], workers: 1, outDir: out });
+    expect(r.rows.map((x) => x.recipe).sort()).toEqual(['floorOnline', 'zmsOnline']);
+    const floor = r.rows.find((x) => x.recipe === 'floorOnline');
+    expect(floor?.scores.standard).toBe(0);
+    expect(floor?.clean).toEqual({ files: 2, withAlarm: 0 });
+    expect(recipeMapping('zmsOnline')).toBe('online');
+    // every written score is in [0, 1], and the spike file's highest score is at the spike
+    const path = nabResultPath(out, 'tsad_zmsOnline', 'spike/spike_00.csv');
+    const rows = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    const scores = rows.map((c) => Number(c[2]));
+    expect(scores.every((x) => x >= 0 && x <= 1)).toBe(true);
+    const top = scores.indexOf(Math.max(...scores));
+    expect(rows[top][3]).toBe('1'); // inside the labelled window
+  });
+
   it('labels a run over some files partial', async () => {
     const r = await runBench({
       corpus: dir,

@@ -49,6 +49,28 @@ describe('synthCorpus', () => {
     expect(mean(j, up.v.length)).toBeGreaterThan(mean(0, j));
   });
 
+  it('plants a drift as a bounded episode: the deviation peaks inside [onset, until] and returns', () => {
+    for (const seed of [1, 2, 3]) {
+      const c = synthCorpus({ seed, perKind: 2, clean: 0, length: 1500, kinds: ['drift'] });
+      // after `until` the file is back inside the range of its own pre-onset values (a drift that kept
+      // going, as the generator once planted, leaves it for good)
+      for (const f of c.files) {
+        const w = f.windows[0];
+        const on = Array.from(f.t).indexOf(w.onset);
+        const un = Array.from(f.t).indexOf(w.until);
+        expect(on).toBeGreaterThan(0);
+        expect(un).toBeGreaterThan(on);
+        expect(un).toBeLessThan(f.t.length - 1);
+        const pre = Array.from(f.v.subarray(0, on)).sort((a, b) => a - b);
+        const lo = pre[Math.floor(pre.length * 0.001)];
+        const hi = pre[Math.ceil(pre.length * 0.999) - 1];
+        const post = f.v.subarray(un + 1);
+        const outside = post.filter((x) => x < lo || x > hi).length;
+        expect(outside / post.length).toBeLessThan(0.05);
+      }
+    }
+  });
+
   it('writes NAB layout that the NAB readers accept', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsad-synth-'));
     try {

@@ -18,6 +18,13 @@ import { median } from '../discord/period.js';
 import { decodeFloats, encodeFloats, field } from '../json.js';
 import type { JsonValue } from '../types.js';
 
+/** Slots of the per-value run table. */
+export const VALUE_SLOTS = 8;
+/** Runs recorded at a value before its own reference applies. */
+export const MIN_VALUE_RUNS = 3;
+/** Fields per slot: value, runs, points, repeats, longest. */
+const SLOT = 5;
+
 export class FlatLineCore {
   private tol = 0;
   private anchor = Number.NaN;
@@ -28,6 +35,10 @@ export class FlatLineCore {
   private repeats = 0;
   /** 1 while the run in progress began during training. */
   private inherited = 0;
+  /** The per-value run table, `VALUE_SLOTS` × [value, runs, points, repeats, longest]; runs 0 = empty. */
+  private slots: Float64Array = new Float64Array(VALUE_SLOTS * SLOT);
+  /** The reference of the value of the run in progress (0 when it has none). */
+  private valueRef = 0;
 
   constructor(readonly relTol: number) {}
 
@@ -47,6 +58,8 @@ export class FlatLineCore {
     this.seen = 0;
     this.repeats = 0;
     this.inherited = 0;
+    this.slots.fill(0);
+    this.valueRef = 0;
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = this.scoreRow(v[i]);
     // the training history is the reference: its own longest run does not count against it
@@ -62,14 +75,64 @@ export class FlatLineCore {
       this.repeats++;
     } else {
       if (this.run > this.longest) this.longest = this.run;
+      if (!Number.isNaN(this.anchor)) this.record(this.anchor, this.run);
       this.run = 0;
       this.anchor = v;
       this.inherited = 0;
+      this.valueRef = this.referenceAt(v);
     }
     if (this.inherited === 1) return 0;
     const q = (this.repeats + 1) / (this.seen + 1);
     const chance = q < 1 ? Math.log(this.seen + 1) / -Math.log(q) : Number.POSITIVE_INFINITY;
-    return this.run / (Math.max(this.longest, 2 * chance) + 1);
+    return this.run / (Math.max(this.longest, 2 * chance, this.valueRef) + 1);
+  }
+
+  /** The slot holding `v` (within the tolerance), or −1. */
+  private slotOf(v: number): number {
+    const s = this.slots;
+    for (let k = 0; k < VALUE_SLOTS; k++) {
+      if (s[k * SLOT + 1] > 0 && Math.abs(s[k * SLOT] - v) <= this.tol) return k;
+    }
+    return -1;
+  }
+
+  /** Records a finished run of `run` repeats at `v` in the per-value table. */
+  private record(v: number, run: number): void {
+    const s = this.slots;
+    let k = this.slotOf(v);
+    if (k < 0) {
+      // an empty slot, else the one holding the fewest points (the first of them)
+      k = 0;
+      for (let j = 0; j < VALUE_SLOTS; j++) {
+        if (s[j * SLOT + 2] < s[k * SLOT + 2]) k = j;
+        if (s[j * SLOT + 1] === 0) {
+          k = j;
+          break;
+        }
+      }
+      const o = k * SLOT;
+      s[o] = v;
+      s[o + 1] = 0;
+      s[o + 2] = 0;
+      s[o + 3] = 0;
+      s[o + 4] = 0;
+    }
+    const o = k * SLOT;
+    s[o + 1] += 1;
+    s[o + 2] += run + 1;
+    s[o + 3] += run;
+    if (run > s[o + 4]) s[o + 4] = run;
+  }
+
+  /** The reference of runs at `v` from its own history (0 without enough of it). */
+  private referenceAt(v: number): number {
+    const k = this.slotOf(v);
+    if (k < 0) return 0;
+    const o = k * SLOT;
+    const runs = this.slots[o + 1];
+    if (runs < MIN_VALUE_RUNS) return 0;
+    const qv = (this.slots[o + 3] + 1) / (this.slots[o + 2] + 2);
+    return Math.max(this.slots[o + 4], (2 * Math.log(runs + 1)) / -Math.log(qv));
   }
 
   state(): JsonValue {
@@ -83,6 +146,7 @@ export class FlatLineCore {
         this.repeats,
         this.inherited,
       ]),
+      byValue: encodeFloats(this.slots),
     };
   }
 
@@ -106,6 +170,34 @@ export class FlatLineCore {
         `${path}.num: expected 0 < tolerance ≤ 1e15, run lengths in [0, 1e15], |anchor| ≤ 1e15 (or NaN), integer counts with repeats ≤ points seen, and a 0/1 flag`,
       );
     }
+    // files written before the per-value table existed carry none: an empty table
+    const hasTable =
+      state !== null && typeof state === 'object' && (state as Record<string, unknown>).byValue !== undefined;
+    const slots = hasTable
+      ? decodeFloats(field(state, 'byValue', path), `${path}.byValue`, VALUE_SLOTS * SLOT)
+      : new Float64Array(VALUE_SLOTS * SLOT);
+    for (let k = 0; k < VALUE_SLOTS; k++) {
+      const [value, runs, points, reps, long] = slots.subarray(k * SLOT, k * SLOT + SLOT);
+      const ok =
+        Math.abs(value) <= 1e15 &&
+        Number.isInteger(runs) &&
+        runs >= 0 &&
+        runs <= seen &&
+        Number.isInteger(points) &&
+        points >= runs &&
+        points <= seen &&
+        Number.isInteger(reps) &&
+        reps === points - runs &&
+        Number.isInteger(long) &&
+        long >= 0 &&
+        long <= reps;
+      if (!ok) {
+        throw new ModelFormatError(
+          'bad_field',
+          `${path}.byValue: slot ${k} must hold |value| ≤ 1e15 and integer counts with runs ≤ points ≤ points seen, repeats = points − runs and longest ≤ repeats`,
+        );
+      }
+    }
     this.tol = tol;
     this.anchor = anchor;
     this.run = run;
@@ -113,5 +205,7 @@ export class FlatLineCore {
     this.seen = seen;
     this.repeats = repeats;
     this.inherited = inherited;
+    this.slots = slots;
+    this.valueRef = Number.isNaN(anchor) ? 0 : this.referenceAt(anchor);
   }
 }

@@ -26,7 +26,7 @@ export type FlatLineInput = z.input<typeof flatLineConfigSchema>;
 export const FLAT_LINE_ALARM_Z = 3;
 
 /** The fitted state: the online core's numbers (see core.ts). */
-const flatLineStateSchema = z.object({ num: z.array(jsonFloat) });
+const flatLineStateSchema = z.object({ num: z.array(jsonFloat), byValue: z.array(jsonFloat).optional() });
 type FlatLineState = z.infer<typeof flatLineStateSchema>;
 
 /** The raw model: the online run-length core (it learns as it scores). */

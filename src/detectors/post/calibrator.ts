@@ -28,6 +28,13 @@ export class AnomScoreCalibrator {
   extrapolation: CalibratorExtrapolation;
   /** Slope of the line beyond the last anchor. */
   private tail = 0;
+  /**
+   * Scale β of an exponential tail beyond the last anchor (0: the straight line). When set, a raw score
+   * `x` above the last anchor `(X, Y)` maps to `√(Y² + 2(x − X)/β)`: the exceedance probability of an
+   * exponential tail, `p(X)·e^{−(x − X)/β}`, put on the normal scale by the leading term of the Gaussian
+   * tail (`ln P(|Z| > z) ≈ −z²/2`).
+   */
+  private tailScale = 0;
   /** Anchor inputs X (ascending) and targets Y; empty = identity. */
   private ax: Float64Array = new Float64Array(0);
   private ay: Float64Array = new Float64Array(0);
@@ -98,6 +105,38 @@ export class AnomScoreCalibrator {
     return this.calibrate(x);
   }
 
+  /**
+   * Sets the anchors directly (`xs` non-decreasing, `ys` increasing): an anchor whose input is within
+   * 1e-8 of the previous one is dropped, as in `train()`; fewer than 2 anchors = the identity.
+   */
+  setAnchorPoints(xs: readonly number[], ys: readonly number[], tailScale = 0): void {
+    if (!(tailScale >= 0 && tailScale <= 1e15)) {
+      throw new ModelFormatError('bad_field', `tailScale must be in [0, 1e15], got ${tailScale}`);
+    }
+    const kx: number[] = [];
+    const ky: number[] = [];
+    for (let i = 0; i < xs.length; i++) {
+      if (i === 0 || Math.abs(xs[i] - kx[kx.length - 1]) > 1e-8) {
+        kx.push(xs[i]);
+        ky.push(ys[i]);
+      }
+    }
+    this.setAnchors(kx, ky);
+    this.tailScale = kx.length >= 2 ? tailScale : 0;
+  }
+
+  /** β of the exponential tail beyond the last anchor (0: straight line). */
+  get tailScaleOf(): number {
+    return this.tailScale;
+  }
+
+  /** The calibrated value of `a` > the last anchor input. */
+  private beyond(a: number, b: number, yK: number): number {
+    const beta = this.tailScale;
+    if (beta > 0) return Math.sqrt(yK * yK + (2 * (a - b)) / beta);
+    return (a - b) * this.tail + yK;
+  }
+
   private setAnchors(xs: number[], ys: number[]): void {
     if (xs.length < 2) {
       this.ax = new Float64Array(0);
@@ -129,11 +168,11 @@ export class AnomScoreCalibrator {
     if (this.absScore) {
       const a = Math.abs(v);
       const sgn = Math.sign(v);
-      if (a > b) return sgn * ((a - b) * this.tail + this.ay[K]);
+      if (a > b) return sgn * this.beyond(a, b, this.ay[K]);
       if (sgn === 0) return v; // ±0 stays as it is
       return sgn * Math.max(this.hermite(a), 0);
     }
-    if (v > b) return (v - b) * this.tail + this.ay[K];
+    if (v > b) return this.beyond(v, b, this.ay[K]);
     return this.hermite(v);
   }
 
@@ -179,6 +218,7 @@ export class AnomScoreCalibrator {
     };
     // written only when not the default, so model files of the default stay as they were
     if (this.extrapolation !== 'monotone') out.extrapolation = this.extrapolation;
+    if (this.tailScale > 0) out.tailScale = this.tailScale;
     return out;
   }
 
@@ -208,9 +248,17 @@ export class AnomScoreCalibrator {
     if (ex !== undefined && ex !== 'monotone' && ex !== 'merlion') {
       throw new ModelFormatError('bad_field', `${path}.extrapolation: expected "monotone" or "merlion"`);
     }
+    const ts = (state as { tailScale?: unknown }).tailScale;
+    if (ts !== undefined && !(typeof ts === 'number' && ts > 0 && ts <= 1e15 && xs.length >= 2)) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.tailScale: expected a number in (0, 1e15] (and at least 2 anchors), or no field`,
+      );
+    }
     this.maxScore = ms;
     this.extrapolation = ex ?? 'monotone';
     this.setAnchors(Array.from(xs), Array.from(ys));
+    this.tailScale = typeof ts === 'number' ? ts : 0;
   }
 }
 

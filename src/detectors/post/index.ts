@@ -12,6 +12,7 @@ export {
 } from './anomaly-likelihood.js';
 export { AnomScoreCalibrator, pchipDerivatives } from './calibrator.js';
 export { type AlarmMetric, revisedF1, revisedPointAdjustedCounts } from './f1.js';
+export { OnlineCalibrator, REFIT_EVERY, SKETCH_GAMMA, TailSketch } from './online-calibrator.js';
 export {
   makeThresholdRule,
   type PostRuleTrainConfig,

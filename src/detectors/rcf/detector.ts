@@ -116,7 +116,7 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
       threads: c.threads,
     });
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = forest.scoreThenUpdate(x, i * d);
+    forest.scoreThenUpdateRows(x, n, out);
     this.model = forest;
     this.lastLearned = t[n - 1];
     return out;
@@ -167,8 +167,19 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
       forest.scoreRows(x, n, out);
       return out;
     }
-    for (let i = 0; i < n; i++) {
-      if (online && t[i] > this.lastLearned) {
+    // Rows up to the last learned time are scored only; the rest (strictly increasing times) are
+    // scored, then learned, in one batch: the same numbers as row by row.
+    let k = 0;
+    for (; k < n && t[k] <= this.lastLearned; k++) out[k] = forest.score(x, k * d);
+    let increasing = true;
+    for (let i = k + 1; i < n && increasing; i++) increasing = t[i] > t[i - 1];
+    if (increasing) {
+      forest.scoreThenUpdateRows(x.subarray(k * d, n * d), n - k, out.subarray(k));
+      this.lastLearned = t[n - 1];
+      return out;
+    }
+    for (let i = k; i < n; i++) {
+      if (t[i] > this.lastLearned) {
         this.lastLearned = t[i];
         out[i] = forest.scoreThenUpdate(x, i * d);
       } else out[i] = forest.score(x, i * d);

@@ -142,9 +142,6 @@ export class CutForest {
    * any order or in parallel with the same result).
    */
   private readonly rs: Int32Array;
-  /** The tree whose generator `uniform` draws from. */
-  private cur = 0;
-  private readonly uniform: Uniform;
   private readonly blockAcc = new Float64Array(SCORE_BLOCK);
   /** Per-tree scores of the last `score` call. */
   private readonly treeScores: Float64Array;
@@ -211,7 +208,6 @@ export class CutForest {
     this.boundUntil = new Float64Array(m.bound);
     this.rs = new Int32Array(m.rs);
     if (!attach) fillStreams(this.rs, new Rng(seed));
-    this.uniform = () => draw(this.rs, this.cur << 2);
     this.jobF = new Float64Array(m.jobF);
     this.treeScores = new Float64Array(T);
     this.ctl = new Int32Array(m.ctl);
@@ -267,7 +263,6 @@ export class CutForest {
       mem,
     );
     f.updates = this.updates;
-    f.cur = this.cur;
     f.threads = this.threadCount;
     return f;
   }
@@ -493,42 +488,77 @@ export class CutForest {
 
   /** Offers the point as update number `seq` to the samplers of trees `[a, b)`. */
   private updateTrees(p: ArrayLike<number>, off: number, seq: number, a: number, b: number): void {
+    for (let t = a; t < b; t++) this.offer(t, p, off, seq);
+  }
+
+  /** Offers the point as update number `seq` to the sampler of tree `t` (docs/rcf.md, Algorithm). */
+  private offer(t: number, p: ArrayLike<number>, off: number, seq: number): void {
     const S = this.sampleSize;
     const lambda = this.lambda;
-    const base = -seq * lambda;
-    const rand = this.uniform;
     const rs = this.rs;
-    const trees = this.trees;
     const weights = this.weights;
-    const rejectAtOrBelow = this.rejectAtOrBelow;
+    let u = draw(rs, t << 2);
+    while (u === 0) u = draw(rs, t << 2);
+    const o = t * S;
+    const size = this.sizes[t];
+    if (size < S) {
+      const w = -seq * lambda + Math.log(-Math.log(u));
+      uniformRs = rs;
+      uniformAt = t << 2;
+      const leaf = this.trees[t].insert(p, off, uniform);
+      this.heapPush(o, size, w, seq, leaf);
+      this.sizes[t] = size + 1;
+      return;
+    }
+    // Full sampler: most offers are rejected; a cached bound decides those without logarithms.
     const boundUntil = this.boundUntil;
-    for (let t = a; t < b; t++) {
-      this.cur = t;
-      let u = draw(rs, t << 2);
-      while (u === 0) u = draw(rs, t << 2);
-      const o = t * S;
-      const size = this.sizes[t];
-      if (size < S) {
-        const w = base + Math.log(-Math.log(u));
-        const leaf = trees[t].insert(p, off, rand);
-        this.heapPush(o, size, w, seq, leaf);
-        this.sizes[t] = size + 1;
-        continue;
-      }
-      // Full sampler: most offers are rejected; a cached bound decides those without logarithms.
-      if (seq > boundUntil[t]) {
-        boundUntil[t] = seq + BOUND_STEPS;
-        rejectAtOrBelow[t] = rejectBound(weights[o], seq + BOUND_STEPS, lambda);
-      }
-      if (u <= rejectAtOrBelow[t]) continue;
-      const w = base + Math.log(-Math.log(u));
-      if (w < weights[o]) {
-        trees[t].deleteLeaf(this.leaves[o]);
-        const leaf = trees[t].insert(p, off, rand);
-        this.heapReplaceTop(o, S, w, seq, leaf);
-        boundUntil[t] = 0; // the largest weight changed
+    const rejectAtOrBelow = this.rejectAtOrBelow;
+    if (seq > boundUntil[t]) {
+      boundUntil[t] = seq + BOUND_STEPS;
+      rejectAtOrBelow[t] = rejectBound(weights[o], seq + BOUND_STEPS, lambda);
+    }
+    if (u <= rejectAtOrBelow[t]) return;
+    const w = -seq * lambda + Math.log(-Math.log(u));
+    if (w < weights[o]) {
+      const tree = this.trees[t];
+      tree.deleteLeaf(this.leaves[o]);
+      uniformRs = rs;
+      uniformAt = t << 2;
+      const leaf = tree.insert(p, off, uniform);
+      this.heapReplaceTop(o, S, w, seq, leaf);
+      boundUntil[t] = 0; // the largest weight changed
+    }
+  }
+
+  /**
+   * The streaming step over `n` rows of `x` (row-major, width `dimensions`): `out[i]` is what
+   * `scoreThenUpdate(x, i · dimensions)` called row after row would return, and the forest ends in
+   * the same state. Computed tree by tree over all rows (a tree's score and sampler depend only on
+   * its own state and random stream), so each tree stays in cache; per row, tree scores are
+   * summed in tree order as `scoreThenUpdate` does.
+   */
+  scoreThenUpdateRows(x: Float64Array, n: number, out: Float64Array): void {
+    primeForest();
+    const d = this.dimensions;
+    for (let i = 0; i < n; i++) this.checkPoint(x, i * d);
+    if (this.threadCount === 2) {
+      for (let i = 0; i < n; i++) out[i] = this.scoreThenUpdate(x, i * d);
+      return;
+    }
+    const T = this.numberOfTrees;
+    const first = this.updates;
+    // rows before `ready` score 0 (fewer than outputAfter updates before them)
+    const ready = Math.min(n, Math.max(0, this.outputAfter - first));
+    out.fill(0, 0, n);
+    for (let t = 0; t < T; t++) {
+      const tree = this.trees[t];
+      for (let i = 0; i < n; i++) {
+        if (i >= ready) out[i] += tree.score(x, i * d);
+        this.offer(t, x, i * d, first + i + 1);
       }
     }
+    for (let i = ready; i < n; i++) out[i] /= T;
+    this.updates = first + n;
   }
 
   /** Scores the point, then updates the forest with it (the streaming step); returns the score. */
@@ -883,6 +913,36 @@ const SPINS = 20_000;
 const workers = new FinalizationRegistry<Worker>((w) => {
   void w.terminate();
 });
+
+/**
+ * The uniform draws of a tree's insert: from the generator `uniformRs[uniformAt ..]` (set by `offer`
+ * just before the insert). One function for every forest, so that the inserts' call to it stays
+ * monomorphic (a closure per forest made the optimised insert code bail out when a second forest,
+ * e.g. the copy a score runs on, started inserting).
+ */
+let uniformRs: Int32Array<ArrayBufferLike> = new Int32Array(4);
+let uniformAt = 0;
+const uniform: Uniform = () => draw(uniformRs, uniformAt);
+
+let primed = false;
+
+/**
+ * Gives the streaming step type feedback for every branch once (a sampler filling up, then full:
+ * offers rejected by the bound, rejected by the weight, accepted with a delete), on a tiny forest,
+ * before the first real batch: otherwise the optimised code of a big batch, compiled while the
+ * samplers were still filling, bails out when they fill up. Module state only (importing runs no
+ * code); the tiny forest's numbers are thrown away.
+ */
+function primeForest(): void {
+  if (primed) return;
+  primed = true;
+  const d = 2;
+  const n = 96;
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < x.length; i++) x[i] = (i * 0.618034) % 1;
+  const f = new CutForest({ dimensions: d, numberOfTrees: 2, sampleSize: 8, outputAfter: 2, seed: 1 });
+  f.scoreThenUpdateRows(x, n, new Float64Array(n));
+}
 
 /** Rows per block in batch scoring. */
 const SCORE_BLOCK = 256;

@@ -221,6 +221,33 @@ describe('CutForest', () => {
     }
   });
 
+  it('scoreThenUpdateRows gives the scores and state of scoreThenUpdate row by row (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (d, T, before, n, seed) => {
+          const opts = { dimensions: d, numberOfTrees: T, sampleSize: 16, seed };
+          const x = noise((before + n) * d, seed);
+          const rowwise = new CutForest(opts);
+          const batch = new CutForest(opts);
+          // an earlier part streamed, so the batch may start before, at or after outputAfter
+          expect(streamScores(batch, x, 0, before)).toEqual(streamScores(rowwise, x, 0, before));
+          const want = streamScores(rowwise, x, before, before + n);
+          const got = new Float64Array(n);
+          batch.scoreThenUpdateRows(x.subarray(before * d), n, got);
+          for (let i = 0; i < n; i++) expect(Object.is(got[i], want[i])).toBe(true);
+          expect(batch.totalUpdates).toBe(rowwise.totalUpdates);
+          expect(batch.toJSON()).toEqual(rowwise.toJSON());
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('loads a model file with one forest-wide generator state (older files) and continues', () => {
     const pts = shingles(noise(400, 23), 2);
     const f = new CutForest({ dimensions: 2, numberOfTrees: 5, sampleSize: 32, seed: 3 });
