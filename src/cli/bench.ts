@@ -15,8 +15,7 @@ export function registerBench(program: Command): void {
     )
     .option(
       '-d, --detector <names>',
-      `comma-separated recipes: ${RECIPE_NAMES.join(', ')} (floor rows are added)`,
-      'default',
+      `comma-separated recipes: ${RECIPE_NAMES.join(', ')} (floor rows are added; default: default, or discord with --locate)`,
     )
     .option('--files <paths>', 'comma-separated corpus files (the run is labelled partial)')
     .option(
@@ -35,7 +34,9 @@ export function registerBench(program: Command): void {
     .option('--margin <n>', 'locate mode: points either side of the anomaly that count', intOption(0), 100)
     .option('--json', 'print the report as JSON', false)
     .action(async (o) => {
-      const detectors = String(o.detector).split(',');
+      // locate mode asks where the one anomaly is: the shape detector (discord) is the specialist for
+      // that (docs/evaluation.md, shape round), the default ensemble the streaming all-rounder
+      const detectors = String(o.detector ?? (o.locate ? 'discord' : 'default')).split(',');
       const files = o.files ? String(o.files).split(',') : undefined;
       if (o.locate) {
         const { formatLocate, runLocate } = await import('../lab/locate.js');

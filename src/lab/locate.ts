@@ -7,6 +7,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Detector } from '../detectors/types.js';
 import { ConfigError } from '../errors.js';
 import { parseNabTime } from '../metrics/nab-files.js';
 import { lowerBound } from '../series/ops.js';
@@ -24,6 +25,11 @@ export interface LocateOptions {
   /** Training prefix as a fraction of the series (cut before the anomaly's window). Default 0.3. */
   readonly trainFraction?: number;
   readonly seed?: number;
+  /**
+   * Extra detectors by name (benches that compare settings of one detector); a name here wins over a
+   * recipe of the same name.
+   */
+  readonly build?: Readonly<Record<string, (seed: number) => Detector>>;
 }
 
 export interface LocateFile {
@@ -83,7 +89,7 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
   const files = opts.files ? opts.files.filter((f) => windows[f]?.length === 1) : single;
   const recipes = opts.detectors ?? ['default'];
   for (const d of recipes.flatMap((r) => r.split('+'))) {
-    if (!isRecipe(d)) {
+    if (!isRecipe(d) && !opts.build?.[d]) {
       throw new ConfigError(
         'unknown_detector',
         `unknown detector "${d}"; choose from ${Object.keys(RECIPES).join(', ')}`,
@@ -109,7 +115,8 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
       const members = recipe.split('+');
       const combined = new Float64Array(n - cut).fill(Number.NEGATIVE_INFINITY);
       for (const member of members) {
-        const det = makeDetector(member, { seed: opts.seed ?? 0 });
+        const own = opts.build?.[member];
+        const det = own ? own(opts.seed ?? 0) : makeDetector(member, { seed: opts.seed ?? 0 });
         det.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
         const s = det.stream();
         const x = new Float64Array(n - cut);

@@ -20,6 +20,7 @@ import { loadModel } from '../detectors/registry.js';
 import type { Detector } from '../detectors/types.js';
 import { TsadError } from '../errors.js';
 import {
+  deepFreeze,
   defaultTrainScores,
   fail,
   finite,
@@ -37,6 +38,7 @@ import {
   segmentF1,
   split,
   syntheticSeries,
+  withValueAt,
 } from './kit.js';
 import { streamClauses } from './stream-clauses.js';
 
@@ -47,6 +49,7 @@ export function checkDetector(spec: KitSpec, options: KitOptions = {}): KitClaus
   const nTrain = options.trainLength ?? 600;
   const nTest = options.testLength ?? 300;
   const numRuns = options.numRuns ?? 15;
+  const fuzzRuns = options.fuzzRuns ?? 300;
   const load = options.load ?? loadModel;
   const factory = spec.make;
   const all = syntheticSeries(nTrain + nTest);
@@ -68,7 +71,19 @@ export function checkDetector(spec: KitSpec, options: KitOptions = {}): KitClaus
   const more = (n: number, seed: number) => syntheticSeries(n, seed, test.t[test.t.length - 1] + STEP);
   const clauses: KitClause[] = [];
   const clause = (name: string, run: () => void) => clauses.push({ name, run });
-  const ctx: KitContext = { options, numRuns, load, factory, train, test, shared, trained, more, clause };
+  const ctx: KitContext = {
+    options,
+    numRuns,
+    fuzzRuns,
+    load,
+    factory,
+    train,
+    test,
+    shared,
+    trained,
+    more,
+    clause,
+  };
 
   clause('is deterministic for a fixed seed', () => {
     const a = factory();
@@ -211,9 +226,10 @@ export function checkDetector(spec: KitSpec, options: KitOptions = {}): KitClaus
         onlyTsadErrors(() => load(j));
         onlyTsadErrors(() => load({ format: 'tsad-model', version: 1, type, config: {}, state: j }));
       }),
-      { numRuns: 200 },
+      { numRuns: Math.ceil((fuzzRuns * 2) / 3) },
     );
-    const valid = roundTrip(shared().toJSON());
+    // frozen, so the mutants can share every part they do not change
+    const valid = deepFreeze(roundTrip(shared().toJSON()));
     const paths: (string | number)[][] = [];
     const walk = (x: unknown, p: (string | number)[], depth: number) => {
       paths.push(p);
@@ -231,16 +247,13 @@ export function checkDetector(spec: KitSpec, options: KitOptions = {}): KitClaus
     fc.assert(
       fc.property(fc.constantFrom(...paths), mutant, (path, value) => {
         if (path.length === 0) return;
-        const m = roundTrip(valid) as Record<string | number, unknown>;
-        let o = m;
-        for (const k of path.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
-        o[path[path.length - 1]] = value;
+        const m = withValueAt(valid, path, value);
         onlyTsadErrors(() => {
           const d = load(m);
           finiteOrTsadError(() => [d.score(test, { prev: train })], 'mutated model');
         });
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns },
     );
   });
 

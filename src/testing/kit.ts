@@ -21,6 +21,11 @@ export interface KitOptions {
   testLength?: number;
   /** fast-check runs of the property clauses (default 15). */
   numRuns?: number;
+  /**
+   * Mutated model files the loader fuzz clause loads and scores (default 300; it also loads two
+   * thirds as many arbitrary JSON values).
+   */
+  fuzzRuns?: number;
   /** The model-file loader (default tsad's `loadModel`; pass your own registry's for your types). */
   load?: (json: unknown) => Detector;
   /** Whether the config's `seed` drives random choices: then two seeds must give two models (default false). */
@@ -133,6 +138,39 @@ export function roundTrip(json: unknown): unknown {
   return JSON.parse(JSON.stringify(json));
 }
 
+/** Freezes a JSON value and everything in it (a loader that writes into its input then throws). */
+export function deepFreeze<T>(x: T): T {
+  if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
+    for (const v of Object.values(x)) deepFreeze(v);
+    Object.freeze(x);
+  }
+  return x;
+}
+
+/**
+ * `json` with the value at `path` replaced, copying only the containers on the path (the rest is
+ * shared, so keep `json` frozen). `path` must be non-empty and lead through containers of `json`.
+ */
+export function withValueAt(json: unknown, path: readonly (string | number)[], value: unknown): unknown {
+  const copy = (x: unknown): Record<string | number, unknown> =>
+    (Array.isArray(x) ? x.slice() : { ...(x as object) }) as Record<string | number, unknown>;
+  const root = copy(json);
+  let o = root;
+  for (const k of path.slice(0, -1)) {
+    const c = copy(o[k]);
+    o[k] = c;
+    o = c;
+  }
+  // defineProperty, not assignment: the key may be `__proto__`
+  Object.defineProperty(o, path[path.length - 1], {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  return root;
+}
+
 export function plainThreshold(almThreshold: number): Record<string, unknown> {
   return { threshold: { type: 'threshold', almThreshold, absScore: true } };
 }
@@ -176,6 +214,7 @@ export function segmentF1(labels: ArrayLike<number>, flagged: Uint8Array): numbe
 export interface KitContext {
   readonly options: KitOptions;
   readonly numRuns: number;
+  readonly fuzzRuns: number;
   readonly load: (json: unknown) => Detector;
   readonly factory: KitSpec['make'];
   readonly train: TimeSeries;

@@ -1,6 +1,6 @@
 /**
  * `BaseRun`: every `Run` method (validation, param immutability, status, `logModel`,
- * `logArtifact`, `end`) implemented once over four backend write primitives.
+ * `logArtifact`, `end`) implemented once over a store's `RunStore` (four write primitives).
  */
 import { basename } from 'node:path';
 import type { TimeSeries } from '../series/types.js';
@@ -13,19 +13,17 @@ import {
   paramToString,
   validateDatasetInput,
 } from './params.js';
+import type { RunStore, ValidBatch } from './store.js';
 import {
   type ArtifactSource,
   type DatasetInput,
   type LogBatch,
   type LoggableModel,
   type MetricOptions,
-  type MetricPoint,
-  type Param,
   type ParamValue,
   type Run,
   RunNotActiveError,
   type RunStatus,
-  type Tag,
   TrackingNotFoundError,
 } from './tracker.js';
 import {
@@ -40,56 +38,48 @@ import {
   validateTagValue,
 } from './validate.js';
 
-// ---------------------------------------------------------------------------------------------
-// Base classes
-// ---------------------------------------------------------------------------------------------
-
 function toBytes(b: Uint8Array | string): Uint8Array {
   return typeof b === 'string' ? new TextEncoder().encode(b) : b;
 }
 
-/** The validated batch a backend writes (params already filtered by the immutability rule). */
-export interface ValidBatch {
-  params: Param[];
-  metrics: MetricPoint[];
-  tags: Tag[];
-}
-
 /**
- * Implements every `Run` method on four backend primitives. Backends enforce param
- * immutability again at storage level (other processes may write the same run).
+ * Implements every `Run` method over a `RunStore`. Stores enforce param immutability again at
+ * storage level (other processes may write the same run).
  */
-export abstract class BaseRun implements Run {
+export class BaseRun implements Run {
   protected _status: RunStatus = 'RUNNING';
   /** Params this Run object has written (fast local immutability check). */
   protected readonly knownParams = new Map<string, string>();
+  readonly id: string;
+  readonly experimentId: string;
+  readonly experiment: string;
+  readonly name: string;
+  readonly startTime: number;
 
-  constructor(
-    readonly id: string,
-    readonly experimentId: string,
-    readonly experiment: string,
-    readonly name: string,
-    readonly startTime: number,
-  ) {}
+  constructor(private readonly store: RunStore) {
+    ({
+      runId: this.id,
+      experimentId: this.experimentId,
+      experiment: this.experiment,
+      runName: this.name,
+      startTime: this.startTime,
+    } = store.info);
+  }
 
   get status(): RunStatus {
     return this._status;
   }
 
-  protected abstract writeBatch(batch: ValidBatch): Promise<void>;
-  protected abstract writeInputs(inputs: readonly DatasetInput[]): Promise<void>;
-  protected abstract writeArtifact(path: string, bytes: Uint8Array): Promise<void>;
-  protected abstract writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void>;
-
   async flush(): Promise<void> {}
 
   /**
    * Writes an MLflow Model directory `<name>/` (model.json, then MLmodel, so a directory with
-   * an MLmodel is complete). Backends with logged models (MLflow 3) also register one.
+   * an MLmodel is complete), or lets the store write it (MLflow 3 also registers a logged model).
    */
-  protected async writeModel(name: string, modelJson: Uint8Array, info: MlmodelInfo): Promise<void> {
-    await this.writeArtifact(`${name}/${MODEL_DATA_FILE}`, modelJson);
-    await this.writeArtifact(`${name}/${MLMODEL_FILE}`, new TextEncoder().encode(mlmodelText(info)));
+  private async writeModel(name: string, modelJson: Uint8Array, info: MlmodelInfo): Promise<void> {
+    if (this.store.writeModel) return this.store.writeModel(name, modelJson, info);
+    await this.store.writeArtifact(`${name}/${MODEL_DATA_FILE}`, modelJson);
+    await this.store.writeArtifact(`${name}/${MLMODEL_FILE}`, new TextEncoder().encode(mlmodelText(info)));
   }
 
   protected assertActive(): void {
@@ -113,7 +103,7 @@ export abstract class BaseRun implements Run {
     }
     const fresh = newParams(this.id, this.knownParams, params);
     if (fresh.length === 0 && metrics.length === 0 && tags.length === 0) return;
-    await this.writeBatch({ params: fresh, metrics: metrics as MetricPoint[], tags });
+    await this.store.writeBatch({ params: fresh, metrics: metrics as ValidBatch['metrics'], tags });
     for (const p of fresh) this.knownParams.set(p.key, p.value);
   }
 
@@ -159,14 +149,14 @@ export abstract class BaseRun implements Run {
   ): Promise<DatasetInput> {
     this.assertActive();
     const input = datasetInput(ts, opts);
-    await this.writeInputs([input]);
+    await this.store.writeInputs([input]);
     return input;
   }
 
   async logInputs(inputs: readonly DatasetInput[]): Promise<void> {
     this.assertActive();
     for (const d of inputs) validateDatasetInput(d);
-    if (inputs.length > 0) await this.writeInputs(inputs);
+    if (inputs.length > 0) await this.store.writeInputs(inputs);
   }
 
   async logModel(model: LoggableModel, opts: { name?: string } = {}): Promise<string> {
@@ -224,7 +214,7 @@ export abstract class BaseRun implements Run {
       bytes = toBytes(source.bytes);
     }
     const path = validateArtifactPath(opts.dir ? `${opts.dir}/${name}` : name);
-    await this.writeArtifact(path, bytes);
+    await this.store.writeArtifact(path, bytes);
     return path;
   }
 
@@ -242,7 +232,7 @@ export abstract class BaseRun implements Run {
     const endTime = opts.endTime ?? Date.now();
     if (!Number.isSafeInteger(endTime)) throw invalid('invalid_value', `endTime must be integer epoch ms`);
     await this.flush();
-    await this.writeEnd(status, endTime);
+    await this.store.writeEnd(status, endTime);
     this._status = status;
   }
 }

@@ -6,9 +6,10 @@
  * - `filter.ts`: the MLflow filter language (parse, format, match);
  * - `query.ts`: in-memory query evaluation (filter, sort, truncate);
  * - `models.ts`: model URIs, MLflow Model directories, the model loader, version/alias resolution;
- * - `base-run.ts`: `BaseRun`, every `Run` method over four write primitives;
- * - `core.ts`: `BaseTracker`, `startRun`/`run()`, registry validation, model loading, over a
- *   backend's storage primitives and its `RegistryStore`.
+ * - `store.ts`: `Store`, `RunStore`, `RegistryStore`: what a backend implements;
+ * - `base-run.ts`: `BaseRun`, every `Run` method over a `RunStore`;
+ * - `core.ts`: `BaseTracker`, every `Tracker` method over a `Store` (all argument validation,
+ *   `startRun`/`run()`, the registry methods, model loading).
  */
 export * from './base-run.js';
 export * from './core.js';
@@ -16,4 +17,5 @@ export * from './filter.js';
 export * from './models.js';
 export * from './params.js';
 export * from './query.js';
+export * from './store.js';
 export * from './validate.js';

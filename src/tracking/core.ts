@@ -1,8 +1,10 @@
 /**
- * `BaseTracker`: `startRun`/`run()` status handling, the registry methods (validated here, stored
- * by a `RegistryStore`), `loadModelJson` and `loadModel`, implemented once over a backend's
- * storage primitives; plus run-option preparation shared by the backends.
+ * `BaseTracker`: the one `Tracker` implementation, over a backend's `Store` (store.ts). Every
+ * argument is validated here, once; `startRun`/`run()` status handling, the registry methods,
+ * `loadModelJson` and `loadModel` are written here; the store only stores.
  */
+import { BaseRun } from './base-run.js';
+import { normalizeQuery } from './filter.js';
 import {
   instantiateModel,
   MLMODEL_FILE,
@@ -11,8 +13,10 @@ import {
   parseModelJson,
   parseModelUri,
   tsadFlavorData,
+  validateVersionArg,
 } from './models.js';
 import { defaultRunName, describeError, newRunId, systemTags } from './params.js';
+import type { PreparedRun, RegistryStore, Store } from './store.js';
 import {
   type ArtifactInfo,
   type Experiment,
@@ -25,7 +29,6 @@ import {
   type RunRecord,
   type RunStatus,
   type SearchRunsQuery,
-  type Tag,
   type Tracker,
   TrackingNotFoundError,
 } from './tracker.js';
@@ -36,21 +39,11 @@ import {
   validateExperimentName,
   validateKey,
   validateModelName,
+  validateRunId,
   validateRunName,
   validateTagValue,
   validateVersion,
 } from './validate.js';
-
-/** Run options after validation, with defaults filled (what `createRun` gets). */
-export interface PreparedRun {
-  experiment: string;
-  runId: string;
-  name: string;
-  /** Whether the caller named the run (else `name` is the default `run-<id prefix>`). */
-  named: boolean;
-  startTime: number;
-  tags: Tag[];
-}
 
 /** A run's info as the memory and file stores keep it (with the experiment's name). */
 export interface StoredRunInfo {
@@ -121,46 +114,63 @@ export async function withRun<T>(run: Run, fn: (run: Run) => Promise<T> | T): Pr
 }
 
 /**
- * The registry half of a backend's storage: the `Tracker` registry methods (with the artifact path
- * resolved), called with arguments `BaseTracker` has validated (names, aliases, versions, keys, the
- * artifact path; not the run id, whose existence the store checks). A backend provides one:
- * `documentRegistry` (registry-state.ts) serves any store that keeps the registry as one document;
- * SQL and MLflow have their own.
+ * The one `Tracker` implementation over a `Store`. Backends' public classes (`FileTracker`,
+ * `SqlTracker`, ...) are this class over their store, plus the store's own extras.
  */
-export type RegistryStore = Pick<
-  Tracker,
-  | 'setAlias'
-  | 'deleteAlias'
-  | 'setModelVersionTag'
-  | 'getModelVersionTags'
-  | 'getModelVersion'
-  | 'listRegisteredModels'
-  | 'listModelVersions'
-> & {
-  /** Adds the next version of `name` for the run's model at `artifactPath`. */
-  registerModel(name: string, runId: string, artifactPath: string): Promise<ModelVersion>;
-};
+export class BaseTracker<S extends Store = Store> implements Tracker {
+  constructor(protected readonly store: S) {}
 
-/**
- * Implements `run`, `loadModelJson`, `loadModel` and the registry methods (over `registry`) once; backends implement storage.
- */
-export abstract class BaseTracker implements Tracker {
-  abstract readonly uri: string;
+  get uri(): string {
+    return this.store.uri;
+  }
 
-  /** Creates a validated run in storage (its experiment exists) and returns it active. */
-  protected abstract createRun(o: PreparedRun, exp: Experiment): Promise<Run>;
-  abstract getOrCreateExperiment(name: string): Promise<Experiment>;
-  abstract getExperiment(name: string): Promise<Experiment | undefined>;
-  abstract listExperiments(): Promise<Experiment[]>;
-  abstract getRun(runId: string): Promise<RunRecord>;
-  abstract getMetricHistory(runId: string, key: string): Promise<MetricPoint[]>;
-  abstract listArtifacts(runId: string): Promise<ArtifactInfo[]>;
-  abstract readArtifact(runId: string, path: string): Promise<Uint8Array>;
-  abstract searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]>;
-  abstract deleteRun(runId: string): Promise<void>;
-  /** The model registry's storage: the registry methods below delegate to it. */
-  protected abstract readonly registry: RegistryStore;
-  abstract close(): Promise<void>;
+  private get registry(): RegistryStore {
+    return this.store.registry;
+  }
+
+  async getOrCreateExperiment(name: string): Promise<Experiment> {
+    return this.store.getOrCreateExperiment(validateExperimentName(name));
+  }
+
+  async getExperiment(name: string): Promise<Experiment | undefined> {
+    return this.store.getExperiment(validateExperimentName(name));
+  }
+
+  async listExperiments(): Promise<Experiment[]> {
+    return this.store.listExperiments();
+  }
+
+  async getRun(runId: string): Promise<RunRecord> {
+    return this.store.getRun(validateRunId(runId));
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
+    return this.store.getMetricHistory(validateRunId(runId), key);
+  }
+
+  async listArtifacts(runId: string): Promise<ArtifactInfo[]> {
+    return this.store.listArtifacts(validateRunId(runId));
+  }
+
+  /** Artifact paths are checked by the reading rules: files named before today's naming rules stay readable. */
+  async readArtifact(runId: string, path: string): Promise<Uint8Array> {
+    validateRunId(runId);
+    return this.store.readArtifact(runId, validateArtifactPath(path, { reading: true }));
+  }
+
+  async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {
+    const q = normalizeQuery(query);
+    for (const name of q.experiments ?? []) validateExperimentName(name);
+    return this.store.searchRuns(q);
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    return this.store.deleteRun(validateRunId(runId));
+  }
+
+  async close(): Promise<void> {
+    return this.store.close();
+  }
 
   // The registry methods validate their arguments here, once, and leave storage to `registry`.
 
@@ -170,6 +180,7 @@ export abstract class BaseTracker implements Tracker {
     opts: { artifactPath?: string } = {},
   ): Promise<ModelVersion> {
     validateModelName(name);
+    validateRunId(runId);
     const artifactPath = validateArtifactPath(opts.artifactPath ?? 'model');
     return this.registry.registerModel(name, runId, artifactPath);
   }
@@ -201,10 +212,9 @@ export abstract class BaseTracker implements Tracker {
     return this.registry.getModelVersionTags(name, version);
   }
 
-  /** The version or alias is validated by `resolveVersionArg` when the store resolves it. */
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
     validateModelName(name);
-    return this.registry.getModelVersion(name, versionOrAlias);
+    return this.registry.getModelVersion(name, validateVersionArg(versionOrAlias));
   }
 
   async listRegisteredModels(): Promise<RegisteredModel[]> {
@@ -216,13 +226,11 @@ export abstract class BaseTracker implements Tracker {
     return this.registry.listModelVersions(name);
   }
 
-  /** A backend's own limits on a new run's tags, checked before anything is created (default none). */
-  protected checkRunTags(_tags: readonly Tag[]): void {}
-
   async startRun(opts: RunOptions): Promise<Run> {
     const o = prepareRunOptions(opts);
-    this.checkRunTags(o.tags);
-    return this.createRun(o, await this.getOrCreateExperiment(o.experiment));
+    this.store.checkRunTags?.(o.tags);
+    const exp = await this.store.getOrCreateExperiment(o.experiment);
+    return new BaseRun(await this.store.createRun(o, exp));
   }
 
   async run<T>(opts: RunOptions, fn: (run: Run) => Promise<T> | T): Promise<T> {

@@ -4,25 +4,27 @@
  */
 import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { BaseRun, newParams, type ValidBatch } from './common.js';
-import type { FileTracker } from './file.js';
+import { newParams, type ValidBatch } from './common.js';
+import type { FileStore } from './file.js';
 import { encodeNumber, type RunDoc } from './file-docs.js';
 import { assertNoSymlink, fsError, isErrno, resolveInside, writeFileAtomic } from './fsutil.js';
+import type { RunStore } from './store.js';
 import { type DatasetInput, type MetricPoint, type RunStatus, UnsafePathError } from './tracker.js';
 
 const MAX_WRITE = 1 << 20;
 
-export class FileRun extends BaseRun {
+export class FileRun implements RunStore {
+  private readonly id: string;
   private fh: fsp.FileHandle | undefined;
   private opening: Promise<fsp.FileHandle> | undefined;
   private readonly keyJson = new Map<string, string>();
 
   constructor(
-    private readonly tracker: FileTracker,
+    private readonly tracker: FileStore,
     private readonly dir: string,
-    doc: RunDoc,
+    readonly info: RunDoc,
   ) {
-    super(doc.runId, doc.experimentId, doc.experiment, doc.runName, doc.startTime);
+    this.id = info.runId;
   }
 
   private metricsFile(): Promise<fsp.FileHandle> {
@@ -81,7 +83,7 @@ export class FileRun extends BaseRun {
     return `{"k":${k},"v":${encodeNumber(m.value)},"s":${m.step},"t":${m.timestamp}}\n`;
   }
 
-  protected async writeBatch(b: ValidBatch): Promise<void> {
+  async writeBatch(b: ValidBatch): Promise<void> {
     if (b.params.length > 0 || b.tags.length > 0) {
       await this.tracker.updateRun(this.dir, (doc) => {
         const fresh = newParams(this.id, doc.params, b.params);
@@ -121,13 +123,13 @@ export class FileRun extends BaseRun {
     }
   }
 
-  protected async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
+  async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
     await this.tracker.updateRun(this.dir, (doc) => {
       for (const d of inputs) doc.inputs.push({ ...d });
     });
   }
 
-  protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
+  async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
     try {
       const target = await resolveInside(join(this.dir, 'artifacts'), path, true);
       await writeFileAtomic(target, bytes, this.tracker.fsync);
@@ -136,7 +138,7 @@ export class FileRun extends BaseRun {
     }
   }
 
-  protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+  async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
     await this.tracker.updateRun(this.dir, (doc) => {
       doc.status = status;
       doc.endTime = endTime;

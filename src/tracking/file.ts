@@ -27,12 +27,9 @@ import {
   experimentIdFor,
   isLater,
   newRunInfo,
-  normalizeQuery,
   type PreparedRun,
   type RegistryStore,
   sortHistory,
-  validateArtifactPath,
-  validateExperimentName,
   validateRunId,
 } from './common.js';
 import {
@@ -57,13 +54,13 @@ import {
   writeFileAtomic,
 } from './fsutil.js';
 import { documentRegistry, emptyRegistry, type RegistryState } from './registry-state.js';
+import type { RunStore, Store } from './store.js';
 import {
   type ArtifactInfo,
   type Experiment,
   type MetricPoint,
-  type Run,
+  type NormalizedQuery,
   type RunRecord,
-  type SearchRunsQuery,
   TrackingNotFoundError,
   UnsafePathError,
 } from './tracker.js';
@@ -88,7 +85,8 @@ export interface FileTrackerOptions {
   fsync?: boolean;
 }
 
-export class FileTracker extends BaseTracker {
+/** The local store's `Store`. */
+export class FileStore implements Store {
   readonly uri: string;
   readonly fsync: boolean;
   private ready: Promise<void> | undefined;
@@ -96,7 +94,7 @@ export class FileTracker extends BaseTracker {
   /** Experiments known to exist (they are never deleted). */
   private readonly experiments = new Map<string, Experiment>();
   private readonly metricCache = new Map<string, MetricState>();
-  protected readonly registry: RegistryStore = documentRegistry(
+  readonly registry: RegistryStore = documentRegistry(
     () => this.readRegistry(),
     (fn) => this.updateRegistry(fn),
     (runId) => this.findRunDir(runId),
@@ -107,7 +105,6 @@ export class FileTracker extends BaseTracker {
     uri?: string,
     opts: FileTrackerOptions = {},
   ) {
-    super();
     this.uri = uri ?? `file:${root}`;
     this.fsync = opts.fsync ?? false;
   }
@@ -143,7 +140,6 @@ export class FileTracker extends BaseTracker {
   }
 
   async getOrCreateExperiment(name: string): Promise<Experiment> {
-    validateExperimentName(name);
     const cached = this.experiments.get(name);
     if (cached) return { ...cached };
     await this.init();
@@ -168,7 +164,6 @@ export class FileTracker extends BaseTracker {
   }
 
   async getExperiment(name: string): Promise<Experiment | undefined> {
-    validateExperimentName(name);
     await this.init();
     const e = await this.readExperiment(experimentIdFor(name));
     return e && e.name === name ? e : undefined;
@@ -186,7 +181,7 @@ export class FileTracker extends BaseTracker {
     return out;
   }
 
-  protected async createRun(o: PreparedRun, exp: Experiment): Promise<Run> {
+  async createRun(o: PreparedRun, exp: Experiment): Promise<RunStore> {
     const dir = join(this.expDir(exp.experimentId), 'runs', o.runId);
     try {
       await assertNoSymlink(this.root, dir);
@@ -232,7 +227,6 @@ export class FileTracker extends BaseTracker {
   }
 
   private async findRunDir(runId: string): Promise<string> {
-    validateRunId(runId);
     const known = this.runDirs.get(runId);
     if (known) return known;
     await this.init();
@@ -363,7 +357,6 @@ export class FileTracker extends BaseTracker {
   }
 
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
-    validateArtifactPath(path, { reading: true }); // files named before today's naming rules stay readable
     const root = join(await this.findRunDir(runId), 'artifacts');
     const file = await resolveInside(root, path, false);
     let fh: fsp.FileHandle;
@@ -402,8 +395,7 @@ export class FileTracker extends BaseTracker {
     await fsp.rm(gone, { recursive: true, force: true }).catch(() => undefined);
   }
 
-  async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {
-    const q = normalizeQuery(query);
+  async searchRuns(q: NormalizedQuery): Promise<RunRecord[]> {
     await this.init();
     let exps = await this.listExperiments();
     if (q.experiments) {
@@ -469,5 +461,25 @@ export class FileTracker extends BaseTracker {
 
   async close(): Promise<void> {
     this.metricCache.clear();
+  }
+}
+
+/** The local store as a `Tracker`. */
+export class FileTracker extends BaseTracker<FileStore> {
+  constructor(root: string, uri?: string, opts: FileTrackerOptions = {}) {
+    super(new FileStore(root, uri, opts));
+  }
+
+  get root(): string {
+    return this.store.root;
+  }
+
+  get fsync(): boolean {
+    return this.store.fsync;
+  }
+
+  /** Lines of the run's metric log that could not be parsed (torn by a crash). */
+  skippedMetricLines(runId: string): Promise<number> {
+    return this.store.skippedMetricLines(validateRunId(runId));
   }
 }

@@ -39,4 +39,5 @@ export {
   SqlTracker,
   type SqlTrackerOptions,
 } from './sql.js';
+export type { PreparedRun, RegistryStore, RunIdentity, RunStore, Store } from './store.js';
 export * from './tracker.js';

@@ -4,31 +4,26 @@
  */
 import {
   applyQuery,
-  BaseRun,
   BaseTracker,
   isLater,
   newParams,
   newRunInfo,
-  normalizeQuery,
   type PreparedRun,
   type RegistryStore,
   type StoredRunInfo,
   sortHistory,
   type ValidBatch,
-  validateArtifactPath,
-  validateExperimentName,
-  validateRunId,
 } from './common.js';
 import { documentRegistry, emptyRegistry, type RegistryState } from './registry-state.js';
+import type { RunStore, Store } from './store.js';
 import {
   type ArtifactInfo,
   type DatasetInput,
   type Experiment,
   type MetricPoint,
-  type Run,
+  type NormalizedQuery,
   type RunRecord,
   type RunStatus,
-  type SearchRunsQuery,
   TrackingNotFoundError,
 } from './tracker.js';
 
@@ -41,20 +36,21 @@ interface MemRun extends StoredRunInfo {
   artifacts: Map<string, Uint8Array>;
 }
 
-export class MemoryStore {
+/** What a memory store holds (shared by the trackers opened on one `memory:<name>`). */
+export class MemoryData {
   readonly experiments = new Map<string, Experiment>();
   readonly runs = new Map<string, MemRun>();
   registry: RegistryState = emptyRegistry();
 }
 
-const named = new Map<string, MemoryStore>();
+const named = new Map<string, MemoryData>();
 
 /** `memory:` → fresh store; `memory:<name>` → the process-wide store of that name. */
 export function openMemoryTracker(name = ''): MemoryTracker {
-  if (!name) return new MemoryTracker(new MemoryStore(), 'memory:');
+  if (!name) return new MemoryTracker(new MemoryData(), 'memory:');
   let s = named.get(name);
   if (!s) {
-    s = new MemoryStore();
+    s = new MemoryData();
     named.set(name, s);
   }
   return new MemoryTracker(s, `memory:${name}`);
@@ -80,13 +76,15 @@ function record(r: MemRun): RunRecord {
   };
 }
 
-class MemoryRun extends BaseRun {
-  constructor(private readonly r: MemRun) {
-    super(r.runId, r.experimentId, r.experiment, r.runName, r.startTime);
+class MemoryRun implements RunStore {
+  constructor(private readonly r: MemRun) {}
+
+  get info(): MemRun {
+    return this.r;
   }
 
-  protected async writeBatch(b: ValidBatch): Promise<void> {
-    const fresh = newParams(this.id, this.r.params, b.params);
+  async writeBatch(b: ValidBatch): Promise<void> {
+    const fresh = newParams(this.r.runId, this.r.params, b.params);
     for (const p of fresh) this.r.params.set(p.key, p.value);
     for (const t of b.tags) this.r.tags.set(t.key, t.value);
     for (const m of b.metrics) {
@@ -102,56 +100,54 @@ class MemoryRun extends BaseRun {
     }
   }
 
-  protected async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
+  async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
     for (const d of inputs) this.r.inputs.push({ ...d });
   }
 
-  protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
+  async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
     this.r.artifacts.set(path, new Uint8Array(bytes));
   }
 
-  protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+  async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
     this.r.status = status;
     this.r.endTime = endTime;
   }
 }
 
-export class MemoryTracker extends BaseTracker {
+/** The in-process `Store`. */
+export class MemoryStore implements Store {
+  readonly registry: RegistryStore;
+
   constructor(
-    readonly store: MemoryStore,
+    readonly data: MemoryData,
     readonly uri: string,
   ) {
-    super();
-    const registry = async () => store.registry;
     this.registry = documentRegistry(
-      registry,
-      async (fn) => fn(store.registry),
+      async () => data.registry,
+      async (fn) => fn(data.registry),
       async (id) => this.get(id),
     );
   }
 
-  protected readonly registry: RegistryStore;
-
   async getOrCreateExperiment(name: string): Promise<Experiment> {
-    validateExperimentName(name);
-    let e = this.store.experiments.get(name);
+    let e = this.data.experiments.get(name);
     if (!e) {
-      e = { experimentId: String(this.store.experiments.size), name, creationTime: Date.now() };
-      this.store.experiments.set(name, e);
+      e = { experimentId: String(this.data.experiments.size), name, creationTime: Date.now() };
+      this.data.experiments.set(name, e);
     }
     return { ...e };
   }
 
   async getExperiment(name: string): Promise<Experiment | undefined> {
-    const e = this.store.experiments.get(validateExperimentName(name));
+    const e = this.data.experiments.get(name);
     return e ? { ...e } : undefined;
   }
 
   async listExperiments(): Promise<Experiment[]> {
-    return [...this.store.experiments.values()].map((e) => ({ ...e }));
+    return [...this.data.experiments.values()].map((e) => ({ ...e }));
   }
 
-  protected async createRun(o: PreparedRun, exp: Experiment): Promise<Run> {
+  async createRun(o: PreparedRun, exp: Experiment): Promise<RunStore> {
     // Object.assign, not a spread: the record stays a fast object (a spread cost 15 % of runs/s)
     const r: MemRun = Object.assign(newRunInfo(o, exp), {
       params: new Map<string, string>(),
@@ -161,12 +157,12 @@ export class MemoryTracker extends BaseTracker {
       inputs: [] as DatasetInput[],
       artifacts: new Map<string, Uint8Array>(),
     });
-    this.store.runs.set(r.runId, r);
+    this.data.runs.set(r.runId, r);
     return new MemoryRun(r);
   }
 
   private get(runId: string): MemRun {
-    const r = this.store.runs.get(validateRunId(runId));
+    const r = this.data.runs.get(runId);
     if (!r) throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
     return r;
   }
@@ -186,20 +182,25 @@ export class MemoryTracker extends BaseTracker {
   }
 
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
-    validateArtifactPath(path);
     const b = this.get(runId).artifacts.get(path);
     if (!b) throw new TrackingNotFoundError(`run ${runId} has no artifact "${path}"`);
     return new Uint8Array(b);
   }
 
-  async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {
-    const q = normalizeQuery(query);
-    return applyQuery([...this.store.runs.values()].map(record), q);
+  async searchRuns(q: NormalizedQuery): Promise<RunRecord[]> {
+    return applyQuery([...this.data.runs.values()].map(record), q);
   }
 
   async deleteRun(runId: string): Promise<void> {
-    this.store.runs.delete(this.get(runId).runId);
+    this.data.runs.delete(this.get(runId).runId);
   }
 
   async close(): Promise<void> {}
+}
+
+/** The in-process backend as a `Tracker`. */
+export class MemoryTracker extends BaseTracker<MemoryStore> {
+  constructor(data: MemoryData, uri: string) {
+    super(new MemoryStore(data, uri));
+  }
 }

@@ -3,9 +3,9 @@
  * race-tolerant create, listed, and cached by id and name (deleted ones remembered as deleted).
  */
 import { TrackingError } from '../errors.js';
-import { validateExperimentName } from './common.js';
-import { type Json, MlflowApiError, type MlflowHttp } from './mlflow-http.js';
-import { arrayField, int } from './mlflow-wire.js';
+import { MlflowApiError, type MlflowHttp } from './mlflow-http.js';
+import { parseWire, parseWireList, type WireExperiment, wireExperimentSchema } from './mlflow-schemas.js';
+import { int } from './mlflow-wire.js';
 import { type Experiment, TrackingNotFoundError, TrackingValidationError } from './tracker.js';
 
 export class MlflowExperiments {
@@ -15,13 +15,8 @@ export class MlflowExperiments {
 
   constructor(private readonly http: MlflowHttp) {}
 
-  private remember(e: Json | undefined): Experiment {
-    if (!e || typeof e.experiment_id !== 'string' || typeof e.name !== 'string') {
-      throw new TrackingError(
-        'mlflow_bad_response',
-        'MLflow returned an experiment without experiment_id or name',
-      );
-    }
+  /** Caches an experiment record (already parsed) and returns it. */
+  private remember(e: WireExperiment): Experiment {
     const exp: Experiment = {
       experimentId: e.experiment_id,
       name: e.name,
@@ -38,10 +33,9 @@ export class MlflowExperiments {
   }
 
   async get(name: string): Promise<Experiment | undefined> {
-    validateExperimentName(name);
     try {
       const r = await this.http.call('GET', 'experiments/get-by-name', { experiment_name: name });
-      return this.remember(r.experiment as Json | undefined);
+      return this.remember(parseWire(wireExperimentSchema, r.experiment, 'experiments/get-by-name'));
     } catch (err) {
       if (err instanceof TrackingNotFoundError) return undefined;
       // MLflow's file store looks names up through a filter string, which a name holding a quote
@@ -92,7 +86,14 @@ export class MlflowExperiments {
   private async searchExperiments(view: 'ACTIVE_ONLY' | 'ALL'): Promise<Experiment[]> {
     const out: Experiment[] = [];
     await this.http.pages('experiments/search', { max_results: 1000, view_type: view }, (r) => {
-      for (const e of arrayField<Json>(r, 'experiments', 'experiments/search')) out.push(this.remember(e));
+      for (const e of parseWireList<WireExperiment>(
+        wireExperimentSchema,
+        r,
+        'experiments',
+        'experiments/search',
+      )) {
+        out.push(this.remember(e));
+      }
     });
     return out;
   }
@@ -101,7 +102,7 @@ export class MlflowExperiments {
     const c = this.byId.get(id);
     if (c) return c.name;
     const r = await this.http.call('GET', 'experiments/get', { experiment_id: id });
-    return this.remember(r.experiment as Json | undefined).name;
+    return this.remember(parseWire(wireExperimentSchema, r.experiment, 'experiments/get')).name;
   }
 
   /** Forgets the caches (on close). */

@@ -4,11 +4,16 @@
  */
 
 import { z } from 'zod';
-import { modelVersion, validateAlias, validateVersion } from './common.js';
+import { modelVersion } from './common.js';
 import { type Json, MlflowApiError, type MlflowHttp } from './mlflow-http.js';
-import { parseWire, wireModelVersionSchema } from './mlflow-schemas.js';
 import {
-  arrayField,
+  parseWire,
+  parseWireList,
+  type WireRegisteredModel,
+  wireModelVersionSchema,
+  wireRegisteredModelSchema,
+} from './mlflow-schemas.js';
+import {
   int,
   loggedModelId,
   mlflowFilterString,
@@ -58,6 +63,17 @@ export class MlflowRegistry {
     );
   }
 
+  /** The `registered_model` of a registered-models/get answer, checked (absent: undefined). */
+  private registered(r: Json, endpoint: string): WireRegisteredModel | undefined {
+    return (
+      parseWire<WireRegisteredModel | null | undefined>(
+        wireRegisteredModelSchema.nullish(),
+        r.registered_model,
+        endpoint,
+      ) ?? undefined
+    );
+  }
+
   async setAlias(name: string, alias: string, version: number): Promise<void> {
     await this.http.call(
       'POST',
@@ -70,8 +86,7 @@ export class MlflowRegistry {
   async deleteAlias(name: string, alias: string): Promise<void> {
     // MLflow deletes a missing alias silently; the Tracker contract reports it.
     const r = await this.http.call('GET', 'registered-models/get', { name });
-    const aliases =
-      ((r.registered_model as Json | undefined)?.aliases as { alias: string }[] | undefined) ?? [];
+    const aliases = this.registered(r, 'registered-models/get')?.aliases ?? [];
     if (!aliases.some((a) => a.alias === alias)) {
       throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
     }
@@ -101,7 +116,7 @@ export class MlflowRegistry {
 
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
     let version: number | undefined;
-    if (typeof versionOrAlias === 'number') version = validateVersion(versionOrAlias);
+    if (typeof versionOrAlias === 'number') version = versionOrAlias;
     else if (/^[1-9]\d*$/.test(versionOrAlias)) version = Number(versionOrAlias);
     else if (/^v\d+$/i.test(versionOrAlias)) version = Number(versionOrAlias.slice(1));
     else if (versionOrAlias.toLowerCase() === 'latest') {
@@ -116,7 +131,7 @@ export class MlflowRegistry {
         parseWire<WireModelVersion>(wireModelVersionSchema, r.model_version ?? {}, 'model-versions/get'),
       );
     }
-    const alias = validateAlias(versionOrAlias, false);
+    const alias = versionOrAlias;
     let r: Json;
     try {
       r = await this.http.call('GET', 'registered-models/alias', { name, alias });
@@ -135,20 +150,20 @@ export class MlflowRegistry {
   async listRegisteredModels(): Promise<RegisteredModel[]> {
     const out: RegisteredModel[] = [];
     await this.http.pages('registered-models/search', { max_results: 1000 }, (r) => {
-      for (const m of arrayField<Json>(r, 'registered_models', 'registered-models/search')) {
+      for (const m of parseWireList<WireRegisteredModel>(
+        wireRegisteredModelSchema,
+        r,
+        'registered_models',
+        'registered-models/search',
+      )) {
         const aliases: Record<string, number> = {};
-        for (const a of (m.aliases as { alias: string; version: string }[] | undefined) ?? []) {
-          aliases[a.alias] = int(a.version);
-        }
-        const latest = (
-          parseWire<WireModelVersion[] | undefined>(
-            z.array(wireModelVersionSchema).nullish(),
-            m.latest_versions,
-            'registered-models/search',
-          ) ?? []
-        ).reduce<number | null>((acc, v) => Math.max(acc ?? 0, int(v.version)), null);
+        for (const a of m.aliases ?? []) aliases[a.alias] = int(a.version);
+        const latest = (m.latest_versions ?? []).reduce<number | null>(
+          (acc, v) => Math.max(acc ?? 0, int(v.version)),
+          null,
+        );
         out.push({
-          name: String(m.name),
+          name: m.name,
           creationTime: int(m.creation_timestamp),
           aliases,
           latestVersion: latest,
@@ -162,9 +177,7 @@ export class MlflowRegistry {
     // not found → typed error; model-versions/search leaves aliases out, registered-models/get has them
     const reg = await this.http.call('GET', 'registered-models/get', { name });
     const aliasesOf = new Map<string, string[]>();
-    for (const a of ((reg.registered_model as Json | undefined)?.aliases as
-      | { alias: string; version: string }[]
-      | undefined) ?? []) {
+    for (const a of this.registered(reg, 'registered-models/get')?.aliases ?? []) {
       aliasesOf.set(String(a.version), [...(aliasesOf.get(String(a.version)) ?? []), a.alias]);
     }
     // MLflow's filter strings have no escapes: a name holding both quote kinds is matched here

@@ -1,5 +1,6 @@
 /**
- * zod schemas of the MLflow records tsad reads (runs, model versions): a response whose record
+ * zod schemas of the MLflow records tsad reads (experiments, runs, metric histories, artifact
+ * listings, registered models, model versions, logged models): a response whose record
  * has a field of another type than MLflow's REST API documents is a `TrackingError`
  * `mlflow_bad_response` naming the endpoint and the field, never a half-typed record. Objects are
  * loose (fields tsad does not read pass through) and optional fields may be null or absent, as
@@ -71,6 +72,60 @@ export const wireModelVersionSchema = z.looseObject({
   tags: z.array(kv).nullish(),
   aliases: z.array(z.string()).nullish(),
 });
+
+/** `Experiment` of MLflow's REST API (experiments/get-by-name, experiments/get, experiments/search). */
+export const wireExperimentSchema = z.looseObject({
+  experiment_id: z.string(),
+  name: z.string(),
+  creation_time: int64,
+  lifecycle_stage: text,
+});
+export type WireExperiment = z.infer<typeof wireExperimentSchema>;
+
+/** A `Metric` of metrics/get-history (the value may be a number or a proto-JSON string such as "NaN"). */
+export const wireHistoryMetricSchema = z.looseObject({
+  key: z.string(),
+  value: z.union([z.number(), z.string()]),
+  timestamp: int64,
+  step: int64,
+});
+export type WireHistoryMetric = z.infer<typeof wireHistoryMetricSchema>;
+
+/** A `FileInfo` of artifacts/list. */
+export const wireFileInfoSchema = z.looseObject({
+  path: z.string(),
+  is_dir: z.boolean().nullish(),
+  file_size: int64,
+});
+export type WireFileInfo = z.infer<typeof wireFileInfoSchema>;
+
+/** A `RegisteredModel` of registered-models/search and registered-models/get. */
+export const wireRegisteredModelSchema = z.looseObject({
+  name: z.string(),
+  creation_timestamp: int64,
+  aliases: z
+    .array(z.looseObject({ alias: z.string(), version: z.union([z.string(), z.number()]) }))
+    .nullish(),
+  latest_versions: z.array(wireModelVersionSchema).nullish(),
+});
+export type WireRegisteredModel = z.infer<typeof wireRegisteredModelSchema>;
+
+/** The `LoggedModel` of logged-models/create (the fields tsad reads). */
+export const wireLoggedModelSchema = z.looseObject({
+  info: z.looseObject({ model_id: z.string(), artifact_uri: z.string() }),
+});
+
+/** `r[field]`, a list of records each checked against `schema` (absent or null: an empty list). */
+export function parseWireList<T>(
+  schema: z.ZodType,
+  r: Record<string, unknown>,
+  field: string,
+  endpoint: string,
+): T[] {
+  const v = r[field];
+  if (v === undefined || v === null) return [];
+  return parseWire<T[]>(z.array(schema), v, `${endpoint} (${field})`);
+}
 
 /**
  * `value` checked against `schema`; `T` is the interface the mapping code reads (the schema's

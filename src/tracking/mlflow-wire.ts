@@ -5,7 +5,6 @@
  */
 import { TrackingError } from '../errors.js';
 import { normalizeMetricValue } from './common.js';
-import type { Json } from './mlflow-http.js';
 import {
   type DatasetInput,
   type FilterClause,
@@ -280,26 +279,6 @@ export interface WireModelVersion {
   run_id?: string;
   tags?: WireKV[];
   aliases?: string[];
-}
-
-export interface WireMetricOut {
-  key?: unknown;
-  value: unknown;
-  timestamp?: unknown;
-  step?: unknown;
-}
-
-/** `r[field]` as an array of objects, or a typed error naming the endpoint (a hostile or broken server). */
-export function arrayField<T>(r: Json, field: string, endpoint: string): T[] {
-  const v = r[field];
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'object' || x === null || Array.isArray(x))) {
-    throw new TrackingError(
-      'mlflow_bad_response',
-      `MLflow ${endpoint} returned "${field}" that is not a list of objects; is the URI an MLflow server?`,
-    );
-  }
-  return v as T[];
 }
 
 const STATUS_NAMES: Record<number, string> = {

@@ -27,49 +27,46 @@ import {
   defaultRunName,
   formatOrderBy,
   matchesFilter,
-  normalizeMetricValue,
-  normalizeQuery,
   type PreparedRun,
   sortHistory,
   type ValidBatch,
-  validateArtifactPath,
   validateRunId,
 } from './common.js';
 import { MlflowExperiments } from './mlflow-experiments.js';
-import { type Json, MlflowApiError, MlflowHttp, type MlflowTrackerOptions } from './mlflow-http.js';
+import { MlflowApiError, MlflowHttp, type MlflowTrackerOptions } from './mlflow-http.js';
 import { MlflowRegistry } from './mlflow-registry.js';
-import { MlflowRun } from './mlflow-run.js';
-import { parseWire, wireRunSchema } from './mlflow-schemas.js';
+import { MlflowRun, sendBatch } from './mlflow-run.js';
 import {
-  arrayField,
+  parseWire,
+  parseWireList,
+  type WireFileInfo,
+  type WireHistoryMetric,
+  wireFileInfoSchema,
+  wireHistoryMetricSchema,
+  wireRunSchema,
+} from './mlflow-schemas.js';
+import {
   artifactStoragePath,
   checkMlflowKey,
-  chunkLogBatch,
   datasetFromWire,
-  datasetToWire,
   decodeMetricValue,
   inputSeqOf,
   int,
   MLFLOW_BATCH_LIMITS,
-  MLFLOW_INPUT_LIMITS,
   mlflowFilter,
   toStatus,
-  type WireMetric,
-  type WireMetricOut,
   type WireRun,
   type WireRunInfo,
 } from './mlflow-wire.js';
 import { redactUri } from './open.js';
+import type { RunStore, Store } from './store.js';
 import {
   type ArtifactInfo,
-  type DatasetInput,
   type Experiment,
   type MetricPoint,
-  ParamConflictError,
-  type Run,
+  type NormalizedQuery,
   type RunRecord,
   type RunStatus,
-  type SearchRunsQuery,
   type Tag,
   TrackingNotFoundError,
 } from './tracker.js';
@@ -86,20 +83,20 @@ export {
 } from './mlflow-wire.js';
 
 // ---------------------------------------------------------------------------------------------
-// Tracker
+// Store
 // ---------------------------------------------------------------------------------------------
 
-const PARAM_CHANGE = /Changing param values is not allowed/i;
 /** `LoggedModelStatus.LOGGED_MODEL_READY` in MLflow's service.proto. */
 export const LOGGED_MODEL_READY = 2;
 /** Artifact directories deeper than this are a server that lists a directory inside itself. */
 const MAX_ARTIFACT_DEPTH = 64;
 
-export class MlflowTracker extends BaseTracker {
+/** The MLflow REST `Store`. */
+export class MlflowStore implements Store {
   readonly uri: string;
   /** @internal */
   readonly http: MlflowHttp;
-  protected readonly registry: MlflowRegistry;
+  readonly registry: MlflowRegistry;
   private readonly experiments: MlflowExperiments;
   /** run id → artifact_uri (fixed for a run's lifetime). */
   private readonly artifactUris = new Map<string, string>();
@@ -110,7 +107,6 @@ export class MlflowTracker extends BaseTracker {
   >();
 
   constructor(uri: string, opts: MlflowTrackerOptions = {}) {
-    super();
     this.http = new MlflowHttp(uri, opts);
     this.uri = redactUri(uri);
     this.experiments = new MlflowExperiments(this.http);
@@ -134,11 +130,11 @@ export class MlflowTracker extends BaseTracker {
   // --- runs --------------------------------------------------------------------------------------
 
   /** MLflow's stricter key rules, before the experiment is created. */
-  protected override checkRunTags(tags: readonly Tag[]): void {
+  checkRunTags(tags: readonly Tag[]): void {
     for (const t of tags) checkMlflowKey('tag', t.key);
   }
 
-  protected async createRun(o: PreparedRun, exp: Experiment): Promise<Run> {
+  async createRun(o: PreparedRun, exp: Experiment): Promise<RunStore> {
     const named = o.named;
     const tags = [...o.tags.filter((t) => t.key !== 'mlflow.runName')];
     if (named) tags.push({ key: 'mlflow.runName', value: o.name });
@@ -167,90 +163,19 @@ export class MlflowTracker extends BaseTracker {
       await this.sendBatch(runId, { params: [], metrics: [], tags: tags.slice(createTags.length) });
     }
     this.artifactUris.set(runId, info.artifact_uri);
-    return new MlflowRun(this, runId, exp.experimentId, exp.name, name, o.startTime, info.artifact_uri);
+    return new MlflowRun(
+      this,
+      { runId, experimentId: exp.experimentId, experiment: exp.name, runName: name, startTime: o.startTime },
+      info.artifact_uri,
+    );
   }
 
-  /** @internal log-batch in chunks; a rejected param change becomes ParamConflictError. */
-  async sendBatch(runId: string, batch: ValidBatch): Promise<void> {
-    for (const p of batch.params) checkMlflowKey('param', p.key);
-    for (const t of batch.tags) checkMlflowKey('tag', t.key);
-    for (const m of batch.metrics) checkMlflowKey('metric', m.key);
-    for (const chunk of chunkLogBatch(batch)) {
-      const body: Json = { run_id: runId };
-      if (chunk.metrics.length > 0) body.metrics = chunk.metrics;
-      if (chunk.params.length > 0) body.params = chunk.params;
-      if (chunk.tags.length > 0) body.tags = chunk.tags;
-      try {
-        await this.http.call('POST', 'runs/log-batch', body, {
-          idempotent: true,
-          // params (same value) and tags (overwrite) may be re-sent; metric points the first
-          // attempt stored are left out, so a batch whose answer was lost is never doubled
-          beforeResend:
-            chunk.metrics.length === 0
-              ? undefined
-              : async () => {
-                  const left = await this.undelivered(runId, chunk.metrics);
-                  if (left.length === 0 && chunk.params.length === 0 && chunk.tags.length === 0) return null;
-                  const next: Json = { ...body };
-                  if (left.length > 0) next.metrics = left;
-                  else delete next.metrics;
-                  return next;
-                },
-        });
-      } catch (err) {
-        if (
-          err instanceof MlflowApiError &&
-          err.errorCode === 'INVALID_PARAMETER_VALUE' &&
-          PARAM_CHANGE.test(err.message)
-        ) {
-          const rec = await this.getRun(runId);
-          for (const p of chunk.params) {
-            const old = rec.data.params[p.key];
-            if (old !== undefined && old !== p.value)
-              throw new ParamConflictError(runId, p.key, old, p.value);
-          }
-        }
-        throw err;
-      }
-    }
-  }
-
-  /** The points of `sent` that the run's metric histories do not hold (each stored point counts once). */
-  private async undelivered(runId: string, sent: readonly WireMetric[]): Promise<WireMetric[]> {
-    const have = new Map<string, number>();
-    const id = (key: string, step: number, ts: number, v: number) =>
-      `${key}\u0000${step}\u0000${ts}\u0000${Number.isNaN(v) ? 'NaN' : normalizeMetricValue(v)}`;
-    for (const key of new Set(sent.map((m) => m.key))) {
-      for (const p of await this.getMetricHistory(runId, key)) {
-        const k = id(p.key, p.step, p.timestamp, p.value);
-        have.set(k, (have.get(k) ?? 0) + 1);
-      }
-    }
-    const left: WireMetric[] = [];
-    for (const m of sent) {
-      const k = id(m.key, m.step, m.timestamp, decodeMetricValue(m.value));
-      const n = have.get(k) ?? 0;
-      if (n > 0) have.set(k, n - 1);
-      else left.push(m);
-    }
-    return left;
-  }
-
-  /** @internal */
-  async sendInputs(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
-    const wire = inputs.map(datasetToWire);
-    for (let i = 0; i < wire.length; i += MLFLOW_INPUT_LIMITS.datasetsPerRequest) {
-      await this.http.call(
-        'POST',
-        'runs/log-inputs',
-        { run_id: runId, datasets: wire.slice(i, i + MLFLOW_INPUT_LIMITS.datasetsPerRequest) },
-        { idempotent: true }, // MLflow keeps one input per (dataset name, digest)
-      );
-    }
+  /** @internal log-batch in chunks (mlflow-run.ts); a rejected param change becomes ParamConflictError. */
+  sendBatch(runId: string, batch: ValidBatch): Promise<void> {
+    return sendBatch(this, runId, batch);
   }
 
   private async wireRun(runId: string): Promise<WireRun> {
-    validateRunId(runId);
     const r = await this.http.call('GET', 'runs/get', { run_id: runId });
     const run = parseWire<WireRun | undefined>(wireRunSchema.nullish(), r.run, 'runs/get');
     if (!run?.info)
@@ -303,21 +228,24 @@ export class MlflowTracker extends BaseTracker {
 
   /** `runs/delete`: MLflow moves the run to its trash (lifecycle stage "deleted"). */
   async deleteRun(runId: string): Promise<void> {
-    validateRunId(runId);
     await this.http.call('POST', 'runs/delete', { run_id: runId }, { idempotent: true });
     this.pendingEnds.delete(runId);
   }
 
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
-    validateRunId(runId);
     const out: MetricPoint[] = [];
     await this.http.pages(
       'metrics/get-history',
       { run_id: runId, metric_key: key, max_results: 25000 },
       (r) => {
-        for (const m of arrayField<WireMetricOut>(r, 'metrics', 'metrics/get-history')) {
+        for (const m of parseWireList<WireHistoryMetric>(
+          wireHistoryMetricSchema,
+          r,
+          'metrics',
+          'metrics/get-history',
+        )) {
           out.push({
-            key: String(m.key),
+            key: m.key,
             value: decodeMetricValue(m.value),
             step: int(m.step),
             timestamp: int(m.timestamp),
@@ -329,17 +257,12 @@ export class MlflowTracker extends BaseTracker {
   }
 
   async listArtifacts(runId: string): Promise<ArtifactInfo[]> {
-    validateRunId(runId);
     const out: ArtifactInfo[] = [];
     const walk = async (dir: string | undefined, depth: number): Promise<void> => {
       const subdirs: string[] = [];
       await this.http.pages('artifacts/list', { run_id: runId, path: dir }, (r) => {
-        for (const f of arrayField<{ path?: unknown; is_dir?: unknown; file_size?: unknown }>(
-          r,
-          'files',
-          'artifacts/list',
-        )) {
-          const path = String(f.path);
+        for (const f of parseWireList<WireFileInfo>(wireFileInfoSchema, r, 'files', 'artifacts/list')) {
+          const path = f.path;
           // a listed entry must lie strictly inside the listed directory
           if (dir !== undefined && !path.startsWith(`${dir}/`)) {
             throw new TrackingError(
@@ -366,7 +289,6 @@ export class MlflowTracker extends BaseTracker {
   }
 
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
-    validateArtifactPath(path);
     let uri = this.artifactUris.get(runId);
     if (uri === undefined) {
       uri = (await this.wireRun(runId)).info?.artifact_uri ?? '';
@@ -378,13 +300,13 @@ export class MlflowTracker extends BaseTracker {
       // MLflow answers a missing artifact with 500 (or 404): check the listing to tell the two apart
       if (err instanceof MlflowApiError && (err.status === 404 || err.status === 500)) {
         const slash = path.lastIndexOf('/');
-        let listed: { path?: unknown }[] = [];
+        let listed: WireFileInfo[] = [];
         try {
           const r = await this.http.call('GET', 'artifacts/list', {
             run_id: runId,
             ...(slash > 0 ? { path: path.slice(0, slash) } : {}),
           });
-          listed = arrayField<{ path?: unknown }>(r, 'files', 'artifacts/list');
+          listed = parseWireList<WireFileInfo>(wireFileInfoSchema, r, 'files', 'artifacts/list');
         } catch {
           listed = [];
         }
@@ -396,8 +318,7 @@ export class MlflowTracker extends BaseTracker {
     }
   }
 
-  async searchRuns(query: SearchRunsQuery = {}): Promise<RunRecord[]> {
-    const q = normalizeQuery(query);
+  async searchRuns(q: NormalizedQuery): Promise<RunRecord[]> {
     let ids: string[];
     if (q.experiments === null) ids = (await this.listExperiments()).map((e) => e.experimentId);
     else {
@@ -423,11 +344,7 @@ export class MlflowTracker extends BaseTracker {
         ...(orderBy.length > 0 ? { order_by: orderBy } : {}),
       },
       (r) => {
-        wires.push(
-          ...arrayField<unknown>(r, 'runs', 'runs/search').map((x) =>
-            parseWire<WireRun>(wireRunSchema, x, 'runs/search'),
-          ),
-        );
+        wires.push(...parseWireList<WireRun>(wireRunSchema, r, 'runs', 'runs/search'));
       },
       () => limit === null || wires.length < limit,
     );
@@ -479,6 +396,28 @@ export class MlflowTracker extends BaseTracker {
     }
     this.artifactUris.clear();
     this.experiments.clear();
+  }
+}
+
+/** The MLflow backend as a `Tracker`. */
+export class MlflowTracker extends BaseTracker<MlflowStore> {
+  constructor(uri: string, opts: MlflowTrackerOptions = {}) {
+    super(new MlflowStore(uri, opts));
+  }
+
+  /** @internal */
+  get http(): MlflowHttp {
+    return this.store.http;
+  }
+
+  /** @internal log-batch in chunks (the `Run` write path; exposed for tests). */
+  sendBatch(runId: string, batch: ValidBatch): Promise<void> {
+    return this.store.sendBatch(validateRunId(runId), batch);
+  }
+
+  /** Runs whose end (FINISHED/FAILED/KILLED) has not reached the server yet. */
+  pendingRuns(): { runId: string; status: Exclude<RunStatus, 'RUNNING'> }[] {
+    return this.store.pendingRuns();
   }
 }
 

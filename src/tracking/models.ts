@@ -219,9 +219,19 @@ export function resolveVersionArg(
   aliases: Readonly<Record<string, number>>,
   latestVersion: number | null,
 ): number {
-  if (typeof versionOrAlias === 'number') return validateVersion(versionOrAlias);
+  if (typeof versionOrAlias === 'number') return versionOrAlias;
   if (/^[1-9]\d*$/.test(versionOrAlias)) return Number(versionOrAlias);
-  return resolveAlias(name, validateAlias(versionOrAlias, false), aliases, latestVersion);
+  return resolveAlias(name, versionOrAlias, aliases, latestVersion);
+}
+
+/**
+ * Checks a `getModelVersion` argument (the core does, before a store resolves it): a version
+ * number, a version in digits, or an alias (`latest` and `v<n>` included).
+ */
+export function validateVersionArg(versionOrAlias: unknown): number | string {
+  if (typeof versionOrAlias === 'number') return validateVersion(versionOrAlias);
+  if (typeof versionOrAlias === 'string' && /^[1-9]\d*$/.test(versionOrAlias)) return versionOrAlias;
+  return validateAlias(versionOrAlias, false);
 }
 
 /** The stored facts of one model version. */

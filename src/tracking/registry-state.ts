@@ -3,7 +3,7 @@
  * (the file backend stores it as `registry.json`, rewritten atomically under a lock).
  */
 import { modelVersion, resolveVersionArg } from './common.js';
-import type { RegistryStore } from './core.js';
+import type { RegistryStore } from './store.js';
 import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
 
 export interface StoredVersion {

@@ -1,9 +1,9 @@
 /** The model registry on the SQL store (tables `tsad_registered_models`, `_model_versions`, `_model_aliases`, `_model_version_tags`). */
 import { TrackingError } from '../errors.js';
 import { modelVersion, resolveVersionArg } from './common.js';
-import type { RegistryStore } from './core.js';
 import { num, numOrNull } from './sql-connect.js';
 import type { SqlDialect, SqlQuery, SqlResult, Table } from './sql-dialect.js';
+import type { RegistryStore } from './store.js';
 import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
 
 /** What the registry needs from the SQL store. */

@@ -15,18 +15,13 @@
  */
 import { TrackingError } from '../errors.js';
 import {
-  BaseRun,
   BaseTracker,
   experimentIdFor,
   isLater,
   newParams,
   newRunInfo,
-  normalizeQuery,
   type PreparedRun,
   type ValidBatch,
-  validateArtifactPath,
-  validateExperimentName,
-  validateRunId,
 } from './common.js';
 import { redactUri } from './open.js';
 import { migrate, nextSeqBase, num, numOrNull, parseSqlUri, pgExecutor, wrapDbError } from './sql-connect.js';
@@ -39,42 +34,44 @@ import {
   type Table,
 } from './sql-dialect.js';
 import { SqlRegistry } from './sql-registry.js';
+import type { RunIdentity, RunStore, Store } from './store.js';
 import {
   type ArtifactInfo,
   type DatasetInput,
   type Experiment,
   type MetricPoint,
-  type Run,
+  type NormalizedQuery,
   type RunRecord,
   type RunStatus,
-  type SearchRunsQuery,
   TrackingNotFoundError,
 } from './tracker.js';
 
-class SqlRun extends BaseRun {
+class SqlRun implements RunStore {
+  private readonly id: string;
+
   constructor(
-    private readonly tracker: SqlTracker,
-    info: { runId: string; experimentId: string; experiment: string; runName: string; startTime: number },
+    private readonly tracker: SqlStore,
+    readonly info: RunIdentity,
   ) {
-    super(info.runId, info.experimentId, info.experiment, info.runName, info.startTime);
+    this.id = info.runId;
   }
 
-  protected async writeBatch(b: ValidBatch): Promise<void> {
+  async writeBatch(b: ValidBatch): Promise<void> {
     await this.tracker.writeBatch(this.id, b);
   }
 
-  protected async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
+  async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
     await this.tracker.writeInputs(this.id, inputs);
   }
 
-  protected async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
+  async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
     await this.tracker.write(['artifacts'], async (q, d) => {
       const s = d.putArtifact(this.id, path, bytes);
       await q(s.text, s.values);
     });
   }
 
-  protected async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+  async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
     await this.tracker.write(['runs'], async (q, d) => {
       await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
         status,
@@ -95,17 +92,17 @@ export {
   type SqlTrackerOptions,
 } from './sql-dialect.js';
 
-export class SqlTracker extends BaseTracker {
+/** The SQL `Store` (PostgreSQL and CrateDB dialects). */
+export class SqlStore implements Store {
   readonly uri: string;
   readonly dialect: SqlDialect;
   private readonly connectionString: string;
   private readonly timeouts: { connectTimeoutMs: number; statementTimeoutMs: number };
   private exec: Promise<SqlExecutor> | undefined;
   private readonly injected: SqlExecutor | undefined;
-  protected readonly registry = new SqlRegistry(this);
+  readonly registry = new SqlRegistry(this);
 
   constructor(uri: string, opts: SqlTrackerOptions = {}) {
-    super();
     const p = parseSqlUri(uri);
     this.dialect = new SqlDialect(p.dialect, p.schema);
     this.connectionString = p.connectionString;
@@ -253,7 +250,6 @@ export class SqlTracker extends BaseTracker {
   }
 
   async getOrCreateExperiment(name: string): Promise<Experiment> {
-    validateExperimentName(name);
     const id = experimentIdFor(name);
     const found = await this.getExperiment(name);
     if (found) return found;
@@ -269,7 +265,6 @@ export class SqlTracker extends BaseTracker {
   }
 
   async getExperiment(name: string): Promise<Experiment | undefined> {
-    validateExperimentName(name);
     const r = await this.query(
       `SELECT experiment_id, name, creation_time FROM ${this.dialect.t('experiments')} WHERE experiment_id = $1`,
       [experimentIdFor(name)],
@@ -294,7 +289,7 @@ export class SqlTracker extends BaseTracker {
     }));
   }
 
-  protected async createRun(o: PreparedRun, exp: Experiment): Promise<Run> {
+  async createRun(o: PreparedRun, exp: Experiment): Promise<RunStore> {
     await this.write(['runs', 'tags'], async (q, d) => {
       await q(
         `INSERT INTO ${d.t('runs')} (run_id, experiment_id, run_name, status, start_time, end_time) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -392,7 +387,6 @@ export class SqlTracker extends BaseTracker {
   }
 
   async getRun(runId: string): Promise<RunRecord> {
-    validateRunId(runId);
     const [r] = await this.records([runId]);
     if (!r) throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
     return r;
@@ -400,7 +394,6 @@ export class SqlTracker extends BaseTracker {
 
   /** @internal */
   async assertRun(runId: string): Promise<void> {
-    validateRunId(runId);
     const r = await this.query(`SELECT run_id FROM ${this.dialect.t('runs')} WHERE run_id = $1`, [runId]);
     if (r.rows.length === 0) throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
   }
@@ -430,7 +423,6 @@ export class SqlTracker extends BaseTracker {
   }
 
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
-    validateArtifactPath(path);
     await this.assertRun(runId);
     const r = await this.query(
       `SELECT content FROM ${this.dialect.t('artifacts')} WHERE run_id = $1 AND path = $2`,
@@ -442,7 +434,6 @@ export class SqlTracker extends BaseTracker {
   }
 
   async deleteRun(runId: string): Promise<void> {
-    validateRunId(runId);
     const children = ['params', 'tags', 'metrics', 'latest_metrics', 'inputs', 'artifacts'] as const;
     const found = await this.write(['runs', ...children], async (q, d) => {
       // the run row goes first, so a concurrent reader never sees a run without its data
@@ -454,8 +445,7 @@ export class SqlTracker extends BaseTracker {
     if (!found) throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
   }
 
-  async searchRuns(query?: SearchRunsQuery): Promise<RunRecord[]> {
-    const q = normalizeQuery(query);
+  async searchRuns(q: NormalizedQuery): Promise<RunRecord[]> {
     if (q.maxResults === 0) return [];
     const s = this.dialect.searchRuns(q);
     const r = await this.query(s.text, s.values);
@@ -468,5 +458,16 @@ export class SqlTracker extends BaseTracker {
     const ex = this.exec;
     this.exec = undefined;
     if (ex) await (await ex).close();
+  }
+}
+
+/** The SQL backend as a `Tracker`. */
+export class SqlTracker extends BaseTracker<SqlStore> {
+  constructor(uri: string, opts: SqlTrackerOptions = {}) {
+    super(new SqlStore(uri, opts));
+  }
+
+  get dialect(): SqlDialect {
+    return this.store.dialect;
   }
 }

@@ -16,6 +16,8 @@ for (const entry of DETECTORS) {
     {
       seeded: entry.seeded,
       numRuns: 10,
+      // the sweep over every type; the per-detector files fuzz the same model files 300 times each
+      fuzzRuns: 100,
       prevIsContext: entry.prevIsContext,
       labelThreshold: entry.labelsTrainThreshold === false ? null : undefined,
     },

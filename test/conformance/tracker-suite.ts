@@ -394,6 +394,18 @@ export function runTrackerConformance(
       await expect(tr.getRun('0123456789abcdef0123456789abcdef')).rejects.toBeInstanceOf(
         TrackingNotFoundError,
       );
+      // every read refuses them alike, whatever the store (the core checks before the store is asked)
+      const badId = '../../etc/passwd';
+      await expect(tr.getMetricHistory(badId, 'm')).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.listArtifacts(badId)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.readArtifact(badId, 'model/MLmodel')).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.deleteRun(badId)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.registerModel('names-model', badId)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.getExperiment('../../etc')).rejects.toBeInstanceOf(UnsafePathError);
+      await expect(tr.searchRuns({ experiment: '../../etc' })).rejects.toBeInstanceOf(UnsafePathError);
+      await expect(tr.getModelVersion('names-model', 'no such alias!')).rejects.toBeInstanceOf(
+        TrackingValidationError,
+      );
     });
 
     it('searchRuns filters by params/metrics/tags/attributes and orders by a metric', async () => {

@@ -100,8 +100,10 @@ describe('detectors for the kinds the default ensemble misses', () => {
     const d = new DiscordDetector();
     d.train({ t, v });
     const train = d.trainScores ?? { v: new Float64Array(0) };
-    expect(d.length).toBe(96); // the period (144) clamped to maxLength
-    const warm = 96 - 1 + 144;
+    // ½, 1 and 2 periods (72, 144, 288) shrink together until the longest fits maxLength (96)
+    expect(d.lengths).toEqual([24, 48, 96]);
+    expect(d.length).toBe(48);
+    const warm = 24 - 1 + 144; // the shortest length's warm-up (each length is silent until its own)
     expect(Array.from(train.v.subarray(0, warm)).every((x) => x === 0)).toBe(true);
     expect(Array.from(train.v.subarray(warm)).some((x) => x !== 0)).toBe(true);
   });

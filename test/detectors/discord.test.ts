@@ -1,0 +1,153 @@
+/**
+ * DiscordDetector behaviour: gaps in the data never make the top score, a planted shape change inside the
+ * normal range of a periodic series is located, flat stretches stay finite and quiet, and model files
+ * written before state version 3 still load and score as they did.
+ */
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
+import { loadModel } from '../../src/index.js';
+
+const STEP = 60_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+/** Deterministic noise in [−1, 1] (an LCG), so series are reproducible without a seed library. */
+function noiseGen(seed: number): () => number {
+  let g = seed >>> 0 || 1;
+  return () => {
+    g = (Math.imul(g, 1664525) + 1013904223) >>> 0;
+    return (g / 2 ** 32) * 2 - 1;
+  };
+}
+
+/** Trains on the first `cut` points, streams the rest; returns the test scores and the argmax index. */
+function streamScores(cfg: DiscordInput, t: Float64Array, v: Float64Array, cut: number) {
+  const d = new DiscordDetector({ enableThreshold: false, ...cfg });
+  d.train({ t: t.subarray(0, cut), v: v.subarray(0, cut) });
+  const s = d.stream();
+  const scores = new Float64Array(t.length - cut);
+  let best = -1;
+  let top = Number.NEGATIVE_INFINITY;
+  for (let i = cut; i < t.length; i++) {
+    const x = s.push(t[i], v[i]).score;
+    scores[i - cut] = x;
+    if (Math.abs(x) > top) {
+      top = Math.abs(x);
+      best = i;
+    }
+  }
+  return { scores, best, detector: d };
+}
+
+describe('DiscordDetector and missing data', () => {
+  // a noisy cycle of 30 points; 45 rows go missing at index 700, so the cycle resumes half a period off
+  const period = 30;
+  const n = 1400;
+  const at = 700;
+  const rnd = noiseGen(7);
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = i < at ? i : i + 45; // the clock (and the phase) jumps over the missing rows
+    t[i] = T0 + k * STEP;
+    v[i] = Math.sin((2 * Math.PI * k) / period) + 0.05 * rnd();
+  }
+
+  it('a subsequence spanning a gap is never the top score, and scores 0', () => {
+    for (const cfg of [{}, { m: 16 }, { views: 'znorm' as const }, { views: 'euclid' as const }]) {
+      const r = streamScores({ ...cfg, enableCalibrator: false }, t, v, 400);
+      const lengths = r.detector.lengths;
+      const longest = Math.max(...lengths);
+      expect(r.best < at || r.best >= at + longest - 1).toBe(true);
+      // the points whose every subsequence spans the gap (shorter than the shortest length past it) score 0
+      for (let i = at; i < at + Math.min(...lengths) - 1; i++) expect(r.scores[i - 400]).toBe(0);
+    }
+  });
+
+  it('without the gap rule the same gap is the top score (so the check above can fail)', () => {
+    const r = streamScores({ m: 16, enableCalibrator: false, gapFactor: 1000 }, t, v, 400);
+    expect(r.best).toBeGreaterThanOrEqual(at);
+    expect(r.best).toBeLessThan(at + 16);
+  });
+
+  it('a gap inside the training part keeps its subsequences out of the scale and the neighbours', () => {
+    const r = streamScores({ m: 16, enableCalibrator: false }, t, v, 1000);
+    const train = r.detector.trainScores?.v ?? new Float64Array(0);
+    for (let i = at; i < at + 15; i++) expect(train[i]).toBe(0);
+    // after the gap the training part goes on at its usual level
+    expect(Math.max(...r.scores)).toBeLessThan(3);
+  });
+});
+
+describe('DiscordDetector locates a planted shape change inside the normal range', () => {
+  it('property: one cycle replaced by two faster ones, same amplitude, is located within 100 points', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 16, max: 90 }),
+        fc.double({ min: 0, max: 0.15, noNaN: true }),
+        fc.double({ min: 0.55, max: 0.9, noNaN: true }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        (period, noise, where, seed) => {
+          const n = Math.max(2400, 30 * period);
+          const rnd = noiseGen(seed);
+          const t = Float64Array.from({ length: n }, (_, i) => T0 + i * STEP);
+          const v = new Float64Array(n);
+          const start = Math.floor(where * n);
+          const a = start - (start % period); // a whole cycle, phase aligned
+          for (let i = 0; i < n; i++) {
+            const inside = i >= a && i < a + period;
+            v[i] = Math.sin((2 * Math.PI * i * (inside ? 2 : 1)) / period) + noise * rnd();
+          }
+          const r = streamScores({}, t, v, Math.floor(0.3 * n));
+          expect(r.best).toBeGreaterThanOrEqual(a - 100);
+          expect(r.best).toBeLessThanOrEqual(a + period + 100);
+        },
+      ),
+      { numRuns: 12, seed: 13 },
+    );
+  });
+
+  it('a missing beat in a pulse train with flat stretches: located, and flat stretches score finite and low', () => {
+    // pulses of 10 points every 40, flat (exactly constant) in between: constant subsequences everywhere
+    const n = 3000;
+    const t = Float64Array.from({ length: n }, (_, i) => T0 + i * STEP);
+    const v = Float64Array.from({ length: n }, (_, i) => (i % 40 < 10 ? 1 : 0));
+    const miss = 2000; // one pulse missing
+    for (let i = miss; i < miss + 10; i++) v[i] = 0;
+    const r = streamScores({ enableCalibrator: false }, t, v, 900);
+    expect(r.scores.every((x) => Number.isFinite(x) && x >= 0)).toBe(true);
+    expect(r.best).toBeGreaterThanOrEqual(miss);
+    expect(r.best).toBeLessThanOrEqual(miss + 100);
+    // before the missing pulse everything repeats exactly: rounding-size scores, far below the miss
+    expect(Math.max(...r.scores.subarray(0, miss - 900))).toBeLessThan(1e-3);
+    expect(r.scores[r.best - 900]).toBeGreaterThan(1);
+  });
+
+  it('a constant training series gives finite scores, and a later change scores above the constant part', () => {
+    const n = 600;
+    const t = Float64Array.from({ length: n }, (_, i) => T0 + i * STEP);
+    const v = Float64Array.from({ length: n }, (_, i) => (i >= 450 && i < 470 ? Math.sin(i) : 5));
+    const r = streamScores({ enableCalibrator: false }, t, v, 300);
+    expect(r.scores.every((x) => Number.isFinite(x))).toBe(true);
+    expect(r.best).toBeGreaterThanOrEqual(450);
+    expect(Math.max(...r.scores.subarray(0, 150))).toBe(0);
+  });
+});
+
+describe('DiscordDetector model files before state version 3', () => {
+  it('a version-2 file (one length, no gap rule) loads and streams the scores that version gave', () => {
+    const fx = JSON.parse(
+      readFileSync(new URL('./fixtures/discord-state-v2.json', import.meta.url), 'utf8'),
+    ) as { model: unknown; next: { t: number[]; v: number[] }; scores: number[] };
+    const d = loadModel(fx.model);
+    expect(d).toBeInstanceOf(DiscordDetector);
+    expect((d as DiscordDetector).lengths).toEqual([8]);
+    const s = d.stream();
+    fx.next.t.forEach((ti, k) => {
+      expect(s.push(ti, fx.next.v[k]).score).toBeCloseTo(fx.scores[k], 9);
+    });
+    const state = d.toJSON().state as Record<string, unknown>;
+    expect(state.stateVersion).toBe(3);
+  });
+});
