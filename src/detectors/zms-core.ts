@@ -7,7 +7,9 @@
  * Everything here is pure arithmetic over typed arrays. Batch scoring and streaming use the same
  * per-point routine (`scorePoint`), so their numbers are identical bit for bit.
  */
+
 import { DetectorError } from '../errors.js';
+import { clampFinite } from '../math/finite.js';
 
 /** Trained state of the raw ZMS model. `mean[0]`/`scale[0]` are the level's, `mean[j+1]` lag `lags[j]`'s. */
 export interface ZmsState {
@@ -148,8 +150,7 @@ export function zmsKernel(state: ZmsState): ZmsKernel {
  */
 export function scorePoint(kern: ZmsKernel, xi: number, d: Float64Array): number {
   // finite input, finite score: a z-score that overflows (a value near ±1e308) is clamped
-  const z = scorePointRaw(kern, xi, d);
-  return z > Number.MAX_VALUE ? Number.MAX_VALUE : z < -Number.MAX_VALUE ? -Number.MAX_VALUE : z;
+  return clampFinite(scorePointRaw(kern, xi, d));
 }
 
 function scorePointRaw(kern: ZmsKernel, xi: number, d: Float64Array): number {

@@ -135,6 +135,31 @@ describe('DiscordDetector locates a planted shape change inside the normal range
   });
 });
 
+describe('DiscordDetector scores stay finite', () => {
+  // found by the kit's mutated-file property (seed 1339180842): a member scale edited to the smallest
+  // double turned the next distance into an infinite score
+  it.each(['max', 'mean'] as const)(
+    'a member scale near zero in a model file gives finite scores (combine %s)',
+    (combine) => {
+      const n = 800;
+      const rnd = noiseGen(3);
+      const t = Float64Array.from({ length: n }, (_, i) => T0 + i * STEP);
+      const v = Float64Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * i) / 30) + 0.05 * rnd());
+      const d = new DiscordDetector({ enableThreshold: false, enableCalibrator: false, combine });
+      d.train({ t: t.subarray(0, 500), v: v.subarray(0, 500) });
+      const json = JSON.parse(JSON.stringify(d.toJSON()));
+      for (const m of json.state.model.members) m.scale = 5e-324;
+      const { v: scores } = loadModel(json).score(
+        { t: t.subarray(500), v: v.subarray(500) },
+        { prev: { t: t.subarray(0, 500), v: v.subarray(0, 500) } },
+      );
+      expect(scores.every((x) => Number.isFinite(x))).toBe(true);
+      // the overflow is real: without the clamp these would be Infinity
+      expect(Math.max(...scores)).toBe(Number.MAX_VALUE);
+    },
+  );
+});
+
 describe('DiscordDetector model files before state version 3', () => {
   it('a version-2 file (one length, no gap rule) loads and streams the scores that version gave', () => {
     const fx = JSON.parse(

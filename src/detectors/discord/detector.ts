@@ -5,8 +5,10 @@
  * the training part, and the score is the largest of these ratios. Missing-data gaps (a step far longer
  * than the usual one) exclude the subsequences that span them. Online.
  */
+
 import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
+import { clampFinite } from '../../math/finite.js';
 import { baseConfigShape } from '../base-config.js';
 import { decodeFloat, encodeFloat, intField, jsonFloat } from '../json.js';
 import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
@@ -180,7 +182,7 @@ class DiscordRaw implements RowModel<DiscordState> {
           ? Number.POSITIVE_INFINITY
           : viewScale(eus.subarray(w), c.scaleQuantile, 0.01 * spread || 1e-12, spread || 1);
       for (let i = w; i < n; i++) {
-        const s = Math.max(scores[i] / scale, eus[i] / scaleE);
+        const s = clampFinite(Math.max(scores[i] / scale, eus[i] / scaleE));
         if (c.combine === 'mean') out[i] += s / lengths.length;
         else if (s > out[i]) out[i] = s;
       }
@@ -203,11 +205,12 @@ class DiscordRaw implements RowModel<DiscordState> {
       if (gap) mb.core.gap();
       const z = mb.core.push(row[0]) / mb.scale;
       const e = mb.core.euclid / mb.scaleE;
-      const s = z > e ? z : e;
+      // a distance over a scale near zero (a degenerate or edited model file) stays a finite score
+      const s = clampFinite(z > e ? z : e);
       sum += s;
       if (s > best) best = s;
     }
-    return this.config.combine === 'mean' ? sum / this.members.length : best;
+    return this.config.combine === 'mean' ? clampFinite(sum / this.members.length) : best;
   }
 
   /** Scores without learning: on a copy. */

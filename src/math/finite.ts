@@ -1,0 +1,14 @@
+/**
+ * A score clamped to the finite doubles: a ratio or z-score that overflows (a value near ±1e308, or a
+ * distance over a scale near zero) becomes ±`Number.MAX_VALUE`, so finite input keeps a finite,
+ * still top-ranked score. NaN passes through unchanged (callers reject it where it can arise).
+ *
+ * @example
+ * clampFinite(2.5); // => 2.5
+ * clampFinite(Infinity) === Number.MAX_VALUE; // => true
+ * clampFinite(-Infinity) === -Number.MAX_VALUE; // => true
+ * Number.isNaN(clampFinite(NaN)); // => true
+ */
+export function clampFinite(x: number): number {
+  return x > Number.MAX_VALUE ? Number.MAX_VALUE : x < -Number.MAX_VALUE ? -Number.MAX_VALUE : x;
+}
