@@ -12,7 +12,8 @@ import {
 } from '../spec.js';
 import { type Frame, transformSchema } from '../transforms.js';
 import type { JsonObject, JsonValue } from '../types.js';
-import { CutForest, isArrayForm, packForestArrays } from './forest.js';
+import { CutForest } from './forest.js';
+import { isArrayForm, packForestArrays } from './forest-v2.js';
 
 /** Largest |coordinate| the forest accepts: sums of box ranges over thousands of dimensions stay finite. */
 export const RCF_MAX_ABS = 1e299;

@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import { Rng } from '../../math/rng.js';
 import { xoroshiroFloat as draw, fillStreams } from '../../math/xoroshiro.js';
 import { packFloats, packInts, unpackFloats, unpackInts } from '../json.js';
 import type { JsonObject } from '../types.js';
+import { ForestStateSchema, zodError } from './forest-schema.js';
+import { isArrayForm, packForestArrays } from './forest-v2.js';
 import { CutTree, NAV_BITS, NAV_MASK, NAV_MAX_DIM, type NavStore, type Uniform } from './tree.js';
 
 /** Options of the forest core (feature vectors in, AWS RCF 1.0 scores out). */
@@ -903,71 +904,6 @@ export class CutForest {
   }
 }
 
-/** A ModelFormatError for the first issue of a failed zod parse, naming the field under `path`. */
-function zodError(error: z.ZodError, path: string): ModelFormatError {
-  const issue = error.issues[0];
-  const where = [path, ...issue.path.map(String)].join('.');
-  return new ModelFormatError('bad_state', `${where}: ${issue.message}`);
-}
-
-/** Whether a forest state holds plain JSON arrays (written before packed arrays). */
-export function isArrayForm(json: unknown): boolean {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) return false;
-  const points = (json as Record<string, unknown>).points;
-  return (
-    points !== null && typeof points === 'object' && Array.isArray((points as Record<string, unknown>).coords)
-  );
-}
-
-/**
- * Converts a forest state written with plain JSON arrays (tsad before packed arrays: per tree
- * `dims`, `values` — cut values, and at leaves the leaf's sequence number — `weights` and `seqs`
- * by sequence number) to the packed form `toJSON()` writes today. Shapes and references are
- * checked here; everything else by `fromJSON`. Throws ModelFormatError naming the field.
- */
-export function packForestArrays(json: unknown, path = 'state'): JsonObject {
-  const parsed = ArrayFormSchema.safeParse(json);
-  if (!parsed.success) throw zodError(parsed.error, path);
-  const s = parsed.data;
-  const pointIndex = new Map<number, number>();
-  s.points.seqs.forEach((seq, i) => {
-    if (!pointIndex.has(seq)) pointIndex.set(seq, i);
-  });
-  const index = (seq: number, field: string): number => {
-    const i = pointIndex.get(seq);
-    if (i === undefined)
-      throw new ModelFormatError('bad_state', `${path}.${field}: sequence ${seq} is not in points.seqs`);
-    return i;
-  };
-  const trees = s.trees.map((ts, t): JsonObject => {
-    const where = `trees.${t}`;
-    if (ts.dims.length !== ts.values.length) {
-      throw new ModelFormatError('bad_state', `${path}.${where}.values: length differs from dims`);
-    }
-    if (ts.seqs.length !== ts.weights.length) {
-      throw new ModelFormatError('bad_state', `${path}.${where}.seqs: length differs from weights'`);
-    }
-    const cuts: number[] = [];
-    const leaves: number[] = [];
-    ts.dims.forEach((dim, k) => {
-      if (dim === -1) leaves.push(index(ts.values[k], `${where}.values.${k}`));
-      else cuts.push(ts.values[k]);
-    });
-    return {
-      dims: packInts(ts.dims),
-      cuts: packFloats(cuts),
-      leaves: packInts(leaves),
-      weights: packFloats(ts.weights),
-      slots: packInts(ts.seqs.map((seq, i) => index(seq, `${where}.seqs.${i}`))),
-    };
-  });
-  return {
-    ...s,
-    points: { seqs: packInts(s.points.seqs), coords: packFloats(s.points.coords) },
-    trees,
-  };
-}
-
 /** Control words of the job exchange. */
 const CLAIM = 0; // (job id << 8) | next unclaimed chunk
 const DONE = 1; // chunks finished in the current job
@@ -1044,55 +980,3 @@ const MAX_CELLS = 1 << 24;
 function check(ok: boolean, name: string, value: unknown, what: string): void {
   if (!ok) throw new DetectorError('bad_config', `${name} must be ${what}, got ${String(value)}`);
 }
-
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const int32 = z.number().int().min(-2147483648).max(2147483647);
-
-const header = {
-  dimensions: z.number().int().min(1).max(10_000),
-  numberOfTrees: z.number().int().min(1).max(100_000),
-  sampleSize: z.number().int().min(1).max(1_000_000),
-  lambda: finite.min(0),
-  outputAfter: z.number().int().min(0),
-  seed: z.number().int(),
-  updates: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  rng: z.array(int32),
-};
-
-/** The forest state `toJSON()` writes: packed arrays, decoded (after length checks) by `fromJSON`. */
-const ForestStateSchema = z.object({
-  ...header,
-  points: z.object({ seqs: z.string(), coords: z.string() }),
-  trees: z.array(
-    z.object({
-      dims: z.string(),
-      cuts: z.string(),
-      leaves: z.string(),
-      weights: z.string(),
-      slots: z.string(),
-    }),
-  ),
-});
-
-/** The forest state of tsad before packed arrays (plain JSON arrays). */
-const ArrayFormSchema = z.object({
-  ...header,
-  points: z.object({
-    seqs: z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)),
-    coords: z.array(finite),
-  }),
-  trees: z.array(
-    z.object({
-      dims: z.array(
-        z
-          .number()
-          .int()
-          .min(-1)
-          .max(2 ** 31 - 1),
-      ),
-      values: z.array(finite),
-      weights: z.array(finite),
-      seqs: z.array(z.number().int().min(1)),
-    }),
-  ),
-});
