@@ -145,8 +145,13 @@ export function maxCalFlatDetector(seed = 0, almThreshold = DEFAULT_ALARM_RULE.a
     enableThreshold: false,
     seed,
   });
+  return withFlatLine(trio, seed, almThreshold);
+}
+
+/** `inner` and `FlatLineDetector` (score 3 at its own decision rule) by their maximum, the default alarm rule. */
+function withFlatLine(inner: Ensemble, seed: number, almThreshold: number): Ensemble {
   return new Ensemble({
-    members: [trio, new FlatLineDetector({ enableThreshold: false, seed })],
+    members: [inner, new FlatLineDetector({ enableThreshold: false, seed })],
     combiner: { type: 'max', absScore: true },
     enableCalibrator: false,
     threshold: { ...DEFAULT_ALARM_RULE, almThreshold },
@@ -234,13 +239,7 @@ export function defaultOnlineFlatDetector(
     enableThreshold: false,
     seed,
   });
-  return new Ensemble({
-    members: [trio, new FlatLineDetector({ enableThreshold: false, seed })],
-    combiner: { type: 'max', absScore: true },
-    enableCalibrator: false,
-    threshold: { ...DEFAULT_ALARM_RULE, almThreshold },
-    seed,
-  });
+  return withFlatLine(trio, seed, almThreshold);
 }
 
 /**
