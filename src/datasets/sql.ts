@@ -25,6 +25,7 @@ import type { MonitorRecord } from '../lifecycle/monitor.js';
 import { parseTime } from '../series/series.js';
 import type { TimeInput, TimeSeries } from '../series/types.js';
 import { datasetDigest } from '../tracking/common.js';
+import { redactUri } from '../tracking/open.js';
 
 export type SqlDialect = 'postgres' | 'crate';
 export type SqlAggregate = 'max' | 'min' | 'mean' | 'sum' | 'count' | 'first' | 'last';
@@ -86,7 +87,7 @@ function parseUri(uri: string): Conn {
   } catch {
     throw new LifecycleError(
       'bad_uri',
-      `not a database URI: ${JSON.stringify(uri)}; use postgres://… or crate://…`,
+      `not a database URI: ${JSON.stringify(redactUri(uri))}; use postgres://… or crate://…`,
     );
   }
   const scheme = u.protocol.replace(/:$/, '');
@@ -103,9 +104,7 @@ function parseUri(uri: string): Conn {
     if (!c.port) c.port = '5432';
   }
   c.searchParams.delete('schema');
-  const shown = new URL(uri);
-  if (shown.password) shown.password = '***';
-  return { dialect, connectionString: c.toString(), display: shown.toString() };
+  return { dialect, connectionString: c.toString(), display: redactUri(uri) };
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
