@@ -52,7 +52,7 @@ async function startServer(model: string): Promise<{ proc: ChildProcess; url: st
   const proc = spawn(
     process.execPath,
     [
-      join(repo, 'dist/src/cli/main.js'),
+      join(repo, 'dist/cli/main.js'),
       'serve',
       '--model',
       model,

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTracker, type Tracker, ZmsDetector } from '../../src/index.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
-const cli = join(repo, 'dist', 'src', 'cli', 'main.js');
+const cli = join(repo, 'dist', 'cli', 'main.js'); // the shipped bin (bundled)
 const STEP = 60_000;
 const T0 = Date.parse('2024-03-01T00:00:00Z');
 const value = (i: number, k: number) => 5 + Math.sin(i / 5 + k) + ((i * 7 + k) % 13) / 20;
