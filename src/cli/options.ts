@@ -1,6 +1,6 @@
 /** Shared pieces of the `tsad` commands: option parsers, opening stores that must exist, error output. */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { TrackingError } from '../errors.js';
@@ -65,4 +65,14 @@ export async function runScript(main: () => Promise<void>): Promise<void> {
  */
 export function defaultWorkers(): number {
   return Math.max(0, availableParallelism() - 1);
+}
+
+/**
+ * Threads a command's own computation uses by default: 2 when the machine has a CPU to spare (a
+ * second CPU, and a one-minute load average leaving at least one of them free), else 1. On a busy
+ * machine the second thread only competes with the first for the same CPUs (docs/rcf.md, Forest worker).
+ */
+export function defaultThreads(): number {
+  const cpus = availableParallelism();
+  return cpus >= 2 && loadavg()[0] <= cpus - 1 ? 2 : 1;
 }
