@@ -249,47 +249,55 @@ export async function runMachineTemperature(
         const id = await tracker.run(
           { experiment: EXPERIMENT_NAME, name: `${recipe}-seed${seed}` },
           async (run) => {
-            await run.logParams({
-              ...alarmParams(detector),
-              detector: recipe,
-              seed,
-              // the config itself is logged once, by logModel below (model.config.* keys)
-            });
-            await run.logMetrics({
-              precision: report.precision,
-              recall: report.recall,
-              f1: report.f1,
-              mttd: report.meanTimeToDetectSec,
-              pointwise_f1: report.pointwise.f1,
-              point_adjusted_f1: report.pointAdjusted.f1,
-              nab_standard: report.nab.standard,
-              alarms: alarms.length,
-            });
-            if (data.sql) {
-              const last = full.t[full.t.length - 1] + 5 * 60_000;
-              await run.logParams({ data_table: data.sql.table, data_query: data.sql.query });
-              // both datasets in one write of the run's record
-              await run.logInputs([
-                datasetInput(train, {
-                  ...sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length),
-                  context: 'training',
-                }),
-                datasetInput(test, {
-                  ...sqlSlice(data.sql, SPLIT_TIME, last, test.t.length),
-                  context: 'testing',
-                }),
-              ]);
-            } else {
-              await run.logInputs([
-                datasetInput(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' }),
-                datasetInput(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' }),
-              ]);
-            }
-            await run.logModel(detector);
-            if (reportPath) {
-              const page = writeReport(run.id);
-              await run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(page) });
-            }
+            // the run's records are written (file I/O in the background) while the report renders
+            const records = (async () => {
+              await run.logParams({
+                ...alarmParams(detector),
+                detector: recipe,
+                seed,
+                // the config itself is logged once, by logModel below (model.config.* keys)
+              });
+              await run.logMetrics({
+                precision: report.precision,
+                recall: report.recall,
+                f1: report.f1,
+                mttd: report.meanTimeToDetectSec,
+                pointwise_f1: report.pointwise.f1,
+                point_adjusted_f1: report.pointAdjusted.f1,
+                nab_standard: report.nab.standard,
+                alarms: alarms.length,
+              });
+              if (data.sql) {
+                const last = full.t[full.t.length - 1] + 5 * 60_000;
+                await run.logParams({ data_table: data.sql.table, data_query: data.sql.query });
+                // both datasets in one write of the run's record
+                await run.logInputs([
+                  datasetInput(train, {
+                    ...sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length),
+                    context: 'training',
+                  }),
+                  datasetInput(test, {
+                    ...sqlSlice(data.sql, SPLIT_TIME, last, test.t.length),
+                    context: 'testing',
+                  }),
+                ]);
+              } else {
+                await run.logInputs([
+                  datasetInput(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' }),
+                  datasetInput(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' }),
+                ]);
+              }
+            })();
+            records.catch(() => {}); // awaited below; a failure is reported there
+            const page = reportPath ? writeReport(run.id) : undefined;
+            await records;
+            // the model file and the report are separate files: written together
+            await Promise.all([
+              run.logModel(detector),
+              page === undefined
+                ? undefined
+                : run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(page) }),
+            ]);
             return run.id;
           },
         );
