@@ -23,9 +23,8 @@ export function configureMachineTemperature(cmd: Command): Command {
     )
     .option(
       '--threads <n>',
-      `threads for the Random Cut Forest's batches: 2 = a worker thread takes part of its trees (same results; default 2 when a second CPU is free by the load average, ${defaultThreads()} here now)`,
+      "threads for the Random Cut Forest's batches: 2 = a worker thread takes part of its trees (same results; default: 2 when a second CPU is free right now, else 1)",
       intOption(1),
-      defaultThreads(),
     )
     .option(
       '--workers <n>',
@@ -59,7 +58,7 @@ export function configureMachineTemperature(cmd: Command): Command {
         seed: o.seed,
         trackingUri: o.track === false ? false : o.uri,
         reportPath: o.report === false ? false : o.report,
-        forestWorker: o.threads >= 2,
+        forestWorker: (o.threads ?? defaultThreads()) >= 2,
       });
       if (o.json) {
         const { report } = r;

@@ -1,5 +1,5 @@
 /** Shared pieces of the `tsad` commands: option parsers, opening stores that must exist, error output. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -68,11 +68,36 @@ export function defaultWorkers(): number {
 }
 
 /**
- * Threads a command's own computation uses by default: 2 when the machine has a CPU to spare (a
- * second CPU, and a one-minute load average leaving at least one of them free), else 1. On a busy
- * machine the second thread only competes with the first for the same CPUs (docs/rcf.md, Forest worker).
+ * Threads a command's own computation uses by default: 2 when the machine has a CPU to spare right
+ * now, else 1 (on a busy machine a second thread only competes with the first for the same CPUs:
+ * docs/rcf.md, The forest worker). On Linux "right now" is the kernel's count of runnable threads
+ * (`/proc/loadavg`) less this process's own: a second CPU and no other thread running. Elsewhere,
+ * a second CPU and a one-minute load average that leaves one free.
  */
 export function defaultThreads(): number {
   const cpus = availableParallelism();
-  return cpus >= 2 && loadavg()[0] <= cpus - 1 ? 2 : 1;
+  if (cpus < 2) return 1;
+  const others = othersRunning();
+  if (others !== null) return others <= cpus - 2 ? 2 : 1;
+  return loadavg()[0] <= cpus - 1 ? 2 : 1;
+}
+
+/** Threads of other processes running or runnable now (Linux), or null where that cannot be read. */
+function othersRunning(): number | null {
+  try {
+    const running = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[3]?.split('/')[0]);
+    if (!Number.isInteger(running)) return null;
+    let own = 0;
+    for (const task of readdirSync('/proc/self/task')) {
+      try {
+        const st = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+        if (st[st.lastIndexOf(')') + 2] === 'R') own++;
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return Math.max(0, running - own);
+  } catch {
+    return null;
+  }
 }
