@@ -70,16 +70,16 @@ export function defaultWorkers(): number {
 /**
  * Threads a command's own computation uses by default: 2 when the machine has a CPU to spare right
  * now, else 1 (on a busy machine a second thread only competes with the first for the same CPUs:
- * docs/rcf.md, The forest worker). On Linux "right now" is the kernel's count of runnable threads
- * (`/proc/loadavg`) less this process's own: a second CPU and no other thread running. Elsewhere,
- * a second CPU and a one-minute load average that leaves one free.
+ * docs/rcf.md, The forest worker): a second CPU, a one-minute load average of at most the number of
+ * CPUs (the machine is not oversubscribed; a benchmark that runs the command again and again raises it
+ * to about 1.4 by itself), and on Linux no other process's thread running at this moment (the kernel's
+ * count of runnable threads in `/proc/loadavg` less this process's own).
  */
 export function defaultThreads(): number {
   const cpus = availableParallelism();
-  if (cpus < 2) return 1;
+  if (cpus < 2 || loadavg()[0] > cpus) return 1;
   const others = othersRunning();
-  if (others !== null) return others <= cpus - 2 ? 2 : 1;
-  return loadavg()[0] <= cpus - 1 ? 2 : 1;
+  return others === null || others <= cpus - 2 ? 2 : 1;
 }
 
 /** Threads of other processes running or runnable now (Linux), or null where that cannot be read. */
