@@ -14,7 +14,7 @@ import {
 } from '../spec.js';
 import { type Frame, transformSchema } from '../transforms.js';
 import type { JsonObject, JsonValue } from '../types.js';
-import { CutForest, type CutForestOptions } from './forest.js';
+import { CutForest, type CutForestOptions, forestWorkerStatus } from './forest.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
 
 /** Largest |coordinate| the forest accepts: sums of box ranges over thousands of dimensions stay finite. */
@@ -296,6 +296,7 @@ export class RandomCutForest extends SpecDetector<RandomCutForestConfig, RandomC
    * changes results; does nothing when the series is not one `train` accepts.
    */
   prefetchTrain(ts: TimeSeries): void {
+    if (!forestWorkerStatus().started) return;
     try {
       checkSeries(ts, 'train data');
       const { n, d, x } = this.pipeline.fit(ts);

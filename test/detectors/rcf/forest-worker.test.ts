@@ -4,7 +4,7 @@ import {
   forestWorkerStatus,
   startForestWorker,
   stopForestWorker,
-} from '../../../src/detectors/rcf/index.js';
+} from '../../../src/detectors/index.js';
 import { defaultDetector } from '../../../src/index.js';
 
 /** Deterministic pseudo-random rows (a tiny LCG, independent of the forest's generator). */
