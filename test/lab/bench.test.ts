@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defaultDetector } from '../../src/index.js';
 import { makeDetector, nabResultPath, recipeMapping } from '../../src/internal.js';
-import { formatBench, runBench, runLocate, synthCorpus, writeSynthCorpus } from '../../src/lab/index.js';
-import { FLOOR_RECIPE } from '../../src/lab/recipes.js';
+import {
+  FLOOR_RECIPE,
+  formatBench,
+  runBench,
+  runLocate,
+  synthCorpus,
+  writeSynthCorpus,
+} from '../../src/lab/index.js';
 
 let dir: string;
 
