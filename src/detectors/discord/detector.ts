@@ -29,6 +29,8 @@ export const discordConfigSchema = z.strictObject({
    * The block is the smallest k with lengths × window / k² ≤ budget (window in raw points).
    */
   paaBudget: z.number().min(1).max(1e9).default(1500),
+  /** Points that do not close a block: the latest closed block's score (`hold`) or 0 (`zero`). */
+  between: z.enum(['hold', 'zero']).default('zero'),
   /** One fixed subsequence length (raw points); null = lengths from the dominant period of the training data. */
   m: z.number().int().min(4).max(1024).nullable().default(null),
   /**
@@ -276,8 +278,8 @@ class DiscordRaw implements RowModel<DiscordState> {
     let held = 0;
     for (let i = 0; i < n; i++) {
       if (i > 0 && this.isGap(t[i] - t[i - 1])) held = 0;
-      if (b < np && pend[b] === i) held = paaOut[b++];
-      out[i] = held;
+      if (b < np && pend[b] === i) out[i] = held = paaOut[b++];
+      else out[i] = c.between === 'zero' ? 0 : held;
     }
     this.held = held;
     this.blockN = bn;
@@ -299,7 +301,7 @@ class DiscordRaw implements RowModel<DiscordState> {
     }
     this.lastT = t;
     this.blockSum += row[0];
-    if (++this.blockN < this.k) return this.held;
+    if (++this.blockN < this.k) return this.config.between === 'zero' ? 0 : this.held;
     const x = this.blockSum / this.k;
     this.blockN = 0;
     this.blockSum = 0;
