@@ -1,34 +1,45 @@
 /**
- * `defaultDetector()`: tsad's univariate default, Merlion's `DefaultDetector` recipe (docs/ensemble.md:
- * AutoETS + RandomCutForest + ZMS, mean combiner, `AggregateAlarms(3.0, 2 alarms in 60 min,
- * 120 min suppression)`) with three members that look at three different things instead of three
- * views of the first difference (see docs/ensemble.md for the measurements behind each choice):
+ * `defaultDetector()`: tsad's univariate default. Two parts, combined by the **maximum** of their scores,
+ * with the alarm rule `AggregateAlarms(3.0, 2 alarms in 60 min, 120 min suppression)` (see
+ * docs/ensemble.md and docs/evaluation.md for the measurements behind each choice):
  *
- * 1. `EtsDetector`, AutoETS over the additive-error candidates, scored one step ahead with its state
- *    updated by every observation (the **jump** view: forecast residual z-scores). Its raw residual
- *    z-scores go through a calibrator owned by the ensemble (`calibrateMembers`), so that they are on
- *    the same scale as the other members' before the mean (uncalibrated, one-step ETS z-scores of
- *    10–25 at every sudden jump dominated the mean);
- * 2. `RandomCutForest` on **raw** 5-value shingles (the **shape/novelty** view: recent trajectories
- *    unlike anything in the forest's sample, levels included), 20 trees × 512 samples, online
- *    updates, calibrated (`maxScore` 10). Merlion's forest works on differences (it then sees jumps
- *    only); the AWS library it wraps is normally fed raw shingles. 512 samples (Merlion's) set what the
- *    forest knows as normal; the tree count only averages out noise, and 20 trees gave the same
- *    results as 100 over seeds 0–5 on machine temperature and on the NAB corpus, at a fifth of the cost;
- * 3. `ZmsDetector` with no lags (the **level** view: the value's z-score against the training mean
- *    and standard deviation), calibrated (`maxScore` 1000);
+ * - the **mean of three members** (Merlion's `DefaultDetector` recipe, with members that look at three
+ *   different things instead of three views of the first difference):
+ *   1. `EtsDetector`, AutoETS over the additive-error candidates, scored one step ahead with its state
+ *      updated by every observation (the **jump** view: forecast residual z-scores). Its raw residual
+ *      z-scores go through a calibrator owned by the ensemble (`calibrateMembers`), so that they are on
+ *      the same scale as the other members' before the mean (uncalibrated, one-step ETS z-scores of
+ *      10–25 at every sudden jump dominated the mean);
+ *   2. `RandomCutForest` on **raw** 5-value shingles (the **shape/novelty** view: recent trajectories
+ *      unlike anything in the forest's sample, levels included), 20 trees × 512 samples, online
+ *      updates, calibrated (`maxScore` 10). Merlion's forest works on differences (it then sees jumps
+ *      only); the AWS library it wraps is normally fed raw shingles. 512 samples (Merlion's) set what
+ *      the forest knows as normal; the tree count only averages out noise, and 20 trees gave the same
+ *      results as 100 over seeds 0–5 on machine temperature and on the NAB corpus, at a fifth of the cost;
+ *   3. `ZmsDetector` with no lags (the **level** view: the value's z-score against the training mean
+ *      and standard deviation), calibrated (`maxScore` 1000);
  *
- * members not thresholded, combined by the mean rule (absolute scores, median-of-signs), no
- * ensemble calibrator, and `AggregateAlarms(3.0, 2 alarms in 60 min, 120 min suppression)`.
- * Every member's settings can be overridden (`ets`, `rcf`, `zms`), e.g. Merlion's own members:
- * `defaultDetector({ rcf: { nEstimators: 100, transforms: [{ type: 'difference' }, { type: 'shingle',
- * size: 5 }] }, zms: { nLags: 3 }, ets: { autoOptions: { additiveOnly: false } } })` (the ensemble
- * still calibrates ETS).
+ *   members not thresholded, mean rule (absolute scores, median-of-signs), no calibrator;
+ * - `FlatLineDetector` in **onset** mode (`onsetPoints: 2`): the **stuck-value** view, which none of the
+ *   three sees (a stall is quiet to a forecaster and inside the level range). It scores 3–6 on the first
+ *   two points after a run of repeated values beats the series' own history of runs (and twice what
+ *   chance explains), and 0 everywhere else, so in the maximum it adds one alarm per stall and leaves
+ *   every other score of the mean untouched (a flat-line member that kept scoring for the whole run
+ *   raised long stretches of top scores on NAB's idle or first-ever outages).
+ *
+ * On held-out synthetic corpora it finds every flat-line (30/30, the mean alone 7/30) with the same
+ * anomaly-free files quiet; on NAB and machine temperature it scores as the mean alone or better
+ * (docs/evaluation.md, round 5). Every part's settings can be overridden (`ets`, `rcf`, `zms`,
+ * `flatLine`); `flatLine: false` builds the three-member mean alone (the default before round 5, whose
+ * model files still load with `loadModel`). Merlion's own members: `defaultDetector({ rcf: {
+ * nEstimators: 100, transforms: [{ type: 'difference' }, { type: 'shingle', size: 5 }] }, zms: { nLags:
+ * 3 }, ets: { autoOptions: { additiveOnly: false } } })` (the ensemble still calibrates ETS).
  */
 
 import { Ensemble } from './ensemble.js';
 import type { EnsembleOptions } from './ensemble-config.js';
 import { EtsDetector, type EtsInput } from './ets/detector.js';
+import { FlatLineDetector, type FlatLineInput } from './flatline/detector.js';
 import type { AggregateAlarmsConfig } from './post/aggregate-alarms.js';
 import { RandomCutForest, type RandomCutForestInput } from './rcf/detector.js';
 import { ZmsDetector, type ZmsInput } from './zms.js';
@@ -44,7 +55,15 @@ export interface DefaultDetectorInput {
   rcf?: RandomCutForestInput;
   /** Overrides of the ZMS member's config. */
   zms?: ZmsInput;
+  /**
+   * Overrides of the flat-line member's config (default `{ onsetPoints: 2 }`), or `false` for the
+   * three-member mean alone (the default detector before round 5 of docs/evaluation.md).
+   */
+  flatLine?: FlatLineInput | false;
 }
+
+/** The flat-line member's onset length: the least the default alarm rule needs (2 raw alarms in 60 min). */
+export const DEFAULT_FLAT_LINE_ONSET_POINTS = 2;
 
 /** The default alarm rule of the default detector. */
 export const DEFAULT_ALARM_RULE = {
@@ -56,7 +75,11 @@ export const DEFAULT_ALARM_RULE = {
   almSuppressMinutes: 120,
 } as const;
 
-/** A fresh, untrained default detector (an `Ensemble`; its model file loads with `loadModel`). */
+/**
+ * A fresh, untrained default detector: an `Ensemble` of [the mean of ETS, RandomCutForest and ZMS, the
+ * flat-line member] by their maximum (or the mean alone with `flatLine: false`); its model file loads
+ * with `loadModel`.
+ */
 export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOptions = {}): Ensemble {
   const seed = cfg.seed ?? 0;
   const members = [
@@ -80,13 +103,29 @@ export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOp
     }),
     new ZmsDetector({ nLags: 0, enableCalibrator: true, enableThreshold: false, seed, ...cfg.zms }),
   ];
+  const threshold = { ...DEFAULT_ALARM_RULE, ...cfg.threshold };
+  const mean = {
+    members,
+    combiner: { type: 'mean' as const, absScore: true },
+    calibrateMembers: [true, false, false],
+    enableCalibrator: false,
+    seed,
+  };
+  if (cfg.flatLine === false) return new Ensemble({ ...mean, threshold }, opts);
   return new Ensemble(
     {
-      members,
-      combiner: { type: 'mean', absScore: true },
-      calibrateMembers: [true, false, false],
+      members: [
+        new Ensemble({ ...mean, enableThreshold: false }, opts),
+        new FlatLineDetector({
+          onsetPoints: DEFAULT_FLAT_LINE_ONSET_POINTS,
+          enableThreshold: false,
+          seed,
+          ...cfg.flatLine,
+        }),
+      ],
+      combiner: { type: 'max', absScore: true },
       enableCalibrator: false,
-      threshold: { ...DEFAULT_ALARM_RULE, ...cfg.threshold },
+      threshold,
       seed,
     },
     opts,

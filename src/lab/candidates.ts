@@ -3,10 +3,18 @@
  * (docs/evaluation.md). Kept out of `src/detectors/default.ts` until the measurements justify a change.
  */
 import { ChangePointDetector } from '../detectors/changepoint/detector.js';
-import { DEFAULT_ALARM_RULE, defaultDetector } from '../detectors/default.js';
+import { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from '../detectors/default.js';
 import { DiscordDetector } from '../detectors/discord/detector.js';
 import { Ensemble } from '../detectors/ensemble.js';
-import { FlatLineDetector } from '../detectors/flatline/detector.js';
+import { FlatLineDetector, type FlatLineInput } from '../detectors/flatline/detector.js';
+
+/**
+ * The default detector of rounds 1–4 (the mean of ETS, RandomCutForest and ZMS, no flat-line member):
+ * the base every candidate below was built and measured on.
+ */
+export function meanDefault(cfg: Omit<DefaultDetectorInput, 'flatLine'> = {}): Ensemble {
+  return defaultDetector({ ...cfg, flatLine: false });
+}
 
 /**
  * `defaultDetector()` beside the three kind-specific detectors, combined by the maximum of their
@@ -17,7 +25,7 @@ export function kindsDetector(seed = 0): Ensemble {
   const quiet = { enableThreshold: false, seed } as const;
   return new Ensemble({
     members: [
-      defaultDetector({ seed, threshold: {} }),
+      meanDefault({ seed, threshold: {} }),
       new FlatLineDetector(quiet),
       new ChangePointDetector(quiet),
       new DiscordDetector(quiet),
@@ -30,13 +38,13 @@ export function kindsDetector(seed = 0): Ensemble {
 }
 
 /**
- * `defaultDetector()` and `FlatLineDetector`, combined by the maximum of their scores, with the default
+ * `meanDefault()` and `FlatLineDetector`, combined by the maximum of their scores, with the default
  * alarm rule: the flat-line member only speaks when values stop moving, so it should add the stuck-sensor
  * kind without new false alarms elsewhere.
  */
-export function defaultFlatDetector(seed = 0): Ensemble {
+export function defaultFlatDetector(seed = 0, flat: FlatLineInput = {}): Ensemble {
   return new Ensemble({
-    members: [defaultDetector({ seed }), new FlatLineDetector({ enableThreshold: false, seed })],
+    members: [meanDefault({ seed }), new FlatLineDetector({ enableThreshold: false, seed, ...flat })],
     combiner: { type: 'max', absScore: true },
     enableCalibrator: false,
     threshold: { ...DEFAULT_ALARM_RULE },
@@ -45,14 +53,14 @@ export function defaultFlatDetector(seed = 0): Ensemble {
 }
 
 /**
- * `defaultDetector()`, `FlatLineDetector` and `ChangePointDetector`, maximum of their scores, the default
+ * `meanDefault()`, `FlatLineDetector` and `ChangePointDetector`, maximum of their scores, the default
  * alarm rule. The flat-line and change-point members score in units of their own decision rules (3 = a
  * run longer than the reference, a CUSUM at its decision level), so each adds its kind's alarms only.
  */
 export function defaultFlatChangeDetector(seed = 0): Ensemble {
   const quiet = { enableThreshold: false, seed } as const;
   return new Ensemble({
-    members: [defaultDetector({ seed }), new FlatLineDetector(quiet), new ChangePointDetector(quiet)],
+    members: [meanDefault({ seed }), new FlatLineDetector(quiet), new ChangePointDetector(quiet)],
     combiner: { type: 'max', absScore: true },
     enableCalibrator: false,
     threshold: { ...DEFAULT_ALARM_RULE },
@@ -85,7 +93,7 @@ export function maxDetector(seed = 0, o: MaxDetectorOptions = {}): Ensemble {
   const rcfCfg = o.rcfDiff
     ? { rcf: { transforms: [{ type: 'difference' as const }, { type: 'shingle' as const, size: 5 }] } }
     : {};
-  const base = defaultDetector({ seed, ...rcfCfg });
+  const base = meanDefault({ seed, ...rcfCfg });
   const [ets, rcf, zms] = base.members;
   const quiet = { enableThreshold: false, seed } as const;
   const members = o.zms === false ? [ets, rcf] : [ets, rcf, zms];
@@ -113,7 +121,7 @@ export function maxDetector(seed = 0, o: MaxDetectorOptions = {}): Ensemble {
 }
 
 /**
- * `defaultDetector()` (mean of its three members), `FlatLineDetector` and `DiscordDetector`, maximum of
+ * `meanDefault()` (mean of its three members), `FlatLineDetector` and `DiscordDetector`, maximum of
  * their scores, the default alarm rule (`almThreshold` overridable).
  */
 export function defaultFlatDiscordDetector(
@@ -122,7 +130,7 @@ export function defaultFlatDiscordDetector(
 ): Ensemble {
   const quiet = { enableThreshold: false, seed } as const;
   return new Ensemble({
-    members: [defaultDetector({ seed }), new FlatLineDetector(quiet), new DiscordDetector(quiet)],
+    members: [meanDefault({ seed }), new FlatLineDetector(quiet), new DiscordDetector(quiet)],
     combiner: { type: 'max', absScore: true },
     enableCalibrator: false,
     threshold: { ...DEFAULT_ALARM_RULE, almThreshold },
@@ -136,7 +144,7 @@ export function defaultFlatDiscordDetector(
  * maximum with `FlatLineDetector` (whose score is 3 at its own decision rule), the default alarm rule.
  */
 export function maxCalFlatDetector(seed = 0, almThreshold = DEFAULT_ALARM_RULE.almThreshold): Ensemble {
-  const [ets, rcf, zms] = defaultDetector({ seed }).members;
+  const [ets, rcf, zms] = meanDefault({ seed }).members;
   const trio = new Ensemble({
     members: [ets, rcf, zms],
     combiner: { type: 'max', absScore: true },
@@ -160,13 +168,13 @@ function withFlatLine(inner: Ensemble, seed: number, almThreshold: number): Ense
 }
 
 /**
- * The mean of two views: `defaultDetector()` (mean of its members) and `maxDetector` with the flat-line
+ * The mean of two views: `meanDefault()` (mean of its members) and `maxDetector` with the flat-line
  * and discord members (maximum of calibrated members). The mean view keeps alarms rare on normal data;
  * the maximum view lifts the point where one member's evidence is extreme.
  */
 export function blendDetector(seed = 0, almThreshold = DEFAULT_ALARM_RULE.almThreshold): Ensemble {
   return new Ensemble({
-    members: [defaultDetector({ seed }), maxDetector(seed, { discord: true })],
+    members: [meanDefault({ seed }), maxDetector(seed, { discord: true })],
     combiner: { type: 'mean', absScore: true },
     enableCalibrator: false,
     threshold: { ...DEFAULT_ALARM_RULE, almThreshold },
@@ -195,7 +203,7 @@ export interface OnlineMaxOptions {
  */
 export function onlineMaxDetector(seed = 0, o: OnlineMaxOptions = {}): Ensemble {
   const raw = { enableCalibrator: false, enableThreshold: false, seed } as const;
-  const base = defaultDetector({ seed, rcf: { enableCalibrator: false }, zms: { enableCalibrator: false } });
+  const base = meanDefault({ seed, rcf: { enableCalibrator: false }, zms: { enableCalibrator: false } });
   const [ets, rcf, zms] = base.members;
   const members = [ets, rcf, zms, new FlatLineDetector({ enableThreshold: false, seed })];
   const cal = [true, true, true, false];
@@ -229,7 +237,7 @@ export function defaultOnlineFlatDetector(
   seed = 0,
   almThreshold: number = DEFAULT_ALARM_RULE.almThreshold,
 ): Ensemble {
-  const base = defaultDetector({ seed, rcf: { enableCalibrator: false }, zms: { enableCalibrator: false } });
+  const base = meanDefault({ seed, rcf: { enableCalibrator: false }, zms: { enableCalibrator: false } });
   const trio = new Ensemble({
     members: [...base.members],
     combiner: { type: 'mean', absScore: true },
@@ -243,7 +251,7 @@ export function defaultOnlineFlatDetector(
 }
 
 /**
- * `inner` (e.g. `defaultDetector()`) with its output calibrated again by an `OnlineCalibrator` that
+ * `inner` (e.g. `meanDefault()`) with its output calibrated again by an `OnlineCalibrator` that
  * keeps learning while streaming (`combinedCalibration: 'online'`), the default alarm rule: a NAB mode
  * whose scores are comparable across files without novelty rules.
  */

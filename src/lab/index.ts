@@ -19,6 +19,7 @@ export {
   type LocateRow,
   runLocate,
 } from './locate.js';
+export { FLOOR_RECIPE } from './recipes.js';
 export {
   KINDS_FILE,
   nabTime,

@@ -16,6 +16,7 @@ import {
   kindsDetector,
   maxCalFlatDetector,
   maxDetector,
+  meanDefault,
   onlineCalibrated,
   onlineMaxDetector,
 } from './candidates.js';
@@ -43,8 +44,8 @@ export interface Recipe {
 export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   default: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
-    mapping: 'cdf',
-    description: 'defaultDetector(), 2Φ(|s|)−1',
+    mapping: 'online',
+    description: 'defaultDetector() + online mapping (its score calibrated again online, 2Φ(|z|)−1)',
   },
   isolationForest: {
     build: (o) => new IsolationForest({ seed: o.seed ?? 0 }),
@@ -101,12 +102,13 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   kinds: {
     build: (o) => kindsDetector(o.seed ?? 0),
     mapping: 'cdf',
-    description: 'candidate: defaultDetector() + flat-line + change-point + discord, max combiner',
+    description:
+      'candidate: the mean default (before round 5) + flat-line + change-point + discord, max combiner',
   },
   defaultFlat: {
     build: (o) => defaultFlatDetector(o.seed ?? 0),
     mapping: 'cdf',
-    description: 'candidate: defaultDetector() + flat-line, max combiner',
+    description: 'candidate (round 4): the mean default + flat-line scoring whole runs, max combiner',
   },
   defaultFlatLikelihood: {
     build: (o) => defaultFlatDetector(o.seed ?? 0),
@@ -116,7 +118,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultFlatChange: {
     build: (o) => defaultFlatChangeDetector(o.seed ?? 0),
     mapping: 'cdf',
-    description: 'candidate: defaultDetector() + flat-line + change-point, max combiner',
+    description: 'candidate: the mean default (before round 5) + flat-line + change-point, max combiner',
   },
   defaultFlatChangeLikelihood: {
     build: (o) => defaultFlatChangeDetector(o.seed ?? 0),
@@ -146,7 +148,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultFlatDiscord: {
     build: (o) => defaultFlatDiscordDetector(o.seed ?? 0),
     mapping: 'cdf',
-    description: 'candidate: defaultDetector() + flat-line + discord, max combiner',
+    description: 'candidate: the mean default (before round 5) + flat-line + discord, max combiner',
   },
   maxFlatDiscordCal: {
     build: (o) => maxDetector(o.seed ?? 0, { discord: true, calibrate: true }),
@@ -236,7 +238,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultOnline: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
     mapping: 'online',
-    description: 'defaultDetector() + online mapping (its score calibrated again online, 2Φ(|z|)−1)',
+    description: 'the same as `default` (its name from round 4, when `default` mapped with 2Φ(|s|)−1)',
   },
   defaultFlatOnline: {
     build: (o) => defaultFlatDetector(o.seed ?? 0),
@@ -249,9 +251,10 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     description: 'ZMS + online mapping',
   },
   defaultOnlineCal: {
-    build: (o) => onlineCalibrated(defaultDetector({ seed: o.seed ?? 0 }), o.seed ?? 0),
+    build: (o) => onlineCalibrated(meanDefault({ seed: o.seed ?? 0 }), o.seed ?? 0),
     mapping: 'cdf',
-    description: 'candidate NAB mode: defaultDetector() calibrated again online, 2Φ(|s|)−1',
+    description:
+      'the default before round 5 (mean of ETS, RCF, ZMS, no flat-line member) calibrated again online, 2Φ(|s|)−1',
   },
   defaultFlatOnlineCal: {
     build: (o) => onlineCalibrated(defaultFlatDetector(o.seed ?? 0), o.seed ?? 0),

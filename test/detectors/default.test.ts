@@ -9,7 +9,16 @@ describe('defaultDetector', () => {
 
   it('builds the members: AutoETS (additive) calibrated by the ensemble, RCF on raw shingles, ZMS level', () => {
     const d = defaultDetector();
-    const [ets, rcf, zms] = d.config.members;
+    const [mean, flat] = d.config.members;
+    expect(d.config.combiner).toEqual({ type: 'max', absScore: true });
+    expect(flat).toMatchObject({
+      type: 'FlatLineDetector',
+      config: { onsetPoints: 2, enableThreshold: false },
+    });
+    expect(mean).toMatchObject({ type: 'Ensemble', config: { enableThreshold: false } });
+    const inner = defaultDetector({ flatLine: false });
+    expect(d.members[0].toJSON().config).toEqual({ ...inner.toJSON().config, enableThreshold: false });
+    const [ets, rcf, zms] = inner.config.members;
     expect(ets).toMatchObject({
       type: 'EtsDetector',
       config: { auto: true, autoOptions: { additiveOnly: true }, mode: 'stream', enableThreshold: false },
@@ -29,8 +38,9 @@ describe('defaultDetector', () => {
       type: 'ZmsDetector',
       config: { nLags: 0, maxScore: 1000, enableThreshold: false },
     });
-    expect(d.config.calibrateMembers).toEqual([true, false, false]);
-    expect(d.config.combiner).toEqual({ type: 'mean', absScore: true });
+    expect(inner.config.calibrateMembers).toEqual([true, false, false]);
+    expect(inner.config.combiner).toEqual({ type: 'mean', absScore: true });
+    expect(inner.config.enableCalibrator).toBe(false);
     expect(d.config.enableCalibrator).toBe(false);
     // docs/ensemble.md, The default detector on NAB machine temperature: AggregateAlarms 3.0, 2 alarms in 60 min, 120 min suppression
     expect(d.config.threshold).toEqual({
@@ -42,13 +52,46 @@ describe('defaultDetector', () => {
       almSuppressMinutes: 120,
     });
     expect(DEFAULT_ALARM_RULE).toEqual(d.config.threshold);
+    expect(inner.config.threshold).toEqual(d.config.threshold);
   });
 
   it('takes overrides for the seed, the alarm rule and each member', () => {
-    const d = defaultDetector({ seed: 5, threshold: { almThreshold: 4 }, zms: { nLags: 5 } });
+    const d = defaultDetector({
+      seed: 5,
+      threshold: { almThreshold: 4 },
+      zms: { nLags: 5 },
+      flatLine: { onsetPoints: 4 },
+    });
     expect(d.config.threshold.almThreshold).toBe(4);
-    expect(d.config.members[1].config.seed).toBe(5);
-    expect(d.config.members[2].config.nLags).toBe(5);
+    const inner = d.members[0].toJSON().config as { members: { config: Record<string, unknown> }[] };
+    expect(inner.members[1].config.seed).toBe(5);
+    expect(inner.members[2].config.nLags).toBe(5);
+    expect(d.config.members[1].config.onsetPoints).toBe(4);
+  });
+
+  it('adds the flat-line onset to the mean: the same scores except two or three points per stall', () => {
+    const stuck = { t: test.t, v: test.v.slice() };
+    stuck.v.fill(stuck.v[200], 200, 320);
+    const d = defaultDetector({ seed: 2 });
+    const m = defaultDetector({ seed: 2, flatLine: false });
+    d.train(train);
+    m.train(train);
+    const a = d.score(stuck, { prev: train }).v;
+    const b = m.score(stuck, { prev: train }).v;
+    const differ: number[] = [];
+    for (let i = 0; i < a.length; i++) {
+      expect(Math.abs(a[i])).toBeGreaterThanOrEqual(Math.abs(b[i]));
+      if (a[i] !== b[i]) differ.push(i);
+    }
+    // two points, or three when the run's reference grows with the run (its share of repeats rises)
+    expect(differ.length).toBeGreaterThanOrEqual(2);
+    expect(differ.length).toBeLessThanOrEqual(3);
+    expect(differ[differ.length - 1]).toBe(differ[0] + differ.length - 1);
+    expect(differ[0]).toBeGreaterThan(200);
+    expect(differ[0]).toBeLessThan(320);
+    for (const i of differ) expect(a[i]).toBeGreaterThan(DEFAULT_ALARM_RULE.almThreshold);
+    const { alarms } = d.detect(stuck, { prev: train });
+    expect(alarms.some((x) => x.t >= stuck.t[200] && x.t < stuck.t[320])).toBe(true);
   });
 
   it('is deterministic for a seed, and its model file reloads and streams bit for bit', () => {
@@ -58,6 +101,25 @@ describe('defaultDetector', () => {
     b.train(train);
     const json = JSON.parse(JSON.stringify(a.toJSON()));
     expect(JSON.stringify(b.toJSON())).toBe(JSON.stringify(json));
+    const c = loadModel(json);
+    const sa = a.stream();
+    const sc = c.stream();
+    for (let i = 0; i < test.t.length; i++) {
+      const ra = sa.push(test.t[i], test.v[i]);
+      const rc = sc.push(test.t[i], test.v[i]);
+      if (!Object.is(ra.score, rc.score) || ra.alarm !== rc.alarm) expect.fail(`point ${i} differs`);
+    }
+  });
+
+  it('still loads and streams the model files of the three-member default (before round 5)', () => {
+    const a = defaultDetector({ seed: 4, flatLine: false });
+    a.train(train);
+    const json = JSON.parse(JSON.stringify(a.toJSON()));
+    expect(json.config.members.map((m: { type: string }) => m.type)).toEqual([
+      'EtsDetector',
+      'RandomCutForest',
+      'ZmsDetector',
+    ]);
     const c = loadModel(json);
     const sa = a.stream();
     const sc = c.stream();

@@ -78,4 +78,55 @@ describe('FlatLineDetector: runs judged against the history of runs at the same 
     table[1] = -1;
     expect(() => FlatLineDetector.load(json)).toThrow(/byValue/);
   });
+
+  it('onset mode (onsetPoints k) keeps only the first k or so points of each run past its reference, bounded', () => {
+    let hits = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 400, max: 800 }),
+        (seed, k, stallLen) => {
+          const n = 2400;
+          const v = idleCounts(n, seed);
+          // a stall at a busy value the series never rests at, well after training
+          v.fill(v[1500] === 0 ? 23.25 : v[1500], 1500, 1500 + stallLen);
+          const t = minute(n);
+          const train = { t: t.subarray(0, 600), v: v.subarray(0, 600) };
+          const test = { t: t.subarray(600), v: v.subarray(600) };
+          const plain = new FlatLineDetector({ enableThreshold: false });
+          const onset = new FlatLineDetector({ enableThreshold: false, onsetPoints: k });
+          plain.train(train);
+          onset.train(train);
+          const p = plain.score(test, { prev: train }).v;
+          const o = onset.score(test, { prev: train }).v;
+          let inStall = 0;
+          for (let i = 0; i < o.length; i++) {
+            if (o[i] === 0) continue;
+            // an onset point is a point where the plain score is past the alarm level, capped at 6
+            expect(p[i]).toBeGreaterThan(3);
+            expect(o[i]).toBe(Math.min(p[i], 6));
+            if (i + 600 >= 1500 && i + 600 < 1500 + stallLen) inStall++;
+          }
+          // the stall is reported: k points at least (the run passes its reference by one point per
+          // step at most), at most two more (the reference grows slowly with the run)
+          if (p.slice(900, 900 + stallLen).some((x) => x > 3 * 2)) {
+            hits++;
+            expect(inStall).toBeGreaterThanOrEqual(k);
+            expect(inStall).toBeLessThanOrEqual(k + 2);
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
+    // the stall beat its reference by a margin in most draws (the clause above is not vacuous)
+    expect(hits).toBeGreaterThanOrEqual(10);
+  });
+
+  it('onset mode scores no training point (the training runs are the reference)', () => {
+    const v = idleCounts(900, 4);
+    const d = new FlatLineDetector({ onsetPoints: 2 });
+    d.train({ t: minute(900), v });
+    expect(Array.from(d.trainScores?.v ?? [1]).every((x) => x === 0)).toBe(true);
+  });
 });

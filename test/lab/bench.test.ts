@@ -2,9 +2,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/index.js';
+import { ConfigError, defaultDetector } from '../../src/index.js';
 import { makeDetector, nabResultPath, recipeMapping } from '../../src/internal.js';
-import { formatBench, runBench, runLocate, synthCorpus, writeSynthCorpus } from '../../src/lab/index.js';
+import {
+  FLOOR_RECIPE,
+  formatBench,
+  runBench,
+  runLocate,
+  synthCorpus,
+  writeSynthCorpus,
+} from '../../src/lab/index.js';
 
 let dir: string;
 
@@ -128,6 +135,21 @@ describe('recipes', () => {
     expect(recipeMapping('zmsLikelihood')).toBe('likelihood');
     expect(recipeMapping('nabStream')).toBe('identity');
     expect(makeDetector('floorLikelihood').type).toBe('ZeroDetector');
+  });
+
+  it('map the default detector online (no novelty rule), with the online floor row beside it', () => {
+    expect(recipeMapping('default')).toBe('online');
+    expect(FLOOR_RECIPE[recipeMapping('default')]).toBe('floorOnline');
+    expect(recipeMapping('defaultOnline')).toBe('online');
+    expect(recipeMapping('defaultLikelihood')).toBe('likelihood');
+    // the default recipe builds defaultDetector(); the round-4 candidates are built on the mean alone
+    expect(JSON.stringify(makeDetector('default', { seed: 2 }).toJSON().config)).toBe(
+      JSON.stringify(defaultDetector({ seed: 2 }).toJSON().config),
+    );
+    const flat = makeDetector('defaultFlat').toJSON().config as {
+      members: { type: string; config: { members?: unknown[] } }[];
+    };
+    expect(flat.members[0].config.members?.length).toBe(3);
   });
 });
 

@@ -39,6 +39,9 @@ export class FlatLineCore {
   private slots: Float64Array = new Float64Array(VALUE_SLOTS * SLOT);
   /** The reference of the value of the run in progress (0 when it has none). */
   private valueRef = 0;
+  /** The run and reference behind the last score (`run / (reference + 1)`); not state, recomputed per point. */
+  lastRun = 0;
+  lastReference = 0;
 
   constructor(readonly relTol: number) {}
 
@@ -81,10 +84,15 @@ export class FlatLineCore {
       this.inherited = 0;
       this.valueRef = this.referenceAt(v);
     }
-    if (this.inherited === 1) return 0;
+    this.lastRun = this.run;
+    if (this.inherited === 1) {
+      this.lastReference = Number.POSITIVE_INFINITY;
+      return 0;
+    }
     const q = (this.repeats + 1) / (this.seen + 1);
     const chance = q < 1 ? Math.log(this.seen + 1) / -Math.log(q) : Number.POSITIVE_INFINITY;
-    return this.run / (Math.max(this.longest, 2 * chance, this.valueRef) + 1);
+    this.lastReference = Math.max(this.longest, 2 * chance, this.valueRef);
+    return this.run / (this.lastReference + 1);
   }
 
   /** The slot holding `v` (within the tolerance), or −1. */

@@ -18,6 +18,16 @@ export const flatLineConfigSchema = z.strictObject({
   ...baseConfigShape(1000),
   /** Tolerance as a fraction of the median absolute step of the training data. */
   relTol: z.number().min(0).max(10).default(0.01),
+  /**
+   * 0 (default): every point of a run scores `3 · run / (reference + 1)`, so a stall scores higher the
+   * longer it lasts. k > 0: the **onset** only: the points where the run exceeds its reference + 1 by
+   * at most k score `3 · min(run / (reference + 1), 2)` (above the alarm threshold, at most 6), every
+   * other point 0. That is k points per stall, or one more when the reference grows during the run
+   * (the share of repeating steps rises with it); no state beyond the run's. A stall is one event: reported when it becomes one, not for as long as it lasts (a long score
+   * plateau would outweigh every other member in a maximum and teach an online calibrator that its
+   * scores are normal). k = 2 is the least the default alarm rule needs (2 raw alarms within 60 min).
+   */
+  onsetPoints: z.number().int().min(0).max(1000).default(0),
 });
 export type FlatLineConfig = z.infer<typeof flatLineConfigSchema>;
 export type FlatLineInput = z.input<typeof flatLineConfigSchema>;
@@ -42,12 +52,18 @@ class FlatLineRaw implements RowModel<FlatLineState> {
     this.fitted = true;
     this.core = new FlatLineCore(this.config.relTol);
     const s = this.core.fit(frame.x);
-    for (let i = 0; i < s.length; i++) s[i] *= FLAT_LINE_ALARM_Z;
+    // training runs are the reference (scores ≤ 1 before scaling): none is an onset
+    const scale = this.config.onsetPoints > 0 ? 0 : FLAT_LINE_ALARM_Z;
+    for (let i = 0; i < s.length; i++) s[i] *= scale;
     return s;
   }
 
   scoreRow(row: Float64Array): number {
-    return FLAT_LINE_ALARM_Z * this.core.scoreRow(row[0]);
+    const r = this.core.scoreRow(row[0]);
+    const k = this.config.onsetPoints;
+    if (k === 0) return FLAT_LINE_ALARM_Z * r;
+    const over = this.core.lastRun - (this.core.lastReference + 1);
+    return over > 0 && over <= k ? FLAT_LINE_ALARM_Z * Math.min(r, 2) : 0;
   }
 
   /** Scores without learning: on a copy. */
