@@ -179,6 +179,23 @@ describe('DiscordDetector model files before state version 3', () => {
   });
 });
 
+describe('DiscordDetector model files of state version 3 (before PAA blocks)', () => {
+  it('a version-3 file loads as blocks of 1 and streams exactly the scores that version gave', () => {
+    const fx = JSON.parse(
+      readFileSync(new URL('./fixtures/discord-state-v3.json', import.meta.url), 'utf8'),
+    ) as { model: unknown; next: { t: number[]; v: number[] }; scores: number[] };
+    const d = loadModel(fx.model) as DiscordDetector;
+    expect(d).toBeInstanceOf(DiscordDetector);
+    expect(d.block).toBe(1);
+    const s = d.stream();
+    const got = fx.next.t.map((ti, k) => s.push(ti, fx.next.v[k]).score);
+    expect(got).toEqual(fx.scores);
+    expect(fx.scores.some((x) => x > 1)).toBe(true);
+    const state = d.toJSON().state as Record<string, unknown>;
+    expect(state.stateVersion).toBe(4);
+  });
+});
+
 describe('DiscordDetector on PAA blocks', () => {
   /** Raw scores (no calibrator, no threshold) of training and stream, concatenated. */
   function allScores(cfg: DiscordInput, t: Float64Array, v: Float64Array, cut: number): Float64Array {
