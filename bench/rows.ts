@@ -47,7 +47,7 @@ export const ROWS: BenchRow[] = [
   { name: 'ZmsDetector (3 lags)', make: () => new ZmsDetector({ nLags: 3 }) },
   { name: 'NabStreamDetector (defaults: the nabStream recipe)', make: () => new NabStreamDetector() },
   {
-    name: 'default ensemble (AutoETS + RCF 20×512 raw shingles, online + ZMS level)',
+    name: 'default ensemble (mean of AutoETS, RCF 20×512 raw shingles online, ZMS level; max with flat-line onset)',
     make: () => defaultDetector(),
   },
 ];
