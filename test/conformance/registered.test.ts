@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import { DETECTORS, loadModel, registeredTypes } from '../../src/detectors/index.js';
-import { TsadError } from '../../src/errors.js';
+import { TsadError } from '../../src/index.js';
 import { runKit } from './kit.js';
 
 /** Types the kit does not run on (and why). Empty: every registered detector conforms. */
