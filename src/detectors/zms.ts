@@ -34,6 +34,19 @@ export const zmsConfigSchema = z.strictObject({
   nLags: z.number().int().min(0).max(20).nullable().default(null),
   /** Lag inflation `p ≥ 0`: the argmax compares `z_j / k_j^p` (signed, as the reference does). */
   lagInflation: z.number().min(0).max(100).default(1),
+  /**
+   * Half-life in points of an **adaptive level reference** (unset: the level z-score uses the training
+   * mean and standard deviation forever, Merlion's ZMS). When set, every point learnt after training
+   * moves the level's mean and variance towards it (exponentially weighted), and the level z-score is
+   * taken against that reference, its scale never below the training standard deviation: a level that
+   * persists stops being news. The lag columns keep their training statistics.
+   */
+  levelHalfLife: z.number().int().min(1).max(1e9).optional(),
+  /**
+   * With `levelHalfLife`: whether the level's variance adapts too (true) or the level z-score keeps the
+   * training standard deviation as its scale (unset / false: only the reference mean moves).
+   */
+  levelAdaptScale: z.boolean().optional(),
 });
 export type ZmsConfig = z.infer<typeof zmsConfigSchema>;
 export type ZmsInput = z.input<typeof zmsConfigSchema>;
@@ -44,7 +57,13 @@ const zmsStateSchema = z.object({
   lagInflation: jsonFloat,
   mean: z.array(jsonFloat),
   scale: z.array(jsonFloat),
-  history: z.object({ first: jsonFloat, seen: z.number(), recent: z.array(jsonFloat) }),
+  history: z.object({
+    first: jsonFloat,
+    seen: z.number(),
+    recent: z.array(jsonFloat),
+    /** The adaptive level reference (only with `levelHalfLife`). */
+    level: z.object({ mean: jsonFloat, variance: jsonFloat }).optional(),
+  }),
 });
 type ZmsStateJson = z.infer<typeof zmsStateSchema>;
 
@@ -63,11 +82,17 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
     const kern = zmsKernel(this.state);
     this.kern = kern;
     this.history = new ZmsStreamCore(kern, ts.v);
+    if (c.levelHalfLife !== undefined) this.history.adaptLevel(c.levelHalfLife, c.levelAdaptScale === true);
     return { t: ts.t, v: zmsScores(kern, ts.v) };
   }
 
   score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
-    return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
+    if (this.config.levelHalfLife === undefined) return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
+    // adaptive reference: score as a stream continuing from the model's state (a copy: nothing learnt)
+    const core = this.history!.copy();
+    const out = new Float64Array(ts.v.length);
+    for (let i = 0; i < out.length; i++) out[i] = core.push(ts.v[i]);
+    return { t: ts.t, v: out };
   }
 
   copy(): ZmsRaw {
@@ -87,12 +112,18 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
   toState(): ZmsStateJson {
     const s = this.state!;
     const h = this.history!.snapshot();
+    const level = this.history!.levelState();
     return {
       lags: s.lags.slice(),
       lagInflation: s.lagInflation,
       mean: encodeFloats(s.mean),
       scale: encodeFloats(s.scale),
-      history: { first: encodeFloat(h.first), seen: h.seen, recent: encodeFloats(h.recent) },
+      history: {
+        first: encodeFloat(h.first),
+        seen: h.seen,
+        recent: encodeFloats(h.recent),
+        ...(level ? { level: { mean: encodeFloat(level.mean), variance: encodeFloat(level.variance) } } : {}),
+      },
     } as ZmsStateJson;
   }
 }
@@ -132,12 +163,22 @@ function zmsFromState(state: ZmsStateJson, ctx: RestoreContext<ZmsConfig>): ZmsR
     if (!Number.isFinite(v)) throw new ModelFormatError('bad_field', `${hp}.recent: values must be finite`);
   if (seen > 0 && !Number.isFinite(first))
     throw new ModelFormatError('bad_field', `${hp}.first: must be finite`);
-  return new ZmsRaw(
-    ctx.config,
-    s,
-    kern,
-    ZmsStreamCore.restore(kern, { first, seen, recent: Array.from(recent) }),
-  );
+  const core = ZmsStreamCore.restore(kern, { first, seen, recent: Array.from(recent) });
+  const H = ctx.config.levelHalfLife;
+  if (H !== undefined) {
+    const lp = `${hp}.level`;
+    if (h.level === undefined)
+      throw new ModelFormatError(
+        'bad_field',
+        `${lp}: expected the adaptive level reference (levelHalfLife is set)`,
+      );
+    const mean = numberField(h.level, 'mean', lp);
+    const variance = numberField(h.level, 'variance', lp);
+    if (!(Number.isFinite(mean) && Number.isFinite(variance) && variance >= 0))
+      throw new ModelFormatError('bad_field', `${lp}: expected a finite mean and a finite variance ≥ 0`);
+    core.adaptLevel(H, ctx.config.levelAdaptScale === true, { mean, variance });
+  }
+  return new ZmsRaw(ctx.config, s, kern, core);
 }
 
 /** The ZmsDetector spec (see docs/detectors.md). */
