@@ -224,7 +224,10 @@ export function zmsScores(kern: ZmsKernel, x: Float64Array, prev?: Float64Array)
 
 /** State of the adaptive level reference of `ZmsStreamCore`. */
 interface ZmsLevelReference {
+  /** Weight of a new value (exponential mode). */
   readonly alpha: number;
+  /** Values behind the reference in cumulative mode (−1: exponential mode). */
+  count: number;
   /** Whether the variance adapts too (else it stays the training variance). */
   readonly adaptScale: boolean;
   mean: number;
@@ -284,14 +287,22 @@ export class ZmsStreamCore {
   }
 
   /**
-   * Makes the level reference adaptive: after each scored value it moves towards that value with
-   * half-life `halfLife` points (its mean; its variance too with `adaptScale`), from `start` (default:
-   * the training mean and variance); the scale never falls below the training standard deviation.
+   * Makes the level reference adaptive: each learnt value moves it towards that value, with half-life
+   * `halfLife` points (`'cumulative'`: the reference is the mean and variance of every value seen,
+   * training included, `count` of them so far), its mean always and its variance with `adaptScale`,
+   * from `start` (default: the training mean and variance); the scale never falls below the training
+   * standard deviation.
    */
-  adaptLevel(halfLife: number, adaptScale: boolean, start?: { mean: number; variance: number }): this {
+  adaptLevel(
+    halfLife: number | 'cumulative',
+    adaptScale: boolean,
+    start?: { mean: number; variance: number; count?: number },
+    count = 0,
+  ): this {
     const s0 = this.kern.scale[0];
     this.level = {
-      alpha: 1 - 2 ** (-1 / halfLife),
+      alpha: halfLife === 'cumulative' ? 0 : 1 - 2 ** (-1 / halfLife),
+      count: halfLife === 'cumulative' ? (start?.count ?? count) : -1,
       adaptScale,
       mean: start?.mean ?? this.kern.mean[0],
       variance: start?.variance ?? s0 * s0,
@@ -301,8 +312,12 @@ export class ZmsStreamCore {
   }
 
   /** The adaptive level reference's mean and variance (null when frozen). */
-  levelState(): { mean: number; variance: number } | null {
-    return this.level ? { mean: this.level.mean, variance: this.level.variance } : null;
+  levelState(): { mean: number; variance: number; count?: number } | null {
+    const r = this.level;
+    if (r === null) return null;
+    return r.count >= 0
+      ? { mean: r.mean, variance: r.variance, count: r.count }
+      : { mean: r.mean, variance: r.variance };
   }
 
   push(v: number): number {
@@ -315,9 +330,12 @@ export class ZmsStreamCore {
   private adapt(v: number): void {
     const r = this.level;
     if (r === null || !Number.isFinite(v)) return;
+    // cumulative: alpha = 1 / (count + 1) makes both updates Welford's (population variance)
+    let alpha = r.alpha;
+    if (r.count >= 0) alpha = 1 / ++r.count;
     const d = v - r.mean;
-    r.mean += r.alpha * d;
-    if (r.adaptScale) r.variance = (1 - r.alpha) * (r.variance + r.alpha * d * d);
+    r.mean += alpha * d;
+    if (r.adaptScale) r.variance = (1 - alpha) * (r.variance + alpha * d * d);
   }
 
   /** The score of `v` as the next value, without remembering it. */

@@ -256,6 +256,18 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       ],
     ]),
   ),
+  defaultCum: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelCumulative: true } }),
+    mapping: 'online',
+    description: "candidate (round 6): defaultDetector() with ZMS's level mean over everything seen",
+  },
+  defaultCumVar: {
+    build: (o) =>
+      defaultDetector({ seed: o.seed ?? 0, zms: { levelCumulative: true, levelAdaptScale: true } }),
+    mapping: 'online',
+    description:
+      "candidate (round 6): defaultDetector() with ZMS's level mean and variance over everything seen",
+  },
   defaultOnline: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
     mapping: 'online',

@@ -151,3 +151,36 @@ describe('ZmsDetector: adaptive level reference (levelHalfLife)', () => {
     expect(() => new ZmsDetector({ levelHalfLife: 0 })).toThrow(/levelHalfLife/);
   });
 });
+
+describe('ZmsDetector: cumulative level reference (levelCumulative)', () => {
+  const train = ts([0, 1, 0, 1]);
+  it('is the mean and population variance of everything seen, training included (Welford)', () => {
+    const d = new ZmsDetector({
+      nLags: 0,
+      enableCalibrator: false,
+      enableThreshold: false,
+      levelCumulative: true,
+      levelAdaptScale: true,
+    });
+    d.train(train);
+    const st = d.stream();
+    const seen = [0, 1, 0, 1];
+    const t0 = 4 * 5 * MIN;
+    for (const [i, v] of [5, 7, 2, 9, 9].entries()) {
+      const m = seen.reduce((a, b) => a + b, 0) / seen.length;
+      const varc = seen.reduce((a, b) => a + (b - m) ** 2, 0) / seen.length;
+      // one column (no lags): the score is |z|
+      const want = Math.abs(v - m) / Math.sqrt(Math.max(varc, 0.25));
+      expect(st.push(t0 + i * 5 * MIN, v).score).toBeCloseTo(want, 12);
+      seen.push(v);
+    }
+    const e = loadModel(JSON.parse(JSON.stringify(d.toJSON())));
+    expect(
+      Object.is(d.stream().push(t0 + 5 * 5 * MIN, 3).score, e.stream().push(t0 + 5 * 5 * MIN, 3).score),
+    ).toBe(true);
+  });
+
+  it('cannot be combined with levelHalfLife', () => {
+    expect(() => new ZmsDetector({ levelCumulative: true, levelHalfLife: 10 })).toThrow(/levelCumulative/);
+  });
+});
