@@ -235,31 +235,17 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'cdf',
     description: 'candidate: onlineMax45 whose calibrators do not learn scores at the alarm level',
   },
-  ...Object.fromEntries(
-    [100, 300, 1000, 3000].flatMap((h) => [
-      [
-        `defaultAdapt${h}`,
-        {
-          build: (o: RecipeOptions) => defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: h } }),
-          mapping: 'online' as const,
-          description: `candidate (round 6): defaultDetector() with ZMS's level mean adapting (half-life ${h} points)`,
-        },
-      ],
-      [
-        `defaultAdaptVar${h}`,
-        {
-          build: (o: RecipeOptions) =>
-            defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: h, levelAdaptScale: true } }),
-          mapping: 'online' as const,
-          description: `candidate (round 6): defaultDetector() with ZMS's level mean and variance adapting (half-life ${h} points)`,
-        },
-      ],
-    ]),
-  ),
-  defaultCum: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelCumulative: true } }),
+  defaultAdapt300: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300 } }),
     mapping: 'online',
-    description: "candidate (round 6): defaultDetector() with ZMS's level mean over everything seen",
+    description:
+      "candidate (round 6): defaultDetector() with ZMS's level mean adapting (half-life 300 points)",
+  },
+  defaultAdaptVar300: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300, levelAdaptScale: true } }),
+    mapping: 'online',
+    description:
+      "candidate (round 6): defaultDetector() with ZMS's level mean and variance adapting (half-life 300 points)",
   },
   defaultCumVar: {
     build: (o) =>
