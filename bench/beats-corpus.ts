@@ -7,7 +7,10 @@
  * smoothed beat, a few smaller beats. It complements `tsad synth` (calendar seasonality, NAB-like kinds).
  * Generated data is never committed: write it to a scratch folder.
  *
- *   npx tsx bench/beats-corpus.ts <outDir> <seed> [perKind=4]
+ *   npx tsx bench/beats-corpus.ts <outDir> <seed> [perKind=4] [length]
+ *
+ * `length` fixes every series' length (default 6,000 to 12,000 points, drawn per series), e.g. 200000 for
+ * long series (end-to-end time of locate mode).
  *
  * Then `tsad bench --corpus <outDir> --locate -d discord`. Seeds 1–3 are for tuning; report others.
  */
@@ -27,8 +30,11 @@ const KINDS = [
 ] as const;
 type Kind = (typeof KINDS)[number];
 
-const [out, seedArg, perKindArg = '4'] = process.argv.slice(2);
-if (!out || seedArg === undefined) throw new Error('usage: beats-corpus.ts <outDir> <seed> [perKind]');
+const [out, seedArg, perKindArg = '4', lengthArg] = process.argv.slice(2);
+if (!out || seedArg === undefined) {
+  throw new Error('usage: beats-corpus.ts <outDir> <seed> [perKind] [length]');
+}
+const fixedLength = lengthArg === undefined ? null : Number(lengthArg);
 const rng = new Rng(Number(seedArg));
 const perKind = Number(perKindArg);
 const T0 = Date.UTC(2024, 0, 1);
@@ -69,7 +75,8 @@ const fmt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0
 
 for (const kind of KINDS) {
   for (let k = 0; k < perKind; k++) {
-    const n = Math.round(uni(6000, 12000));
+    const drawn = Math.round(uni(6000, 12000)); // drawn either way: a fixed length keeps the other draws
+    const n = fixedLength ?? drawn;
     const p = Math.round(Math.exp(uni(Math.log(40), Math.log(400))));
     const wave = WAVES[Math.floor(rng.float() * WAVES.length)];
     const jitter = uni(0.005, 0.04);

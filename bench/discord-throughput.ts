@@ -3,17 +3,22 @@
  * 100,000 more, three runs per setting; prints min / median / max points per second. The window (and so
  * the cost per point) follows the period by default, so the cycle length is a parameter.
  *
- *   npx tsx bench/discord-throughput.ts [periods=24,144,400]
+ *   npx tsx bench/discord-throughput.ts [periods=24,144,288,400] ['<json list of [name, config]>']
+ *
+ * Default settings: the default (PAA block from the period) and `paa: 1` (no downsampling, the profile
+ * on every point as before PAA).
  */
 import { DiscordDetector, type DiscordInput } from '../src/detectors/discord/detector.js';
 
-const periods = (process.argv[2] ?? '24,144,400').split(',').map(Number);
+const periods = (process.argv[2] ?? '24,144,288,400').split(',').map(Number);
 const nTrain = 20_000;
 const nStream = 100_000;
-const settings: [string, DiscordInput][] = [
-  ['default', {}],
-  ['one length, window 1024', { lengths: [1], window: 1024 }],
-];
+const settings: [string, DiscordInput][] = process.argv[3]
+  ? (JSON.parse(process.argv[3]) as [string, DiscordInput][])
+  : [
+      ['default', {}],
+      ['paa 1', { paa: 1 }],
+    ];
 for (const p of periods) {
   const n = nTrain + nStream;
   const t = Float64Array.from({ length: n }, (_, i) => i * 60_000);
@@ -33,7 +38,7 @@ for (const p of periods) {
       for (let i = nTrain; i < n; i++) s.push(t[i], v[i]);
       rates.push(nStream / ((performance.now() - t0) / 1000));
       bytes = JSON.stringify(d.toJSON()).length;
-      shape = `lengths ${d.lengths.join('/')}`;
+      shape = `k ${d.block}, lengths ${d.lengths.join('/')}`;
     }
     rates.sort((a, b) => a - b);
     const k = (x: number) => `${Math.round(x / 1000)} k`;

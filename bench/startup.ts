@@ -6,7 +6,9 @@
  * Where the time of `npm run nab` goes: the same command without npm (`node scripts/tsad.mjs nab
  * machine-temperature`: npm's own share is the difference), Node's own start (`node -e 0`), and the
  * command's stage timings (its `stages:` line, medians): what is left is module loading, the
- * build-freshness check and writing the output.
+ * build-freshness check and writing the output. `same, --threads 1` runs it without the forest
+ * worker (docs/rcf.md, The forest worker), which the command starts by default only when the load
+ * average leaves a CPU free: the load average is printed before and after.
  *
  *   npx tsx bench/startup.ts [--runs 5]
  */
@@ -76,6 +78,21 @@ try {
       join(repo, 'scripts', 'tsad.mjs'),
       'nab',
       'machine-temperature',
+      '--report',
+      join(tmp, 'r.html'),
+    ],
+    store,
+  );
+  // the forest worker off (`--threads 1`; the default is 2 when the load average leaves a CPU free)
+  measure(
+    'same, --threads 1',
+    [
+      process.execPath,
+      join(repo, 'scripts', 'tsad.mjs'),
+      'nab',
+      'machine-temperature',
+      '--threads',
+      '1',
       '--report',
       join(tmp, 'r.html'),
     ],

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { defaultWorkers, intOption, runScript } from './options.js';
+import { defaultThreads, defaultWorkers, intOption, runScript } from './options.js';
 import { RECIPE_NAMES } from './recipes.js';
 
 /** Options and action of the machine-temperature experiment (`tsad nab machine-temperature`, `npm run nab`). */
@@ -20,6 +20,11 @@ export function configureMachineTemperature(cmd: Command): Command {
     .option(
       '--retrain <plans>',
       `simulate live deployment with retraining: comma-separated <every>:<window> plans (once, 7d:expanding, 1d:sliding:14d, drift:expanding, …) or all`,
+    )
+    .option(
+      '--threads <n>',
+      "threads for the Random Cut Forest's batches: 2 = a worker thread takes part of its trees (same results; default: 2 when a second CPU is free right now, else 1)",
+      intOption(1),
     )
     .option(
       '--workers <n>',
@@ -53,6 +58,7 @@ export function configureMachineTemperature(cmd: Command): Command {
         seed: o.seed,
         trackingUri: o.track === false ? false : o.uri,
         reportPath: o.report === false ? false : o.report,
+        forestWorker: (o.threads ?? defaultThreads()) >= 2,
       });
       if (o.json) {
         const { report } = r;

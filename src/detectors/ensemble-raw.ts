@@ -37,6 +37,11 @@ export function describeError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** A member that can start its training ahead of time (`RandomCutForest`). */
+interface Prefetching {
+  prefetchTrain(ts: TimeSeries): void;
+}
+
 /** The ensemble's raw model (series level): the members, which of them the combiner reads, and how. */
 export class EnsembleRaw implements SeriesModel<JsonObject> {
   /** Per member: trained successfully in the last `train()`. */
@@ -178,6 +183,9 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
         }
       }
     } else {
+      // members that can start their training on the forest worker do so first, so that it goes
+      // on while this thread trains the others (same results; see RandomCutForest.prefetchTrain)
+      for (const m of this.members) (m as Partial<Prefetching>).prefetchTrain?.(ts);
       for (let i = 0; i < n; i++) outs[i] = this.trainMember(i, ts, labels);
     }
     this.requireSome(outs);

@@ -56,10 +56,13 @@ export {
   type CutForestOptions,
   CutTree,
   type CutTreeSpec,
+  forestWorkerStatus,
   RandomCutForest,
   type RandomCutForestConfig,
   type RandomCutForestInput,
   randomCutForestConfigSchema,
+  startForestWorker,
+  stopForestWorker,
 } from './rcf/index.js';
 export {
   DETECTORS,

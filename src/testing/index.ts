@@ -242,7 +242,22 @@ export function checkDetector(spec: KitSpec, options: KitOptions = {}): KitClaus
     walk(valid, [], 0);
     const mutant = fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
-      fc.constantFrom(-1, 0, 1e308, -1e308, 2 ** 31, 0.5, 'NaN', 'Infinity', '__proto__', null, [], {}),
+      fc.constantFrom(
+        -1,
+        0,
+        1e308,
+        -1e308,
+        5e-324,
+        -5e-324,
+        2 ** 31,
+        0.5,
+        'NaN',
+        'Infinity',
+        '__proto__',
+        null,
+        [],
+        {},
+      ),
     );
     fc.assert(
       fc.property(fc.constantFrom(...paths), mutant, (path, value) => {

@@ -7,6 +7,7 @@ runDetectorConformance('DiscordDetector', (over) => new DiscordDetector({ ...ove
     {
       m: fc.option(fc.integer({ min: 4, max: 40 }), { nil: null }),
       window: fc.integer({ min: 8, max: 300 }),
+      paa: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
       enableCalibrator: fc.boolean(),
     },
     { requiredKeys: [] },

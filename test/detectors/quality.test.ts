@@ -100,10 +100,13 @@ describe('detectors for the kinds the default ensemble misses', () => {
     const d = new DiscordDetector();
     d.train({ t, v });
     const train = d.trainScores ?? { v: new Float64Array(0) };
-    // ½, 1 and 2 periods (72, 144, 288) shrink together until the longest fits maxLength (96)
-    expect(d.lengths).toEqual([24, 48, 96]);
-    expect(d.length).toBe(48);
-    const warm = 24 - 1 + 144; // the shortest length's warm-up (each length is silent until its own)
+    // ½, 1 and 2 periods (72, 144, 288) shrink together until the longest fits maxLength (96): 24, 48,
+    // 96 points; in blocks of 3 (3 lengths × a 2,880-point window / 3² ≤ the 1,500 budget): 8, 16, 32
+    expect(d.block).toBe(3);
+    expect(d.lengths).toEqual([8, 16, 32]);
+    expect(d.length).toBe(16);
+    // the shortest length's warm-up, in blocks (a period is 48 blocks); block b closes at point 3b + 2
+    const warm = 3 * (8 - 1 + 48) + 2;
     expect(Array.from(train.v.subarray(0, warm)).every((x) => x === 0)).toBe(true);
     expect(Array.from(train.v.subarray(warm)).some((x) => x !== 0)).toBe(true);
   });
@@ -168,8 +171,8 @@ describe('detectors for the kinds the default ensemble misses', () => {
     let peak = 0;
     for (let i = 400; i < 440; i++) peak = Math.max(peak, core.push(Math.sin((2 * Math.PI * i) / 5)));
     expect(peak).toBeGreaterThan(0.5);
-    // the wrapper learns m from the training data's period (24 here)
-    const d = new DiscordDetector();
+    // the wrapper learns m from the training data's period (24 here; no blocks with paa: 1)
+    const d = new DiscordDetector({ paa: 1 });
     const n = 800;
     const t = Float64Array.from({ length: n }, (_, i) => i * 60_000);
     const v = Float64Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * i) / 24));

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type SqlSource, writeSql } from '../../datasets/sql.js';
 import { BaseDetector } from '../../detectors/base.js';
+import { startForestWorker } from '../../detectors/rcf/forest.js';
 import type { AlarmEvent, Detector } from '../../detectors/types.js';
 import { makeDetector } from '../../lab/recipes.js';
 import { evaluate, type TsadReport } from '../../metrics/index.js';
@@ -9,6 +10,7 @@ import { renderExperimentReport } from '../../report/html.js';
 import { splitAt } from '../../series/index.js';
 import type { TimeSeries, Window } from '../../series/types.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
+import { datasetInput } from '../../tracking/params.js';
 import { Stages, type StageTiming } from '../progress.js';
 import { loadMachineTemperature, splitTableParam, sqlSlice } from './machine-temperature-data.js';
 
@@ -46,6 +48,11 @@ export interface MachineTemperatureOptions {
    * into the table once, then read back with `date_bin` + `max`; the tracked datasets name the table and range.
    */
   readonly data?: string;
+  /**
+   * Start the forest worker (`startForestWorker`) so that the Random Cut Forest's batches run on two
+   * threads (same numbers). Default true.
+   */
+  readonly forestWorker?: boolean;
 }
 
 export interface AlarmRow extends AlarmEvent {
@@ -114,6 +121,8 @@ function alarmParams(det: Detector): Record<string, string | number | boolean | 
 export async function runMachineTemperature(
   opts: MachineTemperatureOptions = {},
 ): Promise<MachineTemperatureResult> {
+  // first: the worker starts (on the other core) while the data loads
+  if (opts.forestWorker !== false) startForestWorker();
   const stages = new Stages(opts.progress === undefined ? process.stderr : opts.progress);
   const recipe = opts.detector ?? 'default';
   const seed = opts.seed ?? 0;
@@ -128,8 +137,9 @@ export async function runMachineTemperature(
   const [train, test] = splitAt(full, SPLIT_TIME);
   const detector = makeDetector(recipe, { seed });
   await stages.run('train', () => detector.train(train));
-  // The model as trained: this is what is tracked, so a loaded copy scores the test part exactly like this run.
-  const trained = detector.toJSON();
+  // The model as trained is what is tracked, so a loaded copy scores the test part exactly like this
+  // run. Scoring below leaves the detector unchanged (`score()` is pure: online members learn on a
+  // copy), so its model file is written only when tracked, after scoring.
   // One streaming pass over the test part, the way a service runs it: each point scored (and, for
   // online members, learned from) in order. A BaseDetector computes the same numbers and alarms in
   // batch (the test part scored with the training part as its context, then the alarm rule), faster.
@@ -239,42 +249,55 @@ export async function runMachineTemperature(
         const id = await tracker.run(
           { experiment: EXPERIMENT_NAME, name: `${recipe}-seed${seed}` },
           async (run) => {
-            await run.logParams({
-              ...alarmParams(detector),
-              detector: recipe,
-              seed,
-              // the config itself is logged once, by logModel below (model.config.* keys)
-            });
-            await run.logMetrics({
-              precision: report.precision,
-              recall: report.recall,
-              f1: report.f1,
-              mttd: report.meanTimeToDetectSec,
-              pointwise_f1: report.pointwise.f1,
-              point_adjusted_f1: report.pointAdjusted.f1,
-              nab_standard: report.nab.standard,
-              alarms: alarms.length,
-            });
-            if (data.sql) {
-              const last = full.t[full.t.length - 1] + 5 * 60_000;
-              await run.logParams({ data_table: data.sql.table, data_query: data.sql.query });
-              await run.logDataset(train, {
-                ...sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length),
-                context: 'training',
+            // the run's records are written (file I/O in the background) while the report renders
+            const records = (async () => {
+              await run.logParams({
+                ...alarmParams(detector),
+                detector: recipe,
+                seed,
+                // the config itself is logged once, by logModel below (model.config.* keys)
               });
-              await run.logDataset(test, {
-                ...sqlSlice(data.sql, SPLIT_TIME, last, test.t.length),
-                context: 'testing',
+              await run.logMetrics({
+                precision: report.precision,
+                recall: report.recall,
+                f1: report.f1,
+                mttd: report.meanTimeToDetectSec,
+                pointwise_f1: report.pointwise.f1,
+                point_adjusted_f1: report.pointAdjusted.f1,
+                nab_standard: report.nab.standard,
+                alarms: alarms.length,
               });
-            } else {
-              await run.logDataset(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' });
-              await run.logDataset(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' });
-            }
-            await run.logModel({ type: detector.type, config: detector.config, toJSON: () => trained });
-            if (reportPath) {
-              const page = writeReport(run.id);
-              await run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(page) });
-            }
+              if (data.sql) {
+                const last = full.t[full.t.length - 1] + 5 * 60_000;
+                await run.logParams({ data_table: data.sql.table, data_query: data.sql.query });
+                // both datasets in one write of the run's record
+                await run.logInputs([
+                  datasetInput(train, {
+                    ...sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length),
+                    context: 'training',
+                  }),
+                  datasetInput(test, {
+                    ...sqlSlice(data.sql, SPLIT_TIME, last, test.t.length),
+                    context: 'testing',
+                  }),
+                ]);
+              } else {
+                await run.logInputs([
+                  datasetInput(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' }),
+                  datasetInput(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' }),
+                ]);
+              }
+            })();
+            records.catch(() => {}); // awaited below; a failure is reported there
+            const page = reportPath ? writeReport(run.id) : undefined;
+            await records;
+            // the model file and the report are separate files: written together
+            await Promise.all([
+              run.logModel(detector),
+              page === undefined
+                ? undefined
+                : run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(page) }),
+            ]);
             return run.id;
           },
         );

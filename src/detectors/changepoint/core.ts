@@ -304,10 +304,10 @@ export class ChangePointCore {
         `${path}: expected a profile of 1..1e6 values, 7 day-of-week offsets and 9 numbers, all at most 1e15 in size`,
       );
     }
-    if (!(num[0] > 0) || !(num[2] > 0) || !(num[4] > 0) || num[5] < 0 || num[6] < 0 || num[8] < 0) {
+    if (!(num[0] >= 1) || !(num[2] > 0) || !(num[4] >= 1) || num[5] < 0 || num[6] < 0 || num[8] < 0) {
       throw new ModelFormatError(
         'bad_field',
-        `${path}.num: period, scale and step must be > 0, sums and count ≥ 0`,
+        `${path}.num: period and step must be ≥ 1 ms, scale > 0, sums and count ≥ 0`,
       );
     }
     this.profile = profile;

@@ -8,6 +8,7 @@
  * ranked every excursion longer than the training ones as extreme, and alarmed on anomaly-free series.
  */
 import { z } from 'zod';
+import { clampFinite } from '../../math/finite.js';
 import { baseConfigShape } from '../base-config.js';
 import { jsonFloat } from '../json.js';
 import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
@@ -57,13 +58,13 @@ class ChangePointRaw implements RowModel<ChangePointState> {
     this.fitted = true;
     this.core = newCore(this.config);
     const s = this.core.fit(frame.t, frame.x);
-    const f = CHANGE_POINT_ALARM_Z / this.config.h;
-    for (let i = 0; i < s.length; i++) s[i] *= f;
+    // a sum over a decision level near zero (an edited model file) stays a finite score
+    for (let i = 0; i < s.length; i++) s[i] = clampFinite((CHANGE_POINT_ALARM_Z * s[i]) / this.config.h);
     return s;
   }
 
   scoreRow(row: Float64Array, t: number): number {
-    return (CHANGE_POINT_ALARM_Z * this.core.scoreRow(t, row[0])) / this.config.h;
+    return clampFinite((CHANGE_POINT_ALARM_Z * this.core.scoreRow(t, row[0])) / this.config.h);
   }
 
   /** Scores without learning: on a copy. */

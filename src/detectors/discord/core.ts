@@ -39,8 +39,17 @@ export class DiscordCore {
   /** Derived from `sd` and the floor (not saved): 1 / max(sd, floor) and (sd / max(sd, floor))². */
   private readonly inv: Float64Array;
   private readonly r2: Float64Array;
-  /** Dot products of the latest subsequence with each stored one, ring of size Q by start index. */
+  /**
+   * Dot products of the latest subsequence (start i) with the stored ones, by lag: qt[ℓ] is the product
+   * with the one starting at i − ℓ (ℓ = 1 … window). The model file keeps them as a ring by start index.
+   */
   private readonly qt: Float64Array;
+  /** Doubled copies of the rings (entry q also at q + size), so the hot loop reads without wrapping. */
+  private readonly x2: Float64Array;
+  private readonly mu2: Float64Array;
+  private readonly sd2: Float64Array;
+  private readonly inv2: Float64Array;
+  private readonly r22: Float64Array;
   private center = 0;
   /** z-normalisation divides by max(sd, floor). */
   private floor = 0;
@@ -66,6 +75,11 @@ export class DiscordCore {
     this.inv = new Float64Array(window + 1);
     this.r2 = new Float64Array(window + 1);
     this.qt = new Float64Array(window + 1);
+    this.x2 = new Float64Array(2 * (window + m + 1));
+    this.mu2 = new Float64Array(2 * (window + 1));
+    this.sd2 = new Float64Array(2 * (window + 1));
+    this.inv2 = new Float64Array(2 * (window + 1));
+    this.r22 = new Float64Array(2 * (window + 1));
   }
 
   /** Resets the stream, centres values on `center` and sets the noise floor of the z-normalisation. */
@@ -83,6 +97,11 @@ export class DiscordCore {
     this.inv.fill(0);
     this.r2.fill(0);
     this.qt.fill(0);
+    this.x2.fill(0);
+    this.mu2.fill(0);
+    this.sd2.fill(0);
+    this.inv2.fill(0);
+    this.r22.fill(0);
   }
 
   /** A break in the data before the next value: subsequences spanning it are excluded. */
@@ -94,8 +113,13 @@ export class DiscordCore {
   private derive(q: number, tiny: number): void {
     const sd = this.sd[q];
     const d = Math.max(sd, this.floor, tiny);
+    const Q = this.mu.length;
     this.inv[q] = 1 / d;
     this.r2[q] = sd > 0 ? (sd / d) ** 2 : 0;
+    this.inv2[q] = this.inv2[q + Q] = this.inv[q];
+    this.r22[q] = this.r22[q + Q] = this.r2[q];
+    this.mu2[q] = this.mu2[q + Q] = this.mu[q];
+    this.sd2[q] = this.sd2[q + Q] = this.sd[q];
   }
 
   private xa(g: number): number {
@@ -113,10 +137,13 @@ export class DiscordCore {
   push(v: number): number {
     const m = this.m;
     const R = this.x.length;
-    const Q = this.qt.length;
+    const Q = this.mu.length;
     const c = v - this.center;
     const g = this.count++;
-    this.x[g % R] = c;
+    const gr = g % R;
+    this.x[gr] = c;
+    this.x2[gr] = c;
+    this.x2[gr + R] = c;
     this.sum += c;
     this.sumSq += c * c;
     if (g >= m) {
@@ -131,59 +158,61 @@ export class DiscordCore {
     const tiny = 1e-8 * (1 + Math.abs(this.center));
     const spans = i < this.segment;
     const sd = spans ? SPANS_GAP : Math.sqrt(varc);
-    this.mu[i % Q] = mean;
-    this.sd[i % Q] = sd;
-    this.derive(i % Q, tiny);
-    const lo = Math.max(0, i - this.window);
+    const iq = i % Q;
+    this.mu[iq] = mean;
+    this.sd[iq] = sd;
+    this.derive(iq, tiny);
     const refresh = ++this.sinceRefresh >= REFRESH;
     if (refresh) this.sinceRefresh = 0;
-    // One pass over the stored starts j ∈ [lo, i−1], newest first: the dot product of the new subsequence
-    // with each (recurrence, or exact on refresh), then its distance when j does not overlap (j ≤ i − m).
-    // Ring positions step down with a wrap test instead of a modulo per access (the hot loop).
-    const x = this.x;
+    // Products by lag ℓ = i − j (qt[ℓ], ℓ = 1 … min(i, window)): the recurrence keeps the lag, so each
+    // entry updates in place; the per-start rings are read through their doubled copies, from index
+    // (i mod size) + size downwards, with no wrap test in the hot loop.
+    const x2 = this.x2;
     const qt = this.qt;
-    const mu = this.mu;
-    const sdv = this.sd;
-    const inv = this.inv;
-    const r2 = this.r2;
+    const mu2 = this.mu2;
+    const sd2 = this.sd2;
+    const inv2 = this.inv2;
+    const r22 = this.r22;
     const xi0 = this.xa(i - 1);
     const xi1 = this.xa(i + m - 1);
-    const oldLo = Math.max(0, i - 1 - this.window);
-    const last = i - m; // j ≤ i − m do not overlap the new subsequence
+    const top = Math.min(i, this.window); // lags in use
     // z-normalised distance² with divisors max(sd, floor): for a (this) and b (stored),
     // Σ(a'−b')² = m·ra² + m·rb² − 2·(QT − m·μa·μb)/(da·db), r = sd/d, d = max(sd, floor)
-    const ia2 = 2 * inv[i % Q];
-    const ra2 = r2[i % Q];
+    const ia2 = 2 * this.inv[iq];
+    const ra2 = this.r2[iq];
     let best = Number.POSITIVE_INFINITY;
     let bestE = Number.POSITIVE_INFINITY;
     const sa2 = sd > 0 ? sd * sd : 0;
-    // exact products on refresh, and for j ≤ oldLo (j = 0, or j − 1 no longer stored); distances only
-    // for non-overlapping j, and none at all for a subsequence that spans a gap
-    const exactTo = refresh ? i : oldLo;
-    const distTo = spans ? -1 : last;
-    let jq = (i - 1) % Q; // j mod Q
-    let jq1 = jq === 0 ? Q - 1 : jq - 1; // (j − 1) mod Q
-    let xr0 = (i - 2 + R) % R; // (j − 1) mod R
-    let xr1 = (i + m - 2) % R; // (j + m − 1) mod R
-    for (let j = i - 1; j >= lo; j--) {
-      let d: number;
-      if (j <= exactTo) d = this.dot(i, j);
-      else d = qt[jq1] - xi0 * x[xr0] + xi1 * x[xr1];
-      qt[jq] = d;
-      if (j <= distTo) {
-        const sj = sdv[jq];
+    // exact products on refresh, and for j = 0 (lag i: no product of j − 1 to update from)
+    let recTo = top; // lags 1 … recTo by the recurrence
+    if (refresh) {
+      for (let l = 1; l <= top; l++) qt[l] = this.dot(i, i - l);
+      recTo = 0;
+    } else if (top === i && i > 0) {
+      qt[i] = this.dot(i, 0);
+      recTo = i - 1;
+    }
+    const a0 = ((i - 1 + R) % R) + R; // x2[a0 − ℓ] = x[j − 1]
+    const a1 = ((i + m - 1) % R) + R; // x2[a1 − ℓ] = x[j + m − 1]
+    if (spans) {
+      for (let l = 1; l <= recTo; l++) qt[l] = qt[l] - xi0 * x2[a0 - l] + xi1 * x2[a1 - l];
+    } else {
+      // lags below m overlap the new subsequence: products only; from m on, products and distances
+      const head = Math.min(m - 1, recTo);
+      for (let l = 1; l <= head; l++) qt[l] = qt[l] - xi0 * x2[a0 - l] + xi1 * x2[a1 - l];
+      const b = iq + Q; // ring index of j = i − ℓ is b − ℓ
+      for (let l = m; l <= top; l++) {
+        if (l <= recTo) qt[l] = qt[l] - xi0 * x2[a0 - l] + xi1 * x2[a1 - l];
+        const jb = b - l;
+        const sj = sd2[jb];
         if (sj >= 0) {
-          const cov = d - m * mean * mu[jq];
-          const d2 = m * (ra2 + r2[jq]) - cov * ia2 * inv[jq];
+          const cov = qt[l] - m * mean * mu2[jb];
+          const d2 = m * (ra2 + r22[jb]) - cov * ia2 * inv2[jb];
           if (d2 < best) best = d2;
           const e2 = m * (sa2 + sj * sj) - 2 * cov;
           if (e2 < bestE) bestE = e2;
         }
       }
-      jq = jq1;
-      jq1 = jq1 === 0 ? Q - 1 : jq1 - 1;
-      xr0 = xr0 === 0 ? R - 1 : xr0 - 1;
-      xr1 = xr1 === 0 ? R - 1 : xr1 - 1;
     }
     if (spans || best === Number.POSITIVE_INFINITY) {
       this.euclid = 0;
@@ -193,12 +222,25 @@ export class DiscordCore {
     return Math.sqrt(Math.max(best, 0) / (2 * m));
   }
 
+  /** Ring slot (by start index mod Q) of lag ℓ from the latest subsequence. */
+  private slot(l: number): number {
+    const Q = this.qt.length;
+    return (((this.count - this.m - l) % Q) + Q) % Q;
+  }
+
+  /** The products as the model file keeps them: a ring by start index. */
+  private qtRing(): Float64Array {
+    const ring = new Float64Array(this.qt.length);
+    for (let l = 0; l < this.qt.length; l++) ring[this.slot(l)] = this.qt[l];
+    return ring;
+  }
+
   state(): JsonValue {
     return {
       x: encodeFloats(this.x),
       mu: encodeFloats(this.mu),
       sd: encodeFloats(this.sd),
-      qt: encodeFloats(this.qt),
+      qt: encodeFloats(this.qtRing()),
       num: encodeFloats([
         this.center,
         this.count,
@@ -255,7 +297,6 @@ export class DiscordCore {
     this.x.set(x);
     this.mu.set(mu);
     this.sd.set(sd);
-    this.qt.set(qt);
     this.center = center;
     this.count = count;
     this.sum = sum;
@@ -263,6 +304,9 @@ export class DiscordCore {
     this.sinceRefresh = since;
     this.floor = floor;
     this.segment = segment;
+    for (let l = 0; l < Q; l++) this.qt[l] = qt[this.slot(l)];
+    this.x2.set(x);
+    this.x2.set(x, R);
     const tiny = 1e-8 * (1 + Math.abs(center));
     for (let q = 0; q < Q; q++) this.derive(q, tiny);
   }

@@ -19,9 +19,24 @@ import { dominantPeriod, median } from './period.js';
 
 export const discordConfigSchema = z.strictObject({
   ...baseConfigShape(1000),
-  /** One fixed subsequence length; null = lengths from the dominant period of the training data. */
+  /**
+   * Piecewise-aggregate downsampling: the profile runs on means of `paa` consecutive points (1 = every
+   * point). null = chosen from `paaBudget`.
+   */
+  paa: z.number().int().min(1).max(256).nullable().default(null),
+  /**
+   * With `paa: null`, the cost budget: stored subsequences visited per raw point, all lengths together.
+   * The block is the smallest k with lengths × window / k² ≤ budget (window in raw points).
+   */
+  paaBudget: z.number().min(1).max(1e9).default(1500),
+  /** Points that do not close a block: the latest closed block's score (`hold`) or 0 (`zero`). */
+  between: z.enum(['hold', 'zero']).default('zero'),
+  /** One fixed subsequence length (raw points); null = lengths from the dominant period of the training data. */
   m: z.number().int().min(4).max(1024).nullable().default(null),
-  /** Subsequence lengths as multiples of the period (each clamped to [minLength, maxLength]). */
+  /**
+   * Subsequence lengths as multiples of the period (each clamped to [minLength, maxLength]); raw points,
+   * divided by the PAA block (at least 4 PAA points).
+   */
   lengths: z.array(z.number().min(0.05).max(8)).min(1).max(6).default([0.5, 1, 2]),
   /**
    * When the longest length would exceed `maxLength`, shrink all lengths together (keeping their
@@ -30,10 +45,9 @@ export const discordConfigSchema = z.strictObject({
   keepRatios: z.boolean().default(true),
   minLength: z.number().int().min(4).max(1024).default(8),
   maxLength: z.number().int().min(4).max(1024).default(96),
-  /** How many past subsequences the nearest neighbour is searched among. */
   /**
-   * How many past subsequences the nearest neighbour is searched among; null = 20 periods, at least
-   * 2,048 and at most 8,192 (cost per point is proportional).
+   * How far back (raw points) the nearest neighbour is searched: the core keeps ⌈window / paa⌉ past
+   * subsequences. null = 20 periods, at least 1,024 and at most 8,192 raw points.
    */
   window: z.number().int().min(8).max(100_000).nullable().default(null),
   /**
@@ -68,6 +82,11 @@ const coreStateSchema = z.object({
 const discordStateSchema = z.object({
   step: jsonFloat,
   lastT: jsonFloat,
+  /** PAA block size, the open block's count and sum, and the score held until the block closes. */
+  k: z.number(),
+  blockN: z.number(),
+  blockSum: jsonFloat,
+  held: jsonFloat,
   members: z.array(
     z.object({
       m: z.number(),
@@ -129,8 +148,39 @@ function viewScale(seen: Float64Array, q: number, least: number, fallback: numbe
   return seen.length >= 8 ? Math.max(quantile(seen, q), least) : fallback;
 }
 
+/** The default window in raw points for a period `p`: 20 periods in [1,024, 8,192]. */
+function rawWindow(c: DiscordConfig, p: number): number {
+  return c.window ?? Math.min(8192, Math.max(1024, 20 * p));
+}
+
+/**
+ * The PAA block size for a period `p`: `paa`, or the smallest k whose cost per raw point,
+ * lengths × window / k², is within `paaBudget`.
+ */
+export function discordBlock(c: DiscordConfig, p: number): number {
+  if (c.paa !== null) return c.paa;
+  const cost = discordLengths(c, p).length * rawWindow(c, p);
+  return Math.min(256, Math.max(1, Math.ceil(Math.sqrt(cost / c.paaBudget))));
+}
+
+/** Past subsequences a core keeps for block size `k`: the window in raw points, / k rounded up. */
+export function discordWindow(c: DiscordConfig, p: number, k: number): number {
+  return Math.max(8, Math.ceil(rawWindow(c, p) / k));
+}
+
+/** A length in raw points as PAA points for block size `k` (at least 4). */
+function paaLength(m: number, k: number): number {
+  return Math.max(4, Math.round(m / k));
+}
+
 /** The raw model: one streaming left matrix-profile core per length (they learn as they score). */
 class DiscordRaw implements RowModel<DiscordState> {
+  /** PAA block size, the open block's count and sum, the score held until the block closes. */
+  k = 1;
+  blockN = 0;
+  blockSum = 0;
+  held = 0;
+
   constructor(
     private readonly config: DiscordConfig,
     public members: Member[],
@@ -143,36 +193,69 @@ class DiscordRaw implements RowModel<DiscordState> {
     const v = frame.x;
     const t = frame.t;
     const n = v.length;
-    const p = dominantPeriod(v);
-    const lengths = discordLengths(c, p);
-    const window = c.window ?? Math.min(8192, Math.max(2048, 20 * p));
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += v[i];
-    mean /= n;
     const dt = new Float64Array(Math.max(0, n - 1));
     for (let i = 1; i < n; i++) dt[i - 1] = t[i] - t[i - 1];
     this.step = dt.length ? median(dt) : 0;
-    const floor = c.noiseFloor * noiseLevel(v);
+    const p = dominantPeriod(v);
+    const k = discordBlock(c, p);
+    this.k = k;
+    // the PAA series: means of k consecutive points; a gap drops the open block (a block never spans a
+    // gap) and marks the next block
+    const nb = Math.floor(n / k);
+    const pv = new Float64Array(nb);
+    const pend = new Int32Array(nb);
+    const pgap = new Uint8Array(nb);
+    let np = 0;
+    let bn = 0;
+    let bs = 0;
+    let gapNext = false;
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && this.isGap(t[i] - t[i - 1])) {
+        bn = 0;
+        bs = 0;
+        gapNext = true;
+      }
+      bs += v[i];
+      if (++bn === k) {
+        pv[np] = bs / k;
+        pend[np] = i;
+        pgap[np] = gapNext ? 1 : 0;
+        np++;
+        gapNext = false;
+        bn = 0;
+        bs = 0;
+      }
+    }
+    const x = pv.subarray(0, np);
+    const pk = Math.round(p / k); // the period in PAA points
+    const lengths = [...new Set(discordLengths(c, p).map((m) => paaLength(m, k)))];
+    const window = discordWindow(c, p, k);
+    let mean = 0;
+    for (let i = 0; i < np; i++) mean += x[i];
+    mean = np ? mean / np : 0;
     let spread = 0;
-    for (let i = 0; i < n; i++) spread += (v[i] - mean) ** 2;
-    spread = Math.sqrt(spread / n);
-    const out = new Float64Array(n);
-    const scores = new Float64Array(n);
-    const eus = new Float64Array(n);
+    for (let i = 0; i < np; i++) spread += (x[i] - mean) ** 2;
+    spread = np ? Math.sqrt(spread / np) : 0;
+    // at least 1e-4 of the spread: on noiseless step data (noise level 0) the rolling sums of
+    // block means that are not exact binary fractions leave spreads of rounding size (~1e-8) on flat
+    // stretches, and dividing by them would turn rounding into shapes
+    const floor = Math.max(c.noiseFloor * noiseLevel(x), 1e-4 * spread);
+    const paaOut = new Float64Array(np);
+    const scores = new Float64Array(np);
+    const eus = new Float64Array(np);
     this.members = [];
     for (const m of lengths) {
       const core = new DiscordCore(m, window);
       core.reset(mean, floor);
-      for (let i = 0; i < n; i++) {
-        if (i > 0 && this.isGap(t[i] - t[i - 1])) core.gap();
-        scores[i] = core.push(v[i]);
+      for (let i = 0; i < np; i++) {
+        if (pgap[i]) core.gap();
+        scores[i] = core.push(x[i]);
         eus[i] = core.euclid;
       }
       // warm-up: until a subsequence has a neighbour one period back its nearest neighbour is out of
       // phase and its distance says nothing about the series; those scores would set the scale (and
       // teach the calibrator) that large distances are normal
-      const warm = Math.min(n, m - 1 + Math.max(p, m));
-      const w = Math.min(warm, n);
+      const w = Math.min(np, m - 1 + Math.max(pk, m));
       const scale =
         c.views === 'euclid'
           ? Number.POSITIVE_INFINITY
@@ -181,13 +264,26 @@ class DiscordRaw implements RowModel<DiscordState> {
         c.views === 'znorm'
           ? Number.POSITIVE_INFINITY
           : viewScale(eus.subarray(w), c.scaleQuantile, 0.01 * spread || 1e-12, spread || 1);
-      for (let i = w; i < n; i++) {
+      for (let i = w; i < np; i++) {
         const s = clampFinite(Math.max(scores[i] / scale, eus[i] / scaleE));
-        if (c.combine === 'mean') out[i] += s / lengths.length;
-        else if (s > out[i]) out[i] = s;
+        if (c.combine === 'mean') paaOut[i] += s / lengths.length;
+        else if (s > paaOut[i]) paaOut[i] = s;
       }
       this.members.push({ core, scale, scaleE });
     }
+    // each raw point gets the score of the latest closed block at or before it (its own block when it
+    // closes one; 0 before the first block and from a gap until the next block closes)
+    const out = new Float64Array(n);
+    let b = 0;
+    let held = 0;
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && this.isGap(t[i] - t[i - 1])) held = 0;
+      if (b < np && pend[b] === i) out[i] = held = paaOut[b++];
+      else out[i] = c.between === 'zero' ? 0 : held;
+    }
+    this.held = held;
+    this.blockN = bn;
+    this.blockSum = bs;
     this.lastT = n ? t[n - 1] : Number.NaN;
     return out;
   }
@@ -197,20 +293,30 @@ class DiscordRaw implements RowModel<DiscordState> {
   }
 
   scoreRow(row: Float64Array, t: number): number {
-    const gap = Number.isFinite(this.lastT) && this.isGap(t - this.lastT);
+    if (Number.isFinite(this.lastT) && this.isGap(t - this.lastT)) {
+      for (const mb of this.members) mb.core.gap();
+      this.blockN = 0;
+      this.blockSum = 0;
+      this.held = 0;
+    }
     this.lastT = t;
+    this.blockSum += row[0];
+    if (++this.blockN < this.k) return this.config.between === 'zero' ? 0 : this.held;
+    const x = this.blockSum / this.k;
+    this.blockN = 0;
+    this.blockSum = 0;
     let best = 0;
     let sum = 0;
     for (const mb of this.members) {
-      if (gap) mb.core.gap();
-      const z = mb.core.push(row[0]) / mb.scale;
+      const z = mb.core.push(x) / mb.scale;
       const e = mb.core.euclid / mb.scaleE;
       // a distance over a scale near zero (a degenerate or edited model file) stays a finite score
       const s = clampFinite(z > e ? z : e);
       sum += s;
       if (s > best) best = s;
     }
-    return this.config.combine === 'mean' ? clampFinite(sum / this.members.length) : best;
+    this.held = this.config.combine === 'mean' ? clampFinite(sum / this.members.length) : best;
+    return this.held;
   }
 
   /** Scores without learning: on a copy. */
@@ -232,6 +338,10 @@ class DiscordRaw implements RowModel<DiscordState> {
     return {
       step: encodeFloat(this.step),
       lastT: encodeFloat(this.lastT),
+      k: this.k,
+      blockN: this.blockN,
+      blockSum: encodeFloat(this.blockSum),
+      held: encodeFloat(this.held),
       members: this.members.map((mb) => ({
         m: mb.core.m,
         window: mb.core.window,
@@ -255,18 +365,35 @@ function discordFromState(config: DiscordConfig, state: DiscordState, path: stri
   if (!(step >= 0 && Number.isFinite(step))) {
     throw new ModelFormatError('bad_field', `${path}.step: must be a finite number ≥ 0, got ${step}`);
   }
-  const members = state.members.map((s, k) => {
-    const p = `${path}.members[${k}]`;
+  const k = intField(state, 'k', path, 1, 256);
+  if (config.paa !== null && k !== config.paa) {
+    throw new ModelFormatError('bad_field', `${path}.k: ${k} differs from config.paa ${config.paa}`);
+  }
+  const blockN = intField(state, 'blockN', path, 0, k - 1);
+  const blockSum = decodeFloat(state.blockSum, `${path}.blockSum`);
+  const held = decodeFloat(state.held, `${path}.held`);
+  if (!Number.isFinite(blockSum) || !(held >= 0 && Number.isFinite(held))) {
+    throw new ModelFormatError(
+      'bad_field',
+      `${path}: blockSum must be a finite number and held a finite number ≥ 0`,
+    );
+  }
+  const members = state.members.map((s, j) => {
+    const p = `${path}.members[${j}]`;
     const m = intField(s, 'm', p, 4, 1024);
     const window = intField(s, 'window', p, 8, 100_000);
-    if (config.window !== null && window !== config.window) {
+    const want = config.window === null ? null : Math.max(8, Math.ceil(config.window / k));
+    if (want !== null && window !== want) {
       throw new ModelFormatError(
         'bad_field',
-        `${p}.window: ${window} differs from config.window ${config.window}`,
+        `${p}.window: ${window} differs from ⌈config.window / k⌉ = ${want}`,
       );
     }
-    if (config.m !== null && m !== config.m) {
-      throw new ModelFormatError('bad_field', `${p}.m: ${m} differs from config.m ${config.m}`);
+    if (config.m !== null && m !== paaLength(config.m, k)) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${p}.m: ${m} differs from config.m ${config.m} in blocks of ${k} (${paaLength(config.m, k)})`,
+      );
     }
     const scale = decodeFloat(s.scale, `${p}.scale`);
     const scaleE = decodeFloat(s.scaleE, `${p}.scaleE`);
@@ -280,7 +407,19 @@ function discordFromState(config: DiscordConfig, state: DiscordState, path: stri
     core.restore(s.core, `${p}.core`);
     return { core, scale, scaleE };
   });
-  return new DiscordRaw(config, members, step, lastT);
+  const raw = new DiscordRaw(config, members, step, lastT);
+  raw.k = k;
+  raw.blockN = blockN;
+  raw.blockSum = blockSum;
+  raw.held = held;
+  return raw;
+}
+
+/** State version 3 → 4 (PAA): block size 1, no open block, nothing held: the same scores as before. */
+function migrateNoPaa(s: JsonObject): JsonObject {
+  const model = s.model;
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) return { ...s, stateVersion: 4 };
+  return { ...s, stateVersion: 4, model: { ...model, k: 1, blockN: 0, blockSum: 0, held: 0 } };
 }
 
 /** State version 2 (one length, no gaps, no noise floor) → 3: one member of scale 1, gaps off. */
@@ -320,8 +459,8 @@ export const discordSpec = defineDetector({
   learnsPrev: true,
   config: discordConfigSchema,
   state: discordStateSchema,
-  stateVersion: 3,
-  migrations: { 2: migrateOneLength },
+  stateVersion: 4,
+  migrations: { 2: migrateOneLength, 3: migrateNoPaa },
   minTrainRows: 16,
   create: (c) => new DiscordRaw(c, [], 0, Number.NaN),
   fromState: (s, { config, path }) => discordFromState(config, s, path),
@@ -343,7 +482,12 @@ export class DiscordDetector extends SpecDetector<DiscordConfig, DiscordRaw> {
     return ms.length ? ms[ms.length >> 1] : null;
   }
 
-  /** Every subsequence length in use, shortest first (empty before training). */
+  /** The PAA block size in use (raw points per PAA point; 1 before training). */
+  get block(): number {
+    return this.raw.k;
+  }
+
+  /** Every subsequence length in use (PAA points), shortest first (empty before training). */
   get lengths(): number[] {
     return this.raw.members.map((mb) => mb.core.m);
   }

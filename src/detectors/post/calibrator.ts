@@ -1,4 +1,5 @@
 import { ModelFormatError } from '../../errors.js';
+import { clampFinite } from '../../math/finite.js';
 import { quantileSorted } from '../../math/quantile.js';
 import { decodeFloats, encodeFloats, field } from '../json.js';
 import type { JsonValue } from '../types.js';
@@ -168,11 +169,11 @@ export class AnomScoreCalibrator {
     if (this.absScore) {
       const a = Math.abs(v);
       const sgn = Math.sign(v);
-      if (a > b) return sgn * this.beyond(a, b, this.ay[K]);
+      if (a > b) return sgn * clampFinite(this.beyond(a, b, this.ay[K]));
       if (sgn === 0) return v; // ±0 stays as it is
       return sgn * Math.max(this.hermite(a), 0);
     }
-    if (v > b) return this.beyond(v, b, this.ay[K]);
+    if (v > b) return clampFinite(this.beyond(v, b, this.ay[K]));
     return this.hermite(v);
   }
 

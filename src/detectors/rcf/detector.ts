@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
+import type { TimeSeries } from '../../series/types.js';
 import { baseConfigShape } from '../base-config.js';
+import { checkSeries } from '../input.js';
 import { decodeFloat, encodeFloat, field, jsonFloat } from '../json.js';
 import {
   defineDetector,
@@ -12,7 +14,7 @@ import {
 } from '../spec.js';
 import { type Frame, transformSchema } from '../transforms.js';
 import type { JsonObject, JsonValue } from '../types.js';
-import { CutForest } from './forest.js';
+import { CutForest, type CutForestOptions, forestWorkerStatus } from './forest.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
 
 /** Largest |coordinate| the forest accepts: sums of box ranges over thousands of dimensions stay finite. */
@@ -93,6 +95,19 @@ function checkRows(x: Float64Array, d: number, t: ArrayLike<number> | null): voi
   }
 }
 
+/** The forest options of a config, for rows of `d` coordinates. */
+function forestOptions(c: RandomCutForestConfig, d: number): CutForestOptions {
+  return {
+    dimensions: d,
+    numberOfTrees: c.nEstimators,
+    sampleSize: c.maxNSamples,
+    lambda: c.timeDecay,
+    outputAfter: c.outputAfter,
+    seed: c.seed,
+    threads: c.threads,
+  };
+}
+
 /** The raw model: the forest and the time of the last row it learned (online updates). */
 class RandomCutForestRaw implements RowModel<RandomCutForestState> {
   constructor(
@@ -106,16 +121,9 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
   fit(frame: Frame): Float64Array {
     const { n, d, x, t } = frame;
     checkRows(x, d, t);
-    const c = this.config;
-    const forest = new CutForest({
-      dimensions: d,
-      numberOfTrees: c.nEstimators,
-      sampleSize: c.maxNSamples,
-      lambda: c.timeDecay,
-      outputAfter: c.outputAfter,
-      seed: c.seed,
-      threads: c.threads,
-    });
+    const opts = forestOptions(this.config, d);
+    // the same forest and rows as a prefetch (`RandomCutForest.prefetchTrain`): join its batch
+    const forest = CutForest.takePrefetched(opts, x, n) ?? new CutForest(opts);
     const out = new Float64Array(n);
     forest.scoreThenUpdateRows(x, n, out);
     this.model = forest;
@@ -278,6 +286,25 @@ export class RandomCutForest extends SpecDetector<RandomCutForestConfig, RandomC
   /** Loads a RandomCutForest model file (any other type is a ModelFormatError). */
   static load(json: unknown): RandomCutForest {
     return loadAs(json, randomCutForestSpec, RandomCutForest);
+  }
+
+  /**
+   * Starts the forest's training on `ts` (what `train(ts)` will compute) on the forest worker now,
+   * if one runs (`startForestWorker`) and the work is big enough, so that it goes on while the
+   * calling thread does something else (an ensemble trains its other members meanwhile). The
+   * `train(ts)` that follows joins it; any other call leaves the speculative work unused. Never
+   * changes results; does nothing when the series is not one `train` accepts.
+   */
+  prefetchTrain(ts: TimeSeries): void {
+    if (!forestWorkerStatus().started) return;
+    try {
+      checkSeries(ts, 'train data');
+      const { n, d, x } = this.pipeline.fit(ts);
+      for (let i = 0; i < x.length; i++) if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) return;
+      CutForest.prefetchRows(forestOptions(this.config, d), x, n);
+    } catch {
+      // train() reports it
+    }
   }
 
   /** The forest (null before training). */

@@ -147,6 +147,8 @@ export class CutForest {
   private readonly blockAcc = new Float64Array(SCORE_BLOCK);
   /** Per-tree scores of the last `score` call. */
   private readonly treeScores: Float64Array;
+  /** The first batch, started on the forest worker ahead of time (`prefetchRows`). */
+  private pending: PendingBatch | null = null;
 
   constructor(opts: CutForestOptions, attach?: ForestMemory) {
     if (attach) {
@@ -552,15 +554,188 @@ export class CutForest {
     // rows before `ready` score 0 (fewer than outputAfter updates before them)
     const ready = Math.min(n, Math.max(0, this.outputAfter - first));
     out.fill(0, 0, n);
-    for (let t = 0; t < T; t++) {
-      const tree = this.trees[t];
-      for (let i = 0; i < n; i++) {
-        if (i >= ready) out[i] += tree.score(x, i * d);
-        this.offer(t, x, i * d, first + i + 1);
-      }
+    const pending = this.pending;
+    this.pending = null;
+    if (pending && (pending.job.n !== n || pending.job.first !== first)) {
+      throw new DetectorError('internal', 'a prefetched forest was given other rows than its prefetch');
     }
+    if (pending) this.joinBatch(pending, x, out);
+    else if (batchPool && T >= 2 && n * T >= BATCH_MIN_TREE_ROWS) {
+      this.joinBatch(this.postBatch(x, n, first, ready), x, out);
+    } else for (let t = 0; t < T; t++) this.treeRows(t, x, n, out, first, ready);
     for (let i = ready; i < n; i++) out[i] /= T;
     this.updates = first + n;
+  }
+
+  /** Tree `t` over rows `[0, n)`: adds its scores (rows from `ready` on) to `out`, offers each row. */
+  private treeRows(
+    t: number,
+    x: Float64Array,
+    n: number,
+    out: Float64Array,
+    first: number,
+    ready: number,
+  ): void {
+    const d = this.dimensions;
+    const tree = this.trees[t];
+    for (let i = 0; i < n; i++) {
+      if (i >= ready) out[i] += tree.score(x, i * d);
+      this.offer(t, x, i * d, first + i + 1);
+    }
+  }
+
+  /**
+   * `scoreThenUpdateRows` with the forest worker (`startForestWorker`): both threads claim chunks
+   * of trees of the whole batch, the calling thread from the first chunk up (adding its trees'
+   * scores to `out` in tree order), the worker from the last down (its trees' scores into a shared
+   * buffer, one row of `n` per tree). The calling thread then adds the worker's trees in tree
+   * order: per row the same sum in the same order as one thread, so the same numbers. A worker that
+   * is not ready yet, or busy, just takes fewer (or no) chunks.
+   */
+  private postBatch(x: Float64Array, n: number, first: number, ready: number): PendingBatch {
+    const d = this.dimensions;
+    const T = this.numberOfTrees;
+    const C = Math.min(T, BATCH_CHUNKS);
+    const xs = new Float64Array(new SharedArrayBuffer(n * d * 8));
+    xs.set(x.subarray(0, n * d));
+    const scores = new Float64Array(new SharedArrayBuffer(n * T * 8));
+    const ctl = new Int32Array(new SharedArrayBuffer(B_WORDS * 4));
+    ctl[B_CLAIM] = C; // chunks [0, C) unclaimed
+    const job: BatchJob = {
+      mem: this.mem,
+      xs: xs.buffer as SharedArrayBuffer,
+      scores: scores.buffer as SharedArrayBuffer,
+      ctl: ctl.buffer as SharedArrayBuffer,
+      n,
+      first,
+      ready,
+      chunks: C,
+    };
+    batchPool!.worker.postMessage(job);
+    return { job, ctl, xs, scores };
+  }
+
+  /** The calling thread's part of a posted batch: claims what is left, waits, sums in tree order. */
+  private joinBatch(p: PendingBatch, x: Float64Array, out: Float64Array): void {
+    const T = this.numberOfTrees;
+    const { n, first, ready, chunks: C } = p.job;
+    const ctl = p.ctl;
+    let mine = 0; // chunks [0, mine) are this thread's
+    for (;;) {
+      const w = Atomics.load(ctl, B_CLAIM);
+      const lo = (w >> 8) & 0xff;
+      if (lo >= (w & 0xff)) break;
+      if (Atomics.compareExchange(ctl, B_CLAIM, w, w + 256) !== w) continue;
+      for (let t = Math.floor((lo * T) / C); t < Math.floor(((lo + 1) * T) / C); t++) {
+        this.treeRows(t, x, n, out, first, ready);
+      }
+      mine = lo + 1;
+      Atomics.add(ctl, B_DONE, 1);
+    }
+    // the worker finishes the chunks it claimed
+    let done = Atomics.load(ctl, B_DONE);
+    let waited = 0;
+    while (done < C && Atomics.load(ctl, B_FAILED) === 0) {
+      if (Atomics.wait(ctl, B_DONE, done, 1000) === 'timed-out' && ++waited >= BATCH_TIMEOUT_S) {
+        throw new DetectorError('internal', `the forest worker thread made no progress for ${waited} s`);
+      }
+      done = Atomics.load(ctl, B_DONE);
+    }
+    if (Atomics.load(ctl, B_FAILED) !== 0) {
+      throw new DetectorError(
+        'internal',
+        'the forest worker thread failed on its trees; the forest is no longer usable',
+      );
+    }
+    const scores = p.scores;
+    for (let t = Math.floor((mine * T) / C); t < T; t++) {
+      const o = t * n;
+      for (let i = ready; i < n; i++) out[i] += scores[o + i];
+    }
+    if (batchPool) batchPool.workerChunks += C - mine;
+  }
+
+  /** Worker side of a batch: claims chunks from the last down until none is left. */
+  runBatchJob(job: BatchJob): void {
+    const T = this.numberOfTrees;
+    const C = job.chunks;
+    const n = job.n;
+    const ctl = new Int32Array(job.ctl);
+    const x = new Float64Array(job.xs, 0, n * this.dimensions);
+    const scores = new Float64Array(job.scores, 0, n * T);
+    for (;;) {
+      const w = Atomics.load(ctl, B_CLAIM);
+      const lo = (w >> 8) & 0xff;
+      const hi = w & 0xff;
+      if (lo >= hi) return;
+      if (Atomics.compareExchange(ctl, B_CLAIM, w, w - 1) !== w) continue;
+      const c = hi - 1;
+      try {
+        for (let t = Math.floor((c * T) / C); t < Math.floor(((c + 1) * T) / C); t++) {
+          this.treeRows(t, x, n, scores.subarray(t * n, (t + 1) * n), job.first, job.ready);
+        }
+      } catch (e) {
+        Atomics.store(ctl, B_FAILED, 1);
+        Atomics.notify(ctl, B_DONE);
+        throw e;
+      }
+      Atomics.add(ctl, B_DONE, 1);
+      Atomics.notify(ctl, B_DONE);
+    }
+  }
+
+  /**
+   * Starts this fresh forest's first batch (`x`, `n` rows) on the forest worker now; the
+   * `scoreThenUpdateRows` call with the same rows joins it (see `prefetchForestRows`).
+   */
+  private prefetch(x: Float64Array, n: number): void {
+    this.pending = this.postBatch(x, n, 0, Math.min(n, this.outputAfter));
+  }
+
+  /** Whether this forest was built with `opts` (resolved as the constructor resolves them). */
+  private builtWith(opts: CutForestOptions): boolean {
+    const S = opts.sampleSize ?? 256;
+    return (
+      this.dimensions === opts.dimensions &&
+      this.numberOfTrees === (opts.numberOfTrees ?? 100) &&
+      this.sampleSize === S &&
+      this.lambda === (opts.lambda ?? 1 / (10 * S)) &&
+      this.outputAfter === (opts.outputAfter ?? Math.floor(0.25 * S)) &&
+      this.seed === (opts.seed ?? 0) &&
+      (opts.threads ?? 1) === 1
+    );
+  }
+
+  /** A prefetched forest for exactly these options and rows (`prefetchForestRows`), or null. */
+  static takePrefetched(opts: CutForestOptions, x: Float64Array, n: number): CutForest | null {
+    const f = prefetched;
+    prefetched = null;
+    const p = f?.pending;
+    if (!f || !p || p.job.n !== n || !f.builtWith(opts)) return null;
+    const xs = p.xs;
+    for (let i = 0; i < n * f.dimensions; i++) {
+      // the same bits (0 and -0 end up in the model file differently)
+      if (xs[i] !== x[i] || (xs[i] === 0 && 1 / xs[i] !== 1 / x[i])) return null;
+    }
+    return f;
+  }
+
+  /**
+   * Starts the first `scoreThenUpdateRows` batch of a forest built with `opts` on the forest worker
+   * ahead of time, if the worker runs (`startForestWorker`) and the batch is big enough: the worker
+   * takes its trees while the calling thread does other work (e.g. an ensemble's other members). A
+   * forest built later with the same options for the same rows (`takePrefetched`) joins the batch;
+   * otherwise the worker's work is simply thrown away. Results are the same either way.
+   */
+  static prefetchRows(opts: CutForestOptions, x: Float64Array, n: number): void {
+    prefetched = null;
+    if (!batchPool || (opts.threads ?? 1) !== 1) return;
+    const f = new CutForest({ ...opts, threads: 1 });
+    if (f.numberOfTrees < 2 || n * f.numberOfTrees < BATCH_MIN_TREE_ROWS || x.length < n * f.dimensions)
+      return;
+    for (let i = 0; i < n * f.dimensions; i++) if (!Number.isFinite(x[i])) return;
+    f.prefetch(x, n);
+    prefetched = f;
   }
 
   /** Scores the point, then updates the forest with it (the streaming step); returns the score. */
@@ -655,22 +830,12 @@ export class CutForest {
   }
 
   private startWorker(): void {
-    const url = import.meta.url;
-    let w: Worker;
-    try {
-      w = url.endsWith('.ts')
-        ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
-          new Worker(
-            `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
-            { eval: true, workerData: this.mem },
-          )
-        : new Worker(new URL('./worker.js', url), { workerData: this.mem });
-    } catch {
+    const w = spawnForestWorker(this.mem);
+    if (!w) {
       // No worker here (e.g. loaded as CommonJS): stay on one thread; the numbers are the same.
       this.threadCount = 1;
       return;
     }
-    w.unref();
     w.on('error', () => {
       // The calling thread claims every chunk itself when no worker does.
       if (this.worker === w) this.worker = null;
@@ -920,6 +1085,121 @@ const SLOW_LIMIT = 8;
 const SOLO_STEPS = 2048;
 /** Idle polls of the claim word before the worker sleeps in Atomics.wait. */
 const SPINS = 20_000;
+
+/** Control words of a batch shared with the forest worker (`startForestWorker`), one set per batch. */
+const B_CLAIM = 0; // (lo << 8) | hi: chunks [lo, hi) of the batch are unclaimed
+const B_DONE = 1; // chunks finished
+const B_FAILED = 2; // set by the worker when it failed on a chunk
+const B_WORDS = 4;
+/** Chunks of trees per batch (one tree each up to this many trees). */
+const BATCH_CHUNKS = 32;
+/**
+ * Batches smaller than this many tree-rows (trees × rows) stay on the calling thread: below it
+ * the hand-over (copying the rows, a message, the worker's view of the forest) is not paid back.
+ */
+const BATCH_MIN_TREE_ROWS = 20_000;
+/** Seconds without progress from the worker after which a batch fails (the worker is gone). */
+const BATCH_TIMEOUT_S = 120;
+
+/** One batch of `scoreThenUpdateRows` as the worker receives it. */
+export interface BatchJob {
+  readonly mem: ForestMemory;
+  readonly xs: SharedArrayBuffer;
+  readonly scores: SharedArrayBuffer;
+  readonly ctl: SharedArrayBuffer;
+  readonly n: number;
+  readonly first: number;
+  readonly ready: number;
+  readonly chunks: number;
+}
+
+/** A batch posted to the worker, with the calling thread's views of its memory. */
+interface PendingBatch {
+  readonly job: BatchJob;
+  readonly ctl: Int32Array;
+  readonly xs: Float64Array;
+  readonly scores: Float64Array;
+}
+
+/** The forest worker shared by all forests of this thread. */
+class BatchPool {
+  workerChunks = 0;
+  constructor(
+    readonly worker: Worker,
+    readonly ready: Int32Array,
+  ) {}
+}
+
+/** The forest whose first batch was started ahead of time (`CutForest.prefetchRows`). */
+let prefetched: CutForest | null = null;
+let batchPool: BatchPool | null = null;
+
+/**
+ * Starts the forest worker: from now on every forest of this thread runs big `scoreThenUpdateRows`
+ * batches (at least 20,000 trees × rows: training, and scoring with online updates) on two threads,
+ * the worker taking chunks of trees while the calling thread takes the others. The numbers are
+ * exactly those of one thread. Start it ahead of need (it takes tens of milliseconds to start): until
+ * it is ready the calling thread does all the work. It pays only with a free second core. The
+ * worker is `unref()`'d (it does not keep the process alive); returns false if it cannot start
+ * (e.g. when loaded as CommonJS), and the forests stay on one thread.
+ */
+export function startForestWorker(): boolean {
+  if (batchPool) return true;
+  const ready = new Int32Array(new SharedArrayBuffer(4));
+  const w = spawnForestWorker({ batch: ready.buffer as SharedArrayBuffer });
+  if (!w) return false;
+  w.on('error', () => {
+    if (batchPool?.worker === w) batchPool = null;
+  });
+  batchPool = new BatchPool(w, ready);
+  return true;
+}
+
+/** Stops the forest worker of `startForestWorker` (forests go back to one thread). */
+export async function stopForestWorker(): Promise<void> {
+  prefetched = null;
+  const pool = batchPool;
+  batchPool = null;
+  if (pool) await pool.worker.terminate();
+}
+
+/** Whether the forest worker has started, and the chunks of trees it has computed so far. */
+export function forestWorkerStatus(): { started: boolean; ready: boolean; chunks: number } {
+  return {
+    started: batchPool !== null,
+    ready: batchPool !== null && Atomics.load(batchPool.ready, 0) === 1,
+    chunks: batchPool?.workerChunks ?? 0,
+  };
+}
+
+/** Worker side of `startForestWorker`: serves batches (one message each) until terminated. */
+export function serveBatchJobs(
+  port: { on(ev: 'message', f: (job: BatchJob) => void): unknown },
+  readyBuf: SharedArrayBuffer,
+): void {
+  primeForest();
+  Atomics.store(new Int32Array(readyBuf), 0, 1);
+  port.on('message', (job: BatchJob) => new CutForest({ dimensions: 1 }, job.mem).runBatchJob(job));
+}
+
+/** A worker thread running worker.js with `data`, or null if none can start here. */
+function spawnForestWorker(data: unknown): Worker | null {
+  const url = import.meta.url;
+  let w: Worker;
+  try {
+    w = url.endsWith('.ts')
+      ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
+        new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
+          { eval: true, workerData: data },
+        )
+      : new Worker(new URL('./worker.js', url), { workerData: data });
+  } catch {
+    return null;
+  }
+  w.unref();
+  return w;
+}
 
 /** Terminates a forest's worker once the forest is garbage. */
 const workers = new FinalizationRegistry<Worker>((w) => {

@@ -5,5 +5,12 @@ export {
   RCF_MAX_ABS,
   randomCutForestConfigSchema,
 } from './detector.js';
-export { CutForest, type CutForestOptions, rejectBound } from './forest.js';
+export {
+  CutForest,
+  type CutForestOptions,
+  forestWorkerStatus,
+  rejectBound,
+  startForestWorker,
+  stopForestWorker,
+} from './forest.js';
 export { CutTree, type CutTreeSpec, prevDouble, type Uniform } from './tree.js';

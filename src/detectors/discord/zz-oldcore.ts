@@ -1,0 +1,269 @@
+/**
+ * Streaming left matrix-profile discord core (docs/detectors-quality.md).
+ *
+ * The score of a point is the z-normalised Euclidean distance from the subsequence that ends at it
+ * (length `m`) to its nearest neighbour among the previous `window` subsequences, excluding the `m`
+ * subsequences that overlap it (trivial matches), divided by √(2m). A shape seen before scores low
+ * wherever its level is; a new shape (a changed frequency, a distorted cycle) scores high even inside the
+ * normal range of values.
+ *
+ * - **Noise floor**: a subsequence is z-normalised by `max(sd, floor)`, not by `sd`. A stretch whose
+ *   spread is no larger than the series' noise is nearly flat; dividing by its own tiny spread would blow
+ *   its noise up into a random "shape" that matches nothing. With the floor it stays a nearly flat shape
+ *   and matches the other flat stretches.
+ * - **Gaps**: `gap()` marks a break in the data (missing rows). A subsequence that spans a break is not
+ *   a shape of the series: it scores 0 and is never anyone's neighbour.
+ *
+ * Incremental per point (the STOMP recurrence): the dot products of the new subsequence with every stored
+ * one follow from the previous point's in O(1) each, `QTᵢ[j] = QTᵢ₋₁[j−1] − x[i−1]·x[j−1] + x[i+m−1]·x[j+m−1]`,
+ * so a point costs O(window); every `refresh` points the products are recomputed exactly (O(window · m)) to
+ * bound floating-point drift. Values are stored centred on the training mean. Typed-array ring buffers, no
+ * allocation per point.
+ */
+import { ModelFormatError } from '../../errors.js';
+import { decodeFloats, encodeFloats, field } from '../json.js';
+import type { JsonValue } from '../types.js';
+
+const REFRESH = 4096;
+/** `sd` ring value of a subsequence that spans a gap (never a neighbour). */
+const SPANS_GAP = -1;
+
+export class DiscordCore {
+  readonly m: number;
+  readonly window: number;
+  /** Values (centred), ring of size R = window + m + 1, by global index mod R. */
+  private readonly x: Float64Array;
+  /** Per-subsequence mean and standard deviation, ring of size Q = window + 1 by start index. */
+  private readonly mu: Float64Array;
+  private readonly sd: Float64Array;
+  /** Derived from `sd` and the floor (not saved): 1 / max(sd, floor) and (sd / max(sd, floor))². */
+  private readonly inv: Float64Array;
+  private readonly r2: Float64Array;
+  /** Dot products of the latest subsequence with each stored one, ring of size Q by start index. */
+  private readonly qt: Float64Array;
+  private center = 0;
+  /** z-normalisation divides by max(sd, floor). */
+  private floor = 0;
+  /** Values seen (global index of the next value). */
+  private count = 0;
+  /** Global index of the first value after the latest gap (subsequences starting earlier span it). */
+  private segment = 0;
+  private sum = 0;
+  private sumSq = 0;
+  private sinceRefresh = 0;
+  /**
+   * The last point's nearest-neighbour distance without the z-normalisation (means removed, spreads
+   * kept), / √m: the amplitude view of the same comparison (0 while warming up or across a gap).
+   */
+  euclid = 0;
+
+  constructor(m: number, window: number) {
+    this.m = m;
+    this.window = window;
+    this.x = new Float64Array(window + m + 1);
+    this.mu = new Float64Array(window + 1);
+    this.sd = new Float64Array(window + 1);
+    this.inv = new Float64Array(window + 1);
+    this.r2 = new Float64Array(window + 1);
+    this.qt = new Float64Array(window + 1);
+  }
+
+  /** Resets the stream, centres values on `center` and sets the noise floor of the z-normalisation. */
+  reset(center: number, floor = 0): void {
+    this.center = center;
+    this.floor = Math.max(0, floor);
+    this.count = 0;
+    this.segment = 0;
+    this.sum = 0;
+    this.sumSq = 0;
+    this.sinceRefresh = 0;
+    this.x.fill(0);
+    this.mu.fill(0);
+    this.sd.fill(0);
+    this.inv.fill(0);
+    this.r2.fill(0);
+    this.qt.fill(0);
+  }
+
+  /** A break in the data before the next value: subsequences spanning it are excluded. */
+  gap(): void {
+    this.segment = this.count;
+  }
+
+  /** Fills the derived divisors of the subsequence at ring position q from its sd and the floor. */
+  private derive(q: number, tiny: number): void {
+    const sd = this.sd[q];
+    const d = Math.max(sd, this.floor, tiny);
+    this.inv[q] = 1 / d;
+    this.r2[q] = sd > 0 ? (sd / d) ** 2 : 0;
+  }
+
+  private xa(g: number): number {
+    return this.x[g % this.x.length];
+  }
+
+  /** Direct dot product of the subsequences starting at a and b. */
+  private dot(a: number, b: number): number {
+    let s = 0;
+    for (let k = 0; k < this.m; k++) s += this.xa(a + k) * this.xa(b + k);
+    return s;
+  }
+
+  /** Pushes one value; returns the discord score of the subsequence ending at it (0 while warming up). */
+  push(v: number): number {
+    const m = this.m;
+    const R = this.x.length;
+    const Q = this.qt.length;
+    const c = v - this.center;
+    const g = this.count++;
+    this.x[g % R] = c;
+    this.sum += c;
+    this.sumSq += c * c;
+    if (g >= m) {
+      const old = this.x[(g - m) % R];
+      this.sum -= old;
+      this.sumSq -= old * old;
+    }
+    if (g < m - 1) return 0;
+    const i = g - m + 1; // start of the new subsequence
+    const mean = this.sum / m;
+    const varc = Math.max(this.sumSq / m - mean * mean, 0);
+    const tiny = 1e-8 * (1 + Math.abs(this.center));
+    const spans = i < this.segment;
+    const sd = spans ? SPANS_GAP : Math.sqrt(varc);
+    this.mu[i % Q] = mean;
+    this.sd[i % Q] = sd;
+    this.derive(i % Q, tiny);
+    const lo = Math.max(0, i - this.window);
+    const refresh = ++this.sinceRefresh >= REFRESH;
+    if (refresh) this.sinceRefresh = 0;
+    // One pass over the stored starts j ∈ [lo, i−1], newest first: the dot product of the new subsequence
+    // with each (recurrence, or exact on refresh), then its distance when j does not overlap (j ≤ i − m).
+    // Ring positions step down with a wrap test instead of a modulo per access (the hot loop).
+    const x = this.x;
+    const qt = this.qt;
+    const mu = this.mu;
+    const sdv = this.sd;
+    const inv = this.inv;
+    const r2 = this.r2;
+    const xi0 = this.xa(i - 1);
+    const xi1 = this.xa(i + m - 1);
+    const oldLo = Math.max(0, i - 1 - this.window);
+    const last = i - m; // j ≤ i − m do not overlap the new subsequence
+    // z-normalised distance² with divisors max(sd, floor): for a (this) and b (stored),
+    // Σ(a'−b')² = m·ra² + m·rb² − 2·(QT − m·μa·μb)/(da·db), r = sd/d, d = max(sd, floor)
+    const ia2 = 2 * inv[i % Q];
+    const ra2 = r2[i % Q];
+    let best = Number.POSITIVE_INFINITY;
+    let bestE = Number.POSITIVE_INFINITY;
+    const sa2 = sd > 0 ? sd * sd : 0;
+    // exact products on refresh, and for j ≤ oldLo (j = 0, or j − 1 no longer stored); distances only
+    // for non-overlapping j, and none at all for a subsequence that spans a gap
+    const exactTo = refresh ? i : oldLo;
+    const distTo = spans ? -1 : last;
+    let jq = (i - 1) % Q; // j mod Q
+    let jq1 = jq === 0 ? Q - 1 : jq - 1; // (j − 1) mod Q
+    let xr0 = (i - 2 + R) % R; // (j − 1) mod R
+    let xr1 = (i + m - 2) % R; // (j + m − 1) mod R
+    for (let j = i - 1; j >= lo; j--) {
+      let d: number;
+      if (j <= exactTo) d = this.dot(i, j);
+      else d = qt[jq1] - xi0 * x[xr0] + xi1 * x[xr1];
+      qt[jq] = d;
+      if (j <= distTo) {
+        const sj = sdv[jq];
+        if (sj >= 0) {
+          const cov = d - m * mean * mu[jq];
+          const d2 = m * (ra2 + r2[jq]) - cov * ia2 * inv[jq];
+          if (d2 < best) best = d2;
+          const e2 = m * (sa2 + sj * sj) - 2 * cov;
+          if (e2 < bestE) bestE = e2;
+        }
+      }
+      jq = jq1;
+      jq1 = jq1 === 0 ? Q - 1 : jq1 - 1;
+      xr0 = xr0 === 0 ? R - 1 : xr0 - 1;
+      xr1 = xr1 === 0 ? R - 1 : xr1 - 1;
+    }
+    if (spans || best === Number.POSITIVE_INFINITY) {
+      this.euclid = 0;
+      return 0;
+    }
+    this.euclid = Math.sqrt(Math.max(bestE, 0) / m);
+    return Math.sqrt(Math.max(best, 0) / (2 * m));
+  }
+
+  state(): JsonValue {
+    return {
+      x: encodeFloats(this.x),
+      mu: encodeFloats(this.mu),
+      sd: encodeFloats(this.sd),
+      qt: encodeFloats(this.qt),
+      num: encodeFloats([
+        this.center,
+        this.count,
+        this.sum,
+        this.sumSq,
+        this.sinceRefresh,
+        this.floor,
+        this.segment,
+      ]),
+    };
+  }
+
+  /** Restores `state()` exactly (the stream continues bit for bit). */
+  restore(state: unknown, path: string): void {
+    const R = this.x.length;
+    const Q = this.qt.length;
+    const x = decodeFloats(field(state, 'x', path), `${path}.x`, R);
+    const mu = decodeFloats(field(state, 'mu', path), `${path}.mu`, Q);
+    const sd = decodeFloats(field(state, 'sd', path), `${path}.sd`, Q);
+    const qt = decodeFloats(field(state, 'qt', path), `${path}.qt`, Q);
+    const num = decodeFloats(field(state, 'num', path), `${path}.num`, 7);
+    // dot products and sums of squares of large-valued series (bytes, counts ~1e8) exceed any fixed bound:
+    // finite is the check
+    const finite = (a: Float64Array) => a.every((v) => Number.isFinite(v));
+    const [center, count, sum, sumSq, since, floor, segment] = num;
+    if (
+      !finite(x) ||
+      !finite(mu) ||
+      !finite(qt) ||
+      !finite(num) ||
+      !sd.every((v) => (v >= 0 || v === SPANS_GAP) && Number.isFinite(v)) ||
+      !(floor >= 0)
+    ) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}: ring buffers must hold finite numbers (sd ≥ 0 or −1 for a gap), floor ≥ 0`,
+      );
+    }
+    if (
+      !Number.isSafeInteger(count) ||
+      count < 0 ||
+      !Number.isSafeInteger(segment) ||
+      segment < 0 ||
+      segment > count ||
+      !Number.isInteger(since) ||
+      since < 0 ||
+      since >= REFRESH
+    ) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.num: count, segment start and refresh counter must be integers in range`,
+      );
+    }
+    this.x.set(x);
+    this.mu.set(mu);
+    this.sd.set(sd);
+    this.qt.set(qt);
+    this.center = center;
+    this.count = count;
+    this.sum = sum;
+    this.sumSq = sumSq;
+    this.sinceRefresh = since;
+    this.floor = floor;
+    this.segment = segment;
+    const tiny = 1e-8 * (1 + Math.abs(center));
+    for (let q = 0; q < Q; q++) this.derive(q, tiny);
+  }
+}

@@ -1,0 +1,122 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  CutForest,
+  forestWorkerStatus,
+  startForestWorker,
+  stopForestWorker,
+} from '../../../src/detectors/index.js';
+import { defaultDetector } from '../../../src/index.js';
+
+/** Deterministic pseudo-random rows (a tiny LCG, independent of the forest's generator). */
+function rows(n: number, d: number, seed: number): Float64Array {
+  const out = new Float64Array(n * d);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < out.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5 + (i % 97 === 0 ? 4 : 0);
+  }
+  return out;
+}
+
+const opts = { dimensions: 3, numberOfTrees: 9, sampleSize: 64, seed: 5 };
+const N = 3000; // 9 trees × 3000 rows: above the size where batches go to the worker
+
+/** Two batches (the second continues the first), their scores and the model file. */
+function twoBatches(f: CutForest, x: Float64Array, y: Float64Array): { s: number[]; json: unknown } {
+  const a = new Float64Array(N);
+  const b = new Float64Array(N);
+  f.scoreThenUpdateRows(x, N, a);
+  f.scoreThenUpdateRows(y, N, b);
+  return { s: [...a, ...b], json: f.toJSON() };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function startAndWait(): Promise<void> {
+  expect(startForestWorker()).toBe(true);
+  for (let k = 0; k < 300 && !forestWorkerStatus().ready; k++) await sleep(50);
+  expect(forestWorkerStatus().ready).toBe(true);
+}
+
+describe('the forest worker (startForestWorker)', () => {
+  afterAll(() => stopForestWorker());
+
+  const x = rows(N, 3, 1);
+  const y = rows(N, 3, 2);
+
+  it('batches on two threads give the scores and model file of one thread, bit for bit', async () => {
+    const one = twoBatches(new CutForest(opts), x, y);
+    await startAndWait();
+    // a prefetched batch is joined after the worker has had time to take its trees, so that the
+    // worker surely computes some of them even on a loaded machine
+    let taken = 0;
+    for (let k = 0; k < 20 && taken === 0; k++) {
+      CutForest.prefetchRows(opts, x, N);
+      await sleep(100);
+      const f = CutForest.takePrefetched(opts, x, N);
+      expect(f).not.toBeNull();
+      const two = twoBatches(f as CutForest, x, y);
+      taken = forestWorkerStatus().chunks;
+      expect(two.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
+      expect(two.json).toEqual(one.json);
+    }
+    expect(taken).toBeGreaterThan(0);
+    // without a prefetch (both threads claim as the batch runs), the same numbers too
+    const again = twoBatches(new CutForest(opts), x, y);
+    expect(again.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
+    expect(again.json).toEqual(one.json);
+  });
+
+  it('a prefetch is taken only by the same options and the same rows (bits, -0 included)', async () => {
+    await startAndWait();
+    const other = x.slice();
+    other[7] += 1e-12;
+    CutForest.prefetchRows(opts, x, N);
+    expect(CutForest.takePrefetched(opts, other, N)).toBeNull();
+    CutForest.prefetchRows(opts, x, N);
+    expect(CutForest.takePrefetched({ ...opts, seed: 6 }, x, N)).toBeNull();
+    CutForest.prefetchRows(opts, x, N);
+    expect(CutForest.takePrefetched(opts, x, N - 1)).toBeNull();
+    const zeros = new Float64Array(N * 3);
+    const negZeros = zeros.map(() => -0);
+    CutForest.prefetchRows(opts, zeros, N);
+    expect(CutForest.takePrefetched(opts, negZeros, N)).toBeNull();
+    // too small a batch, non-finite rows or two threads per step: no prefetch
+    CutForest.prefetchRows(opts, x, 100);
+    expect(CutForest.takePrefetched(opts, x, 100)).toBeNull();
+    const bad = x.slice();
+    bad[5] = Number.NaN;
+    CutForest.prefetchRows(opts, bad, N);
+    expect(CutForest.takePrefetched(opts, bad, N)).toBeNull();
+    CutForest.prefetchRows({ ...opts, threads: 2 }, x, N);
+    expect(CutForest.takePrefetched({ ...opts, threads: 2 }, x, N)).toBeNull();
+    // an untaken prefetch changes nothing: a fresh forest gives the one-thread numbers
+    CutForest.prefetchRows(opts, x, N);
+    await stopForestWorker();
+    expect(CutForest.takePrefetched(opts, x, N)).toBeNull();
+  });
+
+  it('the default ensemble trains and scores the same with the worker as without', async () => {
+    const n = 2600;
+    const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
+    const v = Float64Array.from(
+      { length: n },
+      (_, i) => 50 + 10 * Math.sin(i / 40) + (i % 11) * 0.3 + (i === 2200 ? 40 : 0),
+    );
+    const train = { t: t.subarray(0, 2000), v: v.subarray(0, 2000) };
+    const test = { t: t.subarray(2000), v: v.subarray(2000) };
+    const run = () => {
+      const det = defaultDetector({ seed: 3 });
+      det.train(train);
+      return { scores: Array.from(det.score(test, { prev: train }).v), json: JSON.stringify(det.toJSON()) };
+    };
+    const alone = run();
+    await startAndWait();
+    const before = forestWorkerStatus().chunks;
+    const parallel = run();
+    expect(parallel.scores).toEqual(alone.scores);
+    expect(parallel.json).toBe(alone.json);
+    // the forest's training was prefetched: the worker took trees of it
+    expect(forestWorkerStatus().chunks).toBeGreaterThan(before);
+  });
+});
