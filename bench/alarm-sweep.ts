@@ -7,10 +7,13 @@
  *
  *   npx tsx bench/alarm-sweep.ts <corpusDir> [recipe=kinds] [thresholds=3,3.5,4,4.5,5,6]
  *
+ * A recipe written `default+zms:<json>` is `defaultDetector()` with those ZMS overrides, e.g.
+ * `default+zms:{"levelHalfLife":300}` (the round-6 sweep of docs/evaluation.md).
+ *
  * A threshold written `th:n` also sets the rule's `minAlmInWindow` to n (raw alarms needed within the
  * rule's 60-minute window), e.g. `3:2,3:4,4:4`.
  */
-import { DEFAULT_ALARM_RULE } from '../src/detectors/default.js';
+import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
@@ -32,7 +35,9 @@ for (const file of Object.keys(windows).sort()) {
   const { series } = await loadCorpusFile(dir, file);
   const n = series.t.length;
   const p = nabProbationaryLength(n);
-  const det = makeDetector(recipe);
+  const det = recipe.startsWith('default+zms:')
+    ? defaultDetector({ zms: JSON.parse(recipe.slice('default+zms:'.length)) })
+    : makeDetector(recipe);
   det.train({ t: series.t.subarray(0, p), v: series.v.subarray(0, p) });
   const s = det.stream();
   const score = new Float64Array(n);

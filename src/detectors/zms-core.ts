@@ -148,14 +148,26 @@ export function zmsKernel(state: ZmsState): ZmsKernel {
  * The score of one point from its value `xi` and its lag differences `d[j] = xi − x_{i−k_j}`.
  * Shared by batch and stream, so both produce the same bits.
  */
-export function scorePoint(kern: ZmsKernel, xi: number, d: Float64Array): number {
+export function scorePoint(
+  kern: ZmsKernel,
+  xi: number,
+  d: Float64Array,
+  levelMean = kern.mean[0],
+  levelScale = kern.scale[0],
+): number {
   // finite input, finite score: a z-score that overflows (a value near ±1e308) is clamped
-  return clampFinite(scorePointRaw(kern, xi, d));
+  return clampFinite(scorePointRaw(kern, xi, d, levelMean, levelScale));
 }
 
-function scorePointRaw(kern: ZmsKernel, xi: number, d: Float64Array): number {
+function scorePointRaw(
+  kern: ZmsKernel,
+  xi: number,
+  d: Float64Array,
+  levelMean: number,
+  levelScale: number,
+): number {
   const L = kern.lags.length;
-  const z0 = (xi - kern.mean[0]) / kern.scale[0];
+  const z0 = (xi - levelMean) / levelScale;
   if (kern.signedArgmax) {
     // Signed argmax over (z0, z1/k0^p, …): first index on ties; a NaN entry wins (numpy argmax).
     if (Number.isNaN(z0)) return z0;
@@ -210,12 +222,31 @@ export function zmsScores(kern: ZmsKernel, x: Float64Array, prev?: Float64Array)
   return out;
 }
 
+/** State of the adaptive level reference of `ZmsStreamCore`. */
+interface ZmsLevelReference {
+  /** Weight of a new value (exponential mode). */
+  readonly alpha: number;
+  /** Values behind the reference in cumulative mode (−1: exponential mode). */
+  count: number;
+  /** Whether the variance adapts too (else it stays the training variance). */
+  readonly adaptScale: boolean;
+  mean: number;
+  variance: number;
+  /** The training variance: the scale never falls below it. */
+  readonly floor: number;
+}
+
 /**
  * The streaming counterpart: keeps the last `maxLag` values (and the series' first value for
  * padding) in a ring buffer; `push` costs O(number of lags) and allocates nothing.
  */
 export class ZmsStreamCore {
   private readonly kern: ZmsKernel;
+  /**
+   * The adaptive level reference (`levelHalfLife > 0`): exponentially weighted mean and variance of
+   * the values scored so far, starting from the training mean and variance; null = frozen (Merlion's).
+   */
+  private level: ZmsLevelReference | null = null;
   private readonly ring: Float64Array;
   private readonly d: Float64Array;
   /** Number of values seen so far (capped use: only compared with lags). */
@@ -255,10 +286,56 @@ export class ZmsStreamCore {
     return this.ring[(this.head - k + R * 2) % R];
   }
 
+  /**
+   * Makes the level reference adaptive: each learnt value moves it towards that value, with half-life
+   * `halfLife` points (`'cumulative'`: the reference is the mean and variance of every value seen,
+   * training included, `count` of them so far), its mean always and its variance with `adaptScale`,
+   * from `start` (default: the training mean and variance); the scale never falls below the training
+   * standard deviation.
+   */
+  adaptLevel(
+    halfLife: number | 'cumulative',
+    adaptScale: boolean,
+    start?: { mean: number; variance: number; count?: number },
+    count = 0,
+  ): this {
+    const s0 = this.kern.scale[0];
+    this.level = {
+      alpha: halfLife === 'cumulative' ? 0 : 1 - 2 ** (-1 / halfLife),
+      count: halfLife === 'cumulative' ? (start?.count ?? count) : -1,
+      adaptScale,
+      mean: start?.mean ?? this.kern.mean[0],
+      variance: start?.variance ?? s0 * s0,
+      floor: s0 * s0,
+    };
+    return this;
+  }
+
+  /** The adaptive level reference's mean and variance (null when frozen). */
+  levelState(): { mean: number; variance: number; count?: number } | null {
+    const r = this.level;
+    if (r === null) return null;
+    return r.count >= 0
+      ? { mean: r.mean, variance: r.variance, count: r.count }
+      : { mean: r.mean, variance: r.variance };
+  }
+
   push(v: number): number {
     const s = this.peek(v);
     this.learn(v);
     return s;
+  }
+
+  /** Moves the adaptive level reference towards a learnt value (no-op when frozen or not finite). */
+  private adapt(v: number): void {
+    const r = this.level;
+    if (r === null || !Number.isFinite(v)) return;
+    // cumulative: alpha = 1 / (count + 1) makes both updates Welford's (population variance)
+    let alpha = r.alpha;
+    if (r.count >= 0) alpha = 1 / ++r.count;
+    const d = v - r.mean;
+    r.mean += alpha * d;
+    if (r.adaptScale) r.variance = (1 - alpha) * (r.variance + alpha * d * d);
   }
 
   /** The score of `v` as the next value, without remembering it. */
@@ -269,14 +346,20 @@ export class ZmsStreamCore {
       const k = this.kern.lags[j];
       this.d[j] = v - (k > this.seen ? first : this.back(k));
     }
-    return scorePoint(this.kern, v, this.d);
+    const r = this.level;
+    if (r === null) return scorePoint(this.kern, v, this.d);
+    return scorePoint(this.kern, v, this.d, r.mean, Math.sqrt(Math.max(r.variance, r.floor)));
   }
 
-  /** Remembers `v` as the next value (the lags' context), without scoring it. */
+  /**
+   * Remembers `v` as the next value (the lags' context), without scoring it; an adaptive level
+   * reference learns it too.
+   */
   learn(v: number): void {
     if (this.seen === 0) this.first = v;
     this.remember(v);
     this.seen++;
+    this.adapt(v);
   }
 
   /** An independent copy. */
@@ -286,6 +369,7 @@ export class ZmsStreamCore {
     c.seen = this.seen;
     c.head = this.head;
     c.first = this.first;
+    c.level = this.level ? { ...this.level } : null;
     return c;
   }
 

@@ -26,15 +26,38 @@ import {
   zmsScores,
 } from './zms-core.js';
 
-export const zmsConfigSchema = z.strictObject({
-  ...baseConfigShape(1000),
-  /** Base of the lag scales `base^0 … base^(nLags−1)`. */
-  base: z.number().int().min(2).max(1_000).default(2),
-  /** Number of lags; `null` = `trunc(log_base(n))` of the training length. */
-  nLags: z.number().int().min(0).max(20).nullable().default(null),
-  /** Lag inflation `p ≥ 0`: the argmax compares `z_j / k_j^p` (signed, as the reference does). */
-  lagInflation: z.number().min(0).max(100).default(1),
-});
+export const zmsConfigSchema = z
+  .strictObject({
+    ...baseConfigShape(1000),
+    /** Base of the lag scales `base^0 … base^(nLags−1)`. */
+    base: z.number().int().min(2).max(1_000).default(2),
+    /** Number of lags; `null` = `trunc(log_base(n))` of the training length. */
+    nLags: z.number().int().min(0).max(20).nullable().default(null),
+    /** Lag inflation `p ≥ 0`: the argmax compares `z_j / k_j^p` (signed, as the reference does). */
+    lagInflation: z.number().min(0).max(100).default(1),
+    /**
+     * Half-life in points of an **adaptive level reference** (unset: the level z-score uses the training
+     * mean and standard deviation forever, Merlion's ZMS). When set, every point learnt after training
+     * moves the level's mean and variance towards it (exponentially weighted), and the level z-score is
+     * taken against that reference, its scale never below the training standard deviation: a level that
+     * persists stops being news. The lag columns keep their training statistics.
+     */
+    levelHalfLife: z.number().int().min(1).max(1e9).optional(),
+    /**
+     * With `levelHalfLife`: whether the level's variance adapts too (true) or the level z-score keeps the
+     * training standard deviation as its scale (unset / false: only the reference mean moves).
+     */
+    levelAdaptScale: z.boolean().optional(),
+    /**
+     * An adaptive level reference that is the mean (and, with `levelAdaptScale`, the variance) of every
+     * value seen, training included (an expanding window instead of `levelHalfLife`'s exponential one).
+     */
+    levelCumulative: z.boolean().optional(),
+  })
+  .refine((c) => !(c.levelCumulative === true && c.levelHalfLife !== undefined), {
+    message: 'levelCumulative and levelHalfLife are two kinds of adaptive level reference: set one of them',
+    path: ['levelCumulative'],
+  });
 export type ZmsConfig = z.infer<typeof zmsConfigSchema>;
 export type ZmsInput = z.input<typeof zmsConfigSchema>;
 
@@ -44,9 +67,21 @@ const zmsStateSchema = z.object({
   lagInflation: jsonFloat,
   mean: z.array(jsonFloat),
   scale: z.array(jsonFloat),
-  history: z.object({ first: jsonFloat, seen: z.number(), recent: z.array(jsonFloat) }),
+  history: z.object({
+    first: jsonFloat,
+    seen: z.number(),
+    recent: z.array(jsonFloat),
+    /** The adaptive level reference (only with `levelHalfLife`). */
+    level: z.object({ mean: jsonFloat, variance: jsonFloat, count: z.number().optional() }).optional(),
+  }),
 });
 type ZmsStateJson = z.infer<typeof zmsStateSchema>;
+
+/** The kind of adaptive level reference a config asks for (null: frozen, Merlion's). */
+function levelMode(c: ZmsConfig): number | 'cumulative' | null {
+  if (c.levelCumulative === true) return 'cumulative';
+  return c.levelHalfLife ?? null;
+}
 
 /** The raw model: frozen statistics plus the last `maxLag` values seen (train, scored data, stream). */
 class ZmsRaw implements SeriesModel<ZmsStateJson> {
@@ -63,11 +98,18 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
     const kern = zmsKernel(this.state);
     this.kern = kern;
     this.history = new ZmsStreamCore(kern, ts.v);
+    const mode = levelMode(c);
+    if (mode !== null) this.history.adaptLevel(mode, c.levelAdaptScale === true, undefined, ts.v.length);
     return { t: ts.t, v: zmsScores(kern, ts.v) };
   }
 
   score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
-    return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
+    if (this.config.levelHalfLife === undefined) return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
+    // adaptive reference: score as a stream continuing from the model's state (a copy: nothing learnt)
+    const core = this.history!.copy();
+    const out = new Float64Array(ts.v.length);
+    for (let i = 0; i < out.length; i++) out[i] = core.push(ts.v[i]);
+    return { t: ts.t, v: out };
   }
 
   copy(): ZmsRaw {
@@ -87,12 +129,26 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
   toState(): ZmsStateJson {
     const s = this.state!;
     const h = this.history!.snapshot();
+    const level = this.history!.levelState();
     return {
       lags: s.lags.slice(),
       lagInflation: s.lagInflation,
       mean: encodeFloats(s.mean),
       scale: encodeFloats(s.scale),
-      history: { first: encodeFloat(h.first), seen: h.seen, recent: encodeFloats(h.recent) },
+      history: {
+        first: encodeFloat(h.first),
+        seen: h.seen,
+        recent: encodeFloats(h.recent),
+        ...(level
+          ? {
+              level: {
+                mean: encodeFloat(level.mean),
+                variance: encodeFloat(level.variance),
+                ...(level.count === undefined ? {} : { count: level.count }),
+              },
+            }
+          : {}),
+      },
     } as ZmsStateJson;
   }
 }
@@ -132,12 +188,24 @@ function zmsFromState(state: ZmsStateJson, ctx: RestoreContext<ZmsConfig>): ZmsR
     if (!Number.isFinite(v)) throw new ModelFormatError('bad_field', `${hp}.recent: values must be finite`);
   if (seen > 0 && !Number.isFinite(first))
     throw new ModelFormatError('bad_field', `${hp}.first: must be finite`);
-  return new ZmsRaw(
-    ctx.config,
-    s,
-    kern,
-    ZmsStreamCore.restore(kern, { first, seen, recent: Array.from(recent) }),
-  );
+  const core = ZmsStreamCore.restore(kern, { first, seen, recent: Array.from(recent) });
+  const H = levelMode(ctx.config);
+  if (H !== null) {
+    const lp = `${hp}.level`;
+    if (h.level === undefined)
+      throw new ModelFormatError(
+        'bad_field',
+        `${lp}: expected the adaptive level reference (levelHalfLife is set)`,
+      );
+    const mean = numberField(h.level, 'mean', lp);
+    const variance = numberField(h.level, 'variance', lp);
+    if (!(Number.isFinite(mean) && Number.isFinite(variance) && variance >= 0))
+      throw new ModelFormatError('bad_field', `${lp}: expected a finite mean and a finite variance ≥ 0`);
+    let count: number | undefined;
+    if (H === 'cumulative') count = intField(h.level, 'count', lp, 0, Number.MAX_SAFE_INTEGER);
+    core.adaptLevel(H, ctx.config.levelAdaptScale === true, { mean, variance, count });
+  }
+  return new ZmsRaw(ctx.config, s, kern, core);
 }
 
 /** The ZmsDetector spec (see docs/detectors.md). */

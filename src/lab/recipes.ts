@@ -235,6 +235,25 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'cdf',
     description: 'candidate: onlineMax45 whose calibrators do not learn scores at the alarm level',
   },
+  defaultAdapt300: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300 } }),
+    mapping: 'online',
+    description:
+      "candidate (round 6): defaultDetector() with ZMS's level mean adapting (half-life 300 points)",
+  },
+  defaultAdaptVar300: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300, levelAdaptScale: true } }),
+    mapping: 'online',
+    description:
+      "candidate (round 6): defaultDetector() with ZMS's level mean and variance adapting (half-life 300 points)",
+  },
+  defaultCumVar: {
+    build: (o) =>
+      defaultDetector({ seed: o.seed ?? 0, zms: { levelCumulative: true, levelAdaptScale: true } }),
+    mapping: 'online',
+    description:
+      "candidate (round 6): defaultDetector() with ZMS's level mean and variance over everything seen",
+  },
   defaultOnline: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
     mapping: 'online',
