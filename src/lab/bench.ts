@@ -9,7 +9,17 @@
  * row of each score mapping it shows (the same post-processing fed zeros). A run over part of the corpus
  * (`files`) is labelled partial and never ranked among full-corpus rows.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { nabDataDir } from '../datasets/nab.js';
 import { ConfigError } from '../errors.js';
@@ -237,6 +247,41 @@ function reusable(path: string): boolean {
   }
 }
 
+/**
+ * What a detector's result files were computed from, kept beside them (`<outDir>/<detector>.run.json`):
+ * the recipe's fingerprint (its mapping, seed and the config of the detector it builds) and, per data
+ * file, its size and modification time. A result file is reused only when both still match, so a changed
+ * recipe (a new default), another seed, or a corpus written again into the same folder (`tsad synth DIR
+ * --seed N` with another seed) runs again instead of reporting stale scores.
+ */
+interface RunManifest {
+  fingerprint: string;
+  files: Record<string, { size: number; mtimeMs: number }>;
+}
+
+function recipeFingerprint(recipe: string, seed: number): string {
+  const built = RECIPES[recipe as keyof typeof RECIPES].build({ seed }) as { config?: unknown };
+  const text = JSON.stringify({ recipe, seed, mapping: recipeMapping(recipe), config: built.config ?? null });
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function readManifest(path: string, fingerprint: string): RunManifest {
+  try {
+    const m = JSON.parse(readFileSync(path, 'utf8')) as Partial<RunManifest>;
+    if (m.fingerprint === fingerprint && m.files !== null && typeof m.files === 'object') {
+      return { fingerprint, files: m.files };
+    }
+  } catch {
+    // no manifest yet, or an unreadable one: nothing is reused
+  }
+  return { fingerprint, files: {} };
+}
+
+function dataStamp(corpus: string, file: string): { size: number; mtimeMs: number } {
+  const st = statSync(join(corpus, 'data', file));
+  return { size: st.size, mtimeMs: st.mtimeMs };
+}
+
 /** A corpus argument as a folder: `'nab'` is the NAB corpus folder of the datasets layer. */
 export function resolveCorpus(corpus: string): string {
   return corpus === 'nab' ? nabDataDir() : resolve(corpus);
@@ -288,8 +333,22 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   for (const recipe of recipes) {
     const t0 = performance.now();
     const detector = `tsad_${recipe}`;
+    const manifestPath = join(outDir, `${detector}.run.json`);
+    const manifest = readManifest(manifestPath, recipeFingerprint(recipe, seed));
+    const stamps = new Map(files.map((file) => [file, dataStamp(corpus, file)]));
+    const fresh = (file: string): boolean => {
+      const was = manifest.files[file];
+      const now = stamps.get(file);
+      return (
+        was !== undefined &&
+        now !== undefined &&
+        was.size === now.size &&
+        was.mtimeMs === now.mtimeMs &&
+        reusable(nabResultPath(outDir, detector, file))
+      );
+    };
     const jobs: NabFileJob[] = files
-      .filter((file) => opts.force || !reusable(nabResultPath(outDir, detector, file)))
+      .filter((file) => opts.force || !fresh(file))
       .map((file) => ({
         detectorName: detector,
         recipe,
@@ -310,6 +369,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
           .join('; ')}`,
       );
     }
+    for (const r of results) {
+      const st = stamps.get(r.file);
+      if (st) manifest.files[r.file] = st;
+    }
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     const report = scoreNabResults(join(outDir, detector), {
       detector,
       windowsFile: join(corpus, 'labels', 'combined_windows.json'),

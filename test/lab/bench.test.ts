@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,34 @@ describe('runBench', () => {
     expect(readFileSync(path, 'utf8').split('\n')[0]).toBe('timestamp,value,anomaly_score,label,alarm');
     expect(second.rows[0].scores).toEqual(first.rows[0].scores);
     expect(second.rows[0].own).toEqual(first.rows[0].own);
+  });
+
+  it('runs again what a changed seed or a rewritten data file would make stale, and only that', async () => {
+    const out = join(dir, 'stale');
+    const files = ['spike/spike_00.csv', 'clean/clean_00.csv'];
+    const run = async (seed: number) => {
+      const seen: string[] = [];
+      await runBench({
+        corpus: dir,
+        detectors: ['zms'],
+        files,
+        outDir: out,
+        workers: 1,
+        floor: false,
+        seed,
+        onFile: (_d, f) => seen.push(f.file),
+      });
+      return seen.sort();
+    };
+    expect(await run(0)).toEqual([...files].sort());
+    expect(await run(0)).toEqual([]); // nothing changed: every result is reused
+    expect(await run(1)).toEqual([...files].sort()); // another seed: another recipe fingerprint
+    // the same data written again (as `tsad synth DIR` does): its time stamp moves, so it runs again
+    const data = join(dir, 'data', 'spike', 'spike_00.csv');
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(data, later, later);
+    expect(await run(1)).toEqual(['spike/spike_00.csv']);
+    expect(await run(1)).toEqual([]);
   });
 
   it('refuses a folder without labels and unknown recipes', async () => {
