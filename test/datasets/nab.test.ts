@@ -25,8 +25,8 @@ import {
   packageRoot,
   userCacheDir,
 } from '../../src/datasets/index.js';
-import { loadNabRows } from '../../src/datasets/nab.js';
 import { DatasetError, dateBin, labelsFromWindows, loadNab, SeriesError } from '../../src/index.js';
+import { loadNabRows } from '../../src/internal.js';
 import { parseTime, type SeriesWarningCode } from '../../src/series/index.js';
 
 const MT = 'realKnownCause/machine_temperature_system_failure.csv';
