@@ -27,6 +27,7 @@ export { reportCommand } from './cli/report.js';
 export { registerRuns } from './cli/runs.js';
 export { registerSimulate } from './cli/simulate.js';
 export { registerSynth } from './cli/synth.js';
+export { loadNabRows } from './datasets/nab.js';
 export { DiscordCore } from './detectors/discord/core.js';
 export { calendarPeriodMs, dominantPeriod } from './detectors/discord/period.js';
 export { toSeries } from './detectors/input.js';

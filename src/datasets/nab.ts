@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { DatasetError } from '../errors.js';
 import { readCsvRows, validateCsvRows } from '../series/csv.js';
 import { parseTime, type SeriesOptions } from '../series/series.js';
+import { MAX_TIME_MS } from '../series/time.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import { NAB_BASE_URL, NAB_DATA_FILES, NAB_OTHER_FILES, type NabManifestEntry } from './manifest.js';
 
@@ -250,16 +251,43 @@ export async function nabWindows(opts: NabLocationOptions = {}): Promise<Record<
   return out;
 }
 
+function nabDataEntry(name: string): NabManifestEntry {
+  const entry = nabManifestEntry(name);
+  if (!entry.path.startsWith('data/')) {
+    throw new DatasetError('unknown_file', `${name} is not a NAB data file; loadNab reads files under data/`);
+  }
+  return entry;
+}
+
+/**
+ * The rows of one NAB data file as they are (`loadNab(name).rows`), without what `loadNab` adds: no
+ * sorted series is built and the label windows are not read. For a caller that bins the rows itself
+ * (the machine-temperature command: the sort and duplicate pass cost about as much as reading the
+ * file). A file `loadNab` refuses is refused with the same error: rows that `loadNab`'s validation
+ * would reject (a non-finite value, a timestamp out of range) are handed to it to throw. @internal
+ */
+export async function loadNabRows(name: string, opts: NabLocationOptions = {}): Promise<NabDataset['rows']> {
+  const rows = await readCsvRows(await nabPath(nabDataEntry(name).path, opts), {
+    time: 'timestamp',
+    value: 'value',
+  });
+  const { t, v } = rows;
+  for (let i = 0; i < t.length; i++) {
+    if (!Number.isFinite(v[i]) || !(Math.abs(t[i]) <= MAX_TIME_MS)) {
+      validateCsvRows(rows, { onWarning: () => {} });
+      break;
+    }
+  }
+  return { t, v };
+}
+
 /**
  * Loads one NAB data file with its label windows. `rows` keeps the file as it is; `series` is sorted
  * (stable) with duplicate timestamps resolved by `'max'` unless `duplicates` says otherwise; each
  * repair is reported through `onWarning` (default `process.emitWarning`, code `TSAD_DUPLICATES` etc.).
  */
 export async function loadNab(name: string, opts: LoadNabOptions = {}): Promise<NabDataset> {
-  const entry = nabManifestEntry(name);
-  if (!entry.path.startsWith('data/')) {
-    throw new DatasetError('unknown_file', `${name} is not a NAB data file; loadNab reads files under data/`);
-  }
+  const entry = nabDataEntry(name);
   const canonical = entry.path.slice('data/'.length);
   const [path, all] = await Promise.all([nabPath(entry.path, opts), nabWindows(opts)]);
   const rows = await readCsvRows(path, { time: 'timestamp', value: 'value' });

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +25,8 @@ import {
   packageRoot,
   userCacheDir,
 } from '../../src/datasets/index.js';
-import { DatasetError, dateBin, labelsFromWindows, loadNab } from '../../src/index.js';
+import { DatasetError, dateBin, labelsFromWindows, loadNab, SeriesError } from '../../src/index.js';
+import { loadNabRows } from '../../src/internal.js';
 import { parseTime, type SeriesWarningCode } from '../../src/series/index.js';
 
 const MT = 'realKnownCause/machine_temperature_system_failure.csv';
@@ -92,6 +102,46 @@ describe('loadNab: machine temperature', () => {
     await expect(loadNab(MT, { duplicates: 'error', onWarning: () => {} })).rejects.toThrow(
       /line \d+ of .* and line/,
     );
+  });
+  it('loadNabRows: the same rows as loadNab, and a file loadNab refuses is refused with its error', async () => {
+    const d = await loadNab(MT, { onWarning: () => {} });
+    const rows = await loadNabRows('machine_temperature_system_failure');
+    expect(rows.t).toEqual(d.rows.t);
+    expect(rows.v).toEqual(d.rows.v);
+    await expect(loadNabRows('labels/combined_windows.json')).rejects.toThrow(DatasetError);
+
+    const dir = mkdtempSync(join(tmpdir(), 'tsad-nabrows-'));
+    try {
+      const file = join(dir, 'nab', 'data', MT);
+      mkdirSync(join(file, '..'), { recursive: true });
+      mkdirSync(join(dir, 'nab', 'labels'), { recursive: true });
+      writeFileSync(join(dir, 'nab', 'labels', 'combined_windows.json'), JSON.stringify({ [MT]: [] }));
+      const bad = [
+        'timestamp,value\n2013-12-02 21:15:00,73.9\n2013-12-02 21:20:00,nan\n', // line 3: not finite
+        'timestamp,value\n2013-12-02 21:15:00,73.9\n2013-12-02 21:20:00,inf\n',
+        'timestamp,value\n', // no rows
+        'timestamp,value\n2013-12-02 21:15:00,x\n', // not a number
+      ];
+      for (const text of bad) {
+        writeFileSync(file, text);
+        const want = await loadNab(MT, { dataDir: dir, onWarning: () => {} }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(want).toBeInstanceOf(SeriesError);
+        const got = await loadNabRows(MT, { dataDir: dir }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(got).toBeInstanceOf(SeriesError);
+        expect([(got as SeriesError).code, (got as SeriesError).message]).toEqual([
+          (want as SeriesError).code,
+          (want as SeriesError).message,
+        ]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

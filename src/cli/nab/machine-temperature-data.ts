@@ -5,7 +5,7 @@
  * bins as `dateBin` on the file.
  */
 
-import { loadNab } from '../../datasets/index.js';
+import { loadNabRows } from '../../datasets/nab.js';
 import { describeSqlSource, loadSeriesSql, readSql, type SqlSource } from '../../datasets/sql.js';
 import { dateBin } from '../../series/index.js';
 import type { TimeSeries } from '../../series/types.js';
@@ -29,12 +29,13 @@ export function splitTableParam(uri: string): { uri: string; table: string } {
 }
 
 export async function loadMachineTemperature(data?: string): Promise<MachineTemperatureData> {
-  const ds = await loadNab(FILE, { onWarning: () => {} });
+  // the file's rows as they are (`loadNab(FILE).rows`): binning sorts them and takes the max of duplicates
+  const rows = await loadNabRows(FILE);
   if (!data) {
-    return { full: dateBin(ds.rows, { everyMs: 5 * 60_000, aggregate: 'max' }), rawRows: ds.rows.t.length };
+    return { full: dateBin(rows, { everyMs: 5 * 60_000, aggregate: 'max' }), rawRows: rows.t.length };
   }
   const { uri, table } = splitTableParam(data);
-  const loaded = await loadSeriesSql(uri, table, ds.rows);
+  const loaded = await loadSeriesSql(uri, table, rows);
   const { series, source } = await readSql(uri, { table, bin: '5m', aggregate: 'max' });
   return { full: series, rawRows: loaded.inserted || loaded.existing, sql: source };
 }
