@@ -22,7 +22,11 @@ export function registerBench(program: Command): void {
       '-o, --out <dir>',
       'results root (default: bench/results/corpus/<corpus folder name>; the corpus is never written to)',
     )
-    .option('--force', 're-run files that already have a result file', false)
+    .option(
+      '--force',
+      're-run every file (without it, a result file is reused while its recipe, seed and data file are unchanged)',
+      false,
+    )
     .option('-w, --workers <n>', 'worker threads', intOption(1), 2)
     .option('--seed <n>', 'random seed', intOption(), 0)
     .option('--no-floor', 'leave out the floor rows')

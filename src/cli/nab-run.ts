@@ -12,7 +12,11 @@ export function configureNabRun(cmd: Command): Command {
     )
     .option('-o, --out <dir>', 'results root (NAB layout below it)', 'bench/results/nab')
     .option('--files <paths>', 'comma-separated corpus files (default: all 58)')
-    .option('--force', 're-run files that already have a result file', false)
+    .option(
+      '--force',
+      're-run every file (without it, a result file is reused while its recipe, seed and data file are unchanged)',
+      false,
+    )
     .option('-w, --workers <n>', 'worker threads', intOption(1), 2)
     .option('--seed <n>', 'random seed', intOption(), 0)
     .option('--uri <uri>', 'tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)')
