@@ -104,7 +104,7 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
   }
 
   score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
-    if (this.config.levelHalfLife === undefined) return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
+    if (levelMode(this.config) === null) return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
     // adaptive reference: score as a stream continuing from the model's state (a copy: nothing learnt)
     const core = this.history!.copy();
     const out = new Float64Array(ts.v.length);

@@ -180,6 +180,21 @@ describe('ZmsDetector: cumulative level reference (levelCumulative)', () => {
     ).toBe(true);
   });
 
+  it('batch scores equal the stream (the cumulative reference, not the training one)', () => {
+    const d = new ZmsDetector({
+      nLags: 0,
+      enableCalibrator: false,
+      enableThreshold: false,
+      levelCumulative: true,
+    });
+    d.train(train);
+    const test = ts([3, 3, 4, 9, 9, 9, 0, 1], 4 * 5 * MIN);
+    const b = d.score(test).v;
+    const st = d.stream();
+    for (let i = 0; i < test.v.length; i++)
+      expect(Object.is(st.push(test.t[i], test.v[i]).score, b[i])).toBe(true);
+  });
+
   it('cannot be combined with levelHalfLife', () => {
     expect(() => new ZmsDetector({ levelCumulative: true, levelHalfLife: 10 })).toThrow(/levelCumulative/);
   });
