@@ -264,7 +264,7 @@ function nabDataEntry(name: string): NabManifestEntry {
  * sorted series is built and the label windows are not read. For a caller that bins the rows itself
  * (the machine-temperature command: the sort and duplicate pass cost about as much as reading the
  * file). A file `loadNab` refuses is refused with the same error: rows that `loadNab`'s validation
- * would reject (a non-finite value, a timestamp out of range) are handed to it to throw. @internal
+ * would reject (no rows, a non-finite value, a timestamp out of range) are handed to it to throw. @internal
  */
 export async function loadNabRows(name: string, opts: NabLocationOptions = {}): Promise<NabDataset['rows']> {
   const rows = await readCsvRows(await nabPath(nabDataEntry(name).path, opts), {
@@ -272,12 +272,10 @@ export async function loadNabRows(name: string, opts: NabLocationOptions = {}): 
     value: 'value',
   });
   const { t, v } = rows;
-  for (let i = 0; i < t.length; i++) {
-    if (!Number.isFinite(v[i]) || !(Math.abs(t[i]) <= MAX_TIME_MS)) {
-      validateCsvRows(rows, { onWarning: () => {} });
-      break;
-    }
-  }
+  let refused = t.length === 0;
+  for (let i = 0; i < t.length && !refused; i++)
+    refused = !Number.isFinite(v[i]) || !(Math.abs(t[i]) <= MAX_TIME_MS);
+  if (refused) validateCsvRows(rows, { onWarning: () => {} }); // throws loadNab's own error
   return { t, v };
 }
 
