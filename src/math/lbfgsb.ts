@@ -125,22 +125,8 @@ export function minimizeLbfgsb(
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
   let theta = 1;
-  const B = new Float64Array(n * n);
-  const Bs = new Float64Array(n);
-  const tBreak = new Float64Array(n);
-  const order: number[] = [];
-  const d = new Float64Array(n);
-  const z = new Float64Array(n);
-  const wz = new Float64Array(n);
-  const Bd = new Float64Array(n);
-  const free = new Uint8Array(n);
-  const freeIdx = new Int32Array(n);
-  const sub = new Float64Array(n * n);
-  const rhs = new Float64Array(n);
-  const xhat = new Float64Array(n);
-  const dir = new Float64Array(n);
-  const xt = new Float64Array(n);
-  const gt = new Float64Array(n);
+  const w = workspace(n, lower, upper);
+  const { xhat, dir, xt, gt } = w;
 
   let iter = 0;
   let status: LbfgsbStatus = 'max_iter';
@@ -166,153 +152,13 @@ export function minimizeLbfgsb(
     if (hasLo || hasUp) constrained = true;
     if (!(hasLo && hasUp)) boxed = false;
   }
+  // The steps of an iteration are separate functions: a few small units for V8 to optimise
+  // instead of one large function (whose optimised compile cost more CPU than all the
+  // iterations of an ETS fit, on a background thread competing with the fit itself).
   while (true) {
-    // 1. Build B explicitly.
-    B.fill(0);
-    for (let i = 0; i < n; i++) B[i * n + i] = theta;
-    for (let k = 0; k < S.length; k++) {
-      const s = S[k];
-      const y = Y[k];
-      let sBs = 0;
-      let sy = 0;
-      for (let i = 0; i < n; i++) {
-        let v = 0;
-        for (let j = 0; j < n; j++) v += B[i * n + j] * s[j];
-        Bs[i] = v;
-        sBs += s[i] * v;
-        sy += s[i] * y[i];
-      }
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) B[i * n + j] += (y[i] * y[j]) / sy - (Bs[i] * Bs[j]) / sBs;
-      }
-    }
-
-    // 2. Generalized Cauchy point along P(x − t g).
-    order.length = 0;
-    for (let i = 0; i < n; i++) {
-      z[i] = x[i];
-      const gi = g[i];
-      free[i] = 1;
-      d[i] = -gi;
-      tBreak[i] = Number.POSITIVE_INFINITY;
-      const atLower = x[i] <= lower[i];
-      const atUpper = x[i] >= upper[i];
-      if ((atLower && gi >= 0) || (atUpper && gi <= 0)) {
-        d[i] = 0;
-        free[i] = 0;
-        continue;
-      }
-      if (gi < 0 && upper[i] < Number.POSITIVE_INFINITY) tBreak[i] = (x[i] - upper[i]) / gi;
-      else if (gi > 0 && lower[i] > Number.NEGATIVE_INFINITY) tBreak[i] = (x[i] - lower[i]) / gi;
-      if (tBreak[i] < Number.POSITIVE_INFINITY) order.push(i);
-    }
-    order.sort((a, b) => tBreak[a] - tBreak[b]);
-    let f1 = 0;
-    for (let i = 0; i < n; i++) {
-      f1 -= d[i] * d[i];
-      let v = 0;
-      for (let j = 0; j < n; j++) v += B[i * n + j] * d[j];
-      Bd[i] = v;
-      wz[i] = 0;
-    }
-    let f2 = 0;
-    for (let i = 0; i < n; i++) f2 += d[i] * Bd[i];
-    const f2org = f2;
-    let tOld = 0;
-    let ob = 0;
-    if (f1 < 0) {
-      while (true) {
-        const dtm = -f1 / f2;
-        const tNext = ob < order.length ? tBreak[order[ob]] : Number.POSITIVE_INFINITY;
-        const dt = tNext - tOld;
-        if (dtm < dt) {
-          const step = Math.max(dtm, 0);
-          for (let i = 0; i < n; i++) z[i] += step * d[i];
-          break;
-        }
-        // Advance to the breakpoint; fix the variable that reaches its bound.
-        const b = order[ob++];
-        for (let i = 0; i < n; i++) {
-          z[i] += dt * d[i];
-          wz[i] += dt * Bd[i];
-        }
-        tOld = tNext;
-        const db = d[b];
-        z[b] = db > 0 ? upper[b] : lower[b];
-        d[b] = 0;
-        free[b] = 0;
-        for (let i = 0; i < n; i++) Bd[i] -= db * B[i * n + b];
-        f1 = 0;
-        f2 = 0;
-        for (let i = 0; i < n; i++) {
-          f1 += d[i] * (g[i] + wz[i]);
-          f2 += d[i] * Bd[i];
-        }
-        f2 = Math.max(EPS * f2org, f2);
-        if (f1 >= 0) break;
-      }
-    }
-
-    // 3. Subspace minimisation over the free variables (skipped without curvature pairs).
-    for (let i = 0; i < n; i++) xhat[i] = z[i];
-    let nf = 0;
-    for (let i = 0; i < n; i++) if (free[i]) freeIdx[nf++] = i;
-    if (S.length > 0 && nf > 0) {
-      // r = −(g + B(z − x)) on F
-      for (let a = 0; a < nf; a++) {
-        const i = freeIdx[a];
-        let v = g[i];
-        for (let j = 0; j < n; j++) v += B[i * n + j] * (z[j] - x[j]);
-        rhs[a] = -v;
-        for (let c = 0; c < nf; c++) sub[a * nf + c] = B[i * n + freeIdx[c]];
-      }
-      if (cholesky(sub, nf)) {
-        cholSolve(sub, nf, rhs);
-        // projected step
-        let ddp = 0;
-        for (let i = 0; i < n; i++) xt[i] = z[i];
-        for (let a = 0; a < nf; a++) {
-          const i = freeIdx[a];
-          xt[i] = Math.min(upper[i], Math.max(lower[i], z[i] + rhs[a]));
-        }
-        for (let i = 0; i < n; i++) ddp += (xt[i] - x[i]) * g[i];
-        if (ddp <= 0) {
-          for (let i = 0; i < n; i++) xhat[i] = xt[i];
-        } else {
-          // truncated step: largest alpha ≤ 1 keeping z + alpha·du feasible
-          let alpha = 1;
-          let ibd = -1;
-          for (let a = 0; a < nf; a++) {
-            const i = freeIdx[a];
-            const du = rhs[a];
-            if (du < 0 && lower[i] > Number.NEGATIVE_INFINITY) {
-              const tmp = lower[i] - z[i];
-              if (tmp >= 0) {
-                alpha = 0;
-                ibd = i;
-              } else if (du * alpha < tmp) {
-                alpha = tmp / du;
-                ibd = i;
-              }
-            } else if (du > 0 && upper[i] < Number.POSITIVE_INFINITY) {
-              const tmp = upper[i] - z[i];
-              if (tmp <= 0) {
-                alpha = 0;
-                ibd = i;
-              } else if (du * alpha > tmp) {
-                alpha = tmp / du;
-                ibd = i;
-              }
-            }
-          }
-          for (let a = 0; a < nf; a++) xhat[freeIdx[a]] = z[freeIdx[a]] + alpha * rhs[a];
-          if (alpha < 1 && ibd >= 0) {
-            const du = rhs[freeIdx.indexOf(ibd)];
-            xhat[ibd] = du > 0 ? upper[ibd] : lower[ibd];
-          }
-        }
-      }
-    }
+    buildB(w, S, Y, theta);
+    cauchyPoint(w, x, g);
+    subspaceStep(w, x, g, S.length > 0);
 
     // 4. Line search along dir = xhat − x.
     let dnorm2 = 0;
@@ -322,23 +168,7 @@ export function minimizeLbfgsb(
       dnorm2 += dir[i] * dir[i];
       gd += g[i] * dir[i];
     }
-    let stpmax = 1e10;
-    if (constrainedFirst && constrained) {
-      stpmax = 1;
-    } else if (constrained) {
-      for (let i = 0; i < n; i++) {
-        const a1 = dir[i];
-        if (a1 < 0 && lower[i] > Number.NEGATIVE_INFINITY) {
-          const a2 = lower[i] - x[i];
-          if (a2 >= 0) stpmax = 0;
-          else if (a1 * stpmax < a2) stpmax = a2 / a1;
-        } else if (a1 > 0 && upper[i] < Number.POSITIVE_INFINITY) {
-          const a2 = upper[i] - x[i];
-          if (a2 <= 0) stpmax = 0;
-          else if (a1 * stpmax > a2) stpmax = a2 / a1;
-        }
-      }
-    }
+    const stpmax = constrainedFirst && constrained ? 1 : constrained ? maxStep(w, x) : 1e10;
     const stp0 = constrainedFirst && !boxed ? Math.min(1 / Math.sqrt(dnorm2), stpmax) : 1;
     let stp = -1;
     if (gd < 0 && dnorm2 > 0 && stpmax > 0) {
@@ -426,4 +256,232 @@ export function minimizeLbfgsb(
     status,
     converged: status === 'converged_pgtol' || status === 'converged_factr',
   };
+}
+
+/** Scratch arrays of one minimisation, allocated once and reused by every iteration. */
+interface Workspace {
+  readonly n: number;
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  /** The BFGS matrix (n × n, row-major) and a scratch vector for building it. */
+  readonly B: Float64Array;
+  readonly Bs: Float64Array;
+  /** Cauchy-point search: breakpoints, their order, direction, point, and model terms. */
+  readonly tBreak: Float64Array;
+  readonly order: number[];
+  readonly d: Float64Array;
+  readonly z: Float64Array;
+  readonly wz: Float64Array;
+  readonly Bd: Float64Array;
+  /** 1 where a variable is free at the Cauchy point; the free variables' indices. */
+  readonly free: Uint8Array;
+  readonly freeIdx: Int32Array;
+  /** Subspace minimisation: the reduced matrix and right-hand side. */
+  readonly sub: Float64Array;
+  readonly rhs: Float64Array;
+  /** The iteration's target point, direction, and the line search's point and gradient. */
+  readonly xhat: Float64Array;
+  readonly dir: Float64Array;
+  readonly xt: Float64Array;
+  readonly gt: Float64Array;
+}
+
+function workspace(n: number, lower: Float64Array, upper: Float64Array): Workspace {
+  return {
+    n,
+    lower,
+    upper,
+    B: new Float64Array(n * n),
+    Bs: new Float64Array(n),
+    tBreak: new Float64Array(n),
+    order: [],
+    d: new Float64Array(n),
+    z: new Float64Array(n),
+    wz: new Float64Array(n),
+    Bd: new Float64Array(n),
+    free: new Uint8Array(n),
+    freeIdx: new Int32Array(n),
+    sub: new Float64Array(n * n),
+    rhs: new Float64Array(n),
+    xhat: new Float64Array(n),
+    dir: new Float64Array(n),
+    xt: new Float64Array(n),
+    gt: new Float64Array(n),
+  };
+}
+
+/** 1. The BFGS matrix B explicitly: θI, then one BFGS update per correction pair. */
+function buildB(w: Workspace, S: readonly Float64Array[], Y: readonly Float64Array[], theta: number): void {
+  const { n, B, Bs } = w;
+  B.fill(0);
+  for (let i = 0; i < n; i++) B[i * n + i] = theta;
+  for (let k = 0; k < S.length; k++) {
+    const s = S[k];
+    const y = Y[k];
+    let sBs = 0;
+    let sy = 0;
+    for (let i = 0; i < n; i++) {
+      let v = 0;
+      for (let j = 0; j < n; j++) v += B[i * n + j] * s[j];
+      Bs[i] = v;
+      sBs += s[i] * v;
+      sy += s[i] * y[i];
+    }
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) B[i * n + j] += (y[i] * y[j]) / sy - (Bs[i] * Bs[j]) / sBs;
+    }
+  }
+}
+
+/** 2. The generalized Cauchy point along P(x − t g), into `w.z` (and `w.free`, `w.wz`). */
+function cauchyPoint(w: Workspace, x: Float64Array, g: Float64Array): void {
+  const { n, lower, upper, B, tBreak, order, d, z, wz, Bd, free } = w;
+  order.length = 0;
+  for (let i = 0; i < n; i++) {
+    z[i] = x[i];
+    const gi = g[i];
+    free[i] = 1;
+    d[i] = -gi;
+    tBreak[i] = Number.POSITIVE_INFINITY;
+    const atLower = x[i] <= lower[i];
+    const atUpper = x[i] >= upper[i];
+    if ((atLower && gi >= 0) || (atUpper && gi <= 0)) {
+      d[i] = 0;
+      free[i] = 0;
+      continue;
+    }
+    if (gi < 0 && upper[i] < Number.POSITIVE_INFINITY) tBreak[i] = (x[i] - upper[i]) / gi;
+    else if (gi > 0 && lower[i] > Number.NEGATIVE_INFINITY) tBreak[i] = (x[i] - lower[i]) / gi;
+    if (tBreak[i] < Number.POSITIVE_INFINITY) order.push(i);
+  }
+  order.sort((a, b) => tBreak[a] - tBreak[b]);
+  let f1 = 0;
+  for (let i = 0; i < n; i++) {
+    f1 -= d[i] * d[i];
+    let v = 0;
+    for (let j = 0; j < n; j++) v += B[i * n + j] * d[j];
+    Bd[i] = v;
+    wz[i] = 0;
+  }
+  let f2 = 0;
+  for (let i = 0; i < n; i++) f2 += d[i] * Bd[i];
+  const f2org = f2;
+  let tOld = 0;
+  let ob = 0;
+  if (f1 < 0) {
+    while (true) {
+      const dtm = -f1 / f2;
+      const tNext = ob < order.length ? tBreak[order[ob]] : Number.POSITIVE_INFINITY;
+      const dt = tNext - tOld;
+      if (dtm < dt) {
+        const step = Math.max(dtm, 0);
+        for (let i = 0; i < n; i++) z[i] += step * d[i];
+        break;
+      }
+      // Advance to the breakpoint; fix the variable that reaches its bound.
+      const b = order[ob++];
+      for (let i = 0; i < n; i++) {
+        z[i] += dt * d[i];
+        wz[i] += dt * Bd[i];
+      }
+      tOld = tNext;
+      const db = d[b];
+      z[b] = db > 0 ? upper[b] : lower[b];
+      d[b] = 0;
+      free[b] = 0;
+      for (let i = 0; i < n; i++) Bd[i] -= db * B[i * n + b];
+      f1 = 0;
+      f2 = 0;
+      for (let i = 0; i < n; i++) {
+        f1 += d[i] * (g[i] + wz[i]);
+        f2 += d[i] * Bd[i];
+      }
+      f2 = Math.max(EPS * f2org, f2);
+      if (f1 >= 0) break;
+    }
+  }
+}
+
+/**
+ * 3. Subspace minimisation over the variables free at the Cauchy point (skipped without
+ * curvature pairs), into `w.xhat`.
+ */
+function subspaceStep(w: Workspace, x: Float64Array, g: Float64Array, hasPairs: boolean): void {
+  const { n, lower, upper, B, z, free, freeIdx, sub, rhs, xhat, xt } = w;
+  for (let i = 0; i < n; i++) xhat[i] = z[i];
+  let nf = 0;
+  for (let i = 0; i < n; i++) if (free[i]) freeIdx[nf++] = i;
+  if (!hasPairs || nf === 0) return;
+  // r = −(g + B(z − x)) on F
+  for (let a = 0; a < nf; a++) {
+    const i = freeIdx[a];
+    let v = g[i];
+    for (let j = 0; j < n; j++) v += B[i * n + j] * (z[j] - x[j]);
+    rhs[a] = -v;
+    for (let c = 0; c < nf; c++) sub[a * nf + c] = B[i * n + freeIdx[c]];
+  }
+  if (!cholesky(sub, nf)) return;
+  cholSolve(sub, nf, rhs);
+  // projected step
+  let ddp = 0;
+  for (let i = 0; i < n; i++) xt[i] = z[i];
+  for (let a = 0; a < nf; a++) {
+    const i = freeIdx[a];
+    xt[i] = Math.min(upper[i], Math.max(lower[i], z[i] + rhs[a]));
+  }
+  for (let i = 0; i < n; i++) ddp += (xt[i] - x[i]) * g[i];
+  if (ddp <= 0) {
+    for (let i = 0; i < n; i++) xhat[i] = xt[i];
+    return;
+  }
+  // truncated step: largest alpha ≤ 1 keeping z + alpha·du feasible
+  let alpha = 1;
+  let ibd = -1;
+  for (let a = 0; a < nf; a++) {
+    const i = freeIdx[a];
+    const du = rhs[a];
+    if (du < 0 && lower[i] > Number.NEGATIVE_INFINITY) {
+      const tmp = lower[i] - z[i];
+      if (tmp >= 0) {
+        alpha = 0;
+        ibd = i;
+      } else if (du * alpha < tmp) {
+        alpha = tmp / du;
+        ibd = i;
+      }
+    } else if (du > 0 && upper[i] < Number.POSITIVE_INFINITY) {
+      const tmp = upper[i] - z[i];
+      if (tmp <= 0) {
+        alpha = 0;
+        ibd = i;
+      } else if (du * alpha > tmp) {
+        alpha = tmp / du;
+        ibd = i;
+      }
+    }
+  }
+  for (let a = 0; a < nf; a++) xhat[freeIdx[a]] = z[freeIdx[a]] + alpha * rhs[a];
+  if (alpha < 1 && ibd >= 0) {
+    const du = rhs[freeIdx.indexOf(ibd)];
+    xhat[ibd] = du > 0 ? upper[ibd] : lower[ibd];
+  }
+}
+
+/** The longest step along `w.dir` from x that stays in the box (from 1e10 down). */
+function maxStep(w: Workspace, x: Float64Array): number {
+  const { n, lower, upper, dir } = w;
+  let stpmax = 1e10;
+  for (let i = 0; i < n; i++) {
+    const a1 = dir[i];
+    if (a1 < 0 && lower[i] > Number.NEGATIVE_INFINITY) {
+      const a2 = lower[i] - x[i];
+      if (a2 >= 0) stpmax = 0;
+      else if (a1 * stpmax < a2) stpmax = a2 / a1;
+    } else if (a1 > 0 && upper[i] < Number.POSITIVE_INFINITY) {
+      const a2 = upper[i] - x[i];
+      if (a2 <= 0) stpmax = 0;
+      else if (a1 * stpmax > a2) stpmax = a2 / a1;
+    }
+  }
+  return stpmax;
 }
