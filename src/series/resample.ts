@@ -247,6 +247,42 @@ export interface DateBinOptions {
 }
 
 /**
+ * Row indices sorted by bin, ties in row order (a stable sort). Bin `i` is `origin + k[i]·g`; when
+ * that arithmetic is exact (integer step and origin, safe-integer range: then distinct bin numbers
+ * are distinct bins, in the same order) and every (bin number, row) pair fits one exact integer
+ * key, the keys sort natively without a comparator (several times faster; the same order).
+ */
+function stableBinOrder(bin: Float64Array, k: Float64Array, origin: number, g: number): Uint32Array {
+  const n = bin.length;
+  const order = new Uint32Array(n);
+  let kMin = Number.POSITIVE_INFINITY;
+  let kMax = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    if (k[i] < kMin) kMin = k[i];
+    if (k[i] > kMax) kMax = k[i];
+  }
+  const safe = (x: number) => Math.abs(x) <= Number.MAX_SAFE_INTEGER;
+  if (
+    Number.isInteger(g) &&
+    Number.isInteger(origin) &&
+    safe(origin) &&
+    safe(kMin * g) &&
+    safe(kMax * g) &&
+    safe(origin + kMin * g) &&
+    safe(origin + kMax * g) &&
+    (kMax - kMin + 1) * n <= Number.MAX_SAFE_INTEGER
+  ) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = (k[i] - kMin) * n + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = keys[i] % n;
+    return order;
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order.sort((a, b) => bin[a] - bin[b] || a - b);
+}
+
+/**
  * SQL `DATE_BIN(every, t, origin)` + `GROUP BY` + aggregate: each row goes to the left-closed bin
  * `[origin + k·every, origin + (k+1)·every)` labelled by its start; only non-empty bins appear, in
  * time order. Rows may come in any order and repeat timestamps; `'first'`/`'last'` mean input order
@@ -269,6 +305,7 @@ export function dateBin(rows: Rows, opts: DateBinOptions): TimeSeries {
   const origin = opts.originMs ?? 0;
   if (!Number.isFinite(origin)) throw new SeriesError('bad_option', `originMs must be finite, got ${origin}`);
   const bin = new Float64Array(n);
+  const binNo = new Float64Array(n);
   let monotone = true;
   for (let i = 0; i < n; i++) {
     const ti = t[i];
@@ -286,14 +323,11 @@ export function dateBin(rows: Rows, opts: DateBinOptions): TimeSeries {
     else if (origin + (k + 1) * g <= ti) k++;
     const b = origin + k * g;
     bin[i] = b;
+    binNo[i] = k;
     if (i > 0 && b < bin[i - 1]) monotone = false;
   }
   let order: Uint32Array | null = null;
-  if (!monotone) {
-    order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => bin[a] - bin[b] || a - b);
-  }
+  if (!monotone) order = stableBinOrder(bin, binNo, origin, g);
   const to = new Float64Array(n);
   const vo = new Float64Array(n);
   let m = 0;

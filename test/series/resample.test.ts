@@ -190,6 +190,12 @@ describe('dateBin (SQL DATE_BIN + GROUP BY)', () => {
     expect(Array.from(dateBin(rows, { everyMs: 10, aggregate: 'sum' }).v)).toEqual([3, 20, 5]);
     expect(Array.from(dateBin(rows, { everyMs: 10, aggregate: 'mean', originMs: 5 }).t)).toEqual([-5, 5, 25]);
   });
+  it('a fractional bin width (rows sorted by comparison, not by integer keys): same rules', () => {
+    const rows = { t: [6, 0.5, 5.5, 2, 2.4, 0], v: [4, 1, 7, 2, 5, 9] };
+    // bins of 2.5 from 0: [0,2.5) → rows 1,3,4,5 ; [5,7.5) → rows 0,2
+    expect(dateBin(rows, { everyMs: 2.5, aggregate: 'first' })).toEqual(ts([0, 5], [1, 4]));
+    expect(Array.from(dateBin(rows, { everyMs: 2.5, aggregate: 'last' }).v)).toEqual([9, 7]);
+  });
   it('rejects non-finite values and mismatched rows, naming the row', () => {
     expect(() => dateBin({ t: [0, 1], v: [1, Number.NaN] }, { everyMs: 10, aggregate: 'max' })).toThrow(
       /row 1/,
