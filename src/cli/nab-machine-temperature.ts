@@ -49,6 +49,8 @@ export function configureMachineTemperature(cmd: Command): Command {
         else process.stdout.write(`${formatRetrainTable(rows)}\n`);
         return;
       }
+      // before the experiment's modules load (they build their schemas at load)
+      (await import('./one-shot.js')).oneShotProcess();
       const { formatMachineTemperature, runMachineTemperature } = await import(
         './nab/machine-temperature.js'
       );
