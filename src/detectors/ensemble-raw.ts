@@ -42,6 +42,11 @@ interface Prefetching {
   prefetchTrain(ts: TimeSeries): void;
 }
 
+/** A member that can start its scoring ahead of time, on a copy (`RandomCutForest`). */
+interface ScorePrefetching {
+  prefetchScoreOnCopy(ts: TimeSeries, prev?: TimeSeries): boolean;
+}
+
 /** The ensemble's raw model (series level): the members, which of them the combiner reads, and how. */
 export class EnsembleRaw implements SeriesModel<JsonObject> {
   /** Per member: trained successfully in the last `train()`. */
@@ -265,7 +270,30 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
   // ------------------------------------------------------------------ scoring
 
   score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
-    const outs = this.selected.map((i) => this.memberOutput(i, ts, prev));
+    // This raw model is a copy being scored (see memberOutput), its members copies too. Members
+    // that can start their scoring on the forest worker do so first and are scored last, so that
+    // the worker's share goes on while this thread scores the others (each member's output is
+    // its own: the same numbers in any order).
+    const sel = this.selected;
+    const started = sel.map(
+      (i) => (this.members[i] as Partial<ScorePrefetching>).prefetchScoreOnCopy?.(ts, prev) === true,
+    );
+    const outs: TimeSeries[] = new Array(sel.length);
+    try {
+      for (let j = 0; j < sel.length; j++) if (!started[j]) outs[j] = this.memberOutput(sel[j], ts, prev);
+    } catch (e) {
+      // a started member still joins its batch, so that its forest is left whole
+      for (let j = 0; j < sel.length; j++) {
+        if (!started[j]) continue;
+        try {
+          this.memberOutput(sel[j], ts, prev);
+        } catch {
+          // the first error is the one reported
+        }
+      }
+      throw e;
+    }
+    for (let j = 0; j < sel.length; j++) if (started[j]) outs[j] = this.memberOutput(sel[j], ts, prev);
     const grid = targetGrid(ts.t, outs);
     const v = this.combiner!.apply(outs.map((o) => alignTo(grid, o)));
     const cc = this.combinedCal;

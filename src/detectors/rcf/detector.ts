@@ -196,6 +196,20 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
     return out;
   }
 
+  /**
+   * Starts what `scoreRows(frame)` will compute on the forest worker, when it is one batch of
+   * rows all learned (online updates, times after the last learned one, increasing) that
+   * `scoreRows` accepts. Returns whether it started (see `CutForest.prefetchBatch`).
+   */
+  prefetchScore(frame: Frame): boolean {
+    const { n, d, x, t } = frame;
+    const forest = this.model;
+    if (!forest || !this.config.onlineUpdates || n === 0 || !(t[0] > this.lastLearned)) return false;
+    for (let i = 1; i < n; i++) if (!(t[i] > t[i - 1])) return false;
+    for (let i = 0; i < n * d; i++) if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) return false;
+    return forest.prefetchBatch(x, n);
+  }
+
   toState(): RandomCutForestState {
     return {
       lastLearned: encodeFloat(this.lastLearned),
@@ -304,6 +318,22 @@ export class RandomCutForest extends SpecDetector<RandomCutForestConfig, RandomC
       CutForest.prefetchRows(forestOptions(this.config, d), x, n);
     } catch {
       // train() reports it
+    }
+  }
+
+  /**
+   * @internal Starts this detector's scoring of `ts` (after `prev`) on the forest worker, if one
+   * runs and the work is big enough: the `scoreInPlace(ts, prev)` that follows joins it (same
+   * numbers). Only for a copy that is being scored and used for nothing else until then (an
+   * ensemble's copies of its members in `score()`): the worker updates the copy's forest
+   * meanwhile. Returns whether it started; never throws (`scoreInPlace` reports bad input).
+   */
+  prefetchScoreOnCopy(ts: TimeSeries, prev?: TimeSeries): boolean {
+    if (!forestWorkerStatus().started || !this.raw.model) return false;
+    try {
+      return this.raw.prefetchScore(this.pipeline.apply(ts, prev));
+    } catch {
+      return false;
     }
   }
 

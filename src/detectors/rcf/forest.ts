@@ -556,7 +556,7 @@ export class CutForest {
     out.fill(0, 0, n);
     const pending = this.pending;
     this.pending = null;
-    if (pending && (pending.job.n !== n || pending.job.first !== first)) {
+    if (pending && (pending.job.n !== n || pending.job.first !== first || !sameBits(pending.xs, x, n * d))) {
       throw new DetectorError('internal', 'a prefetched forest was given other rows than its prefetch');
     }
     if (pending) this.joinBatch(pending, x, out);
@@ -692,6 +692,26 @@ export class CutForest {
     this.pending = this.postBatch(x, n, 0, Math.min(n, this.outputAfter));
   }
 
+  /**
+   * Starts this forest's next `scoreThenUpdateRows(x, n, …)` on the forest worker now, if the
+   * worker runs (`startForestWorker`), this forest is on one thread with nothing pending, and the
+   * batch is big enough: the worker takes its chunks of trees while the calling thread does other
+   * work, and the `scoreThenUpdateRows` call that follows, with the same rows, joins it (same
+   * numbers). Until then the forest must not be used otherwise: the worker is updating its trees.
+   * Returns whether the batch started; rows that are not finite start nothing.
+   */
+  prefetchBatch(x: Float64Array, n: number): boolean {
+    const d = this.dimensions;
+    const T = this.numberOfTrees;
+    if (this.pending || !batchPool || this.threadCount !== 1 || T < 2 || n * T < BATCH_MIN_TREE_ROWS)
+      return false;
+    if (x.length < n * d) return false;
+    for (let i = 0; i < n * d; i++) if (!Number.isFinite(x[i])) return false;
+    const first = this.updates;
+    this.pending = this.postBatch(x, n, first, Math.min(n, Math.max(0, this.outputAfter - first)));
+    return true;
+  }
+
   /** Whether this forest was built with `opts` (resolved as the constructor resolves them). */
   private builtWith(opts: CutForestOptions): boolean {
     const S = opts.sampleSize ?? 256;
@@ -712,12 +732,7 @@ export class CutForest {
     prefetched = null;
     const p = f?.pending;
     if (!f || !p || p.job.n !== n || !f.builtWith(opts)) return null;
-    const xs = p.xs;
-    for (let i = 0; i < n * f.dimensions; i++) {
-      // the same bits (0 and -0 end up in the model file differently)
-      if (xs[i] !== x[i] || (xs[i] === 0 && 1 / xs[i] !== 1 / x[i])) return null;
-    }
-    return f;
+    return sameBits(p.xs, x, n * f.dimensions) ? f : null;
   }
 
   /**
@@ -1085,6 +1100,12 @@ const SLOW_LIMIT = 8;
 const SOLO_STEPS = 2048;
 /** Idle polls of the claim word before the worker sleeps in Atomics.wait. */
 const SPINS = 20_000;
+
+/** Whether `a` and `b` hold the same first `len` numbers, bit for bit (0 and -0 differ in a model file). */
+function sameBits(a: Float64Array, b: Float64Array, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[i] !== b[i] || (a[i] === 0 && 1 / a[i] !== 1 / b[i])) return false;
+  return true;
+}
 
 /** Control words of a batch shared with the forest worker (`startForestWorker`), one set per batch. */
 const B_CLAIM = 0; // (lo << 8) | hi: chunks [lo, hi) of the batch are unclaimed

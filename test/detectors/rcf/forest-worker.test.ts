@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   CutForest,
   forestWorkerStatus,
@@ -94,6 +94,70 @@ describe('the forest worker (startForestWorker)', () => {
     CutForest.prefetchRows(opts, x, N);
     await stopForestWorker();
     expect(CutForest.takePrefetched(opts, x, N)).toBeNull();
+  });
+
+  it("a trained forest's next batch started early (prefetchBatch) gives the one-thread numbers", async () => {
+    const trained = () => {
+      const f = new CutForest(opts);
+      f.scoreThenUpdateRows(x, N, new Float64Array(N));
+      return f;
+    };
+    const one = trained();
+    const oneScores = new Float64Array(N);
+    one.scoreThenUpdateRows(y, N, oneScores);
+    await startAndWait();
+    let taken = 0;
+    for (let k = 0; k < 20 && taken === 0; k++) {
+      const f = trained();
+      const before = forestWorkerStatus().chunks;
+      expect(f.prefetchBatch(y, N)).toBe(true);
+      // a second start while one is pending, or a small batch, starts nothing
+      expect(f.prefetchBatch(y, N)).toBe(false);
+      await sleep(100);
+      const out = new Float64Array(N);
+      f.scoreThenUpdateRows(y, N, out);
+      taken = forestWorkerStatus().chunks - before;
+      expect(out.every((v, i) => Object.is(v, oneScores[i]))).toBe(true);
+      expect(f.toJSON()).toEqual(one.toJSON());
+    }
+    expect(taken).toBeGreaterThan(0);
+    expect(trained().prefetchBatch(y, 100)).toBe(false);
+    const bad = y.slice();
+    bad[4] = Number.POSITIVE_INFINITY;
+    expect(trained().prefetchBatch(bad, N)).toBe(false);
+    // joined with other rows than it started with: an internal error, not silently wrong numbers
+    const f = trained();
+    expect(f.prefetchBatch(y, N)).toBe(true);
+    const other = y.slice();
+    other[10] += 1e-9;
+    expect(() => f.scoreThenUpdateRows(other, N, new Float64Array(N))).toThrow(
+      /other rows than its prefetch/,
+    );
+  });
+
+  it('the default ensemble scores a long test part the same with its forest started early', async () => {
+    const n = 3600; // 1,600 test rows × 20 trees: the forest's scoring starts on the worker
+    const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
+    const v = Float64Array.from(
+      { length: n },
+      (_, i) => 50 + 10 * Math.sin(i / 40) + (i % 13) * 0.2 + (i === 3000 ? 40 : 0),
+    );
+    const train = { t: t.subarray(0, 2000), v: v.subarray(0, 2000) };
+    const test = { t: t.subarray(2000), v: v.subarray(2000) };
+    const det = defaultDetector({ seed: 2 });
+    await stopForestWorker();
+    det.train(train);
+    const json = JSON.stringify(det.toJSON());
+    const alone = Array.from(det.score(test, { prev: train }).v);
+    await startAndWait();
+    const started = vi.spyOn(CutForest.prototype, 'prefetchBatch');
+    const parallel = Array.from(det.score(test, { prev: train }).v);
+    expect(started.mock.results.some((r) => r.value === true)).toBe(true);
+    started.mockRestore();
+    expect(parallel).toEqual(alone);
+    // scoring is pure: the detector (and its forest) unchanged, so a second score is the same
+    expect(JSON.stringify(det.toJSON())).toBe(json);
+    expect(Array.from(det.score(test, { prev: train }).v)).toEqual(alone);
   });
 
   it('the default ensemble trains and scores the same with the worker as without', async () => {
