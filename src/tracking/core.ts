@@ -262,7 +262,7 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
       }
       if (mlmodel !== undefined) {
         const where = `${uri} (runs:/${runId}/${dir}/${MLMODEL_FILE})`;
-        path = `${dir}/${tsadFlavorData(Buffer.from(mlmodel).toString('utf8'), where)}`;
+        path = `${dir}/${await tsadFlavorData(Buffer.from(mlmodel).toString('utf8'), where)}`;
       }
     }
     const bytes = await this.readArtifact(runId, path);

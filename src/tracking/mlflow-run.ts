@@ -2,12 +2,12 @@
  * An active run on an MLflow server: the `RunStore` primitives as REST calls (log-batch with
  * resends that never double a point, log-inputs, artifacts, logged models, the end).
  */
-import { parse as parseYaml } from 'yaml';
 import {
   MLMODEL_FILE,
   type MlmodelInfo,
   MODEL_DATA_FILE,
-  mlmodelText,
+  mlmodelDoc,
+  mlmodelYaml,
   normalizeMetricValue,
   type ValidBatch,
 } from './common.js';
@@ -76,7 +76,8 @@ export class MlflowRun implements RunStore {
       'logged-models/create',
     ).info;
     const modelId = mi.model_id;
-    const text = mlmodelText({ ...info, modelId });
+    const doc = mlmodelDoc({ ...info, modelId });
+    const text = mlmodelYaml(doc);
     const mlmodel = new TextEncoder().encode(text);
     const root = artifactStoragePath(mi.artifact_uri);
     await http.putArtifact(`${root}/${MODEL_DATA_FILE}`, modelJson);
@@ -90,7 +91,7 @@ export class MlflowRun implements RunStore {
     await http.call('POST', 'runs/outputs', { run_id: this.id, models: [{ model_id: modelId, step: 0 }] });
     await http.call('POST', 'runs/log-model', {
       run_id: this.id,
-      model_json: JSON.stringify(parseYaml(text)),
+      model_json: JSON.stringify(doc),
     });
   }
 
