@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type SqlSource, writeSql } from '../../datasets/sql.js';
 import { BaseDetector } from '../../detectors/base.js';
@@ -172,7 +172,8 @@ export async function runMachineTemperature(
   const alarms: AlarmRow[] = events.map((a) => ({ ...a, window: windowOf(a.t) }));
 
   let reportPath: string | undefined;
-  const writeReport = (runId: string | undefined): string => {
+  /** Renders the report; its file is written in the background (`written`). */
+  const writeReport = (runId: string | undefined): { page: string; written: Promise<void> } => {
     const path = reportPath as string;
     const page = renderExperimentReport({
       ...(runId ? { runId } : {}),
@@ -229,14 +230,14 @@ export async function runMachineTemperature(
         },
       ],
     });
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, page);
-    return page;
+    const written = mkdir(dirname(path), { recursive: true }).then(() => writeFile(path, page));
+    written.catch(() => {}); // awaited by the caller; a failure is reported there
+    return { page, written };
   };
   if (opts.reportPath !== false) {
     reportPath = resolve(opts.reportPath ?? 'bench/results/nab-machine-temperature.html');
     // with tracking, the report is written inside the run (it shows the run id); else here
-    if (opts.trackingUri === false) await stages.run('report', () => writeReport(undefined));
+    if (opts.trackingUri === false) await stages.run('report', () => writeReport(undefined).written);
   }
 
   let runId: string | undefined;
@@ -289,14 +290,15 @@ export async function runMachineTemperature(
               }
             })();
             records.catch(() => {}); // awaited below; a failure is reported there
-            const page = reportPath ? writeReport(run.id) : undefined;
+            const html = reportPath ? writeReport(run.id) : undefined;
             await records;
-            // the model file and the report are separate files: written together
+            // the model file and the report (its file and its copy in the run) are written together
             await Promise.all([
               run.logModel(detector),
-              page === undefined
+              html?.written,
+              html === undefined
                 ? undefined
-                : run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(page) }),
+                : run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(html.page) }),
             ]);
             return run.id;
           },
