@@ -67,4 +67,5 @@ export {
   mlflowFilter,
   retryDelayMs,
 } from './tracking/mlflow.js';
+export { mlmodelDoc, mlmodelText, mlmodelYaml } from './tracking/models.js';
 export { parseSqlUri, SQL_SCHEMA_VERSION, SqlDialect, type SqlResult } from './tracking/sql.js';

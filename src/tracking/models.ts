@@ -192,10 +192,14 @@ function yamlScalar(v: string | number): string {
   return `'${v.replace(/'/g, "''")}'`;
 }
 
+type YamlModule = Pick<typeof import('yaml'), 'parse'>;
+
 /** The data file the `tsad` flavor of an `MLmodel` names (relative to the model directory). */
 export async function tsadFlavorData(text: string, where: string): Promise<string> {
-  // the YAML library loads only when a model is read (writing needs none: see yamlBlock)
-  const { parse: parseYaml } = await import('yaml');
+  // the YAML library loads only when a model is read (writing needs none: see yamlBlock); `yaml`
+  // is CommonJS, whose exports a bundle's import() (the CLI's) gives as `default` only
+  const yaml: YamlModule & { default?: YamlModule } = await import('yaml');
+  const parseYaml = typeof yaml.parse === 'function' ? yaml.parse : (yaml.default as YamlModule).parse;
   let doc: unknown;
   try {
     doc = parseYaml(text, { maxAliasCount: 10 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { mlmodelDoc, mlmodelText, mlmodelYaml } from '../../src/tracking/models.js';
+import { mlmodelDoc, mlmodelText, mlmodelYaml } from '../../src/internal.js';
 
 /** The YAML library reads the text back: an independent parser, the oracle of the hand-written writer. */
 const readBack = (text: string): unknown => parse(text, { maxAliasCount: 10 });
