@@ -15,7 +15,7 @@ import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from 
 import type { Frame } from '../transforms.js';
 import type { JsonObject } from '../types.js';
 import { DiscordCore } from './core.js';
-import { dominantPeriod, median } from './period.js';
+import { dominantPeriod, median, robustPeriod } from './period.js';
 
 export const discordConfigSchema = z.strictObject({
   ...baseConfigShape(1000),
@@ -31,6 +31,12 @@ export const discordConfigSchema = z.strictObject({
   paaBudget: z.number().min(1).max(1e9).default(1500),
   /** Points that do not close a block: the latest closed block's score (`hold`) or 0 (`zero`). */
   between: z.enum(['hold', 'zero']).default('zero'),
+  /**
+   * How the period is found in the training data: `acf` (the values' autocorrelation, its highest peak
+   * after the first zero crossing) or `robust` (also band-passed copies, and the first peak near the
+   * top; see `robustPeriod`).
+   */
+  periodMethod: z.enum(['acf', 'robust']).default('robust'),
   /** One fixed subsequence length (raw points); null = lengths from the dominant period of the training data. */
   m: z.number().int().min(4).max(1024).nullable().default(null),
   /**
@@ -43,6 +49,13 @@ export const discordConfigSchema = z.strictObject({
    * ratios, so a long period still gets several lengths) instead of clamping each one.
    */
   keepRatios: z.boolean().default(true),
+  /**
+   * One more length, `periodLength` × the period in raw points (at most `maxPeriodLength`), beside the
+   * shrunk ones: a whole cycle compared with whole cycles, for anomalies only a full cycle shows (a
+   * missing or slower cycle of a long period). null = none. Ignored without a period or with `m`.
+   */
+  periodLength: z.number().min(0.05).max(8).nullable().default(0.75),
+  maxPeriodLength: z.number().int().min(4).max(4096).default(1024),
   minLength: z.number().int().min(4).max(1024).default(8),
   maxLength: z.number().int().min(4).max(1024).default(96),
   /**
@@ -129,6 +142,10 @@ export function discordLengths(c: DiscordConfig, p: number): number[] {
     const m = Math.min(hi, Math.max(lo, Math.round(f * base)));
     if (!out.includes(m)) out.push(m);
   }
+  if (c.periodLength !== null && p > 0) {
+    const m = Math.min(c.maxPeriodLength, Math.max(lo, Math.round(c.periodLength * p)));
+    if (m > Math.max(...out)) out.push(m);
+  }
   return out.sort((a, b) => a - b);
 }
 
@@ -196,7 +213,7 @@ class DiscordRaw implements RowModel<DiscordState> {
     const dt = new Float64Array(Math.max(0, n - 1));
     for (let i = 1; i < n; i++) dt[i - 1] = t[i] - t[i - 1];
     this.step = dt.length ? median(dt) : 0;
-    const p = dominantPeriod(v);
+    const p = c.periodMethod === 'robust' ? robustPeriod(v) : dominantPeriod(v);
     const k = discordBlock(c, p);
     this.k = k;
     // the PAA series: means of k consecutive points; a gap drops the open block (a block never spans a
@@ -354,10 +371,10 @@ class DiscordRaw implements RowModel<DiscordState> {
 }
 
 function discordFromState(config: DiscordConfig, state: DiscordState, path: string): DiscordRaw {
-  if (state.members.length < 1 || state.members.length > 6) {
+  if (state.members.length < 1 || state.members.length > 7) {
     throw new ModelFormatError(
       'bad_field',
-      `${path}.members: expected 1 to 6 lengths, got ${state.members.length}`,
+      `${path}.members: expected 1 to 7 lengths, got ${state.members.length}`,
     );
   }
   const step = decodeFloat(state.step, `${path}.step`);
@@ -380,7 +397,7 @@ function discordFromState(config: DiscordConfig, state: DiscordState, path: stri
   }
   const members = state.members.map((s, j) => {
     const p = `${path}.members[${j}]`;
-    const m = intField(s, 'm', p, 4, 1024);
+    const m = intField(s, 'm', p, 4, 4096);
     const window = intField(s, 'window', p, 8, 100_000);
     const want = config.window === null ? null : Math.max(8, Math.ceil(config.window / k));
     if (want !== null && window !== want) {
