@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
+import { dominantPeriod, robustPeriod } from '../../src/detectors/discord/period.js';
 import { loadModel } from '../../src/index.js';
 
 const STEP = 60_000;
@@ -265,10 +266,90 @@ describe('DiscordDetector on PAA blocks', () => {
       return Math.sin((2 * Math.PI * i * (inside ? 2 : 1)) / period) + 0.05 * rnd();
     });
     const r = streamScores({}, t, v, Math.floor(0.3 * n));
-    // three lengths, window 20 periods = 6,000 points: k = ⌈√(3 · 6000 / 1500)⌉ = 4
+    // three shrunk lengths and the whole-cycle one (0.75 × 300 = 225 points), window 20 periods =
+    // 6,000 points: k = ⌈√(4 · 6000 / 1500)⌉ = 4; 225 / 4 ≈ 56 block points
     expect(r.detector.block).toBe(4);
-    expect(r.detector.lengths).toEqual([6, 12, 24]);
+    expect(r.detector.lengths).toEqual([6, 12, 24, 56]);
     expect(r.best).toBeGreaterThanOrEqual(a - 100);
     expect(r.best).toBeLessThanOrEqual(a + period + 100);
+  });
+});
+
+describe('DiscordDetector finds the period of real-like series (robustPeriod)', () => {
+  /** Narrow pulses (an R peak) every `p` points with beat-to-beat jitter, under a strong slow wander. */
+  function pulses(p: number, n: number, seed: number): Float64Array {
+    const rnd = noiseGen(seed);
+    const v = new Float64Array(n);
+    let next = 0;
+    for (let i = 0; i < n; i++) v[i] = 0.6 * Math.sin((2 * Math.PI * i) / (17.3 * p)) + 0.01 * rnd();
+    while (next < n) {
+      for (let j = -4; j <= 4; j++) {
+        if (next + j >= 0 && next + j < n) v[next + j] += Math.exp(-0.5 * (j / 1.2) ** 2);
+      }
+      next += Math.round(p * (1 + 0.03 * rnd()));
+    }
+    return v;
+  }
+
+  it('property: jittered narrow pulses under wander: robustPeriod within 5 % of the period', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 60, max: 400 }), fc.integer({ min: 1, max: 1000 }), (p, seed) => {
+        const found = robustPeriod(pulses(p, 12 * p + 500, seed));
+        expect(Math.abs(found - p)).toBeLessThanOrEqual(0.05 * p);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('the plain autocorrelation misses the same pulses (it follows the wander), so the check above can fail', () => {
+    const p = 150;
+    const found = dominantPeriod(pulses(p, 12 * p + 500, 3));
+    expect(Math.abs(found - p)).toBeGreaterThan(0.05 * p);
+  });
+
+  it('property: a noisy cycle of two harmonics: robustPeriod within 5 % of the period', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 20, max: 500 }), fc.integer({ min: 1, max: 1000 }), (p, seed) => {
+        const rnd = noiseGen(seed);
+        const n = 15 * p + 300;
+        const v = Float64Array.from(
+          { length: n },
+          (_, i) =>
+            Math.sin((2 * Math.PI * i) / p) + 0.5 * Math.sin((4 * Math.PI * i) / p + 1) + 0.4 * rnd(),
+        );
+        expect(Math.abs(robustPeriod(v) - p)).toBeLessThanOrEqual(0.05 * p);
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
+
+describe('DiscordDetector compares whole cycles of a long period (periodLength)', () => {
+  /** A valve-like cycle: on for 35 % of an 800-point period, then at rest; one actuation missing. */
+  function valve() {
+    const p = 800;
+    const n = 24 * p;
+    const rnd = noiseGen(11);
+    const a = 17 * p;
+    const t = Float64Array.from({ length: n }, (_, i) => T0 + i * STEP);
+    const v = Float64Array.from({ length: n }, (_, i) => {
+      const u = (i % p) / p;
+      const on = i >= a && i < a + p ? 0 : 1 / (1 + Math.exp(-80 * (u - 0.1))) / (1 + Math.exp(80 * (u - 0.45)));
+      return on + 0.01 * rnd();
+    });
+    return { t, v, a, p, cut: Math.floor(0.3 * n) };
+  }
+
+  it('a missing actuation (a rest longer than any seen) is located with the whole-cycle length', () => {
+    const { t, v, a, p, cut } = valve();
+    const r = streamScores({}, t, v, cut);
+    expect(r.best).toBeGreaterThanOrEqual(a - 100);
+    expect(r.best).toBeLessThanOrEqual(a + p + 100);
+  });
+
+  it('without it (lengths capped at 96 points, all inside one rest) the same anomaly is not located', () => {
+    const { t, v, a, p, cut } = valve();
+    const r = streamScores({ periodLength: null }, t, v, cut);
+    expect(r.best < a - 100 || r.best > a + p + 100).toBe(true);
   });
 });
