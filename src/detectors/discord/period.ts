@@ -72,10 +72,12 @@ function acfPeriod(acf: Float64Array, minCorr: number, near: number): [number, n
     if (acf[k] >= acf[k - 1] && acf[k] >= acf[k + 1] && acf[k] > top) top = acf[k];
   }
   if (top < minCorr) return [0, 0];
-  for (k = from; k < L; k++) {
-    if (acf[k] >= acf[k - 1] && acf[k] >= acf[k + 1] && acf[k] >= near * top) return [k, acf[k]];
-  }
-  return [0, 0];
+  // the first hump above near × top, and its highest lag (ripples on the hump's flank are not peaks)
+  k = from;
+  while (k < L && acf[k] < near * top) k++;
+  let best = k;
+  for (; k <= L && acf[k] >= near * top; k++) if (acf[k] > acf[best]) best = k;
+  return best < L ? [best, acf[best]] : [0, 0];
 }
 
 /**
@@ -89,10 +91,14 @@ function acfPeriod(acf: Float64Array, minCorr: number, near: number): [number, n
  *   and misses a cycle of narrow waves; a difference removes the wander. Plain first differences of a
  *   smooth cycle under heavy noise are mostly noise, and narrow waves (an R peak) that jitter from beat
  *   to beat by more than their width barely correlate at any fixed lag: the smoothed scales keep the
- *   cycle in both cases. The view whose peak correlation is highest decides.
- * - **First peak near the top.** Of the peaks after the first zero crossing, the first that reaches
- *   `near` (0.9) × the highest, not the highest itself: with cycle-to-cycle jitter the peak at two or
- *   five periods can edge above the period's own.
+ *   cycle in both cases. The views are tried from the values to the narrowest band (w = 64, 16, 4, 1),
+ *   and the first whose peak correlation reaches `enough` (0.7) decides, else the highest peak of all:
+ *   a clearly periodic broad view is kept, so a small high-frequency tone (mains hum, say) that
+ *   dominates the first differences does not replace the cycle that dominates the values.
+ * - **First peak near the top.** Of the peaks after the first zero crossing, the first hump that
+ *   reaches `near` (0.9) × the highest, not the highest itself (its highest lag: a ripple on the
+ *   hump's flank is not a peak): with cycle-to-cycle jitter the peak at two or five periods can edge
+ *   above the period's own.
  *
  * Uses at most the last `maxPoints` values. Returns 0 when no view has a peak of at least `minCorr`.
  * O(maxPoints · maxLag) per view, at training.
@@ -102,6 +108,7 @@ export function robustPeriod(
   maxLag = 2000,
   minCorr = 0.3,
   near = 0.9,
+  enough = 0.7,
   maxPoints = 40_000,
 ): number {
   const x = v.length > maxPoints ? v.subarray(v.length - maxPoints) : v;
@@ -111,6 +118,7 @@ export function robustPeriod(
   let best = 0;
   let bestCorr = 0;
   const consider = (y: Float64Array) => {
+    if (bestCorr >= enough) return;
     const lags = Math.min(L, Math.floor(y.length / 3));
     if (lags < 4) return;
     const a = autocorrelation(y, lags);
@@ -125,7 +133,7 @@ export function robustPeriod(
   // prefix sums for the moving averages
   const cum = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) cum[i + 1] = cum[i] + x[i];
-  for (const w of [1, 4, 16, 64]) {
+  for (const w of [64, 16, 4, 1]) {
     if (4 * w > L) break;
     // y[j] = mean(x[j+w .. j+2w−1]) − mean(x[j .. j+w−1])
     const y = new Float64Array(n - 2 * w + 1);
