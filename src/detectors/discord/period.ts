@@ -115,8 +115,8 @@ export function robustPeriod(
   const n = x.length;
   const L = Math.min(maxLag, Math.floor(n / 3));
   if (L < 4) return 0;
-  let best = 0;
   let bestCorr = 0;
+  const found: [number, number][] = [];
   const consider = (y: Float64Array) => {
     if (bestCorr >= enough) return;
     const lags = Math.min(L, Math.floor(y.length / 3));
@@ -124,15 +124,13 @@ export function robustPeriod(
     const a = autocorrelation(y, lags);
     if (!a) return;
     const [p, c] = acfPeriod(a, minCorr, near);
-    if (c > bestCorr) {
-      best = p;
-      bestCorr = c;
-    }
+    if (c > 0) found.push([p, c]);
+    if (c > bestCorr) bestCorr = c;
   };
-  consider(x);
   // prefix sums for the moving averages
   const cum = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) cum[i + 1] = cum[i] + x[i];
+  consider(x);
   for (const w of [64, 16, 4, 1]) {
     if (4 * w > L) break;
     // y[j] = mean(x[j+w .. j+2w−1]) − mean(x[j .. j+w−1])
@@ -140,6 +138,9 @@ export function robustPeriod(
     for (let j = 0; j < y.length; j++) y[j] = (cum[j + 2 * w] - 2 * cum[j + w] + cum[j]) / w;
     consider(y);
   }
+  // across views too, the shortest period whose correlation is near the best one
+  let best = 0;
+  for (const [p, c] of found) if (c >= near * bestCorr && (best === 0 || p < best)) best = p;
   return best;
 }
 
