@@ -176,7 +176,7 @@ describe('DiscordDetector model files before state version 3', () => {
       expect(s.push(ti, fx.next.v[k]).score).toBeCloseTo(fx.scores[k], 9);
     });
     const state = d.toJSON().state as Record<string, unknown>;
-    expect(state.stateVersion).toBe(4);
+    expect(state.stateVersion).toBe(5);
   });
 });
 
@@ -193,7 +193,25 @@ describe('DiscordDetector model files of state version 3 (before PAA blocks)', (
     expect(got).toEqual(fx.scores);
     expect(fx.scores.some((x) => x > 1)).toBe(true);
     const state = d.toJSON().state as Record<string, unknown>;
-    expect(state.stateVersion).toBe(4);
+    expect(state.stateVersion).toBe(5);
+  });
+});
+
+describe('DiscordDetector model files of state version 4 (before the whole-cycle core)', () => {
+  it('a version-4 file (blocks of 2, one point of an open block) loads and streams exactly the scores that version gave', () => {
+    const fx = JSON.parse(
+      readFileSync(new URL('./fixtures/discord-state-v4.json', import.meta.url), 'utf8'),
+    ) as { model: unknown; next: { t: number[]; v: number[] }; scores: number[] };
+    const d = loadModel(fx.model) as DiscordDetector;
+    expect(d).toBeInstanceOf(DiscordDetector);
+    expect(d.block).toBe(2);
+    expect(d.cycleLength).toBeNull();
+    const s = d.stream();
+    const got = fx.next.t.map((ti, k) => s.push(ti, fx.next.v[k]).score);
+    expect(got).toEqual(fx.scores);
+    expect(fx.scores.some((x) => x > 1)).toBe(true);
+    const state = d.toJSON().state as Record<string, unknown>;
+    expect(state.stateVersion).toBe(5);
   });
 });
 
@@ -266,10 +284,12 @@ describe('DiscordDetector on PAA blocks', () => {
       return Math.sin((2 * Math.PI * i * (inside ? 2 : 1)) / period) + 0.05 * rnd();
     });
     const r = streamScores({}, t, v, Math.floor(0.3 * n));
-    // three shrunk lengths and the whole-cycle one (0.75 × 300 = 225 points), window 20 periods =
-    // 6,000 points: k = ⌈√(4 · 6000 / 1500)⌉ = 4; 225 / 4 ≈ 56 block points
+    // three shrunk lengths and the whole-cycle one (0.75 × 300 = 225 points, on pairs of blocks: a
+    // quarter of a core), window 20 periods = 6,000 points: k = ⌈√(3.25 · 6000 / 1500)⌉ = 4;
+    // 225 / 8 ≈ 28 pair points
     expect(r.detector.block).toBe(4);
-    expect(r.detector.lengths).toEqual([6, 12, 24, 56]);
+    expect(r.detector.lengths).toEqual([6, 12, 24]);
+    expect(r.detector.cycleLength).toBe(28);
     expect(r.best).toBeGreaterThanOrEqual(a - 100);
     expect(r.best).toBeLessThanOrEqual(a + period + 100);
   });
