@@ -81,6 +81,24 @@ function acfPeriod(acf: Float64Array, minCorr: number, near: number): [number, n
 }
 
 /**
+ * Whether a period found at lag `p` (correlation `c`) repeats: within 5 % of 2p the autocorrelation
+ * reaches half of `c`. When 2p is beyond the lags computed, `needed` decides (the values' own view
+ * keeps `dominantPeriod`'s behaviour; a band-passed view must show the repeat). A band-passed copy of aperiodic data (a
+ * random walk, bursts) is a narrow-band noise whose estimated autocorrelation wiggles by about
+ * √(band width / n), enough to make a lone peak above `minCorr` on a short training part; a true cycle
+ * peaks again at twice its period.
+ */
+function repeats(acf: Float64Array, p: number, c: number, needed: boolean): boolean {
+  const L = acf.length - 1;
+  const lo = Math.floor(1.95 * p);
+  if (lo > L) return !needed;
+  const hi = Math.min(L, Math.ceil(2.05 * p));
+  let top = Number.NEGATIVE_INFINITY;
+  for (let k = lo; k <= hi; k++) if (acf[k] > top) top = acf[k];
+  return top >= 0.5 * c;
+}
+
+/**
  * The dominant period with safeguards that `dominantPeriod` lacks, for series like those of the UCR
  * anomaly archive:
  *
@@ -117,26 +135,26 @@ export function robustPeriod(
   if (L < 4) return 0;
   let bestCorr = 0;
   const found: [number, number][] = [];
-  const consider = (y: Float64Array) => {
+  const consider = (y: Float64Array, band: boolean) => {
     if (bestCorr >= enough) return;
     const lags = Math.min(L, Math.floor(y.length / 3));
     if (lags < 4) return;
     const a = autocorrelation(y, lags);
     if (!a) return;
     const [p, c] = acfPeriod(a, minCorr, near);
-    if (c > 0) found.push([p, c]);
+    if (c > 0 && repeats(a, p, c, band)) found.push([p, c]);
     if (c > bestCorr) bestCorr = c;
   };
   // prefix sums for the moving averages
   const cum = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) cum[i + 1] = cum[i] + x[i];
-  consider(x);
+  consider(x, false);
   for (const w of [64, 16, 4, 1]) {
     if (4 * w > L) break;
     // y[j] = mean(x[j+w .. j+2w−1]) − mean(x[j .. j+w−1])
     const y = new Float64Array(n - 2 * w + 1);
     for (let j = 0; j < y.length; j++) y[j] = (cum[j + 2 * w] - 2 * cum[j + w] + cum[j]) / w;
-    consider(y);
+    consider(y, true);
   }
   // across views too, the shortest period whose correlation is near the best one
   let best = 0;
