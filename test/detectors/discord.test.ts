@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dominantPeriod, robustPeriod } from '../../src/detectors/discord/period.js';
 import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
 import { loadModel } from '../../src/index.js';
+import { dominantPeriod, robustPeriod } from '../../src/internal.js';
 
 const STEP = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
