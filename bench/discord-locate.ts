@@ -39,5 +39,18 @@ names.forEach((_n, k) => {
     `${JSON.stringify(settings[k]).padEnd(60)} ${a.map((x) => (100 * x).toFixed(1).padStart(5)).join(' ')}  mean ${(100 * mean).toFixed(1)}`,
   );
   const byKind = [...kinds[k].entries()].sort((x, y) => x[0].localeCompare(y[0]));
-  console.log(`    ${byKind.map(([kind, [h, f]]) => `${kind} ${h}/${f}`).join(', ')}`);
+  if (byKind.some(([kind]) => kind.includes(':'))) {
+    // `family:type` kinds (bench/real-corpus.ts): totals per family and per type
+    for (const part of [0, 1]) {
+      const agg = new Map<string, [number, number]>();
+      for (const [kind, [h, f]] of byKind) {
+        const key = kind.split(':')[part] ?? kind;
+        const c = agg.get(key) ?? [0, 0];
+        agg.set(key, [c[0] + h, c[1] + f]);
+      }
+      console.log(`    ${[...agg.entries()].map(([kind, [h, f]]) => `${kind} ${h}/${f}`).join(', ')}`);
+    }
+  } else {
+    console.log(`    ${byKind.map(([kind, [h, f]]) => `${kind} ${h}/${f}`).join(', ')}`);
+  }
 });

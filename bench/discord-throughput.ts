@@ -38,7 +38,7 @@ for (const p of periods) {
       for (let i = nTrain; i < n; i++) s.push(t[i], v[i]);
       rates.push(nStream / ((performance.now() - t0) / 1000));
       bytes = JSON.stringify(d.toJSON()).length;
-      shape = `k ${d.block}, lengths ${d.lengths.join('/')}`;
+      shape = `k ${d.block}, lengths ${d.lengths.join('/')}${d.cycleLength ? ` + cycle ${d.cycleLength} (pairs)` : ''}`;
     }
     rates.sort((a, b) => a - b);
     const k = (x: number) => `${Math.round(x / 1000)} k`;

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
 import { loadModel } from '../../src/index.js';
+import { dominantPeriod, robustPeriod } from '../../src/internal.js';
 
 const STEP = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -175,7 +176,7 @@ describe('DiscordDetector model files before state version 3', () => {
       expect(s.push(ti, fx.next.v[k]).score).toBeCloseTo(fx.scores[k], 9);
     });
     const state = d.toJSON().state as Record<string, unknown>;
-    expect(state.stateVersion).toBe(4);
+    expect(state.stateVersion).toBe(5);
   });
 });
 
@@ -192,7 +193,25 @@ describe('DiscordDetector model files of state version 3 (before PAA blocks)', (
     expect(got).toEqual(fx.scores);
     expect(fx.scores.some((x) => x > 1)).toBe(true);
     const state = d.toJSON().state as Record<string, unknown>;
-    expect(state.stateVersion).toBe(4);
+    expect(state.stateVersion).toBe(5);
+  });
+});
+
+describe('DiscordDetector model files of state version 4 (before the whole-cycle core)', () => {
+  it('a version-4 file (blocks of 2, one point of an open block) loads and streams exactly the scores that version gave', () => {
+    const fx = JSON.parse(
+      readFileSync(new URL('./fixtures/discord-state-v4.json', import.meta.url), 'utf8'),
+    ) as { model: unknown; next: { t: number[]; v: number[] }; scores: number[] };
+    const d = loadModel(fx.model) as DiscordDetector;
+    expect(d).toBeInstanceOf(DiscordDetector);
+    expect(d.block).toBe(2);
+    expect(d.cycleLength).toBeNull();
+    const s = d.stream();
+    const got = fx.next.t.map((ti, k) => s.push(ti, fx.next.v[k]).score);
+    expect(got).toEqual(fx.scores);
+    expect(fx.scores.some((x) => x > 1)).toBe(true);
+    const state = d.toJSON().state as Record<string, unknown>;
+    expect(state.stateVersion).toBe(5);
   });
 });
 
@@ -265,10 +284,99 @@ describe('DiscordDetector on PAA blocks', () => {
       return Math.sin((2 * Math.PI * i * (inside ? 2 : 1)) / period) + 0.05 * rnd();
     });
     const r = streamScores({}, t, v, Math.floor(0.3 * n));
-    // three lengths, window 20 periods = 6,000 points: k = ⌈√(3 · 6000 / 1500)⌉ = 4
+    // three shrunk lengths and the whole-cycle one (0.75 × 300 = 225 points, on pairs of blocks: a
+    // quarter of a core), window 20 periods = 6,000 points: k = ⌈√(3.25 · 6000 / 1500)⌉ = 4;
+    // 225 / 8 ≈ 28 pair points
     expect(r.detector.block).toBe(4);
     expect(r.detector.lengths).toEqual([6, 12, 24]);
+    expect(r.detector.cycleLength).toBe(28);
     expect(r.best).toBeGreaterThanOrEqual(a - 100);
     expect(r.best).toBeLessThanOrEqual(a + period + 100);
+  });
+});
+
+describe('DiscordDetector finds the period of real-like series (robustPeriod)', () => {
+  /** Narrow pulses (an R peak) every `p` points with beat-to-beat jitter, under a strong slow wander. */
+  function pulses(p: number, n: number, seed: number): Float64Array {
+    const rnd = noiseGen(seed);
+    const v = new Float64Array(n);
+    let next = 0;
+    for (let i = 0; i < n; i++) v[i] = 0.6 * Math.sin((2 * Math.PI * i) / (17.3 * p)) + 0.01 * rnd();
+    while (next < n) {
+      for (let j = -4; j <= 4; j++) {
+        if (next + j >= 0 && next + j < n) v[next + j] += Math.exp(-0.5 * (j / 1.2) ** 2);
+      }
+      next += Math.round(p * (1 + 0.03 * rnd()));
+    }
+    return v;
+  }
+
+  it('jittered narrow pulses under wander: robustPeriod within 5 % of the period on at least 38 of 40 series, the plain autocorrelation on few', () => {
+    let robust = 0;
+    let plain = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const p = 60 + ((seed * 37) % 340);
+      const v = pulses(p, 12 * p + 500, seed);
+      if (Math.abs(robustPeriod(v) - p) <= 0.05 * p) robust++;
+      if (Math.abs(dominantPeriod(v) - p) <= 0.05 * p) plain++;
+    }
+    expect(robust).toBeGreaterThanOrEqual(38);
+    expect(plain).toBeLessThanOrEqual(20);
+  });
+
+  it('a small high-frequency tone does not replace the cycle that dominates the values', () => {
+    for (const p of [24, 144, 400]) {
+      const v = Float64Array.from(
+        { length: 20_000 },
+        (_, i) => Math.sin((2 * Math.PI * i) / p) + 0.1 * Math.cos(i * 7.3),
+      );
+      expect(Math.abs(robustPeriod(v) - p)).toBeLessThanOrEqual(0.02 * p);
+    }
+  });
+
+  it('property: a noisy cycle of two harmonics: robustPeriod within 5 % of the period', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 20, max: 500 }), fc.integer({ min: 1, max: 1000 }), (p, seed) => {
+        const rnd = noiseGen(seed);
+        const n = 15 * p + 300;
+        const v = Float64Array.from(
+          { length: n },
+          (_, i) => Math.sin((2 * Math.PI * i) / p) + 0.5 * Math.sin((4 * Math.PI * i) / p + 1) + 0.4 * rnd(),
+        );
+        expect(Math.abs(robustPeriod(v) - p)).toBeLessThanOrEqual(0.05 * p);
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
+
+describe('DiscordDetector compares whole cycles of a long period (periodLength)', () => {
+  /** A valve-like cycle: on for 35 % of an 800-point period, then at rest; one actuation missing. */
+  function valve() {
+    const p = 800;
+    const n = 24 * p;
+    const rnd = noiseGen(11);
+    const a = 17 * p;
+    const t = Float64Array.from({ length: n }, (_, i) => T0 + i * STEP);
+    const v = Float64Array.from({ length: n }, (_, i) => {
+      const u = (i % p) / p;
+      const on =
+        i >= a && i < a + p ? 0 : 1 / (1 + Math.exp(-80 * (u - 0.1))) / (1 + Math.exp(80 * (u - 0.45)));
+      return on + 0.01 * rnd();
+    });
+    return { t, v, a, p, cut: Math.floor(0.3 * n) };
+  }
+
+  it('a missing actuation (a rest longer than any seen) is located with the whole-cycle length', () => {
+    const { t, v, a, p, cut } = valve();
+    const r = streamScores({}, t, v, cut);
+    expect(r.best).toBeGreaterThanOrEqual(a - 100);
+    expect(r.best).toBeLessThanOrEqual(a + p + 100);
+  });
+
+  it('without it (lengths capped at 96 points, all inside one rest) the same anomaly is not located', () => {
+    const { t, v, a, p, cut } = valve();
+    const r = streamScores({ periodLength: null }, t, v, cut);
+    expect(r.best < a - 100 || r.best > a + p + 100).toBe(true);
   });
 });

@@ -101,9 +101,11 @@ describe('detectors for the kinds the default ensemble misses', () => {
     d.train({ t, v });
     const train = d.trainScores ?? { v: new Float64Array(0) };
     // ½, 1 and 2 periods (72, 144, 288) shrink together until the longest fits maxLength (96): 24, 48,
-    // 96 points; in blocks of 3 (3 lengths × a 2,880-point window / 3² ≤ the 1,500 budget): 8, 16, 32
+    // 96 points; in blocks of 3 (3 lengths and a quarter-cost whole-cycle core × a 2,880-point window /
+    // 3² ≤ the 1,500 budget): 8, 16, 32; the whole cycle, 0.75 × 144 = 108 points, in pairs of blocks: 18
     expect(d.block).toBe(3);
     expect(d.lengths).toEqual([8, 16, 32]);
+    expect(d.cycleLength).toBe(18);
     expect(d.length).toBe(16);
     // the shortest length's warm-up, in blocks (a period is 48 blocks); block b closes at point 3b + 2
     const warm = 3 * (8 - 1 + 48) + 2;

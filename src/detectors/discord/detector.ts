@@ -15,7 +15,7 @@ import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from 
 import type { Frame } from '../transforms.js';
 import type { JsonObject } from '../types.js';
 import { DiscordCore } from './core.js';
-import { dominantPeriod, median } from './period.js';
+import { dominantPeriod, median, robustPeriod } from './period.js';
 
 export const discordConfigSchema = z.strictObject({
   ...baseConfigShape(1000),
@@ -31,6 +31,12 @@ export const discordConfigSchema = z.strictObject({
   paaBudget: z.number().min(1).max(1e9).default(1500),
   /** Points that do not close a block: the latest closed block's score (`hold`) or 0 (`zero`). */
   between: z.enum(['hold', 'zero']).default('zero'),
+  /**
+   * How the period is found in the training data: `acf` (the values' autocorrelation, its highest peak
+   * after the first zero crossing) or `robust` (also band-passed copies, and the first peak near the
+   * top; see `robustPeriod`).
+   */
+  periodMethod: z.enum(['acf', 'robust']).default('robust'),
   /** One fixed subsequence length (raw points); null = lengths from the dominant period of the training data. */
   m: z.number().int().min(4).max(1024).nullable().default(null),
   /**
@@ -43,6 +49,14 @@ export const discordConfigSchema = z.strictObject({
    * ratios, so a long period still gets several lengths) instead of clamping each one.
    */
   keepRatios: z.boolean().default(true),
+  /**
+   * One more length, `periodLength` × the period in raw points (at most `maxPeriodLength`), when it is
+   * longer than the shrunk ones: a whole cycle compared with whole cycles, for anomalies only a full
+   * cycle shows (a missing or slower cycle of a long period). Its core runs on pairs of blocks (means
+   * of 2k points, a quarter of a core's cost). null = none. Ignored without a period or with `m`.
+   */
+  periodLength: z.number().min(0.05).max(8).nullable().default(0.75),
+  maxPeriodLength: z.number().int().min(4).max(4096).default(1024),
   minLength: z.number().int().min(4).max(1024).default(8),
   maxLength: z.number().int().min(4).max(1024).default(96),
   /**
@@ -86,6 +100,9 @@ const discordStateSchema = z.object({
   k: z.number(),
   blockN: z.number(),
   blockSum: jsonFloat,
+  /** Block means waiting for their pair (0 or 1) and their sum (for a core on pairs of blocks). */
+  pairN: z.number(),
+  pairSum: jsonFloat,
   held: jsonFloat,
   members: z.array(
     z.object({
@@ -93,6 +110,8 @@ const discordStateSchema = z.object({
       window: z.number(),
       scale: jsonFloat,
       scaleE: jsonFloat,
+      /** This core runs on the means of pairs of blocks (the whole-cycle length). */
+      pair: z.boolean(),
       core: coreStateSchema,
     }),
   ),
@@ -132,8 +151,21 @@ export function discordLengths(c: DiscordConfig, p: number): number[] {
   return out.sort((a, b) => a - b);
 }
 
+/**
+ * The whole-cycle length in raw points for a period `p` (`periodLength`), or null when there is none or
+ * it is not longer than the longest of `discordLengths`.
+ */
+export function discordCycleLength(c: DiscordConfig, p: number): number | null {
+  if (c.m !== null || c.periodLength === null || !(p > 0)) return null;
+  const lo = Math.min(c.minLength, c.maxLength);
+  const m = Math.min(c.maxPeriodLength, Math.max(lo, Math.round(c.periodLength * p)));
+  return m > Math.max(...discordLengths(c, p)) ? m : null;
+}
+
 interface Member {
   readonly core: DiscordCore;
+  /** Fed the means of pairs of blocks (the whole-cycle length), not every block mean. */
+  readonly pair: boolean;
   /** Divisors of the z-normalised and the Euclidean distance (Infinity: that view is off). */
   scale: number;
   scaleE: number;
@@ -159,7 +191,9 @@ function rawWindow(c: DiscordConfig, p: number): number {
  */
 export function discordBlock(c: DiscordConfig, p: number): number {
   if (c.paa !== null) return c.paa;
-  const cost = discordLengths(c, p).length * rawWindow(c, p);
+  // a core on pairs of blocks keeps half the subsequences and runs every other block: a quarter
+  const cores = discordLengths(c, p).length + (discordCycleLength(c, p) === null ? 0 : 0.25);
+  const cost = cores * rawWindow(c, p);
   return Math.min(256, Math.max(1, Math.ceil(Math.sqrt(cost / c.paaBudget))));
 }
 
@@ -179,6 +213,9 @@ class DiscordRaw implements RowModel<DiscordState> {
   k = 1;
   blockN = 0;
   blockSum = 0;
+  /** Block means waiting for their pair (0 or 1) and their sum, for a pair core. */
+  pairN = 0;
+  pairSum = 0;
   held = 0;
 
   constructor(
@@ -196,7 +233,7 @@ class DiscordRaw implements RowModel<DiscordState> {
     const dt = new Float64Array(Math.max(0, n - 1));
     for (let i = 1; i < n; i++) dt[i - 1] = t[i] - t[i - 1];
     this.step = dt.length ? median(dt) : 0;
-    const p = dominantPeriod(v);
+    const p = c.periodMethod === 'robust' ? robustPeriod(v) : dominantPeriod(v);
     const k = discordBlock(c, p);
     this.k = k;
     // the PAA series: means of k consecutive points; a gap drops the open block (a block never spans a
@@ -243,34 +280,61 @@ class DiscordRaw implements RowModel<DiscordState> {
     const paaOut = new Float64Array(np);
     const scores = new Float64Array(np);
     const eus = new Float64Array(np);
+    /** Block index each pushed value closes (every block, or the second of each pair). */
+    const at = new Int32Array(np);
     this.members = [];
-    for (const m of lengths) {
-      const core = new DiscordCore(m, window);
-      core.reset(mean, floor);
+    const cycle = discordCycleLength(c, p);
+    const plan: [number, boolean][] = lengths.map((m) => [m, false]);
+    if (cycle !== null) plan.push([paaLength(cycle, 2 * k), true]);
+    let pairN = 0;
+    let pairSum = 0;
+    for (const [m, pair] of plan) {
+      const core = new DiscordCore(m, pair ? discordWindow(c, p, 2 * k) : window);
+      core.reset(mean, pair ? floor / Math.SQRT2 : floor);
+      let pushed = 0;
+      pairN = 0;
+      pairSum = 0;
       for (let i = 0; i < np; i++) {
-        if (pgap[i]) core.gap();
-        scores[i] = core.push(x[i]);
-        eus[i] = core.euclid;
+        if (pgap[i]) {
+          core.gap();
+          pairN = 0;
+          pairSum = 0;
+        }
+        let y = x[i];
+        if (pair) {
+          pairSum += y;
+          if (++pairN < 2) continue;
+          y = pairSum / 2;
+          pairN = 0;
+          pairSum = 0;
+        }
+        scores[pushed] = core.push(y);
+        eus[pushed] = core.euclid;
+        at[pushed++] = i;
       }
       // warm-up: until a subsequence has a neighbour one period back its nearest neighbour is out of
       // phase and its distance says nothing about the series; those scores would set the scale (and
       // teach the calibrator) that large distances are normal
-      const w = Math.min(np, m - 1 + Math.max(pk, m));
+      const per = pair ? Math.round(pk / 2) : pk;
+      const w = Math.min(pushed, m - 1 + Math.max(per, m));
       const scale =
         c.views === 'euclid'
           ? Number.POSITIVE_INFINITY
-          : viewScale(scores.subarray(w), c.scaleQuantile, 0.01, 1);
+          : viewScale(scores.subarray(w, pushed), c.scaleQuantile, 0.01, 1);
       const scaleE =
         c.views === 'znorm'
           ? Number.POSITIVE_INFINITY
-          : viewScale(eus.subarray(w), c.scaleQuantile, 0.01 * spread || 1e-12, spread || 1);
-      for (let i = w; i < np; i++) {
-        const s = clampFinite(Math.max(scores[i] / scale, eus[i] / scaleE));
-        if (c.combine === 'mean') paaOut[i] += s / lengths.length;
-        else if (s > paaOut[i]) paaOut[i] = s;
+          : viewScale(eus.subarray(w, pushed), c.scaleQuantile, 0.01 * spread || 1e-12, spread || 1);
+      for (let j = w; j < pushed; j++) {
+        const sc = clampFinite(Math.max(scores[j] / scale, eus[j] / scaleE));
+        if (c.combine === 'mean') paaOut[at[j]] += sc / plan.length;
+        else if (sc > paaOut[at[j]]) paaOut[at[j]] = sc;
       }
-      this.members.push({ core, scale, scaleE });
+      this.members.push({ core, pair, scale, scaleE });
     }
+    // the open pair as the stream continues it (the same gaps as every pair core saw)
+    this.pairN = pairN;
+    this.pairSum = pairSum;
     // each raw point gets the score of the latest closed block at or before it (its own block when it
     // closes one; 0 before the first block and from a gap until the next block closes)
     const out = new Float64Array(n);
@@ -297,6 +361,8 @@ class DiscordRaw implements RowModel<DiscordState> {
       for (const mb of this.members) mb.core.gap();
       this.blockN = 0;
       this.blockSum = 0;
+      this.pairN = 0;
+      this.pairSum = 0;
       this.held = 0;
     }
     this.lastT = t;
@@ -305,10 +371,18 @@ class DiscordRaw implements RowModel<DiscordState> {
     const x = this.blockSum / this.k;
     this.blockN = 0;
     this.blockSum = 0;
+    this.pairSum += x;
+    const pairDone = ++this.pairN === 2;
+    const y = this.pairSum / 2;
+    if (pairDone) {
+      this.pairN = 0;
+      this.pairSum = 0;
+    }
     let best = 0;
     let sum = 0;
     for (const mb of this.members) {
-      const z = mb.core.push(x) / mb.scale;
+      if (mb.pair && !pairDone) continue;
+      const z = mb.core.push(mb.pair ? y : x) / mb.scale;
       const e = mb.core.euclid / mb.scaleE;
       // a distance over a scale near zero (a degenerate or edited model file) stays a finite score
       const s = clampFinite(z > e ? z : e);
@@ -341,12 +415,15 @@ class DiscordRaw implements RowModel<DiscordState> {
       k: this.k,
       blockN: this.blockN,
       blockSum: encodeFloat(this.blockSum),
+      pairN: this.pairN,
+      pairSum: encodeFloat(this.pairSum),
       held: encodeFloat(this.held),
       members: this.members.map((mb) => ({
         m: mb.core.m,
         window: mb.core.window,
         scale: encodeFloat(mb.scale),
         scaleE: encodeFloat(mb.scaleE),
+        pair: mb.pair,
         core: mb.core.state(),
       })),
     } as DiscordState;
@@ -354,10 +431,10 @@ class DiscordRaw implements RowModel<DiscordState> {
 }
 
 function discordFromState(config: DiscordConfig, state: DiscordState, path: string): DiscordRaw {
-  if (state.members.length < 1 || state.members.length > 6) {
+  if (state.members.length < 1 || state.members.length > 7) {
     throw new ModelFormatError(
       'bad_field',
-      `${path}.members: expected 1 to 6 lengths, got ${state.members.length}`,
+      `${path}.members: expected 1 to 7 lengths, got ${state.members.length}`,
     );
   }
   const step = decodeFloat(state.step, `${path}.step`);
@@ -378,18 +455,27 @@ function discordFromState(config: DiscordConfig, state: DiscordState, path: stri
       `${path}: blockSum must be a finite number and held a finite number ≥ 0`,
     );
   }
+  const pairN = intField(state, 'pairN', path, 0, 1);
+  const pairSum = decodeFloat(state.pairSum, `${path}.pairSum`);
+  if (!Number.isFinite(pairSum)) {
+    throw new ModelFormatError('bad_field', `${path}.pairSum: must be a finite number`);
+  }
+  if (state.members.every((mb) => mb.pair)) {
+    throw new ModelFormatError('bad_field', `${path}.members: at least one core must run on every block`);
+  }
   const members = state.members.map((s, j) => {
     const p = `${path}.members[${j}]`;
-    const m = intField(s, 'm', p, 4, 1024);
+    const m = intField(s, 'm', p, 4, 4096);
     const window = intField(s, 'window', p, 8, 100_000);
-    const want = config.window === null ? null : Math.max(8, Math.ceil(config.window / k));
+    const kk = s.pair ? 2 * k : k;
+    const want = config.window === null ? null : Math.max(8, Math.ceil(config.window / kk));
     if (want !== null && window !== want) {
       throw new ModelFormatError(
         'bad_field',
-        `${p}.window: ${window} differs from ⌈config.window / k⌉ = ${want}`,
+        `${p}.window: ${window} differs from ⌈config.window / (block points)⌉ = ${want}`,
       );
     }
-    if (config.m !== null && m !== paaLength(config.m, k)) {
+    if (config.m !== null && !s.pair && m !== paaLength(config.m, k)) {
       throw new ModelFormatError(
         'bad_field',
         `${p}.m: ${m} differs from config.m ${config.m} in blocks of ${k} (${paaLength(config.m, k)})`,
@@ -405,14 +491,31 @@ function discordFromState(config: DiscordConfig, state: DiscordState, path: stri
     }
     const core = new DiscordCore(m, window);
     core.restore(s.core, `${p}.core`);
-    return { core, scale, scaleE };
+    return { core, pair: s.pair, scale, scaleE };
   });
   const raw = new DiscordRaw(config, members, step, lastT);
   raw.k = k;
   raw.blockN = blockN;
   raw.blockSum = blockSum;
+  raw.pairN = pairN;
+  raw.pairSum = pairSum;
   raw.held = held;
   return raw;
+}
+
+/**
+ * State version 4 → 5 (a core on pairs of blocks for the whole-cycle length): every core of a version-4
+ * model runs on every block, no pair is open: the same scores as before.
+ */
+function migratePairs(s: JsonObject): JsonObject {
+  const model = s.model;
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) return { ...s, stateVersion: 5 };
+  const members = Array.isArray(model.members)
+    ? model.members.map((mb) =>
+        mb !== null && typeof mb === 'object' && !Array.isArray(mb) ? { ...mb, pair: false } : mb,
+      )
+    : model.members;
+  return { ...s, stateVersion: 5, model: { ...model, pairN: 0, pairSum: 0, members } };
 }
 
 /** State version 3 → 4 (PAA): block size 1, no open block, nothing held: the same scores as before. */
@@ -459,8 +562,8 @@ export const discordSpec = defineDetector({
   learnsPrev: true,
   config: discordConfigSchema,
   state: discordStateSchema,
-  stateVersion: 4,
-  migrations: { 2: migrateOneLength, 3: migrateNoPaa },
+  stateVersion: 5,
+  migrations: { 2: migrateOneLength, 3: migrateNoPaa, 4: migratePairs },
   minTrainRows: 16,
   create: (c) => new DiscordRaw(c, [], 0, Number.NaN),
   fromState: (s, { config, path }) => discordFromState(config, s, path),
@@ -489,7 +592,12 @@ export class DiscordDetector extends SpecDetector<DiscordConfig, DiscordRaw> {
 
   /** Every subsequence length in use (PAA points), shortest first (empty before training). */
   get lengths(): number[] {
-    return this.raw.members.map((mb) => mb.core.m);
+    return this.raw.members.filter((mb) => !mb.pair).map((mb) => mb.core.m);
+  }
+
+  /** The whole-cycle length in use, in points of its pairs of blocks (null: none). */
+  get cycleLength(): number | null {
+    return this.raw.members.find((mb) => mb.pair)?.core.m ?? null;
   }
 }
 

@@ -32,6 +32,136 @@ export function dominantPeriod(v: Float64Array, maxLag = 2000, minCorr = 0.3): n
   return best;
 }
 
+/**
+ * Autocorrelation of `v` at lags 1 … L (index 0 unused), or null when `v` is constant. O(n · L).
+ */
+function autocorrelation(v: Float64Array, L: number): Float64Array | null {
+  const n = v.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += v[i];
+  mean /= n;
+  const c = new Float64Array(n);
+  let var0 = 0;
+  for (let i = 0; i < n; i++) {
+    c[i] = v[i] - mean;
+    var0 += c[i] * c[i];
+  }
+  if (!(var0 > 0)) return null;
+  const acf = new Float64Array(L + 1);
+  for (let k = 1; k <= L; k++) {
+    let s = 0;
+    for (let i = k; i < n; i++) s += c[i] * c[i - k];
+    acf[k] = s / var0;
+  }
+  return acf;
+}
+
+/**
+ * The period an autocorrelation function points to: after it first drops below zero, the first local
+ * peak that reaches `near` × the highest peak (so a multiple of the period, which jitter and wander
+ * can push a little above the period's own peak, does not win), if the highest reaches `minCorr`.
+ * Returns the lag and its correlation ([0, 0] when none).
+ */
+function acfPeriod(acf: Float64Array, minCorr: number, near: number): [number, number] {
+  const L = acf.length - 1;
+  let k = 1;
+  while (k <= L && acf[k] > 0) k++;
+  const from = k;
+  let top = 0;
+  for (; k < L; k++) {
+    if (acf[k] >= acf[k - 1] && acf[k] >= acf[k + 1] && acf[k] > top) top = acf[k];
+  }
+  if (top < minCorr) return [0, 0];
+  // the first hump above near × top, and its highest lag (ripples on the hump's flank are not peaks)
+  k = from;
+  while (k < L && acf[k] < near * top) k++;
+  let best = k;
+  for (; k <= L && acf[k] >= near * top; k++) if (acf[k] > acf[best]) best = k;
+  return best < L ? [best, acf[best]] : [0, 0];
+}
+
+/**
+ * Whether a period found at lag `p` (correlation `c`) repeats: within 5 % of 2p the autocorrelation
+ * reaches half of `c`. When 2p is beyond the lags computed, `needed` decides (the values' own view
+ * keeps `dominantPeriod`'s behaviour; a band-passed view must show the repeat). A band-passed copy of aperiodic data (a
+ * random walk, bursts) is a narrow-band noise whose estimated autocorrelation wiggles by about
+ * √(band width / n), enough to make a lone peak above `minCorr` on a short training part; a true cycle
+ * peaks again at twice its period.
+ */
+function repeats(acf: Float64Array, p: number, c: number, needed: boolean): boolean {
+  const L = acf.length - 1;
+  const lo = Math.floor(1.95 * p);
+  if (lo > L) return !needed;
+  const hi = Math.min(L, Math.ceil(2.05 * p));
+  let top = Number.NEGATIVE_INFINITY;
+  for (let k = lo; k <= hi; k++) if (acf[k] > top) top = acf[k];
+  return top >= 0.5 * c;
+}
+
+/**
+ * The dominant period with safeguards that `dominantPeriod` lacks, for series like those of the UCR
+ * anomaly archive:
+ *
+ * - **Several views.** The autocorrelation of the values, and of band-passed copies: the change over
+ *   `w` points of a moving average of width `w`, for w = 1 (first differences), 4, 16 and 64. Baseline
+ *   wander (an ECG's breathing drift, a sensor's slow level) can hold most of a series' variance, so the
+ *   values' autocorrelation follows the wander (or first drops below zero only after several cycles)
+ *   and misses a cycle of narrow waves; a difference removes the wander. Plain first differences of a
+ *   smooth cycle under heavy noise are mostly noise, and narrow waves (an R peak) that jitter from beat
+ *   to beat by more than their width barely correlate at any fixed lag: the smoothed scales keep the
+ *   cycle in both cases. The views are tried from the values to the narrowest band (w = 64, 16, 4, 1),
+ *   and the first whose peak correlation reaches `enough` (0.7) decides, else the highest peak of all:
+ *   a clearly periodic broad view is kept, so a small high-frequency tone (mains hum, say) that
+ *   dominates the first differences does not replace the cycle that dominates the values.
+ * - **First peak near the top.** Of the peaks after the first zero crossing, the first hump that
+ *   reaches `near` (0.9) × the highest, not the highest itself (its highest lag: a ripple on the
+ *   hump's flank is not a peak): with cycle-to-cycle jitter the peak at two or five periods can edge
+ *   above the period's own.
+ *
+ * Uses at most the last `maxPoints` values. Returns 0 when no view has a peak of at least `minCorr`.
+ * O(maxPoints · maxLag) per view, at training.
+ */
+export function robustPeriod(
+  v: Float64Array,
+  maxLag = 2000,
+  minCorr = 0.3,
+  near = 0.9,
+  enough = 0.7,
+  maxPoints = 40_000,
+): number {
+  const x = v.length > maxPoints ? v.subarray(v.length - maxPoints) : v;
+  const n = x.length;
+  const L = Math.min(maxLag, Math.floor(n / 3));
+  if (L < 4) return 0;
+  let bestCorr = 0;
+  const found: [number, number][] = [];
+  const consider = (y: Float64Array, band: boolean) => {
+    if (bestCorr >= enough) return;
+    const lags = Math.min(L, Math.floor(y.length / 3));
+    if (lags < 4) return;
+    const a = autocorrelation(y, lags);
+    if (!a) return;
+    const [p, c] = acfPeriod(a, minCorr, near);
+    if (c > 0 && repeats(a, p, c, band)) found.push([p, c]);
+    if (c > bestCorr) bestCorr = c;
+  };
+  // prefix sums for the moving averages
+  const cum = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) cum[i + 1] = cum[i] + x[i];
+  consider(x, false);
+  for (const w of [64, 16, 4, 1]) {
+    if (4 * w > L) break;
+    // y[j] = mean(x[j+w .. j+2w−1]) − mean(x[j .. j+w−1])
+    const y = new Float64Array(n - 2 * w + 1);
+    for (let j = 0; j < y.length; j++) y[j] = (cum[j + 2 * w] - 2 * cum[j + w] + cum[j]) / w;
+    consider(y, true);
+  }
+  // across views too, the shortest period whose correlation is near the best one
+  let best = 0;
+  for (const [p, c] of found) if (c >= near * bestCorr && (best === 0 || p < best)) best = p;
+  return best;
+}
+
 /** The median of a copy of `x` (NaN when empty). */
 export function median(x: ArrayLike<number>): number {
   const s = Float64Array.from(x).sort();
