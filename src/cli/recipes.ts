@@ -46,6 +46,8 @@ export const RECIPE_NAMES = [
   'defaultAdapt300',
   'defaultAdaptVar300',
   'defaultCumVar',
+  'shapeDefault',
+  'shapeGated',
   'defaultOnline',
   'defaultFlatOnline',
   'zmsOnline',
