@@ -9,20 +9,24 @@
  *   npx tsx bench/shape-sweep.ts <cacheDir> <corpusDir>… -- <combo>…
  *
  * Members: `default` (`defaultDetector()`), `d:<json>` (a `DiscordDetector` with those overrides, its
- * calibrated score, `between: 'hold'`). A combo is `<discord member>|k|L|c`: the combined score is
+ * calibrated score, `between: 'hold'`), `od:<json>` (the same discord, raw, calibrated online by an
+ * ensemble; `censor` sets `onlineCensor`). A combo is `<discord member>|k|L|c`: the combined score is
  * max(f(default), 3 · rollingMin_k(discord) / L), where rollingMin_k is the smallest of the discord's last
  * k scores (k = 1: none; persistence), L the calibrated level at which the discord alone reaches the alarm
  * threshold, and f(x) = x up to 3 and 3 + c·(x − 3) above (c = 1: unchanged; c < 1 compresses the
  * default above the alarm level, so alarms are the same and the argmax prefers the discord). `default`
  * alone is the combo `none`. An optional fifth field `def:<json>` replaces `default` by
  * `defaultDetector(<json>)` (e.g. a cheaper forest); an empty first field means no discord; a sixth
- * field g lets the discord count only where the default's own score is at least g (a gate).
+ * field g lets the discord count only where the default's own score is at least g (a gate); a seventh,
+ * cap, squashes the discord's term to cap · z / (z + cap) < cap (with cap ≤ 3 the alarms are the
+ * default's own and only the argmax can move).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
 import { DiscordDetector } from '../src/detectors/discord/detector.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
+import { Ensemble } from '../src/detectors/ensemble.js';
 import type { Detector } from '../src/detectors/types.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
@@ -43,6 +47,20 @@ function build(member: string): Detector {
   if (member.startsWith('def:')) return defaultDetector(JSON.parse(member.slice(4)));
   if (member.startsWith('d:')) {
     return new DiscordDetector({ enableThreshold: false, between: 'hold', ...JSON.parse(member.slice(2)) });
+  }
+  if (member.startsWith('od:')) {
+    // the discord's raw score calibrated by an OnlineCalibrator that keeps learning while streaming
+    const o = JSON.parse(member.slice(3)) as { censor?: number } & Record<string, unknown>;
+    const { censor, ...dcfg } = o;
+    return new Ensemble({
+      members: [new DiscordDetector({ enableThreshold: false, enableCalibrator: false, between: 'hold', ...dcfg })],
+      combiner: { type: 'max', absScore: true },
+      calibrateMembers: [true],
+      memberCalibration: 'online',
+      ...(censor !== undefined ? { onlineCensor: censor } : {}),
+      enableCalibrator: false,
+      enableThreshold: false,
+    });
   }
   throw new Error(`unknown member ${member}`);
 }
@@ -92,11 +110,14 @@ interface Combo {
   c: number;
   /** The discord counts only where the default's own score is at least this (0: always). */
   gate: number;
+  /** The discord's term is squashed below this (Infinity: not): cap · z / (z + cap), never reaching it. */
+  cap: number;
 }
 
 function parseCombo(s: string): Combo {
-  if (s === 'none') return { base: 'default', discord: null, k: 1, level: 3, c: 1, gate: 0 };
-  const [d, k, l, c, b, g] = s.split('|');
+  if (s === 'none')
+    return { base: 'default', discord: null, k: 1, level: 3, c: 1, gate: 0, cap: Number.POSITIVE_INFINITY };
+  const [d, k, l, c, b, g, cap] = s.split('|');
   return {
     base: b || 'default',
     discord: d === '' ? null : d,
@@ -104,6 +125,7 @@ function parseCombo(s: string): Combo {
     level: Number(l || 3),
     c: Number(c || 1),
     gate: Number(g || 0),
+    cap: Number(cap || Number.POSITIVE_INFINITY),
   };
 }
 
@@ -116,7 +138,8 @@ function combine(def: number[], dis: number[] | null, o: Combo): Float64Array {
     if (dis && x >= o.gate) {
       let m = Number.POSITIVE_INFINITY;
       for (let j = Math.max(0, i - o.k + 1); j <= i; j++) m = Math.min(m, dis[j]);
-      const z = (th * m) / o.level;
+      const z0 = (th * m) / o.level;
+      const z = Number.isFinite(o.cap) ? (o.cap * z0) / (z0 + o.cap) : z0;
       if (z > y) y = z;
     }
     out[i] = y;
