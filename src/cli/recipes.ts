@@ -48,6 +48,8 @@ export const RECIPE_NAMES = [
   'defaultCumVar',
   'shapeDefault',
   'shapeGated',
+  'shapeLevel4',
+  'defaultSmallForest',
   'defaultOnline',
   'defaultFlatOnline',
   'zmsOnline',

@@ -330,6 +330,8 @@ export interface GatedShapeConfig {
   readonly seed: number;
   /** The discord counts only where the default's own score is at least this. */
   readonly gate: number;
+  /** The discord's calibrated level that reaches the alarm threshold: its term is 3 · score / level. */
+  readonly level: number;
   readonly paaBudget: number;
   readonly base: DefaultDetectorInput;
 }
@@ -337,7 +339,7 @@ export interface GatedShapeConfig {
 /**
  * Round 7 (docs/evaluation.md), a lab measurement only (its model file has no loader): the default's two
  * parts (`defaultDetector()` without its alarm rule) and a `DiscordDetector`, combined as max(default,
- * discord) where the default's own score is at least `gate`, else the default alone: the shape member
+ * 3 · discord / level) where the default's own score is at least `gate`, else the default alone: the shape member
  * speaks only where the all-round members also see something unusual (a frequency change moves the
  * forest and the forecast a little; a first weekend or an unseen daily trough moves the discord alone less
  * often). The default alarm rule on the combined score.
@@ -352,6 +354,7 @@ export class GatedShapeDetector implements Detector<GatedShapeConfig> {
     this.config = Object.freeze({
       seed: cfg.seed ?? 0,
       gate: cfg.gate ?? 1,
+      level: cfg.level ?? 3,
       paaBudget: cfg.paaBudget ?? 800,
       base: cfg.base ?? { rcf: { nEstimators: 10, maxNSamples: 256 } },
     });
@@ -374,7 +377,8 @@ export class GatedShapeDetector implements Detector<GatedShapeConfig> {
 
   private combine(b: number, s: number): number {
     const x = Math.abs(b);
-    return x >= this.config.gate ? Math.max(x, Math.abs(s)) : x;
+    const th = DEFAULT_ALARM_RULE.almThreshold;
+    return x >= this.config.gate ? Math.max(x, (th * Math.abs(s)) / this.config.level) : x;
   }
 
   private rule() {
@@ -435,7 +439,12 @@ export class GatedShapeDetector implements Detector<GatedShapeConfig> {
       format: 'tsad-model',
       version: 1,
       type: this.type,
-      config: { seed: this.config.seed, gate: this.config.gate, paaBudget: this.config.paaBudget },
+      config: {
+        seed: this.config.seed,
+        gate: this.config.gate,
+        level: this.config.level,
+        paaBudget: this.config.paaBudget,
+      },
       state: { base: this.base.toJSON(), shape: this.shape.toJSON() },
     };
   }

@@ -268,6 +268,18 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     description:
       'candidate (round 7): shapeDefault with the discord counted only where the default scores ≥ 1 (lab only)',
   },
+  shapeLevel4: {
+    build: (o) => new GatedShapeDetector({ seed: o.seed ?? 0, gate: 0, level: 4 }),
+    mapping: 'online',
+    description:
+      'candidate (round 7): shapeDefault with the discord alarming at calibrated level 4 (lab only)',
+  },
+  defaultSmallForest: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10, maxNSamples: 256 } }),
+    mapping: 'online',
+    description:
+      'round 7: defaultDetector() with the forest of shapeDefault (10 trees × 256 samples), no discord',
+  },
   defaultOnline: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
     mapping: 'online',
