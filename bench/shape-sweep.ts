@@ -25,8 +25,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
 import { DiscordDetector } from '../src/detectors/discord/detector.js';
-import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import { Ensemble } from '../src/detectors/ensemble.js';
+import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import type { Detector } from '../src/detectors/types.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
@@ -53,7 +53,9 @@ function build(member: string): Detector {
     const o = JSON.parse(member.slice(3)) as { censor?: number } & Record<string, unknown>;
     const { censor, ...dcfg } = o;
     return new Ensemble({
-      members: [new DiscordDetector({ enableThreshold: false, enableCalibrator: false, between: 'hold', ...dcfg })],
+      members: [
+        new DiscordDetector({ enableThreshold: false, enableCalibrator: false, between: 'hold', ...dcfg }),
+      ],
       combiner: { type: 'max', absScore: true },
       calibrateMembers: [true],
       memberCalibration: 'online',

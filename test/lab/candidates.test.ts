@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDetector } from '../../src/detectors/default.js';
-import { Ensemble, loadModel } from '../../src/detectors/index.js';
-import { maxDetector, onlineMaxDetector } from '../../src/internal.js';
-import { GatedShapeDetector, shapeDefault } from '../../src/lab/candidates.js';
+import { defaultDetector, Ensemble, loadModel } from '../../src/detectors/index.js';
+import { GatedShapeDetector, maxDetector, onlineMaxDetector, shapeDefault } from '../../src/internal.js';
 
 /** A noisy daily-ish cycle at 5-minute steps (deterministic). */
 function series(n: number, t0 = Date.UTC(2024, 0, 1)): { t: Float64Array; v: Float64Array } {
