@@ -38,7 +38,7 @@ export { RollingStats } from './detectors/post/anomaly-likelihood.js';
 export { prevDouble, rejectBound } from './detectors/rcf/index.js';
 export { maxOf, minOf, spanWith } from './detectors/rcf/tree.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
-export { maxDetector, onlineMaxDetector } from './lab/candidates.js';
+export { GatedShapeDetector, maxDetector, onlineMaxDetector, shapeDefault } from './lab/candidates.js';
 export { nabResultPath } from './lab/nab-corpus-file.js';
 export { nabAnomalyScore, runNabStream } from './lab/nab-stream.js';
 export { DETECTOR_RECIPES, makeDetector, NAB_MAPPING, recipeMapping } from './lab/recipes.js';

@@ -13,12 +13,14 @@ import {
   defaultFlatDetector,
   defaultFlatDiscordDetector,
   defaultOnlineFlatDetector,
+  GatedShapeDetector,
   kindsDetector,
   maxCalFlatDetector,
   maxDetector,
   meanDefault,
   onlineCalibrated,
   onlineMaxDetector,
+  shapeDefault7,
 } from './candidates.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { ZeroDetector } from './zero.js';
@@ -253,6 +255,30 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'online',
     description:
       "candidate (round 6): defaultDetector() with ZMS's level mean and variance over everything seen",
+  },
+  shapeDefault: {
+    build: (o) => shapeDefault7(o.seed ?? 0),
+    mapping: 'online',
+    description:
+      'candidate (round 7): defaultDetector() (forest 10×256) + DiscordDetector (budget 800), max, online mapping',
+  },
+  shapeGated: {
+    build: (o) => new GatedShapeDetector({ seed: o.seed ?? 0, gate: 1 }),
+    mapping: 'online',
+    description:
+      'candidate (round 7): shapeDefault with the discord counted only where the default scores ≥ 1 (lab only)',
+  },
+  shapeLevel4: {
+    build: (o) => new GatedShapeDetector({ seed: o.seed ?? 0, gate: 0, level: 4 }),
+    mapping: 'online',
+    description:
+      'candidate (round 7): shapeDefault with the discord alarming at calibrated level 4 (lab only)',
+  },
+  defaultSmallForest: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10, maxNSamples: 256 } }),
+    mapping: 'online',
+    description:
+      'round 7: defaultDetector() with the forest of shapeDefault (10 trees × 256 samples), no discord',
   },
   defaultOnline: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Ensemble, loadModel } from '../../src/detectors/index.js';
-import { maxDetector, onlineMaxDetector } from '../../src/internal.js';
+import { defaultDetector, Ensemble, loadModel } from '../../src/detectors/index.js';
+import { GatedShapeDetector, maxDetector, onlineMaxDetector, shapeDefault } from '../../src/internal.js';
 
 /** A noisy daily-ish cycle at 5-minute steps (deterministic). */
 function series(n: number, t0 = Date.UTC(2024, 0, 1)): { t: Float64Array; v: Float64Array } {
@@ -88,5 +88,40 @@ describe('onlineMaxDetector (lab candidate)', () => {
     // batch scoring gives the stream's numbers
     const batch = det.score(test, { prev: train }).v;
     expect(Array.from(batch)).toEqual(whole);
+  });
+});
+
+describe('round-7 shape candidates (lab)', () => {
+  const base = { rcf: { nEstimators: 10, maxNSamples: 256 } };
+
+  function streamed(det: {
+    train: (x: never) => unknown;
+    stream: () => { push: (t: number, v: number) => { score: number } };
+  }) {
+    const all = series(1800);
+    const train = { t: all.t.subarray(0, 1000), v: all.v.subarray(0, 1000) };
+    const test = { t: all.t.subarray(1000), v: all.v.subarray(1000).slice() };
+    // a faster cycle for a while: a shape change inside the normal range
+    for (let i = 300; i < 500; i++) test.v[i] = 10 + 3 * Math.sin((2 * Math.PI * i) / 96);
+    det.train(train as never);
+    const s = det.stream();
+    return Array.from(test.t, (t, i) => Math.abs(s.push(t, test.v[i]).score));
+  }
+
+  it('with gate 0 the gated detector is the maximum of the default parts and the discord (shapeDefault)', () => {
+    const gated = streamed(new GatedShapeDetector({ seed: 2, gate: 0, base, paaBudget: 800 }));
+    const plain = streamed(shapeDefault(2, { base, paaBudget: 800 }));
+    expect(gated.length).toBe(plain.length);
+    for (let i = 0; i < gated.length; i++) expect(gated[i]).toBeCloseTo(plain[i], 12);
+    // the discord adds to the default somewhere (the faster cycle), never takes away
+    const alone = streamed(defaultDetector({ seed: 2, ...base }));
+    for (let i = 0; i < gated.length; i++) expect(gated[i]).toBeGreaterThanOrEqual(alone[i] - 1e-12);
+    expect(gated.some((x, i) => x > alone[i] + 1e-9)).toBe(true);
+  });
+
+  it('with a gate no score reaches, the gated detector scores as the default alone', () => {
+    const gated = streamed(new GatedShapeDetector({ seed: 2, gate: Number.POSITIVE_INFINITY, base }));
+    const alone = streamed(defaultDetector({ seed: 2, ...base }));
+    for (let i = 0; i < gated.length; i++) expect(gated[i]).toBeCloseTo(alone[i], 12);
   });
 });
