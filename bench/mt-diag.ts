@@ -7,7 +7,7 @@
  *   npx tsx bench/mt-diag.ts OUT.csv [recipe=default]
  *
  * `recipe` is a recipe name or `default+<json>`: `defaultDetector(<json>)`, e.g.
- * `default+{"zms":{"levelHalfLife":1000}}`. Prints precision, recall, MTTD and the alarms (as `tsad nab
+ * `default+{"zms":{"levelHalfLife":1000}}`, or `mt:<json>`: `mtDetector(0, <json>)` (src/lab/candidates-mt.ts). Prints precision, recall, MTTD and the alarms (as `tsad nab
  * machine-temperature`, streamed point by point).
  */
 import { writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { defaultDetector } from '../src/detectors/default.js';
 import { Ensemble } from '../src/detectors/ensemble.js';
 import { FlatLineDetector } from '../src/detectors/flatline/detector.js';
 import type { Detector } from '../src/detectors/types.js';
+import { mtDetector } from '../src/lab/candidates-mt.js';
 import { makeDetector } from '../src/lab/recipes.js';
 import { evaluate } from '../src/metrics/index.js';
 import { splitAt } from '../src/series/index.js';
@@ -52,7 +53,11 @@ function run(det: Detector) {
   return { score, alarm };
 }
 const build = (): Detector =>
-  recipe.startsWith('default+') ? defaultDetector(overrides) : makeDetector(recipe);
+  recipe.startsWith('default+')
+    ? defaultDetector(overrides)
+    : recipe.startsWith('mt:')
+      ? mtDetector(0, JSON.parse(recipe.slice('mt:'.length)))
+      : makeDetector(recipe);
 const main = run(build());
 const rep = evaluate({ t: full.t, truth: TEST_WINDOWS, tPred: test.t, pred: main.alarm });
 const alarms: string[] = [];
