@@ -1,10 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultDetector } from '../../src/detectors/default.js';
-import { ZmsDetector } from '../../src/detectors/zms.js';
-import { ConfigError } from '../../src/errors.js';
-import { MT_RECIPES, mtDetector, SustainedScore } from '../../src/lab/candidates-mt.js';
-import { RECIPES } from '../../src/lab/recipes.js';
+import { defaultDetector, ZmsDetector } from '../../src/detectors/index.js';
+import { ConfigError } from '../../src/index.js';
+import { MT_RECIPES, mtDetector, RECIPES, SustainedScore } from '../../src/internal.js';
 
 /** A noisy daily cycle at 5-minute steps (deterministic). */
 function series(n: number, seed = 7, t0 = Date.UTC(2024, 0, 1)): { t: Float64Array; v: Float64Array } {
