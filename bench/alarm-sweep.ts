@@ -8,7 +8,8 @@
  *   npx tsx bench/alarm-sweep.ts <corpusDir> [recipe=kinds] [thresholds=3,3.5,4,4.5,5,6]
  *
  * A recipe written `default+zms:<json>` is `defaultDetector()` with those ZMS overrides, e.g.
- * `default+zms:{"levelHalfLife":300}` (the round-6 sweep of docs/evaluation.md).
+ * `default+zms:{"levelHalfLife":300}` (the round-6 sweep of docs/evaluation.md). A recipe written
+ * `mt:<json>` is `mtDetector(0, <json>)` (src/lab/candidates-mt.ts), e.g. `mt:{"sustainMinutes":60}`.
  *
  * A threshold written `th:n` also sets the rule's `minAlmInWindow` to n (raw alarms needed within the
  * rule's 60-minute window), e.g. `3:2,3:4,4:4`.
@@ -16,6 +17,7 @@
 import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import { corpusKinds } from '../src/lab/bench.js';
+import { mtDetector } from '../src/lab/candidates-mt.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { makeDetector } from '../src/lab/recipes.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
@@ -37,7 +39,9 @@ for (const file of Object.keys(windows).sort()) {
   const p = nabProbationaryLength(n);
   const det = recipe.startsWith('default+zms:')
     ? defaultDetector({ zms: JSON.parse(recipe.slice('default+zms:'.length)) })
-    : makeDetector(recipe);
+    : recipe.startsWith('mt:')
+      ? mtDetector(0, JSON.parse(recipe.slice('mt:'.length)))
+      : makeDetector(recipe);
   det.train({ t: series.t.subarray(0, p), v: series.v.subarray(0, p) });
   const s = det.stream();
   const score = new Float64Array(n);

@@ -9,6 +9,7 @@ import { NabStreamDetector } from '../src/detectors/nab-stream/detector.js';
 import { RandomCutForest } from '../src/detectors/rcf/index.js';
 import type { Detector } from '../src/detectors/types.js';
 import { ZmsDetector } from '../src/detectors/zms.js';
+import { makeDetector } from '../src/lab/recipes.js';
 
 export interface BenchRow {
   name: string;
@@ -49,5 +50,9 @@ export const ROWS: BenchRow[] = [
   {
     name: 'default ensemble (mean of AutoETS, RCF 20×512 raw shingles online, ZMS level; max with flat-line onset)',
     make: () => defaultDetector(),
+  },
+  {
+    name: 'lab mtAdaptSustain (default, ZMS level half-life 1000, + the level member held 3 h; docs/evaluation.md)',
+    make: () => makeDetector('mtAdaptSustain'),
   },
 ];

@@ -61,6 +61,9 @@ export const RECIPE_NAMES = [
   'floorLikelihood',
   'floorIdentity',
   'floorOnline',
+  'mtAdapt1000',
+  'mtSustain',
+  'mtAdaptSustain',
 ] as const;
 
 /**

@@ -22,6 +22,7 @@ import {
   onlineMaxDetector,
   shapeDefault7,
 } from './candidates.js';
+import { MT_RECIPES } from './candidates-mt.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { ZeroDetector } from './zero.js';
 
@@ -332,6 +333,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'online',
     description: 'floor: zeros through the online-calibrated 2Φ(|z|)−1',
   },
+  ...MT_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */
