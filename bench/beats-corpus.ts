@@ -16,7 +16,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Rng } from '../src/math/rng.js';
+import { gaussOne, Rng } from '../src/math/rng.js';
 
 const KINDS = [
   'distorted',
@@ -40,10 +40,7 @@ const perKind = Number(perKindArg);
 const T0 = Date.UTC(2024, 0, 1);
 const STEP = 1000;
 
-function gauss(): number {
-  const u = 1 - rng.float();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.float());
-}
+const gauss = (): number => gaussOne(rng);
 const uni = (a: number, b: number) => a + (b - a) * rng.float();
 
 /** One waveform family: value at phase u ∈ [0, 1) of a beat, given per-beat feature scales. */

@@ -28,7 +28,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Rng } from '../src/math/rng.js';
+import { gaussOne, Rng } from '../src/math/rng.js';
 
 const FAMILIES = ['ecg', 'resp', 'gait', 'valve', 'sensor', 'epg'] as const;
 const TYPES = ['premature', 'missing', 'slow', 'shape', 'noise', 'spike', 'amplitude'] as const;
@@ -42,10 +42,7 @@ const perCell = Number(perCellArg);
 const T0 = Date.UTC(2024, 0, 1);
 const STEP = 1000;
 
-function gauss(): number {
-  const u = 1 - rng.float();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.float());
-}
+const gauss = (): number => gaussOne(rng);
 const uni = (a: number, b: number) => a + (b - a) * rng.float();
 const logUni = (a: number, b: number) => Math.exp(uni(Math.log(a), Math.log(b)));
 const bump = (u: number, c: number, w: number) => Math.exp(-0.5 * ((u - c) / w) ** 2);

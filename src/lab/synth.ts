@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { Rng } from '../math/rng.js';
+import { gaussOne as gauss, Rng } from '../math/rng.js';
 
 /** The anomaly kinds the generator plants (one per anomalous file). */
 export const SYNTH_KINDS = [
@@ -73,12 +73,6 @@ export interface SynthCorpus {
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 const T0 = Date.UTC(2024, 0, 1);
-
-function gauss(r: Rng): number {
-  // Box–Muller (one of the pair)
-  const u = 1 - r.float();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.float());
-}
 
 function pick<T>(r: Rng, xs: readonly T[]): T {
   return xs[r.int(0, xs.length - 1)];

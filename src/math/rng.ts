@@ -66,6 +66,16 @@ export class Rng {
 }
 
 /**
+ * One standard normal draw by the Box–Muller transform (the cosine half of the pair; two uniforms a
+ * draw): stateless beside `r`, so generators that interleave it with other draws of the same `Rng`
+ * stay reproducible. {@link NormalRng} keeps the second half instead.
+ */
+export function gaussOne(r: Rng): number {
+  const u = 1 - r.float();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.float());
+}
+
+/**
  * Standard normal draws by the Box–Muller transform over an {@link Rng} (two uniforms give two
  * normals; the second is kept for the next call).
  *
