@@ -69,6 +69,11 @@ export class Rng {
  * One standard normal draw by the Box–Muller transform (the cosine half of the pair; two uniforms a
  * draw): stateless beside `r`, so generators that interleave it with other draws of the same `Rng`
  * stay reproducible. {@link NormalRng} keeps the second half instead.
+ *
+ * @example
+ * const x = gaussOne(new Rng(5));
+ * x === gaussOne(new Rng(5)); // => true
+ * Number.isFinite(x); // => true
  */
 export function gaussOne(r: Rng): number {
   const u = 1 - r.float();
