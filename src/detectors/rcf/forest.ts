@@ -555,16 +555,27 @@ export class CutForest {
     const ready = Math.min(n, Math.max(0, this.outputAfter - first));
     out.fill(0, 0, n);
     const pending = this.pending;
-    this.pending = null;
-    if (pending && (pending.job.n !== n || pending.job.first !== first || !sameBits(pending.xs, x, n * d))) {
-      throw new DetectorError('internal', 'a prefetched forest was given other rows than its prefetch');
-    }
-    if (pending) this.joinBatch(pending, x, out);
+    if (pending) this.joinPending(pending, x, n, first, out);
     else if (batchPool && T >= 2 && n * T >= BATCH_MIN_TREE_ROWS) {
       this.joinBatch(this.postBatch(x, n, first, ready), x, out);
     } else for (let t = 0; t < T; t++) this.treeRows(t, x, n, out, first, ready);
     for (let i = ready; i < n; i++) out[i] /= T;
     this.updates = first + n;
+  }
+
+  /** Joins the batch `prefetchBatch` started, refusing rows other than the prefetched ones. */
+  private joinPending(
+    pending: PendingBatch,
+    x: Float64Array,
+    n: number,
+    first: number,
+    out: Float64Array,
+  ): void {
+    this.pending = null;
+    if (pending.job.n !== n || pending.job.first !== first || !sameBits(pending.xs, x, n * this.dimensions)) {
+      throw new DetectorError('internal', 'a prefetched forest was given other rows than its prefetch');
+    }
+    this.joinBatch(pending, x, out);
   }
 
   /** Tree `t` over rows `[0, n)`: adds its scores (rows from `ready` on) to `out`, offers each row. */
