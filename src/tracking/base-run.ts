@@ -181,7 +181,9 @@ export class BaseRun implements Run {
       runId: this.id,
       modelType: String(model.type),
       format: typeof j.format === 'string' ? j.format : 'tsad-model',
-      formatVersion: typeof j.version === 'number' || typeof j.version === 'string' ? j.version : 1,
+      // a version that is not a finite number (null in model.json) counts as none
+      formatVersion:
+        Number.isFinite(j.version) || typeof j.version === 'string' ? (j.version as number | string) : 1,
     });
     const config = JSON.parse(JSON.stringify(model.config ?? {})) as Record<string, unknown>;
     // as MLflow's autologging does, over-long config values are truncated (the model file has them whole)

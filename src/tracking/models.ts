@@ -170,15 +170,19 @@ const READS_AS_OTHER =
   /^(0b[01_]+|0o?[0-7_]+|0x[0-9a-f_]+|[0-9][0-9_]*|(\.[0-9_]+|[0-9][0-9_]*(\.[0-9_]*)?)(e[-+]?[0-9]+)?|\.(inf|nan)|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|true|false|yes|no|on|off|y|n|null|~)$/i;
 
 /**
- * A YAML scalar that reads back as the same value: a finite number as it prints; a string plain
- * when it is made of characters that cannot start or change a YAML token and does not read as
- * anything else (`READS_AS_OTHER`), else single-quoted, or double-quoted (JSON escapes, which YAML
- * shares) when it holds a character YAML does not print.
+ * A YAML scalar that reads back as the same value: a finite number as it prints (an exponent form
+ * with a `.`, for YAML 1.1 readers); a string plain when it is made of characters that cannot start
+ * or change a YAML token and does not read as anything else (`READS_AS_OTHER`), else single-quoted,
+ * or double-quoted (JSON escapes, which YAML shares) when it holds a character YAML does not print.
  */
 function yamlScalar(v: string | number): string {
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new TrackingError('invalid_mlmodel', `MLmodel value ${v} is not finite`);
-    return String(v);
+    // a YAML 1.1 reader (PyYAML, MLflow's) reads an exponent form as a float only with a '.' in
+    // the mantissa (`1e-7` is a string to it, `1.0e-7` a float); JavaScript's exponent is signed
+    const s = String(v);
+    const e = s.indexOf('e');
+    return e < 0 || s.includes('.') ? s : `${s.slice(0, e)}.0${s.slice(e)}`;
   }
   if (/^[A-Za-z0-9_./][A-Za-z0-9_./-]*$/.test(v) && !READS_AS_OTHER.test(v)) return v;
   // characters YAML does not print (controls, separators it folds, non-characters, lone

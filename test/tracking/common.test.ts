@@ -278,4 +278,18 @@ describe('logModel', () => {
     const json = (await tracker.loadModelJson(`runs:/${id}/model`)) as { config: { weights: number[] } };
     expect(json.config.weights).toEqual(long);
   });
+
+  it('a model whose toJSON() version is not a finite number logs whole, as one without a version', async () => {
+    const tracker = openTracker('memory:');
+    for (const version of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const model = { type: 'odd', config: {}, toJSON: () => ({ format: 'tsad-model', version, a: 1 }) };
+      const id = await tracker.run({ experiment: 'lm-version' }, async (run) => {
+        await run.logModel(model);
+        return run.id;
+      });
+      const json = (await tracker.loadModelJson(`runs:/${id}/model`)) as { a: number };
+      expect(json.a).toBe(1);
+    }
+    await tracker.close();
+  });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -76,6 +77,35 @@ describe('MLmodel files (hand-written YAML writer)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("property: MLflow's own reader (PyYAML's safe_load, as mlflow.models.Model.load) reads the same document", () => {
+    // YAML 1.1, unlike the YAML library above, reads a float only with a '.' and a signed exponent
+    // (`1e-7` and `1e+21` are strings to it)
+    const text = fc.oneof(fc.string({ unit: 'binary' }), fc.stringMatching(/^[A-Za-z0-9_./:+ -]{1,12}$/));
+    const num = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(1e-7, -2.5e-12, 1e21, 5e-324, 1.7976931348623157e308, 123456789012345680000),
+      fc.integer(),
+    );
+    const docs = fc
+      .sample(
+        fc.record({
+          artifactPath: text,
+          runId: text,
+          modelType: text,
+          format: text,
+          formatVersion: fc.oneof(text, num),
+        }),
+        { numRuns: 400, seed: 42 },
+      )
+      .map((m) => mlmodelDoc({ ...m, modelId: 'm' }));
+    const read = execFileSync(
+      '/usr/bin/python3',
+      ['-c', 'import json, sys, yaml; print(json.dumps([yaml.safe_load(t) for t in json.load(sys.stdin)]))'],
+      { input: JSON.stringify(docs.map(mlmodelYaml)), encoding: 'utf8' },
+    );
+    expect(JSON.parse(read)).toEqual(JSON.parse(JSON.stringify(docs)));
   });
 
   it('rejects what it cannot write: a key that is not a plain word, a non-finite number', () => {
