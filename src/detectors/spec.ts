@@ -26,7 +26,7 @@ import type { BaseDetectorConfig } from './base-config.js';
 import { parseConfig } from './config.js';
 import type { AllocBudget } from './model.js';
 import type { DetectorLoader } from './registry.js';
-import { baseLoader, loadAs as loadAsTypes, type StateMigration } from './state.js';
+import { baseLoader, type LegacyConfig, loadAs as loadAsTypes, type StateMigration } from './state.js';
 import type { RawStreamer } from './streaming.js';
 import type { Frame, TransformSpec } from './transforms.js';
 import type { JsonValue } from './types.js';
@@ -106,6 +106,11 @@ interface SpecCommon<C extends BaseDetectorConfig, S extends JsonValue, M> {
   readonly stateVersion?: number;
   /** Entry `v` turns a version-`v` state (the whole `state` object, plain JSON) into version `v + 1`. */
   readonly migrations?: Readonly<Record<number, StateMigration>>;
+  /**
+   * Config fields added after a state version, with the values that reproduce an older file's
+   * model (entry `v`: files of state version ≤ `v` whose config lacks the field); see `LegacyConfig`.
+   */
+  readonly legacyConfig?: LegacyConfig;
   /** Whether raw scores go through a calibrator (false for models scoring in their own z-units). Default true. */
   readonly calibrated?: boolean;
   /** The default rule's `alm_threshold`, used for the unsupervised-quantile default. Default 3. */
@@ -318,8 +323,9 @@ export function parseState<S>(schema: z.ZodType<S, unknown>, state: unknown, pat
 /** The model-file loader of a spec's detector class (listed in registry.ts). */
 export function specLoader<D extends SpecDetector<BaseDetectorConfig>>(
   make: (config: unknown) => D,
+  spec?: { readonly legacyConfig?: LegacyConfig },
 ): DetectorLoader {
-  return baseLoader(make);
+  return baseLoader(make, spec?.legacyConfig);
 }
 
 /**
@@ -328,14 +334,14 @@ export function specLoader<D extends SpecDetector<BaseDetectorConfig>>(
  */
 export function loadAs<D extends SpecDetector<BaseDetectorConfig>>(
   json: unknown,
-  spec: { readonly type: string; readonly aliases?: readonly string[] },
+  spec: { readonly type: string; readonly aliases?: readonly string[]; readonly legacyConfig?: LegacyConfig },
   cls: new (config: never) => D,
 ): D {
   const make = cls as unknown as new (config: unknown) => D;
   return loadAsTypes(
     json,
     [spec.type, ...(spec.aliases ?? [])],
-    baseLoader((c) => new make(c)),
+    baseLoader((c) => new make(c), spec.legacyConfig),
     cls,
   );
 }

@@ -34,11 +34,12 @@ export function loadAs<D>(
  */
 export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
   make: (config: unknown) => D,
+  legacy?: LegacyConfig,
 ): DetectorLoader {
   return (config, state, budget) => {
     let d: D;
     try {
-      d = make(config);
+      d = make(withLegacyConfig(config, state, legacy));
     } catch (e) {
       if (e instanceof ConfigError)
         throw new ModelFormatError('bad_config', `model file ${e.message}`, { cause: e });
@@ -48,6 +49,35 @@ export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
     d.restoreState(state, budget);
     return d;
   };
+}
+
+/**
+ * Config fields a detector gained after a state version, with the values that keep an older model
+ * file's behaviour: entry `v` applies to files of state version `v` or older whose config lacks the
+ * field (the schema's default would otherwise change how the loaded detector trains again).
+ */
+export type LegacyConfig = Readonly<Record<number, JsonObject>>;
+
+/**
+ * The file's config with `legacy`'s fields filled in for its state version (oldest entry first;
+ * a field the file has is kept). Anything malformed is returned as is, for the parsers to report.
+ */
+export function withLegacyConfig(config: unknown, state: unknown, legacy: LegacyConfig | undefined): unknown {
+  if (!legacy || config === null || typeof config !== 'object' || Array.isArray(config)) return config;
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) return config;
+  const version = Object.hasOwn(state, 'stateVersion') ? (state as JsonObject).stateVersion : 1;
+  if (typeof version !== 'number' || !Number.isInteger(version)) return config;
+  let out = config as JsonObject;
+  const entries = Object.keys(legacy)
+    .map(Number)
+    .sort((a, b) => a - b);
+  for (const v of entries) {
+    if (version > v) continue;
+    for (const [name, value] of Object.entries(legacy[v] as JsonObject)) {
+      if (!Object.hasOwn(out, name)) out = { ...out, [name]: value };
+    }
+  }
+  return out;
 }
 
 /**

@@ -188,6 +188,8 @@ describe('DiscordDetector model files of state version 3 (before PAA blocks)', (
     const d = loadModel(fx.model) as DiscordDetector;
     expect(d).toBeInstanceOf(DiscordDetector);
     expect(d.block).toBe(1);
+    expect(d.config.paa).toBe(1);
+    expect(d.config.periodMethod).toBe('acf');
     const s = d.stream();
     const got = fx.next.t.map((ti, k) => s.push(ti, fx.next.v[k]).score);
     expect(got).toEqual(fx.scores);
@@ -206,12 +208,38 @@ describe('DiscordDetector model files of state version 4 (before the whole-cycle
     expect(d).toBeInstanceOf(DiscordDetector);
     expect(d.block).toBe(2);
     expect(d.cycleLength).toBeNull();
+    // trained with the plain autocorrelation and no whole-cycle length: trains again that way
+    expect(d.config.periodMethod).toBe('acf');
+    expect(d.config.periodLength).toBeNull();
     const s = d.stream();
     const got = fx.next.t.map((ti, k) => s.push(ti, fx.next.v[k]).score);
     expect(got).toEqual(fx.scores);
     expect(fx.scores.some((x) => x > 1)).toBe(true);
     const state = d.toJSON().state as Record<string, unknown>;
     expect(state.stateVersion).toBe(5);
+  });
+});
+
+describe('DiscordDetector config of older model files', () => {
+  it("a field the old file names is kept, and a version-5 file gets today's defaults", () => {
+    const fx = JSON.parse(
+      readFileSync(new URL('./fixtures/discord-state-v4.json', import.meta.url), 'utf8'),
+    ) as { model: { config: Record<string, unknown> } };
+    const named = loadModel({ ...fx.model, config: { ...fx.model.config, periodMethod: 'robust' } });
+    expect((named as DiscordDetector).config.periodMethod).toBe('robust');
+    expect((named as DiscordDetector).config.periodLength).toBeNull();
+    // re-saved, the file is version 5 and names what it was loaded with
+    const again = loadModel(loadModel(fx.model).toJSON()) as DiscordDetector;
+    expect(again.config.periodMethod).toBe('acf');
+    const fresh = new DiscordDetector();
+    const t = Float64Array.from({ length: 400 }, (_, i) => i * 60_000);
+    const v = Float64Array.from({ length: 400 }, (_, i) => Math.sin((2 * Math.PI * i) / 24));
+    fresh.train({ t, v });
+    const json = fresh.toJSON();
+    const { periodMethod, periodLength, ...rest } = json.config as Record<string, unknown>;
+    expect([periodMethod, periodLength]).toEqual(['robust', 0.75]);
+    const loaded = loadModel({ ...json, config: rest }) as DiscordDetector;
+    expect([loaded.config.periodMethod, loaded.config.periodLength]).toEqual(['robust', 0.75]);
   });
 });
 

@@ -564,6 +564,9 @@ export const discordSpec = defineDetector({
   state: discordStateSchema,
   stateVersion: 5,
   migrations: { 2: migrateOneLength, 3: migrateNoPaa, 4: migratePairs },
+  // what files written before PAA blocks (v3) and before the robust period and whole-cycle length
+  // (v4) were trained with: a loaded old model trains again as it was configured
+  legacyConfig: { 3: { paa: 1 }, 4: { periodMethod: 'acf', periodLength: null } },
   minTrainRows: 16,
   create: (c) => new DiscordRaw(c, [], 0, Number.NaN),
   fromState: (s, { config, path }) => discordFromState(config, s, path),
@@ -602,4 +605,4 @@ export class DiscordDetector extends SpecDetector<DiscordConfig, DiscordRaw> {
 }
 
 /** Loads a `DiscordDetector` model file (see the registry in detectors/registry.ts). */
-export const loadDiscordDetector = specLoader((c) => new DiscordDetector(c as DiscordInput));
+export const loadDiscordDetector = specLoader((c) => new DiscordDetector(c as DiscordInput), discordSpec);
