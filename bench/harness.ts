@@ -3,6 +3,8 @@
  * formatting, and running each row in its own child process (so peak RSS is that row's own).
  */
 import { spawnSync } from 'node:child_process';
+import { type DefaultDetectorInput, defaultDetector } from '../src/detectors/default.js';
+import { Ensemble } from '../src/detectors/ensemble.js';
 import type { Detector } from '../src/detectors/types.js';
 import type { TimeSeries } from '../src/series/types.js';
 
@@ -84,4 +86,19 @@ export function runRows<R>(
     results.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as R);
   }
   return { n, results };
+}
+
+/**
+ * Member `i` of the default's mean (ETS, forest, ZMS; built from `input`), run alone as the default
+ * builds it: ETS calibrated by the ensemble, the others by their own calibrators; no alarm rule.
+ */
+export function defaultMemberAlone(i: number, input: DefaultDetectorInput = {}): Detector {
+  const m = defaultDetector({ ...input, flatLine: false }).members[i];
+  return new Ensemble({
+    members: [m],
+    combiner: { type: 'mean', absScore: true },
+    calibrateMembers: [i === 0],
+    enableCalibrator: false,
+    enableThreshold: false,
+  });
 }

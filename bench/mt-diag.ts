@@ -14,29 +14,18 @@ import { writeFileSync } from 'node:fs';
 import { SPLIT_TIME, TEST_WINDOWS } from '../src/cli/nab/machine-temperature.js';
 import { loadMachineTemperature } from '../src/cli/nab/machine-temperature-data.js';
 import { defaultDetector } from '../src/detectors/default.js';
-import { Ensemble } from '../src/detectors/ensemble.js';
 import { FlatLineDetector } from '../src/detectors/flatline/detector.js';
 import type { Detector } from '../src/detectors/types.js';
 import { mtDetector } from '../src/lab/candidates-mt.js';
 import { makeDetector } from '../src/lab/recipes.js';
 import { evaluate } from '../src/metrics/index.js';
 import { splitAt } from '../src/series/index.js';
+import { defaultMemberAlone } from './harness.js';
 
 const [out, recipe = 'default'] = process.argv.slice(2);
 if (!out) throw new Error('usage: mt-diag.ts OUT.csv [recipe]');
 
 const overrides = recipe.startsWith('default+') ? JSON.parse(recipe.slice('default+'.length)) : {};
-/** Member `i` of the default's mean (with the `default+<json>` overrides), run alone as the default builds it. */
-function memberAlone(i: number): Detector {
-  const m = defaultDetector({ ...overrides, flatLine: false }).members[i];
-  return new Ensemble({
-    members: [m],
-    combiner: { type: 'mean', absScore: true },
-    calibrateMembers: [i === 0],
-    enableCalibrator: false,
-    enableThreshold: false,
-  });
-}
 
 const { full } = await loadMachineTemperature();
 const [train, test] = splitAt(full, SPLIT_TIME);
@@ -70,7 +59,7 @@ const h = !Number.isFinite(rep.meanTimeToDetectSec) ? 'n/a' : (rep.meanTimeToDet
 process.stdout.write(
   `${recipe}: P ${rep.precision.toFixed(4)} R ${rep.recall.toFixed(4)} F1 ${rep.f1.toFixed(4)} MTTD ${h} h, ${alarms.length} alarms: ${alarms.join(', ')}\n`,
 );
-const mem = [0, 1, 2].map((i) => run(memberAlone(i)).score);
+const mem = [0, 1, 2].map((i) => run(defaultMemberAlone(i, overrides)).score);
 const flat = run(new FlatLineDetector({ onsetPoints: 2, enableThreshold: false })).score;
 const lines = ['t,v,comb,alarm,ets,rcf,zms,flat'];
 for (let i = 0; i < test.t.length; i++) {

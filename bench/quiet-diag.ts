@@ -8,26 +8,15 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
-import { Ensemble } from '../src/detectors/ensemble.js';
+import { DEFAULT_ALARM_RULE } from '../src/detectors/default.js';
 import type { Detector } from '../src/detectors/types.js';
 import { loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { makeDetector } from '../src/lab/recipes.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
+import { defaultMemberAlone } from './harness.js';
 
 const [dir, recipe = 'default'] = process.argv.slice(2);
 if (!dir) throw new Error('usage: quiet-diag.ts <corpusDir> [recipe]');
-
-function memberAlone(i: number): Detector {
-  const m = defaultDetector({ flatLine: false }).members[i];
-  return new Ensemble({
-    members: [m],
-    combiner: { type: 'mean', absScore: true },
-    calibrateMembers: [i === 0],
-    enableCalibrator: false,
-    enableThreshold: false,
-  });
-}
 
 function run(det: Detector, t: Float64Array, v: Float64Array, p: number) {
   det.train({ t: t.subarray(0, p), v: v.subarray(0, p) });
@@ -59,7 +48,7 @@ for (const f of readdirSync(join(dir, 'data', 'clean')).sort()) {
     `${file}: step ${step} min, n ${n}, train ${trainDays.toFixed(1)} d (${days[new Date(t[0]).getUTCDay()]}–${days[new Date(t[p - 1]).getUTCDay()]}), gaps ${gaps}, alarms ${nAlarm}\n`,
   );
   if (nAlarm === 0) continue;
-  const mem = [0, 1, 2].map((i) => run(memberAlone(i), t, v, p).score);
+  const mem = [0, 1, 2].map((i) => run(defaultMemberAlone(i), t, v, p).score);
   // training mean/sd for context
   let m = 0;
   for (let i = 0; i < p; i++) m += v[i];

@@ -4,7 +4,7 @@ import type { BaseDetector } from './base.js';
 import type { BaseDetectorConfig } from './base-config.js';
 import { AllocBudget, parseModelEnvelope } from './model.js';
 import type { DetectorLoader } from './registry.js';
-import type { JsonObject } from './types.js';
+import type { JsonObject, JsonValue } from './types.js';
 
 /**
  * A typed loader: the model file `json` as a detector of class `cls` (its type one of `types`), else a
@@ -51,6 +51,11 @@ export function baseLoader<D extends BaseDetector<BaseDetectorConfig>>(
   };
 }
 
+/** A file state's `stateVersion` as written (unchecked); a state without it is version 1. */
+function fileStateVersion(state: JsonObject): JsonValue | undefined {
+  return Object.hasOwn(state, 'stateVersion') ? state.stateVersion : 1;
+}
+
 /**
  * Config fields a detector gained after a state version, with the values that keep an older model
  * file's behaviour: entry `v` applies to files of state version `v` or older whose config lacks the
@@ -65,7 +70,7 @@ export type LegacyConfig = Readonly<Record<number, JsonObject>>;
 export function withLegacyConfig(config: unknown, state: unknown, legacy: LegacyConfig | undefined): unknown {
   if (!legacy || config === null || typeof config !== 'object' || Array.isArray(config)) return config;
   if (state === null || typeof state !== 'object' || Array.isArray(state)) return config;
-  const version = Object.hasOwn(state, 'stateVersion') ? (state as JsonObject).stateVersion : 1;
+  const version = fileStateVersion(state as JsonObject);
   if (typeof version !== 'number' || !Number.isInteger(version)) return config;
   let out = config as JsonObject;
   const entries = Object.keys(legacy)
@@ -112,7 +117,7 @@ export function migrateState(
 ): unknown {
   if (state === null || typeof state !== 'object' || Array.isArray(state)) return state; // field() reports it
   let s = state as JsonObject;
-  const raw = Object.hasOwn(s, 'stateVersion') ? s.stateVersion : 1;
+  const raw = fileStateVersion(s);
   if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1)
     throw new ModelFormatError(
       'bad_field',

@@ -10,6 +10,18 @@ import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js
 import { loadModel } from '../../src/index.js';
 import { dominantPeriod, robustPeriod } from '../../src/internal.js';
 
+/** A model file the discord wrote at state version `v`, the points streamed after it and the scores that version gave. */
+interface DiscordFixture {
+  model: { config: Record<string, unknown> };
+  next: { t: number[]; v: number[] };
+  scores: number[];
+}
+function discordFixture(v: number): DiscordFixture {
+  return JSON.parse(
+    readFileSync(new URL(`./fixtures/discord-state-v${v}.json`, import.meta.url), 'utf8'),
+  ) as DiscordFixture;
+}
+
 const STEP = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
 
@@ -165,9 +177,7 @@ describe('DiscordDetector scores stay finite', () => {
 
 describe('DiscordDetector model files before state version 3', () => {
   it('a version-2 file (one length, no gap rule) loads and streams the scores that version gave', () => {
-    const fx = JSON.parse(
-      readFileSync(new URL('./fixtures/discord-state-v2.json', import.meta.url), 'utf8'),
-    ) as { model: unknown; next: { t: number[]; v: number[] }; scores: number[] };
+    const fx = discordFixture(2);
     const d = loadModel(fx.model);
     expect(d).toBeInstanceOf(DiscordDetector);
     expect((d as DiscordDetector).lengths).toEqual([8]);
@@ -182,9 +192,7 @@ describe('DiscordDetector model files before state version 3', () => {
 
 describe('DiscordDetector model files of state version 3 (before PAA blocks)', () => {
   it('a version-3 file loads as blocks of 1 and streams exactly the scores that version gave', () => {
-    const fx = JSON.parse(
-      readFileSync(new URL('./fixtures/discord-state-v3.json', import.meta.url), 'utf8'),
-    ) as { model: unknown; next: { t: number[]; v: number[] }; scores: number[] };
+    const fx = discordFixture(3);
     const d = loadModel(fx.model) as DiscordDetector;
     expect(d).toBeInstanceOf(DiscordDetector);
     expect(d.block).toBe(1);
@@ -201,9 +209,7 @@ describe('DiscordDetector model files of state version 3 (before PAA blocks)', (
 
 describe('DiscordDetector model files of state version 4 (before the whole-cycle core)', () => {
   it('a version-4 file (blocks of 2, one point of an open block) loads and streams exactly the scores that version gave', () => {
-    const fx = JSON.parse(
-      readFileSync(new URL('./fixtures/discord-state-v4.json', import.meta.url), 'utf8'),
-    ) as { model: unknown; next: { t: number[]; v: number[] }; scores: number[] };
+    const fx = discordFixture(4);
     const d = loadModel(fx.model) as DiscordDetector;
     expect(d).toBeInstanceOf(DiscordDetector);
     expect(d.block).toBe(2);
@@ -222,9 +228,7 @@ describe('DiscordDetector model files of state version 4 (before the whole-cycle
 
 describe('DiscordDetector config of older model files', () => {
   it("a field the old file names is kept, and a version-5 file gets today's defaults", () => {
-    const fx = JSON.parse(
-      readFileSync(new URL('./fixtures/discord-state-v4.json', import.meta.url), 'utf8'),
-    ) as { model: { config: Record<string, unknown> } };
+    const fx = discordFixture(4);
     const named = loadModel({ ...fx.model, config: { ...fx.model.config, periodMethod: 'robust' } });
     expect((named as DiscordDetector).config.periodMethod).toBe('robust');
     expect((named as DiscordDetector).config.periodLength).toBeNull();
