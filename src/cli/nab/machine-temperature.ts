@@ -10,6 +10,7 @@ import { renderExperimentReport } from '../../report/html.js';
 import { splitAt } from '../../series/index.js';
 import type { TimeSeries, Window } from '../../series/types.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
+import type { Run, Tracker } from '../../tracking/tracker.js';
 import { datasetInput } from '../../tracking/params.js';
 import { Stages, type StageTiming } from '../progress.js';
 import { loadMachineTemperature, splitTableParam, sqlSlice } from './machine-temperature-data.js';
@@ -126,16 +127,77 @@ export async function runMachineTemperature(
   const stages = new Stages(opts.progress === undefined ? process.stderr : opts.progress);
   const recipe = opts.detector ?? 'default';
   const seed = opts.seed ?? 0;
-  // a bad tracking URI fails now, not after the experiment has run
+  // a bad tracking URI or recipe fails now, not after the experiment has run
   if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
+  const detector = makeDetector(recipe, { seed });
+  // The tracked run starts with the experiment: its first records are written while the data
+  // loads (their file I/O interleaves with the CSV's), the rest when the results are in.
+  const tracked =
+    opts.trackingUri === false ? undefined : beginTrackedRun(opts.trackingUri, recipe, seed, detector);
+  try {
+    return await experiment(opts, stages, recipe, seed, detector, tracked);
+  } catch (e) {
+    // the run ends FAILED (with the error as its tsad.error tag) before the error goes on
+    if (tracked) {
+      tracked.fail(e);
+      await tracked.runId.catch(() => undefined);
+      await tracked.tracker.close().catch(() => undefined);
+    }
+    throw e;
+  }
+}
 
+/** A run started before the experiment: `finish` gives it the rest of its records, `fail` ends it FAILED. */
+interface TrackedRun {
+  readonly tracker: Tracker;
+  /** The run's id once it has ended FINISHED (rejects with the experiment's or the store's error). */
+  readonly runId: Promise<string>;
+  finish(rest: (run: Run) => Promise<void>): void;
+  fail(error: unknown): void;
+}
+
+function beginTrackedRun(
+  uri: string | undefined,
+  recipe: string,
+  seed: number,
+  detector: Detector,
+): TrackedRun {
+  const tracker = openTracker(uri);
+  let settle: (rest: ((run: Run) => Promise<void>) | { error: unknown }) => void = () => {};
+  const rest = new Promise<((run: Run) => Promise<void>) | { error: unknown }>((r) => {
+    settle = r;
+  });
+  const runId = tracker.run({ experiment: EXPERIMENT_NAME, name: `${recipe}-seed${seed}` }, async (run) => {
+    await run.logParams({
+      ...alarmParams(detector),
+      detector: recipe,
+      seed,
+      // the config itself is logged once, by logModel (model.config.* keys)
+    });
+    const r = await rest;
+    if (typeof r !== 'function') throw r.error;
+    await r(run);
+    return run.id;
+  });
+  runId.catch(() => {}); // awaited by the caller; a failure is reported there
+  return { tracker, runId, finish: (f) => settle(f), fail: (error) => settle({ error }) };
+}
+
+/** The experiment once the detector is built (and its tracked run started, when tracked). */
+async function experiment(
+  opts: MachineTemperatureOptions,
+  stages: Stages,
+  recipe: string,
+  seed: number,
+  detector: Detector,
+  tracked: TrackedRun | undefined,
+): Promise<MachineTemperatureResult> {
   const data = await stages.run(
     opts.data ? 'load data (SQL, date_bin 5 min / max)' : 'load data + bin 5 min / max',
     () => loadMachineTemperature(opts.data),
   );
   const full = data.full;
   const [train, test] = splitAt(full, SPLIT_TIME);
-  const detector = makeDetector(recipe, { seed });
   await stages.run('train', () => detector.train(train));
   // The model as trained is what is tracked, so a loaded copy scores the test part exactly like this
   // run. Scoring below leaves the detector unchanged (`score()` is pure: online members learn on a
@@ -242,67 +304,57 @@ export async function runMachineTemperature(
 
   let runId: string | undefined;
   let modelVersion: number | undefined;
-  const uri = opts.trackingUri;
-  if (uri !== false) {
+  if (tracked) {
     await stages.run('track', async () => {
-      const tracker = openTracker(uri);
+      const { tracker } = tracked;
       try {
-        const id = await tracker.run(
-          { experiment: EXPERIMENT_NAME, name: `${recipe}-seed${seed}` },
-          async (run) => {
-            // the run's records are written (file I/O in the background) while the report renders
-            const records = (async () => {
-              await run.logParams({
-                ...alarmParams(detector),
-                detector: recipe,
-                seed,
-                // the config itself is logged once, by logModel below (model.config.* keys)
-              });
-              await run.logMetrics({
-                precision: report.precision,
-                recall: report.recall,
-                f1: report.f1,
-                mttd: report.meanTimeToDetectSec,
-                pointwise_f1: report.pointwise.f1,
-                point_adjusted_f1: report.pointAdjusted.f1,
-                nab_standard: report.nab.standard,
-                alarms: alarms.length,
-              });
-              if (data.sql) {
-                const last = full.t[full.t.length - 1] + 5 * 60_000;
-                await run.logParams({ data_table: data.sql.table, data_query: data.sql.query });
-                // both datasets in one write of the run's record
-                await run.logInputs([
-                  datasetInput(train, {
-                    ...sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length),
-                    context: 'training',
-                  }),
-                  datasetInput(test, {
-                    ...sqlSlice(data.sql, SPLIT_TIME, last, test.t.length),
-                    context: 'testing',
-                  }),
-                ]);
-              } else {
-                await run.logInputs([
-                  datasetInput(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' }),
-                  datasetInput(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' }),
-                ]);
-              }
-            })();
-            records.catch(() => {}); // awaited below; a failure is reported there
-            const html = reportPath ? writeReport(run.id) : undefined;
-            await records;
-            // the model file and the report (its file and its copy in the run) are written together
-            await Promise.all([
-              run.logModel(detector),
-              html?.written,
-              html === undefined
-                ? undefined
-                : run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(html.page) }),
-            ]);
-            return run.id;
-          },
-        );
+        tracked.finish(async (run) => {
+          // the run's records are written (file I/O in the background) while the report renders
+          const records = (async () => {
+            await run.logMetrics({
+              precision: report.precision,
+              recall: report.recall,
+              f1: report.f1,
+              mttd: report.meanTimeToDetectSec,
+              pointwise_f1: report.pointwise.f1,
+              point_adjusted_f1: report.pointAdjusted.f1,
+              nab_standard: report.nab.standard,
+              alarms: alarms.length,
+            });
+            if (data.sql) {
+              const last = full.t[full.t.length - 1] + 5 * 60_000;
+              await run.logParams({ data_table: data.sql.table, data_query: data.sql.query });
+              // both datasets in one write of the run's record
+              await run.logInputs([
+                datasetInput(train, {
+                  ...sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length),
+                  context: 'training',
+                }),
+                datasetInput(test, {
+                  ...sqlSlice(data.sql, SPLIT_TIME, last, test.t.length),
+                  context: 'testing',
+                }),
+              ]);
+            } else {
+              await run.logInputs([
+                datasetInput(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' }),
+                datasetInput(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' }),
+              ]);
+            }
+          })();
+          records.catch(() => {}); // awaited below; a failure is reported there
+          const html = reportPath ? writeReport(run.id) : undefined;
+          await records;
+          // the model file and the report (its file and its copy in the run) are written together
+          await Promise.all([
+            run.logModel(detector),
+            html?.written,
+            html === undefined
+              ? undefined
+              : run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(html.page) }),
+          ]);
+        });
+        const id = await tracked.runId;
         runId = id;
         const mv = await tracker.registerModel(EXPERIMENT_NAME, id);
         modelVersion = mv.version;
