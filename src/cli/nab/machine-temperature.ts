@@ -1,17 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type SqlSource, writeSql } from '../../datasets/sql.js';
+import type { SqlSource } from '../../datasets/sql.js';
 import { BaseDetector } from '../../detectors/base.js';
+import { defaultDetector } from '../../detectors/default.js';
 import { startForestWorker } from '../../detectors/rcf/forest.js';
 import type { AlarmEvent, Detector } from '../../detectors/types.js';
-import { makeDetector } from '../../lab/recipes.js';
 import { evaluate, type TsadReport } from '../../metrics/index.js';
 import { renderExperimentReport } from '../../report/html.js';
 import { splitAt } from '../../series/index.js';
 import type { TimeSeries, Window } from '../../series/types.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
-import type { Run, Tracker } from '../../tracking/tracker.js';
 import { datasetInput } from '../../tracking/params.js';
+import type { Run, Tracker } from '../../tracking/tracker.js';
 import { Stages, type StageTiming } from '../progress.js';
 import { loadMachineTemperature, splitTableParam, sqlSlice } from './machine-temperature-data.js';
 
@@ -129,7 +129,7 @@ export async function runMachineTemperature(
   const seed = opts.seed ?? 0;
   // a bad tracking URI or recipe fails now, not after the experiment has run
   if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
-  const detector = makeDetector(recipe, { seed });
+  const detector = await buildRecipe(recipe, seed);
   // The tracked run starts with the experiment: its first records are written while the data
   // loads (their file I/O interleaves with the CSV's), the rest when the results are in.
   const tracked =
@@ -145,6 +145,16 @@ export async function runMachineTemperature(
     }
     throw e;
   }
+}
+
+/**
+ * A recipe's detector (`makeDetector` of src/lab/recipes.ts): the default one without loading the
+ * table of recipes (every candidate's module, compiled for nothing by the default command).
+ */
+export async function buildRecipe(name: string, seed: number): Promise<Detector> {
+  if (name === 'default') return defaultDetector({ seed });
+  const { makeDetector } = await import('../../lab/recipes.js');
+  return makeDetector(name, { seed });
 }
 
 /** A run started before the experiment: `finish` gives it the rest of its records, `fail` ends it FAILED. */
@@ -327,11 +337,11 @@ async function experiment(
               // both datasets in one write of the run's record
               await run.logInputs([
                 datasetInput(train, {
-                  ...sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length),
+                  ...(await sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length)),
                   context: 'training',
                 }),
                 datasetInput(test, {
-                  ...sqlSlice(data.sql, SPLIT_TIME, last, test.t.length),
+                  ...(await sqlSlice(data.sql, SPLIT_TIME, last, test.t.length)),
                   context: 'testing',
                 }),
               ]);
@@ -369,6 +379,7 @@ async function experiment(
   const sql = data.sql;
   if (sql && opts.data) {
     const dbUri = splitTableParam(opts.data).uri;
+    const { writeSql } = await import('../../datasets/sql.js');
     predictionsWritten = await stages.run('write predictions (SQL)', () =>
       writeSql(dbUri, {
         series: sql.table,
