@@ -135,7 +135,7 @@ export async function runMachineTemperature(
   const tracked =
     opts.trackingUri === false ? undefined : beginTrackedRun(opts.trackingUri, recipe, seed, detector);
   try {
-    return await experiment(opts, stages, recipe, seed, detector, tracked);
+    return await experiment(opts, stages, recipe, detector, tracked);
   } catch (e) {
     // the run ends FAILED (with the error as its tsad.error tag) before the error goes on
     if (tracked) {
@@ -198,7 +198,6 @@ async function experiment(
   opts: MachineTemperatureOptions,
   stages: Stages,
   recipe: string,
-  seed: number,
   detector: Detector,
   tracked: TrackedRun | undefined,
 ): Promise<MachineTemperatureResult> {
