@@ -49,6 +49,9 @@ export function configureMachineTemperature(cmd: Command): Command {
         else process.stdout.write(`${formatRetrainTable(rows)}\n`);
         return;
       }
+      const forestWorker = (o.threads ?? defaultThreads()) >= 2;
+      // the forest's worker thread boots while this thread loads the experiment's modules and data
+      if (forestWorker) (await import('../detectors/rcf/spawn.js')).preStartForestWorker();
       // before the experiment's modules load (they build their schemas at load)
       (await import('./one-shot.js')).oneShotProcess();
       const { formatMachineTemperature, runMachineTemperature } = await import(
@@ -60,7 +63,7 @@ export function configureMachineTemperature(cmd: Command): Command {
         seed: o.seed,
         trackingUri: o.track === false ? false : o.uri,
         reportPath: o.report === false ? false : o.report,
-        forestWorker: (o.threads ?? defaultThreads()) >= 2,
+        forestWorker,
       });
       if (o.json) {
         const { report } = r;

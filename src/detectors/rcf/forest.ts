@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import { Rng } from '../../math/rng.js';
 import { xoroshiroFloat as draw, fillStreams } from '../../math/xoroshiro.js';
@@ -6,6 +6,7 @@ import { packFloats, packInts, unpackFloats, unpackInts } from '../json.js';
 import type { JsonObject } from '../types.js';
 import { ForestStateSchema, zodError } from './forest-schema.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
+import { spawnForestWorker, takeEarlyBatchWorker } from './spawn.js';
 import { CutTree, NAV_BITS, NAV_MASK, NAV_MAX_DIM, type NavStore, type Uniform } from './tree.js';
 
 /** Options of the forest core (feature vectors in, AWS RCF 1.0 scores out). */
@@ -1200,8 +1201,10 @@ let batchPool: BatchPool | null = null;
  */
 export function startForestWorker(): boolean {
   if (batchPool) return true;
-  const ready = new Int32Array(new SharedArrayBuffer(4));
-  const w = spawnForestWorker({ batch: ready.buffer as SharedArrayBuffer });
+  // a worker started ahead of the forest's code (`preStartForestWorker`), else a new one
+  const early = takeEarlyBatchWorker();
+  const ready = early?.ready ?? new Int32Array(new SharedArrayBuffer(4));
+  const w = early?.worker ?? spawnForestWorker({ batch: ready.buffer as SharedArrayBuffer });
   if (!w) return false;
   w.on('error', () => {
     if (batchPool?.worker === w) batchPool = null;
@@ -1235,25 +1238,6 @@ export function serveBatchJobs(
   primeForest();
   Atomics.store(new Int32Array(readyBuf), 0, 1);
   port.on('message', (job: BatchJob) => new CutForest({ dimensions: 1 }, job.mem).runBatchJob(job));
-}
-
-/** A worker thread running worker.js with `data`, or null if none can start here. */
-function spawnForestWorker(data: unknown): Worker | null {
-  const url = import.meta.url;
-  let w: Worker;
-  try {
-    w = url.endsWith('.ts')
-      ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
-        new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
-          { eval: true, workerData: data },
-        )
-      : new Worker(new URL('./worker.js', url), { workerData: data });
-  } catch {
-    return null;
-  }
-  w.unref();
-  return w;
 }
 
 /** Terminates a forest's worker once the forest is garbage. */

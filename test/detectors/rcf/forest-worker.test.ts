@@ -5,6 +5,7 @@ import {
   startForestWorker,
   stopForestWorker,
 } from '../../../src/detectors/index.js';
+import { preStartForestWorker, takeEarlyBatchWorker } from '../../../src/detectors/rcf/spawn.js';
 import { defaultDetector } from '../../../src/index.js';
 
 /** Deterministic pseudo-random rows (a tiny LCG, independent of the forest's generator). */
@@ -65,6 +66,26 @@ describe('the forest worker (startForestWorker)', () => {
     const again = twoBatches(new CutForest(opts), x, y);
     expect(again.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
     expect(again.json).toEqual(one.json);
+  });
+
+  it('a worker started ahead of the forest code (preStartForestWorker) is the one startForestWorker adopts', async () => {
+    await stopForestWorker();
+    expect(forestWorkerStatus().started).toBe(false);
+    expect(preStartForestWorker()).toBe(true);
+    expect(preStartForestWorker()).toBe(true); // one early worker, not two
+    await startAndWait();
+    expect(takeEarlyBatchWorker()).toBeNull(); // adopted: nothing left to hand over
+    // it serves batches: same numbers as one thread, with some trees computed by it
+    const one = twoBatches(new CutForest(opts), x, y);
+    let taken = 0;
+    for (let k = 0; k < 20 && taken === 0; k++) {
+      CutForest.prefetchRows(opts, x, N);
+      await sleep(100);
+      const two = twoBatches(CutForest.takePrefetched(opts, x, N) as CutForest, x, y);
+      taken = forestWorkerStatus().chunks;
+      expect(two.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
+    }
+    expect(taken).toBeGreaterThan(0);
   });
 
   it('a prefetch is taken only by the same options and the same rows (bits, -0 included)', async () => {
