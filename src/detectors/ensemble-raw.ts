@@ -56,6 +56,8 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
   /** Combiner weights over `selected` (null = equal). */
   weights: Float64Array | null = null;
   private combiner: RowCombiner | null = null;
+  /** Per selected member: scoring started by `prefetchScoreOnCopy` for the next `score()`. */
+  private scorePrefetched: boolean[] | null = null;
   /** Per member: the ensemble's calibrator of that member's output (`calibrateMembers`), or null. */
   private memberCal: (AnomScoreCalibrator | null)[];
   /** Per member: the ensemble's online calibrator (`memberCalibration: 'online'`), or null. */
@@ -269,14 +271,32 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
 
   // ------------------------------------------------------------------ scoring
 
+  /**
+   * Starts the scoring of `ts` (after `prev`) of the members that can (a forest's batch on the
+   * forest worker), for the `score(ts, prev)` that follows on this copy, which scores them last.
+   * An ensemble nested in another one calls this first, so that the outer ensemble scores its
+   * other members while the forest's batch runs. Returns whether any started.
+   */
+  prefetchScoreOnCopy(ts: TimeSeries, prev?: TimeSeries): boolean {
+    const started = this.selected.map(
+      (i) => (this.members[i] as Partial<ScorePrefetching>).prefetchScoreOnCopy?.(ts, prev) === true,
+    );
+    this.scorePrefetched = started;
+    return started.some(Boolean);
+  }
+
   score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
     // This raw model is a copy being scored (see memberOutput), its members copies too. Members
-    // that can start their scoring on the forest worker do so first and are scored last, so that
-    // the worker's share goes on while this thread scores the others (each member's output is
-    // its own: the same numbers in any order).
+    // that can start their scoring on the forest worker do so first (or did, `prefetchScoreOnCopy`)
+    // and are scored last, so that the worker's share goes on while this thread scores the others
+    // (each member's output is its own: the same numbers in any order).
     const sel = this.selected;
-    const started = sel.map(
-      (i) => (this.members[i] as Partial<ScorePrefetching>).prefetchScoreOnCopy?.(ts, prev) === true,
+    const early = this.scorePrefetched;
+    this.scorePrefetched = null;
+    const started = sel.map((i, j) =>
+      early?.[j] === true
+        ? true
+        : (this.members[i] as Partial<ScorePrefetching>).prefetchScoreOnCopy?.(ts, prev) === true,
     );
     const outs: TimeSeries[] = new Array(sel.length);
     try {

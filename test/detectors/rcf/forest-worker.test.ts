@@ -6,7 +6,7 @@ import {
   stopForestWorker,
 } from '../../../src/detectors/index.js';
 import { preStartForestWorker, takeEarlyBatchWorker } from '../../../src/detectors/rcf/spawn.js';
-import { defaultDetector } from '../../../src/index.js';
+import { defaultDetector, Ensemble } from '../../../src/index.js';
 
 /** Deterministic pseudo-random rows (a tiny LCG, independent of the forest's generator). */
 function rows(n: number, d: number, seed: number): Float64Array {
@@ -176,6 +176,12 @@ describe('the forest worker (startForestWorker)', () => {
     expect(started.mock.results.some((r) => r.value === true)).toBe(true);
     started.mockRestore();
     expect(parallel).toEqual(alone);
+    // the outer ensemble started its nested ensemble's forest first (Ensemble.prefetchScoreOnCopy),
+    // so that it scored its other member (the flat-line one) while the batch ran
+    const nested = vi.spyOn(Ensemble.prototype, 'prefetchScoreOnCopy');
+    expect(Array.from(det.score(test, { prev: train }).v)).toEqual(alone);
+    expect(nested.mock.results.some((r) => r.value === true)).toBe(true);
+    nested.mockRestore();
     // scoring is pure: the detector (and its forest) unchanged, so a second score is the same
     expect(JSON.stringify(det.toJSON())).toBe(json);
     expect(Array.from(det.score(test, { prev: train }).v)).toEqual(alone);
