@@ -105,6 +105,19 @@ export class Ensemble extends SpecDetector<EnsembleConfig, EnsembleRaw> {
   }
 
   /**
+   * @internal Starts the training on `ts` of the members that can (a Random Cut Forest's first
+   * batch on the forest worker), for the `train(ts)` that follows; an outer ensemble calls it and
+   * trains its other members meanwhile (same results). Returns whether any started; never throws.
+   */
+  prefetchTrain(ts: TimeSeries): boolean {
+    try {
+      return this.config.validFrac === 0 && this.raw.prefetchTrain(ts).some(Boolean);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
    * @internal Starts the scoring of `ts` (after `prev`) of the members that can (a Random Cut
    * Forest's batch on the forest worker), for the `scoreInPlace(ts, prev)` that follows on this
    * object. Only for a copy being scored (an ensemble's copy of its members in `score()`), so that

@@ -752,17 +752,29 @@ export class CutForest {
    * ahead of time, if the worker runs (`startForestWorker`) and the batch is big enough: the worker
    * takes its trees while the calling thread does other work (e.g. an ensemble's other members). A
    * forest built later with the same options for the same rows (`takePrefetched`) joins the batch;
-   * otherwise the worker's work is simply thrown away. Results are the same either way.
+   * otherwise the worker's work is simply thrown away. Results are the same either way. Asking
+   * again for the batch already started keeps it. Returns whether a batch runs for these rows.
    */
-  static prefetchRows(opts: CutForestOptions, x: Float64Array, n: number): void {
+  static prefetchRows(opts: CutForestOptions, x: Float64Array, n: number): boolean {
+    // the same batch asked for again (an ensemble and its nested ensemble both prefetch): keep it
+    const p = prefetched?.pending;
+    if (
+      prefetched &&
+      p &&
+      p.job.n === n &&
+      prefetched.builtWith(opts) &&
+      sameBits(p.xs, x, n * prefetched.dimensions)
+    )
+      return true;
     prefetched = null;
-    if (!batchPool || (opts.threads ?? 1) !== 1) return;
+    if (!batchPool || (opts.threads ?? 1) !== 1) return false;
     const f = new CutForest({ ...opts, threads: 1 });
     if (f.numberOfTrees < 2 || n * f.numberOfTrees < BATCH_MIN_TREE_ROWS || x.length < n * f.dimensions)
-      return;
-    for (let i = 0; i < n * f.dimensions; i++) if (!Number.isFinite(x[i])) return;
+      return false;
+    for (let i = 0; i < n * f.dimensions; i++) if (!Number.isFinite(x[i])) return false;
     f.prefetch(x, n);
     prefetched = f;
+    return true;
   }
 
   /** Scores the point, then updates the forest with it (the streaming step); returns the score. */

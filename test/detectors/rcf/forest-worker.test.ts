@@ -204,7 +204,15 @@ describe('the forest worker (startForestWorker)', () => {
     const alone = run();
     await startAndWait();
     const before = forestWorkerStatus().chunks;
+    // the outer ensemble starts its nested ensemble's forest first (Ensemble.prefetchTrain) and
+    // trains its flat-line member meanwhile; the nested one does not start it a second time
+    const nested = vi.spyOn(Ensemble.prototype, 'prefetchTrain');
+    const rows = vi.spyOn(CutForest, 'prefetchRows');
     const parallel = run();
+    expect(nested.mock.results.map((r) => r.value)).toEqual([true]);
+    expect(rows).toHaveBeenCalledTimes(1);
+    nested.mockRestore();
+    rows.mockRestore();
     expect(parallel.scores).toEqual(alone.scores);
     expect(parallel.json).toBe(alone.json);
     // the forest's training was prefetched: the worker took trees of it
