@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRecipe } from '../../src/cli/nab/machine-temperature.js';
 import type { Detector } from '../../src/detectors/index.js';
 import { openTracker } from '../../src/index.js';
 import {
+  buildRecipe,
   EXPERIMENT_NAME,
   type MachineTemperatureResult,
+  makeDetector,
   REFERENCE,
   registerRuns,
   runMachineTemperature,
 } from '../../src/internal.js';
-import { makeDetector } from '../../src/lab/recipes.js';
 
 /**
  * Issue 7: the NAB machine-temperature experiment with the default detector and default settings

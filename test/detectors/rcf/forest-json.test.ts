@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CutForest } from '../../../src/detectors/index.js';
-import { packInts32 } from '../../../src/detectors/rcf/forest.js';
-import { packFloats, packInts } from '../../../src/internal.js';
+import { packFloats, packInts, packInts32 } from '../../../src/internal.js';
 
 /**
  * `CutForest.toJSON()` builds its packed arrays from typed arrays and their bytes. Checked against

@@ -5,8 +5,8 @@ import {
   startForestWorker,
   stopForestWorker,
 } from '../../../src/detectors/index.js';
-import { preStartForestWorker, takeEarlyBatchWorker } from '../../../src/detectors/rcf/spawn.js';
 import { defaultDetector, Ensemble } from '../../../src/index.js';
+import { preStartForestWorker, takeEarlyBatchWorker } from '../../../src/internal.js';
 
 /** Deterministic pseudo-random rows (a tiny LCG, independent of the forest's generator). */
 function rows(n: number, d: number, seed: number): Float64Array {
