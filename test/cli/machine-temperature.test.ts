@@ -118,8 +118,12 @@ describe('NAB machine-temperature experiment (default detector, seed 0)', () => 
   });
 
   it('records a second run (and a second model version) when run again', async () => {
+    // into a tracker opened (and its experiment found) before the run, as the CLI does
+    const opened = openTracker(uri);
+    await opened.getOrCreateExperiment(EXPERIMENT_NAME);
     const second = await runMachineTemperature({
       trackingUri: uri,
+      tracker: opened,
       reportPath: false,
       progress: null,
       seed: 0,

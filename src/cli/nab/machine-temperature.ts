@@ -13,10 +13,11 @@ import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/ope
 import { datasetInput } from '../../tracking/params.js';
 import type { Run, Tracker } from '../../tracking/tracker.js';
 import { Stages, type StageTiming } from '../progress.js';
+import { EXPERIMENT_NAME } from './experiment-name.js';
 import { loadMachineTemperature, splitTableParam, sqlSlice } from './machine-temperature-data.js';
 
 export const MACHINE_TEMPERATURE_FILE = 'realKnownCause/machine_temperature_system_failure.csv';
-export const EXPERIMENT_NAME = 'nab-machine-temperature';
+export { EXPERIMENT_NAME } from './experiment-name.js';
 /** Train on timestamps before this instant, test from it on. */
 export const SPLIT_TIME = Date.UTC(2013, 11, 15);
 /** The labelled windows after the split (inclusive, UTC), as the reference experiment uses them. */
@@ -49,6 +50,11 @@ export interface MachineTemperatureOptions {
    * into the table once, then read back with `date_bin` + `max`; the tracked datasets name the table and range.
    */
   readonly data?: string;
+  /**
+   * The tracker to record into, already opened on `trackingUri` (the CLI opens it before this
+   * module loads, so that its backend loads at the same time); closed at the end. Default: opened here.
+   */
+  readonly tracker?: Tracker;
   /**
    * Start the forest worker (`startForestWorker`) so that the Random Cut Forest's batches run on two
    * threads (same numbers). Default true.
@@ -129,11 +135,19 @@ export async function runMachineTemperature(
   const seed = opts.seed ?? 0;
   // a bad tracking URI or recipe fails now, not after the experiment has run
   if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
-  const detector = await buildRecipe(recipe, seed);
+  let detector: Detector;
+  try {
+    detector = await buildRecipe(recipe, seed);
+  } catch (e) {
+    await opts.tracker?.close().catch(() => undefined);
+    throw e;
+  }
   // The tracked run starts with the experiment: its first records are written while the data
   // loads (their file I/O interleaves with the CSV's), the rest when the results are in.
   const tracked =
-    opts.trackingUri === false ? undefined : beginTrackedRun(opts.trackingUri, recipe, seed, detector);
+    opts.trackingUri === false
+      ? undefined
+      : beginTrackedRun(opts.tracker ?? openTracker(opts.trackingUri), recipe, seed, detector);
   try {
     return await experiment(opts, stages, recipe, detector, tracked);
   } catch (e) {
@@ -166,13 +180,7 @@ interface TrackedRun {
   fail(error: unknown): void;
 }
 
-function beginTrackedRun(
-  uri: string | undefined,
-  recipe: string,
-  seed: number,
-  detector: Detector,
-): TrackedRun {
-  const tracker = openTracker(uri);
+function beginTrackedRun(tracker: Tracker, recipe: string, seed: number, detector: Detector): TrackedRun {
   let settle: (rest: ((run: Run) => Promise<void>) | { error: unknown }) => void = () => {};
   const rest = new Promise<((run: Run) => Promise<void>) | { error: unknown }>((r) => {
     settle = r;
