@@ -15,7 +15,7 @@ import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from 
 import type { Frame } from '../transforms.js';
 import type { JsonObject } from '../types.js';
 import { DiscordCore } from './core.js';
-import { dominantPeriod, median, robustPeriod } from './period.js';
+import { checkedPeriod, dominantPeriod, median, robustPeriod } from './period.js';
 
 export const discordConfigSchema = z.strictObject({
   ...baseConfigShape(1000),
@@ -34,9 +34,10 @@ export const discordConfigSchema = z.strictObject({
   /**
    * How the period is found in the training data: `acf` (the values' autocorrelation, its highest peak
    * after the first zero crossing) or `robust` (also band-passed copies, and the first peak near the
-   * top; see `robustPeriod`).
+   * top; see `robustPeriod`) or `checked` (`robust` where only candidates that pass its repeat check
+   * count; see `checkedPeriod`).
    */
-  periodMethod: z.enum(['acf', 'robust']).default('robust'),
+  periodMethod: z.enum(['acf', 'robust', 'checked']).default('robust'),
   /** One fixed subsequence length (raw points); null = lengths from the dominant period of the training data. */
   m: z.number().int().min(4).max(1024).nullable().default(null),
   /**
@@ -233,7 +234,12 @@ class DiscordRaw implements RowModel<DiscordState> {
     const dt = new Float64Array(Math.max(0, n - 1));
     for (let i = 1; i < n; i++) dt[i - 1] = t[i] - t[i - 1];
     this.step = dt.length ? median(dt) : 0;
-    const p = c.periodMethod === 'robust' ? robustPeriod(v) : dominantPeriod(v);
+    const p =
+      c.periodMethod === 'robust'
+        ? robustPeriod(v)
+        : c.periodMethod === 'checked'
+          ? checkedPeriod(v)
+          : dominantPeriod(v);
     const k = discordBlock(c, p);
     this.k = k;
     // the PAA series: means of k consecutive points; a gap drops the open block (a block never spans a
