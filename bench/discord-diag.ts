@@ -130,7 +130,14 @@ function smoothed(s: Series, combo: string[], w: number): Float64Array {
   for (let i = 0; i < len; i++) {
     let v = 0;
     for (let k = 0; k < names.length; k++) {
-      let y = s.scores.get(names[k])?.[i] ?? 0;
+      // `a&b`: the smaller of two settings' scores, `a+b`: their mean (a score both must share)
+      const nm = names[k];
+      const get = (q: string) => s.scores.get(q)?.[i] ?? 0;
+      let y = nm.includes('&')
+        ? Math.min(...nm.split('&').map(get))
+        : nm.includes('+')
+          ? nm.split('+').reduce((acc, q) => acc + get(q), 0) / nm.split('+').length
+          : get(nm);
       if (rec[k]) {
         const r = y / top[k];
         if (y > top[k]) top[k] = y;
