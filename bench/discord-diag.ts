@@ -18,16 +18,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DiscordDetector, type DiscordInput } from '../src/detectors/discord/detector.js';
 import { robustPeriod } from '../src/detectors/discord/period.js';
-import { parseNabTime } from '../src/metrics/nab-files.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
+import { parseNabTime } from '../src/metrics/nab-files.js';
 import { lowerBound } from '../src/series/ops.js';
 
 const args = process.argv.slice(2);
 const perFile = args.includes('--per-file');
 const [cacheDir, cfgJson, comboArg, ...dirs] = args.filter((a) => a !== '--per-file');
 if (!cacheDir || !cfgJson || !comboArg || dirs.length === 0) {
-  throw new Error("usage: discord-diag.ts <cacheDir> '<json {name: config}>' '<combos>' [--per-file] <dir> …");
+  throw new Error(
+    "usage: discord-diag.ts <cacheDir> '<json {name: config}>' '<combos>' [--per-file] <dir> …",
+  );
 }
 const configs = JSON.parse(cfgJson) as Record<string, DiscordInput>;
 const combos = comboArg.split(',').map((c) => c.split('|'));
