@@ -103,8 +103,18 @@ async function loadCorpus(dir: string): Promise<Series[]> {
         continue;
       }
       // `_diff: true` (this bench only): the detector on the first difference of the values
-      const { _diff, ...own } = cfg as DiscordInput & { _diff?: boolean };
-      const det = new DiscordDetector({ ...own, seed: 0 });
+      // `_windowMul: f` (this bench only): the default window (20 periods in [1,024, 8,192]) × f, with
+      // the block size the default chooses (so only the past searched changes)
+      const { _diff, _windowMul, ...own } = cfg as DiscordInput & { _diff?: boolean; _windowMul?: number };
+      const extra: DiscordInput = {};
+      if (_windowMul) {
+        const probe = new DiscordDetector({ ...own, seed: 0 });
+        probe.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
+        const p = s.estPeriod;
+        extra.window = Math.round(_windowMul * Math.min(8192, Math.max(1024, 20 * p)));
+        extra.paa = probe.block;
+      }
+      const det = new DiscordDetector({ ...own, ...extra, seed: 0 });
       const v = _diff ? series.v.map((y, i) => (i === 0 ? 0 : y - series.v[i - 1])) : series.v;
       det.train({ t: series.t.subarray(0, cut), v: v.subarray(0, cut) });
       const st = det.stream();
