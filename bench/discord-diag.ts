@@ -105,8 +105,18 @@ async function loadCorpus(dir: string): Promise<Series[]> {
       // `_diff: true` (this bench only): the detector on the first difference of the values
       // `_windowMul: f` (this bench only): the default window (20 periods in [1,024, 8,192]) × f, with
       // the block size the default chooses (so only the past searched changes)
-      const { _diff, _windowMul, ...own } = cfg as DiscordInput & { _diff?: boolean; _windowMul?: number };
+      // `_paaMul: f`: the block size the default chooses × f (same window)
+      const { _diff, _windowMul, _paaMul, ...own } = cfg as DiscordInput & {
+        _diff?: boolean;
+        _windowMul?: number;
+        _paaMul?: number;
+      };
       const extra: DiscordInput = {};
+      if (_paaMul) {
+        const probe = new DiscordDetector({ ...own, seed: 0 });
+        probe.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
+        extra.paa = Math.max(1, Math.round(_paaMul * probe.block));
+      }
       if (_windowMul) {
         const probe = new DiscordDetector({ ...own, seed: 0 });
         probe.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
