@@ -6,10 +6,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkedPeriod } from '../../src/detectors/discord/period.js';
 import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
 import { loadModel } from '../../src/index.js';
-import { dominantPeriod, robustPeriod } from '../../src/internal.js';
+import { checkedPeriod, dominantPeriod, robustPeriod } from '../../src/internal.js';
 
 /** A model file the discord wrote at state version `v`, the points streamed after it and the scores that version gave. */
 interface DiscordFixture {
