@@ -186,7 +186,7 @@ describe('DiscordDetector model files before state version 3', () => {
       expect(s.push(ti, fx.next.v[k]).score).toBeCloseTo(fx.scores[k], 9);
     });
     const state = d.toJSON().state as Record<string, unknown>;
-    expect(state.stateVersion).toBe(5);
+    expect(state.stateVersion).toBe(6);
   });
 });
 
@@ -203,7 +203,7 @@ describe('DiscordDetector model files of state version 3 (before PAA blocks)', (
     expect(got).toEqual(fx.scores);
     expect(fx.scores.some((x) => x > 1)).toBe(true);
     const state = d.toJSON().state as Record<string, unknown>;
-    expect(state.stateVersion).toBe(5);
+    expect(state.stateVersion).toBe(6);
   });
 });
 
@@ -222,17 +222,44 @@ describe('DiscordDetector model files of state version 4 (before the whole-cycle
     expect(got).toEqual(fx.scores);
     expect(fx.scores.some((x) => x > 1)).toBe(true);
     const state = d.toJSON().state as Record<string, unknown>;
-    expect(state.stateVersion).toBe(5);
+    expect(state.stateVersion).toBe(6);
+  });
+});
+
+describe('DiscordDetector model files of state version 5 (before the checked period became the default)', () => {
+  it('a version-5 file (a whole-cycle core, an open block and an open pair) loads with the robust period and streams exactly the scores that version gave', () => {
+    const fx = discordFixture(5);
+    expect(fx.model.config.periodMethod).toBe('robust');
+    const d = loadModel(fx.model) as DiscordDetector;
+    expect(d).toBeInstanceOf(DiscordDetector);
+    expect(d.block).toBe(4);
+    expect(d.lengths).toEqual([6, 12, 24]);
+    expect(d.cycleLength).toBe(19);
+    expect(d.config.periodMethod).toBe('robust');
+    const s = d.stream();
+    const got = fx.next.t.map((ti, k) => s.push(ti, fx.next.v[k]).score);
+    expect(got).toEqual(fx.scores);
+    expect(fx.scores.some((x) => x > 1)).toBe(true);
+    const state = d.toJSON().state as Record<string, unknown>;
+    expect(state.stateVersion).toBe(6);
+  });
+
+  it('a version-5 file whose config omits periodMethod still trains again with the robust period', () => {
+    const fx = discordFixture(5);
+    const { periodMethod: _, ...rest } = fx.model.config;
+    const d = loadModel({ ...fx.model, config: rest }) as DiscordDetector;
+    expect(d.config.periodMethod).toBe('robust');
+    expect(d.config.periodLength).toBe(0.75);
   });
 });
 
 describe('DiscordDetector config of older model files', () => {
-  it("a field the old file names is kept, and a version-5 file gets today's defaults", () => {
+  it("a field the old file names is kept, and a version-6 file gets today's defaults", () => {
     const fx = discordFixture(4);
     const named = loadModel({ ...fx.model, config: { ...fx.model.config, periodMethod: 'robust' } });
     expect((named as DiscordDetector).config.periodMethod).toBe('robust');
     expect((named as DiscordDetector).config.periodLength).toBeNull();
-    // re-saved, the file is version 5 and names what it was loaded with
+    // re-saved, the file is version 6 and names what it was loaded with
     const again = loadModel(loadModel(fx.model).toJSON()) as DiscordDetector;
     expect(again.config.periodMethod).toBe('acf');
     const fresh = new DiscordDetector();
@@ -241,9 +268,9 @@ describe('DiscordDetector config of older model files', () => {
     fresh.train({ t, v });
     const json = fresh.toJSON();
     const { periodMethod, periodLength, ...rest } = json.config as Record<string, unknown>;
-    expect([periodMethod, periodLength]).toEqual(['robust', 0.75]);
+    expect([periodMethod, periodLength]).toEqual(['checked', 0.75]);
     const loaded = loadModel({ ...json, config: rest }) as DiscordDetector;
-    expect([loaded.config.periodMethod, loaded.config.periodLength]).toEqual(['robust', 0.75]);
+    expect([loaded.config.periodMethod, loaded.config.periodLength]).toEqual(['checked', 0.75]);
   });
 });
 
@@ -441,7 +468,7 @@ describe("DiscordDetector on a short training part (periodMethod: 'checked')", (
     expect(none).toBeGreaterThanOrEqual(45);
   });
 
-  it("the detector takes its lengths and whole-cycle length from the day with 'checked', falls back to 32 points with 'robust', and a changed day is located", () => {
+  it("the detector takes its lengths and whole-cycle length from the day with 'checked' (the default), falls back to 32 points with 'robust', and a changed day is located", () => {
     const n = 3000;
     const t = Float64Array.from({ length: n }, (_, i) => T0 + i * 600_000);
     const rnd = noiseGen(7);
@@ -452,7 +479,7 @@ describe("DiscordDetector on a short training part (periodMethod: 'checked')", (
       walk += 0.05 * rnd();
       return Math.sin((2 * Math.PI * f * i) / 144) + 0.8 * rnd() + walk;
     });
-    const checked = streamScores({ periodMethod: 'checked' }, t, v, 900);
+    const checked = streamScores({}, t, v, 900);
     const robust = streamScores({ periodMethod: 'robust' }, t, v, 900);
     expect(checked.detector.cycleLength).not.toBeNull();
     expect(robust.detector.cycleLength).toBeNull();

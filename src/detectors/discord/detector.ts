@@ -35,9 +35,9 @@ export const discordConfigSchema = z.strictObject({
    * How the period is found in the training data: `acf` (the values' autocorrelation, its highest peak
    * after the first zero crossing) or `robust` (also band-passed copies, and the first peak near the
    * top; see `robustPeriod`) or `checked` (`robust` where only candidates that pass its repeat check
-   * count; see `checkedPeriod`).
+   * count; see `checkedPeriod`). Model files of state version 5 or older keep `robust` (or `acf`).
    */
-  periodMethod: z.enum(['acf', 'robust', 'checked']).default('robust'),
+  periodMethod: z.enum(['acf', 'robust', 'checked']).default('checked'),
   /** One fixed subsequence length (raw points); null = lengths from the dominant period of the training data. */
   m: z.number().int().min(4).max(1024).nullable().default(null),
   /**
@@ -510,6 +510,14 @@ function discordFromState(config: DiscordConfig, state: DiscordState, path: stri
 }
 
 /**
+ * State version 5 → 6 (`checked` became the default period method): the state is unchanged; the
+ * legacy config keeps such a file's `robust` period method, so it trains again as before.
+ */
+function migrateCheckedDefault(s: JsonObject): JsonObject {
+  return { ...s, stateVersion: 6 };
+}
+
+/**
  * State version 4 → 5 (a core on pairs of blocks for the whole-cycle length): every core of a version-4
  * model runs on every block, no pair is open: the same scores as before.
  */
@@ -568,11 +576,16 @@ export const discordSpec = defineDetector({
   learnsPrev: true,
   config: discordConfigSchema,
   state: discordStateSchema,
-  stateVersion: 5,
-  migrations: { 2: migrateOneLength, 3: migrateNoPaa, 4: migratePairs },
-  // what files written before PAA blocks (v3) and before the robust period and whole-cycle length
-  // (v4) were trained with: a loaded old model trains again as it was configured
-  legacyConfig: { 3: { paa: 1 }, 4: { periodMethod: 'acf', periodLength: null } },
+  stateVersion: 6,
+  migrations: { 2: migrateOneLength, 3: migrateNoPaa, 4: migratePairs, 5: migrateCheckedDefault },
+  // what files written before PAA blocks (v3), before the robust period and whole-cycle length (v4)
+  // and before the checked period became the default (v5) were trained with: a loaded old model
+  // trains again as it was configured
+  legacyConfig: {
+    3: { paa: 1 },
+    4: { periodMethod: 'acf', periodLength: null },
+    5: { periodMethod: 'robust' },
+  },
   minTrainRows: 16,
   create: (c) => new DiscordRaw(c, [], 0, Number.NaN),
   fromState: (s, { config, path }) => discordFromState(config, s, path),
