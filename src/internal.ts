@@ -30,7 +30,12 @@ export { registerSimulate } from './cli/simulate.js';
 export { registerSynth } from './cli/synth.js';
 export { loadNabRows } from './datasets/nab.js';
 export { DiscordCore } from './detectors/discord/core.js';
-export { calendarPeriodMs, dominantPeriod, robustPeriod } from './detectors/discord/period.js';
+export {
+  calendarPeriodMs,
+  checkedPeriod,
+  dominantPeriod,
+  robustPeriod,
+} from './detectors/discord/period.js';
 export { toSeries } from './detectors/input.js';
 export { packFloats, packInts, unpackFloats, unpackInts } from './detectors/json.js';
 export { AllocBudget } from './detectors/model.js';
