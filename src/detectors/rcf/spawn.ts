@@ -44,7 +44,14 @@ export function preStartForestWorker(): boolean {
   const ready = new Int32Array(new SharedArrayBuffer(4));
   const worker = spawnForestWorker({ batch: ready.buffer as SharedArrayBuffer });
   if (!worker) return false;
-  early = { worker, ready };
+  const e = { worker, ready };
+  // A worker whose start fails (its module does not load) emits 'error': with no listener that is
+  // an uncaught exception in this thread. Until `startForestWorker` adopts it (and listens), a
+  // failed one is dropped, so that the forests start a new one or stay on one thread.
+  worker.on('error', () => {
+    if (early === e) early = null;
+  });
+  early = e;
   return true;
 }
 

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   CutForest,
@@ -86,6 +87,27 @@ describe('the forest worker (startForestWorker)', () => {
       expect(two.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
     }
     expect(taken).toBeGreaterThan(0);
+  });
+
+  it('an early worker that fails before startForestWorker adopts it does not crash the process and is not adopted', async () => {
+    await stopForestWorker();
+    expect(preStartForestWorker()).toBe(true);
+    const early = takeEarlyBatchWorker();
+    expect(early).not.toBeNull();
+    const w = early!.worker;
+    // what Node does when the worker's module fails to load: an 'error' event on the Worker (with
+    // no listener, an uncaught exception in the calling thread)
+    expect(() => w.emit('error', new Error('worker boot failed'))).not.toThrow();
+    await w.terminate();
+    // a failed early worker still waiting to be adopted is dropped: startForestWorker starts a new one
+    const unref = vi.spyOn(Worker.prototype, 'unref');
+    expect(preStartForestWorker()).toBe(true);
+    const failed = unref.mock.contexts[0] as Worker;
+    unref.mockRestore();
+    failed.emit('error', new Error('worker boot failed'));
+    await failed.terminate();
+    expect(takeEarlyBatchWorker()).toBeNull();
+    await startAndWait();
   });
 
   it('a prefetch is taken only by the same options and the same rows (bits, -0 included)', async () => {
