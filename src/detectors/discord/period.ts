@@ -129,6 +129,23 @@ export function robustPeriod(
   enough = 0.7,
   maxPoints = 40_000,
 ): number {
+  return viewsPeriod(v, maxLag, minCorr, near, enough, maxPoints, false);
+}
+
+/**
+ * `robustPeriod` (`checkedOnly` false) or `checkedPeriod` (true): the views, their candidates, and
+ * the shortest period near the best correlation. With `checkedOnly`, a candidate that fails the
+ * repeat check neither raises the bar nor stops the search.
+ */
+function viewsPeriod(
+  v: Float64Array,
+  maxLag: number,
+  minCorr: number,
+  near: number,
+  enough: number,
+  maxPoints: number,
+  checkedOnly: boolean,
+): number {
   const x = v.length > maxPoints ? v.subarray(v.length - maxPoints) : v;
   const n = x.length;
   const L = Math.min(maxLag, Math.floor(n / 3));
@@ -142,8 +159,9 @@ export function robustPeriod(
     const a = autocorrelation(y, lags);
     if (!a) return;
     const [p, c] = acfPeriod(a, minCorr, near);
-    if (c > 0 && repeats(a, p, c, band)) found.push([p, c]);
-    if (c > bestCorr) bestCorr = c;
+    const checked = c > 0 && repeats(a, p, c, band);
+    if (checked) found.push([p, c]);
+    if ((checked || !checkedOnly) && c > bestCorr) bestCorr = c;
   };
   // prefix sums for the moving averages
   const cum = new Float64Array(n + 1);
@@ -202,34 +220,5 @@ export function checkedPeriod(
   enough = 0.7,
   maxPoints = 40_000,
 ): number {
-  const x = v.length > maxPoints ? v.subarray(v.length - maxPoints) : v;
-  const n = x.length;
-  const L = Math.min(maxLag, Math.floor(n / 3));
-  if (L < 4) return 0;
-  let bestCorr = 0;
-  const found: [number, number][] = [];
-  const consider = (y: Float64Array, band: boolean) => {
-    if (bestCorr >= enough) return;
-    const lags = Math.min(L, Math.floor(y.length / 3));
-    if (lags < 4) return;
-    const a = autocorrelation(y, lags);
-    if (!a) return;
-    const [p, c] = acfPeriod(a, minCorr, near);
-    if (c > 0 && repeats(a, p, c, band)) {
-      found.push([p, c]);
-      if (c > bestCorr) bestCorr = c;
-    }
-  };
-  const cum = new Float64Array(n + 1);
-  for (let i = 0; i < n; i++) cum[i + 1] = cum[i] + x[i];
-  consider(x, false);
-  for (const w of [64, 16, 4, 1]) {
-    if (4 * w > L) break;
-    const y = new Float64Array(n - 2 * w + 1);
-    for (let j = 0; j < y.length; j++) y[j] = (cum[j + 2 * w] - 2 * cum[j + w] + cum[j]) / w;
-    consider(y, true);
-  }
-  let best = 0;
-  for (const [p, c] of found) if (c >= near * bestCorr && (best === 0 || p < best)) best = p;
-  return best;
+  return viewsPeriod(v, maxLag, minCorr, near, enough, maxPoints, true);
 }
