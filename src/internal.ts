@@ -37,11 +37,10 @@ export {
   robustPeriod,
 } from './detectors/discord/period.js';
 export { toSeries } from './detectors/input.js';
-export { packFloats, packInts, unpackFloats, unpackInts } from './detectors/json.js';
+export { packFloats, packInts, packInts32, unpackFloats, unpackInts } from './detectors/json.js';
 export { AllocBudget } from './detectors/model.js';
 export { NabStreamCore } from './detectors/nab-stream/core.js';
 export { RollingStats } from './detectors/post/anomaly-likelihood.js';
-export { packInts32 } from './detectors/rcf/forest.js';
 export { prevDouble, rejectBound } from './detectors/rcf/index.js';
 export { preStartForestWorker, takeEarlyBatchWorker } from './detectors/rcf/spawn.js';
 export { maxOf, minOf, spanWith } from './detectors/rcf/tree.js';

@@ -118,6 +118,10 @@ export const jsonObject = z.record(z.string(), jsonAny) as z.ZodType<JsonObject,
  * of `i8`, `i16`, `i32` that holds every value, and `f64` for safe integers beyond 32 bits.
  */
 export function packFloats(a: ArrayLike<number>): string {
+  // a Float64Array's own bytes are the string's on a little-endian machine (no copy, no DataView)
+  if (LITTLE_ENDIAN && a instanceof Float64Array) {
+    return `f64:${Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')}`;
+  }
   const bytes = new Uint8Array(a.length * 8);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < a.length; i++) view.setFloat64(i * 8, a[i], true);
@@ -153,6 +157,27 @@ export function packInts(a: ArrayLike<number>): string {
   }
   return `${type}:${Buffer.from(bytes.buffer).toString('base64')}`;
 }
+
+/**
+ * `packInts(a)` for int32 values, from typed-array bytes (the same string: the narrowest of i8,
+ * i16, i32 that holds every value and 0, little-endian), without a DataView call per element.
+ */
+export function packInts32(a: Int32Array): string {
+  if (!LITTLE_ENDIAN) return packInts(a);
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo >= -128 && hi <= 127) return `i8:${Buffer.from(Int8Array.from(a).buffer).toString('base64')}`;
+  if (lo >= -32768 && hi <= 32767) return `i16:${Buffer.from(Int16Array.from(a).buffer).toString('base64')}`;
+  return `i32:${Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')}`;
+}
+
+/** Whether typed arrays store little-endian bytes here (what the packed formats hold). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const PACKED_WIDTH: Readonly<Record<string, number>> = { i8: 1, i16: 2, i32: 4, f64: 8 };
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

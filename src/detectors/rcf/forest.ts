@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import { Rng } from '../../math/rng.js';
 import { xoroshiroFloat as draw, fillStreams } from '../../math/xoroshiro.js';
-import { packFloats, packInts, unpackFloats, unpackInts } from '../json.js';
+import { packFloats, packInts, packInts32, unpackFloats, unpackInts } from '../json.js';
 import type { JsonObject } from '../types.js';
 import { ForestStateSchema, zodError } from './forest-schema.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
@@ -940,7 +940,7 @@ export class CutForest {
    * derived on load, exactly.
    */
   toJSON(): JsonObject {
-    // Typed arrays and one pass per tree, packed from their bytes (`packInts32`, `packFloats64`):
+    // Typed arrays and one pass per tree, packed from their bytes (`packInts32`, `packFloats`):
     // the same strings as `packInts` / `packFloats` of the same values, at a fraction of the work
     // (a one-shot command serialises its forest once, in code V8 has not optimised yet).
     const d = this.dimensions;
@@ -1003,9 +1003,9 @@ export class CutForest {
       }
       trees.push({
         dims: packInts32(dims.subarray(0, nd)),
-        cuts: packFloats64(cuts.subarray(0, nc)),
+        cuts: packFloats(cuts.subarray(0, nc)),
         leaves: packInts32(leaves.subarray(0, nl)),
-        weights: packFloats64(this.weights.subarray(o, o + size)),
+        weights: packFloats(this.weights.subarray(o, o + size)),
         slots: packInts32(slots),
       });
     }
@@ -1018,7 +1018,7 @@ export class CutForest {
       seed: this.seed,
       updates: this.updates,
       rng: Array.from(this.rs),
-      points: { seqs: packInts(pointSeqs.subarray(0, P)), coords: packFloats64(coords.subarray(0, P * d)) },
+      points: { seqs: packInts(pointSeqs.subarray(0, P)), coords: packFloats(coords.subarray(0, P * d)) },
       trees,
     };
   }
@@ -1310,37 +1310,4 @@ const MAX_CELLS = 1 << 24;
 
 function check(ok: boolean, name: string, value: unknown, what: string): void {
   if (!ok) throw new DetectorError('bad_config', `${name} must be ${what}, got ${String(value)}`);
-}
-
-/** Whether typed arrays store little-endian bytes here (what the packed formats hold). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** `packFloats(a)` from the array's own bytes (the same string). */
-function packFloats64(a: Float64Array): string {
-  if (!LITTLE_ENDIAN) return packFloats(a);
-  return `f64:${Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')}`;
-}
-
-/**
- * `packInts(a)` for int32 values, from typed-array bytes (the same string: the narrowest of i8,
- * i16, i32 that holds every value and 0, little-endian).
- */
-export function packInts32(a: Int32Array): string {
-  if (!LITTLE_ENDIAN) return packInts(a);
-  let lo = 0;
-  let hi = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (lo >= -128 && hi <= 127) {
-    const b = Int8Array.from(a);
-    return `i8:${Buffer.from(b.buffer).toString('base64')}`;
-  }
-  if (lo >= -32768 && hi <= 32767) {
-    const b = Int16Array.from(a);
-    return `i16:${Buffer.from(b.buffer).toString('base64')}`;
-  }
-  return `i32:${Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')}`;
 }
