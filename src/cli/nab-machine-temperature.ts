@@ -53,7 +53,10 @@ export function configureMachineTemperature(cmd: Command): Command {
       const forestWorker = (o.threads ?? defaultThreads()) >= 2;
       // the forest's worker thread boots while this thread loads the experiment's modules and data
       if (forestWorker) (await import('../detectors/rcf/spawn.js')).preStartForestWorker();
-      // and the tracking backend loads and finds (or makes) the experiment meanwhile: its file
+      // before the tracking backend's and the experiment's modules load (they build their schemas at
+      // load: zod's jitless setting applies to the schemas built after it)
+      (await import('./one-shot.js')).oneShotProcess();
+      // the tracking backend loads and finds (or makes) the experiment while the modules load: its file
       // I/O interleaves with the module loading (an error is reported when the run starts; an
       // unknown recipe writes nothing, it fails first)
       let tracker: Tracker | undefined;
@@ -65,8 +68,6 @@ export function configureMachineTemperature(cmd: Command): Command {
         tracker = openTracker(o.uri);
         tracker.getOrCreateExperiment(EXPERIMENT_NAME).catch(() => undefined);
       }
-      // before the experiment's modules load (they build their schemas at load)
-      (await import('./one-shot.js')).oneShotProcess();
       const { formatMachineTemperature, runMachineTemperature } = await import(
         './nab/machine-temperature.js'
       );
