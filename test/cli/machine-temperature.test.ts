@@ -170,6 +170,41 @@ describe('NAB machine-temperature experiment that fails', () => {
     }
   }, 60_000);
 
+  it('closes a tracker it was given that it does not record into (trackingUri false, or a bad one)', async () => {
+    const closes: string[] = [];
+    const given = (name: string) => {
+      const t = openTracker(`memory:mt-given-${name}`);
+      return new Proxy(t, {
+        get: (o, k) => {
+          if (k !== 'close') return Reflect.get(o, k);
+          return () => {
+            closes.push(name);
+            return o.close();
+          };
+        },
+      });
+    };
+    const r = await runMachineTemperature({
+      trackingUri: false,
+      tracker: given('untracked'),
+      detector: 'zms',
+      reportPath: false,
+      progress: null,
+      forestWorker: false,
+    });
+    expect(r.runId).toBeUndefined();
+    await expect(
+      runMachineTemperature({
+        trackingUri: 'nope://x',
+        tracker: given('bad-uri'),
+        reportPath: false,
+        progress: null,
+        forestWorker: false,
+      }),
+    ).rejects.toThrow();
+    expect(closes).toEqual(['untracked', 'bad-uri']);
+  }, 60_000);
+
   it('builds the default recipe without the table of recipes, the same detector as makeDetector', async () => {
     for (const seed of [0, 7]) {
       const fast = await buildRecipe('default', seed);

@@ -133,15 +133,17 @@ export async function runMachineTemperature(
   const stages = new Stages(opts.progress === undefined ? process.stderr : opts.progress);
   const recipe = opts.detector ?? 'default';
   const seed = opts.seed ?? 0;
-  // a bad tracking URI or recipe fails now, not after the experiment has run
-  if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
   let detector: Detector;
   try {
+    // a bad tracking URI or recipe fails now, not after the experiment has run
+    if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
     detector = await buildRecipe(recipe, seed);
   } catch (e) {
     await opts.tracker?.close().catch(() => undefined);
     throw e;
   }
+  // a tracker given for an untracked run records nothing: closed now, as it would be at the end
+  if (opts.trackingUri === false) await opts.tracker?.close().catch(() => undefined);
   // The tracked run starts with the experiment: its first records are written while the data
   // loads (their file I/O interleaves with the CSV's), the rest when the results are in.
   const tracked =
