@@ -20,6 +20,7 @@ import {
   meanDefault,
   onlineCalibrated,
   onlineMaxDetector,
+  PeriodicShapeDetector,
   shapeDefault7,
 } from './candidates.js';
 import { MT_RECIPES } from './candidates-mt.js';
@@ -256,6 +257,12 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'online',
     description:
       "candidate (round 6): defaultDetector() with ZMS's level mean and variance over everything seen",
+  },
+  shapePeriodic: {
+    build: (o) => new PeriodicShapeDetector({ seed: o.seed ?? 0 }),
+    mapping: 'online',
+    description:
+      'candidate (round 8): the default (forest 10 × 512) and a discord (budget 800) that scores only when the training part repeats a shape (lab only)',
   },
   shapeDefault: {
     build: (o) => shapeDefault7(o.seed ?? 0),
