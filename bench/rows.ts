@@ -55,4 +55,8 @@ export const ROWS: BenchRow[] = [
     name: 'lab mtAdaptSustain (default, ZMS level half-life 1000, + the level member held 3 h; docs/evaluation.md)',
     make: () => makeDetector('mtAdaptSustain'),
   },
+  {
+    name: 'lab shapePeriodic (default with a 10×512 forest + a discord gated by the training part’s periodicity; docs/evaluation.md round 8)',
+    make: () => makeDetector('shapePeriodic'),
+  },
 ];

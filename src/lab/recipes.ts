@@ -264,6 +264,18 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     description:
       'candidate (round 8): the default (forest 10 × 512) and a discord (budget 800) that scores only when the training part repeats a shape (lab only)',
   },
+  shapePeriodic20: {
+    build: (o) => new PeriodicShapeDetector({ seed: o.seed ?? 0, base: {} }),
+    mapping: 'online',
+    description:
+      "round 8: shapePeriodic with the default's forest (20 × 512): too slow for the default, a diagnosis row",
+  },
+  defaultForest10: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10 } }),
+    mapping: 'online',
+    description:
+      "round 8: defaultDetector() with shapePeriodic's forest (10 trees × 512 samples), no discord",
+  },
   shapeDefault: {
     build: (o) => shapeDefault7(o.seed ?? 0),
     mapping: 'online',
