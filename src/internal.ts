@@ -29,7 +29,12 @@ export { registerSimulate } from './cli/simulate.js';
 export { registerSynth } from './cli/synth.js';
 export { loadNabRows } from './datasets/nab.js';
 export { DiscordCore } from './detectors/discord/core.js';
-export { calendarPeriodMs, dominantPeriod, robustPeriod } from './detectors/discord/period.js';
+export {
+  calendarPeriodMs,
+  dominantPeriod,
+  periodStrength,
+  robustPeriod,
+} from './detectors/discord/period.js';
 export { toSeries } from './detectors/input.js';
 export { packFloats, packInts, unpackFloats, unpackInts } from './detectors/json.js';
 export { AllocBudget } from './detectors/model.js';
@@ -38,7 +43,14 @@ export { RollingStats } from './detectors/post/anomaly-likelihood.js';
 export { prevDouble, rejectBound } from './detectors/rcf/index.js';
 export { maxOf, minOf, spanWith } from './detectors/rcf/tree.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
-export { GatedShapeDetector, maxDetector, onlineMaxDetector, shapeDefault } from './lab/candidates.js';
+export {
+  GatedShapeDetector,
+  maxDetector,
+  onlineMaxDetector,
+  PeriodicShapeDetector,
+  periodicShapeGate,
+  shapeDefault,
+} from './lab/candidates.js';
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
 export { nabResultPath } from './lab/nab-corpus-file.js';
 export { nabAnomalyScore, runNabStream } from './lab/nab-stream.js';
