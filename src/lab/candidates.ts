@@ -463,6 +463,8 @@ export interface PeriodicShapeConfig {
    * once before the discord may alarm on them). 0: never silent.
    */
   readonly weekDays: number;
+  /** The discord's calibrated level that reaches the alarm threshold: its term is 3 · score / level. */
+  readonly level: number;
   readonly paaBudget: number;
   readonly base: DefaultDetectorInput;
 }
@@ -504,6 +506,7 @@ export class PeriodicShapeDetector implements Detector<PeriodicShapeConfig> {
       seed: cfg.seed ?? 0,
       minStrength: cfg.minStrength ?? 0.6,
       weekDays: cfg.weekDays ?? 8,
+      level: cfg.level ?? 3,
       paaBudget: cfg.paaBudget ?? 800,
       base: cfg.base ?? { rcf: { nEstimators: 10 } },
     });
@@ -542,7 +545,8 @@ export class PeriodicShapeDetector implements Detector<PeriodicShapeConfig> {
     for (let i = 0; i < v.length; i++) v[i] = Math.abs(b.v[i]);
     if (this.from !== -1) {
       const s = this.shape.score(ts, opts);
-      for (let i = 0; i < v.length; i++) if (b.t[i] >= this.from) v[i] = Math.max(v[i], Math.abs(s.v[i]));
+      const k = DEFAULT_ALARM_RULE.almThreshold / this.config.level;
+      for (let i = 0; i < v.length; i++) if (b.t[i] >= this.from) v[i] = Math.max(v[i], k * Math.abs(s.v[i]));
     }
     return { t: b.t, v };
   }
@@ -565,9 +569,10 @@ export class PeriodicShapeDetector implements Detector<PeriodicShapeConfig> {
     const b = this.base.stream(opts);
     const s = this.from === -1 ? null : this.shape.stream(opts);
     const from = this.from;
+    const k = DEFAULT_ALARM_RULE.almThreshold / this.config.level;
     const rule = this.rule().streamer();
     const one = (t: number, pb: number, ps: number) =>
-      t >= from ? Math.max(Math.abs(pb), Math.abs(ps)) : Math.abs(pb);
+      t >= from ? Math.max(Math.abs(pb), k * Math.abs(ps)) : Math.abs(pb);
     return {
       push: (t, v) => {
         const pb = b.push(t, v);
@@ -593,6 +598,7 @@ export class PeriodicShapeDetector implements Detector<PeriodicShapeConfig> {
         seed: this.config.seed,
         minStrength: this.config.minStrength,
         weekDays: this.config.weekDays,
+        level: this.config.level,
         paaBudget: this.config.paaBudget,
       },
       state: {

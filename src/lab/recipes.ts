@@ -270,6 +270,18 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     description:
       "round 8: shapePeriodic with the default's forest (20 × 512): too slow for the default, a diagnosis row",
   },
+  shapePeriodicL35: {
+    build: (o) => new PeriodicShapeDetector({ seed: o.seed ?? 0, level: 3.5 }),
+    mapping: 'online',
+    description:
+      'round 8, second look (after the decision): shapePeriodic with the discord alarming at level 3.5',
+  },
+  shapePeriodic20L35: {
+    build: (o) => new PeriodicShapeDetector({ seed: o.seed ?? 0, base: {}, level: 3.5 }),
+    mapping: 'online',
+    description:
+      "round 8, second look (after the decision): the gated discord at level 3.5 beside the default's own 20 × 512 forest",
+  },
   defaultForest10: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10 } }),
     mapping: 'online',
