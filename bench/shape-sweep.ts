@@ -8,6 +8,9 @@
  *
  *   npx tsx bench/shape-sweep.ts <cacheDir> <corpusDir>… -- <combo>…
  *
+ * The cache is keyed by corpus, file and member only, not by code: clear it (or use a new folder) when a
+ * detector changes (round 8 found round 7's discord scores stale for a fifth of the files).
+ *
  * Members: `default` (`defaultDetector()`), `d:<json>` (a `DiscordDetector` with those overrides, its
  * calibrated score, `between: 'hold'`), `od:<json>` (the same discord, raw, calibrated online by an
  * ensemble; `censor` sets `onlineCensor`). A combo is `<discord member>|k|L|c`: the combined score is
@@ -23,7 +26,8 @@
  * training part's own periodicity: it counts in a file only when the training part (the same cut as
  * the detectors trained on) has a robust period with `periodStrength` ≥ s (0: any period found); a
  * ninth, the least number of whole periods in the training part; a tenth, `week`, silences the discord
- * while the data seen (training and test) spans less than 7 days, when the period is a calendar day.
+ * while the data seen (training and test) spans less than 8 days (env WEEK_DAYS), when the period is a
+ * calendar day.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
