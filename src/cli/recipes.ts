@@ -50,6 +50,7 @@ export const RECIPE_NAMES = [
   'shapePeriodic20',
   'shapePeriodicL35',
   'shapePeriodic20L35',
+  'shapePeriodic20L4',
   'defaultForest10',
   'shapeDefault',
   'shapeGated',

@@ -27,6 +27,12 @@ import { MT_RECIPES } from './candidates-mt.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { ZeroDetector } from './zero.js';
 
+/**
+ * Round 8b of docs/evaluation.md: the gated discord's budget, the largest of 800 / 500 / 300 / 200 at
+ * which `bench/throughput.ts` streams the candidate at 100 k points per CPU-second or more.
+ */
+export const SHAPE_8B_BUDGET = 200;
+
 export interface RecipeOptions {
   readonly seed?: number;
 }
@@ -281,6 +287,13 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'online',
     description:
       "round 8, second look (after the decision): the gated discord at level 3.5 beside the default's own 20 × 512 forest",
+  },
+  shapePeriodic20L4: {
+    build: (o) =>
+      new PeriodicShapeDetector({ seed: o.seed ?? 0, base: {}, level: 4, paaBudget: SHAPE_8B_BUDGET }),
+    mapping: 'online',
+    description:
+      "candidate (round 8b): the default (20 × 512 forest) and round 8's gated discord alarming at level 4, its budget the largest that keeps the speed bar",
   },
   defaultForest10: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10 } }),

@@ -9,6 +9,7 @@ import {
   periodStrength,
   shapeDefault,
 } from '../../src/internal.js';
+import { makeDetector, SHAPE_8B_BUDGET } from '../../src/lab/recipes.js';
 
 /** A noisy daily-ish cycle at 5-minute steps (deterministic). */
 function series(n: number, t0 = Date.UTC(2024, 0, 1)): { t: Float64Array; v: Float64Array } {
@@ -216,5 +217,18 @@ describe('round-8 periodicity gate (lab)', () => {
       if (i + 1000 >= 2700 && i + 1000 < 2900 && gated[i] >= 3 && alone[i] < 3) lifted = true;
     }
     expect(lifted).toBe(true);
+  });
+
+  it("round 8b's recipe is the default's own forest and flat-line member with the gated discord at level 4 and the budget the speed bar allowed", () => {
+    const det = makeDetector('shapePeriodic20L4') as PeriodicShapeDetector;
+    expect(det).toBeInstanceOf(PeriodicShapeDetector);
+    expect(det.config).toMatchObject({
+      level: 4,
+      paaBudget: SHAPE_8B_BUDGET,
+      minStrength: 0.6,
+      weekDays: 8,
+      base: {},
+    });
+    expect(SHAPE_8B_BUDGET).toBe(200);
   });
 });
