@@ -23,8 +23,8 @@ const outDir = join(root, 'dist', 'cli');
 /** Loaded only by the commands that need them (or optional peers): not bundled. */
 const external = ['pg', 'danfojs-node', 'fast-check', 'vitest', 'tsad', 'tsad/*', 'fastify', 'prom-client', 'uplot'];
 
-/** The forest's module, and the bundle of its worker thread's module (see below). */
-const forestJs = join(srcDir, 'detectors', 'rcf', 'forest.js');
+/** The module that starts the forest's worker thread, and the bundle of the worker's module (see below). */
+const spawnJs = join(srcDir, 'detectors', 'rcf', 'spawn.js');
 const forestWorker = join(outDir, 'forest-worker.js');
 
 /** zod's classic API module (what `import { z } from 'zod'` names), as a file. */
@@ -39,12 +39,12 @@ const metaUrl = {
       // `z.object(…)` on a namespace import lets esbuild drop the parts of zod tsad never uses (its
       // locales, JSON Schema conversion, …); through zod's index, `z` is one object holding them all
       code = code.replace(/^import \{ z \} from 'zod';$/m, `import * as z from ${JSON.stringify(zodClassic)};`);
-      if (args.path === forestJs) {
+      if (args.path === spawnJs) {
         // the CLI's forests start their worker from its bundle (one file: ready in about half the
         // time of the module graph under dist/src)
         const n = code.split("new Worker(new URL('./worker.js', url)").length - 1;
-        if (n !== 1) throw new Error(`build-cli: expected one worker start in ${forestJs}, found ${n}`);
-        code = code.replace("new Worker(new URL('./worker.js', url)", `new Worker(new URL(${JSON.stringify(relative(dirname(forestJs), forestWorker).split(sep).join('/'))}, url)`);
+        if (n !== 1) throw new Error(`build-cli: expected one worker start in ${spawnJs}, found ${n}`);
+        code = code.replace("new Worker(new URL('./worker.js', url)", `new Worker(new URL(${JSON.stringify(relative(dirname(spawnJs), forestWorker).split(sep).join('/'))}, url)`);
       }
       if (!code.includes('import.meta.url')) return { contents: code, loader: 'js' };
       // every chunk lands directly in dist/cli, so this relative URL names the module's own file

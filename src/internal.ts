@@ -11,6 +11,7 @@ export { EXIT, exitCodeOf } from './cli/exit.js';
 export { labelWindows, registerModels } from './cli/models.js';
 export { registerMonitor } from './cli/monitor.js';
 export {
+  buildRecipe,
   EXPERIMENT_NAME,
   MACHINE_TEMPERATURE_FILE,
   type MachineTemperatureResult,
@@ -31,6 +32,7 @@ export { loadNabRows } from './datasets/nab.js';
 export { DiscordCore } from './detectors/discord/core.js';
 export {
   calendarPeriodMs,
+  checkedPeriod,
   dominantPeriod,
   periodStrength,
   robustPeriod,
@@ -40,7 +42,9 @@ export { packFloats, packInts, unpackFloats, unpackInts } from './detectors/json
 export { AllocBudget } from './detectors/model.js';
 export { NabStreamCore } from './detectors/nab-stream/core.js';
 export { RollingStats } from './detectors/post/anomaly-likelihood.js';
+export { packInts32 } from './detectors/rcf/forest.js';
 export { prevDouble, rejectBound } from './detectors/rcf/index.js';
+export { preStartForestWorker, takeEarlyBatchWorker } from './detectors/rcf/spawn.js';
 export { maxOf, minOf, spanWith } from './detectors/rcf/tree.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
 export {

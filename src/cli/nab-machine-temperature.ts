@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { Tracker } from '../tracking/tracker.js';
 import { defaultThreads, defaultWorkers, intOption, runScript } from './options.js';
 import { RECIPE_NAMES } from './recipes.js';
 
@@ -49,6 +50,21 @@ export function configureMachineTemperature(cmd: Command): Command {
         else process.stdout.write(`${formatRetrainTable(rows)}\n`);
         return;
       }
+      const forestWorker = (o.threads ?? defaultThreads()) >= 2;
+      // the forest's worker thread boots while this thread loads the experiment's modules and data
+      if (forestWorker) (await import('../detectors/rcf/spawn.js')).preStartForestWorker();
+      // and the tracking backend loads and finds (or makes) the experiment meanwhile: its file
+      // I/O interleaves with the module loading (an error is reported when the run starts; an
+      // unknown recipe writes nothing, it fails first)
+      let tracker: Tracker | undefined;
+      if (o.track !== false && RECIPE_NAMES.includes(o.detector)) {
+        const [{ openTracker }, { EXPERIMENT_NAME }] = await Promise.all([
+          import('../tracking/open.js'),
+          import('./nab/experiment-name.js'),
+        ]);
+        tracker = openTracker(o.uri);
+        tracker.getOrCreateExperiment(EXPERIMENT_NAME).catch(() => undefined);
+      }
       // before the experiment's modules load (they build their schemas at load)
       (await import('./one-shot.js')).oneShotProcess();
       const { formatMachineTemperature, runMachineTemperature } = await import(
@@ -60,7 +76,8 @@ export function configureMachineTemperature(cmd: Command): Command {
         seed: o.seed,
         trackingUri: o.track === false ? false : o.uri,
         reportPath: o.report === false ? false : o.report,
-        forestWorker: (o.threads ?? defaultThreads()) >= 2,
+        forestWorker,
+        ...(tracker ? { tracker } : {}),
       });
       if (o.json) {
         const { report } = r;

@@ -37,9 +37,10 @@ export function describeError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** A member that can start its training ahead of time (`RandomCutForest`). */
+/** A member that can start its training ahead of time (`RandomCutForest`, a nested `Ensemble`). */
 interface Prefetching {
-  prefetchTrain(ts: TimeSeries): void;
+  /** Whether the training started (on the forest worker). */
+  prefetchTrain(ts: TimeSeries): boolean | undefined;
 }
 
 /** A member that can start its scoring ahead of time, on a copy (`RandomCutForest`). */
@@ -56,6 +57,14 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
   /** Combiner weights over `selected` (null = equal). */
   weights: Float64Array | null = null;
   private combiner: RowCombiner | null = null;
+  /** The series whose training `prefetchTrain` started, and per member whether it did (for `fit`). */
+  private trainPrefetched: {
+    readonly t: Float64Array;
+    readonly v: Float64Array;
+    readonly started: boolean[];
+  } | null = null;
+  /** Per selected member: scoring started by `prefetchScoreOnCopy` for the next `score()`. */
+  private scorePrefetched: boolean[] | null = null;
   /** Per member: the ensemble's calibrator of that member's output (`calibrateMembers`), or null. */
   private memberCal: (AnomScoreCalibrator | null)[];
   /** Per member: the ensemble's online calibrator (`memberCalibration: 'online'`), or null. */
@@ -188,10 +197,13 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
         }
       }
     } else {
-      // members that can start their training on the forest worker do so first, so that it goes
-      // on while this thread trains the others (same results; see RandomCutForest.prefetchTrain)
-      for (const m of this.members) (m as Partial<Prefetching>).prefetchTrain?.(ts);
-      for (let i = 0; i < n; i++) outs[i] = this.trainMember(i, ts, labels);
+      // members that can start their training on the forest worker do so first and are trained
+      // last, so that it goes on while this thread trains the others (each member trains on its
+      // own: the same results in any order; see RandomCutForest.prefetchTrain)
+      const started = this.prefetchTrain(ts);
+      this.trainPrefetched = null;
+      for (let i = 0; i < n; i++) if (!started[i]) outs[i] = this.trainMember(i, ts, labels);
+      for (let i = 0; i < n; i++) if (started[i]) outs[i] = this.trainMember(i, ts, labels);
     }
     this.requireSome(outs);
     this.trainCombiner(outs, target);
@@ -269,14 +281,46 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
 
   // ------------------------------------------------------------------ scoring
 
+  /**
+   * Starts the training on `ts` of the members that can (a forest's first batch on the forest
+   * worker); per member, whether it started. A nested ensemble does this when the outer one
+   * starts (`Ensemble.prefetchTrain`), so that the outer one trains its other members meanwhile.
+   */
+  prefetchTrain(ts: TimeSeries): boolean[] {
+    const e = this.trainPrefetched;
+    // asked again for the same arrays (the outer ensemble asked first): already started
+    if (e && e.t === ts.t && e.v === ts.v) return e.started;
+    const started = this.members.map((m) => (m as Partial<Prefetching>).prefetchTrain?.(ts) === true);
+    this.trainPrefetched = { t: ts.t, v: ts.v, started };
+    return started;
+  }
+
+  /**
+   * Starts the scoring of `ts` (after `prev`) of the members that can (a forest's batch on the
+   * forest worker), for the `score(ts, prev)` that follows on this copy, which scores them last.
+   * An ensemble nested in another one calls this first, so that the outer ensemble scores its
+   * other members while the forest's batch runs. Returns whether any started.
+   */
+  prefetchScoreOnCopy(ts: TimeSeries, prev?: TimeSeries): boolean {
+    const started = this.selected.map(
+      (i) => (this.members[i] as Partial<ScorePrefetching>).prefetchScoreOnCopy?.(ts, prev) === true,
+    );
+    this.scorePrefetched = started;
+    return started.some(Boolean);
+  }
+
   score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
     // This raw model is a copy being scored (see memberOutput), its members copies too. Members
-    // that can start their scoring on the forest worker do so first and are scored last, so that
-    // the worker's share goes on while this thread scores the others (each member's output is
-    // its own: the same numbers in any order).
+    // that can start their scoring on the forest worker do so first (or did, `prefetchScoreOnCopy`)
+    // and are scored last, so that the worker's share goes on while this thread scores the others
+    // (each member's output is its own: the same numbers in any order).
     const sel = this.selected;
-    const started = sel.map(
-      (i) => (this.members[i] as Partial<ScorePrefetching>).prefetchScoreOnCopy?.(ts, prev) === true,
+    const early = this.scorePrefetched;
+    this.scorePrefetched = null;
+    const started = sel.map((i, j) =>
+      early?.[j] === true
+        ? true
+        : (this.members[i] as Partial<ScorePrefetching>).prefetchScoreOnCopy?.(ts, prev) === true,
     );
     const outs: TimeSeries[] = new Array(sel.length);
     try {

@@ -1,4 +1,5 @@
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
+import type { TimeSeries } from '../series/types.js';
 import {
   buildConfig,
   type EnsembleConfig,
@@ -101,6 +102,34 @@ export class Ensemble extends SpecDetector<EnsembleConfig, EnsembleRaw> {
   /** The member detectors, in order. */
   get members(): readonly EnsembleMember[] {
     return this.raw.members;
+  }
+
+  /**
+   * @internal Starts the training on `ts` of the members that can (a Random Cut Forest's first
+   * batch on the forest worker), for the `train(ts)` that follows; an outer ensemble calls it and
+   * trains its other members meanwhile (same results). Returns whether any started; never throws.
+   */
+  prefetchTrain(ts: TimeSeries): boolean {
+    try {
+      return this.config.validFrac === 0 && this.raw.prefetchTrain(ts).some(Boolean);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * @internal Starts the scoring of `ts` (after `prev`) of the members that can (a Random Cut
+   * Forest's batch on the forest worker), for the `scoreInPlace(ts, prev)` that follows on this
+   * object. Only for a copy being scored (an ensemble's copy of its members in `score()`), so that
+   * an outer ensemble scores its other members while the batch runs (same numbers). Returns
+   * whether any started; never throws.
+   */
+  prefetchScoreOnCopy(ts: TimeSeries, prev?: TimeSeries): boolean {
+    try {
+      return this.raw.prefetchScoreOnCopy(ts, prev);
+    } catch {
+      return false;
+    }
   }
 
   protected override blank(): this {

@@ -523,6 +523,8 @@ export class PeriodicShapeDetector implements Detector<PeriodicShapeConfig> {
       enableThreshold: false,
       between: 'hold',
       paaBudget: this.config.paaBudget,
+      // rounds 8 and 8b measured the discord with the robust period (the discord's default then)
+      periodMethod: 'robust',
       seed,
     });
   }

@@ -78,9 +78,9 @@ function checkSeries(name: string, ts: TimeSeries | undefined, mayBeEmpty: boole
   }
 }
 
-/** Scores placed on the series' timestamps (null where a timestamp has no score). */
-function alignScores(ts: TimeSeries, scores: TimeSeries): (number | null)[] {
-  const out = new Array<number | null>(ts.t.length).fill(null);
+/** Scores placed on the series' timestamps (NaN where a timestamp has no score: a gap). */
+function alignScores(ts: TimeSeries, scores: TimeSeries): Float64Array {
+  const out = new Float64Array(ts.t.length).fill(Number.NaN);
   let j = 0;
   for (let i = 0; i < ts.t.length && j < scores.t.length; i++) {
     while (j < scores.t.length && scores.t[j] < ts.t[i]) j++;
@@ -88,6 +88,23 @@ function alignScores(ts: TimeSeries, scores: TimeSeries): (number | null)[] {
       out[i] = Math.abs(scores.v[j]);
   }
   return out;
+}
+
+/** Whether typed arrays store little-endian bytes here (what the page decodes). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The series for the page: base64 of little-endian float64 bytes (NaN for a gap). Exact, and
+ * written without formatting a decimal number per point (for tens of thousands of points, most of
+ * the time a report took); the page decodes it back to numbers (null for NaN).
+ */
+function packSeries(x: ArrayLike<number>): string {
+  const f = x instanceof Float64Array ? x : Float64Array.from(x);
+  if (LITTLE_ENDIAN) return Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString('base64');
+  const bytes = new Uint8Array(f.length * 8);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < f.length; i++) view.setFloat64(i * 8, f[i], true);
+  return Buffer.from(bytes.buffer).toString('base64');
 }
 
 /**
@@ -104,9 +121,9 @@ export function renderExperimentReport(input: ExperimentReportInput): string {
   checkSeries('scores', scores, true);
   const { js, css } = uplotAssets();
   const data = {
-    t: Array.from(ts.t),
-    v: Array.from(ts.v, (x) => (Number.isFinite(x) ? x : null)),
-    s: alignScores(ts, scores),
+    t: packSeries(ts.t),
+    v: packSeries(Float64Array.from(ts.v, (x) => (Number.isFinite(x) ? x : Number.NaN))),
+    s: packSeries(alignScores(ts, scores)),
     windows: input.windows.map(([a, b]) => [a, b]),
     split: input.split ?? null,
     threshold: input.threshold ?? null,
@@ -153,6 +170,15 @@ ${CLIENT}
 /** The page script (plain ES2017, runs in the browser). */
 const CLIENT = String.raw`(function () {
   var D = JSON.parse(document.getElementById('report-data').textContent);
+  // t, v and s come as base64 of little-endian float64s; NaN (a gap) becomes null for uPlot
+  function unpack(b64) {
+    var bin = atob(b64), n = bin.length >> 3, bytes = new Uint8Array(bin.length), out = new Array(n);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    var view = new DataView(bytes.buffer);
+    for (var k = 0; k < n; k++) { var x = view.getFloat64(8 * k, true); out[k] = x === x ? x : null; }
+    return out;
+  }
+  D.t = unpack(D.t); D.v = unpack(D.v); D.s = unpack(D.s);
   var T0 = D.t[0], T1 = D.t[D.t.length - 1];
   var alarmAt = {};
   D.alarms.forEach(function (a) { alarmAt[a.t] = a; });

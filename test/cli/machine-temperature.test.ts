@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Detector } from '../../src/detectors/index.js';
 import { openTracker } from '../../src/index.js';
 import {
+  buildRecipe,
   EXPERIMENT_NAME,
   type MachineTemperatureResult,
+  makeDetector,
   REFERENCE,
   registerRuns,
   runMachineTemperature,
@@ -99,9 +101,29 @@ describe('NAB machine-temperature experiment (default detector, seed 0)', () => 
     }
   });
 
+  it('the run, started with the experiment, ends FINISHED with the trained model file, byte for byte', async () => {
+    const tracker = openTracker(uri);
+    try {
+      const [run] = await tracker.searchRuns({ filter: `attributes.run_id = '${first.runId}'` });
+      expect(run.info.status).toBe('FINISHED');
+      expect(run.data.params.detector).toBe('default');
+      expect(run.data.params.seed).toBe('0');
+      expect(run.data.params['model.type']).toBe('Ensemble'); // logged with the model, after scoring
+      const bytes = await tracker.readArtifact(first.runId!, 'model/model.json');
+      // scoring leaves the detector as trained: the file written after it is the trained model
+      expect(Buffer.from(bytes).toString('utf8')).toBe(JSON.stringify(first.detector.toJSON(), null, 1));
+    } finally {
+      await tracker.close();
+    }
+  });
+
   it('records a second run (and a second model version) when run again', async () => {
+    // into a tracker opened (and its experiment found) before the run, as the CLI does
+    const opened = openTracker(uri);
+    await opened.getOrCreateExperiment(EXPERIMENT_NAME);
     const second = await runMachineTemperature({
       trackingUri: uri,
+      tracker: opened,
       reportPath: false,
       progress: null,
       seed: 0,
@@ -117,4 +139,44 @@ describe('NAB machine-temperature experiment (default detector, seed 0)', () => 
       await tracker.close();
     }
   }, 120_000);
+});
+
+describe('NAB machine-temperature experiment that fails', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsad-mt-fail-'));
+  const uri = `file:${join(dir, 'runs')}`;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ends its tracked run FAILED, with the error as its tsad.error tag, and reports the error', async () => {
+    // nothing listens on port 1: loading the series from this database fails after the run started
+    const failed = runMachineTemperature({
+      trackingUri: uri,
+      reportPath: false,
+      progress: null,
+      forestWorker: false,
+      data: 'postgres://tsad@127.0.0.1:1/none',
+    });
+    await expect(failed).rejects.toThrow();
+    const error = (await failed.catch((e: unknown) => e)) as Error;
+    const tracker = openTracker(uri);
+    try {
+      const runs = await tracker.searchRuns({ experiment: EXPERIMENT_NAME });
+      expect(runs).toHaveLength(1);
+      expect(runs[0].info.status).toBe('FAILED');
+      expect(runs[0].data.params.detector).toBe('default');
+      expect(runs[0].data.tags['tsad.error']).toContain(error.message.slice(0, 40));
+      expect(await tracker.listRegisteredModels()).toEqual([]);
+    } finally {
+      await tracker.close();
+    }
+  }, 60_000);
+
+  it('builds the default recipe without the table of recipes, the same detector as makeDetector', async () => {
+    for (const seed of [0, 7]) {
+      const fast = await buildRecipe('default', seed);
+      expect(fast.config).toEqual(makeDetector('default', { seed }).config);
+      expect(fast.type).toBe(makeDetector('default', { seed }).type);
+    }
+    expect((await buildRecipe('zms', 3)).config).toEqual(makeDetector('zms', { seed: 3 }).config);
+    await expect(buildRecipe('nope', 0)).rejects.toThrow(/unknown detector "nope"/);
+  });
 });

@@ -9,6 +9,7 @@ runDetectorConformance('DiscordDetector', (over) => new DiscordDetector({ ...ove
       window: fc.integer({ min: 8, max: 300 }),
       paa: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
       enableCalibrator: fc.boolean(),
+      periodMethod: fc.constantFrom('acf' as const, 'robust' as const, 'checked' as const),
     },
     { requiredKeys: [] },
   ),

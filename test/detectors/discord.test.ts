@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
 import { loadModel } from '../../src/index.js';
-import { dominantPeriod, robustPeriod } from '../../src/internal.js';
+import { checkedPeriod, dominantPeriod, robustPeriod } from '../../src/internal.js';
 
 /** A model file the discord wrote at state version `v`, the points streamed after it and the scores that version gave. */
 interface DiscordFixture {
@@ -186,7 +186,7 @@ describe('DiscordDetector model files before state version 3', () => {
       expect(s.push(ti, fx.next.v[k]).score).toBeCloseTo(fx.scores[k], 9);
     });
     const state = d.toJSON().state as Record<string, unknown>;
-    expect(state.stateVersion).toBe(5);
+    expect(state.stateVersion).toBe(6);
   });
 });
 
@@ -203,7 +203,7 @@ describe('DiscordDetector model files of state version 3 (before PAA blocks)', (
     expect(got).toEqual(fx.scores);
     expect(fx.scores.some((x) => x > 1)).toBe(true);
     const state = d.toJSON().state as Record<string, unknown>;
-    expect(state.stateVersion).toBe(5);
+    expect(state.stateVersion).toBe(6);
   });
 });
 
@@ -222,17 +222,44 @@ describe('DiscordDetector model files of state version 4 (before the whole-cycle
     expect(got).toEqual(fx.scores);
     expect(fx.scores.some((x) => x > 1)).toBe(true);
     const state = d.toJSON().state as Record<string, unknown>;
-    expect(state.stateVersion).toBe(5);
+    expect(state.stateVersion).toBe(6);
+  });
+});
+
+describe('DiscordDetector model files of state version 5 (before the checked period became the default)', () => {
+  it('a version-5 file (a whole-cycle core, an open block and an open pair) loads with the robust period and streams exactly the scores that version gave', () => {
+    const fx = discordFixture(5);
+    expect(fx.model.config.periodMethod).toBe('robust');
+    const d = loadModel(fx.model) as DiscordDetector;
+    expect(d).toBeInstanceOf(DiscordDetector);
+    expect(d.block).toBe(4);
+    expect(d.lengths).toEqual([6, 12, 24]);
+    expect(d.cycleLength).toBe(19);
+    expect(d.config.periodMethod).toBe('robust');
+    const s = d.stream();
+    const got = fx.next.t.map((ti, k) => s.push(ti, fx.next.v[k]).score);
+    expect(got).toEqual(fx.scores);
+    expect(fx.scores.some((x) => x > 1)).toBe(true);
+    const state = d.toJSON().state as Record<string, unknown>;
+    expect(state.stateVersion).toBe(6);
+  });
+
+  it('a version-5 file whose config omits periodMethod still trains again with the robust period', () => {
+    const fx = discordFixture(5);
+    const { periodMethod: _, ...rest } = fx.model.config;
+    const d = loadModel({ ...fx.model, config: rest }) as DiscordDetector;
+    expect(d.config.periodMethod).toBe('robust');
+    expect(d.config.periodLength).toBe(0.75);
   });
 });
 
 describe('DiscordDetector config of older model files', () => {
-  it("a field the old file names is kept, and a version-5 file gets today's defaults", () => {
+  it("a field the old file names is kept, and a version-6 file gets today's defaults", () => {
     const fx = discordFixture(4);
     const named = loadModel({ ...fx.model, config: { ...fx.model.config, periodMethod: 'robust' } });
     expect((named as DiscordDetector).config.periodMethod).toBe('robust');
     expect((named as DiscordDetector).config.periodLength).toBeNull();
-    // re-saved, the file is version 5 and names what it was loaded with
+    // re-saved, the file is version 6 and names what it was loaded with
     const again = loadModel(loadModel(fx.model).toJSON()) as DiscordDetector;
     expect(again.config.periodMethod).toBe('acf');
     const fresh = new DiscordDetector();
@@ -241,9 +268,9 @@ describe('DiscordDetector config of older model files', () => {
     fresh.train({ t, v });
     const json = fresh.toJSON();
     const { periodMethod, periodLength, ...rest } = json.config as Record<string, unknown>;
-    expect([periodMethod, periodLength]).toEqual(['robust', 0.75]);
+    expect([periodMethod, periodLength]).toEqual(['checked', 0.75]);
     const loaded = loadModel({ ...json, config: rest }) as DiscordDetector;
-    expect([loaded.config.periodMethod, loaded.config.periodLength]).toEqual(['robust', 0.75]);
+    expect([loaded.config.periodMethod, loaded.config.periodLength]).toEqual(['checked', 0.75]);
   });
 });
 
@@ -379,6 +406,89 @@ describe('DiscordDetector finds the period of real-like series (robustPeriod)', 
       }),
       { numRuns: 12 },
     );
+  });
+});
+
+describe("DiscordDetector on a short training part (periodMethod: 'checked')", () => {
+  /** Six days of a noisy daily cycle at 10-minute steps (144 points a day), a slow walk under it. */
+  function sixDays(seed: number, noise: number): Float64Array {
+    const rnd = noiseGen(seed);
+    let walk = 0;
+    return Float64Array.from({ length: 900 }, (_, i) => {
+      walk += 0.05 * rnd();
+      return Math.sin((2 * Math.PI * i) / 144) + noise * rnd() + walk;
+    });
+  }
+
+  it('six days of a daily cycle: checkedPeriod finds the day on every series; robustPeriod, whose unverifiable widest-band candidate sets the bar, on none', () => {
+    let checked = 0;
+    let robust = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const v = sixDays(seed, 0.6 + 0.03 * seed);
+      if (Math.abs(checkedPeriod(v) - 144) <= 7) checked++;
+      if (robustPeriod(v) !== 0) robust++;
+    }
+    expect(checked).toBe(20);
+    expect(robust).toBe(0);
+  });
+
+  it('property: with eight or more cycles checkedPeriod agrees with robustPeriod', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 10, max: 600 }),
+        fc.integer({ min: 8, max: 30 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (p, cycles, seed) => {
+          const rnd = noiseGen(seed);
+          const v = Float64Array.from(
+            { length: p * cycles + 200 },
+            (_, i) =>
+              Math.sin((2 * Math.PI * i) / p) + 0.5 * Math.sin((4 * Math.PI * i) / p + 1) + 0.4 * rnd(),
+          );
+          const c = checkedPeriod(v);
+          expect(c).toBe(robustPeriod(v));
+          expect(Math.abs(c - p)).toBeLessThanOrEqual(0.05 * p);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it('random walks: no period on at least 45 of 50 (the repeat check still rejects band-passed noise)', () => {
+    let none = 0;
+    for (let seed = 1; seed <= 50; seed++) {
+      const rnd = noiseGen(seed);
+      let w = 0;
+      const v = Float64Array.from({ length: 500 + ((seed * 97) % 5000) }, () => {
+        w += rnd();
+        return w;
+      });
+      if (checkedPeriod(v) === 0) none++;
+    }
+    expect(none).toBeGreaterThanOrEqual(45);
+  });
+
+  it("the detector takes its lengths and whole-cycle length from the day with 'checked' (the default), falls back to 32 points with 'robust', and a changed day is located", () => {
+    const n = 3000;
+    const t = Float64Array.from({ length: n }, (_, i) => T0 + i * 600_000);
+    const rnd = noiseGen(7);
+    let walk = 0;
+    // the series of the test above; from point 2,000 one day runs at twice the frequency
+    const v = Float64Array.from({ length: n }, (_, i) => {
+      const f = i >= 2000 && i < 2144 ? 2 : 1;
+      walk += 0.05 * rnd();
+      return Math.sin((2 * Math.PI * f * i) / 144) + 0.8 * rnd() + walk;
+    });
+    const checked = streamScores({}, t, v, 900);
+    const robust = streamScores({ periodMethod: 'robust' }, t, v, 900);
+    expect(checked.detector.cycleLength).not.toBeNull();
+    expect(robust.detector.cycleLength).toBeNull();
+    // the fallback lengths (¼, ½, 1 × 32 points in blocks) against the day's (shrunk to 96 points)
+    expect(Math.max(...checked.detector.lengths) * checked.detector.block).toBeGreaterThan(
+      Math.max(...robust.detector.lengths) * robust.detector.block,
+    );
+    expect(checked.best).toBeGreaterThanOrEqual(2000 - 100);
+    expect(checked.best).toBeLessThanOrEqual(2143 + 100);
   });
 });
 

@@ -131,6 +131,41 @@ describe('HTML experiment report', () => {
 });
 
 describe('HTML experiment report input', () => {
+  it('carries the series and scores exactly (packed float64s; gaps where a value is not finite or unscored)', () => {
+    const t = Float64Array.from([0, 1, 2, 3, 4], (i) => Date.UTC(2014, 0, 1) + i * 300_000);
+    const v = Float64Array.from([0.1 + 0.2, Number.NaN, -0, 1e300, 5e-324]);
+    const html = renderExperimentReport({
+      title: 'exact',
+      series: { t, v },
+      windows: [],
+      scores: { t: t.slice(2), v: Float64Array.from([-2.5, Number.POSITIVE_INFINITY, 1 / 3]) },
+      alarms: [],
+    });
+    const json = /<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(html)?.[1];
+    const data = JSON.parse(json ?? 'null') as { t: string; v: string; s: string };
+    // what the page's decoder reads: little-endian float64s, NaN shown as a gap
+    const decode = (b64: string) => {
+      const b = Buffer.from(b64, 'base64');
+      return Array.from({ length: b.length / 8 }, (_, k) => b.readDoubleLE(8 * k));
+    };
+    expect(decode(data.t)).toEqual(Array.from(t));
+    const dv = decode(data.v);
+    expect(dv.map((x) => Object.is(x, Number.NaN) || Number.isNaN(x))).toEqual([
+      false,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(Object.is(dv[2], -0)).toBe(true);
+    expect([dv[0], dv[3], dv[4]]).toEqual([0.1 + 0.2, 1e300, 5e-324]);
+    const ds = decode(data.s);
+    expect(ds.slice(0, 2).every(Number.isNaN)).toBe(true); // training part: not scored
+    expect(ds[2]).toBe(2.5); // absolute scores
+    expect(Number.isNaN(ds[3])).toBe(true); // not finite: a gap
+    expect(ds[4]).toBe(1 / 3);
+  });
+
   it('an empty or malformed series is a SeriesError, not a page of NaN coordinates', () => {
     const empty = { t: new Float64Array(0), v: new Float64Array(0) };
     const base = { title: 'x', windows: [], alarms: [], scores: empty };

@@ -6,7 +6,7 @@
  */
 
 import { loadNabRows } from '../../datasets/nab.js';
-import { describeSqlSource, loadSeriesSql, readSql, type SqlSource } from '../../datasets/sql.js';
+import type { SqlSource } from '../../datasets/sql.js';
 import { dateBin } from '../../series/index.js';
 import type { TimeSeries } from '../../series/types.js';
 
@@ -34,6 +34,8 @@ export async function loadMachineTemperature(data?: string): Promise<MachineTemp
   if (!data) {
     return { full: dateBin(rows, { everyMs: 5 * 60_000, aggregate: 'max' }), rawRows: rows.t.length };
   }
+  // the SQL layer loads only for `--data` (the CSV experiment does not compile it)
+  const { loadSeriesSql, readSql } = await import('../../datasets/sql.js');
   const { uri, table } = splitTableParam(data);
   const loaded = await loadSeriesSql(uri, table, rows);
   const { series, source } = await readSql(uri, { table, bin: '5m', aggregate: 'max' });
@@ -41,12 +43,13 @@ export async function loadMachineTemperature(data?: string): Promise<MachineTemp
 }
 
 /** Dataset name and source of a slice [from, to) of a SQL-read series, for `run.logDataset`. */
-export function sqlSlice(
+export async function sqlSlice(
   source: SqlSource,
   from: number,
   to: number,
   rows: number,
-): { name: string; source: string } {
+): Promise<{ name: string; source: string }> {
+  const { describeSqlSource } = await import('../../datasets/sql.js');
   const iso = (t: number) => new Date(t).toISOString();
   return {
     name: `${source.table}[${iso(from)},${iso(to)})`,

@@ -1,21 +1,23 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type SqlSource, writeSql } from '../../datasets/sql.js';
+import type { SqlSource } from '../../datasets/sql.js';
 import { BaseDetector } from '../../detectors/base.js';
+import { defaultDetector } from '../../detectors/default.js';
 import { startForestWorker } from '../../detectors/rcf/forest.js';
 import type { AlarmEvent, Detector } from '../../detectors/types.js';
-import { makeDetector } from '../../lab/recipes.js';
 import { evaluate, type TsadReport } from '../../metrics/index.js';
 import { renderExperimentReport } from '../../report/html.js';
 import { splitAt } from '../../series/index.js';
 import type { TimeSeries, Window } from '../../series/types.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
 import { datasetInput } from '../../tracking/params.js';
+import type { Run, Tracker } from '../../tracking/tracker.js';
 import { Stages, type StageTiming } from '../progress.js';
+import { EXPERIMENT_NAME } from './experiment-name.js';
 import { loadMachineTemperature, splitTableParam, sqlSlice } from './machine-temperature-data.js';
 
 export const MACHINE_TEMPERATURE_FILE = 'realKnownCause/machine_temperature_system_failure.csv';
-export const EXPERIMENT_NAME = 'nab-machine-temperature';
+export { EXPERIMENT_NAME } from './experiment-name.js';
 /** Train on timestamps before this instant, test from it on. */
 export const SPLIT_TIME = Date.UTC(2013, 11, 15);
 /** The labelled windows after the split (inclusive, UTC), as the reference experiment uses them. */
@@ -48,6 +50,11 @@ export interface MachineTemperatureOptions {
    * into the table once, then read back with `date_bin` + `max`; the tracked datasets name the table and range.
    */
   readonly data?: string;
+  /**
+   * The tracker to record into, already opened on `trackingUri` (the CLI opens it before this
+   * module loads, so that its backend loads at the same time); closed at the end. Default: opened here.
+   */
+  readonly tracker?: Tracker;
   /**
    * Start the forest worker (`startForestWorker`) so that the Random Cut Forest's batches run on two
    * threads (same numbers). Default true.
@@ -126,16 +133,88 @@ export async function runMachineTemperature(
   const stages = new Stages(opts.progress === undefined ? process.stderr : opts.progress);
   const recipe = opts.detector ?? 'default';
   const seed = opts.seed ?? 0;
-  // a bad tracking URI fails now, not after the experiment has run
+  // a bad tracking URI or recipe fails now, not after the experiment has run
   if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
+  let detector: Detector;
+  try {
+    detector = await buildRecipe(recipe, seed);
+  } catch (e) {
+    await opts.tracker?.close().catch(() => undefined);
+    throw e;
+  }
+  // The tracked run starts with the experiment: its first records are written while the data
+  // loads (their file I/O interleaves with the CSV's), the rest when the results are in.
+  const tracked =
+    opts.trackingUri === false
+      ? undefined
+      : beginTrackedRun(opts.tracker ?? openTracker(opts.trackingUri), recipe, seed, detector);
+  try {
+    return await experiment(opts, stages, recipe, detector, tracked);
+  } catch (e) {
+    // the run ends FAILED (with the error as its tsad.error tag) before the error goes on
+    if (tracked) {
+      tracked.fail(e);
+      await tracked.runId.catch(() => undefined);
+      await tracked.tracker.close().catch(() => undefined);
+    }
+    throw e;
+  }
+}
 
+/**
+ * A recipe's detector (`makeDetector` of src/lab/recipes.ts): the default one without loading the
+ * table of recipes (every candidate's module, compiled for nothing by the default command).
+ */
+export async function buildRecipe(name: string, seed: number): Promise<Detector> {
+  if (name === 'default') return defaultDetector({ seed });
+  const { makeDetector } = await import('../../lab/recipes.js');
+  return makeDetector(name, { seed });
+}
+
+/** A run started before the experiment: `finish` gives it the rest of its records, `fail` ends it FAILED. */
+interface TrackedRun {
+  readonly tracker: Tracker;
+  /** The run's id once it has ended FINISHED (rejects with the experiment's or the store's error). */
+  readonly runId: Promise<string>;
+  finish(rest: (run: Run) => Promise<void>): void;
+  fail(error: unknown): void;
+}
+
+function beginTrackedRun(tracker: Tracker, recipe: string, seed: number, detector: Detector): TrackedRun {
+  let settle: (rest: ((run: Run) => Promise<void>) | { error: unknown }) => void = () => {};
+  const rest = new Promise<((run: Run) => Promise<void>) | { error: unknown }>((r) => {
+    settle = r;
+  });
+  const runId = tracker.run({ experiment: EXPERIMENT_NAME, name: `${recipe}-seed${seed}` }, async (run) => {
+    await run.logParams({
+      ...alarmParams(detector),
+      detector: recipe,
+      seed,
+      // the config itself is logged once, by logModel (model.config.* keys)
+    });
+    const r = await rest;
+    if (typeof r !== 'function') throw r.error;
+    await r(run);
+    return run.id;
+  });
+  runId.catch(() => {}); // awaited by the caller; a failure is reported there
+  return { tracker, runId, finish: (f) => settle(f), fail: (error) => settle({ error }) };
+}
+
+/** The experiment once the detector is built (and its tracked run started, when tracked). */
+async function experiment(
+  opts: MachineTemperatureOptions,
+  stages: Stages,
+  recipe: string,
+  detector: Detector,
+  tracked: TrackedRun | undefined,
+): Promise<MachineTemperatureResult> {
   const data = await stages.run(
     opts.data ? 'load data (SQL, date_bin 5 min / max)' : 'load data + bin 5 min / max',
     () => loadMachineTemperature(opts.data),
   );
   const full = data.full;
   const [train, test] = splitAt(full, SPLIT_TIME);
-  const detector = makeDetector(recipe, { seed });
   await stages.run('train', () => detector.train(train));
   // The model as trained is what is tracked, so a loaded copy scores the test part exactly like this
   // run. Scoring below leaves the detector unchanged (`score()` is pure: online members learn on a
@@ -242,67 +321,57 @@ export async function runMachineTemperature(
 
   let runId: string | undefined;
   let modelVersion: number | undefined;
-  const uri = opts.trackingUri;
-  if (uri !== false) {
+  if (tracked) {
     await stages.run('track', async () => {
-      const tracker = openTracker(uri);
+      const { tracker } = tracked;
       try {
-        const id = await tracker.run(
-          { experiment: EXPERIMENT_NAME, name: `${recipe}-seed${seed}` },
-          async (run) => {
-            // the run's records are written (file I/O in the background) while the report renders
-            const records = (async () => {
-              await run.logParams({
-                ...alarmParams(detector),
-                detector: recipe,
-                seed,
-                // the config itself is logged once, by logModel below (model.config.* keys)
-              });
-              await run.logMetrics({
-                precision: report.precision,
-                recall: report.recall,
-                f1: report.f1,
-                mttd: report.meanTimeToDetectSec,
-                pointwise_f1: report.pointwise.f1,
-                point_adjusted_f1: report.pointAdjusted.f1,
-                nab_standard: report.nab.standard,
-                alarms: alarms.length,
-              });
-              if (data.sql) {
-                const last = full.t[full.t.length - 1] + 5 * 60_000;
-                await run.logParams({ data_table: data.sql.table, data_query: data.sql.query });
-                // both datasets in one write of the run's record
-                await run.logInputs([
-                  datasetInput(train, {
-                    ...sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length),
-                    context: 'training',
-                  }),
-                  datasetInput(test, {
-                    ...sqlSlice(data.sql, SPLIT_TIME, last, test.t.length),
-                    context: 'testing',
-                  }),
-                ]);
-              } else {
-                await run.logInputs([
-                  datasetInput(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' }),
-                  datasetInput(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' }),
-                ]);
-              }
-            })();
-            records.catch(() => {}); // awaited below; a failure is reported there
-            const html = reportPath ? writeReport(run.id) : undefined;
-            await records;
-            // the model file and the report (its file and its copy in the run) are written together
-            await Promise.all([
-              run.logModel(detector),
-              html?.written,
-              html === undefined
-                ? undefined
-                : run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(html.page) }),
-            ]);
-            return run.id;
-          },
-        );
+        tracked.finish(async (run) => {
+          // the run's records are written (file I/O in the background) while the report renders
+          const records = (async () => {
+            await run.logMetrics({
+              precision: report.precision,
+              recall: report.recall,
+              f1: report.f1,
+              mttd: report.meanTimeToDetectSec,
+              pointwise_f1: report.pointwise.f1,
+              point_adjusted_f1: report.pointAdjusted.f1,
+              nab_standard: report.nab.standard,
+              alarms: alarms.length,
+            });
+            if (data.sql) {
+              const last = full.t[full.t.length - 1] + 5 * 60_000;
+              await run.logParams({ data_table: data.sql.table, data_query: data.sql.query });
+              // both datasets in one write of the run's record
+              await run.logInputs([
+                datasetInput(train, {
+                  ...(await sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length)),
+                  context: 'training',
+                }),
+                datasetInput(test, {
+                  ...(await sqlSlice(data.sql, SPLIT_TIME, last, test.t.length)),
+                  context: 'testing',
+                }),
+              ]);
+            } else {
+              await run.logInputs([
+                datasetInput(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' }),
+                datasetInput(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' }),
+              ]);
+            }
+          })();
+          records.catch(() => {}); // awaited below; a failure is reported there
+          const html = reportPath ? writeReport(run.id) : undefined;
+          await records;
+          // the model file and the report (its file and its copy in the run) are written together
+          await Promise.all([
+            run.logModel(detector),
+            html?.written,
+            html === undefined
+              ? undefined
+              : run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(html.page) }),
+          ]);
+        });
+        const id = await tracked.runId;
         runId = id;
         const mv = await tracker.registerModel(EXPERIMENT_NAME, id);
         modelVersion = mv.version;
@@ -317,6 +386,7 @@ export async function runMachineTemperature(
   const sql = data.sql;
   if (sql && opts.data) {
     const dbUri = splitTableParam(opts.data).uri;
+    const { writeSql } = await import('../../datasets/sql.js');
     predictionsWritten = await stages.run('write predictions (SQL)', () =>
       writeSql(dbUri, {
         series: sql.table,

@@ -15,7 +15,7 @@ import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from 
 import type { Frame } from '../transforms.js';
 import type { JsonObject } from '../types.js';
 import { DiscordCore } from './core.js';
-import { dominantPeriod, median, robustPeriod } from './period.js';
+import { checkedPeriod, dominantPeriod, median, robustPeriod } from './period.js';
 
 export const discordConfigSchema = z.strictObject({
   ...baseConfigShape(1000),
@@ -34,9 +34,10 @@ export const discordConfigSchema = z.strictObject({
   /**
    * How the period is found in the training data: `acf` (the values' autocorrelation, its highest peak
    * after the first zero crossing) or `robust` (also band-passed copies, and the first peak near the
-   * top; see `robustPeriod`).
+   * top; see `robustPeriod`) or `checked` (`robust` where only candidates that pass its repeat check
+   * count; see `checkedPeriod`). Model files of state version 5 or older keep `robust` (or `acf`).
    */
-  periodMethod: z.enum(['acf', 'robust']).default('robust'),
+  periodMethod: z.enum(['acf', 'robust', 'checked']).default('checked'),
   /** One fixed subsequence length (raw points); null = lengths from the dominant period of the training data. */
   m: z.number().int().min(4).max(1024).nullable().default(null),
   /**
@@ -233,7 +234,12 @@ class DiscordRaw implements RowModel<DiscordState> {
     const dt = new Float64Array(Math.max(0, n - 1));
     for (let i = 1; i < n; i++) dt[i - 1] = t[i] - t[i - 1];
     this.step = dt.length ? median(dt) : 0;
-    const p = c.periodMethod === 'robust' ? robustPeriod(v) : dominantPeriod(v);
+    const p =
+      c.periodMethod === 'robust'
+        ? robustPeriod(v)
+        : c.periodMethod === 'checked'
+          ? checkedPeriod(v)
+          : dominantPeriod(v);
     const k = discordBlock(c, p);
     this.k = k;
     // the PAA series: means of k consecutive points; a gap drops the open block (a block never spans a
@@ -504,6 +510,14 @@ function discordFromState(config: DiscordConfig, state: DiscordState, path: stri
 }
 
 /**
+ * State version 5 → 6 (`checked` became the default period method): the state is unchanged; the
+ * legacy config keeps such a file's `robust` period method, so it trains again as before.
+ */
+function migrateCheckedDefault(s: JsonObject): JsonObject {
+  return { ...s, stateVersion: 6 };
+}
+
+/**
  * State version 4 → 5 (a core on pairs of blocks for the whole-cycle length): every core of a version-4
  * model runs on every block, no pair is open: the same scores as before.
  */
@@ -562,11 +576,16 @@ export const discordSpec = defineDetector({
   learnsPrev: true,
   config: discordConfigSchema,
   state: discordStateSchema,
-  stateVersion: 5,
-  migrations: { 2: migrateOneLength, 3: migrateNoPaa, 4: migratePairs },
-  // what files written before PAA blocks (v3) and before the robust period and whole-cycle length
-  // (v4) were trained with: a loaded old model trains again as it was configured
-  legacyConfig: { 3: { paa: 1 }, 4: { periodMethod: 'acf', periodLength: null } },
+  stateVersion: 6,
+  migrations: { 2: migrateOneLength, 3: migrateNoPaa, 4: migratePairs, 5: migrateCheckedDefault },
+  // what files written before PAA blocks (v3), before the robust period and whole-cycle length (v4)
+  // and before the checked period became the default (v5) were trained with: a loaded old model
+  // trains again as it was configured
+  legacyConfig: {
+    3: { paa: 1 },
+    4: { periodMethod: 'acf', periodLength: null },
+    5: { periodMethod: 'robust' },
+  },
   minTrainRows: 16,
   create: (c) => new DiscordRaw(c, [], 0, Number.NaN),
   fromState: (s, { config, path }) => discordFromState(config, s, path),

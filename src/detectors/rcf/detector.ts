@@ -307,17 +307,18 @@ export class RandomCutForest extends SpecDetector<RandomCutForestConfig, RandomC
    * if one runs (`startForestWorker`) and the work is big enough, so that it goes on while the
    * calling thread does something else (an ensemble trains its other members meanwhile). The
    * `train(ts)` that follows joins it; any other call leaves the speculative work unused. Never
-   * changes results; does nothing when the series is not one `train` accepts.
+   * changes results; does nothing when the series is not one `train` accepts. Returns whether the
+   * training runs on the worker (then an ensemble trains this member after its others).
    */
-  prefetchTrain(ts: TimeSeries): void {
-    if (!forestWorkerStatus().started) return;
+  prefetchTrain(ts: TimeSeries): boolean {
+    if (!forestWorkerStatus().started) return false;
     try {
       checkSeries(ts, 'train data');
       const { n, d, x } = this.pipeline.fit(ts);
-      for (let i = 0; i < x.length; i++) if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) return;
-      CutForest.prefetchRows(forestOptions(this.config, d), x, n);
+      for (let i = 0; i < x.length; i++) if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) return false;
+      return CutForest.prefetchRows(forestOptions(this.config, d), x, n);
     } catch {
-      // train() reports it
+      return false; // train() reports it
     }
   }
 

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import { Rng } from '../../math/rng.js';
 import { xoroshiroFloat as draw, fillStreams } from '../../math/xoroshiro.js';
@@ -6,6 +6,7 @@ import { packFloats, packInts, unpackFloats, unpackInts } from '../json.js';
 import type { JsonObject } from '../types.js';
 import { ForestStateSchema, zodError } from './forest-schema.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
+import { spawnForestWorker, takeEarlyBatchWorker } from './spawn.js';
 import { CutTree, NAV_BITS, NAV_MASK, NAV_MAX_DIM, type NavStore, type Uniform } from './tree.js';
 
 /** Options of the forest core (feature vectors in, AWS RCF 1.0 scores out). */
@@ -751,17 +752,29 @@ export class CutForest {
    * ahead of time, if the worker runs (`startForestWorker`) and the batch is big enough: the worker
    * takes its trees while the calling thread does other work (e.g. an ensemble's other members). A
    * forest built later with the same options for the same rows (`takePrefetched`) joins the batch;
-   * otherwise the worker's work is simply thrown away. Results are the same either way.
+   * otherwise the worker's work is simply thrown away. Results are the same either way. Asking
+   * again for the batch already started keeps it. Returns whether a batch runs for these rows.
    */
-  static prefetchRows(opts: CutForestOptions, x: Float64Array, n: number): void {
+  static prefetchRows(opts: CutForestOptions, x: Float64Array, n: number): boolean {
+    // the same batch asked for again (an ensemble and its nested ensemble both prefetch): keep it
+    const p = prefetched?.pending;
+    if (
+      prefetched &&
+      p &&
+      p.job.n === n &&
+      prefetched.builtWith(opts) &&
+      sameBits(p.xs, x, n * prefetched.dimensions)
+    )
+      return true;
     prefetched = null;
-    if (!batchPool || (opts.threads ?? 1) !== 1) return;
+    if (!batchPool || (opts.threads ?? 1) !== 1) return false;
     const f = new CutForest({ ...opts, threads: 1 });
     if (f.numberOfTrees < 2 || n * f.numberOfTrees < BATCH_MIN_TREE_ROWS || x.length < n * f.dimensions)
-      return;
-    for (let i = 0; i < n * f.dimensions; i++) if (!Number.isFinite(x[i])) return;
+      return false;
+    for (let i = 0; i < n * f.dimensions; i++) if (!Number.isFinite(x[i])) return false;
     f.prefetch(x, n);
     prefetched = f;
+    return true;
   }
 
   /** Scores the point, then updates the forest with it (the streaming step); returns the score. */
@@ -927,62 +940,85 @@ export class CutForest {
    * derived on load, exactly.
    */
   toJSON(): JsonObject {
+    // Typed arrays and one pass per tree, packed from their bytes (`packInts32`, `packFloats64`):
+    // the same strings as `packInts` / `packFloats` of the same values, at a fraction of the work
+    // (a one-shot command serialises its forest once, in code V8 has not optimised yet).
     const d = this.dimensions;
     const S = this.sampleSize;
+    const T = this.numberOfTrees;
+    const cap = 2 * S;
     const pointIndex = new Map<number, number>();
-    const pointSeqs: number[] = [];
-    const coords: number[] = [];
+    const pointSeqs = new Float64Array(T * S);
+    const coords = new Float64Array(T * S * d);
+    let P = 0;
     const trees: JsonObject[] = [];
-    for (let t = 0; t < this.numberOfTrees; t++) {
+    const leafPoint = new Int32Array(cap);
+    const dims = new Int32Array(cap);
+    const cuts = new Float64Array(cap);
+    const leaves = new Int32Array(cap);
+    const stack = new Int32Array(cap + 1);
+    for (let t = 0; t < T; t++) {
       const tree = this.trees[t];
+      const f = tree.f;
+      const I = tree.i;
+      const st = tree.stride;
       const o = t * S;
       const size = this.sizes[t];
       // One point per leaf: the point of the first slot (in heap order) that refers to it.
-      const leafPoint = new Map<number, number>();
-      const slots = new Float64Array(size);
+      leafPoint.fill(-1);
+      const slots = new Int32Array(size);
       for (let i = 0; i < size; i++) {
         const seq = this.seqs[o + i];
         const leaf = this.leaves[o + i];
         let pi = pointIndex.get(seq);
         if (pi === undefined) {
-          pi = pointSeqs.length;
+          pi = P++;
           pointIndex.set(seq, pi);
-          pointSeqs.push(seq);
-          for (let j = 0; j < d; j++) coords.push(tree.lo(leaf, j));
+          pointSeqs[pi] = seq;
+          const b = leaf * st + 4;
+          for (let j = 0; j < d; j++) coords[pi * d + j] = f[b + 2 * j];
         }
         slots[i] = pi;
-        if (!leafPoint.has(leaf)) leafPoint.set(leaf, pi);
+        if (leafPoint[leaf] < 0) leafPoint[leaf] = pi;
       }
-      const dims: number[] = [];
-      const cuts: number[] = [];
-      const leaves: number[] = [];
-      tree.preorder((n, isLeaf) => {
-        if (isLeaf) {
-          dims.push(-1);
-          leaves.push(leafPoint.get(n) ?? -1);
+      // preorder (node, left subtree, right subtree), as `CutTree.preorder` visits
+      let nd = 0;
+      let nc = 0;
+      let nl = 0;
+      let top = 0;
+      if (tree.root >= 0) stack[top++] = tree.root;
+      while (top > 0) {
+        const n = stack[--top];
+        const io = 2 * n * st;
+        const left = I[io + 2];
+        if (left < 0) {
+          dims[nd++] = -1;
+          leaves[nl++] = leafPoint[n];
         } else {
-          dims.push(tree.cutDim(n));
-          cuts.push(tree.cutValue(n));
+          dims[nd++] = I[io + 4];
+          cuts[nc++] = f[n * st];
+          stack[top++] = I[io + 3];
+          stack[top++] = left;
         }
-      });
+      }
       trees.push({
-        dims: packInts(dims),
-        cuts: packFloats(cuts),
-        leaves: packInts(leaves),
-        weights: packFloats(this.weights.subarray(o, o + size)),
-        slots: packInts(slots),
+        dims: packInts32(dims.subarray(0, nd)),
+        cuts: packFloats64(cuts.subarray(0, nc)),
+        leaves: packInts32(leaves.subarray(0, nl)),
+        weights: packFloats64(this.weights.subarray(o, o + size)),
+        slots: packInts32(slots),
       });
     }
     return {
       dimensions: d,
-      numberOfTrees: this.numberOfTrees,
+      numberOfTrees: T,
       sampleSize: S,
       lambda: this.lambda,
       outputAfter: this.outputAfter,
       seed: this.seed,
       updates: this.updates,
       rng: Array.from(this.rs),
-      points: { seqs: packInts(pointSeqs), coords: packFloats(coords) },
+      points: { seqs: packInts(pointSeqs.subarray(0, P)), coords: packFloats64(coords.subarray(0, P * d)) },
       trees,
     };
   }
@@ -1177,8 +1213,10 @@ let batchPool: BatchPool | null = null;
  */
 export function startForestWorker(): boolean {
   if (batchPool) return true;
-  const ready = new Int32Array(new SharedArrayBuffer(4));
-  const w = spawnForestWorker({ batch: ready.buffer as SharedArrayBuffer });
+  // a worker started ahead of the forest's code (`preStartForestWorker`), else a new one
+  const early = takeEarlyBatchWorker();
+  const ready = early?.ready ?? new Int32Array(new SharedArrayBuffer(4));
+  const w = early?.worker ?? spawnForestWorker({ batch: ready.buffer as SharedArrayBuffer });
   if (!w) return false;
   w.on('error', () => {
     if (batchPool?.worker === w) batchPool = null;
@@ -1212,25 +1250,6 @@ export function serveBatchJobs(
   primeForest();
   Atomics.store(new Int32Array(readyBuf), 0, 1);
   port.on('message', (job: BatchJob) => new CutForest({ dimensions: 1 }, job.mem).runBatchJob(job));
-}
-
-/** A worker thread running worker.js with `data`, or null if none can start here. */
-function spawnForestWorker(data: unknown): Worker | null {
-  const url = import.meta.url;
-  let w: Worker;
-  try {
-    w = url.endsWith('.ts')
-      ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
-        new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
-          { eval: true, workerData: data },
-        )
-      : new Worker(new URL('./worker.js', url), { workerData: data });
-  } catch {
-    return null;
-  }
-  w.unref();
-  return w;
 }
 
 /** Terminates a forest's worker once the forest is garbage. */
@@ -1291,4 +1310,37 @@ const MAX_CELLS = 1 << 24;
 
 function check(ok: boolean, name: string, value: unknown, what: string): void {
   if (!ok) throw new DetectorError('bad_config', `${name} must be ${what}, got ${String(value)}`);
+}
+
+/** Whether typed arrays store little-endian bytes here (what the packed formats hold). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** `packFloats(a)` from the array's own bytes (the same string). */
+function packFloats64(a: Float64Array): string {
+  if (!LITTLE_ENDIAN) return packFloats(a);
+  return `f64:${Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')}`;
+}
+
+/**
+ * `packInts(a)` for int32 values, from typed-array bytes (the same string: the narrowest of i8,
+ * i16, i32 that holds every value and 0, little-endian).
+ */
+export function packInts32(a: Int32Array): string {
+  if (!LITTLE_ENDIAN) return packInts(a);
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo >= -128 && hi <= 127) {
+    const b = Int8Array.from(a);
+    return `i8:${Buffer.from(b.buffer).toString('base64')}`;
+  }
+  if (lo >= -32768 && hi <= 32767) {
+    const b = Int16Array.from(a);
+    return `i16:${Buffer.from(b.buffer).toString('base64')}`;
+  }
+  return `i32:${Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')}`;
 }

@@ -5,7 +5,8 @@ import {
   startForestWorker,
   stopForestWorker,
 } from '../../../src/detectors/index.js';
-import { defaultDetector } from '../../../src/index.js';
+import { defaultDetector, Ensemble } from '../../../src/index.js';
+import { preStartForestWorker, takeEarlyBatchWorker } from '../../../src/internal.js';
 
 /** Deterministic pseudo-random rows (a tiny LCG, independent of the forest's generator). */
 function rows(n: number, d: number, seed: number): Float64Array {
@@ -65,6 +66,26 @@ describe('the forest worker (startForestWorker)', () => {
     const again = twoBatches(new CutForest(opts), x, y);
     expect(again.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
     expect(again.json).toEqual(one.json);
+  });
+
+  it('a worker started ahead of the forest code (preStartForestWorker) is the one startForestWorker adopts', async () => {
+    await stopForestWorker();
+    expect(forestWorkerStatus().started).toBe(false);
+    expect(preStartForestWorker()).toBe(true);
+    expect(preStartForestWorker()).toBe(true); // one early worker, not two
+    await startAndWait();
+    expect(takeEarlyBatchWorker()).toBeNull(); // adopted: nothing left to hand over
+    // it serves batches: same numbers as one thread, with some trees computed by it
+    const one = twoBatches(new CutForest(opts), x, y);
+    let taken = 0;
+    for (let k = 0; k < 20 && taken === 0; k++) {
+      CutForest.prefetchRows(opts, x, N);
+      await sleep(100);
+      const two = twoBatches(CutForest.takePrefetched(opts, x, N) as CutForest, x, y);
+      taken = forestWorkerStatus().chunks;
+      expect(two.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
+    }
+    expect(taken).toBeGreaterThan(0);
   });
 
   it('a prefetch is taken only by the same options and the same rows (bits, -0 included)', async () => {
@@ -155,6 +176,12 @@ describe('the forest worker (startForestWorker)', () => {
     expect(started.mock.results.some((r) => r.value === true)).toBe(true);
     started.mockRestore();
     expect(parallel).toEqual(alone);
+    // the outer ensemble started its nested ensemble's forest first (Ensemble.prefetchScoreOnCopy),
+    // so that it scored its other member (the flat-line one) while the batch ran
+    const nested = vi.spyOn(Ensemble.prototype, 'prefetchScoreOnCopy');
+    expect(Array.from(det.score(test, { prev: train }).v)).toEqual(alone);
+    expect(nested.mock.results.some((r) => r.value === true)).toBe(true);
+    nested.mockRestore();
     // scoring is pure: the detector (and its forest) unchanged, so a second score is the same
     expect(JSON.stringify(det.toJSON())).toBe(json);
     expect(Array.from(det.score(test, { prev: train }).v)).toEqual(alone);
@@ -177,7 +204,15 @@ describe('the forest worker (startForestWorker)', () => {
     const alone = run();
     await startAndWait();
     const before = forestWorkerStatus().chunks;
+    // the outer ensemble starts its nested ensemble's forest first (Ensemble.prefetchTrain) and
+    // trains its flat-line member meanwhile; the nested one does not start it a second time
+    const nested = vi.spyOn(Ensemble.prototype, 'prefetchTrain');
+    const rows = vi.spyOn(CutForest, 'prefetchRows');
     const parallel = run();
+    expect(nested.mock.results.map((r) => r.value)).toEqual([true]);
+    expect(rows).toHaveBeenCalledTimes(1);
+    nested.mockRestore();
+    rows.mockRestore();
     expect(parallel.scores).toEqual(alone.scores);
     expect(parallel.json).toBe(alone.json);
     // the forest's training was prefetched: the worker took trees of it

@@ -1,0 +1,258 @@
+/**
+ * Failure analysis and cached sweeps of `DiscordDetector` in locate mode (docs/evaluation.md, "Locate
+ * round 2"). Each setting's test-part scores are streamed once per series and cached (Float64 files in
+ * a scratch folder), so combinations of settings (`a|b`: the pointwise maximum of their scores, each
+ * already on its own training scale) are replayed without streaming again. Same protocol as
+ * `runLocate`: train on min(30 % of the series, the label window's start), argmax of the test part,
+ * within 100 points of the anomaly's own extent.
+ *
+ *   npx tsx bench/discord-diag.ts <cacheDir> '<json: {name: config}>' '<combos, comma-separated>' [--per-file] <corpusDir> …
+ *
+ * e.g. `'{"base":{},"diff":{"diffView":true}}' 'base,diff,base|diff'`. With `--per-file`, one line per
+ * missed series: kind, true period (UCR-like corpora record it), the period the detector found, its
+ * block size, where the argmax fell relative to the anomaly and how high the anomaly's own best score
+ * was against the argmax.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { DiscordDetector, type DiscordInput } from '../src/detectors/discord/detector.js';
+import { robustPeriod } from '../src/detectors/discord/period.js';
+import { corpusKinds } from '../src/lab/bench.js';
+import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
+import { parseNabTime } from '../src/metrics/nab-files.js';
+import { lowerBound } from '../src/series/ops.js';
+
+const args = process.argv.slice(2);
+const perFile = args.includes('--per-file');
+const [cacheDir, cfgJson, comboArg, ...dirs] = args.filter((a) => a !== '--per-file');
+if (!cacheDir || !cfgJson || !comboArg || dirs.length === 0) {
+  throw new Error(
+    "usage: discord-diag.ts <cacheDir> '<json {name: config}>' '<combos>' [--per-file] <dir> …",
+  );
+}
+const configs = JSON.parse(cfgJson) as Record<string, DiscordInput>;
+const combos = comboArg.split(',').map((c) => c.split('|'));
+const margin = 100;
+
+interface Series {
+  kind: string;
+  file: string;
+  from: number;
+  to: number;
+  cut: number;
+  n: number;
+  truePeriod: number;
+  estPeriod: number;
+  scores: Map<string, Float64Array>;
+  blocks: Map<string, number>;
+}
+
+async function loadCorpus(dir: string): Promise<Series[]> {
+  const windows = corpusWindows(dir);
+  const kinds = corpusKinds(dir);
+  const kindsPath = join(dir, 'labels', 'combined_windows_kinds.json');
+  const raw = existsSync(kindsPath)
+    ? (JSON.parse(readFileSync(kindsPath, 'utf8')) as Record<
+        string,
+        { onset?: string; until?: string; period?: number }[]
+      >)
+    : {};
+  const out: Series[] = [];
+  const files = Object.keys(windows)
+    .filter((f) => windows[f].length === 1)
+    .sort();
+  for (const file of files) {
+    const { series } = await loadCorpusFile(dir, file);
+    const n = series.t.length;
+    const [ws, we] = windows[file][0];
+    const ext = raw[file]?.[0];
+    const on = ext?.onset ? parseNabTime(ext.onset) : Number.NaN;
+    const un = ext?.until ? parseNabTime(ext.until) : Number.NaN;
+    const a = Number.isFinite(on) ? on : ws;
+    const b = Number.isFinite(un) ? un : we;
+    const from = lowerBound(series.t, a);
+    const to = Math.max(from, lowerBound(series.t, b + 1) - 1);
+    const cut = Math.min(Math.floor(n * 0.3), lowerBound(series.t, ws));
+    if (cut < 10 || cut >= n - 1) continue;
+    const s: Series = {
+      kind: kinds[file][0].kind,
+      file,
+      from,
+      to,
+      cut,
+      n,
+      truePeriod: ext?.period ?? 0,
+      estPeriod: robustPeriod(series.v.subarray(0, cut)),
+      scores: new Map(),
+      blocks: new Map(),
+    };
+    for (const [name, cfg] of Object.entries(configs)) {
+      const key = createHash('sha1')
+        .update(JSON.stringify(cfg))
+        .update(dir)
+        .update(file)
+        .digest('hex')
+        .slice(0, 16);
+      const path = join(cacheDir, `${key}.f64`);
+      if (existsSync(path)) {
+        const buf = readFileSync(path);
+        const all = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
+        s.blocks.set(name, all[0]);
+        s.scores.set(name, all.slice(1));
+        continue;
+      }
+      // `_diff: true` (this bench only): the detector on the first difference of the values
+      // `_windowMul: f` (this bench only): the default window (20 periods in [1,024, 8,192]) × f, with
+      // the block size the default settings choose (so only the past searched changes)
+      // `_paaMul: f`: the block size the default chooses × f (same window)
+      const { _diff, _windowMul, _paaMul, ...own } = cfg as DiscordInput & {
+        _diff?: boolean;
+        _windowMul?: number;
+        _paaMul?: number;
+      };
+      const extra: DiscordInput = {};
+      if (_paaMul) {
+        const probe = new DiscordDetector({ ...own, seed: 0 });
+        probe.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
+        extra.paa = Math.max(1, Math.round(_paaMul * probe.block));
+      }
+      if (_windowMul) {
+        // the default's block size, whatever the lengths (a cost-neutral trade of lengths for past)
+        const probe = new DiscordDetector({ seed: 0 });
+        probe.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
+        const p = s.estPeriod;
+        extra.window = Math.round(_windowMul * Math.min(8192, Math.max(1024, 20 * p)));
+        extra.paa = probe.block;
+      }
+      const det = new DiscordDetector({ ...own, ...extra, seed: 0 });
+      const v = _diff ? series.v.map((y, i) => (i === 0 ? 0 : y - series.v[i - 1])) : series.v;
+      det.train({ t: series.t.subarray(0, cut), v: v.subarray(0, cut) });
+      const st = det.stream();
+      const x = new Float64Array(n - cut + 1);
+      x[0] = det.block;
+      for (let i = cut; i < n; i++) x[i - cut + 1] = Math.abs(st.push(series.t[i], v[i]).score);
+      writeFileSync(path, Buffer.from(x.buffer));
+      s.blocks.set(name, det.block);
+      s.scores.set(name, x.slice(1));
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+/** `name~w`: the trailing mean of the combination over w raw points (`name~p0.25`: w = 0.25 × the period found). */
+function smoothed(s: Series, combo: string[], w: number): Float64Array {
+  const len = s.n - s.cut;
+  const x = new Float64Array(len);
+  // `name^`: that member's score over the highest it has given before in the test part (at least 1,
+  // its training scale): a record-breaking ratio
+  const rec = combo.map((c) => c.endsWith('^'));
+  const names = combo.map((c) => c.replace(/\^$/, ''));
+  const top = combo.map(() => 1);
+  for (let i = 0; i < len; i++) {
+    let v = 0;
+    for (let k = 0; k < names.length; k++) {
+      // `a&b`: the smaller of two settings' scores, `a+b`: their mean (a score both must share)
+      const nm = names[k];
+      const get = (q: string) => s.scores.get(q)?.[i] ?? 0;
+      let y = nm.includes('&')
+        ? Math.min(...nm.split('&').map(get))
+        : nm.includes('+')
+          ? nm.split('+').reduce((acc, q) => acc + get(q), 0) / nm.split('+').length
+          : get(nm);
+      if (rec[k]) {
+        const r = y / top[k];
+        if (y > top[k]) top[k] = y;
+        y = r;
+      }
+      if (y > v) v = y;
+    }
+    x[i] = v;
+  }
+  if (w <= 1) return x;
+  const out = new Float64Array(len);
+  let sum = 0;
+  for (let i = 0; i < len; i++) {
+    sum += x[i];
+    if (i >= w) sum -= x[i - w];
+    out[i] = sum / w;
+  }
+  return out;
+}
+
+function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number; own: number; top: number } {
+  const len = s.n - s.cut;
+  const last = combo0[combo0.length - 1];
+  const tilde = last.indexOf('~');
+  const combo = [...combo0.slice(0, -1), tilde >= 0 ? last.slice(0, tilde) : last];
+  const wSpec = tilde >= 0 ? last.slice(tilde + 1) : '1';
+  const w = wSpec.startsWith('p')
+    ? Math.max(1, Math.round(Number(wSpec.slice(1)) * (s.estPeriod || 32)))
+    : Number(wSpec);
+  const sm = smoothed(s, combo, w);
+  let best = -1;
+  let top = Number.NEGATIVE_INFINITY;
+  let own = 0;
+  const lo = s.from - margin;
+  const hi = s.to + margin;
+  for (let i = 0; i < len; i++) {
+    const v = sm[i];
+    if (v > top) {
+      top = v;
+      best = i + s.cut;
+    }
+    const g = i + s.cut;
+    if (g >= lo && g <= hi && v > own) own = v;
+  }
+  return { hit: best >= lo && best <= hi, argmax: best, own, top };
+}
+
+mkdirSync(cacheDir, { recursive: true });
+const totals = combos.map(() => [0, 0]);
+const byType = combos.map(() => new Map<string, [number, number]>());
+for (const dir of dirs) {
+  const series = await loadCorpus(dir);
+  const line: string[] = [];
+  combos.forEach((combo, k) => {
+    let hits = 0;
+    for (const s of series) {
+      const r = evalCombo(s, combo);
+      if (r.hit) hits++;
+      const type = s.kind.includes(':') ? s.kind : `${basename(dir).replace(/\d+$/, '')}:${s.kind}`;
+      for (const key of type.split(':').map((p, j) => (j === 0 ? `fam ${p}` : p))) {
+        const e = byType[k].get(key) ?? [0, 0];
+        byType[k].set(key, [e[0] + (r.hit ? 1 : 0), e[1] + 1]);
+      }
+      if (perFile && k === 0 && !r.hit) {
+        const blk = s.blocks.get(combo[0]) ?? 0;
+        console.log(
+          `  miss ${basename(dir)} ${s.kind.padEnd(22)} p ${String(s.truePeriod).padStart(5)} est ${String(s.estPeriod).padStart(5)} k ${blk} argmax−from ${String(r.argmax - s.from).padStart(6)} len ${s.to - s.from + 1} own/top ${(r.own / r.top).toFixed(2)} top ${r.top.toFixed(2)}`,
+        );
+        // every setting at the argmax (±8 points) and its best within the anomaly's margin
+        const parts: string[] = [];
+        for (const [name, x] of s.scores) {
+          let atTop = 0;
+          let inOwn = 0;
+          for (let i = 0; i < x.length; i++) {
+            const g = i + s.cut;
+            if (Math.abs(g - r.argmax) <= 8 && x[i] > atTop) atTop = x[i];
+            if (g >= s.from - margin && g <= s.to + margin && x[i] > inOwn) inOwn = x[i];
+          }
+          parts.push(`${name} ${atTop.toFixed(2)}/${inOwn.toFixed(2)}`);
+        }
+        console.log(`      at argmax / in anomaly: ${parts.join('  ')}`);
+      }
+    }
+    totals[k][0] += hits;
+    totals[k][1] += series.length;
+    line.push(`${hits}/${series.length}`);
+  });
+  console.log(`${basename(dir).padEnd(10)} ${line.map((x) => x.padStart(7)).join(' ')}`);
+}
+combos.forEach((combo, k) => {
+  const [h, n] = totals[k];
+  console.log(`${combo.join('|').padEnd(40)} ${h}/${n} ${((100 * h) / n).toFixed(1)} %`);
+  const parts = [...byType[k].entries()].sort((a, b) => a[0].localeCompare(b[0]));
+  console.log(`    ${parts.map(([t, [x, y]]) => `${t} ${x}/${y}`).join(', ')}`);
+});
