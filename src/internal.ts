@@ -58,7 +58,14 @@ export {
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
 export { nabResultPath } from './lab/nab-corpus-file.js';
 export { nabAnomalyScore, runNabStream } from './lab/nab-stream.js';
-export { DETECTOR_RECIPES, makeDetector, NAB_MAPPING, RECIPES, recipeMapping } from './lab/recipes.js';
+export {
+  DETECTOR_RECIPES,
+  makeDetector,
+  NAB_MAPPING,
+  RECIPES,
+  recipeMapping,
+  SHAPE_8B_BUDGET,
+} from './lab/recipes.js';
 export { projectedGradientNorm } from './math/box.js';
 export { minimizeLbfgsb } from './math/lbfgsb.js';
 export { normalCdf, normalQuantile } from './math/normal.js';

@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { defaultDetector, Ensemble, loadModel } from '../../src/detectors/index.js';
 import {
   GatedShapeDetector,
+  makeDetector,
   maxDetector,
   onlineMaxDetector,
   PeriodicShapeDetector,
   periodicShapeGate,
   periodStrength,
+  SHAPE_8B_BUDGET,
   shapeDefault,
 } from '../../src/internal.js';
-import { makeDetector, SHAPE_8B_BUDGET } from '../../src/lab/recipes.js';
 
 /** A noisy daily-ish cycle at 5-minute steps (deterministic). */
 function series(n: number, t0 = Date.UTC(2024, 0, 1)): { t: Float64Array; v: Float64Array } {
