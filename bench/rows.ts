@@ -9,6 +9,7 @@ import { NabStreamDetector } from '../src/detectors/nab-stream/detector.js';
 import { RandomCutForest } from '../src/detectors/rcf/index.js';
 import type { Detector } from '../src/detectors/types.js';
 import { ZmsDetector } from '../src/detectors/zms.js';
+import { PeriodicShapeDetector } from '../src/lab/candidates.js';
 import { makeDetector } from '../src/lab/recipes.js';
 
 export interface BenchRow {
@@ -51,8 +52,17 @@ export const ROWS: BenchRow[] = [
     name: 'default ensemble (mean of AutoETS, RCF 20×512 raw shingles online, ZMS level; max with flat-line onset)',
     make: () => defaultDetector(),
   },
+  // round 8b of docs/evaluation.md: the budget of the gated discord is the largest that keeps the bar
+  ...[800, 500, 300, 200].map((b) => ({
+    name: `default ensemble + gated discord at level 4, budget ${b} (lab shapePeriodic20L4; docs/evaluation.md round 8b)`,
+    make: () => new PeriodicShapeDetector({ base: {}, level: 4, paaBudget: b }),
+  })),
   {
     name: 'lab mtAdaptSustain (default, ZMS level half-life 1000, + the level member held 3 h; docs/evaluation.md)',
     make: () => makeDetector('mtAdaptSustain'),
+  },
+  {
+    name: 'lab shapePeriodic (default with a 10×512 forest + a discord gated by the training part’s periodicity; docs/evaluation.md round 8)',
+    make: () => makeDetector('shapePeriodic'),
   },
 ];

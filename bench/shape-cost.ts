@@ -10,7 +10,7 @@ import { EtsDetector } from '../src/detectors/ets/detector.js';
 import { RandomCutForest } from '../src/detectors/rcf/detector.js';
 import type { Detector } from '../src/detectors/types.js';
 import { ZmsDetector } from '../src/detectors/zms.js';
-import { shapeDefault } from '../src/lab/candidates.js';
+import { PeriodicShapeDetector, shapeDefault } from '../src/lab/candidates.js';
 import { cpuMs, fmt, trainRow } from './harness.js';
 
 const n = Number(process.argv[2] ?? 50_000);
@@ -48,6 +48,8 @@ const rows: [string, () => Detector][] = [
     'shapeDefault rcf 20x256 budget 300',
     () => shapeDefault(0, { base: { rcf: { maxNSamples: 256 } }, paaBudget: 300 }),
   ],
+  ['shapePeriodic (round 8)', () => new PeriodicShapeDetector()],
+  ['shapePeriodic rcf 20x512', () => new PeriodicShapeDetector({ base: {} })],
 ];
 const only = process.argv[3];
 for (const [name, make] of rows) {

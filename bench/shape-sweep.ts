@@ -8,6 +8,9 @@
  *
  *   npx tsx bench/shape-sweep.ts <cacheDir> <corpusDir>… -- <combo>…
  *
+ * The cache is keyed by corpus, file and member only, not by code: clear it (or use a new folder) when a
+ * detector changes (round 8 found round 7's discord scores stale for a fifth of the files).
+ *
  * Members: `default` (`defaultDetector()`), `d:<json>` (a `DiscordDetector` with those overrides, its
  * calibrated score, `between: 'hold'`), `od:<json>` (the same discord, raw, calibrated online by an
  * ensemble; `censor` sets `onlineCensor`). A combo is `<discord member>|k|L|c`: the combined score is
@@ -19,12 +22,18 @@
  * `defaultDetector(<json>)` (e.g. a cheaper forest); an empty first field means no discord; a sixth
  * field g lets the discord count only where the default's own score is at least g (a gate); a seventh,
  * cap, squashes the discord's term to cap · z / (z + cap) < cap (with cap ≤ 3 the alarms are the
- * default's own and only the argmax can move).
+ * default's own and only the argmax can move). An eighth field (round 8), `s`, gates the discord by the
+ * training part's own periodicity: it counts in a file only when the training part (the same cut as
+ * the detectors trained on) has a robust period with `periodStrength` ≥ s (0: any period found); a
+ * ninth, the least number of whole periods in the training part; a tenth, `week`, silences the discord
+ * while the data seen (training and test) spans less than 8 days (env WEEK_DAYS), when the period is a
+ * calendar day.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
 import { DiscordDetector } from '../src/detectors/discord/detector.js';
+import { calendarPeriodMs, median, periodStrength, robustPeriod } from '../src/detectors/discord/period.js';
 import { Ensemble } from '../src/detectors/ensemble.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import type { Detector } from '../src/detectors/types.js';
@@ -114,12 +123,45 @@ interface Combo {
   gate: number;
   /** The discord's term is squashed below this (Infinity: not): cap · z / (z + cap), never reaching it. */
   cap: number;
+  /** Periodicity gate: the least `periodStrength` of the training part (−1: no gate). */
+  ps: number;
+  /** Periodicity gate: the least number of whole periods in the training part. */
+  cycles: number;
+  /** With a daily period, the discord is silent until the data seen spans a week. */
+  week: boolean;
+}
+
+/**
+ * The periodicity gate of `o` on the training part (`t`, `x`): −1 when the discord may not score at
+ * all, else the time from which it may score (−Infinity: from the start).
+ */
+function periodic(t: Float64Array, x: Float64Array, o: Combo): number {
+  const p = robustPeriod(x);
+  if (o.ps >= 0 && !(p > 0 && x.length >= o.cycles * p && periodStrength(x, p) >= o.ps)) return -1;
+  if (o.week && p > 0) {
+    const dt = new Float64Array(t.length - 1);
+    for (let i = 1; i < t.length; i++) dt[i - 1] = t[i] - t[i - 1];
+    if (calendarPeriodMs(p, median(dt)) === 86_400_000)
+      return t[0] + Number(process.env.WEEK_DAYS ?? 8) * 86_400_000;
+  }
+  return Number.NEGATIVE_INFINITY;
 }
 
 function parseCombo(s: string): Combo {
   if (s === 'none')
-    return { base: 'default', discord: null, k: 1, level: 3, c: 1, gate: 0, cap: Number.POSITIVE_INFINITY };
-  const [d, k, l, c, b, g, cap] = s.split('|');
+    return {
+      base: 'default',
+      discord: null,
+      k: 1,
+      level: 3,
+      c: 1,
+      gate: 0,
+      cap: Number.POSITIVE_INFINITY,
+      ps: -1,
+      cycles: 0,
+      week: false,
+    };
+  const [d, k, l, c, b, g, cap, ps, cy, wk] = s.split('|');
   return {
     base: b || 'default',
     discord: d === '' ? null : d,
@@ -128,16 +170,19 @@ function parseCombo(s: string): Combo {
     c: Number(c || 1),
     gate: Number(g || 0),
     cap: Number(cap || Number.POSITIVE_INFINITY),
+    ps: ps === undefined || ps === '' ? -1 : Number(ps),
+    cycles: Number(cy || 0),
+    week: wk === 'week',
   };
 }
 
-function combine(def: number[], dis: number[] | null, o: Combo): Float64Array {
+function combine(def: number[], dis: number[] | null, o: Combo, from = 0): Float64Array {
   const out = new Float64Array(def.length);
   const th = DEFAULT_ALARM_RULE.almThreshold;
   for (let i = 0; i < def.length; i++) {
     const x = def[i];
     let y = o.c < 0 ? 0 : x > th ? th + o.c * (x - th) : x;
-    if (dis && x >= o.gate) {
+    if (dis && x >= o.gate && i >= from) {
       let m = Number.POSITIVE_INFINITY;
       for (let j = Math.max(0, i - o.k + 1); j <= i; j++) m = Math.min(m, dis[j]);
       const z0 = (th * m) / o.level;
@@ -166,7 +211,7 @@ for (const corpus of corpora) {
     : {};
   for (const file of Object.keys(windows).sort()) {
     const { series } = await loadCorpusFile(corpus, file);
-    const { t } = series;
+    const { t, v } = series;
     const n = t.length;
     const p = nabProbationaryLength(n);
     const cache = new Map<string, Cached>();
@@ -176,7 +221,10 @@ for (const corpus of corpora) {
       const tally = tallies[ci];
       const def = cache.get(o.base) as Cached;
       const dis = o.discord ? (cache.get(o.discord) as Cached) : null;
-      const x = combine(def.alarm, dis ? dis.alarm : null, o);
+      const g = dis === null ? -1 : periodic(t.subarray(0, p), v.subarray(0, p), o);
+      if (g !== -1 && process.env.SHOW_GATE)
+        process.stdout.write(`  gate on ${corpus} ${file} from ${lowerBound(t, g)}\n`);
+      const x = combine(def.alarm, g !== -1 && dis ? dis.alarm : null, o, lowerBound(t, g) - p);
       const rule = makeThresholdRule({ ...DEFAULT_ALARM_RULE }).streamer();
       const alarm = new Uint8Array(n);
       for (let i = p; i < n; i++) if (rule.push(t[i], x[i - p]) !== 0) alarm[i] = 1;
@@ -198,8 +246,9 @@ for (const corpus of corpora) {
         tally.found.set(w.kind, e);
       }
       if (ws.length === 1 && def.locate) {
-        const y = combine(def.locate, dis ? dis.locate : null, o);
-        const cut = n - y.length;
+        const cut = n - def.locate.length;
+        const lg = dis === null ? -1 : periodic(t.subarray(0, cut), v.subarray(0, cut), o);
+        const y = combine(def.locate, lg !== -1 && dis ? dis.locate : null, o, lowerBound(t, lg) - cut);
         let best = 0;
         for (let i = 1; i < y.length; i++) if (y[i] > y[best]) best = i;
         const ext = extent[file]?.[0];

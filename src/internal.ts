@@ -34,6 +34,7 @@ export {
   calendarPeriodMs,
   checkedPeriod,
   dominantPeriod,
+  periodStrength,
   robustPeriod,
 } from './detectors/discord/period.js';
 export { toSeries } from './detectors/input.js';
@@ -45,11 +46,25 @@ export { prevDouble, rejectBound } from './detectors/rcf/index.js';
 export { preStartForestWorker, takeEarlyBatchWorker } from './detectors/rcf/spawn.js';
 export { maxOf, minOf, spanWith } from './detectors/rcf/tree.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
-export { GatedShapeDetector, maxDetector, onlineMaxDetector, shapeDefault } from './lab/candidates.js';
+export {
+  GatedShapeDetector,
+  maxDetector,
+  onlineMaxDetector,
+  PeriodicShapeDetector,
+  periodicShapeGate,
+  shapeDefault,
+} from './lab/candidates.js';
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
 export { nabResultPath } from './lab/nab-corpus-file.js';
 export { nabAnomalyScore, runNabStream } from './lab/nab-stream.js';
-export { DETECTOR_RECIPES, makeDetector, NAB_MAPPING, RECIPES, recipeMapping } from './lab/recipes.js';
+export {
+  DETECTOR_RECIPES,
+  makeDetector,
+  NAB_MAPPING,
+  RECIPES,
+  recipeMapping,
+  SHAPE_8B_BUDGET,
+} from './lab/recipes.js';
 export { projectedGradientNorm } from './math/box.js';
 export { minimizeLbfgsb } from './math/lbfgsb.js';
 export { normalCdf, normalQuantile } from './math/normal.js';

@@ -20,11 +20,18 @@ import {
   meanDefault,
   onlineCalibrated,
   onlineMaxDetector,
+  PeriodicShapeDetector,
   shapeDefault7,
 } from './candidates.js';
 import { MT_RECIPES } from './candidates-mt.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { ZeroDetector } from './zero.js';
+
+/**
+ * Round 8b of docs/evaluation.md: the gated discord's budget, the largest of 800 / 500 / 300 / 200 at
+ * which `bench/throughput.ts` streams the candidate at 100 k points per CPU-second or more.
+ */
+export const SHAPE_8B_BUDGET = 200;
 
 export interface RecipeOptions {
   readonly seed?: number;
@@ -256,6 +263,43 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'online',
     description:
       "candidate (round 6): defaultDetector() with ZMS's level mean and variance over everything seen",
+  },
+  shapePeriodic: {
+    build: (o) => new PeriodicShapeDetector({ seed: o.seed ?? 0 }),
+    mapping: 'online',
+    description:
+      'candidate (round 8): the default (forest 10 × 512) and a discord (budget 800) that scores only when the training part repeats a shape (lab only)',
+  },
+  shapePeriodic20: {
+    build: (o) => new PeriodicShapeDetector({ seed: o.seed ?? 0, base: {} }),
+    mapping: 'online',
+    description:
+      "round 8: shapePeriodic with the default's forest (20 × 512): too slow for the default, a diagnosis row",
+  },
+  shapePeriodicL35: {
+    build: (o) => new PeriodicShapeDetector({ seed: o.seed ?? 0, level: 3.5 }),
+    mapping: 'online',
+    description:
+      'round 8, second look (after the decision): shapePeriodic with the discord alarming at level 3.5',
+  },
+  shapePeriodic20L35: {
+    build: (o) => new PeriodicShapeDetector({ seed: o.seed ?? 0, base: {}, level: 3.5 }),
+    mapping: 'online',
+    description:
+      "round 8, second look (after the decision): the gated discord at level 3.5 beside the default's own 20 × 512 forest",
+  },
+  shapePeriodic20L4: {
+    build: (o) =>
+      new PeriodicShapeDetector({ seed: o.seed ?? 0, base: {}, level: 4, paaBudget: SHAPE_8B_BUDGET }),
+    mapping: 'online',
+    description:
+      "candidate (round 8b): the default (20 × 512 forest) and round 8's gated discord alarming at level 4, its budget the largest that keeps the speed bar",
+  },
+  defaultForest10: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10 } }),
+    mapping: 'online',
+    description:
+      "round 8: defaultDetector() with shapePeriodic's forest (10 trees × 512 samples), no discord",
   },
   shapeDefault: {
     build: (o) => shapeDefault7(o.seed ?? 0),
