@@ -40,6 +40,7 @@ const INTEGRATION = [
   'test/metrics/nab-corpus.test.ts',
   'test/cli/nab-corpus.test.ts',
   'test/cli/machine-temperature.test.ts',
+  'test/cli/interrupt.test.ts',
   'test/lab/bench.test.ts',
 ];
 

@@ -11,7 +11,8 @@
  * | 4 | model: a model file that does not load, or a detector used wrongly (`ModelFormatError`, `DetectorError`) |
  * | 5 | tracking: the store or server refused or could not be reached, unknown run/model/alias, nothing to roll back (`TrackingError`; `LifecycleError` `no_champion`/`no_previous`) |
  * | 6 | serving: the service could not start or stop cleanly (`ServeError`) |
- * | 130 | interrupted (Ctrl-C) |
+ * | 130 | interrupted by Ctrl-C (SIGINT); a tracked run is ended KILLED first (./interrupt.ts) |
+ * | 143 | interrupted by SIGTERM (the same clean-up) |
  */
 import { CommanderError } from 'commander';
 
@@ -24,6 +25,7 @@ export const EXIT = {
   tracking: 5,
   serve: 6,
   interrupted: 130,
+  terminated: 143,
 } as const;
 
 const BY_CLASS: Readonly<Record<string, number>> = {

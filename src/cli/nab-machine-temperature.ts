@@ -61,11 +61,13 @@ export function configureMachineTemperature(cmd: Command): Command {
       // unknown recipe writes nothing, it fails first)
       let tracker: Tracker | undefined;
       if (o.track !== false && RECIPE_NAMES.includes(o.detector)) {
-        const [{ openTracker }, { EXPERIMENT_NAME }] = await Promise.all([
+        const [{ openTracker }, { EXPERIMENT_NAME }, { interruptibleTracker }] = await Promise.all([
           import('../tracking/open.js'),
           import('./nab/experiment-name.js'),
+          import('./interrupt.js'),
         ]);
-        tracker = openTracker(o.uri);
+        // Ctrl-C / SIGTERM end the run KILLED (./interrupt.ts)
+        tracker = interruptibleTracker(openTracker(o.uri));
         tracker.getOrCreateExperiment(EXPERIMENT_NAME).catch(() => undefined);
       }
       const { formatMachineTemperature, runMachineTemperature } = await import(

@@ -38,7 +38,10 @@ export function registerSimulate(program: Command): void {
       const { splitTableParam } = await import('./nab/machine-temperature-data.js');
       const { simulate } = await import('../lifecycle/simulate.js');
       const { dateBin } = await import('../series/index.js');
-      const { openTracker } = await import('../tracking/open.js');
+      const [{ openTracker }, { interruptibleTracker }] = await Promise.all([
+        import('../tracking/open.js'),
+        import('./interrupt.js'),
+      ]);
       let series: TimeSeries;
       let labels: Window[] | undefined;
       let name: string;
@@ -55,7 +58,7 @@ export function registerSimulate(program: Command): void {
         labels = ds.windows;
         name = nabFile;
       }
-      const tracker = o.uri ? openTracker(o.uri) : null;
+      const tracker = o.uri ? interruptibleTracker(openTracker(o.uri)) : null;
       try {
         const r = await simulate(() => makeDetector(o.detector, { seed: o.seed }), series, {
           initialTrainEnd: o.trainEnd,

@@ -84,7 +84,8 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
   let runId: string | null = null;
   let model: TrainCliResult['model'] = null;
   if (o.track) {
-    const tracker = openTracker(o.uri);
+    const { interruptibleTracker } = await import('./interrupt.js');
+    const tracker = interruptibleTracker(openTracker(o.uri));
     try {
       runId = await tracker.run({ experiment: o.experiment }, async (run) => {
         await run.logParams({ detector: o.detector, seed: o.seed, data: path, until: o.until ?? null });

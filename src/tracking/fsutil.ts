@@ -4,7 +4,7 @@
  * that refuses symlinks.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { TrackingError } from '../errors.js';
@@ -88,6 +88,41 @@ export function tmpName(path: string): string {
   return join(dirname(path), `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
+/**
+ * Temp files of this process's writes in progress (added when made, removed when renamed, linked
+ * or removed) and the locks it holds (path → token), so that a process ending in the middle of a
+ * write (the CLI's interrupt handler, src/cli/interrupt.ts) can remove them. Readers skip temp
+ * files either way (`isTempEntry`), and a lock whose holder is gone is broken by the next writer;
+ * this only leaves the store without the clutter.
+ */
+const liveTemps = new Set<string>();
+const heldLocks = new Map<string, string>();
+
+/**
+ * Removes the temp files of writes still in progress and releases the locks this process holds
+ * (synchronously: called just before the process exits, when no write of its will finish). A
+ * write cut short never replaces its target (the rename is the last step), so the store keeps the
+ * last complete version of each file.
+ */
+export function abandonWrites(): void {
+  for (const tmp of liveTemps) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // renamed or removed meanwhile
+    }
+  }
+  liveTemps.clear();
+  for (const [path, token] of heldLocks) {
+    try {
+      if (readFileSync(path, 'utf8') === token) unlinkSync(path);
+    } catch {
+      // released meanwhile
+    }
+  }
+  heldLocks.clear();
+}
+
 /** Whether a directory entry is a temp file of `writeFileAtomic` / the lock. */
 export function isTempEntry(name: string): boolean {
   return name.startsWith('.tmp-') || name.startsWith('.lock');
@@ -116,21 +151,26 @@ export async function writeFileAtomic(
   syncDir = false,
 ): Promise<void> {
   const tmp = tmpName(path);
-  const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  liveTemps.add(tmp);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (err) {
+    const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } catch (err) {
+      await fh.close();
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
     await fh.close();
-    await fsp.rm(tmp, { force: true });
-    throw err;
-  }
-  await fh.close();
-  try {
-    await fsp.rename(tmp, path);
-  } catch (err) {
-    await fsp.rm(tmp, { force: true });
-    throw err;
+    try {
+      await fsp.rename(tmp, path);
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+  } finally {
+    liveTemps.delete(tmp);
   }
   if (syncDir) await fsyncDir(dirname(path));
 }
@@ -141,7 +181,13 @@ export async function writeFileAtomic(
  */
 export async function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
   const tmp = tmpName(path);
-  await fsp.writeFile(tmp, data, { flag: 'wx' });
+  liveTemps.add(tmp);
+  try {
+    await fsp.writeFile(tmp, data, { flag: 'wx' });
+  } catch (err) {
+    liveTemps.delete(tmp);
+    throw err;
+  }
   try {
     const fh = await fsp.open(tmp, constants.O_RDONLY);
     await fh.sync().catch(() => undefined);
@@ -153,6 +199,7 @@ export async function createFileExclusive(path: string, data: string | Uint8Arra
     throw err;
   } finally {
     await fsp.rm(tmp, { force: true });
+    liveTemps.delete(tmp);
   }
 }
 
@@ -211,13 +258,20 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
   const token = `${hostname()}\n${process.pid}\n${randomBytes(8).toString('hex')}\n${Date.now()}\n`;
   const tmp = tmpName(path);
   const breaker = `${path}.breaker`;
-  await fsp.writeFile(tmp, token, { flag: 'wx' });
+  liveTemps.add(tmp);
+  try {
+    await fsp.writeFile(tmp, token, { flag: 'wx' });
+  } catch (err) {
+    liveTemps.delete(tmp);
+    throw err;
+  }
   const deadline = Date.now() + timeoutMs;
   let wait = 1;
   try {
     for (;;) {
       try {
         await fsp.link(tmp, path);
+        heldLocks.set(path, token);
         return token;
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
@@ -228,6 +282,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
         let holdsBreaker = false;
         try {
           await fsp.link(tmp, breaker);
+          heldLocks.set(breaker, token);
           holdsBreaker = true;
         } catch (err) {
           if (!isErrno(err, 'EEXIST')) throw err;
@@ -260,6 +315,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
     }
   } finally {
     await fsp.rm(tmp, { force: true });
+    liveTemps.delete(tmp);
   }
 }
 
@@ -269,6 +325,8 @@ export async function releaseLock(path: string, token: string): Promise<void> {
     if (seen === token) await fsp.unlink(path);
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw err;
+  } finally {
+    if (heldLocks.get(path) === token) heldLocks.delete(path);
   }
 }
 

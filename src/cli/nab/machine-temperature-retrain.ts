@@ -10,6 +10,7 @@ import { makeDetector } from '../../lab/recipes.js';
 import { LifecycleError } from '../../lifecycle/errors.js';
 import { simulate, type TrainWindow } from '../../lifecycle/simulate.js';
 import { openTracker } from '../../tracking/open.js';
+import { interruptibleTracker } from '../interrupt.js';
 import { EXPERIMENT_NAME, formatDuration, SPLIT_TIME, TEST_WINDOWS } from './machine-temperature.js';
 import { loadMachineTemperature } from './machine-temperature-data.js';
 
@@ -76,7 +77,9 @@ export async function runMachineTemperatureRetrain(opts: RetrainOptions): Promis
   const seed = opts.seed ?? 0;
   const { full, sql } = await loadMachineTemperature(opts.data);
   const tracker =
-    opts.trackingUri === undefined || opts.trackingUri === false ? null : openTracker(opts.trackingUri);
+    opts.trackingUri === undefined || opts.trackingUri === false
+      ? null
+      : interruptibleTracker(openTracker(opts.trackingUri));
   const rows: RetrainRow[] = [];
   try {
     for (const plan of plans) {

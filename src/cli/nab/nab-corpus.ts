@@ -8,6 +8,7 @@ import { NabRunError } from '../../lab/nab-pool.js';
 import { DETECTOR_RECIPES, isRecipe } from '../../lab/recipes.js';
 import type { NabProfileName } from '../../metrics/index.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
+import { interruptibleTracker } from '../interrupt.js';
 import { CORPUS_RECIPE_NAMES } from '../recipes.js';
 
 export interface NabCorpusOptions {
@@ -132,7 +133,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   writeFileSync(join(outDir, 'scoreboard.json'), `${JSON.stringify(report, null, 2)}\n`);
 
   if (opts.trackingUri !== false) {
-    const tracker = openTracker(opts.trackingUri);
+    const tracker = interruptibleTracker(openTracker(opts.trackingUri));
     try {
       for (const row of rows) {
         await tracker.run({ experiment: 'nab-corpus', name: row.detector }, async (run) => {

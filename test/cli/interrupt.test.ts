@@ -1,0 +1,122 @@
+/**
+ * Ctrl-C and SIGTERM on the built CLI (CI builds first): `tsad nab machine-temperature` interrupted
+ * while its tracked run is open exits 130 (143), prints one line, and leaves the run KILLED, read back
+ * through our tracker and through MLflow's own client, with no temp file left in the local store.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTracker, type Tracker } from '../../src/index.js';
+import { type MlflowServer, startMlflow } from '../helpers/mlflow-server.js';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+const cli = join(repo, 'dist', 'cli', 'main.js');
+const EXPERIMENT = 'nab-machine-temperature';
+
+let dir: string;
+let mlflow: MlflowServer;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tsad-interrupt-'));
+  mlflow = await startMlflow({ backend: 'file' });
+});
+afterAll(async () => {
+  await mlflow?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every file and directory under `root` (relative paths). */
+function walk(root: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    out.push(p);
+    if (e.isDirectory()) out.push(...walk(root, p));
+  }
+  return out;
+}
+
+interface Outcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  runId: string;
+}
+
+/**
+ * Runs the experiment tracked into `uri`, sends `sig` as soon as `tracker` lists its run (polled, no
+ * fixed delay), and waits for the process to end.
+ */
+async function interrupt(uri: string, tracker: Tracker, sig: NodeJS.Signals): Promise<Outcome> {
+  const proc = spawn(
+    process.execPath,
+    [cli, 'nab', 'machine-temperature', '--uri', uri, '--no-report', '--threads', '1'],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  proc.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    proc.on('exit', (code, signal) => res({ code, signal })),
+  );
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  let runId: string | undefined;
+  while (!done && runId === undefined) {
+    const runs = await tracker.searchRuns({ experiment: EXPERIMENT }).catch(() => []);
+    runId = runs.find((r) => r.info.status === 'RUNNING')?.info.runId;
+    if (runId === undefined) await new Promise((r) => setTimeout(r, 5));
+  }
+  expect(runId, `the command ended before its run was seen: ${stderr}`).toBeDefined();
+  proc.kill(sig);
+  return { ...(await exited), stderr, runId: runId as string };
+}
+
+describe('an interrupted tracked command', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s: exit %i, the run KILLED, no temp file in the local store', async (sig, exitCode) => {
+    const store = join(dir, `store-${sig}`);
+    const tracker = openTracker(`file:${store}`);
+    try {
+      const o = await interrupt(`file:${store}`, tracker, sig);
+      expect(o.signal).toBeNull();
+      expect(o.code).toBe(exitCode);
+      expect(o.stderr).toContain(`tsad: interrupted (${sig}); run ${o.runId} ended KILLED\n`);
+      expect(o.stderr.split('\n').filter((l) => l.startsWith('tsad:'))).toHaveLength(1);
+      const rec = await tracker.getRun(o.runId);
+      expect(rec.info.status).toBe('KILLED');
+      expect(rec.info.endTime).toBeGreaterThanOrEqual(rec.info.startTime);
+      const leftovers = walk(store).filter((p) => /(^|\/)\.(tmp|lock)/.test(p));
+      expect(leftovers).toEqual([]);
+    } finally {
+      await tracker.close();
+    }
+  });
+
+  it('SIGINT with an MLflow server: MLflow reads the run back as KILLED', async () => {
+    const tracker = openTracker(mlflow.url);
+    try {
+      const o = await interrupt(mlflow.url, tracker, 'SIGINT');
+      expect(o.code).toBe(130);
+      const dump = (await mlflow.readStore({ stable: false })) as {
+        experiments: {
+          name: string;
+          runs: { info: { run_id: string; status: string; end_time: number } }[];
+        }[];
+      };
+      const run = dump.experiments
+        .find((e) => e.name === EXPERIMENT)
+        ?.runs.find((r) => r.info.run_id === o.runId);
+      expect(run?.info.status).toBe('KILLED');
+      expect(run?.info.end_time).toBeGreaterThan(0);
+    } finally {
+      await tracker.close();
+    }
+  });
+});
