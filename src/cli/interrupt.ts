@@ -11,7 +11,7 @@
  * The experiments compute synchronously on the main thread, so the signal is handled when the
  * current chunk of work (a training or scoring stage) yields, not in the middle of it.
  */
-import { abandonWrites } from '../tracking/fsutil.js';
+import { abandonWrites, settleWrites } from '../tracking/fsutil.js';
 import type { Run, RunOptions, Tracker } from '../tracking/tracker.js';
 import { EXIT } from './exit.js';
 
@@ -96,14 +96,18 @@ async function onSignal(sig: HandledSignal): Promise<void> {
     );
     await Promise.allSettled([...trackers].map((t) => t.close()));
   })();
+  const deadline = Date.now() + CLEANUP_MS;
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = await Promise.race([
+  let timedOut = await Promise.race([
     cleanup.then(() => false),
     new Promise<boolean>((r) => {
       timer = setTimeout(() => r(true), CLEANUP_MS);
     }),
   ]);
   clearTimeout(timer);
+  // writes of the local store still in progress (the command's own, racing the end) finish first;
+  // what is left after the deadline is abandoned: its temp files and locks are removed
+  if (!(await settleWrites(Math.max(0, deadline - Date.now())))) timedOut = true;
   abandonWrites();
   let msg = `tsad: interrupted (${sig})`;
   if (killed.length > 0) msg += `; run ${killed.join(', ')} ended KILLED`;

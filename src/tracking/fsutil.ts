@@ -97,6 +97,40 @@ export function tmpName(path: string): string {
  */
 const liveTemps = new Set<string>();
 const heldLocks = new Map<string, string>();
+/** This process's atomic writes and locked sections in progress (`settleWrites` waits for them). */
+const inFlight = new Set<Promise<unknown>>();
+
+function track<T>(p: Promise<T>): Promise<T> {
+  inFlight.add(p);
+  const done = (): void => {
+    inFlight.delete(p);
+  };
+  p.then(done, done);
+  return p;
+}
+
+/**
+ * Waits until this process has no atomic write or locked section in progress (including those
+ * started meanwhile), for at most `timeoutMs`; true when it got there. A process about to exit calls
+ * it first, so that no write is cut between taking a lock or a temp file and letting it go, then
+ * `abandonWrites()` for whatever did not finish in time.
+ */
+export async function settleWrites(timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (inFlight.size > 0) {
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...inFlight]),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, left);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+  return true;
+}
 
 /**
  * Removes the temp files of writes still in progress and releases the locks this process holds
@@ -145,11 +179,11 @@ async function fsyncDir(dir: string): Promise<void> {
  * Readers see the old or the new content, never a mix, even after power loss. With
  * `syncDir` the directory is fsynced too, so the rename itself survives power loss.
  */
-export async function writeFileAtomic(
-  path: string,
-  data: string | Uint8Array,
-  syncDir = false,
-): Promise<void> {
+export function writeFileAtomic(path: string, data: string | Uint8Array, syncDir = false): Promise<void> {
+  return track(writeAtomic(path, data, syncDir));
+}
+
+async function writeAtomic(path: string, data: string | Uint8Array, syncDir: boolean): Promise<void> {
   const tmp = tmpName(path);
   liveTemps.add(tmp);
   try {
@@ -179,7 +213,11 @@ export async function writeFileAtomic(
  * Creates `path` with `data` only if it does not exist (temp + fsync + link). Returns false
  * if it already existed. Readers never see a partial file.
  */
-export async function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
+export function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
+  return track(createExclusive(path, data));
+}
+
+async function createExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
   const tmp = tmpName(path);
   liveTemps.add(tmp);
   try {
@@ -330,13 +368,17 @@ export async function releaseLock(path: string, token: string): Promise<void> {
   }
 }
 
-export async function withLock<T>(path: string, fn: () => Promise<T>, opts?: LockOptions): Promise<T> {
-  const token = await acquireLock(path, opts);
-  try {
-    return await fn();
-  } finally {
-    await releaseLock(path, token);
-  }
+export function withLock<T>(path: string, fn: () => Promise<T>, opts?: LockOptions): Promise<T> {
+  return track(
+    (async () => {
+      const token = await acquireLock(path, opts);
+      try {
+        return await fn();
+      } finally {
+        await releaseLock(path, token);
+      }
+    })(),
+  );
 }
 
 /**

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { abandonWrites, acquireLock, releaseLock } from '../../src/tracking/fsutil.js';
+import { abandonWrites, acquireLock, releaseLock } from '../../src/internal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-abandon-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
