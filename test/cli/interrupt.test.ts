@@ -4,7 +4,7 @@
  * through our tracker and through MLflow's own client, with no temp file left in the local store.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,23 @@ function walk(root: string, rel = ''): string[] {
   return out;
 }
 
+/** The id of a RUNNING run in an MLflow file store under `dir` (its `meta.yaml` files), if any. */
+function mlflowRunning(dir: string): string | undefined {
+  const root = join(dir, 'mlruns');
+  if (!existsSync(root)) return undefined;
+  for (const meta of walk(root).filter((p) => /^[^/]+\/[^/]+\/meta\.yaml$/.test(p))) {
+    let text: string;
+    try {
+      text = readFileSync(join(root, meta), 'utf8');
+    } catch {
+      continue; // being written
+    }
+    const id = /^run_id: *'?([0-9a-f]+)'?$/m.exec(text)?.[1];
+    if (id !== undefined && /^status: *1$/m.test(text)) return id;
+  }
+  return undefined;
+}
+
 interface Outcome {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -48,7 +65,15 @@ interface Outcome {
  * Runs the experiment tracked into `uri`, sends `sig` as soon as `tracker` lists its run (polled, no
  * fixed delay), and waits for the process to end.
  */
-async function interrupt(uri: string, tracker: Tracker, sig: NodeJS.Signals): Promise<Outcome> {
+async function interrupt(
+  uri: string,
+  tracker: Tracker,
+  sig: NodeJS.Signals,
+  running: () => Promise<string | undefined> = async () =>
+    (await tracker.searchRuns({ experiment: EXPERIMENT }).catch(() => [])).find(
+      (r) => r.info.status === 'RUNNING',
+    )?.info.runId,
+): Promise<Outcome> {
   const proc = spawn(
     process.execPath,
     [cli, 'nab', 'machine-temperature', '--uri', uri, '--no-report', '--threads', '1'],
@@ -67,8 +92,7 @@ async function interrupt(uri: string, tracker: Tracker, sig: NodeJS.Signals): Pr
   });
   let runId: string | undefined;
   while (!done && runId === undefined) {
-    const runs = await tracker.searchRuns({ experiment: EXPERIMENT }).catch(() => []);
-    runId = runs.find((r) => r.info.status === 'RUNNING')?.info.runId;
+    runId = await running();
     if (runId === undefined) await new Promise((r) => setTimeout(r, 5));
   }
   expect(runId, `the command ended before its run was seen: ${stderr}`).toBeDefined();
@@ -102,7 +126,9 @@ describe('an interrupted tracked command', () => {
   it('SIGINT with an MLflow server: MLflow reads the run back as KILLED', async () => {
     const tracker = openTracker(mlflow.url);
     try {
-      const o = await interrupt(mlflow.url, tracker, 'SIGINT');
+      // A search through the server can take longer than the whole command (≈ 0.6 s) under load, so
+      // the run is watched for in the server's file store (meta.yaml, status 1 = RUNNING) instead.
+      const o = await interrupt(mlflow.url, tracker, 'SIGINT', async () => mlflowRunning(mlflow.dir));
       expect(o.code).toBe(130);
       const dump = (await mlflow.readStore({ stable: false })) as {
         experiments: {
