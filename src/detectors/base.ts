@@ -23,7 +23,7 @@ import { checkLabels, checkSeries, toSeries } from './input.js';
 import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field } from './json.js';
 import { AllocBudget } from './model.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
-import { makeThresholdRule } from './post/rule.js';
+import { alarmEvents, makeThresholdRule } from './post/rule.js';
 import type { AlarmStreamer, Threshold } from './post/threshold.js';
 import { BASE_MIGRATIONS, BASE_STATE_VERSION, migrateState, type StateMigration } from './state.js';
 import {
@@ -309,10 +309,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
 
   detect(ts: SeriesLike, opts: ScoreOptions = {}): { scores: TimeSeries; alarms: AlarmEvent[] } {
     const scores = this.applyRule(this.score(ts, opts));
-    const alarms: AlarmEvent[] = [];
-    for (let i = 0; i < scores.v.length; i++)
-      if (scores.v[i] !== 0) alarms.push({ t: scores.t[i], score: scores.v[i] });
-    return { scores, alarms };
+    return { scores, alarms: alarmEvents(scores) };
   }
 
   /**

@@ -18,6 +18,7 @@
 import { DetectorError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
 import { toSeries } from './input.js';
+import { alarmEvents } from './post/rule.js';
 import { isStreamingDetector, type StreamCore, type StreamingDetector } from './streaming.js';
 import type {
   AlarmEvent,
@@ -79,10 +80,7 @@ export class ForeignMember implements StreamingDetector {
   detect(ts: SeriesLike, opts?: ScoreOptions): { scores: TimeSeries; alarms: AlarmEvent[] } {
     if (this.log.t.length === 0) return this.detector.detect(ts, opts);
     const scores = this.applyRule(this.score(ts, opts));
-    const alarms: AlarmEvent[] = [];
-    for (let i = 0; i < scores.v.length; i++)
-      if (scores.v[i] !== 0) alarms.push({ t: scores.t[i], score: scores.v[i] });
-    return { scores, alarms };
+    return { scores, alarms: alarmEvents(scores) };
   }
 
   update(ts: SeriesLike): void {

@@ -9,7 +9,7 @@ import { calendarPeriodMs, median, periodStrength, robustPeriod } from '../detec
 import { Ensemble } from '../detectors/ensemble.js';
 import { FlatLineDetector, type FlatLineInput } from '../detectors/flatline/detector.js';
 import { toSeries } from '../detectors/input.js';
-import { makeThresholdRule } from '../detectors/post/rule.js';
+import { alarmEvents, makeThresholdRule } from '../detectors/post/rule.js';
 import type {
   AlarmEvent,
   Detector,
@@ -327,6 +327,21 @@ export function shapeDefault7(seed = 0): Ensemble {
   return shapeDefault(seed, { base: { rcf: { nEstimators: 10, maxNSamples: 256 } }, paaBudget: 800 });
 }
 
+/**
+ * The default detector's own parts (the mean and the flat-line member, by their maximum) without its
+ * alarm rule: the base the shape candidates add their discord to.
+ */
+function defaultParts(seed: number, base: DefaultDetectorInput): Ensemble {
+  const [mean, flat] = defaultDetector({ seed, ...base }).members;
+  return new Ensemble({
+    members: [mean, flat],
+    combiner: { type: 'max', absScore: true },
+    enableCalibrator: false,
+    enableThreshold: false,
+    seed,
+  });
+}
+
 /** Config of `GatedShapeDetector` (round 7). */
 export interface GatedShapeConfig {
   readonly seed: number;
@@ -361,14 +376,7 @@ export class GatedShapeDetector implements Detector<GatedShapeConfig> {
       base: cfg.base ?? { rcf: { nEstimators: 10, maxNSamples: 256 } },
     });
     const seed = this.config.seed;
-    const [mean, flat] = defaultDetector({ seed, ...this.config.base }).members;
-    this.base = new Ensemble({
-      members: [mean, flat],
-      combiner: { type: 'max', absScore: true },
-      enableCalibrator: false,
-      enableThreshold: false,
-      seed,
-    });
+    this.base = defaultParts(seed, this.config.base);
     this.shape = new DiscordDetector({
       enableThreshold: false,
       between: 'hold',
@@ -409,11 +417,7 @@ export class GatedShapeDetector implements Detector<GatedShapeConfig> {
   detect(ts: SeriesLike, opts?: ScoreOptions): { scores: TimeSeries; alarms: AlarmEvent[] } {
     const raw = this.score(ts, opts);
     const scores = this.rule().apply(raw);
-    const alarms: AlarmEvent[] = [];
-    for (let i = 0; i < scores.v.length; i++) {
-      if (scores.v[i] !== 0) alarms.push({ t: scores.t[i], score: scores.v[i] });
-    }
-    return { scores, alarms };
+    return { scores, alarms: alarmEvents(scores) };
   }
 
   stream(opts?: StreamOptions): StreamScorer {
@@ -511,14 +515,7 @@ export class PeriodicShapeDetector implements Detector<PeriodicShapeConfig> {
       base: cfg.base ?? { rcf: { nEstimators: 10 } },
     });
     const seed = this.config.seed;
-    const [mean, flat] = defaultDetector({ seed, ...this.config.base }).members;
-    this.base = new Ensemble({
-      members: [mean, flat],
-      combiner: { type: 'max', absScore: true },
-      enableCalibrator: false,
-      enableThreshold: false,
-      seed,
-    });
+    this.base = defaultParts(seed, this.config.base);
     this.shape = new DiscordDetector({
       enableThreshold: false,
       between: 'hold',
@@ -560,11 +557,7 @@ export class PeriodicShapeDetector implements Detector<PeriodicShapeConfig> {
 
   detect(ts: SeriesLike, opts?: ScoreOptions): { scores: TimeSeries; alarms: AlarmEvent[] } {
     const scores = this.rule().apply(this.score(ts, opts));
-    const alarms: AlarmEvent[] = [];
-    for (let i = 0; i < scores.v.length; i++) {
-      if (scores.v[i] !== 0) alarms.push({ t: scores.t[i], score: scores.v[i] });
-    }
-    return { scores, alarms };
+    return { scores, alarms: alarmEvents(scores) };
   }
 
   stream(opts?: StreamOptions): StreamScorer {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { TimeSeries } from '../../series/types.js';
+import type { AlarmEvent } from '../types.js';
 import { AggregateAlarms, aggregateAlarmsConfigSchema } from './aggregate-alarms.js';
 import { Threshold, thresholdConfigSchema } from './threshold.js';
 
@@ -26,3 +28,11 @@ export const postRuleTrainSchema = z.strictObject({
   retrainCalibrator: z.boolean().default(false),
 });
 export type PostRuleTrainConfig = z.infer<typeof postRuleTrainSchema>;
+
+/** The alarms of rule-applied scores: one event per nonzero score (what every `detect` returns). */
+export function alarmEvents(scores: TimeSeries): AlarmEvent[] {
+  const alarms: AlarmEvent[] = [];
+  for (let i = 0; i < scores.v.length; i++)
+    if (scores.v[i] !== 0) alarms.push({ t: scores.t[i], score: scores.v[i] });
+  return alarms;
+}
