@@ -97,12 +97,18 @@ for (const file of Object.keys(kinds).sort()) {
   const gapRows: string[] = [];
   for (let i = 1; i < n; i++)
     if (t[i] - t[i - 1] > 1.5 * step)
-      gapRows.push(`${Math.round((t[i] - t[i - 1]) / step) - 1} rows missing before row ${i} (${i - io} rows from onset)`);
+      gapRows.push(
+        `${Math.round((t[i] - t[i - 1]) / step) - 1} rows missing before row ${i} (${i - io} rows from onset)`,
+      );
   if (gapRows.length) process.stdout.write(`    gaps: ${gapRows.join('; ')}\n`);
   // alarms before the onset that could suppress
   const before: string[] = [];
-  for (let i = p; i < io; i++) if (main.alarm[i]) before.push(`row ${i} (${((w.onset - t[i]) / 60_000).toFixed(0)} min before onset)`);
-  if (before.length) process.stdout.write(`    alarms before onset: ${before.slice(-3).join(', ')}${before.length > 3 ? ` (+${before.length - 3} earlier)` : ''}\n`);
+  for (let i = p; i < io; i++)
+    if (main.alarm[i]) before.push(`row ${i} (${((w.onset - t[i]) / 60_000).toFixed(0)} min before onset)`);
+  if (before.length)
+    process.stdout.write(
+      `    alarms before onset: ${before.slice(-3).join(', ')}${before.length > 3 ? ` (+${before.length - 3} earlier)` : ''}\n`,
+    );
   const lastAlarmBefore = (() => {
     for (let i = io - 1; i >= p; i--) if (main.alarm[i]) return t[i];
     return Number.NEGATIVE_INFINITY;
@@ -135,8 +141,12 @@ for (const file of Object.keys(kinds).sort()) {
     }
     const need = Math.min(DEFAULT_ALARM_RULE.minAlmInWindow, pts - 1);
     const sup = lastAlarmBefore >= t[i] - supMs;
-    raw.push(`+${i - io} ${f2(main.score[i])} (${cnt} raw in ${DEFAULT_ALARM_RULE.almWindowMinutes} min${cnt < need ? ', too few' : ''}${sup ? ', suppressed' : ''})`);
+    raw.push(
+      `+${i - io} ${f2(main.score[i])} (${cnt} raw in ${DEFAULT_ALARM_RULE.almWindowMinutes} min${cnt < need ? ', too few' : ''}${sup ? ', suppressed' : ''})`,
+    );
   }
-  process.stdout.write(`    raw alarms in window: ${raw.length ? raw.slice(0, 12).join('; ') : 'none'}${raw.length > 12 ? ` … (${raw.length})` : ''}\n`);
+  process.stdout.write(
+    `    raw alarms in window: ${raw.length ? raw.slice(0, 12).join('; ') : 'none'}${raw.length > 12 ? ` … (${raw.length})` : ''}\n`,
+  );
 }
 process.stdout.write(`${recipe}: ${nMissed} missed of ${nFiles} windows\n`);
