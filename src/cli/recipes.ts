@@ -70,6 +70,8 @@ export const RECIPE_NAMES = [
   'mtAdapt1000',
   'mtSustain',
   'mtAdaptSustain',
+  'defaultDayLevel',
+  'defaultWeekLevel',
 ] as const;
 
 /**
