@@ -11,7 +11,7 @@ import { RandomCutForest } from '../src/detectors/rcf/detector.js';
 import type { Detector } from '../src/detectors/types.js';
 import { ZmsDetector } from '../src/detectors/zms.js';
 import { PeriodicShapeDetector, shapeDefault } from '../src/lab/candidates.js';
-import { dayLevelDefault } from '../src/lab/candidates-kinds.js';
+import { dayLevelDefault, daySustainDefault } from '../src/lab/candidates-kinds.js';
 import { cpuMs, fmt, trainRow } from './harness.js';
 
 const n = Number(process.argv[2] ?? 50_000);
@@ -53,6 +53,8 @@ const rows: [string, () => Detector][] = [
   ['shapePeriodic rcf 20x512', () => new PeriodicShapeDetector({ base: {} })],
   ['default (again, beside Level)', () => defaultDetector()],
   ['defaultWeekLevel (round 9)', () => dayLevelDefault(0, 7)],
+  ['default (again, beside Sustain)', () => defaultDetector()],
+  ['defaultWeekSustain (round 9b)', () => daySustainDefault(0, 7)],
 ];
 const only = process.argv[3];
 for (const [name, make] of rows) {

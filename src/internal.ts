@@ -55,9 +55,11 @@ export {
   shapeDefault,
 } from './lab/candidates.js';
 export {
+  DAY_SUSTAIN_MINUTES,
   DailyProfileLevel,
   dayLevelDefault,
   dayProfile,
+  daySustainDefault,
   KINDS_RECIPES,
   PROFILE_MIN_PER_BIN,
 } from './lab/candidates-kinds.js';

@@ -72,6 +72,8 @@ export const RECIPE_NAMES = [
   'mtAdaptSustain',
   'defaultDayLevel',
   'defaultWeekLevel',
+  'defaultWeekSustain',
+  'defaultDaySustain',
 ] as const;
 
 /**

@@ -33,6 +33,7 @@ import type {
 import { ZmsDetector } from '../detectors/zms.js';
 import type { TimeSeries } from '../series/types.js';
 import { meanDefault } from './candidates.js';
+import { SustainedScore } from './candidates-mt.js';
 import type { Recipe } from './recipes.js';
 
 const DAY_MS = 86_400_000;
@@ -87,25 +88,43 @@ function deseason(p: DayProfile | null, ts: TimeSeries): TimeSeries {
   return { t: ts.t, v };
 }
 
+export interface DailyProfileLevelConfig {
+  readonly inner: object;
+  readonly minSpanDays: number;
+  readonly silentWithoutProfile: boolean;
+}
+
 /**
  * A lab detector: the inner detector fed each value minus the training part's hour-of-day mean
  * (`dayProfile`), or the values unchanged when the training part cannot give a profile.
  */
-export class DailyProfileLevel implements Detector<{ readonly inner: object; readonly minSpanDays: number }> {
+export class DailyProfileLevel implements Detector<DailyProfileLevelConfig> {
   readonly type = 'DailyProfileLevel';
-  readonly config: Readonly<{ readonly inner: object; readonly minSpanDays: number }>;
+  readonly config: Readonly<DailyProfileLevelConfig>;
   private profile: DayProfile | null = null;
 
   /**
    * @param minSpanDays the least span of the training part (days) for a profile; 0: any span that fills
    *   every bin twice. 7: only a training part that has seen every day of the week (a first weekend is
    *   then never news to the profile).
+   * @param silentWithoutProfile without a profile, score 0 everywhere (the member has no opinion)
+   *   instead of passing the values unchanged to the inner detector.
    */
   constructor(
     private readonly inner: Detector,
     private readonly minSpanDays = 0,
+    private readonly silentWithoutProfile = false,
   ) {
-    this.config = Object.freeze({ inner: { type: inner.type, config: inner.config }, minSpanDays });
+    this.config = Object.freeze({
+      inner: { type: inner.type, config: inner.config },
+      minSpanDays,
+      silentWithoutProfile,
+    });
+  }
+
+  /** Whether this member scores 0 everywhere (silent and no profile). */
+  private get silent(): boolean {
+    return this.silentWithoutProfile && this.profile === null;
   }
 
   /** The profile learnt at training (null: none, the values pass unchanged). */
@@ -116,11 +135,13 @@ export class DailyProfileLevel implements Detector<{ readonly inner: object; rea
   train(ts: SeriesLike, opts?: TrainOptions): TimeSeries {
     const s = toSeries(ts, 'DailyProfileLevel.train');
     this.profile = dayProfile(s, this.minSpanDays * DAY_MS);
-    return this.inner.train(deseason(this.profile, s), opts);
+    const post = this.inner.train(deseason(this.profile, s), opts);
+    return this.silent ? { t: post.t, v: new Float64Array(post.v.length) } : post;
   }
 
   score(ts: SeriesLike, opts?: ScoreOptions): TimeSeries {
     const s = toSeries(ts, 'DailyProfileLevel.score');
+    if (this.silent) return { t: s.t, v: new Float64Array(s.v.length) };
     const prev = opts?.prev ? deseason(this.profile, opts.prev) : undefined;
     return this.inner.score(deseason(this.profile, s), prev ? { prev } : undefined);
   }
@@ -136,6 +157,13 @@ export class DailyProfileLevel implements Detector<{ readonly inner: object; rea
   stream(): StreamScorer {
     const st = this.inner.stream();
     const p = this.profile;
+    if (this.silent)
+      return {
+        push: () => ({ score: 0, alarm: false, reset: false }),
+        scoreOne: () => 0,
+        learnOne: () => {},
+        toJSON: () => this.toJSON(),
+      };
     return {
       push: (t, v) => st.push(t, minus(p, t, v)),
       scoreOne: (t, v) => st.scoreOne(t, minus(p, t, v)),
@@ -149,7 +177,7 @@ export class DailyProfileLevel implements Detector<{ readonly inner: object; rea
       format: 'tsad-model',
       version: 1,
       type: this.type,
-      config: { minSpanDays: this.minSpanDays },
+      config: { minSpanDays: this.minSpanDays, silentWithoutProfile: this.silentWithoutProfile },
       state: {
         profile: this.profile ? { binMs: this.profile.binMs, mean: Array.from(this.profile.mean) } : null,
         inner: this.inner.toJSON(),
@@ -188,6 +216,46 @@ export function dayLevelDefault(seed = 0, minSpanDays = 0): Ensemble {
   });
 }
 
+/** The hold of round 9b's sustained profiled level path, in minutes (the machine-temperature round's). */
+export const DAY_SUSTAIN_MINUTES = 180;
+
+/**
+ * Round 9b: `defaultDetector()` unchanged (the mean of ETS, RandomCutForest and the plain ZMS; the
+ * flat-line onset member) beside a **sustained hour-of-day level** path, by the maximum, the default
+ * alarm rule: ZMS against the training part's hour-of-day mean (only when the training part spans
+ * `minSpanDays`; silent, score 0, otherwise), its calibrated score held for `minutes` (`SustainedScore`:
+ * the smallest |score| over that span). The default's own scores are untouched; the path alarms on its own only when a value
+ * stays away from its hour's usual level for the whole hold.
+ */
+export function daySustainDefault(seed = 0, minSpanDays = 7, minutes = DAY_SUSTAIN_MINUTES): Ensemble {
+  const held = new SustainedScore(
+    new DailyProfileLevel(
+      new ZmsDetector({ nLags: 0, enableCalibrator: true, enableThreshold: false, seed }),
+      minSpanDays,
+      true,
+    ),
+    minutes,
+  );
+  return new Ensemble({
+    members: [
+      new Ensemble({
+        members: [...meanDefault({ seed }).members],
+        combiner: { type: 'mean', absScore: true },
+        calibrateMembers: [true, false, false],
+        enableCalibrator: false,
+        enableThreshold: false,
+        seed,
+      }),
+      new FlatLineDetector({ onsetPoints: DEFAULT_FLAT_LINE_ONSET_POINTS, enableThreshold: false, seed }),
+      held,
+    ],
+    combiner: { type: 'max', absScore: true },
+    enableCalibrator: false,
+    threshold: { ...DEFAULT_ALARM_RULE },
+    seed,
+  });
+}
+
 /** The recipes of round 9 (registered in `RECIPES`, src/lab/recipes.ts). */
 export const KINDS_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultDayLevel: {
@@ -201,5 +269,16 @@ export const KINDS_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'online',
     description:
       'candidate (round 9): defaultDayLevel, the profile only when the training part spans a whole week',
+  },
+  defaultWeekSustain: {
+    build: (o) => daySustainDefault(o.seed ?? 0, 7),
+    mapping: 'online',
+    description:
+      'candidate (round 9b): default + the hour-of-day level (week-long training) held for 3 h, maximum',
+  },
+  defaultDaySustain: {
+    build: (o) => daySustainDefault(o.seed ?? 0, 0),
+    mapping: 'online',
+    description: 'candidate (round 9b): default + the hour-of-day level (any profile) held for 3 h, maximum',
   },
 });
