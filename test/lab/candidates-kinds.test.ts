@@ -2,9 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ZmsDetector } from '../../src/detectors/index.js';
 import {
+  DAY_SUSTAIN_MINUTES,
   DailyProfileLevel,
   dayLevelDefault,
   dayProfile,
+  daySustainDefault,
   KINDS_RECIPES,
   PROFILE_MIN_PER_BIN,
   RECIPES,
@@ -120,6 +122,44 @@ describe('DailyProfileLevel', () => {
     // the plain member scores half of the shifted day below its own peak before the shift
     const pa = Array.from(plain.score(after).v, Math.abs).sort((a, b) => a - b);
     expect(pa[72]).toBeLessThan(max(plain.score(before).v));
+  });
+
+  it('scores 0 everywhere without a profile when asked to be silent, and as the wrapped member with one', () => {
+    const short = daily(900, 1); // 7.5 hours of training: no profile
+    const silent = new DailyProfileLevel(zms(), 7, true);
+    const trained = silent.train({ t: short.t.subarray(0, 450), v: short.v.subarray(0, 450) });
+    expect(silent.dayProfile).toBeNull();
+    expect(trained.v.every((x) => x === 0)).toBe(true);
+    const test = { t: short.t.subarray(450), v: short.v.subarray(450).map((x) => x + 100) };
+    expect(silent.score(test).v.every((x) => x === 0)).toBe(true);
+    const st = silent.stream();
+    for (let i = 0; i < test.t.length; i++) expect(st.push(test.t[i], test.v[i]).score).toBe(0);
+    // with a profile, silence changes nothing
+    const long = daily(3000, 30);
+    const train = { t: long.t.subarray(0, 450), v: long.v.subarray(0, 450) };
+    const rest = { t: long.t.subarray(450), v: long.v.subarray(450) };
+    const a = new DailyProfileLevel(zms(), 7, true);
+    const b = new DailyProfileLevel(zms(), 7, false);
+    a.train(train);
+    b.train(train);
+    expect(a.dayProfile).not.toBeNull();
+    expect(Array.from(a.score(rest).v)).toEqual(Array.from(b.score(rest).v));
+  });
+
+  it('is the sustained third part of defaultWeekSustain, beside the unchanged default', () => {
+    expect(DAY_SUSTAIN_MINUTES).toBe(180);
+    expect(RECIPES.defaultWeekSustain).toBe(KINDS_RECIPES.defaultWeekSustain);
+    const det = daySustainDefault(0, 7);
+    expect(det.members.map((m) => m.type)).toEqual(['Ensemble', 'FlatLineDetector', 'SustainedScore']);
+    // where the profile is silent (1-minute steps, 7.5 h of training), the candidate scores as the default
+    const all = daily(1500, 1);
+    const train = { t: all.t.subarray(0, 450), v: all.v.subarray(0, 450) };
+    const test = { t: all.t.subarray(450), v: all.v.subarray(450) };
+    const cand = daySustainDefault(0, 7);
+    cand.train(train);
+    const base = RECIPES.default.build({ seed: 0 });
+    base.train(train);
+    expect(Array.from(cand.score(test).v)).toEqual(Array.from(base.score(test).v));
   });
 
   it('is the level member of the defaultWeekLevel recipe', () => {
