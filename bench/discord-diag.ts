@@ -8,7 +8,13 @@
  *
  *   npx tsx bench/discord-diag.ts <cacheDir> '<json: {name: config}>' '<combos, comma-separated>' [--per-file] <corpusDir> …
  *
- * e.g. `'{"base":{},"diff":{"diffView":true}}' 'base,diff,base|diff'`. With `--per-file`, one line per
+ * e.g. `'{"base":{},"diff":{"diffView":true}}' 'base,diff,base|diff'`. Selection by prominence
+ * (docs/evaluation.md, "Locate round 3"): `a?b?c` takes the argmax of the one member whose top stands out
+ * most, prominence = its highest score / its highest score outside ± `EXCL_MUL` periods (at least
+ * `EXCL_MIN` points) of that top (`PROM_KIND=q99`: / its own 0.99 quantile instead); the first member
+ * keeps its place unless another's prominence is `PROM_BIAS` times larger. `a*b` is the mean of the
+ * members each divided by its highest score outside its top's zone; `a!b` an oracle (located when any
+ * member's own argmax is), for diagnosis only. With `--per-file`, one line per
  * missed series: kind, true period (UCR-like corpora record it), the period the detector found, its
  * block size, where the argmax fell relative to the anomaly and how high the anomaly's own best score
  * was against the argmax.
@@ -17,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DiscordDetector, type DiscordInput } from '../src/detectors/discord/detector.js';
-import { robustPeriod } from '../src/detectors/discord/period.js';
+import { checkedPeriod, robustPeriod } from '../src/detectors/discord/period.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { parseNabTime } from '../src/metrics/nab-files.js';
@@ -106,12 +112,53 @@ async function loadCorpus(dir: string): Promise<Series[]> {
       // `_windowMul: f` (this bench only): the default window (20 periods in [1,024, 8,192]) × f, with
       // the block size the default settings choose (so only the past searched changes)
       // `_paaMul: f`: the block size the default chooses × f (same window)
-      const { _diff, _windowMul, _paaMul, ...own } = cfg as DiscordInput & {
+      // `_len: i` (this bench only): the default's i-th subsequence length alone (`"cycle"`: its
+      // whole-cycle length, on blocks of twice the size), at the default's block size and window, so
+      // its scores are those of one of the default's cores (the cycle core: nearly)
+      // `_dz: true` (this bench only, no discord): |first difference − training median| / (1.4826 MAD)
+      const { _diff, _windowMul, _paaMul, _len, _dz, ...own } = cfg as DiscordInput & {
         _diff?: boolean;
         _windowMul?: number;
         _paaMul?: number;
+        _len?: number | 'cycle';
+        _dz?: boolean;
       };
+      if (_dz) {
+        const d = new Float64Array(n);
+        for (let i = 1; i < n; i++) d[i] = series.v[i] - series.v[i - 1];
+        const tr = Float64Array.from(d.subarray(1, cut)).sort();
+        const med = tr[tr.length >> 1] ?? 0;
+        const dev = Float64Array.from(tr, (y) => Math.abs(y - med)).sort();
+        const mad = Math.max(1.4826 * (dev[dev.length >> 1] ?? 0), 1e-12);
+        const x = new Float64Array(n - cut + 1);
+        x[0] = 1;
+        for (let i = cut; i < n; i++) x[i - cut + 1] = Math.abs(d[i] - med) / mad;
+        writeFileSync(path, Buffer.from(x.buffer));
+        s.blocks.set(name, 1);
+        s.scores.set(name, x.slice(1));
+        continue;
+      }
       const extra: DiscordInput = {};
+      if (_len !== undefined) {
+        const probe = new DiscordDetector({ seed: 0 });
+        probe.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
+        const k = probe.block;
+        const p = checkedPeriod(series.v.subarray(0, cut));
+        extra.window = Math.min(8192, Math.max(1024, 20 * p));
+        const cyc = probe.cycleLength;
+        const ls = probe.lengths;
+        if (_len === 'cycle' ? cyc === null : _len >= ls.length) {
+          // this series has no such length: no score (never the selected one)
+          const x = new Float64Array(n - cut + 1);
+          x[0] = k;
+          writeFileSync(path, Buffer.from(x.buffer));
+          s.blocks.set(name, k);
+          s.scores.set(name, x.slice(1));
+          continue;
+        }
+        extra.paa = _len === 'cycle' ? 2 * k : k;
+        extra.m = _len === 'cycle' ? (cyc as number) * 2 * k : ls[_len] * k;
+      }
       if (_paaMul) {
         const probe = new DiscordDetector({ ...own, seed: 0 });
         probe.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
@@ -181,8 +228,87 @@ function smoothed(s: Series, combo: string[], w: number): Float64Array {
   return out;
 }
 
+const exclMul = Number(process.env.EXCL_MUL ?? 1);
+const exclMin = Number(process.env.EXCL_MIN ?? 0);
+const promBias = Number(process.env.PROM_BIAS ?? 1);
+const promKind = process.env.PROM_KIND ?? 'second';
+
+/**
+ * Prominence of a score series: its highest value over the highest value outside ± `zone` points of
+ * that top (1 when nothing is left outside; Infinity when only the top is positive).
+ */
+function prominence(
+  x: Float64Array,
+  zone: number,
+): { prom: number; top: number; at: number; second: number } {
+  let at = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[at]) at = i;
+  const top = x[at] ?? 0;
+  let second = 0;
+  let any = false;
+  for (let i = 0; i < x.length; i++) {
+    if (i >= at - zone && i <= at + zone) continue;
+    any = true;
+    if (x[i] > second) second = x[i];
+  }
+  let prom = !any ? 1 : second > 0 ? top / second : top > 0 ? Number.POSITIVE_INFINITY : 1;
+  if (promKind === 'q99') {
+    // `PROM_KIND=q99`: the top over the series' own 0.99 quantile (no exclusion zone)
+    const q = Float64Array.from(x).sort()[Math.floor(0.99 * (x.length - 1))] ?? 0;
+    prom = q > 0 ? top / q : top > 0 ? Number.POSITIVE_INFINITY : 1;
+  }
+  return { prom, top, at, second };
+}
+
+/**
+ * `a?b?c`: the member whose top stands out most (largest prominence) decides: its argmax.
+ * `a*b*c`: the mean of the members, each divided by its own highest score outside its top's zone.
+ */
+function promCombo(s: Series, names: string[], mode: '?' | '*'): Float64Array {
+  const len = s.n - s.cut;
+  const zone = Math.max(exclMin, Math.round(exclMul * (s.estPeriod || 0)));
+  const xs = names.map((nm) => s.scores.get(nm) ?? new Float64Array(len));
+  const ps = xs.map((x) => prominence(x, zone));
+  if (mode === '?') {
+    // the first member keeps its place unless another's prominence is `PROM_BIAS` times larger
+    let k = 0;
+    let bestP = ps[0].prom * promBias;
+    for (let j = 1; j < ps.length; j++) {
+      if (ps[j].prom > bestP) {
+        k = j;
+        bestP = ps[j].prom;
+      }
+    }
+    return xs[k];
+  }
+  const out = new Float64Array(len);
+  xs.forEach((x, j) => {
+    const d = ps[j].second > 0 ? ps[j].second : ps[j].top || 1;
+    for (let i = 0; i < len; i++) out[i] += x[i] / d / xs.length;
+  });
+  return out;
+}
+
 function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number; own: number; top: number } {
   const len = s.n - s.cut;
+  if (combo0.length === 1 && combo0[0].includes('!')) {
+    // `a!b`: an oracle (diagnosis only): located when any member's own argmax is
+    const rs = combo0[0].split('!').map((nm) => evalCombo(s, [nm]));
+    return rs.find((r) => r.hit) ?? rs[0];
+  }
+  if (combo0.length === 1 && /[?*]/.test(combo0[0])) {
+    const mode = combo0[0].includes('?') ? '?' : '*';
+    const x = promCombo(s, combo0[0].split(mode), mode);
+    let best = 0;
+    let own = 0;
+    for (let i = 0; i < len; i++) {
+      if (x[i] > x[best]) best = i;
+      const g = i + s.cut;
+      if (g >= s.from - margin && g <= s.to + margin && x[i] > own) own = x[i];
+    }
+    const g = best + s.cut;
+    return { hit: g >= s.from - margin && g <= s.to + margin, argmax: g, own, top: x[best] ?? 0 };
+  }
   const last = combo0[combo0.length - 1];
   const tilde = last.indexOf('~');
   const combo = [...combo0.slice(0, -1), tilde >= 0 ? last.slice(0, tilde) : last];
