@@ -296,6 +296,22 @@ function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number;
     const rs = combo0[0].split('!').map((nm) => evalCombo(s, [nm]));
     return rs.find((r) => r.hit) ?? rs[0];
   }
+  if (combo0.length === 1 && combo0[0].includes('%')) {
+    // `a%b%c`: a vote. Each member proposes its own argmax; the proposal that most members' argmaxes
+    // fall within ± the exclusion zone of wins (ties: the earlier member's)
+    const zone = Math.max(exclMin, Math.round(exclMul * (s.estPeriod || 0)));
+    const rs = combo0[0].split('%').map((nm) => evalCombo(s, [nm]));
+    let k = 0;
+    let votesK = -1;
+    rs.forEach((r, j) => {
+      const v = rs.filter((q) => Math.abs(q.argmax - r.argmax) <= zone).length;
+      if (v > votesK) {
+        votesK = v;
+        k = j;
+      }
+    });
+    return rs[k];
+  }
   if (combo0.length === 1 && /[?*]/.test(combo0[0])) {
     const mode = combo0[0].includes('?') ? '?' : '*';
     const x = promCombo(s, combo0[0].split(mode), mode);
