@@ -13,7 +13,9 @@
  * most, prominence = its highest score / its highest score outside ± `EXCL_MUL` periods (at least
  * `EXCL_MIN` points) of that top (`PROM_KIND=q99`: / its own 0.99 quantile instead); the first member
  * keeps its place unless another's prominence is `PROM_BIAS` times larger. `a*b` is the mean of the
- * members each divided by its highest score outside its top's zone; `a!b` an oracle (located when any
+ * members each divided by its highest score outside its top's zone; `a@b` selects by prominence over
+ * that member's median prominence across the corpus' series; `a%b` is a vote (each member proposes its
+ * argmax; the proposal most members agree with within the zone wins); `a!b` an oracle (located when any
  * member's own argmax is), for diagnosis only. With `--per-file`, one line per
  * missed series: kind, true period (UCR-like corpora record it), the period the detector found, its
  * block size, where the argmax fell relative to the anomaly and how high the anomaly's own best score
@@ -232,6 +234,8 @@ const exclMul = Number(process.env.EXCL_MUL ?? 1);
 const exclMin = Number(process.env.EXCL_MIN ?? 0);
 const promBias = Number(process.env.PROM_BIAS ?? 1);
 const promKind = process.env.PROM_KIND ?? 'second';
+/** Per corpus: each setting's median prominence over the corpus' series (for `a@b`). */
+const corpusMedProm = new Map<string, number>();
 
 /**
  * Prominence of a score series: its highest value over the highest value outside ± `zone` points of
@@ -296,6 +300,24 @@ function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number;
     const rs = combo0[0].split('!').map((nm) => evalCombo(s, [nm]));
     return rs.find((r) => r.hit) ?? rs[0];
   }
+  if (combo0.length === 1 && combo0[0].includes('@')) {
+    // `a@b@c`: select by prominence over that part's median prominence across the corpus' series
+    const zone = Math.max(exclMin, Math.round(exclMul * (s.estPeriod || 0)));
+    const names = combo0[0].split('@');
+    let k = 0;
+    let bestP = Number.NEGATIVE_INFINITY;
+    names.forEach((nm, j) => {
+      const x = s.scores.get(nm);
+      if (!x) return;
+      const p = prominence(x, zone).prom / (corpusMedProm.get(nm) ?? 1);
+      // the first member keeps its place unless another is `PROM_BIAS` times as prominent
+      if (j === 0 || p > bestP * promBias) {
+        bestP = p;
+        k = j;
+      }
+    });
+    return evalCombo(s, [names[k]]);
+  }
   if (combo0.length === 1 && combo0[0].includes('%')) {
     // `a%b%c`: a vote. Each member proposes its own argmax; the proposal that most members' argmaxes
     // fall within ± the exclusion zone of wins (ties: the earlier member's)
@@ -355,6 +377,18 @@ const totals = combos.map(() => [0, 0]);
 const byType = combos.map(() => new Map<string, [number, number]>());
 for (const dir of dirs) {
   const series = await loadCorpus(dir);
+  corpusMedProm.clear();
+  for (const nm of new Set(combos.flatMap((c) => c.flatMap((x) => x.split('@'))))) {
+    const ps = series
+      .map((q) => {
+        const x = q.scores.get(nm);
+        const zone = Math.max(exclMin, Math.round(exclMul * (q.estPeriod || 0)));
+        return x ? prominence(x, zone).prom : Number.NaN;
+      })
+      .filter((v) => Number.isFinite(v))
+      .sort((a, b) => a - b);
+    corpusMedProm.set(nm, ps[ps.length >> 1] ?? 1);
+  }
   const line: string[] = [];
   combos.forEach((combo, k) => {
     let hits = 0;
