@@ -350,6 +350,17 @@ export class CutTree {
     const f = this.f;
     const I = this.i;
     const path = this.path;
+    // Up to 8 dimensions the box steps are unrolled with the point's coordinates in locals (the
+    // same comparisons, and the same additions in the same order, as the loops used beyond 8).
+    const small = d <= 8;
+    const x0 = p[off];
+    const x1 = d > 1 ? p[(off + 1) | 0] : 0;
+    const x2 = d > 2 ? p[(off + 2) | 0] : 0;
+    const x3 = d > 3 ? p[(off + 3) | 0] : 0;
+    const x4 = d > 4 ? p[(off + 4) | 0] : 0;
+    const x5 = d > 5 ? p[(off + 5) | 0] : 0;
+    const x6 = d > 6 ? p[(off + 6) | 0] : 0;
+    const x7 = d > 7 ? p[(off + 7) | 0] : 0;
     let len = 0;
     let node = this.root;
     let leaf = -1;
@@ -357,104 +368,225 @@ export class CutTree {
     // `firstOut` is the path index of the first such node (-1 while p is still inside).
     let firstOut = -1;
     for (;;) {
-      const o = node * st;
-      const b = o + 4;
-      const isLeaf = I[2 * o + 2] < 0;
-      let outside = firstOut >= 0;
-      if (!outside) {
-        if (isLeaf && this.leafEquals(node, p, off)) {
-          I[2 * o + 5]++;
-          leaf = node;
-          break;
-        }
-        // All dimensions, no early exit: 0/1 factors instead of unpredictable branches.
+      const o = Math.imul(node, st);
+      const b = (o + 4) | 0;
+      const isLeaf = I[(2 * o + 2) | 0] < 0;
+      if (firstOut < 0) {
+        // Inside the box? All dimensions, no early exit: 0/1 factors instead of unpredictable
+        // branches. Inside a leaf's box (a point) means equal to its point (-0 equals 0).
         let out = 0;
-        for (let j = 0; j < d; j++) {
-          const x = p[off + j];
-          out |= Number(x < f[b + 2 * j]) | Number(x > f[b + 2 * j + 1]);
+        if (small) {
+          out = Number(x0 < f[b]) | Number(x0 > f[b + 1]);
+          if (d > 1) {
+            out |= Number(x1 < f[b + 2]) | Number(x1 > f[b + 3]);
+            if (d > 2) {
+              out |= Number(x2 < f[b + 4]) | Number(x2 > f[b + 5]);
+              if (d > 3) {
+                out |= Number(x3 < f[b + 6]) | Number(x3 > f[b + 7]);
+                if (d > 4) {
+                  out |= Number(x4 < f[b + 8]) | Number(x4 > f[b + 9]);
+                  if (d > 5) {
+                    out |= Number(x5 < f[b + 10]) | Number(x5 > f[b + 11]);
+                    if (d > 6) {
+                      out |= Number(x6 < f[b + 12]) | Number(x6 > f[b + 13]);
+                      if (d > 7) out |= Number(x7 < f[b + 14]) | Number(x7 > f[b + 15]);
+                    }
+                  }
+                }
+              }
+            }
+          }
+        } else {
+          for (let j = 0; j < d; j++) {
+            const x = p[(off + j) | 0];
+            out |= Number(x < f[(b + 2 * j) | 0]) | Number(x > f[(b + 2 * j + 1) | 0]);
+          }
         }
-        if (out !== 0) {
-          outside = true;
-          firstOut = len;
-        }
-      }
-      if (outside) {
-        // Sum of the ranges of the merged box.
-        let total = 0;
-        for (let j = 0; j < d; j++) {
-          const x = p[off + j];
-          const l = f[b + 2 * j];
-          const h = f[b + 2 * j + 1];
-          total += spanWith(x, l, h);
-        }
-        // Random cut on the merged box, the dimension chosen proportionally to its range.
-        let r = rand() * total;
-        let cd = -1;
-        let cv = 0;
-        let lastPos = -1;
-        for (let j = 0; j < d; j++) {
-          const x = p[off + j];
-          const l = f[b + 2 * j];
-          const h = f[b + 2 * j + 1];
-          const mn = x < l ? x : l;
-          const mx = x > h ? x : h;
-          const range = mx - mn;
-          if (range <= 0) continue;
-          lastPos = j;
-          if (r <= range) {
-            cd = j;
-            cv = mn + r;
-            if (cv >= mx) cv = prevDouble(mx);
+        if (out === 0) {
+          if (isLeaf) {
+            I[(2 * o + 5) | 0]++;
+            leaf = node;
             break;
           }
-          r -= range;
+          path[len++] = node;
+          node = I[(2 * o + 2 + Number(p[(off + I[(2 * o + 4) | 0]) | 0] > f[o])) | 0];
+          continue;
         }
-        if (cd < 0) {
-          // Rounding left r a hair above the last positive range: cut just below its max.
-          cd = lastPos;
-          cv = prevDouble(Math.max(p[off + cd], f[b + 2 * cd + 1]));
-        }
-        const below = f[b + 2 * cd] > cv; // p goes left, node right
-        const above = f[b + 2 * cd + 1] <= cv; // node left, p right
-        if (below || above) {
-          leaf = this.newLeaf(p, off);
-          const inner = this.alloc();
-          const io = inner * st;
-          for (let j = 0; j < d; j++) {
-            const x = p[off + j] + 0;
-            f[io + 4 + 2 * j] = Math.min(x, f[b + 2 * j]);
-            f[io + 5 + 2 * j] = Math.max(x, f[b + 2 * j + 1]);
+        firstOut = len;
+      }
+      // Sum of the ranges of the merged box.
+      let total = 0;
+      if (small) {
+        total += spanWith(x0, f[b], f[b + 1]);
+        if (d > 1) {
+          total += spanWith(x1, f[b + 2], f[b + 3]);
+          if (d > 2) {
+            total += spanWith(x2, f[b + 4], f[b + 5]);
+            if (d > 3) {
+              total += spanWith(x3, f[b + 6], f[b + 7]);
+              if (d > 4) {
+                total += spanWith(x4, f[b + 8], f[b + 9]);
+                if (d > 5) {
+                  total += spanWith(x5, f[b + 10], f[b + 11]);
+                  if (d > 6) {
+                    total += spanWith(x6, f[b + 12], f[b + 13]);
+                    if (d > 7) total += spanWith(x7, f[b + 14], f[b + 15]);
+                  }
+                }
+              }
+            }
           }
-          f[io] = cv;
-          I[2 * io + 4] = cd;
-          I[2 * io + 5] = I[2 * o + 5] + 1;
-          I[2 * io + 2] = below ? leaf : node;
-          I[2 * io + 3] = below ? node : leaf;
-          this.setNav(inner);
-          const par = I[2 * o + 6];
-          I[2 * io + 6] = par;
-          this.setChild(par, node, inner);
-          I[2 * o + 6] = inner;
-          I[leaf * st * 2 + 6] = inner;
+        }
+      } else {
+        for (let j = 0; j < d; j++) {
+          total += spanWith(p[(off + j) | 0], f[(b + 2 * j) | 0], f[(b + 2 * j + 1) | 0]);
+        }
+      }
+      // Random cut on the merged box, the dimension chosen proportionally to its range.
+      let r = rand() * total;
+      let cd = -1;
+      let cv = 0;
+      let lastPos = -1;
+      for (let j = 0; j < d; j++) {
+        const x = p[(off + j) | 0];
+        const l = f[(b + 2 * j) | 0];
+        const h = f[(b + 2 * j + 1) | 0];
+        const mn = x < l ? x : l;
+        const mx = x > h ? x : h;
+        const range = mx - mn;
+        if (range <= 0) continue;
+        lastPos = j;
+        if (r <= range) {
+          cd = j;
+          cv = mn + r;
+          if (cv >= mx) cv = prevDouble(mx);
           break;
         }
+        r -= range;
+      }
+      if (cd < 0) {
+        // Rounding left r a hair above the last positive range: cut just below its max.
+        cd = lastPos;
+        cv = prevDouble(Math.max(p[off + cd], f[b + 2 * cd + 1]));
+      }
+      const below = f[b + 2 * cd] > cv; // p goes left, node right
+      const above = f[b + 2 * cd + 1] <= cv; // node left, p right
+      if (below || above) {
+        leaf = this.newLeaf(p, off);
+        const inner = this.alloc();
+        const io = inner * st;
+        for (let j = 0; j < d; j++) {
+          const x = p[off + j] + 0;
+          f[io + 4 + 2 * j] = Math.min(x, f[b + 2 * j]);
+          f[io + 5 + 2 * j] = Math.max(x, f[b + 2 * j + 1]);
+        }
+        f[io] = cv;
+        I[2 * io + 4] = cd;
+        I[2 * io + 5] = I[2 * o + 5] + 1;
+        I[2 * io + 2] = below ? leaf : node;
+        I[2 * io + 3] = below ? node : leaf;
+        this.setNav(inner);
+        const par = I[2 * o + 6];
+        I[2 * io + 6] = par;
+        this.setChild(par, node, inner);
+        I[2 * o + 6] = inner;
+        I[leaf * st * 2 + 6] = inner;
+        break;
       }
       if (isLeaf) {
         throw new DetectorError('internal', 'random cut failed to separate a new point from a leaf');
       }
       path[len++] = node;
-      node = I[2 * o + 2 + Number(p[off + I[2 * o + 4]] > f[o])];
+      node = I[(2 * o + 2 + Number(p[(off + I[(2 * o + 4) | 0]) | 0] > f[o])) | 0];
     }
-    // Ancestors: mass + 1; the boxes p was outside of grow to include it.
-    for (let k = 0; k < len; k++) {
-      const o = path[k] * st;
-      I[2 * o + 5]++;
-      if (firstOut < 0 || k < firstOut) continue;
-      const b = o + 4;
-      for (let j = 0; j < d; j++) {
-        const x = p[off + j] + 0;
-        f[b + 2 * j] = minOf(x, f[b + 2 * j]);
-        f[b + 2 * j + 1] = maxOf(x, f[b + 2 * j + 1]);
+    // Ancestors: mass + 1; the boxes p was outside of (path index firstOut on) grow to include it.
+    const grow = firstOut < 0 ? len : firstOut;
+    for (let k = 0; k < grow; k++) I[(2 * Math.imul(path[k], st) + 5) | 0]++;
+    for (let k = grow; k < len; k++) {
+      const o = Math.imul(path[k], st);
+      I[(2 * o + 5) | 0]++;
+      const b = (o + 4) | 0;
+      if (small) {
+        // minOf / maxOf written out (the same doubles; -0 is stored as +0)
+        let y = 0;
+        let v = 0;
+        let c = 0;
+        y = x0 + 0;
+        v = f[b];
+        c = Number(y < v);
+        f[b] = y * c + v * (1 - c);
+        v = f[b + 1];
+        c = Number(y > v);
+        f[b + 1] = y * c + v * (1 - c);
+        if (d > 1) {
+          y = x1 + 0;
+          v = f[b + 2];
+          c = Number(y < v);
+          f[b + 2] = y * c + v * (1 - c);
+          v = f[b + 3];
+          c = Number(y > v);
+          f[b + 3] = y * c + v * (1 - c);
+          if (d > 2) {
+            y = x2 + 0;
+            v = f[b + 4];
+            c = Number(y < v);
+            f[b + 4] = y * c + v * (1 - c);
+            v = f[b + 5];
+            c = Number(y > v);
+            f[b + 5] = y * c + v * (1 - c);
+            if (d > 3) {
+              y = x3 + 0;
+              v = f[b + 6];
+              c = Number(y < v);
+              f[b + 6] = y * c + v * (1 - c);
+              v = f[b + 7];
+              c = Number(y > v);
+              f[b + 7] = y * c + v * (1 - c);
+              if (d > 4) {
+                y = x4 + 0;
+                v = f[b + 8];
+                c = Number(y < v);
+                f[b + 8] = y * c + v * (1 - c);
+                v = f[b + 9];
+                c = Number(y > v);
+                f[b + 9] = y * c + v * (1 - c);
+                if (d > 5) {
+                  y = x5 + 0;
+                  v = f[b + 10];
+                  c = Number(y < v);
+                  f[b + 10] = y * c + v * (1 - c);
+                  v = f[b + 11];
+                  c = Number(y > v);
+                  f[b + 11] = y * c + v * (1 - c);
+                  if (d > 6) {
+                    y = x6 + 0;
+                    v = f[b + 12];
+                    c = Number(y < v);
+                    f[b + 12] = y * c + v * (1 - c);
+                    v = f[b + 13];
+                    c = Number(y > v);
+                    f[b + 13] = y * c + v * (1 - c);
+                    if (d > 7) {
+                      y = x7 + 0;
+                      v = f[b + 14];
+                      c = Number(y < v);
+                      f[b + 14] = y * c + v * (1 - c);
+                      v = f[b + 15];
+                      c = Number(y > v);
+                      f[b + 15] = y * c + v * (1 - c);
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      } else {
+        for (let j = 0; j < d; j++) {
+          const x = p[(off + j) | 0] + 0;
+          f[(b + 2 * j) | 0] = minOf(x, f[(b + 2 * j) | 0]);
+          f[(b + 2 * j + 1) | 0] = maxOf(x, f[(b + 2 * j + 1) | 0]);
+        }
       }
     }
     return leaf;
