@@ -289,6 +289,7 @@ export class CutTree {
       f[b + 2 * j + 1] = x;
     }
     this.i[n * this.stride * 2 + 5] = 1;
+    this.navF[2 * (this.navBase + n)] = f[b];
     return n;
   }
 
@@ -621,27 +622,140 @@ export class CutTree {
     this.release(leaf);
     this.release(par);
     const d = this.dim;
-    let recompute = true;
-    for (let n = grand; n >= 0; n = I[n * st * 2 + 6]) {
-      const o = n * st;
-      I[2 * o + 5]--;
-      if (!recompute) continue;
-      // Once a box comes out unchanged, every box above it is unchanged too.
-      const lb = I[2 * o + 2] * st + 4;
-      const rb = I[2 * o + 3] * st + 4;
-      const b = o + 4;
+    // Ancestors: mass - 1, and each box recomputed as the union of its children's boxes until one
+    // comes out unchanged (every box above it is then unchanged too).
+    let n = grand;
+    for (; n >= 0; n = I[(2 * Math.imul(n, st) + 6) | 0]) {
+      const o = Math.imul(n, st);
+      I[(2 * o + 5) | 0]--;
+      const lb = (Math.imul(I[(2 * o + 2) | 0], st) + 4) | 0;
+      const rb = (Math.imul(I[(2 * o + 3) | 0], st) + 4) | 0;
+      const b = (o + 4) | 0;
       let changed = 0;
-      for (let j = 0; j < 2 * d; j += 2) {
-        const a = f[lb + j];
-        const c = f[rb + j];
-        const l = minOf(a, c);
-        const h = maxOf(f[lb + j + 1], f[rb + j + 1]);
-        changed |= Number(l !== f[b + j]) | Number(h !== f[b + j + 1]);
-        f[b + j] = l;
-        f[b + j + 1] = h;
+      if (d <= 8) {
+        // minOf / maxOf written out per dimension, up to 8 (the same doubles as the loop below)
+        let u = 0;
+        let v = 0;
+        let c = 0;
+        let l = 0;
+        let h = 0;
+        u = f[lb];
+        v = f[rb];
+        c = Number(u < v);
+        l = u * c + v * (1 - c);
+        u = f[(lb + 1) | 0];
+        v = f[(rb + 1) | 0];
+        c = Number(u > v);
+        h = u * c + v * (1 - c);
+        changed |= Number(l !== f[b]) | Number(h !== f[(b + 1) | 0]);
+        f[b] = l;
+        f[(b + 1) | 0] = h;
+        if (d > 1) {
+          u = f[(lb + 2) | 0];
+          v = f[(rb + 2) | 0];
+          c = Number(u < v);
+          l = u * c + v * (1 - c);
+          u = f[(lb + 3) | 0];
+          v = f[(rb + 3) | 0];
+          c = Number(u > v);
+          h = u * c + v * (1 - c);
+          changed |= Number(l !== f[(b + 2) | 0]) | Number(h !== f[(b + 3) | 0]);
+          f[(b + 2) | 0] = l;
+          f[(b + 3) | 0] = h;
+          if (d > 2) {
+            u = f[(lb + 4) | 0];
+            v = f[(rb + 4) | 0];
+            c = Number(u < v);
+            l = u * c + v * (1 - c);
+            u = f[(lb + 5) | 0];
+            v = f[(rb + 5) | 0];
+            c = Number(u > v);
+            h = u * c + v * (1 - c);
+            changed |= Number(l !== f[(b + 4) | 0]) | Number(h !== f[(b + 5) | 0]);
+            f[(b + 4) | 0] = l;
+            f[(b + 5) | 0] = h;
+            if (d > 3) {
+              u = f[(lb + 6) | 0];
+              v = f[(rb + 6) | 0];
+              c = Number(u < v);
+              l = u * c + v * (1 - c);
+              u = f[(lb + 7) | 0];
+              v = f[(rb + 7) | 0];
+              c = Number(u > v);
+              h = u * c + v * (1 - c);
+              changed |= Number(l !== f[(b + 6) | 0]) | Number(h !== f[(b + 7) | 0]);
+              f[(b + 6) | 0] = l;
+              f[(b + 7) | 0] = h;
+              if (d > 4) {
+                u = f[(lb + 8) | 0];
+                v = f[(rb + 8) | 0];
+                c = Number(u < v);
+                l = u * c + v * (1 - c);
+                u = f[(lb + 9) | 0];
+                v = f[(rb + 9) | 0];
+                c = Number(u > v);
+                h = u * c + v * (1 - c);
+                changed |= Number(l !== f[(b + 8) | 0]) | Number(h !== f[(b + 9) | 0]);
+                f[(b + 8) | 0] = l;
+                f[(b + 9) | 0] = h;
+                if (d > 5) {
+                  u = f[(lb + 10) | 0];
+                  v = f[(rb + 10) | 0];
+                  c = Number(u < v);
+                  l = u * c + v * (1 - c);
+                  u = f[(lb + 11) | 0];
+                  v = f[(rb + 11) | 0];
+                  c = Number(u > v);
+                  h = u * c + v * (1 - c);
+                  changed |= Number(l !== f[(b + 10) | 0]) | Number(h !== f[(b + 11) | 0]);
+                  f[(b + 10) | 0] = l;
+                  f[(b + 11) | 0] = h;
+                  if (d > 6) {
+                    u = f[(lb + 12) | 0];
+                    v = f[(rb + 12) | 0];
+                    c = Number(u < v);
+                    l = u * c + v * (1 - c);
+                    u = f[(lb + 13) | 0];
+                    v = f[(rb + 13) | 0];
+                    c = Number(u > v);
+                    h = u * c + v * (1 - c);
+                    changed |= Number(l !== f[(b + 12) | 0]) | Number(h !== f[(b + 13) | 0]);
+                    f[(b + 12) | 0] = l;
+                    f[(b + 13) | 0] = h;
+                    if (d > 7) {
+                      u = f[(lb + 14) | 0];
+                      v = f[(rb + 14) | 0];
+                      c = Number(u < v);
+                      l = u * c + v * (1 - c);
+                      u = f[(lb + 15) | 0];
+                      v = f[(rb + 15) | 0];
+                      c = Number(u > v);
+                      h = u * c + v * (1 - c);
+                      changed |= Number(l !== f[(b + 14) | 0]) | Number(h !== f[(b + 15) | 0]);
+                      f[(b + 14) | 0] = l;
+                      f[(b + 15) | 0] = h;
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      } else {
+        for (let j = 0; j < 2 * d; j += 2) {
+          const l = minOf(f[(lb + j) | 0], f[(rb + j) | 0]);
+          const h = maxOf(f[(lb + j + 1) | 0], f[(rb + j + 1) | 0]);
+          changed |= Number(l !== f[(b + j) | 0]) | Number(h !== f[(b + j + 1) | 0]);
+          f[(b + j) | 0] = l;
+          f[(b + j + 1) | 0] = h;
+        }
       }
-      recompute = changed !== 0;
+      if (changed === 0) {
+        n = I[(2 * o + 6) | 0];
+        break;
+      }
     }
+    for (; n >= 0; n = I[(2 * Math.imul(n, st) + 6) | 0]) I[(2 * Math.imul(n, st) + 5) | 0]--;
   }
 
   /** Removes one copy of `p` (it must be in the tree), found by following the cuts. */
@@ -705,12 +819,11 @@ export class CutTree {
       this.scale = Math.log2(M + 1);
     }
     const scale = this.scale;
-    let equal = true;
-    for (let j = 0; j < d; j++) {
-      if (f[o + 4 + 2 * j] !== q[off + j]) {
-        equal = false;
-        break;
-      }
+    // A leaf's walk-down slot holds its first coordinate (`newLeaf`), already in cache from the
+    // walk down: most queries differ there, and the leaf's record is then never read.
+    let equal = this.navF[2 * ((nb + leaf) | 0)] === q[off];
+    for (let j = 1; equal && j < d; j++) {
+      if (f[(o + 4 + 2 * j) | 0] !== q[(off + j) | 0]) equal = false;
     }
     if (equal) {
       const mu = I[2 * o + 5];
@@ -733,51 +846,73 @@ export class CutTree {
       for (let k = len - 1; k >= 0; k--) {
         o = Math.imul((path[(po + k) | 0] - nb) | 0, st);
         const b = (o + 4) | 0;
-        let l = f[b];
-        let h = f[b + 1];
-        let nr = spanWith(x0, l, h);
+        // spanWith(x_j, l, h) written out per dimension (the same doubles)
+        let l = 0;
+        let h = 0;
+        let g = 0;
+        let c = 0;
+        let nr = 0;
+        l = f[b];
+        h = f[(b + 1) | 0];
+        g = Number(x0 > h);
+        c = Number(x0 < l);
+        nr = x0 * g + h * (1 - g) - (x0 * c + l * (1 - c));
         let grow = nr - (h - l);
         let span = nr;
         if (d > 1) {
-          l = f[b + 2];
-          h = f[b + 3];
-          nr = spanWith(x1, l, h);
+          l = f[(b + 2) | 0];
+          h = f[(b + 3) | 0];
+          g = Number(x1 > h);
+          c = Number(x1 < l);
+          nr = x1 * g + h * (1 - g) - (x1 * c + l * (1 - c));
           grow += nr - (h - l);
           span += nr;
           if (d > 2) {
-            l = f[b + 4];
-            h = f[b + 5];
-            nr = spanWith(x2, l, h);
+            l = f[(b + 4) | 0];
+            h = f[(b + 5) | 0];
+            g = Number(x2 > h);
+            c = Number(x2 < l);
+            nr = x2 * g + h * (1 - g) - (x2 * c + l * (1 - c));
             grow += nr - (h - l);
             span += nr;
             if (d > 3) {
-              l = f[b + 6];
-              h = f[b + 7];
-              nr = spanWith(x3, l, h);
+              l = f[(b + 6) | 0];
+              h = f[(b + 7) | 0];
+              g = Number(x3 > h);
+              c = Number(x3 < l);
+              nr = x3 * g + h * (1 - g) - (x3 * c + l * (1 - c));
               grow += nr - (h - l);
               span += nr;
               if (d > 4) {
-                l = f[b + 8];
-                h = f[b + 9];
-                nr = spanWith(x4, l, h);
+                l = f[(b + 8) | 0];
+                h = f[(b + 9) | 0];
+                g = Number(x4 > h);
+                c = Number(x4 < l);
+                nr = x4 * g + h * (1 - g) - (x4 * c + l * (1 - c));
                 grow += nr - (h - l);
                 span += nr;
                 if (d > 5) {
-                  l = f[b + 10];
-                  h = f[b + 11];
-                  nr = spanWith(x5, l, h);
+                  l = f[(b + 10) | 0];
+                  h = f[(b + 11) | 0];
+                  g = Number(x5 > h);
+                  c = Number(x5 < l);
+                  nr = x5 * g + h * (1 - g) - (x5 * c + l * (1 - c));
                   grow += nr - (h - l);
                   span += nr;
                   if (d > 6) {
-                    l = f[b + 12];
-                    h = f[b + 13];
-                    nr = spanWith(x6, l, h);
+                    l = f[(b + 12) | 0];
+                    h = f[(b + 13) | 0];
+                    g = Number(x6 > h);
+                    c = Number(x6 < l);
+                    nr = x6 * g + h * (1 - g) - (x6 * c + l * (1 - c));
                     grow += nr - (h - l);
                     span += nr;
                     if (d > 7) {
-                      l = f[b + 14];
-                      h = f[b + 15];
-                      nr = spanWith(x7, l, h);
+                      l = f[(b + 14) | 0];
+                      h = f[(b + 15) | 0];
+                      g = Number(x7 > h);
+                      c = Number(x7 < l);
+                      nr = x7 * g + h * (1 - g) - (x7 * c + l * (1 - c));
                       grow += nr - (h - l);
                       span += nr;
                     }
@@ -936,6 +1071,7 @@ export class CutTree {
           f[o + 4 + 2 * j] = x;
           f[o + 5 + 2 * j] = x;
         }
+        this.navF[2 * (this.navBase + node)] = f[o + 4]; // as `newLeaf` does
       } else {
         if (!Number.isInteger(cd) || cd < 0 || cd >= d || !Number.isFinite(values[k])) return false;
         I[2 * o + 4] = cd;
