@@ -783,12 +783,24 @@ export class CutTree {
     let len = 0;
     let n = (this.navBase + root) | 0;
     let cd = cdim[n];
-    while (cd >= 0) {
-      // Branch-free child pick: left at int +2, right +3. The path (slots) is recorded, so the
-      // box loads on the way back up do not wait on each other.
-      path[len++] = n;
-      n = ni[(4 * n + 2 + Number(q[(off + cd) | 0] > nf[2 * n])) | 0] & NAV_MASK;
-      cd = cdim[n];
+    if (this.dim <= NAV_MAX_DIM) {
+      // One load per level: the walk-down word holds the child's slot and its cut dimension + 1.
+      const mask = NAV_MASK;
+      const bits = NAV_BITS;
+      while (cd >= 0) {
+        // Branch-free child pick: left at int +2, right +3. The path (slots) is recorded, so the
+        // box loads on the way back up do not wait on each other.
+        path[len++] = n;
+        const w = ni[(4 * n + 2 + Number(q[(off + cd) | 0] > nf[2 * n])) | 0];
+        n = w & mask;
+        cd = ((w >>> bits) - 1) | 0;
+      }
+    } else {
+      while (cd >= 0) {
+        path[len++] = n;
+        n = ni[(4 * n + 2 + Number(q[(off + cd) | 0] > nf[2 * n])) | 0] & NAV_MASK;
+        cd = cdim[n];
+      }
     }
     return this.scoreFromLeaf(q, off, n - this.navBase, len, path, 0);
   }
