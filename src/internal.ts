@@ -44,7 +44,7 @@ export { NabStreamCore } from './detectors/nab-stream/core.js';
 export { RollingStats } from './detectors/post/anomaly-likelihood.js';
 export { prevDouble, rejectBound } from './detectors/rcf/index.js';
 export { preStartForestWorker, takeEarlyBatchWorker } from './detectors/rcf/spawn.js';
-export { maxOf, minOf, spanWith } from './detectors/rcf/tree.js';
+export { maxOf, minOf, NAV_BITS, NAV_MASK, NAV_MAX_DIM, spanWith } from './detectors/rcf/tree.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
 export {
   GatedShapeDetector,

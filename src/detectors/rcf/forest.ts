@@ -387,6 +387,9 @@ export class CutForest {
     const P1 = this.sampleSize * 2;
     const P2 = 2 * P1;
     const P3 = 3 * P1;
+    // imported bindings in locals: read once, not (with a check) at every level of the walk
+    const mask = NAV_MASK;
+    const bits = NAV_BITS;
     let t = a;
     // Dimensions beyond what a walk-down word holds: one tree at a time (reads `cdim`).
     if (this.dimensions > NAV_MAX_DIM) {
@@ -437,14 +440,14 @@ export class CutForest {
         const w1 = ni[(4 * n1 + 2 + Number(q[(off + c1 + (c1 >>> 31)) | 0] > nf[2 * n1])) | 0];
         const w2 = ni[(4 * n2 + 2 + Number(q[(off + c2 + (c2 >>> 31)) | 0] > nf[2 * n2])) | 0];
         const w3 = ni[(4 * n3 + 2 + Number(q[(off + c3 + (c3 >>> 31)) | 0] > nf[2 * n3])) | 0];
-        n0 = w0 & NAV_MASK;
-        n1 = w1 & NAV_MASK;
-        n2 = w2 & NAV_MASK;
-        n3 = w3 & NAV_MASK;
-        c0 = ((w0 >>> NAV_BITS) - 1) | 0;
-        c1 = ((w1 >>> NAV_BITS) - 1) | 0;
-        c2 = ((w2 >>> NAV_BITS) - 1) | 0;
-        c3 = ((w3 >>> NAV_BITS) - 1) | 0;
+        n0 = w0 & mask;
+        n1 = w1 & mask;
+        n2 = w2 & mask;
+        n3 = w3 & mask;
+        c0 = ((w0 >>> bits) - 1) | 0;
+        c1 = ((w1 >>> bits) - 1) | 0;
+        c2 = ((w2 >>> bits) - 1) | 0;
+        c3 = ((w3 >>> bits) - 1) | 0;
       }
       out[outOff + t] = t0.scoreFromLeaf(q, off, n0 - t0.navBase, l0, path, 0);
       out[outOff + t + 1] = t1.scoreFromLeaf(q, off, n1 - t1.navBase, l1, path, P1);

@@ -289,6 +289,7 @@ export class CutTree {
       f[b + 2 * j + 1] = x;
     }
     this.i[n * this.stride * 2 + 5] = 1;
+    this.navF[2 * (this.navBase + n)] = f[b];
     return n;
   }
 
@@ -350,6 +351,17 @@ export class CutTree {
     const f = this.f;
     const I = this.i;
     const path = this.path;
+    // Up to 8 dimensions the box steps are unrolled with the point's coordinates in locals (the
+    // same comparisons, and the same additions in the same order, as the loops used beyond 8).
+    const small = d <= 8;
+    const x0 = p[off];
+    const x1 = d > 1 ? p[(off + 1) | 0] : 0;
+    const x2 = d > 2 ? p[(off + 2) | 0] : 0;
+    const x3 = d > 3 ? p[(off + 3) | 0] : 0;
+    const x4 = d > 4 ? p[(off + 4) | 0] : 0;
+    const x5 = d > 5 ? p[(off + 5) | 0] : 0;
+    const x6 = d > 6 ? p[(off + 6) | 0] : 0;
+    const x7 = d > 7 ? p[(off + 7) | 0] : 0;
     let len = 0;
     let node = this.root;
     let leaf = -1;
@@ -357,104 +369,225 @@ export class CutTree {
     // `firstOut` is the path index of the first such node (-1 while p is still inside).
     let firstOut = -1;
     for (;;) {
-      const o = node * st;
-      const b = o + 4;
-      const isLeaf = I[2 * o + 2] < 0;
-      let outside = firstOut >= 0;
-      if (!outside) {
-        if (isLeaf && this.leafEquals(node, p, off)) {
-          I[2 * o + 5]++;
-          leaf = node;
-          break;
-        }
-        // All dimensions, no early exit: 0/1 factors instead of unpredictable branches.
+      const o = Math.imul(node, st);
+      const b = (o + 4) | 0;
+      const isLeaf = I[(2 * o + 2) | 0] < 0;
+      if (firstOut < 0) {
+        // Inside the box? All dimensions, no early exit: 0/1 factors instead of unpredictable
+        // branches. Inside a leaf's box (a point) means equal to its point (-0 equals 0).
         let out = 0;
-        for (let j = 0; j < d; j++) {
-          const x = p[off + j];
-          out |= Number(x < f[b + 2 * j]) | Number(x > f[b + 2 * j + 1]);
+        if (small) {
+          out = Number(x0 < f[b]) | Number(x0 > f[b + 1]);
+          if (d > 1) {
+            out |= Number(x1 < f[b + 2]) | Number(x1 > f[b + 3]);
+            if (d > 2) {
+              out |= Number(x2 < f[b + 4]) | Number(x2 > f[b + 5]);
+              if (d > 3) {
+                out |= Number(x3 < f[b + 6]) | Number(x3 > f[b + 7]);
+                if (d > 4) {
+                  out |= Number(x4 < f[b + 8]) | Number(x4 > f[b + 9]);
+                  if (d > 5) {
+                    out |= Number(x5 < f[b + 10]) | Number(x5 > f[b + 11]);
+                    if (d > 6) {
+                      out |= Number(x6 < f[b + 12]) | Number(x6 > f[b + 13]);
+                      if (d > 7) out |= Number(x7 < f[b + 14]) | Number(x7 > f[b + 15]);
+                    }
+                  }
+                }
+              }
+            }
+          }
+        } else {
+          for (let j = 0; j < d; j++) {
+            const x = p[(off + j) | 0];
+            out |= Number(x < f[(b + 2 * j) | 0]) | Number(x > f[(b + 2 * j + 1) | 0]);
+          }
         }
-        if (out !== 0) {
-          outside = true;
-          firstOut = len;
-        }
-      }
-      if (outside) {
-        // Sum of the ranges of the merged box.
-        let total = 0;
-        for (let j = 0; j < d; j++) {
-          const x = p[off + j];
-          const l = f[b + 2 * j];
-          const h = f[b + 2 * j + 1];
-          total += spanWith(x, l, h);
-        }
-        // Random cut on the merged box, the dimension chosen proportionally to its range.
-        let r = rand() * total;
-        let cd = -1;
-        let cv = 0;
-        let lastPos = -1;
-        for (let j = 0; j < d; j++) {
-          const x = p[off + j];
-          const l = f[b + 2 * j];
-          const h = f[b + 2 * j + 1];
-          const mn = x < l ? x : l;
-          const mx = x > h ? x : h;
-          const range = mx - mn;
-          if (range <= 0) continue;
-          lastPos = j;
-          if (r <= range) {
-            cd = j;
-            cv = mn + r;
-            if (cv >= mx) cv = prevDouble(mx);
+        if (out === 0) {
+          if (isLeaf) {
+            I[(2 * o + 5) | 0]++;
+            leaf = node;
             break;
           }
-          r -= range;
+          path[len++] = node;
+          node = I[(2 * o + 2 + Number(p[(off + I[(2 * o + 4) | 0]) | 0] > f[o])) | 0];
+          continue;
         }
-        if (cd < 0) {
-          // Rounding left r a hair above the last positive range: cut just below its max.
-          cd = lastPos;
-          cv = prevDouble(Math.max(p[off + cd], f[b + 2 * cd + 1]));
-        }
-        const below = f[b + 2 * cd] > cv; // p goes left, node right
-        const above = f[b + 2 * cd + 1] <= cv; // node left, p right
-        if (below || above) {
-          leaf = this.newLeaf(p, off);
-          const inner = this.alloc();
-          const io = inner * st;
-          for (let j = 0; j < d; j++) {
-            const x = p[off + j] + 0;
-            f[io + 4 + 2 * j] = Math.min(x, f[b + 2 * j]);
-            f[io + 5 + 2 * j] = Math.max(x, f[b + 2 * j + 1]);
+        firstOut = len;
+      }
+      // Sum of the ranges of the merged box.
+      let total = 0;
+      if (small) {
+        total += spanWith(x0, f[b], f[b + 1]);
+        if (d > 1) {
+          total += spanWith(x1, f[b + 2], f[b + 3]);
+          if (d > 2) {
+            total += spanWith(x2, f[b + 4], f[b + 5]);
+            if (d > 3) {
+              total += spanWith(x3, f[b + 6], f[b + 7]);
+              if (d > 4) {
+                total += spanWith(x4, f[b + 8], f[b + 9]);
+                if (d > 5) {
+                  total += spanWith(x5, f[b + 10], f[b + 11]);
+                  if (d > 6) {
+                    total += spanWith(x6, f[b + 12], f[b + 13]);
+                    if (d > 7) total += spanWith(x7, f[b + 14], f[b + 15]);
+                  }
+                }
+              }
+            }
           }
-          f[io] = cv;
-          I[2 * io + 4] = cd;
-          I[2 * io + 5] = I[2 * o + 5] + 1;
-          I[2 * io + 2] = below ? leaf : node;
-          I[2 * io + 3] = below ? node : leaf;
-          this.setNav(inner);
-          const par = I[2 * o + 6];
-          I[2 * io + 6] = par;
-          this.setChild(par, node, inner);
-          I[2 * o + 6] = inner;
-          I[leaf * st * 2 + 6] = inner;
+        }
+      } else {
+        for (let j = 0; j < d; j++) {
+          total += spanWith(p[(off + j) | 0], f[(b + 2 * j) | 0], f[(b + 2 * j + 1) | 0]);
+        }
+      }
+      // Random cut on the merged box, the dimension chosen proportionally to its range.
+      let r = rand() * total;
+      let cd = -1;
+      let cv = 0;
+      let lastPos = -1;
+      for (let j = 0; j < d; j++) {
+        const x = p[(off + j) | 0];
+        const l = f[(b + 2 * j) | 0];
+        const h = f[(b + 2 * j + 1) | 0];
+        const mn = x < l ? x : l;
+        const mx = x > h ? x : h;
+        const range = mx - mn;
+        if (range <= 0) continue;
+        lastPos = j;
+        if (r <= range) {
+          cd = j;
+          cv = mn + r;
+          if (cv >= mx) cv = prevDouble(mx);
           break;
         }
+        r -= range;
+      }
+      if (cd < 0) {
+        // Rounding left r a hair above the last positive range: cut just below its max.
+        cd = lastPos;
+        cv = prevDouble(Math.max(p[off + cd], f[b + 2 * cd + 1]));
+      }
+      const below = f[b + 2 * cd] > cv; // p goes left, node right
+      const above = f[b + 2 * cd + 1] <= cv; // node left, p right
+      if (below || above) {
+        leaf = this.newLeaf(p, off);
+        const inner = this.alloc();
+        const io = inner * st;
+        for (let j = 0; j < d; j++) {
+          const x = p[off + j] + 0;
+          f[io + 4 + 2 * j] = Math.min(x, f[b + 2 * j]);
+          f[io + 5 + 2 * j] = Math.max(x, f[b + 2 * j + 1]);
+        }
+        f[io] = cv;
+        I[2 * io + 4] = cd;
+        I[2 * io + 5] = I[2 * o + 5] + 1;
+        I[2 * io + 2] = below ? leaf : node;
+        I[2 * io + 3] = below ? node : leaf;
+        this.setNav(inner);
+        const par = I[2 * o + 6];
+        I[2 * io + 6] = par;
+        this.setChild(par, node, inner);
+        I[2 * o + 6] = inner;
+        I[leaf * st * 2 + 6] = inner;
+        break;
       }
       if (isLeaf) {
         throw new DetectorError('internal', 'random cut failed to separate a new point from a leaf');
       }
       path[len++] = node;
-      node = I[2 * o + 2 + Number(p[off + I[2 * o + 4]] > f[o])];
+      node = I[(2 * o + 2 + Number(p[(off + I[(2 * o + 4) | 0]) | 0] > f[o])) | 0];
     }
-    // Ancestors: mass + 1; the boxes p was outside of grow to include it.
-    for (let k = 0; k < len; k++) {
-      const o = path[k] * st;
-      I[2 * o + 5]++;
-      if (firstOut < 0 || k < firstOut) continue;
-      const b = o + 4;
-      for (let j = 0; j < d; j++) {
-        const x = p[off + j] + 0;
-        f[b + 2 * j] = minOf(x, f[b + 2 * j]);
-        f[b + 2 * j + 1] = maxOf(x, f[b + 2 * j + 1]);
+    // Ancestors: mass + 1; the boxes p was outside of (path index firstOut on) grow to include it.
+    const grow = firstOut < 0 ? len : firstOut;
+    for (let k = 0; k < grow; k++) I[(2 * Math.imul(path[k], st) + 5) | 0]++;
+    for (let k = grow; k < len; k++) {
+      const o = Math.imul(path[k], st);
+      I[(2 * o + 5) | 0]++;
+      const b = (o + 4) | 0;
+      if (small) {
+        // minOf / maxOf written out (the same doubles; -0 is stored as +0)
+        let y = 0;
+        let v = 0;
+        let c = 0;
+        y = x0 + 0;
+        v = f[b];
+        c = Number(y < v);
+        f[b] = y * c + v * (1 - c);
+        v = f[b + 1];
+        c = Number(y > v);
+        f[b + 1] = y * c + v * (1 - c);
+        if (d > 1) {
+          y = x1 + 0;
+          v = f[b + 2];
+          c = Number(y < v);
+          f[b + 2] = y * c + v * (1 - c);
+          v = f[b + 3];
+          c = Number(y > v);
+          f[b + 3] = y * c + v * (1 - c);
+          if (d > 2) {
+            y = x2 + 0;
+            v = f[b + 4];
+            c = Number(y < v);
+            f[b + 4] = y * c + v * (1 - c);
+            v = f[b + 5];
+            c = Number(y > v);
+            f[b + 5] = y * c + v * (1 - c);
+            if (d > 3) {
+              y = x3 + 0;
+              v = f[b + 6];
+              c = Number(y < v);
+              f[b + 6] = y * c + v * (1 - c);
+              v = f[b + 7];
+              c = Number(y > v);
+              f[b + 7] = y * c + v * (1 - c);
+              if (d > 4) {
+                y = x4 + 0;
+                v = f[b + 8];
+                c = Number(y < v);
+                f[b + 8] = y * c + v * (1 - c);
+                v = f[b + 9];
+                c = Number(y > v);
+                f[b + 9] = y * c + v * (1 - c);
+                if (d > 5) {
+                  y = x5 + 0;
+                  v = f[b + 10];
+                  c = Number(y < v);
+                  f[b + 10] = y * c + v * (1 - c);
+                  v = f[b + 11];
+                  c = Number(y > v);
+                  f[b + 11] = y * c + v * (1 - c);
+                  if (d > 6) {
+                    y = x6 + 0;
+                    v = f[b + 12];
+                    c = Number(y < v);
+                    f[b + 12] = y * c + v * (1 - c);
+                    v = f[b + 13];
+                    c = Number(y > v);
+                    f[b + 13] = y * c + v * (1 - c);
+                    if (d > 7) {
+                      y = x7 + 0;
+                      v = f[b + 14];
+                      c = Number(y < v);
+                      f[b + 14] = y * c + v * (1 - c);
+                      v = f[b + 15];
+                      c = Number(y > v);
+                      f[b + 15] = y * c + v * (1 - c);
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      } else {
+        for (let j = 0; j < d; j++) {
+          const x = p[(off + j) | 0] + 0;
+          f[(b + 2 * j) | 0] = minOf(x, f[(b + 2 * j) | 0]);
+          f[(b + 2 * j + 1) | 0] = maxOf(x, f[(b + 2 * j + 1) | 0]);
+        }
       }
     }
     return leaf;
@@ -489,27 +622,140 @@ export class CutTree {
     this.release(leaf);
     this.release(par);
     const d = this.dim;
-    let recompute = true;
-    for (let n = grand; n >= 0; n = I[n * st * 2 + 6]) {
-      const o = n * st;
-      I[2 * o + 5]--;
-      if (!recompute) continue;
-      // Once a box comes out unchanged, every box above it is unchanged too.
-      const lb = I[2 * o + 2] * st + 4;
-      const rb = I[2 * o + 3] * st + 4;
-      const b = o + 4;
+    // Ancestors: mass - 1, and each box recomputed as the union of its children's boxes until one
+    // comes out unchanged (every box above it is then unchanged too).
+    let n = grand;
+    for (; n >= 0; n = I[(2 * Math.imul(n, st) + 6) | 0]) {
+      const o = Math.imul(n, st);
+      I[(2 * o + 5) | 0]--;
+      const lb = (Math.imul(I[(2 * o + 2) | 0], st) + 4) | 0;
+      const rb = (Math.imul(I[(2 * o + 3) | 0], st) + 4) | 0;
+      const b = (o + 4) | 0;
       let changed = 0;
-      for (let j = 0; j < 2 * d; j += 2) {
-        const a = f[lb + j];
-        const c = f[rb + j];
-        const l = minOf(a, c);
-        const h = maxOf(f[lb + j + 1], f[rb + j + 1]);
-        changed |= Number(l !== f[b + j]) | Number(h !== f[b + j + 1]);
-        f[b + j] = l;
-        f[b + j + 1] = h;
+      if (d <= 8) {
+        // minOf / maxOf written out per dimension, up to 8 (the same doubles as the loop below)
+        let u = 0;
+        let v = 0;
+        let c = 0;
+        let l = 0;
+        let h = 0;
+        u = f[lb];
+        v = f[rb];
+        c = Number(u < v);
+        l = u * c + v * (1 - c);
+        u = f[(lb + 1) | 0];
+        v = f[(rb + 1) | 0];
+        c = Number(u > v);
+        h = u * c + v * (1 - c);
+        changed |= Number(l !== f[b]) | Number(h !== f[(b + 1) | 0]);
+        f[b] = l;
+        f[(b + 1) | 0] = h;
+        if (d > 1) {
+          u = f[(lb + 2) | 0];
+          v = f[(rb + 2) | 0];
+          c = Number(u < v);
+          l = u * c + v * (1 - c);
+          u = f[(lb + 3) | 0];
+          v = f[(rb + 3) | 0];
+          c = Number(u > v);
+          h = u * c + v * (1 - c);
+          changed |= Number(l !== f[(b + 2) | 0]) | Number(h !== f[(b + 3) | 0]);
+          f[(b + 2) | 0] = l;
+          f[(b + 3) | 0] = h;
+          if (d > 2) {
+            u = f[(lb + 4) | 0];
+            v = f[(rb + 4) | 0];
+            c = Number(u < v);
+            l = u * c + v * (1 - c);
+            u = f[(lb + 5) | 0];
+            v = f[(rb + 5) | 0];
+            c = Number(u > v);
+            h = u * c + v * (1 - c);
+            changed |= Number(l !== f[(b + 4) | 0]) | Number(h !== f[(b + 5) | 0]);
+            f[(b + 4) | 0] = l;
+            f[(b + 5) | 0] = h;
+            if (d > 3) {
+              u = f[(lb + 6) | 0];
+              v = f[(rb + 6) | 0];
+              c = Number(u < v);
+              l = u * c + v * (1 - c);
+              u = f[(lb + 7) | 0];
+              v = f[(rb + 7) | 0];
+              c = Number(u > v);
+              h = u * c + v * (1 - c);
+              changed |= Number(l !== f[(b + 6) | 0]) | Number(h !== f[(b + 7) | 0]);
+              f[(b + 6) | 0] = l;
+              f[(b + 7) | 0] = h;
+              if (d > 4) {
+                u = f[(lb + 8) | 0];
+                v = f[(rb + 8) | 0];
+                c = Number(u < v);
+                l = u * c + v * (1 - c);
+                u = f[(lb + 9) | 0];
+                v = f[(rb + 9) | 0];
+                c = Number(u > v);
+                h = u * c + v * (1 - c);
+                changed |= Number(l !== f[(b + 8) | 0]) | Number(h !== f[(b + 9) | 0]);
+                f[(b + 8) | 0] = l;
+                f[(b + 9) | 0] = h;
+                if (d > 5) {
+                  u = f[(lb + 10) | 0];
+                  v = f[(rb + 10) | 0];
+                  c = Number(u < v);
+                  l = u * c + v * (1 - c);
+                  u = f[(lb + 11) | 0];
+                  v = f[(rb + 11) | 0];
+                  c = Number(u > v);
+                  h = u * c + v * (1 - c);
+                  changed |= Number(l !== f[(b + 10) | 0]) | Number(h !== f[(b + 11) | 0]);
+                  f[(b + 10) | 0] = l;
+                  f[(b + 11) | 0] = h;
+                  if (d > 6) {
+                    u = f[(lb + 12) | 0];
+                    v = f[(rb + 12) | 0];
+                    c = Number(u < v);
+                    l = u * c + v * (1 - c);
+                    u = f[(lb + 13) | 0];
+                    v = f[(rb + 13) | 0];
+                    c = Number(u > v);
+                    h = u * c + v * (1 - c);
+                    changed |= Number(l !== f[(b + 12) | 0]) | Number(h !== f[(b + 13) | 0]);
+                    f[(b + 12) | 0] = l;
+                    f[(b + 13) | 0] = h;
+                    if (d > 7) {
+                      u = f[(lb + 14) | 0];
+                      v = f[(rb + 14) | 0];
+                      c = Number(u < v);
+                      l = u * c + v * (1 - c);
+                      u = f[(lb + 15) | 0];
+                      v = f[(rb + 15) | 0];
+                      c = Number(u > v);
+                      h = u * c + v * (1 - c);
+                      changed |= Number(l !== f[(b + 14) | 0]) | Number(h !== f[(b + 15) | 0]);
+                      f[(b + 14) | 0] = l;
+                      f[(b + 15) | 0] = h;
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      } else {
+        for (let j = 0; j < 2 * d; j += 2) {
+          const l = minOf(f[(lb + j) | 0], f[(rb + j) | 0]);
+          const h = maxOf(f[(lb + j + 1) | 0], f[(rb + j + 1) | 0]);
+          changed |= Number(l !== f[(b + j) | 0]) | Number(h !== f[(b + j + 1) | 0]);
+          f[(b + j) | 0] = l;
+          f[(b + j + 1) | 0] = h;
+        }
       }
-      recompute = changed !== 0;
+      if (changed === 0) {
+        n = I[(2 * o + 6) | 0];
+        break;
+      }
     }
+    for (; n >= 0; n = I[(2 * Math.imul(n, st) + 6) | 0]) I[(2 * Math.imul(n, st) + 5) | 0]--;
   }
 
   /** Removes one copy of `p` (it must be in the tree), found by following the cuts. */
@@ -537,12 +783,24 @@ export class CutTree {
     let len = 0;
     let n = (this.navBase + root) | 0;
     let cd = cdim[n];
-    while (cd >= 0) {
-      // Branch-free child pick: left at int +2, right +3. The path (slots) is recorded, so the
-      // box loads on the way back up do not wait on each other.
-      path[len++] = n;
-      n = ni[(4 * n + 2 + Number(q[(off + cd) | 0] > nf[2 * n])) | 0] & NAV_MASK;
-      cd = cdim[n];
+    if (this.dim <= NAV_MAX_DIM) {
+      // One load per level: the walk-down word holds the child's slot and its cut dimension + 1.
+      const mask = NAV_MASK;
+      const bits = NAV_BITS;
+      while (cd >= 0) {
+        // Branch-free child pick: left at int +2, right +3. The path (slots) is recorded, so the
+        // box loads on the way back up do not wait on each other.
+        path[len++] = n;
+        const w = ni[(4 * n + 2 + Number(q[(off + cd) | 0] > nf[2 * n])) | 0];
+        n = w & mask;
+        cd = ((w >>> bits) - 1) | 0;
+      }
+    } else {
+      while (cd >= 0) {
+        path[len++] = n;
+        n = ni[(4 * n + 2 + Number(q[(off + cd) | 0] > nf[2 * n])) | 0] & NAV_MASK;
+        cd = cdim[n];
+      }
     }
     return this.scoreFromLeaf(q, off, n - this.navBase, len, path, 0);
   }
@@ -573,12 +831,11 @@ export class CutTree {
       this.scale = Math.log2(M + 1);
     }
     const scale = this.scale;
-    let equal = true;
-    for (let j = 0; j < d; j++) {
-      if (f[o + 4 + 2 * j] !== q[off + j]) {
-        equal = false;
-        break;
-      }
+    // A leaf's walk-down slot holds its first coordinate (`newLeaf`), already in cache from the
+    // walk down: most queries differ there, and the leaf's record is then never read.
+    let equal = this.navF[2 * ((nb + leaf) | 0)] === q[off];
+    for (let j = 1; equal && j < d; j++) {
+      if (f[(o + 4 + 2 * j) | 0] !== q[(off + j) | 0]) equal = false;
     }
     if (equal) {
       const mu = I[2 * o + 5];
@@ -601,51 +858,73 @@ export class CutTree {
       for (let k = len - 1; k >= 0; k--) {
         o = Math.imul((path[(po + k) | 0] - nb) | 0, st);
         const b = (o + 4) | 0;
-        let l = f[b];
-        let h = f[b + 1];
-        let nr = spanWith(x0, l, h);
+        // spanWith(x_j, l, h) written out per dimension (the same doubles)
+        let l = 0;
+        let h = 0;
+        let g = 0;
+        let c = 0;
+        let nr = 0;
+        l = f[b];
+        h = f[(b + 1) | 0];
+        g = Number(x0 > h);
+        c = Number(x0 < l);
+        nr = x0 * g + h * (1 - g) - (x0 * c + l * (1 - c));
         let grow = nr - (h - l);
         let span = nr;
         if (d > 1) {
-          l = f[b + 2];
-          h = f[b + 3];
-          nr = spanWith(x1, l, h);
+          l = f[(b + 2) | 0];
+          h = f[(b + 3) | 0];
+          g = Number(x1 > h);
+          c = Number(x1 < l);
+          nr = x1 * g + h * (1 - g) - (x1 * c + l * (1 - c));
           grow += nr - (h - l);
           span += nr;
           if (d > 2) {
-            l = f[b + 4];
-            h = f[b + 5];
-            nr = spanWith(x2, l, h);
+            l = f[(b + 4) | 0];
+            h = f[(b + 5) | 0];
+            g = Number(x2 > h);
+            c = Number(x2 < l);
+            nr = x2 * g + h * (1 - g) - (x2 * c + l * (1 - c));
             grow += nr - (h - l);
             span += nr;
             if (d > 3) {
-              l = f[b + 6];
-              h = f[b + 7];
-              nr = spanWith(x3, l, h);
+              l = f[(b + 6) | 0];
+              h = f[(b + 7) | 0];
+              g = Number(x3 > h);
+              c = Number(x3 < l);
+              nr = x3 * g + h * (1 - g) - (x3 * c + l * (1 - c));
               grow += nr - (h - l);
               span += nr;
               if (d > 4) {
-                l = f[b + 8];
-                h = f[b + 9];
-                nr = spanWith(x4, l, h);
+                l = f[(b + 8) | 0];
+                h = f[(b + 9) | 0];
+                g = Number(x4 > h);
+                c = Number(x4 < l);
+                nr = x4 * g + h * (1 - g) - (x4 * c + l * (1 - c));
                 grow += nr - (h - l);
                 span += nr;
                 if (d > 5) {
-                  l = f[b + 10];
-                  h = f[b + 11];
-                  nr = spanWith(x5, l, h);
+                  l = f[(b + 10) | 0];
+                  h = f[(b + 11) | 0];
+                  g = Number(x5 > h);
+                  c = Number(x5 < l);
+                  nr = x5 * g + h * (1 - g) - (x5 * c + l * (1 - c));
                   grow += nr - (h - l);
                   span += nr;
                   if (d > 6) {
-                    l = f[b + 12];
-                    h = f[b + 13];
-                    nr = spanWith(x6, l, h);
+                    l = f[(b + 12) | 0];
+                    h = f[(b + 13) | 0];
+                    g = Number(x6 > h);
+                    c = Number(x6 < l);
+                    nr = x6 * g + h * (1 - g) - (x6 * c + l * (1 - c));
                     grow += nr - (h - l);
                     span += nr;
                     if (d > 7) {
-                      l = f[b + 14];
-                      h = f[b + 15];
-                      nr = spanWith(x7, l, h);
+                      l = f[(b + 14) | 0];
+                      h = f[(b + 15) | 0];
+                      g = Number(x7 > h);
+                      c = Number(x7 < l);
+                      nr = x7 * g + h * (1 - g) - (x7 * c + l * (1 - c));
                       grow += nr - (h - l);
                       span += nr;
                     }
@@ -804,6 +1083,7 @@ export class CutTree {
           f[o + 4 + 2 * j] = x;
           f[o + 5 + 2 * j] = x;
         }
+        this.navF[2 * (this.navBase + node)] = f[o + 4]; // as `newLeaf` does
       } else {
         if (!Number.isInteger(cd) || cd < 0 || cd >= d || !Number.isFinite(values[k])) return false;
         I[2 * o + 4] = cd;
