@@ -293,6 +293,16 @@ export class CutTree {
     return n;
   }
 
+  /** Throws `non_finite` for the first coordinate of `p` that is not a finite number. */
+  private refuse(p: ArrayLike<number>, off: number): never {
+    let j = 0;
+    while (j < this.dim - 1 && Number.isFinite(p[off + j])) j++;
+    throw new DetectorError(
+      'non_finite',
+      `coordinate ${j} of the point is ${p[off + j]}; insert finite numbers`,
+    );
+  }
+
   /** Whether leaf `leaf` holds exactly the point `p[off .. off+dim)`. */
   leafEquals(leaf: number, p: ArrayLike<number>, off: number): boolean {
     const b = leaf * this.stride + 4;
@@ -339,10 +349,14 @@ export class CutTree {
 
   /**
    * Inserts `p[off .. off+dim)` (docs/rcf.md, Algorithm) and returns the id of the leaf that holds it.
-   * Random cuts are drawn with `rand` only where `p` falls outside a node's box.
+   * Random cuts are drawn with `rand` only where `p` falls outside a node's box. A coordinate that
+   * is not finite throws `non_finite` before anything changes (a NaN compares false both ways, so it
+   * would pass every "inside the box" test and count as a copy of whichever leaf it reached); the
+   * checks sit where such a point shows itself, so finite points pay one comparison.
    */
   insert(p: ArrayLike<number>, off: number, rand: Uniform): number {
     if (this.root < 0) {
+      for (let j = 0; j < this.dim; j++) if (!Number.isFinite(p[off + j])) this.refuse(p, off);
       this.root = this.newLeaf(p, off);
       return this.root;
     }
@@ -405,6 +419,8 @@ export class CutTree {
         }
         if (out === 0) {
           if (isLeaf) {
+            // inside a leaf's box but not its point: a NaN coordinate (compares false both ways)
+            if (!this.leafEquals(node, p, off)) this.refuse(p, off);
             I[(2 * o + 5) | 0]++;
             leaf = node;
             break;
@@ -443,6 +459,9 @@ export class CutTree {
           total += spanWith(p[(off + j) | 0], f[(b + 2 * j) | 0], f[(b + 2 * j + 1) | 0]);
         }
       }
+      // A NaN or infinite coordinate makes its span, so the sum, NaN (x · 0 is NaN): refused here,
+      // before anything changed (every step above only read).
+      if (Number.isNaN(total)) this.refuse(p, off);
       // Random cut on the merged box, the dimension chosen proportionally to its range.
       let r = rand() * total;
       let cd = -1;

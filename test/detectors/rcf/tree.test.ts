@@ -148,6 +148,31 @@ describe('CutTree: insert / delete', () => {
     tree.delete(Float64Array.of(1, 0));
     expect(tree.root).toBe(-1);
   });
+  it('a point with a NaN or infinite coordinate is refused and leaves the tree unchanged', () => {
+    // NaN compares false both ways, so it would look "inside" every box (and equal to any leaf)
+    const rand = () => 0.5;
+    for (const bad of [
+      [Number.NaN, 2],
+      [Number.NaN, Number.NaN],
+      [Number.NaN, 100],
+      [1, Number.POSITIVE_INFINITY],
+      [Number.NEGATIVE_INFINITY, 2],
+    ]) {
+      for (const empty of [true, false]) {
+        const tree = new CutTree(2, 8);
+        if (!empty) {
+          tree.insert(Float64Array.of(1, 2), 0, rand);
+          tree.insert(Float64Array.of(3, 4), 0, rand);
+        }
+        const before = JSON.stringify([tree.root, Array.from(tree.f), Array.from(tree.navF)]);
+        expect(() => tree.insert(Float64Array.from(bad), 0, rand)).toThrow(
+          expect.objectContaining({ code: 'non_finite' }),
+        );
+        expect(JSON.stringify([tree.root, Array.from(tree.f), Array.from(tree.navF)])).toBe(before);
+        expect(tree.size()).toBe(empty ? 0 : 2);
+      }
+    }
+  });
   it('U = 0 never picks a zero-range dimension', () => {
     const tree = new CutTree(2, 4);
     tree.insert(Float64Array.of(5, 1), 0, () => 0);
