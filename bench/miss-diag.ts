@@ -17,7 +17,7 @@ import type { Detector } from '../src/detectors/types.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { makeDetector } from '../src/lab/recipes.js';
-import { synthCorpus } from '../src/lab/synth.js';
+import { type SynthKind, synthCorpus } from '../src/lab/synth.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import { defaultMemberAlone } from './harness.js';
 
@@ -25,8 +25,26 @@ const [dir, recipe = 'default', kindList = 'spike,dip,levelShiftUp,levelShiftDow
   process.argv.slice(2);
 if (!dir) throw new Error('usage: miss-diag.ts <corpusDir> [recipe] [kinds]');
 const wanted = new Set(kindList.split(','));
-const seed = (JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8')) as { seed: number }).seed;
-const meta = new Map(synthCorpus({ seed }).files.map((f) => [f.name, f]));
+// The generator's per-file values (noise sd, amplitude, planted size) are not in the corpus files: the
+// corpus is generated again in memory, with the options its corpus.json implies (kinds in file order,
+// files per kind, clean files; the length is the longest file's, as a file without gaps has every row),
+// and every file used below is checked to be the same series as the one on disk.
+const desc = JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8')) as {
+  seed: number;
+  files: { file: string; rows: number; kind: SynthKind | null }[];
+};
+const seed = desc.seed;
+const kindOrder: SynthKind[] = [];
+for (const f of desc.files) if (f.kind !== null && !kindOrder.includes(f.kind)) kindOrder.push(f.kind);
+const meta = new Map(
+  synthCorpus({
+    seed,
+    kinds: kindOrder,
+    perKind: kindOrder.length ? desc.files.filter((f) => f.kind === kindOrder[0]).length : 0,
+    clean: desc.files.filter((f) => f.kind === null).length,
+    length: Math.max(...desc.files.map((f) => f.rows)),
+  }).files.map((f) => [f.name, f]),
+);
 const kinds = corpusKinds(dir);
 
 function run(det: Detector, t: Float64Array, v: Float64Array, p: number) {
@@ -58,6 +76,11 @@ for (const file of Object.keys(kinds).sort()) {
   if (!m) throw new Error(`${file} is not in seed ${seed}'s corpus`);
   const { series } = await loadCorpusFile(dir, file);
   const { t, v } = series;
+  if (m.t.length !== t.length || m.t.some((x, i) => x !== t[i] || m.v[i] !== v[i])) {
+    throw new Error(
+      `${file} differs from seed ${seed}'s regenerated file: not a corpus written by \`tsad synth\``,
+    );
+  }
   const n = t.length;
   const p = nabProbationaryLength(n);
   const step = t[1] - t[0];
