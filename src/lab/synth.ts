@@ -67,8 +67,9 @@ export interface SynthFile {
   /** Daily amplitude (0 when the file has no daily cycle). */
   readonly amplitude: number;
   /**
-   * Size of the planted anomaly in value units (0 for anomaly-free files): the shift of a level shift or
-   * drift, the height of a spike or dip (1.5 × the shift size), the noise factor of a variance burst.
+   * Size of the planted anomaly (0 for anomaly-free files): in value units the shift of a level shift or
+   * drift and the height of a spike or dip (1.5 × the shift size); for a variance burst the factor on the
+   * noise. A flat line or a frequency change has no size: the shift size drawn for the file, unused.
    */
   readonly anomalySize: number;
   readonly windows: SynthWindow[];
