@@ -102,3 +102,25 @@ export function defaultMemberAlone(i: number, input: DefaultDetectorInput = {}):
     enableThreshold: false,
   });
 }
+
+/**
+ * As `tsad bench` streams a file: `det` trained on the first `p` points, then each later point scored
+ * before it is learnt; the scores and alarms by row (0 in the training part).
+ */
+export function streamAfterTraining(
+  det: Detector,
+  t: Float64Array,
+  v: Float64Array,
+  p: number,
+): { score: Float64Array; alarm: Uint8Array } {
+  det.train({ t: t.subarray(0, p), v: v.subarray(0, p) });
+  const s = det.stream();
+  const score = new Float64Array(t.length);
+  const alarm = new Uint8Array(t.length);
+  for (let i = p; i < t.length; i++) {
+    const r = s.push(t[i], v[i]);
+    score[i] = r.score;
+    alarm[i] = r.alarm ? 1 : 0;
+  }
+  return { score, alarm };
+}

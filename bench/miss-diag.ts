@@ -13,13 +13,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ALARM_RULE } from '../src/detectors/default.js';
-import type { Detector } from '../src/detectors/types.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { makeDetector } from '../src/lab/recipes.js';
 import { type SynthKind, synthCorpus } from '../src/lab/synth.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
-import { defaultMemberAlone } from './harness.js';
+import { defaultMemberAlone, streamAfterTraining as run } from './harness.js';
 
 const [dir, recipe = 'default', kindList = 'spike,dip,levelShiftUp,levelShiftDown,drift,varianceBurst'] =
   process.argv.slice(2);
@@ -46,19 +45,6 @@ const meta = new Map(
   }).files.map((f) => [f.name, f]),
 );
 const kinds = corpusKinds(dir);
-
-function run(det: Detector, t: Float64Array, v: Float64Array, p: number) {
-  det.train({ t: t.subarray(0, p), v: v.subarray(0, p) });
-  const s = det.stream();
-  const score = new Float64Array(t.length);
-  const alarm = new Uint8Array(t.length);
-  for (let i = p; i < t.length; i++) {
-    const r = s.push(t[i], v[i]);
-    score[i] = r.score;
-    alarm[i] = r.alarm ? 1 : 0;
-  }
-  return { score, alarm };
-}
 
 const th = DEFAULT_ALARM_RULE.almThreshold;
 const winMs = DEFAULT_ALARM_RULE.almWindowMinutes * 60_000;
