@@ -116,7 +116,7 @@ try {
   );
   const floor = measure('node -e 0', [process.execPath, '-e', '0']);
   if (process.env.NODE_EXTRA_CA_CERTS) {
-    measure('node -e 0, no extra CAs', [process.execPath, '-e', '0'], { NODE_EXTRA_CA_CERTS: '' });
+    measure('node -e 0, no CA file', [process.execPath, '-e', '0'], { NODE_EXTRA_CA_CERTS: '' });
   }
   measure('tsad --help', [process.execPath, join(repo, 'dist', 'cli', 'main.js'), '--help'], {
     TSAD_CACHE_DIR: join(tmp, 'cache'),

@@ -18,7 +18,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { userCacheDir } from '../datasets/cache-dir.js';
 
@@ -67,17 +67,20 @@ function readCache(file: string | undefined): Buffer | undefined {
   }
 }
 
-function writeCache(file: string, data: Buffer, buildId: string): void {
+/** Writes a cache file; removes stale files of other builds (another bundle, stamp, Node or CPU). */
+function writeCache(file: string, data: Buffer, args: readonly string[]): void {
   const dir = dirname(file);
+  // this build's files: the name up to the command's key
+  const build = basename(file).slice(0, -`${commandKey(args)}.bin`.length);
   mkdirSync(dir, { recursive: true });
   const names = readdirSync(dir);
-  if (names.filter((n) => n.startsWith(`${buildId}-`)).length >= MAX_FILES_PER_BUILD) return;
+  if (names.filter((n) => n.startsWith(build)).length >= MAX_FILES_PER_BUILD) return;
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);
   const now = Date.now();
   for (const n of names) {
-    if (n.startsWith(`${buildId}-`)) continue;
+    if (n.startsWith(build)) continue;
     const p = join(dir, n);
     try {
       if (now - statSync(p).mtimeMs > STALE_MS) rmSync(p, { force: true });
@@ -152,7 +155,7 @@ export function compileBundle(
     save() {
       if (!file || status === 'used') return;
       try {
-        writeCache(file, script.createCachedData(), buildId);
+        writeCache(file, script.createCachedData(), args);
       } catch {
         // read-only or full cache folder: the next run compiles from source again
       }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -119,5 +119,30 @@ describe('the command line code cache', () => {
       result: want,
     });
     expect(readdirSync(join(cacheDir, 'code-cache')).some((f) => f.startsWith('dddd'))).toBe(false);
+  });
+
+  it('removes the files of other builds a week after their last write, when it writes one', () => {
+    const folder = join(dir, 'cache-stale');
+    mkdirSync(join(folder, 'code-cache'), { recursive: true });
+    const old = join(
+      folder,
+      'code-cache',
+      `eeeeeeeeeeeeeeee-1-${process.version}-${process.arch}-detect.bin`,
+    );
+    const recent = join(
+      folder,
+      'code-cache',
+      `ffffffffffffffff-1-${process.version}-${process.arch}-detect.bin`,
+    );
+    writeFileSync(old, 'x');
+    writeFileSync(recent, 'x');
+    const eightDaysAgo = (Date.now() - 8 * 24 * 3600 * 1000) / 1000;
+    utimesSync(old, eightDaysAgo, eightDaysAgo);
+    const bundle = writeBundle('g.cjs', 4);
+    inFreshProcess(bundle, 'gggggggggggggggg', ['detect'], { save: true, env: { TSAD_CACHE_DIR: folder } });
+    const names = readdirSync(join(folder, 'code-cache')).sort();
+    expect(names).toHaveLength(2);
+    expect(names[0]).toMatch(/^ffff/);
+    expect(names[1]).toMatch(/^gggg.*-detect\.bin$/);
   });
 });
