@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { codeCacheFile, commandKey } from '../../src/cli/code-cache.js';
+import { codeCacheFile, commandKey } from '../../src/internal.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'tsad-code-cache-'));
