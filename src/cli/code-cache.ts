@@ -27,11 +27,15 @@ const MAX_FILES_PER_BUILD = 40;
 /** Files of other builds (an older tsad, another Node) are removed when this old, at the next write. */
 const STALE_MS = 7 * 24 * 3600 * 1000;
 
-/** The command's name for its cache file: its first two words (`nab-machine-temperature`, `runs-list`), or `main`. */
+/**
+ * The command's name for its cache file: its first two words (`nab-machine-temperature`, `runs-list`),
+ * or `main`. Only words of letters and hyphens count, so a run id, a version or a file name
+ * (`report 3f…`, `detect data.csv`) does not make a file of its own.
+ */
 export function commandKey(args: readonly string[]): string {
   const words: string[] = [];
   for (const a of args) {
-    if (!/^[a-z][a-z0-9-]{0,31}$/.test(a)) break;
+    if (!/^[a-z][a-z-]{0,23}$/.test(a)) break;
     words.push(a);
     if (words.length === 2) break;
   }

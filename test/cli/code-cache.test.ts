@@ -53,6 +53,8 @@ describe('the command line code cache', () => {
     expect(commandKey(['nab', 'machine-temperature', '--threads', '1'])).toBe('nab-machine-temperature');
     expect(commandKey(['runs', 'list', '--max', '3'])).toBe('runs-list');
     expect(commandKey(['train', 'data.csv', '--detector', 'zms'])).toBe('train');
+    expect(commandKey(['report', 'abcdef0123456789abcdef0123456789'])).toBe('report');
+    expect(commandKey(['models', 'promote', 'demo', '2'])).toBe('models-promote');
     expect(commandKey(['--help'])).toBe('main');
     expect(commandKey([])).toBe('main');
     const env = { TSAD_CACHE_DIR: cacheDir };
