@@ -1,7 +1,7 @@
 /**
  * Round 7 of docs/evaluation.md: the streaming cost of each part of a candidate default (CPU points/s
  * over `n` test points after training on `n`, the data of bench/throughput.ts), to see which member
- * costs what. `npx tsx bench/shape-cost.ts [n]`.
+ * costs what. `npx tsx bench/shape-cost.ts [n] [name filter]` (round 9: `50000 Level`).
  */
 
 import { defaultDetector } from '../src/detectors/default.js';
@@ -11,6 +11,7 @@ import { RandomCutForest } from '../src/detectors/rcf/detector.js';
 import type { Detector } from '../src/detectors/types.js';
 import { ZmsDetector } from '../src/detectors/zms.js';
 import { PeriodicShapeDetector, shapeDefault } from '../src/lab/candidates.js';
+import { dayLevelDefault, daySustainDefault } from '../src/lab/candidates-kinds.js';
 import { cpuMs, fmt, trainRow } from './harness.js';
 
 const n = Number(process.argv[2] ?? 50_000);
@@ -50,6 +51,10 @@ const rows: [string, () => Detector][] = [
   ],
   ['shapePeriodic (round 8)', () => new PeriodicShapeDetector()],
   ['shapePeriodic rcf 20x512', () => new PeriodicShapeDetector({ base: {} })],
+  ['default (again, beside Level)', () => defaultDetector()],
+  ['defaultWeekLevel (round 9)', () => dayLevelDefault(0, 7)],
+  ['default (again, beside Sustain)', () => defaultDetector()],
+  ['defaultWeekSustain (round 9b)', () => daySustainDefault(0, 7)],
 ];
 const only = process.argv[3];
 for (const [name, make] of rows) {

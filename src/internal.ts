@@ -55,6 +55,15 @@ export {
   periodicShapeGate,
   shapeDefault,
 } from './lab/candidates.js';
+export {
+  DAY_SUSTAIN_MINUTES,
+  DailyProfileLevel,
+  dayLevelDefault,
+  dayProfile,
+  daySustainDefault,
+  KINDS_RECIPES,
+  PROFILE_MIN_PER_BIN,
+} from './lab/candidates-kinds.js';
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
 export { nabResultPath } from './lab/nab-corpus-file.js';
 export { nabAnomalyScore, runNabStream } from './lab/nab-stream.js';

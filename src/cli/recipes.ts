@@ -70,6 +70,10 @@ export const RECIPE_NAMES = [
   'mtAdapt1000',
   'mtSustain',
   'mtAdaptSustain',
+  'defaultDayLevel',
+  'defaultWeekLevel',
+  'defaultWeekSustain',
+  'defaultDaySustain',
 ] as const;
 
 /**

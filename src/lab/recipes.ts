@@ -23,6 +23,7 @@ import {
   PeriodicShapeDetector,
   shapeDefault7,
 } from './candidates.js';
+import { KINDS_RECIPES } from './candidates-kinds.js';
 import { MT_RECIPES } from './candidates-mt.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { ZeroDetector } from './zero.js';
@@ -378,6 +379,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     description: 'floor: zeros through the online-calibrated 2Φ(|z|)−1',
   },
   ...MT_RECIPES,
+  ...KINDS_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */

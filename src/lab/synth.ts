@@ -62,6 +62,15 @@ export interface SynthFile {
   readonly stepMin: number;
   readonly noise: number;
   readonly gaps: number;
+  /** Standard deviation of the AR(1) noise (the generator's own value, for diagnoses). */
+  readonly sigma: number;
+  /** Daily amplitude (0 when the file has no daily cycle). */
+  readonly amplitude: number;
+  /**
+   * Size of the planted anomaly in value units (0 for anomaly-free files): the shift of a level shift or
+   * drift, the height of a spike or dip (1.5 × the shift size), the noise factor of a variance burst.
+   */
+  readonly anomalySize: number;
   readonly windows: SynthWindow[];
 }
 
@@ -195,7 +204,26 @@ function makeFile(r: Rng, name: string, n: number, kind: SynthKind | undefined):
   const windows: SynthWindow[] = kind
     ? [{ kind, onset: t[onset], until: t[until], start: t[ws], end: t[we] }]
     : [];
-  return { name, t: tt, v: vv, stepMin, noise: noiseFrac, gaps, windows };
+  const anomalySize =
+    kind === undefined
+      ? 0
+      : kind === 'spike' || kind === 'dip'
+        ? magnitude * 1.5
+        : kind === 'varianceBurst'
+          ? burst
+          : magnitude;
+  return {
+    name,
+    t: tt,
+    v: vv,
+    stepMin,
+    noise: noiseFrac,
+    gaps,
+    sigma,
+    amplitude: daily,
+    anomalySize,
+    windows,
+  };
 }
 
 /** Generates a corpus in memory (deterministic for a seed and options). */
