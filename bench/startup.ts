@@ -75,45 +75,20 @@ try {
     ['npm', 'run', '--silent', 'nab', '--', '--report', join(tmp, 'r.html')],
     store,
   );
-  const direct = measure(
-    'same, without npm',
-    [
-      process.execPath,
-      join(repo, 'scripts', 'tsad.mjs'),
-      'nab',
-      'machine-temperature',
-      '--report',
-      join(tmp, 'r.html'),
-    ],
-    store,
-  );
+  /** `npm run nab` without npm: the command itself, with `extra` options. */
+  const nab = (...extra: string[]): string[] => [
+    process.execPath,
+    join(repo, 'scripts', 'tsad.mjs'),
+    'nab',
+    'machine-temperature',
+    ...extra,
+    '--report',
+    join(tmp, 'r.html'),
+  ];
+  const direct = measure('same, without npm', nab(), store);
   // the forest worker off (`--threads 1`; the default is 2 when the load average leaves a CPU free)
-  measure(
-    'same, --threads 1',
-    [
-      process.execPath,
-      join(repo, 'scripts', 'tsad.mjs'),
-      'nab',
-      'machine-temperature',
-      '--threads',
-      '1',
-      '--report',
-      join(tmp, 'r.html'),
-    ],
-    store,
-  );
-  measure(
-    'same, code cache off',
-    [
-      process.execPath,
-      join(repo, 'scripts', 'tsad.mjs'),
-      'nab',
-      'machine-temperature',
-      '--report',
-      join(tmp, 'r.html'),
-    ],
-    { ...store, TSAD_DISABLE_CODE_CACHE: '1' },
-  );
+  measure('same, --threads 1', nab('--threads', '1'), store);
+  measure('same, code cache off', nab(), { ...store, TSAD_DISABLE_CODE_CACHE: '1' });
   const floor = measure('node -e 0', [process.execPath, '-e', '0']);
   if (process.env.NODE_EXTRA_CA_CERTS) {
     measure('node -e 0, no CA file', [process.execPath, '-e', '0'], { NODE_EXTRA_CA_CERTS: '' });

@@ -27,12 +27,21 @@ const MAX_FILES_PER_BUILD = 40;
 /** Files of other builds (an older tsad, another Node) are removed when this old, at the next write. */
 const STALE_MS = 7 * 24 * 3600 * 1000;
 
+/** Options that print a help page or the version and end the command before it does its work. */
+const HELP = new Set(['-h', '--help', '-V', '--version']);
+
 /**
  * The command's name for its cache file: its first two words (`nab-machine-temperature`, `runs-list`),
  * or `main`. Only words of letters and hyphens count, so a run id, a version or a file name
- * (`report 3f…`, `detect data.csv`) does not make a file of its own.
+ * (`report 3f…`, `detect data.csv`) does not make a file of its own. A help page or the version
+ * (`detect --help`, `help detect`) is `main`, like `tsad --help`: it compiles what `tsad --help`
+ * does, and a cache saved by it under the command's name would be the one its real runs use (a
+ * used cache is not saved again), without the functions they compile.
  */
 export function commandKey(args: readonly string[]): string {
+  const end = args.indexOf('--');
+  if (args.slice(0, end < 0 ? args.length : end).some((a) => HELP.has(a)) || args[0] === 'help')
+    return 'main';
   const words: string[] = [];
   for (const a of args) {
     if (!/^[a-z][a-z-]{0,23}$/.test(a)) break;
@@ -78,10 +87,16 @@ function writeCache(file: string, data: Buffer, args: readonly string[]): void {
   const build = basename(file).slice(0, -`${commandKey(args)}.bin`.length);
   mkdirSync(dir, { recursive: true });
   const names = readdirSync(dir);
-  if (names.filter((n) => n.startsWith(build)).length >= MAX_FILES_PER_BUILD) return;
+  if (names.filter((n) => n.startsWith(build) && n.endsWith('.bin')).length >= MAX_FILES_PER_BUILD) return;
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    // a full disk or a path taken by a folder: leave no partial file behind (one per process id)
+    rmSync(tmp, { force: true });
+    throw e;
+  }
   const now = Date.now();
   for (const n of names) {
     if (n.startsWith(build)) continue;
@@ -94,7 +109,10 @@ function writeCache(file: string, data: Buffer, args: readonly string[]): void {
   }
 }
 
-/** How the bundle was compiled: from the cache, from source (no cache, or V8 refused it), or with the cache off. */
+/**
+ * How the bundle was compiled: from the cache, from source (no cache, or V8 refused it), or with the
+ * cache off (`TSAD_DISABLE_CODE_CACHE`, or no user cache folder to be found).
+ */
 export type CodeCacheStatus = 'used' | 'none' | 'rejected' | 'off';
 
 export interface CompiledBundle {
@@ -121,12 +139,14 @@ export function compileBundle(
   env: NodeJS.ProcessEnv = process.env,
 ): CompiledBundle {
   const st = statSync(bundle);
-  const file = codeCacheFile(
-    buildId,
-    args,
-    env,
-    `${st.size.toString(36)}${Math.trunc(st.mtimeMs).toString(36)}`,
-  );
+  let file: string | undefined;
+  try {
+    file = codeCacheFile(buildId, args, env, `${st.size.toString(36)}${Math.trunc(st.mtimeMs).toString(36)}`);
+  } catch {
+    // no home folder to put the cache in (`os.homedir()` throws for a user without HOME or a
+    // passwd entry, as in a container run with an arbitrary user id): run without the cache
+    file = undefined;
+  }
   const cachedData = readCache(file);
   const source = readFileSync(bundle, 'utf8');
   // one line, so that line numbers in stack traces are the bundle's own

@@ -32,18 +32,23 @@ function inFreshProcess(
   bundle: string,
   buildId: string,
   args: string[],
-  opts: { save?: boolean; env?: NodeJS.ProcessEnv } = {},
+  opts: { save?: boolean; env?: NodeJS.ProcessEnv; preload?: string } = {},
 ): { status: string; result: unknown } {
   const driver = `import { compileBundle } from ${JSON.stringify(join(repo, 'src', 'cli', 'code-cache.ts'))};
 const b = compileBundle(${JSON.stringify(bundle)}, ${JSON.stringify(buildId)}, ${JSON.stringify(args)});
 const result = b.run();
 ${opts.save ? 'b.save();' : ''}
 process.stdout.write(JSON.stringify({ status: b.status, result }));`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', driver], {
-    cwd: repo,
-    encoding: 'utf8',
-    env: { ...process.env, TSAD_DISABLE_CODE_CACHE: '', TSAD_CACHE_DIR: cacheDir, ...opts.env },
-  });
+  const preload = opts.preload ? ['--require', opts.preload] : [];
+  const r = spawnSync(
+    process.execPath,
+    [...preload, '--import', 'tsx', '--input-type=module', '-e', driver],
+    {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, TSAD_DISABLE_CODE_CACHE: '', TSAD_CACHE_DIR: cacheDir, ...opts.env },
+    },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -56,6 +61,12 @@ describe('the command line code cache', () => {
     expect(commandKey(['report', 'abcdef0123456789abcdef0123456789'])).toBe('report');
     expect(commandKey(['models', 'promote', 'demo', '2'])).toBe('models-promote');
     expect(commandKey(['--help'])).toBe('main');
+    // a help page compiles what `tsad --help` does, not what the command's real runs compile
+    expect(commandKey(['detect', '--help'])).toBe('main');
+    expect(commandKey(['nab', 'machine-temperature', '-h'])).toBe('main');
+    expect(commandKey(['help', 'detect'])).toBe('main');
+    expect(commandKey(['--version'])).toBe('main');
+    expect(commandKey(['detect', 'x.csv', '--', '--help'])).toBe('detect');
     expect(commandKey([])).toBe('main');
     const env = { TSAD_CACHE_DIR: cacheDir };
     expect(codeCacheFile('0123456789abcdef', ['detect', 'x.csv'], env)).toBe(
@@ -121,6 +132,44 @@ describe('the command line code cache', () => {
       result: want,
     });
     expect(readdirSync(join(cacheDir, 'code-cache')).some((f) => f.startsWith('dddd'))).toBe(false);
+  });
+
+  it('runs without the cache when there is no home folder to put it in', () => {
+    // os.homedir() throws for a user with neither HOME nor a passwd entry (a container run with an
+    // arbitrary user id); the preload makes it throw here
+    const preload = join(dir, 'no-home.cjs');
+    writeFileSync(
+      preload,
+      `const os = require('node:os');
+os.homedir = () => { throw new Error('uv_os_homedir returned ENOENT'); };
+require('node:module').syncBuiltinESMExports();
+`,
+    );
+    const bundle = writeBundle('h.cjs', 3);
+    expect(
+      inFreshProcess(bundle, 'hhhhhhhhhhhhhhhh', ['train'], {
+        save: true,
+        preload,
+        env: { TSAD_CACHE_DIR: '', XDG_CACHE_HOME: '' },
+      }),
+    ).toEqual({ status: 'off', result: { sum: 5, file: 'h.cjs', dir: true } });
+  });
+
+  it('leaves no partial file behind when the cache file cannot be written', () => {
+    const folder = join(dir, 'cache-blocked');
+    const bundle = writeBundle('p.cjs', 3);
+    const want = { sum: 5, file: 'p.cjs', dir: true };
+    const env = { TSAD_CACHE_DIR: folder };
+    inFreshProcess(bundle, 'pppppppppppppppp', ['detect'], { save: true, env });
+    const [name] = readdirSync(join(folder, 'code-cache'));
+    // a folder in the cache file's place: the rename fails, as a full disk fails the write
+    rmSync(join(folder, 'code-cache', name));
+    mkdirSync(join(folder, 'code-cache', name));
+    expect(inFreshProcess(bundle, 'pppppppppppppppp', ['detect'], { save: true, env })).toEqual({
+      status: 'none',
+      result: want,
+    });
+    expect(readdirSync(join(folder, 'code-cache'))).toEqual([name]);
   });
 
   it('removes the files of other builds a week after their last write, when it writes one', () => {
