@@ -41,6 +41,7 @@ const INTEGRATION = [
   'test/cli/nab-corpus.test.ts',
   'test/cli/machine-temperature.test.ts',
   'test/cli/interrupt.test.ts',
+  'test/cli/bin.test.ts',
   'test/lab/bench.test.ts',
 ];
 
@@ -58,6 +59,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // the command lines the tests start leave no code cache in the user's cache folder (~/.cache/tsad);
+    // the tests of the cache turn it back on (TSAD_DISABLE_CODE_CACHE: '') with a folder of their own
+    env: { TSAD_DISABLE_CODE_CACHE: '1' },
     // In CI, also write a JSON report so .ci/run can print a one-line "N passed, N failed" summary.
     reporters: process.env.CI
       ? ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]]

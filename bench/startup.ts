@@ -8,7 +8,11 @@
  * command's stage timings (its `stages:` line, medians): what is left is module loading, the
  * build-freshness check and writing the output. `same, --threads 1` runs it without the forest
  * worker (docs/rcf.md, The forest worker), which the command starts by default only when the load
- * average leaves a CPU free: the load average is printed before and after.
+ * average leaves a CPU free: the load average is printed before and after. `same, code cache off`
+ * compiles the command line from source (`TSAD_DISABLE_CODE_CACHE=1`; the other rows use the code
+ * cache the warm-up run wrote, in a temporary cache folder: src/cli/code-cache.ts). When the
+ * environment sets NODE_EXTRA_CA_CERTS, every Node process (npm's too) reads that certificate file
+ * before running anything: `node -e 0` is also timed without it, to show that share.
  *
  *   npx tsx bench/startup.ts [--runs 5]
  */
@@ -65,41 +69,33 @@ process.stdout.write(
     .join(' ')} on this machine\n`,
 );
 try {
-  const store = { TSAD_TRACKING_URI: `file:${join(tmp, 'store')}` };
+  const store = { TSAD_TRACKING_URI: `file:${join(tmp, 'store')}`, TSAD_CACHE_DIR: join(tmp, 'cache') };
   const npm = measure(
     'npm run nab',
     ['npm', 'run', '--silent', 'nab', '--', '--report', join(tmp, 'r.html')],
     store,
   );
-  const direct = measure(
-    'same, without npm',
-    [
-      process.execPath,
-      join(repo, 'scripts', 'tsad.mjs'),
-      'nab',
-      'machine-temperature',
-      '--report',
-      join(tmp, 'r.html'),
-    ],
-    store,
-  );
+  /** `npm run nab` without npm: the command itself, with `extra` options. */
+  const nab = (...extra: string[]): string[] => [
+    process.execPath,
+    join(repo, 'scripts', 'tsad.mjs'),
+    'nab',
+    'machine-temperature',
+    ...extra,
+    '--report',
+    join(tmp, 'r.html'),
+  ];
+  const direct = measure('same, without npm', nab(), store);
   // the forest worker off (`--threads 1`; the default is 2 when the load average leaves a CPU free)
-  measure(
-    'same, --threads 1',
-    [
-      process.execPath,
-      join(repo, 'scripts', 'tsad.mjs'),
-      'nab',
-      'machine-temperature',
-      '--threads',
-      '1',
-      '--report',
-      join(tmp, 'r.html'),
-    ],
-    store,
-  );
+  measure('same, --threads 1', nab('--threads', '1'), store);
+  measure('same, code cache off', nab(), { ...store, TSAD_DISABLE_CODE_CACHE: '1' });
   const floor = measure('node -e 0', [process.execPath, '-e', '0']);
-  measure('tsad --help', [process.execPath, join(repo, 'dist', 'cli', 'main.js'), '--help']);
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    measure('node -e 0, no CA file', [process.execPath, '-e', '0'], { NODE_EXTRA_CA_CERTS: '' });
+  }
+  measure('tsad --help', [process.execPath, join(repo, 'dist', 'cli', 'main.js'), '--help'], {
+    TSAD_CACHE_DIR: join(tmp, 'cache'),
+  });
   const stages = [...stageMs].map(([k, v]) => [k, median(v) / 1000] as const);
   const inStages = stages.reduce((a, [, x]) => a + x, 0);
   process.stdout.write(

@@ -1,17 +1,24 @@
 /**
- * The command line as a bundle: dist/src/cli/main.js (compiled by tsc) and everything it imports,
- * tsad's own modules and its light dependencies (zod, yaml, commander, csv-parse, …), into a few ESM
- * files in dist/cli (esbuild, code splitting: each command's `import()` stays lazy and becomes its
- * own chunk). Node then resolves and compiles a handful of files instead of about 300, which is most
- * of a short command's start-up (bench/startup.ts).
+ * The command line as one CommonJS file, dist/cli/tsad.cjs: dist/src/cli/main.js (compiled by tsc)
+ * and everything it imports, tsad's own modules and its light dependencies (zod, yaml, commander,
+ * csv-parse, …), bundled by esbuild. A module that a command loads with `import()` still runs only
+ * when that command runs (esbuild wraps it in a lazy initialiser), so `tsad --help` executes no
+ * detector code; but the whole CLI is one script, which V8 can compile from a code cache. The bin,
+ * dist/cli/main.js, runs that file through the code cache (src/cli/code-cache.ts): Node 20 has no
+ * compile cache for modules, and compiling the ≈ 1 MB a command loads is a real share of a short
+ * command (bench/startup.ts). The bin carries a digest of tsad.cjs, so a cache never outlives its build.
  *
  * Worker threads and file lookups use `import.meta.url`: in each bundled tsad module it is rewritten
  * to the URL of that module's compiled file in dist/src, so workers start from dist/src (their own
  * module graph; they share only messages and shared memory with the bundle) and the package-root
- * lookup finds the same files as the unbundled build. Heavy or optional packages stay external.
+ * lookup finds the same files as the unbundled build. Heavy or optional packages stay external
+ * (loaded by `require` when their command runs; an `import()` of one, like `import('pg')`, becomes
+ * a lazy `require`, so the bundle holds no `import()`: a script compiled by `vm.Script` could not
+ * run one without an experimental Node API).
  * zod is imported as a namespace of its classic API, so that the bundle holds only the parts used.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -47,35 +54,82 @@ const metaUrl = {
         code = code.replace("new Worker(new URL('./worker.js', url)", `new Worker(new URL(${JSON.stringify(relative(dirname(spawnJs), forestWorker).split(sep).join('/'))}, url)`);
       }
       if (!code.includes('import.meta.url')) return { contents: code, loader: 'js' };
-      // every chunk lands directly in dist/cli, so this relative URL names the module's own file
+      // the bundle lands directly in dist/cli, so this relative URL names the module's own file
       const rel = relative(outDir, args.path).split(sep).join('/');
       return {
-        contents: code.replace(/import\.meta\.url/g, `new URL(${JSON.stringify(rel)}, import.meta.url).href`),
+        contents: code.replace(/import\.meta\.url/g, `new URL(${JSON.stringify(rel)}, __tsadUrl).href`),
         loader: 'js',
       };
     });
   },
 };
 
+/** `import('pg')`, `import('node:fs/promises')`: a lazily run module that `require`s the package. */
+const lazyExternal = {
+  name: 'tsad-lazy-external',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const pkg = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+      if (!args.path.startsWith('node:') && !external.includes(pkg)) return undefined;
+      return { path: args.path, namespace: 'tsad-lazy-external' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'tsad-lazy-external' }, (args) => {
+      const id = JSON.stringify(args.path);
+      // what `import()` gives for a CommonJS package or a Node built-in: its exports, and `default`
+      return { contents: `export * from ${id};\nexport { default } from ${id};\n`, loader: 'js', resolveDir: root };
+    });
+  },
+};
+
 await rm(outDir, { recursive: true, force: true });
+const bundle = join(outDir, 'tsad.cjs');
 const r = await build({
-  entryPoints: { main: join(srcDir, 'cli', 'main.js') },
-  outdir: outDir,
+  entryPoints: [join(srcDir, 'cli', 'main.js')],
+  outfile: bundle,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external,
-  plugins: [metaUrl],
-  // the entry keeps its shebang; chunks loaded from it by `import()` need none
-  chunkNames: 'chunk-[hash]',
+  plugins: [metaUrl, lazyExternal],
   legalComments: 'none',
   metafile: true,
   logLevel: 'error',
-  // CommonJS dependencies bundled into ESM call require() for Node built-ins
-  banner: { js: "import { createRequire as __tsadCreateRequire } from 'node:module';\nconst require = __tsadCreateRequire(import.meta.url);" },
+  // `import.meta.url` of the bundled modules, rewritten above relative to this file
+  banner: { js: "const __tsadUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+// it must hold no `import()` (see above), and the bin runs it as a script body (no shebang)
+const dynamicImports = Object.values(r.metafile.outputs)
+  .flatMap((o) => o.imports)
+  .filter((i) => i.kind === 'dynamic-import')
+  .map((i) => i.path);
+if (dynamicImports.length) throw new Error(`build-cli: import() left in ${bundle}: ${dynamicImports.join(', ')}`);
+let code = (await readFile(bundle, 'utf8')).replace(/^#!.*\n/, '');
+await writeFile(bundle, code);
+const buildId = createHash('sha256').update(code).digest('hex').slice(0, 16);
+code = undefined;
+// the bin: runs tsad.cjs through the code cache
+await build({
+  stdin: {
+    contents: [
+      `import { fileURLToPath } from 'node:url';`,
+      `import { runBundle } from ${JSON.stringify(join(srcDir, 'cli', 'code-cache.js'))};`,
+      `runBundle(fileURLToPath(new URL('./tsad.cjs', import.meta.url)), ${JSON.stringify(buildId)});`,
+    ].join('\n'),
+    resolveDir: root,
+    loader: 'js',
+  },
+  outfile: join(outDir, 'main.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'error',
+  banner: { js: '#!/usr/bin/env node' },
+});
+await chmod(join(outDir, 'main.js'), 0o755);
 // The forest worker (dist/src/detectors/rcf/worker.js and what it imports) as one file, with zod
 // cut down as above: the forest worker of `nab machine-temperature` must be ready early.
 const zodOnly = {
@@ -102,5 +156,6 @@ await build({
   legalComments: 'none',
   logLevel: 'error',
 });
-const outputs = Object.keys(r.metafile.outputs).filter((f) => f.endsWith('.js'));
-process.stdout.write(`build-cli: ${Object.keys(r.metafile.inputs).length} modules → ${outputs.length} files in ${relative(root, outDir)}\n`);
+process.stdout.write(
+  `build-cli: ${Object.keys(r.metafile.inputs).length} modules → ${relative(root, bundle)} (build ${buildId}), bin ${relative(root, join(outDir, 'main.js'))}\n`,
+);

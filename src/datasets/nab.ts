@@ -1,14 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatasetError } from '../errors.js';
 import { readCsvRows, validateCsvRows } from '../series/csv.js';
 import { parseTime, type SeriesOptions } from '../series/series.js';
 import { MAX_TIME_MS } from '../series/time.js';
 import type { TimeSeries, Window } from '../series/types.js';
+import { userCacheDir } from './cache-dir.js';
 import { NAB_BASE_URL, NAB_DATA_FILES, NAB_OTHER_FILES, type NabManifestEntry } from './manifest.js';
 
 export interface NabLocationOptions {
@@ -74,18 +74,7 @@ interface Resolved {
   downloadDir: string;
 }
 
-/**
- * The user cache folder of tsad: `TSAD_CACHE_DIR`, else `$XDG_CACHE_HOME/tsad`, else the platform's
- * per-user cache (`~/.cache/tsad`, macOS `~/Library/Caches/tsad`, Windows `%LOCALAPPDATA%\tsad\Cache`).
- * Never inside the installed package (`npm ci` would wipe it and read-only installs refuse it).
- */
-export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.TSAD_CACHE_DIR) return resolve(env.TSAD_CACHE_DIR);
-  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'tsad');
-  if (process.platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'tsad', 'Cache');
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'tsad');
-  return join(homedir(), '.cache', 'tsad');
-}
+export { userCacheDir } from './cache-dir.js';
 
 function cacheNabDir(opts: NabLocationOptions): string {
   return opts.cacheDir ? resolve(opts.cacheDir, 'nab') : join(userCacheDir(), 'nab');

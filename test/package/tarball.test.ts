@@ -10,6 +10,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -200,7 +201,12 @@ export const out = [det.type, n, typeof make, typeof render];
     }
     writeFileSync(join(consumer, 'data.csv'), csv);
     const tsad = join(consumer, 'node_modules', '.bin', 'tsad');
-    const env = { TSAD_TRACKING_URI: 'file:./store', XDG_CACHE_HOME: join(dir, 'cache') };
+    const env = {
+      TSAD_TRACKING_URI: 'file:./store',
+      XDG_CACHE_HOME: join(dir, 'cache'),
+      TSAD_CACHE_DIR: '',
+      TSAD_DISABLE_CODE_CACHE: '',
+    };
     const train = (until: string) =>
       run(
         tsad,
@@ -265,6 +271,14 @@ export const out = [det.type, n, typeof make, typeof render];
     expect(run(tsad, ['models', 'promote', 'demo', '9'], consumer, env).code).toBe(5);
     expect(run(tsad, ['train', 'data.csv', '--bogus'], consumer, env).code).toBe(2);
     expect(run(tsad, ['--help'], consumer, env).code).toBe(0);
+    // the command line's code cache is in the user cache folder, one file per command (docs/architecture.md)
+    const cached = readdirSync(join(dir, 'cache', 'tsad', 'code-cache'));
+    for (const cmd of ['train', 'detect', 'models-promote', 'main']) {
+      expect(
+        cached.some((f) => f.endsWith(`-${cmd}.bin`)),
+        cached.join(', '),
+      ).toBe(true);
+    }
     // nothing written but the store the user named
     expect(existsSync(join(consumer, 'tsad-runs'))).toBe(false);
     expect(existsSync(join(consumer, 'node_modules', 'tsad', 'datasets'))).toBe(false);

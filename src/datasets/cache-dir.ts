@@ -1,0 +1,16 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+
+/**
+ * The user cache folder of tsad: `TSAD_CACHE_DIR`, else `$XDG_CACHE_HOME/tsad`, else the platform's
+ * per-user cache (`~/.cache/tsad`, macOS `~/Library/Caches/tsad`, Windows `%LOCALAPPDATA%\tsad\Cache`).
+ * Never inside the installed package (`npm ci` would wipe it and read-only installs refuse it).
+ * It holds the NAB download cache (`nab/`) and the command line's compiled-code cache (`code-cache/`).
+ */
+export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TSAD_CACHE_DIR) return resolve(env.TSAD_CACHE_DIR);
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'tsad');
+  if (process.platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'tsad', 'Cache');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'tsad');
+  return join(homedir(), '.cache', 'tsad');
+}

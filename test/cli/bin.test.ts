@@ -1,0 +1,76 @@
+/**
+ * The built bin (CI builds first) running `tsad nab machine-temperature` to the end as its own
+ * process, twice: the first run compiles the command line from source and leaves its code cache in
+ * the user cache folder (src/cli/code-cache.ts, written at exit); the second compiles from that
+ * cache and prints the same result. Both leave a complete report and a FINISHED tracked run whose
+ * model loads.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openTracker } from '../../src/index.js';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+const cli = join(repo, 'dist', 'cli', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'tsad-bin-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function nab(report: string) {
+  const r = spawnSync(
+    process.execPath,
+    [cli, 'nab', 'machine-temperature', '--json', '--report', join(dir, report), '--threads', '2'],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        TSAD_TRACKING_URI: `file:${join(dir, 'store')}`,
+        TSAD_CACHE_DIR: join(dir, 'cache'),
+        TSAD_DISABLE_CODE_CACHE: '',
+      },
+      timeout: 240_000,
+    },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { f1: number; alarms: unknown[]; runId: string; modelVersion: number };
+}
+
+describe('the bin, nab machine-temperature to the end', () => {
+  it('runs to the end twice, the second time from its code cache, with the same result', async () => {
+    const first = nab('r1.html');
+    expect(first.alarms).toHaveLength(10);
+    const cached = readdirSync(join(dir, 'cache', 'code-cache')).filter((f) =>
+      f.endsWith('-nab-machine-temperature.bin'),
+    );
+    expect(cached).toHaveLength(1);
+    const inode = statSync(join(dir, 'cache', 'code-cache', cached[0])).ino;
+    const second = nab('r2.html');
+    // V8 took the cache: a run whose cache was missing or refused writes a new file (renamed into place)
+    expect(readdirSync(join(dir, 'cache', 'code-cache'))).toEqual(cached);
+    expect(statSync(join(dir, 'cache', 'code-cache', cached[0])).ino).toBe(inode);
+    expect({ ...second, runId: '', modelVersion: 0, timings: [], reportPath: '' }).toEqual({
+      ...first,
+      runId: '',
+      modelVersion: 0,
+      timings: [],
+      reportPath: '',
+    });
+    expect(second.modelVersion).toBe(first.modelVersion + 1);
+    for (const r of ['r1.html', 'r2.html'])
+      expect(readFileSync(join(dir, r), 'utf8')).toMatch(/<\/html>\s*$/);
+    const tracker = openTracker(`file:${join(dir, 'store')}`);
+    try {
+      for (const { runId } of [first, second]) {
+        const run = await tracker.getRun(runId);
+        expect(run.info.status).toBe('FINISHED');
+        expect(run.data.metrics.f1.value).toBe(first.f1);
+      }
+      const model = await tracker.loadModel(`models:/nab-machine-temperature/${second.modelVersion}`);
+      expect(typeof model.score).toBe('function');
+    } finally {
+      await tracker.close();
+    }
+  });
+});
