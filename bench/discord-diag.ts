@@ -310,7 +310,8 @@ function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number;
       const x = s.scores.get(nm);
       if (!x) return;
       const p = prominence(x, zone).prom / (corpusMedProm.get(nm) ?? 1);
-      // the first member keeps its place unless another is `PROM_BIAS` times as prominent
+      // a later member replaces the choice so far only when `PROM_BIAS` times as prominent as it (unlike
+      // `a?b`, where the bias favours the first member only); the figures in docs/evaluation.md used this
       if (j === 0 || p > bestP * promBias) {
         bestP = p;
         k = j;
