@@ -145,6 +145,14 @@ export class CutTree {
     this.maxLeaves = maxLeaves;
     this.stride = 4 + 2 * dim;
     const cap = 2 * maxLeaves;
+    // The hot loops index the records in int32 arithmetic (`Math.imul`, `| 0`): the int32 view's last
+    // index must fit, or it would wrap to a negative index and read `undefined`.
+    if (2 * cap * this.stride > 2 ** 31 - 1) {
+      throw new DetectorError(
+        'bad_capacity',
+        `tree too large: ${maxLeaves} points of ${dim} dimensions need ${2 * cap * this.stride} int32 slots (at most 2^31 - 1); use fewer points or dimensions`,
+      );
+    }
     const m = mem ?? newTreeMemory(dim, maxLeaves);
     this.f = m.f;
     this.i = m.i;

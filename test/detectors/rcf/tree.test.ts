@@ -173,6 +173,12 @@ describe('CutTree: insert / delete', () => {
       }
     }
   });
+  it('refuses a capacity whose records int32 indices cannot address (before allocating anything)', () => {
+    // 2 · (2 · 2^27) · (4 + 2) int32 slots > 2^31 - 1: the unrolled loops' `| 0` indices would wrap
+    expect(() => new CutTree(1, 2 ** 27)).toThrow(expect.objectContaining({ code: 'bad_capacity' }));
+    expect(() => new CutTree(1000, 2 ** 19)).toThrow(expect.objectContaining({ code: 'bad_capacity' }));
+    expect(new CutTree(1, 2 ** 10).maxLeaves).toBe(2 ** 10);
+  });
   it('U = 0 never picks a zero-range dimension', () => {
     const tree = new CutTree(2, 4);
     tree.insert(Float64Array.of(5, 1), 0, () => 0);
