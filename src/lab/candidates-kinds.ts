@@ -197,18 +197,30 @@ export function dayLevelDefault(seed = 0, minSpanDays = 0): Ensemble {
     new ZmsDetector({ nLags: 0, enableCalibrator: true, enableThreshold: false, seed }),
     minSpanDays,
   );
+  return maxWithRule([meanOfThree([ets, rcf, zms], seed), flatLineOnset(seed)], seed);
+}
+
+/** The default's mean of three (ETS calibrated by the ensemble, the others by their own calibrators). */
+function meanOfThree(members: Detector[], seed: number): Ensemble {
   return new Ensemble({
-    members: [
-      new Ensemble({
-        members: [ets, rcf, zms],
-        combiner: { type: 'mean', absScore: true },
-        calibrateMembers: [true, false, false],
-        enableCalibrator: false,
-        enableThreshold: false,
-        seed,
-      }),
-      new FlatLineDetector({ onsetPoints: DEFAULT_FLAT_LINE_ONSET_POINTS, enableThreshold: false, seed }),
-    ],
+    members,
+    combiner: { type: 'mean', absScore: true },
+    calibrateMembers: [true, false, false],
+    enableCalibrator: false,
+    enableThreshold: false,
+    seed,
+  });
+}
+
+/** The default's flat-line onset member. */
+function flatLineOnset(seed: number): FlatLineDetector {
+  return new FlatLineDetector({ onsetPoints: DEFAULT_FLAT_LINE_ONSET_POINTS, enableThreshold: false, seed });
+}
+
+/** The maximum of `members`' scores under the default alarm rule. */
+function maxWithRule(members: Detector[], seed: number): Ensemble {
+  return new Ensemble({
+    members,
     combiner: { type: 'max', absScore: true },
     enableCalibrator: false,
     threshold: { ...DEFAULT_ALARM_RULE },
@@ -236,24 +248,10 @@ export function daySustainDefault(seed = 0, minSpanDays = 7, minutes = DAY_SUSTA
     ),
     minutes,
   );
-  return new Ensemble({
-    members: [
-      new Ensemble({
-        members: [...meanDefault({ seed }).members],
-        combiner: { type: 'mean', absScore: true },
-        calibrateMembers: [true, false, false],
-        enableCalibrator: false,
-        enableThreshold: false,
-        seed,
-      }),
-      new FlatLineDetector({ onsetPoints: DEFAULT_FLAT_LINE_ONSET_POINTS, enableThreshold: false, seed }),
-      held,
-    ],
-    combiner: { type: 'max', absScore: true },
-    enableCalibrator: false,
-    threshold: { ...DEFAULT_ALARM_RULE },
+  return maxWithRule(
+    [meanOfThree([...meanDefault({ seed }).members], seed), flatLineOnset(seed), held],
     seed,
-  });
+  );
 }
 
 /** The recipes of round 9 (registered in `RECIPES`, src/lab/recipes.ts). */
