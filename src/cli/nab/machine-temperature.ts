@@ -181,6 +181,14 @@ interface TrackedRun {
   readonly runId: Promise<string>;
   finish(rest: (run: Run) => Promise<void>): void;
   fail(error: unknown): void;
+  /**
+   * Starts logging the trained model now, if the run has started: its serialisation runs while
+   * the forest worker scores, and its files are written while the experiment goes on. The run
+   * ends only after those writes (a failed experiment's run, FAILED, may then hold the model).
+   */
+  logModelEarly(detector: Detector): void;
+  /** The model's logging: the one `logModelEarly` started, else started now. */
+  logModel(run: Run, detector: Detector): Promise<unknown>;
 }
 
 function beginTrackedRun(tracker: Tracker, recipe: string, seed: number, detector: Detector): TrackedRun {
@@ -188,20 +196,43 @@ function beginTrackedRun(tracker: Tracker, recipe: string, seed: number, detecto
   const rest = new Promise<((run: Run) => Promise<void>) | { error: unknown }>((r) => {
     settle = r;
   });
+  let active: Run | undefined;
+  let model: Promise<unknown> | undefined;
   const runId = tracker.run({ experiment: EXPERIMENT_NAME, name: `${recipe}-seed${seed}` }, async (run) => {
-    await run.logParams({
-      ...alarmParams(detector),
-      detector: recipe,
-      seed,
-      // the config itself is logged once, by logModel (model.config.* keys)
-    });
-    const r = await rest;
-    if (typeof r !== 'function') throw r.error;
-    await r(run);
-    return run.id;
+    active = run;
+    try {
+      await run.logParams({
+        ...alarmParams(detector),
+        detector: recipe,
+        seed,
+        // the config itself is logged once, by logModel (model.config.* keys)
+      });
+      const r = await rest;
+      if (typeof r !== 'function') throw r.error;
+      await r(run);
+      return run.id;
+    } finally {
+      active = undefined;
+      // the model's writes (logModelEarly) end before the run does
+      await model?.catch(() => undefined);
+    }
   });
   runId.catch(() => {}); // awaited by the caller; a failure is reported there
-  return { tracker, runId, finish: (f) => settle(f), fail: (error) => settle({ error }) };
+  return {
+    tracker,
+    runId,
+    finish: (f) => settle(f),
+    fail: (error) => settle({ error }),
+    logModelEarly: (det) => {
+      if (!active || model) return;
+      model = active.logModel(det);
+      model.catch(() => {}); // awaited by the run (logModel below); a failure is reported there
+    },
+    logModel: (run, det) => {
+      model ??= run.logModel(det);
+      return model;
+    },
+  };
 }
 
 /** The experiment once the detector is built (and its tracked run started, when tracked). */
@@ -224,7 +255,9 @@ async function experiment(
   await stages.run('train', () => detector.train(train));
   // The model as trained is what is tracked, so a loaded copy scores the test part exactly like this
   // run. Scoring below leaves the detector unchanged (`score()` is pure: online members learn on a
-  // copy), so its model file is written only when tracked, after scoring.
+  // copy), so when tracked the model is serialised now, while the forest worker scores the test
+  // part (see expectScore above), and its files are written while the experiment goes on.
+  tracked?.logModelEarly(detector);
   // One streaming pass over the test part, the way a service runs it: each point scored (and, for
   // online members, learned from) in order. A BaseDetector computes the same numbers and alarms in
   // batch (the test part scored with the training part as its context, then the alarm rule), faster.
@@ -370,7 +403,7 @@ async function experiment(
           await records;
           // the model file and the report (its file and its copy in the run) are written together
           await Promise.all([
-            run.logModel(detector),
+            tracked.logModel(run, detector),
             html?.written,
             html === undefined
               ? undefined
