@@ -12,7 +12,7 @@ import { splitAt } from '../../series/index.js';
 import type { TimeSeries, Window } from '../../series/types.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
 import { datasetInput } from '../../tracking/params.js';
-import type { Run, Tracker } from '../../tracking/tracker.js';
+import type { LoggableModel, Run, Tracker } from '../../tracking/tracker.js';
 import { Stages, type StageTiming } from '../progress.js';
 import { EXPERIMENT_NAME } from './experiment-name.js';
 import { loadMachineTemperature, splitTableParam, sqlSlice } from './machine-temperature-data.js';
@@ -182,12 +182,12 @@ interface TrackedRun {
   finish(rest: (run: Run) => Promise<void>): void;
   fail(error: unknown): void;
   /**
-   * Starts logging the trained model now, if the run has started: its serialisation runs while
-   * the forest worker scores, and its files are written while the experiment goes on. The run
-   * ends only after those writes (a failed experiment's run, FAILED, may then hold the model).
+   * Serialises the trained model now (`toJSON`, while the forest worker scores), and starts
+   * writing its files if the run has started (they are written while the experiment goes on; the
+   * run ends only after them, so a failed experiment's FAILED run may then hold the model).
    */
   logModelEarly(detector: Detector): void;
-  /** The model's logging: the one `logModelEarly` started, else started now. */
+  /** The model's logging: the one `logModelEarly` started, else started now (from its snapshot). */
   logModel(run: Run, detector: Detector): Promise<unknown>;
 }
 
@@ -198,6 +198,8 @@ function beginTrackedRun(tracker: Tracker, recipe: string, seed: number, detecto
   });
   let active: Run | undefined;
   let model: Promise<unknown> | undefined;
+  /** The trained model's file as `logModelEarly` took it (the same object `toJSON` gives later). */
+  let snapshot: LoggableModel | undefined;
   const runId = tracker.run({ experiment: EXPERIMENT_NAME, name: `${recipe}-seed${seed}` }, async (run) => {
     active = run;
     try {
@@ -224,12 +226,15 @@ function beginTrackedRun(tracker: Tracker, recipe: string, seed: number, detecto
     finish: (f) => settle(f),
     fail: (error) => settle({ error }),
     logModelEarly: (det) => {
-      if (!active || model) return;
-      model = active.logModel(det);
+      if (model || snapshot) return;
+      const json = det.toJSON();
+      snapshot = { type: det.type, config: det.config, toJSON: () => json };
+      if (!active) return; // not started yet (its files are still being created): written at the end
+      model = active.logModel(snapshot);
       model.catch(() => {}); // awaited by the run (logModel below); a failure is reported there
     },
     logModel: (run, det) => {
-      model ??= run.logModel(det);
+      model ??= run.logModel(snapshot ?? det);
       return model;
     },
   };
