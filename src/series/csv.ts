@@ -315,6 +315,17 @@ function detectTerminator(b: Buffer, s: number, final: boolean): number {
   return final ? CR : 0;
 }
 
+/**
+ * Bytes per read of the fast reader. It parses chunk by chunk and lets the event loop turn after each
+ * one (`nextTurn`), so that other I/O of the process goes on while a large file is parsed (the
+ * machine-temperature command's tracked run writes its first records meanwhile): about 50 turns for
+ * a 0.75 MB file, each ≈ 2 µs.
+ */
+const READ_CHUNK = 1 << 14;
+
+/** Resolves after one turn of the event loop (I/O callbacks included, unlike a microtask). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Byte-level reader for quote-free CSV. Returns null when it meets a quote (csv-parse takes over). */
 async function readFast(path: string, size: number, opts: ReadCsvOptions): Promise<CsvRows | null> {
   const out = new Growable(Math.max(1024, Math.ceil(size / 16)));
@@ -325,7 +336,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
   let rest: Buffer | null = null;
   let first = true;
   let term = 0;
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK });
   const handleLine = (b: Buffer, s: number, e: number): void => {
     lineNo++;
     if (e > s && b[e - 1] === CR) e--;
@@ -423,6 +434,8 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
           `line ${lineNo + 1} of ${path} is longer than ${MAX_LINE} bytes without a line end (LF, CRLF or CR); is it a CSV of time,value rows?`,
         );
       }
+      // a chunk already read ahead comes back without a turn of the event loop: give other I/O one
+      await nextTurn();
     }
     if (rest) {
       // the unfinished last line (LF files), or the last lines of a CR file
