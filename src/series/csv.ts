@@ -394,7 +394,19 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
     }
     out.push(tms, val, lineNo);
   };
-  /** Handles the complete lines of b from s; returns where the unfinished last line starts. */
+  /**
+   * LF files: handles the complete lines of b that start from s and before `stop`; returns where
+   * the first line not handled starts (synchronous, so that it is compiled as one tight loop).
+   */
+  const lfLines = (b: Buffer, s: number, stop: number): number => {
+    let nl = b.indexOf(LF, s);
+    while (nl !== -1 && s < stop) {
+      handleLine(b, s, nl);
+      s = nl + 1;
+      nl = b.indexOf(LF, s);
+    }
+    return s;
+  };
   /** CR-only files: handles the complete lines of b from s; returns where the unfinished one starts. */
   const crLines = (b: Buffer, s: number, final: boolean): number => {
     // a CR ends a line; an LF right after it belongs to the same line end
@@ -421,15 +433,10 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
       if (term === LF) {
         // the common case (LF and CRLF files) stays one tight loop, over PARSE_SLICE bytes at a
         // time with a turn of the event loop in between
-        let nl = b.indexOf(LF, s);
-        while (nl !== -1) {
-          const stop = s + PARSE_SLICE;
-          while (nl !== -1 && s < stop) {
-            handleLine(b, s, nl);
-            s = nl + 1;
-            nl = b.indexOf(LF, s);
-          }
-          if (nl !== -1) await nextTurn();
+        for (;;) {
+          s = lfLines(b, s, s + PARSE_SLICE);
+          if (b.indexOf(LF, s) === -1) break;
+          await nextTurn();
         }
       } else if (term === CR) s = crLines(b, s, false);
       rest = s < b.length ? Buffer.from(b.subarray(s)) : null;
