@@ -63,6 +63,8 @@ export interface SeasonalChangeSettings {
   readonly stat: 'quantile' | 'trimmed';
   /** Periods back the reference difference averages over (those defined; 1: a period ago only). */
   readonly periods: number;
+  /** Scores below this are 0 (round 10b: 3, the member speaks only at the alarm level; 0: never). */
+  readonly floor: number;
 }
 
 export const SEASONAL_CHANGE_DEFAULTS: SeasonalChangeSettings = {
@@ -76,6 +78,7 @@ export const SEASONAL_CHANGE_DEFAULTS: SeasonalChangeSettings = {
   reference: 'median',
   stat: 'quantile',
   periods: 2,
+  floor: 0,
 };
 
 /** The median step of `t` and whether (nearly) every step is a whole multiple of it. */
@@ -208,7 +211,13 @@ export class SeasonalChangeCore {
   scoreRow(t: number, v: number): number {
     if (this.period === 0) return 0;
     const x = this.step1(t, v);
-    return x >= 0 ? x * this.scale : 0;
+    return this.out(x);
+  }
+
+  /** The score of a window statistic (−1: none). */
+  private out(x: number): number {
+    const y = x >= 0 ? x * this.scale : 0;
+    return y >= this.s.floor ? y : 0;
   }
 
   /** The score `scoreRow` would give, changing nothing (the state it touches is saved and put back). */
@@ -235,7 +244,7 @@ export class SeasonalChangeCore {
       this.vals[at] = val;
       this.slots[at] = sl;
     }
-    return x >= 0 ? x * this.scale : 0;
+    return this.out(x);
   }
 
   /**
@@ -413,5 +422,10 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
     mapping: 'online',
     description:
       'candidate (round 10): default + a seasonal difference of lag-P/4 differences, median over a period, maximum',
+  },
+  defaultSeasonalAlarm: {
+    build: (o) => seasonalDefault(o.seed ?? 0, { floor: 3 }),
+    mapping: 'online',
+    description: 'candidate (round 10b): defaultSeasonal with the member 0 below its alarm level 3',
   },
 });
