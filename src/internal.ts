@@ -75,6 +75,14 @@ export {
   recipeMapping,
   SHAPE_8B_BUDGET,
 } from './lab/recipes.js';
+export {
+  gridStep,
+  SEASONAL_CHANGE_DEFAULTS,
+  SEASONAL_RECIPES,
+  SeasonalChangeCore,
+  SeasonalChangeDetector,
+  seasonalDefault,
+} from './lab/seasonal-change.js';
 export { projectedGradientNorm } from './math/box.js';
 export { minimizeLbfgsb } from './math/lbfgsb.js';
 export { normalCdf, normalQuantile } from './math/normal.js';
