@@ -87,7 +87,7 @@ export { projectedGradientNorm } from './math/box.js';
 export { minimizeLbfgsb } from './math/lbfgsb.js';
 export { normalCdf, normalQuantile } from './math/normal.js';
 export { numericGradient } from './math/numeric-gradient.js';
-export { NormalRng } from './math/rng.js';
+export { gaussOne, NormalRng } from './math/rng.js';
 export { fillStreams, xoroshiroFloat } from './math/xoroshiro.js';
 export {
   likeToRegExp,

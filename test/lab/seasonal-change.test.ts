@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/detectors/index.js';
 import {
+  gaussOne,
   gridStep,
   RECIPES,
   SEASONAL_CHANGE_DEFAULTS,
   SeasonalChangeCore,
   SeasonalChangeDetector,
 } from '../../src/internal.js';
-import { gaussOne, Rng } from '../../src/math/rng.js';
 
 const DAY = 86_400_000;
 
