@@ -1,13 +1,14 @@
 /**
- * Round 10 of docs/evaluation.md: where the seasonal-change member (src/lab/seasonal-change.ts) is on,
+ * Round 10 of docs/evaluation.md: where the seasonal-change member (src/detectors/seasonal-change/) is on,
  * per file of a corpus in NAB's layout (NAB's 15 % training part), with its period, lag and window, its
  * peak test score, and the test rows where it reaches the alarm level 3 outside and inside the labelled
  * windows. A property of the member alone (no default, no alarm rule).
  *
  *   npx tsx bench/season-gate.ts <corpusDir> ['<settings json>']
  */
+
+import { SEASONAL_CHANGE_DEFAULTS, SeasonalChangeCore } from '../src/detectors/seasonal-change/core.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
-import { SEASONAL_CHANGE_DEFAULTS, SeasonalChangeCore } from '../src/lab/seasonal-change.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 
 const [dir, json = '{}'] = process.argv.slice(2);

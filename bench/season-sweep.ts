@@ -1,5 +1,5 @@
 /**
- * Round 10 of docs/evaluation.md: the seasonal-change member (src/lab/seasonal-change.ts) beside
+ * Round 10 of docs/evaluation.md: the seasonal-change member (src/detectors/seasonal-change/) beside
  * `defaultDetector()`, replayed without re-running the default for every setting. Phase 1 streams the
  * default over each file once (NAB's 15 % training part, every later point scored then learnt) and
  * caches its scores (scratch folder, keyed by corpus and file, not by code: use a new folder when the
@@ -17,13 +17,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
-import { corpusKinds } from '../src/lab/bench.js';
-import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import {
   SEASONAL_CHANGE_DEFAULTS,
   SeasonalChangeCore,
   type SeasonalChangeSettings,
-} from '../src/lab/seasonal-change.js';
+} from '../src/detectors/seasonal-change/core.js';
+import { corpusKinds } from '../src/lab/bench.js';
+import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 
 const argv = process.argv.slice(2);

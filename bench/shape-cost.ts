@@ -8,11 +8,12 @@ import { defaultDetector } from '../src/detectors/default.js';
 import { DiscordDetector } from '../src/detectors/discord/detector.js';
 import { EtsDetector } from '../src/detectors/ets/detector.js';
 import { RandomCutForest } from '../src/detectors/rcf/detector.js';
+import { SeasonalChangeDetector } from '../src/detectors/seasonal-change/detector.js';
 import type { Detector } from '../src/detectors/types.js';
 import { ZmsDetector } from '../src/detectors/zms.js';
 import { PeriodicShapeDetector, shapeDefault } from '../src/lab/candidates.js';
 import { dayLevelDefault, daySustainDefault } from '../src/lab/candidates-kinds.js';
-import { SeasonalChangeDetector, seasonalDefault } from '../src/lab/seasonal-change.js';
+import { seasonalDefault } from '../src/lab/seasonal-change.js';
 import { cpuMs, fmt, trainRow } from './harness.js';
 
 const n = Number(process.argv[2] ?? 50_000);

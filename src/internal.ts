@@ -46,6 +46,12 @@ export { RollingStats } from './detectors/post/anomaly-likelihood.js';
 export { prevDouble, rejectBound } from './detectors/rcf/index.js';
 export { preStartForestWorker, takeEarlyBatchWorker } from './detectors/rcf/spawn.js';
 export { maxOf, minOf, NAV_BITS, NAV_MASK, NAV_MAX_DIM, spanWith } from './detectors/rcf/tree.js';
+export {
+  gridStep,
+  SEASONAL_CHANGE_DEFAULTS,
+  SeasonalChangeCore,
+} from './detectors/seasonal-change/core.js';
+export { SeasonalChangeDetector } from './detectors/seasonal-change/detector.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
 export {
   GatedShapeDetector,
@@ -75,14 +81,7 @@ export {
   recipeMapping,
   SHAPE_8B_BUDGET,
 } from './lab/recipes.js';
-export {
-  gridStep,
-  SEASONAL_CHANGE_DEFAULTS,
-  SEASONAL_RECIPES,
-  SeasonalChangeCore,
-  SeasonalChangeDetector,
-  seasonalDefault,
-} from './lab/seasonal-change.js';
+export { SEASONAL_RECIPES, seasonalDefault } from './lab/seasonal-change.js';
 export { projectedGradientNorm } from './math/box.js';
 export { minimizeLbfgsb } from './math/lbfgsb.js';
 export { normalCdf, normalQuantile } from './math/normal.js';

@@ -42,6 +42,8 @@ import { EtsDetector, type EtsInput } from './ets/detector.js';
 import { FlatLineDetector, type FlatLineInput } from './flatline/detector.js';
 import type { AggregateAlarmsConfig } from './post/aggregate-alarms.js';
 import { RandomCutForest, type RandomCutForestInput } from './rcf/detector.js';
+import { SeasonalChangeDetector, type SeasonalChangeInput } from './seasonal-change/detector.js';
+import type { Detector } from './types.js';
 import { ZmsDetector, type ZmsInput } from './zms.js';
 
 export interface DefaultDetectorInput {
@@ -60,10 +62,18 @@ export interface DefaultDetectorInput {
    * three-member mean alone (the default detector before round 5 of docs/evaluation.md).
    */
   flatLine?: FlatLineInput | false;
+  /**
+   * Overrides of the seasonal-change member's config (default `{ floor: 3 }`), or `false` to leave it
+   * out (the default detector before round 10c of docs/evaluation.md).
+   */
+  seasonal?: SeasonalChangeInput | false;
 }
 
 /** The flat-line member's onset length: the least the default alarm rule needs (2 raw alarms in 60 min). */
 export const DEFAULT_FLAT_LINE_ONSET_POINTS = 2;
+
+/** The seasonal-change member's floor: it speaks only at the alarm level (below it, 0). */
+export const DEFAULT_SEASONAL_FLOOR = 3;
 
 /** The default alarm rule of the default detector. */
 export const DEFAULT_ALARM_RULE = {
@@ -111,18 +121,31 @@ export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOp
     enableCalibrator: false,
     seed,
   };
-  if (cfg.flatLine === false) return new Ensemble({ ...mean, threshold }, opts);
+  const parts: Detector[] = [];
+  if (cfg.flatLine !== false) {
+    parts.push(
+      new FlatLineDetector({
+        onsetPoints: DEFAULT_FLAT_LINE_ONSET_POINTS,
+        enableThreshold: false,
+        seed,
+        ...cfg.flatLine,
+      }),
+    );
+  }
+  if (cfg.seasonal !== undefined && cfg.seasonal !== false) {
+    parts.push(
+      new SeasonalChangeDetector({
+        floor: DEFAULT_SEASONAL_FLOOR,
+        enableThreshold: false,
+        seed,
+        ...cfg.seasonal,
+      }),
+    );
+  }
+  if (parts.length === 0) return new Ensemble({ ...mean, threshold }, opts);
   return new Ensemble(
     {
-      members: [
-        new Ensemble({ ...mean, enableThreshold: false }, opts),
-        new FlatLineDetector({
-          onsetPoints: DEFAULT_FLAT_LINE_ONSET_POINTS,
-          enableThreshold: false,
-          seed,
-          ...cfg.flatLine,
-        }),
-      ],
+      members: [new Ensemble({ ...mean, enableThreshold: false }, opts), ...parts],
       combiner: { type: 'max', absScore: true },
       enableCalibrator: false,
       threshold,

@@ -78,6 +78,8 @@ export {
   type RollingMadInput,
   rollingMadConfigSchema,
 } from './rolling-mad/detector.js';
+export * from './seasonal-change/core.js';
+export * from './seasonal-change/detector.js';
 export {
   type DetectorSpec,
   defineDetector,

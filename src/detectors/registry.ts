@@ -17,6 +17,7 @@ import { loadNabStreamDetector, NabStreamDetector } from './nab-stream/detector.
 import type { ThresholdRuleInput } from './post/rule.js';
 import { loadRandomCutForest, RandomCutForest } from './rcf/detector.js';
 import { loadRollingMad, RollingMad } from './rolling-mad/detector.js';
+import { loadSeasonalChangeDetector, SeasonalChangeDetector } from './seasonal-change/detector.js';
 import type { Detector } from './types.js';
 import { loadZmsDetector, ZmsDetector } from './zms.js';
 
@@ -96,6 +97,12 @@ export const DETECTORS: readonly DetectorEntry[] = [
     type: 'FlatLineDetector',
     load: (c, s, b) => loadFlatLineDetector(c, s, b),
     example: (o) => new FlatLineDetector({ ...o }),
+    seeded: false,
+  },
+  {
+    type: 'SeasonalChangeDetector',
+    load: (c, s, b) => loadSeasonalChangeDetector(c, s, b),
+    example: (o) => new SeasonalChangeDetector({ ...o }),
     seeded: false,
   },
   {

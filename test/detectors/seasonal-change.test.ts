@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/detectors/index.js';
 import {
-  gaussOne,
   gridStep,
-  RECIPES,
+  loadModel,
+  Rng,
   SEASONAL_CHANGE_DEFAULTS,
   SeasonalChangeCore,
   SeasonalChangeDetector,
-} from '../../src/internal.js';
+} from '../../src/detectors/index.js';
+import { ModelFormatError } from '../../src/errors.js';
+import { gaussOne, RECIPES } from '../../src/internal.js';
 
 const DAY = 86_400_000;
 
@@ -56,7 +57,7 @@ function run(s: { t: Float64Array; v: Float64Array }, train: number, o = {}) {
 
 const max = (x: Float64Array) => x.reduce((a, b) => Math.max(a, b), 0);
 
-describe('SeasonalChangeCore (round 10 lab member)', () => {
+describe('SeasonalChangeCore', () => {
   it('finds the daily period on a 15-minute grid and scores a cycle running 2.5× faster above 3', () => {
     // 10 days of training (960 points), the cycle 2.5× faster for 100 points from day 14
     const s = series({ stepMin: 15, n: 2000, at: 1350, len: 100, factor: 2.5 });
@@ -142,22 +143,83 @@ describe('SeasonalChangeCore (round 10 lab member)', () => {
 });
 
 describe('SeasonalChangeDetector', () => {
-  it('score() runs on a copy; a stream continues from training', () => {
-    const s = series({ stepMin: 30, n: 1500, at: 1000, len: 120, factor: 2.5, seed: 5 });
-    const d = new SeasonalChangeDetector();
-    d.train({ t: s.t.subarray(0, 500), v: s.v.subarray(0, 500) });
-    const test = { t: s.t.subarray(500), v: s.v.subarray(500) };
+  const s = series({ stepMin: 30, n: 1500, at: 1000, len: 120, factor: 2.5, seed: 5 });
+  const train = { t: s.t.subarray(0, 500), v: s.v.subarray(0, 500) };
+  const test = { t: s.t.subarray(500), v: s.v.subarray(500) };
+
+  it('scores what the core scores, training points included, and score() runs on a copy', () => {
+    // train() returns the alarm rule's output unless the rule is off (a member's case)
+    const d = new SeasonalChangeDetector({ enableThreshold: false });
+    const tr = d.train(train).v;
+    const core = new SeasonalChangeCore();
+    const own = core.fit(train.t, train.v);
+    expect(Array.from(tr)).toEqual(Array.from(own));
+    // its own training scores: 0 only until r is defined (a period and a lag) on half a window
+    const first = core.period + core.lag + core.window / 2;
+    expect(tr.subarray(0, first - 1).every((x) => x === 0)).toBe(true);
+    expect(tr.subarray(first).every((x) => x > 0)).toBe(true);
     const a = d.score(test).v;
     const b = d.score(test).v;
     expect(Array.from(b)).toEqual(Array.from(a));
+    expect(Array.from(a)).toEqual(Array.from(test.t, (t, i) => core.scoreRow(t, test.v[i])));
     const st = d.stream();
     const c = Array.from(test.t, (t, i) => st.push(t, test.v[i]).score);
     expect(c).toEqual(Array.from(a));
     expect(max(a)).toBeGreaterThan(3);
   });
 
+  it('with floor 3 its training scores are 0 or at least 3 as well', () => {
+    const d = new SeasonalChangeDetector({ floor: 3, enableThreshold: false });
+    const full = new SeasonalChangeDetector({ enableThreshold: false }).train(train).v;
+    const tr = d.train(train).v;
+    for (let i = 0; i < tr.length; i++) expect(tr[i]).toBe(full[i] >= 3 ? full[i] : 0);
+  });
+
+  it('its model file reloads and streams bit for bit, mid-stream included', () => {
+    const d = new SeasonalChangeDetector();
+    d.train(train);
+    const st = d.stream();
+    const half = 400;
+    for (let i = 0; i < half; i++) st.push(test.t[i], test.v[i]);
+    const json = JSON.parse(JSON.stringify(st.toJSON()));
+    const re = loadModel(json);
+    expect(re).toBeInstanceOf(SeasonalChangeDetector);
+    const st2 = re.stream();
+    for (let i = half; i < test.t.length; i++) {
+      const x = st.push(test.t[i], test.v[i]).score;
+      const y = st2.push(test.t[i], test.v[i]).score;
+      if (!Object.is(x, y)) expect.fail(`point ${i}: ${x} against ${y}`);
+    }
+  });
+
+  it('an off member saves why and stores no values', () => {
+    const d = new SeasonalChangeDetector();
+    d.train({ t: s.t.subarray(0, 60), v: s.v.subarray(0, 60) });
+    const state = (d.toJSON().state as { model: { off: string; vals: unknown[] } }).model;
+    expect(state.off).not.toBe('');
+    expect(state.vals).toEqual([]);
+    expect(max(loadModel(JSON.parse(JSON.stringify(d.toJSON()))).score(test).v)).toBe(0);
+  });
+
+  it('refuses model files whose rings do not fit the period, or whose slots are out of place', () => {
+    const d = new SeasonalChangeDetector();
+    d.train(train);
+    const good = JSON.parse(JSON.stringify(d.toJSON()));
+    const bad = (edit: (m: Record<string, unknown[] | string>) => void) => {
+      const j = structuredClone(good);
+      edit(j.state.model);
+      return () => loadModel(j);
+    };
+    expect(bad((m) => (m.vals as unknown[]).pop())).toThrow(ModelFormatError);
+    expect(bad((m) => (m.win as unknown[]).push(1))).toThrow(/window of/);
+    expect(bad((m) => ((m.slots as unknown[])[0] = 7))).toThrow(/slots\[0\]/);
+    expect(bad((m) => ((m.num as unknown[])[1] = 0))).toThrow(/lag/);
+    expect(bad((m) => (m.off = 'no period'))).toThrow(ModelFormatError);
+    expect(bad((m) => ((m.win as unknown[])[0] = -1))).toThrow(/win\[0\]/);
+  });
+
   it('refuses to score before training', () => {
-    expect(() => new SeasonalChangeDetector().score({ t: [1, 2], v: [1, 2] })).toThrow(/train\(\) first/);
+    expect(() => new SeasonalChangeDetector().score({ t: [1, 2], v: [1, 2] })).toThrow(/train\(\)/);
   });
 
   it('round 10 recipes are registered with the online mapping', () => {

@@ -1,0 +1,137 @@
+/**
+ * `SeasonalChangeDetector`: a changed cycle (a frequency or seasonality change), as the median over a
+ * period of a seasonal difference of lag-P/4 differences, against its own training level (core.ts;
+ * method and sources in docs/detectors-quality.md). Online: every scored point enters the rings.
+ *
+ * The score is in units of the alarm level: 3 when the statistic is `ratio` times its typical training
+ * value, no calibrator (a calibrator trained on the short training part would rank every stretch a
+ * little above the training ones as extreme). `floor: 3` (what `defaultDetector()` uses) makes every
+ * score below the alarm level 0, so in a maximum the member only ever adds alarms. Off (0 everywhere)
+ * without a checked period of at least `minPeriodPoints` points and `minPeriods` whole periods of
+ * training data on a regular grid.
+ */
+import { z } from 'zod';
+import { baseConfigShape } from '../base-config.js';
+import { jsonAny, jsonFloat } from '../json.js';
+import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
+import type { Frame } from '../transforms.js';
+import type { JsonValue } from '../types.js';
+import { SEASONAL_CHANGE_DEFAULTS as D, SeasonalChangeCore, type SeasonalChangeSettings } from './core.js';
+
+export const seasonalChangeConfigSchema = z.strictObject({
+  ...baseConfigShape(1000),
+  /** The lag L as a fraction of the period (L = max(1, round(P · lagFrac))); 0: L = 1. */
+  lagFrac: z.number().min(0).max(1).default(D.lagFrac),
+  /** The window W as a fraction of the period (W = max(minWindow, round(P · windowFrac))). */
+  windowFrac: z.number().positive().max(10).default(D.windowFrac),
+  /** The least window, in points. */
+  minWindow: z.number().int().min(1).max(1_000_000).default(D.minWindow),
+  /** The quantile of |r| over the window (0.5: the median). */
+  quantile: z.number().min(0).max(1).default(D.quantile),
+  /** The statistic at `ratio` × its typical (median) training value scores 3, the alarm level. */
+  ratio: z.number().positive().max(1000).default(D.ratio),
+  /** The least whole periods the training part must cover. */
+  minPeriods: z.number().int().min(1).max(100).default(D.minPeriods),
+  /** The least period in points (the lag and the window are fractions of it). */
+  minPeriodPoints: z.number().int().min(2).max(1_000_000).default(D.minPeriodPoints),
+  /** The training reference: the statistic's median (`median`) or its maximum (`max`). */
+  reference: z.enum(['median', 'max']).default(D.reference),
+  /** The window statistic: the quantile (`quantile`) or the mean of the values below it (`trimmed`). */
+  stat: z.enum(['quantile', 'trimmed']).default(D.stat),
+  /** Periods back the reference difference averages over (the ones that exist). */
+  periods: z.number().int().min(1).max(10).default(D.periods),
+  /** Scores below this are 0 (3: the member speaks only at the alarm level; 0: never). */
+  floor: z.number().min(0).max(1000).default(D.floor),
+});
+export type SeasonalChangeConfig = z.infer<typeof seasonalChangeConfigSchema>;
+export type SeasonalChangeInput = z.input<typeof seasonalChangeConfigSchema>;
+
+/** The core's settings in a detector config. */
+export function seasonalChangeSettings(c: SeasonalChangeConfig): SeasonalChangeSettings {
+  return {
+    lagFrac: c.lagFrac,
+    windowFrac: c.windowFrac,
+    minWindow: c.minWindow,
+    quantile: c.quantile,
+    ratio: c.ratio,
+    minPeriods: c.minPeriods,
+    minPeriodPoints: c.minPeriodPoints,
+    reference: c.reference,
+    stat: c.stat,
+    periods: c.periods,
+    floor: c.floor,
+  };
+}
+
+/** The fitted state: why it is off (or ''), its numbers and its rings (the core checks each field). */
+const seasonalChangeStateSchema = z.object({
+  off: jsonAny,
+  num: z.array(jsonFloat),
+  vals: z.array(jsonFloat),
+  slots: z.array(jsonFloat),
+  win: z.array(jsonFloat),
+});
+type SeasonalChangeState = z.infer<typeof seasonalChangeStateSchema>;
+
+/** The raw model: the online core (it learns every point it scores). */
+class SeasonalChangeRaw implements RowModel<SeasonalChangeState> {
+  constructor(private core: SeasonalChangeCore) {}
+
+  fit(frame: Frame): Float64Array {
+    this.core = new SeasonalChangeCore(this.core.s);
+    return this.core.fit(frame.t, frame.x);
+  }
+
+  scoreRow(row: Float64Array, t: number): number {
+    return this.core.scoreRow(t, row[0]);
+  }
+
+  /** The score without learning: the core saves and restores what it touches (no copy per point). */
+  peekRow(row: Float64Array, t: number): number {
+    return this.core.peekRow(t, row[0]);
+  }
+
+  learnRow(row: Float64Array, t: number): void {
+    this.core.scoreRow(t, row[0]);
+  }
+
+  copy(): SeasonalChangeRaw {
+    return new SeasonalChangeRaw(this.core.clone());
+  }
+
+  toState(): SeasonalChangeState {
+    return this.core.state() as SeasonalChangeState;
+  }
+}
+
+/** The SeasonalChangeDetector spec (see docs/detectors.md). */
+export const seasonalChangeSpec = defineDetector({
+  type: 'SeasonalChangeDetector',
+  level: 'row',
+  learnsPrev: true,
+  config: seasonalChangeConfigSchema,
+  state: seasonalChangeStateSchema,
+  calibrated: false,
+  create: (c) => new SeasonalChangeRaw(new SeasonalChangeCore(seasonalChangeSettings(c))),
+  fromState: (s, { config, path }) => {
+    const core = new SeasonalChangeCore(seasonalChangeSettings(config));
+    core.restore(s as JsonValue, path);
+    return new SeasonalChangeRaw(core);
+  },
+});
+
+export class SeasonalChangeDetector extends SpecDetector<SeasonalChangeConfig, SeasonalChangeRaw> {
+  constructor(cfg: SeasonalChangeInput = {}) {
+    super(seasonalChangeSpec, cfg);
+  }
+
+  /** Loads a SeasonalChangeDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): SeasonalChangeDetector {
+    return loadAs(json, seasonalChangeSpec, SeasonalChangeDetector);
+  }
+}
+
+/** Loads a `SeasonalChangeDetector` model file (see the registry in detectors/registry.ts). */
+export const loadSeasonalChangeDetector = specLoader(
+  (c) => new SeasonalChangeDetector(c as SeasonalChangeInput),
+);

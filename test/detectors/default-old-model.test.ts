@@ -1,0 +1,66 @@
+/**
+ * Model files of the default detector written before round 10c (docs/evaluation.md), which added the
+ * seasonal-change member: they load and score exactly as the build that wrote them did.
+ *
+ * fixtures/default-2fe62ce.json was written by tsad's main branch at commit 2fe62ce (before the member
+ * existed), not by this build: `defaultDetector({ seed: 7 })` trained on the first 200 points of
+ * `syntheticSeries(320, 5)`, the other 120 (a level shift of +30 on points 60–119) streamed with
+ * `stream().push` (`stream`, `alarms`: indices with an alarm) and scored with `score(test, { prev:
+ * train })` (`batch`). The expected numbers are that build's output, stored beside its model file.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { defaultDetector, Ensemble, loadModel } from '../../src/detectors/index.js';
+import { syntheticSeries } from '../../src/testing/index.js';
+
+interface Fixture {
+  test: { t: number[]; v: number[] };
+  stream: number[];
+  alarms: number[];
+  batch: number[];
+  model: { config: { members: { type: string }[] } };
+}
+
+const fixture = JSON.parse(
+  readFileSync(new URL('./fixtures/default-2fe62ce.json', import.meta.url), 'utf8'),
+) as Fixture;
+
+describe('default model files written before the seasonal-change member', () => {
+  it('hold the two-part default (the mean and the flat-line member)', () => {
+    expect(fixture.model.config.members.map((m) => m.type)).toEqual(['Ensemble', 'FlatLineDetector']);
+  });
+
+  it('stream to the very scores and alarms the old build gave', () => {
+    const d = loadModel(fixture.model);
+    expect(d).toBeInstanceOf(Ensemble);
+    const s = d.stream();
+    const alarms: number[] = [];
+    for (let i = 0; i < fixture.test.t.length; i++) {
+      const r = s.push(fixture.test.t[i], fixture.test.v[i]);
+      if (!Object.is(r.score, fixture.stream[i]))
+        expect.fail(`point ${i}: ${r.score} against ${fixture.stream[i]}`);
+      if (r.alarm) alarms.push(i);
+    }
+    expect(alarms).toEqual(fixture.alarms);
+    expect(alarms.length).toBeGreaterThan(0);
+  });
+
+  it('score a batch to the very scores the old build gave, and save back to the same file', () => {
+    const d = loadModel(fixture.model);
+    const all = syntheticSeries(320, 5);
+    const train = { t: all.t.slice(0, 200), v: all.v.slice(0, 200) };
+    expect(Array.from(train.t.slice(-1))[0]).toBeLessThan(fixture.test.t[0]);
+    const got = d.score(fixture.test, { prev: train }).v;
+    expect(Array.from(got)).toEqual(fixture.batch);
+    expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture.model);
+  });
+
+  it('a default built with the member has three parts', () => {
+    const d = defaultDetector({ seed: 7, seasonal: {} });
+    expect(d.config.members.map((m) => m.type)).toEqual([
+      'Ensemble',
+      'FlatLineDetector',
+      'SeasonalChangeDetector',
+    ]);
+  });
+});
