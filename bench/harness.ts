@@ -93,7 +93,7 @@ export function runRows<R>(
  * builds it: ETS calibrated by the ensemble, the others by their own calibrators; no alarm rule.
  */
 export function defaultMemberAlone(i: number, input: DefaultDetectorInput = {}): Detector {
-  const m = defaultDetector({ ...input, flatLine: false }).members[i];
+  const m = defaultDetector({ ...input, flatLine: false, seasonal: false }).members[i];
   return new Ensemble({
     members: [m],
     combiner: { type: 'mean', absScore: true },

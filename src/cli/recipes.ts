@@ -76,6 +76,8 @@ export const RECIPE_NAMES = [
   'defaultDaySustain',
   'defaultSeasonal',
   'defaultSeasonalAlarm',
+  'defaultSeasonalShipped',
+  'defaultBefore10c',
 ] as const;
 
 /**

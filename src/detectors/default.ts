@@ -1,5 +1,5 @@
 /**
- * `defaultDetector()`: tsad's univariate default. Two parts, combined by the **maximum** of their scores,
+ * `defaultDetector()`: tsad's univariate default. Three parts, combined by the **maximum** of their scores,
  * with the alarm rule `AggregateAlarms(3.0, 2 alarms in 60 min, 120 min suppression)` (see
  * docs/ensemble.md and docs/evaluation.md for the measurements behind each choice):
  *
@@ -27,11 +27,19 @@
  *   every other score of the mean untouched (a flat-line member that kept scoring for the whole run
  *   raised long stretches of top scores on NAB's idle or first-ever outages).
  *
- * On held-out synthetic corpora it finds every flat-line (30/30, the mean alone 7/30) with the same
- * anomaly-free files quiet; on NAB and machine temperature it scores as the mean alone or better
- * (docs/evaluation.md, round 5). Every part's settings can be overridden (`ets`, `rcf`, `zms`,
- * `flatLine`); `flatLine: false` builds the three-member mean alone (the default before round 5, whose
- * model files still load with `loadModel`). Merlion's own members: `defaultDetector({ rcf: {
+ * - `SeasonalChangeDetector` with `floor: 3`: the **changed-cycle** view (a frequency or seasonality
+ *   change inside the normal range, which the mean averages away): the median over a period of a
+ *   seasonal difference of lag-P/4 differences against its training level, off without a checked period
+ *   of at least 24 points and two whole periods of training data; below the alarm level it scores 0, so
+ *   in the maximum it only adds alarms (round 10c of docs/evaluation.md).
+ *
+ * On held-out synthetic corpora the flat-line member finds every flat-line (30/30, the mean alone 7/30)
+ * with the same anomaly-free files quiet; on NAB and machine temperature it scores as the mean alone or
+ * better (docs/evaluation.md, round 5). The seasonal-change member finds 10 of 15 frequency changes of
+ * fresh seeds 901–903 against 2, with no kind lower and the same quiet files (round 10c). Every part's
+ * settings can be overridden (`ets`, `rcf`, `zms`, `flatLine`, `seasonal`); `seasonal: false` builds
+ * the default before round 10c, and `flatLine: false, seasonal: false` the three-member mean alone (the
+ * default before round 5); model files of both still load with `loadModel` and score as they did. Merlion's own members: `defaultDetector({ rcf: {
  * nEstimators: 100, transforms: [{ type: 'difference' }, { type: 'shingle', size: 5 }] }, zms: { nLags:
  * 3 }, ets: { autoOptions: { additiveOnly: false } } })` (the ensemble still calibrates ETS).
  */
@@ -58,8 +66,8 @@ export interface DefaultDetectorInput {
   /** Overrides of the ZMS member's config. */
   zms?: ZmsInput;
   /**
-   * Overrides of the flat-line member's config (default `{ onsetPoints: 2 }`), or `false` for the
-   * three-member mean alone (the default detector before round 5 of docs/evaluation.md).
+   * Overrides of the flat-line member's config (default `{ onsetPoints: 2 }`), or `false` to leave it
+   * out (with `seasonal: false` too: the three-member mean alone, the default before round 5).
    */
   flatLine?: FlatLineInput | false;
   /**
@@ -87,8 +95,8 @@ export const DEFAULT_ALARM_RULE = {
 
 /**
  * A fresh, untrained default detector: an `Ensemble` of [the mean of ETS, RandomCutForest and ZMS, the
- * flat-line member] by their maximum (or the mean alone with `flatLine: false`); its model file loads
- * with `loadModel`.
+ * flat-line member, the seasonal-change member] by their maximum (either member left out with `false`;
+ * the mean alone when both are); its model file loads with `loadModel`.
  */
 export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOptions = {}): Ensemble {
   const seed = cfg.seed ?? 0;
@@ -132,7 +140,7 @@ export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOp
       }),
     );
   }
-  if (cfg.seasonal !== undefined && cfg.seasonal !== false) {
+  if (cfg.seasonal !== false) {
     parts.push(
       new SeasonalChangeDetector({
         floor: DEFAULT_SEASONAL_FLOOR,

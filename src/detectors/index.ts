@@ -15,7 +15,12 @@ export {
   unionGrid,
 } from './combiners.js';
 export { parseConfig } from './config.js';
-export { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from './default.js';
+export {
+  DEFAULT_ALARM_RULE,
+  DEFAULT_SEASONAL_FLOOR,
+  type DefaultDetectorInput,
+  defaultDetector,
+} from './default.js';
 export * from './discord/detector.js';
 export { Ensemble, ensembleLoader } from './ensemble.js';
 export {

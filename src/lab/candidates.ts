@@ -27,7 +27,7 @@ import type { TimeSeries } from '../series/types.js';
  * the base every candidate below was built and measured on.
  */
 export function meanDefault(cfg: Omit<DefaultDetectorInput, 'flatLine'> = {}): Ensemble {
-  return defaultDetector({ ...cfg, flatLine: false });
+  return defaultDetector({ ...cfg, flatLine: false, seasonal: false });
 }
 
 /**

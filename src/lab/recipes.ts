@@ -248,20 +248,20 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     description: 'candidate: onlineMax45 whose calibrators do not learn scores at the alarm level',
   },
   defaultAdapt300: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300 } }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300 }, seasonal: false }),
     mapping: 'online',
     description:
       "candidate (round 6): defaultDetector() with ZMS's level mean adapting (half-life 300 points)",
   },
   defaultAdaptVar300: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300, levelAdaptScale: true } }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300, levelAdaptScale: true }, seasonal: false }),
     mapping: 'online',
     description:
       "candidate (round 6): defaultDetector() with ZMS's level mean and variance adapting (half-life 300 points)",
   },
   defaultCumVar: {
     build: (o) =>
-      defaultDetector({ seed: o.seed ?? 0, zms: { levelCumulative: true, levelAdaptScale: true } }),
+      defaultDetector({ seed: o.seed ?? 0, zms: { levelCumulative: true, levelAdaptScale: true }, seasonal: false }),
     mapping: 'online',
     description:
       "candidate (round 6): defaultDetector() with ZMS's level mean and variance over everything seen",
@@ -298,7 +298,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       "candidate (round 8b): the default (20 × 512 forest) and round 8's gated discord alarming at level 4, its budget the largest that keeps the speed bar",
   },
   defaultForest10: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10 } }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10 }, seasonal: false }),
     mapping: 'online',
     description:
       "round 8: defaultDetector() with shapePeriodic's forest (10 trees × 512 samples), no discord",
@@ -322,7 +322,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       'candidate (round 7): shapeDefault with the discord alarming at calibrated level 4 (lab only)',
   },
   defaultSmallForest: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10, maxNSamples: 256 } }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10, maxNSamples: 256 }, seasonal: false }),
     mapping: 'online',
     description:
       'round 7: defaultDetector() with the forest of shapeDefault (10 trees × 256 samples), no discord',

@@ -42,6 +42,11 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
     build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: {} }),
     mapping: 'online',
     description:
-      'candidate (round 10c): defaultDetector() with the seasonal-change member shipped inside it (floor 3)',
+      'round 10c: defaultDetector() with the seasonal-change member shipped inside it (floor 3); the default since',
+  },
+  defaultBefore10c: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: false }),
+    mapping: 'online',
+    description: 'defaultDetector() before round 10c: the mean and the flat-line member, no seasonal-change member',
   },
 });

@@ -55,8 +55,15 @@ describe('default model files written before the seasonal-change member', () => 
     expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture.model);
   });
 
-  it('a default built with the member has three parts', () => {
-    const d = defaultDetector({ seed: 7, seasonal: {} });
+  it('defaultDetector({ seasonal: false }) trained on the same data writes the very same file', () => {
+    const all = syntheticSeries(320, 5);
+    const d = defaultDetector({ seed: 7, seasonal: false });
+    d.train({ t: all.t.slice(0, 200), v: all.v.slice(0, 200) });
+    expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture.model);
+  });
+
+  it('a default trained today carries the member: three parts', () => {
+    const d = defaultDetector({ seed: 7 });
     expect(d.config.members.map((m) => m.type)).toEqual([
       'Ensemble',
       'FlatLineDetector',

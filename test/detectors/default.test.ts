@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ALARM_RULE, defaultDetector, loadModel } from '../../src/detectors/index.js';
+import {
+  DEFAULT_ALARM_RULE,
+  DEFAULT_SEASONAL_FLOOR,
+  defaultDetector,
+  loadModel,
+  Rng,
+  SeasonalChangeDetector,
+} from '../../src/detectors/index.js';
+import { gaussOne } from '../../src/internal.js';
 import { syntheticSeries } from '../../src/testing/index.js';
 
 describe('defaultDetector', () => {
@@ -9,14 +17,20 @@ describe('defaultDetector', () => {
 
   it('builds the members: AutoETS (additive) calibrated by the ensemble, RCF on raw shingles, ZMS level', () => {
     const d = defaultDetector();
-    const [mean, flat] = d.config.members;
+    const [mean, flat, seasonal] = d.config.members;
+    expect(d.config.members).toHaveLength(3);
     expect(d.config.combiner).toEqual({ type: 'max', absScore: true });
     expect(flat).toMatchObject({
       type: 'FlatLineDetector',
       config: { onsetPoints: 2, enableThreshold: false },
     });
+    expect(seasonal).toMatchObject({
+      type: 'SeasonalChangeDetector',
+      config: { floor: 3, lagFrac: 0.25, windowFrac: 1, periods: 2, ratio: 3.5, enableThreshold: false },
+    });
+    expect(DEFAULT_SEASONAL_FLOOR).toBe(DEFAULT_ALARM_RULE.almThreshold);
     expect(mean).toMatchObject({ type: 'Ensemble', config: { enableThreshold: false } });
-    const inner = defaultDetector({ flatLine: false });
+    const inner = defaultDetector({ flatLine: false, seasonal: false });
     expect(d.members[0].toJSON().config).toEqual({ ...inner.toJSON().config, enableThreshold: false });
     const [ets, rcf, zms] = inner.config.members;
     expect(ets).toMatchObject({
@@ -61,19 +75,29 @@ describe('defaultDetector', () => {
       threshold: { almThreshold: 4 },
       zms: { nLags: 5 },
       flatLine: { onsetPoints: 4 },
+      seasonal: { ratio: 4 },
     });
     expect(d.config.threshold.almThreshold).toBe(4);
     const inner = d.members[0].toJSON().config as { members: { config: Record<string, unknown> }[] };
     expect(inner.members[1].config.seed).toBe(5);
     expect(inner.members[2].config.nLags).toBe(5);
     expect(d.config.members[1].config.onsetPoints).toBe(4);
+    expect(d.config.members[2].config).toMatchObject({ ratio: 4, floor: 3, seed: 5 });
+    expect(defaultDetector({ seasonal: false }).config.members.map((m) => m.type)).toEqual([
+      'Ensemble',
+      'FlatLineDetector',
+    ]);
+    expect(defaultDetector({ flatLine: false }).config.members.map((m) => m.type)).toEqual([
+      'Ensemble',
+      'SeasonalChangeDetector',
+    ]);
   });
 
   it('adds the flat-line onset to the mean: the same scores except two or three points per stall', () => {
     const stuck = { t: test.t, v: test.v.slice() };
     stuck.v.fill(stuck.v[200], 200, 320);
-    const d = defaultDetector({ seed: 2 });
-    const m = defaultDetector({ seed: 2, flatLine: false });
+    const d = defaultDetector({ seed: 2, seasonal: false });
+    const m = defaultDetector({ seed: 2, flatLine: false, seasonal: false });
     d.train(train);
     m.train(train);
     const a = d.score(stuck, { prev: train }).v;
@@ -105,7 +129,7 @@ describe('defaultDetector', () => {
   });
 
   it('still loads and streams the model files of the three-member default (before round 5)', () => {
-    const a = defaultDetector({ seed: 4, flatLine: false });
+    const a = defaultDetector({ seed: 4, flatLine: false, seasonal: false });
     a.train(train);
     const json = JSON.parse(JSON.stringify(a.toJSON()));
     expect(json.config.members.map((m: { type: string }) => m.type)).toEqual([
@@ -114,6 +138,58 @@ describe('defaultDetector', () => {
       'ZmsDetector',
     ]);
     expectSameStream(a, loadModel(json), test);
+  });
+});
+
+describe('defaultDetector: the seasonal-change member (round 10c)', () => {
+  // 15-minute steps, a daily cycle (amplitude 10, noise sd 1); 10 days of training, then the cycle runs
+  // 2.5× as fast for 100 points (25 hours) from day 14
+  const r = new Rng(3);
+  const n = 2000;
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  let phase = 0;
+  for (let i = 0; i < n; i++) {
+    t[i] = Date.UTC(2024, 0, 1) + i * 900_000;
+    phase += (2 * Math.PI * 900_000 * (i >= 1350 && i < 1450 ? 2.5 : 1)) / 86_400_000;
+    v[i] = 50 + 10 * Math.sin(phase) + gaussOne(r);
+  }
+  const train = { t: t.subarray(0, 960), v: v.subarray(0, 960) };
+  const test = { t: t.subarray(960), v: v.subarray(960) };
+
+  it('scores the maximum of the default before round 10c and the member, which is 0 below 3', () => {
+    const d = defaultDetector({ seed: 1 });
+    const before = defaultDetector({ seed: 1, seasonal: false });
+    const member = new SeasonalChangeDetector({ floor: 3, enableThreshold: false, seed: 1 });
+    d.train(train);
+    before.train(train);
+    member.train(train);
+    const a = d.score(test, { prev: train }).v;
+    const b = before.score(test, { prev: train }).v;
+    const m = member.score(test, { prev: train }).v;
+    let spoke = 0;
+    for (let i = 0; i < a.length; i++) {
+      if (m[i] !== 0) spoke++;
+      expect(m[i] === 0 || m[i] >= 3).toBe(true);
+      if (!Object.is(a[i], Math.max(Math.abs(b[i]), m[i]))) expect.fail(`point ${i}: ${a[i]}`);
+    }
+    expect(spoke).toBeGreaterThan(0);
+  });
+
+  it('raises an alarm in the changed cycle that the default before round 10c does not', () => {
+    const inWindow = (x: { t: number }) => x.t >= t[1350] && x.t <= t[1450 + 96];
+    const d = defaultDetector({ seed: 1 });
+    const before = defaultDetector({ seed: 1, seasonal: false });
+    d.train(train);
+    before.train(train);
+    expect(d.detect(test, { prev: train }).alarms.some(inWindow)).toBe(true);
+    expect(before.detect(test, { prev: train }).alarms.some(inWindow)).toBe(false);
+  });
+
+  it('its model file reloads and streams bit for bit', () => {
+    const d = defaultDetector({ seed: 1 });
+    d.train(train);
+    expectSameStream(d, loadModel(JSON.parse(JSON.stringify(d.toJSON()))), test);
   });
 });
 
