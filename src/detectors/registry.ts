@@ -43,6 +43,11 @@ export interface DetectorEntry {
   readonly prevIsContext?: boolean;
   /** Kit exception: false when labels do not train the alarm level (a fixed level). Default true. */
   readonly labelsTrainThreshold?: boolean;
+  /**
+   * The kit's training length the example needs to be more than idle (default: the kit's own, 600
+   * points of a 5-minute series with a daily cycle).
+   */
+  readonly kitTrainLength?: number;
 }
 
 const quiet = { onWarning: () => {} };
@@ -104,6 +109,8 @@ export const DETECTORS: readonly DetectorEntry[] = [
     load: (c, s, b) => loadSeasonalChangeDetector(c, s, b),
     example: (o) => new SeasonalChangeDetector({ ...o }),
     seeded: false,
+    // two days (600 points) show no checked period: the member would be off and score 0 everywhere
+    kitTrainLength: 1200,
   },
   {
     type: 'DiscordDetector',

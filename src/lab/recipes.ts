@@ -254,14 +254,23 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       "candidate (round 6): defaultDetector() with ZMS's level mean adapting (half-life 300 points)",
   },
   defaultAdaptVar300: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300, levelAdaptScale: true }, seasonal: false }),
+    build: (o) =>
+      defaultDetector({
+        seed: o.seed ?? 0,
+        zms: { levelHalfLife: 300, levelAdaptScale: true },
+        seasonal: false,
+      }),
     mapping: 'online',
     description:
       "candidate (round 6): defaultDetector() with ZMS's level mean and variance adapting (half-life 300 points)",
   },
   defaultCumVar: {
     build: (o) =>
-      defaultDetector({ seed: o.seed ?? 0, zms: { levelCumulative: true, levelAdaptScale: true }, seasonal: false }),
+      defaultDetector({
+        seed: o.seed ?? 0,
+        zms: { levelCumulative: true, levelAdaptScale: true },
+        seasonal: false,
+      }),
     mapping: 'online',
     description:
       "candidate (round 6): defaultDetector() with ZMS's level mean and variance over everything seen",
@@ -322,7 +331,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       'candidate (round 7): shapeDefault with the discord alarming at calibrated level 4 (lab only)',
   },
   defaultSmallForest: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10, maxNSamples: 256 }, seasonal: false }),
+    build: (o) =>
+      defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10, maxNSamples: 256 }, seasonal: false }),
     mapping: 'online',
     description:
       'round 7: defaultDetector() with the forest of shapeDefault (10 trees × 256 samples), no discord',

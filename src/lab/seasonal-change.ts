@@ -47,6 +47,7 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
   defaultBefore10c: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: false }),
     mapping: 'online',
-    description: 'defaultDetector() before round 10c: the mean and the flat-line member, no seasonal-change member',
+    description:
+      'defaultDetector() before round 10c: the mean and the flat-line member, no seasonal-change member',
   },
 });

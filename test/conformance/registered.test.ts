@@ -21,6 +21,7 @@ for (const entry of DETECTORS) {
       fuzzRuns: 100,
       prevIsContext: entry.prevIsContext,
       labelThreshold: entry.labelsTrainThreshold === false ? null : undefined,
+      ...(entry.kitTrainLength !== undefined ? { trainLength: entry.kitTrainLength } : {}),
     },
   );
 }

@@ -58,6 +58,18 @@ const CRAFTED: Record<string, () => unknown[]> = {
     claiming('ChangePointDetector', HUGE_SHINGLE),
   ],
   FlatLineDetector: () => [claiming('FlatLineDetector', HUGE_SHINGLE)],
+  SeasonalChangeDetector: () => {
+    // a period and window of 10⁷ points (rings of 2 · 10⁷ values) backed by no values
+    const file = claiming('SeasonalChangeDetector', {}) as { state: { model: Record<string, unknown> } };
+    file.state.model = {
+      off: '',
+      num: [10_000_000, 2_500_000, 10_000_000, 300_000, 0, 1, 0, 5],
+      vals: [],
+      slots: [],
+      win: [],
+    };
+    return [file, claiming('SeasonalChangeDetector', HUGE_SHINGLE)];
+  },
   DiscordDetector: () => [
     claiming('DiscordDetector', { window: 50_000_000 }),
     claiming('DiscordDetector', { maxLength: 1_000_000 }),
@@ -188,7 +200,7 @@ describe('allocation bound of model files', () => {
 
     it(`${entry.type}: an honest model file loads within the bound`, () => {
       const d = entry.example();
-      d.train(syntheticSeries(600));
+      d.train(syntheticSeries(entry.kitTrainLength ?? 600));
       const text = JSON.stringify(d.toJSON());
       const bytes = allocated(() => loadModel(text));
       expect(bytes).toBeLessThanOrEqual(bound(Buffer.byteLength(text)));

@@ -8,7 +8,7 @@ import {
   SeasonalChangeCore,
   SeasonalChangeDetector,
 } from '../../src/detectors/index.js';
-import { ModelFormatError } from '../../src/errors.js';
+import { ModelFormatError } from '../../src/index.js';
 import { gaussOne, RECIPES } from '../../src/internal.js';
 
 const DAY = 86_400_000;
