@@ -83,7 +83,6 @@ export {
   type RollingMadInput,
   rollingMadConfigSchema,
 } from './rolling-mad/detector.js';
-export * from './seasonal-change/core.js';
 export * from './seasonal-change/detector.js';
 export {
   type DetectorSpec,

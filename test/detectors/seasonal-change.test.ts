@@ -1,15 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadModel, Rng, SeasonalChangeDetector } from '../../src/detectors/index.js';
+import { ModelFormatError } from '../../src/index.js';
 import {
+  gaussOne,
   gridStep,
-  loadModel,
-  Rng,
+  RECIPES,
   SEASONAL_CHANGE_DEFAULTS,
   SeasonalChangeCore,
-  SeasonalChangeDetector,
-} from '../../src/detectors/index.js';
-import { ModelFormatError } from '../../src/index.js';
-import { gaussOne, RECIPES } from '../../src/internal.js';
+} from '../../src/internal.js';
 
 const DAY = 86_400_000;
 
