@@ -22,15 +22,62 @@ export async function readSeriesCsv(path: string, o: CsvColumnOptions): Promise<
   });
 }
 
-/** A 0/1 label column of the same file, on the same (sorted, de-duplicated) timestamps. */
+/**
+ * A 0/1 label column of the same file, on the same (sorted, de-duplicated) timestamps. Any other value
+ * (a value column named by mistake, a 2, a NaN) is a `SeriesError` `bad_value`: it would count as an
+ * anomaly and give meaningless metrics.
+ */
 export async function readLabelsCsv(path: string, labels: string, o: CsvColumnOptions): Promise<TimeSeries> {
-  const { readCsv } = await import('../series/csv.js');
-  return readCsv(path, {
+  const [{ readCsv }, { SeriesError }] = await Promise.all([
+    import('../series/csv.js'),
+    import('../errors.js'),
+  ]);
+  const ts = await readCsv(path, {
     ...(o.time !== undefined ? { time: column(o.time) } : {}),
     value: column(labels),
     ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
     onWarning: () => {},
   });
+  for (let i = 0; i < ts.v.length; i++) {
+    const x = ts.v[i];
+    if (x !== 0 && x !== 1) {
+      throw new SeriesError(
+        'bad_value',
+        `${path}: the label column ${JSON.stringify(labels)} holds ${x} at ${new Date(ts.t[i]).toISOString()}; labels must be 0 (normal) or 1 (anomaly): name the label column with --labels`,
+      );
+    }
+  }
+  return ts;
+}
+
+/**
+ * A time given on the command line (`--until`, `--after`): ISO 8601 or epoch milliseconds. Anything
+ * else is a `ConfigError` `invalid_option` naming the flag (exit code 2), not a data error.
+ */
+export async function timeOption(flag: string, raw: string): Promise<number> {
+  const [{ ConfigError }, { parseTime, timeRangeProblem }] = await Promise.all([
+    import('../errors.js'),
+    import('../series/series.js'),
+  ]);
+  const s = raw.trim();
+  const ms = /^[+-]?\d+$/.test(s) ? Number(s) : parseTime(s);
+  if (!Number.isFinite(ms) || timeRangeProblem(ms)) {
+    throw new ConfigError(
+      'invalid_option',
+      `${flag} ${JSON.stringify(raw)} is not a time; give ISO 8601 (2024-05-01, 2024-05-01T12:00:00Z) or epoch milliseconds`,
+    );
+  }
+  return ms;
+}
+
+/** `--time-unit`: `ms` or `s`; anything else is a `ConfigError` `invalid_option` (exit code 2). */
+export async function checkTimeUnit(unit: string | undefined): Promise<void> {
+  if (unit === undefined || unit === 'ms' || unit === 's') return;
+  const { ConfigError } = await import('../errors.js');
+  throw new ConfigError(
+    'invalid_option',
+    `--time-unit ${JSON.stringify(unit)}: use ms or s (epoch milliseconds or seconds)`,
+  );
 }
 
 /**

@@ -1,7 +1,14 @@
 /** `tsad detect data.csv --model FILE|models:/NAME@ALIAS`: scores and alarms of a trained model on your data. */
 import type { Command } from 'commander';
 import type { Detector } from '../detectors/types.js';
-import { type CsvColumnOptions, readLabelsCsv, readSeriesCsv, singlePointLabelWarning } from './data.js';
+import {
+  type CsvColumnOptions,
+  checkTimeUnit,
+  readLabelsCsv,
+  readSeriesCsv,
+  singlePointLabelWarning,
+  timeOption,
+} from './data.js';
 import { exactJson, formatDuration, formatNumber, progress, table } from './format.js';
 
 export interface DetectCliOptions extends CsvColumnOptions {
@@ -58,11 +65,17 @@ export async function loadModelFrom(ref: string, uri: string | undefined): Promi
 }
 
 export async function detectCommand(path: string, o: DetectCliOptions): Promise<DetectCliResult> {
+  if (o.json && o.csv) {
+    const { ConfigError } = await import('../errors.js');
+    throw new ConfigError('bad_option', '--json and --csv do not go together: pick one output format');
+  }
+  await checkTimeUnit(o.timeUnit);
+  const after = o.after !== undefined ? await timeOption('--after', o.after) : undefined;
   const det = await loadModelFrom(o.model, o.uri);
   progress(o.quiet, `loaded ${det.type} from ${o.model}`);
   const { splitAt } = await import('../series/ops.js');
   const all = await readSeriesCsv(path, o);
-  const ts = o.after !== undefined ? splitAt(all, o.after)[1] : all;
+  const ts = after !== undefined ? splitAt(all, after)[1] : all;
   progress(o.quiet, `scoring ${ts.t.length} rows`);
   const { scores, alarms } = det.detect(ts);
   const points = new Array<DetectCliResult['points'][number]>(ts.t.length);
@@ -73,7 +86,7 @@ export async function detectCommand(path: string, o: DetectCliOptions): Promise<
   let metrics: DetectCliResult['metrics'] = null;
   if (o.labels) {
     const all = await readLabelsCsv(path, o.labels, o);
-    const labels = o.after !== undefined ? splitAt(all, o.after)[1] : all;
+    const labels = after !== undefined ? splitAt(all, after)[1] : all;
     const w = singlePointLabelWarning(labels.v, det.toJSON().config);
     if (w) {
       warnings.push(w);

@@ -22,8 +22,8 @@ export async function reportCommand(
       process.stdout.write(bytes);
       return undefined;
     }
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(o.out, bytes);
+    const { writeOutputFile } = await import('./output.js');
+    await writeOutputFile(o.out, bytes);
     return o.out;
   } finally {
     await t.close();

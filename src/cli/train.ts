@@ -1,6 +1,13 @@
 /** `tsad train data.csv`: trains a detector recipe on your data, tracks the run, writes or registers the model. */
 import type { Command } from 'commander';
-import { type CsvColumnOptions, readLabelsCsv, readSeriesCsv, singlePointLabelWarning } from './data.js';
+import {
+  type CsvColumnOptions,
+  checkTimeUnit,
+  readLabelsCsv,
+  readSeriesCsv,
+  singlePointLabelWarning,
+  timeOption,
+} from './data.js';
 import { exactJson, formatNumber, progress } from './format.js';
 import { intOption } from './options.js';
 import { RECIPE_NAMES } from './recipes.js';
@@ -53,15 +60,23 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
       `unknown detector "${o.detector}"; choose one of ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
     );
   }
+  await checkTimeUnit(o.timeUnit);
+  const until = o.until !== undefined ? await timeOption('--until', o.until) : undefined;
   progress(o.quiet, `reading ${path}`);
   const all = await readSeriesCsv(path, o);
-  const train = o.until !== undefined ? splitAt(all, o.until)[0] : all;
+  const train = until !== undefined ? splitAt(all, until)[0] : all;
+  if (train.t.length === 0) {
+    throw new ConfigError(
+      'invalid_option',
+      `no rows of ${path} are before --until ${o.until}: its first row is at ${new Date(all.t[0]).toISOString()}; pick a later --until`,
+    );
+  }
   const labels = o.labels ? await readLabelsCsv(path, o.labels, o) : undefined;
   const det = recipe({ seed: o.seed });
   const warnings: string[] = [];
   let trainLabels: typeof labels;
   if (labels) {
-    trainLabels = o.until !== undefined ? splitAt(labels, o.until)[0] : labels;
+    trainLabels = until !== undefined ? splitAt(labels, until)[0] : labels;
     const w = singlePointLabelWarning(trainLabels.v, det.toJSON().config);
     if (w) warnings.push(w);
   }
@@ -75,10 +90,12 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
 
   let out: string | null = null;
   if (o.out) {
-    const { writeFile } = await import('node:fs/promises');
-    const { resolve } = await import('node:path');
+    const [{ resolve }, { writeOutputFile }] = await Promise.all([
+      import('node:path'),
+      import('./output.js'),
+    ]);
     out = resolve(o.out);
-    await writeFile(out, `${JSON.stringify(det.toJSON())}\n`);
+    await writeOutputFile(out, `${JSON.stringify(det.toJSON())}\n`);
     progress(o.quiet, `model written to ${out}`);
   }
   let runId: string | null = null;

@@ -112,9 +112,23 @@ export class FileStore implements Store {
   private init(): Promise<void> {
     if (!this.ready) {
       this.ready = (async () => {
-        await fsp.mkdir(join(this.root, 'experiments'), { recursive: true });
         const marker = join(this.root, 'tsad-store.json');
-        await createFileExclusive(marker, `${JSON.stringify(STORE_MARKER)}\n`);
+        // an existing store is only read here, so a read-only one (an archive, a mounted copy) can be
+        // listed and searched; writing to it is then a typed storage_denied error
+        const existing = await fsp.readFile(marker, 'utf8').catch((err: unknown) => {
+          if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
+          throw fsError(err, `read ${marker}`);
+        });
+        if (existing !== undefined && (await isDir(join(this.root, 'experiments')))) {
+          checkStoreMarker(existing, this.root);
+          return;
+        }
+        try {
+          await fsp.mkdir(join(this.root, 'experiments'), { recursive: true });
+          await createFileExclusive(marker, `${JSON.stringify(STORE_MARKER)}\n`);
+        } catch (err) {
+          throw fsError(err, `create the tracking store at ${this.root}`);
+        }
         checkStoreMarker(await fsp.readFile(marker, 'utf8'), this.root);
       })();
       this.ready.catch(() => {
@@ -461,6 +475,14 @@ export class FileStore implements Store {
 
   async close(): Promise<void> {
     this.metricCache.clear();
+  }
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(path)).isDirectory();
+  } catch {
+    return false;
   }
 }
 

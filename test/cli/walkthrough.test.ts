@@ -1,0 +1,253 @@
+/**
+ * The built `tsad` command (CI builds first) run as its own process on files written here, the way a
+ * new user meets it: bad input on purpose. Each case expects the documented exit code, one
+ * `tsad: <Error> [code]: …` line that says what to fix, no stack trace and no Node-style warning
+ * lines, and nothing written or corrupted where a command failed.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+const cli = join(repo, 'dist', 'cli', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'tsad-walk-'));
+const env = {
+  ...process.env,
+  TSAD_TRACKING_URI: `file:${join(dir, 'store')}`,
+  TSAD_CACHE_DIR: join(dir, 'cache'),
+  TSAD_DEBUG: '',
+};
+
+function tsad(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env,
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The one error line of a failed command, with no stack trace or Node warning around it. */
+function expectUserError(r: ReturnType<typeof tsad>, status: number, pattern: RegExp): void {
+  expect(r.status, r.stderr).toBe(status);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at |node:internal|\(node:\d+\)|--trace-warnings/);
+}
+
+const T0 = Date.UTC(2024, 3, 1);
+const STEP = 300_000;
+
+/** 3000 five-minute rows with a daily cycle and a two-point spike at row 2500 (labelled). */
+function writeData(): void {
+  const lines = ['timestamp,value,label'];
+  for (let i = 0; i < 3000; i++) {
+    const a = i === 2500 || i === 2501 ? 1 : 0;
+    const v = 50 + 10 * Math.sin((i * 2 * Math.PI) / 288) + ((i * 7919) % 101) / 100 + (a ? 40 : 0);
+    lines.push(`${new Date(T0 + i * STEP).toISOString()},${v.toFixed(3)},${a}`);
+  }
+  writeFileSync(join(dir, 'data.csv'), `${lines.join('\n')}\n`);
+}
+
+beforeAll(() => {
+  writeData();
+  const r = tsad(
+    'train',
+    'data.csv',
+    '-d',
+    'zms',
+    '--until',
+    '2024-04-09',
+    '-o',
+    'model.json',
+    '--register',
+    'm',
+    '-q',
+  );
+  expect(r.status, r.stderr).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tsad train / detect: bad options are usage errors (exit 2) that name the flag', () => {
+  it('--until and --after that do not parse, or select nothing to train on', () => {
+    expectUserError(
+      tsad('train', 'data.csv', '--no-track', '-d', 'zms', '--until', 'garbage'),
+      2,
+      /ConfigError \[invalid_option\]: --until "garbage" is not a time/,
+    );
+    expectUserError(
+      tsad('detect', 'data.csv', '-m', 'model.json', '--after', 'garbage'),
+      2,
+      /ConfigError \[invalid_option\]: --after "garbage" is not a time/,
+    );
+    expectUserError(
+      tsad('train', 'data.csv', '--no-track', '-d', 'zms', '--until', '2000-01-01'),
+      2,
+      /no rows of data\.csv are before --until 2000-01-01: its first row is at 2024-04-01T00:00:00\.000Z/,
+    );
+  });
+
+  it('--until and --after take epoch milliseconds, as the help says', () => {
+    const cut = String(Date.UTC(2024, 3, 9));
+    const iso = JSON.parse(
+      tsad('train', 'data.csv', '--no-track', '-d', 'zms', '--until', '2024-04-09', '--json').stdout,
+    );
+    const ms = tsad('train', 'data.csv', '--no-track', '-d', 'zms', '--until', cut, '--json');
+    expect(ms.status, ms.stderr).toBe(0);
+    expect(JSON.parse(ms.stdout).rows).toBe(iso.rows);
+    expect(iso.rows).toBe(8 * 288);
+    const d = tsad('detect', 'data.csv', '-m', 'model.json', '--after', cut, '--json', '-q');
+    expect(d.status, d.stderr).toBe(0);
+    expect(JSON.parse(d.stdout).rows).toBe(3000 - 8 * 288);
+  });
+
+  it('--time-unit other than ms or s, and --json with --csv', () => {
+    expectUserError(
+      tsad('train', 'data.csv', '--no-track', '--time-unit', 'h'),
+      2,
+      /--time-unit "h": use ms or s/,
+    );
+    expectUserError(
+      tsad('detect', 'data.csv', '-m', 'model.json', '--json', '--csv'),
+      2,
+      /ConfigError \[bad_option\]: --json and --csv do not go together/,
+    );
+  });
+
+  it('a --labels column that is not 0/1 is a data error (exit 3), not metrics on nonsense', () => {
+    expectUserError(
+      tsad('detect', 'data.csv', '-m', 'model.json', '--labels', 'value', '-q'),
+      3,
+      /SeriesError \[bad_value\]: data\.csv: the label column "value" holds 50 .*labels must be 0 \(normal\) or 1 \(anomaly\)/,
+    );
+    const ok = tsad(
+      'detect',
+      'data.csv',
+      '-m',
+      'model.json',
+      '--after',
+      '2024-04-09',
+      '--labels',
+      'label',
+      '--json',
+      '-q',
+    );
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).metrics.f1).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('tsad: output streams', () => {
+  it('a reader that closes the pipe early (| head) ends the command quietly, exit 0', async () => {
+    const child = spawn(process.execPath, [cli, 'detect', 'data.csv', '-m', 'model.json', '--json', '-q'], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|\n\s+at /);
+    expect(code).toBe(0);
+  });
+
+  it('warnings about the data are "tsad: warning [CODE]: …" lines, not Node process warnings', () => {
+    const csv =
+      'timestamp,value\n2024-01-01T00:10:00Z,1\n2024-01-01T00:00:00Z,2\n2024-01-01T00:00:00Z,3\n2024-01-01T00:05:00Z,4\n2024-01-01T00:15:00Z,5\n';
+    writeFileSync(join(dir, 'unsorted.csv'), csv);
+    const r = tsad('train', 'unsorted.csv', '--no-track', '-d', 'zms', '-q');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^tsad: warning \[TSAD_UNSORTED\]: input was not sorted by time/m);
+    expect(r.stderr).toMatch(/^tsad: warning \[TSAD_DUPLICATES\]: 1 rows? repeated/m);
+    expect(r.stderr).not.toMatch(/\(node:\d+\)|--trace-warnings/);
+  });
+});
+
+describe('tsad: output paths that cannot be written (exit 2, nothing half-written)', () => {
+  it('train -o into a missing folder, or onto a folder', () => {
+    expectUserError(
+      tsad('train', 'data.csv', '--no-track', '-d', 'zms', '-q', '-o', 'nope/model.json'),
+      2,
+      /ConfigError \[output_failed\]: cannot write .*nope\/model\.json: its folder does not exist \(ENOENT\)/,
+    );
+    expect(existsSync(join(dir, 'nope'))).toBe(false);
+    mkdirSync(join(dir, 'a-folder'));
+    expectUserError(
+      tsad('train', 'data.csv', '--no-track', '-d', 'zms', '-q', '-o', 'a-folder'),
+      2,
+      /ConfigError \[output_failed\]: cannot write .*a-folder: it is a folder/,
+    );
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('tsad models / runs: typos in arguments', () => {
+  it('a version that is not a number, a margin that is not a number: exit 2 with a message', () => {
+    expectUserError(tsad('models', 'promote', 'm', 'abc'), 2, /VERSION "abc" is not a version number/);
+    expectUserError(
+      tsad('models', 'promote', 'm', '1', '--margin', 'abc'),
+      2,
+      /--margin "abc" is not a number/,
+    );
+  });
+
+  it('a filter or order that does not parse is a usage error (exit 2)', () => {
+    expectUserError(tsad('runs', 'list', '--filter', 'metrics.f1 >'), 2, /\[invalid_query\]/);
+    expectUserError(tsad('runs', 'list', '--order-by', 'metrics.f1 SIDEWAYS'), 2, /\[invalid_query\]/);
+    expectUserError(tsad('detect', 'data.csv', '-m', 'models:/'), 2, /\[invalid_model_uri\]/);
+  });
+});
+
+describe('a read-only tracking store and output folder (a read-only bind mount; the tests run as root, as CI does)', () => {
+  const ro = join(dir, 'ro');
+  let mounted = false;
+  beforeAll(() => {
+    mkdirSync(join(ro, 'out'), { recursive: true });
+    const t = tsad('train', 'data.csv', '-d', 'zms', '-q', '--uri', `file:${join(ro, 'store')}`, '--json');
+    expect(t.status, t.stderr).toBe(0);
+    execFileSync('mount', ['--bind', ro, ro]);
+    mounted = true;
+    execFileSync('mount', ['-o', 'remount,bind,ro', ro]);
+  });
+  afterAll(() => {
+    if (mounted) execFileSync('umount', [ro]);
+  });
+
+  it('lists and shows its runs without writing; a new run is a typed storage_denied (exit 5)', () => {
+    const uri = `file:${join(ro, 'store')}`;
+    const before = readFileSync(join(ro, 'store', 'tsad-store.json'), 'utf8');
+    const list = tsad('runs', 'list', '--uri', uri, '--json');
+    expect(list.status, list.stderr).toBe(0);
+    const runs = JSON.parse(list.stdout) as { info: { runId: string } }[];
+    expect(runs).toHaveLength(1);
+    const show = tsad('runs', 'show', runs[0].info.runId, '--uri', uri);
+    expect(show.status, show.stderr).toBe(0);
+    expectUserError(
+      tsad('train', 'data.csv', '-d', 'zms', '-q', '--uri', uri),
+      5,
+      /TrackingError \[storage_denied\]: .*read-only .*\(EROFS\)/,
+    );
+    expect(readFileSync(join(ro, 'store', 'tsad-store.json'), 'utf8')).toBe(before);
+  });
+
+  it('tsad synth into it: output_failed (exit 2)', () => {
+    expectUserError(
+      tsad('synth', join(ro, 'out', 'corpus'), '--seed', '1'),
+      2,
+      /ConfigError \[output_failed\]: cannot write .*corpus: the file system is read-only \(EROFS\)/,
+    );
+  });
+});
