@@ -36,10 +36,12 @@ export interface DetectCliResult {
 export async function loadModelFrom(ref: string, uri: string | undefined): Promise<Detector> {
   await import('../index.js'); // installs the model loader
   if (/^(models|runs):\//.test(ref)) {
-    const [{ openTracker }, { loadModel }] = await Promise.all([
+    const [{ openTracker }, { loadModel }, { assertStoreExists }] = await Promise.all([
       import('../tracking/open.js'),
       import('../detectors/registry.js'),
+      import('./options.js'),
     ]);
+    assertStoreExists(uri); // reading a model must not leave an empty store behind (a typo in --uri)
     const tracker = openTracker(uri, { loadModel });
     try {
       return await tracker.loadModel(ref);

@@ -25,6 +25,12 @@ export function intOption(min?: number): (value: string) => number {
  * create an empty store, e.g. after a typo in the path).
  */
 export function openExistingTracker(uri: string = defaultTrackingUri()): Tracker {
+  assertStoreExists(uri);
+  return openTracker(uri);
+}
+
+/** Throws `TrackingError` `store_not_found` when `uri` names a local store that does not exist. */
+export function assertStoreExists(uri: string = defaultTrackingUri()): void {
   const c = classifyUri(uri);
   if (c.kind === 'file' && c.path !== undefined && !existsSync(join(c.path, 'tsad-store.json'))) {
     throw new TrackingError(
@@ -32,7 +38,6 @@ export function openExistingTracker(uri: string = defaultTrackingUri()): Tracker
       `no tracking store at ${c.path} (nothing has been tracked there); pass --uri or set TSAD_TRACKING_URI to an existing store`,
     );
   }
-  return openTracker(uri);
 }
 
 /** Runs `fn` with the existing tracker at `uri` (see `openExistingTracker`) and closes it after. */

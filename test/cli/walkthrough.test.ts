@@ -194,6 +194,28 @@ describe('tsad: output paths that cannot be written (exit 2, nothing half-writte
   });
 });
 
+describe('tsad detect reads a registered model without writing', () => {
+  it('models:/ against a folder without a store: store_not_found (exit 5), and no store is created', () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'detect', join(dir, 'data.csv'), '-m', 'models:/m@champion'],
+      {
+        cwd: empty,
+        encoding: 'utf8',
+        env: { ...env, TSAD_TRACKING_URI: '' },
+      },
+    );
+    expectUserError(
+      { status: r.status, stdout: r.stdout, stderr: r.stderr },
+      5,
+      /TrackingError \[store_not_found\]: no tracking store at/,
+    );
+    expect(readdirSync(empty)).toEqual([]);
+  });
+});
+
 describe('tsad models / runs: typos in arguments', () => {
   it('a version that is not a number, a margin that is not a number: exit 2 with a message', () => {
     expectUserError(tsad('models', 'promote', 'm', 'abc'), 2, /VERSION "abc" is not a version number/);

@@ -120,6 +120,42 @@ describe('tsad serve (in-process)', () => {
     }
   });
 
+  it('answers every malformed request with a typed code and a message that names the field', async () => {
+    const svc = await createService({ model: 'models:/temp@champion', tracker, defaultMetrics: false });
+    try {
+      const send = async (payload: string, type = 'application/json') => {
+        const res = await svc.app.inject({
+          method: 'POST',
+          url: '/v1/series/m/points',
+          payload,
+          headers: { 'content-type': type },
+        });
+        return { status: res.statusCode, body: res.json() as { error: string; message: string } };
+      };
+      const missing = await send(`{"t":${T0}}`);
+      expect(missing).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(missing.body.message).toMatch(/ at v: .*expected number/);
+      const text = await send(`{"t":${T0},"v":"NaN"}`);
+      expect(text.body.message).toMatch(/ at v: .*expected number, received string/);
+      const inBatch = await send(`{"points":[{"t":${T0},"v":1},{"t":${T0 + STEP}}]}`);
+      expect(inBatch).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(inBatch.body.message).toMatch(/ at points\.1\.v: /);
+      const notJson = await send('not json');
+      expect(notJson).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(notJson.body.message).toMatch(/not valid JSON/);
+      const empty = await send('');
+      expect(empty).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      const plain = await send(`{"t":${T0},"v":1}`, 'text/plain');
+      expect(plain).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      const huge = await send(`{"points":[${' '.repeat(17 * 1024 * 1024)}]}`);
+      expect(huge).toMatchObject({ status: 413, body: { error: 'batch_too_large' } });
+      expect(huge.body.message).toMatch(/at most 10000 points per request/);
+      expect((await svc.app.inject({ method: 'GET', url: '/v1/series/m' })).statusCode).toBe(404);
+    } finally {
+      await svc.close();
+    }
+  });
+
   it('evicts the least recently used series to checkpoints and resumes them with the same scores', async () => {
     const cps = join(dir, 'cp-lru');
     const svc = await createService({
