@@ -141,7 +141,7 @@ export function registerDetect(program: Command): Command {
     )
     .argument(
       '<data.csv>',
-      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise',
+      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise (without those names: the first column, then the first other one)',
     )
     .requiredOption(
       '-m, --model <model>',

@@ -159,7 +159,7 @@ export function registerTrain(program: Command): Command {
     )
     .argument(
       '<data.csv>',
-      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise',
+      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise (without those names: the first column, then the first other one)',
     )
     .option('-d, --detector <name>', `detector recipe: ${RECIPE_NAMES.join(', ')}`, 'default')
     .option('--seed <n>', 'random seed', intOption(), 0)
