@@ -8,12 +8,18 @@ import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.j
 import type { Tracker } from '../tracking/tracker.js';
 
 /** A commander argument parser for integers (≥ `min` if given); commander prints the message and exits 1. */
-export function intOption(min?: number): (value: string) => number {
+export function intOption(min?: number, max?: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isSafeInteger(n) || (min !== undefined && n < min)) {
+    if (
+      value.trim() === '' ||
+      !Number.isSafeInteger(n) ||
+      (min !== undefined && n < min) ||
+      (max !== undefined && n > max)
+    ) {
+      const range = [min === undefined ? '' : ` ≥ ${min}`, max === undefined ? '' : ` ≤ ${max}`];
       throw new InvalidArgumentError(
-        `expected an integer${min === undefined ? '' : ` ≥ ${min}`}, got "${value}".`,
+        `expected an integer${range.filter(Boolean).join(' and')}, got "${value}".`,
       );
     }
     return n;

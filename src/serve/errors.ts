@@ -6,6 +6,7 @@ export type ServeErrorCode =
   | 'bad_time'
   | 'batch_too_large'
   | 'invalid_request'
+  | 'listen_failed'
   | 'model_not_loaded'
   | 'no_tracker'
   | 'out_of_order'

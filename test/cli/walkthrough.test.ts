@@ -14,6 +14,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -213,6 +214,50 @@ describe('tsad detect reads a registered model without writing', () => {
       /TrackingError \[store_not_found\]: no tracking store at/,
     );
     expect(readdirSync(empty)).toEqual([]);
+  });
+});
+
+describe('tsad serve: a service that cannot start says why', () => {
+  it('a missing or corrupt model file is a model error (exit 4), a bad port a usage error (exit 2)', () => {
+    expectUserError(
+      tsad('serve', '-m', 'nope.json', '--port', '0'),
+      4,
+      /ModelFormatError \[model_unreadable\]: cannot read the model file nope\.json/,
+    );
+    writeFileSync(join(dir, 'broken.json'), '{"format":"tsad-model"');
+    expectUserError(
+      tsad('serve', '-m', 'broken.json', '--port', '0'),
+      4,
+      /ModelFormatError \[model_unreadable\]: cannot read the model file broken\.json \(.*JSON/,
+    );
+    expectUserError(tsad('serve', '-m', 'model.json', '--port', '99999'), 2, /--port.*99999.*≤ 65535/);
+  });
+
+  it('a port already in use: ServeError listen_failed (exit 6)', async () => {
+    const busy = createServer();
+    await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const r = await new Promise<{ status: number | null; stderr: string }>((done) => {
+        const child = spawn(process.execPath, [cli, 'serve', '-m', 'model.json', '--port', String(port)], {
+          cwd: dir,
+          env,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (b: Buffer) => {
+          stderr += b.toString();
+        });
+        child.on('close', (status) => done({ status, stderr }));
+      });
+      expectUserError(
+        { status: r.status, stdout: '', stderr: r.stderr },
+        6,
+        new RegExp(`ServeError \\[listen_failed\\]: cannot listen on 127\\.0\\.0\\.1:${port}: .*in use`),
+      );
+    } finally {
+      busy.close();
+    }
   });
 });
 
