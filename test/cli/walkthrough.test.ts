@@ -148,6 +148,39 @@ describe('tsad train / detect: bad options are usage errors (exit 2) that name t
   });
 });
 
+describe('tsad detect output', () => {
+  it('--json and --csv carry every row, the same scores, written in chunks', () => {
+    const j = tsad('detect', 'data.csv', '-m', 'model.json', '--json', '-q');
+    const c = tsad('detect', 'data.csv', '-m', 'model.json', '--csv', '-q');
+    expect(j.status, j.stderr).toBe(0);
+    expect(c.status, c.stderr).toBe(0);
+    const doc = JSON.parse(j.stdout) as {
+      rows: number;
+      alarms: { t: string }[];
+      points: { t: number; value: number; score: number; alarm: boolean }[];
+    };
+    const lines = c.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('timestamp,value,score,alarm');
+    expect(doc.rows).toBe(3000);
+    expect(doc.points).toHaveLength(3000);
+    expect(lines).toHaveLength(3001);
+    for (let i = 0; i < 3000; i++) {
+      const [t, v, score, alarm] = lines[i + 1].split(',');
+      const p = doc.points[i];
+      expect([Date.parse(t), Number(v), Number(score), alarm === '1']).toEqual([
+        p.t,
+        p.value,
+        p.score,
+        p.alarm,
+      ]);
+      expect(p.alarm).toBe(p.score !== 0);
+    }
+    expect(doc.alarms.length).toBeGreaterThan(0);
+    const empty = tsad('detect', 'data.csv', '-m', 'model.json', '--json', '-q', '--after', '2099-01-01');
+    expect(JSON.parse(empty.stdout)).toMatchObject({ rows: 0, points: [], alarms: [] });
+  });
+});
+
 describe('tsad: output streams', () => {
   it('a reader that closes the pipe early (| head) ends the command quietly, exit 0', async () => {
     const child = spawn(process.execPath, [cli, 'detect', 'data.csv', '-m', 'model.json', '--json', '-q'], {
