@@ -214,7 +214,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     }
   }
 
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 16 * 1024 * 1024 });
+  // ids are checked by their schema (≤ 256 characters); the router's own 100-character cap would
+  // refuse longer valid ones first, with Fastify's error instead of the typed one
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 16 * 1024 * 1024,
+    routerOptions: { maxParamLength: 1024 },
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     metrics.latency.observe(

@@ -151,6 +151,14 @@ describe('tsad serve (in-process)', () => {
       expect(huge).toMatchObject({ status: 413, body: { error: 'batch_too_large' } });
       expect(huge.body.message).toMatch(/at most 10000 points per request/);
       expect((await svc.app.inject({ method: 'GET', url: '/v1/series/m' })).statusCode).toBe(404);
+      // series ids up to the documented 256 characters are served; longer ones get the typed 400
+      const at = (id: string) =>
+        svc.app.inject({ method: 'POST', url: `/v1/series/${id}/points`, payload: { t: T0, v: 1 } });
+      expect((await at('x'.repeat(256))).statusCode).toBe(200);
+      const long = await at('x'.repeat(300));
+      expect(long.statusCode).toBe(400);
+      expect(long.json()).toMatchObject({ error: 'invalid_request' });
+      expect(long.json().message).toMatch(/series id at id: .*256/);
     } finally {
       await svc.close();
     }
