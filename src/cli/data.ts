@@ -5,6 +5,8 @@ export interface CsvColumnOptions {
   time?: string;
   value?: string;
   timeUnit?: 'ms' | 's';
+  /** `--missing`: what to do with empty or NaN values (default `error`). */
+  missing?: string;
 }
 
 function column(c: string | undefined): string | number | undefined {
@@ -14,20 +16,57 @@ function column(c: string | undefined): string | number | undefined {
 
 /** The (time, value) series of a CSV file (columns by header name or 0-based index). */
 export async function readSeriesCsv(path: string, o: CsvColumnOptions): Promise<TimeSeries> {
-  const { readCsv } = await import('../series/csv.js');
-  return readCsv(path, {
-    ...(o.time !== undefined ? { time: column(o.time) } : {}),
-    ...(o.value !== undefined ? { value: column(o.value) } : {}),
-    ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
-  });
+  const [{ readCsv }, { ConfigError, SeriesError }] = await Promise.all([
+    import('../series/csv.js'),
+    import('../errors.js'),
+  ]);
+  const missing = o.missing ?? 'error';
+  if (missing !== 'error' && missing !== 'drop' && missing !== 'interpolate') {
+    throw new ConfigError(
+      'invalid_option',
+      `--missing ${JSON.stringify(missing)}: use error, drop or interpolate`,
+    );
+  }
+  try {
+    return await readCsv(path, {
+      ...(o.time !== undefined ? { time: column(o.time) } : {}),
+      ...(o.value !== undefined ? { value: column(o.value) } : {}),
+      ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
+      nonFinite: missing,
+    });
+  } catch (err) {
+    // the library's hint names its option; on the command line it is --missing
+    if (err instanceof SeriesError && err.code === 'non_finite') {
+      throw new SeriesError(
+        'non_finite',
+        err.message.replace(
+          /pass nonFinite: .*$/,
+          'pass --missing drop (skip such rows) or --missing interpolate',
+        ),
+        { cause: err },
+      );
+    }
+    throw err;
+  }
 }
+
+/** The `--missing` option of the commands that read your CSV. */
+export const MISSING_OPTION = [
+  '--missing <policy>',
+  'empty or NaN values: error (default), drop the row, or interpolate from its neighbours',
+] as const;
 
 /**
  * A 0/1 label column of the same file, on the same (sorted, de-duplicated) timestamps. Any other value
  * (a value column named by mistake, a 2, a NaN) is a `SeriesError` `bad_value`: it would count as an
  * anomaly and give meaningless metrics.
  */
-export async function readLabelsCsv(path: string, labels: string, o: CsvColumnOptions): Promise<TimeSeries> {
+export async function readLabelsCsv(
+  path: string,
+  labels: string,
+  o: CsvColumnOptions,
+  on?: Float64Array,
+): Promise<TimeSeries> {
   const [{ readCsv }, { SeriesError }] = await Promise.all([
     import('../series/csv.js'),
     import('../errors.js'),
@@ -47,7 +86,18 @@ export async function readLabelsCsv(path: string, labels: string, o: CsvColumnOp
       );
     }
   }
-  return ts;
+  return on && on.length !== ts.t.length ? onTimes(ts, on) : ts;
+}
+
+/** The labels at the times `t` (both sorted; rows `--missing drop` left out of the series go). */
+function onTimes(labels: TimeSeries, t: Float64Array): TimeSeries {
+  const v = new Float64Array(t.length);
+  let j = 0;
+  for (let i = 0; i < t.length; i++) {
+    while (j < labels.t.length && labels.t[j] < t[i]) j++;
+    v[i] = j < labels.t.length && labels.t[j] === t[i] ? labels.v[j] : 0;
+  }
+  return { t: Float64Array.from(t), v };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Detector } from '../detectors/types.js';
 import {
   type CsvColumnOptions,
   checkTimeUnit,
+  MISSING_OPTION,
   readLabelsCsv,
   readSeriesCsv,
   singlePointLabelWarning,
@@ -87,8 +88,8 @@ export async function detectCommand(path: string, o: DetectCliOptions): Promise<
   const warnings: string[] = [];
   let metrics: DetectCliResult['metrics'] = null;
   if (o.labels) {
-    const all = await readLabelsCsv(path, o.labels, o);
-    const labels = after !== undefined ? splitAt(all, after)[1] : all;
+    const allLabels = await readLabelsCsv(path, o.labels, o, all.t);
+    const labels = after !== undefined ? splitAt(allLabels, after)[1] : allLabels;
     const w = singlePointLabelWarning(labels.v, det.toJSON().config);
     if (w) {
       warnings.push(w);
@@ -190,6 +191,7 @@ export function registerDetect(program: Command): Command {
     .option('--time <column>', 'time column (header name or 0-based index)')
     .option('--value <column>', 'value column (header name or 0-based index)')
     .option('--time-unit <unit>', 'unit of numeric time fields: ms or s')
+    .option(...MISSING_OPTION)
     .option('--labels <column>', '0/1 label column: also print precision, recall, F1')
     .option('--json', 'print alarms, every point and metrics as JSON (exact numbers)')
     .option('--csv', 'print timestamp,value,score,alarm for every row')

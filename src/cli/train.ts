@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import {
   type CsvColumnOptions,
   checkTimeUnit,
+  MISSING_OPTION,
   readLabelsCsv,
   readSeriesCsv,
   singlePointLabelWarning,
@@ -71,7 +72,7 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
       `no rows of ${path} are before --until ${o.until}: its first row is at ${new Date(all.t[0]).toISOString()}; pick a later --until`,
     );
   }
-  const labels = o.labels ? await readLabelsCsv(path, o.labels, o) : undefined;
+  const labels = o.labels ? await readLabelsCsv(path, o.labels, o, all.t) : undefined;
   const det = recipe({ seed: o.seed });
   const warnings: string[] = [];
   let trainLabels: typeof labels;
@@ -167,6 +168,7 @@ export function registerTrain(program: Command): Command {
     .option('--time <column>', 'time column (header name or 0-based index)')
     .option('--value <column>', 'value column (header name or 0-based index)')
     .option('--time-unit <unit>', 'unit of numeric time fields: ms or s')
+    .option(...MISSING_OPTION)
     .option('--labels <column>', '0/1 label column: trains the alarm threshold on labelled data')
     .option('-o, --out <model.json>', 'also write the model file here')
     .option('--register <name>', 'register the model under this name in the tracking store')

@@ -148,6 +148,54 @@ describe('tsad train / detect: bad options are usage errors (exit 2) that name t
   });
 });
 
+describe('tsad train / detect: missing values', () => {
+  it('refused with a hint the command line can follow, then dropped or interpolated with --missing', () => {
+    const lines = readFileSync(join(dir, 'data.csv'), 'utf8').trimEnd().split('\n');
+    lines[11] = lines[11].replace(/,[^,]+,0$/, ',,0'); // an empty value
+    lines[21] = lines[21].replace(/,[^,]+,0$/, ',NaN,0');
+    writeFileSync(join(dir, 'gaps.csv'), `${lines.join('\n')}\n`);
+    expectUserError(
+      tsad('train', 'gaps.csv', '--no-track', '-d', 'zms', '-q'),
+      3,
+      /SeriesError \[non_finite\]: line 12 of gaps\.csv .*pass --missing drop \(skip such rows\) or --missing interpolate/,
+    );
+    const dropped = tsad(
+      'train',
+      'gaps.csv',
+      '--no-track',
+      '-d',
+      'zms',
+      '-q',
+      '--missing',
+      'drop',
+      '--labels',
+      'label',
+      '--json',
+    );
+    expect(dropped.status, dropped.stderr).toBe(0);
+    expect(JSON.parse(dropped.stdout).rows).toBe(2998);
+    const filled = tsad(
+      'detect',
+      'gaps.csv',
+      '-m',
+      'model.json',
+      '-q',
+      '--missing',
+      'interpolate',
+      '--labels',
+      'label',
+      '--json',
+    );
+    expect(filled.status, filled.stderr).toBe(0);
+    expect(JSON.parse(filled.stdout).rows).toBe(3000);
+    expectUserError(
+      tsad('train', 'gaps.csv', '--no-track', '--missing', 'zero'),
+      2,
+      /--missing "zero": use error, drop or interpolate/,
+    );
+  });
+});
+
 describe('tsad detect output', () => {
   it('--json and --csv carry every row, the same scores, written in chunks', () => {
     const j = tsad('detect', 'data.csv', '-m', 'model.json', '--json', '-q');
