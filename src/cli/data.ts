@@ -16,7 +16,7 @@ function column(c: string | undefined): string | number | undefined {
 
 /** The (time, value) series of a CSV file (columns by header name or 0-based index). */
 export async function readSeriesCsv(path: string, o: CsvColumnOptions): Promise<TimeSeries> {
-  const [{ readCsv }, { ConfigError, SeriesError }] = await Promise.all([
+  const [{ readCsv }, { ConfigError }] = await Promise.all([
     import('../series/csv.js'),
     import('../errors.js'),
   ]);
@@ -35,19 +35,23 @@ export async function readSeriesCsv(path: string, o: CsvColumnOptions): Promise<
       nonFinite: missing,
     });
   } catch (err) {
-    // the library's hint names its option; on the command line it is --missing
-    if (err instanceof SeriesError && err.code === 'non_finite') {
-      throw new SeriesError(
-        'non_finite',
-        err.message.replace(
-          /pass nonFinite: .*$/,
-          'pass --missing drop (skip such rows) or --missing interpolate',
-        ),
-        { cause: err },
-      );
-    }
-    throw err;
+    throw await withCliHints(err);
   }
+}
+
+/** The library's hints name its options (`nonFinite`, `timeUnit`, `header`); here they are flags. */
+const CLI_HINTS: readonly [RegExp, string][] = [
+  [/pass nonFinite: .*$/, 'pass --missing drop (skip such rows) or --missing interpolate'],
+  [/pass timeUnit: 'ms' \| 's'/, 'pass --time-unit ms or --time-unit s'],
+  [/, or pass header: false .*$/, ''],
+];
+
+async function withCliHints(err: unknown): Promise<unknown> {
+  const { SeriesError } = await import('../errors.js');
+  if (!(err instanceof SeriesError)) return err;
+  let message = err.message;
+  for (const [from, to] of CLI_HINTS) message = message.replace(from, to);
+  return message === err.message ? err : new SeriesError(err.code, message, { cause: err });
 }
 
 /** The `--missing` option of the commands that read your CSV. */
@@ -76,6 +80,8 @@ export async function readLabelsCsv(
     value: column(labels),
     ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
     onWarning: () => {},
+  }).catch(async (err: unknown) => {
+    throw await withCliHints(err);
   });
   for (let i = 0; i < ts.v.length; i++) {
     const x = ts.v[i];

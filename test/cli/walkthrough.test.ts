@@ -196,6 +196,24 @@ describe('tsad train / detect: missing values', () => {
   });
 });
 
+describe('tsad train: CSV problems are explained with the flags the command has', () => {
+  it('numeric times need --time-unit; a file without a header needs one', () => {
+    writeFileSync(join(dir, 'epoch.csv'), 'timestamp,value\n1704067200,1\n1704067500,2\n1704067800,3\n');
+    expectUserError(
+      tsad('train', 'epoch.csv', '--no-track', '-d', 'zms'),
+      3,
+      /cannot parse timestamp "1704067200"; it is a plain number: pass --time-unit ms or --time-unit s$/m,
+    );
+    const ok = tsad('train', 'epoch.csv', '--no-track', '-d', 'zms', '--time-unit', 's', '--json');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).firstTime).toBe('2024-01-01T00:00:00.000Z');
+    writeFileSync(join(dir, 'nohdr.csv'), '2024-01-01T00:00:00Z,1\n2024-01-01T00:05:00Z,2\n');
+    const r = tsad('train', 'nohdr.csv', '--no-track', '-d', 'zms');
+    expectUserError(r, 3, /SeriesError \[missing_header\]: .*add a header line such as "timestamp,value"$/m);
+    expect(r.stderr).not.toMatch(/header: false/);
+  });
+});
+
 describe('tsad detect output', () => {
   it('--json and --csv carry every row, the same scores, written in chunks', () => {
     const j = tsad('detect', 'data.csv', '-m', 'model.json', '--json', '-q');
