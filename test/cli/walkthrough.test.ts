@@ -360,6 +360,44 @@ describe('tsad serve: a service that cannot start says why', () => {
   });
 });
 
+describe('the CommonJS build (require)', () => {
+  it('opens and uses the tracking stores (their modules load lazily, by import())', () => {
+    const script = `
+      const { openTracker, ZmsDetector } = require(${JSON.stringify(join(repo, 'dist', 'cjs', 'index.cjs'))});
+      (async () => {
+        const out = {};
+        for (const uri of ['memory:cjs', 'file:' + ${JSON.stringify(join(dir, 'cjs-store'))}]) {
+          const t = openTracker(uri);
+          const det = new ZmsDetector();
+          det.train({ t: Float64Array.from({ length: 50 }, (_, i) => i * 60000 + 1.7e12), v: Float64Array.from({ length: 50 }, (_, i) => Math.sin(i)) });
+          const id = await t.run({ experiment: 'cjs' }, async (run) => { await run.logModel(det); return run.id; });
+          out[uri.split(':')[0]] = (await t.getRun(id)).info.status;
+          await t.close();
+        }
+        process.stdout.write(JSON.stringify(out));
+      })().catch((e) => { process.stderr.write(e.code + ' ' + e.message); process.exitCode = 1; });`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8', env });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ memory: 'FINISHED', file: 'FINISHED' });
+  });
+
+  it('no import() in dist/cjs names an ESM .js file beside it', () => {
+    const bad: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.cjs')) {
+          for (const m of readFileSync(p, 'utf8').matchAll(/import\((["'])(\.{1,2}\/[^"']+\.js)\1\)/g))
+            bad.push(`${p}: ${m[2]}`);
+        }
+      }
+    };
+    walk(join(repo, 'dist', 'cjs'));
+    expect(bad).toEqual([]);
+  });
+});
+
 describe('tsad models / runs: typos in arguments', () => {
   it('a version that is not a number, a margin that is not a number: exit 2 with a message', () => {
     expectUserError(tsad('models', 'promote', 'm', 'abc'), 2, /VERSION "abc" is not a version number/);
