@@ -292,6 +292,34 @@ describe('tsad: output paths that cannot be written (exit 2, nothing half-writte
     );
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
+
+  it('tsad report -o into a missing folder; a train run has no report and says which runs do', () => {
+    const nab = tsad(
+      'nab',
+      'machine-temperature',
+      '--json',
+      '--threads',
+      '1',
+      '--report',
+      join(dir, 'mt.html'),
+    );
+    expect(nab.status, nab.stderr).toBe(0);
+    const { runId } = JSON.parse(nab.stdout) as { runId: string };
+    expectUserError(
+      tsad('report', runId, '-o', join(dir, 'missing', 'r.html')),
+      2,
+      /ConfigError \[output_failed\]: cannot write .*missing\/r\.html: its folder does not exist/,
+    );
+    const ok = tsad('report', runId, '-o', join(dir, 'r.html'));
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'r.html'), 'utf8')).toMatch(/^<!doctype html>/);
+    const trainRun = tsad('train', 'data.csv', '-d', 'zms', '-q', '--json');
+    expectUserError(
+      tsad('report', JSON.parse(trainRun.stdout).runId),
+      5,
+      /TrackingError \[no_report\]: .*runs of tsad nab machine-temperature have one/,
+    );
+  });
 });
 
 describe('tsad detect reads a registered model without writing', () => {
