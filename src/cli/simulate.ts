@@ -42,6 +42,11 @@ export function registerSimulate(program: Command): void {
         import('../tracking/open.js'),
         import('./interrupt.js'),
       ]);
+      const [{ ConfigError }, { timeOption }] = await Promise.all([
+        import('../errors.js'),
+        import('./data.js'),
+      ]);
+      const trainEnd = await timeOption('--train-end', o.trainEnd);
       let series: TimeSeries;
       let labels: Window[] | undefined;
       let name: string;
@@ -52,7 +57,10 @@ export function registerSimulate(program: Command): void {
         name = table;
       } else {
         if (!nabFile)
-          throw new Error('pass a NAB file (e.g. realKnownCause/nyc_taxi.csv) or --data postgres://…');
+          throw new ConfigError(
+            'invalid_option',
+            'pass a NAB file (e.g. realKnownCause/nyc_taxi.csv) or --data postgres://…?table=name',
+          );
         const ds = await loadNab(nabFile, { onWarning: () => {} });
         series = o.bin ? dateBin(ds.rows, { everyMs: parseBin(o.bin), aggregate: o.aggregate }) : ds.series;
         labels = ds.windows;
@@ -61,7 +69,7 @@ export function registerSimulate(program: Command): void {
       const tracker = o.uri ? interruptibleTracker(openTracker(o.uri)) : null;
       try {
         const r = await simulate(() => makeDetector(o.detector, { seed: o.seed }), series, {
-          initialTrainEnd: o.trainEnd,
+          initialTrainEnd: trainEnd,
           retrainEvery: o.retrainEvery,
           trainWindow: o.window as TrainWindow,
           ...(o.retrainOn ? { retrainOn: o.retrainOn } : {}),

@@ -426,6 +426,21 @@ describe('the CommonJS build (require)', () => {
   });
 });
 
+describe('tsad simulate: usage errors', () => {
+  it('no data to simulate on, or a --train-end that is not a time: exit 2 naming what to give', () => {
+    expectUserError(
+      tsad('simulate', '--train-end', '2013-12-15'),
+      2,
+      /ConfigError \[invalid_option\]: pass a NAB file \(e\.g\. realKnownCause\/nyc_taxi\.csv\) or --data postgres:/,
+    );
+    expectUserError(
+      tsad('simulate', 'realKnownCause/nyc_taxi.csv', '--train-end', 'garbage'),
+      2,
+      /ConfigError \[invalid_option\]: --train-end "garbage" is not a time/,
+    );
+  });
+});
+
 describe('tsad models / runs: typos in arguments', () => {
   it('a version that is not a number, a margin that is not a number: exit 2 with a message', () => {
     expectUserError(tsad('models', 'promote', 'm', 'abc'), 2, /VERSION "abc" is not a version number/);
