@@ -62,7 +62,10 @@ export function registerSimulate(program: Command): void {
             'pass a NAB file (e.g. realKnownCause/nyc_taxi.csv) or --data postgres://…?table=name',
           );
         const ds = await loadNab(nabFile, { onWarning: () => {} });
-        series = o.bin ? dateBin(ds.rows, { everyMs: parseBin(o.bin), aggregate: o.aggregate }) : ds.series;
+        const everyMs = o.bin ? parseBin(o.bin) : Number.NaN;
+        if (o.bin && Number.isNaN(everyMs))
+          throw new ConfigError('invalid_option', `--bin: expected e.g. 30s, 5m, 1h, got "${o.bin}"`);
+        series = o.bin ? dateBin(ds.rows, { everyMs, aggregate: o.aggregate }) : ds.series;
         labels = ds.windows;
         name = nabFile;
       }
@@ -108,6 +111,6 @@ export function registerSimulate(program: Command): void {
 
 function parseBin(s: string): number {
   const m = /^(\d+)(s|m|h|d)$/.exec(s);
-  if (!m) throw new Error(`--bin: expected e.g. 30s, 5m, 1h, got "${s}"`);
+  if (!m) return Number.NaN;
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }

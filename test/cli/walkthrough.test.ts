@@ -438,6 +438,11 @@ describe('tsad simulate: usage errors', () => {
       2,
       /ConfigError \[invalid_option\]: --train-end "garbage" is not a time/,
     );
+    expectUserError(
+      tsad('simulate', 'realKnownCause/nyc_taxi.csv', '--train-end', '2014-07-10', '--bin', '5 minutes'),
+      2,
+      /ConfigError \[invalid_option\]: --bin: expected e\.g\. 30s, 5m, 1h, got "5 minutes"/,
+    );
   });
 });
 
