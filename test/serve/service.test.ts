@@ -1,5 +1,5 @@
 /** The scoring service in-process (Fastify inject): validation, scores, LRU + checkpoints, reload, metrics, training. */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +159,29 @@ describe('tsad serve (in-process)', () => {
       expect(long.statusCode).toBe(400);
       expect(long.json()).toMatchObject({ error: 'invalid_request' });
       expect(long.json().message).toMatch(/series id at id: .*256/);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('a corrupt checkpoint file: a typed 500 naming the file, the file kept; deleting it restarts the series', async () => {
+    const cps = join(dir, 'cp-corrupt');
+    mkdirSync(cps, { recursive: true });
+    writeFileSync(join(cps, 'bad.json'), '{"format":"tsad-serve-checkpoint","id":"ba');
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      checkpoints: new DirectoryCheckpointStore(cps),
+      defaultMetrics: false,
+    });
+    try {
+      const r = await post(svc, 'bad', pts(0, 0, 3));
+      expect(r.status).toBe(500);
+      expect(r.body.error).toBe('checkpoint_unreadable');
+      expect(r.body.message).toMatch(/bad\.json .*not valid JSON.*delete it to restart the series/);
+      expect(readFileSync(join(cps, 'bad.json'), 'utf8')).toBe('{"format":"tsad-serve-checkpoint","id":"ba');
+      rmSync(join(cps, 'bad.json'));
+      expect((await post(svc, 'bad', pts(0, 0, 3))).status).toBe(200);
     } finally {
       await svc.close();
     }
