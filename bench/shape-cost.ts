@@ -12,6 +12,7 @@ import type { Detector } from '../src/detectors/types.js';
 import { ZmsDetector } from '../src/detectors/zms.js';
 import { PeriodicShapeDetector, shapeDefault } from '../src/lab/candidates.js';
 import { dayLevelDefault, daySustainDefault } from '../src/lab/candidates-kinds.js';
+import { SeasonalChangeDetector, seasonalDefault } from '../src/lab/seasonal-change.js';
 import { cpuMs, fmt, trainRow } from './harness.js';
 
 const n = Number(process.argv[2] ?? 50_000);
@@ -55,6 +56,9 @@ const rows: [string, () => Detector][] = [
   ['defaultWeekLevel (round 9)', () => dayLevelDefault(0, 7)],
   ['default (again, beside Sustain)', () => defaultDetector()],
   ['defaultWeekSustain (round 9b)', () => daySustainDefault(0, 7)],
+  ['default (again, beside Seasonal)', () => defaultDetector()],
+  ['defaultSeasonal (round 10)', () => seasonalDefault(0)],
+  ['seasonal member alone (Seasonal)', () => new SeasonalChangeDetector()],
 ];
 const only = process.argv[3];
 for (const [name, make] of rows) {

@@ -75,11 +75,19 @@ export {
   recipeMapping,
   SHAPE_8B_BUDGET,
 } from './lab/recipes.js';
+export {
+  gridStep,
+  SEASONAL_CHANGE_DEFAULTS,
+  SEASONAL_RECIPES,
+  SeasonalChangeCore,
+  SeasonalChangeDetector,
+  seasonalDefault,
+} from './lab/seasonal-change.js';
 export { projectedGradientNorm } from './math/box.js';
 export { minimizeLbfgsb } from './math/lbfgsb.js';
 export { normalCdf, normalQuantile } from './math/normal.js';
 export { numericGradient } from './math/numeric-gradient.js';
-export { NormalRng } from './math/rng.js';
+export { gaussOne, NormalRng } from './math/rng.js';
 export { fillStreams, xoroshiroFloat } from './math/xoroshiro.js';
 export {
   likeToRegExp,

@@ -74,6 +74,8 @@ export const RECIPE_NAMES = [
   'defaultWeekLevel',
   'defaultWeekSustain',
   'defaultDaySustain',
+  'defaultSeasonal',
+  'defaultSeasonalAlarm',
 ] as const;
 
 /**

@@ -201,7 +201,7 @@ export function dayLevelDefault(seed = 0, minSpanDays = 0): Ensemble {
 }
 
 /** The default's mean of three (ETS calibrated by the ensemble, the others by their own calibrators). */
-function meanOfThree(members: Detector[], seed: number): Ensemble {
+export function meanOfThree(members: Detector[], seed: number): Ensemble {
   return new Ensemble({
     members,
     combiner: { type: 'mean', absScore: true },
@@ -213,12 +213,12 @@ function meanOfThree(members: Detector[], seed: number): Ensemble {
 }
 
 /** The default's flat-line onset member. */
-function flatLineOnset(seed: number): FlatLineDetector {
+export function flatLineOnset(seed: number): FlatLineDetector {
   return new FlatLineDetector({ onsetPoints: DEFAULT_FLAT_LINE_ONSET_POINTS, enableThreshold: false, seed });
 }
 
 /** The maximum of `members`' scores under the default alarm rule. */
-function maxWithRule(members: Detector[], seed: number): Ensemble {
+export function maxWithRule(members: Detector[], seed: number): Ensemble {
   return new Ensemble({
     members,
     combiner: { type: 'max', absScore: true },

@@ -26,6 +26,7 @@ import {
 import { KINDS_RECIPES } from './candidates-kinds.js';
 import { MT_RECIPES } from './candidates-mt.js';
 import type { NabScoreMapping } from './nab-stream.js';
+import { SEASONAL_RECIPES } from './seasonal-change.js';
 import { ZeroDetector } from './zero.js';
 
 /**
@@ -380,6 +381,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   },
   ...MT_RECIPES,
   ...KINDS_RECIPES,
+  ...SEASONAL_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */

@@ -113,18 +113,25 @@ export class FileStore implements Store {
     if (!this.ready) {
       this.ready = (async () => {
         const marker = join(this.root, 'tsad-store.json');
-        // an existing store is only read here, so a read-only one (an archive, a mounted copy) can be
-        // listed and searched; writing to it is then a typed storage_denied error
-        const existing = await fsp.readFile(marker, 'utf8').catch((err: unknown) => {
-          if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
-          throw fsError(err, `read ${marker}`);
-        });
-        if (existing !== undefined && (await isDir(join(this.root, 'experiments')))) {
-          checkStoreMarker(existing, this.root);
+        // the marker is read while the folder is made: an existing store (the usual case) is
+        // only read, with no temporary file and no fsync, so a read-only one (an archive, a mounted
+        // copy) can be listed and searched; a new one is created as before. File-system refusals
+        // are typed (storage_denied, storage_full).
+        const [made, read] = await Promise.allSettled([
+          fsp.mkdir(join(this.root, 'experiments'), { recursive: true }),
+          fsp.readFile(marker, 'utf8'),
+        ]);
+        if (read.status === 'fulfilled') {
+          if (made.status === 'rejected' && !(await isDir(join(this.root, 'experiments')))) {
+            throw fsError(made.reason, `create the tracking store at ${this.root}`);
+          }
+          checkStoreMarker(read.value, this.root);
           return;
         }
+        if (made.status === 'rejected')
+          throw fsError(made.reason, `create the tracking store at ${this.root}`);
+        if (!isErrno(read.reason, 'ENOENT')) throw fsError(read.reason, `read ${marker}`);
         try {
-          await fsp.mkdir(join(this.root, 'experiments'), { recursive: true });
           await createFileExclusive(marker, `${JSON.stringify(STORE_MARKER)}\n`);
         } catch (err) {
           throw fsError(err, `create the tracking store at ${this.root}`);
