@@ -7,7 +7,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { discordLocateScores } from '../detectors/discord/two-sided.js';
+import { discordLocateScores, type TwoSidedOptions } from '../detectors/discord/two-sided.js';
 import type { Detector } from '../detectors/types.js';
 import { ConfigError } from '../errors.js';
 import { parseNabTime } from '../metrics/nab-files.js';
@@ -42,15 +42,22 @@ export interface LocateOptions {
 export type LocateScorer = (t: Float64Array, v: Float64Array, cut: number, seed: number) => Float64Array;
 
 /**
+ * The two-sided discord of `discordTwoSided` (docs/evaluation.md, locate round 4, chosen on tuning
+ * corpora only): future neighbours from four periods ahead (an anomaly of several cycles does not
+ * match itself), each side's window × 3.
+ */
+export const TWO_SIDED_LOCATE: TwoSidedOptions = { sides: 'both', rightExclusion: 4, windowMul: 3 };
+
+/**
  * Recipes for locate mode only: offline scorers that see the whole test part (never streamed, so
- * `tsad bench` without `--locate` refuses them). `discordTwoSided` (docs/evaluation.md, locate round 4):
- * the discord with each test subsequence compared with its past and its future neighbours.
+ * `tsad bench` without `--locate` refuses them). `discordTwoSided`: the discord with each test
+ * subsequence compared with its past and its future neighbours (`TWO_SIDED_LOCATE`).
  */
 export const LOCATE_RECIPES: Readonly<Record<string, { description: string; score: LocateScorer }>> = {
   discordTwoSided: {
     description:
       'DiscordDetector, two-sided: each test subsequence against its nearest past and future neighbour (offline, locate mode only)',
-    score: (t, v, cut, seed) => discordLocateScores({ seed }, t, v, cut),
+    score: (t, v, cut, seed) => discordLocateScores({ seed }, t, v, cut, TWO_SIDED_LOCATE),
   },
 };
 

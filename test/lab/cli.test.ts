@@ -47,6 +47,13 @@ describe('tsad synth and tsad bench', () => {
     ]);
     const located = await run(['bench', '--corpus', corpus, '--locate', '-d', 'zms']);
     expect(located).toMatch(/zms +\d+\.\d %/);
+    // an offline (look-ahead) recipe runs in locate mode only
+    expect(await run(['bench', '--corpus', corpus, '--locate', '-d', 'discordTwoSided'])).toMatch(
+      /discordTwoSided +\d+\.\d %/,
+    );
+    await expect(run(['bench', '--corpus', corpus, '-d', 'discordTwoSided'])).rejects.toThrow(
+      /discordTwoSided looks ahead in the series \(offline\): use it with --locate/,
+    );
   });
 
   it('refuses an unknown kind', async () => {
