@@ -5,8 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { discordLocateScores } from '../../src/detectors/discord/two-sided.js';
+
 import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
+import { ConfigError } from '../../src/index.js';
+import { discordLocateScores } from '../../src/internal.js';
 
 const STEP = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -132,9 +134,13 @@ describe('discordLocateScores', () => {
     }
   });
 
-  it('refuses a training part too short and a bad window factor, naming the fix', () => {
+  it('refuses a training part too short, bad options and a bad config, naming the fix', () => {
     const { t, v } = cycle(500, 20, 1);
     expect(() => discordLocateScores({}, t, v, 8)).toThrow(/cut must be an integer in \[16, 499\]/);
     expect(() => discordLocateScores({}, t, v, 200, { windowMul: 0 })).toThrow(/windowMul must be/);
+    expect(() => discordLocateScores({}, t, v, 200, { rightExclusion: -1 })).toThrow(
+      /rightExclusion must be a finite number ≥ 0/,
+    );
+    expect(() => discordLocateScores({ noiseFloor: -1 }, t, v, 200)).toThrow(ConfigError);
   });
 });

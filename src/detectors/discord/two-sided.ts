@@ -1,14 +1,16 @@
 /**
- * The two-sided discord score for locate mode (docs/detectors-quality.md, "Two-sided score"; docs/
- * evaluation.md, locate round 4). Offline: it sees the whole series at once.
+ * The two-sided discord score for locate mode (docs/detectors-quality.md, "Two-sided locate score";
+ * docs/evaluation.md, locate round 4). Offline: it sees the whole series at once.
  *
  * The streaming `DiscordDetector` compares each subsequence with the past only (a left matrix profile).
  * A normal pattern that first appears after the training part (a new rate, a rare-but-normal cycle, a
  * stretch of baseline wander) has no past neighbour and scores as high as an anomaly, although it
  * recurs later. The textbook discord (the subsequence farthest from its nearest non-trivial match
  * anywhere in the series) compares with both sides. Here each test subsequence's distance is the
- * smaller of its nearest past and its nearest future neighbour, within the same window on each side:
- * the future side is the left profile of the reversed series (a distance between two subsequences is
+ * smaller of its nearest past and its nearest future neighbour (`windowMul` widens both windows;
+ * `rightExclusion` makes future neighbours count only some periods ahead, so that an anomaly lasting
+ * several cycles does not match itself; `tsad bench --locate` uses 3 and 4, `TWO_SIDED_LOCATE` in
+ * src/lab/locate.ts): the future side is the left profile of the reversed series (a distance between two subsequences is
  * the same read backwards), run by the same streaming core. Everything else is the streaming
  * detector's: the period, block size, lengths, windows, noise floor, gaps, both views, and each length
  * and view divided by its 0.99 quantile of left distances over the training part. So the two-sided
@@ -18,6 +20,7 @@
 
 import { ConfigError, DetectorError } from '../../errors.js';
 import { clampFinite } from '../../math/finite.js';
+import { parseConfig } from '../config.js';
 import { DiscordCore } from './core.js';
 import {
   blockMeans,
@@ -59,7 +62,7 @@ export function discordLocateScores(
   cut: number,
   opts: TwoSidedOptions = {},
 ): Float64Array {
-  const c: DiscordConfig = discordConfigSchema.parse(input);
+  const c: DiscordConfig = parseConfig(discordConfigSchema, input);
   const n = v.length;
   if (t.length !== n) {
     throw new DetectorError('bad_series', `t and v must have the same length, got ${t.length} and ${n}`);
@@ -73,6 +76,10 @@ export function discordLocateScores(
   const mul = opts.windowMul ?? 1;
   if (!(mul > 0 && Number.isFinite(mul))) {
     throw new ConfigError('bad_option', `windowMul must be a finite number > 0, got ${mul}`);
+  }
+  const excl = opts.rightExclusion ?? 0;
+  if (!(excl >= 0 && Number.isFinite(excl))) {
+    throw new ConfigError('bad_option', `rightExclusion must be a finite number ≥ 0 (periods), got ${excl}`);
   }
   const both = (opts.sides ?? 'both') === 'both';
   const setup = discordSetup(c, t.subarray(0, cut), v.subarray(0, cut));
@@ -122,8 +129,8 @@ export function discordLocateScores(
     }
     const core = new DiscordCore(m, window);
     const kk = pair ? 2 * k : k;
-    const excl = Math.round(((opts.rightExclusion ?? 0) * (setup.period > 0 ? setup.period : 32)) / kk);
-    const rightCore = excl > 0 ? new DiscordCore(m, window + excl, m + excl) : core;
+    const lag = Math.round((excl * (setup.period > 0 ? setup.period : 32)) / kk);
+    const rightCore = lag > 0 ? new DiscordCore(m, window + lag, m + lag) : core;
     const coreFloor = pair ? floor / Math.SQRT2 : floor;
     core.reset(mean, coreFloor);
     let pushedTrain = 0;
