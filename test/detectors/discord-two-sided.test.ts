@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
 import { ConfigError } from '../../src/index.js';
 import { discordLocateScores } from '../../src/internal.js';
+import { TWO_SIDED_LOCATE } from '../../src/lab/index.js';
 
 const STEP = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -83,7 +84,7 @@ describe('discordLocateScores', () => {
         fc.integer({ min: 12, max: 200 }),
         fc.integer({ min: 1, max: 1_000_000 }),
         fc.constantFrom(0, 2, 4),
-        fc.constantFrom(1, 2),
+        fc.constantFrom(1, 3),
         (p, seed, rightExclusion, windowMul) => {
           const n = Math.max(2400, 16 * p);
           const { t, v } = cycle(n, p, seed, [Math.floor(0.6 * n)]);
@@ -131,6 +132,8 @@ describe('discordLocateScores', () => {
       expect(argmax(left) + cut).toBeGreaterThanOrEqual(episodes[0]);
       expect(argmax(left) + cut).toBeLessThan(episodes[0] + 3 * P + 100);
       expect(located(discordLocateScores({}, t, v, cut))).toBe(true);
+      // and with the settings `tsad bench --locate` uses (future from four periods ahead, windows × 3)
+      expect(located(discordLocateScores({}, t, v, cut, TWO_SIDED_LOCATE))).toBe(true);
     }
   });
 
