@@ -14,7 +14,11 @@
  * environment sets NODE_EXTRA_CA_CERTS, every Node process (npm's too) reads that certificate file
  * before running anything: `node -e 0` is also timed without it, to show that share.
  *
- *   npx tsx bench/startup.ts [--runs 5]
+ * `--against DIR` adds two rows: another built checkout's command (e.g. main's, to see what a branch
+ * changes) and this one's, both `--threads 2` without npm, run alternately so that both see the same
+ * load (each build keeps its own code cache file: the cache's name holds the build).
+ *
+ *   npx tsx bench/startup.ts [--runs 5] [--against ../main]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -23,36 +27,69 @@ import { join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
+/** `--against DIR`: another built checkout, run alternately with this one (see `alternate`). */
+const against = process.argv.includes('--against')
+  ? resolve(process.argv[process.argv.indexOf('--against') + 1])
+  : undefined;
 if (!existsSync('/usr/bin/time'))
   throw new Error('bench/startup.ts needs /usr/bin/time (GNU time) for peak memory');
 const tmp = mkdtempSync(join(tmpdir(), 'tsad-startup-'));
 
 const stageMs = new Map<string, number[]>();
 
-function measure(label: string, cmd: string[], env: NodeJS.ProcessEnv = {}): number {
-  const walls: number[] = [];
-  const rss: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i <= runs; i++) {
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...cmd], {
-      cwd: repo,
-      encoding: 'utf8',
-      env: { ...process.env, ...env },
-    });
-    if (r.status !== 0) throw new Error(`${label} failed:\n${r.stderr}`);
-    const [wall, kb, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-    if (i === 0) continue; // warm-up (file cache, first build)
-    const stages = /^stages: (.*)$/m.exec(r.stdout)?.[1];
-    if (stages && label === 'npm run nab') {
-      for (const part of stages.split(', ')) {
-        const m = /^(.*) (\d+) ms$/.exec(part);
-        if (m) stageMs.set(m[1], [...(stageMs.get(m[1]) ?? []), Number(m[2])]);
-      }
+/** Wall, peak RSS and CPU of the runs of one command. */
+interface Runs {
+  readonly walls: number[];
+  readonly rss: number[];
+  readonly cpu: number[];
+}
+
+/** Runs `cmd` once and adds its figures to `into` (the stage timings too, for `npm run nab`). */
+function runOnce(label: string, cmd: string[], env: NodeJS.ProcessEnv, into: Runs | null): void {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...cmd], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  if (r.status !== 0) throw new Error(`${label} failed:\n${r.stderr}`);
+  const [wall, kb, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  if (!into) return; // warm-up (file cache, first build, code cache)
+  const stages = /^stages: (.*)$/m.exec(r.stdout)?.[1];
+  if (stages && label === 'npm run nab') {
+    for (const part of stages.split(', ')) {
+      const m = /^(.*) (\d+) ms$/.exec(part);
+      if (m) stageMs.set(m[1], [...(stageMs.get(m[1]) ?? []), Number(m[2])]);
     }
-    walls.push(wall);
-    rss.push(kb / 1024);
-    cpu.push(user + sys);
   }
+  into.walls.push(wall);
+  into.rss.push(kb / 1024);
+  into.cpu.push(user + sys);
+}
+
+function measure(label: string, cmd: string[], env: NodeJS.ProcessEnv = {}): number {
+  const got: Runs = { walls: [], rss: [], cpu: [] };
+  for (let i = 0; i <= runs; i++) runOnce(label, cmd, env, i === 0 ? null : got);
+  return report(label, got);
+}
+
+/**
+ * Two commands run alternately (`--against DIR`: another checkout's build against this one), so
+ * that both see the same load; one row each.
+ */
+function alternate(a: [string, string[]], b: [string, string[]], env: NodeJS.ProcessEnv): void {
+  const got: [Runs, Runs] = [
+    { walls: [], rss: [], cpu: [] },
+    { walls: [], rss: [], cpu: [] },
+  ];
+  for (let i = 0; i <= runs; i++) {
+    runOnce(a[0], a[1], env, i === 0 ? null : got[0]);
+    runOnce(b[0], b[1], env, i === 0 ? null : got[1]);
+  }
+  report(a[0], got[0]);
+  report(b[0], got[1]);
+}
+
+function report(label: string, { walls, rss, cpu }: Runs): number {
   const s = (xs: number[]) => [...xs].sort((a, b) => a - b);
   const med = (xs: number[]) => s(xs)[xs.length >> 1];
   process.stdout.write(
@@ -96,6 +133,24 @@ try {
   measure('tsad --help', [process.execPath, join(repo, 'dist', 'cli', 'main.js'), '--help'], {
     TSAD_CACHE_DIR: join(tmp, 'cache'),
   });
+  if (against) {
+    // both builds with the forest worker (the default only when a CPU is free), each its own cache
+    const bin = (root: string, cache: string): string[] => [
+      process.execPath,
+      join(root, 'dist', 'cli', 'main.js'),
+      'nab',
+      'machine-temperature',
+      '--threads',
+      '2',
+      '--report',
+      join(tmp, 'r.html'),
+      ...['--uri', `file:${join(tmp, `store-${cache}`)}`],
+    ];
+    process.stdout.write(`\nalternating with ${against} (--threads 2, no npm):\n`);
+    alternate(['that build', bin(against, 'that')], ['this build', bin(repo, 'this')], {
+      TSAD_CACHE_DIR: join(tmp, 'cache-ab'),
+    });
+  }
   const stages = [...stageMs].map(([k, v]) => [k, median(v) / 1000] as const);
   const inStages = stages.reduce((a, [, x]) => a + x, 0);
   process.stdout.write(

@@ -315,6 +315,17 @@ function detectTerminator(b: Buffer, s: number, final: boolean): number {
   return final ? CR : 0;
 }
 
+/**
+ * Bytes of lines the fast reader parses between two turns of the event loop (`nextTurn`), so that
+ * other I/O of the process goes on while a large file is parsed (the machine-temperature command's
+ * tracked run writes its first records meanwhile): about 50 turns for a 0.75 MB file, each a few µs.
+ * It still reads 1 MiB at a time (smaller reads cost ≈ 2 ms more on that file).
+ */
+const PARSE_SLICE = 1 << 14;
+
+/** Resolves after one turn of the event loop (I/O callbacks included, unlike a microtask). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Byte-level reader for quote-free CSV. Returns null when it meets a quote (csv-parse takes over). */
 async function readFast(path: string, size: number, opts: ReadCsvOptions): Promise<CsvRows | null> {
   const out = new Growable(Math.max(1024, Math.ceil(size / 16)));
@@ -383,7 +394,19 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
     }
     out.push(tms, val, lineNo);
   };
-  /** Handles the complete lines of b from s; returns where the unfinished last line starts. */
+  /**
+   * LF files: handles the complete lines of b that start from s and before `stop`; returns where
+   * the first line not handled starts (synchronous, so that it is compiled as one tight loop).
+   */
+  const lfLines = (b: Buffer, s: number, stop: number): number => {
+    let nl = b.indexOf(LF, s);
+    while (nl !== -1 && s < stop) {
+      handleLine(b, s, nl);
+      s = nl + 1;
+      nl = b.indexOf(LF, s);
+    }
+    return s;
+  };
   /** CR-only files: handles the complete lines of b from s; returns where the unfinished one starts. */
   const crLines = (b: Buffer, s: number, final: boolean): number => {
     // a CR ends a line; an LF right after it belongs to the same line end
@@ -408,12 +431,12 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
       }
       if (term === 0) term = detectTerminator(b, s, false);
       if (term === LF) {
-        // the common case (LF and CRLF files) stays one tight loop
-        let nl = b.indexOf(LF, s);
-        while (nl !== -1) {
-          handleLine(b, s, nl);
-          s = nl + 1;
-          nl = b.indexOf(LF, s);
+        // the common case (LF and CRLF files) stays one tight loop, over PARSE_SLICE bytes at a
+        // time with a turn of the event loop in between
+        for (;;) {
+          s = lfLines(b, s, s + PARSE_SLICE);
+          if (b.indexOf(LF, s) === -1) break;
+          await nextTurn();
         }
       } else if (term === CR) s = crLines(b, s, false);
       rest = s < b.length ? Buffer.from(b.subarray(s)) : null;

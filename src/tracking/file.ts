@@ -112,8 +112,19 @@ export class FileStore implements Store {
   private init(): Promise<void> {
     if (!this.ready) {
       this.ready = (async () => {
-        await fsp.mkdir(join(this.root, 'experiments'), { recursive: true });
         const marker = join(this.root, 'tsad-store.json');
+        // the marker is read while the folder is made: an existing store (the usual case) is
+        // only read, with no temporary file and no fsync; a new one is created as before
+        const [made, read] = await Promise.allSettled([
+          fsp.mkdir(join(this.root, 'experiments'), { recursive: true }),
+          fsp.readFile(marker, 'utf8'),
+        ]);
+        if (made.status === 'rejected') throw made.reason;
+        if (read.status === 'fulfilled') {
+          checkStoreMarker(read.value, this.root);
+          return;
+        }
+        if (!isErrno(read.reason, 'ENOENT')) throw read.reason;
         await createFileExclusive(marker, `${JSON.stringify(STORE_MARKER)}\n`);
         checkStoreMarker(await fsp.readFile(marker, 'utf8'), this.root);
       })();

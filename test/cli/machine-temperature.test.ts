@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -108,9 +108,10 @@ describe('NAB machine-temperature experiment (default detector, seed 0)', () => 
       expect(run.info.status).toBe('FINISHED');
       expect(run.data.params.detector).toBe('default');
       expect(run.data.params.seed).toBe('0');
-      expect(run.data.params['model.type']).toBe('Ensemble'); // logged with the model, after scoring
+      expect(run.data.params['model.type']).toBe('Ensemble'); // logged with the model
       const bytes = await tracker.readArtifact(first.runId!, 'model/model.json');
-      // scoring leaves the detector as trained: the file written after it is the trained model
+      // the file (serialised after training, while the test part is scored) is the trained model,
+      // which scoring leaves as it was
       expect(Buffer.from(bytes).toString('utf8')).toBe(JSON.stringify(first.detector.toJSON(), null, 1));
     } finally {
       await tracker.close();
@@ -169,6 +170,33 @@ describe('NAB machine-temperature experiment that fails', () => {
       await tracker.close();
     }
   }, 60_000);
+
+  it('a failure after training (the report cannot be written): the run ends FAILED after the model file it started, no temporary file left, nothing registered', async () => {
+    // the report's folder would be a file: its write fails once the results are in, after the
+    // model's files were started (logModelEarly); the run ends only after those writes
+    const blocker = join(dir, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    const failed = runMachineTemperature({
+      trackingUri: `file:${join(dir, 'late')}`,
+      reportPath: join(blocker, 'report.html'),
+      progress: null,
+    });
+    await expect(failed).rejects.toThrow();
+    const tracker = openTracker(`file:${join(dir, 'late')}`);
+    try {
+      const runs = await tracker.searchRuns({ experiment: EXPERIMENT_NAME });
+      expect(runs).toHaveLength(1);
+      expect(runs[0].info.status).toBe('FAILED');
+      expect(await tracker.listRegisteredModels()).toEqual([]);
+      // the whole model file (its writes ended before the run did)
+      const model = Buffer.from(await tracker.readArtifact(runs[0].info.runId, 'model/model.json'));
+      expect(JSON.parse(model.toString('utf8')).type).toBe('Ensemble');
+    } finally {
+      await tracker.close();
+    }
+    const files = readdirSync(join(dir, 'late'), { recursive: true }).map(String);
+    expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
+  }, 120_000);
 
   it('closes a tracker it was given that it does not record into (trackingUri false, or a bad one)', async () => {
     const closes: string[] = [];

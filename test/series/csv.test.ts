@@ -90,6 +90,50 @@ describe('readCsv: reading', () => {
   });
 });
 
+describe('readCsv: files read in many chunks', () => {
+  it('property: lines across chunk boundaries (LF, CRLF, CR) read as csv-parse reads them', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 600, maxLength: 2500 }),
+        fc.constantFrom('\n', '\r\n', '\r'),
+        fc.nat(40),
+        async (vals, eol, pad) => {
+          // rows of uneven lengths (the padding column), so that chunk ends fall anywhere in a line
+          const lines = vals.map(
+            (v, i) =>
+              `${new Date(T0 + i * M5).toISOString()},${Object.is(v, -0) ? '-0' : v},${'x'.repeat((i * 7 + pad) % 41)}`,
+          );
+          const fast = await readCsvRows(file(`timestamp,value,pad${eol}${lines.join(eol)}${eol}`));
+          const quoted = lines.map((l) => l.replace(/,x*$/, ',"p"'));
+          const slow = await readCsvRows(file(`timestamp,value,pad\n${quoted.join('\n')}\n`));
+          expect(fast.v).toEqual(slow.v);
+          expect(fast.t).toEqual(slow.t);
+          expect(fast.v).toEqual(Float64Array.from(vals));
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it('lets the event loop turn while it parses a large file (other I/O goes on)', async () => {
+    const n = 40_000; // ≈ 1.3 MB
+    const body = Array.from({ length: n }, (_, i) => `${new Date(T0 + i * M5).toISOString()},${i % 97}`);
+    const path = file(`timestamp,value\n${body.join('\n')}\n`);
+    let turns = 0;
+    let reading = true;
+    const tick = () => {
+      turns++;
+      if (reading) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const rows = await readCsvRows(path);
+    reading = false;
+    expect(rows.t.length).toBe(n);
+    // one turn per chunk read (16 KiB each) at least, not one or two for the whole file
+    expect(turns).toBeGreaterThan(40);
+  });
+});
+
 describe('readCsv: bad input names the file line', () => {
   it('empty file and header-only file', async () => {
     expect((await rejects(readCsv(file('')))).code).toBe('empty');

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { promises as fsPromises } from 'node:fs';
 import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   acquireLock,
   decodeMetricLine,
@@ -80,6 +81,35 @@ describe('local store format', () => {
     await appendFile(file, '\n{"k":"m","v":3,"s":2,"t":5}\n');
     expect((await fresh.getMetricHistory(run.id, 'm')).map((p) => p.value)).toEqual([1, 3]);
     expect(await fresh.skippedMetricLines(run.id)).toBe(1);
+  });
+
+  it('opens an existing store by reading its marker: no file written, no fsync; a new one is created', async () => {
+    const root = join(dir, 'reopen');
+    const writes = vi.spyOn(fsPromises, 'writeFile');
+    const fh = await fsPromises.open(join(dir, '..'), 'r');
+    const handle = Object.getPrototypeOf(fh) as { sync(): Promise<void> };
+    await fh.close();
+    const syncs = vi.spyOn(handle, 'sync');
+    try {
+      await new FileTracker(root).listExperiments();
+      // created: the marker written (a temporary file, fsynced, linked into place)
+      expect(writes.mock.calls.some(([p]) => String(p).startsWith(root))).toBe(true);
+      expect(syncs).toHaveBeenCalled();
+      expect(JSON.parse(await readFile(join(root, 'tsad-store.json'), 'utf8')).format).toBe('tsad-store');
+      writes.mockClear();
+      syncs.mockClear();
+      await new FileTracker(root).listExperiments();
+      expect(writes.mock.calls.filter(([p]) => String(p).startsWith(root))).toEqual([]);
+      expect(syncs).not.toHaveBeenCalled();
+      expect(await readdir(root)).toEqual(['experiments', 'tsad-store.json']);
+      // a store whose experiments folder was removed gets it back, as before
+      await rm(join(root, 'experiments'), { recursive: true });
+      expect(await new FileTracker(root).listExperiments()).toEqual([]);
+      expect((await readdir(root)).sort()).toEqual(['experiments', 'tsad-store.json']);
+    } finally {
+      writes.mockRestore();
+      syncs.mockRestore();
+    }
   });
 
   it('refuses a store of another format version', async () => {

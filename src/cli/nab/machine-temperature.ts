@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { SqlSource } from '../../datasets/sql.js';
 import { BaseDetector } from '../../detectors/base.js';
 import { defaultDetector } from '../../detectors/default.js';
+import { Ensemble } from '../../detectors/ensemble.js';
 import { startForestWorker } from '../../detectors/rcf/forest.js';
 import type { AlarmEvent, Detector } from '../../detectors/types.js';
 import { evaluate, type TsadReport } from '../../metrics/index.js';
@@ -11,7 +12,7 @@ import { splitAt } from '../../series/index.js';
 import type { TimeSeries, Window } from '../../series/types.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
 import { datasetInput } from '../../tracking/params.js';
-import type { Run, Tracker } from '../../tracking/tracker.js';
+import type { LoggableModel, Run, Tracker } from '../../tracking/tracker.js';
 import { Stages, type StageTiming } from '../progress.js';
 import { EXPERIMENT_NAME } from './experiment-name.js';
 import { loadMachineTemperature, splitTableParam, sqlSlice } from './machine-temperature-data.js';
@@ -180,6 +181,14 @@ interface TrackedRun {
   readonly runId: Promise<string>;
   finish(rest: (run: Run) => Promise<void>): void;
   fail(error: unknown): void;
+  /**
+   * Serialises the trained model now (`toJSON`, while the forest worker scores), and starts
+   * writing its files if the run has started (they are written while the experiment goes on; the
+   * run ends only after them, so a failed experiment's FAILED run may then hold the model).
+   */
+  logModelEarly(detector: Detector): void;
+  /** The model's logging: the one `logModelEarly` started, else started now (from its snapshot). */
+  logModel(run: Run, detector: Detector): Promise<unknown>;
 }
 
 function beginTrackedRun(tracker: Tracker, recipe: string, seed: number, detector: Detector): TrackedRun {
@@ -187,20 +196,48 @@ function beginTrackedRun(tracker: Tracker, recipe: string, seed: number, detecto
   const rest = new Promise<((run: Run) => Promise<void>) | { error: unknown }>((r) => {
     settle = r;
   });
+  let active: Run | undefined;
+  let model: Promise<unknown> | undefined;
+  /** The trained model's file as `logModelEarly` took it (the same object `toJSON` gives later). */
+  let snapshot: LoggableModel | undefined;
   const runId = tracker.run({ experiment: EXPERIMENT_NAME, name: `${recipe}-seed${seed}` }, async (run) => {
-    await run.logParams({
-      ...alarmParams(detector),
-      detector: recipe,
-      seed,
-      // the config itself is logged once, by logModel (model.config.* keys)
-    });
-    const r = await rest;
-    if (typeof r !== 'function') throw r.error;
-    await r(run);
-    return run.id;
+    active = run;
+    try {
+      await run.logParams({
+        ...alarmParams(detector),
+        detector: recipe,
+        seed,
+        // the config itself is logged once, by logModel (model.config.* keys)
+      });
+      const r = await rest;
+      if (typeof r !== 'function') throw r.error;
+      await r(run);
+      return run.id;
+    } finally {
+      active = undefined;
+      // the model's writes (logModelEarly) end before the run does
+      await model?.catch(() => undefined);
+    }
   });
   runId.catch(() => {}); // awaited by the caller; a failure is reported there
-  return { tracker, runId, finish: (f) => settle(f), fail: (error) => settle({ error }) };
+  return {
+    tracker,
+    runId,
+    finish: (f) => settle(f),
+    fail: (error) => settle({ error }),
+    logModelEarly: (det) => {
+      if (model || snapshot) return;
+      const json = det.toJSON();
+      snapshot = { type: det.type, config: det.config, toJSON: () => json };
+      if (!active) return; // not started yet (its files are still being created): written at the end
+      model = active.logModel(snapshot);
+      model.catch(() => {}); // awaited by the run (logModel below); a failure is reported there
+    },
+    logModel: (run, det) => {
+      model ??= run.logModel(snapshot ?? det);
+      return model;
+    },
+  };
 }
 
 /** The experiment once the detector is built (and its tracked run started, when tracked). */
@@ -217,10 +254,15 @@ async function experiment(
   );
   const full = data.full;
   const [train, test] = splitAt(full, SPLIT_TIME);
+  // the test part is scored right after training: an ensemble's forest starts scoring it on the
+  // forest worker as soon as it is trained, while this thread finishes the training (same numbers)
+  if (detector instanceof Ensemble) detector.expectScore(test, train);
   await stages.run('train', () => detector.train(train));
   // The model as trained is what is tracked, so a loaded copy scores the test part exactly like this
   // run. Scoring below leaves the detector unchanged (`score()` is pure: online members learn on a
-  // copy), so its model file is written only when tracked, after scoring.
+  // copy), so when tracked the model is serialised now, while the forest worker scores the test
+  // part (see expectScore above), and its files are written while the experiment goes on.
+  tracked?.logModelEarly(detector);
   // One streaming pass over the test part, the way a service runs it: each point scored (and, for
   // online members, learned from) in order. A BaseDetector computes the same numbers and alarms in
   // batch (the test part scored with the training part as its context, then the alarm rule), faster.
@@ -366,7 +408,7 @@ async function experiment(
           await records;
           // the model file and the report (its file and its copy in the run) are written together
           await Promise.all([
-            run.logModel(detector),
+            tracked.logModel(run, detector),
             html?.written,
             html === undefined
               ? undefined

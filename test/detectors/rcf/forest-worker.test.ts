@@ -209,6 +209,71 @@ describe('the forest worker (startForestWorker)', () => {
     expect(Array.from(det.score(test, { prev: train }).v)).toEqual(alone);
   });
 
+  it('a forest told what it will score (expectScore) starts it right after training, with the same numbers', async () => {
+    const n = 3600; // 1,600 test rows × 20 trees: big enough for the worker
+    const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
+    const v = Float64Array.from(
+      { length: n },
+      (_, i) => 50 + 10 * Math.sin(i / 40) + (i % 7) * 0.3 + (i === 3100 ? 30 : 0),
+    );
+    const train = { t: t.subarray(0, 2000), v: v.subarray(0, 2000) };
+    const test = { t: t.subarray(2000), v: v.subarray(2000) };
+    const other = { t: t.subarray(2000, 3500), v: v.subarray(2000, 3500) };
+    await stopForestWorker();
+    const ref = defaultDetector({ seed: 4 });
+    ref.train(train);
+    const json = JSON.stringify(ref.toJSON());
+    const alone = Array.from(ref.score(test, { prev: train }).v);
+    const aloneOther = Array.from(ref.score(other, { prev: train }).v);
+    const aloneStream = (() => {
+      const st = ref.stream();
+      return Array.from(other.t, (ti, i) => st.push(ti, other.v[i]).score);
+    })();
+    await startAndWait();
+    const ahead = vi.spyOn(CutForest.prototype, 'prefetchBatch');
+    const adopted = vi.spyOn(CutForest.prototype, 'hasPendingBatch');
+    const trained = () => {
+      const det = defaultDetector({ seed: 4 });
+      det.expectScore(test, train);
+      ahead.mockClear();
+      adopted.mockClear();
+      det.train(train);
+      // the nested ensemble's forest started the test part's batch once it was trained
+      expect(ahead.mock.results.map((r) => r.value)).toEqual([true]);
+      return det;
+    };
+    // announced rows: the copy score() makes adopts the running batch
+    let det = trained();
+    expect(Array.from(det.score(test, { prev: train }).v)).toEqual(alone);
+    expect(adopted.mock.results.map((r) => r.value)).toEqual([true]);
+    expect(JSON.stringify(det.toJSON())).toBe(json);
+    // the batch is used once: scoring again makes a copy of its own, same numbers
+    expect(Array.from(det.score(test, { prev: train }).v)).toEqual(alone);
+    // other rows than announced: the batch is dropped and the copy scores on its own
+    det = trained();
+    adopted.mockClear();
+    expect(Array.from(det.score(other, { prev: train }).v)).toEqual(aloneOther);
+    expect(adopted.mock.results.map((r) => r.value)).toEqual([false]);
+    // a stream first: the same
+    det = trained();
+    const st = det.stream();
+    expect(Array.from(other.t, (ti, i) => st.push(ti, other.v[i]).score)).toEqual(aloneStream);
+    expect(Array.from(det.score(test, { prev: train }).v)).toEqual(alone);
+    // the model file is the one trained without the hint, the trained forest untouched
+    expect(JSON.stringify(det.toJSON())).toBe(json);
+    // trained again (on other data) after the hint: the stale batch is not offered
+    det = trained();
+    det.train({ t: t.subarray(0, 1900), v: v.subarray(0, 1900) });
+    const ref2 = defaultDetector({ seed: 4 });
+    ref2.train(train);
+    ref2.train({ t: t.subarray(0, 1900), v: v.subarray(0, 1900) });
+    expect(Array.from(det.score(test, { prev: train }).v)).toEqual(
+      Array.from(ref2.score(test, { prev: train }).v),
+    );
+    ahead.mockRestore();
+    adopted.mockRestore();
+  });
+
   it('the default ensemble trains and scores the same with the worker as without', async () => {
     const n = 2600;
     const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
