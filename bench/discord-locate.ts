@@ -6,25 +6,50 @@
  *   npx tsx bench/discord-locate.ts '<json settings list>' <corpusDir> [<corpusDir> …]
  *
  * e.g. `'[{}, {"lengths":[1]}, {"noiseFloor":0}]'`: each entry is a `DiscordDetector` config (merged over
- * the defaults; the calibrator is kept, as the recipe does). Prints accuracy per corpus and the mean.
+ * the defaults; the calibrator is kept, as the recipe does). Prints accuracy per corpus and the mean,
+ * and the seconds each setting took over all corpora.
+ *
+ * An entry with `_sides` (`"left"` or `"both"`) is scored offline by `discordLocateScores` instead
+ * (docs/evaluation.md, locate round 4: `"both"` is the two-sided score of `--locate`'s
+ * `discordTwoSided`; `"left"` gives the streaming detector's raw scores), `_windowMul` scales each
+ *  side's window, `_rightExcl` the future side's exclusion in periods, `_scale` which training distances scale.
  */
 import { DiscordDetector, type DiscordInput } from '../src/detectors/discord/detector.js';
-import { runLocate } from '../src/lab/locate.js';
+import { discordLocateScores } from '../src/detectors/discord/two-sided.js';
+import { type LocateScorer, runLocate } from '../src/lab/locate.js';
 
 const [list, ...dirs] = process.argv.slice(2);
 if (!list || dirs.length === 0) throw new Error("usage: discord-locate.ts '<json list>' <corpusDir> …");
-const settings = JSON.parse(list) as DiscordInput[];
+type Entry = DiscordInput & {
+  _sides?: 'left' | 'both';
+  _windowMul?: number;
+  _rightExcl?: number;
+  _scale?: 'left' | 'both';
+};
+const settings = JSON.parse(list) as Entry[];
 const build: Record<string, (seed: number) => DiscordDetector> = {};
-settings.forEach((c, k) => {
-  build[`s${k}`] = (seed) => new DiscordDetector({ ...c, seed });
+const scorers: Record<string, LocateScorer> = {};
+settings.forEach((entry, k) => {
+  const { _sides, _windowMul, _rightExcl, _scale, ...c } = entry;
+  if (_sides || _windowMul || _rightExcl || _scale) {
+    scorers[`s${k}`] = (t, v, cut, seed) =>
+      discordLocateScores({ ...c, seed }, t, v, cut, {
+        sides: _sides,
+        windowMul: _windowMul,
+        rightExclusion: _rightExcl,
+        scaleFrom: _scale,
+      });
+  } else build[`s${k}`] = (seed) => new DiscordDetector({ ...c, seed });
 });
-const names = Object.keys(build);
+const names = settings.map((_e, k) => `s${k}`);
+const seconds = names.map(() => 0);
 const acc = names.map(() => [] as number[]);
 const kinds = names.map(() => new Map<string, [number, number]>());
 for (const dir of dirs) {
-  const r = await runLocate({ corpus: dir, detectors: names, build });
+  const r = await runLocate({ corpus: dir, detectors: names, build, scorers });
   r.rows.forEach((row) => {
     const k = names.indexOf(row.recipe);
+    seconds[k] += row.seconds;
     acc[k].push(row.accuracy);
     for (const e of row.byKind) {
       const c = kinds[k].get(e.kind) ?? [0, 0];
@@ -36,7 +61,7 @@ names.forEach((_n, k) => {
   const a = acc[k];
   const mean = a.reduce((x, y) => x + y, 0) / a.length;
   console.log(
-    `${JSON.stringify(settings[k]).padEnd(60)} ${a.map((x) => (100 * x).toFixed(1).padStart(5)).join(' ')}  mean ${(100 * mean).toFixed(1)}`,
+    `${JSON.stringify(settings[k]).padEnd(60)} ${a.map((x) => (100 * x).toFixed(1).padStart(5)).join(' ')}  mean ${(100 * mean).toFixed(1)}  ${seconds[k].toFixed(1)} s`,
   );
   const byKind = [...kinds[k].entries()].sort((x, y) => x[0].localeCompare(y[0]));
   if (byKind.some(([kind]) => kind.includes(':'))) {

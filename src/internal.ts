@@ -24,7 +24,7 @@ export {
 export { formatScoreboard, runNabCorpus } from './cli/nab/nab-corpus.js';
 export { registerNab } from './cli/nab.js';
 export { Stages } from './cli/progress.js';
-export { CORPUS_RECIPE_NAMES, RECIPE_NAMES } from './cli/recipes.js';
+export { CORPUS_RECIPE_NAMES, LOCATE_ONLY_NAMES, RECIPE_NAMES } from './cli/recipes.js';
 export { reportCommand } from './cli/report.js';
 export { registerRuns } from './cli/runs.js';
 export { registerSimulate } from './cli/simulate.js';
@@ -38,6 +38,7 @@ export {
   periodStrength,
   robustPeriod,
 } from './detectors/discord/period.js';
+export { discordLocateScores, type TwoSidedOptions } from './detectors/discord/two-sided.js';
 export { toSeries } from './detectors/input.js';
 export { packFloats, packInts, packInts32, unpackFloats, unpackInts } from './detectors/json.js';
 export { AllocBudget } from './detectors/model.js';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../errors.js';
 import { intOption } from './options.js';
-import { RECIPE_NAMES } from './recipes.js';
+import { LOCATE_ONLY_NAMES, RECIPE_NAMES } from './recipes.js';
 
 /** `tsad bench --corpus DIR`: NAB-rules benchmark (or locate mode) over any corpus in NAB's layout. */
 export function registerBench(program: Command): void {
@@ -15,7 +16,7 @@ export function registerBench(program: Command): void {
     )
     .option(
       '-d, --detector <names>',
-      `comma-separated recipes: ${RECIPE_NAMES.join(', ')} (floor rows are added; default: default, or discord with --locate)`,
+      `comma-separated recipes: ${RECIPE_NAMES.join(', ')}; with --locate also ${LOCATE_ONLY_NAMES.join(', ')} (floor rows are added; default: default, or discordTwoSided with --locate)`,
     )
     .option('--files <paths>', 'comma-separated corpus files (the run is labelled partial)')
     .option(
@@ -39,9 +40,18 @@ export function registerBench(program: Command): void {
     .option('--json', 'print the report as JSON', false)
     .action(async (o) => {
       // locate mode asks where the one anomaly is: the shape detector (discord) is the specialist for
-      // that (docs/evaluation.md, shape round), the default ensemble the streaming all-rounder
-      const detectors = String(o.detector ?? (o.locate ? 'discord' : 'default')).split(',');
+      // that (docs/evaluation.md, shape round), and locating is offline, so it compares each test
+      // subsequence with its past and its future (locate round 4); the default ensemble is the
+      // streaming all-rounder
+      const detectors = String(o.detector ?? (o.locate ? 'discordTwoSided' : 'default')).split(',');
       const files = o.files ? String(o.files).split(',') : undefined;
+      const offline = detectors.filter((d) => (LOCATE_ONLY_NAMES as readonly string[]).includes(d));
+      if (!o.locate && offline.length > 0) {
+        throw new ConfigError(
+          'unknown_detector',
+          `${offline.join(', ')} looks ahead in the series (offline): use it with --locate`,
+        );
+      }
       if (o.locate) {
         const { formatLocate, runLocate } = await import('../lab/locate.js');
         const r = await runLocate({ corpus: o.corpus, detectors, files, margin: o.margin, seed: o.seed });

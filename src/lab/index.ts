@@ -13,11 +13,14 @@ export {
 export { defaultFlatDetector, kindsDetector } from './candidates.js';
 export {
   formatLocate,
+  LOCATE_RECIPES,
   type LocateFile,
   type LocateOptions,
   type LocateReport,
   type LocateRow,
+  type LocateScorer,
   runLocate,
+  TWO_SIDED_LOCATE,
 } from './locate.js';
 export { FLOOR_RECIPE } from './recipes.js';
 export {

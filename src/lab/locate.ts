@@ -7,6 +7,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { discordLocateScores, type TwoSidedOptions } from '../detectors/discord/two-sided.js';
 import type { Detector } from '../detectors/types.js';
 import { ConfigError } from '../errors.js';
 import { parseNabTime } from '../metrics/nab-files.js';
@@ -30,7 +31,35 @@ export interface LocateOptions {
    * recipe of the same name.
    */
   readonly build?: Readonly<Record<string, (seed: number) => Detector>>;
+  /** Extra offline scorers by name (benches), as `LOCATE_RECIPES`; a name here wins over both. */
+  readonly scorers?: Readonly<Record<string, LocateScorer>>;
 }
+
+/**
+ * An offline locate scorer: the scores of the test points `cut … n − 1` of (`t`, `v`), trained on the
+ * points before `cut`, seeing the whole series at once (so it may look ahead: locate mode only).
+ */
+export type LocateScorer = (t: Float64Array, v: Float64Array, cut: number, seed: number) => Float64Array;
+
+/**
+ * The two-sided discord of `discordTwoSided` (docs/evaluation.md, locate round 4, chosen on tuning
+ * corpora only): future neighbours from four periods ahead (an anomaly of several cycles does not
+ * match itself), each side's window × 3.
+ */
+export const TWO_SIDED_LOCATE: TwoSidedOptions = { sides: 'both', rightExclusion: 4, windowMul: 3 };
+
+/**
+ * Recipes for locate mode only: offline scorers that see the whole test part (never streamed, so
+ * `tsad bench` without `--locate` refuses them). `discordTwoSided`: the discord with each test
+ * subsequence compared with its past and its future neighbours (`TWO_SIDED_LOCATE`).
+ */
+export const LOCATE_RECIPES: Readonly<Record<string, { description: string; score: LocateScorer }>> = {
+  discordTwoSided: {
+    description:
+      'DiscordDetector, two-sided: each test subsequence against its nearest past and future neighbour (offline, locate mode only)',
+    score: (t, v, cut, seed) => discordLocateScores({ seed }, t, v, cut, TWO_SIDED_LOCATE),
+  },
+};
 
 export interface LocateFile {
   readonly file: string;
@@ -44,6 +73,8 @@ export interface LocateFile {
 
 export interface LocateRow {
   readonly recipe: string;
+  /** Wall time to score the corpus' series with this recipe (training and scoring), seconds. */
+  readonly seconds: number;
   readonly accuracy: number;
   readonly hits: number;
   readonly files: LocateFile[];
@@ -89,16 +120,17 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
   const files = opts.files ? opts.files.filter((f) => windows[f]?.length === 1) : single;
   const recipes = opts.detectors ?? ['default'];
   for (const d of recipes.flatMap((r) => r.split('+'))) {
-    if (!isRecipe(d) && !opts.build?.[d]) {
+    if (!isRecipe(d) && !opts.build?.[d] && !opts.scorers?.[d] && !LOCATE_RECIPES[d]) {
       throw new ConfigError(
         'unknown_detector',
-        `unknown detector "${d}"; choose from ${Object.keys(RECIPES).join(', ')}`,
+        `unknown detector "${d}"; choose from ${[...Object.keys(RECIPES), ...Object.keys(LOCATE_RECIPES)].join(', ')}`,
       );
     }
   }
   const loaded = await Promise.all(files.map((f) => loadCorpusFile(corpus, f)));
   const rows: LocateRow[] = [];
   for (const recipe of recipes) {
+    const started = performance.now();
     const out: LocateFile[] = [];
     for (let k = 0; k < files.length; k++) {
       const file = files[k];
@@ -115,12 +147,7 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
       const members = recipe.split('+');
       const combined = new Float64Array(n - cut).fill(Number.NEGATIVE_INFINITY);
       for (const member of members) {
-        const own = opts.build?.[member];
-        const det = own ? own(opts.seed ?? 0) : makeDetector(member, { seed: opts.seed ?? 0 });
-        det.train({ t: series.t.subarray(0, cut), v: series.v.subarray(0, cut) });
-        const s = det.stream();
-        const x = new Float64Array(n - cut);
-        for (let i = cut; i < n; i++) x[i - cut] = Math.abs(s.push(series.t[i], series.v[i]).score);
+        const x = locateScores(member, series.t, series.v, cut, opts);
         if (members.length > 1) robustZ(x);
         for (let i = 0; i < x.length; i++) if (x[i] > combined[i]) combined[i] = x[i];
       }
@@ -151,6 +178,7 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
     }
     rows.push({
       recipe,
+      seconds: (performance.now() - started) / 1000,
       hits,
       accuracy: out.length ? hits / out.length : Number.NaN,
       files: out,
@@ -160,6 +188,32 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
     });
   }
   return { corpus, margin, partial: opts.files !== undefined, rows };
+}
+
+/** One member's absolute test scores: an offline scorer's, or a streaming detector's after training. */
+function locateScores(
+  member: string,
+  t: Float64Array,
+  v: Float64Array,
+  cut: number,
+  opts: LocateOptions,
+): Float64Array {
+  const seed = opts.seed ?? 0;
+  const n = t.length;
+  const offline =
+    opts.scorers?.[member] ?? (opts.build?.[member] ? undefined : LOCATE_RECIPES[member]?.score);
+  if (offline) {
+    const x = offline(t, v, cut, seed);
+    for (let i = 0; i < x.length; i++) x[i] = Math.abs(x[i]);
+    return x;
+  }
+  const own = opts.build?.[member];
+  const det = own ? own(seed) : makeDetector(member, { seed });
+  det.train({ t: t.subarray(0, cut), v: v.subarray(0, cut) });
+  const s = det.stream();
+  const x = new Float64Array(n - cut);
+  for (let i = cut; i < n; i++) x[i - cut] = Math.abs(s.push(t[i], v[i]).score);
+  return x;
 }
 
 export function formatLocate(r: LocateReport): string {

@@ -19,9 +19,11 @@ import {
   DETECTOR_RECIPES,
   EXIT,
   exitCodeOf,
+  LOCATE_ONLY_NAMES,
   RECIPE_NAMES,
   singlePointLabelWarning,
 } from '../../src/internal.js';
+import { LOCATE_RECIPES } from '../../src/lab/index.js';
 import { formatDuration, formatNumber } from '../../src/report/index.js';
 import { ServeError } from '../../src/serve/index.js';
 
@@ -29,6 +31,8 @@ describe('tsad command line pieces', () => {
   it('lists the same recipes as the experiments layer (help texts load no detector)', () => {
     expect([...RECIPE_NAMES]).toEqual(Object.keys(DETECTOR_RECIPES));
     for (const r of CORPUS_RECIPE_NAMES) expect(DETECTOR_RECIPES[r], r).toBeDefined();
+    expect([...LOCATE_ONLY_NAMES]).toEqual(Object.keys(LOCATE_RECIPES));
+    for (const r of LOCATE_ONLY_NAMES) expect(DETECTOR_RECIPES[r as string], r).toBeUndefined();
   });
 
   it('maps error classes to exit codes', () => {

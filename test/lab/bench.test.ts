@@ -7,6 +7,7 @@ import { makeDetector, nabResultPath, recipeMapping } from '../../src/internal.j
 import {
   FLOOR_RECIPE,
   formatBench,
+  type LocateScorer,
   runBench,
   runLocate,
   synthCorpus,
@@ -199,5 +200,34 @@ describe('runLocate', () => {
     await expect(runLocate({ corpus: dir, detectors: ['zms+nope'] })).rejects.toThrow(
       /unknown detector "nope"/,
     );
+  });
+
+  it('an offline scorer sees the whole series and the cut, and its argmax decides', async () => {
+    const seen: { n: number; cut: number }[] = [];
+    // puts its top on a chosen raw index (`at` points after the cut, or at the anomaly's first point)
+    const pointAt =
+      (where: 'start' | 'anomaly'): LocateScorer =>
+      (t, _v, cut) => {
+        seen.push({ n: t.length, cut });
+        const x = new Float64Array(t.length - cut);
+        x[where === 'start' ? 0 : anomalyAt - cut] = -5; // absolute values count
+        return x;
+      };
+    const probe = await runLocate({ corpus: dir, detectors: ['zms'], files: ['spike/spike_00.csv'] });
+    const anomalyAt = probe.rows[0].files[0].from;
+    const r = await runLocate({
+      corpus: dir,
+      detectors: ['first', 'onAnomaly', 'discordTwoSided'],
+      files: ['spike/spike_00.csv'],
+      scorers: { first: pointAt('start'), onAnomaly: pointAt('anomaly') },
+    });
+    const hit = (name: string) => r.rows.find((x) => x.recipe === name)?.files[0].hit;
+    // the whole file (600 rows less its missing-data gaps), trained on 30 % (before the anomaly)
+    expect(seen[0].n).toBeGreaterThan(500);
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[0].cut).toBe(Math.min(Math.floor(0.3 * seen[0].n), anomalyAt));
+    expect(hit('first')).toBe(false);
+    expect(hit('onAnomaly')).toBe(true);
+    expect(hit('discordTwoSided')).toBe(true);
   });
 });

@@ -47,6 +47,12 @@ describe('tsad synth and tsad bench', () => {
     ]);
     const located = await run(['bench', '--corpus', corpus, '--locate', '-d', 'zms']);
     expect(located).toMatch(/zms +\d+\.\d %/);
+    // without -d, locate mode runs the two-sided discord, an offline (look-ahead) recipe that runs in
+    // locate mode only
+    expect(await run(['bench', '--corpus', corpus, '--locate'])).toMatch(/\ndiscordTwoSided +\d+\.\d %/);
+    await expect(run(['bench', '--corpus', corpus, '-d', 'discordTwoSided'])).rejects.toThrow(
+      /discordTwoSided looks ahead in the series \(offline\): use it with --locate/,
+    );
   });
 
   it('refuses an unknown kind', async () => {

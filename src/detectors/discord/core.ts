@@ -65,10 +65,23 @@ export class DiscordCore {
    * kept), / √m: the amplitude view of the same comparison (0 while warming up or across a gap).
    */
   euclid = 0;
+  /**
+   * Whether the last push had a neighbour to compare with (false while warming up, when every stored
+   * subsequence overlaps it or spans a gap, and for a subsequence that spans a gap).
+   */
+  matched = false;
 
-  constructor(m: number, window: number) {
+  /**
+   * The smallest lag compared (at least `m`: closer subsequences overlap, trivial matches). A larger
+   * one also skips neighbours that begin fewer than `minLag` points away (the two-sided locate score's
+   * future side, two-sided.ts). Not part of the model file: streaming cores use `m`.
+   */
+  readonly minLag: number;
+
+  constructor(m: number, window: number, minLag = m) {
     this.m = m;
     this.window = window;
+    this.minLag = Math.max(m, minLag);
     this.x = new Float64Array(window + m + 1);
     this.mu = new Float64Array(window + 1);
     this.sd = new Float64Array(window + 1);
@@ -151,7 +164,10 @@ export class DiscordCore {
       this.sum -= old;
       this.sumSq -= old * old;
     }
-    if (g < m - 1) return 0;
+    if (g < m - 1) {
+      this.matched = false;
+      return 0;
+    }
     const i = g - m + 1; // start of the new subsequence
     const mean = this.sum / m;
     const varc = Math.max(this.sumSq / m - mean * mean, 0);
@@ -197,11 +213,13 @@ export class DiscordCore {
     if (spans) {
       for (let l = 1; l <= recTo; l++) qt[l] = qt[l] - xi0 * x2[a0 - l] + xi1 * x2[a1 - l];
     } else {
-      // lags below m overlap the new subsequence: products only; from m on, products and distances
-      const head = Math.min(m - 1, recTo);
+      // lags below m overlap the new subsequence (below minLag are skipped): products only; from
+      // minLag on, products and distances
+      const lo = this.minLag;
+      const head = Math.min(lo - 1, recTo);
       for (let l = 1; l <= head; l++) qt[l] = qt[l] - xi0 * x2[a0 - l] + xi1 * x2[a1 - l];
       const b = iq + Q; // ring index of j = i − ℓ is b − ℓ
-      for (let l = m; l <= top; l++) {
+      for (let l = lo; l <= top; l++) {
         if (l <= recTo) qt[l] = qt[l] - xi0 * x2[a0 - l] + xi1 * x2[a1 - l];
         const jb = b - l;
         const sj = sd2[jb];
@@ -216,8 +234,10 @@ export class DiscordCore {
     }
     if (spans || best === Number.POSITIVE_INFINITY) {
       this.euclid = 0;
+      this.matched = false;
       return 0;
     }
+    this.matched = true;
     this.euclid = Math.sqrt(Math.max(bestE, 0) / m);
     return Math.sqrt(Math.max(best, 0) / (2 * m));
   }

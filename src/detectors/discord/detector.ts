@@ -163,6 +163,132 @@ export function discordCycleLength(c: DiscordConfig, p: number): number | null {
   return m > Math.max(...discordLengths(c, p)) ? m : null;
 }
 
+/** A step longer than `gapFactor` × the usual step is a gap in the data. */
+function isGapStep(dt: number, step: number, gapFactor: number): boolean {
+  return step > 0 && dt > gapFactor * step;
+}
+
+/**
+ * What the training part decides: the usual step, the period, the block size, the window (block
+ * subsequences per core), the block series' mean and noise floor, and the cores as [length in points
+ * of their blocks, runs on pairs of blocks].
+ */
+export interface DiscordSetup {
+  readonly step: number;
+  readonly period: number;
+  readonly k: number;
+  /** The period in block points. */
+  readonly pk: number;
+  readonly window: number;
+  readonly mean: number;
+  /** The training block series' standard deviation. */
+  readonly spread: number;
+  readonly floor: number;
+  readonly plan: readonly (readonly [number, boolean])[];
+}
+
+/** The PAA series of `v` in blocks of `k` (see `fit`): means, the raw index closing each block, gap marks. */
+export function blockMeans(
+  t: Float64Array,
+  v: Float64Array,
+  k: number,
+  step: number,
+  gapFactor: number,
+): { x: Float64Array; pend: Int32Array; pgap: Uint8Array; np: number; bn: number; bs: number } {
+  const n = v.length;
+  const nb = Math.floor(n / k);
+  const pv = new Float64Array(nb);
+  const pend = new Int32Array(nb);
+  const pgap = new Uint8Array(nb);
+  let np = 0;
+  let bn = 0;
+  let bs = 0;
+  let gapNext = false;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && isGapStep(t[i] - t[i - 1], step, gapFactor)) {
+      bn = 0;
+      bs = 0;
+      gapNext = true;
+    }
+    bs += v[i];
+    if (++bn === k) {
+      pv[np] = bs / k;
+      pend[np] = i;
+      pgap[np] = gapNext ? 1 : 0;
+      np++;
+      gapNext = false;
+      bn = 0;
+      bs = 0;
+    }
+  }
+  return { x: pv.subarray(0, np), pend, pgap, np, bn, bs };
+}
+
+/** The setup `fit` derives from the training part (`t`, `v`). */
+export function discordSetup(c: DiscordConfig, t: Float64Array, v: Float64Array): DiscordSetup {
+  const n = v.length;
+  const dt = new Float64Array(Math.max(0, n - 1));
+  for (let i = 1; i < n; i++) dt[i - 1] = t[i] - t[i - 1];
+  const step = dt.length ? median(dt) : 0;
+  const p =
+    c.periodMethod === 'robust'
+      ? robustPeriod(v)
+      : c.periodMethod === 'checked'
+        ? checkedPeriod(v)
+        : dominantPeriod(v);
+  const k = discordBlock(c, p);
+  const { x, np } = blockMeans(t, v, k, step, c.gapFactor);
+  const lengths = [...new Set(discordLengths(c, p).map((m) => paaLength(m, k)))];
+  let mean = 0;
+  for (let i = 0; i < np; i++) mean += x[i];
+  mean = np ? mean / np : 0;
+  let spread = 0;
+  for (let i = 0; i < np; i++) spread += (x[i] - mean) ** 2;
+  spread = np ? Math.sqrt(spread / np) : 0;
+  // at least 1e-4 of the spread: on noiseless step data (noise level 0) the rolling sums of
+  // block means that are not exact binary fractions leave spreads of rounding size (~1e-8) on flat
+  // stretches, and dividing by them would turn rounding into shapes
+  const floor = Math.max(c.noiseFloor * noiseLevel(x), 1e-4 * spread);
+  const cycle = discordCycleLength(c, p);
+  const plan: [number, boolean][] = lengths.map((m) => [m, false]);
+  if (cycle !== null) plan.push([paaLength(cycle, 2 * k), true]);
+  return {
+    step,
+    period: p,
+    k,
+    pk: Math.round(p / k),
+    window: discordWindow(c, p, k),
+    mean,
+    spread,
+    floor,
+    plan,
+  };
+}
+
+/**
+ * Training warm-up of one core (pushes that score 0 and set no scale): until a subsequence has a
+ * neighbour one period back its nearest neighbour is out of phase.
+ */
+export function warmup(m: number, pair: boolean, pk: number, pushed: number): number {
+  const per = pair ? Math.round(pk / 2) : pk;
+  return Math.min(pushed, m - 1 + Math.max(per, m));
+}
+
+/** The divisors of the shape and amplitude views (Infinity: that view is off). */
+export function viewScales(
+  c: DiscordConfig,
+  scores: Float64Array,
+  eus: Float64Array,
+  spread: number,
+): [number, number] {
+  const scale = c.views === 'euclid' ? Number.POSITIVE_INFINITY : viewScale(scores, c.scaleQuantile, 0.01, 1);
+  const scaleE =
+    c.views === 'znorm'
+      ? Number.POSITIVE_INFINITY
+      : viewScale(eus, c.scaleQuantile, 0.01 * spread || 1e-12, spread || 1);
+  return [scale, scaleE];
+}
+
 interface Member {
   readonly core: DiscordCore;
   /** Fed the means of pairs of blocks (the whole-cycle length), not every block mean. */
@@ -231,67 +357,20 @@ class DiscordRaw implements RowModel<DiscordState> {
     const v = frame.x;
     const t = frame.t;
     const n = v.length;
-    const dt = new Float64Array(Math.max(0, n - 1));
-    for (let i = 1; i < n; i++) dt[i - 1] = t[i] - t[i - 1];
-    this.step = dt.length ? median(dt) : 0;
-    const p =
-      c.periodMethod === 'robust'
-        ? robustPeriod(v)
-        : c.periodMethod === 'checked'
-          ? checkedPeriod(v)
-          : dominantPeriod(v);
-    const k = discordBlock(c, p);
+    const setup = discordSetup(c, t, v);
+    this.step = setup.step;
+    const { k, pk, window, mean, spread, floor, plan } = setup;
     this.k = k;
     // the PAA series: means of k consecutive points; a gap drops the open block (a block never spans a
     // gap) and marks the next block
-    const nb = Math.floor(n / k);
-    const pv = new Float64Array(nb);
-    const pend = new Int32Array(nb);
-    const pgap = new Uint8Array(nb);
-    let np = 0;
-    let bn = 0;
-    let bs = 0;
-    let gapNext = false;
-    for (let i = 0; i < n; i++) {
-      if (i > 0 && this.isGap(t[i] - t[i - 1])) {
-        bn = 0;
-        bs = 0;
-        gapNext = true;
-      }
-      bs += v[i];
-      if (++bn === k) {
-        pv[np] = bs / k;
-        pend[np] = i;
-        pgap[np] = gapNext ? 1 : 0;
-        np++;
-        gapNext = false;
-        bn = 0;
-        bs = 0;
-      }
-    }
-    const x = pv.subarray(0, np);
-    const pk = Math.round(p / k); // the period in PAA points
-    const lengths = [...new Set(discordLengths(c, p).map((m) => paaLength(m, k)))];
-    const window = discordWindow(c, p, k);
-    let mean = 0;
-    for (let i = 0; i < np; i++) mean += x[i];
-    mean = np ? mean / np : 0;
-    let spread = 0;
-    for (let i = 0; i < np; i++) spread += (x[i] - mean) ** 2;
-    spread = np ? Math.sqrt(spread / np) : 0;
-    // at least 1e-4 of the spread: on noiseless step data (noise level 0) the rolling sums of
-    // block means that are not exact binary fractions leave spreads of rounding size (~1e-8) on flat
-    // stretches, and dividing by them would turn rounding into shapes
-    const floor = Math.max(c.noiseFloor * noiseLevel(x), 1e-4 * spread);
+    const { x, pend, pgap, np, bn, bs } = blockMeans(t, v, k, setup.step, c.gapFactor);
+    const p = setup.period;
     const paaOut = new Float64Array(np);
     const scores = new Float64Array(np);
     const eus = new Float64Array(np);
     /** Block index each pushed value closes (every block, or the second of each pair). */
     const at = new Int32Array(np);
     this.members = [];
-    const cycle = discordCycleLength(c, p);
-    const plan: [number, boolean][] = lengths.map((m) => [m, false]);
-    if (cycle !== null) plan.push([paaLength(cycle, 2 * k), true]);
     let pairN = 0;
     let pairSum = 0;
     for (const [m, pair] of plan) {
@@ -321,16 +400,8 @@ class DiscordRaw implements RowModel<DiscordState> {
       // warm-up: until a subsequence has a neighbour one period back its nearest neighbour is out of
       // phase and its distance says nothing about the series; those scores would set the scale (and
       // teach the calibrator) that large distances are normal
-      const per = pair ? Math.round(pk / 2) : pk;
-      const w = Math.min(pushed, m - 1 + Math.max(per, m));
-      const scale =
-        c.views === 'euclid'
-          ? Number.POSITIVE_INFINITY
-          : viewScale(scores.subarray(w, pushed), c.scaleQuantile, 0.01, 1);
-      const scaleE =
-        c.views === 'znorm'
-          ? Number.POSITIVE_INFINITY
-          : viewScale(eus.subarray(w, pushed), c.scaleQuantile, 0.01 * spread || 1e-12, spread || 1);
+      const w = warmup(m, pair, pk, pushed);
+      const [scale, scaleE] = viewScales(c, scores.subarray(w, pushed), eus.subarray(w, pushed), spread);
       for (let j = w; j < pushed; j++) {
         const sc = clampFinite(Math.max(scores[j] / scale, eus[j] / scaleE));
         if (c.combine === 'mean') paaOut[at[j]] += sc / plan.length;
@@ -359,7 +430,7 @@ class DiscordRaw implements RowModel<DiscordState> {
   }
 
   private isGap(dt: number): boolean {
-    return this.step > 0 && dt > this.config.gapFactor * this.step;
+    return isGapStep(dt, this.step, this.config.gapFactor);
   }
 
   scoreRow(row: Float64Array, t: number): number {

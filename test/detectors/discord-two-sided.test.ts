@@ -1,0 +1,149 @@
+/**
+ * The two-sided discord score of locate mode (src/detectors/discord/two-sided.ts): with the past only it
+ * is exactly the streaming detector's raw score; with the future too it never exceeds that; and a
+ * normal pattern new to the past but repeated later no longer outscores a real anomaly.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
+import { ConfigError } from '../../src/index.js';
+import { discordLocateScores } from '../../src/internal.js';
+import { TWO_SIDED_LOCATE } from '../../src/lab/index.js';
+
+const STEP = 60_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+/** Deterministic noise in [−1, 1] (an LCG). */
+function noiseGen(seed: number): () => number {
+  let g = seed >>> 0 || 1;
+  return () => {
+    g = (Math.imul(g, 1664525) + 1013904223) >>> 0;
+    return (g / 2 ** 32) * 2 - 1;
+  };
+}
+
+/** The streaming detector's raw test scores (no calibrator, no alarm rule) after training on `cut` points. */
+function streamed(cfg: DiscordInput, t: Float64Array, v: Float64Array, cut: number): Float64Array {
+  const d = new DiscordDetector({ enableCalibrator: false, enableThreshold: false, ...cfg });
+  d.train({ t: t.subarray(0, cut), v: v.subarray(0, cut) });
+  const s = d.stream();
+  const out = new Float64Array(t.length - cut);
+  for (let i = cut; i < t.length; i++) out[i - cut] = s.push(t[i], v[i]).score;
+  return out;
+}
+
+function argmax(x: Float64Array): number {
+  let at = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[at]) at = i;
+  return at;
+}
+
+/** A noisy cycle of period `p` (two harmonics), with gaps (missing rows) at the given indices. */
+function cycle(
+  n: number,
+  p: number,
+  seed: number,
+  gaps: number[] = [],
+): { t: Float64Array; v: Float64Array } {
+  const r = noiseGen(seed);
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  let ti = T0;
+  for (let i = 0; i < n; i++) {
+    if (gaps.includes(i)) ti += 20 * STEP;
+    t[i] = ti;
+    ti += STEP;
+    const ph = (2 * Math.PI * i) / p;
+    v[i] = Math.sin(ph) + 0.4 * Math.sin(2 * ph + 1) + 0.1 * r();
+  }
+  return { t, v };
+}
+
+describe('discordLocateScores', () => {
+  it("with the past only it gives the streaming detector's raw scores bit for bit (whole-cycle core, blocks, gaps, zero and hold)", () => {
+    // period 300: blocks of 4, three shrunk lengths and a whole-cycle core on pairs of blocks; gaps in
+    // the training and the test part
+    const { t, v } = cycle(9000, 300, 7, [1500, 5003, 7001]);
+    const cut = 2700;
+    const probe = new DiscordDetector();
+    probe.train({ t: t.subarray(0, cut), v: v.subarray(0, cut) });
+    expect(probe.block).toBeGreaterThan(1);
+    expect(probe.cycleLength).not.toBeNull();
+    for (const between of ['zero', 'hold'] as const) {
+      const want = streamed({ between }, t, v, cut);
+      const got = discordLocateScores({ between }, t, v, cut, { sides: 'left' });
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(want.some((x) => x > 0.5)).toBe(true);
+    }
+  });
+
+  it('property: the two-sided score never exceeds the left score, and is below it somewhere', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 12, max: 200 }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.constantFrom(0, 2, 4),
+        fc.constantFrom(1, 3),
+        (p, seed, rightExclusion, windowMul) => {
+          const n = Math.max(2400, 16 * p);
+          const { t, v } = cycle(n, p, seed, [Math.floor(0.6 * n)]);
+          const cut = Math.floor(0.3 * n);
+          const left = discordLocateScores({}, t, v, cut, { sides: 'left', windowMul });
+          const both = discordLocateScores({}, t, v, cut, { rightExclusion, windowMul });
+          let below = 0;
+          for (let i = 0; i < left.length; i++) {
+            if (!(both[i] <= left[i])) return false;
+            if (both[i] < left[i]) below++;
+          }
+          return below > 0;
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('a normal pattern first seen in the test part and repeated later: the two-sided score locates the anomaly, the left one the pattern', () => {
+    const P = 40;
+    const n = 6000;
+    const cut = 1800;
+    // three episodes of three square cycles (a normal, recurring regime the training part never saw),
+    // 12 periods apart; one cycle at 70 % height much later is the anomaly
+    const episodes = [2400, 2400 + 12 * P, 2400 + 24 * P];
+    const anomaly = 4800;
+    for (const seed of [1, 2, 3]) {
+      const r = noiseGen(seed);
+      const t = new Float64Array(n);
+      const v = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        t[i] = T0 + i * STEP;
+        const s = Math.sin((2 * Math.PI * (i % P)) / P);
+        let y = s;
+        if (episodes.some((e) => i >= e && i < e + 3 * P)) y = s > 0 ? 1 : -1;
+        if (i >= anomaly && i < anomaly + P) y = 0.7 * s;
+        v[i] = y + 0.05 * r();
+      }
+      const located = (x: Float64Array) => {
+        const at = argmax(x) + cut;
+        return at >= anomaly - 100 && at < anomaly + P + 100;
+      };
+      const left = discordLocateScores({}, t, v, cut, { sides: 'left' });
+      expect(located(left)).toBe(false);
+      expect(argmax(left) + cut).toBeGreaterThanOrEqual(episodes[0]);
+      expect(argmax(left) + cut).toBeLessThan(episodes[0] + 3 * P + 100);
+      expect(located(discordLocateScores({}, t, v, cut))).toBe(true);
+      // and with the settings `tsad bench --locate` uses (future from four periods ahead, windows × 3)
+      expect(located(discordLocateScores({}, t, v, cut, TWO_SIDED_LOCATE))).toBe(true);
+    }
+  });
+
+  it('refuses a training part too short, bad options and a bad config, naming the fix', () => {
+    const { t, v } = cycle(500, 20, 1);
+    expect(() => discordLocateScores({}, t, v, 8)).toThrow(/cut must be an integer in \[16, 499\]/);
+    expect(() => discordLocateScores({}, t, v, 200, { windowMul: 0 })).toThrow(/windowMul must be/);
+    expect(() => discordLocateScores({}, t, v, 200, { rightExclusion: -1 })).toThrow(
+      /rightExclusion must be a finite number ≥ 0/,
+    );
+    expect(() => discordLocateScores({ noiseFloor: -1 }, t, v, 200)).toThrow(ConfigError);
+  });
+});
