@@ -32,6 +32,21 @@ function twoBatches(f: CutForest, x: Float64Array, y: Float64Array): { s: number
   return { s: [...a, ...b], json: f.toJSON() };
 }
 
+/** `n` five-minute points of a cycle with a spike at 3,100: the first 2,000 train, the rest test. */
+function cycleWithSpike(n: number) {
+  const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
+  const v = Float64Array.from(
+    { length: n },
+    (_, i) => 50 + 10 * Math.sin(i / 40) + (i % 7) * 0.3 + (i === 3100 ? 30 : 0),
+  );
+  return {
+    t,
+    v,
+    train: { t: t.subarray(0, 2000), v: v.subarray(0, 2000) },
+    test: { t: t.subarray(2000), v: v.subarray(2000) },
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startAndWait(): Promise<void> {
@@ -210,14 +225,8 @@ describe('the forest worker (startForestWorker)', () => {
   });
 
   it('a forest told what it will score (expectScore) starts it right after training, with the same numbers', async () => {
-    const n = 3600; // 1,600 test rows × 20 trees: big enough for the worker
-    const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
-    const v = Float64Array.from(
-      { length: n },
-      (_, i) => 50 + 10 * Math.sin(i / 40) + (i % 7) * 0.3 + (i === 3100 ? 30 : 0),
-    );
-    const train = { t: t.subarray(0, 2000), v: v.subarray(0, 2000) };
-    const test = { t: t.subarray(2000), v: v.subarray(2000) };
+    // 1,600 test rows × 20 trees: big enough for the worker
+    const { t, v, train, test } = cycleWithSpike(3600);
     const other = { t: t.subarray(2000, 3500), v: v.subarray(2000, 3500) };
     await stopForestWorker();
     const ref = defaultDetector({ seed: 4 });
@@ -277,14 +286,7 @@ describe('the forest worker (startForestWorker)', () => {
   it('the worker stopped (or replaced) between an announced training and its score: the same numbers, no wait', async () => {
     // a long test part (20,000 rows × 20 trees): the worker is still busy with the batch started
     // ahead when it is stopped, in the middle of a chunk of trees it will never finish
-    const n = 22_000;
-    const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
-    const v = Float64Array.from(
-      { length: n },
-      (_, i) => 50 + 10 * Math.sin(i / 40) + (i % 7) * 0.3 + (i === 3100 ? 30 : 0),
-    );
-    const train = { t: t.subarray(0, 2000), v: v.subarray(0, 2000) };
-    const test = { t: t.subarray(2000), v: v.subarray(2000) };
+    const { train, test } = cycleWithSpike(22_000);
     await stopForestWorker();
     const ref = defaultDetector({ seed: 4 });
     ref.train(train);
