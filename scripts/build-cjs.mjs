@@ -21,8 +21,12 @@ async function* walk(dir) {
   }
 }
 
+// relative require() and import() (the lazily loaded modules: tracking stores, workers' jobs) name the .cjs files
 const toCjs = (code) =>
-  code.replace(/require\((["'])(\.{1,2}\/[^"']+)\.js\1\)/g, (_m, q, p) => `require(${q}${p}.cjs${q})`);
+  code.replace(
+    /(require|import)\((["'])(\.{1,2}\/[^"']+)\.js\2\)/g,
+    (_m, fn, q, p) => `${fn}(${q}${p}.cjs${q})`,
+  );
 const toCts = (code) =>
   code.replace(/(from\s+|import\()(["'])(\.{1,2}\/[^"']+)\.js\2/g, (_m, pre, q, p) => `${pre}${q}${p}.cjs${q}`);
 

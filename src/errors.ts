@@ -61,6 +61,7 @@ export type ConfigErrorCode =
   | 'bad_workers'
   | 'file_failed'
   | 'invalid_option'
+  | 'output_failed'
   | 'register_without_tracking'
   | 'unknown_detector'
   | 'unknown_file';

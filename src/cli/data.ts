@@ -5,6 +5,8 @@ export interface CsvColumnOptions {
   time?: string;
   value?: string;
   timeUnit?: 'ms' | 's';
+  /** `--missing`: what to do with empty or NaN values (default `error`). */
+  missing?: string;
 }
 
 function column(c: string | undefined): string | number | undefined {
@@ -14,23 +16,124 @@ function column(c: string | undefined): string | number | undefined {
 
 /** The (time, value) series of a CSV file (columns by header name or 0-based index). */
 export async function readSeriesCsv(path: string, o: CsvColumnOptions): Promise<TimeSeries> {
-  const { readCsv } = await import('../series/csv.js');
-  return readCsv(path, {
-    ...(o.time !== undefined ? { time: column(o.time) } : {}),
-    ...(o.value !== undefined ? { value: column(o.value) } : {}),
-    ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
-  });
+  const [{ readCsv }, { ConfigError }] = await Promise.all([
+    import('../series/csv.js'),
+    import('../errors.js'),
+  ]);
+  const missing = o.missing ?? 'error';
+  if (missing !== 'error' && missing !== 'drop' && missing !== 'interpolate') {
+    throw new ConfigError(
+      'invalid_option',
+      `--missing ${JSON.stringify(missing)}: use error, drop or interpolate`,
+    );
+  }
+  try {
+    return await readCsv(path, {
+      ...(o.time !== undefined ? { time: column(o.time) } : {}),
+      ...(o.value !== undefined ? { value: column(o.value) } : {}),
+      ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
+      nonFinite: missing,
+    });
+  } catch (err) {
+    throw await withCliHints(err);
+  }
 }
 
-/** A 0/1 label column of the same file, on the same (sorted, de-duplicated) timestamps. */
-export async function readLabelsCsv(path: string, labels: string, o: CsvColumnOptions): Promise<TimeSeries> {
-  const { readCsv } = await import('../series/csv.js');
-  return readCsv(path, {
+/** The library's hints name its options (`nonFinite`, `timeUnit`, `header`); here they are flags. */
+const CLI_HINTS: readonly [RegExp, string][] = [
+  [/pass nonFinite: .*$/, 'pass --missing drop (skip such rows) or --missing interpolate'],
+  [/pass timeUnit: 'ms' \| 's'/, 'pass --time-unit ms or --time-unit s'],
+  [/, or pass header: false .*$/, ''],
+];
+
+async function withCliHints(err: unknown): Promise<unknown> {
+  const { SeriesError } = await import('../errors.js');
+  if (!(err instanceof SeriesError)) return err;
+  let message = err.message;
+  for (const [from, to] of CLI_HINTS) message = message.replace(from, to);
+  return message === err.message ? err : new SeriesError(err.code, message, { cause: err });
+}
+
+/** The `--missing` option of the commands that read your CSV. */
+export const MISSING_OPTION = [
+  '--missing <policy>',
+  'empty or NaN values: error (default), drop the row, or interpolate from its neighbours',
+] as const;
+
+/**
+ * A 0/1 label column of the same file, on the same (sorted, de-duplicated) timestamps. Any other value
+ * (a value column named by mistake, a 2, a NaN) is a `SeriesError` `bad_value`: it would count as an
+ * anomaly and give meaningless metrics.
+ */
+export async function readLabelsCsv(
+  path: string,
+  labels: string,
+  o: CsvColumnOptions,
+  on?: Float64Array,
+): Promise<TimeSeries> {
+  const [{ readCsv }, { SeriesError }] = await Promise.all([
+    import('../series/csv.js'),
+    import('../errors.js'),
+  ]);
+  const ts = await readCsv(path, {
     ...(o.time !== undefined ? { time: column(o.time) } : {}),
     value: column(labels),
     ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
     onWarning: () => {},
+  }).catch(async (err: unknown) => {
+    throw await withCliHints(err);
   });
+  for (let i = 0; i < ts.v.length; i++) {
+    const x = ts.v[i];
+    if (x !== 0 && x !== 1) {
+      throw new SeriesError(
+        'bad_value',
+        `${path}: the label column ${JSON.stringify(labels)} holds ${x} at ${new Date(ts.t[i]).toISOString()}; labels must be 0 (normal) or 1 (anomaly): name the label column with --labels`,
+      );
+    }
+  }
+  return on && on.length !== ts.t.length ? onTimes(ts, on) : ts;
+}
+
+/** The labels at the times `t` (both sorted; rows `--missing drop` left out of the series go). */
+function onTimes(labels: TimeSeries, t: Float64Array): TimeSeries {
+  const v = new Float64Array(t.length);
+  let j = 0;
+  for (let i = 0; i < t.length; i++) {
+    while (j < labels.t.length && labels.t[j] < t[i]) j++;
+    v[i] = j < labels.t.length && labels.t[j] === t[i] ? labels.v[j] : 0;
+  }
+  return { t: Float64Array.from(t), v };
+}
+
+/**
+ * A time given on the command line (`--until`, `--after`): ISO 8601 or epoch milliseconds. Anything
+ * else is a `ConfigError` `invalid_option` naming the flag (exit code 2), not a data error.
+ */
+export async function timeOption(flag: string, raw: string): Promise<number> {
+  const [{ ConfigError }, { parseTime, timeRangeProblem }] = await Promise.all([
+    import('../errors.js'),
+    import('../series/series.js'),
+  ]);
+  const s = raw.trim();
+  const ms = /^[+-]?\d+$/.test(s) ? Number(s) : parseTime(s);
+  if (!Number.isFinite(ms) || timeRangeProblem(ms)) {
+    throw new ConfigError(
+      'invalid_option',
+      `${flag} ${JSON.stringify(raw)} is not a time; give ISO 8601 (2024-05-01, 2024-05-01T12:00:00Z) or epoch milliseconds`,
+    );
+  }
+  return ms;
+}
+
+/** `--time-unit`: `ms` or `s`; anything else is a `ConfigError` `invalid_option` (exit code 2). */
+export async function checkTimeUnit(unit: string | undefined): Promise<void> {
+  if (unit === undefined || unit === 'ms' || unit === 's') return;
+  const { ConfigError } = await import('../errors.js');
+  throw new ConfigError(
+    'invalid_option',
+    `--time-unit ${JSON.stringify(unit)}: use ms or s (epoch milliseconds or seconds)`,
+  );
 }
 
 /**

@@ -1,7 +1,15 @@
 /** `tsad detect data.csv --model FILE|models:/NAME@ALIAS`: scores and alarms of a trained model on your data. */
 import type { Command } from 'commander';
 import type { Detector } from '../detectors/types.js';
-import { type CsvColumnOptions, readLabelsCsv, readSeriesCsv, singlePointLabelWarning } from './data.js';
+import {
+  type CsvColumnOptions,
+  checkTimeUnit,
+  MISSING_OPTION,
+  readLabelsCsv,
+  readSeriesCsv,
+  singlePointLabelWarning,
+  timeOption,
+} from './data.js';
 import { exactJson, formatDuration, formatNumber, progress, table } from './format.js';
 
 export interface DetectCliOptions extends CsvColumnOptions {
@@ -19,8 +27,12 @@ export interface DetectCliResult {
   type: string;
   rows: number;
   alarms: { t: string; score: number }[];
-  /** Post-rule scores (non-zero = alarm) and alarm flags, one per row. */
-  points: { t: number; value: number; score: number; alarm: boolean }[];
+  /**
+   * Every scored row: times (epoch ms), values and post-rule scores (non-zero = alarm), as typed
+   * arrays; `--json` prints them as `points: [{ t, value, score, alarm }]`, `--csv` as rows, both
+   * written in chunks so a large file never becomes one string or one object per row in memory.
+   */
+  series: { t: Float64Array; value: Float64Array; score: Float64Array };
   metrics: { precision: number; recall: number; f1: number; meanTimeToDetectSec: number } | null;
   warnings: string[];
 }
@@ -29,10 +41,12 @@ export interface DetectCliResult {
 export async function loadModelFrom(ref: string, uri: string | undefined): Promise<Detector> {
   await import('../index.js'); // installs the model loader
   if (/^(models|runs):\//.test(ref)) {
-    const [{ openTracker }, { loadModel }] = await Promise.all([
+    const [{ openTracker }, { loadModel }, { assertStoreExists }] = await Promise.all([
       import('../tracking/open.js'),
       import('../detectors/registry.js'),
+      import('./options.js'),
     ]);
+    assertStoreExists(uri); // reading a model must not leave an empty store behind (a typo in --uri)
     const tracker = openTracker(uri, { loadModel });
     try {
       return await tracker.loadModel(ref);
@@ -58,22 +72,24 @@ export async function loadModelFrom(ref: string, uri: string | undefined): Promi
 }
 
 export async function detectCommand(path: string, o: DetectCliOptions): Promise<DetectCliResult> {
+  if (o.json && o.csv) {
+    const { ConfigError } = await import('../errors.js');
+    throw new ConfigError('bad_option', '--json and --csv do not go together: pick one output format');
+  }
+  await checkTimeUnit(o.timeUnit);
+  const after = o.after !== undefined ? await timeOption('--after', o.after) : undefined;
   const det = await loadModelFrom(o.model, o.uri);
   progress(o.quiet, `loaded ${det.type} from ${o.model}`);
   const { splitAt } = await import('../series/ops.js');
   const all = await readSeriesCsv(path, o);
-  const ts = o.after !== undefined ? splitAt(all, o.after)[1] : all;
+  const ts = after !== undefined ? splitAt(all, after)[1] : all;
   progress(o.quiet, `scoring ${ts.t.length} rows`);
   const { scores, alarms } = det.detect(ts);
-  const points = new Array<DetectCliResult['points'][number]>(ts.t.length);
-  for (let i = 0; i < ts.t.length; i++) {
-    points[i] = { t: ts.t[i], value: ts.v[i], score: scores.v[i], alarm: scores.v[i] !== 0 };
-  }
   const warnings: string[] = [];
   let metrics: DetectCliResult['metrics'] = null;
   if (o.labels) {
-    const all = await readLabelsCsv(path, o.labels, o);
-    const labels = o.after !== undefined ? splitAt(all, o.after)[1] : all;
+    const allLabels = await readLabelsCsv(path, o.labels, o, all.t);
+    const labels = after !== undefined ? splitAt(allLabels, after)[1] : allLabels;
     const w = singlePointLabelWarning(labels.v, det.toJSON().config);
     if (w) {
       warnings.push(w);
@@ -93,7 +109,7 @@ export async function detectCommand(path: string, o: DetectCliOptions): Promise<
     type: det.type,
     rows: ts.t.length,
     alarms: alarms.map((a) => ({ t: new Date(a.t).toISOString(), score: a.score })),
-    points,
+    series: { t: ts.t, value: ts.v, score: scores.v },
     metrics,
     warnings,
   };
@@ -111,11 +127,46 @@ export function formatDetect(r: DetectCliResult): string {
   return out;
 }
 
-export function detectCsv(r: DetectCliResult): string {
-  const lines = ['timestamp,value,score,alarm'];
-  for (const p of r.points)
-    lines.push(`${new Date(p.t).toISOString()},${p.value},${p.score},${p.alarm ? 1 : 0}`);
-  return `${lines.join('\n')}\n`;
+/** Rows per chunk written to stdout by `--csv` and `--json`. */
+const CHUNK = 8192;
+
+/** `--csv`: timestamp,value,score,alarm for every row, in chunks. */
+export function* detectCsv(r: DetectCliResult): Generator<string> {
+  yield 'timestamp,value,score,alarm\n';
+  const { t, value, score } = r.series;
+  for (let from = 0; from < t.length; from += CHUNK) {
+    let out = '';
+    const to = Math.min(t.length, from + CHUNK);
+    for (let i = from; i < to; i++) {
+      out += `${new Date(t[i]).toISOString()},${value[i]},${score[i]},${score[i] !== 0 ? 1 : 0}\n`;
+    }
+    yield out;
+  }
+}
+
+/** `--json`: the result with every row as `points: [{ t, value, score, alarm }]`, in chunks. */
+export function* detectJson(r: DetectCliResult): Generator<string> {
+  const { series, ...rest } = r;
+  const [before, after] = exactJson({ ...rest, points: [] }).split('"points": []');
+  yield `${before}"points": [`;
+  const num = (x: number) => (Number.isFinite(x) ? String(x) : JSON.stringify(String(x)));
+  const { t, value, score } = series;
+  for (let from = 0; from < t.length; from += CHUNK) {
+    let out = '';
+    const to = Math.min(t.length, from + CHUNK);
+    for (let i = from; i < to; i++) {
+      out += `${i === 0 ? '' : ','}\n    {"t": ${num(t[i])}, "value": ${num(value[i])}, "score": ${num(score[i])}, "alarm": ${score[i] !== 0}}`;
+    }
+    yield out;
+  }
+  yield `${t.length > 0 ? '\n  ' : ''}]${after}`;
+}
+
+/** Writes chunks to stdout, waiting for it to drain (a slow reader never makes the output pile up). */
+async function writeChunks(chunks: Iterable<string>): Promise<void> {
+  for (const c of chunks) {
+    if (!process.stdout.write(c)) await new Promise((drained) => process.stdout.once('drain', drained));
+  }
 }
 
 export function registerDetect(program: Command): Command {
@@ -126,7 +177,7 @@ export function registerDetect(program: Command): Command {
     )
     .argument(
       '<data.csv>',
-      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise',
+      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise (without those names: the first column, then the first other one)',
     )
     .requiredOption(
       '-m, --model <model>',
@@ -140,12 +191,15 @@ export function registerDetect(program: Command): Command {
     .option('--time <column>', 'time column (header name or 0-based index)')
     .option('--value <column>', 'value column (header name or 0-based index)')
     .option('--time-unit <unit>', 'unit of numeric time fields: ms or s')
+    .option(...MISSING_OPTION)
     .option('--labels <column>', '0/1 label column: also print precision, recall, F1')
     .option('--json', 'print alarms, every point and metrics as JSON (exact numbers)')
     .option('--csv', 'print timestamp,value,score,alarm for every row')
     .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (path: string, o: DetectCliOptions) => {
       const r = await detectCommand(path, o);
-      process.stdout.write(o.json ? exactJson(r) : o.csv ? detectCsv(r) : formatDetect(r));
+      if (o.json) await writeChunks(detectJson(r));
+      else if (o.csv) await writeChunks(detectCsv(r));
+      else process.stdout.write(formatDetect(r));
     });
 }

@@ -14,10 +14,12 @@ import { registerReport } from './report.js';
 import { registerRuns } from './runs.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
+import { setUpStdio } from './stdio.js';
 import { registerSynth } from './synth.js';
 import { registerTrain } from './train.js';
 import { packageVersion } from './version.js';
 
+setUpStdio();
 const program = new Command();
 program
   .name('tsad')

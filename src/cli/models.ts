@@ -8,9 +8,9 @@
  */
 import type { Command } from 'commander';
 import type { Window } from '../series/types.js';
-import { type CsvColumnOptions, readLabelsCsv, readSeriesCsv } from './data.js';
+import { type CsvColumnOptions, readLabelsCsv, readSeriesCsv, timeOption } from './data.js';
 import { exactJson, table } from './format.js';
-import { intOption, withTracker } from './options.js';
+import { withTracker } from './options.js';
 
 /** Runs of non-zero labels as inclusive time windows. */
 export function labelWindows(t: ArrayLike<number>, labels: ArrayLike<number>): Window[] {
@@ -119,15 +119,25 @@ export function registerModels(program: Command): Command {
         withTracker(o.uri, async (t) => {
           const { promote } = await import('../lifecycle/promote.js');
           const { ConfigError } = await import('../errors.js');
+          const challenger = Number(version.replace(/^v/, ''));
+          if (!/^v?\d+$/.test(version) || !Number.isSafeInteger(challenger) || challenger < 1) {
+            throw new ConfigError(
+              'invalid_option',
+              `VERSION "${version}" is not a version number; give an integer ≥ 1 such as 2 or v2 (see tsad models show ${name})`,
+            );
+          }
+          const margin = Number(o.margin);
+          if (o.margin.trim() === '' || !Number.isFinite(margin) || margin < 0) {
+            throw new ConfigError('invalid_option', `--margin "${o.margin}" is not a number ≥ 0 (e.g. 0.02)`);
+          }
           let holdout: import('../lifecycle/promote.js').Holdout | undefined;
           if (o.holdout) {
             if (!o.labels)
               throw new ConfigError('invalid_option', '--holdout needs --labels <column> (its 0/1 labels)');
             const series = await readSeriesCsv(o.holdout, o);
             const lab = await readLabelsCsv(o.holdout, o.labels, o);
-            const cut = o.after === undefined ? Number.NEGATIVE_INFINITY : Date.parse(o.after);
-            if (Number.isNaN(cut))
-              throw new ConfigError('invalid_option', `--after "${o.after}" is not a date`);
+            const cut =
+              o.after === undefined ? Number.NEGATIVE_INFINITY : await timeOption('--after', o.after);
             const i = series.t.findIndex((x) => x >= cut);
             const k = i < 0 ? series.t.length : i;
             const part = { t: series.t.slice(k), v: series.v.slice(k) };
@@ -150,10 +160,10 @@ export function registerModels(program: Command): Command {
           const d = await promote({
             tracker: t,
             name,
-            challenger: intOption(1)(version.replace(/^v/, '')),
+            challenger,
             alias: o.alias,
             metric: o.metric as import('../lifecycle/promote.js').PromotionMetric,
-            margin: Number(o.margin),
+            margin,
             ...(holdout ? { holdout } : { force: true }),
           });
           if (o.json) return void process.stdout.write(exactJson({ name, alias: o.alias, ...d }));

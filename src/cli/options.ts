@@ -8,12 +8,18 @@ import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.j
 import type { Tracker } from '../tracking/tracker.js';
 
 /** A commander argument parser for integers (≥ `min` if given); commander prints the message and exits 1. */
-export function intOption(min?: number): (value: string) => number {
+export function intOption(min?: number, max?: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isSafeInteger(n) || (min !== undefined && n < min)) {
+    if (
+      value.trim() === '' ||
+      !Number.isSafeInteger(n) ||
+      (min !== undefined && n < min) ||
+      (max !== undefined && n > max)
+    ) {
+      const range = [min === undefined ? '' : ` ≥ ${min}`, max === undefined ? '' : ` ≤ ${max}`];
       throw new InvalidArgumentError(
-        `expected an integer${min === undefined ? '' : ` ≥ ${min}`}, got "${value}".`,
+        `expected an integer${range.filter(Boolean).join(' and')}, got "${value}".`,
       );
     }
     return n;
@@ -25,6 +31,12 @@ export function intOption(min?: number): (value: string) => number {
  * create an empty store, e.g. after a typo in the path).
  */
 export function openExistingTracker(uri: string = defaultTrackingUri()): Tracker {
+  assertStoreExists(uri);
+  return openTracker(uri);
+}
+
+/** Throws `TrackingError` `store_not_found` when `uri` names a local store that does not exist. */
+export function assertStoreExists(uri: string = defaultTrackingUri()): void {
   const c = classifyUri(uri);
   if (c.kind === 'file' && c.path !== undefined && !existsSync(join(c.path, 'tsad-store.json'))) {
     throw new TrackingError(
@@ -32,7 +44,6 @@ export function openExistingTracker(uri: string = defaultTrackingUri()): Tracker
       `no tracking store at ${c.path} (nothing has been tracked there); pass --uri or set TSAD_TRACKING_URI to an existing store`,
     );
   }
-  return openTracker(uri);
 }
 
 /** Runs `fn` with the existing tracker at `uri` (see `openExistingTracker`) and closes it after. */

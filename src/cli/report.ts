@@ -22,8 +22,8 @@ export async function reportCommand(
       process.stdout.write(bytes);
       return undefined;
     }
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(o.out, bytes);
+    const { writeOutputFile } = await import('./output.js');
+    await writeOutputFile(o.out, bytes);
     return o.out;
   } finally {
     await t.close();
@@ -33,7 +33,9 @@ export async function reportCommand(
 export function registerReport(program: Command): Command {
   return program
     .command('report')
-    .description('the interactive HTML report of a tracked run (one self-contained file)')
+    .description(
+      'the interactive HTML report a tracked run stored (one self-contained file; runs of tsad nab machine-temperature store one)',
+    )
     .argument('<runId>', 'run id (see tsad runs list)')
     .option('-o, --out <file.html>', 'write it here (default: stdout)')
     .option('--uri <uri>', 'tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)')

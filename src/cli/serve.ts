@@ -31,7 +31,7 @@ export function registerServe(program: Command): Command {
       'tracking URI of the registry (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)',
     )
     .option('--host <host>', 'listen address', '127.0.0.1')
-    .option('-p, --port <port>', 'listen port (0 = any free port)', intOption(0), 8080)
+    .option('-p, --port <port>', 'listen port (0 = any free port)', intOption(0, 65535), 8080)
     .option(
       '--checkpoints <dir>',
       'per-series checkpoint directory (default: none: state lives in memory only)',

@@ -42,6 +42,11 @@ export function registerSimulate(program: Command): void {
         import('../tracking/open.js'),
         import('./interrupt.js'),
       ]);
+      const [{ ConfigError }, { timeOption }] = await Promise.all([
+        import('../errors.js'),
+        import('./data.js'),
+      ]);
+      const trainEnd = await timeOption('--train-end', o.trainEnd);
       let series: TimeSeries;
       let labels: Window[] | undefined;
       let name: string;
@@ -52,16 +57,22 @@ export function registerSimulate(program: Command): void {
         name = table;
       } else {
         if (!nabFile)
-          throw new Error('pass a NAB file (e.g. realKnownCause/nyc_taxi.csv) or --data postgres://…');
+          throw new ConfigError(
+            'invalid_option',
+            'pass a NAB file (e.g. realKnownCause/nyc_taxi.csv) or --data postgres://…?table=name',
+          );
         const ds = await loadNab(nabFile, { onWarning: () => {} });
-        series = o.bin ? dateBin(ds.rows, { everyMs: parseBin(o.bin), aggregate: o.aggregate }) : ds.series;
+        const everyMs = o.bin ? parseBin(o.bin) : Number.NaN;
+        if (o.bin && Number.isNaN(everyMs))
+          throw new ConfigError('invalid_option', `--bin: expected e.g. 30s, 5m, 1h, got "${o.bin}"`);
+        series = o.bin ? dateBin(ds.rows, { everyMs, aggregate: o.aggregate }) : ds.series;
         labels = ds.windows;
         name = nabFile;
       }
       const tracker = o.uri ? interruptibleTracker(openTracker(o.uri)) : null;
       try {
         const r = await simulate(() => makeDetector(o.detector, { seed: o.seed }), series, {
-          initialTrainEnd: o.trainEnd,
+          initialTrainEnd: trainEnd,
           retrainEvery: o.retrainEvery,
           trainWindow: o.window as TrainWindow,
           ...(o.retrainOn ? { retrainOn: o.retrainOn } : {}),
@@ -100,6 +111,6 @@ export function registerSimulate(program: Command): void {
 
 function parseBin(s: string): number {
   const m = /^(\d+)(s|m|h|d)$/.exec(s);
-  if (!m) throw new Error(`--bin: expected e.g. 30s, 5m, 1h, got "${s}"`);
+  if (!m) return Number.NaN;
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }

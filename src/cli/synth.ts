@@ -31,7 +31,12 @@ export function registerSynth(program: Command): void {
           length: o.length,
           kinds: o.kinds ? (o.kinds.split(',') as SynthKind[]) : undefined,
         });
-        writeSynthCorpus(dir, corpus);
+        try {
+          writeSynthCorpus(dir, corpus);
+        } catch (err) {
+          const { outputError } = await import('./output.js');
+          throw await outputError(err, dir);
+        }
         const windows = corpus.files.reduce((a, f) => a + f.windows.length, 0);
         process.stdout.write(
           `${corpus.files.length} files, ${windows} windows (seed ${o.seed}) written to ${dir}\n`,

@@ -1,6 +1,14 @@
 /** `tsad train data.csv`: trains a detector recipe on your data, tracks the run, writes or registers the model. */
 import type { Command } from 'commander';
-import { type CsvColumnOptions, readLabelsCsv, readSeriesCsv, singlePointLabelWarning } from './data.js';
+import {
+  type CsvColumnOptions,
+  checkTimeUnit,
+  MISSING_OPTION,
+  readLabelsCsv,
+  readSeriesCsv,
+  singlePointLabelWarning,
+  timeOption,
+} from './data.js';
 import { exactJson, formatNumber, progress } from './format.js';
 import { intOption } from './options.js';
 import { RECIPE_NAMES } from './recipes.js';
@@ -53,15 +61,23 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
       `unknown detector "${o.detector}"; choose one of ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
     );
   }
+  await checkTimeUnit(o.timeUnit);
+  const until = o.until !== undefined ? await timeOption('--until', o.until) : undefined;
   progress(o.quiet, `reading ${path}`);
   const all = await readSeriesCsv(path, o);
-  const train = o.until !== undefined ? splitAt(all, o.until)[0] : all;
-  const labels = o.labels ? await readLabelsCsv(path, o.labels, o) : undefined;
+  const train = until !== undefined ? splitAt(all, until)[0] : all;
+  if (train.t.length === 0) {
+    throw new ConfigError(
+      'invalid_option',
+      `no rows of ${path} are before --until ${o.until}: its first row is at ${new Date(all.t[0]).toISOString()}; pick a later --until`,
+    );
+  }
+  const labels = o.labels ? await readLabelsCsv(path, o.labels, o, all.t) : undefined;
   const det = recipe({ seed: o.seed });
   const warnings: string[] = [];
   let trainLabels: typeof labels;
   if (labels) {
-    trainLabels = o.until !== undefined ? splitAt(labels, o.until)[0] : labels;
+    trainLabels = until !== undefined ? splitAt(labels, until)[0] : labels;
     const w = singlePointLabelWarning(trainLabels.v, det.toJSON().config);
     if (w) warnings.push(w);
   }
@@ -75,10 +91,12 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
 
   let out: string | null = null;
   if (o.out) {
-    const { writeFile } = await import('node:fs/promises');
-    const { resolve } = await import('node:path');
+    const [{ resolve }, { writeOutputFile }] = await Promise.all([
+      import('node:path'),
+      import('./output.js'),
+    ]);
     out = resolve(o.out);
-    await writeFile(out, `${JSON.stringify(det.toJSON())}\n`);
+    await writeOutputFile(out, `${JSON.stringify(det.toJSON())}\n`);
     progress(o.quiet, `model written to ${out}`);
   }
   let runId: string | null = null;
@@ -142,7 +160,7 @@ export function registerTrain(program: Command): Command {
     )
     .argument(
       '<data.csv>',
-      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise',
+      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise (without those names: the first column, then the first other one)',
     )
     .option('-d, --detector <name>', `detector recipe: ${RECIPE_NAMES.join(', ')}`, 'default')
     .option('--seed <n>', 'random seed', intOption(), 0)
@@ -150,6 +168,7 @@ export function registerTrain(program: Command): Command {
     .option('--time <column>', 'time column (header name or 0-based index)')
     .option('--value <column>', 'value column (header name or 0-based index)')
     .option('--time-unit <unit>', 'unit of numeric time fields: ms or s')
+    .option(...MISSING_OPTION)
     .option('--labels <column>', '0/1 label column: trains the alarm threshold on labelled data')
     .option('-o, --out <model.json>', 'also write the model file here')
     .option('--register <name>', 'register the model under this name in the tracking store')

@@ -10,6 +10,7 @@
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue, StreamResult, StreamScorer } from '../detectors/types.js';
+import { ServeError } from './errors.js';
 
 /** A stream that can be checkpointed: `push` plus `save()`. */
 export interface SavableStream {
@@ -90,7 +91,11 @@ export function streamFactory(
         r.replay(o.t, o.v);
         return r;
       }
-      throw new Error(`checkpoint of kind ${String(o.kind)} cannot be restored by this model`);
+      throw new ServeError(
+        'checkpoint_unreadable',
+        `a checkpoint of kind ${String(o.kind)} cannot be restored by this model; delete the series' checkpoint to restart it from its model`,
+        500,
+      );
     },
   };
 }
@@ -122,13 +127,27 @@ export class DirectoryCheckpointStore implements CheckpointStore {
   private seq = 0;
   constructor(readonly dir: string) {}
   async load(id: string): Promise<SeriesCheckpoint | undefined> {
+    const path = join(this.dir, fileOf(id));
+    let text: string;
     try {
-      const cp = JSON.parse(await readFile(join(this.dir, fileOf(id)), 'utf8')) as SeriesCheckpoint;
-      return cp.format === 'tsad-serve-checkpoint' && cp.id === id ? cp : undefined;
+      text = await readFile(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
+    let cp: SeriesCheckpoint;
+    try {
+      cp = JSON.parse(text) as SeriesCheckpoint;
+    } catch (err) {
+      // kept as it is (it may be restored from a backup); the series is refused until then
+      throw new ServeError(
+        'checkpoint_unreadable',
+        `the checkpoint ${path} of series "${id}" is not valid JSON (${(err as Error).message}); delete it to restart the series from its model, or restore it from a backup`,
+        500,
+        { cause: err },
+      );
+    }
+    return cp.format === 'tsad-serve-checkpoint' && cp.id === id ? cp : undefined;
   }
   async save(cp: SeriesCheckpoint): Promise<void> {
     await mkdir(this.dir, { recursive: true });

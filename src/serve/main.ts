@@ -31,7 +31,24 @@ export async function runServe(o: ServeCliOptions): Promise<void> {
     checkpointEvery: o.checkpointEvery,
     logger: process.env.TSAD_SERVE_LOG === '1',
   });
-  const address = await service.app.listen({ host: o.host, port: o.port });
+  let address: string;
+  try {
+    address = await service.app.listen({ host: o.host, port: o.port });
+  } catch (err) {
+    await service.close().catch(() => undefined);
+    const code = (err as { code?: unknown }).code;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'the port is in use (another tsad serve?); pick another --port, or 0 for any free one'
+        : code === 'EACCES'
+          ? 'permission denied (ports below 1024 need privileges); pick a --port ≥ 1024'
+          : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND'
+            ? `no such address on this machine; check --host`
+            : (err as Error).message;
+    throw new ServeError('listen_failed', `cannot listen on ${o.host}:${o.port}: ${why}`, 500, {
+      cause: err,
+    });
+  }
   // one line on stdout that scripts (and the tests) read: where the service listens
   process.stdout.write(`${JSON.stringify({ listening: address, models: service.models.refs() })}\n`);
 

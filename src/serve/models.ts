@@ -9,6 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { loadModel } from '../detectors/registry.js';
 import type { Detector, JsonValue, ModelJson } from '../detectors/types.js';
+import { ModelFormatError } from '../errors.js';
 import type { Tracker } from '../tracking/tracker.js';
 import { type StreamFactory, streamFactory } from './checkpoint.js';
 import { ServeError } from './errors.js';
@@ -91,7 +92,9 @@ export class ModelResolver {
       return `models:/${mv.name}/${mv.version}`;
     }
     if (ref.startsWith('runs:/')) return ref;
-    const s = await stat(ref);
+    const s = await stat(ref).catch((err: unknown) => {
+      throw unreadable(ref, err);
+    });
     return `${ref}#${s.mtimeMs}`;
   }
 
@@ -100,6 +103,19 @@ export class ModelResolver {
       if (!this.tracker) throw new ServeError('no_tracker', `${ref} needs a tracking store`, 500);
       return this.tracker.loadModelJson(version);
     }
-    return JSON.parse(await readFile(ref, 'utf8'));
+    try {
+      return JSON.parse(await readFile(ref, 'utf8'));
+    } catch (err) {
+      throw unreadable(ref, err);
+    }
   }
+}
+
+/** A model file that cannot be read or parsed, as the same typed error `tsad detect` gives. */
+function unreadable(ref: string, err: unknown): ModelFormatError {
+  return new ModelFormatError(
+    'model_unreadable',
+    `cannot read the model file ${ref} (${(err as Error).message}); pass a model JSON written by \`tsad train --out\` or a models:/NAME@ALIAS URI`,
+    { cause: err },
+  );
 }

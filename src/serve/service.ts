@@ -51,7 +51,13 @@ interface Live {
 
 const time = z.union([z.number().finite(), z.string().min(1)]);
 const point = z.object({ t: time, v: z.number().finite() }).strict();
-const body = z.union([point, z.object({ points: z.array(point).min(1) }).strict()]);
+const batchBody = z.object({ points: z.array(point).min(1) }).strict();
+/** One point, or `{ points: [...] }`; each checked by its own schema, so an error names the field. */
+const body = {
+  safeParse(x: unknown) {
+    return x !== null && typeof x === 'object' && 'points' in x ? batchBody.safeParse(x) : point.safeParse(x);
+  },
+};
 const idParam = z.object({
   id: z
     .string()
@@ -208,7 +214,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     }
   }
 
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 16 * 1024 * 1024 });
+  // ids are checked by their schema (≤ 256 characters); the router's own 100-character cap would
+  // refuse longer valid ones first, with Fastify's error instead of the typed one
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 16 * 1024 * 1024,
+    routerOptions: { maxParamLength: 1024 },
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     metrics.latency.observe(
@@ -226,9 +238,15 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     }
     const e = err as { statusCode?: number; code?: string; message?: string };
     if (typeof e.statusCode === 'number' && e.statusCode < 500) {
-      return reply
-        .status(e.statusCode)
-        .send({ error: (e.code ?? 'bad_request').toLowerCase(), message: e.message });
+      // Fastify's own refusals (a body that is not JSON, too large, another content type) answer
+      // with the service's codes too
+      const tooLarge = e.statusCode === 413;
+      return reply.status(e.statusCode).send({
+        error: tooLarge ? 'batch_too_large' : 'invalid_request',
+        message: tooLarge
+          ? `the request body is over 16 MiB; send at most ${maxBatch} points per request`
+          : `${e.message ?? 'bad request'}; send a JSON body (content-type: application/json) {"t": …, "v": …} or {"points": [{"t": …, "v": …}, …]}`,
+      });
     }
     app.log.error(err);
     return reply.status(500).send({ error: 'internal', message: 'internal error; see the service log' });

@@ -114,18 +114,28 @@ export class FileStore implements Store {
       this.ready = (async () => {
         const marker = join(this.root, 'tsad-store.json');
         // the marker is read while the folder is made: an existing store (the usual case) is
-        // only read, with no temporary file and no fsync; a new one is created as before
+        // only read, with no temporary file and no fsync, so a read-only one (an archive, a mounted
+        // copy) can be listed and searched; a new one is created as before. File-system refusals
+        // are typed (storage_denied, storage_full).
         const [made, read] = await Promise.allSettled([
           fsp.mkdir(join(this.root, 'experiments'), { recursive: true }),
           fsp.readFile(marker, 'utf8'),
         ]);
-        if (made.status === 'rejected') throw made.reason;
         if (read.status === 'fulfilled') {
+          if (made.status === 'rejected' && !(await isDir(join(this.root, 'experiments')))) {
+            throw fsError(made.reason, `create the tracking store at ${this.root}`);
+          }
           checkStoreMarker(read.value, this.root);
           return;
         }
-        if (!isErrno(read.reason, 'ENOENT')) throw read.reason;
-        await createFileExclusive(marker, `${JSON.stringify(STORE_MARKER)}\n`);
+        if (made.status === 'rejected')
+          throw fsError(made.reason, `create the tracking store at ${this.root}`);
+        if (!isErrno(read.reason, 'ENOENT')) throw fsError(read.reason, `read ${marker}`);
+        try {
+          await createFileExclusive(marker, `${JSON.stringify(STORE_MARKER)}\n`);
+        } catch (err) {
+          throw fsError(err, `create the tracking store at ${this.root}`);
+        }
         checkStoreMarker(await fsp.readFile(marker, 'utf8'), this.root);
       })();
       this.ready.catch(() => {
@@ -472,6 +482,14 @@ export class FileStore implements Store {
 
   async close(): Promise<void> {
     this.metricCache.clear();
+  }
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(path)).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -124,6 +124,9 @@ export class MlflowHttp {
     this.random = opts.random ?? Math.random;
   }
 
+  /** Whether the one "cannot be reached, retrying" warning was given. */
+  private warnedRetrying = false;
+
   private headers(extra: Record<string, string>): Record<string, string> {
     const h: Record<string, string> = { 'user-agent': 'tsad', ...extra };
     if (this.auth) h.authorization = this.auth;
@@ -197,6 +200,14 @@ export class MlflowHttp {
       if (Math.max(Date.now() - started, slept) + delay > this.budgetMs) {
         if (failure) throw this.wrapTransport(failure, what, attempt, started);
         return res as HttpResponse;
+      }
+      if (failure && !failure.sent && !this.warnedRetrying) {
+        // a typo in the URI or a server that is down would otherwise look like a hang
+        this.warnedRetrying = true;
+        process.emitWarning(
+          `MLflow at ${this.display} cannot be reached (${failure.message}); retrying for up to ${Math.round(this.budgetMs / 1000)} s (option retryBudgetMs)`,
+          { code: 'TSAD_MLFLOW_RETRYING' },
+        );
       }
       await this.sleep(delay);
       slept += delay;

@@ -1,5 +1,5 @@
 /** The scoring service in-process (Fastify inject): validation, scores, LRU + checkpoints, reload, metrics, training. */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,73 @@ describe('tsad serve (in-process)', () => {
       expect(m).toMatch(
         /tsad_request_duration_seconds_count\{route="\/v1\/series\/:id\/points",status="409"\} 1/,
       );
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('answers every malformed request with a typed code and a message that names the field', async () => {
+    const svc = await createService({ model: 'models:/temp@champion', tracker, defaultMetrics: false });
+    try {
+      const send = async (payload: string, type = 'application/json') => {
+        const res = await svc.app.inject({
+          method: 'POST',
+          url: '/v1/series/m/points',
+          payload,
+          headers: { 'content-type': type },
+        });
+        return { status: res.statusCode, body: res.json() as { error: string; message: string } };
+      };
+      const missing = await send(`{"t":${T0}}`);
+      expect(missing).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(missing.body.message).toMatch(/ at v: .*expected number/);
+      const text = await send(`{"t":${T0},"v":"NaN"}`);
+      expect(text.body.message).toMatch(/ at v: .*expected number, received string/);
+      const inBatch = await send(`{"points":[{"t":${T0},"v":1},{"t":${T0 + STEP}}]}`);
+      expect(inBatch).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(inBatch.body.message).toMatch(/ at points\.1\.v: /);
+      const notJson = await send('not json');
+      expect(notJson).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(notJson.body.message).toMatch(/not valid JSON/);
+      const empty = await send('');
+      expect(empty).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      const plain = await send(`{"t":${T0},"v":1}`, 'text/plain');
+      expect(plain).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      const huge = await send(`{"points":[${' '.repeat(17 * 1024 * 1024)}]}`);
+      expect(huge).toMatchObject({ status: 413, body: { error: 'batch_too_large' } });
+      expect(huge.body.message).toMatch(/at most 10000 points per request/);
+      expect((await svc.app.inject({ method: 'GET', url: '/v1/series/m' })).statusCode).toBe(404);
+      // series ids up to the documented 256 characters are served; longer ones get the typed 400
+      const at = (id: string) =>
+        svc.app.inject({ method: 'POST', url: `/v1/series/${id}/points`, payload: { t: T0, v: 1 } });
+      expect((await at('x'.repeat(256))).statusCode).toBe(200);
+      const long = await at('x'.repeat(300));
+      expect(long.statusCode).toBe(400);
+      expect(long.json()).toMatchObject({ error: 'invalid_request' });
+      expect(long.json().message).toMatch(/series id at id: .*256/);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('a corrupt checkpoint file: a typed 500 naming the file, the file kept; deleting it restarts the series', async () => {
+    const cps = join(dir, 'cp-corrupt');
+    mkdirSync(cps, { recursive: true });
+    writeFileSync(join(cps, 'bad.json'), '{"format":"tsad-serve-checkpoint","id":"ba');
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      checkpoints: new DirectoryCheckpointStore(cps),
+      defaultMetrics: false,
+    });
+    try {
+      const r = await post(svc, 'bad', pts(0, 0, 3));
+      expect(r.status).toBe(500);
+      expect(r.body.error).toBe('checkpoint_unreadable');
+      expect(r.body.message).toMatch(/bad\.json .*not valid JSON.*delete it to restart the series/);
+      expect(readFileSync(join(cps, 'bad.json'), 'utf8')).toBe('{"format":"tsad-serve-checkpoint","id":"ba');
+      rmSync(join(cps, 'bad.json'));
+      expect((await post(svc, 'bad', pts(0, 0, 3))).status).toBe(200);
     } finally {
       await svc.close();
     }

@@ -1,0 +1,71 @@
+/** Files the commands write where the user told them to (`-o`, an output folder). */
+
+const REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'it is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+};
+
+/**
+ * A file-system failure on an output path as a `ConfigError` `output_failed` (exit code 2: the path
+ * given cannot be used), saying why and what to do; any other error is returned unchanged.
+ */
+export async function outputError(err: unknown, path: string): Promise<unknown> {
+  const raw = (err as { code?: unknown } | null)?.code;
+  if (typeof raw !== 'string' || !(raw in REASONS)) return err;
+  const found = raw === 'ENOENT' ? await nearestFolderProblem(path) : undefined;
+  const code = found !== undefined && found in REASONS ? found : raw;
+  const { ConfigError } = await import('../errors.js');
+  return new ConfigError(
+    'output_failed',
+    `cannot write ${path}: ${REASONS[code]} (${code}); give an output path in a folder that exists and this user can write`,
+    { cause: err },
+  );
+}
+
+/**
+ * Writes `data` to `path` whole or not at all: a temp file beside it, renamed over it once complete,
+ * so a failed write never leaves a half file (or clobbers the old one). Failures: `outputError`.
+ */
+export async function writeOutputFile(path: string, data: string | Uint8Array): Promise<void> {
+  const [{ rename, rm, writeFile }, { randomBytes }] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:crypto'),
+  ]);
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw await outputError(err, path);
+  }
+}
+
+/**
+ * Why a missing path could not be made: the first folder above it that exists is not writable (a
+ * recursive mkdir reports ENOENT even when the real cause is a read-only file system).
+ */
+async function nearestFolderProblem(path: string): Promise<string | undefined> {
+  const [{ access, stat }, { constants }, { dirname, resolve }] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:fs'),
+    import('node:path'),
+  ]);
+  for (let p = dirname(resolve(path)); ; p = dirname(p)) {
+    const st = await stat(p).catch(() => undefined);
+    if (st) {
+      if (!st.isDirectory()) return 'ENOTDIR';
+      return access(p, constants.W_OK).then(
+        () => undefined,
+        (e: unknown) => (e as { code?: string }).code,
+      );
+    }
+    if (dirname(p) === p) return undefined;
+  }
+}
