@@ -87,7 +87,12 @@ export interface ScoreOptions {
 export interface Detector<C extends object = object> {
   readonly type: string;
   readonly config: Readonly<C>;
-  /** Trains on `ts`; returns the post-rule training scores (non-zero = alarm). */
+  /**
+   * Trains on `ts`; returns the post-rule training scores (non-zero = alarm). Training again refits
+   * the model from scratch, except that a calibrator keeps the anchors of its first training unless
+   * the config's `postRuleTrain.retrainCalibrator` is set (Merlion's behaviour): for the model of one
+   * training on `ts`, train a new detector.
+   */
   train(ts: SeriesLike, opts?: TrainOptions): TimeSeries;
   /** Calibrated anomaly scores for `ts` (before the threshold). Pure: the detector is unchanged. */
   score(ts: SeriesLike, opts?: ScoreOptions): TimeSeries;

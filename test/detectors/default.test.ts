@@ -118,6 +118,33 @@ describe('defaultDetector', () => {
     expect(alarms.some((x) => x.t >= stuck.t[200] && x.t < stuck.t[320])).toBe(true);
   });
 
+  it('trained twice: the model of one training on the second data, but for the calibrators trained the first time (kept unless retrainCalibrator)', () => {
+    const other = syntheticSeries(1000, 9);
+    const first = { t: other.t.slice(0, 700), v: other.v.map((x) => 3 * x + 5).slice(0, 700) };
+    /** The model file without the calibrators' anchors (kept from the first training, as Merlion does). */
+    const strip = (j: unknown) =>
+      JSON.stringify(j, (k, v) => (k === 'calibrator' || k === 'anchorsX' || k === 'anchorsY' ? null : v));
+    const once = defaultDetector({ seed: 2 });
+    once.train(train);
+    const twice = defaultDetector({ seed: 2 });
+    twice.train(first);
+    twice.train(train);
+    expect(JSON.stringify(twice.toJSON())).not.toBe(JSON.stringify(once.toJSON()));
+    expect(strip(twice.toJSON())).toBe(strip(once.toJSON()));
+    // with retrainCalibrator on the members that own a calibrator: the same model file, bit for bit
+    const retrain = { postRuleTrain: { retrainCalibrator: true } };
+    const make = () => defaultDetector({ seed: 2, rcf: retrain, zms: retrain });
+    const onceR = make();
+    onceR.train(train);
+    const twiceR = make();
+    twiceR.train(first);
+    twiceR.train(train);
+    expect(JSON.stringify(twiceR.toJSON())).toBe(JSON.stringify(onceR.toJSON()));
+    expect(Array.from(twiceR.score(test, { prev: train }).v)).toEqual(
+      Array.from(onceR.score(test, { prev: train }).v),
+    );
+  });
+
   it('is deterministic for a seed, and its model file reloads and streams bit for bit', () => {
     const a = defaultDetector({ seed: 3 });
     const b = defaultDetector({ seed: 3 });

@@ -78,6 +78,21 @@ describe('discordLocateScores', () => {
     }
   });
 
+  it("with the past only and combine 'mean' over three lengths it gives the streaming detector's raw scores bit for bit", () => {
+    // period 40: three lengths and no whole-cycle core, so the mean divides by 3 (not exact in binary):
+    // the stream adds the lengths' scores, then divides
+    const { t, v } = cycle(6000, 40, 3, [2500]);
+    const cut = 1800;
+    const probe = new DiscordDetector({ combine: 'mean' });
+    probe.train({ t: t.subarray(0, cut), v: v.subarray(0, cut) });
+    expect(probe.cycleLength).toBeNull();
+    for (const between of ['zero', 'hold'] as const) {
+      const cfg = { combine: 'mean', between } as const;
+      const want = streamed(cfg, t, v, cut);
+      expect(Array.from(discordLocateScores(cfg, t, v, cut, { sides: 'left' }))).toEqual(Array.from(want));
+    }
+  });
+
   it('property: the two-sided score never exceeds the left score, and is below it somewhere', () => {
     fc.assert(
       fc.property(

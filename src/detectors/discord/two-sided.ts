@@ -92,6 +92,9 @@ export function discordLocateScores(
   const spread = setup.spread;
   const isGap = (dt: number) => setup.step > 0 && dt > c.gapFactor * setup.step;
   const blockScore = new Float64Array(np);
+  // test blocks with combine 'mean': the sum of the lengths' scores, divided at the end as the stream
+  // divides it (training blocks add each score already divided, as `fit` does)
+  const blockSum = new Float64Array(np);
   // per core: the pushed values, the block each closes, and whether a gap precedes it
   const ys = new Float64Array(np);
   const at = new Int32Array(np);
@@ -173,9 +176,14 @@ export function discordLocateScores(
       const de = two && re[j] < le[j] ? re[j] : le[j];
       const sc = clampFinite(Math.max(dz / scale, de / scaleE));
       const b = at[j];
-      if (c.combine === 'mean') blockScore[b] += sc / plan.length;
-      else if (sc > blockScore[b]) blockScore[b] = sc;
+      if (c.combine !== 'mean') {
+        if (sc > blockScore[b]) blockScore[b] = sc;
+      } else if (b < npTrain) blockScore[b] += sc / plan.length;
+      else blockSum[b] += sc;
     }
+  }
+  if (c.combine === 'mean') {
+    for (let b = npTrain; b < np; b++) blockScore[b] = clampFinite(blockSum[b] / plan.length);
   }
   // raw points as the stream gives them: a point that closes a block gets its score; the others 0
   // (`zero`) or the latest block's (`hold`), which a gap resets

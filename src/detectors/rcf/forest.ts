@@ -626,8 +626,9 @@ export class CutForest {
       ready,
       chunks: C,
     };
-    batchPool!.worker.postMessage(job);
-    return { job, ctl, xs, scores };
+    const pool = batchPool!;
+    pool.worker.postMessage(job);
+    return { job, ctl, xs, scores, pool };
   }
 
   /** The calling thread's part of a posted batch: claims what is left, waits, sums in tree order. */
@@ -734,13 +735,18 @@ export class CutForest {
 
   /**
    * Whether the batch `prefetchBatch` started is pending for exactly these rows (their bits) from
-   * this forest's current state: the `scoreThenUpdateRows(x, n, …)` that follows will join it.
+   * this forest's current state, on the forest worker that still runs: the
+   * `scoreThenUpdateRows(x, n, …)` that follows will join it. A batch posted to a worker that has
+   * since stopped (`stopForestWorker`) or failed is not: that worker may have left a chunk of trees
+   * half done, which the join would wait for in vain.
    */
   hasPendingBatch(x: Float64Array, n: number): boolean {
     const p = this.pending;
     const d = this.dimensions;
     return (
       p !== null &&
+      p.pool === batchPool &&
+      Atomics.load(p.ctl, B_FAILED) === 0 &&
       p.job.n === n &&
       p.job.first === this.updates &&
       x.length >= n * d &&
@@ -767,7 +773,8 @@ export class CutForest {
     const f = prefetched;
     prefetched = null;
     const p = f?.pending;
-    if (!f || !p || p.job.n !== n || !f.builtWith(opts)) return null;
+    // (a batch of a worker that has failed since is not joined: see hasPendingBatch)
+    if (!f || !p || p.pool !== batchPool || p.job.n !== n || !f.builtWith(opts)) return null;
     return sameBits(p.xs, x, n * f.dimensions) ? f : null;
   }
 
@@ -1211,6 +1218,8 @@ interface PendingBatch {
   readonly ctl: Int32Array;
   readonly xs: Float64Array;
   readonly scores: Float64Array;
+  /** The forest worker it was posted to. */
+  readonly pool: BatchPool;
 }
 
 /** The forest worker shared by all forests of this thread. */

@@ -32,6 +32,21 @@ function twoBatches(f: CutForest, x: Float64Array, y: Float64Array): { s: number
   return { s: [...a, ...b], json: f.toJSON() };
 }
 
+/** `n` five-minute points of a cycle with a spike at 3,100: the first 2,000 train, the rest test. */
+function cycleWithSpike(n: number) {
+  const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
+  const v = Float64Array.from(
+    { length: n },
+    (_, i) => 50 + 10 * Math.sin(i / 40) + (i % 7) * 0.3 + (i === 3100 ? 30 : 0),
+  );
+  return {
+    t,
+    v,
+    train: { t: t.subarray(0, 2000), v: v.subarray(0, 2000) },
+    test: { t: t.subarray(2000), v: v.subarray(2000) },
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startAndWait(): Promise<void> {
@@ -210,14 +225,8 @@ describe('the forest worker (startForestWorker)', () => {
   });
 
   it('a forest told what it will score (expectScore) starts it right after training, with the same numbers', async () => {
-    const n = 3600; // 1,600 test rows × 20 trees: big enough for the worker
-    const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
-    const v = Float64Array.from(
-      { length: n },
-      (_, i) => 50 + 10 * Math.sin(i / 40) + (i % 7) * 0.3 + (i === 3100 ? 30 : 0),
-    );
-    const train = { t: t.subarray(0, 2000), v: v.subarray(0, 2000) };
-    const test = { t: t.subarray(2000), v: v.subarray(2000) };
+    // 1,600 test rows × 20 trees: big enough for the worker
+    const { t, v, train, test } = cycleWithSpike(3600);
     const other = { t: t.subarray(2000, 3500), v: v.subarray(2000, 3500) };
     await stopForestWorker();
     const ref = defaultDetector({ seed: 4 });
@@ -273,6 +282,26 @@ describe('the forest worker (startForestWorker)', () => {
     ahead.mockRestore();
     adopted.mockRestore();
   });
+
+  it('the worker stopped (or replaced) between an announced training and its score: the same numbers, no wait', async () => {
+    // a long test part (20,000 rows × 20 trees): the worker is still busy with the batch started
+    // ahead when it is stopped, in the middle of a chunk of trees it will never finish
+    const { train, test } = cycleWithSpike(22_000);
+    await stopForestWorker();
+    const ref = defaultDetector({ seed: 4 });
+    ref.train(train);
+    const alone = Array.from(ref.score(test, { prev: train }).v);
+    for (const restart of [false, true]) {
+      await startAndWait();
+      const det = defaultDetector({ seed: 4 });
+      det.expectScore(test, train);
+      det.train(train);
+      await stopForestWorker();
+      if (restart) await startAndWait();
+      // the batch of the stopped worker is not joined (that waited 120 s for its chunk, then threw)
+      expect(Array.from(det.score(test, { prev: train }).v)).toEqual(alone);
+    }
+  }, 120_000);
 
   it('the default ensemble trains and scores the same with the worker as without', async () => {
     const n = 2600;
