@@ -157,10 +157,16 @@ export async function ddl(q: SqlQuery, text: string): Promise<void> {
  * lock; a database newer than this tsad is refused.
  */
 export async function migrate(ex: SqlExecutor, d: SqlDialect): Promise<number> {
-  if (!d.crate) await ddl(ex.query, `CREATE SCHEMA IF NOT EXISTS "${d.schema}"`);
-  await ddl(ex.query, d.versionTable());
+  // CrateDB has no transactions or advisory locks: its DDL runs first, a collision tolerated by `ddl`
+  if (d.crate) await ddl(ex.query, d.versionTable());
   const run = async (q: SqlQuery): Promise<number> => {
-    if (!d.crate) await q(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`tsad-migrate:${d.schema}`]);
+    if (!d.crate) {
+      // PostgreSQL: the schema and the version table are created under the lock too (two openers
+      // creating the same table at once collide on its row type: "type ... already exists")
+      await q(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`tsad-migrate:${d.schema}`]);
+      await q(`CREATE SCHEMA IF NOT EXISTS "${d.schema}"`);
+      await q(d.versionTable());
+    }
     if (d.crate) await q(`REFRESH TABLE ${d.t('schema_version')}`);
     const r = await q(`SELECT MAX(version) AS v FROM ${d.t('schema_version')}`);
     const current = Number(r.rows[0]?.v ?? 0);

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrackingError } from '../../src/index.js';
 import { SQL_SCHEMA_VERSION, SqlDialect } from '../../src/internal.js';
 import { openTracker } from '../../src/tracking/index.js';
+import { migrate } from '../../src/tracking/sql-connect.js';
+import type { SqlExecutor, SqlQuery } from '../../src/tracking/sql-dialect.js';
 import { type PgServer, startPostgres } from './pg-server.js';
 
 let pg: PgServer;
@@ -58,6 +60,49 @@ describe('SQL schema versions', () => {
     ]);
     await again.close();
     expect((await sql(pg.uri, `SELECT version FROM ${d.t('schema_version')}`)).length).toBe(3);
+  });
+
+  it('many openers migrating a fresh schema at once all succeed (the version table is created under the lock)', async () => {
+    // before the fix, connections creating schema_version at the same moment collided on its row type
+    // ('type "tsad_schema_version" already exists', 42710), outside the advisory lock
+    const { default: pgmod } = await import('pg');
+    for (let round = 0; round < 5; round++) {
+      const schema = `race${round}`;
+      const clients = Array.from({ length: 12 }, () => new pgmod.Client({ connectionString: pg.uri }));
+      await Promise.all(clients.map((c) => c.connect())); // every connection ready before the first statement
+      try {
+        const executors: SqlExecutor[] = clients.map((c) => {
+          const query: SqlQuery = async (text, values) => {
+            const r = await c.query(text, values as unknown[] | undefined);
+            return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount };
+          };
+          return {
+            query,
+            async tx(fn) {
+              await c.query('BEGIN');
+              try {
+                const out = await fn(query);
+                await c.query('COMMIT');
+                return out;
+              } catch (err) {
+                await c.query('ROLLBACK');
+                throw err;
+              }
+            },
+            close: async () => undefined,
+          };
+        });
+        const d = new SqlDialect('postgres', schema);
+        const got = await Promise.allSettled(executors.map((ex) => migrate(ex, d)));
+        expect(got.map((g) => (g.status === 'fulfilled' ? g.value : String(g.reason)))).toEqual(
+          Array(12).fill(SQL_SCHEMA_VERSION),
+        );
+        const versions = await sql(pg.uri, `SELECT version FROM ${d.t('schema_version')} ORDER BY version`);
+        expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
+      } finally {
+        await Promise.all(clients.map((c) => c.end()));
+      }
+    }
   });
 
   it('refuses a database whose schema is newer than this tsad', async () => {
