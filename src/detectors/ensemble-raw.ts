@@ -48,16 +48,6 @@ interface ScorePrefetching {
   prefetchScoreOnCopy(ts: TimeSeries, prev?: TimeSeries): boolean;
 }
 
-/** A member that can start, once trained, the scoring a later `score()` will ask for (`RandomCutForest`). */
-interface ScoringAhead {
-  scoreAhead(ts: TimeSeries, prev?: TimeSeries): boolean;
-}
-
-/** A member that can be told what the next `score()` after its training will score (a nested `Ensemble`). */
-interface ScoreExpecting {
-  expectScore(ts: TimeSeries, prev?: TimeSeries): void;
-}
-
 /** The ensemble's raw model (series level): the members, which of them the combiner reads, and how. */
 export class EnsembleRaw implements SeriesModel<JsonObject> {
   /** Per member: trained successfully in the last `train()`. */
@@ -75,8 +65,6 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
   } | null = null;
   /** Per selected member: scoring started by `prefetchScoreOnCopy` for the next `score()`. */
   private scorePrefetched: boolean[] | null = null;
-  /** What the next `score()` after the next `fit` will score (`expectScore`), for that `fit`. */
-  private expected: { readonly ts: TimeSeries; readonly prev?: TimeSeries } | null = null;
   /** Per member: the ensemble's calibrator of that member's output (`calibrateMembers`), or null. */
   private memberCal: (AnomScoreCalibrator | null)[];
   /** Per member: the ensemble's online calibrator (`memberCalibration: 'online'`), or null. */
@@ -215,16 +203,8 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
       const started = this.prefetchTrain(ts);
       this.trainPrefetched = null;
       for (let i = 0; i < n; i++) if (!started[i]) outs[i] = this.trainMember(i, ts, labels);
-      for (let i = 0; i < n; i++) {
-        if (!started[i]) continue;
-        outs[i] = this.trainMember(i, ts, labels);
-        // told what score() will score next: a trained forest starts on it now, on the worker,
-        // while this thread finishes the training (RandomCutForest.scoreAhead; same numbers)
-        const e = this.expected;
-        if (e && outs[i]) (this.members[i] as Partial<ScoringAhead>).scoreAhead?.(e.ts, e.prev);
-      }
+      for (let i = 0; i < n; i++) if (started[i]) outs[i] = this.trainMember(i, ts, labels);
     }
-    this.expected = null;
     this.requireSome(outs);
     this.trainCombiner(outs, target);
     if (useValid) {
@@ -306,15 +286,6 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
    * worker); per member, whether it started. A nested ensemble does this when the outer one
    * starts (`Ensemble.prefetchTrain`), so that the outer one trains its other members meanwhile.
    */
-  /**
-   * Remembers what the next `score(ts, prev)` after the next `fit` will score, for that `fit`
-   * (`Ensemble.expectScore`); a nested ensemble member is told too.
-   */
-  expectScore(ts: TimeSeries, prev?: TimeSeries): void {
-    this.expected = { ts, ...(prev ? { prev } : {}) };
-    for (const m of this.members) (m as Partial<ScoreExpecting>).expectScore?.(ts, prev);
-  }
-
   prefetchTrain(ts: TimeSeries): boolean[] {
     const e = this.trainPrefetched;
     // asked again for the same arrays (the outer ensemble asked first): already started

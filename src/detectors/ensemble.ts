@@ -132,22 +132,6 @@ export class Ensemble extends SpecDetector<EnsembleConfig, EnsembleRaw> {
     }
   }
 
-  /**
-   * @internal Tells this ensemble what its next `score(ts, { prev })` after the coming `train()`
-   * will score: the members that can (a Random Cut Forest, with the forest worker running) start
-   * that scoring on the worker as soon as they are trained, on a copy of their trained state, so
-   * that it goes on while this thread finishes the training; the copy `score()` makes adopts it
-   * if it scores exactly those rows, and scores on its own otherwise. The same numbers either way;
-   * only `train()` without `validFrac` uses it (once). Never throws.
-   */
-  expectScore(ts: TimeSeries, prev?: TimeSeries): void {
-    try {
-      this.raw.expectScore(ts, prev);
-    } catch {
-      // a hint only
-    }
-  }
-
   protected override blank(): this {
     const { members: _described, ...rest } = this.config;
     return new Ensemble({ ...rest, members: this.raw.members }) as this;

@@ -3,7 +3,6 @@ import { dirname, resolve } from 'node:path';
 import type { SqlSource } from '../../datasets/sql.js';
 import { BaseDetector } from '../../detectors/base.js';
 import { defaultDetector } from '../../detectors/default.js';
-import { Ensemble } from '../../detectors/ensemble.js';
 import { startForestWorker } from '../../detectors/rcf/forest.js';
 import type { AlarmEvent, Detector } from '../../detectors/types.js';
 import { evaluate, type TsadReport } from '../../metrics/index.js';
@@ -254,9 +253,6 @@ async function experiment(
   );
   const full = data.full;
   const [train, test] = splitAt(full, SPLIT_TIME);
-  // the test part is scored right after training: an ensemble's forest starts scoring it on the
-  // forest worker as soon as it is trained, while this thread finishes the training (same numbers)
-  if (detector instanceof Ensemble) detector.expectScore(test, train);
   await stages.run('train', () => detector.train(train));
   // The model as trained is what is tracked, so a loaded copy scores the test part exactly like this
   // run. Scoring below leaves the detector unchanged (`score()` is pure: online members learn on a

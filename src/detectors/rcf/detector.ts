@@ -108,30 +108,8 @@ function forestOptions(c: RandomCutForestConfig, d: number): CutForestOptions {
   };
 }
 
-/**
- * A batch started on a copy of the trained forest (`RandomCutForest.scoreAhead`) for the copy of
- * the model that the next `copy()` makes.
- */
-interface ScoreAhead {
-  /** The trained forest it was copied from, and what it had learned then. */
-  readonly source: CutForest;
-  readonly updates: number;
-  readonly lastLearned: number;
-  /** The copy, its batch pending on the forest worker. */
-  readonly forest: CutForest;
-}
-
 /** The raw model: the forest and the time of the last row it learned (online updates). */
 class RandomCutForestRaw implements RowModel<RandomCutForestState> {
-  /** On a trained model: the batch `scoreAhead` started, for the next `copy()`. */
-  private ahead: ScoreAhead | null = null;
-  /**
-   * On a copy made while a batch ran ahead: that batch's forest, adopted if this copy's first use
-   * is to score exactly that batch's rows (`prefetchScore`, `scoreRows`); any other first use
-   * drops it (the worker finishes it unread) and keeps `model`, a plain copy made alongside.
-   */
-  private candidate: CutForest | null = null;
-
   constructor(
     private readonly config: RandomCutForestConfig,
     /** The forest (null before training). */
@@ -140,39 +118,8 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
     public lastLearned = Number.NEGATIVE_INFINITY,
   ) {}
 
-  /**
-   * Whether `scoreRows(frame)` scores and learns all its rows in one batch (online updates, times
-   * after the last learned one and increasing): the batches `prefetchScore` and `scoreAhead` start.
-   */
-  private oneBatch(frame: Frame): boolean {
-    const { n, t } = frame;
-    if (!this.config.onlineUpdates || n === 0 || !(t[0] > this.lastLearned)) return false;
-    for (let i = 1; i < n; i++) if (!(t[i] > t[i - 1])) return false;
-    return true;
-  }
-
-  /** The forest, once a candidate (see `candidate`) is dropped. */
-  currentForest(): CutForest | null {
-    this.settle();
-    return this.model;
-  }
-
-  /** First use of a copy with a candidate: adopts it for `frame`'s batch (returns true), else drops it. */
-  private settle(frame?: Frame): boolean {
-    const c = this.candidate;
-    if (!c) return false;
-    this.candidate = null;
-    if (frame && this.oneBatch(frame) && c.hasPendingBatch(frame.x, frame.n)) {
-      this.model = c;
-      return true;
-    }
-    return false;
-  }
-
   fit(frame: Frame): Float64Array {
     const { n, d, x, t } = frame;
-    this.settle();
-    this.ahead = null;
     checkRows(x, d, t);
     const opts = forestOptions(this.config, d);
     // the same forest and rows as a prefetch (`RandomCutForest.prefetchTrain`): join its batch
@@ -186,54 +133,20 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
 
   /** Without online updates scoring never changes the forest: copies share it. */
   copy(): RandomCutForestRaw {
-    this.settle();
     const m = this.model && this.config.onlineUpdates ? this.model.clone() : this.model;
-    const c = new RandomCutForestRaw(this.config, m, this.lastLearned);
-    // a batch started ahead on a copy of this forest as it still is: the new copy may adopt it
-    const a = this.ahead;
-    this.ahead = null;
-    if (
-      a &&
-      m !== this.model &&
-      a.source === this.model &&
-      a.updates === a.source.updateCount &&
-      Object.is(a.lastLearned, this.lastLearned)
-    )
-      c.candidate = a.forest;
-    return c;
-  }
-
-  /**
-   * Starts the scoring of `frame` (the rows a later `score()` will give) on the forest worker, on
-   * a copy of this trained forest, for the next `copy()` of this model (same numbers: see
-   * `candidate`). Returns whether the batch started.
-   */
-  scoreAhead(frame: Frame): boolean {
-    this.settle();
-    this.ahead = null;
-    const forest = this.model;
-    if (!forest || !this.oneBatch(frame)) return false;
-    const { n, d, x } = frame;
-    for (let i = 0; i < n * d; i++) if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) return false;
-    const copy = forest.clone();
-    if (!copy.prefetchBatch(x, n)) return false;
-    this.ahead = { source: forest, updates: forest.updateCount, lastLearned: this.lastLearned, forest: copy };
-    return true;
+    return new RandomCutForestRaw(this.config, m, this.lastLearned);
   }
 
   checkRow(row: Float64Array): void {
-    this.settle();
     checkRows(row, row.length, null);
   }
 
   peekRow(row: Float64Array): number {
-    this.settle();
     checkRows(row, row.length, null);
     return this.model!.score(row, 0);
   }
 
   learnRow(row: Float64Array, t: number): void {
-    this.settle();
     checkRows(row, row.length, null);
     if (this.config.onlineUpdates && t > this.lastLearned) {
       this.lastLearned = t;
@@ -242,7 +155,6 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
   }
 
   scoreRow(row: Float64Array, t: number): number {
-    this.settle();
     const forest = this.model!;
     checkRows(row, row.length, null);
     if (this.config.onlineUpdates && t > this.lastLearned) {
@@ -254,7 +166,6 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
 
   scoreRows(frame: Frame): Float64Array {
     const { n, d, x, t } = frame;
-    this.settle(frame);
     const forest = this.model!;
     // Check everything first, so a bad row cannot leave the model half-updated.
     checkRows(x, d, t);
@@ -291,17 +202,15 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
    * `scoreRows` accepts. Returns whether it started (see `CutForest.prefetchBatch`).
    */
   prefetchScore(frame: Frame): boolean {
-    // the batch `scoreAhead` started for these rows is already running
-    if (this.settle(frame)) return true;
-    const { n, d, x } = frame;
+    const { n, d, x, t } = frame;
     const forest = this.model;
-    if (!forest || !this.oneBatch(frame)) return false;
+    if (!forest || !this.config.onlineUpdates || n === 0 || !(t[0] > this.lastLearned)) return false;
+    for (let i = 1; i < n; i++) if (!(t[i] > t[i - 1])) return false;
     for (let i = 0; i < n * d; i++) if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) return false;
     return forest.prefetchBatch(x, n);
   }
 
   toState(): RandomCutForestState {
-    this.settle();
     return {
       lastLearned: encodeFloat(this.lastLearned),
       forest: this.model!.toJSON(),
@@ -429,26 +338,9 @@ export class RandomCutForest extends SpecDetector<RandomCutForestConfig, RandomC
     }
   }
 
-  /**
-   * @internal Starts the scoring of `ts` (after `prev`) on the forest worker, on a copy of this
-   * trained forest, when a later `score()` (an ensemble's `score(ts, { prev })`) will score it:
-   * the copy that `score()` makes adopts the batch if it scores exactly these rows, and makes its
-   * own otherwise (same numbers either way). An ensemble calls it right after training this
-   * member when told what it will score (`Ensemble.expectScore`), so that the worker scores while
-   * this thread finishes the training. Returns whether it started; never throws.
-   */
-  scoreAhead(ts: TimeSeries, prev?: TimeSeries): boolean {
-    if (!forestWorkerStatus().started || !this.raw.model) return false;
-    try {
-      return this.raw.scoreAhead(this.pipeline.apply(ts, prev));
-    } catch {
-      return false;
-    }
-  }
-
   /** The forest (null before training). */
   get forest(): CutForest | null {
-    return this.raw.currentForest();
+    return this.raw.model;
   }
 
   /** Time (epoch ms) of the last row the forest learned (end of training, or of online updates). */

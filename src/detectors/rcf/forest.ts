@@ -728,32 +728,6 @@ export class CutForest {
     return true;
   }
 
-  /** Rows this forest has learned so far (each update adds one). */
-  get updateCount(): number {
-    return this.updates;
-  }
-
-  /**
-   * Whether the batch `prefetchBatch` started is pending for exactly these rows (their bits) from
-   * this forest's current state, on the forest worker that still runs: the
-   * `scoreThenUpdateRows(x, n, …)` that follows will join it. A batch posted to a worker that has
-   * since stopped (`stopForestWorker`) or failed is not: that worker may have left a chunk of trees
-   * half done, which the join would wait for in vain.
-   */
-  hasPendingBatch(x: Float64Array, n: number): boolean {
-    const p = this.pending;
-    const d = this.dimensions;
-    return (
-      p !== null &&
-      p.pool === batchPool &&
-      Atomics.load(p.ctl, B_FAILED) === 0 &&
-      p.job.n === n &&
-      p.job.first === this.updates &&
-      x.length >= n * d &&
-      sameBits(p.xs, x, n * d)
-    );
-  }
-
   /** Whether this forest was built with `opts` (resolved as the constructor resolves them). */
   private builtWith(opts: CutForestOptions): boolean {
     const S = opts.sampleSize ?? 256;
