@@ -256,8 +256,8 @@ async function experiment(
   await stages.run('train', () => detector.train(train));
   // The model as trained is what is tracked, so a loaded copy scores the test part exactly like this
   // run. Scoring below leaves the detector unchanged (`score()` is pure: online members learn on a
-  // copy), so when tracked the model is serialised now, while the forest worker scores the test
-  // part (see expectScore above), and its files are written while the experiment goes on.
+  // copy), so when tracked the model is serialised now, and its files are written while the
+  // experiment goes on.
   tracked?.logModelEarly(detector);
   // One streaming pass over the test part, the way a service runs it: each point scored (and, for
   // online members, learned from) in order. A BaseDetector computes the same numbers and alarms in

@@ -747,7 +747,8 @@ export class CutForest {
     const f = prefetched;
     prefetched = null;
     const p = f?.pending;
-    // (a batch of a worker that has failed since is not joined: see hasPendingBatch)
+    // (a batch posted to a worker that has stopped or failed since is not joined: it may have left a
+    // chunk of trees half done, which the join would wait for in vain)
     if (!f || !p || p.pool !== batchPool || p.job.n !== n || !f.builtWith(opts)) return null;
     return sameBits(p.xs, x, n * f.dimensions) ? f : null;
   }

@@ -224,6 +224,26 @@ describe('the forest worker (startForestWorker)', () => {
     expect(Array.from(det.score(test, { prev: train }).v)).toEqual(alone);
   });
 
+  it('a training started early on a worker stopped (or replaced) before train() joins it: the one-thread model, no wait', async () => {
+    // 22,000 rows: the worker is still busy with the training batch when it is stopped; train() must
+    // not wait for trees the stopped worker will never finish, and gives the one-thread model
+    const { t, v } = cycleWithSpike(22_000);
+    const ts = { t, v };
+    await stopForestWorker();
+    const ref = defaultDetector({ seed: 4 });
+    ref.train(ts);
+    const json = JSON.stringify(ref.toJSON());
+    for (const restart of [false, true]) {
+      await startAndWait();
+      const det = defaultDetector({ seed: 4 });
+      expect(det.prefetchTrain(ts)).toBe(true);
+      await stopForestWorker();
+      if (restart) await startAndWait();
+      det.train(ts);
+      expect(JSON.stringify(det.toJSON())).toBe(json);
+    }
+  }, 120_000);
+
   it('the default ensemble trains and scores the same with the worker as without', async () => {
     const n = 2600;
     const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
