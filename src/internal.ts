@@ -47,11 +47,7 @@ export { RollingStats } from './detectors/post/anomaly-likelihood.js';
 export { prevDouble, rejectBound } from './detectors/rcf/index.js';
 export { preStartForestWorker, takeEarlyBatchWorker } from './detectors/rcf/spawn.js';
 export { maxOf, minOf, NAV_BITS, NAV_MASK, NAV_MAX_DIM, spanWith } from './detectors/rcf/tree.js';
-export {
-  gridStep,
-  SEASONAL_CHANGE_DEFAULTS,
-  SeasonalChangeCore,
-} from './detectors/seasonal-change/core.js';
+export { gridStep, SEASONAL_CHANGE_DEFAULTS, SeasonalChangeCore } from './detectors/seasonal-change/core.js';
 export { SeasonalChangeDetector } from './detectors/seasonal-change/detector.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
 export {
@@ -110,3 +106,5 @@ export {
 } from './tracking/mlflow.js';
 export { mlmodelDoc, mlmodelText, mlmodelYaml } from './tracking/models.js';
 export { parseSqlUri, SQL_SCHEMA_VERSION, SqlDialect, type SqlResult } from './tracking/sql.js';
+export { migrate } from './tracking/sql-connect.js';
+export type { SqlQuery } from './tracking/sql-dialect.js';

@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrackingError } from '../../src/index.js';
-import { SQL_SCHEMA_VERSION, SqlDialect } from '../../src/internal.js';
+import type { SqlQuery } from '../../src/internal.js';
+import { migrate, SQL_SCHEMA_VERSION, SqlDialect } from '../../src/internal.js';
+import type { SqlExecutor } from '../../src/tracking/index.js';
 import { openTracker } from '../../src/tracking/index.js';
-import { migrate } from '../../src/tracking/sql-connect.js';
-import type { SqlExecutor, SqlQuery } from '../../src/tracking/sql-dialect.js';
 import { type PgServer, startPostgres } from './pg-server.js';
 
 let pg: PgServer;
