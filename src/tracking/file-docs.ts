@@ -112,7 +112,18 @@ function parseDoc<T>(schema: z.ZodType<T>, text: string, where: string, format?:
 }
 
 export function parseRunDoc(text: string, where: string): RunDoc {
-  return parseDoc(runDocSchema, text, where, ['tsad-run', 1]) as RunDoc;
+  try {
+    return parseDoc(runDocSchema, text, where, ['tsad-run', 1]) as RunDoc;
+  } catch (err) {
+    if (err instanceof TrackingError && err.code === 'corrupt_store') {
+      throw new TrackingError(
+        'corrupt_store',
+        `${err.message}; this run cannot be read: restore the file from a backup, or move its run directory out of the store to silence this (tsad never rewrites or deletes it)`,
+        { cause: err.cause ?? err },
+      );
+    }
+    throw err;
+  }
 }
 
 export function parseExperimentDoc(text: string, where: string): Experiment {

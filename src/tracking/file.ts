@@ -91,6 +91,7 @@ export class FileStore implements Store {
   readonly fsync: boolean;
   private ready: Promise<void> | undefined;
   private readonly runDirs = new Map<string, string>();
+  private readonly warnedRuns = new Set<string>();
   /** Experiments known to exist (they are never deleted). */
   private readonly experiments = new Map<string, Experiment>();
   private readonly metricCache = new Map<string, MetricState>();
@@ -239,6 +240,16 @@ export class FileStore implements Store {
     } catch (err) {
       throw fsError(err, `update run.json in ${dir}`);
     }
+  }
+
+  /**
+   * Warns (once per run directory and store object) that a run's run.json cannot be read, so
+   * searches list the other runs; `getRun` on that run still throws the TrackingError.
+   */
+  private warnUnreadableRun(dir: string, err: TrackingError): void {
+    if (this.warnedRuns.has(dir)) return;
+    this.warnedRuns.add(dir);
+    process.emitWarning(`skipping run ${basename(dir)}: ${err.message}`, { code: 'TSAD_UNREADABLE_RUN' });
   }
 
   private async readRunDoc(dir: string): Promise<RunDoc> {
@@ -441,6 +452,10 @@ export class FileStore implements Store {
         dirs.slice(i, i + BATCH).map((d) =>
           this.record(d).catch((err: unknown) => {
             if (isErrno(err, 'ENOENT')) return undefined; // a run directory whose run.json is not written yet
+            if (isUnreadableRun(err)) {
+              this.warnUnreadableRun(d, err);
+              return undefined; // one bad run.json must not hide the others
+            }
             throw err;
           }),
         ),
@@ -511,4 +526,9 @@ export class FileTracker extends BaseTracker<FileStore> {
   skippedMetricLines(runId: string): Promise<number> {
     return this.store.skippedMetricLines(validateRunId(runId));
   }
+}
+
+/** A run.json that is not valid JSON, has the wrong shape, or was written by another tsad version. */
+function isUnreadableRun(err: unknown): err is TrackingError {
+  return err instanceof TrackingError && (err.code === 'corrupt_store' || err.code === 'unsupported_store');
 }
