@@ -424,6 +424,11 @@ function pct(a: number, b: number): string {
   return b === 0 ? '—' : `${a}/${b}`;
 }
 
+/** A figure with `digits` decimals, or the table's "none" (`—`) when there is none (no file to average). */
+function fixedOrNone(x: number | undefined, digits: number): string {
+  return x === undefined ? '—' : x.toFixed(digits);
+}
+
 /** The scoreboard, the per-kind table and a per-file summary, as text. */
 export function formatBench(report: BenchReport): string {
   const rows = [...report.rows].sort((a, b) => b.scores.standard - a.scores.standard);
@@ -441,12 +446,13 @@ export function formatBench(report: BenchReport): string {
     const total = o.kinds.reduce((x, k) => x + k.windows, 0);
     const foundTh = r.kinds.reduce((x, k) => x + k.found, 0);
     const withWin = o.perFile.filter((f) => f.windows > 0);
-    const f1 = withWin.length ? withWin.reduce((x, f) => x + f.f1, 0) / withWin.length : Number.NaN;
+    const f1 = withWin.length ? withWin.reduce((x, f) => x + f.f1, 0) / withWin.length : undefined;
     const det = withWin.filter((f) => f.recall > 0);
-    const mttd = det.length ? det.reduce((x, f) => x + f.mttdSec, 0) / det.length / 3600 : Number.NaN;
+    // no detected window (a floor row): no time to detect, printed as "—"
+    const mttd = det.length ? det.reduce((x, f) => x + f.mttdSec, 0) / det.length / 3600 : undefined;
     const name = `${r.floor ? '(floor) ' : ''}${r.detector}${r.partial ? ' [partial]' : ''}`;
     lines.push(
-      `${name.padEnd(30)} ${r.mapping.padEnd(10)} ${r.scores.standard.toFixed(2).padStart(9)} ${r.scores.reward_low_FP_rate.toFixed(2).padStart(8)} ${r.scores.reward_low_FN_rate.toFixed(2).padStart(8)} ${pct(foundTh, total).padStart(8)} ${pct(found, total).padStart(8)} ${pct(o.clean.files - o.clean.withAlarm, o.clean.files).padStart(9)} ${f1.toFixed(3).padStart(6)} ${mttd.toFixed(1).padStart(7)}`,
+      `${name.padEnd(30)} ${r.mapping.padEnd(10)} ${r.scores.standard.toFixed(2).padStart(9)} ${r.scores.reward_low_FP_rate.toFixed(2).padStart(8)} ${r.scores.reward_low_FN_rate.toFixed(2).padStart(8)} ${pct(foundTh, total).padStart(8)} ${pct(found, total).padStart(8)} ${pct(o.clean.files - o.clean.withAlarm, o.clean.files).padStart(9)} ${fixedOrNone(f1, 3).padStart(6)} ${fixedOrNone(mttd, 1).padStart(7)}`,
     );
   }
   const kindNames = [...new Set(rows.flatMap((r) => r.kinds.map((k) => k.kind)))].sort();

@@ -56,6 +56,12 @@ describe('runBench', () => {
     const text = formatBench(r);
     expect(text).toContain('(floor) tsad_floorLikelihood');
     expect(text).toContain('per kind');
+    // the floor rows detect nothing: no time to detect is printed as the table's "none", not NaN
+    expect(text).not.toContain('NaN');
+    const floorLine = text.split('\n').find((l) => l.startsWith('(floor) tsad_floorCdf'));
+    expect(floorLine?.trimEnd().endsWith(' —')).toBe(true);
+    const zmsLine = text.split('\n').find((l) => l.startsWith('tsad_zms '));
+    expect(zmsLine?.trimEnd()).toMatch(/ \d+\.\d$/);
   });
 
   it('the online mapping has its own floor row; its scores are NAB scores and follow each file’s own scale', async () => {
