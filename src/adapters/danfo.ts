@@ -23,10 +23,16 @@ export interface DataFrameLike {
 }
 
 export interface FromDataFrameOptions extends SeriesOptions {
-  /** Time column: strings (ISO-8601, UTC unless zoned), `Date`s or epoch-ms numbers. */
-  time: string;
-  /** Value column: numbers; `null`/`undefined`/`NaN` count as missing (see `nonFinite`). */
-  value: string;
+  /**
+   * Time column: strings (ISO-8601, UTC unless zoned), `Date`s or epoch-ms numbers. Default
+   * `'timestamp'` if present, else the first column other than the value column (as `readCsv`).
+   */
+  time?: string;
+  /**
+   * Value column: numbers; `null`/`undefined`/`NaN` count as missing (see `nonFinite`). Default
+   * `'value'` if present, else the first column other than the time column.
+   */
+  value?: string;
 }
 
 export interface ToDataFrameOptions {
@@ -81,9 +87,37 @@ function columnValues(df: DataFrameLike, name: string, role: string): ArrayLike<
   return df.column(name).values;
 }
 
-/** Builds a validated `TimeSeries` from two columns of a danfo.js DataFrame (errors name the row). */
-export function fromDataFrame(df: DataFrameLike, opts: FromDataFrameOptions): TimeSeries {
-  const { time, value, ...rest } = opts;
+/** The time and value columns: as given, else `timestamp` / `value` if present, else the first others. */
+function pickColumns(df: DataFrameLike, opts: FromDataFrameOptions): { time: string; value: string } {
+  const cols = df.columns;
+  const named = (want: string | undefined, dflt: string) => want ?? (cols.includes(dflt) ? dflt : undefined);
+  const t0 = named(opts.time, 'timestamp');
+  const v0 = named(opts.value, 'value');
+  const time = t0 ?? cols.find((c) => c !== v0);
+  const value = v0 ?? cols.find((c) => c !== time);
+  if (time === undefined || value === undefined) {
+    throw new SeriesError(
+      'missing_column',
+      `the DataFrame has only the column${cols.length === 1 ? '' : 's'} ${cols.join(', ') || '(none)'}; fromDataFrame needs a time and a value column: pass { time, value } naming them`,
+    );
+  }
+  if (time === value) {
+    throw new SeriesError(
+      'missing_column',
+      `time and value are the same column (${JSON.stringify(time)}); pass { time, value } naming two columns`,
+    );
+  }
+  return { time, value };
+}
+
+/**
+ * Builds a validated `TimeSeries` from two columns of a danfo.js DataFrame (errors name the row).
+ * Without `time`/`value`, it reads the columns `toDataFrame` writes (`timestamp`, `value`), falling
+ * back to the first columns as `readCsv` does.
+ */
+export function fromDataFrame(df: DataFrameLike, opts: FromDataFrameOptions = {}): TimeSeries {
+  const { time: _t, value: _v, ...rest } = opts;
+  const { time, value } = pickColumns(df, opts);
   const tc = columnValues(df, time, 'time');
   const vc = columnValues(df, value, 'value');
   const n = tc.length;

@@ -37,6 +37,25 @@ describe('danfo adapter (real danfojs-node)', () => {
     expect(Array.from(ts.t)).toEqual([T0, T0 + M5]);
     expect(Array.from(ts.v)).toEqual([1, 2]);
   });
+  it('without options, reads columns timestamp and value, else the first column and the first other one', async () => {
+    const ts: TimeSeries = { t: Float64Array.of(T0, T0 + M5), v: Float64Array.of(3.5, -1) };
+    const back = fromDataFrame(await toDataFrame(ts));
+    expect(back.t).toEqual(ts.t);
+    expect(back.v).toEqual(ts.v);
+    // value named, time not: time is the first column other than the value column
+    const reordered = fromDataFrame(new DataFrame({ value: [3.5, -1], when: [T0, T0 + M5] }));
+    expect(Array.from(reordered.t)).toEqual([T0, T0 + M5]);
+    expect(Array.from(reordered.v)).toEqual([3.5, -1]);
+    const unnamed = fromDataFrame(new DataFrame({ when: [T0, T0 + M5], temp: [7, 8] }));
+    expect(Array.from(unnamed.t)).toEqual([T0, T0 + M5]);
+    expect(Array.from(unnamed.v)).toEqual([7, 8]);
+    // one option given: the other still defaults
+    const half = fromDataFrame(new DataFrame({ when: [T0, T0 + M5], temp: [7, 8] }), { value: 'temp' });
+    expect(Array.from(half.v)).toEqual([7, 8]);
+    const one = new DataFrame({ only: [1, 2] });
+    expect(() => fromDataFrame(one)).toThrow(SeriesError);
+    expect(() => fromDataFrame(one)).toThrow(/only[\s\S]*time.*value/);
+  });
   it('bad frames give SeriesErrors that name the column or row', () => {
     const df = new DataFrame({ timestamp: ['2013-12-02 21:15:00', 'later'], value: [1, 2] });
     expect(() => fromDataFrame(df, { time: 'timestamp', value: 'nope' })).toThrow(/timestamp, value/);
