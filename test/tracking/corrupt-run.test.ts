@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrackingError } from '../../src/errors.js';
+import { TrackingError } from '../../src/index.js';
 import { registerRuns } from '../../src/internal.js';
 import { FileTracker } from '../../src/tracking/index.js';
 
