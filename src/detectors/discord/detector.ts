@@ -224,6 +224,48 @@ export function blockMeans(
   return { x: pv.subarray(0, np), pend, pgap, np, bn, bs };
 }
 
+/**
+ * The values one core pushes over the blocks `x[0..np)` (see `fit`): each block, or with `pair` the
+ * mean of each two (a gap drops a half-filled pair). Fills `ys` (the values), `at` (the block each
+ * closes) and `gapBefore` (1 when a gap precedes it); returns their count, whether a gap follows the
+ * last one, and the pair left open at the end.
+ */
+export function pushedBlocks(
+  x: Float64Array,
+  pgap: Uint8Array,
+  np: number,
+  pair: boolean,
+  ys: Float64Array,
+  at: Int32Array,
+  gapBefore: Uint8Array,
+): { pushed: number; gapAfter: boolean; pairN: number; pairSum: number } {
+  let pushed = 0;
+  let pairN = 0;
+  let pairSum = 0;
+  let gapOpen = false;
+  for (let i = 0; i < np; i++) {
+    if (pgap[i]) {
+      gapOpen = true;
+      pairN = 0;
+      pairSum = 0;
+    }
+    let y = x[i];
+    if (pair) {
+      pairSum += y;
+      if (++pairN < 2) continue;
+      y = pairSum / 2;
+      pairN = 0;
+      pairSum = 0;
+    }
+    ys[pushed] = y;
+    at[pushed] = i;
+    gapBefore[pushed] = gapOpen ? 1 : 0;
+    gapOpen = false;
+    pushed++;
+  }
+  return { pushed, gapAfter: gapOpen, pairN, pairSum };
+}
+
 /** The setup `fit` derives from the training part (`t`, `v`). */
 export function discordSetup(c: DiscordConfig, t: Float64Array, v: Float64Array): DiscordSetup {
   const n = v.length;
@@ -370,33 +412,23 @@ class DiscordRaw implements RowModel<DiscordState> {
     const eus = new Float64Array(np);
     /** Block index each pushed value closes (every block, or the second of each pair). */
     const at = new Int32Array(np);
+    const ys = new Float64Array(np);
+    const gapBefore = new Uint8Array(np);
     this.members = [];
     let pairN = 0;
     let pairSum = 0;
     for (const [m, pair] of plan) {
       const core = new DiscordCore(m, pair ? discordWindow(c, p, 2 * k) : window);
       core.reset(mean, pair ? floor / Math.SQRT2 : floor);
-      let pushed = 0;
-      pairN = 0;
-      pairSum = 0;
-      for (let i = 0; i < np; i++) {
-        if (pgap[i]) {
-          core.gap();
-          pairN = 0;
-          pairSum = 0;
-        }
-        let y = x[i];
-        if (pair) {
-          pairSum += y;
-          if (++pairN < 2) continue;
-          y = pairSum / 2;
-          pairN = 0;
-          pairSum = 0;
-        }
-        scores[pushed] = core.push(y);
-        eus[pushed] = core.euclid;
-        at[pushed++] = i;
+      const seq = pushedBlocks(x, pgap, np, pair, ys, at, gapBefore);
+      const pushed = seq.pushed;
+      for (let j = 0; j < pushed; j++) {
+        if (gapBefore[j]) core.gap();
+        scores[j] = core.push(ys[j]);
+        eus[j] = core.euclid;
       }
+      if (seq.gapAfter) core.gap();
+      ({ pairN, pairSum } = seq);
       // warm-up: until a subsequence has a neighbour one period back its nearest neighbour is out of
       // phase and its distance says nothing about the series; those scores would set the scale (and
       // teach the calibrator) that large distances are normal

@@ -29,6 +29,7 @@ import {
   discordConfigSchema,
   discordSetup,
   discordWindow,
+  pushedBlocks,
   viewScales,
   warmup,
 } from './detector.js';
@@ -106,30 +107,7 @@ export function discordLocateScores(
   for (const [m, pair] of plan) {
     const base = pair ? discordWindow(c, setup.period, 2 * k) : setup.window;
     const window = Math.max(8, Math.round(base * mul));
-    let pushed = 0;
-    let pairN = 0;
-    let pairSum = 0;
-    let gapOpen = false;
-    for (let i = 0; i < np; i++) {
-      if (pgap[i]) {
-        gapOpen = true;
-        pairN = 0;
-        pairSum = 0;
-      }
-      let y = x[i];
-      if (pair) {
-        pairSum += y;
-        if (++pairN < 2) continue;
-        y = pairSum / 2;
-        pairN = 0;
-        pairSum = 0;
-      }
-      ys[pushed] = y;
-      at[pushed] = i;
-      gapBefore[pushed] = gapOpen ? 1 : 0;
-      gapOpen = false;
-      pushed++;
-    }
+    const { pushed } = pushedBlocks(x, pgap, np, pair, ys, at, gapBefore);
     const core = new DiscordCore(m, window);
     const kk = pair ? 2 * k : k;
     const lag = Math.round((excl * (setup.period > 0 ? setup.period : 32)) / kk);
