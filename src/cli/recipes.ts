@@ -78,6 +78,8 @@ export const RECIPE_NAMES = [
   'defaultSeasonalAlarm',
   'defaultSeasonalShipped',
   'defaultBefore10c',
+  'defaultRule11',
+  'defaultJump11',
 ] as const;
 
 /**
