@@ -178,6 +178,21 @@ describe('discordLocateScores', () => {
     }
   });
 
+  it("align 'centre' puts a planted discord's top at the subsequence's middle: earlier than at its end, still located", () => {
+    const P = 50;
+    const cut = 2400;
+    for (const seed of [7, 8]) {
+      const { t, v } = cycle(8000, P, seed);
+      const at = 5000 + seed * 11;
+      for (let i = at; i < at + P; i++) v[i] = 0.5 * Math.sin((4 * Math.PI * (i - at)) / P);
+      const end = argmax(discordLocateScores({}, t, v, cut, TWO_SIDED_LOCATE)) + cut;
+      const mid = argmax(discordLocateScores({}, t, v, cut, { ...TWO_SIDED_LOCATE, align: 'centre' })) + cut;
+      expect(mid).toBeLessThan(end);
+      expect(mid).toBeGreaterThanOrEqual(at - 100);
+      expect(mid).toBeLessThan(at + P + 100);
+    }
+  });
+
   it('property: a broadened score lies between the score and its centred local mean, 0 stays 0, a constant stays', () => {
     fc.assert(
       fc.property(
