@@ -22,7 +22,7 @@ export interface RunsExportOptions {
 function summary(r: ExportReport, from: string, to: string): string {
   const lines = [
     `exported ${from} → ${to}`,
-    `  experiments ${r.experiments}, runs ${r.runs} (already there: ${r.skippedRuns})`,
+    `  experiments ${r.experiments}, runs ${r.runs} (already there: ${r.skippedRuns}, unreadable and not copied: ${r.unreadableRuns.length})`,
     `  params ${r.params}, tags ${r.tags}, metric points ${r.metricPoints}, datasets ${r.datasets}`,
     `  artifacts ${r.artifacts} (${r.artifactBytes} bytes)`,
     `  registered models ${r.models}, versions ${r.modelVersions}, aliases ${r.aliases}`,
@@ -36,6 +36,9 @@ function summary(r: ExportReport, from: string, to: string): string {
       `  NOT COPIED: run ${f.experiment}/${f.runName} ${f.sourceRunId}: ${f.artifacts.length ? '' : f.reason}`,
     );
     for (const a of f.artifacts) lines.push(`    artifact ${JSON.stringify(a.path)}: ${a.reason}`);
+  }
+  for (const u of r.unreadableRuns) {
+    lines.push(`  NOT COPIED (unreadable): run ${u.experiment}/${u.sourceRunId}: ${u.reason}`);
   }
   for (const m of r.failedModels) lines.push(`  NOT COPIED: model ${m.name}: ${m.reason}`);
   if (r.stoppedBy !== undefined) lines.push(`  STOPPED: ${r.stoppedBy}`);
@@ -84,13 +87,15 @@ async function exportTo(
       ...(opts.quiet || opts.json ? {} : { onProgress: (m: string) => out(`${m}\n`) }),
     });
     out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report, from.uri, to.uri));
-    const failed = report.failedRuns.length + report.failedModels.length;
+    const runsLeft = report.failedRuns.length + report.unreadableRuns.length;
+    const failed = runsLeft + report.failedModels.length;
     if (report.stoppedBy !== undefined || failed > 0) {
+      const unreadable = report.unreadableRuns.length;
       throw new TrackingError(
         'export_incomplete',
         report.stoppedBy !== undefined
           ? `the export stopped: ${report.stoppedBy}; fix that and run the same command again (copied runs are skipped, half-copies removed)`
-          : `${report.failedRuns.length} run(s) and ${report.failedModels.length} model(s) were not copied (listed above; nothing of them is left at ${to.uri}); rename or fix what is named and run the same command again`,
+          : `${runsLeft} run(s)${unreadable > 0 ? ` (${unreadable} of them unreadable in the source store)` : ''} and ${report.failedModels.length} model(s) were not copied (listed above; nothing of them is left at ${to.uri}); rename or fix what is named and run the same command again`,
       );
     }
     return report;
