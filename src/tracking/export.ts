@@ -258,10 +258,14 @@ async function copyModels(
  * bad `experiments` choice): the report lists them in `failedRuns`, `failedModels` and `stoppedBy`,
  * so check those (`tsad runs export` exits 5 when any is set).
  */
-/** Runs the source's searches skipped as unreadable (only the local store has such runs). */
-function unreadableRuns(t: Tracker): readonly { runId: string; reason: string }[] {
-  const f = (t as Partial<{ unreadableRuns(): readonly { runId: string; reason: string }[] }>).unreadableRuns;
-  return typeof f === 'function' ? f.call(t) : [];
+/**
+ * Runs the source's searches skipped as unreadable: only the local store has such runs
+ * (`FileTracker.unreadableRuns`, also forwarded by `openTracker`'s tracker, as a promise).
+ */
+async function unreadableRuns(t: Tracker): Promise<readonly { runId: string; reason: string }[]> {
+  type Skipped = readonly { runId: string; reason: string }[];
+  const f = (t as Partial<{ unreadableRuns(): Skipped | Promise<Skipped> }>).unreadableRuns;
+  return typeof f === 'function' ? await f.call(t) : [];
 }
 
 export async function exportRuns(
@@ -319,11 +323,11 @@ async function copyExperiment(
   report: ExportReport,
   opts: ExportOptions,
 ): Promise<void> {
-  const skippedBefore = unreadableRuns(from).length;
+  const skippedBefore = (await unreadableRuns(from)).length;
   const runs = (await from.searchRuns({ experiment: name })).sort(
     (a, b) => a.info.startTime - b.info.startTime || (a.info.runId < b.info.runId ? -1 : 1),
   );
-  for (const u of unreadableRuns(from).slice(skippedBefore)) {
+  for (const u of (await unreadableRuns(from)).slice(skippedBefore)) {
     report.unreadableRuns.push({ experiment: name, sourceRunId: u.runId, reason: u.reason });
   }
   await to.getOrCreateExperiment(name);
