@@ -13,7 +13,6 @@ import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
-  mkdirSync,
   openSync,
   readFileSync,
   readSync,
@@ -23,6 +22,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { nabDataDir } from '../datasets/nab.js';
 import { ConfigError } from '../errors.js';
+import { makeDirsSync } from '../fs-dirs.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
 import { parseNabTime, readNabResultsDir, scoreNabResults } from '../metrics/nab-files.js';
 import { detectedMttdSec, evaluate, NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
@@ -328,6 +328,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     throw new ConfigError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
   }
   const outDir = resolve(opts.outDir ?? join('bench', 'results', 'corpus', basename(corpus)));
+  try {
+    makeDirsSync(outDir); // before any work: a folder that cannot be made fails once, not per file
+  } catch (err) {
+    throw new ConfigError(
+      'output_failed',
+      `cannot write the results under ${outDir}: ${(err as Error).message}; give --out a folder this user can write`,
+      { cause: err },
+    );
+  }
   const seed = opts.seed ?? 0;
   const rows: BenchRow[] = [];
   for (const recipe of recipes) {
@@ -373,7 +382,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const st = stamps.get(r.file);
       if (st) manifest.files[r.file] = st;
     }
-    mkdirSync(outDir, { recursive: true });
+    makeDirsSync(outDir);
     writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     const report = scoreNabResults(join(outDir, detector), {
       detector,
@@ -411,7 +420,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   }
   const report: BenchReport = { corpus, partial, rows, wallMs: performance.now() - start };
   if (opts.writeScoreboard !== false) {
-    mkdirSync(outDir, { recursive: true });
+    makeDirsSync(outDir);
     writeFileSync(
       join(outDir, partial ? 'scoreboard-partial.json' : 'scoreboard.json'),
       `${JSON.stringify(report, null, 2)}\n`,

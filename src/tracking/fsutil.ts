@@ -8,7 +8,10 @@ import { constants, promises as fsp, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { TrackingError } from '../errors.js';
+import { makeDirs } from '../fs-dirs.js';
 import { UnsafePathError } from './tracker.js';
+
+export { makeDirs };
 
 export function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
@@ -38,30 +41,6 @@ export function fsError(err: unknown, what: string): unknown {
     );
   }
   return err;
-}
-
-/**
- * `mkdir -p` that always ends. Node's own `mkdir(path, { recursive: true })` never returns when the
- * kernel answers ENOENT for a folder whose parent exists (any path under `/proc`), so the store's
- * folders are made one level at a time and each level is tried at most twice. A path part that is a
- * file fails with ENOTDIR (EEXIST when the last part is a file).
- */
-export async function makeDirs(path: string): Promise<void> {
-  try {
-    await fsp.mkdir(path);
-    return;
-  } catch (err) {
-    if (isErrno(err, 'EEXIST')) {
-      if ((await fsp.stat(path)).isDirectory()) return;
-      throw err;
-    }
-    const parent = dirname(path);
-    if (!isErrno(err, 'ENOENT') || parent === path) throw err;
-  }
-  await makeDirs(dirname(path));
-  await fsp.mkdir(path).catch(async (err: unknown) => {
-    if (!isErrno(err, 'EEXIST') || !(await fsp.stat(path)).isDirectory()) throw err;
-  });
 }
 
 const STORE_PATH_REASONS: Readonly<Record<string, string>> = {

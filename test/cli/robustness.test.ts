@@ -230,10 +230,42 @@ describe('-o onto a pipe writes into it and leaves it a pipe', () => {
       got += b.toString();
     });
     const closed = new Promise<void>((res) => reader.on('close', () => res()));
-    const r = tsad('train', 'data.csv', '-d', 'zms', '-q', '-o', fifo);
-    expect(r.status, r.stderr).toBe(0);
-    await closed;
-    expect(statSync(fifo).isFIFO()).toBe(true);
-    expect(JSON.parse(got).type).toBeTypeOf('string');
+    try {
+      const r = tsad('train', 'data.csv', '-d', 'zms', '-q', '-o', fifo);
+      expect(r.status, r.stderr).toBe(0);
+      // a pipe replaced by a file would leave the reader waiting for a writer forever
+      expect(statSync(fifo).isFIFO()).toBe(true);
+      await closed;
+      expect(JSON.parse(got).type).toBeTypeOf('string');
+    } finally {
+      reader.kill();
+    }
+  });
+});
+
+describe('folders under /proc (where no folder can be made) fail at once', () => {
+  it('synth and bench --out: output_failed (exit 2); a cache folder there does not stop tsad --help', () => {
+    expectUserError(
+      tsad('synth', '/proc/tsad-nowhere/corpus', '--seed', '1'),
+      2,
+      /ConfigError \[output_failed\]: cannot write \/proc\/tsad-nowhere\/corpus/,
+    );
+    const corpus = join(dir, 'corpus');
+    const made = tsad('synth', corpus, '--seed', '1', '--per-kind', '1', '--clean', '1');
+    expect(made.status, made.stderr).toBe(0);
+    expectUserError(
+      tsad('bench', '--corpus', corpus, '-d', 'zms', '--out', '/proc/tsad-nowhere/results'),
+      2,
+      /ConfigError \[output_failed\]: cannot write the results under \/proc\/tsad-nowhere\/results: .*give --out a folder/,
+    );
+    const r = spawnSync(process.execPath, [cli, '--help'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...env, TSAD_CACHE_DIR: '/proc/tsad-nowhere' },
+      timeout: 60_000,
+    });
+    expect(r.signal, 'tsad --help hung').toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage');
   });
 });

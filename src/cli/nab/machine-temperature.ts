@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { SqlSource } from '../../datasets/sql.js';
 import { BaseDetector } from '../../detectors/base.js';
 import { defaultDetector } from '../../detectors/default.js';
 import { startForestWorker } from '../../detectors/rcf/forest.js';
 import type { AlarmEvent, Detector } from '../../detectors/types.js';
+import { makeDirs } from '../../fs-dirs.js';
 import { evaluate, type TsadReport } from '../../metrics/index.js';
 import { renderExperimentReport } from '../../report/html.js';
 import { splitAt } from '../../series/index.js';
@@ -349,7 +350,7 @@ async function experiment(
         },
       ],
     });
-    const written = mkdir(dirname(path), { recursive: true }).then(() => writeFile(path, page));
+    const written = makeDirs(dirname(path)).then(() => writeFile(path, page));
     written.catch(() => {}); // awaited by the caller; a failure is reported there
     return { page, written };
   };
