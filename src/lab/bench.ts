@@ -10,15 +10,7 @@
  * (`files`) is labelled partial and never ranked among full-corpus rows.
  */
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  openSync,
-  readFileSync,
-  readSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { nabDataDir } from '../datasets/nab.js';
 import { ConfigError } from '../errors.js';
