@@ -84,13 +84,7 @@ export async function detectCommand(path: string, o: DetectCliOptions): Promise<
   const { splitAt } = await import('../series/ops.js');
   const all = await readSeriesCsv(path, o);
   const ts = after !== undefined ? splitAt(all, after)[1] : all;
-  if (ts.t.length === 0) {
-    const { ConfigError } = await import('../errors.js');
-    throw new ConfigError(
-      'invalid_option',
-      `no rows of ${path} are at or after --after ${o.after}: its last row is at ${new Date(all.t[all.t.length - 1]).toISOString()}; pick an earlier --after`,
-    );
-  }
+  // an --after past the last row scores nothing and succeeds (a scheduled run with no new rows)
   progress(o.quiet, `scoring ${ts.t.length} rows`);
   const { scores, alarms } = det.detect(ts);
   const warnings: string[] = [];

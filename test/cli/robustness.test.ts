@@ -209,16 +209,6 @@ describe('nothing detected is no time to detect, not 0 s', () => {
   });
 });
 
-describe('time options outside the data', () => {
-  it('detect --after past the last row is invalid_option (exit 2), not “0 rows scored”', () => {
-    expectUserError(
-      tsad('detect', 'data.csv', '-m', 'model.json', '--after', '2030-01-01'),
-      2,
-      /ConfigError \[invalid_option\]: no rows of data\.csv are at or after --after 2030-01-01: its last row is at 2024-01-03T18:35:00\.000Z/,
-    );
-  });
-});
-
 describe('-o onto a pipe writes into it and leaves it a pipe', () => {
   it('a FIFO given as -o is written into, not replaced by a regular file (as -o /dev/null would be)', async () => {
     const fifo = join(dir, 'model.fifo');
