@@ -22,11 +22,14 @@ export interface RunsExportOptions {
 function summary(r: ExportReport, from: string, to: string): string {
   const lines = [
     `exported ${from} → ${to}`,
-    `  experiments ${r.experiments}, runs ${r.runs} (already there: ${r.skippedRuns}, unreadable and not copied: ${r.unreadableRuns.length})`,
+    `  experiments ${r.experiments}, runs ${r.runs} (already there: ${r.skippedRuns})`,
     `  params ${r.params}, tags ${r.tags}, metric points ${r.metricPoints}, datasets ${r.datasets}`,
     `  artifacts ${r.artifacts} (${r.artifactBytes} bytes)`,
     `  registered models ${r.models}, versions ${r.modelVersions}, aliases ${r.aliases}`,
   ];
+  if (r.unreadableRuns.length > 0) {
+    lines.push(`  runs unreadable in the source, NOT COPIED: ${r.unreadableRuns.length}`);
+  }
   if (r.removedPartialCopies > 0) {
     lines.push(`  half-copies left by an earlier export, removed: ${r.removedPartialCopies}`);
   }

@@ -190,7 +190,7 @@ describe('tsad runs export counts runs it cannot read', () => {
     expect(report.unreadableRuns[0].reason).toMatch(/run\.json/);
     const text = tsad('runs', 'export', '--from', `file:${src}`, '--to', `file:${join(dir, 'export-dst')}`);
     expect(text.status).toBe(5);
-    expect(text.stdout).toContain('unreadable and not copied: 1');
+    expect(text.stdout).toContain('runs unreadable in the source, NOT COPIED: 1');
     expect(text.stdout).toContain('NOT COPIED (unreadable): run ');
     expect(text.stdout).toContain(bad);
   });
