@@ -54,7 +54,8 @@ export async function writeOutputFile(path: string, data: string | Uint8Array): 
     await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
+    // the temp file may not exist, nor be reachable (ENOTDIR when a part of the path is a file)
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw await outputError(err, path);
   }
 }

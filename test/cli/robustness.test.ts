@@ -209,6 +209,16 @@ describe('nothing detected is no time to detect, not 0 s', () => {
   });
 });
 
+describe('-o paths that cannot be written', () => {
+  it('a part of the -o path is a file: output_failed (exit 2), not a raw ENOTDIR', () => {
+    expectUserError(
+      tsad('train', 'data.csv', '-d', 'zms', '-q', '-o', join(dir, 'a-file', 'model.json')),
+      2,
+      /ConfigError \[output_failed\]: cannot write .*a-file\/model\.json: a part of the path is a file, not a folder \(ENOTDIR\)/,
+    );
+  });
+});
+
 describe('-o onto a pipe writes into it and leaves it a pipe', () => {
   it('a FIFO given as -o is written into, not replaced by a regular file (as -o /dev/null would be)', async () => {
     const fifo = join(dir, 'model.fifo');
