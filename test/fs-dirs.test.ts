@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeDirs, makeDirsSync } from '../src/fs-dirs.js';
+import { makeDirs, makeDirsSync } from '../src/internal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-dirs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
