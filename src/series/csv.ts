@@ -214,9 +214,10 @@ function pickColumns(names: string[], opts: ReadCsvOptions, path: string): Colum
       );
     }
     for (let k = 0; k < names.length; k++) if (k !== avoid) return k;
+    const sep = names.length === 1 ? [';', '\t', '|'].find((c) => names[0].includes(c)) : undefined;
     throw new SeriesError(
       'missing_column',
-      `${path}: need a time and a value column, the header has only ${names.join(', ')}`,
+      `${path}: need a time and a value column, the header has only ${names.join(', ')}${sep === undefined ? '' : `; its fields look separated by ${JSON.stringify(sep)}: tsad reads comma-separated files, so write it with commas`}`,
     );
   };
   const ti = pick(opts.time, 'timestamp', -1);

@@ -99,6 +99,12 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     expect((e as SeriesError).message).toContain('(when, temp, label)');
     const ts = await readCsv(three, { time: 'when', value: 'temp' });
     expect(Array.from(ts.v)).toEqual([1, 2]);
+    // a semicolon- or tab-separated file is one column: the error says which separator it saw
+    const semi = join(dir, 'semi.csv');
+    writeFileSync(semi, 'timestamp;value\n2024-01-01T00:00:00Z;1\n');
+    await expect(readCsv(semi)).rejects.toThrow(
+      /header has only timestamp;value; its fields look separated by ";": tsad reads comma-separated/,
+    );
     const two = join(dir, 'two.csv');
     writeFileSync(two, 'when,temp\n2024-01-01T00:00:00Z,1\n2024-01-01T00:05:00Z,2\n');
     expect(Array.from((await readCsv(two)).v)).toEqual([1, 2]);
