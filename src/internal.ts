@@ -50,6 +50,7 @@ export { maxOf, minOf, NAV_BITS, NAV_MASK, NAV_MAX_DIM, spanWith } from './detec
 export { gridStep, SEASONAL_CHANGE_DEFAULTS, SeasonalChangeCore } from './detectors/seasonal-change/core.js';
 export { SeasonalChangeDetector } from './detectors/seasonal-change/detector.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
+export { makeDirs, makeDirsSync } from './fs-dirs.js';
 export {
   GatedShapeDetector,
   maxDetector,

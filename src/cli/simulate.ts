@@ -85,7 +85,8 @@ export function registerSimulate(program: Command): void {
           precision: r.report?.precision ?? null,
           recall: r.report?.recall ?? null,
           f1: r.report?.f1 ?? null,
-          mttdSec: r.report?.meanTimeToDetectSec ?? null,
+          // null when nothing was detected (the report's 0 would read as an instant detection)
+          mttdSec: r.report && r.report.recall > 0 ? r.report.meanTimeToDetectSec : null,
           nabStandard: r.report?.nab.standard ?? null,
           alarms: r.alarms.length,
           retrains: r.retrains.length - 1,

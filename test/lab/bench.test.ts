@@ -45,6 +45,9 @@ describe('runBench', () => {
     expect(floorCdf?.scores.standard).toBe(0);
     expect(floorCdf?.kinds.reduce((s, k) => s + k.found, 0)).toBe(0);
     expect(floorCdf?.clean).toEqual({ files: 2, withAlarm: 0 });
+    // nothing detected: no time to detect (null in the JSON), not 0 s
+    for (const f of floorCdf?.perFile ?? []) expect(f.mttdSec).toBeNull();
+    expect(JSON.stringify(floorCdf?.perFile)).toContain('"mttdSec":null');
     const zms = r.rows.find((x) => x.recipe === 'zms');
     expect(zms?.kinds.map((k) => [k.kind, k.windows])).toEqual([
       ['flatline', 1],
@@ -53,6 +56,10 @@ describe('runBench', () => {
     ]);
     expect(zms?.perFile).toHaveLength(5);
     for (const f of zms?.perFile ?? []) if (f.windows > 0) expect(f.f1).toBeGreaterThanOrEqual(0);
+    for (const f of zms?.perFile ?? []) {
+      if (f.recall > 0) expect(f.mttdSec).toBeTypeOf('number');
+      else expect(f.mttdSec).toBeNull();
+    }
     const text = formatBench(r);
     expect(text).toContain('(floor) tsad_floorLikelihood');
     expect(text).toContain('per kind');
