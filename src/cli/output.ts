@@ -28,20 +28,27 @@ export async function outputError(err: unknown, path: string): Promise<unknown> 
   );
 }
 
+/** Folders of the kernel's special files (not /dev/shm, an ordinary tmpfs). */
+const SPECIAL_DIRS = /^\/(?:proc|dev(?!\/shm(?:\/|$)))\//;
+
 /**
  * Writes `data` to `path` whole or not at all: a temp file beside it, renamed over it once complete,
  * so a failed write never leaves a half file (or clobbers the old one). A device or a pipe
- * (`/dev/null`, `/dev/stdout`, a FIFO) is written into directly. Failures: `outputError`.
+ * (`/dev/null`, a FIFO), and any path under /dev or /proc (`/dev/stdout` even when it is redirected
+ * to a file), is written into directly. Failures: `outputError`.
  */
 export async function writeOutputFile(path: string, data: string | Uint8Array): Promise<void> {
-  const [{ rename, rm, stat, writeFile }, { randomBytes }] = await Promise.all([
+  const [{ rename, rm, stat, writeFile }, { randomBytes }, { resolve }] = await Promise.all([
     import('node:fs/promises'),
     import('node:crypto'),
+    import('node:path'),
   ]);
   // a device or a pipe (-o /dev/null, /dev/stdout, a FIFO) is written into, never renamed over:
-  // renaming would replace it with a regular file (as root, /dev/null itself)
+  // renaming would replace it with a regular file (as root, /dev/null itself). So is any path under
+  // /dev or /proc (not /dev/shm): /dev/stdout of a `> file` redirect stats as that regular file, but
+  // no temp file can be made beside /dev/fd/1, and as root a rename would replace /dev/stdout
   const st = await stat(path).catch(() => undefined);
-  if (st && !st.isFile() && !st.isDirectory()) {
+  if (st && !st.isDirectory() && (!st.isFile() || SPECIAL_DIRS.test(resolve(path)))) {
     try {
       await writeFile(path, data);
       return;

@@ -5,9 +5,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  closeSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -246,6 +248,32 @@ describe('-o onto a pipe writes into it and leaves it a pipe', () => {
     } finally {
       reader.kill();
     }
+  });
+});
+
+describe('-o /dev/fd/N with that descriptor redirected to a regular file', () => {
+  it('writes into the file (as `-o /dev/stdout > model.json` does), never a temp file beside it', () => {
+    // /dev/fd/1 stats as the regular file it is open on, but no temp file can be made in /proc/self/fd
+    // (and a rename there, as root over /dev/stdout, would replace the device link itself)
+    const out = join(dir, 'model-by-fd.json');
+    const fd = openSync(out, 'w');
+    try {
+      const r = spawnSync(
+        process.execPath,
+        [cli, 'train', 'data.csv', '-d', 'zms', '-q', '--no-track', '-o', '/dev/fd/3'],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env,
+          timeout: 60_000,
+          stdio: ['ignore', 'pipe', 'pipe', fd],
+        },
+      );
+      expect(r.status, r.stderr).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    expect(JSON.parse(readFileSync(out, 'utf8')).format).toBe('tsad-model');
   });
 });
 
