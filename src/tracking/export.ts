@@ -20,6 +20,7 @@
  */
 import { TrackingError } from '../errors.js';
 import {
+  type Experiment,
   type MetricPoint,
   type ModelVersion,
   ParamConflictError,
@@ -262,8 +263,10 @@ async function copyModels(
  * Runs the source's searches skipped as unreadable: only the local store has such runs
  * (`FileTracker.unreadableRuns`, also forwarded by `openTracker`'s tracker, as a promise).
  */
-async function unreadableRuns(t: Tracker): Promise<readonly { runId: string; reason: string }[]> {
-  type Skipped = readonly { runId: string; reason: string }[];
+async function unreadableRuns(
+  t: Tracker,
+): Promise<readonly { runId: string; experimentId: string; reason: string }[]> {
+  type Skipped = readonly { runId: string; experimentId: string; reason: string }[];
   const f = (t as Partial<{ unreadableRuns(): Skipped | Promise<Skipped> }>).unreadableRuns;
   return typeof f === 'function' ? await f.call(t) : [];
 }
@@ -307,7 +310,7 @@ export async function exportRuns(
     }
   }
   try {
-    for (const exp of chosen) await copyExperiment(from, to, exp.name, report, opts);
+    for (const exp of chosen) await copyExperiment(from, to, exp, report, opts);
     if (opts.models !== false) await copyModels(from, to, report, opts);
   } catch (err) {
     // The destination itself failed: what is copied stays (complete runs only); a re-run continues.
@@ -319,15 +322,19 @@ export async function exportRuns(
 async function copyExperiment(
   from: Tracker,
   to: Tracker,
-  name: string,
+  exp: Experiment,
   report: ExportReport,
   opts: ExportOptions,
 ): Promise<void> {
-  const skippedBefore = (await unreadableRuns(from)).length;
+  const name = exp.name;
   const runs = (await from.searchRuns({ experiment: name })).sort(
     (a, b) => a.info.startTime - b.info.startTime || (a.info.runId < b.info.runId ? -1 : 1),
   );
-  for (const u of (await unreadableRuns(from)).slice(skippedBefore)) {
+  // the source lists every run its searches ever skipped (each once, whichever search met it first:
+  // maybe one before this export), so pick this experiment's, less any readable again since
+  const found = new Set(runs.map((r) => r.info.runId));
+  for (const u of await unreadableRuns(from)) {
+    if (u.experimentId !== exp.experimentId || found.has(u.runId)) continue;
     report.unreadableRuns.push({ experiment: name, sourceRunId: u.runId, reason: u.reason });
   }
   await to.getOrCreateExperiment(name);

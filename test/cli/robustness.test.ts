@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsv, SeriesError, TrackingError } from '../../src/index.js';
-import { FileTracker } from '../../src/tracking/index.js';
+import { exportRuns, FileTracker, openMemoryTracker } from '../../src/tracking/index.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const cli = join(repo, 'dist', 'cli', 'main.js');
@@ -201,6 +201,22 @@ describe('tsad runs export counts runs it cannot read', () => {
     expect(text.stdout).toContain('runs unreadable in the source, NOT COPIED: 1');
     expect(text.stdout).toContain('NOT COPIED (unreadable): run ');
     expect(text.stdout).toContain(bad);
+  });
+
+  it('library: exportRuns counts a run that a search before it (or an earlier export) already skipped', async () => {
+    const root = join(dir, 'export-lib');
+    const ids: string[] = [];
+    const maker = new FileTracker(root);
+    for (let k = 0; k < 2; k++) ids.push(await maker.run({ experiment: 'e' }, async (run) => run.id));
+    const exp = await maker.getExperiment('e');
+    writeFileSync(join(root, 'experiments', exp!.experimentId, 'runs', ids[0], 'run.json'), '{"trunc');
+    const from = new FileTracker(root);
+    expect((await from.searchRuns({ experiment: 'e' })).map((r) => r.info.runId)).toEqual([ids[1]]);
+    for (let k = 0; k < 2; k++) {
+      const report = await exportRuns(from, openMemoryTracker());
+      expect(report.runs).toBe(1);
+      expect(report.unreadableRuns.map((u) => [u.experiment, u.sourceRunId])).toEqual([['e', ids[0]]]);
+    }
   });
 });
 
