@@ -266,14 +266,14 @@ export type MetricDirection = 'higher' | 'lower';
  * members (metric `NaN`) never win. Without metric values (no target) every member is used.
  */
 export function selectBest(values: readonly number[], direction: MetricDirection = 'higher'): number[] {
-  const keyed = values.map((v) =>
-    Number.isNaN(v) ? Number.NEGATIVE_INFINITY : direction === 'higher' ? v : -v,
-  );
-  let best = Number.NEGATIVE_INFINITY;
-  for (const k of keyed) if (k > best) best = k;
+  // NaN keys below every number, -Infinity included (the key of a lower-is-better +Infinity: a member
+  // that never detected ties only with others like it, never with a failed one)
+  const keyed = values.map((v) => (Number.isNaN(v) ? Number.NaN : direction === 'higher' ? v : -v));
+  let best = Number.NaN;
+  for (const k of keyed) if (Number.isNaN(best) || k > best) best = k;
   const used: number[] = [];
   keyed.forEach((k, i) => {
-    if (k === best) used.push(i);
+    if (k === best || (Number.isNaN(best) && Number.isNaN(k))) used.push(i);
   });
   return used;
 }

@@ -124,6 +124,11 @@ describe('model selection and metric weights', () => {
     expect(selectBest([Number.NaN, 0.1])).toEqual([1]);
     // a member that never detected has mean time to detect +Infinity: it never wins on 'lower'
     expect(selectBest([Number.POSITIVE_INFINITY, 3600], 'lower')).toEqual([1]);
+    // … and, when no member detected, ties with the others like it but never with a failed (NaN) one
+    expect(selectBest([Number.POSITIVE_INFINITY, Number.NaN, Number.POSITIVE_INFINITY], 'lower')).toEqual([
+      0, 2,
+    ]);
+    expect(selectBest([Number.NaN, Number.NaN])).toEqual([0, 1]);
   });
   it('weights by the metric, or by its inverse when lower is better', () => {
     expect(Array.from(metricWeights([1, 3]))).toEqual([0.25, 0.75]);
