@@ -25,12 +25,14 @@ export interface DataFrameLike {
 export interface FromDataFrameOptions extends SeriesOptions {
   /**
    * Time column: strings (ISO-8601, UTC unless zoned), `Date`s or epoch-ms numbers. Default
-   * `'timestamp'` if present, else the first column other than the value column (as `readCsv`).
+   * `'timestamp'` if present, else the other column of a two-column frame (as `readCsv`; with more
+   * columns a missing `timestamp` is a `missing_column` error).
    */
   time?: string;
   /**
    * Value column: numbers; `null`/`undefined`/`NaN` count as missing (see `nonFinite`). Default
-   * `'value'` if present, else the first column other than the time column.
+   * `'value'` if present, else the other column of a two-column frame (with more columns a missing
+   * `value` is a `missing_column` error).
    */
   value?: string;
 }
