@@ -47,7 +47,16 @@ export function assertStoreExists(uri: string = defaultTrackingUri()): void {
     try {
       return statSync(p, { throwIfNoEntry: false });
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'ENOTDIR') return 'not_dir';
+      const code = (err as { code?: unknown }).code;
+      if (code === 'ENOTDIR') return 'not_dir';
+      if (code === 'ELOOP' || code === 'ENAMETOOLONG') {
+        // no access would help: the path itself is wrong (as the store says when it makes one)
+        throw new TrackingError(
+          'bad_store_path',
+          `${c.path} is not a tracking store: ${code === 'ELOOP' ? 'the path loops through symlinks' : 'the path is too long'} (${code}); pass --uri or set TSAD_TRACKING_URI to the store's folder`,
+          { cause: err },
+        );
+      }
       throw new TrackingError(
         'storage_denied',
         `cannot read the tracking store at ${c.path}: ${(err as Error).message}; give this user read access or pass another --uri`,

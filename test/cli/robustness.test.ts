@@ -14,6 +14,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -137,6 +138,23 @@ describe('a store location that cannot hold a store fails fast with what to fix'
       /TrackingError \[bad_store_path\]: .*a part of the path is a file/,
     );
     expect(readFileSync(file, 'utf8')).toBe('not a store\n');
+  });
+
+  it('a path that loops through symlinks: bad_store_path (ELOOP) for reading and writing alike, exit 5', () => {
+    const a = join(dir, 'loop-a');
+    symlinkSync(join(dir, 'loop-b'), a);
+    symlinkSync(a, join(dir, 'loop-b'));
+    const uri = `file:${join(a, 'store')}`;
+    expectUserError(
+      tsad('runs', 'list', '--uri', uri),
+      5,
+      /TrackingError \[bad_store_path\]: .*loops through symlinks/,
+    );
+    expectUserError(
+      tsad('train', 'data.csv', '-d', 'zms', '-q', '--uri', uri),
+      5,
+      /TrackingError \[bad_store_path\]: .*loops through symlinks/,
+    );
   });
 
   it('a folder where the store marker file should be: bad_store_path (EISDIR), exit 5', () => {
