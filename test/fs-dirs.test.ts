@@ -26,6 +26,16 @@ describe('makeDirs / makeDirsSync', () => {
     makeDirsSync(join(dir, 'a'));
   });
 
+  it('many makers of one tree at once all succeed (EEXIST from a racing maker is fine)', async () => {
+    const root = join(dir, 'race');
+    const leaves = Array.from({ length: 40 }, (_, i) => join(root, 'x', 'y', 'z', `leaf${i % 4}`));
+    await Promise.all(leaves.map((p) => makeDirs(p)));
+    for (const p of leaves) expect(statSync(p).isDirectory()).toBe(true);
+    // relative paths and `..` parts resolve against the working folder, as mkdir -p does
+    await makeDirs(join(root, 'p', '..', 'q', 'r'));
+    expect(statSync(join(root, 'q', 'r')).isDirectory()).toBe(true);
+  });
+
   it('end with ENOENT under /proc, where Node’s recursive mkdir never settles', async () => {
     await expect(makeDirs('/proc/tsad-nowhere/x')).rejects.toMatchObject({ code: 'ENOENT' });
     expect(code(() => makeDirsSync('/proc/tsad-nowhere/x'))).toBe('ENOENT');

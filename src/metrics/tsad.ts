@@ -51,7 +51,6 @@ export interface PrfScores {
   readonly f1: number;
 }
 
-/** Result of {@link evaluate}. Top-level precision/recall/f1 are the revised point-adjusted ones. */
 /**
  * The mean time to detect, or `null` when no anomaly was detected (the report's
  * `meanTimeToDetectSec` is then 0, as in Merlion, which reads like an instant detection).
@@ -61,6 +60,7 @@ export function detectedMttdSec(r: Pick<TsadReport, 'recall' | 'meanTimeToDetect
   return r.recall > 0 ? r.meanTimeToDetectSec : null;
 }
 
+/** Result of {@link evaluate}. Top-level precision/recall/f1 are the revised point-adjusted ones. */
 export interface TsadReport extends PrfScores {
   readonly revised: PrfScores;
   readonly pointAdjusted: PrfScores;
