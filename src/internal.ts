@@ -24,7 +24,13 @@ export {
 export { formatScoreboard, runNabCorpus } from './cli/nab/nab-corpus.js';
 export { registerNab } from './cli/nab.js';
 export { Stages } from './cli/progress.js';
-export { CORPUS_RECIPE_NAMES, LOCATE_ONLY_NAMES, RECIPE_NAMES } from './cli/recipes.js';
+export {
+  CORPUS_RECIPE_NAMES,
+  LOCATE_ONLY_NAMES,
+  MAIN_RECIPE_NAMES,
+  RECIPE_HELP,
+  RECIPE_NAMES,
+} from './cli/recipes.js';
 export { reportCommand } from './cli/report.js';
 export { registerRuns } from './cli/runs.js';
 export { registerSimulate } from './cli/simulate.js';
