@@ -57,6 +57,7 @@ export { gridStep, SEASONAL_CHANGE_DEFAULTS, SeasonalChangeCore } from './detect
 export { SeasonalChangeDetector } from './detectors/seasonal-change/detector.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
 export { makeDirs, makeDirsSync } from './fs-dirs.js';
+export { kindColumnWidth, kindHeader } from './lab/bench.js';
 export {
   GatedShapeDetector,
   maxDetector,
