@@ -457,16 +457,17 @@ export function formatBench(report: BenchReport): string {
     );
   }
   const kindNames = [...new Set(rows.flatMap((r) => r.kinds.map((k) => k.kind)))].sort();
+  const kw = kindColumnWidth(kindNames);
   const kindTable = (title: string, pick: (r: BenchRow) => Pick<BenchRow, 'kinds' | 'clean'>) => {
     lines.push('', title);
     lines.push(
-      `${'detector'.padEnd(30)} ${kindNames.map((k) => k.slice(0, 14).padStart(14)).join(' ')} ${'clean ok'.padStart(9)}`,
+      `${'detector'.padEnd(30)} ${kindNames.map((k) => kindHeader(k, kw)).join(' ')} ${'clean ok'.padStart(9)}`,
     );
     for (const r of rows) {
       const p = pick(r);
       const cells = kindNames.map((k) => {
         const x = p.kinds.find((y) => y.kind === k);
-        return (x ? pct(x.found, x.windows) : '—').padStart(14);
+        return (x ? pct(x.found, x.windows) : '—').padStart(kw);
       });
       lines.push(
         `${r.detector.padEnd(30)} ${cells.join(' ')} ${pct(p.clean.files - p.clean.withAlarm, p.clean.files).padStart(9)}`,
@@ -485,4 +486,14 @@ export function formatBench(report: BenchReport): string {
     'own alarm rule. floor: the same mapping fed a detector that outputs 0.',
   );
   return lines.join('\n');
+}
+
+/** The width of a per-kind column: the longest kind name, at least 9 and at most 24 characters. */
+export function kindColumnWidth(kinds: readonly string[]): number {
+  return Math.min(24, Math.max(9, ...kinds.map((k) => k.length)));
+}
+
+/** A kind's column header, right-aligned; a name longer than the column ends in "…". */
+export function kindHeader(kind: string, width: number): string {
+  return (kind.length > width ? `${kind.slice(0, width - 1)}…` : kind).padStart(width);
 }

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defaultDetector } from '../../src/index.js';
-import { makeDetector, nabResultPath, recipeMapping } from '../../src/internal.js';
+import {
+  kindColumnWidth,
+  kindHeader,
+  makeDetector,
+  nabResultPath,
+  recipeMapping,
+} from '../../src/internal.js';
 import {
   FLOOR_RECIPE,
   formatBench,
@@ -242,5 +248,16 @@ describe('runLocate', () => {
     expect(hit('first')).toBe(false);
     expect(hit('onAnomaly')).toBe(true);
     expect(hit('discordTwoSided')).toBe(true);
+  });
+
+  it('prints per-kind columns wide enough for the kind names (capped, with an ellipsis)', () => {
+    const w = kindColumnWidth(['dip', 'frequencyChange', 'levelShiftDown']);
+    expect(w).toBe(15);
+    expect(kindHeader('frequencyChange', w)).toBe('frequencyChange');
+    expect(kindHeader('dip', w)).toBe(`${' '.repeat(12)}dip`);
+    expect(kindColumnWidth(['a'])).toBe(9);
+    const long = 'x'.repeat(40);
+    expect(kindColumnWidth([long])).toBe(24);
+    expect(kindHeader(long, 24)).toBe(`${'x'.repeat(23)}…`);
   });
 });
