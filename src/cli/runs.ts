@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { MetricPoint, RunRecord } from '../tracking/tracker.js';
-import { table as alignedTable, formatNumber } from './format.js';
+import { table as alignedTable, exactJson, formatNumber } from './format.js';
 import { intOption, withTracker } from './options.js';
 import { registerRunsExport } from './runs-export.js';
 
@@ -57,7 +57,7 @@ export async function listRuns(io: RunsIo, opts: ListRunsOptions): Promise<void>
       ...(opts.max !== undefined ? { maxResults: opts.max } : {}),
     });
     if (opts.json) {
-      io.out(`${JSON.stringify(runs, null, 2)}\n`);
+      io.out(exactJson(runs)); // a metric of ±Infinity or NaN (promote's never-detected mttd) as a string, not null
       return;
     }
     if (runs.length === 0) {

@@ -20,6 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listRuns } from '../../src/cli/runs.js';
 import { readCsv, SeriesError, TrackingError } from '../../src/index.js';
 import { exportRuns, FileTracker, openMemoryTracker } from '../../src/tracking/index.js';
 
@@ -177,6 +178,20 @@ describe('a store location that cannot hold a store fails fast with what to fix'
     const e = await t.getOrCreateExperiment('x').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(TrackingError);
     expect((e as TrackingError).code).toBe('bad_store_path');
+  });
+});
+
+describe('non-finite metrics in JSON', () => {
+  it('runs list --json keeps +Infinity (promote --metric mttd when nothing was detected) instead of null', async () => {
+    const root = join(dir, 'inf-store');
+    const t = new FileTracker(root);
+    await t.run({ experiment: 'm-promotion' }, (run) =>
+      run.logMetrics({ challenger_mttd: Number.POSITIVE_INFINITY }),
+    );
+    const out: string[] = [];
+    await listRuns({ out: (x) => out.push(x) }, { uri: `file:${root}`, json: true });
+    const runs = JSON.parse(out.join('')) as { data: { metrics: Record<string, { value: unknown }> } }[];
+    expect(runs[0].data.metrics.challenger_mttd.value).toBe('Infinity');
   });
 });
 
