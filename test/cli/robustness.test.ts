@@ -20,7 +20,6 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listRuns } from '../../src/cli/runs.js';
 import { readCsv, SeriesError, TrackingError } from '../../src/index.js';
 import { exportRuns, FileTracker, openMemoryTracker } from '../../src/tracking/index.js';
 
@@ -188,9 +187,9 @@ describe('non-finite metrics in JSON', () => {
     await t.run({ experiment: 'm-promotion' }, (run) =>
       run.logMetrics({ challenger_mttd: Number.POSITIVE_INFINITY }),
     );
-    const out: string[] = [];
-    await listRuns({ out: (x) => out.push(x) }, { uri: `file:${root}`, json: true });
-    const runs = JSON.parse(out.join('')) as { data: { metrics: Record<string, { value: unknown }> } }[];
+    const r = tsad('runs', 'list', '--uri', `file:${root}`, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const runs = JSON.parse(r.stdout) as { data: { metrics: Record<string, { value: unknown }> } }[];
     expect(runs[0].data.metrics.challenger_mttd.value).toBe('Infinity');
   });
 });
