@@ -167,6 +167,10 @@ export function discordLocateScores(
     const [scale, scaleE] = viewScales(c, trainZ, trainE, spread);
     // training pushes score as in training (left only: what `fit` gives them; they matter only for the
     // score `between: 'hold'` carries into the test part)
+    // `centre`: the test subsequences whose middle is a training block all land on the first test
+    // block; with `combine: 'mean'` that block takes their largest score once for this length (as
+    // `max` does), never their sum
+    let firstTest = 0;
     for (let j = w; j < pushed; j++) {
       const two = both && j >= pushedTrain;
       const dz = two && rz[j] < lz[j] ? rz[j] : lz[j];
@@ -177,8 +181,10 @@ export function discordLocateScores(
       if (c.combine !== 'mean') {
         if (sc > blockScore[b]) blockScore[b] = sc;
       } else if (b < npTrain) blockScore[b] += sc / plan.length;
+      else if (centre && b === npTrain) firstTest = Math.max(firstTest, sc);
       else blockSum[b] += sc;
     }
+    if (npTrain < np) blockSum[npTrain] += firstTest;
   }
   if (c.combine === 'mean') {
     for (let b = npTrain; b < np; b++) blockScore[b] = clampFinite(blockSum[b] / plan.length);
