@@ -253,6 +253,9 @@ describe('discordLocateScores', () => {
     expect(() => discordLocateScores({}, t, v, 200, { broad: -0.5 })).toThrow(
       /broad must be a finite number ≥ 0/,
     );
+    expect(() => discordLocateScores({}, t, v, 200, { align: 'middle' as 'centre' })).toThrow(
+      /align must be 'end' or 'centre', got middle/,
+    );
     expect(() => discordLocateScores({ noiseFloor: -1 }, t, v, 200)).toThrow(ConfigError);
   });
 });

@@ -57,8 +57,8 @@ export interface TwoSidedOptions {
   readonly align?: 'end' | 'centre';
   /**
    * Broad tops (docs/evaluation.md, locate round 5): each test score becomes the geometric mean of
-   * itself and the mean of the scores over a centred window of this fraction of the period found (32
-   * points without one), so a top must be both high and sustained over neighbouring subsequences. 0
+   * itself and the mean of the scores over a centred window of this fraction of the period found (raw
+   * points: × the period, or × 32 without one), so a top must be both high and sustained over neighbouring subsequences. 0
    * (default): off.
    */
   readonly broad?: number;
@@ -99,8 +99,12 @@ export function discordLocateScores(
   if (!(broad >= 0 && Number.isFinite(broad))) {
     throw new ConfigError('bad_option', `broad must be a finite number ≥ 0 (periods), got ${broad}`);
   }
+  const align = opts.align ?? 'end';
+  if (align !== 'end' && align !== 'centre') {
+    throw new ConfigError('bad_option', `align must be 'end' or 'centre', got ${String(align)}`);
+  }
   const both = (opts.sides ?? 'both') === 'both';
-  const centre = opts.align === 'centre';
+  const centre = align === 'centre';
   const setup = discordSetup(c, t.subarray(0, cut), v.subarray(0, cut));
   const { k, pk, mean, floor, plan } = setup;
   const all = blockMeans(t, v, k, setup.step, c.gapFactor);
