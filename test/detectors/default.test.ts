@@ -249,6 +249,9 @@ describe('defaultDetector: round 11 options (etsAlone, strong single alarms, ful
       if (Math.abs(sb[i]) < 3 && !Object.is(sa[i], sb[i])) expect.fail(`point ${i}: ${sa[i]} vs ${sb[i]}`);
       expect(Math.abs(sb[i])).toBeGreaterThanOrEqual(Math.abs(sa[i]));
     }
+    // and the path does act: somewhere (the dip) the ETS member alone lifts the score to the alarm level
+    const lifted = [...sb.keys()].filter((i) => Math.abs(sb[i]) >= 3 && Math.abs(sb[i]) > Math.abs(sa[i]));
+    expect(lifted.length).toBeGreaterThan(0);
   });
 
   it('refuses a bad etsAlone with a ConfigError that names it', () => {
