@@ -256,6 +256,9 @@ describe('discordLocateScores', () => {
     expect(() => discordLocateScores({}, t, v, 200, { align: 'middle' as 'centre' })).toThrow(
       /align must be 'end' or 'centre', got middle/,
     );
+    expect(() => discordLocateScores({}, t, v, 200, { sides: 'right' as 'left' })).toThrow(
+      /sides must be 'left' or 'both', got right/,
+    );
     expect(() => discordLocateScores({ noiseFloor: -1 }, t, v, 200)).toThrow(ConfigError);
   });
 });

@@ -103,7 +103,11 @@ export function discordLocateScores(
   if (align !== 'end' && align !== 'centre') {
     throw new ConfigError('bad_option', `align must be 'end' or 'centre', got ${String(align)}`);
   }
-  const both = (opts.sides ?? 'both') === 'both';
+  const sides = opts.sides ?? 'both';
+  if (sides !== 'left' && sides !== 'both') {
+    throw new ConfigError('bad_option', `sides must be 'left' or 'both', got ${String(sides)}`);
+  }
+  const both = sides === 'both';
   const centre = align === 'centre';
   const setup = discordSetup(c, t.subarray(0, cut), v.subarray(0, cut));
   const { k, pk, mean, floor, plan } = setup;
