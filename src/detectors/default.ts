@@ -44,6 +44,7 @@
  * 3 }, ets: { autoOptions: { additiveOnly: false } } })` (the ensemble still calibrates ETS).
  */
 
+import { ConfigError } from '../errors.js';
 import { Ensemble } from './ensemble.js';
 import type { EnsembleOptions } from './ensemble-config.js';
 import { EtsDetector, type EtsInput } from './ets/detector.js';
@@ -127,6 +128,13 @@ export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOp
     new ZmsDetector({ nLags: 0, enableCalibrator: true, enableThreshold: false, seed, ...cfg.zms }),
   ];
   const threshold = { ...DEFAULT_ALARM_RULE, ...cfg.threshold };
+  const ea = cfg.etsAlone;
+  if (ea !== undefined && !(typeof ea === 'number' && ea > 0 && Number.isFinite(ea))) {
+    throw new ConfigError(
+      'bad_config',
+      `etsAlone must be a finite number > 0 (the ETS member's calibrated |score| at which it alone reaches the alarm level, e.g. 4), got ${String(ea)}; leave it out for the plain mean`,
+    );
+  }
   const mean = {
     members,
     combiner: {

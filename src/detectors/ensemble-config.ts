@@ -197,5 +197,12 @@ export function buildConfig(input: EnsembleInput): EnsembleConfig {
       `config field calibrateMembers: expected ${members.length} booleans (one per member), got ${cfg.calibrateMembers.length}`,
     );
   }
+  const comb = cfg.combiner;
+  if (comb.type === 'mean' && comb.alone && comb.alone.at.length !== members.length) {
+    throw new ConfigError(
+      'bad_config',
+      `config field combiner.alone.at: expected ${members.length} entries (one per member: a |score| > 0, or null for never), got ${comb.alone.at.length}`,
+    );
+  }
   return cfg;
 }

@@ -7,6 +7,7 @@ import {
   Rng,
   SeasonalChangeDetector,
 } from '../../src/detectors/index.js';
+import { ConfigError } from '../../src/index.js';
 import { gaussOne } from '../../src/internal.js';
 import { syntheticSeries } from '../../src/testing/index.js';
 
@@ -247,6 +248,16 @@ describe('defaultDetector: round 11 options (etsAlone, strong single alarms, ful
     for (let i = 0; i < sa.length; i++) {
       if (Math.abs(sb[i]) < 3 && !Object.is(sa[i], sb[i])) expect.fail(`point ${i}: ${sa[i]} vs ${sb[i]}`);
       expect(Math.abs(sb[i])).toBeGreaterThanOrEqual(Math.abs(sa[i]));
+    }
+    // and the path does act: somewhere (the dip) the ETS member alone lifts the score to the alarm level
+    const lifted = [...sb.keys()].filter((i) => Math.abs(sb[i]) >= 3 && Math.abs(sb[i]) > Math.abs(sa[i]));
+    expect(lifted.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a bad etsAlone with a ConfigError that names it', () => {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => defaultDetector({ etsAlone: bad })).toThrow(ConfigError);
+      expect(() => defaultDetector({ etsAlone: bad })).toThrow(/etsAlone must be a finite number > 0/);
     }
   });
 

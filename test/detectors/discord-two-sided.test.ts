@@ -193,6 +193,22 @@ describe('discordLocateScores', () => {
     }
   });
 
+  it("align 'centre' with combine 'mean': each point's mean over the lengths stays below their maximum (the first test block included)", () => {
+    // subsequences that end in the test part but whose middle is a training block all land on the first
+    // test block: one score per length there, never their sum
+    const P = 50;
+    const cut = 2400;
+    for (const seed of [7, 8]) {
+      const { t, v } = cycle(8000, P, seed);
+      const o = { ...TWO_SIDED_LOCATE, align: 'centre' } as const;
+      const mean = discordLocateScores({ combine: 'mean' }, t, v, cut, o);
+      const max = discordLocateScores({ combine: 'max' }, t, v, cut, o);
+      for (let i = 0; i < mean.length; i++) {
+        if (!(mean[i] <= max[i] * (1 + 1e-12))) expect.fail(`point ${i}: mean ${mean[i]} > max ${max[i]}`);
+      }
+    }
+  });
+
   it('property: a broadened score lies between the score and its centred local mean, 0 stays 0, a constant stays', () => {
     fc.assert(
       fc.property(
@@ -236,6 +252,12 @@ describe('discordLocateScores', () => {
     );
     expect(() => discordLocateScores({}, t, v, 200, { broad: -0.5 })).toThrow(
       /broad must be a finite number ≥ 0/,
+    );
+    expect(() => discordLocateScores({}, t, v, 200, { align: 'middle' as 'centre' })).toThrow(
+      /align must be 'end' or 'centre', got middle/,
+    );
+    expect(() => discordLocateScores({}, t, v, 200, { sides: 'right' as 'left' })).toThrow(
+      /sides must be 'left' or 'both', got right/,
     );
     expect(() => discordLocateScores({ noiseFloor: -1 }, t, v, 200)).toThrow(ConfigError);
   });

@@ -74,6 +74,20 @@ describe('Ensemble: members that fail', () => {
     expect(() => new Ensemble({ members: [z, z] })).toThrow(/twice/);
     expect(() => new Ensemble({ members: [{} as never] })).toThrow(ConfigError);
   });
+
+  it("rejects a mean combiner's alone.at whose length is not the member count, naming the fix", () => {
+    const alone = (at: (number | null)[]) => ({ type: 'mean' as const, alone: { at, level: 3 } });
+    expect(() => new Ensemble({ members: [zms(), zms()], combiner: alone([4, null, 3]) })).toThrow(
+      /combiner\.alone\.at: expected 2 entries \(one per member/,
+    );
+    expect(() => new Ensemble({ members: [zms(), zms()], combiner: alone([4]) })).toThrow(ConfigError);
+    // the right length is accepted, and a model file with a wrong one is refused on load
+    const e = new Ensemble({ members: [zms(), zms()], combiner: alone([4, null]) });
+    e.train(train);
+    const json = JSON.parse(JSON.stringify(e.toJSON()));
+    json.config.combiner.alone.at = [4];
+    expect(() => loadModel(json)).toThrow(/combiner\.alone\.at: expected 2 entries/);
+  });
 });
 
 describe('Ensemble: metric-driven combiners', () => {

@@ -57,8 +57,8 @@ export interface TwoSidedOptions {
   readonly align?: 'end' | 'centre';
   /**
    * Broad tops (docs/evaluation.md, locate round 5): each test score becomes the geometric mean of
-   * itself and the mean of the scores over a centred window of this fraction of the period found (32
-   * points without one), so a top must be both high and sustained over neighbouring subsequences. 0
+   * itself and the mean of the scores over a centred window of this fraction of the period found (raw
+   * points: × the period, or × 32 without one), so a top must be both high and sustained over neighbouring subsequences. 0
    * (default): off.
    */
   readonly broad?: number;
@@ -99,8 +99,16 @@ export function discordLocateScores(
   if (!(broad >= 0 && Number.isFinite(broad))) {
     throw new ConfigError('bad_option', `broad must be a finite number ≥ 0 (periods), got ${broad}`);
   }
-  const both = (opts.sides ?? 'both') === 'both';
-  const centre = opts.align === 'centre';
+  const align = opts.align ?? 'end';
+  if (align !== 'end' && align !== 'centre') {
+    throw new ConfigError('bad_option', `align must be 'end' or 'centre', got ${String(align)}`);
+  }
+  const sides = opts.sides ?? 'both';
+  if (sides !== 'left' && sides !== 'both') {
+    throw new ConfigError('bad_option', `sides must be 'left' or 'both', got ${String(sides)}`);
+  }
+  const both = sides === 'both';
+  const centre = align === 'centre';
   const setup = discordSetup(c, t.subarray(0, cut), v.subarray(0, cut));
   const { k, pk, mean, floor, plan } = setup;
   const all = blockMeans(t, v, k, setup.step, c.gapFactor);
@@ -167,6 +175,10 @@ export function discordLocateScores(
     const [scale, scaleE] = viewScales(c, trainZ, trainE, spread);
     // training pushes score as in training (left only: what `fit` gives them; they matter only for the
     // score `between: 'hold'` carries into the test part)
+    // `centre`: the test subsequences whose middle is a training block all land on the first test
+    // block; with `combine: 'mean'` that block takes their largest score once for this length (as
+    // `max` does), never their sum
+    let firstTest = 0;
     for (let j = w; j < pushed; j++) {
       const two = both && j >= pushedTrain;
       const dz = two && rz[j] < lz[j] ? rz[j] : lz[j];
@@ -177,8 +189,10 @@ export function discordLocateScores(
       if (c.combine !== 'mean') {
         if (sc > blockScore[b]) blockScore[b] = sc;
       } else if (b < npTrain) blockScore[b] += sc / plan.length;
+      else if (centre && b === npTrain) firstTest = Math.max(firstTest, sc);
       else blockSum[b] += sc;
     }
+    if (npTrain < np) blockSum[npTrain] += firstTest;
   }
   if (c.combine === 'mean') {
     for (let b = npTrain; b < np; b++) blockScore[b] = clampFinite(blockSum[b] / plan.length);

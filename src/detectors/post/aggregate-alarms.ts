@@ -14,8 +14,9 @@ export const aggregateAlarmsConfigSchema = z.strictObject({
   almWindowMinutes: z.number().nonnegative().default(60),
   almSuppressMinutes: z.number().nonnegative().default(120),
   /**
-   * A raw alarm whose |score| reaches this level is emitted alone, without a second raw alarm in the
-   * window (still subject to the suppression). Absent: every alarm needs `minAlmInWindow` raw alarms
+   * A raw alarm whose |score| (its score, with `absScore: false`) reaches this level is emitted alone,
+   * without a second raw alarm in the window (still subject to the suppression; at or below
+   * `almThreshold` every raw alarm is emitted alone, as with `minAlmInWindow: 1`). Absent: every alarm needs `minAlmInWindow` raw alarms
    * (round 11 of docs/evaluation.md).
    */
   strongThreshold: z.number().positive().optional(),
