@@ -26,7 +26,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DiscordDetector, type DiscordInput } from '../src/detectors/discord/detector.js';
 import { checkedPeriod, robustPeriod } from '../src/detectors/discord/period.js';
+import { discordLocateScores, type TwoSidedOptions } from '../src/detectors/discord/two-sided.js';
 import { corpusKinds } from '../src/lab/bench.js';
+import { TWO_SIDED_LOCATE } from '../src/lab/locate.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { parseNabTime } from '../src/metrics/nab-files.js';
 import { lowerBound } from '../src/series/ops.js';
@@ -52,6 +54,8 @@ interface Series {
   n: number;
   truePeriod: number;
   estPeriod: number;
+  /** The period `DiscordDetector` finds by default (`checkedPeriod`). */
+  checked: number;
   scores: Map<string, Float64Array>;
   blocks: Map<string, number>;
 }
@@ -92,6 +96,7 @@ async function loadCorpus(dir: string): Promise<Series[]> {
       n,
       truePeriod: ext?.period ?? 0,
       estPeriod: robustPeriod(series.v.subarray(0, cut)),
+      checked: checkedPeriod(series.v.subarray(0, cut)),
       scores: new Map(),
       blocks: new Map(),
     };
@@ -118,13 +123,44 @@ async function loadCorpus(dir: string): Promise<Series[]> {
       // whole-cycle length, on blocks of twice the size), at the default's block size and window, so
       // its scores are those of one of the default's cores (the cycle core: nearly)
       // `_dz: true` (this bench only, no discord): |first difference − training median| / (1.4826 MAD)
-      const { _diff, _windowMul, _paaMul, _len, _dz, ...own } = cfg as DiscordInput & {
+      // `_two: true` (this bench only): the two-sided locate score of `--locate` (`TWO_SIDED_LOCATE`)
+      // with this config; `_two: {…}` its options instead (locate round 5)
+      // `_prof: kind` (this bench only, no discord; locate round 5): a centred rolling statistic over
+      // `_profMul` × the period found (32 points without one) against its own training extreme (see
+      // `simpleProfile`)
+      const { _diff, _windowMul, _paaMul, _len, _dz, _two, _prof, _profMul, ...own } = cfg as DiscordInput & {
         _diff?: boolean;
         _windowMul?: number;
         _paaMul?: number;
         _len?: number | 'cycle';
         _dz?: boolean;
+        _two?: boolean | TwoSidedOptions;
+        _prof?: string;
+        _profMul?: number;
       };
+      if (_prof) {
+        const x = new Float64Array(n - cut + 1);
+        x[0] = 1;
+        x.set(
+          simpleProfile(_prof, series.v, cut, checkedPeriod(series.v.subarray(0, cut)), _profMul ?? 1),
+          1,
+        );
+        writeFileSync(path, Buffer.from(x.buffer));
+        s.blocks.set(name, 1);
+        s.scores.set(name, x.slice(1));
+        continue;
+      }
+      if (_two) {
+        const opts = _two === true ? TWO_SIDED_LOCATE : _two;
+        const sc = discordLocateScores({ ...own, seed: 0 }, series.t, series.v, cut, opts);
+        const x = new Float64Array(n - cut + 1);
+        x[0] = 1;
+        x.set(sc, 1);
+        writeFileSync(path, Buffer.from(x.buffer));
+        s.blocks.set(name, 1);
+        s.scores.set(name, sc);
+        continue;
+      }
       if (_dz) {
         const d = new Float64Array(n);
         for (let i = 1; i < n; i++) d[i] = series.v[i] - series.v[i - 1];
@@ -190,6 +226,64 @@ async function loadCorpus(dir: string): Promise<Series[]> {
   return out;
 }
 
+/**
+ * A simple profile (locate round 5): a statistic over the centred window of w points around each test
+ * point, divided by its most extreme value over the training part, so that 1 means "as extreme as the
+ * anomaly-free training part ever was". `range`: max − min of the values; `drange`: of the first
+ * difference; `sd2`: the standard deviation of the second difference; `i…` (`irange`, `isd2`): the
+ * training minimum over the statistic (a window quieter than training ever was: flat or smoothed).
+ */
+function simpleProfile(
+  kind: string,
+  v: Float64Array,
+  cut: number,
+  period: number,
+  mul: number,
+): Float64Array {
+  const n = v.length;
+  const w = Math.max(4, Math.round(mul * (period > 0 ? period : 32)));
+  const inv = kind.startsWith('i');
+  const base = inv ? kind.slice(1) : kind;
+  const src = new Float64Array(n);
+  if (base === 'range') src.set(v);
+  else if (base === 'drange') for (let i = 1; i < n; i++) src[i] = v[i] - v[i - 1];
+  else if (base === 'sd2') for (let i = 2; i < n; i++) src[i] = v[i] - 2 * v[i - 1] + v[i - 2];
+  else throw new Error(`unknown profile ${kind}`);
+  const stat = new Float64Array(n);
+  const h = w >> 1;
+  for (let i = 0; i < n; i++) {
+    const a = Math.max(0, i - h);
+    const b = Math.min(n, i - h + w);
+    if (base === 'sd2') {
+      let s1 = 0;
+      let s2 = 0;
+      for (let j = a; j < b; j++) {
+        s1 += src[j];
+        s2 += src[j] * src[j];
+      }
+      const m = s1 / (b - a);
+      stat[i] = Math.sqrt(Math.max(0, s2 / (b - a) - m * m));
+    } else {
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (let j = a; j < b; j++) {
+        if (src[j] < lo) lo = src[j];
+        if (src[j] > hi) hi = src[j];
+      }
+      stat[i] = hi - lo;
+    }
+  }
+  // training extreme over windows wholly inside the training part
+  let ext = inv ? Number.POSITIVE_INFINITY : 0;
+  for (let i = h + 2; i + w - h <= cut; i++) ext = inv ? Math.min(ext, stat[i]) : Math.max(ext, stat[i]);
+  const out = new Float64Array(n - cut);
+  for (let i = cut; i < n; i++) {
+    const y = stat[i];
+    out[i - cut] = inv ? (y > 0 ? ext / y : ext > 0 ? 1e6 : 1) : ext > 0 ? y / ext : y > 0 ? 1e6 : 1;
+  }
+  return out;
+}
+
 /** `name~w`: the trailing mean of the combination over w raw points (`name~p0.25`: w = 0.25 × the period found). */
 function smoothed(s: Series, combo: string[], w: number): Float64Array {
   const len = s.n - s.cut;
@@ -221,6 +315,18 @@ function smoothed(s: Series, combo: string[], w: number): Float64Array {
   }
   if (w <= 1) return x;
   const out = new Float64Array(len);
+  if (process.env.SMOOTH_CENTRE === '1') {
+    // centred mean over w points (locate round 5; the trailing mean below moves the top by w / 2)
+    const c = new Float64Array(len + 1);
+    for (let i = 0; i < len; i++) c[i + 1] = c[i] + x[i];
+    const h = w >> 1;
+    for (let i = 0; i < len; i++) {
+      const a = Math.max(0, i - h);
+      const b = Math.min(len, i - h + w);
+      out[i] = (c[b] - c[a]) / (b - a);
+    }
+    return out;
+  }
   let sum = 0;
   for (let i = 0; i < len; i++) {
     sum += x[i];
@@ -334,6 +440,63 @@ function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number;
       }
     });
     return rs[k];
+  }
+  if (combo0.length === 1 && combo0[0].includes('#')) {
+    // `a#p0.5`: the geometric mean of a member's score and its centred mean over w points (a top that
+    // is both high and broad; locate round 5)
+    // `a#p0.25c64`: over 0.25 of the period the detector finds (`checkedPeriod`), at most 64 points
+    const [nm, spec] = combo0[0].split('#');
+    const [spec0, alphaSpec] = spec.split('a');
+    const alpha = alphaSpec ? Number(alphaSpec) : 0.5;
+    const [wSpec, capSpec] = spec0.split('c');
+    const cap = capSpec ? Number(capSpec) : Number.POSITIVE_INFINITY;
+    const w = Math.min(
+      cap,
+      wSpec.startsWith('p')
+        ? Math.max(1, Math.round(Number(wSpec.slice(1)) * (s.checked || 32)))
+        : Number(wSpec),
+    );
+    const y = s.scores.get(nm) ?? new Float64Array(len);
+    const c = new Float64Array(len + 1);
+    for (let i = 0; i < len; i++) c[i + 1] = c[i] + y[i];
+    const h = w >> 1;
+    const x = new Float64Array(len);
+    for (let i = 0; i < len; i++) {
+      const a = Math.max(0, i - h);
+      const b = Math.min(len, i - h + w);
+      // `a#p0.25a0.3`: score^(1 − 0.3) × mean^0.3 (default 0.5, the geometric mean)
+      x[i] = Math.max(0, y[i]) ** (1 - alpha) * Math.max(0, (c[b] - c[a]) / (b - a)) ** alpha;
+    }
+    let best = 0;
+    let own = 0;
+    for (let i = 0; i < len; i++) {
+      if (x[i] > x[best]) best = i;
+      const g = i + s.cut;
+      if (g >= s.from - margin && g <= s.to + margin && x[i] > own) own = x[i];
+    }
+    const g = best + s.cut;
+    return { hit: g >= s.from - margin && g <= s.to + margin, argmax: g, own, top: x[best] ?? 0 };
+  }
+  if (combo0.length === 1 && combo0[0].includes('$')) {
+    // `a$b`: each member over its own test-part quantile `NORM_Q` (default 0.5) then the pointwise
+    // maximum (locate round 5: a part whose benign distances run high weighs less)
+    const q = Number(process.env.NORM_Q ?? 0.5);
+    const x = new Float64Array(len);
+    for (const nm of combo0[0].split('$')) {
+      const y = s.scores.get(nm) ?? new Float64Array(len);
+      const pos = Float64Array.from(y.filter((v) => v > 0)).sort();
+      const d = pos[Math.floor(q * (pos.length - 1))] || 1;
+      for (let i = 0; i < len; i++) if (y[i] / d > x[i]) x[i] = y[i] / d;
+    }
+    let best = 0;
+    let own = 0;
+    for (let i = 0; i < len; i++) {
+      if (x[i] > x[best]) best = i;
+      const g = i + s.cut;
+      if (g >= s.from - margin && g <= s.to + margin && x[i] > own) own = x[i];
+    }
+    const g = best + s.cut;
+    return { hit: g >= s.from - margin && g <= s.to + margin, argmax: g, own, top: x[best] ?? 0 };
   }
   if (combo0.length === 1 && /[?*]/.test(combo0[0])) {
     const mode = combo0[0].includes('?') ? '?' : '*';

@@ -12,7 +12,8 @@
  * An entry with `_sides` (`"left"` or `"both"`) is scored offline by `discordLocateScores` instead
  * (docs/evaluation.md, locate round 4: `"both"` is the two-sided score of `--locate`'s
  * `discordTwoSided`; `"left"` gives the streaming detector's raw scores), `_windowMul` scales each
- *  side's window, `_rightExcl` the future side's exclusion in periods, `_scale` which training distances scale.
+ *  side's window, `_rightExcl` the future side's exclusion in periods, `_scale` which training distances scale,
+ * `_broad` the broad-top fraction of a period (locate round 5).
  */
 import { DiscordDetector, type DiscordInput } from '../src/detectors/discord/detector.js';
 import { discordLocateScores } from '../src/detectors/discord/two-sided.js';
@@ -25,19 +26,21 @@ type Entry = DiscordInput & {
   _windowMul?: number;
   _rightExcl?: number;
   _scale?: 'left' | 'both';
+  _broad?: number;
 };
 const settings = JSON.parse(list) as Entry[];
 const build: Record<string, (seed: number) => DiscordDetector> = {};
 const scorers: Record<string, LocateScorer> = {};
 settings.forEach((entry, k) => {
-  const { _sides, _windowMul, _rightExcl, _scale, ...c } = entry;
-  if (_sides || _windowMul || _rightExcl || _scale) {
+  const { _sides, _windowMul, _rightExcl, _scale, _broad, ...c } = entry;
+  if (_sides || _windowMul || _rightExcl || _scale || _broad) {
     scorers[`s${k}`] = (t, v, cut, seed) =>
       discordLocateScores({ ...c, seed }, t, v, cut, {
         sides: _sides,
         windowMul: _windowMul,
         rightExclusion: _rightExcl,
         scaleFrom: _scale,
+        broad: _broad,
       });
   } else build[`s${k}`] = (seed) => new DiscordDetector({ ...c, seed });
 });

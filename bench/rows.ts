@@ -52,6 +52,15 @@ export const ROWS: BenchRow[] = [
     name: 'default ensemble (mean of AutoETS, RCF 20×512 raw shingles online, ZMS level; max with flat-line onset)',
     make: () => defaultDetector(),
   },
+  // round 11 of docs/evaluation.md: the candidates (the default with an alarm-rule option, and the ETS member alone)
+  {
+    name: 'round 11 defaultRule11 (the default, full-window rule, strong single alarms at 3.5)',
+    make: () => makeDetector('defaultRule11'),
+  },
+  {
+    name: 'round 11 defaultJump11 (defaultRule11 + the ETS member alone from 4 inside the mean)',
+    make: () => makeDetector('defaultJump11'),
+  },
   // round 8b of docs/evaluation.md: the budget of the gated discord is the largest that keeps the bar
   ...[800, 500, 300, 200].map((b) => ({
     name: `default ensemble + gated discord at level 4, budget ${b} (lab shapePeriodic20L4; docs/evaluation.md round 8b)`,

@@ -38,7 +38,7 @@ export {
   periodStrength,
   robustPeriod,
 } from './detectors/discord/period.js';
-export { discordLocateScores, type TwoSidedOptions } from './detectors/discord/two-sided.js';
+export { broaden, discordLocateScores, type TwoSidedOptions } from './detectors/discord/two-sided.js';
 export { toSeries } from './detectors/input.js';
 export { packFloats, packInts, packInts32, unpackFloats, unpackInts } from './detectors/json.js';
 export { AllocBudget } from './detectors/model.js';

@@ -78,13 +78,15 @@ export const RECIPE_NAMES = [
   'defaultSeasonalAlarm',
   'defaultSeasonalShipped',
   'defaultBefore10c',
+  'defaultRule11',
+  'defaultJump11',
 ] as const;
 
 /**
  * Recipes for `tsad bench --locate` only (offline scorers that look ahead; `LOCATE_RECIPES` in
  * src/lab/locate.ts, checked against this list by test/cli/cli-units.test.ts).
  */
-export const LOCATE_ONLY_NAMES = ['discordTwoSided'] as const;
+export const LOCATE_ONLY_NAMES = ['discordTwoSided', 'discordTwoSidedBroad'] as const;
 
 /**
  * What `tsad nab run` runs when no recipe is named: the stronger streaming configuration, the default

@@ -114,11 +114,16 @@ export class RowCombiner {
   private readonly signs: Float64Array;
   private readonly vals: Float64Array;
 
+  /** `mean` only: per member, the |value| at which it alone reaches `aloneLevel` (0: never); or null. */
+  private readonly aloneAt: Float64Array | null;
+  private readonly aloneLevel: number;
+
   constructor(
     readonly kind: CombineKind,
     readonly absScore: boolean,
     k: number,
     weights?: ArrayLike<number> | null,
+    alone?: { at: ArrayLike<number | null>; level: number } | null,
   ) {
     if (k < 1) throw new DetectorError('no_members', 'a combiner needs at least one member output');
     this.k = k;
@@ -126,6 +131,34 @@ export class RowCombiner {
     for (let j = 0; j < k; j++) this.w[j] = weights ? weights[j] : 1;
     this.signs = new Float64Array(k);
     this.vals = new Float64Array(k);
+    this.aloneAt = null;
+    this.aloneLevel = 0;
+    if (alone && kind === 'mean') {
+      this.aloneAt = new Float64Array(k);
+      for (let j = 0; j < k; j++) this.aloneAt[j] = alone.at[j] ?? 0;
+      this.aloneLevel = alone.level;
+    }
+  }
+
+  /**
+   * The mean's "alone" path: the member with the largest `level · |v_j| / at[j]` among those with
+   * |v_j| ≥ at[j], if that beats |mean|; otherwise the mean unchanged.
+   */
+  private applyAlone(v: ArrayLike<number>, mean: number): number {
+    const at = this.aloneAt as Float64Array;
+    let out = mean;
+    let mag = Math.abs(mean);
+    for (let j = 0; j < this.k; j++) {
+      const a = at[j];
+      const x = v[j];
+      if (a === 0 || Number.isNaN(x) || Math.abs(x) < a) continue;
+      const c = (this.aloneLevel * Math.abs(x)) / a;
+      if (c > mag) {
+        mag = c;
+        out = this.absScore ? Math.sign(x) * c : x < 0 ? -c : c;
+      }
+    }
+    return out;
   }
 
   /** Combines the `k` member values of one row (NaN = missing). NaN only if all are missing. */
@@ -167,10 +200,10 @@ export class RowCombiner {
         out += (this.w[j] / wsum) * (signed ? Math.abs(x) : x);
       }
     }
-    if (!signed) return out;
+    if (!signed) return this.aloneAt ? this.applyAlone(v, out) : out;
     let sgn = medianInPlace(this.signs, m);
     if (sgn === 0) sgn = -1;
-    return sgn * out;
+    return this.aloneAt ? this.applyAlone(v, sgn * out) : sgn * out;
   }
 
   /** Combines aligned columns row by row. */

@@ -75,6 +75,11 @@ export interface DefaultDetectorInput {
    * out (the default detector before round 10c of docs/evaluation.md).
    */
   seasonal?: SeasonalChangeInput | false;
+  /**
+   * The ETS member's calibrated |score| at which it alone reaches the alarm level inside the mean (the
+   * mean's `alone` path, round 11 of docs/evaluation.md); absent: the plain mean.
+   */
+  etsAlone?: number;
 }
 
 /** The flat-line member's onset length: the least the default alarm rule needs (2 raw alarms in 60 min). */
@@ -124,7 +129,13 @@ export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOp
   const threshold = { ...DEFAULT_ALARM_RULE, ...cfg.threshold };
   const mean = {
     members,
-    combiner: { type: 'mean' as const, absScore: true },
+    combiner: {
+      type: 'mean' as const,
+      absScore: true,
+      ...(cfg.etsAlone === undefined
+        ? {}
+        : { alone: { at: [cfg.etsAlone, null, null], level: threshold.almThreshold ?? 3 } }),
+    },
     calibrateMembers: [true, false, false],
     enableCalibrator: false,
     seed,

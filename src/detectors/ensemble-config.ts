@@ -45,7 +45,18 @@ export type SelectionMetric = (name: EnsembleMetric, truth: TimeSeries, pred: Ti
 const metricSchema = z.enum(ENSEMBLE_METRICS).default('f1');
 
 export const combinerSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('mean'), absScore: z.boolean().default(true) }),
+  z.strictObject({
+    type: z.literal('mean'),
+    absScore: z.boolean().default(true),
+    /**
+     * Optional "alone" path (round 11 of docs/evaluation.md): per member read, the |score| at which it
+     * reaches `level` on its own (`null`: never). Where |v_j| ≥ `at[j]` the combined magnitude is at least
+     * `level · |v_j| / at[j]` (with v_j's sign); below, the mean alone. Absent: the plain mean.
+     */
+    alone: z
+      .strictObject({ at: z.array(z.number().positive().nullable()), level: z.number().positive() })
+      .optional(),
+  }),
   z.strictObject({ type: z.literal('median'), absScore: z.boolean().default(true) }),
   z.strictObject({ type: z.literal('max'), absScore: z.boolean().default(true) }),
   z.strictObject({

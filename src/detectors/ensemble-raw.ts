@@ -276,7 +276,11 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
   private makeCombiner(): RowCombiner {
     const comb = this.config.combiner;
     const kind: CombineKind = comb.type === 'median' || comb.type === 'max' ? comb.type : 'mean';
-    return new RowCombiner(kind, comb.absScore, this.selected.length, this.weights);
+    const alone =
+      comb.type === 'mean' && comb.alone
+        ? { at: this.selected.map((i) => comb.alone?.at[i] ?? null), level: comb.alone.level }
+        : null;
+    return new RowCombiner(kind, comb.absScore, this.selected.length, this.weights, alone);
   }
 
   // ------------------------------------------------------------------ scoring

@@ -20,6 +20,7 @@ export {
   type LocateRow,
   type LocateScorer,
   runLocate,
+  TWO_SIDED_BROAD_LOCATE,
   TWO_SIDED_LOCATE,
 } from './locate.js';
 export { FLOOR_RECIPE } from './recipes.js';

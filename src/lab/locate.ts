@@ -49,15 +49,28 @@ export type LocateScorer = (t: Float64Array, v: Float64Array, cut: number, seed:
 export const TWO_SIDED_LOCATE: TwoSidedOptions = { sides: 'both', rightExclusion: 4, windowMul: 3 };
 
 /**
+ * `discordTwoSidedBroad` (docs/evaluation.md, locate round 5; a lab recipe, not the default): the
+ * two-sided discord with broad tops, each score the geometric mean of itself and its centred mean over
+ * a quarter of the period found.
+ */
+export const TWO_SIDED_BROAD_LOCATE: TwoSidedOptions = { ...TWO_SIDED_LOCATE, broad: 0.25 };
+
+/**
  * Recipes for locate mode only: offline scorers that see the whole test part (never streamed, so
  * `tsad bench` without `--locate` refuses them). `discordTwoSided`: the discord with each test
- * subsequence compared with its past and its future neighbours (`TWO_SIDED_LOCATE`).
+ * subsequence compared with its past and its future neighbours (`TWO_SIDED_LOCATE`);
+ * `discordTwoSidedBroad`: the same with broad tops (`TWO_SIDED_BROAD_LOCATE`).
  */
 export const LOCATE_RECIPES: Readonly<Record<string, { description: string; score: LocateScorer }>> = {
   discordTwoSided: {
     description:
       'DiscordDetector, two-sided: each test subsequence against its nearest past and future neighbour (offline, locate mode only)',
     score: (t, v, cut, seed) => discordLocateScores({ seed }, t, v, cut, TWO_SIDED_LOCATE),
+  },
+  discordTwoSidedBroad: {
+    description:
+      'discordTwoSided with broad tops: each score the geometric mean of itself and its centred mean over a quarter period (offline, locate mode only)',
+    score: (t, v, cut, seed) => discordLocateScores({ seed }, t, v, cut, TWO_SIDED_BROAD_LOCATE),
   },
 };
 

@@ -7,6 +7,7 @@ import { NabStreamDetector } from '../detectors/nab-stream/detector.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { ConfigError } from '../errors.js';
+import { ALARM_PATH_RECIPES } from './alarm-paths.js';
 import {
   blendDetector,
   defaultFlatChangeDetector,
@@ -392,6 +393,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   ...MT_RECIPES,
   ...KINDS_RECIPES,
   ...SEASONAL_RECIPES,
+  ...ALARM_PATH_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */

@@ -101,8 +101,11 @@ function makeFile(r: Rng, name: string, n: number, kind: SynthKind | undefined):
   const noiseFrac = pick(r, SYNTH_NOISE);
   const level = 20 + 80 * r.float();
   const amp = level * (0.05 + 0.25 * r.float());
-  // short steps see the daily cycle; long steps also the weekly one
-  const daily = r.float() < 0.85 ? amp : 0;
+  // short steps see the daily cycle; long steps also the weekly one. A frequency change speeds up or
+  // slows down the daily cycle, so its file always has one (the draw is still made, so every other
+  // file of a seed is what it was before this rule; until then 15 % of frequency-change windows
+  // changed nothing in the data)
+  const daily = r.float() < 0.85 || kind === 'frequencyChange' ? amp : 0;
   const weekly = stepMin >= 10 && r.float() < 0.6 ? amp * (0.2 + 0.4 * r.float()) : 0;
   const phase = 2 * Math.PI * r.float();
   const harmonic = 0.3 * r.float();

@@ -6,6 +6,7 @@ import {
   combineMean,
   combineMedian,
   metricWeights,
+  RowCombiner,
   selectBest,
   targetGrid,
   unionGrid,
@@ -54,6 +55,36 @@ describe('combineMean quirks', () => {
   });
   it('rejects misaligned columns with a typed error', () => {
     expect(() => combineMean([f(1, 2), f(1)])).toThrow(/align/);
+  });
+});
+
+describe("the mean combiner's alone path (round 11)", () => {
+  it('a member past its level reaches the alarm level alone; below it the mean is untouched', () => {
+    const c = new RowCombiner('mean', true, 3, null, { at: [4, null, null], level: 3 });
+    const plain = new RowCombiner('mean', true, 3);
+    // ETS −4.8 alone: 3 · 4.8 / 4 = 3.6 beats the mean 2.2, with ETS's sign
+    expect(c.row([-4.8, 1.0, 0.8])).toBeCloseTo(-3.6, 12);
+    // ETS 3.9 is below its level: the mean, bit for bit
+    expect(c.row([3.9, 1.0, 0.8])).toBe(plain.row([3.9, 1.0, 0.8]));
+    // a member without a level never speaks alone
+    expect(c.row([0.1, 9.0, 0.2])).toBe(plain.row([0.1, 9.0, 0.2]));
+  });
+  it('property: |result| is max(|mean|, level·|v|/at over members past their level)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -12, max: 12, noNaN: true }), { minLength: 3, maxLength: 3 }),
+        fc.double({ min: 1, max: 8, noNaN: true }),
+        (v, at) => {
+          const c = new RowCombiner('mean', true, 3, null, { at: [at, null, null], level: 3 });
+          const mean = new RowCombiner('mean', true, 3).row(v);
+          const alone = Math.abs(v[0]) >= at ? (3 * Math.abs(v[0])) / at : 0;
+          const got = c.row(v);
+          expect(Math.abs(got)).toBeCloseTo(Math.max(Math.abs(mean), alone), 12);
+          if (alone <= Math.abs(mean)) expect(got).toBe(mean);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

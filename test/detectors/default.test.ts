@@ -220,6 +220,46 @@ describe('defaultDetector: the seasonal-change member (round 10c)', () => {
   });
 });
 
+describe('defaultDetector: round 11 options (etsAlone, strong single alarms, full window)', () => {
+  const all = syntheticSeries(1200);
+  const train = { t: all.t.slice(0, 800), v: all.v.slice(0, 800) };
+  const test = { t: all.t.slice(800), v: all.v.slice(800) };
+  // a one-point dip of 8 in the test part, which the forecast member sees
+  const v = Float64Array.from(test.v);
+  v[200] -= 8;
+  const dipped = { t: test.t, v };
+  const opts = { etsAlone: 4, threshold: { fullWindow: true, strongThreshold: 3.5 } } as const;
+
+  it('the default without them writes none of their fields (its model file is unchanged)', () => {
+    const d = defaultDetector({ seed: 2 });
+    d.train(train);
+    const text = JSON.stringify(d.toJSON());
+    for (const k of ['"alone"', '"strongThreshold"', '"fullWindow"']) expect(text).not.toContain(k);
+  });
+
+  it("with etsAlone the scores are the default's wherever they stay below the alarm level, else not lower", () => {
+    const a = defaultDetector({ seed: 2 });
+    const b = defaultDetector({ seed: 2, etsAlone: 4 });
+    a.train(train);
+    b.train(train);
+    const sa = a.score(dipped, { prev: train }).v;
+    const sb = b.score(dipped, { prev: train }).v;
+    for (let i = 0; i < sa.length; i++) {
+      if (Math.abs(sb[i]) < 3 && !Object.is(sa[i], sb[i])) expect.fail(`point ${i}: ${sa[i]} vs ${sb[i]}`);
+      expect(Math.abs(sb[i])).toBeGreaterThanOrEqual(Math.abs(sa[i]));
+    }
+  });
+
+  it('the model file keeps the options and reloads and streams bit for bit', () => {
+    const d = defaultDetector({ seed: 2, ...opts });
+    d.train(train);
+    const json = JSON.parse(JSON.stringify(d.toJSON()));
+    const text = JSON.stringify(json);
+    for (const k of ['"alone"', '"strongThreshold"', '"fullWindow"']) expect(text).toContain(k);
+    expectSameStream(d, loadModel(json), dipped);
+  });
+});
+
 type Streamable = ReturnType<typeof loadModel>;
 
 /** The two detectors stream the test part to the same scores (bit for bit) and alarms. */

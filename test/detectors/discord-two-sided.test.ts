@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
 import { ConfigError } from '../../src/index.js';
-import { discordLocateScores } from '../../src/internal.js';
+import { broaden, discordLocateScores } from '../../src/internal.js';
 import { TWO_SIDED_LOCATE } from '../../src/lab/index.js';
 
 const STEP = 60_000;
@@ -152,12 +152,90 @@ describe('discordLocateScores', () => {
     }
   });
 
+  it('broad tops (locate round 5): a sustained top outranks a slightly higher lone one, and a planted discord is still located', () => {
+    // a lone top of 1.2 among 0.1s and a top of 1.0 sustained over 9 points: the raw argmax is the lone
+    // one; after broadening over 9 points, the sustained one
+    const x = new Float64Array(400).fill(0.1);
+    x[100] = 1.2;
+    for (let i = 296; i <= 304; i++) x[i] = 1;
+    expect(argmax(x)).toBe(100);
+    const y = Float64Array.from(x);
+    broaden(y, 9);
+    expect(argmax(y)).toBe(300);
+    // a distorted cycle in a noisy periodic series: located with and without broad tops
+    const P = 50;
+    const n = 8000;
+    const cut = 2400;
+    for (const seed of [4, 5, 6]) {
+      const { t, v } = cycle(n, P, seed);
+      const at = 5000 + seed * 7;
+      for (let i = at; i < at + P; i++) v[i] = 0.5 * Math.sin((4 * Math.PI * (i - at)) / P);
+      for (const broad of [0, 0.25]) {
+        const got = argmax(discordLocateScores({}, t, v, cut, { ...TWO_SIDED_LOCATE, broad })) + cut;
+        expect(got).toBeGreaterThanOrEqual(at - 100);
+        expect(got).toBeLessThan(at + P + 100);
+      }
+    }
+  });
+
+  it("align 'centre' puts a planted discord's top at the subsequence's middle: earlier than at its end, still located", () => {
+    const P = 50;
+    const cut = 2400;
+    for (const seed of [7, 8]) {
+      const { t, v } = cycle(8000, P, seed);
+      const at = 5000 + seed * 11;
+      for (let i = at; i < at + P; i++) v[i] = 0.5 * Math.sin((4 * Math.PI * (i - at)) / P);
+      const end = argmax(discordLocateScores({}, t, v, cut, TWO_SIDED_LOCATE)) + cut;
+      const mid = argmax(discordLocateScores({}, t, v, cut, { ...TWO_SIDED_LOCATE, align: 'centre' })) + cut;
+      expect(mid).toBeLessThan(end);
+      expect(mid).toBeGreaterThanOrEqual(at - 100);
+      expect(mid).toBeLessThan(at + P + 100);
+    }
+  });
+
+  it('property: a broadened score lies between the score and its centred local mean, 0 stays 0, a constant stays', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 100, noNaN: true })), {
+          minLength: 1,
+          maxLength: 200,
+        }),
+        fc.integer({ min: 1, max: 50 }),
+        (xs, w) => {
+          const x = Float64Array.from(xs);
+          const y = Float64Array.from(x);
+          broaden(y, w);
+          const h = w >> 1;
+          for (let i = 0; i < x.length; i++) {
+            const a = Math.max(0, i - h);
+            const b = Math.min(x.length, i - h + w);
+            let sum = 0;
+            for (let j = a; j < b; j++) sum += x[j];
+            const mean = sum / (b - a);
+            const lo = Math.min(x[i], mean);
+            const hi = Math.max(x[i], mean);
+            const tol = 1e-9 * (1 + hi);
+            if (!(y[i] >= lo - tol && y[i] <= hi + tol)) return false;
+            if (x[i] === 0 && y[i] !== 0) return false;
+          }
+          const c = new Float64Array(x.length).fill(2.5);
+          broaden(c, w);
+          return c.every((q) => Math.abs(q - 2.5) < 1e-12);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('refuses a training part too short, bad options and a bad config, naming the fix', () => {
     const { t, v } = cycle(500, 20, 1);
     expect(() => discordLocateScores({}, t, v, 8)).toThrow(/cut must be an integer in \[16, 499\]/);
     expect(() => discordLocateScores({}, t, v, 200, { windowMul: 0 })).toThrow(/windowMul must be/);
     expect(() => discordLocateScores({}, t, v, 200, { rightExclusion: -1 })).toThrow(
       /rightExclusion must be a finite number ≥ 0/,
+    );
+    expect(() => discordLocateScores({}, t, v, 200, { broad: -0.5 })).toThrow(
+      /broad must be a finite number ≥ 0/,
     );
     expect(() => discordLocateScores({ noiseFloor: -1 }, t, v, 200)).toThrow(ConfigError);
   });

@@ -204,6 +204,81 @@ describe('AggregateAlarms (docs/detectors.md, Post-processing: AggregateAlarms, 
   });
 });
 
+describe('AggregateAlarms options of round 11 (strongThreshold, fullWindow)', () => {
+  it('a strong raw alarm fires alone; a weaker lone one does not', () => {
+    const t = f64(Array.from({ length: 40 }, (_, i) => i * 300_000));
+    const v = new Float64Array(40);
+    v[10] = 3.4;
+    v[30] = -3.6;
+    const plain = new AggregateAlarms({ almThreshold: 3 }).apply({ t, v }).v;
+    const strong = new AggregateAlarms({ almThreshold: 3, strongThreshold: 3.5 }).apply({ t, v }).v;
+    expect([...plain.keys()].filter((i) => plain[i] !== 0)).toEqual([]);
+    expect([...strong.keys()].filter((i) => strong[i] !== 0)).toEqual([30]);
+    expect(strong[30]).toBe(-3.6);
+  });
+  it('fullWindow: at a 60-minute step one raw alarm no longer fires alone, two of three points do', () => {
+    const t = f64(Array.from({ length: 20 }, (_, i) => i * 3_600_000));
+    const v = new Float64Array(20);
+    v[5] = 3.2;
+    v[12] = 3.1;
+    v[14] = 3.3;
+    const merlion = new AggregateAlarms({ almThreshold: 3 }).apply({ t, v }).v;
+    const full = new AggregateAlarms({ almThreshold: 3, fullWindow: true }).apply({ t, v }).v;
+    expect([...merlion.keys()].filter((i) => merlion[i] !== 0)).toEqual([5, 12]);
+    expect([...full.keys()].filter((i) => full[i] !== 0)).toEqual([14]);
+  });
+  it('property: the streaming filter with both options equals a direct O(n²) reading', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.double({ min: -6, max: 6, noNaN: true })), {
+          minLength: 1,
+          maxLength: 80,
+        }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 90 }),
+        fc.integer({ min: 0, max: 150 }),
+        fc.double({ min: 2, max: 7, noNaN: true }),
+        fc.boolean(),
+        (pts, minAlm, win, sup, strong, full) => {
+          const times = new Float64Array(pts.length);
+          let acc = 0;
+          pts.forEach(([dt], i) => {
+            acc += dt * 60_000;
+            times[i] = acc;
+          });
+          const vals = f64(pts.map((p) => p[1]));
+          const rule = new AggregateAlarms({
+            almThreshold: 2,
+            minAlmInWindow: minAlm,
+            almWindowMinutes: win,
+            almSuppressMinutes: sup,
+            strongThreshold: strong,
+            fullWindow: full,
+          });
+          const got = rule.apply({ t: times, v: vals }).v;
+          const a = vals.map((s) => (Math.abs(s) >= 2 ? s : 0));
+          const o = new Float64Array(a.length);
+          for (let i = 0; i < a.length; i++) {
+            if (a[i] === 0) continue;
+            let ws = 0;
+            while (times[ws] < times[i] - win * 60_000) ws++;
+            if (full) ws = Math.min(ws, Math.max(0, i - minAlm));
+            let cnt = 0;
+            for (let j = ws; j <= i; j++) if (a[j] !== 0) cnt++;
+            let ss = 0;
+            while (times[ss] < times[i] - sup * 60_000) ss++;
+            let suppressed = false;
+            for (let j = ss; j < i; j++) if (o[j] !== 0) suppressed = true;
+            if ((cnt >= Math.min(minAlm, i - ws) || Math.abs(a[i]) >= strong) && !suppressed) o[i] = a[i];
+          }
+          expect(Array.from(got)).toEqual(Array.from(o));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('revised point-adjusted counts agree with the metrics module', () => {
   it('property: same TP/FN/FP as accumulateTsad on random grids, buffers and predictions', () => {
     fc.assert(

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/index.js';
 import { KINDS_FILE, SYNTH_KINDS, synthCorpus, writeSynthCorpus } from '../../src/lab/index.js';
@@ -47,6 +48,20 @@ describe('synthCorpus', () => {
     const j = Array.from(up.t).indexOf(up.windows[0].onset);
     const mean = (a: number, b: number) => up.v.slice(a, b).reduce((s, x) => s + x, 0) / (b - a);
     expect(mean(j, up.v.length)).toBeGreaterThan(mean(0, j));
+  });
+
+  it('gives every frequency-change file a daily cycle, so the change is in the data', () => {
+    // before this rule, files drawn without a daily cycle (15 %) carried a frequency-change label
+    // over data that the change left untouched (seeds 1, 3 and 903 had five such windows)
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), (seed) => {
+        const c = synthCorpus({ seed, perKind: 4, clean: 0, length: 300, kinds: ['frequencyChange'] });
+        for (const f of c.files) expect(f.amplitude).toBeGreaterThan(0);
+      }),
+      { numRuns: 40 },
+    );
+    const s1 = synthCorpus({ seed: 1, perKind: 5, clean: 0, length: 300, kinds: ['frequencyChange'] });
+    expect(s1.files.every((f) => f.amplitude > 0)).toBe(true);
   });
 
   it('plants a drift as a bounded episode: the deviation peaks inside [onset, until] and returns', () => {

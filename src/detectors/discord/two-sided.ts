@@ -49,6 +49,19 @@ export interface TwoSidedOptions {
    * the streaming detector's (past neighbours), `both` the two-sided ones.
    */
   readonly scaleFrom?: 'left' | 'both';
+  /**
+   * Where a test subsequence's score lands: `end` (default; where the stream gives it, the block that
+   * closes the subsequence) or `centre` (the block in its middle, so that the argmax points at the
+   * middle of the most anomalous subsequence rather than up to a whole length after it; offline only).
+   */
+  readonly align?: 'end' | 'centre';
+  /**
+   * Broad tops (docs/evaluation.md, locate round 5): each test score becomes the geometric mean of
+   * itself and the mean of the scores over a centred window of this fraction of the period found (32
+   * points without one), so a top must be both high and sustained over neighbouring subsequences. 0
+   * (default): off.
+   */
+  readonly broad?: number;
 }
 
 /**
@@ -82,7 +95,12 @@ export function discordLocateScores(
   if (!(excl >= 0 && Number.isFinite(excl))) {
     throw new ConfigError('bad_option', `rightExclusion must be a finite number ≥ 0 (periods), got ${excl}`);
   }
+  const broad = opts.broad ?? 0;
+  if (!(broad >= 0 && Number.isFinite(broad))) {
+    throw new ConfigError('bad_option', `broad must be a finite number ≥ 0 (periods), got ${broad}`);
+  }
   const both = (opts.sides ?? 'both') === 'both';
+  const centre = opts.align === 'centre';
   const setup = discordSetup(c, t.subarray(0, cut), v.subarray(0, cut));
   const { k, pk, mean, floor, plan } = setup;
   const all = blockMeans(t, v, k, setup.step, c.gapFactor);
@@ -122,6 +140,7 @@ export function discordLocateScores(
       if (at[j] < npTrain) pushedTrain++;
     }
     const w = warmup(m, pair, pk, pushedTrain);
+    const half = (m - 1) >> 1;
     if (both) {
       // the reversed stream: push j (ending the forward subsequence that starts at j) is the reversed
       // subsequence ending at pushed − 1 − j; its left profile is the forward one's right profile
@@ -153,7 +172,8 @@ export function discordLocateScores(
       const dz = two && rz[j] < lz[j] ? rz[j] : lz[j];
       const de = two && re[j] < le[j] ? re[j] : le[j];
       const sc = clampFinite(Math.max(dz / scale, de / scaleE));
-      const b = at[j];
+      // `centre`: a test subsequence's score on its middle block, never on a training block
+      const b = centre && j >= pushedTrain ? Math.max(at[j - half], npTrain) : at[j];
       if (c.combine !== 'mean') {
         if (sc > blockScore[b]) blockScore[b] = sc;
       } else if (b < npTrain) blockScore[b] += sc / plan.length;
@@ -174,5 +194,25 @@ export function discordLocateScores(
     if (b < np && pend[b] === i) s = held = blockScore[b++];
     if (i >= cut) out[i - cut] = s;
   }
+  if (broad > 0) broaden(out, Math.max(1, Math.round(broad * (setup.period > 0 ? setup.period : 32))));
   return out;
+}
+
+/**
+ * In place: each score → √(score × the mean of the scores in the centred window of `w` points around
+ * it, cut at the ends). A high top that is also sustained keeps most of its height; a lone narrow top
+ * among low scores loses to a broad one of similar height. Order-preserving where the local means are
+ * equal, never above the larger of the two, and 0 stays 0.
+ */
+export function broaden(x: Float64Array, w: number): void {
+  const n = x.length;
+  const c = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) c[i + 1] = c[i] + x[i];
+  const h = w >> 1;
+  for (let i = 0; i < n; i++) {
+    const a = Math.max(0, i - h);
+    const b = Math.min(n, i - h + w);
+    const mean = (c[b] - c[a]) / (b - a);
+    x[i] = Math.sqrt(Math.max(0, x[i]) * Math.max(0, mean));
+  }
 }
