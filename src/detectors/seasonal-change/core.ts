@@ -484,14 +484,19 @@ export class SeasonalChangeCore {
 /** Moves up to this many values of the sorted window by hand, longer ones with `copyWithin`. */
 const SHORT_MOVE = 24;
 
-/** The first index `i < n` with `s[i] >= x` (or `n`) in the sorted `s[0 .. n)`. */
+/**
+ * The first index `i < n` with `s[i] >= x` (or `n`) in the sorted `s[0 .. n)`. Branch-free halving: the
+ * comparison becomes a 0/1 factor, so the loop runs ⌈log2 n⌉ times whatever the data (|r| values are
+ * noise, and a compare-and-branch search mispredicts about every other step).
+ */
 function lowerBound(s: Float64Array, n: number, x: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (s[mid] < x) lo = mid + 1;
-    else hi = mid;
+  if (n === 0) return 0;
+  let base = 0;
+  let len = n;
+  while (len > 1) {
+    const half = len >>> 1;
+    base = (base + half * Number(s[(base + half) | 0] < x)) | 0;
+    len = (len - half) | 0;
   }
-  return lo;
+  return (base + Number(s[base] < x)) | 0;
 }
