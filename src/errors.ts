@@ -170,6 +170,7 @@ export type TrackingErrorCode =
   | 'artifact_conflict'
   | 'backend'
   | 'bad_model_loader'
+  | 'bad_store_path'
   | 'corrupt_store'
   | 'export_artifacts_refused'
   | 'export_incomplete'

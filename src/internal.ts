@@ -24,7 +24,13 @@ export {
 export { formatScoreboard, runNabCorpus } from './cli/nab/nab-corpus.js';
 export { registerNab } from './cli/nab.js';
 export { Stages } from './cli/progress.js';
-export { CORPUS_RECIPE_NAMES, LOCATE_ONLY_NAMES, RECIPE_NAMES } from './cli/recipes.js';
+export {
+  CORPUS_RECIPE_NAMES,
+  LOCATE_ONLY_NAMES,
+  MAIN_RECIPE_NAMES,
+  RECIPE_HELP,
+  RECIPE_NAMES,
+} from './cli/recipes.js';
 export { reportCommand } from './cli/report.js';
 export { registerRuns } from './cli/runs.js';
 export { registerSimulate } from './cli/simulate.js';
@@ -50,6 +56,8 @@ export { maxOf, minOf, NAV_BITS, NAV_MASK, NAV_MAX_DIM, spanWith } from './detec
 export { gridStep, SEASONAL_CHANGE_DEFAULTS, SeasonalChangeCore } from './detectors/seasonal-change/core.js';
 export { SeasonalChangeDetector } from './detectors/seasonal-change/detector.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
+export { makeDirs, makeDirsSync } from './fs-dirs.js';
+export { kindColumnWidth, kindHeader } from './lab/bench.js';
 export {
   GatedShapeDetector,
   maxDetector,

@@ -93,6 +93,14 @@ function pickColumns(df: DataFrameLike, opts: FromDataFrameOptions): { time: str
   const named = (want: string | undefined, dflt: string) => want ?? (cols.includes(dflt) ? dflt : undefined);
   const t0 = named(opts.time, 'timestamp');
   const v0 = named(opts.value, 'value');
+  if (cols.length > 2 && (t0 === undefined || v0 === undefined)) {
+    // a guess among three or more columns would read a wrong one without a word: name it
+    const [role, dflt] = t0 === undefined ? ['time', 'timestamp'] : ['value', 'value'];
+    throw new SeriesError(
+      'missing_column',
+      `the DataFrame has no column "${dflt}", and with ${cols.length} columns (${cols.join(', ')}) the ${role} column is not guessed: pass { ${role}: NAME }`,
+    );
+  }
   const time = t0 ?? cols.find((c) => c !== v0);
   const value = v0 ?? cols.find((c) => c !== time);
   if (time === undefined || value === undefined) {

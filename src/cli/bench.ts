@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { intOption } from './options.js';
-import { LOCATE_ONLY_NAMES, RECIPE_NAMES } from './recipes.js';
+import { LOCATE_ONLY_NAMES, RECIPE_HELP } from './recipes.js';
 
 /** `tsad bench --corpus DIR`: NAB-rules benchmark (or locate mode) over any corpus in NAB's layout. */
 export function registerBench(program: Command): void {
@@ -16,7 +16,7 @@ export function registerBench(program: Command): void {
     )
     .option(
       '-d, --detector <names>',
-      `comma-separated recipes: ${RECIPE_NAMES.join(', ')}; with --locate also ${LOCATE_ONLY_NAMES.join(', ')} (floor rows are added; default: default, or discordTwoSided with --locate)`,
+      `comma-separated recipes: ${RECIPE_HELP}; with --locate also ${LOCATE_ONLY_NAMES.join(', ')} (floor rows are added; default: default, or discordTwoSided with --locate)`,
     )
     .option('--files <paths>', 'comma-separated corpus files (the run is labelled partial)')
     .option(

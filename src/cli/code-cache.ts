@@ -16,11 +16,12 @@
  * that cannot be read or written is skipped silently: it only saves time. `TSAD_DISABLE_CODE_CACHE=1`
  * turns it off. A bundle run without this file (plain `require`) behaves the same, only slower.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { userCacheDir } from '../datasets/cache-dir.js';
+import { makeDirsSync } from '../fs-dirs.js';
 
 /** At most this many cache files per build (one per command; a bound if words vary a lot). */
 const MAX_FILES_PER_BUILD = 40;
@@ -85,7 +86,7 @@ function writeCache(file: string, data: Buffer, args: readonly string[]): void {
   const dir = dirname(file);
   // this build's files: the name up to the command's key
   const build = basename(file).slice(0, -`${commandKey(args)}.bin`.length);
-  mkdirSync(dir, { recursive: true });
+  makeDirsSync(dir);
   const names = readdirSync(dir);
   if (names.filter((n) => n.startsWith(build) && n.endsWith('.bin')).length >= MAX_FILES_PER_BUILD) return;
   const tmp = `${file}.${process.pid}.tmp`;

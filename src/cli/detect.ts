@@ -33,7 +33,8 @@ export interface DetectCliResult {
    * written in chunks so a large file never becomes one string or one object per row in memory.
    */
   series: { t: Float64Array; value: Float64Array; score: Float64Array };
-  metrics: { precision: number; recall: number; f1: number; meanTimeToDetectSec: number } | null;
+  /** `meanTimeToDetectSec` is `null` when no labelled anomaly was detected. */
+  metrics: { precision: number; recall: number; f1: number; meanTimeToDetectSec: number | null } | null;
   warnings: string[];
 }
 
@@ -83,6 +84,7 @@ export async function detectCommand(path: string, o: DetectCliOptions): Promise<
   const { splitAt } = await import('../series/ops.js');
   const all = await readSeriesCsv(path, o);
   const ts = after !== undefined ? splitAt(all, after)[1] : all;
+  // an --after past the last row scores nothing and succeeds (a scheduled run with no new rows)
   progress(o.quiet, `scoring ${ts.t.length} rows`);
   const { scores, alarms } = det.detect(ts);
   const warnings: string[] = [];
@@ -95,13 +97,13 @@ export async function detectCommand(path: string, o: DetectCliOptions): Promise<
       warnings.push(w);
       process.stderr.write(`tsad: warning: ${w}\n`);
     }
-    const { evaluate } = await import('../metrics/tsad.js');
+    const { evaluate, detectedMttdSec } = await import('../metrics/tsad.js');
     const r = evaluate({ t: labels.t, truth: labels.v, tPred: ts.t, pred: scores.v });
     metrics = {
       precision: r.precision,
       recall: r.recall,
       f1: r.f1,
-      meanTimeToDetectSec: r.meanTimeToDetectSec,
+      meanTimeToDetectSec: detectedMttdSec(r),
     };
   }
   return {
@@ -122,7 +124,7 @@ export function formatDetect(r: DetectCliResult): string {
   }
   if (r.metrics) {
     const m = r.metrics;
-    out += `precision ${formatNumber(m.precision)}  recall ${formatNumber(m.recall)}  F1 ${formatNumber(m.f1)}  mean time to detect ${formatDuration(m.meanTimeToDetectSec)}\n`;
+    out += `precision ${formatNumber(m.precision)}  recall ${formatNumber(m.recall)}  F1 ${formatNumber(m.f1)}  mean time to detect ${m.meanTimeToDetectSec === null ? '— (nothing detected)' : formatDuration(m.meanTimeToDetectSec)}\n`;
   }
   return out;
 }

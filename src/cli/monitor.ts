@@ -1,7 +1,8 @@
 /** `tsad monitor`: drift of a NAB file (or the whole corpus) against its probationary period. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { makeDirsSync } from '../fs-dirs.js';
 import type { MonitorRecord } from '../lifecycle/monitor.js';
 
 export function registerMonitor(program: Command): void {
@@ -36,7 +37,7 @@ export function registerMonitor(program: Command): void {
       let reportPath: string | undefined;
       if (o.report !== false) {
         reportPath = resolve(o.report);
-        mkdirSync(dirname(reportPath), { recursive: true });
+        makeDirsSync(dirname(reportPath));
         writeFileSync(reportPath, renderNabDriftReport(survey));
       }
       if (o.json) {

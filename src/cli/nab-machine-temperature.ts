@@ -90,7 +90,7 @@ export function configureMachineTemperature(cmd: Command): Command {
           precision: report.precision,
           recall: report.recall,
           f1: report.f1,
-          mttdSec: report.meanTimeToDetectSec,
+          mttdSec: report.recall > 0 ? report.meanTimeToDetectSec : null, // null: nothing detected
           pointwiseF1: report.pointwise.f1,
           pointAdjustedF1: report.pointAdjusted.f1,
           nab: report.nab,

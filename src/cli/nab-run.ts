@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { intOption, runScript } from './options.js';
-import { CORPUS_RECIPE_NAMES, RECIPE_NAMES } from './recipes.js';
+import { CORPUS_RECIPE_NAMES, RECIPE_HELP } from './recipes.js';
 
 /** Adds the `run` options and action to a command (shared by `tsad nab run` and `npm run nab:corpus`). */
 export function configureNabRun(cmd: Command): Command {
@@ -8,7 +8,7 @@ export function configureNabRun(cmd: Command): Command {
     .description('run detectors over the whole NAB corpus (streaming, NAB rules) and print the scoreboard')
     .option(
       '-d, --detector <names>',
-      `comma-separated recipes: ${RECIPE_NAMES.join(', ')} (default: ${CORPUS_RECIPE_NAMES.join(',')})`,
+      `comma-separated recipes: ${RECIPE_HELP} (default: ${CORPUS_RECIPE_NAMES.join(',')})`,
     )
     .option('-o, --out <dir>', 'results root (NAB layout below it)', 'bench/results/nab')
     .option('--files <paths>', 'comma-separated corpus files (default: all 58)')

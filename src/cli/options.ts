@@ -1,5 +1,5 @@
 /** Shared pieces of the `tsad` commands: option parsers, opening stores that must exist, error output. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -35,10 +35,43 @@ export function openExistingTracker(uri: string = defaultTrackingUri()): Tracker
   return openTracker(uri);
 }
 
-/** Throws `TrackingError` `store_not_found` when `uri` names a local store that does not exist. */
+/**
+ * Throws `TrackingError` `store_not_found` when `uri` names a local store that does not exist, and
+ * `bad_store_path` when it names a file (or a folder whose store marker is not a file).
+ */
 export function assertStoreExists(uri: string = defaultTrackingUri()): void {
   const c = classifyUri(uri);
-  if (c.kind === 'file' && c.path !== undefined && !existsSync(join(c.path, 'tsad-store.json'))) {
+  if (c.kind !== 'file' || c.path === undefined) return;
+  // ENOTDIR (a part of the path is a file) and EACCES are reported like a missing store or a file
+  const stat = (p: string): Stats | 'not_dir' | undefined => {
+    try {
+      return statSync(p, { throwIfNoEntry: false });
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ENOTDIR') return 'not_dir';
+      throw new TrackingError(
+        'storage_denied',
+        `cannot read the tracking store at ${c.path}: ${(err as Error).message}; give this user read access or pass another --uri`,
+        { cause: err },
+      );
+    }
+  };
+  const found = stat(c.path);
+  const root = found === 'not_dir' ? found : found?.isDirectory() ? found : found && 'not_dir';
+  const m = root && root !== 'not_dir' ? stat(join(c.path, 'tsad-store.json')) : undefined;
+  const marker = m === 'not_dir' ? undefined : m;
+  if (root === 'not_dir') {
+    throw new TrackingError(
+      'bad_store_path',
+      `${c.path} is not a tracking store: ${found === 'not_dir' ? 'a part of the path is a file' : 'it is a file'} (a store is a folder); pass --uri or set TSAD_TRACKING_URI to the store's folder`,
+    );
+  }
+  if (marker && !marker.isFile()) {
+    throw new TrackingError(
+      'bad_store_path',
+      `${join(c.path, 'tsad-store.json')} is not a file, so ${c.path} is not a tracking store; pass --uri or set TSAD_TRACKING_URI to a store's folder`,
+    );
+  }
+  if (!marker) {
     throw new TrackingError(
       'store_not_found',
       `no tracking store at ${c.path} (nothing has been tracked there); pass --uri or set TSAD_TRACKING_URI to an existing store`,

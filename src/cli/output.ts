@@ -30,19 +30,32 @@ export async function outputError(err: unknown, path: string): Promise<unknown> 
 
 /**
  * Writes `data` to `path` whole or not at all: a temp file beside it, renamed over it once complete,
- * so a failed write never leaves a half file (or clobbers the old one). Failures: `outputError`.
+ * so a failed write never leaves a half file (or clobbers the old one). A device or a pipe
+ * (`/dev/null`, `/dev/stdout`, a FIFO) is written into directly. Failures: `outputError`.
  */
 export async function writeOutputFile(path: string, data: string | Uint8Array): Promise<void> {
-  const [{ rename, rm, writeFile }, { randomBytes }] = await Promise.all([
+  const [{ rename, rm, stat, writeFile }, { randomBytes }] = await Promise.all([
     import('node:fs/promises'),
     import('node:crypto'),
   ]);
+  // a device or a pipe (-o /dev/null, /dev/stdout, a FIFO) is written into, never renamed over:
+  // renaming would replace it with a regular file (as root, /dev/null itself)
+  const st = await stat(path).catch(() => undefined);
+  if (st && !st.isFile() && !st.isDirectory()) {
+    try {
+      await writeFile(path, data);
+      return;
+    } catch (err) {
+      throw await outputError(err, path);
+    }
+  }
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
+    // the temp file may not exist, nor be reachable (ENOTDIR when a part of the path is a file)
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw await outputError(err, path);
   }
 }

@@ -83,6 +83,27 @@ export const RECIPE_NAMES = [
 ] as const;
 
 /**
+ * The recipes a help text names: the default, its likelihood-mapped form, NAB's tuned stream, and each
+ * single detector. The rest of `RECIPE_NAMES` are lab recipes measured in docs/evaluation.md's rounds:
+ * every command still accepts them, and an unknown name lists them all.
+ */
+export const MAIN_RECIPE_NAMES = [
+  'default',
+  'defaultLikelihood',
+  'nabStream',
+  'isolationForest',
+  'randomCutForest',
+  'autoEts',
+  'zms',
+  'changePoint',
+  'flatLine',
+  'discord',
+] as const;
+
+/** The help text's list of recipes: the main ones and a pointer to the lab recipes. */
+export const RECIPE_HELP = `${MAIN_RECIPE_NAMES.join(', ')}, or one of ${RECIPE_NAMES.length - MAIN_RECIPE_NAMES.length} lab recipes (docs/evaluation.md; an unknown name lists them all)`;
+
+/**
  * Recipes for `tsad bench --locate` only (offline scorers that look ahead; `LOCATE_RECIPES` in
  * src/lab/locate.ts, checked against this list by test/cli/cli-units.test.ts).
  */

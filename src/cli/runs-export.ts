@@ -27,6 +27,9 @@ function summary(r: ExportReport, from: string, to: string): string {
     `  artifacts ${r.artifacts} (${r.artifactBytes} bytes)`,
     `  registered models ${r.models}, versions ${r.modelVersions}, aliases ${r.aliases}`,
   ];
+  if (r.unreadableRuns.length > 0) {
+    lines.push(`  runs unreadable in the source, NOT COPIED: ${r.unreadableRuns.length}`);
+  }
   if (r.removedPartialCopies > 0) {
     lines.push(`  half-copies left by an earlier export, removed: ${r.removedPartialCopies}`);
   }
@@ -36,6 +39,9 @@ function summary(r: ExportReport, from: string, to: string): string {
       `  NOT COPIED: run ${f.experiment}/${f.runName} ${f.sourceRunId}: ${f.artifacts.length ? '' : f.reason}`,
     );
     for (const a of f.artifacts) lines.push(`    artifact ${JSON.stringify(a.path)}: ${a.reason}`);
+  }
+  for (const u of r.unreadableRuns) {
+    lines.push(`  NOT COPIED (unreadable): run ${u.experiment}/${u.sourceRunId}: ${u.reason}`);
   }
   for (const m of r.failedModels) lines.push(`  NOT COPIED: model ${m.name}: ${m.reason}`);
   if (r.stoppedBy !== undefined) lines.push(`  STOPPED: ${r.stoppedBy}`);
@@ -84,13 +90,15 @@ async function exportTo(
       ...(opts.quiet || opts.json ? {} : { onProgress: (m: string) => out(`${m}\n`) }),
     });
     out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report, from.uri, to.uri));
-    const failed = report.failedRuns.length + report.failedModels.length;
+    const runsLeft = report.failedRuns.length + report.unreadableRuns.length;
+    const failed = runsLeft + report.failedModels.length;
     if (report.stoppedBy !== undefined || failed > 0) {
+      const unreadable = report.unreadableRuns.length;
       throw new TrackingError(
         'export_incomplete',
         report.stoppedBy !== undefined
           ? `the export stopped: ${report.stoppedBy}; fix that and run the same command again (copied runs are skipped, half-copies removed)`
-          : `${report.failedRuns.length} run(s) and ${report.failedModels.length} model(s) were not copied (listed above; nothing of them is left at ${to.uri}); rename or fix what is named and run the same command again`,
+          : `${runsLeft} run(s)${unreadable > 0 ? ` (${unreadable} of them unreadable in the source store)` : ''} and ${report.failedModels.length} model(s) were not copied (listed above; nothing of them is left at ${to.uri}); rename or fix what is named and run the same command again`,
       );
     }
     return report;

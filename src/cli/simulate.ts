@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { TrainWindow } from '../lifecycle/simulate.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import { defaultWorkers, intOption } from './options.js';
-import { RECIPE_NAMES } from './recipes.js';
+import { RECIPE_HELP } from './recipes.js';
 
 export function registerSimulate(program: Command): void {
   program
@@ -14,7 +14,7 @@ export function registerSimulate(program: Command): void {
     .argument('[nabFile]', 'NAB data file, e.g. realKnownCause/machine_temperature_system_failure.csv')
     .requiredOption('--train-end <time>', 'the first model trains on data before this time (ISO 8601)')
     .option('--data <uri>', 'read the series from PostgreSQL instead (postgres://…?table=name)')
-    .option('-d, --detector <name>', `detector recipe: ${RECIPE_NAMES.join(', ')}`, 'default')
+    .option('-d, --detector <name>', `detector recipe: ${RECIPE_HELP}`, 'default')
     .option('--seed <n>', 'random seed', intOption(), 0)
     .option('--retrain-every <duration>', "retraining interval ('1d', '7d', …) or 'never'", 'never')
     .option('--retrain-on <what>', "also retrain on 'drift' of the input values")
@@ -85,7 +85,8 @@ export function registerSimulate(program: Command): void {
           precision: r.report?.precision ?? null,
           recall: r.report?.recall ?? null,
           f1: r.report?.f1 ?? null,
-          mttdSec: r.report?.meanTimeToDetectSec ?? null,
+          // null when nothing was detected (the report's 0 would read as an instant detection)
+          mttdSec: r.report && r.report.recall > 0 ? r.report.meanTimeToDetectSec : null,
           nabStandard: r.report?.nab.standard ?? null,
           alarms: r.alarms.length,
           retrains: r.retrains.length - 1,

@@ -11,7 +11,7 @@ import {
 } from './data.js';
 import { exactJson, formatNumber, progress } from './format.js';
 import { intOption } from './options.js';
-import { RECIPE_NAMES } from './recipes.js';
+import { RECIPE_HELP } from './recipes.js';
 
 export interface TrainCliOptions extends CsvColumnOptions {
   detector: string;
@@ -162,7 +162,7 @@ export function registerTrain(program: Command): Command {
       '<data.csv>',
       'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise (without those names: the first column, then the first other one)',
     )
-    .option('-d, --detector <name>', `detector recipe: ${RECIPE_NAMES.join(', ')}`, 'default')
+    .option('-d, --detector <name>', `detector recipe: ${RECIPE_HELP}`, 'default')
     .option('--seed <n>', 'random seed', intOption(), 0)
     .option('--until <time>', 'train only on rows before this time (ISO 8601 or epoch ms)')
     .option('--time <column>', 'time column (header name or 0-based index)')

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatasetError } from '../errors.js';
+import { makeDirs } from '../fs-dirs.js';
 import { readCsvRows, validateCsvRows } from '../series/csv.js';
 import { parseTime, type SeriesOptions } from '../series/series.js';
 import { MAX_TIME_MS } from '../series/time.js';
@@ -158,7 +159,7 @@ async function download(entry: NabManifestEntry, dest: string, baseUrl: string):
       `${url} has sha256 ${got} but the manifest expects ${entry.sha256} for ${entry.path}; the file was not saved (wrong mirror or corrupted download)`,
     );
   }
-  await mkdir(dirname(dest), { recursive: true });
+  await makeDirs(dirname(dest));
   const tmp = `${dest}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const fh = await open(tmp, 'w');

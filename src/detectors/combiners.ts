@@ -280,8 +280,9 @@ export function selectBest(values: readonly number[], direction: MetricDirection
 
 /**
  * `MetricWeightedMean` weights: `metric_i / Σ metric` (or `(1/metric_i) / Σ (1/metric)` when lower is
- * better). Falls back to equal weights when the metrics give no usable weighting (all zero, any
- * negative or non-finite value), and says so through `onFallback`.
+ * better; a lower-is-better `+Infinity`, a member that never detected, weighs 0). Falls back to equal
+ * weights when the metrics give no usable weighting (all zero, any negative, NaN or other non-finite
+ * value), and says so through `onFallback`.
  */
 export function metricWeights(
   values: readonly number[],
@@ -293,7 +294,9 @@ export function metricWeights(
   let ok = true;
   for (let i = 0; i < k; i++) {
     const v = values[i];
-    if (!Number.isFinite(v) || v < 0 || (direction === 'lower' && v === 0)) ok = false;
+    // lower is better: +Infinity (never detected) weighs 0
+    const finite = Number.isFinite(v) || (direction === 'lower' && v === Number.POSITIVE_INFINITY);
+    if (!finite || v < 0 || (direction === 'lower' && v === 0)) ok = false;
     raw[i] = direction === 'higher' ? v : 1 / v;
   }
   let s = 0;

@@ -10,22 +10,14 @@
  * (`files`) is labelled partial and never ranked among full-corpus rows.
  */
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { nabDataDir } from '../datasets/nab.js';
 import { ConfigError } from '../errors.js';
+import { makeDirsSync } from '../fs-dirs.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
 import { parseNabTime, readNabResultsDir, scoreNabResults } from '../metrics/nab-files.js';
-import { evaluate, NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
+import { detectedMttdSec, evaluate, NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
 import type { Window } from '../series/types.js';
 import { corpusWindows, type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
 import { runPool } from './nab-pool.js';
@@ -71,8 +63,8 @@ export interface BenchFileRow {
   readonly precision: number;
   readonly recall: number;
   readonly f1: number;
-  /** Mean time to detect (s), revised point-adjusted; 0 when nothing was detected. */
-  readonly mttdSec: number;
+  /** Mean time to detect (s), revised point-adjusted; `null` when nothing was detected. */
+  readonly mttdSec: number | null;
 }
 
 export interface BenchKindRow {
@@ -221,7 +213,7 @@ function analyse(
       precision: e.precision,
       recall: e.recall,
       f1: e.f1,
-      mttdSec: e.meanTimeToDetectSec,
+      mttdSec: detectedMttdSec(e),
     });
   }
   const kindRows = [...byKind.entries()]
@@ -328,6 +320,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     throw new ConfigError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
   }
   const outDir = resolve(opts.outDir ?? join('bench', 'results', 'corpus', basename(corpus)));
+  try {
+    makeDirsSync(outDir); // before any work: a folder that cannot be made fails once, not per file
+  } catch (err) {
+    throw new ConfigError(
+      'output_failed',
+      `cannot write the results under ${outDir}: ${(err as Error).message}; give --out a folder this user can write`,
+      { cause: err },
+    );
+  }
   const seed = opts.seed ?? 0;
   const rows: BenchRow[] = [];
   for (const recipe of recipes) {
@@ -373,7 +374,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       const st = stamps.get(r.file);
       if (st) manifest.files[r.file] = st;
     }
-    mkdirSync(outDir, { recursive: true });
+    makeDirsSync(outDir);
     writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     const report = scoreNabResults(join(outDir, detector), {
       detector,
@@ -411,7 +412,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   }
   const report: BenchReport = { corpus, partial, rows, wallMs: performance.now() - start };
   if (opts.writeScoreboard !== false) {
-    mkdirSync(outDir, { recursive: true });
+    makeDirsSync(outDir);
     writeFileSync(
       join(outDir, partial ? 'scoreboard-partial.json' : 'scoreboard.json'),
       `${JSON.stringify(report, null, 2)}\n`,
@@ -447,25 +448,26 @@ export function formatBench(report: BenchReport): string {
     const foundTh = r.kinds.reduce((x, k) => x + k.found, 0);
     const withWin = o.perFile.filter((f) => f.windows > 0);
     const f1 = withWin.length ? withWin.reduce((x, f) => x + f.f1, 0) / withWin.length : undefined;
-    const det = withWin.filter((f) => f.recall > 0);
+    const det = withWin.flatMap((f) => (f.mttdSec === null ? [] : [f.mttdSec]));
     // no detected window (a floor row): no time to detect, printed as "—"
-    const mttd = det.length ? det.reduce((x, f) => x + f.mttdSec, 0) / det.length / 3600 : undefined;
+    const mttd = det.length ? det.reduce((x, s) => x + s, 0) / det.length / 3600 : undefined;
     const name = `${r.floor ? '(floor) ' : ''}${r.detector}${r.partial ? ' [partial]' : ''}`;
     lines.push(
       `${name.padEnd(30)} ${r.mapping.padEnd(10)} ${r.scores.standard.toFixed(2).padStart(9)} ${r.scores.reward_low_FP_rate.toFixed(2).padStart(8)} ${r.scores.reward_low_FN_rate.toFixed(2).padStart(8)} ${pct(foundTh, total).padStart(8)} ${pct(found, total).padStart(8)} ${pct(o.clean.files - o.clean.withAlarm, o.clean.files).padStart(9)} ${fixedOrNone(f1, 3).padStart(6)} ${fixedOrNone(mttd, 1).padStart(7)}`,
     );
   }
   const kindNames = [...new Set(rows.flatMap((r) => r.kinds.map((k) => k.kind)))].sort();
+  const kw = kindColumnWidth(kindNames);
   const kindTable = (title: string, pick: (r: BenchRow) => Pick<BenchRow, 'kinds' | 'clean'>) => {
     lines.push('', title);
     lines.push(
-      `${'detector'.padEnd(30)} ${kindNames.map((k) => k.slice(0, 14).padStart(14)).join(' ')} ${'clean ok'.padStart(9)}`,
+      `${'detector'.padEnd(30)} ${kindNames.map((k) => kindHeader(k, kw)).join(' ')} ${'clean ok'.padStart(9)}`,
     );
     for (const r of rows) {
       const p = pick(r);
       const cells = kindNames.map((k) => {
         const x = p.kinds.find((y) => y.kind === k);
-        return (x ? pct(x.found, x.windows) : '—').padStart(14);
+        return (x ? pct(x.found, x.windows) : '—').padStart(kw);
       });
       lines.push(
         `${r.detector.padEnd(30)} ${cells.join(' ')} ${pct(p.clean.files - p.clean.withAlarm, p.clean.files).padStart(9)}`,
@@ -484,4 +486,14 @@ export function formatBench(report: BenchReport): string {
     'own alarm rule. floor: the same mapping fed a detector that outputs 0.',
   );
   return lines.join('\n');
+}
+
+/** The width of a per-kind column: the longest kind name, at least 9 and at most 24 characters. */
+export function kindColumnWidth(kinds: readonly string[]): number {
+  return Math.min(24, Math.max(9, ...kinds.map((k) => k.length)));
+}
+
+/** A kind's column header, right-aligned; a name longer than the column ends in "…". */
+export function kindHeader(kind: string, width: number): string {
+  return (kind.length > width ? `${kind.slice(0, width - 1)}…` : kind).padStart(width);
 }

@@ -12,7 +12,7 @@ import type { Detector } from '../detectors/types.js';
 import { ConfigError } from '../errors.js';
 import { parseNabTime } from '../metrics/nab-files.js';
 import { lowerBound } from '../series/ops.js';
-import { corpusKinds, resolveCorpus } from './bench.js';
+import { corpusKinds, kindColumnWidth, kindHeader, resolveCorpus } from './bench.js';
 import { corpusWindows, loadCorpusFile } from './nab-corpus-file.js';
 import { isRecipe, makeDetector, RECIPES } from './recipes.js';
 import { KINDS_FILE } from './synth.js';
@@ -231,14 +231,15 @@ function locateScores(
 
 export function formatLocate(r: LocateReport): string {
   const kinds = [...new Set(r.rows.flatMap((x) => x.byKind.map((k) => k.kind)))].sort();
+  const kw = kindColumnWidth(kinds);
   const lines = [
     `locate mode${r.partial ? ' (PARTIAL)' : ''}: highest test score within ${r.margin} points of the anomaly`,
-    `${'detector'.padEnd(36)} ${'accuracy'.padStart(9)} ${kinds.map((k) => k.slice(0, 14).padStart(14)).join(' ')}`,
+    `${'detector'.padEnd(36)} ${'accuracy'.padStart(9)} ${kinds.map((k) => kindHeader(k, kw)).join(' ')}`,
   ];
   for (const row of [...r.rows].sort((a, b) => b.accuracy - a.accuracy)) {
     const cells = kinds.map((k) => {
       const e = row.byKind.find((x) => x.kind === k);
-      return (e ? `${e.hits}/${e.files}` : '—').padStart(14);
+      return (e ? `${e.hits}/${e.files}` : '—').padStart(kw);
     });
     lines.push(
       `${row.recipe.padEnd(36)} ${`${(100 * row.accuracy).toFixed(1)} %`.padStart(9)} ${cells.join(' ')}`,

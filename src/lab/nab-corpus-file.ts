@@ -1,7 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadNab } from '../datasets/index.js';
 import { DatasetError } from '../errors.js';
+import { makeDirsSync } from '../fs-dirs.js';
 import { readNabWindows } from '../metrics/nab-files.js';
 import { readCsvRows, validateCsvRows } from '../series/csv.js';
 import type { TimeSeries, Window } from '../series/types.js';
@@ -60,7 +61,7 @@ export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
     lines.push(job.alarms ? `${base},${r.alarm[i]}` : base);
   }
   const path = nabResultPath(job.outDir, job.detectorName, job.file);
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirsSync(dirname(path));
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, `${lines.join('\n')}\n`);
   renameSync(tmp, path);

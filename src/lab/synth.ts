@@ -5,9 +5,10 @@
  * anomaly-free files hold none. Every file has its own step (1–60 min), level, daily and weekly seasonality,
  * noise level and AR(1) noise; some files have missing-data gaps (rows absent, not anomalies).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { makeDirsSync } from '../fs-dirs.js';
 import { gaussOne as gauss, Rng } from '../math/rng.js';
 
 /** The anomaly kinds the generator plants (one per anomalous file). */
@@ -277,7 +278,7 @@ export function writeSynthCorpus(dir: string, corpus: SynthCorpus): void {
   const kinds: Record<string, Record<string, string>[]> = {};
   for (const f of corpus.files) {
     const path = join(dir, 'data', f.name);
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirsSync(dirname(path));
     const lines = ['timestamp,value'];
     for (let i = 0; i < f.t.length; i++) lines.push(`${nabTime(f.t[i])},${f.v[i]}`);
     writeFileSync(path, `${lines.join('\n')}\n`);
@@ -291,7 +292,7 @@ export function writeSynthCorpus(dir: string, corpus: SynthCorpus): void {
       end: nabTime(w.end),
     }));
   }
-  mkdirSync(join(dir, 'labels'), { recursive: true });
+  makeDirsSync(join(dir, 'labels'));
   writeFileSync(join(dir, 'labels', 'combined_windows.json'), `${JSON.stringify(windows, null, 2)}\n`);
   writeFileSync(join(dir, 'labels', 'combined_labels.json'), `${JSON.stringify(labels, null, 2)}\n`);
   writeFileSync(join(dir, KINDS_FILE), `${JSON.stringify(kinds, null, 2)}\n`);

@@ -435,7 +435,8 @@ export async function simulate(
           precision: report.precision,
           recall: report.recall,
           f1: report.f1,
-          mttd: report.meanTimeToDetectSec,
+          // no mttd metric when nothing was detected (the report's 0 would read as instant)
+          ...(report.recall > 0 ? { mttd: report.meanTimeToDetectSec } : {}),
           nab_standard: report.nab.standard,
         });
       }

@@ -9,6 +9,7 @@ import { evaluate, type TsadReport } from './tsad.js';
 /**
  * The named figure of a report: the one place a metric name (`EnsembleMetric`) is looked up, shared by
  * the ensemble combiners (`ensembleMetric`) and champion/challenger promotion (`tsad/lifecycle`).
+ * `meanTimeToDetect` is `+Infinity` when nothing was detected (the report itself says 0).
  */
 export function reportMetric(r: TsadReport, m: EnsembleMetric): number {
   switch (m) {
@@ -41,7 +42,9 @@ export function reportMetric(r: TsadReport, m: EnsembleMetric): number {
     case 'nabScoreLowFP':
       return r.nab.reward_low_FP_rate;
     case 'meanTimeToDetect':
-      return r.meanTimeToDetectSec;
+      // nothing detected is never detected, not detected at once: the report's 0 (Merlion's too)
+      // would make a silent member the best one (ModelSelector) and the promotion winner
+      return r.recall > 0 ? r.meanTimeToDetectSec : Number.POSITIVE_INFINITY;
   }
 }
 

@@ -52,6 +52,15 @@ export interface PrfScores {
 }
 
 /** Result of {@link evaluate}. Top-level precision/recall/f1 are the revised point-adjusted ones. */
+/**
+ * The mean time to detect, or `null` when no anomaly was detected (the report's
+ * `meanTimeToDetectSec` is then 0, as in Merlion, which reads like an instant detection).
+ * What the command line prints and writes to JSON. @internal
+ */
+export function detectedMttdSec(r: Pick<TsadReport, 'recall' | 'meanTimeToDetectSec'>): number | null {
+  return r.recall > 0 ? r.meanTimeToDetectSec : null;
+}
+
 export interface TsadReport extends PrfScores {
   readonly revised: PrfScores;
   readonly pointAdjusted: PrfScores;

@@ -7,9 +7,15 @@ import { parseIsoBytes, parseTimeString } from './time.js';
 import type { TimeSeries } from './types.js';
 
 export interface ReadCsvOptions extends SeriesOptions {
-  /** Time column: header name or 0-based index. Default `'timestamp'` if present, else column 0. */
+  /**
+   * Time column: header name or 0-based index. Default `'timestamp'` if present, else column 0 of a
+   * two-column header (with more columns a missing `timestamp` is a `missing_column` error).
+   */
   time?: string | number;
-  /** Value column: header name or 0-based index. Default `'value'` if present, else the first other column. */
+  /**
+   * Value column: header name or 0-based index. Default `'value'` if present, else the other column
+   * of a two-column header (with more columns a missing `value` is a `missing_column` error).
+   */
   value?: string | number;
   /**
    * Unit of purely numeric time fields (`'ms'` or `'s'` since the Unix epoch). Without it a numeric
@@ -198,10 +204,20 @@ function pickColumns(names: string[], opts: ReadCsvOptions, path: string): Colum
     }
     const i = names.indexOf(fallback);
     if (i >= 0) return i;
+    if (names.length > 2) {
+      // a guess among three or more columns would read a wrong one without a word (a typo in the
+      // header, a label column): name it
+      const role = fallback === 'timestamp' ? 'time' : 'value';
+      throw new SeriesError(
+        'missing_column',
+        `${path}: no column named "${fallback}", and with ${names.length} columns (${names.join(', ')}) the ${role} column is not guessed; rename it "${fallback}" in the header, or pass ${role}: NAME or 0-based INDEX`,
+      );
+    }
     for (let k = 0; k < names.length; k++) if (k !== avoid) return k;
+    const sep = names.length === 1 ? [';', '\t', '|'].find((c) => names[0].includes(c)) : undefined;
     throw new SeriesError(
       'missing_column',
-      `${path}: need a time and a value column, the header has only ${names.join(', ')}`,
+      `${path}: need a time and a value column, the header has only ${names.join(', ')}${sep === undefined ? '' : `; its fields look separated by ${JSON.stringify(sep)}: tsad reads comma-separated files, so write it with commas`}`,
     );
   };
   const ti = pick(opts.time, 'timestamp', -1);

@@ -7,9 +7,10 @@
  * stream of the same model (streams are deterministic, so the replayed stream gives the same scores
  * as the original from then on). Replay checkpoints grow with the series (16 bytes a point).
  */
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue, StreamResult, StreamScorer } from '../detectors/types.js';
+import { makeDirs } from '../fs-dirs.js';
 import { ServeError } from './errors.js';
 
 /** A stream that can be checkpointed: `push` plus `save()`. */
@@ -150,7 +151,7 @@ export class DirectoryCheckpointStore implements CheckpointStore {
     return cp.format === 'tsad-serve-checkpoint' && cp.id === id ? cp : undefined;
   }
   async save(cp: SeriesCheckpoint): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await makeDirs(this.dir);
     const final = join(this.dir, fileOf(cp.id));
     const tmp = `${final}.${process.pid}.${this.seq++}.tmp`;
     const fh = await open(tmp, 'w');

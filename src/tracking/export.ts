@@ -74,6 +74,11 @@ export interface ExportReport {
   runIds: Record<string, string>;
   /** Runs that could not be copied whole (deleted from the destination); a later export retries them. */
   failedRuns: ExportFailure[];
+  /**
+   * Source runs that could not be read at all (a local store's run.json that is corrupt or of
+   * another version): not copied, and counted here so that nothing is left out without a word.
+   */
+  unreadableRuns: { experiment: string; sourceRunId: string; reason: string }[];
   /** Registered models that could not be copied, with the reason. */
   failedModels: { name: string; reason: string }[];
   /** Things that were left out on purpose, with the reason. */
@@ -253,6 +258,16 @@ async function copyModels(
  * bad `experiments` choice): the report lists them in `failedRuns`, `failedModels` and `stoppedBy`,
  * so check those (`tsad runs export` exits 5 when any is set).
  */
+/**
+ * Runs the source's searches skipped as unreadable: only the local store has such runs
+ * (`FileTracker.unreadableRuns`, also forwarded by `openTracker`'s tracker, as a promise).
+ */
+async function unreadableRuns(t: Tracker): Promise<readonly { runId: string; reason: string }[]> {
+  type Skipped = readonly { runId: string; reason: string }[];
+  const f = (t as Partial<{ unreadableRuns(): Skipped | Promise<Skipped> }>).unreadableRuns;
+  return typeof f === 'function' ? await f.call(t) : [];
+}
+
 export async function exportRuns(
   from: Tracker,
   to: Tracker,
@@ -274,6 +289,7 @@ export async function exportRuns(
     aliases: 0,
     runIds: {},
     failedRuns: [],
+    unreadableRuns: [],
     failedModels: [],
     warnings: [],
   };
@@ -307,9 +323,13 @@ async function copyExperiment(
   report: ExportReport,
   opts: ExportOptions,
 ): Promise<void> {
+  const skippedBefore = (await unreadableRuns(from)).length;
   const runs = (await from.searchRuns({ experiment: name })).sort(
     (a, b) => a.info.startTime - b.info.startTime || (a.info.runId < b.info.runId ? -1 : 1),
   );
+  for (const u of (await unreadableRuns(from)).slice(skippedBefore)) {
+    report.unreadableRuns.push({ experiment: name, sourceRunId: u.runId, reason: u.reason });
+  }
   await to.getOrCreateExperiment(name);
   report.experiments++;
   // Runs a previous export copied; half-copies it left (killed, or its cleanup failed) go first.

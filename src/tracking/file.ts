@@ -48,8 +48,10 @@ import {
   fsError,
   isErrno,
   isTempEntry,
+  makeDirs,
   readFileNoFollow,
   resolveInside,
+  storePathError,
   withLock,
   writeFileAtomic,
 } from './fsutil.js';
@@ -85,6 +87,14 @@ export interface FileTrackerOptions {
   fsync?: boolean;
 }
 
+/** A run a search of the local store skipped because its run.json cannot be read. */
+export interface UnreadableRun {
+  readonly runId: string;
+  readonly experimentId: string;
+  /** The `TrackingError` message (`corrupt_store` or `unsupported_store`), naming the file. */
+  readonly reason: string;
+}
+
 /** The local store's `Store`. */
 export class FileStore implements Store {
   readonly uri: string;
@@ -92,6 +102,8 @@ export class FileStore implements Store {
   private ready: Promise<void> | undefined;
   private readonly runDirs = new Map<string, string>();
   private readonly warnedRuns = new Set<string>();
+  /** Runs whose run.json searches skipped (see `warnUnreadableRun`), in the order met. */
+  readonly unreadable: UnreadableRun[] = [];
   /** Experiments known to exist (they are never deleted). */
   private readonly experiments = new Map<string, Experiment>();
   private readonly metricCache = new Map<string, MetricState>();
@@ -119,23 +131,22 @@ export class FileStore implements Store {
         // copy) can be listed and searched; a new one is created as before. File-system refusals
         // are typed (storage_denied, storage_full).
         const [made, read] = await Promise.allSettled([
-          fsp.mkdir(join(this.root, 'experiments'), { recursive: true }),
+          makeDirs(join(this.root, 'experiments')),
           fsp.readFile(marker, 'utf8'),
         ]);
         if (read.status === 'fulfilled') {
           if (made.status === 'rejected' && !(await isDir(join(this.root, 'experiments')))) {
-            throw fsError(made.reason, `create the tracking store at ${this.root}`);
+            throw storePathError(made.reason, this.root);
           }
           checkStoreMarker(read.value, this.root);
           return;
         }
-        if (made.status === 'rejected')
-          throw fsError(made.reason, `create the tracking store at ${this.root}`);
-        if (!isErrno(read.reason, 'ENOENT')) throw fsError(read.reason, `read ${marker}`);
+        if (made.status === 'rejected') throw storePathError(made.reason, this.root);
+        if (!isErrno(read.reason, 'ENOENT')) throw storePathError(read.reason, this.root, marker);
         try {
           await createFileExclusive(marker, `${JSON.stringify(STORE_MARKER)}\n`);
         } catch (err) {
-          throw fsError(err, `create the tracking store at ${this.root}`);
+          throw storePathError(err, this.root);
         }
         checkStoreMarker(await fsp.readFile(marker, 'utf8'), this.root);
       })();
@@ -173,7 +184,7 @@ export class FileStore implements Store {
     }
     const dir = this.expDir(id);
     await assertNoSymlink(this.root, join(dir, 'runs'));
-    await fsp.mkdir(join(dir, 'runs'), { recursive: true });
+    await makeDirs(join(dir, 'runs'));
     const exp: Experiment = { experimentId: id, name, creationTime: Date.now() };
     await createFileExclusive(join(dir, 'experiment.json'), `${JSON.stringify(exp)}\n`);
     const got = await this.readExperiment(id);
@@ -249,6 +260,11 @@ export class FileStore implements Store {
   private warnUnreadableRun(dir: string, err: TrackingError): void {
     if (this.warnedRuns.has(dir)) return;
     this.warnedRuns.add(dir);
+    this.unreadable.push({
+      runId: basename(dir),
+      experimentId: basename(dirname(dirname(dir))),
+      reason: err.message,
+    });
     process.emitWarning(`skipping run ${basename(dir)}: ${err.message}`, { code: 'TSAD_UNREADABLE_RUN' });
   }
 
@@ -520,6 +536,14 @@ export class FileTracker extends BaseTracker<FileStore> {
 
   get fsync(): boolean {
     return this.store.fsync;
+  }
+
+  /**
+   * Runs that searches of this tracker skipped so far because their run.json cannot be read (each
+   * also emitted one `TSAD_UNREADABLE_RUN` process warning); `tsad runs export` reports them.
+   */
+  unreadableRuns(): readonly UnreadableRun[] {
+    return [...this.store.unreadable];
   }
 
   /** Lines of the run's metric log that could not be parsed (torn by a crash). */

@@ -8,7 +8,10 @@ import { constants, promises as fsp, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { TrackingError } from '../errors.js';
+import { makeDirs } from '../fs-dirs.js';
 import { UnsafePathError } from './tracker.js';
+
+export { makeDirs };
 
 export function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
@@ -38,6 +41,33 @@ export function fsError(err: unknown, what: string): unknown {
     );
   }
   return err;
+}
+
+const STORE_PATH_REASONS: Readonly<Record<string, string>> = {
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EEXIST: 'a file stands where the store needs a folder',
+  EISDIR: 'a folder stands where the store needs a file',
+  ENOENT: 'no folder can be made there',
+  ELOOP: 'the path loops through symlinks',
+  ENAMETOOLONG: 'the path is too long',
+};
+
+/**
+ * A failure to open or create the local store at `root` as a typed error: `fsError`'s codes, and
+ * `bad_store_path` when the location cannot hold a store (a file where a folder is expected or the
+ * reverse, a place such as `/proc` where no folder can be made). Others pass through unchanged.
+ */
+export function storePathError(err: unknown, root: string, at?: string): unknown {
+  const typed = fsError(err, `create the tracking store at ${root}`);
+  if (typed !== err) return typed;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !(code in STORE_PATH_REASONS)) return err;
+  const path = (err as { path?: unknown }).path ?? at;
+  return new TrackingError(
+    'bad_store_path',
+    `cannot use ${root} as a tracking store: ${STORE_PATH_REASONS[code]}${typeof path === 'string' && path !== root ? ` (${path})` : ''} (${code}); a local store is a folder of tsad's own files: pass --uri (or set TSAD_TRACKING_URI) to a new or existing store folder in a place this user can write`,
+    { cause: err },
+  );
 }
 
 /** Reads a file without following a symlink in its last component (ELOOP → UnsafePathError). */
@@ -389,7 +419,7 @@ export function withLock<T>(path: string, fn: () => Promise<T>, opts?: LockOptio
 export async function resolveInside(root: string, rel: string, create: boolean): Promise<string> {
   const segs = rel.split('/');
   let cur = root;
-  if (create) await fsp.mkdir(root, { recursive: true });
+  if (create) await makeDirs(root);
   const rootStat = await fsp.lstat(root).catch(() => undefined);
   if (rootStat?.isSymbolicLink()) {
     throw new UnsafePathError(

@@ -24,7 +24,7 @@ export {
   exportRuns,
   SOURCE_RUN_TAG,
 } from './export.js';
-export { FileTracker, type FileTrackerOptions } from './file.js';
+export { FileTracker, type FileTrackerOptions, type UnreadableRun } from './file.js';
 export { MemoryTracker, openMemoryTracker } from './memory.js';
 export {
   createMlflowTracker,

@@ -163,6 +163,12 @@ function lazyTracker(uri: string, create: () => Promise<Tracker>): Tracker {
       return inner[m](...args);
     };
   }
+  // the local store's runs that searches skipped as unreadable (what `tsad runs export` reports)
+  t.unreadableRuns = async (): Promise<unknown> => {
+    if (!backend) return [];
+    const inner = (await backend) as unknown as { unreadableRuns?: () => unknown };
+    return typeof inner.unreadableRuns === 'function' ? inner.unreadableRuns() : [];
+  };
   t.close = async (): Promise<void> => {
     if (!backend) return;
     const inner = await backend;

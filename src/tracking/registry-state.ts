@@ -34,7 +34,9 @@ export function emptyRegistry(): RegistryState {
 function getModel(state: RegistryState, name: string): StoredModel {
   const m = Object.hasOwn(state.models, name) ? state.models[name] : undefined;
   if (!m)
-    throw new TrackingNotFoundError(`no registered model named "${name}"; register one with registerModel`);
+    throw new TrackingNotFoundError(
+      `no registered model named "${name}"; register one with registerModel (on the command line: tsad train --register NAME)`,
+    );
   return m;
 }
 

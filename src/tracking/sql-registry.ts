@@ -55,7 +55,9 @@ export class SqlRegistry implements RegistryStore {
       [name],
     );
     if (r.rows.length === 0) {
-      throw new TrackingNotFoundError(`no registered model named "${name}"; register one with registerModel`);
+      throw new TrackingNotFoundError(
+        `no registered model named "${name}"; register one with registerModel (on the command line: tsad train --register NAME)`,
+      );
     }
   }
 

@@ -52,6 +52,11 @@ describe('danfo adapter (real danfojs-node)', () => {
     // one option given: the other still defaults
     const half = fromDataFrame(new DataFrame({ when: [T0, T0 + M5], temp: [7, 8] }), { value: 'temp' });
     expect(Array.from(half.v)).toEqual([7, 8]);
+    // three or more columns: nothing is guessed (a typo or a label column would be read silently)
+    const three = new DataFrame({ when: [T0, T0 + M5], temp: [7, 8], label: [0, 1] });
+    expect(() => fromDataFrame(three)).toThrow(/no column "timestamp".*\(when, temp, label\).*time: NAME/);
+    expect(() => fromDataFrame(three, { time: 'when' })).toThrow(/no column "value".*value: NAME/);
+    expect(Array.from(fromDataFrame(three, { time: 'when', value: 'temp' }).v)).toEqual([7, 8]);
     const one = new DataFrame({ only: [1, 2] });
     expect(() => fromDataFrame(one)).toThrow(SeriesError);
     expect(() => fromDataFrame(one)).toThrow(/only[\s\S]*time.*value/);

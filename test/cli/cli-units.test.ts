@@ -20,6 +20,8 @@ import {
   EXIT,
   exitCodeOf,
   LOCATE_ONLY_NAMES,
+  MAIN_RECIPE_NAMES,
+  RECIPE_HELP,
   RECIPE_NAMES,
   singlePointLabelWarning,
 } from '../../src/internal.js';
@@ -33,6 +35,15 @@ describe('tsad command line pieces', () => {
     for (const r of CORPUS_RECIPE_NAMES) expect(DETECTOR_RECIPES[r], r).toBeDefined();
     expect([...LOCATE_ONLY_NAMES]).toEqual(Object.keys(LOCATE_RECIPES));
     for (const r of LOCATE_ONLY_NAMES) expect(DETECTOR_RECIPES[r as string], r).toBeUndefined();
+  });
+
+  it('names the main recipes in help texts and counts the lab ones', () => {
+    for (const r of MAIN_RECIPE_NAMES) expect(DETECTOR_RECIPES[r], r).toBeDefined();
+    for (const r of CORPUS_RECIPE_NAMES.filter((n) => n !== 'zmsLikelihood')) {
+      expect(MAIN_RECIPE_NAMES as readonly string[], r).toContain(r);
+    }
+    expect(RECIPE_HELP).toContain(`one of ${RECIPE_NAMES.length - MAIN_RECIPE_NAMES.length} lab recipes`);
+    expect(RECIPE_HELP).not.toContain('shapePeriodic20L35');
   });
 
   it('maps error classes to exit codes', () => {

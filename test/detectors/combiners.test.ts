@@ -122,12 +122,15 @@ describe('model selection and metric weights', () => {
     expect(selectBest([0.5, 0.8, 0.8])).toEqual([1, 2]);
     expect(selectBest([100, 50, Number.NaN], 'lower')).toEqual([1]);
     expect(selectBest([Number.NaN, 0.1])).toEqual([1]);
+    // a member that never detected has mean time to detect +Infinity: it never wins on 'lower'
+    expect(selectBest([Number.POSITIVE_INFINITY, 3600], 'lower')).toEqual([1]);
   });
   it('weights by the metric, or by its inverse when lower is better', () => {
     expect(Array.from(metricWeights([1, 3]))).toEqual([0.25, 0.75]);
     const w = metricWeights([100, 300], 'lower');
     expect(w[0]).toBeCloseTo(0.75, 15);
     expect(w[1]).toBeCloseTo(0.25, 15);
+    expect(Array.from(metricWeights([Number.POSITIVE_INFINITY, 300], 'lower'))).toEqual([0, 1]);
   });
   it('falls back to equal weights (and says so) when the metrics cannot weight', () => {
     const notes: string[] = [];

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defaultDetector } from '../../src/index.js';
-import { makeDetector, nabResultPath, recipeMapping } from '../../src/internal.js';
+import {
+  kindColumnWidth,
+  kindHeader,
+  makeDetector,
+  nabResultPath,
+  recipeMapping,
+} from '../../src/internal.js';
 import {
   FLOOR_RECIPE,
   formatBench,
@@ -45,6 +51,9 @@ describe('runBench', () => {
     expect(floorCdf?.scores.standard).toBe(0);
     expect(floorCdf?.kinds.reduce((s, k) => s + k.found, 0)).toBe(0);
     expect(floorCdf?.clean).toEqual({ files: 2, withAlarm: 0 });
+    // nothing detected: no time to detect (null in the JSON), not 0 s
+    for (const f of floorCdf?.perFile ?? []) expect(f.mttdSec).toBeNull();
+    expect(JSON.stringify(floorCdf?.perFile)).toContain('"mttdSec":null');
     const zms = r.rows.find((x) => x.recipe === 'zms');
     expect(zms?.kinds.map((k) => [k.kind, k.windows])).toEqual([
       ['flatline', 1],
@@ -53,6 +62,10 @@ describe('runBench', () => {
     ]);
     expect(zms?.perFile).toHaveLength(5);
     for (const f of zms?.perFile ?? []) if (f.windows > 0) expect(f.f1).toBeGreaterThanOrEqual(0);
+    for (const f of zms?.perFile ?? []) {
+      if (f.recall > 0) expect(f.mttdSec).toBeTypeOf('number');
+      else expect(f.mttdSec).toBeNull();
+    }
     const text = formatBench(r);
     expect(text).toContain('(floor) tsad_floorLikelihood');
     expect(text).toContain('per kind');
@@ -235,5 +248,16 @@ describe('runLocate', () => {
     expect(hit('first')).toBe(false);
     expect(hit('onAnomaly')).toBe(true);
     expect(hit('discordTwoSided')).toBe(true);
+  });
+
+  it('prints per-kind columns wide enough for the kind names (capped, with an ellipsis)', () => {
+    const w = kindColumnWidth(['dip', 'frequencyChange', 'levelShiftDown']);
+    expect(w).toBe(15);
+    expect(kindHeader('frequencyChange', w)).toBe('frequencyChange');
+    expect(kindHeader('dip', w)).toBe(`${' '.repeat(12)}dip`);
+    expect(kindColumnWidth(['a'])).toBe(9);
+    const long = 'x'.repeat(40);
+    expect(kindColumnWidth([long])).toBe(24);
+    expect(kindHeader(long, 24)).toBe(`${'x'.repeat(23)}…`);
   });
 });

@@ -4,8 +4,10 @@ import {
   accumulateTsad,
   addTsadCounts,
   type EvaluateInput,
+  ensembleMetric,
   evaluate,
   merlionSigmoid,
+  reportMetric,
   type TsadReport,
   tsadReport,
 } from '../../src/metrics/index.js';
@@ -437,5 +439,19 @@ describe('evaluate: inputs and options', () => {
     } catch (e) {
       expect((e as MetricsError).code).toBe('length_mismatch');
     }
+  });
+});
+
+describe('meanTimeToDetect as a selection metric', () => {
+  const t = Float64Array.from({ length: 10 }, (_, i) => i * 60_000);
+  const truth = Float64Array.from({ length: 10 }, (_, i) => (i >= 4 && i <= 6 ? 1 : 0));
+  it('is +Infinity when nothing was detected (the report keeps Merlion’s 0), the delay otherwise', () => {
+    const missed = evaluate({ t, truth, pred: new Float64Array(10) });
+    expect(missed.meanTimeToDetectSec).toBe(0);
+    expect(reportMetric(missed, 'meanTimeToDetect')).toBe(Number.POSITIVE_INFINITY);
+    const late = evaluate({ t, truth, pred: Float64Array.from({ length: 10 }, (_, i) => (i === 5 ? 1 : 0)) });
+    expect(reportMetric(late, 'meanTimeToDetect')).toBe(60);
+    const silent = { t, v: new Float64Array(10) };
+    expect(ensembleMetric('meanTimeToDetect', { t, v: truth }, silent)).toBe(Number.POSITIVE_INFINITY);
   });
 });

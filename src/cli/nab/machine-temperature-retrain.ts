@@ -51,7 +51,8 @@ export interface RetrainRow {
   readonly precision: number;
   readonly recall: number;
   readonly f1: number;
-  readonly mttdSec: number;
+  /** `null` when nothing was detected. */
+  readonly mttdSec: number | null;
   readonly alarms: number;
   readonly retrains: number;
   readonly wallMs: number;
@@ -110,7 +111,7 @@ export async function runMachineTemperatureRetrain(opts: RetrainOptions): Promis
         precision: rep.precision,
         recall: rep.recall,
         f1: rep.f1,
-        mttdSec: rep.meanTimeToDetectSec,
+        mttdSec: rep.recall > 0 ? rep.meanTimeToDetectSec : null,
         alarms: r.alarms.length,
         retrains: r.retrains.length - 1,
         wallMs: r.wallMs,
@@ -131,7 +132,7 @@ export function formatRetrainTable(rows: readonly RetrainRow[]): string {
   ];
   for (const r of rows) {
     L.push(
-      `| ${r.plan} | ${r.precision.toFixed(4)} | ${r.recall.toFixed(4)} | ${r.f1.toFixed(4)} | ${formatDuration(r.mttdSec)} | ${r.alarms} | ${r.retrains} | ${(r.wallMs / 1000).toFixed(1)} s |`,
+      `| ${r.plan} | ${r.precision.toFixed(4)} | ${r.recall.toFixed(4)} | ${r.f1.toFixed(4)} | ${r.mttdSec === null ? '—' : formatDuration(r.mttdSec)} | ${r.alarms} | ${r.retrains} | ${(r.wallMs / 1000).toFixed(1)} s |`,
     );
   }
   return L.join('\n');

@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { SqlSource } from '../../datasets/sql.js';
 import { BaseDetector } from '../../detectors/base.js';
 import { defaultDetector } from '../../detectors/default.js';
 import { startForestWorker } from '../../detectors/rcf/forest.js';
 import type { AlarmEvent, Detector } from '../../detectors/types.js';
+import { makeDirs } from '../../fs-dirs.js';
 import { evaluate, type TsadReport } from '../../metrics/index.js';
 import { renderExperimentReport } from '../../report/html.js';
 import { splitAt } from '../../series/index.js';
@@ -316,7 +317,7 @@ async function experiment(
                 report.precision,
                 report.recall,
                 report.f1,
-                formatDuration(report.meanTimeToDetectSec),
+                report.recall > 0 ? formatDuration(report.meanTimeToDetectSec) : '—',
                 report.pointwise.f1,
                 report.pointAdjusted.f1,
               ],
@@ -349,7 +350,7 @@ async function experiment(
         },
       ],
     });
-    const written = mkdir(dirname(path), { recursive: true }).then(() => writeFile(path, page));
+    const written = makeDirs(dirname(path)).then(() => writeFile(path, page));
     written.catch(() => {}); // awaited by the caller; a failure is reported there
     return { page, written };
   };
@@ -372,7 +373,7 @@ async function experiment(
               precision: report.precision,
               recall: report.recall,
               f1: report.f1,
-              mttd: report.meanTimeToDetectSec,
+              ...(report.recall > 0 ? { mttd: report.meanTimeToDetectSec } : {}), // none: nothing detected
               pointwise_f1: report.pointwise.f1,
               point_adjusted_f1: report.pointAdjusted.f1,
               nab_standard: report.nab.standard,
@@ -482,7 +483,7 @@ export function formatMachineTemperature(r: MachineTemperatureResult): string {
     `${'detector'.padEnd(28)} ${'precision'.padStart(9)} ${'recall'.padStart(9)} ${'F1'.padStart(9)} ${'MTTD'.padStart(12)}  PW-F1   PA-F1`,
   );
   L.push(
-    `${`tsad ${r.recipe}`.padEnd(28)} ${f(r.report.precision).padStart(9)} ${f(r.report.recall).padStart(9)} ${f(r.report.f1).padStart(9)} ${formatDuration(r.report.meanTimeToDetectSec).padStart(12)}  ${f(r.report.pointwise.f1)}  ${f(r.report.pointAdjusted.f1)}`,
+    `${`tsad ${r.recipe}`.padEnd(28)} ${f(r.report.precision).padStart(9)} ${f(r.report.recall).padStart(9)} ${f(r.report.f1).padStart(9)} ${(r.report.recall > 0 ? formatDuration(r.report.meanTimeToDetectSec) : '—').padStart(12)}  ${f(r.report.pointwise.f1)}  ${f(r.report.pointAdjusted.f1)}`,
   );
   L.push(
     `${'Merlion DefaultDetector'.padEnd(28)} ${f(REFERENCE.precision).padStart(9)} ${f(REFERENCE.recall).padStart(9)} ${f(REFERENCE.f1).padStart(9)} ${formatDuration(REFERENCE.mttdSec).padStart(12)}  (reference, ${REFERENCE.seconds} s)`,

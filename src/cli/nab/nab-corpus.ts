@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { nabFiles, nabPath } from '../../datasets/index.js';
+import { makeDirsSync } from '../../fs-dirs.js';
 import { type BenchRow, runBench } from '../../lab/bench.js';
 import type { NabFileResult } from '../../lab/nab-corpus-file.js';
 import { NabRunError } from '../../lab/nab-pool.js';
@@ -129,7 +130,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   const rows: NabCorpusRow[] = bench.rows.map(({ runs, files: _count, ...row }) => ({ ...row, files: runs }));
   const wallMs = performance.now() - start;
   const report: NabCorpusReport = { rows, published: await publishedScores(), wallMs };
-  mkdirSync(outDir, { recursive: true });
+  makeDirsSync(outDir);
   writeFileSync(join(outDir, 'scoreboard.json'), `${JSON.stringify(report, null, 2)}\n`);
 
   if (opts.trackingUri !== false) {

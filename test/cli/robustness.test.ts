@@ -1,0 +1,277 @@
+/**
+ * Bad input a new user meets, run through the built `tsad` command as its own process: each case
+ * expects the documented exit code and one `tsad: <Error> [code]: …` line that says what to fix,
+ * no stack trace, no hang (every spawn has a timeout), and nothing lost without a word.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCsv, SeriesError, TrackingError } from '../../src/index.js';
+import { FileTracker } from '../../src/tracking/index.js';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+const cli = join(repo, 'dist', 'cli', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'tsad-robust-'));
+const store = join(dir, 'store');
+const env = {
+  ...process.env,
+  TSAD_TRACKING_URI: `file:${store}`,
+  TSAD_CACHE_DIR: join(dir, 'cache'),
+  TSAD_DEBUG: '',
+};
+
+function tsad(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', env, timeout: 60_000 });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+function expectUserError(r: ReturnType<typeof tsad>, status: number, pattern: RegExp): void {
+  expect(r.signal, 'the command hung and was killed').toBeNull();
+  expect(r.status, r.stderr).toBe(status);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at |node:internal|\(node:\d+\)|--trace-warnings/);
+}
+
+const T0 = Date.UTC(2024, 0, 1);
+const STEP = 300_000;
+
+/** 800 five-minute rows, `header` as given, columns (time, value, label); label 1 on rows `lab`. */
+function writeCsv(name: string, header: string, lab: ReadonlySet<number> = new Set()): string {
+  const lines = [header];
+  for (let i = 0; i < 800; i++) {
+    const v = 10 + Math.sin(i / 10) + ((i * 7919) % 101) / 200;
+    lines.push(`${new Date(T0 + i * STEP).toISOString()},${v.toFixed(3)},${lab.has(i) ? 1 : 0}`);
+  }
+  const p = join(dir, name);
+  writeFileSync(p, `${lines.join('\n')}\n`);
+  return p;
+}
+
+beforeAll(() => {
+  writeCsv('data.csv', 'timestamp,value,label', new Set([700]));
+  writeCsv('typo.csv', 'timestamp,valeu,label');
+  writeCsv('typo-time.csv', 'timestmp,value,label');
+  writeFileSync(join(dir, 'a-file'), 'not a store\n');
+  const r = tsad('train', 'data.csv', '-d', 'zms', '--until', '2024-01-03', '-o', 'model.json', '-q');
+  expect(r.status, r.stderr).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('a misspelt column is named, never guessed among three or more', () => {
+  it('CLI: a header typo in the value or time column is missing_column (exit 3) listing the header', () => {
+    expectUserError(
+      tsad('train', 'typo.csv', '-q', '-o', 'x.json'),
+      3,
+      /SeriesError \[missing_column\]: typo\.csv: no column named "value".*\(timestamp, valeu, label\).*--value NAME/,
+    );
+    expectUserError(
+      tsad('train', 'typo-time.csv', '-q', '-o', 'x.json'),
+      3,
+      /SeriesError \[missing_column\]: typo-time\.csv: no column named "timestamp".*\(timestmp, value, label\).*--time NAME/,
+    );
+    expectUserError(
+      tsad('detect', 'data.csv', '-m', 'model.json', '--value', 'valeu'),
+      3,
+      /SeriesError \[missing_column\]: data\.csv: no column named "valeu"; the header has: timestamp, value, label/,
+    );
+    expect(existsSync(join(dir, 'x.json'))).toBe(false);
+    // named, the same file reads
+    expect(tsad('train', 'typo.csv', '--value', 'valeu', '-q', '-d', 'zms', '-o', 'x.json').status).toBe(0);
+  });
+
+  it('library: readCsv guesses only in a two-column header', async () => {
+    const three = join(dir, 'three.csv');
+    writeFileSync(three, 'when,temp,label\n2024-01-01T00:00:00Z,1,0\n2024-01-01T00:05:00Z,2,0\n');
+    const e = await readCsv(three).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SeriesError);
+    expect((e as SeriesError).code).toBe('missing_column');
+    expect((e as SeriesError).message).toContain('(when, temp, label)');
+    const ts = await readCsv(three, { time: 'when', value: 'temp' });
+    expect(Array.from(ts.v)).toEqual([1, 2]);
+    // a semicolon- or tab-separated file is one column: the error says which separator it saw
+    const semi = join(dir, 'semi.csv');
+    writeFileSync(semi, 'timestamp;value\n2024-01-01T00:00:00Z;1\n');
+    await expect(readCsv(semi)).rejects.toThrow(
+      /header has only timestamp;value; its fields look separated by ";": tsad reads comma-separated/,
+    );
+    const two = join(dir, 'two.csv');
+    writeFileSync(two, 'when,temp\n2024-01-01T00:00:00Z,1\n2024-01-01T00:05:00Z,2\n');
+    expect(Array.from((await readCsv(two)).v)).toEqual([1, 2]);
+  });
+});
+
+describe('a store location that cannot hold a store fails fast with what to fix', () => {
+  it('file:/proc/… (where Node’s recursive mkdir never returns) and a regular file: bad_store_path, exit 5', () => {
+    expectUserError(
+      tsad('train', 'data.csv', '-d', 'zms', '-q', '--uri', 'file:/proc/tsad-nowhere'),
+      5,
+      /TrackingError \[bad_store_path\]: cannot use \/proc\/tsad-nowhere as a tracking store: no folder can be made there/,
+    );
+    const file = join(dir, 'a-file');
+    expectUserError(
+      tsad('runs', 'list', '--uri', `file:${file}`),
+      5,
+      /TrackingError \[bad_store_path\]: .*a-file is not a tracking store: it is a file \(a store is a folder\); pass --uri/,
+    );
+    expectUserError(
+      tsad('train', 'data.csv', '-d', 'zms', '-q', '--uri', `file:${file}`),
+      5,
+      /TrackingError \[bad_store_path\]: cannot use .*a-file as a tracking store: a part of the path is a file, not a folder/,
+    );
+    expectUserError(
+      tsad('runs', 'list', '--uri', `file:${join(file, 'sub')}`),
+      5,
+      /TrackingError \[bad_store_path\]: .*a part of the path is a file/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('not a store\n');
+  });
+
+  it('a folder where the store marker file should be: bad_store_path (EISDIR), exit 5', () => {
+    const odd = join(dir, 'odd-store');
+    mkdirSync(join(odd, 'tsad-store.json'), { recursive: true });
+    expectUserError(
+      tsad('runs', 'list', '--uri', `file:${odd}`),
+      5,
+      /TrackingError \[bad_store_path\]: .*tsad-store\.json is not a file/,
+    );
+    expectUserError(
+      tsad('train', 'data.csv', '-d', 'zms', '-q', '--uri', `file:${odd}`),
+      5,
+      /TrackingError \[bad_store_path\]: cannot use .*odd-store as a tracking store: a folder stands where the store needs a file/,
+    );
+  });
+
+  it('library: FileTracker under /proc rejects with a TrackingError instead of never settling', async () => {
+    const t = new FileTracker('/proc/tsad-nowhere/store');
+    const e = await t.getOrCreateExperiment('x').catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TrackingError);
+    expect((e as TrackingError).code).toBe('bad_store_path');
+  });
+});
+
+describe('tsad runs export counts runs it cannot read', () => {
+  it('a corrupt run.json is listed in the summary and --json (unreadableRuns), the rest copied, exit 5', () => {
+    const src = join(dir, 'export-src');
+    for (let k = 0; k < 2; k++) {
+      const r = tsad('train', 'data.csv', '-d', 'zms', '-q', '--uri', `file:${src}`, '--json');
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const exps = readdirSync(join(src, 'experiments'));
+    const runsDir = join(src, 'experiments', exps[0], 'runs');
+    const [bad, good] = readdirSync(runsDir).sort();
+    writeFileSync(join(runsDir, bad, 'run.json'), '{"format": "tsad-run", trunc');
+    const r = tsad(
+      'runs',
+      'export',
+      '--from',
+      `file:${src}`,
+      '--to',
+      `file:${join(dir, 'export-dst')}`,
+      '--json',
+    );
+    expectUserError(
+      r,
+      5,
+      /TrackingError \[export_incomplete\]: 1 run\(s\) \(1 of them unreadable in the source store\)/,
+    );
+    const report = JSON.parse(r.stdout) as {
+      runs: number;
+      runIds: Record<string, string>;
+      unreadableRuns: { sourceRunId: string; reason: string }[];
+    };
+    expect(report.runs).toBe(1);
+    expect(Object.keys(report.runIds)).toEqual([good]);
+    expect(report.unreadableRuns.map((u) => u.sourceRunId)).toEqual([bad]);
+    expect(report.unreadableRuns[0].reason).toMatch(/run\.json/);
+    const text = tsad('runs', 'export', '--from', `file:${src}`, '--to', `file:${join(dir, 'export-dst')}`);
+    expect(text.status).toBe(5);
+    expect(text.stdout).toContain('runs unreadable in the source, NOT COPIED: 1');
+    expect(text.stdout).toContain('NOT COPIED (unreadable): run ');
+    expect(text.stdout).toContain(bad);
+  });
+});
+
+describe('nothing detected is no time to detect, not 0 s', () => {
+  it('detect --labels --json: meanTimeToDetectSec is null when the labelled anomaly is missed', () => {
+    // the label sits on an ordinary row: zms raises no alarm there
+    const r = tsad('detect', 'data.csv', '-m', 'model.json', '--labels', 'label', '--json', '-q');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { metrics: { recall: number; meanTimeToDetectSec: number | null } };
+    expect(out.metrics.recall).toBe(0);
+    expect(out.metrics.meanTimeToDetectSec).toBeNull();
+    const human = tsad('detect', 'data.csv', '-m', 'model.json', '--labels', 'label', '-q');
+    expect(human.stdout).toContain('mean time to detect — (nothing detected)');
+  });
+});
+
+describe('-o paths that cannot be written', () => {
+  it('a part of the -o path is a file: output_failed (exit 2), not a raw ENOTDIR', () => {
+    expectUserError(
+      tsad('train', 'data.csv', '-d', 'zms', '-q', '-o', join(dir, 'a-file', 'model.json')),
+      2,
+      /ConfigError \[output_failed\]: cannot write .*a-file\/model\.json: a part of the path is a file, not a folder \(ENOTDIR\)/,
+    );
+  });
+});
+
+describe('-o onto a pipe writes into it and leaves it a pipe', () => {
+  it('a FIFO given as -o is written into, not replaced by a regular file (as -o /dev/null would be)', async () => {
+    const fifo = join(dir, 'model.fifo');
+    const mk = spawnSync('mkfifo', [fifo]);
+    expect(mk.status).toBe(0);
+    const reader = spawn('cat', [fifo]);
+    let got = '';
+    reader.stdout.on('data', (b: Buffer) => {
+      got += b.toString();
+    });
+    const closed = new Promise<void>((res) => reader.on('close', () => res()));
+    try {
+      const r = tsad('train', 'data.csv', '-d', 'zms', '-q', '-o', fifo);
+      expect(r.status, r.stderr).toBe(0);
+      // a pipe replaced by a file would leave the reader waiting for a writer forever
+      expect(statSync(fifo).isFIFO()).toBe(true);
+      await closed;
+      expect(JSON.parse(got).type).toBeTypeOf('string');
+    } finally {
+      reader.kill();
+    }
+  });
+});
+
+describe('folders under /proc (where no folder can be made) fail at once', () => {
+  it('synth and bench --out: output_failed (exit 2); a cache folder there does not stop tsad --help', () => {
+    expectUserError(
+      tsad('synth', '/proc/tsad-nowhere/corpus', '--seed', '1'),
+      2,
+      /ConfigError \[output_failed\]: cannot write \/proc\/tsad-nowhere\/corpus/,
+    );
+    const corpus = join(dir, 'corpus');
+    const made = tsad('synth', corpus, '--seed', '1', '--per-kind', '1', '--clean', '1');
+    expect(made.status, made.stderr).toBe(0);
+    expectUserError(
+      tsad('bench', '--corpus', corpus, '-d', 'zms', '--out', '/proc/tsad-nowhere/results'),
+      2,
+      /ConfigError \[output_failed\]: cannot write the results under \/proc\/tsad-nowhere\/results: .*give --out a folder/,
+    );
+    const r = spawnSync(process.execPath, [cli, '--help'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...env, TSAD_CACHE_DIR: '/proc/tsad-nowhere' },
+      timeout: 60_000,
+    });
+    expect(r.signal, 'tsad --help hung').toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage');
+  });
+});
