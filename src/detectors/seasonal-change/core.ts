@@ -381,20 +381,36 @@ export class SeasonalChangeCore {
     const skipped = Math.min(this.window, slot - this.lastSlot - 1);
     for (let k = 0; k < skipped && Number.isFinite(this.lastSlot); k++) this.pushR(Number.NaN);
     this.lastSlot = slot;
-    const R = this.vals.length;
+    const vals = this.vals;
+    const slots = this.slots;
+    const R = vals.length;
     const at = slot % R;
-    this.vals[at] = v;
-    this.slots[at] = slot;
+    vals[at] = v;
+    slots[at] = slot;
     const L = this.lag;
     const P = this.period;
-    const d = v - this.get(slot - L, R);
+    let d: number;
     let ref = 0;
     let m = 0;
-    for (let j = 1; j <= this.s.periods; j++) {
-      const e = this.get(slot - j * P, R) - this.get(slot - j * P - L, R);
-      if (!Number.isNaN(e)) {
-        ref += e;
-        m++;
+    if (slot >= 0) {
+      // ring positions from `at` (every offset below is < R): one division per point, not five
+      const K = this.s.periods;
+      d = v - this.at(slot, at, L, R);
+      for (let j = 1; j <= K; j++) {
+        const e = this.at(slot, at, j * P, R) - this.at(slot, at, j * P + L, R);
+        if (!Number.isNaN(e)) {
+          ref += e;
+          m++;
+        }
+      }
+    } else {
+      d = v - this.get(slot - L, R);
+      for (let j = 1; j <= this.s.periods; j++) {
+        const e = this.get(slot - j * P, R) - this.get(slot - j * P - L, R);
+        if (!Number.isNaN(e)) {
+          ref += e;
+          m++;
+        }
       }
     }
     const r = m > 0 ? d - ref / m : Number.NaN;
@@ -411,6 +427,14 @@ export class SeasonalChangeCore {
     return this.sorted[lo] + (q - lo) * (this.sorted[hi] - this.sorted[lo]);
   }
 
+  /** `get(slot - back)` for a slot ≥ 0 at ring position `at` and 0 ≤ back < R (no division). */
+  private at(slot: number, at: number, back: number, R: number): number {
+    const s = slot - back;
+    if (s < 0) return Number.NaN;
+    const k = at >= back ? at - back : at - back + R;
+    return this.slots[k] === s ? this.vals[k] : Number.NaN;
+  }
+
   private get(slot: number, R: number): number {
     if (slot < 0) return Number.NaN;
     const k = slot % R;
@@ -423,29 +447,56 @@ export class SeasonalChangeCore {
     this.win[this.winPos] = x;
     this.winPos = (this.winPos + 1) % this.window;
     const s = this.sorted;
-    if (!Number.isNaN(old)) {
-      // remove one copy of `old`
-      let lo = 0;
-      let hi = this.nSorted;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (s[mid] < old) lo = mid + 1;
-        else hi = mid;
+    const n = this.nSorted;
+    const hasOld = !Number.isNaN(old);
+    const hasX = !Number.isNaN(x);
+    if (hasOld && hasX) {
+      // replace one copy of `old` by `x`: only the values between the two move, by one place
+      // (the same sorted values as a removal and then an insertion)
+      const i = lowerBound(s, n, old);
+      // (a short move by hand: a `copyWithin` call costs about as much as 30 element moves)
+      if (x > old) {
+        const j = lowerBound(s, n, x);
+        if (j - i <= SHORT_MOVE) for (let k = i + 1; k < j; k++) s[k - 1] = s[k];
+        else s.copyWithin(i, i + 1, j);
+        s[j - 1] = x;
+      } else {
+        const j = lowerBound(s, i, x);
+        if (i - j <= SHORT_MOVE) for (let k = i; k > j; k--) s[k] = s[k - 1];
+        else s.copyWithin(j + 1, j, i);
+        s[j] = x;
       }
-      s.copyWithin(lo, lo + 1, this.nSorted);
-      this.nSorted--;
+      return;
     }
-    if (!Number.isNaN(x)) {
-      let lo = 0;
-      let hi = this.nSorted;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (s[mid] < x) lo = mid + 1;
-        else hi = mid;
-      }
-      s.copyWithin(lo + 1, lo, this.nSorted);
+    if (hasOld) {
+      const lo = lowerBound(s, n, old);
+      s.copyWithin(lo, lo + 1, n);
+      this.nSorted = n - 1;
+    } else if (hasX) {
+      const lo = lowerBound(s, n, x);
+      s.copyWithin(lo + 1, lo, n);
       s[lo] = x;
-      this.nSorted++;
+      this.nSorted = n + 1;
     }
   }
+}
+
+/** Moves up to this many values of the sorted window by hand, longer ones with `copyWithin`. */
+const SHORT_MOVE = 24;
+
+/**
+ * The first index `i < n` with `s[i] >= x` (or `n`) in the sorted `s[0 .. n)`. Branch-free halving: the
+ * comparison becomes a 0/1 factor, so the loop runs ⌈log2 n⌉ times whatever the data (|r| values are
+ * noise, and a compare-and-branch search mispredicts about every other step).
+ */
+function lowerBound(s: Float64Array, n: number, x: number): number {
+  if (n === 0) return 0;
+  let base = 0;
+  let len = n;
+  while (len > 1) {
+    const half = len >>> 1;
+    base = (base + half * Number(s[(base + half) | 0] < x)) | 0;
+    len = (len - half) | 0;
+  }
+  return (base + Number(s[base] < x)) | 0;
 }
