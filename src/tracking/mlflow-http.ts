@@ -39,7 +39,8 @@ export interface MlflowTrackerOptions {
   /**
    * Total time one call may spend retrying (default 120 s, at least a server restart): connection
    * refused, 408/429/503 for every call, and connection lost, timeouts, 500/502/504 for
-   * idempotent calls (all but creating runs, logged models and model versions).
+   * idempotent calls (all but creating runs, logged models and model versions). Without this option,
+   * `TSAD_MLFLOW_RETRY_SECONDS` in `env` sets it (how the `tsad` command line is told; 0 = no retry).
    */
   retryBudgetMs?: number;
   /** First backoff delay (default 250 ms), doubled per retry, with jitter. */
@@ -106,7 +107,8 @@ export class MlflowHttp {
         `MLflow tracking URI must be http(s)://, got ${u.protocol}`,
       );
     }
-    this.auth = authorizationHeader(opts.env ?? process.env, u);
+    const env = opts.env ?? process.env;
+    this.auth = authorizationHeader(env, u);
     u.username = '';
     u.password = '';
     u.search = '';
@@ -114,7 +116,7 @@ export class MlflowHttp {
     this.base = u.toString().replace(/\/+$/, '');
     this.baseUrl = new URL(this.base);
     this.display = this.base;
-    this.budgetMs = opts.retryBudgetMs ?? 120_000;
+    this.budgetMs = opts.retryBudgetMs ?? retryBudgetFromEnv(env) ?? 120_000;
     this.backoffMs = opts.backoffMs ?? 250;
     this.maxDelayMs = opts.maxDelayMs ?? 10_000;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
@@ -205,7 +207,7 @@ export class MlflowHttp {
         // a typo in the URI or a server that is down would otherwise look like a hang
         this.warnedRetrying = true;
         process.emitWarning(
-          `MLflow at ${this.display} cannot be reached (${failure.message}); retrying for up to ${Math.round(this.budgetMs / 1000)} s (option retryBudgetMs)`,
+          `MLflow at ${this.display} cannot be reached (${failure.message}); retrying for up to ${Math.round(this.budgetMs / 1000)} s (option retryBudgetMs, or TSAD_MLFLOW_RETRY_SECONDS)`,
           { code: 'TSAD_MLFLOW_RETRYING' },
         );
       }
@@ -223,7 +225,7 @@ export class MlflowHttp {
     const tries = attempt + 1;
     return new TrackingError(
       err.code,
-      `MLflow ${what} at ${this.display}: ${err.message} (${tries} attempt${tries === 1 ? '' : 's'} in ${Math.round((Date.now() - started) / 1000)} s; retry budget ${Math.round(this.budgetMs / 1000)} s, option retryBudgetMs)`,
+      `MLflow ${what} at ${this.display}: ${err.message} (${tries} attempt${tries === 1 ? '' : 's'} in ${Math.round((Date.now() - started) / 1000)} s; retry budget ${Math.round(this.budgetMs / 1000)} s, option retryBudgetMs or TSAD_MLFLOW_RETRY_SECONDS)`,
       { cause: err },
     );
   }
@@ -401,4 +403,18 @@ export class MlflowHttp {
       if (!more()) return;
     }
   }
+}
+
+/** The retry budget `TSAD_MLFLOW_RETRY_SECONDS` names, in ms; undefined when it is not set. */
+export function retryBudgetFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.TSAD_MLFLOW_RETRY_SECONDS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const sec = Number(raw);
+  if (!Number.isFinite(sec) || sec < 0 || sec > 86_400) {
+    throw new TrackingValidationError(
+      'invalid_value',
+      `TSAD_MLFLOW_RETRY_SECONDS must be a number of seconds from 0 to 86400 (how long one MLflow call may retry an unreachable server), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return Math.round(sec * 1000);
 }
