@@ -1,29 +1,10 @@
-/**
- * Round 11 of docs/evaluation.md: alarm paths beside `defaultDetector()`, replayed without re-running the
- * default for every setting. Phase 1 streams, once per file (NAB's 15 % training part, every later point
- * scored then learnt), the default and each member of its mean alone as the default builds it (ETS
- * calibrated by an ensemble, the forest and ZMS by their own calibrators), and caches the scores (scratch
- * folder keyed by corpus and file, not by code: use a new folder when the default changes). Phase 2
- * replays each setting through the default alarm rule: windows found at or after the onset per kind,
- * anomaly-free files quiet. Tuning seeds only (protocol rule 1).
- *
- *   npx tsx bench/combo-sweep.ts <cacheDir> <corpusDir>… -- '<setting json>'…
- *
- * A setting: `{ "ets": k }` adds |ETS| × 3 / k by the maximum (the jump member alone alarms at k);
- * `{ "strong": S }` lets a raw score ≥ S emit an alarm without a second raw alarm in the rule's window;
- * `{ "member": k }` adds the largest member × 3 / k; `{ "full": true }` makes the rule's window reach back
- * over the last two earlier points at least (`fullWindow`); `none` is the default alone. Settings combine
- * (`{ "full": true, "strong": 3.5, "ets": 4 }` is `defaultJump11`). With DIAG=1 every file whose outcome
- * changes is printed.
- */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
 import type { Detector } from '../src/detectors/types.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
-import { defaultMemberAlone } from './harness.js';
+import { cachedStreamScores, defaultMemberAlone } from './harness.js';
 
 const argv = process.argv.slice(2);
 const sep = argv.indexOf('--');
@@ -33,28 +14,8 @@ if (!cacheDir || corpora.length === 0)
   throw new Error("usage: combo-sweep.ts <cacheDir> <corpus>… -- '<setting json>'…");
 const diag = process.env.DIAG === '1';
 
-const key = (s: string) => s.replace(/[^A-Za-z0-9]+/g, '_');
-
-async function scores(corpus: string, file: string, tag: string, make: () => Detector) {
-  const dir = join(cacheDir, key(corpus));
-  const path = join(dir, `${key(file)}.${tag}.f64`);
-  if (existsSync(path)) {
-    const b = readFileSync(path);
-    return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  }
-  const { series } = await loadCorpusFile(corpus, file);
-  const { t, v } = series;
-  const n = t.length;
-  const p = nabProbationaryLength(n);
-  const det = make();
-  det.train({ t: t.subarray(0, p), v: v.subarray(0, p) });
-  const s = det.stream();
-  const out = new Float64Array(n);
-  for (let i = p; i < n; i++) out[i] = s.push(t[i], v[i]).score;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path, Buffer.from(out.buffer));
-  return out;
-}
+const scores = (corpus: string, file: string, tag: string, make: () => Detector) =>
+  cachedStreamScores(cacheDir, corpus, file, tag, make);
 
 interface Setting {
   ets?: number;

@@ -3,9 +3,13 @@
  * formatting, and running each row in its own child process (so peak RSS is that row's own).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type DefaultDetectorInput, defaultDetector } from '../src/detectors/default.js';
 import { Ensemble } from '../src/detectors/ensemble.js';
 import type { Detector } from '../src/detectors/types.js';
+import { loadCorpusFile } from '../src/lab/nab-corpus-file.js';
+import { nabProbationaryLength } from '../src/metrics/nab.js';
 import type { TimeSeries } from '../src/series/types.js';
 
 /** A 5-minute series with a daily sine, seeded noise and a spike every 997 points. */
@@ -123,4 +127,30 @@ export function streamAfterTraining(
     alarm[i] = r.alarm ? 1 : 0;
   }
   return { score, alarm };
+}
+
+/**
+ * `streamAfterTraining`'s scores for a corpus file (trained on NAB's probationary part), cached in
+ * `cacheDir` as raw float64s named by corpus, file and `name`: the sweep scripts replay settings over
+ * them without streaming again.
+ */
+export async function cachedStreamScores(
+  cacheDir: string,
+  corpus: string,
+  file: string,
+  name: string,
+  make: () => Detector,
+): Promise<Float64Array> {
+  const key = (x: string) => x.replace(/[^A-Za-z0-9]+/g, '_');
+  const dir = join(cacheDir, key(corpus));
+  const path = join(dir, `${key(file)}${name ? `.${name}` : ''}.f64`);
+  if (existsSync(path)) {
+    const b = readFileSync(path);
+    return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  }
+  const { t, v } = (await loadCorpusFile(corpus, file)).series;
+  const { score } = streamAfterTraining(make(), t, v, nabProbationaryLength(t.length));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path, Buffer.from(score.buffer));
+  return score;
 }

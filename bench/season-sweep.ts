@@ -1,20 +1,4 @@
-/**
- * Round 10 of docs/evaluation.md: the seasonal-change member (src/detectors/seasonal-change/) beside
- * `defaultDetector()`, replayed without re-running the default for every setting. Phase 1 streams the
- * default over each file once (NAB's 15 % training part, every later point scored then learnt) and
- * caches its scores (scratch folder, keyed by corpus and file, not by code: use a new folder when the
- * default changes). Phase 2 runs the member with each setting, takes max(|default|, member) and replays
- * it through the default alarm rule: windows found at or after the onset per kind, anomaly-free files
- * quiet. Tuning seeds only (protocol rule 1).
- *
- *   npx tsx bench/season-sweep.ts <cacheDir> <corpusDir>… -- '<settings json>'…
- *
- * A setting is a JSON object of `SeasonalChangeSettings` overrides (`{}`: the defaults); `none` is the
- * default alone. With DIAG=1 every frequency-change file and every anomaly-free file where the member
- * changes the outcome is printed (step, period, the member's peak in the window or the test part).
- */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import {
@@ -25,6 +9,7 @@ import {
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
+import { cachedStreamScores } from './harness.js';
 
 const argv = process.argv.slice(2);
 const sep = argv.indexOf('--');
@@ -34,29 +19,10 @@ if (!cacheDir || corpora.length === 0)
   throw new Error("usage: season-sweep.ts <cacheDir> <corpus>… -- '<settings json>'…");
 const diag = process.env.DIAG === '1';
 
-function key(s: string): string {
-  return s.replace(/[^A-Za-z0-9]+/g, '_');
-}
-
+/** The default's |score| per row (0 in the training part), streamed once and cached. */
 async function defaultScores(corpus: string, file: string): Promise<Float64Array> {
-  const dir = join(cacheDir, key(corpus));
-  const path = join(dir, `${key(file)}.f64`);
-  if (existsSync(path)) {
-    const b = readFileSync(path);
-    return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  }
-  const { series } = await loadCorpusFile(corpus, file);
-  const { t, v } = series;
-  const n = t.length;
-  const p = nabProbationaryLength(n);
-  const det = defaultDetector();
-  det.train({ t: t.subarray(0, p), v: v.subarray(0, p) });
-  const s = det.stream();
-  const out = new Float64Array(n);
-  for (let i = p; i < n; i++) out[i] = Math.abs(s.push(t[i], v[i]).score);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path, Buffer.from(out.buffer));
-  return out;
+  const s = await cachedStreamScores(cacheDir, corpus, file, '', () => defaultDetector());
+  return s.map(Math.abs);
 }
 
 interface Tally {
