@@ -4,7 +4,7 @@ import type { Detector } from '../src/detectors/types.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
-import { cachedStreamScores, defaultMemberAlone } from './harness.js';
+import { cachedStreamScores, defaultMemberAlone, sweepSummary } from './harness.js';
 
 const argv = process.argv.slice(2);
 const sep = argv.indexOf('--');
@@ -127,10 +127,5 @@ for (const corpus of corpora) {
 for (const line of perCorpus) process.stdout.write(`${line}\n`);
 settings.forEach((s, k) => {
   const tl = tallies[k];
-  const ks = [...tl.found.entries()].sort(([a], [b]) => a.localeCompare(b));
-  const tot = ks.reduce((a, [, e]) => a + e[0], 0);
-  const all = ks.reduce((a, [, e]) => a + e[1], 0);
-  process.stdout.write(
-    `[${k}] ${s}: found ${tot}/${all}; quiet ${tl.quiet[0]}/${tl.quiet[1]}; ${ks.map(([kk, e]) => `${kk} ${e[0]}`).join(', ')}\n`,
-  );
+  process.stdout.write(sweepSummary(k, s, tl.found, tl.quiet));
 });

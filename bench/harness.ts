@@ -154,3 +154,16 @@ export async function cachedStreamScores(
   writeFileSync(path, Buffer.from(score.buffer));
   return score;
 }
+
+/** A sweep script's summary line for setting `k`: windows found per kind and quiet anomaly-free files. */
+export function sweepSummary(
+  k: number,
+  setting: string,
+  found: Map<string, [number, number]>,
+  quiet: readonly number[],
+): string {
+  const ks = [...found.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const tot = ks.reduce((a, [, e]) => a + e[0], 0);
+  const all = ks.reduce((a, [, e]) => a + e[1], 0);
+  return `[${k}] ${setting}: found ${tot}/${all}; quiet ${quiet[0]}/${quiet[1]}; ${ks.map(([kk, e]) => `${kk} ${e[0]}`).join(', ')}\n`;
+}
