@@ -61,6 +61,11 @@ export const ROWS: BenchRow[] = [
     name: 'round 11 defaultJump11 (defaultRule11 + the ETS member alone from 4 inside the mean)',
     make: () => makeDetector('defaultJump11'),
   },
+  // round 12b of docs/evaluation.md: the default with the level-drift member
+  {
+    name: 'round 12b defaultDrift (the default + the level-drift member, CUSUM on the seasonal residual)',
+    make: () => makeDetector('defaultDrift'),
+  },
   // round 8b of docs/evaluation.md: the budget of the gated discord is the largest that keeps the bar
   ...[800, 500, 300, 200].map((b) => ({
     name: `default ensemble + gated discord at level 4, budget ${b} (lab shapePeriodic20L4; docs/evaluation.md round 8b)`,

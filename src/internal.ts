@@ -47,6 +47,8 @@ export {
 export { broaden, discordLocateScores, type TwoSidedOptions } from './detectors/discord/two-sided.js';
 export { toSeries } from './detectors/input.js';
 export { packFloats, packInts, packInts32, unpackFloats, unpackInts } from './detectors/json.js';
+export { LEVEL_DRIFT_DEFAULTS, LevelDriftCore } from './detectors/level-drift/core.js';
+export { LevelDriftDetector } from './detectors/level-drift/detector.js';
 export { AllocBudget } from './detectors/model.js';
 export { NabStreamCore } from './detectors/nab-stream/core.js';
 export { RollingStats } from './detectors/post/anomaly-likelihood.js';

@@ -49,6 +49,7 @@ import { Ensemble } from './ensemble.js';
 import type { EnsembleOptions } from './ensemble-config.js';
 import { EtsDetector, type EtsInput } from './ets/detector.js';
 import { FlatLineDetector, type FlatLineInput } from './flatline/detector.js';
+import { LevelDriftDetector, type LevelDriftInput } from './level-drift/detector.js';
 import type { AggregateAlarmsConfig } from './post/aggregate-alarms.js';
 import { RandomCutForest, type RandomCutForestInput } from './rcf/detector.js';
 import { SeasonalChangeDetector, type SeasonalChangeInput } from './seasonal-change/detector.js';
@@ -81,6 +82,12 @@ export interface DefaultDetectorInput {
    * mean's `alone` path, round 11 of docs/evaluation.md); absent: the plain mean.
    */
   etsAlone?: number;
+  /**
+   * The level-drift member (`LevelDriftDetector`, round 12b of docs/evaluation.md), added as a last part
+   * of the maximum with these overrides (`{}`: its defaults, 0 below the alarm level); absent or
+   * `false`: no such part (today's default, bit for bit).
+   */
+  drift?: LevelDriftInput | false;
 }
 
 /** The flat-line member's onset length: the least the default alarm rule needs (2 raw alarms in 60 min). */
@@ -168,6 +175,9 @@ export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOp
         ...cfg.seasonal,
       }),
     );
+  }
+  if (cfg.drift !== undefined && cfg.drift !== false) {
+    parts.push(new LevelDriftDetector({ enableThreshold: false, seed, ...cfg.drift }));
   }
   if (parts.length === 0) return new Ensemble({ ...mean, threshold }, opts);
   return new Ensemble(

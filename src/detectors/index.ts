@@ -52,6 +52,7 @@ export {
   isolationForestConfigSchema,
 } from './isolation-forest.js';
 export { decodeFloats, decodeInts, encodeFloats, jsonAny, jsonFloat, jsonObject } from './json.js';
+export * from './level-drift/detector.js';
 export { asMember, ForeignMember, isDetector } from './member.js';
 export { assertPlainJson, modelEnvelopeSchema } from './model.js';
 export { NabStreamDetector } from './nab-stream/detector.js';

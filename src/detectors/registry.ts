@@ -12,6 +12,7 @@ import { Ensemble, ensembleLoader } from './ensemble.js';
 import { EtsDetector, loadEtsDetector } from './ets/detector.js';
 import { FlatLineDetector, loadFlatLineDetector } from './flatline/detector.js';
 import { IsolationForest, loadIsolationForest } from './isolation-forest.js';
+import { LevelDriftDetector, loadLevelDriftDetector } from './level-drift/detector.js';
 import { AllocBudget, parseModelEnvelope } from './model.js';
 import { loadNabStreamDetector, NabStreamDetector } from './nab-stream/detector.js';
 import type { ThresholdRuleInput } from './post/rule.js';
@@ -110,6 +111,15 @@ export const DETECTORS: readonly DetectorEntry[] = [
     example: (o) => new SeasonalChangeDetector({ ...o }),
     seeded: false,
     // two days (600 points) show no checked period: the member would be off and score 0 everywhere
+    kitTrainLength: 1200,
+  },
+  {
+    type: 'LevelDriftDetector',
+    load: (c, s, b) => loadLevelDriftDetector(c, s, b),
+    // 1200 points of the kit's 5-minute series cover four days: on with two whole periods asked, and
+    // with floor 0 its training scores are not all 0 (the kit's labelled-threshold search needs some)
+    example: (o) => new LevelDriftDetector({ minPeriods: 2, floor: 0, ...o }),
+    seeded: false,
     kitTrainLength: 1200,
   },
   {

@@ -27,6 +27,7 @@ import {
 import { KINDS_RECIPES } from './candidates-kinds.js';
 import { MT_RECIPES } from './candidates-mt.js';
 import type { NabScoreMapping } from './nab-stream.js';
+import { DRIFT_RECIPES } from './level-drift.js';
 import { SEASONAL_RECIPES } from './seasonal-change.js';
 import { ZeroDetector } from './zero.js';
 
@@ -393,6 +394,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   ...MT_RECIPES,
   ...KINDS_RECIPES,
   ...SEASONAL_RECIPES,
+  ...DRIFT_RECIPES,
   ...ALARM_PATH_RECIPES,
 });
 

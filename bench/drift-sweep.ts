@@ -1,0 +1,163 @@
+/**
+ * Round 12b of docs/evaluation.md: the level-drift member (src/detectors/level-drift) beside the default,
+ * replayed over cached default scores (tuning seeds only). As season-sweep.ts, with the level-drift core:
+ *
+ *   npx tsx bench/drift-sweep.ts <cacheDir> <corpus>… -- none '{…LevelDriftSettings}'…   (DIAG=1: per-file lines)
+ */
+import { basename } from 'node:path';
+import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
+import {
+  LEVEL_DRIFT_DEFAULTS,
+  LevelDriftCore,
+  type LevelDriftSettings,
+} from '../src/detectors/level-drift/core.js';
+import { makeThresholdRule } from '../src/detectors/post/rule.js';
+import { corpusKinds } from '../src/lab/bench.js';
+import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
+import { nabProbationaryLength } from '../src/metrics/nab.js';
+import { cachedStreamScores, sweepSummary } from './harness.js';
+
+const argv = process.argv.slice(2);
+const sep = argv.indexOf('--');
+const [cacheDir, ...corpora] = sep < 0 ? argv : argv.slice(0, sep);
+const settings = sep < 0 ? ['none', '{}'] : argv.slice(sep + 1);
+if (!cacheDir || corpora.length === 0)
+  throw new Error("usage: drift-sweep.ts <cacheDir> <corpus>… -- '<settings json>'…");
+const diag = process.env.DIAG === '1';
+
+/** The default's |score| per row (0 in the training part), streamed once and cached. */
+async function defaultScores(corpus: string, file: string): Promise<Float64Array> {
+  const s = await cachedStreamScores(cacheDir, corpus, file, '', () => defaultDetector());
+  return s.map(Math.abs);
+}
+
+interface Tally {
+  found: Map<string, [number, number]>;
+  quiet: [number, number];
+  /** The member's peak on each anomaly-free file (test part) and in each frequency-change window. */
+  cleanPeaks: number[];
+  freqPeaks: number[];
+}
+
+const tallies = settings.map(
+  (): Tally => ({ found: new Map(), quiet: [0, 0], cleanPeaks: [], freqPeaks: [] }),
+);
+const parsed: (LevelDriftSettings | null)[] = settings.map((s) =>
+  s === 'none' ? null : { ...LEVEL_DRIFT_DEFAULTS, ...(JSON.parse(s) as Partial<LevelDriftSettings>) },
+);
+const perCorpus: string[] = [];
+
+function fmtT(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+for (const corpus of corpora) {
+  const windows = corpusWindows(corpus);
+  const kinds = corpusKinds(corpus);
+  const local = settings.map(() => [0, 0, 0, 0]);
+  for (const file of Object.keys(windows).sort()) {
+    const def = await defaultScores(corpus, file);
+    const { series } = await loadCorpusFile(corpus, file);
+    const { t, v } = series;
+    const n = t.length;
+    const p = nabProbationaryLength(n);
+    let defFound: boolean[] | null = null;
+    let defQuiet = true;
+    for (let k = 0; k < settings.length; k++) {
+      const o = parsed[k];
+      const mem = new Float64Array(n);
+      let core: LevelDriftCore | null = null;
+      if (o) {
+        core = new LevelDriftCore(o);
+        core.fit(t.subarray(0, p), v.subarray(0, p));
+        for (let i = p; i < n; i++) mem[i] = core.scoreRow(t[i], v[i]);
+      }
+      const rule = makeThresholdRule({ ...DEFAULT_ALARM_RULE }).streamer();
+      const alarm = new Uint8Array(n);
+      for (let i = p; i < n; i++) if (rule.push(t[i], Math.max(def[i], mem[i])) !== 0) alarm[i] = 1;
+      const tl = tallies[k];
+      const ws = kinds[file];
+      {
+        let pk = 0;
+        const from = ws.length ? ws[0].onset : Number.NEGATIVE_INFINITY;
+        const to = ws.length ? ws[0].end : Number.POSITIVE_INFINITY;
+        for (let i = p; i < n; i++) if (t[i] >= from && t[i] <= to && mem[i] > pk) pk = mem[i];
+        if (ws.length === 0) tl.cleanPeaks.push(pk);
+        else if (ws[0].kind === 'drift') tl.freqPeaks.push(pk);
+      }
+      const foundHere: boolean[] = [];
+      for (const w of ws) {
+        const e = tl.found.get(w.kind) ?? [0, 0];
+        e[1]++;
+        let f = false;
+        for (let i = p; i < n; i++) {
+          if (alarm[i] && t[i] >= w.onset && t[i] <= w.end) {
+            f = true;
+            break;
+          }
+        }
+        if (f) e[0]++;
+        foundHere.push(f);
+        tl.found.set(w.kind, e);
+        local[k][0] += f ? 1 : 0;
+        local[k][1]++;
+      }
+      let quiet = true;
+      if (ws.length === 0) {
+        tl.quiet[1]++;
+        quiet = !alarm.some((a) => a === 1);
+        if (quiet) tl.quiet[0]++;
+        local[k][2] += quiet ? 1 : 0;
+        local[k][3]++;
+      }
+      if (o === null) {
+        defFound = foundHere;
+        defQuiet = quiet;
+      } else if (diag && core) {
+        const stepMin = core.step / 60_000;
+        const info = core.period ? `step ${stepMin} min, P ${core.period}` : `off (${core.off})`;
+        let peak = 0;
+        let at = 0;
+        const from = ws.length ? ws[0].onset : -Infinity;
+        const to = ws.length ? ws[0].end : Infinity;
+        let firstAlarm = -1;
+        for (let i = p; i < n; i++) {
+          if (t[i] < from || t[i] > to) continue;
+          if (mem[i] > peak) {
+            peak = mem[i];
+            at = t[i];
+          }
+          if (alarm[i] && firstAlarm < 0) firstAlarm = i;
+        }
+        const changed =
+          (ws.length === 0 && quiet !== defQuiet) ||
+          (ws.length > 0 && defFound !== null && foundHere[0] !== defFound[0]);
+        const isFreq = ws.length > 0 && ws[0].kind === 'drift';
+        if (isFreq || changed || (ws.length === 0 && (!quiet || process.env.ALLCLEAN === '1'))) {
+          process.stdout.write(
+            `  [${k}] ${basename(corpus)} ${file}: ${info}; member peak ${peak.toFixed(2)} at ${fmtT(at)}` +
+              `${ws.length ? `; found ${foundHere[0]} (default ${defFound?.[0]})` : `; quiet ${quiet} (default ${defQuiet})`}` +
+              `${firstAlarm >= 0 ? `; first alarm ${fmtT(t[firstAlarm])} def ${def[firstAlarm].toFixed(2)} mem ${mem[firstAlarm].toFixed(2)}` : ''}\n`,
+          );
+        }
+      }
+    }
+  }
+  perCorpus.push(
+    `${basename(corpus)}: ${settings.map((_s, k) => `[${k}] ${local[k][0]}/${local[k][1]} quiet ${local[k][2]}/${local[k][3]}`).join('  ')}`,
+  );
+}
+for (const line of perCorpus) process.stdout.write(`${line}\n`);
+settings.forEach((s, k) => {
+  const tl = tallies[k];
+  process.stdout.write(sweepSummary(k, s, tl.found, tl.quiet));
+  if (parsed[k]) {
+    const top = (x: number[]) =>
+      x
+        .filter((y) => y > 0)
+        .sort((a, b) => b - a)
+        .map((y) => y.toFixed(2))
+        .join(' ');
+    process.stdout.write(`    clean peaks ${top(tl.cleanPeaks)}\n    drift peaks ${top(tl.freqPeaks)}\n`);
+  }
+});

@@ -1,0 +1,384 @@
+/**
+ * Level-drift core (docs/detectors-quality.md, "Level drift"; measured in docs/evaluation.md, round
+ * 12b): a slow change of level that stays inside the daily range, which a forecaster (one step at a
+ * time) and a level z-score (against the whole daily range) both miss.
+ *
+ * The residual: with P the training part's checked period (`checkedPeriod`, snapped to the calendar),
+ * the training values are averaged in `bins` equal phase bins per period and the profile is the linear
+ * interpolation between bin centres (around the circle), so a bin holds many values even when the
+ * training part covers one or two periods. Each point's residual `r = v − profile(phase) − level`
+ * (`level` 0 at training) is divided by the training residuals' robust spread (1.4826 · MAD), clipped to
+ * ±`clip` (one spike cannot start an alarm), and feeds Page's one-sided CUSUM pair
+ *
+ *   S⁺ = max(0, S⁺ + z − k),  S⁻ = max(0, S⁻ − z − k).
+ *
+ * Calibration: the same pair run over the training part (never reset) gives its largest value M; the
+ * decision level is `h = max(minH, ratio · M)`, so a file whose test part wanders as much as its training
+ * part did stays below it. The score is `3 · max(S⁺, S⁻) / h` where that reaches `floor` (3: only at
+ * the alarm level), else 0. When a sum reaches `reanchor · h` the level adopts the mean residual of that
+ * sum's current excursion and both sums restart, so a lasting change alarms once and then becomes the
+ * new normal (a drift that keeps going alarms again later).
+ *
+ * Off (score 0 everywhere) when the training part is not on a regular grid, has no checked period of
+ * at least `minPeriodPoints` points (unless `withoutPeriod`: then the profile is the training mean), or
+ * covers fewer than `minPeriods` whole periods.
+ *
+ * Hot path: a few scalars and the fixed profile, no per-point allocation; memory is `bins` floats.
+ * Contract-agnostic: `fit`, `scoreRow`, `peekRow`, `state`/`restore`; the spec detector is detector.ts.
+ */
+import { ModelFormatError } from '../../errors.js';
+import { calendarPeriodMs, checkedPeriod, median } from '../discord/period.js';
+import { decodeFloats, encodeFloats, field } from '../json.js';
+import { gridStep } from '../seasonal-change/core.js';
+import type { JsonValue } from '../types.js';
+
+export interface LevelDriftSettings {
+  /** Phase bins per period (at most the period's points). */
+  readonly bins: number;
+  /** CUSUM allowance, in residual spreads. */
+  readonly k: number;
+  /** Clip of the standardised residual. */
+  readonly clip: number;
+  /** Decision level: `ratio` × the training part's largest sum. */
+  readonly ratio: number;
+  /** The least decision level, in residual spreads. */
+  readonly minH: number;
+  /** A sum reaching `reanchor` × h re-anchors the level (≥ 1). */
+  readonly reanchor: number;
+  /** The least whole periods the training part must cover. */
+  readonly minPeriods: number;
+  /** The least period in points. */
+  readonly minPeriodPoints: number;
+  /** Without a checked period: the training mean as the profile (true) or off (false). */
+  readonly withoutPeriod: boolean;
+  /** Scores below this are 0 (3: the member speaks only at the alarm level). */
+  readonly floor: number;
+}
+
+export const LEVEL_DRIFT_DEFAULTS: LevelDriftSettings = {
+  bins: 48,
+  k: 1,
+  clip: 4,
+  ratio: 3,
+  minH: 8,
+  reanchor: 2,
+  minPeriods: 7,
+  minPeriodPoints: 24,
+  withoutPeriod: false,
+  floor: 3,
+};
+
+/** Scalars of the state, in `num` order. */
+const NUM = 14;
+
+export class LevelDriftCore {
+  /** Period in grid slots (0: off; 1 without a period when `withoutPeriod`). */
+  period = 0;
+  step = 0;
+  t0 = 0;
+  /** The profile: mean per phase bin. */
+  private prof: Float64Array = new Float64Array(0);
+
+  private level = 0;
+  private spread = 0;
+  private h = 0;
+  private up = 0;
+  private dn = 0;
+  /** Residual sum and count of the current excursion of each sum (value units). */
+  private upSum = 0;
+  private upN = 0;
+  private dnSum = 0;
+  private dnN = 0;
+  private lastSlot = Number.NEGATIVE_INFINITY;
+  /** Why the member is off ('' when on). */
+  off = '';
+
+  constructor(readonly s: LevelDriftSettings = LEVEL_DRIFT_DEFAULTS) {}
+
+  /** Learns grid, period, profile, spread and decision level; returns the training points' scores. */
+  fit(t: Float64Array, v: Float64Array): Float64Array {
+    const n = t.length;
+    const out = new Float64Array(n);
+    this.turnOff('');
+    const g = gridStep(t);
+    if (!g.regular) {
+      this.turnOff('irregular grid');
+      return out;
+    }
+    const p = checkedPeriod(v);
+    let P = 1;
+    if (p > 0) P = Math.round(calendarPeriodMs(p, g.step) / g.step);
+    if (!(p > 0) || P < this.s.minPeriodPoints) {
+      if (!this.s.withoutPeriod) {
+        this.turnOff(p > 0 ? `period of ${P} points` : 'no period');
+        return out;
+      }
+      P = 1;
+    } else if (t[n - 1] - t[0] + g.step < this.s.minPeriods * P * g.step) {
+      this.turnOff(`fewer than ${this.s.minPeriods} periods`);
+      return out;
+    }
+    this.step = g.step;
+    this.t0 = t[0];
+    this.period = P;
+    const B = Math.max(1, Math.min(this.s.bins, P));
+    this.prof = new Float64Array(B);
+    const sum = new Float64Array(B);
+    const cnt = new Float64Array(B);
+    for (let i = 0; i < n; i++) {
+      const b = this.bin(this.slot(t[i]));
+      sum[b] += v[i];
+      cnt[b]++;
+    }
+    let all = 0;
+    for (let i = 0; i < n; i++) all += v[i];
+    all /= n;
+    for (let b = 0; b < B; b++) this.prof[b] = cnt[b] > 0 ? sum[b] / cnt[b] : Number.NaN;
+    // a bin no training value fell in takes its nearest filled neighbour's mean (or the overall mean)
+    for (let b = 0; b < B; b++) {
+      if (!Number.isNaN(this.prof[b])) continue;
+      let fill = all;
+      for (let d = 1; d < B; d++) {
+        if (cnt[(b + d) % B] > 0) {
+          fill = this.prof[(b + d) % B];
+          break;
+        }
+        if (cnt[(b - d + B) % B] > 0) {
+          fill = this.prof[(b - d + B) % B];
+          break;
+        }
+      }
+      this.prof[b] = fill;
+    }
+    const res = new Float64Array(n);
+    for (let i = 0; i < n; i++) res[i] = v[i] - this.expected(this.slot(t[i]));
+    const med = median(res);
+    for (let i = 0; i < n; i++) res[i] = Math.abs(res[i] - med);
+    const spread = 1.4826 * median(res);
+    if (!(spread > 0)) {
+      this.turnOff('no residual spread');
+      return out;
+    }
+    this.spread = spread;
+    // the training part's own sums (never re-anchored) set the decision level
+    let top = 0;
+    const sums = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const z = this.z(v[i] - this.expected(this.slot(t[i])));
+      this.up = Math.max(0, this.up + z - this.s.k);
+      this.dn = Math.max(0, this.dn - z - this.s.k);
+      sums[i] = Math.max(this.up, this.dn);
+      if (sums[i] > top) top = sums[i];
+    }
+    this.h = Math.max(this.s.minH, this.s.ratio * top);
+    for (let i = 0; i < n; i++) out[i] = this.out(sums[i]);
+    this.up = 0;
+    this.dn = 0;
+    this.lastSlot = Math.round((t[n - 1] - this.t0) / this.step);
+    return out;
+  }
+
+  private slot(t: number): number {
+    return Math.round((t - this.t0) / this.step);
+  }
+
+  /** The phase bin of a slot. */
+  private bin(slot: number): number {
+    const P = this.period;
+    const ph = ((slot % P) + P) % P;
+    return Math.floor((ph * this.prof.length) / P);
+  }
+
+  /** The profile at a slot (linear between bin centres, around the circle) plus the level. */
+  private expected(slot: number): number {
+    const B = this.prof.length;
+    if (B === 1) return this.prof[0] + this.level;
+    const P = this.period;
+    const ph = ((slot % P) + P) % P;
+    const x = ((ph + 0.5) * B) / P - 0.5; // position in bin-centre units
+    const lo = Math.floor(x);
+    const f = x - lo;
+    const a = this.prof[(lo + B) % B];
+    const b = this.prof[(lo + 1) % B];
+    return a + f * (b - a) + this.level;
+  }
+
+  private z(r: number): number {
+    const z = r / this.spread;
+    const c = this.s.clip;
+    return z > c ? c : z < -c ? -c : z;
+  }
+
+  private out(S: number): number {
+    const y = (3 * S) / this.h;
+    return y >= this.s.floor ? y : 0;
+  }
+
+  private turnOff(why: string): void {
+    this.off = why;
+    this.period = 0;
+    this.step = 0;
+    this.t0 = 0;
+    this.prof = new Float64Array(0);
+    this.level = 0;
+    this.spread = 0;
+    this.h = 0;
+    this.up = 0;
+    this.dn = 0;
+    this.upSum = 0;
+    this.upN = 0;
+    this.dnSum = 0;
+    this.dnN = 0;
+    this.lastSlot = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Scores one point and learns it. */
+  scoreRow(t: number, v: number): number {
+    if (this.period === 0) return 0;
+    const slot = this.slot(t);
+    if (!(slot > this.lastSlot)) return 0;
+    this.lastSlot = slot;
+    const r = v - this.expected(slot);
+    const z = this.z(r);
+    const k = this.s.k;
+    const up = this.up + z - k;
+    if (up > 0) {
+      if (this.up === 0) {
+        this.upSum = 0;
+        this.upN = 0;
+      }
+      this.up = up;
+      this.upSum += r;
+      this.upN++;
+    } else this.up = 0;
+    const dn = this.dn - z - k;
+    if (dn > 0) {
+      if (this.dn === 0) {
+        this.dnSum = 0;
+        this.dnN = 0;
+      }
+      this.dn = dn;
+      this.dnSum += r;
+      this.dnN++;
+    } else this.dn = 0;
+    const S = Math.max(this.up, this.dn);
+    const score = this.out(S);
+    if (S >= this.s.reanchor * this.h) {
+      this.level += this.up >= this.dn ? this.upSum / this.upN : this.dnSum / this.dnN;
+      this.up = 0;
+      this.dn = 0;
+      this.upSum = 0;
+      this.upN = 0;
+      this.dnSum = 0;
+      this.dnN = 0;
+    }
+    return score;
+  }
+
+  /** The score `scoreRow` would give, changing nothing. */
+  peekRow(t: number, v: number): number {
+    if (this.period === 0) return 0;
+    const slot = this.slot(t);
+    if (!(slot > this.lastSlot)) return 0;
+    const z = this.z(v - this.expected(slot));
+    const up = Math.max(0, this.up + z - this.s.k);
+    const dn = Math.max(0, this.dn - z - this.s.k);
+    return this.out(Math.max(up, dn));
+  }
+
+  clone(): LevelDriftCore {
+    const c = new LevelDriftCore(this.s);
+    c.restoreNum(this.num(), this.prof.slice(), this.off);
+    return c;
+  }
+
+  private num(): number[] {
+    return [
+      this.period,
+      this.step,
+      this.t0,
+      this.level,
+      this.spread,
+      this.h,
+      this.up,
+      this.dn,
+      this.upSum,
+      this.upN,
+      this.dnSum,
+      this.dnN,
+      this.lastSlot,
+      this.prof.length,
+    ];
+  }
+
+  private restoreNum(num: ArrayLike<number>, prof: Float64Array, off: string): void {
+    this.period = num[0];
+    this.step = num[1];
+    this.t0 = num[2];
+    this.level = num[3];
+    this.spread = num[4];
+    this.h = num[5];
+    this.up = num[6];
+    this.dn = num[7];
+    this.upSum = num[8];
+    this.upN = num[9];
+    this.dnSum = num[10];
+    this.dnN = num[11];
+    this.lastSlot = num[12];
+    this.prof = prof;
+    this.off = off;
+  }
+
+  /** The fitted state as plain JSON (`restore` reads it back). */
+  state(): JsonValue {
+    return { off: this.off, num: encodeFloats(this.num()), prof: encodeFloats(this.prof) };
+  }
+
+  /** Restores `state()` output, checking every field; `path` names it in errors. */
+  restore(state: unknown, path: string): void {
+    const off = field(state, 'off', path);
+    if (typeof off !== 'string' || off.length > 200) {
+      throw new ModelFormatError('bad_field', `${path}.off: expected a string of at most 200 characters`);
+    }
+    const num = decodeFloats(field(state, 'num', path), `${path}.num`, NUM);
+    const prof = decodeFloats(field(state, 'prof', path), `${path}.prof`);
+    const [period, step, t0, level, spread, h, up, dn, upSum, upN, dnSum, dnN, lastSlot, B] = num;
+    if (period === 0) {
+      if (off === '' || prof.length > 0 || num.some((x, i) => i !== 12 && x !== 0)) {
+        throw new ModelFormatError(
+          'bad_field',
+          `${path}: a member that is off (period 0) says why (off), stores no profile and zeros`,
+        );
+      }
+      this.turnOff(off);
+      return;
+    }
+    const isInt = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
+    const fin = (x: number) => Number.isFinite(x) && Math.abs(x) <= 1e300;
+    if (
+      off !== '' ||
+      !isInt(period, 1, 1e7) ||
+      !isInt(B, 1, Math.min(period, this.s.bins)) ||
+      prof.length !== B ||
+      !(step > 0 && step <= 1e15) ||
+      !(Math.abs(t0) <= 1e15) ||
+      !fin(level) ||
+      !(spread > 0 && spread <= 1e300) ||
+      !(h > 0 && h <= 1e300) ||
+      !(up >= 0 && up < this.s.reanchor * h) ||
+      !(dn >= 0 && dn < this.s.reanchor * h) ||
+      !fin(upSum) ||
+      !fin(dnSum) ||
+      !isInt(upN, 0, 1e15) ||
+      !isInt(dnN, 0, 1e15) ||
+      !(lastSlot === Number.NEGATIVE_INFINITY || isInt(lastSlot, -1e15, 1e15)) ||
+      !prof.every(fin)
+    ) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}: expected an integer period ≥ 1, 1 ≤ bins ≤ min(period, ${this.s.bins}) profile values, step > 0, spread > 0, h > 0, 0 ≤ sums < ${this.s.reanchor} × h, integer counts and finite values (off '' when the period is set)`,
+      );
+    }
+    this.restoreNum(num, prof, '');
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * `LevelDriftDetector`: a slow level drift inside the daily range, as a one-sided CUSUM pair on the
+ * residual against a seasonal profile learnt in training, calibrated by the same sums over the training
+ * part (core.ts; method in docs/detectors-quality.md, measured in docs/evaluation.md round 12b). Online:
+ * every scored point moves the sums; the profile stays the training one, the level re-anchors after a
+ * change has been reported.
+ *
+ * The score is in units of the alarm level: 3 when a sum reaches its decision level, no calibrator.
+ * With `floor: 3` (the default) every score below the alarm level is 0, so in a maximum the member only
+ * ever adds alarms. Off (0 everywhere) without a checked period of at least `minPeriodPoints` points and
+ * `minPeriods` whole periods of training data on a regular grid (unless `withoutPeriod`).
+ */
+import { z } from 'zod';
+import { baseConfigShape } from '../base-config.js';
+import { jsonAny, jsonFloat } from '../json.js';
+import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
+import type { Frame } from '../transforms.js';
+import type { JsonValue } from '../types.js';
+import { LEVEL_DRIFT_DEFAULTS as D, LevelDriftCore, type LevelDriftSettings } from './core.js';
+
+export const levelDriftConfigSchema = z.strictObject({
+  ...baseConfigShape(1000),
+  /** Phase bins of the seasonal profile per period (at most the period's points). */
+  bins: z.number().int().min(1).max(10_000).default(D.bins),
+  /** CUSUM allowance, in residual spreads (1.4826 · MAD of the training residuals). */
+  k: z.number().min(0).max(100).default(D.k),
+  /** Clip of the standardised residual (one outlier moves a sum by at most this). */
+  clip: z.number().positive().max(1000).default(D.clip),
+  /** The decision level is `ratio` × the largest sum over the training part (at least `minH`). */
+  ratio: z.number().positive().max(1000).default(D.ratio),
+  /** The least decision level, in residual spreads. */
+  minH: z.number().positive().max(1e6).default(D.minH),
+  /** A sum reaching `reanchor` × the decision level re-anchors the level (≥ 1). */
+  reanchor: z.number().min(1).max(1000).default(D.reanchor),
+  /** The least whole periods the training part must cover. */
+  minPeriods: z.number().int().min(1).max(100).default(D.minPeriods),
+  /** The least period in points. */
+  minPeriodPoints: z.number().int().min(2).max(1_000_000).default(D.minPeriodPoints),
+  /** Without a checked period: the training mean as the profile (true) or off (false). */
+  withoutPeriod: z.boolean().default(D.withoutPeriod),
+  /** Scores below this are 0 (3: the member speaks only at the alarm level; 0: never). */
+  floor: z.number().min(0).max(1000).default(D.floor),
+});
+export type LevelDriftConfig = z.infer<typeof levelDriftConfigSchema>;
+export type LevelDriftInput = z.input<typeof levelDriftConfigSchema>;
+
+/** The core's settings in a detector config. */
+export function levelDriftSettings(c: LevelDriftConfig): LevelDriftSettings {
+  return {
+    bins: c.bins,
+    k: c.k,
+    clip: c.clip,
+    ratio: c.ratio,
+    minH: c.minH,
+    reanchor: c.reanchor,
+    minPeriods: c.minPeriods,
+    minPeriodPoints: c.minPeriodPoints,
+    withoutPeriod: c.withoutPeriod,
+    floor: c.floor,
+  };
+}
+
+/** The fitted state: why it is off (or ''), its scalars and its profile (the core checks each field). */
+const levelDriftStateSchema = z.object({
+  off: jsonAny,
+  num: z.array(jsonFloat),
+  prof: z.array(jsonFloat),
+});
+type LevelDriftState = z.infer<typeof levelDriftStateSchema>;
+
+/** The raw model: the online core (it learns every point it scores). */
+class LevelDriftRaw implements RowModel<LevelDriftState> {
+  constructor(private core: LevelDriftCore) {}
+
+  fit(frame: Frame): Float64Array {
+    this.core = new LevelDriftCore(this.core.s);
+    return this.core.fit(frame.t, frame.x);
+  }
+
+  scoreRow(row: Float64Array, t: number): number {
+    return this.core.scoreRow(t, row[0]);
+  }
+
+  peekRow(row: Float64Array, t: number): number {
+    return this.core.peekRow(t, row[0]);
+  }
+
+  learnRow(row: Float64Array, t: number): void {
+    this.core.scoreRow(t, row[0]);
+  }
+
+  copy(): LevelDriftRaw {
+    return new LevelDriftRaw(this.core.clone());
+  }
+
+  toState(): LevelDriftState {
+    return this.core.state() as LevelDriftState;
+  }
+}
+
+/** The LevelDriftDetector spec (see docs/detectors.md). */
+export const levelDriftSpec = defineDetector({
+  type: 'LevelDriftDetector',
+  level: 'row',
+  learnsPrev: true,
+  config: levelDriftConfigSchema,
+  state: levelDriftStateSchema,
+  calibrated: false,
+  create: (c) => new LevelDriftRaw(new LevelDriftCore(levelDriftSettings(c))),
+  fromState: (s, { config, path }) => {
+    const core = new LevelDriftCore(levelDriftSettings(config));
+    core.restore(s as JsonValue, path);
+    return new LevelDriftRaw(core);
+  },
+});
+
+export class LevelDriftDetector extends SpecDetector<LevelDriftConfig, LevelDriftRaw> {
+  constructor(cfg: LevelDriftInput = {}) {
+    super(levelDriftSpec, cfg);
+  }
+
+  /** Loads a LevelDriftDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): LevelDriftDetector {
+    return loadAs(json, levelDriftSpec, LevelDriftDetector);
+  }
+}
+
+/** Loads a `LevelDriftDetector` model file (see the registry in detectors/registry.ts). */
+export const loadLevelDriftDetector = specLoader((c) => new LevelDriftDetector(c as LevelDriftInput));

@@ -1,0 +1,180 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { defaultDetector, LevelDriftDetector, loadModel, Rng } from '../../src/detectors/index.js';
+import { ModelFormatError } from '../../src/index.js';
+import { gaussOne, LEVEL_DRIFT_DEFAULTS, LevelDriftCore, RECIPES } from '../../src/internal.js';
+
+const DAY = 86_400_000;
+
+interface Plan {
+  stepMin: number;
+  n: number;
+  /** A drift episode: from `at`, a ramp to `size` over `len` points, held for `len` points. */
+  at?: number;
+  len?: number;
+  size?: number;
+  /** AR(1) coefficient of the noise (sd 1 innovations scaled to sd 1 overall). */
+  phi?: number;
+  /** Daily amplitude (default 10). */
+  amp?: number;
+  seed?: number;
+}
+
+/** A daily sine with AR(1) noise of sd 1, optionally a drift episode. */
+function series(p: Plan) {
+  const r = new Rng(p.seed ?? 1);
+  const t = new Float64Array(p.n);
+  const v = new Float64Array(p.n);
+  const step = p.stepMin * 60_000;
+  const phi = p.phi ?? 0.5;
+  let ar = 0;
+  for (let i = 0; i < p.n; i++) {
+    t[i] = Date.UTC(2024, 0, 1) + i * step;
+    ar = phi * ar + gaussOne(r) * Math.sqrt(1 - phi * phi);
+    let d = 0;
+    if (p.at !== undefined && i >= p.at) {
+      const k = i - p.at + 1;
+      const len = p.len ?? 1;
+      d = k <= len ? ((p.size ?? 0) * k) / len : k <= 2 * len ? (p.size ?? 0) : 0;
+    }
+    v[i] = 50 + (p.amp ?? 10) * Math.sin((2 * Math.PI * (t[i] - t[0])) / DAY) + ar + d;
+  }
+  return { t, v };
+}
+
+/** Trains a core on the first `train` points and returns it with the scores of the rest. */
+function run(s: { t: Float64Array; v: Float64Array }, train: number, o = {}) {
+  const core = new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...o });
+  core.fit(s.t.subarray(0, train), s.v.subarray(0, train));
+  const out = new Float64Array(s.t.length - train);
+  for (let i = train; i < s.t.length; i++) out[i - train] = core.scoreRow(s.t[i], s.v[i]);
+  return { core, out };
+}
+
+const max = (x: Float64Array) => x.reduce((a, b) => Math.max(a, b), 0);
+
+describe('LevelDriftCore', () => {
+  // 30-minute steps: ten days of training (480 points) show the daily period seven times over
+  it('reaches the alarm level on a drift of 6 noise sd inside the daily range (amplitude 10)', () => {
+    const s = series({ stepMin: 30, n: 1500, at: 1000, len: 100, size: 6 });
+    const { core, out } = run(s, 480);
+    expect(core.off).toBe('');
+    expect(core.period).toBe(48);
+    expect(max(out.subarray(0, 1000 - 480))).toBe(0);
+    const inDrift = out.subarray(1000 - 480, 1200 - 480);
+    expect(max(inDrift)).toBeGreaterThanOrEqual(3);
+    // the first score at the alarm level comes while the ramp is still rising
+    expect(inDrift.findIndex((x) => x >= 3)).toBeLessThan(100);
+  });
+
+  it('stays at 0 on the same series without the drift, and in its own training part', () => {
+    const s = series({ stepMin: 30, n: 1500 });
+    const core = new LevelDriftCore(LEVEL_DRIFT_DEFAULTS);
+    const fit = core.fit(s.t.subarray(0, 480), s.v.subarray(0, 480));
+    expect(max(fit)).toBe(0);
+    expect(max(run(s, 480).out)).toBe(0);
+  });
+
+  it('is off without a checked period, or with fewer whole periods than minPeriods', () => {
+    const flat = series({ stepMin: 30, n: 600, amp: 0 });
+    const a = run(flat, 480);
+    expect(a.core.off).toBe('no period');
+    expect(max(a.out)).toBe(0);
+    const short = series({ stepMin: 30, n: 600 });
+    const b = run(short, 200);
+    expect(b.core.off).toBe('fewer than 7 periods');
+    // withoutPeriod: the training mean is the profile
+    const c = run(series({ stepMin: 30, n: 900, amp: 0, at: 600, len: 60, size: 8 }), 480, {
+      withoutPeriod: true,
+    });
+    expect(c.core.off).toBe('');
+    expect(max(c.out)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('re-anchors after a lasting shift: one episode of scores, then quiet again', () => {
+    const s = series({ stepMin: 30, n: 2400, at: 1000, len: 20, size: 8 });
+    // the drift helper returns to 0 after 2·len points: hold the shift by adding it again past there
+    for (let i = 1040; i < 2400; i++) s.v[i] += 8;
+    const { out } = run(s, 480);
+    const after = out.subarray(1000 - 480);
+    expect(max(after.subarray(0, 100))).toBeGreaterThanOrEqual(3);
+    // the level has moved to the new one: the next 400 points (eight days) score 0
+    expect(max(after.subarray(100, 500))).toBe(0);
+  });
+
+  it('peekRow gives scoreRow’s score and changes nothing', () => {
+    const s = series({ stepMin: 30, n: 1300, at: 1000, len: 60, size: 7 });
+    const a = new LevelDriftCore(LEVEL_DRIFT_DEFAULTS);
+    const b = new LevelDriftCore(LEVEL_DRIFT_DEFAULTS);
+    a.fit(s.t.subarray(0, 480), s.v.subarray(0, 480));
+    b.fit(s.t.subarray(0, 480), s.v.subarray(0, 480));
+    for (let i = 480; i < 1300; i++) {
+      const peek = a.peekRow(s.t[i], s.v[i]);
+      expect(a.peekRow(s.t[i], s.v[i])).toBe(peek);
+      expect(a.scoreRow(s.t[i], s.v[i])).toBe(peek);
+      expect(b.scoreRow(s.t[i], s.v[i])).toBe(peek);
+    }
+  });
+
+  it('property: scores are 0 or at least the floor, and unchanged by a shift and a positive scale of every value', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.double({ min: -1000, max: 1000, noNaN: true }),
+        fc.double({ min: 0.01, max: 100, noNaN: true }),
+        fc.double({ min: 0, max: 0.9, noNaN: true }),
+        fc.double({ min: -10, max: 10, noNaN: true }),
+        (seed, shift, scale, phi, size) => {
+          const s = series({ stepMin: 60, n: 400, at: 250, len: 30, size, phi, seed });
+          const base = run(s, 200).out;
+          const moved = {
+            t: s.t,
+            v: s.v.map((x) => shift + scale * x),
+          };
+          const other = run(moved, 200).out;
+          for (let i = 0; i < base.length; i++) {
+            expect(base[i] === 0 || base[i] >= LEVEL_DRIFT_DEFAULTS.floor).toBe(true);
+            // the same decision everywhere; the score itself up to rounding
+            expect(other[i] === 0).toBe(base[i] === 0);
+            expect(Math.abs(other[i] - base[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, base[i]));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('LevelDriftDetector', () => {
+  it('a model file loads and scores as the detector it was written by; a tampered state is refused', () => {
+    const s = series({ stepMin: 30, n: 1500, at: 1000, len: 100, size: 6 });
+    const d = new LevelDriftDetector();
+    d.train({ t: s.t.subarray(0, 480), v: s.v.subarray(0, 480) });
+    const json = d.toJSON();
+    const back = loadModel(JSON.parse(JSON.stringify(json)));
+    const test = { t: s.t.subarray(480), v: s.v.subarray(480) };
+    const a = d.score(test).v;
+    expect(max(a)).toBeGreaterThanOrEqual(3);
+    expect(back.score(test).v).toEqual(a);
+    const bad = JSON.parse(JSON.stringify(json)) as { state: { model: { num: unknown[] } } };
+    const model = (bad.state as unknown as { model: { num: unknown[] } }).model;
+    expect(Array.isArray(model?.num)).toBe(true);
+    model.num[5] = -1; // the decision level h
+    expect(() => loadModel(bad)).toThrow(ModelFormatError);
+  });
+
+  it('defaultDetector(): without `drift` the same model as `drift: false`; with it one more part', () => {
+    const s = series({ stepMin: 30, n: 700 });
+    const train = { t: s.t.subarray(0, 480), v: s.v.subarray(0, 480) };
+    const a = defaultDetector({ seed: 3 });
+    const b = defaultDetector({ seed: 3, drift: false });
+    a.train(train);
+    b.train(train);
+    expect(JSON.stringify(a.toJSON())).toBe(JSON.stringify(b.toJSON()));
+    const c = defaultDetector({ seed: 3, drift: {} });
+    expect(c.members.length).toBe(a.members.length + 1);
+    expect(c.members[c.members.length - 1]).toBeInstanceOf(LevelDriftDetector);
+    // the lab recipe is that detector
+    expect(JSON.stringify(RECIPES.defaultDrift.build({ seed: 3 }).toJSON())).toBe(JSON.stringify(c.toJSON()));
+  });
+});
