@@ -394,8 +394,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   ...MT_RECIPES,
   ...KINDS_RECIPES,
   ...SEASONAL_RECIPES,
-  ...DRIFT_RECIPES,
   ...ALARM_PATH_RECIPES,
+  ...DRIFT_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */
