@@ -26,8 +26,8 @@ import {
 } from './candidates.js';
 import { KINDS_RECIPES } from './candidates-kinds.js';
 import { MT_RECIPES } from './candidates-mt.js';
-import type { NabScoreMapping } from './nab-stream.js';
 import { DRIFT_RECIPES } from './level-drift.js';
+import type { NabScoreMapping } from './nab-stream.js';
 import { SEASONAL_RECIPES } from './seasonal-change.js';
 import { ZeroDetector } from './zero.js';
 
