@@ -58,6 +58,8 @@ const CRAFTED: Record<string, () => unknown[]> = {
     claiming('ChangePointDetector', HUGE_SHINGLE),
   ],
   FlatLineDetector: () => [claiming('FlatLineDetector', HUGE_SHINGLE)],
+  // its state is a fixed set of numbers and a profile read from the file itself: only the shingle claims size
+  LevelDriftDetector: () => [claiming('LevelDriftDetector', HUGE_SHINGLE)],
   SeasonalChangeDetector: () => {
     // a period and window of 10⁷ points (rings of 2 · 10⁷ values) backed by no values
     const file = claiming('SeasonalChangeDetector', {}) as { state: { model: Record<string, unknown> } };
