@@ -66,6 +66,12 @@ export const ROWS: BenchRow[] = [
     name: 'round 12b defaultDrift (the default + the level-drift member, CUSUM on the seasonal residual)',
     make: () => makeDetector('defaultDrift'),
   },
+  // round 12a of docs/evaluation.md: late arming (on this series the training part has the daily
+  // period, so the member is on from training and the option costs only its flag)
+  {
+    name: 'round 12a defaultSeasonalLate (the default, the seasonal member arming late when off at training)',
+    make: () => makeDetector('defaultSeasonalLate'),
+  },
   // round 8b of docs/evaluation.md: the budget of the gated discord is the largest that keeps the bar
   ...[800, 500, 300, 200].map((b) => ({
     name: `default ensemble + gated discord at level 4, budget ${b} (lab shapePeriodic20L4; docs/evaluation.md round 8b)`,

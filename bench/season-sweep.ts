@@ -3,6 +3,7 @@ import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import {
   SEASONAL_CHANGE_DEFAULTS,
+  SEASONAL_LATE_DEFAULTS,
   SeasonalChangeCore,
   type SeasonalChangeSettings,
 } from '../src/detectors/seasonal-change/core.js';
@@ -36,11 +37,13 @@ interface Tally {
 const tallies = settings.map(
   (): Tally => ({ found: new Map(), quiet: [0, 0], cleanPeaks: [], freqPeaks: [] }),
 );
-const parsed: (SeasonalChangeSettings | null)[] = settings.map((s) =>
-  s === 'none'
-    ? null
-    : { ...SEASONAL_CHANGE_DEFAULTS, ...(JSON.parse(s) as Partial<SeasonalChangeSettings>) },
-);
+const parsed: (SeasonalChangeSettings | null)[] = settings.map((s) => {
+  if (s === 'none') return null;
+  const o = JSON.parse(s) as Partial<SeasonalChangeSettings>;
+  // `"late": {}` is late arming with its defaults (round 12a)
+  const late = o.late ? { ...SEASONAL_LATE_DEFAULTS, ...o.late } : null;
+  return { ...SEASONAL_CHANGE_DEFAULTS, ...o, late };
+});
 const perCorpus: string[] = [];
 
 function fmtT(ms: number): string {
@@ -66,6 +69,9 @@ for (const corpus of corpora) {
       if (o) {
         core = new SeasonalChangeCore(o);
         core.fit(t.subarray(0, p), v.subarray(0, p));
+        // with late arming, only where the training part left the member off (the default's own
+        // member, inside the cached scores, covers the rest)
+        if (o.late && core.period > 0) core = new SeasonalChangeCore({ ...o, late: null });
         for (let i = p; i < n; i++) mem[i] = core.scoreRow(t[i], v[i]);
       }
       const rule = makeThresholdRule({ ...DEFAULT_ALARM_RULE }).streamer();

@@ -55,7 +55,13 @@ export { RollingStats } from './detectors/post/anomaly-likelihood.js';
 export { prevDouble, rejectBound } from './detectors/rcf/index.js';
 export { preStartForestWorker, takeEarlyBatchWorker } from './detectors/rcf/spawn.js';
 export { maxOf, minOf, NAV_BITS, NAV_MASK, NAV_MAX_DIM, spanWith } from './detectors/rcf/tree.js';
-export { gridStep, SEASONAL_CHANGE_DEFAULTS, SeasonalChangeCore } from './detectors/seasonal-change/core.js';
+export {
+  gridStep,
+  SEASONAL_CHANGE_DEFAULTS,
+  SEASONAL_LATE_DEFAULTS,
+  SeasonalChangeCore,
+  type SeasonalChangeSettings,
+} from './detectors/seasonal-change/core.js';
 export { SeasonalChangeDetector } from './detectors/seasonal-change/detector.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
 export { makeDirs, makeDirsSync } from './fs-dirs.js';

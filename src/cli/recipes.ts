@@ -77,6 +77,7 @@ export const RECIPE_NAMES = [
   'defaultSeasonal',
   'defaultSeasonalAlarm',
   'defaultSeasonalShipped',
+  'defaultSeasonalLate',
   'defaultBefore10c',
   'defaultRule11',
   'defaultJump11',

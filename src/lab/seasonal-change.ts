@@ -1,7 +1,8 @@
 /**
  * Rounds 10 and 10b of docs/evaluation.md: the seasonal-change member (`SeasonalChangeDetector`,
  * src/detectors/seasonal-change/) beside the default's parts, built the way the lab builds candidates
- * (`maxWithRule`). Round 10c put the member inside `defaultDetector()` itself (see there).
+ * (`maxWithRule`). Round 10c put the member inside `defaultDetector()` itself (see there); round 12a's
+ * `defaultSeasonalLate` is the default with the member's late arming on.
  */
 
 import { defaultDetector } from '../detectors/default.js';
@@ -43,6 +44,12 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
     mapping: 'online',
     description:
       'round 10c: defaultDetector() with the seasonal-change member shipped inside it (floor 3); the default since',
+  },
+  defaultSeasonalLate: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: { late: {} } }),
+    mapping: 'online',
+    description:
+      'candidate (round 12a): the default with late arming: a member off at training looks for a period in the stream',
   },
   defaultBefore10c: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: false }),

@@ -18,3 +18,25 @@ runDetectorConformance('SeasonalChangeDetector', (over) => new SeasonalChangeDet
     { requiredKeys: [] },
   ),
 });
+
+// Late arming (round 12a): 450 training points (1.56 days) leave it off; it checks the stream for a
+// period every `every` points and arms inside the kit's 700-point test series (after three days)
+runDetectorConformance(
+  'SeasonalChangeDetector (late arming)',
+  (over) => new SeasonalChangeDetector({ late: { every: 48 }, ...over }),
+  {
+    trainLength: 450,
+    testLength: 700,
+    // off at training by design, so its training scores are all 0 and labels cannot train a
+    // threshold: the F1 clause runs in the suite above, where the training part switches it on
+    labelThreshold: null,
+    configArb: fc.record(
+      {
+        floor: fc.constantFrom(0, 3),
+        late: fc.record({ every: fc.constantFrom(1, 48, 96), checks: fc.constantFrom(1, 24) }),
+        enableCalibrator: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+);

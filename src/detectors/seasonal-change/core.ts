@@ -23,13 +23,17 @@
  *
  * Off (score 0 everywhere, nothing stored per point) when: the training part is not on a regular grid,
  * has no checked period, a period shorter than `minPeriodPoints`, or covers fewer than `minPeriods`
- * whole periods.
+ * whole periods. With `late` settings (round 12a, off by default) a member off on a regular training grid
+ * keeps a bounded ring of the stream's values by slot and checks it for a period every `every` points (at
+ * most `checks` times); it arms with a calendar period of at most `maxPeriod` points once the ring spans
+ * `minPeriods` whole periods, set up over the ring exactly as training sets it up over the training part
+ * (`arm`), and scores 0 until the point after.
  *
  * Hot path: typed rings, no per-point allocation. Contract-agnostic: `fit`, `scoreRow`, `peekRow`,
  * `state`/`restore`; the spec detector is detector.ts.
  */
 import { ModelFormatError } from '../../errors.js';
-import { calendarPeriodMs, checkedPeriod, median } from '../discord/period.js';
+import { CALENDAR_PERIODS_MS, calendarPeriodMs, checkedPeriod, median } from '../discord/period.js';
 import { decodeFloats, encodeFloats, field } from '../json.js';
 import type { JsonValue } from '../types.js';
 
@@ -56,7 +60,32 @@ export interface SeasonalChangeSettings {
   readonly periods: number;
   /** Scores below this are 0 (round 10b: 3, the member speaks only at the alarm level; 0: never). */
   readonly floor: number;
+  /** Late arming (round 12a) when the training part shows no period, or `null`: off stays off. */
+  readonly late: SeasonalLateSettings | null;
 }
+
+/**
+ * Late arming (docs/evaluation.md, round 12a): when the training part is on a regular grid but the
+ * member is off, it keeps the last `(minPeriods + 1) × maxPeriod` grid slots of the stream in a ring and
+ * every `every` points (at most `checks` times) looks for a period there with the same check `fit` uses.
+ */
+export interface SeasonalLateSettings {
+  /** The longest period it may arm with, in points (the history ring holds minPeriods + 1 of them). */
+  readonly maxPeriod: number;
+  /** The least whole periods the history must span before it arms (the period check needs 3). */
+  readonly minPeriods: number;
+  /** Points between two checks. */
+  readonly every: number;
+  /** The most checks; then the member stays off and drops its history. */
+  readonly checks: number;
+}
+
+export const SEASONAL_LATE_DEFAULTS: SeasonalLateSettings = {
+  maxPeriod: 300,
+  minPeriods: 3,
+  every: 96,
+  checks: 24,
+};
 
 export const SEASONAL_CHANGE_DEFAULTS: SeasonalChangeSettings = {
   lagFrac: 1 / 4,
@@ -70,6 +99,7 @@ export const SEASONAL_CHANGE_DEFAULTS: SeasonalChangeSettings = {
   stat: 'quantile',
   periods: 2,
   floor: 0,
+  late: null,
 };
 
 /** The median step of `t` and whether (nearly) every step is a whole multiple of it. */
@@ -108,6 +138,16 @@ export class SeasonalChangeCore {
   private lastSlot = Number.NEGATIVE_INFINITY;
   /** Why the member is off ('' when on). */
   off = '';
+  /**
+   * Late arming (settings `late`): the history ring of values by grid slot (NaN: none; empty when not
+   * waiting), the training grid, the last slot placed, checks made, points since the last check.
+   */
+  private hist: Float64Array = new Float64Array(0);
+  private hStep = 0;
+  private hT0 = 0;
+  private hLast = Number.NEGATIVE_INFINITY;
+  private hChecks = 0;
+  private hSince = 0;
   /** Scratch copies for `peekRow` (allocated once). */
   private spareWin = new Float64Array(0);
   private spareSorted = new Float64Array(0);
@@ -122,28 +162,50 @@ export class SeasonalChangeCore {
     const n = t.length;
     const out = new Float64Array(n);
     this.turnOff('');
+    this.dropHistory();
     const g = gridStep(t);
     if (!g.regular) {
       this.turnOff('irregular grid');
       return out;
     }
+    const why = this.arm(t, v, g.step, t[0], out, false);
+    if (why !== '') {
+      this.turnOff(why);
+      if (this.s.late) this.startHistory(t, v, g.step, t[0], this.s.late);
+    }
+    return out;
+  }
+
+  /**
+   * Looks for the period in `v` (times `t`, on the grid of `step` from `t0`) and, when it passes, sets
+   * the member up from these points: rings, window, and the scale from the median of the statistic
+   * over them (the training reference). Writes each point's own score into `out` when given. Returns
+   * '' when on, else why not (the member is then in an undefined state: the caller turns it off).
+   * `late`: the stream's history, not the training part (a calendar period, at most `maxPeriod`, at
+   * least the late `minPeriods` whole periods).
+   */
+  private arm(
+    t: Float64Array,
+    v: Float64Array,
+    step: number,
+    t0: number,
+    out: Float64Array | null,
+    late: boolean,
+  ): string {
+    const n = t.length;
     const p = checkedPeriod(v);
-    if (!(p > 0)) {
-      this.turnOff('no period');
-      return out;
-    }
-    const pms = calendarPeriodMs(p, g.step);
-    const P = Math.round(pms / g.step);
-    if (P < this.s.minPeriodPoints) {
-      this.turnOff(`period of ${P} points`);
-      return out;
-    }
-    if (t[n - 1] - t[0] + g.step < this.s.minPeriods * P * g.step) {
-      this.turnOff(`fewer than ${this.s.minPeriods} periods`);
-      return out;
-    }
-    this.step = g.step;
-    this.t0 = t[0];
+    if (!(p > 0)) return 'no period';
+    const pms = calendarPeriodMs(p, step);
+    if (late && !CALENDAR_PERIODS_MS.includes(pms))
+      return `period of ${p} points is not an hour, a day or a week`;
+    const P = Math.round(pms / step);
+    if (P < this.s.minPeriodPoints) return `period of ${P} points`;
+    const lateSettings = this.s.late;
+    if (late && lateSettings && P > lateSettings.maxPeriod) return `period of ${P} points > maxPeriod`;
+    const need = late && lateSettings ? lateSettings.minPeriods : this.s.minPeriods;
+    if (t[n - 1] - t[0] + step < need * P * step) return `fewer than ${need} periods`;
+    this.step = step;
+    this.t0 = t0;
     this.period = P;
     this.lag = this.s.lagFrac > 0 ? Math.max(1, Math.round(P * this.s.lagFrac)) : 1;
     this.window = Math.max(this.s.minWindow, Math.round(P * this.s.windowFrac));
@@ -155,7 +217,7 @@ export class SeasonalChangeCore {
     this.nSorted = 0;
     this.winPos = 0;
     this.lastSlot = Number.NEGATIVE_INFINITY;
-    // the training statistic, unscaled (−1: none), and its defined values
+    // the statistic, unscaled (−1: none), and its defined values
     const stat = new Float64Array(n);
     const defined = new Float64Array(n);
     let m = 0;
@@ -169,13 +231,92 @@ export class SeasonalChangeCore {
       const st = defined.subarray(0, m);
       ref = this.s.reference === 'max' ? st.reduce((a, b) => Math.max(a, b), 0) : median(st);
     }
-    if (!(ref > 0)) {
-      this.turnOff('no training statistic');
-      return out;
-    }
+    if (!(ref > 0)) return 'no training statistic';
     this.scale = 3 / (this.s.ratio * ref);
-    for (let i = 0; i < n; i++) out[i] = this.out(stat[i]);
-    return out;
+    // (what `restore` accepts; only a tiny `ratio` against a tiny statistic gets past it)
+    if (!(this.scale <= 1e300)) return 'no usable scale';
+    this.off = '';
+    if (out) for (let i = 0; i < n; i++) out[i] = this.out(stat[i]);
+    return '';
+  }
+
+  /** Starts the late-arming history from the training part (its last slots, by time). */
+  private startHistory(
+    t: Float64Array,
+    v: Float64Array,
+    step: number,
+    t0: number,
+    late: SeasonalLateSettings,
+  ): void {
+    this.hist = new Float64Array((late.minPeriods + 1) * late.maxPeriod).fill(Number.NaN);
+    this.hStep = step;
+    this.hT0 = t0;
+    this.hLast = Number.NEGATIVE_INFINITY;
+    this.hChecks = 0;
+    this.hSince = 0;
+    for (let i = 0; i < t.length; i++) this.place(t[i], v[i]);
+    this.hSince = 0;
+  }
+
+  private dropHistory(): void {
+    this.hist = new Float64Array(0);
+    this.hStep = 0;
+    this.hT0 = 0;
+    this.hLast = Number.NEGATIVE_INFINITY;
+    this.hChecks = 0;
+    this.hSince = 0;
+  }
+
+  /** Places one point in the history ring by its grid slot (a later slot only; skipped slots: NaN). */
+  private place(t: number, v: number): boolean {
+    const slot = Math.round((t - this.hT0) / this.hStep);
+    if (!(slot > this.hLast)) return false;
+    const h = this.hist;
+    const H = h.length;
+    if (Number.isFinite(this.hLast)) {
+      for (let s = this.hLast + 1, k = 0; s < slot && k < H; s++, k++) h[s % H] = Number.NaN;
+    }
+    h[slot % H] = v;
+    this.hLast = slot;
+    this.hSince++;
+    return true;
+  }
+
+  /**
+   * While off with a history: learns the point, and every `every` points (once the history spans
+   * `minPeriods` × `minPeriodPoints` slots, at most `checks` times) checks the history for a period;
+   * on success the member arms from the history (its scale learnt there) and speaks from the next point.
+   */
+  private waitRow(t: number, v: number): void {
+    const late = this.s.late;
+    if (!late || !this.place(t, v)) return;
+    if (this.hSince < late.every || this.hLast + 1 < late.minPeriods * this.s.minPeriodPoints) return;
+    this.hSince = 0;
+    this.hChecks++;
+    const H = this.hist.length;
+    const first = Math.max(0, this.hLast - H + 1);
+    let m = 0;
+    for (let s = first; s <= this.hLast; s++) if (!Number.isNaN(this.hist[s % H])) m++;
+    const ht = new Float64Array(m);
+    const hv = new Float64Array(m);
+    let j = 0;
+    for (let s = first; s <= this.hLast; s++) {
+      const x = this.hist[s % H];
+      if (Number.isNaN(x)) continue;
+      ht[j] = this.hT0 + s * this.hStep;
+      hv[j++] = x;
+    }
+    const why = m >= 3 ? this.arm(ht, hv, this.hStep, this.hT0, null, true) : 'too few points';
+    if (why === '') {
+      this.dropHistory();
+      return;
+    }
+    // (turnOff leaves the history alone)
+    this.turnOff(this.off);
+    if (this.hChecks >= late.checks) {
+      this.dropHistory();
+      this.off = `${this.off}; no period in the stream after ${late.checks} checks`;
+    }
   }
 
   /** Off, for `why` ('' while fitting): no period, no stored values. */
@@ -213,6 +354,12 @@ export class SeasonalChangeCore {
     c.winPos = this.winPos;
     c.lastSlot = this.lastSlot;
     c.off = this.off;
+    c.hist = this.hist.slice();
+    c.hStep = this.hStep;
+    c.hT0 = this.hT0;
+    c.hLast = this.hLast;
+    c.hChecks = this.hChecks;
+    c.hSince = this.hSince;
     return c;
   }
 
@@ -233,7 +380,59 @@ export class SeasonalChangeCore {
       vals: encodeFloats(this.vals),
       slots: encodeFloats(this.slots),
       win: encodeFloats(this.win),
+      // only while waiting to arm late (so every other state is the one of the build before round 12a)
+      ...(this.hist.length > 0
+        ? {
+            late: {
+              num: encodeFloats([this.hStep, this.hT0, this.hLast, this.hChecks, this.hSince]),
+              hist: encodeFloats(this.hist),
+            },
+          }
+        : {}),
     };
+  }
+
+  /** Restores the late-arming history of `state()` (absent: none), checked against the settings. */
+  private restoreHistory(state: unknown, path: string): void {
+    this.dropHistory();
+    if (state === null || typeof state !== 'object' || !('late' in state) || state.late === undefined) return;
+    const p = `${path}.late`;
+    const late = this.s.late;
+    if (!late) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${p}: a late-arming history in a model whose config has no \`late\` settings (add them or drop the field)`,
+      );
+    }
+    const [hStep, hT0, hLast, hChecks, hSince] = decodeFloats(field(state.late, 'num', p), `${p}.num`, 5);
+    const hist = decodeFloats(field(state.late, 'hist', p), `${p}.hist`);
+    const H = (late.minPeriods + 1) * late.maxPeriod;
+    const isInt = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
+    if (
+      this.period !== 0 ||
+      !(hStep > 0 && hStep <= 1e15) ||
+      !(Math.abs(hT0) <= 1e15) ||
+      !isInt(hLast, 0, 1e15) ||
+      !isInt(hChecks, 0, late.checks - 1) ||
+      !isInt(hSince, 0, late.every) ||
+      hist.length !== H
+    ) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${p}: expected a member that is off (period 0), num = [step > 0, |t0| ≤ 1e15, last slot ≥ 0, checks < ${late.checks}, points since the last check ≤ ${late.every}] and ${H} history values ((minPeriods + 1) × maxPeriod)`,
+      );
+    }
+    for (let i = 0; i < H; i++) {
+      if (!Number.isNaN(hist[i]) && !Number.isFinite(hist[i])) {
+        throw new ModelFormatError('bad_field', `${p}.hist[${i}]: expected a finite value or "NaN"`);
+      }
+    }
+    this.hist = hist;
+    this.hStep = hStep;
+    this.hT0 = hT0;
+    this.hLast = hLast;
+    this.hChecks = hChecks;
+    this.hSince = hSince;
   }
 
   /** Restores `state()` output, checking every field against the settings; `path` names it in errors. */
@@ -258,6 +457,7 @@ export class SeasonalChangeCore {
         );
       }
       this.turnOff(off);
+      this.restoreHistory(state, path);
       return;
     }
     const isInt = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
@@ -323,6 +523,7 @@ export class SeasonalChangeCore {
     this.nSorted = nSorted;
     this.winPos = winPos;
     this.lastSlot = lastSlot;
+    this.restoreHistory(state, path);
   }
 
   /** The score 3 stands for, in units of the training statistic's reference (0 when off). */
@@ -332,7 +533,11 @@ export class SeasonalChangeCore {
 
   /** Scores one point (and learns it). */
   scoreRow(t: number, v: number): number {
-    if (this.period === 0) return 0;
+    if (this.period === 0) {
+      // waiting for a period (late arming): learns the point; the arming point itself scores 0
+      if (this.hist.length > 0) this.waitRow(t, v);
+      return 0;
+    }
     const x = this.step1(t, v);
     return this.out(x);
   }

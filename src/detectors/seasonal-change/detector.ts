@@ -16,7 +16,12 @@ import { jsonAny, jsonFloat } from '../json.js';
 import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
 import type { Frame } from '../transforms.js';
 import type { JsonValue } from '../types.js';
-import { SEASONAL_CHANGE_DEFAULTS as D, SeasonalChangeCore, type SeasonalChangeSettings } from './core.js';
+import {
+  SEASONAL_CHANGE_DEFAULTS as D,
+  SEASONAL_LATE_DEFAULTS as L,
+  SeasonalChangeCore,
+  type SeasonalChangeSettings,
+} from './core.js';
 
 export const seasonalChangeConfigSchema = z.strictObject({
   ...baseConfigShape(1000),
@@ -42,6 +47,20 @@ export const seasonalChangeConfigSchema = z.strictObject({
   periods: z.number().int().min(1).max(10).default(D.periods),
   /** Scores below this are 0 (3: the member speaks only at the alarm level; 0: never). */
   floor: z.number().min(0).max(1000).default(D.floor),
+  /**
+   * Late arming (round 12a of docs/evaluation.md; absent: off): when the training part shows no period,
+   * keep the last (minPeriods + 1) × maxPeriod slots of the stream and look for one every `every` points
+   * (at most `checks` times); arm with a calendar period (an hour, a day, a week) of at most `maxPeriod`
+   * points once the history spans `minPeriods` whole periods, its scale learnt from that history.
+   */
+  late: z
+    .strictObject({
+      maxPeriod: z.number().int().min(4).max(2000).default(L.maxPeriod),
+      minPeriods: z.number().int().min(3).max(10).default(L.minPeriods),
+      every: z.number().int().min(1).max(1_000_000).default(L.every),
+      checks: z.number().int().min(1).max(10_000).default(L.checks),
+    })
+    .optional(),
 });
 export type SeasonalChangeConfig = z.infer<typeof seasonalChangeConfigSchema>;
 export type SeasonalChangeInput = z.input<typeof seasonalChangeConfigSchema>;
@@ -60,6 +79,7 @@ export function seasonalChangeSettings(c: SeasonalChangeConfig): SeasonalChangeS
     stat: c.stat,
     periods: c.periods,
     floor: c.floor,
+    late: c.late ?? null,
   };
 }
 
@@ -70,6 +90,8 @@ const seasonalChangeStateSchema = z.object({
   vals: z.array(jsonFloat),
   slots: z.array(jsonFloat),
   win: z.array(jsonFloat),
+  /** Late arming's history while it waits (absent otherwise, and in every model before round 12a). */
+  late: z.object({ num: z.array(jsonFloat), hist: z.array(jsonFloat) }).optional(),
 });
 type SeasonalChangeState = z.infer<typeof seasonalChangeStateSchema>;
 

@@ -1,0 +1,188 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { defaultDetector, loadModel, Rng, SeasonalChangeDetector } from '../../src/detectors/index.js';
+import { ModelFormatError } from '../../src/index.js';
+import {
+  gaussOne,
+  RECIPES,
+  SEASONAL_CHANGE_DEFAULTS,
+  SEASONAL_LATE_DEFAULTS,
+  SeasonalChangeCore,
+  type SeasonalChangeSettings,
+} from '../../src/internal.js';
+
+// Round 12a of docs/evaluation.md: late arming. A 5-minute series with a daily cycle (288 points): the
+// 450-point training part (1.56 days) shows no period, the stream shows one after three days.
+
+const DAY = 86_400_000;
+const STEP = 300_000;
+
+/** A daily sine (amplitude 10), Gaussian noise (sd `noise`), the cycle `factor` × as fast on [at, at + len). */
+function series(
+  n: number,
+  o: { seed?: number; at?: number; len?: number; factor?: number; noise?: number } = {},
+) {
+  const r = new Rng(o.seed ?? 1);
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  let phase = 0;
+  for (let i = 0; i < n; i++) {
+    t[i] = Date.UTC(2024, 0, 1) + i * STEP;
+    const fast = o.at !== undefined && i >= o.at && i < o.at + (o.len ?? 0);
+    phase += (2 * Math.PI * STEP * (fast ? (o.factor ?? 1) : 1)) / DAY;
+    v[i] = 50 + 10 * Math.sin(phase) + (o.noise ?? 1) * gaussOne(r);
+  }
+  return { t, v };
+}
+
+const LATE: SeasonalChangeSettings = { ...SEASONAL_CHANGE_DEFAULTS, floor: 3, late: SEASONAL_LATE_DEFAULTS };
+
+/** Fits on the first `train` points, streams the rest; the index of the point at which it armed (-1: never). */
+function stream(s: { t: Float64Array; v: Float64Array }, train: number, settings = LATE) {
+  const core = new SeasonalChangeCore(settings);
+  core.fit(s.t.subarray(0, train), s.v.subarray(0, train));
+  const out = new Float64Array(s.t.length);
+  let armedAt = core.period > 0 ? train - 1 : -1;
+  for (let i = train; i < s.t.length; i++) {
+    out[i] = core.scoreRow(s.t[i], s.v[i]);
+    if (armedAt < 0 && core.period > 0) armedAt = i;
+  }
+  return { core, out, armedAt };
+}
+
+const max = (x: Float64Array) => x.reduce((a, b) => Math.max(a, b), 0);
+
+describe('SeasonalChangeCore, late arming', () => {
+  it('arms on the stream once it spans three days, learns its scale there, then finds a faster cycle', () => {
+    const s = series(3000, { at: 2200, len: 100, factor: 2.5 });
+    const off = stream(s, 450, { ...LATE, late: null });
+    expect(off.core.period).toBe(0);
+    expect(max(off.out)).toBe(0);
+    const { core, out, armedAt } = stream(s, 450);
+    expect(core.period).toBe(288);
+    expect(core.off).toBe('');
+    // not before three whole days, and at a check (every 96 points after the training part)
+    expect(armedAt + 1).toBeGreaterThanOrEqual(3 * 288);
+    expect((armedAt + 1 - 450) % SEASONAL_LATE_DEFAULTS.every).toBe(0);
+    // silent on the history it learnt from and at the arming point; quiet until the change
+    expect(max(out.subarray(0, armedAt + 1))).toBe(0);
+    expect(max(out.subarray(armedAt + 1, 2200))).toBeLessThan(3);
+    expect(max(out.subarray(2200, 2500))).toBeGreaterThan(3);
+  });
+
+  it('gives up after `checks` checks on noise without a cycle, and drops its history', () => {
+    const r = new Rng(9);
+    const s = series(3000, { noise: 1 });
+    for (let i = 0; i < s.v.length; i++) s.v[i] = 50 + gaussOne(r);
+    const late = { ...SEASONAL_LATE_DEFAULTS, every: 50, checks: 5 };
+    const core = new SeasonalChangeCore({ ...LATE, late });
+    core.fit(s.t.subarray(0, 450), s.v.subarray(0, 450));
+    expect((core.state() as { late?: unknown }).late).toBeDefined();
+    for (let i = 450; i < 450 + 5 * 50; i++) expect(core.scoreRow(s.t[i], s.v[i])).toBe(0);
+    expect(core.period).toBe(0);
+    expect(core.off).toMatch(/after 5 checks/);
+    expect((core.state() as { late?: unknown }).late).toBeUndefined();
+  });
+
+  it('never arms before `minPeriods` whole periods of history, and never at a point it scores above 0 (property)', () => {
+    const s = series(2400, { seed: 2 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 3, max: 5 }),
+        fc.integer({ min: 24, max: 200 }),
+        fc.integer({ min: 100, max: 700 }),
+        (minPeriods, every, train) => {
+          // enough checks to reach the end of the series: it must arm (5 days fit in 2,400 points)
+          const late = { ...SEASONAL_LATE_DEFAULTS, minPeriods, every, checks: 10_000 };
+          const { core, out, armedAt } = stream(s, train, { ...LATE, floor: 0, late });
+          expect(armedAt).toBeGreaterThan(0);
+          expect(core.period).toBe(288);
+          expect(armedAt + 1).toBeGreaterThanOrEqual(minPeriods * 288);
+          expect(max(out.subarray(0, armedAt + 1))).toBe(0);
+          expect(out[armedAt + 1]).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('a checkpoint mid-stream, waiting or armed, restores to identical scores; peekRow changes nothing (property)', () => {
+    const s = series(1600, { seed: 4, at: 1300, len: 80, factor: 0.4 });
+    fc.assert(
+      fc.property(fc.integer({ min: 450, max: 1599 }), fc.integer({ min: 24, max: 120 }), (cut, every) => {
+        const settings = { ...LATE, late: { ...SEASONAL_LATE_DEFAULTS, every } };
+        const a = new SeasonalChangeCore(settings);
+        a.fit(s.t.subarray(0, 450), s.v.subarray(0, 450));
+        for (let i = 450; i < cut; i++) {
+          const peeked = a.peekRow(s.t[i], s.v[i]);
+          const scored = a.scoreRow(s.t[i], s.v[i]);
+          if (a.period > 0) expect(scored).toBe(peeked);
+        }
+        const b = new SeasonalChangeCore(settings);
+        b.restore(JSON.parse(JSON.stringify(a.state())), 'state');
+        const c = a.clone();
+        for (let i = cut; i < 1600; i++) {
+          const x = a.scoreRow(s.t[i], s.v[i]);
+          expect(b.scoreRow(s.t[i], s.v[i])).toBe(x);
+          expect(c.scoreRow(s.t[i], s.v[i])).toBe(x);
+        }
+        expect(b.state()).toEqual(a.state());
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('without `late`, states are what they were (no `late` field), so older model files load as before', () => {
+    const s = series(1200);
+    const core = new SeasonalChangeCore({ ...SEASONAL_CHANGE_DEFAULTS, floor: 3 });
+    core.fit(s.t.subarray(0, 450), s.v.subarray(0, 450));
+    expect(Object.keys(core.state() as object).sort()).toEqual(['num', 'off', 'slots', 'vals', 'win']);
+  });
+});
+
+describe('SeasonalChangeDetector, late arming', () => {
+  const s = series(2600, { seed: 6, at: 2000, len: 100, factor: 2.5 });
+  const train = { t: s.t.subarray(0, 450), v: s.v.subarray(0, 450) };
+  const test = { t: s.t.subarray(450), v: s.v.subarray(450) };
+
+  it('streams what the core streams, and its model file reloads bit for bit while waiting and once armed', () => {
+    const d = new SeasonalChangeDetector({ floor: 3, late: {}, enableThreshold: false });
+    d.train(train);
+    const { out } = stream(s, 450);
+    for (const cut of [200, 900]) {
+      const st = d.stream();
+      for (let i = 0; i < cut; i++) expect(st.push(test.t[i], test.v[i]).score).toBe(out[450 + i]);
+      const st2 = loadModel(JSON.parse(JSON.stringify(st.toJSON()))).stream();
+      for (let i = cut; i < test.t.length; i++) {
+        const x = st.push(test.t[i], test.v[i]).score;
+        expect(st2.push(test.t[i], test.v[i]).score).toBe(x);
+        expect(x).toBe(out[450 + i]);
+      }
+    }
+    expect(max(out)).toBeGreaterThan(3);
+  });
+
+  it('refuses a history in a model without `late`, or one of the wrong size', () => {
+    const d = new SeasonalChangeDetector({ late: {} });
+    d.train(train);
+    const good = JSON.parse(JSON.stringify(d.toJSON()));
+    expect(good.state.model.late.hist).toHaveLength(4 * 300);
+    const noLate = structuredClone(good);
+    delete noLate.config.late;
+    expect(() => loadModel(noLate)).toThrow(/no `late` settings/);
+    const short = structuredClone(good);
+    short.state.model.late.hist.pop();
+    expect(() => loadModel(short)).toThrow(ModelFormatError);
+    const checks = structuredClone(good);
+    checks.state.model.late.num[3] = 24;
+    expect(() => loadModel(checks)).toThrow(/checks < 24/);
+  });
+
+  it('the recipe defaultSeasonalLate is the default with `seasonal: { late: {} }`, online mapping', () => {
+    expect(RECIPES.defaultSeasonalLate.mapping).toBe('online');
+    const a = JSON.stringify(RECIPES.defaultSeasonalLate.build({ seed: 0 }).toJSON());
+    const b = JSON.stringify(defaultDetector({ seasonal: { late: {} } }).toJSON());
+    expect(a).toBe(b);
+    expect(JSON.stringify(defaultDetector().toJSON())).not.toContain('maxPeriod');
+  });
+});
