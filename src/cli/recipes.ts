@@ -80,6 +80,7 @@ export const RECIPE_NAMES = [
   'defaultBefore10c',
   'defaultRule11',
   'defaultJump11',
+  'defaultStrong12',
 ] as const;
 
 /**
