@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { defaultDetector } from '../src/detectors/default.js';
 import type { Detector } from '../src/detectors/types.js';
+import { BEFORE_12C } from '../src/lab/alarm-paths.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
@@ -34,7 +35,7 @@ for (const corpus of corpora) {
   const kinds = corpusKinds(corpus);
   const local = settings.map(() => [0, 0, 0, 0]);
   for (const file of Object.keys(windows).sort()) {
-    const def = await scores(corpus, file, 'default', () => defaultDetector());
+    const def = await scores(corpus, file, 'default', () => defaultDetector(BEFORE_12C));
     const mem = [
       await scores(corpus, file, 'ets', () => defaultMemberAlone(0)),
       await scores(corpus, file, 'rcf', () => defaultMemberAlone(1)),

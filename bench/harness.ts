@@ -173,7 +173,13 @@ export function sweepSummary(
  * `s` from point `p` on, with the round-11 options: a raw alarm at or above `strong` fires alone
  * (`strongThreshold`), and `full` keeps the last `minAlmInWindow` points in the window (`fullWindow`).
  */
-export function replayAlarms(t: Float64Array, s: Float64Array, p: number, strong: number, full: boolean): Uint8Array {
+export function replayAlarms(
+  t: Float64Array,
+  s: Float64Array,
+  p: number,
+  strong: number,
+  full: boolean,
+): Uint8Array {
   const th = DEFAULT_ALARM_RULE.almThreshold;
   const win = DEFAULT_ALARM_RULE.almWindowMinutes * 60_000;
   const sup = DEFAULT_ALARM_RULE.almSuppressMinutes * 60_000;

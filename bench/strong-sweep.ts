@@ -8,7 +8,8 @@
  * A `look:` group (e.g. `look:nab=<NAB's folder>`, NAB's layout, kinds = categories) is replayed and
  * printed per setting (in-sample: never used to choose).
  *
- * Every grid setting is replayed on every corpus (no stream is scored again: `cachedStreamScores`, as
+ * The base is the default before round 12c (`defaultDetector(BEFORE_12C)`, no lone-alarm paths; the
+ * cache tag `default` is that stream). Every grid setting is replayed on every corpus (no stream is scored again: `cachedStreamScores`, as
  * `bench/combo-sweep.ts`). Printed: the pooled (in-sample) table, then for each group the setting the
  * selection rule picks on the other groups and what it does on the held group (the cross-validated
  * figure is the sum over the held groups). With `--mt`, the CSV `bench/mt-diag.ts OUT.csv default`
@@ -23,6 +24,7 @@
 import { readFileSync } from 'node:fs';
 import { TEST_WINDOWS } from '../src/cli/nab/machine-temperature.js';
 import { defaultDetector } from '../src/detectors/default.js';
+import { BEFORE_12C } from '../src/lab/alarm-paths.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { evaluate } from '../src/metrics/index.js';
@@ -106,7 +108,9 @@ for (const g of groups) {
     const windows = corpusWindows(corpus);
     const kinds = corpusKinds(corpus);
     for (const file of Object.keys(windows).sort()) {
-      const def = await cachedStreamScores(cacheDir, corpus, file, 'default', () => defaultDetector());
+      const def = await cachedStreamScores(cacheDir, corpus, file, 'default', () =>
+        defaultDetector(BEFORE_12C),
+      );
       const ets = await cachedStreamScores(cacheDir, corpus, file, 'ets', () => defaultMemberAlone(0));
       const { t } = (await loadCorpusFile(corpus, file)).series;
       const p = nabProbationaryLength(t.length);
@@ -167,13 +171,22 @@ function choose(t: Tally[]): number {
 }
 
 const tuneIdx = groups.map((_g, i) => i).filter((i) => i < nTune);
-process.stdout.write(`kinds (per-kind columns, those with windows): ${KINDS.join(' ')}; target: ${TARGET.join(' ')}\n`);
+process.stdout.write(
+  `kinds (per-kind columns, those with windows): ${KINDS.join(' ')}; target: ${TARGET.join(' ')}\n`,
+);
 const all = pooled(tuneIdx);
-process.stdout.write(`\n== in-sample, tuning groups pooled (${groups.slice(0, nTune).map((g) => g.name).join(', ')})\n`);
+process.stdout.write(
+  `\n== in-sample, tuning groups pooled (${groups
+    .slice(0, nTune)
+    .map((g) => g.name)
+    .join(', ')})\n`,
+);
 for (let k = 0; k < grid.length; k++) process.stdout.write(`${row(label(grid[k]), all[k])}\n`);
 const inSample = choose(all);
 process.stdout.write(`chosen on all groups (in-sample): ${label(grid[inSample])}\n`);
-process.stdout.write(`${row('  default', all[DEFAULT])}\n${row(`  ${label(grid[inSample])}`, all[inSample])}\n`);
+process.stdout.write(
+  `${row('  default', all[DEFAULT])}\n${row(`  ${label(grid[inSample])}`, all[inSample])}\n`,
+);
 
 process.stdout.write('\n== leave one group out\n');
 let cvDef = empty();
@@ -183,14 +196,18 @@ groups.slice(0, nTune).forEach((g, h) => {
   const k = choose(train);
   process.stdout.write(`held ${g.name}: chosen on the others ${label(grid[k])}\n`);
   process.stdout.write(`${row('  train default', train[DEFAULT])}\n${row('  train chosen', train[k])}\n`);
-  process.stdout.write(`${row('  held default', byGroup[h][DEFAULT])}\n${row('  held chosen', byGroup[h][k])}\n`);
+  process.stdout.write(
+    `${row('  held default', byGroup[h][DEFAULT])}\n${row('  held chosen', byGroup[h][k])}\n`,
+  );
   cvDef = add(cvDef, byGroup[h][DEFAULT]);
   cvSel = add(cvSel, byGroup[h][k]);
 });
 process.stdout.write(`${row('cross-validated default', cvDef)}\n${row('cross-validated chosen', cvSel)}\n`);
 
 for (let h = nTune; h < groups.length; h++) {
-  process.stdout.write(`\n== ${groups[h].name} (in-sample look: nothing is chosen by it; kinds = its categories)\n`);
+  process.stdout.write(
+    `\n== ${groups[h].name} (in-sample look: nothing is chosen by it; kinds = its categories)\n`,
+  );
   for (let k = 0; k < grid.length; k++) process.stdout.write(`${row(label(grid[k]), byGroup[h][k])}\n`);
 }
 

@@ -81,6 +81,7 @@ export const RECIPE_NAMES = [
   'defaultRule11',
   'defaultJump11',
   'defaultStrong12',
+  'defaultBefore12c',
 ] as const;
 
 /**

@@ -25,10 +25,16 @@ export const RULE_11 = { fullWindow: true, strongThreshold: 3.5 } as const;
 /** Round 12c's levels: a raw alarm of 5.5 fires alone; the ETS member alone reaches the alarm level at 4.5. */
 export const STRONG_12 = { strongThreshold: 5.5, etsAlone: 4.5 } as const;
 
+/**
+ * `defaultDetector()` options that leave out round 12c's two lone-alarm paths (the ETS member alone and
+ * strong single alarms): recipes that stand for a default before round 12c spread it.
+ */
+export const BEFORE_12C = { etsAlone: false, threshold: { strongThreshold: undefined } } as const;
+
 /** The recipes of rounds 11 and 12c (registered in `RECIPES`, src/lab/recipes.ts). */
 export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultRule11: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: RULE_11 }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: RULE_11, etsAlone: false }),
     mapping: 'online',
     description:
       'candidate (round 11): defaultDetector() with the full-window rule and strong single alarms at 3.5',
@@ -48,6 +54,12 @@ export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freez
       }),
     mapping: 'online',
     description:
-      'candidate (round 12c): defaultDetector() with strong single alarms at 5.5 and the ETS member alone from 4.5 (Merlion window)',
+      'candidate (round 12c): defaultDetector() with strong single alarms at 5.5 and the ETS member alone from 4.5 (Merlion window); the default since',
+  },
+  defaultBefore12c: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_12C }),
+    mapping: 'online',
+    description:
+      'defaultDetector() before round 12c: the two-exceedance rule alone, the plain mean (no lone-alarm paths)',
   },
 });

@@ -6,6 +6,7 @@
 
 import { defaultDetector } from '../detectors/default.js';
 import { SeasonalChangeDetector, type SeasonalChangeInput } from '../detectors/seasonal-change/detector.js';
+import { BEFORE_12C } from './alarm-paths.js';
 import { meanDefault } from './candidates.js';
 import { flatLineOnset, maxWithRule, meanOfThree } from './candidates-kinds.js';
 import type { Recipe } from './recipes.js';
@@ -45,7 +46,7 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
       'round 10c: defaultDetector() with the seasonal-change member shipped inside it (floor 3); the default since',
   },
   defaultBefore10c: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: false }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: false, ...BEFORE_12C }),
     mapping: 'online',
     description:
       'defaultDetector() before round 10c: the mean and the flat-line member, no seasonal-change member',
