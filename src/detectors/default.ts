@@ -65,11 +65,7 @@ import { ZmsDetector, type ZmsInput } from './zms.js';
 export interface DefaultDetectorInput {
   /** Seed of every random choice (the forest). Default 0. */
   seed?: number;
-  /**
-   * Overrides of the ensemble's alarm rule (`AggregateAlarms`; defaults 3.0 / 2 / 60 / 120 and
-   * `strongThreshold` `DEFAULT_STRONG_THRESHOLD`, 5.5; `strongThreshold: undefined` leaves the strong
-   * single-alarm path out, as before round 12c).
-   */
+  /** Overrides of the ensemble's alarm rule (`AggregateAlarms`; defaults 3.0 / 2 / 60 / 120, `strongThreshold` 5.5 since round 12c, `strongThreshold: undefined` for none). */
   threshold?: Partial<Omit<AggregateAlarmsConfig, 'type'>>;
   /** Overrides of the ETS member's config. */
   ets?: EtsInput;
