@@ -87,6 +87,7 @@ export {
   SHAPE_8B_BUDGET,
 } from './lab/recipes.js';
 export { SEASONAL_RECIPES, seasonalDefault } from './lab/seasonal-change.js';
+export { autocorrelation } from './math/autocorrelation.js';
 export { projectedGradientNorm } from './math/box.js';
 export { minimizeLbfgsb } from './math/lbfgsb.js';
 export { normalCdf, normalQuantile } from './math/normal.js';

@@ -203,33 +203,40 @@ describe('dateBin (SQL DATE_BIN + GROUP BY)', () => {
     expect(() => dateBin({ t: [0, 1], v: [1] }, { everyMs: 10, aggregate: 'max' })).toThrow(SeriesError);
     expect(() => dateBin({ t: [], v: [] }, { everyMs: 10, aggregate: 'max' })).toThrow(SeriesError);
   });
-  it('property: equals a GROUP BY over floor((t − origin)/every)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: -1000, max: 1000 })), {
-          minLength: 1,
-          maxLength: 150,
-        }),
-        fc.integer({ min: 1, max: 1e8 }),
-        fc.integer({ min: -1e9, max: 1e9 }),
-        fc.constantFrom(...AGGS),
-        (pairs, every, originMs, aggregate) => {
-          const groups = new Map<number, number[]>();
-          for (const [t, v] of pairs) {
-            const b = originMs + Math.floor((t - originMs) / every) * every;
-            groups.set(b, [...(groups.get(b) ?? []), v]);
-          }
-          const keys = [...groups.keys()].sort((a, b) => a - b);
-          const r = dateBin(
-            { t: pairs.map((p) => p[0]), v: pairs.map((p) => p[1]) },
-            { everyMs: every, aggregate, originMs },
-          );
-          expect(Array.from(r.t)).toEqual(keys);
-          keys.forEach((k, i) => {
-            expect(r.v[i]).toBeCloseTo(agg(groups.get(k)!, aggregate), 9);
-          });
-        },
-      ),
-    );
-  });
+  // wide timestamps: the rows sort by integer keys; narrow ones (at most 4 n + 1024 bins): by counting
+  it.each([
+    ['wide', 1e9, 1e8],
+    ['narrow', 3000, 40],
+  ] as const)(
+    'property: equals a GROUP BY over floor((t − origin)/every) (%s range)',
+    (_, span, maxEvery) => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.integer({ min: -span, max: span }), fc.integer({ min: -1000, max: 1000 })), {
+            minLength: 1,
+            maxLength: 150,
+          }),
+          fc.integer({ min: 1, max: maxEvery }),
+          fc.integer({ min: -span, max: span }),
+          fc.constantFrom(...AGGS),
+          (pairs, every, originMs, aggregate) => {
+            const groups = new Map<number, number[]>();
+            for (const [t, v] of pairs) {
+              const b = originMs + Math.floor((t - originMs) / every) * every;
+              groups.set(b, [...(groups.get(b) ?? []), v]);
+            }
+            const keys = [...groups.keys()].sort((a, b) => a - b);
+            const r = dateBin(
+              { t: pairs.map((p) => p[0]), v: pairs.map((p) => p[1]) },
+              { everyMs: every, aggregate, originMs },
+            );
+            expect(Array.from(r.t)).toEqual(keys);
+            keys.forEach((k, i) => {
+              expect(r.v[i]).toBeCloseTo(agg(groups.get(k)!, aggregate), 9);
+            });
+          },
+        ),
+      );
+    },
+  );
 });

@@ -1,3 +1,5 @@
+import { autocorrelation } from '../../math/autocorrelation.js';
+
 /**
  * The dominant period of a series, from its autocorrelation: the lag of the highest autocorrelation
  * peak after the function first drops below zero, if that peak reaches `minCorr`; else 0 (no period).
@@ -7,18 +9,8 @@ export function dominantPeriod(v: Float64Array, maxLag = 2000, minCorr = 0.3): n
   const n = v.length;
   const L = Math.min(maxLag, Math.floor(n / 3));
   if (L < 4) return 0;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += v[i];
-  mean /= n;
-  let var0 = 0;
-  for (let i = 0; i < n; i++) var0 += (v[i] - mean) ** 2;
-  if (!(var0 > 0)) return 0;
-  const acf = new Float64Array(L + 1);
-  for (let k = 1; k <= L; k++) {
-    let s = 0;
-    for (let i = k; i < n; i++) s += (v[i] - mean) * (v[i - k] - mean);
-    acf[k] = s / var0;
-  }
+  const acf = autocorrelation(v, L);
+  if (!acf) return 0;
   let k = 1;
   while (k <= L && acf[k] > 0) k++;
   let best = 0;
@@ -30,30 +22,6 @@ export function dominantPeriod(v: Float64Array, maxLag = 2000, minCorr = 0.3): n
     }
   }
   return best;
-}
-
-/**
- * Autocorrelation of `v` at lags 1 … L (index 0 unused), or null when `v` is constant. O(n · L).
- */
-function autocorrelation(v: Float64Array, L: number): Float64Array | null {
-  const n = v.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += v[i];
-  mean /= n;
-  const c = new Float64Array(n);
-  let var0 = 0;
-  for (let i = 0; i < n; i++) {
-    c[i] = v[i] - mean;
-    var0 += c[i] * c[i];
-  }
-  if (!(var0 > 0)) return null;
-  const acf = new Float64Array(L + 1);
-  for (let k = 1; k <= L; k++) {
-    let s = 0;
-    for (let i = k; i < n; i++) s += c[i] * c[i - k];
-    acf[k] = s / var0;
-  }
-  return acf;
 }
 
 /**

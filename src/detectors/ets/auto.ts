@@ -1,6 +1,6 @@
 import { DetectorError } from '../../errors.js';
 import { type EtsComponent, type EtsError, type EtsModel, type EtsSpec, fitEts, specName } from './model.js';
-import { detectSeasonality, type PeriodicityStrategy } from './seasonality.js';
+import { isHolt, type PeriodicityStrategy, seasonalityAndHolt } from './seasonality.js';
 
 export type InformationCriterion = 'aic' | 'aicc' | 'bic';
 
@@ -91,20 +91,23 @@ export function autoEts(y: ArrayLike<number>, opts: AutoEtsOptions = {}): AutoEt
   if (y.length < 3) {
     throw new DetectorError('ets_too_short', `AutoETS needs at least 3 points, got ${y.length}`);
   }
-  const period =
+  const found =
     opts.seasonality === false
-      ? (opts.base?.period ?? 1)
-      : detectSeasonality(y, {
+      ? null
+      : seasonalityAndHolt(y, {
           maxLag: opts.maxLag ?? null,
           pval: opts.pval ?? 0.05,
           strategy: opts.strategy ?? 'acf',
-        })[0];
+        });
+  const period = found === null ? (opts.base?.period ?? 1) : found.periods[0];
+  // the period search has fitted the additive Holt model already (the same deterministic fit)
+  const holt = found?.holt ?? null;
   const grid = candidateGrid(y, period, opts);
   const ic = opts.ic ?? 'aic';
   const candidates: AutoEtsCandidate[] = [];
   let best: EtsModel | null = null;
   for (const spec of grid) {
-    const model = fitEts(y, spec);
+    const model = holt !== null && isHolt(spec) ? holt : fitEts(y, spec);
     candidates.push({
       name: specName(spec),
       spec,

@@ -1,6 +1,7 @@
 import { DetectorError } from '../../errors.js';
+import { autocorrelation } from '../../math/autocorrelation.js';
 import { normalQuantile } from '../../math/normal.js';
-import { fitEts } from './model.js';
+import { type EtsModel, type EtsSpec, fitEts } from './model.js';
 
 export type PeriodicityStrategy = 'acf' | 'min' | 'max' | 'all';
 
@@ -13,25 +14,12 @@ export interface SeasonalityOptions {
   strategy?: PeriodicityStrategy;
 }
 
-/** Sample autocorrelations r_0…r_L (mean removed, sums divided by n; NaN → 0). */
+/** The additive Holt model (AAN) whose residuals `detectSeasonality` also searches. */
+export const HOLT = { error: 'add', trend: 'add', damped: false, seasonal: null, period: 1 } as const;
+
+/** Sample autocorrelations r_0…r_L (mean removed, sums divided by n; all 0 for a constant series). */
 export function acf(x: ArrayLike<number>, maxLag: number): Float64Array {
-  const n = x.length;
-  const L = Math.min(maxLag, n - 1);
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += x[i];
-  mean /= n;
-  const d = new Float64Array(n);
-  for (let i = 0; i < n; i++) d[i] = x[i] - mean;
-  const r = new Float64Array(L + 1);
-  let c0 = 0;
-  for (let i = 0; i < n; i++) c0 += d[i] * d[i];
-  for (let k = 0; k <= L; k++) {
-    let c = 0;
-    for (let i = 0; i + k < n; i++) c += d[i] * d[i + k];
-    const v = c / c0;
-    r[k] = Number.isNaN(v) ? 0 : v;
-  }
-  return r;
+  return autocorrelation(x, maxLag) ?? new Float64Array(Math.max(0, Math.min(maxLag, x.length - 1)) + 1);
 }
 
 /**
@@ -40,6 +28,17 @@ export function acf(x: ArrayLike<number>, maxLag: number): Float64Array {
  * Holt (AAN) fit. Returns the candidate periods best first, or `[1]` if none.
  */
 export function detectSeasonality(x: ArrayLike<number>, opts: SeasonalityOptions = {}): number[] {
+  return seasonalityAndHolt(x, opts).periods;
+}
+
+/**
+ * `detectSeasonality`, also giving the additive Holt (AAN) fit it makes on series of ten points or more
+ * (null below), so that AutoETS, whose non-seasonal grid holds that very model, does not fit it twice.
+ */
+export function seasonalityAndHolt(
+  x: ArrayLike<number>,
+  opts: SeasonalityOptions = {},
+): { periods: number[]; holt: EtsModel | null } {
   const n = x.length;
   if (n < 3) {
     throw new DetectorError('ets_too_short', `seasonality detection needs at least 3 points, got ${n}`);
@@ -47,9 +46,10 @@ export function detectSeasonality(x: ArrayLike<number>, opts: SeasonalityOptions
   const pval = opts.pval ?? 0.05;
   const zCrit = pval === 0.05 ? 1.959963984540054 : normalQuantile(1 - pval / 2);
   const series: ArrayLike<number>[] = [x];
+  let holt: EtsModel | null = null;
   if (n >= 10) {
-    const fit = fitEts(x, { error: 'add', trend: 'add', damped: false, seasonal: null });
-    series.push(fit.resid);
+    holt = fitEts(x, HOLT);
+    series.push(holt.resid);
   }
   const L = opts.maxLag ?? Math.max(Math.min(Math.floor(10 * Math.log10(n)), n - 1), 40);
   const scores = new Map<number, number>();
@@ -81,15 +81,20 @@ export function detectSeasonality(x: ArrayLike<number>, opts: SeasonalityOptions
   // Array.prototype.sort is stable: ties keep first-seen order.
   ranked.sort((a, b) => b[1] - a[1]);
   const periods = ranked.map(([k]) => k);
-  if (periods.length === 0) return [1];
+  if (periods.length === 0) return { periods: [1], holt };
   switch (opts.strategy ?? 'acf') {
     case 'acf':
-      return [periods[0]];
+      return { periods: [periods[0]], holt };
     case 'min':
-      return [Math.min(...periods)];
+      return { periods: [Math.min(...periods)], holt };
     case 'max':
-      return [Math.max(...periods)];
+      return { periods: [Math.max(...periods)], holt };
     default:
-      return periods;
+      return { periods, holt };
   }
+}
+
+/** Whether an ETS spec is `HOLT` (the model `seasonalityAndHolt` has already fitted). */
+export function isHolt(spec: EtsSpec): boolean {
+  return spec.error === 'add' && spec.trend === 'add' && !spec.damped && spec.seasonal === null;
 }
