@@ -1,10 +1,11 @@
 import { basename } from 'node:path';
-import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
+import { defaultDetector } from '../src/detectors/default.js';
 import type { Detector } from '../src/detectors/types.js';
+import { BEFORE_12C } from '../src/lab/alarm-paths.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
-import { cachedStreamScores, defaultMemberAlone, sweepSummary } from './harness.js';
+import { cachedStreamScores, defaultMemberAlone, replayAlarms, sweepSummary } from './harness.js';
 
 const argv = process.argv.slice(2);
 const sep = argv.indexOf('--');
@@ -25,36 +26,6 @@ interface Setting {
   full?: boolean;
 }
 
-/** The default alarm rule (AggregateAlarms), with an optional strong single-alarm path. */
-function alarms(t: Float64Array, s: Float64Array, p: number, strong: number, full: boolean): Uint8Array {
-  const th = DEFAULT_ALARM_RULE.almThreshold;
-  const win = DEFAULT_ALARM_RULE.almWindowMinutes * 60_000;
-  const sup = DEFAULT_ALARM_RULE.almSuppressMinutes * 60_000;
-  const out = new Uint8Array(t.length);
-  let last = Number.NEGATIVE_INFINITY;
-  const raws: number[] = [];
-  let ptsStart = p;
-  for (let i = p; i < t.length; i++) {
-    const minAlm = DEFAULT_ALARM_RULE.minAlmInWindow;
-    const w0 = !full
-      ? t[i] - win
-      : i - minAlm >= p
-        ? Math.min(t[i] - win, t[i - minAlm])
-        : Number.NEGATIVE_INFINITY;
-    while (ptsStart < i && t[ptsStart] < w0) ptsStart++;
-    const before = i - ptsStart;
-    while (raws.length && raws[0] < w0) raws.shift();
-    if (s[i] < th) continue;
-    raws.push(t[i]);
-    const need = Math.min(minAlm, before);
-    if ((raws.length >= need || s[i] >= strong) && last < t[i] - sup) {
-      last = t[i];
-      out[i] = 1;
-    }
-  }
-  return out;
-}
-
 const parsed: (Setting | null)[] = settings.map((s) => (s === 'none' ? null : (JSON.parse(s) as Setting)));
 const tallies = settings.map(() => ({ found: new Map<string, [number, number]>(), quiet: [0, 0] }));
 const perCorpus: string[] = [];
@@ -64,7 +35,7 @@ for (const corpus of corpora) {
   const kinds = corpusKinds(corpus);
   const local = settings.map(() => [0, 0, 0, 0]);
   for (const file of Object.keys(windows).sort()) {
-    const def = await scores(corpus, file, 'default', () => defaultDetector());
+    const def = await scores(corpus, file, 'default', () => defaultDetector(BEFORE_12C));
     const mem = [
       await scores(corpus, file, 'ets', () => defaultMemberAlone(0)),
       await scores(corpus, file, 'rcf', () => defaultMemberAlone(1)),
@@ -87,7 +58,7 @@ for (const corpus of corpora) {
         }
         c[i] = x;
       }
-      const alarm = alarms(t, c, p, o?.strong ?? Number.POSITIVE_INFINITY, o?.full === true);
+      const alarm = replayAlarms(t, c, p, o?.strong ?? Number.POSITIVE_INFINITY, o?.full === true);
       const ws = kinds[file];
       let outcome = '';
       for (const w of ws) {

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DefaultDetectorInput, defaultDetector } from '../src/detectors/default.js';
+import { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from '../src/detectors/default.js';
 import { Ensemble } from '../src/detectors/ensemble.js';
 import type { Detector } from '../src/detectors/types.js';
 import { loadCorpusFile } from '../src/lab/nab-corpus-file.js';
@@ -166,4 +166,44 @@ export function sweepSummary(
   const tot = ks.reduce((a, [, e]) => a + e[0], 0);
   const all = ks.reduce((a, [, e]) => a + e[1], 0);
   return `[${k}] ${setting}: found ${tot}/${all}; quiet ${quiet[0]}/${quiet[1]}; ${ks.map(([kk, e]) => `${kk} ${e[0]}`).join(', ')}\n`;
+}
+
+/**
+ * The default alarm rule (`AggregateAlarms` with `DEFAULT_ALARM_RULE`) replayed over precomputed |scores|
+ * `s` from point `p` on, with the round-11 options: a raw alarm at or above `strong` fires alone
+ * (`strongThreshold`), and `full` keeps the last `minAlmInWindow` points in the window (`fullWindow`).
+ */
+export function replayAlarms(
+  t: Float64Array,
+  s: Float64Array,
+  p: number,
+  strong: number,
+  full: boolean,
+): Uint8Array {
+  const th = DEFAULT_ALARM_RULE.almThreshold;
+  const win = DEFAULT_ALARM_RULE.almWindowMinutes * 60_000;
+  const sup = DEFAULT_ALARM_RULE.almSuppressMinutes * 60_000;
+  const out = new Uint8Array(t.length);
+  let last = Number.NEGATIVE_INFINITY;
+  const raws: number[] = [];
+  let ptsStart = p;
+  for (let i = p; i < t.length; i++) {
+    const minAlm = DEFAULT_ALARM_RULE.minAlmInWindow;
+    const w0 = !full
+      ? t[i] - win
+      : i - minAlm >= p
+        ? Math.min(t[i] - win, t[i - minAlm])
+        : Number.NEGATIVE_INFINITY;
+    while (ptsStart < i && t[ptsStart] < w0) ptsStart++;
+    const before = i - ptsStart;
+    while (raws.length && raws[0] < w0) raws.shift();
+    if (s[i] < th) continue;
+    raws.push(t[i]);
+    const need = Math.min(minAlm, before);
+    if ((raws.length >= need || s[i] >= strong) && last < t[i] - sup) {
+      last = t[i];
+      out[i] = 1;
+    }
+  }
+  return out;
 }

@@ -72,6 +72,11 @@ export const ROWS: BenchRow[] = [
     name: 'round 12a defaultSeasonalLate (the default, the seasonal member arming late when off at training)',
     make: () => makeDetector('defaultSeasonalLate'),
   },
+  // round 12c: the lone-alarm paths at the cross-validated levels, Merlion window
+  {
+    name: 'round 12c defaultStrong12 (the default, strong single alarms at 5.5, the ETS member alone from 4.5)',
+    make: () => makeDetector('defaultStrong12'),
+  },
   // round 8b of docs/evaluation.md: the budget of the gated discord is the largest that keeps the bar
   ...[800, 500, 300, 200].map((b) => ({
     name: `default ensemble + gated discord at level 4, budget ${b} (lab shapePeriodic20L4; docs/evaluation.md round 8b)`,

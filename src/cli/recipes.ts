@@ -82,6 +82,8 @@ export const RECIPE_NAMES = [
   'defaultRule11',
   'defaultJump11',
   'defaultDrift',
+  'defaultStrong12',
+  'defaultBefore12c',
 ] as const;
 
 /**

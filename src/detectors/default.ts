@@ -1,6 +1,6 @@
 /**
  * `defaultDetector()`: tsad's univariate default. Three parts, combined by the **maximum** of their scores,
- * with the alarm rule `AggregateAlarms(3.0, 2 alarms in 60 min, 120 min suppression)` (see
+ * with the alarm rule `AggregateAlarms(3.0, 2 alarms in 60 min, 120 min suppression, strong single alarms at 5.5)` (see
  * docs/ensemble.md and docs/evaluation.md for the measurements behind each choice):
  *
  * - the **mean of three members** (Merlion's `DefaultDetector` recipe, with members that look at three
@@ -33,6 +33,13 @@
  *   of at least 24 points and two whole periods of training data; below the alarm level it scores 0, so
  *   in the maximum it only adds alarms (round 10c of docs/evaluation.md).
  *
+ * - two **lone-alarm paths** (round 12c of docs/evaluation.md): inside the mean, where the ETS member's
+ *   calibrated |score| reaches `DEFAULT_ETS_ALONE` (4.5) the mean's magnitude is at least
+ *   3 · |ETS| / 4.5 (a jump only the forecast sees is no longer divided by three); and in the alarm rule
+ *   a raw alarm of `DEFAULT_STRONG_THRESHOLD` (5.5) or more fires alone (`strongThreshold`), where the
+ *   two-exceedance rule would wait for a second one. Levels chosen by cross-validation over tuning seeds;
+ *   `etsAlone: false, threshold: { strongThreshold: undefined }` builds the default before that round.
+ *
  * On held-out synthetic corpora the flat-line member finds every flat-line (30/30, the mean alone 7/30)
  * with the same anomaly-free files quiet; on NAB and machine temperature it scores as the mean alone or
  * better (docs/evaluation.md, round 5). The seasonal-change member finds 10 of 15 frequency changes of
@@ -59,7 +66,7 @@ import { ZmsDetector, type ZmsInput } from './zms.js';
 export interface DefaultDetectorInput {
   /** Seed of every random choice (the forest). Default 0. */
   seed?: number;
-  /** Overrides of the ensemble's alarm rule (`AggregateAlarms`; defaults 3.0 / 2 / 60 / 120). */
+  /** Overrides of the ensemble's alarm rule (`AggregateAlarms`; defaults 3.0 / 2 / 60 / 120, `strongThreshold` 5.5 since round 12c, `strongThreshold: undefined` for none). */
   threshold?: Partial<Omit<AggregateAlarmsConfig, 'type'>>;
   /** Overrides of the ETS member's config. */
   ets?: EtsInput;
@@ -79,9 +86,10 @@ export interface DefaultDetectorInput {
   seasonal?: SeasonalChangeInput | false;
   /**
    * The ETS member's calibrated |score| at which it alone reaches the alarm level inside the mean (the
-   * mean's `alone` path, round 11 of docs/evaluation.md); absent: the plain mean.
+   * mean's `alone` path, round 11 of docs/evaluation.md); default `DEFAULT_ETS_ALONE` (4.5, round 12c),
+   * `false`: the plain mean (the default before round 12c).
    */
-  etsAlone?: number;
+  etsAlone?: number | false;
   /**
    * The level-drift member (`LevelDriftDetector`, round 12b of docs/evaluation.md), added as a last part
    * of the maximum with these overrides (`{}`: its defaults, 0 below the alarm level); absent or
@@ -96,7 +104,22 @@ export const DEFAULT_FLAT_LINE_ONSET_POINTS = 2;
 /** The seasonal-change member's floor: it speaks only at the alarm level (below it, 0). */
 export const DEFAULT_SEASONAL_FLOOR = 3;
 
-/** The default alarm rule of the default detector. */
+/**
+ * Round 12c of docs/evaluation.md: a raw alarm of the default at or above this |score| fires alone
+ * (`AggregateAlarms.strongThreshold`), beside the two-exceedance rule of `DEFAULT_ALARM_RULE`.
+ */
+export const DEFAULT_STRONG_THRESHOLD = 5.5;
+
+/**
+ * Round 12c of docs/evaluation.md: the ETS member's calibrated |score| at which it alone reaches the
+ * alarm level inside the mean (`etsAlone`).
+ */
+export const DEFAULT_ETS_ALONE = 4.5;
+
+/**
+ * The default detector's two-exceedance alarm rule (Merlion's); the default adds `strongThreshold:
+ * DEFAULT_STRONG_THRESHOLD` to it (round 12c). Lab recipes that spread it keep the rule without that path.
+ */
 export const DEFAULT_ALARM_RULE = {
   type: 'aggregateAlarms',
   almThreshold: 3,
@@ -134,12 +157,12 @@ export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOp
     }),
     new ZmsDetector({ nLags: 0, enableCalibrator: true, enableThreshold: false, seed, ...cfg.zms }),
   ];
-  const threshold = { ...DEFAULT_ALARM_RULE, ...cfg.threshold };
-  const ea = cfg.etsAlone;
-  if (ea !== undefined && !(typeof ea === 'number' && ea > 0 && Number.isFinite(ea))) {
+  const threshold = { ...DEFAULT_ALARM_RULE, strongThreshold: DEFAULT_STRONG_THRESHOLD, ...cfg.threshold };
+  const ea = cfg.etsAlone === undefined ? DEFAULT_ETS_ALONE : cfg.etsAlone;
+  if (ea !== false && !(typeof ea === 'number' && ea > 0 && Number.isFinite(ea))) {
     throw new ConfigError(
       'bad_config',
-      `etsAlone must be a finite number > 0 (the ETS member's calibrated |score| at which it alone reaches the alarm level, e.g. 4), got ${String(ea)}; leave it out for the plain mean`,
+      `etsAlone must be a finite number > 0 (the ETS member's calibrated |score| at which it alone reaches the alarm level, default ${DEFAULT_ETS_ALONE}), got ${String(ea)}; use false for the plain mean`,
     );
   }
   const mean = {
@@ -147,9 +170,7 @@ export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOp
     combiner: {
       type: 'mean' as const,
       absScore: true,
-      ...(cfg.etsAlone === undefined
-        ? {}
-        : { alone: { at: [cfg.etsAlone, null, null], level: threshold.almThreshold ?? 3 } }),
+      ...(ea === false ? {} : { alone: { at: [ea, null, null], level: threshold.almThreshold ?? 3 } }),
     },
     calibrateMembers: [true, false, false],
     enableCalibrator: false,

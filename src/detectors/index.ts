@@ -17,7 +17,9 @@ export {
 export { parseConfig } from './config.js';
 export {
   DEFAULT_ALARM_RULE,
+  DEFAULT_ETS_ALONE,
   DEFAULT_SEASONAL_FLOOR,
+  DEFAULT_STRONG_THRESHOLD,
   type DefaultDetectorInput,
   defaultDetector,
 } from './default.js';

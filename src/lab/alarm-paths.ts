@@ -9,6 +9,11 @@
  * - the **jump member alone** (`etsAlone: 4`): inside the mean, the ETS member's calibrated score reaches
  *   the alarm level on its own at 4 (the mean of three divides a jump only the forecast sees); below 4
  *   the mean is unchanged, so the NAB mode's ordinary scores are the default's.
+ *
+ * Round 12c: the same two lone-alarm paths at higher levels and without the full window
+ * (`defaultStrong12`: strong single alarms at 5.5, the ETS member alone from 4.5), chosen by
+ * leave-one-seed-group-out cross-validation over tuning seeds 1–3, 901–903, 1001–1003 and 1101–1103
+ * (`bench/strong-sweep.ts`).
  */
 
 import { defaultDetector } from '../detectors/default.js';
@@ -17,10 +22,19 @@ import type { Recipe } from './recipes.js';
 /** The alarm rule of round 11's candidates: full window, strong single alarms at 3.5. */
 export const RULE_11 = { fullWindow: true, strongThreshold: 3.5 } as const;
 
-/** The recipes of round 11 (registered in `RECIPES`, src/lab/recipes.ts). */
+/** Round 12c's levels: a raw alarm of 5.5 fires alone; the ETS member alone reaches the alarm level at 4.5. */
+export const STRONG_12 = { strongThreshold: 5.5, etsAlone: 4.5 } as const;
+
+/**
+ * `defaultDetector()` options that leave out round 12c's two lone-alarm paths (the ETS member alone and
+ * strong single alarms): recipes that stand for a default before round 12c spread it.
+ */
+export const BEFORE_12C = { etsAlone: false, threshold: { strongThreshold: undefined } } as const;
+
+/** The recipes of rounds 11 and 12c (registered in `RECIPES`, src/lab/recipes.ts). */
 export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultRule11: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: RULE_11 }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: RULE_11, etsAlone: false }),
     mapping: 'online',
     description:
       'candidate (round 11): defaultDetector() with the full-window rule and strong single alarms at 3.5',
@@ -30,5 +44,22 @@ export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freez
     mapping: 'online',
     description:
       'candidate (round 11): defaultRule11 with the ETS member alone at the alarm level from 4 inside the mean',
+  },
+  defaultStrong12: {
+    build: (o) =>
+      defaultDetector({
+        seed: o.seed ?? 0,
+        threshold: { strongThreshold: STRONG_12.strongThreshold },
+        etsAlone: STRONG_12.etsAlone,
+      }),
+    mapping: 'online',
+    description:
+      'candidate (round 12c): defaultDetector() with strong single alarms at 5.5 and the ETS member alone from 4.5 (Merlion window); the default since',
+  },
+  defaultBefore12c: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_12C }),
+    mapping: 'online',
+    description:
+      'defaultDetector() before round 12c: the two-exceedance rule alone, the plain mean (no lone-alarm paths)',
   },
 });

@@ -27,7 +27,13 @@ import type { TimeSeries } from '../series/types.js';
  * the base every candidate below was built and measured on.
  */
 export function meanDefault(cfg: Omit<DefaultDetectorInput, 'flatLine'> = {}): Ensemble {
-  return defaultDetector({ ...cfg, flatLine: false, seasonal: false });
+  return defaultDetector({
+    ...cfg,
+    flatLine: false,
+    seasonal: false,
+    etsAlone: cfg.etsAlone ?? false,
+    threshold: { strongThreshold: undefined, ...cfg.threshold },
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import { NabStreamDetector } from '../detectors/nab-stream/detector.js';
 import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { ConfigError } from '../errors.js';
-import { ALARM_PATH_RECIPES } from './alarm-paths.js';
+import { ALARM_PATH_RECIPES, BEFORE_12C } from './alarm-paths.js';
 import {
   blendDetector,
   defaultFlatChangeDetector,
@@ -250,7 +250,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     description: 'candidate: onlineMax45 whose calibrators do not learn scores at the alarm level',
   },
   defaultAdapt300: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300 }, seasonal: false }),
+    build: (o) =>
+      defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300 }, seasonal: false, ...BEFORE_12C }),
     mapping: 'online',
     description:
       "candidate (round 6): defaultDetector() with ZMS's level mean adapting (half-life 300 points)",
@@ -261,6 +262,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
         seed: o.seed ?? 0,
         zms: { levelHalfLife: 300, levelAdaptScale: true },
         seasonal: false,
+        ...BEFORE_12C,
       }),
     mapping: 'online',
     description:
@@ -272,6 +274,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
         seed: o.seed ?? 0,
         zms: { levelCumulative: true, levelAdaptScale: true },
         seasonal: false,
+        ...BEFORE_12C,
       }),
     mapping: 'online',
     description:
@@ -309,7 +312,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       "candidate (round 8b): the default (20 × 512 forest) and round 8's gated discord alarming at level 4, its budget the largest that keeps the speed bar",
   },
   defaultForest10: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10 }, seasonal: false }),
+    build: (o) =>
+      defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10 }, seasonal: false, ...BEFORE_12C }),
     mapping: 'online',
     description:
       "round 8: defaultDetector() with shapePeriodic's forest (10 trees × 512 samples), no discord",
@@ -334,7 +338,12 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   },
   defaultSmallForest: {
     build: (o) =>
-      defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10, maxNSamples: 256 }, seasonal: false }),
+      defaultDetector({
+        seed: o.seed ?? 0,
+        rcf: { nEstimators: 10, maxNSamples: 256 },
+        seasonal: false,
+        ...BEFORE_12C,
+      }),
     mapping: 'online',
     description:
       'round 7: defaultDetector() with the forest of shapeDefault (10 trees × 256 samples), no discord',

@@ -7,6 +7,7 @@
 
 import { defaultDetector } from '../detectors/default.js';
 import { SeasonalChangeDetector, type SeasonalChangeInput } from '../detectors/seasonal-change/detector.js';
+import { BEFORE_12C } from './alarm-paths.js';
 import { meanDefault } from './candidates.js';
 import { flatLineOnset, maxWithRule, meanOfThree } from './candidates-kinds.js';
 import type { Recipe } from './recipes.js';
@@ -52,7 +53,7 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
       'candidate (round 12a): the default with late arming: a member off at training looks for a period in the stream',
   },
   defaultBefore10c: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: false }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: false, ...BEFORE_12C }),
     mapping: 'online',
     description:
       'defaultDetector() before round 10c: the mean and the flat-line member, no seasonal-change member',

@@ -86,6 +86,23 @@ describe("the mean combiner's alone path (round 11)", () => {
       { numRuns: 300 },
     );
   });
+  it('property (round 12c): raising the level at which a member speaks alone never raises |result|', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -12, max: 12, noNaN: true }), { minLength: 3, maxLength: 3 }),
+        fc.double({ min: 1, max: 10, noNaN: true }),
+        fc.double({ min: 0, max: 6, noNaN: true }),
+        (v, at, up) => {
+          const low = new RowCombiner('mean', true, 3, null, { at: [at, null, null], level: 3 }).row(v);
+          const high = new RowCombiner('mean', true, 3, null, { at: [at + up, null, null], level: 3 }).row(v);
+          const mean = new RowCombiner('mean', true, 3).row(v);
+          expect(Math.abs(high)).toBeLessThanOrEqual(Math.abs(low));
+          expect(Math.abs(high)).toBeGreaterThanOrEqual(Math.abs(mean));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('combineMedian and combineMax', () => {

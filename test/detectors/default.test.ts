@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_ALARM_RULE,
+  DEFAULT_ETS_ALONE,
   DEFAULT_SEASONAL_FLOOR,
+  DEFAULT_STRONG_THRESHOLD,
   defaultDetector,
   loadModel,
   Rng,
@@ -32,7 +34,10 @@ describe('defaultDetector', () => {
     expect(DEFAULT_SEASONAL_FLOOR).toBe(DEFAULT_ALARM_RULE.almThreshold);
     expect(mean).toMatchObject({ type: 'Ensemble', config: { enableThreshold: false } });
     const inner = defaultDetector({ flatLine: false, seasonal: false });
-    expect(d.members[0].toJSON().config).toEqual({ ...inner.toJSON().config, enableThreshold: false });
+    // the mean inside the maximum is the mean alone without its alarm rule (the outer ensemble's)
+    const { threshold: _outerRule, ...innerRest } = inner.toJSON().config;
+    const { threshold: _noRule, ...memberRest } = d.members[0].toJSON().config;
+    expect(memberRest).toEqual({ ...innerRest, enableThreshold: false });
     const [ets, rcf, zms] = inner.config.members;
     expect(ets).toMatchObject({
       type: 'EtsDetector',
@@ -54,10 +59,16 @@ describe('defaultDetector', () => {
       config: { nLags: 0, maxScore: 1000, enableThreshold: false },
     });
     expect(inner.config.calibrateMembers).toEqual([true, false, false]);
-    expect(inner.config.combiner).toEqual({ type: 'mean', absScore: true });
+    // round 12c: the ETS member alone reaches the alarm level from 4.5
+    expect(inner.config.combiner).toEqual({
+      type: 'mean',
+      absScore: true,
+      alone: { at: [4.5, null, null], level: 3 },
+    });
     expect(inner.config.enableCalibrator).toBe(false);
     expect(d.config.enableCalibrator).toBe(false);
-    // docs/ensemble.md, The default detector on NAB machine temperature: AggregateAlarms 3.0, 2 alarms in 60 min, 120 min suppression
+    // docs/ensemble.md, The default detector on NAB machine temperature: AggregateAlarms 3.0, 2 alarms in 60 min, 120 min suppression;
+    // round 12c of docs/evaluation.md: a raw alarm of 5.5 or more fires alone
     expect(d.config.threshold).toEqual({
       type: 'aggregateAlarms',
       almThreshold: 3,
@@ -65,8 +76,9 @@ describe('defaultDetector', () => {
       minAlmInWindow: 2,
       almWindowMinutes: 60,
       almSuppressMinutes: 120,
+      strongThreshold: 5.5,
     });
-    expect(DEFAULT_ALARM_RULE).toEqual(d.config.threshold);
+    expect({ ...DEFAULT_ALARM_RULE, strongThreshold: DEFAULT_STRONG_THRESHOLD }).toEqual(d.config.threshold);
     expect(inner.config.threshold).toEqual(d.config.threshold);
   });
 
@@ -231,15 +243,26 @@ describe('defaultDetector: round 11 options (etsAlone, strong single alarms, ful
   const dipped = { t: test.t, v };
   const opts = { etsAlone: 4, threshold: { fullWindow: true, strongThreshold: 3.5 } } as const;
 
-  it('the default without them writes none of their fields (its model file is unchanged)', () => {
-    const d = defaultDetector({ seed: 2 });
+  it('without them (etsAlone false, strongThreshold undefined) the model file writes none of their fields, as before round 12c', () => {
+    const d = defaultDetector({ seed: 2, etsAlone: false, threshold: { strongThreshold: undefined } });
     d.train(train);
     const text = JSON.stringify(d.toJSON());
     for (const k of ['"alone"', '"strongThreshold"', '"fullWindow"']) expect(text).not.toContain(k);
   });
 
+  it('the default since round 12c: strong single alarms at 5.5, the ETS member alone from 4.5, Merlion window', () => {
+    const d = defaultDetector({ seed: 2 });
+    d.train(train);
+    const text = JSON.stringify(d.toJSON());
+    expect(text).toContain(`"strongThreshold":${DEFAULT_STRONG_THRESHOLD}`);
+    expect(text).toContain(`"alone":{"at":[${DEFAULT_ETS_ALONE},null,null],"level":3}`);
+    expect(text).not.toContain('"fullWindow"');
+    expect([DEFAULT_STRONG_THRESHOLD, DEFAULT_ETS_ALONE]).toEqual([5.5, 4.5]);
+    expectSameStream(d, loadModel(JSON.parse(JSON.stringify(d.toJSON()))), dipped);
+  });
+
   it("with etsAlone the scores are the default's wherever they stay below the alarm level, else not lower", () => {
-    const a = defaultDetector({ seed: 2 });
+    const a = defaultDetector({ seed: 2, etsAlone: false });
     const b = defaultDetector({ seed: 2, etsAlone: 4 });
     a.train(train);
     b.train(train);
@@ -257,6 +280,7 @@ describe('defaultDetector: round 11 options (etsAlone, strong single alarms, ful
   it('refuses a bad etsAlone with a ConfigError that names it', () => {
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => defaultDetector({ etsAlone: bad })).toThrow(ConfigError);
+      expect(() => defaultDetector({ etsAlone: bad })).toThrow(/use false for the plain mean/);
       expect(() => defaultDetector({ etsAlone: bad })).toThrow(/etsAlone must be a finite number > 0/);
     }
   });

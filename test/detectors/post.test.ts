@@ -279,6 +279,59 @@ describe('AggregateAlarms options of round 11 (strongThreshold, fullWindow)', ()
   });
 });
 
+describe('AggregateAlarms strongThreshold is monotone (round 12c: raising it never adds an alarm)', () => {
+  const arb = fc.record({
+    pts: fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.double({ min: -12, max: 12, noNaN: true })), {
+      minLength: 1,
+      maxLength: 80,
+    }),
+    minAlm: fc.integer({ min: 1, max: 4 }),
+    win: fc.integer({ min: 0, max: 90 }),
+    sup: fc.integer({ min: 0, max: 150 }),
+    lo: fc.double({ min: 2, max: 11, noNaN: true }),
+    up: fc.double({ min: 0, max: 6, noNaN: true }),
+    full: fc.boolean(),
+  });
+  const run = (r: typeof arb extends fc.Arbitrary<infer X> ? X : never, strong: number, sup: number) => {
+    const times = new Float64Array(r.pts.length);
+    let acc = 0;
+    r.pts.forEach(([dt], i) => {
+      acc += dt * 60_000;
+      times[i] = acc;
+    });
+    const rule = new AggregateAlarms({
+      almThreshold: 2,
+      minAlmInWindow: r.minAlm,
+      almWindowMinutes: r.win,
+      almSuppressMinutes: sup,
+      strongThreshold: strong,
+      fullWindow: r.full,
+    });
+    const out = rule.apply({ t: times, v: f64(r.pts.map((p) => p[1])) }).v;
+    return [...out.keys()].filter((i) => out[i] !== 0);
+  };
+  it('property: without suppression, the alarms at a higher strongThreshold are a subset of those at a lower one', () => {
+    fc.assert(
+      fc.property(arb, (r) => {
+        const low = new Set(run(r, r.lo, 0));
+        for (const i of run(r, r.lo + r.up, 0)) expect(low.has(i)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it('property: with suppression, the first alarm at a higher strongThreshold is never earlier', () => {
+    fc.assert(
+      fc.property(arb, (r) => {
+        const low = run(r, r.lo, r.sup);
+        const high = run(r, r.lo + r.up, r.sup);
+        if (high.length > 0) expect(low.length).toBeGreaterThan(0);
+        if (high.length > 0) expect(high[0]).toBeGreaterThanOrEqual(low[0]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('revised point-adjusted counts agree with the metrics module', () => {
   it('property: same TP/FN/FP as accumulateTsad on random grids, buffers and predictions', () => {
     fc.assert(

@@ -109,14 +109,14 @@ describe('SustainedScore (lab detector of the machine-temperature round)', () =>
 });
 
 describe('mtDetector', () => {
-  it('without options scores exactly as defaultDetector()', () => {
+  it('without options scores exactly as the default before round 12c (no lone-alarm paths)', () => {
     const all = series(1200);
     const train = { t: all.t.subarray(0, 700), v: all.v.subarray(0, 700) };
     const test = { t: all.t.subarray(700), v: all.v.subarray(700).slice() };
     test.v.fill(test.v[50], 50, 90);
     test.v[200] += 6;
     const a = mtDetector(5);
-    const b = defaultDetector({ seed: 5 });
+    const b = defaultDetector({ seed: 5, etsAlone: false, threshold: { strongThreshold: undefined } });
     a.train(train);
     b.train(train);
     const sa = a.stream();
