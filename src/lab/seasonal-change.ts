@@ -47,7 +47,8 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
       'round 10c: defaultDetector() with the seasonal-change member shipped inside it (floor 3); the default since',
   },
   defaultSeasonalLate: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: { late: {} } }),
+    // pinned to the default it was measured beside (before round 12c's lone-alarm paths)
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_12C, seasonal: { late: {} } }),
     mapping: 'online',
     description:
       'candidate (round 12a): the default with late arming: a member off at training looks for a period in the stream',
