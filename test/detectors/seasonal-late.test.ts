@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultDetector, loadModel, Rng, SeasonalChangeDetector } from '../../src/detectors/index.js';
-import { ModelFormatError } from '../../src/index.js';
+import { ConfigError, ModelFormatError } from '../../src/index.js';
 import {
   gaussOne,
   RECIPES,
@@ -132,6 +132,42 @@ describe('SeasonalChangeCore, late arming', () => {
     );
   });
 
+  it('a checkpoint while the history is still too short for a check restores too, however small `every` (property)', () => {
+    // a training part shorter than minPeriods × minPeriodPoints (72) slots: with `every` below the gap,
+    // a check falls due before the history can take one; the count of points since the last check
+    // used to grow past `every` there, and `restore` refused the state it had written
+    const s = series(1100, { seed: 3 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 3, max: 60 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 0, max: 200 }),
+        (train, every, after) => {
+          const settings = { ...LATE, floor: 0, late: { ...SEASONAL_LATE_DEFAULTS, every, checks: 10_000 } };
+          const a = new SeasonalChangeCore(settings);
+          a.fit(s.t.subarray(0, train), s.v.subarray(0, train));
+          expect(a.period).toBe(0);
+          const cut = train + after;
+          for (let i = train; i < cut; i++) a.scoreRow(s.t[i], s.v[i]);
+          const st = a.state() as { late: { num: (number | string)[] } };
+          expect(Number(st.late.num[4])).toBeLessThanOrEqual(every);
+          const b = new SeasonalChangeCore(settings);
+          b.restore(JSON.parse(JSON.stringify(st)), 'state');
+          let armed = false;
+          for (let i = cut; i < s.t.length; i++) {
+            const x = a.scoreRow(s.t[i], s.v[i]);
+            expect(b.scoreRow(s.t[i], s.v[i])).toBe(x);
+            if (a.period > 0) armed = true;
+          }
+          // the uninterrupted stream arms as it did before the fix: at a check, after three days
+          expect(armed).toBe(true);
+          expect(b.state()).toEqual(a.state());
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('without `late`, states are what they were (no `late` field), so older model files load as before', () => {
     const s = series(1200);
     const core = new SeasonalChangeCore({ ...SEASONAL_CHANGE_DEFAULTS, floor: 3 });
@@ -162,6 +198,17 @@ describe('SeasonalChangeDetector, late arming', () => {
     expect(max(out)).toBeGreaterThan(3);
   });
 
+  it('refuses late settings that could never arm (maxPeriod below minPeriodPoints) with a ConfigError', () => {
+    expect(() => new SeasonalChangeDetector({ late: { maxPeriod: 10 } })).toThrow(ConfigError);
+    expect(() => new SeasonalChangeDetector({ late: { maxPeriod: 10 } })).toThrow(
+      /late\.maxPeriod.*raise late\.maxPeriod or lower minPeriodPoints/,
+    );
+    expect(() => new SeasonalChangeDetector({ minPeriodPoints: 400, late: {} })).toThrow(ConfigError);
+    expect(() => new SeasonalChangeDetector({ minPeriodPoints: 10, late: { maxPeriod: 10 } })).not.toThrow();
+    // without late arming minPeriodPoints is free as before
+    expect(() => new SeasonalChangeDetector({ minPeriodPoints: 400 })).not.toThrow();
+  });
+
   it('refuses a history in a model without `late`, or one of the wrong size', () => {
     const d = new SeasonalChangeDetector({ late: {} });
     d.train(train);
@@ -178,10 +225,16 @@ describe('SeasonalChangeDetector, late arming', () => {
     expect(() => loadModel(checks)).toThrow(/checks < 24/);
   });
 
-  it('the recipe defaultSeasonalLate is the default with `seasonal: { late: {} }`, online mapping', () => {
+  it('the recipe defaultSeasonalLate is the default before round 12c with `seasonal: { late: {} }`, online mapping', () => {
     expect(RECIPES.defaultSeasonalLate.mapping).toBe('online');
     const a = JSON.stringify(RECIPES.defaultSeasonalLate.build({ seed: 0 }).toJSON());
-    const b = JSON.stringify(defaultDetector({ seasonal: { late: {} } }).toJSON());
+    const b = JSON.stringify(
+      defaultDetector({
+        seasonal: { late: {} },
+        etsAlone: false,
+        threshold: { strongThreshold: undefined },
+      }).toJSON(),
+    );
     expect(a).toBe(b);
     expect(JSON.stringify(defaultDetector().toJSON())).not.toContain('maxPeriod');
   });

@@ -290,7 +290,11 @@ export class SeasonalChangeCore {
   private waitRow(t: number, v: number): void {
     const late = this.s.late;
     if (!late || !this.place(t, v)) return;
-    if (this.hSince < late.every || this.hLast + 1 < late.minPeriods * this.s.minPeriodPoints) return;
+    if (this.hSince < late.every) return;
+    // a check is due, but the history may still be too short for one: the count stays at `every` (what
+    // `restore` accepts; the check then comes at the first point the history is long enough, as before)
+    this.hSince = late.every;
+    if (this.hLast + 1 < late.minPeriods * this.s.minPeriodPoints) return;
     this.hSince = 0;
     this.hChecks++;
     const H = this.hist.length;

@@ -23,45 +23,51 @@ import {
   type SeasonalChangeSettings,
 } from './core.js';
 
-export const seasonalChangeConfigSchema = z.strictObject({
-  ...baseConfigShape(1000),
-  /** The lag L as a fraction of the period (L = max(1, round(P · lagFrac))); 0: L = 1. */
-  lagFrac: z.number().min(0).max(1).default(D.lagFrac),
-  /** The window W as a fraction of the period (W = max(minWindow, round(P · windowFrac))). */
-  windowFrac: z.number().positive().max(10).default(D.windowFrac),
-  /** The least window, in points. */
-  minWindow: z.number().int().min(1).max(1_000_000).default(D.minWindow),
-  /** The quantile of |r| over the window (0.5: the median). */
-  quantile: z.number().min(0).max(1).default(D.quantile),
-  /** The statistic at `ratio` × its typical (median) training value scores 3, the alarm level. */
-  ratio: z.number().positive().max(1000).default(D.ratio),
-  /** The least whole periods the training part must cover. */
-  minPeriods: z.number().int().min(1).max(100).default(D.minPeriods),
-  /** The least period in points (the lag and the window are fractions of it). */
-  minPeriodPoints: z.number().int().min(2).max(1_000_000).default(D.minPeriodPoints),
-  /** The training reference: the statistic's median (`median`) or its maximum (`max`). */
-  reference: z.enum(['median', 'max']).default(D.reference),
-  /** The window statistic: the quantile (`quantile`) or the mean of the values below it (`trimmed`). */
-  stat: z.enum(['quantile', 'trimmed']).default(D.stat),
-  /** Periods back the reference difference averages over (the ones that exist). */
-  periods: z.number().int().min(1).max(10).default(D.periods),
-  /** Scores below this are 0 (3: the member speaks only at the alarm level; 0: never). */
-  floor: z.number().min(0).max(1000).default(D.floor),
-  /**
-   * Late arming (round 12a of docs/evaluation.md; absent: off): when the training part shows no period,
-   * keep the last (minPeriods + 1) × maxPeriod slots of the stream and look for one every `every` points
-   * (at most `checks` times); arm with a calendar period (an hour, a day, a week) of at most `maxPeriod`
-   * points once the history spans `minPeriods` whole periods, its scale learnt from that history.
-   */
-  late: z
-    .strictObject({
-      maxPeriod: z.number().int().min(4).max(2000).default(L.maxPeriod),
-      minPeriods: z.number().int().min(3).max(10).default(L.minPeriods),
-      every: z.number().int().min(1).max(1_000_000).default(L.every),
-      checks: z.number().int().min(1).max(10_000).default(L.checks),
-    })
-    .optional(),
-});
+export const seasonalChangeConfigSchema = z
+  .strictObject({
+    ...baseConfigShape(1000),
+    /** The lag L as a fraction of the period (L = max(1, round(P · lagFrac))); 0: L = 1. */
+    lagFrac: z.number().min(0).max(1).default(D.lagFrac),
+    /** The window W as a fraction of the period (W = max(minWindow, round(P · windowFrac))). */
+    windowFrac: z.number().positive().max(10).default(D.windowFrac),
+    /** The least window, in points. */
+    minWindow: z.number().int().min(1).max(1_000_000).default(D.minWindow),
+    /** The quantile of |r| over the window (0.5: the median). */
+    quantile: z.number().min(0).max(1).default(D.quantile),
+    /** The statistic at `ratio` × its typical (median) training value scores 3, the alarm level. */
+    ratio: z.number().positive().max(1000).default(D.ratio),
+    /** The least whole periods the training part must cover. */
+    minPeriods: z.number().int().min(1).max(100).default(D.minPeriods),
+    /** The least period in points (the lag and the window are fractions of it). */
+    minPeriodPoints: z.number().int().min(2).max(1_000_000).default(D.minPeriodPoints),
+    /** The training reference: the statistic's median (`median`) or its maximum (`max`). */
+    reference: z.enum(['median', 'max']).default(D.reference),
+    /** The window statistic: the quantile (`quantile`) or the mean of the values below it (`trimmed`). */
+    stat: z.enum(['quantile', 'trimmed']).default(D.stat),
+    /** Periods back the reference difference averages over (the ones that exist). */
+    periods: z.number().int().min(1).max(10).default(D.periods),
+    /** Scores below this are 0 (3: the member speaks only at the alarm level; 0: never). */
+    floor: z.number().min(0).max(1000).default(D.floor),
+    /**
+     * Late arming (round 12a of docs/evaluation.md; absent: off): when the training part shows no period,
+     * keep the last (minPeriods + 1) × maxPeriod slots of the stream and look for one every `every` points
+     * (at most `checks` times); arm with a calendar period (an hour, a day, a week) of at most `maxPeriod`
+     * points once the history spans `minPeriods` whole periods, its scale learnt from that history.
+     */
+    late: z
+      .strictObject({
+        maxPeriod: z.number().int().min(4).max(2000).default(L.maxPeriod),
+        minPeriods: z.number().int().min(3).max(10).default(L.minPeriods),
+        every: z.number().int().min(1).max(1_000_000).default(L.every),
+        checks: z.number().int().min(1).max(10_000).default(L.checks),
+      })
+      .optional(),
+  })
+  .refine((c) => c.late === undefined || c.late.maxPeriod >= c.minPeriodPoints, {
+    message:
+      'late.maxPeriod is below minPeriodPoints, so late arming could never arm (a period must be at least minPeriodPoints and at most late.maxPeriod points): raise late.maxPeriod or lower minPeriodPoints',
+    path: ['late', 'maxPeriod'],
+  });
 export type SeasonalChangeConfig = z.infer<typeof seasonalChangeConfigSchema>;
 export type SeasonalChangeInput = z.input<typeof seasonalChangeConfigSchema>;
 
