@@ -158,6 +158,15 @@ export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOp
     new ZmsDetector({ nLags: 0, enableCalibrator: true, enableThreshold: false, seed, ...cfg.zms }),
   ];
   const threshold = { ...DEFAULT_ALARM_RULE, strongThreshold: DEFAULT_STRONG_THRESHOLD, ...cfg.threshold };
+  const { almThreshold: alm, strongThreshold: strong } = threshold;
+  if (typeof alm === 'number' && typeof strong === 'number' && strong <= alm) {
+    // at or below the alarm level every raw alarm would fire alone: the two-exceedance rule would be
+    // gone without a word (e.g. an almThreshold raised above the default strongThreshold of 5.5)
+    throw new ConfigError(
+      'bad_config',
+      `threshold.strongThreshold (${strong}${cfg.threshold?.strongThreshold === undefined ? ', the default' : ''}) must be above threshold.almThreshold (${alm}), else every raw alarm fires alone: raise strongThreshold, set it to undefined for the two-exceedance rule alone, or set minAlmInWindow: 1 for single alarms`,
+    );
+  }
   const ea = cfg.etsAlone === undefined ? DEFAULT_ETS_ALONE : cfg.etsAlone;
   if (ea !== false && !(typeof ea === 'number' && ea > 0 && Number.isFinite(ea))) {
     throw new ConfigError(

@@ -285,6 +285,27 @@ describe('defaultDetector: round 11 options (etsAlone, strong single alarms, ful
     }
   });
 
+  it('refuses a strongThreshold at or below almThreshold (every raw alarm would fire alone), naming the fix', () => {
+    // an almThreshold raised above the default strong level would silently drop the two-exceedance rule
+    expect(() => defaultDetector({ threshold: { almThreshold: 6 } })).toThrow(ConfigError);
+    expect(() => defaultDetector({ threshold: { almThreshold: 6 } })).toThrow(
+      /strongThreshold \(5\.5, the default\) must be above threshold\.almThreshold \(6\)/,
+    );
+    expect(() => defaultDetector({ threshold: { almThreshold: 5.5 } })).toThrow(ConfigError);
+    expect(() => defaultDetector({ threshold: { strongThreshold: 3 } })).toThrow(
+      /strongThreshold \(3\) must be above threshold\.almThreshold \(3\).*minAlmInWindow: 1/,
+    );
+    // the ways out the message names build
+    for (const threshold of [
+      { almThreshold: 6, strongThreshold: 8 },
+      { almThreshold: 6, strongThreshold: undefined },
+      { strongThreshold: 3.01 },
+      { almThreshold: null },
+    ]) {
+      expect(defaultDetector({ threshold }).config.threshold).toMatchObject(threshold);
+    }
+  });
+
   it('the model file keeps the options and reloads and streams bit for bit', () => {
     const d = defaultDetector({ seed: 2, ...opts });
     d.train(train);
