@@ -7,7 +7,7 @@
  *   npx tsx bench/ensemble.ts --runs 1
  */
 import { loadNab } from '../src/datasets/index.js';
-import { defaultDetector } from '../src/detectors/default.js';
+import { DEFAULT_ALARM_RULE, DEFAULT_STRONG_THRESHOLD, defaultDetector } from '../src/detectors/default.js';
 import { AnomScoreCalibrator } from '../src/detectors/post/calibrator.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import { evaluate } from '../src/metrics/tsad.js';
@@ -100,7 +100,13 @@ async function main(): Promise<void> {
     '|---:|---:|---:|---:|---:|---:|',
   );
   for (const thr of [3, 4, 5, 6, 7, 7.5, 8]) {
-    const r = makeThresholdRule({ ...defaultDetector().config.threshold, almThreshold: thr });
+    // at or above the default's strongThreshold (5.5) that path would let every raw alarm fire alone
+    // (defaultDetector() refuses such a pair): those rows keep the two-exceedance rule alone
+    const r = makeThresholdRule({
+      ...DEFAULT_ALARM_RULE,
+      almThreshold: thr,
+      ...(DEFAULT_STRONG_THRESHOLD > thr ? { strongThreshold: DEFAULT_STRONG_THRESHOLD } : {}),
+    });
     const post = r.apply(ens!);
     const ev = evaluate({ t: full.t, truth: WINDOWS, tPred: post.t, pred: post.v });
     let alarms = 0;
