@@ -81,9 +81,9 @@ export const RECIPE_NAMES = [
   'defaultBefore10c',
   'defaultRule11',
   'defaultJump11',
-  'defaultDrift',
   'defaultStrong12',
   'defaultBefore12c',
+  'defaultDrift',
 ] as const;
 
 /**
