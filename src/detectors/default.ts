@@ -214,7 +214,7 @@ export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOp
       }),
     );
   }
-  if (cfg.drift !== undefined && cfg.drift !== false) {
+  if (cfg.drift !== undefined && cfg.drift !== null && cfg.drift !== false) {
     parts.push(new LevelDriftDetector({ enableThreshold: false, seed, ...cfg.drift }));
   }
   if (parts.length === 0) return new Ensemble({ ...mean, threshold }, opts);

@@ -3,7 +3,7 @@
  * with c = v − mean(v) (sums over the whole series, divided by the same total, as statsmodels' `acf`
  * does by default), or null when `v` is constant (or has fewer than two values). r_0 is 1.
  *
- * Up to 2^24 multiply-adds (n · L) every lag is summed directly, in index order; above, the lags come
+ * Up to 2^24 multiply-adds (n · L), or with at most 128 lags, every lag is summed directly, in index order; above, the lags come
  * from one fast Fourier transform of the zero-padded deviations and its inverse (the Wiener–Khinchin
  * route: the autocovariance is the inverse transform of the power spectrum), O(N log N) for N the power
  * of two ≥ 2n instead of O(n · L). The two agree to about 1e-15 of r_0 (rounding only). Typed arrays;
@@ -24,7 +24,9 @@ export function autocorrelation(v: ArrayLike<number>, maxLag: number): Float64Ar
   mean /= n;
   // Above 2^24 multiply-adds the FFT route is faster even cold (the first call in a process, as at
   // training, before V8 has optimised the transform); below, the direct sums are (docs/numerics.md)
-  if (n * L > FFT_FROM) return viaFft(v, mean, L, paddedLength(n));
+  // (and only for many lags: with a few dozen the direct sums stay cheap per point, and the FFT's
+  // buffer of 3N doubles would be about six times the deviations' n)
+  if (n * L > FFT_FROM && L > FFT_MIN_LAGS) return viaFft(v, mean, L, paddedLength(n));
   const c = new Float64Array(n);
   let var0 = 0;
   for (let i = 0; i < n; i++) {
@@ -44,6 +46,9 @@ export function autocorrelation(v: ArrayLike<number>, maxLag: number): Float64Ar
 
 /** `autocorrelation` takes the FFT route above this many multiply-adds of the direct sums (n · L). */
 const FFT_FROM = 2 ** 24;
+
+/** …and only above this many lags (below, the direct sums cost at most this many passes over the series). */
+const FFT_MIN_LAGS = 128;
 
 /** The power of two ≥ 2n the FFT route pads to. */
 function paddedLength(n: number): number {

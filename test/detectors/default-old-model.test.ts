@@ -76,3 +76,51 @@ describe('default model files written before the seasonal-change member', () => 
     ]);
   });
 });
+
+/**
+ * fixtures/default-8151642.json: the same recipe written by tsad's main branch at commit 8151642
+ * (after round 10c, before round 12c's lone-alarm paths): the three-part default without
+ * `strongThreshold` in its rule and with the plain mean. Its model file keeps that config, so it must
+ * load and score as that build did, and `BEFORE_12C`'s options must still write it.
+ */
+const fixture12 = JSON.parse(
+  readFileSync(new URL('./fixtures/default-8151642.json', import.meta.url), 'utf8'),
+) as Fixture;
+
+describe('default model files written before round 12c', () => {
+  it('hold the three-part default without the lone-alarm paths', () => {
+    expect(fixture12.model.config.members.map((m) => m.type)).toEqual([
+      'Ensemble',
+      'FlatLineDetector',
+      'SeasonalChangeDetector',
+    ]);
+    const text = JSON.stringify(fixture12.model);
+    expect(text).not.toContain('strongThreshold');
+    expect(text).not.toContain('"alone"');
+  });
+
+  it('stream and score a batch to the very numbers the old build gave, and save back to the same file', () => {
+    const d = loadModel(fixture12.model);
+    const s = d.stream();
+    const alarms: number[] = [];
+    for (let i = 0; i < fixture12.test.t.length; i++) {
+      const r = s.push(fixture12.test.t[i], fixture12.test.v[i]);
+      if (!Object.is(r.score, fixture12.stream[i]))
+        expect.fail(`point ${i}: ${r.score} against ${fixture12.stream[i]}`);
+      if (r.alarm) alarms.push(i);
+    }
+    expect(alarms).toEqual(fixture12.alarms);
+    const all = syntheticSeries(320, 5);
+    const train = { t: all.t.slice(0, 200), v: all.v.slice(0, 200) };
+    const again = loadModel(fixture12.model);
+    expect(Array.from(again.score(fixture12.test, { prev: train }).v)).toEqual(fixture12.batch);
+    expect(JSON.parse(JSON.stringify(again.toJSON()))).toEqual(fixture12.model);
+  });
+
+  it("defaultDetector() without round 12c's paths, trained on the same data, writes the very same file", () => {
+    const all = syntheticSeries(320, 5);
+    const d = defaultDetector({ seed: 7, etsAlone: false, threshold: { strongThreshold: undefined } });
+    d.train({ t: all.t.slice(0, 200), v: all.v.slice(0, 200) });
+    expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture12.model);
+  });
+});

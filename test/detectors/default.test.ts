@@ -82,6 +82,14 @@ describe('defaultDetector', () => {
     expect(inner.config.threshold).toEqual(d.config.threshold);
   });
 
+  it('drift: null (untyped JavaScript) adds no part, as drift: false and an absent drift', () => {
+    const parts = (d: ReturnType<typeof defaultDetector>) => d.config.members.map((m) => m.type);
+    const plain = parts(defaultDetector());
+    expect(parts(defaultDetector({ drift: null as unknown as false }))).toEqual(plain);
+    expect(parts(defaultDetector({ drift: false }))).toEqual(plain);
+    expect(parts(defaultDetector({ drift: {} }))).toEqual([...plain, 'LevelDriftDetector']);
+  });
+
   it('takes overrides for the seed, the alarm rule and each member', () => {
     const d = defaultDetector({
       seed: 5,
