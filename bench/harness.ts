@@ -207,3 +207,68 @@ export function replayAlarms(
   }
   return out;
 }
+
+/** One sweep setting's tallies over a corpus (the member sweeps: bench/season-sweep.ts, bench/drift-sweep.ts). */
+export interface MemberSweepTally {
+  /** Per kind: windows found by the replayed rule, windows seen. */
+  found: Map<string, [number, number]>;
+  /** Anomaly-free files: quiet, seen. */
+  quiet: [number, number];
+  /** The member's peak on each anomaly-free file (test part) and in each window of the sweep's kind. */
+  cleanPeaks: number[];
+  kindPeaks: number[];
+}
+
+export function memberSweepTally(): MemberSweepTally {
+  return { found: new Map(), quiet: [0, 0], cleanPeaks: [], kindPeaks: [] };
+}
+
+/**
+ * Tallies one corpus file for one setting: the member's peak (on an anomaly-free file, or in its window
+ * when that window is of `kind`), each window found (an alarm at or after onset, inside it), and whether
+ * an anomaly-free file stayed quiet. `local` is the corpus's [found, windows, quiet, clean files].
+ */
+export function tallyMemberFile(
+  tl: MemberSweepTally,
+  local: number[],
+  ws: readonly { kind: string; onset: number; end: number }[],
+  t: Float64Array,
+  alarm: Uint8Array,
+  mem: Float64Array,
+  p: number,
+  kind: string,
+): { found: boolean[]; quiet: boolean } {
+  const n = t.length;
+  let pk = 0;
+  const from = ws.length ? ws[0].onset : Number.NEGATIVE_INFINITY;
+  const to = ws.length ? ws[0].end : Number.POSITIVE_INFINITY;
+  for (let i = p; i < n; i++) if (t[i] >= from && t[i] <= to && mem[i] > pk) pk = mem[i];
+  if (ws.length === 0) tl.cleanPeaks.push(pk);
+  else if (ws[0].kind === kind) tl.kindPeaks.push(pk);
+  const found: boolean[] = [];
+  for (const w of ws) {
+    const e = tl.found.get(w.kind) ?? [0, 0];
+    e[1]++;
+    let f = false;
+    for (let i = p; i < n; i++) {
+      if (alarm[i] && t[i] >= w.onset && t[i] <= w.end) {
+        f = true;
+        break;
+      }
+    }
+    if (f) e[0]++;
+    found.push(f);
+    tl.found.set(w.kind, e);
+    local[0] += f ? 1 : 0;
+    local[1]++;
+  }
+  let quiet = true;
+  if (ws.length === 0) {
+    tl.quiet[1]++;
+    quiet = !alarm.some((a) => a === 1);
+    if (quiet) tl.quiet[0]++;
+    local[2] += quiet ? 1 : 0;
+    local[3]++;
+  }
+  return { found, quiet };
+}

@@ -10,7 +10,7 @@ import {
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
-import { cachedStreamScores, sweepSummary } from './harness.js';
+import { cachedStreamScores, memberSweepTally, sweepSummary, tallyMemberFile } from './harness.js';
 
 const argv = process.argv.slice(2);
 const sep = argv.indexOf('--');
@@ -26,17 +26,7 @@ async function defaultScores(corpus: string, file: string): Promise<Float64Array
   return s.map(Math.abs);
 }
 
-interface Tally {
-  found: Map<string, [number, number]>;
-  quiet: [number, number];
-  /** The member's peak on each anomaly-free file (test part) and in each frequency-change window. */
-  cleanPeaks: number[];
-  freqPeaks: number[];
-}
-
-const tallies = settings.map(
-  (): Tally => ({ found: new Map(), quiet: [0, 0], cleanPeaks: [], freqPeaks: [] }),
-);
+const tallies = settings.map(memberSweepTally);
 const parsed: (SeasonalChangeSettings | null)[] = settings.map((s) => {
   if (s === 'none') return null;
   const o = JSON.parse(s) as Partial<SeasonalChangeSettings>;
@@ -79,39 +69,16 @@ for (const corpus of corpora) {
       for (let i = p; i < n; i++) if (rule.push(t[i], Math.max(def[i], mem[i])) !== 0) alarm[i] = 1;
       const tl = tallies[k];
       const ws = kinds[file];
-      {
-        let pk = 0;
-        const from = ws.length ? ws[0].onset : Number.NEGATIVE_INFINITY;
-        const to = ws.length ? ws[0].end : Number.POSITIVE_INFINITY;
-        for (let i = p; i < n; i++) if (t[i] >= from && t[i] <= to && mem[i] > pk) pk = mem[i];
-        if (ws.length === 0) tl.cleanPeaks.push(pk);
-        else if (ws[0].kind === 'frequencyChange') tl.freqPeaks.push(pk);
-      }
-      const foundHere: boolean[] = [];
-      for (const w of ws) {
-        const e = tl.found.get(w.kind) ?? [0, 0];
-        e[1]++;
-        let f = false;
-        for (let i = p; i < n; i++) {
-          if (alarm[i] && t[i] >= w.onset && t[i] <= w.end) {
-            f = true;
-            break;
-          }
-        }
-        if (f) e[0]++;
-        foundHere.push(f);
-        tl.found.set(w.kind, e);
-        local[k][0] += f ? 1 : 0;
-        local[k][1]++;
-      }
-      let quiet = true;
-      if (ws.length === 0) {
-        tl.quiet[1]++;
-        quiet = !alarm.some((a) => a === 1);
-        if (quiet) tl.quiet[0]++;
-        local[k][2] += quiet ? 1 : 0;
-        local[k][3]++;
-      }
+      const { found: foundHere, quiet } = tallyMemberFile(
+        tl,
+        local[k],
+        ws,
+        t,
+        alarm,
+        mem,
+        p,
+        'frequencyChange',
+      );
       if (o === null) {
         defFound = foundHere;
         defQuiet = quiet;
@@ -162,6 +129,6 @@ settings.forEach((s, k) => {
         .sort((a, b) => b - a)
         .map((y) => y.toFixed(2))
         .join(' ');
-    process.stdout.write(`    clean peaks ${top(tl.cleanPeaks)}\n    freq peaks ${top(tl.freqPeaks)}\n`);
+    process.stdout.write(`    clean peaks ${top(tl.cleanPeaks)}\n    freq peaks ${top(tl.kindPeaks)}\n`);
   }
 });
