@@ -15,7 +15,14 @@ import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
-import { cachedStreamScores, memberSweepTally, sweepSummary, tallyMemberFile } from './harness.js';
+import {
+  cachedStreamScores,
+  memberDiagLine,
+  memberPeaksLines,
+  memberSweepTally,
+  sweepSummary,
+  tallyMemberFile,
+} from './harness.js';
 
 const argv = process.argv.slice(2);
 const sep = argv.indexOf('--');
@@ -36,10 +43,6 @@ const parsed: (LevelDriftSettings | null)[] = settings.map((s) =>
   s === 'none' ? null : { ...LEVEL_DRIFT_DEFAULTS, ...(JSON.parse(s) as Partial<LevelDriftSettings>) },
 );
 const perCorpus: string[] = [];
-
-function fmtT(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-}
 
 for (const corpus of corpora) {
   const windows = corpusWindows(corpus);
@@ -74,30 +77,25 @@ for (const corpus of corpora) {
       } else if (diag && core) {
         const stepMin = core.step / 60_000;
         const info = core.period ? `step ${stepMin} min, P ${core.period}` : `off (${core.off})`;
-        let peak = 0;
-        let at = 0;
-        const from = ws.length ? ws[0].onset : -Infinity;
-        const to = ws.length ? ws[0].end : Infinity;
-        let firstAlarm = -1;
-        for (let i = p; i < n; i++) {
-          if (t[i] < from || t[i] > to) continue;
-          if (mem[i] > peak) {
-            peak = mem[i];
-            at = t[i];
-          }
-          if (alarm[i] && firstAlarm < 0) firstAlarm = i;
-        }
-        const changed =
-          (ws.length === 0 && quiet !== defQuiet) ||
-          (ws.length > 0 && defFound !== null && foundHere[0] !== defFound[0]);
-        const isFreq = ws.length > 0 && ws[0].kind === 'drift';
-        if (isFreq || changed || (ws.length === 0 && (!quiet || process.env.ALLCLEAN === '1'))) {
-          process.stdout.write(
-            `  [${k}] ${basename(corpus)} ${file}: ${info}; member peak ${peak.toFixed(2)} at ${fmtT(at)}` +
-              `${ws.length ? `; found ${foundHere[0]} (default ${defFound?.[0]})` : `; quiet ${quiet} (default ${defQuiet})`}` +
-              `${firstAlarm >= 0 ? `; first alarm ${fmtT(t[firstAlarm])} def ${def[firstAlarm].toFixed(2)} mem ${mem[firstAlarm].toFixed(2)}` : ''}\n`,
-          );
-        }
+        process.stdout.write(
+          memberDiagLine({
+            k,
+            corpus,
+            file,
+            info,
+            kind: 'drift',
+            ws,
+            t,
+            alarm,
+            mem,
+            def,
+            p,
+            found: foundHere,
+            quiet,
+            defFound,
+            defQuiet,
+          }),
+        );
       }
     }
   }
@@ -109,13 +107,5 @@ for (const line of perCorpus) process.stdout.write(`${line}\n`);
 settings.forEach((s, k) => {
   const tl = tallies[k];
   process.stdout.write(sweepSummary(k, s, tl.found, tl.quiet));
-  if (parsed[k]) {
-    const top = (x: number[]) =>
-      x
-        .filter((y) => y > 0)
-        .sort((a, b) => b - a)
-        .map((y) => y.toFixed(2))
-        .join(' ');
-    process.stdout.write(`    clean peaks ${top(tl.cleanPeaks)}\n    drift peaks ${top(tl.kindPeaks)}\n`);
-  }
+  if (parsed[k]) process.stdout.write(memberPeaksLines(tl, 'drift'));
 });

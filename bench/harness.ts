@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from '../src/detectors/default.js';
 import { Ensemble } from '../src/detectors/ensemble.js';
 import type { Detector } from '../src/detectors/types.js';
@@ -271,4 +271,68 @@ export function tallyMemberFile(
     local[3]++;
   }
   return { found, quiet };
+}
+
+function fmtMinute(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/**
+ * The member sweeps' diagnostic line for one file and setting (DIAG=1), or '' when there is nothing to
+ * say: printed for every window of the sweep's `kind`, every file whose verdict differs from the
+ * default's, and every alarming anomaly-free file (all of them with ALLCLEAN=1). `info` describes the
+ * member's set-up; the line gives its peak inside the window (or the test part) and the first alarm there.
+ */
+export function memberDiagLine(a: {
+  k: number;
+  corpus: string;
+  file: string;
+  info: string;
+  kind: string;
+  ws: readonly { kind: string; onset: number; end: number }[];
+  t: Float64Array;
+  alarm: Uint8Array;
+  mem: Float64Array;
+  def: Float64Array;
+  p: number;
+  found: boolean[];
+  quiet: boolean;
+  defFound: boolean[] | null;
+  defQuiet: boolean;
+}): string {
+  const { ws, t, alarm, mem, def, found, quiet, defFound, defQuiet } = a;
+  let peak = 0;
+  let at = 0;
+  const from = ws.length ? ws[0].onset : Number.NEGATIVE_INFINITY;
+  const to = ws.length ? ws[0].end : Number.POSITIVE_INFINITY;
+  let firstAlarm = -1;
+  for (let i = a.p; i < t.length; i++) {
+    if (t[i] < from || t[i] > to) continue;
+    if (mem[i] > peak) {
+      peak = mem[i];
+      at = t[i];
+    }
+    if (alarm[i] && firstAlarm < 0) firstAlarm = i;
+  }
+  const changed =
+    (ws.length === 0 && quiet !== defQuiet) ||
+    (ws.length > 0 && defFound !== null && found[0] !== defFound[0]);
+  const ofKind = ws.length > 0 && ws[0].kind === a.kind;
+  if (!(ofKind || changed || (ws.length === 0 && (!quiet || process.env.ALLCLEAN === '1')))) return '';
+  return (
+    `  [${a.k}] ${basename(a.corpus)} ${a.file}: ${a.info}; member peak ${peak.toFixed(2)} at ${fmtMinute(at)}` +
+    `${ws.length ? `; found ${found[0]} (default ${defFound?.[0]})` : `; quiet ${quiet} (default ${defQuiet})`}` +
+    `${firstAlarm >= 0 ? `; first alarm ${fmtMinute(t[firstAlarm])} def ${def[firstAlarm].toFixed(2)} mem ${mem[firstAlarm].toFixed(2)}` : ''}\n`
+  );
+}
+
+/** The member's positive peaks, largest first: on anomaly-free files and in windows of the sweep's kind. */
+export function memberPeaksLines(tl: MemberSweepTally, label: string): string {
+  const top = (x: number[]) =>
+    x
+      .filter((y) => y > 0)
+      .sort((a, b) => b - a)
+      .map((y) => y.toFixed(2))
+      .join(' ');
+  return `    clean peaks ${top(tl.cleanPeaks)}\n    ${label} peaks ${top(tl.kindPeaks)}\n`;
 }

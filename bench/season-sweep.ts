@@ -10,7 +10,14 @@ import {
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
-import { cachedStreamScores, memberSweepTally, sweepSummary, tallyMemberFile } from './harness.js';
+import {
+  cachedStreamScores,
+  memberDiagLine,
+  memberPeaksLines,
+  memberSweepTally,
+  sweepSummary,
+  tallyMemberFile,
+} from './harness.js';
 
 const argv = process.argv.slice(2);
 const sep = argv.indexOf('--');
@@ -35,10 +42,6 @@ const parsed: (SeasonalChangeSettings | null)[] = settings.map((s) => {
   return { ...SEASONAL_CHANGE_DEFAULTS, ...o, late };
 });
 const perCorpus: string[] = [];
-
-function fmtT(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-}
 
 for (const corpus of corpora) {
   const windows = corpusWindows(corpus);
@@ -87,30 +90,25 @@ for (const corpus of corpora) {
         const info = core.period
           ? `step ${stepMin} min, P ${core.period}, L ${core.lag}, W ${core.window}`
           : `off (${core.off})`;
-        let peak = 0;
-        let at = 0;
-        const from = ws.length ? ws[0].onset : -Infinity;
-        const to = ws.length ? ws[0].end : Infinity;
-        let firstAlarm = -1;
-        for (let i = p; i < n; i++) {
-          if (t[i] < from || t[i] > to) continue;
-          if (mem[i] > peak) {
-            peak = mem[i];
-            at = t[i];
-          }
-          if (alarm[i] && firstAlarm < 0) firstAlarm = i;
-        }
-        const changed =
-          (ws.length === 0 && quiet !== defQuiet) ||
-          (ws.length > 0 && defFound !== null && foundHere[0] !== defFound[0]);
-        const isFreq = ws.length > 0 && ws[0].kind === 'frequencyChange';
-        if (isFreq || changed || (ws.length === 0 && (!quiet || process.env.ALLCLEAN === '1'))) {
-          process.stdout.write(
-            `  [${k}] ${basename(corpus)} ${file}: ${info}; member peak ${peak.toFixed(2)} at ${fmtT(at)}` +
-              `${ws.length ? `; found ${foundHere[0]} (default ${defFound?.[0]})` : `; quiet ${quiet} (default ${defQuiet})`}` +
-              `${firstAlarm >= 0 ? `; first alarm ${fmtT(t[firstAlarm])} def ${def[firstAlarm].toFixed(2)} mem ${mem[firstAlarm].toFixed(2)}` : ''}\n`,
-          );
-        }
+        process.stdout.write(
+          memberDiagLine({
+            k,
+            corpus,
+            file,
+            info,
+            kind: 'frequencyChange',
+            ws,
+            t,
+            alarm,
+            mem,
+            def,
+            p,
+            found: foundHere,
+            quiet,
+            defFound,
+            defQuiet,
+          }),
+        );
       }
     }
   }
@@ -122,13 +120,5 @@ for (const line of perCorpus) process.stdout.write(`${line}\n`);
 settings.forEach((s, k) => {
   const tl = tallies[k];
   process.stdout.write(sweepSummary(k, s, tl.found, tl.quiet));
-  if (parsed[k]) {
-    const top = (x: number[]) =>
-      x
-        .filter((y) => y > 0)
-        .sort((a, b) => b - a)
-        .map((y) => y.toFixed(2))
-        .join(' ');
-    process.stdout.write(`    clean peaks ${top(tl.cleanPeaks)}\n    freq peaks ${top(tl.kindPeaks)}\n`);
-  }
+  if (parsed[k]) process.stdout.write(memberPeaksLines(tl, 'freq'));
 });
