@@ -181,6 +181,18 @@ describe('SeasonalChangeDetector, late arming', () => {
   const train = { t: s.t.subarray(0, 450), v: s.v.subarray(0, 450) };
   const test = { t: s.t.subarray(450), v: s.v.subarray(450) };
 
+  it('a model file whose waiting history has a denormal step streams finitely instead of looping (slots beyond 2^53 are not kept)', () => {
+    const d = new SeasonalChangeDetector({ floor: 3, late: { every: 1 }, enableThreshold: false });
+    d.train(train);
+    const text = JSON.stringify(d.toJSON());
+    const m = /"late":\{"num":\[([^\]]*)\]/.exec(text);
+    expect(m).not.toBeNull();
+    const nums = m![1].split(',');
+    nums[0] = '5e-324';
+    const st = loadModel(JSON.parse(text.replace(m![0], `"late":{"num":[${nums.join(',')}]`))).stream();
+    for (let i = 0; i < 200; i++) expect(Number.isFinite(st.push(test.t[i], test.v[i]).score)).toBe(true);
+  });
+
   it('streams what the core streams, and its model file reloads bit for bit while waiting and once armed', () => {
     const d = new SeasonalChangeDetector({ floor: 3, late: {}, enableThreshold: false });
     d.train(train);

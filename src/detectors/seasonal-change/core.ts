@@ -270,7 +270,8 @@ export class SeasonalChangeCore {
   /** Places one point in the history ring by its grid slot (a later slot only; skipped slots: NaN). */
   private place(t: number, v: number): boolean {
     const slot = Math.round((t - this.hT0) / this.hStep);
-    if (!(slot > this.hLast)) return false;
+    // a slot beyond 2^53 (a damaged step or origin) cannot be counted past: such points are not kept
+    if (!(slot > this.hLast) || !(slot <= Number.MAX_SAFE_INTEGER)) return false;
     const h = this.hist;
     const H = h.length;
     if (Number.isFinite(this.hLast)) {
