@@ -72,6 +72,11 @@ export const ROWS: BenchRow[] = [
     name: 'round 12a defaultSeasonalLate (the default, the seasonal member arming late when off at training)',
     make: () => makeDetector('defaultSeasonalLate'),
   },
+  // round 13a: today's default with late arming and a floor on the reference it learns late
+  {
+    name: 'round 13a defaultSeasonalLate13 (the default, late arming with its reference at least 0.1 × the IQR)',
+    make: () => makeDetector('defaultSeasonalLate13'),
+  },
   // round 12c: the lone-alarm paths at the cross-validated levels, Merlion window
   {
     name: 'round 12c defaultStrong12 (the default, strong single alarms at 5.5, the ETS member alone from 4.5)',

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { DEFAULT_ALARM_RULE, defaultDetector } from '../src/detectors/default.js';
+import { DEFAULT_ALARM_RULE, DEFAULT_STRONG_THRESHOLD, defaultDetector } from '../src/detectors/default.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import {
   SEASONAL_CHANGE_DEFAULTS,
@@ -34,6 +34,8 @@ async function defaultScores(corpus: string, file: string): Promise<Float64Array
 }
 
 const tallies = settings.map(memberSweepTally);
+/** Alarms outside the files' NAB windows, per setting (round 13a: what NAB's score charges). */
+const outside = settings.map(() => 0);
 const parsed: (SeasonalChangeSettings | null)[] = settings.map((s) => {
   if (s === 'none') return null;
   const o = JSON.parse(s) as Partial<SeasonalChangeSettings>;
@@ -67,9 +69,17 @@ for (const corpus of corpora) {
         if (o.late && core.period > 0) core = new SeasonalChangeCore({ ...o, late: null });
         for (let i = p; i < n; i++) mem[i] = core.scoreRow(t[i], v[i]);
       }
-      const rule = makeThresholdRule({ ...DEFAULT_ALARM_RULE }).streamer();
+      // today's default alarm rule (since round 12c with its strong path; round 12a replayed the rule alone)
+      const rule = makeThresholdRule({
+        ...DEFAULT_ALARM_RULE,
+        strongThreshold: DEFAULT_STRONG_THRESHOLD,
+      }).streamer();
       const alarm = new Uint8Array(n);
       for (let i = p; i < n; i++) if (rule.push(t[i], Math.max(def[i], mem[i])) !== 0) alarm[i] = 1;
+      const nabWs = windows[file] ?? [];
+      for (let i = p; i < n; i++) {
+        if (alarm[i] && !nabWs.some(([a, b]) => t[i] >= a && t[i] <= b)) outside[k]++;
+      }
       const tl = tallies[k];
       const ws = kinds[file];
       const { found: foundHere, quiet } = tallyMemberFile(
@@ -120,5 +130,6 @@ for (const line of perCorpus) process.stdout.write(`${line}\n`);
 settings.forEach((s, k) => {
   const tl = tallies[k];
   process.stdout.write(sweepSummary(k, s, tl.found, tl.quiet));
+  process.stdout.write(`    alarms outside windows ${outside[k]}\n`);
   if (parsed[k]) process.stdout.write(memberPeaksLines(tl, 'freq'));
 });

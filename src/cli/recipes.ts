@@ -78,6 +78,7 @@ export const RECIPE_NAMES = [
   'defaultSeasonalAlarm',
   'defaultSeasonalShipped',
   'defaultSeasonalLate',
+  'defaultSeasonalLate13',
   'defaultBefore10c',
   'defaultRule11',
   'defaultJump11',

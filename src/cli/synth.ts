@@ -18,10 +18,23 @@ export function registerSynth(program: Command): void {
     .option('--clean <n>', 'anomaly-free files', intOption(0), 8)
     .option('--length <n>', 'points per file', intOption(200), 3000)
     .option('--kinds <list>', `comma-separated kinds (default all: ${KINDS})`)
+    .option(
+      '--noise-scale <x>',
+      'factor on every file noise, in [0, 1] (e.g. 0.02: near-noiseless cycles)',
+      Number,
+      1,
+    )
     .action(
       async (
         dir: string,
-        o: { seed: number; perKind: number; clean: number; length: number; kinds?: string },
+        o: {
+          seed: number;
+          perKind: number;
+          clean: number;
+          length: number;
+          kinds?: string;
+          noiseScale: number;
+        },
       ) => {
         const { synthCorpus, writeSynthCorpus } = await import('../lab/synth.js');
         const corpus = synthCorpus({
@@ -30,6 +43,7 @@ export function registerSynth(program: Command): void {
           clean: o.clean,
           length: o.length,
           kinds: o.kinds ? (o.kinds.split(',') as SynthKind[]) : undefined,
+          noiseScale: o.noiseScale,
         });
         try {
           writeSynthCorpus(dir, corpus);

@@ -2,7 +2,8 @@
  * Rounds 10 and 10b of docs/evaluation.md: the seasonal-change member (`SeasonalChangeDetector`,
  * src/detectors/seasonal-change/) beside the default's parts, built the way the lab builds candidates
  * (`maxWithRule`). Round 10c put the member inside `defaultDetector()` itself (see there); round 12a's
- * `defaultSeasonalLate` is the default with the member's late arming on.
+ * `defaultSeasonalLate` is the default with the member's late arming on, and round 13a's
+ * `defaultSeasonalLate13` today's default with late arming and a floor on the reference it learns late.
  */
 
 import { defaultDetector } from '../detectors/default.js';
@@ -26,6 +27,12 @@ export function seasonalDefault(seed = 0, settings: SeasonalChangeInput = {}) {
     seed,
   );
 }
+
+/**
+ * Round 13a of docs/evaluation.md: the floor on the reference late arming learns (`late.refFloor`, a
+ * fraction of the interquartile range of the history's values), chosen on the tuning seeds.
+ */
+export const LATE_REF_FLOOR_13A = 0.1;
 
 /** The recipes of round 10 (registered in `RECIPES`, src/lab/recipes.ts). */
 export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
@@ -52,6 +59,13 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
     mapping: 'online',
     description:
       'candidate (round 12a): the default with late arming: a member off at training looks for a period in the stream',
+  },
+  defaultSeasonalLate13: {
+    build: (o) =>
+      defaultDetector({ seed: o.seed ?? 0, seasonal: { late: { refFloor: LATE_REF_FLOOR_13A } } }),
+    mapping: 'online',
+    description:
+      'candidate (round 13a): the default with late arming, its stream-learnt reference at least 0.1 × the IQR of the values it armed on',
   },
   defaultBefore10c: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: false, ...BEFORE_12C }),

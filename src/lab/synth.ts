@@ -41,6 +41,12 @@ export interface SynthOptions {
   readonly length?: number;
   /** Kinds to plant (default: all). */
   readonly kinds?: readonly SynthKind[];
+  /**
+   * Factor on every file's noise (default 1: the corpora as they always were, byte for byte; e.g. 0.02
+   * for near-noiseless cycles). Every random draw is the same, so a file differs only by its noise and
+   * the anomaly sizes measured against it. In [0, 1].
+   */
+  readonly noiseScale?: number;
 }
 
 /** One planted anomaly: its kind, where it starts and ends (epoch ms), and its NAB window. */
@@ -96,7 +102,13 @@ function checkInt(name: string, v: number, min: number): void {
 }
 
 /** Generates one file; `kind` undefined = anomaly-free. */
-function makeFile(r: Rng, name: string, n: number, kind: SynthKind | undefined): SynthFile {
+function makeFile(
+  r: Rng,
+  name: string,
+  n: number,
+  kind: SynthKind | undefined,
+  noiseScale: number,
+): SynthFile {
   const stepMin = pick(r, SYNTH_STEPS_MIN);
   const step = stepMin * 60_000;
   const noiseFrac = pick(r, SYNTH_NOISE);
@@ -110,7 +122,7 @@ function makeFile(r: Rng, name: string, n: number, kind: SynthKind | undefined):
   const weekly = stepMin >= 10 && r.float() < 0.6 ? amp * (0.2 + 0.4 * r.float()) : 0;
   const phase = 2 * Math.PI * r.float();
   const harmonic = 0.3 * r.float();
-  const sigma = Math.max(amp, level * 0.02) * noiseFrac;
+  const sigma = Math.max(amp, level * 0.02) * noiseFrac * noiseScale;
   const phi = 0.3 + 0.6 * r.float(); // AR(1) coefficient of the noise
   const innov = sigma * Math.sqrt(1 - phi * phi);
   // the "typical deviation" anomalies are sized against: noise plus a bit of the cycle
@@ -241,6 +253,13 @@ export function synthCorpus(opts: SynthOptions): SynthCorpus {
   checkInt('clean', clean, 0);
   checkInt('length', length, 200);
   const kinds = opts.kinds ?? SYNTH_KINDS;
+  const noiseScale = opts.noiseScale ?? 1;
+  if (!(noiseScale >= 0 && noiseScale <= 1)) {
+    throw new ConfigError(
+      'bad_synth_option',
+      `synth: noiseScale must be a number in [0, 1] (1: the usual noise), got ${noiseScale}`,
+    );
+  }
   for (const k of kinds) {
     if (!(SYNTH_KINDS as readonly string[]).includes(k)) {
       throw new ConfigError(
@@ -253,9 +272,11 @@ export function synthCorpus(opts: SynthOptions): SynthCorpus {
   const files: SynthFile[] = [];
   const pad = (i: number) => String(i).padStart(2, '0');
   for (const kind of kinds) {
-    for (let i = 0; i < perKind; i++) files.push(makeFile(r, `${kind}/${kind}_${pad(i)}.csv`, length, kind));
+    for (let i = 0; i < perKind; i++)
+      files.push(makeFile(r, `${kind}/${kind}_${pad(i)}.csv`, length, kind, noiseScale));
   }
-  for (let i = 0; i < clean; i++) files.push(makeFile(r, `clean/clean_${pad(i)}.csv`, length, undefined));
+  for (let i = 0; i < clean; i++)
+    files.push(makeFile(r, `clean/clean_${pad(i)}.csv`, length, undefined, noiseScale));
   return { seed: opts.seed, files };
 }
 

@@ -111,3 +111,20 @@ describe('synthCorpus', () => {
     expect(() => synthCorpus({ seed: 1, length: 10 })).toThrow(/length must be an integer ≥ 200/);
   });
 });
+
+describe('synthCorpus, noiseScale (round 13a)', () => {
+  it('1 is the corpus as before; a smaller factor keeps every time and window and shrinks the noise only', () => {
+    const o = { seed: 5, perKind: 1, clean: 1, length: 600 };
+    const a = synthCorpus(o);
+    const b = synthCorpus({ ...o, noiseScale: 1 });
+    const c = synthCorpus({ ...o, noiseScale: 0.05 });
+    expect(b).toEqual(a);
+    for (let k = 0; k < a.files.length; k++) {
+      expect(Array.from(c.files[k].t)).toEqual(Array.from(a.files[k].t));
+      expect(c.files[k].windows).toEqual(a.files[k].windows);
+      expect(c.files[k].sigma).toBeCloseTo(a.files[k].sigma * 0.05, 12);
+    }
+    expect(() => synthCorpus({ ...o, noiseScale: 2 })).toThrow(ConfigError);
+    expect(() => synthCorpus({ ...o, noiseScale: Number.NaN })).toThrow(/noiseScale/);
+  });
+});

@@ -78,6 +78,13 @@ export interface SeasonalLateSettings {
   readonly every: number;
   /** The most checks; then the member stays off and drops its history. */
   readonly checks: number;
+  /**
+   * Round 13a: a floor on the reference learnt at late arming, as a fraction of the cycle's spread in
+   * the history it arms on (the interquartile range of those values): the reference used is
+   * max(median statistic, `refFloor` × IQR). Absent or 0: none (round 12a's member, bit for bit). It
+   * only ever lowers the member's scores (a reference of 0 stays "no training statistic", as before).
+   */
+  readonly refFloor?: number;
 }
 
 export const SEASONAL_LATE_DEFAULTS: SeasonalLateSettings = {
@@ -232,6 +239,9 @@ export class SeasonalChangeCore {
       ref = this.s.reference === 'max' ? st.reduce((a, b) => Math.max(a, b), 0) : median(st);
     }
     if (!(ref > 0)) return 'no training statistic';
+    // round 13a: on a near-noiseless cycle the stream's reference is tiny; at least refFloor × the spread
+    const rf = late && lateSettings ? (lateSettings.refFloor ?? 0) : 0;
+    if (rf > 0) ref = Math.max(ref, rf * interquartileRange(v));
     this.scale = 3 / (this.s.ratio * ref);
     // (what `restore` accepts; only a tiny `ratio` against a tiny statistic gets past it)
     if (!(this.scale <= 1e300)) return 'no usable scale';
@@ -689,6 +699,20 @@ export class SeasonalChangeCore {
       this.nSorted = n + 1;
     }
   }
+}
+
+/** The interquartile range of `v` (linear interpolation between order statistics; 0 for fewer than 2). */
+export function interquartileRange(v: Float64Array): number {
+  const n = v.length;
+  if (n < 2) return 0;
+  const s = v.slice().sort();
+  const q = (p: number) => {
+    const x = p * (n - 1);
+    const lo = Math.floor(x);
+    const hi = Math.min(n - 1, lo + 1);
+    return s[lo] + (x - lo) * (s[hi] - s[lo]);
+  };
+  return q(0.75) - q(0.25);
 }
 
 /** Moves up to this many values of the sorted window by hand, longer ones with `copyWithin`. */

@@ -60,6 +60,12 @@ export const seasonalChangeConfigSchema = z
         minPeriods: z.number().int().min(3).max(10).default(L.minPeriods),
         every: z.number().int().min(1).max(1_000_000).default(L.every),
         checks: z.number().int().min(1).max(10_000).default(L.checks),
+        /**
+         * Round 13a (absent: none): the reference learnt at arming is at least refFloor × the
+         * interquartile range of the history's values, so a near-noiseless cycle does not make every
+         * small departure an alarm. 0 is none.
+         */
+        refFloor: z.number().min(0).max(10).optional(),
       })
       .optional(),
   })
