@@ -257,7 +257,7 @@ export function synthCorpus(opts: SynthOptions): SynthCorpus {
   if (!(noiseScale >= 0 && noiseScale <= 1)) {
     throw new ConfigError(
       'bad_synth_option',
-      `synth: noiseScale must be a number in [0, 1] (1: the usual noise), got ${noiseScale}`,
+      `synth: noiseScale (--noise-scale) must be a number in [0, 1] (1: the usual noise, smaller: less noise), got ${noiseScale}`,
     );
   }
   for (const k of kinds) {

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadModel, Rng, SeasonalChangeDetector } from '../../src/detectors/index.js';
+import { defaultDetector, loadModel, Rng, SeasonalChangeDetector } from '../../src/detectors/index.js';
 import { ConfigError } from '../../src/index.js';
 import {
   gaussOne,
+  RECIPES,
   SEASONAL_CHANGE_DEFAULTS,
   SEASONAL_LATE_DEFAULTS,
   SeasonalChangeCore,
@@ -164,5 +165,16 @@ describe('SeasonalChangeDetector, late.refFloor', () => {
     }
     // a 2.5 × faster cycle for 100 points is far above 0.05 × the cycle's spread: still found
     expect(top).toBeGreaterThan(3);
+  });
+});
+
+describe('recipe defaultSeasonalLate13 (round 13a)', () => {
+  it("is today's default with `seasonal: { late: { refFloor: 0.1 } }`, online mapping", () => {
+    expect(RECIPES.defaultSeasonalLate13.mapping).toBe('online');
+    const a = JSON.stringify(RECIPES.defaultSeasonalLate13.build({ seed: 0 }).toJSON());
+    const b = JSON.stringify(defaultDetector({ seasonal: { late: { refFloor: 0.1 } } }).toJSON());
+    expect(a).toBe(b);
+    expect(a).toContain('"refFloor":0.1');
+    expect(JSON.stringify(defaultDetector().toJSON())).not.toContain('refFloor');
   });
 });
