@@ -36,10 +36,15 @@ import {
 } from '../src/metrics/nab.js';
 
 const [cacheDir, ...groupArgs] = process.argv.slice(2);
-if (!cacheDir || groupArgs.length < 1) throw new Error('usage: nab-mapping.ts CACHE NAME=DIR,… [look:NAME=DIR,…]');
+if (!cacheDir || groupArgs.length < 1)
+  throw new Error('usage: nab-mapping.ts CACHE NAME=DIR,… [look:NAME=DIR,…]');
 const groups = groupArgs.map((g) => {
   const [name, dirs] = g.split('=');
-  return { name, dirs: dirs.split(',').map((d) => (d === 'nab' ? resolveCorpus('nab') : d)), look: name.startsWith('look:') };
+  return {
+    name,
+    dirs: dirs.split(',').map((d) => (d === 'nab' ? resolveCorpus('nab') : d)),
+    look: name.startsWith('look:'),
+  };
 });
 
 const MAPPINGS = ['online', 'onlinePeak', 'onlineAlarm'] as const;
@@ -123,7 +128,9 @@ const meanOf = (xs: number[]) => {
 };
 const groupMean: Record<string, Record<Mapping, number>> = {};
 for (const g of loaded) {
-  console.log(`\n== ${g.name} (${g.corpora.length} corpora)  standard / low FP / low FN, per corpus and mean`);
+  console.log(
+    `\n== ${g.name} (${g.corpora.length} corpora)  standard / low FP / low FN, per corpus and mean`,
+  );
   groupMean[g.name] = { online: 0, onlinePeak: 0, onlineAlarm: 0 };
   for (const m of MAPPINGS) {
     for (const who of ['det', 'floor'] as const) {
@@ -143,13 +150,17 @@ if (tune.length > 0) {
     let bm: Mapping = 'online';
     let bv = Number.NEGATIVE_INFINITY;
     for (const m of MAPPINGS) {
-      const v = meanOf(gs.flatMap((g) => g.corpora.map((c) => scoreNabPrepared(c.det[m], 'standard').normalized)));
+      const v = meanOf(
+        gs.flatMap((g) => g.corpora.map((c) => scoreNabPrepared(c.det[m], 'standard').normalized)),
+      );
       if (v > bv) [bm, bv] = [m, v];
     }
     return { m: bm, v: bv };
   };
   const pick = best(tune);
-  console.log(`\nselection (mean standard over ${tune.flatMap((g) => g.corpora).length} tuning corpora): ${pick.m} (${fmt(pick.v)})`);
+  console.log(
+    `\nselection (mean standard over ${tune.flatMap((g) => g.corpora).length} tuning corpora): ${pick.m} (${fmt(pick.v)})`,
+  );
   if (tune.length > 1) {
     const cv: number[] = [];
     for (const held of tune) {

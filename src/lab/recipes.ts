@@ -403,12 +403,14 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultPeak: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
     mapping: 'onlinePeak',
-    description: 'round 13d: defaultDetector() + onlinePeak mapping (online, kept on each excursion\'s rising front)',
+    description:
+      "round 13d: defaultDetector() + onlinePeak mapping (online, kept on each excursion's rising front)",
   },
   defaultAlarmMap: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
     mapping: 'onlineAlarm',
-    description: 'round 13d: defaultDetector() + onlineAlarm mapping (online, kept where its alarm rule fires)',
+    description:
+      'round 13d: defaultDetector() + onlineAlarm mapping (online, kept where its alarm rule fires)',
   },
   floorOnlinePeak: {
     build: () => new ZeroDetector(),
