@@ -39,7 +39,7 @@ export const PEAK_SPAN_MS = 120 * 60_000;
  * excursion's rising front), and 0 elsewhere: NAB counts every row at or above its threshold outside a
  * window as one false positive, so a sustained excursion reports once instead of once per row. `t` is
  * non-decreasing (rows that share a timestamp: the later one is not above the earlier, so it is 0). One
- * pass with a monotone queue of row indices; `out` may be `a` itself.
+ * pass with a monotone queue; `out` may be `a` itself.
  */
 export function peakScores(
   t: Float64Array,
@@ -48,15 +48,20 @@ export function peakScores(
   out: Float64Array = new Float64Array(a.length),
 ): Float64Array {
   const n = a.length;
-  const q = new Int32Array(n); // row indices whose scores decrease from head to tail
+  // the queue holds times and scores (not row indices: `out` may be `a`, overwritten behind the loop),
+  // scores decreasing from head to tail
+  const qt = new Float64Array(n);
+  const qa = new Float64Array(n);
   let head = 0;
   let tail = 0;
   for (let i = 0; i < n; i++) {
-    while (head < tail && t[q[head]] < t[i] - spanMs) head++;
+    const ti = t[i];
+    while (head < tail && qt[head] < ti - spanMs) head++;
     const ai = a[i];
-    const prevMax = head < tail ? a[q[head]] : Number.NEGATIVE_INFINITY;
-    while (head < tail && a[q[tail - 1]] <= ai) tail--;
-    q[tail++] = i;
+    const prevMax = head < tail ? qa[head] : Number.NEGATIVE_INFINITY;
+    while (head < tail && qa[tail - 1] <= ai) tail--;
+    qt[tail] = ti;
+    qa[tail++] = ai;
     out[i] = ai > prevMax ? ai : 0;
   }
   return out;
