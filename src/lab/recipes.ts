@@ -401,6 +401,28 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'online',
     description: 'floor: zeros through the online-calibrated 2Φ(|z|)−1',
   },
+  defaultPeak: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
+    mapping: 'onlinePeak',
+    description:
+      "round 13d: defaultDetector() + onlinePeak mapping (online, kept on each excursion's rising front)",
+  },
+  defaultAlarmMap: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
+    mapping: 'onlineAlarm',
+    description:
+      'round 13d: defaultDetector() + onlineAlarm mapping (online, kept where its alarm rule fires)',
+  },
+  floorOnlinePeak: {
+    build: () => new ZeroDetector(),
+    mapping: 'onlinePeak',
+    description: 'floor: zeros through the onlinePeak mapping',
+  },
+  floorOnlineAlarm: {
+    build: () => new ZeroDetector(),
+    mapping: 'onlineAlarm',
+    description: 'floor: zeros through the onlineAlarm mapping',
+  },
   ...MT_RECIPES,
   ...KINDS_RECIPES,
   ...SEASONAL_RECIPES,
@@ -413,6 +435,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
 export const FLOOR_RECIPE: Readonly<Record<NabScoreMapping, string>> = Object.freeze({
   cdf: 'floorCdf',
   online: 'floorOnline',
+  onlinePeak: 'floorOnlinePeak',
+  onlineAlarm: 'floorOnlineAlarm',
   likelihood: 'floorLikelihood',
   identity: 'floorIdentity',
 });
