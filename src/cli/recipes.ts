@@ -88,6 +88,7 @@ export const RECIPE_NAMES = [
   'defaultStrong12',
   'defaultBefore12c',
   'defaultDrift',
+  'defaultQuiet13',
 ] as const;
 
 /**

@@ -28,6 +28,7 @@ import { KINDS_RECIPES } from './candidates-kinds.js';
 import { MT_RECIPES } from './candidates-mt.js';
 import { DRIFT_RECIPES } from './level-drift.js';
 import type { NabScoreMapping } from './nab-stream.js';
+import { QUIET13_RECIPES } from './quiet13.js';
 import { SEASONAL_RECIPES } from './seasonal-change.js';
 import { ZeroDetector } from './zero.js';
 
@@ -427,6 +428,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   ...SEASONAL_RECIPES,
   ...ALARM_PATH_RECIPES,
   ...DRIFT_RECIPES,
+  ...QUIET13_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */
