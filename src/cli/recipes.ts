@@ -67,6 +67,10 @@ export const RECIPE_NAMES = [
   'floorLikelihood',
   'floorIdentity',
   'floorOnline',
+  'defaultPeak',
+  'defaultAlarmMap',
+  'floorOnlinePeak',
+  'floorOnlineAlarm',
   'mtAdapt1000',
   'mtSustain',
   'mtAdaptSustain',
@@ -84,6 +88,7 @@ export const RECIPE_NAMES = [
   'defaultStrong12',
   'defaultBefore12c',
   'defaultDrift',
+  'defaultQuiet13',
 ] as const;
 
 /**
