@@ -84,6 +84,7 @@ export const RECIPE_NAMES = [
   'defaultStrong12',
   'defaultBefore12c',
   'defaultDrift',
+  'defaultDrift13',
 ] as const;
 
 /**
