@@ -88,6 +88,7 @@ export const RECIPE_NAMES = [
   'defaultStrong12',
   'defaultBefore12c',
   'defaultDrift',
+  'defaultDrift13',
   'defaultQuiet13',
 ] as const;
 
