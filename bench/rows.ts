@@ -66,6 +66,11 @@ export const ROWS: BenchRow[] = [
     name: 'round 12b defaultDrift (the default + the level-drift member, CUSUM on the seasonal residual)',
     make: () => makeDetector('defaultDrift'),
   },
+  // round 13b: the member with alarm episodes beside today's default
+  {
+    name: 'round 13b defaultDrift13 (the default + the level-drift member with alarm episodes)',
+    make: () => makeDetector('defaultDrift13'),
+  },
   // round 12a of docs/evaluation.md: late arming (on this series the training part has the daily
   // period, so the member is on from training and the option costs only its flag)
   {

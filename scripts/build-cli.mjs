@@ -32,7 +32,7 @@ const external = ['pg', 'danfojs-node', 'fast-check', 'vitest', 'tsad', 'tsad/*'
 
 /** The module that starts the forest's worker thread, and the bundle of the worker's module (see below). */
 const spawnJs = join(srcDir, 'detectors', 'rcf', 'spawn.js');
-const forestWorker = join(outDir, 'forest-worker.js');
+const forestWorker = join(outDir, 'forest-worker.mjs');
 
 /** zod's classic API module (what `import { z } from 'zod'` names), as a file. */
 const zodClassic = join(root, 'node_modules', 'zod', 'v4', 'classic', 'external.js');
@@ -109,20 +109,23 @@ let code = (await readFile(bundle, 'utf8')).replace(/^#!.*\n/, '');
 await writeFile(bundle, code);
 const buildId = createHash('sha256').update(code).digest('hex').slice(0, 16);
 code = undefined;
-// the bin: runs tsad.cjs through the code cache
+// the bin: runs tsad.cjs through the code cache. A CommonJS file (dist/cli/package.json says so):
+// Node starts a CommonJS main module without its ES module loader, and `require` of a built-in
+// makes no module facade (`import` from 'node:fs' loads fs's streams for its named exports)
+await writeFile(join(outDir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
 await build({
   stdin: {
     contents: [
-      `import { fileURLToPath } from 'node:url';`,
+      `import { join } from 'node:path';`,
       `import { runBundle } from ${JSON.stringify(join(srcDir, 'cli', 'code-cache.js'))};`,
-      `runBundle(fileURLToPath(new URL('./tsad.cjs', import.meta.url)), ${JSON.stringify(buildId)});`,
+      `runBundle(join(__dirname, 'tsad.cjs'), ${JSON.stringify(buildId)});`,
     ].join('\n'),
     resolveDir: root,
     loader: 'js',
   },
   outfile: join(outDir, 'main.js'),
   bundle: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   legalComments: 'none',

@@ -85,9 +85,10 @@ export {
 } from './lab/candidates-kinds.js';
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
 export { nabResultPath } from './lab/nab-corpus-file.js';
-export { nabAnomalyScore, runNabStream } from './lab/nab-stream.js';
+export { nabAnomalyScore, PEAK_SPAN_MS, peakScores, runNabStream } from './lab/nab-stream.js';
 export {
   DETECTOR_RECIPES,
+  FLOOR_RECIPE,
   makeDetector,
   NAB_MAPPING,
   RECIPES,

@@ -67,6 +67,10 @@ export const RECIPE_NAMES = [
   'floorLikelihood',
   'floorIdentity',
   'floorOnline',
+  'defaultPeak',
+  'defaultAlarmMap',
+  'floorOnlinePeak',
+  'floorOnlineAlarm',
   'mtAdapt1000',
   'mtSustain',
   'mtAdaptSustain',
@@ -85,6 +89,8 @@ export const RECIPE_NAMES = [
   'defaultStrong12',
   'defaultBefore12c',
   'defaultDrift',
+  'defaultDrift13',
+  'defaultQuiet13',
 ] as const;
 
 /**

@@ -228,6 +228,8 @@ interface ZmsLevelReference {
   readonly alpha: number;
   /** Values behind the reference in cumulative mode (−1: exponential mode). */
   count: number;
+  /** Cumulative mode: the count at which the reference stops learning and stays (∞: never). */
+  readonly until: number;
   /** Whether the variance adapts too (else it stays the training variance). */
   readonly adaptScale: boolean;
   mean: number;
@@ -291,18 +293,21 @@ export class ZmsStreamCore {
    * `halfLife` points (`'cumulative'`: the reference is the mean and variance of every value seen,
    * training included, `count` of them so far), its mean always and its variance with `adaptScale`,
    * from `start` (default: the training mean and variance); the scale never falls below the training
-   * standard deviation.
+   * standard deviation. In cumulative mode `until` (default ∞) is the count at which the reference
+   * stops learning: from then on it stays the mean and variance of the first `until` values.
    */
   adaptLevel(
     halfLife: number | 'cumulative',
     adaptScale: boolean,
     start?: { mean: number; variance: number; count?: number },
     count = 0,
+    until = Number.POSITIVE_INFINITY,
   ): this {
     const s0 = this.kern.scale[0];
     this.level = {
       alpha: halfLife === 'cumulative' ? 0 : 1 - 2 ** (-1 / halfLife),
       count: halfLife === 'cumulative' ? (start?.count ?? count) : -1,
+      until,
       adaptScale,
       mean: start?.mean ?? this.kern.mean[0],
       variance: start?.variance ?? s0 * s0,
@@ -312,12 +317,13 @@ export class ZmsStreamCore {
   }
 
   /** The adaptive level reference's mean and variance (null when frozen). */
-  levelState(): { mean: number; variance: number; count?: number } | null {
+  levelState(): { mean: number; variance: number; count?: number; until?: number } | null {
     const r = this.level;
     if (r === null) return null;
-    return r.count >= 0
-      ? { mean: r.mean, variance: r.variance, count: r.count }
-      : { mean: r.mean, variance: r.variance };
+    if (r.count < 0) return { mean: r.mean, variance: r.variance };
+    return Number.isFinite(r.until)
+      ? { mean: r.mean, variance: r.variance, count: r.count, until: r.until }
+      : { mean: r.mean, variance: r.variance, count: r.count };
   }
 
   push(v: number): number {
@@ -329,7 +335,7 @@ export class ZmsStreamCore {
   /** Moves the adaptive level reference towards a learnt value (no-op when frozen or not finite). */
   private adapt(v: number): void {
     const r = this.level;
-    if (r === null || !Number.isFinite(v)) return;
+    if (r === null || !Number.isFinite(v) || r.count >= r.until) return;
     // cumulative: alpha = 1 / (count + 1) makes both updates Welford's (population variance)
     let alpha = r.alpha;
     if (r.count >= 0) alpha = 1 / ++r.count;

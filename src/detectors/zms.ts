@@ -53,6 +53,18 @@ export const zmsConfigSchema = z
      * value seen, training included (an expanding window instead of `levelHalfLife`'s exponential one).
      */
     levelCumulative: z.boolean().optional(),
+    /**
+     * With `levelCumulative` (round 13c of docs/evaluation.md): the reference learns only until the
+     * values behind it, training included, cover this many milliseconds (counted in points of the
+     * training part's median step), then stays; a training part that already covers it keeps the
+     * training statistics, as without any adaptive reference. `86_400_000` (a day) lets a series whose
+     * training part is shorter than a day learn its level from one whole day, then freeze it.
+     */
+    levelCumulativeSpanMs: z.number().min(1).max(1e15).optional(),
+  })
+  .refine((c) => c.levelCumulativeSpanMs === undefined || c.levelCumulative === true, {
+    message: 'levelCumulativeSpanMs bounds the cumulative level reference: set levelCumulative: true with it',
+    path: ['levelCumulativeSpanMs'],
   })
   .refine((c) => !(c.levelCumulative === true && c.levelHalfLife !== undefined), {
     message: 'levelCumulative and levelHalfLife are two kinds of adaptive level reference: set one of them',
@@ -71,8 +83,15 @@ const zmsStateSchema = z.object({
     first: jsonFloat,
     seen: z.number(),
     recent: z.array(jsonFloat),
-    /** The adaptive level reference (only with `levelHalfLife`). */
-    level: z.object({ mean: jsonFloat, variance: jsonFloat, count: z.number().optional() }).optional(),
+    /** The adaptive level reference (with `levelHalfLife` or `levelCumulative`). */
+    level: z
+      .object({
+        mean: jsonFloat,
+        variance: jsonFloat,
+        count: z.number().optional(),
+        until: z.number().optional(),
+      })
+      .optional(),
   }),
 });
 type ZmsStateJson = z.infer<typeof zmsStateSchema>;
@@ -81,6 +100,20 @@ type ZmsStateJson = z.infer<typeof zmsStateSchema>;
 function levelMode(c: ZmsConfig): number | 'cumulative' | null {
   if (c.levelCumulative === true) return 'cumulative';
   return c.levelHalfLife ?? null;
+}
+
+/**
+ * The number of points of the training part's median step in `spanMs` (at least 1): where a cumulative
+ * level reference bounded by `levelCumulativeSpanMs` stops learning. Unknown steps (fewer than two
+ * points, no positive difference) give 1, so the reference stays frozen.
+ */
+function spanPoints(t: Float64Array, spanMs: number): number {
+  const d: number[] = [];
+  for (let i = 1; i < t.length; i++) if (t[i] > t[i - 1]) d.push(t[i] - t[i - 1]);
+  if (d.length === 0) return 1;
+  d.sort((a, b) => a - b);
+  const step = d[d.length >> 1];
+  return Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(spanMs / step)));
 }
 
 /** The raw model: frozen statistics plus the last `maxLag` values seen (train, scored data, stream). */
@@ -99,12 +132,17 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
     this.kern = kern;
     this.history = new ZmsStreamCore(kern, ts.v);
     const mode = levelMode(c);
-    if (mode !== null) this.history.adaptLevel(mode, c.levelAdaptScale === true, undefined, ts.v.length);
+    const until =
+      c.levelCumulativeSpanMs === undefined
+        ? Number.POSITIVE_INFINITY
+        : spanPoints(ts.t, c.levelCumulativeSpanMs);
+    if (mode !== null && ts.v.length < until)
+      this.history.adaptLevel(mode, c.levelAdaptScale === true, undefined, ts.v.length, until);
     return { t: ts.t, v: zmsScores(kern, ts.v) };
   }
 
   score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
-    if (levelMode(this.config) === null) return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
+    if (this.history!.levelState() === null) return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
     // adaptive reference: score as a stream continuing from the model's state (a copy: nothing learnt)
     const core = this.history!.copy();
     const out = new Float64Array(ts.v.length);
@@ -145,6 +183,7 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
                 mean: encodeFloat(level.mean),
                 variance: encodeFloat(level.variance),
                 ...(level.count === undefined ? {} : { count: level.count }),
+                ...(level.until === undefined ? {} : { until: level.until }),
               },
             }
           : {}),
@@ -190,7 +229,8 @@ function zmsFromState(state: ZmsStateJson, ctx: RestoreContext<ZmsConfig>): ZmsR
     throw new ModelFormatError('bad_field', `${hp}.first: must be finite`);
   const core = ZmsStreamCore.restore(kern, { first, seen, recent: Array.from(recent) });
   const H = levelMode(ctx.config);
-  if (H !== null) {
+  // with levelCumulativeSpanMs, a training part that covered the span kept the frozen reference
+  if (H !== null && !(ctx.config.levelCumulativeSpanMs !== undefined && h.level === undefined)) {
     const lp = `${hp}.level`;
     if (h.level === undefined)
       throw new ModelFormatError(
@@ -203,7 +243,10 @@ function zmsFromState(state: ZmsStateJson, ctx: RestoreContext<ZmsConfig>): ZmsR
       throw new ModelFormatError('bad_field', `${lp}: expected a finite mean and a finite variance ≥ 0`);
     let count: number | undefined;
     if (H === 'cumulative') count = intField(h.level, 'count', lp, 0, Number.MAX_SAFE_INTEGER);
-    core.adaptLevel(H, ctx.config.levelAdaptScale === true, { mean, variance, count });
+    let until = Number.POSITIVE_INFINITY;
+    if (ctx.config.levelCumulativeSpanMs !== undefined)
+      until = intField(h.level, 'until', lp, 1, Number.MAX_SAFE_INTEGER);
+    core.adaptLevel(H, ctx.config.levelAdaptScale === true, { mean, variance, count }, 0, until);
   }
   return new ZmsRaw(ctx.config, s, kern, core);
 }

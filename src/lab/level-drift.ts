@@ -1,11 +1,19 @@
 /**
  * Round 12b of docs/evaluation.md: `defaultDetector()` with the level-drift member
- * (`LevelDriftDetector`, src/detectors/level-drift/) as one more part of its maximum.
+ * (`LevelDriftDetector`, src/detectors/level-drift/) as one more part of its maximum. Round 13b: the same
+ * member beside today's default, with alarm episodes (`DRIFT_13`).
  */
 
 import { defaultDetector } from '../detectors/default.js';
 import { BEFORE_12C } from './alarm-paths.js';
 import type { Recipe } from './recipes.js';
+
+/**
+ * Round 13b's member options, chosen on tuning seeds (`bench/drift-sweep.ts`): an alarm at the alarm level
+ * opens an episode of 672 scored points (two weeks of 30-minute steps) in which only its first 2 points
+ * keep their score; the profile stays the training one (the learning profile cost drifts there).
+ */
+export const DRIFT_13 = { refractory: 672, burst: 2 } as const;
 
 /** The recipes of round 12b (registered in `RECIPES`, src/lab/recipes.ts). */
 export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
@@ -15,5 +23,11 @@ export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'online',
     description:
       'candidate (round 12b): defaultDetector() + a CUSUM on the residual against the training seasonal profile (0 below the alarm level)',
+  },
+  defaultDrift13: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: { ...DRIFT_13 } }),
+    mapping: 'online',
+    description:
+      'candidate (round 13b): defaultDetector() + the level-drift member with alarm episodes (two alarm-level points, then 672 points quiet)',
   },
 });

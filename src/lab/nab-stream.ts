@@ -22,9 +22,50 @@ export function nabAnomalyScore(s: number): number {
  * NAB post-processing of `2Φ(|s|) − 1` (`AnomalyLikelihoodPost` with its defaults: anomaly likelihood, novelty, rest period); `identity` is for detectors
  * whose scores are NAB anomaly scores already (clamped to [0, 1]; NaN → 0); `online` is `2Φ(|z|) − 1` of
  * the score calibrated again by an `OnlineCalibrator` (trained on the detector's training scores, then
- * learning every streamed score), which puts every file's scores on its own running scale.
+ * learning every streamed score), which puts every file's scores on its own running scale; `onlinePeak`
+ * is `online` kept only on each excursion's rising front (`peakScores` over `PEAK_SPAN_MS`), 0 elsewhere;
+ * `onlineAlarm` is `online` kept only on the rows where the detector's own alarm rule fires, 0 elsewhere.
  */
-export type NabScoreMapping = 'cdf' | 'likelihood' | 'identity' | 'online';
+export type NabScoreMapping = 'cdf' | 'likelihood' | 'identity' | 'online' | 'onlinePeak' | 'onlineAlarm';
+
+/**
+ * The span of `onlinePeak` (docs/evaluation.md, round 13d): the default alarm rule's suppression span
+ * (`almSuppressMinutes`, 120 minutes, Merlion's default), so one excursion reports once as one alarm does.
+ */
+export const PEAK_SPAN_MS = 120 * 60_000;
+
+/**
+ * Keeps each row's score only where it is above every score of the rows in the `spanMs` before it (an
+ * excursion's rising front), and 0 elsewhere: NAB counts every row at or above its threshold outside a
+ * window as one false positive, so a sustained excursion reports once instead of once per row. `t` is
+ * non-decreasing (rows that share a timestamp: the later one is not above the earlier, so it is 0). One
+ * pass with a monotone queue; `out` may be `a` itself.
+ */
+export function peakScores(
+  t: Float64Array,
+  a: Float64Array,
+  spanMs: number,
+  out: Float64Array = new Float64Array(a.length),
+): Float64Array {
+  const n = a.length;
+  // the queue holds times and scores (not row indices: `out` may be `a`, overwritten behind the loop),
+  // scores decreasing from head to tail
+  const qt = new Float64Array(n);
+  const qa = new Float64Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < n; i++) {
+    const ti = t[i];
+    while (head < tail && qt[head] < ti - spanMs) head++;
+    const ai = a[i];
+    const prevMax = head < tail ? qa[head] : Number.NEGATIVE_INFINITY;
+    while (head < tail && qa[tail - 1] <= ai) tail--;
+    qt[tail] = ti;
+    qa[tail++] = ai;
+    out[i] = ai > prevMax ? ai : 0;
+  }
+  return out;
+}
 
 export interface NabStreamResult {
   /** NAB anomaly score per row of `rows` (0 in the probationary period). */
@@ -73,7 +114,10 @@ export function runNabStream(
   detector.train({ t: series.t.subarray(0, probation), v: series.v.subarray(0, probation) });
   const t1 = performance.now();
   const likelihood = mapping === 'likelihood' ? new AnomalyLikelihoodPost() : undefined;
-  const online = mapping === 'online' ? new OnlineCalibrator(1000) : undefined;
+  const online =
+    mapping === 'online' || mapping === 'onlinePeak' || mapping === 'onlineAlarm'
+      ? new OnlineCalibrator(1000)
+      : undefined;
   if (online) {
     const kept = (detector as { trainScores?: TimeSeries | null }).trainScores;
     const train =
@@ -119,6 +163,8 @@ export function runNabStream(
   const m = rows.t.length;
   const alarm = new Uint8Array(m);
   for (let r = 0; r < m; r++) alarm[r] = alarmRows[r] ? 1 : 0;
+  if (mapping === 'onlinePeak') peakScores(rows.t, anomaly, PEAK_SPAN_MS, anomaly);
+  else if (mapping === 'onlineAlarm') for (let r = 0; r < m; r++) if (!alarm[r]) anomaly[r] = 0;
   const label = new Uint8Array(m);
   for (let r = 0; r < m; r++) {
     const tr = rows.t[r];

@@ -28,6 +28,7 @@ import { KINDS_RECIPES } from './candidates-kinds.js';
 import { MT_RECIPES } from './candidates-mt.js';
 import { DRIFT_RECIPES } from './level-drift.js';
 import type { NabScoreMapping } from './nab-stream.js';
+import { QUIET13_RECIPES } from './quiet13.js';
 import { SEASONAL_RECIPES } from './seasonal-change.js';
 import { ZeroDetector } from './zero.js';
 
@@ -400,17 +401,42 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'online',
     description: 'floor: zeros through the online-calibrated 2Φ(|z|)−1',
   },
+  defaultPeak: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
+    mapping: 'onlinePeak',
+    description:
+      "round 13d: defaultDetector() + onlinePeak mapping (online, kept on each excursion's rising front)",
+  },
+  defaultAlarmMap: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
+    mapping: 'onlineAlarm',
+    description:
+      'round 13d: defaultDetector() + onlineAlarm mapping (online, kept where its alarm rule fires)',
+  },
+  floorOnlinePeak: {
+    build: () => new ZeroDetector(),
+    mapping: 'onlinePeak',
+    description: 'floor: zeros through the onlinePeak mapping',
+  },
+  floorOnlineAlarm: {
+    build: () => new ZeroDetector(),
+    mapping: 'onlineAlarm',
+    description: 'floor: zeros through the onlineAlarm mapping',
+  },
   ...MT_RECIPES,
   ...KINDS_RECIPES,
   ...SEASONAL_RECIPES,
   ...ALARM_PATH_RECIPES,
   ...DRIFT_RECIPES,
+  ...QUIET13_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */
 export const FLOOR_RECIPE: Readonly<Record<NabScoreMapping, string>> = Object.freeze({
   cdf: 'floorCdf',
   online: 'floorOnline',
+  onlinePeak: 'floorOnlinePeak',
+  onlineAlarm: 'floorOnlineAlarm',
   likelihood: 'floorLikelihood',
   identity: 'floorIdentity',
 });

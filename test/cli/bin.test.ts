@@ -74,3 +74,35 @@ describe('the bin, nab machine-temperature to the end', () => {
     }
   });
 });
+
+describe('the bin and the forest worker bundle, as files', () => {
+  it('the bin is CommonJS (no ES module loader at start), and the worker bundle loads as an ES module and reports ready', () => {
+    // dist/cli/package.json makes main.js CommonJS: `require` of it works, where an ES module would throw
+    expect(JSON.parse(readFileSync(join(repo, 'dist', 'cli', 'package.json'), 'utf8'))).toEqual({
+      type: 'commonjs',
+    });
+    expect(readFileSync(cli, 'utf8')).toMatch(/\brequire\("node:vm"\)/);
+    // the worker CLI forests start (its name is rewritten into the bundle at build time): it loads
+    // and sets its ready flag, as `preStartForestWorker` waits for
+    const worker = join(repo, 'dist', 'cli', 'forest-worker.mjs');
+    expect(readFileSync(join(repo, 'dist', 'cli', 'tsad.cjs'), 'utf8')).toContain('/cli/forest-worker.mjs"');
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const { Worker } = require('node:worker_threads');
+const ready = new Int32Array(new SharedArrayBuffer(4));
+const w = new Worker(${JSON.stringify(worker)}, { workerData: { batch: ready.buffer } });
+w.on('error', (e) => { console.error(e); process.exit(2); });
+const t0 = Date.now();
+const poll = setInterval(() => {
+  if (Atomics.load(ready, 0) === 1) { console.log('ready'); process.exit(0); }
+  if (Date.now() - t0 > 60000) process.exit(3);
+}, 5);`,
+      ],
+      { encoding: 'utf8', timeout: 90_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('ready');
+  });
+});

@@ -17,6 +17,10 @@ runDetectorConformance(
         bins: fc.constantFrom(1, 24, 48),
         floor: fc.constantFrom(0, 3),
         reanchor: fc.constantFrom(1, 2),
+        // round 13b's options: alarm episodes and a profile that keeps learning
+        refractory: fc.constantFrom(0, 5, 50),
+        burst: fc.constantFrom(1, 2),
+        relearnHalfLife: fc.constantFrom(0, 2),
         enableCalibrator: fc.boolean(),
       },
       { requiredKeys: [] },

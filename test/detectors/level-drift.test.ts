@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultDetector, LevelDriftDetector, loadModel, Rng } from '../../src/detectors/index.js';
-import { ModelFormatError } from '../../src/index.js';
+import { ConfigError, ModelFormatError } from '../../src/index.js';
 import { gaussOne, LEVEL_DRIFT_DEFAULTS, LevelDriftCore, RECIPES } from '../../src/internal.js';
 
 const DAY = 86_400_000;
@@ -185,5 +186,123 @@ describe('LevelDriftDetector', () => {
     expect(JSON.stringify(RECIPES.defaultDrift.build({ seed: 3 }).toJSON())).toBe(
       JSON.stringify(before12c.toJSON()),
     );
+  });
+});
+
+/**
+ * Round 13b's options (docs/evaluation.md): a profile that keeps learning, and alarm episodes with a
+ * refractory period. Absent, the member is round 12b's: fixtures/level-drift-15db341.json was written by
+ * tsad's main branch at commit 15db341 (before the options existed), not by this build:
+ * `new LevelDriftDetector()` trained on the first 480 points of a 30-minute daily sine with noise (a
+ * drift of +7 from point 800), the other 720 streamed with `stream().push` (`stream`).
+ */
+describe('LevelDriftCore, round 13b options', () => {
+  it('a model file of the build before the options loads and streams to that build’s very scores', () => {
+    const fx = JSON.parse(
+      readFileSync(new URL('./fixtures/level-drift-15db341.json', import.meta.url), 'utf8'),
+    ) as { test: { t: number[]; v: number[] }; stream: number[]; model: unknown };
+    const d = loadModel(fx.model);
+    expect(d).toBeInstanceOf(LevelDriftDetector);
+    const s = d.stream();
+    let alarms = 0;
+    for (let i = 0; i < fx.test.t.length; i++) {
+      const r = s.push(fx.test.t[i], fx.test.v[i]).score;
+      if (!Object.is(r, fx.stream[i])) expect([i, r]).toEqual([i, fx.stream[i]]);
+      if (r >= 3) alarms++;
+    }
+    expect(alarms).toBeGreaterThan(0);
+    // and this build writes that model file back unchanged (no new state field without the options)
+    const m = fx.model as { state: unknown };
+    expect(JSON.stringify((loadModel(fx.model) as LevelDriftDetector).toJSON().state)).toBe(
+      JSON.stringify(m.state),
+    );
+  });
+
+  it('property: with refractory R and burst b, at most b scores at the alarm level in any R consecutive points', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.double({ min: -12, max: 12, noNaN: true }),
+        fc.constantFrom(0, 3),
+        (seed, R0, b0, size, halfLife) => {
+          const R = Math.max(R0, b0);
+          const b = b0;
+          const s = series({ stepMin: 60, n: 900, at: 300, len: 20, size, seed });
+          // a lasting shift as well, so that the sums re-anchor and cross again
+          for (let i = 600; i < 900; i++) s.v[i] += 2 * size;
+          const { out } = run(s, 200, { minPeriods: 7, refractory: R, burst: b, relearnHalfLife: halfLife });
+          const plain = run(s, 200, { minPeriods: 7, relearnHalfLife: halfLife }).out;
+          for (let i = 0; i < out.length; i++) {
+            // the episodes only silence: a score is the plain member's or 0
+            expect(out[i] === 0 || out[i] === plain[i]).toBe(true);
+            let c = 0;
+            for (let j = i; j < Math.min(out.length, i + R); j++) if (out[j] >= 3) c++;
+            expect(c).toBeLessThanOrEqual(b);
+          }
+          // the first alarm-level score of the plain member is kept
+          const first = plain.findIndex((x) => x >= 3);
+          if (first >= 0) expect(out[first]).toBe(plain[first]);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a learning profile follows a level that wanders slowly, where the frozen one alarms again and again', () => {
+    const s = series({ stepMin: 30, n: 3000 });
+    // a random walk of the level, 0.08 noise sd per point: it wanders by many sd over days
+    const r = new Rng(5);
+    let w = 0;
+    for (let i = 480; i < 3000; i++) {
+      w += 0.08 * gaussOne(r);
+      s.v[i] += w;
+    }
+    const frozen = run(s, 480).out.filter((x) => x >= 3).length;
+    const learning = run(s, 480, { relearnHalfLife: 1 }).out.filter((x) => x >= 3).length;
+    expect(frozen).toBeGreaterThan(10);
+    expect(learning).toBeLessThan(frozen / 2);
+    // and it still reaches the alarm level on a drift of 6 noise sd over 100 points
+    const d = series({ stepMin: 30, n: 1500, at: 1000, len: 100, size: 6 });
+    expect(max(run(d, 480, { relearnHalfLife: 7 }).out.subarray(1000 - 480))).toBeGreaterThanOrEqual(3);
+  });
+
+  it('peekRow gives scoreRow’s score with the options on; state, clone and model file keep the episode and profile', () => {
+    const o = { relearnHalfLife: 2, refractory: 30, burst: 2 };
+    const s = series({ stepMin: 30, n: 1600, at: 1000, len: 60, size: 7 });
+    for (let i = 1120; i < 1600; i++) s.v[i] += 7;
+    const a = new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...o });
+    a.fit(s.t.subarray(0, 480), s.v.subarray(0, 480));
+    let b = a.clone();
+    for (let i = 480; i < 1600; i++) {
+      const peek = a.peekRow(s.t[i], s.v[i]);
+      expect(a.scoreRow(s.t[i], s.v[i])).toBe(peek);
+      expect(b.scoreRow(s.t[i], s.v[i])).toBe(peek);
+      if (i % 7 === 0) {
+        const c = new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...o });
+        c.restore(JSON.parse(JSON.stringify(b.state())), 'state');
+        b = c;
+      }
+    }
+    const st = a.state() as { ep: number };
+    expect(st.ep).toBeGreaterThanOrEqual(0);
+    // an episode position beyond the refractory period, or one without the option, is refused
+    const c = new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...o });
+    expect(() => c.restore({ ...st, ep: 31 }, 'state')).toThrow(ModelFormatError);
+    expect(() => new LevelDriftCore(LEVEL_DRIFT_DEFAULTS).restore(st, 'state')).toThrow(ModelFormatError);
+  });
+
+  it('bad option values are a ConfigError that names the field', () => {
+    for (const bad of [
+      { relearnHalfLife: -1 },
+      { relearnBelow: 0 },
+      { refractory: 1.5 },
+      { burst: 0 },
+      { refractory: 3, burst: 4 },
+    ]) {
+      expect(() => new LevelDriftDetector(bad)).toThrow(ConfigError);
+    }
+    expect(() => new LevelDriftDetector({ refractory: 3, burst: 4 })).toThrow(/burst/);
   });
 });

@@ -53,6 +53,21 @@ export interface LevelDriftSettings {
   readonly withoutPeriod: boolean;
   /** Scores below this are 0 (3: the member speaks only at the alarm level). */
   readonly floor: number;
+  /**
+   * Round 13b: the profile keeps learning online with this half-life in periods (0: frozen at training,
+   * the behaviour of round 12b).
+   */
+  readonly relearnHalfLife: number;
+  /** Round 13b: the profile learns only while both sums are below `relearnBelow` × h. */
+  readonly relearnBelow: number;
+  /**
+   * Round 13b: after a score at the alarm level (3) opens an alarm episode, the next `refractory` − 1
+   * scored points are its episode; only its first `burst` points may score at the alarm level (0: no
+   * episodes, the behaviour of round 12b).
+   */
+  readonly refractory: number;
+  /** Round 13b: points at the start of an episode that may score at the alarm level (≥ 1). */
+  readonly burst: number;
 }
 
 export const LEVEL_DRIFT_DEFAULTS: LevelDriftSettings = {
@@ -66,6 +81,10 @@ export const LEVEL_DRIFT_DEFAULTS: LevelDriftSettings = {
   minPeriodPoints: 24,
   withoutPeriod: false,
   floor: 3,
+  relearnHalfLife: 0,
+  relearnBelow: 0.5,
+  refractory: 0,
+  burst: 1,
 };
 
 /** Scalars of the state, in `num` order. */
@@ -90,6 +109,10 @@ export class LevelDriftCore {
   private dnSum = 0;
   private dnN = 0;
   private lastSlot = Number.NEGATIVE_INFINITY;
+  /** Scored points since the current alarm episode opened (≥ `refractory`: none open; with `refractory` > 0). */
+  private since = Number.POSITIVE_INFINITY;
+  /** Per-point learning rate of the profile (0: frozen), from `relearnHalfLife`. */
+  private alpha = 0;
   /** Why the member is off ('' when on). */
   off = '';
 
@@ -175,7 +198,17 @@ export class LevelDriftCore {
     this.up = 0;
     this.dn = 0;
     this.lastSlot = Math.round((t[n - 1] - this.t0) / this.step);
+    this.setAlpha();
     return out;
+  }
+
+  /**
+   * The profile's per-point rate: each bin takes about period / bins updates per period, so a half-life
+   * of H periods is a rate of 1 − 2^(−bins / (period · H)) per update.
+   */
+  private setAlpha(): void {
+    const H = this.s.relearnHalfLife;
+    this.alpha = H > 0 && this.period > 0 ? 1 - 2 ** (-this.prof.length / (this.period * H)) : 0;
   }
 
   private slot(t: number): number {
@@ -230,6 +263,8 @@ export class LevelDriftCore {
     this.dnSum = 0;
     this.dnN = 0;
     this.lastSlot = Number.NEGATIVE_INFINITY;
+    this.since = Number.POSITIVE_INFINITY;
+    this.alpha = 0;
   }
 
   /** Scores one point and learns it. */
@@ -262,7 +297,14 @@ export class LevelDriftCore {
       this.dnN++;
     } else this.dn = 0;
     const S = Math.max(this.up, this.dn);
-    const score = this.out(S);
+    let score = this.out(S);
+    if (this.alpha > 0 && S < this.s.relearnBelow * this.h) this.learn(slot, r);
+    const R = this.s.refractory;
+    if (R > 0) {
+      if (this.since < R) this.since++;
+      if (score >= 3 && this.since >= R) this.since = 0;
+      if (this.since >= this.s.burst) score = 0;
+    }
     if (S >= this.s.reanchor * this.h) {
       this.level += this.up >= this.dn ? this.upSum / this.upN : this.dnSum / this.dnN;
       this.up = 0;
@@ -275,6 +317,23 @@ export class LevelDriftCore {
     return score;
   }
 
+  /** Moves the profile's two bins around a slot towards the residual `r` (weights as in `expected`). */
+  private learn(slot: number, r: number): void {
+    const B = this.prof.length;
+    const a = this.alpha * r;
+    if (B === 1) {
+      this.prof[0] += a;
+      return;
+    }
+    const P = this.period;
+    const ph = ((slot % P) + P) % P;
+    const x = ((ph + 0.5) * B) / P - 0.5;
+    const lo = Math.floor(x);
+    const f = x - lo;
+    this.prof[(lo + B) % B] += (1 - f) * a;
+    this.prof[(lo + 1) % B] += f * a;
+  }
+
   /** The score `scoreRow` would give, changing nothing. */
   peekRow(t: number, v: number): number {
     if (this.period === 0) return 0;
@@ -283,12 +342,18 @@ export class LevelDriftCore {
     const z = this.z(v - this.expected(slot));
     const up = Math.max(0, this.up + z - this.s.k);
     const dn = Math.max(0, this.dn - z - this.s.k);
-    return this.out(Math.max(up, dn));
+    const score = this.out(Math.max(up, dn));
+    const R = this.s.refractory;
+    if (R === 0) return score;
+    const since = this.since < R ? this.since + 1 : this.since;
+    if (score >= 3 && since >= R) return score;
+    return since < this.s.burst ? score : 0;
   }
 
   clone(): LevelDriftCore {
     const c = new LevelDriftCore(this.s);
     c.restoreNum(this.num(), this.prof.slice(), this.off);
+    c.since = this.since;
     return c;
   }
 
@@ -327,11 +392,38 @@ export class LevelDriftCore {
     this.lastSlot = num[12];
     this.prof = prof;
     this.off = off;
+    this.setAlpha();
   }
 
   /** The fitted state as plain JSON (`restore` reads it back). */
   state(): JsonValue {
-    return { off: this.off, num: encodeFloats(this.num()), prof: encodeFloats(this.prof) };
+    const st: { [key: string]: JsonValue } = {
+      off: this.off,
+      num: encodeFloats(this.num()),
+      prof: encodeFloats(this.prof),
+    };
+    // the alarm episode's position only with `refractory` (absent: round 12b's state, byte for byte)
+    if (this.s.refractory > 0) st.ep = Math.min(this.since, this.s.refractory);
+    return st;
+  }
+
+  /** Reads the episode position `ep` (only with `refractory`; any other state has none). */
+  private restoreEpisode(state: unknown, path: string): number {
+    const R = this.s.refractory;
+    const has = typeof state === 'object' && state !== null && 'ep' in state;
+    if (R === 0) {
+      if (has)
+        throw new ModelFormatError('bad_field', `${path}.ep: only a member with refractory > 0 stores ep`);
+      return Number.POSITIVE_INFINITY;
+    }
+    const ep = has ? (state as { ep: unknown }).ep : undefined;
+    if (typeof ep !== 'number' || !Number.isInteger(ep) || ep < 0 || ep > R) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.ep: expected an integer from 0 to the refractory period ${R} (points since the alarm episode opened)`,
+      );
+    }
+    return ep;
   }
 
   /** Restores `state()` output, checking every field; `path` names it in errors. */
@@ -343,6 +435,7 @@ export class LevelDriftCore {
     const num = decodeFloats(field(state, 'num', path), `${path}.num`, NUM);
     const prof = decodeFloats(field(state, 'prof', path), `${path}.prof`);
     const [period, step, t0, level, spread, h, up, dn, upSum, upN, dnSum, dnN, lastSlot, B] = num;
+    const since = this.restoreEpisode(state, path);
     if (period === 0) {
       if (off === '' || prof.length > 0 || num.some((x, i) => i !== 12 && x !== 0)) {
         throw new ModelFormatError(
@@ -351,6 +444,7 @@ export class LevelDriftCore {
         );
       }
       this.turnOff(off);
+      this.since = since;
       return;
     }
     const isInt = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
@@ -380,5 +474,6 @@ export class LevelDriftCore {
       );
     }
     this.restoreNum(num, prof, '');
+    this.since = since;
   }
 }

@@ -18,29 +18,49 @@ import type { Frame } from '../transforms.js';
 import type { JsonValue } from '../types.js';
 import { LEVEL_DRIFT_DEFAULTS as D, LevelDriftCore, type LevelDriftSettings } from './core.js';
 
-export const levelDriftConfigSchema = z.strictObject({
-  ...baseConfigShape(1000),
-  /** Phase bins of the seasonal profile per period (at most the period's points). */
-  bins: z.number().int().min(1).max(10_000).default(D.bins),
-  /** CUSUM allowance, in residual spreads (1.4826 · MAD of the training residuals). */
-  k: z.number().min(0).max(100).default(D.k),
-  /** Clip of the standardised residual (one outlier moves a sum by at most this). */
-  clip: z.number().positive().max(1000).default(D.clip),
-  /** The decision level is `ratio` × the largest sum over the training part (at least `minH`). */
-  ratio: z.number().positive().max(1000).default(D.ratio),
-  /** The least decision level, in residual spreads. */
-  minH: z.number().positive().max(1e6).default(D.minH),
-  /** A sum reaching `reanchor` × the decision level re-anchors the level (≥ 1). */
-  reanchor: z.number().min(1).max(1000).default(D.reanchor),
-  /** The least whole periods the training part must cover. */
-  minPeriods: z.number().int().min(1).max(100).default(D.minPeriods),
-  /** The least period in points. */
-  minPeriodPoints: z.number().int().min(2).max(1_000_000).default(D.minPeriodPoints),
-  /** Without a checked period: the training mean as the profile (true) or off (false). */
-  withoutPeriod: z.boolean().default(D.withoutPeriod),
-  /** Scores below this are 0 (3: the member speaks only at the alarm level; 0: never). */
-  floor: z.number().min(0).max(1000).default(D.floor),
-});
+export const levelDriftConfigSchema = z
+  .strictObject({
+    ...baseConfigShape(1000),
+    /** Phase bins of the seasonal profile per period (at most the period's points). */
+    bins: z.number().int().min(1).max(10_000).default(D.bins),
+    /** CUSUM allowance, in residual spreads (1.4826 · MAD of the training residuals). */
+    k: z.number().min(0).max(100).default(D.k),
+    /** Clip of the standardised residual (one outlier moves a sum by at most this). */
+    clip: z.number().positive().max(1000).default(D.clip),
+    /** The decision level is `ratio` × the largest sum over the training part (at least `minH`). */
+    ratio: z.number().positive().max(1000).default(D.ratio),
+    /** The least decision level, in residual spreads. */
+    minH: z.number().positive().max(1e6).default(D.minH),
+    /** A sum reaching `reanchor` × the decision level re-anchors the level (≥ 1). */
+    reanchor: z.number().min(1).max(1000).default(D.reanchor),
+    /** The least whole periods the training part must cover. */
+    minPeriods: z.number().int().min(1).max(100).default(D.minPeriods),
+    /** The least period in points. */
+    minPeriodPoints: z.number().int().min(2).max(1_000_000).default(D.minPeriodPoints),
+    /** Without a checked period: the training mean as the profile (true) or off (false). */
+    withoutPeriod: z.boolean().default(D.withoutPeriod),
+    /** Scores below this are 0 (3: the member speaks only at the alarm level; 0: never). */
+    floor: z.number().min(0).max(1000).default(D.floor),
+    /**
+     * Round 13b: the seasonal profile keeps learning online, with this half-life in periods (0: frozen at
+     * training). Frozen while a sum is at or above `relearnBelow` × the decision level.
+     */
+    relearnHalfLife: z.number().min(0).max(1e6).default(D.relearnHalfLife),
+    /** Round 13b: the profile learns only while both sums are below this fraction of the decision level. */
+    relearnBelow: z.number().positive().max(1000).default(D.relearnBelow),
+    /**
+     * Round 13b: a score at the alarm level opens an alarm episode of this many scored points, in which only
+     * the first `burst` may score at the alarm level (0: no episodes). At most `burst` alarm-level scores
+     * in any `refractory` consecutive points.
+     */
+    refractory: z.number().int().min(0).max(1_000_000).default(D.refractory),
+    /** Round 13b: the points at the start of an episode that keep their score (1 to `refractory`). */
+    burst: z.number().int().min(1).max(1_000_000).default(D.burst),
+  })
+  .refine((c) => c.refractory === 0 || c.burst <= c.refractory, {
+    message: 'burst must be at most refractory (the points of an episode that keep their score)',
+    path: ['burst'],
+  });
 export type LevelDriftConfig = z.infer<typeof levelDriftConfigSchema>;
 export type LevelDriftInput = z.input<typeof levelDriftConfigSchema>;
 
@@ -57,6 +77,10 @@ export function levelDriftSettings(c: LevelDriftConfig): LevelDriftSettings {
     minPeriodPoints: c.minPeriodPoints,
     withoutPeriod: c.withoutPeriod,
     floor: c.floor,
+    relearnHalfLife: c.relearnHalfLife,
+    relearnBelow: c.relearnBelow,
+    refractory: c.refractory,
+    burst: c.burst,
   };
 }
 
@@ -65,6 +89,8 @@ const levelDriftStateSchema = z.object({
   off: jsonAny,
   num: z.array(jsonFloat),
   prof: z.array(jsonFloat),
+  /** Points since the alarm episode opened (only with `refractory` > 0). */
+  ep: jsonFloat.optional(),
 });
 type LevelDriftState = z.infer<typeof levelDriftStateSchema>;
 

@@ -1,0 +1,208 @@
+/**
+ * Round 13d of docs/evaluation.md: which NAB score mapping for `defaultDetector()` (`online`, `onlinePeak`,
+ * `onlineAlarm`), on corpora grouped by seed range, with NAB as a look scored in-sample and by
+ * leave-one-category-out.
+ *
+ *   npx tsx bench/nab-mapping.ts CACHE NAME=DIR,DIR,… NAME=DIR,… [look:NAME=DIR,…]
+ *
+ * A DIR is a corpus in NAB's layout (`nab` = the NAB corpus). Each file is streamed once by the default
+ * (`runNabStream`, `online` mapping, as `tsad bench` does) and cached in CACHE (the online scores and the
+ * alarm rows); the other two mappings are derived from that stream exactly as `runNabStream` derives them
+ * (`peakScores`, alarm rows). The floor (`ZeroDetector`) goes through the same three mappings.
+ *
+ * Printed per group and mapping: the NAB standard / low-FP / low-FN scores of each corpus (threshold
+ * optimised per corpus and profile, as `tsad bench`) and their mean. Selection rule (fixed here before
+ * this script first ran): the mapping with the highest mean standard score over every corpus of the
+ * tuning groups (not `look:`); its leave-one-group-out figure is printed beside it (per held group, the
+ * mapping best on the other groups). For a `look:` group with categories (NAB), leave-one-category-out:
+ * for each category, the mapping and the standard threshold best on the other categories, the per-file
+ * scores of the held category at them, summed and normalised over the corpus (docs/evaluation.md,
+ * Protocol 2); printed, never used to choose.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultDetector } from '../src/detectors/default.js';
+import type { Detector } from '../src/detectors/types.js';
+import { resolveCorpus } from '../src/lab/bench.js';
+import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
+import { PEAK_SPAN_MS, peakScores, runNabStream } from '../src/lab/nab-stream.js';
+import { ZeroDetector } from '../src/lab/zero.js';
+import {
+  optimizeNabThreshold,
+  type PreparedNabFile,
+  prepareNabFile,
+  scoreNabFile,
+  scoreNabPrepared,
+} from '../src/metrics/nab.js';
+
+const [cacheDir, ...groupArgs] = process.argv.slice(2);
+if (!cacheDir || groupArgs.length < 1)
+  throw new Error('usage: nab-mapping.ts CACHE NAME=DIR,… [look:NAME=DIR,…]');
+const groups = groupArgs.map((g) => {
+  const [name, dirs] = g.split('=');
+  return {
+    name,
+    dirs: dirs.split(',').map((d) => (d === 'nab' ? resolveCorpus('nab') : d)),
+    look: name.startsWith('look:'),
+  };
+});
+
+const MAPPINGS = ['online', 'onlinePeak', 'onlineAlarm'] as const;
+type Mapping = (typeof MAPPINGS)[number];
+const PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const;
+
+interface Stream {
+  online: Float64Array;
+  alarm: Uint8Array;
+}
+
+const key = (x: string) => x.replace(/[^A-Za-z0-9]+/g, '_');
+
+async function stream(dir: string, file: string, who: string, make: () => Detector): Promise<Stream> {
+  const base = join(cacheDir, key(dir), `${key(file)}.${who}`);
+  if (existsSync(`${base}.f64`)) {
+    const b = readFileSync(`${base}.f64`);
+    const a = readFileSync(`${base}.u8`);
+    return {
+      online: new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
+      alarm: new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)),
+    };
+  }
+  const { rows, series, windows } = await loadCorpusFile(dir, file);
+  const r = runNabStream(make(), series, rows, windows, 'online');
+  mkdirSync(join(cacheDir, key(dir)), { recursive: true });
+  writeFileSync(`${base}.f64`, Buffer.from(r.anomaly.buffer));
+  writeFileSync(`${base}.u8`, Buffer.from(r.alarm.buffer));
+  return { online: r.anomaly, alarm: r.alarm };
+}
+
+function mapped(s: Stream, t: Float64Array, m: Mapping): Float64Array {
+  if (m === 'online') return s.online;
+  if (m === 'onlinePeak') return peakScores(t, s.online, PEAK_SPAN_MS);
+  const out = Float64Array.from(s.online);
+  for (let i = 0; i < out.length; i++) if (!s.alarm[i]) out[i] = 0;
+  return out;
+}
+
+/** Per corpus: prepared files per mapping (detector and floor), with each file's category. */
+interface Corpus {
+  dir: string;
+  files: string[];
+  cats: string[];
+  det: Record<Mapping, PreparedNabFile[]>;
+  floor: Record<Mapping, PreparedNabFile[]>;
+}
+
+async function loadCorpus(dir: string): Promise<Corpus> {
+  const files = Object.keys(corpusWindows(dir)).sort();
+  const det = { online: [], onlinePeak: [], onlineAlarm: [] } as Record<Mapping, PreparedNabFile[]>;
+  const floor = { online: [], onlinePeak: [], onlineAlarm: [] } as Record<Mapping, PreparedNabFile[]>;
+  for (const f of files) {
+    const { rows, windows } = await loadCorpusFile(dir, f);
+    const d = await stream(dir, f, 'default', () => defaultDetector());
+    const z = await stream(dir, f, 'zero', () => new ZeroDetector());
+    for (const m of MAPPINGS) {
+      det[m].push(prepareNabFile(f, { t: rows.t, windows }, mapped(d, rows.t, m)));
+      floor[m].push(prepareNabFile(f, { t: rows.t, windows }, mapped(z, rows.t, m)));
+    }
+    process.stderr.write('.');
+  }
+  process.stderr.write(` ${dir}\n`);
+  return { dir, files, cats: files.map((f) => f.split('/')[0]), det, floor };
+}
+
+const fmt = (x: number) => (Number.isNaN(x) ? '  n/a' : x.toFixed(2).padStart(6));
+const scores = (fs: PreparedNabFile[]) => PROFILES.map((p) => scoreNabPrepared(fs, p).normalized);
+
+const loaded = [];
+for (const g of groups) {
+  const corpora: Corpus[] = [];
+  for (const d of g.dirs) corpora.push(await loadCorpus(d));
+  loaded.push({ ...g, corpora });
+}
+
+// per group and mapping: mean over corpora of each profile (NaN scores, e.g. a corpus without windows, skipped)
+const meanOf = (xs: number[]) => {
+  const ok = xs.filter((x) => !Number.isNaN(x));
+  return ok.reduce((a, b) => a + b, 0) / ok.length;
+};
+const groupMean: Record<string, Record<Mapping, number>> = {};
+for (const g of loaded) {
+  console.log(
+    `\n== ${g.name} (${g.corpora.length} corpora)  standard / low FP / low FN, per corpus and mean`,
+  );
+  groupMean[g.name] = { online: 0, onlinePeak: 0, onlineAlarm: 0 };
+  for (const m of MAPPINGS) {
+    for (const who of ['det', 'floor'] as const) {
+      const per = g.corpora.map((c) => scores(c[who][m]));
+      const mean = PROFILES.map((_, k) => meanOf(per.map((p) => p[k])));
+      if (who === 'det') groupMean[g.name][m] = mean[0];
+      console.log(
+        `${(who === 'det' ? m : `floor ${m}`).padEnd(18)} mean ${mean.map(fmt).join(' /')}   per corpus ${per.map((p) => fmt(p[0])).join(' ')}`,
+      );
+    }
+  }
+}
+
+const tune = loaded.filter((g) => !g.look);
+if (tune.length > 0) {
+  const best = (gs: typeof tune) => {
+    let bm: Mapping = 'online';
+    let bv = Number.NEGATIVE_INFINITY;
+    for (const m of MAPPINGS) {
+      const v = meanOf(
+        gs.flatMap((g) => g.corpora.map((c) => scoreNabPrepared(c.det[m], 'standard').normalized)),
+      );
+      if (v > bv) [bm, bv] = [m, v];
+    }
+    return { m: bm, v: bv };
+  };
+  const pick = best(tune);
+  console.log(
+    `\nselection (mean standard over ${tune.flatMap((g) => g.corpora).length} tuning corpora): ${pick.m} (${fmt(pick.v)})`,
+  );
+  if (tune.length > 1) {
+    const cv: number[] = [];
+    for (const held of tune) {
+      const p = best(tune.filter((g) => g !== held));
+      const v = held.corpora.map((c) => scoreNabPrepared(c.det[p.m], 'standard').normalized);
+      cv.push(...v);
+      console.log(`  leave out ${held.name}: chosen ${p.m}; held mean ${fmt(meanOf(v))}`);
+    }
+    console.log(`  leave-one-group-out mean standard: ${fmt(meanOf(cv))}`);
+  }
+}
+
+for (const g of loaded.filter((x) => x.look)) {
+  for (const c of g.corpora) {
+    const cats = [...new Set(c.cats)];
+    if (cats.length < 2) continue;
+    for (const fixed of [undefined, ...MAPPINGS]) {
+      let raw = 0;
+      let nul = 0;
+      let perfect = 0;
+      const chosen: string[] = [];
+      for (const cat of cats) {
+        const others = (m: Mapping) => c.det[m].filter((_, i) => c.cats[i] !== cat);
+        let bm: Mapping = fixed ?? 'online';
+        let bt = 0;
+        let bv = Number.NEGATIVE_INFINITY;
+        for (const m of fixed ? [fixed] : MAPPINGS) {
+          const o = optimizeNabThreshold(others(m), 'standard');
+          const v = scoreNabPrepared(others(m), 'standard', o.threshold).normalized;
+          if (v > bv) [bm, bt, bv] = [m, o.threshold, v];
+        }
+        chosen.push(`${cat}:${bm}`);
+        const held = c.det[bm].filter((_, i) => c.cats[i] === cat);
+        for (const f of held) raw += scoreNabFile(f, bt, 'standard').score;
+        const s = scoreNabPrepared(held, 'standard', bt);
+        nul += s.nullScore;
+        perfect += s.perfectScore;
+      }
+      const norm = (100 * (raw - nul)) / (perfect - nul);
+      console.log(
+        `\n${g.name} leave-one-category-out standard, ${fixed ? `mapping fixed to ${fixed}` : 'mapping and threshold chosen'}: ${fmt(norm)}${fixed ? '' : `\n  ${chosen.join(', ')}`}`,
+      );
+    }
+  }
+}

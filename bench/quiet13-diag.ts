@@ -1,0 +1,153 @@
+/**
+ * Round 13c of docs/evaluation.md: why today's default alarms on anomaly-free files (tuning seeds only).
+ * For every alarm of a recipe on `data/clean/*.csv` of each corpus, prints which part of the default's
+ * maximum raised it (the mean of three, the flat-line onset member, the seasonal-change member; each run
+ * alone as the default builds it), whether the ETS member's lone path lifted the mean (`etsAlone`), which
+ * path of the alarm rule emitted it (two raw alarms in 60 minutes; `relaxed`: the window held fewer than
+ * two earlier points, so one raw alarm was enough; `strong`: a lone raw alarm at 5.5 or more), the three
+ * mean members' peaks in the rule's window, the file's step, whether the training part spans a whole day
+ * and a whole week, the time since training, the weekday, the value's z against training and any gap
+ * just before. Ends with one line per file and a count per cause (the first alarm's cause names the file).
+ *
+ *   npx tsx bench/quiet13-diag.ts <recipe=default> <corpusDir>…
+ */
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import {
+  DEFAULT_ALARM_RULE,
+  DEFAULT_ETS_ALONE,
+  DEFAULT_SEASONAL_FLOOR,
+  DEFAULT_STRONG_THRESHOLD,
+  defaultDetector,
+} from '../src/detectors/default.js';
+import { FlatLineDetector } from '../src/detectors/flatline/detector.js';
+import { SeasonalChangeDetector } from '../src/detectors/seasonal-change/detector.js';
+import { loadCorpusFile } from '../src/lab/nab-corpus-file.js';
+import { makeDetector } from '../src/lab/recipes.js';
+import { nabProbationaryLength } from '../src/metrics/nab.js';
+import { defaultMemberAlone, streamAfterTraining as run } from './harness.js';
+
+const [recipe = 'default', ...dirs] = process.argv.slice(2);
+if (dirs.length === 0) throw new Error('usage: quiet13-diag.ts <recipe> <corpusDir>…');
+
+const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const DAY = 86_400_000;
+const causes = new Map<string, string[]>();
+const fileLines: string[] = [];
+let nClean = 0;
+let nQuiet = 0;
+
+for (const dir of dirs) {
+  for (const f of readdirSync(join(dir, 'data', 'clean')).sort()) {
+    nClean++;
+    const file = `clean/${f}`;
+    const { series } = await loadCorpusFile(dir, file);
+    const { t, v } = series;
+    const n = t.length;
+    const p = nabProbationaryLength(n);
+    const dt = t[1] - t[0];
+    const step = dt / 60000;
+    const main = run(makeDetector(recipe), t, v, p);
+    const nAlarm = main.alarm.reduce((a, b) => a + b, 0);
+    const span = t[p - 1] - t[0] + dt;
+    const tag = `${basename(dir)} ${file}`;
+    if (nAlarm === 0) {
+      nQuiet++;
+      continue;
+    }
+    let gaps = 0;
+    for (let i = 1; i < n; i++) if (t[i] - t[i - 1] > 1.5 * dt) gaps++;
+    process.stdout.write(
+      `${tag}: step ${step} min, n ${n}, train ${(span / DAY).toFixed(2)} d (${days[new Date(t[0]).getUTCDay()]}–${days[new Date(t[p - 1]).getUTCDay()]}; whole day ${span >= DAY ? 'yes' : 'no'}, whole week ${span >= 7 * DAY ? 'yes' : 'no'}), gaps ${gaps}, alarms ${nAlarm}\n`,
+    );
+    const meanPart = run(defaultDetector({ flatLine: false, seasonal: false }), t, v, p).score;
+    const flat = run(new FlatLineDetector({ onsetPoints: 2, enableThreshold: false }), t, v, p).score;
+    const seas = run(
+      new SeasonalChangeDetector({ floor: DEFAULT_SEASONAL_FLOOR, enableThreshold: false }),
+      t,
+      v,
+      p,
+    ).score;
+    const mem = [0, 1, 2].map((i) => run(defaultMemberAlone(i), t, v, p).score);
+    let m = 0;
+    for (let i = 0; i < p; i++) m += v[i];
+    m /= p;
+    let sd = 0;
+    for (let i = 0; i < p; i++) sd += (v[i] - m) ** 2;
+    sd = Math.sqrt(sd / p);
+    const th = DEFAULT_ALARM_RULE.almThreshold;
+    const win = DEFAULT_ALARM_RULE.almWindowMinutes * 60_000;
+    let first = '';
+    const fileCauses: string[] = [];
+    for (let i = p; i < n; i++) {
+      if (!main.alarm[i]) continue;
+      const d = new Date(t[i]);
+      let before = 0;
+      let raws = 0;
+      for (let j = i; j >= p && t[j] >= t[i] - win; j--) {
+        if (j < i) before++;
+        if (Math.abs(main.score[j]) >= th) raws++;
+      }
+      const s = Math.abs(main.score[i]);
+      const path =
+        before < DEFAULT_ALARM_RULE.minAlmInWindow && raws < DEFAULT_ALARM_RULE.minAlmInWindow
+          ? 'relaxed'
+          : raws >= DEFAULT_ALARM_RULE.minAlmInWindow
+            ? 'two'
+            : s >= DEFAULT_STRONG_THRESHOLD
+              ? 'strong'
+              : '?';
+      const parts = [Math.abs(meanPart[i]), Math.abs(flat[i]), Math.abs(seas[i])];
+      const who = ['mean', 'flat', 'seasonal'][parts.indexOf(Math.max(...parts))];
+      // the parts run alone must give the recipe's score (a check that the attribution is the default's)
+      if (recipe === 'default' && Math.abs(Math.max(...parts) - s) > 1e-9)
+        process.stdout.write(`  (parts alone give ${Math.max(...parts)} where the default gives ${s})\n`);
+      const plain = (Math.abs(mem[0][i]) + Math.abs(mem[1][i]) + Math.abs(mem[2][i])) / 3;
+      const etsLift = who === 'mean' && Math.abs(mem[0][i]) >= DEFAULT_ETS_ALONE && plain < th;
+      let lastGap = -1;
+      for (let j = i; j > p && j > i - 200; j--)
+        if (t[j] - t[j - 1] > 1.5 * dt) {
+          lastGap = i - j;
+          break;
+        }
+      // the mean member that contributes most at the alarm point
+      const mi = [0, 1, 2].reduce((a, b) => (Math.abs(mem[b][i]) > Math.abs(mem[a][i]) ? b : a), 0);
+      const top = ['ets', 'rcf', 'zms'][mi];
+      const z = (v[i] - m) / sd;
+      // cause, in order: a lone alarm (relaxed requirement or gap), a 1-minute-ish file whose training part
+      // never shows a whole day, a weekend point at a step with a weekly pattern, else the top member
+      const weekend =
+        d.getUTCDay() === 0 || d.getUTCDay() === 6 || (d.getUTCDay() === 1 && d.getUTCHours() < 1);
+      const cause =
+        who !== 'mean'
+          ? `part ${who}`
+          : path === 'relaxed'
+            ? lastGap >= 0 && lastGap <= 1
+              ? 'lone alarm after a gap'
+              : 'lone alarm, window < 2 earlier points'
+            : path === 'strong'
+              ? 'strong path (lone ≥ 5.5)'
+              : span < DAY
+                ? 'training part < 1 day'
+                : span < 7 * DAY && weekend && step >= 10
+                  ? 'weekend, training part < 1 week'
+                  : `other (${top})`;
+      fileCauses.push(cause);
+      if (!first) first = cause;
+      process.stdout.write(
+        `  alarm row ${i} (${((t[i] - t[p - 1]) / DAY).toFixed(1)} d after training) ${days[d.getUTCDay()]} ${d.toISOString().slice(11, 16)} z ${z.toFixed(2)} score ${s.toFixed(2)} part ${who} path ${path}${etsLift ? ' (ETS-alone lift)' : ''} ets ${Math.abs(mem[0][i]).toFixed(2)} rcf ${Math.abs(mem[1][i]).toFixed(2)} zms ${Math.abs(mem[2][i]).toFixed(2)} flat ${Math.abs(flat[i]).toFixed(2)} seas ${Math.abs(seas[i]).toFixed(2)}${lastGap >= 0 ? ` gap ${lastGap} rows before` : ''} → ${cause}\n`,
+      );
+    }
+    const list = causes.get(first) ?? [];
+    list.push(tag);
+    causes.set(first, list);
+    fileLines.push(
+      `${tag}: step ${step}, train ${(span / DAY).toFixed(2)} d, ${nAlarm} alarms, causes ${[...new Set(fileCauses)].join(' + ')}`,
+    );
+  }
+}
+process.stdout.write(
+  `\nquiet ${nQuiet}/${nClean}\n${fileLines.join('\n')}\n\nfiles by the first alarm's cause:\n`,
+);
+for (const [c, l] of [...causes.entries()].sort((a, b) => b[1].length - a[1].length))
+  process.stdout.write(`  ${c}: ${l.length} (${l.join(', ')})\n`);
