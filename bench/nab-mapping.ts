@@ -28,6 +28,7 @@ import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { PEAK_SPAN_MS, peakScores, runNabStream } from '../src/lab/nab-stream.js';
 import { ZeroDetector } from '../src/lab/zero.js';
 import {
+  nabProbationaryLength,
   optimizeNabThreshold,
   type PreparedNabFile,
   prepareNabFile,
@@ -91,24 +92,43 @@ interface Corpus {
   cats: string[];
   det: Record<Mapping, PreparedNabFile[]>;
   floor: Record<Mapping, PreparedNabFile[]>;
+  /** Per file: the detector's mapped scores by row, 1 for rows inside a window, the probationary length. */
+  raw: {
+    scores: Record<Mapping, Float64Array>;
+    t: Float64Array;
+    windows: readonly (readonly [number, number])[];
+    inWindow: Uint8Array;
+    probation: number;
+  }[];
 }
 
 async function loadCorpus(dir: string): Promise<Corpus> {
   const files = Object.keys(corpusWindows(dir)).sort();
   const det = { online: [], onlinePeak: [], onlineAlarm: [] } as Record<Mapping, PreparedNabFile[]>;
   const floor = { online: [], onlinePeak: [], onlineAlarm: [] } as Record<Mapping, PreparedNabFile[]>;
+  const raw: Corpus['raw'] = [];
   for (const f of files) {
-    const { rows, windows } = await loadCorpusFile(dir, f);
+    const { rows, series, windows } = await loadCorpusFile(dir, f);
     const d = await stream(dir, f, 'default', () => defaultDetector());
     const z = await stream(dir, f, 'zero', () => new ZeroDetector());
+    const scoresOf = {} as Record<Mapping, Float64Array>;
     for (const m of MAPPINGS) {
-      det[m].push(prepareNabFile(f, { t: rows.t, windows }, mapped(d, rows.t, m)));
+      scoresOf[m] = mapped(d, rows.t, m);
+      det[m].push(prepareNabFile(f, { t: rows.t, windows }, scoresOf[m]));
       floor[m].push(prepareNabFile(f, { t: rows.t, windows }, mapped(z, rows.t, m)));
     }
+    const inWindow = new Uint8Array(rows.t.length);
+    for (let r = 0; r < rows.t.length; r++)
+      for (const [a, b] of windows) if (rows.t[r] >= a && rows.t[r] <= b) inWindow[r] = 1;
+    // the first scored row: the probationary part is counted in series points (as runNabStream)
+    const pt = series.t[nabProbationaryLength(series.t.length)] ?? Number.POSITIVE_INFINITY;
+    let probation = 0;
+    while (probation < rows.t.length && rows.t[probation] < pt) probation++;
+    raw.push({ scores: scoresOf, t: rows.t, windows, inWindow, probation });
     process.stderr.write('.');
   }
   process.stderr.write(` ${dir}\n`);
-  return { dir, files, cats: files.map((f) => f.split('/')[0]), det, floor };
+  return { dir, files, cats: files.map((f) => f.split('/')[0]), det, floor, raw };
 }
 
 const fmt = (x: number) => (Number.isNaN(x) ? '  n/a' : x.toFixed(2).padStart(6));
@@ -175,6 +195,40 @@ if (tune.length > 0) {
 
 for (const g of loaded.filter((x) => x.look)) {
   for (const c of g.corpora) {
+    // at each mapping's optimised standard threshold: windows with a row at or above it, and the rows at
+    // or above it outside windows (each a false positive to NAB) with the runs of consecutive such rows
+    console.log(
+      `\n${g.name}: at the standard threshold, rows at or above it outside windows (runs), windows reached`,
+    );
+    for (const m of MAPPINGS) {
+      const th = optimizeNabThreshold(c.det[m], 'standard').threshold;
+      const byCat = new Map<string, [number, number, number, number]>();
+      c.raw.forEach((f, k) => {
+        const e = byCat.get(c.cats[k]) ?? [0, 0, 0, 0];
+        const a = f.scores[m];
+        let prev = false;
+        for (let r = f.probation; r < a.length; r++) {
+          const out = a[r] >= th && !f.inWindow[r];
+          if (out) {
+            e[0]++;
+            if (!prev) e[1]++;
+          }
+          prev = out;
+        }
+        for (const [wa, wb] of f.windows) {
+          let hit = false;
+          for (let r = f.probation; r < a.length && !hit; r++)
+            hit = f.t[r] >= wa && f.t[r] <= wb && a[r] >= th;
+          if (hit) e[2]++;
+          e[3]++;
+        }
+        byCat.set(c.cats[k], e);
+      });
+      const tot = [...byCat.values()].reduce((x, y) => x.map((v, i) => v + y[i]) as typeof x, [0, 0, 0, 0]);
+      console.log(
+        `${m.padEnd(12)} θ ${th.toFixed(5)}: ${tot[0]} rows (${tot[1]} runs), windows ${tot[2]}/${tot[3]}; ${[...byCat.entries()].map(([k, e]) => `${k} ${e[0]} (${e[1]})`).join(', ')}`,
+      );
+    }
     const cats = [...new Set(c.cats)];
     if (cats.length < 2) continue;
     for (const fixed of [undefined, ...MAPPINGS]) {
