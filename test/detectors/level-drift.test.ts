@@ -211,11 +211,15 @@ describe('LevelDriftCore, round 13b options', () => {
       if (r >= 3) alarms++;
     }
     expect(alarms).toBeGreaterThan(0);
-    // and this build writes that model file back unchanged (no new state field without the options)
-    const m = fx.model as { state: unknown };
+    // and this build writes that model file back unchanged (no new state or config field without the options)
+    const m = fx.model as { state: unknown; config: unknown };
     expect(JSON.stringify((loadModel(fx.model) as LevelDriftDetector).toJSON().state)).toBe(
       JSON.stringify(m.state),
     );
+    expect(JSON.stringify((loadModel(fx.model) as LevelDriftDetector).toJSON().config)).toBe(
+      JSON.stringify(m.config),
+    );
+    expect(JSON.stringify(new LevelDriftDetector().toJSON().config)).toBe(JSON.stringify(m.config));
   });
 
   it('property: with refractory R and burst b, at most b scores at the alarm level in any R consecutive points', () => {
