@@ -33,7 +33,15 @@ runDetectorConformance(
     configArb: fc.record(
       {
         floor: fc.constantFrom(0, 3),
-        late: fc.record({ every: fc.constantFrom(1, 48, 96), checks: fc.constantFrom(1, 24) }),
+        late: fc.record(
+          {
+            every: fc.constantFrom(1, 48, 96),
+            checks: fc.constantFrom(1, 24),
+            // round 13a's floor on the reference learnt at arming (absent, none, binding, largest allowed)
+            refFloor: fc.constantFrom(0, 0.1, 10),
+          },
+          { requiredKeys: ['every', 'checks'] },
+        ),
         enableCalibrator: fc.boolean(),
       },
       { requiredKeys: [] },

@@ -13,3 +13,25 @@ runDetectorConformance('ZmsDetector', (over) => new ZmsDetector({ nLags: 3, ...o
     { requiredKeys: [] },
   ),
 });
+
+// Rounds 11–13c: the cumulative level reference, bounded by `levelCumulativeSpanMs` (round 13c). On the
+// kit's 5-minute series a span of 1 ms leaves it frozen from training (no level in the model file), 3 days
+// freezes it inside the stream (the state keeps `until`), 1e15 ms never does. prevIsContext: false: with an
+// adaptive reference `score(b, { prev: a })` scores b from the model's reference without learning a (as
+// since round 11's levelHalfLife), where the tail of `score(a ++ b)` has learnt a
+runDetectorConformance(
+  'ZmsDetector (cumulative level reference bounded by a span)',
+  (over) => new ZmsDetector({ nLags: 3, levelCumulative: true, ...over }),
+  {
+    configArb: fc.record(
+      {
+        nLags: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null }),
+        levelAdaptScale: fc.boolean(),
+        levelCumulativeSpanMs: fc.constantFrom(1, 3 * 86_400_000, 1e15),
+        enableCalibrator: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
+    prevIsContext: false,
+  },
+);

@@ -211,11 +211,15 @@ describe('LevelDriftCore, round 13b options', () => {
       if (r >= 3) alarms++;
     }
     expect(alarms).toBeGreaterThan(0);
-    // and this build writes that model file back unchanged (no new state field without the options)
-    const m = fx.model as { state: unknown };
+    // and this build writes that model file back unchanged (no new state or config field without the options)
+    const m = fx.model as { state: unknown; config: unknown };
     expect(JSON.stringify((loadModel(fx.model) as LevelDriftDetector).toJSON().state)).toBe(
       JSON.stringify(m.state),
     );
+    expect(JSON.stringify((loadModel(fx.model) as LevelDriftDetector).toJSON().config)).toBe(
+      JSON.stringify(m.config),
+    );
+    expect(JSON.stringify(new LevelDriftDetector().toJSON().config)).toBe(JSON.stringify(m.config));
   });
 
   it('property: with refractory R and burst b, at most b scores at the alarm level in any R consecutive points', () => {
@@ -248,6 +252,28 @@ describe('LevelDriftCore, round 13b options', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('with floor below the alarm level, episodes mask only their own points: every point outside an episode keeps its score', () => {
+    const s = series({ stepMin: 30, n: 1600, at: 1000, len: 60, size: 7 });
+    const R = 50;
+    const b = 2;
+    const { out } = run(s, 480, { floor: 0, refractory: R, burst: b });
+    const plain = run(s, 480, { floor: 0 }).out;
+    // the episodes by their definition, from the plain member's scores: an alarm-level score with no
+    // episode open opens one of R points, whose first b keep their score
+    let open = -1;
+    let outside = 0;
+    for (let i = 0; i < out.length; i++) {
+      if (open >= 0 && i - open >= R) open = -1;
+      if (open < 0 && plain[i] >= 3) open = i;
+      const want = open < 0 || i - open < b ? plain[i] : 0;
+      expect([i, out[i]]).toEqual([i, want]);
+      if (open < 0 && plain[i] > 0) outside++;
+    }
+    // the case this checks occurs: positive scores below the alarm level outside any episode
+    expect(outside).toBeGreaterThan(10);
+    expect(out.some((x) => x >= 3)).toBe(true);
   });
 
   it('a learning profile follows a level that wanders slowly, where the frozen one alarms again and again', () => {

@@ -303,7 +303,8 @@ export class LevelDriftCore {
     if (R > 0) {
       if (this.since < R) this.since++;
       if (score >= 3 && this.since >= R) this.since = 0;
-      if (this.since >= this.s.burst) score = 0;
+      // only the points of an open episode past its burst are masked (outside episodes: the plain score)
+      if (this.since < R && this.since >= this.s.burst) score = 0;
     }
     if (S >= this.s.reanchor * this.h) {
       this.level += this.up >= this.dn ? this.upSum / this.upN : this.dnSum / this.dnN;
@@ -347,7 +348,7 @@ export class LevelDriftCore {
     if (R === 0) return score;
     const since = this.since < R ? this.since + 1 : this.since;
     if (score >= 3 && since >= R) return score;
-    return since < this.s.burst ? score : 0;
+    return since < R && since >= this.s.burst ? 0 : score;
   }
 
   clone(): LevelDriftCore {

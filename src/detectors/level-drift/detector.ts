@@ -45,19 +45,21 @@ export const levelDriftConfigSchema = z
      * Round 13b: the seasonal profile keeps learning online, with this half-life in periods (0: frozen at
      * training). Frozen while a sum is at or above `relearnBelow` × the decision level.
      */
-    relearnHalfLife: z.number().min(0).max(1e6).default(D.relearnHalfLife),
+    relearnHalfLife: z.number().min(0).max(1e6).optional(),
     /** Round 13b: the profile learns only while both sums are below this fraction of the decision level. */
-    relearnBelow: z.number().positive().max(1000).default(D.relearnBelow),
+    relearnBelow: z.number().positive().max(1000).optional(),
     /**
      * Round 13b: a score at the alarm level opens an alarm episode of this many scored points, in which only
      * the first `burst` may score at the alarm level (0: no episodes). At most `burst` alarm-level scores
      * in any `refractory` consecutive points.
      */
-    refractory: z.number().int().min(0).max(1_000_000).default(D.refractory),
+    refractory: z.number().int().min(0).max(1_000_000).optional(),
     /** Round 13b: the points at the start of an episode that keep their score (1 to `refractory`). */
-    burst: z.number().int().min(1).max(1_000_000).default(D.burst),
+    burst: z.number().int().min(1).max(1_000_000).optional(),
   })
-  .refine((c) => c.refractory === 0 || c.burst <= c.refractory, {
+  // round 13b's four options have no zod default (absent: D's values, see levelDriftSettings), so that a
+  // config without them writes round 12b's model file byte for byte
+  .refine((c) => !c.refractory || (c.burst ?? D.burst) <= c.refractory, {
     message: 'burst must be at most refractory (the points of an episode that keep their score)',
     path: ['burst'],
   });
@@ -77,10 +79,10 @@ export function levelDriftSettings(c: LevelDriftConfig): LevelDriftSettings {
     minPeriodPoints: c.minPeriodPoints,
     withoutPeriod: c.withoutPeriod,
     floor: c.floor,
-    relearnHalfLife: c.relearnHalfLife,
-    relearnBelow: c.relearnBelow,
-    refractory: c.refractory,
-    burst: c.burst,
+    relearnHalfLife: c.relearnHalfLife ?? D.relearnHalfLife,
+    relearnBelow: c.relearnBelow ?? D.relearnBelow,
+    refractory: c.refractory ?? D.refractory,
+    burst: c.burst ?? D.burst,
   };
 }
 
