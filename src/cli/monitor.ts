@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { makeDirsSync } from '../fs-dirs.js';
 import type { MonitorRecord } from '../lifecycle/monitor.js';
+import { intOption, numberOption } from './options.js';
 
 export function registerMonitor(program: Command): void {
   program
@@ -12,9 +13,9 @@ export function registerMonitor(program: Command): void {
       'drift monitoring (KS, PSI, Jensen–Shannon) of NAB files against their probationary period; the five largest drifts in an HTML report',
     )
     .argument('[nabFiles...]', 'NAB data files (default: the whole corpus)')
-    .option('--ks-alpha <p>', 'KS significance level', Number, 0.001)
-    .option('--psi <x>', 'PSI threshold', Number, 0.25)
-    .option('--bins <n>', 'histogram bins', Number, 20)
+    .option('--ks-alpha <p>', 'KS significance level', numberOption(0, 1), 0.001)
+    .option('--psi <x>', 'PSI threshold', numberOption(0), 0.25)
+    .option('--bins <n>', 'histogram bins', intOption(2), 20)
     .option('--report <path>', 'HTML report path', 'bench/results/nab-drift.html')
     .option('--no-report', 'do not write the HTML report')
     .option('--pg <uri>', 'also write every statistic to the tsad_monitor table of this PostgreSQL database')

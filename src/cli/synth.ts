@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SynthKind } from '../lab/synth.js';
-import { intOption } from './options.js';
+import { intOption, numberOption } from './options.js';
 
 /** The anomaly kinds (the same list as `SYNTH_KINDS`; kept here so `tsad --help` loads no generator code). */
 const KINDS = 'spike,dip,levelShiftUp,levelShiftDown,drift,varianceBurst,flatline,frequencyChange';
@@ -21,7 +21,7 @@ export function registerSynth(program: Command): void {
     .option(
       '--noise-scale <x>',
       'factor on every file noise, in [0, 1] (e.g. 0.02: near-noiseless cycles)',
-      Number,
+      numberOption(0, 1),
       1,
     )
     .action(

@@ -351,3 +351,25 @@ describe('folders under /proc (where no folder can be made) fail at once', () =>
     expect(r.stdout).toContain('Usage');
   });
 });
+
+describe('number options refuse empty and non-numeric values instead of reading them as 0', () => {
+  it('synth --noise-scale, monitor --psi / --ks-alpha / --bins: exit 2 (usage) with the expected range, nothing written', () => {
+    const out = join(dir, 'noise-corpus');
+    for (const bad of ['', 'abc', '-0.5', '2']) {
+      const r = tsad('synth', out, '--seed', '1', '--noise-scale', bad);
+      expect(r.signal).toBeNull();
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/--noise-scale.*expected a number ≥ 0 and ≤ 1, got "/);
+      expect(existsSync(out)).toBe(false);
+    }
+    for (const [opt, bad, pattern] of [
+      ['--psi', '', /expected a number ≥ 0, got ""/],
+      ['--ks-alpha', 'x', /expected a number ≥ 0 and ≤ 1, got "x"/],
+      ['--bins', '1', /expected an integer ≥ 2, got "1"/],
+    ] as const) {
+      const r = tsad('monitor', '--no-report', opt, bad);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+    }
+  });
+});

@@ -243,8 +243,9 @@ export class SeasonalChangeCore {
     const rf = late && lateSettings ? (lateSettings.refFloor ?? 0) : 0;
     if (rf > 0) ref = Math.max(ref, rf * interquartileRange(v));
     this.scale = 3 / (this.s.ratio * ref);
-    // (what `restore` accepts; only a tiny `ratio` against a tiny statistic gets past it)
-    if (!(this.scale <= 1e300)) return 'no usable scale';
+    // (what `restore` accepts: a tiny `ratio` against a tiny statistic goes above it, an infinite
+    // reference to 0)
+    if (!(this.scale > 0 && this.scale <= 1e300)) return 'no usable scale';
     this.off = '';
     if (out) for (let i = 0; i < n; i++) out[i] = this.out(stat[i]);
     return '';
