@@ -8,7 +8,8 @@
  * A DIR is a corpus in NAB's layout (`nab` = the NAB corpus). Each file is streamed once by the default
  * (`runNabStream`, `online` mapping, as `tsad bench` does) and cached in CACHE (the online scores and the
  * alarm rows); the other two mappings are derived from that stream exactly as `runNabStream` derives them
- * (`peakScores`, alarm rows). The floor (`ZeroDetector`) goes through the same three mappings.
+ * (`peakScores`, alarm rows). The floor (`ZeroDetector`) goes through the same three mappings. The cache
+ * is keyed by corpus folder and file only: give a new CACHE folder after the default or a corpus changes.
  *
  * Printed per group and mapping: the NAB standard / low-FP / low-FN scores of each corpus (threshold
  * optimised per corpus and profile, as `tsad bench`) and their mean. Selection rule (fixed here before
