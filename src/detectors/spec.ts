@@ -79,8 +79,12 @@ export interface SeriesModel<S extends JsonValue = JsonValue> {
    * another grid). `labels` are the training labels when given (an ensemble's combiner uses them).
    */
   fit(ts: TimeSeries, labels?: TimeSeries): TimeSeries;
-  /** Raw scores of `ts` after optional context `prev`. Runs on a copy: it may learn as a stream would. */
-  score(ts: TimeSeries, prev?: TimeSeries): TimeSeries;
+  /**
+   * Raw scores of `ts` after optional context `prev`. Runs on a copy: it may learn as a stream would.
+   * `seen` is the time of the last point the model has learnt (training, updates): rows of `prev` at or
+   * before it are context only.
+   */
+  score(ts: TimeSeries, prev?: TimeSeries, seen?: number): TimeSeries;
   /** A raw streaming scorer continuing from the model's state (see `RawStreamer`). */
   streamer(): RawStreamer;
   /** A copy whose online state is independent of this one. Absent: the model never changes. */
@@ -275,7 +279,7 @@ export class SpecDetector<
       const rest = { n: n - k, d, x: x.subarray(k * d), t: t.subarray(k) };
       return { t: rest.t, v: this.scoreRows(rest) };
     }
-    return (this.raw as SeriesModel).score(ts, prev);
+    return (this.raw as SeriesModel).score(ts, prev, this.lastSeenTime);
   }
 
   protected override rawStreamer(context: TimeSeries): RawStreamer {

@@ -141,10 +141,13 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
     return { t: ts.t, v: zmsScores(kern, ts.v) };
   }
 
-  score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+  score(ts: TimeSeries, prev?: TimeSeries, seen = Number.NEGATIVE_INFINITY): TimeSeries {
     if (this.history!.levelState() === null) return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
-    // adaptive reference: score as a stream continuing from the model's state (a copy: nothing learnt)
+    // adaptive reference: score as a stream continuing from the model's state (a copy: nothing learnt),
+    // after learning the rows of `prev` the model has not seen, as a stream would have (so the result is
+    // the tail of `score(prev ++ ts)`); rows it has seen are in its state already
     const core = this.history!.copy();
+    if (prev) for (let i = 0; i < prev.v.length; i++) if (prev.t[i] > seen) core.learn(prev.v[i]);
     const out = new Float64Array(ts.v.length);
     for (let i = 0; i < out.length; i++) out[i] = core.push(ts.v[i]);
     return { t: ts.t, v: out };
