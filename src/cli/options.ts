@@ -7,45 +7,37 @@ import { TrackingError } from '../errors.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
 import type { Tracker } from '../tracking/tracker.js';
 
-/** A commander argument parser for integers (≥ `min` if given); commander prints the message and tsad exits 2 (usage). */
-export function intOption(min?: number, max?: number): (value: string) => number {
+/**
+ * A commander argument parser for values in [`min`, `max`] (either bound optional) that pass `ok`; an
+ * empty or non-numeric value is refused, not read as 0. Commander prints the message and tsad exits 2
+ * (usage).
+ */
+function boundedOption(
+  what: string,
+  ok: (n: number) => boolean,
+  min?: number,
+  max?: number,
+): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (
-      value.trim() === '' ||
-      !Number.isSafeInteger(n) ||
-      (min !== undefined && n < min) ||
-      (max !== undefined && n > max)
-    ) {
+    if (value.trim() === '' || !ok(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) {
       const range = [min === undefined ? '' : ` ≥ ${min}`, max === undefined ? '' : ` ≤ ${max}`];
       throw new InvalidArgumentError(
-        `expected an integer${range.filter(Boolean).join(' and')}, got "${value}".`,
+        `expected ${what}${range.filter(Boolean).join(' and')}, got "${value}".`,
       );
     }
     return n;
   };
 }
 
-/**
- * A commander argument parser for finite numbers in [`min`, `max`] (either bound optional); an empty or
- * non-numeric value is refused, not read as 0. Commander prints the message and tsad exits 2 (usage).
- */
+/** A commander argument parser for integers in [`min`, `max`] (either bound optional). */
+export function intOption(min?: number, max?: number): (value: string) => number {
+  return boundedOption('an integer', Number.isSafeInteger, min, max);
+}
+
+/** A commander argument parser for finite numbers in [`min`, `max`] (either bound optional). */
 export function numberOption(min?: number, max?: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (
-      value.trim() === '' ||
-      !Number.isFinite(n) ||
-      (min !== undefined && n < min) ||
-      (max !== undefined && n > max)
-    ) {
-      const range = [min === undefined ? '' : ` ≥ ${min}`, max === undefined ? '' : ` ≤ ${max}`];
-      throw new InvalidArgumentError(
-        `expected a number${range.filter(Boolean).join(' and')}, got "${value}".`,
-      );
-    }
-    return n;
-  };
+  return boundedOption('a number', Number.isFinite, min, max);
 }
 
 /**
