@@ -8,7 +8,7 @@
  * A DIR is a corpus in NAB's layout (`nab` = the NAB corpus). Each file is streamed once by the default
  * (`runNabStream`, `online` mapping, as `tsad bench` does) and cached in CACHE (the online scores and the
  * alarm rows); the other two mappings are derived from that stream exactly as `runNabStream` derives them
- * (`peakScores`, alarm rows). The floor (`ZeroDetector`) goes through the same three mappings. The cache
+ * (`deriveOnlineMapping`). The floor (`ZeroDetector`) goes through the same three mappings. The cache
  * is keyed by corpus folder and file only: give a new CACHE folder after the default or a corpus changes.
  *
  * Printed per group and mapping: the NAB standard / low-FP / low-FN scores of each corpus (threshold
@@ -26,7 +26,7 @@ import { defaultDetector } from '../src/detectors/default.js';
 import type { Detector } from '../src/detectors/types.js';
 import { resolveCorpus } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
-import { PEAK_SPAN_MS, peakScores, runNabStream } from '../src/lab/nab-stream.js';
+import { deriveOnlineMapping, runNabStream } from '../src/lab/nab-stream.js';
 import { ZeroDetector } from '../src/lab/zero.js';
 import {
   nabProbationaryLength,
@@ -79,11 +79,7 @@ async function stream(dir: string, file: string, who: string, make: () => Detect
 }
 
 function mapped(s: Stream, t: Float64Array, m: Mapping): Float64Array {
-  if (m === 'online') return s.online;
-  if (m === 'onlinePeak') return peakScores(t, s.online, PEAK_SPAN_MS);
-  const out = Float64Array.from(s.online);
-  for (let i = 0; i < out.length; i++) if (!s.alarm[i]) out[i] = 0;
-  return out;
+  return m === 'online' ? s.online : deriveOnlineMapping(m, t, Float64Array.from(s.online), s.alarm);
 }
 
 /** Per corpus: prepared files per mapping (detector and floor), with each file's category. */

@@ -7,6 +7,7 @@ import { ModelFormatError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
 import { baseConfigShape } from './base-config.js';
 import { decodeFloats, encodeFloat, encodeFloats, intField, jsonFloat, numberField } from './json.js';
+import { gridStep } from './seasonal-change/core.js';
 import {
   defineDetector,
   loadAs,
@@ -103,16 +104,13 @@ function levelMode(c: ZmsConfig): number | 'cumulative' | null {
 }
 
 /**
- * The number of points of the training part's median step in `spanMs` (at least 1): where a cumulative
- * level reference bounded by `levelCumulativeSpanMs` stops learning. Unknown steps (fewer than two
- * points, no positive difference) give 1, so the reference stays frozen.
+ * The number of points of the training part's median step (`gridStep`) in `spanMs` (at least 1): where a
+ * cumulative level reference bounded by `levelCumulativeSpanMs` stops learning. An unknown step (fewer
+ * than three points) gives 1, so the reference stays frozen.
  */
 function spanPoints(t: Float64Array, spanMs: number): number {
-  const d: number[] = [];
-  for (let i = 1; i < t.length; i++) if (t[i] > t[i - 1]) d.push(t[i] - t[i - 1]);
-  if (d.length === 0) return 1;
-  d.sort((a, b) => a - b);
-  const step = d[d.length >> 1];
+  const { step } = gridStep(t);
+  if (!(step > 0)) return 1;
   return Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(spanMs / step)));
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_ALARM_RULE } from '../detectors/default.js';
 import { AnomalyLikelihoodPost } from '../detectors/post/anomaly-likelihood.js';
 import { OnlineCalibrator } from '../detectors/post/online-calibrator.js';
 import type { Detector } from '../detectors/types.js';
@@ -32,7 +33,7 @@ export type NabScoreMapping = 'cdf' | 'likelihood' | 'identity' | 'online' | 'on
  * The span of `onlinePeak` (docs/evaluation.md, round 13d): the default alarm rule's suppression span
  * (`almSuppressMinutes`, 120 minutes, Merlion's default), so one excursion reports once as one alarm does.
  */
-export const PEAK_SPAN_MS = 120 * 60_000;
+export const PEAK_SPAN_MS = DEFAULT_ALARM_RULE.almSuppressMinutes * 60_000;
 
 /**
  * Keeps each row's score only where it is above every score of the rows in the `spanMs` before it (an
@@ -65,6 +66,22 @@ export function peakScores(
     out[i] = ai > prevMax ? ai : 0;
   }
   return out;
+}
+
+/**
+ * `onlinePeak` and `onlineAlarm` from the `online` scores of result rows (times `t`) and the detector's
+ * alarm rows, in place in `anomaly`; other mappings leave it as it is. `runNabStream` and
+ * bench/nab-mapping.ts both derive them here.
+ */
+export function deriveOnlineMapping(
+  mapping: NabScoreMapping,
+  t: Float64Array,
+  anomaly: Float64Array,
+  alarm: Uint8Array,
+): Float64Array {
+  if (mapping === 'onlinePeak') peakScores(t, anomaly, PEAK_SPAN_MS, anomaly);
+  else if (mapping === 'onlineAlarm') for (let r = 0; r < anomaly.length; r++) if (!alarm[r]) anomaly[r] = 0;
+  return anomaly;
 }
 
 export interface NabStreamResult {
@@ -163,8 +180,7 @@ export function runNabStream(
   const m = rows.t.length;
   const alarm = new Uint8Array(m);
   for (let r = 0; r < m; r++) alarm[r] = alarmRows[r] ? 1 : 0;
-  if (mapping === 'onlinePeak') peakScores(rows.t, anomaly, PEAK_SPAN_MS, anomaly);
-  else if (mapping === 'onlineAlarm') for (let r = 0; r < m; r++) if (!alarm[r]) anomaly[r] = 0;
+  deriveOnlineMapping(mapping, rows.t, anomaly, alarm);
   const label = new Uint8Array(m);
   for (let r = 0; r < m; r++) {
     const tr = rows.t[r];
