@@ -33,6 +33,7 @@
  * `state`/`restore`; the spec detector is detector.ts.
  */
 import { ModelFormatError } from '../../errors.js';
+import { quantileSorted } from '../../math/quantile.js';
 import { CALENDAR_PERIODS_MS, calendarPeriodMs, checkedPeriod, median } from '../discord/period.js';
 import { decodeFloats, encodeFloats, field } from '../json.js';
 import type { JsonValue } from '../types.js';
@@ -702,18 +703,11 @@ export class SeasonalChangeCore {
   }
 }
 
-/** The interquartile range of `v` (linear interpolation between order statistics; 0 for fewer than 2). */
+/** The interquartile range of `v` (numpy's linear quantiles, `quantileSorted`; 0 for fewer than 2). */
 export function interquartileRange(v: Float64Array): number {
-  const n = v.length;
-  if (n < 2) return 0;
+  if (v.length < 2) return 0;
   const s = v.slice().sort();
-  const q = (p: number) => {
-    const x = p * (n - 1);
-    const lo = Math.floor(x);
-    const hi = Math.min(n - 1, lo + 1);
-    return s[lo] + (x - lo) * (s[hi] - s[lo]);
-  };
-  return q(0.75) - q(0.25);
+  return quantileSorted(s, 0.75) - quantileSorted(s, 0.25);
 }
 
 /** Moves up to this many values of the sorted window by hand, longer ones with `copyWithin`. */
