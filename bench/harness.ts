@@ -155,6 +155,16 @@ export async function cachedStreamScores(
   return score;
 }
 
+/** Mean and population standard deviation of `v[0 .. p)` (the diagnostic scripts' training context). */
+export function meanSd(v: Float64Array, p: number): { m: number; sd: number } {
+  let m = 0;
+  for (let i = 0; i < p; i++) m += v[i];
+  m /= p;
+  let sd = 0;
+  for (let i = 0; i < p; i++) sd += (v[i] - m) ** 2;
+  return { m, sd: Math.sqrt(sd / p) };
+}
+
 /** A sweep script's summary line for setting `k`: windows found per kind and quiet anomaly-free files. */
 export function sweepSummary(
   k: number,

@@ -12,7 +12,7 @@ import { DEFAULT_ALARM_RULE } from '../src/detectors/default.js';
 import { loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { makeDetector } from '../src/lab/recipes.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
-import { defaultMemberAlone, streamAfterTraining as run } from './harness.js';
+import { defaultMemberAlone, meanSd, streamAfterTraining as run } from './harness.js';
 
 const [dir, recipe = 'default'] = process.argv.slice(2);
 if (!dir) throw new Error('usage: quiet-diag.ts <corpusDir> [recipe]');
@@ -36,12 +36,7 @@ for (const f of readdirSync(join(dir, 'data', 'clean')).sort()) {
   if (nAlarm === 0) continue;
   const mem = [0, 1, 2].map((i) => run(defaultMemberAlone(i), t, v, p).score);
   // training mean/sd for context
-  let m = 0;
-  for (let i = 0; i < p; i++) m += v[i];
-  m /= p;
-  let sd = 0;
-  for (let i = 0; i < p; i++) sd += (v[i] - m) ** 2;
-  sd = Math.sqrt(sd / p);
+  const { m, sd } = meanSd(v, p);
   for (let i = p; i < n; i++) {
     if (!main.alarm[i]) continue;
     const d = new Date(t[i]);

@@ -25,7 +25,7 @@ import { SeasonalChangeDetector } from '../src/detectors/seasonal-change/detecto
 import { loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { makeDetector } from '../src/lab/recipes.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
-import { defaultMemberAlone, streamAfterTraining as run } from './harness.js';
+import { defaultMemberAlone, meanSd, streamAfterTraining as run } from './harness.js';
 
 const [recipe = 'default', ...dirs] = process.argv.slice(2);
 if (dirs.length === 0) throw new Error('usage: quiet13-diag.ts <recipe> <corpusDir>…');
@@ -69,12 +69,7 @@ for (const dir of dirs) {
       p,
     ).score;
     const mem = [0, 1, 2].map((i) => run(defaultMemberAlone(i), t, v, p).score);
-    let m = 0;
-    for (let i = 0; i < p; i++) m += v[i];
-    m /= p;
-    let sd = 0;
-    for (let i = 0; i < p; i++) sd += (v[i] - m) ** 2;
-    sd = Math.sqrt(sd / p);
+    const { m, sd } = meanSd(v, p);
     const th = DEFAULT_ALARM_RULE.almThreshold;
     const win = DEFAULT_ALARM_RULE.almWindowMinutes * 60_000;
     let first = '';
