@@ -82,6 +82,11 @@ export const ROWS: BenchRow[] = [
     name: 'round 13a defaultSeasonalLate13 (the default, late arming with its reference at least 0.1 × the IQR)',
     make: () => makeDetector('defaultSeasonalLate13'),
   },
+  // round 15a: round 13a's candidate, and reference periods that skip the ones a member armed late flagged
+  {
+    name: 'round 15a defaultSeasonalLate15 (the default, late arming with 13a floor and a lookback past flagged periods)',
+    make: () => makeDetector('defaultSeasonalLate15'),
+  },
   // round 12c: the lone-alarm paths at the cross-validated levels, Merlion window
   {
     name: 'round 12c defaultStrong12 (the default, strong single alarms at 5.5, the ETS member alone from 4.5)',

@@ -16,6 +16,7 @@
  * that cannot be read or written is skipped silently: it only saves time. `TSAD_DISABLE_CODE_CACHE=1`
  * turns it off. A bundle run without this file (plain `require`) behaves the same, only slower.
  */
+import { isAscii } from 'node:buffer';
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -149,7 +150,12 @@ export function compileBundle(
     file = undefined;
   }
   const cachedData = readCache(file);
-  const source = readFileSync(bundle, 'utf8');
+  // The build writes the bundle in ASCII (scripts/build-cli.mjs): read as latin1, it is a one-byte
+  // string (1.8 M characters, where UTF-8 text with a non-ASCII character would be decoded into a
+  // two-byte string twice its size, then copied again to be compiled; on this project's machines
+  // each fresh page of memory is a costly fault). Any other file is read as UTF-8.
+  const bytes = readFileSync(bundle);
+  const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   // one line, so that line numbers in stack traces are the bundle's own
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,

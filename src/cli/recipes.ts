@@ -83,6 +83,7 @@ export const RECIPE_NAMES = [
   'defaultSeasonalShipped',
   'defaultSeasonalLate',
   'defaultSeasonalLate13',
+  'defaultSeasonalLate15',
   'defaultBefore10c',
   'defaultRule11',
   'defaultJump11',

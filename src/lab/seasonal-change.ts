@@ -3,7 +3,8 @@
  * src/detectors/seasonal-change/) beside the default's parts, built the way the lab builds candidates
  * (`maxWithRule`). Round 10c put the member inside `defaultDetector()` itself (see there); round 12a's
  * `defaultSeasonalLate` is the default with the member's late arming on, and round 13a's
- * `defaultSeasonalLate13` today's default with late arming and a floor on the reference it learns late.
+ * `defaultSeasonalLate13` today's default with late arming and a floor on the reference it learns late;
+ * round 15a's `defaultSeasonalLate15` adds reference periods that skip the ones the member has flagged.
  */
 
 import { defaultDetector } from '../detectors/default.js';
@@ -33,6 +34,13 @@ export function seasonalDefault(seed = 0, settings: SeasonalChangeInput = {}) {
  * fraction of the interquartile range of the history's values), chosen on the tuning seeds.
  */
 export const LATE_REF_FLOOR_13A = 0.1;
+
+/**
+ * Round 15a of docs/evaluation.md: a member armed late compares with the first two unflagged periods
+ * among the last 2 + `lookback` and keeps the smaller |r| of that and the recent periods' comparison
+ * (`lookbackRule: 'either'`), with round 13a's floor; chosen on the tuning seeds.
+ */
+export const LATE_15A = { refFloor: LATE_REF_FLOOR_13A, lookback: 2, lookbackRule: 'either' } as const;
 
 /** The recipes of round 10 (registered in `RECIPES`, src/lab/recipes.ts). */
 export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
@@ -66,6 +74,12 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
     mapping: 'online',
     description:
       'candidate (round 13a): the default with late arming, its stream-learnt reference at least 0.1 × the IQR of the values it armed on',
+  },
+  defaultSeasonalLate15: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: { late: { ...LATE_15A } } }),
+    mapping: 'online',
+    description:
+      'candidate (round 15a): defaultSeasonalLate13, and a member armed late stops taking the periods it has flagged as its only reference (lookback 2, the smaller |r| of both comparisons)',
   },
   defaultBefore10c: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: false, ...BEFORE_12C }),

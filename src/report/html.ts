@@ -167,7 +167,10 @@ ${CLIENT}
 `;
 }
 
-/** The page script (plain ES2017, runs in the browser). */
+/**
+ * The page script (plain ES2017, runs in the browser). ASCII only (an en dash is written `\u2013`):
+ * esbuild cannot escape a raw template, and the command line's bundle must be ASCII (scripts/build-cli.mjs).
+ */
 const CLIENT = String.raw`(function () {
   var D = JSON.parse(document.getElementById('report-data').textContent);
   // t, v and s come as base64 of little-endian float64s; NaN (a gap) becomes null for uPlot
@@ -189,12 +192,12 @@ const CLIENT = String.raw`(function () {
     return withTime ? s + ' ' + pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) : s;
   }
   function num(x) {
-    if (x === null || x === undefined) return '–';
+    if (x === null || x === undefined) return '\u2013';
     var a = Math.abs(x);
     if (a !== 0 && (a < 1e-4 || a >= 1e9)) return x.toExponential(3);
     return String(Number(x.toPrecision(4)));
   }
-  // axis ticks: uPlot picks round steps (1, 2, 5 × 10^k); show them without float noise
+  // axis ticks: uPlot picks round steps (1, 2, 5 x 10^k); show them without float noise
   function tickValues(u, splits) { return splits.map(function (v) { return num(v); }); }
   function timeTicks(u, splits) {
     var span = u.scales.x.max - u.scales.x.min;

@@ -54,6 +54,25 @@ process.stdout.write(JSON.stringify({ status: b.status, result }));`;
 }
 
 describe('the command line code cache', () => {
+  it('reads an ASCII bundle as latin1 and any other as UTF-8: the same strings either way', () => {
+    // the bin reads the (ASCII) bundle as latin1; a file with UTF-8 text must still be read as UTF-8
+    const file = join(dir, 'utf8.cjs');
+    writeFileSync(file, `module.exports = { dash: '\u2013 ×', length: '– ×'.length };\n`);
+    const own = { TSAD_CACHE_DIR: join(dir, 'cache-latin1') }; // the other tests count the files of theirs
+    for (const env of [own, { ...own, TSAD_DISABLE_CODE_CACHE: '1' }]) {
+      expect(inFreshProcess(file, 'uuuuuuuuuuuuuuuu', ['detect'], { save: true, env }).result).toEqual({
+        dash: '– ×',
+        length: 3,
+      });
+    }
+    const ascii = join(dir, 'ascii.cjs');
+    writeFileSync(ascii, `module.exports = { dash: '\\u2013', text: 'plain' };\n`);
+    expect(inFreshProcess(ascii, 'vvvvvvvvvvvvvvvv', ['detect'], { env: own }).result).toEqual({
+      dash: '–',
+      text: 'plain',
+    });
+  });
+
   it('names one cache file per command (its first two words), in the user cache folder', () => {
     expect(commandKey(['nab', 'machine-temperature', '--threads', '1'])).toBe('nab-machine-temperature');
     expect(commandKey(['runs', 'list', '--max', '3'])).toBe('runs-list');

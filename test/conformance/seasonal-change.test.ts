@@ -39,6 +39,9 @@ runDetectorConformance(
             checks: fc.constantFrom(1, 24),
             // round 13a's floor on the reference learnt at arming (absent, none, binding, largest allowed)
             refFloor: fc.constantFrom(0, 0.1, 10),
+            // round 15a: reference periods that skip the flagged ones (none, one, the largest allowed)
+            lookback: fc.constantFrom(0, 2, 10),
+            lookbackRule: fc.constantFrom('clean' as const, 'either' as const),
           },
           { requiredKeys: ['every', 'checks'] },
         ),

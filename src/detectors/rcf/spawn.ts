@@ -6,6 +6,14 @@
  */
 import { Worker } from 'node:worker_threads';
 
+/**
+ * The worker's young generation, in MiB. Its work is on shared typed arrays and allocates little on
+ * its own heap, and the default lets that heap grow to several MiB of fresh pages (each a page fault,
+ * costly on virtual machines: ≈ 1,400 of the `nab machine-temperature` command's ≈ 24,000). Only the
+ * garbage collector's schedule depends on it, never a number.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2 };
+
 /** A thread running worker.js with `data`, or null if none can start here. */
 export function spawnForestWorker(data: unknown): Worker | null {
   const url = import.meta.url;
@@ -15,9 +23,9 @@ export function spawnForestWorker(data: unknown): Worker | null {
       ? // Running from TypeScript sources (tsx, vitest): load the worker through tsx.
         new Worker(
           `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.tsImport(${JSON.stringify(new URL('./worker.js', url).href)}, ${JSON.stringify(url)}));`,
-          { eval: true, workerData: data },
+          { eval: true, workerData: data, resourceLimits: WORKER_LIMITS },
         )
-      : new Worker(new URL('./worker.js', url), { workerData: data });
+      : new Worker(new URL('./worker.js', url), { workerData: data, resourceLimits: WORKER_LIMITS });
   } catch {
     return null;
   }

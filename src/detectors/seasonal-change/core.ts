@@ -27,7 +27,9 @@
  * keeps a bounded ring of the stream's values by slot and checks it for a period every `every` points (at
  * most `checks` times); it arms with a calendar period of at most `maxPeriod` points once the ring spans
  * `minPeriods` whole periods, set up over the ring exactly as training sets it up over the training part
- * (`arm`), and scores 0 until the point after.
+ * (`arm`), and scores 0 until the point after. With `late.lookback` (round 15a, off by default) a member
+ * armed late flags the window of every point it scores at or above 3 and takes its reference periods
+ * from the first `periods` unflagged ones among the last `periods + lookback`.
  *
  * Hot path: typed rings, no per-point allocation. Contract-agnostic: `fit`, `scoreRow`, `peekRow`,
  * `state`/`restore`; the spec detector is detector.ts.
@@ -35,7 +37,7 @@
 import { ModelFormatError } from '../../errors.js';
 import { quantileSorted } from '../../math/quantile.js';
 import { CALENDAR_PERIODS_MS, calendarPeriodMs, checkedPeriod, median } from '../discord/period.js';
-import { decodeFloats, encodeFloats, field } from '../json.js';
+import { decodeFloat, decodeFloats, decodeInts, encodeFloat, encodeFloats, field } from '../json.js';
 import type { JsonValue } from '../types.js';
 
 export interface SeasonalChangeSettings {
@@ -86,6 +88,20 @@ export interface SeasonalLateSettings {
    * only ever lowers the member's scores (a reference of 0 stays "no training statistic", as before).
    */
   readonly refFloor?: number;
+  /**
+   * Round 15a: a member armed late marks the slots it has flagged (the window of every point it scores
+   * at or above the alarm level 3) and takes its reference differences from the first `periods`
+   * unflagged periods among the last `periods + lookback` (its value ring holds that many). Absent or 0:
+   * none (the member of rounds 12a/13a, bit for bit). Applies to a member armed late only.
+   */
+  readonly lookback?: number;
+  /**
+   * Round 15a, with `lookback`: `clean` (absent) compares with the unflagged periods only; `either` takes
+   * the smaller |r| of the two comparisons, the recent periods (as without a lookback) and the unflagged
+   * ones, so a point alarms only if it departs from both (a cycle that comes back in phase after a flagged
+   * stretch is quiet at once, one that stays shifted is quiet after `periods` periods as before).
+   */
+  readonly lookbackRule?: 'clean' | 'either';
 }
 
 export const SEASONAL_LATE_DEFAULTS: SeasonalLateSettings = {
@@ -144,6 +160,15 @@ export class SeasonalChangeCore {
   private nSorted = 0;
   private winPos = 0;
   private lastSlot = Number.NEGATIVE_INFINITY;
+  /**
+   * Round 15a (`late.lookback`, a member armed late only): extra periods the reference may reach back
+   * past flagged ones (0: none), a ring of flags beside `vals` (1: that slot was flagged; empty when
+   * none) and the last slot marked.
+   */
+  private back = 0;
+  private either = false;
+  private flags: Uint8Array = new Uint8Array(0);
+  private flagUpTo = Number.NEGATIVE_INFINITY;
   /** Why the member is off ('' when on). */
   off = '';
   /**
@@ -217,7 +242,12 @@ export class SeasonalChangeCore {
     this.period = P;
     this.lag = this.s.lagFrac > 0 ? Math.max(1, Math.round(P * this.s.lagFrac)) : 1;
     this.window = Math.max(this.s.minWindow, Math.round(P * this.s.windowFrac));
-    const R = this.s.periods * P + this.lag + 1;
+    // round 15a: a member armed late with a lookback keeps `lookback` more periods and a ring of flags
+    this.back = late && lateSettings ? (lateSettings.lookback ?? 0) : 0;
+    this.either = this.back > 0 && lateSettings?.lookbackRule === 'either';
+    const R = (this.s.periods + this.back) * P + this.lag + 1;
+    this.flags = new Uint8Array(this.back > 0 ? R : 0);
+    this.flagUpTo = Number.NEGATIVE_INFINITY;
     this.vals = new Float64Array(R);
     this.slots = new Float64Array(R).fill(Number.NEGATIVE_INFINITY);
     this.win = new Float64Array(this.window).fill(Number.NaN);
@@ -352,6 +382,10 @@ export class SeasonalChangeCore {
     this.nSorted = 0;
     this.winPos = 0;
     this.lastSlot = Number.NEGATIVE_INFINITY;
+    this.back = 0;
+    this.either = false;
+    this.flags = new Uint8Array(0);
+    this.flagUpTo = Number.NEGATIVE_INFINITY;
   }
 
   /** An independent copy (a stream's own state). */
@@ -370,6 +404,10 @@ export class SeasonalChangeCore {
     c.nSorted = this.nSorted;
     c.winPos = this.winPos;
     c.lastSlot = this.lastSlot;
+    c.back = this.back;
+    c.either = this.either;
+    c.flags = this.flags.slice();
+    c.flagUpTo = this.flagUpTo;
     c.off = this.off;
     c.hist = this.hist.slice();
     c.hStep = this.hStep;
@@ -397,6 +435,8 @@ export class SeasonalChangeCore {
       vals: encodeFloats(this.vals),
       slots: encodeFloats(this.slots),
       win: encodeFloats(this.win),
+      // round 15a: only in a member armed late with a lookback (so every other state is as before)
+      ...(this.back > 0 ? { skip: { upTo: encodeFloat(this.flagUpTo), flags: Array.from(this.flags) } } : {}),
       // only while waiting to arm late (so every other state is the one of the build before round 12a)
       ...(this.hist.length > 0
         ? {
@@ -466,11 +506,13 @@ export class SeasonalChangeCore {
     const vals = decodeFloats(field(state, 'vals', path), `${path}.vals`);
     const slots = decodeFloats(field(state, 'slots', path), `${path}.slots`);
     const win = decodeFloats(field(state, 'win', path), `${path}.win`);
+    const hasSkip =
+      state !== null && typeof state === 'object' && 'skip' in state && state.skip !== undefined;
     if (period === 0) {
-      if (off === '' || vals.length + slots.length + win.length > 0) {
+      if (off === '' || vals.length + slots.length + win.length > 0 || hasSkip) {
         throw new ModelFormatError(
           'bad_field',
-          `${path}: a member that is off (period 0) says why (off) and stores no values`,
+          `${path}: a member that is off (period 0) says why (off) and stores no values (nor flags)`,
         );
       }
       this.turnOff(off);
@@ -478,7 +520,16 @@ export class SeasonalChangeCore {
       return;
     }
     const isInt = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
-    const R = this.s.periods * period + lag + 1;
+    // round 15a: flags only in a member armed late whose config has a lookback
+    const lookback = this.s.late?.lookback ?? 0;
+    if (hasSkip && !(lookback > 0)) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.skip: flags of a member armed late with a lookback, in a model whose config has no \`late.lookback\` (add it or drop the field)`,
+      );
+    }
+    const back = hasSkip ? lookback : 0;
+    const R = (this.s.periods + back) * period + lag + 1;
     if (
       off !== '' ||
       !isInt(period, 1, 1e7) ||
@@ -498,8 +549,21 @@ export class SeasonalChangeCore {
     if (vals.length !== R || slots.length !== R || win.length !== window) {
       throw new ModelFormatError(
         'bad_field',
-        `${path}: expected ${R} values and slots (periods × period + lag + 1) and a window of ${window}, got ${vals.length}, ${slots.length} and ${win.length}`,
+        `${path}: expected ${R} values and slots ((periods + lookback when flags are stored) × period + lag + 1) and a window of ${window}, got ${vals.length}, ${slots.length} and ${win.length}`,
       );
+    }
+    let flags = new Uint8Array(0);
+    let flagUpTo = Number.NEGATIVE_INFINITY;
+    if (hasSkip) {
+      const sk = (state as { skip: unknown }).skip;
+      flagUpTo = decodeFloat(field(sk, 'upTo', `${path}.skip`), `${path}.skip.upTo`);
+      if (!(flagUpTo === Number.NEGATIVE_INFINITY || (isInt(flagUpTo, 0, 1e15) && flagUpTo <= lastSlot))) {
+        throw new ModelFormatError(
+          'bad_field',
+          `${path}.skip.upTo: expected -Infinity or a slot ≥ 0 no later than the last slot`,
+        );
+      }
+      flags = Uint8Array.from(decodeInts(field(sk, 'flags', `${path}.skip`), `${path}.skip.flags`, 0, 1, R));
     }
     let nSorted = 0;
     for (let i = 0; i < R; i++) {
@@ -540,6 +604,10 @@ export class SeasonalChangeCore {
     this.nSorted = nSorted;
     this.winPos = winPos;
     this.lastSlot = lastSlot;
+    this.back = back;
+    this.either = back > 0 && this.s.late?.lookbackRule === 'either';
+    this.flags = flags;
+    this.flagUpTo = flagUpTo;
     this.restoreHistory(state, path);
   }
 
@@ -556,7 +624,23 @@ export class SeasonalChangeCore {
       return 0;
     }
     const x = this.step1(t, v);
+    if (this.back > 0 && x >= 0 && x * this.scale >= 3) this.flag();
     return this.out(x);
+  }
+
+  /**
+   * Round 15a: the point just placed scores at or above the alarm level; flags the slots of its window
+   * (the last `window` slots, at most the ring, each once: from the slot after the last one marked).
+   */
+  private flag(): void {
+    const R = this.vals.length;
+    const last = this.lastSlot;
+    const from = Math.max(this.flagUpTo + 1, last - this.window + 1, last - R + 1, 0);
+    for (let q = from; q <= last; q++) {
+      const k = q % R;
+      if (this.slots[k] === q) this.flags[k] = 1;
+    }
+    this.flagUpTo = last;
   }
 
   /** The score of a window statistic (−1: none). */
@@ -579,6 +663,7 @@ export class SeasonalChangeCore {
     const at = Math.round((t - this.t0) / this.step) % R;
     const val = at >= 0 ? this.vals[at] : 0;
     const sl = at >= 0 ? this.slots[at] : 0;
+    const fl = at >= 0 && this.back > 0 ? this.flags[at] : 0;
     const x = this.step1(t, v);
     this.win.set(this.spareWin);
     this.sorted.set(this.spareSorted);
@@ -588,6 +673,7 @@ export class SeasonalChangeCore {
     if (at >= 0) {
       this.vals[at] = val;
       this.slots[at] = sl;
+      if (this.back > 0) this.flags[at] = fl;
     }
     return this.out(x);
   }
@@ -609,6 +695,8 @@ export class SeasonalChangeCore {
     const at = slot % R;
     vals[at] = v;
     slots[at] = slot;
+    const back = this.back;
+    if (back > 0) this.flags[at] = 0;
     const L = this.lag;
     const P = this.period;
     let d: number;
@@ -618,17 +706,48 @@ export class SeasonalChangeCore {
       // ring positions from `at` (every offset below is < R): one division per point, not five
       const K = this.s.periods;
       d = v - this.at(slot, at, L, R);
-      for (let j = 1; j <= K; j++) {
-        const e = this.at(slot, at, j * P, R) - this.at(slot, at, j * P + L, R);
-        if (!Number.isNaN(e)) {
-          ref += e;
-          m++;
+      if (back === 0) {
+        for (let j = 1; j <= K; j++) {
+          const e = this.at(slot, at, j * P, R) - this.at(slot, at, j * P + L, R);
+          if (!Number.isNaN(e)) {
+            ref += e;
+            m++;
+          }
+        }
+      } else {
+        // round 15a: the first K periods back (of K + lookback) whose two values are present and unflagged
+        for (let j = 1; j <= K + back && m < K; j++) {
+          const e = this.atClean(slot, at, j * P, R) - this.atClean(slot, at, j * P + L, R);
+          if (!Number.isNaN(e)) {
+            ref += e;
+            m++;
+          }
+        }
+        if (this.either) {
+          // the smaller |r| of that and of the recent periods' comparison (the one without a lookback)
+          let ref2 = 0;
+          let m2 = 0;
+          for (let j = 1; j <= K; j++) {
+            const e = this.at(slot, at, j * P, R) - this.at(slot, at, j * P + L, R);
+            if (!Number.isNaN(e)) {
+              ref2 += e;
+              m2++;
+            }
+          }
+          if (m2 > 0) {
+            const r2 = d - ref2 / m2;
+            if (m === 0 || Math.abs(r2) < Math.abs(d - ref / m)) {
+              ref = ref2;
+              m = m2;
+            }
+          }
         }
       }
     } else {
+      const K = this.s.periods;
       d = v - this.get(slot - L, R);
-      for (let j = 1; j <= this.s.periods; j++) {
-        const e = this.get(slot - j * P, R) - this.get(slot - j * P - L, R);
+      for (let j = 1; j <= K + back && m < K; j++) {
+        const e = this.getClean(slot - j * P, R) - this.getClean(slot - j * P - L, R);
         if (!Number.isNaN(e)) {
           ref += e;
           m++;
@@ -661,6 +780,23 @@ export class SeasonalChangeCore {
     if (slot < 0) return Number.NaN;
     const k = slot % R;
     return this.slots[k] === slot ? this.vals[k] : Number.NaN;
+  }
+
+  /** `at`, NaN also where the slot is flagged (round 15a; only with flags). */
+  private atClean(slot: number, at: number, back: number, R: number): number {
+    const s = slot - back;
+    if (s < 0) return Number.NaN;
+    const k = at >= back ? at - back : at - back + R;
+    return this.slots[k] === s && this.flags[k] === 0 ? this.vals[k] : Number.NaN;
+  }
+
+  /** `get`, NaN also where the slot is flagged (with flags; without, `get`). */
+  private getClean(slot: number, R: number): number {
+    if (slot < 0) return Number.NaN;
+    const k = slot % R;
+    return this.slots[k] === slot && (this.flags.length === 0 || this.flags[k] === 0)
+      ? this.vals[k]
+      : Number.NaN;
   }
 
   /** Pushes one |r| (NaN: undefined) into the window ring and keeps the sorted copy. */

@@ -66,6 +66,18 @@ export const seasonalChangeConfigSchema = z
          * small departure an alarm. 0 is none.
          */
         refFloor: z.number().min(0).max(10).optional(),
+        /**
+         * Round 15a (absent: none): a member armed late flags the window of every point it scores at or
+         * above 3 and compares with the first `periods` unflagged periods among the last `periods +
+         * lookback`, so a changed stretch it has flagged is not the reference a period and two later. 0 is none.
+         */
+        lookback: z.number().int().min(0).max(10).optional(),
+        /**
+         * Round 15a, with `lookback`: `clean` (absent) compares with unflagged periods only; `either`
+         * keeps the smaller of that and the recent periods' comparison (a point alarms only if it departs
+         * from both).
+         */
+        lookbackRule: z.enum(['clean', 'either']).optional(),
       })
       .optional(),
   })
@@ -104,6 +116,8 @@ const seasonalChangeStateSchema = z.object({
   win: z.array(jsonFloat),
   /** Late arming's history while it waits (absent otherwise, and in every model before round 12a). */
   late: z.object({ num: z.array(jsonFloat), hist: z.array(jsonFloat) }).optional(),
+  /** Round 15a: the flags of a member armed late with a lookback (absent otherwise, and before 15a). */
+  skip: z.object({ upTo: jsonFloat, flags: z.array(z.number()) }).optional(),
 });
 type SeasonalChangeState = z.infer<typeof seasonalChangeStateSchema>;
 
