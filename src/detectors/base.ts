@@ -22,7 +22,7 @@ import type { BaseDetectorConfig } from './base-config.js';
 import { checkLabels, checkSeries, toSeries } from './input.js';
 import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field } from './json.js';
 import { AllocBudget } from './model.js';
-import { AnomScoreCalibrator } from './post/calibrator.js';
+import { AnomScoreCalibrator, CALIBRATOR_MIN_SCORES } from './post/calibrator.js';
 import { alarmEvents, makeThresholdRule } from './post/rule.js';
 import type { AlarmStreamer, Threshold } from './post/threshold.js';
 import { BASE_MIGRATIONS, BASE_STATE_VERSION, migrateState, type StateMigration } from './state.js';
@@ -45,6 +45,7 @@ import type {
   StreamOptions,
   StreamResult,
   StreamScorer,
+  TrainMinimum,
   TrainOptions,
 } from './types.js';
 
@@ -96,6 +97,22 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   /** Fewest transformed rows the model can train on. */
   protected minTrainRows(): number {
     return 1;
+  }
+
+  /**
+   * The raw model's own minimum in raw points (before the calibrator's). Default: the transforms'
+   * context plus `minTrainRows()`; series-level models override it from their config.
+   */
+  protected modelMinTrainPoints(): TrainMinimum {
+    const ctx = this.pipeline.context;
+    const rows = this.minTrainRows();
+    return {
+      points: ctx + rows,
+      reason:
+        ctx > 0
+          ? `its model needs ${rows} rows after transforms that use ${ctx} earlier points each`
+          : `its model needs ${rows} points`,
+    };
   }
 
   /** Row level: fit the model on the transformed rows and return their raw train scores. */
@@ -242,11 +259,35 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     return c;
   }
 
+  /**
+   * The fewest training points on which this detector trains meaningfully, with the reason: the larger
+   * of its model's minimum (`modelMinTrainPoints`) and, when it calibrates, the transforms' context plus
+   * `CALIBRATOR_MIN_SCORES` (docs/detectors.md, Training minimums). `train()` on fewer throws
+   * `DetectorError` `too_few_points`.
+   */
+  minTrainPoints(): TrainMinimum {
+    const model = this.modelMinTrainPoints();
+    if (!(this.calibrator && this.config.enableCalibrator)) return model;
+    const cal = this.pipeline.context + CALIBRATOR_MIN_SCORES;
+    if (cal <= model.points) return model;
+    return {
+      points: cal,
+      reason: `its calibrator needs ${CALIBRATOR_MIN_SCORES} train scores (the top anchor is their 95.45% quantile)${this.pipeline.context > 0 ? ` after ${this.pipeline.context} points of transform context` : ''}`,
+    };
+  }
+
   train(input: SeriesLike, opts: TrainOptions = {}): TimeSeries {
     const ts = toSeries(input, 'train data');
     checkSeries(ts, 'train data');
     if (ts.v.length === 0)
       throw new DetectorError('too_few_points', `${this.type}: the train series is empty`);
+    const min = this.minTrainPoints();
+    if (ts.v.length < min.points) {
+      throw new DetectorError(
+        'too_few_points',
+        `${this.type} needs at least ${min.points} training points, got ${ts.v.length}: ${min.reason}; train on a longer series`,
+      );
+    }
     if (opts.labels) checkLabels(opts.labels, ts);
     const raw = this.rawTrain(ts, opts.labels);
     for (let i = 0; i < raw.v.length; i++) {

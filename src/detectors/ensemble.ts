@@ -1,5 +1,6 @@
 import { ConfigError, DetectorError, ModelFormatError, TsadError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
+import { BaseDetector } from './base.js';
 import {
   buildConfig,
   type EnsembleConfig,
@@ -14,12 +15,35 @@ import { describeError, EnsembleRaw } from './ensemble-raw.js';
 import { field, jsonObject } from './json.js';
 import { asMember, isDetector } from './member.js';
 import { AllocBudget } from './model.js';
+import { CALIBRATOR_MIN_SCORES } from './post/calibrator.js';
 import { type DetectorLoader, loadWithBudget } from './registry.js';
-import { defineDetector, SpecDetector } from './spec.js';
+import { defineDetector, type SeriesModel, SpecDetector } from './spec.js';
 import { loadAs } from './state.js';
-import type { Detector, JsonObject, JsonValue, ModelJson } from './types.js';
+import type { Detector, JsonObject, JsonValue, ModelJson, TrainMinimum } from './types.js';
 
 export type { EnsembleInput } from './ensemble-config.js';
+
+/**
+ * The fewest training points of an ensemble (docs/detectors.md, Training minimums): the largest of its
+ * members' (`minTrainPoints()` of tsad's own detectors; 1 for a third-party member), with
+ * `CALIBRATOR_MIN_SCORES` for a member the ensemble calibrates (`calibrateMembers`). A member that fails
+ * for another reason is still dropped with a warning, but none is dropped for too short a series.
+ */
+function ensembleMinTrainPoints(c: EnsembleConfig, model: SeriesModel): TrainMinimum {
+  let best: TrainMinimum = { points: 1, reason: 'its members need 1 point' };
+  (model as EnsembleRaw).members.forEach((m, i) => {
+    let own: TrainMinimum = m instanceof BaseDetector ? m.minTrainPoints() : { points: 1, reason: '' };
+    if (c.calibrateMembers?.[i] && own.points < CALIBRATOR_MIN_SCORES) {
+      own = {
+        points: CALIBRATOR_MIN_SCORES,
+        reason: `the ensemble's calibrator of it needs ${CALIBRATOR_MIN_SCORES} train scores (the top anchor is their 95.45% quantile)`,
+      };
+    }
+    if (own.points > best.points)
+      best = { points: own.points, reason: `member ${i} (${m.type}) → ${own.reason}` };
+  });
+  return best;
+}
 
 /** The Ensemble spec: its raw model holds whole detectors, so the class builds it (see `Ensemble`). */
 export const ensembleSpec = defineDetector({
@@ -28,6 +52,7 @@ export const ensembleSpec = defineDetector({
   config: ensembleConfigSchema,
   // validated field by field by EnsembleRaw.restore (lengths against the members)
   state: jsonObject,
+  minTrainPoints: ensembleMinTrainPoints,
   create: (): EnsembleRaw => {
     throw new ConfigError('bad_config', 'an Ensemble is built with its members: new Ensemble({ members })');
   },

@@ -29,7 +29,7 @@ import type { DetectorLoader } from './registry.js';
 import { baseLoader, type LegacyConfig, loadAs as loadAsTypes, type StateMigration } from './state.js';
 import type { RawStreamer } from './streaming.js';
 import type { Frame, TransformSpec } from './transforms.js';
-import type { JsonValue } from './types.js';
+import type { JsonValue, TrainMinimum } from './types.js';
 
 /** What a raw model is given besides its own state when it is rebuilt from a model file. */
 export interface RestoreContext<C> {
@@ -149,6 +149,11 @@ export interface RowDetectorSpec<C extends BaseDetectorConfig, S extends JsonVal
 export interface SeriesDetectorSpec<C extends BaseDetectorConfig, S extends JsonValue = JsonValue>
   extends SpecCommon<C, S, SeriesModel<S>> {
   readonly level: 'series';
+  /**
+   * The fewest raw training points the model trains on meaningfully, and why (derived from `config`, or
+   * from the untrained `model`: an ensemble's members). Default 1. The runtime adds the calibrator's.
+   */
+  minTrainPoints?(config: C, model: SeriesModel<S>): TrainMinimum;
 }
 
 export type DetectorSpec<C extends BaseDetectorConfig = BaseDetectorConfig, S extends JsonValue = JsonValue> =
@@ -223,6 +228,12 @@ export class SpecDetector<
 
   protected override minTrainRows(): number {
     return this.spec.level === 'row' ? (this.spec.minTrainRows ?? 1) : 1;
+  }
+
+  protected override modelMinTrainPoints(): TrainMinimum {
+    if (this.spec.level === 'series' && this.spec.minTrainPoints)
+      return this.spec.minTrainPoints(this.config, this.raw as SeriesModel);
+    return super.modelMinTrainPoints();
   }
 
   private get row(): RowModel {

@@ -73,6 +73,13 @@ export type ModelJson = {
   readonly state: JsonValue;
 };
 
+/** The fewest training points a detector trains on meaningfully (`minTrainPoints()`), and why. */
+export interface TrainMinimum {
+  readonly points: number;
+  /** What needs them, for the `too_few_points` message (e.g. the transforms, the calibrator). */
+  readonly reason: string;
+}
+
 export interface TrainOptions {
   /** Optional labels (1 = anomaly) on the training timestamps, used to train the alarm threshold. */
   labels?: TimeSeries;

@@ -17,6 +17,7 @@ import {
   specLoader,
 } from './spec.js';
 import type { RawStreamer } from './streaming.js';
+import type { TrainMinimum } from './types.js';
 import {
   fitZms,
   MIN_SCALE,
@@ -252,12 +253,28 @@ function zmsFromState(state: ZmsStateJson, ctx: RestoreContext<ZmsConfig>): ZmsR
   return new ZmsRaw(ctx.config, s, kern, core);
 }
 
+/**
+ * The fewest training points of a ZMS config before its calibrator's (docs/detectors.md, Training
+ * minimums): a standard deviation needs two values, so the level column needs 2 points and the column of
+ * the largest fixed lag `base^(nLags−1)` needs that lag plus 2 (with `nLags: null` the lags follow the
+ * training length and always fit).
+ */
+export function zmsMinTrainPoints(c: ZmsConfig): TrainMinimum {
+  if (c.nLags === null || c.nLags === 0) return { points: 2, reason: 'a standard deviation needs 2 values' };
+  const maxLag = c.base ** (c.nLags - 1);
+  return {
+    points: maxLag + 2,
+    reason: `its largest lag ${maxLag} needs 2 lag differences for a standard deviation`,
+  };
+}
+
 /** The ZmsDetector spec (see docs/detectors.md). */
 export const zmsSpec = defineDetector({
   type: 'ZmsDetector',
   level: 'series',
   config: zmsConfigSchema,
   state: zmsStateSchema,
+  minTrainPoints: zmsMinTrainPoints,
   create: (c) => new ZmsRaw(c),
   fromState: zmsFromState,
 });

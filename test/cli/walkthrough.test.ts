@@ -198,7 +198,9 @@ describe('tsad train / detect: missing values', () => {
 
 describe('tsad train: CSV problems are explained with the flags the command has', () => {
   it('numeric times need --time-unit; a file without a header needs one', () => {
-    writeFileSync(join(dir, 'epoch.csv'), 'timestamp,value\n1704067200,1\n1704067500,2\n1704067800,3\n');
+    // 30 rows: zms trains on 22 points or more (docs/detectors.md, Training minimums)
+    const epochRows = Array.from({ length: 30 }, (_, i) => `${1704067200 + 300 * i},${(i * 7) % 5}`);
+    writeFileSync(join(dir, 'epoch.csv'), `timestamp,value\n${epochRows.join('\n')}\n`);
     expectUserError(
       tsad('train', 'epoch.csv', '--no-track', '-d', 'zms'),
       3,
@@ -266,7 +268,12 @@ describe('tsad: output streams', () => {
 
   it('warnings about the data are "tsad: warning [CODE]: …" lines, not Node process warnings', () => {
     const csv =
-      'timestamp,value\n2024-01-01T00:10:00Z,1\n2024-01-01T00:00:00Z,2\n2024-01-01T00:00:00Z,3\n2024-01-01T00:05:00Z,4\n2024-01-01T00:15:00Z,5\n';
+      'timestamp,value\n2024-01-01T00:10:00Z,1\n2024-01-01T00:00:00Z,2\n2024-01-01T00:00:00Z,3\n2024-01-01T00:05:00Z,4\n2024-01-01T00:15:00Z,5\n' +
+      // then 25 sorted rows, so that zms has its 22 training points
+      Array.from(
+        { length: 25 },
+        (_, i) => `${new Date(Date.UTC(2024, 0, 1, 0, 20 + 5 * i)).toISOString()},${(i * 3) % 7}\n`,
+      ).join('');
     writeFileSync(join(dir, 'unsorted.csv'), csv);
     const r = tsad('train', 'unsorted.csv', '--no-track', '-d', 'zms', '-q');
     expect(r.status, r.stderr).toBe(0);

@@ -56,7 +56,7 @@ describe('BaseDetector post-rule (docs/detectors.md, Post-processing)', () => {
     d.train(train);
     expect(() => d.score(train, { prev: train })).toThrow(DetectorError);
     expect(() => new IsolationForest().train({ t: all.t.slice(0, 2), v: all.v.slice(0, 2) })).toThrow(
-      /at least 2 points/,
+      /needs at least 24 training points, got 2/,
     );
   });
 });

@@ -332,3 +332,58 @@ describe('LevelDriftCore, round 13b options', () => {
     expect(() => new LevelDriftDetector({ refractory: 3, burst: 4 })).toThrow(/burst/);
   });
 });
+
+describe('LevelDriftDetector: one episode step for scoreRow and peekRow', () => {
+  /**
+   * sha256 of the batch scores, the pushed stream scores and the `scoreOne` (peek) scores, and the count
+   * of alarm-level batch scores, per config: written by the build of main at ab43760 (before the episode
+   * step became one helper) with the same series and calls as below.
+   */
+  const BEFORE: Record<string, [string, number]> = {
+    '{"refractory":30,"burst":2}': ['b30ea927b83d176f1a91759564bf1625e8b37ae16c043a4b88b371be6201678d', 6],
+    '{"refractory":5,"burst":1,"relearnHalfLife":2}': [
+      '5b6482a0b3df128cfee3c60749a10b4533a626b8bcbe60d9a0c5a35c43f8814f',
+      7,
+    ],
+    '{"refractory":50,"burst":3,"floor":0}': [
+      '5635d432039ab9f0aa260302e34ffbaf42591eb2472da9eb5a212766525b92ec',
+      9,
+    ],
+    '{}': ['bc4ca8fca9510f2b6c95046770a5cb00f3407e51ccd74a0861e23f08b6d2f7ff', 37],
+  };
+
+  it('scores, streams and peeks bit for bit as before', async () => {
+    const { createHash } = await import('node:crypto');
+    const n = 2400;
+    let seed = 7;
+    const t = new Float64Array(n);
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      t[i] = Date.UTC(2024, 0, 1) + i * 1_800_000;
+      const d = i >= 1500 ? Math.min(8, (i - 1500) / 10) * (i < 1800 ? 1 : 0) : 0;
+      v[i] = 10 * Math.sin((2 * Math.PI * i) / 48) + (seed / 2 ** 32 - 0.5) * 3 + d;
+    }
+    const train = { t: t.slice(0, 700), v: v.slice(0, 700) };
+    const test = { t: t.slice(700), v: v.slice(700) };
+    for (const [key, [hash, alarms]] of Object.entries(BEFORE)) {
+      const d = new LevelDriftDetector(JSON.parse(key));
+      d.train(train);
+      const sc = d.score(test, { prev: train }).v;
+      const st = d.stream();
+      const pushed = new Float64Array(test.t.length);
+      const peeked = new Float64Array(test.t.length);
+      for (let i = 0; i < test.t.length; i++) {
+        peeked[i] = st.scoreOne(test.t[i], test.v[i]);
+        pushed[i] = st.push(test.t[i], test.v[i]).score;
+      }
+      const h = createHash('sha256')
+        .update(Buffer.from(new Float64Array(sc).buffer))
+        .update(Buffer.from(pushed.buffer))
+        .update(Buffer.from(peeked.buffer))
+        .digest('hex');
+      expect(h, key).toBe(hash);
+      expect(sc.filter((x) => x >= 3).length, key).toBe(alarms);
+    }
+  });
+});

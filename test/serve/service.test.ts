@@ -296,6 +296,17 @@ describe('tsad serve (in-process)', () => {
         payload: { detector: 'nope', points: { t: [1, 2], v: [1, 2] } },
       });
       expect(bad.statusCode).toBe(422);
+      // too few points for the recipe: 422 training_failed, the message naming the detector's code and counts
+      const short = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/models/trained/versions',
+        payload: { detector: 'zms', points: { t: [T0, T0 + STEP, T0 + 2 * STEP], v: [1, 2, 3] } },
+      });
+      expect(short.statusCode).toBe(422);
+      expect(short.json()).toMatchObject({ error: 'training_failed' });
+      expect(short.json().message).toMatch(
+        /DetectorError \[too_few_points\]: ZmsDetector needs at least 22 training points, got 3:/,
+      );
     } finally {
       await svc.close();
     }

@@ -15,8 +15,9 @@ import { baseConfigShape } from '../base-config.js';
 import { jsonAny, jsonObject } from '../json.js';
 import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
 import type { RawStreamer } from '../streaming.js';
+import type { TrainMinimum } from '../types.js';
 import { EtsCore } from './core.js';
-import type { EtsModel } from './model.js';
+import { type EtsModel, parameterCount } from './model.js';
 
 const component = z.enum(['add', 'mul']).nullable();
 
@@ -150,6 +151,36 @@ class EtsRaw implements SeriesModel<EtsStateJson> {
   }
 }
 
+/**
+ * The fewest training points of an ETS config (docs/detectors.md, Training minimums): its richest
+ * model (with `auto`, the richest non-seasonal candidate AutoETS may pick: seasonal candidates fall back
+ * when the data is short) has k parameters (`parameterCount`) and a noise variance, df = k + 1; n ≥ k + 3
+ * leaves n − df − 1 ≥ 1, where the AICc is defined and the residual variance is more than a fit of its
+ * own parameters. A fixed seasonal model also needs two full cycles (`initialStates`).
+ */
+export function etsMinTrainPoints(c: EtsConfig): TrainMinimum {
+  const o = c.autoOptions;
+  const trend = c.auto ? o.trend || c.trend !== null : c.trend !== null;
+  const damped = trend && (c.auto ? o.damped || c.damped : c.damped);
+  const period = !c.auto && c.seasonal !== null && c.seasonalPeriods !== null ? c.seasonalPeriods : 1;
+  const k = parameterCount({
+    error: c.error,
+    trend: trend ? 'add' : null,
+    damped,
+    seasonal: period > 1 ? c.seasonal : null,
+    period,
+  });
+  const what = c.auto ? 'the richest non-seasonal AutoETS candidate' : 'its ETS model';
+  const points = Math.max(k + 3, 2 * period);
+  return {
+    points,
+    reason:
+      points === k + 3
+        ? `${what} has ${k} parameters and a noise variance, and needs n ≥ ${k} + 3 for a residual variance (and AICc) with a degree of freedom left`
+        : `its seasonal ETS model needs two full cycles of ${period} points`,
+  };
+}
+
 /** The EtsDetector spec (see docs/detectors.md). No calibrator: scores are in forecast-sd units. */
 export const etsSpec = defineDetector({
   type: 'EtsDetector',
@@ -157,6 +188,7 @@ export const etsSpec = defineDetector({
   config: etsConfigSchema,
   state: etsStateSchema,
   calibrated: false,
+  minTrainPoints: etsMinTrainPoints,
   create: (c) => new EtsRaw(c),
   fromState: (s, { config, path }) => {
     const core = newCore(config);

@@ -299,12 +299,9 @@ export class LevelDriftCore {
     const S = Math.max(this.up, this.dn);
     let score = this.out(S);
     if (this.alpha > 0 && S < this.s.relearnBelow * this.h) this.learn(slot, r);
-    const R = this.s.refractory;
-    if (R > 0) {
-      if (this.since < R) this.since++;
-      if (score >= 3 && this.since >= R) this.since = 0;
-      // only the points of an open episode past its burst are masked (outside episodes: the plain score)
-      if (this.since < R && this.since >= this.s.burst) score = 0;
+    if (this.s.refractory > 0) {
+      this.since = this.nextSince(score);
+      score = this.episodeScore(score, this.since);
     }
     if (S >= this.s.reanchor * this.h) {
       this.level += this.up >= this.dn ? this.upSum / this.upN : this.dnSum / this.dnN;
@@ -344,11 +341,23 @@ export class LevelDriftCore {
     const up = Math.max(0, this.up + z - this.s.k);
     const dn = Math.max(0, this.dn - z - this.s.k);
     const score = this.out(Math.max(up, dn));
+    return this.s.refractory === 0 ? score : this.episodeScore(score, this.nextSince(score));
+  }
+
+  /**
+   * The alarm episode's step (round 13b, with `refractory` R > 0), shared by `scoreRow` and `peekRow`:
+   * the position after a point scoring `score`. An open episode advances by one; a score at the alarm
+   * level (3) outside an episode opens one (position 0).
+   */
+  private nextSince(score: number): number {
     const R = this.s.refractory;
-    if (R === 0) return score;
     const since = this.since < R ? this.since + 1 : this.since;
-    if (score >= 3 && since >= R) return score;
-    return since < R && since >= this.s.burst ? 0 : score;
+    return score >= 3 && since >= R ? 0 : since;
+  }
+
+  /** `score` as reported at episode position `since`: 0 inside an open episode past its `burst` (≥ 1) points. */
+  private episodeScore(score: number, since: number): number {
+    return since < this.s.refractory && since >= this.s.burst ? 0 : score;
   }
 
   clone(): LevelDriftCore {

@@ -10,6 +10,13 @@ const TARGETS = [0, 0, 0.5, 1, 1.5, 2];
 const LEVELS = [0, 0, 0.3829249225480262, 0.6826894921370859, 0.8663855974622838, 0.9544997361036416];
 
 /**
+ * The fewest train scores a calibrator learns from meaningfully: its top anchor is the quantile of level
+ * `q` = 0.9545 (z = 2), which needs at least `⌈1 / (1 − q)⌉` = 22 scores for one score to lie above it;
+ * with fewer, that anchor is the largest train score itself and the calibrated scale is set by one point.
+ */
+export const CALIBRATOR_MIN_SCORES = Math.ceil(1 / (1 - LEVELS[LEVELS.length - 1]));
+
+/**
  * Beyond the last anchor: `'monotone'` (default) extends the curve by a straight line whose slope is the
  * PCHIP end derivative when that is positive, else the slope of the last anchor segment (always positive),
  * so scores keep increasing with the raw score; `'merlion'` uses the end derivative as it is, which PCHIP's
