@@ -64,7 +64,7 @@ export interface SimulateOptions {
    * so every (train, score the period) job is independent: the threads run them in parallel and the
    * results are the same as in line (tested). Ignored with
    * `retrainOn: 'drift'`, whose retrain times depend on what the models saw; if a scheduled retrain
-   * has too few points (the previous model then stays live, its stream carrying on), the simulation
+   * is refused (too few points, or `tiny_scale`: the previous model then stays live, its stream carrying on), the simulation
    * runs again in line.
    */
   readonly trainIn?: { readonly recipe: string; readonly seed?: number; readonly workers: number };
@@ -93,7 +93,7 @@ export interface SimulationResult {
   readonly alarmScores: TimeSeries;
   readonly alarms: AlarmEvent[];
   readonly retrains: RetrainRecord[];
-  /** Retrains skipped because the window had too few points for the detector. */
+  /** Retrains skipped because the detector refused the window (too few points, or ETS's `tiny_scale`). */
   readonly skippedRetrains: number;
   /** Drift checks of the input values (when `retrainOn: 'drift'`). */
   readonly driftChecks: DriftCheck[];
@@ -137,12 +137,22 @@ function slice(ts: TimeSeries, i: number, j: number): TimeSeries {
   return { t: ts.t.subarray(i, j), v: ts.v.subarray(i, j) };
 }
 
-function isTooFewPoints(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'too_few_points';
+/**
+ * The detector's refusals of a training window's data: too few points, or (ETS) an exact fit with no
+ * error scale, as a stuck sensor gives. A retrain refused so is skipped; the first training is not.
+ */
+const REFUSED = new Set<unknown>(['too_few_points', 'tiny_scale']);
+
+function isRefused(code: unknown): boolean {
+  return REFUSED.has(code);
+}
+
+function isRefusal(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && isRefused((err as { code?: unknown }).code);
 }
 
 /**
- * The jobs' replies in job order, or null when a retrain had too few points (the caller then runs the
+ * The jobs' replies in job order, or null when a retrain was refused (too few points, no scale: the caller then runs the
  * simulation in line, where the previous model stays live). Other failures throw.
  */
 async function runOnWorkers(
@@ -163,7 +173,7 @@ async function runOnWorkers(
     for (const job of jobs) {
       const r = local.get(job.id) ?? (await pool.result(job.id));
       if (!r.ok) {
-        if (r.code === 'too_few_points') return null;
+        if (isRefused(r.code)) return null;
         const what = job.id === 0 ? 'the initial training' : `retrain ${job.id}`;
         const where = local.has(job.id) ? '' : ' in a worker';
         throw new LifecycleError('worker_failed', `${what} failed${where}: ${r.message}`);
@@ -281,7 +291,7 @@ export async function simulate(
       try {
         det.train(slice(series, i, j));
       } catch (err) {
-        if (reason !== 'initial' && isTooFewPoints(err)) return null;
+        if (reason !== 'initial' && isRefusal(err)) return null;
         throw err;
       }
       const ms = performance.now() - t0;
