@@ -2,7 +2,7 @@ import { DEFAULT_ALARM_RULE } from '../detectors/default.js';
 import { AnomalyLikelihoodPost } from '../detectors/post/anomaly-likelihood.js';
 import { OnlineCalibrator } from '../detectors/post/online-calibrator.js';
 import type { Detector } from '../detectors/types.js';
-import { DetectorError } from '../errors.js';
+import { isTrainRefusal } from '../errors.js';
 import { normalCdf } from '../math/normal.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
 import { lowerBound } from '../series/ops.js';
@@ -125,7 +125,7 @@ function trainOrFloor(detector: Detector, probation: TimeSeries): Detector {
     detector.train(probation);
     return detector;
   } catch (e) {
-    if (!(e instanceof DetectorError && (e.code === 'too_few_points' || e.code === 'tiny_scale'))) throw e;
+    if (!isTrainRefusal(e)) throw e;
     const floor = new ZeroDetector();
     floor.train(probation);
     return floor;

@@ -9,6 +9,7 @@
  * The schedule follows Merlion's `TSADEvaluator` (see docs/lifecycle.md for where it differs).
  */
 import type { AlarmEvent, Detector } from '../detectors/types.js';
+import { isTrainRefusalCode } from '../errors.js';
 import { evaluate, type TsadReport } from '../metrics/index.js';
 import { lowerBound } from '../series/ops.js';
 import { parseTime } from '../series/series.js';
@@ -138,20 +139,6 @@ function slice(ts: TimeSeries, i: number, j: number): TimeSeries {
 }
 
 /**
- * The detector's refusals of a training window's data: too few points, or (ETS) an exact fit with no
- * error scale, as a stuck sensor gives. A retrain refused so is skipped; the first training is not.
- */
-const REFUSED = new Set<unknown>(['too_few_points', 'tiny_scale']);
-
-function isRefused(code: unknown): boolean {
-  return REFUSED.has(code);
-}
-
-function isRefusal(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && isRefused((err as { code?: unknown }).code);
-}
-
-/**
  * The jobs' replies in job order, or null when a retrain was refused (too few points, no scale: the caller then runs the
  * simulation in line, where the previous model stays live). Other failures throw.
  */
@@ -173,7 +160,7 @@ async function runOnWorkers(
     for (const job of jobs) {
       const r = local.get(job.id) ?? (await pool.result(job.id));
       if (!r.ok) {
-        if (isRefused(r.code)) return null;
+        if (isTrainRefusalCode(r.code)) return null;
         const what = job.id === 0 ? 'the initial training' : `retrain ${job.id}`;
         const where = local.has(job.id) ? '' : ' in a worker';
         throw new LifecycleError('worker_failed', `${what} failed${where}: ${r.message}`);
@@ -291,7 +278,7 @@ export async function simulate(
       try {
         det.train(slice(series, i, j));
       } catch (err) {
-        if (reason !== 'initial' && isRefusal(err)) return null;
+        if (reason !== 'initial' && isTrainRefusalCode((err as { code?: unknown } | null)?.code)) return null;
         throw err;
       }
       const ms = performance.now() - t0;
