@@ -16,6 +16,19 @@ const LEVELS = [0, 0, 0.3829249225480262, 0.6826894921370859, 0.8663855974622838
  */
 export const CALIBRATOR_MIN_SCORES = Math.ceil(1 / (1 - LEVELS[LEVELS.length - 1]));
 
+/** √ε of float64: the relative resolution of a score computed through a cancelling difference. */
+const SQRT_EPS = Math.sqrt(Number.EPSILON);
+
+/**
+ * The resolution below which `train()` takes the span of its quantile anchors (z = 0 … 2) as rounding noise
+ * (docs/detectors.md, Post-processing: AnomScoreCalibrator, "Collapsed anchors"): √ε times the larger of
+ * `maxScore` (the detector's declared score range) and the anchors' own magnitude, and at least the
+ * 1e-8 by which neighbouring anchors are merged.
+ */
+export function collapseResolution(maxScore: number, lo: number, hi: number): number {
+  return Math.max(1e-8, SQRT_EPS * Math.max(Math.abs(maxScore), Math.abs(lo), Math.abs(hi)));
+}
+
 /**
  * Beyond the last anchor: `'monotone'` (default) extends the curve by a straight line whose slope is the
  * PCHIP end derivative when that is positive, else the slope of the last anchor segment (always positive),
@@ -71,7 +84,9 @@ export class AnomScoreCalibrator {
 
   /**
    * Learns anchors from raw train scores (NaN scores are ignored) unless already trained and
-   * `retrain` is false. Returns the calibrated scores.
+   * `retrain` is false. Returns the calibrated scores. When the quantile anchors (z = 0 … 2) span no
+   * more than `collapseResolution` (95.45% of the scores equal, or differing by rounding noise) they
+   * collapse into one anchor and the calibrator is the identity.
    */
   train(x: Float64Array, retrain = false): Float64Array {
     if (this.trained && !retrain) return this.calibrate(x);
@@ -100,6 +115,14 @@ export class AnomScoreCalibrator {
     } else {
       xs.push(Math.min(this.maxScore, 2 * xMax));
       ys.push(5);
+    }
+    // the quantile anchors (z = 0 … 2): their span is the spread of the bulk of the scores
+    const lo = xs[0];
+    const hi = xs[LEVELS.length - 1];
+    if (hi - lo <= collapseResolution(this.maxScore, lo, hi)) {
+      // collapsed anchors: the bulk's spread is rounding noise, so only outliers would set the scale
+      this.setAnchors([], []);
+      return this.calibrate(x);
     }
     const kx = [xs[0]];
     const ky = [ys[0]];

@@ -10,7 +10,7 @@ export {
   anomalyLikelihoodPostSchema,
   logLikelihood,
 } from './anomaly-likelihood.js';
-export { AnomScoreCalibrator, pchipDerivatives } from './calibrator.js';
+export { AnomScoreCalibrator, collapseResolution, pchipDerivatives } from './calibrator.js';
 export { type AlarmMetric, revisedF1, revisedPointAdjustedCounts } from './f1.js';
 export { OnlineCalibrator, REFIT_EVERY, SKETCH_GAMMA, TailSketch } from './online-calibrator.js';
 export {
