@@ -21,7 +21,8 @@ import { createHash } from 'node:crypto';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, transform } from 'esbuild';
+import { build } from 'esbuild';
+import { asciiBundle } from './ascii-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'dist', 'src');
@@ -106,18 +107,7 @@ const dynamicImports = Object.values(r.metafile.outputs)
   .map((i) => i.path);
 if (dynamicImports.length) throw new Error(`build-cli: import() left in ${bundle}: ${dynamicImports.join(', ')}`);
 let code = (await readFile(bundle, 'utf8')).replace(/^#!.*\n/, '');
-// ASCII only: the bin reads it as latin1, a one-byte string (src/cli/code-cache.ts). esbuild already
-// writes the non-ASCII characters of strings, templates, regular expressions and names as escapes
-// (its default `charset: 'ascii'`); those left are in comments, where \uXXXX stands for them. Checked:
-// minified (comments dropped), the bundle is the same code before and after.
-const ascii = code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-if (ascii !== code) {
-  const minified = async (js) => (await transform(js, { minify: true, legalComments: 'none', logLevel: 'error' })).code;
-  if ((await minified(ascii)) !== (await minified(code))) {
-    throw new Error(`build-cli: ${bundle} has a non-ASCII character outside a comment (see charset in esbuild's options)`);
-  }
-  code = ascii;
-}
+code = await asciiBundle(code, `build-cli: ${bundle}`);
 await writeFile(bundle, code);
 const buildId = createHash('sha256').update(code).digest('hex').slice(0, 16);
 code = undefined;

@@ -112,6 +112,23 @@ export type DetectorErrorCode =
 /** A detector was used wrongly (e.g. scored before training) or got input it cannot handle. */
 export class DetectorError extends TsadError<DetectorErrorCode> {}
 
+/**
+ * The codes with which `train()` refuses its data rather than fails: too few points for the detector's
+ * minimum, or (ETS) an exact fit that leaves no error scale. Runners that train on slices they did not
+ * choose (the NAB runner, `simulate`'s retrains, locate mode) skip such a slice instead of stopping.
+ */
+const TRAIN_REFUSALS: ReadonlySet<string> = new Set<DetectorErrorCode>(['too_few_points', 'tiny_scale']);
+
+/** Whether `code` (a `DetectorError`'s, or one sent back by a worker) is a refusal of the training data. */
+export function isTrainRefusalCode(code: unknown): boolean {
+  return typeof code === 'string' && TRAIN_REFUSALS.has(code);
+}
+
+/** Whether `e` is a `DetectorError` refusing the training data (`isTrainRefusalCode`). */
+export function isTrainRefusal(e: unknown): boolean {
+  return e instanceof DetectorError && isTrainRefusalCode(e.code);
+}
+
 /** The codes of `ModelFormatError` (snake_case; each is explained in docs/errors.md). */
 export type ModelFormatErrorCode =
   | 'bad_config'

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { discordLocateScores, type TwoSidedOptions } from '../detectors/discord/two-sided.js';
 import type { Detector } from '../detectors/types.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, isTrainRefusal } from '../errors.js';
 import { parseNabTime } from '../metrics/nab-files.js';
 import { lowerBound } from '../series/ops.js';
 import { corpusKinds, kindColumnWidth, kindHeader, resolveCorpus } from './bench.js';
@@ -159,11 +159,18 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
       if (cut < 10 || cut >= n - 1) continue;
       const members = recipe.split('+');
       const combined = new Float64Array(n - cut).fill(Number.NEGATIVE_INFINITY);
+      let refused = false;
       for (const member of members) {
         const x = locateScores(member, series.t, series.v, cut, opts);
+        // a member that refuses the training part (too few points, no scale): the file is skipped
+        if (x === null) {
+          refused = true;
+          break;
+        }
         if (members.length > 1) robustZ(x);
         for (let i = 0; i < x.length; i++) if (x[i] > combined[i]) combined[i] = x[i];
       }
+      if (refused) continue;
       let best = -1;
       let bestScore = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < combined.length; i++) {
@@ -203,14 +210,17 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
   return { corpus, margin, partial: opts.files !== undefined, rows };
 }
 
-/** One member's absolute test scores: an offline scorer's, or a streaming detector's after training. */
+/**
+ * One member's absolute test scores: an offline scorer's, or a streaming detector's after training; null
+ * when the detector refuses the training part (`DetectorError` `too_few_points` or `tiny_scale`).
+ */
 function locateScores(
   member: string,
   t: Float64Array,
   v: Float64Array,
   cut: number,
   opts: LocateOptions,
-): Float64Array {
+): Float64Array | null {
   const seed = opts.seed ?? 0;
   const n = t.length;
   const offline =
@@ -222,7 +232,12 @@ function locateScores(
   }
   const own = opts.build?.[member];
   const det = own ? own(seed) : makeDetector(member, { seed });
-  det.train({ t: t.subarray(0, cut), v: v.subarray(0, cut) });
+  try {
+    det.train({ t: t.subarray(0, cut), v: v.subarray(0, cut) });
+  } catch (e) {
+    if (isTrainRefusal(e)) return null;
+    throw e;
+  }
   const s = det.stream();
   const x = new Float64Array(n - cut);
   for (let i = cut; i < n; i++) x[i - cut] = Math.abs(s.push(t[i], v[i]).score);

@@ -2,10 +2,12 @@ import { DEFAULT_ALARM_RULE } from '../detectors/default.js';
 import { AnomalyLikelihoodPost } from '../detectors/post/anomaly-likelihood.js';
 import { OnlineCalibrator } from '../detectors/post/online-calibrator.js';
 import type { Detector } from '../detectors/types.js';
+import { isTrainRefusal } from '../errors.js';
 import { normalCdf } from '../math/normal.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
 import { lowerBound } from '../series/ops.js';
 import type { TimeSeries, Window } from '../series/types.js';
+import { ZeroDetector } from './zero.js';
 
 /**
  * Maps a calibrated anomaly score (a |z|-like value on the standard normal scale) to NAB's [0, 1]:
@@ -113,13 +115,32 @@ export function pointScoresToRows(
 }
 
 /**
+ * Trains `detector` on a file's probationary part; a detector that refuses that data (`DetectorError`
+ * `too_few_points`, or `tiny_scale`: ETS on NAB's constant art_flatline fits it exactly) scores the file
+ * as the floor does, zeros through the recipe's mapping, instead of failing the whole run. Every other
+ * error still fails the file.
+ */
+function trainOrFloor(detector: Detector, probation: TimeSeries): Detector {
+  try {
+    detector.train(probation);
+    return detector;
+  } catch (e) {
+    if (!isTrainRefusal(e)) throw e;
+    const floor = new ZeroDetector();
+    floor.train(probation);
+    return floor;
+  }
+}
+
+/**
  * Runs a detector over one NAB file under NAB's rules: it trains on the probationary period only, then
  * scores every later point through `stream()` before that point is learned from (online detectors keep
  * learning as they go); no look-ahead, no per-file settings. Raw rows that share a timestamp (the file's
- * clock stepped back) get the score of their timestamp's point in the deduplicated series.
+ * clock stepped back) get the score of their timestamp's point in the deduplicated series. A detector
+ * that refuses the probationary part scores the file as the floor (`trainOrFloor`).
  */
 export function runNabStream(
-  detector: Detector,
+  given: Detector,
   series: { t: Float64Array; v: Float64Array },
   rows: { t: Float64Array; v: Float64Array },
   windows: readonly Window[],
@@ -128,7 +149,10 @@ export function runNabStream(
   const n = series.t.length;
   const probation = nabProbationaryLength(n);
   const t0 = performance.now();
-  detector.train({ t: series.t.subarray(0, probation), v: series.v.subarray(0, probation) });
+  const detector = trainOrFloor(given, {
+    t: series.t.subarray(0, probation),
+    v: series.v.subarray(0, probation),
+  });
   const t1 = performance.now();
   const likelihood = mapping === 'likelihood' ? new AnomalyLikelihoodPost() : undefined;
   const online =

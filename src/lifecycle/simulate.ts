@@ -9,6 +9,7 @@
  * The schedule follows Merlion's `TSADEvaluator` (see docs/lifecycle.md for where it differs).
  */
 import type { AlarmEvent, Detector } from '../detectors/types.js';
+import { isTrainRefusalCode } from '../errors.js';
 import { evaluate, type TsadReport } from '../metrics/index.js';
 import { lowerBound } from '../series/ops.js';
 import { parseTime } from '../series/series.js';
@@ -64,7 +65,7 @@ export interface SimulateOptions {
    * so every (train, score the period) job is independent: the threads run them in parallel and the
    * results are the same as in line (tested). Ignored with
    * `retrainOn: 'drift'`, whose retrain times depend on what the models saw; if a scheduled retrain
-   * has too few points (the previous model then stays live, its stream carrying on), the simulation
+   * is refused (too few points, or `tiny_scale`: the previous model then stays live, its stream carrying on), the simulation
    * runs again in line.
    */
   readonly trainIn?: { readonly recipe: string; readonly seed?: number; readonly workers: number };
@@ -93,7 +94,7 @@ export interface SimulationResult {
   readonly alarmScores: TimeSeries;
   readonly alarms: AlarmEvent[];
   readonly retrains: RetrainRecord[];
-  /** Retrains skipped because the window had too few points for the detector. */
+  /** Retrains skipped because the detector refused the window (too few points, or ETS's `tiny_scale`). */
   readonly skippedRetrains: number;
   /** Drift checks of the input values (when `retrainOn: 'drift'`). */
   readonly driftChecks: DriftCheck[];
@@ -137,12 +138,8 @@ function slice(ts: TimeSeries, i: number, j: number): TimeSeries {
   return { t: ts.t.subarray(i, j), v: ts.v.subarray(i, j) };
 }
 
-function isTooFewPoints(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'too_few_points';
-}
-
 /**
- * The jobs' replies in job order, or null when a retrain had too few points (the caller then runs the
+ * The jobs' replies in job order, or null when a retrain was refused (too few points, no scale: the caller then runs the
  * simulation in line, where the previous model stays live). Other failures throw.
  */
 async function runOnWorkers(
@@ -163,7 +160,7 @@ async function runOnWorkers(
     for (const job of jobs) {
       const r = local.get(job.id) ?? (await pool.result(job.id));
       if (!r.ok) {
-        if (r.code === 'too_few_points') return null;
+        if (isTrainRefusalCode(r.code)) return null;
         const what = job.id === 0 ? 'the initial training' : `retrain ${job.id}`;
         const where = local.has(job.id) ? '' : ' in a worker';
         throw new LifecycleError('worker_failed', `${what} failed${where}: ${r.message}`);
@@ -281,7 +278,7 @@ export async function simulate(
       try {
         det.train(slice(series, i, j));
       } catch (err) {
-        if (reason !== 'initial' && isTooFewPoints(err)) return null;
+        if (reason !== 'initial' && isTrainRefusalCode((err as { code?: unknown } | null)?.code)) return null;
         throw err;
       }
       const ms = performance.now() - t0;

@@ -18,7 +18,7 @@ import { deepStrictEqual, equal, notDeepStrictEqual, ok } from 'node:assert/stri
 import fc from 'fast-check';
 import { loadModel } from '../detectors/registry.js';
 import type { Detector } from '../detectors/types.js';
-import { TsadError } from '../errors.js';
+import { isTrainRefusal, TsadError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
 import {
   deepFreeze,
@@ -157,23 +157,27 @@ export function checkDetector(spec: KitSpec, options: KitOptions = {}): KitClaus
     }
   });
 
-  clause('constant input is scored with finite scores, or refused by train() with a typed error', () => {
-    const c = { t: all.t, v: new Float64Array(all.t.length).fill(7) };
-    const [ctr, cte] = split(c, nTrain);
-    const d = factory();
-    let trained: TimeSeries;
-    try {
-      trained = d.train(ctr);
-    } catch (e) {
-      // a model with no scale on constant data (ETS: σ = 0) may refuse it (docs/detectors.md, Training minimums)
-      if (e instanceof TsadError) return;
-      throw e;
-    }
-    finite(trained, 'train');
-    finite(d.score(cte), 'score');
-    finite(d.score(cte, { prev: ctr }), 'score with prev');
-    finite(d.score(test, { prev: train }), 'score of varying data');
-  });
+  clause(
+    'constant input is scored with finite scores, or refused by train() as no scale (tiny_scale)',
+    () => {
+      const c = { t: all.t, v: new Float64Array(all.t.length).fill(7) };
+      const [ctr, cte] = split(c, nTrain);
+      const d = factory();
+      let trained: TimeSeries;
+      try {
+        trained = d.train(ctr);
+      } catch (e) {
+        // a model with no scale on constant data (ETS: σ = 0) may refuse it (docs/detectors.md, Training
+        // minimums), with DetectorError tiny_scale (or too_few_points); any other error fails the clause
+        if (isTrainRefusal(e)) return;
+        throw e;
+      }
+      finite(trained, 'train');
+      finite(d.score(cte), 'score');
+      finite(d.score(cte, { prev: ctr }), 'score with prev');
+      finite(d.score(test, { prev: train }), 'score of varying data');
+    },
+  );
 
   clause('tiny input: finite scores or a typed error', () => {
     for (const n of [1, 2, 3, 5]) {

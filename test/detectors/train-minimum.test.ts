@@ -178,6 +178,31 @@ describe('exactly predictable training data', () => {
     }
   });
 
+  it('multiplicative error: σ is relative, so a large level with ordinary noise is not an exact fit', () => {
+    // before: σ ≈ 3e-6 (relative, i.e. ≈ 2,900 in the data's units) was compared with the absolute bound
+    // n·ε·max|y| ≈ 1.1e-4 and a level of 1e9 with noise of ±5,000 was refused as "fitted exactly"
+    let s = 12345;
+    const rnd = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32 - 0.5;
+    };
+    const big = line(500, () => 1e9 + 1e4 * rnd());
+    const mid = line(500, () => 1e6 + 0.01 * rnd());
+    for (const [data, cfg] of [
+      [big, { auto: true }],
+      [big, { error: 'mul' }],
+      [mid, { error: 'mul' }],
+    ] as const) {
+      const det = new EtsDetector(cfg);
+      det.train(data);
+      for (const x of det.score(data).v) expect(Number.isFinite(x)).toBe(true);
+    }
+    // an exact fit is still refused with multiplicative error (σ = 0 on a constant)
+    expect(() => new EtsDetector({ error: 'mul', trend: null }).train(line(100, () => 7))).toThrow(
+      /fits the 100 training points exactly/,
+    );
+  });
+
   it('the default trains on a straight line without its ETS member, with scores of ordinary size', () => {
     // before the rounding bound the ETS member divided by σ ≈ 4e-14 and the default scored 2e16 here
     const warnings: string[] = [];

@@ -212,6 +212,18 @@ describe('runLocate', () => {
     expect(floor?.files[0].hit).toBe(false);
   });
 
+  it('skips a file whose training part a detector refuses (too few points), as one too short to cut', async () => {
+    // 600 points × 0.025: a 15-point training part, below ZMS's minimum of 22
+    const r = await runLocate({
+      corpus: dir,
+      detectors: ['zms', 'floorCdf'],
+      files: ['spike/spike_00.csv'],
+      trainFraction: 0.025,
+    });
+    expect(r.rows.find((x) => x.recipe === 'zms')?.files).toEqual([]);
+    expect(r.rows.find((x) => x.recipe === 'floorCdf')?.files).toHaveLength(1);
+  });
+
   it('combines members by robust z-score: ZMS with the zero floor still locates the spike', async () => {
     const r = await runLocate({ corpus: dir, detectors: ['zms+floorCdf'], files: ['spike/spike_00.csv'] });
     expect(r.rows[0].recipe).toBe('zms+floorCdf');

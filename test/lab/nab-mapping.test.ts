@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultDetector } from '../../src/index.js';
-import { FLOOR_RECIPE, NAB_MAPPING, PEAK_SPAN_MS, peakScores, runNabStream } from '../../src/internal.js';
+import { DetectorError, defaultDetector, EtsDetector } from '../../src/index.js';
+import {
+  FLOOR_RECIPE,
+  makeDetector,
+  NAB_MAPPING,
+  PEAK_SPAN_MS,
+  peakScores,
+  runNabStream,
+} from '../../src/internal.js';
 
 /** Non-decreasing times (repeats allowed) with scores, as result rows are. */
 const rowsArb = fc
@@ -92,5 +99,35 @@ describe('runNabStream with the onlinePeak and onlineAlarm mappings', () => {
     expect(NAB_MAPPING.defaultAlarmMap).toBe('onlineAlarm');
     expect(NAB_MAPPING[FLOOR_RECIPE.onlinePeak]).toBe('onlinePeak');
     expect(NAB_MAPPING[FLOOR_RECIPE.onlineAlarm]).toBe('onlineAlarm');
+  });
+});
+
+describe('runNabStream on a file whose probationary part a detector refuses', () => {
+  // NAB's art_flatline: a constant file; ETS fits it exactly and refuses it (tiny_scale)
+  const n = 400;
+  const t = Float64Array.from({ length: n }, (_, i) => i * 300_000);
+  const v = new Float64Array(n).fill(-21);
+
+  it('the detector does refuse the training part on its own', () => {
+    expect(() =>
+      new EtsDetector({ auto: true }).train({ t: t.subarray(0, 60), v: v.subarray(0, 60) }),
+    ).toThrow(DetectorError);
+  });
+
+  it('scores the file as the floor does (a detector of zeros through the same mapping), not a failed run', () => {
+    for (const m of ['cdf', 'online', 'likelihood'] as const) {
+      const r = runNabStream(new EtsDetector({ auto: true }), { t, v }, { t, v }, [], m);
+      const floor = runNabStream(makeDetector(FLOOR_RECIPE[m]), { t, v }, { t, v }, [], m);
+      expect(Array.from(r.anomaly), m).toEqual(Array.from(floor.anomaly));
+      expect(Array.from(r.alarm), m).toEqual(Array.from(floor.alarm));
+    }
+  });
+
+  it('a detector error other than a refusal of the data still fails the file', () => {
+    const det = new EtsDetector({ auto: true });
+    det.train = () => {
+      throw new DetectorError('not_implemented', 'boom');
+    };
+    expect(() => runNabStream(det, { t, v }, { t, v }, [], 'cdf')).toThrow(/boom/);
   });
 });

@@ -158,6 +158,24 @@ describe('simulate', () => {
     expect(workers.alarms).toEqual(inline.alarms);
   });
 
+  it('a scheduled retrain that ETS refuses (a stuck sensor: tiny_scale) keeps the previous model live, in line and on workers', async () => {
+    // days 5 and 6 hold one constant value: the 1-day windows of the retrains at days 6 and 7 are exact fits
+    const ts = synthetic();
+    for (let i = 0; i < ts.t.length; i++) if (ts.t[i] >= T0 + 5 * DAY && ts.t[i] < T0 + 7 * DAY) ts.v[i] = 10;
+    const opts = { initialTrainEnd: T0 + 3 * DAY, retrainEvery: '1d', trainWindow: 'sliding:1d' } as const;
+    const inline = await simulate(() => makeDetector('autoEts', { seed: 0 }), ts, opts);
+    const workers = await simulate(() => makeDetector('autoEts', { seed: 0 }), ts, {
+      ...opts,
+      trainIn: { recipe: 'autoEts', seed: 0, workers: 2 },
+    });
+    expect(inline.skippedRetrains).toBe(2);
+    expect(workers.skippedRetrains).toBe(2);
+    expect(workers.retrains.map((r) => [r.liveFrom, r.rows])).toEqual(
+      inline.retrains.map((r) => [r.liveFrom, r.rows]),
+    );
+    expect(workers.scores.v).toEqual(inline.scores.v);
+  });
+
   it('retrainOn drift: a level shift triggers a retrain after it, none before', async () => {
     const ts = synthetic(6, 5);
     const r = await simulate(() => new ZmsDetector({ seed: 0 }), ts, {

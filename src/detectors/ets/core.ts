@@ -52,16 +52,17 @@ const EPS = 2.220446049250313e-16;
  * Refuses a fit whose one-step error scale σ is rounding noise: at or below `n · ε · max|y|` (the
  * error of summing n values of that size in float64) the series is exactly predictable (a constant, a
  * straight line), and a z-score `(y − ŷ) / σ` of any later change would be of order 1e8 or more, not a
- * measure of surprise. Ordinary data is many orders of magnitude above the bound.
+ * measure of surprise. Ordinary data is many orders of magnitude above the bound. With multiplicative
+ * error σ is relative (the forecast's sd is `|ŷ| · σ`), so the bound is relative too: `n · ε`.
  */
-function checkErrorScale(y: Float64Array, sigma: number): void {
+function checkErrorScale(y: Float64Array, sigma: number, relative: boolean): void {
   let amax = 0;
   for (let i = 0; i < y.length; i++) amax = Math.max(amax, Math.abs(y[i]));
-  const bound = y.length * EPS * amax;
+  const bound = y.length * EPS * (relative ? 1 : amax);
   if (sigma <= bound) {
     throw new DetectorError(
       'tiny_scale',
-      `ETS fits the ${y.length} training points exactly (one-step error σ = ${sigma}, at or below the rounding bound ${bound}): the series is constant or a straight line, so scores would have no scale; train on data with some noise`,
+      `ETS fits the ${y.length} training points exactly (one-step error σ = ${sigma}${relative ? ' relative to the forecast' : ''}, at or below the rounding bound ${bound}): the series is constant or a straight line, so scores would have no scale; train on data with some noise`,
     );
   }
 }
@@ -141,7 +142,7 @@ export class EtsCore {
       this.candidates = [];
     }
     this.setModel(model.spec, model.params, model.mse);
-    checkErrorScale(y, this.sigma);
+    checkErrorScale(y, this.sigma, this.mulErr);
     this.llf = model.llf;
     this.aic = model.aic;
     this.aicc = model.aicc;
