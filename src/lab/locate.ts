@@ -82,6 +82,11 @@ export interface LocateFile {
   readonly from: number;
   readonly to: number;
   readonly hit: boolean;
+  /**
+   * The detector refused this file's training part (`too_few_points`, `tiny_scale`): counted as a miss
+   * (argmax −1), so every recipe of a run has the same files in its accuracy.
+   */
+  readonly refused?: true;
 }
 
 export interface LocateRow {
@@ -162,7 +167,7 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
       let refused = false;
       for (const member of members) {
         const x = locateScores(member, series.t, series.v, cut, opts);
-        // a member that refuses the training part (too few points, no scale): the file is skipped
+        // a member that refuses the training part (too few points, no scale): the file counts as a miss
         if (x === null) {
           refused = true;
           break;
@@ -170,7 +175,10 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
         if (members.length > 1) robustZ(x);
         for (let i = 0; i < x.length; i++) if (x[i] > combined[i]) combined[i] = x[i];
       }
-      if (refused) continue;
+      if (refused) {
+        out.push({ file, kind: kinds[file][0].kind, argmax: -1, from, to, hit: false, refused: true });
+        continue;
+      }
       let best = -1;
       let bestScore = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < combined.length; i++) {
@@ -259,6 +267,13 @@ export function formatLocate(r: LocateReport): string {
     lines.push(
       `${row.recipe.padEnd(36)} ${`${(100 * row.accuracy).toFixed(1)} %`.padStart(9)} ${cells.join(' ')}`,
     );
+  }
+  for (const row of r.rows) {
+    const refused = row.files.filter((f) => f.refused).length;
+    if (refused > 0)
+      lines.push(
+        `${row.recipe}: ${refused} file(s) whose training part it refused (too few points, no scale), counted as misses`,
+      );
   }
   return lines.join('\n');
 }

@@ -13,6 +13,7 @@ import {
 import {
   FLOOR_RECIPE,
   formatBench,
+  formatLocate,
   type LocateScorer,
   runBench,
   runLocate,
@@ -212,7 +213,7 @@ describe('runLocate', () => {
     expect(floor?.files[0].hit).toBe(false);
   });
 
-  it('skips a file whose training part a detector refuses (too few points), as one too short to cut', async () => {
+  it('counts a file whose training part a detector refuses (too few points) as a miss, flagged refused', async () => {
     // 600 points × 0.025: a 15-point training part, below ZMS's minimum of 22
     const r = await runLocate({
       corpus: dir,
@@ -220,8 +221,15 @@ describe('runLocate', () => {
       files: ['spike/spike_00.csv'],
       trainFraction: 0.025,
     });
-    expect(r.rows.find((x) => x.recipe === 'zms')?.files).toEqual([]);
+    const zms = r.rows.find((x) => x.recipe === 'zms');
+    expect(zms?.files).toEqual([
+      expect.objectContaining({ file: 'spike/spike_00.csv', argmax: -1, hit: false, refused: true }),
+    ]);
+    expect(zms?.accuracy).toBe(0);
     expect(r.rows.find((x) => x.recipe === 'floorCdf')?.files).toHaveLength(1);
+    expect(r.rows.find((x) => x.recipe === 'floorCdf')?.files[0].refused).toBeUndefined();
+    expect(formatLocate(r)).toContain('zms: 1 file(s) whose training part it refused');
+    expect(formatLocate(r)).not.toContain('floorCdf: 1 file(s)');
   });
 
   it('combines members by robust z-score: ZMS with the zero floor still locates the spike', async () => {
