@@ -10,6 +10,7 @@ import {
   SeasonalChangeCore,
   type SeasonalChangeSettings,
 } from '../../src/internal.js';
+import { streamLateCore } from './seasonal-late-stream.js';
 
 // Round 13a of docs/evaluation.md: a floor on the reference late arming learns on the stream (`late.refFloor`,
 // a fraction of the interquartile range of the history's values). A 5-minute series with a daily cycle
@@ -51,17 +52,7 @@ const late = (refFloor?: number): SeasonalChangeSettings => ({
   late: refFloor === undefined ? SEASONAL_LATE_DEFAULTS : { ...SEASONAL_LATE_DEFAULTS, refFloor },
 });
 
-function stream(s: { t: Float64Array; v: Float64Array }, train: number, settings: SeasonalChangeSettings) {
-  const core = new SeasonalChangeCore(settings);
-  core.fit(s.t.subarray(0, train), s.v.subarray(0, train));
-  const out = new Float64Array(s.t.length);
-  let armedAt = -1;
-  for (let i = train; i < s.t.length; i++) {
-    out[i] = core.scoreRow(s.t[i], s.v[i]);
-    if (armedAt < 0 && core.period > 0) armedAt = i;
-  }
-  return { core, out, armedAt };
-}
+const stream = streamLateCore;
 
 /** The interquartile range by its definition (sorted copy, linear interpolation), written apart from the core's. */
 function iqr(x: ArrayLike<number>): number {

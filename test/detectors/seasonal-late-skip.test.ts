@@ -7,9 +7,9 @@ import {
   RECIPES,
   SEASONAL_CHANGE_DEFAULTS,
   SEASONAL_LATE_DEFAULTS,
-  SeasonalChangeCore,
   type SeasonalChangeSettings,
 } from '../../src/internal.js';
+import { streamLateCore } from './seasonal-late-stream.js';
 
 // Round 15a of docs/evaluation.md: a member armed late stops comparing with the periods it has flagged
 // (`late.lookback`). A 5-minute series with a daily cycle (288 points): the 450-point training part shows
@@ -45,17 +45,7 @@ const late = (lookback?: number, lookbackRule?: 'clean' | 'either'): SeasonalCha
     lookback === undefined ? SEASONAL_LATE_DEFAULTS : { ...SEASONAL_LATE_DEFAULTS, lookback, lookbackRule },
 });
 
-function stream(s: { t: Float64Array; v: Float64Array }, train: number, settings: SeasonalChangeSettings) {
-  const core = new SeasonalChangeCore(settings);
-  core.fit(s.t.subarray(0, train), s.v.subarray(0, train));
-  const out = new Float64Array(s.t.length);
-  let armedAt = -1;
-  for (let i = train; i < s.t.length; i++) {
-    out[i] = core.scoreRow(s.t[i], s.v[i]);
-    if (armedAt < 0 && core.period > 0) armedAt = i;
-  }
-  return { core, out, armedAt };
-}
+const stream = streamLateCore;
 
 /** Points at or above the alarm level 3 in [a, b). */
 const alarms = (x: Float64Array, a: number, b: number) => x.subarray(a, b).filter((y) => y >= 3).length;

@@ -10,6 +10,7 @@ import {
   SeasonalChangeCore,
   type SeasonalChangeSettings,
 } from '../../src/internal.js';
+import { streamLateCore } from './seasonal-late-stream.js';
 
 // Round 12a of docs/evaluation.md: late arming. A 5-minute series with a daily cycle (288 points): the
 // 450-point training part (1.56 days) shows no period, the stream shows one after three days.
@@ -38,17 +39,8 @@ function series(
 const LATE: SeasonalChangeSettings = { ...SEASONAL_CHANGE_DEFAULTS, floor: 3, late: SEASONAL_LATE_DEFAULTS };
 
 /** Fits on the first `train` points, streams the rest; the index of the point at which it armed (-1: never). */
-function stream(s: { t: Float64Array; v: Float64Array }, train: number, settings = LATE) {
-  const core = new SeasonalChangeCore(settings);
-  core.fit(s.t.subarray(0, train), s.v.subarray(0, train));
-  const out = new Float64Array(s.t.length);
-  let armedAt = core.period > 0 ? train - 1 : -1;
-  for (let i = train; i < s.t.length; i++) {
-    out[i] = core.scoreRow(s.t[i], s.v[i]);
-    if (armedAt < 0 && core.period > 0) armedAt = i;
-  }
-  return { core, out, armedAt };
-}
+const stream = (s: { t: Float64Array; v: Float64Array }, train: number, settings = LATE) =>
+  streamLateCore(s, train, settings, true);
 
 const max = (x: Float64Array) => x.reduce((a, b) => Math.max(a, b), 0);
 
