@@ -64,7 +64,7 @@ export async function importDanfo(specifier = 'danfojs-node'): Promise<DanfoModu
       if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
         throw new MissingDependencyError(
           'missing_peer_dependency',
-          `tsad/adapters/danfo needs the optional peer dependency ${specifier}; install it with \`npm install danfojs-node@1.1.2\` (see the tsad README for the TensorFlow.js override)`,
+          `tsad/adapters/danfo needs the optional peer dependency ${specifier}; install it with \`npm install danfojs-node@1.1.2\` (and the TensorFlow.js override in tsad's docs/api.md, "Optional peer dependencies")`,
           { cause: err },
         );
       }
