@@ -1,50 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultDetector, loadModel, Rng, SeasonalChangeDetector } from '../../src/detectors/index.js';
+import { defaultDetector, loadModel, SeasonalChangeDetector } from '../../src/detectors/index.js';
 import { ConfigError } from '../../src/index.js';
 import {
-  gaussOne,
   RECIPES,
   SEASONAL_CHANGE_DEFAULTS,
   SEASONAL_LATE_DEFAULTS,
   SeasonalChangeCore,
   type SeasonalChangeSettings,
 } from '../../src/internal.js';
-import { streamLateCore } from './seasonal-late-stream.js';
+import { lateSeries, streamLateCore } from './seasonal-late-stream.js';
 
 // Round 13a of docs/evaluation.md: a floor on the reference late arming learns on the stream (`late.refFloor`,
 // a fraction of the interquartile range of the history's values). A 5-minute series with a daily cycle
 // (288 points): the 450-point training part shows no period, the stream shows one after three days.
 
-const DAY = 86_400_000;
-const STEP = 300_000;
-
-/** A daily cycle (amplitude `amp`, a square-ish wave when `square`), Gaussian noise of sd `noise`. */
-function series(
-  n: number,
-  o: {
-    seed?: number;
-    at?: number;
-    len?: number;
-    factor?: number;
-    noise?: number;
-    amp?: number;
-    square?: boolean;
-  },
-) {
-  const r = new Rng(o.seed ?? 1);
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let phase = 0;
-  for (let i = 0; i < n; i++) {
-    t[i] = Date.UTC(2024, 0, 1) + i * STEP;
-    const fast = o.at !== undefined && i >= o.at && i < o.at + (o.len ?? 0);
-    phase += (2 * Math.PI * STEP * (fast ? (o.factor ?? 1) : 1)) / DAY;
-    const c = o.square ? Math.tanh(4 * Math.sin(phase)) : Math.sin(phase);
-    v[i] = 50 + (o.amp ?? 10) * c + (o.noise ?? 1) * gaussOne(r);
-  }
-  return { t, v };
-}
+const series = lateSeries;
 
 const late = (refFloor?: number): SeasonalChangeSettings => ({
   ...SEASONAL_CHANGE_DEFAULTS,

@@ -1,15 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultDetector, loadModel, Rng, SeasonalChangeDetector } from '../../src/detectors/index.js';
+import { defaultDetector, loadModel, SeasonalChangeDetector } from '../../src/detectors/index.js';
 import { ConfigError, ModelFormatError } from '../../src/index.js';
 import {
-  gaussOne,
   RECIPES,
   SEASONAL_CHANGE_DEFAULTS,
   SEASONAL_LATE_DEFAULTS,
   type SeasonalChangeSettings,
 } from '../../src/internal.js';
-import { streamLateCore } from './seasonal-late-stream.js';
+import { lateSeries, streamLateCore } from './seasonal-late-stream.js';
 
 // Round 15a of docs/evaluation.md: a member armed late stops comparing with the periods it has flagged
 // (`late.lookback`). A 5-minute series with a daily cycle (288 points): the 450-point training part shows
@@ -17,26 +16,9 @@ import { streamLateCore } from './seasonal-late-stream.js';
 // (and stays shifted after, as the synthetic corpora's frequency changes do) or, with `flat`, the values
 // hold the level while the cycle runs on underneath (it comes back in phase, as NAB's art_daily_flatmiddle).
 
-const DAY = 86_400_000;
-const STEP = 300_000;
 const P = 288;
 
-function series(
-  n: number,
-  o: { seed?: number; at?: number; len?: number; factor?: number; noise?: number; flat?: boolean },
-) {
-  const r = new Rng(o.seed ?? 1);
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let phase = 0;
-  for (let i = 0; i < n; i++) {
-    t[i] = Date.UTC(2024, 0, 1) + i * STEP;
-    const fast = o.at !== undefined && i >= o.at && i < o.at + (o.len ?? 0);
-    phase += (2 * Math.PI * STEP * (fast ? (o.factor ?? 1) : 1)) / DAY;
-    v[i] = 50 + (fast && o.flat ? 0 : 10 * Math.sin(phase)) + (o.noise ?? 1) * gaussOne(r);
-  }
-  return { t, v };
-}
+const series = lateSeries;
 
 const late = (lookback?: number, lookbackRule?: 'clean' | 'either'): SeasonalChangeSettings => ({
   ...SEASONAL_CHANGE_DEFAULTS,

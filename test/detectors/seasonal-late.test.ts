@@ -10,31 +10,12 @@ import {
   SeasonalChangeCore,
   type SeasonalChangeSettings,
 } from '../../src/internal.js';
-import { streamLateCore } from './seasonal-late-stream.js';
+import { lateSeries, streamLateCore } from './seasonal-late-stream.js';
 
 // Round 12a of docs/evaluation.md: late arming. A 5-minute series with a daily cycle (288 points): the
 // 450-point training part (1.56 days) shows no period, the stream shows one after three days.
 
-const DAY = 86_400_000;
-const STEP = 300_000;
-
-/** A daily sine (amplitude 10), Gaussian noise (sd `noise`), the cycle `factor` × as fast on [at, at + len). */
-function series(
-  n: number,
-  o: { seed?: number; at?: number; len?: number; factor?: number; noise?: number } = {},
-) {
-  const r = new Rng(o.seed ?? 1);
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let phase = 0;
-  for (let i = 0; i < n; i++) {
-    t[i] = Date.UTC(2024, 0, 1) + i * STEP;
-    const fast = o.at !== undefined && i >= o.at && i < o.at + (o.len ?? 0);
-    phase += (2 * Math.PI * STEP * (fast ? (o.factor ?? 1) : 1)) / DAY;
-    v[i] = 50 + 10 * Math.sin(phase) + (o.noise ?? 1) * gaussOne(r);
-  }
-  return { t, v };
-}
+const series = lateSeries;
 
 const LATE: SeasonalChangeSettings = { ...SEASONAL_CHANGE_DEFAULTS, floor: 3, late: SEASONAL_LATE_DEFAULTS };
 
