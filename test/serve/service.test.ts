@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, openTracker, type Tracker, ZmsDetector } from '../../src/index.js';
+import { loadModel, openTracker, RandomCutForest, type Tracker, ZmsDetector } from '../../src/index.js';
 import { createService, DirectoryCheckpointStore, type Service } from '../../src/serve/index.js';
 
 const STEP = 60_000;
@@ -115,6 +115,56 @@ describe('tsad serve (in-process)', () => {
       expect(m).toMatch(
         /tsad_request_duration_seconds_count\{route="\/v1\/series\/:id\/points",status="409"\} 1/,
       );
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('a point the model refuses mid-batch: the points before it are kept and answered, the series stays consistent', async () => {
+    // a Random Cut Forest refuses a coordinate beyond ±1e299 (value_too_large) after accepting the
+    // points before it; ZMS scores such a point, so this model is a forest
+    const n = 300;
+    const rcf = new RandomCutForest({ nEstimators: 5, maxNSamples: 64 });
+    rcf.train({
+      t: Float64Array.from({ length: n }, (_, i) => T0 - (n - i) * STEP),
+      v: Float64Array.from({ length: n }, (_, i) => value(i, 0)),
+    });
+    const runId = await tracker.run({ experiment: 'serve-test' }, async (run) => {
+      await run.logModel(rcf);
+      return run.id;
+    });
+    const ref = `models:/rcf/${(await tracker.registerModel('rcf', runId)).version}`;
+    const svc = await createService({ model: ref, tracker, defaultMetrics: false });
+    try {
+      const good = pts(0, 0, 4);
+      const refused = await post(svc, 'r', [good[0], good[1], [good[2][0], 1e300], good[3]]);
+      expect(refused.status).toBe(422);
+      expect(refused.body.error).toBe('point_refused');
+      expect(refused.body.message).toMatch(
+        /point 2 .*DetectorError \[value_too_large\].*resend from point 2/,
+      );
+      const want = await direct(ref, good);
+      expect(refused.body.results.map((r: { score: number }) => r.score)).toEqual(want.slice(0, 2));
+      const state = (await svc.app.inject({ method: 'GET', url: '/v1/series/r' })).json();
+      expect(state).toMatchObject({ points: 2, lastT: good[1][0] });
+      // resending from the refused point continues exactly like an uninterrupted stream
+      const rest = await post(svc, 'r', good.slice(2));
+      expect(rest.status).toBe(200);
+      expect(rest.body.results.map((r: { score: number }) => r.score)).toEqual(want.slice(2));
+      // a fresh series' first point at or before the model's last training point: 409, with a hint
+      // when the number reads as epoch seconds
+      const early = await post(svc, 'e', [[T0 - n * STEP, 1]]);
+      expect(early.status).toBe(409);
+      expect(early.body.error).toBe('out_of_order');
+      expect(early.body.message).toMatch(/not after the model's last point.*nothing was pushed/);
+      const seconds = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/e/points',
+        payload: { t: T0 / 1000, v: 1 },
+      });
+      expect(seconds.statusCode).toBe(409);
+      expect(seconds.json().message).toMatch(/multiply epoch seconds by 1000/);
+      expect((await post(svc, 'e', good.slice(0, 1))).status).toBe(200);
     } finally {
       await svc.close();
     }
