@@ -43,6 +43,7 @@ export async function readSeriesCsv(path: string, o: CsvColumnOptions): Promise<
 const CLI_HINTS: readonly [RegExp, string][] = [
   [/pass nonFinite: .*$/, 'pass --missing drop (skip such rows) or --missing interpolate'],
   [/pass timeUnit: 'ms' \| 's'/, 'pass --time-unit ms or --time-unit s'],
+  [/pass timeUnit: '(ms|s)'$/, 'pass --time-unit $1'],
   [/, or pass header: false .*$/, ''],
   [/pass (time|value): NAME or 0-based INDEX/, 'pass --$1 NAME or --$1 INDEX (0-based)'],
 ];

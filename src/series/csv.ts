@@ -93,6 +93,8 @@ export async function readCsvRows(path: string, opts: ReadCsvOptions = {}): Prom
 }
 
 class Growable {
+  /** Rows whose time field was a plain number read with `timeUnit`. */
+  numericTimes = 0;
   t: Float64Array;
   v: Float64Array;
   line: Uint32Array;
@@ -122,12 +124,45 @@ class Growable {
     this.line[this.n] = line;
     this.n++;
   }
-  result(path: string): CsvRows {
+  result(path: string, unit: ReadCsvOptions['timeUnit']): CsvRows {
     const n = this.n;
     if (n === 0) {
       throw new SeriesError('empty', `${path} has no data rows: the series is empty`);
     }
+    if (unit && this.numericTimes === n) checkTimeUnit(this.t.subarray(0, n), unit, path);
     return { t: this.t.slice(0, n), v: this.v.slice(0, n), line: this.line.slice(0, n), path };
+  }
+}
+
+/** Epoch ms of 1973-03-03 (1e11): numeric times all in [1e8, 1e11) ms are epoch seconds (as in `series()`). */
+const SECONDS_LO = 1e8;
+const SECONDS_HI = 1e11;
+
+/**
+ * Numeric times in the wrong unit parse without complaint but land in 1970 (seconds read as ms) or
+ * after the year 5138 (ms read as seconds). When every time field was a number, such a column is
+ * refused with the unit to pass instead.
+ */
+function checkTimeUnit(t: Float64Array, unit: 'ms' | 's', path: string): void {
+  let lo = t[0];
+  let hi = t[0];
+  for (let i = 1; i < t.length; i++) {
+    if (t[i] < lo) lo = t[i];
+    if (t[i] > hi) hi = t[i];
+  }
+  const iso = (x: number) => (Math.abs(x) <= 8.64e15 ? new Date(x).toISOString() : 'beyond any date');
+  const range = `${iso(lo)} to ${iso(hi)}`;
+  if (unit === 'ms' && lo >= SECONDS_LO && hi < SECONDS_HI) {
+    throw new SeriesError(
+      'epoch_seconds',
+      `${path}: the times ${lo} to ${hi} read as epoch milliseconds are ${range}; they look like epoch seconds: pass timeUnit: 's'`,
+    );
+  }
+  if (unit === 's' && lo >= SECONDS_HI * 1000) {
+    throw new SeriesError(
+      'bad_timestamp',
+      `${path}: the times ${lo / 1000} to ${hi / 1000} read as epoch seconds are ${range}; they look like epoch milliseconds: pass timeUnit: 'ms'`,
+    );
   }
 }
 
@@ -249,10 +284,13 @@ function valueFromString(raw: string): number | undefined {
 }
 
 /** A time field as text: the series layer's one timestamp parser, or a number with `timeUnit`. */
-function timeFromString(raw: string, unit: ReadCsvOptions['timeUnit']): number {
+function timeFromString(raw: string, unit: ReadCsvOptions['timeUnit'], out: Growable): number {
   const s = raw.trim();
   const ms = parseTimeString(s);
-  if (Number.isNaN(ms) && unit && NUMERIC.test(s)) return Number(s) * (unit === 's' ? 1000 : 1);
+  if (Number.isNaN(ms) && unit && NUMERIC.test(s)) {
+    out.numericTimes++;
+    return Number(s) * (unit === 's' ? 1000 : 1);
+  }
   return ms;
 }
 
@@ -342,6 +380,18 @@ const PARSE_SLICE = 1 << 14;
 /** Resolves after one turn of the event loop (I/O callbacks included, unlike a microtask). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A space, a tab or a comma: what a line holding no value at all is made of. */
+const isBlankByte = (c: number): boolean => c === 32 || c === 9 || c === 44;
+
+/**
+ * A line of only spaces, tabs and commas (an editor's trailing whitespace, a spreadsheet's empty
+ * rows `,,`) holds no time and no value: both readers skip it like an empty line.
+ */
+function blankLine(b: Uint8Array, s: number, e: number): boolean {
+  for (let p = s; p < e; p++) if (!isBlankByte(b[p])) return false;
+  return true;
+}
+
 /** Byte-level reader for quote-free CSV. Returns null when it meets a quote (csv-parse takes over). */
 async function readFast(path: string, size: number, opts: ReadCsvOptions): Promise<CsvRows | null> {
   const out = new Growable(Math.max(1024, Math.ceil(size / 16)));
@@ -356,7 +406,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
   const handleLine = (b: Buffer, s: number, e: number): void => {
     lineNo++;
     if (e > s && b[e - 1] === CR) e--;
-    if (e === s) return;
+    if (e === s || (isBlankByte(b[s]) && blankLine(b, s, e))) return;
     if (cols === null) {
       if (header) {
         const names = b
@@ -399,7 +449,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
     let tms = parseIsoBytes(b, ts, te);
     if (Number.isNaN(tms)) {
       const raw = b.toString('utf8', ts, te);
-      tms = timeFromString(raw, unit);
+      tms = timeFromString(raw, unit, out);
       if (Number.isNaN(tms)) throw badTime(raw, lineNo, path, unit);
     }
     let val = fastNumber(b, vs, ve);
@@ -483,7 +533,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
       `${path} is empty: expected ${header ? 'a header line and ' : ''}data rows`,
     );
   }
-  return out.result(path);
+  return out.result(path, unit);
 }
 
 interface CsvParseRecord {
@@ -499,7 +549,17 @@ async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions
   let cols: Columns | null = null;
   const source = createReadStream(path);
   const parser = source.pipe(
-    parse({ bom: true, skip_empty_lines: true, info: true, trim: false, relax_quotes: false }),
+    parse({
+      bom: true,
+      skip_empty_lines: true,
+      // a row of only blanks and separators, like the fast reader's blankLine
+      skip_records_with_empty_values: true,
+      // the field count is checked below, with the fast reader's bad_row message
+      relax_column_count: true,
+      info: true,
+      trim: false,
+      relax_quotes: false,
+    }),
   );
   try {
     for await (const item of parser as AsyncIterable<CsvParseRecord>) {
@@ -516,9 +576,14 @@ async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions
         }
         cols = indexColumns(record.length, opts, path);
       }
-      // csv-parse itself rejects rows whose field count differs from the first row
+      if (record.length !== cols.count) {
+        throw new SeriesError(
+          'bad_row',
+          `line ${lineNo} of ${path}: has ${record.length} fields but ${header ? 'the header has' : 'the first line has'} ${cols.count} (${cols.names.join(', ')}); fix that row`,
+        );
+      }
       const rawT = record[cols.ti];
-      const tms = timeFromString(rawT, unit);
+      const tms = timeFromString(rawT, unit, out);
       if (Number.isNaN(tms)) throw badTime(rawT, lineNo, path, unit);
       const rawV = record[cols.vi];
       const val = valueFromString(rawV);
@@ -533,5 +598,5 @@ async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions
     source.destroy();
   }
   if (cols === null) throw new SeriesError('empty', `${path} is empty: expected a header line and data rows`);
-  return out.result(path);
+  return out.result(path, unit);
 }

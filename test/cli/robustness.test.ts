@@ -93,6 +93,19 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     expect(tsad('train', 'typo.csv', '--value', 'valeu', '-q', '-d', 'zms', '-o', 'x.json').status).toBe(0);
   });
 
+  it('CLI: epoch seconds given --time-unit ms (or ms given s) exit 3 naming the flag to pass; blank lines are skipped', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => `${(T0 + i * STEP) / 1000},${(i % 7) + Math.sin(i)}`);
+    writeFileSync(join(dir, 'secs.csv'), `timestamp,value\n${rows.join('\n')}\n   \n,\n`);
+    expectUserError(
+      tsad('train', 'secs.csv', '--time-unit', 'ms', '-d', 'zms', '--no-track', '-q'),
+      3,
+      /SeriesError \[epoch_seconds\]: secs\.csv: .*1970-01-20T.*look like epoch seconds: pass --time-unit s\n/,
+    );
+    const ok = tsad('train', 'secs.csv', '--time-unit', 's', '-d', 'zms', '--no-track', '-q', '--json');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 60, firstTime: new Date(T0).toISOString() });
+  });
+
   it('library: readCsv guesses only in a two-column header', async () => {
     const three = join(dir, 'three.csv');
     writeFileSync(three, 'when,temp,label\n2024-01-01T00:00:00Z,1,0\n2024-01-01T00:05:00Z,2,0\n');

@@ -62,6 +62,24 @@ describe('readCsv: reading', () => {
     expect(e2.code).toBe('missing_column');
     expect(e2.message).toContain('when, a, b');
   });
+  it('numeric times in the other unit are refused with the unit to pass (both parsers)', async () => {
+    for (const quote of ['', '"']) {
+      const secs = file(`${quote}timestamp${quote},value\n1386018900,1\n1386019200,2\n`);
+      const ms = file(`${quote}timestamp${quote},value\n1386018900000,1\n1386019200000,2\n`);
+      expect(Array.from((await readCsv(secs, { timeUnit: 's' })).t)).toEqual([T0, T0 + M5]);
+      expect(Array.from((await readCsv(ms, { timeUnit: 'ms' })).t)).toEqual([T0, T0 + M5]);
+      // seconds read as ms land in January 1970; ms read as seconds after the year 40000
+      const e = await rejects(readCsv(secs, { timeUnit: 'ms' }));
+      expect(e.code).toBe('epoch_seconds');
+      expect(e.message).toMatch(/1970-01-17T.*look like epoch seconds: pass timeUnit: 's'$/);
+      const e2 = await rejects(readCsv(ms, { timeUnit: 's' }));
+      expect(e2.code).toBe('bad_timestamp');
+      expect(e2.message).toMatch(/\+045891-.*look like epoch milliseconds: pass timeUnit: 'ms'$/);
+    }
+    // an ISO column with a needless timeUnit is read as it is, even in 1970
+    const iso = file('timestamp,value\n1970-02-01 00:00:00,1\n1970-02-01 00:05:00,2\n');
+    expect((await readCsv(iso, { timeUnit: 'ms' })).t[0]).toBe(Date.UTC(1970, 1, 1));
+  });
   it('quoted files go through csv-parse and read the same numbers', async () => {
     const plain = file('timestamp,value\n2013-12-02 21:15:00,1.25\n2013-12-02 21:20:00,2.5\n');
     const quoted = file('"timestamp","value"\n"2013-12-02 21:15:00","1.25"\n2013-12-02 21:20:00,"2.5"\n');
@@ -161,8 +179,31 @@ describe('readCsv: bad input names the file line', () => {
     const e2 = await rejects(
       readCsv(file('"timestamp",value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00\n')),
     );
-    expect(e2.code).toBe('bad_csv');
-    expect(e2.message).toMatch(/line 3/);
+    // the same defect gets the same code and message from the quote-aware parser
+    expect(e2.code).toBe('bad_row');
+    expect(e2.message).toMatch(/line 3 of .*: has 1 fields but the header has 2 \(timestamp, value\)/);
+  });
+  it('lines of only spaces, tabs or commas are skipped like empty lines (both parsers)', async () => {
+    const rows = ['2013-12-02 21:15:00,1', '2013-12-02 21:20:00,2', '2013-12-02 21:25:00,3'];
+    const blanks = ['   ', '\t', ',', ' , ', ',,', ''];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: rows.length }), fc.constantFrom(...blanks)), {
+          maxLength: 4,
+        }),
+        fc.boolean(),
+        fc.constantFrom('\n', '\r\n'),
+        async (inserts, quoted, eol) => {
+          const lines = [...rows];
+          for (const [at, blank] of [...inserts].sort((a, b) => b[0] - a[0])) lines.splice(at, 0, blank);
+          const head = quoted ? '"timestamp",value' : 'timestamp,value';
+          const ts = await readCsv(file([head, ...lines].join(eol) + eol));
+          expect(Array.from(ts.t)).toEqual([T0, T0 + M5, T0 + 2 * M5]);
+          expect(Array.from(ts.v)).toEqual([1, 2, 3]);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
   const nonFinite =
     'timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,nan\n2013-12-02 21:25:00,-inf\n2013-12-02 21:30:00,4\n';
