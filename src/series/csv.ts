@@ -301,14 +301,14 @@ function badTime(raw: string, line: number, path: string, unit: ReadCsvOptions['
       : 'use ISO-8601 such as 2013-12-02 21:15:00 (UTC unless a ±HH:MM offset is given)';
   return new SeriesError(
     'bad_timestamp',
-    `line ${line} of ${path}: cannot parse timestamp ${JSON.stringify(raw)}; ${hint}`,
+    `line ${line} of ${path}: cannot parse timestamp ${JSON.stringify(raw)}${notUtf8(raw)}; ${hint}`,
   );
 }
 
 function badValue(raw: string, line: number, path: string): SeriesError {
   return new SeriesError(
     'bad_value',
-    `line ${line} of ${path}: value ${JSON.stringify(raw)} is not a number; fix that row (empty, nan and inf are read as missing/non-finite)`,
+    `line ${line} of ${path}: value ${JSON.stringify(raw)} is not a number${notUtf8(raw)}; fix that row (empty, nan and inf are read as missing/non-finite)`,
   );
 }
 
@@ -379,6 +379,27 @@ const PARSE_SLICE = 1 << 14;
 
 /** Resolves after one turn of the event loop (I/O callbacks included, unlike a microtask). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A UTF-16 file (a byte-order mark FF FE / FE FF, Excel's "Unicode text") or a binary one has NUL
+ * bytes, which UTF-8 text never holds: refused at once, instead of as a timestamp of NULs.
+ */
+function checkEncoding(chunk: Buffer, first: boolean, path: string): void {
+  const bom16 =
+    first &&
+    chunk.length >= 2 &&
+    ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff));
+  if (bom16 || chunk.indexOf(0) !== -1) {
+    throw new SeriesError(
+      'bad_csv',
+      `${path} is not UTF-8 text: it ${bom16 ? 'starts with a UTF-16 byte-order mark' : 'holds NUL bytes (UTF-16 or a binary file)'}; save it as UTF-8 CSV (in Excel: "CSV UTF-8")`,
+    );
+  }
+}
+
+/** The hint for a field that holds bytes that are not UTF-8 (decoded as U+FFFD). */
+const notUtf8 = (raw: string): string =>
+  raw.includes('\uFFFD') ? ' (the file has bytes that are not UTF-8, e.g. Latin-1: save it as UTF-8)' : '';
 
 /** A space, a tab or a comma: what a line holding no value at all is made of. */
 const isBlankByte = (c: number): boolean => c === 32 || c === 9 || c === 44;
@@ -488,6 +509,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
   };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      checkEncoding(chunk, first, path);
       if (chunk.indexOf(34) !== -1) return null;
       const b: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
       let s = 0;

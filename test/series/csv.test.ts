@@ -80,6 +80,27 @@ describe('readCsv: reading', () => {
     const iso = file('timestamp,value\n1970-02-01 00:00:00,1\n1970-02-01 00:05:00,2\n');
     expect((await readCsv(iso, { timeUnit: 'ms' })).t[0]).toBe(Date.UTC(1970, 1, 1));
   });
+  it('a UTF-16 or binary file is refused as not UTF-8 text; Latin-1 bytes in a field are named', async () => {
+    const text = 'timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,2\n';
+    for (const bytes of [
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+      Buffer.from(text, 'utf16le'),
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(text.replace('timestamp', '"timestamp"'), 'utf16le'),
+      ]),
+    ]) {
+      const e = await rejects(readCsv(file(bytes)));
+      expect(e.code).toBe('bad_csv');
+      expect(e.message).toMatch(/is not UTF-8 text: .*save it as UTF-8 CSV/);
+    }
+    const latin1 = file(
+      Buffer.from('timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,1\xb05\n', 'latin1'),
+    );
+    const e = await rejects(readCsv(latin1));
+    expect(e.code).toBe('bad_value');
+    expect(e.message).toMatch(/line 3 .*not a number \(the file has bytes that are not UTF-8/);
+  });
   it('quoted files go through csv-parse and read the same numbers', async () => {
     const plain = file('timestamp,value\n2013-12-02 21:15:00,1.25\n2013-12-02 21:20:00,2.5\n');
     const quoted = file('"timestamp","value"\n"2013-12-02 21:15:00","1.25"\n2013-12-02 21:20:00,"2.5"\n');
