@@ -330,56 +330,66 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       throw new ServeError('batch_too_large', `at most ${maxBatch} points per request, got ${pts.length}`);
     const id = idp.data.id;
     const s = (await open(id, true)) as Live;
-    // validate the whole batch before any point touches the stream: bad input never corrupts state
-    const ts = new Float64Array(pts.length);
-    let prev = s.lastT;
-    for (let i = 0; i < pts.length; i++) {
-      const t = toMs(pts[i].t);
-      if (!(t > prev)) {
-        throw new ServeError(
-          'out_of_order',
-          `point ${i} (t=${t}) is not after the series' previous point (t=${prev}); send points in increasing time order${secondsHint(pts[i].t)}`,
-          409,
-        );
+    try {
+      // validate the whole batch before any point touches the stream: bad input never corrupts state
+      const ts = new Float64Array(pts.length);
+      let prev = s.lastT;
+      for (let i = 0; i < pts.length; i++) {
+        const t = toMs(pts[i].t);
+        if (!(t > prev)) {
+          throw new ServeError(
+            'out_of_order',
+            `point ${i} (t=${t}) is not after the series' previous point (t=${prev}); send points in increasing time order${secondsHint(pts[i].t)}`,
+            409,
+          );
+        }
+        ts[i] = t;
+        prev = t;
       }
-      ts[i] = t;
-      prev = t;
-    }
-    const results: PointResult[] = [];
-    let alarms = 0;
-    let refused: unknown;
-    for (let i = 0; i < pts.length; i++) {
-      let r: { score: number; alarm: boolean };
-      try {
-        r = s.stream.push(ts[i], pts[i].v);
-      } catch (err) {
-        refused = err; // a rejected push changes nothing: the points before it stay scored and kept
-        break;
+      const results: PointResult[] = [];
+      let alarms = 0;
+      let refused: unknown;
+      for (let i = 0; i < pts.length; i++) {
+        let r: { score: number; alarm: boolean };
+        try {
+          r = s.stream.push(ts[i], pts[i].v);
+        } catch (err) {
+          refused = err; // a rejected push changes nothing: the points before it stay scored and kept
+          break;
+        }
+        results.push({ t: ts[i], score: r.score, alarm: r.alarm });
+        if (r.alarm) {
+          alarms++;
+          s.alarms.push({ t: ts[i], score: r.score });
+          if (s.alarms.length > keepAlarms) s.alarms.shift();
+        }
+        s.lastScore = r.score;
+        s.lastAlarm = r.alarm;
       }
-      results.push({ t: ts[i], score: r.score, alarm: r.alarm });
-      if (r.alarm) {
-        alarms++;
-        s.alarms.push({ t: ts[i], score: r.score });
-        if (s.alarms.length > keepAlarms) s.alarms.shift();
+      const n = results.length;
+      if (n > 0) {
+        s.points += n;
+        s.lastT = ts[n - 1];
+        s.sinceCheckpoint += n;
+        metrics.points.inc(n);
+        if (alarms > 0) metrics.alarms.inc(alarms);
+        if (s.sinceCheckpoint >= every) void checkpoint(s).catch((err) => app.log.error(err));
       }
-      s.lastScore = r.score;
-      s.lastAlarm = r.alarm;
+      if (refused !== undefined) throw pointRefused(refused, n, ts[n], pts[n].t, s.lastT, results);
+      touch(s);
+      const model = models.get(s.ref);
+      return single
+        ? { id, model: s.version, type: model.type, ...results[0] }
+        : { id, model: s.version, type: model.type, results };
+    } catch (err) {
+      // a series this request created (or one that never took a point) is not kept: a refused first
+      // request leaves no empty series, no checkpoint file, no GET answer but 404
+      if (s.points === 0 && live.get(id) === s) {
+        live.delete(id);
+        metrics.liveSeries.set(live.size);
+      }
+      throw err;
     }
-    const n = results.length;
-    if (n > 0) {
-      s.points += n;
-      s.lastT = ts[n - 1];
-      s.sinceCheckpoint += n;
-      metrics.points.inc(n);
-      if (alarms > 0) metrics.alarms.inc(alarms);
-      if (s.sinceCheckpoint >= every) void checkpoint(s).catch((err) => app.log.error(err));
-    }
-    if (refused !== undefined) throw pointRefused(refused, n, ts[n], pts[n].t, s.lastT, results);
-    touch(s);
-    const model = models.get(s.ref);
-    return single
-      ? { id, model: s.version, type: model.type, ...results[0] }
-      : { id, model: s.version, type: model.type, results };
   });
 
   app.get('/v1/series/:id', async (req) => {

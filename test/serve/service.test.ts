@@ -164,6 +164,16 @@ describe('tsad serve (in-process)', () => {
       });
       expect(seconds.statusCode).toBe(409);
       expect(seconds.json().message).toMatch(/multiply epoch seconds by 1000/);
+      const garbage = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/g/points',
+        payload: { t: 'yesterday', v: 1 },
+      });
+      expect(garbage.json().error).toBe('bad_time');
+      // refused first requests leave no empty series behind
+      for (const id of ['e', 'g'])
+        expect((await svc.app.inject({ method: 'GET', url: `/v1/series/${id}` })).statusCode).toBe(404);
+      expect(svc.liveCount()).toBe(1);
       expect((await post(svc, 'e', good.slice(0, 1))).status).toBe(200);
     } finally {
       await svc.close();
