@@ -106,6 +106,43 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 60, firstTime: new Date(T0).toISOString() });
   });
 
+  it('comma-separated lists: spaces after commas are fine, a name given twice or none is exit 2; synth of no file is refused', () => {
+    const corpus = join(dir, 'list-corpus');
+    const ok = tsad(
+      'synth',
+      corpus,
+      '--seed',
+      '1',
+      '--per-kind',
+      '1',
+      '--clean',
+      '0',
+      '--length',
+      '200',
+      '--kinds',
+      'spike, dip,',
+    );
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^2 files, 2 windows/);
+    expectUserError(
+      tsad('bench', '--corpus', corpus, '-d', 'zms, zms'),
+      2,
+      /"zms" is given twice; name each of the recipes once/,
+    );
+    expectUserError(
+      tsad('bench', '--corpus', corpus, '--files', ' , '),
+      2,
+      /expected comma-separated files, got " , "/,
+    );
+    const labels = readFileSync(join(corpus, 'labels', 'combined_windows.json'), 'utf8');
+    expectUserError(
+      tsad('synth', corpus, '--seed', '2', '--per-kind', '0', '--clean', '0'),
+      2,
+      /ConfigError \[bad_synth_option\]: synth: no file to write/,
+    );
+    expect(readFileSync(join(corpus, 'labels', 'combined_windows.json'), 'utf8')).toBe(labels);
+  });
+
   it('library: readCsv guesses only in a two-column header', async () => {
     const three = join(dir, 'three.csv');
     writeFileSync(three, 'when,temp,label\n2024-01-01T00:00:00Z,1,0\n2024-01-01T00:05:00Z,2,0\n');
