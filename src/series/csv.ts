@@ -84,12 +84,32 @@ export async function readCsvRows(path: string, opts: ReadCsvOptions = {}): Prom
   try {
     size = (await stat(path)).size;
   } catch (err) {
-    throw new SeriesError('read_failed', `cannot read CSV file ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw readFailed(path, err);
   }
   const fast = await readFast(path, size, opts);
   return fast ?? (await readWithCsvParse(path, size, opts));
+}
+
+/** What to do about a file that cannot be read, by its system error code. */
+const READ_HINTS: Record<string, string> = {
+  ENOENT: 'there is no such file: check the path (relative paths start at the working directory)',
+  EISDIR: 'it is a folder, not a file: give the path of a CSV file',
+  EACCES: 'permission denied: make it readable by this user',
+  EPERM: 'permission denied: make it readable by this user',
+  ENOTDIR: 'a part of the path is a file, not a folder: check the path',
+  ELOOP: 'the path loops through symbolic links: check the path',
+};
+
+function readFailed(path: string, err: unknown): SeriesError {
+  const code = (err as { code?: unknown }).code;
+  const hint = typeof code === 'string' ? READ_HINTS[code] : undefined;
+  return new SeriesError(
+    'read_failed',
+    hint
+      ? `cannot read CSV file ${path}: ${hint} (${code})`
+      : `cannot read CSV file ${path}: ${(err as Error).message}`,
+    { cause: err },
+  );
 }
 
 class Growable {
@@ -543,9 +563,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
     }
   } catch (err) {
     if (err instanceof SeriesError) throw err;
-    throw new SeriesError('read_failed', `cannot read CSV file ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw readFailed(path, err);
   } finally {
     stream.destroy();
   }

@@ -101,6 +101,18 @@ describe('readCsv: reading', () => {
     expect(e.code).toBe('bad_value');
     expect(e.message).toMatch(/line 3 .*not a number \(the file has bytes that are not UTF-8/);
   });
+  it('a missing file or a folder: read_failed saying what to fix', async () => {
+    const missing = await rejects(readCsv(join(dir, 'huge-2GB-export.csv')));
+    expect(missing.code).toBe('read_failed');
+    expect(missing.message).toMatch(
+      /huge-2GB-export\.csv: there is no such file: check the path .*\(ENOENT\)$/,
+    );
+    const folder = await rejects(readCsv(dir));
+    expect(folder.code).toBe('read_failed');
+    expect(folder.message).toMatch(/it is a folder, not a file: give the path of a CSV file \(EISDIR\)$/);
+    const through = await rejects(readCsv(join(file('timestamp,value\n'), 'x.csv')));
+    expect(through.message).toMatch(/a part of the path is a file, not a folder.*\(ENOTDIR\)$/);
+  });
   it('quoted files go through csv-parse and read the same numbers', async () => {
     const plain = file('timestamp,value\n2013-12-02 21:15:00,1.25\n2013-12-02 21:20:00,2.5\n');
     const quoted = file('"timestamp","value"\n"2013-12-02 21:15:00","1.25"\n2013-12-02 21:20:00,"2.5"\n');
