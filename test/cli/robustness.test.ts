@@ -143,6 +143,45 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     expect(readFileSync(join(corpus, 'labels', 'combined_windows.json'), 'utf8')).toBe(labels);
   });
 
+  it('an empty label cell is a label error naming its line; epoch seconds given to --after/--until are refused', () => {
+    const lines = readFileSync(join(dir, 'data.csv'), 'utf8').split('\n');
+    lines[10] = lines[10].replace(/,0$/, ',');
+    writeFileSync(join(dir, 'empty-label.csv'), lines.join('\n'));
+    expectUserError(
+      tsad('detect', 'empty-label.csv', '-m', 'model.json', '--labels', 'label', '-q'),
+      3,
+      /SeriesError \[bad_value\]: empty-label\.csv: the label column "label" holds an empty or NaN cell at .* \(line 11\); labels must be 0/,
+    );
+    const seconds = String(T0 / 1000 + 86_400);
+    expectUserError(
+      tsad('detect', 'data.csv', '-m', 'model.json', '--after', seconds, '-q'),
+      2,
+      new RegExp(
+        `ConfigError \\[invalid_option\\]: --after ${seconds} reads as 1970-01-20T.*looks like epoch seconds: give ${seconds}000`,
+      ),
+    );
+    expectUserError(
+      tsad('train', 'data.csv', '-d', 'zms', '--no-track', '--until', seconds),
+      2,
+      /--until .*looks like epoch seconds/,
+    );
+    const ms = tsad('detect', 'data.csv', '-m', 'model.json', '--after', `${seconds}000`, '--json', '-q');
+    expect(ms.status, ms.stderr).toBe(0);
+  });
+
+  it('serve --checkpoints that cannot hold checkpoints (a file, /proc): output_failed, exit 2 at once', () => {
+    expectUserError(
+      tsad('serve', '--model', 'model.json', '--port', '0', '--checkpoints', 'a-file'),
+      2,
+      /ConfigError \[output_failed\]: cannot write a-file: it is a file, not a folder \(EEXIST\)/,
+    );
+    expectUserError(
+      tsad('serve', '--model', 'model.json', '--port', '0', '--checkpoints', '/proc/tsad-nowhere/cp'),
+      2,
+      /ConfigError \[output_failed\]: cannot write \/proc\/tsad-nowhere\/cp: /,
+    );
+  });
+
   it('library: readCsv guesses only in a two-column header', async () => {
     const three = join(dir, 'three.csv');
     writeFileSync(three, 'when,temp,label\n2024-01-01T00:00:00Z,1,0\n2024-01-01T00:05:00Z,2,0\n');
