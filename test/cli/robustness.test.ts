@@ -182,6 +182,19 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     );
   });
 
+  it('train -o naming the data file itself (also through a link) is refused before anything is written', () => {
+    writeCsv('mine.csv', 'timestamp,value,label');
+    const before = readFileSync(join(dir, 'mine.csv'), 'utf8');
+    symlinkSync(join(dir, 'mine.csv'), join(dir, 'mine-link.csv'));
+    for (const out of ['mine.csv', './mine.csv', 'mine-link.csv'])
+      expectUserError(
+        tsad('train', 'mine.csv', '-d', 'zms', '--no-track', '-q', '-o', out),
+        2,
+        /ConfigError \[bad_option\]: -o .* is the data file mine\.csv: the model would replace your data/,
+      );
+    expect(readFileSync(join(dir, 'mine.csv'), 'utf8')).toBe(before);
+  });
+
   it('library: readCsv guesses only in a two-column header', async () => {
     const three = join(dir, 'three.csv');
     writeFileSync(three, 'when,temp,label\n2024-01-01T00:00:00Z,1,0\n2024-01-01T00:05:00Z,2,0\n');
