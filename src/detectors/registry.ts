@@ -5,6 +5,7 @@
  * on every entry (test/conformance/registered.test.ts).
  */
 import { ModelFormatError, TsadError } from '../errors.js';
+import { ArtDetector, loadArtDetector } from './art/detector.js';
 import { ChangePointDetector, loadChangePointDetector } from './changepoint/detector.js';
 import { defaultDetector } from './default.js';
 import { DiscordDetector, loadDiscordDetector } from './discord/detector.js';
@@ -85,6 +86,12 @@ export const DETECTORS: readonly DetectorEntry[] = [
     type: 'NabStreamDetector',
     load: (c, s, b) => loadNabStreamDetector(c, s, b),
     example: (o) => new NabStreamDetector({ historyWindow: 500, zWindow: 200, learningPeriod: 50, ...o }),
+    seeded: false,
+  },
+  {
+    type: 'ArtDetector',
+    load: (c, s, b) => loadArtDetector(c, s, b),
+    example: (o) => new ArtDetector({ ...o }),
     seeded: false,
   },
   {
