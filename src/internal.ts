@@ -86,7 +86,7 @@ export {
   PROFILE_MIN_PER_BIN,
 } from './lab/candidates-kinds.js';
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
-export { nabResultPath } from './lab/nab-corpus-file.js';
+export { finiteRange, nabResultPath } from './lab/nab-corpus-file.js';
 export { nabAnomalyScore, PEAK_SPAN_MS, peakScores, runNabStream } from './lab/nab-stream.js';
 export {
   DETECTOR_RECIPES,

@@ -17,7 +17,7 @@ import { decodeFloat, encodeFloat, jsonFloat, jsonObject } from '../json.js';
 import type { DetectorLoader } from '../registry.js';
 import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
 import type { RawStreamer } from '../streaming.js';
-import { ArtCore, artSchema } from './core.js';
+import { ART_MIN_TRAIN, ArtCore, artSchema } from './core.js';
 
 const artDetectorSchema = z.strictObject({ ...baseConfigShape(1), ...artSchema.shape });
 
@@ -128,6 +128,11 @@ export const artSpec = defineDetector({
   config: z.preprocess(withAnyAlarmRule, artDetectorSchema),
   state: artStateSchema,
   calibrated: false,
+  minTrainPoints: () => ({
+    points: ART_MIN_TRAIN,
+    reason:
+      'the training part is its probationary period, whose initial vigilance needs a few feature windows',
+  }),
   create: (c) => new ArtRaw(c, new ArtCore(coreConfig(c))),
   fromState: (s, { config, path }) => {
     const core = new ArtCore(coreConfig(config));
