@@ -253,6 +253,12 @@ function similarity(a: Float64Array, ao: number, b: Float64Array, bo: number): n
   return dot / (na * nb);
 }
 
+/** Rounds to the nearest integer, a tie to the even one (ARTime's rounding of a level). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** Min-max normalises `a[0..n)` in place (a constant vector becomes 0s). */
 function minMax(a: Float64Array, n: number): void {
   let lo = a[0];
@@ -398,7 +404,7 @@ export class ArtCore {
     ds -= this.lo;
     if (this.hi !== this.lo) ds /= this.hi - this.lo;
     ds = ds < 0 ? 0 : ds > 1 ? 1 : ds;
-    const level = Math.round(ds * LEVELS);
+    const level = roundHalfEven(ds * LEVELS);
     ds = level / LEVELS;
     // an approximate running median of the levels
     const bin = this.medBin;
