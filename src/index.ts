@@ -9,7 +9,6 @@
 
 // data
 export { loadNab, type NabDataset } from './datasets/index.js';
-export { ArtDetector } from './detectors/art/detector.js';
 // detectors
 export { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from './detectors/default.js';
 export { Ensemble, type EnsembleInput } from './detectors/ensemble.js';

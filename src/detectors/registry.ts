@@ -93,6 +93,8 @@ export const DETECTORS: readonly DetectorEntry[] = [
     load: (c, s, b) => loadArtDetector(c, s, b),
     example: (o) => new ArtDetector({ ...o }),
     seeded: false,
+    // its training part is its probationary period, where it never alarms: train scores all 0
+    labelsTrainThreshold: false,
   },
   {
     type: 'RollingMad',

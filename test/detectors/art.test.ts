@@ -4,7 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ArtDetector, ConfigError, DetectorError, loadModel } from '../../src/index.js';
+import { ArtDetector } from '../../src/detectors/index.js';
+import { ConfigError, DetectorError, loadModel } from '../../src/index.js';
 import { ArtCore, artCausalRange, artGeometry, finiteRange, makeDetector } from '../../src/internal.js';
 
 function series(n: number, f: (i: number) => number): { t: Float64Array; v: Float64Array } {
