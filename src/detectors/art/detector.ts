@@ -15,6 +15,7 @@ import type { TimeSeries } from '../../series/types.js';
 import { baseConfigShape } from '../base-config.js';
 import { decodeFloat, encodeFloat, jsonFloat, jsonObject } from '../json.js';
 import type { DetectorLoader } from '../registry.js';
+import type { JsonObject } from '../types.js';
 import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
 import type { RawStreamer } from '../streaming.js';
 import { ART_MIN_TRAIN, ArtCore, artSchema } from './core.js';
@@ -36,7 +37,7 @@ export type ArtConfig = z.infer<typeof artDetectorSchema>;
 export type ArtInput = z.input<typeof artDetectorSchema>;
 
 function coreConfig(c: ArtConfig): Record<string, unknown> {
-  return { range: c.range, rangeMargin: c.rangeMargin, maxCategories: c.maxCategories };
+  return { range: c.range, rangeMargin: c.rangeMargin, rangeMode: c.rangeMode, maxCategories: c.maxCategories };
 }
 
 /**
@@ -121,12 +122,23 @@ class ArtRaw implements SeriesModel<ArtState> {
   }
 }
 
-/** The ArtDetector spec (see docs/detectors.md); its first state is the spec runtime's version 2. */
+/**
+ * State version 2 → 3 (`rangeMode` added, round 16b): the state's shape is unchanged; a version-2 file
+ * lacks `rangeMode` in its config and loads as `'clamp'` (`legacyConfig`), the only behaviour it knew.
+ */
+function migrateRangeMode(s: JsonObject): JsonObject {
+  return { ...s, stateVersion: 3 };
+}
+
+/** The ArtDetector spec (see docs/detectors.md); state version 2 was round 16's, 3 adds `rangeMode`. */
 export const artSpec = defineDetector({
   type: 'ArtDetector',
   level: 'series',
   config: z.preprocess(withAnyAlarmRule, artDetectorSchema),
   state: artStateSchema,
+  stateVersion: 3,
+  migrations: { 2: migrateRangeMode },
+  legacyConfig: { 2: { rangeMode: 'clamp' } },
   calibrated: false,
   minTrainPoints: () => ({
     points: ART_MIN_TRAIN,
@@ -156,4 +168,4 @@ export class ArtDetector extends SpecDetector<ArtConfig, ArtRaw> {
 }
 
 /** The model-file loader of ArtDetector (listed in registry.ts). */
-export const loadArtDetector: DetectorLoader = specLoader((c) => new ArtDetector(c as ArtInput));
+export const loadArtDetector: DetectorLoader = specLoader((c) => new ArtDetector(c as ArtInput), artSpec);
