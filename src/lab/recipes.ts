@@ -99,7 +99,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   art: {
     build: () => new ArtDetector(),
     mapping: 'identity',
-    description: "ArtDetector (ARTime's method; causal range: the training part's, widened, growing as values leave it)",
+    description:
+      "ArtDetector (ARTime's method; causal range: the training part's, widened, growing as values leave it)",
   },
   artClamp: {
     build: () => new ArtDetector({ rangeMode: 'clamp' }),

@@ -218,7 +218,7 @@ describe('ArtDetector, round 16b: a range that grows (rangeMode)', () => {
     d.train({ t: s.t.subarray(0, 450), v: s.v.subarray(0, 450) });
     const a = d.stream();
     for (let i = 450; i < 1800; i++) a.push(s.t[i], s.v[i]);
-    const m = a.toJSON() as { state: { stateVersion: number; model: { core: { hi: number } } } };
+    const m = a.toJSON() as unknown as { state: { stateVersion: number; model: { core: { hi: number } } } };
     expect(m.state.stateVersion).toBe(3);
     // grew well past the causal range of the training part
     expect(m.state.model.core.hi).toBeGreaterThan(artCausalRange(s.v.subarray(0, 450), 0.25)[1] + 3);

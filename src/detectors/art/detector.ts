@@ -15,9 +15,9 @@ import type { TimeSeries } from '../../series/types.js';
 import { baseConfigShape } from '../base-config.js';
 import { decodeFloat, encodeFloat, jsonFloat, jsonObject } from '../json.js';
 import type { DetectorLoader } from '../registry.js';
-import type { JsonObject } from '../types.js';
 import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
 import type { RawStreamer } from '../streaming.js';
+import type { JsonObject } from '../types.js';
 import { ART_MIN_TRAIN, ArtCore, artSchema } from './core.js';
 
 const artDetectorSchema = z.strictObject({ ...baseConfigShape(1), ...artSchema.shape });
@@ -37,7 +37,12 @@ export type ArtConfig = z.infer<typeof artDetectorSchema>;
 export type ArtInput = z.input<typeof artDetectorSchema>;
 
 function coreConfig(c: ArtConfig): Record<string, unknown> {
-  return { range: c.range, rangeMargin: c.rangeMargin, rangeMode: c.rangeMode, maxCategories: c.maxCategories };
+  return {
+    range: c.range,
+    rangeMargin: c.rangeMargin,
+    rangeMode: c.rangeMode,
+    maxCategories: c.maxCategories,
+  };
 }
 
 /**
