@@ -228,6 +228,7 @@ export type TrackingErrorCode =
   | 'run_not_active'
   | 'same_store'
   | 'schema_too_new'
+  | 'sql_connection_lost'
   | 'storage_denied'
   | 'storage_full'
   | 'store_not_found'

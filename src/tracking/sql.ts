@@ -24,7 +24,17 @@ import {
   type ValidBatch,
 } from './common.js';
 import { redactUri } from './open.js';
-import { migrate, nextSeqBase, num, numOrNull, parseSqlUri, pgExecutor, wrapDbError } from './sql-connect.js';
+import {
+  connectionLost,
+  isConnectionLost,
+  migrate,
+  nextSeqBase,
+  num,
+  numOrNull,
+  parseSqlUri,
+  pgExecutor,
+  wrapDbError,
+} from './sql-connect.js';
 import {
   SqlDialect,
   type SqlExecutor,
@@ -135,7 +145,13 @@ export class SqlStore implements Store {
   async query(text: string, values?: readonly unknown[]): Promise<SqlResult> {
     const ex = await this.executor();
     try {
-      return await ex.query(text, values);
+      try {
+        return await ex.query(text, values);
+      } catch (err) {
+        // a read is safe to send again on a fresh connection
+        if (!isConnectionLost(err)) throw err;
+        return await ex.query(text, values);
+      }
     } catch (err) {
       throw wrapDbError(err, 'query');
     }
@@ -154,6 +170,8 @@ export class SqlStore implements Store {
       out = opts.single ? await fn(ex.query, this.dialect) : await ex.tx((q) => fn(q, this.dialect));
       for (const s of this.dialect.refresh(tables)) await ex.query(s);
     } catch (err) {
+      // one statement outside a transaction: the server may have stored it before the connection went
+      if (opts.single && isConnectionLost(err)) throw connectionLost(err, 'unknown');
       throw wrapDbError(err, 'write');
     }
     return out;
