@@ -184,6 +184,7 @@ export class NumericError extends TsadError<NumericErrorCode> {}
  * `MlflowServerErrorCode` is the MLflow server's own `error_code` in lower case.
  */
 export type TrackingErrorCode =
+  | 'alias_moved'
   | 'artifact_conflict'
   | 'backend'
   | 'bad_model_loader'

@@ -2,7 +2,7 @@
  * Validation of everything a backend stores: keys, names, values, artifact paths, versions
  * (MLflow's limits, so every backend accepts exactly what an MLflow server accepts).
  */
-import type { TrackingErrorCode } from '../errors.js';
+import { TrackingError, type TrackingErrorCode } from '../errors.js';
 import {
   type MetricPoint,
   TrackingNotFoundError,
@@ -310,6 +310,20 @@ export function validateArtifactPath(path: unknown, opts: { reading?: boolean } 
 }
 
 /** Checks a version argument (positive integer). */
+/** `alias_moved`: a conditional `setAlias` found the alias somewhere else than expected. */
+export function aliasMoved(
+  name: string,
+  alias: string,
+  expected: number | null,
+  current: number | null,
+): TrackingError {
+  const where = (v: number | null) => (v === null ? 'unset' : `version ${v}`);
+  return new TrackingError(
+    'alias_moved',
+    `alias "${alias}" of model "${name}" is ${where(current)}, not ${where(expected)} as expected: another client moved it meanwhile; read it again and decide anew`,
+  );
+}
+
 export function validateVersion(version: unknown): number {
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
     throw invalid(
