@@ -36,6 +36,8 @@ export { registerRuns } from './cli/runs.js';
 export { registerSimulate } from './cli/simulate.js';
 export { registerSynth } from './cli/synth.js';
 export { loadNabRows } from './datasets/nab.js';
+export { ArtCore, artGeometry } from './detectors/art/core.js';
+export { artCausalRange } from './detectors/art/detector.js';
 export { DiscordCore } from './detectors/discord/core.js';
 export {
   calendarPeriodMs,
@@ -84,7 +86,7 @@ export {
   PROFILE_MIN_PER_BIN,
 } from './lab/candidates-kinds.js';
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
-export { nabResultPath } from './lab/nab-corpus-file.js';
+export { finiteRange, nabResultPath } from './lab/nab-corpus-file.js';
 export { nabAnomalyScore, PEAK_SPAN_MS, peakScores, runNabStream } from './lab/nab-stream.js';
 export {
   DETECTOR_RECIPES,

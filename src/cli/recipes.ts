@@ -11,6 +11,8 @@ export const RECIPE_NAMES = [
   'zmsLikelihood',
   'rcfLikelihood',
   'nabStream',
+  'art',
+  'artNab',
   'defaultLikelihood',
   'etsLikelihood',
   'changePoint',

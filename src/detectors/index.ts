@@ -1,4 +1,5 @@
 export { Rng } from '../math/rng.js';
+export { ArtDetector } from './art/detector.js';
 export { BaseDetector } from './base.js';
 export { type BaseDetectorConfig, baseConfigShape } from './base-config.js';
 export * from './changepoint/detector.js';

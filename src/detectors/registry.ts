@@ -5,6 +5,7 @@
  * on every entry (test/conformance/registered.test.ts).
  */
 import { ModelFormatError, TsadError } from '../errors.js';
+import { ArtDetector, loadArtDetector } from './art/detector.js';
 import { ChangePointDetector, loadChangePointDetector } from './changepoint/detector.js';
 import { defaultDetector } from './default.js';
 import { DiscordDetector, loadDiscordDetector } from './discord/detector.js';
@@ -86,6 +87,14 @@ export const DETECTORS: readonly DetectorEntry[] = [
     load: (c, s, b) => loadNabStreamDetector(c, s, b),
     example: (o) => new NabStreamDetector({ historyWindow: 500, zWindow: 200, learningPeriod: 50, ...o }),
     seeded: false,
+  },
+  {
+    type: 'ArtDetector',
+    load: (c, s, b) => loadArtDetector(c, s, b),
+    example: (o) => new ArtDetector({ ...o }),
+    seeded: false,
+    // its training part is its probationary period, where it never alarms: train scores all 0
+    labelsTrainThreshold: false,
   },
   {
     type: 'RollingMad',

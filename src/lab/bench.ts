@@ -252,7 +252,10 @@ interface RunManifest {
 }
 
 function recipeFingerprint(recipe: string, seed: number): string {
-  const built = RECIPES[recipe as keyof typeof RECIPES].build({ seed }) as { config?: unknown };
+  // the file's range (`artNab`) is per-file data, not a setting: a placeholder keeps such recipes buildable
+  const built = RECIPES[recipe as keyof typeof RECIPES].build({ seed, range: [0, 1] }) as {
+    config?: unknown;
+  };
   const text = JSON.stringify({ recipe, seed, mapping: recipeMapping(recipe), config: built.config ?? null });
   return createHash('sha256').update(text).digest('hex');
 }

@@ -1,3 +1,4 @@
+import { ArtDetector } from '../detectors/art/detector.js';
 import { ChangePointDetector } from '../detectors/changepoint/detector.js';
 import { defaultDetector } from '../detectors/default.js';
 import { DiscordDetector } from '../detectors/discord/detector.js';
@@ -40,6 +41,12 @@ export const SHAPE_8B_BUDGET = 200;
 
 export interface RecipeOptions {
   readonly seed?: number;
+  /**
+   * The whole file's [min, max], which NAB's rules let every detector know (NAB's runner hands each
+   * detector the file's inputMin/inputMax). Only the NAB corpus runner (`runNabFile`) fills it, and
+   * only the `artNab` recipe reads it.
+   */
+  readonly range?: readonly [number, number];
 }
 
 /** A named recipe: how to build the detector and how its scores map to NAB's [0, 1]. */
@@ -89,6 +96,24 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     description: 'RandomCutForest + likelihood mapping',
   },
   nabStream: { build: () => new NabStreamDetector(), mapping: 'identity', description: 'NabStreamDetector' },
+  art: {
+    build: () => new ArtDetector(),
+    mapping: 'identity',
+    description: "ArtDetector (ARTime's method; causal range: the training part's, widened)",
+  },
+  artNab: {
+    build: (o) => {
+      if (!o.range) {
+        throw new ConfigError(
+          'bad_option',
+          "the artNab recipe needs the file's [min, max], which only the NAB corpus runner provides (tsad bench, tsad nab run); use the art recipe elsewhere",
+        );
+      }
+      return new ArtDetector({ range: [o.range[0], o.range[1]] });
+    },
+    mapping: 'identity',
+    description: "ArtDetector with the file's min/max as its range (as NAB allows every detector)",
+  },
   defaultLikelihood: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
     mapping: 'likelihood',

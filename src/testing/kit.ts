@@ -41,7 +41,8 @@ export interface KitOptions {
   /**
    * Config overrides that give the detector a plain threshold rule (`{ threshold: { type:
    * 'threshold', ... } }` by default; the kit adds `almThreshold`). `null`: the detector's alarm
-   * level is fixed and labels do not train it, so the F1 clause is skipped (no tsad detector needs it).
+   * level is fixed and labels do not train it, so the F1 clause is skipped (ArtDetector: its train scores
+   * are all 0, the training part being its probationary period).
    */
   labelThreshold?: ((almThreshold: number) => Record<string, unknown>) | null;
   /** The calibrated train scores the alarm rule was trained on (default: the detector's `trainScores`). */

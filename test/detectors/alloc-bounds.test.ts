@@ -78,6 +78,15 @@ const CRAFTED: Record<string, () => unknown[]> = {
     claiming('DiscordDetector', HUGE_SHINGLE),
   ],
   RandomCutForest: () => [hugeForest()],
+  // its buffers are bounded by the geometry (at most 207 probationary blocks) and by the packed arrays'
+  // own lengths: a claimed training length of 2⁵² allocates nothing more, and is refused as inconsistent
+  ArtDetector: () => {
+    const file = claiming('ArtDetector', { maxCategories: 65_536 }) as {
+      state: { model: { core: Record<string, unknown> } };
+    };
+    file.state.model.core.trainLength = 2 ** 52;
+    return [file, claiming('ArtDetector', HUGE_SHINGLE)];
+  },
   Ensemble: () => {
     const m = hugeForest();
     const members = [m, m, m, m];

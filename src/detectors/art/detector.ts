@@ -1,0 +1,159 @@
+/**
+ * `ArtDetector`: an adaptive-resonance detector after the method of ARTime (docs/detectors.md, "ART"), as
+ * a spec. Its scores are ARTime's alarm confidences in [0, 1] already (runner mapping `identity`): 0 on
+ * every point but those where a new cluster raises an alarm. No calibrator; the default alarm rule fires
+ * on any raised alarm (score ≥ 1e-6).
+ *
+ * Training streams the training part through a fresh `ArtCore` whose probationary period is that part
+ * (ARTime's probationary batch happens inside it); `score(ts)` scores `ts` on a copy of the state (points
+ * of `prev` after the model's last one are learned first), so it equals pushing `ts` into `stream()`.
+ * The model has no time-dependent state: gaps never reset it.
+ */
+import { z } from 'zod';
+import { ModelFormatError } from '../../errors.js';
+import type { TimeSeries } from '../../series/types.js';
+import { baseConfigShape } from '../base-config.js';
+import { decodeFloat, encodeFloat, jsonFloat, jsonObject } from '../json.js';
+import type { DetectorLoader } from '../registry.js';
+import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
+import type { RawStreamer } from '../streaming.js';
+import { ART_MIN_TRAIN, ArtCore, artSchema } from './core.js';
+
+const artDetectorSchema = z.strictObject({ ...baseConfigShape(1), ...artSchema.shape });
+
+/** Below every confidence ARTime reports (they are rounded to 6 digits): "any raised alarm". */
+export const ART_ALARM_LEVEL = 1e-6;
+
+function withAnyAlarmRule(cfg: unknown): unknown {
+  if (cfg === null || cfg === undefined) cfg = {};
+  if (typeof cfg !== 'object' || Array.isArray(cfg)) return cfg;
+  const c = cfg as Record<string, unknown>;
+  if (c.threshold !== undefined) return c;
+  return { ...c, threshold: { type: 'threshold', almThreshold: ART_ALARM_LEVEL, absScore: false } };
+}
+
+export type ArtConfig = z.infer<typeof artDetectorSchema>;
+export type ArtInput = z.input<typeof artDetectorSchema>;
+
+function coreConfig(c: ArtConfig): Record<string, unknown> {
+  return { range: c.range, rangeMargin: c.rangeMargin, maxCategories: c.maxCategories };
+}
+
+/**
+ * The causal range: the finite training values' [min, max] widened by `margin` of its span on each
+ * side (a constant training part: of max(|value|, 1)); [0, 0] when no value is finite.
+ */
+export function artCausalRange(v: ArrayLike<number>, margin: number): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (!Number.isFinite(x)) continue;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  if (lo > hi) return [0, 0];
+  const span = hi > lo ? hi - lo : Math.max(Math.abs(hi), 1);
+  const a = lo - margin * span;
+  const b = hi + margin * span;
+  return Number.isFinite(a) && Number.isFinite(b) ? [a, b] : [lo, hi];
+}
+
+const artStateSchema = z.object({ core: jsonObject, lastLearned: jsonFloat });
+type ArtState = z.infer<typeof artStateSchema>;
+
+class ArtRaw implements SeriesModel<ArtState> {
+  private scratch: ArtCore | null = null;
+
+  constructor(
+    private readonly config: ArtConfig,
+    public core: ArtCore,
+    private lastLearned = Number.NEGATIVE_INFINITY,
+  ) {}
+
+  fit(ts: TimeSeries): TimeSeries {
+    const core = new ArtCore(coreConfig(this.config));
+    const [lo, hi] = this.config.range ?? artCausalRange(ts.v, this.config.rangeMargin);
+    core.begin(ts.v.length, lo, hi);
+    const raw = new Float64Array(ts.v.length);
+    for (let i = 0; i < ts.v.length; i++) raw[i] = core.push(ts.v[i]);
+    this.core = core;
+    this.lastLearned = ts.t.length ? ts.t[ts.t.length - 1] : Number.NEGATIVE_INFINITY;
+    return { t: ts.t.slice(), v: raw };
+  }
+
+  score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+    const core = this.core;
+    if (prev) for (let i = 0; i < prev.v.length; i++) if (prev.t[i] > this.lastLearned) core.push(prev.v[i]);
+    const out = new Float64Array(ts.v.length);
+    for (let i = 0; i < ts.v.length; i++) out[i] = core.push(ts.v[i]);
+    if (ts.t.length) this.lastLearned = Math.max(this.lastLearned, ts.t[ts.t.length - 1]);
+    return { t: ts.t, v: out };
+  }
+
+  streamer(): RawStreamer {
+    return {
+      check: () => false,
+      pushRaw: (t, v) => {
+        this.lastLearned = t;
+        return this.core.push(v);
+      },
+      peekRaw: (_t, v) => {
+        this.scratch ??= new ArtCore(coreConfig(this.config));
+        this.scratch.copyFrom(this.core);
+        return this.scratch.push(v);
+      },
+      learnRaw: (t, v) => {
+        this.core.push(v);
+        this.lastLearned = t;
+      },
+    };
+  }
+
+  copy(): ArtRaw {
+    const core = new ArtCore(coreConfig(this.config));
+    core.copyFrom(this.core);
+    return new ArtRaw(this.config, core, this.lastLearned);
+  }
+
+  toState(): ArtState {
+    return { core: this.core.toJSON(), lastLearned: encodeFloat(this.lastLearned) } as ArtState;
+  }
+}
+
+/** The ArtDetector spec (see docs/detectors.md); its first state is the spec runtime's version 2. */
+export const artSpec = defineDetector({
+  type: 'ArtDetector',
+  level: 'series',
+  config: z.preprocess(withAnyAlarmRule, artDetectorSchema),
+  state: artStateSchema,
+  calibrated: false,
+  minTrainPoints: () => ({
+    points: ART_MIN_TRAIN,
+    reason:
+      'the training part is its probationary period, whose initial vigilance needs a few feature windows',
+  }),
+  create: (c) => new ArtRaw(c, new ArtCore(coreConfig(c))),
+  fromState: (s, { config, path }) => {
+    const core = new ArtCore(coreConfig(config));
+    core.restore(s.core, `${path}.core`);
+    const lastLearned = decodeFloat(s.lastLearned, `${path}.lastLearned`);
+    if (Number.isNaN(lastLearned) || lastLearned === Number.POSITIVE_INFINITY)
+      throw new ModelFormatError('bad_field', `${path}.lastLearned: expected a time in epoch ms`);
+    return new ArtRaw(config, core, lastLearned);
+  },
+});
+
+export class ArtDetector extends SpecDetector<ArtConfig, ArtRaw> {
+  constructor(cfg: ArtInput = {}) {
+    super(artSpec, cfg);
+  }
+
+  /** Loads an ArtDetector model file (any other type is a ModelFormatError). */
+  static load(json: unknown): ArtDetector {
+    return loadAs(json, artSpec, ArtDetector);
+  }
+}
+
+/** The model-file loader of ArtDetector (listed in registry.ts). */
+export const loadArtDetector: DetectorLoader = specLoader((c) => new ArtDetector(c as ArtInput));

@@ -1,0 +1,137 @@
+/**
+ * ArtDetector (docs/detectors.md, "ART"): the probationary geometry, the causal range, alarms only on
+ * block-closing points, the category cap, model-file round trips, and the artNab recipe's range hook.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ArtDetector } from '../../src/detectors/index.js';
+import { ConfigError, DetectorError, loadModel } from '../../src/index.js';
+import { ArtCore, artCausalRange, artGeometry, finiteRange, makeDetector } from '../../src/internal.js';
+
+function series(n: number, f: (i: number) => number): { t: Float64Array; v: Float64Array } {
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    t[i] = 1_600_000_000_000 + i * 300_000;
+    v[i] = f(i);
+  }
+  return { t, v };
+}
+
+/** A deterministic pseudo-random sequence in [0, 1) (a linear congruential generator). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const wave = (i: number): number => 10 + Math.sin(i / 20) + 0.1 * Math.sin(i * 1.7);
+
+describe('ArtDetector', () => {
+  it('derives ARTime’s geometry from the training length (even part, step floor(L/104), blocks floor(L/step))', () => {
+    // values worked by hand from the formulas of docs/detectors.md
+    expect(artGeometry(750)).toEqual({ probation: 750, step: 7, trendWindow: 107 });
+    expect(artGeometry(451)).toEqual({ probation: 450, step: 4, trendWindow: 112 });
+    expect(artGeometry(600)).toEqual({ probation: 600, step: 5, trendWindow: 120 });
+    expect(artGeometry(100)).toEqual({ probation: 100, step: 1, trendWindow: 100 });
+  });
+
+  it('widens the training range by the margin of its span on each side', () => {
+    expect(artCausalRange([2, 4, Number.NaN, 3], 0.25)).toEqual([1.5, 4.5]);
+    expect(artCausalRange([5, 5], 0.5)).toEqual([2.5, 7.5]);
+    expect(artCausalRange([0, 0], 0.25)).toEqual([-0.25, 0.25]);
+    expect(artCausalRange([Number.NaN], 0.25)).toEqual([0, 0]);
+  });
+
+  it('refuses a training part shorter than 32 points as too few points', () => {
+    const d = new ArtDetector();
+    const s = series(31, wave);
+    expect(() => d.train(s)).toThrow(DetectorError);
+    try {
+      d.train(s);
+    } catch (e) {
+      expect((e as DetectorError).code).toBe('too_few_points');
+      expect((e as Error).message).toContain('needs at least 32 training points, got 31');
+    }
+    expect(d.minTrainPoints().points).toBe(32);
+    new ArtDetector().train(series(32, wave));
+  });
+
+  it('flags a level shift after a periodic training part, and only there', () => {
+    const n = 4000;
+    const s = series(n, (i) => wave(i) + (i >= 3000 && i < 3020 ? 5 : 0));
+    const d = new ArtDetector();
+    d.train({ t: s.t.subarray(0, 600), v: s.v.subarray(0, 600) });
+    const out = d.score({ t: s.t.subarray(600), v: s.v.subarray(600) }).v;
+    const hits: number[] = [];
+    out.forEach((x, k) => {
+      if (x > 0) hits.push(600 + k);
+    });
+    expect(hits.length).toBeGreaterThan(0);
+    for (const h of hits) expect(h >= 3000 && h < 3100).toBe(true);
+  });
+
+  it('scores only points that close a block, in [0, 1]', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 40, max: 900 }), (seed, train) => {
+        const r = lcg(seed);
+        const s = series(train + 600, (i) => Math.sin(i / 7) + (r() < 0.02 ? 5 * r() : 0.2 * r()));
+        const d = new ArtDetector();
+        d.train({ t: s.t.subarray(0, train), v: s.v.subarray(0, train) });
+        const { step } = artGeometry(train);
+        const out = d.score({ t: s.t.subarray(train), v: s.v.subarray(train) }).v;
+        for (let k = 0; k < out.length; k++) {
+          expect(out[k] >= 0 && out[k] <= 1).toBe(true);
+          if ((train + k + 1) % step !== 0) expect(out[k]).toBe(0);
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('holds at most maxCategories categories: at the cap a new one overwrites the least recently used', () => {
+    const r = lcg(7);
+    const core = new ArtCore({ maxCategories: 16 });
+    core.begin(200, 0, 1);
+    const counts: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const x = core.push(r());
+      expect(x >= 0 && x <= 1).toBe(true);
+      if (i % 500 === 499) counts.push(core.categories);
+    }
+    // white noise keeps making categories: the memory reaches the cap and stays there
+    expect(counts[counts.length - 1]).toBe(16);
+    expect(Math.max(...counts)).toBe(16);
+    // the state stays a valid model file at the cap
+    const copy = new ArtCore({ maxCategories: 16 });
+    copy.restore(JSON.parse(JSON.stringify(core.toJSON())), 'core');
+    for (let i = 0; i < 300; i++) {
+      const v = r();
+      expect(copy.push(v)).toBe(core.push(v));
+    }
+  });
+
+  it('a saved model scores the rest of a stream exactly as the original does', () => {
+    const r = lcg(11);
+    const s = series(3000, (i) => wave(i) + (r() < 0.01 ? 4 : 0.05 * r()));
+    const d = new ArtDetector();
+    d.train({ t: s.t.subarray(0, 450), v: s.v.subarray(0, 450) });
+    const a = d.stream();
+    for (let i = 450; i < 1500; i++) a.push(s.t[i], s.v[i]);
+    const loaded = loadModel(JSON.stringify(a.toJSON())) as ArtDetector;
+    expect(loaded).toBeInstanceOf(ArtDetector);
+    const b = loaded.stream();
+    for (let i = 1500; i < 3000; i++) expect(b.push(s.t[i], s.v[i]).score).toBe(a.push(s.t[i], s.v[i]).score);
+  });
+
+  it('the artNab recipe takes the range the NAB runner hands it, and refuses to run without one', () => {
+    expect(() => makeDetector('artNab')).toThrow(ConfigError);
+    const d = makeDetector('artNab', { range: [-1, 3] }) as ArtDetector;
+    expect(d.config.range).toEqual([-1, 3]);
+    expect((makeDetector('art') as ArtDetector).config.range).toBeNull();
+    expect(finiteRange([3, Number.NaN, -2, 7])).toEqual([-2, 7]);
+    expect(finiteRange([Number.NaN])).toBeUndefined();
+  });
+});
