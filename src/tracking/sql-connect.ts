@@ -65,6 +65,9 @@ export function parseSqlUri(uri: string): {
 
 const ignore = (): void => undefined;
 
+/** Connections in the pool; a call lost on a connection the server ended is sent again up to this many times (every idle one may be dead). */
+export const POOL_SIZE = 4;
+
 export async function pgExecutor(
   connectionString: string,
   transactions: boolean,
@@ -82,7 +85,7 @@ export async function pgExecutor(
   const Pool = pg.default.Pool;
   const pool = new Pool({
     connectionString,
-    max: 4,
+    max: POOL_SIZE,
     connectionTimeoutMillis: timeouts.connectTimeoutMs,
     // the server ends a statement after this long; the client gives up a little later (a frozen server)
     ...(timeouts.statementTimeoutMs > 0
@@ -100,7 +103,7 @@ export async function pgExecutor(
       if (!transactions) return fn(query);
       // A connection the server ended (a restart, `pg_terminate_backend`, a proxy's idle timeout) fails
       // the first statement sent on it. Before COMMIT is sent, nothing of the transaction is stored, so
-      // it runs once more on a fresh connection; a connection lost during COMMIT leaves the outcome
+      // it runs again on another connection (each dead one is dropped; at most POOL_SIZE more times); a connection lost during COMMIT leaves the outcome
       // unknown and is reported as such (`sql_connection_lost`).
       for (let attempt = 0; ; attempt++) {
         const client = await pool.connect();
@@ -128,7 +131,7 @@ export async function pgExecutor(
           if (!broken) client.off('error', ignore);
           client.release(broken);
           if (isConnectionLost(err)) {
-            if (!committing && attempt === 0) continue;
+            if (!committing && attempt < POOL_SIZE) continue;
             throw connectionLost(err, committing ? 'unknown' : 'not_stored');
           }
           throw err;

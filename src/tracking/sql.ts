@@ -31,6 +31,7 @@ import {
   nextSeqBase,
   num,
   numOrNull,
+  POOL_SIZE,
   parseSqlUri,
   pgExecutor,
   wrapDbError,
@@ -145,12 +146,13 @@ export class SqlStore implements Store {
   async query(text: string, values?: readonly unknown[]): Promise<SqlResult> {
     const ex = await this.executor();
     try {
-      try {
-        return await ex.query(text, values);
-      } catch (err) {
-        // a read is safe to send again on a fresh connection
-        if (!isConnectionLost(err)) throw err;
-        return await ex.query(text, values);
+      // a read is safe to send again on another connection (each dead one is dropped)
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await ex.query(text, values);
+        } catch (err) {
+          if (!isConnectionLost(err) || attempt >= POOL_SIZE) throw err;
+        }
       }
     } catch (err) {
       throw wrapDbError(err, 'query');
