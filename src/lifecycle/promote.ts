@@ -308,11 +308,12 @@ export async function rollback(
   }
   const to = Number(prev);
   const reason = `rolled back: ${alias} moved from version ${current} back to ${to}`;
+  // only from the version this rollback read: of two rollbacks at once, the second fails with
+  // alias_moved instead of stepping back from a version that is no longer the current one; the alias
+  // moves first, so a rollback that fails leaves no `rolled_back` tag on a version still serving
+  await tracker.setAlias(name, alias, to, { expected: current });
   await tracker.setModelVersionTag(name, current, VERSION_TAGS.decision, 'rolled_back');
   await tracker.setModelVersionTag(name, current, VERSION_TAGS.reason, reason);
-  // only from the version this rollback read: of two rollbacks at once, the second fails with
-  // alias_moved instead of stepping back from a version that is no longer the current one
-  await tracker.setAlias(name, alias, to, { expected: current });
   const runId = await recordDecision(tracker, opts.experiment ?? `${name}-promotion`, {
     name,
     alias,

@@ -286,6 +286,36 @@ describe('promote and rollback on every tracker backend', () => {
     await tracker.close();
   });
 
+  it('a rollback that finds the alias moved (alias_moved) tags nothing rolled_back', async () => {
+    const tracker = openTracker('memory:');
+    const name = 'rollback-race';
+    const one = await register(tracker, name, 12);
+    const two = await register(tracker, name, 4);
+    const three = await register(tracker, name, 4);
+    await promote({ tracker, name, challenger: one, force: true });
+    await promote({ tracker, name, challenger: two, force: true });
+    // another process moves the alias after this rollback read it (between its reads and its move)
+    let moved = false;
+    const racing = new Proxy(tracker, {
+      get(target, prop, recv) {
+        const f = Reflect.get(target, prop, recv);
+        if (prop === 'getModelVersionTags' && !moved) {
+          return async (...args: Parameters<Tracker['getModelVersionTags']>) => {
+            const tags = await target.getModelVersionTags(...args);
+            moved = true;
+            await target.setAlias(name, 'champion', three);
+            return tags;
+          };
+        }
+        return typeof f === 'function' ? f.bind(target) : f;
+      },
+    });
+    await expect(rollback(racing, name)).rejects.toMatchObject({ code: 'alias_moved' });
+    expect((await tracker.getModelVersion(name, 'champion')).version).toBe(three);
+    expect((await tracker.getModelVersionTags(name, two))[VERSION_TAGS.decision]).toBe('promoted');
+    await tracker.close();
+  });
+
   it('rejects bad options before writing anything', async () => {
     const tracker = openTracker('memory:');
     await expect(
