@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
-import { intOption } from './options.js';
+import { intOption, listOption } from './options.js';
 import { LOCATE_ONLY_NAMES, RECIPE_HELP } from './recipes.js';
 
 /** `tsad bench --corpus DIR`: NAB-rules benchmark (or locate mode) over any corpus in NAB's layout. */
@@ -17,8 +17,13 @@ export function registerBench(program: Command): void {
     .option(
       '-d, --detector <names>',
       `comma-separated recipes: ${RECIPE_HELP}; with --locate also ${LOCATE_ONLY_NAMES.join(', ')} (floor rows are added; default: default, or discordTwoSided with --locate)`,
+      listOption('recipes'),
     )
-    .option('--files <paths>', 'comma-separated corpus files (the run is labelled partial)')
+    .option(
+      '--files <paths>',
+      'comma-separated corpus files (the run is labelled partial)',
+      listOption('files'),
+    )
     .option(
       '-o, --out <dir>',
       'results root (default: bench/results/corpus/<corpus folder name>; the corpus is never written to)',
@@ -43,8 +48,8 @@ export function registerBench(program: Command): void {
       // that (docs/evaluation.md, shape round), and locating is offline, so it compares each test
       // subsequence with its past and its future (locate round 4); the default ensemble is the
       // streaming all-rounder
-      const detectors = String(o.detector ?? (o.locate ? 'discordTwoSided' : 'default')).split(',');
-      const files = o.files ? String(o.files).split(',') : undefined;
+      const detectors: string[] = o.detector ?? [o.locate ? 'discordTwoSided' : 'default'];
+      const files: string[] | undefined = o.files;
       const offline = detectors.filter((d) => (LOCATE_ONLY_NAMES as readonly string[]).includes(d));
       if (!o.locate && offline.length > 0) {
         throw new ConfigError(

@@ -43,6 +43,7 @@ export async function readSeriesCsv(path: string, o: CsvColumnOptions): Promise<
 const CLI_HINTS: readonly [RegExp, string][] = [
   [/pass nonFinite: .*$/, 'pass --missing drop (skip such rows) or --missing interpolate'],
   [/pass timeUnit: 'ms' \| 's'/, 'pass --time-unit ms or --time-unit s'],
+  [/pass timeUnit: '(ms|s)'$/, 'pass --time-unit $1'],
   [/, or pass header: false .*$/, ''],
   [/pass (time|value): NAME or 0-based INDEX/, 'pass --$1 NAME or --$1 INDEX (0-based)'],
 ];
@@ -72,27 +73,33 @@ export async function readLabelsCsv(
   o: CsvColumnOptions,
   on?: Float64Array,
 ): Promise<TimeSeries> {
-  const [{ readCsv }, { SeriesError }] = await Promise.all([
+  const [{ readCsv, readCsvRows }, { SeriesError }] = await Promise.all([
     import('../series/csv.js'),
     import('../errors.js'),
   ]);
-  const ts = await readCsv(path, {
+  const opts = {
     ...(o.time !== undefined ? { time: column(o.time) } : {}),
     value: column(labels),
     ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
-    onWarning: () => {},
-  }).catch(async (err: unknown) => {
+  };
+  // the raw rows first, with their line numbers: an empty or NaN label is a label error here, not
+  // the value column's non_finite (whose hint, --missing, is about values)
+  const rows = await readCsvRows(path, opts).catch(async (err: unknown) => {
     throw await withCliHints(err);
   });
-  for (let i = 0; i < ts.v.length; i++) {
-    const x = ts.v[i];
+  for (let i = 0; i < rows.v.length; i++) {
+    const x = rows.v[i];
     if (x !== 0 && x !== 1) {
+      const what = Number.isNaN(x) ? 'an empty or NaN cell' : String(x);
       throw new SeriesError(
         'bad_value',
-        `${path}: the label column ${JSON.stringify(labels)} holds ${x} at ${new Date(ts.t[i]).toISOString()}; labels must be 0 (normal) or 1 (anomaly): name the label column with --labels`,
+        `${path}: the label column ${JSON.stringify(labels)} holds ${what} at ${Math.abs(rows.t[i]) <= 8.64e15 ? new Date(rows.t[i]).toISOString() : rows.t[i]} (line ${rows.line[i]}); labels must be 0 (normal) or 1 (anomaly): fix that row, or name the label column with --labels`,
       );
     }
   }
+  const ts = await readCsv(path, { ...opts, onWarning: () => {} }).catch(async (err: unknown) => {
+    throw await withCliHints(err);
+  });
   return on && on.length !== ts.t.length ? onTimes(ts, on) : ts;
 }
 
@@ -122,6 +129,13 @@ export async function timeOption(flag: string, raw: string): Promise<number> {
     throw new ConfigError(
       'invalid_option',
       `${flag} ${JSON.stringify(raw)} is not a time; give ISO 8601 (2024-05-01, 2024-05-01T12:00:00Z) or epoch milliseconds`,
+    );
+  }
+  // what series() refuses as epoch_seconds (1e8 to 1e11 ms: 1970-01-02 to 1973-03-03)
+  if (/^\d+$/.test(s) && ms >= 1e8 && ms < 1e11) {
+    throw new ConfigError(
+      'invalid_option',
+      `${flag} ${s} reads as ${new Date(ms).toISOString()} in epoch milliseconds; it looks like epoch seconds: give ${s}000 or an ISO 8601 time`,
     );
   }
   return ms;

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Tracker } from '../tracking/tracker.js';
-import { defaultThreads, defaultWorkers, intOption, runScript } from './options.js';
+import { defaultThreads, defaultWorkers, intOption, listOption, runScript } from './options.js';
 import { RECIPE_NAMES } from './recipes.js';
 
 /** Options and action of the machine-temperature experiment (`tsad nab machine-temperature`, `npm run nab`). */
@@ -21,6 +21,7 @@ export function configureMachineTemperature(cmd: Command): Command {
     .option(
       '--retrain <plans>',
       `simulate live deployment with retraining: comma-separated <every>:<window> plans (once, 7d:expanding, 1d:sliding:14d, drift:expanding, …) or all`,
+      listOption('plans'),
     )
     .option(
       '--threads <n>',
@@ -39,7 +40,7 @@ export function configureMachineTemperature(cmd: Command): Command {
           './nab/machine-temperature-retrain.js'
         );
         const rows = await runMachineTemperatureRetrain({
-          plans: String(o.retrain).split(','),
+          plans: o.retrain,
           detector: o.detector,
           seed: o.seed,
           data: o.data,

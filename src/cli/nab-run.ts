@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { intOption, runScript } from './options.js';
+import { intOption, listOption, runScript } from './options.js';
 import { CORPUS_RECIPE_NAMES, RECIPE_HELP } from './recipes.js';
 
 /** Adds the `run` options and action to a command (shared by `tsad nab run` and `npm run nab:corpus`). */
@@ -9,9 +9,10 @@ export function configureNabRun(cmd: Command): Command {
     .option(
       '-d, --detector <names>',
       `comma-separated recipes: ${RECIPE_HELP} (default: ${CORPUS_RECIPE_NAMES.join(',')})`,
+      listOption('recipes'),
     )
     .option('-o, --out <dir>', 'results root (NAB layout below it)', 'bench/results/nab')
-    .option('--files <paths>', 'comma-separated corpus files (default: all 58)')
+    .option('--files <paths>', 'comma-separated corpus files (default: all 58)', listOption('files'))
     .option(
       '--force',
       're-run every file (without it, a result file is reused while its recipe, seed and data file are unchanged)',
@@ -27,9 +28,9 @@ export function configureNabRun(cmd: Command): Command {
     .action(async (o) => {
       const { formatScoreboard, formatTimings, runNabCorpus } = await import('./nab/nab-corpus.js');
       const report = await runNabCorpus({
-        detectors: o.detector ? String(o.detector).split(',') : undefined,
+        detectors: o.detector,
         outDir: o.out,
-        files: o.files ? String(o.files).split(',') : undefined,
+        files: o.files,
         force: Boolean(o.force),
         workers: o.workers,
         seed: o.seed,

@@ -35,6 +35,26 @@ export function intOption(min?: number, max?: number): (value: string) => number
   return boundedOption('an integer', Number.isSafeInteger, min, max);
 }
 
+/**
+ * A commander argument parser for comma-separated names (`-d zms, default`, `--files a.csv,b.csv`):
+ * each name trimmed, empty ones (a trailing comma) dropped; a name given twice, or no name at all,
+ * is refused (exit 2) instead of running a recipe twice or looking up "" or " default".
+ */
+export function listOption(what: string): (value: string) => string[] {
+  return (value) => {
+    const names = value
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    if (names.length === 0)
+      throw new InvalidArgumentError(`expected comma-separated ${what}, got "${value}".`);
+    const twice = names.find((x, i) => names.indexOf(x) !== i);
+    if (twice !== undefined)
+      throw new InvalidArgumentError(`"${twice}" is given twice; name each of the ${what} once.`);
+    return names;
+  };
+}
+
 /** A commander argument parser for finite numbers in [`min`, `max`] (either bound optional). */
 export function numberOption(min?: number, max?: number): (value: string) => number {
   return boundedOption('a number', Number.isFinite, min, max);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SynthKind } from '../lab/synth.js';
-import { intOption, numberOption } from './options.js';
+import { intOption, listOption, numberOption } from './options.js';
 
 /** The anomaly kinds (the same list as `SYNTH_KINDS`; kept here so `tsad --help` loads no generator code). */
 const KINDS = 'spike,dip,levelShiftUp,levelShiftDown,drift,varianceBurst,flatline,frequencyChange';
@@ -17,7 +17,7 @@ export function registerSynth(program: Command): void {
     .option('--per-kind <n>', 'anomalous files per kind', intOption(0), 5)
     .option('--clean <n>', 'anomaly-free files', intOption(0), 8)
     .option('--length <n>', 'points per file', intOption(200), 3000)
-    .option('--kinds <list>', `comma-separated kinds (default all: ${KINDS})`)
+    .option('--kinds <list>', `comma-separated kinds (default all: ${KINDS})`, listOption('kinds'))
     .option(
       '--noise-scale <x>',
       'factor on every file noise, in [0, 1] (e.g. 0.02: near-noiseless cycles)',
@@ -32,7 +32,7 @@ export function registerSynth(program: Command): void {
           perKind: number;
           clean: number;
           length: number;
-          kinds?: string;
+          kinds?: string[];
           noiseScale: number;
         },
       ) => {
@@ -42,7 +42,7 @@ export function registerSynth(program: Command): void {
           perKind: o.perKind,
           clean: o.clean,
           length: o.length,
-          kinds: o.kinds ? (o.kinds.split(',') as SynthKind[]) : undefined,
+          kinds: o.kinds as SynthKind[] | undefined,
           noiseScale: o.noiseScale,
         });
         try {

@@ -41,6 +41,21 @@ export interface TrainCliResult {
   warnings: string[];
 }
 
+/**
+ * `-o` naming the data file itself (a slip of tab completion) would replace the user's data with the
+ * model: refused before anything is read or written (the same file also through another path or link).
+ */
+async function refuseOutputOverInput(out: string, data: string): Promise<void> {
+  const [{ stat }, { ConfigError }] = await Promise.all([import('node:fs/promises'), import('../errors.js')]);
+  const [a, b] = await Promise.all([stat(out).catch(() => null), stat(data).catch(() => null)]);
+  if (a && b && a.isFile() && a.dev === b.dev && a.ino === b.ino) {
+    throw new ConfigError(
+      'bad_option',
+      `-o ${out} is the data file ${data}: the model would replace your data; give another path such as model.json`,
+    );
+  }
+}
+
 export async function trainCommand(path: string, o: TrainCliOptions): Promise<TrainCliResult> {
   const { ConfigError } = await import('../errors.js');
   if (o.register && !o.track) {
@@ -62,6 +77,7 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
     );
   }
   await checkTimeUnit(o.timeUnit);
+  if (o.out) await refuseOutputOverInput(o.out, path);
   const until = o.until !== undefined ? await timeOption('--until', o.until) : undefined;
   progress(o.quiet, `reading ${path}`);
   const all = await readSeriesCsv(path, o);

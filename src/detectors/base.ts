@@ -49,6 +49,32 @@ import type {
   TrainOptions,
 } from './types.js';
 
+const STREAM_OPTIONS: readonly string[] = ['gap', 'warmup'];
+
+/**
+ * `stream()` options are checked like a config: JavaScript callers can pass anything, and an
+ * ignored key would give a fresh stream without a word (`model.stream(checkpoint)` looks like a
+ * resume but is not one).
+ */
+function checkStreamOptions(opts: unknown): void {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts))
+    throw new DetectorError(
+      'bad_option',
+      `stream() takes an options object { gap, warmup } (or nothing), got ${Array.isArray(opts) ? 'an array' : JSON.stringify(opts)}`,
+    );
+  if ((opts as { format?: unknown }).format === 'tsad-model')
+    throw new DetectorError(
+      'bad_option',
+      'stream() was given a model file (a checkpoint from toJSON()), not its options { gap, warmup }: to resume a checkpoint, loadModel(checkpoint).stream()',
+    );
+  for (const key of Object.keys(opts))
+    if (!STREAM_OPTIONS.includes(key))
+      throw new DetectorError(
+        'bad_option',
+        `unknown stream option ${JSON.stringify(key)}: stream() takes ${STREAM_OPTIONS.join(', ')}`,
+      );
+}
+
 export abstract class BaseDetector<C extends BaseDetectorConfig> implements Detector<C>, StreamingDetector {
   readonly type: string;
   readonly config: Readonly<C>;
@@ -379,6 +405,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
    */
   stream(opts: StreamOptions = {}): StreamScorer {
     this.requireTrained();
+    checkStreamOptions(opts);
     const gap = opts.gap ?? 'reset';
     if (gap !== 'reset' && gap !== 'error')
       throw new DetectorError(

@@ -66,8 +66,9 @@ export interface Recipe {
 export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   default: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
-    mapping: 'online',
-    description: 'defaultDetector() + online mapping (its score calibrated again online, 2Φ(|z|)−1)',
+    mapping: 'onlinePeak',
+    description:
+      "defaultDetector() + onlinePeak mapping (its score calibrated again online, 2Φ(|z|)−1, kept on each excursion's rising front; round 16c)",
   },
   isolationForest: {
     build: (o) => new IsolationForest({ seed: o.seed ?? 0 }),
@@ -383,7 +384,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultOnline: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
     mapping: 'online',
-    description: 'the same as `default` (its name from round 4, when `default` mapped with 2Φ(|s|)−1)',
+    description:
+      "defaultDetector() + online mapping (2Φ(|z|)−1 on every row): `default`'s mapping from round 4 to round 16c",
   },
   defaultFlatOnline: {
     build: (o) => defaultFlatDetector(o.seed ?? 0),
@@ -435,8 +437,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultPeak: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
     mapping: 'onlinePeak',
-    description:
-      "round 13d: defaultDetector() + onlinePeak mapping (online, kept on each excursion's rising front)",
+    description: 'the same as `default` since round 16c (round 13d named it)',
   },
   defaultAlarmMap: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),

@@ -268,6 +268,12 @@ export function synthCorpus(opts: SynthOptions): SynthCorpus {
       );
     }
   }
+  if (perKind * kinds.length + clean === 0) {
+    throw new ConfigError(
+      'bad_synth_option',
+      `synth: no file to write (perKind ${perKind} × ${kinds.length} kinds + clean ${clean}); ask for at least one with --per-kind or --clean`,
+    );
+  }
   const r = new Rng(opts.seed);
   const files: SynthFile[] = [];
   const pad = (i: number) => String(i).padStart(2, '0');

@@ -84,15 +84,37 @@ export async function readCsvRows(path: string, opts: ReadCsvOptions = {}): Prom
   try {
     size = (await stat(path)).size;
   } catch (err) {
-    throw new SeriesError('read_failed', `cannot read CSV file ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw readFailed(path, err);
   }
   const fast = await readFast(path, size, opts);
   return fast ?? (await readWithCsvParse(path, size, opts));
 }
 
+/** What to do about a file that cannot be read, by its system error code. */
+const READ_HINTS: Record<string, string> = {
+  ENOENT: 'there is no such file: check the path (relative paths start at the working directory)',
+  EISDIR: 'it is a folder, not a file: give the path of a CSV file',
+  EACCES: 'permission denied: make it readable by this user',
+  EPERM: 'permission denied: make it readable by this user',
+  ENOTDIR: 'a part of the path is a file, not a folder: check the path',
+  ELOOP: 'the path loops through symbolic links: check the path',
+};
+
+function readFailed(path: string, err: unknown): SeriesError {
+  const code = (err as { code?: unknown }).code;
+  const hint = typeof code === 'string' ? READ_HINTS[code] : undefined;
+  return new SeriesError(
+    'read_failed',
+    hint
+      ? `cannot read CSV file ${path}: ${hint} (${code})`
+      : `cannot read CSV file ${path}: ${(err as Error).message}`,
+    { cause: err },
+  );
+}
+
 class Growable {
+  /** Rows whose time field was a plain number read with `timeUnit`. */
+  numericTimes = 0;
   t: Float64Array;
   v: Float64Array;
   line: Uint32Array;
@@ -122,12 +144,45 @@ class Growable {
     this.line[this.n] = line;
     this.n++;
   }
-  result(path: string): CsvRows {
+  result(path: string, unit: ReadCsvOptions['timeUnit']): CsvRows {
     const n = this.n;
     if (n === 0) {
       throw new SeriesError('empty', `${path} has no data rows: the series is empty`);
     }
+    if (unit && this.numericTimes === n) checkTimeUnit(this.t.subarray(0, n), unit, path);
     return { t: this.t.slice(0, n), v: this.v.slice(0, n), line: this.line.slice(0, n), path };
+  }
+}
+
+/** Epoch ms of 1973-03-03 (1e11): numeric times all in [1e8, 1e11) ms are epoch seconds (as in `series()`). */
+const SECONDS_LO = 1e8;
+const SECONDS_HI = 1e11;
+
+/**
+ * Numeric times in the wrong unit parse without complaint but land in 1970 (seconds read as ms) or
+ * after the year 5138 (ms read as seconds). When every time field was a number, such a column is
+ * refused with the unit to pass instead.
+ */
+function checkTimeUnit(t: Float64Array, unit: 'ms' | 's', path: string): void {
+  let lo = t[0];
+  let hi = t[0];
+  for (let i = 1; i < t.length; i++) {
+    if (t[i] < lo) lo = t[i];
+    if (t[i] > hi) hi = t[i];
+  }
+  const iso = (x: number) => (Math.abs(x) <= 8.64e15 ? new Date(x).toISOString() : 'beyond any date');
+  const range = `${iso(lo)} to ${iso(hi)}`;
+  if (unit === 'ms' && lo >= SECONDS_LO && hi < SECONDS_HI) {
+    throw new SeriesError(
+      'epoch_seconds',
+      `${path}: the times ${lo} to ${hi} read as epoch milliseconds are ${range}; they look like epoch seconds: pass timeUnit: 's'`,
+    );
+  }
+  if (unit === 's' && lo >= SECONDS_HI * 1000) {
+    throw new SeriesError(
+      'bad_timestamp',
+      `${path}: the times ${lo / 1000} to ${hi / 1000} read as epoch seconds are ${range}; they look like epoch milliseconds: pass timeUnit: 'ms'`,
+    );
   }
 }
 
@@ -249,10 +304,13 @@ function valueFromString(raw: string): number | undefined {
 }
 
 /** A time field as text: the series layer's one timestamp parser, or a number with `timeUnit`. */
-function timeFromString(raw: string, unit: ReadCsvOptions['timeUnit']): number {
+function timeFromString(raw: string, unit: ReadCsvOptions['timeUnit'], out: Growable): number {
   const s = raw.trim();
   const ms = parseTimeString(s);
-  if (Number.isNaN(ms) && unit && NUMERIC.test(s)) return Number(s) * (unit === 's' ? 1000 : 1);
+  if (Number.isNaN(ms) && unit && NUMERIC.test(s)) {
+    out.numericTimes++;
+    return Number(s) * (unit === 's' ? 1000 : 1);
+  }
   return ms;
 }
 
@@ -263,14 +321,14 @@ function badTime(raw: string, line: number, path: string, unit: ReadCsvOptions['
       : 'use ISO-8601 such as 2013-12-02 21:15:00 (UTC unless a ±HH:MM offset is given)';
   return new SeriesError(
     'bad_timestamp',
-    `line ${line} of ${path}: cannot parse timestamp ${JSON.stringify(raw)}; ${hint}`,
+    `line ${line} of ${path}: cannot parse timestamp ${JSON.stringify(raw)}${notUtf8(raw)}; ${hint}`,
   );
 }
 
 function badValue(raw: string, line: number, path: string): SeriesError {
   return new SeriesError(
     'bad_value',
-    `line ${line} of ${path}: value ${JSON.stringify(raw)} is not a number; fix that row (empty, nan and inf are read as missing/non-finite)`,
+    `line ${line} of ${path}: value ${JSON.stringify(raw)} is not a number${notUtf8(raw)}; fix that row (empty, nan and inf are read as missing/non-finite)`,
   );
 }
 
@@ -342,6 +400,39 @@ const PARSE_SLICE = 1 << 14;
 /** Resolves after one turn of the event loop (I/O callbacks included, unlike a microtask). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * A UTF-16 file (a byte-order mark FF FE / FE FF, Excel's "Unicode text") or a binary one has NUL
+ * bytes, which UTF-8 text never holds: refused at once, instead of as a timestamp of NULs.
+ */
+function checkEncoding(chunk: Buffer, first: boolean, path: string): void {
+  const bom16 =
+    first &&
+    chunk.length >= 2 &&
+    ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff));
+  if (bom16 || chunk.indexOf(0) !== -1) {
+    throw new SeriesError(
+      'bad_csv',
+      `${path} is not UTF-8 text: it ${bom16 ? 'starts with a UTF-16 byte-order mark' : 'holds NUL bytes (UTF-16 or a binary file)'}; save it as UTF-8 CSV (in Excel: "CSV UTF-8")`,
+    );
+  }
+}
+
+/** The hint for a field that holds bytes that are not UTF-8 (decoded as U+FFFD). */
+const notUtf8 = (raw: string): string =>
+  raw.includes('\uFFFD') ? ' (the file has bytes that are not UTF-8, e.g. Latin-1: save it as UTF-8)' : '';
+
+/** A space, a tab or a comma: what a line holding no value at all is made of. */
+const isBlankByte = (c: number): boolean => c === 32 || c === 9 || c === 44;
+
+/**
+ * A line of only spaces, tabs and commas (an editor's trailing whitespace, a spreadsheet's empty
+ * rows `,,`) holds no time and no value: both readers skip it like an empty line.
+ */
+function blankLine(b: Uint8Array, s: number, e: number): boolean {
+  for (let p = s; p < e; p++) if (!isBlankByte(b[p])) return false;
+  return true;
+}
+
 /** Byte-level reader for quote-free CSV. Returns null when it meets a quote (csv-parse takes over). */
 async function readFast(path: string, size: number, opts: ReadCsvOptions): Promise<CsvRows | null> {
   const out = new Growable(Math.max(1024, Math.ceil(size / 16)));
@@ -356,7 +447,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
   const handleLine = (b: Buffer, s: number, e: number): void => {
     lineNo++;
     if (e > s && b[e - 1] === CR) e--;
-    if (e === s) return;
+    if (e === s || (isBlankByte(b[s]) && blankLine(b, s, e))) return;
     if (cols === null) {
       if (header) {
         const names = b
@@ -399,7 +490,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
     let tms = parseIsoBytes(b, ts, te);
     if (Number.isNaN(tms)) {
       const raw = b.toString('utf8', ts, te);
-      tms = timeFromString(raw, unit);
+      tms = timeFromString(raw, unit, out);
       if (Number.isNaN(tms)) throw badTime(raw, lineNo, path, unit);
     }
     let val = fastNumber(b, vs, ve);
@@ -438,6 +529,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
   };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      checkEncoding(chunk, first, path);
       if (chunk.indexOf(34) !== -1) return null;
       const b: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
       let s = 0;
@@ -471,9 +563,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
     }
   } catch (err) {
     if (err instanceof SeriesError) throw err;
-    throw new SeriesError('read_failed', `cannot read CSV file ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw readFailed(path, err);
   } finally {
     stream.destroy();
   }
@@ -483,7 +573,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
       `${path} is empty: expected ${header ? 'a header line and ' : ''}data rows`,
     );
   }
-  return out.result(path);
+  return out.result(path, unit);
 }
 
 interface CsvParseRecord {
@@ -499,7 +589,17 @@ async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions
   let cols: Columns | null = null;
   const source = createReadStream(path);
   const parser = source.pipe(
-    parse({ bom: true, skip_empty_lines: true, info: true, trim: false, relax_quotes: false }),
+    parse({
+      bom: true,
+      skip_empty_lines: true,
+      // a row of only blanks and separators, like the fast reader's blankLine
+      skip_records_with_empty_values: true,
+      // the field count is checked below, with the fast reader's bad_row message
+      relax_column_count: true,
+      info: true,
+      trim: false,
+      relax_quotes: false,
+    }),
   );
   try {
     for await (const item of parser as AsyncIterable<CsvParseRecord>) {
@@ -516,9 +616,14 @@ async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions
         }
         cols = indexColumns(record.length, opts, path);
       }
-      // csv-parse itself rejects rows whose field count differs from the first row
+      if (record.length !== cols.count) {
+        throw new SeriesError(
+          'bad_row',
+          `line ${lineNo} of ${path}: has ${record.length} fields but ${header ? 'the header has' : 'the first line has'} ${cols.count} (${cols.names.join(', ')}); fix that row`,
+        );
+      }
       const rawT = record[cols.ti];
-      const tms = timeFromString(rawT, unit);
+      const tms = timeFromString(rawT, unit, out);
       if (Number.isNaN(tms)) throw badTime(rawT, lineNo, path, unit);
       const rawV = record[cols.vi];
       const val = valueFromString(rawV);
@@ -533,5 +638,5 @@ async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions
     source.destroy();
   }
   if (cols === null) throw new SeriesError('empty', `${path} is empty: expected a header line and data rows`);
-  return out.result(path);
+  return out.result(path, unit);
 }

@@ -133,8 +133,16 @@ export class DirectoryCheckpointStore implements CheckpointStore {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      // the folder became unreadable (removed and replaced by a file, permissions changed): a typed
+      // answer naming the file, not an internal error
+      throw new ServeError(
+        'checkpoint_unreadable',
+        `cannot read the checkpoint ${path} of series "${id}" (${code ?? (err as Error).message}); check that --checkpoints is a folder this user can read`,
+        500,
+        { cause: err },
+      );
     }
     let cp: SeriesCheckpoint;
     try {

@@ -11,6 +11,7 @@ export type ServeErrorCode =
   | 'model_not_loaded'
   | 'no_tracker'
   | 'out_of_order'
+  | 'point_refused'
   | 'series_not_found'
   | 'shutting_down'
   | 'training_failed';
@@ -21,8 +22,22 @@ export type ServeErrorCode =
  */
 export class ServeError extends TsadError<ServeErrorCode> {
   readonly status: number;
-  constructor(code: ServeErrorCode, message: string, status = 400, options?: { cause?: unknown }) {
+  /**
+   * With `out_of_order` or `point_refused` after the model refused a point mid-batch: the results of
+   * the points before it, which were scored and kept (the answer carries them as `results`).
+   */
+  readonly results?: readonly { readonly t: number; readonly score: number; readonly alarm: boolean }[];
+  constructor(
+    code: ServeErrorCode,
+    message: string,
+    status = 400,
+    options?: {
+      cause?: unknown;
+      results?: readonly { readonly t: number; readonly score: number; readonly alarm: boolean }[];
+    },
+  ) {
     super(code, message, options);
     this.status = status;
+    if (options?.results) this.results = options.results;
   }
 }

@@ -86,6 +86,54 @@ function toMs(t: number | string): number {
   return ms;
 }
 
+/** One scored point of a batch. */
+interface PointResult {
+  t: number;
+  score: number;
+  alarm: boolean;
+}
+
+/** A numeric time before 1973-03-03 read as epoch ms is almost surely epoch seconds. */
+function secondsHint(t: number | string): string {
+  return typeof t === 'number' && Math.abs(t) < 1e11
+    ? `; ${t} reads as ${new Date(t).toISOString()}: t is epoch milliseconds, so multiply epoch seconds by 1000`
+    : '';
+}
+
+/**
+ * The model's stream refused point `i` of a batch (a TsadError leaves the stream unchanged). A point at
+ * or before the model's own last point (a fresh series' first point) is `out_of_order`; any other
+ * refusal is `point_refused`, naming the detector's error. The points before `i` were scored and kept
+ * (their results are in the answer), so the series stays consistent and the client resends from `i`.
+ */
+function pointRefused(
+  err: unknown,
+  i: number,
+  t: number,
+  raw: number | string,
+  lastT: number,
+  results: readonly PointResult[],
+): unknown {
+  if (!(err instanceof TsadError)) return err;
+  const kept =
+    i === 0
+      ? 'nothing was pushed'
+      : `points 0..${i - 1} were scored and kept (the series is now at t=${lastT}; their results are in this answer): resend from point ${i}`;
+  if (err.name === 'DetectorError' && err.code === 'bad_time')
+    return new ServeError(
+      'out_of_order',
+      `point ${i} (t=${t}) is not after the model's last point: ${err.message}; ${kept}${secondsHint(raw)}`,
+      409,
+      { cause: err, results },
+    );
+  return new ServeError(
+    'point_refused',
+    `point ${i} (t=${t}) refused by the model: ${err.name} [${err.code}]: ${err.message}; ${kept}`,
+    422,
+    { cause: err, results },
+  );
+}
+
 function zodError(err: z.ZodError, what: string): ServeError {
   const first = err.issues[0];
   const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
@@ -231,7 +279,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
   app.setErrorHandler((err: unknown, _req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ServeError)
-      return reply.status(err.status).send({ error: err.code, message: err.message });
+      return reply
+        .status(err.status)
+        .send(
+          err.results && err.results.length > 0
+            ? { error: err.code, message: err.message, results: err.results }
+            : { error: err.code, message: err.message },
+        );
     if (err instanceof TsadError) {
       const status = err.name === 'TrackingNotFoundError' ? 404 : err.name === 'TrackingError' ? 502 : 422;
       return reply.status(status).send({ error: err.code, message: err.message });
@@ -276,45 +330,66 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       throw new ServeError('batch_too_large', `at most ${maxBatch} points per request, got ${pts.length}`);
     const id = idp.data.id;
     const s = (await open(id, true)) as Live;
-    // validate the whole batch before any point touches the stream: bad input never corrupts state
-    const ts = new Float64Array(pts.length);
-    let prev = s.lastT;
-    for (let i = 0; i < pts.length; i++) {
-      const t = toMs(pts[i].t);
-      if (!(t > prev)) {
-        throw new ServeError(
-          'out_of_order',
-          `point ${i} (t=${t}) is not after the series' previous point (t=${prev}); send points in increasing time order`,
-          409,
-        );
+    try {
+      // validate the whole batch before any point touches the stream: bad input never corrupts state
+      const ts = new Float64Array(pts.length);
+      let prev = s.lastT;
+      for (let i = 0; i < pts.length; i++) {
+        const t = toMs(pts[i].t);
+        if (!(t > prev)) {
+          throw new ServeError(
+            'out_of_order',
+            `point ${i} (t=${t}) is not after the series' previous point (t=${prev}); send points in increasing time order${secondsHint(pts[i].t)}`,
+            409,
+          );
+        }
+        ts[i] = t;
+        prev = t;
       }
-      ts[i] = t;
-      prev = t;
-    }
-    const results = new Array<{ t: number; score: number; alarm: boolean }>(pts.length);
-    let alarms = 0;
-    for (let i = 0; i < pts.length; i++) {
-      const r = s.stream.push(ts[i], pts[i].v);
-      results[i] = { t: ts[i], score: r.score, alarm: r.alarm };
-      if (r.alarm) {
-        alarms++;
-        s.alarms.push({ t: ts[i], score: r.score });
-        if (s.alarms.length > keepAlarms) s.alarms.shift();
+      const results: PointResult[] = [];
+      let alarms = 0;
+      let refused: unknown;
+      for (let i = 0; i < pts.length; i++) {
+        let r: { score: number; alarm: boolean };
+        try {
+          r = s.stream.push(ts[i], pts[i].v);
+        } catch (err) {
+          refused = err; // a rejected push changes nothing: the points before it stay scored and kept
+          break;
+        }
+        results.push({ t: ts[i], score: r.score, alarm: r.alarm });
+        if (r.alarm) {
+          alarms++;
+          s.alarms.push({ t: ts[i], score: r.score });
+          if (s.alarms.length > keepAlarms) s.alarms.shift();
+        }
+        s.lastScore = r.score;
+        s.lastAlarm = r.alarm;
       }
-      s.lastScore = r.score;
-      s.lastAlarm = r.alarm;
+      const n = results.length;
+      if (n > 0) {
+        s.points += n;
+        s.lastT = ts[n - 1];
+        s.sinceCheckpoint += n;
+        metrics.points.inc(n);
+        if (alarms > 0) metrics.alarms.inc(alarms);
+        if (s.sinceCheckpoint >= every) void checkpoint(s).catch((err) => app.log.error(err));
+      }
+      if (refused !== undefined) throw pointRefused(refused, n, ts[n], pts[n].t, s.lastT, results);
+      touch(s);
+      const model = models.get(s.ref);
+      return single
+        ? { id, model: s.version, type: model.type, ...results[0] }
+        : { id, model: s.version, type: model.type, results };
+    } catch (err) {
+      // a series this request created (or one that never took a point) is not kept: a refused first
+      // request leaves no empty series, no checkpoint file, no GET answer but 404
+      if (s.points === 0 && live.get(id) === s) {
+        live.delete(id);
+        metrics.liveSeries.set(live.size);
+      }
+      throw err;
     }
-    s.points += pts.length;
-    s.lastT = prev;
-    s.sinceCheckpoint += pts.length;
-    metrics.points.inc(pts.length);
-    if (alarms > 0) metrics.alarms.inc(alarms);
-    if (s.sinceCheckpoint >= every) void checkpoint(s).catch((err) => app.log.error(err));
-    touch(s);
-    const model = models.get(s.ref);
-    return single
-      ? { id, model: s.version, type: model.type, ...results[0] }
-      : { id, model: s.version, type: model.type, results };
   });
 
   app.get('/v1/series/:id', async (req) => {

@@ -93,6 +93,108 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     expect(tsad('train', 'typo.csv', '--value', 'valeu', '-q', '-d', 'zms', '-o', 'x.json').status).toBe(0);
   });
 
+  it('CLI: epoch seconds given --time-unit ms (or ms given s) exit 3 naming the flag to pass; blank lines are skipped', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => `${(T0 + i * STEP) / 1000},${(i % 7) + Math.sin(i)}`);
+    writeFileSync(join(dir, 'secs.csv'), `timestamp,value\n${rows.join('\n')}\n   \n,\n`);
+    expectUserError(
+      tsad('train', 'secs.csv', '--time-unit', 'ms', '-d', 'zms', '--no-track', '-q'),
+      3,
+      /SeriesError \[epoch_seconds\]: secs\.csv: .*1970-01-20T.*look like epoch seconds: pass --time-unit s\n/,
+    );
+    const ok = tsad('train', 'secs.csv', '--time-unit', 's', '-d', 'zms', '--no-track', '-q', '--json');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 60, firstTime: new Date(T0).toISOString() });
+  });
+
+  it('comma-separated lists: spaces after commas are fine, a name given twice or none is exit 2; synth of no file is refused', () => {
+    const corpus = join(dir, 'list-corpus');
+    const ok = tsad(
+      'synth',
+      corpus,
+      '--seed',
+      '1',
+      '--per-kind',
+      '1',
+      '--clean',
+      '0',
+      '--length',
+      '200',
+      '--kinds',
+      'spike, dip,',
+    );
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^2 files, 2 windows/);
+    expectUserError(
+      tsad('bench', '--corpus', corpus, '-d', 'zms, zms'),
+      2,
+      /"zms" is given twice; name each of the recipes once/,
+    );
+    expectUserError(
+      tsad('bench', '--corpus', corpus, '--files', ' , '),
+      2,
+      /expected comma-separated files, got " , "/,
+    );
+    const labels = readFileSync(join(corpus, 'labels', 'combined_windows.json'), 'utf8');
+    expectUserError(
+      tsad('synth', corpus, '--seed', '2', '--per-kind', '0', '--clean', '0'),
+      2,
+      /ConfigError \[bad_synth_option\]: synth: no file to write/,
+    );
+    expect(readFileSync(join(corpus, 'labels', 'combined_windows.json'), 'utf8')).toBe(labels);
+  });
+
+  it('an empty label cell is a label error naming its line; epoch seconds given to --after/--until are refused', () => {
+    const lines = readFileSync(join(dir, 'data.csv'), 'utf8').split('\n');
+    lines[10] = lines[10].replace(/,0$/, ',');
+    writeFileSync(join(dir, 'empty-label.csv'), lines.join('\n'));
+    expectUserError(
+      tsad('detect', 'empty-label.csv', '-m', 'model.json', '--labels', 'label', '-q'),
+      3,
+      /SeriesError \[bad_value\]: empty-label\.csv: the label column "label" holds an empty or NaN cell at .* \(line 11\); labels must be 0/,
+    );
+    const seconds = String(T0 / 1000 + 86_400);
+    expectUserError(
+      tsad('detect', 'data.csv', '-m', 'model.json', '--after', seconds, '-q'),
+      2,
+      new RegExp(
+        `ConfigError \\[invalid_option\\]: --after ${seconds} reads as 1970-01-20T.*looks like epoch seconds: give ${seconds}000`,
+      ),
+    );
+    expectUserError(
+      tsad('train', 'data.csv', '-d', 'zms', '--no-track', '--until', seconds),
+      2,
+      /--until .*looks like epoch seconds/,
+    );
+    const ms = tsad('detect', 'data.csv', '-m', 'model.json', '--after', `${seconds}000`, '--json', '-q');
+    expect(ms.status, ms.stderr).toBe(0);
+  });
+
+  it('serve --checkpoints that cannot hold checkpoints (a file, /proc): output_failed, exit 2 at once', () => {
+    expectUserError(
+      tsad('serve', '--model', 'model.json', '--port', '0', '--checkpoints', 'a-file'),
+      2,
+      /ConfigError \[output_failed\]: cannot write a-file: it is a file, not a folder \(EEXIST\)/,
+    );
+    expectUserError(
+      tsad('serve', '--model', 'model.json', '--port', '0', '--checkpoints', '/proc/tsad-nowhere/cp'),
+      2,
+      /ConfigError \[output_failed\]: cannot write \/proc\/tsad-nowhere\/cp: /,
+    );
+  });
+
+  it('train -o naming the data file itself (also through a link) is refused before anything is written', () => {
+    writeCsv('mine.csv', 'timestamp,value,label');
+    const before = readFileSync(join(dir, 'mine.csv'), 'utf8');
+    symlinkSync(join(dir, 'mine.csv'), join(dir, 'mine-link.csv'));
+    for (const out of ['mine.csv', './mine.csv', 'mine-link.csv'])
+      expectUserError(
+        tsad('train', 'mine.csv', '-d', 'zms', '--no-track', '-q', '-o', out),
+        2,
+        /ConfigError \[bad_option\]: -o .* is the data file mine\.csv: the model would replace your data/,
+      );
+    expect(readFileSync(join(dir, 'mine.csv'), 'utf8')).toBe(before);
+  });
+
   it('library: readCsv guesses only in a two-column header', async () => {
     const three = join(dir, 'three.csv');
     writeFileSync(three, 'when,temp,label\n2024-01-01T00:00:00Z,1,0\n2024-01-01T00:05:00Z,2,0\n');

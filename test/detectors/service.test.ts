@@ -71,6 +71,40 @@ describe('a 1-second model through a two-day gap', () => {
   });
 });
 
+describe('stream options', () => {
+  it('a checkpoint or an unknown option passed to stream() is refused, not ignored (a silent fresh stream)', () => {
+    const d = new IsolationForest({ seed: 1 });
+    const data = seconds(400, T0);
+    d.train(data);
+    const s = d.stream();
+    s.push(data.t[399] + SEC, 21);
+    const checkpoint = s.toJSON();
+    const other = new IsolationForest({ seed: 2 });
+    other.train(data);
+    const refuse = (f: () => unknown, pattern: RegExp) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(DetectorError);
+        expect((e as DetectorError).code).toBe('bad_option');
+        expect((e as Error).message).toMatch(pattern);
+        return;
+      }
+      throw new Error('expected a DetectorError');
+    };
+    const asOptions = checkpoint as unknown as Parameters<typeof d.stream>[0];
+    refuse(() => other.stream(asOptions), /was given a model file.*loadModel\(checkpoint\)\.stream\(\)/);
+    refuse(
+      () => d.stream({ gap: 'reset', warmUp: data } as unknown as Parameters<typeof d.stream>[0]),
+      /unknown stream option "warmUp".*gap, warmup/,
+    );
+    refuse(() => d.stream('error' as unknown as Parameters<typeof d.stream>[0]), /options object/);
+    // the documented way resumes the checkpoint bit for bit
+    const resumed = loadModel(checkpoint).stream();
+    expect(resumed.push(data.t[399] + 2 * SEC, 22).score).toBe(s.push(data.t[399] + 2 * SEC, 22).score);
+  });
+});
+
 describe('train once, register, load from the registry, stream, checkpoint, restart', () => {
   it('a service streams the registered model and resumes bit for bit from a checkpoint', async () => {
     const train = seconds(1500, T0);

@@ -186,9 +186,10 @@ describe('recipes', () => {
     expect(makeDetector('floorLikelihood').type).toBe('ZeroDetector');
   });
 
-  it('map the default detector online (no novelty rule), with the online floor row beside it', () => {
-    expect(recipeMapping('default')).toBe('online');
-    expect(FLOOR_RECIPE[recipeMapping('default')]).toBe('floorOnline');
+  it('map the default detector onlinePeak (no novelty rule; round 16c), with its floor row beside it', () => {
+    expect(recipeMapping('default')).toBe('onlinePeak');
+    expect(FLOOR_RECIPE[recipeMapping('default')]).toBe('floorOnlinePeak');
+    expect(recipeMapping('defaultPeak')).toBe('onlinePeak');
     expect(recipeMapping('defaultOnline')).toBe('online');
     expect(recipeMapping('defaultLikelihood')).toBe('likelihood');
     // the default recipe builds defaultDetector(); the round-4 candidates are built on the mean alone

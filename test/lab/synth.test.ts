@@ -109,6 +109,12 @@ describe('synthCorpus', () => {
   it('refuses bad options with a ConfigError', () => {
     expect(() => synthCorpus({ seed: -1 })).toThrow(ConfigError);
     expect(() => synthCorpus({ seed: 1, length: 10 })).toThrow(/length must be an integer ≥ 200/);
+    // a corpus of no file would overwrite the labels of a folder with {} and leave a bench nothing to read
+    expect(() => synthCorpus({ seed: 1, perKind: 0, clean: 0 })).toThrow(
+      /no file to write.*--per-kind or --clean/,
+    );
+    expect(() => synthCorpus({ seed: 1, perKind: 3, clean: 0, kinds: [] })).toThrow(ConfigError);
+    expect(synthCorpus({ seed: 1, perKind: 0, clean: 1, length: 200 }).files).toHaveLength(1);
   });
 });
 

@@ -62,6 +62,57 @@ describe('readCsv: reading', () => {
     expect(e2.code).toBe('missing_column');
     expect(e2.message).toContain('when, a, b');
   });
+  it('numeric times in the other unit are refused with the unit to pass (both parsers)', async () => {
+    for (const quote of ['', '"']) {
+      const secs = file(`${quote}timestamp${quote},value\n1386018900,1\n1386019200,2\n`);
+      const ms = file(`${quote}timestamp${quote},value\n1386018900000,1\n1386019200000,2\n`);
+      expect(Array.from((await readCsv(secs, { timeUnit: 's' })).t)).toEqual([T0, T0 + M5]);
+      expect(Array.from((await readCsv(ms, { timeUnit: 'ms' })).t)).toEqual([T0, T0 + M5]);
+      // seconds read as ms land in January 1970; ms read as seconds after the year 40000
+      const e = await rejects(readCsv(secs, { timeUnit: 'ms' }));
+      expect(e.code).toBe('epoch_seconds');
+      expect(e.message).toMatch(/1970-01-17T.*look like epoch seconds: pass timeUnit: 's'$/);
+      const e2 = await rejects(readCsv(ms, { timeUnit: 's' }));
+      expect(e2.code).toBe('bad_timestamp');
+      expect(e2.message).toMatch(/\+045891-.*look like epoch milliseconds: pass timeUnit: 'ms'$/);
+    }
+    // an ISO column with a needless timeUnit is read as it is, even in 1970
+    const iso = file('timestamp,value\n1970-02-01 00:00:00,1\n1970-02-01 00:05:00,2\n');
+    expect((await readCsv(iso, { timeUnit: 'ms' })).t[0]).toBe(Date.UTC(1970, 1, 1));
+  });
+  it('a UTF-16 or binary file is refused as not UTF-8 text; Latin-1 bytes in a field are named', async () => {
+    const text = 'timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,2\n';
+    for (const bytes of [
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+      Buffer.from(text, 'utf16le'),
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(text.replace('timestamp', '"timestamp"'), 'utf16le'),
+      ]),
+    ]) {
+      const e = await rejects(readCsv(file(bytes)));
+      expect(e.code).toBe('bad_csv');
+      expect(e.message).toMatch(/is not UTF-8 text: .*save it as UTF-8 CSV/);
+    }
+    const latin1 = file(
+      Buffer.from('timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,1\xb05\n', 'latin1'),
+    );
+    const e = await rejects(readCsv(latin1));
+    expect(e.code).toBe('bad_value');
+    expect(e.message).toMatch(/line 3 .*not a number \(the file has bytes that are not UTF-8/);
+  });
+  it('a missing file or a folder: read_failed saying what to fix', async () => {
+    const missing = await rejects(readCsv(join(dir, 'huge-2GB-export.csv')));
+    expect(missing.code).toBe('read_failed');
+    expect(missing.message).toMatch(
+      /huge-2GB-export\.csv: there is no such file: check the path .*\(ENOENT\)$/,
+    );
+    const folder = await rejects(readCsv(dir));
+    expect(folder.code).toBe('read_failed');
+    expect(folder.message).toMatch(/it is a folder, not a file: give the path of a CSV file \(EISDIR\)$/);
+    const through = await rejects(readCsv(join(file('timestamp,value\n'), 'x.csv')));
+    expect(through.message).toMatch(/a part of the path is a file, not a folder.*\(ENOTDIR\)$/);
+  });
   it('quoted files go through csv-parse and read the same numbers', async () => {
     const plain = file('timestamp,value\n2013-12-02 21:15:00,1.25\n2013-12-02 21:20:00,2.5\n');
     const quoted = file('"timestamp","value"\n"2013-12-02 21:15:00","1.25"\n2013-12-02 21:20:00,"2.5"\n');
@@ -161,8 +212,31 @@ describe('readCsv: bad input names the file line', () => {
     const e2 = await rejects(
       readCsv(file('"timestamp",value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00\n')),
     );
-    expect(e2.code).toBe('bad_csv');
-    expect(e2.message).toMatch(/line 3/);
+    // the same defect gets the same code and message from the quote-aware parser
+    expect(e2.code).toBe('bad_row');
+    expect(e2.message).toMatch(/line 3 of .*: has 1 fields but the header has 2 \(timestamp, value\)/);
+  });
+  it('lines of only spaces, tabs or commas are skipped like empty lines (both parsers)', async () => {
+    const rows = ['2013-12-02 21:15:00,1', '2013-12-02 21:20:00,2', '2013-12-02 21:25:00,3'];
+    const blanks = ['   ', '\t', ',', ' , ', ',,', ''];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: rows.length }), fc.constantFrom(...blanks)), {
+          maxLength: 4,
+        }),
+        fc.boolean(),
+        fc.constantFrom('\n', '\r\n'),
+        async (inserts, quoted, eol) => {
+          const lines = [...rows];
+          for (const [at, blank] of [...inserts].sort((a, b) => b[0] - a[0])) lines.splice(at, 0, blank);
+          const head = quoted ? '"timestamp",value' : 'timestamp,value';
+          const ts = await readCsv(file([head, ...lines].join(eol) + eol));
+          expect(Array.from(ts.t)).toEqual([T0, T0 + M5, T0 + 2 * M5]);
+          expect(Array.from(ts.v)).toEqual([1, 2, 3]);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
   const nonFinite =
     'timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,nan\n2013-12-02 21:25:00,-inf\n2013-12-02 21:30:00,4\n';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, openTracker, type Tracker, ZmsDetector } from '../../src/index.js';
+import { loadModel, openTracker, RandomCutForest, type Tracker, ZmsDetector } from '../../src/index.js';
 import { createService, DirectoryCheckpointStore, type Service } from '../../src/serve/index.js';
 
 const STEP = 60_000;
@@ -120,6 +120,66 @@ describe('tsad serve (in-process)', () => {
     }
   });
 
+  it('a point the model refuses mid-batch: the points before it are kept and answered, the series stays consistent', async () => {
+    // a Random Cut Forest refuses a coordinate beyond ±1e299 (value_too_large) after accepting the
+    // points before it; ZMS scores such a point, so this model is a forest
+    const n = 300;
+    const rcf = new RandomCutForest({ nEstimators: 5, maxNSamples: 64 });
+    rcf.train({
+      t: Float64Array.from({ length: n }, (_, i) => T0 - (n - i) * STEP),
+      v: Float64Array.from({ length: n }, (_, i) => value(i, 0)),
+    });
+    const runId = await tracker.run({ experiment: 'serve-test' }, async (run) => {
+      await run.logModel(rcf);
+      return run.id;
+    });
+    const ref = `models:/rcf/${(await tracker.registerModel('rcf', runId)).version}`;
+    const svc = await createService({ model: ref, tracker, defaultMetrics: false });
+    try {
+      const good = pts(0, 0, 4);
+      const refused = await post(svc, 'r', [good[0], good[1], [good[2][0], 1e300], good[3]]);
+      expect(refused.status).toBe(422);
+      expect(refused.body.error).toBe('point_refused');
+      expect(refused.body.message).toMatch(
+        /point 2 .*DetectorError \[value_too_large\].*resend from point 2/,
+      );
+      const want = await direct(ref, good);
+      expect(refused.body.results.map((r: { score: number }) => r.score)).toEqual(want.slice(0, 2));
+      const state = (await svc.app.inject({ method: 'GET', url: '/v1/series/r' })).json();
+      expect(state).toMatchObject({ points: 2, lastT: good[1][0] });
+      // resending from the refused point continues exactly like an uninterrupted stream
+      const rest = await post(svc, 'r', good.slice(2));
+      expect(rest.status).toBe(200);
+      expect(rest.body.results.map((r: { score: number }) => r.score)).toEqual(want.slice(2));
+      // a fresh series' first point at or before the model's last training point: 409, with a hint
+      // when the number reads as epoch seconds
+      const early = await post(svc, 'e', [[T0 - n * STEP, 1]]);
+      expect(early.status).toBe(409);
+      expect(early.body.error).toBe('out_of_order');
+      expect(early.body.message).toMatch(/not after the model's last point.*nothing was pushed/);
+      const seconds = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/e/points',
+        payload: { t: T0 / 1000, v: 1 },
+      });
+      expect(seconds.statusCode).toBe(409);
+      expect(seconds.json().message).toMatch(/multiply epoch seconds by 1000/);
+      const garbage = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/g/points',
+        payload: { t: 'yesterday', v: 1 },
+      });
+      expect(garbage.json().error).toBe('bad_time');
+      // refused first requests leave no empty series behind
+      for (const id of ['e', 'g'])
+        expect((await svc.app.inject({ method: 'GET', url: `/v1/series/${id}` })).statusCode).toBe(404);
+      expect(svc.liveCount()).toBe(1);
+      expect((await post(svc, 'e', good.slice(0, 1))).status).toBe(200);
+    } finally {
+      await svc.close();
+    }
+  });
+
   it('answers every malformed request with a typed code and a message that names the field', async () => {
     const svc = await createService({ model: 'models:/temp@champion', tracker, defaultMetrics: false });
     try {
@@ -182,6 +242,27 @@ describe('tsad serve (in-process)', () => {
       expect(readFileSync(join(cps, 'bad.json'), 'utf8')).toBe('{"format":"tsad-serve-checkpoint","id":"ba');
       rmSync(join(cps, 'bad.json'));
       expect((await post(svc, 'bad', pts(0, 0, 3))).status).toBe(200);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('a checkpoint folder that cannot be read (a file there): a typed 500 naming the file, not an internal error', async () => {
+    const notDir = join(dir, 'cp-a-file');
+    writeFileSync(notDir, 'a file where the checkpoint folder should be\n');
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      checkpoints: new DirectoryCheckpointStore(notDir),
+      defaultMetrics: false,
+    });
+    try {
+      const r = await post(svc, 'c', pts(0, 0, 3));
+      expect(r.status).toBe(500);
+      expect(r.body.error).toBe('checkpoint_unreadable');
+      expect(r.body.message).toMatch(
+        /cp-a-file\/c\.json of series "c" \(ENOTDIR\); check that --checkpoints is a folder/,
+      );
     } finally {
       await svc.close();
     }

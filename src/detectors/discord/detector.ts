@@ -316,18 +316,27 @@ export function warmup(m: number, pair: boolean, pk: number, pushed: number): nu
   return Math.min(pushed, m - 1 + Math.max(per, m));
 }
 
-/** The divisors of the shape and amplitude views (Infinity: that view is off). */
+/** √ε of float64: the relative resolution of a difference of two values (docs/detectors-quality.md). */
+const SQRT_EPS = Math.sqrt(Number.EPSILON);
+
+/**
+ * The divisors of the shape and amplitude views (Infinity: that view is off). The amplitude view's is at
+ * least 1 % of the training `spread` and at least √ε × |`level`| (the training mean): a difference of
+ * values near `level` smaller than that is rounding (the calibrator's collapse resolution uses the same
+ * √ε), so on a training part with no spread (a constant) a change of 1e-9 on a value of 10 no longer
+ * scores 165 (1e-12 was the divisor). 1e-12 remains only for a training part constant at 0.
+ */
 export function viewScales(
   c: DiscordConfig,
   scores: Float64Array,
   eus: Float64Array,
   spread: number,
+  level: number,
 ): [number, number] {
   const scale = c.views === 'euclid' ? Number.POSITIVE_INFINITY : viewScale(scores, c.scaleQuantile, 0.01, 1);
+  const least = Math.max(0.01 * spread, SQRT_EPS * Math.abs(level)) || 1e-12;
   const scaleE =
-    c.views === 'znorm'
-      ? Number.POSITIVE_INFINITY
-      : viewScale(eus, c.scaleQuantile, 0.01 * spread || 1e-12, spread || 1);
+    c.views === 'znorm' ? Number.POSITIVE_INFINITY : viewScale(eus, c.scaleQuantile, least, spread || 1);
   return [scale, scaleE];
 }
 
@@ -433,7 +442,13 @@ class DiscordRaw implements RowModel<DiscordState> {
       // phase and its distance says nothing about the series; those scores would set the scale (and
       // teach the calibrator) that large distances are normal
       const w = warmup(m, pair, pk, pushed);
-      const [scale, scaleE] = viewScales(c, scores.subarray(w, pushed), eus.subarray(w, pushed), spread);
+      const [scale, scaleE] = viewScales(
+        c,
+        scores.subarray(w, pushed),
+        eus.subarray(w, pushed),
+        spread,
+        mean,
+      );
       for (let j = w; j < pushed; j++) {
         const sc = clampFinite(Math.max(scores[j] / scale, eus[j] / scaleE));
         if (c.combine === 'mean') paaOut[at[j]] += sc / plan.length;

@@ -172,7 +172,7 @@ export function discordLocateScores(
       trainZ = trainZ.map((d, q) => Math.min(d, rz[w + q]));
       trainE = trainE.map((d, q) => Math.min(d, re[w + q]));
     }
-    const [scale, scaleE] = viewScales(c, trainZ, trainE, spread);
+    const [scale, scaleE] = viewScales(c, trainZ, trainE, spread, setup.mean);
     // training pushes score as in training (left only: what `fit` gives them; they matter only for the
     // score `between: 'hold'` carries into the test part)
     // `centre`: the test subsequences whose middle is a training block all land on the first test

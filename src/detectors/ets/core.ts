@@ -67,6 +67,32 @@ function checkErrorScale(y: Float64Array, sigma: number, relative: boolean): voi
   }
 }
 
+/** √ε of float64 (docs/ets.md, Scoring: "Near-exact fits"). */
+const SQRT_EPS = Math.sqrt(EPS);
+
+/**
+ * The floor on the one-step error scale σ̂ (docs/ets.md, Scoring: "Near-exact fits"): √ε times the RMS of
+ * the training part's one-step changes, i.e. of the naive last-value forecast's errors (relative changes
+ * `Δy / |y_{t−1}|` with multiplicative error, whose σ is relative). A one-step forecast that beats the
+ * naive one by more than 1/√ε (6.7e7) has predicted the series to the precision of a float64 difference:
+ * its residuals are the optimiser's leftovers, not the data's noise, and z-scores in their units measure
+ * nothing. Unchanged by a shift of the data and scaled with it (additive error), unlike a floor on the
+ * level, which would swallow real noise on a series far from 0 (a counter near 1e12).
+ */
+function errorScaleFloor(y: Float64Array, relative: boolean): number {
+  let ss = 0;
+  let k = 0;
+  for (let i = 1; i < y.length; i++) {
+    const prev = y[i - 1];
+    if (relative) {
+      if (prev === 0) continue;
+      ss += ((y[i] - prev) / prev) ** 2;
+    } else ss += (y[i] - prev) ** 2;
+    k++;
+  }
+  return k ? SQRT_EPS * Math.sqrt(ss / k) : 0;
+}
+
 /**
  * The fitted ETS model plus its running state: the hot path of `EtsDetector`.
  * Gaps of k grid steps between consecutive points are filled with k − 1 linearly interpolated
@@ -107,6 +133,13 @@ export class EtsCore {
   private gs = 0;
   private phi = 1;
   private sigma = 0;
+  /**
+   * The floor σ̂ was raised to (`errorScaleFloor`), 0 when the fit's own √mse is at or above it (then
+   * scores are exactly those of √mse). Saved in the model file only when set.
+   */
+  sigmaFloor = 0;
+  /** The error variance the reference mode's forecast variances scale: mse, or sigmaFloor² when set. */
+  private errVar = 0;
   private sim: VarianceSimulator | null = null;
   private refMean = new Float64Array(0);
   private refSd = new Float64Array(0);
@@ -143,6 +176,8 @@ export class EtsCore {
     }
     this.setModel(model.spec, model.params, model.mse);
     checkErrorScale(y, this.sigma, this.mulErr);
+    const floor = errorScaleFloor(y, this.mulErr);
+    if (floor > this.sigma) this.setSigmaFloor(floor);
     this.llf = model.llf;
     this.aic = model.aic;
     this.aicc = model.aicc;
@@ -198,6 +233,17 @@ export class EtsCore {
     this.gs = spec.seasonal ? params.gamma / (1 - params.alpha) : 0;
     this.phi = params.phi;
     this.sigma = Math.sqrt(mse);
+    this.errVar = mse;
+    this.sigmaFloor = 0;
+    this.sim = null;
+    this.refHorizon = 0;
+  }
+
+  /** Scores with σ̂ = `floor` (> √mse) instead of √mse (see `errorScaleFloor`). */
+  private setSigmaFloor(floor: number): void {
+    this.sigmaFloor = floor;
+    this.sigma = floor;
+    this.errVar = floor * floor;
     this.sim = null;
     this.refHorizon = 0;
   }
@@ -425,13 +471,13 @@ export class EtsCore {
 
   /** h-step forecast variance from the end of training (analytic or seeded simulation). */
   referenceVariance(h: number): number {
-    if (hasAnalyticVariance(this.spec)) return this.mse * varianceFactor(this.spec, this.params, h);
+    if (hasAnalyticVariance(this.spec)) return this.errVar * varianceFactor(this.spec, this.params, h);
     if (this.sim === null) {
       this.sim = new VarianceSimulator(
         this.spec,
         this.params,
         { level: this.trainLevel, trend: this.trainTrend, seasonal: this.trainSeasonal },
-        this.mse,
+        this.errVar,
         this.config.simulations,
         this.config.seed,
       );
@@ -458,7 +504,7 @@ export class EtsCore {
 
   toJSON(): JsonObject {
     const p = this.params;
-    return {
+    const out: JsonObject = {
       spec: {
         error: this.spec.error,
         trend: this.spec.trend,
@@ -503,6 +549,9 @@ export class EtsCore {
         seasonal: [...this.seasonalOldestFirst()],
       },
     };
+    // written only when set, so model files of fits above the floor stay as they were
+    if (this.sigmaFloor > 0) out.sigmaFloor = this.sigmaFloor;
+    return out;
   }
 
   /** Restores `toJSON()` output, validating every field (ModelFormatError naming it). */
@@ -582,6 +631,17 @@ export class EtsCore {
       throw new ModelFormatError('bad_field', `${pth}.phi: must be < 1 when damped`);
     const mse = num(s, 'mse', path, 0);
     this.setModel(spec, params, mse);
+    // files of older builds carry no floor: they score with √mse, as they did
+    if (s.sigmaFloor !== undefined) {
+      const f = s.sigmaFloor;
+      if (!(typeof f === 'number' && Number.isFinite(f) && f > Math.sqrt(mse))) {
+        throw new ModelFormatError(
+          'bad_field',
+          `${path}.sigmaFloor: expected a finite number above √mse (${Math.sqrt(mse)}), or no field`,
+        );
+      }
+      this.setSigmaFloor(f);
+    }
     this.nobs = num(s, 'nobs', path, 0);
     this.llf = num(s, 'llf', path);
     this.aic = num(s, 'aic', path);

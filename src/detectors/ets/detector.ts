@@ -78,6 +78,8 @@ const etsStateSchema = z.object({
   candidates: z.array(jsonObject),
   trainEnd: jsonObject,
   live: jsonObject,
+  /** The floor σ̂ was raised to (docs/ets.md, Scoring: "Near-exact fits"); absent when not set. */
+  sigmaFloor: jsonAny.optional(),
 });
 type EtsStateJson = z.infer<typeof etsStateSchema>;
 

@@ -190,7 +190,13 @@ export class AnomScoreCalibrator {
     return this.tail;
   }
 
-  /** Calibrates one raw score (NaN stays NaN). */
+  /**
+   * Calibrates one raw score (NaN stays NaN). Below the first anchor (a raw score, or with `absScore` a
+   * |score|, smaller than the smallest training score) the result is the first anchor's value, 0 for a
+   * trained calibrator: Merlion extrapolates the cubic of the first interval there, which is not monotone
+   * and, when that interval is narrow, reaches any size (1.85e4 for a ZMS score just under the training
+   * minimum on NAB's art_load_balancer_spikes). In both extrapolation modes.
+   */
   calibrateOne(v: number): number {
     const X = this.ax;
     const K = X.length - 1;
@@ -213,12 +219,16 @@ export class AnomScoreCalibrator {
     return out;
   }
 
-  /** Evaluates the PCHIP cubic (extrapolating interval 0 below X_0). */
+  /**
+   * Evaluates the PCHIP curve at `v` ≤ the last anchor input; below the first anchor it is that anchor's
+   * value (our departure: Merlion extrapolates the interval-0 cubic, see `calibrateOne`).
+   */
   private hermite(v: number): number {
     const X = this.ax;
     const Y = this.ay;
     const K = X.length - 1;
     if (Number.isNaN(v)) return v;
+    if (v <= X[0]) return Y[0];
     if (v === X[K]) return Y[K];
     // binary search for k with X_k <= v < X_{k+1} (k = 0 below X_0)
     let lo = 0;
