@@ -378,7 +378,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultOnline: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
     mapping: 'online',
-    description: "defaultDetector() + online mapping (2Φ(|z|)−1 on every row): `default`'s mapping from round 4 to round 16c",
+    description:
+      "defaultDetector() + online mapping (2Φ(|z|)−1 on every row): `default`'s mapping from round 4 to round 16c",
   },
   defaultFlatOnline: {
     build: (o) => defaultFlatDetector(o.seed ?? 0),
