@@ -22,6 +22,8 @@ const INTEGRATION = [
   'test/tracking/conformance-pg.test.ts',
   'test/tracking/concurrency.test.ts',
   'test/tracking/sql-migrate.test.ts',
+  // MLflow's limits and a dropped PostgreSQL connection against the real servers (MLflow and PostgreSQL)
+  'test/tracking/limits-servers.test.ts',
   'test/lifecycle/sql.test.ts',
   'test/lifecycle/promote.test.ts',
   // headless Chromium

@@ -184,6 +184,7 @@ export class NumericError extends TsadError<NumericErrorCode> {}
  * `MlflowServerErrorCode` is the MLflow server's own `error_code` in lower case.
  */
 export type TrackingErrorCode =
+  | 'alias_moved'
   | 'artifact_conflict'
   | 'backend'
   | 'bad_model_loader'
@@ -228,6 +229,7 @@ export type TrackingErrorCode =
   | 'run_not_active'
   | 'same_store'
   | 'schema_too_new'
+  | 'sql_connection_lost'
   | 'storage_denied'
   | 'storage_full'
   | 'store_not_found'

@@ -36,7 +36,7 @@ export { registerRuns } from './cli/runs.js';
 export { registerSimulate } from './cli/simulate.js';
 export { registerSynth } from './cli/synth.js';
 export { loadNabRows } from './datasets/nab.js';
-export { ArtCore, artGeometry } from './detectors/art/core.js';
+export { ART_CDIM, ArtCore, artGeometry, artReexpress } from './detectors/art/core.js';
 export { artCausalRange } from './detectors/art/detector.js';
 export { DiscordCore } from './detectors/discord/core.js';
 export {

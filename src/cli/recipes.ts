@@ -12,6 +12,7 @@ export const RECIPE_NAMES = [
   'rcfLikelihood',
   'nabStream',
   'art',
+  'artClamp',
   'artNab',
   'defaultLikelihood',
   'etsLikelihood',

@@ -100,7 +100,13 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   art: {
     build: () => new ArtDetector(),
     mapping: 'identity',
-    description: "ArtDetector (ARTime's method; causal range: the training part's, widened)",
+    description:
+      "ArtDetector (ARTime's method; causal range: the training part's, widened, growing as values leave it)",
+  },
+  artClamp: {
+    build: () => new ArtDetector({ rangeMode: 'clamp' }),
+    mapping: 'identity',
+    description: "ArtDetector, causal range clamping values outside it (round 16's art)",
   },
   artNab: {
     build: (o) => {
@@ -110,7 +116,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
           "the artNab recipe needs the file's [min, max], which only the NAB corpus runner provides (tsad bench, tsad nab run); use the art recipe elsewhere",
         );
       }
-      return new ArtDetector({ range: [o.range[0], o.range[1]] });
+      return new ArtDetector({ range: [o.range[0], o.range[1]], rangeMode: 'clamp' });
     },
     mapping: 'identity',
     description: "ArtDetector with the file's min/max as its range (as NAB allows every detector)",

@@ -15,6 +15,7 @@
 
 import type { EnsembleMetric } from '../detectors/ensemble-config.js';
 import { loadModel } from '../detectors/registry.js';
+import { TrackingError } from '../errors.js';
 import { evaluate, reportMetric, type TsadReport } from '../metrics/index.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import type { RunRecord, Tracker } from '../tracking/tracker.js';
@@ -155,6 +156,8 @@ export async function promote(opts: PromoteOptions): Promise<PromotionDecision> 
   let championScore: number | null = null;
   let decision: 'promoted' | 'rejected';
   let reason: string;
+  /** Where the alias is after this call (moved by another promotion meanwhile: there). */
+  let after = champion;
   const lowerIsBetter = metric === 'mttd';
   if (champion === challenger) {
     decision = 'rejected';
@@ -192,7 +195,21 @@ export async function promote(opts: PromoteOptions): Promise<PromotionDecision> 
     }
     await tracker.setModelVersionTag(name, challenger, VERSION_TAGS.decision, decision);
     await tracker.setModelVersionTag(name, challenger, VERSION_TAGS.reason, reason);
-    if (decision === 'promoted') await tracker.setAlias(name, alias, challenger);
+    if (decision === 'promoted') {
+      // only if the alias is still where the comparison found it: a promotion that ran meanwhile
+      // (another process, another challenger) is never silently replaced by one that never saw it
+      try {
+        await tracker.setAlias(name, alias, challenger, { expected: champion });
+      } catch (err) {
+        if (!(err instanceof TrackingError) || err.code !== 'alias_moved') throw err;
+        const now = await currentChampion(tracker, name, alias);
+        after = now;
+        decision = 'rejected';
+        reason = `${alias} moved to ${now === null ? 'nothing' : `version ${now}`} while this promotion compared version ${challenger} with ${champion === null ? `no ${alias}` : `version ${champion}`}; run promote again to compare with the new ${alias}`;
+        await tracker.setModelVersionTag(name, challenger, VERSION_TAGS.decision, decision);
+        await tracker.setModelVersionTag(name, challenger, VERSION_TAGS.reason, reason);
+      }
+    }
   }
   const runId = await recordDecision(tracker, opts.experiment ?? `${name}-promotion`, {
     name,
@@ -213,7 +230,7 @@ export async function promote(opts: PromoteOptions): Promise<PromotionDecision> 
     reason,
     challenger,
     previousChampion: champion,
-    champion: decision === 'promoted' ? challenger : (champion as number),
+    champion: decision === 'promoted' ? challenger : (after as number),
     challengerScore,
     championScore,
     runId,
@@ -291,9 +308,12 @@ export async function rollback(
   }
   const to = Number(prev);
   const reason = `rolled back: ${alias} moved from version ${current} back to ${to}`;
+  // only from the version this rollback read: of two rollbacks at once, the second fails with
+  // alias_moved instead of stepping back from a version that is no longer the current one; the alias
+  // moves first, so a rollback that fails leaves no `rolled_back` tag on a version still serving
+  await tracker.setAlias(name, alias, to, { expected: current });
   await tracker.setModelVersionTag(name, current, VERSION_TAGS.decision, 'rolled_back');
   await tracker.setModelVersionTag(name, current, VERSION_TAGS.reason, reason);
-  await tracker.setAlias(name, alias, to);
   const runId = await recordDecision(tracker, opts.experiment ?? `${name}-promotion`, {
     name,
     alias,

@@ -27,10 +27,12 @@ import {
   TrackingNotFoundError,
 } from './tracker.js';
 import {
+  codePointLength,
   describeValue,
   invalid,
   LIMITS,
   normalizeMetricValue,
+  sliceCodePoints,
   validateArtifactPath,
   validateKey,
   validateMetric,
@@ -189,8 +191,8 @@ export class BaseRun implements Run {
     // as MLflow's autologging does, over-long config values are truncated (the model file has them whole)
     const marker = '...[truncated]';
     const params = flattenParams(config, `${name}.config`).map((p) =>
-      p.value.length > LIMITS.paramValueLength
-        ? { key: p.key, value: p.value.slice(0, LIMITS.paramValueLength - marker.length) + marker }
+      codePointLength(p.value) > LIMITS.paramValueLength
+        ? { key: p.key, value: sliceCodePoints(p.value, LIMITS.paramValueLength - marker.length) + marker }
         : p,
     );
     await this.logBatch({ params: [{ key: `${name}.type`, value: String(model.type) }, ...params] });

@@ -185,11 +185,18 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
     return this.registry.registerModel(name, runId, artifactPath);
   }
 
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
+  async setAlias(
+    name: string,
+    alias: string,
+    version: number,
+    opts: { expected?: number | null } = {},
+  ): Promise<void> {
     validateModelName(name);
     validateAlias(alias, true);
     validateVersion(version);
-    return this.registry.setAlias(name, alias, version);
+    if (opts.expected === undefined) return this.registry.setAlias(name, alias, version);
+    if (opts.expected !== null) validateVersion(opts.expected);
+    return this.registry.setAlias(name, alias, version, { expected: opts.expected });
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {

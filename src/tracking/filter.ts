@@ -120,7 +120,7 @@ function tokenize(src: string): Token[] {
       i++;
       continue;
     }
-    const id = /^[A-Za-z0-9_\-/:]+/.exec(src.slice(i));
+    const id = /^[\p{L}\p{N}_\-/:]+/u.exec(src.slice(i));
     if (id) {
       out.push({ kind: 'ident', text: id[0] });
       i += id[0].length;

@@ -4,7 +4,7 @@
  */
 
 import { z } from 'zod';
-import { modelVersion } from './common.js';
+import { aliasMoved, modelVersion } from './common.js';
 import { type Json, MlflowApiError, type MlflowHttp } from './mlflow-http.js';
 import {
   parseWire,
@@ -74,7 +74,21 @@ export class MlflowRegistry {
     );
   }
 
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
+  async setAlias(
+    name: string,
+    alias: string,
+    version: number,
+    opts: { expected?: number | null } = {},
+  ): Promise<void> {
+    if (opts.expected !== undefined) {
+      // MLflow has no conditional alias update: checked just before setting (one request's window)
+      const r = await this.http.call('GET', 'registered-models/get', { name });
+      const found = (this.registered(r, 'registered-models/get')?.aliases ?? []).find(
+        (a) => a.alias === alias,
+      );
+      const current = found === undefined ? null : Number(found.version);
+      if (current !== opts.expected) throw aliasMoved(name, alias, opts.expected, current);
+    }
     await this.http.call(
       'POST',
       'registered-models/alias',

@@ -2,7 +2,7 @@
  * The model registry as a plain JSON document, shared by the memory and file backends
  * (the file backend stores it as `registry.json`, rewritten atomically under a lock).
  */
-import { modelVersion, resolveVersionArg } from './common.js';
+import { aliasMoved, modelVersion, resolveVersionArg } from './common.js';
 import type { RegistryStore } from './store.js';
 import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
 
@@ -67,10 +67,20 @@ export function addVersion(
   return toModelVersion(name, m, s);
 }
 
-export function setAliasIn(state: RegistryState, name: string, alias: string, version: number): void {
+export function setAliasIn(
+  state: RegistryState,
+  name: string,
+  alias: string,
+  version: number,
+  expected?: number | null,
+): void {
   const m = getModel(state, name);
   if (!m.versions.some((s) => s.version === version)) {
     throw new TrackingNotFoundError(`model "${name}" has no version ${version}`);
+  }
+  if (expected !== undefined) {
+    const current = Object.hasOwn(m.aliases, alias) ? m.aliases[alias] : null;
+    if (current !== expected) throw aliasMoved(name, alias, expected, current);
   }
   m.aliases[alias] = version;
 }
@@ -148,8 +158,8 @@ export function documentRegistry(
       const now = Date.now();
       return update((s) => addVersion(s, name, runId, artifactPath, now));
     },
-    async setAlias(name, alias, version) {
-      await update((s) => setAliasIn(s, name, alias, version));
+    async setAlias(name, alias, version, opts) {
+      await update((s) => setAliasIn(s, name, alias, version, opts?.expected));
     },
     async deleteAlias(name, alias) {
       await update((s) => deleteAliasIn(s, name, alias));

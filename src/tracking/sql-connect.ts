@@ -63,6 +63,11 @@ export function parseSqlUri(uri: string): {
   return { dialect, schema, connectionString: conn, connectTimeoutMs, statementTimeoutMs };
 }
 
+const ignore = (): void => undefined;
+
+/** Connections in the pool; a call lost on a connection the server ended is sent again up to this many times (every idle one may be dead). */
+export const POOL_SIZE = 4;
+
 export async function pgExecutor(
   connectionString: string,
   transactions: boolean,
@@ -80,7 +85,7 @@ export async function pgExecutor(
   const Pool = pg.default.Pool;
   const pool = new Pool({
     connectionString,
-    max: 4,
+    max: POOL_SIZE,
     connectionTimeoutMillis: timeouts.connectTimeoutMs,
     // the server ends a statement after this long; the client gives up a little later (a frozen server)
     ...(timeouts.statementTimeoutMs > 0
@@ -96,30 +101,77 @@ export async function pgExecutor(
     query,
     async tx(fn) {
       if (!transactions) return fn(query);
-      const client = await pool.connect();
-      const q: SqlQuery = async (text, values) => {
-        const r = await client.query(text, values as unknown[] | undefined);
-        return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount };
-      };
-      let out: Awaited<ReturnType<typeof fn>>;
-      try {
-        await client.query('BEGIN');
-        out = await fn(q);
-        await client.query('COMMIT');
-      } catch (err) {
-        // a connection that cannot roll back is not given back to the pool
-        const broken = await client.query('ROLLBACK').then(
-          () => false,
-          () => true,
-        );
-        client.release(broken);
-        throw err;
+      // A connection the server ended (a restart, `pg_terminate_backend`, a proxy's idle timeout) fails
+      // the first statement sent on it. Before COMMIT is sent, nothing of the transaction is stored, so
+      // it runs again on another connection (each dead one is dropped; at most POOL_SIZE more times); a connection lost during COMMIT leaves the outcome
+      // unknown and is reported as such (`sql_connection_lost`).
+      for (let attempt = 0; ; attempt++) {
+        const client = await pool.connect();
+        // the socket can fail between two statements (the server ended the connection): `pg` then
+        // emits 'error' on the checked-out client, which would end the process without a listener;
+        // the failure reaches the caller through the next statement instead
+        client.on('error', ignore);
+        const q: SqlQuery = async (text, values) => {
+          const r = await client.query(text, values as unknown[] | undefined);
+          return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount };
+        };
+        let out: Awaited<ReturnType<typeof fn>>;
+        let committing = false;
+        try {
+          await client.query('BEGIN');
+          out = await fn(q);
+          committing = true;
+          await client.query('COMMIT');
+        } catch (err) {
+          // a connection that cannot roll back is not given back to the pool
+          const broken = await client.query('ROLLBACK').then(
+            () => false,
+            () => true,
+          );
+          if (!broken) client.off('error', ignore);
+          client.release(broken);
+          if (isConnectionLost(err)) {
+            if (!committing && attempt < POOL_SIZE) continue;
+            throw connectionLost(err, committing ? 'unknown' : 'not_stored');
+          }
+          throw err;
+        }
+        client.off('error', ignore);
+        client.release();
+        return out;
       }
-      client.release();
-      return out;
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * The server ended the connection or could not be reached mid-call: PostgreSQL's classes 08
+ * (connection exception) and 57P (operator intervention: terminated, shutting down, starting up), or
+ * the socket closing under `pg`.
+ */
+export function isConnectionLost(err: unknown): boolean {
+  if (err instanceof TrackingError) return false;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (/^08/.test(code) || /^57P0[123]$/.test(code)) return true;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED') return true;
+  const msg = typeof e.message === 'string' ? e.message : '';
+  return /^Connection terminated|not queryable/.test(msg);
+}
+
+/** `sql_connection_lost`: what happened to the write, and what to do. */
+export function connectionLost(err: unknown, outcome: 'not_stored' | 'unknown'): TrackingError {
+  const why = (err as { message?: string }).message ?? String(err);
+  const what =
+    outcome === 'not_stored'
+      ? 'the write was not stored; call it again once the server is back'
+      : 'the write may or may not be stored: read it back (getRun, getMetricHistory) before logging it again';
+  return new TrackingError(
+    'sql_connection_lost',
+    `the connection to the SQL tracking server was lost (${why}); ${what}`,
+    { cause: err },
+  );
 }
 
 export const num = (x: unknown): number => (typeof x === 'number' ? x : Number(x));

@@ -1,6 +1,6 @@
 /** The model registry on the SQL store (tables `tsad_registered_models`, `_model_versions`, `_model_aliases`, `_model_version_tags`). */
 import { TrackingError } from '../errors.js';
-import { modelVersion, resolveVersionArg } from './common.js';
+import { aliasMoved, modelVersion, resolveVersionArg } from './common.js';
 import { num, numOrNull } from './sql-connect.js';
 import type { SqlDialect, SqlQuery, SqlResult, Table } from './sql-dialect.js';
 import type { RegistryStore } from './store.js';
@@ -89,14 +89,49 @@ export class SqlRegistry implements RegistryStore {
     );
   }
 
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
+  async setAlias(
+    name: string,
+    alias: string,
+    version: number,
+    opts: { expected?: number | null } = {},
+  ): Promise<void> {
     await this.assertVersion(name, version);
-    await this.db.write(['model_aliases'], async (q, d) => {
-      await q(
-        `INSERT INTO ${d.t('model_aliases')} (name, alias, version) VALUES ($1, $2, $3) ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
-        [name, alias, version],
+    const expected = opts.expected;
+    if (expected === undefined) {
+      await this.db.write(['model_aliases'], async (q, d) => {
+        await q(
+          `INSERT INTO ${d.t('model_aliases')} (name, alias, version) VALUES ($1, $2, $3) ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
+          [name, alias, version],
+        );
+      });
+      return;
+    }
+    // one conditional statement: PostgreSQL re-checks the WHERE on the row a concurrent writer updated
+    const moved = await this.db.write(
+      ['model_aliases'],
+      async (q, d) => {
+        const r =
+          expected === null
+            ? await q(
+                `INSERT INTO ${d.t('model_aliases')} (name, alias, version) VALUES ($1, $2, $3) ON CONFLICT (name, alias) DO NOTHING`,
+                [name, alias, version],
+              )
+            : await q(
+                `UPDATE ${d.t('model_aliases')} SET version = $3 WHERE name = $1 AND alias = $2 AND version = $4`,
+                [name, alias, version, expected],
+              );
+        return r.rowCount === 0;
+      },
+      { single: true },
+    );
+    if (moved) {
+      const r = await this.db.query(
+        `SELECT version FROM ${this.db.dialect.t('model_aliases')} WHERE name = $1 AND alias = $2`,
+        [name, alias],
       );
-    });
+      const current = r.rows.length > 0 ? num(r.rows[0].version) : null;
+      throw aliasMoved(name, alias, expected, current);
+    }
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {

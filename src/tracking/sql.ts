@@ -24,7 +24,18 @@ import {
   type ValidBatch,
 } from './common.js';
 import { redactUri } from './open.js';
-import { migrate, nextSeqBase, num, numOrNull, parseSqlUri, pgExecutor, wrapDbError } from './sql-connect.js';
+import {
+  connectionLost,
+  isConnectionLost,
+  migrate,
+  nextSeqBase,
+  num,
+  numOrNull,
+  POOL_SIZE,
+  parseSqlUri,
+  pgExecutor,
+  wrapDbError,
+} from './sql-connect.js';
 import {
   SqlDialect,
   type SqlExecutor,
@@ -135,7 +146,14 @@ export class SqlStore implements Store {
   async query(text: string, values?: readonly unknown[]): Promise<SqlResult> {
     const ex = await this.executor();
     try {
-      return await ex.query(text, values);
+      // a read is safe to send again on another connection (each dead one is dropped)
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await ex.query(text, values);
+        } catch (err) {
+          if (!isConnectionLost(err) || attempt >= POOL_SIZE) throw err;
+        }
+      }
     } catch (err) {
       throw wrapDbError(err, 'query');
     }
@@ -154,6 +172,8 @@ export class SqlStore implements Store {
       out = opts.single ? await fn(ex.query, this.dialect) : await ex.tx((q) => fn(q, this.dialect));
       for (const s of this.dialect.refresh(tables)) await ex.query(s);
     } catch (err) {
+      // one statement outside a transaction: the server may have stored it before the connection went
+      if (opts.single && isConnectionLost(err)) throw connectionLost(err, 'unknown');
       throw wrapDbError(err, 'write');
     }
     return out;

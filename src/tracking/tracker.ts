@@ -345,8 +345,15 @@ export interface Tracker<M = LoggableModel> {
 
   /** Registers the model logged by `runId` (artifact `<artifactPath>/model.json`) as the next version. */
   registerModel(name: string, runId: string, opts?: { artifactPath?: string }): Promise<ModelVersion>;
-  /** Points `alias` at `version` (moving it if it pointed elsewhere). `latest` is reserved. */
-  setAlias(name: string, alias: string, version: number): Promise<void>;
+  /**
+   * Points `alias` at `version` (moving it if it pointed elsewhere). `latest` is reserved. With
+   * `expected`, the alias moves only if it points at that version now (`null`: only if it is unset);
+   * else `TrackingError` code `alias_moved`, naming where it points (two promotions racing on one
+   * alias: the second is told instead of silently replacing the first). Atomic on memory, the local
+   * store (under the registry lock) and PostgreSQL (one conditional statement); on an MLflow server,
+   * which has no conditional alias update, checked just before setting it.
+   */
+  setAlias(name: string, alias: string, version: number, opts?: { expected?: number | null }): Promise<void>;
   deleteAlias(name: string, alias: string): Promise<void>;
   /** Sets (or overwrites) a tag of one model version (MLflow's `model-versions/set-tag`). */
   setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void>;

@@ -2,7 +2,7 @@
  * Validation of everything a backend stores: keys, names, values, artifact paths, versions
  * (MLflow's limits, so every backend accepts exactly what an MLflow server accepts).
  */
-import type { TrackingErrorCode } from '../errors.js';
+import { TrackingError, type TrackingErrorCode } from '../errors.js';
 import {
   type MetricPoint,
   TrackingNotFoundError,
@@ -26,7 +26,47 @@ export const LIMITS = {
   artifactSegmentLength: 255,
 } as const;
 
-const KEY_RE = /^[A-Za-z0-9_\-. /:]+$/;
+/**
+ * MLflow's key rule, `^[/\w.\- :]*$` in Python, whose `\w` is Unicode-aware: letters and digits of
+ * any script (`\p{L}`, `\p{N}`), `_ - . / :` and space. Emoji, symbols and combining marks are refused
+ * (a decomposed `e` + U+0301 is refused, the composed `é` accepted), as the server refuses them.
+ */
+const KEY_RE = /^[\p{L}\p{N}_\-. /:]+$/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: any character outside ASCII
+const NON_ASCII_RE = /[^\u0000-\u007f]/;
+
+/**
+ * Length in Unicode code points, as Python's `len` (MLflow's limits) and PostgreSQL's `char_length`
+ * count it: an emoji is one character, not two UTF-16 units.
+ */
+export function codePointLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+/** The first `max` code points of `s` (never splits a surrogate pair). */
+export function sliceCodePoints(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let i = 0;
+  for (let n = 0; n < max && i < s.length; n++) {
+    const c = s.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < s.length ? 2 : 1;
+  }
+  return s.slice(0, i);
+}
+
+/** A file name's limit in bytes on common filesystems; MLflow's file backend stores a key as a path. */
+const SEGMENT_BYTES = 255;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 export const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 /** A UTF-16 surrogate without its partner: no backend can store it as text (UTF-8, JSON, PostgreSQL). */
@@ -66,14 +106,27 @@ export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): str
   if (typeof key !== 'string' || key.length === 0) {
     throw invalid('invalid_key', `${kind} key must be a non-empty string, got ${JSON.stringify(key)}`);
   }
-  if (key.length > LIMITS.keyLength) {
-    throw invalid('invalid_key', `${kind} key "${key.slice(0, 40)}..." is longer than ${LIMITS.keyLength}`);
+  if (key.length > LIMITS.keyLength && codePointLength(key) > LIMITS.keyLength) {
+    throw invalid(
+      'invalid_key',
+      `${kind} key "${sliceCodePoints(key, 40)}..." is ${codePointLength(key)} characters; the limit is ${LIMITS.keyLength}`,
+    );
   }
   if (!KEY_RE.test(key)) {
     throw invalid(
       'invalid_key',
-      `${kind} key ${JSON.stringify(key)} has characters MLflow rejects: use letters, digits, _ - . / : and spaces`,
+      `${kind} key ${JSON.stringify(key)} has characters MLflow refuses: use letters and digits (any script), _ - . / : and spaces; no emoji, symbols or combining marks (compose accents: key.normalize('NFC'))`,
     );
+  }
+  if (NON_ASCII_RE.test(key)) {
+    for (const seg of key.split('/')) {
+      if (Buffer.byteLength(seg, 'utf8') > SEGMENT_BYTES) {
+        throw invalid(
+          'invalid_key',
+          `${kind} key "${sliceCodePoints(key, 40)}...": the part "${sliceCodePoints(seg, 20)}..." is ${Buffer.byteLength(seg, 'utf8')} bytes in UTF-8, over the ${SEGMENT_BYTES}-byte file-name limit (an MLflow file-backend server stores a key as a file path); shorten it or split it with "/"`,
+        );
+      }
+    }
   }
   checkRoundTrip(`${kind} key`, key);
   const segs = key.split('/');
@@ -89,8 +142,11 @@ function validateText(kind: string, value: unknown, max: number): string {
   if (typeof value !== 'string') {
     throw invalid('invalid_value', `${kind} value must be a string, got ${typeof value}`);
   }
-  if (value.length > max) {
-    throw invalid('invalid_value', `${kind} value is ${value.length} characters; the limit is ${max}`);
+  if (value.length > max && codePointLength(value) > max) {
+    throw invalid(
+      'invalid_value',
+      `${kind} value is ${codePointLength(value)} characters; the limit is ${max}`,
+    );
   }
   if (value.includes('\u0000')) {
     throw invalid('invalid_value', `${kind} value contains a NUL character, which no backend can store`);
@@ -131,10 +187,10 @@ export function validateMetric(p: MetricPoint): MetricPoint {
   if (!Number.isSafeInteger(p.step)) {
     throw invalid('invalid_value', `metric "${key}" step must be an integer, got ${p.step}`);
   }
-  if (!Number.isSafeInteger(p.timestamp)) {
+  if (!Number.isSafeInteger(p.timestamp) || p.timestamp < 0) {
     throw invalid(
       'invalid_value',
-      `metric "${key}" timestamp must be integer epoch milliseconds, got ${p.timestamp}`,
+      `metric "${key}" timestamp must be integer epoch milliseconds, 0 or later (MLflow refuses negative ones), got ${p.timestamp}`,
     );
   }
   return p;
@@ -144,7 +200,9 @@ function validateNameLike(kind: string, name: unknown, max: number, allowSlash: 
   if (typeof name !== 'string' || name.trim().length === 0) {
     throw invalid('invalid_name', `${kind} name must be a non-empty string, got ${JSON.stringify(name)}`);
   }
-  if (name.length > max) throw invalid('invalid_name', `${kind} name is longer than ${max} characters`);
+  if (name.length > max && codePointLength(name) > max) {
+    throw invalid('invalid_name', `${kind} name is longer than ${max} characters`);
+  }
   if (name.includes('\u0000')) throw new UnsafePathError(`${kind} name contains a NUL byte`);
   if (CONTROL_RE.test(name)) {
     throw invalid('invalid_name', `${kind} name ${JSON.stringify(name)} contains control characters`);
@@ -252,6 +310,20 @@ export function validateArtifactPath(path: unknown, opts: { reading?: boolean } 
 }
 
 /** Checks a version argument (positive integer). */
+/** `alias_moved`: a conditional `setAlias` found the alias somewhere else than expected. */
+export function aliasMoved(
+  name: string,
+  alias: string,
+  expected: number | null,
+  current: number | null,
+): TrackingError {
+  const where = (v: number | null) => (v === null ? 'unset' : `version ${v}`);
+  return new TrackingError(
+    'alias_moved',
+    `alias "${alias}" of model "${name}" is ${where(current)}, not ${where(expected)} as expected: another client moved it meanwhile; read it again and decide anew`,
+  );
+}
+
 export function validateVersion(version: unknown): number {
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
     throw invalid(

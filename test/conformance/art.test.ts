@@ -9,6 +9,7 @@ runDetectorConformance('ArtDetector', (over) => new ArtDetector({ ...over }), {
   configArb: fc.record(
     {
       rangeMargin: fc.constantFrom(0, 0.25, 1),
+      rangeMode: fc.constantFrom('clamp' as const, 'grow' as const),
       maxCategories: fc.integer({ min: 16, max: 256 }),
     },
     { requiredKeys: [] },

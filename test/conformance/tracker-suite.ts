@@ -593,6 +593,20 @@ export function runTrackerConformance(
 
       await expect(tr.setAlias(model, 'latest', 1)).rejects.toBeInstanceOf(TrackingValidationError);
       await expect(tr.setAlias(model, 'x', 99)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      // conditional moves (setAlias with expected): only from where the caller saw the alias
+      await tr.setAlias(model, 'cas', 1, { expected: null }); // unset: set
+      await expect(tr.setAlias(model, 'cas', 2, { expected: null })).rejects.toMatchObject({
+        code: 'alias_moved',
+        message: expect.stringMatching(/"cas" of model .* is version 1, not unset/),
+      });
+      await tr.setAlias(model, 'cas', 2, { expected: 1 });
+      await expect(tr.setAlias(model, 'cas', 1, { expected: 1 })).rejects.toMatchObject({
+        code: 'alias_moved',
+      });
+      expect((await tr.getModelVersion(model, 'cas')).version).toBe(2);
+      await expect(tr.setAlias(model, 'cas', 1, { expected: 0 })).rejects.toBeInstanceOf(
+        TrackingValidationError,
+      );
       await expect(tr.getModelVersion(model, 'nope')).rejects.toBeInstanceOf(TrackingNotFoundError);
       await expect(tr.getModelVersion(`${model}-absent`, 1)).rejects.toBeInstanceOf(TrackingNotFoundError);
       await expect(tr.registerModel(model, 'ffffffffffffffffffffffffffffffff')).rejects.toBeInstanceOf(

@@ -140,6 +140,116 @@ async function promotionScenario(tracker: Tracker): Promise<void> {
   );
 }
 
+/**
+ * Two promotions racing on one alias, each through its own tracker (as two processes would be):
+ * both challengers beat the champion, but only one may take the alias; the other must not silently
+ * replace it (it never compared itself with the winner) and says so.
+ */
+async function raceScenario(
+  a: Tracker,
+  b: Tracker,
+  opts: { oneAliasMoveAtATime?: boolean } = {},
+): Promise<void> {
+  const name = 'race-model';
+  const middling = await register(a, name, 12); // F1 2/3
+  await promote({ tracker: a, name, challenger: middling, holdout });
+  const one = await register(a, name, 4); // F1 1
+  const two = await register(b, name, 5); // F1 1 too (the large spike and the small one)
+  // the race made certain: neither promotion writes before both have read the champion
+  let reads = 0;
+  let aliasMoves = Promise.resolve();
+  let open = (): void => undefined;
+  const gate = new Promise<void>((r) => {
+    open = r;
+  });
+  const gated = (t: Tracker): Tracker =>
+    new Proxy(t, {
+      get(target, prop) {
+        const f = Reflect.get(target, prop) as unknown;
+        if (typeof f !== 'function') return f;
+        if (prop === 'listRegisteredModels') {
+          return async () => {
+            const r = await target.listRegisteredModels();
+            if (++reads === 2) open();
+            return r;
+          };
+        }
+        if (prop === 'setAlias' && opts.oneAliasMoveAtATime) {
+          // MLflow has no conditional alias update: the client's check and the move are two requests,
+          // so two moves sent in the same instant can both pass (the documented window); here they
+          // follow each other, and the second must see the first
+          return async (...args: Parameters<Tracker['setAlias']>) => {
+            const turn = aliasMoves;
+            let done = (): void => undefined;
+            aliasMoves = new Promise<void>((r) => {
+              done = r;
+            });
+            await turn;
+            try {
+              return await target.setAlias(...args);
+            } finally {
+              done();
+            }
+          };
+        }
+        if (prop === 'setModelVersionTag') {
+          return async (...args: Parameters<Tracker['setModelVersionTag']>) => {
+            await gate;
+            return target.setModelVersionTag(...args);
+          };
+        }
+        return f.bind(target);
+      },
+    });
+  const [d1, d2] = await Promise.all([
+    promote({ tracker: gated(a), name, challenger: one, holdout }),
+    promote({ tracker: gated(b), name, challenger: two, holdout }),
+  ]);
+  const decisions = [d1, d2];
+  const won = decisions.filter((d) => d.decision === 'promoted');
+  expect(won).toHaveLength(1);
+  const lost = decisions.find((d) => d.decision === 'rejected')!;
+  expect(lost.reason).toMatch(
+    /champion moved to version \d+ while this promotion compared version \d+ with version 1; run promote again/,
+  );
+  expect(lost.champion).toBe(won[0].challenger);
+  expect((await a.getModelVersion(name, 'champion')).version).toBe(won[0].challenger);
+  expect((await a.getModelVersionTags(name, lost.challenger))[VERSION_TAGS.decision]).toBe('rejected');
+  // the chain is intact: rolling back from the winner returns to the champion both compared with
+  expect(await rollback(b, name)).toMatchObject({ from: won[0].challenger, to: middling });
+}
+
+describe('two promotions racing on one alias', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  it('local file store (two trackers on one store)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsad-race-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const [a, b] = [openTracker(`file:${dir}`), openTracker(`file:${dir}`)];
+    await raceScenario(a, b);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('PostgreSQL (two trackers, two pools)', async () => {
+    const pg = await startPostgres();
+    cleanups.push(() => pg.stop());
+    const [a, b] = [openTracker(`${pg.uri}?schema=race`), openTracker(`${pg.uri}?schema=race`)];
+    await raceScenario(a, b);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('the real MLflow server (two clients)', async () => {
+    const server = await startMlflow({ backend: 'sqlite' });
+    cleanups.push(() => server.close());
+    const [a, b] = [openTracker(server.url), openTracker(server.url)];
+    await raceScenario(a, b, { oneAliasMoveAtATime: true });
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
 describe('promote and rollback on every tracker backend', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
@@ -173,6 +283,36 @@ describe('promote and rollback on every tracker backend', () => {
     cleanups.push(() => server.close());
     const tracker = openTracker(server.url);
     await promotionScenario(tracker);
+    await tracker.close();
+  });
+
+  it('a rollback that finds the alias moved (alias_moved) tags nothing rolled_back', async () => {
+    const tracker = openTracker('memory:');
+    const name = 'rollback-race';
+    const one = await register(tracker, name, 12);
+    const two = await register(tracker, name, 4);
+    const three = await register(tracker, name, 4);
+    await promote({ tracker, name, challenger: one, force: true });
+    await promote({ tracker, name, challenger: two, force: true });
+    // another process moves the alias after this rollback read it (between its reads and its move)
+    let moved = false;
+    const racing = new Proxy(tracker, {
+      get(target, prop, recv) {
+        const f = Reflect.get(target, prop, recv);
+        if (prop === 'getModelVersionTags' && !moved) {
+          return async (...args: Parameters<Tracker['getModelVersionTags']>) => {
+            const tags = await target.getModelVersionTags(...args);
+            moved = true;
+            await target.setAlias(name, 'champion', three);
+            return tags;
+          };
+        }
+        return typeof f === 'function' ? f.bind(target) : f;
+      },
+    });
+    await expect(rollback(racing, name)).rejects.toMatchObject({ code: 'alias_moved' });
+    expect((await tracker.getModelVersion(name, 'champion')).version).toBe(three);
+    expect((await tracker.getModelVersionTags(name, two))[VERSION_TAGS.decision]).toBe('promoted');
     await tracker.close();
   });
 

@@ -62,15 +62,26 @@ export const artSchema = z.strictObject({
   /**
    * The value range to normalise by. `null` (default): causal, the training part's range widened by
    * `rangeMargin` of its span on each side. `[min, max]`: a fixed range (NAB hands every detector the
-   * file's min/max; the `artNab` lab recipe fills it that way). Values outside are clamped.
+   * file's min/max; the `artNab` lab recipe fills it that way). What happens to values outside is
+   * `rangeMode`'s.
    */
   range: z
     .tuple([z.number().finite(), z.number().finite()])
     .refine(([a, b]) => a <= b, 'range: expected [min, max] with min ≤ max')
     .nullable()
     .default(null),
-  /** Widening of the causal range on each side, as a fraction of the training part's span. */
+  /**
+   * Widening of the causal range on each side, as a fraction of the training part's span; under
+   * `rangeMode: 'grow'` also the margin past a new extreme, as a fraction of the grown span.
+   */
   rangeMargin: z.number().min(0).max(10).default(0.25),
+  /**
+   * What a value outside the range does after the training part. `'clamp'`: it takes the end level
+   * (round 16). `'grow'`: the range grows on that side to the value plus `rangeMargin` of the new span,
+   * and the feature window, the categories and the running median are re-expressed in it
+   * (docs/detectors.md, "ART"). Model files of state version 2 (before this option) load as `'clamp'`.
+   */
+  rangeMode: z.enum(['clamp', 'grow']).default('grow'),
   /**
    * Most categories the ART memory keeps (32 float64 each). At the cap a new category overwrites the
    * least recently matched one, so memory and time per block stay bounded.
@@ -94,6 +105,30 @@ export function artGeometry(trainLength: number): { probation: number; step: num
   const probation = trainLength - (trainLength % 2);
   const step = Math.max(1, Math.floor(probation / (ART_WINDOW * WINDOWS_PER_PROBATION)));
   return { probation, step, trendWindow: Math.floor(probation / step) };
+}
+
+/** Width of a complement-coded category: the features, then their complements. */
+export const ART_CDIM = CDIM;
+
+/**
+ * Re-expresses the first `n` categories of `w` (ART_CDIM weights each: 8 Haar features, 8 levels,
+ * then their complements) in a range grown by the map `y ↦ a·y + b` of normalised units (a > 0). On
+ * each level dimension the box [w_k, 1 − w_{k+16}] maps to its image; a dimension no input has touched
+ * (the uncommitted all-ones weights, w_k + w_{k+16} = 2) stays; the Haar half does not change.
+ */
+export function artReexpress(w: Float64Array, n: number, a: number, b: number): void {
+  for (let j = 0; j < n; j++) {
+    const o = j * CDIM;
+    for (let k = ART_WINDOW; k < DIM; k++) {
+      const lower = w[o + k];
+      const comp = w[o + k + DIM];
+      if (lower + comp > 1.5) continue;
+      const lo = a * lower + b;
+      const up = a * (1 - comp) + b;
+      w[o + k] = lo < 0 ? 0 : lo > 1 ? 1 : lo;
+      w[o + k + DIM] = up > 1 ? 0 : up < 0 ? 1 : 1 - up;
+    }
+  }
 }
 
 /**
@@ -164,6 +199,16 @@ class FuzzyArt {
     let j = 0;
     for (let k = 1; k < this.n; k++) if (this.used[k] < this.used[j]) j = k;
     return j;
+  }
+
+  /**
+   * Re-expresses every category in a range grown by the map `y ↦ a·y + b` of normalised units: on the
+   * level dimensions the box [w_k, 1 − w_{k+DIM}] maps exactly (its lower corner and upper corner by the
+   * map); a dimension no input has touched yet (the uncommitted all-ones weights: w_k + w_{k+DIM} = 2)
+   * stays as it is. The Haar dimensions are min-max normalised per window, so they do not change.
+   */
+  reexpress(a: number, b: number): void {
+    artReexpress(this.w, this.n, a, b);
   }
 
   /**
@@ -315,6 +360,7 @@ export class ArtCore {
   private dsMa = 0;
   private dsi = 1;
   private medBin = new Float64Array(LEVELS + 1);
+  private readonly medScratch = new Float64Array(LEVELS + 1);
   private medLevel = 0;
   private belowMed = 0;
   private aboveMed = 0;
@@ -340,8 +386,11 @@ export class ArtCore {
   private histSumBefore = 0;
   private histLast = 0;
 
+  private readonly grow: boolean;
+
   constructor(config: ArtCoreInput = {}) {
     this.config = parseArtConfig(config);
+    this.grow = this.config.rangeMode === 'grow';
     this.art = new FuzzyArt(this.config.maxCategories);
   }
 
@@ -401,6 +450,7 @@ export class ArtCore {
     this.dsMa = (this.dsMa + mean) / 2;
     let ds = Math.abs(max - this.dsMa) < Math.abs(min - this.dsMa) ? min : max;
     if (Math.abs(ds - mean) < SPIKE_FRACTION * mean) ds = mean;
+    if (this.grow && dsi > this.trendWindow && (ds > this.hi || ds < this.lo)) this.growRange(ds);
     ds -= this.lo;
     if (this.hi !== this.lo) ds /= this.hi - this.lo;
     ds = ds < 0 ? 0 : ds > 1 ? 1 : ds;
@@ -449,6 +499,50 @@ export class ArtCore {
       for (let b = 1; b <= tw; b++) this.detect(this.probFeat.subarray((b - 1) * DIM, b * DIM), b);
     }
     return 0;
+  }
+
+  /**
+   * Grows the range to take `x` (`rangeMode: 'grow'`, after the probationary blocks): on x's side only,
+   * to x plus `rangeMargin` of the new span. The map `y ↦ a·y + b` of normalised units re-expresses the
+   * feature window and the categories exactly (as boxes in raw units); the median's level histogram moves
+   * each old bin to the new bin nearest its image (approximate, within half a new level); the
+   * match-valued state (vigilances, recent matches) is left as it is. A range that would overflow stays.
+   */
+  private growRange(x: number): void {
+    const lo = this.lo;
+    const hi = this.hi;
+    const m = this.config.rangeMargin;
+    const nlo = x < lo ? x - m * (hi - x) : lo;
+    const nhi = x > hi ? x + m * (x - lo) : hi;
+    const span = nhi - nlo;
+    if (!(Number.isFinite(nlo) && Number.isFinite(nhi) && Number.isFinite(span) && span > 0)) return;
+    const a = (hi - lo) / span;
+    const b = (lo - nlo) / span;
+    const fw = this.fWin;
+    for (let k = 0; k < ART_WINDOW; k++) {
+      const y = a * fw[k] + b;
+      fw[k] = y < 0 ? 0 : y > 1 ? 1 : y;
+    }
+    this.art.reexpress(a, b);
+    const bin = this.medBin;
+    const nb = this.medScratch;
+    nb.fill(0);
+    const at = (l: number): number => {
+      const r = roundHalfEven(a * l + LEVELS * b);
+      return r < 0 ? 0 : r > LEVELS ? LEVELS : r;
+    };
+    for (let l = 0; l <= LEVELS; l++) if (bin[l] > 0) nb[at(l)] += bin[l];
+    bin.set(nb);
+    const med = at(this.medLevel);
+    let below = 0;
+    let above = 0;
+    for (let l = 0; l < med; l++) below += bin[l];
+    for (let l = med + 1; l <= LEVELS; l++) above += bin[l];
+    this.medLevel = med;
+    this.belowMed = below;
+    this.aboveMed = above;
+    this.lo = nlo;
+    this.hi = nhi;
   }
 
   /**

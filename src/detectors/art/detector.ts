@@ -17,6 +17,7 @@ import { decodeFloat, encodeFloat, jsonFloat, jsonObject } from '../json.js';
 import type { DetectorLoader } from '../registry.js';
 import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
 import type { RawStreamer } from '../streaming.js';
+import type { JsonObject } from '../types.js';
 import { ART_MIN_TRAIN, ArtCore, artSchema } from './core.js';
 
 const artDetectorSchema = z.strictObject({ ...baseConfigShape(1), ...artSchema.shape });
@@ -36,7 +37,12 @@ export type ArtConfig = z.infer<typeof artDetectorSchema>;
 export type ArtInput = z.input<typeof artDetectorSchema>;
 
 function coreConfig(c: ArtConfig): Record<string, unknown> {
-  return { range: c.range, rangeMargin: c.rangeMargin, maxCategories: c.maxCategories };
+  return {
+    range: c.range,
+    rangeMargin: c.rangeMargin,
+    rangeMode: c.rangeMode,
+    maxCategories: c.maxCategories,
+  };
 }
 
 /**
@@ -121,12 +127,23 @@ class ArtRaw implements SeriesModel<ArtState> {
   }
 }
 
-/** The ArtDetector spec (see docs/detectors.md); its first state is the spec runtime's version 2. */
+/**
+ * State version 2 → 3 (`rangeMode` added, round 16b): the state's shape is unchanged; a version-2 file
+ * lacks `rangeMode` in its config and loads as `'clamp'` (`legacyConfig`), the only behaviour it knew.
+ */
+function migrateRangeMode(s: JsonObject): JsonObject {
+  return { ...s, stateVersion: 3 };
+}
+
+/** The ArtDetector spec (see docs/detectors.md); state version 2 was round 16's, 3 adds `rangeMode`. */
 export const artSpec = defineDetector({
   type: 'ArtDetector',
   level: 'series',
   config: z.preprocess(withAnyAlarmRule, artDetectorSchema),
   state: artStateSchema,
+  stateVersion: 3,
+  migrations: { 2: migrateRangeMode },
+  legacyConfig: { 2: { rangeMode: 'clamp' } },
   calibrated: false,
   minTrainPoints: () => ({
     points: ART_MIN_TRAIN,
@@ -156,4 +173,4 @@ export class ArtDetector extends SpecDetector<ArtConfig, ArtRaw> {
 }
 
 /** The model-file loader of ArtDetector (listed in registry.ts). */
-export const loadArtDetector: DetectorLoader = specLoader((c) => new ArtDetector(c as ArtInput));
+export const loadArtDetector: DetectorLoader = specLoader((c) => new ArtDetector(c as ArtInput), artSpec);
