@@ -225,6 +225,19 @@ describe('ArtDetector, round 16b: a range that grows (rangeMode)', () => {
     const b = (loadModel(JSON.stringify(m)) as ArtDetector).stream();
     for (let i = 1800; i < 3000; i++) expect(b.push(s.t[i], s.v[i]).score).toBe(a.push(s.t[i], s.v[i]).score);
   });
+
+  it('a lower vigilance the adaptation took below 0 saves and loads (it falls by at most 0.185 past 0)', () => {
+    const r = lcg(7);
+    const s = series(1200, (i) => wave(i) + 0.05 * r());
+    const d = new ArtDetector();
+    d.train({ t: s.t.subarray(0, 450), v: s.v.subarray(0, 450) });
+    const m = d.toJSON() as unknown as { state: { model: { core: { rhoLb: number } } } };
+    m.state.model.core.rhoLb = -0.1;
+    const b = (loadModel(JSON.stringify(m)) as ArtDetector).stream();
+    expect(Number.isFinite(b.push(s.t[450], s.v[450]).score)).toBe(true);
+    m.state.model.core.rhoLb = -1.5;
+    expect(() => loadModel(JSON.stringify(m))).toThrow(/rhoLb/);
+  });
 });
 
 /**

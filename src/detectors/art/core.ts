@@ -790,7 +790,11 @@ export class ArtCore {
       if (!(x >= 0 && x <= 1)) bad(name, 'a number in [0, 1]');
       return x;
     };
-    this.art.rhoLb = unit('rhoLb');
+    // the lower vigilance's fall has no floor (as ARTime's): past 0 it can reach about −0.185 (a fall is at
+    // most half of 0.37 and starts from above the smallest recent match, ≥ 0); below 0 it acts as 0
+    const rhoLb = numberField(state, 'rhoLb', path);
+    if (!(rhoLb >= -1 && rhoLb <= 1)) bad('rhoLb', 'a number in [-1, 1]');
+    this.art.rhoLb = rhoLb;
     this.art.rhoUb = unit('rhoUb');
     this.art.best = unit('best');
     this.art.bestEnergy = unit('bestEnergy');
