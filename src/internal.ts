@@ -86,7 +86,7 @@ export {
   PROFILE_MIN_PER_BIN,
 } from './lab/candidates-kinds.js';
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
-export { finiteRange, nabResultPath } from './lab/nab-corpus-file.js';
+export { nabResultPath } from './lab/nab-corpus-file.js';
 export { nabAnomalyScore, PEAK_SPAN_MS, peakScores, runNabStream } from './lab/nab-stream.js';
 export {
   DETECTOR_RECIPES,
@@ -100,6 +100,7 @@ export {
 export { SEASONAL_RECIPES, seasonalDefault } from './lab/seasonal-change.js';
 export { autocorrelation } from './math/autocorrelation.js';
 export { projectedGradientNorm } from './math/box.js';
+export { finiteRange } from './math/finite.js';
 export { minimizeLbfgsb } from './math/lbfgsb.js';
 export { normalCdf, normalQuantile } from './math/normal.js';
 export { numericGradient } from './math/numeric-gradient.js';

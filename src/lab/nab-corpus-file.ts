@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { loadNab } from '../datasets/index.js';
 import { DatasetError } from '../errors.js';
 import { makeDirsSync } from '../fs-dirs.js';
+import { finiteRange } from '../math/finite.js';
 import { readNabWindows } from '../metrics/nab-files.js';
 import { readCsvRows, validateCsvRows } from '../series/csv.js';
 import type { TimeSeries, Window } from '../series/types.js';
@@ -46,22 +47,6 @@ function fmtTimestamp(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/**
- * The file's [min, max] over its finite values (NAB's inputMin/inputMax, which NAB lets every detector
- * know); undefined when none is finite. Recipes other than `artNab` ignore it.
- */
-export function finiteRange(v: ArrayLike<number>): readonly [number, number] | undefined {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    if (!Number.isFinite(x)) continue;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
-  return lo <= hi ? [lo, hi] : undefined;
-}
-
 /** Runs one detector over one NAB file and writes the result file atomically (temp, then rename). */
 export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
   const start = performance.now();
@@ -69,6 +54,7 @@ export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
   const ds = job.corpusDir
     ? await loadCorpusFile(job.corpusDir, job.file)
     : await loadNab(job.file, { duplicates: 'first', onWarning: () => {} });
+  // the file's finite [min, max]: NAB's inputMin/inputMax, which NAB lets every detector know (only `artNab` uses it)
   const det = makeDetector(job.recipe, { seed: job.seed, range: finiteRange(ds.series.v) });
   const r = runNabStream(det, ds.series, ds.rows, ds.windows, recipeMapping(job.recipe));
   const lines: string[] = [`timestamp,value,anomaly_score,label${job.alarms ? ',alarm' : ''}`];

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
+import { finiteRange } from '../../math/finite.js';
 import type { TimeSeries } from '../../series/types.js';
 import { baseConfigShape } from '../base-config.js';
 import { decodeFloat, encodeFloat, jsonFloat, jsonObject } from '../json.js';
@@ -50,15 +51,9 @@ function coreConfig(c: ArtConfig): Record<string, unknown> {
  * side (a constant training part: of max(|value|, 1)); [0, 0] when no value is finite.
  */
 export function artCausalRange(v: ArrayLike<number>, margin: number): [number, number] {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    if (!Number.isFinite(x)) continue;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
-  if (lo > hi) return [0, 0];
+  const r = finiteRange(v);
+  if (r === undefined) return [0, 0];
+  const [lo, hi] = r;
   const span = hi > lo ? hi - lo : Math.max(Math.abs(hi), 1);
   const a = lo - margin * span;
   const b = hi + margin * span;
