@@ -14,10 +14,10 @@ import { ModelFormatError } from '../../errors.js';
 import { finiteRange } from '../../math/finite.js';
 import type { TimeSeries } from '../../series/types.js';
 import { baseConfigShape } from '../base-config.js';
-import { decodeFloat, encodeFloat, jsonFloat, jsonObject } from '../json.js';
+import { decodeFloat } from '../json.js';
+import { OnlineCoreRaw, onlineCoreStateSchema } from '../online-core-raw.js';
 import type { DetectorLoader } from '../registry.js';
-import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
-import type { RawStreamer } from '../streaming.js';
+import { defineDetector, loadAs, SpecDetector, specLoader } from '../spec.js';
 import type { JsonObject } from '../types.js';
 import { ART_MIN_TRAIN, ArtCore, artSchema } from './core.js';
 
@@ -60,65 +60,27 @@ export function artCausalRange(v: ArrayLike<number>, margin: number): [number, n
   return Number.isFinite(a) && Number.isFinite(b) ? [a, b] : [lo, hi];
 }
 
-const artStateSchema = z.object({ core: jsonObject, lastLearned: jsonFloat });
-type ArtState = z.infer<typeof artStateSchema>;
-
-class ArtRaw implements SeriesModel<ArtState> {
-  private scratch: ArtCore | null = null;
-
+class ArtRaw extends OnlineCoreRaw<ArtCore> {
   constructor(
     private readonly config: ArtConfig,
-    public core: ArtCore,
-    private lastLearned = Number.NEGATIVE_INFINITY,
-  ) {}
+    core: ArtCore,
+    lastLearned = Number.NEGATIVE_INFINITY,
+  ) {
+    super(core, lastLearned);
+  }
 
-  fit(ts: TimeSeries): TimeSeries {
-    const core = new ArtCore(coreConfig(this.config));
+  protected newCore(): ArtCore {
+    return new ArtCore(coreConfig(this.config));
+  }
+
+  protected wrap(core: ArtCore, lastLearned: number): this {
+    return new ArtRaw(this.config, core, lastLearned) as this;
+  }
+
+  /** The range: the config's, else the training part's own widened by `rangeMargin` (causal). */
+  protected override beginFit(core: ArtCore, ts: TimeSeries): void {
     const [lo, hi] = this.config.range ?? artCausalRange(ts.v, this.config.rangeMargin);
     core.begin(ts.v.length, lo, hi);
-    const raw = new Float64Array(ts.v.length);
-    for (let i = 0; i < ts.v.length; i++) raw[i] = core.push(ts.v[i]);
-    this.core = core;
-    this.lastLearned = ts.t.length ? ts.t[ts.t.length - 1] : Number.NEGATIVE_INFINITY;
-    return { t: ts.t.slice(), v: raw };
-  }
-
-  score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
-    const core = this.core;
-    if (prev) for (let i = 0; i < prev.v.length; i++) if (prev.t[i] > this.lastLearned) core.push(prev.v[i]);
-    const out = new Float64Array(ts.v.length);
-    for (let i = 0; i < ts.v.length; i++) out[i] = core.push(ts.v[i]);
-    if (ts.t.length) this.lastLearned = Math.max(this.lastLearned, ts.t[ts.t.length - 1]);
-    return { t: ts.t, v: out };
-  }
-
-  streamer(): RawStreamer {
-    return {
-      check: () => false,
-      pushRaw: (t, v) => {
-        this.lastLearned = t;
-        return this.core.push(v);
-      },
-      peekRaw: (_t, v) => {
-        this.scratch ??= new ArtCore(coreConfig(this.config));
-        this.scratch.copyFrom(this.core);
-        return this.scratch.push(v);
-      },
-      learnRaw: (t, v) => {
-        this.core.push(v);
-        this.lastLearned = t;
-      },
-    };
-  }
-
-  copy(): ArtRaw {
-    const core = new ArtCore(coreConfig(this.config));
-    core.copyFrom(this.core);
-    return new ArtRaw(this.config, core, this.lastLearned);
-  }
-
-  toState(): ArtState {
-    return { core: this.core.toJSON(), lastLearned: encodeFloat(this.lastLearned) } as ArtState;
   }
 }
 
@@ -135,7 +97,7 @@ export const artSpec = defineDetector({
   type: 'ArtDetector',
   level: 'series',
   config: z.preprocess(withAnyAlarmRule, artDetectorSchema),
-  state: artStateSchema,
+  state: onlineCoreStateSchema,
   stateVersion: 3,
   migrations: { 2: migrateRangeMode },
   legacyConfig: { 2: { rangeMode: 'clamp' } },

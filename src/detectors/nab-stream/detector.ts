@@ -9,12 +9,11 @@
  */
 import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
-import type { TimeSeries } from '../../series/types.js';
 import { baseConfigShape } from '../base-config.js';
-import { decodeFloat, encodeFloat, jsonFloat, jsonObject } from '../json.js';
+import { decodeFloat } from '../json.js';
+import { OnlineCoreRaw, onlineCoreStateSchema } from '../online-core-raw.js';
 import type { DetectorLoader } from '../registry.js';
-import { defineDetector, loadAs, type SeriesModel, SpecDetector, specLoader } from '../spec.js';
-import type { RawStreamer } from '../streaming.js';
+import { defineDetector, loadAs, SpecDetector, specLoader } from '../spec.js';
 import type { JsonObject } from '../types.js';
 import { NabStreamCore, nabStreamSchema } from './core.js';
 
@@ -40,68 +39,26 @@ function coreConfig(c: NabStreamConfig): Record<string, unknown> {
   return out;
 }
 
-/** The fitted state: the online core (validated by `NabStreamCore.restore`) and its last learned time. */
-const nabStreamStateSchema = z.object({ core: jsonObject, lastLearned: jsonFloat });
-type NabStreamState = z.infer<typeof nabStreamStateSchema>;
-
-/** The raw model: the online core; it learns every point it scores. */
-class NabStreamRaw implements SeriesModel<NabStreamState> {
-  private scratch: NabStreamCore | null = null;
-
+/** The raw model: the online core; it learns every point it scores, and freezes its value bins after training. */
+class NabStreamRaw extends OnlineCoreRaw<NabStreamCore> {
   constructor(
     private readonly config: NabStreamConfig,
-    public core: NabStreamCore,
-    /** Time of the last point learned (training, `update()`, a stream, `prev` context). */
-    private lastLearned = Number.NEGATIVE_INFINITY,
-  ) {}
+    core: NabStreamCore,
+    lastLearned = Number.NEGATIVE_INFINITY,
+  ) {
+    super(core, lastLearned);
+  }
 
-  fit(ts: TimeSeries): TimeSeries {
-    const core = new NabStreamCore(coreConfig(this.config));
-    const raw = new Float64Array(ts.v.length);
-    for (let i = 0; i < ts.v.length; i++) raw[i] = core.push(ts.v[i]);
+  protected newCore(): NabStreamCore {
+    return new NabStreamCore(coreConfig(this.config));
+  }
+
+  protected wrap(core: NabStreamCore, lastLearned: number): this {
+    return new NabStreamRaw(this.config, core, lastLearned) as this;
+  }
+
+  protected override endFit(core: NabStreamCore): void {
     core.endTraining();
-    this.core = core;
-    this.lastLearned = ts.t.length ? ts.t[ts.t.length - 1] : Number.NEGATIVE_INFINITY;
-    return { t: ts.t.slice(), v: raw };
-  }
-
-  /** Runs on a copy: learns the points of `prev` it has not seen, then scores (and learns) `ts`. */
-  score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
-    const core = this.core;
-    if (prev) for (let i = 0; i < prev.v.length; i++) if (prev.t[i] > this.lastLearned) core.push(prev.v[i]);
-    const out = new Float64Array(ts.v.length);
-    for (let i = 0; i < ts.v.length; i++) out[i] = core.push(ts.v[i]);
-    if (ts.t.length) this.lastLearned = Math.max(this.lastLearned, ts.t[ts.t.length - 1]);
-    return { t: ts.t, v: out };
-  }
-
-  streamer(): RawStreamer {
-    return {
-      check: () => false, // no time-dependent state: gaps never reset
-      pushRaw: (t, v) => {
-        this.lastLearned = t;
-        return this.core.push(v);
-      },
-      peekRaw: (_t, v) => {
-        this.scratch ??= new NabStreamCore(coreConfig(this.config));
-        this.scratch.copyFrom(this.core);
-        return this.scratch.push(v);
-      },
-      learnRaw: (t, v) => {
-        this.core.push(v);
-        this.lastLearned = t;
-      },
-    };
-  }
-
-  copy(): NabStreamRaw {
-    const core = new NabStreamCore(coreConfig(this.config));
-    core.copyFrom(this.core);
-    return new NabStreamRaw(this.config, core, this.lastLearned);
-  }
-
-  toState(): NabStreamState {
-    return { core: this.core.toJSON(), lastLearned: encodeFloat(this.lastLearned) } as NabStreamState;
   }
 }
 
@@ -135,7 +92,7 @@ export const nabStreamSpec = defineDetector({
   type: 'NabStreamDetector',
   level: 'series',
   config: z.preprocess(withLevelRule, nabStreamDetectorSchema),
-  state: nabStreamStateSchema,
+  state: onlineCoreStateSchema,
   calibrated: false,
   migrations: { 1: migrateLegacy },
   create: (c) => new NabStreamRaw(c, new NabStreamCore(coreConfig(c))),
