@@ -238,6 +238,24 @@ describe('ArtDetector, round 16b: a range that grows (rangeMode)', () => {
     m.state.model.core.rhoLb = -1.5;
     expect(() => loadModel(JSON.stringify(m))).toThrow(/rhoLb/);
   });
+
+  it('a hand-edited model file that would score NaN is refused, naming the field', () => {
+    const r = lcg(9);
+    const s = series(1200, (i) => wave(i) + 0.05 * r());
+    const d = new ArtDetector();
+    d.train({ t: s.t.subarray(0, 450), v: s.v.subarray(0, 450) });
+    const text = JSON.stringify(d.toJSON());
+    const edit = (f: (core: Record<string, unknown>) => void): string => {
+      const m = JSON.parse(text) as { state: { model: { core: Record<string, unknown> } } };
+      f(m.state.model.core);
+      return JSON.stringify(m);
+    };
+    expect(() => loadModel(text)).not.toThrow();
+    expect(() => loadModel(edit((c) => (c.simCount = 0)))).toThrow(/simCount/);
+    expect(() => loadModel(edit((c) => (c.simSum = -1)))).toThrow(/simSum/);
+    expect(() => loadModel(edit((c) => ((c.fWin as number[])[0] = 7)))).toThrow(/fWin\[0\]/);
+    expect(() => loadModel(edit((c) => ((c.simWin as number[])[0] = 2)))).toThrow(/simWin\[0\]/);
+  });
 });
 
 /**

@@ -774,6 +774,9 @@ export class ArtCore {
     this.belowMed = intField(state, 'belowMed', path, -big, big);
     this.aboveMed = intField(state, 'aboveMed', path, -big, big);
     this.fWin.set(decodeFloats(field(state, 'fWin', path), `${path}.fWin`, ART_WINDOW));
+    for (let k = 0; k < ART_WINDOW; k++) {
+      if (!(this.fWin[k] >= 0 && this.fWin[k] <= 1)) bad(`fWin[${k}]`, 'a normalised level in [0, 1]');
+    }
     const probDone = this.dsi > tw;
     const pf = field(state, 'probFeat', path);
     if (probDone) {
@@ -805,7 +808,13 @@ export class ArtCore {
     this.noNewCatCount = intField(state, 'noNewCatCount', path, 0, big);
     this.simSum = numberField(state, 'simSum', path);
     this.simCount = intField(state, 'simCount', path, 0, big);
+    if (probDone && this.simCount < 1) bad('simCount', 'at least 1 once the probationary blocks are done');
+    if (!(this.simSum >= 0 && this.simSum <= this.simCount))
+      bad('simSum', 'a sum of simCount matches in [0, 1]');
     this.simWin.set(decodeFloats(field(state, 'simWin', path), `${path}.simWin`, (tw >> 1) + 1));
+    for (let k = 0; k < this.simWin.length; k++) {
+      if (!(this.simWin[k] >= 0 && this.simWin[k] <= 1)) bad(`simWin[${k}]`, 'a match in [0, 1]');
+    }
     this.simPos = intField(state, 'simPos', path, 0, this.simWin.length - 1);
     this.diffWin.set(decodeFloats(field(state, 'diffWin', path), `${path}.diffWin`, tw + 1));
     this.diffPos = intField(state, 'diffPos', path, 0, this.diffWin.length - 1);
