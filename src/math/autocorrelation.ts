@@ -36,7 +36,38 @@ export function autocorrelation(v: ArrayLike<number>, maxLag: number): Float64Ar
   if (!(var0 > 0)) return null;
   const r = new Float64Array(L + 1);
   r[0] = 1;
-  for (let k = 1; k <= L; k++) {
+  // four lags per pass over the series, each lag's sum still taken in index order (so the same bits
+  // as one lag at a time): c[i] is read once for four products, and the four sums are independent
+  // chains of additions instead of one
+  let k = 1;
+  for (; k + 3 <= L; k += 4) {
+    const k1 = k + 1;
+    const k2 = k + 2;
+    const k3 = k + 3;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    // the first terms of the shorter-starting lags: lag k from i = k, lag k + 1 from k + 1, …
+    s0 += c[k] * c[0];
+    s0 += c[k1] * c[1];
+    s1 += c[k1] * c[0];
+    s0 += c[k2] * c[2];
+    s1 += c[k2] * c[1];
+    s2 += c[k2] * c[0];
+    for (let i = k3; i < n; i++) {
+      const ci = c[i];
+      s0 += ci * c[i - k];
+      s1 += ci * c[i - k1];
+      s2 += ci * c[i - k2];
+      s3 += ci * c[i - k3];
+    }
+    r[k] = s0 / var0;
+    r[k1] = s1 / var0;
+    r[k2] = s2 / var0;
+    r[k3] = s3 / var0;
+  }
+  for (; k <= L; k++) {
     let s = 0;
     for (let i = k; i < n; i++) s += c[i] * c[i - k];
     r[k] = s / var0;

@@ -38,6 +38,12 @@ export function filter(
   const sk = kind(spec.seasonal);
   const mulErr = spec.error === 'mul';
   const m = sk === T_NONE ? 1 : spec.period;
+  if (!mulErr && tk !== T_MUL && sk !== T_MUL && yhatOut === null && residOut === null && n > 1) {
+    // the optimiser's objective over the additive classes (the default's AutoETS): the same
+    // arithmetic as the loop below, without its per-point class tests
+    filterAdditive(tk === T_ADD, sk === T_ADD, alpha, betaStar, gammaStar, phi, st, sea, m, y, n, sums);
+    return;
+  }
   let l = st.level;
   let b = st.trend;
   let pos = st.pos;
@@ -93,6 +99,87 @@ export function filter(
   st.pos = pos;
   sums.sse = sse;
   sums.sumLogAbsYhat = sla;
+}
+
+/**
+ * `filter` for additive error, trend and season (each present or not), without forecast or residual
+ * outputs: the same operations on the same values in the same order (so the same bits), one loop per
+ * class instead of the class tests at every point. `(1 − α)` and the like are computed once: the same
+ * rounded value each time.
+ */
+function filterAdditive(
+  trend: boolean,
+  seasonal: boolean,
+  alpha: number,
+  betaStar: number,
+  gammaStar: number,
+  phi: number,
+  st: { level: number; trend: number; pos: number },
+  sea: Float64Array,
+  m: number,
+  y: ArrayLike<number>,
+  n: number,
+  sums: FilterSums,
+): void {
+  const a1 = 1 - alpha;
+  const b1 = 1 - betaStar;
+  const g1 = 1 - gammaStar;
+  let l = st.level;
+  let b = st.trend;
+  let pos = st.pos;
+  let sse = 0;
+  if (trend && seasonal) {
+    for (let t = 0; t < n; t++) {
+      const yt = y[t];
+      const bphi = phi * b;
+      const lb = l + bphi;
+      const s = sea[pos];
+      const yhat = lb + s;
+      const lNew = alpha * (yt - s) + a1 * lb;
+      b = betaStar * (lNew - l) + b1 * bphi;
+      sea[pos] = gammaStar * (yt - lNew) + g1 * s;
+      pos = pos + 1 === m ? 0 : pos + 1;
+      l = lNew;
+      const e = yt - yhat;
+      sse += e * e;
+    }
+  } else if (trend) {
+    for (let t = 0; t < n; t++) {
+      const yt = y[t];
+      const bphi = phi * b;
+      const lb = l + bphi;
+      const lNew = alpha * yt + a1 * lb;
+      b = betaStar * (lNew - l) + b1 * bphi;
+      l = lNew;
+      const e = yt - lb;
+      sse += e * e;
+    }
+  } else if (seasonal) {
+    for (let t = 0; t < n; t++) {
+      const yt = y[t];
+      const s = sea[pos];
+      const yhat = l + s;
+      const lNew = alpha * (yt - s) + a1 * l;
+      sea[pos] = gammaStar * (yt - lNew) + g1 * s;
+      pos = pos + 1 === m ? 0 : pos + 1;
+      l = lNew;
+      const e = yt - yhat;
+      sse += e * e;
+    }
+  } else {
+    for (let t = 0; t < n; t++) {
+      const yt = y[t];
+      const lNew = alpha * yt + a1 * l;
+      const e = yt - l;
+      l = lNew;
+      sse += e * e;
+    }
+  }
+  st.level = l;
+  st.trend = b;
+  st.pos = pos;
+  sums.sse = sse;
+  sums.sumLogAbsYhat = 0;
 }
 
 /** Concentrated Gaussian log-likelihood from the filter sums. */

@@ -59,7 +59,19 @@ class FlatLineRaw implements RowModel<FlatLineState> {
   }
 
   scoreRow(row: Float64Array): number {
-    const r = this.core.scoreRow(row[0]);
+    return this.scoreValue(row[0]);
+  }
+
+  /** `scoreRow` row by row over the frame's first column, without a view per row. */
+  scoreRows(frame: Frame): Float64Array {
+    const { n, d, x } = frame;
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.scoreValue(x[i * d]);
+    return out;
+  }
+
+  private scoreValue(v: number): number {
+    const r = this.core.scoreRow(v);
     const k = this.config.onsetPoints;
     if (k === 0) return FLAT_LINE_ALARM_Z * r;
     const over = this.core.lastRun - (this.core.lastReference + 1);

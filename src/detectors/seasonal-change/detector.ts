@@ -134,6 +134,14 @@ class SeasonalChangeRaw implements RowModel<SeasonalChangeState> {
     return this.core.scoreRow(t, row[0]);
   }
 
+  /** `scoreRow` row by row, without a view per row. */
+  scoreRows(frame: Frame): Float64Array {
+    const { n, d, x, t } = frame;
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.core.scoreRow(t[i], x[i * d]);
+    return out;
+  }
+
   /** The score without learning: the core saves and restores what it touches (no copy per point). */
   peekRow(row: Float64Array, t: number): number {
     return this.core.peekRow(t, row[0]);
