@@ -99,7 +99,30 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     expectUserError(
       tsad('train', 'secs.csv', '--time-unit', 'ms', '-d', 'zms', '--no-track', '-q'),
       3,
-      /SeriesError \[epoch_seconds\]: secs\.csv: .*1970-01-20T.*look like epoch seconds: pass --time-unit s\n/,
+      /SeriesError \[epoch_seconds\]: secs\.csv: .*1970-01-20T.*look like epoch seconds: pass --time-unit s \(or --trust-time-unit if they really are milliseconds\)\n/,
+    );
+    // genuine epoch milliseconds in 1970: --trust-time-unit takes the unit as given (it needs --time-unit)
+    const trusted = tsad(
+      'train',
+      'secs.csv',
+      '--time-unit',
+      'ms',
+      '--trust-time-unit',
+      '-d',
+      'zms',
+      '--no-track',
+      '-q',
+      '--json',
+    );
+    expect(trusted.status, trusted.stderr).toBe(0);
+    expect(JSON.parse(trusted.stdout)).toMatchObject({
+      rows: 60,
+      firstTime: new Date(T0 / 1000).toISOString(),
+    });
+    expectUserError(
+      tsad('train', 'secs.csv', '--trust-time-unit', '-d', 'zms', '--no-track', '-q'),
+      2,
+      /ConfigError \[invalid_option\]: --trust-time-unit needs --time-unit ms or --time-unit s/,
     );
     const ok = tsad('train', 'secs.csv', '--time-unit', 's', '-d', 'zms', '--no-track', '-q', '--json');
     expect(ok.status, ok.stderr).toBe(0);
