@@ -62,6 +62,7 @@ export type ConfigErrorCode =
   | 'file_failed'
   | 'invalid_option'
   | 'output_failed'
+  | 'output_not_empty'
   | 'register_without_tracking'
   | 'unknown_detector'
   | 'unknown_file';

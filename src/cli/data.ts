@@ -96,7 +96,7 @@ export async function readLabelsCsv(
     ...(o.time !== undefined ? { time: column(o.time) } : {}),
     value: column(labels),
     ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
-      ...(o.trustTimeUnit ? { trustTimeUnit: true } : {}),
+    ...(o.trustTimeUnit ? { trustTimeUnit: true } : {}),
   };
   // the raw rows first, with their line numbers: an empty or NaN label is a label error here, not
   // the value column's non_finite (whose hint, --missing, is about values)

@@ -164,6 +164,23 @@ describe('a misspelt column is named, never guessed among three or more', () => 
       /ConfigError \[bad_synth_option\]: synth: no file to write/,
     );
     expect(readFileSync(join(corpus, 'labels', 'combined_windows.json'), 'utf8')).toBe(labels);
+    // a folder that is not empty: refused (old CSVs would stay beside the new labels) unless --force,
+    // which removes only what synth writes
+    const again = ['synth', corpus, '--seed', '1', '--per-kind', '1', '--clean', '0', '--length', '200'];
+    expectUserError(
+      tsad(...again, '--kinds', 'dip'),
+      2,
+      /ConfigError \[output_not_empty\]: .*list-corpus is not empty \(corpus\.json, data, labels\): .*tsad synth --force/,
+    );
+    expect(readFileSync(join(corpus, 'labels', 'combined_windows.json'), 'utf8')).toBe(labels);
+    writeFileSync(join(corpus, 'notes.txt'), 'mine');
+    const forced = tsad(...again, '--kinds', 'dip', '--force');
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(existsSync(join(corpus, 'data', 'spike'))).toBe(false);
+    expect(
+      Object.keys(JSON.parse(readFileSync(join(corpus, 'labels', 'combined_windows.json'), 'utf8'))),
+    ).toEqual(['dip/dip_00.csv']);
+    expect(readFileSync(join(corpus, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
   it('an empty label cell is a label error naming its line; epoch seconds given to --after/--until are refused', () => {
