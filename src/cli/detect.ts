@@ -5,10 +5,10 @@ import {
   type CsvColumnOptions,
   checkTimeUnit,
   MISSING_OPTION,
-  TIME_UNIT_OPTIONS,
   readLabelsCsv,
   readSeriesCsv,
   singlePointLabelWarning,
+  TIME_UNIT_OPTIONS,
   timeOption,
 } from './data.js';
 import { exactJson, formatDuration, formatNumber, progress, table } from './format.js';

@@ -4,10 +4,10 @@ import {
   type CsvColumnOptions,
   checkTimeUnit,
   MISSING_OPTION,
-  TIME_UNIT_OPTIONS,
   readLabelsCsv,
   readSeriesCsv,
   singlePointLabelWarning,
+  TIME_UNIT_OPTIONS,
   timeOption,
 } from './data.js';
 import { exactJson, formatNumber, progress } from './format.js';
