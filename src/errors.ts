@@ -59,6 +59,7 @@ export type ConfigErrorCode =
   | 'bad_synth_option'
   | 'bad_train_fraction'
   | 'bad_workers'
+  | 'empty_corpus'
   | 'file_failed'
   | 'invalid_option'
   | 'output_failed'
