@@ -59,9 +59,11 @@ export type ConfigErrorCode =
   | 'bad_synth_option'
   | 'bad_train_fraction'
   | 'bad_workers'
+  | 'empty_corpus'
   | 'file_failed'
   | 'invalid_option'
   | 'output_failed'
+  | 'output_not_empty'
   | 'register_without_tracking'
   | 'unknown_detector'
   | 'unknown_file';

@@ -5,6 +5,8 @@ export interface CsvColumnOptions {
   time?: string;
   value?: string;
   timeUnit?: 'ms' | 's';
+  /** `--trust-time-unit`: accept numeric times that look like the other unit. */
+  trustTimeUnit?: boolean;
   /** `--missing`: what to do with empty or NaN values (default `error`). */
   missing?: string;
 }
@@ -32,6 +34,7 @@ export async function readSeriesCsv(path: string, o: CsvColumnOptions): Promise<
       ...(o.time !== undefined ? { time: column(o.time) } : {}),
       ...(o.value !== undefined ? { value: column(o.value) } : {}),
       ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
+      ...(o.trustTimeUnit ? { trustTimeUnit: true } : {}),
       nonFinite: missing,
     });
   } catch (err) {
@@ -43,7 +46,10 @@ export async function readSeriesCsv(path: string, o: CsvColumnOptions): Promise<
 const CLI_HINTS: readonly [RegExp, string][] = [
   [/pass nonFinite: .*$/, 'pass --missing drop (skip such rows) or --missing interpolate'],
   [/pass timeUnit: 'ms' \| 's'/, 'pass --time-unit ms or --time-unit s'],
-  [/pass timeUnit: '(ms|s)'$/, 'pass --time-unit $1'],
+  [
+    /pass timeUnit: '(ms|s)' \(or trustTimeUnit: true (.*)\)$/,
+    'pass --time-unit $1 (or --trust-time-unit $2)',
+  ],
   [/, or pass header: false .*$/, ''],
   [/pass (time|value): NAME or 0-based INDEX/, 'pass --$1 NAME or --$1 INDEX (0-based)'],
 ];
@@ -55,6 +61,15 @@ async function withCliHints(err: unknown): Promise<unknown> {
   for (const [from, to] of CLI_HINTS) message = message.replace(from, to);
   return message === err.message ? err : new SeriesError(err.code, message, { cause: err });
 }
+
+/** The `--time-unit` options of the commands that read your CSV. */
+export const TIME_UNIT_OPTIONS = [
+  ['--time-unit <unit>', 'unit of numeric time fields: ms or s'],
+  [
+    '--trust-time-unit',
+    'accept numeric times that look like the other unit (ms in 1970-1973, s after the year 5138)',
+  ],
+] as const;
 
 /** The `--missing` option of the commands that read your CSV. */
 export const MISSING_OPTION = [
@@ -81,6 +96,7 @@ export async function readLabelsCsv(
     ...(o.time !== undefined ? { time: column(o.time) } : {}),
     value: column(labels),
     ...(o.timeUnit ? { timeUnit: o.timeUnit } : {}),
+    ...(o.trustTimeUnit ? { trustTimeUnit: true } : {}),
   };
   // the raw rows first, with their line numbers: an empty or NaN label is a label error here, not
   // the value column's non_finite (whose hint, --missing, is about values)
@@ -142,9 +158,15 @@ export async function timeOption(flag: string, raw: string): Promise<number> {
 }
 
 /** `--time-unit`: `ms` or `s`; anything else is a `ConfigError` `invalid_option` (exit code 2). */
-export async function checkTimeUnit(unit: string | undefined): Promise<void> {
-  if (unit === undefined || unit === 'ms' || unit === 's') return;
+export async function checkTimeUnit(unit: string | undefined, trust?: boolean): Promise<void> {
   const { ConfigError } = await import('../errors.js');
+  if (trust && unit === undefined) {
+    throw new ConfigError(
+      'invalid_option',
+      '--trust-time-unit needs --time-unit ms or --time-unit s (the unit to trust)',
+    );
+  }
+  if (unit === undefined || unit === 'ms' || unit === 's') return;
   throw new ConfigError(
     'invalid_option',
     `--time-unit ${JSON.stringify(unit)}: use ms or s (epoch milliseconds or seconds)`,

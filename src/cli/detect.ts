@@ -8,6 +8,7 @@ import {
   readLabelsCsv,
   readSeriesCsv,
   singlePointLabelWarning,
+  TIME_UNIT_OPTIONS,
   timeOption,
 } from './data.js';
 import { exactJson, formatDuration, formatNumber, progress, table } from './format.js';
@@ -77,7 +78,7 @@ export async function detectCommand(path: string, o: DetectCliOptions): Promise<
     const { ConfigError } = await import('../errors.js');
     throw new ConfigError('bad_option', '--json and --csv do not go together: pick one output format');
   }
-  await checkTimeUnit(o.timeUnit);
+  await checkTimeUnit(o.timeUnit, o.trustTimeUnit);
   const after = o.after !== undefined ? await timeOption('--after', o.after) : undefined;
   const det = await loadModelFrom(o.model, o.uri);
   progress(o.quiet, `loaded ${det.type} from ${o.model}`);
@@ -192,7 +193,8 @@ export function registerDetect(program: Command): Command {
     .option('--after <time>', 'score only rows at or after this time')
     .option('--time <column>', 'time column (header name or 0-based index)')
     .option('--value <column>', 'value column (header name or 0-based index)')
-    .option('--time-unit <unit>', 'unit of numeric time fields: ms or s')
+    .option(...TIME_UNIT_OPTIONS[0])
+    .option(...TIME_UNIT_OPTIONS[1])
     .option(...MISSING_OPTION)
     .option('--labels <column>', '0/1 label column: also print precision, recall, F1')
     .option('--json', 'print alarms, every point and metrics as JSON (exact numbers)')

@@ -6,7 +6,7 @@
  * |-----:|---------|
  * | 0 | success (also `--help`, `--version`) |
  * | 1 | an unexpected error (a bug: please report it with the message) |
- * | 2 | usage: unknown command or option, bad option value, invalid configuration (`ConfigError`, `LifecycleError`; a `TrackingError` `invalid_query` / `invalid_model_uri`: a filter, order or model URI that does not parse) |
+ * | 2 | usage: unknown command or option, bad option value, invalid configuration (`ConfigError`, `LifecycleError`; a `TrackingError` `invalid_query` / `invalid_model_uri` / `invalid_alias`: a filter, order or model URI that does not parse, an alias that is not allowed such as `latest`) |
  * | 3 | input data: unreadable or invalid series, labels or dataset files (`SeriesError`, `DatasetError`, `MetricsError`) |
  * | 4 | model: a model file that does not load, or a detector used wrongly (`ModelFormatError`, `DetectorError`) |
  * | 5 | tracking: the store or server refused or could not be reached, unknown run/model/alias, nothing to roll back (`TrackingError`; `LifecycleError` `no_champion`/`no_previous`) |
@@ -50,9 +50,12 @@ export function exitCodeOf(err: unknown): number {
     const name = (p.constructor as { name?: string }).name ?? '';
     if (name in BY_CLASS) return BY_CLASS[name];
     if (name === 'TrackingError') {
-      // a filter, order or model URI typed on the command line that does not parse is a usage error
+      // a filter, order or model URI typed on the command line that does not parse, or an alias that
+      // is not allowed (`--alias latest`), is a usage error
       const code = (err as { code?: unknown }).code;
-      return code === 'invalid_query' || code === 'invalid_model_uri' ? EXIT.usage : EXIT.tracking;
+      return code === 'invalid_query' || code === 'invalid_model_uri' || code === 'invalid_alias'
+        ? EXIT.usage
+        : EXIT.tracking;
     }
     if (name === 'LifecycleError') {
       // a registry without the alias to roll back is the tracking store's state; the rest are bad options

@@ -24,6 +24,10 @@ export function registerSynth(program: Command): void {
       numberOption(0, 1),
       1,
     )
+    .option(
+      '--force',
+      'write into a folder that is not empty: first remove its data/, labels/ and corpus.json (other files stay)',
+    )
     .action(
       async (
         dir: string,
@@ -34,6 +38,7 @@ export function registerSynth(program: Command): void {
           length: number;
           kinds?: string[];
           noiseScale: number;
+          force?: boolean;
         },
       ) => {
         const { synthCorpus, writeSynthCorpus } = await import('../lab/synth.js');
@@ -46,7 +51,7 @@ export function registerSynth(program: Command): void {
           noiseScale: o.noiseScale,
         });
         try {
-          writeSynthCorpus(dir, corpus);
+          writeSynthCorpus(dir, corpus, { force: o.force === true });
         } catch (err) {
           const { outputError } = await import('./output.js');
           throw await outputError(err, dir);

@@ -7,6 +7,7 @@ import {
   readLabelsCsv,
   readSeriesCsv,
   singlePointLabelWarning,
+  TIME_UNIT_OPTIONS,
   timeOption,
 } from './data.js';
 import { exactJson, formatNumber, progress } from './format.js';
@@ -76,7 +77,7 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
       `unknown detector "${o.detector}"; choose one of ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
     );
   }
-  await checkTimeUnit(o.timeUnit);
+  await checkTimeUnit(o.timeUnit, o.trustTimeUnit);
   if (o.out) await refuseOutputOverInput(o.out, path);
   const until = o.until !== undefined ? await timeOption('--until', o.until) : undefined;
   progress(o.quiet, `reading ${path}`);
@@ -183,7 +184,8 @@ export function registerTrain(program: Command): Command {
     .option('--until <time>', 'train only on rows before this time (ISO 8601 or epoch ms)')
     .option('--time <column>', 'time column (header name or 0-based index)')
     .option('--value <column>', 'value column (header name or 0-based index)')
-    .option('--time-unit <unit>', 'unit of numeric time fields: ms or s')
+    .option(...TIME_UNIT_OPTIONS[0])
+    .option(...TIME_UNIT_OPTIONS[1])
     .option(...MISSING_OPTION)
     .option('--labels <column>', '0/1 label column: trains the alarm threshold on labelled data')
     .option('-o, --out <model.json>', 'also write the model file here')

@@ -17,6 +17,7 @@
  */
 import { DetectorError, ModelFormatError } from '../errors.js';
 import { normalCdf } from '../math/normal.js';
+import { showValue } from '../series/series.js';
 import type { TimeSeries } from '../series/types.js';
 import type { BaseDetectorConfig } from './base-config.js';
 import { checkLabels, checkSeries, toSeries } from './input.js';
@@ -460,13 +461,14 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     const self = this;
     return {
       check(t: number, v: number): boolean {
-        if (typeof v !== 'number' || !Number.isFinite(v)) {
+        if (typeof t !== 'number' || typeof v !== 'number') throw badPointArgs(type, t, v);
+        if (!Number.isFinite(v)) {
           throw new DetectorError(
             'non_finite',
-            `${type} stream: value ${typeof v === 'string' ? JSON.stringify(v) : v} at t=${t} is not finite; pass a finite number`,
+            `${type} stream: value ${v} at t=${t} is not finite; pass a finite number`,
           );
         }
-        if (typeof t !== 'number' || !Number.isFinite(t) || !(t > self.lastTime)) {
+        if (!Number.isFinite(t) || !(t > self.lastTime)) {
           throw new DetectorError(
             'bad_time',
             `${type} stream: t=${t} is not after the model's last point (t=${self.lastTime}, the end of training or the previous push)`,
@@ -562,4 +564,22 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     this.lastTime = lastT;
     this.alarmState = alarm;
   }
+}
+
+/**
+ * The error for a stream call (`push`, `scoreOne`, `learnOne`) whose arguments are not two numbers:
+ * names the one that is wrong, what it is, and what the call takes (`push('m-17', 1)` passed a series
+ * id where the time goes: one stream is one series).
+ */
+function badPointArgs(type: string, t: unknown, v: unknown): DetectorError {
+  const what = (x: unknown) =>
+    `${showValue(x)}${x === null || x === undefined ? '' : typeof x === 'object' ? '' : ` (a ${typeof x})`}`;
+  const wrong =
+    typeof t !== 'number'
+      ? `t is ${what(t)}${typeof t === 'string' ? ' (for an ISO 8601 time, pass Date.parse(t))' : ''}`
+      : `v is ${what(v)}`;
+  return new DetectorError(
+    'bad_point',
+    `${type} stream: push(t, v) takes the point's time in epoch milliseconds and its value, both numbers; ${wrong}. One stream scores one series: keep a stream per series id (tsad serve does this for you)`,
+  );
 }

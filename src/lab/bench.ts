@@ -295,6 +295,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const windows = corpusWindows(corpus);
   const kinds = corpusKinds(corpus);
   const all = Object.keys(windows).sort();
+  if (all.length === 0) {
+    throw new ConfigError(
+      'empty_corpus',
+      `${join(corpus, 'labels', 'combined_windows.json')} lists no files: there is nothing to run; give each data file (data/<category>/<file>.csv) a key, "<category>/<file>.csv": [] for an anomaly-free file, or write a corpus with \`tsad synth DIR\``,
+    );
+  }
   const partial = opts.files !== undefined && new Set(opts.files).size < all.length;
   const files = opts.files ? [...opts.files] : all;
   for (const f of files) {

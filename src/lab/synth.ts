@@ -5,7 +5,7 @@
  * anomaly-free files hold none. Every file has its own step (1–60 min), level, daily and weekly seasonality,
  * noise level and AR(1) noise; some files have missing-data gaps (rows absent, not anomalies).
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { makeDirsSync } from '../fs-dirs.js';
@@ -294,12 +294,37 @@ export function nabTime(ms: number): string {
 /** Name of the per-window kinds file next to NAB's labels. */
 export const KINDS_FILE = 'labels/combined_windows_kinds.json';
 
+/** What `writeSynthCorpus` writes below its folder (and all `force` removes). */
+const SYNTH_OUTPUTS = ['data', 'labels', 'corpus.json'] as const;
+
 /**
  * Writes a corpus in NAB's layout: `data/<category>/<file>.csv` (`timestamp,value`),
- * `labels/combined_windows.json` (NAB's windows), `labels/combined_labels.json` (the onsets) and
- * `labels/combined_windows_kinds.json` (`{ file: [{ kind, onset, until, start, end }] }`, NAB timestamps).
+ * `labels/combined_windows.json` (NAB's windows), `labels/combined_labels.json` (the onsets),
+ * `labels/combined_windows_kinds.json` (`{ file: [{ kind, onset, until, start, end }] }`, NAB timestamps)
+ * and `corpus.json`. A folder that is not empty is refused (`ConfigError` `output_not_empty`): files
+ * of an earlier corpus left beside the new one would disagree with its labels. `force: true` first
+ * removes what this function writes (`data/`, `labels/`, `corpus.json`) and leaves anything else.
  */
-export function writeSynthCorpus(dir: string, corpus: SynthCorpus): void {
+export function writeSynthCorpus(dir: string, corpus: SynthCorpus, opts: { force?: boolean } = {}): void {
+  let present: string[] = [];
+  try {
+    present = readdirSync(dir);
+  } catch (err) {
+    // a folder that does not exist yet is made below; anything else (a file there) fails there too
+    if ((err as { code?: unknown }).code !== 'ENOENT' && (err as { code?: unknown }).code !== 'ENOTDIR') {
+      throw err;
+    }
+  }
+  if (present.length > 0) {
+    if (!opts.force) {
+      const shown = present.slice(0, 5).join(', ') + (present.length > 5 ? ', …' : '');
+      throw new ConfigError(
+        'output_not_empty',
+        `${dir} is not empty (${shown}): files of an earlier corpus would stay beside the new one and disagree with its labels; give a new or empty folder, or pass force: true (tsad synth --force) to remove its data/, labels/ and corpus.json first`,
+      );
+    }
+    for (const name of SYNTH_OUTPUTS) rmSync(join(dir, name), { recursive: true, force: true });
+  }
   const windows: Record<string, [string, string][]> = {};
   const labels: Record<string, string[]> = {};
   const kinds: Record<string, Record<string, string>[]> = {};

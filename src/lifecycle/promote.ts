@@ -19,6 +19,7 @@ import { TrackingError } from '../errors.js';
 import { evaluate, reportMetric, type TsadReport } from '../metrics/index.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import type { RunRecord, Tracker } from '../tracking/tracker.js';
+import { validateAlias } from '../tracking/validate.js';
 import { LifecycleError } from './errors.js';
 
 /** Holdout metrics: higher is better except `mttd` (mean time to detect, seconds). */
@@ -126,7 +127,8 @@ export async function promote(opts: PromoteOptions): Promise<PromotionDecision> 
   const { tracker, name, challenger, holdout } = opts;
   const metric = opts.metric ?? 'f1';
   const margin = opts.margin ?? 0;
-  const alias = opts.alias ?? 'champion';
+  // a reserved or malformed alias (`latest`) is refused before any registry lookup
+  const alias = validateAlias(opts.alias ?? 'champion', true);
   if (!METRICS.includes(metric)) {
     throw new LifecycleError(
       'bad_option',

@@ -23,6 +23,13 @@ export interface ReadCsvOptions extends SeriesOptions {
    */
   timeUnit?: 'ms' | 's';
   /**
+   * Take `timeUnit` as given even when every numeric time looks like the other unit. By default a
+   * column that is all in [1e8, 1e11) read as `'ms'` (1970-01-02 to 1973-03-03: most likely epoch
+   * seconds) is refused with `epoch_seconds`, and one all at or beyond 1e11 read as `'s'` (after the
+   * year 5138: most likely epoch milliseconds) with `bad_timestamp`; `true` accepts such times.
+   */
+  trustTimeUnit?: boolean;
+  /**
    * Whether the first line names the columns. By default it must, and a first line that looks like
    * data (a field that parses as a timestamp, or only numbers) is refused rather than lost. `true`
    * takes the first line as names whatever it holds; `false` reads every line as data: `time` and
@@ -144,12 +151,12 @@ class Growable {
     this.line[this.n] = line;
     this.n++;
   }
-  result(path: string, unit: ReadCsvOptions['timeUnit']): CsvRows {
+  result(path: string, unit: ReadCsvOptions['timeUnit'], trust = false): CsvRows {
     const n = this.n;
     if (n === 0) {
       throw new SeriesError('empty', `${path} has no data rows: the series is empty`);
     }
-    if (unit && this.numericTimes === n) checkTimeUnit(this.t.subarray(0, n), unit, path);
+    if (unit && !trust && this.numericTimes === n) checkTimeUnit(this.t.subarray(0, n), unit, path);
     return { t: this.t.slice(0, n), v: this.v.slice(0, n), line: this.line.slice(0, n), path };
   }
 }
@@ -175,13 +182,13 @@ function checkTimeUnit(t: Float64Array, unit: 'ms' | 's', path: string): void {
   if (unit === 'ms' && lo >= SECONDS_LO && hi < SECONDS_HI) {
     throw new SeriesError(
       'epoch_seconds',
-      `${path}: the times ${lo} to ${hi} read as epoch milliseconds are ${range}; they look like epoch seconds: pass timeUnit: 's'`,
+      `${path}: the times ${lo} to ${hi} read as epoch milliseconds are ${range}; they look like epoch seconds: pass timeUnit: 's' (or trustTimeUnit: true if they really are milliseconds)`,
     );
   }
   if (unit === 's' && lo >= SECONDS_HI * 1000) {
     throw new SeriesError(
       'bad_timestamp',
-      `${path}: the times ${lo / 1000} to ${hi / 1000} read as epoch seconds are ${range}; they look like epoch milliseconds: pass timeUnit: 'ms'`,
+      `${path}: the times ${lo / 1000} to ${hi / 1000} read as epoch seconds are ${range}; they look like epoch milliseconds: pass timeUnit: 'ms' (or trustTimeUnit: true if they really are seconds)`,
     );
   }
 }
@@ -573,7 +580,7 @@ async function readFast(path: string, size: number, opts: ReadCsvOptions): Promi
       `${path} is empty: expected ${header ? 'a header line and ' : ''}data rows`,
     );
   }
-  return out.result(path, unit);
+  return out.result(path, unit, opts.trustTimeUnit);
 }
 
 interface CsvParseRecord {
@@ -638,5 +645,5 @@ async function readWithCsvParse(path: string, size: number, opts: ReadCsvOptions
     source.destroy();
   }
   if (cols === null) throw new SeriesError('empty', `${path} is empty: expected a header line and data rows`);
-  return out.result(path, unit);
+  return out.result(path, unit, opts.trustTimeUnit);
 }

@@ -49,8 +49,20 @@ interface Live {
   alarms: { t: number; score: number }[];
 }
 
-const time = z.union([z.number().finite(), z.string().min(1)]);
-const point = z.object({ t: time, v: z.number().finite() }).strict();
+/**
+ * A finite number. A JSON number beyond the largest double (1.8e308) parses as ±Infinity: the message
+ * says so instead of zod's "expected number, received Infinity".
+ */
+const finite = z
+  .number({
+    error: (iss) =>
+      iss.input === Number.POSITIVE_INFINITY || iss.input === Number.NEGATIVE_INFINITY
+        ? `${iss.input === Number.POSITIVE_INFINITY ? '' : '-'}Infinity: the number is beyond the largest double (±1.7976931348623157e308; JSON such as 1.8e308 reads as Infinity); send a finite number`
+        : undefined,
+  })
+  .finite();
+const time = z.union([finite, z.string().min(1)]);
+const point = z.object({ t: time, v: finite }).strict();
 const batchBody = z.object({ points: z.array(point).min(1) }).strict();
 /** One point, or `{ points: [...] }`; each checked by its own schema, so an error names the field. */
 const body = {
@@ -69,7 +81,7 @@ const trainBody = z
   .object({
     detector: z.string().default('default'),
     seed: z.number().int().default(0),
-    points: z.object({ t: z.array(time).min(2), v: z.array(z.number().finite()).min(2) }),
+    points: z.object({ t: z.array(time).min(2), v: z.array(finite).min(2) }),
     alias: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)

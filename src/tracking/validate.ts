@@ -245,7 +245,7 @@ export function validateAlias(alias: unknown, forWrite: boolean): string {
   if (forWrite && (alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias))) {
     throw invalid(
       'invalid_alias',
-      `alias "${alias}" is reserved ("latest" always means the highest version, "v<n>" means version n)`,
+      `alias "${alias}" is reserved ("latest" always means the highest version, "v<n>" means version n; MLflow's registry refuses them too): choose another alias, such as "champion"`,
     );
   }
   return alias;

@@ -99,7 +99,30 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     expectUserError(
       tsad('train', 'secs.csv', '--time-unit', 'ms', '-d', 'zms', '--no-track', '-q'),
       3,
-      /SeriesError \[epoch_seconds\]: secs\.csv: .*1970-01-20T.*look like epoch seconds: pass --time-unit s\n/,
+      /SeriesError \[epoch_seconds\]: secs\.csv: .*1970-01-20T.*look like epoch seconds: pass --time-unit s \(or --trust-time-unit if they really are milliseconds\)\n/,
+    );
+    // genuine epoch milliseconds in 1970: --trust-time-unit takes the unit as given (it needs --time-unit)
+    const trusted = tsad(
+      'train',
+      'secs.csv',
+      '--time-unit',
+      'ms',
+      '--trust-time-unit',
+      '-d',
+      'zms',
+      '--no-track',
+      '-q',
+      '--json',
+    );
+    expect(trusted.status, trusted.stderr).toBe(0);
+    expect(JSON.parse(trusted.stdout)).toMatchObject({
+      rows: 60,
+      firstTime: new Date(T0 / 1000).toISOString(),
+    });
+    expectUserError(
+      tsad('train', 'secs.csv', '--trust-time-unit', '-d', 'zms', '--no-track', '-q'),
+      2,
+      /ConfigError \[invalid_option\]: --trust-time-unit needs --time-unit ms or --time-unit s/,
     );
     const ok = tsad('train', 'secs.csv', '--time-unit', 's', '-d', 'zms', '--no-track', '-q', '--json');
     expect(ok.status, ok.stderr).toBe(0);
@@ -141,6 +164,23 @@ describe('a misspelt column is named, never guessed among three or more', () => 
       /ConfigError \[bad_synth_option\]: synth: no file to write/,
     );
     expect(readFileSync(join(corpus, 'labels', 'combined_windows.json'), 'utf8')).toBe(labels);
+    // a folder that is not empty: refused (old CSVs would stay beside the new labels) unless --force,
+    // which removes only what synth writes
+    const again = ['synth', corpus, '--seed', '1', '--per-kind', '1', '--clean', '0', '--length', '200'];
+    expectUserError(
+      tsad(...again, '--kinds', 'dip'),
+      2,
+      /ConfigError \[output_not_empty\]: .*list-corpus is not empty \(corpus\.json, data, labels\): .*tsad synth --force/,
+    );
+    expect(readFileSync(join(corpus, 'labels', 'combined_windows.json'), 'utf8')).toBe(labels);
+    writeFileSync(join(corpus, 'notes.txt'), 'mine');
+    const forced = tsad(...again, '--kinds', 'dip', '--force');
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(existsSync(join(corpus, 'data', 'spike'))).toBe(false);
+    expect(
+      Object.keys(JSON.parse(readFileSync(join(corpus, 'labels', 'combined_windows.json'), 'utf8'))),
+    ).toEqual(['dip/dip_00.csv']);
+    expect(readFileSync(join(corpus, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
   it('an empty label cell is a label error naming its line; epoch seconds given to --after/--until are refused', () => {

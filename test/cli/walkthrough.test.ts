@@ -468,6 +468,18 @@ describe('tsad models / runs: typos in arguments', () => {
     expectUserError(tsad('runs', 'list', '--order-by', 'metrics.f1 SIDEWAYS'), 2, /\[invalid_query\]/);
     expectUserError(tsad('detect', 'data.csv', '-m', 'models:/'), 2, /\[invalid_model_uri\]/);
   });
+
+  it('a reserved alias (latest, v<n>; MLflow refuses them too) is a usage error (exit 2), before any lookup', () => {
+    for (const alias of ['latest', 'V2']) {
+      expectUserError(
+        tsad('models', 'promote', 'no-such-model', '1', '--alias', alias),
+        2,
+        new RegExp(
+          `\\[invalid_alias\\]: alias "${alias}" is reserved .*: choose another alias, such as "champion"`,
+        ),
+      );
+    }
+  });
 });
 
 describe('a read-only tracking store and output folder (a read-only bind mount; the tests run as root, as CI does)', () => {

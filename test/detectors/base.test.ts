@@ -60,3 +60,35 @@ describe('BaseDetector post-rule (docs/detectors.md, Post-processing)', () => {
     );
   });
 });
+
+describe('stream arguments', () => {
+  it("push('x', 1) and other non-number arguments name the wrong one and what push takes", () => {
+    const d = new IsolationForest({ nEstimators: 5 });
+    d.train(train);
+    const s = d.stream();
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as DetectorError;
+      }
+      throw new Error('no error');
+    };
+    const bad = (t: unknown, v: unknown) => err(() => s.push(t as number, v as number));
+    const e = bad('x', 1);
+    expect(e).toBeInstanceOf(DetectorError);
+    expect(e.code).toBe('bad_point');
+    expect(e.message).toBe(
+      `IsolationForest stream: push(t, v) takes the point's time in epoch milliseconds and its value, both numbers; t is "x" (a string) (for an ISO 8601 time, pass Date.parse(t)). One stream scores one series: keep a stream per series id (tsad serve does this for you)`,
+    );
+    const next = test.t[0];
+    expect(bad(next, '1').message).toMatch(/; v is "1" \(a string\)\. One stream/);
+    expect(bad(next, { v: 1 }).message).toMatch(/; v is an object\. One stream/);
+    expect(bad({ t: next, v: 1 }, undefined).message).toMatch(/; t is an object\. One stream/);
+    expect(err(() => s.scoreOne('x' as unknown as number, 1)).code).toBe('bad_point');
+    // numbers that are not finite keep their own codes; the stream still accepts the next point
+    expect(bad(next, Number.NaN).code).toBe('non_finite');
+    expect(bad(Number.NaN, 1).code).toBe('bad_time');
+    expect(Number.isFinite(s.push(next, test.v[0]).score)).toBe(true);
+  });
+});

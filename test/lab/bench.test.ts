@@ -176,6 +176,27 @@ describe('runBench', () => {
     await expect(runBench({ corpus: join(dir, 'data') })).rejects.toThrow(ConfigError);
     await expect(runBench({ corpus: dir, detectors: ['nope'] })).rejects.toThrow(/unknown detector "nope"/);
   });
+
+  it('refuses labels that list no files as empty_corpus, naming the labels file (not missing_results)', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'tsad-bench-empty-'));
+    try {
+      writeSynthCorpus(empty, synthCorpus({ seed: 5, perKind: 1, clean: 0, length: 300, kinds: ['spike'] }));
+      writeFileSync(join(empty, 'labels', 'combined_windows.json'), '{}\n');
+      const e = await runBench({
+        corpus: empty,
+        detectors: ['zms'],
+        workers: 1,
+        outDir: join(empty, 'r'),
+      }).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(ConfigError);
+      expect(e).toMatchObject({ code: 'empty_corpus' });
+      expect((e as Error).message).toMatch(
+        /combined_windows\.json lists no files: .*"<category>\/<file>\.csv": \[\]/,
+      );
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('recipes', () => {

@@ -71,10 +71,19 @@ describe('readCsv: reading', () => {
       // seconds read as ms land in January 1970; ms read as seconds after the year 40000
       const e = await rejects(readCsv(secs, { timeUnit: 'ms' }));
       expect(e.code).toBe('epoch_seconds');
-      expect(e.message).toMatch(/1970-01-17T.*look like epoch seconds: pass timeUnit: 's'$/);
+      expect(e.message).toMatch(
+        /1970-01-17T.*look like epoch seconds: pass timeUnit: 's' \(or trustTimeUnit: true if they really are milliseconds\)$/,
+      );
       const e2 = await rejects(readCsv(ms, { timeUnit: 's' }));
       expect(e2.code).toBe('bad_timestamp');
-      expect(e2.message).toMatch(/\+045891-.*look like epoch milliseconds: pass timeUnit: 'ms'$/);
+      expect(e2.message).toMatch(
+        /\+045891-.*look like epoch milliseconds: pass timeUnit: 'ms' \(or trustTimeUnit: true if they really are seconds\)$/,
+      );
+      // trustTimeUnit takes the unit as given: genuine 1970 milliseconds and far-future seconds read
+      expect(Array.from((await readCsv(secs, { timeUnit: 'ms', trustTimeUnit: true })).t)).toEqual([
+        1386018900, 1386019200,
+      ]);
+      expect((await readCsv(ms, { timeUnit: 's', trustTimeUnit: true })).t[0]).toBe(1386018900000 * 1000);
     }
     // an ISO column with a needless timeUnit is read as it is, even in 1970
     const iso = file('timestamp,value\n1970-02-01 00:00:00,1\n1970-02-01 00:05:00,2\n');

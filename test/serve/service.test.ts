@@ -96,6 +96,17 @@ describe('tsad serve (in-process)', () => {
         headers: { 'content-type': 'application/json' },
       });
       expect(nan.statusCode).toBe(400);
+      // 1.8e308 is beyond the largest double: JSON reads it as Infinity, refused with a message that says so
+      const huge = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/a/points',
+        payload: '{"t":1,"v":-1.8e308}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(huge.statusCode).toBe(400);
+      expect(huge.json().message).toMatch(
+        /at v: -Infinity: the number is beyond the largest double \(±1\.7976931348623157e308; JSON such as 1\.8e308 reads as Infinity\); send a finite number$/,
+      );
       const state = (await svc.app.inject({ method: 'GET', url: '/v1/series/a' })).json();
       expect(state).toMatchObject({ id: 'a', points: 120, lastT: T0 + 119 * STEP });
       expect(Array.isArray(state.alarms)).toBe(true);
@@ -115,6 +126,29 @@ describe('tsad serve (in-process)', () => {
       expect(m).toMatch(
         /tsad_request_duration_seconds_count\{route="\/v1\/series\/:id\/points",status="409"\} 1/,
       );
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('a ZMS model: the largest finite doubles score finitely and alarm, like -7.37', async () => {
+    const svc = await createService({ model: 'models:/temp@champion', tracker, defaultMetrics: false });
+    try {
+      for (const [id, x] of [
+        ['small-neg', '-7.37'],
+        ['huge-pos', '1.7976931348623157e308'],
+        ['huge-neg', '-1.7976931348623157e308'],
+      ]) {
+        const r = await svc.app.inject({
+          method: 'POST',
+          url: `/v1/series/${id}/points`,
+          payload: `{"t":${T0 + 500 * STEP},"v":${x}}`,
+          headers: { 'content-type': 'application/json' },
+        });
+        expect(r.statusCode, r.body).toBe(200);
+        expect(Number.isFinite(r.json().score)).toBe(true);
+        expect(r.json().alarm).toBe(true);
+      }
     } finally {
       await svc.close();
     }

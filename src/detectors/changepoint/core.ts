@@ -10,6 +10,7 @@
  * Contract-agnostic: `fit`, `scoreRow`, `state`/`restore` over typed arrays, no allocation per point.
  */
 import { ModelFormatError } from '../../errors.js';
+import { clampFinite } from '../../math/finite.js';
 import { calendarPeriodMs, dominantPeriod, median } from '../discord/period.js';
 
 const DAY_MS = 86_400_000;
@@ -166,7 +167,10 @@ export class ChangePointCore {
    */
   scoreRow(t: number, v: number): number {
     const { k, h, clip } = this.params;
-    const r = v - this.profile[this.phase(t)] - this.dow[dayOfWeek(t)] - this.level;
+    // finite input, finite state: a residual, sum or level that overflows (values near ±1e308) is
+    // clamped to ±Number.MAX_VALUE (Infinity − Infinity would make every later score NaN); on
+    // ordinary values the clamps change nothing
+    const r = clampFinite(v - this.profile[this.phase(t)] - this.dow[dayOfWeek(t)] - this.level);
     let z = r / this.scale;
     if (z > clip) z = clip;
     else if (z < -clip) z = -clip;
@@ -174,7 +178,7 @@ export class ChangePointCore {
     this.sNeg = Math.max(0, this.sNeg - z - k);
     const s = Math.max(this.sPos, this.sNeg);
     if (s > 0) {
-      this.runSum += r;
+      this.runSum = clampFinite(this.runSum + r);
       this.runN++;
     } else {
       this.runSum = 0;
@@ -213,7 +217,7 @@ export class ChangePointCore {
   }
 
   private reanchor(delta: number): void {
-    this.level += delta;
+    this.level = clampFinite(this.level + delta);
     this.sPos = 0;
     this.sNeg = 0;
     this.runSum = 0;
@@ -285,23 +289,26 @@ export class ChangePointCore {
       (lastExplained !== 0 && lastExplained !== 1) ||
       (lastSign !== 0 && lastSign !== 1 && lastSign !== -1) ||
       !(lastEnd === Number.NEGATIVE_INFINITY || Math.abs(lastEnd) <= 1e15) ||
-      !(noise > 0 && noise <= 1e15)
+      !(noise > 0 && noise <= Number.MAX_VALUE)
     ) {
       throw new ModelFormatError(
         'bad_field',
         `${path}.num: expected an event slot in 0..${EVENTS - 1}, an alarm time, flags 0/1, a last re-anchoring time, a direction ±1 and a noise scale > 0`,
       );
     }
+    // times, steps and counts are at most 1e15; the level, scale, sums, profile and day-of-week offsets
+    // are in the data's units (a series of values near 1e16 has a level near 1e16): finite is enough
+    const TIMES = [0, 3, 4, 8];
     if (
       profile.length < 1 ||
       profile.length > 1e6 ||
-      !num.every((x) => Math.abs(x) <= 1e15) ||
-      !profile.every((x) => Math.abs(x) <= 1e15) ||
-      !dow.every((x) => Math.abs(x) <= 1e15)
+      !num.every((x, i) => (TIMES.includes(i) ? Math.abs(x) <= 1e15 : Number.isFinite(x))) ||
+      !profile.every(Number.isFinite) ||
+      !dow.every(Number.isFinite)
     ) {
       throw new ModelFormatError(
         'bad_field',
-        `${path}: expected a profile of 1..1e6 values, 7 day-of-week offsets and 9 numbers, all at most 1e15 in size`,
+        `${path}: expected a profile of 1..1e6 finite values, 7 finite day-of-week offsets and 9 finite numbers (period, origin, step and count at most 1e15)`,
       );
     }
     if (!(num[0] >= 1) || !(num[2] > 0) || !(num[4] >= 1) || num[5] < 0 || num[6] < 0 || num[8] < 0) {

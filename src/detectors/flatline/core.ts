@@ -168,14 +168,16 @@ export class FlatLineCore {
       !(seen >= 0 && seen <= 1e15 && Number.isInteger(seen)) ||
       !(repeats >= 0 && repeats <= seen && Number.isInteger(repeats)) ||
       (inherited !== 0 && inherited !== 1) ||
-      !(tol > 0 && tol <= 1e15) ||
+      // the tolerance and the anchor are in the data's units (values near 1e16 have a tolerance near
+      // 1e7 and an anchor near 1e16): finite is enough
+      !(tol > 0 && tol <= Number.MAX_VALUE) ||
       !(run >= 0 && run <= 1e15) ||
       !(longest >= 0 && longest <= 1e15) ||
-      Math.abs(anchor) > 1e15
+      Math.abs(anchor) > Number.MAX_VALUE
     ) {
       throw new ModelFormatError(
         'bad_field',
-        `${path}.num: expected 0 < tolerance ≤ 1e15, run lengths in [0, 1e15], |anchor| ≤ 1e15 (or NaN), integer counts with repeats ≤ points seen, and a 0/1 flag`,
+        `${path}.num: expected a finite tolerance > 0, run lengths in [0, 1e15], a finite anchor (or NaN), integer counts with repeats ≤ points seen, and a 0/1 flag`,
       );
     }
     // files written before the per-value table existed carry none: an empty table
@@ -187,7 +189,7 @@ export class FlatLineCore {
     for (let k = 0; k < VALUE_SLOTS; k++) {
       const [value, runs, points, reps, long] = slots.subarray(k * SLOT, k * SLOT + SLOT);
       const ok =
-        Math.abs(value) <= 1e15 &&
+        Math.abs(value) <= Number.MAX_VALUE &&
         Number.isInteger(runs) &&
         runs >= 0 &&
         runs <= seen &&
@@ -202,7 +204,7 @@ export class FlatLineCore {
       if (!ok) {
         throw new ModelFormatError(
           'bad_field',
-          `${path}.byValue: slot ${k} must hold |value| ≤ 1e15 and integer counts with runs ≤ points ≤ points seen, repeats = points − runs and longest ≤ repeats`,
+          `${path}.byValue: slot ${k} must hold a finite value and integer counts with runs ≤ points ≤ points seen, repeats = points − runs and longest ≤ repeats`,
         );
       }
     }
