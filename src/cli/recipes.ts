@@ -95,6 +95,7 @@ export const RECIPE_NAMES = [
   'defaultDrift',
   'defaultDrift13',
   'defaultQuiet13',
+  'defaultCount17',
 ] as const;
 
 /**
