@@ -1,17 +1,18 @@
 /**
- * Round 17 of docs/evaluation.md: the default's alarm rule with raw alarms counted over at least the last K
- * points (`AggregateAlarms.countPoints`), replayed over today's default's scores (streamed once, cached),
+ * Round 17 of docs/evaluation.md: the default's alarm rule of before round 17 with raw alarms counted over at
+ * least the last K points (`AggregateAlarms.countPoints`), replayed over the default's scores (round 17
+ * changed no score) (streamed once, cached),
  * per group of corpora, with a leave-one-group-out choice of K. Tuning seeds only.
  *
  *   npx tsx bench/count-sweep.ts CACHE NAME=DIR,DIR… NAME=… -- none 2 3 4 6 8 12
  *
- * Each setting is `none` (today's rule) or K, optionally `@S` for a strong threshold S instead of the
- * default's 5.5 (`none@5`, `6@4.5`). For every group it prints windows found at or after onset by
+ * Each setting is `none` (the rule before round 17) or K, optionally `@S` for a strong threshold S instead of the
+ * 5.5 of round 12c (`none@5`, `6@4.5`; `8@4.5` is the default since round 17). For every group it prints windows found at or after onset by
  * the rule, anomaly-free files quiet and the per-kind counts; then, holding out each group in turn, the
  * setting with the most windows found on the other groups among those with no fewer quiet files and no
  * kind lower than `none` there (ties: the earlier setting in the list), and what it gives on the held group. It checks that `none` replays the streamed alarms.
  */
-import { DEFAULT_ALARM_RULE, DEFAULT_STRONG_THRESHOLD, defaultDetector } from '../src/detectors/default.js';
+import { DEFAULT_ALARM_RULE, defaultDetector, STRONG_THRESHOLD_12C } from '../src/detectors/default.js';
 import { AggregateAlarms } from '../src/detectors/post/aggregate-alarms.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
@@ -24,6 +25,9 @@ const [cacheDir, ...groupArgs] = sep < 0 ? argv : argv.slice(0, sep);
 const settings = sep < 0 ? ['none', '6'] : argv.slice(sep + 1);
 if (!cacheDir || groupArgs.length === 0)
   throw new Error('usage: count-sweep.ts <cacheDir> NAME=DIR,… … -- none K…');
+/** The default of round 17's tuning (before it): strong single alarms at 5.5, the minutes window alone. */
+const BEFORE_17 = () =>
+  defaultDetector({ threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined } });
 const groups = groupArgs.map((g) => {
   const [name, dirs] = g.split('=');
   return { name, dirs: dirs.split(',') };
@@ -53,7 +57,7 @@ for (const [gi, g] of groups.entries()) {
         const [kp, strong] = s.split('@');
         const rule = new AggregateAlarms({
           ...DEFAULT_ALARM_RULE,
-          strongThreshold: strong === undefined ? DEFAULT_STRONG_THRESHOLD : Number(strong),
+          strongThreshold: strong === undefined ? STRONG_THRESHOLD_12C : Number(strong),
           ...(kp === 'none' ? {} : { countPoints: Number(kp) }),
         });
         const st = rule.streamer();
@@ -61,7 +65,7 @@ for (const [gi, g] of groups.entries()) {
         for (let i = p; i < n; i++) alarm[i] = st.push(t[i], score[i]) !== 0 ? 1 : 0;
         if (s === 'none' && checked < 3) {
           // the replay is the default's own rule: the streamed alarms, point for point
-          const { alarm: a0 } = streamAfterTraining(defaultDetector(), t, v, p);
+          const { alarm: a0 } = streamAfterTraining(BEFORE_17(), t, v, p);
           for (let i = p; i < n; i++)
             if (a0[i] !== alarm[i]) throw new Error(`${corpus} ${file}: replay differs at row ${i}`);
           checked++;

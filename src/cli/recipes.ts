@@ -96,6 +96,7 @@ export const RECIPE_NAMES = [
   'defaultDrift13',
   'defaultQuiet13',
   'defaultCount17',
+  'defaultBefore17',
 ] as const;
 
 /**

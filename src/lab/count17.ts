@@ -9,6 +9,7 @@
  */
 
 import { defaultDetector } from '../detectors/default.js';
+import { BEFORE_17 } from './alarm-paths.js';
 import type { Recipe } from './recipes.js';
 
 /** The points over which round 17's candidate counts raw alarms at least. */
@@ -26,6 +27,12 @@ export const COUNT17_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
         threshold: { countPoints: COUNT17_POINTS, strongThreshold: COUNT17_STRONG },
       }),
     mapping: 'onlinePeak',
-    description: `candidate (round 17): defaultDetector() whose alarm rule counts raw alarms over the last ${COUNT17_POINTS} points at least (as well as its 60 minutes) and lets one fire alone from ${COUNT17_STRONG}`,
+    description: `round 17 (the default since): defaultDetector() whose alarm rule counts raw alarms over the last ${COUNT17_POINTS} points at least (as well as its 60 minutes) and lets one fire alone from ${COUNT17_STRONG}`,
+  },
+  defaultBefore17: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: { ...BEFORE_17.threshold } }),
+    mapping: 'onlinePeak',
+    description:
+      'defaultDetector() before round 17: raw alarms counted over 60 minutes only, a raw alarm fires alone from 5.5 (round 12c)',
   },
 });

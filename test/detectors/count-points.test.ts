@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AggregateAlarms } from '../../src/detectors/index.js';
-import { ConfigError } from '../../src/index.js';
+import { ConfigError, defaultDetector } from '../../src/index.js';
+import { makeDetector } from '../../src/internal.js';
 
 const MIN = 60_000;
 
@@ -85,5 +86,14 @@ describe('AggregateAlarms countPoints (round 17)', () => {
         },
       ),
     );
+  });
+
+  it("the default counts over 8 points with strong alarms from 4.5 (round 17); defaultBefore17 is round 12c's rule", () => {
+    const cfg = (d: { config: unknown }) => (d.config as { threshold: Record<string, unknown> }).threshold;
+    expect(cfg(defaultDetector())).toMatchObject({ countPoints: 8, strongThreshold: 4.5 });
+    expect(cfg(makeDetector('defaultCount17'))).toEqual(cfg(defaultDetector()));
+    const before = cfg(makeDetector('defaultBefore17'));
+    expect(before.strongThreshold).toBe(5.5);
+    expect('countPoints' in before && before.countPoints !== undefined).toBe(false);
   });
 });
