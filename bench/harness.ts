@@ -33,10 +33,11 @@ export function synthetic(n: number, start: number): TimeSeries {
 export function trainRow(
   make: () => Detector,
   n: number,
+  nTrain: number = n,
 ): { train: TimeSeries; test: TimeSeries; det: Detector; trainMs: number; json: string } {
-  const all = synthetic(2 * n, Date.UTC(2020, 0, 1));
-  const train = { t: all.t.subarray(0, n), v: all.v.subarray(0, n) };
-  const test = { t: all.t.subarray(n), v: all.v.subarray(n) };
+  const all = synthetic(nTrain + n, Date.UTC(2020, 0, 1));
+  const train = { t: all.t.subarray(0, nTrain), v: all.v.subarray(0, nTrain) };
+  const test = { t: all.t.subarray(nTrain), v: all.v.subarray(nTrain) };
   const det = make();
   const t0 = performance.now();
   det.train(train);
@@ -58,38 +59,48 @@ export function fmt(x: number): string {
 /**
  * The row protocol: with `--row NAME` this process measures that row and prints its result as
  * one JSON line; otherwise it re-runs itself once per selected row (`--only` filters by name) and
- * returns the results. `--n` sets the size (default 100 000).
+ * returns the results. `--n` sets the size (default 100 000) and `--train` the training part's
+ * (default `--n`): a detector whose cost depends on what training saw (ART's block step, say) is
+ * timed as a deployment trained on little data and then streamed for long.
  */
 export function runRows<R>(
   script: string,
   names: readonly string[],
-  measure: (name: string, n: number) => R,
-): { n: number; results: R[] } | null {
+  measure: (name: string, n: number, nTrain: number) => R,
+): { n: number; nTrain: number; results: R[] } | null {
   const args = process.argv.slice(2);
   const get = (k: string) => {
     const i = args.indexOf(k);
     return i >= 0 ? args[i + 1] : undefined;
   };
   const n = Number(get('--n') ?? 100_000);
+  const nTrain = Number(get('--train') ?? n);
+  if (!(Number.isInteger(n) && n > 0 && Number.isInteger(nTrain) && nTrain > 0)) {
+    throw new Error('--n and --train take positive whole numbers of points');
+  }
   const child = get('--row');
   if (child !== undefined) {
     if (!names.includes(child)) throw new Error(`no bench row ${child}`);
-    process.stdout.write(`${JSON.stringify(measure(child, n))}\n`);
+    process.stdout.write(`${JSON.stringify(measure(child, n, nTrain))}\n`);
     return null;
   }
   const only = get('--only');
   const results: R[] = [];
   for (const name of names.filter((x) => !only || x.includes(only))) {
-    const r = spawnSync(process.execPath, [...process.execArgv, script, '--row', name, '--n', String(n)], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [...process.execArgv, script, '--row', name, '--n', String(n), '--train', String(nTrain)],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (r.status !== 0) {
       process.stderr.write(`${name} failed:\n${r.stderr}\n`);
       continue;
     }
     results.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as R);
   }
-  return { n, results };
+  return { n, nTrain, results };
 }
 
 /**

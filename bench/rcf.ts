@@ -35,8 +35,8 @@ interface Result {
   peakRssMb: number;
 }
 
-function runRow(row: BenchRow, n: number): Result {
-  const { train, test, trainMs, json } = trainRow(row.make, n);
+function runRow(row: BenchRow, n: number, nTrain: number): Result {
+  const { train, test, trainMs, json } = trainRow(row.make, n, nTrain);
   const jsonBytes = Buffer.byteLength(json);
   let t0: number;
 
@@ -75,7 +75,7 @@ function main(): void {
   const run = runRows(
     fileURLToPath(import.meta.url),
     ROWS.map((r) => r.name),
-    (name, n) => runRow(ROWS.find((r) => r.name === name)!, n),
+    (name, n, nTrain) => runRow(ROWS.find((r) => r.name === name)!, n, nTrain),
   );
   if (!run) return;
   const { n, results } = run;

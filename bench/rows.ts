@@ -48,6 +48,7 @@ export const ROWS: BenchRow[] = [
   { name: 'EtsDetector (AAdN, one-step stream)', make: () => new EtsDetector() },
   { name: 'ZmsDetector (3 lags)', make: () => new ZmsDetector({ nLags: 3 }) },
   { name: 'NabStreamDetector (defaults: the nabStream recipe)', make: () => new NabStreamDetector() },
+  { name: 'ArtDetector (the art recipe: causal range, grows)', make: () => makeDetector('art') },
   {
     name: 'default ensemble (mean of AutoETS, RCF 20×512 raw shingles online, ZMS level; max with flat-line onset)',
     make: () => defaultDetector(),

@@ -6,6 +6,7 @@
  *   npx tsx bench/throughput.ts            # all rows, 100k points
  *   npx tsx bench/throughput.ts --n 20000  # smaller
  *   npx tsx bench/throughput.ts --only IsolationForest
+ *   npx tsx bench/throughput.ts --only ArtDetector --train 750   # trained on 750 points, 100k streamed
  *
  * The rows are in bench/rows.ts.
  */
@@ -46,8 +47,8 @@ function pushLatency(
   return { p50: lat[Math.floor(0.5 * (m - 1))], p99: lat[Math.floor(0.99 * (m - 1))] };
 }
 
-function runRow(row: BenchRow, n: number): Result {
-  const { train, test, det, trainMs, json } = trainRow(row.make, n);
+function runRow(row: BenchRow, n: number, nTrain: number): Result {
+  const { train, test, det, trainMs, json } = trainRow(row.make, n, nTrain);
   const jsonBytes = Buffer.byteLength(json);
   let t0: number;
   // warm-up on a slice, then the timed batch run (best of 3)
@@ -92,14 +93,14 @@ function main(): void {
   const run = runRows(
     fileURLToPath(import.meta.url),
     ROWS.map((r) => r.name),
-    (name, n) => runRow(ROWS.find((r) => r.name === name)!, n),
+    (name, n, nTrain) => runRow(ROWS.find((r) => r.name === name)!, n, nTrain),
   );
   if (!run) return;
-  const { n, results } = run;
+  const { n, nTrain, results } = run;
   const out: string[] = [];
   const load = loadavg()[0].toFixed(1);
   out.push(
-    `Throughput on ${fmt(n)} points (node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load average ${load}).`,
+    `Throughput on ${fmt(n)} points after training on ${fmt(nTrain)} (node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load average ${load}).`,
   );
   out.push(
     'Points/s are wall-clock; in brackets per CPU-second of this process (less sensitive to other load).',
