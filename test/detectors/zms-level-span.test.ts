@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultDetector, loadModel, ZmsDetector } from '../../src/index.js';
+import { ConfigError, loadModel, ZmsDetector } from '../../src/index.js';
 import { makeDetector } from '../../src/internal.js';
 
 const MIN = 60_000;
