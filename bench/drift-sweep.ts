@@ -9,7 +9,7 @@
  * written before round 12c must not be reused. ONLY_ON=1 skips the files where no setting's member is on.
  */
 import { basename } from 'node:path';
-import { DEFAULT_STRONG_THRESHOLD, defaultDetector } from '../src/detectors/default.js';
+import { defaultDetector, STRONG_THRESHOLD_12C } from '../src/detectors/default.js';
 import {
   LEVEL_DRIFT_DEFAULTS,
   LevelDriftCore,
@@ -82,7 +82,7 @@ for (const corpus of corpora) {
       }
       const both = new Float64Array(n);
       for (let i = p; i < n; i++) both[i] = Math.max(def[i], mem[i]);
-      const alarm = replayAlarms(t, both, p, DEFAULT_STRONG_THRESHOLD, false);
+      const alarm = replayAlarms(t, both, p, STRONG_THRESHOLD_12C, false);
       const tl = tallies[k];
       const ws = kinds[file];
       const { found: foundHere, quiet } = tallyMemberFile(tl, local[k], ws, t, alarm, mem, p, 'drift');

@@ -1,5 +1,10 @@
 import { basename } from 'node:path';
-import { DEFAULT_ALARM_RULE, DEFAULT_STRONG_THRESHOLD, defaultDetector } from '../src/detectors/default.js';
+import {
+  DEFAULT_ALARM_RULE,
+  DEFAULT_COUNT_POINTS,
+  DEFAULT_STRONG_THRESHOLD,
+  defaultDetector,
+} from '../src/detectors/default.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import {
   SEASONAL_CHANGE_DEFAULTS,
@@ -69,10 +74,12 @@ for (const corpus of corpora) {
         if (o.late && core.period > 0) core = new SeasonalChangeCore({ ...o, late: null });
         for (let i = p; i < n; i++) mem[i] = core.scoreRow(t[i], v[i]);
       }
-      // today's default alarm rule (since round 12c with its strong path; round 12a replayed the rule alone)
+      // today's default alarm rule (since round 12c with its strong path, since round 17 counting over the
+      // last points too; round 12a replayed the rule alone)
       const rule = makeThresholdRule({
         ...DEFAULT_ALARM_RULE,
         strongThreshold: DEFAULT_STRONG_THRESHOLD,
+        countPoints: DEFAULT_COUNT_POINTS,
       }).streamer();
       const alarm = new Uint8Array(n);
       for (let i = p; i < n; i++) if (rule.push(t[i], Math.max(def[i], mem[i])) !== 0) alarm[i] = 1;

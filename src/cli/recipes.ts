@@ -95,6 +95,8 @@ export const RECIPE_NAMES = [
   'defaultDrift',
   'defaultDrift13',
   'defaultQuiet13',
+  'defaultCount17',
+  'defaultBefore17',
 ] as const;
 
 /**

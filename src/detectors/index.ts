@@ -18,11 +18,13 @@ export {
 export { parseConfig } from './config.js';
 export {
   DEFAULT_ALARM_RULE,
+  DEFAULT_COUNT_POINTS,
   DEFAULT_ETS_ALONE,
   DEFAULT_SEASONAL_FLOOR,
   DEFAULT_STRONG_THRESHOLD,
   type DefaultDetectorInput,
   defaultDetector,
+  STRONG_THRESHOLD_12C,
 } from './default.js';
 export * from './discord/detector.js';
 export { Ensemble, ensembleLoader } from './ensemble.js';

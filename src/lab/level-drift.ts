@@ -5,7 +5,7 @@
  */
 
 import { defaultDetector } from '../detectors/default.js';
-import { BEFORE_12C } from './alarm-paths.js';
+import { BEFORE_12C, BEFORE_17 } from './alarm-paths.js';
 import type { Recipe } from './recipes.js';
 
 /**
@@ -25,7 +25,7 @@ export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       'candidate (round 12b): defaultDetector() + a CUSUM on the residual against the training seasonal profile (0 below the alarm level)',
   },
   defaultDrift13: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: { ...DRIFT_13 } }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_17, drift: { ...DRIFT_13 } }),
     mapping: 'online',
     description:
       'candidate (round 13b): defaultDetector() + the level-drift member with alarm episodes (two alarm-level points, then 672 points quiet)',

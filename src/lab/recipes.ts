@@ -27,6 +27,7 @@ import {
 } from './candidates.js';
 import { KINDS_RECIPES } from './candidates-kinds.js';
 import { MT_RECIPES } from './candidates-mt.js';
+import { COUNT17_RECIPES } from './count17.js';
 import { DRIFT_RECIPES } from './level-drift.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { QUIET13_RECIPES } from './quiet13.js';
@@ -461,6 +462,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   ...ALARM_PATH_RECIPES,
   ...DRIFT_RECIPES,
   ...QUIET13_RECIPES,
+  ...COUNT17_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */

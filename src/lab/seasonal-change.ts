@@ -9,7 +9,7 @@
 
 import { defaultDetector } from '../detectors/default.js';
 import { SeasonalChangeDetector, type SeasonalChangeInput } from '../detectors/seasonal-change/detector.js';
-import { BEFORE_12C } from './alarm-paths.js';
+import { BEFORE_12C, BEFORE_17 } from './alarm-paths.js';
 import { meanDefault } from './candidates.js';
 import { flatLineOnset, maxWithRule, meanOfThree } from './candidates-kinds.js';
 import type { Recipe } from './recipes.js';
@@ -70,13 +70,17 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
   },
   defaultSeasonalLate13: {
     build: (o) =>
-      defaultDetector({ seed: o.seed ?? 0, seasonal: { late: { refFloor: LATE_REF_FLOOR_13A } } }),
+      defaultDetector({
+        seed: o.seed ?? 0,
+        ...BEFORE_17,
+        seasonal: { late: { refFloor: LATE_REF_FLOOR_13A } },
+      }),
     mapping: 'online',
     description:
       'candidate (round 13a): the default with late arming, its stream-learnt reference at least 0.1 × the IQR of the values it armed on',
   },
   defaultSeasonalLate15: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: { late: { ...LATE_15A } } }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_17, seasonal: { late: { ...LATE_15A } } }),
     mapping: 'online',
     description:
       'candidate (round 15a): defaultSeasonalLate13, and a member armed late stops taking the periods it has flagged as its only reference (lookback 2, the smaller |r| of both comparisons)',

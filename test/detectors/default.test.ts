@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_ALARM_RULE,
+  DEFAULT_COUNT_POINTS,
   DEFAULT_ETS_ALONE,
   DEFAULT_SEASONAL_FLOOR,
   DEFAULT_STRONG_THRESHOLD,
@@ -68,7 +69,8 @@ describe('defaultDetector', () => {
     expect(inner.config.enableCalibrator).toBe(false);
     expect(d.config.enableCalibrator).toBe(false);
     // docs/ensemble.md, The default detector on NAB machine temperature: AggregateAlarms 3.0, 2 alarms in 60 min, 120 min suppression;
-    // round 12c of docs/evaluation.md: a raw alarm of 5.5 or more fires alone
+    // round 12c of docs/evaluation.md: a raw alarm of 5.5 or more fires alone; round 17: from 4.5, and raw
+    // alarms counted over the last 8 points as well as the 60 minutes
     expect(d.config.threshold).toEqual({
       type: 'aggregateAlarms',
       almThreshold: 3,
@@ -76,9 +78,14 @@ describe('defaultDetector', () => {
       minAlmInWindow: 2,
       almWindowMinutes: 60,
       almSuppressMinutes: 120,
-      strongThreshold: 5.5,
+      strongThreshold: 4.5,
+      countPoints: 8,
     });
-    expect({ ...DEFAULT_ALARM_RULE, strongThreshold: DEFAULT_STRONG_THRESHOLD }).toEqual(d.config.threshold);
+    expect({
+      ...DEFAULT_ALARM_RULE,
+      strongThreshold: DEFAULT_STRONG_THRESHOLD,
+      countPoints: DEFAULT_COUNT_POINTS,
+    }).toEqual(d.config.threshold);
     expect(inner.config.threshold).toEqual(d.config.threshold);
   });
 
@@ -251,21 +258,27 @@ describe('defaultDetector: round 11 options (etsAlone, strong single alarms, ful
   const dipped = { t: test.t, v };
   const opts = { etsAlone: 4, threshold: { fullWindow: true, strongThreshold: 3.5 } } as const;
 
-  it('without them (etsAlone false, strongThreshold undefined) the model file writes none of their fields, as before round 12c', () => {
-    const d = defaultDetector({ seed: 2, etsAlone: false, threshold: { strongThreshold: undefined } });
+  it('without them (etsAlone false, strongThreshold and countPoints undefined) the model file writes none of their fields, as before round 12c', () => {
+    const d = defaultDetector({
+      seed: 2,
+      etsAlone: false,
+      threshold: { strongThreshold: undefined, countPoints: undefined },
+    });
     d.train(train);
     const text = JSON.stringify(d.toJSON());
-    for (const k of ['"alone"', '"strongThreshold"', '"fullWindow"']) expect(text).not.toContain(k);
+    for (const k of ['"alone"', '"strongThreshold"', '"fullWindow"', '"countPoints"'])
+      expect(text).not.toContain(k);
   });
 
-  it('the default since round 12c: strong single alarms at 5.5, the ETS member alone from 4.5, Merlion window', () => {
+  it('the default since round 17: strong single alarms at 4.5 (5.5 in round 12c), the ETS member alone from 4.5, raw alarms counted over 8 points too', () => {
     const d = defaultDetector({ seed: 2 });
     d.train(train);
     const text = JSON.stringify(d.toJSON());
     expect(text).toContain(`"strongThreshold":${DEFAULT_STRONG_THRESHOLD}`);
     expect(text).toContain(`"alone":{"at":[${DEFAULT_ETS_ALONE},null,null],"level":3}`);
+    expect(text).toContain(`"countPoints":${DEFAULT_COUNT_POINTS}`);
     expect(text).not.toContain('"fullWindow"');
-    expect([DEFAULT_STRONG_THRESHOLD, DEFAULT_ETS_ALONE]).toEqual([5.5, 4.5]);
+    expect([DEFAULT_STRONG_THRESHOLD, DEFAULT_ETS_ALONE, DEFAULT_COUNT_POINTS]).toEqual([4.5, 4.5, 8]);
     expectSameStream(d, loadModel(JSON.parse(JSON.stringify(d.toJSON()))), dipped);
   });
 
@@ -297,7 +310,7 @@ describe('defaultDetector: round 11 options (etsAlone, strong single alarms, ful
     // an almThreshold raised above the default strong level would silently drop the two-exceedance rule
     expect(() => defaultDetector({ threshold: { almThreshold: 6 } })).toThrow(ConfigError);
     expect(() => defaultDetector({ threshold: { almThreshold: 6 } })).toThrow(
-      /strongThreshold \(5\.5, the default\) must be above threshold\.almThreshold \(6\)/,
+      /strongThreshold \(4\.5, the default\) must be above threshold\.almThreshold \(6\)/,
     );
     expect(() => defaultDetector({ threshold: { almThreshold: 5.5 } })).toThrow(ConfigError);
     expect(() => defaultDetector({ threshold: { strongThreshold: 3 } })).toThrow(

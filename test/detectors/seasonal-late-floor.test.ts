@@ -131,10 +131,15 @@ describe('SeasonalChangeDetector, late.refFloor', () => {
 });
 
 describe('recipe defaultSeasonalLate13 (round 13a)', () => {
-  it("is today's default with `seasonal: { late: { refFloor: 0.1 } }`, online mapping", () => {
+  it('is the default of its round (before round 17) with `seasonal: { late: { refFloor: 0.1 } }`, online mapping', () => {
     expect(RECIPES.defaultSeasonalLate13.mapping).toBe('online');
     const a = JSON.stringify(RECIPES.defaultSeasonalLate13.build({ seed: 0 }).toJSON());
-    const b = JSON.stringify(defaultDetector({ seasonal: { late: { refFloor: 0.1 } } }).toJSON());
+    const b = JSON.stringify(
+      defaultDetector({
+        threshold: { strongThreshold: 5.5, countPoints: undefined },
+        seasonal: { late: { refFloor: 0.1 } },
+      }).toJSON(),
+    );
     expect(a).toBe(b);
     expect(a).toContain('"refFloor":0.1');
     expect(JSON.stringify(defaultDetector().toJSON())).not.toContain('refFloor');

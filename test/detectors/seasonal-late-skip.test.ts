@@ -157,11 +157,12 @@ describe('SeasonalChangeDetector, late.lookback', () => {
 });
 
 describe('recipe defaultSeasonalLate15 (round 15a)', () => {
-  it("is today's default with round 13a's floor and a lookback of 2 by the `either` rule, online mapping", () => {
+  it("is the default of its round (before round 17) with round 13a's floor and a lookback of 2 by the `either` rule, online mapping", () => {
     expect(RECIPES.defaultSeasonalLate15.mapping).toBe('online');
     const a = JSON.stringify(RECIPES.defaultSeasonalLate15.build({ seed: 0 }).toJSON());
     const b = JSON.stringify(
       defaultDetector({
+        threshold: { strongThreshold: 5.5, countPoints: undefined },
         seasonal: { late: { refFloor: 0.1, lookback: 2, lookbackRule: 'either' } },
       }).toJSON(),
     );

@@ -28,6 +28,15 @@ export const aggregateAlarmsConfigSchema = z.strictObject({
    * Absent: Merlion's rule.
    */
   fullWindow: z.boolean().optional(),
+  /**
+   * Raw alarms are counted over the last `almWindowMinutes` **or** the last `countPoints` earlier points,
+   * whichever reaches further back, so the rule asks for `minAlmInWindow` raw alarms among a fixed number
+   * of points at coarse steps too (at a 30-minute step the 60-minute window holds two earlier points, and
+   * two raw alarms must then be nearly consecutive). How many raw alarms are needed is still Merlion's:
+   * `minAlmInWindow`, relaxed to the points of the minutes window (or of `fullWindow`'s) when those are
+   * fewer. Absent: raw alarms are counted over the minutes window only (round 17 of docs/evaluation.md).
+   */
+  countPoints: z.number().int().min(1).optional(),
 });
 export type AggregateAlarmsConfig = z.infer<typeof aggregateAlarmsConfigSchema>;
 
@@ -79,6 +88,19 @@ class TimeQueue {
     return this.buf[(this.head + this.size - k) & (this.buf.length - 1)];
   }
 
+  /** How many entries have a time ≥ `t0` (binary search: the times are non-decreasing). */
+  countFrom(t0: number): number {
+    const mask = this.buf.length - 1;
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.buf[(this.head + mid) & mask] < t0) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.size - lo;
+  }
+
   /** Drops entries older than `t0` (keeps those with time ≥ t0). */
   dropBefore(t0: number): void {
     const mask = this.buf.length - 1;
@@ -114,10 +136,18 @@ class AggregateStreamer implements AlarmStreamer {
       if (Number.isNaN(back)) w0 = Number.NEGATIVE_INFINITY;
       else if (back < w0) w0 = back;
     }
-    this.points.dropBefore(w0);
-    const before = this.points.size; // = i − ws
+    // raw alarms are counted from `wc`: w0, or further back over the last `countPoints` points
+    let wc = w0;
+    const cp = this.rule.countPoints;
+    if (cp > 0) {
+      const back = this.points.fromEnd(cp);
+      if (Number.isNaN(back)) wc = Number.NEGATIVE_INFINITY;
+      else if (back < wc) wc = back;
+    }
+    this.points.dropBefore(wc);
+    const before = cp > 0 ? this.points.countFrom(w0) : this.points.size; // = i − ws
     this.points.push(t);
-    this.raw.dropBefore(w0);
+    this.raw.dropBefore(wc);
     if (a === 0) return 0;
     this.raw.push(t);
     const cnt = this.raw.size;
@@ -162,6 +192,8 @@ export class AggregateAlarms extends Threshold {
   readonly strongThreshold: number;
   /** Whether the window always holds the last `minAlmInWindow` points. */
   readonly fullWindow: boolean;
+  /** Earlier points over which raw alarms are counted at least (0: the minutes window only). */
+  readonly countPoints: number;
 
   constructor(cfg: Partial<Omit<AggregateAlarmsConfig, 'type'>> = {}) {
     const c = parseConfig(
@@ -175,6 +207,7 @@ export class AggregateAlarms extends Threshold {
     this.almSuppressMinutes = c.almSuppressMinutes;
     this.strongThreshold = c.strongThreshold ?? Number.POSITIVE_INFINITY;
     this.fullWindow = c.fullWindow === true;
+    this.countPoints = c.countPoints ?? 0;
   }
 
   get windowMs(): number {
