@@ -64,6 +64,12 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
   }
   if (o.alias && !o.register)
     throw new ConfigError('alias_without_register', '--alias needs --register NAME');
+  if (o.alias !== undefined) {
+    // a reserved or malformed alias (`latest`, `v2`) is refused before training, tracking and
+    // registering: afterwards it would leave a new version registered without its alias
+    const { validateAlias } = await import('../tracking/validate.js');
+    validateAlias(o.alias, true);
+  }
   await import('../index.js'); // installs the model loader
   const [{ DETECTOR_RECIPES }, { splitAt }, { openTracker }] = await Promise.all([
     import('../lab/recipes.js'),

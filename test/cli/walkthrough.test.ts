@@ -479,6 +479,16 @@ describe('tsad models / runs: typos in arguments', () => {
         ),
       );
     }
+    // tsad train --register --alias latest: refused before training, so no version is left registered
+    // without its alias
+    expectUserError(
+      tsad('train', 'data.csv', '-d', 'zms', '-q', '--register', 'reserved-alias', '--alias', 'latest'),
+      2,
+      /\[invalid_alias\]: alias "latest" is reserved/,
+    );
+    const list = tsad('models', 'list');
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout).not.toMatch(/reserved-alias/);
   });
 });
 
