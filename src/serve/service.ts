@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import { TsadError } from '../errors.js';
 import type { Tracker } from '../tracking/tracker.js';
+import { validateAlias } from '../tracking/validate.js';
 import type { CheckpointStore, SavableStream, SeriesCheckpoint } from './checkpoint.js';
 import { ServeError } from './errors.js';
 import { ServeMetrics } from './metrics.js';
@@ -437,6 +438,15 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const b = parsed.data;
     if (b.points.t.length !== b.points.v.length)
       throw new ServeError('invalid_request', 'points.t and points.v differ in length');
+    if (b.alias !== undefined) {
+      // a reserved alias (`latest`, `v2`) is refused before training and registering: afterwards it
+      // would leave a new version registered without its alias
+      try {
+        validateAlias(b.alias, true);
+      } catch (err) {
+        throw new ServeError('invalid_request', `alias: ${(err as Error).message}`, 400, { cause: err });
+      }
+    }
     const t = Float64Array.from(b.points.t, toMs);
     const v = Float64Array.from(b.points.v);
     const n = t.length;

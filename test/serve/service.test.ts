@@ -419,6 +419,23 @@ describe('tsad serve (in-process)', () => {
       });
       expect(short.statusCode).toBe(422);
       expect(short.json()).toMatchObject({ error: 'training_failed' });
+      // a reserved alias (latest, v<n>) is refused before training: 400, and no version is registered
+      const reserved = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/models/reserved-alias/versions',
+        payload: {
+          detector: 'zms',
+          alias: 'latest',
+          points: {
+            t: Array.from({ length: n }, (_, i) => T0 + i * STEP),
+            v: Array.from({ length: n }, (_, i) => value(i, 3)),
+          },
+        },
+      });
+      expect(reserved.statusCode, reserved.body).toBe(400);
+      expect(reserved.json()).toMatchObject({ error: 'invalid_request' });
+      expect(reserved.json().message).toMatch(/alias "latest" is reserved/);
+      expect((await tracker.listRegisteredModels()).map((m) => m.name)).not.toContain('reserved-alias');
       expect(short.json().message).toMatch(
         /DetectorError \[too_few_points\]: ZmsDetector needs at least 22 training points, got 3:/,
       );
