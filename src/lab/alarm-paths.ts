@@ -66,7 +66,7 @@ export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freez
       }),
     mapping: 'online',
     description:
-      'candidate (round 12c): defaultDetector() with strong single alarms at 5.5 and the ETS member alone from 4.5 (Merlion window); the default since',
+      'candidate (round 12c): defaultDetector() with strong single alarms at 5.5 and the ETS member alone from 4.5 (Merlion window); the default from round 12c to round 17',
   },
   defaultBefore12c: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_12C }),
