@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     '|---:|---:|---:|---:|---:|---:|',
   );
   for (const thr of [3, 4, 5, 6, 7, 7.5, 8]) {
-    // at or above the default's strongThreshold (5.5) that path would let every raw alarm fire alone
+    // at or above the default's strongThreshold (DEFAULT_STRONG_THRESHOLD, 4.5 since round 17) that path would let every raw alarm fire alone
     // (defaultDetector() refuses such a pair): those rows keep the two-exceedance rule alone
     const r = makeThresholdRule({
       ...DEFAULT_ALARM_RULE,

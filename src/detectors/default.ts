@@ -44,9 +44,9 @@
  * - the rule **counts raw alarms over the last `DEFAULT_COUNT_POINTS` (8) points** as well as its 60
  *   minutes (`countPoints`, round 17 of docs/evaluation.md): at steps coarser than 7.5 minutes two raw
  *   alarms a few points apart count together (at a 30-minute step the hour holds two earlier points); the
- *   number needed and its relaxed form stay Merlion's, and no score changes. On fresh seeds 1801–1803 it
- *   found 106/120 windows against 104 with the same 19/24 anomaly-free files quiet, NAB and machine
- *   temperature unchanged. `threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined }`
+ *   number needed and its relaxed form stay Merlion's, and no score changes. On fresh seeds 1801–1803
+ *   round 17's rule (this and the strong level 4.5, chosen together) found 106/120 windows against 104
+ *   with the same 19/24 anomaly-free files quiet, NAB and machine temperature unchanged. `threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined }`
  *   builds the default before round 17; `etsAlone: false, threshold: { strongThreshold: undefined,
  *   countPoints: undefined }` the default before round 12c.
  *
@@ -80,7 +80,7 @@ import { ZmsDetector, type ZmsInput } from './zms.js';
 export interface DefaultDetectorInput {
   /** Seed of every random choice (the forest). Default 0. */
   seed?: number;
-  /** Overrides of the ensemble's alarm rule (`AggregateAlarms`; defaults 3.0 / 2 / 60 / 120, `strongThreshold` 4.5 and `countPoints` 8 since round 17, `strongThreshold` 5.5 from round 12c; `undefined` for either: none). */
+  /** Overrides of the ensemble's alarm rule (`AggregateAlarms`; defaults 3.0 / 2 / 60 / 120, `strongThreshold` 4.5 and `countPoints` 8 since round 17; before it `strongThreshold` 5.5 from round 12c and no `countPoints`; `undefined` for either: none). */
   threshold?: Partial<Omit<AggregateAlarmsConfig, 'type'>>;
   /** Overrides of the ETS member's config. */
   ets?: EtsInput;

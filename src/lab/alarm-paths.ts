@@ -26,10 +26,6 @@ export const RULE_11 = { fullWindow: true, strongThreshold: 3.5, countPoints: un
 export const STRONG_12 = { strongThreshold: 5.5, etsAlone: 4.5 } as const;
 
 /**
- * `defaultDetector()` options that leave out round 12c's two lone-alarm paths (the ETS member alone and
- * strong single alarms): recipes that stand for a default before round 12c spread it.
- */
-/**
  * `defaultDetector()` options that build the default of rounds 12c–16c (before round 17: raw alarms counted
  * over the 60 minutes only, strong single alarms at 5.5): recipes measured beside that default spread it.
  */
@@ -37,6 +33,11 @@ export const BEFORE_17 = {
   threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined },
 } as const;
 
+/**
+ * `defaultDetector()` options that leave out round 12c's two lone-alarm paths (the ETS member alone and
+ * strong single alarms) and round 17's `countPoints`: recipes that stand for a default before round 12c
+ * spread it.
+ */
 export const BEFORE_12C = {
   etsAlone: false,
   threshold: { strongThreshold: undefined, countPoints: undefined },
@@ -65,7 +66,7 @@ export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freez
       }),
     mapping: 'online',
     description:
-      'candidate (round 12c): defaultDetector() with strong single alarms at 5.5 and the ETS member alone from 4.5 (Merlion window); the default since',
+      'candidate (round 12c): defaultDetector() with strong single alarms at 5.5 and the ETS member alone from 4.5 (Merlion window); the default from round 12c to round 17',
   },
   defaultBefore12c: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_12C }),

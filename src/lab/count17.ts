@@ -1,9 +1,10 @@
 /**
- * Round 17 of docs/evaluation.md: `defaultDetector()` whose alarm rule lets fewer lone raw alarms go: it
+ * Round 17 of docs/evaluation.md (adopted: `defaultDetector()` since, so `defaultCount17` builds the same as
+ * `default`): `defaultDetector()` whose alarm rule lets fewer lone raw alarms go: it
  * counts raw alarms over the last `COUNT17_POINTS` earlier points at least (`AggregateAlarms.countPoints`),
  * as well as over its 60 minutes, so that two raw alarms a few points apart count together at coarse steps
  * too (at a 30-minute step the 60-minute window holds two earlier points), and a raw alarm fires alone from
- * `COUNT17_STRONG` instead of `DEFAULT_STRONG_THRESHOLD` (5.5). Every score is the default's; the number of
+ * `COUNT17_STRONG` (4.5) instead of round 12c's `STRONG_THRESHOLD_12C` (5.5). Every score is the default's; the number of
  * raw alarms needed and its relaxed form are Merlion's. Both settings chosen together by
  * leave-one-seed-group-out cross-validation over tuning seeds (round 17).
  */
