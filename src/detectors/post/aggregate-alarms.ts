@@ -112,7 +112,7 @@ class TimeQueue {
 }
 
 /**
- * The streaming alarm filter: exactly the batch rule (docs/detectors.md, Post-processing: AggregateAlarms), in amortised O(1) per point.
+ * The streaming alarm filter: exactly the batch rule (docs/detectors.md, Post-processing: AggregateAlarms), in amortised O(1) per point (O(log k) with `countPoints`: a binary search over the k kept raw alarms).
  * Needs non-decreasing times (ms).
  */
 class AggregateStreamer implements AlarmStreamer {
