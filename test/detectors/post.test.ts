@@ -204,6 +204,49 @@ describe('AggregateAlarms (docs/detectors.md, Post-processing: AggregateAlarms, 
   });
 });
 
+describe('AggregateAlarms: a label-trained threshold stays below strongThreshold', () => {
+  // single true spikes at 7 (labelled) and unlabelled pairs at 5 within the hour: the best F1 alone is
+  // a threshold above 5, where every raw alarm would fire alone and the two-exceedance rule is gone
+  const n = 400;
+  const t = f64(Array.from({ length: n }, (_, i) => i * 300_000));
+  const v = f64(Array.from({ length: n }, (_, i) => (i % 7) / 7));
+  const y = new Float64Array(n);
+  for (const i of [50, 150, 250, 350]) {
+    v[i] = 7;
+    y[i] = 1;
+  }
+  for (const i of [100, 200, 300]) {
+    v[i] = 5;
+    v[i + 2] = 5;
+  }
+  it('the search stays below 4.5 and the strong path still reports the four spikes', () => {
+    const strong = new AggregateAlarms({ almThreshold: 3, strongThreshold: 4.5 });
+    const out = strong.train({ t, v }, { labels: { t, v: y } }).v;
+    expect(strong.almThreshold).toBeLessThan(4.5);
+    for (const i of [50, 150, 250, 350]) expect(out[i]).toBe(7);
+  });
+  it('property: for any scores and labels the trained threshold is below strongThreshold', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: -8, max: 8, noNaN: true }), fc.boolean()), {
+          minLength: 5,
+          maxLength: 120,
+        }),
+        fc.double({ min: 3.1, max: 8, noNaN: true }),
+        (rows, strongAt) => {
+          const tt = f64(rows.map((_, i) => i * 300_000));
+          const sv = f64(rows.map((r) => r[0]));
+          const lv = f64(rows.map((r) => (r[1] ? 1 : 0)));
+          const a = new AggregateAlarms({ almThreshold: 3, strongThreshold: strongAt });
+          a.train({ t: tt, v: sv }, { labels: { t: tt, v: lv } });
+          expect(a.almThreshold).toBeLessThan(strongAt);
+        },
+      ),
+      { numRuns: 200, seed: 31 },
+    );
+  });
+});
+
 describe('AggregateAlarms options of round 11 (strongThreshold, fullWindow)', () => {
   it('a strong raw alarm fires alone; a weaker lone one does not', () => {
     const t = f64(Array.from({ length: 40 }, (_, i) => i * 300_000));

@@ -210,6 +210,14 @@ export class AggregateAlarms extends Threshold {
     this.countPoints = c.countPoints ?? 0;
   }
 
+  /**
+   * A label-trained threshold stays below `strongThreshold`: at or above it every raw alarm would fire
+   * alone and the two-exceedance rule would be gone (the state `defaultDetector()` refuses to build).
+   */
+  protected override searchCeiling(): number {
+    return this.strongThreshold;
+  }
+
   get windowMs(): number {
     return this.almWindowMinutes * 60_000;
   }

@@ -99,6 +99,11 @@ export class Threshold {
     return null;
   }
 
+  /** The label search considers only thresholds below this (Infinity: all of them). */
+  protected searchCeiling(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
   /** Trains the threshold (docs/detectors.md, Post-processing: Threshold) and returns the rule applied to the scores. */
   train(scores: TimeSeries, opts: ThresholdTrainOptions = {}): TimeSeries {
     const n = scores.v.length;
@@ -121,7 +126,8 @@ export class Threshold {
       if (uq !== null) cands.add(percentileSorted(sorted, 100 * uq));
       for (const c of linspace(sorted[0], sorted[n - 1], 11)) cands.add(c);
       if (this.almThreshold !== null) cands.add(this.almThreshold);
-      const list = [...cands].filter((c) => !Number.isNaN(c)).sort((a, b) => a - b);
+      const ceiling = this.searchCeiling();
+      const list = [...cands].filter((c) => !Number.isNaN(c) && c < ceiling).sort((a, b) => a - b);
       const saved = this.almThreshold;
       const evalAt = (c: number): number => {
         this.almThreshold = c;
