@@ -8,7 +8,14 @@
  */
 import type { Command } from 'commander';
 import type { Window } from '../series/types.js';
-import { type CsvColumnOptions, readLabelsCsv, readSeriesCsv, timeOption } from './data.js';
+import {
+  type CsvColumnOptions,
+  checkTimeUnit,
+  readLabelsCsv,
+  readSeriesCsv,
+  TIME_UNIT_OPTIONS,
+  timeOption,
+} from './data.js';
 import { exactJson, table } from './format.js';
 import { withTracker } from './options.js';
 
@@ -93,6 +100,8 @@ export function registerModels(program: Command): Command {
     .option('--labels <column>', 'with --holdout: its 0/1 label column')
     .option('--time <column>', 'with --holdout: time column (name or 0-based index)')
     .option('--value <column>', 'with --holdout: value column (name or 0-based index)')
+    .option(TIME_UNIT_OPTIONS[0][0], `with --holdout: ${TIME_UNIT_OPTIONS[0][1]}`)
+    .option(TIME_UNIT_OPTIONS[1][0], `with --holdout: ${TIME_UNIT_OPTIONS[1][1]}`)
     .option(
       '--after <time>',
       'with --holdout: compare on the rows at or after this time only (earlier rows are context)',
@@ -134,6 +143,7 @@ export function registerModels(program: Command): Command {
           if (o.holdout) {
             if (!o.labels)
               throw new ConfigError('invalid_option', '--holdout needs --labels <column> (its 0/1 labels)');
+            await checkTimeUnit(o.timeUnit, o.trustTimeUnit);
             const series = await readSeriesCsv(o.holdout, o);
             const lab = await readLabelsCsv(o.holdout, o.labels, o);
             const cut =
@@ -151,10 +161,10 @@ export function registerModels(program: Command): Command {
               labels,
               ...(k > 0 ? { prev: { t: series.t.slice(0, k), v: series.v.slice(0, k) } } : {}),
             };
-          } else if (o.labels || o.after) {
+          } else if (o.labels || o.after || o.timeUnit || o.trustTimeUnit) {
             throw new ConfigError(
               'bad_option',
-              '--labels and --after apply to --holdout; give the holdout CSV',
+              '--labels, --after and --time-unit apply to --holdout; give the holdout CSV',
             );
           }
           const d = await promote({

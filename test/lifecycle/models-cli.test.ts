@@ -103,4 +103,40 @@ describe('tsad models promote / rollback', () => {
     expect((await tracker.getModelVersion('m', 'champion')).version).toBe(2);
     await tracker.close();
   });
+
+  it('reads a holdout with epoch-second times given --time-unit s, as its refusal advises', async () => {
+    const { s, label } = series();
+    const csv = join(dir, 'holdout-seconds.csv');
+    const lines = ['timestamp,value,label'];
+    for (let i = 0; i < N; i++) lines.push(`${s.t[i] / 1000},${s.v[i]},${label[i]}`);
+    writeFileSync(csv, `${lines.join('\n')}\n`);
+    const uri = `file:${join(dir, 'runs-seconds')}`;
+    const tracker = openTracker(uri);
+    const det = new ZmsDetector({ seed: 0, threshold: { type: 'aggregateAlarms', almThreshold: 4 } });
+    det.train({ t: s.t.slice(0, N_TRAIN), v: s.v.slice(0, N_TRAIN) });
+    const runId = await tracker.run({ experiment: 'm' }, async (r) => {
+      await r.logModel(det);
+      return r.id;
+    });
+    await tracker.registerModel('m', runId);
+    await tracker.close();
+    const after = new Date(s.t[N_TRAIN]).toISOString();
+    const cmp = ['--holdout', csv, '--labels', 'label', '--after', after, '--uri', uri];
+    const refused = await run(['models', 'promote', 'm', '1', ...cmp]).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'bad_timestamp' });
+    expect((refused as Error).message).toMatch(/plain number: pass --time-unit ms or --time-unit s$/);
+    const promoted = JSON.parse(
+      await run(['models', 'promote', 'm', '1', ...cmp, '--time-unit', 's', '--json']),
+    );
+    expect(promoted).toMatchObject({ decision: 'promoted', champion: 1, challengerScore: 1 });
+    const bad = await run(['models', 'promote', 'm', '1', ...cmp, '--time-unit', 'h']).catch(
+      (e: unknown) => e,
+    );
+    expect(bad).toMatchObject({ code: 'invalid_option' });
+    const alone = await run(['models', 'promote', 'm', '1', '--time-unit', 's', '--uri', uri]).catch(
+      (e: unknown) => e,
+    );
+    expect(alone).toMatchObject({ code: 'bad_option' });
+    expect(exitCodeOf(alone)).toBe(2);
+  });
 });
