@@ -10,6 +10,7 @@ import {
   type SqlDialectName,
   type SqlExecutor,
   type SqlQuery,
+  type SqlResult,
 } from './sql-dialect.js';
 
 /** Parses a SQL tracking URI: dialect, schema (`?schema=`), and the URI `pg` connects with. */
@@ -158,6 +159,21 @@ export function isConnectionLost(err: unknown): boolean {
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED') return true;
   const msg = typeof e.message === 'string' ? e.message : '';
   return /^Connection terminated|not queryable/.test(msg);
+}
+
+/**
+ * Sends one statement, and again on another connection when the one it went out on was lost (each dead
+ * one is dropped; at most POOL_SIZE more times): only for statements that may run twice, reads and
+ * idempotent writes (an upsert of the same values).
+ */
+export async function resend(ex: SqlExecutor, text: string, values?: readonly unknown[]): Promise<SqlResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ex.query(text, values);
+    } catch (err) {
+      if (!isConnectionLost(err) || attempt >= POOL_SIZE) throw err;
+    }
+  }
 }
 
 /** `sql_connection_lost`: what happened to the write, and what to do. */

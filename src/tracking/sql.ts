@@ -31,9 +31,9 @@ import {
   nextSeqBase,
   num,
   numOrNull,
-  POOL_SIZE,
   parseSqlUri,
   pgExecutor,
+  resend,
   wrapDbError,
 } from './sql-connect.js';
 import {
@@ -146,14 +146,7 @@ export class SqlStore implements Store {
   async query(text: string, values?: readonly unknown[]): Promise<SqlResult> {
     const ex = await this.executor();
     try {
-      // a read is safe to send again on another connection (each dead one is dropped)
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await ex.query(text, values);
-        } catch (err) {
-          if (!isConnectionLost(err) || attempt >= POOL_SIZE) throw err;
-        }
-      }
+      return await resend(ex, text, values);
     } catch (err) {
       throw wrapDbError(err, 'query');
     }
@@ -163,13 +156,15 @@ export class SqlStore implements Store {
   async write<T>(
     tables: readonly Table[],
     fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
-    opts: { single?: boolean } = {},
+    opts: { single?: boolean; idempotent?: boolean } = {},
   ): Promise<T> {
     const ex = await this.executor();
     let out: T;
     try {
-      // one statement is atomic by itself: no BEGIN/COMMIT round trips
-      out = opts.single ? await fn(ex.query, this.dialect) : await ex.tx((q) => fn(q, this.dialect));
+      // one statement is atomic by itself: no BEGIN/COMMIT round trips; an idempotent one (an upsert
+      // of the same values) is sent again on a lost connection, like a read
+      const single: SqlQuery = opts.idempotent ? (text, values) => resend(ex, text, values) : ex.query;
+      out = opts.single ? await fn(single, this.dialect) : await ex.tx((q) => fn(q, this.dialect));
       for (const s of this.dialect.refresh(tables)) await ex.query(s);
     } catch (err) {
       // one statement outside a transaction: the server may have stored it before the connection went
@@ -188,7 +183,7 @@ export class SqlStore implements Store {
     if (b.params.length === 0 && b.metrics.length === 0) {
       const dedup = new Map(b.tags.map((t) => [t.key, t]));
       const s = this.dialect.insertKv('tags', runId, [...dedup.values()]);
-      await this.write(['tags'], (q) => q(s.text, s.values), { single: true });
+      await this.write(['tags'], (q) => q(s.text, s.values), { single: true, idempotent: true });
       return;
     }
     const tables: Table[] = [];

@@ -272,4 +272,26 @@ describe('PostgreSQL: the server ends the connections in the middle of a run', (
       await admin.end();
     }
   });
+
+  it('a tags-only write (one idempotent upsert) is sent again on a fresh connection', async () => {
+    const admin = new pg.Client({ connectionString: pgServer.uri });
+    admin.on('error', () => undefined);
+    await admin.connect();
+    const tr = openTracker(`${pgServer.uri}?schema=dropped_tags`);
+    try {
+      const run = await tr.startRun({ experiment: 'dropped-tags' });
+      for (let i = 0; i < 10; i++) {
+        await terminateOthers(admin); // every pooled connection is dead: the first send fails
+        await run.setTags({ only: String(i), [`k${i}`]: 'x' });
+        await run.setTag('only', String(i)); // the same value again: an upsert
+      }
+      await run.end();
+      const got = await tr.getRun(run.id);
+      expect(got.data.tags.only).toBe('9');
+      expect(Object.keys(got.data.tags).filter((k) => /^k\d$/.test(k))).toHaveLength(10);
+    } finally {
+      await tr.close();
+      await admin.end();
+    }
+  });
 });
