@@ -3,8 +3,10 @@
  * For every alarm of a recipe on `data/clean/*.csv` of each corpus, prints which part of the default's
  * maximum raised it (the mean of three, the flat-line onset member, the seasonal-change member; each run
  * alone as the default builds it), whether the ETS member's lone path lifted the mean (`etsAlone`), which
- * path of the alarm rule emitted it (two raw alarms in 60 minutes; `relaxed`: the window held fewer than
- * two earlier points, so one raw alarm was enough; `strong`: a lone raw alarm at 5.5 or more), the three
+ * path of the alarm rule emitted it, as the recipe's own rule labels it (`alarmPaths`: `count`, two raw
+ * alarms in its counting window, the last 60 minutes or, with `countPoints` (the default's since round
+ * 17), the last 8 points when that reaches further back; `relaxed`: the window held fewer than two earlier
+ * points, so one raw alarm was enough; `strong`: a lone raw alarm at its `strongThreshold` or more), the three
  * mean members' peaks in the rule's window, the file's step, whether the training part spans a whole day
  * and a whole week, the time since training, the weekday, the value's z against training and any gap
  * just before. Ends with one line per file and a count per cause (the first alarm's cause names the file).
@@ -17,15 +19,27 @@ import {
   DEFAULT_ALARM_RULE,
   DEFAULT_ETS_ALONE,
   DEFAULT_SEASONAL_FLOOR,
-  DEFAULT_STRONG_THRESHOLD,
   defaultDetector,
 } from '../src/detectors/default.js';
 import { FlatLineDetector } from '../src/detectors/flatline/detector.js';
+import { AggregateAlarms, type AggregateAlarmsConfig } from '../src/detectors/post/aggregate-alarms.js';
 import { SeasonalChangeDetector } from '../src/detectors/seasonal-change/detector.js';
+import type { Detector } from '../src/index.js';
+import { alarmPaths } from '../src/internal.js';
 import { loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { makeDetector } from '../src/lab/recipes.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import { defaultMemberAlone, meanSd, streamAfterTraining as run } from './harness.js';
+
+/** The recipe's alarm rule, from its config (an `AggregateAlarms`: the default's and its variants'). */
+function recipeRule(det: Detector): AggregateAlarms {
+  const cfg = (det.config as { threshold?: AggregateAlarmsConfig | { type: string } }).threshold;
+  if (cfg?.type !== 'aggregateAlarms')
+    throw new Error(
+      `quiet13-diag: the recipe's alarm rule is ${cfg?.type ?? 'missing'}, not aggregateAlarms`,
+    );
+  return new AggregateAlarms(cfg as AggregateAlarmsConfig);
+}
 
 const [recipe = 'default', ...dirs] = process.argv.slice(2);
 if (dirs.length === 0) throw new Error('usage: quiet13-diag.ts <recipe> <corpusDir>…');
@@ -47,7 +61,8 @@ for (const dir of dirs) {
     const p = nabProbationaryLength(n);
     const dt = t[1] - t[0];
     const step = dt / 60000;
-    const main = run(makeDetector(recipe), t, v, p);
+    const det = makeDetector(recipe);
+    const main = run(det, t, v, p);
     const nAlarm = main.alarm.reduce((a, b) => a + b, 0);
     const span = t[p - 1] - t[0] + dt;
     const tag = `${basename(dir)} ${file}`;
@@ -71,27 +86,17 @@ for (const dir of dirs) {
     const mem = [0, 1, 2].map((i) => run(defaultMemberAlone(i), t, v, p).score);
     const { m, sd } = meanSd(v, p);
     const th = DEFAULT_ALARM_RULE.almThreshold;
-    const win = DEFAULT_ALARM_RULE.almWindowMinutes * 60_000;
+    // the recipe's own rule labels each alarm's path (a fresh rule after training, as the stream runs it)
+    const rule = recipeRule(det);
+    const paths = alarmPaths(rule, { t: t.subarray(p), v: main.score.subarray(p) });
     let first = '';
     const fileCauses: string[] = [];
     for (let i = p; i < n; i++) {
       if (!main.alarm[i]) continue;
       const d = new Date(t[i]);
-      let before = 0;
-      let raws = 0;
-      for (let j = i; j >= p && t[j] >= t[i] - win; j--) {
-        if (j < i) before++;
-        if (Math.abs(main.score[j]) >= th) raws++;
-      }
       const s = Math.abs(main.score[i]);
-      const path =
-        before < DEFAULT_ALARM_RULE.minAlmInWindow && raws < DEFAULT_ALARM_RULE.minAlmInWindow
-          ? 'relaxed'
-          : raws >= DEFAULT_ALARM_RULE.minAlmInWindow
-            ? 'two'
-            : s >= DEFAULT_STRONG_THRESHOLD
-              ? 'strong'
-              : '?';
+      // '?': the rule run on the stream's scores gives no alarm here (it is then not the recipe's rule)
+      const path = paths[i - p] ?? '?';
       const parts = [Math.abs(meanPart[i]), Math.abs(flat[i]), Math.abs(seas[i])];
       const who = ['mean', 'flat', 'seasonal'][parts.indexOf(Math.max(...parts))];
       // the parts run alone must give the recipe's score (a check that the attribution is the default's)
@@ -121,7 +126,7 @@ for (const dir of dirs) {
               ? 'lone alarm after a gap'
               : 'lone alarm, window < 2 earlier points'
             : path === 'strong'
-              ? 'strong path (lone ≥ 5.5)'
+              ? `strong path (lone ≥ ${rule.strongThreshold})`
               : span < DAY
                 ? 'training part < 1 day'
                 : span < 7 * DAY && weekend && step >= 10

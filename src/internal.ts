@@ -54,6 +54,7 @@ export { LEVEL_DRIFT_DEFAULTS, LevelDriftCore } from './detectors/level-drift/co
 export { LevelDriftDetector } from './detectors/level-drift/detector.js';
 export { AllocBudget } from './detectors/model.js';
 export { NabStreamCore } from './detectors/nab-stream/core.js';
+export { type AlarmPath, alarmPaths } from './detectors/post/aggregate-alarms.js';
 export { RollingStats } from './detectors/post/anomaly-likelihood.js';
 export { prevDouble, rejectBound } from './detectors/rcf/index.js';
 export { preStartForestWorker, takeEarlyBatchWorker } from './detectors/rcf/spawn.js';

@@ -20,7 +20,7 @@ import { normalCdf } from '../math/normal.js';
 import { showValue } from '../series/series.js';
 import type { TimeSeries } from '../series/types.js';
 import type { BaseDetectorConfig } from './base-config.js';
-import { checkLabels, checkSeries, toSeries } from './input.js';
+import { checkLabels, checkSeries, formatTime, toSeries } from './input.js';
 import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field } from './json.js';
 import { AllocBudget } from './model.js';
 import { AnomScoreCalibrator, CALIBRATOR_MIN_SCORES } from './post/calibrator.js';
@@ -319,7 +319,10 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     const raw = this.rawTrain(ts, opts.labels);
     for (let i = 0; i < raw.v.length; i++) {
       if (!Number.isFinite(raw.v[i])) {
-        throw new DetectorError('non_finite_score', `${this.type}: non-finite raw train score at index ${i}`);
+        throw new DetectorError(
+          'non_finite_score',
+          `${this.type}: non-finite raw train score ${raw.v[i]} at index ${i} (t=${formatTime(raw.t[i])}); ${overflowHint(ts.v)}`,
+        );
       }
     }
     const pr = this.config.postRuleTrain;
@@ -571,6 +574,18 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
  * names the one that is wrong, what it is, and what the call takes (`push('m-17', 1)` passed a series
  * id where the time goes: one stream is one series).
  */
+/**
+ * What to do about a non-finite raw train score: with values beyond ±1e100 the detector's arithmetic
+ * overflowed (rescale); on ordinary values it is a bug.
+ */
+function overflowHint(v: Float64Array): string {
+  let big = 0;
+  for (let i = 0; i < v.length; i++) big = Math.max(big, Math.abs(v[i]));
+  return big > 1e100
+    ? `its arithmetic overflows on values this large (the largest |value| is ${big}): rescale the series (divide it by a power of ten) and train again`
+    : 'the values are ordinary, so this is a bug: please report it with the data';
+}
+
 function badPointArgs(type: string, t: unknown, v: unknown): DetectorError {
   const what = (x: unknown) =>
     `${showValue(x)}${x === null || x === undefined ? '' : typeof x === 'object' ? '' : ` (a ${typeof x})`}`;

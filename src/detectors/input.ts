@@ -73,3 +73,39 @@ export function checkLabels(labels: TimeSeries, data: TimeSeries): void {
       );
   }
 }
+
+/**
+ * The largest |value| (after a detector's transforms) that the detectors whose state accumulates values
+ * accept: the `nabStream` rolling statistics (sums of squares), the discord cores' subsequence sums of
+ * squares and dot products, ZMS's adaptive level reference (a variance) and the level-drift CUSUM's
+ * residual sums and re-anchored level. Squares of differences of such values (≤ 4e300) and their sums
+ * over the longest window a config allows stay finite, so a trained model or a stream checkpoint always
+ * loads (a model file's state must hold finite numbers). Ordinary data is far below.
+ */
+export const SAFE_VALUE_MAX = 1e150;
+
+/**
+ * Refuses (typed, `value_too_large`) a value beyond ±`SAFE_VALUE_MAX`, before anything learns it;
+ * `t` (epoch ms) is named when known.
+ */
+export function checkSafeValue(v: number, t: number | null, who: string): void {
+  if (Math.abs(v) <= SAFE_VALUE_MAX || Number.isNaN(v)) return;
+  const at = t === null ? '' : ` at t=${formatTime(t)}`;
+  throw new DetectorError(
+    'value_too_large',
+    `${who}: value ${v}${at} is beyond ±${SAFE_VALUE_MAX}, the largest whose squares and sums its model state can hold; rescale the series (divide it by a power of ten) before training or streaming`,
+  );
+}
+
+/** An ISO time when the number is a valid date, else the number itself (never throws). */
+export function formatTime(t: number): string {
+  return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t);
+}
+
+/** `checkSafeValue` on every value of `v` (times from `t`). */
+export function checkSafeValues(v: ArrayLike<number>, t: ArrayLike<number> | null, who: string): void {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (!(Math.abs(x) <= SAFE_VALUE_MAX) && !Number.isNaN(x)) checkSafeValue(x, t ? t[i] : null, who);
+  }
+}

@@ -43,8 +43,14 @@ export abstract class OnlineCoreRaw<C extends OnlineCore<C>> implements SeriesMo
   protected beginFit(_core: C, _ts: TimeSeries): void {}
   /** After training streamed `ts` through `core` (default: nothing). */
   protected endFit(_core: C): void {}
+  /**
+   * Refuses (typed) a value the core cannot learn, before anything learns it; `t` is its time when
+   * known (default: every finite value is accepted).
+   */
+  protected checkValue(_v: number, _t: number | null): void {}
 
   fit(ts: TimeSeries): TimeSeries {
+    for (let i = 0; i < ts.v.length; i++) this.checkValue(ts.v[i], ts.t[i]);
     const core = this.newCore();
     this.beginFit(core, ts);
     const raw = new Float64Array(ts.v.length);
@@ -57,6 +63,8 @@ export abstract class OnlineCoreRaw<C extends OnlineCore<C>> implements SeriesMo
 
   /** Runs on the core: learns the points of `prev` it has not seen, then scores (and learns) `ts`. */
   score(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+    if (prev) for (let i = 0; i < prev.v.length; i++) this.checkValue(prev.v[i], prev.t[i]);
+    for (let i = 0; i < ts.v.length; i++) this.checkValue(ts.v[i], ts.t[i]);
     const core = this.core;
     if (prev) for (let i = 0; i < prev.v.length; i++) if (prev.t[i] > this.lastLearned) core.push(prev.v[i]);
     const out = new Float64Array(ts.v.length);
@@ -67,17 +75,24 @@ export abstract class OnlineCoreRaw<C extends OnlineCore<C>> implements SeriesMo
 
   streamer(): RawStreamer {
     return {
-      check: () => false, // no time-dependent state: gaps never reset
+      // no time-dependent state: gaps never reset; a value the core refuses is refused here, before any change
+      check: (t, v) => {
+        this.checkValue(v, t);
+        return false;
+      },
       pushRaw: (t, v) => {
+        this.checkValue(v, t);
         this.lastLearned = t;
         return this.core.push(v);
       },
-      peekRaw: (_t, v) => {
+      peekRaw: (t, v) => {
+        this.checkValue(v, t);
         this.scratch ??= this.newCore();
         this.scratch.copyFrom(this.core);
         return this.scratch.push(v);
       },
       learnRaw: (t, v) => {
+        this.checkValue(v, t);
         this.core.push(v);
         this.lastLearned = t;
       },

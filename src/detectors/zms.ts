@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
 import { baseConfigShape } from './base-config.js';
+import { checkSafeValue, checkSafeValues } from './input.js';
 import { decodeFloats, encodeFloat, encodeFloats, intField, jsonFloat, numberField } from './json.js';
 import { gridStep } from './seasonal-change/core.js';
 import {
@@ -115,6 +116,8 @@ function spanPoints(t: Float64Array, spanMs: number): number {
   return Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(spanMs / step)));
 }
 
+const WHO = 'ZmsDetector (adaptive level reference)';
+
 /** The raw model: frozen statistics plus the last `maxLag` values seen (train, scored data, stream). */
 class ZmsRaw implements SeriesModel<ZmsStateJson> {
   constructor(
@@ -126,17 +129,19 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
 
   fit(ts: TimeSeries): TimeSeries {
     const c = this.config;
-    this.state = fitZms(ts.v, { base: c.base, nLags: c.nLags, lagInflation: c.lagInflation });
-    const kern = zmsKernel(this.state);
-    this.kern = kern;
-    this.history = new ZmsStreamCore(kern, ts.v);
     const mode = levelMode(c);
     const until =
       c.levelCumulativeSpanMs === undefined
         ? Number.POSITIVE_INFINITY
         : spanPoints(ts.t, c.levelCumulativeSpanMs);
-    if (mode !== null && ts.v.length < until)
-      this.history.adaptLevel(mode, c.levelAdaptScale === true, undefined, ts.v.length, until);
+    const adaptive = mode !== null && ts.v.length < until;
+    // the adaptive level reference keeps a variance (squares): values beyond ±1e150 are refused
+    if (adaptive) checkSafeValues(ts.v, ts.t, WHO);
+    this.state = fitZms(ts.v, { base: c.base, nLags: c.nLags, lagInflation: c.lagInflation });
+    const kern = zmsKernel(this.state);
+    this.kern = kern;
+    this.history = new ZmsStreamCore(kern, ts.v);
+    if (adaptive) this.history.adaptLevel(mode, c.levelAdaptScale === true, undefined, ts.v.length, until);
     return { t: ts.t, v: zmsScores(kern, ts.v) };
   }
 
@@ -145,6 +150,8 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
     // adaptive reference: score as a stream continuing from the model's state (a copy: nothing learnt),
     // after learning the rows of `prev` the model has not seen, as a stream would have (so the result is
     // the tail of `score(prev ++ ts)`); rows it has seen are in its state already
+    if (prev) checkSafeValues(prev.v, prev.t, WHO);
+    checkSafeValues(ts.v, ts.t, WHO);
     const core = this.history!.copy();
     if (prev) for (let i = 0; i < prev.v.length; i++) if (prev.t[i] > seen) core.learn(prev.v[i]);
     const out = new Float64Array(ts.v.length);
@@ -158,11 +165,32 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
 
   streamer(): RawStreamer {
     const h = this.history!;
+    if (h.levelState() === null)
+      return {
+        check: () => false,
+        pushRaw: (_t, v) => h.push(v),
+        peekRaw: (_t, v) => h.peek(v),
+        learnRaw: (_t, v) => h.learn(v),
+      };
+    // the adaptive level reference keeps a variance (squares): values beyond ±1e150 are refused (at the
+    // check, before anything changes)
     return {
-      check: () => false,
-      pushRaw: (_t, v) => h.push(v),
-      peekRaw: (_t, v) => h.peek(v),
-      learnRaw: (_t, v) => h.learn(v),
+      check: (t, v) => {
+        checkSafeValue(v, t, WHO);
+        return false;
+      },
+      pushRaw: (t, v) => {
+        checkSafeValue(v, t, WHO);
+        return h.push(v);
+      },
+      peekRaw: (t, v) => {
+        checkSafeValue(v, t, WHO);
+        return h.peek(v);
+      },
+      learnRaw: (t, v) => {
+        checkSafeValue(v, t, WHO);
+        h.learn(v);
+      },
     };
   }
 

@@ -1,23 +1,17 @@
 /**
  * Round 17 of docs/evaluation.md (adopted: `defaultDetector()` since, so `defaultCount17` builds the same as
  * `default`): `defaultDetector()` whose alarm rule lets fewer lone raw alarms go: it
- * counts raw alarms over the last `COUNT17_POINTS` earlier points at least (`AggregateAlarms.countPoints`),
+ * counts raw alarms over the last `DEFAULT_COUNT_POINTS` earlier points at least (`AggregateAlarms.countPoints`),
  * as well as over its 60 minutes, so that two raw alarms a few points apart count together at coarse steps
  * too (at a 30-minute step the 60-minute window holds two earlier points), and a raw alarm fires alone from
- * `COUNT17_STRONG` (4.5) instead of round 12c's `STRONG_THRESHOLD_12C` (5.5). Every score is the default's; the number of
+ * `DEFAULT_STRONG_THRESHOLD` (4.5) instead of round 12c's `STRONG_THRESHOLD_12C` (5.5). Every score is the default's; the number of
  * raw alarms needed and its relaxed form are Merlion's. Both settings chosen together by
  * leave-one-seed-group-out cross-validation over tuning seeds (round 17).
  */
 
-import { defaultDetector } from '../detectors/default.js';
+import { DEFAULT_COUNT_POINTS, DEFAULT_STRONG_THRESHOLD, defaultDetector } from '../detectors/default.js';
 import { BEFORE_17 } from './alarm-paths.js';
 import type { Recipe } from './recipes.js';
-
-/** The points over which round 17's candidate counts raw alarms at least. */
-export const COUNT17_POINTS = 8;
-
-/** The |score| from which round 17's candidate lets a raw alarm fire alone. */
-export const COUNT17_STRONG = 4.5;
 
 /** The recipes of round 17 (registered in `RECIPES`, src/lab/recipes.ts). */
 export const COUNT17_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
@@ -25,10 +19,10 @@ export const COUNT17_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     build: (o) =>
       defaultDetector({
         seed: o.seed ?? 0,
-        threshold: { countPoints: COUNT17_POINTS, strongThreshold: COUNT17_STRONG },
+        threshold: { countPoints: DEFAULT_COUNT_POINTS, strongThreshold: DEFAULT_STRONG_THRESHOLD },
       }),
     mapping: 'onlinePeak',
-    description: `round 17 (the default since): defaultDetector() whose alarm rule counts raw alarms over the last ${COUNT17_POINTS} points at least (as well as its 60 minutes) and lets one fire alone from ${COUNT17_STRONG}`,
+    description: `round 17 (the default since): defaultDetector() whose alarm rule counts raw alarms over the last ${DEFAULT_COUNT_POINTS} points at least (as well as its 60 minutes) and lets one fire alone from ${DEFAULT_STRONG_THRESHOLD}`,
   },
   defaultBefore17: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: { ...BEFORE_17.threshold } }),

@@ -4,6 +4,9 @@
  * score is finite (or the point is refused with a TsadError, after which the stream takes ordinary values
  * as if the refused point had never come).
  * A model trained on values near 1e16 loads and streams (its data-scale state is not bounded by 1e15).
+ * A model trained on huge values (1e100 … 3e306) is refused at training with a typed error that says to
+ * rescale, or its model file and its stream checkpoints load (docs/errors.md, `value_too_large`); so does
+ * the checkpoint of a stream that was pushed extreme values.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +22,11 @@ const extreme = fc.oneof(
   fc.constantFrom(M, -M, 1e308, -1e308, 5e-324, -5e-324, 0),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 );
+
+/** A model file through JSON text and back, as a file on disk would be. */
+function roundTrip(model: unknown): Parameters<typeof loadModel>[0] {
+  return JSON.parse(JSON.stringify(model)) as Parameters<typeof loadModel>[0];
+}
 
 const entries = [
   ...DETECTORS.map((e) => ({ type: e.type, make: e.example })),
@@ -38,21 +46,71 @@ describe('extreme finite values in the stream', () => {
           let i = n;
           for (const x of seq) {
             let score: number;
+            const before = JSON.stringify(s.toJSON());
             try {
               score = s.push(t[i], x).score;
             } catch (err) {
-              // refused, typed: the stream must be as before the point (checked by what follows)
+              // refused, typed: the stream is exactly as before the point (its checkpoint unchanged)
               if (!(err instanceof TsadError)) throw err;
+              expect(JSON.stringify(s.toJSON())).toBe(before);
               continue;
             }
             expect(Number.isFinite(score)).toBe(true);
             i++;
           }
+          // the stream's checkpoint after the extremes loads: bad input never leaves a state the model
+          // file's schema refuses (an overflowed sum of squares)
+          const resumed = loadModel(roundTrip(s.toJSON())).stream();
           // ordinary values after the extremes (scored or refused): always accepted and finite (no
           // Infinity − Infinity left in the state, no half-applied refused point)
-          for (let k = 0; k < 40; k++, i++) expect(Number.isFinite(s.push(t[i], v[i]).score)).toBe(true);
+          for (let k = 0; k < 40; k++, i++) {
+            expect(Number.isFinite(s.push(t[i], v[i]).score)).toBe(true);
+            expect(Number.isFinite(resumed.push(t[i], v[i]).score)).toBe(true);
+          }
         }),
         { numRuns: 25, seed: 17 },
+      );
+    });
+  }
+
+  for (const e of entries) {
+    it(`${e.type}: a model trained on huge values (up to ±Number.MAX_VALUE) is refused typed, or loads and streams`, {
+      timeout: 120_000,
+    }, () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(1e100, 1e148, 1e152, 1e155, 1e200, 1e250, 1e300, 1e306, 3e306),
+          fc.boolean(),
+          (scale, negative) => {
+            const k = negative ? -scale : scale;
+            const big = Float64Array.from(v.subarray(0, n), (x) => x * k);
+            const d = e.make();
+            try {
+              d.train({ t: t.subarray(0, n), v: big });
+            } catch (err) {
+              // refused at training, typed, with a message that says to rescale
+              if (!(err instanceof TsadError)) throw err;
+              expect(err.message).toMatch(/rescale/);
+              return;
+            }
+            // trained: the model file loads (before, an overflowed sum of squares was saved as Infinity)
+            const m = loadModel(roundTrip(d.toJSON()));
+            const s = m.stream();
+            for (let j = n; j < n + 30; j++) {
+              let score: number;
+              try {
+                score = s.push(t[j], v[j] * k).score;
+              } catch (err) {
+                if (!(err instanceof TsadError)) throw err;
+                continue;
+              }
+              expect(Number.isFinite(score)).toBe(true);
+            }
+            // and so does the stream's checkpoint
+            loadModel(roundTrip(s.toJSON()));
+          },
+        ),
+        { numRuns: 12, seed: 18 },
       );
     });
   }

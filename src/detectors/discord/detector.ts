@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
 import { clampFinite } from '../../math/finite.js';
 import { baseConfigShape } from '../base-config.js';
+import { checkSafeValue, checkSafeValues } from '../input.js';
 import { decodeFloat, encodeFloat, intField, jsonFloat } from '../json.js';
 import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
 import type { Frame } from '../transforms.js';
@@ -385,6 +386,9 @@ function paaLength(m: number, k: number): number {
   return Math.max(4, Math.round(m / k));
 }
 
+/** Its cores keep subsequence sums of squares and dot products: values beyond ±1e150 are refused. */
+const WHO = 'DiscordDetector';
+
 /** The raw model: one streaming left matrix-profile core per length (they learn as they score). */
 class DiscordRaw implements RowModel<DiscordState> {
   /** PAA block size, the open block's count and sum, the score held until the block closes. */
@@ -408,6 +412,7 @@ class DiscordRaw implements RowModel<DiscordState> {
     const v = frame.x;
     const t = frame.t;
     const n = v.length;
+    checkSafeValues(v, t, WHO);
     const setup = discordSetup(c, t, v);
     this.step = setup.step;
     const { k, pk, window, mean, spread, floor, plan } = setup;
@@ -481,6 +486,8 @@ class DiscordRaw implements RowModel<DiscordState> {
   }
 
   scoreRow(row: Float64Array, t: number): number {
+    // its cores keep sums of squares and dot products: refused before anything learns the value
+    checkSafeValue(row[0], t, WHO);
     if (Number.isFinite(this.lastT) && this.isGap(t - this.lastT)) {
       for (const mb of this.members) mb.core.gap();
       this.blockN = 0;
@@ -515,6 +522,11 @@ class DiscordRaw implements RowModel<DiscordState> {
     }
     this.held = this.config.combine === 'mean' ? clampFinite(sum / this.members.length) : best;
     return this.held;
+  }
+
+  /** A stream's check, before anything changes: a value beyond ±1e150 is refused (`SAFE_VALUE_MAX`). */
+  checkRow(row: Float64Array, t: number): void {
+    checkSafeValue(row[0], t, WHO);
   }
 
   /** Scores without learning: on a copy. */

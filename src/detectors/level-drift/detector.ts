@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { baseConfigShape } from '../base-config.js';
+import { checkSafeValue, checkSafeValues } from '../input.js';
 import { jsonAny, jsonFloat } from '../json.js';
 import { defineDetector, loadAs, type RowModel, SpecDetector, specLoader } from '../spec.js';
 import type { Frame } from '../transforms.js';
@@ -97,23 +98,35 @@ const levelDriftStateSchema = z.object({
 type LevelDriftState = z.infer<typeof levelDriftStateSchema>;
 
 /** The raw model: the online core (it learns every point it scores). */
+/** Its CUSUM keeps residual sums and re-anchors its level on them: values beyond ±1e150 are refused. */
+const WHO = 'LevelDriftDetector';
+
 class LevelDriftRaw implements RowModel<LevelDriftState> {
   constructor(private core: LevelDriftCore) {}
 
   fit(frame: Frame): Float64Array {
     this.core = new LevelDriftCore(this.core.s);
+    checkSafeValues(frame.x, frame.t, WHO);
     return this.core.fit(frame.t, frame.x);
   }
 
   scoreRow(row: Float64Array, t: number): number {
+    checkSafeValue(row[0], t, WHO);
     return this.core.scoreRow(t, row[0]);
   }
 
+  /** A stream's check, before anything changes: a value beyond ±1e150 is refused (`SAFE_VALUE_MAX`). */
+  checkRow(row: Float64Array, t: number): void {
+    checkSafeValue(row[0], t, WHO);
+  }
+
   peekRow(row: Float64Array, t: number): number {
+    checkSafeValue(row[0], t, WHO);
     return this.core.peekRow(t, row[0]);
   }
 
   learnRow(row: Float64Array, t: number): void {
+    checkSafeValue(row[0], t, WHO);
     this.core.scoreRow(t, row[0]);
   }
 

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../../errors.js';
 import { baseConfigShape } from '../base-config.js';
+import { checkSafeValue } from '../input.js';
 import { decodeFloat } from '../json.js';
 import { OnlineCoreRaw, onlineCoreStateSchema } from '../online-core-raw.js';
 import type { DetectorLoader } from '../registry.js';
@@ -59,6 +60,11 @@ class NabStreamRaw extends OnlineCoreRaw<NabStreamCore> {
 
   protected override endFit(core: NabStreamCore): void {
     core.endTraining();
+  }
+
+  /** Its rolling statistics keep sums of squares: values beyond ±1e150 are refused (`SAFE_VALUE_MAX`). */
+  protected override checkValue(v: number, t: number | null): void {
+    checkSafeValue(v, t, 'NabStreamDetector');
   }
 }
 

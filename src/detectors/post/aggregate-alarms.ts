@@ -40,6 +40,14 @@ export const aggregateAlarmsConfigSchema = z.strictObject({
 });
 export type AggregateAlarmsConfig = z.infer<typeof aggregateAlarmsConfigSchema>;
 
+/**
+ * Which path of `AggregateAlarms` emitted an alarm: `count`, `minAlmInWindow` raw alarms in the counting
+ * window (the last `almWindowMinutes`, or the last `countPoints` earlier points when that reaches further
+ * back); `relaxed`, fewer raw alarms but as many as the window's earlier points (Merlion's relaxed
+ * requirement); `strong`, a lone raw alarm at `strongThreshold` or more.
+ */
+export type AlarmPath = 'count' | 'relaxed' | 'strong';
+
 /** A growable FIFO of timestamps (ring buffer over a Float64Array). */
 class TimeQueue {
   private buf = new Float64Array(16);
@@ -119,6 +127,8 @@ class AggregateStreamer implements AlarmStreamer {
   private readonly points = new TimeQueue();
   private readonly raw = new TimeQueue();
   private lastEmitted = Number.NEGATIVE_INFINITY;
+  /** The path that emitted the latest alarm (see `AlarmPath`; diagnostics only, not saved). */
+  path: AlarmPath = 'count';
 
   constructor(
     private readonly rule: AggregateAlarms,
@@ -156,6 +166,7 @@ class AggregateStreamer implements AlarmStreamer {
     const strong = (this.rule.absScore ? Math.abs(score) : score) >= this.rule.strongThreshold;
     if ((cnt >= need || strong) && !suppressed) {
       this.lastEmitted = t;
+      this.path = cnt >= this.rule.minAlmInWindow ? 'count' : cnt >= need ? 'relaxed' : 'strong';
       return a;
     }
     return 0;
@@ -240,4 +251,16 @@ export class AggregateAlarms extends Threshold {
     for (let i = 0; i < v.length; i++) v[i] = s.push(scores.t[i], scores.v[i]);
     return { t: scores.t, v };
   }
+}
+
+/**
+ * The rule run over `scores` from a fresh state (as a stream after training runs it): for each point, the
+ * path that emitted its alarm, or null (no alarm). Diagnostics (bench/quiet13-diag.ts): the labels come
+ * from the rule itself, so they follow its window, `countPoints` and `strongThreshold`.
+ */
+export function alarmPaths(rule: AggregateAlarms, scores: TimeSeries): (AlarmPath | null)[] {
+  const s = rule.streamer() as AggregateStreamer;
+  const out: (AlarmPath | null)[] = [];
+  for (let i = 0; i < scores.v.length; i++) out.push(s.push(scores.t[i], scores.v[i]) === 0 ? null : s.path);
+  return out;
 }

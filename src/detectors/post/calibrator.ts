@@ -164,7 +164,8 @@ export class AnomScoreCalibrator {
   /** The calibrated value of `a` > the last anchor input. */
   private beyond(a: number, b: number, yK: number): number {
     const beta = this.tailScale;
-    if (beta > 0) return Math.sqrt(yK * yK + (2 * (a - b)) / beta);
+    // (rounding of yK² can bring the root an ulp below yK: not below the last anchor's value)
+    if (beta > 0) return Math.max(yK, Math.sqrt(yK * yK + (2 * (a - b)) / beta));
     return (a - b) * this.tail + yK;
   }
 
@@ -243,12 +244,18 @@ export class AnomScoreCalibrator {
     const u = (v - X[k]) / h;
     const u2 = u * u;
     const u3 = u2 * u;
-    return (
+    const f =
       (2 * u3 - 3 * u2 + 1) * Y[k] +
       (u3 - 2 * u2 + u) * h * this.d[k] +
       (-2 * u3 + 3 * u2) * Y[k + 1] +
-      (u3 - u2) * h * this.d[k + 1]
-    );
+      (u3 - u2) * h * this.d[k + 1];
+    // PCHIP's cubic stays between its knots' values in exact arithmetic; rounding can carry it an ulp
+    // beyond (above the next knot's value just before that knot: a step back at the knot). Clamped, every
+    // value of a segment is ordered against every value of the others (a value already between its knots'
+    // values is unchanged, to the bit)
+    const yLo = Y[k] < Y[k + 1] ? Y[k] : Y[k + 1];
+    const yHi = Y[k] < Y[k + 1] ? Y[k + 1] : Y[k];
+    return f < yLo ? yLo : f > yHi ? yHi : f;
   }
 
   toJSON(): JsonValue {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
 import { baseConfigShape } from '../base-config.js';
-import { checkSeries } from '../input.js';
+import { checkSeries, formatTime } from '../input.js';
 import { decodeFloat, encodeFloat, field, jsonFloat } from '../json.js';
 import {
   defineDetector,
@@ -347,11 +347,6 @@ export class RandomCutForest extends SpecDetector<RandomCutForestConfig, RandomC
   get lastLearnedTime(): number {
     return this.raw.lastLearned;
   }
-}
-
-/** An ISO time when the number is a valid date, else the number itself (never throws). */
-function formatTime(t: number): string {
-  return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t);
 }
 
 /** The model-file loader of RandomCutForest (listed in registry.ts). */

@@ -581,8 +581,8 @@ export class SeasonalChangeCore {
     for (let i = 0; i < window; i++) {
       const x = win[i];
       if (Number.isNaN(x)) continue;
-      if (!(x >= 0 && x <= 1e300)) {
-        throw new ModelFormatError('bad_field', `${path}.win[${i}]: expected |r| ≥ 0 or "NaN"`);
+      if (!(x >= 0 && x <= Number.MAX_VALUE)) {
+        throw new ModelFormatError('bad_field', `${path}.win[${i}]: expected a finite |r| ≥ 0 or "NaN"`);
       }
       nSorted++;
     }
@@ -755,7 +755,9 @@ export class SeasonalChangeCore {
       }
     }
     const r = m > 0 ? d - ref / m : Number.NaN;
-    this.pushR(Number.isNaN(r) ? Number.NaN : Math.abs(r));
+    // |r| of values near ±Number.MAX_VALUE can overflow: kept at the largest double, so the window
+    // (part of the model file) stays finite
+    this.pushR(Number.isNaN(r) ? Number.NaN : Math.min(Math.abs(r), Number.MAX_VALUE));
     if (this.nSorted * 2 < this.window) return -1;
     const q = this.s.quantile * (this.nSorted - 1);
     const lo = Math.floor(q);
