@@ -25,6 +25,9 @@ program
   .name('tsad')
   .description('time-series anomaly detection with experiment tracking')
   .exitOverride()
+  // the program's own options (--version, --help) only before a command: after one, `--version 1`
+  // (a model version meant for `models promote`) was read as tsad's and exited 0 without doing anything
+  .enablePositionalOptions()
   .showHelpAfterError('(run tsad <command> --help for its options)');
 const version = packageVersion();
 if (version) program.version(version);

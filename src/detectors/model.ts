@@ -82,10 +82,13 @@ function safeStringify(x: unknown): string {
   }
 }
 
+/** The model-file format version this tsad writes and reads (`version` of the envelope). */
+const MODEL_FILE_VERSION = 1;
+
 /** The model-file envelope. */
 export const modelEnvelopeSchema = z.object({
   format: z.literal('tsad-model'),
-  version: z.literal(1),
+  version: z.literal(MODEL_FILE_VERSION),
   type: z.string().min(1).max(200),
   config: z.record(z.string(), z.unknown()),
   state: z.unknown(),
@@ -102,6 +105,21 @@ export function parseModelEnvelope(json: unknown): z.infer<typeof modelEnvelopeS
     }
   }
   assertPlainJson(value);
+  const v = value as { format?: unknown; version?: unknown } | null;
+  if (
+    v !== null &&
+    typeof v === 'object' &&
+    v.format === 'tsad-model' &&
+    typeof v.version === 'number' &&
+    Number.isInteger(v.version) &&
+    v.version > MODEL_FILE_VERSION
+  ) {
+    // a file a later tsad wrote: say so, rather than "expected 1"
+    throw new ModelFormatError(
+      'newer_state',
+      `model file format version ${v.version} is newer than this tsad reads (${MODEL_FILE_VERSION}); upgrade tsad`,
+    );
+  }
   const r = modelEnvelopeSchema.safeParse(value);
   if (!r.success) {
     const iss = r.error.issues[0];

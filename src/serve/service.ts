@@ -281,6 +281,17 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     logger: opts.logger ?? false,
     bodyLimit: 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 1024 },
+    // the router's own refusals (an id over 1024 characters, a malformed URL) answer with the service's
+    // code and shape too (Fastify's echoed the whole path)
+    frameworkErrors: (err: { code?: string }, _req: FastifyRequest, reply: FastifyReply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      reply.status(tooLong ? 414 : 400).send({
+        error: 'invalid_request',
+        message: tooLong
+          ? 'a path id over 1024 characters: series and model ids are at most 256 characters; use a shorter id'
+          : 'the URL is not valid (a malformed percent-encoding); encode ids with encodeURIComponent',
+      });
+    },
   });
 
   app.addHook('onResponse', async (req, reply) => {

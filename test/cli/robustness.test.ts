@@ -222,6 +222,15 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     );
   });
 
+  it("--version is the program's only before a command: after one it is an unknown option (exit 2), never a silent exit 0", () => {
+    // `tsad models promote cpu --version 1` printed tsad's version and exited 0 without promoting anything
+    const v = tsad('--version');
+    expect(v.status).toBe(0);
+    expect(v.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    expectUserError(tsad('models', 'promote', 'cpu', '--version', '1'), 2, /unknown option '--version'/);
+    expectUserError(tsad('train', 'x.csv', '-V'), 2, /unknown option '-V'/);
+  });
+
   it('train -o naming the data file itself (also through a link) is refused before anything is written', () => {
     writeCsv('mine.csv', 'timestamp,value,label');
     const before = readFileSync(join(dir, 'mine.csv'), 'utf8');

@@ -253,6 +253,14 @@ describe('tsad serve (in-process)', () => {
       expect(long.statusCode).toBe(400);
       expect(long.json()).toMatchObject({ error: 'invalid_request' });
       expect(long.json().message).toMatch(/series id at id: .*256/);
+      // beyond the router's 1024 characters too: the typed answer, not Fastify's (which echoed the path)
+      const longer = await at('x'.repeat(5000));
+      expect(longer.statusCode).toBe(414);
+      expect(longer.json()).toEqual({
+        error: 'invalid_request',
+        message: expect.stringMatching(/over 1024 characters.*at most 256/),
+      });
+      expect(longer.body.length).toBeLessThan(400);
     } finally {
       await svc.close();
     }
