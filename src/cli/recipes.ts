@@ -94,10 +94,10 @@ export const RECIPE_NAMES = [
   'defaultBefore12c',
   'defaultDrift',
   'defaultDrift13',
+  'defaultDrift18a',
   'defaultQuiet13',
   'defaultCount17',
   'defaultBefore17',
-  'defaultDrift18a',
 ] as const;
 
 /**
