@@ -58,11 +58,11 @@ class Difference implements Stage {
     this.savedLast = new Float64Array(dIn);
   }
   mark(): void {
-    this.savedLast.set(this.last);
+    for (let j = 0; j < this.dIn; j++) this.savedLast[j] = this.last[j];
     this.savedHas = this.has;
   }
   rollback(): void {
-    this.last.set(this.savedLast);
+    for (let j = 0; j < this.dIn; j++) this.last[j] = this.savedLast[j];
     this.has = this.savedHas;
   }
   copy(): Stage {
@@ -104,12 +104,18 @@ class Shingle implements Stage {
     this.out = new Float64Array(this.dOut);
     this.savedOut = new Float64Array(this.dOut);
   }
+  // Element loops rather than `set` / `copyWithin` / `fill`: the rows are a few values long, and
+  // the built-ins' call overhead (`copyWithin` goes through the runtime) is most of their cost.
   mark(): void {
-    this.savedOut.set(this.out);
+    const o = this.out;
+    const so = this.savedOut;
+    for (let j = 0; j < o.length; j++) so[j] = o[j];
     this.savedStarted = this.started;
   }
   rollback(): void {
-    this.out.set(this.savedOut);
+    const o = this.out;
+    const so = this.savedOut;
+    for (let j = 0; j < o.length; j++) o[j] = so[j];
     this.started = this.savedStarted;
   }
   copy(): Stage {
@@ -121,17 +127,17 @@ class Shingle implements Stage {
   push(row: Float64Array): boolean {
     const o = this.out;
     if (this.dIn !== 1) {
-      o.set(row.subarray(0, this.dIn));
+      for (let j = 0; j < this.dIn; j++) o[j] = row[j];
       return true;
     }
     const v = row[0];
     const s = this.size;
     if (!this.started) {
-      o.fill(v);
+      for (let j = 0; j < s; j++) o[j] = v;
       this.started = true;
       return true;
     }
-    o.copyWithin(0, 1, s);
+    for (let j = 1; j < s; j++) o[j - 1] = o[j];
     o[s - 1] = v;
     return true;
   }

@@ -910,7 +910,8 @@ export class CutForest {
       const l = 2 * i + 1;
       if (l >= size) break;
       const r = l + 1;
-      const c = r < size && W[o + r] > W[o + l] ? r : l;
+      // the larger child, the left one on a tie: a 0/1 factor, not a coin-flip branch
+      const c = r < size ? l + Number(W[o + r] > W[o + l]) : l;
       if (W[o + c] <= w) break;
       this.move(o + c, o + i);
       i = c;

@@ -129,6 +129,62 @@ describe('CutTree: worked example K1 (docs/rcf.md, Tests)', () => {
   });
 });
 
+/** Spec §6.4 as written: path from the root, then leaf-to-root with the box formula. */
+const reference = (tree: CutTree, q: number[]): number => {
+  const path: number[] = [];
+  let n = tree.root;
+  while (!tree.isLeaf(n)) {
+    path.push(n);
+    n = q[tree.cutDim(n)] <= tree.cutValue(n) ? tree.left(n) : tree.right(n);
+  }
+  const M = tree.mass(tree.root);
+  const d = path.length;
+  const equal = q.every((x, j) => x === tree.lo(n, j));
+  if (equal) {
+    const mu = tree.mass(n);
+    return (1 - mu / (2 * M)) * (1 / (d + Math.log2(mu + 1))) * Math.log2(M + 1);
+  }
+  let score = 1 / (d + 1);
+  for (let k = d - 1; k >= 0; k--) {
+    const v = path[k];
+    let num = 0;
+    let den = 0;
+    for (let j = 0; j < q.length; j++) {
+      const newRange = Math.max(tree.hi(v, j), q[j]) - Math.min(tree.lo(v, j), q[j]);
+      num += newRange - (tree.hi(v, j) - tree.lo(v, j));
+      den += newRange;
+    }
+    const P = num / den;
+    if (P <= 0) break;
+    score = P * (1 / (k + 1)) + (1 - P) * score;
+  }
+  return score * Math.log2(M + 1);
+};
+
+/** Builds a tree from `pts` with a seeded LCG and compares its score of each query (and point) with `reference`. */
+const sameScores = ({
+  d,
+  pts,
+  queries,
+  seed,
+}: {
+  d: number;
+  pts: number[][];
+  queries: number[][];
+  seed: number;
+}): void => {
+  const tree = new CutTree(d, 64);
+  let s = seed >>> 0 || 1;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  for (const p of pts) tree.insert(p, 0, rand);
+  for (const qq of [...queries, ...pts]) {
+    expect(tree.score(Float64Array.from(qq), 0)).toBe(reference(tree, qq));
+  }
+};
+
 describe('CutTree: insert / delete', () => {
   it('prevDouble gives the next double below', () => {
     expect(prevDouble(1)).toBe(1 - 2 ** -53);
@@ -229,37 +285,6 @@ describe('CutTree: insert / delete', () => {
   });
 
   it('property: score equals a literal reading of the score (docs/rcf.md, Algorithm) on random trees and queries', () => {
-    /** Spec §6.4 as written: path from the root, then leaf-to-root with the box formula. */
-    const reference = (tree: CutTree, q: number[]): number => {
-      const path: number[] = [];
-      let n = tree.root;
-      while (!tree.isLeaf(n)) {
-        path.push(n);
-        n = q[tree.cutDim(n)] <= tree.cutValue(n) ? tree.left(n) : tree.right(n);
-      }
-      const M = tree.mass(tree.root);
-      const d = path.length;
-      const equal = q.every((x, j) => x === tree.lo(n, j));
-      if (equal) {
-        const mu = tree.mass(n);
-        return (1 - mu / (2 * M)) * (1 / (d + Math.log2(mu + 1))) * Math.log2(M + 1);
-      }
-      let score = 1 / (d + 1);
-      for (let k = d - 1; k >= 0; k--) {
-        const v = path[k];
-        let num = 0;
-        let den = 0;
-        for (let j = 0; j < q.length; j++) {
-          const newRange = Math.max(tree.hi(v, j), q[j]) - Math.min(tree.lo(v, j), q[j]);
-          num += newRange - (tree.hi(v, j) - tree.lo(v, j));
-          den += newRange;
-        }
-        const P = num / den;
-        if (P <= 0) break;
-        score = P * (1 / (k + 1)) + (1 - P) * score;
-      }
-      return score * Math.log2(M + 1);
-    };
     const coord = fc.integer({ min: -6, max: 6 }).map((x) => x / 3);
     // Dimensions on both sides of the unrolled (≤ 8) and looped (> 8) code paths.
     const case_ = fc.integer({ min: 1, max: 10 }).chain((d) => {
@@ -271,20 +296,31 @@ describe('CutTree: insert / delete', () => {
         seed: fc.integer(),
       });
     });
-    fc.assert(
-      fc.property(case_, ({ d, pts, queries, seed }) => {
-        const tree = new CutTree(d, 64);
-        let s = seed >>> 0 || 1;
-        const rand = () => {
-          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-          return s / 2 ** 32;
-        };
-        for (const p of pts) tree.insert(p, 0, rand);
-        for (const qq of [...queries, ...pts]) {
-          expect(tree.score(Float64Array.from(qq), 0)).toBe(reference(tree, qq));
-        }
-      }),
-      { numRuns: 200 },
+    fc.assert(fc.property(case_, sameScores), { numRuns: 200 });
+  });
+
+  it('property: the same scores on arbitrary doubles, where the order of the walk-up sums shows (Object.is)', () => {
+    // Mixed magnitudes and signed zeros: each level's two sums over dimensions round differently in
+    // another order, so a reordered sum changes a score.
+    const coord = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc
+          .tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.integer({ min: -2, max: 2 }))
+          .map(([m, k]) => m * 10 ** k),
+      },
+      { weight: 1, arbitrary: fc.constantFrom(0, -0, 0.1, 3) },
     );
+    // half the cases in five dimensions, the default detector's width
+    const case_ = fc.oneof(fc.constant(5), fc.integer({ min: 1, max: 10 })).chain((d) => {
+      const pt = fc.array(coord, { minLength: d, maxLength: d });
+      return fc.record({
+        d: fc.constant(d),
+        pts: fc.array(pt, { minLength: 1, maxLength: 40 }),
+        queries: fc.array(pt, { minLength: 1, maxLength: 10 }),
+        seed: fc.integer(),
+      });
+    });
+    fc.assert(fc.property(case_, sameScores), { numRuns: 400 });
   });
 });
