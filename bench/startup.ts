@@ -12,7 +12,8 @@
  * compiles the command line from source (`TSAD_DISABLE_CODE_CACHE=1`; the other rows use the code
  * cache the warm-up run wrote, in a temporary cache folder: src/cli/code-cache.ts). When the
  * environment sets NODE_EXTRA_CA_CERTS, every Node process (npm's too) reads that certificate file
- * before running anything: `node -e 0` is also timed without it, to show that share.
+ * before running anything: `node -e 0`, `npm run nab` and `tsad --help` are also timed without it
+ * (the variable set empty), to show that share.
  *
  * `--against DIR` adds two rows: another built checkout's command (e.g. main's, to see what a branch
  * changes) and this one's, both `--threads 2` without npm, run alternately so that both see the same
@@ -130,9 +131,20 @@ try {
   if (process.env.NODE_EXTRA_CA_CERTS) {
     measure('node -e 0, no CA file', [process.execPath, '-e', '0'], { NODE_EXTRA_CA_CERTS: '' });
   }
-  measure('tsad --help', [process.execPath, join(repo, 'dist', 'cli', 'main.js'), '--help'], {
-    TSAD_CACHE_DIR: join(tmp, 'cache'),
-  });
+  const help = [process.execPath, join(repo, 'dist', 'cli', 'main.js'), '--help'];
+  measure('tsad --help', help, { TSAD_CACHE_DIR: join(tmp, 'cache') });
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    // what the two bars' commands take on a machine whose environment names no extra CA file
+    measure(
+      'npm run nab, no CA file',
+      ['npm', 'run', '--silent', 'nab', '--', '--report', join(tmp, 'r.html')],
+      {
+        ...store,
+        NODE_EXTRA_CA_CERTS: '',
+      },
+    );
+    measure('tsad --help, no CA file', help, { TSAD_CACHE_DIR: join(tmp, 'cache'), NODE_EXTRA_CA_CERTS: '' });
+  }
   if (against) {
     // both builds with the forest worker (the default only when a CPU is free), each its own cache
     const bin = (root: string, cache: string): string[] => [
