@@ -97,6 +97,7 @@ export const RECIPE_NAMES = [
   'defaultQuiet13',
   'defaultCount17',
   'defaultBefore17',
+  'defaultWiden18',
 ] as const;
 
 /**
