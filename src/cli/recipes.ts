@@ -98,6 +98,7 @@ export const RECIPE_NAMES = [
   'defaultCount17',
   'defaultBefore17',
   'defaultWiden18',
+  'defaultBefore18b',
 ] as const;
 
 /**

@@ -181,7 +181,7 @@ describe('LevelDriftDetector', () => {
       seed: 3,
       drift: {},
       etsAlone: false,
-      threshold: { strongThreshold: undefined, countPoints: undefined },
+      threshold: { strongThreshold: undefined, countPoints: undefined, widen: undefined },
     });
     expect(JSON.stringify(RECIPES.defaultDrift.build({ seed: 3 }).toJSON())).toBe(
       JSON.stringify(before12c.toJSON()),

@@ -106,11 +106,12 @@ describe('AggregateAlarms widen (round 18b)', () => {
     expect(Object.keys((d.toJSON().state as { threshold: object }).threshold)).toEqual(['almThreshold']);
   });
 
-  it('defaultWiden18 is the default with the widening; the default itself is unchanged by this round', () => {
+  it('the default widens by 1.3 until a week (round 18b): defaultWiden18 is it, defaultBefore18b is the rule before', () => {
     const cfg = (x: { config: unknown }) => (x.config as { threshold: Record<string, unknown> }).threshold;
-    expect(cfg(makeDetector('defaultWiden18'))).toEqual({
-      ...cfg(defaultDetector()),
-      widen: { ...WIDEN, factor: 1.3 },
-    });
+    expect(cfg(defaultDetector()).widen).toEqual({ ...WIDEN, factor: 1.3 });
+    expect(cfg(makeDetector('defaultWiden18'))).toEqual(cfg(defaultDetector()));
+    const before = cfg(makeDetector('defaultBefore18b'));
+    expect(before.widen).toBeUndefined();
+    expect({ ...before, widen: cfg(defaultDetector()).widen }).toEqual(cfg(defaultDetector()));
   });
 });
