@@ -72,6 +72,11 @@ export const ROWS: BenchRow[] = [
     name: 'round 13b defaultDrift13 (the default + the level-drift member with alarm episodes)',
     make: () => makeDetector('defaultDrift13'),
   },
+  // round 18a: the member with episodes and a decision level of 4 × the training maximum, beside the default
+  {
+    name: 'round 18a defaultDrift18a (the default + the level-drift member, episodes, ratio 4)',
+    make: () => makeDetector('defaultDrift18a'),
+  },
   // round 12a of docs/evaluation.md: late arming (on this series the training part has the daily
   // period, so the member is on from training and the option costs only its flag)
   {

@@ -94,6 +94,7 @@ export const RECIPE_NAMES = [
   'defaultBefore12c',
   'defaultDrift',
   'defaultDrift13',
+  'defaultDrift18a',
   'defaultQuiet13',
   'defaultCount17',
   'defaultBefore17',

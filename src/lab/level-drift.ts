@@ -1,7 +1,8 @@
 /**
  * Round 12b of docs/evaluation.md: `defaultDetector()` with the level-drift member
  * (`LevelDriftDetector`, src/detectors/level-drift/) as one more part of its maximum. Round 13b: the same
- * member beside today's default, with alarm episodes (`DRIFT_13`).
+ * member beside today's default, with alarm episodes (`DRIFT_13`). Round 18a: the same member with a decision
+ * level of 4 × the training part's largest sum (`DRIFT_18A`), beside the default of round 17.
  */
 
 import { defaultDetector } from '../detectors/default.js';
@@ -14,6 +15,13 @@ import type { Recipe } from './recipes.js';
  * keep their score; the profile stays the training one (the learning profile cost drifts there).
  */
 export const DRIFT_13 = { refractory: 672, burst: 2 } as const;
+
+/**
+ * Round 18a's member options, chosen by leave-one-seed-group-out cross-validation over tuning seeds
+ * 1201–1703 (`bench/drift18-sweep.ts`): round 13b's episodes, and a decision level of 4 (not 3) times the
+ * largest sum the training part reaches.
+ */
+export const DRIFT_18A = { refractory: 672, burst: 2, ratio: 4 } as const;
 
 /** The recipes of round 12b (registered in `RECIPES`, src/lab/recipes.ts). */
 export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
@@ -29,5 +37,12 @@ export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'online',
     description:
       'candidate (round 13b): defaultDetector() + the level-drift member with alarm episodes (two alarm-level points, then 672 points quiet)',
+  },
+  defaultDrift18a: {
+    build: (o) =>
+      defaultDetector({ seed: o.seed ?? 0, drift: { ...DRIFT_18A }, threshold: { widen: undefined } }),
+    mapping: 'onlinePeak',
+    description:
+      "candidate (round 18a): defaultDetector() of round 17 (without round 18b's widening, as measured) + the level-drift member with alarm episodes and a decision level of 4 × the training maximum",
   },
 });

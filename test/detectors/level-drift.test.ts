@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultDetector, LevelDriftDetector, loadModel, Rng } from '../../src/detectors/index.js';
+import {
+  type Detector,
+  defaultDetector,
+  LevelDriftDetector,
+  loadModel,
+  Rng,
+} from '../../src/detectors/index.js';
 import { ConfigError, ModelFormatError } from '../../src/index.js';
 import { gaussOne, LEVEL_DRIFT_DEFAULTS, LevelDriftCore, RECIPES } from '../../src/internal.js';
 
@@ -186,6 +192,49 @@ describe('LevelDriftDetector', () => {
     expect(JSON.stringify(RECIPES.defaultDrift.build({ seed: 3 }).toJSON())).toBe(
       JSON.stringify(before12c.toJSON()),
     );
+  });
+});
+
+describe('round 18a recipe (defaultDrift18a)', () => {
+  /** Streams `d` trained on the first `train` points over the rest; the scores. */
+  const streamed = (d: Detector, s: { t: Float64Array; v: Float64Array }, train: number) => {
+    d.train({ t: s.t.subarray(0, train), v: s.v.subarray(0, train) });
+    const st = d.stream();
+    const out = new Float64Array(s.t.length - train);
+    for (let i = train; i < s.t.length; i++) out[i - train] = st.push(s.t[i], s.v[i]).score;
+    return out;
+  };
+
+  it('is round 17’s default (no round-18b widening, as measured) plus the member (episodes 672 / 2, decision level 4 × the training maximum)', () => {
+    const c = RECIPES.defaultDrift18a.build({ seed: 3 });
+    const ref = defaultDetector({
+      seed: 3,
+      drift: { refractory: 672, burst: 2, ratio: 4 },
+      threshold: { widen: undefined },
+    });
+    expect(JSON.stringify(c.toJSON())).toBe(JSON.stringify(ref.toJSON()));
+    expect(JSON.stringify(ref.toJSON())).not.toBe(
+      JSON.stringify(defaultDetector({ seed: 3, drift: { refractory: 672, burst: 2 } }).toJSON()),
+    );
+  });
+
+  it('scores at least the default’s |score| where the member is on, and the default’s bit for bit where it is off', () => {
+    // 30-minute steps, 10 days of training: the member is on; a drift of 6 noise sd from point 560
+    const on = series({ stepMin: 30, n: 760, at: 560, len: 60, size: 6, seed: 4 });
+    const a = streamed(defaultDetector({ seed: 3 }), on, 480);
+    const b = streamed(RECIPES.defaultDrift18a.build({ seed: 3 }), on, 480);
+    let higher = 0;
+    for (let i = 0; i < a.length; i++) {
+      expect(Math.abs(b[i])).toBeGreaterThanOrEqual(Math.abs(a[i]));
+      if (Math.abs(b[i]) > Math.abs(a[i])) higher++;
+    }
+    expect(higher).toBeGreaterThan(0);
+    // 5-minute steps, 40 hours of training (fewer than 7 whole days): the member is off
+    const off = series({ stepMin: 5, n: 700, seed: 5 });
+    const c = streamed(defaultDetector({ seed: 3 }), off, 480);
+    const d = streamed(RECIPES.defaultDrift18a.build({ seed: 3 }), off, 480);
+    for (let i = 0; i < c.length; i++)
+      if (!Object.is(c[i], d[i])) expect.fail(`point ${i}: ${d[i]} against ${c[i]}`);
   });
 });
 
