@@ -27,7 +27,9 @@ if (!cacheDir || groupArgs.length === 0)
   throw new Error('usage: count-sweep.ts <cacheDir> NAME=DIR,… … -- none K…');
 /** The default of round 17's tuning (before it): strong single alarms at 5.5, the minutes window alone. */
 const BEFORE_17 = () =>
-  defaultDetector({ threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined } });
+  defaultDetector({
+    threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined, widen: undefined },
+  });
 const groups = groupArgs.map((g) => {
   const [name, dirs] = g.split('=');
   return { name, dirs: dirs.split(',') };

@@ -98,6 +98,8 @@ export const RECIPE_NAMES = [
   'defaultQuiet13',
   'defaultCount17',
   'defaultBefore17',
+  'defaultWiden18',
+  'defaultBefore18b',
 ] as const;
 
 /**

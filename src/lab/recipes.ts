@@ -32,6 +32,7 @@ import { DRIFT_RECIPES } from './level-drift.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { QUIET13_RECIPES } from './quiet13.js';
 import { SEASONAL_RECIPES } from './seasonal-change.js';
+import { WIDEN18_RECIPES } from './widen18.js';
 import { ZeroDetector } from './zero.js';
 
 /**
@@ -463,6 +464,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   ...DRIFT_RECIPES,
   ...QUIET13_RECIPES,
   ...COUNT17_RECIPES,
+  ...WIDEN18_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */

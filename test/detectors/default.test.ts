@@ -5,6 +5,7 @@ import {
   DEFAULT_ETS_ALONE,
   DEFAULT_SEASONAL_FLOOR,
   DEFAULT_STRONG_THRESHOLD,
+  DEFAULT_WIDEN,
   defaultDetector,
   loadModel,
   Rng,
@@ -80,11 +81,14 @@ describe('defaultDetector', () => {
       almSuppressMinutes: 120,
       strongThreshold: 4.5,
       countPoints: 8,
+      // round 18b: levels × 1.3 until a week after the first training point, when training spans ≥ 2 days
+      widen: { untilMs: 7 * 86_400_000, afterTrainMs: 2 * 86_400_000, factor: 1.3 },
     });
     expect({
       ...DEFAULT_ALARM_RULE,
       strongThreshold: DEFAULT_STRONG_THRESHOLD,
       countPoints: DEFAULT_COUNT_POINTS,
+      widen: DEFAULT_WIDEN,
     }).toEqual(d.config.threshold);
     expect(inner.config.threshold).toEqual(d.config.threshold);
   });
@@ -142,7 +146,11 @@ describe('defaultDetector', () => {
     expect(differ[0]).toBeGreaterThan(200);
     expect(differ[0]).toBeLessThan(320);
     for (const i of differ) expect(a[i]).toBeGreaterThan(DEFAULT_ALARM_RULE.almThreshold);
-    const { alarms } = d.detect(stuck, { prev: train });
+    // the alarm at the level of 3: this training part spans 2.8 days and the stall lies in the first week,
+    // where the default's levels are 1.3 times higher since round 18b (its onset scores stay below 3.9)
+    const plain = defaultDetector({ seed: 2, seasonal: false, threshold: { widen: undefined } });
+    plain.train(train);
+    const { alarms } = plain.detect(stuck, { prev: train });
     expect(alarms.some((x) => x.t >= stuck.t[200] && x.t < stuck.t[320])).toBe(true);
   });
 
@@ -262,7 +270,7 @@ describe('defaultDetector: round 11 options (etsAlone, strong single alarms, ful
     const d = defaultDetector({
       seed: 2,
       etsAlone: false,
-      threshold: { strongThreshold: undefined, countPoints: undefined },
+      threshold: { strongThreshold: undefined, countPoints: undefined, widen: undefined },
     });
     d.train(train);
     const text = JSON.stringify(d.toJSON());

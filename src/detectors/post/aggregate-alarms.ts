@@ -4,7 +4,7 @@ import type { TimeSeries } from '../../series/types.js';
 import { parseConfig } from '../config.js';
 import { decodeFloat, encodeFloat, field } from '../json.js';
 import type { JsonValue } from '../types.js';
-import { type AlarmStreamer, Threshold } from './threshold.js';
+import { type AlarmStreamer, Threshold, type ThresholdTrainOptions } from './threshold.js';
 
 export const aggregateAlarmsConfigSchema = z.strictObject({
   type: z.literal('aggregateAlarms'),
@@ -37,6 +37,21 @@ export const aggregateAlarmsConfigSchema = z.strictObject({
    * fewer. Absent: raw alarms are counted over the minutes window only (round 17 of docs/evaluation.md).
    */
   countPoints: z.number().int().min(1).optional(),
+  /**
+   * Wider levels while the series has not yet been seen over a whole longer cycle: when the training part
+   * spans at least `afterTrainMs` (the shorter cycle seen, e.g. two whole days), every score whose time is
+   * less than `untilMs` after the training part's first point is divided by `factor` before both levels
+   * (`almThreshold`, `strongThreshold`) are applied, i.e. the levels are `factor` times higher there (e.g.
+   * until a whole week has been seen: a first weekend). The training part's first time and span are kept in
+   * the model file. Absent: the levels as configured everywhere (round 18b of docs/evaluation.md).
+   */
+  widen: z
+    .strictObject({
+      untilMs: z.number().positive().finite(),
+      afterTrainMs: z.number().nonnegative().finite(),
+      factor: z.number().min(1).finite(),
+    })
+    .optional(),
 });
 export type AggregateAlarmsConfig = z.infer<typeof aggregateAlarmsConfigSchema>;
 
@@ -137,7 +152,9 @@ class AggregateStreamer implements AlarmStreamer {
 
   push(t: number, score: number): number {
     const { windowMs, suppressMs } = this.rule;
-    const a = this.rule.thresholdOne(score, this.thr);
+    // before wideUntil the levels are `factor` times higher: the score is divided by it (-Infinity: never)
+    const sc = t < this.rule.wideUntil ? score / this.rule.wideFactor : score;
+    const a = this.rule.thresholdOne(sc, this.thr);
     let w0 = t - windowMs;
     if (this.rule.fullWindow) {
       // the window reaches back over the last minAlmInWindow earlier points at least
@@ -163,11 +180,11 @@ class AggregateStreamer implements AlarmStreamer {
     const cnt = this.raw.size;
     const need = Math.min(this.rule.minAlmInWindow, before);
     const suppressed = this.lastEmitted >= t - suppressMs;
-    const strong = (this.rule.absScore ? Math.abs(score) : score) >= this.rule.strongThreshold;
+    const strong = (this.rule.absScore ? Math.abs(sc) : sc) >= this.rule.strongThreshold;
     if ((cnt >= need || strong) && !suppressed) {
       this.lastEmitted = t;
       this.path = cnt >= this.rule.minAlmInWindow ? 'count' : cnt >= need ? 'relaxed' : 'strong';
-      return a;
+      return score;
     }
     return 0;
   }
@@ -205,6 +222,14 @@ export class AggregateAlarms extends Threshold {
   readonly fullWindow: boolean;
   /** Earlier points over which raw alarms are counted at least (0: the minutes window only). */
   readonly countPoints: number;
+  /** The `widen` option (null: absent). */
+  readonly widen: { untilMs: number; afterTrainMs: number; factor: number } | null;
+  /** With `widen`: the training part's first time and span (ms), set by `train` (NaN before). */
+  private trainStart = Number.NaN;
+  private trainSpanMs = Number.NaN;
+  /** Scores before this time are divided by `wideFactor` (-Infinity: none). */
+  wideUntil = Number.NEGATIVE_INFINITY;
+  wideFactor = 1;
 
   constructor(cfg: Partial<Omit<AggregateAlarmsConfig, 'type'>> = {}) {
     const c = parseConfig(
@@ -219,6 +244,46 @@ export class AggregateAlarms extends Threshold {
     this.strongThreshold = c.strongThreshold ?? Number.POSITIVE_INFINITY;
     this.fullWindow = c.fullWindow === true;
     this.countPoints = c.countPoints ?? 0;
+    this.widen = c.widen ?? null;
+  }
+
+  /** Sets `wideUntil` from the training part's first time and span. */
+  private setWiden(start: number, span: number): void {
+    this.trainStart = start;
+    this.trainSpanMs = span;
+    const w = this.widen;
+    this.wideUntil = w && span >= w.afterTrainMs ? start + w.untilMs : Number.NEGATIVE_INFINITY;
+    this.wideFactor = w ? w.factor : 1;
+  }
+
+  override train(scores: TimeSeries, opts: ThresholdTrainOptions = {}): TimeSeries {
+    const n = scores.t.length;
+    if (this.widen && n > 0) this.setWiden(scores.t[0], scores.t[n - 1] - scores.t[0]);
+    return super.train(scores, opts);
+  }
+
+  override toJSON(): JsonValue {
+    const base = { almThreshold: this.almThreshold };
+    if (!this.widen) return base;
+    return { ...base, trainStart: encodeFloat(this.trainStart), trainSpanMs: encodeFloat(this.trainSpanMs) };
+  }
+
+  override restore(state: unknown, path: string): void {
+    super.restore(state, path);
+    if (!this.widen) return;
+    const start = decodeFloat(field(state, 'trainStart', path), `${path}.trainStart`);
+    const span = decodeFloat(field(state, 'trainSpanMs', path), `${path}.trainSpanMs`);
+    const untrained = Number.isNaN(start) && Number.isNaN(span);
+    if (!untrained && !(Number.isFinite(start) && Number.isFinite(span) && span >= 0))
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.trainStart/trainSpanMs: expected a finite time and a span ≥ 0 (or both NaN before training)`,
+      );
+    if (untrained) {
+      this.trainStart = Number.NaN;
+      this.trainSpanMs = Number.NaN;
+      this.wideUntil = Number.NEGATIVE_INFINITY;
+    } else this.setWiden(start, span);
   }
 
   /**
