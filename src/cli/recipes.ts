@@ -99,7 +99,6 @@ export const RECIPE_NAMES = [
   'defaultCount17',
   'defaultBefore17',
   'defaultWiden18',
-  'defaultBefore18b',
 ] as const;
 
 /**

@@ -22,7 +22,6 @@ export {
   DEFAULT_ETS_ALONE,
   DEFAULT_SEASONAL_FLOOR,
   DEFAULT_STRONG_THRESHOLD,
-  DEFAULT_WIDEN,
   type DefaultDetectorInput,
   defaultDetector,
   STRONG_THRESHOLD_12C,

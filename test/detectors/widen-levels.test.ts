@@ -106,12 +106,11 @@ describe('AggregateAlarms widen (round 18b)', () => {
     expect(Object.keys((d.toJSON().state as { threshold: object }).threshold)).toEqual(['almThreshold']);
   });
 
-  it('the default widens by 1.3 until a week (round 18b): defaultWiden18 is it, defaultBefore18b is the rule before', () => {
+  it('the default does not widen (round 18b not adopted); defaultWiden18 is the default with levels × 1.3 until a week', () => {
     const cfg = (x: { config: unknown }) => (x.config as { threshold: Record<string, unknown> }).threshold;
-    expect(cfg(defaultDetector()).widen).toEqual({ ...WIDEN, factor: 1.3 });
-    expect(cfg(makeDetector('defaultWiden18'))).toEqual(cfg(defaultDetector()));
-    const before = cfg(makeDetector('defaultBefore18b'));
-    expect(before.widen).toBeUndefined();
-    expect({ ...before, widen: cfg(defaultDetector()).widen }).toEqual(cfg(defaultDetector()));
+    expect(cfg(defaultDetector()).widen).toBeUndefined();
+    const widened = cfg(makeDetector('defaultWiden18'));
+    expect(widened.widen).toEqual({ ...WIDEN, factor: 1.3 });
+    expect({ ...widened, widen: undefined }).toEqual({ ...cfg(defaultDetector()), widen: undefined });
   });
 });
