@@ -570,11 +570,6 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
 }
 
 /**
- * The error for a stream call (`push`, `scoreOne`, `learnOne`) whose arguments are not two numbers:
- * names the one that is wrong, what it is, and what the call takes (`push('m-17', 1)` passed a series
- * id where the time goes: one stream is one series).
- */
-/**
  * What to do about a non-finite raw train score: with values beyond ±1e100 the detector's arithmetic
  * overflowed (rescale); on ordinary values it is a bug.
  */
@@ -586,6 +581,11 @@ function overflowHint(v: Float64Array): string {
     : 'the values are ordinary, so this is a bug: please report it with the data';
 }
 
+/**
+ * The error for a stream call (`push`, `scoreOne`, `learnOne`) whose arguments are not two numbers:
+ * names the one that is wrong, what it is, and what the call takes (`push('m-17', 1)` passed a series
+ * id where the time goes: one stream is one series).
+ */
 function badPointArgs(type: string, t: unknown, v: unknown): DetectorError {
   const what = (x: unknown) =>
     `${showValue(x)}${x === null || x === undefined ? '' : typeof x === 'object' ? '' : ` (a ${typeof x})`}`;
