@@ -28,7 +28,7 @@ if (!cacheDir || groupArgs.length === 0)
 /** The default of round 17's tuning (before it): strong single alarms at 5.5, the minutes window alone. */
 const BEFORE_17 = () =>
   defaultDetector({
-    threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined, widen: undefined },
+    threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined },
   });
 const groups = groupArgs.map((g) => {
   const [name, dirs] = g.split('=');

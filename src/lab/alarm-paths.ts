@@ -20,12 +20,7 @@ import { defaultDetector, STRONG_THRESHOLD_12C } from '../detectors/default.js';
 import type { Recipe } from './recipes.js';
 
 /** The alarm rule of round 11's candidates: full window, strong single alarms at 3.5. */
-export const RULE_11 = {
-  fullWindow: true,
-  strongThreshold: 3.5,
-  countPoints: undefined,
-  widen: undefined,
-} as const;
+export const RULE_11 = { fullWindow: true, strongThreshold: 3.5, countPoints: undefined } as const;
 
 /** Round 12c's levels: a raw alarm of 5.5 fires alone; the ETS member alone reaches the alarm level at 4.5. */
 export const STRONG_12 = { strongThreshold: 5.5, etsAlone: 4.5 } as const;
@@ -35,7 +30,7 @@ export const STRONG_12 = { strongThreshold: 5.5, etsAlone: 4.5 } as const;
  * over the 60 minutes only, strong single alarms at 5.5): recipes measured beside that default spread it.
  */
 export const BEFORE_17 = {
-  threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined, widen: undefined },
+  threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined },
 } as const;
 
 /**
@@ -45,7 +40,7 @@ export const BEFORE_17 = {
  */
 export const BEFORE_12C = {
   etsAlone: false,
-  threshold: { strongThreshold: undefined, countPoints: undefined, widen: undefined },
+  threshold: { strongThreshold: undefined, countPoints: undefined },
 } as const;
 
 /** The recipes of rounds 11 and 12c (registered in `RECIPES`, src/lab/recipes.ts). */
@@ -66,7 +61,7 @@ export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freez
     build: (o) =>
       defaultDetector({
         seed: o.seed ?? 0,
-        threshold: { strongThreshold: STRONG_12.strongThreshold, countPoints: undefined, widen: undefined },
+        threshold: { strongThreshold: STRONG_12.strongThreshold, countPoints: undefined },
         etsAlone: STRONG_12.etsAlone,
       }),
     mapping: 'online',

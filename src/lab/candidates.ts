@@ -32,7 +32,7 @@ export function meanDefault(cfg: Omit<DefaultDetectorInput, 'flatLine'> = {}): E
     flatLine: false,
     seasonal: false,
     etsAlone: cfg.etsAlone ?? false,
-    threshold: { strongThreshold: undefined, countPoints: undefined, widen: undefined, ...cfg.threshold },
+    threshold: { strongThreshold: undefined, countPoints: undefined, ...cfg.threshold },
   });
 }
 

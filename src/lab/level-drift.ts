@@ -39,10 +39,9 @@ export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       'candidate (round 13b): defaultDetector() + the level-drift member with alarm episodes (two alarm-level points, then 672 points quiet)',
   },
   defaultDrift18a: {
-    build: (o) =>
-      defaultDetector({ seed: o.seed ?? 0, drift: { ...DRIFT_18A }, threshold: { widen: undefined } }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: { ...DRIFT_18A } }),
     mapping: 'onlinePeak',
     description:
-      "candidate (round 18a): defaultDetector() of round 17 (without round 18b's widening, as measured) + the level-drift member with alarm episodes and a decision level of 4 × the training maximum",
+      'candidate (round 18a): defaultDetector() + the level-drift member with alarm episodes and a decision level of 4 × the training maximum',
   },
 });

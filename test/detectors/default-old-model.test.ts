@@ -61,7 +61,7 @@ describe('default model files written before the seasonal-change member', () => 
       seed: 7,
       seasonal: false,
       etsAlone: false,
-      threshold: { strongThreshold: undefined, countPoints: undefined, widen: undefined },
+      threshold: { strongThreshold: undefined, countPoints: undefined },
     });
     d.train({ t: all.t.slice(0, 200), v: all.v.slice(0, 200) });
     expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture.model);
@@ -122,7 +122,7 @@ describe('default model files written before round 12c', () => {
     const d = defaultDetector({
       seed: 7,
       etsAlone: false,
-      threshold: { strongThreshold: undefined, countPoints: undefined, widen: undefined },
+      threshold: { strongThreshold: undefined, countPoints: undefined },
     });
     d.train({ t: all.t.slice(0, 200), v: all.v.slice(0, 200) });
     expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture12.model);

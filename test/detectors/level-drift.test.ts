@@ -187,7 +187,7 @@ describe('LevelDriftDetector', () => {
       seed: 3,
       drift: {},
       etsAlone: false,
-      threshold: { strongThreshold: undefined, countPoints: undefined, widen: undefined },
+      threshold: { strongThreshold: undefined, countPoints: undefined },
     });
     expect(JSON.stringify(RECIPES.defaultDrift.build({ seed: 3 }).toJSON())).toBe(
       JSON.stringify(before12c.toJSON()),
@@ -205,13 +205,9 @@ describe('round 18a recipe (defaultDrift18a)', () => {
     return out;
   };
 
-  it('is round 17’s default (no round-18b widening, as measured) plus the member (episodes 672 / 2, decision level 4 × the training maximum)', () => {
+  it('is the default plus the member (episodes 672 / 2, decision level 4 × the training maximum)', () => {
     const c = RECIPES.defaultDrift18a.build({ seed: 3 });
-    const ref = defaultDetector({
-      seed: 3,
-      drift: { refractory: 672, burst: 2, ratio: 4 },
-      threshold: { widen: undefined },
-    });
+    const ref = defaultDetector({ seed: 3, drift: { refractory: 672, burst: 2, ratio: 4 } });
     expect(JSON.stringify(c.toJSON())).toBe(JSON.stringify(ref.toJSON()));
     expect(JSON.stringify(ref.toJSON())).not.toBe(
       JSON.stringify(defaultDetector({ seed: 3, drift: { refractory: 672, burst: 2 } }).toJSON()),

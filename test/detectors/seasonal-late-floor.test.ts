@@ -136,7 +136,7 @@ describe('recipe defaultSeasonalLate13 (round 13a)', () => {
     const a = JSON.stringify(RECIPES.defaultSeasonalLate13.build({ seed: 0 }).toJSON());
     const b = JSON.stringify(
       defaultDetector({
-        threshold: { strongThreshold: 5.5, countPoints: undefined, widen: undefined },
+        threshold: { strongThreshold: 5.5, countPoints: undefined },
         seasonal: { late: { refFloor: 0.1 } },
       }).toJSON(),
     );

@@ -162,7 +162,7 @@ describe('recipe defaultSeasonalLate15 (round 15a)', () => {
     const a = JSON.stringify(RECIPES.defaultSeasonalLate15.build({ seed: 0 }).toJSON());
     const b = JSON.stringify(
       defaultDetector({
-        threshold: { strongThreshold: 5.5, countPoints: undefined, widen: undefined },
+        threshold: { strongThreshold: 5.5, countPoints: undefined },
         seasonal: { late: { refFloor: 0.1, lookback: 2, lookbackRule: 'either' } },
       }).toJSON(),
     );

@@ -217,7 +217,7 @@ describe('SeasonalChangeDetector, late arming', () => {
       defaultDetector({
         seasonal: { late: {} },
         etsAlone: false,
-        threshold: { strongThreshold: undefined, countPoints: undefined, widen: undefined },
+        threshold: { strongThreshold: undefined, countPoints: undefined },
       }).toJSON(),
     );
     expect(a).toBe(b);

@@ -116,11 +116,7 @@ describe('mtDetector', () => {
     test.v.fill(test.v[50], 50, 90);
     test.v[200] += 6;
     const a = mtDetector(5);
-    const b = defaultDetector({
-      seed: 5,
-      etsAlone: false,
-      threshold: { strongThreshold: undefined, widen: undefined },
-    });
+    const b = defaultDetector({ seed: 5, etsAlone: false, threshold: { strongThreshold: undefined } });
     a.train(train);
     b.train(train);
     const sa = a.stream();
