@@ -261,6 +261,17 @@ describe('tsad serve (in-process)', () => {
         message: expect.stringMatching(/over 1024 characters.*at most 256/),
       });
       expect(longer.body.length).toBeLessThan(400);
+      // a malformed percent-encoding in the path: the router's other refusal, typed the same way
+      const badUrl = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/%E0%A4%A/points',
+        payload: { t: T0, v: 1 },
+      });
+      expect(badUrl.statusCode).toBe(400);
+      expect(badUrl.json()).toEqual({
+        error: 'invalid_request',
+        message: expect.stringMatching(/percent-encoding.*encodeURIComponent/),
+      });
     } finally {
       await svc.close();
     }
