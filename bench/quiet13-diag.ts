@@ -31,14 +31,20 @@ import { makeDetector } from '../src/lab/recipes.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import { defaultMemberAlone, meanSd, streamAfterTraining as run } from './harness.js';
 
-/** The recipe's alarm rule, from its config (an `AggregateAlarms`: the default's and its variants'). */
+/**
+ * The trained recipe's alarm rule (an `AggregateAlarms`: the default's and its variants'), from its config
+ * and its trained state (so that a rule with `widen`, lab recipe `defaultWiden18`, widens where it did).
+ */
 function recipeRule(det: Detector): AggregateAlarms {
   const cfg = (det.config as { threshold?: AggregateAlarmsConfig | { type: string } }).threshold;
   if (cfg?.type !== 'aggregateAlarms')
     throw new Error(
       `quiet13-diag: the recipe's alarm rule is ${cfg?.type ?? 'missing'}, not aggregateAlarms`,
     );
-  return new AggregateAlarms(cfg as AggregateAlarmsConfig);
+  const rule = new AggregateAlarms(cfg as AggregateAlarmsConfig);
+  // (the model file only with `widen`: the training part's times are in the rule's state)
+  if (rule.widen) rule.restore((det.toJSON().state as { threshold: unknown }).threshold, 'state.threshold');
+  return rule;
 }
 
 const [recipe = 'default', ...dirs] = process.argv.slice(2);
