@@ -8,7 +8,8 @@ import { basename, join } from 'node:path';
 import { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from '../src/detectors/default.js';
 import { Ensemble } from '../src/detectors/ensemble.js';
 import type { Detector } from '../src/detectors/types.js';
-import { loadCorpusFile } from '../src/lab/nab-corpus-file.js';
+import { corpusKinds } from '../src/lab/bench.js';
+import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import type { TimeSeries } from '../src/series/types.js';
 
@@ -356,4 +357,164 @@ export function memberPeaksLines(tl: MemberSweepTally, label: string): string {
       .map((y) => y.toFixed(2))
       .join(' ');
   return `    clean peaks ${top(tl.cleanPeaks)}\n    ${label} peaks ${top(tl.kindPeaks)}\n`;
+}
+
+/**
+ * The leave-one-group-out sweeps over cached default scores (bench/count-sweep.ts, bench/drift18-sweep.ts,
+ * bench/warm-sweep.ts): `CACHE NAME=DIR,DIR… NAME=… -- SETTING…` on the command line.
+ */
+export function groupSweepArgs(
+  argv: readonly string[],
+  defaults: readonly string[],
+  usage: string,
+): { cacheDir: string; groups: { name: string; dirs: string[] }[]; settings: string[] } {
+  const sep = argv.indexOf('--');
+  const [cacheDir, ...groupArgs] = sep < 0 ? argv : argv.slice(0, sep);
+  const settings = sep < 0 ? [...defaults] : argv.slice(sep + 1);
+  if (!cacheDir || groupArgs.length === 0) throw new Error(usage);
+  const groups = groupArgs.map((g) => {
+    const [name, dirs] = g.split('=');
+    return { name, dirs: dirs.split(',') };
+  });
+  return { cacheDir, groups, settings };
+}
+
+/** One setting's counts over one group of corpora: windows found (in all and per kind), anomaly-free files quiet. */
+export interface GroupTally {
+  found: number;
+  windows: number;
+  quiet: number;
+  clean: number;
+  kinds: Map<string, number>;
+}
+
+export function groupTally(): GroupTally {
+  return { found: 0, windows: 0, quiet: 0, clean: 0, kinds: new Map() };
+}
+
+/**
+ * Counts one file's alarms (0/1 by row, from `p` on) into `r`: each window found (an alarm at or after
+ * onset, inside it), or the anomaly-free file quiet. Returns each window's verdict and, on an anomaly-free
+ * file, whether it stayed quiet.
+ */
+export function tallyGroupFile(
+  r: GroupTally,
+  ws: readonly { kind: string; onset: number; end: number }[],
+  t: Float64Array,
+  alarm: Uint8Array,
+  p: number,
+): { found: boolean[]; quiet: boolean } {
+  const n = t.length;
+  let quiet = true;
+  if (ws.length === 0) {
+    r.clean++;
+    quiet = !alarm.some((x) => x === 1);
+    if (quiet) r.quiet++;
+  }
+  const found: boolean[] = [];
+  for (const w of ws) {
+    r.windows++;
+    let f = false;
+    for (let i = p; i < n && !f; i++) if (alarm[i] && t[i] >= w.onset && t[i] <= w.end) f = true;
+    if (f) {
+      r.found++;
+      r.kinds.set(w.kind, (r.kinds.get(w.kind) ?? 0) + 1);
+    } else r.kinds.set(w.kind, r.kinds.get(w.kind) ?? 0);
+    found.push(f);
+  }
+  return { found, quiet };
+}
+
+/**
+ * Prints a group sweep's result: each group's line per setting, the pooled line per setting (`allNote`
+ * appended), then, holding out each group in turn, the setting chosen on the others and what it gives on
+ * the held group, and the setting chosen on all groups. The choice (`maximise`): the most windows found
+ * among the settings with no fewer quiet files and no kind lower than `none`'s (`found`), or the most
+ * quiet files among those with no fewer windows found and no kind lower (`quiet`); ties: the earlier
+ * setting in the list.
+ */
+export function printGroupSweep(
+  groups: readonly { name: string }[],
+  settings: readonly string[],
+  res: readonly GroupTally[][],
+  maximise: 'found' | 'quiet',
+  allNote: (k: number) => string = () => '',
+): void {
+  const line = (r: GroupTally) =>
+    `${r.found}/${r.windows} quiet ${r.quiet}/${r.clean}; ${[...r.kinds.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, x]) => `${k} ${x}`)
+      .join(', ')}`;
+  for (const [gi, g] of groups.entries())
+    for (const [k, s] of settings.entries()) process.stdout.write(`${g.name} [${s}] ${line(res[gi][k])}\n`);
+  const sum = (ks: number[], k: number): GroupTally => {
+    const o = groupTally();
+    for (const gi of ks) {
+      const r = res[gi][k];
+      o.found += r.found;
+      o.windows += r.windows;
+      o.quiet += r.quiet;
+      o.clean += r.clean;
+      for (const [kk, x] of r.kinds) o.kinds.set(kk, (o.kinds.get(kk) ?? 0) + x);
+    }
+    return o;
+  };
+  const all = groups.map((_g, i) => i);
+  for (const [k, s] of settings.entries())
+    process.stdout.write(`all [${s}] ${line(sum(all, k))}${allNote(k)}\n`);
+  const base = Math.max(0, settings.indexOf('none'));
+  const kept = maximise === 'found' ? 'quiet' : 'found';
+  const choose = (ks: number[]) => {
+    const b = sum(ks, base);
+    let best = base;
+    let bestV = b[maximise];
+    for (const k of settings.keys()) {
+      const r = sum(ks, k);
+      if (r[kept] < b[kept] || [...b.kinds].some(([kk, x]) => (r.kinds.get(kk) ?? 0) < x)) continue;
+      if (r[maximise] > bestV) {
+        bestV = r[maximise];
+        best = k;
+      }
+    }
+    return best;
+  };
+  for (const [gi, g] of groups.entries()) {
+    const k = choose(all.filter((i) => i !== gi));
+    process.stdout.write(
+      `held out ${g.name}: chosen [${settings[k]}] → ${line(res[gi][k])}  (none: ${line(res[gi][base])})\n`,
+    );
+  }
+  process.stdout.write(`chosen on all groups: [${settings[choose(all)]}]\n`);
+}
+
+/**
+ * Each labelled file of each group's corpora, in order, with its NAB probationary length `p`, its windows
+ * `ws` (kinds, onsets, ends) and the default's stream scores after training on the first `p` points
+ * (cached in `cacheDir` as `default17`): the loop of the group sweeps.
+ */
+export async function* groupSweepFiles(
+  cacheDir: string,
+  groups: readonly { dirs: readonly string[] }[],
+): AsyncGenerator<{
+  gi: number;
+  corpus: string;
+  file: string;
+  t: Float64Array;
+  v: Float64Array;
+  p: number;
+  ws: readonly { kind: string; onset: number; end: number }[];
+  score: Float64Array;
+}> {
+  for (const [gi, g] of groups.entries()) {
+    for (const corpus of g.dirs) {
+      const windows = corpusWindows(corpus);
+      const kinds = corpusKinds(corpus);
+      for (const file of Object.keys(windows).sort()) {
+        const { t, v } = (await loadCorpusFile(corpus, file)).series;
+        const p = nabProbationaryLength(t.length);
+        const score = await cachedStreamScores(cacheDir, corpus, file, 'default17', () => defaultDetector());
+        yield { gi, corpus, file, t, v, p, ws: kinds[file], score };
+      }
+    }
+  }
 }
