@@ -5,15 +5,10 @@
  *   npx tsx bench/calibrator-steps.ts
  */
 import { AnomScoreCalibrator } from '../src/detectors/post/calibrator.js';
+import { prevDouble } from '../src/detectors/rcf/tree.js';
 
-const F = new Float64Array(1);
-const I = new BigInt64Array(F.buffer);
-function nextUp(x: number): number {
-  if (x === 0) return Number.MIN_VALUE;
-  F[0] = x;
-  I[0] += x > 0 ? 1n : -1n;
-  return F[0];
-}
+/** The next double above x (x finite). */
+const nextUp = (x: number): number => -prevDouble(-x);
 
 function steps(xs: number[], ys: number[]): { down: number; pairs: number } {
   const c = new AnomScoreCalibrator(1e15, false);

@@ -9,19 +9,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AnomScoreCalibrator } from '../../src/detectors/index.js';
+import { prevDouble } from '../../src/internal.js';
 
-const F = new Float64Array(1);
-const I = new BigInt64Array(F.buffer);
-/** The next double above x (x finite). */
-function nextUp(x: number): number {
-  if (x === 0) return Number.MIN_VALUE;
-  F[0] = x;
-  I[0] += x > 0 ? 1n : -1n;
-  return F[0];
-}
-function nextDown(x: number): number {
-  return -nextUp(-x);
-}
+/** The next double below / above x (x finite). */
+const nextDown = prevDouble;
+const nextUp = (x: number): number => -prevDouble(-x);
 
 const gap = fc.oneof(
   fc.double({ min: 1.0000001e-8, max: 1e-6, noNaN: true }),
