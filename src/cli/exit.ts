@@ -4,7 +4,7 @@
  *
  * | code | meaning |
  * |-----:|---------|
- * | 0 | success (also `--help`, `--version`) |
+ * | 0 | success (also `--help`, and `--version` before any command: after one it is an unknown option, 2) |
  * | 1 | an unexpected error (a bug: please report it with the message) |
  * | 2 | usage: unknown command or option, bad option value, invalid configuration (`ConfigError`, `LifecycleError`; a `TrackingError` `invalid_query` / `invalid_model_uri` / `invalid_alias`: a filter, order or model URI that does not parse, an alias that is not allowed such as `latest`) |
  * | 3 | input data: unreadable or invalid series, labels or dataset files (`SeriesError`, `DatasetError`, `MetricsError`) |
