@@ -89,6 +89,7 @@ export {
 } from './lab/candidates-kinds.js';
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
 export { nabResultPath } from './lab/nab-corpus-file.js';
+export { NabRunError } from './lab/nab-pool.js';
 export { nabAnomalyScore, PEAK_SPAN_MS, peakScores, runNabStream } from './lab/nab-stream.js';
 export {
   DETECTOR_RECIPES,

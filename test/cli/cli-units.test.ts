@@ -21,6 +21,7 @@ import {
   exitCodeOf,
   LOCATE_ONLY_NAMES,
   MAIN_RECIPE_NAMES,
+  NabRunError,
   RECIPE_HELP,
   RECIPE_NAMES,
   singlePointLabelWarning,
@@ -57,6 +58,10 @@ describe('tsad command line pieces', () => {
     expect(exitCodeOf(new CommanderError(1, 'commander.unknownOption', 'bad'))).toBe(EXIT.usage);
     expect(exitCodeOf(new CommanderError(0, 'commander.helpDisplayed', ''))).toBe(EXIT.ok);
     expect(exitCodeOf(new TypeError('bug'))).toBe(EXIT.internal);
+    // `tsad nab run -d nosuch` / a bad worker count: usage, as `tsad bench` says it; a dead worker: internal
+    expect(exitCodeOf(new NabRunError('unknown_detector', 'y'))).toBe(EXIT.usage);
+    expect(exitCodeOf(new NabRunError('bad_workers', 'y'))).toBe(EXIT.usage);
+    expect(exitCodeOf(new NabRunError('worker_exit', 'y'))).toBe(EXIT.internal);
   });
 
   it('rounds numbers for people and keeps integers', () => {
