@@ -165,7 +165,7 @@ export const DEFAULT_ALARM_RULE = {
  * member alone reaching the alarm level from `etsAlone`), the flat-line member, the seasonal-change member,
  * and the level-drift member only when `drift` is given] by their maximum (the flat-line or seasonal-change
  * member left out with `false`; the mean alone when both are and `drift` is not given), under
- * `DEFAULT_ALARM_RULE` with `strongThreshold: DEFAULT_STRONG_THRESHOLD`, and `countPoints:
+ * `DEFAULT_ALARM_RULE` with `strongThreshold: DEFAULT_STRONG_THRESHOLD` and `countPoints:
  * DEFAULT_COUNT_POINTS`; its model file loads with `loadModel`.
  */
 export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOptions = {}): Ensemble {
