@@ -207,26 +207,26 @@ const sameTrees = ({ d, ops, seed }: Case): void => {
   }
 };
 
+/** 1–`maxOps` inserts and deletes (`del`, `pick`) of points of 1–10 coordinates drawn from `coord`. */
+function opCases(coord: fc.Arbitrary<number>, maxOps: number) {
+  return fc.integer({ min: 1, max: 10 }).chain((d) =>
+    fc.record({
+      d: fc.constant(d),
+      ops: fc.array(
+        fc.record({ del: fc.boolean(), pick: fc.nat(), p: fc.array(coord, { minLength: d, maxLength: d }) }),
+        { minLength: 1, maxLength: maxOps },
+      ),
+      seed: fc.integer(),
+    }),
+  );
+}
+
 describe('CutTree against a literal reading of the update rules', () => {
   it('property: random insert/delete sequences build the same trees, boxes and walk-down words in 1–10 dimensions', () => {
     // few distinct coordinates, so duplicates, shared faces and zero-range dimensions are common
     const coord = fc.integer({ min: -3, max: 3 }).map((x) => x / 2);
     // every dimension of the unrolled (≤ 8) box steps, each guard `d > k` on both sides, and the loops (> 8)
-    const case_ = fc.integer({ min: 1, max: 10 }).chain((d) =>
-      fc.record({
-        d: fc.constant(d),
-        ops: fc.array(
-          fc.record({
-            del: fc.boolean(),
-            pick: fc.nat(),
-            p: fc.array(coord, { minLength: d, maxLength: d }),
-          }),
-          { minLength: 1, maxLength: 50 },
-        ),
-        seed: fc.integer(),
-      }),
-    );
-    fc.assert(fc.property(case_, sameTrees), { numRuns: 300 });
+    fc.assert(fc.property(opCases(coord, 50), sameTrees), { numRuns: 300 });
   });
   it('property: the same cuts on arbitrary doubles (±0 included), where the order of every sum and subtraction shows in the cut values', () => {
     // Coordinates of mixed magnitudes: the merged box's range sum and the subtractions that pick the
@@ -241,20 +241,6 @@ describe('CutTree against a literal reading of the update rules', () => {
       },
       { weight: 1, arbitrary: fc.constantFrom(0, -0, 0.1, 3) },
     );
-    const case_ = fc.integer({ min: 1, max: 10 }).chain((d) =>
-      fc.record({
-        d: fc.constant(d),
-        ops: fc.array(
-          fc.record({
-            del: fc.boolean(),
-            pick: fc.nat(),
-            p: fc.array(coord, { minLength: d, maxLength: d }),
-          }),
-          { minLength: 1, maxLength: 40 },
-        ),
-        seed: fc.integer(),
-      }),
-    );
-    fc.assert(fc.property(case_, sameTrees), { numRuns: 600 });
+    fc.assert(fc.property(opCases(coord, 40), sameTrees), { numRuns: 600 });
   });
 });

@@ -62,6 +62,19 @@ function checkInvariants(tree: CutTree, expected: Map<string, number>): void {
   expect(seen).toEqual(expected);
 }
 
+/** Trees of 1–40 points and 1–10 queries of `d` coordinates each, `d` drawn from `dims`. */
+function scoreCases(dims: fc.Arbitrary<number>, coord: fc.Arbitrary<number>) {
+  return dims.chain((d) => {
+    const pt = fc.array(coord, { minLength: d, maxLength: d });
+    return fc.record({
+      d: fc.constant(d),
+      pts: fc.array(pt, { minLength: 1, maxLength: 40 }),
+      queries: fc.array(pt, { minLength: 1, maxLength: 10 }),
+      seed: fc.integer(),
+    });
+  });
+}
+
 describe('CutTree: worked example R1 (docs/rcf.md, Tests)', () => {
   const tree = CutTree.fromSpec(1, 4, R1);
   it('has the documented masses and boxes', () => {
@@ -287,16 +300,7 @@ describe('CutTree: insert / delete', () => {
   it('property: score equals a literal reading of the score (docs/rcf.md, Algorithm) on random trees and queries', () => {
     const coord = fc.integer({ min: -6, max: 6 }).map((x) => x / 3);
     // Dimensions on both sides of the unrolled (≤ 8) and looped (> 8) code paths.
-    const case_ = fc.integer({ min: 1, max: 10 }).chain((d) => {
-      const pt = fc.array(coord, { minLength: d, maxLength: d });
-      return fc.record({
-        d: fc.constant(d),
-        pts: fc.array(pt, { minLength: 1, maxLength: 40 }),
-        queries: fc.array(pt, { minLength: 1, maxLength: 10 }),
-        seed: fc.integer(),
-      });
-    });
-    fc.assert(fc.property(case_, sameScores), { numRuns: 200 });
+    fc.assert(fc.property(scoreCases(fc.integer({ min: 1, max: 10 }), coord), sameScores), { numRuns: 200 });
   });
 
   it('property: the same scores on arbitrary doubles, where the order of the walk-up sums shows (Object.is)', () => {
@@ -312,15 +316,7 @@ describe('CutTree: insert / delete', () => {
       { weight: 1, arbitrary: fc.constantFrom(0, -0, 0.1, 3) },
     );
     // half the cases in five dimensions, the default detector's width
-    const case_ = fc.oneof(fc.constant(5), fc.integer({ min: 1, max: 10 })).chain((d) => {
-      const pt = fc.array(coord, { minLength: d, maxLength: d });
-      return fc.record({
-        d: fc.constant(d),
-        pts: fc.array(pt, { minLength: 1, maxLength: 40 }),
-        queries: fc.array(pt, { minLength: 1, maxLength: 10 }),
-        seed: fc.integer(),
-      });
-    });
-    fc.assert(fc.property(case_, sameScores), { numRuns: 400 });
+    const dims = fc.oneof(fc.constant(5), fc.integer({ min: 1, max: 10 }));
+    fc.assert(fc.property(scoreCases(dims, coord), sameScores), { numRuns: 400 });
   });
 });
