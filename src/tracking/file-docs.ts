@@ -160,6 +160,23 @@ export function encodeMetricLine(m: MetricPoint): string {
   return `{"k":${JSON.stringify(m.key)},"v":${encodeNumber(m.value)},"s":${m.step},"t":${m.timestamp}}`;
 }
 
+/**
+ * The line that opens a batch of `n` points (more than one): the points follow it, one a line. A
+ * reader takes the batch only once all `n` have arrived, so a batch cut short by a crash (a process
+ * killed between, or inside, the `write(2)` calls of a large batch) is never read back in part.
+ * Builds before batch lines skip it as an unreadable line and read the points.
+ */
+export function encodeBatchLine(n: number): string {
+  return `{"batch":${n}}`;
+}
+
+/** The point count of a batch line, or undefined when `line` is not one. */
+export function decodeBatchLine(line: string): number | undefined {
+  if (!line.startsWith('{"batch":') || !line.endsWith('}')) return undefined;
+  const n = Number(line.slice(9, -1));
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
 /** Parses one metric line; undefined when it is not a well-formed line (e.g. torn by a crash). */
 export function decodeMetricLine(line: string): MetricPoint | undefined {
   let o: unknown;

@@ -6,7 +6,7 @@ import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { newParams, type ValidBatch } from './common.js';
 import type { FileStore } from './file.js';
-import { encodeNumber, type RunDoc } from './file-docs.js';
+import { encodeBatchLine, encodeNumber, type RunDoc } from './file-docs.js';
 import { assertNoSymlink, fsError, isErrno, resolveInside, writeFileAtomic } from './fsutil.js';
 import type { RunStore } from './store.js';
 import { type DatasetInput, type MetricPoint, type RunStatus, UnsafePathError } from './tracker.js';
@@ -99,10 +99,11 @@ export class FileRun implements RunStore {
       throw fsError(err, `open the metrics of run ${this.id}`);
     }
     // A batch is all or nothing: a write that fails half-way (a full disk) is cut back to the
-    // size before the batch, so no torn line is left for the next batch to be appended onto.
+    // size before the batch, so no torn line is left for the next batch to be appended onto; a
+    // batch of several points opens with a batch line, so one a crash cut short is not read back.
     const before = (await fh.stat()).size;
     try {
-      let chunk = '';
+      let chunk = b.metrics.length > 1 ? `${encodeBatchLine(b.metrics.length)}\n` : '';
       for (const m of b.metrics) {
         chunk += this.line(m);
         if (chunk.length >= MAX_WRITE) {

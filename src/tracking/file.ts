@@ -34,6 +34,7 @@ import {
 } from './common.js';
 import {
   checkStoreMarker,
+  decodeBatchLine,
   decodeMetricLine,
   parseExperimentDoc,
   parseRegistryDoc,
@@ -323,15 +324,7 @@ export class FileStore implements Store {
       }
       const end = buf.lastIndexOf(0x0a, got - 1);
       if (end < 0) return st; // only a partial line so far
-      const text = buf.toString('utf8', 0, end);
-      st.offset += end + 1;
-      for (const line of text.split('\n')) {
-        if (line.length === 0) continue;
-        const p = decodeMetricLine(line);
-        if (!p) {
-          st.skipped++;
-          continue;
-        }
+      const take = (p: MetricPoint) => {
         let h = st.history.get(p.key);
         if (!h) {
           h = [];
@@ -340,7 +333,45 @@ export class FileStore implements Store {
         h.push(p);
         const cur = st.latest.get(p.key);
         if (!cur || !isLater(cur, p)) st.latest.set(p.key, p);
+      };
+      // the points of an open batch (after its batch line) wait until all of them have arrived
+      let batch: { left: number; points: MetricPoint[]; start: number } | undefined;
+      const drop = () => {
+        if (batch) st.skipped += batch.points.length + 1; // cut short by a crash: none of it is read
+        batch = undefined;
+      };
+      let pos = 0;
+      while (pos <= end) {
+        const nl = buf.indexOf(0x0a, pos);
+        const line = buf.toString('utf8', pos, nl);
+        const start = pos;
+        pos = nl + 1;
+        if (line.length === 0) continue;
+        const n = decodeBatchLine(line);
+        if (n !== undefined) {
+          drop(); // a new batch after an unfinished one: the writer died in the middle of it
+          batch = { left: n, points: [], start };
+          continue;
+        }
+        const p = decodeMetricLine(line);
+        if (!p) {
+          st.skipped++;
+          drop(); // a torn line inside a batch
+          continue;
+        }
+        if (!batch) {
+          take(p);
+          continue;
+        }
+        batch.points.push(p);
+        if (--batch.left === 0) {
+          for (const q of batch.points) take(q);
+          batch = undefined;
+        }
       }
+      // an unfinished batch at the end is still being written (or its writer died): read it again
+      // from its batch line next time
+      st.offset += batch ? batch.start : end + 1;
       return st;
     } finally {
       await fh.close();

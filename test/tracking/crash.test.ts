@@ -4,13 +4,15 @@
  * is readable, and every metric write acknowledged before the kill is there.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { experimentIdFor } from '../../src/internal.js';
 import { FileTracker } from '../../src/tracking/index.js';
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'crash-child.ts');
+const TORN_CHILD = join(import.meta.dirname, 'fixtures', 'torn-batch-child.ts');
 
 interface Trial {
   runId: string;
@@ -105,4 +107,36 @@ describe('local store crash safety', () => {
     });
     // 20 child processes: 11–28 s in CI runs here, 60 s exceeded once under load average 11
   }, 180_000);
+
+  it('a process killed between the writes of one large batch leaves none of that batch readable', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tsad-torn-batch-'));
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', TORN_CHILD, root], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr?.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
+      const signal = await new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_c, s) => res(s)));
+      expect([signal, err]).toEqual(['SIGKILL', '']);
+      expect(out).not.toMatch(/acked/);
+      const runId = /run (\w+)/.exec(out)?.[1] ?? '';
+      const size = (
+        await stat(join(root, 'experiments', experimentIdFor('torn'), 'runs', runId, 'metrics.jsonl'))
+      ).size;
+      expect(size).toBeGreaterThan(1 << 20); // the first write of the big batch reached the file
+      const tracker = new FileTracker(root);
+      // the batch was never acknowledged: none of its points is read back, the earlier batch is whole
+      expect((await tracker.getMetricHistory(runId, 'small')).length).toBe(10);
+      expect((await tracker.getMetricHistory(runId, 'big')).length).toBe(0);
+      expect((await tracker.getRun(runId)).data.metrics.big).toBeUndefined();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -83,6 +83,44 @@ describe('local store format', () => {
     expect(await fresh.skippedMetricLines(run.id)).toBe(1);
   });
 
+  it('a batch is read back whole or not at all: a half-written batch waits, one a crash cut short is dropped', async () => {
+    const root = join(dir, 'batches');
+    const t = new FileTracker(root);
+    const run = await t.startRun({ experiment: 'batches' });
+    await run.logBatch({
+      metrics: [
+        { key: 'm', value: 1, step: 0, timestamp: 1 },
+        { key: 'm', value: 2, step: 1, timestamp: 1 },
+      ],
+    });
+    await run.end();
+    const [expId] = await readdir(join(root, 'experiments'));
+    const file = join(root, 'experiments', expId, 'runs', run.id, 'metrics.jsonl');
+    const line = (v: number) => `${encodeMetricLine({ key: 'm', value: v, step: v, timestamp: 1 })}\n`;
+    // the writer's batch line opens a batch of several points
+    expect(await readFile(file, 'utf8')).toBe(
+      '{"batch":2}\n{"k":"m","v":1,"s":0,"t":1}\n{"k":"m","v":2,"s":1,"t":1}\n',
+    );
+    const reader = new FileTracker(root);
+    const values = async () => (await reader.getMetricHistory(run.id, 'm')).map((p) => p.value);
+    // a batch of 3 being written: none of it is read until its last point is there
+    await appendFile(file, `{"batch":3}\n${line(10)}${line(11)}`);
+    expect(await values()).toEqual([1, 2]);
+    expect((await reader.getRun(run.id)).data.metrics.m.value).toBe(2);
+    await appendFile(file, line(12));
+    expect(await values()).toEqual([1, 2, 10, 11, 12]);
+    // a batch cut short (its writer killed), then the next writer's torn-line terminator and batches
+    await appendFile(
+      file,
+      `{"batch":4}\n${line(20)}${line(21)}{"k":"m","v":2\n${line(30)}{"batch":2}\n${line(31)}`,
+    );
+    await appendFile(file, `{"batch":5}\n${line(40)}{"batch":2}\n${line(50)}${line(51)}`);
+    expect(await values()).toEqual([1, 2, 10, 11, 12, 30, 50, 51]);
+    // dropped: the torn line, the 2 points and batch line before it, a batch of 1 of 2 and one of 1 of 5
+    expect(await reader.skippedMetricLines(run.id)).toBe(1 + 3 + 2 + 2);
+    expect(decodeMetricLine('{"batch":2}')).toBeUndefined();
+  });
+
   it('opens an existing store by reading its marker: no file written, no fsync; a new one is created', async () => {
     const root = join(dir, 'reopen');
     const writes = vi.spyOn(fsPromises, 'writeFile');
