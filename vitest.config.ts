@@ -22,6 +22,7 @@ const INTEGRATION = [
   'test/tracking/conformance-pg.test.ts',
   'test/tracking/concurrency.test.ts',
   'test/tracking/sql-migrate.test.ts',
+  'test/tracking/sql-lost-reply.test.ts',
   // MLflow's limits and a dropped PostgreSQL connection against the real servers (MLflow and PostgreSQL)
   'test/tracking/limits-servers.test.ts',
   'test/lifecycle/sql.test.ts',

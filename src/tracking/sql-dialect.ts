@@ -41,12 +41,13 @@ const TABLES = [
   'model_versions',
   'model_aliases',
   'model_version_tags',
+  'batches',
   'schema_version',
 ] as const;
 export type Table = (typeof TABLES)[number];
 
 /** The schema version this tsad writes; `SqlDialect.migrations()` leads from 1 up to it. */
-export const SQL_SCHEMA_VERSION = 3;
+export const SQL_SCHEMA_VERSION = 4;
 
 /** Statement builder for one dialect and schema: everything here is pure and testable. */
 export class SqlDialect {
@@ -130,6 +131,14 @@ export class SqlDialect {
           `CREATE TABLE IF NOT EXISTS ${this.t('model_version_tags')} (name TEXT NOT NULL, version BIGINT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (name, version, key))`,
         ],
       },
+      {
+        version: 4,
+        // the id of every stored batch that holds metrics (PostgreSQL): a batch whose connection was
+        // lost after the server stored it is sent again under the same id and stores nothing twice
+        statements: [
+          `CREATE TABLE IF NOT EXISTS ${this.t('batches')} (run_id TEXT NOT NULL, batch_id TEXT NOT NULL, PRIMARY KEY (run_id, batch_id))`,
+        ],
+      },
     ];
   }
 
@@ -175,31 +184,52 @@ export class SqlDialect {
   }
 
   /**
-   * PostgreSQL: inserts the points and upserts each key's latest point in one statement
-   * (a data-modifying CTE), so a metrics-only batch needs no transaction.
+   * PostgreSQL: records the batch id, and only if it is new (`ON CONFLICT DO NOTHING ... RETURNING`)
+   * inserts the points and upserts each key's latest point, in one statement (data-modifying CTEs):
+   * a metrics-only batch needs no transaction, and sending it again under the same id stores nothing
+   * twice (a concurrent second send waits on the id's unique key until the first commits or aborts).
    */
-  metricsStatement(runId: string, points: readonly MetricPoint[]): { text: string; values: unknown[] } {
+  metricsStatement(
+    runId: string,
+    points: readonly MetricPoint[],
+    batchId: string,
+  ): { text: string; values: unknown[] } {
     const ins = this.insertMetrics(runId, points, 0n);
+    ins.values.push(batchId);
+    const b = `$${ins.values.length}`;
     const latest = new Map<string, MetricPoint>();
     for (const m of points) {
       const cur = latest.get(m.key);
       if (!cur || !isLater(cur, m)) latest.set(m.key, m);
     }
-    const up = this.upsertLatest(runId, [...latest.values()], ins.values);
-    return { text: `WITH ins AS (${ins.text}) ${up.text}`, values: up.values };
+    const up = this.upsertLatest(runId, [...latest.values()], ins.values, 'EXISTS (SELECT 1 FROM b)');
+    return {
+      text: `WITH b AS (${this.insertBatchId(b)} RETURNING 1), ins AS (${ins.text} WHERE EXISTS (SELECT 1 FROM b)) ${up.text}`,
+      values: up.values,
+    };
   }
 
-  /** Upserts the latest point of each key (PostgreSQL: only if it is later than the stored one). */
+  /** Records a batch id (`$1` the run id, `param` the id); a second insert of the same id stores nothing. */
+  insertBatchId(param: string): string {
+    return `INSERT INTO ${this.t('batches')} (run_id, batch_id) VALUES ($1, ${param}) ON CONFLICT (run_id, batch_id) DO NOTHING`;
+  }
+
+  /**
+   * Upserts the latest point of each key (PostgreSQL: only if it is later than the stored one;
+   * with `guard`, a SQL condition, only when it holds).
+   */
   upsertLatest(
     runId: string,
     latest: readonly MetricPoint[],
     values: unknown[] = [runId],
+    guard?: string,
   ): { text: string; values: unknown[] } {
     const rows: string[] = [];
+    const text = guard ? '::text' : '';
     for (const p of latest) {
       const b = values.length;
       values.push(p.key, p.value, p.step, p.timestamp);
-      rows.push(`($1, $${b + 1}, $${b + 2}::float8, $${b + 3}::bigint, $${b + 4}::bigint)`);
+      rows.push(`($1${text}, $${b + 1}${text}, $${b + 2}::float8, $${b + 3}::bigint, $${b + 4}::bigint)`);
     }
     const t = this.t('latest_metrics');
     const set = `value = excluded.value, step = excluded.step, "timestamp" = excluded."timestamp"`;
@@ -211,8 +241,11 @@ export class SqlDialect {
     }
     const low = (c: string) => `(CASE WHEN ${c} = 'NaN'::float8 THEN '-Infinity'::float8 ELSE ${c} END)`;
     const later = `(excluded.step > ${t}.step OR (excluded.step = ${t}.step AND (excluded."timestamp" > ${t}."timestamp" OR (excluded."timestamp" = ${t}."timestamp" AND ${low('excluded.value')} >= ${low(`${t}.value`)}))))`;
+    const source = guard
+      ? `SELECT * FROM (VALUES ${rows.join(', ')}) AS v WHERE ${guard}`
+      : `VALUES ${rows.join(', ')}`;
     return {
-      text: `INSERT INTO ${t} (run_id, key, value, step, "timestamp") VALUES ${rows.join(', ')} ON CONFLICT (run_id, key) DO UPDATE SET ${set} WHERE ${later}`,
+      text: `INSERT INTO ${t} (run_id, key, value, step, "timestamp") ${source} ON CONFLICT (run_id, key) DO UPDATE SET ${set} WHERE ${later}`,
       values,
     };
   }

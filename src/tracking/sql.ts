@@ -13,6 +13,7 @@
  *   `OBJECT(DYNAMIC)` columns for dataset inputs, base64 `TEXT` artifacts, client-side
  *   insertion order.
  */
+import { randomUUID } from 'node:crypto';
 import { TrackingError } from '../errors.js';
 import {
   BaseTracker,
@@ -31,6 +32,7 @@ import {
   nextSeqBase,
   num,
   numOrNull,
+  POOL_SIZE,
   parseSqlUri,
   pgExecutor,
   resend,
@@ -76,20 +78,30 @@ class SqlRun implements RunStore {
   }
 
   async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
-    await this.tracker.write(['artifacts'], async (q, d) => {
-      const s = d.putArtifact(this.id, path, bytes);
-      await q(s.text, s.values);
-    });
+    // an upsert of the same bytes: sent again after a connection lost during COMMIT
+    await this.tracker.write(
+      ['artifacts'],
+      async (q, d) => {
+        const s = d.putArtifact(this.id, path, bytes);
+        await q(s.text, s.values);
+      },
+      { idempotent: true },
+    );
   }
 
   async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
-    await this.tracker.write(['runs'], async (q, d) => {
-      await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
-        status,
-        endTime,
-        this.id,
-      ]);
-    });
+    // setting the same status and end time again changes nothing: sent again after a lost COMMIT
+    await this.tracker.write(
+      ['runs'],
+      async (q, d) => {
+        await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
+          status,
+          endTime,
+          this.id,
+        ]);
+      },
+      { idempotent: true },
+    );
   }
 }
 
@@ -152,7 +164,12 @@ export class SqlStore implements Store {
     }
   }
 
-  /** Runs writes (in a transaction on PostgreSQL), then the dialect's refreshes. */
+  /**
+   * Runs writes (in a transaction on PostgreSQL), then the dialect's refreshes. `idempotent`: the
+   * write stores nothing twice when it runs again (an upsert of the same values, or a batch guarded by
+   * its id), so it is sent again on another connection when its connection is lost, even after the
+   * server may have stored it (during COMMIT, or a single statement's reply): at most POOL_SIZE more times.
+   */
   async write<T>(
     tables: readonly Table[],
     fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
@@ -161,10 +178,21 @@ export class SqlStore implements Store {
     const ex = await this.executor();
     let out: T;
     try {
-      // one statement is atomic by itself: no BEGIN/COMMIT round trips; an idempotent one (an upsert
-      // of the same values) is sent again on a lost connection, like a read
-      const single: SqlQuery = opts.idempotent ? (text, values) => resend(ex, text, values) : ex.query;
-      out = opts.single ? await fn(single, this.dialect) : await ex.tx((q) => fn(q, this.dialect));
+      if (opts.single) {
+        // one statement is atomic by itself: no BEGIN/COMMIT round trips
+        const single: SqlQuery = opts.idempotent ? (text, values) => resend(ex, text, values) : ex.query;
+        out = await fn(single, this.dialect);
+      } else {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            out = await ex.tx((q) => fn(q, this.dialect));
+            break;
+          } catch (err) {
+            const lost = err instanceof TrackingError && err.code === 'sql_connection_lost';
+            if (!opts.idempotent || !lost || attempt >= POOL_SIZE) throw err;
+          }
+        }
+      }
       for (const s of this.dialect.refresh(tables)) await ex.query(s);
     } catch (err) {
       // one statement outside a transaction: the server may have stored it before the connection went
@@ -175,9 +203,15 @@ export class SqlStore implements Store {
   }
 
   async writeBatch(runId: string, b: ValidBatch): Promise<void> {
+    // a batch with metrics carries an id of its own (PostgreSQL): sent again under it after a lost
+    // connection, it stores nothing twice (see SqlDialect.metricsStatement and the `batches` table)
+    const batchId = randomUUID();
     if (!this.dialect.crate && b.params.length === 0 && b.tags.length === 0 && b.metrics.length <= 20_000) {
-      const s = this.dialect.metricsStatement(runId, b.metrics);
-      await this.write(['metrics', 'latest_metrics'], (q) => q(s.text, s.values), { single: true });
+      const s = this.dialect.metricsStatement(runId, b.metrics, batchId);
+      await this.write(['metrics', 'latest_metrics', 'batches'], (q) => q(s.text, s.values), {
+        single: true,
+        idempotent: true,
+      });
       return;
     }
     if (b.params.length === 0 && b.metrics.length === 0) {
@@ -190,67 +224,76 @@ export class SqlStore implements Store {
     if (b.params.length) tables.push('params');
     if (b.tags.length) tables.push('tags');
     if (b.metrics.length) tables.push('metrics', 'latest_metrics');
-    await this.write(tables, async (q, d) => {
-      if (b.params.length) {
-        const keys = b.params.map((p) => p.key);
-        const sel = `SELECT key, value FROM ${d.t('params')} WHERE run_id = $1 AND key = ANY($2)`;
-        const existing = new Map<string, string>();
-        for (const row of (await q(sel, [runId, keys])).rows)
-          existing.set(String(row.key), String(row.value));
-        const fresh = newParams(runId, existing, b.params);
-        if (fresh.length) {
-          const s = d.insertKv('params', runId, fresh);
-          await q(s.text, s.values);
-          if (d.crate) await q(`REFRESH TABLE ${d.t('params')}`);
-          // a concurrent writer may have won the race for a key: check what is stored now
-          const now = new Map<string, string>();
-          for (const row of (await q(sel, [runId, keys])).rows) now.set(String(row.key), String(row.value));
-          newParams(runId, now, b.params);
-        }
-      }
-      if (b.tags.length) {
-        const dedup = new Map(b.tags.map((t) => [t.key, t]));
-        const s = d.insertKv('tags', runId, [...dedup.values()]);
-        await q(s.text, s.values);
-      }
-      if (b.metrics.length) {
-        const CHUNK = d.crate ? 2000 : 20_000;
-        for (let i = 0; i < b.metrics.length; i += CHUNK) {
-          const part = b.metrics.slice(i, i + CHUNK);
-          const s = d.insertMetrics(runId, part, nextSeqBase(part.length));
-          await q(s.text, s.values);
-        }
-        const latest = new Map<string, MetricPoint>();
-        for (const m of b.metrics) {
-          const cur = latest.get(m.key);
-          if (!cur || !isLater(cur, m)) latest.set(m.key, m);
-        }
-        if (d.crate) {
-          // no conditional upsert: compare with the stored point first
-          const keys = [...latest.keys()];
-          const rows = (
-            await q(
-              `SELECT key, value, step, "timestamp" FROM ${d.t('latest_metrics')} WHERE run_id = $1 AND key = ANY($2)`,
-              [runId, keys],
-            )
-          ).rows;
-          for (const row of rows) {
-            const stored: MetricPoint = {
-              key: String(row.key),
-              value: num(row.value),
-              step: num(row.step),
-              timestamp: num(row.timestamp),
-            };
-            const mine = latest.get(stored.key);
-            if (mine && isLater(stored, mine)) latest.delete(stored.key);
+    // PostgreSQL: the transaction first records the batch id; a transaction sent again after a
+    // connection lost during its COMMIT finds the id stored, and so the whole batch, and stops there
+    const guarded = !this.dialect.crate && b.metrics.length > 0;
+    if (guarded) tables.push('batches');
+    await this.write(
+      tables,
+      async (q, d) => {
+        if (guarded && !(await q(d.insertBatchId('$2'), [runId, batchId])).rowCount) return;
+        if (b.params.length) {
+          const keys = b.params.map((p) => p.key);
+          const sel = `SELECT key, value FROM ${d.t('params')} WHERE run_id = $1 AND key = ANY($2)`;
+          const existing = new Map<string, string>();
+          for (const row of (await q(sel, [runId, keys])).rows)
+            existing.set(String(row.key), String(row.value));
+          const fresh = newParams(runId, existing, b.params);
+          if (fresh.length) {
+            const s = d.insertKv('params', runId, fresh);
+            await q(s.text, s.values);
+            if (d.crate) await q(`REFRESH TABLE ${d.t('params')}`);
+            // a concurrent writer may have won the race for a key: check what is stored now
+            const now = new Map<string, string>();
+            for (const row of (await q(sel, [runId, keys])).rows) now.set(String(row.key), String(row.value));
+            newParams(runId, now, b.params);
           }
         }
-        if (latest.size) {
-          const s = d.upsertLatest(runId, [...latest.values()]);
+        if (b.tags.length) {
+          const dedup = new Map(b.tags.map((t) => [t.key, t]));
+          const s = d.insertKv('tags', runId, [...dedup.values()]);
           await q(s.text, s.values);
         }
-      }
-    });
+        if (b.metrics.length) {
+          const CHUNK = d.crate ? 2000 : 20_000;
+          for (let i = 0; i < b.metrics.length; i += CHUNK) {
+            const part = b.metrics.slice(i, i + CHUNK);
+            const s = d.insertMetrics(runId, part, nextSeqBase(part.length));
+            await q(s.text, s.values);
+          }
+          const latest = new Map<string, MetricPoint>();
+          for (const m of b.metrics) {
+            const cur = latest.get(m.key);
+            if (!cur || !isLater(cur, m)) latest.set(m.key, m);
+          }
+          if (d.crate) {
+            // no conditional upsert: compare with the stored point first
+            const keys = [...latest.keys()];
+            const rows = (
+              await q(
+                `SELECT key, value, step, "timestamp" FROM ${d.t('latest_metrics')} WHERE run_id = $1 AND key = ANY($2)`,
+                [runId, keys],
+              )
+            ).rows;
+            for (const row of rows) {
+              const stored: MetricPoint = {
+                key: String(row.key),
+                value: num(row.value),
+                step: num(row.step),
+                timestamp: num(row.timestamp),
+              };
+              const mine = latest.get(stored.key);
+              if (mine && isLater(stored, mine)) latest.delete(stored.key);
+            }
+          }
+          if (latest.size) {
+            const s = d.upsertLatest(runId, [...latest.values()]);
+            await q(s.text, s.values);
+          }
+        }
+      },
+      { idempotent: guarded },
+    );
   }
 
   async writeInputs(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
@@ -449,7 +492,15 @@ export class SqlStore implements Store {
   }
 
   async deleteRun(runId: string): Promise<void> {
-    const children = ['params', 'tags', 'metrics', 'latest_metrics', 'inputs', 'artifacts'] as const;
+    const children = [
+      'params',
+      'tags',
+      'metrics',
+      'latest_metrics',
+      'inputs',
+      'artifacts',
+      'batches',
+    ] as const;
     const found = await this.write(['runs', ...children], async (q, d) => {
       // the run row goes first, so a concurrent reader never sees a run without its data
       const r = await q(`DELETE FROM ${d.t('runs')} WHERE run_id = $1`, [runId]);

@@ -48,8 +48,8 @@ describe('SQL schema versions', () => {
     await t.run({ experiment: 'old-exp', name: 'new-run' }, (run) => run.logMetric('m', 1));
     await t.close();
     const versions = await sql(pg.uri, `SELECT version FROM ${d.t('schema_version')} ORDER BY version`);
-    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
-    expect(SQL_SCHEMA_VERSION).toBe(3);
+    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4]);
+    expect(SQL_SCHEMA_VERSION).toBe(4);
     const idx = await sql(pg.uri, `SELECT indexname FROM pg_indexes WHERE schemaname = 'legacy'`);
     expect(idx.map((i) => i.indexname)).toContain('tsad_latest_metrics_key');
     // opening again applies nothing twice
@@ -59,7 +59,7 @@ describe('SQL schema versions', () => {
       'old-run',
     ]);
     await again.close();
-    expect((await sql(pg.uri, `SELECT version FROM ${d.t('schema_version')}`)).length).toBe(3);
+    expect((await sql(pg.uri, `SELECT version FROM ${d.t('schema_version')}`)).length).toBe(4);
   });
 
   it('many openers migrating a fresh schema at once all succeed (the version table is created under the lock)', async () => {
@@ -98,11 +98,85 @@ describe('SQL schema versions', () => {
           Array(12).fill(SQL_SCHEMA_VERSION),
         );
         const versions = await sql(pg.uri, `SELECT version FROM ${d.t('schema_version')} ORDER BY version`);
-        expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
+        expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4]);
       } finally {
         await Promise.all(clients.map((c) => c.end()));
       }
     }
+  });
+
+  /** The tables of schema version 3 (the version before batch ids), as that tsad created them. */
+  async function createV3Store(schema: string): Promise<void> {
+    const t = (name: string) => `"${schema}"."tsad_${name}"`;
+    const statements = [
+      `CREATE SCHEMA "${schema}"`,
+      `CREATE TABLE ${t('schema_version')} (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`,
+      `CREATE TABLE ${t('experiments')} (experiment_id TEXT PRIMARY KEY, name TEXT NOT NULL, creation_time BIGINT NOT NULL)`,
+      `CREATE TABLE ${t('runs')} (run_id TEXT PRIMARY KEY, experiment_id TEXT NOT NULL, run_name TEXT NOT NULL, status TEXT NOT NULL, start_time BIGINT NOT NULL, end_time BIGINT)`,
+      `CREATE TABLE ${t('params')} (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (run_id, key))`,
+      `CREATE TABLE ${t('tags')} (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (run_id, key))`,
+      `CREATE TABLE ${t('metrics')} (run_id TEXT NOT NULL, key TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, step BIGINT NOT NULL, "timestamp" BIGINT NOT NULL, seq BIGSERIAL)`,
+      `CREATE TABLE ${t('latest_metrics')} (run_id TEXT NOT NULL, key TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, step BIGINT NOT NULL, "timestamp" BIGINT NOT NULL, PRIMARY KEY (run_id, key))`,
+      `CREATE TABLE ${t('inputs')} (run_id TEXT NOT NULL, idx BIGINT NOT NULL, name TEXT NOT NULL, digest TEXT NOT NULL, "rows" BIGINT NOT NULL, start_time DOUBLE PRECISION, end_time DOUBLE PRECISION, context TEXT NOT NULL, source TEXT, PRIMARY KEY (run_id, idx))`,
+      `CREATE TABLE ${t('artifacts')} (run_id TEXT NOT NULL, path TEXT NOT NULL, size BIGINT NOT NULL, content BYTEA NOT NULL, PRIMARY KEY (run_id, path))`,
+      `CREATE TABLE ${t('registered_models')} (name TEXT PRIMARY KEY, creation_time BIGINT NOT NULL)`,
+      `CREATE TABLE ${t('model_versions')} (name TEXT NOT NULL, version BIGINT NOT NULL, run_id TEXT NOT NULL, artifact_path TEXT NOT NULL, creation_time BIGINT NOT NULL, PRIMARY KEY (name, version))`,
+      `CREATE TABLE ${t('model_aliases')} (name TEXT NOT NULL, alias TEXT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (name, alias))`,
+      `CREATE INDEX "tsad_metrics_run_key" ON ${t('metrics')} (run_id, key)`,
+      `CREATE INDEX "tsad_runs_experiment" ON ${t('runs')} (experiment_id)`,
+      `CREATE INDEX "tsad_latest_metrics_key" ON ${t('latest_metrics')} (key, value)`,
+      `CREATE TABLE ${t('model_version_tags')} (name TEXT NOT NULL, version BIGINT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (name, version, key))`,
+      `INSERT INTO ${t('schema_version')} VALUES (1, 1), (2, 2), (3, 3)`,
+      `INSERT INTO ${t('experiments')} VALUES ('e3', 'v3-exp', 1)`,
+      `INSERT INTO ${t('runs')} VALUES ('${RUN3}', 'e3', 'v3-run', 'FINISHED', 1, 2)`,
+      `INSERT INTO ${t('metrics')} (run_id, key, value, step, "timestamp") VALUES ('${RUN3}', 'loss', 0.5, 0, 10), ('${RUN3}', 'loss', 0.25, 1, 11), ('${RUN3}', 'loss', 0.25, 1, 11)`,
+      `INSERT INTO ${t('latest_metrics')} VALUES ('${RUN3}', 'loss', 0.25, 1, 11)`,
+    ];
+    for (const st of statements) await sql(pg.uri, st);
+  }
+  const RUN3 = 'fedcba9876543210fedcba9876543210';
+
+  it('upgrades a version-3 store (no batch ids) in place: its metrics kept, new batches guarded', async () => {
+    await createV3Store('v3store');
+    const t = openTracker(`${pg.uri}?schema=v3store`);
+    try {
+      // the old points, a repeated one included, are all there
+      const old = await t.getMetricHistory(RUN3, 'loss');
+      expect(old.map((p) => [p.step, p.value])).toEqual([
+        [0, 0.5],
+        [1, 0.25],
+        [1, 0.25],
+      ]);
+      await t.run({ experiment: 'v3-exp', name: 'after' }, async (run) => {
+        await run.logBatch({ metrics: [{ key: 'loss', value: 1, step: 0, timestamp: 5 }] });
+        await run.logBatch({ metrics: [{ key: 'loss', value: 1, step: 0, timestamp: 5 }] }); // a real repeat
+      });
+      const runs = await t.searchRuns({ experiment: 'v3-exp' });
+      const after = runs.find((r) => r.info.runName === 'after');
+      expect(after && (await t.getMetricHistory(after.info.runId, 'loss')).length).toBe(2);
+      expect((await t.getRun(RUN3)).data.metrics.loss?.value).toBe(0.25);
+    } finally {
+      await t.close();
+    }
+    const v = await sql(pg.uri, `SELECT version FROM "v3store"."tsad_schema_version" ORDER BY version`);
+    expect(v.map((r) => Number(r.version))).toEqual([1, 2, 3, 4]);
+    const ids = await sql(pg.uri, `SELECT COUNT(*) AS n FROM "v3store"."tsad_batches"`);
+    expect(Number(ids[0].n)).toBe(2); // one id per batch written after the upgrade
+  });
+
+  it('eight trackers (each its own connections) opening one version-3 store at once: upgraded once, data kept', async () => {
+    await createV3Store('v3race');
+    const trackers = Array.from({ length: 8 }, () => openTracker(`${pg.uri}?schema=v3race`));
+    try {
+      const got = await Promise.allSettled(trackers.map((t) => t.getMetricHistory(RUN3, 'loss')));
+      expect(got.map((g) => (g.status === 'fulfilled' ? g.value.length : String(g.reason)))).toEqual(
+        Array(8).fill(3),
+      );
+    } finally {
+      await Promise.all(trackers.map((t) => t.close()));
+    }
+    const v = await sql(pg.uri, `SELECT version FROM "v3race"."tsad_schema_version" ORDER BY version`);
+    expect(v.map((r) => Number(r.version))).toEqual([1, 2, 3, 4]);
   });
 
   it('refuses a database whose schema is newer than this tsad', async () => {

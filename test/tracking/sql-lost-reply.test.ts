@@ -1,0 +1,116 @@
+/**
+ * A write whose reply is lost after the PostgreSQL server committed it (a proxy cuts the connection
+ * at the server's ReadyForQuery, see pg-proxy.ts): the worst moment, as the client cannot tell a
+ * stored write from a lost one. Every such write is sent again under the same batch id and is
+ * stored exactly once: a metrics-only batch (one statement), a mixed batch lost during its COMMIT,
+ * the run's end and an artifact. And two sends of the same batch at once store it once.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqlDialect } from '../../src/internal.js';
+import { openTracker } from '../../src/tracking/index.js';
+import { type PgProxy, startPgProxy } from './pg-proxy.js';
+import { type PgServer, startPostgres } from './pg-server.js';
+
+let server: PgServer;
+let proxy: PgProxy;
+beforeAll(async () => {
+  server = await startPostgres();
+  proxy = await startPgProxy(server.uri);
+}, 60_000);
+afterAll(async () => {
+  await proxy?.close();
+  await server?.stop();
+});
+
+const T0 = 1_700_000_000_000;
+const points = (key: string, from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    key,
+    value: (from + i) / 3,
+    step: from + i,
+    timestamp: T0 + from + i,
+  }));
+
+describe('PostgreSQL: the reply of a committed write is lost', () => {
+  it('a metrics-only batch is sent again and its points are stored exactly once', async () => {
+    const tr = openTracker(`${proxy.uri}?schema=lost_metrics`);
+    try {
+      const run = await tr.startRun({ experiment: 'lost-metrics' });
+      await run.logBatch({ metrics: points('m', 0, 100) });
+      const before = proxy.dropped;
+      // the metric insert is the marker: the one statement of a metrics-only batch
+      proxy.dropReplyAfter('tsad_metrics" (run_id');
+      await run.logBatch({ metrics: points('m', 100, 150) });
+      proxy.dropReplyAfter('tsad_metrics" (run_id');
+      await run.logMetric('one', 42, { step: 7, timestamp: T0 });
+      expect(proxy.dropped - before).toBe(2); // both replies were lost after the server stored the write
+      await run.logBatch({ metrics: points('m', 250, 50) });
+      await run.end();
+      const m = await tr.getMetricHistory(run.id, 'm');
+      expect(m.map((p) => p.step)).toEqual(points('m', 0, 300).map((p) => p.step));
+      expect((await tr.getMetricHistory(run.id, 'one')).map((p) => [p.step, p.value])).toEqual([[7, 42]]);
+      const got = await tr.getRun(run.id);
+      expect(got.data.metrics.m?.step).toBe(299);
+      expect(got.info.status).toBe('FINISHED');
+    } finally {
+      await tr.close();
+    }
+  });
+
+  it('a mixed batch lost during its COMMIT, the run end and an artifact: each stored once, no error', async () => {
+    const tr = openTracker(`${proxy.uri}?schema=lost_commit`);
+    try {
+      const run = await tr.startRun({ experiment: 'lost-commit' });
+      const before = proxy.dropped;
+      proxy.dropReplyAfter('COMMIT');
+      await run.logBatch({
+        params: [{ key: 'p', value: '1' }],
+        tags: [{ key: 't', value: 'x' }],
+        metrics: points('mixed', 0, 40),
+      });
+      proxy.dropReplyAfter('COMMIT');
+      await run.logArtifact({ name: 'a.txt', bytes: 'hello' });
+      proxy.dropReplyAfter('COMMIT');
+      await run.end();
+      expect(proxy.dropped - before).toBe(3);
+      const got = await tr.getRun(run.id);
+      expect([got.data.params.p, got.data.tags.t, got.info.status]).toEqual(['1', 'x', 'FINISHED']);
+      const h = await tr.getMetricHistory(run.id, 'mixed');
+      expect(h.map((p) => p.step)).toEqual(points('mixed', 0, 40).map((p) => p.step));
+      expect(new TextDecoder().decode(await tr.readArtifact(run.id, 'a.txt'))).toBe('hello');
+    } finally {
+      await tr.close();
+    }
+  });
+
+  it('two sends of one batch at once (the first still running when the second arrives) store it once', async () => {
+    const tr = openTracker(`${server.uri}?schema=twice`);
+    const run = await tr.startRun({ experiment: 'twice' });
+    await tr.close();
+    const d = new SqlDialect('postgres', 'twice');
+    const s = d.metricsStatement(run.id, points('k', 0, 20), 'batch-1');
+    const a = new pg.Client({ connectionString: server.uri });
+    const b = new pg.Client({ connectionString: server.uri });
+    await Promise.all([a.connect(), b.connect()]);
+    try {
+      await a.query('BEGIN');
+      await a.query(s.text, s.values); // stored, not yet committed
+      const second = b.query(s.text, s.values); // waits on the batch id's key
+      await new Promise((r) => setTimeout(r, 200));
+      await a.query('COMMIT');
+      await second;
+      const rows = await a.query(`SELECT step FROM ${d.t('metrics')} WHERE run_id = $1 ORDER BY step`, [
+        run.id,
+      ]);
+      expect(rows.rows.map((r) => Number(r.step))).toEqual(points('k', 0, 20).map((p) => p.step));
+      // another id is another batch: the same points again are stored again (a caller's real repeat)
+      const again = d.metricsStatement(run.id, points('k', 0, 20), 'batch-2');
+      await b.query(again.text, again.values);
+      const n = await a.query(`SELECT COUNT(*) AS n FROM ${d.t('metrics')} WHERE run_id = $1`, [run.id]);
+      expect(Number(n.rows[0].n)).toBe(40);
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+});
