@@ -114,6 +114,31 @@ export interface SeriesCheckpoint {
   readonly state: JsonValue;
 }
 
+/** Why `cp` is not a readable version-1 checkpoint of series `id`, or undefined when it is. */
+function checkpointProblem(cp: unknown, id: string): string | undefined {
+  if (typeof cp !== 'object' || cp === null || Array.isArray(cp)) return 'is not a JSON object';
+  const c = cp as Partial<Record<keyof SeriesCheckpoint, unknown>>;
+  if (c.format !== 'tsad-serve-checkpoint')
+    return `is not a tsad checkpoint (format ${JSON.stringify(c.format)})`;
+  if (c.version !== 1) {
+    return `has version ${JSON.stringify(c.version)}, which this tsad (version 1) cannot read; upgrade tsad`;
+  }
+  if (c.id !== id) return `belongs to series ${JSON.stringify(c.id)}`;
+  const missing = (['model', 'points', 'lastT', 'alarms', 'state'] as const).filter(
+    (k) => c[k] === undefined,
+  );
+  if (
+    typeof c.model !== 'string' ||
+    typeof c.points !== 'number' ||
+    typeof c.lastT !== 'number' ||
+    !Array.isArray(c.alarms) ||
+    missing.length > 0
+  ) {
+    return `is incomplete or malformed (${missing.length ? `missing ${missing.join(', ')}` : 'a field of the wrong type'})`;
+  }
+  return undefined;
+}
+
 /** Where checkpoints live. The directory store writes one file per series, atomically. */
 export interface CheckpointStore {
   load(id: string): Promise<SeriesCheckpoint | undefined>;
@@ -156,7 +181,18 @@ export class DirectoryCheckpointStore implements CheckpointStore {
         { cause: err },
       );
     }
-    return cp.format === 'tsad-serve-checkpoint' && cp.id === id ? cp : undefined;
+    // a file that parses but is not this series' checkpoint of a version this tsad reads (another
+    // program's file, a newer tsad's, a partial object) is refused like an unparsable one: treated
+    // as absent, it would be replaced by the next checkpoint and its state lost
+    const what = checkpointProblem(cp, id);
+    if (what) {
+      throw new ServeError(
+        'checkpoint_unreadable',
+        `the checkpoint ${path} of series "${id}" ${what}; delete it to restart the series from its model, or restore it from a backup`,
+        500,
+      );
+    }
+    return cp;
   }
   async save(cp: SeriesCheckpoint): Promise<void> {
     await makeDirs(this.dir);

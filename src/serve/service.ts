@@ -220,7 +220,15 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const oldest = live.values().next().value as Live;
       live.delete(oldest.id);
       metrics.evictions.inc();
-      void checkpoint(oldest).catch((err) => opts.logger && app.log.error(err));
+      void checkpoint(oldest).catch((err) => {
+        // not written (a full disk, a lost volume): the series goes back into memory, over the cap
+        // until a later eviction writes it, rather than losing the points since its last checkpoint
+        if (!live.has(oldest.id)) {
+          live.set(oldest.id, oldest);
+          metrics.liveSeries.set(live.size);
+        }
+        if (opts.logger) app.log.error(err);
+      });
     }
     metrics.liveSeries.set(live.size);
   }
@@ -233,7 +241,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const p = (async () => {
       const ref = models.refOf(id);
       const model = models.get(ref);
-      await writes.get(id); // an eviction of this series may still be writing
+      // an eviction of this series may still be writing; if that write failed, the series is back in memory
+      await writes.get(id)?.catch(() => undefined);
+      const back = live.get(id);
+      if (back) return back;
       const cp = store ? await store.load(id) : undefined;
       let s: Live | undefined;
       if (cp && cp.model === model.version) {

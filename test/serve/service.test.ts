@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, openTracker, RandomCutForest, type Tracker, ZmsDetector } from '../../src/index.js';
-import { createService, DirectoryCheckpointStore, type Service } from '../../src/serve/index.js';
+import {
+  type CheckpointStore,
+  createService,
+  DirectoryCheckpointStore,
+  type Service,
+} from '../../src/serve/index.js';
 
 const STEP = 60_000;
 const T0 = Date.parse('2024-03-01T00:00:00Z');
@@ -367,6 +372,86 @@ describe('tsad serve (in-process)', () => {
       }
     } finally {
       await again.close();
+    }
+  });
+
+  it('an eviction whose checkpoint write fails keeps the series in memory: its next points score as if never evicted', async () => {
+    const cps = join(dir, 'cp-failing');
+    const inner = new DirectoryCheckpointStore(cps);
+    let failing = true;
+    const store: CheckpointStore = {
+      load: (id) => inner.load(id),
+      save: async (cp) => {
+        if (failing) throw new Error('ENOSPC: no space left on device');
+        await inner.save(cp);
+      },
+      delete: (id) => inner.delete(id),
+      list: () => inner.list(),
+    };
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      checkpoints: store,
+      maxSeries: 1,
+      checkpointEvery: 1_000_000,
+      defaultMetrics: false,
+    });
+    try {
+      const got: number[] = [];
+      for (const [from, to] of [
+        [0, 40],
+        [40, 90],
+        [90, 140],
+      ]) {
+        const r = await post(svc, 'keep', pts(0, from, to));
+        expect(r.status).toBe(200);
+        got.push(...r.body.results.map((x: { score: number }) => x.score));
+        expect((await post(svc, `other${from}`, pts(1, 0, 5))).status).toBe(200); // evicts 'keep': the write fails
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      expect(got).toEqual(await direct('models:/temp/1', pts(0, 0, 140)));
+      failing = false;
+      await svc.close(); // now every series kept in memory is written
+      expect(readdirSync(cps).sort()).toContain('keep.json');
+      expect((await inner.load('keep'))?.points).toBe(140);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('a checkpoint file of another format or a newer version is refused (typed 500), not silently replaced', async () => {
+    const cps = join(dir, 'cp-foreign');
+    mkdirSync(cps, { recursive: true });
+    const newer = {
+      format: 'tsad-serve-checkpoint',
+      version: 2,
+      id: 'newer',
+      model: 'x',
+      points: 5,
+      lastT: 0,
+      alarms: [],
+      state: {},
+    };
+    writeFileSync(join(cps, 'newer.json'), JSON.stringify(newer));
+    writeFileSync(join(cps, 'foreign.json'), '{"hello":"world"}');
+    writeFileSync(join(cps, 'partial.json'), '{"format":"tsad-serve-checkpoint","version":1,"id":"partial"}');
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      checkpoints: new DirectoryCheckpointStore(cps),
+      defaultMetrics: false,
+    });
+    try {
+      for (const id of ['newer', 'foreign', 'partial']) {
+        const r = await post(svc, id, pts(0, 0, 3));
+        expect([id, r.status, r.body.error]).toEqual([id, 500, 'checkpoint_unreadable']);
+        expect(r.body.message).toContain(`${id}.json`);
+      }
+      await svc.close();
+      expect(JSON.parse(readFileSync(join(cps, 'newer.json'), 'utf8'))).toEqual(newer); // kept as it was
+      expect(readFileSync(join(cps, 'foreign.json'), 'utf8')).toBe('{"hello":"world"}');
+    } finally {
+      await svc.close();
     }
   });
 
