@@ -340,12 +340,11 @@ export class FileStore implements Store {
         if (batch) st.skipped += batch.points.length + 1; // cut short by a crash: none of it is read
         batch = undefined;
       };
-      let pos = 0;
-      while (pos <= end) {
-        const nl = buf.indexOf(0x0a, pos);
-        const line = buf.toString('utf8', pos, nl);
+      const text = buf.toString('utf8', 0, end);
+      let pos = 0; // in UTF-16 code units of `text`
+      for (const line of text.split('\n')) {
         const start = pos;
-        pos = nl + 1;
+        pos += line.length + 1;
         if (line.length === 0) continue;
         const n = decodeBatchLine(line);
         if (n !== undefined) {
@@ -371,7 +370,7 @@ export class FileStore implements Store {
       }
       // an unfinished batch at the end is still being written (or its writer died): read it again
       // from its batch line next time
-      st.offset += batch ? batch.start : end + 1;
+      st.offset += batch ? Buffer.byteLength(text.slice(0, batch.start)) : end + 1;
       return st;
     } finally {
       await fh.close();

@@ -103,6 +103,8 @@ describe('local store format', () => {
     );
     const reader = new FileTracker(root);
     const values = async () => (await reader.getMetricHistory(run.id, 'm')).map((p) => p.value);
+    // (a key of several UTF-8 bytes a character before it: the reader resumes at a byte offset)
+    await appendFile(file, `${encodeMetricLine({ key: 'été ✓', value: 9, step: 9, timestamp: 1 })}\n`);
     // a batch of 3 being written: none of it is read until its last point is there
     await appendFile(file, `{"batch":3}\n${line(10)}${line(11)}`);
     expect(await values()).toEqual([1, 2]);
@@ -118,6 +120,7 @@ describe('local store format', () => {
     expect(await values()).toEqual([1, 2, 10, 11, 12, 30, 50, 51]);
     // dropped: the torn line, the 2 points and batch line before it, a batch of 1 of 2 and one of 1 of 5
     expect(await reader.skippedMetricLines(run.id)).toBe(1 + 3 + 2 + 2);
+    expect((await reader.getMetricHistory(run.id, 'été ✓')).map((p) => p.value)).toEqual([9]);
     expect(decodeMetricLine('{"batch":2}')).toBeUndefined();
   });
 
