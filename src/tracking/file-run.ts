@@ -1,6 +1,6 @@
 /**
- * An active run in the local store: metric lines appended with one `write(2)` per batch on an
- * `O_APPEND` descriptor (cut back on failure), `run.json` read-modify-written under the run lock.
+ * An active run in the local store: metric lines appended with one `write(2)` per MiB of a batch on an
+ * `O_APPEND` descriptor (a batch line first; cut back on failure), `run.json` read-modify-written under the run lock.
  */
 import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';

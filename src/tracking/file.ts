@@ -6,7 +6,7 @@
  * <root>/registry.json                            model registry (atomic rewrite under .lock-registry)
  * <root>/experiments/<expId>/experiment.json      {"experimentId","name","creationTime"}
  * <root>/experiments/<expId>/runs/<runId>/run.json       info, params, tags, inputs (atomic rewrite)
- * <root>/experiments/<expId>/runs/<runId>/metrics.jsonl  one JSON line per metric point (append-only)
+ * <root>/experiments/<expId>/runs/<runId>/metrics.jsonl  one JSON line per metric point, a batch line before a batch (append-only)
  * <root>/experiments/<expId>/runs/<runId>/artifacts/...  artifact files
  * ```
  *
@@ -14,8 +14,9 @@
  * the same experiment at once agree without a lock. `run.json` and `registry.json` are
  * read-modify-written under a lock file (stale locks of dead processes are broken) and
  * replaced atomically (temp + fsync + rename); readers never lock. Metric lines are
- * appended with O_APPEND, one write() per batch of whole lines; a torn last line left by
- * a crash is ignored on read.
+ * appended with O_APPEND, one write() per MiB of a batch's whole lines; a torn last line left by
+ * a crash is ignored on read, and a batch of several points (opened by a batch line) is read
+ * only once all its points are there.
  */
 import { randomUUID } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';

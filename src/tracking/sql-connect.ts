@@ -105,7 +105,7 @@ export async function pgExecutor(
       // A connection the server ended (a restart, `pg_terminate_backend`, a proxy's idle timeout) fails
       // the first statement sent on it. Before COMMIT is sent, nothing of the transaction is stored, so
       // it runs again on another connection (each dead one is dropped; at most POOL_SIZE more times); a connection lost during COMMIT leaves the outcome
-      // unknown and is reported as such (`sql_connection_lost`).
+      // unknown and is reported as such (`sql_connection_lost`; SqlStore.write sends an idempotent one again).
       for (let attempt = 0; ; attempt++) {
         const client = await pool.connect();
         // the socket can fail between two statements (the server ended the connection): `pg` then
