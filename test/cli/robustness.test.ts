@@ -524,3 +524,48 @@ describe('number options refuse empty and non-numeric values instead of reading 
     }
   });
 });
+
+describe('one unknown recipe name, one error', () => {
+  it('train, bench and nab run all say ConfigError [unknown_detector] (exit 2) with the same list; toString is no recipe', () => {
+    const corpus = join(dir, 'recipe-corpus');
+    const ok = tsad(
+      'synth',
+      corpus,
+      '--seed',
+      '1',
+      '--per-kind',
+      '1',
+      '--clean',
+      '0',
+      '--length',
+      '200',
+      '--kinds',
+      'spike',
+    );
+    expect(ok.status, ok.stderr).toBe(0);
+    const said = (r: ReturnType<typeof tsad>) => r.stderr.replace(/^tsad: /, '');
+    const want = /^tsad: ConfigError \[unknown_detector\]: unknown detector "nosuch"; choose from default, /;
+    const bench = tsad('bench', '--corpus', corpus, '-d', 'nosuch', '--out', join(dir, 'recipe-out'));
+    expectUserError(bench, 2, want);
+    const nab = tsad('nab', 'run', '-d', 'nosuch', '--no-track', '--out', join(dir, 'recipe-nab'));
+    expectUserError(nab, 2, want);
+    const train = tsad('train', 'data.csv', '-d', 'nosuch', '--no-track', '-q');
+    expectUserError(train, 2, want);
+    expect(said(nab)).toBe(said(bench));
+    expect(said(train)).toBe(said(bench));
+    // an Object.prototype key is not a recipe: the same refusal, never a TypeError (exit 1)
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      expectUserError(
+        tsad('train', 'data.csv', '-d', name, '--no-track', '-q'),
+        2,
+        new RegExp(`ConfigError \\[unknown_detector\\]: unknown detector "${name}"`),
+      );
+    }
+    // a worker count below 1: the same class and code as tsad bench's
+    expectUserError(
+      tsad('nab', 'run', '-d', 'zms', '--workers', '0', '--no-track', '--out', join(dir, 'recipe-nab')),
+      2,
+      /error: option '-w, --workers <n>' argument '0' is invalid|ConfigError \[bad_workers\]/,
+    );
+  });
+});

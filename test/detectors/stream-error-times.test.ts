@@ -47,16 +47,32 @@ describe('stream errors name times as ISO 8601', () => {
     const z = new ZmsDetector();
     z.train(ts);
     const s = z.stream();
-    expectIsoTimes(messageOf(() => s.push(T0, 1)), 'bad_time', [iso(T0), iso(last)]);
-    expectIsoTimes(messageOf(() => s.push(last + STEP, Number.NaN)), 'non_finite', [iso(last + STEP)]);
+    expectIsoTimes(
+      messageOf(() => s.push(T0, 1)),
+      'bad_time',
+      [iso(T0), iso(last)],
+    );
+    expectIsoTimes(
+      messageOf(() => s.push(last + STEP, Number.NaN)),
+      'non_finite',
+      [iso(last + STEP)],
+    );
     const e = new EtsDetector();
     e.train(ts);
     const far = last + 1e11;
-    expectIsoTimes(messageOf(() => e.stream({ gap: 'error' }).push(far, 10)), 'gap', [iso(far)]);
+    expectIsoTimes(
+      messageOf(() => e.stream({ gap: 'error' }).push(far, 10)),
+      'gap',
+      [iso(far)],
+    );
     const f = new RandomCutForest({ nEstimators: 5, maxNSamples: 64 });
     f.train(ts);
     // the forest's stream check names no time (its rows are shingles), and no epoch number either
-    expectIsoTimes(messageOf(() => f.stream().push(last + STEP, 1e300)), 'value_too_large', []);
+    expectIsoTimes(
+      messageOf(() => f.stream().push(last + STEP, 1e300)),
+      'value_too_large',
+      [],
+    );
   });
 
   it('a time that is no date is named as its number', () => {

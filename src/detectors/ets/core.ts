@@ -1,8 +1,8 @@
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import { inferGranularity } from '../../series/ops.js';
 import type { TimeSeries } from '../../series/types.js';
-import type { JsonObject } from '../types.js';
 import { formatTime } from '../input.js';
+import type { JsonObject } from '../types.js';
 import { type AutoEtsCandidate, type AutoEtsOptions, autoEts } from './auto.js';
 import { hasAnalyticVariance, VarianceSimulator, varianceFactor } from './forecast.js';
 import {
@@ -434,7 +434,10 @@ export class EtsCore {
     if (h > this.refHorizon) this.extendReference(h);
     const z = (v - this.refMean[h - 1]) / this.refSd[h - 1];
     if (!Number.isFinite(z)) {
-      throw new DetectorError('ets_non_finite_score', `ETS reference score at t=${formatTime(t)} is not finite; retrain`);
+      throw new DetectorError(
+        'ets_non_finite_score',
+        `ETS reference score at t=${formatTime(t)} is not finite; retrain`,
+      );
     }
     return z;
   }
