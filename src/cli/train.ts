@@ -64,11 +64,13 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
   }
   if (o.alias && !o.register)
     throw new ConfigError('alias_without_register', '--alias needs --register NAME');
-  if (o.alias !== undefined) {
-    // a reserved or malformed alias (`latest`, `v2`) is refused before training, tracking and
-    // registering: afterwards it would leave a new version registered without its alias
-    const { validateAlias } = await import('../tracking/validate.js');
-    validateAlias(o.alias, true);
+  if (o.register !== undefined) {
+    // a model name (`a/b`, `m@1`) or alias (`latest`, `v2`) the registry refuses is refused before
+    // training and tracking: afterwards it would leave a run without its model, or a new version
+    // registered without its alias
+    const { validateAlias, validateModelName } = await import('../tracking/validate.js');
+    validateModelName(o.register);
+    if (o.alias !== undefined) validateAlias(o.alias, true);
   }
   await import('../index.js'); // installs the model loader
   const [{ DETECTOR_RECIPES, isRecipe }, { splitAt }, { openTracker }] = await Promise.all([

@@ -569,3 +569,17 @@ describe('one unknown recipe name, one error', () => {
     );
   });
 });
+
+describe('a model name the registry refuses is refused before training', () => {
+  it('train --register a/b: the name error (exit 5) before any run is tracked, as --alias latest is', () => {
+    const runs = () => JSON.parse(tsad('runs', 'list', '--json').stdout) as unknown[];
+    const before = runs().length;
+    for (const name of ['a/b', 'x..y', 'm@1']) {
+      const r = tsad('train', 'data.csv', '-d', 'zms', '--register', name);
+      expect(r.status, r.stderr).toBe(5);
+      expect(r.stderr).toMatch(new RegExp(`model name "${name.replace('.', '\\.')}"`));
+      expect(r.stderr, 'it trained first').not.toMatch(/training zms|tracked run/);
+    }
+    expect(runs().length).toBe(before);
+  });
+});
