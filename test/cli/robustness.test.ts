@@ -414,6 +414,31 @@ describe('nothing detected is no time to detect, not 0 s', () => {
     const human = tsad('detect', 'data.csv', '-m', 'model.json', '--labels', 'label', '-q');
     expect(human.stdout).toContain('mean time to detect — (nothing detected)');
   });
+
+  it('detect --labels on rows that label no anomaly: says so (stderr and --json warnings), not "nothing detected"', () => {
+    // data.csv's one label is on row 700: from row 750 on the label column holds only 0
+    const after = new Date(T0 + 750 * STEP).toISOString();
+    const human = tsad('detect', 'data.csv', '-m', 'model.json', '--labels', 'label', '--after', after);
+    expect(human.status, human.stderr).toBe(0);
+    expect(human.stderr).toMatch(/warning: the label column "label" marks no anomaly in the 50 scored rows/);
+    expect(human.stdout).toContain('mean time to detect — (no labelled anomaly)');
+    expect(human.stdout).not.toContain('nothing detected');
+    const json = tsad(
+      'detect',
+      'data.csv',
+      '-m',
+      'model.json',
+      '--labels',
+      'label',
+      '--after',
+      after,
+      '--json',
+      '-q',
+    );
+    const out = JSON.parse(json.stdout) as { metrics: { anomalies: number }; warnings: string[] };
+    expect(out.metrics.anomalies).toBe(0);
+    expect(out.warnings.join('\n')).toMatch(/marks no anomaly/);
+  });
 });
 
 describe('-o paths that cannot be written', () => {
