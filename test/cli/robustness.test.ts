@@ -608,3 +608,23 @@ describe('a model name the registry refuses is refused before training', () => {
     expect(runs().length).toBe(before);
   });
 });
+
+describe('store errors name the option the command takes', () => {
+  it('runs export --from a folder with no store: store_not_found (exit 5) says to fix --from, not --uri', () => {
+    const r = tsad(
+      'runs',
+      'export',
+      '--from',
+      `file:${join(dir, 'no-store')}`,
+      '--to',
+      `file:${join(dir, 'exp')}`,
+    );
+    expectUserError(
+      r,
+      5,
+      /TrackingError \[store_not_found\]: no tracking store at .*no-store .*; pass --from or set TSAD_TRACKING_URI/,
+    );
+    expect(r.stderr).not.toContain('--uri');
+    expect(existsSync(join(dir, 'exp'))).toBe(false);
+  });
+});
