@@ -628,3 +628,24 @@ describe('store errors name the option the command takes', () => {
     expect(existsSync(join(dir, 'exp'))).toBe(false);
   });
 });
+
+describe('a bare year is not read as epoch milliseconds', () => {
+  it('--after 2024 / --until 2024 / --train-end 2013: exit 2 naming both readings, never 2 s after 1970', () => {
+    for (const args of [
+      ['detect', 'data.csv', '-m', 'model.json', '--after', '2024'],
+      ['train', 'data.csv', '-d', 'zms', '--no-track', '--until', '2024'],
+      ['simulate', 'realKnownCause/nyc_taxi.csv', '--train-end', '2013'],
+    ]) {
+      const r = tsad(...args);
+      const year = args[args.length - 1];
+      expectUserError(
+        r,
+        2,
+        new RegExp(
+          `ConfigError \\[invalid_option\\]: ${args[args.length - 2]} ${year} reads as the year ${year} or as epoch millisecond ${year} \\(1970-01-01T00:00:0${year[0]}\\.${year.slice(1)}Z\\): give the year as ${year}-01-01`,
+        ),
+      );
+      expect(r.stdout).toBe('');
+    }
+  });
+});
