@@ -147,6 +147,14 @@ export async function timeOption(flag: string, raw: string): Promise<number> {
       `${flag} ${JSON.stringify(raw)} is not a time; give ISO 8601 (2024-05-01, 2024-05-01T12:00:00Z) or epoch milliseconds`,
     );
   }
+  // four digits are a year in ISO 8601 and a millisecond of 1970 in epoch ms: `--after 2024` meant
+  // the year, and read as 2 s after 1970 it silently selected every row
+  if (/^\d{4}$/.test(s)) {
+    throw new ConfigError(
+      'invalid_option',
+      `${flag} ${s} reads as the year ${s} or as epoch millisecond ${s} (${new Date(ms).toISOString()}): give the year as ${s}-01-01, or that millisecond as ${new Date(ms).toISOString()}`,
+    );
+  }
   // what series() refuses as epoch_seconds (1e8 to 1e11 ms: 1970-01-02 to 1973-03-03)
   if (/^\d+$/.test(s) && ms >= 1e8 && ms < 1e11) {
     throw new ConfigError(

@@ -35,7 +35,14 @@ export interface DetectCliResult {
    */
   series: { t: Float64Array; value: Float64Array; score: Float64Array };
   /** `meanTimeToDetectSec` is `null` when no labelled anomaly was detected. */
-  metrics: { precision: number; recall: number; f1: number; meanTimeToDetectSec: number | null } | null;
+  metrics: {
+    precision: number;
+    recall: number;
+    f1: number;
+    meanTimeToDetectSec: number | null;
+    /** Labelled anomalies (runs of 1) in the scored rows: with 0, recall and F1 are 0 by definition. */
+    anomalies: number;
+  } | null;
   warnings: string[];
 }
 
@@ -93,18 +100,23 @@ export async function detectCommand(path: string, o: DetectCliOptions): Promise<
   if (o.labels) {
     const allLabels = await readLabelsCsv(path, o.labels, o, all.t);
     const labels = after !== undefined ? splitAt(allLabels, after)[1] : allLabels;
-    const w = singlePointLabelWarning(labels.v, det.toJSON().config);
+    const { evaluate, detectedMttdSec } = await import('../metrics/tsad.js');
+    const r = evaluate({ t: labels.t, truth: labels.v, tPred: ts.t, pred: scores.v });
+    const anomalies = r.counts.tpAnom + r.counts.fnAnom;
+    const w =
+      anomalies === 0
+        ? `the label column "${o.labels}" marks no anomaly in the ${ts.t.length} scored rows: recall and F1 are 0 by definition and every alarm counts as a false positive; check the column (1 = anomaly) and --after`
+        : singlePointLabelWarning(labels.v, det.toJSON().config);
     if (w) {
       warnings.push(w);
       process.stderr.write(`tsad: warning: ${w}\n`);
     }
-    const { evaluate, detectedMttdSec } = await import('../metrics/tsad.js');
-    const r = evaluate({ t: labels.t, truth: labels.v, tPred: ts.t, pred: scores.v });
     metrics = {
       precision: r.precision,
       recall: r.recall,
       f1: r.f1,
       meanTimeToDetectSec: detectedMttdSec(r),
+      anomalies,
     };
   }
   return {
@@ -125,7 +137,7 @@ export function formatDetect(r: DetectCliResult): string {
   }
   if (r.metrics) {
     const m = r.metrics;
-    out += `precision ${formatNumber(m.precision)}  recall ${formatNumber(m.recall)}  F1 ${formatNumber(m.f1)}  mean time to detect ${m.meanTimeToDetectSec === null ? '— (nothing detected)' : formatDuration(m.meanTimeToDetectSec)}\n`;
+    out += `precision ${formatNumber(m.precision)}  recall ${formatNumber(m.recall)}  F1 ${formatNumber(m.f1)}  mean time to detect ${m.meanTimeToDetectSec !== null ? formatDuration(m.meanTimeToDetectSec) : m.anomalies === 0 ? '— (no labelled anomaly)' : '— (nothing detected)'}\n`;
   }
   return out;
 }

@@ -5,8 +5,8 @@
  * | code | meaning |
  * |-----:|---------|
  * | 0 | success (also `--help`, and `--version` before any command: after one it is an unknown option, 2) |
- * | 1 | an unexpected error (a bug: please report it with the message) |
- * | 2 | usage: unknown command or option, bad option value, invalid configuration (`ConfigError`, `LifecycleError`, `NabRunError` `unknown_detector` / `bad_workers`; a `TrackingError` `invalid_query` / `invalid_model_uri` / `invalid_alias`: a filter, order or model URI that does not parse, an alias that is not allowed such as `latest`) |
+ * | 1 | an unexpected error (a bug: please report it with the message; also `NabRunError` `worker_exit`, a corpus worker that died) |
+ * | 2 | usage: unknown command or option, bad option value, invalid configuration (`ConfigError`, `LifecycleError`; a `TrackingError` `invalid_query` / `invalid_model_uri` / `invalid_alias`: a filter, order or model URI that does not parse, an alias that is not allowed such as `latest`) |
  * | 3 | input data: unreadable or invalid series, labels or dataset files (`SeriesError`, `DatasetError`, `MetricsError`) |
  * | 4 | model: a model file that does not load, or a detector used wrongly (`ModelFormatError`, `DetectorError`) |
  * | 5 | tracking: the store or server refused or could not be reached, unknown run/model/alias, nothing to roll back (`TrackingError`; `LifecycleError` `no_champion`/`no_previous`) |
@@ -56,10 +56,6 @@ export function exitCodeOf(err: unknown): number {
       return code === 'invalid_query' || code === 'invalid_model_uri' || code === 'invalid_alias'
         ? EXIT.usage
         : EXIT.tracking;
-    }
-    if (name === 'NabRunError') {
-      // a recipe name or worker count that does not exist is a usage error; a worker that died is not
-      return (err as { code?: unknown }).code === 'worker_exit' ? EXIT.internal : EXIT.usage;
     }
     if (name === 'LifecycleError') {
       // a registry without the alias to roll back is the tracking store's state; the rest are bad options

@@ -64,16 +64,17 @@ export function numberOption(min?: number, max?: number): (value: string) => num
  * Opens a tracker to read from. A `file:` store that does not exist is an error (reading must not
  * create an empty store, e.g. after a typo in the path).
  */
-export function openExistingTracker(uri: string = defaultTrackingUri()): Tracker {
-  assertStoreExists(uri);
+export function openExistingTracker(uri: string = defaultTrackingUri(), flag = '--uri'): Tracker {
+  assertStoreExists(uri, flag);
   return openTracker(uri);
 }
 
 /**
  * Throws `TrackingError` `store_not_found` when `uri` names a local store that does not exist, and
- * `bad_store_path` when it names a file (or a folder whose store marker is not a file).
+ * `bad_store_path` when it names a file (or a folder whose store marker is not a file). The messages
+ * name `flag`, the option that gave `uri` (`--from` for `tsad runs export`).
  */
-export function assertStoreExists(uri: string = defaultTrackingUri()): void {
+export function assertStoreExists(uri: string = defaultTrackingUri(), flag = '--uri'): void {
   const c = classifyUri(uri);
   if (c.kind !== 'file' || c.path === undefined) return;
   // ENOTDIR (a part of the path is a file) and EACCES are reported like a missing store or a file
@@ -87,13 +88,13 @@ export function assertStoreExists(uri: string = defaultTrackingUri()): void {
         // no access would help: the path itself is wrong (as the store says when it makes one)
         throw new TrackingError(
           'bad_store_path',
-          `${c.path} is not a tracking store: ${code === 'ELOOP' ? 'the path loops through symlinks' : 'the path is too long'} (${code}); pass --uri or set TSAD_TRACKING_URI to the store's folder`,
+          `${c.path} is not a tracking store: ${code === 'ELOOP' ? 'the path loops through symlinks' : 'the path is too long'} (${code}); pass ${flag} or set TSAD_TRACKING_URI to the store's folder`,
           { cause: err },
         );
       }
       throw new TrackingError(
         'storage_denied',
-        `cannot read the tracking store at ${c.path}: ${(err as Error).message}; give this user read access or pass another --uri`,
+        `cannot read the tracking store at ${c.path}: ${(err as Error).message}; give this user read access or pass another ${flag}`,
         { cause: err },
       );
     }
@@ -105,19 +106,19 @@ export function assertStoreExists(uri: string = defaultTrackingUri()): void {
   if (root === 'not_dir') {
     throw new TrackingError(
       'bad_store_path',
-      `${c.path} is not a tracking store: ${found === 'not_dir' ? 'a part of the path is a file' : 'it is a file'} (a store is a folder); pass --uri or set TSAD_TRACKING_URI to the store's folder`,
+      `${c.path} is not a tracking store: ${found === 'not_dir' ? 'a part of the path is a file' : 'it is a file'} (a store is a folder); pass ${flag} or set TSAD_TRACKING_URI to the store's folder`,
     );
   }
   if (marker && !marker.isFile()) {
     throw new TrackingError(
       'bad_store_path',
-      `${join(c.path, 'tsad-store.json')} is not a file, so ${c.path} is not a tracking store; pass --uri or set TSAD_TRACKING_URI to a store's folder`,
+      `${join(c.path, 'tsad-store.json')} is not a file, so ${c.path} is not a tracking store; pass ${flag} or set TSAD_TRACKING_URI to a store's folder`,
     );
   }
   if (!marker) {
     throw new TrackingError(
       'store_not_found',
-      `no tracking store at ${c.path} (nothing has been tracked there); pass --uri or set TSAD_TRACKING_URI to an existing store`,
+      `no tracking store at ${c.path} (nothing has been tracked there); pass ${flag} or set TSAD_TRACKING_URI to an existing store`,
     );
   }
 }

@@ -68,7 +68,7 @@ export async function runsExport(
       `--from and --to name the same store (${redactUri(opts.to)}): exporting it into itself would copy every run again`,
     );
   }
-  const from = openExistingTracker(fromUri);
+  const from = openExistingTracker(fromUri, '--from');
   try {
     return await exportTo(from, opts, out);
   } finally {

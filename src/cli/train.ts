@@ -64,25 +64,28 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
   }
   if (o.alias && !o.register)
     throw new ConfigError('alias_without_register', '--alias needs --register NAME');
-  if (o.alias !== undefined) {
-    // a reserved or malformed alias (`latest`, `v2`) is refused before training, tracking and
-    // registering: afterwards it would leave a new version registered without its alias
-    const { validateAlias } = await import('../tracking/validate.js');
-    validateAlias(o.alias, true);
+  if (o.register !== undefined) {
+    // a model name (`a/b`, `m@1`) or alias (`latest`, `v2`) the registry refuses is refused before
+    // training and tracking: afterwards it would leave a run without its model, or a new version
+    // registered without its alias
+    const { validateAlias, validateModelName } = await import('../tracking/validate.js');
+    validateModelName(o.register);
+    if (o.alias !== undefined) validateAlias(o.alias, true);
   }
   await import('../index.js'); // installs the model loader
-  const [{ DETECTOR_RECIPES }, { splitAt }, { openTracker }] = await Promise.all([
+  const [{ DETECTOR_RECIPES, isRecipe }, { splitAt }, { openTracker }] = await Promise.all([
     import('../lab/recipes.js'),
     import('../series/ops.js'),
     import('../tracking/open.js'),
   ]);
-  const recipe = DETECTOR_RECIPES[o.detector];
-  if (!recipe) {
+  // own keys only: `toString` or `__proto__` is no recipe (it was a TypeError, exit 1)
+  if (!isRecipe(o.detector)) {
     throw new ConfigError(
       'unknown_detector',
-      `unknown detector "${o.detector}"; choose one of ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
+      `unknown detector "${o.detector}"; choose from ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
     );
   }
+  const recipe = DETECTOR_RECIPES[o.detector];
   await checkTimeUnit(o.timeUnit, o.trustTimeUnit);
   if (o.out) await refuseOutputOverInput(o.out, path);
   const until = o.until !== undefined ? await timeOption('--until', o.until) : undefined;

@@ -425,7 +425,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
         core.abort();
         throw new DetectorError(
           'gap',
-          `${type} stream: t=${t} comes after a gap the model cannot bridge; use the gap policy 'reset' or retrain`,
+          `${type} stream: t=${formatTime(t)} comes after a gap the model cannot bridge; use the gap policy 'reset' or retrain`,
         );
       }
       return g;
@@ -468,13 +468,13 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
         if (!Number.isFinite(v)) {
           throw new DetectorError(
             'non_finite',
-            `${type} stream: value ${v} at t=${t} is not finite; pass a finite number`,
+            `${type} stream: value ${v} at t=${formatTime(t)} is not finite; pass a finite number`,
           );
         }
         if (!Number.isFinite(t) || !(t > self.lastTime)) {
           throw new DetectorError(
             'bad_time',
-            `${type} stream: t=${t} is not after the model's last point (t=${self.lastTime}, the end of training or the previous push)`,
+            `${type} stream: t=${formatTime(t)} is not after the model's last point (t=${formatTime(self.lastTime)}, the end of training or the previous push)`,
           );
         }
         return raw.check(t, v);

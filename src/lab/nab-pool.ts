@@ -4,9 +4,9 @@ import { startModuleWorker } from '../worker-thread.js';
 import type { NabFileJob, NabFileResult } from './nab-corpus-file.js';
 
 /** The codes of `NabRunError` (snake_case; each is explained in docs/errors.md). */
-export type NabRunErrorCode = 'bad_workers' | 'unknown_detector' | 'worker_exit';
+export type NabRunErrorCode = 'worker_exit';
 
-/** A corpus run that cannot start or finish: a bad recipe or worker count, a worker that died. */
+/** A corpus run that cannot finish: a worker died (a bad recipe name or worker count is a `ConfigError`, as in `tsad bench`). */
 export class NabRunError extends TsadError<NabRunErrorCode> {}
 
 /** A worker running nab-worker next to this module (compiled, or through tsx from the sources). */

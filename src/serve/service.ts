@@ -147,6 +147,18 @@ function pointRefused(
   );
 }
 
+/**
+ * A body Fastify read as text (content-type text/plain: `curl -d` without `-H`, `fetch` with a string
+ * body and no header) is refused with the header to send, not with the schema's "received string".
+ */
+function requireJsonBody(req: FastifyRequest): void {
+  if (typeof req.body !== 'string') return;
+  throw new ServeError(
+    'invalid_request',
+    `the body was sent as ${String(req.headers['content-type']).split(';')[0]}, so it was read as text; send it as JSON with the header content-type: application/json`,
+  );
+}
+
 function zodError(err: z.ZodError, what: string): ServeError {
   const first = err.issues[0];
   const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
@@ -357,6 +369,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       throw new ServeError('shutting_down', 'the service is shutting down; retry on another instance', 503);
     const idp = idParam.safeParse(req.params);
     if (!idp.success) throw zodError(idp.error, 'series id');
+    requireJsonBody(req);
     const parsed = body.safeParse(req.body);
     if (!parsed.success) throw zodError(parsed.error, 'points');
     const single = !('points' in parsed.data);
@@ -455,6 +468,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const tracker = opts.tracker;
     const name = z.object({ name: z.string().min(1).max(250) }).safeParse(req.params);
     if (!name.success) throw zodError(name.error, 'model name');
+    requireJsonBody(req);
     const parsed = trainBody.safeParse(req.body);
     if (!parsed.success) throw zodError(parsed.error, 'training request');
     const b = parsed.data;

@@ -24,6 +24,7 @@ import {
   NabRunError,
   RECIPE_HELP,
   RECIPE_NAMES,
+  runNabCorpus,
   singlePointLabelWarning,
 } from '../../src/internal.js';
 import { LOCATE_RECIPES } from '../../src/lab/index.js';
@@ -58,10 +59,22 @@ describe('tsad command line pieces', () => {
     expect(exitCodeOf(new CommanderError(1, 'commander.unknownOption', 'bad'))).toBe(EXIT.usage);
     expect(exitCodeOf(new CommanderError(0, 'commander.helpDisplayed', ''))).toBe(EXIT.ok);
     expect(exitCodeOf(new TypeError('bug'))).toBe(EXIT.internal);
-    // `tsad nab run -d nosuch` / a bad worker count: usage, as `tsad bench` says it; a dead worker: internal
-    expect(exitCodeOf(new NabRunError('unknown_detector', 'y'))).toBe(EXIT.usage);
-    expect(exitCodeOf(new NabRunError('bad_workers', 'y'))).toBe(EXIT.usage);
+    // `tsad nab run -d nosuch` / a bad worker count are `ConfigError`s, as in `tsad bench` (usage, 2;
+    // test/cli/robustness.test.ts); the one code left to NabRunError, a dead worker, is internal
     expect(exitCodeOf(new NabRunError('worker_exit', 'y'))).toBe(EXIT.internal);
+  });
+
+  it('runNabCorpus refuses an unknown recipe and a worker count below 1 as tsad bench does: ConfigError', async () => {
+    // both are checked before any NAB file is read or downloaded
+    const bad = (o: Parameters<typeof runNabCorpus>[0]) => runNabCorpus({ trackingUri: false, ...o });
+    await expect(bad({ detectors: ['nosuch'] })).rejects.toMatchObject({
+      name: 'ConfigError',
+      code: 'unknown_detector',
+    });
+    await expect(bad({ detectors: ['zms'], workers: 0 })).rejects.toMatchObject({
+      name: 'ConfigError',
+      code: 'bad_workers',
+    });
   });
 
   it('rounds numbers for people and keeps integers', () => {

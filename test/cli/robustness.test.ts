@@ -414,6 +414,31 @@ describe('nothing detected is no time to detect, not 0 s', () => {
     const human = tsad('detect', 'data.csv', '-m', 'model.json', '--labels', 'label', '-q');
     expect(human.stdout).toContain('mean time to detect — (nothing detected)');
   });
+
+  it('detect --labels on rows that label no anomaly: says so (stderr and --json warnings), not "nothing detected"', () => {
+    // data.csv's one label is on row 700: from row 750 on the label column holds only 0
+    const after = new Date(T0 + 750 * STEP).toISOString();
+    const human = tsad('detect', 'data.csv', '-m', 'model.json', '--labels', 'label', '--after', after);
+    expect(human.status, human.stderr).toBe(0);
+    expect(human.stderr).toMatch(/warning: the label column "label" marks no anomaly in the 50 scored rows/);
+    expect(human.stdout).toContain('mean time to detect — (no labelled anomaly)');
+    expect(human.stdout).not.toContain('nothing detected');
+    const json = tsad(
+      'detect',
+      'data.csv',
+      '-m',
+      'model.json',
+      '--labels',
+      'label',
+      '--after',
+      after,
+      '--json',
+      '-q',
+    );
+    const out = JSON.parse(json.stdout) as { metrics: { anomalies: number }; warnings: string[] };
+    expect(out.metrics.anomalies).toBe(0);
+    expect(out.warnings.join('\n')).toMatch(/marks no anomaly/);
+  });
 });
 
 describe('-o paths that cannot be written', () => {
@@ -521,6 +546,106 @@ describe('number options refuse empty and non-numeric values instead of reading 
       const r = tsad('monitor', '--no-report', opt, bad);
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toMatch(pattern);
+    }
+  });
+});
+
+describe('one unknown recipe name, one error', () => {
+  it('train, bench and nab run all say ConfigError [unknown_detector] (exit 2) with the same list; toString is no recipe', () => {
+    const corpus = join(dir, 'recipe-corpus');
+    const ok = tsad(
+      'synth',
+      corpus,
+      '--seed',
+      '1',
+      '--per-kind',
+      '1',
+      '--clean',
+      '0',
+      '--length',
+      '200',
+      '--kinds',
+      'spike',
+    );
+    expect(ok.status, ok.stderr).toBe(0);
+    const said = (r: ReturnType<typeof tsad>) => r.stderr.replace(/^tsad: /, '');
+    const want = /^tsad: ConfigError \[unknown_detector\]: unknown detector "nosuch"; choose from default, /;
+    const bench = tsad('bench', '--corpus', corpus, '-d', 'nosuch', '--out', join(dir, 'recipe-out'));
+    expectUserError(bench, 2, want);
+    const nab = tsad('nab', 'run', '-d', 'nosuch', '--no-track', '--out', join(dir, 'recipe-nab'));
+    expectUserError(nab, 2, want);
+    const train = tsad('train', 'data.csv', '-d', 'nosuch', '--no-track', '-q');
+    expectUserError(train, 2, want);
+    expect(said(nab)).toBe(said(bench));
+    expect(said(train)).toBe(said(bench));
+    // an Object.prototype key is not a recipe: the same refusal, never a TypeError (exit 1)
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      expectUserError(
+        tsad('train', 'data.csv', '-d', name, '--no-track', '-q'),
+        2,
+        new RegExp(`ConfigError \\[unknown_detector\\]: unknown detector "${name}"`),
+      );
+    }
+    // a worker count below 1: the same class and code as tsad bench's
+    expectUserError(
+      tsad('nab', 'run', '-d', 'zms', '--workers', '0', '--no-track', '--out', join(dir, 'recipe-nab')),
+      2,
+      /error: option '-w, --workers <n>' argument '0' is invalid|ConfigError \[bad_workers\]/,
+    );
+  });
+});
+
+describe('a model name the registry refuses is refused before training', () => {
+  it('train --register a/b: the name error (exit 5) before any run is tracked, as --alias latest is', () => {
+    const runs = () => JSON.parse(tsad('runs', 'list', '--json').stdout) as unknown[];
+    const before = runs().length;
+    for (const name of ['a/b', 'x..y', 'm@1']) {
+      const r = tsad('train', 'data.csv', '-d', 'zms', '--register', name);
+      expect(r.status, r.stderr).toBe(5);
+      expect(r.stderr).toMatch(new RegExp(`model name "${name.replace('.', '\\.')}"`));
+      expect(r.stderr, 'it trained first').not.toMatch(/training zms|tracked run/);
+    }
+    expect(runs().length).toBe(before);
+  });
+});
+
+describe('store errors name the option the command takes', () => {
+  it('runs export --from a folder with no store: store_not_found (exit 5) says to fix --from, not --uri', () => {
+    const r = tsad(
+      'runs',
+      'export',
+      '--from',
+      `file:${join(dir, 'no-store')}`,
+      '--to',
+      `file:${join(dir, 'exp')}`,
+    );
+    expectUserError(
+      r,
+      5,
+      /TrackingError \[store_not_found\]: no tracking store at .*no-store .*; pass --from or set TSAD_TRACKING_URI/,
+    );
+    expect(r.stderr).not.toContain('--uri');
+    expect(existsSync(join(dir, 'exp'))).toBe(false);
+  });
+});
+
+describe('a bare year is not read as epoch milliseconds', () => {
+  it('--after 2024 / --until 2024 / --train-end 2013: exit 2 naming both readings, never 2 s after 1970', () => {
+    for (const args of [
+      ['detect', 'data.csv', '-m', 'model.json', '--after', '2024'],
+      ['train', 'data.csv', '-d', 'zms', '--no-track', '--until', '2024'],
+      ['simulate', 'realKnownCause/nyc_taxi.csv', '--train-end', '2013'],
+    ]) {
+      const r = tsad(...args);
+      const year = args[args.length - 1];
+      expectUserError(
+        r,
+        2,
+        new RegExp(
+          `ConfigError \\[invalid_option\\]: ${args[args.length - 2]} ${year} reads as the year ${year} or as epoch millisecond ${year} \\(1970-01-01T00:00:0${year[0]}\\.${year.slice(1)}Z\\): give the year as ${year}-01-01`,
+        ),
+      );
+      expect(r.stdout).toBe('');
     }
   });
 });

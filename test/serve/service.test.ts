@@ -246,6 +246,8 @@ describe('tsad serve (in-process)', () => {
       expect(empty).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
       const plain = await send(`{"t":${T0},"v":1}`, 'text/plain');
       expect(plain).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      // JSON sent as text/plain (curl -d without -H, fetch with a string body) is told the header to send
+      expect(plain.body.message).toMatch(/sent as text\/plain.*content-type: application\/json/);
       const huge = await send(`{"points":[${' '.repeat(17 * 1024 * 1024)}]}`);
       expect(huge).toMatchObject({ status: 413, body: { error: 'batch_too_large' } });
       expect(huge.body.message).toMatch(/at most 10000 points per request/);
@@ -515,6 +517,22 @@ describe('tsad serve (in-process)', () => {
         payload: { detector: 'nope', points: { t: [1, 2], v: [1, 2] } },
       });
       expect(bad.statusCode).toBe(422);
+      // an unknown recipe, an Object.prototype key too, is named with the list to choose from (as
+      // tsad train says it), never a TypeError from the worker
+      for (const detector of ['nope', 'toString']) {
+        const unknown = await svc.app.inject({
+          method: 'POST',
+          url: '/v1/models/trained/versions',
+          payload: { detector, points: { t: [T0, T0 + STEP], v: [1, 2] } },
+        });
+        expect(unknown.statusCode).toBe(422);
+        expect(unknown.json().error).toBe('training_failed');
+        expect(unknown.json().message).toMatch(
+          new RegExp(
+            `ConfigError \\[unknown_detector\\].*unknown detector "${detector}"; choose from default, `,
+          ),
+        );
+      }
       // too few points for the recipe: 422 training_failed, the message naming the detector's code and counts
       const short = await svc.app.inject({
         method: 'POST',

@@ -2,10 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { nabFiles, nabPath } from '../../datasets/index.js';
+import { ConfigError } from '../../errors.js';
 import { makeDirsSync } from '../../fs-dirs.js';
 import { type BenchRow, runBench } from '../../lab/bench.js';
 import type { NabFileResult } from '../../lab/nab-corpus-file.js';
-import { NabRunError } from '../../lab/nab-pool.js';
 import { DETECTOR_RECIPES, isRecipe } from '../../lab/recipes.js';
 import type { NabProfileName } from '../../metrics/index.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
@@ -68,7 +68,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   const detectors = [...(opts.detectors ?? CORPUS_RECIPE_NAMES)];
   for (const d of detectors) {
     if (!isRecipe(d)) {
-      throw new NabRunError(
+      throw new ConfigError(
         'unknown_detector',
         `unknown detector "${d}"; choose from ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
       );
@@ -78,7 +78,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
   const workers = opts.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1) {
-    throw new NabRunError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
+    throw new ConfigError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
   }
   const outDir = resolve(opts.outDir ?? 'bench/results/nab');
   const files = opts.files ?? nabFiles();

@@ -1,6 +1,7 @@
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import { inferGranularity } from '../../series/ops.js';
 import type { TimeSeries } from '../../series/types.js';
+import { formatTime } from '../input.js';
 import type { JsonObject } from '../types.js';
 import { type AutoEtsCandidate, type AutoEtsOptions, autoEts } from './auto.js';
 import { hasAnalyticVariance, VarianceSimulator, varianceFactor } from './forecast.js';
@@ -407,7 +408,7 @@ export class EtsCore {
     if (!Number.isFinite(z)) {
       throw new DetectorError(
         'ets_non_finite_score',
-        `ETS score at t=${t} is not finite (forecast ${f}); the data left the model's range: retrain`,
+        `ETS score at t=${formatTime(t)} is not finite (forecast ${f}); the data left the model's range: retrain`,
       );
     }
     return z;
@@ -421,19 +422,22 @@ export class EtsCore {
     if (h > cap) {
       throw new DetectorError(
         'ets_horizon',
-        `t=${t} is ${h} steps after training; reference mode forecasts at most ${cap} steps for ${specName(this.spec)}: retrain closer to the data or use mode 'stream'`,
+        `t=${formatTime(t)} is ${h} steps after training; reference mode forecasts at most ${cap} steps for ${specName(this.spec)}: retrain closer to the data or use mode 'stream'`,
       );
     }
     if (max !== null && h > max) {
       throw new DetectorError(
         'ets_horizon',
-        `t=${t} is ${h} steps after training, beyond maxForecastSteps = ${max}; raise it or use mode 'stream'`,
+        `t=${formatTime(t)} is ${h} steps after training, beyond maxForecastSteps = ${max}; raise it or use mode 'stream'`,
       );
     }
     if (h > this.refHorizon) this.extendReference(h);
     const z = (v - this.refMean[h - 1]) / this.refSd[h - 1];
     if (!Number.isFinite(z)) {
-      throw new DetectorError('ets_non_finite_score', `ETS reference score at t=${t} is not finite; retrain`);
+      throw new DetectorError(
+        'ets_non_finite_score',
+        `ETS reference score at t=${formatTime(t)} is not finite; retrain`,
+      );
     }
     return z;
   }
