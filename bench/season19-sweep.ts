@@ -1,5 +1,6 @@
 /**
- * Round 19a of docs/evaluation.md: the default's seasonal-change member with other settings (e.g. a lower
+ * Round 19a of docs/evaluation.md: the seasonal-change member of the default before round 19a (round 17's,
+ * `drift: false`; its scores are the cache's) with other settings (e.g. a lower
  * `minPeriods`, so that it is on where the training part holds fewer whole days), replayed over the
  * default's cached scores through today's alarm rule, per group of corpora, with a leave-one-group-out
  * choice. Tuning seeds only.
@@ -28,6 +29,7 @@ import {
   SeasonalChangeCore,
   type SeasonalChangeSettings,
 } from '../src/detectors/seasonal-change/core.js';
+import type { SeasonalChangeInput } from '../src/detectors/seasonal-change/detector.js';
 import {
   type GroupTally,
   groupSweepArgs,
@@ -81,7 +83,12 @@ for await (const { gi, corpus, file, t, v, p, ws, score } of groupSweepFiles(cac
     if (checked[k] < (o ? 3 : 2) && (o === null || onHere)) {
       // the replay is the streamed detector's own alarms, point for point
       const { alarm: a0 } = streamAfterTraining(
-        o ? defaultDetector({ seasonal: { floor: DEFAULT_SEASONAL_FLOOR, ...o } }) : defaultDetector(),
+        o
+          ? defaultDetector({
+              seasonal: { floor: DEFAULT_SEASONAL_FLOOR, ...(o as SeasonalChangeInput) },
+              drift: false,
+            })
+          : defaultDetector({ drift: false }),
         t,
         v,
         p,
