@@ -73,7 +73,7 @@ for await (const { gi, corpus, file, t, v, p, ws, score } of groupSweepFiles(cac
     if (checked[k] < (o ? 1 : 2) && (o === null || onHere)) {
       // the replay is the streamed detector's own alarms, point for point
       const { alarm: a0 } = streamAfterTraining(
-        o ? defaultDetector({ drift: o }) : defaultDetector(),
+        o ? defaultDetector({ drift: o }) : defaultDetector({ drift: false }),
         t,
         v,
         p,

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   // each member alone: its calibrated scores (the mean's own calibrator for members it calibrates,
   // `calibrateMembers`) under the ensemble's alarm rule; warm train / score times of one run. The
   // default is max(mean of ETS, RCF, ZMS; flat-line onset): the mean's members, then the flat-line.
-  const mean = defaultDetector({ seed: 0, flatLine: false, seasonal: false });
+  const mean = defaultDetector({ seed: 0, flatLine: false, seasonal: false, drift: false });
   const flat = defaultDetector({ seed: 0 }).members[1]!;
   const memberTimes: string[] = [];
   [...mean.members, flat].forEach((m, i) => {

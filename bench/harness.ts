@@ -109,7 +109,7 @@ export function runRows<R>(
  * builds it: ETS calibrated by the ensemble, the others by their own calibrators; no alarm rule.
  */
 export function defaultMemberAlone(i: number, input: DefaultDetectorInput = {}): Detector {
-  const m = defaultDetector({ ...input, flatLine: false, seasonal: false }).members[i];
+  const m = defaultDetector({ ...input, flatLine: false, seasonal: false, drift: false }).members[i];
   return new Ensemble({
     members: [m],
     combiner: { type: 'mean', absScore: true },
@@ -490,7 +490,7 @@ export function printGroupSweep(
 /**
  * Each labelled file of each group's corpora, in order, with its NAB probationary length `p`, its windows
  * `ws` (kinds, onsets, ends) and the default's stream scores after training on the first `p` points
- * (cached in `cacheDir` as `default17`): the loop of the group sweeps.
+ * (cached in `cacheDir` as `default17`: round 17's default, `drift: false` since round 19a): the loop of the group sweeps.
  */
 export async function* groupSweepFiles(
   cacheDir: string,
@@ -512,7 +512,9 @@ export async function* groupSweepFiles(
       for (const file of Object.keys(windows).sort()) {
         const { t, v } = (await loadCorpusFile(corpus, file)).series;
         const p = nabProbationaryLength(t.length);
-        const score = await cachedStreamScores(cacheDir, corpus, file, 'default17', () => defaultDetector());
+        const score = await cachedStreamScores(cacheDir, corpus, file, 'default17', () =>
+          defaultDetector({ drift: false }),
+        );
         yield { gi, corpus, file, t, v, p, ws: kinds[file], score };
       }
     }

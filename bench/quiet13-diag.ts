@@ -81,7 +81,7 @@ for (const dir of dirs) {
     process.stdout.write(
       `${tag}: step ${step} min, n ${n}, train ${(span / DAY).toFixed(2)} d (${days[new Date(t[0]).getUTCDay()]}–${days[new Date(t[p - 1]).getUTCDay()]}; whole day ${span >= DAY ? 'yes' : 'no'}, whole week ${span >= 7 * DAY ? 'yes' : 'no'}), gaps ${gaps}, alarms ${nAlarm}\n`,
     );
-    const meanPart = run(defaultDetector({ flatLine: false, seasonal: false }), t, v, p).score;
+    const meanPart = run(defaultDetector({ flatLine: false, seasonal: false, drift: false }), t, v, p).score;
     const flat = run(new FlatLineDetector({ onsetPoints: 2, enableThreshold: false }), t, v, p).score;
     const seas = run(
       new SeasonalChangeDetector({ floor: DEFAULT_SEASONAL_FLOOR, enableThreshold: false }),

@@ -95,6 +95,7 @@ export const RECIPE_NAMES = [
   'defaultDrift',
   'defaultDrift13',
   'defaultDrift18a',
+  'defaultBefore19a',
   'defaultQuiet13',
   'defaultCount17',
   'defaultBefore17',

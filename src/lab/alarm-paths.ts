@@ -31,6 +31,7 @@ export const STRONG_12 = { strongThreshold: 5.5, etsAlone: 4.5 } as const;
  */
 export const BEFORE_17 = {
   threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined },
+  drift: false,
 } as const;
 
 /**
@@ -41,18 +42,19 @@ export const BEFORE_17 = {
 export const BEFORE_12C = {
   etsAlone: false,
   threshold: { strongThreshold: undefined, countPoints: undefined },
+  drift: false,
 } as const;
 
 /** The recipes of rounds 11 and 12c (registered in `RECIPES`, src/lab/recipes.ts). */
 export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultRule11: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: RULE_11, etsAlone: false }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: RULE_11, etsAlone: false, drift: false }),
     mapping: 'online',
     description:
       'candidate (round 11): defaultDetector() with the full-window rule and strong single alarms at 3.5',
   },
   defaultJump11: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: RULE_11, etsAlone: 4 }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: RULE_11, etsAlone: 4, drift: false }),
     mapping: 'online',
     description:
       'candidate (round 11): defaultRule11 with the ETS member alone at the alarm level from 4 inside the mean',
@@ -63,6 +65,7 @@ export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freez
         seed: o.seed ?? 0,
         threshold: { strongThreshold: STRONG_12.strongThreshold, countPoints: undefined },
         etsAlone: STRONG_12.etsAlone,
+        drift: false,
       }),
     mapping: 'online',
     description:

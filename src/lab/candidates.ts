@@ -31,6 +31,7 @@ export function meanDefault(cfg: Omit<DefaultDetectorInput, 'flatLine'> = {}): E
     ...cfg,
     flatLine: false,
     seasonal: false,
+    drift: false,
     etsAlone: cfg.etsAlone ?? false,
     threshold: { strongThreshold: undefined, countPoints: undefined, ...cfg.threshold },
   });

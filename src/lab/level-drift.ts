@@ -2,7 +2,9 @@
  * Round 12b of docs/evaluation.md: `defaultDetector()` with the level-drift member
  * (`LevelDriftDetector`, src/detectors/level-drift/) as one more part of its maximum. Round 13b: the same
  * member beside today's default, with alarm episodes (`DRIFT_13`). Round 18a: the same member with a decision
- * level of 4 × the training part's largest sum (`DRIFT_18A`), beside the default of round 17.
+ * level of 4 × the training part's largest sum (`DRIFT_18A`), beside the default of round 17. Round 19a:
+ * the same member, chosen again on ten tuning groups, met its rule on fresh seeds and is in
+ * `defaultDetector()` since (`DEFAULT_DRIFT`); `defaultBefore19a` is the default before it.
  */
 
 import { defaultDetector } from '../detectors/default.js';
@@ -42,6 +44,12 @@ export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: { ...DRIFT_18A } }),
     mapping: 'onlinePeak',
     description:
-      'candidate (round 18a): defaultDetector() + the level-drift member with alarm episodes and a decision level of 4 × the training maximum',
+      'round 18a, adopted in round 19a (the default since): defaultDetector() + the level-drift member with alarm episodes and a decision level of 4 × the training maximum',
+  },
+  defaultBefore19a: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: false }),
+    mapping: 'onlinePeak',
+    description:
+      'defaultDetector() before round 19a: no level-drift member (the mean, the flat-line and seasonal-change members, round 17 alarm rule)',
   },
 });

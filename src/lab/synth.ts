@@ -47,6 +47,12 @@ export interface SynthOptions {
    * the anomaly sizes measured against it. In [0, 1].
    */
   readonly noiseScale?: number;
+  /**
+   * `false`: every file as with `true` (the same draws, times, windows and labels) but with its anomaly
+   * left out, the series the file would be without it, for diagnoses that ask how much a planted anomaly
+   * changes the series (round 19a of docs/evaluation.md). Default `true`.
+   */
+  readonly planted?: boolean;
 }
 
 /** One planted anomaly: its kind, where it starts and ends (epoch ms), and its NAB window. */
@@ -108,6 +114,7 @@ function makeFile(
   n: number,
   kind: SynthKind | undefined,
   noiseScale: number,
+  planted: boolean,
 ): SynthFile {
   const stepMin = pick(r, SYNTH_STEPS_MIN);
   const step = stepMin * 60_000;
@@ -146,7 +153,7 @@ function makeFile(
   for (let i = 0; i < n; i++) {
     const ti = T0 + i * step;
     t[i] = ti;
-    const inAnom = kind !== undefined && i >= onset && i < onset + dur;
+    const inAnom = planted && kind !== undefined && i >= onset && i < onset + dur;
     const freq = kind === 'frequencyChange' && inAnom ? freqFactor : 1;
     cyc += (2 * Math.PI * step * freq) / DAY;
     let e = gauss(r) * innov;
@@ -158,7 +165,7 @@ function makeFile(
       daily * (Math.sin(cyc) + harmonic * Math.sin(2 * cyc + 1)) +
       (dow >= 5 ? -weekly : weekly * 0.4) +
       ar;
-    if (kind !== undefined && i >= onset) {
+    if (planted && kind !== undefined && i >= onset) {
       switch (kind) {
         case 'spike':
         case 'dip':
@@ -254,6 +261,7 @@ export function synthCorpus(opts: SynthOptions): SynthCorpus {
   checkInt('length', length, 200);
   const kinds = opts.kinds ?? SYNTH_KINDS;
   const noiseScale = opts.noiseScale ?? 1;
+  const planted = opts.planted ?? true;
   if (!(noiseScale >= 0 && noiseScale <= 1)) {
     throw new ConfigError(
       'bad_synth_option',
@@ -279,10 +287,10 @@ export function synthCorpus(opts: SynthOptions): SynthCorpus {
   const pad = (i: number) => String(i).padStart(2, '0');
   for (const kind of kinds) {
     for (let i = 0; i < perKind; i++)
-      files.push(makeFile(r, `${kind}/${kind}_${pad(i)}.csv`, length, kind, noiseScale));
+      files.push(makeFile(r, `${kind}/${kind}_${pad(i)}.csv`, length, kind, noiseScale, planted));
   }
   for (let i = 0; i < clean; i++)
-    files.push(makeFile(r, `clean/clean_${pad(i)}.csv`, length, undefined, noiseScale));
+    files.push(makeFile(r, `clean/clean_${pad(i)}.csv`, length, undefined, noiseScale, planted));
   return { seed: opts.seed, files };
 }
 

@@ -62,17 +62,19 @@ describe('default model files written before the seasonal-change member', () => 
       seasonal: false,
       etsAlone: false,
       threshold: { strongThreshold: undefined, countPoints: undefined },
+      drift: false,
     });
     d.train({ t: all.t.slice(0, 200), v: all.v.slice(0, 200) });
     expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture.model);
   });
 
-  it('a default trained today carries the member: three parts', () => {
+  it('a default trained today carries the member: four parts (the level-drift member since round 19a)', () => {
     const d = defaultDetector({ seed: 7 });
     expect(d.config.members.map((m) => m.type)).toEqual([
       'Ensemble',
       'FlatLineDetector',
       'SeasonalChangeDetector',
+      'LevelDriftDetector',
     ]);
   });
 });
@@ -123,6 +125,7 @@ describe('default model files written before round 12c', () => {
       seed: 7,
       etsAlone: false,
       threshold: { strongThreshold: undefined, countPoints: undefined },
+      drift: false,
     });
     d.train({ t: all.t.slice(0, 200), v: all.v.slice(0, 200) });
     expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture12.model);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_ALARM_RULE,
   DEFAULT_COUNT_POINTS,
+  DEFAULT_DRIFT,
   DEFAULT_ETS_ALONE,
   DEFAULT_SEASONAL_FLOOR,
   DEFAULT_STRONG_THRESHOLD,
@@ -21,8 +22,14 @@ describe('defaultDetector', () => {
 
   it('builds the members: AutoETS (additive) calibrated by the ensemble, RCF on raw shingles, ZMS level', () => {
     const d = defaultDetector();
-    const [mean, flat, seasonal] = d.config.members;
-    expect(d.config.members).toHaveLength(3);
+    const [mean, flat, seasonal, drift] = d.config.members;
+    expect(d.config.members).toHaveLength(4);
+    // round 19a: the level-drift member with alarm episodes and a decision level of 4 × the training maximum
+    expect(drift).toMatchObject({
+      type: 'LevelDriftDetector',
+      config: { refractory: 672, burst: 2, ratio: 4, minPeriods: 7, floor: 3, enableThreshold: false },
+    });
+    expect(DEFAULT_DRIFT).toEqual({ refractory: 672, burst: 2, ratio: 4 });
     expect(d.config.combiner).toEqual({ type: 'max', absScore: true });
     expect(flat).toMatchObject({
       type: 'FlatLineDetector',
@@ -34,7 +41,7 @@ describe('defaultDetector', () => {
     });
     expect(DEFAULT_SEASONAL_FLOOR).toBe(DEFAULT_ALARM_RULE.almThreshold);
     expect(mean).toMatchObject({ type: 'Ensemble', config: { enableThreshold: false } });
-    const inner = defaultDetector({ flatLine: false, seasonal: false });
+    const inner = defaultDetector({ flatLine: false, seasonal: false, drift: false });
     // the mean inside the maximum is the mean alone without its alarm rule (the outer ensemble's)
     const { threshold: _outerRule, ...innerRest } = inner.toJSON().config;
     const { threshold: _noRule, ...memberRest } = d.members[0].toJSON().config;
@@ -89,12 +96,15 @@ describe('defaultDetector', () => {
     expect(inner.config.threshold).toEqual(d.config.threshold);
   });
 
-  it('drift: null (untyped JavaScript) adds no part, as drift: false and an absent drift', () => {
+  it("drift: null (untyped JavaScript) adds no part, as drift: false; an absent drift adds round 19a's member", () => {
     const parts = (d: ReturnType<typeof defaultDetector>) => d.config.members.map((m) => m.type);
-    const plain = parts(defaultDetector());
+    const plain = parts(defaultDetector({ drift: false }));
+    expect(plain).toEqual(['Ensemble', 'FlatLineDetector', 'SeasonalChangeDetector']);
     expect(parts(defaultDetector({ drift: null as unknown as false }))).toEqual(plain);
-    expect(parts(defaultDetector({ drift: false }))).toEqual(plain);
+    expect(parts(defaultDetector())).toEqual([...plain, 'LevelDriftDetector']);
     expect(parts(defaultDetector({ drift: {} }))).toEqual([...plain, 'LevelDriftDetector']);
+    // an object is the member over its own defaults (`{}`: round 12b's), not over DEFAULT_DRIFT
+    expect(defaultDetector({ drift: {} }).config.members[3].config).toMatchObject({ ratio: 3 });
   });
 
   it('takes overrides for the seed, the alarm rule and each member', () => {
@@ -114,18 +124,20 @@ describe('defaultDetector', () => {
     expect(defaultDetector({ seasonal: false }).config.members.map((m) => m.type)).toEqual([
       'Ensemble',
       'FlatLineDetector',
+      'LevelDriftDetector',
     ]);
     expect(defaultDetector({ flatLine: false }).config.members.map((m) => m.type)).toEqual([
       'Ensemble',
       'SeasonalChangeDetector',
+      'LevelDriftDetector',
     ]);
   });
 
   it('adds the flat-line onset to the mean: the same scores except two or three points per stall', () => {
     const stuck = { t: test.t, v: test.v.slice() };
     stuck.v.fill(stuck.v[200], 200, 320);
-    const d = defaultDetector({ seed: 2, seasonal: false });
-    const m = defaultDetector({ seed: 2, flatLine: false, seasonal: false });
+    const d = defaultDetector({ seed: 2, seasonal: false, drift: false });
+    const m = defaultDetector({ seed: 2, flatLine: false, seasonal: false, drift: false });
     d.train(train);
     m.train(train);
     const a = d.score(stuck, { prev: train }).v;
@@ -186,7 +198,7 @@ describe('defaultDetector', () => {
   });
 
   it('still loads and streams the model files of the three-member default (before round 5)', () => {
-    const a = defaultDetector({ seed: 4, flatLine: false, seasonal: false });
+    const a = defaultDetector({ seed: 4, flatLine: false, seasonal: false, drift: false });
     a.train(train);
     const json = JSON.parse(JSON.stringify(a.toJSON()));
     expect(json.config.members.map((m: { type: string }) => m.type)).toEqual([
@@ -215,8 +227,8 @@ describe('defaultDetector: the seasonal-change member (round 10c)', () => {
   const test = { t: t.subarray(960), v: v.subarray(960) };
 
   it('scores the maximum of the default before round 10c and the member, which is 0 below 3', () => {
-    const d = defaultDetector({ seed: 1 });
-    const before = defaultDetector({ seed: 1, seasonal: false });
+    const d = defaultDetector({ seed: 1, drift: false });
+    const before = defaultDetector({ seed: 1, seasonal: false, drift: false });
     const member = new SeasonalChangeDetector({ floor: 3, enableThreshold: false, seed: 1 });
     d.train(train);
     before.train(train);
@@ -236,7 +248,7 @@ describe('defaultDetector: the seasonal-change member (round 10c)', () => {
   it('raises an alarm in the changed cycle that the default before round 10c does not', () => {
     const inWindow = (x: { t: number }) => x.t >= t[1350] && x.t <= t[1450 + 96];
     const d = defaultDetector({ seed: 1 });
-    const before = defaultDetector({ seed: 1, seasonal: false });
+    const before = defaultDetector({ seed: 1, seasonal: false, drift: false });
     d.train(train);
     before.train(train);
     expect(d.detect(test, { prev: train }).alarms.some(inWindow)).toBe(true);

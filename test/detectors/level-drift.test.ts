@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_DRIFT,
   type Detector,
   defaultDetector,
   LevelDriftDetector,
@@ -170,16 +171,20 @@ describe('LevelDriftDetector', () => {
     expect(() => loadModel(bad)).toThrow(ModelFormatError);
   });
 
-  it('defaultDetector(): without `drift` the same model as `drift: false`; with it one more part', () => {
+  it("defaultDetector(): without `drift` round 19a's member (DEFAULT_DRIFT); `drift: false` one part fewer", () => {
     const s = series({ stepMin: 30, n: 700 });
     const train = { t: s.t.subarray(0, 480), v: s.v.subarray(0, 480) };
-    const a = defaultDetector({ seed: 3 });
-    const b = defaultDetector({ seed: 3, drift: false });
+    const a = defaultDetector({ seed: 3, drift: { ...DEFAULT_DRIFT } });
+    const b = defaultDetector({ seed: 3 });
     a.train(train);
     b.train(train);
-    expect(JSON.stringify(a.toJSON())).toBe(JSON.stringify(b.toJSON()));
+    expect(JSON.stringify(b.toJSON())).toBe(JSON.stringify(a.toJSON()));
+    const before = defaultDetector({ seed: 3, drift: false });
+    expect(JSON.stringify(RECIPES.defaultBefore19a.build({ seed: 3 }).toJSON())).toBe(
+      JSON.stringify(before.toJSON()),
+    );
     const c = defaultDetector({ seed: 3, drift: {} });
-    expect(c.members.length).toBe(a.members.length + 1);
+    expect(c.members.length).toBe(before.members.length + 1);
     expect(c.members[c.members.length - 1]).toBeInstanceOf(LevelDriftDetector);
     // the lab recipe is that detector beside the default it was measured with (before round 12c's
     // lone-alarm paths)
@@ -195,7 +200,7 @@ describe('LevelDriftDetector', () => {
   });
 });
 
-describe('round 18a recipe (defaultDrift18a)', () => {
+describe('round 18a recipe (defaultDrift18a), the default since round 19a', () => {
   /** Streams `d` trained on the first `train` points over the rest; the scores. */
   const streamed = (d: Detector, s: { t: Float64Array; v: Float64Array }, train: number) => {
     d.train({ t: s.t.subarray(0, train), v: s.v.subarray(0, train) });
@@ -209,15 +214,17 @@ describe('round 18a recipe (defaultDrift18a)', () => {
     const c = RECIPES.defaultDrift18a.build({ seed: 3 });
     const ref = defaultDetector({ seed: 3, drift: { refractory: 672, burst: 2, ratio: 4 } });
     expect(JSON.stringify(c.toJSON())).toBe(JSON.stringify(ref.toJSON()));
+    // round 19a: the default itself
+    expect(JSON.stringify(defaultDetector({ seed: 3 }).toJSON())).toBe(JSON.stringify(ref.toJSON()));
     expect(JSON.stringify(ref.toJSON())).not.toBe(
       JSON.stringify(defaultDetector({ seed: 3, drift: { refractory: 672, burst: 2 } }).toJSON()),
     );
   });
 
-  it('scores at least the default’s |score| where the member is on, and the default’s bit for bit where it is off', () => {
+  it('scores at least the default-before-19a’s |score| where the member is on, and its scores bit for bit where it is off', () => {
     // 30-minute steps, 10 days of training: the member is on; a drift of 6 noise sd from point 560
     const on = series({ stepMin: 30, n: 760, at: 560, len: 60, size: 6, seed: 4 });
-    const a = streamed(defaultDetector({ seed: 3 }), on, 480);
+    const a = streamed(RECIPES.defaultBefore19a.build({ seed: 3 }), on, 480);
     const b = streamed(RECIPES.defaultDrift18a.build({ seed: 3 }), on, 480);
     let higher = 0;
     for (let i = 0; i < a.length; i++) {
@@ -227,7 +234,7 @@ describe('round 18a recipe (defaultDrift18a)', () => {
     expect(higher).toBeGreaterThan(0);
     // 5-minute steps, 40 hours of training (fewer than 7 whole days): the member is off
     const off = series({ stepMin: 5, n: 700, seed: 5 });
-    const c = streamed(defaultDetector({ seed: 3 }), off, 480);
+    const c = streamed(RECIPES.defaultBefore19a.build({ seed: 3 }), off, 480);
     const d = streamed(RECIPES.defaultDrift18a.build({ seed: 3 }), off, 480);
     for (let i = 0; i < c.length; i++)
       if (!Object.is(c[i], d[i])) expect.fail(`point ${i}: ${d[i]} against ${c[i]}`);

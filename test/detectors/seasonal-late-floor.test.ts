@@ -137,6 +137,7 @@ describe('recipe defaultSeasonalLate13 (round 13a)', () => {
     const b = JSON.stringify(
       defaultDetector({
         threshold: { strongThreshold: 5.5, countPoints: undefined },
+        drift: false,
         seasonal: { late: { refFloor: 0.1 } },
       }).toJSON(),
     );

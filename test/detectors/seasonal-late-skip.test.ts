@@ -163,6 +163,7 @@ describe('recipe defaultSeasonalLate15 (round 15a)', () => {
     const b = JSON.stringify(
       defaultDetector({
         threshold: { strongThreshold: 5.5, countPoints: undefined },
+        drift: false,
         seasonal: { late: { refFloor: 0.1, lookback: 2, lookbackRule: 'either' } },
       }).toJSON(),
     );

@@ -218,6 +218,7 @@ describe('SeasonalChangeDetector, late arming', () => {
         seasonal: { late: {} },
         etsAlone: false,
         threshold: { strongThreshold: undefined, countPoints: undefined },
+        drift: false,
       }).toJSON(),
     );
     expect(a).toBe(b);

@@ -124,14 +124,14 @@ describe('round-7 shape candidates (lab)', () => {
     expect(gated.length).toBe(plain.length);
     for (let i = 0; i < gated.length; i++) expect(gated[i]).toBeCloseTo(plain[i], 12);
     // the discord adds to the default somewhere (the faster cycle), never takes away
-    const alone = streamed(defaultDetector({ seed: 2, ...base, seasonal: false }));
+    const alone = streamed(defaultDetector({ seed: 2, ...base, seasonal: false, drift: false }));
     for (let i = 0; i < gated.length; i++) expect(gated[i]).toBeGreaterThanOrEqual(alone[i] - 1e-12);
     expect(gated.some((x, i) => x > alone[i] + 1e-9)).toBe(true);
   });
 
   it('with a gate no score reaches, the gated detector scores as the default alone', () => {
     const gated = streamed(new GatedShapeDetector({ seed: 2, gate: Number.POSITIVE_INFINITY, base }));
-    const alone = streamed(defaultDetector({ seed: 2, ...base, seasonal: false }));
+    const alone = streamed(defaultDetector({ seed: 2, ...base, seasonal: false, drift: false }));
     for (let i = 0; i < gated.length; i++) expect(gated[i]).toBeCloseTo(alone[i], 12);
   });
 });
@@ -198,7 +198,7 @@ describe('round-8 periodicity gate (lab)', () => {
     const t = grid(1400, 60_000);
     const det = new PeriodicShapeDetector({ seed: 1, base });
     const gated = run(det, t, v, 1000);
-    const alone = run(defaultDetector({ seed: 1, ...base, seasonal: false }), t, v, 1000);
+    const alone = run(defaultDetector({ seed: 1, ...base, seasonal: false, drift: false }), t, v, 1000);
     expect(gated).toEqual(alone);
     expect((det.toJSON().state as { shape: unknown }).shape).toBeNull();
   });
@@ -209,7 +209,7 @@ describe('round-8 periodicity gate (lab)', () => {
     for (let i = 2700; i < 2900; i++) v[i] = 10 + 3 * Math.sin((2 * Math.PI * i) / 96);
     const det = new PeriodicShapeDetector({ seed: 1, base });
     const gated = run(det, all.t, v, 1000);
-    const alone = run(defaultDetector({ seed: 1, ...base, seasonal: false }), all.t, v, 1000);
+    const alone = run(defaultDetector({ seed: 1, ...base, seasonal: false, drift: false }), all.t, v, 1000);
     const from = all.t[0] + 8 * 86_400_000;
     let lifted = false;
     for (let i = 0; i < gated.length; i++) {

@@ -134,3 +134,34 @@ describe('synthCorpus, noiseScale (round 13a)', () => {
     expect(() => synthCorpus({ ...o, noiseScale: Number.NaN })).toThrow(/noiseScale/);
   });
 });
+
+describe('synthCorpus, planted: false (round 19a)', () => {
+  it('keeps every draw, time and window; leaves each series untouched before its onset and changes each planted one after', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000 }), (seed) => {
+        const o = { seed, perKind: 1, clean: 1, length: 400 };
+        const a = synthCorpus(o);
+        expect(synthCorpus({ ...o, planted: true })).toEqual(a);
+        const b = synthCorpus({ ...o, planted: false });
+        expect(b.files.map((f) => f.name)).toEqual(a.files.map((f) => f.name));
+        for (let k = 0; k < a.files.length; k++) {
+          const fa = a.files[k];
+          const fb = b.files[k];
+          expect(Array.from(fb.t)).toEqual(Array.from(fa.t));
+          expect(fb.windows).toEqual(fa.windows);
+          expect(fb.sigma).toBe(fa.sigma);
+          const w = fa.windows[0];
+          let changed = false;
+          for (let i = 0; i < fa.t.length; i++) {
+            if (!w || fa.t[i] < w.onset) expect(fb.v[i]).toBe(fa.v[i]);
+            else if (fb.v[i] !== fa.v[i]) changed = true;
+          }
+          // every kind changes the series from its onset on (a flat-line holds the onset's own value,
+          // so it differs from the next point on)
+          if (w) expect(changed).toBe(true);
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+});

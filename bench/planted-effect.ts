@@ -1,0 +1,81 @@
+/**
+ * Round 19a of docs/evaluation.md: how much each planted anomaly of a `tsad synth` corpus changes its
+ * series, beside whether a recipe's own alarm rule found its window (tuning seeds only). The corpus is
+ * generated again in memory twice, as written and with `planted: false` (the same draws, the anomaly left
+ * out); their difference d is what the anomaly did to the series. Per window: the file's step, its training
+ * part's span in days (NAB's 15 %), the largest |d| from the onset to the window's end in units of the
+ * noise's standard deviation (σ, the generator's own), the number of points there with |d| ≥ 3σ, and
+ * found / missed as `tsad bench` recorded it (the result file's `alarm` column at or after the onset,
+ * inside the window). A window whose largest |d| stays below about 2σ changes the series by less than its
+ * noise: no detector can be asked to find it.
+ *
+ *   npx tsx bench/planted-effect.ts <recipe=default> <corpusDir>…   (run `tsad bench` on each first)
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { RECIPES } from '../src/lab/recipes.js';
+import { type SynthFile, type SynthKind, synthCorpus } from '../src/lab/synth.js';
+import { nabProbationaryLength } from '../src/metrics/nab.js';
+
+const [recipe, ...dirs] = process.argv.slice(2);
+if (!recipe || dirs.length === 0 || !(recipe in RECIPES))
+  throw new Error('usage: planted-effect.ts <recipe> <corpusDir>…');
+
+const DAY = 86_400_000;
+const rows: { kind: string; found: boolean; eff: number; step: number }[] = [];
+for (const dir of dirs) {
+  const desc = JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8')) as {
+    seed: number;
+    files: { file: string; rows: number; kind: SynthKind | null }[];
+  };
+  const kindOrder: SynthKind[] = [];
+  for (const f of desc.files) if (f.kind !== null && !kindOrder.includes(f.kind)) kindOrder.push(f.kind);
+  const opts = {
+    seed: desc.seed,
+    kinds: kindOrder,
+    perKind: kindOrder.length ? desc.files.filter((f) => f.kind === kindOrder[0]).length : 0,
+    clean: desc.files.filter((f) => f.kind === null).length,
+    length: Math.max(...desc.files.map((f) => f.rows)),
+  };
+  const with_ = synthCorpus(opts).files;
+  const without = new Map<string, SynthFile>(
+    synthCorpus({ ...opts, planted: false }).files.map((f) => [f.name, f]),
+  );
+  const det = `tsad_${recipe}`;
+  for (const f of with_) {
+    const w = f.windows[0];
+    if (!w) continue;
+    const g = without.get(f.name);
+    if (!g || g.t.length !== f.t.length) throw new Error(`${f.name}: the unplanted file differs in rows`);
+    const [k, leaf] = f.name.split('/');
+    const res = join('bench/results/corpus', basename(dir), det, k, `${det}_${leaf}`);
+    if (!existsSync(res)) throw new Error(`${res} missing: run tsad bench -d ${recipe} on ${dir} first`);
+    const lines = readFileSync(res, 'utf8').trim().split('\n');
+    const alarmCol = lines[0].split(',').indexOf('alarm');
+    let found = false;
+    let eff = 0;
+    let over3 = 0;
+    for (let i = 0; i < f.t.length; i++) {
+      if (f.t[i] < w.onset || f.t[i] > w.end) continue;
+      const a = Math.abs(f.v[i] - g.v[i]) / f.sigma;
+      eff = Math.max(eff, a);
+      if (a >= 3) over3++;
+      if (Number(lines[i + 1].split(',')[alarmCol]) === 1) found = true;
+    }
+    const p = nabProbationaryLength(f.t.length);
+    const trainDays = (f.t[p - 1] - f.t[0]) / DAY;
+    rows.push({ kind: w.kind, found, eff, step: f.stepMin });
+    console.log(
+      `${desc.seed} ${f.name.padEnd(38)} step ${String(f.stepMin).padStart(2)} min  train ${trainDays.toFixed(2)} d  max|d| ${eff.toFixed(1).padStart(6)} σ  ≥3σ ${String(over3).padStart(4)} pts  ${found ? 'found' : 'MISSED'}`,
+    );
+  }
+}
+const missed = rows.filter((r) => !r.found);
+console.log(`\n${missed.length} of ${rows.length} windows missed; by kind (missed with max|d| < 2σ / < 3σ):`);
+const kinds = [...new Set(rows.map((r) => r.kind))].sort();
+for (const k of kinds) {
+  const m = missed.filter((r) => r.kind === k);
+  console.log(
+    `  ${k.padEnd(16)} missed ${m.length}  (${m.filter((r) => r.eff < 2).length} / ${m.filter((r) => r.eff < 3).length}); all windows < 2σ: ${rows.filter((r) => r.kind === k && r.eff < 2).length}`,
+  );
+}
