@@ -26,7 +26,6 @@ export function synthetic(n: number, start: number): TimeSeries {
   return { t, v };
 }
 
-/** CPU milliseconds (user + system) of this process since `c0`. */
 /**
  * The common start of a throughput row: `n` train and `n` test points of the synthetic series,
  * a fresh detector trained on the train part (timed), and its model file as a JSON string.
@@ -46,6 +45,7 @@ export function trainRow(
   return { train, test, det, trainMs, json: JSON.stringify(det.toJSON()) };
 }
 
+/** CPU milliseconds (user + system) of this process since `c0`. */
 export function cpuMs(c0: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(c0);
   return (d.user + d.system) / 1000;
