@@ -86,11 +86,25 @@ export function alignTo(
   return out;
 }
 
-/** numpy-style median of the first `k` entries of `buf` (sorts them in place). */
+/**
+ * numpy-style median of the first `k` entries of `buf` (none NaN; sorts them in place). An insertion
+ * sort in the order of `TypedArray.prototype.sort` (ascending, −0 before +0), so the same bits as
+ * sorting `buf.subarray(0, k)`, without the view and the built-in's call per row (k is the member
+ * count, a handful).
+ */
 function medianInPlace(buf: Float64Array, k: number): number {
-  const a = buf.subarray(0, k).sort();
+  for (let i = 1; i < k; i++) {
+    const x = buf[i];
+    let j = i - 1;
+    // move up the entries after x: greater, or +0 where x is −0 (1 / ±0 = ±Infinity)
+    while (j >= 0 && (buf[j] > x || (buf[j] === 0 && x === 0 && 1 / buf[j] > 1 / x))) {
+      buf[j + 1] = buf[j];
+      j--;
+    }
+    buf[j + 1] = x;
+  }
   const h = k >> 1;
-  return k % 2 === 1 ? a[h] : (a[h - 1] + a[h]) / 2;
+  return k % 2 === 1 ? buf[h] : (buf[h - 1] + buf[h]) / 2;
 }
 
 export type CombineKind = 'mean' | 'median' | 'max';

@@ -449,10 +449,10 @@ export class CutForest {
         c2 = ((w2 >>> bits) - 1) | 0;
         c3 = ((w3 >>> bits) - 1) | 0;
       }
-      out[outOff + t] = t0.scoreFromLeaf(q, off, n0 - t0.navBase, l0, path, 0);
-      out[outOff + t + 1] = t1.scoreFromLeaf(q, off, n1 - t1.navBase, l1, path, P1);
-      out[outOff + t + 2] = t2.scoreFromLeaf(q, off, n2 - t2.navBase, l2, path, P2);
-      out[outOff + t + 3] = t3.scoreFromLeaf(q, off, n3 - t3.navBase, l3, path, P3);
+      t0.scoreFromLeaf(q, off, n0 - t0.navBase, l0, path, 0, out, outOff + t);
+      t1.scoreFromLeaf(q, off, n1 - t1.navBase, l1, path, P1, out, outOff + t + 1);
+      t2.scoreFromLeaf(q, off, n2 - t2.navBase, l2, path, P2, out, outOff + t + 2);
+      t3.scoreFromLeaf(q, off, n3 - t3.navBase, l3, path, P3, out, outOff + t + 3);
     }
     for (; t < b; t++) out[outOff + t] = trees[t].score(q, off);
   }

@@ -133,6 +133,8 @@ export class CutTree {
   /** Cached `log2(M + 1)` for the last root mass seen by `score`. */
   private scaleMass = -1;
   private scale = 0;
+  /** `score`'s result slot (`scoreFromLeaf` stores its result instead of returning a boxed double). */
+  private readonly one = new Float64Array(1);
 
   constructor(dim: number, maxLeaves: number, nav?: NavStore, navBase = 0, mem?: TreeMemory) {
     if (!Number.isInteger(dim) || dim < 1) {
@@ -829,13 +831,16 @@ export class CutTree {
         cd = cdim[n];
       }
     }
-    return this.scoreFromLeaf(q, off, n - this.navBase, len, path, 0);
+    this.scoreFromLeaf(q, off, n - this.navBase, len, path, 0, this.one, 0);
+    return this.one[0];
   }
 
   /**
    * The rest of `score` once the walk down has reached `leaf` at depth `len` (the leaf that
    * `q` falls into by the cuts): the leaf case or the walk back up. `path[po + k]` is the slot
-   * (`navBase + node`) of the node at depth k on the way down. The tree must not be empty.
+   * (`navBase + node`) of the node at depth k on the way down. The tree must not be empty. The score
+   * goes to `out[at]` (a double returned from a call that is not inlined is boxed: 20 allocations per
+   * streamed point).
    */
   scoreFromLeaf(
     q: ArrayLike<number>,
@@ -844,7 +849,9 @@ export class CutTree {
     len: number,
     path: Int32Array,
     po: number,
-  ): number {
+    out: Float64Array,
+    at: number,
+  ): void {
     const nb = this.navBase;
     const root = this.root;
     const d = this.dim;
@@ -866,7 +873,8 @@ export class CutTree {
     }
     if (equal) {
       const mu = I[2 * o + 5];
-      return (1 - mu / (2 * M)) * (1 / (len + Math.log2(mu + 1))) * scale;
+      out[at] = (1 - mu / (2 * M)) * (1 / (len + Math.log2(mu + 1))) * scale;
+      return;
     }
     let s = 1 / (len + 1);
     // inv[k] = 1 / (k + 1), computed once (the same division, so the same double).
@@ -965,7 +973,8 @@ export class CutTree {
         if (!(P > 0)) break;
         s = P * inv[k] + (1 - P) * s;
       }
-      return s * scale;
+      out[at] = s * scale;
+      return;
     }
     for (let k = len - 1; k >= 0; k--) {
       o = Math.imul((path[(po + k) | 0] - nb) | 0, st);
@@ -984,7 +993,7 @@ export class CutTree {
       if (!(P > 0)) break;
       s = P * inv[k] + (1 - P) * s;
     }
-    return s * scale;
+    out[at] = s * scale;
   }
 
   /**
