@@ -50,7 +50,7 @@ export const ROWS: BenchRow[] = [
   { name: 'NabStreamDetector (defaults: the nabStream recipe)', make: () => new NabStreamDetector() },
   { name: 'ArtDetector (the art recipe: causal range, grows)', make: () => makeDetector('art') },
   {
-    name: 'default ensemble (mean of AutoETS, RCF 20×512 raw shingles online, ZMS level; max with flat-line onset)',
+    name: 'default ensemble (mean of AutoETS, RCF 20×512 raw shingles online, ZMS level; max with flat-line onset; level drift)',
     make: () => defaultDetector(),
   },
   // round 11 of docs/evaluation.md: the candidates (the default with an alarm-rule option, and the ETS member alone)
@@ -72,10 +72,10 @@ export const ROWS: BenchRow[] = [
     name: 'round 13b defaultDrift13 (the default + the level-drift member with alarm episodes)',
     make: () => makeDetector('defaultDrift13'),
   },
-  // round 18a: the member with episodes and a decision level of 4 × the training maximum, beside the default
+  // round 19a adopted round 18a's level-drift member into the default: the default before it, for comparison
   {
-    name: 'round 18a defaultDrift18a (the default + the level-drift member, episodes, ratio 4)',
-    make: () => makeDetector('defaultDrift18a'),
+    name: 'round 19a defaultBefore19a (the default without the level-drift member, as before round 19a)',
+    make: () => makeDetector('defaultBefore19a'),
   },
   // round 12a of docs/evaluation.md: late arming (on this series the training part has the daily
   // period, so the member is on from training and the option costs only its flag)
