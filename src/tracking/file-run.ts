@@ -18,6 +18,10 @@ export class FileRun implements RunStore {
   private fh: fsp.FileHandle | undefined;
   private opening: Promise<fsp.FileHandle> | undefined;
   private readonly keyJson = new Map<string, string>();
+  /** The metric appends of this run, one after another (a large batch's write(2) calls are not interleaved). */
+  private appending: Promise<unknown> = Promise.resolve();
+  /** A failed batch could not be cut back: the next batch opens with a batch line, whatever its size. */
+  private uncut = false;
 
   constructor(
     private readonly tracker: FileStore,
@@ -92,6 +96,14 @@ export class FileRun implements RunStore {
       });
     }
     if (b.metrics.length === 0) return;
+    // one batch at a time: the chunks of two large batches logged at once would interleave, and a
+    // reader would drop the one whose points a batch line of the other cut in two
+    const next = this.appending.then(() => this.appendMetrics(b.metrics));
+    this.appending = next.catch(() => undefined);
+    await next;
+  }
+
+  private async appendMetrics(metrics: ValidBatch['metrics']): Promise<void> {
     let fh: fsp.FileHandle;
     try {
       fh = await this.metricsFile();
@@ -103,8 +115,10 @@ export class FileRun implements RunStore {
     // batch of several points opens with a batch line, so one a crash cut short is not read back.
     const before = (await fh.stat()).size;
     try {
-      let chunk = b.metrics.length > 1 ? `${encodeBatchLine(b.metrics.length)}\n` : '';
-      for (const m of b.metrics) {
+      // after a batch that could not be cut back (whole lines of it may be in the file), even one
+      // point opens with a batch line, so the reader drops that batch instead of counting this point in it
+      let chunk = metrics.length > 1 || this.uncut ? `${encodeBatchLine(metrics.length)}\n` : '';
+      for (const m of metrics) {
         chunk += this.line(m);
         if (chunk.length >= MAX_WRITE) {
           await writeAll(fh, chunk);
@@ -112,15 +126,17 @@ export class FileRun implements RunStore {
         }
       }
       if (chunk) await writeAll(fh, chunk);
+      this.uncut = false;
       if (this.tracker.fsync) await fh.datasync();
     } catch (err) {
       await fh.truncate(before).catch(() => {
         // could not cut back: close, so the next batch reopens and terminates the torn line
+        this.uncut = true;
         this.fh = undefined;
         this.opening = undefined;
         return fh.close().catch(() => undefined);
       });
-      throw fsError(err, `log ${b.metrics.length} metric point(s) to run ${this.id}`);
+      throw fsError(err, `log ${metrics.length} metric point(s) to run ${this.id}`);
     }
   }
 

@@ -370,8 +370,10 @@ export class FileStore implements Store {
         }
       }
       // an unfinished batch at the end is still being written (or its writer died): read it again
-      // from its batch line next time
-      st.offset += batch ? Buffer.byteLength(text.slice(0, batch.start)) : end + 1;
+      // from its batch line next time. Its byte offset is counted back from the end over its own lines
+      // (valid UTF-8, as written): bytes before it that are not UTF-8 (a torn line) decode to U+FFFD,
+      // whose UTF-8 length is not theirs
+      st.offset += batch ? end - Buffer.byteLength(text.slice(batch.start)) : end + 1;
       return st;
     } finally {
       await fh.close();

@@ -124,6 +124,82 @@ describe('local store format', () => {
     expect(decodeMetricLine('{"batch":2}')).toBeUndefined();
   });
 
+  it('batches logged at once on one run are all read back: a large batch is not interleaved with another', async () => {
+    const root = join(dir, 'concurrent-batches');
+    const t = new FileTracker(root);
+    const run = await t.startRun({ experiment: 'concurrent' });
+    // 40 000 points are over 1 MiB of lines: several write(2) calls each
+    const batch = (key: string) => ({
+      metrics: Array.from({ length: 40_000 }, (_, i) => ({ key, value: i, step: i, timestamp: 1 })),
+    });
+    await Promise.all([run.logBatch(batch('a')), run.logBatch(batch('b')), run.logMetric('c', 1)]);
+    await run.end();
+    const reader = new FileTracker(root);
+    const n = async (key: string) => (await reader.getMetricHistory(run.id, key)).length;
+    expect([await n('a'), await n('b'), await n('c')]).toEqual([40_000, 40_000, 1]);
+    expect(await reader.skippedMetricLines(run.id)).toBe(0);
+  });
+
+  it('a reader resumes at the right byte before an open batch after a line of bytes that are not UTF-8', async () => {
+    const root = join(dir, 'not-utf8');
+    const t = new FileTracker(root);
+    const run = await t.startRun({ experiment: 'not-utf8' });
+    await run.logMetric('m', 1, { step: 1, timestamp: 1 });
+    await run.end();
+    const [expId] = await readdir(join(root, 'experiments'));
+    const file = join(root, 'experiments', expId, 'runs', run.id, 'metrics.jsonl');
+    const line = (v: number) => `${encodeMetricLine({ key: 'm', value: v, step: v, timestamp: 1 })}\n`;
+    // a torn line ending inside a character (one byte that decodes to U+FFFD, 3 bytes in UTF-8), then
+    // a batch of 2 of which one point has arrived
+    await appendFile(file, Buffer.from([0x7b, 0xe2, 0x82, 0x0a]));
+    await appendFile(file, `{"batch":2}\n${line(10)}`);
+    const reader = new FileTracker(root);
+    const values = async () => (await reader.getMetricHistory(run.id, 'm')).map((p) => p.value);
+    expect(await values()).toEqual([1]);
+    // its writer died: the next batch line drops it
+    await appendFile(file, `{"batch":2}\n${line(20)}${line(21)}`);
+    expect(await values()).toEqual([1, 20, 21]);
+    expect(await reader.skippedMetricLines(run.id)).toBe(1 + 2);
+  });
+
+  it('a batch whose failed write could not be cut back does not take in the single points logged after it', async () => {
+    const root = join(dir, 'uncut');
+    const t = new FileTracker(root);
+    const run = await t.startRun({ experiment: 'uncut' });
+    await run.logMetric('m', 1, { step: 1, timestamp: 1 });
+    const probe = await fsPromises.open(join(root, 'tsad-store.json'), 'r');
+    const proto = Object.getPrototypeOf(probe) as fsPromises.FileHandle;
+    await probe.close();
+    const write = proto.write;
+    let big = 0;
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const writes = vi.spyOn(proto, 'write').mockImplementation(function (this: unknown, ...args: unknown[]) {
+      // the second write(2) of a large batch fails on a full disk, after the first reached the file
+      if (args[0] instanceof Uint8Array && args[0].length > 100_000 && ++big === 2)
+        return Promise.reject(full);
+      return (write as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    } as typeof proto.write);
+    const cut = vi.spyOn(proto, 'truncate').mockRejectedValue(new Error('EIO: i/o error, ftruncate'));
+    try {
+      const points = Array.from({ length: 60_000 }, (_, i) => ({
+        key: 'big',
+        value: i,
+        step: i,
+        timestamp: 2,
+      }));
+      await expect(run.logBatch({ metrics: points })).rejects.toThrow(/log 60000 metric point/);
+    } finally {
+      writes.mockRestore();
+      cut.mockRestore();
+    }
+    await run.logMetric('m', 2, { step: 2, timestamp: 1 });
+    await run.logMetric('m', 3, { step: 3, timestamp: 1 });
+    await run.end();
+    const reader = new FileTracker(root);
+    expect((await reader.getMetricHistory(run.id, 'm')).map((p) => p.value)).toEqual([1, 2, 3]);
+    expect((await reader.getMetricHistory(run.id, 'big')).length).toBe(0);
+  });
+
   it('opens an existing store by reading its marker: no file written, no fsync; a new one is created', async () => {
     const root = join(dir, 'reopen');
     const writes = vi.spyOn(fsPromises, 'writeFile');
