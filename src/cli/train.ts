@@ -73,18 +73,13 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
     if (o.alias !== undefined) validateAlias(o.alias, true);
   }
   await import('../index.js'); // installs the model loader
-  const [{ DETECTOR_RECIPES, isRecipe }, { splitAt }, { openTracker }] = await Promise.all([
+  const [{ DETECTOR_RECIPES, assertRecipe }, { splitAt }, { openTracker }] = await Promise.all([
     import('../lab/recipes.js'),
     import('../series/ops.js'),
     import('../tracking/open.js'),
   ]);
   // own keys only: `toString` or `__proto__` is no recipe (it was a TypeError, exit 1)
-  if (!isRecipe(o.detector)) {
-    throw new ConfigError(
-      'unknown_detector',
-      `unknown detector "${o.detector}"; choose from ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
-    );
-  }
+  assertRecipe(o.detector);
   const recipe = DETECTOR_RECIPES[o.detector];
   await checkTimeUnit(o.timeUnit, o.trustTimeUnit);
   if (o.out) await refuseOutputOverInput(o.out, path);

@@ -22,7 +22,7 @@ import type { Window } from '../series/types.js';
 import { corpusWindows, type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
 import { runPool } from './nab-pool.js';
 import type { NabScoreMapping } from './nab-stream.js';
-import { FLOOR_RECIPE, isRecipe, RECIPES, recipeMapping } from './recipes.js';
+import { assertRecipe, FLOOR_RECIPE, RECIPES, recipeMapping } from './recipes.js';
 import { KINDS_FILE } from './synth.js';
 
 export interface BenchOptions {
@@ -312,14 +312,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     }
   }
   const recipes = [...(opts.detectors ?? ['default'])];
-  for (const d of recipes) {
-    if (!isRecipe(d)) {
-      throw new ConfigError(
-        'unknown_detector',
-        `unknown detector "${d}"; choose from ${Object.keys(RECIPES).join(', ')}`,
-      );
-    }
-  }
+  for (const d of recipes) assertRecipe(d);
   if (opts.floor !== false) {
     const mappings = new Set(recipes.map(recipeMapping));
     for (const m of mappings) if (!recipes.includes(FLOOR_RECIPE[m])) recipes.push(FLOOR_RECIPE[m]);

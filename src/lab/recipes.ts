@@ -489,11 +489,15 @@ export const NAB_MAPPING: Record<string, NabScoreMapping> = Object.fromEntries(
 
 /** The score mapping of a recipe (an unknown name is an error that lists the known ones). */
 export function recipeMapping(name: string): NabScoreMapping {
-  makeDetectorCheck(name);
+  assertRecipe(name);
   return RECIPES[name].mapping;
 }
 
-function makeDetectorCheck(name: string): void {
+/**
+ * Throws `ConfigError` `unknown_detector`, listing the recipes, unless `name` is one (own keys only): the
+ * one check of a recipe name (tsad train, bench, nab run, the service's training worker).
+ */
+export function assertRecipe(name: string): void {
   if (!isRecipe(name)) {
     throw new ConfigError(
       'unknown_detector',
@@ -509,6 +513,6 @@ export function isRecipe(name: string): boolean {
 
 /** Builds a recipe's detector; an unknown name is an error that lists the known ones. */
 export function makeDetector(name: string, o: RecipeOptions = {}): Detector {
-  makeDetectorCheck(name);
+  assertRecipe(name);
   return RECIPES[name].build(o);
 }

@@ -6,7 +6,7 @@ import { ConfigError } from '../../errors.js';
 import { makeDirsSync } from '../../fs-dirs.js';
 import { type BenchRow, runBench } from '../../lab/bench.js';
 import type { NabFileResult } from '../../lab/nab-corpus-file.js';
-import { DETECTOR_RECIPES, isRecipe } from '../../lab/recipes.js';
+import { assertRecipe } from '../../lab/recipes.js';
 import type { NabProfileName } from '../../metrics/index.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
 import { interruptibleTracker } from '../interrupt.js';
@@ -66,14 +66,7 @@ export async function publishedScores(): Promise<NabCorpusReport['published']> {
 export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorpusReport> {
   const start = performance.now();
   const detectors = [...(opts.detectors ?? CORPUS_RECIPE_NAMES)];
-  for (const d of detectors) {
-    if (!isRecipe(d)) {
-      throw new ConfigError(
-        'unknown_detector',
-        `unknown detector "${d}"; choose from ${Object.keys(DETECTOR_RECIPES).join(', ')}`,
-      );
-    }
-  }
+  for (const d of detectors) assertRecipe(d);
   // a bad tracking URI fails now, not after the whole corpus has run
   if (opts.trackingUri !== false) classifyUri(opts.trackingUri ?? defaultTrackingUri());
   const workers = opts.workers ?? 2;
