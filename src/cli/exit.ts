@@ -10,7 +10,7 @@
  * | 3 | input data: unreadable or invalid series, labels or dataset files (`SeriesError`, `DatasetError`, `MetricsError`) |
  * | 4 | model: a model file that does not load, or a detector used wrongly (`ModelFormatError`, `DetectorError`) |
  * | 5 | tracking: the store or server refused or could not be reached, unknown run/model/alias, nothing to roll back (`TrackingError`; `LifecycleError` `no_champion`/`no_previous`) |
- * | 6 | serving: the service could not start or stop cleanly (`ServeError`) |
+ * | 6 | serving: the service could not start or stop cleanly (`ServeError`; but `bad_group`, a `--group` that is not `PREFIX=MODEL`, is usage, 2) |
  * | 130 | interrupted by Ctrl-C (SIGINT); a tracked run is ended KILLED first (./interrupt.ts) |
  * | 143 | interrupted by SIGTERM (the same clean-up) |
  */
@@ -35,7 +35,6 @@ const BY_CLASS: Readonly<Record<string, number>> = {
   MetricsError: EXIT.data,
   ModelFormatError: EXIT.model,
   DetectorError: EXIT.model,
-  ServeError: EXIT.serve,
 };
 
 /** The exit code for an error thrown by a command (walks the class chain, so subclasses map like their base). */
@@ -56,6 +55,10 @@ export function exitCodeOf(err: unknown): number {
       return code === 'invalid_query' || code === 'invalid_model_uri' || code === 'invalid_alias'
         ? EXIT.usage
         : EXIT.tracking;
+    }
+    if (name === 'ServeError') {
+      // a `--group` typed on the command line that is not PREFIX=MODEL is a bad option value
+      return (err as { code?: unknown }).code === 'bad_group' ? EXIT.usage : EXIT.serve;
     }
     if (name === 'LifecycleError') {
       // a registry without the alias to roll back is the tracking store's state; the rest are bad options

@@ -43,6 +43,22 @@ registerBench(program);
 registerSimulate(program);
 registerMonitor(program);
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  process.exitCode = reportError(err);
-});
+/**
+ * `tsad help NAME` for a command tsad does not have: commander would print the general help with no
+ * word of why (exit 2); say `unknown command`, as `tsad NAME` does.
+ */
+function checkHelpTopic(args: readonly string[]): void {
+  const [first, topic] = args;
+  if (first !== 'help' || topic === undefined || topic.startsWith('-')) return;
+  if (program.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) return;
+  program.error(`error: unknown command '${topic}'`, { code: 'commander.unknownCommand', exitCode: 2 });
+}
+
+Promise.resolve()
+  .then(() => {
+    checkHelpTopic(process.argv.slice(2));
+    return program.parseAsync(process.argv);
+  })
+  .catch((err: unknown) => {
+    process.exitCode = reportError(err);
+  });

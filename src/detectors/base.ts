@@ -20,7 +20,7 @@ import { normalCdf } from '../math/normal.js';
 import { showValue } from '../series/series.js';
 import type { TimeSeries } from '../series/types.js';
 import type { BaseDetectorConfig } from './base-config.js';
-import { checkLabels, checkSeries, formatTime, toSeries } from './input.js';
+import { checkLabels, checkSeries, epochSecondsHint, formatTime, toSeries } from './input.js';
 import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field } from './json.js';
 import { AllocBudget } from './model.js';
 import { AnomScoreCalibrator, CALIBRATOR_MIN_SCORES } from './post/calibrator.js';
@@ -474,7 +474,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
         if (!Number.isFinite(t) || !(t > self.lastTime)) {
           throw new DetectorError(
             'bad_time',
-            `${type} stream: t=${formatTime(t)} is not after the model's last point (t=${formatTime(self.lastTime)}, the end of training or the previous push)`,
+            `${type} stream: t=${formatTime(t)} is not after the model's last point (t=${formatTime(self.lastTime)}, the end of training or the previous push)${self.lastTime >= 1e11 ? epochSecondsHint(t) : ''}`,
           );
         }
         return raw.check(t, v);

@@ -80,12 +80,13 @@
  */
 
 import { ConfigError } from '../errors.js';
+import { didYouMean, parseConfig } from './config.js';
 import { Ensemble } from './ensemble.js';
 import type { EnsembleOptions } from './ensemble-config.js';
 import { EtsDetector, type EtsInput } from './ets/detector.js';
 import { FlatLineDetector, type FlatLineInput } from './flatline/detector.js';
 import { LevelDriftDetector, type LevelDriftInput } from './level-drift/detector.js';
-import type { AggregateAlarmsConfig } from './post/aggregate-alarms.js';
+import { type AggregateAlarmsConfig, aggregateAlarmsConfigSchema } from './post/aggregate-alarms.js';
 import { RandomCutForest, type RandomCutForestInput } from './rcf/detector.js';
 import { SeasonalChangeDetector, type SeasonalChangeInput } from './seasonal-change/detector.js';
 import type { Detector } from './types.js';
@@ -178,6 +179,73 @@ export const DEFAULT_ALARM_RULE = {
   almSuppressMinutes: 120,
 } as const;
 
+/** The keys `defaultDetector` reads; any other is a typo (refused, as every detector's schema does). */
+const DEFAULT_INPUT_KEYS: readonly (keyof DefaultDetectorInput)[] = [
+  'seed',
+  'threshold',
+  'ets',
+  'rcf',
+  'zms',
+  'flatLine',
+  'seasonal',
+  'etsAlone',
+  'drift',
+];
+
+/** The alarm-rule fields `threshold` may override. */
+const THRESHOLD_KEYS = Object.keys(aggregateAlarmsConfigSchema.shape).filter((k) => k !== 'type');
+
+/** A value as the user wrote it, for a message (never throws). */
+function shown(x: unknown): string {
+  try {
+    return JSON.stringify(x) ?? String(x);
+  } catch {
+    return String(x);
+  }
+}
+
+/**
+ * The top level of `defaultDetector`'s input, checked before anything is built: an object (or nothing),
+ * only known keys, and a `threshold` that is an object of alarm-rule overrides that its schema accepts
+ * (so a bad field is named as the user wrote it, not as the inner part it would reach first).
+ */
+function checkDefaultInput(cfg: unknown): DefaultDetectorInput {
+  if (cfg === undefined) return {};
+  if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) {
+    throw new ConfigError(
+      'bad_config',
+      `defaultDetector: the config must be an object of overrides such as { seed: 1 } (or nothing, for the defaults), got ${shown(cfg)}`,
+    );
+  }
+  for (const key of Object.keys(cfg)) {
+    if (!(DEFAULT_INPUT_KEYS as readonly string[]).includes(key)) {
+      throw new ConfigError(
+        'bad_config',
+        `defaultDetector: unknown config key "${key}"${didYouMean(key, DEFAULT_INPUT_KEYS)}; the keys are ${DEFAULT_INPUT_KEYS.join(', ')}`,
+      );
+    }
+  }
+  const th = (cfg as DefaultDetectorInput).threshold;
+  if (th !== undefined) {
+    if (th === null || typeof th !== 'object' || Array.isArray(th)) {
+      throw new ConfigError(
+        'bad_config',
+        `defaultDetector: threshold must be an object of alarm-rule overrides such as { almThreshold: 4 } (fields ${THRESHOLD_KEYS.join(', ')}), got ${shown(th)}`,
+      );
+    }
+    for (const key of Object.keys(th)) {
+      if (!THRESHOLD_KEYS.includes(key)) {
+        throw new ConfigError(
+          'bad_config',
+          `defaultDetector: unknown threshold field "${key}"${didYouMean(key, THRESHOLD_KEYS)}; the fields are ${THRESHOLD_KEYS.join(', ')}`,
+        );
+      }
+    }
+    parseConfig(aggregateAlarmsConfigSchema, { ...DEFAULT_ALARM_RULE, ...th }, 'defaultDetector: threshold');
+  }
+  return cfg as DefaultDetectorInput;
+}
+
 /**
  * A fresh, untrained default detector: an `Ensemble` of [the mean of ETS, RandomCutForest and ZMS (the ETS
  * member alone reaching the alarm level from `etsAlone`), the flat-line member, the seasonal-change member,
@@ -186,7 +254,8 @@ export const DEFAULT_ALARM_RULE = {
  * `DEFAULT_ALARM_RULE` with `strongThreshold: DEFAULT_STRONG_THRESHOLD` and `countPoints:
  * DEFAULT_COUNT_POINTS`; its model file loads with `loadModel`.
  */
-export function defaultDetector(cfg: DefaultDetectorInput = {}, opts: EnsembleOptions = {}): Ensemble {
+export function defaultDetector(input: DefaultDetectorInput = {}, opts: EnsembleOptions = {}): Ensemble {
+  const cfg = checkDefaultInput(input);
   const seed = cfg.seed ?? 0;
   const members = [
     new EtsDetector({

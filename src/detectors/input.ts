@@ -102,6 +102,17 @@ export function formatTime(t: number): string {
   return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t);
 }
 
+/**
+ * A hint for a time that reads as epoch seconds: a numeric time before 1973-03-03 read as epoch ms is
+ * almost surely epoch seconds (`''` for any other time, and for a string). Shared by stream `bad_time`
+ * errors and `tsad serve`'s `out_of_order`.
+ */
+export function epochSecondsHint(t: number | string): string {
+  return typeof t === 'number' && Math.abs(t) < 1e11
+    ? `; ${t} reads as ${new Date(t).toISOString()}: t is epoch milliseconds, so multiply epoch seconds by 1000`
+    : '';
+}
+
 /** `checkSafeValue` on every value of `v` (times from `t`). */
 export function checkSafeValues(v: ArrayLike<number>, t: ArrayLike<number> | null, who: string): void {
   for (let i = 0; i < v.length; i++) {

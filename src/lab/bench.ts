@@ -273,7 +273,19 @@ function readManifest(path: string, fingerprint: string): RunManifest {
 }
 
 function dataStamp(corpus: string, file: string): { size: number; mtimeMs: number } {
-  const st = statSync(join(corpus, 'data', file));
+  const path = join(corpus, 'data', file);
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (err as Error).message})`;
+    throw new ConfigError(
+      'bad_corpus',
+      `${join(corpus, 'labels', 'combined_windows.json')} lists "${file}", but its data file ${path} ${why}: add the file, or remove its key from the labels file`,
+      { cause: err },
+    );
+  }
   return { size: st.size, mtimeMs: st.mtimeMs };
 }
 

@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { epochSecondsHint } from '../detectors/input.js';
 import { TsadError } from '../errors.js';
 import type { Tracker } from '../tracking/tracker.js';
 import { validateAlias } from '../tracking/validate.js';
@@ -106,13 +107,6 @@ interface PointResult {
   alarm: boolean;
 }
 
-/** A numeric time before 1973-03-03 read as epoch ms is almost surely epoch seconds. */
-function secondsHint(t: number | string): string {
-  return typeof t === 'number' && Math.abs(t) < 1e11
-    ? `; ${t} reads as ${new Date(t).toISOString()}: t is epoch milliseconds, so multiply epoch seconds by 1000`
-    : '';
-}
-
 /**
  * The model's stream refused point `i` of a batch (a TsadError leaves the stream unchanged). A point at
  * or before the model's own last point (a fresh series' first point) is `out_of_order`; any other
@@ -123,7 +117,6 @@ function pointRefused(
   err: unknown,
   i: number,
   t: number,
-  raw: number | string,
   lastT: number,
   results: readonly PointResult[],
 ): unknown {
@@ -135,7 +128,7 @@ function pointRefused(
   if (err.name === 'DetectorError' && err.code === 'bad_time')
     return new ServeError(
       'out_of_order',
-      `point ${i} (t=${t}) is not after the model's last point: ${err.message}; ${kept}${secondsHint(raw)}`,
+      `point ${i} (t=${t}) is not after the model's last point: ${err.message}; ${kept}`,
       409,
       { cause: err, results },
     );
@@ -387,7 +380,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
         if (!(t > prev)) {
           throw new ServeError(
             'out_of_order',
-            `point ${i} (t=${t}) is not after the series' previous point (t=${prev}); send points in increasing time order${secondsHint(pts[i].t)}`,
+            `point ${i} (t=${t}) is not after the series' previous point (t=${prev}); send points in increasing time order${epochSecondsHint(pts[i].t)}`,
             409,
           );
         }
@@ -423,7 +416,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
         if (alarms > 0) metrics.alarms.inc(alarms);
         if (s.sinceCheckpoint >= every) void checkpoint(s).catch((err) => app.log.error(err));
       }
-      if (refused !== undefined) throw pointRefused(refused, n, ts[n], pts[n].t, s.lastT, results);
+      if (refused !== undefined) throw pointRefused(refused, n, ts[n], s.lastT, results);
       touch(s);
       const model = models.get(s.ref);
       return single

@@ -55,7 +55,9 @@ describe('tsad command line pieces', () => {
     expect(exitCodeOf(new ModelFormatError('bad_field', 'y'))).toBe(EXIT.model);
     expect(exitCodeOf(new TrackingError('backend', 'y'))).toBe(EXIT.tracking);
     expect(exitCodeOf(new TrackingNotFoundError('y'))).toBe(EXIT.tracking); // a subclass maps like its base
-    expect(exitCodeOf(new ServeError('bad_group', 'y'))).toBe(EXIT.serve);
+    // `tsad serve --group bad`: a bad option value (usage, 2, as docs/cli.md says); other serve errors 6
+    expect(exitCodeOf(new ServeError('bad_group', 'y'))).toBe(EXIT.usage);
+    expect(exitCodeOf(new ServeError('listen_failed', 'y'))).toBe(EXIT.serve);
     expect(exitCodeOf(new CommanderError(1, 'commander.unknownOption', 'bad'))).toBe(EXIT.usage);
     expect(exitCodeOf(new CommanderError(0, 'commander.helpDisplayed', ''))).toBe(EXIT.ok);
     expect(exitCodeOf(new TypeError('bug'))).toBe(EXIT.internal);

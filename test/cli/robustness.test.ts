@@ -129,6 +129,57 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 60, firstTime: new Date(T0).toISOString() });
   });
 
+  it('tsad help NOSUCH says unknown command (exit 2); serve --group that is not PREFIX=MODEL is usage (exit 2)', () => {
+    const h = tsad('help', 'nosuch');
+    expectUserError(h, 2, /^error: unknown command 'nosuch'/);
+    expect(h.stdout).toBe('');
+    const ok = tsad('help', 'detect');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^Usage: tsad detect/);
+    expectUserError(
+      tsad('serve', '--model', 'models:/m@champion', '--group', 'bad', '--port', '0'),
+      2,
+      /ServeError \[bad_group\]: --group "bad" must be PREFIX=MODEL/,
+    );
+  });
+
+  it('bench: a labels file naming a data file that does not exist is bad_corpus (exit 2), naming both files', () => {
+    const corpus = join(dir, 'missing-data-corpus');
+    const made = tsad(
+      'synth',
+      corpus,
+      '--seed',
+      '1',
+      '--per-kind',
+      '1',
+      '--clean',
+      '0',
+      '--length',
+      '200',
+      '--kinds',
+      'spike',
+    );
+    expect(made.status, made.stderr).toBe(0);
+    const labels = join(corpus, 'labels', 'combined_windows.json');
+    const windows = JSON.parse(readFileSync(labels, 'utf8')) as Record<string, unknown>;
+    writeFileSync(labels, JSON.stringify({ ...windows, 'spike/gone.csv': [] }));
+    expectUserError(
+      tsad(
+        'bench',
+        '--corpus',
+        corpus,
+        '-d',
+        'zms',
+        '--workers',
+        '1',
+        '--out',
+        join(dir, 'missing-data-out'),
+      ),
+      2,
+      /ConfigError \[bad_corpus\]: .*combined_windows\.json lists "spike\/gone\.csv", but its data file .*data\/spike\/gone\.csv does not exist: add the file, or remove its key/,
+    );
+  });
+
   it('comma-separated lists: spaces after commas are fine, a name given twice or none is exit 2; synth of no file is refused', () => {
     const corpus = join(dir, 'list-corpus');
     const ok = tsad(

@@ -312,6 +312,49 @@ describe('defaultDetector: round 11 options (etsAlone, strong single alarms, ful
     expect(lifted.length).toBeGreaterThan(0);
   });
 
+  it('refuses a config that is not an object with a ConfigError that says what to pass', () => {
+    for (const bad of [null, 3, 'seed', [1]]) {
+      expect(() => defaultDetector(bad as never)).toThrow(ConfigError);
+      expect(() => defaultDetector(bad as never)).toThrow(/defaultDetector: the config must be an object/);
+    }
+    expect(() => defaultDetector(undefined)).not.toThrow();
+  });
+
+  it('refuses an unknown top-level key, naming it and the closest known key', () => {
+    expect(() => defaultDetector({ sede: 1 } as never)).toThrow(ConfigError);
+    expect(() => defaultDetector({ sede: 1 } as never)).toThrow(
+      /unknown config key "sede" \(did you mean "seed"\?\)/,
+    );
+    expect(() => defaultDetector({ Drift: false } as never)).toThrow(/did you mean "drift"/);
+    expect(() => defaultDetector({ banana: 1 } as never)).toThrow(
+      /unknown config key "banana"; the keys are seed,/,
+    );
+  });
+
+  it('refuses a threshold that is not an object, saying it must be one', () => {
+    for (const bad of ['high', 4, null]) {
+      expect(() => defaultDetector({ threshold: bad as never })).toThrow(ConfigError);
+      expect(() => defaultDetector({ threshold: bad as never })).toThrow(
+        /threshold must be an object of alarm-rule overrides/,
+      );
+      expect(() => defaultDetector({ threshold: bad as never })).not.toThrow(/Unrecognized keys/);
+    }
+  });
+
+  it('names the threshold field the user set, not the inner part it reaches first', () => {
+    const f = () => defaultDetector({ threshold: { almThreshold: 'x' as never } });
+    expect(f).toThrow(ConfigError);
+    expect(f).toThrow(/threshold field almThreshold/);
+    expect(f).not.toThrow(/combiner/);
+    expect(() => defaultDetector({ threshold: { almThreshol: 4 } as never })).toThrow(
+      /unknown threshold field "almThreshol" \(did you mean "almThreshold"\?\)/,
+    );
+    // overrides that were valid stay valid (undefined: none)
+    expect(() =>
+      defaultDetector({ threshold: { strongThreshold: undefined, countPoints: undefined } }),
+    ).not.toThrow();
+  });
+
   it('refuses a bad etsAlone with a ConfigError that names it', () => {
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => defaultDetector({ etsAlone: bad })).toThrow(ConfigError);

@@ -67,12 +67,23 @@ describe('stream errors name times as ISO 8601', () => {
     );
     const f = new RandomCutForest({ nEstimators: 5, maxNSamples: 64 });
     f.train(ts);
-    // the forest's stream check names no time (its rows are shingles), and no epoch number either
+    // the forest's stream check names the pushed point's time (the shingle ending at it)
     expectIsoTimes(
       messageOf(() => f.stream().push(last + STEP, 1e300)),
       'value_too_large',
-      [],
+      [iso(last + STEP)],
     );
+  });
+
+  it('a time in epoch seconds gets the hint to multiply by 1000 (as tsad serve gives)', () => {
+    const z = new ZmsDetector();
+    z.train(ts);
+    const m = messageOf(() => z.stream().push(1.7e9, 1));
+    expect(m.code).toBe('bad_time');
+    expect(m.message).toContain('multiply epoch seconds by 1000');
+    expect(m.message).toContain(`t=${iso(1.7e9)}`);
+    // a time that is merely too early (epoch ms) gets no such hint
+    expect(messageOf(() => z.stream().push(T0, 1)).message).not.toContain('epoch seconds');
   });
 
   it('a time that is no date is named as its number', () => {

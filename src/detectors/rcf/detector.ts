@@ -82,11 +82,14 @@ const randomCutForestStateSchema = z.object({
 });
 type RandomCutForestState = z.infer<typeof randomCutForestStateSchema>;
 
-/** Rejects (typed error) transformed rows with non-finite or astronomically large values. */
-function checkRows(x: Float64Array, d: number, t: ArrayLike<number> | null): void {
+/**
+ * Rejects (typed error) transformed rows with non-finite or astronomically large values; `t` is the
+ * rows' times (epoch ms), or the one row's time.
+ */
+function checkRows(x: Float64Array, d: number, t: ArrayLike<number> | number): void {
   for (let i = 0; i < x.length; i++) {
     if (!(Math.abs(x[i]) <= RCF_MAX_ABS)) {
-      const at = t ? ` at t=${formatTime(t[Math.floor(i / d)])}` : '';
+      const at = ` at t=${formatTime(typeof t === 'number' ? t : t[Math.floor(i / d)])}`;
       throw new DetectorError(
         'value_too_large',
         `RandomCutForest: transformed value ${x[i]}${at} is beyond ±${RCF_MAX_ABS}; rescale the series`,
@@ -137,17 +140,17 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
     return new RandomCutForestRaw(this.config, m, this.lastLearned);
   }
 
-  checkRow(row: Float64Array): void {
-    checkRows(row, row.length, null);
+  checkRow(row: Float64Array, t: number): void {
+    checkRows(row, row.length, t);
   }
 
-  peekRow(row: Float64Array): number {
-    checkRows(row, row.length, null);
+  peekRow(row: Float64Array, t: number): number {
+    checkRows(row, row.length, t);
     return this.model!.score(row, 0);
   }
 
   learnRow(row: Float64Array, t: number): void {
-    checkRows(row, row.length, null);
+    checkRows(row, row.length, t);
     if (this.config.onlineUpdates && t > this.lastLearned) {
       this.lastLearned = t;
       this.model!.update(row, 0);
@@ -156,7 +159,7 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
 
   scoreRow(row: Float64Array, t: number): number {
     const forest = this.model!;
-    checkRows(row, row.length, null);
+    checkRows(row, row.length, t);
     if (this.config.onlineUpdates && t > this.lastLearned) {
       this.lastLearned = t;
       return forest.scoreThenUpdate(row, 0);
