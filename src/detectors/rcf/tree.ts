@@ -836,6 +836,8 @@ export class CutTree {
   }
 
   /**
+   * @internal The forest's own step, not part of the public contract (its signature changed in speed
+   * round 19 and may change again): call `score` instead.
    * The rest of `score` once the walk down has reached `leaf` at depth `len` (the leaf that
    * `q` falls into by the cuts): the leaf case or the walk back up. `path[po + k]` is the slot
    * (`navBase + node`) of the node at depth k on the way down. The tree must not be empty. The score
