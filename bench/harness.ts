@@ -5,8 +5,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from '../src/detectors/default.js';
+import {
+  DEFAULT_ALARM_RULE,
+  DEFAULT_COUNT_POINTS,
+  DEFAULT_STRONG_THRESHOLD,
+  type DefaultDetectorInput,
+  defaultDetector,
+} from '../src/detectors/default.js';
 import { Ensemble } from '../src/detectors/ensemble.js';
+import { AggregateAlarms } from '../src/detectors/post/aggregate-alarms.js';
 import type { Detector } from '../src/detectors/types.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
@@ -519,4 +526,79 @@ export async function* groupSweepFiles(
       }
     }
   }
+}
+
+/** A member's core as the member sweeps replay it: fitted on the training part, then scored row by row. */
+export interface SweepMemberCore {
+  /** 0 when the core found no period in the training part (the member is off). */
+  readonly period: number;
+  fit(t: Float64Array, v: Float64Array): void;
+  scoreRow(t: number, v: number): number;
+}
+
+/**
+ * The sweep of one member beside the default before round 19a (bench/drift18-sweep.ts,
+ * bench/season19-sweep.ts): for each setting (`none`, or a JSON object of the member's settings), the
+ * member is fitted on each file's training part; where it is on, its |score| joins the default's cached
+ * |score| in the maximum, and the default alarm rule (`AggregateAlarms` with `DEFAULT_STRONG_THRESHOLD`
+ * and `DEFAULT_COUNT_POINTS`) is replayed over that. On a few files (two for `none`, `checks` for a
+ * setting, only where its member is on) the replay is checked point for point against `detector(setting)`
+ * (`defaultDetector({ drift: false })` for `none`) streamed. Prints what `printGroupSweep` prints.
+ */
+export async function memberBesideDefaultSweep<S>(a: {
+  argv: readonly string[];
+  defaults: readonly string[];
+  usage: string;
+  core: (setting: Partial<S>) => SweepMemberCore;
+  detector: (setting: Partial<S>) => Detector;
+  checks: number;
+}): Promise<void> {
+  const { cacheDir, groups, settings } = groupSweepArgs([...a.argv], [...a.defaults], a.usage);
+  const parsed: (Partial<S> | null)[] = settings.map((s) =>
+    s === 'none' ? null : (JSON.parse(s) as Partial<S>),
+  );
+  const res: GroupTally[][] = groups.map(() => settings.map(groupTally));
+  const checked = settings.map(() => 0);
+  const on = settings.map(() => 0);
+  for await (const { gi, corpus, file, t, v, p, ws, score } of groupSweepFiles(cacheDir, groups)) {
+    const n = t.length;
+    for (const [k] of settings.entries()) {
+      const o = parsed[k];
+      const both = new Float64Array(n);
+      let onHere = false;
+      for (let i = p; i < n; i++) both[i] = Math.abs(score[i]);
+      if (o) {
+        const core = a.core(o);
+        core.fit(t.subarray(0, p), v.subarray(0, p));
+        if (core.period > 0) {
+          for (let i = p; i < n; i++) both[i] = Math.max(both[i], Math.abs(core.scoreRow(t[i], v[i])));
+          on[k]++;
+          onHere = true;
+        }
+      }
+      const rule = new AggregateAlarms({
+        ...DEFAULT_ALARM_RULE,
+        strongThreshold: DEFAULT_STRONG_THRESHOLD,
+        countPoints: DEFAULT_COUNT_POINTS,
+      });
+      const st = rule.streamer();
+      const alarm = new Uint8Array(n);
+      for (let i = p; i < n; i++) alarm[i] = st.push(t[i], both[i]) !== 0 ? 1 : 0;
+      if (checked[k] < (o ? a.checks : 2) && (o === null || onHere)) {
+        // the replay is the streamed detector's own alarms, point for point
+        const { alarm: a0 } = streamAfterTraining(
+          o ? a.detector(o) : defaultDetector({ drift: false }),
+          t,
+          v,
+          p,
+        );
+        for (let i = p; i < n; i++)
+          if (a0[i] !== alarm[i])
+            throw new Error(`${corpus} ${file} [${settings[k]}]: replay differs at row ${i}`);
+        checked[k]++;
+      }
+      tallyGroupFile(res[gi][k], ws, t, alarm, p);
+    }
+  }
+  printGroupSweep(groups, settings, res, 'found', (k) => ` (member on in ${on[k]} files)`);
 }
