@@ -39,6 +39,24 @@ function tsad(...args: string[]) {
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `tsad synth` of a tiny corpus (seed 1, one 200-point file per kind, no anomaly-free file). */
+function synthTiny(corpus: string, kinds: string) {
+  return tsad(
+    'synth',
+    corpus,
+    '--seed',
+    '1',
+    '--per-kind',
+    '1',
+    '--clean',
+    '0',
+    '--length',
+    '200',
+    '--kinds',
+    kinds,
+  );
+}
+
 function expectUserError(r: ReturnType<typeof tsad>, status: number, pattern: RegExp): void {
   expect(r.signal, 'the command hung and was killed').toBeNull();
   expect(r.status, r.stderr).toBe(status);
@@ -145,20 +163,7 @@ describe('a misspelt column is named, never guessed among three or more', () => 
 
   it('bench: a labels file naming a data file that does not exist is bad_corpus (exit 2), naming both files', () => {
     const corpus = join(dir, 'missing-data-corpus');
-    const made = tsad(
-      'synth',
-      corpus,
-      '--seed',
-      '1',
-      '--per-kind',
-      '1',
-      '--clean',
-      '0',
-      '--length',
-      '200',
-      '--kinds',
-      'spike',
-    );
+    const made = synthTiny(corpus, 'spike');
     expect(made.status, made.stderr).toBe(0);
     const labels = join(corpus, 'labels', 'combined_windows.json');
     const windows = JSON.parse(readFileSync(labels, 'utf8')) as Record<string, unknown>;
@@ -182,20 +187,7 @@ describe('a misspelt column is named, never guessed among three or more', () => 
 
   it('comma-separated lists: spaces after commas are fine, a name given twice or none is exit 2; synth of no file is refused', () => {
     const corpus = join(dir, 'list-corpus');
-    const ok = tsad(
-      'synth',
-      corpus,
-      '--seed',
-      '1',
-      '--per-kind',
-      '1',
-      '--clean',
-      '0',
-      '--length',
-      '200',
-      '--kinds',
-      'spike, dip,',
-    );
+    const ok = synthTiny(corpus, 'spike, dip,');
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^2 files, 2 windows/);
     expectUserError(
@@ -604,20 +596,7 @@ describe('number options refuse empty and non-numeric values instead of reading 
 describe('one unknown recipe name, one error', () => {
   it('train, bench and nab run all say ConfigError [unknown_detector] (exit 2) with the same list; toString is no recipe', () => {
     const corpus = join(dir, 'recipe-corpus');
-    const ok = tsad(
-      'synth',
-      corpus,
-      '--seed',
-      '1',
-      '--per-kind',
-      '1',
-      '--clean',
-      '0',
-      '--length',
-      '200',
-      '--kinds',
-      'spike',
-    );
+    const ok = synthTiny(corpus, 'spike');
     expect(ok.status, ok.stderr).toBe(0);
     const said = (r: ReturnType<typeof tsad>) => r.stderr.replace(/^tsad: /, '');
     const want = /^tsad: ConfigError \[unknown_detector\]: unknown detector "nosuch"; choose from default, /;
