@@ -107,6 +107,61 @@ function checkInt(name: string, v: number, min: number): void {
   }
 }
 
+/**
+ * What a frequency change must do to its series to count as planted (docs/evaluation.md, Protocol note 6):
+ * over its span (onset..until) the changed series departs from the unchanged one by at least
+ * `FREQ_VISIBLE_MAX` noise sd at some point and by `FREQ_VISIBLE_RMS` noise sd RMS.
+ */
+const FREQ_VISIBLE_MAX = 4;
+const FREQ_VISIBLE_RMS = 2;
+
+/**
+ * Onset and length (points) of a frequency change: the drawn ones when the change, run that long, moves
+ * the series by the visibility criterion (`FREQ_VISIBLE_MAX`, `FREQ_VISIBLE_RMS`, with 1 % to spare for
+ * the rounding of written values), else the shortest longer run that does. At short steps the drawn 2–5 %
+ * of the file is an hour or two, a tenth of the daily cycle, and a slowed cycle loses little phase in that.
+ * When no run from the drawn onset fits in the file, the onset moves earlier (not before 45 % of the file,
+ * the earliest drawn onset) to the latest one from which a run fits; a file too short for any (hundreds of
+ * points at 1-minute steps) keeps its onset and runs the change to its end. The difference between the
+ * changed and the unchanged daily cycle is deterministic (the noise is the same in both), so it is computed
+ * here without a draw.
+ */
+function freqChangeSpan(
+  n: number,
+  onset: number,
+  dur: number,
+  step: number,
+  factor: number,
+  daily: number,
+  harmonic: number,
+  phase: number,
+  sigma: number,
+): { onset: number; dur: number } {
+  const w = (2 * Math.PI * step) / DAY;
+  const needMax = FREQ_VISIBLE_MAX * 1.01 * sigma;
+  const needSq = (FREQ_VISIBLE_RMS * 1.01 * sigma) ** 2;
+  // the shortest run ≥ dur from onset o that fits and shows, or 0
+  const shortest = (o: number): number => {
+    let max = 0;
+    let ss = 0;
+    for (let k = 0; o + k < n; k++) {
+      const cu = phase + (o + k + 1) * w; // the unchanged cycle's phase at point o + k
+      const cp = cu + (factor - 1) * w * (k + 1);
+      const d =
+        daily * (Math.sin(cp) - Math.sin(cu) + harmonic * (Math.sin(2 * cp + 1) - Math.sin(2 * cu + 1)));
+      max = Math.max(max, Math.abs(d));
+      ss += d * d;
+      if (k + 1 >= dur && max >= needMax && ss >= needSq * (k + 1)) return k + 1;
+    }
+    return 0;
+  };
+  for (let o = onset; o >= Math.floor(n * 0.45); o--) {
+    const len = shortest(o);
+    if (len > 0) return { onset: o, dur: len };
+  }
+  return { onset, dur: Math.max(1, n - onset) };
+}
+
 /** Generates one file; `kind` undefined = anomaly-free. */
 function makeFile(
   r: Rng,
@@ -138,14 +193,19 @@ function makeFile(
   const v = new Float64Array(n);
   const t = new Float64Array(n);
   // planted anomaly: onset in [45 %, 85 %] of the file (the locate mode trains on the first 15–40 %)
-  const onset = kind ? Math.floor(n * (0.45 + 0.4 * r.float())) : n;
-  const dur = Math.max(12, Math.floor(n * (0.02 + 0.03 * r.float())));
+  let onset = kind ? Math.floor(n * (0.45 + 0.4 * r.float())) : n;
+  let dur = Math.max(12, Math.floor(n * (0.02 + 0.03 * r.float())));
   const sign =
     kind === 'dip' || kind === 'levelShiftDown' ? -1 : kind === 'drift' && r.float() < 0.5 ? -1 : 1;
   const magnitude = (4 + 3 * r.float()) * scale;
   const freqFactor = r.float() < 0.5 ? 2 + r.float() : 0.35 + 0.15 * r.float();
   const spikeLen = 1 + r.int(0, 2);
   const burst = 4 + 3 * r.float();
+  if (kind === 'frequencyChange') {
+    // long enough to show (Protocol note 6); no draw, so every other file is what it was
+    const sigma1 = Math.max(amp, level * 0.02) * noiseFrac; // the noise sd at noiseScale 1
+    ({ onset, dur } = freqChangeSpan(n, onset, dur, step, freqFactor, daily, harmonic, phase, sigma1));
+  }
   let ar = 0;
   let cyc = phase; // phase of the daily cycle, accumulated so a frequency change stays continuous
   let held = 0;

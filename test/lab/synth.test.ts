@@ -1,10 +1,17 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/index.js';
-import { KINDS_FILE, SYNTH_KINDS, synthCorpus, writeSynthCorpus } from '../../src/lab/index.js';
+import {
+  KINDS_FILE,
+  SYNTH_KINDS,
+  type SynthOptions,
+  synthCorpus,
+  writeSynthCorpus,
+} from '../../src/lab/index.js';
 import { readNabWindows } from '../../src/metrics/index.js';
 import { readCsv } from '../../src/series/index.js';
 
@@ -162,6 +169,93 @@ describe('synthCorpus, planted: false (round 19a)', () => {
         }
       }),
       { numRuns: 15 },
+    );
+  });
+});
+
+/**
+ * How far each frequency-change window moves its series, measured against its unplanted twin
+ * (`planted: false`: the same draws and noise, the change left out) over the labelled anomaly span
+ * onset..until, in units of the file's noise sd: the largest |d| and the RMS of d.
+ */
+function freqChangeEffects(o: SynthOptions): { name: string; step: number; max: number; rms: number }[] {
+  const a = synthCorpus(o).files;
+  const b = synthCorpus({ ...o, planted: false }).files;
+  const out: { name: string; step: number; max: number; rms: number }[] = [];
+  for (let k = 0; k < a.length; k++) {
+    const w = a[k].windows[0];
+    if (w?.kind !== 'frequencyChange') continue;
+    let max = 0;
+    let ss = 0;
+    let m = 0;
+    for (let i = 0; i < a[k].t.length; i++) {
+      if (a[k].t[i] < w.onset || a[k].t[i] > w.until) continue;
+      const d = Math.abs(a[k].v[i] - b[k].v[i]) / a[k].sigma;
+      max = Math.max(max, d);
+      ss += d * d;
+      m++;
+    }
+    out.push({ name: a[k].name, step: a[k].stepMin, max, rms: Math.sqrt(ss / m) });
+  }
+  return out;
+}
+
+describe('synthCorpus, frequency changes that show (Protocol note 6)', () => {
+  // the criterion of docs/evaluation.md, Protocol note 6: over onset..until the change moves the series
+  // by at least 4 noise sd at some point (the smallest size of a planted shift or drift) and by 2 noise
+  // sd RMS (below the weakest drift's ~2.8)
+  const visible = (e: { max: number; rms: number }) => e.max >= 4 && e.rms >= 2;
+
+  it('every frequency-change window of a default-length file moves its series by the criterion', () => {
+    // throwaway seeds only (never the held-out groups 2301–2303 or 2401+)
+    fc.assert(
+      fc.property(fc.integer({ min: 900_000, max: 9_000_000 }), (seed) => {
+        for (const e of freqChangeEffects({ seed, perKind: 3, clean: 0, kinds: ['frequencyChange'] }))
+          expect(e, `seed ${seed} ${e.name} step ${e.step} min`).toSatisfy(visible);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('fixes the two windows round 19a found under the noise (tuning seeds 2002 and 2103)', () => {
+    const a = freqChangeEffects({ seed: 2002 }).find((e) => e.name.endsWith('_01.csv'));
+    const b = freqChangeEffects({ seed: 2103 }).find((e) => e.name.endsWith('_03.csv'));
+    expect(a?.step).toBe(1);
+    expect(b?.step).toBe(1);
+    expect(a).toSatisfy(visible);
+    expect(b).toSatisfy(visible);
+  });
+
+  it('leaves every file of every other kind and every anomaly-free file as the generator before wrote it', () => {
+    // digests of the non-frequency-change files, computed with the generator before this change
+    // (commit d5e660d): names, metadata, windows and every time and value, bit for bit
+    const digest = (o: SynthOptions): string => {
+      const h = createHash('sha256');
+      for (const f of synthCorpus(o).files) {
+        if (f.windows[0]?.kind === 'frequencyChange') continue;
+        h.update(
+          JSON.stringify([
+            f.name,
+            f.stepMin,
+            f.noise,
+            f.gaps,
+            f.sigma,
+            f.amplitude,
+            f.anomalySize,
+            f.windows,
+          ]),
+        );
+        h.update(new Uint8Array(f.t.buffer, f.t.byteOffset, f.t.byteLength));
+        h.update(new Uint8Array(f.v.buffer, f.v.byteOffset, f.v.byteLength));
+      }
+      return h.digest('hex');
+    };
+    expect(digest({ seed: 2002 })).toBe('16f2dd5a50a9ec77c25ce7ac7beb978d5a8e7bbad248306d1853a716ff3de632');
+    expect(digest({ seed: 4242, perKind: 2, clean: 2, length: 1200, noiseScale: 0.3 })).toBe(
+      '41ba30bda0e1798bcd96664f8d013f8030b6848b203790342ca346ad51442027',
+    );
+    expect(digest({ seed: 99, perKind: 2, clean: 1, length: 800, planted: false })).toBe(
+      '4516fa5a36cf3466d0be5ed8b6e40c0ad16326f995afe0663afe8319fe0aaeb8',
     );
   });
 });
