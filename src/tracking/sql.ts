@@ -311,12 +311,17 @@ export class SqlStore implements Store {
     const id = experimentIdFor(name);
     const found = await this.getExperiment(name);
     if (found) return found;
-    await this.write(['experiments'], async (q, d) => {
-      await q(
-        `INSERT INTO ${d.t('experiments')} (experiment_id, name, creation_time) VALUES ($1, $2, $3) ON CONFLICT (experiment_id) DO NOTHING`,
-        [id, name, Date.now()],
-      );
-    });
+    // an insert that does nothing when the experiment exists: sent again after a lost reply
+    await this.write(
+      ['experiments'],
+      async (q, d) => {
+        await q(
+          `INSERT INTO ${d.t('experiments')} (experiment_id, name, creation_time) VALUES ($1, $2, $3) ON CONFLICT (experiment_id) DO NOTHING`,
+          [id, name, Date.now()],
+        );
+      },
+      { single: true, idempotent: true },
+    );
     const e = await this.getExperiment(name);
     if (!e) throw new TrackingError('backend', `experiment "${name}" was created but cannot be read back`);
     return e;
@@ -348,16 +353,41 @@ export class SqlStore implements Store {
   }
 
   async createRun(o: PreparedRun, exp: Experiment): Promise<RunStore> {
-    await this.write(['runs', 'tags'], async (q, d) => {
-      await q(
-        `INSERT INTO ${d.t('runs')} (run_id, experiment_id, run_name, status, start_time, end_time) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [o.runId, exp.experimentId, o.name, 'RUNNING', o.startTime, null],
-      );
-      if (o.tags.length) {
-        const s = d.insertKv('tags', o.runId, o.tags);
-        await q(s.text, s.values);
-      }
-    });
+    // the run id is the client's (a random UUID): a transaction sent again after a connection lost
+    // during its COMMIT finds its own run row (the whole earlier transaction committed) and stores
+    // nothing twice; the tags are an upsert of the same values
+    await this.write(
+      ['runs', 'tags'],
+      async (q, d) => {
+        const ins = await q(
+          `INSERT INTO ${d.t('runs')} (run_id, experiment_id, run_name, status, start_time, end_time) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (run_id) DO NOTHING`,
+          [o.runId, exp.experimentId, o.name, 'RUNNING', o.startTime, null],
+        );
+        if (!ins.rowCount) {
+          const r = await q(
+            `SELECT experiment_id, run_name, start_time FROM ${d.t('runs')} WHERE run_id = $1`,
+            [o.runId],
+          );
+          const row = r.rows[0];
+          const mine =
+            row !== undefined &&
+            String(row.experiment_id) === exp.experimentId &&
+            String(row.run_name) === o.name &&
+            num(row.start_time) === o.startTime;
+          if (!mine) {
+            throw new TrackingError(
+              'backend',
+              `a run with id ${o.runId} already exists in ${this.uri}; start the run again (a new run gets a new id)`,
+            );
+          }
+        }
+        if (o.tags.length) {
+          const s = d.insertKv('tags', o.runId, o.tags);
+          await q(s.text, s.values);
+        }
+      },
+      { idempotent: true },
+    );
     return new SqlRun(this, newRunInfo(o, exp));
   }
 

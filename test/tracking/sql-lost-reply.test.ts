@@ -84,6 +84,57 @@ describe('PostgreSQL: the reply of a committed write is lost', () => {
     }
   });
 
+  it('creating an experiment and a run, registering a version, setting, moving and deleting aliases: each stored once, no error', async () => {
+    const tr = openTracker(`${proxy.uri}?schema=lost_create`);
+    try {
+      await tr.startRun({ experiment: 'warm-up' }).then((r) => r.end()); // tables made before any fault
+      const before = proxy.dropped;
+      // the experiment's insert (one statement), then the run's transaction (its COMMIT)
+      proxy.dropReplyAfter('tsad_experiments" (experiment_id');
+      proxy.dropReplyAfter('COMMIT');
+      const run = await tr.startRun({ experiment: 'lost-create', name: 'once', tags: { k: 'v' } });
+      expect(proxy.dropped - before).toBe(2);
+      await run.end();
+      expect((await tr.listExperiments()).filter((e) => e.name === 'lost-create')).toHaveLength(1);
+      const runs = await tr.searchRuns({ experiment: 'lost-create' });
+      expect(runs.map((r) => [r.info.runId, r.info.runName, r.data.tags.k])).toEqual([[run.id, 'once', 'v']]);
+
+      proxy.dropReplyAfter('COMMIT');
+      const v1 = await tr.registerModel('lost-model', run.id);
+      proxy.dropReplyAfter('COMMIT');
+      const v2 = await tr.registerModel('lost-model', run.id);
+      expect([v1.version, v2.version]).toEqual([1, 2]);
+      expect((await tr.listModelVersions('lost-model')).map((v) => v.version)).toEqual([1, 2]);
+      // an alias set, moved by compare-and-set (one statement each), tagged and deleted
+      proxy.dropReplyAfter('tsad_model_aliases');
+      await tr.setAlias('lost-model', 'champion', 1);
+      proxy.dropReplyAfter('tsad_model_aliases');
+      await tr.setAlias('lost-model', 'champion', 2, { expected: 1 });
+      proxy.dropReplyAfter('tsad_model_aliases');
+      await tr.setAlias('lost-model', 'fresh', 1, { expected: null });
+      proxy.dropReplyAfter('tsad_model_version_tags');
+      await tr.setModelVersionTag('lost-model', 2, 'why', 'better');
+      proxy.dropReplyAfter('DELETE FROM');
+      await tr.deleteAlias('lost-model', 'fresh');
+      expect(proxy.dropped - before).toBe(9);
+      expect((await tr.getModelVersion('lost-model', 'champion')).version).toBe(2);
+      expect((await tr.listRegisteredModels()).find((m) => m.name === 'lost-model')?.aliases).toEqual({
+        champion: 2,
+      });
+      expect(await tr.getModelVersionTags('lost-model', 2)).toEqual({ why: 'better' });
+      // registrations at once (the pool's 4 connections): each number taken once, the losers retry
+      const race = await Promise.all(Array.from({ length: 6 }, () => tr.registerModel('race', run.id)));
+      expect(race.map((v) => v.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect((await tr.listModelVersions('race')).map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
+      // a compare-and-set that really lost still says so after a resend
+      await expect(tr.setAlias('lost-model', 'champion', 1, { expected: 1 })).rejects.toMatchObject({
+        code: 'alias_moved',
+      });
+    } finally {
+      await tr.close();
+    }
+  });
+
   it('two sends of one batch at once (the first still running when the second arrives) store it once', async () => {
     const tr = openTracker(`${server.uri}?schema=twice`);
     const run = await tr.startRun({ experiment: 'twice' });
