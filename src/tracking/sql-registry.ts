@@ -24,6 +24,12 @@ export interface SqlAccess {
 class VersionTaken extends Error {}
 
 export class SqlRegistry implements RegistryStore {
+  /**
+   * The `tsad_batches` rows of this tracker's last acknowledged registrations (PostgreSQL): no resend
+   * carries their id again, so the next registration deletes them in its own transaction.
+   */
+  private acked: { runId: string; id: string }[] = [];
+
   constructor(private readonly db: SqlAccess) {}
 
   private async aliases(name: string): Promise<Record<string, number>> {
@@ -78,6 +84,7 @@ export class SqlRegistry implements RegistryStore {
     const now = Date.now();
     const guarded = !this.db.dialect.crate;
     const key = `version:${randomUUID()}`;
+    const prune = [...this.acked];
     for (let attempt = 0; attempt < 50; attempt++) {
       const version = await this.db
         .write(
@@ -114,7 +121,15 @@ export class SqlRegistry implements RegistryStore {
               if (guarded) throw new VersionTaken();
               return null;
             }
-            if (guarded) await q(d.insertBatchId('$2'), [runId, `${key}=${next + 1}`]);
+            if (guarded) {
+              await q(d.insertBatchId('$2'), [runId, `${key}=${next + 1}`]);
+              if (prune.length) {
+                await q(
+                  `DELETE FROM ${d.t('batches')} WHERE (run_id, batch_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+                  [prune.map((x) => x.runId), prune.map((x) => x.id)],
+                );
+              }
+            }
             return next + 1;
           },
           { idempotent: guarded },
@@ -126,6 +141,12 @@ export class SqlRegistry implements RegistryStore {
           throw err;
         });
       if (version !== null) {
+        if (guarded) {
+          // the next registration deletes this one's ids (and those it deleted are gone)
+          const gone = new Set(prune);
+          this.acked = this.acked.filter((x) => !gone.has(x));
+          this.acked.push({ runId, id: key }, { runId, id: `${key}=${version}` });
+        }
         return modelVersion({ name, version, runId, artifactPath, creationTime: now }, []);
       }
       await new Promise((r) => setTimeout(r, Math.random() * 10));
