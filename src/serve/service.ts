@@ -206,7 +206,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
    * its state is its model's, and the request that created it may yet be refused.
    */
   function checkpoint(s: Live): Promise<void> {
-    if (!store || s.points === 0) return writes.get(s.id) ?? Promise.resolve();
+    if (!store || s.points === 0) return Promise.resolve();
     const cp = snapshot(s);
     s.sinceCheckpoint = 0;
     const prev = writes.get(s.id) ?? Promise.resolve();
