@@ -79,6 +79,7 @@
  * 3 }, ets: { autoOptions: { additiveOnly: false } } })` (the ensemble still calibrates ETS).
  */
 
+import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { didYouMean, parseConfig } from './config.js';
 import { Ensemble } from './ensemble.js';
@@ -205,42 +206,66 @@ function shown(x: unknown): string {
 }
 
 /**
- * The top level of `defaultDetector`'s input, checked before anything is built: an object (or nothing),
- * only known keys, and a `threshold` that is an object of alarm-rule overrides that its schema accepts
- * (so a bad field is named as the user wrote it, not as the inner part it would reach first).
+ * The message of a strict object's own issue (below): `notObject` when the value is not an object,
+ * `unknown(key)` for its first unknown key; other issues keep zod's message.
+ */
+function strictIssue(
+  iss: { code: string; input?: unknown; keys?: readonly string[] },
+  notObject: string,
+  unknown: (key: string) => string,
+): string | undefined {
+  if (iss.code === 'invalid_type') return `${notObject}, got ${shown(iss.input)}`;
+  if (iss.code === 'unrecognized_keys' && iss.keys?.length) return unknown(iss.keys[0]);
+  return undefined;
+}
+
+/**
+ * The top level of `defaultDetector`'s input, a strict object: only known keys, and a `threshold` that
+ * is a strict object of the alarm rule's fields. The values themselves are checked by the member or the
+ * alarm rule they reach (so a bad field is named as the user wrote it, not as the inner part it would
+ * reach first); an unknown key names the closest known one.
+ */
+const defaultInputSchema = z.strictObject(
+  {
+    ...Object.fromEntries(DEFAULT_INPUT_KEYS.map((k) => [k, z.unknown().optional()])),
+    threshold: z
+      .strictObject(Object.fromEntries(THRESHOLD_KEYS.map((k) => [k, z.unknown().optional()])), {
+        error: (iss) =>
+          strictIssue(
+            iss,
+            `defaultDetector: threshold must be an object of alarm-rule overrides such as { almThreshold: 4 } (fields ${THRESHOLD_KEYS.join(', ')})`,
+            (key) =>
+              `defaultDetector: unknown threshold field "${key}"${didYouMean(key, THRESHOLD_KEYS)}; the fields are ${THRESHOLD_KEYS.join(', ')}`,
+          ),
+      })
+      .optional(),
+  },
+  {
+    error: (iss) =>
+      strictIssue(
+        iss,
+        'defaultDetector: the config must be an object of overrides such as { seed: 1 } (or nothing, for the defaults)',
+        (key) =>
+          `defaultDetector: unknown config key "${key}"${didYouMean(key, DEFAULT_INPUT_KEYS)}; the keys are ${DEFAULT_INPUT_KEYS.join(', ')}`,
+      ),
+  },
+);
+
+/**
+ * `defaultDetector`'s input checked by `defaultInputSchema` before anything is built (an unknown
+ * top-level key is reported before a bad `threshold`), then `threshold`'s values by the alarm rule's
+ * own schema, merged over the default rule.
  */
 function checkDefaultInput(cfg: unknown): DefaultDetectorInput {
   if (cfg === undefined) return {};
-  if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) {
-    throw new ConfigError(
-      'bad_config',
-      `defaultDetector: the config must be an object of overrides such as { seed: 1 } (or nothing, for the defaults), got ${shown(cfg)}`,
-    );
-  }
-  for (const key of Object.keys(cfg)) {
-    if (!(DEFAULT_INPUT_KEYS as readonly string[]).includes(key)) {
-      throw new ConfigError(
-        'bad_config',
-        `defaultDetector: unknown config key "${key}"${didYouMean(key, DEFAULT_INPUT_KEYS)}; the keys are ${DEFAULT_INPUT_KEYS.join(', ')}`,
-      );
-    }
+  const r = defaultInputSchema.safeParse(cfg);
+  if (!r.success) {
+    const issues = r.error.issues;
+    const iss = issues.find((i) => i.code === 'unrecognized_keys' && i.path.length === 0) ?? issues[0];
+    throw new ConfigError('bad_config', iss.message);
   }
   const th = (cfg as DefaultDetectorInput).threshold;
   if (th !== undefined) {
-    if (th === null || typeof th !== 'object' || Array.isArray(th)) {
-      throw new ConfigError(
-        'bad_config',
-        `defaultDetector: threshold must be an object of alarm-rule overrides such as { almThreshold: 4 } (fields ${THRESHOLD_KEYS.join(', ')}), got ${shown(th)}`,
-      );
-    }
-    for (const key of Object.keys(th)) {
-      if (!THRESHOLD_KEYS.includes(key)) {
-        throw new ConfigError(
-          'bad_config',
-          `defaultDetector: unknown threshold field "${key}"${didYouMean(key, THRESHOLD_KEYS)}; the fields are ${THRESHOLD_KEYS.join(', ')}`,
-        );
-      }
-    }
     parseConfig(aggregateAlarmsConfigSchema, { ...DEFAULT_ALARM_RULE, ...th }, 'defaultDetector: threshold');
   }
   return cfg as DefaultDetectorInput;

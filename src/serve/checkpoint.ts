@@ -7,10 +7,11 @@
  * stream of the same model (streams are deterministic, so the replayed stream gives the same scores
  * as the original from then on). Replay checkpoints grow with the series (16 bytes a point).
  */
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue, StreamResult, StreamScorer } from '../detectors/types.js';
 import { makeDirs } from '../fs-dirs.js';
+import { writeFileAtomic } from '../tracking/fsutil.js';
 import { ServeError } from './errors.js';
 
 /** A stream that can be checkpointed: `push` plus `save()`. */
@@ -109,6 +110,10 @@ export interface SeriesCheckpoint {
   /** Identity of the model version the state belongs to (e.g. `models:/cpu/3`). */
   readonly model: string;
   readonly points: number;
+  /**
+   * Time of the series' last point. tsad writes no checkpoint of a series without points; files an
+   * earlier tsad wrote for one hold `null` here, read back as `-Infinity` (no point yet).
+   */
   readonly lastT: number;
   readonly alarms: readonly { t: number; score: number }[];
   readonly state: JsonValue;
@@ -127,10 +132,12 @@ function checkpointProblem(cp: unknown, id: string): string | undefined {
   const missing = (['model', 'points', 'lastT', 'alarms', 'state'] as const).filter(
     (k) => c[k] === undefined,
   );
+  // an earlier tsad checkpointed a series evicted before its first point: lastT -Infinity, null in JSON
+  const noPointYet = c.points === 0 && c.lastT === null;
   if (
     typeof c.model !== 'string' ||
     typeof c.points !== 'number' ||
-    typeof c.lastT !== 'number' ||
+    (typeof c.lastT !== 'number' && !noPointYet) ||
     !Array.isArray(c.alarms) ||
     missing.length > 0
   ) {
@@ -150,7 +157,6 @@ export interface CheckpointStore {
 const fileOf = (id: string) => `${encodeURIComponent(id).replace(/\./g, '%2E')}.json`;
 
 export class DirectoryCheckpointStore implements CheckpointStore {
-  private seq = 0;
   constructor(readonly dir: string) {}
   async load(id: string): Promise<SeriesCheckpoint | undefined> {
     const path = join(this.dir, fileOf(id));
@@ -192,20 +198,15 @@ export class DirectoryCheckpointStore implements CheckpointStore {
         500,
       );
     }
-    return cp;
+    return cp.lastT === null ? { ...cp, lastT: Number.NEGATIVE_INFINITY } : cp;
   }
+  /**
+   * Writes the file whole (temp file, fsync, rename) and then fsyncs the folder, so a checkpoint
+   * once written survives a crash or power loss.
+   */
   async save(cp: SeriesCheckpoint): Promise<void> {
     await makeDirs(this.dir);
-    const final = join(this.dir, fileOf(cp.id));
-    const tmp = `${final}.${process.pid}.${this.seq++}.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(cp));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, final);
+    await writeFileAtomic(join(this.dir, fileOf(cp.id)), JSON.stringify(cp), true);
   }
   async delete(id: string): Promise<void> {
     await rm(join(this.dir, fileOf(id)), { force: true });

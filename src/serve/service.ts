@@ -200,9 +200,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     state: s.stream.save(),
   });
 
-  /** Queues a checkpoint write; writes of one series happen in order. */
+  /**
+   * Queues a checkpoint write; writes of one series happen in order. A series without points (one
+   * evicted between its creation and its first push, by another request's series) is not written:
+   * its state is its model's, and the request that created it may yet be refused.
+   */
   function checkpoint(s: Live): Promise<void> {
-    if (!store) return Promise.resolve();
+    if (!store || s.points === 0) return Promise.resolve();
     const cp = snapshot(s);
     s.sinceCheckpoint = 0;
     const prev = writes.get(s.id) ?? Promise.resolve();

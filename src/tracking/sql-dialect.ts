@@ -193,8 +193,14 @@ export class SqlDialect {
     runId: string,
     points: readonly MetricPoint[],
     batchId: string,
+    prune: readonly string[] = [],
   ): { text: string; values: unknown[] } {
     const ins = this.insertMetrics(runId, points, 0n);
+    let del = '';
+    if (prune.length) {
+      ins.values.push([...prune]);
+      del = `, p AS (${this.pruneBatchIds(`$${ins.values.length}`)})`;
+    }
     ins.values.push(batchId);
     const b = `$${ins.values.length}`;
     const latest = new Map<string, MetricPoint>();
@@ -204,9 +210,17 @@ export class SqlDialect {
     }
     const up = this.upsertLatest(runId, [...latest.values()], ins.values, 'EXISTS (SELECT 1 FROM b)');
     return {
-      text: `WITH b AS (${this.insertBatchId(b)} RETURNING 1), ins AS (${ins.text} WHERE EXISTS (SELECT 1 FROM b)) ${up.text}`,
+      text: `WITH b AS (${this.insertBatchId(b)} RETURNING 1)${del}, ins AS (${ins.text} WHERE EXISTS (SELECT 1 FROM b)) ${up.text}`,
       values: up.values,
     };
+  }
+
+  /**
+   * Deletes batch ids of run `$1` (`param` a text array): those of writes already acknowledged, which
+   * no resend will carry again (see SqlRun).
+   */
+  pruneBatchIds(param: string): string {
+    return `DELETE FROM ${this.t('batches')} WHERE run_id = $1 AND batch_id = ANY(${param}::text[])`;
   }
 
   /** Records a batch id (`$1` the run id, `param` the id); a second insert of the same id stores nothing. */

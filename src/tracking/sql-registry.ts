@@ -1,7 +1,8 @@
 /** The model registry on the SQL store (tables `tsad_registered_models`, `_model_versions`, `_model_aliases`, `_model_version_tags`). */
+import { randomUUID } from 'node:crypto';
 import { TrackingError } from '../errors.js';
 import { aliasMoved, modelVersion, resolveVersionArg } from './common.js';
-import { num, numOrNull } from './sql-connect.js';
+import { num, numOrNull, POOL_SIZE } from './sql-connect.js';
 import type { SqlDialect, SqlQuery, SqlResult, Table } from './sql-dialect.js';
 import type { RegistryStore } from './store.js';
 import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
@@ -13,13 +14,22 @@ export interface SqlAccess {
   write<T>(
     tables: readonly Table[],
     fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
-    opts?: { single?: boolean },
+    opts?: { single?: boolean; idempotent?: boolean },
   ): Promise<T>;
   /** Throws TrackingNotFoundError for an unknown run. */
   assertRun(runId: string): Promise<void>;
 }
 
+/** A version number another writer took first: the attempt is rolled back and tried again. */
+class VersionTaken extends Error {}
+
 export class SqlRegistry implements RegistryStore {
+  /**
+   * The `tsad_batches` rows of this tracker's last acknowledged registrations (PostgreSQL): no resend
+   * carries their id again, so the next registration deletes them in its own transaction.
+   */
+  private acked: { runId: string; id: string }[] = [];
+
   constructor(private readonly db: SqlAccess) {}
 
   private async aliases(name: string): Promise<Record<string, number>> {
@@ -61,24 +71,82 @@ export class SqlRegistry implements RegistryStore {
     }
   }
 
+  /**
+   * Allocates the next version. On PostgreSQL the transaction carries an id of its own (a random
+   * UUID, like a metric batch's, in `tsad_batches` under the run): it first records `version:<id>`,
+   * and with the version it allocated `version:<id>=<n>`. Sent again after a connection lost during
+   * its COMMIT, it finds its id stored (the earlier transaction committed) and answers the version
+   * that transaction made instead of making another; a second send while the first is still running
+   * waits on the id's key.
+   */
   async registerModel(name: string, runId: string, artifactPath: string): Promise<ModelVersion> {
     await this.db.assertRun(runId);
     const now = Date.now();
+    const guarded = !this.db.dialect.crate;
+    const key = `version:${randomUUID()}`;
+    const prune = [...this.acked];
     for (let attempt = 0; attempt < 50; attempt++) {
-      const version = await this.db.write(['registered_models', 'model_versions'], async (q, d) => {
-        await q(
-          `INSERT INTO ${d.t('registered_models')} (name, creation_time) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
-          [name, now],
-        );
-        const m = await q(`SELECT MAX(version) AS v FROM ${d.t('model_versions')} WHERE name = $1`, [name]);
-        const next = numOrNull(m.rows[0]?.v) ?? 0;
-        const ins = await q(
-          `INSERT INTO ${d.t('model_versions')} (name, version, run_id, artifact_path, creation_time) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name, version) DO NOTHING`,
-          [name, next + 1, runId, artifactPath, now],
-        );
-        return ins.rowCount === 1 ? next + 1 : null;
-      });
+      const version = await this.db
+        .write(
+          ['registered_models', 'model_versions', ...(guarded ? (['batches'] as const) : [])],
+          async (q, d) => {
+            if (guarded && !(await q(d.insertBatchId('$2'), [runId, key])).rowCount) {
+              const done = await q(
+                `SELECT batch_id FROM ${d.t('batches')} WHERE run_id = $1 AND batch_id LIKE $2`,
+                [runId, `${key}=%`],
+              );
+              const made = Number(String(done.rows[0]?.batch_id ?? '').slice(key.length + 1));
+              if (!Number.isSafeInteger(made) || made < 1) {
+                throw new TrackingError(
+                  'backend',
+                  `registering a version of model "${name}": its earlier attempt ${key} is stored without its version; list the model's versions before registering again`,
+                );
+              }
+              return made;
+            }
+            await q(
+              `INSERT INTO ${d.t('registered_models')} (name, creation_time) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+              [name, now],
+            );
+            const m = await q(`SELECT MAX(version) AS v FROM ${d.t('model_versions')} WHERE name = $1`, [
+              name,
+            ]);
+            const next = numOrNull(m.rows[0]?.v) ?? 0;
+            const ins = await q(
+              `INSERT INTO ${d.t('model_versions')} (name, version, run_id, artifact_path, creation_time) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name, version) DO NOTHING`,
+              [name, next + 1, runId, artifactPath, now],
+            );
+            if (ins.rowCount !== 1) {
+              // another writer took this number: this attempt stores nothing (its id is rolled back)
+              if (guarded) throw new VersionTaken();
+              return null;
+            }
+            if (guarded) {
+              await q(d.insertBatchId('$2'), [runId, `${key}=${next + 1}`]);
+              if (prune.length) {
+                await q(
+                  `DELETE FROM ${d.t('batches')} WHERE (run_id, batch_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+                  [prune.map((x) => x.runId), prune.map((x) => x.id)],
+                );
+              }
+            }
+            return next + 1;
+          },
+          { idempotent: guarded },
+        )
+        .catch((err: unknown) => {
+          // the store wraps what the transaction threw
+          if (err instanceof VersionTaken || (err as { cause?: unknown }).cause instanceof VersionTaken)
+            return null;
+          throw err;
+        });
       if (version !== null) {
+        if (guarded) {
+          // the next registration deletes this one's ids (and those it deleted are gone)
+          const gone = new Set(prune);
+          this.acked = this.acked.filter((x) => !gone.has(x));
+          this.acked.push({ runId, id: key }, { runId, id: `${key}=${version}` });
+        }
         return modelVersion({ name, version, runId, artifactPath, creationTime: now }, []);
       }
       await new Promise((r) => setTimeout(r, Math.random() * 10));
@@ -87,6 +155,25 @@ export class SqlRegistry implements RegistryStore {
       'backend',
       `could not allocate a version of model "${name}" (too much contention)`,
     );
+  }
+
+  /**
+   * Runs a one-statement registry write, and again when its reply was lost (the connection ended
+   * after the server may have stored it): at most POOL_SIZE more times. `resent` tells the caller
+   * that an earlier send may have stored it, so a "nothing changed" answer may be its own doing.
+   */
+  private async sendAgain<T>(
+    tables: readonly Table[],
+    fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
+  ): Promise<{ out: T; resent: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return { out: await this.db.write(tables, fn, { single: true }), resent: attempt > 0 };
+      } catch (err) {
+        const lost = err instanceof TrackingError && err.code === 'sql_connection_lost';
+        if (!lost || attempt >= POOL_SIZE) throw err;
+      }
+    }
   }
 
   async setAlias(
@@ -98,49 +185,55 @@ export class SqlRegistry implements RegistryStore {
     await this.assertVersion(name, version);
     const expected = opts.expected;
     if (expected === undefined) {
-      await this.db.write(['model_aliases'], async (q, d) => {
-        await q(
-          `INSERT INTO ${d.t('model_aliases')} (name, alias, version) VALUES ($1, $2, $3) ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
-          [name, alias, version],
-        );
-      });
+      // an upsert of the same value: sent again after a lost reply
+      await this.db.write(
+        ['model_aliases'],
+        async (q, d) => {
+          await q(
+            `INSERT INTO ${d.t('model_aliases')} (name, alias, version) VALUES ($1, $2, $3) ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
+            [name, alias, version],
+          );
+        },
+        { single: true, idempotent: true },
+      );
       return;
     }
-    // one conditional statement: PostgreSQL re-checks the WHERE on the row a concurrent writer updated
-    const moved = await this.db.write(
-      ['model_aliases'],
-      async (q, d) => {
-        const r =
-          expected === null
-            ? await q(
-                `INSERT INTO ${d.t('model_aliases')} (name, alias, version) VALUES ($1, $2, $3) ON CONFLICT (name, alias) DO NOTHING`,
-                [name, alias, version],
-              )
-            : await q(
-                `UPDATE ${d.t('model_aliases')} SET version = $3 WHERE name = $1 AND alias = $2 AND version = $4`,
-                [name, alias, version, expected],
-              );
-        return r.rowCount === 0;
-      },
-      { single: true },
-    );
+    // one conditional statement: PostgreSQL re-checks the WHERE on the row a concurrent writer updated.
+    // Sent again after a lost reply, it finds the alias already moved: at `version`, that was its own
+    // earlier send (or another writer's move to the same place), and the call succeeds
+    const { out: moved, resent } = await this.sendAgain(['model_aliases'], async (q, d) => {
+      const r =
+        expected === null
+          ? await q(
+              `INSERT INTO ${d.t('model_aliases')} (name, alias, version) VALUES ($1, $2, $3) ON CONFLICT (name, alias) DO NOTHING`,
+              [name, alias, version],
+            )
+          : await q(
+              `UPDATE ${d.t('model_aliases')} SET version = $3 WHERE name = $1 AND alias = $2 AND version = $4`,
+              [name, alias, version, expected],
+            );
+      return r.rowCount === 0;
+    });
     if (moved) {
       const r = await this.db.query(
         `SELECT version FROM ${this.db.dialect.t('model_aliases')} WHERE name = $1 AND alias = $2`,
         [name, alias],
       );
       const current = r.rows.length > 0 ? num(r.rows[0].version) : null;
+      if (resent && current === version) return;
       throw aliasMoved(name, alias, expected, current);
     }
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
     await this.assertModel(name);
-    const n = await this.db.write(['model_aliases'], async (q, d) => {
+    // sent again after a lost reply: an alias gone by then was deleted by the earlier send (or by
+    // another writer meanwhile); either way it is gone, as asked
+    const { out: n, resent } = await this.sendAgain(['model_aliases'], async (q, d) => {
       const r = await q(`DELETE FROM ${d.t('model_aliases')} WHERE name = $1 AND alias = $2`, [name, alias]);
       return r.rowCount;
     });
-    if (n === 0) throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
+    if (n === 0 && !resent) throw new TrackingNotFoundError(`model "${name}" has no alias "${alias}"`);
   }
 
   private async assertVersion(name: string, version: number): Promise<void> {
@@ -154,12 +247,17 @@ export class SqlRegistry implements RegistryStore {
 
   async setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
     await this.assertVersion(name, version);
-    await this.db.write(['model_version_tags'], async (q, d) => {
-      await q(
-        `INSERT INTO ${d.t('model_version_tags')} (name, version, key, value) VALUES ($1, $2, $3, $4) ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value`,
-        [name, version, key, value],
-      );
-    });
+    // an upsert of the same value: sent again after a lost reply
+    await this.db.write(
+      ['model_version_tags'],
+      async (q, d) => {
+        await q(
+          `INSERT INTO ${d.t('model_version_tags')} (name, version, key, value) VALUES ($1, $2, $3, $4) ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value`,
+          [name, version, key, value],
+        );
+      },
+      { single: true, idempotent: true },
+    );
   }
 
   async getModelVersionTags(name: string, version: number): Promise<Record<string, string>> {

@@ -61,6 +61,12 @@ import {
 
 class SqlRun implements RunStore {
   private readonly id: string;
+  /**
+   * Ids of this run's batches whose write was acknowledged: no resend carries them again, so the next
+   * batch (or the run's end) deletes them from `tsad_batches` in its own statement or transaction.
+   * Ids of writes that failed stay (the server may still be running an earlier send of them).
+   */
+  private acked: string[] = [];
 
   constructor(
     private readonly tracker: SqlStore,
@@ -70,7 +76,20 @@ class SqlRun implements RunStore {
   }
 
   async writeBatch(b: ValidBatch): Promise<void> {
-    await this.tracker.writeBatch(this.id, b);
+    const prune = [...this.acked];
+    const id = await this.tracker.writeBatch(this.id, b, prune);
+    // a batch with an id deleted `prune` in its own statement or transaction; one without deleted none
+    if (id !== undefined) {
+      this.forget(prune);
+      this.acked.push(id);
+    }
+  }
+
+  /** Drops ids a committed write deleted (batches written meanwhile may have added others). */
+  private forget(pruned: readonly string[]): void {
+    if (pruned.length === 0) return;
+    const gone = new Set(pruned);
+    this.acked = this.acked.filter((x) => !gone.has(x));
   }
 
   async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
@@ -90,18 +109,22 @@ class SqlRun implements RunStore {
   }
 
   async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
-    // setting the same status and end time again changes nothing: sent again after a lost COMMIT
+    // setting the same status and end time again changes nothing: sent again after a lost COMMIT;
+    // the batch ids acknowledged so far go in the same transaction
+    const prune = [...this.acked];
     await this.tracker.write(
-      ['runs'],
+      prune.length ? ['runs', 'batches'] : ['runs'],
       async (q, d) => {
         await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
           status,
           endTime,
           this.id,
         ]);
+        if (prune.length) await q(d.pruneBatchIds('$2'), [this.id, prune]);
       },
       { idempotent: true },
     );
+    this.forget(prune);
   }
 }
 
@@ -202,23 +225,28 @@ export class SqlStore implements Store {
     return out;
   }
 
-  async writeBatch(runId: string, b: ValidBatch): Promise<void> {
+  /**
+   * Writes a batch; returns its id when it carries one (PostgreSQL, a batch with metrics). `prune`:
+   * ids of the run's acknowledged batches, deleted from `tsad_batches` by this batch's own statement
+   * or transaction (a batch without an id deletes none).
+   */
+  async writeBatch(runId: string, b: ValidBatch, prune: readonly string[] = []): Promise<string | undefined> {
     // a batch with metrics carries an id of its own (PostgreSQL): sent again under it after a lost
     // connection, it stores nothing twice (see SqlDialect.metricsStatement and the `batches` table)
     const batchId = randomUUID();
     if (!this.dialect.crate && b.params.length === 0 && b.tags.length === 0 && b.metrics.length <= 20_000) {
-      const s = this.dialect.metricsStatement(runId, b.metrics, batchId);
+      const s = this.dialect.metricsStatement(runId, b.metrics, batchId, prune);
       await this.write(['metrics', 'latest_metrics', 'batches'], (q) => q(s.text, s.values), {
         single: true,
         idempotent: true,
       });
-      return;
+      return batchId;
     }
     if (b.params.length === 0 && b.metrics.length === 0) {
       const dedup = new Map(b.tags.map((t) => [t.key, t]));
       const s = this.dialect.insertKv('tags', runId, [...dedup.values()]);
       await this.write(['tags'], (q) => q(s.text, s.values), { single: true, idempotent: true });
-      return;
+      return undefined;
     }
     const tables: Table[] = [];
     if (b.params.length) tables.push('params');
@@ -232,6 +260,7 @@ export class SqlStore implements Store {
       tables,
       async (q, d) => {
         if (guarded && !(await q(d.insertBatchId('$2'), [runId, batchId])).rowCount) return;
+        if (guarded && prune.length) await q(d.pruneBatchIds('$2'), [runId, prune]);
         if (b.params.length) {
           const keys = b.params.map((p) => p.key);
           const sel = `SELECT key, value FROM ${d.t('params')} WHERE run_id = $1 AND key = ANY($2)`;
@@ -294,6 +323,7 @@ export class SqlStore implements Store {
       },
       { idempotent: guarded },
     );
+    return guarded ? batchId : undefined;
   }
 
   async writeInputs(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
@@ -311,12 +341,17 @@ export class SqlStore implements Store {
     const id = experimentIdFor(name);
     const found = await this.getExperiment(name);
     if (found) return found;
-    await this.write(['experiments'], async (q, d) => {
-      await q(
-        `INSERT INTO ${d.t('experiments')} (experiment_id, name, creation_time) VALUES ($1, $2, $3) ON CONFLICT (experiment_id) DO NOTHING`,
-        [id, name, Date.now()],
-      );
-    });
+    // an insert that does nothing when the experiment exists: sent again after a lost reply
+    await this.write(
+      ['experiments'],
+      async (q, d) => {
+        await q(
+          `INSERT INTO ${d.t('experiments')} (experiment_id, name, creation_time) VALUES ($1, $2, $3) ON CONFLICT (experiment_id) DO NOTHING`,
+          [id, name, Date.now()],
+        );
+      },
+      { single: true, idempotent: true },
+    );
     const e = await this.getExperiment(name);
     if (!e) throw new TrackingError('backend', `experiment "${name}" was created but cannot be read back`);
     return e;
@@ -348,16 +383,41 @@ export class SqlStore implements Store {
   }
 
   async createRun(o: PreparedRun, exp: Experiment): Promise<RunStore> {
-    await this.write(['runs', 'tags'], async (q, d) => {
-      await q(
-        `INSERT INTO ${d.t('runs')} (run_id, experiment_id, run_name, status, start_time, end_time) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [o.runId, exp.experimentId, o.name, 'RUNNING', o.startTime, null],
-      );
-      if (o.tags.length) {
-        const s = d.insertKv('tags', o.runId, o.tags);
-        await q(s.text, s.values);
-      }
-    });
+    // the run id is the client's (a random UUID): a transaction sent again after a connection lost
+    // during its COMMIT finds its own run row (the whole earlier transaction committed) and stores
+    // nothing twice; the tags are an upsert of the same values
+    await this.write(
+      ['runs', 'tags'],
+      async (q, d) => {
+        const ins = await q(
+          `INSERT INTO ${d.t('runs')} (run_id, experiment_id, run_name, status, start_time, end_time) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (run_id) DO NOTHING`,
+          [o.runId, exp.experimentId, o.name, 'RUNNING', o.startTime, null],
+        );
+        if (!ins.rowCount) {
+          const r = await q(
+            `SELECT experiment_id, run_name, start_time FROM ${d.t('runs')} WHERE run_id = $1`,
+            [o.runId],
+          );
+          const row = r.rows[0];
+          const mine =
+            row !== undefined &&
+            String(row.experiment_id) === exp.experimentId &&
+            String(row.run_name) === o.name &&
+            num(row.start_time) === o.startTime;
+          if (!mine) {
+            throw new TrackingError(
+              'backend',
+              `a run with id ${o.runId} already exists in ${this.uri}; start the run again (a new run gets a new id)`,
+            );
+          }
+        }
+        if (o.tags.length) {
+          const s = d.insertKv('tags', o.runId, o.tags);
+          await q(s.text, s.values);
+        }
+      },
+      { idempotent: true },
+    );
     return new SqlRun(this, newRunInfo(o, exp));
   }
 

@@ -1,8 +1,10 @@
 /** The scoring service in-process (Fastify inject): validation, scores, LRU + checkpoints, reload, metrics, training. */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { JsonValue } from '../../src/detectors/types.js';
 import { loadModel, openTracker, RandomCutForest, type Tracker, ZmsDetector } from '../../src/index.js';
 import {
   type CheckpointStore,
@@ -37,6 +39,15 @@ async function direct(ref: string, points: [number, number][]): Promise<number[]
   const det = loadModel((await tracker.loadModelJson(ref)) as Parameters<typeof loadModel>[0]);
   const s = det.stream();
   return points.map(([t, v]) => s.push(t, v).score);
+}
+
+/** The checkpoint state tsad writes for a series that has taken no point yet. */
+async function freshState(ref: string): Promise<JsonValue> {
+  const stream = loadModel((await tracker.loadModelJson(ref)) as Parameters<typeof loadModel>[0]).stream();
+  const own = stream as { toJSON?: () => JsonValue };
+  return typeof own.toJSON === 'function'
+    ? { kind: 'stream', state: own.toJSON() }
+    : { kind: 'replay', t: [], v: [] };
 }
 
 const pts = (k: number, from: number, to: number): [number, number][] =>
@@ -419,6 +430,120 @@ describe('tsad serve (in-process)', () => {
     } finally {
       await svc.close();
     }
+  });
+
+  it('a series evicted before its first point is scored: its checkpoint (and one an older tsad wrote, lastT null) reloads', async () => {
+    // two first requests whose checkpoint loads resolve together: the second one's series evicts the
+    // first (maxSeries 1) before the first request has pushed anything; that request is then refused
+    const cps = join(dir, 'cp-empty');
+    const inner = new DirectoryCheckpointStore(cps);
+    let open!: () => void;
+    let waiting = 0;
+    const gate = new Promise<void>((res) => {
+      open = res;
+    });
+    const store: CheckpointStore = {
+      load: async (id) => {
+        const cp = await inner.load(id);
+        if (++waiting === 2) open();
+        await gate;
+        return cp;
+      },
+      save: (cp) => inner.save(cp),
+      delete: (id) => inner.delete(id),
+      list: () => inner.list(),
+    };
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      checkpoints: store,
+      maxSeries: 1,
+      checkpointEvery: 1_000_000,
+      defaultMetrics: false,
+    });
+    const early = svc.app.inject({
+      method: 'POST',
+      url: '/v1/series/never/points',
+      payload: { t: T0 - 10_000 * STEP, v: 1 }, // before the model's last training point: refused
+    });
+    const other = post(svc, 'scored', pts(0, 0, 5));
+    expect((await early).statusCode).toBe(409);
+    expect((await other).status).toBe(200);
+    await svc.close(); // a restart: every file tsad wrote must load again
+    expect(readdirSync(cps)).toEqual(['scored.json']); // a series without points is not written
+    // a checkpoint written by tsad before this fix for a series with no point (lastT was -Infinity, null in JSON)
+    writeFileSync(
+      join(cps, 'legacy.json'),
+      JSON.stringify({
+        format: 'tsad-serve-checkpoint',
+        version: 1,
+        id: 'legacy',
+        model: 'models:/temp/1',
+        points: 0,
+        lastT: null,
+        alarms: [],
+        state: await freshState('models:/temp/1'),
+      }),
+    );
+    const again = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      checkpoints: new DirectoryCheckpointStore(cps),
+      defaultMetrics: false,
+    });
+    try {
+      for (const id of ['never', 'legacy']) {
+        const r = await post(again, id, pts(3, 0, 20));
+        expect([id, r.status]).toEqual([id, 200]);
+        expect(r.body.results.map((x: { score: number }) => x.score)).toEqual(
+          await direct('models:/temp/1', pts(3, 0, 20)),
+        );
+      }
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a checkpoint write survives a crash: the file is fsynced, renamed, then its folder fsynced', async () => {
+    // a power loss after a rename the folder was not fsynced for can undo the rename; what the disk
+    // saw is not observable from a test, so the test records the file-system calls in their order
+    const cps = join(dir, 'cp-durable');
+    const calls: string[] = [];
+    const realOpen = fs.promises.open;
+    const realRename = fs.promises.rename;
+    const openSpy = vi.spyOn(fs.promises, 'open').mockImplementation(async (...args) => {
+      const fh = await realOpen(...args);
+      const path = String(args[0]);
+      const sync = fh.sync.bind(fh);
+      fh.sync = async () => {
+        calls.push(`sync ${path === cps ? 'folder' : 'file'}`);
+        return sync();
+      };
+      return fh;
+    });
+    const renameSpy = vi.spyOn(fs.promises, 'rename').mockImplementation(async (from, to) => {
+      calls.push(`rename to ${String(to).slice(cps.length + 1)}`);
+      return realRename(from, to);
+    });
+    syncBuiltinESMExports(); // named imports of node:fs/promises see the spies too
+    try {
+      await new DirectoryCheckpointStore(cps).save({
+        format: 'tsad-serve-checkpoint',
+        version: 1,
+        id: 'd',
+        model: 'models:/temp/1',
+        points: 1,
+        lastT: T0,
+        alarms: [],
+        state: await freshState('models:/temp/1'),
+      });
+    } finally {
+      openSpy.mockRestore();
+      renameSpy.mockRestore();
+      syncBuiltinESMExports();
+    }
+    expect(calls).toEqual(['sync file', 'rename to d.json', 'sync folder']);
+    expect((await new DirectoryCheckpointStore(cps).load('d'))?.points).toBe(1);
   });
 
   it('a checkpoint file of another format or a newer version is refused (typed 500), not silently replaced', async () => {

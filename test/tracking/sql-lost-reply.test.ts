@@ -84,6 +84,101 @@ describe('PostgreSQL: the reply of a committed write is lost', () => {
     }
   });
 
+  it('creating an experiment and a run, registering a version, setting, moving and deleting aliases: each stored once, no error', async () => {
+    const tr = openTracker(`${proxy.uri}?schema=lost_create`);
+    const counter = new pg.Client({ connectionString: server.uri });
+    await counter.connect();
+    try {
+      await tr.startRun({ experiment: 'warm-up' }).then((r) => r.end()); // tables made before any fault
+      const before = proxy.dropped;
+      // the experiment's insert (one statement), then the run's transaction (its COMMIT)
+      proxy.dropReplyAfter('tsad_experiments" (experiment_id');
+      proxy.dropReplyAfter('COMMIT');
+      const run = await tr.startRun({ experiment: 'lost-create', name: 'once', tags: { k: 'v' } });
+      expect(proxy.dropped - before).toBe(2);
+      await run.end();
+      expect((await tr.listExperiments()).filter((e) => e.name === 'lost-create')).toHaveLength(1);
+      const runs = await tr.searchRuns({ experiment: 'lost-create' });
+      expect(runs.map((r) => [r.info.runId, r.info.runName, r.data.tags.k])).toEqual([[run.id, 'once', 'v']]);
+
+      proxy.dropReplyAfter('COMMIT');
+      const v1 = await tr.registerModel('lost-model', run.id);
+      proxy.dropReplyAfter('COMMIT');
+      const v2 = await tr.registerModel('lost-model', run.id);
+      expect([v1.version, v2.version]).toEqual([1, 2]);
+      expect((await tr.listModelVersions('lost-model')).map((v) => v.version)).toEqual([1, 2]);
+      // an alias set, moved by compare-and-set (one statement each), tagged and deleted
+      proxy.dropReplyAfter('tsad_model_aliases');
+      await tr.setAlias('lost-model', 'champion', 1);
+      proxy.dropReplyAfter('tsad_model_aliases');
+      await tr.setAlias('lost-model', 'champion', 2, { expected: 1 });
+      proxy.dropReplyAfter('tsad_model_aliases');
+      await tr.setAlias('lost-model', 'fresh', 1, { expected: null });
+      proxy.dropReplyAfter('tsad_model_version_tags');
+      await tr.setModelVersionTag('lost-model', 2, 'why', 'better');
+      proxy.dropReplyAfter('DELETE FROM');
+      await tr.deleteAlias('lost-model', 'fresh');
+      expect(proxy.dropped - before).toBe(9);
+      expect((await tr.getModelVersion('lost-model', 'champion')).version).toBe(2);
+      expect((await tr.listRegisteredModels()).find((m) => m.name === 'lost-model')?.aliases).toEqual({
+        champion: 2,
+      });
+      expect(await tr.getModelVersionTags('lost-model', 2)).toEqual({ why: 'better' });
+      // registrations at once (the pool's 4 connections): each number taken once, the losers retry
+      const race = await Promise.all(Array.from({ length: 6 }, () => tr.registerModel('race', run.id)));
+      expect(race.map((v) => v.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect((await tr.listModelVersions('race')).map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
+      // the registrations' ids: the next registration deletes those of every one acknowledged before it
+      // started, so after one more only its own two rows are left
+      expect((await tr.registerModel('race', run.id)).version).toBe(7);
+      const left = await counter.query(
+        `SELECT batch_id FROM "lost_create"."tsad_batches" WHERE batch_id LIKE 'version:%'`,
+      );
+      expect(left.rows.map((r) => String(r.batch_id).replace(/[0-9a-f-]{36}/, 'ID')).sort()).toEqual([
+        'version:ID',
+        'version:ID=7',
+      ]);
+      // a compare-and-set that really lost still says so after a resend
+      await expect(tr.setAlias('lost-model', 'champion', 1, { expected: 1 })).rejects.toMatchObject({
+        code: 'alias_moved',
+      });
+    } finally {
+      await counter.end();
+      await tr.close();
+    }
+  });
+
+  it('tsad_batches keeps only the ids a resend may still need: at most one acknowledged batch per run, none after its end', async () => {
+    const tr = openTracker(`${proxy.uri}?schema=bounded`);
+    const d = new SqlDialect('postgres', 'bounded');
+    const db = new pg.Client({ connectionString: server.uri });
+    await db.connect();
+    const ids = async (runId: string) =>
+      (await db.query(`SELECT batch_id FROM ${d.t('batches')} WHERE run_id = $1`, [runId])).rows.length;
+    try {
+      const run = await tr.startRun({ experiment: 'bounded' });
+      for (let i = 0; i < 30; i++) {
+        if (i % 2) await run.logBatch({ metrics: points('m', i * 10, 10) });
+        else await run.logBatch({ params: [{ key: `p${i}`, value: '1' }], metrics: points('m', i * 10, 10) });
+        expect(await ids(run.id)).toBe(1); // the last one's: earlier ones were pruned by the next
+      }
+      await run.logBatch({ tags: [{ key: 't', value: 'x' }] }); // no id: deletes none, adds none
+      expect(await ids(run.id)).toBe(1);
+      // a lost reply still stores its batch once, its id pruned like any other afterwards
+      proxy.dropReplyAfter('tsad_metrics" (run_id');
+      await run.logBatch({ metrics: points('m', 300, 10) });
+      await Promise.all([0, 1, 2].map((k) => run.logBatch({ metrics: points(`c${k}`, 0, 5) })));
+      expect(await ids(run.id)).toBeLessThanOrEqual(3);
+      await run.end();
+      expect(await ids(run.id)).toBe(0);
+      const h = await tr.getMetricHistory(run.id, 'm');
+      expect(h.map((p) => p.step)).toEqual(points('m', 0, 310).map((p) => p.step));
+    } finally {
+      await db.end();
+      await tr.close();
+    }
+  });
+
   it('two sends of one batch at once (the first still running when the second arrives) store it once', async () => {
     const tr = openTracker(`${server.uri}?schema=twice`);
     const run = await tr.startRun({ experiment: 'twice' });
