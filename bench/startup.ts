@@ -7,8 +7,9 @@
  * machine-temperature`: npm's own share is the difference), Node's own start (`node -e 0`), and the
  * command's stage timings (its `stages:` line, medians): what is left is module loading, the
  * build-freshness check and writing the output. `same, --threads 1` runs it without the forest
- * worker (docs/rcf.md, The forest worker), which the command starts by default only when the load
- * average leaves a CPU free: the load average is printed before and after. `same, code cache off`
+ * worker (docs/rcf.md, The forest worker) and `same, --threads 2` with it; the command starts it by
+ * default only when the load average leaves a CPU free (so on a shared machine `same, without npm` is
+ * mostly one thread): the load average is printed before and after. `same, code cache off`
  * compiles the command line from source (`TSAD_DISABLE_CODE_CACHE=1`; the other rows use the code
  * cache the warm-up run wrote, in a temporary cache folder: src/cli/code-cache.ts). When the
  * environment sets NODE_EXTRA_CA_CERTS, every Node process (npm's too) reads that certificate file
@@ -124,8 +125,10 @@ try {
     join(tmp, 'r.html'),
   ];
   const direct = measure('same, without npm', nab(), store);
-  // the forest worker off (`--threads 1`; the default is 2 when the load average leaves a CPU free)
+  // the forest worker off (`--threads 1`) and on (`--threads 2`): the default is 2 only when the load
+  // average leaves a CPU free, so on a shared machine the row above is mostly one thread
   measure('same, --threads 1', nab('--threads', '1'), store);
+  measure('same, --threads 2', nab('--threads', '2'), store);
   measure('same, code cache off', nab(), { ...store, TSAD_DISABLE_CODE_CACHE: '1' });
   const floor = measure('node -e 0', [process.execPath, '-e', '0']);
   if (process.env.NODE_EXTRA_CA_CERTS) {

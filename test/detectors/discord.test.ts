@@ -452,6 +452,46 @@ describe("DiscordDetector on a short training part (periodMethod: 'checked')", (
     );
   });
 
+  it('property: checkedPeriod answers for the values it is given, whatever it was asked before (its last answer is reused only for the same values)', () => {
+    const cycle = (p: number, n: number, seed: number): Float64Array => {
+      const rnd = noiseGen(seed);
+      return Float64Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * i) / p) + 0.3 * rnd());
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 12, max: 200 }),
+        fc.integer({ min: 12, max: 200 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (pa, pb, seed) => {
+          fc.pre(Math.abs(pa - pb) > 0.1 * Math.max(pa, pb));
+          const n = 10 * Math.max(pa, pb);
+          const a = cycle(pa, n, seed);
+          const b = cycle(pb, n, seed + 1);
+          // b's answer with a call on other values before it, then right after a's (same length)
+          checkedPeriod(cycle(7, 300, seed));
+          const fresh = checkedPeriod(b);
+          const pA = checkedPeriod(a);
+          expect(Math.abs(pA - pa)).toBeLessThanOrEqual(0.05 * pa);
+          expect(checkedPeriod(b)).toBe(fresh);
+          // a's values with its second half replaced by b's: not a's answer
+          const mixed = a.slice();
+          mixed.set(b.subarray(n >> 1), n >> 1);
+          checkedPeriod(cycle(7, 300, seed));
+          const mixedFresh = checkedPeriod(mixed);
+          checkedPeriod(a);
+          expect(checkedPeriod(mixed)).toBe(mixedFresh);
+          // the same values in another array (a copy, or the tail of a longer one): the same answer
+          expect(checkedPeriod(Float64Array.from(b))).toBe(fresh);
+          const longer = new Float64Array(n + 5);
+          longer.set(b, 5);
+          expect(checkedPeriod(longer.subarray(5))).toBe(fresh);
+          expect(fresh).toBe(checkedPeriod(b, 2000, 0.3, 0.9, 0.7, n));
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
   it('random walks: no period on at least 45 of 50 (the repeat check still rejects band-passed noise)', () => {
     let none = 0;
     for (let seed = 1; seed <= 50; seed++) {

@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { DetectorError, ModelFormatError } from '../../errors.js';
 import { Rng } from '../../math/rng.js';
+import { sameBits } from '../../math/same-bits.js';
 import { xoroshiroFloat as draw, fillStreams } from '../../math/xoroshiro.js';
 import { packFloats, packInts, packInts32, unpackFloats, unpackInts } from '../json.js';
 import type { JsonObject } from '../types.js';
@@ -1154,12 +1155,6 @@ const SLOW_LIMIT = 8;
 const SOLO_STEPS = 2048;
 /** Idle polls of the claim word before the worker sleeps in Atomics.wait. */
 const SPINS = 20_000;
-
-/** Whether `a` and `b` hold the same first `len` numbers, bit for bit (0 and -0 differ in a model file). */
-function sameBits(a: Float64Array, b: Float64Array, len: number): boolean {
-  for (let i = 0; i < len; i++) if (a[i] !== b[i] || (a[i] === 0 && 1 / a[i] !== 1 / b[i])) return false;
-  return true;
-}
 
 /** Control words of a batch shared with the forest worker (`startForestWorker`), one set per batch. */
 const B_CLAIM = 0; // (lo << 8) | hi: chunks [lo, hi) of the batch are unclaimed
