@@ -1,8 +1,9 @@
 /**
  * Round 13c of docs/evaluation.md: why today's default alarms on anomaly-free files (tuning seeds only).
  * For every alarm of a recipe on `data/clean/*.csv` of each corpus, prints which part of the default's
- * maximum raised it (the mean of three, the flat-line onset member, the seasonal-change member; each run
- * alone as the default builds it), whether the ETS member's lone path lifted the mean (`etsAlone`), which
+ * maximum raised it (the mean of three, the flat-line onset member, the seasonal-change member, the
+ * level-drift member of round 19a (`DEFAULT_DRIFT`; before length round 20 this script left it out and
+ * named such an alarm by the top mean member); each run alone as the default builds it), whether the ETS member's lone path lifted the mean (`etsAlone`), which
  * path of the alarm rule emitted it, as the recipe's own rule labels it (`alarmPaths`: `count`, two raw
  * alarms in its counting window, the last 60 minutes or, with `countPoints` (the default's since round
  * 17), the last 8 points when that reaches further back; `relaxed`: the window held fewer than two earlier
@@ -17,11 +18,13 @@ import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   DEFAULT_ALARM_RULE,
+  DEFAULT_DRIFT,
   DEFAULT_ETS_ALONE,
   DEFAULT_SEASONAL_FLOOR,
   defaultDetector,
 } from '../src/detectors/default.js';
 import { FlatLineDetector } from '../src/detectors/flatline/detector.js';
+import { LevelDriftDetector } from '../src/detectors/level-drift/detector.js';
 import { AggregateAlarms, type AggregateAlarmsConfig } from '../src/detectors/post/aggregate-alarms.js';
 import { SeasonalChangeDetector } from '../src/detectors/seasonal-change/detector.js';
 import type { Detector } from '../src/index.js';
@@ -89,6 +92,8 @@ for (const dir of dirs) {
       v,
       p,
     ).score;
+    // the level-drift member (round 19a), the last part of the default's maximum
+    const drift = run(new LevelDriftDetector({ enableThreshold: false, ...DEFAULT_DRIFT }), t, v, p).score;
     const mem = [0, 1, 2].map((i) => run(defaultMemberAlone(i), t, v, p).score);
     const { m, sd } = meanSd(v, p);
     const th = DEFAULT_ALARM_RULE.almThreshold;
@@ -103,8 +108,8 @@ for (const dir of dirs) {
       const s = Math.abs(main.score[i]);
       // '?': the rule run on the stream's scores gives no alarm here (it is then not the recipe's rule)
       const path = paths[i - p] ?? '?';
-      const parts = [Math.abs(meanPart[i]), Math.abs(flat[i]), Math.abs(seas[i])];
-      const who = ['mean', 'flat', 'seasonal'][parts.indexOf(Math.max(...parts))];
+      const parts = [Math.abs(meanPart[i]), Math.abs(flat[i]), Math.abs(seas[i]), Math.abs(drift[i])];
+      const who = ['mean', 'flat', 'seasonal', 'drift'][parts.indexOf(Math.max(...parts))];
       // the parts run alone must give the recipe's score (a check that the attribution is the default's)
       if (recipe === 'default' && Math.abs(Math.max(...parts) - s) > 1e-9)
         process.stdout.write(`  (parts alone give ${Math.max(...parts)} where the default gives ${s})\n`);
@@ -141,7 +146,7 @@ for (const dir of dirs) {
       fileCauses.push(cause);
       if (!first) first = cause;
       process.stdout.write(
-        `  alarm row ${i} (${((t[i] - t[p - 1]) / DAY).toFixed(1)} d after training) ${days[d.getUTCDay()]} ${d.toISOString().slice(11, 16)} z ${z.toFixed(2)} score ${s.toFixed(2)} part ${who} path ${path}${etsLift ? ' (ETS-alone lift)' : ''} ets ${Math.abs(mem[0][i]).toFixed(2)} rcf ${Math.abs(mem[1][i]).toFixed(2)} zms ${Math.abs(mem[2][i]).toFixed(2)} flat ${Math.abs(flat[i]).toFixed(2)} seas ${Math.abs(seas[i]).toFixed(2)}${lastGap >= 0 ? ` gap ${lastGap} rows before` : ''} → ${cause}\n`,
+        `  alarm row ${i} (${((t[i] - t[p - 1]) / DAY).toFixed(1)} d after training) ${days[d.getUTCDay()]} ${d.toISOString().slice(11, 16)} z ${z.toFixed(2)} score ${s.toFixed(2)} part ${who} path ${path}${etsLift ? ' (ETS-alone lift)' : ''} ets ${Math.abs(mem[0][i]).toFixed(2)} rcf ${Math.abs(mem[1][i]).toFixed(2)} zms ${Math.abs(mem[2][i]).toFixed(2)} flat ${Math.abs(flat[i]).toFixed(2)} seas ${Math.abs(seas[i]).toFixed(2)} drift ${Math.abs(drift[i]).toFixed(2)}${lastGap >= 0 ? ` gap ${lastGap} rows before` : ''} → ${cause}\n`,
       );
     }
     const list = causes.get(first) ?? [];
