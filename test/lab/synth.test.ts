@@ -370,7 +370,7 @@ describe('synthCorpus, steps (step round 20)', () => {
         err = e;
       }
       expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError<string>).code).toBe('bad_synth_option');
+      expect((err as ConfigError).code).toBe('bad_synth_option');
       expect((err as Error).message).toMatch(/--steps/);
     }
     // a file must end before the year 10000 (four-digit NAB timestamps)
