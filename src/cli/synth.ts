@@ -25,6 +25,11 @@ export function registerSynth(program: Command): void {
       1,
     )
     .option(
+      '--steps <list>',
+      'comma-separated steps in minutes to draw each file step from (default 1,5,10,15,30,60); each positive and a whole number of seconds (0.25 = 15 s); at steps of half a day or more the daily cycle aliases (1440: constant)',
+      listOption('steps'),
+    )
+    .option(
       '--force',
       'write into a folder that is not empty: first remove its data/, labels/ and corpus.json (other files stay)',
     )
@@ -38,6 +43,7 @@ export function registerSynth(program: Command): void {
           length: number;
           kinds?: string[];
           noiseScale: number;
+          steps?: string[];
           force?: boolean;
         },
       ) => {
@@ -49,6 +55,8 @@ export function registerSynth(program: Command): void {
           length: o.length,
           kinds: o.kinds as SynthKind[] | undefined,
           noiseScale: o.noiseScale,
+          // each checked by synthCorpus (a ConfigError naming --steps); "" or "x" becomes 0 or NaN there
+          steps: o.steps?.map((x) => (x.trim() === '' ? Number.NaN : Number(x))),
         });
         try {
           writeSynthCorpus(dir, corpus, { force: o.force === true });

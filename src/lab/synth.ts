@@ -2,7 +2,7 @@
  * `tsad synth`: seeded, labelled synthetic corpora in NAB's layout (docs/evaluation.md).
  *
  * Each anomalous file holds exactly one anomaly of one kind (so the same corpus serves the locate mode);
- * anomaly-free files hold none. Every file has its own step (1–60 min), level, daily and weekly seasonality,
+ * anomaly-free files hold none. Every file has its own step (1–60 min unless `steps` says), level, daily and weekly seasonality,
  * noise level and AR(1) noise; some files have missing-data gaps (rows absent, not anomalies).
  */
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,8 +24,11 @@ export const SYNTH_KINDS = [
 ] as const;
 export type SynthKind = (typeof SYNTH_KINDS)[number];
 
-/** Steps a file can have, in minutes. */
+/** Steps a file can have, in minutes (the default of `SynthOptions.steps`). */
 export const SYNTH_STEPS_MIN = [1, 5, 10, 15, 30, 60] as const;
+
+/** Latest time a file may reach: NAB's timestamps have four-digit years. */
+const SYNTH_LAST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /** Noise levels: noise standard deviation as a fraction of the daily amplitude. */
 export const SYNTH_NOISE = [0.05, 0.1, 0.2, 0.35] as const;
@@ -53,6 +56,19 @@ export interface SynthOptions {
    * changes the series (round 19a of docs/evaluation.md). Default `true`.
    */
   readonly planted?: boolean;
+  /**
+   * Steps to draw each file's step from, in minutes (default `SYNTH_STEPS_MIN`: the corpora as they
+   * always were, byte for byte; the pick is the same one draw from the given list). Each positive and a
+   * whole number of seconds (timestamps are written to the second, e.g. 0.25 = 15 s); the last point of
+   * a file must fall before the year 10000. A weekly pattern is drawn only for steps of 10 minutes or
+   * more. The process behind every file is the same continuous one, sampled at its step, so at steps of
+   * half a day or more the daily cycle is aliased (docs/evaluation.md, "Step round 20"): at whole days it
+   * is a constant (the cycle's value at the file's phase, part of the level), at other long steps a
+   * false slower cycle; the weekly pattern (weekday vs weekend) still shows at daily steps. A frequency
+   * change there shows only as its alias (e.g. a constant that starts to oscillate); its span is still
+   * extended until it moves the series by Protocol note 6's criterion.
+   */
+  readonly steps?: readonly number[];
 }
 
 /** One planted anomaly: its kind, where it starts and ends (epoch ms), and its NAB window. */
@@ -170,9 +186,10 @@ function makeFile(
   kind: SynthKind | undefined,
   noiseScale: number,
   planted: boolean,
+  steps: readonly number[],
 ): SynthFile {
-  const stepMin = pick(r, SYNTH_STEPS_MIN);
-  const step = stepMin * 60_000;
+  const stepMin = pick(r, steps);
+  const step = Math.round(stepMin * 60) * 1000; // a whole number of seconds (checked by synthCorpus)
   const noiseFrac = pick(r, SYNTH_NOISE);
   const level = 20 + 80 * r.float();
   const amp = level * (0.05 + 0.25 * r.float());
@@ -310,6 +327,31 @@ function makeFile(
   };
 }
 
+/** Refuses a step list the generator cannot write (`SynthOptions.steps`). */
+function checkSteps(steps: readonly number[], length: number): void {
+  if (steps.length === 0) {
+    throw new ConfigError(
+      'bad_synth_option',
+      'synth: steps (--steps) is empty; give at least one step in minutes, e.g. --steps 2,20,120',
+    );
+  }
+  for (const s of steps) {
+    const sec = s * 60;
+    if (!(Number.isFinite(s) && s > 0 && Math.abs(sec - Math.round(sec)) <= 1e-9 * Math.max(1, sec))) {
+      throw new ConfigError(
+        'bad_synth_option',
+        `synth: every step (--steps) must be a positive number of minutes that is a whole number of seconds (e.g. 0.25 = 15 s, 1440 = a day), got ${s}`,
+      );
+    }
+    if (T0 + (length - 1) * Math.round(sec) * 1000 > SYNTH_LAST_TIME) {
+      throw new ConfigError(
+        'bad_synth_option',
+        `synth: a step of ${s} minutes over ${length} points ends after the year 9999 (timestamps have four-digit years); give a shorter step or --length`,
+      );
+    }
+  }
+}
+
 /** Generates a corpus in memory (deterministic for a seed and options). */
 export function synthCorpus(opts: SynthOptions): SynthCorpus {
   checkInt('seed', opts.seed, 0);
@@ -322,6 +364,8 @@ export function synthCorpus(opts: SynthOptions): SynthCorpus {
   const kinds = opts.kinds ?? SYNTH_KINDS;
   const noiseScale = opts.noiseScale ?? 1;
   const planted = opts.planted ?? true;
+  const steps = opts.steps ?? SYNTH_STEPS_MIN;
+  checkSteps(steps, length);
   if (!(noiseScale >= 0 && noiseScale <= 1)) {
     throw new ConfigError(
       'bad_synth_option',
@@ -347,10 +391,10 @@ export function synthCorpus(opts: SynthOptions): SynthCorpus {
   const pad = (i: number) => String(i).padStart(2, '0');
   for (const kind of kinds) {
     for (let i = 0; i < perKind; i++)
-      files.push(makeFile(r, `${kind}/${kind}_${pad(i)}.csv`, length, kind, noiseScale, planted));
+      files.push(makeFile(r, `${kind}/${kind}_${pad(i)}.csv`, length, kind, noiseScale, planted, steps));
   }
   for (let i = 0; i < clean; i++)
-    files.push(makeFile(r, `clean/clean_${pad(i)}.csv`, length, undefined, noiseScale, planted));
+    files.push(makeFile(r, `clean/clean_${pad(i)}.csv`, length, undefined, noiseScale, planted, steps));
   return { seed: opts.seed, files };
 }
 

@@ -593,6 +593,39 @@ describe('number options refuse empty and non-numeric values instead of reading 
   });
 });
 
+describe('synth --steps (step round 20)', () => {
+  it('refuses a step that is not a positive whole number of seconds with ConfigError bad_synth_option (exit 2), nothing written', () => {
+    const out = join(dir, 'steps-corpus');
+    for (const bad of ['0', 'x', '2,-1', '0.001']) {
+      const r = tsad('synth', out, '--seed', '1', '--steps', bad);
+      expect(r.signal).toBeNull();
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/ConfigError \[bad_synth_option\].*--steps.*whole number of seconds/);
+      expect(existsSync(out)).toBe(false);
+    }
+    const ok = tsad(
+      'synth',
+      out,
+      '--seed',
+      '1',
+      '--per-kind',
+      '0',
+      '--clean',
+      '1',
+      '--length',
+      '200',
+      '--steps',
+      '0.25',
+    );
+    expect(ok.status, ok.stderr).toBe(0);
+    const rows = readFileSync(join(out, 'data', 'clean', 'clean_00.csv'), 'utf8').split('\n');
+    expect(rows.slice(1, 3)).toEqual([
+      expect.stringMatching(/^2024-01-01 00:00:00,/),
+      expect.stringMatching(/^2024-01-01 00:00:15,/),
+    ]);
+  });
+});
+
 describe('one unknown recipe name, one error', () => {
   it('train, bench and nab run all say ConfigError [unknown_detector] (exit 2) with the same list; toString is no recipe', () => {
     const corpus = join(dir, 'recipe-corpus');

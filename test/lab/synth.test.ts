@@ -8,10 +8,12 @@ import { ConfigError } from '../../src/index.js';
 import {
   KINDS_FILE,
   SYNTH_KINDS,
+  SYNTH_STEPS_MIN,
   type SynthOptions,
   synthCorpus,
   writeSynthCorpus,
 } from '../../src/lab/index.js';
+import { Rng } from '../../src/math/rng.js';
 import { readNabWindows } from '../../src/metrics/index.js';
 import { readCsv } from '../../src/series/index.js';
 
@@ -256,6 +258,125 @@ describe('synthCorpus, frequency changes that show (Protocol note 6)', () => {
     );
     expect(digest({ seed: 99, perKind: 2, clean: 1, length: 800, planted: false })).toBe(
       '4516fa5a36cf3466d0be5ed8b6e40c0ad16326f995afe0663afe8319fe0aaeb8',
+    );
+  });
+});
+
+describe('synthCorpus, steps (step round 20)', () => {
+  /** sha256 over every file's metadata, windows, times and values, bit for bit. */
+  const digestAll = (o: SynthOptions): string => {
+    const h = createHash('sha256');
+    for (const f of synthCorpus(o).files) {
+      h.update(
+        JSON.stringify([f.name, f.stepMin, f.noise, f.gaps, f.sigma, f.amplitude, f.anomalySize, f.windows]),
+      );
+      h.update(new Uint8Array(f.t.buffer, f.t.byteOffset, f.t.byteLength));
+      h.update(new Uint8Array(f.v.buffer, f.v.byteOffset, f.v.byteLength));
+    }
+    return h.digest('hex');
+  };
+
+  it('absent (or the default list given) is every corpus as the generator before wrote it', () => {
+    // digests computed with the generator before `steps` existed (main 527bf01)
+    const before: [SynthOptions, string][] = [
+      [{ seed: 2001 }, 'b1edcdf695644a90f3f983ce2dde157d9f79d528fd720ac84bcb1c705b29fb0d'],
+      [{ seed: 2101 }, 'a474b15f5015201629cc73f2798160250bd36225b902679c81a29bad3c1ea3de'],
+      [
+        { seed: 7, perKind: 2, clean: 2, length: 1200, noiseScale: 0.3 },
+        '6884b9fc9efb603bd61efc5090d4ea066050c661c15de211c5b5f31e13bd9f7e',
+      ],
+      [
+        { seed: 99, perKind: 2, clean: 1, length: 800, planted: false },
+        '1296b8109916aebf13a3472794080a646443ef3cc0af47b898e54ddbb35d210d',
+      ],
+    ];
+    for (const [o, hex] of before) {
+      expect(digestAll(o)).toBe(hex);
+      expect(digestAll({ ...o, steps: SYNTH_STEPS_MIN })).toBe(hex);
+    }
+  });
+
+  it('draws each file step from the list, spaces its times by it, and keeps the same draw otherwise', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2000 }),
+        fc.uniqueArray(
+          fc.integer({ min: 1, max: 4 * 1440 * 4 }).map((q) => q / 4),
+          {
+            minLength: 1,
+            maxLength: 4,
+          },
+        ),
+        (seed, steps) => {
+          const c = synthCorpus({ seed, perKind: 1, clean: 1, length: 200, steps });
+          for (let i = 0; i < c.files.length; i++) {
+            const f = c.files[i];
+            expect(steps).toContain(f.stepMin);
+            const ms = f.stepMin * 60_000;
+            for (let j = 1; j < f.t.length; j++) {
+              const gap = (f.t[j] - f.t[j - 1]) / ms;
+              expect(gap).toBeGreaterThanOrEqual(1);
+              expect(Number.isInteger(gap)).toBe(true);
+            }
+            // the first file's step is the corpus's first draw, one integer index into the given list
+            if (i === 0) expect(f.stepMin).toBe(steps[new Rng(seed).int(0, steps.length - 1)]);
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it('writes 15-second steps to the second (NAB timestamps read back 15 s apart)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsad-synth-steps-'));
+    try {
+      const c = synthCorpus({ seed: 3, perKind: 0, clean: 1, length: 300, steps: [0.25] });
+      writeSynthCorpus(dir, c);
+      const ts = await readCsv(join(dir, 'data', 'clean', 'clean_00.csv'));
+      expect(ts.t.length).toBe(c.files[0].t.length);
+      let fifteen = 0;
+      for (let j = 1; j < ts.t.length; j++) if (ts.t[j] - ts.t[j - 1] === 15_000) fifteen++;
+      expect(fifteen).toBeGreaterThan(ts.t.length * 0.9);
+      for (let j = 1; j < ts.t.length; j++) expect((ts.t[j] - ts.t[j - 1]) % 15_000).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('at a one-day step the daily cycle aliases to a constant: a noiseless file holds only its weekday and weekend levels', () => {
+    const c = synthCorpus({ seed: 5, perKind: 0, clean: 8, length: 400, steps: [1440], noiseScale: 0 });
+    const cycled = c.files.filter((f) => f.amplitude > 0);
+    expect(cycled.length).toBeGreaterThan(0);
+    for (const f of cycled) {
+      const weekday: number[] = [];
+      const weekend: number[] = [];
+      for (let j = 0; j < f.t.length; j++) {
+        const dow = (new Date(f.t[j]).getUTCDay() + 6) % 7; // 0 = Monday (2024-01-01 is one)
+        (dow >= 5 ? weekend : weekday).push(f.v[j]);
+      }
+      const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+      // the daily amplitude is 5–30 % of the level; aliased it moves nothing beyond the rounding
+      expect(spread(weekday)).toBeLessThan(1e-5);
+      expect(spread(weekend)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('refuses a step list it cannot write with a ConfigError naming --steps', () => {
+    for (const steps of [[], [0], [-5], [Number.NaN], [Number.POSITIVE_INFINITY], [0.001], [2, 1 / 7]]) {
+      let err: unknown;
+      try {
+        synthCorpus({ seed: 1, steps });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).code).toBe('bad_synth_option');
+      expect((err as Error).message).toMatch(/--steps/);
+    }
+    // a file must end before the year 10000 (four-digit NAB timestamps)
+    expect(() => synthCorpus({ seed: 1, steps: [1e9] })).toThrow(/year 9999.*--length/);
+    expect(synthCorpus({ seed: 1, perKind: 0, clean: 1, length: 200, steps: [1 / 3] }).files[0].t[1]).toBe(
+      Date.UTC(2024, 0, 1) + 20_000,
     );
   });
 });

@@ -1,0 +1,63 @@
+/**
+ * Step round 20 of docs/evaluation.md: today's default streamed once per file (as `tsad bench` streams
+ * it), its own alarm rule replayed over the scores (checked against the streamed alarms on every file),
+ * and the same rule with `fullWindow: true` (the window always holds the last two earlier points, so at
+ * steps of 60 minutes or more a raw alarm no longer fires alone through Merlion's relaxed requirement).
+ * A candidate only: it prints windows found, anomaly-free files quiet and per-kind counts per group, and
+ * the leave-one-group-out choice of `printGroupSweep` (most quiet files among settings with no fewer windows
+ * found and no kind lower). Tuning seeds only.
+ *
+ *   npx tsx bench/step20-fullwindow.ts NAME=DIR,DIR… NAME=…
+ */
+import {
+  DEFAULT_ALARM_RULE,
+  DEFAULT_COUNT_POINTS,
+  DEFAULT_STRONG_THRESHOLD,
+  defaultDetector,
+} from '../src/detectors/default.js';
+import { AggregateAlarms } from '../src/detectors/post/aggregate-alarms.js';
+import { corpusKinds } from '../src/lab/bench.js';
+import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
+import { nabProbationaryLength } from '../src/metrics/nab-prepare.js';
+import {
+  type GroupTally,
+  groupTally,
+  printGroupSweep,
+  streamAfterTraining,
+  tallyGroupFile,
+} from './harness.js';
+
+const groups = process.argv.slice(2).map((g) => {
+  const [name, dirs] = g.split('=');
+  return { name, dirs: dirs.split(',') };
+});
+if (groups.length === 0) throw new Error('usage: step20-fullwindow.ts NAME=DIR,… …');
+const settings = ['none', 'fullWindow'];
+const res: GroupTally[][] = groups.map(() => settings.map(groupTally));
+const rule = {
+  ...DEFAULT_ALARM_RULE,
+  strongThreshold: DEFAULT_STRONG_THRESHOLD,
+  countPoints: DEFAULT_COUNT_POINTS,
+};
+
+for (const [gi, g] of groups.entries()) {
+  for (const corpus of g.dirs) {
+    const windows = corpusWindows(corpus);
+    const kinds = corpusKinds(corpus);
+    for (const file of Object.keys(windows).sort()) {
+      const { t, v } = (await loadCorpusFile(corpus, file)).series;
+      const p = nabProbationaryLength(t.length);
+      const { score, alarm: streamed } = streamAfterTraining(defaultDetector(), t, v, p);
+      for (const [k, s] of settings.entries()) {
+        const st = new AggregateAlarms(s === 'none' ? rule : { ...rule, fullWindow: true }).streamer();
+        const alarm = new Uint8Array(t.length);
+        for (let i = p; i < t.length; i++) alarm[i] = st.push(t[i], score[i]) !== 0 ? 1 : 0;
+        if (s === 'none')
+          for (let i = p; i < t.length; i++)
+            if (alarm[i] !== streamed[i]) throw new Error(`${corpus} ${file}: replay differs at row ${i}`);
+        tallyGroupFile(res[gi][k], kinds[file], t, alarm, p);
+      }
+    }
+  }
+}
+printGroupSweep(groups, settings, res, 'quiet');
