@@ -88,8 +88,15 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   trainScores: TimeSeries | null = null;
   private pipelineCache: TransformPipeline | null = null;
   private tailCache: TailBuffer | null = null;
-  /** Time of the last point the model has seen (training, `update()`, or a stream it was saved from). */
-  private lastTime = Number.NEGATIVE_INFINITY;
+  /**
+   * Time of the last point the model has seen (training, `update()`, or a stream it was saved from), as
+   * element 0 of a one-element array that each copy owns (`cloneOnline` copies it). Not a number field:
+   * an ensemble's stream runs the same check and commit closures for every member, and a field read or
+   * written through members of seven classes is a megamorphic property access (a stub-cache lookup,
+   * ≈ 100 instructions and its cache misses) per member and point; every Float64Array has the same
+   * shape (speed round 20 of docs/evaluation.md).
+   */
+  private lastTime = new Float64Array([Number.NEGATIVE_INFINITY]);
   /** The alarm rule's running state saved with a stream checkpoint (null: a fresh rule). */
   private alarmState: unknown = null;
   /** The live alarm streamer of the stream running on this object (stream copies only). */
@@ -258,7 +265,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
 
   /** Time of the last point the model has seen (training, `update()`, a stream it was saved from). */
   protected get lastSeenTime(): number {
-    return this.lastTime;
+    return this.lastTime[0];
   }
 
   private requireTrained(): void {
@@ -281,6 +288,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     // a constructed object keeps the class's shape (fast property access on the hot path)
     const c = Object.assign(this.blank(), this);
     c.tailCache = this.tail.copy();
+    c.lastTime = this.lastTime.slice();
     c.liveRule = null;
     c.copyOnlineState();
     return c;
@@ -335,7 +343,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     this.trained = true;
     this.tail.clear();
     this.tail.pushSeries(ts);
-    this.lastTime = ts.t[ts.t.length - 1];
+    this.lastTime[0] = ts.t[ts.t.length - 1];
     this.alarmState = null;
     if (!this.config.enableThreshold) return calTs;
     let uq: number | null;
@@ -461,7 +469,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     if (rule && this.alarmState !== null) rule.load(this.alarmState, 'state.alarm');
     this.liveRule = rule;
     const type = this.type;
-    const self = this;
+    const last = this.lastTime;
     return {
       check(t: number, v: number): boolean {
         if (typeof t !== 'number' || typeof v !== 'number') throw badPointArgs(type, t, v);
@@ -471,10 +479,10 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
             `${type} stream: value ${v} at t=${formatTime(t)} is not finite; pass a finite number`,
           );
         }
-        if (!Number.isFinite(t) || !(t > self.lastTime)) {
+        if (!Number.isFinite(t) || !(t > last[0])) {
           throw new DetectorError(
             'bad_time',
-            `${type} stream: t=${formatTime(t)} is not after the model's last point (t=${formatTime(self.lastTime)}, the end of training or the previous push)${self.lastTime >= 1e11 ? epochSecondsHint(t) : ''}`,
+            `${type} stream: t=${formatTime(t)} is not after the model's last point (t=${formatTime(last[0])}, the end of training or the previous push)${last[0] >= 1e11 ? epochSecondsHint(t) : ''}`,
           );
         }
         return raw.check(t, v);
@@ -484,7 +492,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
       },
       commit(t: number, v: number, reset: boolean): StreamResult {
         const r = raw.pushRaw(t, v);
-        self.lastTime = t;
+        last[0] = t;
         tail.push(t, v);
         if (Number.isNaN(r)) return { score: Number.NaN, alarm: false, reset };
         const score = cal ? cal.calibrateOne(r) : r;
@@ -497,7 +505,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
       },
       learn(t: number, v: number): void {
         raw.learnRaw(t, v);
-        self.lastTime = t;
+        last[0] = t;
         tail.push(t, v);
       },
     };
@@ -512,7 +520,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
       threshold: this.rule.toJSON(),
       transforms: this.pipeline.toJSON(),
       tail: { t: encodeFloats(tail.t), v: encodeFloats(tail.v) },
-      lastT: encodeFloat(this.lastTime),
+      lastT: encodeFloat(this.lastTime[0]),
       alarm: this.liveRule ? this.liveRule.save() : (this.alarmState as JsonValue),
       model: this.trained ? this.modelState() : null,
     };
@@ -564,7 +572,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     else if (model !== null)
       throw new ModelFormatError('bad_field', `${p}.model: must be null for an untrained model`);
     this.trained = trained;
-    this.lastTime = lastT;
+    this.lastTime[0] = lastT;
     this.alarmState = alarm;
   }
 }
