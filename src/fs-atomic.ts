@@ -11,7 +11,6 @@
  * beyond Node's: the command line's start-up code (src/cli/code-cache.ts) uses it. Not part of the
  * public entry points.
  */
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -24,9 +23,17 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** A fresh temp file name beside `path` (`.tmp-<pid>-<random>`: the local store's readers skip `.tmp-` entries). */
+/**
+ * A fresh temp file name beside `path` (`.tmp-<pid>-<12 hex digits>`: the local store's readers skip
+ * `.tmp-` entries). The digits come from `Math.random`, not `node:crypto`: the name needs to be unique,
+ * not secret (the pid separates processes, and the temp file is created with O_EXCL, so a clash fails
+ * instead of sharing a file), and loading `node:crypto` would cost the bin's start-up several ms.
+ */
 export function tmpName(path: string): string {
-  return join(dirname(path), `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const hex = Math.floor(Math.random() * 2 ** 48)
+    .toString(16)
+    .padStart(12, '0');
+  return join(dirname(path), `.tmp-${process.pid}-${hex}`);
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { liveTemps, writeFileAtomic, writeFileAtomicSync } from '../src/fs-atomic.js';
+import { liveTemps, tmpName, writeFileAtomic, writeFileAtomicSync } from '../src/fs-atomic.js';
 import { ioError, recordFsyncs, syncedDurably, tempFiles } from './helpers/fsyncs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-fs-atomic-'));
@@ -10,6 +10,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const umask = process.umask();
 
 describe('writeFileAtomic', () => {
+  it('names temp files .tmp-<pid>-<12 hex digits> beside the target (the store skips .tmp- entries)', () => {
+    const names = new Set(Array.from({ length: 1000 }, () => tmpName(join(dir, 'x', 'f.json'))));
+    expect(names.size).toBe(1000);
+    for (const n of names)
+      expect(n).toMatch(new RegExp(`^${join(dir, 'x')}/\\.tmp-${process.pid}-[0-9a-f]{12}$`));
+  });
   it('writes the whole file, fsyncs it and (with syncDir) its folder, and leaves no temp file', async () => {
     const folder = join(dir, 'a');
     mkdirSync(folder);
@@ -65,7 +71,9 @@ describe('writeFileAtomicSync', () => {
     expect([...readFileSync(path)]).toEqual([1, 2, 3]);
     expect(statSync(path).mode & 0o777).toBe(0o666 & ~umask);
     mkdirSync(join(folder, 'sub'));
-    expect(() => writeFileAtomicSync(join(folder, 'sub'), 'x')).toThrow(expect.objectContaining({ code: 'EISDIR' }));
+    expect(() => writeFileAtomicSync(join(folder, 'sub'), 'x')).toThrow(
+      expect.objectContaining({ code: 'EISDIR' }),
+    );
     expect(() => writeFileAtomicSync(join(folder, 'missing', 'f'), 'x')).toThrow(
       expect.objectContaining({ code: 'ENOENT' }),
     );
