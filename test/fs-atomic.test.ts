@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { liveTemps, tmpName, writeFileAtomic, writeFileAtomicSync } from '../src/fs-atomic.js';
+import { liveTemps, tmpName, writeFileAtomic, writeFileAtomicSync } from '../src/internal.js';
 import { ioError, recordFsyncs, syncedDurably, tempFiles } from './helpers/fsyncs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-fs-atomic-'));

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -209,7 +218,11 @@ fs.fsyncSync = (fd) => {
     );
     const bundle = writeBundle('s.cjs', 3);
     expect(
-      inFreshProcess(bundle, 'ssssssssssssssss', ['detect'], { save: true, preload, env: { TSAD_CACHE_DIR: folder } }),
+      inFreshProcess(bundle, 'ssssssssssssssss', ['detect'], {
+        save: true,
+        preload,
+        env: { TSAD_CACHE_DIR: folder },
+      }),
     ).toEqual({ status: 'none', result: { sum: 5, file: 's.cjs', dir: true } });
     const names = readdirSync(join(folder, 'code-cache'));
     expect(names).toHaveLength(1);

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeOutputFile } from '../../src/cli/output.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/index.js';
+import { writeOutputFile } from '../../src/internal.js';
 import { ioError, recordFsyncs, syncedDurably, tempFiles } from '../helpers/fsyncs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-output-'));

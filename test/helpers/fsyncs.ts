@@ -14,7 +14,9 @@ type SyncFn = (this: fsp.FileHandle) => Promise<void>;
  * with `fail`, each sync of a regular file fails with that error instead (the temp file of a write
  * exists by then: a failure after it was made).
  */
-export async function recordFsyncs(fail?: NodeJS.ErrnoException): Promise<{ syncs: Fsync[]; restore(): void }> {
+export async function recordFsyncs(
+  fail?: NodeJS.ErrnoException,
+): Promise<{ syncs: Fsync[]; restore(): void }> {
   const fh = await fsp.open(process.cwd(), 'r');
   const proto = Object.getPrototypeOf(fh) as { sync: SyncFn };
   await fh.close();

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type NabFileJob, nabResultPath, runNabFile } from '../../src/lab/nab-corpus-file.js';
+import { type NabFileJob, nabResultPath, runNabFile } from '../../src/internal.js';
 import { ioError, recordFsyncs, syncedDurably, tempFiles } from '../helpers/fsyncs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-nab-file-'));
