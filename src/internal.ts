@@ -23,6 +23,7 @@ export {
 } from './cli/nab/machine-temperature.js';
 export { formatScoreboard, runNabCorpus } from './cli/nab/nab-corpus.js';
 export { registerNab } from './cli/nab.js';
+export { writeOutputFile } from './cli/output.js';
 export { Stages } from './cli/progress.js';
 export {
   CORPUS_RECIPE_NAMES,
@@ -68,6 +69,7 @@ export {
 } from './detectors/seasonal-change/core.js';
 export { SeasonalChangeDetector } from './detectors/seasonal-change/detector.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
+export { liveTemps, tmpName, writeFileAtomic, writeFileAtomicSync } from './fs-atomic.js';
 export { makeDirs, makeDirsSync } from './fs-dirs.js';
 export { kindColumnWidth, kindHeader } from './lab/bench.js';
 export {
@@ -88,7 +90,7 @@ export {
   PROFILE_MIN_PER_BIN,
 } from './lab/candidates-kinds.js';
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
-export { nabResultPath } from './lab/nab-corpus-file.js';
+export { type NabFileJob, nabResultPath, runNabFile } from './lab/nab-corpus-file.js';
 export { NabRunError } from './lab/nab-pool.js';
 export { nabAnomalyScore, PEAK_SPAN_MS, peakScores, runNabStream } from './lab/nab-stream.js';
 export {

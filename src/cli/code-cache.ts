@@ -12,16 +12,17 @@
  *
  * Where: `<userCacheDir()>/code-cache/` (`TSAD_CACHE_DIR`, `$XDG_CACHE_HOME/tsad`, `~/.cache/tsad`),
  * one file per build of the bundle, Node version and command (`nab machine-temperature`, `detect`,
- * …: each command compiles different functions), written to a temporary file and renamed. A cache
- * that cannot be read or written is skipped silently: it only saves time. `TSAD_DISABLE_CODE_CACHE=1`
- * turns it off. A bundle run without this file (plain `require`) behaves the same, only slower.
+ * …: each command compiles different functions), written whole (`writeFileAtomicSync`: a temp file,
+ * fsynced, then renamed). A cache that cannot be read or written is skipped silently: it only saves
+ * time. `TSAD_DISABLE_CODE_CACHE=1` turns it off. A bundle run without this file (plain `require`) behaves the same, only slower.
  */
 import { isAscii } from 'node:buffer';
-import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { userCacheDir } from '../datasets/cache-dir.js';
+import { writeFileAtomicSync } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 
 /** At most this many cache files per build (one per command; a bound if words vary a lot). */
@@ -90,15 +91,11 @@ function writeCache(file: string, data: Buffer, args: readonly string[]): void {
   makeDirsSync(dir);
   const names = readdirSync(dir);
   if (names.filter((n) => n.startsWith(build) && n.endsWith('.bin')).length >= MAX_FILES_PER_BUILD) return;
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
-  } catch (e) {
-    // a full disk or a path taken by a folder: leave no partial file behind (one per process id)
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  // synchronous: this runs in the 'exit' handler. A full disk or a path taken by a folder throws and
+  // leaves no partial file behind. The folder is not fsynced: a rename lost to a power cut only costs
+  // one compile from source, whereas the file's own fsync keeps a power cut from leaving a complete
+  // name over incomplete bytes.
+  writeFileAtomicSync(file, data, false, 0o666);
   const now = Date.now();
   for (const n of names) {
     if (n.startsWith(build)) continue;

@@ -11,7 +11,8 @@
  * The experiments compute synchronously on the main thread, so the signal is handled when the
  * current chunk of work (a training or scoring stage) yields, not in the middle of it.
  */
-import { abandonWrites, settleWrites } from '../tracking/fsutil.js';
+import { settleWrites } from '../fs-atomic.js';
+import { abandonWrites } from '../tracking/fsutil.js';
 import type { Run, RunOptions, Tracker } from '../tracking/tracker.js';
 import { EXIT } from './exit.js';
 

@@ -33,15 +33,16 @@ export async function outputError(err: unknown, path: string): Promise<unknown> 
 const SPECIAL_DIRS = /^\/(?:proc|dev(?!\/shm(?:\/|$)))\//;
 
 /**
- * Writes `data` to `path` whole or not at all: a temp file beside it, renamed over it once complete,
- * so a failed write never leaves a half file (or clobbers the old one). A device or a pipe
+ * Writes `data` to `path` whole or not at all (`writeFileAtomic`: a temp file beside it, fsynced,
+ * renamed over it once complete, then the folder fsynced), so a failed write never leaves a half file
+ * (or clobbers the old one), nor a temp file. A device or a pipe
  * (`/dev/null`, a FIFO), and any path under /dev or /proc (`/dev/stdout` even when it is redirected
  * to a file), is written into directly. Failures: `outputError`.
  */
 export async function writeOutputFile(path: string, data: string | Uint8Array): Promise<void> {
-  const [{ rename, rm, stat, writeFile }, { randomBytes }, { resolve }] = await Promise.all([
+  const [{ stat, writeFile }, { writeFileAtomic }, { resolve }] = await Promise.all([
     import('node:fs/promises'),
-    import('node:crypto'),
+    import('../fs-atomic.js'),
     import('node:path'),
   ]);
   // a device or a pipe (-o /dev/null, /dev/stdout, a FIFO) is written into, never renamed over:
@@ -57,13 +58,10 @@ export async function writeOutputFile(path: string, data: string | Uint8Array): 
       throw await outputError(err, path);
     }
   }
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
+    // mode 0o666 (less the umask), as any tool creates a file the user named
+    await writeFileAtomic(path, data, true, 0o666);
   } catch (err) {
-    // the temp file may not exist, nor be reachable (ENOTDIR when a part of the path is a file)
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw await outputError(err, path);
   }
 }

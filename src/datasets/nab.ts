@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatasetError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 import { makeDirs } from '../fs-dirs.js';
 import { readCsvRows, validateCsvRows } from '../series/csv.js';
 import { parseTime, type SeriesOptions } from '../series/series.js';
@@ -160,18 +161,10 @@ async function download(entry: NabManifestEntry, dest: string, baseUrl: string):
     );
   }
   await makeDirs(dirname(dest));
-  const tmp = `${dest}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, dest);
+    // whole or not at all, and durable: a cached file is trusted on later runs without its sha256
+    await writeFileAtomic(dest, bytes, true, 0o666);
   } catch (err) {
-    await rm(tmp, { force: true });
     throw new DatasetError('write_failed', `cannot write ${dest}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -1,7 +1,7 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadNab } from '../datasets/index.js';
 import { DatasetError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 import { finiteRange } from '../math/finite.js';
 import { readNabWindows } from '../metrics/nab-files.js';
@@ -47,7 +47,10 @@ function fmtTimestamp(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** Runs one detector over one NAB file and writes the result file atomically (temp, then rename). */
+/**
+ * Runs one detector over one NAB file and writes the result file whole (`writeFileAtomic`: temp file,
+ * fsync, rename, folder fsync).
+ */
 export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
   const start = performance.now();
   // Repeated timestamps keep the FIRST row's value: a later row's value would be look-ahead.
@@ -64,9 +67,7 @@ export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
   }
   const path = nabResultPath(job.outDir, job.detectorName, job.file);
   makeDirsSync(dirname(path));
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${lines.join('\n')}\n`);
-  renameSync(tmp, path);
+  await writeFileAtomic(path, `${lines.join('\n')}\n`, true, 0o666);
   return {
     file: job.file,
     rows: ds.rows.t.length,

@@ -10,8 +10,8 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue, StreamResult, StreamScorer } from '../detectors/types.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 import { makeDirs } from '../fs-dirs.js';
-import { writeFileAtomic } from '../tracking/fsutil.js';
 import { ServeError } from './errors.js';
 
 /** A stream that can be checkpointed: `push` plus `save()`. */

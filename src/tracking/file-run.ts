@@ -4,10 +4,11 @@
  */
 import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fs-atomic.js';
 import { newParams, type ValidBatch } from './common.js';
 import type { FileStore } from './file.js';
 import { encodeBatchLine, encodeNumber, type RunDoc } from './file-docs.js';
-import { assertNoSymlink, fsError, isErrno, resolveInside, writeFileAtomic } from './fsutil.js';
+import { assertNoSymlink, fsError, isErrno, resolveInside } from './fsutil.js';
 import type { RunStore } from './store.js';
 import { type DatasetInput, type MetricPoint, type RunStatus, UnsafePathError } from './tracker.js';
 

@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TrackingError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 import {
   applyQuery,
   BaseTracker,
@@ -55,7 +56,6 @@ import {
   resolveInside,
   storePathError,
   withLock,
-  writeFileAtomic,
 } from './fsutil.js';
 import { documentRegistry, emptyRegistry, type RegistryState } from './registry-state.js';
 import type { RunStore, Store } from './store.js';

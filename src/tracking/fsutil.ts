@@ -1,6 +1,6 @@
 /**
- * File-system building blocks of the local store: atomic writes (temp + fsync + rename),
- * an inter-process lock file with stale-lock recovery, and artifact path resolution
+ * File-system building blocks of the local store (its atomic writes are src/fs-atomic.ts's
+ * `writeFileAtomic`): exclusive creation, an inter-process lock file with stale-lock recovery, and artifact path resolution
  * that refuses symlinks.
  */
 import { randomBytes } from 'node:crypto';
@@ -8,6 +8,7 @@ import { constants, promises as fsp, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { TrackingError } from '../errors.js';
+import { liveTemps, removeLiveTemps, tmpName, track } from '../fs-atomic.js';
 import { makeDirs } from '../fs-dirs.js';
 import { UnsafePathError } from './tracker.js';
 
@@ -114,69 +115,15 @@ export async function assertNoSymlink(root: string, path: string): Promise<void>
   }
 }
 
-export function tmpName(path: string): string {
-  return join(dirname(path), `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-}
-
 /**
- * Temp files of this process's writes in progress (added when made, removed when renamed, linked
- * or removed) and the locks it holds (path → token), so that a process ending in the middle of a
- * write (the CLI's interrupt handler, src/cli/interrupt.ts) can remove them. Readers skip temp
- * files either way (`isTempEntry`), and a lock whose holder is gone is broken by the next writer;
- * this only leaves the store without the clutter.
- */
-const liveTemps = new Set<string>();
-const heldLocks = new Map<string, string>();
-/** This process's atomic writes and locked sections in progress (`settleWrites` waits for them). */
-const inFlight = new Set<Promise<unknown>>();
-
-function track<T>(p: Promise<T>): Promise<T> {
-  inFlight.add(p);
-  const done = (): void => {
-    inFlight.delete(p);
-  };
-  p.then(done, done);
-  return p;
-}
-
-/**
- * Waits until this process has no atomic write or locked section in progress (including those
- * started meanwhile), for at most `timeoutMs`; true when it got there. A process about to exit calls
- * it first, so that no write is cut between taking a lock or a temp file and letting it go, then
- * `abandonWrites()` for whatever did not finish in time.
- */
-export async function settleWrites(timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (inFlight.size > 0) {
-    const left = deadline - Date.now();
-    if (left <= 0) return false;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...inFlight]),
-      new Promise<void>((r) => {
-        timer = setTimeout(r, left);
-      }),
-    ]);
-    clearTimeout(timer);
-  }
-  return true;
-}
-
-/**
- * Removes the temp files of writes still in progress and releases the locks this process holds
- * (synchronously: called just before the process exits, when no write of its will finish). A
- * write cut short never replaces its target (the rename is the last step), so the store keeps the
- * last complete version of each file.
+ * Releases the locks this process holds and removes the temp files of its writes still in progress
+ * (synchronously: called just before the process exits, when no write of its will finish; see
+ * `removeLiveTemps` in src/fs-atomic.ts). Readers skip temp files either way (`isTempEntry`), and a
+ * lock whose holder is gone is broken by the next writer; this only leaves the store without the
+ * clutter.
  */
 export function abandonWrites(): void {
-  for (const tmp of liveTemps) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // renamed or removed meanwhile
-    }
-  }
-  liveTemps.clear();
+  removeLiveTemps();
   for (const [path, token] of heldLocks) {
     try {
       if (readFileSync(path, 'utf8') === token) unlinkSync(path);
@@ -187,56 +134,12 @@ export function abandonWrites(): void {
   heldLocks.clear();
 }
 
+/** The locks this process holds (path → token), released by `abandonWrites`. */
+const heldLocks = new Map<string, string>();
+
 /** Whether a directory entry is a temp file of `writeFileAtomic` / the lock. */
 export function isTempEntry(name: string): boolean {
   return name.startsWith('.tmp-') || name.startsWith('.lock');
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  let fh: fsp.FileHandle | undefined;
-  try {
-    fh = await fsp.open(dir, constants.O_RDONLY);
-    await fh.sync();
-  } catch {
-    // some file systems cannot fsync directories; the rename is still atomic
-  } finally {
-    await fh?.close();
-  }
-}
-
-/**
- * Writes a file atomically: temp file in the same directory, fsync, rename over the target.
- * Readers see the old or the new content, never a mix, even after power loss. With
- * `syncDir` the directory is fsynced too, so the rename itself survives power loss.
- */
-export function writeFileAtomic(path: string, data: string | Uint8Array, syncDir = false): Promise<void> {
-  return track(writeAtomic(path, data, syncDir));
-}
-
-async function writeAtomic(path: string, data: string | Uint8Array, syncDir: boolean): Promise<void> {
-  const tmp = tmpName(path);
-  liveTemps.add(tmp);
-  try {
-    const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } catch (err) {
-      await fh.close();
-      await fsp.rm(tmp, { force: true });
-      throw err;
-    }
-    await fh.close();
-    try {
-      await fsp.rename(tmp, path);
-    } catch (err) {
-      await fsp.rm(tmp, { force: true });
-      throw err;
-    }
-  } finally {
-    liveTemps.delete(tmp);
-  }
-  if (syncDir) await fsyncDir(dirname(path));
 }
 
 /**

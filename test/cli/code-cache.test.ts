@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -189,6 +198,37 @@ require('node:module').syncBuiltinESMExports();
       result: want,
     });
     expect(readdirSync(join(folder, 'code-cache'))).toEqual([name]);
+  });
+
+  it('writes the cache file whole: fsynced before the rename, no temp file left', () => {
+    const folder = join(dir, 'cache-fsync');
+    const log = join(dir, 'fsyncs.log');
+    // the preload records the inode of every fsyncSync of the child
+    const preload = join(dir, 'log-fsync.cjs');
+    writeFileSync(
+      preload,
+      `const fs = require('node:fs');
+const orig = fs.fsyncSync;
+fs.fsyncSync = (fd) => {
+  const st = fs.fstatSync(fd);
+  fs.appendFileSync(${JSON.stringify(log)}, st.ino + (st.isDirectory() ? ' dir' : ' file') + '\\n');
+  return orig(fd);
+};
+`,
+    );
+    const bundle = writeBundle('s.cjs', 3);
+    expect(
+      inFreshProcess(bundle, 'ssssssssssssssss', ['detect'], {
+        save: true,
+        preload,
+        env: { TSAD_CACHE_DIR: folder },
+      }),
+    ).toEqual({ status: 'none', result: { sum: 5, file: 's.cjs', dir: true } });
+    const names = readdirSync(join(folder, 'code-cache'));
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(/^ssssssssssssssss-.*-detect\.bin$/);
+    const ino = statSync(join(folder, 'code-cache', names[0])).ino;
+    expect(readFileSync(log, 'utf8').split('\n')).toContain(`${ino} file`);
   });
 
   it('removes the files of other builds a week after their last write, when it writes one', () => {

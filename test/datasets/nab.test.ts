@@ -28,6 +28,7 @@ import {
 import { DatasetError, dateBin, labelsFromWindows, loadNab, SeriesError } from '../../src/index.js';
 import { loadNabRows } from '../../src/internal.js';
 import { parseTime, type SeriesWarningCode } from '../../src/series/index.js';
+import { ioError, recordFsyncs, syncedDurably } from '../helpers/fsyncs.js';
 
 const MT = 'realKnownCause/machine_temperature_system_failure.csv';
 
@@ -197,6 +198,33 @@ describe('NAB downloads (loopback HTTP server)', () => {
     await nabPath(GOOD, { dataDir, baseUrl, verify: true });
     expect(hits.filter((h) => h === GOOD)).toHaveLength(1);
     expect(readdirSync(join(dataDir, 'nab', 'data', 'artificialNoAnomaly'))).toEqual(['art_flatline.csv']);
+  });
+  it('writes a download durably (the file, then its folder, fsynced) and leaves no temp file', async () => {
+    const dataDir = join(tmp, 'durable');
+    const rec = await recordFsyncs();
+    let p: string;
+    try {
+      p = await nabPath(GOOD, { dataDir, baseUrl });
+    } finally {
+      rec.restore();
+    }
+    expect(readFileSync(p).equals(goodBytes)).toBe(true);
+    expect(syncedDurably(rec.syncs, p)).toBe(true);
+    expect(readdirSync(join(dataDir, 'nab', 'data', 'artificialNoAnomaly'))).toEqual(['art_flatline.csv']);
+  });
+  it('a download that cannot be written (fsync fails) is a DatasetError write_failed and leaves no file', async () => {
+    const dataDir = join(tmp, 'eio');
+    const rec = await recordFsyncs(ioError());
+    const err = await nabPath(GOOD, { dataDir, baseUrl }).catch((e: unknown) => e);
+    rec.restore();
+    expect(err).toBeInstanceOf(DatasetError);
+    expect((err as DatasetError).code).toBe('write_failed');
+    expect((err as DatasetError).message).toContain(join(dataDir, 'nab', GOOD));
+    expect(rec.syncs.some((s) => !s.dir)).toBe(true); // it failed after the temp file was made
+    expect(readdirSync(join(dataDir, 'nab', 'data', 'artificialNoAnomaly'))).toEqual([]);
+    // the next call downloads it again and succeeds
+    const p = await nabPath(GOOD, { dataDir, baseUrl });
+    expect(readFileSync(p).equals(goodBytes)).toBe(true);
   });
   it('a file with the wrong sha256 is a DatasetError and is not saved', async () => {
     const dataDir = join(tmp, 'b');

@@ -1,0 +1,84 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { liveTemps, tmpName, writeFileAtomic, writeFileAtomicSync } from '../src/internal.js';
+import { ioError, recordFsyncs, syncedDurably, tempFiles } from './helpers/fsyncs.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tsad-fs-atomic-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const umask = process.umask();
+
+describe('writeFileAtomic', () => {
+  it('names temp files .tmp-<pid>-<12 hex digits> beside the target (the store skips .tmp- entries)', () => {
+    const names = new Set(Array.from({ length: 1000 }, () => tmpName(join(dir, 'x', 'f.json'))));
+    expect(names.size).toBe(1000);
+    for (const n of names)
+      expect(n).toMatch(new RegExp(`^${join(dir, 'x')}/\\.tmp-${process.pid}-[0-9a-f]{12}$`));
+  });
+  it('writes the whole file, fsyncs it and (with syncDir) its folder, and leaves no temp file', async () => {
+    const folder = join(dir, 'a');
+    mkdirSync(folder);
+    const path = join(folder, 'f.bin');
+    writeFileSync(path, 'old content, longer than the new one');
+    const data = new Uint8Array(300_000).map((_, i) => i % 251);
+    const rec = await recordFsyncs();
+    try {
+      await writeFileAtomic(path, data, true);
+    } finally {
+      rec.restore();
+    }
+    expect(readFileSync(path).equals(data)).toBe(true);
+    expect(syncedDurably(rec.syncs, path)).toBe(true);
+    expect(readdirSync(folder)).toEqual(['f.bin']);
+    expect(liveTemps.size).toBe(0);
+    expect(statSync(path).mode & 0o777).toBe(0o644 & ~umask);
+    await writeFileAtomic(path, 'text', false, 0o666);
+    expect(readFileSync(path, 'utf8')).toBe('text');
+    expect(statSync(path).mode & 0o777).toBe(0o666 & ~umask);
+  });
+
+  it('a failed write (fsync error, or a folder in the way) keeps the old file and removes its temp file', async () => {
+    const folder = join(dir, 'b');
+    mkdirSync(folder);
+    const path = join(folder, 'f.txt');
+    writeFileSync(path, 'old');
+    const rec = await recordFsyncs(ioError());
+    const err = await writeFileAtomic(path, 'new', true).catch((e: unknown) => e);
+    rec.restore();
+    expect((err as NodeJS.ErrnoException).code).toBe('EIO');
+    expect(rec.syncs.length).toBeGreaterThan(0); // the temp file existed when it failed
+    expect(readFileSync(path, 'utf8')).toBe('old');
+    expect(readdirSync(folder)).toEqual(['f.txt']);
+    mkdirSync(join(folder, 'sub'));
+    const err2 = await writeFileAtomic(join(folder, 'sub'), 'x').catch((e: unknown) => e);
+    expect((err2 as NodeJS.ErrnoException).code).toBe('EISDIR');
+    expect(readdirSync(folder).sort()).toEqual(['f.txt', 'sub']);
+    expect(liveTemps.size).toBe(0);
+  });
+});
+
+describe('writeFileAtomicSync', () => {
+  it('writes the whole file with the same temp-file rules, and removes its temp file on failure', () => {
+    const folder = join(dir, 'c');
+    mkdirSync(folder);
+    const path = join(folder, 'f.txt');
+    const text = 'é'.repeat(100_000);
+    writeFileAtomicSync(path, text, true);
+    expect(readFileSync(path, 'utf8')).toBe(text);
+    expect(statSync(path).mode & 0o777).toBe(0o644 & ~umask);
+    writeFileAtomicSync(path, new Uint8Array([1, 2, 3]), false, 0o666);
+    expect([...readFileSync(path)]).toEqual([1, 2, 3]);
+    expect(statSync(path).mode & 0o777).toBe(0o666 & ~umask);
+    mkdirSync(join(folder, 'sub'));
+    expect(() => writeFileAtomicSync(join(folder, 'sub'), 'x')).toThrow(
+      expect.objectContaining({ code: 'EISDIR' }),
+    );
+    expect(() => writeFileAtomicSync(join(folder, 'missing', 'f'), 'x')).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
+    expect(tempFiles(readdirSync(folder))).toEqual([]);
+    expect(readdirSync(folder).sort()).toEqual(['f.txt', 'sub']);
+    expect(liveTemps.size).toBe(0);
+  });
+});

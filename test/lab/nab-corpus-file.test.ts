@@ -1,0 +1,73 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type NabFileJob, nabResultPath, runNabFile } from '../../src/internal.js';
+import { ioError, recordFsyncs, syncedDurably, tempFiles } from '../helpers/fsyncs.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tsad-nab-file-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// a corpus in NAB's layout: one file of 400 five-minute rows, one label window
+const corpus = join(dir, 'corpus');
+const FILE = 'realTest/a.csv';
+const N = 400;
+mkdirSync(join(corpus, 'data', 'realTest'), { recursive: true });
+mkdirSync(join(corpus, 'labels'));
+const t0 = Date.UTC(2024, 0, 1);
+const stamp = (i: number): string => new Date(t0 + i * 300_000).toISOString().slice(0, 19).replace('T', ' ');
+writeFileSync(
+  join(corpus, 'data', FILE),
+  `timestamp,value\n${Array.from({ length: N }, (_, i) => `${stamp(i)},${i === 300 ? 50 : Math.sin(i / 7)}`).join('\n')}\n`,
+);
+writeFileSync(
+  join(corpus, 'labels', 'combined_windows.json'),
+  JSON.stringify({ [FILE]: [[`${stamp(290)}.000000`, `${stamp(310)}.000000`]] }),
+);
+const job = (outDir: string): NabFileJob => ({
+  detectorName: 'tsad_zms',
+  recipe: 'zms',
+  seed: 1,
+  file: FILE,
+  outDir,
+  corpusDir: corpus,
+});
+
+describe('runNabFile: the result file', () => {
+  it('is written whole and durably (file, then folder, fsynced), with no temp file left', async () => {
+    const outDir = join(dir, 'ok');
+    const rec = await recordFsyncs();
+    let path: string;
+    try {
+      path = (await runNabFile(job(outDir))).path;
+    } finally {
+      rec.restore();
+    }
+    expect(path).toBe(nabResultPath(outDir, 'tsad_zms', FILE));
+    const lines = readFileSync(path, 'utf8').split('\n');
+    expect(lines[0]).toBe('timestamp,value,anomaly_score,label');
+    expect(lines).toHaveLength(N + 2); // header, N rows, the final newline
+    expect(lines[N]).toMatch(/^2024-01-02 09:15:00,[^,]+,[^,]+,[01]$/);
+    expect(syncedDurably(rec.syncs, path)).toBe(true);
+    expect(readdirSync(dirname(path))).toEqual(['tsad_zms_a.csv']);
+  });
+
+  it('a failed write leaves no temp file (and an older result file as it was)', async () => {
+    const outDir = join(dir, 'fail');
+    const path = nabResultPath(outDir, 'tsad_zms', FILE);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, 'older result');
+    const rec = await recordFsyncs(ioError());
+    const err = await runNabFile(job(outDir)).catch((e: unknown) => e);
+    rec.restore();
+    expect((err as NodeJS.ErrnoException).code).toBe('EIO');
+    expect(readFileSync(path, 'utf8')).toBe('older result');
+    // a folder where the result file goes: the temp file is made, the rename fails
+    rmSync(path);
+    mkdirSync(path);
+    const err2 = await runNabFile(job(outDir)).catch((e: unknown) => e);
+    expect((err2 as NodeJS.ErrnoException).code).toBe('EISDIR');
+    expect(tempFiles(readdirSync(dirname(path)))).toEqual([]);
+    expect(readdirSync(dirname(path))).toEqual(['tsad_zms_a.csv']);
+  });
+});
