@@ -4,7 +4,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { JsonValue } from '../../src/detectors/types.js';
+import type { JsonValue } from '../../src/detectors/index.js';
 import { loadModel, openTracker, RandomCutForest, type Tracker, ZmsDetector } from '../../src/index.js';
 import {
   type CheckpointStore,
