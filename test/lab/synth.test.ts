@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/detectors/index.js';
 import { ConfigError } from '../../src/index.js';
 import {
   KINDS_FILE,
@@ -13,7 +14,6 @@ import {
   synthCorpus,
   writeSynthCorpus,
 } from '../../src/lab/index.js';
-import { Rng } from '../../src/math/rng.js';
 import { readNabWindows } from '../../src/metrics/index.js';
 import { readCsv } from '../../src/series/index.js';
 
