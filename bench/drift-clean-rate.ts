@@ -23,10 +23,7 @@ for (const dir of process.argv.slice(2)) {
     episodes = 0,
     days = 0;
   for (const name of readdirSync(join(dir, 'data', 'clean')).sort()) {
-    const f = (await loadCorpusFile(dir, `clean/${name}`)).series as unknown as {
-      t: Float64Array;
-      v: Float64Array;
-    };
+    const f = (await loadCorpusFile(dir, `clean/${name}`)).series;
     const p = nabProbationaryLength(f.t.length);
     const det = new LevelDriftDetector({ enableThreshold: false, ...DEFAULT_DRIFT });
     const { score } = streamAfterTraining(det, f.t, f.v, p);

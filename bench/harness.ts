@@ -376,14 +376,20 @@ export function groupSweepArgs(
   usage: string,
 ): { cacheDir: string; groups: { name: string; dirs: string[] }[]; settings: string[] } {
   const sep = argv.indexOf('--');
-  const [cacheDir, ...groupArgs] = sep < 0 ? argv : argv.slice(0, sep);
+  const [cacheDir, ...groupTexts] = sep < 0 ? argv : argv.slice(0, sep);
   const settings = sep < 0 ? [...defaults] : argv.slice(sep + 1);
-  if (!cacheDir || groupArgs.length === 0) throw new Error(usage);
-  const groups = groupArgs.map((g) => {
-    const [name, dirs] = g.split('=');
-    return { name, dirs: dirs.split(',') };
+  if (!cacheDir) throw new Error(usage);
+  return { cacheDir, groups: groupArgs(groupTexts, usage), settings };
+}
+
+/** Corpus groups given as `NAME=DIR,DIR… NAME=…` on the command line; `usage` when none or one lacks `=`. */
+export function groupArgs(args: readonly string[], usage: string): { name: string; dirs: string[] }[] {
+  if (args.length === 0) throw new Error(usage);
+  return args.map((g) => {
+    const at = g.indexOf('=');
+    if (at <= 0 || at === g.length - 1) throw new Error(`${usage} (got "${g}")`);
+    return { name: g.slice(0, at), dirs: g.slice(at + 1).split(',') };
   });
-  return { cacheDir, groups, settings };
 }
 
 /** One setting's counts over one group of corpora: windows found (in all and per kind), anomaly-free files quiet. */

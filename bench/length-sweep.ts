@@ -1,7 +1,8 @@
 /**
  * Length round 20 of docs/evaluation.md: does a recipe (default: `defaultDetector()`) generalise across
  * file lengths? For every length × seed it writes a `tsad synth` corpus of that many points per file
- * (`<root>/s<seed>_L<length>`, reused when already there), runs `tsad bench` on it (the recipe and its floor
+ * (`<root>/s<seed>_L<length>`, written again each run: a corpus an earlier generator left there, e.g. before gen20
+ * lengthened frequency changes, would disagree with the windows and steps of the corpus made here), runs `tsad bench` on it (the recipe and its floor
  * row, `--workers 2`, results below `<root>/res`), and prints, per length and over the seeds: windows found
  * per kind and anomaly-free files without an alarm (the recipe's own alarm rule), the NAB standard score of
  * each seed and its floor; then per file step: windows found and quiet files per length, with the training
@@ -10,7 +11,6 @@
  *
  *   npx tsx bench/length-sweep.ts [root=/tmp/len20] [lengths=1500,3000,6000,12000] [seeds=2001,2101,2201] [recipe=default]
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBench } from '../src/lab/bench.js';
 import { SYNTH_KINDS, synthCorpus, writeSynthCorpus } from '../src/lab/synth.js';
@@ -43,7 +43,8 @@ for (const L of lengths) {
   for (const seed of seeds) {
     const dir = join(root, `s${seed}_L${L}`);
     const corpus = synthCorpus({ seed, length: L });
-    if (!existsSync(join(dir, 'corpus.json'))) writeSynthCorpus(dir, corpus);
+    // rewritten, not reused: gen20 changed frequency-change windows, so an older corpus there differs
+    writeSynthCorpus(dir, corpus, { force: true });
     const stepOf = new Map(corpus.files.map((f) => [f.name, f.stepMin]));
     const report = await runBench({
       corpus: dir,

@@ -21,17 +21,14 @@ import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab-prepare.js';
 import {
   type GroupTally,
+  groupArgs,
   groupTally,
   printGroupSweep,
   streamAfterTraining,
   tallyGroupFile,
 } from './harness.js';
 
-const groups = process.argv.slice(2).map((g) => {
-  const [name, dirs] = g.split('=');
-  return { name, dirs: dirs.split(',') };
-});
-if (groups.length === 0) throw new Error('usage: step20-fullwindow.ts NAME=DIR,… …');
+const groups = groupArgs(process.argv.slice(2), 'usage: step20-fullwindow.ts NAME=DIR,… …');
 const settings = ['none', 'fullWindow'];
 const res: GroupTally[][] = groups.map(() => settings.map(groupTally));
 const rule = {

@@ -145,20 +145,20 @@ async function writeAtomic(
   const tmp = tmpName(path);
   liveTemps.add(tmp);
   try {
-    const fh = await fsp.open(tmp, CREATE, mode);
+    const fh = await fsp.open(tmp, CREATE, mode); // failing, it made no file
     try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      await fsp.rm(tmp, { force: true });
-      throw err;
-    }
-    await fh.close();
-    try {
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } catch (err) {
+        await fh.close().catch(() => undefined);
+        throw err;
+      }
+      await fh.close();
       await fsp.rename(tmp, path);
     } catch (err) {
-      await fsp.rm(tmp, { force: true });
+      // the temp file is this write's own (O_EXCL); the write's error is the one to report
+      await fsp.rm(tmp, { force: true }).catch(() => undefined);
       throw err;
     }
   } finally {
@@ -180,25 +180,29 @@ export function writeFileAtomicSync(
   const tmp = tmpName(path);
   liveTemps.add(tmp);
   try {
-    const fd = openSync(tmp, CREATE, mode);
+    const fd = openSync(tmp, CREATE, mode); // failing, it made no file
     try {
-      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let off = 0; off < bytes.byteLength; ) off += writeSync(fd, bytes, off);
-      fsyncSync(fd);
-    } catch (err) {
       try {
-        closeSync(fd);
-      } catch {
-        // the write's error is the one to report
+        const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+        for (let off = 0; off < bytes.byteLength; ) off += writeSync(fd, bytes, off);
+        fsyncSync(fd);
+      } catch (err) {
+        try {
+          closeSync(fd);
+        } catch {
+          // the write's error is the one to report
+        }
+        throw err;
       }
-      rmSync(tmp, { force: true });
-      throw err;
-    }
-    closeSync(fd);
-    try {
+      closeSync(fd);
       renameSync(tmp, path);
     } catch (err) {
-      rmSync(tmp, { force: true });
+      // the temp file is this write's own (O_EXCL); the write's error is the one to report
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // cannot be removed either: left behind (the store's readers skip .tmp- entries)
+      }
       throw err;
     }
   } finally {

@@ -1,4 +1,14 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import fs, {
+  promises as fsp,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,6 +64,62 @@ describe('writeFileAtomic', () => {
     const err2 = await writeFileAtomic(join(folder, 'sub'), 'x').catch((e: unknown) => e);
     expect((err2 as NodeJS.ErrnoException).code).toBe('EISDIR');
     expect(readdirSync(folder).sort()).toEqual(['f.txt', 'sub']);
+    expect(liveTemps.size).toBe(0);
+  });
+});
+
+describe('a close that fails after the bytes were synced', () => {
+  it('writeFileAtomic: the error is the close error, the old file stays, the temp file is removed', async () => {
+    const folder = join(dir, 'close-async');
+    mkdirSync(folder);
+    const path = join(folder, 'f.txt');
+    writeFileSync(path, 'old');
+    // a FileHandle's close is its own property: wrap it on each handle `fs.promises.open` makes
+    const realOpen = fsp.open;
+    let failed = 0;
+    fsp.open = async (...args: Parameters<typeof fsp.open>) => {
+      const fh = await realOpen(...args);
+      const close = fh.close.bind(fh);
+      fh.close = async () => {
+        await close();
+        if (failed++ === 0) throw ioError();
+      };
+      return fh;
+    };
+    let err: unknown;
+    try {
+      err = await writeFileAtomic(path, 'new').catch((e: unknown) => e);
+    } finally {
+      fsp.open = realOpen;
+    }
+    expect(failed).toBeGreaterThan(0);
+    expect((err as NodeJS.ErrnoException).code).toBe('EIO');
+    expect(readFileSync(path, 'utf8')).toBe('old');
+    expect(readdirSync(folder)).toEqual(['f.txt']);
+    expect(liveTemps.size).toBe(0);
+  });
+
+  it('writeFileAtomicSync: likewise', () => {
+    const folder = join(dir, 'close-sync');
+    mkdirSync(folder);
+    const path = join(folder, 'f.txt');
+    writeFileSync(path, 'old');
+    const orig = fs.closeSync;
+    let failed = 0;
+    fs.closeSync = (fd: number) => {
+      orig(fd);
+      if (failed++ === 0) throw ioError();
+    };
+    syncBuiltinESMExports(); // named imports of node:fs see it too
+    try {
+      expect(() => writeFileAtomicSync(path, 'new')).toThrow(expect.objectContaining({ code: 'EIO' }));
+    } finally {
+      fs.closeSync = orig;
+      syncBuiltinESMExports();
+    }
+    expect(failed).toBeGreaterThan(0);
+    expect(readFileSync(path, 'utf8')).toBe('old');
+    expect(readdirSync(folder)).toEqual(['f.txt']);
     expect(liveTemps.size).toBe(0);
   });
 });

@@ -47,7 +47,7 @@ export function registerSynth(program: Command): void {
           force?: boolean;
         },
       ) => {
-        const { synthCorpus, writeSynthCorpus } = await import('../lab/synth.js');
+        const { parseSynthSteps, synthCorpus, writeSynthCorpus } = await import('../lab/synth.js');
         const corpus = synthCorpus({
           seed: o.seed,
           perKind: o.perKind,
@@ -55,8 +55,8 @@ export function registerSynth(program: Command): void {
           length: o.length,
           kinds: o.kinds as SynthKind[] | undefined,
           noiseScale: o.noiseScale,
-          // each checked by synthCorpus (a ConfigError naming --steps); "" or "x" becomes 0 or NaN there
-          steps: o.steps?.map((x) => (x.trim() === '' ? Number.NaN : Number(x))),
+          // a text that is no number is refused as typed; the numbers are checked by synthCorpus
+          steps: o.steps && parseSynthSteps(o.steps),
         });
         try {
           writeSynthCorpus(dir, corpus, { force: o.force === true });

@@ -327,6 +327,27 @@ function makeFile(
   };
 }
 
+/** The error for a step that is not a positive whole number of seconds; `shown` is the step as given. */
+function badStep(shown: string): ConfigError {
+  return new ConfigError(
+    'bad_synth_option',
+    `synth: every step (--steps) must be a positive number of minutes that is a whole number of seconds (e.g. 0.25 = 15 s, 1440 = a day), got ${shown}`,
+  );
+}
+
+/**
+ * `tsad synth --steps`: the texts of the list as minutes. A text that is not a number is refused here,
+ * named as typed (`got "x"`, not the NaN it reads as); the numbers are checked by `synthCorpus`.
+ * @internal
+ */
+export function parseSynthSteps(texts: readonly string[]): number[] {
+  return texts.map((x) => {
+    const n = x.trim() === '' ? Number.NaN : Number(x);
+    if (!Number.isFinite(n)) throw badStep(JSON.stringify(x));
+    return n;
+  });
+}
+
 /** Refuses a step list the generator cannot write (`SynthOptions.steps`). */
 function checkSteps(steps: readonly number[], length: number): void {
   if (steps.length === 0) {
@@ -338,10 +359,7 @@ function checkSteps(steps: readonly number[], length: number): void {
   for (const s of steps) {
     const sec = s * 60;
     if (!(Number.isFinite(s) && s > 0 && Math.abs(sec - Math.round(sec)) <= 1e-9 * Math.max(1, sec))) {
-      throw new ConfigError(
-        'bad_synth_option',
-        `synth: every step (--steps) must be a positive number of minutes that is a whole number of seconds (e.g. 0.25 = 15 s, 1440 = a day), got ${s}`,
-      );
+      throw badStep(String(s));
     }
     if (T0 + (length - 1) * Math.round(sec) * 1000 > SYNTH_LAST_TIME) {
       throw new ConfigError(

@@ -603,6 +603,18 @@ describe('synth --steps (step round 20)', () => {
       expect(r.stderr).toMatch(/ConfigError \[bad_synth_option\].*--steps.*whole number of seconds/);
       expect(existsSync(out)).toBe(false);
     }
+    // a step that is not a number is named as typed, not as the NaN it reads as
+    for (const [typed, shown] of [
+      ['x', '"x"'],
+      ['5,abc', '"abc"'],
+      ['1e', '"1e"'],
+    ]) {
+      const r = tsad('synth', out, '--seed', '1', '--steps', typed);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/ConfigError \[bad_synth_option\].*--steps/);
+      expect(r.stderr).toContain(`got ${shown}`);
+      expect(r.stderr).not.toContain('NaN');
+    }
     const ok = tsad(
       'synth',
       out,

@@ -486,6 +486,11 @@ describe("DiscordDetector on a short training part (periodMethod: 'checked')", (
           longer.set(b, 5);
           expect(checkedPeriod(longer.subarray(5))).toBe(fresh);
           expect(fresh).toBe(checkedPeriod(b, 2000, 0.3, 0.9, 0.7, n));
+          // the caller's own array changed in place after a call: answered for its new values
+          const reused = a.slice();
+          expect(checkedPeriod(reused)).toBe(pA);
+          reused.set(b);
+          expect(checkedPeriod(reused)).toBe(fresh);
         },
       ),
       { numRuns: 12 },
