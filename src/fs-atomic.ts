@@ -105,7 +105,8 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-function fsyncDirSync(dir: string): void {
+/** Fsyncs folder `dir` (its entries: renames and new files in it survive power loss); best effort. */
+export function fsyncDirSync(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, constants.O_RDONLY);

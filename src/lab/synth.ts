@@ -5,9 +5,10 @@
  * anomaly-free files hold none. Every file has its own step (1–60 min unless `steps` says), level, daily and weekly seasonality,
  * noise level and AR(1) noise; some files have missing-data gaps (rows absent, not anomalies).
  */
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { fsyncDirSync, writeFileAtomicSync } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 import { gaussOne as gauss, Rng } from '../math/rng.js';
 
@@ -445,7 +446,7 @@ export function writeSynthCorpus(dir: string, corpus: SynthCorpus, opts: { force
     makeDirsSync(dirname(path));
     const lines = ['timestamp,value'];
     for (let i = 0; i < f.t.length; i++) lines.push(`${nabTime(f.t[i])},${f.v[i]}`);
-    writeFileSync(path, `${lines.join('\n')}\n`);
+    writeFileAtomicSync(path, `${lines.join('\n')}\n`);
     windows[f.name] = f.windows.map((w) => [nabTime(w.start), nabTime(w.end)]);
     labels[f.name] = f.windows.map((w) => nabTime(w.onset));
     kinds[f.name] = f.windows.map((w) => ({
@@ -456,10 +457,14 @@ export function writeSynthCorpus(dir: string, corpus: SynthCorpus, opts: { force
       end: nabTime(w.end),
     }));
   }
+  // each data folder's renames made durable once, after its last file (a folder fsync covers them all)
+  for (const folder of new Set(corpus.files.map((f) => dirname(join(dir, 'data', f.name)))))
+    fsyncDirSync(folder);
+  fsyncDirSync(join(dir, 'data'));
   makeDirsSync(join(dir, 'labels'));
-  writeFileSync(join(dir, 'labels', 'combined_windows.json'), `${JSON.stringify(windows, null, 2)}\n`);
-  writeFileSync(join(dir, 'labels', 'combined_labels.json'), `${JSON.stringify(labels, null, 2)}\n`);
-  writeFileSync(join(dir, KINDS_FILE), `${JSON.stringify(kinds, null, 2)}\n`);
+  writeFileAtomicSync(join(dir, 'labels', 'combined_windows.json'), `${JSON.stringify(windows, null, 2)}\n`);
+  writeFileAtomicSync(join(dir, 'labels', 'combined_labels.json'), `${JSON.stringify(labels, null, 2)}\n`);
+  writeFileAtomicSync(join(dir, KINDS_FILE), `${JSON.stringify(kinds, null, 2)}\n`, true);
   const meta = corpus.files.map((f) => ({
     file: f.name,
     rows: f.t.length,
@@ -468,8 +473,10 @@ export function writeSynthCorpus(dir: string, corpus: SynthCorpus, opts: { force
     gaps: f.gaps,
     kind: f.windows[0]?.kind ?? null,
   }));
-  writeFileSync(
+  // last, and durably (its folder fsynced): a corpus without corpus.json was cut short
+  writeFileAtomicSync(
     join(dir, 'corpus.json'),
     `${JSON.stringify({ generator: 'tsad synth', seed: corpus.seed, files: meta }, null, 2)}\n`,
+    true,
   );
 }
