@@ -417,6 +417,14 @@ const SYNTH_OUTPUTS = ['data', 'labels', 'corpus.json'] as const;
  * and `corpus.json`. A folder that is not empty is refused (`ConfigError` `output_not_empty`): files
  * of an earlier corpus left beside the new one would disagree with its labels. `force: true` first
  * removes what this function writes (`data/`, `labels/`, `corpus.json`) and leaves anything else.
+ *
+ * Every file is written whole (`writeFileAtomicSync`: temp file, fsync, rename) and each folder fsynced
+ * once after its last file, in this order: the data files, the kinds and onsets, `combined_windows.json`,
+ * then `corpus.json`. A corpus cut short (Ctrl-C, a crash, power loss, a failed write) therefore never
+ * holds a partial file, a labels file that names data not yet durable, nor a `corpus.json`; a folder with
+ * `combined_windows.json` has every data file and label. The fsync per file is kept: on `tsad synth` with
+ * its defaults (52 files, 4.3 MB) its 64 fsyncs took 0.11–0.17 s of a run of about 0.75 s (strace -w,
+ * load average 5), and without it a power loss could leave the labels durable beside empty data files.
  */
 export function writeSynthCorpus(dir: string, corpus: SynthCorpus, opts: { force?: boolean } = {}): void {
   let present: string[] = [];
@@ -462,9 +470,14 @@ export function writeSynthCorpus(dir: string, corpus: SynthCorpus, opts: { force
     fsyncDirSync(folder);
   fsyncDirSync(join(dir, 'data'));
   makeDirsSync(join(dir, 'labels'));
-  writeFileAtomicSync(join(dir, 'labels', 'combined_windows.json'), `${JSON.stringify(windows, null, 2)}\n`);
+  // combined_windows.json, the file a reader (tsad bench) cannot do without, last of the labels
+  writeFileAtomicSync(join(dir, KINDS_FILE), `${JSON.stringify(kinds, null, 2)}\n`);
   writeFileAtomicSync(join(dir, 'labels', 'combined_labels.json'), `${JSON.stringify(labels, null, 2)}\n`);
-  writeFileAtomicSync(join(dir, KINDS_FILE), `${JSON.stringify(kinds, null, 2)}\n`, true);
+  writeFileAtomicSync(
+    join(dir, 'labels', 'combined_windows.json'),
+    `${JSON.stringify(windows, null, 2)}\n`,
+    true,
+  );
   const meta = corpus.files.map((f) => ({
     file: f.name,
     rows: f.t.length,

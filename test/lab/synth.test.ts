@@ -144,6 +144,18 @@ describe('synthCorpus', () => {
       expect(meta.files).toHaveLength(c.files.length);
       expect(syncedDurably(rec.syncs, join(ok, 'corpus.json'))).toBe(true);
       // the manifest is the last file synced: everything it lists was durable before it
+      const files = rec.syncs.filter((s) => !s.dir).map((s) => s.ino);
+      // combined_windows.json (what tsad bench needs) after every data file and the other labels
+      const at = (name: string): number => files.indexOf(statSync(join(ok, name)).ino);
+      const windowsAt = at('labels/combined_windows.json');
+      for (const name of [
+        ...c.files.map((f) => `data/${f.name}`),
+        KINDS_FILE,
+        'labels/combined_labels.json',
+      ]) {
+        expect(at(name)).toBeGreaterThanOrEqual(0);
+        expect(at(name)).toBeLessThan(windowsAt);
+      }
       const last = rec.syncs.filter((s) => !s.dir).at(-1);
       expect(last?.ino).toBe(statSync(join(ok, 'corpus.json')).ino);
       expect(tempFiles(all())).toEqual([]);
