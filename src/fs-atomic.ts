@@ -7,7 +7,8 @@
  * The temp files of writes in progress are remembered, so that a process ending in the middle of one
  * (the CLI's interrupt handler, src/cli/interrupt.ts, through `abandonWrites` in
  * src/tracking/fsutil.ts) can remove them. Used by the tracking store, the serving checkpoints, the
- * NAB downloads, the command line's output files and code cache, and the NAB result files. No imports
+ * NAB downloads, the command line's output files (reports included) and code cache, the NAB result
+ * files, the bench's run manifests and scoreboards, and the synthetic corpora. No imports
  * beyond Node's: the command line's start-up code (src/cli/code-cache.ts) uses it. Not part of the
  * public entry points.
  */
@@ -105,7 +106,8 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-function fsyncDirSync(dir: string): void {
+/** Fsyncs folder `dir` (its entries: renames and new files in it survive power loss); best effort. */
+export function fsyncDirSync(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, constants.O_RDONLY);

@@ -1,5 +1,4 @@
 /** `tsad monitor`: drift of a NAB file (or the whole corpus) against its probationary period. */
-import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { makeDirsSync } from '../fs-dirs.js';
@@ -25,6 +24,7 @@ export function registerMonitor(program: Command): void {
       const { writeMonitorSql } = await import('../datasets/sql.js');
       const { monitorRecords } = await import('../lifecycle/monitor.js');
       const { nabDriftSurvey, renderNabDriftReport } = await import('../lifecycle/nab-drift.js');
+      const { writeOutputFile } = await import('./output.js');
       const survey = await nabDriftSurvey({
         ...(files.length ? { files } : {}),
         bins: o.bins,
@@ -39,7 +39,8 @@ export function registerMonitor(program: Command): void {
       if (o.report !== false) {
         reportPath = resolve(o.report);
         makeDirsSync(dirname(reportPath));
-        writeFileSync(reportPath, renderNabDriftReport(survey));
+        // whole or not at all; a device path (--report /dev/stdout) is written into, not renamed over
+        await writeOutputFile(reportPath, renderNabDriftReport(survey));
       }
       if (o.json) {
         process.stdout.write(

@@ -10,10 +10,11 @@
  * (`files`) is labelled partial and never ranked among full-corpus rows.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { nabDataDir } from '../datasets/nab.js';
 import { ConfigError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
 import { parseNabTime, readNabResultsDir, scoreNabResults } from '../metrics/nab-files.js';
@@ -389,7 +390,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       if (st) manifest.files[r.file] = st;
     }
     makeDirsSync(outDir);
-    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    // a later run trusts the files this manifest lists: whole, and durable with its folder
+    await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, true);
     const report = scoreNabResults(join(outDir, detector), {
       detector,
       windowsFile: join(corpus, 'labels', 'combined_windows.json'),
@@ -427,9 +429,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const report: BenchReport = { corpus, partial, rows, wallMs: performance.now() - start };
   if (opts.writeScoreboard !== false) {
     makeDirsSync(outDir);
-    writeFileSync(
+    await writeFileAtomic(
       join(outDir, partial ? 'scoreboard-partial.json' : 'scoreboard.json'),
       `${JSON.stringify(report, null, 2)}\n`,
+      true,
     );
   }
   return report;

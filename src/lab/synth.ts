@@ -5,9 +5,10 @@
  * anomaly-free files hold none. Every file has its own step (1–60 min unless `steps` says), level, daily and weekly seasonality,
  * noise level and AR(1) noise; some files have missing-data gaps (rows absent, not anomalies).
  */
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { fsyncDirSync, writeFileAtomicSync } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 import { gaussOne as gauss, Rng } from '../math/rng.js';
 
@@ -434,6 +435,14 @@ const SYNTH_OUTPUTS = ['data', 'labels', 'corpus.json'] as const;
  * and `corpus.json`. A folder that is not empty is refused (`ConfigError` `output_not_empty`): files
  * of an earlier corpus left beside the new one would disagree with its labels. `force: true` first
  * removes what this function writes (`data/`, `labels/`, `corpus.json`) and leaves anything else.
+ *
+ * Every file is written whole (`writeFileAtomicSync`: temp file, fsync, rename) and each folder fsynced
+ * once after its last file, in this order: the data files, the kinds and onsets, `combined_windows.json`,
+ * then `corpus.json`. A corpus cut short (Ctrl-C, a crash, power loss, a failed write) therefore never
+ * holds a partial file, a labels file that names data not yet durable, nor a `corpus.json`; a folder with
+ * `combined_windows.json` has every data file and label. The fsync per file is kept: on `tsad synth` with
+ * its defaults (52 files, 4.3 MB) its 64 fsyncs took 0.11–0.17 s of a run of about 0.75 s (strace -w,
+ * load average 5), and without it a power loss could leave the labels durable beside empty data files.
  */
 export function writeSynthCorpus(dir: string, corpus: SynthCorpus, opts: { force?: boolean } = {}): void {
   let present: string[] = [];
@@ -463,7 +472,7 @@ export function writeSynthCorpus(dir: string, corpus: SynthCorpus, opts: { force
     makeDirsSync(dirname(path));
     const lines = ['timestamp,value'];
     for (let i = 0; i < f.t.length; i++) lines.push(`${nabTime(f.t[i])},${f.v[i]}`);
-    writeFileSync(path, `${lines.join('\n')}\n`);
+    writeFileAtomicSync(path, `${lines.join('\n')}\n`);
     windows[f.name] = f.windows.map((w) => [nabTime(w.start), nabTime(w.end)]);
     labels[f.name] = f.windows.map((w) => nabTime(w.onset));
     kinds[f.name] = f.windows.map((w) => ({
@@ -474,10 +483,19 @@ export function writeSynthCorpus(dir: string, corpus: SynthCorpus, opts: { force
       end: nabTime(w.end),
     }));
   }
+  // each data folder's renames made durable once, after its last file (a folder fsync covers them all)
+  for (const folder of new Set(corpus.files.map((f) => dirname(join(dir, 'data', f.name)))))
+    fsyncDirSync(folder);
+  fsyncDirSync(join(dir, 'data'));
   makeDirsSync(join(dir, 'labels'));
-  writeFileSync(join(dir, 'labels', 'combined_windows.json'), `${JSON.stringify(windows, null, 2)}\n`);
-  writeFileSync(join(dir, 'labels', 'combined_labels.json'), `${JSON.stringify(labels, null, 2)}\n`);
-  writeFileSync(join(dir, KINDS_FILE), `${JSON.stringify(kinds, null, 2)}\n`);
+  // combined_windows.json, the file a reader (tsad bench) cannot do without, last of the labels
+  writeFileAtomicSync(join(dir, KINDS_FILE), `${JSON.stringify(kinds, null, 2)}\n`);
+  writeFileAtomicSync(join(dir, 'labels', 'combined_labels.json'), `${JSON.stringify(labels, null, 2)}\n`);
+  writeFileAtomicSync(
+    join(dir, 'labels', 'combined_windows.json'),
+    `${JSON.stringify(windows, null, 2)}\n`,
+    true,
+  );
   const meta = corpus.files.map((f) => ({
     file: f.name,
     rows: f.t.length,
@@ -486,8 +504,10 @@ export function writeSynthCorpus(dir: string, corpus: SynthCorpus, opts: { force
     gaps: f.gaps,
     kind: f.windows[0]?.kind ?? null,
   }));
-  writeFileSync(
+  // last, and durably (its folder fsynced): a corpus without corpus.json was cut short
+  writeFileAtomicSync(
     join(dir, 'corpus.json'),
     `${JSON.stringify({ generator: 'tsad synth', seed: corpus.seed, files: meta }, null, 2)}\n`,
+    true,
   );
 }

@@ -1,6 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Detector } from '../../src/detectors/index.js';
@@ -14,6 +14,7 @@ import {
   registerRuns,
   runMachineTemperature,
 } from '../../src/internal.js';
+import { tempFiles } from '../helpers/fsyncs.js';
 
 /**
  * Issue 7: the NAB machine-temperature experiment with the default detector and default settings
@@ -52,6 +53,8 @@ describe('NAB machine-temperature experiment (default detector, seed 0)', () => 
     expect(html).toContain('id="series-chart"');
     expect(html).toContain(`<code id="run-id">${first.runId}</code>`); // the tracked run it belongs to
     expect(html).not.toMatch(/<td>\d+:\d\d<\/td>/); // one duration format: "0 d 16:22", never "16:22"
+    expect(html.trimEnd().endsWith('</html>')).toBe(true); // whole (written by writeOutputFile)
+    expect(tempFiles(readdirSync(dirname(reportPath)))).toEqual([]);
   });
 
   it('tracks every param, metric, dataset digest and the model; `tsad runs show` reads them back', async () => {

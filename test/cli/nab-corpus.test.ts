@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
 import { formatScoreboard, nabAnomalyScore, nabResultPath, runNabCorpus } from '../../src/internal.js';
 import { nabProbationaryLength, scoreNabResults } from '../../src/metrics/index.js';
+import { ioError, recordFsyncs, syncedDurably, tempFiles } from '../helpers/fsyncs.js';
 
 const FILES = ['realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv', 'realTraffic/speed_7578.csv'];
 
@@ -65,17 +66,40 @@ describe('NAB corpus pipeline on two small files', () => {
     const again = scoreNabResults(join(out, 'tsad_zms'), { detector: 'tsad_zms', partial: true });
     expect(row.scores.standard).toBe(again.scores.standard.normalized);
     // a second run skips what is done
-    const resumed = await runNabCorpus({
+    const rerun = {
       detectors: ['zms'],
       files: FILES,
       outDir: out,
       trackingUri: false,
       progress: false,
       floor: false,
-    });
+    } as const;
+    const rec = await recordFsyncs();
+    let resumed: Awaited<ReturnType<typeof runNabCorpus>>;
+    try {
+      resumed = await runNabCorpus(rerun);
+    } finally {
+      rec.restore();
+    }
     expect(resumed.rows).toHaveLength(1);
     expect(resumed.rows[0].files).toHaveLength(0);
     expect(resumed.rows[0].scores).toEqual(row.scores);
+    // scoreboard.json: whole (the report returned) and durable with its folder
+    const boardPath = join(out, 'scoreboard.json');
+    expect(JSON.parse(readFileSync(boardPath, 'utf8'))).toEqual(JSON.parse(JSON.stringify(resumed)));
+    expect(syncedDurably(rec.syncs, boardPath)).toBe(true);
+    const all = (): string[] => readdirSync(out, { recursive: true, encoding: 'utf8' });
+    expect(tempFiles(all())).toEqual([]);
+    // a write that fails: the error comes out, the last scoreboard stays whole, no temp file stays
+    const before = readFileSync(boardPath, 'utf8');
+    const bad = await recordFsyncs(ioError());
+    try {
+      await expect(runNabCorpus(rerun)).rejects.toMatchObject({ code: 'EIO' });
+    } finally {
+      bad.restore();
+    }
+    expect(readFileSync(boardPath, 'utf8')).toBe(before);
+    expect(tempFiles(all())).toEqual([]);
   }, 120_000);
 
   it('scores a hand-built case: first row of every window flagged = 100, nothing flagged = 0', async () => {

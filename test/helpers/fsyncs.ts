@@ -1,4 +1,5 @@
-import { promises as fsp, statSync } from 'node:fs';
+import fs, { promises as fsp, fstatSync, statSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { dirname } from 'node:path';
 
 /** One `FileHandle.sync()` of this process: the inode synced, and whether it is a folder. */
@@ -32,6 +33,34 @@ export async function recordFsyncs(
     syncs,
     restore() {
       proto.sync = orig;
+    },
+  };
+}
+
+/**
+ * `recordFsyncs` for `fs.fsyncSync` (the synchronous writes of `writeFileAtomicSync`): records every
+ * call until `restore()`; with `fail`, the `failAt`-th sync of a regular file (1-based; default the
+ * first) and every one after it fails with that error instead.
+ */
+export function recordFsyncsSync(
+  fail?: NodeJS.ErrnoException,
+  failAt = 1,
+): { syncs: Fsync[]; restore(): void } {
+  const orig = fs.fsyncSync;
+  const syncs: Fsync[] = [];
+  let files = 0;
+  fs.fsyncSync = (fd: number) => {
+    const st = fstatSync(fd);
+    syncs.push({ ino: st.ino, dir: st.isDirectory() });
+    if (fail && !st.isDirectory() && ++files >= failAt) throw fail;
+    orig(fd);
+  };
+  syncBuiltinESMExports(); // named imports of node:fs see the stand-in too
+  return {
+    syncs,
+    restore() {
+      fs.fsyncSync = orig;
+      syncBuiltinESMExports();
     },
   };
 }

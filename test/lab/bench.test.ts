@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import {
   synthCorpus,
   writeSynthCorpus,
 } from '../../src/lab/index.js';
+import { ioError, recordFsyncs, syncedDurably, tempFiles } from '../helpers/fsyncs.js';
 
 let dir: string;
 
@@ -33,6 +34,36 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('runBench', () => {
+  it('writes its manifest and scoreboard whole and durably; a failed write keeps the last ones and leaves no temp file', async () => {
+    const out = join(dir, 'results-atomic');
+    const opts = { corpus: dir, detectors: ['zms'], workers: 1, outDir: out, floor: false };
+    const rec = await recordFsyncs();
+    let report: Awaited<ReturnType<typeof runBench>>;
+    try {
+      report = await runBench(opts);
+    } finally {
+      rec.restore();
+    }
+    const board = join(out, 'scoreboard.json');
+    const manifest = join(out, 'tsad_zms.run.json');
+    expect(JSON.parse(readFileSync(board, 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
+    expect(Object.keys(JSON.parse(readFileSync(manifest, 'utf8')).files)).toHaveLength(5);
+    expect(syncedDurably(rec.syncs, board)).toBe(true);
+    expect(syncedDurably(rec.syncs, manifest)).toBe(true);
+    const all = (): string[] => readdirSync(out, { recursive: true, encoding: 'utf8' });
+    expect(tempFiles(all())).toEqual([]);
+
+    const before = [readFileSync(board, 'utf8'), readFileSync(manifest, 'utf8')];
+    const bad = await recordFsyncs(ioError());
+    try {
+      await expect(runBench({ ...opts, force: true })).rejects.toMatchObject({ code: 'EIO' });
+    } finally {
+      bad.restore();
+    }
+    expect([readFileSync(board, 'utf8'), readFileSync(manifest, 'utf8')]).toEqual(before);
+    expect(tempFiles(all())).toEqual([]);
+  }, 60_000);
+
   it('scores a synthetic corpus under NAB rules with floor rows, per-kind and per-file figures', async () => {
     const r = await runBench({
       corpus: dir,

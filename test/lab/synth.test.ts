@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -8,6 +8,7 @@ import { Rng } from '../../src/detectors/index.js';
 import { ConfigError } from '../../src/index.js';
 import {
   KINDS_FILE,
+  nabTime,
   SYNTH_KINDS,
   SYNTH_STEPS_MIN,
   type SynthOptions,
@@ -16,6 +17,7 @@ import {
 } from '../../src/lab/index.js';
 import { readNabWindows } from '../../src/metrics/index.js';
 import { readCsv } from '../../src/series/index.js';
+import { ioError, recordFsyncsSync, syncedDurably, tempFiles } from '../helpers/fsyncs.js';
 
 describe('synthCorpus', () => {
   it('is deterministic for a seed and differs between seeds', () => {
@@ -110,6 +112,70 @@ describe('synthCorpus', () => {
       const ts = await readCsv(join(dir, 'data', 'spike', 'spike_00.csv'));
       expect(ts.v.length).toBe(c.files[0].v.length);
       expect(windows['spike/spike_00.csv'][0][0]).toBe(c.files[0].windows[0].start);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes every file whole and durably, corpus.json last; a failed write leaves no temp file and no corpus.json', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsad-synth-'));
+    const all = (): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' });
+    const c = synthCorpus({ seed: 1, perKind: 1, clean: 1, length: 300, kinds: ['spike', 'dip'] });
+    try {
+      const rec = recordFsyncsSync();
+      try {
+        writeSynthCorpus(join(dir, 'ok'), c);
+      } finally {
+        rec.restore();
+      }
+      const ok = join(dir, 'ok');
+      for (const f of c.files) {
+        const text = readFileSync(join(ok, 'data', f.name), 'utf8');
+        const rows = text.split('\n');
+        expect(rows).toHaveLength(f.v.length + 2); // header, one line a point, the final newline
+        expect(rows.at(-2)).toBe(`${nabTime(f.t[f.t.length - 1])},${f.v[f.v.length - 1]}`);
+        expect(syncedDurably(rec.syncs, join(ok, 'data', f.name))).toBe(true);
+      }
+      for (const name of ['labels/combined_windows.json', 'labels/combined_labels.json', KINDS_FILE]) {
+        expect(() => JSON.parse(readFileSync(join(ok, name), 'utf8'))).not.toThrow();
+        expect(syncedDurably(rec.syncs, join(ok, name))).toBe(true);
+      }
+      const meta = JSON.parse(readFileSync(join(ok, 'corpus.json'), 'utf8')) as { files: unknown[] };
+      expect(meta.files).toHaveLength(c.files.length);
+      expect(syncedDurably(rec.syncs, join(ok, 'corpus.json'))).toBe(true);
+      // the manifest is the last file synced: everything it lists was durable before it
+      const files = rec.syncs.filter((s) => !s.dir).map((s) => s.ino);
+      // combined_windows.json (what tsad bench needs) after every data file and the other labels
+      const at = (name: string): number => files.indexOf(statSync(join(ok, name)).ino);
+      const windowsAt = at('labels/combined_windows.json');
+      for (const name of [
+        ...c.files.map((f) => `data/${f.name}`),
+        KINDS_FILE,
+        'labels/combined_labels.json',
+      ]) {
+        expect(at(name)).toBeGreaterThanOrEqual(0);
+        expect(at(name)).toBeLessThan(windowsAt);
+      }
+      const last = rec.syncs.filter((s) => !s.dir).at(-1);
+      expect(last?.ino).toBe(statSync(join(ok, 'corpus.json')).ino);
+      expect(tempFiles(all())).toEqual([]);
+
+      // the third file's fsync fails: the error comes out, nothing half-written or temporary stays
+      const bad = recordFsyncsSync(ioError(), 3);
+      try {
+        expect(() => writeSynthCorpus(join(dir, 'cut'), c)).toThrow(expect.objectContaining({ code: 'EIO' }));
+      } finally {
+        bad.restore();
+      }
+      const cut = readdirSync(join(dir, 'cut'), { recursive: true, encoding: 'utf8' });
+      expect(tempFiles(all())).toEqual([]);
+      expect(cut).not.toContain('corpus.json');
+      for (const f of c.files.slice(0, 2)) {
+        // the two files written before the failure are whole
+        expect(readFileSync(join(dir, 'cut', 'data', f.name), 'utf8').split('\n')).toHaveLength(
+          f.v.length + 2,
+        );
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { registerMonitor, registerNab, registerSimulate } from '../../src/intern
 import '../../src/index.js';
 import { openTracker } from '../../src/tracking/index.js';
 import { runCli } from '../helpers/cli.js';
+import { ioError, recordFsyncs, syncedDurably, tempFiles } from '../helpers/fsyncs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-lifecycle-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,5 +63,30 @@ describe('lifecycle commands', () => {
     expect(out).toMatch(/^1 of 2 files drift against their probationary period/);
     expect(existsSync(report)).toBe(true);
     expect(readFileSync(report, 'utf8')).toContain('machine_temperature_system_failure.csv: max PSI');
+  });
+
+  it('tsad monitor writes its report whole and durably; a failed write keeps the last one and no temp file', async () => {
+    const folder = join(dir, 'monitor-atomic');
+    mkdirSync(folder);
+    const report = join(folder, 'drift.html');
+    const args = ['monitor', 'artificialNoAnomaly/art_daily_no_noise.csv', '--report', report];
+    const rec = await recordFsyncs();
+    try {
+      await run(args);
+    } finally {
+      rec.restore();
+    }
+    const html = readFileSync(report, 'utf8');
+    expect(html.trimEnd().endsWith('</html>')).toBe(true);
+    expect(syncedDurably(rec.syncs, report)).toBe(true);
+    expect(tempFiles(readdirSync(folder))).toEqual([]);
+    const bad = await recordFsyncs(ioError());
+    try {
+      await expect(run(args)).rejects.toMatchObject({ code: 'EIO' });
+    } finally {
+      bad.restore();
+    }
+    expect(readFileSync(report, 'utf8')).toBe(html);
+    expect(readdirSync(folder)).toEqual(['drift.html']);
   });
 });

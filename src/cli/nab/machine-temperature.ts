@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { SqlSource } from '../../datasets/sql.js';
 import { BaseDetector } from '../../detectors/base.js';
@@ -13,6 +12,7 @@ import type { TimeSeries, Window } from '../../series/types.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
 import { datasetInput } from '../../tracking/params.js';
 import type { LoggableModel, Run, Tracker } from '../../tracking/tracker.js';
+import { writeOutputFile } from '../output.js';
 import { Stages, type StageTiming } from '../progress.js';
 import { EXPERIMENT_NAME } from './experiment-name.js';
 import { loadMachineTemperature, splitTableParam, sqlSlice } from './machine-temperature-data.js';
@@ -350,7 +350,7 @@ async function experiment(
         },
       ],
     });
-    const written = makeDirs(dirname(path)).then(() => writeFile(path, page));
+    const written = makeDirs(dirname(path)).then(() => writeOutputFile(path, page));
     written.catch(() => {}); // awaited by the caller; a failure is reported there
     return { page, written };
   };

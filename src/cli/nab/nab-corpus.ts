@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { nabFiles, nabPath } from '../../datasets/index.js';
 import { ConfigError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
 import { makeDirsSync } from '../../fs-dirs.js';
 import { type BenchRow, runBench } from '../../lab/bench.js';
 import type { NabFileResult } from '../../lab/nab-corpus-file.js';
@@ -124,7 +125,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   const wallMs = performance.now() - start;
   const report: NabCorpusReport = { rows, published: await publishedScores(), wallMs };
   makeDirsSync(outDir);
-  writeFileSync(join(outDir, 'scoreboard.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFileAtomic(join(outDir, 'scoreboard.json'), `${JSON.stringify(report, null, 2)}\n`, true);
 
   if (opts.trackingUri !== false) {
     const tracker = interruptibleTracker(openTracker(opts.trackingUri));
