@@ -62,6 +62,29 @@ async function post(svc: Service, id: string, points: [number, number][]) {
   return { status: res.statusCode, body: res.json() };
 }
 
+/** A checkpoint store that passes every call to `inner`, except the ones given in `over`. */
+function wrapStore(inner: CheckpointStore, over: Partial<CheckpointStore>): CheckpointStore {
+  return {
+    load: (id) => inner.load(id),
+    save: (cp) => inner.save(cp),
+    delete: (id) => inner.delete(id),
+    list: () => inner.list(),
+    ...over,
+  };
+}
+
+/** The service on the `temp` champion holding one live series, checkpointing only on eviction and close. */
+function oneSeriesService(checkpoints: CheckpointStore): Promise<Service> {
+  return createService({
+    model: 'models:/temp@champion',
+    tracker,
+    checkpoints,
+    maxSeries: 1,
+    checkpointEvery: 1_000_000,
+    defaultMetrics: false,
+  });
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tsad-serve-'));
   tracker = openTracker(`file:${join(dir, 'store')}`);
@@ -392,23 +415,14 @@ describe('tsad serve (in-process)', () => {
     const cps = join(dir, 'cp-failing');
     const inner = new DirectoryCheckpointStore(cps);
     let failing = true;
-    const store: CheckpointStore = {
-      load: (id) => inner.load(id),
-      save: async (cp) => {
-        if (failing) throw new Error('ENOSPC: no space left on device');
-        await inner.save(cp);
-      },
-      delete: (id) => inner.delete(id),
-      list: () => inner.list(),
-    };
-    const svc = await createService({
-      model: 'models:/temp@champion',
-      tracker,
-      checkpoints: store,
-      maxSeries: 1,
-      checkpointEvery: 1_000_000,
-      defaultMetrics: false,
-    });
+    const svc = await oneSeriesService(
+      wrapStore(inner, {
+        save: async (cp) => {
+          if (failing) throw new Error('ENOSPC: no space left on device');
+          await inner.save(cp);
+        },
+      }),
+    );
     try {
       const got: number[] = [];
       for (const [from, to] of [
@@ -442,25 +456,16 @@ describe('tsad serve (in-process)', () => {
     const gate = new Promise<void>((res) => {
       open = res;
     });
-    const store: CheckpointStore = {
-      load: async (id) => {
-        const cp = await inner.load(id);
-        if (++waiting === 2) open();
-        await gate;
-        return cp;
-      },
-      save: (cp) => inner.save(cp),
-      delete: (id) => inner.delete(id),
-      list: () => inner.list(),
-    };
-    const svc = await createService({
-      model: 'models:/temp@champion',
-      tracker,
-      checkpoints: store,
-      maxSeries: 1,
-      checkpointEvery: 1_000_000,
-      defaultMetrics: false,
-    });
+    const svc = await oneSeriesService(
+      wrapStore(inner, {
+        load: async (id) => {
+          const cp = await inner.load(id);
+          if (++waiting === 2) open();
+          await gate;
+          return cp;
+        },
+      }),
+    );
     const early = svc.app.inject({
       method: 'POST',
       url: '/v1/series/never/points',
