@@ -166,12 +166,25 @@ export function isConnectionLost(err: unknown): boolean {
  * one is dropped; at most POOL_SIZE more times): only for statements that may run twice, reads and
  * idempotent writes (an upsert of the same values).
  */
-export async function resend(ex: SqlExecutor, text: string, values?: readonly unknown[]): Promise<SqlResult> {
-  for (let attempt = 0; ; attempt++) {
+export function resend(ex: SqlExecutor, text: string, values?: readonly unknown[]): Promise<SqlResult> {
+  return retryLost(() => ex.query(text, values), isConnectionLost);
+}
+
+/**
+ * Calls `attempt(n)` (n = 0, 1, ...) until it returns, again after each failure `lost` accepts (a lost
+ * connection: the pool drops the dead one, so the next call goes out on another), at most POOL_SIZE
+ * more times; any other failure, or the last one, is thrown as it is. The one retry loop of the SQL
+ * backend: callers choose what counts as lost and whether the call may run twice.
+ */
+export async function retryLost<T>(
+  attempt: (n: number) => Promise<T>,
+  lost: (err: unknown) => boolean,
+): Promise<T> {
+  for (let n = 0; ; n++) {
     try {
-      return await ex.query(text, values);
+      return await attempt(n);
     } catch (err) {
-      if (!isConnectionLost(err) || attempt >= POOL_SIZE) throw err;
+      if (n >= POOL_SIZE || !lost(err)) throw err;
     }
   }
 }
@@ -188,6 +201,11 @@ export function connectionLost(err: unknown, outcome: 'not_stored' | 'unknown'):
     `the connection to the SQL tracking server was lost (${why}); ${what}`,
     { cause: err },
   );
+}
+
+/** A write `connectionLost` reported (`sql_connection_lost`), to be sent again when it is idempotent. */
+export function isLostWrite(err: unknown): boolean {
+  return err instanceof TrackingError && err.code === 'sql_connection_lost';
 }
 
 export const num = (x: unknown): number => (typeof x === 'number' ? x : Number(x));

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { TrackingError } from '../errors.js';
 import { aliasMoved, modelVersion, resolveVersionArg } from './common.js';
-import { num, numOrNull, POOL_SIZE } from './sql-connect.js';
+import { isLostWrite, num, numOrNull, retryLost } from './sql-connect.js';
 import type { SqlDialect, SqlQuery, SqlResult, Table } from './sql-dialect.js';
 import type { RegistryStore } from './store.js';
 import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
@@ -166,14 +166,10 @@ export class SqlRegistry implements RegistryStore {
     tables: readonly Table[],
     fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
   ): Promise<{ out: T; resent: boolean }> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return { out: await this.db.write(tables, fn, { single: true }), resent: attempt > 0 };
-      } catch (err) {
-        const lost = err instanceof TrackingError && err.code === 'sql_connection_lost';
-        if (!lost || attempt >= POOL_SIZE) throw err;
-      }
-    }
+    return retryLost(
+      async (n) => ({ out: await this.db.write(tables, fn, { single: true }), resent: n > 0 }),
+      isLostWrite,
+    );
   }
 
   async setAlias(

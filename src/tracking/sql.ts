@@ -28,14 +28,15 @@ import { redactUri } from './open.js';
 import {
   connectionLost,
   isConnectionLost,
+  isLostWrite,
   migrate,
   nextSeqBase,
   num,
   numOrNull,
-  POOL_SIZE,
   parseSqlUri,
   pgExecutor,
   resend,
+  retryLost,
   wrapDbError,
 } from './sql-connect.js';
 import {
@@ -206,15 +207,10 @@ export class SqlStore implements Store {
         const single: SqlQuery = opts.idempotent ? (text, values) => resend(ex, text, values) : ex.query;
         out = await fn(single, this.dialect);
       } else {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            out = await ex.tx((q) => fn(q, this.dialect));
-            break;
-          } catch (err) {
-            const lost = err instanceof TrackingError && err.code === 'sql_connection_lost';
-            if (!opts.idempotent || !lost || attempt >= POOL_SIZE) throw err;
-          }
-        }
+        out = await retryLost(
+          () => ex.tx((q) => fn(q, this.dialect)),
+          (err) => opts.idempotent === true && isLostWrite(err),
+        );
       }
       for (const s of this.dialect.refresh(tables)) await ex.query(s);
     } catch (err) {
