@@ -8,7 +8,9 @@
  * (the CLI's interrupt handler, src/cli/interrupt.ts, through `abandonWrites` in
  * src/tracking/fsutil.ts) can remove them. Used by the tracking store, the serving checkpoints, the
  * NAB downloads, the command line's output files (reports included) and code cache, the NAB result
- * files, the bench's run manifests and scoreboards, and the synthetic corpora. No imports
+ * files, the bench's run manifests and scoreboards, and the synthetic corpora; the local store's
+ * create-only-if-absent writes (`createFileExclusive` in src/tracking/fsutil.ts) share its temp-file steps
+ * (`viaTemp`). No imports
  * beyond Node's: the command line's start-up code (src/cli/code-cache.ts) uses it. Not part of the
  * public entry points.
  */
@@ -144,6 +146,22 @@ async function writeAtomic(
   syncDir: boolean,
   mode: number,
 ): Promise<void> {
+  await viaTemp(path, data, mode, (tmp) => fsp.rename(tmp, path));
+  if (syncDir) await fsyncDir(dirname(path));
+}
+
+/**
+ * The steps every atomic write of this file shares: writes `data` to a fresh temp file beside `path`
+ * (O_EXCL, registered in `liveTemps`), fsyncs and closes it, then `place(tmp)` puts it in place (a
+ * rename over the target, or a link that must not replace one). A failure at any step after the temp
+ * file was made removes it and is thrown as it is; the target is touched only by `place`.
+ */
+export async function viaTemp<T>(
+  path: string,
+  data: string | Uint8Array,
+  mode: number,
+  place: (tmp: string) => Promise<T>,
+): Promise<T> {
   const tmp = tmpName(path);
   liveTemps.add(tmp);
   try {
@@ -157,7 +175,7 @@ async function writeAtomic(
         throw err;
       }
       await fh.close();
-      await fsp.rename(tmp, path);
+      return await place(tmp);
     } catch (err) {
       // the temp file is this write's own (O_EXCL); the write's error is the one to report
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
@@ -166,7 +184,6 @@ async function writeAtomic(
   } finally {
     liveTemps.delete(tmp);
   }
-  if (syncDir) await fsyncDir(dirname(path));
 }
 
 /**

@@ -120,7 +120,7 @@ export {
   withRun,
 } from './tracking/common.js';
 export { decodeMetricLine, encodeMetricLine, experimentIdFor } from './tracking/file.js';
-export { abandonWrites, acquireLock, releaseLock, withLock } from './tracking/fsutil.js';
+export { abandonWrites, acquireLock, createFileExclusive, releaseLock, withLock } from './tracking/fsutil.js';
 export {
   authorizationHeader,
   chunkLogBatch,

@@ -12,7 +12,13 @@ import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { liveTemps, tmpName, writeFileAtomic, writeFileAtomicSync } from '../src/internal.js';
+import {
+  createFileExclusive,
+  liveTemps,
+  tmpName,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from '../src/internal.js';
 import { ioError, recordFsyncs, syncedDurably, tempFiles } from './helpers/fsyncs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-fs-atomic-'));
@@ -145,6 +151,73 @@ describe('writeFileAtomicSync', () => {
     );
     expect(tempFiles(readdirSync(folder))).toEqual([]);
     expect(readdirSync(folder).sort()).toEqual(['f.txt', 'sub']);
+    expect(liveTemps.size).toBe(0);
+  });
+});
+
+describe('createFileExclusive', () => {
+  it('creates the file once (false when it exists), fsynced, and leaves no temp file', async () => {
+    const folder = join(dir, 'excl');
+    mkdirSync(folder);
+    const path = join(folder, 'e.json');
+    const rec = await recordFsyncs();
+    const made = await createFileExclusive(path, 'first');
+    rec.restore();
+    expect(made).toBe(true);
+    expect(syncedDurably(rec.syncs, path, false)).toBe(true);
+    expect(await createFileExclusive(path, 'second')).toBe(false);
+    expect(readFileSync(path, 'utf8')).toBe('first');
+    expect(readdirSync(folder)).toEqual(['e.json']);
+    expect(liveTemps.size).toBe(0);
+  });
+
+  it('a failed fsync is reported, creates nothing and removes the temp file', async () => {
+    const folder = join(dir, 'excl-fsync');
+    mkdirSync(folder);
+    const path = join(folder, 'e.json');
+    const rec = await recordFsyncs(ioError());
+    const err = await createFileExclusive(path, 'x').catch((e: unknown) => e);
+    rec.restore();
+    expect((err as NodeJS.ErrnoException).code).toBe('EIO');
+    expect(rec.syncs.length).toBeGreaterThan(0); // the temp file existed when it failed
+    expect(readdirSync(folder)).toEqual([]);
+    expect(liveTemps.size).toBe(0);
+  });
+
+  it('a write that fails part-way (a full disk) is reported and removes its partly written temp file', async () => {
+    const folder = join(dir, 'excl-full');
+    mkdirSync(folder);
+    const path = join(folder, 'e.json');
+    const full = (): NodeJS.ErrnoException =>
+      Object.assign(new Error('ENOSPC: no space left on device, write'), {
+        code: 'ENOSPC',
+        syscall: 'write',
+      });
+    // half the bytes land in the temp file, then the disk is full: by path or through a file handle
+    const fh = await fsp.open(dir, 'r');
+    const proto = Object.getPrototypeOf(fh) as {
+      writeFile: (this: fsp.FileHandle, d: string) => Promise<void>;
+    };
+    await fh.close();
+    const origHandle = proto.writeFile;
+    const origPath = fsp.writeFile;
+    let failed = 0;
+    proto.writeFile = async function (this: fsp.FileHandle, d: string) {
+      await origHandle.call(this, d.slice(0, d.length >> 1));
+      failed++;
+      throw full();
+    };
+    fsp.writeFile = (async (p: string, d: string, o: { flag?: string }) => {
+      await origPath(p, d.slice(0, d.length >> 1), o);
+      failed++;
+      throw full();
+    }) as typeof fsp.writeFile;
+    const err = await createFileExclusive(path, 'x'.repeat(4096)).catch((e: unknown) => e);
+    proto.writeFile = origHandle;
+    fsp.writeFile = origPath;
+    expect(failed).toBe(1);
+    expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    expect(readdirSync(folder)).toEqual([]);
     expect(liveTemps.size).toBe(0);
   });
 });

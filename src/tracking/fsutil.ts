@@ -8,7 +8,7 @@ import { constants, promises as fsp, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { TrackingError } from '../errors.js';
-import { liveTemps, removeLiveTemps, tmpName, track } from '../fs-atomic.js';
+import { liveTemps, removeLiveTemps, tmpName, track, viaTemp } from '../fs-atomic.js';
 import { makeDirs } from '../fs-dirs.js';
 import { UnsafePathError } from './tracker.js';
 
@@ -115,6 +115,9 @@ export async function assertNoSymlink(root: string, path: string): Promise<void>
   }
 }
 
+/** The locks this process holds (path → token), released by `abandonWrites`. */
+const heldLocks = new Map<string, string>();
+
 /**
  * Releases the locks this process holds and removes the temp files of its writes still in progress
  * (synchronously: called just before the process exits, when no write of its will finish; see
@@ -134,44 +137,33 @@ export function abandonWrites(): void {
   heldLocks.clear();
 }
 
-/** The locks this process holds (path → token), released by `abandonWrites`. */
-const heldLocks = new Map<string, string>();
-
 /** Whether a directory entry is a temp file of `writeFileAtomic` / the lock. */
 export function isTempEntry(name: string): boolean {
   return name.startsWith('.tmp-') || name.startsWith('.lock');
 }
 
 /**
- * Creates `path` with `data` only if it does not exist (temp + fsync + link). Returns false
- * if it already existed. Readers never see a partial file.
+ * Creates `path` with `data` only if it does not exist (temp + fsync + link, through src/fs-atomic.ts's
+ * `viaTemp`). Returns false if it already existed. Readers never see a partial file; a failure (a write
+ * or fsync error included) is thrown as Node's own error and leaves no temp file.
  */
 export function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
   return track(createExclusive(path, data));
 }
 
 async function createExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
-  const tmp = tmpName(path);
-  liveTemps.add(tmp);
-  try {
-    await fsp.writeFile(tmp, data, { flag: 'wx' });
-  } catch (err) {
-    liveTemps.delete(tmp);
-    throw err;
-  }
-  try {
-    const fh = await fsp.open(tmp, constants.O_RDONLY);
-    await fh.sync().catch(() => undefined);
-    await fh.close();
-    await fsp.link(tmp, path);
-    return true;
-  } catch (err) {
-    if (isErrno(err, 'EEXIST')) return false;
-    throw err;
-  } finally {
-    await fsp.rm(tmp, { force: true });
-    liveTemps.delete(tmp);
-  }
+  // 0o666 before the umask, as `fs.writeFile` creates a file
+  return viaTemp(path, data, 0o666, async (tmp) => {
+    try {
+      await fsp.link(tmp, path);
+      return true;
+    } catch (err) {
+      if (isErrno(err, 'EEXIST')) return false;
+      throw err;
+    } finally {
+      await fsp.rm(tmp, { force: true });
+    }
+  });
 }
 
 function pidAlive(pid: number): boolean {

@@ -204,19 +204,26 @@ describe('local store format', () => {
     const root = join(dir, 'reopen');
     const writes = vi.spyOn(fsPromises, 'writeFile');
     const fh = await fsPromises.open(join(dir, '..'), 'r');
-    const handle = Object.getPrototypeOf(fh) as { sync(): Promise<void> };
+    const handle = Object.getPrototypeOf(fh) as {
+      sync(): Promise<void>;
+      writeFile(d: unknown): Promise<void>;
+    };
     await fh.close();
     const syncs = vi.spyOn(handle, 'sync');
+    // the store's files are written by path (fs.promises.writeFile) or through a file handle (temp files)
+    const handleWrites = vi.spyOn(handle, 'writeFile');
     try {
       await new FileTracker(root).listExperiments();
       // created: the marker written (a temporary file, fsynced, linked into place)
-      expect(writes.mock.calls.some(([p]) => String(p).startsWith(root))).toBe(true);
+      expect(handleWrites).toHaveBeenCalled();
       expect(syncs).toHaveBeenCalled();
       expect(JSON.parse(await readFile(join(root, 'tsad-store.json'), 'utf8')).format).toBe('tsad-store');
       writes.mockClear();
       syncs.mockClear();
+      handleWrites.mockClear();
       await new FileTracker(root).listExperiments();
       expect(writes.mock.calls.filter(([p]) => String(p).startsWith(root))).toEqual([]);
+      expect(handleWrites).not.toHaveBeenCalled();
       expect(syncs).not.toHaveBeenCalled();
       expect(await readdir(root)).toEqual(['experiments', 'tsad-store.json']);
       // a store whose experiments folder was removed gets it back, as before
@@ -226,6 +233,7 @@ describe('local store format', () => {
     } finally {
       writes.mockRestore();
       syncs.mockRestore();
+      handleWrites.mockRestore();
     }
   });
 
