@@ -96,7 +96,8 @@ export function removeLiveTemps(): void {
   liveTemps.clear();
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/** Fsyncs folder `dir` (its entries: renames, links and new files in it survive power loss); best effort. */
+export async function fsyncDir(dir: string): Promise<void> {
   let fh: fsp.FileHandle | undefined;
   try {
     fh = await fsp.open(dir, constants.O_RDONLY);

@@ -171,6 +171,31 @@ describe('createFileExclusive', () => {
     expect(liveTemps.size).toBe(0);
   });
 
+  it('fsyncs the folder after the link, so the new file survives power loss', async () => {
+    const folder = join(dir, 'excl-dir');
+    mkdirSync(folder);
+    const path = join(folder, 'e.json');
+    const rec = await recordFsyncs();
+    // the link's place in the fsync log: how many fsyncs were recorded when it completed
+    const origLink = fsp.link;
+    const linked: number[] = [];
+    fsp.link = (async (from: string, to: string) => {
+      await origLink(from, to);
+      if (to === path) linked.push(rec.syncs.length);
+    }) as typeof fsp.link;
+    try {
+      expect(await createFileExclusive(path, 'first')).toBe(true);
+    } finally {
+      fsp.link = origLink;
+      rec.restore();
+    }
+    expect(linked).toHaveLength(1);
+    const folderIno = statSync(folder).ino;
+    const after = rec.syncs.slice(linked[0]);
+    expect(after.some((s) => s.dir && s.ino === folderIno)).toBe(true);
+    expect(syncedDurably(rec.syncs, path)).toBe(true);
+  });
+
   it('a failed fsync is reported, creates nothing and removes the temp file', async () => {
     const folder = join(dir, 'excl-fsync');
     mkdirSync(folder);

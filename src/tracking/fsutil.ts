@@ -8,7 +8,7 @@ import { constants, promises as fsp, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { TrackingError } from '../errors.js';
-import { liveTemps, removeLiveTemps, tmpName, track, viaTemp } from '../fs-atomic.js';
+import { fsyncDir, liveTemps, removeLiveTemps, tmpName, track, viaTemp } from '../fs-atomic.js';
 import { makeDirs } from '../fs-dirs.js';
 import { UnsafePathError } from './tracker.js';
 
@@ -144,7 +144,7 @@ export function isTempEntry(name: string): boolean {
 
 /**
  * Creates `path` with `data` only if it does not exist (temp + fsync + link, through src/fs-atomic.ts's
- * `viaTemp`). Returns false if it already existed. Readers never see a partial file; a failure (a write
+ * `viaTemp`, then the folder fsynced so the new file survives power loss). Returns false if it already existed. Readers never see a partial file; a failure (a write
  * or fsync error included) is thrown as Node's own error and leaves no temp file.
  */
 export function createFileExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
@@ -153,7 +153,7 @@ export function createFileExclusive(path: string, data: string | Uint8Array): Pr
 
 async function createExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
   // 0o666 before the umask, as `fs.writeFile` creates a file
-  return viaTemp(path, data, 0o666, async (tmp) => {
+  const made = await viaTemp(path, data, 0o666, async (tmp) => {
     try {
       await fsp.link(tmp, path);
       return true;
@@ -164,6 +164,9 @@ async function createExclusive(path: string, data: string | Uint8Array): Promise
       await fsp.rm(tmp, { force: true });
     }
   });
+  // the new entry (and the temp file's removal) survives power loss, as `writeFileAtomic`'s `syncDir`
+  if (made) await fsyncDir(dirname(path));
+  return made;
 }
 
 function pidAlive(pid: number): boolean {
