@@ -203,16 +203,24 @@ require('node:module').syncBuiltinESMExports();
   it('writes the cache file whole: fsynced before the rename, no temp file left', () => {
     const folder = join(dir, 'cache-fsync');
     const log = join(dir, 'fsyncs.log');
-    // the preload records the inode of every fsyncSync of the child
+    // the preload records, in one ordered log, every fsyncSync of the child (the inode, file or dir)
+    // and every renameSync (the moved file's inode and where it went)
     const preload = join(dir, 'log-fsync.cjs');
     writeFileSync(
       preload,
       `const fs = require('node:fs');
-const orig = fs.fsyncSync;
+const log = (line) => fs.appendFileSync(${JSON.stringify(log)}, line + '\\n');
+const origSync = fs.fsyncSync;
 fs.fsyncSync = (fd) => {
   const st = fs.fstatSync(fd);
-  fs.appendFileSync(${JSON.stringify(log)}, st.ino + (st.isDirectory() ? ' dir' : ' file') + '\\n');
-  return orig(fd);
+  log(['fsync', st.ino, st.isDirectory() ? 'dir' : 'file'].join(' '));
+  return origSync(fd);
+};
+const origRename = fs.renameSync;
+fs.renameSync = (from, to) => {
+  const ino = fs.statSync(from).ino;
+  origRename(from, to);
+  log(['rename', ino, String(to)].join(' '));
 };
 `,
     );
@@ -227,8 +235,14 @@ fs.fsyncSync = (fd) => {
     const names = readdirSync(join(folder, 'code-cache'));
     expect(names).toHaveLength(1);
     expect(names[0]).toMatch(/^ssssssssssssssss-.*-detect\.bin$/);
-    const ino = statSync(join(folder, 'code-cache', names[0])).ino;
-    expect(readFileSync(log, 'utf8').split('\n')).toContain(`${ino} file`);
+    const file = join(folder, 'code-cache', names[0]);
+    const ino = statSync(file).ino;
+    const lines = readFileSync(log, 'utf8').split('\n');
+    const synced = lines.indexOf(`fsync ${ino} file`);
+    const renamed = lines.indexOf(`rename ${ino} ${file}`);
+    expect(synced).toBeGreaterThanOrEqual(0);
+    expect(renamed).toBeGreaterThanOrEqual(0);
+    expect(synced).toBeLessThan(renamed);
   });
 
   it('removes the files of other builds a week after their last write, when it writes one', () => {
