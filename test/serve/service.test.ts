@@ -73,6 +73,16 @@ function wrapStore(inner: CheckpointStore, over: Partial<CheckpointStore>): Chec
   };
 }
 
+/** The service on the `temp` champion with its checkpoints in the folder `cps`. */
+function dirService(cps: string): Promise<Service> {
+  return createService({
+    model: 'models:/temp@champion',
+    tracker,
+    checkpoints: new DirectoryCheckpointStore(cps),
+    defaultMetrics: false,
+  });
+}
+
 /** The service on the `temp` champion holding one live series, checkpointing only on eviction and close. */
 function oneSeriesService(checkpoints: CheckpointStore): Promise<Service> {
   return createService({
@@ -322,12 +332,7 @@ describe('tsad serve (in-process)', () => {
     const cps = join(dir, 'cp-corrupt');
     mkdirSync(cps, { recursive: true });
     writeFileSync(join(cps, 'bad.json'), '{"format":"tsad-serve-checkpoint","id":"ba');
-    const svc = await createService({
-      model: 'models:/temp@champion',
-      tracker,
-      checkpoints: new DirectoryCheckpointStore(cps),
-      defaultMetrics: false,
-    });
+    const svc = await dirService(cps);
     try {
       const r = await post(svc, 'bad', pts(0, 0, 3));
       expect(r.status).toBe(500);
@@ -393,12 +398,7 @@ describe('tsad serve (in-process)', () => {
     // graceful close checkpoints every live series; a new service resumes all three
     await svc.close();
     expect(readdirSync(cps).sort()).toEqual(['s0.json', 's1.json', 's2.json']);
-    const again = await createService({
-      model: 'models:/temp@champion',
-      tracker,
-      checkpoints: new DirectoryCheckpointStore(cps),
-      defaultMetrics: false,
-    });
+    const again = await dirService(cps);
     try {
       for (let k = 0; k < 3; k++) {
         const r = await post(again, `s${k}`, pts(k, 140, 160));
@@ -490,12 +490,7 @@ describe('tsad serve (in-process)', () => {
         state: await freshState('models:/temp/1'),
       }),
     );
-    const again = await createService({
-      model: 'models:/temp@champion',
-      tracker,
-      checkpoints: new DirectoryCheckpointStore(cps),
-      defaultMetrics: false,
-    });
+    const again = await dirService(cps);
     try {
       for (const id of ['never', 'legacy']) {
         const r = await post(again, id, pts(3, 0, 20));
@@ -567,12 +562,7 @@ describe('tsad serve (in-process)', () => {
     writeFileSync(join(cps, 'newer.json'), JSON.stringify(newer));
     writeFileSync(join(cps, 'foreign.json'), '{"hello":"world"}');
     writeFileSync(join(cps, 'partial.json'), '{"format":"tsad-serve-checkpoint","version":1,"id":"partial"}');
-    const svc = await createService({
-      model: 'models:/temp@champion',
-      tracker,
-      checkpoints: new DirectoryCheckpointStore(cps),
-      defaultMetrics: false,
-    });
+    const svc = await dirService(cps);
     try {
       for (const id of ['newer', 'foreign', 'partial']) {
         const r = await post(svc, id, pts(0, 0, 3));
