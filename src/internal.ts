@@ -103,6 +103,7 @@ export {
   SHAPE_8B_BUDGET,
 } from './lab/recipes.js';
 export { SEASONAL_RECIPES, seasonalDefault } from './lab/seasonal-change.js';
+export { freqChangeSpan } from './lab/synth.js';
 export { autocorrelation } from './math/autocorrelation.js';
 export { projectedGradientNorm } from './math/box.js';
 export { finiteRange } from './math/finite.js';

@@ -16,7 +16,7 @@ export function registerSynth(program: Command): void {
     .option('--seed <n>', 'corpus seed', intOption(0), 0)
     .option('--per-kind <n>', 'anomalous files per kind', intOption(0), 5)
     .option('--clean <n>', 'anomaly-free files', intOption(0), 8)
-    .option('--length <n>', 'points per file', intOption(200), 3000)
+    .option('--length <n>', 'points per file, 200 to 100000', intOption(200), 3000)
     .option('--kinds <list>', `comma-separated kinds (default all: ${KINDS})`, listOption('kinds'))
     .option(
       '--noise-scale <x>',

@@ -28,6 +28,7 @@ export {
   KINDS_FILE,
   nabTime,
   SYNTH_KINDS,
+  SYNTH_MAX_LENGTH,
   SYNTH_NOISE,
   SYNTH_STEPS_MIN,
   type SynthCorpus,

@@ -31,6 +31,12 @@ export const SYNTH_STEPS_MIN = [1, 5, 10, 15, 30, 60] as const;
 /** Latest time a file may reach: NAB's timestamps have four-digit years. */
 const SYNTH_LAST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
 
+/**
+ * Most points a file may have (`SynthOptions.length`, `tsad synth --length`): 33 times the default, over
+ * four times NAB's longest file; a default corpus of 52 files that long is about 150 MB.
+ */
+export const SYNTH_MAX_LENGTH = 100_000;
+
 /** Noise levels: noise standard deviation as a fraction of the daily amplitude. */
 export const SYNTH_NOISE = [0.05, 0.1, 0.2, 0.35] as const;
 
@@ -41,7 +47,7 @@ export interface SynthOptions {
   readonly perKind?: number;
   /** Anomaly-free files. Default 8. */
   readonly clean?: number;
-  /** Points per file (before gaps). Default 3000. */
+  /** Points per file (before gaps): 200 to `SYNTH_MAX_LENGTH`. Default 3000. */
   readonly length?: number;
   /** Kinds to plant (default: all). */
   readonly kinds?: readonly SynthKind[];
@@ -133,17 +139,28 @@ const FREQ_VISIBLE_MAX = 4;
 const FREQ_VISIBLE_RMS = 2;
 
 /**
+ * At most this many points of the series, per point of the file, are examined by the search of
+ * `freqChangeSpan`. Every corpus of the tuning seeds at the options used so far needs at most 835 (15-s
+ * steps at 12,000 points); only files where no run from any onset shows need more (about 0.14 × the
+ * file's length: a one-day step whose change aliases to almost nothing), and those keep their drawn onset
+ * either way. Without it the search took time quadratic in the length (0.7 CPU-s at 20,000 points).
+ */
+const FREQ_SEARCH_PER_POINT = 1000;
+
+/**
  * Onset and length (points) of a frequency change: the drawn ones when the change, run that long, moves
  * the series by the visibility criterion (`FREQ_VISIBLE_MAX`, `FREQ_VISIBLE_RMS`, with 1 % to spare for
  * the rounding of written values), else the shortest longer run that does. At short steps the drawn 2–5 %
  * of the file is an hour or two, a tenth of the daily cycle, and a slowed cycle loses little phase in that.
  * When no run from the drawn onset fits in the file, the onset moves earlier (not before 45 % of the file,
  * the earliest drawn onset) to the latest one from which a run fits; a file too short for any (hundreds of
- * points at 1-minute steps) keeps its onset and runs the change to its end. The difference between the
- * changed and the unchanged daily cycle is deterministic (the noise is the same in both), so it is computed
- * here without a draw.
+ * points at 1-minute steps) keeps its onset and runs the change to its end, and so does a file where
+ * none is found within `FREQ_SEARCH_PER_POINT` × n points examined (`examined`: how many were). The
+ * difference between the changed and the unchanged daily cycle is deterministic (the noise is the same in
+ * both), so it is computed here without a draw.
+ * @internal
  */
-function freqChangeSpan(
+export function freqChangeSpan(
   n: number,
   onset: number,
   dur: number,
@@ -153,15 +170,17 @@ function freqChangeSpan(
   harmonic: number,
   phase: number,
   sigma: number,
-): { onset: number; dur: number } {
+): { onset: number; dur: number; examined: number } {
   const w = (2 * Math.PI * step) / DAY;
   const needMax = FREQ_VISIBLE_MAX * 1.01 * sigma;
   const needSq = (FREQ_VISIBLE_RMS * 1.01 * sigma) ** 2;
-  // the shortest run ≥ dur from onset o that fits and shows, or 0
+  let left = FREQ_SEARCH_PER_POINT * n; // points the search may still examine
+  // the shortest run ≥ dur from onset o that fits and shows, 0 if none does, -1 when out of points
   const shortest = (o: number): number => {
     let max = 0;
     let ss = 0;
     for (let k = 0; o + k < n; k++) {
+      if (left-- === 0) return -1;
       const cu = phase + (o + k + 1) * w; // the unchanged cycle's phase at point o + k
       const cp = cu + (factor - 1) * w * (k + 1);
       const d =
@@ -172,11 +191,13 @@ function freqChangeSpan(
     }
     return 0;
   };
+  const examined = () => FREQ_SEARCH_PER_POINT * n - Math.max(0, left);
   for (let o = onset; o >= Math.floor(n * 0.45); o--) {
     const len = shortest(o);
-    if (len > 0) return { onset: o, dur: len };
+    if (len < 0) break;
+    if (len > 0) return { onset: o, dur: len, examined: examined() };
   }
-  return { onset, dur: Math.max(1, n - onset) };
+  return { onset, dur: Math.max(1, n - onset), examined: examined() };
 }
 
 /** Generates one file; `kind` undefined = anomaly-free. */
@@ -380,6 +401,12 @@ export function synthCorpus(opts: SynthOptions): SynthCorpus {
   checkInt('perKind', perKind, 0);
   checkInt('clean', clean, 0);
   checkInt('length', length, 200);
+  if (length > SYNTH_MAX_LENGTH) {
+    throw new ConfigError(
+      'bad_synth_option',
+      `synth: length (--length) must be an integer from 200 to ${SYNTH_MAX_LENGTH}, got ${length}; give at most ${SYNTH_MAX_LENGTH} points per file`,
+    );
+  }
   const kinds = opts.kinds ?? SYNTH_KINDS;
   const noiseScale = opts.noiseScale ?? 1;
   const planted = opts.planted ?? true;

@@ -6,10 +6,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/detectors/index.js';
 import { ConfigError } from '../../src/index.js';
+import { freqChangeSpan } from '../../src/internal.js';
 import {
   KINDS_FILE,
   nabTime,
   SYNTH_KINDS,
+  SYNTH_MAX_LENGTH,
   SYNTH_STEPS_MIN,
   type SynthOptions,
   synthCorpus,
@@ -190,6 +192,25 @@ describe('synthCorpus', () => {
     );
     expect(() => synthCorpus({ seed: 1, perKind: 3, clean: 0, kinds: [] })).toThrow(ConfigError);
     expect(synthCorpus({ seed: 1, perKind: 0, clean: 1, length: 200 }).files).toHaveLength(1);
+  });
+
+  it('refuses a length above SYNTH_MAX_LENGTH with a ConfigError that names the limit', () => {
+    expect(SYNTH_MAX_LENGTH).toBe(100_000);
+    const err = (() => {
+      try {
+        synthCorpus({ seed: 1, perKind: 0, clean: 1, length: SYNTH_MAX_LENGTH + 1 });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('bad_synth_option');
+    expect((err as ConfigError).message).toMatch(
+      /length \(--length\) must be an integer from 200 to 100000, got 100001/,
+    );
+    // the limit itself is accepted: a file of that many points (the last one never falls in a gap)
+    const [f] = synthCorpus({ seed: 1, perKind: 0, clean: 1, length: SYNTH_MAX_LENGTH }).files;
+    expect(f.t.at(-1)).toBe(Date.UTC(2024, 0, 1) + (SYNTH_MAX_LENGTH - 1) * f.stepMin * 60_000);
   });
 });
 
@@ -444,5 +465,30 @@ describe('synthCorpus, steps (step round 20)', () => {
     expect(synthCorpus({ seed: 1, perKind: 0, clean: 1, length: 200, steps: [1 / 3] }).files[0].t[1]).toBe(
       Date.UTC(2024, 0, 1) + 20_000,
     );
+  });
+});
+
+describe('freqChangeSpan, the search for a frequency change that shows', () => {
+  // a change the series cannot show: at a one-day step the daily cycle is sampled at one phase, and a
+  // cycle exactly twice as fast is sampled at that same phase too, so no onset or run moves the series
+  const hidden = (n: number, onset: number) => freqChangeSpan(n, onset, 12, 86_400_000, 2, 10, 0.2, 1, 0.5);
+
+  it('examines at most FREQ_SEARCH_PER_POINT points per point of the file, then keeps the drawn onset to the end', () => {
+    // before the bound the search tried every onset from 85 % down to 45 % of the file, each to the end
+    // of the file: about 0.14 n² points (5.6e7 at 20,000 points)
+    for (const n of [3000, 20_000]) {
+      const onset = Math.floor(n * 0.85);
+      const s = hidden(n, onset);
+      expect(s.examined).toBeLessThanOrEqual(1000 * n);
+      expect({ onset: s.onset, dur: s.dur }).toEqual({ onset, dur: n - onset });
+    }
+  });
+
+  it('a change that shows from the drawn onset keeps it and gets the shortest run that shows', () => {
+    // a 1-minute step, the cycle 2.5 times as fast, little noise: it shows within a few dozen points
+    const s = freqChangeSpan(3000, 2000, 12, 60_000, 2.5, 10, 0.2, 1, 0.01);
+    expect(s.onset).toBe(2000);
+    expect(s.dur).toBeGreaterThanOrEqual(12);
+    expect(s.examined).toBe(s.dur);
   });
 });
