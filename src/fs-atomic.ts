@@ -125,6 +125,13 @@ export function fsyncDirSync(dir: string): void {
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 
 /**
+ * The mode of a file whose permissions the user's umask decides (0o666 less the umask, as `fs.writeFile`
+ * and any tool create one): files the user asked for, and the serving checkpoints, which hold a user's
+ * model state (umask 077 makes them 0o600, a shared group's 002 0o664).
+ */
+export const UMASK_MODE = 0o666;
+
+/**
  * Writes a file atomically: temp file in the same directory, fsync, rename over the target.
  * Readers see the old or the new content, never a mix, even after power loss. With `syncDir` the
  * directory is fsynced too, so the rename itself survives power loss. `mode` is the new file's

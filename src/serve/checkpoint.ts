@@ -10,7 +10,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue, StreamResult, StreamScorer } from '../detectors/types.js';
-import { writeFileAtomic } from '../fs-atomic.js';
+import { UMASK_MODE, writeFileAtomic } from '../fs-atomic.js';
 import { makeDirs } from '../fs-dirs.js';
 import { ServeError } from './errors.js';
 
@@ -202,11 +202,12 @@ export class DirectoryCheckpointStore implements CheckpointStore {
   }
   /**
    * Writes the file whole (temp file, fsync, rename) and then fsyncs the folder, so a checkpoint
-   * once written survives a crash or power loss.
+   * once written survives a crash or power loss. Its mode is the umask's (`UMASK_MODE`): it holds the
+   * user's model state, so who may read it is the user's to say.
    */
   async save(cp: SeriesCheckpoint): Promise<void> {
     await makeDirs(this.dir);
-    await writeFileAtomic(join(this.dir, fileOf(cp.id)), JSON.stringify(cp), true);
+    await writeFileAtomic(join(this.dir, fileOf(cp.id)), JSON.stringify(cp), true, UMASK_MODE);
   }
   async delete(id: string): Promise<void> {
     await rm(join(this.dir, fileOf(id)), { force: true });

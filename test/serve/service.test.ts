@@ -546,6 +546,33 @@ describe('tsad serve (in-process)', () => {
     expect((await new DirectoryCheckpointStore(cps).load('d'))?.points).toBe(1);
   });
 
+  it('a checkpoint file gets the mode the umask allows, as any file the user creates (0o666 less the umask)', async () => {
+    // a checkpoint holds the user's model state: who may read it is the umask's to say, as for a file
+    // the service's user writes with any tool. Under umask 002 (a shared group) it is 0o664; a fixed
+    // 0o644 would drop the group's write, and under umask 077 it is 0o600
+    const cps = join(dir, 'cp-mode');
+    const old = process.umask();
+    try {
+      for (const umask of [0o002, 0o077]) {
+        process.umask(umask);
+        const id = `m${umask.toString(8)}`;
+        await new DirectoryCheckpointStore(cps).save({
+          format: 'tsad-serve-checkpoint',
+          version: 1,
+          id,
+          model: 'models:/temp/1',
+          points: 1,
+          lastT: T0,
+          alarms: [],
+          state: await freshState('models:/temp/1'),
+        });
+        expect(fs.statSync(join(cps, `${id}.json`)).mode & 0o777).toBe(0o666 & ~umask);
+      }
+    } finally {
+      process.umask(old);
+    }
+  });
+
   it('a checkpoint file of another format or a newer version is refused (typed 500), not silently replaced', async () => {
     const cps = join(dir, 'cp-foreign');
     mkdirSync(cps, { recursive: true });
