@@ -24,8 +24,9 @@ import {
   defaultDetector,
 } from '../src/detectors/default.js';
 import { FlatLineDetector } from '../src/detectors/flatline/detector.js';
+import { field } from '../src/detectors/json.js';
 import { LevelDriftDetector } from '../src/detectors/level-drift/detector.js';
-import { AggregateAlarms, type AggregateAlarmsConfig } from '../src/detectors/post/aggregate-alarms.js';
+import { AggregateAlarms, aggregateAlarmsConfigSchema } from '../src/detectors/post/aggregate-alarms.js';
 import { SeasonalChangeDetector } from '../src/detectors/seasonal-change/detector.js';
 import type { Detector } from '../src/index.js';
 import { alarmPaths } from '../src/internal.js';
@@ -39,14 +40,14 @@ import { defaultMemberAlone, meanSd, streamAfterTraining as run } from './harnes
  * and its trained state (so that a rule with `widen`, lab recipe `defaultWiden18`, widens where it did).
  */
 function recipeRule(det: Detector): AggregateAlarms {
-  const cfg = (det.config as { threshold?: AggregateAlarmsConfig | { type: string } }).threshold;
-  if (cfg?.type !== 'aggregateAlarms')
+  const cfg = aggregateAlarmsConfigSchema.safeParse(field(det.config, 'threshold', 'config'));
+  if (!cfg.success)
     throw new Error(
-      `quiet13-diag: the recipe's alarm rule is ${cfg?.type ?? 'missing'}, not aggregateAlarms`,
+      `quiet13-diag: the recipe's alarm rule is not an aggregateAlarms config (${cfg.error.issues[0]?.message})`,
     );
-  const rule = new AggregateAlarms(cfg as AggregateAlarmsConfig);
+  const rule = new AggregateAlarms(cfg.data);
   // (the model file only with `widen`: the training part's times are in the rule's state)
-  if (rule.widen) rule.restore((det.toJSON().state as { threshold: unknown }).threshold, 'state.threshold');
+  if (rule.widen) rule.restore(field(det.toJSON().state, 'threshold', 'state'), 'state.threshold');
   return rule;
 }
 

@@ -12,6 +12,7 @@ import {
   DEFAULT_COUNT_POINTS,
   DEFAULT_STRONG_THRESHOLD,
 } from '../../src/detectors/index.js';
+import { DetectorError } from '../../src/index.js';
 import { alarmPaths } from '../../src/internal.js';
 
 const HALF_HOUR = 30 * 60_000;
@@ -55,5 +56,21 @@ describe('alarmPaths: the rule labels its own alarms', () => {
       ),
       { numRuns: 300, seed: 18 },
     );
+  });
+
+  it("a rule whose streamer() is not the rule's own (a subclass overriding it) is refused, not labelled with nothing", () => {
+    class Plain extends AggregateAlarms {
+      override streamer() {
+        const inner = super.streamer();
+        return {
+          push: (t: number, s: number) => inner.push(t, s),
+          save: () => inner.save(),
+          load: inner.load,
+        };
+      }
+    }
+    const r = new Plain({ ...DEFAULT_ALARM_RULE, strongThreshold: DEFAULT_STRONG_THRESHOLD });
+    expect(() => alarmPaths(r, series([0, 4.6]))).toThrow(DetectorError);
+    expect(() => alarmPaths(r, series([0, 4.6]))).toThrow(/Plain\.streamer\(\).*AggregateAlarms/);
   });
 });

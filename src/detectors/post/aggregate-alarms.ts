@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ModelFormatError } from '../../errors.js';
+import { DetectorError, ModelFormatError } from '../../errors.js';
 import type { TimeSeries } from '../../series/types.js';
 import { parseConfig } from '../config.js';
 import { decodeFloat, encodeFloat, field } from '../json.js';
@@ -321,10 +321,18 @@ export class AggregateAlarms extends Threshold {
 /**
  * The rule run over `scores` from a fresh state (as a stream after training runs it): for each point, the
  * path that emitted its alarm, or null (no alarm). Diagnostics (bench/quiet13-diag.ts): the labels come
- * from the rule itself, so they follow its window, `countPoints` and `strongThreshold`.
+ * from the rule itself, so they follow its window, `countPoints` and `strongThreshold`. A rule whose
+ * `streamer()` is not AggregateAlarms' own (a subclass overriding it) is a `DetectorError` `bad_option`.
  */
 export function alarmPaths(rule: AggregateAlarms, scores: TimeSeries): (AlarmPath | null)[] {
-  const s = rule.streamer() as AggregateStreamer;
+  const s = rule.streamer();
+  // only the rule's own streamer knows its paths (a subclass may override `streamer()`)
+  if (!(s instanceof AggregateStreamer)) {
+    throw new DetectorError(
+      'bad_option',
+      `alarmPaths: ${rule.constructor.name}.streamer() is not the AggregateAlarms streamer, so its alarms carry no path; pass a rule that does not override streamer()`,
+    );
+  }
   const out: (AlarmPath | null)[] = [];
   for (let i = 0; i < scores.v.length; i++) out.push(s.push(scores.t[i], scores.v[i]) === 0 ? null : s.path);
   return out;
