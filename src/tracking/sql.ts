@@ -94,7 +94,13 @@ class SqlRun implements RunStore {
   }
 
   async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
-    await this.tracker.writeInputs(this.id, inputs);
+    const prune = [...this.acked];
+    const id = await this.tracker.writeInputs(this.id, inputs, prune);
+    // like a batch: an id of its own (PostgreSQL), the acknowledged ones deleted in its transaction
+    if (id !== undefined) {
+      this.forget(prune);
+      this.acked.push(id);
+    }
   }
 
   async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
@@ -322,15 +328,34 @@ export class SqlStore implements Store {
     return guarded ? batchId : undefined;
   }
 
-  async writeInputs(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
-    await this.write(['inputs'], async (q, d) => {
-      const r = await q(`SELECT COUNT(*) AS n FROM ${d.t('inputs')} WHERE run_id = $1`, [runId]);
-      let idx = num(r.rows[0]?.n ?? 0);
-      for (const inp of inputs) {
-        const s = d.insertInput(runId, idx++, inp);
-        await q(s.text, s.values);
-      }
-    });
+  /**
+   * Appends dataset inputs, numbered after the run's stored ones. On PostgreSQL the transaction first
+   * records an id of its own in `tsad_batches` (and deletes `prune`, as a batch does) and stops when
+   * the id is already stored: sent again after a connection lost during its COMMIT, it stores nothing
+   * twice. Returns that id (undefined on CrateDB, which has no transactions and no resend).
+   */
+  async writeInputs(
+    runId: string,
+    inputs: readonly DatasetInput[],
+    prune: readonly string[] = [],
+  ): Promise<string | undefined> {
+    const guarded = !this.dialect.crate;
+    const id = `inputs:${randomUUID()}`;
+    await this.write(
+      guarded ? ['inputs', 'batches'] : ['inputs'],
+      async (q, d) => {
+        if (guarded && !(await q(d.insertBatchId('$2'), [runId, id])).rowCount) return;
+        if (guarded && prune.length) await q(d.pruneBatchIds('$2'), [runId, prune]);
+        const r = await q(`SELECT COUNT(*) AS n FROM ${d.t('inputs')} WHERE run_id = $1`, [runId]);
+        let idx = num(r.rows[0]?.n ?? 0);
+        for (const inp of inputs) {
+          const s = d.insertInput(runId, idx++, inp);
+          await q(s.text, s.values);
+        }
+      },
+      { idempotent: guarded },
+    );
+    return guarded ? id : undefined;
   }
 
   async getOrCreateExperiment(name: string): Promise<Experiment> {
@@ -557,13 +582,21 @@ export class SqlStore implements Store {
       'artifacts',
       'batches',
     ] as const;
-    const found = await this.write(['runs', ...children], async (q, d) => {
-      // the run row goes first, so a concurrent reader never sees a run without its data
-      const r = await q(`DELETE FROM ${d.t('runs')} WHERE run_id = $1`, [runId]);
-      if (!r.rowCount) return false;
-      for (const t of children) await q(`DELETE FROM ${d.t(t)} WHERE run_id = $1`, [runId]);
-      return true;
-    });
+    // set when a send found the run and deleted it, its COMMIT then unanswered: a resend that finds no
+    // run is that send's success (committed after all), not a run that was never there
+    let deleting = false;
+    const found = await this.write(
+      ['runs', ...children],
+      async (q, d) => {
+        // the run row goes first, so a concurrent reader never sees a run without its data
+        const r = await q(`DELETE FROM ${d.t('runs')} WHERE run_id = $1`, [runId]);
+        if (!r.rowCount) return deleting;
+        for (const t of children) await q(`DELETE FROM ${d.t(t)} WHERE run_id = $1`, [runId]);
+        deleting = true;
+        return true;
+      },
+      { idempotent: !this.dialect.crate },
+    );
     if (!found) throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
   }
 

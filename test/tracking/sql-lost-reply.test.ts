@@ -3,7 +3,8 @@
  * at the server's ReadyForQuery, see pg-proxy.ts): the worst moment, as the client cannot tell a
  * stored write from a lost one. Every such write is sent again under the same batch id and is
  * stored exactly once: a metrics-only batch (one statement), a mixed batch lost during its COMMIT,
- * the run's end and an artifact. And two sends of the same batch at once store it once.
+ * the run's end, an artifact, dataset inputs and a run's deletion. And two sends of the same batch at
+ * once store it once.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +145,47 @@ describe('PostgreSQL: the reply of a committed write is lost', () => {
       });
     } finally {
       await counter.end();
+      await tr.close();
+    }
+  });
+
+  it('dataset inputs and deleting a run lost during their COMMIT: each input stored once, the run deleted, no error', async () => {
+    const tr = openTracker(`${proxy.uri}?schema=lost_inputs`);
+    const d = new SqlDialect('postgres', 'lost_inputs');
+    const db = new pg.Client({ connectionString: server.uri });
+    await db.connect();
+    const ids = async (runId: string) =>
+      (await db.query(`SELECT batch_id FROM ${d.t('batches')} WHERE run_id = $1`, [runId])).rows.length;
+    const ts = { t: Float64Array.from([T0, T0 + 60_000]), v: Float64Array.from([1, 2]) };
+    try {
+      const run = await tr.startRun({ experiment: 'lost-inputs' });
+      const gone = await tr.startRun({ experiment: 'lost-inputs' });
+      await gone.logDataset(ts, { name: 'g', context: 'training' });
+      await gone.end();
+      const before = proxy.dropped;
+      proxy.dropReplyAfter('COMMIT');
+      await run.logDataset(ts, { name: 'train', context: 'training' });
+      proxy.dropReplyAfter('COMMIT');
+      await run.logDataset(ts, { name: 'test', context: 'testing' });
+      proxy.dropReplyAfter('COMMIT');
+      await tr.deleteRun(gone.id);
+      expect(proxy.dropped - before).toBe(3);
+      await run.end();
+      const got = await tr.getRun(run.id);
+      expect(got.inputs.map((i) => [i.name, i.context])).toEqual([
+        ['train', 'training'],
+        ['test', 'testing'],
+      ]);
+      expect(await ids(run.id)).toBe(0); // the inputs' ids went with the run's end
+      await expect(tr.getRun(gone.id)).rejects.toMatchObject({ code: 'not_found' });
+      const left = await db.query(`SELECT COUNT(*) AS n FROM ${d.t('inputs')} WHERE run_id = $1`, [gone.id]);
+      expect(Number(left.rows[0].n)).toBe(0);
+      // a run that is not there is still not found, also when the reply of that answer is lost
+      await expect(tr.deleteRun(gone.id)).rejects.toMatchObject({ code: 'not_found' });
+      proxy.dropReplyAfter('COMMIT');
+      await expect(tr.deleteRun(gone.id)).rejects.toMatchObject({ code: 'not_found' });
+    } finally {
+      await db.end();
       await tr.close();
     }
   });
