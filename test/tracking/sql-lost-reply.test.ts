@@ -190,6 +190,27 @@ describe('PostgreSQL: the reply of a committed write is lost', () => {
     }
   });
 
+  it('a write not safe to repeat (a params-only batch): lost during its COMMIT, not sent again (sql_connection_lost, may or may not be stored); lost before it, sent again', async () => {
+    const tr = openTracker(`${proxy.uri}?schema=lost_once`);
+    try {
+      const run = await tr.startRun({ experiment: 'lost-once' });
+      const before = proxy.dropped;
+      proxy.dropReplyAfter('COMMIT'); // one reply lost: a second send would go through and resolve
+      const err = await run.logBatch({ params: [{ key: 'p', value: '1' }] }).catch((e: unknown) => e);
+      expect(proxy.dropped - before).toBe(1);
+      expect(err).toMatchObject({ code: 'sql_connection_lost' });
+      expect((err as Error).message).toMatch(/may or may not be stored/);
+      expect((await tr.getRun(run.id)).data.params.p).toBe('1'); // it was stored: the server committed
+      // lost before its COMMIT (after its insert ran): nothing stored, so sent again, and it resolves
+      proxy.dropReplyAfter('tsad_params" (run_id');
+      await run.logBatch({ params: [{ key: 'q', value: '2' }] });
+      expect(proxy.dropped - before).toBe(2);
+      expect((await tr.getRun(run.id)).data.params).toEqual({ p: '1', q: '2' });
+    } finally {
+      await tr.close();
+    }
+  });
+
   it('tsad_batches keeps only the ids a resend may still need: at most one acknowledged batch per run, none after its end', async () => {
     const tr = openTracker(`${proxy.uri}?schema=bounded`);
     const d = new SqlDialect('postgres', 'bounded');

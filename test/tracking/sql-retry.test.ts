@@ -1,6 +1,6 @@
 /**
- * `retryLost`: the one loop that sends a call again after a lost connection (resend, SqlStore.write's
- * idempotent transaction, SqlRegistry.sendAgain): at most POOL_SIZE more times, only for failures the
+ * `retryLost`: the one loop that sends a call again after a lost connection (resend, a transaction lost
+ * before its COMMIT in pgExecutor.tx, SqlStore.write's idempotent transaction, SqlRegistry.sendAgain): at most POOL_SIZE more times, only for failures the
  * caller's predicate accepts, the last failure thrown as it is.
  */
 import { describe, expect, it } from 'vitest';
