@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { userCacheDir } from '../datasets/cache-dir.js';
-import { writeFileAtomicSync } from '../fs-atomic.js';
+import { UMASK_MODE, writeFileAtomicSync } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 
 /** At most this many cache files per build (one per command; a bound if words vary a lot). */
@@ -95,7 +95,7 @@ function writeCache(file: string, data: Buffer, args: readonly string[]): void {
   // leaves no partial file behind. The folder is not fsynced: a rename lost to a power cut only costs
   // one compile from source, whereas the file's own fsync keeps a power cut from leaving a complete
   // name over incomplete bytes.
-  writeFileAtomicSync(file, data, false, 0o666);
+  writeFileAtomicSync(file, data, false, UMASK_MODE);
   const now = Date.now();
   for (const n of names) {
     if (n.startsWith(build)) continue;

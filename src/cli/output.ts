@@ -40,7 +40,7 @@ const SPECIAL_DIRS = /^\/(?:proc|dev(?!\/shm(?:\/|$)))\//;
  * to a file), is written into directly. Failures: `outputError`.
  */
 export async function writeOutputFile(path: string, data: string | Uint8Array): Promise<void> {
-  const [{ stat, writeFile }, { writeFileAtomic }, { resolve }] = await Promise.all([
+  const [{ stat, writeFile }, { UMASK_MODE, writeFileAtomic }, { resolve }] = await Promise.all([
     import('node:fs/promises'),
     import('../fs-atomic.js'),
     import('node:path'),
@@ -59,8 +59,8 @@ export async function writeOutputFile(path: string, data: string | Uint8Array): 
     }
   }
   try {
-    // mode 0o666 (less the umask), as any tool creates a file the user named
-    await writeFileAtomic(path, data, true, 0o666);
+    // the umask decides the mode, as for any file a tool creates where the user named it
+    await writeFileAtomic(path, data, true, UMASK_MODE);
   } catch (err) {
     throw await outputError(err, path);
   }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatasetError } from '../errors.js';
-import { writeFileAtomic } from '../fs-atomic.js';
+import { UMASK_MODE, writeFileAtomic } from '../fs-atomic.js';
 import { makeDirs } from '../fs-dirs.js';
 import { readCsvRows, validateCsvRows } from '../series/csv.js';
 import { parseTime, type SeriesOptions } from '../series/series.js';
@@ -163,7 +163,7 @@ async function download(entry: NabManifestEntry, dest: string, baseUrl: string):
   await makeDirs(dirname(dest));
   try {
     // whole or not at all, and durable: a cached file is trusted on later runs without its sha256
-    await writeFileAtomic(dest, bytes, true, 0o666);
+    await writeFileAtomic(dest, bytes, true, UMASK_MODE);
   } catch (err) {
     throw new DatasetError('write_failed', `cannot write ${dest}: ${(err as Error).message}`, { cause: err });
   }

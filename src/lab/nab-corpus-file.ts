@@ -1,7 +1,7 @@
 import { basename, dirname, join } from 'node:path';
 import { loadNab } from '../datasets/index.js';
 import { DatasetError } from '../errors.js';
-import { writeFileAtomic } from '../fs-atomic.js';
+import { UMASK_MODE, writeFileAtomic } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 import { finiteRange } from '../math/finite.js';
 import { readNabWindows } from '../metrics/nab-files.js';
@@ -67,7 +67,7 @@ export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
   }
   const path = nabResultPath(job.outDir, job.detectorName, job.file);
   makeDirsSync(dirname(path));
-  await writeFileAtomic(path, `${lines.join('\n')}\n`, true, 0o666);
+  await writeFileAtomic(path, `${lines.join('\n')}\n`, true, UMASK_MODE);
   return {
     file: job.file,
     rows: ds.rows.t.length,

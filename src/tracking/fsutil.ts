@@ -8,7 +8,7 @@ import { constants, promises as fsp, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { TrackingError } from '../errors.js';
-import { fsyncDir, liveTemps, removeLiveTemps, tmpName, track, viaTemp } from '../fs-atomic.js';
+import { fsyncDir, liveTemps, removeLiveTemps, tmpName, track, UMASK_MODE, viaTemp } from '../fs-atomic.js';
 import { makeDirs } from '../fs-dirs.js';
 import { UnsafePathError } from './tracker.js';
 
@@ -153,7 +153,7 @@ export function createFileExclusive(path: string, data: string | Uint8Array): Pr
 
 async function createExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
   // 0o666 before the umask, as `fs.writeFile` creates a file
-  const made = await viaTemp(path, data, 0o666, async (tmp) => {
+  const made = await viaTemp(path, data, UMASK_MODE, async (tmp) => {
     try {
       await fsp.link(tmp, path);
       return true;
