@@ -558,6 +558,8 @@ export async function memberBesideDefaultSweep<S>(a: {
   core: (setting: Partial<S>) => SweepMemberCore;
   detector: (setting: Partial<S>) => Detector;
   checks: number;
+  /** What the leave-one-group-out choice maximises (`printGroupSweep`; default 'found'). */
+  maximise?: 'found' | 'quiet';
 }): Promise<void> {
   const { cacheDir, groups, settings } = groupSweepArgs([...a.argv], [...a.defaults], a.usage);
   const parsed: (Partial<S> | null)[] = settings.map((s) =>
@@ -606,5 +608,5 @@ export async function memberBesideDefaultSweep<S>(a: {
       tallyGroupFile(res[gi][k], ws, t, alarm, p);
     }
   }
-  printGroupSweep(groups, settings, res, 'found', (k) => ` (member on in ${on[k]} files)`);
+  printGroupSweep(groups, settings, res, a.maximise ?? 'found', (k) => ` (member on in ${on[k]} files)`);
 }
