@@ -6,7 +6,9 @@
  * among the settings with no fewer windows found and no kind lower than the first setting's (give today's
  * member, `DEFAULT_DRIFT`, first). Tuning seeds only.
  *
- *   npx tsx bench/drift21-sweep.ts CACHE NAME=DIR,DIR… NAME=… -- '{…LevelDriftSettings}'…
+ *   npx tsx bench/drift21-sweep.ts [--diff] CACHE NAME=DIR,DIR… NAME=… -- '{…LevelDriftSettings}'…
+ *
+ * `--diff`: also prints each file where a setting's windows found or quiet differ from the first setting's.
  */
 import { defaultDetector } from '../src/detectors/default.js';
 import {
@@ -16,8 +18,11 @@ import {
 } from '../src/detectors/level-drift/core.js';
 import { memberBesideDefaultSweep } from './harness.js';
 
+const argv = process.argv.slice(2);
+const diff = argv[0] === '--diff';
 await memberBesideDefaultSweep<LevelDriftSettings>({
-  argv: process.argv.slice(2),
+  argv: diff ? argv.slice(1) : argv,
+  diff,
   defaults: ['{"refractory":672,"burst":2,"ratio":4}'],
   usage: "usage: drift21-sweep.ts <cacheDir> NAME=DIR,… … -- '{…}'…",
   core: (o) => new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...o }),

@@ -32,7 +32,7 @@ export const DRIFT_18A = { refractory: 672, burst: 2, ratio: 4 } as const;
  * out-of-sample training residuals, and a decision level that grows with log(points scored / training points)
  * at the rate the training residuals' autocorrelation implies.
  */
-export const DRIFT_21B = { ...DEFAULT_DRIFT, crossFit: true, lengthGrowth: true } as const;
+export const DRIFT_21B = { ...DEFAULT_DRIFT, crossFit: true, lengthGrowth: 1 } as const;
 
 /** The recipes of round 12b (registered in `RECIPES`, src/lab/recipes.ts). */
 export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({

@@ -441,7 +441,7 @@ describe('LevelDriftDetector: one episode step for scoreRow and peekRow', () => 
 });
 
 describe('LevelDriftCore, round 21b options (crossFit, lengthGrowth)', () => {
-  const R21 = { ...DEFAULT_DRIFT, crossFit: true, lengthGrowth: true };
+  const R21 = { ...DEFAULT_DRIFT, crossFit: true, lengthGrowth: 1 };
   /** Alarm-level scores of a core trained on the first `train` points and streamed over the rest. */
   const alarms = (s: { t: Float64Array; v: Float64Array }, train: number, o: object) => {
     const out = run(s, train, o).out;
@@ -526,6 +526,7 @@ describe('LevelDriftCore, round 21b options (crossFit, lengthGrowth)', () => {
     const b = back.stream();
     for (let i = 480; i < 2000; i++) expect(b.push(s.t[i], s.v[i]).score).toBe(a.push(s.t[i], s.v[i]).score);
     expect(() => new LevelDriftDetector({ crossFit: 1 as unknown as boolean })).toThrow(ConfigError);
+    expect(() => new LevelDriftDetector({ lengthGrowth: -1 })).toThrow(ConfigError);
   });
 
   it('the recipe defaultQuiet21 is the default with round 21b’s member', () => {
@@ -533,6 +534,6 @@ describe('LevelDriftCore, round 21b options (crossFit, lengthGrowth)', () => {
     const det = RECIPES.defaultQuiet21.build({ seed: 0 }) as Detector;
     const cfg = JSON.stringify(det.toJSON());
     expect(cfg).toContain('"crossFit":true');
-    expect(cfg).toContain('"lengthGrowth":true');
+    expect(cfg).toContain('"lengthGrowth":1');
   });
 });

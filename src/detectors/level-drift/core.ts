@@ -76,9 +76,10 @@ export interface LevelDriftSettings {
   readonly crossFit: boolean;
   /**
    * Round 21b: the decision level grows with the points scored since training as a CUSUM maximum grows
-   * with the points it is taken over (see `fit`); false: fixed at training (before round 21b).
+   * with the points it is taken over (see `fit`), this factor times that rate (1: the rate itself); 0: fixed
+   * at training (before round 21b).
    */
-  readonly lengthGrowth: boolean;
+  readonly lengthGrowth: number;
 }
 
 export const LEVEL_DRIFT_DEFAULTS: LevelDriftSettings = {
@@ -97,7 +98,7 @@ export const LEVEL_DRIFT_DEFAULTS: LevelDriftSettings = {
   refractory: 0,
   burst: 1,
   crossFit: false,
-  lengthGrowth: false,
+  lengthGrowth: 0,
 };
 
 /** Scalars of the state, in `num` order. */
@@ -214,7 +215,7 @@ export class LevelDriftCore {
       if (sums[i] > top) top = sums[i];
     }
     this.h = Math.max(this.s.minH, this.s.ratio * top);
-    if (this.s.lengthGrowth) {
+    if (this.s.lengthGrowth > 0) {
       // A one-sided CUSUM with allowance k on residuals of long-run variance σ² (in spreads) has excursion
       // maxima with an exponential tail of mean θ = σ² / (2k) (the Brownian approximation), so the largest
       // of N excursions grows by θ per e-fold of N. The training maximum M is one draw over n_train
@@ -222,7 +223,8 @@ export class LevelDriftCore {
       // σ² of an AR(1)-like residual: (1 + ρ) / (1 − ρ) with ρ its lag-1 autocorrelation (in [0, 0.99]).
       const rho = Math.min(0.99, Math.max(0, lag1(cal)));
       this.hBase = this.s.ratio * top;
-      this.grow = (this.s.ratio * (1 + rho)) / ((1 - rho) * 2 * Math.max(this.s.k, 0.05));
+      this.grow =
+        (this.s.lengthGrowth * this.s.ratio * (1 + rho)) / ((1 - rho) * 2 * Math.max(this.s.k, 0.05));
       this.nTrain = n;
       this.nScored = 0;
     }
@@ -507,7 +509,7 @@ export class LevelDriftCore {
     // the alarm episode's position only with `refractory` (absent: round 12b's state, byte for byte)
     if (this.s.refractory > 0) st.ep = Math.min(this.since, this.s.refractory);
     // round 21b's growth only with `lengthGrowth` (absent: the state before round 21b, byte for byte)
-    if (this.s.lengthGrowth) st.grow = encodeFloats(this.growth());
+    if (this.s.lengthGrowth > 0) st.grow = encodeFloats(this.growth());
     return st;
   }
 
@@ -529,7 +531,7 @@ export class LevelDriftCore {
    */
   private restoreGrowth(state: unknown, path: string, on: boolean): number[] {
     const has = typeof state === 'object' && state !== null && 'grow' in state;
-    if (!this.s.lengthGrowth) {
+    if (!(this.s.lengthGrowth > 0)) {
       if (has)
         throw new ModelFormatError('bad_field', `${path}.grow: only a member with lengthGrowth stores grow`);
       return [0, 0, 0, 0];

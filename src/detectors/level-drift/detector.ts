@@ -63,10 +63,11 @@ export const levelDriftConfigSchema = z
      */
     crossFit: z.boolean().optional(),
     /**
-     * Round 21b: the decision level grows with the points scored since training, by the training
-     * residuals' expected CUSUM growth per e-fold of stream length (false, absent: fixed at training).
+     * Round 21b: the decision level grows with the points scored since training, by this factor times the
+     * training residuals' expected CUSUM growth per e-fold of stream length (1: that rate; 0, absent: fixed
+     * at training).
      */
-    lengthGrowth: z.boolean().optional(),
+    lengthGrowth: z.number().min(0).max(100).optional(),
   })
   // round 13b's four options and round 21b's two have no zod default (absent: D's values, see levelDriftSettings), so that a
   // config without them writes round 12b's model file byte for byte
