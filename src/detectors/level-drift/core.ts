@@ -240,7 +240,8 @@ export class LevelDriftCore {
    * Round 21b: each training point's residual against the profile fitted without its own period (the
    * training part cut into whole periods from its first slot; the last may be partial). A bin that only
    * this period filled takes the full profile's value. `sum` and `cnt` are the full profile's per-bin
-   * sums and counts; memory is one profile per period (at most the training points plus a profile).
+   * sums and counts. The points of a period are consecutive (times increase), so one period is handled
+   * at a time: besides the residuals, memory is three profiles whatever the span or its gaps.
    */
   private crossResiduals(
     t: Float64Array,
@@ -252,30 +253,27 @@ export class LevelDriftCore {
     const P = this.period;
     const B = this.prof.length;
     const full = this.prof;
-    const groups = Math.floor(this.slot(t[n - 1]) / P) + 1;
-    const gSum = new Float64Array(groups * B);
-    const gCnt = new Float64Array(groups * B);
-    for (let i = 0; i < n; i++) {
-      const s = this.slot(t[i]);
-      const j = Math.floor(s / P) * B + this.bin(s);
-      gSum[j] += v[i];
-      gCnt[j]++;
-    }
-    const res = new Float64Array(n);
+    const gSum = new Float64Array(B);
+    const gCnt = new Float64Array(B);
     const other = new Float64Array(B);
-    let g = -1;
-    for (let i = 0; i < n; i++) {
-      const s = this.slot(t[i]);
-      const gi = Math.floor(s / P);
-      if (gi !== g) {
-        g = gi;
-        for (let b = 0; b < B; b++) {
-          const c = cnt[b] - gCnt[g * B + b];
-          other[b] = c > 0 ? (sum[b] - gSum[g * B + b]) / c : full[b];
-        }
-        this.prof = other;
+    const res = new Float64Array(n);
+    let i = 0;
+    while (i < n) {
+      const g = Math.floor(this.slot(t[i]) / P);
+      let j = i;
+      gSum.fill(0);
+      gCnt.fill(0);
+      for (; j < n && Math.floor(this.slot(t[j]) / P) === g; j++) {
+        const b = this.bin(this.slot(t[j]));
+        gSum[b] += v[j];
+        gCnt[b]++;
       }
-      res[i] = v[i] - this.expected(s);
+      for (let b = 0; b < B; b++) {
+        const c = cnt[b] - gCnt[b];
+        other[b] = c > 0 ? (sum[b] - gSum[b]) / c : full[b];
+      }
+      this.prof = other;
+      for (; i < j; i++) res[i] = v[i] - this.expected(this.slot(t[i]));
     }
     this.prof = full;
     return res;
