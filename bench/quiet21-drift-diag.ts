@@ -30,8 +30,9 @@ interface Peek {
 
 for (const length of lengths)
   for (const seed of seeds) {
-    const c = synthCorpus({ seed, length, perKind: 0 });
+    const c = synthCorpus({ seed, length });
     for (const f of c.files) {
+      if (!f.name.startsWith('clean/')) continue;
       const n = f.t.length;
       const p = nabProbationaryLength(n);
       const core = new LevelDriftCore({
