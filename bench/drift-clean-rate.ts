@@ -6,7 +6,10 @@
  * 7 days (about where the member can be on: it needs 7 whole checked periods) and their test days, the files
  * with an alarm-level score, and the alarm episodes (runs of alarm-level scores at most 2 points apart).
  *
- *   npx tsx bench/drift-clean-rate.ts <corpusDir>…
+ *   npx tsx bench/drift-clean-rate.ts [--drift JSON] <corpusDir>…
+ *
+ * `--drift` (round 21b): the member's options instead of `DEFAULT_DRIFT` (merged over it), e.g.
+ * '{"crossFit":true,"lengthGrowth":1}'.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +19,10 @@ import { loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab-prepare.js';
 import { streamAfterTraining } from './harness.js';
 
-for (const dir of process.argv.slice(2)) {
+const args = process.argv.slice(2);
+const at = args.indexOf('--drift');
+const drift = at >= 0 ? (JSON.parse(args.splice(at, 2)[1]) as object) : {};
+for (const dir of args) {
   let files = 0,
     on = 0,
     withAlarm = 0,
@@ -25,7 +31,7 @@ for (const dir of process.argv.slice(2)) {
   for (const name of readdirSync(join(dir, 'data', 'clean')).sort()) {
     const f = (await loadCorpusFile(dir, `clean/${name}`)).series;
     const p = nabProbationaryLength(f.t.length);
-    const det = new LevelDriftDetector({ enableThreshold: false, ...DEFAULT_DRIFT });
+    const det = new LevelDriftDetector({ enableThreshold: false, ...DEFAULT_DRIFT, ...drift });
     const { score } = streamAfterTraining(det, f.t, f.v, p);
     files++;
     let e = 0;

@@ -558,6 +558,10 @@ export async function memberBesideDefaultSweep<S>(a: {
   core: (setting: Partial<S>) => SweepMemberCore;
   detector: (setting: Partial<S>) => Detector;
   checks: number;
+  /** What the leave-one-group-out choice maximises (`printGroupSweep`; default 'found'). */
+  maximise?: 'found' | 'quiet';
+  /** Print each file where a setting's windows found or quiet differ from the first setting's. */
+  diff?: boolean;
 }): Promise<void> {
   const { cacheDir, groups, settings } = groupSweepArgs([...a.argv], [...a.defaults], a.usage);
   const parsed: (Partial<S> | null)[] = settings.map((s) =>
@@ -568,6 +572,7 @@ export async function memberBesideDefaultSweep<S>(a: {
   const on = settings.map(() => 0);
   for await (const { gi, corpus, file, t, v, p, ws, score } of groupSweepFiles(cacheDir, groups)) {
     const n = t.length;
+    let first = '';
     for (const [k] of settings.entries()) {
       const o = parsed[k];
       const both = new Float64Array(n);
@@ -603,8 +608,12 @@ export async function memberBesideDefaultSweep<S>(a: {
             throw new Error(`${corpus} ${file} [${settings[k]}]: replay differs at row ${i}`);
         checked[k]++;
       }
-      tallyGroupFile(res[gi][k], ws, t, alarm, p);
+      const r = tallyGroupFile(res[gi][k], ws, t, alarm, p);
+      const key = `${Number(r.quiet)}${r.found.map(Number).join('')}`;
+      if (k === 0) first = key;
+      else if (a.diff && key !== first)
+        process.stdout.write(`diff ${corpus} ${file} [${settings[k]}]: quiet+found ${first} → ${key}\n`);
     }
   }
-  printGroupSweep(groups, settings, res, 'found', (k) => ` (member on in ${on[k]} files)`);
+  printGroupSweep(groups, settings, res, a.maximise ?? 'found', (k) => ` (member on in ${on[k]} files)`);
 }

@@ -95,6 +95,8 @@ export const RECIPE_NAMES = [
   'defaultDrift',
   'defaultDrift13',
   'defaultDrift18a',
+  'defaultCrossFit21',
+  'defaultQuiet21',
   'defaultBefore19a',
   'defaultQuiet13',
   'defaultCount17',

@@ -4,10 +4,12 @@
  * member beside today's default, with alarm episodes (`DRIFT_13`). Round 18a: the same member with a decision
  * level of 4 × the training part's largest sum (`DRIFT_18A`), beside the default of round 17. Round 19a:
  * the same member, chosen again on ten tuning groups, met its rule on fresh seeds and is in
- * `defaultDetector()` since (`DEFAULT_DRIFT`); `defaultBefore19a` is the default before it.
+ * `defaultDetector()` since (`DEFAULT_DRIFT`); `defaultBefore19a` is the default before it. Round 21b: the
+ * member calibrated on out-of-sample training residuals (`defaultCrossFit21`), and with a decision level that
+ * grows with the stream as a CUSUM maximum does (`defaultQuiet21`, `DRIFT_21B`).
  */
 
-import { defaultDetector } from '../detectors/default.js';
+import { DEFAULT_DRIFT, defaultDetector } from '../detectors/default.js';
 import { BEFORE_12C, BEFORE_17 } from './alarm-paths.js';
 import type { Recipe } from './recipes.js';
 
@@ -24,6 +26,13 @@ export const DRIFT_13 = { refractory: 672, burst: 2 } as const;
  * largest sum the training part reaches.
  */
 export const DRIFT_18A = { refractory: 672, burst: 2, ratio: 4 } as const;
+
+/**
+ * Round 21b's member options beside `DEFAULT_DRIFT` (no setting chosen by score): calibration on
+ * out-of-sample training residuals, and a decision level that grows with log(points scored / training points)
+ * at the rate the training residuals' autocorrelation implies.
+ */
+export const DRIFT_21B = { ...DEFAULT_DRIFT, crossFit: true, lengthGrowth: 1 } as const;
 
 /** The recipes of round 12b (registered in `RECIPES`, src/lab/recipes.ts). */
 export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
@@ -45,6 +54,18 @@ export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'onlinePeak',
     description:
       'round 18a, adopted in round 19a (the default since): defaultDetector() + the level-drift member with alarm episodes and a decision level of 4 × the training maximum',
+  },
+  defaultCrossFit21: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: { ...DEFAULT_DRIFT, crossFit: true } }),
+    mapping: 'onlinePeak',
+    description:
+      "round 21b: defaultDetector() with the level-drift member calibrated on out-of-sample training residuals (each against the other periods' profile)",
+  },
+  defaultQuiet21: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: { ...DRIFT_21B } }),
+    mapping: 'onlinePeak',
+    description:
+      'candidate (round 21b): defaultCrossFit21 + a level-drift decision level that grows with log(points scored / training points) as a CUSUM maximum does',
   },
   defaultBefore19a: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: false }),

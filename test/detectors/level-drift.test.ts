@@ -439,3 +439,101 @@ describe('LevelDriftDetector: one episode step for scoreRow and peekRow', () => 
     }
   });
 });
+
+describe('LevelDriftCore, round 21b options (crossFit, lengthGrowth)', () => {
+  const R21 = { ...DEFAULT_DRIFT, crossFit: true, lengthGrowth: 1 };
+  /** Alarm-level scores of a core trained on the first `train` points and streamed over the rest. */
+  const alarms = (s: { t: Float64Array; v: Float64Array }, train: number, o: object) => {
+    const out = run(s, train, o).out;
+    return out.reduce((a, x) => a + (x >= 3 ? 1 : 0), 0);
+  };
+
+  it('on long anomaly-free streams of AR(0.9) noise the fixed level alarms and the growing one stays quiet', () => {
+    // 15-minute steps, 750 training points (7.8 days, NAB's cap), then 47,250 points (about 492 days)
+    let fixed = 0;
+    let grown = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const s = series({ stepMin: 15, n: 48_000, phi: 0.9, seed });
+      if (alarms(s, 750, DEFAULT_DRIFT) > 0) fixed++;
+      if (alarms(s, 750, R21) > 0) grown++;
+    }
+    expect(fixed).toBeGreaterThanOrEqual(3);
+    expect(grown).toBe(0);
+  });
+
+  it('still reaches the alarm level on a drift of 6 noise sd, early and late in the stream', () => {
+    for (const at of [1000, 6000]) {
+      const s = series({ stepMin: 30, n: at + 500, at, len: 100, size: 6 });
+      const { core, out } = run(s, 480, R21);
+      expect(core.off).toBe('');
+      expect(max(out.subarray(0, at - 480))).toBe(0);
+      expect(max(out.subarray(at - 480))).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('crossFit calibrates on out-of-sample residuals: a larger decision level (in value units) than in-sample on AR noise', () => {
+    // each training point is scored against a profile it did not help to fit, so the training sums
+    // (and the decision level, ratio × their largest, times the spread) are those a test part of the
+    // same process shows
+    const h = (o: object, seed: number) => {
+      const s = series({ stepMin: 30, n: 480, phi: 0.8, seed });
+      const core = new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, minH: 0.01, ...o });
+      core.fit(s.t, s.v);
+      const num = (core.state() as { num: number[] }).num;
+      return num[4] * num[5];
+    };
+    let larger = 0;
+    for (let seed = 1; seed <= 10; seed++) if (h({ crossFit: true }, seed) > h({}, seed)) larger++;
+    expect(larger).toBeGreaterThanOrEqual(8);
+  });
+
+  it('peekRow gives scoreRow’s score; state, clone and model file keep the growth; a stray or bad grow is refused', () => {
+    const s = series({ stepMin: 30, n: 3000, at: 2500, len: 60, size: 7 });
+    const a = new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...R21 });
+    a.fit(s.t.subarray(0, 480), s.v.subarray(0, 480));
+    let b = a.clone();
+    let alarm = 0;
+    for (let i = 480; i < 3000; i++) {
+      const peek = a.peekRow(s.t[i], s.v[i]);
+      expect(a.scoreRow(s.t[i], s.v[i])).toBe(peek);
+      expect(b.scoreRow(s.t[i], s.v[i])).toBe(peek);
+      if (peek >= 3) alarm++;
+      if (i % 97 === 0) {
+        const c = new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...R21 });
+        c.restore(JSON.parse(JSON.stringify(b.state())), 'state');
+        b = c;
+      }
+    }
+    expect(alarm).toBeGreaterThan(0);
+    const st = a.state() as { grow: number[] };
+    expect(st.grow[3]).toBe(3000 - 480);
+    const fresh = () => new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...R21 });
+    expect(() => fresh().restore({ ...st, grow: [1, 1, 480, 1.5] }, 'state')).toThrow(/grow/);
+    expect(() => fresh().restore({ ...st, grow: [1, -1, 480, 10] }, 'state')).toThrow(ModelFormatError);
+    const { grow: _g, ...without } = st;
+    expect(() => fresh().restore(without, 'state')).toThrow(ModelFormatError);
+    expect(() =>
+      new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...DEFAULT_DRIFT }).restore(st, 'state'),
+    ).toThrow(/only a member with lengthGrowth/);
+  });
+
+  it('the detector takes both options, writes them in its model file and loads back to the same scores', () => {
+    const s = series({ stepMin: 30, n: 2000, at: 1500, len: 60, size: 7 });
+    const d = new LevelDriftDetector(R21);
+    d.train({ t: s.t.subarray(0, 480), v: s.v.subarray(0, 480) });
+    const back = loadModel(JSON.parse(JSON.stringify(d.toJSON())));
+    const a = d.stream();
+    const b = back.stream();
+    for (let i = 480; i < 2000; i++) expect(b.push(s.t[i], s.v[i]).score).toBe(a.push(s.t[i], s.v[i]).score);
+    expect(() => new LevelDriftDetector({ crossFit: 1 as unknown as boolean })).toThrow(ConfigError);
+    expect(() => new LevelDriftDetector({ lengthGrowth: -1 })).toThrow(ConfigError);
+  });
+
+  it('the recipe defaultQuiet21 is the default with round 21b’s member', () => {
+    expect(RECIPES.defaultQuiet21).toBeDefined();
+    const det = RECIPES.defaultQuiet21.build({ seed: 0 }) as Detector;
+    const cfg = JSON.stringify(det.toJSON());
+    expect(cfg).toContain('"crossFit":true');
+    expect(cfg).toContain('"lengthGrowth":1');
+  });
+});

@@ -68,6 +68,18 @@ export interface LevelDriftSettings {
   readonly refractory: number;
   /** Round 13b: points at the start of an episode that may score at the alarm level (≥ 1). */
   readonly burst: number;
+  /**
+   * Round 21b: the spread and the decision level are calibrated on out-of-sample residuals, each training
+   * point against the profile of the other periods (false: against the profile it helped to fit, the
+   * behaviour before round 21b).
+   */
+  readonly crossFit: boolean;
+  /**
+   * Round 21b: the decision level grows with the points scored since training as a CUSUM maximum grows
+   * with the points it is taken over (see `fit`), this factor times that rate (1: the rate itself); 0: fixed
+   * at training (before round 21b).
+   */
+  readonly lengthGrowth: number;
 }
 
 export const LEVEL_DRIFT_DEFAULTS: LevelDriftSettings = {
@@ -85,6 +97,8 @@ export const LEVEL_DRIFT_DEFAULTS: LevelDriftSettings = {
   relearnBelow: 0.5,
   refractory: 0,
   burst: 1,
+  crossFit: false,
+  lengthGrowth: 0,
 };
 
 /** Scalars of the state, in `num` order. */
@@ -113,6 +127,11 @@ export class LevelDriftCore {
   private since = Number.POSITIVE_INFINITY;
   /** Per-point learning rate of the profile (0: frozen), from `relearnHalfLife`. */
   private alpha = 0;
+  /** Round 21b (`lengthGrowth`): h at training (ratio × M, not floored), its growth per e-fold, points. */
+  private hBase = 0;
+  private grow = 0;
+  private nTrain = 0;
+  private nScored = 0;
   /** Why the member is off ('' when on). */
   off = '';
 
@@ -173,8 +192,10 @@ export class LevelDriftCore {
       }
       this.prof[b] = fill;
     }
-    const res = new Float64Array(n);
-    for (let i = 0; i < n; i++) res[i] = v[i] - this.expected(this.slot(t[i]));
+    // the residuals that calibrate: in-sample, or (crossFit) each point against the other periods' profile
+    const res = this.s.crossFit ? this.crossResiduals(t, v, sum, cnt) : new Float64Array(n);
+    if (!this.s.crossFit) for (let i = 0; i < n; i++) res[i] = v[i] - this.expected(this.slot(t[i]));
+    const cal = res.slice();
     const med = median(res);
     for (let i = 0; i < n; i++) res[i] = Math.abs(res[i] - med);
     const spread = 1.4826 * median(res);
@@ -187,19 +208,75 @@ export class LevelDriftCore {
     let top = 0;
     const sums = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const z = this.z(v[i] - this.expected(this.slot(t[i])));
+      const z = this.z(cal[i]);
       this.up = Math.max(0, this.up + z - this.s.k);
       this.dn = Math.max(0, this.dn - z - this.s.k);
       sums[i] = Math.max(this.up, this.dn);
       if (sums[i] > top) top = sums[i];
     }
     this.h = Math.max(this.s.minH, this.s.ratio * top);
+    if (this.s.lengthGrowth > 0) {
+      // A one-sided CUSUM with allowance k on residuals of long-run variance σ² (in spreads) has excursion
+      // maxima with an exponential tail of mean θ = σ² / (2k) (the Brownian approximation), so the largest
+      // of N excursions grows by θ per e-fold of N. The training maximum M is one draw over n_train
+      // points; over n scored points the level is ratio × (M + θ ln(n / n_train)) once n > n_train.
+      // σ² of an AR(1)-like residual: (1 + ρ) / (1 − ρ) with ρ its lag-1 autocorrelation (in [0, 0.99]).
+      const rho = Math.min(0.99, Math.max(0, lag1(cal)));
+      this.hBase = this.s.ratio * top;
+      this.grow =
+        (this.s.lengthGrowth * this.s.ratio * (1 + rho)) / ((1 - rho) * 2 * Math.max(this.s.k, 0.05));
+      this.nTrain = n;
+      this.nScored = 0;
+    }
     for (let i = 0; i < n; i++) out[i] = this.out(sums[i]);
     this.up = 0;
     this.dn = 0;
     this.lastSlot = Math.round((t[n - 1] - this.t0) / this.step);
     this.setAlpha();
     return out;
+  }
+
+  /**
+   * Round 21b: each training point's residual against the profile fitted without its own period (the
+   * training part cut into whole periods from its first slot; the last may be partial). A bin that only
+   * this period filled takes the full profile's value. `sum` and `cnt` are the full profile's per-bin
+   * sums and counts. The points of a period are consecutive (times increase), so one period is handled
+   * at a time: besides the residuals, memory is three profiles whatever the span or its gaps.
+   */
+  private crossResiduals(
+    t: Float64Array,
+    v: Float64Array,
+    sum: Float64Array,
+    cnt: Float64Array,
+  ): Float64Array {
+    const n = t.length;
+    const P = this.period;
+    const B = this.prof.length;
+    const full = this.prof;
+    const gSum = new Float64Array(B);
+    const gCnt = new Float64Array(B);
+    const other = new Float64Array(B);
+    const res = new Float64Array(n);
+    let i = 0;
+    while (i < n) {
+      const g = Math.floor(this.slot(t[i]) / P);
+      let j = i;
+      gSum.fill(0);
+      gCnt.fill(0);
+      for (; j < n && Math.floor(this.slot(t[j]) / P) === g; j++) {
+        const b = this.bin(this.slot(t[j]));
+        gSum[b] += v[j];
+        gCnt[b]++;
+      }
+      for (let b = 0; b < B; b++) {
+        const c = cnt[b] - gCnt[b];
+        other[b] = c > 0 ? (sum[b] - gSum[b]) / c : full[b];
+      }
+      this.prof = other;
+      for (; i < j; i++) res[i] = v[i] - this.expected(this.slot(t[i]));
+    }
+    this.prof = full;
+    return res;
   }
 
   /**
@@ -242,6 +319,12 @@ export class LevelDriftCore {
     return z > c ? c : z < -c ? -c : z;
   }
 
+  /** The decision level after `m` scored points (round 21b's growth; h itself without it). */
+  private hAt(m: number): number {
+    if (this.grow === 0 || m <= this.nTrain) return this.h;
+    return Math.max(this.s.minH, this.hBase + this.grow * Math.log(m / this.nTrain));
+  }
+
   private out(S: number): number {
     const y = (3 * S) / this.h;
     return y >= this.s.floor ? y : 0;
@@ -265,6 +348,10 @@ export class LevelDriftCore {
     this.lastSlot = Number.NEGATIVE_INFINITY;
     this.since = Number.POSITIVE_INFINITY;
     this.alpha = 0;
+    this.hBase = 0;
+    this.grow = 0;
+    this.nTrain = 0;
+    this.nScored = 0;
   }
 
   /** Scores one point and learns it. */
@@ -273,6 +360,7 @@ export class LevelDriftCore {
     const slot = this.slot(t);
     if (!(slot > this.lastSlot)) return 0;
     this.lastSlot = slot;
+    if (this.grow > 0) this.h = this.hAt(++this.nScored);
     const r = v - this.expected(slot);
     const z = this.z(r);
     const k = this.s.k;
@@ -340,7 +428,10 @@ export class LevelDriftCore {
     const z = this.z(v - this.expected(slot));
     const up = Math.max(0, this.up + z - this.s.k);
     const dn = Math.max(0, this.dn - z - this.s.k);
+    const h = this.h;
+    if (this.grow > 0) this.h = this.hAt(this.nScored + 1);
     const score = this.out(Math.max(up, dn));
+    this.h = h;
     return this.s.refractory === 0 ? score : this.episodeScore(score, this.nextSince(score));
   }
 
@@ -364,6 +455,7 @@ export class LevelDriftCore {
     const c = new LevelDriftCore(this.s);
     c.restoreNum(this.num(), this.prof.slice(), this.off);
     c.since = this.since;
+    c.setGrowth(this.growth());
     return c;
   }
 
@@ -414,7 +506,53 @@ export class LevelDriftCore {
     };
     // the alarm episode's position only with `refractory` (absent: round 12b's state, byte for byte)
     if (this.s.refractory > 0) st.ep = Math.min(this.since, this.s.refractory);
+    // round 21b's growth only with `lengthGrowth` (absent: the state before round 21b, byte for byte)
+    if (this.s.lengthGrowth > 0) st.grow = encodeFloats(this.growth());
     return st;
+  }
+
+  /** Round 21b's growth state: h at training, its growth per e-fold, training points, scored points. */
+  private growth(): number[] {
+    return [this.hBase, this.grow, this.nTrain, this.nScored];
+  }
+
+  private setGrowth(g: ArrayLike<number>): void {
+    this.hBase = g[0];
+    this.grow = g[1];
+    this.nTrain = g[2];
+    this.nScored = g[3];
+  }
+
+  /**
+   * Reads round 21b's `grow` (only with `lengthGrowth`; any other state has none): h at training ≥ 0, its
+   * growth per e-fold ≥ 0, integer training and scored point counts; all 0 for a member that is off.
+   */
+  private restoreGrowth(state: unknown, path: string, on: boolean): number[] {
+    const has = typeof state === 'object' && state !== null && 'grow' in state;
+    if (!(this.s.lengthGrowth > 0)) {
+      if (has)
+        throw new ModelFormatError('bad_field', `${path}.grow: only a member with lengthGrowth stores grow`);
+      return [0, 0, 0, 0];
+    }
+    const g = decodeFloats(field(state, 'grow', path), `${path}.grow`, 4);
+    const [hBase, grow, nTrain, nScored] = g;
+    const int = (x: number) => Number.isInteger(x) && x >= 0 && x <= 1e15;
+    const ok = on
+      ? hBase >= 0 &&
+        hBase <= 1e300 &&
+        grow >= 0 &&
+        grow <= 1e300 &&
+        int(nTrain) &&
+        nTrain >= 1 &&
+        int(nScored)
+      : g.every((x) => x === 0);
+    if (!ok) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.grow: expected [h at training ≥ 0, growth per e-fold ≥ 0, training points ≥ 1, scored points ≥ 0] (integer counts; all 0 when the member is off)`,
+      );
+    }
+    return Array.from(g);
   }
 
   /** Reads the episode position `ep` (only with `refractory`; any other state has none). */
@@ -453,6 +591,7 @@ export class LevelDriftCore {
           `${path}: a member that is off (period 0) says why (off), stores no profile and zeros`,
         );
       }
+      this.restoreGrowth(state, path, false);
       this.turnOff(off);
       this.since = since;
       return;
@@ -483,7 +622,22 @@ export class LevelDriftCore {
         `${path}: expected an integer period ≥ 1, 1 ≤ bins ≤ min(period, ${this.s.bins}) profile values, step > 0, spread > 0, h > 0, 0 ≤ sums < ${this.s.reanchor} × h, integer counts and finite values (off '' when the period is set)`,
       );
     }
+    const g = this.restoreGrowth(state, path, true);
     this.restoreNum(num, prof, '');
     this.since = since;
+    this.setGrowth(g);
   }
+}
+
+/** Lag-1 autocorrelation of `x` about its mean (0 when it has no spread). */
+function lag1(x: Float64Array): number {
+  const n = x.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += x[i];
+  m /= n;
+  let c0 = 0;
+  let c1 = 0;
+  for (let i = 0; i < n; i++) c0 += (x[i] - m) ** 2;
+  for (let i = 1; i < n; i++) c1 += (x[i] - m) * (x[i - 1] - m);
+  return c0 > 0 ? c1 / c0 : 0;
 }

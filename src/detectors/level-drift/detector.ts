@@ -57,8 +57,19 @@ export const levelDriftConfigSchema = z
     refractory: z.number().int().min(0).max(1_000_000).optional(),
     /** Round 13b: the points at the start of an episode that keep their score (1 to `refractory`). */
     burst: z.number().int().min(1).max(1_000_000).optional(),
+    /**
+     * Round 21b: calibrate the spread and the decision level on out-of-sample training residuals (each
+     * point against the profile of the other periods) instead of in-sample ones (false, absent).
+     */
+    crossFit: z.boolean().optional(),
+    /**
+     * Round 21b: the decision level grows with the points scored since training, by this factor times the
+     * training residuals' expected CUSUM growth per e-fold of stream length (1: that rate; 0, absent: fixed
+     * at training).
+     */
+    lengthGrowth: z.number().min(0).max(100).optional(),
   })
-  // round 13b's four options have no zod default (absent: D's values, see levelDriftSettings), so that a
+  // round 13b's four options and round 21b's two have no zod default (absent: D's values, see levelDriftSettings), so that a
   // config without them writes round 12b's model file byte for byte
   .refine((c) => !c.refractory || (c.burst ?? D.burst) <= c.refractory, {
     message: 'burst must be at most refractory (the points of an episode that keep their score)',
@@ -84,6 +95,8 @@ export function levelDriftSettings(c: LevelDriftConfig): LevelDriftSettings {
     relearnBelow: c.relearnBelow ?? D.relearnBelow,
     refractory: c.refractory ?? D.refractory,
     burst: c.burst ?? D.burst,
+    crossFit: c.crossFit ?? D.crossFit,
+    lengthGrowth: c.lengthGrowth ?? D.lengthGrowth,
   };
 }
 
@@ -94,6 +107,8 @@ const levelDriftStateSchema = z.object({
   prof: z.array(jsonFloat),
   /** Points since the alarm episode opened (only with `refractory` > 0). */
   ep: jsonFloat.optional(),
+  /** Round 21b's growth (only with `lengthGrowth`): h at training, growth per e-fold, training and scored points. */
+  grow: z.array(jsonFloat).optional(),
 });
 type LevelDriftState = z.infer<typeof levelDriftStateSchema>;
 
