@@ -152,7 +152,9 @@ async function loadCorpus(dir: string): Promise<Series[]> {
       }
       if (_two) {
         const opts = _two === true ? TWO_SIDED_LOCATE : _two;
-        const sc = discordLocateScores({ ...own, seed: 0 }, series.t, series.v, cut, opts);
+        // `_two` with `_diff: true` (locate round 6): the two-sided score of the first difference
+        const v2 = _diff ? series.v.map((y, i) => (i === 0 ? 0 : y - series.v[i - 1])) : series.v;
+        const sc = discordLocateScores({ ...own, seed: 0 }, series.t, v2, cut, opts);
         const x = new Float64Array(n - cut + 1);
         x[0] = 1;
         x.set(sc, 1);

@@ -129,7 +129,7 @@ export const RECIPE_HELP = `${MAIN_RECIPE_NAMES.join(', ')}, or one of ${RECIPE_
  * Recipes for `tsad bench --locate` only (offline scorers that look ahead; `LOCATE_RECIPES` in
  * src/lab/locate.ts, checked against this list by test/cli/cli-units.test.ts).
  */
-export const LOCATE_ONLY_NAMES = ['discordTwoSided', 'discordTwoSidedBroad'] as const;
+export const LOCATE_ONLY_NAMES = ['discordTwoSided', 'discordTwoSidedBroad', 'discordMultiScale'] as const;
 
 /**
  * What `tsad nab run` runs when no recipe is named: the stronger streaming configuration, the default

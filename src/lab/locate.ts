@@ -56,10 +56,26 @@ export const TWO_SIDED_LOCATE: TwoSidedOptions = { sides: 'both', rightExclusion
 export const TWO_SIDED_BROAD_LOCATE: TwoSidedOptions = { ...TWO_SIDED_LOCATE, broad: 0.25 };
 
 /**
+ * `discordMultiScale` (docs/evaluation.md, locate round 6; a lab recipe, not the default): the pointwise
+ * maximum of `discordTwoSided`'s score and the two-sided discord run at one subsequence length each of
+ * ½, 1 and 2 periods (every part on its own training scale, with the block size its one length
+ * chooses). About four times `discordTwoSided`'s cost.
+ */
+function multiScaleLocateScores(t: Float64Array, v: Float64Array, cut: number, seed: number): Float64Array {
+  const out = discordLocateScores({ seed }, t, v, cut, TWO_SIDED_LOCATE);
+  for (const m of [0.5, 1, 2]) {
+    const part = discordLocateScores({ seed, lengths: [m], periodLength: null }, t, v, cut, TWO_SIDED_LOCATE);
+    for (let i = 0; i < out.length; i++) if (part[i] > out[i]) out[i] = part[i];
+  }
+  return out;
+}
+
+/**
  * Recipes for locate mode only: offline scorers that see the whole test part (never streamed, so
  * `tsad bench` without `--locate` refuses them). `discordTwoSided`: the discord with each test
  * subsequence compared with its past and its future neighbours (`TWO_SIDED_LOCATE`);
- * `discordTwoSidedBroad`: the same with broad tops (`TWO_SIDED_BROAD_LOCATE`).
+ * `discordTwoSidedBroad`: the same with broad tops (`TWO_SIDED_BROAD_LOCATE`); `discordMultiScale`: the
+ * same with single-length parts (`multiScaleLocateScores`).
  */
 export const LOCATE_RECIPES: Readonly<Record<string, { description: string; score: LocateScorer }>> = {
   discordTwoSided: {
@@ -71,6 +87,11 @@ export const LOCATE_RECIPES: Readonly<Record<string, { description: string; scor
     description:
       'discordTwoSided with broad tops: each score the geometric mean of itself and its centred mean over a quarter period (offline, locate mode only)',
     score: (t, v, cut, seed) => discordLocateScores({ seed }, t, v, cut, TWO_SIDED_BROAD_LOCATE),
+  },
+  discordMultiScale: {
+    description:
+      'discordTwoSided and the two-sided discord at one length of 0.5, 1 and 2 periods each, pointwise maximum (offline, locate mode only)',
+    score: multiScaleLocateScores,
   },
 };
 

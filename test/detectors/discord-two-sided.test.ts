@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
 import { ConfigError } from '../../src/index.js';
 import { broaden, discordLocateScores } from '../../src/internal.js';
-import { TWO_SIDED_LOCATE } from '../../src/lab/index.js';
+import { LOCATE_RECIPES, TWO_SIDED_LOCATE } from '../../src/lab/index.js';
 
 const STEP = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -175,6 +175,37 @@ describe('discordLocateScores', () => {
         expect(got).toBeGreaterThanOrEqual(at - 100);
         expect(got).toBeLessThan(at + P + 100);
       }
+    }
+  });
+
+  it('discordMultiScale (locate round 6): the pointwise maximum of discordTwoSided and the two-sided discord at one length of ½, 1 and 2 periods; a distorted cycle is located', () => {
+    const multi = LOCATE_RECIPES.discordMultiScale;
+    expect(multi).toBeDefined();
+    const P = 50;
+    const cut = 2400;
+    for (const seed of [9, 10]) {
+      const { t, v } = cycle(8000, P, seed);
+      const at = 5000 + seed * 13;
+      for (let i = at; i < at + P; i++) v[i] = 0.5 * Math.sin((4 * Math.PI * (i - at)) / P);
+      const two = discordLocateScores({ seed }, t, v, cut, TWO_SIDED_LOCATE);
+      const want = Float64Array.from(two);
+      for (const m of [0.5, 1, 2]) {
+        const part = discordLocateScores(
+          { seed, lengths: [m], periodLength: null },
+          t,
+          v,
+          cut,
+          TWO_SIDED_LOCATE,
+        );
+        for (let i = 0; i < want.length; i++) want[i] = Math.max(want[i], part[i]);
+      }
+      // the single-length parts add something (the maximum is not discordTwoSided's score alone)
+      expect(want.some((y, i) => y > two[i])).toBe(true);
+      const got = multi.score(t, v, cut, seed);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      const top = argmax(got) + cut;
+      expect(top).toBeGreaterThanOrEqual(at - 100);
+      expect(top).toBeLessThan(at + P + 100);
     }
   });
 
