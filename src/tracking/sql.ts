@@ -29,6 +29,7 @@ import {
   connectionLost,
   isConnectionLost,
   isLostWrite,
+  mayBeStored,
   migrate,
   nextSeqBase,
   num,
@@ -207,6 +208,10 @@ export class SqlStore implements Store {
   ): Promise<T> {
     const ex = await this.executor();
     let out: T;
+    // set once a send's outcome is unknown (its COMMIT unanswered): it may be stored, so however a later
+    // send fails (another lost connection before COMMIT, a server that refuses it while restarting), the
+    // caller is told the write may be stored, never that it was not, nor a bare backend failure
+    let maybe = false;
     try {
       if (opts.single) {
         // one statement is atomic by itself: no BEGIN/COMMIT round trips
@@ -215,13 +220,18 @@ export class SqlStore implements Store {
       } else {
         out = await retryLost(
           () => ex.tx((q) => fn(q, this.dialect)),
-          (err) => opts.idempotent === true && isLostWrite(err),
+          (err) => {
+            maybe ||= mayBeStored(err);
+            return opts.idempotent === true && isLostWrite(err);
+          },
         );
       }
       for (const s of this.dialect.refresh(tables)) await ex.query(s);
     } catch (err) {
       // one statement outside a transaction: the server may have stored it before the connection went
       if (opts.single && isConnectionLost(err)) throw connectionLost(err, 'unknown');
+      if (maybe && !mayBeStored(err))
+        throw connectionLost(isLostWrite(err) ? (err as Error).cause : err, 'unknown');
       throw wrapDbError(err, 'write');
     }
     return out;
