@@ -46,7 +46,30 @@ describe('retryLost', () => {
   });
 });
 
-describe('SqlStore.write sending an idempotent transaction again', () => {
+describe('SqlStore.write sending an idempotent write again', () => {
+  it('a lone statement whose reply was lost, sent again and then timed out (waiting on the first send): maybe stored, not a backend failure', async () => {
+    let sends = -1; // < 0: statements go through (the tables, the run)
+    const query = async (text: string, values: readonly unknown[] = []): Promise<SqlResult> => {
+      if (sends >= 0 && /"tsad_metrics"/.test(text)) {
+        if (sends++ === 0) throw new Error('Connection terminated unexpectedly');
+        // the resend waits on the batch id the first send, still running on the server, holds
+        throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+      }
+      return /FROM \S+"tsad_experiments" WHERE experiment_id/.test(text)
+        ? { rows: [{ experiment_id: values[0], name: 'maybe', creation_time: 0 }], rowCount: 1 }
+        : { rows: [], rowCount: 1 };
+    };
+    const tr = new SqlTracker('postgres://u@h/db', {
+      executor: { query, tx: (fn) => fn(query), close: async () => undefined },
+    });
+    const run = await tr.startRun({ experiment: 'maybe' });
+    sends = 0;
+    const err = await run.logMetric('m', 1, { step: 0, timestamp: 1 }).catch((e: unknown) => e);
+    expect(sends).toBe(2);
+    expect(err).toMatchObject({ code: 'sql_connection_lost' });
+    expect((err as Error).message).toMatch(/statement timeout.*may or may not be stored/);
+  });
+
   it('once a send was lost during its COMMIT, the write fails as maybe stored even when every later send is lost before its COMMIT', async () => {
     // an executor keeping pgExecutor.tx's contract: a send lost during COMMIT is `connectionLost(…,
     // 'unknown')`, one lost before it (after tx's own resends) `connectionLost(…, 'not_stored')`
