@@ -219,6 +219,17 @@ export function mayBeStored(err: unknown): boolean {
   return err instanceof TrackingError && unknownOutcome.has(err);
 }
 
+/**
+ * The error to throw for a write whose last send failed with `err`: when an earlier send may have been
+ * stored (`earlier`), `sql_connection_lost` "may or may not be stored" however the last one failed (lost
+ * before its COMMIT, refused, timed out waiting on the first), so the caller reads the write back
+ * instead of sending it a second time; otherwise `err` itself.
+ */
+export function lastFailure(err: unknown, earlier: boolean): unknown {
+  if (!earlier || mayBeStored(err)) return err;
+  return connectionLost(isLostWrite(err) ? (err as Error).cause : err, 'unknown');
+}
+
 /** A write `connectionLost` reported (`sql_connection_lost`), to be sent again when it is idempotent. */
 export function isLostWrite(err: unknown): boolean {
   return err instanceof TrackingError && err.code === 'sql_connection_lost';

@@ -29,6 +29,7 @@ import {
   connectionLost,
   isConnectionLost,
   isLostWrite,
+  lastFailure,
   mayBeStored,
   migrate,
   nextSeqBase,
@@ -238,8 +239,7 @@ export class SqlStore implements Store {
     } catch (err) {
       // one statement outside a transaction: the server may have stored it before the connection went
       if (opts.single && isConnectionLost(err)) throw connectionLost(err, 'unknown');
-      if (maybe && !mayBeStored(err))
-        throw connectionLost(isLostWrite(err) ? (err as Error).cause : err, 'unknown');
+      if (maybe) throw lastFailure(err, true);
       throw wrapDbError(err, 'write');
     }
     return out;

@@ -47,6 +47,27 @@ describe('retryLost', () => {
 });
 
 describe('SqlStore.write sending an idempotent write again', () => {
+  it("setAlias's compare-and-set whose reply was lost, sent again and then timed out: maybe moved, not a backend failure", async () => {
+    let sends = -1; // < 0: statements go through
+    const query = async (text: string): Promise<SqlResult> => {
+      if (sends >= 0 && /^UPDATE \S+"tsad_model_aliases"/.test(text)) {
+        if (sends++ === 0) throw new Error('Connection terminated unexpectedly');
+        // the resend waits on the alias row the first send, still running on the server, holds
+        throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+      }
+      // every read finds a row: the model and its versions exist
+      return { rows: /^SELECT/.test(text) ? [{ name: 'mdl', version: 1 }] : [], rowCount: 1 };
+    };
+    const tr = new SqlTracker('postgres://u@h/db', {
+      executor: { query, tx: (fn) => fn(query), close: async () => undefined },
+    });
+    sends = 0;
+    const err = await tr.setAlias('mdl', 'champion', 2, { expected: 1 }).catch((e: unknown) => e);
+    expect(sends).toBe(2);
+    expect(err).toMatchObject({ code: 'sql_connection_lost' });
+    expect((err as Error).message).toMatch(/statement timeout.*may or may not be stored/);
+  });
+
   it('a lone statement whose reply was lost, sent again and then timed out (waiting on the first send): maybe stored, not a backend failure', async () => {
     let sends = -1; // < 0: statements go through (the tables, the run)
     const query = async (text: string, values: readonly unknown[] = []): Promise<SqlResult> => {
