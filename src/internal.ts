@@ -133,5 +133,5 @@ export {
 } from './tracking/mlflow.js';
 export { mlmodelDoc, mlmodelText, mlmodelYaml } from './tracking/models.js';
 export { parseSqlUri, SQL_SCHEMA_VERSION, SqlDialect, type SqlResult } from './tracking/sql.js';
-export { migrate, POOL_SIZE, retryLost } from './tracking/sql-connect.js';
+export { connectionLost, migrate, POOL_SIZE, retryLost } from './tracking/sql-connect.js';
 export type { SqlQuery } from './tracking/sql-dialect.js';

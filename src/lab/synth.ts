@@ -174,13 +174,15 @@ export function freqChangeSpan(
   const w = (2 * Math.PI * step) / DAY;
   const needMax = FREQ_VISIBLE_MAX * 1.01 * sigma;
   const needSq = (FREQ_VISIBLE_RMS * 1.01 * sigma) ** 2;
-  let left = FREQ_SEARCH_PER_POINT * n; // points the search may still examine
+  const limit = FREQ_SEARCH_PER_POINT * n; // points the search may examine
+  let examined = 0; // points it did (a count of its own, not derived from the limit)
   // the shortest run ≥ dur from onset o that fits and shows, 0 if none does, -1 when out of points
   const shortest = (o: number): number => {
     let max = 0;
     let ss = 0;
     for (let k = 0; o + k < n; k++) {
-      if (left-- === 0) return -1;
+      if (examined === limit) return -1;
+      examined++;
       const cu = phase + (o + k + 1) * w; // the unchanged cycle's phase at point o + k
       const cp = cu + (factor - 1) * w * (k + 1);
       const d =
@@ -191,13 +193,12 @@ export function freqChangeSpan(
     }
     return 0;
   };
-  const examined = () => FREQ_SEARCH_PER_POINT * n - Math.max(0, left);
   for (let o = onset; o >= Math.floor(n * 0.45); o--) {
     const len = shortest(o);
     if (len < 0) break;
-    if (len > 0) return { onset: o, dur: len, examined: examined() };
+    if (len > 0) return { onset: o, dur: len, examined };
   }
-  return { onset, dur: Math.max(1, n - onset), examined: examined() };
+  return { onset, dur: Math.max(1, n - onset), examined };
 }
 
 /** Generates one file; `kind` undefined = anomaly-free. */

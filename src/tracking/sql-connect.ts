@@ -195,6 +195,9 @@ export async function retryLost<T>(
   }
 }
 
+/** The `sql_connection_lost` errors whose write may have been stored (`connectionLost(…, 'unknown')`). */
+const unknownOutcome = new WeakSet<TrackingError>();
+
 /** `sql_connection_lost`: what happened to the write, and what to do. */
 export function connectionLost(err: unknown, outcome: 'not_stored' | 'unknown'): TrackingError {
   const why = (err as { message?: string }).message ?? String(err);
@@ -202,11 +205,29 @@ export function connectionLost(err: unknown, outcome: 'not_stored' | 'unknown'):
     outcome === 'not_stored'
       ? 'the write was not stored; call it again once the server is back'
       : 'the write may or may not be stored: read it back (getRun, getMetricHistory) before logging it again';
-  return new TrackingError(
+  const e = new TrackingError(
     'sql_connection_lost',
     `the connection to the SQL tracking server was lost (${why}); ${what}`,
     { cause: err },
   );
+  if (outcome === 'unknown') unknownOutcome.add(e);
+  return e;
+}
+
+/** A write `connectionLost` reported as maybe stored (its connection lost during COMMIT or a lone statement's reply). */
+export function mayBeStored(err: unknown): boolean {
+  return err instanceof TrackingError && unknownOutcome.has(err);
+}
+
+/**
+ * The error to throw for a write whose last send failed with `err`: when an earlier send may have been
+ * stored (`earlier`), `sql_connection_lost` "may or may not be stored" however the last one failed (lost
+ * before its COMMIT, refused, timed out waiting on the first), so the caller reads the write back
+ * instead of sending it a second time; otherwise `err` itself.
+ */
+export function lastFailure(err: unknown, earlier: boolean): unknown {
+  if (!earlier || mayBeStored(err)) return err;
+  return connectionLost(isLostWrite(err) ? (err as Error).cause : err, 'unknown');
 }
 
 /** A write `connectionLost` reported (`sql_connection_lost`), to be sent again when it is idempotent. */

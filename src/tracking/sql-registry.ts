@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { TrackingError } from '../errors.js';
 import { aliasMoved, modelVersion, resolveVersionArg } from './common.js';
-import { isLostWrite, num, numOrNull, retryLost } from './sql-connect.js';
+import { isLostWrite, lastFailure, num, numOrNull, retryLost } from './sql-connect.js';
 import type { SqlDialect, SqlQuery, SqlResult, Table } from './sql-dialect.js';
 import type { RegistryStore } from './store.js';
 import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
@@ -166,10 +166,18 @@ export class SqlRegistry implements RegistryStore {
     tables: readonly Table[],
     fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
   ): Promise<{ out: T; resent: boolean }> {
-    return retryLost(
-      async (n) => ({ out: await this.db.write(tables, fn, { single: true }), resent: n > 0 }),
-      isLostWrite,
-    );
+    let lost = false; // an earlier send's reply was lost: it may have been stored
+    try {
+      return await retryLost(
+        async (n) => ({ out: await this.db.write(tables, fn, { single: true }), resent: n > 0 }),
+        (err) => {
+          lost ||= isLostWrite(err);
+          return isLostWrite(err);
+        },
+      );
+    } catch (err) {
+      throw lastFailure(err, lost);
+    }
   }
 
   async setAlias(

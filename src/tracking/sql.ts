@@ -29,6 +29,8 @@ import {
   connectionLost,
   isConnectionLost,
   isLostWrite,
+  lastFailure,
+  mayBeStored,
   migrate,
   nextSeqBase,
   num,
@@ -207,21 +209,37 @@ export class SqlStore implements Store {
   ): Promise<T> {
     const ex = await this.executor();
     let out: T;
+    // set once a send's outcome is unknown (its COMMIT or a lone statement's reply unanswered): it may be
+    // stored, so however a later send fails (another lost connection, a server refusing it while it
+    // restarts, a statement timeout waiting on the first send's batch id), the caller is told the write
+    // may be stored, never that it was not, nor a bare backend failure
+    let maybe = false;
+    const sentLost = (err: unknown): boolean => {
+      const lost = isConnectionLost(err);
+      maybe ||= lost;
+      return lost;
+    };
     try {
       if (opts.single) {
-        // one statement is atomic by itself: no BEGIN/COMMIT round trips
-        const single: SqlQuery = opts.idempotent ? (text, values) => resend(ex, text, values) : ex.query;
+        // one statement is atomic by itself: no BEGIN/COMMIT round trips; sent again like `resend`
+        const single: SqlQuery = opts.idempotent
+          ? (text, values) => retryLost(() => ex.query(text, values), sentLost)
+          : ex.query;
         out = await fn(single, this.dialect);
       } else {
         out = await retryLost(
           () => ex.tx((q) => fn(q, this.dialect)),
-          (err) => opts.idempotent === true && isLostWrite(err),
+          (err) => {
+            maybe ||= mayBeStored(err);
+            return opts.idempotent === true && isLostWrite(err);
+          },
         );
       }
       for (const s of this.dialect.refresh(tables)) await ex.query(s);
     } catch (err) {
       // one statement outside a transaction: the server may have stored it before the connection went
       if (opts.single && isConnectionLost(err)) throw connectionLost(err, 'unknown');
+      if (maybe) throw lastFailure(err, true);
       throw wrapDbError(err, 'write');
     }
     return out;

@@ -14,8 +14,12 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export interface PgProxy {
   /** The server's URI with the proxy's host and port. */
   readonly uri: string;
-  /** Arms the proxy for the next `count` (default 1) statements whose bytes contain `marker`. */
-  dropReplyAfter(marker: string, count?: number): void;
+  /**
+   * Arms the proxy for the next `count` (default 1) statements whose bytes contain `marker`; with
+   * `thenRefuse`, the next that many connections after each cut are closed as soon as they open (the
+   * server restarting: a resend cannot get through).
+   */
+  dropReplyAfter(marker: string, count?: number, thenRefuse?: number): void;
   /** How many replies were dropped so far. */
   readonly dropped: number;
   close(): Promise<void>;
@@ -23,15 +27,21 @@ export interface PgProxy {
 
 export async function startPgProxy(serverUri: string): Promise<PgProxy> {
   const target = new URL(serverUri);
-  const faults: { marker: Buffer; left: number }[] = [];
+  const faults: { marker: Buffer; left: number; refuse: number }[] = [];
   const sockets = new Set<Socket>();
   let dropped = 0;
+  let refusing = 0;
 
   const server: Server = createServer((client) => {
+    if (refusing > 0) {
+      refusing--;
+      client.destroy();
+      return;
+    }
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client);
     sockets.add(upstream);
-    let armed = false;
+    let armed: { refuse: number } | undefined;
     let pending = Buffer.alloc(0);
     const cut = () => {
       client.destroy();
@@ -51,7 +61,7 @@ export async function startPgProxy(serverUri: string): Promise<PgProxy> {
       for (const f of faults) {
         if (f.left > 0 && chunk.includes(f.marker)) {
           f.left--;
-          armed = true;
+          armed = f;
           break;
         }
       }
@@ -70,6 +80,7 @@ export async function startPgProxy(serverUri: string): Promise<PgProxy> {
         if (pending.length - off < 1 + len) break;
         if (pending[off] === 0x5a /* 'Z' */) {
           dropped++;
+          refusing += armed.refuse;
           cut();
           return;
         }
@@ -85,8 +96,8 @@ export async function startPgProxy(serverUri: string): Promise<PgProxy> {
   uri.port = String(port);
   return {
     uri: uri.toString(),
-    dropReplyAfter(marker, count = 1) {
-      faults.push({ marker: Buffer.from(marker, 'utf8'), left: count });
+    dropReplyAfter(marker, count = 1, thenRefuse = 0) {
+      faults.push({ marker: Buffer.from(marker, 'utf8'), left: count, refuse: thenRefuse });
     },
     get dropped() {
       return dropped;

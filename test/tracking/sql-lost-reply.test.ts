@@ -211,6 +211,29 @@ describe('PostgreSQL: the reply of a committed write is lost', () => {
     }
   });
 
+  it('a write sent again after its COMMIT was lost, whose resend cannot get through (the server restarting): sql_connection_lost, may or may not be stored', async () => {
+    const tr = openTracker(`${proxy.uri}?schema=lost_refused`);
+    try {
+      const run = await tr.startRun({ experiment: 'lost-refused' });
+      const before = proxy.dropped;
+      // the COMMIT's reply lost after the server stored the batch, then the next connection refused
+      proxy.dropReplyAfter('COMMIT', 1, 1);
+      const err = await run
+        .logBatch({ params: [{ key: 'p', value: '1' }], metrics: points('m', 0, 10) })
+        .catch((e: unknown) => e);
+      expect(proxy.dropped - before).toBe(1);
+      // not `backend` ("failed to write") nor "not stored": a caller who logs it again stores it twice
+      expect(err).toMatchObject({ code: 'sql_connection_lost' });
+      expect((err as Error).message).toMatch(/may or may not be stored/);
+      expect((await tr.getRun(run.id)).data.params.p).toBe('1');
+      expect((await tr.getMetricHistory(run.id, 'm')).map((p) => p.step)).toEqual(
+        points('m', 0, 10).map((p) => p.step),
+      );
+    } finally {
+      await tr.close();
+    }
+  });
+
   it('tsad_batches keeps only the ids a resend may still need: at most one acknowledged batch per run, none after its end', async () => {
     const tr = openTracker(`${proxy.uri}?schema=bounded`);
     const d = new SqlDialect('postgres', 'bounded');
