@@ -87,6 +87,8 @@ export const RECIPE_NAMES = [
   'defaultSeasonalLate',
   'defaultSeasonalLate13',
   'defaultSeasonalLate15',
+  'defaultLate21a',
+  'defaultLate21a12',
   'defaultBefore10c',
   'defaultRule11',
   'defaultJump11',

@@ -42,6 +42,12 @@ export const LATE_REF_FLOOR_13A = 0.1;
  */
 export const LATE_15A = { refFloor: LATE_REF_FLOOR_13A, lookback: 2, lookbackRule: 'either' } as const;
 
+/**
+ * Round 21a of docs/evaluation.md: a member armed late reports a changed cycle in alarm episodes of
+ * `refractory` points of which the first `burst` keep their score.
+ */
+export const LATE_21A = { refractory: 576, burst: 2 } as const;
+
 /** The recipes of round 10 (registered in `RECIPES`, src/lab/recipes.ts). */
 export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultSeasonal: {
@@ -84,6 +90,17 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
     mapping: 'online',
     description:
       'candidate (round 15a): defaultSeasonalLate13, and a member armed late stops taking the periods it has flagged as its only reference (lookback 2, the smaller |r| of both comparisons)',
+  },
+  defaultLate21a: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: { late: { ...LATE_21A } } }),
+    mapping: 'onlinePeak',
+    description:
+      'candidate (round 21a): defaultDetector() with late arming of the seasonal-change member, reported in alarm episodes (2 points kept per 576)',
+  },
+  defaultLate21a12: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: { late: {} } }),
+    mapping: 'onlinePeak',
+    description: "round 21a probe: defaultDetector() (round 19a's) with round 12a's late arming",
   },
   defaultBefore10c: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: false, ...BEFORE_12C }),

@@ -102,6 +102,15 @@ export interface SeasonalLateSettings {
    * stretch is quiet at once, one that stays shifted is quiet after `periods` periods as before).
    */
   readonly lookbackRule?: 'clean' | 'either';
+  /**
+   * Round 21a: a member armed late reports in alarm episodes. A score at the alarm level (3) outside an
+   * episode opens one of `refractory` scored points; only its first `burst` points keep their scores, the
+   * rest score 0. Absent or 0: none (the member of rounds 12a–15a, bit for bit). Applies to a member
+   * armed late only.
+   */
+  readonly refractory?: number;
+  /** Round 21a, with `refractory`: the points at the start of an episode that keep their score (default 1). */
+  readonly burst?: number;
 }
 
 export const SEASONAL_LATE_DEFAULTS: SeasonalLateSettings = {
@@ -169,6 +178,12 @@ export class SeasonalChangeCore {
   private either = false;
   private flags: Uint8Array = new Uint8Array(0);
   private flagUpTo = Number.NEGATIVE_INFINITY;
+  /**
+   * Round 21a (`late.refractory`, a member armed late only): the episode length in effect (0: none) and
+   * the scored points since the current episode opened (≥ `epLen`: none open).
+   */
+  private epLen = 0;
+  private since = 0;
   /** Why the member is off ('' when on). */
   off = '';
   /**
@@ -245,6 +260,9 @@ export class SeasonalChangeCore {
     // round 15a: a member armed late with a lookback keeps `lookback` more periods and a ring of flags
     this.back = late && lateSettings ? (lateSettings.lookback ?? 0) : 0;
     this.either = this.back > 0 && lateSettings?.lookbackRule === 'either';
+    // round 21a: a member armed late with a refractory period reports in episodes
+    this.epLen = late && lateSettings ? (lateSettings.refractory ?? 0) : 0;
+    this.since = this.epLen;
     const R = (this.s.periods + this.back) * P + this.lag + 1;
     this.flags = new Uint8Array(this.back > 0 ? R : 0);
     this.flagUpTo = Number.NEGATIVE_INFINITY;
@@ -386,6 +404,8 @@ export class SeasonalChangeCore {
     this.either = false;
     this.flags = new Uint8Array(0);
     this.flagUpTo = Number.NEGATIVE_INFINITY;
+    this.epLen = 0;
+    this.since = 0;
   }
 
   /** An independent copy (a stream's own state). */
@@ -408,6 +428,8 @@ export class SeasonalChangeCore {
     c.either = this.either;
     c.flags = this.flags.slice();
     c.flagUpTo = this.flagUpTo;
+    c.epLen = this.epLen;
+    c.since = this.since;
     c.off = this.off;
     c.hist = this.hist.slice();
     c.hStep = this.hStep;
@@ -437,6 +459,8 @@ export class SeasonalChangeCore {
       win: encodeFloats(this.win),
       // round 15a: only in a member armed late with a lookback (so every other state is as before)
       ...(this.back > 0 ? { skip: { upTo: encodeFloat(this.flagUpTo), flags: Array.from(this.flags) } } : {}),
+      // round 21a: the episode position, only in a member armed late with a refractory period
+      ...(this.epLen > 0 ? { ep: Math.min(this.since, this.epLen) } : {}),
       // only while waiting to arm late (so every other state is the one of the build before round 12a)
       ...(this.hist.length > 0
         ? {
@@ -508,11 +532,12 @@ export class SeasonalChangeCore {
     const win = decodeFloats(field(state, 'win', path), `${path}.win`);
     const hasSkip =
       state !== null && typeof state === 'object' && 'skip' in state && state.skip !== undefined;
+    const hasEp = state !== null && typeof state === 'object' && 'ep' in state && state.ep !== undefined;
     if (period === 0) {
-      if (off === '' || vals.length + slots.length + win.length > 0 || hasSkip) {
+      if (off === '' || vals.length + slots.length + win.length > 0 || hasSkip || hasEp) {
         throw new ModelFormatError(
           'bad_field',
-          `${path}: a member that is off (period 0) says why (off) and stores no values (nor flags)`,
+          `${path}: a member that is off (period 0) says why (off) and stores no values (nor flags, nor an episode)`,
         );
       }
       this.turnOff(off);
@@ -529,6 +554,8 @@ export class SeasonalChangeCore {
       );
     }
     const back = hasSkip ? lookback : 0;
+    // round 21a: an episode position only in a member armed late whose config has a refractory period
+    const epLen = hasEp ? this.restoreEpisode((state as { ep: unknown }).ep, path) : 0;
     const R = (this.s.periods + back) * period + lag + 1;
     if (
       off !== '' ||
@@ -608,7 +635,27 @@ export class SeasonalChangeCore {
     this.either = back > 0 && this.s.late?.lookbackRule === 'either';
     this.flags = flags;
     this.flagUpTo = flagUpTo;
+    this.epLen = epLen;
+    this.since = hasEp ? (state as { ep: number }).ep : 0;
     this.restoreHistory(state, path);
+  }
+
+  /** Checks a stored episode position `ep` against the settings; returns the episode length in effect. */
+  private restoreEpisode(ep: unknown, path: string): number {
+    const E = this.s.late?.refractory ?? 0;
+    if (!(E > 0)) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.ep: an alarm episode of a member armed late, in a model whose config has no \`late.refractory\` (add it or drop the field)`,
+      );
+    }
+    if (typeof ep !== 'number' || !Number.isInteger(ep) || ep < 0 || ep > E) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.ep: expected an integer from 0 to the refractory period ${E} (points since the alarm episode opened)`,
+      );
+    }
+    return E;
   }
 
   /** The score 3 stands for, in units of the training statistic's reference (0 when off). */
@@ -625,7 +672,25 @@ export class SeasonalChangeCore {
     }
     const x = this.step1(t, v);
     if (this.back > 0 && x >= 0 && x * this.scale >= 3) this.flag();
-    return this.out(x);
+    const y = this.out(x);
+    if (this.epLen === 0) return y;
+    this.since = this.nextSince(y);
+    return this.episodeScore(y, this.since);
+  }
+
+  /**
+   * Round 21a: the episode position after a point scoring `score` (an open episode advances by one; a
+   * score at the alarm level outside one opens one at position 0). Shared by `scoreRow` and `peekRow`.
+   */
+  private nextSince(score: number): number {
+    const E = this.epLen;
+    const since = this.since < E ? this.since + 1 : this.since;
+    return score >= 3 && since >= E ? 0 : since;
+  }
+
+  /** `score` at episode position `since`: 0 inside an open episode past its first `burst` points. */
+  private episodeScore(score: number, since: number): number {
+    return since < this.epLen && since >= (this.s.late?.burst ?? 1) ? 0 : score;
   }
 
   /**
@@ -675,7 +740,8 @@ export class SeasonalChangeCore {
       this.slots[at] = sl;
       if (this.back > 0) this.flags[at] = fl;
     }
-    return this.out(x);
+    const y = this.out(x);
+    return this.epLen === 0 ? y : this.episodeScore(y, this.nextSince(y));
   }
 
   /**

@@ -78,6 +78,19 @@ export const seasonalChangeConfigSchema = z
          * from both).
          */
         lookbackRule: z.enum(['clean', 'either']).optional(),
+        /**
+         * Round 21a (absent: none): a member armed late reports in alarm episodes of `refractory` scored
+         * points, opened by a score at the alarm level; only the first `burst` points of an episode keep
+         * their scores. 0 is none.
+         */
+        refractory: z.number().int().min(0).max(1_000_000).optional(),
+        /** Round 21a, with `refractory`: the points at the start of an episode that keep their score (default 1). */
+        burst: z.number().int().min(1).max(1_000_000).optional(),
+      })
+      .refine((l) => !l.refractory || (l.burst ?? 1) <= l.refractory, {
+        message:
+          'late.burst must be at most late.refractory (the points of an episode that keep their score)',
+        path: ['burst'],
       })
       .optional(),
   })
@@ -118,6 +131,8 @@ const seasonalChangeStateSchema = z.object({
   late: z.object({ num: z.array(jsonFloat), hist: z.array(jsonFloat) }).optional(),
   /** Round 15a: the flags of a member armed late with a lookback (absent otherwise, and before 15a). */
   skip: z.object({ upTo: jsonFloat, flags: z.array(z.number()) }).optional(),
+  /** Round 21a: the alarm episode's position in a member armed late with a refractory period (absent otherwise). */
+  ep: z.number().optional(),
 });
 type SeasonalChangeState = z.infer<typeof seasonalChangeStateSchema>;
 
