@@ -48,7 +48,11 @@ for await (const { gi, corpus, file, t, v, p, ws, score } of groupSweepFiles(cac
     if (s === 'none' && checked < 3) {
       // the replay is the default's own rule: the streamed alarms, point for point
       const { alarm: a0 } = streamAfterTraining(
-        defaultDetector({ threshold: { ...BEFORE_17.threshold }, drift: false }),
+        defaultDetector({
+          threshold: { ...BEFORE_17.threshold },
+          drift: false,
+          seasonal: { late: undefined },
+        }),
         t,
         v,
         p,

@@ -526,7 +526,7 @@ export async function* groupSweepFiles(
         const { t, v } = (await loadCorpusFile(corpus, file)).series;
         const p = nabProbationaryLength(t.length);
         const score = await cachedStreamScores(cacheDir, corpus, file, 'default17', () =>
-          defaultDetector({ drift: false }),
+          defaultDetector({ drift: false, seasonal: { late: undefined } }),
         );
         yield { gi, corpus, file, t, v, p, ws: kinds[file], score };
       }
@@ -549,7 +549,7 @@ export interface SweepMemberCore {
  * |score| in the maximum, and the default alarm rule (`AggregateAlarms` with `DEFAULT_STRONG_THRESHOLD`
  * and `DEFAULT_COUNT_POINTS`) is replayed over that. On a few files (two for `none`, `checks` for a
  * setting, only where its member is on) the replay is checked point for point against `detector(setting)`
- * (`defaultDetector({ drift: false })` for `none`) streamed. Prints what `printGroupSweep` prints.
+ * (`defaultDetector({ drift: false, seasonal: { late: undefined } })` for `none`) streamed. Prints what `printGroupSweep` prints.
  */
 export async function memberBesideDefaultSweep<S>(a: {
   argv: readonly string[];
@@ -598,7 +598,7 @@ export async function memberBesideDefaultSweep<S>(a: {
       if (checked[k] < (o ? a.checks : 2) && (o === null || onHere)) {
         // the replay is the streamed detector's own alarms, point for point
         const { alarm: a0 } = streamAfterTraining(
-          o ? a.detector(o) : defaultDetector({ drift: false }),
+          o ? a.detector(o) : defaultDetector({ drift: false, seasonal: { late: undefined } }),
           t,
           v,
           p,

@@ -88,6 +88,7 @@ export const RECIPE_NAMES = [
   'defaultSeasonalLate13',
   'defaultSeasonalLate15',
   'defaultLate21a',
+  'defaultBefore21a',
   'defaultLate21a12',
   'defaultBefore10c',
   'defaultRule11',

@@ -32,6 +32,7 @@ export const STRONG_12 = { strongThreshold: 5.5, etsAlone: 4.5 } as const;
 export const BEFORE_17 = {
   threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined },
   drift: false,
+  seasonal: { late: undefined },
 } as const;
 
 /**
@@ -43,18 +44,33 @@ export const BEFORE_12C = {
   etsAlone: false,
   threshold: { strongThreshold: undefined, countPoints: undefined },
   drift: false,
+  seasonal: { late: undefined },
 } as const;
 
 /** The recipes of rounds 11 and 12c (registered in `RECIPES`, src/lab/recipes.ts). */
 export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultRule11: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: RULE_11, etsAlone: false, drift: false }),
+    build: (o) =>
+      defaultDetector({
+        seed: o.seed ?? 0,
+        threshold: RULE_11,
+        etsAlone: false,
+        drift: false,
+        seasonal: { late: undefined },
+      }),
     mapping: 'online',
     description:
       'candidate (round 11): defaultDetector() with the full-window rule and strong single alarms at 3.5',
   },
   defaultJump11: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: RULE_11, etsAlone: 4, drift: false }),
+    build: (o) =>
+      defaultDetector({
+        seed: o.seed ?? 0,
+        threshold: RULE_11,
+        etsAlone: 4,
+        drift: false,
+        seasonal: { late: undefined },
+      }),
     mapping: 'online',
     description:
       'candidate (round 11): defaultRule11 with the ETS member alone at the alarm level from 4 inside the mean',
@@ -66,6 +82,7 @@ export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freez
         threshold: { strongThreshold: STRONG_12.strongThreshold, countPoints: undefined },
         etsAlone: STRONG_12.etsAlone,
         drift: false,
+        seasonal: { late: undefined },
       }),
     mapping: 'online',
     description:

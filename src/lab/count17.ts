@@ -25,7 +25,13 @@ export const COUNT17_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     description: `round 17 (the default since): defaultDetector() whose alarm rule counts raw alarms over the last ${DEFAULT_COUNT_POINTS} points at least (as well as its 60 minutes) and lets one fire alone from ${DEFAULT_STRONG_THRESHOLD}`,
   },
   defaultBefore17: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: { ...BEFORE_17.threshold }, drift: false }),
+    build: (o) =>
+      defaultDetector({
+        seed: o.seed ?? 0,
+        threshold: { ...BEFORE_17.threshold },
+        drift: false,
+        seasonal: { late: undefined },
+      }),
     mapping: 'onlinePeak',
     description:
       'defaultDetector() before round 17: raw alarms counted over 60 minutes only, a raw alarm fires alone from 5.5 (round 12c)',

@@ -56,19 +56,25 @@ export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       'round 18a, adopted in round 19a (the default since): defaultDetector() + the level-drift member with alarm episodes and a decision level of 4 × the training maximum',
   },
   defaultCrossFit21: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: { ...DEFAULT_DRIFT, crossFit: true } }),
+    build: (o) =>
+      defaultDetector({
+        seed: o.seed ?? 0,
+        drift: { ...DEFAULT_DRIFT, crossFit: true },
+        seasonal: { late: undefined },
+      }),
     mapping: 'onlinePeak',
     description:
       "round 21b: defaultDetector() with the level-drift member calibrated on out-of-sample training residuals (each against the other periods' profile)",
   },
   defaultQuiet21: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: { ...DRIFT_21B } }),
+    build: (o) =>
+      defaultDetector({ seed: o.seed ?? 0, drift: { ...DRIFT_21B }, seasonal: { late: undefined } }),
     mapping: 'onlinePeak',
     description:
       'candidate (round 21b): defaultCrossFit21 + a level-drift decision level that grows with log(points scored / training points) as a CUSUM maximum does',
   },
   defaultBefore19a: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: false }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: false, seasonal: { late: undefined } }),
     mapping: 'onlinePeak',
     description:
       'defaultDetector() before round 19a: no level-drift member (the mean, the flat-line and seasonal-change members, round 17 alarm rule)',

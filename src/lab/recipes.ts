@@ -286,7 +286,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   },
   defaultAdapt300: {
     build: (o) =>
-      defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300 }, seasonal: false, ...BEFORE_12C }),
+      defaultDetector({ seed: o.seed ?? 0, zms: { levelHalfLife: 300 }, ...BEFORE_12C, seasonal: false }),
     mapping: 'online',
     description:
       "candidate (round 6): defaultDetector() with ZMS's level mean adapting (half-life 300 points)",
@@ -296,8 +296,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       defaultDetector({
         seed: o.seed ?? 0,
         zms: { levelHalfLife: 300, levelAdaptScale: true },
-        seasonal: false,
         ...BEFORE_12C,
+        seasonal: false,
       }),
     mapping: 'online',
     description:
@@ -308,8 +308,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       defaultDetector({
         seed: o.seed ?? 0,
         zms: { levelCumulative: true, levelAdaptScale: true },
-        seasonal: false,
         ...BEFORE_12C,
+        seasonal: false,
       }),
     mapping: 'online',
     description:
@@ -348,7 +348,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   },
   defaultForest10: {
     build: (o) =>
-      defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10 }, seasonal: false, ...BEFORE_12C }),
+      defaultDetector({ seed: o.seed ?? 0, rcf: { nEstimators: 10 }, ...BEFORE_12C, seasonal: false }),
     mapping: 'online',
     description:
       "round 8: defaultDetector() with shapePeriodic's forest (10 trees × 512 samples), no discord",
@@ -376,8 +376,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       defaultDetector({
         seed: o.seed ?? 0,
         rcf: { nEstimators: 10, maxNSamples: 256 },
-        seasonal: false,
         ...BEFORE_12C,
+        seasonal: false,
       }),
     mapping: 'online',
     description:

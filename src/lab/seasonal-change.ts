@@ -7,7 +7,7 @@
  * round 15a's `defaultSeasonalLate15` adds reference periods that skip the ones the member has flagged.
  */
 
-import { defaultDetector } from '../detectors/default.js';
+import { DEFAULT_SEASONAL_LATE, defaultDetector } from '../detectors/default.js';
 import { SeasonalChangeDetector, type SeasonalChangeInput } from '../detectors/seasonal-change/detector.js';
 import { BEFORE_12C, BEFORE_17 } from './alarm-paths.js';
 import { meanDefault } from './candidates.js';
@@ -44,9 +44,10 @@ export const LATE_15A = { refFloor: LATE_REF_FLOOR_13A, lookback: 2, lookbackRul
 
 /**
  * Round 21a of docs/evaluation.md: a member armed late reports a changed cycle in alarm episodes of
- * `refractory` points of which the first `burst` keep their score.
+ * `refractory` points of which the first `burst` keep their score; `defaultDetector()`'s since
+ * (`DEFAULT_SEASONAL_LATE`).
  */
-export const LATE_21A = { refractory: 576, burst: 2 } as const;
+export const LATE_21A = DEFAULT_SEASONAL_LATE;
 
 /** The recipes of round 10 (registered in `RECIPES`, src/lab/recipes.ts). */
 export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
@@ -95,7 +96,13 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
     build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: { late: { ...LATE_21A } } }),
     mapping: 'onlinePeak',
     description:
-      'candidate (round 21a): defaultDetector() with late arming of the seasonal-change member, reported in alarm episodes (2 points kept per 576)',
+      'round 21a: defaultDetector() with late arming of the seasonal-change member, reported in alarm episodes (2 points kept per 576); the default since',
+  },
+  defaultBefore21a: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: { late: undefined } }),
+    mapping: 'onlinePeak',
+    description:
+      "defaultDetector() before round 21a: the seasonal-change member without late arming (round 19a's default)",
   },
   defaultLate21a12: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: { late: {} } }),
@@ -103,7 +110,7 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
     description: "round 21a probe: defaultDetector() (round 19a's) with round 12a's late arming",
   },
   defaultBefore10c: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: false, ...BEFORE_12C }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_12C, seasonal: false }),
     mapping: 'online',
     description:
       'defaultDetector() before round 10c: the mean and the flat-line member, no seasonal-change member',

@@ -18,7 +18,13 @@ export const WIDEN18 = Object.freeze({ untilMs: 7 * DAY_MS, afterTrainMs: 2 * DA
 /** The recipes of round 18b (registered in `RECIPES`, src/lab/recipes.ts). */
 export const WIDEN18_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultWiden18: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, threshold: { widen: { ...WIDEN18 } }, drift: false }),
+    build: (o) =>
+      defaultDetector({
+        seed: o.seed ?? 0,
+        threshold: { widen: { ...WIDEN18 } },
+        drift: false,
+        seasonal: { late: undefined },
+      }),
     mapping: 'onlinePeak',
     description:
       'round 18b (not adopted: 5 fewer NAB windows found by the own alarm rule): defaultDetector() whose alarm levels are 1.3 times higher until a whole week has been seen, on series whose training part spans two days or more',

@@ -119,13 +119,14 @@ describe('default model files written before round 12c', () => {
     expect(JSON.parse(JSON.stringify(again.toJSON()))).toEqual(fixture12.model);
   });
 
-  it("defaultDetector() without round 12c's paths, trained on the same data, writes the very same file", () => {
+  it("defaultDetector() without round 12c's paths (nor later members and late arming), trained on the same data, writes the very same file", () => {
     const all = syntheticSeries(320, 5);
     const d = defaultDetector({
       seed: 7,
       etsAlone: false,
       threshold: { strongThreshold: undefined, countPoints: undefined },
       drift: false,
+      seasonal: { late: undefined },
     });
     d.train({ t: all.t.slice(0, 200), v: all.v.slice(0, 200) });
     expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture12.model);
