@@ -222,6 +222,10 @@ describe('SeasonalChangeDetector, late arming', () => {
       }).toJSON(),
     );
     expect(a).toBe(b);
-    expect(JSON.stringify(defaultDetector().toJSON())).not.toContain('maxPeriod');
+    // since round 21a the default arms late (with alarm episodes); `late: undefined` leaves it out
+    expect(JSON.stringify(defaultDetector().toJSON())).toContain('maxPeriod');
+    expect(JSON.stringify(defaultDetector({ seasonal: { late: undefined } }).toJSON())).not.toContain(
+      'maxPeriod',
+    );
   });
 });
