@@ -25,6 +25,6 @@ await memberBesideDefaultSweep<LevelDriftSettings>({
   defaults: ['none', '{}'],
   usage: "usage: drift18-sweep.ts <cacheDir> NAME=DIR,… … -- none '{…}'…",
   core: (o) => new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...o }),
-  detector: (o) => defaultDetector({ drift: o }),
+  detector: (o) => defaultDetector({ drift: o, seasonal: { late: undefined } }),
   checks: 1,
 });

@@ -26,7 +26,7 @@ await memberBesideDefaultSweep<LevelDriftSettings>({
   defaults: ['{"refractory":672,"burst":2,"ratio":4}'],
   usage: "usage: drift21-sweep.ts <cacheDir> NAME=DIR,… … -- '{…}'…",
   core: (o) => new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...o }),
-  detector: (o) => defaultDetector({ drift: o }),
+  detector: (o) => defaultDetector({ drift: o, seasonal: { late: undefined } }),
   checks: 1,
   maximise: 'quiet',
 });

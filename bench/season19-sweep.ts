@@ -32,7 +32,7 @@ await memberBesideDefaultSweep<SeasonalChangeSettings>({
   core: (o) => new SeasonalChangeCore({ ...SEASONAL_CHANGE_DEFAULTS, floor: DEFAULT_SEASONAL_FLOOR, ...o }),
   detector: (o) =>
     defaultDetector({
-      seasonal: { floor: DEFAULT_SEASONAL_FLOOR, ...(o as SeasonalChangeInput) },
+      seasonal: { floor: DEFAULT_SEASONAL_FLOOR, late: undefined, ...(o as SeasonalChangeInput) },
       drift: false,
     }),
   checks: 3,

@@ -79,8 +79,8 @@
  * better (docs/evaluation.md, round 5). The seasonal-change member finds 10 of 15 frequency changes of
  * fresh seeds 901–903 against 2, with no kind lower and the same quiet files (round 10c). Every part's
  * settings can be overridden (`ets`, `rcf`, `zms`, `flatLine`, `seasonal`); `seasonal: false` builds
- * the default before round 10c, and `flatLine: false, seasonal: false` the three-member mean alone (the
- * default before round 5); model files of both still load with `loadModel` and score as they did. Merlion's own members: `defaultDetector({ rcf: {
+ * the default before round 10c (with `drift: false`), and `flatLine: false, seasonal: false, drift: false` the
+ * three-member mean alone (the default before round 5); model files of both still load with `loadModel` and score as they did. Merlion's own members: `defaultDetector({ rcf: {
  * nEstimators: 100, transforms: [{ type: 'difference' }, { type: 'shingle', size: 5 }] }, zms: { nLags:
  * 3 }, ets: { autoOptions: { additiveOnly: false } } })` (the ensemble still calibrates ETS).
  */
