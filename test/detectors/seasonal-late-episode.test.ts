@@ -120,8 +120,36 @@ describe('SeasonalChangeDetector, late.refractory and late.burst', () => {
     expect(() => loadModel(outOfRange)).toThrow(/ep/);
   });
 
-  it("today's default writes no such field", () => {
-    expect(JSON.stringify(defaultDetector().toJSON())).not.toMatch(/refractory":288|"ep"/);
+  it("today's default arms late in episodes: a checkpoint inside an open episode streams on bit for bit; defaultBefore21a writes no episode", () => {
+    // 450 training points of a 5-minute daily cycle show no period; the default's seasonal-change member
+    // arms on the stream and opens an episode on the flattened stretch at 1600
+    const s = lateSeries(3000, { at: 1600, len: 150, flat: true, noise: 0.05 });
+    const train = { t: s.t.subarray(0, 450), v: s.v.subarray(0, 450) };
+    const d = defaultDetector();
+    d.train(train);
+    const st = d.stream();
+    let i = 450;
+    let text = '';
+    for (; i < s.t.length; i++) {
+      st.push(s.t[i], s.v[i]);
+      if (i < 1600) continue;
+      text = JSON.stringify(st.toJSON());
+      // the seasonal-change member's episode position (the level-drift member's would be "ep":n too, but
+      // it is closed at 672 on this series)
+      const eps = (text.match(/"ep":\d+/g) ?? []).map((x) => Number(x.slice(5)));
+      if (eps.some((e) => e < 576)) break; // DEFAULT_SEASONAL_LATE.refractory
+    }
+    expect(i).toBeLessThan(1800);
+    i++;
+    const back = loadModel(JSON.parse(text)).stream();
+    for (; i < s.t.length; i++) expect(back.push(s.t[i], s.v[i]).score).toBe(st.push(s.t[i], s.v[i]).score);
+    const old = defaultDetector({ seasonal: { late: undefined } });
+    old.train(train);
+    const os = old.stream();
+    for (let j = 450; j < 1800; j++) os.push(s.t[j], s.v[j]);
+    const oldText = JSON.stringify(os.toJSON());
+    expect(oldText).not.toContain('maxPeriod');
+    expect(oldText.match(/"ep":\d+/g) ?? []).toHaveLength(1); // the level-drift member's only
   });
 });
 
