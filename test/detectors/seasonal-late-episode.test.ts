@@ -6,6 +6,7 @@ import {
   RECIPES,
   SEASONAL_CHANGE_DEFAULTS,
   SEASONAL_LATE_DEFAULTS,
+  SeasonalChangeCore,
   type SeasonalChangeSettings,
 } from '../../src/internal.js';
 import { lateSeries, streamLateCore } from './seasonal-late-stream.js';
@@ -118,6 +119,29 @@ describe('SeasonalChangeDetector, late.refractory and late.burst', () => {
     expect(() => loadModel(bad)).toThrow(/refractory/);
     const outOfRange = JSON.parse(text.replace(/"ep":\d+/, '"ep":289'));
     expect(() => loadModel(outOfRange)).toThrow(/ep/);
+  });
+
+  it('a file of a member armed late with both a lookback and episodes must carry both skip and ep', () => {
+    // a member armed late under a config with `lookback` and `refractory` writes `skip` and `ep`; a file
+    // with one and not the other is not one this code writes (without `ep` it would load as a member
+    // with no episodes, silently scoring every point of a changed stretch)
+    const s = lateSeries(3000, { at: 1600, len: 150, flat: true, noise: 0.05 });
+    const both = {
+      ...SEASONAL_CHANGE_DEFAULTS,
+      floor: 0,
+      late: { ...SEASONAL_LATE_DEFAULTS, lookback: 2, refractory: P, burst: 2 },
+    };
+    const a = streamLateCore(s, 450, both);
+    expect(a.armedAt).toBeGreaterThan(0);
+    const st = a.core.state() as Record<string, unknown>;
+    expect(st).toHaveProperty('skip');
+    expect(st).toHaveProperty('ep');
+    new SeasonalChangeCore(both).restore(JSON.parse(JSON.stringify(st)), 'state');
+    const { ep: _ep, ...noEp } = st;
+    expect(() => new SeasonalChangeCore(both).restore(noEp, 'state')).toThrow(ModelFormatError);
+    expect(() => new SeasonalChangeCore(both).restore(noEp, 'state')).toThrow(/state\.ep/);
+    const { skip: _skip, ...noSkip } = st;
+    expect(() => new SeasonalChangeCore(both).restore(noSkip, 'state')).toThrow(/state\.skip/);
   });
 
   it("today's default arms late in episodes: a checkpoint inside an open episode streams on bit for bit; defaultBefore21a writes no episode", () => {
