@@ -221,7 +221,8 @@ export class LevelDriftCore {
       // maxima with an exponential tail of mean θ = σ² / (2k) (the Brownian approximation), so the largest
       // of N excursions grows by θ per e-fold of N. The training maximum M is one draw over n_train
       // points; over n scored points the level is ratio × (M + θ ln(n / n_train)) once n > n_train.
-      // σ² of an AR(1)-like residual: (1 + ρ) / (1 − ρ) with ρ its lag-1 autocorrelation (in [0, 0.99]).
+      // σ² of an AR(1)-like residual: (1 + ρ) / (1 − ρ) with ρ its lag-1 autocorrelation (in [0, 0.99]);
+      // k at least 0.05 here (k = 0 is allowed, where θ would be infinite).
       const rho = Math.min(0.99, Math.max(0, autocorrelation(cal, 1)?.[1] ?? 0));
       this.hBase = this.s.ratio * top;
       this.grow =
