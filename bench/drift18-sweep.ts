@@ -25,6 +25,7 @@ await memberBesideDefaultSweep<LevelDriftSettings>({
   defaults: ['none', '{}'],
   usage: "usage: drift18-sweep.ts <cacheDir> NAME=DIR,… … -- none '{…}'…",
   core: (o) => new LevelDriftCore({ ...LEVEL_DRIFT_DEFAULTS, ...o }),
-  detector: (o) => defaultDetector({ drift: o }),
+  // the default the replay stands for (late arming off, as the cached scores): see memberBesideDefaultSweep
+  detector: (o) => defaultDetector({ drift: o, seasonal: { late: undefined } }),
   checks: 1,
 });

@@ -11,7 +11,8 @@
  * on each file's training part; where it is on, its |score| joins the default's cached |score| in the
  * maximum, and the alarm rule (`AggregateAlarms` with `DEFAULT_STRONG_THRESHOLD` and
  * `DEFAULT_COUNT_POINTS`) is replayed over that. The replay equals `defaultDetector({ seasonal: { floor,
- * ...setting } })` streamed only where the setting's member scores at least what the default's own
+ * late: undefined, ...setting }, drift: false })` streamed (late arming off since round 21a pinned, as in
+ * the cache) only where the setting's member scores at least what the default's own
  * seasonal member scores (true for a setting that changes only `minPeriods` or `minPeriodPoints`: where the
  * default's member is on, the setting's is the same member); the script checks that on a few files where
  * the member is on. Prints what bench/harness.ts `printGroupSweep` prints (maximising windows found).
@@ -32,7 +33,8 @@ await memberBesideDefaultSweep<SeasonalChangeSettings>({
   core: (o) => new SeasonalChangeCore({ ...SEASONAL_CHANGE_DEFAULTS, floor: DEFAULT_SEASONAL_FLOOR, ...o }),
   detector: (o) =>
     defaultDetector({
-      seasonal: { floor: DEFAULT_SEASONAL_FLOOR, ...(o as SeasonalChangeInput) },
+      // late arming off unless the setting gives it, as in the replayed core (and the cached default)
+      seasonal: { floor: DEFAULT_SEASONAL_FLOOR, late: undefined, ...(o as SeasonalChangeInput) },
       drift: false,
     }),
   checks: 3,
