@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultDetector, loadModel, SeasonalChangeDetector } from '../../src/detectors/index.js';
+import {
+  DEFAULT_SEASONAL_LATE,
+  defaultDetector,
+  loadModel,
+  SeasonalChangeDetector,
+} from '../../src/detectors/index.js';
 import { ConfigError, ModelFormatError } from '../../src/index.js';
 import {
   RECIPES,
@@ -149,6 +154,8 @@ describe('SeasonalChangeDetector, late.refractory and late.burst', () => {
     // arms on the stream and opens an episode on the flattened stretch at 1600
     const s = lateSeries(3000, { at: 1600, len: 150, flat: true, noise: 0.05 });
     const train = { t: s.t.subarray(0, 450), v: s.v.subarray(0, 450) };
+    // the constant the docs name is the subpath entry's, as DEFAULT_DRIFT is
+    expect(DEFAULT_SEASONAL_LATE).toEqual({ refractory: 576, burst: 2 });
     const d = defaultDetector();
     d.train(train);
     const st = d.stream();
@@ -161,7 +168,7 @@ describe('SeasonalChangeDetector, late.refractory and late.burst', () => {
       // the seasonal-change member's episode position (the level-drift member's would be "ep":n too, but
       // it is closed at 672 on this series)
       const eps = (text.match(/"ep":\d+/g) ?? []).map((x) => Number(x.slice(5)));
-      if (eps.some((e) => e < 576)) break; // DEFAULT_SEASONAL_LATE.refractory
+      if (eps.some((e) => e < DEFAULT_SEASONAL_LATE.refractory)) break;
     }
     expect(i).toBeLessThan(1800);
     i++;
