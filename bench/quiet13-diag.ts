@@ -3,7 +3,8 @@
  * For every alarm of a recipe on `data/clean/*.csv` of each corpus, prints which part of the default's
  * maximum raised it (the mean of three, the flat-line onset member, the seasonal-change member, the
  * level-drift member of round 19a (`DEFAULT_DRIFT`; before length round 20 this script left it out and
- * named such an alarm by the top mean member); each run alone as the default builds it), whether the ETS member's lone path lifted the mean (`etsAlone`), which
+ * named such an alarm by the top mean member; the seasonal-change member arms late since round 21a, as
+ * the default's does); each run alone as the default builds it), whether the ETS member's lone path lifted the mean (`etsAlone`), which
  * path of the alarm rule emitted it, as the recipe's own rule labels it (`alarmPaths`: `count`, two raw
  * alarms in its counting window, the last 60 minutes or, with `countPoints` (the default's since round
  * 17), the last 8 points when that reaches further back; `relaxed`: the window held fewer than two earlier
@@ -21,6 +22,7 @@ import {
   DEFAULT_DRIFT,
   DEFAULT_ETS_ALONE,
   DEFAULT_SEASONAL_FLOOR,
+  DEFAULT_SEASONAL_LATE,
   defaultDetector,
 } from '../src/detectors/default.js';
 import { FlatLineDetector } from '../src/detectors/flatline/detector.js';
@@ -88,7 +90,12 @@ for (const dir of dirs) {
     const meanPart = run(defaultDetector({ flatLine: false, seasonal: false, drift: false }), t, v, p).score;
     const flat = run(new FlatLineDetector({ onsetPoints: 2, enableThreshold: false }), t, v, p).score;
     const seas = run(
-      new SeasonalChangeDetector({ floor: DEFAULT_SEASONAL_FLOOR, enableThreshold: false }),
+      // with late arming in alarm episodes, as the default builds it since round 21a
+      new SeasonalChangeDetector({
+        floor: DEFAULT_SEASONAL_FLOOR,
+        late: { ...DEFAULT_SEASONAL_LATE },
+        enableThreshold: false,
+      }),
       t,
       v,
       p,

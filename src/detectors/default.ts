@@ -116,8 +116,10 @@ export interface DefaultDetectorInput {
    */
   flatLine?: FlatLineInput | false;
   /**
-   * Overrides of the seasonal-change member's config (default `{ floor: 3 }`), or `false` to leave it
-   * out (the default detector before round 10c of docs/evaluation.md).
+   * Overrides of the seasonal-change member's config (default `{ floor: 3, late: DEFAULT_SEASONAL_LATE }`,
+   * each key replacing the default's whole: `late: undefined` leaves late arming out, `late: { … }` replaces
+   * the episodes too), or `false` to leave the member out (the default detector before round 10c of
+   * docs/evaluation.md).
    */
   seasonal?: SeasonalChangeInput | false;
   /**

@@ -22,6 +22,7 @@ export {
   DEFAULT_DRIFT,
   DEFAULT_ETS_ALONE,
   DEFAULT_SEASONAL_FLOOR,
+  DEFAULT_SEASONAL_LATE,
   DEFAULT_STRONG_THRESHOLD,
   type DefaultDetectorInput,
   defaultDetector,

@@ -1,11 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultDetector, loadModel, SeasonalChangeDetector } from '../../src/detectors/index.js';
+import {
+  DEFAULT_SEASONAL_LATE,
+  defaultDetector,
+  loadModel,
+  SeasonalChangeDetector,
+} from '../../src/detectors/index.js';
 import { ConfigError, ModelFormatError } from '../../src/index.js';
 import {
   RECIPES,
   SEASONAL_CHANGE_DEFAULTS,
   SEASONAL_LATE_DEFAULTS,
+  SeasonalChangeCore,
   type SeasonalChangeSettings,
 } from '../../src/internal.js';
 import { lateSeries, streamLateCore } from './seasonal-late-stream.js';
@@ -120,8 +126,61 @@ describe('SeasonalChangeDetector, late.refractory and late.burst', () => {
     expect(() => loadModel(outOfRange)).toThrow(/ep/);
   });
 
-  it("today's default writes no such field", () => {
-    expect(JSON.stringify(defaultDetector().toJSON())).not.toMatch(/refractory":288|"ep"/);
+  it('a file of a member armed late with both a lookback and episodes must carry both skip and ep', () => {
+    // a member armed late under a config with `lookback` and `refractory` writes `skip` and `ep`; a file
+    // with one and not the other is not one this code writes (without `ep` it would load as a member
+    // with no episodes, silently scoring every point of a changed stretch)
+    const s = lateSeries(3000, { at: 1600, len: 150, flat: true, noise: 0.05 });
+    const both = {
+      ...SEASONAL_CHANGE_DEFAULTS,
+      floor: 0,
+      late: { ...SEASONAL_LATE_DEFAULTS, lookback: 2, refractory: P, burst: 2 },
+    };
+    const a = streamLateCore(s, 450, both);
+    expect(a.armedAt).toBeGreaterThan(0);
+    const st = a.core.state() as Record<string, unknown>;
+    expect(st).toHaveProperty('skip');
+    expect(st).toHaveProperty('ep');
+    new SeasonalChangeCore(both).restore(JSON.parse(JSON.stringify(st)), 'state');
+    const { ep: _ep, ...noEp } = st;
+    expect(() => new SeasonalChangeCore(both).restore(noEp, 'state')).toThrow(ModelFormatError);
+    expect(() => new SeasonalChangeCore(both).restore(noEp, 'state')).toThrow(/state\.ep/);
+    const { skip: _skip, ...noSkip } = st;
+    expect(() => new SeasonalChangeCore(both).restore(noSkip, 'state')).toThrow(/state\.skip/);
+  });
+
+  it("today's default arms late in episodes: a checkpoint inside an open episode streams on bit for bit; defaultBefore21a writes no episode", () => {
+    // 450 training points of a 5-minute daily cycle show no period; the default's seasonal-change member
+    // arms on the stream and opens an episode on the flattened stretch at 1600
+    const s = lateSeries(3000, { at: 1600, len: 150, flat: true, noise: 0.05 });
+    const train = { t: s.t.subarray(0, 450), v: s.v.subarray(0, 450) };
+    // the constant the docs name is the subpath entry's, as DEFAULT_DRIFT is
+    expect(DEFAULT_SEASONAL_LATE).toEqual({ refractory: 576, burst: 2 });
+    const d = defaultDetector();
+    d.train(train);
+    const st = d.stream();
+    let i = 450;
+    let text = '';
+    for (; i < s.t.length; i++) {
+      st.push(s.t[i], s.v[i]);
+      if (i < 1600) continue;
+      text = JSON.stringify(st.toJSON());
+      // the seasonal-change member's episode position (the level-drift member's would be "ep":n too, but
+      // it is closed at 672 on this series)
+      const eps = (text.match(/"ep":\d+/g) ?? []).map((x) => Number(x.slice(5)));
+      if (eps.some((e) => e < DEFAULT_SEASONAL_LATE.refractory)) break;
+    }
+    expect(i).toBeLessThan(1800);
+    i++;
+    const back = loadModel(JSON.parse(text)).stream();
+    for (; i < s.t.length; i++) expect(back.push(s.t[i], s.v[i]).score).toBe(st.push(s.t[i], s.v[i]).score);
+    const old = defaultDetector({ seasonal: { late: undefined } });
+    old.train(train);
+    const os = old.stream();
+    for (let j = 450; j < 1800; j++) os.push(s.t[j], s.v[j]);
+    const oldText = JSON.stringify(os.toJSON());
+    expect(oldText).not.toContain('maxPeriod');
+    expect(oldText.match(/"ep":\d+/g) ?? []).toHaveLength(1); // the level-drift member's only
   });
 });
 

@@ -27,6 +27,7 @@
  * Contract-agnostic: `fit`, `scoreRow`, `peekRow`, `state`/`restore`; the spec detector is detector.ts.
  */
 import { ModelFormatError } from '../../errors.js';
+import { autocorrelation } from '../../math/autocorrelation.js';
 import { calendarPeriodMs, checkedPeriod, median } from '../discord/period.js';
 import { decodeFloats, encodeFloats, field } from '../json.js';
 import { gridStep } from '../seasonal-change/core.js';
@@ -220,8 +221,9 @@ export class LevelDriftCore {
       // maxima with an exponential tail of mean θ = σ² / (2k) (the Brownian approximation), so the largest
       // of N excursions grows by θ per e-fold of N. The training maximum M is one draw over n_train
       // points; over n scored points the level is ratio × (M + θ ln(n / n_train)) once n > n_train.
-      // σ² of an AR(1)-like residual: (1 + ρ) / (1 − ρ) with ρ its lag-1 autocorrelation (in [0, 0.99]).
-      const rho = Math.min(0.99, Math.max(0, lag1(cal)));
+      // σ² of an AR(1)-like residual: (1 + ρ) / (1 − ρ) with ρ its lag-1 autocorrelation (in [0, 0.99]);
+      // k at least 0.05 here (k = 0 is allowed, where θ would be infinite).
+      const rho = Math.min(0.99, Math.max(0, autocorrelation(cal, 1)?.[1] ?? 0));
       this.hBase = this.s.ratio * top;
       this.grow =
         (this.s.lengthGrowth * this.s.ratio * (1 + rho)) / ((1 - rho) * 2 * Math.max(this.s.k, 0.05));
@@ -627,17 +629,4 @@ export class LevelDriftCore {
     this.since = since;
     this.setGrowth(g);
   }
-}
-
-/** Lag-1 autocorrelation of `x` about its mean (0 when it has no spread). */
-function lag1(x: Float64Array): number {
-  const n = x.length;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += x[i];
-  m /= n;
-  let c0 = 0;
-  let c1 = 0;
-  for (let i = 0; i < n; i++) c0 += (x[i] - m) ** 2;
-  for (let i = 1; i < n; i++) c1 += (x[i] - m) * (x[i - 1] - m);
-  return c0 > 0 ? c1 / c0 : 0;
 }

@@ -556,6 +556,15 @@ export class SeasonalChangeCore {
     const back = hasSkip ? lookback : 0;
     // round 21a: an episode position only in a member armed late whose config has a refractory period
     const epLen = hasEp ? this.restoreEpisode((state as { ep: unknown }).ep, path) : 0;
+    // either field marks a member armed late, which writes both when its config asks for both
+    const refractory = this.s.late?.refractory ?? 0;
+    if ((hasSkip && refractory > 0 && !hasEp) || (hasEp && lookback > 0 && !hasSkip)) {
+      const [has, lacks] = hasSkip ? ['skip', 'ep'] : ['ep', 'skip'];
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.${lacks}: a member armed late (it stores ${has}) under a config with both \`late.lookback\` and \`late.refractory\` stores both skip and ep; the file lacks ${lacks} (write it again from the model)`,
+      );
+    }
     const R = (this.s.periods + back) * period + lag + 1;
     if (
       off !== '' ||
