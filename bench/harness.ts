@@ -500,37 +500,46 @@ export function printGroupSweep(
   process.stdout.write(`chosen on all groups: [${settings[choose(all)]}]\n`);
 }
 
-/**
- * Each labelled file of each group's corpora, in order, with its NAB probationary length `p`, its windows
- * `ws` (kinds, onsets, ends) and the default's stream scores after training on the first `p` points
- * (cached in `cacheDir` as `default17`: round 17's default, `drift: false` since round 19a): the loop of the group sweeps.
- */
-export async function* groupSweepFiles(
-  cacheDir: string,
-  groups: readonly { dirs: readonly string[] }[],
-): AsyncGenerator<{
+/** One labelled file of a group sweep: its group, corpus, series, NAB probationary length and windows. */
+export interface GroupFile {
   gi: number;
   corpus: string;
   file: string;
   t: Float64Array;
   v: Float64Array;
   p: number;
+  /** The file's windows (kinds, onsets, ends); empty for an anomaly-free file. */
   ws: readonly { kind: string; onset: number; end: number }[];
-  score: Float64Array;
-}> {
+}
+
+/** Each labelled file of each group's corpora, in order (corpora as given, files sorted by name). */
+export async function* groupFiles(groups: readonly { dirs: readonly string[] }[]): AsyncGenerator<GroupFile> {
   for (const [gi, g] of groups.entries()) {
     for (const corpus of g.dirs) {
       const windows = corpusWindows(corpus);
       const kinds = corpusKinds(corpus);
       for (const file of Object.keys(windows).sort()) {
         const { t, v } = (await loadCorpusFile(corpus, file)).series;
-        const p = nabProbationaryLength(t.length);
-        const score = await cachedStreamScores(cacheDir, corpus, file, 'default17', () =>
-          defaultDetector({ drift: false, seasonal: { late: undefined } }),
-        );
-        yield { gi, corpus, file, t, v, p, ws: kinds[file], score };
+        yield { gi, corpus, file, t, v, p: nabProbationaryLength(t.length), ws: kinds[file] ?? [] };
       }
     }
+  }
+}
+
+/**
+ * `groupFiles` with the default's stream scores after training on the first `p` points (cached in
+ * `cacheDir` as `default17`: round 17's default, `drift: false` since round 19a and late arming off since
+ * round 21a): the loop of the group sweeps.
+ */
+export async function* groupSweepFiles(
+  cacheDir: string,
+  groups: readonly { dirs: readonly string[] }[],
+): AsyncGenerator<GroupFile & { score: Float64Array }> {
+  for await (const f of groupFiles(groups)) {
+    const score = await cachedStreamScores(cacheDir, f.corpus, f.file, 'default17', () =>
+      defaultDetector({ drift: false, seasonal: { late: undefined } }),
+    );
+    yield { ...f, score };
   }
 }
 

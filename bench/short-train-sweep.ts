@@ -8,10 +8,7 @@
  *   npx tsx bench/short-train-sweep.ts NAME=DIR,DIR… [NAME=DIR,…]… -- '<zms json>'…
  */
 import { defaultDetector } from '../src/detectors/default.js';
-import { corpusKinds } from '../src/lab/bench.js';
-import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
-import { nabProbationaryLength } from '../src/metrics/nab.js';
-import { streamAfterTraining } from './harness.js';
+import { groupFiles, streamAfterTraining } from './harness.js';
 
 const argv = process.argv.slice(2);
 const sep = argv.indexOf('--');
@@ -34,44 +31,36 @@ interface Tally {
 const blank = (): Tally => ({ found: new Map(), windows: new Map(), quiet: 0, clean: 0, cleanAlarms: 0 });
 const tallies = all.map(() => new Map<string, Tally>());
 
-for (const g of groups) {
-  for (const corpus of g.dirs) {
-    const windows = corpusWindows(corpus);
-    const kinds = corpusKinds(corpus);
-    for (const file of Object.keys(windows).sort()) {
-      const { t, v } = (await loadCorpusFile(corpus, file)).series;
-      const p = nabProbationaryLength(t.length);
-      const dt = t[1] - t[0];
-      if (t[p - 1] - t[0] + dt >= spanDays * 86_400_000) continue;
-      const verdicts: string[] = [];
-      for (let k = 0; k < all.length; k++) {
-        const zms = all[k] === 'none' ? undefined : JSON.parse(all[k]);
-        const det = zms === undefined ? defaultDetector() : defaultDetector({ zms });
-        const { alarm } = streamAfterTraining(det, t, v, p);
-        const tl = tallies[k].get(g.name) ?? blank();
-        tallies[k].set(g.name, tl);
-        const ws = kinds[file] ?? [];
-        let verdict = '';
-        for (const w of ws) {
-          tl.windows.set(w.kind, (tl.windows.get(w.kind) ?? 0) + 1);
-          let f = false;
-          for (let i = p; i < t.length && !f; i++) f = alarm[i] === 1 && t[i] >= w.onset && t[i] <= w.end;
-          if (f) tl.found.set(w.kind, (tl.found.get(w.kind) ?? 0) + 1);
-          verdict += f ? 'found' : 'missed';
-        }
-        if (ws.length === 0) {
-          const na = alarm.reduce((a, b) => a + b, 0);
-          tl.clean++;
-          tl.cleanAlarms += na;
-          if (na === 0) tl.quiet++;
-          verdict = na === 0 ? 'quiet' : `${na} alarms`;
-        }
-        verdicts.push(verdict);
-      }
-      if (diag && verdicts.some((x) => x !== verdicts[0]))
-        process.stdout.write(`${corpus} ${file}: ${verdicts.join(' | ')}\n`);
+for await (const { gi, corpus, file, t, v, p, ws } of groupFiles(groups)) {
+  const g = groups[gi];
+  const dt = t[1] - t[0];
+  if (t[p - 1] - t[0] + dt >= spanDays * 86_400_000) continue;
+  const verdicts: string[] = [];
+  for (let k = 0; k < all.length; k++) {
+    const zms = all[k] === 'none' ? undefined : JSON.parse(all[k]);
+    const det = zms === undefined ? defaultDetector() : defaultDetector({ zms });
+    const { alarm } = streamAfterTraining(det, t, v, p);
+    const tl = tallies[k].get(g.name) ?? blank();
+    tallies[k].set(g.name, tl);
+    let verdict = '';
+    for (const w of ws) {
+      tl.windows.set(w.kind, (tl.windows.get(w.kind) ?? 0) + 1);
+      let f = false;
+      for (let i = p; i < t.length && !f; i++) f = alarm[i] === 1 && t[i] >= w.onset && t[i] <= w.end;
+      if (f) tl.found.set(w.kind, (tl.found.get(w.kind) ?? 0) + 1);
+      verdict += f ? 'found' : 'missed';
     }
+    if (ws.length === 0) {
+      const na = alarm.reduce((a, b) => a + b, 0);
+      tl.clean++;
+      tl.cleanAlarms += na;
+      if (na === 0) tl.quiet++;
+      verdict = na === 0 ? 'quiet' : `${na} alarms`;
+    }
+    verdicts.push(verdict);
   }
+  if (diag && verdicts.some((x) => x !== verdicts[0]))
+    process.stdout.write(`${corpus} ${file}: ${verdicts.join(' | ')}\n`);
 }
 
 const kindList = [...new Set([...tallies[0].values()].flatMap((x) => [...x.windows.keys()]))].sort();

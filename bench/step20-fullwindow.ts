@@ -16,12 +16,10 @@ import {
   defaultDetector,
 } from '../src/detectors/default.js';
 import { AggregateAlarms } from '../src/detectors/post/aggregate-alarms.js';
-import { corpusKinds } from '../src/lab/bench.js';
-import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
-import { nabProbationaryLength } from '../src/metrics/nab-prepare.js';
 import {
   type GroupTally,
   groupArgs,
+  groupFiles,
   groupTally,
   printGroupSweep,
   streamAfterTraining,
@@ -37,24 +35,16 @@ const rule = {
   countPoints: DEFAULT_COUNT_POINTS,
 };
 
-for (const [gi, g] of groups.entries()) {
-  for (const corpus of g.dirs) {
-    const windows = corpusWindows(corpus);
-    const kinds = corpusKinds(corpus);
-    for (const file of Object.keys(windows).sort()) {
-      const { t, v } = (await loadCorpusFile(corpus, file)).series;
-      const p = nabProbationaryLength(t.length);
-      const { score, alarm: streamed } = streamAfterTraining(defaultDetector(), t, v, p);
-      for (const [k, s] of settings.entries()) {
-        const st = new AggregateAlarms(s === 'none' ? rule : { ...rule, fullWindow: true }).streamer();
-        const alarm = new Uint8Array(t.length);
-        for (let i = p; i < t.length; i++) alarm[i] = st.push(t[i], score[i]) !== 0 ? 1 : 0;
-        if (s === 'none')
-          for (let i = p; i < t.length; i++)
-            if (alarm[i] !== streamed[i]) throw new Error(`${corpus} ${file}: replay differs at row ${i}`);
-        tallyGroupFile(res[gi][k], kinds[file], t, alarm, p);
-      }
-    }
+for await (const { gi, corpus, file, t, v, p, ws } of groupFiles(groups)) {
+  const { score, alarm: streamed } = streamAfterTraining(defaultDetector(), t, v, p);
+  for (const [k, s] of settings.entries()) {
+    const st = new AggregateAlarms(s === 'none' ? rule : { ...rule, fullWindow: true }).streamer();
+    const alarm = new Uint8Array(t.length);
+    for (let i = p; i < t.length; i++) alarm[i] = st.push(t[i], score[i]) !== 0 ? 1 : 0;
+    if (s === 'none')
+      for (let i = p; i < t.length; i++)
+        if (alarm[i] !== streamed[i]) throw new Error(`${corpus} ${file}: replay differs at row ${i}`);
+    tallyGroupFile(res[gi][k], ws, t, alarm, p);
   }
 }
 printGroupSweep(groups, settings, res, 'quiet');
