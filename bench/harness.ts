@@ -3,6 +3,7 @@
  * formatting, and running each row in its own child process (so peak RSS is that row's own).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
@@ -150,8 +151,9 @@ export function streamAfterTraining(
 
 /**
  * `streamAfterTraining`'s scores for a corpus file (trained on NAB's probationary part), cached in
- * `cacheDir` as raw float64s named by corpus, file and `name`: the sweep scripts replay settings over
- * them without streaming again.
+ * `cacheDir` as raw float64s named by corpus, file, `name` and a digest of the untrained detector's model
+ * file (its config): the sweep scripts replay settings over them without streaming again, and a cache
+ * written by another detector (e.g. the default before a round changed it) is never read back.
  */
 export async function cachedStreamScores(
   cacheDir: string,
@@ -161,14 +163,16 @@ export async function cachedStreamScores(
   make: () => Detector,
 ): Promise<Float64Array> {
   const key = (x: string) => x.replace(/[^A-Za-z0-9]+/g, '_');
+  const det = make();
+  const tag = createHash('sha256').update(JSON.stringify(det.toJSON())).digest('hex').slice(0, 12);
   const dir = join(cacheDir, key(corpus));
-  const path = join(dir, `${key(file)}${name ? `.${name}` : ''}.f64`);
+  const path = join(dir, `${key(file)}${name ? `.${name}` : ''}.${tag}.f64`);
   if (existsSync(path)) {
     const b = readFileSync(path);
     return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   }
   const { t, v } = (await loadCorpusFile(corpus, file)).series;
-  const { score } = streamAfterTraining(make(), t, v, nabProbationaryLength(t.length));
+  const { score } = streamAfterTraining(det, t, v, nabProbationaryLength(t.length));
   mkdirSync(dir, { recursive: true });
   writeFileSync(path, Buffer.from(score.buffer));
   return score;
