@@ -500,14 +500,24 @@ export function printGroupSweep(
   process.stdout.write(`chosen on all groups: [${settings[choose(all)]}]\n`);
 }
 
+/** The group sweeps' cache of round 17's default (`drift: false` since round 19a, late arming off since round 21a). */
+export const DEFAULT17_CACHE = {
+  name: 'default17',
+  make: (): Detector => defaultDetector({ drift: false, seasonal: { late: undefined } }),
+} as const;
+
+/** Today's default (`defaultDetector()`), cached as `default22` (round 22 of docs/evaluation.md). */
+export const DEFAULT22_CACHE = { name: 'default22', make: (): Detector => defaultDetector() } as const;
+
 /**
  * Each labelled file of each group's corpora, in order, with its NAB probationary length `p`, its windows
  * `ws` (kinds, onsets, ends) and the default's stream scores after training on the first `p` points
- * (cached in `cacheDir` as `default17`: round 17's default, `drift: false` since round 19a): the loop of the group sweeps.
+ * (cached in `cacheDir` under `cache.name`, by default `default17`: round 17's default, `DEFAULT17_CACHE`): the loop of the group sweeps.
  */
 export async function* groupSweepFiles(
   cacheDir: string,
   groups: readonly { dirs: readonly string[] }[],
+  cache: { name: string; make: () => Detector } = DEFAULT17_CACHE,
 ): AsyncGenerator<{
   gi: number;
   corpus: string;
@@ -525,9 +535,7 @@ export async function* groupSweepFiles(
       for (const file of Object.keys(windows).sort()) {
         const { t, v } = (await loadCorpusFile(corpus, file)).series;
         const p = nabProbationaryLength(t.length);
-        const score = await cachedStreamScores(cacheDir, corpus, file, 'default17', () =>
-          defaultDetector({ drift: false, seasonal: { late: undefined } }),
-        );
+        const score = await cachedStreamScores(cacheDir, corpus, file, cache.name, cache.make);
         yield { gi, corpus, file, t, v, p, ws: kinds[file], score };
       }
     }
