@@ -530,19 +530,27 @@ export async function* groupFiles(groups: readonly { dirs: readonly string[] }[]
   }
 }
 
+/** The group sweeps' cache of round 17's default (`drift: false` since round 19a, late arming off since round 21a). */
+export const DEFAULT17_CACHE = {
+  name: 'default17',
+  make: (): Detector => defaultDetector({ drift: false, seasonal: { late: undefined } }),
+} as const;
+
+/** Today's default (`defaultDetector()`), cached as `default22` (round 22 of docs/evaluation.md). */
+export const DEFAULT22_CACHE = { name: 'default22', make: (): Detector => defaultDetector() } as const;
+
 /**
- * `groupFiles` with the default's stream scores after training on the first `p` points (cached in
- * `cacheDir` as `default17`: round 17's default, `drift: false` since round 19a and late arming off since
- * round 21a): the loop of the group sweeps.
+ * `groupFiles` with a default's stream scores after training on the first `p` points (cached in
+ * `cacheDir` under `cache.name`, by default `default17`: round 17's default, `DEFAULT17_CACHE`): the loop
+ * of the group sweeps.
  */
 export async function* groupSweepFiles(
   cacheDir: string,
   groups: readonly { dirs: readonly string[] }[],
+  cache: { name: string; make: () => Detector } = DEFAULT17_CACHE,
 ): AsyncGenerator<GroupFile & { score: Float64Array }> {
   for await (const f of groupFiles(groups)) {
-    const score = await cachedStreamScores(cacheDir, f.corpus, f.file, 'default17', () =>
-      defaultDetector({ drift: false, seasonal: { late: undefined } }),
-    );
+    const score = await cachedStreamScores(cacheDir, f.corpus, f.file, cache.name, cache.make);
     yield { ...f, score };
   }
 }

@@ -105,6 +105,7 @@ export const RECIPE_NAMES = [
   'defaultCount17',
   'defaultBefore17',
   'defaultWiden18',
+  'defaultRelax22',
 ] as const;
 
 /**

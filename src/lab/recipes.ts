@@ -31,6 +31,7 @@ import { COUNT17_RECIPES } from './count17.js';
 import { DRIFT_RECIPES } from './level-drift.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { QUIET13_RECIPES } from './quiet13.js';
+import { RELAX22_RECIPES } from './relax22.js';
 import { SEASONAL_RECIPES } from './seasonal-change.js';
 import { WIDEN18_RECIPES } from './widen18.js';
 import { ZeroDetector } from './zero.js';
@@ -465,6 +466,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   ...QUIET13_RECIPES,
   ...COUNT17_RECIPES,
   ...WIDEN18_RECIPES,
+  ...RELAX22_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */

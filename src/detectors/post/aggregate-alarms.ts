@@ -38,6 +38,15 @@ export const aggregateAlarmsConfigSchema = z.strictObject({
    */
   countPoints: z.number().int().min(1).optional(),
   /**
+   * With `countPoints`: Merlion's relaxed requirement counts the earlier points of the whole counting
+   * window (the minutes window or the last `countPoints` points, whichever reaches further back), so one
+   * raw alarm fires alone only while the stream holds fewer than `minAlmInWindow` earlier points, whatever
+   * the step (at a 60-minute step the 60-minute window holds one earlier point; the 8-point window eight).
+   * Absent: the relaxed requirement counts the minutes window's points only (round 22 of
+   * docs/evaluation.md). Without `countPoints` it changes nothing.
+   */
+  relaxByCount: z.boolean().optional(),
+  /**
    * Wider levels while the series has not yet been seen over a whole longer cycle: when the training part
    * spans at least `afterTrainMs` (the shorter cycle seen, e.g. two whole days), every score whose time is
    * less than `untilMs` after the training part's first point is divided by `factor` before both levels
@@ -172,7 +181,9 @@ class AggregateStreamer implements AlarmStreamer {
       else if (back < wc) wc = back;
     }
     this.points.dropBefore(wc);
-    const before = cp > 0 ? this.points.countFrom(w0) : this.points.size; // = i − ws
+    // earlier points the relaxed requirement sees: the minutes window's (= i − ws), or with `relaxByCount`
+    // the whole counting window's
+    const before = cp > 0 && !this.rule.relaxByCount ? this.points.countFrom(w0) : this.points.size;
     this.points.push(t);
     this.raw.dropBefore(wc);
     if (a === 0) return 0;
@@ -222,6 +233,8 @@ export class AggregateAlarms extends Threshold {
   readonly fullWindow: boolean;
   /** Earlier points over which raw alarms are counted at least (0: the minutes window only). */
   readonly countPoints: number;
+  /** Whether the relaxed requirement counts the whole counting window's earlier points. */
+  readonly relaxByCount: boolean;
   /** The `widen` option (null: absent). */
   readonly widen: { untilMs: number; afterTrainMs: number; factor: number } | null;
   /** With `widen`: the training part's first time and span (ms), set by `train` (NaN before). */
@@ -244,6 +257,7 @@ export class AggregateAlarms extends Threshold {
     this.strongThreshold = c.strongThreshold ?? Number.POSITIVE_INFINITY;
     this.fullWindow = c.fullWindow === true;
     this.countPoints = c.countPoints ?? 0;
+    this.relaxByCount = c.relaxByCount === true;
     this.widen = c.widen ?? null;
   }
 
