@@ -3,21 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AggregateAlarms } from '../../src/detectors/index.js';
 import { ConfigError, defaultDetector } from '../../src/index.js';
 import { makeDetector } from '../../src/internal.js';
-
-const MIN = 60_000;
-
-/** The alarms (0/1) of an `AggregateAlarms` rule streamed over scores at the given times. */
-function alarms(cfg: ConstructorParameters<typeof AggregateAlarms>[0], t: number[], s: number[]): number[] {
-  const st = new AggregateAlarms(cfg).streamer();
-  return t.map((ti, i) => (st.push(ti, s[i]) !== 0 ? 1 : 0));
-}
-
-/** Times at a fixed step (minutes), and scores 0 but for `hits` (index → score). */
-function series(n: number, stepMin: number, hits: Record<number, number>): { t: number[]; s: number[] } {
-  const t = Array.from({ length: n }, (_x, i) => i * stepMin * MIN);
-  const s = Array.from({ length: n }, (_x, i) => hits[i] ?? 0);
-  return { t, s };
-}
+import { alarms, MIN, series } from './alarm-rule-stream.js';
 
 describe('AggregateAlarms countPoints (round 17)', () => {
   it('at a 30-minute step, two raw alarms three points apart alarm only when counted over the last six points', () => {

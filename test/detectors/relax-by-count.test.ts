@@ -9,19 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { AggregateAlarms } from '../../src/detectors/index.js';
 import { ConfigError, defaultDetector } from '../../src/index.js';
 import { makeDetector } from '../../src/internal.js';
-
-const MIN = 60_000;
-
-function alarms(cfg: ConstructorParameters<typeof AggregateAlarms>[0], t: number[], s: number[]): number[] {
-  const st = new AggregateAlarms(cfg).streamer();
-  return t.map((ti, i) => (st.push(ti, s[i]) !== 0 ? 1 : 0));
-}
-
-function series(n: number, stepMin: number, hits: Record<number, number>): { t: number[]; s: number[] } {
-  const t = Array.from({ length: n }, (_x, i) => i * stepMin * MIN);
-  const s = Array.from({ length: n }, (_x, i) => hits[i] ?? 0);
-  return { t, s };
-}
+import { alarms, MIN, series } from './alarm-rule-stream.js';
 
 describe('AggregateAlarms relaxByCount (round 22)', () => {
   it('at a 60-minute step a lone raw alarm no longer fires alone; a second within the counting window fires', () => {
