@@ -7,7 +7,7 @@
  * `DEFAULT_DRIFT`'s `refractory`, `burst` and `ratio` too: an object overrides the member's own defaults, as
  * `defaultDetector({ drift })` does). Where today's member is on, a setting that differs from it only in
  * `minPeriods` scores as it does, so the maximum with the cached default is the streamed detector's score;
- * the replay is checked point for point against `defaultDetector({ drift: setting })` on a file or two.
+ * the replay is checked point for point against `defaultDetector({ drift: setting })` on six files per setting.
  * Tuning seeds only.
  *
  * A setting may arm the member late (`lateDays`, round 23).
