@@ -578,11 +578,16 @@ export async function memberBesideDefaultSweep<S>(a: {
   usage: string;
   core: (setting: Partial<S>) => SweepMemberCore;
   detector: (setting: Partial<S>) => Detector;
-  checks: number;
+  /** Files checked point for point per setting (a function: per setting; 0 for a replay-only setting). */
+  checks: number | ((setting: Partial<S>) => number);
   /** What the leave-one-group-out choice maximises (`printGroupSweep`; default 'found'). */
   maximise?: 'found' | 'quiet';
   /** Print each file where a setting's windows found or quiet differ from the first setting's. */
   diff?: boolean;
+  /** The default whose cached scores the member joins (and `none` is checked against): `DEFAULT17_CACHE` if absent. */
+  cache?: { name: string; make: () => Detector };
+  /** Called for each file and setting with the replayed alarms (e.g. a diagnosis of missed windows). */
+  onFile?: (f: GroupFile & { score: Float64Array }, k: number, alarm: Uint8Array, found: boolean[]) => void;
 }): Promise<void> {
   const { cacheDir, groups, settings } = groupSweepArgs([...a.argv], [...a.defaults], a.usage);
   const parsed: (Partial<S> | null)[] = settings.map((s) =>
@@ -591,7 +596,9 @@ export async function memberBesideDefaultSweep<S>(a: {
   const res: GroupTally[][] = groups.map(() => settings.map(groupTally));
   const checked = settings.map(() => 0);
   const on = settings.map(() => 0);
-  for await (const { gi, corpus, file, t, v, p, ws, score } of groupSweepFiles(cacheDir, groups)) {
+  const cache = a.cache ?? DEFAULT17_CACHE;
+  for await (const f of groupSweepFiles(cacheDir, groups, cache)) {
+    const { gi, corpus, file, t, v, p, ws, score } = f;
     const n = t.length;
     let first = '';
     for (const [k] of settings.entries()) {
@@ -616,20 +623,17 @@ export async function memberBesideDefaultSweep<S>(a: {
       const st = rule.streamer();
       const alarm = new Uint8Array(n);
       for (let i = p; i < n; i++) alarm[i] = st.push(t[i], both[i]) !== 0 ? 1 : 0;
-      if (checked[k] < (o ? a.checks : 2) && (o === null || onHere)) {
+      const checks = o === null ? 2 : typeof a.checks === 'number' ? a.checks : a.checks(o);
+      if (checked[k] < checks && (o === null || onHere)) {
         // the replay is the streamed detector's own alarms, point for point
-        const { alarm: a0 } = streamAfterTraining(
-          o ? a.detector(o) : defaultDetector({ drift: false, seasonal: { late: undefined } }),
-          t,
-          v,
-          p,
-        );
+        const { alarm: a0 } = streamAfterTraining(o ? a.detector(o) : cache.make(), t, v, p);
         for (let i = p; i < n; i++)
           if (a0[i] !== alarm[i])
             throw new Error(`${corpus} ${file} [${settings[k]}]: replay differs at row ${i}`);
         checked[k]++;
       }
       const r = tallyGroupFile(res[gi][k], ws, t, alarm, p);
+      a.onFile?.(f, k, alarm, r.found);
       const key = `${Number(r.quiet)}${r.found.map(Number).join('')}`;
       if (k === 0) first = key;
       else if (a.diff && key !== first)

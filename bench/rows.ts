@@ -99,6 +99,12 @@ export const ROWS: BenchRow[] = [
     name: 'round 21a defaultBefore21a (the default without late arming of the seasonal-change member, as before round 21a)',
     make: () => makeDetector('defaultBefore21a'),
   },
+  // round 23: round 21b's level-drift member armed late (on this series the member is on from training
+  // only where the training part spans a week; elsewhere it keeps the series until it does)
+  {
+    name: 'round 23 defaultDriftLate23 (the default, the level-drift member calibrated out of sample and armed late)',
+    make: () => makeDetector('defaultDriftLate23'),
+  },
   // round 12c: the lone-alarm paths at the cross-validated levels, Merlion window
   {
     name: 'round 12c defaultStrong12 (the default, strong single alarms at 5.5, the ETS member alone from 4.5)',

@@ -100,6 +100,7 @@ export const RECIPE_NAMES = [
   'defaultDrift18a',
   'defaultCrossFit21',
   'defaultQuiet21',
+  'defaultDriftLate23',
   'defaultBefore19a',
   'defaultQuiet13',
   'defaultCount17',

@@ -6,7 +6,8 @@
  * the same member, chosen again on ten tuning groups, met its rule on fresh seeds and is in
  * `defaultDetector()` since (`DEFAULT_DRIFT`); `defaultBefore19a` is the default before it. Round 21b: the
  * member calibrated on out-of-sample training residuals (`defaultCrossFit21`), and with a decision level that
- * grows with the stream as a CUSUM maximum does (`defaultQuiet21`, `DRIFT_21B`).
+ * grows with the stream as a CUSUM maximum does (`defaultQuiet21`, `DRIFT_21B`). Round 23: round 21b's
+ * member armed late where the training part leaves it off (`defaultDriftLate23`, `DRIFT_LATE_23`).
  */
 
 import { DEFAULT_DRIFT, defaultDetector } from '../detectors/default.js';
@@ -33,6 +34,13 @@ export const DRIFT_18A = { refractory: 672, burst: 2, ratio: 4 } as const;
  * at the rate the training residuals' autocorrelation implies.
  */
 export const DRIFT_21B = { ...DEFAULT_DRIFT, crossFit: true, lengthGrowth: 1 } as const;
+
+/**
+ * Round 23's member options, chosen by leave-one-seed-group-out cross-validation over the 24 tuning groups
+ * (`bench/drift23-sweep.ts`): round 21b's member, armed late (`lateDays` 7) where the training part spans
+ * fewer than its 7 periods.
+ */
+export const DRIFT_LATE_23 = { ...DRIFT_21B, lateDays: 7 } as const;
 
 /** The recipes of round 12b (registered in `RECIPES`, src/lab/recipes.ts). */
 export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
@@ -72,6 +80,12 @@ export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'onlinePeak',
     description:
       'candidate (round 21b): defaultCrossFit21 + a level-drift decision level that grows with log(points scored / training points) as a CUSUM maximum does',
+  },
+  defaultDriftLate23: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: { ...DRIFT_LATE_23 } }),
+    mapping: 'onlinePeak',
+    description:
+      'candidate (round 23): defaultDetector() with round 21b’s level-drift member, armed late (fitted on the stream once it spans 7 days) where training is too short',
   },
   defaultBefore19a: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: false, seasonal: { late: undefined } }),

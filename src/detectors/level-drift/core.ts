@@ -81,7 +81,18 @@ export interface LevelDriftSettings {
    * at training (before round 21b).
    */
   readonly lengthGrowth: number;
+  /**
+   * Round 23: late arming (0: off). A member the training part leaves off keeps the series it scores
+   * (at most `LATE_MAX_POINTS`, training part included) and, every `LATE_EVERY` points once they span
+   * `lateDays` days, fits itself on them as on a training part; it scores 0 until a fit arms it.
+   */
+  readonly lateDays: number;
 }
+
+/** Round 23: the most points a member waiting to arm late keeps (the oldest half goes when full). */
+export const LATE_MAX_POINTS = 20_160;
+/** Round 23: a member waiting to arm late tries a fit every this many scored points. */
+export const LATE_EVERY = 96;
 
 export const LEVEL_DRIFT_DEFAULTS: LevelDriftSettings = {
   bins: 48,
@@ -100,6 +111,7 @@ export const LEVEL_DRIFT_DEFAULTS: LevelDriftSettings = {
   burst: 1,
   crossFit: false,
   lengthGrowth: 0,
+  lateDays: 0,
 };
 
 /** Scalars of the state, in `num` order. */
@@ -135,11 +147,56 @@ export class LevelDriftCore {
   private nScored = 0;
   /** Why the member is off ('' when on). */
   off = '';
+  /** Round 23 (`lateDays`): the series kept while waiting to arm late, and points since the last try. */
+  private lateT: number[] = [];
+  private lateV: number[] = [];
+  private lateTry = 0;
 
   constructor(readonly s: LevelDriftSettings = LEVEL_DRIFT_DEFAULTS) {}
 
   /** Learns grid, period, profile, spread and decision level; returns the training points' scores. */
   fit(t: Float64Array, v: Float64Array): Float64Array {
+    const out = this.fitOnce(t, v);
+    this.lateT = [];
+    this.lateV = [];
+    this.lateTry = 0;
+    if (this.period === 0 && this.s.lateDays > 0) {
+      const from = Math.max(0, t.length - LATE_MAX_POINTS);
+      this.lateT = Array.from(t.subarray(from));
+      this.lateV = Array.from(v.subarray(from));
+    }
+    return out;
+  }
+
+  /**
+   * Round 23: a member waiting to arm late keeps the point and, every `LATE_EVERY` points once the kept
+   * series spans `lateDays` days, fits itself on it; it scores 0 (the point arming it included).
+   */
+  private waitLate(t: number, v: number): void {
+    if (this.lateT.length > 0 && !(t > this.lateT[this.lateT.length - 1])) return;
+    this.lateT.push(t);
+    this.lateV.push(v);
+    if (this.lateT.length > LATE_MAX_POINTS) {
+      const cut = this.lateT.length - LATE_MAX_POINTS / 2;
+      this.lateT.splice(0, cut);
+      this.lateV.splice(0, cut);
+    }
+    if (++this.lateTry < LATE_EVERY) return;
+    if (t - this.lateT[0] < this.s.lateDays * 86_400_000) {
+      this.lateTry = LATE_EVERY - 1; // the first point that spans the days tries
+      return;
+    }
+    this.lateTry = 0;
+    const hT = Float64Array.from(this.lateT);
+    const hV = Float64Array.from(this.lateV);
+    this.fitOnce(hT, hV);
+    if (this.period > 0) {
+      this.lateT = [];
+      this.lateV = [];
+    }
+  }
+
+  private fitOnce(t: Float64Array, v: Float64Array): Float64Array {
     const n = t.length;
     const out = new Float64Array(n);
     this.turnOff('');
@@ -358,7 +415,10 @@ export class LevelDriftCore {
 
   /** Scores one point and learns it. */
   scoreRow(t: number, v: number): number {
-    if (this.period === 0) return 0;
+    if (this.period === 0) {
+      if (this.s.lateDays > 0) this.waitLate(t, v);
+      return 0;
+    }
     const slot = this.slot(t);
     if (!(slot > this.lastSlot)) return 0;
     this.lastSlot = slot;
@@ -458,6 +518,9 @@ export class LevelDriftCore {
     c.restoreNum(this.num(), this.prof.slice(), this.off);
     c.since = this.since;
     c.setGrowth(this.growth());
+    c.lateT = this.lateT.slice();
+    c.lateV = this.lateV.slice();
+    c.lateTry = this.lateTry;
     return c;
   }
 
@@ -510,6 +573,9 @@ export class LevelDriftCore {
     if (this.s.refractory > 0) st.ep = Math.min(this.since, this.s.refractory);
     // round 21b's growth only with `lengthGrowth` (absent: the state before round 21b, byte for byte)
     if (this.s.lengthGrowth > 0) st.grow = encodeFloats(this.growth());
+    // round 23's kept series only with `lateDays` (absent: the state before round 23, byte for byte)
+    if (this.s.lateDays > 0)
+      st.late = { t: encodeFloats(this.lateT), v: encodeFloats(this.lateV), n: this.lateTry };
     return st;
   }
 
@@ -557,6 +623,40 @@ export class LevelDriftCore {
     return Array.from(g);
   }
 
+  /**
+   * Reads round 23's `late` (only with `lateDays`): the kept series (increasing finite times, finite values,
+   * as many of each, at most `LATE_MAX_POINTS`; none once the member is on) and the points since the last try.
+   */
+  private restoreLate(state: unknown, path: string, on: boolean): [number[], number[], number] {
+    const has = typeof state === 'object' && state !== null && 'late' in state;
+    if (!(this.s.lateDays > 0)) {
+      if (has)
+        throw new ModelFormatError('bad_field', `${path}.late: only a member with lateDays stores late`);
+      return [[], [], 0];
+    }
+    const late = field(state, 'late', path);
+    const t = Array.from(decodeFloats(field(late, 't', `${path}.late`), `${path}.late.t`));
+    const v = Array.from(decodeFloats(field(late, 'v', `${path}.late`), `${path}.late.v`));
+    const n = field(late, 'n', `${path}.late`);
+    const ok =
+      t.length === v.length &&
+      t.length <= LATE_MAX_POINTS &&
+      (!on || t.length === 0) &&
+      typeof n === 'number' &&
+      Number.isInteger(n) &&
+      n >= 0 &&
+      n < LATE_EVERY &&
+      t.every((x, i) => Math.abs(x) <= 1e15 && (i === 0 || x > t[i - 1])) &&
+      v.every((x) => Number.isFinite(x) && Math.abs(x) <= 1e300);
+    if (!ok) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.late: expected { t, v, n }: at most ${LATE_MAX_POINTS} increasing times and as many finite values (none once the member is on), and n, an integer from 0 to ${LATE_EVERY - 1}`,
+      );
+    }
+    return [t, v, n];
+  }
+
   /** Reads the episode position `ep` (only with `refractory`; any other state has none). */
   private restoreEpisode(state: unknown, path: string): number {
     const R = this.s.refractory;
@@ -594,8 +694,10 @@ export class LevelDriftCore {
         );
       }
       this.restoreGrowth(state, path, false);
+      const late = this.restoreLate(state, path, false);
       this.turnOff(off);
       this.since = since;
+      [this.lateT, this.lateV, this.lateTry] = late;
       return;
     }
     const isInt = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
@@ -625,7 +727,9 @@ export class LevelDriftCore {
       );
     }
     const g = this.restoreGrowth(state, path, true);
+    const late = this.restoreLate(state, path, true);
     this.restoreNum(num, prof, '');
+    [this.lateT, this.lateV, this.lateTry] = late;
     this.since = since;
     this.setGrowth(g);
   }

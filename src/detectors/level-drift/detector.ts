@@ -68,6 +68,11 @@ export const levelDriftConfigSchema = z
      * at training).
      */
     lengthGrowth: z.number().min(0).max(100).optional(),
+    /**
+     * Round 23: late arming. A member the training part leaves off keeps the series it scores and fits
+     * itself on it once it spans this many days (tried every 96 points; 0, absent: off).
+     */
+    lateDays: z.number().min(0).max(10_000).optional(),
   })
   // round 13b's four options and round 21b's two have no zod default (absent: D's values, see levelDriftSettings), so that a
   // config without them writes round 12b's model file byte for byte
@@ -97,6 +102,7 @@ export function levelDriftSettings(c: LevelDriftConfig): LevelDriftSettings {
     burst: c.burst ?? D.burst,
     crossFit: c.crossFit ?? D.crossFit,
     lengthGrowth: c.lengthGrowth ?? D.lengthGrowth,
+    lateDays: c.lateDays ?? D.lateDays,
   };
 }
 
@@ -109,6 +115,8 @@ const levelDriftStateSchema = z.object({
   ep: jsonFloat.optional(),
   /** Round 21b's growth (only with `lengthGrowth`): h at training, growth per e-fold, training and scored points. */
   grow: z.array(jsonFloat).optional(),
+  /** Round 23's kept series and points since the last try (only with `lateDays`). */
+  late: jsonAny.optional(),
 });
 type LevelDriftState = z.infer<typeof levelDriftStateSchema>;
 
