@@ -23,3 +23,14 @@ export function series(
   const s = Array.from({ length: n }, (_x, i) => hits[i] ?? 0);
   return { t, s };
 }
+
+/** Increasing times for `n` points: each after the one before by `steps[i]` minutes (the first too). */
+export function timesFromSteps(steps: readonly number[], n: number): number[] {
+  const t: number[] = [];
+  let now = 0;
+  for (let i = 0; i < n; i++) {
+    now += steps[i] * MIN;
+    t.push(now);
+  }
+  return t;
+}

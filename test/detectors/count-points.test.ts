@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AggregateAlarms } from '../../src/detectors/index.js';
 import { ConfigError, defaultDetector } from '../../src/index.js';
 import { makeDetector } from '../../src/internal.js';
-import { alarms, MIN, series } from './alarm-rule-stream.js';
+import { alarms, series, timesFromSteps } from './alarm-rule-stream.js';
 
 describe('AggregateAlarms countPoints (round 17)', () => {
   it('at a 30-minute step, two raw alarms three points apart alarm only when counted over the last six points', () => {
@@ -54,12 +54,7 @@ describe('AggregateAlarms countPoints (round 17)', () => {
         fc.constantFrom(1, 2, 3, 4, 5, 6, 10, 12),
         fc.constantFrom(undefined, 5.5),
         (s, steps, k, strong) => {
-          const t: number[] = [];
-          let now = 0;
-          for (let i = 0; i < s.length; i++) {
-            now += steps[i] * MIN;
-            t.push(now);
-          }
+          const t = timesFromSteps(steps, s.length);
           const base = { almSuppressMinutes: 0, strongThreshold: strong };
           const plain = alarms(base, t, s);
           const counted = alarms({ ...base, countPoints: k }, t, s);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { AggregateAlarms } from '../../src/detectors/index.js';
 import { ConfigError, defaultDetector } from '../../src/index.js';
 import { makeDetector } from '../../src/internal.js';
-import { alarms, MIN, series } from './alarm-rule-stream.js';
+import { alarms, series, timesFromSteps } from './alarm-rule-stream.js';
 
 describe('AggregateAlarms relaxByCount (round 22)', () => {
   it('at a 60-minute step a lone raw alarm no longer fires alone; a second within the counting window fires', () => {
@@ -44,12 +44,7 @@ describe('AggregateAlarms relaxByCount (round 22)', () => {
         fc.constantFrom(2, 3, 6, 8, 12),
         fc.constantFrom(undefined, 4.5),
         (s, steps, k, strong) => {
-          const t: number[] = [];
-          let now = 0;
-          for (let i = 0; i < s.length; i++) {
-            now += steps[i] * MIN;
-            t.push(now);
-          }
+          const t = timesFromSteps(steps, s.length);
           const base = { almSuppressMinutes: 0, strongThreshold: strong };
           const counted = alarms({ ...base, countPoints: k }, t, s);
           const relaxed = alarms({ ...base, countPoints: k, relaxByCount: true }, t, s);
