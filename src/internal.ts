@@ -132,6 +132,6 @@ export {
   retryDelayMs,
 } from './tracking/mlflow.js';
 export { mlmodelDoc, mlmodelText, mlmodelYaml } from './tracking/models.js';
-export { parseSqlUri, SQL_SCHEMA_VERSION, SqlDialect, type SqlResult } from './tracking/sql.js';
+export { parseSqlUri, SQL_SCHEMA_VERSION, SqlDialect, type SqlResult, SqlStore } from './tracking/sql.js';
 export { connectionLost, migrate, POOL_SIZE, retryLost } from './tracking/sql-connect.js';
 export type { SqlQuery } from './tracking/sql-dialect.js';

@@ -102,51 +102,42 @@ export async function pgExecutor(
     query,
     async tx(fn) {
       if (!transactions) return fn(query);
-      // A connection the server ended (a restart, `pg_terminate_backend`, a proxy's idle timeout) fails
-      // the first statement sent on it. Before COMMIT is sent, nothing of the transaction is stored, so
-      // it runs again on another connection (each dead one is dropped; retryLost: at most POOL_SIZE more
-      // times); a connection lost during COMMIT leaves the outcome unknown, is never sent again here
-      // and is reported as such (`sql_connection_lost`; SqlStore.write sends an idempotent one again).
-      let again = false; // the attempt that failed lost its connection before COMMIT
-      return retryLost(
-        async () => {
-          again = false;
-          const client = await pool.connect();
-          // the socket can fail between two statements (the server ended the connection): `pg` then
-          // emits 'error' on the checked-out client, which would end the process without a listener;
-          // the failure reaches the caller through the next statement instead
-          client.on('error', ignore);
-          const q: SqlQuery = async (text, values) => {
-            const r = await client.query(text, values as unknown[] | undefined);
-            return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount };
-          };
-          let out: Awaited<ReturnType<typeof fn>>;
-          let committing = false;
-          try {
-            await client.query('BEGIN');
-            out = await fn(q);
-            committing = true;
-            await client.query('COMMIT');
-          } catch (err) {
-            // a connection that cannot roll back is not given back to the pool
-            const broken = await client.query('ROLLBACK').then(
-              () => false,
-              () => true,
-            );
-            if (!broken) client.off('error', ignore);
-            client.release(broken);
-            if (isConnectionLost(err)) {
-              again = !committing;
-              throw connectionLost(err, committing ? 'unknown' : 'not_stored');
-            }
-            throw err;
-          }
-          client.off('error', ignore);
-          client.release();
-          return out;
-        },
-        () => again,
-      );
+      // One attempt: BEGIN, the statements, COMMIT. A connection the server ended (a restart,
+      // `pg_terminate_backend`, a proxy's idle timeout) fails the first statement sent on it; before
+      // COMMIT is sent nothing of the transaction is stored (`sql_connection_lost`, 'not_stored'), a
+      // connection lost during COMMIT leaves the outcome unknown ('unknown'). The caller owns the resends
+      // (SqlStore.write, migrate: one retryLost loop each; never after an unknown outcome unless the write
+      // is idempotent), so a transaction goes out at most 1 + POOL_SIZE times.
+      const client = await pool.connect();
+      // the socket can fail between two statements (the server ended the connection): `pg` then
+      // emits 'error' on the checked-out client, which would end the process without a listener;
+      // the failure reaches the caller through the next statement instead
+      client.on('error', ignore);
+      const q: SqlQuery = async (text, values) => {
+        const r = await client.query(text, values as unknown[] | undefined);
+        return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount };
+      };
+      let out: Awaited<ReturnType<typeof fn>>;
+      let committing = false;
+      try {
+        await client.query('BEGIN');
+        out = await fn(q);
+        committing = true;
+        await client.query('COMMIT');
+      } catch (err) {
+        // a connection that cannot roll back is not given back to the pool
+        const broken = await client.query('ROLLBACK').then(
+          () => false,
+          () => true,
+        );
+        if (!broken) client.off('error', ignore);
+        client.release(broken);
+        if (isConnectionLost(err)) throw connectionLost(err, committing ? 'unknown' : 'not_stored');
+        throw err;
+      }
+      client.off('error', ignore);
+      client.release();
+      return out;
     },
     close: () => pool.end(),
   };
@@ -300,5 +291,10 @@ export async function migrate(ex: SqlExecutor, d: SqlDialect): Promise<number> {
     for (const st of d.refresh(['schema_version'])) await q(st);
     return Math.max(current, SQL_SCHEMA_VERSION);
   };
-  return ex.tx(run);
+  // a migration lost before its COMMIT stored nothing: sent again (DDL here is not safe to repeat blindly
+  // after an unknown outcome, so a loss during COMMIT is reported as it is)
+  return retryLost(
+    () => ex.tx(run),
+    (err) => isLostWrite(err) && !mayBeStored(err),
+  );
 }

@@ -16,7 +16,10 @@ export interface SqlResult {
 /** Runs one parameterised statement. */
 export type SqlQuery = (text: string, values?: readonly unknown[]) => Promise<SqlResult>;
 
-/** Executes statements; `tx` runs `fn` in a transaction where the dialect has them. */
+/**
+ * Executes statements; `tx` runs `fn` in a transaction where the dialect has them, once: a connection
+ * lost fails it with `sql_connection_lost` (`connectionLost`), and the caller decides whether to send it again.
+ */
 export interface SqlExecutor {
   query: SqlQuery;
   tx<T>(fn: (q: SqlQuery) => Promise<T>): Promise<T>;

@@ -229,9 +229,12 @@ export class SqlStore implements Store {
       } else {
         out = await retryLost(
           () => ex.tx((q) => fn(q, this.dialect)),
+          // the one loop of a transaction's resends (pgExecutor.tx makes one attempt): lost before its
+          // COMMIT, nothing was stored, sent again; lost during its COMMIT, only an idempotent write is
           (err) => {
-            maybe ||= mayBeStored(err);
-            return opts.idempotent === true && isLostWrite(err);
+            const unknown = mayBeStored(err);
+            maybe ||= unknown;
+            return isLostWrite(err) && (!unknown || opts.idempotent === true);
           },
         );
       }

@@ -1,6 +1,6 @@
 /**
- * `retryLost`: the one loop that sends a call again after a lost connection (resend, a transaction lost
- * before its COMMIT in pgExecutor.tx, SqlStore.write's idempotent transaction, SqlRegistry.sendAgain): at most POOL_SIZE more times, only for failures the
+ * `retryLost`: the one loop that sends a call again after a lost connection (resend, SqlStore.write's
+ * transaction lost before its COMMIT or, idempotent, during it, migrate, SqlRegistry.sendAgain): at most POOL_SIZE more times, only for failures the
  * caller's predicate accepts, the last failure thrown as it is. And SqlStore.write's error once a send's
  * outcome is unknown (an executor standing in for pgExecutor.tx).
  */
@@ -93,7 +93,7 @@ describe('SqlStore.write sending an idempotent write again', () => {
 
   it('once a send was lost during its COMMIT, the write fails as maybe stored even when every later send is lost before its COMMIT', async () => {
     // an executor keeping pgExecutor.tx's contract: a send lost during COMMIT is `connectionLost(…,
-    // 'unknown')`, one lost before it (after tx's own resends) `connectionLost(…, 'not_stored')`
+    // 'unknown')`, one lost before it `connectionLost(…, 'not_stored')`
     const query = async (text: string, values: readonly unknown[] = []): Promise<SqlResult> =>
       /FROM \S+"tsad_experiments" WHERE experiment_id/.test(text)
         ? { rows: [{ experiment_id: values[0], name: 'maybe', creation_time: 0 }], rowCount: 1 }

@@ -1,0 +1,75 @@
+/**
+ * How many times a transaction is sent after lost connections, through the real `pg` pool
+ * (pgExecutor) against a stand-in server on a loopback port (`pg-fake.ts`) that ends the connection
+ * instead of answering a chosen statement: one loop (SqlStore.write's `retryLost`) owns the resends, so
+ * a write goes out at most 1 + POOL_SIZE times whatever it is, and a write not safe to repeat is never
+ * sent again once a connection was lost during its COMMIT.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { POOL_SIZE, SqlStore } from '../../src/internal.js';
+import { type PgFake, startPgFake } from './pg-fake.js';
+
+let fake: PgFake;
+let store: SqlStore;
+beforeEach(async () => {
+  fake = await startPgFake();
+  store = new SqlStore(`${fake.uri}?connect_timeout_ms=5000`);
+  // the first write creates the tables (the stand-in answers every statement)
+  await store.write(['tags'], async (q) => {
+    await q('SELECT 1');
+  });
+  fake.statements.length = 0;
+});
+afterEach(async () => {
+  await store.close();
+  await fake.close();
+});
+
+const begins = (): number => fake.statements.filter((s) => s === 'BEGIN').length;
+const marked = (q: (text: string, values?: readonly unknown[]) => Promise<unknown>) =>
+  q('INSERT INTO marked_write VALUES ($1)', [1]);
+
+describe('SqlStore.write after lost connections (pg pool against a stand-in server)', () => {
+  it('an idempotent transaction lost before its COMMIT every time is sent 1 + POOL_SIZE times, not (1 + POOL_SIZE)²', async () => {
+    fake.cut = /marked_write/;
+    const err = await store
+      .write(['tags'], async (q) => void (await marked(q)), { idempotent: true })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'sql_connection_lost' });
+    expect((err as Error).message).toMatch(/was not stored/);
+    expect(begins()).toBe(1 + POOL_SIZE);
+  });
+
+  it('a transaction not safe to repeat, lost before its COMMIT every time, is sent 1 + POOL_SIZE times too (nothing was stored)', async () => {
+    fake.cut = /marked_write/;
+    const err = await store.write(['tags'], async (q) => void (await marked(q))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'sql_connection_lost' });
+    expect(begins()).toBe(1 + POOL_SIZE);
+  });
+
+  it('a transaction not safe to repeat whose connection was lost during COMMIT is sent once: may be stored', async () => {
+    fake.cut = /^COMMIT$/;
+    const err = await store.write(['tags'], async (q) => void (await marked(q))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'sql_connection_lost' });
+    expect((err as Error).message).toMatch(/may or may not be stored/);
+    expect(begins()).toBe(1);
+  });
+
+  it('an idempotent transaction lost during every COMMIT is sent 1 + POOL_SIZE times, then reported maybe stored', async () => {
+    fake.cut = /^COMMIT$/;
+    const err = await store
+      .write(['tags'], async (q) => void (await marked(q)), { idempotent: true })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'sql_connection_lost' });
+    expect((err as Error).message).toMatch(/may or may not be stored/);
+    expect(begins()).toBe(1 + POOL_SIZE);
+  });
+
+  it('a transaction lost once before its COMMIT is stored by its second send', async () => {
+    let left = 1;
+    fake.cut = { test: (s: string) => /marked_write/.test(s) && left-- > 0 } as RegExp;
+    await store.write(['tags'], async (q) => void (await marked(q)));
+    expect(begins()).toBe(2);
+    expect(fake.statements.filter((s) => s === 'COMMIT')).toHaveLength(1);
+  });
+});
