@@ -232,6 +232,7 @@ export type TrackingErrorCode =
   | 'same_store'
   | 'schema_too_new'
   | 'sql_connection_lost'
+  | 'sql_unreachable'
   | 'storage_denied'
   | 'storage_full'
   | 'store_not_found'

@@ -229,9 +229,27 @@ export function isLostWrite(err: unknown): boolean {
 export const num = (x: unknown): number => (typeof x === 'number' ? x : Number(x));
 export const numOrNull = (x: unknown): number | null => (x === null || x === undefined ? null : num(x));
 
+/** Node's codes for a server that cannot be reached: nothing listens there, no such host, no route. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 export function wrapDbError(err: unknown, what: string): unknown {
   if (err instanceof TrackingError) return err;
   const e = err as { message?: string; code?: string };
+  if (typeof e.code === 'string' && UNREACHABLE.has(e.code)) {
+    // one address tried (or, for a name with several, the first one's failure: an AggregateError)
+    const one = ((err as { errors?: unknown[] }).errors?.[0] ?? err) as {
+      message?: string;
+      address?: string;
+      port?: number;
+      hostname?: string;
+    };
+    const where = one.hostname ?? (one.address ? `${one.address}${one.port ? `:${one.port}` : ''}` : '');
+    return new TrackingError(
+      'sql_unreachable',
+      `the SQL tracking server${where ? ` at ${where}` : ''} cannot be reached (${one.message || e.code}): check the host and port in the tracking URI, and that the PostgreSQL server is running and accepts TCP connections there`,
+      { cause: err },
+    );
+  }
   return new TrackingError('backend', `SQL tracking backend failed to ${what}: ${e.message ?? String(err)}`, {
     cause: err,
   });
