@@ -351,6 +351,7 @@ export class SqlStore implements Store {
 
   /**
    * Appends dataset inputs, numbered after the run's stored ones. On PostgreSQL the transaction first
+   * locks the run's row (concurrent input writers on one run take turns, so no two take one number), then
    * records an id of its own in `tsad_batches` (and deletes `prune`, as a batch does) and stops when
    * the id is already stored: sent again after a connection lost during its COMMIT, it stores nothing
    * twice. Returns that id (undefined on CrateDB, which has no transactions and no resend).
@@ -365,6 +366,11 @@ export class SqlStore implements Store {
     await this.write(
       guarded ? ['inputs', 'batches'] : ['inputs'],
       async (q, d) => {
+        // PostgreSQL: the run's row locked first, before anything else, so input writers on one run
+        // (one pool's connections, other processes) take turns: each counts the inputs the one before
+        // committed and numbers its own after them (the key is (run_id, idx)). Taken first, the lock
+        // cannot be waited on while holding another (the batch ids pruned below), so no deadlock.
+        if (guarded) await q(`SELECT 1 FROM ${d.t('runs')} WHERE run_id = $1 FOR NO KEY UPDATE`, [runId]);
         if (guarded && !(await q(d.insertBatchId('$2'), [runId, id])).rowCount) return;
         if (guarded && prune.length) await q(d.pruneBatchIds('$2'), [runId, prune]);
         const r = await q(`SELECT COUNT(*) AS n FROM ${d.t('inputs')} WHERE run_id = $1`, [runId]);

@@ -1,0 +1,55 @@
+/**
+ * Dataset inputs logged at once on one PostgreSQL run (a real server started here), through the run's
+ * own tracker (one pool: several transactions at once) and a second store with a pool of its own: each
+ * input gets its own number (`(run_id, idx)` is the inputs' primary key), none is lost, no write fails.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqlStore } from '../../src/internal.js';
+import { type DatasetInput, openTracker, type Tracker } from '../../src/tracking/index.js';
+import { type PgServer, startPostgres } from './pg-server.js';
+
+const input = (name: string): DatasetInput => ({
+  name,
+  digest: 'a'.repeat(64),
+  rows: 10,
+  startTime: 0,
+  endTime: 9,
+  context: 'training',
+});
+
+describe('concurrent dataset inputs on one PostgreSQL run', () => {
+  let pg: PgServer;
+  let tracker: Tracker;
+  let other: SqlStore;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    const uri = `${pg.uri}?schema=inputs_race`;
+    tracker = openTracker(uri);
+    other = new SqlStore(uri);
+  }, 120_000);
+  afterAll(async () => {
+    await tracker?.close();
+    await other?.close();
+    await pg?.stop();
+  });
+
+  it('8 logInputs on the run and 8 writes through a second pool, all at once: all 17 stored, each under its own number, no write failing', async () => {
+    const run = await tracker.startRun({ experiment: 'inputs' });
+    const runId = run.id;
+    // both pools connected and their tables ready before the race
+    await run.logInputs([input('first')]);
+    await other.query('SELECT 1');
+    const names = Array.from({ length: 16 }, (_, i) => `d${i}`);
+    const results = await Promise.allSettled(
+      names.map((n, i) => (i % 2 === 0 ? run.logInputs([input(n)]) : other.writeInputs(runId, [input(n)]))),
+    );
+    const failed = results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => String((r as PromiseRejectedResult).reason));
+    expect(failed).toEqual([]);
+    await run.end();
+    const rec = await tracker.getRun(runId);
+    expect(rec.inputs.map((d) => d.name).sort()).toEqual(['first', ...names].sort());
+    expect(rec.inputs[0].name).toBe('first');
+  }, 120_000);
+});
