@@ -133,7 +133,8 @@ describe('LevelDriftCore lateGrowth (round 24)', () => {
     const back = loadModel(JSON.parse(json));
     const x = d.stream();
     const y = back.stream();
-    for (let i = 400; i < s.t.length; i++) expect(y.push(s.t[i], s.v[i]).score).toBe(x.push(s.t[i], s.v[i]).score);
+    for (let i = 400; i < s.t.length; i++)
+      expect(y.push(s.t[i], s.v[i]).score).toBe(x.push(s.t[i], s.v[i]).score);
     const plain = new LevelDriftDetector(DEFAULT_DRIFT);
     plain.train({ t: s.t.subarray(0, 400), v: s.v.subarray(0, 400) });
     expect(JSON.stringify(plain.toJSON())).not.toMatch(/late/);

@@ -724,7 +724,11 @@ export class LevelDriftCore {
       int(seen, t.length, 1e15) &&
       int(next, 0, 1e15);
     for (let i = 0; ok && i < t.length; i++)
-      ok = Math.abs(t[i]) <= 1e15 && (i === 0 || t[i] > t[i - 1]) && Number.isFinite(v[i]) && Math.abs(v[i]) <= 1e300;
+      ok =
+        Math.abs(t[i]) <= 1e15 &&
+        (i === 0 || t[i] > t[i - 1]) &&
+        Number.isFinite(v[i]) &&
+        Math.abs(v[i]) <= 1e300;
     if (!ok) {
       const sched = geo
         ? 'seen, an integer count of points seen at least the kept ones, and next, an integer ≥ 0 (the count for the next try)'
