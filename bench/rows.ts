@@ -105,6 +105,12 @@ export const ROWS: BenchRow[] = [
     name: 'round 23 defaultDriftLate23 (the default, the level-drift member calibrated out of sample and armed late)',
     make: () => makeDetector('defaultDriftLate23'),
   },
+  // round 24: round 23's candidate with tries that back off (on this series the member runs the same code
+  // once on; where it waits, its fits total at most 2 points per point seen)
+  {
+    name: 'round 24 defaultDriftLate24 (round 23 defaultDriftLate23 with tries that back off geometrically)',
+    make: () => makeDetector('defaultDriftLate24'),
+  },
   // round 12c: the lone-alarm paths at the cross-validated levels, Merlion window
   {
     name: 'round 12c defaultStrong12 (the default, strong single alarms at 5.5, the ETS member alone from 4.5)',

@@ -101,6 +101,7 @@ export const RECIPE_NAMES = [
   'defaultCrossFit21',
   'defaultQuiet21',
   'defaultDriftLate23',
+  'defaultDriftLate24',
   'defaultBefore19a',
   'defaultQuiet13',
   'defaultCount17',

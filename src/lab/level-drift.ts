@@ -7,7 +7,8 @@
  * `defaultDetector()` since (`DEFAULT_DRIFT`); `defaultBefore19a` is the default before it. Round 21b: the
  * member calibrated on out-of-sample training residuals (`defaultCrossFit21`), and with a decision level that
  * grows with the stream as a CUSUM maximum does (`defaultQuiet21`, `DRIFT_21B`). Round 23: round 21b's
- * member armed late where the training part leaves it off (`defaultDriftLate23`, `DRIFT_LATE_23`).
+ * member armed late where the training part leaves it off (`defaultDriftLate23`, `DRIFT_LATE_23`). Round 24:
+ * the same with tries that back off geometrically (`defaultDriftLate24`, `DRIFT_LATE_24`).
  */
 
 import { DEFAULT_DRIFT, defaultDetector } from '../detectors/default.js';
@@ -41,6 +42,13 @@ export const DRIFT_21B = { ...DEFAULT_DRIFT, crossFit: true, lengthGrowth: 1 } a
  * fewer than its 7 periods.
  */
 export const DRIFT_LATE_23 = { ...DRIFT_21B, lateDays: 7 } as const;
+
+/**
+ * Round 24's member options (no setting chosen by score): round 23's, with tries that back off (`lateGrowth`
+ * 2: after a failed try, the next waits until the points seen have doubled), so the fits made while waiting
+ * cost at most 2 points per point seen on any series.
+ */
+export const DRIFT_LATE_24 = { ...DRIFT_LATE_23, lateGrowth: 2 } as const;
 
 /** The recipes of round 12b (registered in `RECIPES`, src/lab/recipes.ts). */
 export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
@@ -86,6 +94,12 @@ export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'onlinePeak',
     description:
       'candidate (round 23): defaultDetector() with round 21b’s level-drift member, armed late (fitted on the stream once it spans 7 days) where training is too short',
+  },
+  defaultDriftLate24: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: { ...DRIFT_LATE_24 } }),
+    mapping: 'onlinePeak',
+    description:
+      'candidate (round 24): defaultDriftLate23 with tries that back off (the next after a failed fit waits until the points seen have doubled)',
   },
   defaultBefore19a: {
     build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: false, seasonal: { late: undefined } }),

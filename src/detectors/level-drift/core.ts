@@ -87,6 +87,13 @@ export interface LevelDriftSettings {
    * `lateDays` days, fits itself on them as on a training part; it scores 0 until a fit arms it.
    */
   readonly lateDays: number;
+  /**
+   * Round 24: with `lateDays`, the tries back off geometrically (0: round 23's try every `LATE_EVERY`
+   * points). After a failed try with N points seen (training part included) the next waits until N ·
+   * `lateGrowth` have been seen, so the fits made while waiting total at most `lateGrowth / (lateGrowth − 1)`
+   * points per point seen (> 1).
+   */
+  readonly lateGrowth: number;
 }
 
 /** Round 23: the most points a member waiting to arm late keeps (the oldest half goes when full). */
@@ -112,6 +119,7 @@ export const LEVEL_DRIFT_DEFAULTS: LevelDriftSettings = {
   crossFit: false,
   lengthGrowth: 0,
   lateDays: 0,
+  lateGrowth: 0,
 };
 
 /** Scalars of the state, in `num` order. */
@@ -147,53 +155,102 @@ export class LevelDriftCore {
   private nScored = 0;
   /** Why the member is off ('' when on). */
   off = '';
-  /** Round 23 (`lateDays`): the series kept while waiting to arm late, and points since the last try. */
-  private lateT: number[] = [];
-  private lateV: number[] = [];
+  /**
+   * Round 23 (`lateDays`): the series kept while waiting to arm late (the first `lateN` slots of two
+   * buffers of `LATE_MAX_POINTS`, allocated when the member starts to wait) and points since the last try.
+   */
+  private lateT: Float64Array = new Float64Array(0);
+  private lateV: Float64Array = new Float64Array(0);
+  private lateN = 0;
   private lateTry = 0;
+  /** Round 24 (`lateGrowth`): points seen while waiting (training part included), and the count for the next try. */
+  private lateSeen = 0;
+  private lateNext = 0;
+  /**
+   * @internal Points fed to fits made while waiting to arm late, since this object was built or restored
+   * (a diagnostic: not in the state).
+   */
+  lateWork = 0;
 
   constructor(readonly s: LevelDriftSettings = LEVEL_DRIFT_DEFAULTS) {}
 
   /** Learns grid, period, profile, spread and decision level; returns the training points' scores. */
   fit(t: Float64Array, v: Float64Array): Float64Array {
     const out = this.fitOnce(t, v);
-    this.lateT = [];
-    this.lateV = [];
-    this.lateTry = 0;
+    this.setLate(0, 0, 0, 0);
     if (this.period === 0 && this.s.lateDays > 0) {
       const from = Math.max(0, t.length - LATE_MAX_POINTS);
-      this.lateT = Array.from(t.subarray(from));
-      this.lateV = Array.from(v.subarray(from));
+      this.setLate(t.length - from, 0, t.length, 0);
+      this.lateT.set(t.subarray(from));
+      this.lateV.set(v.subarray(from));
+      // the training fit counts as a try (round 24) when its series spans the days
+      if (this.s.lateGrowth > 0 && t.length > 0 && t[t.length - 1] - t[0] >= this.s.lateDays * 86_400_000)
+        this.lateNext = this.nextTry(t.length);
     }
     return out;
   }
 
+  /** Round 24: the count of points seen at which the try after one at `seen` points may run. */
+  private nextTry(seen: number): number {
+    return Math.max(seen + 1, Math.ceil(seen * this.s.lateGrowth));
+  }
+
   /**
-   * Round 23: a member waiting to arm late keeps the point and, every `LATE_EVERY` points once the kept
-   * series spans `lateDays` days, fits itself on it; it scores 0 (the point arming it included).
+   * Sets the waiting state: `n` kept points (buffers of `LATE_MAX_POINTS` when n > 0, none otherwise; the
+   * caller fills them), points since the last try, points seen, the count for the next try.
+   */
+  private setLate(n: number, tries: number, seen: number, next: number): void {
+    if (n === 0) {
+      this.lateT = new Float64Array(0);
+      this.lateV = new Float64Array(0);
+    } else if (this.lateT.length !== LATE_MAX_POINTS) {
+      this.lateT = new Float64Array(LATE_MAX_POINTS);
+      this.lateV = new Float64Array(LATE_MAX_POINTS);
+    }
+    this.lateN = n;
+    this.lateTry = tries;
+    this.lateSeen = seen;
+    this.lateNext = next;
+  }
+
+  /**
+   * Round 23: a member waiting to arm late keeps the point and, once the kept series spans `lateDays`
+   * days, tries to fit itself on it: every `LATE_EVERY` points (round 23), or (round 24, `lateGrowth` g)
+   * when g times the points seen at the last failed try have been seen. It scores 0 (the point arming it
+   * included). The buffers are filled in place; when full, the newest half moves to the front.
    */
   private waitLate(t: number, v: number): void {
-    if (this.lateT.length > 0 && !(t > this.lateT[this.lateT.length - 1])) return;
-    this.lateT.push(t);
-    this.lateV.push(v);
-    if (this.lateT.length > LATE_MAX_POINTS) {
-      const cut = this.lateT.length - LATE_MAX_POINTS / 2;
-      this.lateT.splice(0, cut);
-      this.lateV.splice(0, cut);
+    let n = this.lateN;
+    if (n > 0 && !(t > this.lateT[n - 1])) return;
+    if (this.lateT.length !== LATE_MAX_POINTS) {
+      this.lateT = new Float64Array(LATE_MAX_POINTS);
+      this.lateV = new Float64Array(LATE_MAX_POINTS);
     }
-    if (++this.lateTry < LATE_EVERY) return;
-    if (t - this.lateT[0] < this.s.lateDays * 86_400_000) {
-      this.lateTry = LATE_EVERY - 1; // the first point that spans the days tries
-      return;
+    if (n === LATE_MAX_POINTS) {
+      const keep = LATE_MAX_POINTS / 2 - 1;
+      this.lateT.copyWithin(0, n - keep, n);
+      this.lateV.copyWithin(0, n - keep, n);
+      n = keep;
     }
-    this.lateTry = 0;
-    const hT = Float64Array.from(this.lateT);
-    const hV = Float64Array.from(this.lateV);
-    this.fitOnce(hT, hV);
-    if (this.period > 0) {
-      this.lateT = [];
-      this.lateV = [];
+    this.lateT[n] = t;
+    this.lateV[n] = v;
+    this.lateN = ++n;
+    this.lateSeen++;
+    const span = t - this.lateT[0] >= this.s.lateDays * 86_400_000;
+    if (this.s.lateGrowth > 0) {
+      if (this.lateSeen < this.lateNext || !span) return;
+      this.lateNext = this.nextTry(this.lateSeen);
+    } else {
+      if (++this.lateTry < LATE_EVERY) return;
+      if (!span) {
+        this.lateTry = LATE_EVERY - 1; // the first point that spans the days tries
+        return;
+      }
+      this.lateTry = 0;
     }
+    this.lateWork += n;
+    this.fitOnce(this.lateT.subarray(0, n), this.lateV.subarray(0, n));
+    if (this.period > 0) this.setLate(0, 0, 0, 0);
   }
 
   private fitOnce(t: Float64Array, v: Float64Array): Float64Array {
@@ -520,7 +577,10 @@ export class LevelDriftCore {
     c.setGrowth(this.growth());
     c.lateT = this.lateT.slice();
     c.lateV = this.lateV.slice();
+    c.lateN = this.lateN;
     c.lateTry = this.lateTry;
+    c.lateSeen = this.lateSeen;
+    c.lateNext = this.lateNext;
     return c;
   }
 
@@ -574,8 +634,15 @@ export class LevelDriftCore {
     // round 21b's growth only with `lengthGrowth` (absent: the state before round 21b, byte for byte)
     if (this.s.lengthGrowth > 0) st.grow = encodeFloats(this.growth());
     // round 23's kept series only with `lateDays` (absent: the state before round 23, byte for byte)
-    if (this.s.lateDays > 0)
-      st.late = { t: encodeFloats(this.lateT), v: encodeFloats(this.lateV), n: this.lateTry };
+    // (round 24's schedule, `lateGrowth`: the points seen and the count for the next try instead of n)
+    if (this.s.lateDays > 0) {
+      const t = encodeFloats(this.lateT.subarray(0, this.lateN));
+      const v = encodeFloats(this.lateV.subarray(0, this.lateN));
+      st.late =
+        this.s.lateGrowth > 0
+          ? { t, v, seen: this.lateSeen, next: this.lateNext }
+          : { t, v, n: this.lateTry };
+    }
     return st;
   }
 
@@ -624,37 +691,58 @@ export class LevelDriftCore {
   }
 
   /**
-   * Reads round 23's `late` (only with `lateDays`): the kept series (increasing finite times, finite values,
-   * as many of each, at most `LATE_MAX_POINTS`; none once the member is on) and the points since the last try.
+   * Reads round 23's `late` (only with `lateDays`) into the waiting state: the kept series (increasing
+   * finite times, finite values, as many of each, at most `LATE_MAX_POINTS`; none once the member is on)
+   * and, on round 23's schedule, the points since the last try `n`, or on round 24's (`lateGrowth`) the
+   * points seen `seen` (at least those kept) and the count for the next try `next`.
    */
-  private restoreLate(state: unknown, path: string, on: boolean): [number[], number[], number] {
+  private restoreLate(state: unknown, path: string, on: boolean): void {
     const has = typeof state === 'object' && state !== null && 'late' in state;
     if (!(this.s.lateDays > 0)) {
       if (has)
         throw new ModelFormatError('bad_field', `${path}.late: only a member with lateDays stores late`);
-      return [[], [], 0];
+      this.setLate(0, 0, 0, 0);
+      return;
     }
     const late = field(state, 'late', path);
-    const t = Array.from(decodeFloats(field(late, 't', `${path}.late`), `${path}.late.t`));
-    const v = Array.from(decodeFloats(field(late, 'v', `${path}.late`), `${path}.late.v`));
-    const n = field(late, 'n', `${path}.late`);
-    const ok =
+    const p = `${path}.late`;
+    const t = decodeFloats(field(late, 't', p), `${p}.t`);
+    const v = decodeFloats(field(late, 'v', p), `${p}.v`);
+    const int = (x: unknown, lo: number, hi: number): x is number =>
+      typeof x === 'number' && Number.isInteger(x) && x >= lo && x <= hi;
+    const geo = this.s.lateGrowth > 0;
+    const keys = typeof late === 'object' && late !== null ? Object.keys(late).sort().join() : '';
+    const n = geo ? 0 : field(late, 'n', p);
+    const seen = geo ? field(late, 'seen', p) : t.length;
+    const next = geo ? field(late, 'next', p) : 0;
+    let ok =
+      keys === (geo ? 'next,seen,t,v' : 'n,t,v') &&
       t.length === v.length &&
       t.length <= LATE_MAX_POINTS &&
       (!on || t.length === 0) &&
-      typeof n === 'number' &&
-      Number.isInteger(n) &&
-      n >= 0 &&
-      n < LATE_EVERY &&
-      t.every((x, i) => Math.abs(x) <= 1e15 && (i === 0 || x > t[i - 1])) &&
-      v.every((x) => Number.isFinite(x) && Math.abs(x) <= 1e300);
+      int(n, 0, LATE_EVERY - 1) &&
+      int(seen, t.length, 1e15) &&
+      int(next, 0, 1e15);
+    for (let i = 0; ok && i < t.length; i++)
+      ok =
+        Math.abs(t[i]) <= 1e15 &&
+        (i === 0 || t[i] > t[i - 1]) &&
+        Number.isFinite(v[i]) &&
+        Math.abs(v[i]) <= 1e300;
     if (!ok) {
+      const sched = geo
+        ? 'seen, an integer count of points seen at least the kept ones, and next, an integer ≥ 0 (the count for the next try)'
+        : `n, an integer from 0 to ${LATE_EVERY - 1}`;
       throw new ModelFormatError(
         'bad_field',
-        `${path}.late: expected { t, v, n }: at most ${LATE_MAX_POINTS} increasing times and as many finite values (none once the member is on), and n, an integer from 0 to ${LATE_EVERY - 1}`,
+        `${p}: expected { t, v, ${geo ? 'seen, next' : 'n'} }: at most ${LATE_MAX_POINTS} increasing times and as many finite values (none once the member is on), and ${sched}`,
       );
     }
-    return [t, v, n];
+    this.setLate(t.length, n as number, seen as number, next as number);
+    if (t.length > 0) {
+      this.lateT.set(t);
+      this.lateV.set(v);
+    }
   }
 
   /** Reads the episode position `ep` (only with `refractory`; any other state has none). */
@@ -694,10 +782,9 @@ export class LevelDriftCore {
         );
       }
       this.restoreGrowth(state, path, false);
-      const late = this.restoreLate(state, path, false);
+      this.restoreLate(state, path, false);
       this.turnOff(off);
       this.since = since;
-      [this.lateT, this.lateV, this.lateTry] = late;
       return;
     }
     const isInt = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
@@ -727,9 +814,8 @@ export class LevelDriftCore {
       );
     }
     const g = this.restoreGrowth(state, path, true);
-    const late = this.restoreLate(state, path, true);
+    this.restoreLate(state, path, true);
     this.restoreNum(num, prof, '');
-    [this.lateT, this.lateV, this.lateTry] = late;
     this.since = since;
     this.setGrowth(g);
   }

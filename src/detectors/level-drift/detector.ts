@@ -73,12 +73,23 @@ export const levelDriftConfigSchema = z
      * itself on it once it spans this many days (tried every 96 points; 0, absent: off).
      */
     lateDays: z.number().min(0).max(10_000).optional(),
+    /**
+     * Round 24: with `lateDays`, the tries back off geometrically: after a failed try with N points seen
+     * (training part included), the next waits until N × this many are seen, so the fits while waiting
+     * total at most lateGrowth / (lateGrowth − 1) points per point seen (> 1; 0, absent: round 23's try
+     * every 96 points).
+     */
+    lateGrowth: z.number().min(0).max(100).optional(),
   })
   // round 13b's four options and round 21b's two have no zod default (absent: D's values, see levelDriftSettings), so that a
   // config without them writes round 12b's model file byte for byte
   .refine((c) => !c.refractory || (c.burst ?? D.burst) <= c.refractory, {
     message: 'burst must be at most refractory (the points of an episode that keep their score)',
     path: ['burst'],
+  })
+  .refine((c) => !c.lateGrowth || c.lateGrowth > 1, {
+    message: 'lateGrowth must be 0 (a try every 96 points) or above 1 (the factor between tries)',
+    path: ['lateGrowth'],
   });
 export type LevelDriftConfig = z.infer<typeof levelDriftConfigSchema>;
 export type LevelDriftInput = z.input<typeof levelDriftConfigSchema>;
@@ -103,6 +114,7 @@ export function levelDriftSettings(c: LevelDriftConfig): LevelDriftSettings {
     crossFit: c.crossFit ?? D.crossFit,
     lengthGrowth: c.lengthGrowth ?? D.lengthGrowth,
     lateDays: c.lateDays ?? D.lateDays,
+    lateGrowth: c.lateGrowth ?? D.lateGrowth,
   };
 }
 
@@ -115,7 +127,7 @@ const levelDriftStateSchema = z.object({
   ep: jsonFloat.optional(),
   /** Round 21b's growth (only with `lengthGrowth`): h at training, growth per e-fold, training and scored points. */
   grow: z.array(jsonFloat).optional(),
-  /** Round 23's kept series and points since the last try (only with `lateDays`). */
+  /** Round 23's kept series and points since the last try, or round 24's points seen and next try (only with `lateDays`). */
   late: jsonAny.optional(),
 });
 type LevelDriftState = z.infer<typeof levelDriftStateSchema>;
