@@ -36,50 +36,36 @@ export function autocorrelation(v: ArrayLike<number>, maxLag: number): Float64Ar
   if (!(var0 > 0)) return null;
   const r = new Float64Array(L + 1);
   r[0] = 1;
-  // eight lags per pass over the series, each lag's sum still taken in index order (so the same bits
-  // as one lag at a time): c[i] is read once for eight products, and the eight sums are independent
-  // chains of additions instead of one (speed rounds 17 and 24: four lags, then eight)
+  // four lags per pass over the series, each lag's sum still taken in index order (so the same bits
+  // as one lag at a time): c[i] is read once for four products, and the four sums are independent
+  // chains of additions instead of one
   let k = 1;
-  for (; k + 7 <= L; k += 8) {
+  for (; k + 3 <= L; k += 4) {
+    const k1 = k + 1;
+    const k2 = k + 2;
+    const k3 = k + 3;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
-    let s4 = 0;
-    let s5 = 0;
-    let s6 = 0;
-    let s7 = 0;
-    // the first terms of the later-starting lags: lag k + j starts at i = k + j (d = i − k ≥ j)
-    for (let d = 0; d < 7; d++) {
-      const ci = c[k + d];
-      s0 += ci * c[d];
-      if (d >= 1) s1 += ci * c[d - 1];
-      if (d >= 2) s2 += ci * c[d - 2];
-      if (d >= 3) s3 += ci * c[d - 3];
-      if (d >= 4) s4 += ci * c[d - 4];
-      if (d >= 5) s5 += ci * c[d - 5];
-      if (d >= 6) s6 += ci * c[d - 6];
-    }
-    // then all eight, c[i] against c[i − k − j] = c[j′ + 7 − j] for j′ = i − k − 7
-    for (let i = k + 7, j = 0; i < n; i++, j++) {
+    // the first terms of the shorter-starting lags: lag k from i = k, lag k + 1 from k + 1, …
+    s0 += c[k] * c[0];
+    s0 += c[k1] * c[1];
+    s1 += c[k1] * c[0];
+    s0 += c[k2] * c[2];
+    s1 += c[k2] * c[1];
+    s2 += c[k2] * c[0];
+    for (let i = k3; i < n; i++) {
       const ci = c[i];
-      s0 += ci * c[j + 7];
-      s1 += ci * c[j + 6];
-      s2 += ci * c[j + 5];
-      s3 += ci * c[j + 4];
-      s4 += ci * c[j + 3];
-      s5 += ci * c[j + 2];
-      s6 += ci * c[j + 1];
-      s7 += ci * c[j];
+      s0 += ci * c[i - k];
+      s1 += ci * c[i - k1];
+      s2 += ci * c[i - k2];
+      s3 += ci * c[i - k3];
     }
     r[k] = s0 / var0;
-    r[k + 1] = s1 / var0;
-    r[k + 2] = s2 / var0;
-    r[k + 3] = s3 / var0;
-    r[k + 4] = s4 / var0;
-    r[k + 5] = s5 / var0;
-    r[k + 6] = s6 / var0;
-    r[k + 7] = s7 / var0;
+    r[k1] = s1 / var0;
+    r[k2] = s2 / var0;
+    r[k3] = s3 / var0;
   }
   for (; k <= L; k++) {
     let s = 0;
