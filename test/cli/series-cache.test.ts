@@ -111,7 +111,7 @@ describe('cachedSeries (start-up round 24)', () => {
   });
 
   it('TSAD_DISABLE_SERIES_CACHE=1 computes every time and writes nothing; an unusable folder only costs the compute', async () => {
-    const env = { ...freshEnv(), TSAD_DISABLE_SERIES_CACHE: '1' };
+    const env: NodeJS.ProcessEnv = { ...freshEnv(), TSAD_DISABLE_SERIES_CACHE: '1' };
     const c = counted(SERIES);
     await cachedSeries('s', SOURCE, c.compute, env);
     await cachedSeries('s', SOURCE, c.compute, env);
