@@ -162,8 +162,10 @@ describe('cachedSeries (start-up round 24)', () => {
   it('loadMachineTemperature: the series computed and the one read back are the binned file, bit for bit', async () => {
     const rows = await loadNabRows('realKnownCause/machine_temperature_system_failure.csv');
     const want = dateBin(rows, { everyMs: 5 * 60_000, aggregate: 'max' });
-    const before = process.env.TSAD_CACHE_DIR;
+    // the suite runs with the cache off (vitest.config.ts): on here, with a folder of its own
+    const before = { dir: process.env.TSAD_CACHE_DIR, off: process.env.TSAD_DISABLE_SERIES_CACHE };
     process.env.TSAD_CACHE_DIR = join(dir, 'mt');
+    process.env.TSAD_DISABLE_SERIES_CACHE = '';
     try {
       for (let run = 0; run < 2; run++) {
         const d = await loadMachineTemperature();
@@ -179,8 +181,13 @@ describe('cachedSeries (start-up round 24)', () => {
       writeFileSync(file, bytes);
       expect((await loadMachineTemperature()).full.v[0]).toBe(1234.5);
     } finally {
-      if (before === undefined) delete process.env.TSAD_CACHE_DIR;
-      else process.env.TSAD_CACHE_DIR = before;
+      for (const [k, was] of [
+        ['TSAD_CACHE_DIR', before.dir],
+        ['TSAD_DISABLE_SERIES_CACHE', before.off],
+      ] as const) {
+        if (was === undefined) delete process.env[k];
+        else process.env[k] = was;
+      }
     }
   });
 });
