@@ -11,7 +11,8 @@
  * has the bits of the one computed. A cache file that is missing, of another layout, or whose
  * series is not what binning gives (times not strictly increasing, a value not finite) is ignored
  * and written again; one that cannot be read or written only costs the parse.
- * `TSAD_DISABLE_SERIES_CACHE=1` turns it off.
+ * `TSAD_DISABLE_SERIES_CACHE=1` turns it off. Trust: as for the code cache (docs/architecture.md), the
+ * folder is the user's own; whoever can write there can already change what the user runs.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
