@@ -64,9 +64,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // the command lines the tests start leave no code cache in the user's cache folder (~/.cache/tsad);
-    // the tests of the cache turn it back on (TSAD_DISABLE_CODE_CACHE: '') with a folder of their own
-    env: { TSAD_DISABLE_CODE_CACHE: '1' },
+    // the command lines the tests start leave no code cache and no series cache in the user's cache
+    // folder (~/.cache/tsad); the tests of each cache turn it back on (TSAD_DISABLE_CODE_CACHE: '',
+    // TSAD_DISABLE_SERIES_CACHE: '') with a folder of their own
+    env: { TSAD_DISABLE_CODE_CACHE: '1', TSAD_DISABLE_SERIES_CACHE: '1' },
     // In CI, also write a JSON report so .ci/run can print a one-line "N passed, N failed" summary.
     reporters: process.env.CI
       ? ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]]

@@ -21,7 +21,9 @@ export {
   SPLIT_TIME,
   TEST_WINDOWS,
 } from './cli/nab/machine-temperature.js';
+export { loadMachineTemperature } from './cli/nab/machine-temperature-data.js';
 export { formatScoreboard, runNabCorpus } from './cli/nab/nab-corpus.js';
+export { type CachedSeries, cachedSeries, seriesCacheFile } from './cli/nab/series-cache.js';
 export { registerNab } from './cli/nab.js';
 export { writeOutputFile } from './cli/output.js';
 export { Stages } from './cli/progress.js';

@@ -5,7 +5,8 @@ import { isAbsolute, join, resolve } from 'node:path';
  * The user cache folder of tsad: `TSAD_CACHE_DIR`, else `$XDG_CACHE_HOME/tsad`, else the platform's
  * per-user cache (`~/.cache/tsad`, macOS `~/Library/Caches/tsad`, Windows `%LOCALAPPDATA%\tsad\Cache`).
  * Never inside the installed package (`npm ci` would wipe it and read-only installs refuse it).
- * It holds the NAB download cache (`nab/`) and the command line's compiled-code cache (`code-cache/`).
+ * It holds the NAB download cache (`nab/`), the command line's compiled-code cache (`code-cache/`) and
+ * `nab machine-temperature`'s binned series (`series-cache/`).
  */
 export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.TSAD_CACHE_DIR) return resolve(env.TSAD_CACHE_DIR);
