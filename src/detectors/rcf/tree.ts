@@ -171,7 +171,9 @@ export class CutTree {
     if (
       this.f.length !== cap * this.stride ||
       this.box.length !== cap * this.boxStride ||
-      this.free.length !== cap || this.meta.length !== 2) {
+      this.free.length !== cap ||
+      this.meta.length !== 2
+    ) {
       throw new DetectorError('bad_capacity', 'tree memory does not match its dimension and capacity');
     }
     const store = nav ?? newNavStore(cap);
