@@ -43,7 +43,7 @@ export interface ForestMemory {
   readonly lambda: number;
   readonly outputAfter: number;
   readonly seed: number;
-  /** Node records of all trees, tree t at byte `t · 2S · (4 + 2d) · 8`: its 2S node headers (4 doubles each), then their boxes (2d doubles each). */
+  /** Node records of all trees, tree t at byte `t · 2S · stride · 8`. */
   readonly rec: SharedArrayBuffer;
   readonly free: SharedArrayBuffer;
   readonly meta: SharedArrayBuffer;
@@ -197,11 +197,9 @@ export class CutForest {
     const cap = 2 * S;
     const recDoubles = cap * (4 + 2 * d);
     for (let t = 0; t < T; t++) {
-      // Per tree: the node headers (4 doubles each), then the boxes (2d doubles each).
       const tm = {
-        f: new Float64Array(m.rec, t * recDoubles * 8, 4 * cap),
-        i: new Int32Array(m.rec, t * recDoubles * 8, 8 * cap),
-        box: new Float64Array(m.rec, (t * recDoubles + 4 * cap) * 8, 2 * d * cap),
+        f: new Float64Array(m.rec, t * recDoubles * 8, recDoubles),
+        i: new Int32Array(m.rec, t * recDoubles * 8, 2 * recDoubles),
         free: new Int32Array(m.free, t * cap * 4, cap),
         meta: new Int32Array(m.meta, t * 8, 2),
         attach: attach !== undefined,
@@ -972,7 +970,6 @@ export class CutForest {
       const f = tree.f;
       const I = tree.i;
       const st = tree.stride;
-      const box = tree.box;
       const o = t * S;
       const size = this.sizes[t];
       // One point per leaf: the point of the first slot (in heap order) that refers to it.
@@ -986,8 +983,8 @@ export class CutForest {
           pi = P++;
           pointIndex.set(seq, pi);
           pointSeqs[pi] = seq;
-          const b = leaf * tree.boxStride;
-          for (let j = 0; j < d; j++) coords[pi * d + j] = box[b + 2 * j];
+          const b = leaf * st + 4;
+          for (let j = 0; j < d; j++) coords[pi * d + j] = f[b + 2 * j];
         }
         slots[i] = pi;
         if (leafPoint[leaf] < 0) leafPoint[leaf] = pi;

@@ -38,7 +38,6 @@ export function newNavStore(nodes: number): NavStore {
 export interface TreeMemory {
   readonly f: Float64Array;
   readonly i: Int32Array;
-  readonly box: Float64Array;
   readonly free: Int32Array;
   readonly meta: Int32Array;
   readonly attach?: boolean;
@@ -47,11 +46,10 @@ export interface TreeMemory {
 /** Fresh (unshared) memory for a tree. */
 export function newTreeMemory(dim: number, maxLeaves: number): TreeMemory {
   const cap = 2 * maxLeaves;
-  const buf = new ArrayBuffer(cap * 4 * 8);
+  const buf = new ArrayBuffer(cap * (4 + 2 * dim) * 8);
   return {
     f: new Float64Array(buf),
     i: new Int32Array(buf),
-    box: new Float64Array(cap * 2 * dim),
     free: new Int32Array(cap),
     meta: new Int32Array(2),
   };
@@ -108,15 +106,11 @@ export class CutTree {
   readonly dim: number;
   /** Most distinct points (leaves) the tree can hold. */
   readonly maxLeaves: number;
-  /** Header size in doubles (4: cut value, children, cut dimension, mass, parent). */
+  /** Record size in doubles. */
   readonly stride: number;
-  /** Node headers as doubles (cut values) and as int32 (links, dims, masses, parents). */
+  /** Node records as doubles (cut values, boxes) and as int32 (links, dims, masses). */
   readonly f: Float64Array;
   readonly i: Int32Array;
-  /** Box size in doubles (`2 · dim`). */
-  readonly boxStride: number;
-  /** Bounding boxes, node `n` at `n · boxStride`: `lo_0, hi_0, lo_1, hi_1, …`. */
-  readonly box: Float64Array;
   /**
    * Compact copy of what the walk down reads (16 bytes per node: cut value as a double, then
    * left and right child as int32), plus the cut dimension per node (-1 for a leaf). Kept in
@@ -151,29 +145,22 @@ export class CutTree {
     }
     this.dim = dim;
     this.maxLeaves = maxLeaves;
-    this.stride = 4;
-    this.boxStride = 2 * dim;
+    this.stride = 4 + 2 * dim;
     const cap = 2 * maxLeaves;
     // The hot loops index the records in int32 arithmetic (`Math.imul`, `| 0`): the int32 view's last
     // index must fit, or it would wrap to a negative index and read `undefined`.
-    if (cap * (4 + 2 * dim) * 2 > 2 ** 31 - 1) {
+    if (2 * cap * this.stride > 2 ** 31 - 1) {
       throw new DetectorError(
         'bad_capacity',
-        `tree too large: ${maxLeaves} points of ${dim} dimensions need ${cap * (4 + 2 * dim) * 2} int32 slots (at most 2^31 - 1); use fewer points or dimensions`,
+        `tree too large: ${maxLeaves} points of ${dim} dimensions need ${2 * cap * this.stride} int32 slots (at most 2^31 - 1); use fewer points or dimensions`,
       );
     }
     const m = mem ?? newTreeMemory(dim, maxLeaves);
     this.f = m.f;
     this.i = m.i;
-    this.box = m.box;
     this.free = m.free;
     this.meta = m.meta;
-    if (
-      this.f.length !== cap * this.stride ||
-      this.box.length !== cap * this.boxStride ||
-      this.free.length !== cap ||
-      this.meta.length !== 2
-    ) {
+    if (this.f.length !== cap * this.stride || this.free.length !== cap || this.meta.length !== 2) {
       throw new DetectorError('bad_capacity', 'tree memory does not match its dimension and capacity');
     }
     const store = nav ?? newNavStore(cap);
@@ -229,10 +216,10 @@ export class CutTree {
     return this.f[n * this.stride];
   }
   lo(n: number, j: number): number {
-    return this.box[n * this.boxStride + 2 * j];
+    return this.f[n * this.stride + 4 + 2 * j];
   }
   hi(n: number, j: number): number {
-    return this.box[n * this.boxStride + 2 * j + 1];
+    return this.f[n * this.stride + 5 + 2 * j];
   }
 
   /** Points in the tree, counting duplicates (the root's mass). */
@@ -304,15 +291,15 @@ export class CutTree {
 
   private newLeaf(p: ArrayLike<number>, off: number): number {
     const n = this.alloc();
-    const b = n * this.boxStride;
-    const B = this.box;
+    const b = n * this.stride + 4;
+    const f = this.f;
     for (let j = 0; j < this.dim; j++) {
       const x = p[off + j] + 0; // -0 is stored as +0
-      B[b + 2 * j] = x;
-      B[b + 2 * j + 1] = x;
+      f[b + 2 * j] = x;
+      f[b + 2 * j + 1] = x;
     }
     this.i[n * this.stride * 2 + 5] = 1;
-    this.navF[2 * (this.navBase + n)] = B[b];
+    this.navF[2 * (this.navBase + n)] = f[b];
     return n;
   }
 
@@ -328,9 +315,9 @@ export class CutTree {
 
   /** Whether leaf `leaf` holds exactly the point `p[off .. off+dim)`. */
   leafEquals(leaf: number, p: ArrayLike<number>, off: number): boolean {
-    const b = leaf * this.boxStride;
-    const B = this.box;
-    for (let j = 0; j < this.dim; j++) if (B[b + 2 * j] !== p[off + j]) return false;
+    const b = leaf * this.stride + 4;
+    const f = this.f;
+    for (let j = 0; j < this.dim; j++) if (f[b + 2 * j] !== p[off + j]) return false;
     return true;
   }
 
@@ -385,9 +372,7 @@ export class CutTree {
     }
     const d = this.dim;
     const st = this.stride;
-    const bs = this.boxStride;
     const f = this.f;
-    const B = this.box;
     const I = this.i;
     const path = this.path;
     // Up to 8 dimensions the box steps are unrolled with the point's coordinates in locals (the
@@ -409,27 +394,27 @@ export class CutTree {
     let firstOut = -1;
     for (;;) {
       const o = Math.imul(node, st);
-      const b = Math.imul(node, bs);
+      const b = (o + 4) | 0;
       const isLeaf = I[(2 * o + 2) | 0] < 0;
       if (firstOut < 0) {
         // Inside the box? All dimensions, no early exit: 0/1 factors instead of unpredictable
         // branches. Inside a leaf's box (a point) means equal to its point (-0 equals 0).
         let out = 0;
         if (small) {
-          out = Number(x0 < B[b]) | Number(x0 > B[b + 1]);
+          out = Number(x0 < f[b]) | Number(x0 > f[b + 1]);
           if (d > 1) {
-            out |= Number(x1 < B[b + 2]) | Number(x1 > B[b + 3]);
+            out |= Number(x1 < f[b + 2]) | Number(x1 > f[b + 3]);
             if (d > 2) {
-              out |= Number(x2 < B[b + 4]) | Number(x2 > B[b + 5]);
+              out |= Number(x2 < f[b + 4]) | Number(x2 > f[b + 5]);
               if (d > 3) {
-                out |= Number(x3 < B[b + 6]) | Number(x3 > B[b + 7]);
+                out |= Number(x3 < f[b + 6]) | Number(x3 > f[b + 7]);
                 if (d > 4) {
-                  out |= Number(x4 < B[b + 8]) | Number(x4 > B[b + 9]);
+                  out |= Number(x4 < f[b + 8]) | Number(x4 > f[b + 9]);
                   if (d > 5) {
-                    out |= Number(x5 < B[b + 10]) | Number(x5 > B[b + 11]);
+                    out |= Number(x5 < f[b + 10]) | Number(x5 > f[b + 11]);
                     if (d > 6) {
-                      out |= Number(x6 < B[b + 12]) | Number(x6 > B[b + 13]);
-                      if (d > 7) out |= Number(x7 < B[b + 14]) | Number(x7 > B[b + 15]);
+                      out |= Number(x6 < f[b + 12]) | Number(x6 > f[b + 13]);
+                      if (d > 7) out |= Number(x7 < f[b + 14]) | Number(x7 > f[b + 15]);
                     }
                   }
                 }
@@ -439,7 +424,7 @@ export class CutTree {
         } else {
           for (let j = 0; j < d; j++) {
             const x = p[(off + j) | 0];
-            out |= Number(x < B[(b + 2 * j) | 0]) | Number(x > B[(b + 2 * j + 1) | 0]);
+            out |= Number(x < f[(b + 2 * j) | 0]) | Number(x > f[(b + 2 * j + 1) | 0]);
           }
         }
         if (out === 0) {
@@ -459,20 +444,20 @@ export class CutTree {
       // Sum of the ranges of the merged box.
       let total = 0;
       if (small) {
-        total += spanWith(x0, B[b], B[b + 1]);
+        total += spanWith(x0, f[b], f[b + 1]);
         if (d > 1) {
-          total += spanWith(x1, B[b + 2], B[b + 3]);
+          total += spanWith(x1, f[b + 2], f[b + 3]);
           if (d > 2) {
-            total += spanWith(x2, B[b + 4], B[b + 5]);
+            total += spanWith(x2, f[b + 4], f[b + 5]);
             if (d > 3) {
-              total += spanWith(x3, B[b + 6], B[b + 7]);
+              total += spanWith(x3, f[b + 6], f[b + 7]);
               if (d > 4) {
-                total += spanWith(x4, B[b + 8], B[b + 9]);
+                total += spanWith(x4, f[b + 8], f[b + 9]);
                 if (d > 5) {
-                  total += spanWith(x5, B[b + 10], B[b + 11]);
+                  total += spanWith(x5, f[b + 10], f[b + 11]);
                   if (d > 6) {
-                    total += spanWith(x6, B[b + 12], B[b + 13]);
-                    if (d > 7) total += spanWith(x7, B[b + 14], B[b + 15]);
+                    total += spanWith(x6, f[b + 12], f[b + 13]);
+                    if (d > 7) total += spanWith(x7, f[b + 14], f[b + 15]);
                   }
                 }
               }
@@ -481,7 +466,7 @@ export class CutTree {
         }
       } else {
         for (let j = 0; j < d; j++) {
-          total += spanWith(p[(off + j) | 0], B[(b + 2 * j) | 0], B[(b + 2 * j + 1) | 0]);
+          total += spanWith(p[(off + j) | 0], f[(b + 2 * j) | 0], f[(b + 2 * j + 1) | 0]);
         }
       }
       // A NaN or infinite coordinate makes its span, so the sum, NaN (x · 0 is NaN): refused here,
@@ -494,8 +479,8 @@ export class CutTree {
       let lastPos = -1;
       for (let j = 0; j < d; j++) {
         const x = p[(off + j) | 0];
-        const l = B[(b + 2 * j) | 0];
-        const h = B[(b + 2 * j + 1) | 0];
+        const l = f[(b + 2 * j) | 0];
+        const h = f[(b + 2 * j + 1) | 0];
         const mn = x < l ? x : l;
         const mx = x > h ? x : h;
         const range = mx - mn;
@@ -512,19 +497,18 @@ export class CutTree {
       if (cd < 0) {
         // Rounding left r a hair above the last positive range: cut just below its max.
         cd = lastPos;
-        cv = prevDouble(Math.max(p[off + cd], B[b + 2 * cd + 1]));
+        cv = prevDouble(Math.max(p[off + cd], f[b + 2 * cd + 1]));
       }
-      const below = B[b + 2 * cd] > cv; // p goes left, node right
-      const above = B[b + 2 * cd + 1] <= cv; // node left, p right
+      const below = f[b + 2 * cd] > cv; // p goes left, node right
+      const above = f[b + 2 * cd + 1] <= cv; // node left, p right
       if (below || above) {
         leaf = this.newLeaf(p, off);
         const inner = this.alloc();
         const io = inner * st;
-        const ib = inner * bs;
         for (let j = 0; j < d; j++) {
           const x = p[off + j] + 0;
-          B[ib + 2 * j] = Math.min(x, B[b + 2 * j]);
-          B[ib + 2 * j + 1] = Math.max(x, B[b + 2 * j + 1]);
+          f[io + 4 + 2 * j] = Math.min(x, f[b + 2 * j]);
+          f[io + 5 + 2 * j] = Math.max(x, f[b + 2 * j + 1]);
         }
         f[io] = cv;
         I[2 * io + 4] = cd;
@@ -549,76 +533,77 @@ export class CutTree {
     const grow = firstOut < 0 ? len : firstOut;
     for (let k = 0; k < grow; k++) I[(2 * Math.imul(path[k], st) + 5) | 0]++;
     for (let k = grow; k < len; k++) {
-      I[(2 * Math.imul(path[k], st) + 5) | 0]++;
-      const b = Math.imul(path[k], bs);
+      const o = Math.imul(path[k], st);
+      I[(2 * o + 5) | 0]++;
+      const b = (o + 4) | 0;
       if (small) {
         // minOf / maxOf written out (the same doubles; -0 is stored as +0)
         let y = 0;
         let v = 0;
         let c = 0;
         y = x0 + 0;
-        v = B[b];
+        v = f[b];
         c = Number(y < v);
-        B[b] = y * c + v * (1 - c);
-        v = B[b + 1];
+        f[b] = y * c + v * (1 - c);
+        v = f[b + 1];
         c = Number(y > v);
-        B[b + 1] = y * c + v * (1 - c);
+        f[b + 1] = y * c + v * (1 - c);
         if (d > 1) {
           y = x1 + 0;
-          v = B[b + 2];
+          v = f[b + 2];
           c = Number(y < v);
-          B[b + 2] = y * c + v * (1 - c);
-          v = B[b + 3];
+          f[b + 2] = y * c + v * (1 - c);
+          v = f[b + 3];
           c = Number(y > v);
-          B[b + 3] = y * c + v * (1 - c);
+          f[b + 3] = y * c + v * (1 - c);
           if (d > 2) {
             y = x2 + 0;
-            v = B[b + 4];
+            v = f[b + 4];
             c = Number(y < v);
-            B[b + 4] = y * c + v * (1 - c);
-            v = B[b + 5];
+            f[b + 4] = y * c + v * (1 - c);
+            v = f[b + 5];
             c = Number(y > v);
-            B[b + 5] = y * c + v * (1 - c);
+            f[b + 5] = y * c + v * (1 - c);
             if (d > 3) {
               y = x3 + 0;
-              v = B[b + 6];
+              v = f[b + 6];
               c = Number(y < v);
-              B[b + 6] = y * c + v * (1 - c);
-              v = B[b + 7];
+              f[b + 6] = y * c + v * (1 - c);
+              v = f[b + 7];
               c = Number(y > v);
-              B[b + 7] = y * c + v * (1 - c);
+              f[b + 7] = y * c + v * (1 - c);
               if (d > 4) {
                 y = x4 + 0;
-                v = B[b + 8];
+                v = f[b + 8];
                 c = Number(y < v);
-                B[b + 8] = y * c + v * (1 - c);
-                v = B[b + 9];
+                f[b + 8] = y * c + v * (1 - c);
+                v = f[b + 9];
                 c = Number(y > v);
-                B[b + 9] = y * c + v * (1 - c);
+                f[b + 9] = y * c + v * (1 - c);
                 if (d > 5) {
                   y = x5 + 0;
-                  v = B[b + 10];
+                  v = f[b + 10];
                   c = Number(y < v);
-                  B[b + 10] = y * c + v * (1 - c);
-                  v = B[b + 11];
+                  f[b + 10] = y * c + v * (1 - c);
+                  v = f[b + 11];
                   c = Number(y > v);
-                  B[b + 11] = y * c + v * (1 - c);
+                  f[b + 11] = y * c + v * (1 - c);
                   if (d > 6) {
                     y = x6 + 0;
-                    v = B[b + 12];
+                    v = f[b + 12];
                     c = Number(y < v);
-                    B[b + 12] = y * c + v * (1 - c);
-                    v = B[b + 13];
+                    f[b + 12] = y * c + v * (1 - c);
+                    v = f[b + 13];
                     c = Number(y > v);
-                    B[b + 13] = y * c + v * (1 - c);
+                    f[b + 13] = y * c + v * (1 - c);
                     if (d > 7) {
                       y = x7 + 0;
-                      v = B[b + 14];
+                      v = f[b + 14];
                       c = Number(y < v);
-                      B[b + 14] = y * c + v * (1 - c);
-                      v = B[b + 15];
+                      f[b + 14] = y * c + v * (1 - c);
+                      v = f[b + 15];
                       c = Number(y > v);
-                      B[b + 15] = y * c + v * (1 - c);
+                      f[b + 15] = y * c + v * (1 - c);
                     }
                   }
                 }
@@ -629,8 +614,8 @@ export class CutTree {
       } else {
         for (let j = 0; j < d; j++) {
           const x = p[(off + j) | 0] + 0;
-          B[(b + 2 * j) | 0] = minOf(x, B[(b + 2 * j) | 0]);
-          B[(b + 2 * j + 1) | 0] = maxOf(x, B[(b + 2 * j + 1) | 0]);
+          f[(b + 2 * j) | 0] = minOf(x, f[(b + 2 * j) | 0]);
+          f[(b + 2 * j + 1) | 0] = maxOf(x, f[(b + 2 * j + 1) | 0]);
         }
       }
     }
@@ -647,9 +632,8 @@ export class CutTree {
       throw new DetectorError('internal', `node ${leaf} is not a live leaf`);
     }
     const st = this.stride;
-    const bs = this.boxStride;
     const I = this.i;
-    const B = this.box;
+    const f = this.f;
     if (this.mass(leaf) > 1) {
       for (let n = leaf; n >= 0; n = I[n * st * 2 + 6]) I[n * st * 2 + 5]--;
       return;
@@ -673,9 +657,9 @@ export class CutTree {
     for (; n >= 0; n = I[(2 * Math.imul(n, st) + 6) | 0]) {
       const o = Math.imul(n, st);
       I[(2 * o + 5) | 0]--;
-      const lb = Math.imul(I[(2 * o + 2) | 0], bs);
-      const rb = Math.imul(I[(2 * o + 3) | 0], bs);
-      const b = Math.imul(n, bs);
+      const lb = (Math.imul(I[(2 * o + 2) | 0], st) + 4) | 0;
+      const rb = (Math.imul(I[(2 * o + 3) | 0], st) + 4) | 0;
+      const b = (o + 4) | 0;
       let changed = 0;
       if (d <= 8) {
         // minOf / maxOf written out per dimension, up to 8 (the same doubles as the loop below)
@@ -684,101 +668,101 @@ export class CutTree {
         let c = 0;
         let l = 0;
         let h = 0;
-        u = B[lb];
-        v = B[rb];
+        u = f[lb];
+        v = f[rb];
         c = Number(u < v);
         l = u * c + v * (1 - c);
-        u = B[(lb + 1) | 0];
-        v = B[(rb + 1) | 0];
+        u = f[(lb + 1) | 0];
+        v = f[(rb + 1) | 0];
         c = Number(u > v);
         h = u * c + v * (1 - c);
-        changed |= Number(l !== B[b]) | Number(h !== B[(b + 1) | 0]);
-        B[b] = l;
-        B[(b + 1) | 0] = h;
+        changed |= Number(l !== f[b]) | Number(h !== f[(b + 1) | 0]);
+        f[b] = l;
+        f[(b + 1) | 0] = h;
         if (d > 1) {
-          u = B[(lb + 2) | 0];
-          v = B[(rb + 2) | 0];
+          u = f[(lb + 2) | 0];
+          v = f[(rb + 2) | 0];
           c = Number(u < v);
           l = u * c + v * (1 - c);
-          u = B[(lb + 3) | 0];
-          v = B[(rb + 3) | 0];
+          u = f[(lb + 3) | 0];
+          v = f[(rb + 3) | 0];
           c = Number(u > v);
           h = u * c + v * (1 - c);
-          changed |= Number(l !== B[(b + 2) | 0]) | Number(h !== B[(b + 3) | 0]);
-          B[(b + 2) | 0] = l;
-          B[(b + 3) | 0] = h;
+          changed |= Number(l !== f[(b + 2) | 0]) | Number(h !== f[(b + 3) | 0]);
+          f[(b + 2) | 0] = l;
+          f[(b + 3) | 0] = h;
           if (d > 2) {
-            u = B[(lb + 4) | 0];
-            v = B[(rb + 4) | 0];
+            u = f[(lb + 4) | 0];
+            v = f[(rb + 4) | 0];
             c = Number(u < v);
             l = u * c + v * (1 - c);
-            u = B[(lb + 5) | 0];
-            v = B[(rb + 5) | 0];
+            u = f[(lb + 5) | 0];
+            v = f[(rb + 5) | 0];
             c = Number(u > v);
             h = u * c + v * (1 - c);
-            changed |= Number(l !== B[(b + 4) | 0]) | Number(h !== B[(b + 5) | 0]);
-            B[(b + 4) | 0] = l;
-            B[(b + 5) | 0] = h;
+            changed |= Number(l !== f[(b + 4) | 0]) | Number(h !== f[(b + 5) | 0]);
+            f[(b + 4) | 0] = l;
+            f[(b + 5) | 0] = h;
             if (d > 3) {
-              u = B[(lb + 6) | 0];
-              v = B[(rb + 6) | 0];
+              u = f[(lb + 6) | 0];
+              v = f[(rb + 6) | 0];
               c = Number(u < v);
               l = u * c + v * (1 - c);
-              u = B[(lb + 7) | 0];
-              v = B[(rb + 7) | 0];
+              u = f[(lb + 7) | 0];
+              v = f[(rb + 7) | 0];
               c = Number(u > v);
               h = u * c + v * (1 - c);
-              changed |= Number(l !== B[(b + 6) | 0]) | Number(h !== B[(b + 7) | 0]);
-              B[(b + 6) | 0] = l;
-              B[(b + 7) | 0] = h;
+              changed |= Number(l !== f[(b + 6) | 0]) | Number(h !== f[(b + 7) | 0]);
+              f[(b + 6) | 0] = l;
+              f[(b + 7) | 0] = h;
               if (d > 4) {
-                u = B[(lb + 8) | 0];
-                v = B[(rb + 8) | 0];
+                u = f[(lb + 8) | 0];
+                v = f[(rb + 8) | 0];
                 c = Number(u < v);
                 l = u * c + v * (1 - c);
-                u = B[(lb + 9) | 0];
-                v = B[(rb + 9) | 0];
+                u = f[(lb + 9) | 0];
+                v = f[(rb + 9) | 0];
                 c = Number(u > v);
                 h = u * c + v * (1 - c);
-                changed |= Number(l !== B[(b + 8) | 0]) | Number(h !== B[(b + 9) | 0]);
-                B[(b + 8) | 0] = l;
-                B[(b + 9) | 0] = h;
+                changed |= Number(l !== f[(b + 8) | 0]) | Number(h !== f[(b + 9) | 0]);
+                f[(b + 8) | 0] = l;
+                f[(b + 9) | 0] = h;
                 if (d > 5) {
-                  u = B[(lb + 10) | 0];
-                  v = B[(rb + 10) | 0];
+                  u = f[(lb + 10) | 0];
+                  v = f[(rb + 10) | 0];
                   c = Number(u < v);
                   l = u * c + v * (1 - c);
-                  u = B[(lb + 11) | 0];
-                  v = B[(rb + 11) | 0];
+                  u = f[(lb + 11) | 0];
+                  v = f[(rb + 11) | 0];
                   c = Number(u > v);
                   h = u * c + v * (1 - c);
-                  changed |= Number(l !== B[(b + 10) | 0]) | Number(h !== B[(b + 11) | 0]);
-                  B[(b + 10) | 0] = l;
-                  B[(b + 11) | 0] = h;
+                  changed |= Number(l !== f[(b + 10) | 0]) | Number(h !== f[(b + 11) | 0]);
+                  f[(b + 10) | 0] = l;
+                  f[(b + 11) | 0] = h;
                   if (d > 6) {
-                    u = B[(lb + 12) | 0];
-                    v = B[(rb + 12) | 0];
+                    u = f[(lb + 12) | 0];
+                    v = f[(rb + 12) | 0];
                     c = Number(u < v);
                     l = u * c + v * (1 - c);
-                    u = B[(lb + 13) | 0];
-                    v = B[(rb + 13) | 0];
+                    u = f[(lb + 13) | 0];
+                    v = f[(rb + 13) | 0];
                     c = Number(u > v);
                     h = u * c + v * (1 - c);
-                    changed |= Number(l !== B[(b + 12) | 0]) | Number(h !== B[(b + 13) | 0]);
-                    B[(b + 12) | 0] = l;
-                    B[(b + 13) | 0] = h;
+                    changed |= Number(l !== f[(b + 12) | 0]) | Number(h !== f[(b + 13) | 0]);
+                    f[(b + 12) | 0] = l;
+                    f[(b + 13) | 0] = h;
                     if (d > 7) {
-                      u = B[(lb + 14) | 0];
-                      v = B[(rb + 14) | 0];
+                      u = f[(lb + 14) | 0];
+                      v = f[(rb + 14) | 0];
                       c = Number(u < v);
                       l = u * c + v * (1 - c);
-                      u = B[(lb + 15) | 0];
-                      v = B[(rb + 15) | 0];
+                      u = f[(lb + 15) | 0];
+                      v = f[(rb + 15) | 0];
                       c = Number(u > v);
                       h = u * c + v * (1 - c);
-                      changed |= Number(l !== B[(b + 14) | 0]) | Number(h !== B[(b + 15) | 0]);
-                      B[(b + 14) | 0] = l;
-                      B[(b + 15) | 0] = h;
+                      changed |= Number(l !== f[(b + 14) | 0]) | Number(h !== f[(b + 15) | 0]);
+                      f[(b + 14) | 0] = l;
+                      f[(b + 15) | 0] = h;
                     }
                   }
                 }
@@ -788,11 +772,11 @@ export class CutTree {
         }
       } else {
         for (let j = 0; j < 2 * d; j += 2) {
-          const l = minOf(B[(lb + j) | 0], B[(rb + j) | 0]);
-          const h = maxOf(B[(lb + j + 1) | 0], B[(rb + j + 1) | 0]);
-          changed |= Number(l !== B[(b + j) | 0]) | Number(h !== B[(b + j + 1) | 0]);
-          B[(b + j) | 0] = l;
-          B[(b + j + 1) | 0] = h;
+          const l = minOf(f[(lb + j) | 0], f[(rb + j) | 0]);
+          const h = maxOf(f[(lb + j + 1) | 0], f[(rb + j + 1) | 0]);
+          changed |= Number(l !== f[(b + j) | 0]) | Number(h !== f[(b + j + 1) | 0]);
+          f[(b + j) | 0] = l;
+          f[(b + j + 1) | 0] = h;
         }
       }
       if (changed === 0) {
@@ -874,9 +858,9 @@ export class CutTree {
     const root = this.root;
     const d = this.dim;
     const st = this.stride;
-    const bs = this.boxStride;
-    const B = this.box;
+    const f = this.f;
     const I = this.i;
+    let o = Math.imul(leaf, st);
     const M = I[root * st * 2 + 5];
     if (M !== this.scaleMass) {
       this.scaleMass = M;
@@ -886,12 +870,11 @@ export class CutTree {
     // A leaf's walk-down slot holds its first coordinate (`newLeaf`), already in cache from the
     // walk down: most queries differ there, and the leaf's record is then never read.
     let equal = this.navF[2 * ((nb + leaf) | 0)] === q[off];
-    const lb = Math.imul(leaf, bs);
     for (let j = 1; equal && j < d; j++) {
-      if (B[(lb + 2 * j) | 0] !== q[(off + j) | 0]) equal = false;
+      if (f[(o + 4 + 2 * j) | 0] !== q[(off + j) | 0]) equal = false;
     }
     if (equal) {
-      const mu = I[2 * Math.imul(leaf, st) + 5];
+      const mu = I[2 * o + 5];
       out[at] = (1 - mu / (2 * M)) * (1 / (len + Math.log2(mu + 1))) * scale;
       return;
     }
@@ -910,71 +893,72 @@ export class CutTree {
       const x6 = d > 6 ? q[(off + 6) | 0] : 0;
       const x7 = d > 7 ? q[(off + 7) | 0] : 0;
       for (let k = len - 1; k >= 0; k--) {
-        const b = Math.imul((path[(po + k) | 0] - nb) | 0, bs);
+        o = Math.imul((path[(po + k) | 0] - nb) | 0, st);
+        const b = (o + 4) | 0;
         // spanWith(x_j, l, h) written out per dimension (the same doubles)
         let l = 0;
         let h = 0;
         let g = 0;
         let c = 0;
         let nr = 0;
-        l = B[b];
-        h = B[(b + 1) | 0];
+        l = f[b];
+        h = f[(b + 1) | 0];
         g = Number(x0 > h);
         c = Number(x0 < l);
         nr = x0 * g + h * (1 - g) - (x0 * c + l * (1 - c));
         let grow = nr - (h - l);
         let span = nr;
         if (d > 1) {
-          l = B[(b + 2) | 0];
-          h = B[(b + 3) | 0];
+          l = f[(b + 2) | 0];
+          h = f[(b + 3) | 0];
           g = Number(x1 > h);
           c = Number(x1 < l);
           nr = x1 * g + h * (1 - g) - (x1 * c + l * (1 - c));
           grow += nr - (h - l);
           span += nr;
           if (d > 2) {
-            l = B[(b + 4) | 0];
-            h = B[(b + 5) | 0];
+            l = f[(b + 4) | 0];
+            h = f[(b + 5) | 0];
             g = Number(x2 > h);
             c = Number(x2 < l);
             nr = x2 * g + h * (1 - g) - (x2 * c + l * (1 - c));
             grow += nr - (h - l);
             span += nr;
             if (d > 3) {
-              l = B[(b + 6) | 0];
-              h = B[(b + 7) | 0];
+              l = f[(b + 6) | 0];
+              h = f[(b + 7) | 0];
               g = Number(x3 > h);
               c = Number(x3 < l);
               nr = x3 * g + h * (1 - g) - (x3 * c + l * (1 - c));
               grow += nr - (h - l);
               span += nr;
               if (d > 4) {
-                l = B[(b + 8) | 0];
-                h = B[(b + 9) | 0];
+                l = f[(b + 8) | 0];
+                h = f[(b + 9) | 0];
                 g = Number(x4 > h);
                 c = Number(x4 < l);
                 nr = x4 * g + h * (1 - g) - (x4 * c + l * (1 - c));
                 grow += nr - (h - l);
                 span += nr;
                 if (d > 5) {
-                  l = B[(b + 10) | 0];
-                  h = B[(b + 11) | 0];
+                  l = f[(b + 10) | 0];
+                  h = f[(b + 11) | 0];
                   g = Number(x5 > h);
                   c = Number(x5 < l);
                   nr = x5 * g + h * (1 - g) - (x5 * c + l * (1 - c));
                   grow += nr - (h - l);
                   span += nr;
                   if (d > 6) {
-                    l = B[(b + 12) | 0];
-                    h = B[(b + 13) | 0];
+                    l = f[(b + 12) | 0];
+                    h = f[(b + 13) | 0];
                     g = Number(x6 > h);
                     c = Number(x6 < l);
                     nr = x6 * g + h * (1 - g) - (x6 * c + l * (1 - c));
                     grow += nr - (h - l);
                     span += nr;
                     if (d > 7) {
-                      l = B[(b + 14) | 0];
-                      h = B[(b + 15) | 0];
+                      l = f[(b + 14) | 0];
+                      h = f[(b + 15) | 0];
                       g = Number(x7 > h);
                       c = Number(x7 < l);
                       nr = x7 * g + h * (1 - g) - (x7 * c + l * (1 - c));
@@ -995,13 +979,14 @@ export class CutTree {
       return;
     }
     for (let k = len - 1; k >= 0; k--) {
-      const b = Math.imul((path[(po + k) | 0] - nb) | 0, bs);
+      o = Math.imul((path[(po + k) | 0] - nb) | 0, st);
+      const b = (o + 4) | 0;
       let grow = 0;
       let span = 0;
       for (let j = 0; j < d; j++) {
         const x = q[(off + j) | 0];
-        const lo = B[(b + 2 * j) | 0];
-        const hi = B[(b + 2 * j + 1) | 0];
+        const lo = f[(b + 2 * j) | 0];
+        const hi = f[(b + 2 * j + 1) | 0];
         const nr = (x > hi ? x : hi) - (x < lo ? x : lo);
         grow += nr - (hi - lo);
         span += nr;
@@ -1064,17 +1049,16 @@ export class CutTree {
   /** Sets an internal node's mass and box from its two children. */
   refresh(n: number): void {
     const st = this.stride;
-    const bs = this.boxStride;
-    const B = this.box;
+    const f = this.f;
     const l = this.left(n);
     const r = this.right(n);
     this.i[n * st * 2 + 5] = this.mass(l) + this.mass(r);
-    const b = n * bs;
-    const lb = l * bs;
-    const rb = r * bs;
+    const b = n * st + 4;
+    const lb = l * st + 4;
+    const rb = r * st + 4;
     for (let j = 0; j < 2 * this.dim; j += 2) {
-      B[b + j] = Math.min(B[lb + j], B[rb + j]);
-      B[b + j + 1] = Math.max(B[lb + j + 1], B[rb + j + 1]);
+      f[b + j] = Math.min(f[lb + j], f[rb + j]);
+      f[b + j + 1] = Math.max(f[lb + j + 1], f[rb + j + 1]);
     }
   }
 
@@ -1132,13 +1116,12 @@ export class CutTree {
       if (cd === -1) {
         const pi = leafPoint(k);
         if (pi < 0) return false;
-        const b = node * this.boxStride;
         for (let j = 0; j < d; j++) {
           const x = points[pi * d + j];
-          this.box[b + 2 * j] = x;
-          this.box[b + 2 * j + 1] = x;
+          f[o + 4 + 2 * j] = x;
+          f[o + 5 + 2 * j] = x;
         }
-        this.navF[2 * (this.navBase + node)] = this.box[b]; // as `newLeaf` does
+        this.navF[2 * (this.navBase + node)] = f[o + 4]; // as `newLeaf` does
       } else {
         if (!Number.isInteger(cd) || cd < 0 || cd >= d || !Number.isFinite(values[k])) return false;
         I[2 * o + 4] = cd;
