@@ -232,10 +232,19 @@ export const numOrNull = (x: unknown): number | null => (x === null || x === und
 /** Node's codes for a server that cannot be reached: nothing listens there, no such host, no route. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+/**
+ * The connection a statement was to go out on could not be opened (refused, no such host, no route): the
+ * statement never reached a server, so nothing of it can be stored (`sql_unreachable`).
+ */
+export function isUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return !(err instanceof TrackingError) && typeof code === 'string' && UNREACHABLE.has(code);
+}
+
 export function wrapDbError(err: unknown, what: string): unknown {
   if (err instanceof TrackingError) return err;
   const e = err as { message?: string; code?: string };
-  if (typeof e.code === 'string' && UNREACHABLE.has(e.code)) {
+  if (isUnreachable(err)) {
     // one address tried (or, for a name with several, the first one's failure: an AggregateError)
     const one = ((err as { errors?: unknown[] }).errors?.[0] ?? err) as {
       message?: string;

@@ -29,6 +29,7 @@ import {
   connectionLost,
   isConnectionLost,
   isLostWrite,
+  isUnreachable,
   lastFailure,
   mayBeStored,
   migrate,
@@ -216,7 +217,8 @@ export class SqlStore implements Store {
     let maybe = false;
     const sentLost = (err: unknown): boolean => {
       const lost = isConnectionLost(err);
-      maybe ||= lost;
+      // a refused connection never carried the statement: sent again, but it stored nothing
+      maybe ||= lost && !isUnreachable(err);
       return lost;
     };
     try {
@@ -241,7 +243,8 @@ export class SqlStore implements Store {
       for (const s of this.dialect.refresh(tables)) await ex.query(s);
     } catch (err) {
       // one statement outside a transaction: the server may have stored it before the connection went
-      if (opts.single && isConnectionLost(err)) throw connectionLost(err, 'unknown');
+      // (not when its connection could not be opened: unreachable, nothing sent, `wrapDbError` below)
+      if (opts.single && isConnectionLost(err) && !isUnreachable(err)) throw connectionLost(err, 'unknown');
       if (maybe) throw lastFailure(err, true);
       throw wrapDbError(err, 'write');
     }
