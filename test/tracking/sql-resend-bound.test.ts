@@ -65,6 +65,14 @@ describe('SqlStore.write after lost connections (pg pool against a stand-in serv
     expect(begins()).toBe(1 + POOL_SIZE);
   });
 
+  it('a read lost on every send goes out 1 + POOL_SIZE times and is backend (docs/errors.md), not sql_connection_lost', async () => {
+    fake.cut = /marked_read/;
+    const err = await store.query('SELECT marked_read').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'backend' });
+    expect((err as Error).message).toMatch(/Connection terminated/);
+    expect(fake.statements.filter((s) => /marked_read/.test(s))).toHaveLength(1 + POOL_SIZE);
+  });
+
   it('a transaction lost once before its COMMIT is stored by its second send', async () => {
     let left = 1;
     fake.cut = { test: (s: string) => /marked_write/.test(s) && left-- > 0 } as RegExp;
