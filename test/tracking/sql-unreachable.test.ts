@@ -5,23 +5,15 @@
  * never reached a server: not "may or may not be stored"). No PostgreSQL needed: a loopback port just
  * closed, or the stand-in server of pg-fake.ts closed.
  */
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openTracker, TrackingError } from '../../src/index.js';
 import { SqlStore } from '../../src/internal.js';
+import { freePort } from '../helpers/ports.js';
 import { startPgFake } from './pg-fake.js';
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 describe('an unreachable PostgreSQL server', () => {
   it('refused first connection: sql_unreachable, naming host and port and what to check, no password', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const tracker = await openTracker(
       `postgresql://tsad:s3cret@127.0.0.1:${port}/tsad?connect_timeout_ms=5000`,
     );
