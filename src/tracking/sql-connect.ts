@@ -318,10 +318,8 @@ export async function migrate(ex: SqlExecutor, d: SqlDialect): Promise<number> {
     for (const st of d.refresh(['schema_version'])) await q(st);
     return Math.max(current, SQL_SCHEMA_VERSION);
   };
-  // a migration lost before its COMMIT stored nothing: sent again (DDL here is not safe to repeat blindly
-  // after an unknown outcome, so a loss during COMMIT is reported as it is)
-  return retryLost(
-    () => ex.tx(run),
-    (err) => isLostWrite(err) && !mayBeStored(err),
-  );
+  // sent again after a lost connection, also one lost during its COMMIT: each send reads the applied
+  // version under the lock first, so one after a COMMIT that went through applies nothing again (and the
+  // caller, whose own statement was never sent, is not told that it may be stored)
+  return retryLost(() => ex.tx(run), isLostWrite);
 }
