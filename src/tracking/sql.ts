@@ -176,6 +176,8 @@ export class SqlStore implements Store {
           await migrate(ex, this.dialect);
         } catch (err) {
           await ex.close().catch(() => undefined);
+          // the caller's own statements were never sent: not stored, whatever became of the migration
+          if (isLostWrite(err)) throw connectionLost((err as Error).cause, 'not_stored');
           throw wrapDbError(err, 'create or upgrade its tables');
         }
         return ex;

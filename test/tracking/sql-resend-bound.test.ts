@@ -98,4 +98,20 @@ describe('opening the store: the migration (pg pool against a stand-in server)',
       await fake.close();
     }
   });
+
+  it('a migration lost during every COMMIT fails the first call as not stored (the call itself was never sent)', async () => {
+    const fake = await startPgFake();
+    const store = new SqlStore(`${fake.uri}?connect_timeout_ms=5000`);
+    try {
+      fake.cut = /^COMMIT$/;
+      const err = await store.write(['tags'], async (q) => void (await marked(q))).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'sql_connection_lost' });
+      expect((err as Error).message).toMatch(/was not stored/);
+      expect(fake.statements.filter((s) => /pg_advisory_xact_lock/.test(s))).toHaveLength(1 + POOL_SIZE);
+      expect(fake.statements.filter((s) => /marked_write/.test(s))).toHaveLength(0);
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+  });
 });
