@@ -374,8 +374,16 @@ export class SqlStore implements Store {
         // PostgreSQL: the run's row locked first, before anything else, so input writers on one run
         // (one pool's connections, other processes) take turns: each counts the inputs the one before
         // committed and numbers its own after them (the key is (run_id, idx)). Taken first, the lock
-        // cannot be waited on while holding another (the batch ids pruned below), so no deadlock.
-        if (guarded) await q(`SELECT 1 FROM ${d.t('runs')} WHERE run_id = $1 FOR NO KEY UPDATE`, [runId]);
+        // cannot be waited on while holding another (the batch ids pruned below), so no deadlock. No row
+        // (the run deleted, also by a deletion this lock waited for): nothing to take turns on, and
+        // inputs stored now would outlive their run, so none is
+        if (guarded) {
+          const lock = `SELECT 1 FROM ${d.t('runs')} WHERE run_id = $1 FOR NO KEY UPDATE`;
+          if (!(await q(lock, [runId])).rowCount)
+            throw new TrackingNotFoundError(
+              `no run with id ${runId} in ${this.uri}: its dataset inputs were not stored`,
+            );
+        }
         if (guarded && !(await q(d.insertBatchId('$2'), [runId, id])).rowCount) return;
         if (guarded && prune.length) await q(d.pruneBatchIds('$2'), [runId, prune]);
         const r = await q(`SELECT COUNT(*) AS n FROM ${d.t('inputs')} WHERE run_id = $1`, [runId]);
