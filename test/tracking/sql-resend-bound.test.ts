@@ -75,7 +75,7 @@ describe('SqlStore.write after lost connections (pg pool against a stand-in serv
 
   it('a transaction lost once before its COMMIT is stored by its second send', async () => {
     let left = 1;
-    fake.cut = { test: (s: string) => /marked_write/.test(s) && left-- > 0 } as RegExp;
+    fake.cut = { test: (s: string) => /marked_write/.test(s) && left-- > 0 };
     await store.write(['tags'], async (q) => void (await marked(q)));
     expect(begins(fake)).toBe(2);
     expect(fake.statements.filter((s) => s === 'COMMIT')).toHaveLength(1);
@@ -88,7 +88,7 @@ describe('opening the store: the migration (pg pool against a stand-in server)',
     const store = new SqlStore(`${fake.uri}?connect_timeout_ms=5000`);
     try {
       let left = 1;
-      fake.cut = { test: (s: string) => s === 'COMMIT' && left-- > 0 } as RegExp;
+      fake.cut = { test: (s: string) => s === 'COMMIT' && left-- > 0 };
       await store.write(['tags'], async (q) => void (await marked(q)));
       // the migration twice (its first COMMIT lost), then the write
       expect(fake.statements.filter((s) => /pg_advisory_xact_lock/.test(s))).toHaveLength(2);
