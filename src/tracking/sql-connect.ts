@@ -232,10 +232,19 @@ export const numOrNull = (x: unknown): number | null => (x === null || x === und
 /** Node's codes for a server that cannot be reached: nothing listens there, no such host, no route. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+/**
+ * The connection a statement was to go out on could not be opened (refused, no such host, no route): the
+ * statement never reached a server, so nothing of it can be stored (`sql_unreachable`).
+ */
+export function isUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return !(err instanceof TrackingError) && typeof code === 'string' && UNREACHABLE.has(code);
+}
+
 export function wrapDbError(err: unknown, what: string): unknown {
   if (err instanceof TrackingError) return err;
   const e = err as { message?: string; code?: string };
-  if (typeof e.code === 'string' && UNREACHABLE.has(e.code)) {
+  if (isUnreachable(err)) {
     // one address tried (or, for a name with several, the first one's failure: an AggregateError)
     const one = ((err as { errors?: unknown[] }).errors?.[0] ?? err) as {
       message?: string;
@@ -309,10 +318,8 @@ export async function migrate(ex: SqlExecutor, d: SqlDialect): Promise<number> {
     for (const st of d.refresh(['schema_version'])) await q(st);
     return Math.max(current, SQL_SCHEMA_VERSION);
   };
-  // a migration lost before its COMMIT stored nothing: sent again (DDL here is not safe to repeat blindly
-  // after an unknown outcome, so a loss during COMMIT is reported as it is)
-  return retryLost(
-    () => ex.tx(run),
-    (err) => isLostWrite(err) && !mayBeStored(err),
-  );
+  // sent again after a lost connection, also one lost during its COMMIT: each send reads the applied
+  // version under the lock first, so one after a COMMIT that went through applies nothing again (and the
+  // caller, whose own statement was never sent, is not told that it may be stored)
+  return retryLost(() => ex.tx(run), isLostWrite);
 }

@@ -29,6 +29,7 @@ import {
   connectionLost,
   isConnectionLost,
   isLostWrite,
+  isUnreachable,
   lastFailure,
   mayBeStored,
   migrate,
@@ -175,6 +176,8 @@ export class SqlStore implements Store {
           await migrate(ex, this.dialect);
         } catch (err) {
           await ex.close().catch(() => undefined);
+          // the caller's own statements were never sent: not stored, whatever became of the migration
+          if (isLostWrite(err)) throw connectionLost((err as Error).cause, 'not_stored');
           throw wrapDbError(err, 'create or upgrade its tables');
         }
         return ex;
@@ -216,7 +219,8 @@ export class SqlStore implements Store {
     let maybe = false;
     const sentLost = (err: unknown): boolean => {
       const lost = isConnectionLost(err);
-      maybe ||= lost;
+      // a refused connection never carried the statement: sent again, but it stored nothing
+      maybe ||= lost && !isUnreachable(err);
       return lost;
     };
     try {
@@ -241,7 +245,8 @@ export class SqlStore implements Store {
       for (const s of this.dialect.refresh(tables)) await ex.query(s);
     } catch (err) {
       // one statement outside a transaction: the server may have stored it before the connection went
-      if (opts.single && isConnectionLost(err)) throw connectionLost(err, 'unknown');
+      // (not when its connection could not be opened: unreachable, nothing sent, `wrapDbError` below)
+      if (opts.single && isConnectionLost(err) && !isUnreachable(err)) throw connectionLost(err, 'unknown');
       if (maybe) throw lastFailure(err, true);
       throw wrapDbError(err, 'write');
     }
@@ -369,8 +374,16 @@ export class SqlStore implements Store {
         // PostgreSQL: the run's row locked first, before anything else, so input writers on one run
         // (one pool's connections, other processes) take turns: each counts the inputs the one before
         // committed and numbers its own after them (the key is (run_id, idx)). Taken first, the lock
-        // cannot be waited on while holding another (the batch ids pruned below), so no deadlock.
-        if (guarded) await q(`SELECT 1 FROM ${d.t('runs')} WHERE run_id = $1 FOR NO KEY UPDATE`, [runId]);
+        // cannot be waited on while holding another (the batch ids pruned below), so no deadlock. No row
+        // (the run deleted, also by a deletion this lock waited for): nothing to take turns on, and
+        // inputs stored now would outlive their run, so none is
+        if (guarded) {
+          const lock = `SELECT 1 FROM ${d.t('runs')} WHERE run_id = $1 FOR NO KEY UPDATE`;
+          if (!(await q(lock, [runId])).rowCount)
+            throw new TrackingNotFoundError(
+              `no run with id ${runId} in ${this.uri}: its dataset inputs were not stored`,
+            );
+        }
         if (guarded && !(await q(d.insertBatchId('$2'), [runId, id])).rowCount) return;
         if (guarded && prune.length) await q(d.pruneBatchIds('$2'), [runId, prune]);
         const r = await q(`SELECT COUNT(*) AS n FROM ${d.t('inputs')} WHERE run_id = $1`, [runId]);

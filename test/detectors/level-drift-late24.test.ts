@@ -124,6 +124,26 @@ describe('LevelDriftCore lateGrowth (round 24)', () => {
     expect(() => new LevelDriftDetector({ ...LATE24, lateGrowth: 0.5 })).toThrow(ConfigError);
   });
 
+  it('an armed member keeps no waiting state: a state that says it is on and still counting is refused', () => {
+    // 10-minute steps over 8 days with a daily sine: armed by its training part
+    const s = series(1152, 10, 10, 4);
+    for (const [o, fields] of [
+      [LATE24, ['seen', 'next']],
+      [LATE23, ['n']],
+    ] as const) {
+      const a = core(o);
+      a.fit(s.t, s.v);
+      expect(a.off).toBe('');
+      const st = JSON.parse(JSON.stringify(a.state())) as { late: Record<string, unknown> };
+      for (const f of fields) expect(st.late[f]).toBe(0);
+      const b = core(o);
+      b.restore(st, 'state');
+      expect(JSON.stringify(b.state())).toBe(JSON.stringify(st));
+      for (const f of fields)
+        expect(() => core(o).restore({ ...st, late: { ...st.late, [f]: 5 } }, 'state')).toThrow(/late/);
+    }
+  });
+
   it('the detector model file round-trips mid-wait; the default member writes no new field', () => {
     const s = series(3_000, 5, 10, 5, 2_600, 6);
     const d = new LevelDriftDetector(LATE24);

@@ -8,10 +8,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -52,17 +52,10 @@ const BLOCKED_PORTS = new Set([
   3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
 ]);
 
-async function freePort(): Promise<number> {
+/** A free loopback port that Chromium does not refuse to browse (its blocked list above). */
+async function browsablePort(): Promise<number> {
   for (;;) {
-    const port = await new Promise<number>((res, rej) => {
-      const srv = createServer();
-      srv.once('error', rej);
-      srv.listen(0, '127.0.0.1', () => {
-        const addr = srv.address();
-        const p = typeof addr === 'object' && addr ? addr.port : 0;
-        srv.close(() => res(p));
-      });
-    });
+    const port = await freePort();
     if (!BLOCKED_PORTS.has(port)) return port;
   }
 }
@@ -73,7 +66,7 @@ export async function startMlflow(
   const scripts = mlflowDir();
   const backend = opts.backend ?? 'sqlite';
   const dir = await mkdtemp(join(tmpdir(), `tsad-mlflow-${backend}-`));
-  const port = await freePort();
+  const port = await browsablePort();
   const args = ['start', String(port), dir, backend, ...(opts.auth ? ['basic-auth'] : [])];
   const start = async () => {
     try {

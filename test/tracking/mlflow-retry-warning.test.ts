@@ -4,20 +4,11 @@
  * typo in the URI does not look like a hang.
  */
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TrackingError } from '../../src/index.js';
 import { createMlflowTracker } from '../../src/tracking/index.js';
-
-/** A loopback port nothing listens on (taken, then released). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((done) => s.listen(0, '127.0.0.1', done));
-  const { port } = s.address() as { port: number };
-  await new Promise((done) => s.close(done));
-  return port;
-}
+import { freePort } from '../helpers/ports.js';
 
 describe('MLflow client on an unreachable server', () => {
   it('warns once that it is retrying, then gives up with mlflow_unreachable', async () => {

@@ -14,8 +14,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 export interface PgFake {
   readonly uri: string;
   readonly statements: string[];
-  /** Statements whose text this matches end their connection instead of being answered. */
-  cut: RegExp | null;
+  /** Statements whose text this matches (a RegExp, or any `test`) end their connection instead of being answered. */
+  cut: { test(text: string): boolean } | null;
   close(): Promise<void>;
 }
 

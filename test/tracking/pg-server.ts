@@ -17,10 +17,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../helpers/ports.js';
 
 const run = promisify(execFile);
 
@@ -43,19 +43,6 @@ function findBinDir(): string {
   throw new Error(
     'PostgreSQL is not installed: initdb/pg_ctl not found on PATH or in /usr/lib/postgresql/*/bin (apt-get install -y postgresql)',
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function idOf(user: string): Promise<{ uid: number; gid: number }> {

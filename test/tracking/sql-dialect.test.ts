@@ -83,8 +83,11 @@ describe('CrateDB dialect', () => {
       orderBy: 'metrics.loss DESC',
     });
 
-    // no transactions
+    // no transactions, and no row locks (CrateDB has no SELECT ... FOR UPDATE: PostgreSQL's inputs lock the run's row)
     expect(log.some((s) => /^\s*(BEGIN|COMMIT|ROLLBACK|START TRANSACTION)/i.test(s.text))).toBe(false);
+    expect(log.filter((s) => /\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b/i.test(s.text))).toEqual(
+      [],
+    );
     // no value is ever spliced into SQL text
     for (const s of log) {
       expect(s.text).not.toContain('DROP TABLE');

@@ -1,7 +1,8 @@
 /**
  * Dataset inputs logged at once on one PostgreSQL run (a real server started here), through the run's
  * own tracker (one pool: several transactions at once) and a second store with a pool of its own: each
- * input gets its own number (`(run_id, idx)` is the inputs' primary key), none is lost, no write fails.
+ * input gets its own number (`(run_id, idx)` is the inputs' primary key), none is lost, no write fails;
+ * and on a run deleted first, none is stored (`not_found`), none collides.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlStore } from '../../src/internal.js';
@@ -51,5 +52,23 @@ describe('concurrent dataset inputs on one PostgreSQL run', () => {
     const rec = await tracker.getRun(runId);
     expect(rec.inputs.map((d) => d.name).sort()).toEqual(['first', ...names].sort());
     expect(rec.inputs[0].name).toBe('first');
+  }, 120_000);
+
+  it('inputs logged at once on a run deleted before them: every one not_found, nothing left behind (the row lock has no row to serialise them on)', async () => {
+    const run = await tracker.startRun({ experiment: 'inputs' });
+    const runId = run.id;
+    await other.deleteRun(runId);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => other.writeInputs(runId, [input(`gone${i}`)])),
+    );
+    const codes = results.map((r) =>
+      r.status === 'fulfilled' ? 'stored' : String((r.reason as { code?: unknown }).code),
+    );
+    expect(codes).toEqual(Array(8).fill('not_found'));
+    const left = await other.query(
+      `SELECT COUNT(*) AS n FROM ${other.dialect.t('inputs')} WHERE run_id = $1`,
+      [runId],
+    );
+    expect(Number(left.rows[0].n)).toBe(0);
   }, 120_000);
 });

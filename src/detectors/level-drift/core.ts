@@ -692,9 +692,10 @@ export class LevelDriftCore {
 
   /**
    * Reads round 23's `late` (only with `lateDays`) into the waiting state: the kept series (increasing
-   * finite times, finite values, as many of each, at most `LATE_MAX_POINTS`; none once the member is on)
-   * and, on round 23's schedule, the points since the last try `n`, or on round 24's (`lateGrowth`) the
-   * points seen `seen` (at least those kept) and the count for the next try `next`.
+   * finite times, finite values, as many of each, at most `LATE_MAX_POINTS`) and, on round 23's schedule,
+   * the points since the last try `n`, or on round 24's (`lateGrowth`) the points seen `seen` (at least
+   * those kept) and the count for the next try `next`. Once the member is on it waits no more: no series,
+   * and the counts 0.
    */
   private restoreLate(state: unknown, path: string, on: boolean): void {
     const has = typeof state === 'object' && state !== null && 'late' in state;
@@ -722,7 +723,9 @@ export class LevelDriftCore {
       (!on || t.length === 0) &&
       int(n, 0, LATE_EVERY - 1) &&
       int(seen, t.length, 1e15) &&
-      int(next, 0, 1e15);
+      int(next, 0, 1e15) &&
+      // an armed member waits no more: nothing kept, nothing counted
+      (!on || (n === 0 && seen === 0 && next === 0));
     for (let i = 0; ok && i < t.length; i++)
       ok =
         Math.abs(t[i]) <= 1e15 &&
@@ -735,7 +738,7 @@ export class LevelDriftCore {
         : `n, an integer from 0 to ${LATE_EVERY - 1}`;
       throw new ModelFormatError(
         'bad_field',
-        `${p}: expected { t, v, ${geo ? 'seen, next' : 'n'} }: at most ${LATE_MAX_POINTS} increasing times and as many finite values (none once the member is on), and ${sched}`,
+        `${p}: expected { t, v, ${geo ? 'seen, next' : 'n'} }: at most ${LATE_MAX_POINTS} increasing times and as many finite values, and ${sched} (once the member is on: no times or values, and ${geo ? 'seen and next' : 'n'} 0)`,
       );
     }
     this.setLate(t.length, n as number, seen as number, next as number);
