@@ -538,6 +538,31 @@ function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number;
   return { hit: best >= lo && best <= hi, argmax: best, own, top };
 }
 
+/**
+ * Locate round 7 (diagnosis): the rank of the anomaly among a member's distinct tops (the highest
+ * score, then the highest more than `zone` points from every earlier top, …; up to 20; `zone` = one
+ * period found, at least the 100-point margin), the first top within the margin of the anomaly; `>20`
+ * when none of the first 20 is.
+ */
+function topRank(s: Series, name: string, zone: number): string {
+  const x = s.scores.get(name);
+  if (!x) return '-';
+  const taken: number[] = [];
+  for (let r = 1; r <= 20; r++) {
+    let best = -1;
+    for (let i = 0; i < x.length; i++) {
+      if (best >= 0 && x[i] <= x[best]) continue;
+      if (taken.some((t) => Math.abs(t - i) <= zone)) continue;
+      best = i;
+    }
+    if (best < 0 || !(x[best] > 0)) return `>${r - 1}`;
+    const g = best + s.cut;
+    if (g >= s.from - margin && g <= s.to + margin) return String(r);
+    taken.push(best);
+  }
+  return '>20';
+}
+
 mkdirSync(cacheDir, { recursive: true });
 const totals = combos.map(() => [0, 0]);
 const byType = combos.map(() => new Map<string, [number, number]>());
@@ -568,8 +593,10 @@ for (const dir of dirs) {
       }
       if (perFile && k === 0 && !r.hit) {
         const blk = s.blocks.get(combo[0]) ?? 0;
+        const zone = Math.max(margin, Math.round(exclMul * (s.checked || 0)));
+        const per = s.truePeriod || s.checked;
         console.log(
-          `  miss ${basename(dir)} ${s.kind.padEnd(22)} p ${String(s.truePeriod).padStart(5)} est ${String(s.estPeriod).padStart(5)} k ${blk} argmax−from ${String(r.argmax - s.from).padStart(6)} len ${s.to - s.from + 1} own/top ${(r.own / r.top).toFixed(2)} top ${r.top.toFixed(2)}`,
+          `  miss ${basename(dir)} ${s.kind.padEnd(22)} p ${String(s.truePeriod).padStart(5)} est ${String(s.estPeriod).padStart(5)} k ${blk} argmax−from ${String(r.argmax - s.from).padStart(6)} len ${s.to - s.from + 1} len/p ${per > 0 ? ((s.to - s.from + 1) / per).toFixed(2) : '-'} own/top ${(r.own / r.top).toFixed(2)} top ${r.top.toFixed(2)} rank ${topRank(s, combo[0], zone)}`,
         );
         // every setting at the argmax (±8 points) and its best within the anomaly's margin
         const parts: string[] = [];
@@ -581,7 +608,7 @@ for (const dir of dirs) {
             if (Math.abs(g - r.argmax) <= 8 && x[i] > atTop) atTop = x[i];
             if (g >= s.from - margin && g <= s.to + margin && x[i] > inOwn) inOwn = x[i];
           }
-          parts.push(`${name} ${atTop.toFixed(2)}/${inOwn.toFixed(2)}`);
+          parts.push(`${name} ${atTop.toFixed(2)}/${inOwn.toFixed(2)} r${topRank(s, name, zone)}`);
         }
         console.log(`      at argmax / in anomaly: ${parts.join('  ')}`);
       }
