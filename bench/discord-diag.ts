@@ -16,10 +16,13 @@
  * members each divided by its highest score outside its top's zone; `a@b` selects by prominence over
  * that member's median prominence across the corpus' series; `a%b` is a vote (each member proposes its
  * argmax; the proposal most members agree with within the zone wins); `a!b` an oracle (located when any
- * member's own argmax is), for diagnosis only. With `--per-file`, one line per
+ * member's own argmax is), for diagnosis only; `a/p16e0.5` a contrast score (locate round 7: a member's
+ * score over its centred mean over 16 periods, to the power 0.5; `h1` leaves a one-period hole around
+ * the point). With `--per-file`, one line per
  * missed series: kind, true period (UCR-like corpora record it), the period the detector found, its
- * block size, where the argmax fell relative to the anomaly and how high the anomaly's own best score
- * was against the argmax.
+ * block size, where the argmax fell relative to the anomaly, the anomaly's length over the period, how
+ * high the anomaly's own best score was against the argmax, and the anomaly's rank among the distinct
+ * tops (`topRank`), then each cached setting's score at the argmax, within the anomaly and its rank.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -442,6 +445,44 @@ function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number;
       }
     });
     return rs[k];
+  }
+  if (combo0.length === 1 && combo0[0].includes('/')) {
+    // `a/p8` (locate round 7): a contrast score, a member's score over its own centred mean over w
+    // points (here 8 of the periods the detector finds, `checkedPeriod`, or 8 × 32 points without one):
+    // a top in a stretch where every subsequence is far from its neighbours (noise) counts less than
+    // one among close matches, as a local outlier factor on the profile; `a/p8e0.5`: over the mean^0.5
+    const [nm, spec] = combo0[0].split('/');
+    // `a/p8h1`: the mean leaves out a centred hole of 1 period (the top's own subsequences)
+    const [spec1, holeSpec] = spec.split('h');
+    const [wSpec, eSpec] = spec1.split('e');
+    const e = eSpec ? Number(eSpec) : 1;
+    const hole = holeSpec ? Math.round(Number(holeSpec) * (s.checked || 32)) : 0;
+    const w = wSpec.startsWith('p')
+      ? Math.max(1, Math.round(Number(wSpec.slice(1)) * (s.checked || 32)))
+      : Number(wSpec);
+    const y = s.scores.get(nm) ?? new Float64Array(len);
+    const c = new Float64Array(len + 1);
+    for (let i = 0; i < len; i++) c[i + 1] = c[i] + Math.max(0, y[i]);
+    const h = w >> 1;
+    const x = new Float64Array(len);
+    for (let i = 0; i < len; i++) {
+      const a = Math.max(0, i - h);
+      const b = Math.min(len, i - h + w);
+      const ha = Math.max(a, i - (hole >> 1));
+      const hb = Math.min(b, i - (hole >> 1) + hole);
+      const cnt = b - a - Math.max(0, hb - ha);
+      const mean = cnt > 0 ? (c[b] - c[a] - (hb > ha ? c[hb] - c[ha] : 0)) / cnt : 0;
+      x[i] = mean > 0 ? Math.max(0, y[i]) / mean ** e : 0;
+    }
+    let best = 0;
+    let own = 0;
+    for (let i = 0; i < len; i++) {
+      if (x[i] > x[best]) best = i;
+      const g = i + s.cut;
+      if (g >= s.from - margin && g <= s.to + margin && x[i] > own) own = x[i];
+    }
+    const g = best + s.cut;
+    return { hit: g >= s.from - margin && g <= s.to + margin, argmax: g, own, top: x[best] ?? 0 };
   }
   if (combo0.length === 1 && combo0[0].includes('#')) {
     // `a#p0.5`: the geometric mean of a member's score and its centred mean over w points (a top that
