@@ -16,10 +16,13 @@
  * members each divided by its highest score outside its top's zone; `a@b` selects by prominence over
  * that member's median prominence across the corpus' series; `a%b` is a vote (each member proposes its
  * argmax; the proposal most members agree with within the zone wins); `a!b` an oracle (located when any
- * member's own argmax is), for diagnosis only. With `--per-file`, one line per
+ * member's own argmax is), for diagnosis only; `a/p16e0.5` a contrast score (locate round 7: a member's
+ * score over its centred mean over 16 periods, to the power 0.5; `h1` leaves a one-period hole around
+ * the point). With `--per-file`, one line per
  * missed series: kind, true period (UCR-like corpora record it), the period the detector found, its
- * block size, where the argmax fell relative to the anomaly and how high the anomaly's own best score
- * was against the argmax.
+ * block size, where the argmax fell relative to the anomaly, the anomaly's length over the period, how
+ * high the anomaly's own best score was against the argmax, and the anomaly's rank among the distinct
+ * tops (`topRank`), then each cached setting's score at the argmax, within the anomaly and its rank.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -443,6 +446,44 @@ function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number;
     });
     return rs[k];
   }
+  if (combo0.length === 1 && combo0[0].includes('/')) {
+    // `a/p8` (locate round 7): a contrast score, a member's score over its own centred mean over w
+    // points (here 8 of the periods the detector finds, `checkedPeriod`, or 8 × 32 points without one):
+    // a top in a stretch where every subsequence is far from its neighbours (noise) counts less than
+    // one among close matches, as a local outlier factor on the profile; `a/p8e0.5`: over the mean^0.5
+    const [nm, spec] = combo0[0].split('/');
+    // `a/p8h1`: the mean leaves out a centred hole of 1 period (the top's own subsequences)
+    const [spec1, holeSpec] = spec.split('h');
+    const [wSpec, eSpec] = spec1.split('e');
+    const e = eSpec ? Number(eSpec) : 1;
+    const hole = holeSpec ? Math.round(Number(holeSpec) * (s.checked || 32)) : 0;
+    const w = wSpec.startsWith('p')
+      ? Math.max(1, Math.round(Number(wSpec.slice(1)) * (s.checked || 32)))
+      : Number(wSpec);
+    const y = s.scores.get(nm) ?? new Float64Array(len);
+    const c = new Float64Array(len + 1);
+    for (let i = 0; i < len; i++) c[i + 1] = c[i] + Math.max(0, y[i]);
+    const h = w >> 1;
+    const x = new Float64Array(len);
+    for (let i = 0; i < len; i++) {
+      const a = Math.max(0, i - h);
+      const b = Math.min(len, i - h + w);
+      const ha = Math.max(a, i - (hole >> 1));
+      const hb = Math.min(b, i - (hole >> 1) + hole);
+      const cnt = b - a - Math.max(0, hb - ha);
+      const mean = cnt > 0 ? (c[b] - c[a] - (hb > ha ? c[hb] - c[ha] : 0)) / cnt : 0;
+      x[i] = mean > 0 ? Math.max(0, y[i]) / mean ** e : 0;
+    }
+    let best = 0;
+    let own = 0;
+    for (let i = 0; i < len; i++) {
+      if (x[i] > x[best]) best = i;
+      const g = i + s.cut;
+      if (g >= s.from - margin && g <= s.to + margin && x[i] > own) own = x[i];
+    }
+    const g = best + s.cut;
+    return { hit: g >= s.from - margin && g <= s.to + margin, argmax: g, own, top: x[best] ?? 0 };
+  }
   if (combo0.length === 1 && combo0[0].includes('#')) {
     // `a#p0.5`: the geometric mean of a member's score and its centred mean over w points (a top that
     // is both high and broad; locate round 5)
@@ -538,6 +579,31 @@ function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number;
   return { hit: best >= lo && best <= hi, argmax: best, own, top };
 }
 
+/**
+ * Locate round 7 (diagnosis): the rank of the anomaly among a member's distinct tops (the highest
+ * score, then the highest more than `zone` points from every earlier top, …; up to 20; `zone` = one
+ * period found, at least the 100-point margin), the first top within the margin of the anomaly; `>20`
+ * when none of the first 20 is.
+ */
+function topRank(s: Series, name: string, zone: number): string {
+  const x = s.scores.get(name);
+  if (!x) return '-';
+  const taken: number[] = [];
+  for (let r = 1; r <= 20; r++) {
+    let best = -1;
+    for (let i = 0; i < x.length; i++) {
+      if (best >= 0 && x[i] <= x[best]) continue;
+      if (taken.some((t) => Math.abs(t - i) <= zone)) continue;
+      best = i;
+    }
+    if (best < 0 || !(x[best] > 0)) return `>${r - 1}`;
+    const g = best + s.cut;
+    if (g >= s.from - margin && g <= s.to + margin) return String(r);
+    taken.push(best);
+  }
+  return '>20';
+}
+
 mkdirSync(cacheDir, { recursive: true });
 const totals = combos.map(() => [0, 0]);
 const byType = combos.map(() => new Map<string, [number, number]>());
@@ -568,8 +634,10 @@ for (const dir of dirs) {
       }
       if (perFile && k === 0 && !r.hit) {
         const blk = s.blocks.get(combo[0]) ?? 0;
+        const zone = Math.max(margin, Math.round(exclMul * (s.checked || 0)));
+        const per = s.truePeriod || s.checked;
         console.log(
-          `  miss ${basename(dir)} ${s.kind.padEnd(22)} p ${String(s.truePeriod).padStart(5)} est ${String(s.estPeriod).padStart(5)} k ${blk} argmax−from ${String(r.argmax - s.from).padStart(6)} len ${s.to - s.from + 1} own/top ${(r.own / r.top).toFixed(2)} top ${r.top.toFixed(2)}`,
+          `  miss ${basename(dir)} ${s.kind.padEnd(22)} p ${String(s.truePeriod).padStart(5)} est ${String(s.estPeriod).padStart(5)} k ${blk} argmax−from ${String(r.argmax - s.from).padStart(6)} len ${s.to - s.from + 1} len/p ${per > 0 ? ((s.to - s.from + 1) / per).toFixed(2) : '-'} own/top ${(r.own / r.top).toFixed(2)} top ${r.top.toFixed(2)} rank ${topRank(s, combo[0], zone)}`,
         );
         // every setting at the argmax (±8 points) and its best within the anomaly's margin
         const parts: string[] = [];
@@ -581,7 +649,7 @@ for (const dir of dirs) {
             if (Math.abs(g - r.argmax) <= 8 && x[i] > atTop) atTop = x[i];
             if (g >= s.from - margin && g <= s.to + margin && x[i] > inOwn) inOwn = x[i];
           }
-          parts.push(`${name} ${atTop.toFixed(2)}/${inOwn.toFixed(2)}`);
+          parts.push(`${name} ${atTop.toFixed(2)}/${inOwn.toFixed(2)} r${topRank(s, name, zone)}`);
         }
         console.log(`      at argmax / in anomaly: ${parts.join('  ')}`);
       }

@@ -152,6 +152,53 @@ describe('discordLocateScores', () => {
     }
   });
 
+  it("property (locate round 7): with sides 'train' the score is never below the left score over the whole past, and above it somewhere", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 12, max: 120 }), fc.integer({ min: 1, max: 1_000_000 }), (p, seed) => {
+        const n = Math.max(2400, 16 * p);
+        const { t, v } = cycle(n, p, seed, [Math.floor(0.6 * n)]);
+        const cut = Math.floor(0.3 * n);
+        // a window × 100 holds the whole past, so the left neighbours are a superset of the training ones
+        const left = discordLocateScores({}, t, v, cut, { sides: 'left', windowMul: 100 });
+        const train = discordLocateScores({}, t, v, cut, { sides: 'train' });
+        let above = 0;
+        for (let i = 0; i < left.length; i++) {
+          if (!(train[i] >= left[i] - 1e-9)) return false;
+          if (train[i] > left[i] + 1e-9) above++;
+        }
+        return above > 0;
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("an anomaly that occurs twice in the test part (locate round 7): sides 'train' locates it, the two-sided score masks it", () => {
+    const P = 40;
+    const n = 6000;
+    const cut = 1800;
+    // the same distorted cycle (a square wave) twice, six periods apart: each copy is the other's
+    // neighbour on one side; a cycle at 80 % height later is a weaker, one-off distraction
+    const twins = [3000, 3000 + 6 * P];
+    const other = 4800;
+    for (const seed of [1, 2, 3]) {
+      const r = noiseGen(seed);
+      const t = new Float64Array(n);
+      const v = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        t[i] = T0 + i * STEP;
+        const s = Math.sin((2 * Math.PI * (i % P)) / P);
+        let y = s;
+        if (twins.some((e) => i >= e && i < e + P)) y = s > 0 ? 1 : -1;
+        if (i >= other && i < other + P) y = 0.8 * s;
+        v[i] = y + 0.05 * r();
+      }
+      const at = (x: Float64Array) => argmax(x) + cut;
+      const nearTwin = (g: number) => twins.some((e) => g >= e - 100 && g < e + P + 100);
+      expect(nearTwin(at(discordLocateScores({}, t, v, cut, TWO_SIDED_LOCATE)))).toBe(false);
+      expect(nearTwin(at(discordLocateScores({}, t, v, cut, { sides: 'train' })))).toBe(true);
+    }
+  });
+
   it('broad tops (locate round 5): a sustained top outranks a slightly higher lone one, and a planted discord is still located', () => {
     // a lone top of 1.2 among 0.1s and a top of 1.0 sustained over 9 points: the raw argmax is the lone
     // one; after broadening over 9 points, the sustained one
@@ -288,7 +335,7 @@ describe('discordLocateScores', () => {
       /align must be 'end' or 'centre', got middle/,
     );
     expect(() => discordLocateScores({}, t, v, 200, { sides: 'right' as 'left' })).toThrow(
-      /sides must be 'left' or 'both', got right/,
+      /sides must be 'left', 'both' or 'train', got right/,
     );
     expect(() => discordLocateScores({ noiseFloor: -1 }, t, v, 200)).toThrow(ConfigError);
   });

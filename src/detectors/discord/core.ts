@@ -78,6 +78,15 @@ export class DiscordCore {
    */
   readonly minLag: number;
 
+  /**
+   * The last start index (global, from the latest `reset`) a neighbour may have; later subsequences
+   * are never compared. Infinity (default, the streaming detector): every stored one. The locate score
+   * with `sides: 'train'` (two-sided.ts, locate round 7) sets it once the training part is pushed, so
+   * that test subsequences are compared with training ones only; it must never decrease afterwards
+   * (products at lags it leaves behind are no longer kept up to date). Not part of the model file.
+   */
+  lastStart = Number.POSITIVE_INFINITY;
+
   constructor(m: number, window: number, minLag = m) {
     this.m = m;
     this.window = window;
@@ -101,6 +110,7 @@ export class DiscordCore {
     this.floor = Math.max(0, floor);
     this.count = 0;
     this.segment = 0;
+    this.lastStart = Number.POSITIVE_INFINITY;
     this.sum = 0;
     this.sumSq = 0;
     this.sinceRefresh = 0;
@@ -201,8 +211,11 @@ export class DiscordCore {
     const sa2 = sd > 0 ? sd * sd : 0;
     // exact products on refresh, and for j = 0 (lag i: no product of j − 1 to update from)
     let recTo = top; // lags 1 … recTo by the recurrence
+    // with `lastStart`, lags below `lo` are never compared again: their products are not kept
+    const limited = this.lastStart !== Number.POSITIVE_INFINITY;
+    const lo = limited ? Math.max(this.minLag, i - this.lastStart) : this.minLag;
     if (refresh) {
-      for (let l = 1; l <= top; l++) qt[l] = this.dot(i, i - l);
+      for (let l = limited ? lo : 1; l <= top; l++) qt[l] = this.dot(i, i - l);
       recTo = 0;
     } else if (top === i && i > 0) {
       qt[i] = this.dot(i, 0);
@@ -211,12 +224,11 @@ export class DiscordCore {
     const a0 = ((i - 1 + R) % R) + R; // x2[a0 − ℓ] = x[j − 1]
     const a1 = ((i + m - 1) % R) + R; // x2[a1 − ℓ] = x[j + m − 1]
     if (spans) {
-      for (let l = 1; l <= recTo; l++) qt[l] = qt[l] - xi0 * x2[a0 - l] + xi1 * x2[a1 - l];
+      for (let l = limited ? lo : 1; l <= recTo; l++) qt[l] = qt[l] - xi0 * x2[a0 - l] + xi1 * x2[a1 - l];
     } else {
       // lags below m overlap the new subsequence (below minLag are skipped): products only; from
       // minLag on, products and distances
-      const lo = this.minLag;
-      const head = Math.min(lo - 1, recTo);
+      const head = limited ? 0 : Math.min(lo - 1, recTo);
       for (let l = 1; l <= head; l++) qt[l] = qt[l] - xi0 * x2[a0 - l] + xi1 * x2[a1 - l];
       const b = iq + Q; // ring index of j = i − ℓ is b − ℓ
       for (let l = lo; l <= top; l++) {

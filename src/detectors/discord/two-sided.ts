@@ -35,8 +35,14 @@ import {
 } from './detector.js';
 
 export interface TwoSidedOptions {
-  /** `both` (default): min(past, future) nearest-neighbour distance; `left`: the past only (streaming). */
-  readonly sides?: 'left' | 'both';
+  /**
+   * `both` (default): min(past, future) nearest-neighbour distance; `left`: the past only (streaming);
+   * `train` (locate round 7): a test subsequence's nearest neighbour among the training part's
+   * subsequences only (the whole training part, whatever the window), so an anomaly that recurs in the
+   * test part cannot match itself; training subsequences keep their left distances over the whole
+   * training part. `windowMul` and `rightExclusion` do not apply to `train`.
+   */
+  readonly sides?: 'left' | 'both' | 'train';
   /** Each side's window × this (default 1: the streaming detector's window). */
   readonly windowMul?: number;
   /**
@@ -104,10 +110,11 @@ export function discordLocateScores(
     throw new ConfigError('bad_option', `align must be 'end' or 'centre', got ${String(align)}`);
   }
   const sides = opts.sides ?? 'both';
-  if (sides !== 'left' && sides !== 'both') {
-    throw new ConfigError('bad_option', `sides must be 'left' or 'both', got ${String(sides)}`);
+  if (sides !== 'left' && sides !== 'both' && sides !== 'train') {
+    throw new ConfigError('bad_option', `sides must be 'left', 'both' or 'train', got ${String(sides)}`);
   }
   const both = sides === 'both';
+  const trainOnly = sides === 'train';
   const centre = align === 'centre';
   const setup = discordSetup(c, t.subarray(0, cut), v.subarray(0, cut));
   const { k, pk, mean, floor, plan } = setup;
@@ -134,18 +141,21 @@ export function discordLocateScores(
     const base = pair ? discordWindow(c, setup.period, 2 * k) : setup.window;
     const window = Math.max(8, Math.round(base * mul));
     const { pushed } = pushedBlocks(x, pgap, np, pair, ys, at, gapBefore);
-    const core = new DiscordCore(m, window);
+    let pushedTrain = 0;
+    while (pushedTrain < pushed && at[pushedTrain] < npTrain) pushedTrain++;
+    // `train`: a window over every push, neighbours of test subsequences cut at the training part's end
+    const core = new DiscordCore(m, trainOnly ? Math.max(8, pushed) : window);
     const kk = pair ? 2 * k : k;
     const lag = Math.round((excl * (setup.period > 0 ? setup.period : 32)) / kk);
     const rightCore = lag > 0 ? new DiscordCore(m, window + lag, m + lag) : core;
     const coreFloor = pair ? floor / Math.SQRT2 : floor;
     core.reset(mean, coreFloor);
-    let pushedTrain = 0;
     for (let j = 0; j < pushed; j++) {
+      // the last subsequence wholly in the training part starts at pushedTrain − m
+      if (trainOnly && j === pushedTrain) core.lastStart = pushedTrain - m;
       if (gapBefore[j]) core.gap();
       lz[j] = core.push(ys[j]);
       le[j] = core.euclid;
-      if (at[j] < npTrain) pushedTrain++;
     }
     const w = warmup(m, pair, pk, pushedTrain);
     const half = (m - 1) >> 1;
