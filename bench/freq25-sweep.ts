@@ -9,7 +9,7 @@
  * (replay only: `defaultDetector()` has no second member to stream; `none` is checked point for point
  * against the streamed default on two files). Tuning seeds only.
  *
- * `--diag`: also prints each frequency-change window today's default misses: the file's step, its training
+ * `--diag`: also prints each frequency-change window, `found` or `missed` by today's default: the file's step, its training
  * part's span in days (the synthetic cycle is daily, so that is also its length in periods), the change's
  * size over onset..until in noise σ (max |d| and RMS(d), the file against its unplanted twin, as
  * bench/planted-effect.ts computes it), today's peak |score| inside the window, the default seasonal
@@ -110,7 +110,7 @@ await memberBesideDefaultSweep<SeasonalChangeSettings>({
   onFile: (f, k, _alarm, found) => {
     if (!flags.has('--diag') || k !== 0) return;
     for (const [wi, w] of f.ws.entries()) {
-      if (w.kind !== 'frequencyChange' || found[wi]) continue;
+      if (w.kind !== 'frequencyChange') continue;
       const { t, v, p, score } = f;
       const name = f.file.replace(/\.csv$/, '');
       const g = twin(f.corpus, f.file);
@@ -152,7 +152,7 @@ await memberBesideDefaultSweep<SeasonalChangeSettings>({
       else if (!fromTraining) state = `never (${core.off})`;
       const step = (t[1] - t[0]) / 60_000;
       diagRows.push(
-        `missed ${f.corpus.split('/').pop()} ${name} step ${step} min train ${((t[p - 1] - t[0]) / DAY).toFixed(2)} d: size ${eff.toFixed(1)} σ max ${Math.sqrt(sq / Math.max(1, cnt)).toFixed(1)} σ rms, today's peak ${peak.toFixed(2)}, member ${state}${core.period > 0 ? ` ${inW.toFixed(2)} in / ${outW.toFixed(2)} out` : ''}`,
+        `${found[wi] ? 'found' : 'missed'} ${f.corpus.split('/').pop()} ${name} step ${step} min train ${((t[p - 1] - t[0]) / DAY).toFixed(2)} d: size ${eff.toFixed(1)} σ max ${Math.sqrt(sq / Math.max(1, cnt)).toFixed(1)} σ rms, today's peak ${peak.toFixed(2)}, member ${state}${core.period > 0 ? ` ${inW.toFixed(2)} in / ${outW.toFixed(2)} out` : ''}`,
       );
     }
   },
