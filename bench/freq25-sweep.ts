@@ -11,6 +11,7 @@
  *
  * `--diag`: also prints each frequency-change window, `found` or `missed` by today's default: the file's step, its training
  * part's span in days (the synthetic cycle is daily, so that is also its length in periods), the change's
+ * span (onset..until) and the window's end after the onset in days, the change's
  * size over onset..until in noise σ (max |d| and RMS(d), the file against its unplanted twin, as
  * bench/planted-effect.ts computes it), today's peak |score| inside the window, the default seasonal
  * member's state (on from training, armed late at which point, or off and why) and, where it is on, its
@@ -141,18 +142,22 @@ await memberBesideDefaultSweep<SeasonalChangeSettings>({
       let inW = 0;
       let outW = 0;
       let armedAt = -1;
+      let outAt = Number.NaN;
       for (let i = p; i < t.length; i++) {
         const s = Math.abs(core.scoreRow(t[i], v[i]));
         if (armedAt < 0 && !fromTraining && core.period > 0) armedAt = i;
         if (t[i] >= w.onset && t[i] <= w.end) inW = Math.max(inW, s);
-        else outW = Math.max(outW, s);
+        else if (s > outW) {
+          outW = s;
+          outAt = t[i];
+        }
       }
       if (armedAt >= 0)
         state = `late P=${core.period} at ${((t[armedAt] - w.onset) / DAY).toFixed(2)} d from onset`;
       else if (!fromTraining) state = `never (${core.off})`;
       const step = (t[1] - t[0]) / 60_000;
       diagRows.push(
-        `${found[wi] ? 'found' : 'missed'} ${f.corpus.split('/').pop()} ${name} step ${step} min train ${((t[p - 1] - t[0]) / DAY).toFixed(2)} d: size ${eff.toFixed(1)} σ max ${Math.sqrt(sq / Math.max(1, cnt)).toFixed(1)} σ rms, today's peak ${peak.toFixed(2)}, member ${state}${core.period > 0 ? ` ${inW.toFixed(2)} in / ${outW.toFixed(2)} out` : ''}`,
+        `${found[wi] ? 'found' : 'missed'} ${f.corpus.split('/').pop()} ${name} step ${step} min train ${((t[p - 1] - t[0]) / DAY).toFixed(2)} d, change ${((until - w.onset) / DAY).toFixed(2)} d, window end ${((w.end - w.onset) / DAY).toFixed(2)} d after onset: size ${eff.toFixed(1)} σ max ${Math.sqrt(sq / Math.max(1, cnt)).toFixed(1)} σ rms, today's peak ${peak.toFixed(2)}, member ${state}${core.period > 0 ? ` ${inW.toFixed(2)} in / ${outW.toFixed(2)} out (at ${((outAt - w.onset) / DAY).toFixed(2)} d from onset)` : ''}`,
       );
     }
   },
