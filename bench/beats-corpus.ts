@@ -12,7 +12,8 @@
  * `length` fixes every series' length (default 6,000 to 12,000 points, drawn per series), e.g. 200000 for
  * long series (end-to-end time of locate mode).
  *
- * Then `tsad bench --corpus <outDir> --locate -d discord`. Seeds 1–3 are for tuning; report others.
+ * Then `tsad bench --corpus <outDir> --locate -d discord`. Seeds 1–3 and 101–303 are
+ * tuning data (already used); 401–403 are held out and not yet used.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -21,8 +21,9 @@
  * range, inside the normal range of values), `amplitude` (two to four cycles at 55–70 % or 135–150 %
  * of their height).
  *
- * Kinds are written as `family:type`. Seeds 1–3 are for tuning; 101–103 held out. Generated data is
- * never committed: write it to a scratch folder.
+ * Kinds are written as `family:type`. Seeds 1–3 and 101–303 are tuning data (all already used by the
+ * locate rounds of docs/evaluation.md); 401–403 are held out and not yet used. Generated data is never
+ * committed: write it to a scratch folder.
  *
  *   npx tsx bench/real-corpus.ts <outDir> <seed> [perCell=1]
  */

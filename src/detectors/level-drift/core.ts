@@ -83,8 +83,9 @@ export interface LevelDriftSettings {
   readonly lengthGrowth: number;
   /**
    * Round 23: late arming (0: off). A member the training part leaves off keeps the series it scores
-   * (at most `LATE_MAX_POINTS`, training part included) and, every `LATE_EVERY` points once they span
-   * `lateDays` days, fits itself on them as on a training part; it scores 0 until a fit arms it.
+   * (at most `LATE_MAX_POINTS`, training part included) and, once they span `lateDays` days, fits itself
+   * on them as on a training part, every `LATE_EVERY` points (or on `lateGrowth`'s schedule); it scores 0
+   * until a fit arms it.
    */
   readonly lateDays: number;
   /**

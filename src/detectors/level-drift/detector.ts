@@ -70,7 +70,8 @@ export const levelDriftConfigSchema = z
     lengthGrowth: z.number().min(0).max(100).optional(),
     /**
      * Round 23: late arming. A member the training part leaves off keeps the series it scores and fits
-     * itself on it once it spans this many days (tried every 96 points; 0, absent: off).
+     * itself on it once it spans this many days (tried every 96 points, or on `lateGrowth`'s schedule; 0,
+     * absent: off).
      */
     lateDays: z.number().min(0).max(10_000).optional(),
     /**
