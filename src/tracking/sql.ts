@@ -111,6 +111,9 @@ class SqlRun implements RunStore {
     await this.tracker.write(
       ['artifacts'],
       async (q, d) => {
+        // the run's row first (locked on PostgreSQL, see SqlDialect.runGuard): no run, nothing stored
+        if (!(await q(d.runGuard(), [this.id])).rowCount)
+          throw this.tracker.gone(this.id, `artifact "${path}" was not stored`);
         const s = d.putArtifact(this.id, path, bytes);
         await q(s.text, s.values);
       },
@@ -264,16 +267,19 @@ export class SqlStore implements Store {
     const batchId = randomUUID();
     if (!this.dialect.crate && b.params.length === 0 && b.tags.length === 0 && b.metrics.length <= 20_000) {
       const s = this.dialect.metricsStatement(runId, b.metrics, batchId, prune);
-      await this.write(['metrics', 'latest_metrics', 'batches'], (q) => q(s.text, s.values), {
+      const r = await this.write(['metrics', 'latest_metrics', 'batches'], (q) => q(s.text, s.values), {
         single: true,
         idempotent: true,
       });
+      if (!r.rowCount) throw this.gone(runId, 'its metrics were not stored');
       return batchId;
     }
-    if (b.params.length === 0 && b.metrics.length === 0) {
+    if (!this.dialect.crate && b.params.length === 0 && b.metrics.length === 0) {
+      // one upsert of distinct keys: every tag counts in rowCount, none when the run is gone
       const dedup = new Map(b.tags.map((t) => [t.key, t]));
-      const s = this.dialect.insertKv('tags', runId, [...dedup.values()]);
-      await this.write(['tags'], (q) => q(s.text, s.values), { single: true, idempotent: true });
+      const s = this.dialect.insertKv('tags', runId, [...dedup.values()], true);
+      const r = await this.write(['tags'], (q) => q(s.text, s.values), { single: true, idempotent: true });
+      if (!r.rowCount) throw this.gone(runId, 'its tags were not stored');
       return undefined;
     }
     const tables: Table[] = [];
@@ -287,6 +293,8 @@ export class SqlStore implements Store {
     await this.write(
       tables,
       async (q, d) => {
+        // the run's row first (locked on PostgreSQL, see SqlDialect.runGuard): no run, nothing stored
+        if (!(await q(d.runGuard(), [runId])).rowCount) throw this.gone(runId, 'the batch was not stored');
         if (guarded && !(await q(d.insertBatchId('$2'), [runId, batchId])).rowCount) return;
         if (guarded && prune.length) await q(d.pruneBatchIds('$2'), [runId, prune]);
         if (b.params.length) {
@@ -377,13 +385,11 @@ export class SqlStore implements Store {
         // cannot be waited on while holding another (the batch ids pruned below), so no deadlock. No row
         // (the run deleted, also by a deletion this lock waited for): nothing to take turns on, and
         // inputs stored now would outlive their run, so none is
-        if (guarded) {
-          const lock = `SELECT 1 FROM ${d.t('runs')} WHERE run_id = $1 FOR NO KEY UPDATE`;
-          if (!(await q(lock, [runId])).rowCount)
-            throw new TrackingNotFoundError(
-              `no run with id ${runId} in ${this.uri}: its dataset inputs were not stored`,
-            );
-        }
+        // (CrateDB: no locks, the row only checked, as a batch does)
+        const lock = guarded
+          ? `SELECT 1 FROM ${d.t('runs')} WHERE run_id = $1 FOR NO KEY UPDATE`
+          : d.runGuard();
+        if (!(await q(lock, [runId])).rowCount) throw this.gone(runId, 'its dataset inputs were not stored');
         if (guarded && !(await q(d.insertBatchId('$2'), [runId, id])).rowCount) return;
         if (guarded && prune.length) await q(d.pruneBatchIds('$2'), [runId, prune]);
         const r = await q(`SELECT COUNT(*) AS n FROM ${d.t('inputs')} WHERE run_id = $1`, [runId]);
@@ -571,6 +577,11 @@ export class SqlStore implements Store {
     return r;
   }
 
+  /** @internal The error of a write to a run that is not there (deleted): nothing of it was stored. */
+  gone(runId: string, what: string): TrackingNotFoundError {
+    return new TrackingNotFoundError(`no run with id ${runId} in ${this.uri} (deleted?): ${what}`);
+  }
+
   /** @internal */
   async assertRun(runId: string): Promise<void> {
     const r = await this.query(`SELECT run_id FROM ${this.dialect.t('runs')} WHERE run_id = $1`, [runId]);
@@ -628,7 +639,9 @@ export class SqlStore implements Store {
     const found = await this.write(
       ['runs', ...children],
       async (q, d) => {
-        // the run row goes first, so a concurrent reader never sees a run without its data
+        // the run row goes first, so a concurrent reader never sees a run without its data, and its row
+        // lock comes first: deleting it waits for the run's writers that hold it (SqlDialect.runGuard),
+        // whose rows the statements below then delete, and writers that come later find no run
         const r = await q(`DELETE FROM ${d.t('runs')} WHERE run_id = $1`, [runId]);
         if (!r.rowCount) return deleting;
         for (const t of children) await q(`DELETE FROM ${d.t(t)} WHERE run_id = $1`, [runId]);
