@@ -260,7 +260,10 @@ export class SqlDialect {
   ): { text: string; values: unknown[] } {
     const rows: string[] = [];
     const text = guard ? '::text' : '';
-    for (const p of latest) {
+    // in key order: two batches of one run upserting the same keys lock their rows in the same order
+    // (in the order given, one could wait for a row the other holds while holding one it waits for)
+    const byKey = [...latest].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const p of byKey) {
       const b = values.length;
       values.push(p.key, p.value, p.step, p.timestamp);
       rows.push(`($1${text}, $${b + 1}${text}, $${b + 2}::float8, $${b + 3}::bigint, $${b + 4}::bigint)`);

@@ -68,7 +68,11 @@ class SqlRun implements RunStore {
   /**
    * Ids of this run's batches whose write was acknowledged: no resend carries them again, so the next
    * batch (or the run's end) deletes them from `tsad_batches` in its own statement or transaction.
-   * Ids of writes that failed stay (the server may still be running an earlier send of them).
+   * Each id is handed to one write at a time (`take`): two writes of the run sent at once never delete
+   * the same rows, whose row locks, taken in different orders, would deadlock them. A write that fails
+   * gives its ids back (deleting them again deletes nothing), as does one without an id of its own
+   * (which deletes none); ids of writes that failed are never added (the server may still be running
+   * an earlier send of them).
    */
   private acked: string[] = [];
 
@@ -79,30 +83,38 @@ class SqlRun implements RunStore {
     this.id = info.runId;
   }
 
+  /** The acknowledged ids, for one write to delete; `settle` gives them back unless it did. */
+  private take(): string[] {
+    const prune = this.acked;
+    this.acked = [];
+    return prune;
+  }
+
+  /** After a write handed `prune`: its own id (`id`) added, and `prune` back unless the write deleted it. */
+  private settle(prune: readonly string[], id: string | undefined): void {
+    if (id === undefined) this.acked.push(...prune);
+    else this.acked.push(id);
+  }
+
   async writeBatch(b: ValidBatch): Promise<void> {
-    const prune = [...this.acked];
-    const id = await this.tracker.writeBatch(this.id, b, prune);
-    // a batch with an id deleted `prune` in its own statement or transaction; one without deleted none
-    if (id !== undefined) {
-      this.forget(prune);
-      this.acked.push(id);
+    const prune = this.take();
+    let id: string | undefined;
+    try {
+      // a batch with an id deletes `prune` in its own statement or transaction; one without deletes none
+      id = await this.tracker.writeBatch(this.id, b, prune);
+    } finally {
+      this.settle(prune, id);
     }
   }
 
-  /** Drops ids a committed write deleted (batches written meanwhile may have added others). */
-  private forget(pruned: readonly string[]): void {
-    if (pruned.length === 0) return;
-    const gone = new Set(pruned);
-    this.acked = this.acked.filter((x) => !gone.has(x));
-  }
-
   async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
-    const prune = [...this.acked];
-    const id = await this.tracker.writeInputs(this.id, inputs, prune);
-    // like a batch: an id of its own (PostgreSQL), the acknowledged ones deleted in its transaction
-    if (id !== undefined) {
-      this.forget(prune);
-      this.acked.push(id);
+    const prune = this.take();
+    let id: string | undefined;
+    try {
+      // like a batch: an id of its own (PostgreSQL), the acknowledged ones deleted in its transaction
+      id = await this.tracker.writeInputs(this.id, inputs, prune);
+    } finally {
+      this.settle(prune, id);
     }
   }
 
@@ -124,20 +136,26 @@ class SqlRun implements RunStore {
   async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
     // setting the same status and end time again changes nothing: sent again after a lost COMMIT;
     // the batch ids acknowledged so far go in the same transaction
-    const prune = [...this.acked];
-    await this.tracker.write(
-      prune.length ? ['runs', 'batches'] : ['runs'],
-      async (q, d) => {
-        await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
-          status,
-          endTime,
-          this.id,
-        ]);
-        if (prune.length) await q(d.pruneBatchIds('$2'), [this.id, prune]);
-      },
-      { idempotent: true },
-    );
-    this.forget(prune);
+    const prune = this.take();
+    let ended = false;
+    try {
+      await this.tracker.write(
+        prune.length ? ['runs', 'batches'] : ['runs'],
+        async (q, d) => {
+          await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
+            status,
+            endTime,
+            this.id,
+          ]);
+          if (prune.length) await q(d.pruneBatchIds('$2'), [this.id, prune]);
+        },
+        { idempotent: true },
+      );
+      ended = true;
+    } finally {
+      // deleted with the end: none left to hand on; otherwise back for a later write
+      if (!ended) this.acked.push(...prune);
+    }
   }
 }
 
