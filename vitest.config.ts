@@ -24,6 +24,7 @@ const INTEGRATION = [
   'test/tracking/sql-migrate.test.ts',
   'test/tracking/sql-lost-reply.test.ts',
   'test/tracking/sql-inputs-concurrent.test.ts',
+  'test/tracking/sql-deleted-run.test.ts',
   // MLflow's limits and a dropped PostgreSQL connection against the real servers (MLflow and PostgreSQL)
   'test/tracking/limits-servers.test.ts',
   'test/lifecycle/sql.test.ts',

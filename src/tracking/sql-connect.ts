@@ -94,9 +94,21 @@ export async function pgExecutor(
       : {}),
   });
   pool.on('error', () => undefined); // idle client errors surface on the next query
+  // where a connection that could not be opened was to go, for the message (`wrapDbError`)
+  const u = new URL(connectionString);
+  const server = `${u.hostname}:${u.port || 5432}`;
+  const noted = (err: unknown): unknown => {
+    const kind = connectFailure(err);
+    if (kind) failedConnect.set(err as object, { kind, server, ms: timeouts.connectTimeoutMs });
+    return err;
+  };
   const query: SqlQuery = async (text, values) => {
-    const r = await pool.query(text, values as unknown[] | undefined);
-    return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount };
+    try {
+      const r = await pool.query(text, values as unknown[] | undefined);
+      return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount };
+    } catch (err) {
+      throw noted(err);
+    }
   };
   return {
     query,
@@ -108,7 +120,9 @@ export async function pgExecutor(
       // connection lost during COMMIT leaves the outcome unknown ('unknown'). The caller owns the resends
       // (SqlStore.write, migrate: one retryLost loop each; never after an unknown outcome unless the write
       // is idempotent), so a transaction goes out at most 1 + POOL_SIZE times.
-      const client = await pool.connect();
+      const client = await pool.connect().catch((err: unknown) => {
+        throw noted(err);
+      });
       // the socket can fail between two statements (the server ended the connection): `pg` then
       // emits 'error' on the checked-out client, which would end the process without a listener;
       // the failure reaches the caller through the next statement instead
@@ -149,7 +163,9 @@ export async function pgExecutor(
  * the socket closing under `pg`.
  */
 export function isConnectionLost(err: unknown): boolean {
-  if (err instanceof TrackingError) return false;
+  // a connection that could not be opened in time was never there to lose (nor sent again: each
+  // send would wait the whole connect timeout once more)
+  if (err instanceof TrackingError || connectFailure(err) === 'timeout') return false;
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
   if (/^08/.test(code) || /^57P0[123]$/.test(code)) return true;
@@ -233,17 +249,52 @@ export const numOrNull = (x: unknown): number | null => (x === null || x === und
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
- * The connection a statement was to go out on could not be opened (refused, no such host, no route): the
- * statement never reached a server, so nothing of it can be stored (`sql_unreachable`).
+ * A failure of opening a connection that says the server cannot take one now: no answer within the
+ * connect timeout (`pg-pool`'s two messages for it, or the client's own timer), or a server still
+ * starting up (57P03, sent only in answer to a new connection). Nothing was sent on it.
+ */
+function connectFailure(err: unknown): 'timeout' | 'starting' | undefined {
+  if (err === null || typeof err !== 'object' || err instanceof TrackingError) return undefined;
+  const e = err as { code?: unknown; message?: unknown };
+  if (e.code === '57P03') return 'starting';
+  const msg = typeof e.message === 'string' ? e.message : '';
+  return /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout|timeout expired)$/.test(
+    msg,
+  )
+    ? 'timeout'
+    : undefined;
+}
+
+/** Connection failures the executor saw, with the server and the timeout, for `wrapDbError`'s message. */
+const failedConnect = new WeakMap<object, { kind: 'timeout' | 'starting'; server: string; ms: number }>();
+
+/**
+ * The connection a statement was to go out on could not be opened (refused, no such host, no route, no
+ * answer within the connect timeout, a server still starting up): the statement never reached a server,
+ * so nothing of it can be stored (`sql_unreachable`).
  */
 export function isUnreachable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return !(err instanceof TrackingError) && typeof code === 'string' && UNREACHABLE.has(code);
+  if (err instanceof TrackingError) return false;
+  return (typeof code === 'string' && UNREACHABLE.has(code)) || connectFailure(err) !== undefined;
 }
 
 export function wrapDbError(err: unknown, what: string): unknown {
   if (err instanceof TrackingError) return err;
   const e = err as { message?: string; code?: string };
+  const kind = connectFailure(err);
+  if (kind) {
+    const at = failedConnect.get(err as object);
+    const where = at ? ` at ${at.server}` : '';
+    // pg-pool's message when its connections were all busy for the whole timeout: no new one was tried
+    const busy = e.message === 'timeout exceeded when trying to connect';
+    const text = busy
+      ? `none of the tracker's ${POOL_SIZE} connections to the SQL tracking server${where} came free within ${at ? `${at.ms} ms` : 'the connect timeout'} (${e.message}), the calls before it still running; nothing was sent, so nothing was stored: call again, send fewer calls at once, or give ?connect_timeout_ms= in the URI more time`
+      : kind === 'starting'
+        ? `the SQL tracking server${where} is starting up (57P03: ${e.message}); nothing was sent, so nothing was stored: call again in a few seconds, once it accepts connections`
+        : `the SQL tracking server${where} did not answer a new connection within ${at ? `${at.ms} ms` : 'the connect timeout'} (${e.message}); nothing was sent, so nothing was stored: check the host and port in the tracking URI, that the PostgreSQL server is running and that no firewall drops the packets; a server that is only slow needs a longer ?connect_timeout_ms= in the URI`;
+    return new TrackingError('sql_unreachable', text, { cause: err });
+  }
   if (isUnreachable(err)) {
     // one address tried (or, for a name with several, the first one's failure: an AggregateError)
     const one = ((err as { errors?: unknown[] }).errors?.[0] ?? err) as {

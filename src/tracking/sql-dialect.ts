@@ -202,7 +202,9 @@ export class SqlDialect {
     let del = '';
     if (prune.length) {
       ins.values.push([...prune]);
-      del = `, p AS (${this.pruneBatchIds(`$${ins.values.length}`)})`;
+      // only once the run's row is locked (`r`): the ids may be those a concurrent batch of the run
+      // deletes too, and one holding them while it waits behind a deletion for the run's row would deadlock
+      del = `, p AS (${this.pruneBatchIds(`$${ins.values.length}`)} AND EXISTS (SELECT 1 FROM r))`;
     }
     ins.values.push(batchId);
     const b = `$${ins.values.length}`;
@@ -212,10 +214,25 @@ export class SqlDialect {
       if (!cur || !isLater(cur, m)) latest.set(m.key, m);
     }
     const up = this.upsertLatest(runId, [...latest.values()], ins.values, 'EXISTS (SELECT 1 FROM b)');
+    // `r`: the run's row, locked (FOR KEY SHARE) until the statement commits; no row (the run deleted,
+    // also by a deletion it waited for), no batch id and so nothing stored. The statement answers one
+    // row when the run is there, none when it is not
     return {
-      text: `WITH b AS (${this.insertBatchId(b)} RETURNING 1)${del}, ins AS (${ins.text} WHERE EXISTS (SELECT 1 FROM b)) ${up.text}`,
+      text: `WITH r AS (${this.runGuard()}), b AS (INSERT INTO ${this.t('batches')} (run_id, batch_id) SELECT $1, ${b} FROM r ON CONFLICT (run_id, batch_id) DO NOTHING RETURNING 1)${del}, ins AS (${ins.text} WHERE EXISTS (SELECT 1 FROM b)), up AS (${up.text}) SELECT 1 FROM r`,
       values: up.values,
     };
+  }
+
+  /**
+   * Reads run `$1`'s row: a write of the run's data runs it first and stores nothing when it finds no
+   * row (the run deleted). PostgreSQL locks the row FOR KEY SHARE until the write commits: writers of
+   * one run do not wait on each other (nor on the run's end, nor on inputs' FOR NO KEY UPDATE), but
+   * `deleteRun`, whose first statement deletes this row, waits for them (and then deletes what they
+   * stored), and a writer that comes during a deletion waits for it and then finds no row. CrateDB has
+   * no row locks: the check catches a run deleted before the write, not one deleted during it.
+   */
+  runGuard(): string {
+    return `SELECT 1 FROM ${this.t('runs')} WHERE run_id = $1${this.crate ? '' : ' FOR KEY SHARE'}`;
   }
 
   /**
@@ -243,7 +260,10 @@ export class SqlDialect {
   ): { text: string; values: unknown[] } {
     const rows: string[] = [];
     const text = guard ? '::text' : '';
-    for (const p of latest) {
+    // in key order: two batches of one run upserting the same keys lock their rows in the same order
+    // (in the order given, one could wait for a row the other holds while holding one it waits for)
+    const byKey = [...latest].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const p of byKey) {
       const b = values.length;
       values.push(p.key, p.value, p.step, p.timestamp);
       rows.push(`($1${text}, $${b + 1}${text}, $${b + 2}::float8, $${b + 3}::bigint, $${b + 4}::bigint)`);
@@ -267,11 +287,16 @@ export class SqlDialect {
     };
   }
 
-  /** Inserts key/value rows (params or tags). Params never overwrite; tags do. */
+  /**
+   * Inserts key/value rows (params or tags). Params never overwrite; tags do. `guarded` (PostgreSQL):
+   * only while run `$1`'s row is there (`runGuard`, in the same statement), so a statement that stores
+   * nothing (`rowCount` 0) found no run.
+   */
   insertKv(
     table: 'params' | 'tags',
     runId: string,
     kv: readonly (Param | Tag)[],
+    guarded = false,
   ): { text: string; values: unknown[] } {
     const values: unknown[] = [runId];
     const rows: string[] = [];
@@ -284,6 +309,12 @@ export class SqlDialect {
       table === 'params'
         ? 'ON CONFLICT (run_id, key) DO NOTHING'
         : 'ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value';
+    if (guarded && !this.crate) {
+      return {
+        text: `WITH r AS (${this.runGuard()}) INSERT INTO ${this.t(table)} (run_id, key, value) SELECT v.run_id, v.key, v.value FROM (VALUES ${rows.join(', ')}) AS v(run_id, key, value), r ${conflict}`,
+        values,
+      };
+    }
     return {
       text: `INSERT INTO ${this.t(table)} (run_id, key, value) VALUES ${rows.join(', ')} ${conflict}`,
       values,

@@ -68,7 +68,11 @@ class SqlRun implements RunStore {
   /**
    * Ids of this run's batches whose write was acknowledged: no resend carries them again, so the next
    * batch (or the run's end) deletes them from `tsad_batches` in its own statement or transaction.
-   * Ids of writes that failed stay (the server may still be running an earlier send of them).
+   * Each id is handed to one write at a time (`take`): two writes of the run sent at once never delete
+   * the same rows, whose row locks, taken in different orders, would deadlock them. A write that fails
+   * gives its ids back (deleting them again deletes nothing), as does one without an id of its own
+   * (which deletes none); ids of writes that failed are never added (the server may still be running
+   * an earlier send of them).
    */
   private acked: string[] = [];
 
@@ -79,30 +83,38 @@ class SqlRun implements RunStore {
     this.id = info.runId;
   }
 
+  /** The acknowledged ids, for one write to delete; `settle` gives them back unless it did. */
+  private take(): string[] {
+    const prune = this.acked;
+    this.acked = [];
+    return prune;
+  }
+
+  /** After a write handed `prune`: its own id (`id`) added, and `prune` back unless the write deleted it. */
+  private settle(prune: readonly string[], id: string | undefined): void {
+    if (id === undefined) this.acked.push(...prune);
+    else this.acked.push(id);
+  }
+
   async writeBatch(b: ValidBatch): Promise<void> {
-    const prune = [...this.acked];
-    const id = await this.tracker.writeBatch(this.id, b, prune);
-    // a batch with an id deleted `prune` in its own statement or transaction; one without deleted none
-    if (id !== undefined) {
-      this.forget(prune);
-      this.acked.push(id);
+    const prune = this.take();
+    let id: string | undefined;
+    try {
+      // a batch with an id deletes `prune` in its own statement or transaction; one without deletes none
+      id = await this.tracker.writeBatch(this.id, b, prune);
+    } finally {
+      this.settle(prune, id);
     }
   }
 
-  /** Drops ids a committed write deleted (batches written meanwhile may have added others). */
-  private forget(pruned: readonly string[]): void {
-    if (pruned.length === 0) return;
-    const gone = new Set(pruned);
-    this.acked = this.acked.filter((x) => !gone.has(x));
-  }
-
   async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
-    const prune = [...this.acked];
-    const id = await this.tracker.writeInputs(this.id, inputs, prune);
-    // like a batch: an id of its own (PostgreSQL), the acknowledged ones deleted in its transaction
-    if (id !== undefined) {
-      this.forget(prune);
-      this.acked.push(id);
+    const prune = this.take();
+    let id: string | undefined;
+    try {
+      // like a batch: an id of its own (PostgreSQL), the acknowledged ones deleted in its transaction
+      id = await this.tracker.writeInputs(this.id, inputs, prune);
+    } finally {
+      this.settle(prune, id);
     }
   }
 
@@ -111,6 +123,9 @@ class SqlRun implements RunStore {
     await this.tracker.write(
       ['artifacts'],
       async (q, d) => {
+        // the run's row first (locked on PostgreSQL, see SqlDialect.runGuard): no run, nothing stored
+        if (!(await q(d.runGuard(), [this.id])).rowCount)
+          throw this.tracker.gone(this.id, `artifact "${path}" was not stored`);
         const s = d.putArtifact(this.id, path, bytes);
         await q(s.text, s.values);
       },
@@ -121,20 +136,26 @@ class SqlRun implements RunStore {
   async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
     // setting the same status and end time again changes nothing: sent again after a lost COMMIT;
     // the batch ids acknowledged so far go in the same transaction
-    const prune = [...this.acked];
-    await this.tracker.write(
-      prune.length ? ['runs', 'batches'] : ['runs'],
-      async (q, d) => {
-        await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
-          status,
-          endTime,
-          this.id,
-        ]);
-        if (prune.length) await q(d.pruneBatchIds('$2'), [this.id, prune]);
-      },
-      { idempotent: true },
-    );
-    this.forget(prune);
+    const prune = this.take();
+    let ended = false;
+    try {
+      await this.tracker.write(
+        prune.length ? ['runs', 'batches'] : ['runs'],
+        async (q, d) => {
+          await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
+            status,
+            endTime,
+            this.id,
+          ]);
+          if (prune.length) await q(d.pruneBatchIds('$2'), [this.id, prune]);
+        },
+        { idempotent: true },
+      );
+      ended = true;
+    } finally {
+      // deleted with the end: none left to hand on; otherwise back for a later write
+      if (!ended) this.acked.push(...prune);
+    }
   }
 }
 
@@ -264,16 +285,19 @@ export class SqlStore implements Store {
     const batchId = randomUUID();
     if (!this.dialect.crate && b.params.length === 0 && b.tags.length === 0 && b.metrics.length <= 20_000) {
       const s = this.dialect.metricsStatement(runId, b.metrics, batchId, prune);
-      await this.write(['metrics', 'latest_metrics', 'batches'], (q) => q(s.text, s.values), {
+      const r = await this.write(['metrics', 'latest_metrics', 'batches'], (q) => q(s.text, s.values), {
         single: true,
         idempotent: true,
       });
+      if (!r.rowCount) throw this.gone(runId, 'its metrics were not stored');
       return batchId;
     }
-    if (b.params.length === 0 && b.metrics.length === 0) {
+    if (!this.dialect.crate && b.params.length === 0 && b.metrics.length === 0) {
+      // one upsert of distinct keys: every tag counts in rowCount, none when the run is gone
       const dedup = new Map(b.tags.map((t) => [t.key, t]));
-      const s = this.dialect.insertKv('tags', runId, [...dedup.values()]);
-      await this.write(['tags'], (q) => q(s.text, s.values), { single: true, idempotent: true });
+      const s = this.dialect.insertKv('tags', runId, [...dedup.values()], true);
+      const r = await this.write(['tags'], (q) => q(s.text, s.values), { single: true, idempotent: true });
+      if (!r.rowCount) throw this.gone(runId, 'its tags were not stored');
       return undefined;
     }
     const tables: Table[] = [];
@@ -287,6 +311,8 @@ export class SqlStore implements Store {
     await this.write(
       tables,
       async (q, d) => {
+        // the run's row first (locked on PostgreSQL, see SqlDialect.runGuard): no run, nothing stored
+        if (!(await q(d.runGuard(), [runId])).rowCount) throw this.gone(runId, 'the batch was not stored');
         if (guarded && !(await q(d.insertBatchId('$2'), [runId, batchId])).rowCount) return;
         if (guarded && prune.length) await q(d.pruneBatchIds('$2'), [runId, prune]);
         if (b.params.length) {
@@ -377,13 +403,11 @@ export class SqlStore implements Store {
         // cannot be waited on while holding another (the batch ids pruned below), so no deadlock. No row
         // (the run deleted, also by a deletion this lock waited for): nothing to take turns on, and
         // inputs stored now would outlive their run, so none is
-        if (guarded) {
-          const lock = `SELECT 1 FROM ${d.t('runs')} WHERE run_id = $1 FOR NO KEY UPDATE`;
-          if (!(await q(lock, [runId])).rowCount)
-            throw new TrackingNotFoundError(
-              `no run with id ${runId} in ${this.uri}: its dataset inputs were not stored`,
-            );
-        }
+        // (CrateDB: no locks, the row only checked, as a batch does)
+        const lock = guarded
+          ? `SELECT 1 FROM ${d.t('runs')} WHERE run_id = $1 FOR NO KEY UPDATE`
+          : d.runGuard();
+        if (!(await q(lock, [runId])).rowCount) throw this.gone(runId, 'its dataset inputs were not stored');
         if (guarded && !(await q(d.insertBatchId('$2'), [runId, id])).rowCount) return;
         if (guarded && prune.length) await q(d.pruneBatchIds('$2'), [runId, prune]);
         const r = await q(`SELECT COUNT(*) AS n FROM ${d.t('inputs')} WHERE run_id = $1`, [runId]);
@@ -571,6 +595,11 @@ export class SqlStore implements Store {
     return r;
   }
 
+  /** @internal The error of a write to a run that is not there (deleted): nothing of it was stored. */
+  gone(runId: string, what: string): TrackingNotFoundError {
+    return new TrackingNotFoundError(`no run with id ${runId} in ${this.uri} (deleted?): ${what}`);
+  }
+
   /** @internal */
   async assertRun(runId: string): Promise<void> {
     const r = await this.query(`SELECT run_id FROM ${this.dialect.t('runs')} WHERE run_id = $1`, [runId]);
@@ -628,7 +657,9 @@ export class SqlStore implements Store {
     const found = await this.write(
       ['runs', ...children],
       async (q, d) => {
-        // the run row goes first, so a concurrent reader never sees a run without its data
+        // the run row goes first, so a concurrent reader never sees a run without its data, and its row
+        // lock comes first: deleting it waits for the run's writers that hold it (SqlDialect.runGuard),
+        // whose rows the statements below then delete, and writers that come later find no run
         const r = await q(`DELETE FROM ${d.t('runs')} WHERE run_id = $1`, [runId]);
         if (!r.rowCount) return deleting;
         for (const t of children) await q(`DELETE FROM ${d.t(t)} WHERE run_id = $1`, [runId]);

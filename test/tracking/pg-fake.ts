@@ -4,7 +4,8 @@
  * extended queries) to answer every statement with "done, no rows", and it ends the connection instead
  * of answering a statement whose text `cut` matches (a server restart or `pg_terminate_backend` between
  * two statements of a transaction, or during its COMMIT). Every statement's text is recorded in
- * `statements`, in the order received, including the one cut.
+ * `statements`, in the order received, including the one cut. `startup` makes it a server that never
+ * answers a new connection, or one still starting up (57P03).
  *
  * Client messages after the startup message are a type byte, then a 32-bit length that counts itself;
  * the startup message has no type byte.
@@ -16,6 +17,16 @@ export interface PgFake {
   readonly statements: string[];
   /** Statements whose text this matches (a RegExp, or any `test`) end their connection instead of being answered. */
   cut: { test(text: string): boolean } | null;
+  /**
+   * How new connections are greeted: `ok` (authenticated, ready), `silent` (accepted, the startup
+   * message never answered: a server or firewall that swallows packets), `starting` (a PostgreSQL server
+   * still starting up: FATAL 57P03 "the database system is starting up", then the connection closed).
+   */
+  startup: 'ok' | 'silent' | 'starting';
+  /** Statements whose text this matches are recorded and never answered (a statement that runs long). */
+  hang: { test(text: string): boolean } | null;
+  /** Ends every open connection (the pool's idle ones included); the port stays open. */
+  drop(): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +51,11 @@ export async function startPgFake(): Promise<PgFake> {
     uri: '',
     statements: [],
     cut: null,
+    startup: 'ok',
+    hang: null,
+    drop: () => {
+      for (const s of sockets) s.destroy();
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -58,6 +74,11 @@ export async function startPgFake(): Promise<PgFake> {
         sock.destroy();
         return false;
       }
+      if (fake.hang?.test(text)) {
+        // no answer, and none to what follows on this connection
+        sock.removeAllListeners('data');
+        return false;
+      }
       return true;
     };
     sock.on('data', (chunk: Buffer) => {
@@ -68,6 +89,21 @@ export async function startPgFake(): Promise<PgFake> {
           const len = buf.readInt32BE(0);
           if (buf.length < len) return;
           buf = buf.subarray(len);
+          if (fake.startup === 'silent') return; // never answered
+          if (fake.startup === 'starting') {
+            // ErrorResponse: fields of a type byte and a C string each, then a zero byte
+            const fields = Buffer.concat([
+              Buffer.from('S'),
+              cstr('FATAL'),
+              Buffer.from('C'),
+              cstr('57P03'),
+              Buffer.from('M'),
+              cstr('the database system is starting up'),
+              Buffer.from([0]),
+            ]);
+            sock.end(msg('E', fields));
+            return;
+          }
           started = true;
           sock.write(Buffer.concat([msg('R', int32(0)), ready()])); // AuthenticationOk, ReadyForQuery
           continue;

@@ -136,6 +136,50 @@ describe('CrateDB dialect', () => {
     expect(s.values).toEqual(['f1', 0.5, 'f1', 3]);
   });
 
+  it("a write of a run's data checks the run's row first (no lock: CrateDB has none); a run that is gone is not_found, nothing written", async () => {
+    const { executor, log } = recorder();
+    let gone = false;
+    const guard = 'SELECT 1 FROM "doc"."tsad_runs" WHERE run_id = $1';
+    const guarded: SqlExecutor = {
+      ...executor,
+      query: async (text, values) =>
+        gone && text === guard ? { rows: [], rowCount: 0 } : executor.query(text, values),
+      tx: (fn) => fn(guarded.query),
+    };
+    const t = new SqlTracker('crate://db.example:5432/?schema=doc', { executor: guarded });
+    const run = await t.startRun({ experiment: 'e' });
+    let n = 0; // new param keys each time (a param logged again with its value writes nothing)
+    const writes: (() => Promise<unknown>)[] = [
+      () => run.logParam(`p${n++}`, 1),
+      () => run.setTag('t', 'v'),
+      () => run.logMetric('m', 1),
+      () =>
+        run.logBatch({
+          params: [{ key: 'q', value: '1' }],
+          metrics: [{ key: 'n', value: 1, step: 0, timestamp: 0 }],
+        }),
+      () =>
+        run.logInputs([
+          { name: 'd', digest: 'a'.repeat(64), rows: 1, startTime: 0, endTime: 0, context: 'training' },
+        ]),
+      () => run.logArtifact({ name: 'a.txt', bytes: 'x' }),
+    ];
+    for (const write of writes) {
+      log.length = 0;
+      await write();
+      const first = log.findIndex((s) => /^INSERT/.test(s.text));
+      expect(log.findIndex((s) => s.text === guard)).toBeGreaterThanOrEqual(0);
+      expect(log.findIndex((s) => s.text === guard)).toBeLessThan(first);
+      expect(log.find((s) => s.text === guard)?.values).toEqual([run.id]);
+    }
+    gone = true;
+    for (const write of writes) {
+      log.length = 0;
+      await expect(write()).rejects.toMatchObject({ code: 'not_found' });
+      expect(log.filter((s) => /^(INSERT|UPDATE|DELETE)/.test(s.text))).toEqual([]);
+    }
+  });
+
   it('crate:// URIs connect with the PostgreSQL wire protocol (user crate, port 5432)', () => {
     const p = parseSqlUri('crate://db.example/?schema=tracking');
     expect(p).toEqual({
@@ -175,6 +219,35 @@ describe('PostgreSQL dialect', () => {
     expect(s.text).toContain(`m.value <> 'NaN'::float8`);
     expect(s.text).toContain('COLLATE "C"');
     expect(s.text).toMatch(/ORDER BY .* r\.start_time DESC, r\.run_id COLLATE "C" ASC$/);
+  });
+
+  it("writes of a run's data lock its row FOR KEY SHARE in the same statement, and store nothing without it", () => {
+    const guard = 'SELECT 1 FROM "public"."tsad_runs" WHERE run_id = $1 FOR KEY SHARE';
+    expect(d.runGuard()).toBe(guard);
+    const m = d.metricsStatement('r1', [{ key: 'k', value: 1, step: 0, timestamp: 0 }], 'b1', ['old']);
+    // the run's row first; the batch id (and so the points and the latest value) only from it; the
+    // acknowledged ids pruned only once it is locked; one row answered when the run is there
+    expect(
+      m.text.startsWith(
+        `WITH r AS (${guard}), b AS (INSERT INTO "public"."tsad_batches" (run_id, batch_id) SELECT $1, `,
+      ),
+    ).toBe(true);
+    expect(m.text).toMatch(
+      /SELECT \$1, \$\d+ FROM r ON CONFLICT \(run_id, batch_id\) DO NOTHING RETURNING 1\)/,
+    );
+    expect(m.text).toMatch(
+      /p AS \(DELETE FROM "public"\."tsad_batches" WHERE .* AND EXISTS \(SELECT 1 FROM r\)\)/,
+    );
+    expect(m.text.endsWith(') SELECT 1 FROM r')).toBe(true);
+    const tags = d.insertKv('tags', 'r1', [{ key: 't', value: HOSTILE }], true);
+    expect(tags.text).toBe(
+      `WITH r AS (${guard}) INSERT INTO "public"."tsad_tags" (run_id, key, value) SELECT v.run_id, v.key, v.value FROM (VALUES ($1, $2, $3)) AS v(run_id, key, value), r ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`,
+    );
+    expect(tags.values).toEqual(['r1', 't', HOSTILE]);
+    // CrateDB: a plain read, no lock clause, and no guarded statements
+    const c = new SqlDialect('crate', 'doc');
+    expect(c.runGuard()).toBe('SELECT 1 FROM "doc"."tsad_runs" WHERE run_id = $1');
+    expect(c.insertKv('tags', 'r1', [{ key: 't', value: 'v' }], true).text).not.toContain('WITH');
   });
 
   it('schema names are validated identifiers', () => {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openTracker, TrackingError } from '../../src/index.js';
-import { SqlStore } from '../../src/internal.js';
+import { POOL_SIZE, SqlStore } from '../../src/internal.js';
 import { freePort } from '../helpers/ports.js';
 import { startPgFake } from './pg-fake.js';
 
@@ -65,4 +65,95 @@ describe('a PostgreSQL server that goes away after the tracker connected (stand-
       }
     });
   }
+});
+
+describe('a PostgreSQL server that does not answer the connection, or is starting up (stand-in server, pg-fake.ts)', () => {
+  it('no answer to the startup within connect_timeout_ms, at the first call: sql_unreachable naming the address, the timeout and what to check', async () => {
+    const fake = await startPgFake();
+    fake.startup = 'silent';
+    const store = new SqlStore(`${fake.uri.replace('tsad@', 'tsad:s3cret@')}?connect_timeout_ms=300`);
+    try {
+      const err = await store.query('SELECT 1').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TrackingError);
+      expect((err as TrackingError).code).toBe('sql_unreachable');
+      const msg = (err as Error).message;
+      expect(msg).toContain(fake.uri.replace(/^.*@/, '').replace(/\/.*$/, '')); // 127.0.0.1:port
+      expect(msg).toMatch(/300 ms/);
+      expect(msg).toMatch(/nothing was sent/);
+      expect(msg).toMatch(/connect_timeout_ms/);
+      expect(msg).not.toContain('s3cret');
+      expect(fake.statements).toEqual([]);
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+  });
+
+  for (const opts of [{ single: true, idempotent: true }, { single: true }, {}]) {
+    it(`a write (${JSON.stringify(opts)}) after the tracker connected, no new connection answered: sql_unreachable, not "may or may not be stored"`, async () => {
+      const fake = await startPgFake();
+      const store = new SqlStore(`${fake.uri}?connect_timeout_ms=300`);
+      try {
+        await store.write(['tags'], async (q) => void (await q('SELECT 1'))); // tables made, pool connected
+        fake.startup = 'silent';
+        fake.drop(); // the pool's connections ended: the next statement needs a new one
+        await new Promise((r) => setTimeout(r, 50));
+        fake.statements.length = 0;
+        const err = await store
+          .write(['tags'], async (q) => void (await q('INSERT INTO marked_write VALUES (1)')), opts)
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(TrackingError);
+        expect((err as TrackingError).code).toBe('sql_unreachable');
+        expect((err as Error).message).not.toMatch(/may or may not be stored/);
+        expect(fake.statements).toEqual([]);
+      } finally {
+        await store.close();
+        await fake.close();
+      }
+    });
+  }
+
+  it('every pooled connection busy for the whole connect timeout: sql_unreachable saying so (nothing sent), not a server that is down', async () => {
+    const fake = await startPgFake();
+    const store = new SqlStore(`${fake.uri}?connect_timeout_ms=300&statement_timeout_ms=0`);
+    const running: Promise<unknown>[] = [];
+    try {
+      await store.query('SELECT 1'); // tables made
+      fake.hang = /long_running/;
+      for (let i = 0; i < POOL_SIZE; i++)
+        running.push(store.query('SELECT long_running()').catch(() => undefined));
+      await new Promise((r) => setTimeout(r, 50));
+      fake.statements.length = 0;
+      const err = await store.query('SELECT 2').catch((e: unknown) => e);
+      expect((err as TrackingError).code).toBe('sql_unreachable');
+      expect((err as Error).message).toMatch(
+        new RegExp(`none of the tracker's ${POOL_SIZE} connections .* came free within 300 ms`),
+      );
+      expect(fake.statements).toEqual([]);
+    } finally {
+      await fake.close(); // the hanging statements' connections ended first: the pool then closes
+      await Promise.all(running);
+      await store.close();
+    }
+  });
+
+  it('a server still starting up (57P03) at the first call: sql_unreachable saying to call again shortly; the next call once it is up goes through', async () => {
+    const fake = await startPgFake();
+    fake.startup = 'starting';
+    const tracker = openTracker(`${fake.uri}?connect_timeout_ms=5000`);
+    try {
+      const err = await tracker.getExperiment('x').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TrackingError);
+      expect((err as TrackingError).code).toBe('sql_unreachable');
+      expect((err as Error).message).toMatch(/starting up/);
+      expect((err as Error).message).toMatch(/again/);
+      expect(fake.statements).toEqual([]);
+      fake.startup = 'ok';
+      // the stand-in answers every read with no rows: no experiment, but no error either
+      expect(await tracker.getExperiment('x')).toBeUndefined();
+    } finally {
+      await tracker.close();
+      await fake.close();
+    }
+  });
 });

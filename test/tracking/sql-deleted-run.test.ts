@@ -1,0 +1,145 @@
+/**
+ * Writes to a PostgreSQL run that is gone (a real server started here): every write of a run (a
+ * metrics-only batch, `logMetric`, params, tags, a mixed batch, an artifact, dataset inputs) sent after
+ * the run was deleted is `not_found` and stores nothing; batches sent while the run is being deleted
+ * either land before the deletion (and go with the run) or are `not_found`: no row is left that
+ * belongs to no run. And writes sent at once on one run (no deletion) do not deadlock each other.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqlStore } from '../../src/internal.js';
+import { openTracker, type Run, type Tracker } from '../../src/tracking/index.js';
+import { type PgServer, startPostgres } from './pg-server.js';
+
+const CHILDREN = ['params', 'tags', 'metrics', 'latest_metrics', 'inputs', 'artifacts', 'batches'] as const;
+
+describe('writes to a deleted PostgreSQL run', () => {
+  let pg: PgServer;
+  let tracker: Tracker;
+  let other: SqlStore;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    const uri = `${pg.uri}?schema=deleted_run`;
+    tracker = openTracker(uri);
+    other = new SqlStore(uri);
+  }, 120_000);
+  afterAll(async () => {
+    await tracker?.close();
+    await other?.close();
+    await pg?.stop();
+  });
+
+  /** Rows of `runId` in each child table (all zero once the run is gone). */
+  async function left(runId: string): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const t of CHILDREN) {
+      const r = await other.query(`SELECT COUNT(*) AS n FROM ${other.dialect.t(t)} WHERE run_id = $1`, [
+        runId,
+      ]);
+      out[t] = Number(r.rows[0].n);
+    }
+    return out;
+  }
+  const none = Object.fromEntries(CHILDREN.map((t) => [t, 0]));
+
+  const writes: [string, (run: Run) => Promise<unknown>][] = [
+    [
+      'a metrics-only batch',
+      (run) => run.logBatch({ metrics: [{ key: 'm', value: 1, step: 1, timestamp: 1 }] }),
+    ],
+    ['logMetric', (run) => run.logMetric('m', 2)],
+    ['a param', (run) => run.logParam('p', 'x')],
+    ['a tag', (run) => run.setTag('t', 'v')],
+    [
+      'a batch of params, tags and metrics',
+      (run) =>
+        run.logBatch({
+          params: [{ key: 'q', value: '1' }],
+          tags: [{ key: 'u', value: 'w' }],
+          metrics: [{ key: 'n', value: 3, step: 0, timestamp: 3 }],
+        }),
+    ],
+    ['an artifact', (run) => run.logArtifact({ name: 'notes.txt', bytes: 'hello' })],
+    [
+      'dataset inputs',
+      (run) =>
+        run.logInputs([
+          { name: 'd', digest: 'a'.repeat(64), rows: 1, startTime: 0, endTime: 0, context: 'training' },
+        ]),
+    ],
+  ];
+
+  it.each(writes)(
+    '%s sent after the run was deleted: not_found, nothing stored',
+    async (_, write) => {
+      const run = await tracker.startRun({ experiment: 'deleted' });
+      await run.logMetric('before', 1); // the tracker's pool connected, the tables made
+      await other.deleteRun(run.id);
+      await expect(write(run)).rejects.toMatchObject({ code: 'not_found' });
+      expect(await left(run.id)).toEqual(none);
+    },
+    60_000,
+  );
+
+  it('40 writes at once on one run, 20 times (no deletion): every one stored, none ending in a deadlock', async () => {
+    // the writes of one run hand on the ids of its acknowledged batches to be deleted; two writes
+    // deleting the same ids (or upserting the same latest keys) in different orders deadlocked one of them
+    const failed: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      const run = await tracker.startRun({ experiment: 'busy' });
+      await run.logMetric('before', 1);
+      const results = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) =>
+          i % 4 === 0
+            ? run.logBatch({
+                params: [{ key: `p${i}`, value: 'x' }],
+                metrics: [
+                  { key: 'b', value: i, step: i, timestamp: i },
+                  { key: 'a', value: i, step: i, timestamp: i },
+                ],
+              })
+            : run.logBatch({
+                metrics: [
+                  { key: 'a', value: i, step: i, timestamp: i },
+                  { key: 'b', value: i, step: i, timestamp: i },
+                ],
+              }),
+        ),
+      );
+      for (const r of results) if (r.status === 'rejected') failed.push(String(r.reason));
+      await run.end();
+      expect((await tracker.getMetricHistory(run.id, 'a')).length).toBe(
+        results.filter((r) => r.status === 'fulfilled').length,
+      );
+    }
+    expect(failed).toEqual([]);
+  }, 120_000);
+
+  it('40 batches sent while the run is deleted: each stored before the deletion (and deleted with the run) or not_found; no row left without its run', async () => {
+    for (let round = 0; round < 5; round++) {
+      const run = await tracker.startRun({ experiment: 'deleted' });
+      await run.logMetric('before', 1);
+      const sends = Array.from({ length: 40 }, (_, i) =>
+        i % 4 === 0
+          ? run.logBatch({
+              params: [{ key: `p${i}`, value: 'x' }],
+              metrics: [{ key: 'm', value: i, step: i, timestamp: i }],
+            })
+          : i % 4 === 1
+            ? run.setTag(`t${i}`, 'v')
+            : run.logBatch({ metrics: [{ key: 'm', value: i, step: i, timestamp: i }] }),
+      );
+      const deletion = other.deleteRun(run.id);
+      const results = await Promise.allSettled([...sends, deletion]);
+      const codes = new Set(
+        results.map((r) => (r.status === 'fulfilled' ? 'ok' : String((r.reason as { code?: unknown }).code))),
+      );
+      const failed = results.filter(
+        (r) => r.status === 'rejected' && (r.reason as { code?: unknown }).code !== 'not_found',
+      );
+      expect(failed.map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+      expect([...codes].every((c) => c === 'ok' || c === 'not_found')).toBe(true);
+      expect(results.at(-1)?.status).toBe('fulfilled');
+      expect(await left(run.id)).toEqual(none);
+    }
+  }, 120_000);
+});
