@@ -20,49 +20,18 @@
  *
  *   npx tsx bench/drift23-sweep.ts [--diag] [--diff] CACHE NAME=DIR,DIR… NAME=… -- none '{…}'…
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { defaultDetector } from '../src/detectors/default.js';
 import {
   LEVEL_DRIFT_DEFAULTS,
   LevelDriftCore,
   type LevelDriftSettings,
 } from '../src/detectors/level-drift/core.js';
-import { type SynthFile, type SynthKind, synthCorpus } from '../src/lab/synth.js';
-import { DEFAULT22_CACHE, memberBesideDefaultSweep } from './harness.js';
+import { DEFAULT22_CACHE, leadingFlags, memberBesideDefaultSweep, unplantedTwin } from './harness.js';
 
-let argv = process.argv.slice(2);
-const flags = new Set<string>();
-while (argv[0]?.startsWith('--') && argv[0] !== '--') {
-  flags.add(argv[0]);
-  argv = argv.slice(1);
-}
+const { flags, rest: argv } = leadingFlags(process.argv.slice(2));
 const DAY = 86_400_000;
 
-/** The corpus generated again with its anomalies left out (the same draws), by file name. */
-const unplanted = new Map<string, Map<string, SynthFile>>();
-function twin(corpus: string, name: string): SynthFile | undefined {
-  let m = unplanted.get(corpus);
-  if (!m) {
-    const desc = JSON.parse(readFileSync(join(corpus, 'corpus.json'), 'utf8')) as {
-      seed: number;
-      files: { file: string; rows: number; kind: SynthKind | null }[];
-    };
-    const kinds: SynthKind[] = [];
-    for (const f of desc.files) if (f.kind !== null && !kinds.includes(f.kind)) kinds.push(f.kind);
-    const opts = {
-      seed: desc.seed,
-      kinds,
-      perKind: kinds.length ? desc.files.filter((f) => f.kind === kinds[0]).length : 0,
-      clean: desc.files.filter((f) => f.kind === null).length,
-      length: Math.max(...desc.files.map((f) => f.rows)),
-      planted: false,
-    };
-    m = new Map(synthCorpus(opts).files.map((f) => [f.name, f]));
-    unplanted.set(corpus, m);
-  }
-  return m.get(name);
-}
+const twin = unplantedTwin;
 
 /**
  * The member's core as the sweep replays it: a member waiting to arm late (`lateDays`, round 23) counts as

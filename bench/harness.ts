@@ -18,6 +18,7 @@ import { AggregateAlarms } from '../src/detectors/post/aggregate-alarms.js';
 import type { Detector } from '../src/detectors/types.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
+import { type SynthFile, type SynthKind, type SynthOptions, synthCorpus } from '../src/lab/synth.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import type { TimeSeries } from '../src/series/types.js';
 
@@ -641,4 +642,47 @@ export async function memberBesideDefaultSweep<S>(a: {
     }
   }
   printGroupSweep(groups, settings, res, a.maximise ?? 'found', (k) => ` (member on in ${on[k]} files)`);
+}
+
+/**
+ * The `tsad synth` options a corpus folder was made with, read back from its `corpus.json` (seed, kinds in
+ * file order, files per kind, anomaly-free files, length): `synthCorpus(corpusOptions(dir))` writes the
+ * same files, and with `planted: false` the same draws with the anomalies left out (the sweeps' twins).
+ */
+export function corpusOptions(dir: string): SynthOptions {
+  const desc = JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8')) as {
+    seed: number;
+    files: { file: string; rows: number; kind: SynthKind | null }[];
+  };
+  const kinds: SynthKind[] = [];
+  for (const f of desc.files) if (f.kind !== null && !kinds.includes(f.kind)) kinds.push(f.kind);
+  return {
+    seed: desc.seed,
+    kinds,
+    perKind: kinds.length ? desc.files.filter((f) => f.kind === kinds[0]).length : 0,
+    clean: desc.files.filter((f) => f.kind === null).length,
+    length: Math.max(...desc.files.map((f) => f.rows)),
+  };
+}
+
+/** The corpus in `dir` generated again with its anomalies left out (the same draws), by file name; cached. */
+const unplanted = new Map<string, Map<string, SynthFile>>();
+export function unplantedTwin(dir: string, name: string): SynthFile | undefined {
+  let m = unplanted.get(dir);
+  if (!m) {
+    m = new Map(synthCorpus({ ...corpusOptions(dir), planted: false }).files.map((f) => [f.name, f]));
+    unplanted.set(dir, m);
+  }
+  return m.get(name);
+}
+
+/** The leading `--flag` arguments (up to `--` or the first other argument) and the arguments after them. */
+export function leadingFlags(args: readonly string[]): { flags: Set<string>; rest: string[] } {
+  let rest = args.slice();
+  const flags = new Set<string>();
+  while (rest[0]?.startsWith('--') && rest[0] !== '--') {
+    flags.add(rest[0]);
+    rest = rest.slice(1);
+  }
+  return { flags, rest };
 }

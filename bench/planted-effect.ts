@@ -18,8 +18,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { RECIPES } from '../src/lab/recipes.js';
-import { type SynthFile, type SynthKind, synthCorpus } from '../src/lab/synth.js';
+import { type SynthFile, synthCorpus } from '../src/lab/synth.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
+import { corpusOptions } from './harness.js';
 
 const [recipe, ...dirs] = process.argv.slice(2);
 if (!recipe || dirs.length === 0 || !(recipe in RECIPES))
@@ -28,19 +29,7 @@ if (!recipe || dirs.length === 0 || !(recipe in RECIPES))
 const DAY = 86_400_000;
 const rows: { kind: string; found: boolean; eff: number; step: number }[] = [];
 for (const dir of dirs) {
-  const desc = JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8')) as {
-    seed: number;
-    files: { file: string; rows: number; kind: SynthKind | null }[];
-  };
-  const kindOrder: SynthKind[] = [];
-  for (const f of desc.files) if (f.kind !== null && !kindOrder.includes(f.kind)) kindOrder.push(f.kind);
-  const opts = {
-    seed: desc.seed,
-    kinds: kindOrder,
-    perKind: kindOrder.length ? desc.files.filter((f) => f.kind === kindOrder[0]).length : 0,
-    clean: desc.files.filter((f) => f.kind === null).length,
-    length: Math.max(...desc.files.map((f) => f.rows)),
-  };
+  const opts = corpusOptions(dir);
   const with_ = synthCorpus(opts).files;
   const without = new Map<string, SynthFile>(
     synthCorpus({ ...opts, planted: false }).files.map((f) => [f.name, f]),
@@ -81,7 +70,7 @@ for (const dir of dirs) {
     const trainDays = (f.t[p - 1] - f.t[0]) / DAY;
     rows.push({ kind: w.kind, found, eff, step: f.stepMin });
     console.log(
-      `${desc.seed} ${f.name.padEnd(38)} step ${String(f.stepMin).padStart(2)} min  train ${trainDays.toFixed(2)} d  onset..until: max|d| ${eff.toFixed(1).padStart(6)} σ  rms ${rms.toFixed(1).padStart(5)} σ  ≥3σ ${String(over3).padStart(4)} pts  ${w.kind !== 'frequencyChange' ? '         ' : eff >= 4 && rms >= 2 ? 'crit ok  ' : 'CRIT FAIL'}  to end: max|d| ${effToEnd.toFixed(1).padStart(6)} σ  ${found ? 'found' : 'MISSED'}`,
+      `${opts.seed} ${f.name.padEnd(38)} step ${String(f.stepMin).padStart(2)} min  train ${trainDays.toFixed(2)} d  onset..until: max|d| ${eff.toFixed(1).padStart(6)} σ  rms ${rms.toFixed(1).padStart(5)} σ  ≥3σ ${String(over3).padStart(4)} pts  ${w.kind !== 'frequencyChange' ? '         ' : eff >= 4 && rms >= 2 ? 'crit ok  ' : 'CRIT FAIL'}  to end: max|d| ${effToEnd.toFixed(1).padStart(6)} σ  ${found ? 'found' : 'MISSED'}`,
     );
   }
 }
