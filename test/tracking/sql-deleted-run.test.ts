@@ -114,6 +114,31 @@ describe('writes to a deleted PostgreSQL run', () => {
     expect(failed).toEqual([]);
   }, 120_000);
 
+  it('tags and params of many keys sent at once in opposite key orders: none ending in a deadlock', async () => {
+    // the latest values are upserted in key order; tags and params are upserted (or inserted) row by
+    // row too, so two writes of the same keys in opposite orders each hold a row the other waits for
+    const keys = Array.from({ length: 300 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+    const failed: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      const run = await tracker.startRun({ experiment: 'orders' });
+      await run.logMetric('before', 1);
+      const sends = Array.from({ length: 16 }, (_, i) => {
+        const order = i % 2 === 0 ? keys : [...keys].reverse();
+        const tags = order.map((key) => ({ key, value: `v${i}` }));
+        const params = order.map((key) => ({ key, value: 'same' }));
+        return i % 4 < 2
+          ? run.logBatch({ tags }) // one upsert statement
+          : run.logBatch({ params, tags, metrics: [{ key: 'm', value: i, step: i, timestamp: i }] });
+      });
+      for (const r of await Promise.allSettled(sends))
+        if (r.status === 'rejected') failed.push(String(r.reason));
+      await run.end();
+      const rec = await tracker.getRun(run.id);
+      expect(Object.keys(rec.data.tags).filter((k) => k.startsWith('k')).length).toBe(keys.length);
+    }
+    expect(failed).toEqual([]);
+  }, 120_000);
+
   it('40 batches sent while the run is deleted: each stored before the deletion (and deleted with the run) or not_found; no row left without its run', async () => {
     for (let round = 0; round < 5; round++) {
       const run = await tracker.startRun({ experiment: 'deleted' });
