@@ -137,6 +137,33 @@ describe('a PostgreSQL server that does not answer the connection, or is startin
     }
   });
 
+  it(`more calls at once than the pool's ${POOL_SIZE} connections, none answered: each says the server did not answer, none blames busy connections`, async () => {
+    // the calls past the pool's size wait for a connection of the pool; those are still being opened
+    // (the server silent), so pg-pool's "timeout exceeded when trying to connect" is not a pool busy
+    // with running calls, and "send fewer calls at once" would point the user away from the server
+    const fake = await startPgFake();
+    const store = new SqlStore(`${fake.uri}?connect_timeout_ms=300`);
+    try {
+      await store.query('SELECT 1'); // tables made, pool connected
+      fake.startup = 'silent';
+      fake.drop();
+      await new Promise((r) => setTimeout(r, 50));
+      fake.statements.length = 0;
+      const errs = await Promise.all(
+        Array.from({ length: POOL_SIZE + 2 }, (_, i) => store.query(`SELECT ${i}`).catch((e: unknown) => e)),
+      );
+      for (const err of errs) {
+        expect((err as TrackingError).code).toBe('sql_unreachable');
+        expect((err as Error).message).toMatch(/did not answer/);
+        expect((err as Error).message).not.toMatch(/came free|fewer calls/);
+      }
+      expect(fake.statements).toEqual([]);
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+  });
+
   it('a server still starting up (57P03) at the first call: sql_unreachable saying to call again shortly; the next call once it is up goes through', async () => {
     const fake = await startPgFake();
     fake.startup = 'starting';
