@@ -139,6 +139,21 @@ describe('writes to a deleted PostgreSQL run', () => {
     expect(failed).toEqual([]);
   }, 120_000);
 
+  it.each([
+    ['a tag', (run: Run) => run.setTag('t', 'v')],
+    ['a param', (run: Run) => run.logParam('p', 'x')],
+  ])(
+    '%s written while the run ends: the end deletes the acknowledged batch ids, none left',
+    async (_, write) => {
+      // a write without a batch id of its own deletes none: holding the acknowledged ones meanwhile, it
+      // kept them from the end, the run's last write, and gave them back after it: never deleted
+      const run = await tracker.startRun({ experiment: 'ending' });
+      await run.logMetric('m', 1); // its batch id acknowledged: the run's next batch or its end deletes it
+      await Promise.all([write(run), run.end()]);
+      expect((await left(run.id)).batches).toBe(0);
+    },
+  );
+
   it('40 batches sent while the run is deleted: each stored before the deletion (and deleted with the run) or not_found; no row left without its run', async () => {
     for (let round = 0; round < 5; round++) {
       const run = await tracker.startRun({ experiment: 'deleted' });
