@@ -95,8 +95,11 @@ export async function pgExecutor(
   });
   pool.on('error', () => undefined); // idle client errors surface on the next query
   // where a connection that could not be opened was to go, for the message (`wrapDbError`)
+  // as pg reads the URI: ?host= and ?port= before the URI's own, then PGHOST/PGPORT, then its defaults
   const u = new URL(connectionString);
-  const server = `${u.hostname}:${u.port || 5432}`;
+  const host =
+    u.searchParams.get('host') || decodeURIComponent(u.hostname) || process.env.PGHOST || 'localhost';
+  const server = `${host}:${u.searchParams.get('port') || u.port || process.env.PGPORT || 5432}`;
   // the pool's open connections (connected, not yet removed): pg-pool's "timeout exceeded when trying to
   // connect" says only that no connection of the pool's POOL_SIZE came free; with fewer open, the call
   // waited on connections still being opened, a server that does not answer, not on busy ones

@@ -89,6 +89,24 @@ describe('a PostgreSQL server that does not answer the connection, or is startin
     }
   });
 
+  it("a URI whose ?host= and ?port= name the server (as pg reads them): the message names that server, not the URI's host", async () => {
+    const fake = await startPgFake();
+    fake.startup = 'silent';
+    const at = new URL(fake.uri);
+    const uri = `postgresql://tsad@elsewhere.invalid:1${at.pathname}?host=${at.hostname}&port=${at.port}&connect_timeout_ms=300`;
+    const store = new SqlStore(uri);
+    try {
+      const err = await store.query('SELECT 1').catch((e: unknown) => e);
+      expect((err as TrackingError).code).toBe('sql_unreachable');
+      expect((err as Error).message).toMatch(/did not answer/); // pg went to the fake, not elsewhere.invalid
+      expect((err as Error).message).toContain(`at ${at.hostname}:${at.port} `);
+      expect((err as Error).message).not.toContain('elsewhere.invalid');
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+  });
+
   for (const opts of [{ single: true, idempotent: true }, { single: true }, {}]) {
     it(`a write (${JSON.stringify(opts)}) after the tracker connected, no new connection answered: sql_unreachable, not "may or may not be stored"`, async () => {
       const fake = await startPgFake();
