@@ -145,11 +145,13 @@ class SqlRun implements RunStore {
       await this.tracker.write(
         prune.length ? ['runs', 'batches'] : ['runs'],
         async (q, d) => {
-          await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
+          // no row: the run was deleted, and its end is not stored either (as its other writes)
+          const r = await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
             status,
             endTime,
             this.id,
           ]);
+          if (!r.rowCount) throw this.tracker.gone(this.id, 'its end was not stored');
           if (prune.length) await q(d.pruneBatchIds('$2'), [this.id, prune]);
         },
         { idempotent: true },

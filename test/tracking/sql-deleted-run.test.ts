@@ -66,6 +66,7 @@ describe('writes to a deleted PostgreSQL run', () => {
           { name: 'd', digest: 'a'.repeat(64), rows: 1, startTime: 0, endTime: 0, context: 'training' },
         ]),
     ],
+    ["the run's end", (run) => run.end()],
   ];
 
   it.each(writes)(
