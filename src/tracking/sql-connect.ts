@@ -95,11 +95,23 @@ export async function pgExecutor(
   });
   pool.on('error', () => undefined); // idle client errors surface on the next query
   // where a connection that could not be opened was to go, for the message (`wrapDbError`)
+  // as pg reads the URI: ?host= and ?port= before the URI's own, then PGHOST/PGPORT, then its defaults
   const u = new URL(connectionString);
-  const server = `${u.hostname}:${u.port || 5432}`;
+  const host =
+    u.searchParams.get('host') || decodeURIComponent(u.hostname) || process.env.PGHOST || 'localhost';
+  const server = `${host}:${u.searchParams.get('port') || u.port || process.env.PGPORT || 5432}`;
+  // the pool's open connections (connected, not yet removed): pg-pool's "timeout exceeded when trying to
+  // connect" says only that no connection of the pool's POOL_SIZE came free; with fewer open, the call
+  // waited on connections still being opened, a server that does not answer, not on busy ones
+  const open = new Set<object>();
+  pool.on('connect', (c) => open.add(c));
+  pool.on('remove', (c) => open.delete(c));
   const noted = (err: unknown): unknown => {
     const kind = connectFailure(err);
-    if (kind) failedConnect.set(err as object, { kind, server, ms: timeouts.connectTimeoutMs });
+    if (kind) {
+      const opening = isPoolWait(err) ? Math.max(0, POOL_SIZE - open.size) : 0;
+      failedConnect.set(err as object, { kind, server, ms: timeouts.connectTimeoutMs, opening });
+    }
     return err;
   };
   const query: SqlQuery = async (text, values) => {
@@ -265,8 +277,19 @@ function connectFailure(err: unknown): 'timeout' | 'starting' | undefined {
     : undefined;
 }
 
-/** Connection failures the executor saw, with the server and the timeout, for `wrapDbError`'s message. */
-const failedConnect = new WeakMap<object, { kind: 'timeout' | 'starting'; server: string; ms: number }>();
+/** pg-pool's failure of a call that waited the whole connect timeout for one of the pool's connections. */
+const isPoolWait = (err: unknown): boolean =>
+  (err as { message?: unknown }).message === 'timeout exceeded when trying to connect';
+
+/**
+ * Connection failures the executor saw, with the server and the timeout, for `wrapDbError`'s message;
+ * `opening`: for a call that waited for a pool connection, how many of the pool's were still being
+ * opened (not open) when it gave up.
+ */
+const failedConnect = new WeakMap<
+  object,
+  { kind: 'timeout' | 'starting'; server: string; ms: number; opening: number }
+>();
 
 /**
  * The connection a statement was to go out on could not be opened (refused, no such host, no route, no
@@ -286,13 +309,17 @@ export function wrapDbError(err: unknown, what: string): unknown {
   if (kind) {
     const at = failedConnect.get(err as object);
     const where = at ? ` at ${at.server}` : '';
-    // pg-pool's message when its connections were all busy for the whole timeout: no new one was tried
-    const busy = e.message === 'timeout exceeded when trying to connect';
+    // pg-pool's message when no connection of the pool came free for the whole timeout: busy with
+    // earlier calls when all were open; otherwise some were still being opened, the server silent
+    const busy = isPoolWait(err) && !at?.opening;
+    const opening = at?.opening
+      ? `, ${at.opening} of the tracker's ${POOL_SIZE} connections still being opened when this call gave up waiting for one`
+      : '';
     const text = busy
       ? `none of the tracker's ${POOL_SIZE} connections to the SQL tracking server${where} came free within ${at ? `${at.ms} ms` : 'the connect timeout'} (${e.message}), the calls before it still running; nothing was sent, so nothing was stored: call again, send fewer calls at once, or give ?connect_timeout_ms= in the URI more time`
       : kind === 'starting'
         ? `the SQL tracking server${where} is starting up (57P03: ${e.message}); nothing was sent, so nothing was stored: call again in a few seconds, once it accepts connections`
-        : `the SQL tracking server${where} did not answer a new connection within ${at ? `${at.ms} ms` : 'the connect timeout'} (${e.message}); nothing was sent, so nothing was stored: check the host and port in the tracking URI, that the PostgreSQL server is running and that no firewall drops the packets; a server that is only slow needs a longer ?connect_timeout_ms= in the URI`;
+        : `the SQL tracking server${where} did not answer a new connection within ${at ? `${at.ms} ms` : 'the connect timeout'} (${e.message}${opening}); nothing was sent, so nothing was stored: check the host and port in the tracking URI, that the PostgreSQL server is running and that no firewall drops the packets; a server that is only slow needs a longer ?connect_timeout_ms= in the URI`;
     return new TrackingError('sql_unreachable', text, { cause: err });
   }
   if (isUnreachable(err)) {

@@ -53,6 +53,16 @@ export type Table = (typeof TABLES)[number];
 export const SQL_SCHEMA_VERSION = 4;
 
 /** Statement builder for one dialect and schema: everything here is pure and testable. */
+/**
+ * Rows sorted by key, the order every upsert or insert of a run's keyed rows (latest values, params,
+ * tags) takes them in: two writes of one run sent at once with the same keys then lock the rows in the
+ * same order (in the order given, one could hold a row the other waits for while waiting for one the
+ * other holds: PostgreSQL's "deadlock detected").
+ */
+function inKeyOrder<T extends { readonly key: string }>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
 export class SqlDialect {
   readonly crate: boolean;
   private readonly q: string;
@@ -260,10 +270,7 @@ export class SqlDialect {
   ): { text: string; values: unknown[] } {
     const rows: string[] = [];
     const text = guard ? '::text' : '';
-    // in key order: two batches of one run upserting the same keys lock their rows in the same order
-    // (in the order given, one could wait for a row the other holds while holding one it waits for)
-    const byKey = [...latest].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const p of byKey) {
+    for (const p of inKeyOrder(latest)) {
       const b = values.length;
       values.push(p.key, p.value, p.step, p.timestamp);
       rows.push(`($1${text}, $${b + 1}${text}, $${b + 2}::float8, $${b + 3}::bigint, $${b + 4}::bigint)`);
@@ -300,7 +307,7 @@ export class SqlDialect {
   ): { text: string; values: unknown[] } {
     const values: unknown[] = [runId];
     const rows: string[] = [];
-    for (const p of kv) {
+    for (const p of inKeyOrder(kv)) {
       const b = values.length;
       values.push(p.key, p.value);
       rows.push(`($1, $${b + 1}, $${b + 2})`);

@@ -70,9 +70,10 @@ class SqlRun implements RunStore {
    * batch (or the run's end) deletes them from `tsad_batches` in its own statement or transaction.
    * Each id is handed to one write at a time (`take`): two writes of the run sent at once never delete
    * the same rows, whose row locks, taken in different orders, would deadlock them. A write that fails
-   * gives its ids back (deleting them again deletes nothing), as does one without an id of its own
-   * (which deletes none); ids of writes that failed are never added (the server may still be running
-   * an earlier send of them).
+   * gives its ids back (deleting them again deletes nothing); a write without an id of its own (no
+   * metrics) takes none; ids of writes that failed are never added (the server may still be running
+   * an earlier send of them). A write with metrics that fails after the run's end gives its ids back
+   * when no later write will delete them: they stay in `tsad_batches`.
    */
   private acked: string[] = [];
 
@@ -97,7 +98,9 @@ class SqlRun implements RunStore {
   }
 
   async writeBatch(b: ValidBatch): Promise<void> {
-    const prune = this.take();
+    // only a batch with metrics carries an id of its own and so deletes the acknowledged ones; one
+    // without would hold them from the writes sent meanwhile (the run's end among them) for nothing
+    const prune = b.metrics.length ? this.take() : [];
     let id: string | undefined;
     try {
       // a batch with an id deletes `prune` in its own statement or transaction; one without deletes none
@@ -142,11 +145,13 @@ class SqlRun implements RunStore {
       await this.tracker.write(
         prune.length ? ['runs', 'batches'] : ['runs'],
         async (q, d) => {
-          await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
+          // no row: the run was deleted, and its end is not stored either (as its other writes)
+          const r = await q(`UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3`, [
             status,
             endTime,
             this.id,
           ]);
+          if (!r.rowCount) throw this.tracker.gone(this.id, 'its end was not stored');
           if (prune.length) await q(d.pruneBatchIds('$2'), [this.id, prune]);
         },
         { idempotent: true },

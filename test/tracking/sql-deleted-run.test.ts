@@ -66,6 +66,7 @@ describe('writes to a deleted PostgreSQL run', () => {
           { name: 'd', digest: 'a'.repeat(64), rows: 1, startTime: 0, endTime: 0, context: 'training' },
         ]),
     ],
+    ["the run's end", (run) => run.end()],
   ];
 
   it.each(writes)(
@@ -113,6 +114,46 @@ describe('writes to a deleted PostgreSQL run', () => {
     }
     expect(failed).toEqual([]);
   }, 120_000);
+
+  it('tags and params of many keys sent at once in opposite key orders: none ending in a deadlock', async () => {
+    // the latest values are upserted in key order; tags and params are upserted (or inserted) row by
+    // row too, so two writes of the same keys in opposite orders each hold a row the other waits for
+    const keys = Array.from({ length: 300 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+    const failed: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      const run = await tracker.startRun({ experiment: 'orders' });
+      await run.logMetric('before', 1);
+      const sends = Array.from({ length: 16 }, (_, i) => {
+        const order = i % 2 === 0 ? keys : [...keys].reverse();
+        const tags = order.map((key) => ({ key, value: `v${i}` }));
+        const params = order.map((key) => ({ key, value: 'same' }));
+        return i % 4 < 2
+          ? run.logBatch({ tags }) // one upsert statement
+          : run.logBatch({ params, tags, metrics: [{ key: 'm', value: i, step: i, timestamp: i }] });
+      });
+      for (const r of await Promise.allSettled(sends))
+        if (r.status === 'rejected') failed.push(String(r.reason));
+      await run.end();
+      const rec = await tracker.getRun(run.id);
+      expect(Object.keys(rec.data.tags).filter((k) => k.startsWith('k')).length).toBe(keys.length);
+    }
+    expect(failed).toEqual([]);
+  }, 120_000);
+
+  it.each([
+    ['a tag', (run: Run) => run.setTag('t', 'v')],
+    ['a param', (run: Run) => run.logParam('p', 'x')],
+  ])(
+    '%s written while the run ends: the end deletes the acknowledged batch ids, none left',
+    async (_, write) => {
+      // a write without a batch id of its own deletes none: holding the acknowledged ones meanwhile, it
+      // kept them from the end, the run's last write, and gave them back after it: never deleted
+      const run = await tracker.startRun({ experiment: 'ending' });
+      await run.logMetric('m', 1); // its batch id acknowledged: the run's next batch or its end deletes it
+      await Promise.all([write(run), run.end()]);
+      expect((await left(run.id)).batches).toBe(0);
+    },
+  );
 
   it('40 batches sent while the run is deleted: each stored before the deletion (and deleted with the run) or not_found; no row left without its run', async () => {
     for (let round = 0; round < 5; round++) {

@@ -89,6 +89,24 @@ describe('a PostgreSQL server that does not answer the connection, or is startin
     }
   });
 
+  it("a URI whose ?host= and ?port= name the server (as pg reads them): the message names that server, not the URI's host", async () => {
+    const fake = await startPgFake();
+    fake.startup = 'silent';
+    const at = new URL(fake.uri);
+    const uri = `postgresql://tsad@elsewhere.invalid:1${at.pathname}?host=${at.hostname}&port=${at.port}&connect_timeout_ms=300`;
+    const store = new SqlStore(uri);
+    try {
+      const err = await store.query('SELECT 1').catch((e: unknown) => e);
+      expect((err as TrackingError).code).toBe('sql_unreachable');
+      expect((err as Error).message).toMatch(/did not answer/); // pg went to the fake, not elsewhere.invalid
+      expect((err as Error).message).toContain(`at ${at.hostname}:${at.port} `);
+      expect((err as Error).message).not.toContain('elsewhere.invalid');
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+  });
+
   for (const opts of [{ single: true, idempotent: true }, { single: true }, {}]) {
     it(`a write (${JSON.stringify(opts)}) after the tracker connected, no new connection answered: sql_unreachable, not "may or may not be stored"`, async () => {
       const fake = await startPgFake();
@@ -134,6 +152,33 @@ describe('a PostgreSQL server that does not answer the connection, or is startin
       await fake.close(); // the hanging statements' connections ended first: the pool then closes
       await Promise.all(running);
       await store.close();
+    }
+  });
+
+  it(`more calls at once than the pool's ${POOL_SIZE} connections, none answered: each says the server did not answer, none blames busy connections`, async () => {
+    // the calls past the pool's size wait for a connection of the pool; those are still being opened
+    // (the server silent), so pg-pool's "timeout exceeded when trying to connect" is not a pool busy
+    // with running calls, and "send fewer calls at once" would point the user away from the server
+    const fake = await startPgFake();
+    const store = new SqlStore(`${fake.uri}?connect_timeout_ms=300`);
+    try {
+      await store.query('SELECT 1'); // tables made, pool connected
+      fake.startup = 'silent';
+      fake.drop();
+      await new Promise((r) => setTimeout(r, 50));
+      fake.statements.length = 0;
+      const errs = await Promise.all(
+        Array.from({ length: POOL_SIZE + 2 }, (_, i) => store.query(`SELECT ${i}`).catch((e: unknown) => e)),
+      );
+      for (const err of errs) {
+        expect((err as TrackingError).code).toBe('sql_unreachable');
+        expect((err as Error).message).toMatch(/did not answer/);
+        expect((err as Error).message).not.toMatch(/came free|fewer calls/);
+      }
+      expect(fake.statements).toEqual([]);
+    } finally {
+      await store.close();
+      await fake.close();
     }
   });
 
