@@ -495,15 +495,9 @@ export class CutForest {
     this.updateTrees(p, off, seq, 0, this.numberOfTrees);
   }
 
-  /**
-   * Offers the point as update number `seq` to the samplers of trees `[a, b)`, from the last tree
-   * down: the caller has just scored them from the first up, so the trees scored last (their lines
-   * still cached) are updated first, and the next point's score starts with the tree updated last.
-   * Each sampler and tree depends only on its own state and random stream, so the order changes no
-   * number (docs/rcf.md, "Performance design").
-   */
+  /** Offers the point as update number `seq` to the samplers of trees `[a, b)`. */
   private updateTrees(p: ArrayLike<number>, off: number, seq: number, a: number, b: number): void {
-    for (let t = b - 1; t >= a; t--) this.offer(t, p, off, seq);
+    for (let t = a; t < b; t++) this.offer(t, p, off, seq);
   }
 
   /** Offers the point as update number `seq` to the sampler of tree `t` (docs/rcf.md, Algorithm). */
