@@ -404,6 +404,22 @@ function promCombo(s: Series, names: string[], mode: '?' | '*'): Float64Array {
   return out;
 }
 
+/**
+ * A test-part score's verdict: its argmax (first of ties) as a file index, whether that lies within
+ * `margin` of the labelled anomaly, the highest score there (`own`) and the top score.
+ */
+function verdict(s: Series, x: Float64Array): { hit: boolean; argmax: number; own: number; top: number } {
+  let best = 0;
+  let own = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] > x[best]) best = i;
+    const g = i + s.cut;
+    if (g >= s.from - margin && g <= s.to + margin && x[i] > own) own = x[i];
+  }
+  const g = best + s.cut;
+  return { hit: g >= s.from - margin && g <= s.to + margin, argmax: g, own, top: x[best] ?? 0 };
+}
+
 function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number; own: number; top: number } {
   const len = s.n - s.cut;
   if (combo0.length === 1 && combo0[0].includes('!')) {
@@ -474,15 +490,7 @@ function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number;
       const mean = cnt > 0 ? (c[b] - c[a] - (hb > ha ? c[hb] - c[ha] : 0)) / cnt : 0;
       x[i] = mean > 0 ? Math.max(0, y[i]) / mean ** e : 0;
     }
-    let best = 0;
-    let own = 0;
-    for (let i = 0; i < len; i++) {
-      if (x[i] > x[best]) best = i;
-      const g = i + s.cut;
-      if (g >= s.from - margin && g <= s.to + margin && x[i] > own) own = x[i];
-    }
-    const g = best + s.cut;
-    return { hit: g >= s.from - margin && g <= s.to + margin, argmax: g, own, top: x[best] ?? 0 };
+    return verdict(s, x);
   }
   if (combo0.length === 1 && combo0[0].includes('#')) {
     // `a#p0.5`: the geometric mean of a member's score and its centred mean over w points (a top that
@@ -510,15 +518,7 @@ function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number;
       // `a#p0.25a0.3`: score^(1 − 0.3) × mean^0.3 (default 0.5, the geometric mean)
       x[i] = Math.max(0, y[i]) ** (1 - alpha) * Math.max(0, (c[b] - c[a]) / (b - a)) ** alpha;
     }
-    let best = 0;
-    let own = 0;
-    for (let i = 0; i < len; i++) {
-      if (x[i] > x[best]) best = i;
-      const g = i + s.cut;
-      if (g >= s.from - margin && g <= s.to + margin && x[i] > own) own = x[i];
-    }
-    const g = best + s.cut;
-    return { hit: g >= s.from - margin && g <= s.to + margin, argmax: g, own, top: x[best] ?? 0 };
+    return verdict(s, x);
   }
   if (combo0.length === 1 && combo0[0].includes('$')) {
     // `a$b`: each member over its own test-part quantile `NORM_Q` (default 0.5) then the pointwise
@@ -531,28 +531,12 @@ function evalCombo(s: Series, combo0: string[]): { hit: boolean; argmax: number;
       const d = pos[Math.floor(q * (pos.length - 1))] || 1;
       for (let i = 0; i < len; i++) if (y[i] / d > x[i]) x[i] = y[i] / d;
     }
-    let best = 0;
-    let own = 0;
-    for (let i = 0; i < len; i++) {
-      if (x[i] > x[best]) best = i;
-      const g = i + s.cut;
-      if (g >= s.from - margin && g <= s.to + margin && x[i] > own) own = x[i];
-    }
-    const g = best + s.cut;
-    return { hit: g >= s.from - margin && g <= s.to + margin, argmax: g, own, top: x[best] ?? 0 };
+    return verdict(s, x);
   }
   if (combo0.length === 1 && /[?*]/.test(combo0[0])) {
     const mode = combo0[0].includes('?') ? '?' : '*';
     const x = promCombo(s, combo0[0].split(mode), mode);
-    let best = 0;
-    let own = 0;
-    for (let i = 0; i < len; i++) {
-      if (x[i] > x[best]) best = i;
-      const g = i + s.cut;
-      if (g >= s.from - margin && g <= s.to + margin && x[i] > own) own = x[i];
-    }
-    const g = best + s.cut;
-    return { hit: g >= s.from - margin && g <= s.to + margin, argmax: g, own, top: x[best] ?? 0 };
+    return verdict(s, x);
   }
   const last = combo0[combo0.length - 1];
   const tilde = last.indexOf('~');
