@@ -10,7 +10,13 @@ import type { FileStore } from './file.js';
 import { encodeBatchLine, encodeNumber, type RunDoc } from './file-docs.js';
 import { assertNoSymlink, fsError, isErrno, resolveInside } from './fsutil.js';
 import type { RunStore } from './store.js';
-import { type DatasetInput, type MetricPoint, type RunStatus, UnsafePathError } from './tracker.js';
+import {
+  type DatasetInput,
+  type MetricPoint,
+  type RunStatus,
+  TrackingNotFoundError,
+  UnsafePathError,
+} from './tracker.js';
 
 const MAX_WRITE = 1 << 20;
 
@@ -109,12 +115,19 @@ export class FileRun implements RunStore {
     try {
       fh = await this.metricsFile();
     } catch (err) {
-      throw fsError(err, `open the metrics of run ${this.id}`);
+      throw await this.tracker.writeError(this.dir, err, `open the metrics of run ${this.id}`);
     }
     // A batch is all or nothing: a write that fails half-way (a full disk) is cut back to the
     // size before the batch, so no torn line is left for the next batch to be appended onto; a
     // batch of several points opens with a batch line, so one a crash cut short is not read back.
-    const before = (await fh.stat()).size;
+    const st = await fh.stat();
+    // a file held open from before the run's deletion has no link left once the deletion removed
+    // the run's folder: appending would resolve and store nothing (the fstat is taken anyway)
+    if (st.nlink === 0) {
+      await this.closeMetrics();
+      throw this.tracker.deletedRun(this.id, `log ${metrics.length} metric point(s)`);
+    }
+    const before = st.size;
     try {
       // after a batch that could not be cut back (whole lines of it may be in the file), even one
       // point opens with a batch line, so the reader drops that batch instead of counting this point in it
@@ -149,19 +162,32 @@ export class FileRun implements RunStore {
 
   async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
     try {
+      // the artifacts folder is made inside the run's folder only while that is there (a run
+      // deleted before: ENOENT, nothing made)
       const target = await resolveInside(join(this.dir, 'artifacts'), path, true);
       await writeFileAtomic(target, bytes, this.tracker.fsync);
     } catch (err) {
-      throw fsError(err, `write artifact "${path}" of run ${this.id}`);
+      throw await this.tracker.writeError(this.dir, err, `write artifact "${path}" of run ${this.id}`);
     }
   }
 
   async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
-    await this.tracker.updateRun(this.dir, (doc) => {
-      doc.status = status;
-      doc.endTime = endTime;
-    });
-    const fh = this.fh ?? (this.opening ? await this.opening : undefined);
+    try {
+      await this.tracker.updateRun(this.dir, (doc) => {
+        doc.status = status;
+        doc.endTime = endTime;
+      });
+    } catch (err) {
+      // a deleted run ends nowhere: its metrics file is not kept open
+      if (err instanceof TrackingNotFoundError) await this.closeMetrics().catch(() => undefined);
+      throw err;
+    }
+    await this.closeMetrics();
+  }
+
+  /** Closes the metrics file (synced first unless every batch was); the next batch opens it again. */
+  private async closeMetrics(): Promise<void> {
+    const fh = this.fh ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
     this.fh = undefined;
     this.opening = undefined;
     if (fh) {

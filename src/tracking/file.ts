@@ -242,7 +242,11 @@ export class FileStore implements Store {
     return new FileRun(this, dir, doc);
   }
 
-  /** Read-modify-write of run.json under the run's lock. */
+  /**
+   * Read-modify-write of run.json under the run's lock. A run deleted before (its folder renamed
+   * away) is `not_found`: the lock's temp file, the read and the rename all fail with ENOENT on the
+   * old path, so nothing is written and the folder is not made again.
+   */
   async updateRun(dir: string, fn: (doc: RunDoc) => void): Promise<void> {
     try {
       await withLock(join(dir, '.lock'), async () => {
@@ -251,8 +255,33 @@ export class FileStore implements Store {
         await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(doc), this.fsync);
       });
     } catch (err) {
-      throw fsError(err, `update run.json in ${dir}`);
+      throw await this.writeError(dir, err, `update run.json in ${dir}`);
     }
+  }
+
+  /**
+   * The error of a failed write to the run in `dir`: `not_found` when the run is gone (ENOENT or
+   * ENOTDIR and no run.json there any more: deleted, by this process or another), else `fsError`'s.
+   * @internal
+   */
+  async writeError(dir: string, err: unknown, what: string): Promise<unknown> {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) {
+      const gone = await fsp.lstat(join(dir, 'run.json')).then(
+        () => false,
+        (e: unknown) => isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR'),
+      );
+      if (gone) return this.deletedRun(basename(dir), what, err);
+    }
+    return fsError(err, what);
+  }
+
+  /** `not_found` for a write to run `runId`, which was deleted. @internal */
+  deletedRun(runId: string, what: string, cause?: unknown): TrackingNotFoundError {
+    this.runDirs.delete(runId);
+    this.metricCache.delete(runId);
+    return new TrackingNotFoundError(`no run with id ${runId} in ${this.uri} (deleted?): cannot ${what}`, {
+      cause,
+    });
   }
 
   /**

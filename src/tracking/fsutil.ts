@@ -312,12 +312,18 @@ export function withLock<T>(path: string, fn: () => Promise<T>, opts?: LockOptio
 /**
  * Resolves a validated relative artifact path under `root`, refusing any symlink on the
  * way (directories or the file itself) and checking the real parent stays inside `root`.
- * With `create`, missing directories are made.
+ * With `create`, missing directories are made below `root` and `root` itself, not its parent.
  */
 export async function resolveInside(root: string, rel: string, create: boolean): Promise<string> {
   const segs = rel.split('/');
   let cur = root;
-  if (create) await makeDirs(root);
+  // only `root` itself is made (a run's artifacts folder): never its parent, a run's folder that a
+  // deletion renamed away, which must not come back
+  if (create) {
+    await fsp.mkdir(root).catch((err: unknown) => {
+      if (!isErrno(err, 'EEXIST')) throw err;
+    });
+  }
   const rootStat = await fsp.lstat(root).catch(() => undefined);
   if (rootStat?.isSymbolicLink()) {
     throw new UnsafePathError(

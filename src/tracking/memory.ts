@@ -77,13 +77,26 @@ function record(r: MemRun): RunRecord {
 }
 
 class MemoryRun implements RunStore {
-  constructor(private readonly r: MemRun) {}
+  constructor(
+    private readonly r: MemRun,
+    private readonly store: MemoryStore,
+  ) {}
 
   get info(): MemRun {
     return this.r;
   }
 
+  /** A write to a run deleted since is `not_found` and stores nothing, as on every store. */
+  private assertStored(what: string): void {
+    if (this.store.data.runs.get(this.r.runId) !== this.r) {
+      throw new TrackingNotFoundError(
+        `no run with id ${this.r.runId} in ${this.store.uri} (deleted?): ${what}`,
+      );
+    }
+  }
+
   async writeBatch(b: ValidBatch): Promise<void> {
+    this.assertStored('log a batch');
     const fresh = newParams(this.r.runId, this.r.params, b.params);
     for (const p of fresh) this.r.params.set(p.key, p.value);
     for (const t of b.tags) this.r.tags.set(t.key, t.value);
@@ -101,14 +114,17 @@ class MemoryRun implements RunStore {
   }
 
   async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
+    this.assertStored('log dataset inputs');
     for (const d of inputs) this.r.inputs.push({ ...d });
   }
 
   async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
+    this.assertStored(`write artifact "${path}"`);
     this.r.artifacts.set(path, new Uint8Array(bytes));
   }
 
   async writeEnd(status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    this.assertStored('end the run');
     this.r.status = status;
     this.r.endTime = endTime;
   }
@@ -158,7 +174,7 @@ export class MemoryStore implements Store {
       artifacts: new Map<string, Uint8Array>(),
     });
     this.data.runs.set(r.runId, r);
-    return new MemoryRun(r);
+    return new MemoryRun(r, this);
   }
 
   private get(runId: string): MemRun {

@@ -382,6 +382,50 @@ export function runTrackerConformance(
       await expect(tr.deleteRun('0'.repeat(32))).rejects.toBeInstanceOf(TrackingNotFoundError);
     });
 
+    it('every write of a Run whose run was deleted is not_found and stores nothing', async () => {
+      const e = exp('del-write');
+      const run = await tr.startRun({ experiment: e, name: 'deleted' });
+      // written before the deletion: the local store then holds the metrics file open
+      await run.logMetric('before', 1);
+      await run.logParams({ kept: 1 });
+      await tr.deleteRun(run.id);
+      const ts = { t: Float64Array.from([1, 2]), v: Float64Array.from([3, 4]) };
+      const writes: [string, () => Promise<unknown>][] = [
+        ['logMetric', () => run.logMetric('m', 1)],
+        ['logMetric of the key logged before', () => run.logMetric('before', 2)],
+        ['a metrics batch', () => run.logMetrics({ a: 1, b: 2 })],
+        ['params', () => run.logParams({ p: 1 })],
+        ['tags', () => run.setTags({ t: 'x' })],
+        [
+          'a mixed batch',
+          () =>
+            run.logBatch({
+              params: [{ key: 'q', value: '1' }],
+              tags: [{ key: 'u', value: 'v' }],
+              metrics: [{ key: 'c', value: 1, step: 0, timestamp: 1 }],
+            }),
+        ],
+        ['an artifact', () => run.logArtifact({ name: 'a.txt', bytes: 'x' })],
+        ['an artifact in a folder', () => run.logArtifact({ name: 'b.txt', bytes: 'x' }, { dir: 'sub/dir' })],
+        ['a dataset', () => run.logDataset(ts, { name: 'd', context: 'eval' })],
+        ['the end', () => run.end()],
+      ];
+      for (const [what, write] of writes) {
+        const err = await write().then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        expect(err, what).toBeInstanceOf(TrackingError);
+        expect((err as TrackingError).code, `${what}: ${String(err)}`).toBe('not_found');
+      }
+      expect(run.status).toBe('RUNNING');
+      await expect(tr.getRun(run.id)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.listArtifacts(run.id)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await expect(tr.getMetricHistory(run.id, 'm')).rejects.toBeInstanceOf(TrackingNotFoundError);
+      expect(await tr.searchRuns({ experiment: e })).toEqual([]);
+      await expect(tr.deleteRun(run.id)).rejects.toBeInstanceOf(TrackingNotFoundError);
+    });
+
     it('run and experiment names with .., separators or NUL are rejected', async () => {
       for (const bad of ['..', '../escape', 'a/b', 'a\\b', 'nul\u0000', '']) {
         await expect(tr.startRun({ experiment: exp('names'), name: bad })).rejects.toBeInstanceOf(

@@ -50,6 +50,32 @@ describe('local store format', () => {
     expect(await readFile(join(runDir, 'artifacts', 'd', 'f.txt'), 'utf8')).toBe('x');
   });
 
+  it('writes to a run deleted by another store object are not_found and never make its folder again', async () => {
+    const root = join(dir, 'deleted-run');
+    const writer = new FileTracker(root);
+    const run = await writer.startRun({ experiment: 'exp' });
+    await run.logMetric('m', 1); // the metrics file is held open from here
+    const [expId] = await readdir(join(root, 'experiments'));
+    const runs = join(root, 'experiments', expId, 'runs');
+    expect(await readdir(runs)).toEqual([run.id]);
+    await new FileTracker(root).deleteRun(run.id); // as another process would
+    expect(await readdir(runs)).toEqual([]);
+    const writes: [string, () => Promise<unknown>][] = [
+      ['metric', () => run.logMetric('m', 2)],
+      ['param', () => run.logParam('p', 1)],
+      ['tag', () => run.setTag('t', 'x')],
+      ['artifact', () => run.logArtifact({ name: 'a.txt', bytes: 'x' }, { dir: 'x/y' })],
+      ['model', () => run.logModel({ type: 'm', config: {}, toJSON: () => ({}) })],
+      ['end', () => run.end()],
+    ];
+    for (const [what, write] of writes) {
+      await expect(write(), what).rejects.toMatchObject({ code: 'not_found', message: /deleted\?/ });
+      expect(await readdir(runs), what).toEqual([]);
+    }
+    await expect(writer.getRun(run.id)).rejects.toMatchObject({ code: 'not_found' });
+    await writer.close();
+  });
+
   it('metric lines: non-finite values as strings; malformed lines are rejected', () => {
     for (const v of [0, -1.5, 1e-300, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       const p = { key: 'k "q"', value: v, step: 1, timestamp: 2 };
