@@ -52,6 +52,8 @@ export class MlflowRun implements RunStore {
   }
 
   async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
+    // the artifact proxy stores files for any run id: a deleted run is checked here first
+    await this.tracker.assertRunActive(this.id, `write artifact "${path}"`);
     await this.tracker.http.putArtifact(`${artifactStoragePath(this.artifactRoot)}/${path}`, bytes);
   }
 
@@ -63,6 +65,7 @@ export class MlflowRun implements RunStore {
    */
   async writeModel(name: string, modelJson: Uint8Array, info: MlmodelInfo): Promise<void> {
     const http = this.tracker.http;
+    await this.tracker.assertRunActive(this.id, `log model "${name}"`);
     const created = await http.call('POST', 'logged-models', {
       experiment_id: this.info.experimentId,
       name,
@@ -128,6 +131,8 @@ export async function sendBatch(store: MlflowStore, runId: string, batch: ValidB
               },
       });
     } catch (err) {
+      const deleted = store.deletedRunError(err, runId, 'log a batch');
+      if (deleted !== err) throw deleted;
       if (
         err instanceof MlflowApiError &&
         err.errorCode === 'INVALID_PARAMETER_VALUE' &&
@@ -173,11 +178,15 @@ async function undelivered(
 async function sendInputs(store: MlflowStore, runId: string, inputs: readonly DatasetInput[]): Promise<void> {
   const wire = inputs.map(datasetToWire);
   for (let i = 0; i < wire.length; i += MLFLOW_INPUT_LIMITS.datasetsPerRequest) {
-    await store.http.call(
-      'POST',
-      'runs/log-inputs',
-      { run_id: runId, datasets: wire.slice(i, i + MLFLOW_INPUT_LIMITS.datasetsPerRequest) },
-      { idempotent: true }, // MLflow keeps one input per (dataset name, digest)
-    );
+    await store.http
+      .call(
+        'POST',
+        'runs/log-inputs',
+        { run_id: runId, datasets: wire.slice(i, i + MLFLOW_INPUT_LIMITS.datasetsPerRequest) },
+        { idempotent: true }, // MLflow keeps one input per (dataset name, digest)
+      )
+      .catch((err: unknown) => {
+        throw store.deletedRunError(err, runId, 'log dataset inputs');
+      });
   }
 }

@@ -92,6 +92,9 @@ export const LOGGED_MODEL_READY = 2;
 const MAX_ARTIFACT_DEPTH = 64;
 
 /** The MLflow REST `Store`. */
+/** MLflow's refusal of a write to a run that is not active (in the trash). */
+const NOT_ACTIVE = /must be in (the )?'active' (state|lifecycle_stage)/i;
+
 export class MlflowStore implements Store {
   readonly uri: string;
   /** @internal */
@@ -173,6 +176,36 @@ export class MlflowStore implements Store {
   /** @internal log-batch in chunks (mlflow-run.ts); a rejected param change becomes ParamConflictError. */
   sendBatch(runId: string, batch: ValidBatch): Promise<void> {
     return sendBatch(this, runId, batch);
+  }
+
+  /**
+   * A write to a run in the server's trash: MLflow refuses it with INVALID_PARAMETER_VALUE ("The run
+   * … must be in the 'active' state. Current state is deleted."); tsad says `not_found`, as every
+   * store. Any other error is returned as it is. @internal
+   */
+  deletedRunError(err: unknown, runId: string, what: string): unknown {
+    if (
+      err instanceof MlflowApiError &&
+      err.errorCode === 'INVALID_PARAMETER_VALUE' &&
+      NOT_ACTIVE.test(err.message)
+    ) {
+      this.pendingEnds.delete(runId);
+      return new TrackingNotFoundError(`no run with id ${runId} in ${this.uri} (deleted?): cannot ${what}`, {
+        cause: err,
+      });
+    }
+    return err;
+  }
+
+  /**
+   * Before a write the server does not check the run for (artifact uploads, logged models): `not_found`
+   * when the run is in the trash, so nothing is uploaded. @internal
+   */
+  async assertRunActive(runId: string, what: string): Promise<void> {
+    const w = await this.wireRun(runId);
+    if (w.info?.lifecycle_stage === 'deleted') {
+      throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri} (deleted?): cannot ${what}`);
+    }
   }
 
   private async wireRun(runId: string): Promise<WireRun> {
@@ -360,12 +393,16 @@ export class MlflowStore implements Store {
    */
   async endRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
     this.pendingEnds.set(runId, { status, endTime });
-    await this.http.call(
-      'POST',
-      'runs/update',
-      { run_id: runId, status, end_time: endTime },
-      { idempotent: true },
-    );
+    try {
+      await this.http.call(
+        'POST',
+        'runs/update',
+        { run_id: runId, status, end_time: endTime },
+        { idempotent: true },
+      );
+    } catch (err) {
+      throw this.deletedRunError(err, runId, 'end the run');
+    }
     this.pendingEnds.delete(runId);
   }
 
