@@ -171,16 +171,18 @@ export async function pgExecutor(
 
 /**
  * The server ended the connection or could not be reached mid-call: PostgreSQL's classes 08
- * (connection exception) and 57P (operator intervention: terminated, shutting down, starting up), or
+ * (connection exception) and 57P01/57P02 (operator intervention: terminated, shutting down), or
  * the socket closing under `pg`.
  */
 export function isConnectionLost(err: unknown): boolean {
   // a connection that could not be opened in time was never there to lose (nor sent again: each
-  // send would wait the whole connect timeout once more)
-  if (err instanceof TrackingError || connectFailure(err) === 'timeout') return false;
+  // send would wait the whole connect timeout once more); nor one a server starting up turned away
+  // (57P03: it takes seconds, so asking again at once only asks POOL_SIZE more times; a transaction's
+  // connect never did, and reads now agree with it)
+  if (err instanceof TrackingError || connectFailure(err) !== undefined) return false;
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
-  if (/^08/.test(code) || /^57P0[123]$/.test(code)) return true;
+  if (/^08/.test(code) || /^57P0[12]$/.test(code)) return true;
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED') return true;
   const msg = typeof e.message === 'string' ? e.message : '';
   return /^Connection terminated|not queryable/.test(msg);

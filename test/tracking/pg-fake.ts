@@ -23,6 +23,8 @@ export interface PgFake {
    * still starting up: FATAL 57P03 "the database system is starting up", then the connection closed).
    */
   startup: 'ok' | 'silent' | 'starting';
+  /** Startup messages received (connections the client tried to open), whatever the answer. */
+  startups: number;
   /** Statements whose text this matches are recorded and never answered (a statement that runs long). */
   hang: { test(text: string): boolean } | null;
   /** Ends every open connection (the pool's idle ones included); the port stays open. */
@@ -52,6 +54,7 @@ export async function startPgFake(): Promise<PgFake> {
     statements: [],
     cut: null,
     startup: 'ok',
+    startups: 0,
     hang: null,
     drop: () => {
       for (const s of sockets) s.destroy();
@@ -89,6 +92,7 @@ export async function startPgFake(): Promise<PgFake> {
           const len = buf.readInt32BE(0);
           if (buf.length < len) return;
           buf = buf.subarray(len);
+          fake.startups++;
           if (fake.startup === 'silent') return; // never answered
           if (fake.startup === 'starting') {
             // ErrorResponse: fields of a type byte and a C string each, then a zero byte

@@ -182,6 +182,60 @@ describe('a PostgreSQL server that does not answer the connection, or is startin
     }
   });
 
+  it('a server starting up (57P03) after the tracker connected: a read, a lone statement and a transaction each try one new connection, then sql_unreachable', async () => {
+    const fake = await startPgFake();
+    const store = new SqlStore(`${fake.uri}?connect_timeout_ms=5000`);
+    try {
+      await store.write(['tags'], async (q) => void (await q('SELECT 1'))); // tables made, pool connected
+      fake.startup = 'starting';
+      const calls: [string, () => Promise<unknown>][] = [
+        ['a read', () => store.query('SELECT 1')],
+        [
+          'a lone idempotent statement',
+          () =>
+            store.write(['tags'], async (q) => void (await q('SELECT 1')), {
+              single: true,
+              idempotent: true,
+            }),
+        ],
+        [
+          'a transaction',
+          () => store.write(['tags'], async (q) => void (await q('INSERT INTO marked_write VALUES (1)'))),
+        ],
+        [
+          'an idempotent transaction',
+          () =>
+            store.write(['tags'], async (q) => void (await q('INSERT INTO marked_write VALUES (1)')), {
+              idempotent: true,
+            }),
+        ],
+      ];
+      const tried: Record<string, number> = {};
+      for (const [what, call] of calls) {
+        fake.drop(); // the pool's connections ended: the call needs a new one
+        await new Promise((r) => setTimeout(r, 50));
+        fake.statements.length = 0;
+        const before = fake.startups;
+        const err = await call().catch((e: unknown) => e);
+        expect((err as TrackingError).code, what).toBe('sql_unreachable');
+        expect((err as Error).message, what).toMatch(/starting up/);
+        expect(fake.statements, what).toEqual([]);
+        tried[what] = fake.startups - before;
+      }
+      // the same for every kind of call: a server starting up is not asked again at once (it takes
+      // seconds; the message says to call again in a few seconds)
+      expect(tried).toEqual({
+        'a read': 1,
+        'a lone idempotent statement': 1,
+        'a transaction': 1,
+        'an idempotent transaction': 1,
+      });
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+  });
+
   it('a server still starting up (57P03) at the first call: sql_unreachable saying to call again shortly; the next call once it is up goes through', async () => {
     const fake = await startPgFake();
     fake.startup = 'starting';
