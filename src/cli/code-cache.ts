@@ -21,7 +21,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { userCacheDir } from '../datasets/cache-dir.js';
+import { cacheTurnedOff, userCacheDir } from '../datasets/cache-dir.js';
 import { UMASK_MODE, writeFileAtomicSync } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 
@@ -66,7 +66,7 @@ export function codeCacheFile(
   env: NodeJS.ProcessEnv = process.env,
   stamp = '',
 ): string | undefined {
-  if (env.TSAD_DISABLE_CODE_CACHE === '1' || env.TSAD_DISABLE_CODE_CACHE === 'true') return undefined;
+  if (cacheTurnedOff('TSAD_DISABLE_CODE_CACHE', env)) return undefined;
   return join(
     userCacheDir(env),
     'code-cache',

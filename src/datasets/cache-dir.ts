@@ -15,3 +15,14 @@ export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'tsad');
   return join(homedir(), '.cache', 'tsad');
 }
+
+/**
+ * Whether the environment turns a cache off: its variable (`TSAD_DISABLE_CODE_CACHE`,
+ * `TSAD_DISABLE_SERIES_CACHE`) set to `1` or `true`. @internal
+ */
+export function cacheTurnedOff(
+  variable: 'TSAD_DISABLE_CODE_CACHE' | 'TSAD_DISABLE_SERIES_CACHE',
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  return env[variable] === '1' || env[variable] === 'true';
+}

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { userCacheDir } from '../../datasets/cache-dir.js';
+import { cacheTurnedOff, userCacheDir } from '../../datasets/cache-dir.js';
 import { UMASK_MODE, writeFileAtomicSync } from '../../fs-atomic.js';
 import { makeDirsSync } from '../../fs-dirs.js';
 
@@ -39,7 +39,7 @@ export function seriesCacheFile(
   source: Uint8Array,
   env: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
-  if (env.TSAD_DISABLE_SERIES_CACHE === '1' || env.TSAD_DISABLE_SERIES_CACHE === 'true') return undefined;
+  if (cacheTurnedOff('TSAD_DISABLE_SERIES_CACHE', env)) return undefined;
   let dir: string;
   try {
     dir = join(userCacheDir(env), 'series-cache');
