@@ -1,4 +1,5 @@
 /** Reading the user's CSV files for `tsad train` and `tsad detect`, and the label checks. */
+import type { Command } from 'commander';
 import type { TimeSeries } from '../series/types.js';
 
 export interface CsvColumnOptions {
@@ -76,6 +77,23 @@ export const MISSING_OPTION = [
   '--missing <policy>',
   'empty or NaN values: error (default), drop the row, or interpolate from its neighbours',
 ] as const;
+
+/**
+ * The `<data.csv>` argument and the column, time-unit and missing-value options of `tsad train` and
+ * `tsad detect` (one declaration, so the two commands read a CSV file the same way).
+ */
+export function withCsvInput(cmd: Command): Command {
+  return cmd
+    .argument(
+      '<data.csv>',
+      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise (without those names: the first column, then the first other one)',
+    )
+    .option('--time <column>', 'time column (header name or 0-based index)')
+    .option('--value <column>', 'value column (header name or 0-based index)')
+    .option(...TIME_UNIT_OPTIONS[0])
+    .option(...TIME_UNIT_OPTIONS[1])
+    .option(...MISSING_OPTION);
+}
 
 /**
  * A 0/1 label column of the same file, on the same (sorted, de-duplicated) timestamps. Any other value

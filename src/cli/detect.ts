@@ -4,12 +4,11 @@ import type { Detector } from '../detectors/types.js';
 import {
   type CsvColumnOptions,
   checkTimeUnit,
-  MISSING_OPTION,
   readLabelsCsv,
   readSeriesCsv,
   singlePointLabelWarning,
-  TIME_UNIT_OPTIONS,
   timeOption,
+  withCsvInput,
 } from './data.js';
 import { exactJson, formatDuration, formatNumber, progress, table } from './format.js';
 
@@ -185,15 +184,13 @@ async function writeChunks(chunks: Iterable<string>): Promise<void> {
 }
 
 export function registerDetect(program: Command): Command {
-  return program
-    .command('detect')
-    .description(
-      'score a CSV file with a trained model: alarms (default), every point (--csv) or everything (--json)',
-    )
-    .argument(
-      '<data.csv>',
-      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise (without those names: the first column, then the first other one)',
-    )
+  return withCsvInput(
+    program
+      .command('detect')
+      .description(
+        'score a CSV file with a trained model: alarms (default), every point (--csv) or everything (--json)',
+      ),
+  )
     .requiredOption(
       '-m, --model <model>',
       'model file (from tsad train --out) or models:/NAME@ALIAS, models:/NAME/VERSION',
@@ -203,11 +200,6 @@ export function registerDetect(program: Command): Command {
       'tracking URI for models:/ (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)',
     )
     .option('--after <time>', 'score only rows at or after this time')
-    .option('--time <column>', 'time column (header name or 0-based index)')
-    .option('--value <column>', 'value column (header name or 0-based index)')
-    .option(...TIME_UNIT_OPTIONS[0])
-    .option(...TIME_UNIT_OPTIONS[1])
-    .option(...MISSING_OPTION)
     .option('--labels <column>', '0/1 label column: also print precision, recall, F1')
     .option('--json', 'print alarms, every point and metrics as JSON (exact numbers)')
     .option('--csv', 'print timestamp,value,score,alarm for every row')

@@ -3,12 +3,11 @@ import type { Command } from 'commander';
 import {
   type CsvColumnOptions,
   checkTimeUnit,
-  MISSING_OPTION,
   readLabelsCsv,
   readSeriesCsv,
   singlePointLabelWarning,
-  TIME_UNIT_OPTIONS,
   timeOption,
+  withCsvInput,
 } from './data.js';
 import { exactJson, formatNumber, progress } from './format.js';
 import { intOption } from './options.js';
@@ -174,23 +173,16 @@ export function formatTrain(r: TrainCliResult): string {
 }
 
 export function registerTrain(program: Command): Command {
-  return program
-    .command('train')
-    .description(
-      'train a detector on a CSV file (time, value columns), track the run, save or register the model',
-    )
-    .argument(
-      '<data.csv>',
-      'CSV with a header; columns "timestamp" and "value" unless --time/--value say otherwise (without those names: the first column, then the first other one)',
-    )
+  return withCsvInput(
+    program
+      .command('train')
+      .description(
+        'train a detector on a CSV file (time, value columns), track the run, save or register the model',
+      ),
+  )
     .option('-d, --detector <name>', `detector recipe: ${RECIPE_HELP}`, 'default')
     .option('--seed <n>', 'random seed', intOption(), 0)
     .option('--until <time>', 'train only on rows before this time (ISO 8601 or epoch ms)')
-    .option('--time <column>', 'time column (header name or 0-based index)')
-    .option('--value <column>', 'value column (header name or 0-based index)')
-    .option(...TIME_UNIT_OPTIONS[0])
-    .option(...TIME_UNIT_OPTIONS[1])
-    .option(...MISSING_OPTION)
     .option('--labels <column>', '0/1 label column: trains the alarm threshold on labelled data')
     .option('-o, --out <model.json>', 'also write the model file here')
     .option('--register <name>', 'register the model under this name in the tracking store')
