@@ -1,14 +1,16 @@
 /**
  * Round 13d of docs/evaluation.md: which NAB score mapping for `defaultDetector()` (`online`, `onlinePeak`,
  * `onlineAlarm`), on corpora grouped by seed range, with NAB as a look scored in-sample and by
- * leave-one-category-out.
+ * leave-one-category-out. Round 27 added `peakMaxArt` and `peakMaxArtPeak` (`onlinePeak` combined with the
+ * `art` recipe's NAB score by `maxWithPartner`, as the recipes of those names score).
  *
  *   npx tsx bench/nab-mapping.ts CACHE NAME=DIR,DIR,… NAME=DIR,… [look:NAME=DIR,…]
  *
  * A DIR is a corpus in NAB's layout (`nab` = the NAB corpus). Each file is streamed once by the default
  * (`runNabStream`, `online` mapping, as `tsad bench` does) and cached in CACHE (the online scores and the
- * alarm rows); the other two mappings are derived from that stream exactly as `runNabStream` derives them
- * (`deriveOnlineMapping`). The floor (`ZeroDetector`) goes through the same three mappings. The cache
+ * alarm rows); the other mappings are derived from that stream exactly as `runNabStream` derives them
+ * (`deriveOnlineMapping`; for round 27's two, `maxWithPartner` with the `art` recipe's stream, `identity`,
+ * cached beside it). The floor (`ZeroDetector`, and zeros for ART) goes through every mapping. The cache
  * is keyed by corpus folder and file only: give a new CACHE folder after the default or a corpus changes.
  *
  * Printed per group and mapping: the NAB standard / low-FP / low-FN scores of each corpus (threshold
