@@ -1,14 +1,16 @@
 /**
  * Round 13d of docs/evaluation.md: which NAB score mapping for `defaultDetector()` (`online`, `onlinePeak`,
  * `onlineAlarm`), on corpora grouped by seed range, with NAB as a look scored in-sample and by
- * leave-one-category-out.
+ * leave-one-category-out. Round 27 added `peakMaxArt` and `peakMaxArtPeak` (`onlinePeak` combined with the
+ * `art` recipe's NAB score by `maxWithPartner`, as the recipes of those names score).
  *
  *   npx tsx bench/nab-mapping.ts CACHE NAME=DIR,DIR,… NAME=DIR,… [look:NAME=DIR,…]
  *
  * A DIR is a corpus in NAB's layout (`nab` = the NAB corpus). Each file is streamed once by the default
  * (`runNabStream`, `online` mapping, as `tsad bench` does) and cached in CACHE (the online scores and the
- * alarm rows); the other two mappings are derived from that stream exactly as `runNabStream` derives them
- * (`deriveOnlineMapping`). The floor (`ZeroDetector`) goes through the same three mappings. The cache
+ * alarm rows); the other mappings are derived from that stream exactly as `runNabStream` derives them
+ * (`deriveOnlineMapping`; for round 27's two, `maxWithPartner` with the `art` recipe's stream, `identity`,
+ * cached beside it). The floor (`ZeroDetector`, and zeros for ART) goes through every mapping. The cache
  * is keyed by corpus folder and file only: give a new CACHE folder after the default or a corpus changes.
  *
  * Printed per group and mapping: the NAB standard / low-FP / low-FN scores of each corpus (threshold
@@ -26,7 +28,8 @@ import { defaultDetector } from '../src/detectors/default.js';
 import type { Detector } from '../src/detectors/types.js';
 import { resolveCorpus } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
-import { deriveOnlineMapping, runNabStream } from '../src/lab/nab-stream.js';
+import { deriveOnlineMapping, maxWithPartner, runNabStream } from '../src/lab/nab-stream.js';
+import { makeDetector } from '../src/lab/recipes.js';
 import { ZeroDetector } from '../src/lab/zero.js';
 import {
   nabProbationaryLength,
@@ -49,37 +52,63 @@ const groups = groupArgs.map((g) => {
   };
 });
 
-const MAPPINGS = ['online', 'onlinePeak', 'onlineAlarm'] as const;
+// round 27 added `peakMaxArt` and `peakMaxArtPeak`: `onlinePeak` combined with the `art` recipe's NAB score
+// (`maxWithPartner`, as the recipes of those names compute it); ART is streamed once per file and cached
+const MAPPINGS = ['online', 'onlinePeak', 'onlineAlarm', 'peakMaxArt', 'peakMaxArtPeak'] as const;
 type Mapping = (typeof MAPPINGS)[number];
 const PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const;
 
 interface Stream {
   online: Float64Array;
   alarm: Uint8Array;
+  /** The `art` recipe's NAB score by row (`identity`); zeros for the floor. */
+  art: Float64Array;
 }
+const emptyRecord = <T>(make: () => T) =>
+  Object.fromEntries(MAPPINGS.map((m) => [m, make()])) as Record<Mapping, T>;
 
 const key = (x: string) => x.replace(/[^A-Za-z0-9]+/g, '_');
 
-async function stream(dir: string, file: string, who: string, make: () => Detector): Promise<Stream> {
+async function streamOne(
+  dir: string,
+  file: string,
+  who: string,
+  make: () => Detector,
+  mapping: 'online' | 'identity',
+): Promise<{ anomaly: Float64Array; alarm: Uint8Array }> {
   const base = join(cacheDir, key(dir), `${key(file)}.${who}`);
   if (existsSync(`${base}.f64`)) {
     const b = readFileSync(`${base}.f64`);
     const a = readFileSync(`${base}.u8`);
     return {
-      online: new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
+      anomaly: new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
       alarm: new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)),
     };
   }
   const { rows, series, windows } = await loadCorpusFile(dir, file);
-  const r = runNabStream(make(), series, rows, windows, 'online');
+  const r = runNabStream(make(), series, rows, windows, mapping);
   mkdirSync(join(cacheDir, key(dir)), { recursive: true });
   writeFileSync(`${base}.f64`, Buffer.from(r.anomaly.buffer));
   writeFileSync(`${base}.u8`, Buffer.from(r.alarm.buffer));
-  return { online: r.anomaly, alarm: r.alarm };
+  return r;
+}
+
+async function stream(dir: string, file: string, who: string, make: () => Detector): Promise<Stream> {
+  const own = await streamOne(dir, file, who, make, 'online');
+  const art =
+    who === 'zero'
+      ? new Float64Array(own.anomaly.length)
+      : (await streamOne(dir, file, 'art', () => makeDetector('art'), 'identity')).anomaly;
+  return { online: own.anomaly, alarm: own.alarm, art };
 }
 
 function mapped(s: Stream, t: Float64Array, m: Mapping): Float64Array {
-  return m === 'online' ? s.online : deriveOnlineMapping(m, t, Float64Array.from(s.online), s.alarm);
+  if (m === 'online') return s.online;
+  if (m === 'peakMaxArt' || m === 'peakMaxArtPeak') {
+    const peak = deriveOnlineMapping('onlinePeak', t, Float64Array.from(s.online), s.alarm);
+    return maxWithPartner(t, peak, s.art, m === 'peakMaxArtPeak');
+  }
+  return deriveOnlineMapping(m, t, Float64Array.from(s.online), s.alarm);
 }
 
 /** Per corpus: prepared files per mapping (detector and floor), with each file's category. */
@@ -101,8 +130,8 @@ interface Corpus {
 
 async function loadCorpus(dir: string): Promise<Corpus> {
   const files = Object.keys(corpusWindows(dir)).sort();
-  const det = { online: [], onlinePeak: [], onlineAlarm: [] } as Record<Mapping, PreparedNabFile[]>;
-  const floor = { online: [], onlinePeak: [], onlineAlarm: [] } as Record<Mapping, PreparedNabFile[]>;
+  const det = emptyRecord<PreparedNabFile[]>(() => []);
+  const floor = emptyRecord<PreparedNabFile[]>(() => []);
   const raw: Corpus['raw'] = [];
   for (const f of files) {
     const { rows, series, windows } = await loadCorpusFile(dir, f);
@@ -148,7 +177,7 @@ for (const g of loaded) {
   console.log(
     `\n== ${g.name} (${g.corpora.length} corpora)  standard / low FP / low FN, per corpus and mean`,
   );
-  groupMean[g.name] = { online: 0, onlinePeak: 0, onlineAlarm: 0 };
+  groupMean[g.name] = emptyRecord(() => 0);
   for (const m of MAPPINGS) {
     for (const who of ['det', 'floor'] as const) {
       const per = g.corpora.map((c) => scores(c[who][m]));

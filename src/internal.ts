@@ -94,11 +94,12 @@ export {
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
 export { type NabFileJob, nabResultPath, runNabFile } from './lab/nab-corpus-file.js';
 export { NabRunError } from './lab/nab-pool.js';
-export { nabAnomalyScore, PEAK_SPAN_MS, peakScores, runNabStream } from './lab/nab-stream.js';
+export { maxWithPartner, nabAnomalyScore, PEAK_SPAN_MS, peakScores, runNabStream } from './lab/nab-stream.js';
 export {
   DETECTOR_RECIPES,
   FLOOR_RECIPE,
   makeDetector,
+  makePartner,
   NAB_MAPPING,
   RECIPES,
   recipeMapping,

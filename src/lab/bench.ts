@@ -242,8 +242,8 @@ function reusable(path: string): boolean {
 
 /**
  * What a detector's result files were computed from, kept beside them (`<outDir>/<detector>.run.json`):
- * the recipe's fingerprint (its mapping, seed and the config of the detector it builds) and, per data
- * file, its size and modification time. A result file is reused only when both still match, so a changed
+ * the recipe's fingerprint (its mapping, seed and the config of the detector it builds, and of its partner
+ * if it has one) and, per data file, its size and modification time. A result file is reused only when both still match, so a changed
  * recipe (a new default), another seed, or a corpus written again into the same folder (`tsad synth DIR
  * --seed N` with another seed) runs again instead of reporting stale scores.
  */
@@ -257,7 +257,18 @@ function recipeFingerprint(recipe: string, seed: number): string {
   const built = RECIPES[recipe as keyof typeof RECIPES].build({ seed, range: [0, 1] }) as {
     config?: unknown;
   };
-  const text = JSON.stringify({ recipe, seed, mapping: recipeMapping(recipe), config: built.config ?? null });
+  // a composite's partner (round 27) is part of what the scores were computed from; recipes without one
+  // keep the fingerprint text they always had
+  const partner = RECIPES[recipe as keyof typeof RECIPES].partner?.({ seed, range: [0, 1] }) as
+    | { config?: unknown }
+    | undefined;
+  const text = JSON.stringify({
+    recipe,
+    seed,
+    mapping: recipeMapping(recipe),
+    config: built.config ?? null,
+    ...(partner ? { partner: partner.config ?? null } : {}),
+  });
   return createHash('sha256').update(text).digest('hex');
 }
 

@@ -8,7 +8,7 @@ import { readNabWindows } from '../metrics/nab-files.js';
 import { readCsvRows, validateCsvRows } from '../series/csv.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import { runNabStream } from './nab-stream.js';
-import { makeDetector, recipeMapping } from './recipes.js';
+import { makeDetector, makePartner, recipeMapping } from './recipes.js';
 
 export interface NabFileJob {
   /** Row name in the scoreboard and folder name, e.g. `tsad_default`. */
@@ -59,7 +59,8 @@ export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
     : await loadNab(job.file, { duplicates: 'first', onWarning: () => {} });
   // the file's finite [min, max]: NAB's inputMin/inputMax, which NAB lets every detector know (only `artNab` uses it)
   const det = makeDetector(job.recipe, { seed: job.seed, range: finiteRange(ds.series.v) });
-  const r = runNabStream(det, ds.series, ds.rows, ds.windows, recipeMapping(job.recipe));
+  const partner = makePartner(job.recipe, { seed: job.seed, range: finiteRange(ds.series.v) });
+  const r = runNabStream(det, ds.series, ds.rows, ds.windows, recipeMapping(job.recipe), partner);
   const lines: string[] = [`timestamp,value,anomaly_score,label${job.alarms ? ',alarm' : ''}`];
   for (let i = 0; i < ds.rows.t.length; i++) {
     const base = `${fmtTimestamp(ds.rows.t[i])},${ds.rows.v[i]},${r.anomaly[i]},${r.label[i]}`;

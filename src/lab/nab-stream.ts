@@ -27,9 +27,26 @@ export function nabAnomalyScore(s: number): number {
  * the score calibrated again by an `OnlineCalibrator` (trained on the detector's training scores, then
  * learning every streamed score), which puts every file's scores on its own running scale; `onlinePeak`
  * is `online` kept only on each excursion's rising front (`peakScores` over `PEAK_SPAN_MS`), 0 elsewhere;
- * `onlineAlarm` is `online` kept only on the rows where the detector's own alarm rule fires, 0 elsewhere.
+ * `onlineAlarm` is `online` kept only on the rows where the detector's own alarm rule fires, 0 elsewhere;
+ * `peakMax` is, per row, the larger of `onlinePeak` and a partner detector's score taken as a NAB score
+ * (`identity`); `peakMaxPeak` the same with the partner's score first kept on its own rising fronts
+ * (`peakScores`). The two are for composite lab recipes (a recipe's `partner`, docs/evaluation.md round
+ * 27); without a partner they are `onlinePeak`.
  */
-export type NabScoreMapping = 'cdf' | 'likelihood' | 'identity' | 'online' | 'onlinePeak' | 'onlineAlarm';
+export type NabScoreMapping =
+  | 'cdf'
+  | 'likelihood'
+  | 'identity'
+  | 'online'
+  | 'onlinePeak'
+  | 'onlineAlarm'
+  | 'peakMax'
+  | 'peakMaxPeak';
+
+/** The mappings that combine the detector's `onlinePeak` score with a partner detector's (round 27). */
+export function isPartnerMapping(m: NabScoreMapping): m is 'peakMax' | 'peakMaxPeak' {
+  return m === 'peakMax' || m === 'peakMaxPeak';
+}
 
 /**
  * The span of `onlinePeak` (docs/evaluation.md, round 13d): the default alarm rule's suppression span
@@ -71,6 +88,29 @@ export function peakScores(
 }
 
 /**
+ * The `peakMax` / `peakMaxPeak` combination, in place in `base` (the detector's `onlinePeak` scores by row):
+ * each row becomes the larger of it and the partner's NAB score on that row (with `peakPartner`, the
+ * partner's score kept on its own rising fronts over `PEAK_SPAN_MS` first; `partner` is not written).
+ * A non-finite or out-of-range partner score counts as its clamp to [0, 1] (NaN as 0), as `identity` does,
+ * so the result stays in [0, 1] and is at least each part.
+ */
+export function maxWithPartner(
+  t: Float64Array,
+  base: Float64Array,
+  partner: Float64Array,
+  peakPartner: boolean,
+): Float64Array {
+  const p = new Float64Array(partner.length);
+  for (let r = 0; r < p.length; r++) {
+    const x = partner[r];
+    p[r] = x >= 0 ? Math.min(x, 1) : 0;
+  }
+  if (peakPartner) peakScores(t, p, PEAK_SPAN_MS, p);
+  for (let r = 0; r < base.length; r++) if (p[r] > base[r]) base[r] = p[r];
+  return base;
+}
+
+/**
  * `onlinePeak` and `onlineAlarm` from the `online` scores of result rows (times `t`) and the detector's
  * alarm rows, in place in `anomaly`; other mappings leave it as it is. `runNabStream` and
  * bench/nab-mapping.ts both derive them here.
@@ -81,7 +121,7 @@ export function deriveOnlineMapping(
   anomaly: Float64Array,
   alarm: Uint8Array,
 ): Float64Array {
-  if (mapping === 'onlinePeak') peakScores(t, anomaly, PEAK_SPAN_MS, anomaly);
+  if (mapping === 'onlinePeak' || isPartnerMapping(mapping)) peakScores(t, anomaly, PEAK_SPAN_MS, anomaly);
   else if (mapping === 'onlineAlarm') for (let r = 0; r < anomaly.length; r++) if (!alarm[r]) anomaly[r] = 0;
   return anomaly;
 }
@@ -137,7 +177,9 @@ function trainOrFloor(detector: Detector, probation: TimeSeries): Detector {
  * scores every later point through `stream()` before that point is learned from (online detectors keep
  * learning as they go); no look-ahead, no per-file settings. Raw rows that share a timestamp (the file's
  * clock stepped back) get the score of their timestamp's point in the deduplicated series. A detector
- * that refuses the probationary part scores the file as the floor (`trainOrFloor`).
+ * that refuses the probationary part scores the file as the floor (`trainOrFloor`). With a `partner` and
+ * a partner mapping (`peakMax`, `peakMaxPeak`), the partner is run over the file the same way (`identity`)
+ * and combined by `maxWithPartner`; the alarms stay the detector's own. Other mappings ignore `partner`.
  */
 export function runNabStream(
   given: Detector,
@@ -145,7 +187,14 @@ export function runNabStream(
   rows: { t: Float64Array; v: Float64Array },
   windows: readonly Window[],
   mapping: NabScoreMapping = 'cdf',
+  partner?: Detector,
 ): NabStreamResult {
+  if (partner && isPartnerMapping(mapping)) {
+    const own = runNabStream(given, series, rows, windows, mapping);
+    const other = runNabStream(partner, series, rows, windows, 'identity');
+    maxWithPartner(rows.t, own.anomaly, other.anomaly, mapping === 'peakMaxPeak');
+    return { ...own, trainMs: own.trainMs + other.trainMs, scoreMs: own.scoreMs + other.scoreMs };
+  }
   const n = series.t.length;
   const probation = nabProbationaryLength(n);
   const t0 = performance.now();
@@ -156,7 +205,7 @@ export function runNabStream(
   const t1 = performance.now();
   const likelihood = mapping === 'likelihood' ? new AnomalyLikelihoodPost() : undefined;
   const online =
-    mapping === 'online' || mapping === 'onlinePeak' || mapping === 'onlineAlarm'
+    mapping === 'online' || mapping === 'onlinePeak' || mapping === 'onlineAlarm' || isPartnerMapping(mapping)
       ? new OnlineCalibrator(1000)
       : undefined;
   if (online) {

@@ -58,6 +58,12 @@ export interface Recipe {
   /** The score mapping the benchmarks apply to this recipe's scores (`NabScoreMapping`). */
   readonly mapping: NabScoreMapping;
   readonly description: string;
+  /**
+   * A second detector whose NAB score a partner mapping (`peakMax`, `peakMaxPeak`) combines with this
+   * recipe's (round 27's composites). Only the NAB-score path builds it (`makePartner`); the detector's
+   * alarms and every other command use `build` alone.
+   */
+  readonly partner?: (o: RecipeOptions) => Detector;
 }
 
 /**
@@ -458,6 +464,30 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
     mapping: 'onlineAlarm',
     description: 'floor: zeros through the onlineAlarm mapping',
   },
+  peakMaxArt: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
+    partner: () => new ArtDetector(),
+    mapping: 'peakMax',
+    description:
+      "composite (round 27): defaultDetector()'s alarms; NAB score the larger of its onlinePeak score and the art recipe's",
+  },
+  peakMaxArtPeak: {
+    build: (o) => defaultDetector({ seed: o.seed ?? 0 }),
+    partner: () => new ArtDetector(),
+    mapping: 'peakMaxPeak',
+    description:
+      "composite (round 27): defaultDetector()'s alarms; NAB score the larger of its onlinePeak score and the art recipe's kept on its rising fronts",
+  },
+  floorPeakMax: {
+    build: () => new ZeroDetector(),
+    mapping: 'peakMax',
+    description: 'floor: zeros through the peakMax mapping (no partner: zeros)',
+  },
+  floorPeakMaxPeak: {
+    build: () => new ZeroDetector(),
+    mapping: 'peakMaxPeak',
+    description: 'floor: zeros through the peakMaxPeak mapping (no partner: zeros)',
+  },
   ...MT_RECIPES,
   ...KINDS_RECIPES,
   ...SEASONAL_RECIPES,
@@ -475,6 +505,8 @@ export const FLOOR_RECIPE: Readonly<Record<NabScoreMapping, string>> = Object.fr
   online: 'floorOnline',
   onlinePeak: 'floorOnlinePeak',
   onlineAlarm: 'floorOnlineAlarm',
+  peakMax: 'floorPeakMax',
+  peakMaxPeak: 'floorPeakMaxPeak',
   likelihood: 'floorLikelihood',
   identity: 'floorIdentity',
 });
@@ -517,4 +549,10 @@ export function isRecipe(name: string): boolean {
 export function makeDetector(name: string, o: RecipeOptions = {}): Detector {
   assertRecipe(name);
   return RECIPES[name].build(o);
+}
+
+/** The recipe's partner detector for its NAB score (`Recipe.partner`), or undefined when it has none. */
+export function makePartner(name: string, o: RecipeOptions = {}): Detector | undefined {
+  assertRecipe(name);
+  return RECIPES[name].partner?.(o);
 }
