@@ -72,10 +72,12 @@ class SqlRun implements RunStore {
    * the same rows, whose row locks, taken in different orders, would deadlock them. A write that fails
    * gives its ids back (deleting them again deletes nothing); a write without an id of its own (no
    * metrics) takes none; ids of writes that failed are never added (the server may still be running
-   * an earlier send of them). A write with metrics that fails after the run's end gives its ids back
-   * when no later write will delete them: they stay in `tsad_batches`.
+   * an earlier send of them). Once the run's end is stored no later write deletes ids: a write that
+   * settles after it (sent with the end, or after it) deletes what it would have handed on (`sweep`).
    */
   private acked: string[] = [];
+  /** Set once the run's end is stored (its transaction deleted the ids acknowledged before it). */
+  private ended = false;
 
   constructor(
     private readonly tracker: SqlStore,
@@ -91,10 +93,29 @@ class SqlRun implements RunStore {
     return prune;
   }
 
-  /** After a write handed `prune`: its own id (`id`) added, and `prune` back unless the write deleted it. */
-  private settle(prune: readonly string[], id: string | undefined): void {
+  /**
+   * After a write handed `prune`: its own id (`id`) added, and `prune` back unless the write deleted it;
+   * after the run's end, deleted at once (`sweep`).
+   */
+  private async settle(prune: readonly string[], id: string | undefined): Promise<void> {
     if (id === undefined) this.acked.push(...prune);
     else this.acked.push(id);
+    if (this.ended) await this.sweep();
+  }
+
+  /**
+   * Deletes the acknowledged ids in a statement of their own: after the run's end no later write of the
+   * run would. Never throws (it runs after the write's own outcome is known): ids it could not delete
+   * stay in `tsad_batches` until the run is deleted.
+   */
+  private async sweep(): Promise<void> {
+    const ids = this.take();
+    if (ids.length === 0) return;
+    try {
+      await this.tracker.pruneBatchIds(this.id, ids);
+    } catch {
+      this.acked.push(...ids);
+    }
   }
 
   async writeBatch(b: ValidBatch): Promise<void> {
@@ -106,7 +127,7 @@ class SqlRun implements RunStore {
       // a batch with an id deletes `prune` in its own statement or transaction; one without deletes none
       id = await this.tracker.writeBatch(this.id, b, prune);
     } finally {
-      this.settle(prune, id);
+      await this.settle(prune, id);
     }
   }
 
@@ -117,7 +138,7 @@ class SqlRun implements RunStore {
       // like a batch: an id of its own (PostgreSQL), the acknowledged ones deleted in its transaction
       id = await this.tracker.writeInputs(this.id, inputs, prune);
     } finally {
-      this.settle(prune, id);
+      await this.settle(prune, id);
     }
   }
 
@@ -161,6 +182,10 @@ class SqlRun implements RunStore {
       // deleted with the end: none left to hand on; otherwise back for a later write
       if (!ended) this.acked.push(...prune);
     }
+    // writes sent with the end that settled while it ran gave their ids back after it took them; those
+    // settling later delete their own (`settle`)
+    this.ended = true;
+    await this.sweep();
   }
 }
 
@@ -383,6 +408,14 @@ export class SqlStore implements Store {
       { idempotent: guarded },
     );
     return guarded ? batchId : undefined;
+  }
+
+  /** Deletes acknowledged batch ids of a run in a statement of their own (see SqlRun). @internal */
+  async pruneBatchIds(runId: string, ids: readonly string[]): Promise<void> {
+    await this.write(['batches'], (q, d) => q(d.pruneBatchIds('$2'), [runId, [...ids]]), {
+      single: true,
+      idempotent: true,
+    });
   }
 
   /**
