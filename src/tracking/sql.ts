@@ -153,7 +153,7 @@ class SqlRun implements RunStore {
         const s = d.putArtifact(this.id, path, bytes);
         await q(s.text, s.values);
       },
-      { idempotent: true },
+      { idempotent: true, runId: this.id },
     );
   }
 
@@ -255,11 +255,13 @@ export class SqlStore implements Store {
    * write stores nothing twice when it runs again (an upsert of the same values, or a batch guarded by
    * its id), so it is sent again on another connection when its connection is lost, even after the
    * server may have stored it (during COMMIT, or a single statement's reply): at most POOL_SIZE more times.
+   * `runId`: a write of that run's data into `tables`; on CrateDB (no row locks) the run's row is read
+   * again after it (`recheckRun`).
    */
   async write<T>(
     tables: readonly Table[],
     fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
-    opts: { single?: boolean; idempotent?: boolean } = {},
+    opts: { single?: boolean; idempotent?: boolean; runId?: string } = {},
   ): Promise<T> {
     const ex = await this.executor();
     let out: T;
@@ -301,7 +303,28 @@ export class SqlStore implements Store {
       if (maybe) throw lastFailure(err, true);
       throw wrapDbError(err, 'write');
     }
+    if (opts.runId !== undefined && this.dialect.crate) await this.recheckRun(ex, opts.runId, tables);
     return out;
+  }
+
+  /**
+   * CrateDB has no row locks, so a deletion of the run can run during a write that found the run's row:
+   * its statements after the deletion's would leave rows of no run. After the write (refreshed), the run's
+   * row is read again (a primary-key read, real time); gone, every row of the run in the tables the write
+   * touched belongs to no run: they are deleted (the deletion's own statements may delete them too) and
+   * the write is `not_found`. Found, the deletion (which removes the run's row first) had not begun, and
+   * its deletes, sent later, find the write's rows refreshed.
+   */
+  private async recheckRun(ex: SqlExecutor, runId: string, tables: readonly Table[]): Promise<void> {
+    const d = this.dialect;
+    try {
+      if ((await ex.query(d.runGuard(), [runId])).rowCount) return;
+      for (const t of tables) await ex.query(`DELETE FROM ${d.t(t)} WHERE run_id = $1`, [runId]);
+      for (const s of d.refresh(tables)) await ex.query(s);
+    } catch (err) {
+      throw wrapDbError(err, 'write');
+    }
+    throw this.gone(runId, 'it was deleted during the write, whose rows were removed');
   }
 
   /**
@@ -405,7 +428,7 @@ export class SqlStore implements Store {
           }
         }
       },
-      { idempotent: guarded },
+      { idempotent: guarded, runId },
     );
     return guarded ? batchId : undefined;
   }
@@ -455,7 +478,7 @@ export class SqlStore implements Store {
           await q(s.text, s.values);
         }
       },
-      { idempotent: guarded },
+      { idempotent: guarded, runId },
     );
     return guarded ? id : undefined;
   }
