@@ -71,9 +71,11 @@ class SqlRun implements RunStore {
    * Each id is handed to one write at a time (`take`): two writes of the run sent at once never delete
    * the same rows, whose row locks, taken in different orders, would deadlock them. A write that fails
    * gives its ids back (deleting them again deletes nothing); a write without an id of its own (no
-   * metrics) takes none; ids of writes that failed are never added (the server may still be running
-   * an earlier send of them). Once the run's end is stored no later write deletes ids: a write that
-   * settles after it (sent with the end, or after it) deletes what it would have handed on (`sweep`).
+   * metrics) takes none. A write that failed with `sql_connection_lost` (its own id maybe stored) adds
+   * its id too: it is over, so no send of ours carries the id again (a send of it the server still runs
+   * commits the id after a delete that could not see it: that one stays); other failures stored no id.
+   * Once the run's end is stored no later write deletes ids: a write that settles after it (sent with
+   * the end, or after it) deletes what it would have handed on (`sweep`).
    */
   private acked: string[] = [];
   /** Set once the run's end is stored (its transaction deleted the ids acknowledged before it). */
@@ -122,10 +124,14 @@ class SqlRun implements RunStore {
     // only a batch with metrics carries an id of its own and so deletes the acknowledged ones; one
     // without would hold them from the writes sent meanwhile (the run's end among them) for nothing
     const prune = b.metrics.length ? this.take() : [];
+    const own = randomUUID();
     let id: string | undefined;
     try {
       // a batch with an id deletes `prune` in its own statement or transaction; one without deletes none
-      id = await this.tracker.writeBatch(this.id, b, prune);
+      id = await this.tracker.writeBatch(this.id, b, prune, own);
+    } catch (err) {
+      if (b.metrics.length) this.lost(err, own);
+      throw err;
     } finally {
       await this.settle(prune, id);
     }
@@ -133,13 +139,23 @@ class SqlRun implements RunStore {
 
   async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
     const prune = this.take();
+    const own = `inputs:${randomUUID()}`;
     let id: string | undefined;
     try {
       // like a batch: an id of its own (PostgreSQL), the acknowledged ones deleted in its transaction
-      id = await this.tracker.writeInputs(this.id, inputs, prune);
+      id = await this.tracker.writeInputs(this.id, inputs, prune, own);
+    } catch (err) {
+      this.lost(err, own);
+      throw err;
     } finally {
       await this.settle(prune, id);
     }
+  }
+
+  /** A write carrying id `own` failed: with `sql_connection_lost` the id may be stored, handed on. */
+  private lost(err: unknown, own: string): void {
+    if (!this.tracker.dialect.crate && err instanceof TrackingError && err.code === 'sql_connection_lost')
+      this.acked.push(own);
   }
 
   async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
@@ -332,10 +348,14 @@ export class SqlStore implements Store {
    * ids of the run's acknowledged batches, deleted from `tsad_batches` by this batch's own statement
    * or transaction (a batch without an id deletes none).
    */
-  async writeBatch(runId: string, b: ValidBatch, prune: readonly string[] = []): Promise<string | undefined> {
+  async writeBatch(
+    runId: string,
+    b: ValidBatch,
+    prune: readonly string[] = [],
+    batchId: string = randomUUID(),
+  ): Promise<string | undefined> {
     // a batch with metrics carries an id of its own (PostgreSQL): sent again under it after a lost
     // connection, it stores nothing twice (see SqlDialect.metricsStatement and the `batches` table)
-    const batchId = randomUUID();
     if (!this.dialect.crate && b.params.length === 0 && b.tags.length === 0 && b.metrics.length <= 20_000) {
       const s = this.dialect.metricsStatement(runId, b.metrics, batchId, prune);
       const r = await this.write(['metrics', 'latest_metrics', 'batches'], (q) => q(s.text, s.values), {
@@ -452,9 +472,9 @@ export class SqlStore implements Store {
     runId: string,
     inputs: readonly DatasetInput[],
     prune: readonly string[] = [],
+    id = `inputs:${randomUUID()}`,
   ): Promise<string | undefined> {
     const guarded = !this.dialect.crate;
-    const id = `inputs:${randomUUID()}`;
     await this.write(
       guarded ? ['inputs', 'batches'] : ['inputs'],
       async (q, d) => {

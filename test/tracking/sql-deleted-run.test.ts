@@ -194,6 +194,32 @@ describe('writes to a deleted PostgreSQL run', () => {
     },
   );
 
+  it("a metrics batch every send of which is stored but its reply lost (sql_connection_lost): its id is handed on, and the run's end deletes it", async () => {
+    // a failed write's id was kept for good (an earlier send might still be running); but no send of
+    // ours carries it again once the write has failed, so the next write or the end deletes it
+    let armed = false;
+    const tracker = new SqlTracker(s.uri, {
+      executor: hookedExecutor(s.uri, async (text, values) => {
+        if (!armed || !/ b AS \(INSERT INTO /.test(text)) return;
+        await s.other.query(text, values); // the server stores it (a resend: nothing twice) ...
+        throw new Error('Connection terminated unexpectedly'); // ... and the reply never comes
+      }),
+    });
+    try {
+      const run = await tracker.startRun({ experiment: 'lost-reply' });
+      await run.logMetric('m', 1);
+      armed = true;
+      await expect(run.logMetric('m', 2)).rejects.toMatchObject({ code: 'sql_connection_lost' });
+      armed = false;
+      expect((await tracker.getMetricHistory(run.id, 'm')).length).toBe(2);
+      expect((await left(run.id)).batches).toBe(1);
+      await run.end();
+      expect((await left(run.id)).batches).toBe(0);
+    } finally {
+      await tracker.close();
+    }
+  });
+
   it.each(['before', 'after'] as const)(
     "a model version registered while its run is deleted (the deletion sent %s its transaction's first statement): not_found, or stored first and the deletion waits for it; no id of it left",
     async (when) => {
