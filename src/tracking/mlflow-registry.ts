@@ -25,7 +25,8 @@ import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from '
 export class MlflowRegistry {
   constructor(
     private readonly http: MlflowHttp,
-    private readonly wireRun: (runId: string) => Promise<WireRun>,
+    /** `runs/get` of a run not in the trash (`not_found` otherwise). */
+    private readonly liveRun: (runId: string) => Promise<WireRun>,
   ) {}
 
   private toModelVersion(v: WireModelVersion): ModelVersion {
@@ -41,7 +42,7 @@ export class MlflowRegistry {
   }
 
   async registerModel(name: string, runId: string, artifactPath: string): Promise<ModelVersion> {
-    const run = await this.wireRun(runId);
+    const run = await this.liveRun(runId);
     const artifactUri = run.info?.artifact_uri ?? '';
     try {
       await this.http.call('POST', 'registered-models/create', { name }, { idempotent: true });

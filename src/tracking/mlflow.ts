@@ -113,7 +113,9 @@ export class MlflowStore implements Store {
     this.http = new MlflowHttp(uri, opts);
     this.uri = redactUri(uri);
     this.experiments = new MlflowExperiments(this.http);
-    this.registry = new MlflowRegistry(this.http, (runId) => this.wireRun(runId));
+    this.registry = new MlflowRegistry(this.http, (runId) =>
+      this.liveRun(runId, 'register a model version from it'),
+    );
   }
 
   // --- experiments (mlflow-experiments.ts) ---------------------------------------------------
@@ -202,10 +204,25 @@ export class MlflowStore implements Store {
    * when the run is in the trash, so nothing is uploaded. @internal
    */
   async assertRunActive(runId: string, what: string): Promise<void> {
+    await this.liveRun(runId, what);
+  }
+
+  /**
+   * `runs/get`, and `not_found` for a run in the server's trash (lifecycle stage "deleted", kept until
+   * `mlflow gc`): for tsad a deleted run is gone, as on every store, whatever MLflow still answers about
+   * it. `what`: the write or read refused, for the message (none: a read of the run itself).
+   */
+  private async liveRun(runId: string, what?: string): Promise<WireRun> {
     const w = await this.wireRun(runId);
     if (w.info?.lifecycle_stage === 'deleted') {
-      throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri} (deleted?): cannot ${what}`);
+      this.artifactUris.delete(runId);
+      throw new TrackingNotFoundError(
+        what === undefined
+          ? `run ${runId} was deleted from ${this.uri}`
+          : `no run with id ${runId} in ${this.uri} (deleted?): cannot ${what}`,
+      );
     }
+    return w;
   }
 
   private async wireRun(runId: string): Promise<WireRun> {
@@ -251,21 +268,23 @@ export class MlflowStore implements Store {
   }
 
   async getRun(runId: string): Promise<RunRecord> {
-    const w = await this.wireRun(runId);
-    // MLflow keeps deleted runs (lifecycle stage "deleted") until `mlflow gc`; for tsad they are gone
-    if (w.info?.lifecycle_stage === 'deleted') {
-      throw new TrackingNotFoundError(`run ${runId} was deleted from ${this.uri}`);
-    }
-    return this.toRecord(w);
+    return this.toRecord(await this.liveRun(runId));
   }
 
-  /** `runs/delete`: MLflow moves the run to its trash (lifecycle stage "deleted"). */
+  /**
+   * `runs/delete`: MLflow moves the run to its trash (lifecycle stage "deleted"). A run already there is
+   * `not_found`, as a run never stored (MLflow would delete it again and answer success).
+   */
   async deleteRun(runId: string): Promise<void> {
+    await this.liveRun(runId, 'delete it');
     await this.http.call('POST', 'runs/delete', { run_id: runId }, { idempotent: true });
     this.pendingEnds.delete(runId);
+    this.artifactUris.delete(runId);
   }
 
+  /** The run's metric history; a run in the trash is `not_found` (one `runs/get` first). */
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
+    await this.liveRun(runId, `read the history of metric "${key}"`);
     const out: MetricPoint[] = [];
     await this.http.pages(
       'metrics/get-history',
@@ -289,7 +308,9 @@ export class MlflowStore implements Store {
     return sortHistory(out);
   }
 
+  /** The run's artifacts, walked; a run in the trash is `not_found` (one `runs/get` first). */
   async listArtifacts(runId: string): Promise<ArtifactInfo[]> {
+    await this.liveRun(runId, 'list its artifacts');
     const out: ArtifactInfo[] = [];
     const walk = async (dir: string | undefined, depth: number): Promise<void> => {
       const subdirs: string[] = [];
@@ -322,9 +343,11 @@ export class MlflowStore implements Store {
   }
 
   async readArtifact(runId: string, path: string): Promise<Uint8Array> {
+    // the run is read once per store object (its artifact URI never changes); a run in the trash then is
+    // `not_found`, and this store's own deleteRun forgets the URI (another process's deletion cannot)
     let uri = this.artifactUris.get(runId);
     if (uri === undefined) {
-      uri = (await this.wireRun(runId)).info?.artifact_uri ?? '';
+      uri = (await this.liveRun(runId, `read artifact "${path}"`)).info?.artifact_uri ?? '';
       this.artifactUris.set(runId, uri);
     }
     try {

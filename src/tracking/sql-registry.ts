@@ -16,8 +16,8 @@ export interface SqlAccess {
     fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
     opts?: { single?: boolean; idempotent?: boolean },
   ): Promise<T>;
-  /** Throws TrackingNotFoundError for an unknown run. */
-  assertRun(runId: string): Promise<void>;
+  /** The error of a write to a run that is not there (deleted): nothing of it was stored. */
+  gone(runId: string, what: string): TrackingNotFoundError;
 }
 
 /** A version number another writer took first: the attempt is rolled back and tried again. */
@@ -77,10 +77,11 @@ export class SqlRegistry implements RegistryStore {
    * and with the version it allocated `version:<id>=<n>`. Sent again after a connection lost during
    * its COMMIT, it finds its id stored (the earlier transaction committed) and answers the version
    * that transaction made instead of making another; a second send while the first is still running
-   * waits on the id's key.
+   * waits on the id's key. The run's row is read first in the same transaction (locked on PostgreSQL,
+   * as every write of the run's data does: SqlDialect.runGuard), so a deletion of the run either waits
+   * for the registration, or comes first and the registration is `not_found` with nothing stored.
    */
   async registerModel(name: string, runId: string, artifactPath: string): Promise<ModelVersion> {
-    await this.db.assertRun(runId);
     const now = Date.now();
     const guarded = !this.db.dialect.crate;
     const key = `version:${randomUUID()}`;
@@ -90,6 +91,8 @@ export class SqlRegistry implements RegistryStore {
         .write(
           ['registered_models', 'model_versions', ...(guarded ? (['batches'] as const) : [])],
           async (q, d) => {
+            if (!(await q(d.runGuard(), [runId])).rowCount)
+              throw this.db.gone(runId, `no version of model "${name}" was registered`);
             if (guarded && !(await q(d.insertBatchId('$2'), [runId, key])).rowCount) {
               const done = await q(
                 `SELECT batch_id FROM ${d.t('batches')} WHERE run_id = $1 AND batch_id LIKE $2`,

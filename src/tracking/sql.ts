@@ -71,11 +71,15 @@ class SqlRun implements RunStore {
    * Each id is handed to one write at a time (`take`): two writes of the run sent at once never delete
    * the same rows, whose row locks, taken in different orders, would deadlock them. A write that fails
    * gives its ids back (deleting them again deletes nothing); a write without an id of its own (no
-   * metrics) takes none; ids of writes that failed are never added (the server may still be running
-   * an earlier send of them). A write with metrics that fails after the run's end gives its ids back
-   * when no later write will delete them: they stay in `tsad_batches`.
+   * metrics) takes none. A write that failed with `sql_connection_lost` (its own id maybe stored) adds
+   * its id too: it is over, so no send of ours carries the id again (a send of it the server still runs
+   * commits the id after a delete that could not see it: that one stays); other failures stored no id.
+   * Once the run's end is stored no later write deletes ids: a write that settles after it (sent with
+   * the end, or after it) deletes what it would have handed on (`sweep`).
    */
   private acked: string[] = [];
+  /** Set once the run's end is stored (its transaction deleted the ids acknowledged before it). */
+  private ended = false;
 
   constructor(
     private readonly tracker: SqlStore,
@@ -91,34 +95,67 @@ class SqlRun implements RunStore {
     return prune;
   }
 
-  /** After a write handed `prune`: its own id (`id`) added, and `prune` back unless the write deleted it. */
-  private settle(prune: readonly string[], id: string | undefined): void {
+  /**
+   * After a write handed `prune`: its own id (`id`) added, and `prune` back unless the write deleted it;
+   * after the run's end, deleted at once (`sweep`).
+   */
+  private async settle(prune: readonly string[], id: string | undefined): Promise<void> {
     if (id === undefined) this.acked.push(...prune);
     else this.acked.push(id);
+    if (this.ended) await this.sweep();
+  }
+
+  /**
+   * Deletes the acknowledged ids in a statement of their own: after the run's end no later write of the
+   * run would. Never throws (it runs after the write's own outcome is known): ids it could not delete
+   * stay in `tsad_batches` until the run is deleted.
+   */
+  private async sweep(): Promise<void> {
+    const ids = this.take();
+    if (ids.length === 0) return;
+    try {
+      await this.tracker.pruneBatchIds(this.id, ids);
+    } catch {
+      this.acked.push(...ids);
+    }
   }
 
   async writeBatch(b: ValidBatch): Promise<void> {
     // only a batch with metrics carries an id of its own and so deletes the acknowledged ones; one
     // without would hold them from the writes sent meanwhile (the run's end among them) for nothing
     const prune = b.metrics.length ? this.take() : [];
+    const own = randomUUID();
     let id: string | undefined;
     try {
       // a batch with an id deletes `prune` in its own statement or transaction; one without deletes none
-      id = await this.tracker.writeBatch(this.id, b, prune);
+      id = await this.tracker.writeBatch(this.id, b, prune, own);
+    } catch (err) {
+      if (b.metrics.length) this.lost(err, own);
+      throw err;
     } finally {
-      this.settle(prune, id);
+      await this.settle(prune, id);
     }
   }
 
   async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
     const prune = this.take();
+    const own = `inputs:${randomUUID()}`;
     let id: string | undefined;
     try {
       // like a batch: an id of its own (PostgreSQL), the acknowledged ones deleted in its transaction
-      id = await this.tracker.writeInputs(this.id, inputs, prune);
+      id = await this.tracker.writeInputs(this.id, inputs, prune, own);
+    } catch (err) {
+      this.lost(err, own);
+      throw err;
     } finally {
-      this.settle(prune, id);
+      await this.settle(prune, id);
     }
+  }
+
+  /** A write carrying id `own` failed: with `sql_connection_lost` the id may be stored, handed on. */
+  private lost(err: unknown, own: string): void {
+    if (!this.tracker.dialect.crate && err instanceof TrackingError && err.code === 'sql_connection_lost')
+      this.acked.push(own);
   }
 
   async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
@@ -132,7 +169,7 @@ class SqlRun implements RunStore {
         const s = d.putArtifact(this.id, path, bytes);
         await q(s.text, s.values);
       },
-      { idempotent: true },
+      { idempotent: true, runId: this.id },
     );
   }
 
@@ -161,6 +198,10 @@ class SqlRun implements RunStore {
       // deleted with the end: none left to hand on; otherwise back for a later write
       if (!ended) this.acked.push(...prune);
     }
+    // writes sent with the end that settled while it ran gave their ids back after it took them; those
+    // settling later delete their own (`settle`)
+    this.ended = true;
+    await this.sweep();
   }
 }
 
@@ -230,11 +271,13 @@ export class SqlStore implements Store {
    * write stores nothing twice when it runs again (an upsert of the same values, or a batch guarded by
    * its id), so it is sent again on another connection when its connection is lost, even after the
    * server may have stored it (during COMMIT, or a single statement's reply): at most POOL_SIZE more times.
+   * `runId`: a write of that run's data into `tables`; on CrateDB (no row locks) the run's row is read
+   * again after it (`recheckRun`).
    */
   async write<T>(
     tables: readonly Table[],
     fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
-    opts: { single?: boolean; idempotent?: boolean } = {},
+    opts: { single?: boolean; idempotent?: boolean; runId?: string } = {},
   ): Promise<T> {
     const ex = await this.executor();
     let out: T;
@@ -276,7 +319,28 @@ export class SqlStore implements Store {
       if (maybe) throw lastFailure(err, true);
       throw wrapDbError(err, 'write');
     }
+    if (opts.runId !== undefined && this.dialect.crate) await this.recheckRun(ex, opts.runId, tables);
     return out;
+  }
+
+  /**
+   * CrateDB has no row locks, so a deletion of the run can run during a write that found the run's row:
+   * its statements after the deletion's would leave rows of no run. After the write (refreshed), the run's
+   * row is read again (a primary-key read, real time); gone, every row of the run in the tables the write
+   * touched belongs to no run: they are deleted (the deletion's own statements may delete them too) and
+   * the write is `not_found`. Found, the deletion (which removes the run's row first) had not begun, and
+   * its deletes, sent later, find the write's rows refreshed.
+   */
+  private async recheckRun(ex: SqlExecutor, runId: string, tables: readonly Table[]): Promise<void> {
+    const d = this.dialect;
+    try {
+      if ((await ex.query(d.runGuard(), [runId])).rowCount) return;
+      for (const t of tables) await ex.query(`DELETE FROM ${d.t(t)} WHERE run_id = $1`, [runId]);
+      for (const s of d.refresh(tables)) await ex.query(s);
+    } catch (err) {
+      throw wrapDbError(err, 'write');
+    }
+    throw this.gone(runId, 'it was deleted during the write, whose rows were removed');
   }
 
   /**
@@ -284,10 +348,14 @@ export class SqlStore implements Store {
    * ids of the run's acknowledged batches, deleted from `tsad_batches` by this batch's own statement
    * or transaction (a batch without an id deletes none).
    */
-  async writeBatch(runId: string, b: ValidBatch, prune: readonly string[] = []): Promise<string | undefined> {
+  async writeBatch(
+    runId: string,
+    b: ValidBatch,
+    prune: readonly string[] = [],
+    batchId: string = randomUUID(),
+  ): Promise<string | undefined> {
     // a batch with metrics carries an id of its own (PostgreSQL): sent again under it after a lost
     // connection, it stores nothing twice (see SqlDialect.metricsStatement and the `batches` table)
-    const batchId = randomUUID();
     if (!this.dialect.crate && b.params.length === 0 && b.tags.length === 0 && b.metrics.length <= 20_000) {
       const s = this.dialect.metricsStatement(runId, b.metrics, batchId, prune);
       const r = await this.write(['metrics', 'latest_metrics', 'batches'], (q) => q(s.text, s.values), {
@@ -380,9 +448,17 @@ export class SqlStore implements Store {
           }
         }
       },
-      { idempotent: guarded },
+      { idempotent: guarded, runId },
     );
     return guarded ? batchId : undefined;
+  }
+
+  /** Deletes acknowledged batch ids of a run in a statement of their own (see SqlRun). @internal */
+  async pruneBatchIds(runId: string, ids: readonly string[]): Promise<void> {
+    await this.write(['batches'], (q, d) => q(d.pruneBatchIds('$2'), [runId, [...ids]]), {
+      single: true,
+      idempotent: true,
+    });
   }
 
   /**
@@ -396,9 +472,9 @@ export class SqlStore implements Store {
     runId: string,
     inputs: readonly DatasetInput[],
     prune: readonly string[] = [],
+    id = `inputs:${randomUUID()}`,
   ): Promise<string | undefined> {
     const guarded = !this.dialect.crate;
-    const id = `inputs:${randomUUID()}`;
     await this.write(
       guarded ? ['inputs', 'batches'] : ['inputs'],
       async (q, d) => {
@@ -422,7 +498,7 @@ export class SqlStore implements Store {
           await q(s.text, s.values);
         }
       },
-      { idempotent: guarded },
+      { idempotent: guarded, runId },
     );
     return guarded ? id : undefined;
   }

@@ -375,8 +375,26 @@ export function runTrackerConformance(
         await run.logArtifact({ name: 'a.txt', bytes: 'x' });
         return run.id;
       });
+      expect(Buffer.from(await tr.readArtifact(gone, 'a.txt')).toString()).toBe('x');
       await tr.deleteRun(gone);
       await expect(tr.getRun(gone)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      // every read of it, a second deletion and a registration from it are not_found, as for a run never
+      // there (until fix 27 MLflow answered the reads and the deletion from its trash)
+      const reads: [string, () => Promise<unknown>][] = [
+        ['getMetricHistory', () => tr.getMetricHistory(gone, 'm')],
+        ['listArtifacts', () => tr.listArtifacts(gone)],
+        ['readArtifact', () => tr.readArtifact(gone, 'a.txt')],
+        ['a second deleteRun', () => tr.deleteRun(gone)],
+        ['registerModel', () => tr.registerModel(`${e}-model`, gone)],
+      ];
+      for (const [what, read] of reads) {
+        const err = await read().then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        expect(err, what).toBeInstanceOf(TrackingError);
+        expect((err as TrackingError).code, `${what}: ${String(err)}`).toBe('not_found');
+      }
       expect((await tr.searchRuns({ experiment: e })).map((r) => r.info.runId)).toEqual([keep]);
       expect((await tr.getRun(keep)).data.metrics.m.value).toBe(1);
       await expect(tr.deleteRun('0'.repeat(32))).rejects.toBeInstanceOf(TrackingNotFoundError);

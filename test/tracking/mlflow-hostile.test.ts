@@ -34,6 +34,13 @@ const json = (res: ServerResponse, body: unknown, status = 200) => {
   res.end(JSON.stringify(body));
 };
 const RUN = '0123456789abcdef0123456789abcdef';
+/** `h`, behind a sane runs/get of RUN (active): reads of a run's history or artifacts ask for it first. */
+const liveRun =
+  (h: Handler): Handler =>
+  (q, res, u) =>
+    u.pathname.endsWith('/runs/get')
+      ? json(res, { run: { info: { run_id: RUN, experiment_id: '1', lifecycle_stage: 'active' } } })
+      : h(q, res, u);
 
 function tracker(opts: MlflowTrackerOptions = {}) {
   return createMlflowTracker(url, {
@@ -76,10 +83,11 @@ describe('MLflow client vs a hostile imitation server', () => {
     await typedError(tracker().listExperiments(), 'mlflow_bad_response');
     handler = (_q, res) => json(res, { experiments: [1, 2] });
     await typedError(tracker().listExperiments(), 'mlflow_bad_response');
-    handler = (_q, res) =>
-      json(res, { metrics: [{ key: 'm', value: { evil: true }, step: 0, timestamp: 0 }] });
+    handler = liveRun((_q, res) =>
+      json(res, { metrics: [{ key: 'm', value: { evil: true }, step: 0, timestamp: 0 }] }),
+    );
     await typedError(tracker().getMetricHistory(RUN, 'm'), 'mlflow_bad_response');
-    handler = (_q, res) => json(res, { files: { path: 'x' } });
+    handler = liveRun((_q, res) => json(res, { files: { path: 'x' } }));
     await typedError(tracker().listArtifacts(RUN), 'mlflow_bad_response');
     handler = (_q, res) => json(res, { run: 'a string' });
     await typedError(tracker().getRun(RUN), 'mlflow_bad_response');
@@ -91,24 +99,24 @@ describe('MLflow client vs a hostile imitation server', () => {
   it('endless pages, a repeating page token and a directory that lists itself', async () => {
     let n = 0;
     hits = 0;
-    handler = (_q, res) => json(res, { metrics: [], next_page_token: `t${n++}` });
+    handler = liveRun((_q, res) => json(res, { metrics: [], next_page_token: `t${n++}` }));
     const e1 = await typedError(tracker().getMetricHistory(RUN, 'm'), 'mlflow_bad_response');
     expect(e1.message).toMatch(/more than 20 pages/);
-    expect(hits).toBe(20);
+    expect(hits).toBe(21); // runs/get, then 20 pages
     handler = (_q, res) => json(res, { experiments: [], next_page_token: 'same' });
     const e2 = await typedError(tracker().listExperiments(), 'mlflow_bad_response');
     expect(e2.message).toMatch(/same next_page_token twice/);
     // artifacts/list of "a" answers "a" again (or anything outside it)
-    handler = (_q, res, u) => {
+    handler = liveRun((_q, res, u) => {
       const path = u.searchParams.get('path');
       json(res, { files: [{ path: path ?? 'a', is_dir: true }] });
-    };
+    });
     await typedError(tracker().listArtifacts(RUN), 'mlflow_bad_response');
     // ... or nests forever, one level deeper each time
-    handler = (_q, res, u) => {
+    handler = liveRun((_q, res, u) => {
       const path = u.searchParams.get('path');
       json(res, { files: [{ path: path ? `${path}/a` : 'a', is_dir: true }] });
-    };
+    });
     const e3 = await typedError(tracker().listArtifacts(RUN), 'mlflow_bad_response');
     expect(e3.message).toMatch(/deeper than 64/);
   });

@@ -5,34 +5,20 @@
  * either land before the deletion (and go with the run) or are `not_found`: no row is left that
  * belongs to no run. And writes sent at once on one run (no deletion) do not deadlock each other.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlStore } from '../../src/internal.js';
-import { openTracker, type Run, type Tracker } from '../../src/tracking/index.js';
-import { type PgServer, startPostgres } from './pg-server.js';
+import { describe, expect, it } from 'vitest';
+import { type Run, SqlTracker, type Tracker } from '../../src/tracking/index.js';
+import { hookedExecutor, usePgStores } from './pg-stores.js';
 
 const CHILDREN = ['params', 'tags', 'metrics', 'latest_metrics', 'inputs', 'artifacts', 'batches'] as const;
 
 describe('writes to a deleted PostgreSQL run', () => {
-  let pg: PgServer;
-  let tracker: Tracker;
-  let other: SqlStore;
-  beforeAll(async () => {
-    pg = await startPostgres();
-    const uri = `${pg.uri}?schema=deleted_run`;
-    tracker = openTracker(uri);
-    other = new SqlStore(uri);
-  }, 120_000);
-  afterAll(async () => {
-    await tracker?.close();
-    await other?.close();
-    await pg?.stop();
-  });
+  const s = usePgStores('deleted_run');
 
   /** Rows of `runId` in each child table (all zero once the run is gone). */
   async function left(runId: string): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const t of CHILDREN) {
-      const r = await other.query(`SELECT COUNT(*) AS n FROM ${other.dialect.t(t)} WHERE run_id = $1`, [
+      const r = await s.other.query(`SELECT COUNT(*) AS n FROM ${s.other.dialect.t(t)} WHERE run_id = $1`, [
         runId,
       ]);
       out[t] = Number(r.rows[0].n);
@@ -72,9 +58,9 @@ describe('writes to a deleted PostgreSQL run', () => {
   it.each(writes)(
     '%s sent after the run was deleted: not_found, nothing stored',
     async (_, write) => {
-      const run = await tracker.startRun({ experiment: 'deleted' });
+      const run = await s.tracker.startRun({ experiment: 'deleted' });
       await run.logMetric('before', 1); // the tracker's pool connected, the tables made
-      await other.deleteRun(run.id);
+      await s.other.deleteRun(run.id);
       await expect(write(run)).rejects.toMatchObject({ code: 'not_found' });
       expect(await left(run.id)).toEqual(none);
     },
@@ -86,7 +72,7 @@ describe('writes to a deleted PostgreSQL run', () => {
     // deleting the same ids (or upserting the same latest keys) in different orders deadlocked one of them
     const failed: string[] = [];
     for (let round = 0; round < 20; round++) {
-      const run = await tracker.startRun({ experiment: 'busy' });
+      const run = await s.tracker.startRun({ experiment: 'busy' });
       await run.logMetric('before', 1);
       const results = await Promise.allSettled(
         Array.from({ length: 40 }, (_, i) =>
@@ -108,7 +94,7 @@ describe('writes to a deleted PostgreSQL run', () => {
       );
       for (const r of results) if (r.status === 'rejected') failed.push(String(r.reason));
       await run.end();
-      expect((await tracker.getMetricHistory(run.id, 'a')).length).toBe(
+      expect((await s.tracker.getMetricHistory(run.id, 'a')).length).toBe(
         results.filter((r) => r.status === 'fulfilled').length,
       );
     }
@@ -121,7 +107,7 @@ describe('writes to a deleted PostgreSQL run', () => {
     const keys = Array.from({ length: 300 }, (_, i) => `k${String(i).padStart(3, '0')}`);
     const failed: string[] = [];
     for (let round = 0; round < 4; round++) {
-      const run = await tracker.startRun({ experiment: 'orders' });
+      const run = await s.tracker.startRun({ experiment: 'orders' });
       await run.logMetric('before', 1);
       const sends = Array.from({ length: 16 }, (_, i) => {
         const order = i % 2 === 0 ? keys : [...keys].reverse();
@@ -134,7 +120,7 @@ describe('writes to a deleted PostgreSQL run', () => {
       for (const r of await Promise.allSettled(sends))
         if (r.status === 'rejected') failed.push(String(r.reason));
       await run.end();
-      const rec = await tracker.getRun(run.id);
+      const rec = await s.tracker.getRun(run.id);
       expect(Object.keys(rec.data.tags).filter((k) => k.startsWith('k')).length).toBe(keys.length);
     }
     expect(failed).toEqual([]);
@@ -148,16 +134,138 @@ describe('writes to a deleted PostgreSQL run', () => {
     async (_, write) => {
       // a write without a batch id of its own deletes none: holding the acknowledged ones meanwhile, it
       // kept them from the end, the run's last write, and gave them back after it: never deleted
-      const run = await tracker.startRun({ experiment: 'ending' });
+      const run = await s.tracker.startRun({ experiment: 'ending' });
       await run.logMetric('m', 1); // its batch id acknowledged: the run's next batch or its end deletes it
       await Promise.all([write(run), run.end()]);
       expect((await left(run.id)).batches).toBe(0);
     },
   );
 
+  /**
+   * A tracker whose metrics-only batch statements can be held back (`hold`), through an executor of
+   * the test's own (`hookedExecutor`): the batch is sent once the run's end has committed, then fails
+   * (`fail`) or goes through.
+   */
+  function endRace(fail: boolean): { tracker: Tracker; arm: () => void } {
+    let armed = false;
+    let endCommitted!: () => void;
+    const ended = new Promise<void>((r) => {
+      endCommitted = r;
+    });
+    const tracker = new SqlTracker(s.uri, {
+      executor: hookedExecutor(
+        s.uri,
+        async (text) => {
+          if (!armed || !/ b AS \(INSERT INTO /.test(text)) return;
+          armed = false;
+          await ended;
+          if (fail) throw new Error('injected: the batch failed after the run ended');
+        },
+        (texts) => {
+          if (texts.some((t) => /^UPDATE \S+ SET status/.test(t))) endCommitted();
+        },
+      ),
+    });
+    return { tracker, arm: () => (armed = true) };
+  }
+
+  it.each([
+    ['fails', true],
+    ['is stored', false],
+  ])(
+    "a metrics batch sent with the run's end that %s after the end committed: no batch id left",
+    async (_, fail) => {
+      // the batch takes the acknowledged id of the metric before it, so the end has none to delete; until
+      // fix 27 a batch that failed then gave it back, one that was stored added its own: the run's last
+      // write was over, and neither was ever deleted
+      const { tracker, arm } = endRace(fail);
+      try {
+        const run = await tracker.startRun({ experiment: 'end-race' });
+        await run.logMetric('m', 1);
+        arm();
+        const [batch, end] = await Promise.allSettled([run.logMetric('m', 2), run.end()]);
+        expect(end.status).toBe('fulfilled');
+        expect(batch.status).toBe(fail ? 'rejected' : 'fulfilled');
+        expect((await tracker.getMetricHistory(run.id, 'm')).length).toBe(fail ? 1 : 2);
+        expect((await left(run.id)).batches).toBe(0);
+      } finally {
+        await tracker.close();
+      }
+    },
+  );
+
+  it("a metrics batch every send of which is stored but its reply lost (sql_connection_lost): its id is handed on, and the run's end deletes it", async () => {
+    // a failed write's id was kept for good (an earlier send might still be running); but no send of
+    // ours carries it again once the write has failed, so the next write or the end deletes it
+    let armed = false;
+    const tracker = new SqlTracker(s.uri, {
+      executor: hookedExecutor(s.uri, async (text, values) => {
+        if (!armed || !/ b AS \(INSERT INTO /.test(text)) return;
+        await s.other.query(text, values); // the server stores it (a resend: nothing twice) ...
+        throw new Error('Connection terminated unexpectedly'); // ... and the reply never comes
+      }),
+    });
+    try {
+      const run = await tracker.startRun({ experiment: 'lost-reply' });
+      await run.logMetric('m', 1);
+      armed = true;
+      await expect(run.logMetric('m', 2)).rejects.toMatchObject({ code: 'sql_connection_lost' });
+      armed = false;
+      expect((await tracker.getMetricHistory(run.id, 'm')).length).toBe(2);
+      expect((await left(run.id)).batches).toBe(1);
+      await run.end();
+      expect((await left(run.id)).batches).toBe(0);
+    } finally {
+      await tracker.close();
+    }
+  });
+
+  it.each(['before', 'after'] as const)(
+    "a model version registered while its run is deleted (the deletion sent %s its transaction's first statement): not_found, or stored first and the deletion waits for it; no id of it left",
+    async (when) => {
+      // until fix 27 the run was checked before the transaction, without a lock: a deletion before the
+      // transaction left a version of a run that was gone, and either way the registration's ids stayed
+      // in tsad_batches (inserted after the deletion had deleted the run's rows)
+      let deleteAt = -1; // the transaction's statement the deletion comes before
+      let runId = '';
+      let deletion: Promise<void> | undefined;
+      let seen = 0;
+      const tracker = new SqlTracker(s.uri, {
+        executor: hookedExecutor(s.uri, async (_text, _values, inTx) => {
+          if (deleteAt < 0 || !inTx || seen++ !== deleteAt) return;
+          deleteAt = -1;
+          deletion = s.other.deleteRun(runId);
+          if (when === 'before') await deletion;
+          else await new Promise((r) => setTimeout(r, 300)); // the deletion waits on the run's row meanwhile
+        }),
+      });
+      try {
+        const run = await tracker.startRun({ experiment: 'register-race' });
+        await run.logMetric('m', 1);
+        await run.end();
+        runId = run.id;
+        deleteAt = when === 'before' ? 0 : 1; // after: once the first statement was answered
+        const name = `raced-${when}`;
+        const registered = tracker.registerModel(name, run.id);
+        if (when === 'before') {
+          await expect(registered).rejects.toMatchObject({ code: 'not_found' });
+          await expect(tracker.listModelVersions(name)).rejects.toMatchObject({ code: 'not_found' });
+        } else {
+          expect((await registered).version).toBe(1);
+        }
+        expect(deletion).toBeDefined();
+        await deletion;
+        await expect(tracker.getRun(run.id)).rejects.toMatchObject({ code: 'not_found' });
+        expect(await left(run.id)).toEqual(none);
+      } finally {
+        await tracker.close();
+      }
+    },
+  );
+
   it('40 batches sent while the run is deleted: each stored before the deletion (and deleted with the run) or not_found; no row left without its run', async () => {
     for (let round = 0; round < 5; round++) {
-      const run = await tracker.startRun({ experiment: 'deleted' });
+      const run = await s.tracker.startRun({ experiment: 'deleted' });
       await run.logMetric('before', 1);
       const sends = Array.from({ length: 40 }, (_, i) =>
         i % 4 === 0
@@ -169,7 +277,7 @@ describe('writes to a deleted PostgreSQL run', () => {
             ? run.setTag(`t${i}`, 'v')
             : run.logBatch({ metrics: [{ key: 'm', value: i, step: i, timestamp: i }] }),
       );
-      const deletion = other.deleteRun(run.id);
+      const deletion = s.other.deleteRun(run.id);
       const results = await Promise.allSettled([...sends, deletion]);
       const codes = new Set(
         results.map((r) => (r.status === 'fulfilled' ? 'ok' : String((r.reason as { code?: unknown }).code))),

@@ -180,6 +180,69 @@ describe('CrateDB dialect', () => {
     }
   });
 
+  it("a write during which the run is deleted (no lock holds the deletion back): the run's row read again after it, the write's rows deleted, not_found", async () => {
+    const { executor, log } = recorder();
+    let deleted = false;
+    const guard = 'SELECT 1 FROM "doc"."tsad_runs" WHERE run_id = $1';
+    const racing: SqlExecutor = {
+      ...executor,
+      query: async (text, values) => {
+        if (deleted && text === guard) {
+          log.push({ text, values: values ?? [] });
+          return { rows: [], rowCount: 0 };
+        }
+        const r = await executor.query(text, values);
+        // the deletion runs while the write inserts (after its check found the run)
+        if (/^INSERT/.test(text) && armed) deleted = true;
+        return r;
+      },
+      tx: (fn) => fn(racing.query),
+    };
+    let armed = false;
+    const t = new SqlTracker('crate://db.example:5432/?schema=doc', { executor: racing });
+    const run = await t.startRun({ experiment: 'e' });
+    const writes: [string[], () => Promise<unknown>][] = [
+      [['params'], () => run.logParam('p', 1)],
+      [['tags'], () => run.setTag('t', 'v')],
+      [['metrics', 'latest_metrics'], () => run.logMetric('m', 1)],
+      [
+        ['params', 'metrics', 'latest_metrics'],
+        () =>
+          run.logBatch({
+            params: [{ key: 'q', value: '1' }],
+            metrics: [{ key: 'n', value: 1, step: 0, timestamp: 0 }],
+          }),
+      ],
+      [
+        ['inputs'],
+        () =>
+          run.logInputs([
+            { name: 'd', digest: 'a'.repeat(64), rows: 1, startTime: 0, endTime: 0, context: 'training' },
+          ]),
+      ],
+      [['artifacts'], () => run.logArtifact({ name: 'a.txt', bytes: 'x' })],
+    ];
+    for (const [tables, write] of writes) {
+      log.length = 0;
+      deleted = false;
+      armed = true;
+      await expect(write(), tables.join()).rejects.toMatchObject({ code: 'not_found' });
+      armed = false;
+      const lastInsert = log.findLastIndex((s) => /^INSERT/.test(s.text));
+      const after = log.slice(lastInsert + 1);
+      expect(after.findIndex((s) => s.text === guard)).toBeGreaterThanOrEqual(0);
+      const deletes = after.filter((s) => /^DELETE/.test(s.text));
+      expect(deletes.map((s) => tablesIn(s.text)[0]).sort(), tables.join()).toEqual([...tables].sort());
+      for (const s of deletes) {
+        expect(s.text).toMatch(/^DELETE FROM "doc"\."tsad_[a-z_]+" WHERE run_id = \$1$/);
+        expect(s.values).toEqual([run.id]);
+      }
+      // refreshed after the deletes, so reads see the rows gone
+      const lastDelete = log.findLastIndex((s) => /^DELETE/.test(s.text));
+      expect(log.slice(lastDelete + 1).some((s) => /^REFRESH TABLE/.test(s.text))).toBe(true);
+    }
+  });
+
   it('crate:// URIs connect with the PostgreSQL wire protocol (user crate, port 5432)', () => {
     const p = parseSqlUri('crate://db.example/?schema=tracking');
     expect(p).toEqual({
