@@ -322,11 +322,14 @@ export class SqlStore implements Store {
    * touched belongs to no run: they are deleted (the deletion's own statements may delete them too) and
    * the write is `not_found`. Found, the deletion (which removes the run's row first) had not begun, and
    * its deletes, sent later, find the write's rows refreshed.
+   * The re-read failing (the connection lost), the write is reported stored, as it is.
    */
   private async recheckRun(ex: SqlExecutor, runId: string, tables: readonly Table[]): Promise<void> {
     const d = this.dialect;
     try {
-      if ((await ex.query(d.runGuard(), [runId])).rowCount) return;
+      // a failed re-read leaves the write as it was before the re-check existed: stored, and told so.
+      // Reported as a failure, a write that is stored would be sent again by the caller (stored twice)
+      if ((await ex.query(d.runGuard(), [runId]).catch(() => ({ rowCount: 1 }))).rowCount) return;
       for (const t of tables) await ex.query(`DELETE FROM ${d.t(t)} WHERE run_id = $1`, [runId]);
       for (const s of d.refresh(tables)) await ex.query(s);
     } catch (err) {
