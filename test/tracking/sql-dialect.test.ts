@@ -261,6 +261,14 @@ describe('CrateDB dialect', () => {
     };
     const t = new SqlTracker('crate://db.example:5432/?schema=doc', { executor: failing });
     const run = await t.startRun({ experiment: 'e' });
+    // the run still there: re-read after the write, nothing deleted
+    log.length = 0;
+    await run.setTag('t', 'v');
+    const tagged = log.findIndex((s) => /^INSERT INTO "doc"\."tsad_tags"/.test(s.text));
+    expect(tagged).toBeGreaterThanOrEqual(0);
+    expect(log.slice(tagged + 1).some((s) => s.text === guard)).toBe(true);
+    expect(log.some((s) => /^DELETE/.test(s.text))).toBe(false);
+    // the re-read failing
     log.length = 0;
     await run.logMetric('m', 1);
     expect(inserted).toBe(true);
