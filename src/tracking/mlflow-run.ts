@@ -159,7 +159,8 @@ async function undelivered(
   const id = (key: string, step: number, ts: number, v: number) =>
     `${key}\u0000${step}\u0000${ts}\u0000${Number.isNaN(v) ? 'NaN' : normalizeMetricValue(v)}`;
   for (const key of new Set(sent.map((m) => m.key))) {
-    for (const p of await store.getMetricHistory(runId, key)) {
+    // no runs/get per key: a run deleted meanwhile shows in the resend's answer (`deletedRunError`)
+    for (const p of await store.metricHistory(runId, key)) {
       const k = id(p.key, p.step, p.timestamp, p.value);
       have.set(k, (have.get(k) ?? 0) + 1);
     }

@@ -285,6 +285,14 @@ export class MlflowStore implements Store {
   /** The run's metric history; a run in the trash is `not_found` (one `runs/get` first). */
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
     await this.liveRun(runId, `read the history of metric "${key}"`);
+    return this.metricHistory(runId, key);
+  }
+
+  /**
+   * `metrics/get-history` alone, with no `runs/get` first: for a run this client is writing to (a
+   * resend's read-back, `undelivered`), whose deletion the write's own answer reports. @internal
+   */
+  async metricHistory(runId: string, key: string): Promise<MetricPoint[]> {
     const out: MetricPoint[] = [];
     await this.http.pages(
       'metrics/get-history',

@@ -71,9 +71,10 @@ class SqlRun implements RunStore {
    * Each id is handed to one write at a time (`take`): two writes of the run sent at once never delete
    * the same rows, whose row locks, taken in different orders, would deadlock them. A write that fails
    * gives its ids back (deleting them again deletes nothing); a write without an id of its own (no
-   * metrics) takes none. A write that failed with `sql_connection_lost` (its own id maybe stored) adds
-   * its id too: it is over, so no send of ours carries the id again (a send of it the server still runs
-   * commits the id after a delete that could not see it: that one stays); other failures stored no id.
+   * metrics) takes none. The id of a write that failed is never added, nor that of a lone statement
+   * (a metrics-only batch) acknowledged after a send of it went unanswered: that send may still run on
+   * the server and, finding its id deleted, store the batch again; such ids stay in `tsad_batches`
+   * until the run is deleted.
    * Once the run's end is stored no later write deletes ids: a write that settles after it (sent with
    * the end, or after it) deletes what it would have handed on (`sweep`).
    */
@@ -124,14 +125,10 @@ class SqlRun implements RunStore {
     // only a batch with metrics carries an id of its own and so deletes the acknowledged ones; one
     // without would hold them from the writes sent meanwhile (the run's end among them) for nothing
     const prune = b.metrics.length ? this.take() : [];
-    const own = randomUUID();
     let id: string | undefined;
     try {
       // a batch with an id deletes `prune` in its own statement or transaction; one without deletes none
-      id = await this.tracker.writeBatch(this.id, b, prune, own);
-    } catch (err) {
-      if (b.metrics.length) this.lost(err, own);
-      throw err;
+      id = await this.tracker.writeBatch(this.id, b, prune);
     } finally {
       await this.settle(prune, id);
     }
@@ -139,23 +136,13 @@ class SqlRun implements RunStore {
 
   async writeInputs(inputs: readonly DatasetInput[]): Promise<void> {
     const prune = this.take();
-    const own = `inputs:${randomUUID()}`;
     let id: string | undefined;
     try {
       // like a batch: an id of its own (PostgreSQL), the acknowledged ones deleted in its transaction
-      id = await this.tracker.writeInputs(this.id, inputs, prune, own);
-    } catch (err) {
-      this.lost(err, own);
-      throw err;
+      id = await this.tracker.writeInputs(this.id, inputs, prune);
     } finally {
       await this.settle(prune, id);
     }
-  }
-
-  /** A write carrying id `own` failed: with `sql_connection_lost` the id may be stored, handed on. */
-  private lost(err: unknown, own: string): void {
-    if (!this.tracker.dialect.crate && err instanceof TrackingError && err.code === 'sql_connection_lost')
-      this.acked.push(own);
   }
 
   async writeArtifact(path: string, bytes: Uint8Array): Promise<void> {
@@ -272,12 +259,16 @@ export class SqlStore implements Store {
    * its id), so it is sent again on another connection when its connection is lost, even after the
    * server may have stored it (during COMMIT, or a single statement's reply): at most POOL_SIZE more times.
    * `runId`: a write of that run's data into `tables`; on CrateDB (no row locks) the run's row is read
-   * again after it (`recheckRun`).
+   * again after it (`recheckRun`). `sent`: on success, `unanswered` tells whether a send of a lone
+   * statement (`single`) went unanswered after the server may have got it: the server runs it whenever
+   * it gets to it, maybe after this write returned. (A transaction's send whose connection was lost
+   * never commits unless its COMMIT was sent, and then it already holds every row it inserted, so a
+   * later send of the same write waits for it.)
    */
   async write<T>(
     tables: readonly Table[],
     fn: (q: SqlQuery, d: SqlDialect) => Promise<T>,
-    opts: { single?: boolean; idempotent?: boolean; runId?: string } = {},
+    opts: { single?: boolean; idempotent?: boolean; runId?: string; sent?: { unanswered: boolean } } = {},
   ): Promise<T> {
     const ex = await this.executor();
     let out: T;
@@ -319,6 +310,7 @@ export class SqlStore implements Store {
       if (maybe) throw lastFailure(err, true);
       throw wrapDbError(err, 'write');
     }
+    if (opts.sent) opts.sent.unanswered = maybe && opts.single === true;
     if (opts.runId !== undefined && this.dialect.crate) await this.recheckRun(ex, opts.runId, tables);
     return out;
   }
@@ -330,11 +322,14 @@ export class SqlStore implements Store {
    * touched belongs to no run: they are deleted (the deletion's own statements may delete them too) and
    * the write is `not_found`. Found, the deletion (which removes the run's row first) had not begun, and
    * its deletes, sent later, find the write's rows refreshed.
+   * The re-read failing (the connection lost), the write is reported stored, as it is.
    */
   private async recheckRun(ex: SqlExecutor, runId: string, tables: readonly Table[]): Promise<void> {
     const d = this.dialect;
     try {
-      if ((await ex.query(d.runGuard(), [runId])).rowCount) return;
+      // a failed re-read leaves the write as it was before the re-check existed: stored, and told so.
+      // Reported as a failure, a write that is stored would be sent again by the caller (stored twice)
+      if ((await ex.query(d.runGuard(), [runId]).catch(() => ({ rowCount: 1 }))).rowCount) return;
       for (const t of tables) await ex.query(`DELETE FROM ${d.t(t)} WHERE run_id = $1`, [runId]);
       for (const s of d.refresh(tables)) await ex.query(s);
     } catch (err) {
@@ -344,26 +339,26 @@ export class SqlStore implements Store {
   }
 
   /**
-   * Writes a batch; returns its id when it carries one (PostgreSQL, a batch with metrics). `prune`:
-   * ids of the run's acknowledged batches, deleted from `tsad_batches` by this batch's own statement
-   * or transaction (a batch without an id deletes none).
+   * Writes a batch; returns its id when it carries one (PostgreSQL, a batch with metrics), unless a send
+   * of its lone statement went unanswered: that send may still run on the server, and finding its id
+   * deleted it would store the batch again, so that id is kept (see SqlRun). `prune`: ids of the run's
+   * acknowledged batches, deleted from `tsad_batches` by this batch's own statement or transaction (a
+   * batch without an id deletes none).
    */
-  async writeBatch(
-    runId: string,
-    b: ValidBatch,
-    prune: readonly string[] = [],
-    batchId: string = randomUUID(),
-  ): Promise<string | undefined> {
+  async writeBatch(runId: string, b: ValidBatch, prune: readonly string[] = []): Promise<string | undefined> {
     // a batch with metrics carries an id of its own (PostgreSQL): sent again under it after a lost
     // connection, it stores nothing twice (see SqlDialect.metricsStatement and the `batches` table)
+    const batchId = randomUUID();
+    const sent = { unanswered: false };
     if (!this.dialect.crate && b.params.length === 0 && b.tags.length === 0 && b.metrics.length <= 20_000) {
       const s = this.dialect.metricsStatement(runId, b.metrics, batchId, prune);
       const r = await this.write(['metrics', 'latest_metrics', 'batches'], (q) => q(s.text, s.values), {
         single: true,
         idempotent: true,
+        sent,
       });
       if (!r.rowCount) throw this.gone(runId, 'its metrics were not stored');
-      return batchId;
+      return sent.unanswered ? undefined : batchId;
     }
     if (!this.dialect.crate && b.params.length === 0 && b.metrics.length === 0) {
       // one upsert of distinct keys: every tag counts in rowCount, none when the run is gone
@@ -472,9 +467,9 @@ export class SqlStore implements Store {
     runId: string,
     inputs: readonly DatasetInput[],
     prune: readonly string[] = [],
-    id = `inputs:${randomUUID()}`,
   ): Promise<string | undefined> {
     const guarded = !this.dialect.crate;
+    const id = `inputs:${randomUUID()}`;
     await this.write(
       guarded ? ['inputs', 'batches'] : ['inputs'],
       async (q, d) => {

@@ -224,3 +224,59 @@ describe('MLflow client vs a hostile imitation server', () => {
     }
   });
 });
+
+describe('MLflow client: a batch resent after an unknown outcome, its run moved to the trash meanwhile', () => {
+  it('is not_found for the batch (not for a history read the caller never made), and reads no runs/get per metric key', async () => {
+    // the resend reads back what the first send stored (metrics/get-history per key); that read is the
+    // client's own, the run being written to: a trashed run shows in the resend's answer, not by a
+    // runs/get before every key's history
+    const seen: string[] = [];
+    let batches = 0;
+    handler = (_q, res, u) => {
+      const p = u.pathname.replace(/^.*\/api\/2\.0\/mlflow\//, '');
+      seen.push(p);
+      if (p === 'experiments/get-by-name')
+        return json(res, { experiment: { experiment_id: '1', name: 'e', lifecycle_stage: 'active' } });
+      if (p === 'runs/create')
+        return json(res, {
+          run: {
+            info: {
+              run_id: RUN,
+              experiment_id: '1',
+              artifact_uri: `mlflow-artifacts:/1/${RUN}/artifacts`,
+              lifecycle_stage: 'active',
+              status: 'RUNNING',
+            },
+          },
+        });
+      if (p === 'runs/log-batch')
+        return batches++ === 0
+          ? json(res, { error_code: 'INTERNAL_ERROR', message: 'the answer is lost' }, 502)
+          : json(
+              res,
+              {
+                error_code: 'INVALID_PARAMETER_VALUE',
+                message: `The run ${RUN} must be in the 'active' state. Current state is deleted.`,
+              },
+              400,
+            );
+      if (p === 'metrics/get-history') return json(res, { metrics: [] });
+      if (p === 'runs/get')
+        return json(res, { run: { info: { run_id: RUN, experiment_id: '1', lifecycle_stage: 'deleted' } } });
+      return json(res, {});
+    };
+    const t = tracker({ retryBudgetMs: 5000, backoffMs: 1 });
+    const run = await t.startRun({ experiment: 'e' });
+    seen.length = 0;
+    const err = await typedError(
+      run.logBatch({
+        metrics: ['a', 'b', 'c'].map((key) => ({ key, value: 1, step: 0, timestamp: 0 })),
+      }),
+      'not_found',
+    );
+    expect(err.message).toMatch(/cannot log a batch/);
+    expect(seen.filter((p) => p === 'metrics/get-history')).toHaveLength(3);
+    expect(seen.filter((p) => p === 'runs/get')).toEqual([]);
+    expect(batches).toBe(2);
+  });
+});

@@ -194,9 +194,10 @@ describe('writes to a deleted PostgreSQL run', () => {
     },
   );
 
-  it("a metrics batch every send of which is stored but its reply lost (sql_connection_lost): its id is handed on, and the run's end deletes it", async () => {
-    // a failed write's id was kept for good (an earlier send might still be running); but no send of
-    // ours carries it again once the write has failed, so the next write or the end deletes it
+  it('a metrics batch every send of which is stored but its reply lost (sql_connection_lost): its id stays until the run is deleted (a send of it may still be running)', async () => {
+    // the write is over, but the server may still run a send of it that the client gave up on: deleting
+    // the id (by the next write, or the end) would let that send store the points a second time (next
+    // test), so the id stays in tsad_batches until the run is deleted
     let armed = false;
     const tracker = new SqlTracker(s.uri, {
       executor: hookedExecutor(s.uri, async (text, values) => {
@@ -214,7 +215,83 @@ describe('writes to a deleted PostgreSQL run', () => {
       expect((await tracker.getMetricHistory(run.id, 'm')).length).toBe(2);
       expect((await left(run.id)).batches).toBe(1);
       await run.end();
-      expect((await left(run.id)).batches).toBe(0);
+      expect((await left(run.id)).batches).toBe(1);
+      expect((await tracker.getMetricHistory(run.id, 'm')).length).toBe(2);
+      await s.other.deleteRun(run.id);
+      expect(await left(run.id)).toEqual(none);
+    } finally {
+      await tracker.close();
+    }
+  });
+
+  it('a metrics batch acknowledged on its second send, its first still on its way to the server and run after the next batch: its points stored once', async () => {
+    // the first send's connection is lost before its reply, the statement still reaching the server;
+    // the resend is stored and acknowledged. Had the next batch deleted the id, the first send would
+    // find none when it runs and store the points again
+    let armed = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let late: Promise<unknown> | undefined;
+    const tracker = new SqlTracker(s.uri, {
+      executor: hookedExecutor(s.uri, async (text, values) => {
+        if (!armed || !/ b AS \(INSERT INTO /.test(text)) return;
+        armed = false;
+        late = gate.then(() => s.other.query(text, values)); // still on its way
+        throw new Error('Connection terminated unexpectedly');
+      }),
+    });
+    try {
+      const run = await tracker.startRun({ experiment: 'late-first-send' });
+      await run.logMetric('m', 1);
+      armed = true;
+      await run.logMetric('m', 2);
+      expect(late).toBeDefined();
+      await run.logMetric('m', 3);
+      release();
+      await late;
+      await run.end();
+      const values = (await tracker.getMetricHistory(run.id, 'm')).map((p) => p.value);
+      expect(values.sort()).toEqual([1, 2, 3]);
+    } finally {
+      await tracker.close();
+    }
+  });
+
+  it('a metrics batch given up on (sql_connection_lost) whose second send the server runs only after the next batch: its points stored once', async () => {
+    // the first send is stored and its reply lost; the second is still on its way to the server when
+    // the client gives up (its connection lost too) and runs after the run's next batch has committed.
+    // Had that batch deleted the first send's id, the second would find no id and store the points again
+    let armed = false;
+    let sends = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let late: Promise<unknown> | undefined;
+    const tracker = new SqlTracker(s.uri, {
+      executor: hookedExecutor(s.uri, async (text, values) => {
+        if (!armed || !/ b AS \(INSERT INTO /.test(text)) return;
+        const n = sends++;
+        if (n === 0) await s.other.query(text, values); // stored, its reply lost
+        if (n === 1) late = gate.then(() => s.other.query(text, values)); // still on its way
+        throw new Error('Connection terminated unexpectedly');
+      }),
+    });
+    try {
+      const run = await tracker.startRun({ experiment: 'late-send' });
+      await run.logMetric('m', 1);
+      armed = true;
+      await expect(run.logMetric('m', 2)).rejects.toMatchObject({ code: 'sql_connection_lost' });
+      armed = false;
+      expect(late).toBeDefined();
+      await run.logMetric('m', 3);
+      release();
+      await late;
+      await run.end();
+      const values = (await tracker.getMetricHistory(run.id, 'm')).map((p) => p.value);
+      expect(values.sort()).toEqual([1, 2, 3]);
     } finally {
       await tracker.close();
     }

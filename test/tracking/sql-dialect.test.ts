@@ -243,6 +243,38 @@ describe('CrateDB dialect', () => {
     }
   });
 
+  it('a write whose re-read of the run fails (the connection lost after the write was stored): the write stands, nothing deleted, not reported as failed', async () => {
+    // CrateDB has no transactions and tsad never sends its writes again: a stored write reported as a
+    // failure ("backend failed to write") invites the caller to send it a second time, storing it twice
+    const { executor, log } = recorder();
+    const guard = 'SELECT 1 FROM "doc"."tsad_runs" WHERE run_id = $1';
+    let inserted = false;
+    const failing: SqlExecutor = {
+      ...executor,
+      query: async (text, values) => {
+        if (inserted && text === guard) throw new Error('Connection terminated unexpectedly');
+        const r = await executor.query(text, values);
+        if (/^INSERT INTO "doc"\."tsad_metrics"/.test(text)) inserted = true;
+        return r;
+      },
+      tx: (fn) => fn(failing.query),
+    };
+    const t = new SqlTracker('crate://db.example:5432/?schema=doc', { executor: failing });
+    const run = await t.startRun({ experiment: 'e' });
+    // the run still there: re-read after the write, nothing deleted
+    log.length = 0;
+    await run.setTag('t', 'v');
+    const tagged = log.findIndex((s) => /^INSERT INTO "doc"\."tsad_tags"/.test(s.text));
+    expect(tagged).toBeGreaterThanOrEqual(0);
+    expect(log.slice(tagged + 1).some((s) => s.text === guard)).toBe(true);
+    expect(log.some((s) => /^DELETE/.test(s.text))).toBe(false);
+    // the re-read failing
+    log.length = 0;
+    await run.logMetric('m', 1);
+    expect(inserted).toBe(true);
+    expect(log.some((s) => /^DELETE/.test(s.text))).toBe(false);
+  });
+
   it('crate:// URIs connect with the PostgreSQL wire protocol (user crate, port 5432)', () => {
     const p = parseSqlUri('crate://db.example/?schema=tracking');
     expect(p).toEqual({
