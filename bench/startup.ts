@@ -3,7 +3,7 @@
  * `npm run nab` (start-up, load, bin, train, score, evaluate, track, report) and `tsad --help`.
  * Median of 5 (after one warm-up), with min/max and peak RSS from /usr/bin/time.
  *
- * Where the time of `npm run nab` goes: the same command without npm (`node scripts/tsad.mjs nab
+ * Where the time of `npm run nab` goes: the same command without npm (`node scripts/tsad.cjs nab
  * machine-temperature`: npm's own share is the difference), Node's own start (`node -e 0`), and the
  * command's stage timings (its `stages:` line, medians): what is left is module loading, the
  * build-freshness check and writing the output. `same, --threads 1` runs it without the forest
@@ -117,7 +117,7 @@ try {
   /** `npm run nab` without npm: the command itself, with `extra` options. */
   const nab = (...extra: string[]): string[] => [
     process.execPath,
-    join(repo, 'scripts', 'tsad.mjs'),
+    join(repo, 'scripts', 'tsad.cjs'),
     'nab',
     'machine-temperature',
     ...extra,

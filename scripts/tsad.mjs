@@ -1,38 +1,5 @@
 /**
- * `npm run tsad -- …` and `npm run nab` from a clone: runs the compiled command line (the bundle in
- * dist/cli, what the `tsad` bin runs), building first when a file under src/ is newer than the last
- * build. No tsx, no TypeScript at run time.
+ * The same as scripts/tsad.cjs (which `npm run tsad` and `npm run nab` run), for the commands
+ * written as `node scripts/tsad.mjs …`: an ES module entry costs Node's ES module loader at start.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'dist', 'cli', 'main.js');
-const stamp = join(root, 'dist', 'cjs', 'index.cjs'); // written last by `npm run build`
-
-function newest(dir) {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    // not path.join: 230 calls of it, run cold, cost more than the stats (≈ 25 M instructions)
-    const p = `${dir}/${e.name}`;
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-const built = existsSync(stamp) && existsSync(entry) ? statSync(stamp).mtimeMs : 0;
-if (built < Math.max(newest(join(root, 'src')), statSync(join(root, 'tsconfig.json')).mtimeMs)) {
-  process.stderr.write('tsad: building (src/ changed since the last build)…\n');
-  const { execFileSync } = await import('node:child_process');
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  for (const step of ['build-cli.mjs', 'build-cjs.mjs']) {
-    execFileSync(process.execPath, [join(root, 'scripts', step)], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  }
-}
-// the bin is a CommonJS file (dist/cli/package.json): required, not imported through the ES module loader
-createRequire(import.meta.url)(entry);
+import './tsad.cjs';

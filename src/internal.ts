@@ -26,6 +26,7 @@ export { formatScoreboard, runNabCorpus } from './cli/nab/nab-corpus.js';
 export { type CachedSeries, cachedSeries, seriesCacheFile } from './cli/nab/series-cache.js';
 export { registerNab } from './cli/nab.js';
 export { writeOutputFile } from './cli/output.js';
+export { commandDone, endIfDone } from './cli/process-end.js';
 export { Stages } from './cli/progress.js';
 export {
   CORPUS_RECIPE_NAMES,

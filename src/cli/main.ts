@@ -10,6 +10,7 @@ import { reportError } from './exit.js';
 import { registerModels } from './models.js';
 import { registerMonitor } from './monitor.js';
 import { registerNab } from './nab.js';
+import { endIfDone } from './process-end.js';
 import { registerReport } from './report.js';
 import { registerRuns } from './runs.js';
 import { registerServe } from './serve.js';
@@ -61,4 +62,6 @@ Promise.resolve()
   })
   .catch((err: unknown) => {
     process.exitCode = reportError(err);
-  });
+  })
+  // a one-shot command that is done ends the process now (./process-end.ts)
+  .then(endIfDone);

@@ -103,6 +103,8 @@ export function configureMachineTemperature(cmd: Command): Command {
         };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else process.stdout.write(`${formatMachineTemperature(r)}\n`);
+      // everything the experiment started is awaited: the bin may end the process now
+      (await import('./process-end.js')).commandDone();
     });
 }
 

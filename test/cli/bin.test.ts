@@ -6,7 +6,7 @@
  * model loads.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -108,5 +108,38 @@ const poll = setInterval(() => {
     );
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('ready');
+  });
+});
+
+describe("npm run's entry (scripts/tsad.cjs)", () => {
+  /** `node [-r probe] script --version`: its output, and the ES module loader's parts Node loaded. */
+  function version(script: string): { out: string; esm: string[] } {
+    const probe = join(dir, 'esm-probe.cjs');
+    writeFileSync(
+      probe,
+      "process.on('exit', () => process._rawDebug('ESM ' + process.moduleLoadList.filter((m) => m.includes('/esm/')).join(',')));\n",
+    );
+    const r = spawnSync(process.execPath, ['-r', probe, join(repo, 'scripts', script), '--version'], {
+      encoding: 'utf8',
+      env: { ...process.env, TSAD_CACHE_DIR: join(dir, 'cache') },
+      timeout: 240_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    return { out: r.stdout, esm: (/^ESM (.*)$/m.exec(r.stderr)?.[1] ?? '').split(',') };
+  }
+
+  it('is what `npm run nab` and `npm run tsad` run, starts without the ES module loader, and tsad.mjs runs the same', () => {
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.nab).toBe('node scripts/tsad.cjs nab machine-temperature');
+    expect(pkg.scripts.tsad).toBe('node scripts/tsad.cjs');
+    const cjs = version('tsad.cjs');
+    const mjs = version('tsad.mjs');
+    expect(cjs.out).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(mjs.out).toBe(cjs.out);
+    // an ES module entry runs through the loader's module jobs; the CommonJS entry never does
+    expect(mjs.esm).toContain('NativeModule internal/modules/esm/module_job');
+    expect(cjs.esm).not.toContain('NativeModule internal/modules/esm/module_job');
   });
 });

@@ -57,6 +57,17 @@ describe('NAB machine-temperature experiment (default detector, seed 0)', () => 
     expect(tempFiles(readdirSync(dirname(reportPath)))).toEqual([]);
   });
 
+  it("keeps the report's copy in the run, byte for byte the report file (the page encoded once for both)", async () => {
+    const tracker = openTracker(uri);
+    try {
+      const copy = await tracker.readArtifact(first.runId!, 'report.html');
+      expect(Buffer.from(copy).equals(readFileSync(reportPath))).toBe(true);
+      expect(Buffer.from(copy).toString('utf8')).toContain(`<code id="run-id">${first.runId}</code>`);
+    } finally {
+      await tracker.close();
+    }
+  });
+
   it('tracks every param, metric, dataset digest and the model; `tsad runs show` reads them back', async () => {
     let out = '';
     const program = new Command().exitOverride();

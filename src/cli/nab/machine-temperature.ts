@@ -292,8 +292,11 @@ async function experiment(
   const alarms: AlarmRow[] = events.map((a) => ({ ...a, window: windowOf(a.t) }));
 
   let reportPath: string | undefined;
-  /** Renders the report; its file is written in the background (`written`). */
-  const writeReport = (runId: string | undefined): { page: string; written: Promise<void> } => {
+  /**
+   * Renders the report; its file is written in the background (`written`). The page is encoded
+   * once: the same bytes go to its file and to the run's copy.
+   */
+  const writeReport = (runId: string | undefined): { bytes: Uint8Array; written: Promise<void> } => {
     const path = reportPath as string;
     const page = renderExperimentReport({
       ...(runId ? { runId } : {}),
@@ -350,9 +353,10 @@ async function experiment(
         },
       ],
     });
-    const written = makeDirs(dirname(path)).then(() => writeOutputFile(path, page));
+    const bytes = new TextEncoder().encode(page);
+    const written = makeDirs(dirname(path)).then(() => writeOutputFile(path, bytes));
     written.catch(() => {}); // awaited by the caller; a failure is reported there
-    return { page, written };
+    return { bytes, written };
   };
   if (opts.reportPath !== false) {
     reportPath = resolve(opts.reportPath ?? 'bench/results/nab-machine-temperature.html');
@@ -407,9 +411,7 @@ async function experiment(
           await Promise.all([
             tracked.logModel(run, detector),
             html?.written,
-            html === undefined
-              ? undefined
-              : run.logArtifact({ name: 'report.html', bytes: new TextEncoder().encode(html.page) }),
+            html === undefined ? undefined : run.logArtifact({ name: 'report.html', bytes: html.bytes }),
           ]);
         });
         const id = await tracked.runId;
