@@ -8,7 +8,15 @@ import type { JsonObject } from '../types.js';
 import { ForestStateSchema, zodError } from './forest-schema.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
 import { spawnForestWorker, takeEarlyBatchWorker } from './spawn.js';
-import { CutTree, NAV_BITS, NAV_MASK, NAV_MAX_DIM, type NavStore, recordDoubles, type Uniform } from './tree.js';
+import {
+  CutTree,
+  NAV_BITS,
+  NAV_MASK,
+  NAV_MAX_DIM,
+  type NavStore,
+  recordDoubles,
+  type Uniform,
+} from './tree.js';
 
 /** Options of the forest core (feature vectors in, AWS RCF 1.0 scores out). */
 export interface CutForestOptions {

@@ -252,7 +252,9 @@ export class CutTree {
     return n >= this.firstLeaf ? this.f[this.recordAt(n) + 1 + j] : this.f[n * this.stride + 4 + j];
   }
   hi(n: number, j: number): number {
-    return n >= this.firstLeaf ? this.f[this.recordAt(n) + 1 + j] : this.f[n * this.stride + 4 + this.dim + j];
+    return n >= this.firstLeaf
+      ? this.f[this.recordAt(n) + 1 + j]
+      : this.f[n * this.stride + 4 + this.dim + j];
   }
 
   /** Points in the tree, counting duplicates (the root's mass). */
