@@ -12,10 +12,6 @@ function referenceJson(f: CutForest): unknown {
   const d = f.dimensions;
   const S = f.sampleSize;
   const state = f as unknown as {
-    seqs: Float64Array;
-    leaves: Int32Array;
-    sizes: Int32Array;
-    weights: Float64Array;
     rs: Int32Array;
     updates: number;
   };
@@ -25,13 +21,10 @@ function referenceJson(f: CutForest): unknown {
   const trees: unknown[] = [];
   for (let t = 0; t < f.numberOfTrees; t++) {
     const tree = f.trees[t];
-    const o = t * S;
-    const size = state.sizes[t];
+    const sampler = f.samplerSlots(t);
     const leafPoint = new Map<number, number>();
     const slots: number[] = [];
-    for (let i = 0; i < size; i++) {
-      const seq = state.seqs[o + i];
-      const leaf = state.leaves[o + i];
+    for (const { seq, leaf } of sampler) {
       let pi = pointIndex.get(seq);
       if (pi === undefined) {
         pi = pointSeqs.length;
@@ -58,7 +51,7 @@ function referenceJson(f: CutForest): unknown {
       dims: packInts(dims),
       cuts: packFloats(cuts),
       leaves: packInts(leaves),
-      weights: packFloats(Array.from(state.weights.subarray(o, o + size))),
+      weights: packFloats(sampler.map((s) => s.weight)),
       slots: packInts(slots),
     });
   }
