@@ -8,15 +8,7 @@ import type { JsonObject } from '../types.js';
 import { ForestStateSchema, zodError } from './forest-schema.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
 import { spawnForestWorker, takeEarlyBatchWorker } from './spawn.js';
-import {
-  CutTree,
-  NAV_BITS,
-  NAV_MASK,
-  NAV_MAX_DIM,
-  type NavStore,
-  recordDoubles,
-  type Uniform,
-} from './tree.js';
+import { CutTree, NAV_BITS, NAV_MASK, NAV_MAX_DIM, type NavStore, type Uniform } from './tree.js';
 
 /** Options of the forest core (feature vectors in, AWS RCF 1.0 scores out). */
 export interface CutForestOptions {
@@ -51,7 +43,7 @@ export interface ForestMemory {
   readonly lambda: number;
   readonly outputAfter: number;
   readonly seed: number;
-  /** Node records of all trees, tree t at byte `t · recordDoubles(d, S) · 8`. */
+  /** Node records of all trees, tree t at byte `t · 2S · stride · 8`. */
   readonly rec: SharedArrayBuffer;
   readonly free: SharedArrayBuffer;
   readonly meta: SharedArrayBuffer;
@@ -85,9 +77,9 @@ function newForestMemory(
     lambda,
     outputAfter,
     seed,
-    rec: sab(T * recordDoubles(d, S) * 8),
+    rec: sab(nodes * (4 + 2 * d) * 8),
     free: sab(nodes * 4),
-    meta: sab(T * 12),
+    meta: sab(T * 8),
     nav: sab(nodes * 16),
     cdim: sab(nodes * 4),
     slots: sab(T * S * SLOT * 8),
@@ -203,13 +195,13 @@ export class CutForest {
     this.nav = { f: new Float64Array(m.nav), i: new Int32Array(m.nav), cdim };
     this.paths = new Int32Array(8 * S);
     const cap = 2 * S;
-    const recDoubles = recordDoubles(d, S);
+    const recDoubles = cap * (4 + 2 * d);
     for (let t = 0; t < T; t++) {
       const tm = {
         f: new Float64Array(m.rec, t * recDoubles * 8, recDoubles),
         i: new Int32Array(m.rec, t * recDoubles * 8, 2 * recDoubles),
         free: new Int32Array(m.free, t * cap * 4, cap),
-        meta: new Int32Array(m.meta, t * 12, 3),
+        meta: new Int32Array(m.meta, t * 8, 2),
         attach: attach !== undefined,
       };
       this.trees.push(new CutTree(d, S, this.nav, t * cap, tm));
@@ -282,7 +274,7 @@ export class CutForest {
   static memoryBytes(d: number, T: number, S: number): number {
     const nodes = T * 2 * S;
     const shared =
-      T * recordDoubles(d, S) * 8 + nodes * (4 + 16 + 4) + T * S * SLOT * 8 + T * (4 + 8 + 8 + 16 + 12);
+      nodes * (4 + 2 * d) * 8 + nodes * (4 + 16 + 4) + T * S * SLOT * 8 + T * (4 + 8 + 8 + 16 + 8);
     return shared + (d + 1 + T) * 8 + 8 * S * 4 + T * 8;
   }
 
@@ -985,7 +977,6 @@ export class CutForest {
       const f = tree.f;
       const I = tree.i;
       const st = tree.stride;
-      const fl = tree.firstLeaf;
       const o = t * S;
       const size = this.sizes[t];
       // One point per leaf: the point of the first slot (in heap order) that refers to it.
@@ -1000,8 +991,8 @@ export class CutForest {
           pi = P++;
           pointIndex.set(seq, pi);
           pointSeqs[pi] = seq;
-          const b = tree.recordAt(leaf) + 1;
-          for (let j = 0; j < d; j++) coords[pi * d + j] = f[b + j];
+          const b = leaf * st + 4;
+          for (let j = 0; j < d; j++) coords[pi * d + j] = f[b + 2 * j];
         }
         slots[i] = pi;
         if (leafPoint[leaf] < 0) leafPoint[leaf] = pi;
@@ -1014,15 +1005,16 @@ export class CutForest {
       if (tree.root >= 0) stack[top++] = tree.root;
       while (top > 0) {
         const n = stack[--top];
-        if (n >= fl) {
+        const io = 2 * n * st;
+        const left = I[io + 2];
+        if (left < 0) {
           dims[nd++] = -1;
           leaves[nl++] = leafPoint[n];
         } else {
-          const io = 2 * n * st;
-          dims[nd++] = I[io + 6];
-          cuts[nc++] = f[n * st + 1];
-          stack[top++] = I[io + 5];
-          stack[top++] = I[io + 4];
+          dims[nd++] = I[io + 4];
+          cuts[nc++] = f[n * st];
+          stack[top++] = I[io + 3];
+          stack[top++] = left;
         }
       }
       trees.push({

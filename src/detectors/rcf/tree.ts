@@ -31,10 +31,9 @@ export function newNavStore(nodes: number): NavStore {
 }
 
 /**
- * A tree's own memory: node records (`f`/`i`, two views of one buffer of `recordDoubles(dim,
- * maxLeaves)` doubles), the free lists of internal node and leaf ids (`free`, 2 · maxLeaves), and
- * `meta = [root, free internal ids, free leaf ids]`. Shared buffers let a worker thread hold a second
- * view of the same tree; `attach` marks memory that already holds a tree (not to be reinitialised).
+ * A tree's own memory: node records (`f`/`i`, two views of one buffer), free list, and
+ * `meta = [root, nFree]`. Shared buffers let a worker thread hold a second view of the same tree;
+ * `attach` marks memory that already holds a tree (not to be reinitialised).
  */
 export interface TreeMemory {
   readonly f: Float64Array;
@@ -44,23 +43,15 @@ export interface TreeMemory {
   readonly attach?: boolean;
 }
 
-/**
- * Doubles of node records for a tree of `maxLeaves` points of `dim` coordinates: `maxLeaves` internal
- * records of `4 + 2·dim` doubles (one more than a full tree needs), then `maxLeaves` leaf records of
- * `1 + dim` (a leaf's box is its point, stored once).
- */
-export function recordDoubles(dim: number, maxLeaves: number): number {
-  return maxLeaves * (4 + 2 * dim + 1 + dim);
-}
-
 /** Fresh (unshared) memory for a tree. */
 export function newTreeMemory(dim: number, maxLeaves: number): TreeMemory {
-  const buf = new ArrayBuffer(recordDoubles(dim, maxLeaves) * 8);
+  const cap = 2 * maxLeaves;
+  const buf = new ArrayBuffer(cap * (4 + 2 * dim) * 8);
   return {
     f: new Float64Array(buf),
     i: new Int32Array(buf),
-    free: new Int32Array(2 * maxLeaves),
-    meta: new Int32Array(3),
+    free: new Int32Array(cap),
+    meta: new Int32Array(2),
   };
 }
 
@@ -102,31 +93,21 @@ export function prevDouble(x: number): number {
 /**
  * One random cut tree (Guha et al. 2016; AWS RCF 1.0 update rules, docs/rcf.md, Algorithm).
  *
- * Every node is one fixed-size record in a single ArrayBuffer, read through a Float64 and an Int32
- * view; freed records go on a free list, so inserting, deleting and scoring allocate nothing.
- * Internal nodes have ids `[0, maxLeaves)` and leaves `[maxLeaves, 2·maxLeaves)`, each kind with
- * its own records and free list (the kind of a node is known from its id). Internal node `n`, in
- * doubles from `n · stride`: `[0]` mass, parent (int32 pair); `[1]` cut value; `[2]` left, right;
- * `[3]` cut dim, unused; then `lo_0 … lo_{d-1}`, `hi_0 … hi_{d-1}` (the bounding box). Leaf `n`,
- * from `n · leafStride + leafShift` (after the internal records): `[0]` mass, parent; then its
- * point `x_0 … x_{d-1}`, which is also its box (lo = hi), stored once. So a box's `lo_j` is at
- * `b + j` and its `hi_j` at `hb + j`, with `hb = b + d` for an internal node and `hb = b` for a leaf.
- * A point goes left iff `p[cutDim] <= cutValue`. Node ids of live leaves never change, so the
- * sampler can refer to a leaf by id.
+ * Every node is one fixed-size record in a single ArrayBuffer (so walking down the tree touches
+ * one cache line per level), read through a Float64 and an Int32 view; freed records go on a
+ * free list, so inserting, deleting and scoring allocate nothing. Record of node `n`, in doubles
+ * from `n * stride`: `[0]` cut value; `[1]` left, right (int32 pair); `[2]` cut dim (-1 for a leaf), mass;
+ * `[3]` parent, unused; then `lo_0, hi_0, lo_1, hi_1, …` (the bounding box). A leaf has
+ * left = -1 and its box is its point. A point goes left iff `p[cutDim] <= cutValue`. Node ids of
+ * live leaves never change, so the sampler can refer to a leaf by id.
  */
 export class CutTree {
   /** Number of coordinates per point. */
   readonly dim: number;
   /** Most distinct points (leaves) the tree can hold. */
   readonly maxLeaves: number;
-  /** Internal node record size in doubles (`4 + 2·dim`). */
+  /** Record size in doubles. */
   readonly stride: number;
-  /** @internal Leaf record size in doubles (`1 + dim`). */
-  readonly leafStride: number;
-  /** @internal First leaf id (`maxLeaves`): ids below are internal nodes. */
-  readonly firstLeaf: number;
-  /** @internal Leaf `n`'s record starts at double `n · leafStride + leafShift`. */
-  readonly leafShift: number;
   /** Node records as doubles (cut values, boxes) and as int32 (links, dims, masses). */
   readonly f: Float64Array;
   readonly i: Int32Array;
@@ -144,7 +125,7 @@ export class CutTree {
    * trees at once through the same three arrays.
    */
   readonly navBase: number;
-  /** `[root, free internal ids, free leaf ids]`: kept in (possibly shared) memory so another thread's view agrees. */
+  /** `[root, nFree]`: kept in (possibly shared) memory so another thread's view agrees. */
   private readonly meta: Int32Array;
   private readonly free: Int32Array;
   private readonly path: Int32Array;
@@ -165,17 +146,13 @@ export class CutTree {
     this.dim = dim;
     this.maxLeaves = maxLeaves;
     this.stride = 4 + 2 * dim;
-    this.leafStride = 1 + dim;
-    this.firstLeaf = maxLeaves;
-    this.leafShift = maxLeaves * (this.stride - this.leafStride);
     const cap = 2 * maxLeaves;
-    const doubles = recordDoubles(dim, maxLeaves);
     // The hot loops index the records in int32 arithmetic (`Math.imul`, `| 0`): the int32 view's last
     // index must fit, or it would wrap to a negative index and read `undefined`.
-    if (2 * doubles > 2 ** 31 - 1) {
+    if (2 * cap * this.stride > 2 ** 31 - 1) {
       throw new DetectorError(
         'bad_capacity',
-        `tree too large: ${maxLeaves} points of ${dim} dimensions need ${2 * doubles} int32 slots (at most 2^31 - 1); use fewer points or dimensions`,
+        `tree too large: ${maxLeaves} points of ${dim} dimensions need ${2 * cap * this.stride} int32 slots (at most 2^31 - 1); use fewer points or dimensions`,
       );
     }
     const m = mem ?? newTreeMemory(dim, maxLeaves);
@@ -183,7 +160,7 @@ export class CutTree {
     this.i = m.i;
     this.free = m.free;
     this.meta = m.meta;
-    if (this.f.length !== doubles || this.free.length !== cap || this.meta.length !== 3) {
+    if (this.f.length !== cap * this.stride || this.free.length !== cap || this.meta.length !== 2) {
       throw new DetectorError('bad_capacity', 'tree memory does not match its dimension and capacity');
     }
     const store = nav ?? newNavStore(cap);
@@ -195,14 +172,9 @@ export class CutTree {
     this.cdim = store.cdim;
     this.navBase = navBase;
     if (!mem?.attach) {
-      // internal ids at [0, maxLeaves), leaf ids at [maxLeaves, cap); each handed out lowest first
-      for (let k = 0; k < maxLeaves; k++) {
-        this.free[k] = maxLeaves - 1 - k;
-        this.free[maxLeaves + k] = cap - 1 - k;
-      }
+      for (let k = 0; k < cap; k++) this.free[k] = cap - 1 - k;
       this.meta[0] = -1;
-      this.meta[1] = maxLeaves;
-      this.meta[2] = maxLeaves;
+      this.meta[1] = cap;
     }
     this.path = new Int32Array(cap + 1);
     this.inv = new Float64Array(cap + 1);
@@ -216,45 +188,38 @@ export class CutTree {
   set root(n: number) {
     this.meta[0] = n;
   }
-  /**
-   * @internal Where node `n`'s record starts (in doubles): `n · stride` for an internal node,
-   * `n · leafStride + leafShift` for a leaf.
-   */
-  recordAt(n: number): number {
-    return n >= this.firstLeaf ? n * this.leafStride + this.leafShift : n * this.stride;
+  private get nFree(): number {
+    return this.meta[1];
+  }
+  private set nFree(k: number) {
+    this.meta[1] = k;
   }
 
   // Field accessors (for tests, serialisation and inspection; hot loops inline the offsets).
-  /** Left child of an internal node (-1 for a leaf). */
   left(n: number): number {
-    return n >= this.firstLeaf ? -1 : this.i[n * this.stride * 2 + 4];
+    return this.i[n * this.stride * 2 + 2];
   }
-  /** Right child of an internal node (-1 for a leaf). */
   right(n: number): number {
-    return n >= this.firstLeaf ? -1 : this.i[n * this.stride * 2 + 5];
+    return this.i[n * this.stride * 2 + 3];
   }
-  /** Cut dimension of an internal node (-1 for a leaf). */
   cutDim(n: number): number {
-    return n >= this.firstLeaf ? -1 : this.i[n * this.stride * 2 + 6];
+    return this.i[n * this.stride * 2 + 4];
   }
   /** Points below node n, counting duplicates. */
   mass(n: number): number {
-    return this.i[2 * this.recordAt(n)];
+    return this.i[n * this.stride * 2 + 5];
   }
   parent(n: number): number {
-    return this.i[2 * this.recordAt(n) + 1];
+    return this.i[n * this.stride * 2 + 6];
   }
-  /** Cut value of an internal node (NaN for a leaf). */
   cutValue(n: number): number {
-    return n >= this.firstLeaf ? Number.NaN : this.f[n * this.stride + 1];
+    return this.f[n * this.stride];
   }
   lo(n: number, j: number): number {
-    return n >= this.firstLeaf ? this.f[this.recordAt(n) + 1 + j] : this.f[n * this.stride + 4 + j];
+    return this.f[n * this.stride + 4 + 2 * j];
   }
   hi(n: number, j: number): number {
-    return n >= this.firstLeaf
-      ? this.f[this.recordAt(n) + 1 + j]
-      : this.f[n * this.stride + 4 + this.dim + j];
+    return this.f[n * this.stride + 5 + 2 * j];
   }
 
   /** Points in the tree, counting duplicates (the root's mass). */
@@ -263,88 +228,55 @@ export class CutTree {
   }
 
   isLeaf(node: number): boolean {
-    return node >= this.firstLeaf;
+    return this.left(node) < 0;
   }
 
   /** Number of live nodes (leaves plus internal nodes). */
   nodeCount(): number {
-    return this.free.length - this.meta[1] - this.meta[2];
+    return this.free.length - this.nFree;
   }
 
-  /** A free internal node id (its links and cut dim -1, mass 0, no parent), or -1 if none is left. */
-  private tryAllocInner(): number {
-    const k = this.meta[1];
-    if (k === 0) return -1;
-    this.meta[1] = k - 1;
-    const n = this.free[k - 1];
+  private alloc(): number {
+    if (this.nFree === 0) {
+      throw new DetectorError('tree_full', `random cut tree is full (${this.maxLeaves} distinct points)`);
+    }
+    const n = this.free[--this.nFree];
     const o = n * this.stride * 2;
-    this.i[o] = 0;
-    this.i[o + 1] = -1;
-    this.i[o + 4] = -1;
-    this.i[o + 5] = -1;
+    this.i[o + 2] = -1;
+    this.i[o + 3] = -1;
+    this.i[o + 4] = -1; // cut dim -1 also marks a leaf
+    this.i[o + 5] = 0;
     this.i[o + 6] = -1;
-    this.navSelf(n);
-    return n;
-  }
-
-  /** A free leaf id (mass 0, no parent), or -1 if none is left. */
-  private tryAllocLeaf(): number {
-    const k = this.meta[2];
-    if (k === 0) return -1;
-    this.meta[2] = k - 1;
-    const n = this.free[this.firstLeaf + k - 1];
-    const o = (n * this.leafStride + this.leafShift) * 2;
-    this.i[o] = 0;
-    this.i[o + 1] = -1;
-    this.navSelf(n);
-    return n;
-  }
-
-  private full(): never {
-    throw new DetectorError('tree_full', `random cut tree is full (${this.maxLeaves} distinct points)`);
-  }
-
-  private allocInner(): number {
-    const n = this.tryAllocInner();
-    return n < 0 ? this.full() : n;
-  }
-
-  /**
-   * A new node is a leaf until `setNav` makes it a cut: its walk-down links point to itself
-   * (the forest's lockstep walk lets a tree that reached its leaf stay there).
-   */
-  private navSelf(n: number): void {
     const g = this.navBase + n;
+    // A new node is a leaf until `setNav` makes it a cut: its walk-down links point to itself
+    // (the forest's lockstep walk lets a tree that reached its leaf stay there).
     this.navI[4 * g + 2] = g;
     this.navI[4 * g + 3] = g;
     this.cdim[g] = -1;
+    return n;
   }
 
   private release(n: number): void {
-    const o = this.recordAt(n) * 2;
-    this.i[o] = 0;
-    this.i[o + 1] = -1;
-    if (n >= this.firstLeaf) {
-      this.free[this.firstLeaf + this.meta[2]++] = n;
-    } else {
-      this.i[o + 4] = -1;
-      this.i[o + 5] = -1;
-      this.free[this.meta[1]++] = n;
-    }
+    const o = n * this.stride * 2;
+    this.i[o + 2] = -1;
+    this.i[o + 3] = -1;
+    this.i[o + 5] = 0;
+    this.i[o + 6] = -1;
     const g = this.navBase + n;
     this.navI[4 * g + 2] = -1;
     this.navI[4 * g + 3] = -1;
     this.cdim[g] = -1;
+    this.free[this.nFree++] = n;
   }
 
-  /** Copies internal node n's cut and children from its record into the compact walk-down arrays. */
+  /** Copies node n's cut and children from its record into the compact walk-down arrays. */
   private setNav(n: number): void {
     const o = n * this.stride;
     const g = this.navBase + n;
-    this.navF[2 * g] = this.f[o + 1];
-    this.navI[4 * g + 2] = this.link(this.i[2 * o + 4]);
-    this.navI[4 * g + 3] = this.link(this.i[2 * o + 5]);
-    this.cdim[g] = this.i[2 * o + 6];
+    this.navF[2 * g] = this.f[o];
+    this.navI[4 * g + 2] = this.link(this.i[2 * o + 2]);
+    this.navI[4 * g + 3] = this.link(this.i[2 * o + 3]);
+    this.cdim[g] = this.i[2 * o + 4];
   }
 
   /**
@@ -353,18 +285,21 @@ export class CutTree {
    * it compares from one load (when the dimension fits: see `NAV_MAX_DIM`).
    */
   private link(n: number): number {
-    const c = n >= this.firstLeaf ? 0 : this.i[n * this.stride * 2 + 6] + 1;
+    const c = this.i[n * this.stride * 2 + 4] + 1;
     return (this.navBase + n) | ((c <= NAV_MAX_DIM ? c : 0) << NAV_BITS);
   }
 
   private newLeaf(p: ArrayLike<number>, off: number): number {
-    const n = this.tryAllocLeaf();
-    if (n < 0) this.full();
-    const o = n * this.leafStride + this.leafShift;
+    const n = this.alloc();
+    const b = n * this.stride + 4;
     const f = this.f;
-    for (let j = 0; j < this.dim; j++) f[o + 1 + j] = p[off + j] + 0; // -0 is stored as +0
-    this.i[2 * o] = 1;
-    this.navF[2 * (this.navBase + n)] = f[o + 1];
+    for (let j = 0; j < this.dim; j++) {
+      const x = p[off + j] + 0; // -0 is stored as +0
+      f[b + 2 * j] = x;
+      f[b + 2 * j + 1] = x;
+    }
+    this.i[n * this.stride * 2 + 5] = 1;
+    this.navF[2 * (this.navBase + n)] = f[b];
     return n;
   }
 
@@ -380,9 +315,9 @@ export class CutTree {
 
   /** Whether leaf `leaf` holds exactly the point `p[off .. off+dim)`. */
   leafEquals(leaf: number, p: ArrayLike<number>, off: number): boolean {
-    const b = leaf * this.leafStride + this.leafShift + 1;
+    const b = leaf * this.stride + 4;
     const f = this.f;
-    for (let j = 0; j < this.dim; j++) if (f[b + j] !== p[off + j]) return false;
+    for (let j = 0; j < this.dim; j++) if (f[b + 2 * j] !== p[off + j]) return false;
     return true;
   }
 
@@ -393,12 +328,12 @@ export class CutTree {
     const f = this.f;
     const I = this.i;
     const st = this.stride;
-    const fl = this.firstLeaf;
-    while (node < fl) {
+    for (;;) {
       const o = node * st;
-      node = p[off + I[2 * o + 6]] <= f[o + 1] ? I[2 * o + 4] : I[2 * o + 5];
+      const l = I[2 * o + 2];
+      if (l < 0) return node;
+      node = p[off + I[2 * o + 4]] <= f[o] ? l : I[2 * o + 3];
     }
-    return node;
   }
 
   /** Depth of a node (root = 0). */
@@ -412,15 +347,16 @@ export class CutTree {
     if (par < 0) this.root = child;
     else {
       const o = par * this.stride * 2;
-      if (this.i[o + 4] === oldChild) {
-        this.i[o + 4] = child;
+      if (this.i[o + 2] === oldChild) {
+        this.i[o + 2] = child;
         this.navI[4 * (this.navBase + par) + 2] = this.link(child);
       } else {
-        this.i[o + 5] = child;
+        this.i[o + 3] = child;
         this.navI[4 * (this.navBase + par) + 3] = this.link(child);
       }
     }
   }
+
   /**
    * Inserts `p[off .. off+dim)` (docs/rcf.md, Algorithm) and returns the id of the leaf that holds it.
    * Random cuts are drawn with `rand` only where `p` falls outside a node's box. A coordinate that
@@ -439,9 +375,6 @@ export class CutTree {
     const f = this.f;
     const I = this.i;
     const path = this.path;
-    const fl = this.firstLeaf;
-    const dst = (this.leafStride - st) | 0;
-    const lsh = this.leafShift;
     // Up to 8 dimensions the box steps are unrolled with the point's coordinates in locals (the
     // same comparisons, and the same additions in the same order, as the loops used beyond 8).
     const small = d <= 8;
@@ -460,33 +393,28 @@ export class CutTree {
     // `firstOut` is the path index of the first such node (-1 while p is still inside).
     let firstOut = -1;
     for (;;) {
-      // The node's record and box from its id, without branches: k = 1 for a leaf (record at
-      // node · leafStride + leafShift, point from double 1, lo = hi), 0 for an internal node
-      // (record at node · stride, lo from double 4, hi d doubles on).
-      const k = Number(node >= fl);
-      const o = (Math.imul(node, (st + Math.imul(k, dst)) | 0) + Math.imul(k, lsh)) | 0;
-      const b = (o + 4 - 3 * k) | 0;
-      const hb = (b + Math.imul(1 - k, d)) | 0;
-      const isLeaf = k === 1;
+      const o = Math.imul(node, st);
+      const b = (o + 4) | 0;
+      const isLeaf = I[(2 * o + 2) | 0] < 0;
       if (firstOut < 0) {
         // Inside the box? All dimensions, no early exit: 0/1 factors instead of unpredictable
         // branches. Inside a leaf's box (a point) means equal to its point (-0 equals 0).
         let out = 0;
         if (small) {
-          out = Number(x0 < f[b]) | Number(x0 > f[hb]);
+          out = Number(x0 < f[b]) | Number(x0 > f[b + 1]);
           if (d > 1) {
-            out |= Number(x1 < f[b + 1]) | Number(x1 > f[hb + 1]);
+            out |= Number(x1 < f[b + 2]) | Number(x1 > f[b + 3]);
             if (d > 2) {
-              out |= Number(x2 < f[b + 2]) | Number(x2 > f[hb + 2]);
+              out |= Number(x2 < f[b + 4]) | Number(x2 > f[b + 5]);
               if (d > 3) {
-                out |= Number(x3 < f[b + 3]) | Number(x3 > f[hb + 3]);
+                out |= Number(x3 < f[b + 6]) | Number(x3 > f[b + 7]);
                 if (d > 4) {
-                  out |= Number(x4 < f[b + 4]) | Number(x4 > f[hb + 4]);
+                  out |= Number(x4 < f[b + 8]) | Number(x4 > f[b + 9]);
                   if (d > 5) {
-                    out |= Number(x5 < f[b + 5]) | Number(x5 > f[hb + 5]);
+                    out |= Number(x5 < f[b + 10]) | Number(x5 > f[b + 11]);
                     if (d > 6) {
-                      out |= Number(x6 < f[b + 6]) | Number(x6 > f[hb + 6]);
-                      if (d > 7) out |= Number(x7 < f[b + 7]) | Number(x7 > f[hb + 7]);
+                      out |= Number(x6 < f[b + 12]) | Number(x6 > f[b + 13]);
+                      if (d > 7) out |= Number(x7 < f[b + 14]) | Number(x7 > f[b + 15]);
                     }
                   }
                 }
@@ -496,19 +424,19 @@ export class CutTree {
         } else {
           for (let j = 0; j < d; j++) {
             const x = p[(off + j) | 0];
-            out |= Number(x < f[(b + j) | 0]) | Number(x > f[(hb + j) | 0]);
+            out |= Number(x < f[(b + 2 * j) | 0]) | Number(x > f[(b + 2 * j + 1) | 0]);
           }
         }
         if (out === 0) {
           if (isLeaf) {
             // inside a leaf's box but not its point: a NaN coordinate (compares false both ways)
             if (!this.leafEquals(node, p, off)) this.refuse(p, off);
-            I[(2 * o) | 0]++;
+            I[(2 * o + 5) | 0]++;
             leaf = node;
             break;
           }
           path[len++] = node;
-          node = I[(2 * o + 4 + Number(p[(off + I[(2 * o + 6) | 0]) | 0] > f[(o + 1) | 0])) | 0];
+          node = I[(2 * o + 2 + Number(p[(off + I[(2 * o + 4) | 0]) | 0] > f[o])) | 0];
           continue;
         }
         firstOut = len;
@@ -516,20 +444,20 @@ export class CutTree {
       // Sum of the ranges of the merged box.
       let total = 0;
       if (small) {
-        total += spanWith(x0, f[b], f[hb]);
+        total += spanWith(x0, f[b], f[b + 1]);
         if (d > 1) {
-          total += spanWith(x1, f[b + 1], f[hb + 1]);
+          total += spanWith(x1, f[b + 2], f[b + 3]);
           if (d > 2) {
-            total += spanWith(x2, f[b + 2], f[hb + 2]);
+            total += spanWith(x2, f[b + 4], f[b + 5]);
             if (d > 3) {
-              total += spanWith(x3, f[b + 3], f[hb + 3]);
+              total += spanWith(x3, f[b + 6], f[b + 7]);
               if (d > 4) {
-                total += spanWith(x4, f[b + 4], f[hb + 4]);
+                total += spanWith(x4, f[b + 8], f[b + 9]);
                 if (d > 5) {
-                  total += spanWith(x5, f[b + 5], f[hb + 5]);
+                  total += spanWith(x5, f[b + 10], f[b + 11]);
                   if (d > 6) {
-                    total += spanWith(x6, f[b + 6], f[hb + 6]);
-                    if (d > 7) total += spanWith(x7, f[b + 7], f[hb + 7]);
+                    total += spanWith(x6, f[b + 12], f[b + 13]);
+                    if (d > 7) total += spanWith(x7, f[b + 14], f[b + 15]);
                   }
                 }
               }
@@ -538,7 +466,7 @@ export class CutTree {
         }
       } else {
         for (let j = 0; j < d; j++) {
-          total += spanWith(p[(off + j) | 0], f[(b + j) | 0], f[(hb + j) | 0]);
+          total += spanWith(p[(off + j) | 0], f[(b + 2 * j) | 0], f[(b + 2 * j + 1) | 0]);
         }
       }
       // A NaN or infinite coordinate makes its span, so the sum, NaN (x · 0 is NaN): refused here,
@@ -551,8 +479,8 @@ export class CutTree {
       let lastPos = -1;
       for (let j = 0; j < d; j++) {
         const x = p[(off + j) | 0];
-        const l = f[(b + j) | 0];
-        const h = f[(hb + j) | 0];
+        const l = f[(b + 2 * j) | 0];
+        const h = f[(b + 2 * j + 1) | 0];
         const mn = x < l ? x : l;
         const mx = x > h ? x : h;
         const range = mx - mn;
@@ -569,47 +497,45 @@ export class CutTree {
       if (cd < 0) {
         // Rounding left r a hair above the last positive range: cut just below its max.
         cd = lastPos;
-        cv = prevDouble(Math.max(p[off + cd], f[hb + cd]));
+        cv = prevDouble(Math.max(p[off + cd], f[b + 2 * cd + 1]));
       }
-      const below = f[b + cd] > cv; // p goes left, node right
-      const above = f[hb + cd] <= cv; // node left, p right
+      const below = f[b + 2 * cd] > cv; // p goes left, node right
+      const above = f[b + 2 * cd + 1] <= cv; // node left, p right
       if (below || above) {
         leaf = this.newLeaf(p, off);
-        const inner = this.allocInner();
+        const inner = this.alloc();
         const io = inner * st;
         for (let j = 0; j < d; j++) {
           const x = p[off + j] + 0;
-          f[io + 4 + j] = Math.min(x, f[b + j]);
-          f[io + 4 + d + j] = Math.max(x, f[hb + j]);
+          f[io + 4 + 2 * j] = Math.min(x, f[b + 2 * j]);
+          f[io + 5 + 2 * j] = Math.max(x, f[b + 2 * j + 1]);
         }
-        f[io + 1] = cv;
-        I[2 * io + 6] = cd;
-        I[2 * io] = I[2 * o] + 1;
-        I[2 * io + 4] = below ? leaf : node;
-        I[2 * io + 5] = below ? node : leaf;
+        f[io] = cv;
+        I[2 * io + 4] = cd;
+        I[2 * io + 5] = I[2 * o + 5] + 1;
+        I[2 * io + 2] = below ? leaf : node;
+        I[2 * io + 3] = below ? node : leaf;
         this.setNav(inner);
-        const par = I[2 * o + 1];
-        I[2 * io + 1] = par;
+        const par = I[2 * o + 6];
+        I[2 * io + 6] = par;
         this.setChild(par, node, inner);
-        I[2 * o + 1] = inner;
-        I[2 * (leaf * this.leafStride + lsh) + 1] = inner;
+        I[2 * o + 6] = inner;
+        I[leaf * st * 2 + 6] = inner;
         break;
       }
       if (isLeaf) {
         throw new DetectorError('internal', 'random cut failed to separate a new point from a leaf');
       }
       path[len++] = node;
-      node = I[(2 * o + 4 + Number(p[(off + I[(2 * o + 6) | 0]) | 0] > f[(o + 1) | 0])) | 0];
+      node = I[(2 * o + 2 + Number(p[(off + I[(2 * o + 4) | 0]) | 0] > f[o])) | 0];
     }
-    // Ancestors (internal nodes): mass + 1; the boxes p was outside of (path index firstOut on)
-    // grow to include it.
+    // Ancestors: mass + 1; the boxes p was outside of (path index firstOut on) grow to include it.
     const grow = firstOut < 0 ? len : firstOut;
-    for (let k = 0; k < grow; k++) I[(2 * Math.imul(path[k], st)) | 0]++;
+    for (let k = 0; k < grow; k++) I[(2 * Math.imul(path[k], st) + 5) | 0]++;
     for (let k = grow; k < len; k++) {
       const o = Math.imul(path[k], st);
-      I[(2 * o) | 0]++;
+      I[(2 * o + 5) | 0]++;
       const b = (o + 4) | 0;
-      const hb = (b + d) | 0;
       if (small) {
         // minOf / maxOf written out (the same doubles; -0 is stored as +0)
         let y = 0;
@@ -619,65 +545,65 @@ export class CutTree {
         v = f[b];
         c = Number(y < v);
         f[b] = y * c + v * (1 - c);
-        v = f[hb];
+        v = f[b + 1];
         c = Number(y > v);
-        f[hb] = y * c + v * (1 - c);
+        f[b + 1] = y * c + v * (1 - c);
         if (d > 1) {
           y = x1 + 0;
-          v = f[b + 1];
+          v = f[b + 2];
           c = Number(y < v);
-          f[b + 1] = y * c + v * (1 - c);
-          v = f[hb + 1];
+          f[b + 2] = y * c + v * (1 - c);
+          v = f[b + 3];
           c = Number(y > v);
-          f[hb + 1] = y * c + v * (1 - c);
+          f[b + 3] = y * c + v * (1 - c);
           if (d > 2) {
             y = x2 + 0;
-            v = f[b + 2];
+            v = f[b + 4];
             c = Number(y < v);
-            f[b + 2] = y * c + v * (1 - c);
-            v = f[hb + 2];
+            f[b + 4] = y * c + v * (1 - c);
+            v = f[b + 5];
             c = Number(y > v);
-            f[hb + 2] = y * c + v * (1 - c);
+            f[b + 5] = y * c + v * (1 - c);
             if (d > 3) {
               y = x3 + 0;
-              v = f[b + 3];
+              v = f[b + 6];
               c = Number(y < v);
-              f[b + 3] = y * c + v * (1 - c);
-              v = f[hb + 3];
+              f[b + 6] = y * c + v * (1 - c);
+              v = f[b + 7];
               c = Number(y > v);
-              f[hb + 3] = y * c + v * (1 - c);
+              f[b + 7] = y * c + v * (1 - c);
               if (d > 4) {
                 y = x4 + 0;
-                v = f[b + 4];
+                v = f[b + 8];
                 c = Number(y < v);
-                f[b + 4] = y * c + v * (1 - c);
-                v = f[hb + 4];
+                f[b + 8] = y * c + v * (1 - c);
+                v = f[b + 9];
                 c = Number(y > v);
-                f[hb + 4] = y * c + v * (1 - c);
+                f[b + 9] = y * c + v * (1 - c);
                 if (d > 5) {
                   y = x5 + 0;
-                  v = f[b + 5];
+                  v = f[b + 10];
                   c = Number(y < v);
-                  f[b + 5] = y * c + v * (1 - c);
-                  v = f[hb + 5];
+                  f[b + 10] = y * c + v * (1 - c);
+                  v = f[b + 11];
                   c = Number(y > v);
-                  f[hb + 5] = y * c + v * (1 - c);
+                  f[b + 11] = y * c + v * (1 - c);
                   if (d > 6) {
                     y = x6 + 0;
-                    v = f[b + 6];
+                    v = f[b + 12];
                     c = Number(y < v);
-                    f[b + 6] = y * c + v * (1 - c);
-                    v = f[hb + 6];
+                    f[b + 12] = y * c + v * (1 - c);
+                    v = f[b + 13];
                     c = Number(y > v);
-                    f[hb + 6] = y * c + v * (1 - c);
+                    f[b + 13] = y * c + v * (1 - c);
                     if (d > 7) {
                       y = x7 + 0;
-                      v = f[b + 7];
+                      v = f[b + 14];
                       c = Number(y < v);
-                      f[b + 7] = y * c + v * (1 - c);
-                      v = f[hb + 7];
+                      f[b + 14] = y * c + v * (1 - c);
+                      v = f[b + 15];
                       c = Number(y > v);
-                      f[hb + 7] = y * c + v * (1 - c);
+                      f[b + 15] = y * c + v * (1 - c);
                     }
                   }
                 }
@@ -688,8 +614,8 @@ export class CutTree {
       } else {
         for (let j = 0; j < d; j++) {
           const x = p[(off + j) | 0] + 0;
-          f[(b + j) | 0] = minOf(x, f[(b + j) | 0]);
-          f[(hb + j) | 0] = maxOf(x, f[(hb + j) | 0]);
+          f[(b + 2 * j) | 0] = minOf(x, f[(b + 2 * j) | 0]);
+          f[(b + 2 * j + 1) | 0] = maxOf(x, f[(b + 2 * j + 1) | 0]);
         }
       }
     }
@@ -702,52 +628,38 @@ export class CutTree {
    * by one and their boxes are recomputed as the union of their children's.
    */
   deleteLeaf(leaf: number): void {
-    const fl = this.firstLeaf;
-    if (!(leaf >= fl && leaf < this.free.length) || this.mass(leaf) < 1) {
+    if (!(leaf >= 0 && leaf < this.free.length) || this.left(leaf) >= 0 || this.mass(leaf) < 1) {
       throw new DetectorError('internal', `node ${leaf} is not a live leaf`);
     }
     const st = this.stride;
     const I = this.i;
     const f = this.f;
-    const lsh = this.leafShift;
-    const dst = (this.leafStride - st) | 0;
-    const lo = 2 * (leaf * this.leafStride + lsh);
-    const par = I[lo + 1];
-    if (I[lo] > 1) {
-      I[lo]--;
-      for (let n = par; n >= 0; n = I[n * st * 2 + 1]) I[n * st * 2]--;
+    if (this.mass(leaf) > 1) {
+      for (let n = leaf; n >= 0; n = I[n * st * 2 + 6]) I[n * st * 2 + 5]--;
       return;
     }
+    const par = this.parent(leaf);
     if (par < 0) {
       this.release(leaf);
       this.root = -1;
       return;
     }
-    const po = par * st * 2;
-    const sib = I[po + 4] === leaf ? I[po + 5] : I[po + 4];
-    const grand = I[po + 1];
-    I[2 * this.recordAt(sib) + 1] = grand;
+    const sib = this.left(par) === leaf ? this.right(par) : this.left(par);
+    const grand = this.parent(par);
+    I[sib * st * 2 + 6] = grand;
     this.setChild(grand, par, sib);
     this.release(leaf);
     this.release(par);
     const d = this.dim;
-    // Ancestors (internal nodes): mass - 1, and each box recomputed as the union of its children's
-    // boxes until one comes out unchanged (every box above it is then unchanged too). A child's box
-    // from its id without branches, as in `insert` (a leaf's hi is its lo: lh = lb).
+    // Ancestors: mass - 1, and each box recomputed as the union of its children's boxes until one
+    // comes out unchanged (every box above it is then unchanged too).
     let n = grand;
-    for (; n >= 0; n = I[(2 * Math.imul(n, st) + 1) | 0]) {
+    for (; n >= 0; n = I[(2 * Math.imul(n, st) + 6) | 0]) {
       const o = Math.imul(n, st);
-      I[(2 * o) | 0]--;
-      const lc = I[(2 * o + 4) | 0];
-      const rc = I[(2 * o + 5) | 0];
-      const kl = Number(lc >= fl);
-      const kr = Number(rc >= fl);
-      const lb = (Math.imul(lc, (st + Math.imul(kl, dst)) | 0) + Math.imul(kl, lsh) + 4 - 3 * kl) | 0;
-      const rb = (Math.imul(rc, (st + Math.imul(kr, dst)) | 0) + Math.imul(kr, lsh) + 4 - 3 * kr) | 0;
-      const lh = (lb + Math.imul(1 - kl, d)) | 0;
-      const rh = (rb + Math.imul(1 - kr, d)) | 0;
+      I[(2 * o + 5) | 0]--;
+      const lb = (Math.imul(I[(2 * o + 2) | 0], st) + 4) | 0;
+      const rb = (Math.imul(I[(2 * o + 3) | 0], st) + 4) | 0;
       const b = (o + 4) | 0;
-      const hb = (b + d) | 0;
       let changed = 0;
       if (d <= 8) {
         // minOf / maxOf written out per dimension, up to 8 (the same doubles as the loop below)
@@ -760,97 +672,97 @@ export class CutTree {
         v = f[rb];
         c = Number(u < v);
         l = u * c + v * (1 - c);
-        u = f[lh];
-        v = f[rh];
+        u = f[(lb + 1) | 0];
+        v = f[(rb + 1) | 0];
         c = Number(u > v);
         h = u * c + v * (1 - c);
-        changed |= Number(l !== f[b]) | Number(h !== f[hb]);
+        changed |= Number(l !== f[b]) | Number(h !== f[(b + 1) | 0]);
         f[b] = l;
-        f[hb] = h;
+        f[(b + 1) | 0] = h;
         if (d > 1) {
-          u = f[(lb + 1) | 0];
-          v = f[(rb + 1) | 0];
+          u = f[(lb + 2) | 0];
+          v = f[(rb + 2) | 0];
           c = Number(u < v);
           l = u * c + v * (1 - c);
-          u = f[(lh + 1) | 0];
-          v = f[(rh + 1) | 0];
+          u = f[(lb + 3) | 0];
+          v = f[(rb + 3) | 0];
           c = Number(u > v);
           h = u * c + v * (1 - c);
-          changed |= Number(l !== f[(b + 1) | 0]) | Number(h !== f[(hb + 1) | 0]);
-          f[(b + 1) | 0] = l;
-          f[(hb + 1) | 0] = h;
+          changed |= Number(l !== f[(b + 2) | 0]) | Number(h !== f[(b + 3) | 0]);
+          f[(b + 2) | 0] = l;
+          f[(b + 3) | 0] = h;
           if (d > 2) {
-            u = f[(lb + 2) | 0];
-            v = f[(rb + 2) | 0];
+            u = f[(lb + 4) | 0];
+            v = f[(rb + 4) | 0];
             c = Number(u < v);
             l = u * c + v * (1 - c);
-            u = f[(lh + 2) | 0];
-            v = f[(rh + 2) | 0];
+            u = f[(lb + 5) | 0];
+            v = f[(rb + 5) | 0];
             c = Number(u > v);
             h = u * c + v * (1 - c);
-            changed |= Number(l !== f[(b + 2) | 0]) | Number(h !== f[(hb + 2) | 0]);
-            f[(b + 2) | 0] = l;
-            f[(hb + 2) | 0] = h;
+            changed |= Number(l !== f[(b + 4) | 0]) | Number(h !== f[(b + 5) | 0]);
+            f[(b + 4) | 0] = l;
+            f[(b + 5) | 0] = h;
             if (d > 3) {
-              u = f[(lb + 3) | 0];
-              v = f[(rb + 3) | 0];
+              u = f[(lb + 6) | 0];
+              v = f[(rb + 6) | 0];
               c = Number(u < v);
               l = u * c + v * (1 - c);
-              u = f[(lh + 3) | 0];
-              v = f[(rh + 3) | 0];
+              u = f[(lb + 7) | 0];
+              v = f[(rb + 7) | 0];
               c = Number(u > v);
               h = u * c + v * (1 - c);
-              changed |= Number(l !== f[(b + 3) | 0]) | Number(h !== f[(hb + 3) | 0]);
-              f[(b + 3) | 0] = l;
-              f[(hb + 3) | 0] = h;
+              changed |= Number(l !== f[(b + 6) | 0]) | Number(h !== f[(b + 7) | 0]);
+              f[(b + 6) | 0] = l;
+              f[(b + 7) | 0] = h;
               if (d > 4) {
-                u = f[(lb + 4) | 0];
-                v = f[(rb + 4) | 0];
+                u = f[(lb + 8) | 0];
+                v = f[(rb + 8) | 0];
                 c = Number(u < v);
                 l = u * c + v * (1 - c);
-                u = f[(lh + 4) | 0];
-                v = f[(rh + 4) | 0];
+                u = f[(lb + 9) | 0];
+                v = f[(rb + 9) | 0];
                 c = Number(u > v);
                 h = u * c + v * (1 - c);
-                changed |= Number(l !== f[(b + 4) | 0]) | Number(h !== f[(hb + 4) | 0]);
-                f[(b + 4) | 0] = l;
-                f[(hb + 4) | 0] = h;
+                changed |= Number(l !== f[(b + 8) | 0]) | Number(h !== f[(b + 9) | 0]);
+                f[(b + 8) | 0] = l;
+                f[(b + 9) | 0] = h;
                 if (d > 5) {
-                  u = f[(lb + 5) | 0];
-                  v = f[(rb + 5) | 0];
+                  u = f[(lb + 10) | 0];
+                  v = f[(rb + 10) | 0];
                   c = Number(u < v);
                   l = u * c + v * (1 - c);
-                  u = f[(lh + 5) | 0];
-                  v = f[(rh + 5) | 0];
+                  u = f[(lb + 11) | 0];
+                  v = f[(rb + 11) | 0];
                   c = Number(u > v);
                   h = u * c + v * (1 - c);
-                  changed |= Number(l !== f[(b + 5) | 0]) | Number(h !== f[(hb + 5) | 0]);
-                  f[(b + 5) | 0] = l;
-                  f[(hb + 5) | 0] = h;
+                  changed |= Number(l !== f[(b + 10) | 0]) | Number(h !== f[(b + 11) | 0]);
+                  f[(b + 10) | 0] = l;
+                  f[(b + 11) | 0] = h;
                   if (d > 6) {
-                    u = f[(lb + 6) | 0];
-                    v = f[(rb + 6) | 0];
+                    u = f[(lb + 12) | 0];
+                    v = f[(rb + 12) | 0];
                     c = Number(u < v);
                     l = u * c + v * (1 - c);
-                    u = f[(lh + 6) | 0];
-                    v = f[(rh + 6) | 0];
+                    u = f[(lb + 13) | 0];
+                    v = f[(rb + 13) | 0];
                     c = Number(u > v);
                     h = u * c + v * (1 - c);
-                    changed |= Number(l !== f[(b + 6) | 0]) | Number(h !== f[(hb + 6) | 0]);
-                    f[(b + 6) | 0] = l;
-                    f[(hb + 6) | 0] = h;
+                    changed |= Number(l !== f[(b + 12) | 0]) | Number(h !== f[(b + 13) | 0]);
+                    f[(b + 12) | 0] = l;
+                    f[(b + 13) | 0] = h;
                     if (d > 7) {
-                      u = f[(lb + 7) | 0];
-                      v = f[(rb + 7) | 0];
+                      u = f[(lb + 14) | 0];
+                      v = f[(rb + 14) | 0];
                       c = Number(u < v);
                       l = u * c + v * (1 - c);
-                      u = f[(lh + 7) | 0];
-                      v = f[(rh + 7) | 0];
+                      u = f[(lb + 15) | 0];
+                      v = f[(rb + 15) | 0];
                       c = Number(u > v);
                       h = u * c + v * (1 - c);
-                      changed |= Number(l !== f[(b + 7) | 0]) | Number(h !== f[(hb + 7) | 0]);
-                      f[(b + 7) | 0] = l;
-                      f[(hb + 7) | 0] = h;
+                      changed |= Number(l !== f[(b + 14) | 0]) | Number(h !== f[(b + 15) | 0]);
+                      f[(b + 14) | 0] = l;
+                      f[(b + 15) | 0] = h;
                     }
                   }
                 }
@@ -859,20 +771,20 @@ export class CutTree {
           }
         }
       } else {
-        for (let j = 0; j < d; j++) {
+        for (let j = 0; j < 2 * d; j += 2) {
           const l = minOf(f[(lb + j) | 0], f[(rb + j) | 0]);
-          const h = maxOf(f[(lh + j) | 0], f[(rh + j) | 0]);
-          changed |= Number(l !== f[(b + j) | 0]) | Number(h !== f[(hb + j) | 0]);
+          const h = maxOf(f[(lb + j + 1) | 0], f[(rb + j + 1) | 0]);
+          changed |= Number(l !== f[(b + j) | 0]) | Number(h !== f[(b + j + 1) | 0]);
           f[(b + j) | 0] = l;
-          f[(hb + j) | 0] = h;
+          f[(b + j + 1) | 0] = h;
         }
       }
       if (changed === 0) {
-        n = I[(2 * o + 1) | 0];
+        n = I[(2 * o + 6) | 0];
         break;
       }
     }
-    for (; n >= 0; n = I[(2 * Math.imul(n, st) + 1) | 0]) I[(2 * Math.imul(n, st)) | 0]--;
+    for (; n >= 0; n = I[(2 * Math.imul(n, st) + 6) | 0]) I[(2 * Math.imul(n, st) + 5) | 0]--;
   }
 
   /** Removes one copy of `p` (it must be in the tree), found by following the cuts. */
@@ -948,9 +860,8 @@ export class CutTree {
     const st = this.stride;
     const f = this.f;
     const I = this.i;
-    // the leaf's record (its point from double 1), and the root's mass
-    let o = (Math.imul(leaf, this.leafStride) + this.leafShift) | 0;
-    const M = I[2 * this.recordAt(root)];
+    let o = Math.imul(leaf, st);
+    const M = I[root * st * 2 + 5];
     if (M !== this.scaleMass) {
       this.scaleMass = M;
       this.scale = Math.log2(M + 1);
@@ -960,10 +871,10 @@ export class CutTree {
     // walk down: most queries differ there, and the leaf's record is then never read.
     let equal = this.navF[2 * ((nb + leaf) | 0)] === q[off];
     for (let j = 1; equal && j < d; j++) {
-      if (f[(o + 1 + j) | 0] !== q[(off + j) | 0]) equal = false;
+      if (f[(o + 4 + 2 * j) | 0] !== q[(off + j) | 0]) equal = false;
     }
     if (equal) {
-      const mu = I[2 * o];
+      const mu = I[2 * o + 5];
       out[at] = (1 - mu / (2 * M)) * (1 / (len + Math.log2(mu + 1))) * scale;
       return;
     }
@@ -984,7 +895,6 @@ export class CutTree {
       for (let k = len - 1; k >= 0; k--) {
         o = Math.imul((path[(po + k) | 0] - nb) | 0, st);
         const b = (o + 4) | 0;
-        const hb = (b + d) | 0;
         // spanWith(x_j, l, h) written out per dimension (the same doubles)
         let l = 0;
         let h = 0;
@@ -992,63 +902,63 @@ export class CutTree {
         let c = 0;
         let nr = 0;
         l = f[b];
-        h = f[hb];
+        h = f[(b + 1) | 0];
         g = Number(x0 > h);
         c = Number(x0 < l);
         nr = x0 * g + h * (1 - g) - (x0 * c + l * (1 - c));
         let grow = nr - (h - l);
         let span = nr;
         if (d > 1) {
-          l = f[(b + 1) | 0];
-          h = f[(hb + 1) | 0];
+          l = f[(b + 2) | 0];
+          h = f[(b + 3) | 0];
           g = Number(x1 > h);
           c = Number(x1 < l);
           nr = x1 * g + h * (1 - g) - (x1 * c + l * (1 - c));
           grow += nr - (h - l);
           span += nr;
           if (d > 2) {
-            l = f[(b + 2) | 0];
-            h = f[(hb + 2) | 0];
+            l = f[(b + 4) | 0];
+            h = f[(b + 5) | 0];
             g = Number(x2 > h);
             c = Number(x2 < l);
             nr = x2 * g + h * (1 - g) - (x2 * c + l * (1 - c));
             grow += nr - (h - l);
             span += nr;
             if (d > 3) {
-              l = f[(b + 3) | 0];
-              h = f[(hb + 3) | 0];
+              l = f[(b + 6) | 0];
+              h = f[(b + 7) | 0];
               g = Number(x3 > h);
               c = Number(x3 < l);
               nr = x3 * g + h * (1 - g) - (x3 * c + l * (1 - c));
               grow += nr - (h - l);
               span += nr;
               if (d > 4) {
-                l = f[(b + 4) | 0];
-                h = f[(hb + 4) | 0];
+                l = f[(b + 8) | 0];
+                h = f[(b + 9) | 0];
                 g = Number(x4 > h);
                 c = Number(x4 < l);
                 nr = x4 * g + h * (1 - g) - (x4 * c + l * (1 - c));
                 grow += nr - (h - l);
                 span += nr;
                 if (d > 5) {
-                  l = f[(b + 5) | 0];
-                  h = f[(hb + 5) | 0];
+                  l = f[(b + 10) | 0];
+                  h = f[(b + 11) | 0];
                   g = Number(x5 > h);
                   c = Number(x5 < l);
                   nr = x5 * g + h * (1 - g) - (x5 * c + l * (1 - c));
                   grow += nr - (h - l);
                   span += nr;
                   if (d > 6) {
-                    l = f[(b + 6) | 0];
-                    h = f[(hb + 6) | 0];
+                    l = f[(b + 12) | 0];
+                    h = f[(b + 13) | 0];
                     g = Number(x6 > h);
                     c = Number(x6 < l);
                     nr = x6 * g + h * (1 - g) - (x6 * c + l * (1 - c));
                     grow += nr - (h - l);
                     span += nr;
                     if (d > 7) {
-                      l = f[(b + 7) | 0];
-                      h = f[(hb + 7) | 0];
+                      l = f[(b + 14) | 0];
+                      h = f[(b + 15) | 0];
                       g = Number(x7 > h);
                       c = Number(x7 < l);
                       nr = x7 * g + h * (1 - g) - (x7 * c + l * (1 - c));
@@ -1071,13 +981,12 @@ export class CutTree {
     for (let k = len - 1; k >= 0; k--) {
       o = Math.imul((path[(po + k) | 0] - nb) | 0, st);
       const b = (o + 4) | 0;
-      const hb = (b + d) | 0;
       let grow = 0;
       let span = 0;
       for (let j = 0; j < d; j++) {
         const x = q[(off + j) | 0];
-        const lo = f[(b + j) | 0];
-        const hi = f[(hb + j) | 0];
+        const lo = f[(b + 2 * j) | 0];
+        const hi = f[(b + 2 * j + 1) | 0];
         const nr = (x > hi ? x : hi) - (x < lo ? x : lo);
         grow += nr - (hi - lo);
         span += nr;
@@ -1119,17 +1028,16 @@ export class CutTree {
           );
         }
         const leaf = tree.newLeaf(s.point, 0);
-        const lo = 2 * tree.recordAt(leaf);
-        I[lo] = s.mass ?? 1;
-        I[lo + 1] = par;
+        I[leaf * st2 + 5] = s.mass ?? 1;
+        I[leaf * st2 + 6] = par;
         return leaf;
       }
-      const n = tree.allocInner();
-      I[n * st2 + 1] = par;
-      I[n * st2 + 6] = s.cut[0];
-      tree.f[n * tree.stride + 1] = s.cut[1];
-      I[n * st2 + 4] = build(s.left, n);
-      I[n * st2 + 5] = build(s.right, n);
+      const n = tree.alloc();
+      I[n * st2 + 6] = par;
+      I[n * st2 + 4] = s.cut[0];
+      tree.f[n * tree.stride] = s.cut[1];
+      I[n * st2 + 2] = build(s.left, n);
+      I[n * st2 + 3] = build(s.right, n);
       tree.setNav(n);
       tree.refresh(n);
       return n;
@@ -1142,25 +1050,21 @@ export class CutTree {
   refresh(n: number): void {
     const st = this.stride;
     const f = this.f;
-    const d = this.dim;
     const l = this.left(n);
     const r = this.right(n);
-    this.i[n * st * 2] = this.mass(l) + this.mass(r);
+    this.i[n * st * 2 + 5] = this.mass(l) + this.mass(r);
     const b = n * st + 4;
-    // a child's box: lo from `lb`, hi from `lh` (a leaf's point is both)
-    const lb = this.isLeaf(l) ? this.recordAt(l) + 1 : l * st + 4;
-    const rb = this.isLeaf(r) ? this.recordAt(r) + 1 : r * st + 4;
-    const lh = this.isLeaf(l) ? lb : lb + d;
-    const rh = this.isLeaf(r) ? rb : rb + d;
-    for (let j = 0; j < d; j++) {
+    const lb = l * st + 4;
+    const rb = r * st + 4;
+    for (let j = 0; j < 2 * this.dim; j += 2) {
       f[b + j] = Math.min(f[lb + j], f[rb + j]);
-      f[b + d + j] = Math.max(f[lh + j], f[rh + j]);
+      f[b + j + 1] = Math.max(f[lb + j + 1], f[rb + j + 1]);
     }
   }
 
   /** Adds `k` to a leaf's mass (used when rebuilding from a model file). */
   addMass(leaf: number, k: number): void {
-    this.i[2 * this.recordAt(leaf)] += k;
+    this.i[leaf * this.stride * 2 + 5] += k;
   }
 
   /** Visits the nodes in preorder (node, left subtree, right subtree). */
@@ -1171,7 +1075,7 @@ export class CutTree {
     stack[top++] = this.root;
     while (top > 0) {
       const n = stack[--top];
-      const leaf = this.isLeaf(n);
+      const leaf = this.left(n) < 0;
       visit(n, leaf);
       if (!leaf) {
         stack[top++] = this.right(n);
@@ -1206,28 +1110,30 @@ export class CutTree {
     let top = 0;
     for (let k = 0; k < n; k++) {
       if (k > 0 && top === 0) return false;
+      const node = this.alloc();
+      const o = node * st;
       const cd = dims[k];
-      // more leaves or cuts than a tree of this capacity holds: malformed
-      const node = cd === -1 ? this.tryAllocLeaf() : this.tryAllocInner();
-      if (node < 0) return false;
-      const o = this.recordAt(node);
       if (cd === -1) {
         const pi = leafPoint(k);
         if (pi < 0) return false;
-        for (let j = 0; j < d; j++) f[o + 1 + j] = points[pi * d + j];
-        this.navF[2 * (this.navBase + node)] = f[o + 1]; // as `newLeaf` does
+        for (let j = 0; j < d; j++) {
+          const x = points[pi * d + j];
+          f[o + 4 + 2 * j] = x;
+          f[o + 5 + 2 * j] = x;
+        }
+        this.navF[2 * (this.navBase + node)] = f[o + 4]; // as `newLeaf` does
       } else {
         if (!Number.isInteger(cd) || cd < 0 || cd >= d || !Number.isFinite(values[k])) return false;
-        I[2 * o + 6] = cd;
-        f[o + 1] = values[k];
+        I[2 * o + 4] = cd;
+        f[o] = values[k];
       }
       if (k === 0) this.root = node;
       else {
         const par = stack[top - 1];
-        I[2 * o + 1] = par;
-        if (this.left(par) < 0) I[par * st * 2 + 4] = node;
+        I[2 * o + 6] = par;
+        if (this.left(par) < 0) I[par * st * 2 + 2] = node;
         else {
-          I[par * st * 2 + 5] = node;
+          I[par * st * 2 + 3] = node;
           top--;
         }
         this.setNav(par);
