@@ -49,8 +49,9 @@ export interface ForestMemory {
   readonly meta: SharedArrayBuffer;
   readonly nav: SharedArrayBuffer;
   readonly cdim: SharedArrayBuffer;
-  /** Sampler slots, 24 bytes each: weight, sequence number (doubles), leaf (int32) (`SLOT`). */
-  readonly slots: SharedArrayBuffer;
+  readonly weights: SharedArrayBuffer;
+  readonly seqs: SharedArrayBuffer;
+  readonly leaves: SharedArrayBuffer;
   readonly sizes: SharedArrayBuffer;
   readonly reject: SharedArrayBuffer;
   readonly bound: SharedArrayBuffer;
@@ -82,7 +83,9 @@ function newForestMemory(
     meta: sab(T * 8),
     nav: sab(nodes * 16),
     cdim: sab(nodes * 4),
-    slots: sab(T * S * SLOT * 8),
+    weights: sab(T * S * 8),
+    seqs: sab(T * S * 8),
+    leaves: sab(T * S * 4),
     sizes: sab(T * 4),
     reject: sab(T * 8),
     bound: sab(T * 8),
@@ -127,13 +130,10 @@ export class CutForest {
   private slowSteps = 0;
   /** Paths of the four trees walked together by `score` (2S slots each: depth < 2S). */
   private readonly paths: Int32Array;
-  /**
-   * Sampler slots in heap order, tree t's at `[t · sampleSize, (t + 1) · sampleSize)`; slot k's
-   * fields side by side (one or two cache lines per slot a sift touches, not three): its weight at
-   * `slotF[SLOT·k]`, its sequence number at `slotF[SLOT·k + 1]`, its leaf at `slotI[2·SLOT·k + 4]`.
-   */
-  private readonly slotF: Float64Array;
-  private readonly slotI: Int32Array;
+  /** Sampler slots in heap order, tree t at `[t * sampleSize, (t + 1) * sampleSize)`. */
+  private readonly weights: Float64Array;
+  private readonly seqs: Float64Array;
+  private readonly leaves: Int32Array;
   private readonly sizes: Int32Array;
   /** Per tree: offers with `U <=` this are surely rejected, for sequence numbers up to `boundUntil`. */
   private readonly rejectAtOrBelow: Float64Array;
@@ -206,8 +206,9 @@ export class CutForest {
       };
       this.trees.push(new CutTree(d, S, this.nav, t * cap, tm));
     }
-    this.slotF = new Float64Array(m.slots);
-    this.slotI = new Int32Array(m.slots);
+    this.weights = new Float64Array(m.weights);
+    this.seqs = new Float64Array(m.seqs);
+    this.leaves = new Int32Array(m.leaves);
     this.sizes = new Int32Array(m.sizes);
     this.rejectAtOrBelow = new Float64Array(m.reject);
     this.boundUntil = new Float64Array(m.bound);
@@ -246,7 +247,9 @@ export class CutForest {
       meta: copy(m.meta),
       nav: copy(m.nav),
       cdim: copy(m.cdim),
-      slots: copy(m.slots),
+      weights: copy(m.weights),
+      seqs: copy(m.seqs),
+      leaves: copy(m.leaves),
       sizes: copy(m.sizes),
       reject: copy(m.reject),
       bound: copy(m.bound),
@@ -273,8 +276,7 @@ export class CutForest {
   /** Bytes of typed arrays a forest of these sizes allocates (its shared memory and scratch). */
   static memoryBytes(d: number, T: number, S: number): number {
     const nodes = T * 2 * S;
-    const shared =
-      nodes * (4 + 2 * d) * 8 + nodes * (4 + 16 + 4) + T * S * SLOT * 8 + T * (4 + 8 + 8 + 16 + 8);
+    const shared = nodes * (4 + 2 * d) * 8 + nodes * (4 + 16 + 4) + T * S * 20 + T * (4 + 8 + 8 + 16 + 8);
     return shared + (d + 1 + T) * 8 + 8 * S * 4 + T * 8;
   }
 
@@ -503,7 +505,7 @@ export class CutForest {
     const S = this.sampleSize;
     const lambda = this.lambda;
     const rs = this.rs;
-    const slotF = this.slotF;
+    const weights = this.weights;
     let u = draw(rs, t << 2);
     while (u === 0) u = draw(rs, t << 2);
     const o = t * S;
@@ -522,13 +524,13 @@ export class CutForest {
     const rejectAtOrBelow = this.rejectAtOrBelow;
     if (seq > boundUntil[t]) {
       boundUntil[t] = seq + BOUND_STEPS;
-      rejectAtOrBelow[t] = rejectBound(slotF[SLOT * o], seq + BOUND_STEPS, lambda);
+      rejectAtOrBelow[t] = rejectBound(weights[o], seq + BOUND_STEPS, lambda);
     }
     if (u <= rejectAtOrBelow[t]) return;
     const w = -seq * lambda + Math.log(-Math.log(u));
-    if (w < slotF[SLOT * o]) {
+    if (w < weights[o]) {
       const tree = this.trees[t];
-      tree.deleteLeaf(this.slotI[2 * SLOT * o + 4]);
+      tree.deleteLeaf(this.leaves[o]);
       uniformRs = rs;
       uniformAt = t << 2;
       const leaf = tree.insert(p, off, uniform);
@@ -889,44 +891,41 @@ export class CutForest {
   }
 
   private heapPush(o: number, size: number, w: number, seq: number, leaf: number): void {
-    const F = this.slotF;
+    const W = this.weights;
     let i = size;
     while (i > 0) {
       const par = (i - 1) >> 1;
-      if (F[SLOT * (o + par)] >= w) break;
+      if (W[o + par] >= w) break;
       this.move(o + par, o + i);
       i = par;
     }
-    this.setSlot(o + i, w, seq, leaf);
+    W[o + i] = w;
+    this.seqs[o + i] = seq;
+    this.leaves[o + i] = leaf;
   }
 
   private heapReplaceTop(o: number, size: number, w: number, seq: number, leaf: number): void {
-    const F = this.slotF;
+    const W = this.weights;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= size) break;
       const r = l + 1;
       // the larger child, the left one on a tie: a 0/1 factor, not a coin-flip branch
-      const c = r < size ? l + Number(F[SLOT * (o + r)] > F[SLOT * (o + l)]) : l;
-      if (F[SLOT * (o + c)] <= w) break;
+      const c = r < size ? l + Number(W[o + r] > W[o + l]) : l;
+      if (W[o + c] <= w) break;
       this.move(o + c, o + i);
       i = c;
     }
-    this.setSlot(o + i, w, seq, leaf);
-  }
-
-  private setSlot(k: number, w: number, seq: number, leaf: number): void {
-    this.slotF[SLOT * k] = w;
-    this.slotF[SLOT * k + 1] = seq;
-    this.slotI[2 * SLOT * k + 4] = leaf;
+    W[o + i] = w;
+    this.seqs[o + i] = seq;
+    this.leaves[o + i] = leaf;
   }
 
   private move(from: number, to: number): void {
-    const F = this.slotF;
-    F[SLOT * to] = F[SLOT * from];
-    F[SLOT * to + 1] = F[SLOT * from + 1];
-    this.slotI[2 * SLOT * to + 4] = this.slotI[2 * SLOT * from + 4];
+    this.weights[to] = this.weights[from];
+    this.seqs[to] = this.seqs[from];
+    this.leaves[to] = this.leaves[from];
   }
 
   /** Heap-order sampler slots of tree `t` (for tests and inspection). */
@@ -934,12 +933,7 @@ export class CutForest {
     const out: { weight: number; seq: number; leaf: number }[] = [];
     const o = t * this.sampleSize;
     for (let i = 0; i < this.sizes[t]; i++) {
-      const k = o + i;
-      out.push({
-        weight: this.slotF[SLOT * k],
-        seq: this.slotF[SLOT * k + 1],
-        leaf: this.slotI[2 * SLOT * k + 4],
-      });
+      out.push({ weight: this.weights[o + i], seq: this.seqs[o + i], leaf: this.leaves[o + i] });
     }
     return out;
   }
@@ -967,7 +961,6 @@ export class CutForest {
     let P = 0;
     const trees: JsonObject[] = [];
     const leafPoint = new Int32Array(cap);
-    const weightsOut = new Float64Array(S);
     const dims = new Int32Array(cap);
     const cuts = new Float64Array(cap);
     const leaves = new Int32Array(cap);
@@ -983,9 +976,8 @@ export class CutForest {
       leafPoint.fill(-1);
       const slots = new Int32Array(size);
       for (let i = 0; i < size; i++) {
-        const seq = this.slotF[SLOT * (o + i) + 1];
-        const leaf = this.slotI[2 * SLOT * (o + i) + 4];
-        weightsOut[i] = this.slotF[SLOT * (o + i)];
+        const seq = this.seqs[o + i];
+        const leaf = this.leaves[o + i];
         let pi = pointIndex.get(seq);
         if (pi === undefined) {
           pi = P++;
@@ -1021,7 +1013,7 @@ export class CutForest {
         dims: packInts32(dims.subarray(0, nd)),
         cuts: packFloats(cuts.subarray(0, nc)),
         leaves: packInts32(leaves.subarray(0, nl)),
-        weights: packFloats(weightsOut.subarray(0, size)),
+        weights: packFloats(this.weights.subarray(o, o + size)),
         slots: packInts32(slots),
       });
     }
@@ -1131,7 +1123,9 @@ export class CutForest {
           bad(`${where}.slots.${i}`, 'its point does not reach an equal leaf by the tree cuts');
         }
         tree.addMass(leaf, 1);
-        forest.setSlot(o + i, w, pointSeqs[pi], leaf);
+        forest.weights[o + i] = w;
+        forest.seqs[o + i] = pointSeqs[pi];
+        forest.leaves[o + i] = leaf;
       }
       forest.sizes[t] = size;
       let orphan = false;
@@ -1152,8 +1146,6 @@ const STOP = 2; // set to end the worker
 const WORKER_CHUNKS = 3; // chunks the worker has done (diagnostics)
 const READY = 4; // 1 once the worker serves jobs
 const CTL_WORDS = 8;
-/** Doubles per sampler slot: weight, sequence number, then the leaf id (int32) and 4 unused bytes. */
-const SLOT = 3;
 /** Polls of the done count after which a step counts as slow (the worker kept us waiting). */
 const SLOW_SPINS = 1 << 17;
 /** Chunks of trees per step with two threads (even; see the constructor). */

@@ -12,6 +12,10 @@ function referenceJson(f: CutForest): unknown {
   const d = f.dimensions;
   const S = f.sampleSize;
   const state = f as unknown as {
+    seqs: Float64Array;
+    leaves: Int32Array;
+    sizes: Int32Array;
+    weights: Float64Array;
     rs: Int32Array;
     updates: number;
   };
@@ -21,10 +25,13 @@ function referenceJson(f: CutForest): unknown {
   const trees: unknown[] = [];
   for (let t = 0; t < f.numberOfTrees; t++) {
     const tree = f.trees[t];
-    const sampler = f.samplerSlots(t);
+    const o = t * S;
+    const size = state.sizes[t];
     const leafPoint = new Map<number, number>();
     const slots: number[] = [];
-    for (const { seq, leaf } of sampler) {
+    for (let i = 0; i < size; i++) {
+      const seq = state.seqs[o + i];
+      const leaf = state.leaves[o + i];
       let pi = pointIndex.get(seq);
       if (pi === undefined) {
         pi = pointSeqs.length;
@@ -51,7 +58,7 @@ function referenceJson(f: CutForest): unknown {
       dims: packInts(dims),
       cuts: packFloats(cuts),
       leaves: packInts(leaves),
-      weights: packFloats(sampler.map((s) => s.weight)),
+      weights: packFloats(Array.from(state.weights.subarray(o, o + size))),
       slots: packInts(slots),
     });
   }
