@@ -302,7 +302,6 @@ export class SqlStore implements Store {
           },
         );
       }
-      for (const s of this.dialect.refresh(tables)) await ex.query(s);
     } catch (err) {
       // one statement outside a transaction: the server may have stored it before the connection went
       // (not when its connection could not be opened: unreachable, nothing sent, `wrapDbError` below)
@@ -310,6 +309,9 @@ export class SqlStore implements Store {
       if (maybe) throw lastFailure(err, true);
       throw wrapDbError(err, 'write');
     }
+    // the write is stored (CrateDB commits each statement): a REFRESH that fails only leaves it to the
+    // server's own periodic refresh to show. Reported as a failure, the caller would send it again
+    for (const s of this.dialect.refresh(tables)) await ex.query(s).catch(() => undefined);
     if (opts.sent) opts.sent.unanswered = maybe && opts.single === true;
     if (opts.runId !== undefined && this.dialect.crate) await this.recheckRun(ex, opts.runId, tables);
     return out;

@@ -275,6 +275,35 @@ describe('CrateDB dialect', () => {
     expect(log.some((s) => /^DELETE/.test(s.text))).toBe(false);
   });
 
+  it('a write whose REFRESH fails after it was stored (the connection lost): the write stands, not reported as failed', async () => {
+    // the statements are stored when they return (CrateDB commits each one); the REFRESH only makes them
+    // visible before CrateDB's own periodic refresh. Reported as "backend failed to write", the caller
+    // would send the write again and store it twice
+    const { executor, log } = recorder();
+    let armed = false;
+    let refreshes = 0;
+    const failing: SqlExecutor = {
+      ...executor,
+      query: async (text, values) => {
+        if (armed && /^REFRESH TABLE "doc"\."tsad_metrics"$/.test(text)) {
+          refreshes++;
+          throw new Error('Connection terminated unexpectedly');
+        }
+        return executor.query(text, values);
+      },
+      tx: (fn) => fn(failing.query),
+    };
+    const t = new SqlTracker('crate://db.example:5432/?schema=doc', { executor: failing });
+    const run = await t.startRun({ experiment: 'e' });
+    armed = true;
+    log.length = 0;
+    await run.logMetric('m', 1);
+    expect(refreshes).toBe(1);
+    // stored once, never sent again
+    expect(log.filter((s) => /^INSERT INTO "doc"\."tsad_metrics"/.test(s.text))).toHaveLength(1);
+    expect(log.some((s) => /^DELETE/.test(s.text))).toBe(false);
+  });
+
   it('crate:// URIs connect with the PostgreSQL wire protocol (user crate, port 5432)', () => {
     const p = parseSqlUri('crate://db.example/?schema=tracking');
     expect(p).toEqual({
