@@ -21,18 +21,17 @@ import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { type SynthFile, type SynthKind, type SynthOptions, synthCorpus } from '../src/lab/synth.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import type { TimeSeries } from '../src/series/types.js';
+import { lcg, seededSeries } from '../test/helpers/random.js';
 
 /** A 5-minute series with a daily sine, seeded noise and a spike every 997 points. */
 export function synthetic(n: number, start: number): TimeSeries {
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let s = 12345;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    t[i] = start + i * 300_000;
-    v[i] = 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * (s / 2 ** 32 - 0.5) + (i % 997 === 500 ? 20 : 0);
-  }
-  return { t, v };
+  return seededSeries(
+    n,
+    300_000,
+    start,
+    lcg(12345),
+    (i, u) => 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * (u - 0.5) + (i % 997 === 500 ? 20 : 0),
+  );
 }
 
 /**

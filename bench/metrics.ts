@@ -12,14 +12,7 @@ import {
   scoreNabResults,
 } from '../src/metrics/nab-files.js';
 import { evaluate } from '../src/metrics/tsad.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { lcg } from '../test/helpers/random.js';
 
 function best(runs: number, f: () => void): number {
   let min = Number.POSITIVE_INFINITY;

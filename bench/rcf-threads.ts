@@ -9,6 +9,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { CutForest } from '../src/detectors/rcf/forest.js';
+import { synthetic } from './harness.js';
 
 interface Params {
   n: number;
@@ -19,14 +20,9 @@ interface Params {
   data?: SharedArrayBuffer;
 }
 
+/** Shingles of width `d` of the first differences of the throughput benches' synthetic series. */
 function series(n: number, d: number): Float64Array {
-  const m = n + d + 1;
-  const v = new Float64Array(m);
-  let s = 12345;
-  for (let i = 0; i < m; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    v[i] = 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * (s / 2 ** 32 - 0.5) + (i % 997 === 500 ? 20 : 0);
-  }
+  const { v } = synthetic(n + d + 1, 0);
   const x = new Float64Array(n * d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = v[i + j + 1] - v[i + j];
   return x;

@@ -6,14 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArtDetector } from '../../src/detectors/index.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { lcg } from '../helpers/random.js';
 
 describe('ArtDetector score with prev', () => {
   it('score(b, { prev: a }) is the tail of score(a ++ b) and of a stream', () => {

@@ -16,6 +16,7 @@ import {
   finiteRange,
   makeDetector,
 } from '../../src/internal.js';
+import { lcg } from '../helpers/random.js';
 
 function series(n: number, f: (i: number) => number): { t: Float64Array; v: Float64Array } {
   const t = new Float64Array(n);
@@ -25,15 +26,6 @@ function series(n: number, f: (i: number) => number): { t: Float64Array; v: Floa
     v[i] = f(i);
   }
   return { t, v };
-}
-
-/** A deterministic pseudo-random sequence in [0, 1) (a linear congruential generator). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 const wave = (i: number): number => 10 + Math.sin(i / 20) + 0.1 * Math.sin(i * 1.7);

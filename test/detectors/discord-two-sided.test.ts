@@ -5,23 +5,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-
 import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
 import { ConfigError } from '../../src/index.js';
 import { broaden, discordLocateScores } from '../../src/internal.js';
 import { LOCATE_RECIPES, TWO_SIDED_LOCATE } from '../../src/lab/index.js';
+import { signedNoise } from '../helpers/random.js';
 
 const STEP = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
 
-/** Deterministic noise in [−1, 1] (an LCG). */
-function noiseGen(seed: number): () => number {
-  let g = seed >>> 0 || 1;
-  return () => {
-    g = (Math.imul(g, 1664525) + 1013904223) >>> 0;
-    return (g / 2 ** 32) * 2 - 1;
-  };
-}
+/** Deterministic noise in [−1, 1) (an LCG). */
+const noiseGen = signedNoise;
 
 /** The streaming detector's raw test scores (no calibrator, no alarm rule) after training on `cut` points. */
 function streamed(cfg: DiscordInput, t: Float64Array, v: Float64Array, cut: number): Float64Array {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DiscordDetector, type DiscordInput } from '../../src/detectors/index.js';
 import { loadModel } from '../../src/index.js';
 import { checkedPeriod, dominantPeriod, robustPeriod } from '../../src/internal.js';
+import { signedNoise } from '../helpers/random.js';
 
 /** A model file the discord wrote at state version `v`, the points streamed after it and the scores that version gave. */
 interface DiscordFixture {
@@ -38,14 +39,8 @@ function expectReplays(d: DiscordDetector, fx: DiscordFixture): void {
 const STEP = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
 
-/** Deterministic noise in [−1, 1] (an LCG), so series are reproducible without a seed library. */
-function noiseGen(seed: number): () => number {
-  let g = seed >>> 0 || 1;
-  return () => {
-    g = (Math.imul(g, 1664525) + 1013904223) >>> 0;
-    return (g / 2 ** 32) * 2 - 1;
-  };
-}
+/** Deterministic noise in [−1, 1) (an LCG). */
+const noiseGen = signedNoise;
 
 /** Trains on the first `cut` points, streams the rest; returns the test scores and the argmax index. */
 function streamScores(cfg: DiscordInput, t: Float64Array, v: Float64Array, cut: number) {

@@ -1,14 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlatLineDetector } from '../../src/detectors/index.js';
+import { lcg } from '../helpers/random.js';
 
 /** A count series that idles at 0 for long stretches between busy ones (deterministic LCG). */
 function idleCounts(n: number, seed: number): Float64Array {
-  let g = seed >>> 0;
-  const u = () => {
-    g = (Math.imul(g, 1664525) + 1013904223) >>> 0;
-    return g / 2 ** 32;
-  };
+  const u = lcg(seed);
   const v = new Float64Array(n);
   let i = 0;
   while (i < n) {

@@ -11,6 +11,7 @@ import {
 } from '../../src/detectors/index.js';
 import { ConfigError, ModelFormatError } from '../../src/index.js';
 import { gaussOne, LEVEL_DRIFT_DEFAULTS, LevelDriftCore, RECIPES } from '../../src/internal.js';
+import { lcg, seededSeries } from '../helpers/random.js';
 
 const DAY = 86_400_000;
 
@@ -408,15 +409,10 @@ describe('LevelDriftDetector: one episode step for scoreRow and peekRow', () => 
   it('scores, streams and peeks bit for bit as before', async () => {
     const { createHash } = await import('node:crypto');
     const n = 2400;
-    let seed = 7;
-    const t = new Float64Array(n);
-    const v = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      t[i] = Date.UTC(2024, 0, 1) + i * 1_800_000;
+    const { t, v } = seededSeries(n, 1_800_000, Date.UTC(2024, 0, 1), lcg(7), (i, u) => {
       const d = i >= 1500 ? Math.min(8, (i - 1500) / 10) * (i < 1800 ? 1 : 0) : 0;
-      v[i] = 10 * Math.sin((2 * Math.PI * i) / 48) + (seed / 2 ** 32 - 0.5) * 3 + d;
-    }
+      return 10 * Math.sin((2 * Math.PI * i) / 48) + (u - 0.5) * 3 + d;
+    });
     const train = { t: t.slice(0, 700), v: v.slice(0, 700) };
     const test = { t: t.slice(700), v: v.slice(700) };
     for (const [key, [hash, alarms]] of Object.entries(BEFORE)) {

@@ -3,6 +3,7 @@ import type { Detector } from '../../src/detectors/index.js';
 import { ChangePointDetector, DiscordDetector, FlatLineDetector } from '../../src/detectors/index.js';
 import { calendarPeriodMs, DiscordCore, dominantPeriod } from '../../src/internal.js';
 import { type SynthKind, synthCorpus } from '../../src/lab/index.js';
+import { lcg } from '../helpers/random.js';
 
 /** Trains on the first 30 % of a one-anomaly synthetic file, streams the rest; where is the top score? */
 function locate(det: Detector, kind: SynthKind, seed: number) {
@@ -36,11 +37,8 @@ describe('detectors for the kinds the default ensemble misses', () => {
   it('ChangePointDetector peaks after a level shift in a seasonal series, not before it', () => {
     const n = 2000;
     const t = Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 300_000);
-    let g = 7;
-    const noise = () => {
-      g = (Math.imul(g, 1664525) + 1013904223) >>> 0;
-      return g / 2 ** 32 - 0.5;
-    };
+    const u = lcg(7);
+    const noise = () => u() - 0.5;
     const v = Float64Array.from(
       { length: n },
       (_, i) => 10 + Math.sin((2 * Math.PI * i) / 48) + 0.3 * noise() + (i >= 1500 ? 1 : 0),
@@ -59,11 +57,8 @@ describe('detectors for the kinds the default ensemble misses', () => {
     const t0 = Date.UTC(2024, 0, 1); // a Monday
     const n = 5 * 7 * 144;
     const shiftAt = 3 * 7 * 144 + 2 * 144 + 60; // week 4, Wednesday 10:00
-    let g = 11;
-    const noise = () => {
-      g = (Math.imul(g, 1664525) + 1013904223) >>> 0;
-      return g / 2 ** 32 - 0.5;
-    };
+    const u = lcg(11);
+    const noise = () => u() - 0.5;
     const t = Float64Array.from({ length: n }, (_, i) => t0 + i * step);
     const v = Float64Array.from({ length: n }, (_, i) => {
       const day = Math.floor(i / 144) % 7;
@@ -121,11 +116,8 @@ describe('detectors for the kinds the default ensemble misses', () => {
     const s = flat.stream();
     for (let i = 200; i < n; i++) expect(s.push(t[i], 5).alarm).toBe(false);
     // a quantised sensor: every other step repeats the value, runs of up to a few points
-    let g = 5;
-    const coin = () => {
-      g = (Math.imul(g, 1664525) + 1013904223) >>> 0;
-      return g / 2 ** 32 < 0.5;
-    };
+    const u = lcg(5);
+    const coin = () => u() < 0.5;
     const v = new Float64Array(n);
     for (let i = 1; i < n; i++) v[i] = coin() ? v[i - 1] : v[i - 1] + (coin() ? 1 : -1);
     const q = new FlatLineDetector();

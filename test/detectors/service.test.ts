@@ -6,21 +6,14 @@ import { describe, expect, it } from 'vitest';
 import type { StreamResult } from '../../src/detectors/index.js';
 import { defaultDetector, EtsDetector, IsolationForest, loadModel } from '../../src/detectors/index.js';
 import { DetectorError, ModelFormatError, openTracker } from '../../src/index.js';
+import { lcg, seededSeries } from '../helpers/random.js';
 
 const SEC = 1000;
 const T0 = Date.UTC(2024, 0, 1);
 
 /** 1-second data: a slow wave plus deterministic noise. */
 function seconds(n: number, start: number, seed = 1) {
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    t[i] = start + i * SEC;
-    v[i] = 20 + 3 * Math.sin(i / 60) + (s / 2 ** 32 - 0.5);
-  }
-  return { t, v };
+  return seededSeries(n, SEC, start, lcg(seed), (i, u) => 20 + 3 * Math.sin(i / 60) + (u - 0.5));
 }
 
 describe('a 1-second model through a two-day gap', () => {

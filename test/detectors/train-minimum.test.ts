@@ -18,21 +18,14 @@ import {
   ZmsDetector,
 } from '../../src/index.js';
 import { DETECTOR_RECIPES } from '../../src/internal.js';
+import { lcg, seededSeries } from '../helpers/random.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const STEP = 300_000;
 
 /** `n` points of a noisy sine from a seeded linear congruential generator (never constant or linear). */
 function noisy(n: number, seed: number, scale = 1): { t: Float64Array; v: Float64Array } {
-  let s = seed >>> 0;
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    t[i] = T0 + i * STEP;
-    v[i] = scale * (50 + 5 * Math.sin(i / 10) + (s / 2 ** 32 - 0.5) * 4);
-  }
-  return { t, v };
+  return seededSeries(n, STEP, T0, lcg(seed), (i, u) => scale * (50 + 5 * Math.sin(i / 10) + (u - 0.5) * 4));
 }
 
 function line(n: number, f: (i: number) => number) {
@@ -181,11 +174,8 @@ describe('exactly predictable training data', () => {
   it('multiplicative error: σ is relative, so a large level with ordinary noise is not an exact fit', () => {
     // before: σ ≈ 3e-6 (relative, i.e. ≈ 2,900 in the data's units) was compared with the absolute bound
     // n·ε·max|y| ≈ 1.1e-4 and a level of 1e9 with noise of ±5,000 was refused as "fitted exactly"
-    let s = 12345;
-    const rnd = () => {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      return s / 2 ** 32 - 0.5;
-    };
+    const u = lcg(12345);
+    const rnd = () => u() - 0.5;
     const big = line(500, () => 1e9 + 1e4 * rnd());
     const mid = line(500, () => 1e6 + 0.01 * rnd());
     for (const [data, cfg] of [

@@ -12,21 +12,17 @@ import {
   RECIPES,
 } from '../../src/internal.js';
 import { synthCorpus } from '../../src/lab/index.js';
+import { lcg31, seededSeries } from '../helpers/random.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /** A daily cycle with noise (deterministic LCG) at `stepMin`-minute steps. */
 function daily(n: number, stepMin: number, seed = 3, t0 = Date.UTC(2024, 0, 1)) {
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    t[i] = t0 + i * stepMin * 60_000;
-    v[i] = 50 + 10 * Math.sin((2 * Math.PI * (t[i] % DAY)) / DAY) + (s / 2147483648 - 0.5);
-  }
-  return { t, v };
+  return seededSeries(n, stepMin * 60_000, t0, lcg31(seed), (i, u) => {
+    const t = t0 + i * stepMin * 60_000;
+    return 50 + 10 * Math.sin((2 * Math.PI * (t % DAY)) / DAY) + (u - 0.5);
+  });
 }
 
 function zms(): ZmsDetector {

@@ -3,19 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { defaultDetector, ZmsDetector } from '../../src/detectors/index.js';
 import { ConfigError } from '../../src/index.js';
 import { MT_RECIPES, mtDetector, RECIPES, SustainedScore } from '../../src/internal.js';
+import { dailyCycle } from '../helpers/random.js';
 
 /** A noisy daily cycle at 5-minute steps (deterministic). */
-function series(n: number, seed = 7, t0 = Date.UTC(2024, 0, 1)): { t: Float64Array; v: Float64Array } {
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    t[i] = t0 + i * 300_000;
-    v[i] = 10 + 3 * Math.sin((2 * Math.PI * i) / 288) + (s / 2147483648 - 0.5);
-  }
-  return { t, v };
-}
+const series = dailyCycle;
 
 function zms(): ZmsDetector {
   return new ZmsDetector({ nLags: 0, enableCalibrator: true, enableThreshold: false });

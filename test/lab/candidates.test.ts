@@ -11,19 +11,10 @@ import {
   SHAPE_8B_BUDGET,
   shapeDefault,
 } from '../../src/internal.js';
+import { centredNoise, dailyCycle } from '../helpers/random.js';
 
 /** A noisy daily-ish cycle at 5-minute steps (deterministic). */
-function series(n: number, t0 = Date.UTC(2024, 0, 1)): { t: Float64Array; v: Float64Array } {
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let s = 7;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    t[i] = t0 + i * 300_000;
-    v[i] = 10 + 3 * Math.sin((2 * Math.PI * i) / 288) + (s / 2147483648 - 0.5);
-  }
-  return { t, v };
-}
+const series = (n: number, t0?: number) => dailyCycle(n, 7, t0);
 
 describe('maxDetector (lab candidate)', () => {
   it('reads every member and its score is at least the mean of the same calibrated members', () => {
@@ -138,15 +129,7 @@ describe('round-7 shape candidates (lab)', () => {
 
 describe('round-8 periodicity gate (lab)', () => {
   /** Deterministic noise in [−0.5, 0.5). */
-  function noise(n: number, seed: number): Float64Array {
-    const v = new Float64Array(n);
-    let g = seed >>> 0 || 1;
-    for (let i = 0; i < n; i++) {
-      g = (Math.imul(g, 1664525) + 1013904223) >>> 0;
-      v[i] = g / 2 ** 32 - 0.5;
-    }
-    return v;
-  }
+  const noise = centredNoise;
   function grid(n: number, stepMs: number, t0 = Date.UTC(2024, 0, 1)): Float64Array {
     return Float64Array.from({ length: n }, (_, i) => t0 + i * stepMs);
   }

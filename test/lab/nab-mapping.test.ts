@@ -9,6 +9,7 @@ import {
   peakScores,
   runNabStream,
 } from '../../src/internal.js';
+import { lcg31 } from '../helpers/random.js';
 
 /** Non-decreasing times (repeats allowed) with scores, as result rows are. */
 const rowsArb = fc
@@ -67,12 +68,8 @@ describe('runNabStream with the onlinePeak and onlineAlarm mappings', () => {
   // a daily cycle with noise and two spikes after the training part
   const n = 2000;
   const t = Float64Array.from({ length: n }, (_, i) => i * 300_000);
-  let seed = 7;
-  const rnd = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648 - 0.5;
-  };
-  const v = Float64Array.from({ length: n }, (_, i) => 10 * Math.sin((2 * Math.PI * i) / 288) + rnd());
+  const u = lcg31(7);
+  const v = Float64Array.from({ length: n }, (_, i) => 10 * Math.sin((2 * Math.PI * i) / 288) + (u() - 0.5));
   v[1200] += 40;
   v[1700] -= 40;
   const windows: [number, number][] = [[t[1150], t[1250]]];

@@ -16,6 +16,7 @@ import {
   peakScores,
   runNabStream,
 } from '../../src/internal.js';
+import { lcg31 } from '../helpers/random.js';
 
 /** Non-decreasing times with a base score in [0, 1] and a partner score of any double (NaN, ±∞ too). */
 const rowsArb = fc
@@ -79,12 +80,8 @@ describe('runNabStream with a partner (the peakMaxArt recipes)', () => {
   // a daily cycle with noise; a level shift late in the file (ART's kind of anomaly) and a spike
   const n = 2000;
   const t = Float64Array.from({ length: n }, (_, i) => i * 300_000);
-  let seed = 11;
-  const rnd = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648 - 0.5;
-  };
-  const v = Float64Array.from({ length: n }, (_, i) => 10 * Math.sin((2 * Math.PI * i) / 288) + rnd());
+  const u = lcg31(11);
+  const v = Float64Array.from({ length: n }, (_, i) => 10 * Math.sin((2 * Math.PI * i) / 288) + (u() - 0.5));
   for (let i = 1500; i < n; i++) v[i] += 25;
   v[1200] += 40;
   const windows: [number, number][] = [[t[1150], t[1250]]];

@@ -2,22 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { loadModel, RandomCutForest } from '../../../src/detectors/index.js';
 import { ConfigError, DetectorError, ModelFormatError } from '../../../src/index.js';
 import type { TimeSeries } from '../../../src/series/index.js';
+import { lcg, seededSeries } from '../../helpers/random.js';
 import { arrayForm } from './array-form.js';
 
 const STEP = 60_000;
 
 /** Noisy sine with a fixed LCG; `spikes` get +height. */
 function series(n: number, spikes: number[] = [], height = 4, seed = 5, t0 = 0): TimeSeries {
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    t[i] = t0 + i * STEP;
-    v[i] = Math.sin((2 * Math.PI * i) / 60) + 0.2 * (s / 2 ** 32 - 0.5);
-  }
-  for (const i of spikes) v[i] += height;
-  return { t, v };
+  const ts = seededSeries(
+    n,
+    STEP,
+    t0,
+    lcg(seed),
+    (i, u) => Math.sin((2 * Math.PI * i) / 60) + 0.2 * (u - 0.5),
+  );
+  for (const i of spikes) ts.v[i] += height;
+  return ts;
 }
 
 function slice(ts: TimeSeries, a: number, b: number): TimeSeries {

@@ -8,15 +8,12 @@ import {
 } from '../../../src/detectors/index.js';
 import { defaultDetector, Ensemble } from '../../../src/index.js';
 import { preStartForestWorker, takeEarlyBatchWorker } from '../../../src/internal.js';
+import { centredNoise } from '../../helpers/random.js';
 
 /** Deterministic pseudo-random rows (a tiny LCG, independent of the forest's generator). */
 function rows(n: number, d: number, seed: number): Float64Array {
-  const out = new Float64Array(n * d);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5 + (i % 97 === 0 ? 4 : 0);
-  }
+  const out = centredNoise(n * d, seed);
+  for (let i = 0; i < out.length; i += 97) out[i] += 4;
   return out;
 }
 

@@ -12,18 +12,11 @@ import {
   unpackFloats,
   unpackInts,
 } from '../../../src/internal.js';
+import { centredNoise } from '../../helpers/random.js';
 import { arrayForm } from './array-form.js';
 
 /** Deterministic pseudo-random series (a tiny LCG, independent of the forest's generator). */
-function noise(n: number, seed: number): Float64Array {
-  const out = new Float64Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
+const noise = centredNoise;
 
 /** Shingles of width k over x (left-padded with x[0]), flattened. */
 function shingles(x: Float64Array, k: number): Float64Array {

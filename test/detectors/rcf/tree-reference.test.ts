@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CutTree } from '../../../src/detectors/index.js';
 import { NAV_BITS, NAV_MASK, NAV_MAX_DIM, prevDouble } from '../../../src/internal.js';
+import { lcg } from '../../helpers/random.js';
 
 /**
  * A literal reading of the tree's update rules (docs/rcf.md, Algorithm) on plain objects: boxes are
@@ -180,16 +181,17 @@ const sameTrees = ({ d, ops, seed }: Case): void => {
   const tree = new CutTree(d, 32);
   const ref = new RefTree(d);
   // the same stream of uniforms for both trees
-  let a = seed >>> 0 || 1;
-  let b = a;
-  const lcg = (s: number) => (Math.imul(s, 1664525) + 1013904223) >>> 0;
+  const ua = lcg(seed);
+  const ub = lcg(seed);
+  let a = 0;
+  let b = 0;
   const randA = () => {
-    a = lcg(a);
-    return a / 2 ** 32;
+    a++;
+    return ua();
   };
   const randB = () => {
-    b = lcg(b);
-    return b / 2 ** 32;
+    b++;
+    return ub();
   };
   const held: number[][] = [];
   for (const o of ops) {
