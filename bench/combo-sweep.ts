@@ -5,14 +5,20 @@ import { BEFORE_12C } from '../src/lab/alarm-paths.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
-import { cachedStreamScores, defaultMemberAlone, replayAlarms, sweepSummary } from './harness.js';
+import {
+  cachedStreamScores,
+  corpusSweepArgs,
+  corpusSweepLine,
+  defaultMemberAlone,
+  replayAlarms,
+  sweepSummary,
+} from './harness.js';
 
-const argv = process.argv.slice(2);
-const sep = argv.indexOf('--');
-const [cacheDir, ...corpora] = sep < 0 ? argv : argv.slice(0, sep);
-const settings = sep < 0 ? ['none'] : argv.slice(sep + 1);
-if (!cacheDir || corpora.length === 0)
-  throw new Error("usage: combo-sweep.ts <cacheDir> <corpus>… -- '<setting json>'…");
+const { cacheDir, corpora, settings } = corpusSweepArgs(
+  process.argv.slice(2),
+  ['none'],
+  "usage: combo-sweep.ts <cacheDir> <corpus>… -- '<setting json>'…",
+);
 const diag = process.env.DIAG === '1';
 
 const scores = (corpus: string, file: string, tag: string, make: () => Detector) =>
@@ -91,9 +97,7 @@ for (const corpus of corpora) {
         process.stdout.write(`  [${k}] ${basename(corpus)} ${file}: ${base} -> ${outcome}\n`);
     }
   }
-  perCorpus.push(
-    `${basename(corpus)}: ${settings.map((_s, k) => `[${k}] ${local[k][0]}/${local[k][1]} quiet ${local[k][2]}/${local[k][3]}`).join('  ')}`,
-  );
+  perCorpus.push(corpusSweepLine(corpus, local));
 }
 for (const line of perCorpus) process.stdout.write(`${line}\n`);
 settings.forEach((s, k) => {

@@ -8,8 +8,7 @@
  * `DEFAULT_STRONG_THRESHOLD`, round 12c); the cache holds today's `defaultDetector()` scores, so a cache
  * written before round 12c must not be reused. ONLY_ON=1 skips the files where no setting's member is on.
  */
-import { basename } from 'node:path';
-import { defaultDetector, STRONG_THRESHOLD_12C } from '../src/detectors/default.js';
+import { STRONG_THRESHOLD_12C } from '../src/detectors/default.js';
 import {
   LEVEL_DRIFT_DEFAULTS,
   LevelDriftCore,
@@ -19,7 +18,9 @@ import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import {
-  cachedStreamScores,
+  cachedDefaultScores,
+  corpusSweepArgs,
+  corpusSweepLine,
   memberDiagLine,
   memberPeaksLines,
   memberSweepTally,
@@ -28,12 +29,11 @@ import {
   tallyMemberFile,
 } from './harness.js';
 
-const argv = process.argv.slice(2);
-const sep = argv.indexOf('--');
-const [cacheDir, ...corpora] = sep < 0 ? argv : argv.slice(0, sep);
-const settings = sep < 0 ? ['none', '{}'] : argv.slice(sep + 1);
-if (!cacheDir || corpora.length === 0)
-  throw new Error("usage: drift-sweep.ts <cacheDir> <corpus>… -- '<settings json>'…");
+const { cacheDir, corpora, settings } = corpusSweepArgs(
+  process.argv.slice(2),
+  ['none', '{}'],
+  "usage: drift-sweep.ts <cacheDir> <corpus>… -- '<settings json>'…",
+);
 const diag = process.env.DIAG === '1';
 /** ONLY_ON=1: only the files where some setting's member is on (the others are the default's alone). */
 const onlyOn = process.env.ONLY_ON === '1';
@@ -42,12 +42,6 @@ function memberOff(o: LevelDriftSettings, t: Float64Array, v: Float64Array, p: n
   const c = new LevelDriftCore(o);
   c.fit(t.subarray(0, p), v.subarray(0, p));
   return c.period === 0;
-}
-
-/** The default's |score| per row (0 in the training part), streamed once and cached. */
-async function defaultScores(corpus: string, file: string): Promise<Float64Array> {
-  const s = await cachedStreamScores(cacheDir, corpus, file, '', () => defaultDetector());
-  return s.map(Math.abs);
 }
 
 const tallies = settings.map(memberSweepTally);
@@ -68,7 +62,7 @@ for (const corpus of corpora) {
     const n = t.length;
     const p = nabProbationaryLength(n);
     if (onlyOn && parsed.every((o) => o === null || memberOff(o, t, v, p))) continue;
-    const def = await defaultScores(corpus, file);
+    const def = await cachedDefaultScores(cacheDir, corpus, file);
     let defFound: boolean[] | null = null;
     let defQuiet = true;
     for (let k = 0; k < settings.length; k++) {
@@ -120,9 +114,7 @@ for (const corpus of corpora) {
       }
     }
   }
-  perCorpus.push(
-    `${basename(corpus)}: ${settings.map((_s, k) => `[${k}] ${local[k][0]}/${local[k][1]} quiet ${local[k][2]}/${local[k][3]}`).join('  ')}`,
-  );
+  perCorpus.push(corpusSweepLine(corpus, local));
 }
 for (const line of perCorpus) process.stdout.write(`${line}\n`);
 settings.forEach((s, k) => {

@@ -371,6 +371,38 @@ export function memberPeaksLines(tl: MemberSweepTally, label: string): string {
 }
 
 /**
+ * The sweeps over cached scores of whole corpora (bench/combo-sweep.ts, bench/drift-sweep.ts,
+ * bench/season-sweep.ts, bench/shape-sweep.ts): `CACHE CORPUS… -- SETTING…` on the command line;
+ * `defaults` without `--`, `usage` without a cache folder or a corpus.
+ */
+export function corpusSweepArgs(
+  argv: readonly string[],
+  defaults: readonly string[],
+  usage: string,
+): { cacheDir: string; corpora: string[]; settings: string[] } {
+  const sep = argv.indexOf('--');
+  const [cacheDir, ...corpora] = sep < 0 ? argv : argv.slice(0, sep);
+  const settings = sep < 0 ? [...defaults] : argv.slice(sep + 1);
+  if (!cacheDir || corpora.length === 0) throw new Error(usage);
+  return { cacheDir, corpora, settings };
+}
+
+/** A corpus sweep's line for one corpus: per setting, windows found of all and quiet anomaly-free files. */
+export function corpusSweepLine(corpus: string, local: readonly (readonly number[])[]): string {
+  return `${basename(corpus)}: ${local.map((l, k) => `[${k}] ${l[0]}/${l[1]} quiet ${l[2]}/${l[3]}`).join('  ')}`;
+}
+
+/** Today's `defaultDetector()`'s |score| per row of a corpus file (0 in the training part), cached. */
+export async function cachedDefaultScores(
+  cacheDir: string,
+  corpus: string,
+  file: string,
+): Promise<Float64Array> {
+  const s = await cachedStreamScores(cacheDir, corpus, file, '', () => defaultDetector());
+  return s.map(Math.abs);
+}
+
+/**
  * The leave-one-group-out sweeps over cached default scores (bench/count-sweep.ts, bench/drift18-sweep.ts,
  * bench/warm-sweep.ts): `CACHE NAME=DIR,DIR… NAME=… -- SETTING…` on the command line.
  */

@@ -1,9 +1,7 @@
-import { basename } from 'node:path';
 import {
   DEFAULT_ALARM_RULE,
   DEFAULT_COUNT_POINTS,
   DEFAULT_STRONG_THRESHOLD,
-  defaultDetector,
 } from '../src/detectors/default.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import {
@@ -16,7 +14,9 @@ import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import {
-  cachedStreamScores,
+  cachedDefaultScores,
+  corpusSweepArgs,
+  corpusSweepLine,
   memberDiagLine,
   memberPeaksLines,
   memberSweepTally,
@@ -24,19 +24,12 @@ import {
   tallyMemberFile,
 } from './harness.js';
 
-const argv = process.argv.slice(2);
-const sep = argv.indexOf('--');
-const [cacheDir, ...corpora] = sep < 0 ? argv : argv.slice(0, sep);
-const settings = sep < 0 ? ['none', '{}'] : argv.slice(sep + 1);
-if (!cacheDir || corpora.length === 0)
-  throw new Error("usage: season-sweep.ts <cacheDir> <corpus>… -- '<settings json>'…");
+const { cacheDir, corpora, settings } = corpusSweepArgs(
+  process.argv.slice(2),
+  ['none', '{}'],
+  "usage: season-sweep.ts <cacheDir> <corpus>… -- '<settings json>'…",
+);
 const diag = process.env.DIAG === '1';
-
-/** The default's |score| per row (0 in the training part), streamed once and cached. */
-async function defaultScores(corpus: string, file: string): Promise<Float64Array> {
-  const s = await cachedStreamScores(cacheDir, corpus, file, '', () => defaultDetector());
-  return s.map(Math.abs);
-}
 
 const tallies = settings.map(memberSweepTally);
 /** Alarms outside the files' NAB windows, per setting (round 13a: what NAB's score charges). */
@@ -55,7 +48,7 @@ for (const corpus of corpora) {
   const kinds = corpusKinds(corpus);
   const local = settings.map(() => [0, 0, 0, 0]);
   for (const file of Object.keys(windows).sort()) {
-    const def = await defaultScores(corpus, file);
+    const def = await cachedDefaultScores(cacheDir, corpus, file);
     const { series } = await loadCorpusFile(corpus, file);
     const { t, v } = series;
     const n = t.length;
@@ -129,9 +122,7 @@ for (const corpus of corpora) {
       }
     }
   }
-  perCorpus.push(
-    `${basename(corpus)}: ${settings.map((_s, k) => `[${k}] ${local[k][0]}/${local[k][1]} quiet ${local[k][2]}/${local[k][3]}`).join('  ')}`,
-  );
+  perCorpus.push(corpusSweepLine(corpus, local));
 }
 for (const line of perCorpus) process.stdout.write(`${line}\n`);
 settings.forEach((s, k) => {

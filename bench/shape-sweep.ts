@@ -43,13 +43,17 @@ import { KINDS_FILE } from '../src/lab/synth.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import { parseNabTime } from '../src/metrics/nab-files.js';
 import { lowerBound } from '../src/series/ops.js';
+import { corpusSweepArgs } from './harness.js';
 
-const argv = process.argv.slice(2);
-const sep = argv.indexOf('--');
-const [cacheDir, ...corpora] = sep < 0 ? argv : argv.slice(0, sep);
-const combos = sep < 0 ? ['none'] : argv.slice(sep + 1);
-if (!cacheDir || corpora.length === 0)
-  throw new Error('usage: shape-sweep.ts <cacheDir> <corpus>… -- <combo>…');
+const {
+  cacheDir,
+  corpora,
+  settings: combos,
+} = corpusSweepArgs(
+  process.argv.slice(2),
+  ['none'],
+  'usage: shape-sweep.ts <cacheDir> <corpus>… -- <combo>…',
+);
 
 function build(member: string): Detector {
   if (member === 'default') return defaultDetector();
