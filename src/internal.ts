@@ -134,7 +134,7 @@ export {
   MLFLOW_BATCH_LIMITS,
   mlflowFilter,
   retryDelayMs,
-} from './tracking/mlflow.js';
+} from './tracking/mlflow-wire.js';
 export { mlmodelDoc, mlmodelText, mlmodelYaml } from './tracking/models.js';
 export { parseSqlUri, SQL_SCHEMA_VERSION, SqlDialect, type SqlResult, SqlStore } from './tracking/sql.js';
 export { connectionLost, migrate, POOL_SIZE, retryLost } from './tracking/sql-connect.js';

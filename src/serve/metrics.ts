@@ -3,16 +3,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 
 export class ServeMetrics {
   readonly registry = new Registry();
-  readonly points = new Counter({
-    name: 'tsad_points_scored_total',
-    help: 'Points scored',
-    registers: [this.registry],
-  });
-  readonly alarms = new Counter({
-    name: 'tsad_alarms_total',
-    help: 'Alarms raised',
-    registers: [this.registry],
-  });
+  readonly points = this.counter('tsad_points_scored_total', 'Points scored');
+  readonly alarms = this.counter('tsad_alarms_total', 'Alarms raised');
   readonly latency = new Histogram({
     name: 'tsad_request_duration_seconds',
     help: 'Request latency by route and status',
@@ -20,38 +12,30 @@ export class ServeMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
-  readonly liveSeries = new Gauge({
-    name: 'tsad_live_series',
-    help: 'Series held in memory',
-    registers: [this.registry],
-  });
-  readonly reloads = new Counter({
-    name: 'tsad_model_reloads_total',
-    help: 'Model versions loaded after an alias moved (or at start)',
-    registers: [this.registry],
-  });
-  readonly reloadErrors = new Counter({
-    name: 'tsad_model_reload_errors_total',
-    help: 'Registry checks that failed (the service keeps its models)',
-    registers: [this.registry],
-  });
-  readonly checkpoints = new Counter({
-    name: 'tsad_checkpoints_total',
-    help: 'Series checkpoints written',
-    registers: [this.registry],
-  });
-  readonly evictions = new Counter({
-    name: 'tsad_evictions_total',
-    help: 'Series evicted from memory (LRU)',
-    registers: [this.registry],
-  });
-  readonly trainings = new Counter({
-    name: 'tsad_trainings_total',
-    help: 'Models trained by the service',
-    registers: [this.registry],
-  });
+  readonly liveSeries = this.gauge('tsad_live_series', 'Series held in memory');
+  readonly reloads = this.counter(
+    'tsad_model_reloads_total',
+    'Model versions loaded after an alias moved (or at start)',
+  );
+  readonly reloadErrors = this.counter(
+    'tsad_model_reload_errors_total',
+    'Registry checks that failed (the service keeps its models)',
+  );
+  readonly checkpoints = this.counter('tsad_checkpoints_total', 'Series checkpoints written');
+  readonly evictions = this.counter('tsad_evictions_total', 'Series evicted from memory (LRU)');
+  readonly trainings = this.counter('tsad_trainings_total', 'Models trained by the service');
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A counter without labels in this instance's registry. */
+  private counter(name: string, help: string): Counter {
+    return new Counter({ name, help, registers: [this.registry] });
+  }
+
+  /** A gauge without labels in this instance's registry. */
+  private gauge(name: string, help: string): Gauge {
+    return new Gauge({ name, help, registers: [this.registry] });
   }
 }

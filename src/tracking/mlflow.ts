@@ -72,15 +72,6 @@ import {
 } from './tracker.js';
 
 export { MlflowApiError, type MlflowTrackerOptions } from './mlflow-http.js';
-export {
-  authorizationHeader,
-  chunkLogBatch,
-  decodeMetricValue,
-  encodeMetricValue,
-  MLFLOW_BATCH_LIMITS,
-  mlflowFilter,
-  retryDelayMs,
-} from './mlflow-wire.js';
 
 // ---------------------------------------------------------------------------------------------
 // Store
