@@ -7,18 +7,14 @@ import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import {
   cachedStreamScores,
-  corpusSweepArgs,
-  corpusSweepLine,
+  corpusSweep,
   defaultMemberAlone,
   replayAlarms,
   sweepSummary,
 } from './harness.js';
 
-const { cacheDir, corpora, settings } = corpusSweepArgs(
-  process.argv.slice(2),
-  ['none'],
-  "usage: combo-sweep.ts <cacheDir> <corpus>… -- '<setting json>'…",
-);
+const sweep = corpusSweep('combo-sweep.ts', "'<setting json>'", ['none']);
+const { cacheDir, corpora, settings } = sweep;
 const diag = process.env.DIAG === '1';
 
 const scores = (corpus: string, file: string, tag: string, make: () => Detector) =>
@@ -97,7 +93,7 @@ for (const corpus of corpora) {
         process.stdout.write(`  [${k}] ${basename(corpus)} ${file}: ${base} -> ${outcome}\n`);
     }
   }
-  perCorpus.push(corpusSweepLine(corpus, local));
+  perCorpus.push(sweep.line(corpus, local));
 }
 for (const line of perCorpus) process.stdout.write(`${line}\n`);
 settings.forEach((s, k) => {

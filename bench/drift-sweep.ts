@@ -18,9 +18,7 @@ import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import {
-  cachedDefaultScores,
-  corpusSweepArgs,
-  corpusSweepLine,
+  corpusSweep,
   memberDiagLine,
   memberPeaksLines,
   memberSweepTally,
@@ -29,11 +27,8 @@ import {
   tallyMemberFile,
 } from './harness.js';
 
-const { cacheDir, corpora, settings } = corpusSweepArgs(
-  process.argv.slice(2),
-  ['none', '{}'],
-  "usage: drift-sweep.ts <cacheDir> <corpus>… -- '<settings json>'…",
-);
+const sweep = corpusSweep('drift-sweep.ts', "'<settings json>'", ['none', '{}']);
+const { corpora, settings } = sweep;
 const diag = process.env.DIAG === '1';
 /** ONLY_ON=1: only the files where some setting's member is on (the others are the default's alone). */
 const onlyOn = process.env.ONLY_ON === '1';
@@ -62,7 +57,7 @@ for (const corpus of corpora) {
     const n = t.length;
     const p = nabProbationaryLength(n);
     if (onlyOn && parsed.every((o) => o === null || memberOff(o, t, v, p))) continue;
-    const def = await cachedDefaultScores(cacheDir, corpus, file);
+    const def = await sweep.defaultScores(corpus, file);
     let defFound: boolean[] | null = null;
     let defQuiet = true;
     for (let k = 0; k < settings.length; k++) {
@@ -114,7 +109,7 @@ for (const corpus of corpora) {
       }
     }
   }
-  perCorpus.push(corpusSweepLine(corpus, local));
+  perCorpus.push(sweep.line(corpus, local));
 }
 for (const line of perCorpus) process.stdout.write(`${line}\n`);
 settings.forEach((s, k) => {

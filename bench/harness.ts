@@ -370,36 +370,39 @@ export function memberPeaksLines(tl: MemberSweepTally, label: string): string {
   return `    clean peaks ${top(tl.cleanPeaks)}\n    ${label} peaks ${top(tl.kindPeaks)}\n`;
 }
 
+/** A sweep over cached scores of whole corpora: its command line and the parts every such sweep uses. */
+export interface CorpusSweep {
+  cacheDir: string;
+  corpora: string[];
+  settings: string[];
+  /** Today's `defaultDetector()`'s |score| per row of a corpus file (0 in the training part), cached. */
+  defaultScores(corpus: string, file: string): Promise<Float64Array>;
+  /** The line for one corpus: per setting, windows found of all and quiet anomaly-free files. */
+  line(corpus: string, local: readonly (readonly number[])[]): string;
+}
+
 /**
  * The sweeps over cached scores of whole corpora (bench/combo-sweep.ts, bench/drift-sweep.ts,
- * bench/season-sweep.ts, bench/shape-sweep.ts): `CACHE CORPUS… -- SETTING…` on the command line;
- * `defaults` without `--`, `usage` without a cache folder or a corpus.
+ * bench/season-sweep.ts, bench/shape-sweep.ts): `CACHE CORPUS… -- SETTING…` on the script's command line
+ * (process.argv); `defaults` without `--`; without a cache folder or a corpus, the error
+ * `usage: SCRIPT <cacheDir> <corpus>… -- SETTING…` with `setting` for SETTING.
  */
-export function corpusSweepArgs(
-  argv: readonly string[],
-  defaults: readonly string[],
-  usage: string,
-): { cacheDir: string; corpora: string[]; settings: string[] } {
+export function corpusSweep(script: string, setting: string, defaults: readonly string[]): CorpusSweep {
+  const argv = process.argv.slice(2);
+  const usage = `usage: ${script} <cacheDir> <corpus>… -- ${setting}…`;
   const sep = argv.indexOf('--');
   const [cacheDir, ...corpora] = sep < 0 ? argv : argv.slice(0, sep);
   const settings = sep < 0 ? [...defaults] : argv.slice(sep + 1);
   if (!cacheDir || corpora.length === 0) throw new Error(usage);
-  return { cacheDir, corpora, settings };
-}
-
-/** A corpus sweep's line for one corpus: per setting, windows found of all and quiet anomaly-free files. */
-export function corpusSweepLine(corpus: string, local: readonly (readonly number[])[]): string {
-  return `${basename(corpus)}: ${local.map((l, k) => `[${k}] ${l[0]}/${l[1]} quiet ${l[2]}/${l[3]}`).join('  ')}`;
-}
-
-/** Today's `defaultDetector()`'s |score| per row of a corpus file (0 in the training part), cached. */
-export async function cachedDefaultScores(
-  cacheDir: string,
-  corpus: string,
-  file: string,
-): Promise<Float64Array> {
-  const s = await cachedStreamScores(cacheDir, corpus, file, '', () => defaultDetector());
-  return s.map(Math.abs);
+  return {
+    cacheDir,
+    corpora,
+    settings,
+    defaultScores: async (corpus, file) =>
+      (await cachedStreamScores(cacheDir, corpus, file, '', () => defaultDetector())).map(Math.abs),
+    line: (corpus, local) =>
+      `${basename(corpus)}: ${local.map((l, k) => `[${k}] ${l[0]}/${l[1]} quiet ${l[2]}/${l[3]}`).join('  ')}`,
+  };
 }
 
 /**

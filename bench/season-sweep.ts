@@ -14,9 +14,7 @@ import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import {
-  cachedDefaultScores,
-  corpusSweepArgs,
-  corpusSweepLine,
+  corpusSweep,
   memberDiagLine,
   memberPeaksLines,
   memberSweepTally,
@@ -24,11 +22,8 @@ import {
   tallyMemberFile,
 } from './harness.js';
 
-const { cacheDir, corpora, settings } = corpusSweepArgs(
-  process.argv.slice(2),
-  ['none', '{}'],
-  "usage: season-sweep.ts <cacheDir> <corpus>… -- '<settings json>'…",
-);
+const sweep = corpusSweep('season-sweep.ts', "'<settings json>'", ['none', '{}']);
+const { corpora, settings } = sweep;
 const diag = process.env.DIAG === '1';
 
 const tallies = settings.map(memberSweepTally);
@@ -48,7 +43,7 @@ for (const corpus of corpora) {
   const kinds = corpusKinds(corpus);
   const local = settings.map(() => [0, 0, 0, 0]);
   for (const file of Object.keys(windows).sort()) {
-    const def = await cachedDefaultScores(cacheDir, corpus, file);
+    const def = await sweep.defaultScores(corpus, file);
     const { series } = await loadCorpusFile(corpus, file);
     const { t, v } = series;
     const n = t.length;
@@ -122,7 +117,7 @@ for (const corpus of corpora) {
       }
     }
   }
-  perCorpus.push(corpusSweepLine(corpus, local));
+  perCorpus.push(sweep.line(corpus, local));
 }
 for (const line of perCorpus) process.stdout.write(`${line}\n`);
 settings.forEach((s, k) => {

@@ -43,17 +43,9 @@ import { KINDS_FILE } from '../src/lab/synth.js';
 import { nabProbationaryLength } from '../src/metrics/nab.js';
 import { parseNabTime } from '../src/metrics/nab-files.js';
 import { lowerBound } from '../src/series/ops.js';
-import { corpusSweepArgs } from './harness.js';
+import { corpusSweep } from './harness.js';
 
-const {
-  cacheDir,
-  corpora,
-  settings: combos,
-} = corpusSweepArgs(
-  process.argv.slice(2),
-  ['none'],
-  'usage: shape-sweep.ts <cacheDir> <corpus>… -- <combo>…',
-);
+const { cacheDir, corpora, settings: combos } = corpusSweep('shape-sweep.ts', '<combo>', ['none']);
 
 function build(member: string): Detector {
   if (member === 'default') return defaultDetector();
