@@ -15,7 +15,7 @@ import {
 } from '../src/detectors/default.js';
 import { Ensemble } from '../src/detectors/ensemble.js';
 import { AggregateAlarms } from '../src/detectors/post/aggregate-alarms.js';
-import type { Detector } from '../src/detectors/types.js';
+import type { Detector, StreamScorer } from '../src/detectors/types.js';
 import { corpusKinds } from '../src/lab/bench.js';
 import { corpusWindows, loadCorpusFile } from '../src/lab/nab-corpus-file.js';
 import { type SynthFile, type SynthKind, type SynthOptions, synthCorpus } from '../src/lab/synth.js';
@@ -57,6 +57,15 @@ export function trainRow(
 export function cpuMs(c0: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(c0);
   return (d.user + d.system) / 1000;
+}
+
+/** Pushes the first `n` test points into `st`, timed: points per wall-clock second and per CPU-second. */
+export function timedPushes(st: StreamScorer, test: TimeSeries, n: number): { pps: number; cpuPps: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) st.push(test.t[i], test.v[i]);
+  const pps = n / ((performance.now() - t0) / 1000);
+  return { pps, cpuPps: n / (cpuMs(c0) / 1000) };
 }
 
 export function fmt(x: number): string {

@@ -16,7 +16,7 @@
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../src/detectors/registry.js';
-import { cpuMs, fmt, runRows, trainRow } from './harness.js';
+import { cpuMs, fmt, runRows, timedPushes, trainRow } from './harness.js';
 import { ROWS as ALL_ROWS, type BenchRow } from './rows.js';
 
 // The RandomCutForest rows of bench/throughput.ts.
@@ -42,7 +42,7 @@ function runRow(row: BenchRow, n: number, nTrain: number): Result {
 
   const batchDet = loadModel(JSON.parse(json));
   t0 = performance.now();
-  let c0 = process.cpuUsage();
+  const c0 = process.cpuUsage();
   batchDet.score(test, { prev: train });
   const batchPps = n / ((performance.now() - t0) / 1000);
   const batchCpuPps = n / (cpuMs(c0) / 1000);
@@ -50,12 +50,7 @@ function runRow(row: BenchRow, n: number, nTrain: number): Result {
   batchDet.score(test, { prev: train });
   const rescorePps = n / ((performance.now() - t0) / 1000);
 
-  const st = loadModel(JSON.parse(json)).stream();
-  t0 = performance.now();
-  c0 = process.cpuUsage();
-  for (let i = 0; i < n; i++) st.push(test.t[i], test.v[i]);
-  const streamPps = n / ((performance.now() - t0) / 1000);
-  const streamCpuPps = n / (cpuMs(c0) / 1000);
+  const { pps: streamPps, cpuPps: streamCpuPps } = timedPushes(loadModel(JSON.parse(json)).stream(), test, n);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   return {
     name: row.name,

@@ -14,7 +14,7 @@ import { ZmsDetector } from '../src/detectors/zms.js';
 import { PeriodicShapeDetector, shapeDefault } from '../src/lab/candidates.js';
 import { dayLevelDefault, daySustainDefault } from '../src/lab/candidates-kinds.js';
 import { seasonalDefault } from '../src/lab/seasonal-change.js';
-import { cpuMs, fmt, trainRow } from './harness.js';
+import { fmt, timedPushes, trainRow } from './harness.js';
 
 const n = Number(process.argv[2] ?? 50_000);
 const rcf = (o: object) =>
@@ -65,10 +65,7 @@ const only = process.argv[3];
 for (const [name, make] of rows) {
   if (only && !name.includes(only)) continue;
   const { test, det, json } = trainRow(make, n);
-  const st = det.stream();
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < n; i++) st.push(test.t[i], test.v[i]);
-  const pps = n / (cpuMs(c0) / 1000);
+  const { cpuPps: pps } = timedPushes(det.stream(), test, n);
   process.stdout.write(
     `${name.padEnd(28)} ${fmt(pps).padStart(9)} points/s  model ${(Buffer.byteLength(json) / 1024).toFixed(0)} KiB\n`,
   );

@@ -12,7 +12,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { cpuMs, fmt, runRows, trainRow } from './harness.js';
+import { cpuMs, fmt, runRows, timedPushes, trainRow } from './harness.js';
 import { type BenchRow, ROWS } from './rows.js';
 
 interface Result {
@@ -50,7 +50,6 @@ function pushLatency(
 function runRow(row: BenchRow, n: number, nTrain: number): Result {
   const { train, test, det, trainMs, json } = trainRow(row.make, n, nTrain);
   const jsonBytes = Buffer.byteLength(json);
-  let t0: number;
   // warm-up on a slice, then the timed batch run (best of 3)
   const streamDet = row.make();
   streamDet.train(train);
@@ -59,19 +58,14 @@ function runRow(row: BenchRow, n: number, nTrain: number): Result {
   let bestCpu = Number.POSITIVE_INFINITY;
   for (let r = 0; r < 3; r++) {
     const c0 = process.cpuUsage();
-    t0 = performance.now();
+    const t0 = performance.now();
     det.score(test, { prev: train });
     best = Math.min(best, performance.now() - t0);
     bestCpu = Math.min(bestCpu, cpuMs(c0));
   }
   const batchPps = n / (best / 1000);
   const batchCpuPps = n / (bestCpu / 1000);
-  const st = streamDet.stream();
-  const c0 = process.cpuUsage();
-  t0 = performance.now();
-  for (let i = 0; i < n; i++) st.push(test.t[i], test.v[i]);
-  const streamPps = n / ((performance.now() - t0) / 1000);
-  const streamCpuPps = n / (cpuMs(c0) / 1000);
+  const { pps: streamPps, cpuPps: streamCpuPps } = timedPushes(streamDet.stream(), test, n);
   const lat = pushLatency(streamDet, test, Math.min(n, 20_000));
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   return {
