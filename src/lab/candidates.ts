@@ -4,7 +4,7 @@
  */
 import { ChangePointDetector } from '../detectors/changepoint/detector.js';
 import { DEFAULT_ALARM_RULE, type DefaultDetectorInput, defaultDetector } from '../detectors/default.js';
-import { DiscordDetector } from '../detectors/discord/detector.js';
+import { DiscordDetector, type DiscordInput } from '../detectors/discord/detector.js';
 import { calendarPeriodMs, median, periodStrength, robustPeriod } from '../detectors/discord/period.js';
 import { Ensemble } from '../detectors/ensemble.js';
 import { FlatLineDetector, type FlatLineInput } from '../detectors/flatline/detector.js';
@@ -349,6 +349,93 @@ function defaultParts(seed: number, base: DefaultDetectorInput): Ensemble {
   });
 }
 
+/**
+ * The plumbing shared by the shape candidates of rounds 7 and 8: `defaultParts()` (`base`) and a
+ * `DiscordDetector` (`shape`) side by side, their scores combined row by row by `combine(t, b, s)`, the
+ * default alarm rule on the result. The discord is trained only where `shapeAfterTraining` says so
+ * (after the base); otherwise it is neither scored nor streamed, and `combine` gets `null` for it.
+ */
+abstract class ShapeBesideDefault<C extends { seed: number; paaBudget: number; base: DefaultDetectorInput }>
+  implements Detector<C>
+{
+  abstract readonly type: string;
+  readonly config: Readonly<C>;
+  protected readonly base: Ensemble;
+  protected readonly shape: DiscordDetector;
+
+  protected constructor(config: C, shape: Partial<DiscordInput> = {}) {
+    this.config = Object.freeze(config);
+    const seed = config.seed;
+    this.base = defaultParts(seed, config.base);
+    this.shape = new DiscordDetector({
+      enableThreshold: false,
+      between: 'hold',
+      paaBudget: config.paaBudget,
+      ...shape,
+      seed,
+    });
+  }
+
+  /** The combined score of a row at time `t`: `b` the base's score, `s` the discord's (`null`: it is off). */
+  protected abstract combine(t: number, b: number, s: number | null): number;
+
+  /** Whether the discord takes part, decided once the base is trained on `ts` (the base is on always). */
+  protected abstract shapeAfterTraining(ts: SeriesLike): boolean;
+
+  /** Whether the discord takes part (after training). */
+  protected abstract get shapeOn(): boolean;
+
+  abstract toJSON(): ModelJson;
+
+  private rule() {
+    return makeThresholdRule({ ...DEFAULT_ALARM_RULE });
+  }
+
+  train(ts: SeriesLike, opts?: TrainOptions): TimeSeries {
+    this.base.train(ts, opts);
+    if (this.shapeAfterTraining(ts)) this.shape.train(ts, opts);
+    return this.rule().apply(this.score(ts));
+  }
+
+  score(ts: SeriesLike, opts?: ScoreOptions): TimeSeries {
+    const b = this.base.score(ts, opts);
+    const s = this.shapeOn ? this.shape.score(ts, opts) : null;
+    const v = new Float64Array(b.v.length);
+    for (let i = 0; i < v.length; i++) v[i] = this.combine(b.t[i], b.v[i], s ? s.v[i] : null);
+    return { t: b.t, v };
+  }
+
+  update(ts: SeriesLike): void {
+    this.base.update(ts);
+    if (this.shapeOn) this.shape.update(ts);
+  }
+
+  detect(ts: SeriesLike, opts?: ScoreOptions): { scores: TimeSeries; alarms: AlarmEvent[] } {
+    const scores = this.rule().apply(this.score(ts, opts));
+    return { scores, alarms: alarmEvents(scores) };
+  }
+
+  stream(opts?: StreamOptions): StreamScorer {
+    const b = this.base.stream(opts);
+    const s = this.shapeOn ? this.shape.stream(opts) : null;
+    const rule = this.rule().streamer();
+    return {
+      push: (t, v) => {
+        const pb = b.push(t, v);
+        const ps = s ? s.push(t, v) : null;
+        const score = this.combine(t, pb.score, ps ? ps.score : null);
+        return { score, alarm: rule.push(t, score) !== 0, reset: pb.reset || (ps?.reset ?? false) };
+      },
+      scoreOne: (t, v) => this.combine(t, b.scoreOne(t, v), s ? s.scoreOne(t, v) : null),
+      learnOne: (t, v) => {
+        b.learnOne(t, v);
+        s?.learnOne(t, v);
+      },
+      toJSON: () => this.toJSON(),
+    };
+  }
+}
+
 /** Config of `GatedShapeDetector` (round 7). */
 export interface GatedShapeConfig {
   readonly seed: number;
@@ -368,83 +455,31 @@ export interface GatedShapeConfig {
  * forest and the forecast a little; a first weekend or an unseen daily trough moves the discord alone less
  * often). The default alarm rule on the combined score.
  */
-export class GatedShapeDetector implements Detector<GatedShapeConfig> {
+export class GatedShapeDetector extends ShapeBesideDefault<GatedShapeConfig> {
   readonly type = 'GatedShapeDetector';
-  readonly config: Readonly<GatedShapeConfig>;
-  private readonly base: Ensemble;
-  private readonly shape: DiscordDetector;
 
   constructor(cfg: Partial<GatedShapeConfig> = {}) {
-    this.config = Object.freeze({
+    super({
       seed: cfg.seed ?? 0,
       gate: cfg.gate ?? 1,
       level: cfg.level ?? 3,
       paaBudget: cfg.paaBudget ?? 800,
       base: cfg.base ?? { rcf: { nEstimators: 10, maxNSamples: 256 } },
     });
-    const seed = this.config.seed;
-    this.base = defaultParts(seed, this.config.base);
-    this.shape = new DiscordDetector({
-      enableThreshold: false,
-      between: 'hold',
-      paaBudget: this.config.paaBudget,
-      seed,
-    });
   }
 
-  private combine(b: number, s: number): number {
+  protected combine(_t: number, b: number, s: number | null): number {
     const x = Math.abs(b);
     const th = DEFAULT_ALARM_RULE.almThreshold;
-    return x >= this.config.gate ? Math.max(x, (th * Math.abs(s)) / this.config.level) : x;
+    return x >= this.config.gate ? Math.max(x, (th * Math.abs(s!)) / this.config.level) : x;
   }
 
-  private rule() {
-    return makeThresholdRule({ ...DEFAULT_ALARM_RULE });
+  protected shapeAfterTraining(): boolean {
+    return true;
   }
 
-  train(ts: SeriesLike, opts?: TrainOptions): TimeSeries {
-    this.base.train(ts, opts);
-    this.shape.train(ts, opts);
-    return this.rule().apply(this.score(ts));
-  }
-
-  score(ts: SeriesLike, opts?: ScoreOptions): TimeSeries {
-    const b = this.base.score(ts, opts);
-    const s = this.shape.score(ts, opts);
-    const v = new Float64Array(b.v.length);
-    for (let i = 0; i < v.length; i++) v[i] = this.combine(b.v[i], s.v[i]);
-    return { t: b.t, v };
-  }
-
-  update(ts: SeriesLike): void {
-    this.base.update(ts);
-    this.shape.update(ts);
-  }
-
-  detect(ts: SeriesLike, opts?: ScoreOptions): { scores: TimeSeries; alarms: AlarmEvent[] } {
-    const raw = this.score(ts, opts);
-    const scores = this.rule().apply(raw);
-    return { scores, alarms: alarmEvents(scores) };
-  }
-
-  stream(opts?: StreamOptions): StreamScorer {
-    const b = this.base.stream(opts);
-    const s = this.shape.stream(opts);
-    const rule = this.rule().streamer();
-    return {
-      push: (t, v) => {
-        const pb = b.push(t, v);
-        const ps = s.push(t, v);
-        const score = this.combine(pb.score, ps.score);
-        return { score, alarm: rule.push(t, score) !== 0, reset: pb.reset || ps.reset };
-      },
-      scoreOne: (t, v) => this.combine(b.scoreOne(t, v), s.scoreOne(t, v)),
-      learnOne: (t, v) => {
-        b.learnOne(t, v);
-        s.learnOne(t, v);
-      },
-      toJSON: () => this.toJSON(),
-    };
+  protected get shapeOn(): boolean {
+    return true;
   }
 
   toJSON(): ModelJson {
@@ -504,91 +539,40 @@ export function periodicShapeGate(
  * (the default alone). With a daily period it is also silent until the data seen spans `weekDays` days.
  * The default alarm rule on the combined score.
  */
-export class PeriodicShapeDetector implements Detector<PeriodicShapeConfig> {
+export class PeriodicShapeDetector extends ShapeBesideDefault<PeriodicShapeConfig> {
   readonly type = 'PeriodicShapeDetector';
-  readonly config: Readonly<PeriodicShapeConfig>;
-  private readonly base: Ensemble;
-  private readonly shape: DiscordDetector;
   /** −1: the discord is off; else the time from which it scores. */
   private from = -1;
 
   constructor(cfg: Partial<PeriodicShapeConfig> = {}) {
-    this.config = Object.freeze({
-      seed: cfg.seed ?? 0,
-      minStrength: cfg.minStrength ?? 0.6,
-      weekDays: cfg.weekDays ?? 8,
-      level: cfg.level ?? 3,
-      paaBudget: cfg.paaBudget ?? 800,
-      base: cfg.base ?? { rcf: { nEstimators: 10 } },
-    });
-    const seed = this.config.seed;
-    this.base = defaultParts(seed, this.config.base);
-    this.shape = new DiscordDetector({
-      enableThreshold: false,
-      between: 'hold',
-      paaBudget: this.config.paaBudget,
+    super(
+      {
+        seed: cfg.seed ?? 0,
+        minStrength: cfg.minStrength ?? 0.6,
+        weekDays: cfg.weekDays ?? 8,
+        level: cfg.level ?? 3,
+        paaBudget: cfg.paaBudget ?? 800,
+        base: cfg.base ?? { rcf: { nEstimators: 10 } },
+      },
       // rounds 8 and 8b measured the discord with the robust period (the discord's default then)
-      periodMethod: 'robust',
-      seed,
-    });
+      { periodMethod: 'robust' },
+    );
   }
 
-  private rule() {
-    return makeThresholdRule({ ...DEFAULT_ALARM_RULE });
+  protected combine(t: number, b: number, s: number | null): number {
+    if (s === null || !(t >= this.from)) return Math.abs(b);
+    const k = DEFAULT_ALARM_RULE.almThreshold / this.config.level;
+    return Math.max(Math.abs(b), k * Math.abs(s));
   }
 
-  train(ts: SeriesLike, opts?: TrainOptions): TimeSeries {
-    this.base.train(ts, opts);
+  protected shapeAfterTraining(ts: SeriesLike): boolean {
     const { t, v } = toSeries(ts, 'training data');
     this.from = periodicShapeGate(t, v, this.config.minStrength, this.config.weekDays);
-    if (this.from !== -1) this.shape.train(ts, opts);
-    return this.rule().apply(this.score(ts));
+    return this.from !== -1;
   }
 
-  score(ts: SeriesLike, opts?: ScoreOptions): TimeSeries {
-    const b = this.base.score(ts, opts);
-    const v = new Float64Array(b.v.length);
-    for (let i = 0; i < v.length; i++) v[i] = Math.abs(b.v[i]);
-    if (this.from !== -1) {
-      const s = this.shape.score(ts, opts);
-      const k = DEFAULT_ALARM_RULE.almThreshold / this.config.level;
-      for (let i = 0; i < v.length; i++) if (b.t[i] >= this.from) v[i] = Math.max(v[i], k * Math.abs(s.v[i]));
-    }
-    return { t: b.t, v };
-  }
-
-  update(ts: SeriesLike): void {
-    this.base.update(ts);
-    if (this.from !== -1) this.shape.update(ts);
-  }
-
-  detect(ts: SeriesLike, opts?: ScoreOptions): { scores: TimeSeries; alarms: AlarmEvent[] } {
-    const scores = this.rule().apply(this.score(ts, opts));
-    return { scores, alarms: alarmEvents(scores) };
-  }
-
-  stream(opts?: StreamOptions): StreamScorer {
-    const b = this.base.stream(opts);
-    const s = this.from === -1 ? null : this.shape.stream(opts);
-    const from = this.from;
-    const k = DEFAULT_ALARM_RULE.almThreshold / this.config.level;
-    const rule = this.rule().streamer();
-    const one = (t: number, pb: number, ps: number) =>
-      t >= from ? Math.max(Math.abs(pb), k * Math.abs(ps)) : Math.abs(pb);
-    return {
-      push: (t, v) => {
-        const pb = b.push(t, v);
-        const ps = s ? s.push(t, v) : null;
-        const score = ps ? one(t, pb.score, ps.score) : Math.abs(pb.score);
-        return { score, alarm: rule.push(t, score) !== 0, reset: pb.reset || (ps?.reset ?? false) };
-      },
-      scoreOne: (t, v) => (s ? one(t, b.scoreOne(t, v), s.scoreOne(t, v)) : Math.abs(b.scoreOne(t, v))),
-      learnOne: (t, v) => {
-        b.learnOne(t, v);
-        s?.learnOne(t, v);
-      },
-      toJSON: () => this.toJSON(),
-    };
+  protected get shapeOn(): boolean {
+    return this.from !== -1;
   }
 
   toJSON(): ModelJson {
