@@ -21,7 +21,7 @@ import { showValue } from '../series/series.js';
 import type { TimeSeries } from '../series/types.js';
 import type { BaseDetectorConfig } from './base-config.js';
 import { checkLabels, checkSeries, epochSecondsHint, formatTime, toSeries } from './input.js';
-import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field } from './json.js';
+import { boolField, decodeFloat, decodeFloats, encodeFloat, encodeFloats, field, modelJson } from './json.js';
 import { AllocBudget } from './model.js';
 import { AnomScoreCalibrator, CALIBRATOR_MIN_SCORES } from './post/calibrator.js';
 import { alarmEvents, makeThresholdRule } from './post/rule.js';
@@ -524,7 +524,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
       alarm: this.liveRule ? this.liveRule.save() : (this.alarmState as JsonValue),
       model: this.trained ? this.modelState() : null,
     };
-    return { format: 'tsad-model', version: 1, type: this.type, config: this.config as JsonObject, state };
+    return modelJson(this.type, this.config as JsonObject, state);
   }
 
   /** Restores the state written by `toJSON()` (used by loaders). */

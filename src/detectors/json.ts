@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
-import type { JsonObject, JsonValue } from './types.js';
+import type { JsonObject, JsonValue, ModelJson } from './types.js';
+
+/** A detector's model file: the one envelope (format, version) around its type, config and state. */
+export function modelJson(type: string, config: JsonObject, state: JsonValue): ModelJson {
+  return { format: 'tsad-model', version: 1, type, config, state };
+}
 
 /**
  * Float arrays in model files. JSON numbers round-trip float64 exactly (shortest round-trip

@@ -21,6 +21,7 @@ import { DEFAULT_ALARM_RULE, DEFAULT_FLAT_LINE_ONSET_POINTS } from '../detectors
 import { Ensemble } from '../detectors/ensemble.js';
 import { FlatLineDetector } from '../detectors/flatline/detector.js';
 import { toSeries } from '../detectors/input.js';
+import { modelJson } from '../detectors/json.js';
 import type {
   AlarmEvent,
   Detector,
@@ -173,16 +174,14 @@ export class DailyProfileLevel implements Detector<DailyProfileLevelConfig> {
   }
 
   toJSON(): ModelJson {
-    return {
-      format: 'tsad-model',
-      version: 1,
-      type: this.type,
-      config: { minSpanDays: this.minSpanDays, silentWithoutProfile: this.silentWithoutProfile },
-      state: {
+    return modelJson(
+      this.type,
+      { minSpanDays: this.minSpanDays, silentWithoutProfile: this.silentWithoutProfile },
+      {
         profile: this.profile ? { binMs: this.profile.binMs, mean: Array.from(this.profile.mean) } : null,
         inner: this.inner.toJSON(),
       },
-    };
+    );
   }
 }
 

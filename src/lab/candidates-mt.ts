@@ -15,6 +15,7 @@
 import { DEFAULT_ALARM_RULE, DEFAULT_FLAT_LINE_ONSET_POINTS } from '../detectors/default.js';
 import { Ensemble } from '../detectors/ensemble.js';
 import { FlatLineDetector } from '../detectors/flatline/detector.js';
+import { modelJson } from '../detectors/json.js';
 import type {
   AlarmEvent,
   Detector,
@@ -153,13 +154,7 @@ export class SustainedScore implements Detector<SustainedConfig> {
   }
 
   toJSON(): ModelJson {
-    return {
-      format: 'tsad-model',
-      version: 1,
-      type: this.type,
-      config: { minutes: this.spanMs / 60_000 },
-      state: this.inner.toJSON(),
-    };
+    return modelJson(this.type, { minutes: this.spanMs / 60_000 }, this.inner.toJSON());
   }
 }
 

@@ -9,6 +9,7 @@ import { calendarPeriodMs, median, periodStrength, robustPeriod } from '../detec
 import { Ensemble } from '../detectors/ensemble.js';
 import { FlatLineDetector, type FlatLineInput } from '../detectors/flatline/detector.js';
 import { toSeries } from '../detectors/input.js';
+import { modelJson } from '../detectors/json.js';
 import { alarmEvents, makeThresholdRule } from '../detectors/post/rule.js';
 import type {
   AlarmEvent,
@@ -483,18 +484,12 @@ export class GatedShapeDetector extends ShapeBesideDefault<GatedShapeConfig> {
   }
 
   toJSON(): ModelJson {
-    return {
-      format: 'tsad-model',
-      version: 1,
-      type: this.type,
-      config: {
-        seed: this.config.seed,
-        gate: this.config.gate,
-        level: this.config.level,
-        paaBudget: this.config.paaBudget,
-      },
-      state: { base: this.base.toJSON(), shape: this.shape.toJSON() },
-    };
+    const { seed, gate, level, paaBudget } = this.config;
+    return modelJson(
+      this.type,
+      { seed, gate, level, paaBudget },
+      { base: this.base.toJSON(), shape: this.shape.toJSON() },
+    );
   }
 }
 
@@ -576,22 +571,15 @@ export class PeriodicShapeDetector extends ShapeBesideDefault<PeriodicShapeConfi
   }
 
   toJSON(): ModelJson {
-    return {
-      format: 'tsad-model',
-      version: 1,
-      type: this.type,
-      config: {
-        seed: this.config.seed,
-        minStrength: this.config.minStrength,
-        weekDays: this.config.weekDays,
-        level: this.config.level,
-        paaBudget: this.config.paaBudget,
-      },
-      state: {
+    const { seed, minStrength, weekDays, level, paaBudget } = this.config;
+    return modelJson(
+      this.type,
+      { seed, minStrength, weekDays, level, paaBudget },
+      {
         from: this.from === Number.NEGATIVE_INFINITY ? null : this.from,
         base: this.base.toJSON(),
         shape: this.from === -1 ? null : this.shape.toJSON(),
       },
-    };
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { checkSeries } from '../detectors/input.js';
+import { modelJson } from '../detectors/json.js';
 import type { AlarmEvent, Detector, ModelJson, StreamScorer } from '../detectors/types.js';
 import type { TimeSeries } from '../series/types.js';
 
@@ -38,6 +39,6 @@ export class ZeroDetector implements Detector<Record<string, never>> {
   }
 
   toJSON(): ModelJson {
-    return { format: 'tsad-model', version: 1, type: this.type, config: {}, state: null };
+    return modelJson(this.type, {}, null);
   }
 }
