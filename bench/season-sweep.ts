@@ -1,8 +1,3 @@
-import {
-  DEFAULT_ALARM_RULE,
-  DEFAULT_COUNT_POINTS,
-  DEFAULT_STRONG_THRESHOLD,
-} from '../src/detectors/default.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import {
   SEASONAL_CHANGE_DEFAULTS,
@@ -19,6 +14,7 @@ import {
   memberPeaksLines,
   memberSweepTally,
   sweepSummary,
+  TODAY_RULE,
   tallyMemberFile,
 } from './harness.js';
 
@@ -64,11 +60,7 @@ for (const corpus of corpora) {
       }
       // today's default alarm rule (since round 12c with its strong path, since round 17 counting over the
       // last points too; round 12a replayed the rule alone)
-      const rule = makeThresholdRule({
-        ...DEFAULT_ALARM_RULE,
-        strongThreshold: DEFAULT_STRONG_THRESHOLD,
-        countPoints: DEFAULT_COUNT_POINTS,
-      }).streamer();
+      const rule = makeThresholdRule({ ...TODAY_RULE }).streamer();
       const alarm = new Uint8Array(n);
       for (let i = p; i < n; i++) if (rule.push(t[i], Math.max(def[i], mem[i])) !== 0) alarm[i] = 1;
       const nabWs = windows[file] ?? [];

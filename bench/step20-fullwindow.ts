@@ -9,12 +9,7 @@
  *
  *   npx tsx bench/step20-fullwindow.ts NAME=DIR,DIR… NAME=…
  */
-import {
-  DEFAULT_ALARM_RULE,
-  DEFAULT_COUNT_POINTS,
-  DEFAULT_STRONG_THRESHOLD,
-  defaultDetector,
-} from '../src/detectors/default.js';
+import { defaultDetector } from '../src/detectors/default.js';
 import { AggregateAlarms } from '../src/detectors/post/aggregate-alarms.js';
 import {
   type GroupTally,
@@ -23,17 +18,14 @@ import {
   groupTally,
   printGroupSweep,
   streamAfterTraining,
+  TODAY_RULE,
   tallyGroupFile,
 } from './harness.js';
 
 const groups = groupArgs(process.argv.slice(2), 'usage: step20-fullwindow.ts NAME=DIR,… …');
 const settings = ['none', 'fullWindow'];
 const res: GroupTally[][] = groups.map(() => settings.map(groupTally));
-const rule = {
-  ...DEFAULT_ALARM_RULE,
-  strongThreshold: DEFAULT_STRONG_THRESHOLD,
-  countPoints: DEFAULT_COUNT_POINTS,
-};
+const rule = TODAY_RULE;
 
 for await (const { gi, corpus, file, t, v, p, ws } of groupFiles(groups)) {
   const { score, alarm: streamed } = streamAfterTraining(defaultDetector(), t, v, p);

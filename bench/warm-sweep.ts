@@ -20,12 +20,7 @@
  * the held group. The replay of `none` is checked against the streamed default. WARM_VERBOSE=1 lists (on
  * stderr) every window and anomaly-free file a setting changes against `none`.
  */
-import {
-  DEFAULT_ALARM_RULE,
-  DEFAULT_COUNT_POINTS,
-  DEFAULT_STRONG_THRESHOLD,
-  defaultDetector,
-} from '../src/detectors/default.js';
+import { defaultDetector } from '../src/detectors/default.js';
 import { AggregateAlarms } from '../src/detectors/post/aggregate-alarms.js';
 import {
   type GroupTally,
@@ -34,6 +29,7 @@ import {
   groupTally,
   printGroupSweep,
   streamAfterTraining,
+  TODAY_RULE,
   tallyGroupFile,
 } from './harness.js';
 
@@ -71,11 +67,7 @@ for await (const { gi, corpus, file, t, v, p, ws, score } of groupSweepFiles(cac
       }
       return mx;
     };
-    const rule = new AggregateAlarms({
-      ...DEFAULT_ALARM_RULE,
-      strongThreshold: DEFAULT_STRONG_THRESHOLD,
-      countPoints: DEFAULT_COUNT_POINTS,
-    });
+    const rule = new AggregateAlarms(TODAY_RULE);
     const st = rule.streamer();
     const alarm = new Uint8Array(n);
     for (let i = p; i < n; i++) {
