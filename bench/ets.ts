@@ -3,14 +3,13 @@
  * machine-temperature train split. Run: `npx tsx bench/ets.ts` (TSAD_DATA_DIR if the data is not at
  * ../shared/datasets).
  */
-import { loadNab } from '../src/datasets/index.js';
 import { autoEts } from '../src/detectors/ets/auto.js';
-import { EtsCore, type EtsCoreConfig } from '../src/detectors/ets/core.js';
+import { EtsCore } from '../src/detectors/ets/core.js';
 import { specName } from '../src/detectors/ets/model.js';
+import { etsCoreConfig } from '../test/detectors/ets/core-config.js';
+import { machineTemperature } from '../test/detectors/ets/nab-helper.js';
 
-const ds = await loadNab('realKnownCause/machine_temperature_system_failure.csv', { onWarning: () => {} });
-const { t, v } = ds.series;
-const nTrain = Math.floor(0.15 * t.length) + 1;
+const { t, v, nTrain } = await machineTemperature();
 const train = { t: t.slice(0, nTrain), v: v.slice(0, nTrain) };
 
 // AutoETS fit time: the first (cold) call, then the median of 5.
@@ -31,20 +30,7 @@ console.log(
 );
 console.log(`  params ${JSON.stringify(m.params)}`);
 
-const cfg: EtsCoreConfig = {
-  error: 'add',
-  trend: 'add',
-  damped: true,
-  seasonal: 'add',
-  seasonalPeriods: null,
-  auto: true,
-  autoOptions: {},
-  mode: 'stream',
-  granularityMs: null,
-  simulations: 1000,
-  maxForecastSteps: null,
-  seed: 0,
-};
+const cfg = etsCoreConfig({ auto: true });
 
 const N = 5_000_000;
 const step = 300_000;

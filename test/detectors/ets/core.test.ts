@@ -1,25 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EtsCore, type EtsCoreConfig, simulateEts } from '../../../src/detectors/index.js';
+import { EtsCore, simulateEts } from '../../../src/detectors/index.js';
 import { inferGranularity } from '../../../src/series/index.js';
+import { etsCoreConfig } from './core-config.js';
 import { machineTemperature } from './nab-helper.js';
 
 const STEP = 300_000;
-const cfg = (over: Partial<EtsCoreConfig> = {}): EtsCoreConfig => ({
-  error: 'add',
-  trend: 'add',
-  damped: true,
-  seasonal: 'add',
-  seasonalPeriods: null,
-  auto: false,
-  autoOptions: {},
-  mode: 'stream',
-  granularityMs: null,
-  simulations: 1000,
-  maxForecastSteps: null,
-  seed: 0,
-  ...over,
-});
+const cfg = etsCoreConfig;
 
 function sim(
   n: number,

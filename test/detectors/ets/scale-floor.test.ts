@@ -7,26 +7,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EtsCore, type EtsCoreConfig, EtsDetector, simulateEts } from '../../../src/detectors/index.js';
+import { etsCoreConfig } from './core-config.js';
 
 const STEP = 3_600_000;
 const T0 = 1.7e12;
 const SQRT_EPS = Math.sqrt(Number.EPSILON);
 
-const cfg = (over: Partial<EtsCoreConfig> = {}): EtsCoreConfig => ({
-  error: 'add',
-  trend: null,
-  damped: false,
-  seasonal: 'add',
-  seasonalPeriods: 24,
-  auto: false,
-  autoOptions: {},
-  mode: 'stream',
-  granularityMs: null,
-  simulations: 1000,
-  maxForecastSteps: null,
-  seed: 0,
-  ...over,
-});
+const cfg = (over: Partial<EtsCoreConfig> = {}): EtsCoreConfig =>
+  etsCoreConfig({ trend: null, damped: false, seasonalPeriods: 24, ...over });
 
 /** 100 + 10·sin(2πi/24): exactly periodic, so seasonal ETS fits it to the optimiser's precision. */
 function sine(n: number) {
