@@ -135,6 +135,50 @@ describe('Threshold (docs/detectors.md, Post-processing: Threshold, example T1)'
   });
 });
 
+/** Times in ms of points `dt` minutes apart (the first `dt` after 0), from `[dt, value]` pairs. */
+function minuteSteps(pts: readonly (readonly [number, number])[]): Float64Array {
+  const times = new Float64Array(pts.length);
+  let acc = 0;
+  pts.forEach(([dt], i) => {
+    acc += dt * 60_000;
+    times[i] = acc;
+  });
+  return times;
+}
+
+/**
+ * AggregateAlarms (alarm level 2) read directly from the spec, O(n²): a raw alarm fires when the window
+ * of `win` minutes before it (with `full`, reaching back over the last `minAlm` points too) holds
+ * `minAlm` raw alarms (fewer at the start: as many points as it holds), or it reaches `strong`, and no
+ * alarm fired in the `sup` minutes before it.
+ */
+function specAlarms(
+  times: Float64Array,
+  vals: Float64Array,
+  minAlm: number,
+  win: number,
+  sup: number,
+  strong = Number.POSITIVE_INFINITY,
+  full = false,
+): Float64Array {
+  const a = vals.map((s) => (Math.abs(s) >= 2 ? s : 0));
+  const o = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === 0) continue;
+    let ws = 0;
+    while (times[ws] < times[i] - win * 60_000) ws++;
+    if (full) ws = Math.min(ws, Math.max(0, i - minAlm));
+    let cnt = 0;
+    for (let j = ws; j <= i; j++) if (a[j] !== 0) cnt++;
+    let ss = 0;
+    while (times[ss] < times[i] - sup * 60_000) ss++;
+    let suppressed = false;
+    for (let j = ss; j < i; j++) if (o[j] !== 0) suppressed = true;
+    if ((cnt >= Math.min(minAlm, i - ws) || Math.abs(a[i]) >= strong) && !suppressed) o[i] = a[i];
+  }
+  return o;
+}
+
 describe('AggregateAlarms (docs/detectors.md, Post-processing: AggregateAlarms, example A1)', () => {
   const n = 60;
   const t = f64(Array.from({ length: n }, (_, i) => i * 300_000));
@@ -168,12 +212,7 @@ describe('AggregateAlarms (docs/detectors.md, Post-processing: AggregateAlarms, 
         fc.integer({ min: 0, max: 90 }),
         fc.integer({ min: 0, max: 150 }),
         (pts, minAlm, win, sup) => {
-          const times = new Float64Array(pts.length);
-          let acc = 0;
-          pts.forEach(([dt], i) => {
-            acc += dt * 60_000;
-            times[i] = acc;
-          });
+          const times = minuteSteps(pts);
           const vals = f64(pts.map((p) => p[1]));
           const rule = new AggregateAlarms({
             almThreshold: 2,
@@ -182,20 +221,7 @@ describe('AggregateAlarms (docs/detectors.md, Post-processing: AggregateAlarms, 
             almSuppressMinutes: sup,
           });
           const got = rule.apply({ t: times, v: vals }).v;
-          const a = vals.map((s) => (Math.abs(s) >= 2 ? s : 0));
-          const o = new Float64Array(a.length);
-          for (let i = 0; i < a.length; i++) {
-            if (a[i] === 0) continue;
-            let ws = 0;
-            while (times[ws] < times[i] - win * 60_000) ws++;
-            let cnt = 0;
-            for (let j = ws; j <= i; j++) if (a[j] !== 0) cnt++;
-            let ss = 0;
-            while (times[ss] < times[i] - sup * 60_000) ss++;
-            let suppressed = false;
-            for (let j = ss; j < i; j++) if (o[j] !== 0) suppressed = true;
-            if (cnt >= Math.min(minAlm, i - ws) && !suppressed) o[i] = a[i];
-          }
+          const o = specAlarms(times, vals, minAlm, win, sup);
           expect(Array.from(got)).toEqual(Array.from(o));
         },
       ),
@@ -283,12 +309,7 @@ describe('AggregateAlarms options of round 11 (strongThreshold, fullWindow)', ()
         fc.double({ min: 2, max: 7, noNaN: true }),
         fc.boolean(),
         (pts, minAlm, win, sup, strong, full) => {
-          const times = new Float64Array(pts.length);
-          let acc = 0;
-          pts.forEach(([dt], i) => {
-            acc += dt * 60_000;
-            times[i] = acc;
-          });
+          const times = minuteSteps(pts);
           const vals = f64(pts.map((p) => p[1]));
           const rule = new AggregateAlarms({
             almThreshold: 2,
@@ -299,21 +320,7 @@ describe('AggregateAlarms options of round 11 (strongThreshold, fullWindow)', ()
             fullWindow: full,
           });
           const got = rule.apply({ t: times, v: vals }).v;
-          const a = vals.map((s) => (Math.abs(s) >= 2 ? s : 0));
-          const o = new Float64Array(a.length);
-          for (let i = 0; i < a.length; i++) {
-            if (a[i] === 0) continue;
-            let ws = 0;
-            while (times[ws] < times[i] - win * 60_000) ws++;
-            if (full) ws = Math.min(ws, Math.max(0, i - minAlm));
-            let cnt = 0;
-            for (let j = ws; j <= i; j++) if (a[j] !== 0) cnt++;
-            let ss = 0;
-            while (times[ss] < times[i] - sup * 60_000) ss++;
-            let suppressed = false;
-            for (let j = ss; j < i; j++) if (o[j] !== 0) suppressed = true;
-            if ((cnt >= Math.min(minAlm, i - ws) || Math.abs(a[i]) >= strong) && !suppressed) o[i] = a[i];
-          }
+          const o = specAlarms(times, vals, minAlm, win, sup, strong, full);
           expect(Array.from(got)).toEqual(Array.from(o));
         },
       ),
@@ -336,12 +343,7 @@ describe('AggregateAlarms strongThreshold is monotone (round 12c: raising it nev
     full: fc.boolean(),
   });
   const run = (r: typeof arb extends fc.Arbitrary<infer X> ? X : never, strong: number, sup: number) => {
-    const times = new Float64Array(r.pts.length);
-    let acc = 0;
-    r.pts.forEach(([dt], i) => {
-      acc += dt * 60_000;
-      times[i] = acc;
-    });
+    const times = minuteSteps(r.pts);
     const rule = new AggregateAlarms({
       almThreshold: 2,
       minAlmInWindow: r.minAlm,
