@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import { epochSecondsHint } from '../detectors/input.js';
 import { TsadError } from '../errors.js';
+import { parseTime, timeRangeProblem } from '../series/series.js';
 import type { Tracker } from '../tracking/tracker.js';
 import { validateAlias } from '../tracking/validate.js';
 import type { CheckpointStore, SavableStream, SeriesCheckpoint } from './checkpoint.js';
@@ -92,11 +93,20 @@ const trainBody = z
   })
   .strict();
 
-function toMs(t: number | string): number {
-  if (typeof t === 'number') return t;
-  const ms = Date.parse(t);
-  if (!Number.isFinite(ms))
-    throw new ServeError('bad_time', `time ${JSON.stringify(t)} is not ISO 8601 or epoch ms`);
+/**
+ * A point's time as epoch ms, read as the series layer reads times (`parseTime`: ISO 8601, UTC when the
+ * string names no zone, calendar fields checked; numbers are epoch ms) and within the range a Date can
+ * hold: a time beyond it would be taken, and then every later point of the series would be out of order.
+ */
+function toMs(t: number | string, what: string): number {
+  const ms = typeof t === 'number' ? t : parseTime(t);
+  if (Number.isNaN(ms))
+    throw new ServeError(
+      'bad_time',
+      `${what}: time ${JSON.stringify(t)} is not ISO 8601 (2024-05-01T10:00:00Z; without a zone it is UTC) or epoch milliseconds`,
+    );
+  const range = timeRangeProblem(ms);
+  if (range !== '') throw new ServeError('bad_time', `${what}: ${range}`);
   return ms;
 }
 
@@ -380,7 +390,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const ts = new Float64Array(pts.length);
       let prev = s.lastT;
       for (let i = 0; i < pts.length; i++) {
-        const t = toMs(pts[i].t);
+        const t = toMs(pts[i].t, `point ${i}`);
         if (!(t > prev)) {
           throw new ServeError(
             'out_of_order',
@@ -480,7 +490,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
         throw new ServeError('invalid_request', `alias: ${(err as Error).message}`, 400, { cause: err });
       }
     }
-    const t = Float64Array.from(b.points.t, toMs);
+    const t = Float64Array.from(b.points.t, (x, i) => toMs(x, `points.t[${i}]`));
     const v = Float64Array.from(b.points.v);
     const n = t.length;
     const model = await trainInWorker(b.detector, b.seed, t, v);

@@ -203,6 +203,62 @@ describe('tsad serve (in-process)', () => {
     }
   });
 
+  it('reads point times as the series layer does: ISO 8601 (UTC without a zone) or epoch ms a Date can hold; anything else is 400 bad_time and leaves the series as it was', async () => {
+    const svc = await dirService(mkdtempSync(join(dir, 'cp-time-')));
+    const tz = process.env.TZ;
+    try {
+      process.env.TZ = 'America/New_York'; // the server's own zone must not move a time without one
+      const first = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/tm/points',
+        payload: { t: '2024-03-01 00:05', v: value(5, 0) },
+      });
+      expect(first.statusCode).toBe(200);
+      expect(first.json().t).toBe(Date.parse('2024-03-01T00:05:00Z'));
+      const refusedTimes = [
+        1e20, // beyond any Date: taking it would leave every later point of the series "out of order"
+        -1e20,
+        '2024-02-30T00:00:00Z', // no Feb 30 (Date.parse rolls it into March)
+        '1', // Date.parse reads it as 2001-01-01
+        'May 1 2024', // not ISO 8601
+        '2024-03-01T10:00:00Z junk',
+      ];
+      for (const t of refusedTimes) {
+        const res = await svc.app.inject({
+          method: 'POST',
+          url: '/v1/series/tm/points',
+          payload: {
+            points: [
+              { t: T0 + 10 * STEP, v: 1 },
+              { t, v: 1 },
+            ],
+          },
+        });
+        expect(res.statusCode, String(t)).toBe(400);
+        expect(res.json().error, String(t)).toBe('bad_time');
+        expect(res.json().message, String(t)).toMatch(/point 1/);
+      }
+      const huge = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/tm/points',
+        payload: { t: 1.7e18, v: 1 },
+      });
+      expect(huge.json().message).toMatch(/outside the range a Date can hold.*microseconds or nanoseconds/);
+      const state = (await svc.app.inject({ method: 'GET', url: '/v1/series/tm' })).json();
+      expect(state).toMatchObject({ points: 1, lastT: Date.parse('2024-03-01T00:05:00Z') });
+      const next = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/tm/points',
+        payload: { t: '2024-03-01T00:06:00+00:00', v: value(6, 0) },
+      });
+      expect(next.statusCode).toBe(200);
+    } finally {
+      process.env.TZ = tz;
+      if (tz === undefined) delete process.env.TZ;
+      await svc.close();
+    }
+  });
+
   it('a point the model refuses mid-batch: the points before it are kept and answered, the series stays consistent', async () => {
     // a Random Cut Forest refuses a coordinate beyond ±1e299 (value_too_large) after accepting the
     // points before it; ZMS scores such a point, so this model is a forest
