@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { likeToRegExp, newParams, validateArtifactPath, withRun } from '../../src/internal.js';
@@ -243,6 +246,26 @@ describe('withRun', () => {
 });
 
 describe('run inputs that are not what the method takes', () => {
+  it('tracker.run without a function (JavaScript callers) is refused before any run is recorded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsad-run-fn-'));
+    try {
+      for (const tracker of [openTracker('memory:'), openTracker(`file:${join(dir, 'store')}`)]) {
+        for (const fn of [undefined, 'train', { run: () => 1 }]) {
+          const p = tracker.run({ experiment: 'no-fn' }, fn as never);
+          await expect(p).rejects.toBeInstanceOf(TrackingValidationError);
+          await expect(p).rejects.toMatchObject({ code: 'invalid_run_options' });
+          await expect(p).rejects.toThrow(/tracker\.run\(options, fn\).*a function.*got/);
+        }
+        // no FAILED (or RUNNING) run was left behind, and the experiment was not created either
+        expect(await tracker.searchRuns({})).toEqual([]);
+        expect(await tracker.listExperiments()).toEqual([]);
+        await tracker.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('logParams and logModel reject them with TrackingValidationError', async () => {
     const tracker = openTracker('memory:');
     await tracker.run({ experiment: 'bad-inputs' }, async (run) => {
