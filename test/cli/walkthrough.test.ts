@@ -365,6 +365,13 @@ describe('tsad serve: a service that cannot start says why', () => {
       /ModelFormatError \[model_unreadable\]: cannot read the model file broken\.json \(.*JSON/,
     );
     expectUserError(tsad('serve', '-m', 'model.json', '--port', '99999'), 2, /--port.*99999.*≤ 65535/);
+    // beyond what a Node timer holds (2^31 - 1 ms, about 24.8 days), setInterval fires every 1 ms: the
+    // registry would be polled a thousand times a second
+    expectUserError(
+      tsad('serve', '-m', 'model.json', '--port', '0', '--poll-seconds', '1e12'),
+      2,
+      /--poll-seconds.*1e12.*≤ 2147483/,
+    );
   });
 
   it('a port already in use: ServeError listen_failed (exit 6)', async () => {
