@@ -460,6 +460,38 @@ describe('tsad simulate: usage errors', () => {
   });
 });
 
+describe('tsad simulate: a typo in an option is named before any data is read or downloaded', () => {
+  it('with no NAB copy and no network, each bad option is still exit 2 naming it (not download_failed, exit 3)', () => {
+    const offline = {
+      ...env,
+      TSAD_DATA_DIR: mkdtempSync(join(dir, 'no-nab-')),
+      TSAD_NAB_BASE_URL: 'http://127.0.0.1:9/never/',
+    };
+    const sim = (...more: string[]) => {
+      const r = spawnSync(
+        process.execPath,
+        [cli, 'simulate', 'realKnownCause/nyc_taxi.csv', '--train-end', '2014-07-10', ...more],
+        { cwd: dir, encoding: 'utf8', env: offline, timeout: 120_000 },
+      );
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const cases: [string[], RegExp][] = [
+      [['--retrain-every', '0d'], /retrainEvery: expected a positive duration.*got "0d"/],
+      [['--retrain-every', '1x'], /retrainEvery: expected a positive duration.*got "1x"/],
+      [['--window', 'sliding:0d'], /trainWindow: expected a positive duration.*got "0d"/],
+      [['--window', 'rolling'], /trainWindow: expected 'expanding', 'sliding:<duration>'/],
+      [['--retrain-on', 'schedule'], /retrainOn: only 'drift' is supported, got "schedule"/],
+      [['--bin', '5 minutes'], /--bin: expected e\.g\. 30s, 5m, 1h, got "5 minutes"/],
+      [['-d', 'defualt'], /ConfigError \[unknown_detector\]: unknown detector "defualt"/],
+    ];
+    for (const [args, pattern] of cases) expectUserError(sim(...args), 2, pattern);
+    // a tracking URI tsad cannot open: exit 5 as in every command (not after a download)
+    expectUserError(sim('--uri', 'ftp://x'), 5, /TrackingError \[unsupported_uri\].*ftp/);
+    // the options are fine: now the missing data is the error (exit 3)
+    expect(sim().status).toBe(3);
+  });
+});
+
 describe('tsad models / runs: typos in arguments', () => {
   it('a version that is not a number, a margin that is not a number: exit 2 with a message', () => {
     expectUserError(tsad('models', 'promote', 'm', 'abc'), 2, /VERSION "abc" is not a version number/);
