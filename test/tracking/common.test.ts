@@ -200,6 +200,12 @@ describe('params, digests, paths, URIs', () => {
     expect(classifyUri('https://mlflow.example').kind).toBe('mlflow');
     expect(() => openTracker('ftp://x')).toThrow(/unknown scheme/);
     expect(() => openTracker('')).toThrow(/the URI is empty/); // not the working directory
+    // JavaScript callers: a URI that is not a string is named as what it is, not called empty
+    expect(() => openTracker(5 as never)).toThrow(/the URI must be a string.*got a number \(5\)/);
+    expect(() => openTracker(new URL('file:///tmp/x') as never)).toThrow(
+      /the URI must be a string.*got a URL object: pass its \.href/,
+    );
+    expect(() => openTracker(null as never)).toThrow(/the URI must be a string.*got null/);
     expect(defaultTrackingUri({})).toBe('file:./tsad-runs');
     expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m' })).toBe('http://m');
     expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m', TSAD_TRACKING_URI: 'memory:' })).toBe(
