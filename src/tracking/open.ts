@@ -81,12 +81,14 @@ const SCHEMES: Readonly<Record<string, BackendKind>> = {
 /** Which backend a URI selects, and the file path for `file:` URIs. */
 export function classifyUri(uri: string): { kind: BackendKind; path?: string; name?: string } {
   if (typeof uri !== 'string') {
+    // JavaScript callers can pass anything
+    const given: unknown = uri;
     const what =
-      uri === null
+      given === null
         ? 'null'
-        : uri instanceof URL
+        : given instanceof URL
           ? 'a URL object: pass its .href'
-          : `a${typeof uri === 'object' ? 'n' : ''} ${typeof uri} (${String(uri)})`;
+          : `a${typeof given === 'object' ? 'n' : ''} ${typeof given} (${String(given)})`;
     throw uriError(String(uri), `the URI must be a string such as 'file:./tsad-runs', got ${what}`);
   }
   if (uri.trim() === '') throw uriError(uri, 'the URI is empty');
