@@ -11,7 +11,7 @@ import { parseTime, timeRangeProblem } from '../series/series.js';
 import type { Tracker } from '../tracking/tracker.js';
 import { validateAlias } from '../tracking/validate.js';
 import type { CheckpointStore, SavableStream, SeriesCheckpoint } from './checkpoint.js';
-import { ServeError } from './errors.js';
+import { ServeError, type ServeErrorCode } from './errors.js';
 import { ServeMetrics } from './metrics.js';
 import { type ModelGroup, ModelResolver } from './models.js';
 import { trainInWorker } from './trainer.js';
@@ -358,6 +358,15 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     }
     app.log.error(err);
     return reply.status(500).send({ error: 'internal', message: 'internal error; see the service log' });
+  });
+
+  app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {
+    // the raw path only up to the query, and no longer than a line (it is echoed back)
+    const path = (req.url.split('?')[0] ?? '').slice(0, 200);
+    return reply.status(404).send({
+      error: 'route_not_found' satisfies ServeErrorCode,
+      message: `no route ${req.method} ${path}; the routes are POST /v1/series/:id/points, GET /v1/series/:id, POST /v1/models/:name/versions, GET /healthz, GET /readyz and GET /metrics (docs/serving.md)`,
+    });
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

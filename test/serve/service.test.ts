@@ -379,6 +379,26 @@ describe('tsad serve (in-process)', () => {
         error: 'invalid_request',
         message: expect.stringMatching(/percent-encoding.*encodeURIComponent/),
       });
+      // a route that does not exist (a typo, a method the route does not take): the typed 404 that
+      // lists the routes, not Fastify's {message, error: "Not Found", statusCode}
+      for (const [method, url] of [
+        ['POST', '/v1/series/m/point'],
+        ['DELETE', '/v1/series/m'],
+        ['GET', '/v1/series/m/points'],
+      ] as const) {
+        const res = await svc.app.inject({
+          method,
+          url,
+          payload: method === 'POST' ? { t: T0, v: 1 } : undefined,
+        });
+        expect(res.statusCode).toBe(404);
+        expect(res.json()).toEqual({
+          error: 'route_not_found',
+          message: expect.stringContaining(
+            `no route ${method} ${url}; the routes are POST /v1/series/:id/points,`,
+          ),
+        });
+      }
     } finally {
       await svc.close();
     }
