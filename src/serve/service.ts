@@ -9,7 +9,7 @@ import { epochSecondsHint } from '../detectors/input.js';
 import { TsadError } from '../errors.js';
 import { parseTime, timeRangeProblem } from '../series/series.js';
 import type { Tracker } from '../tracking/tracker.js';
-import { validateAlias } from '../tracking/validate.js';
+import { validateAlias, validateExperimentName, validateModelName } from '../tracking/validate.js';
 import type { CheckpointStore, SavableStream, SeriesCheckpoint } from './checkpoint.js';
 import { ServeError, type ServeErrorCode } from './errors.js';
 import { ServeMetrics } from './metrics.js';
@@ -490,14 +490,15 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const b = parsed.data;
     if (b.points.t.length !== b.points.v.length)
       throw new ServeError('invalid_request', 'points.t and points.v differ in length');
-    if (b.alias !== undefined) {
-      // a reserved alias (`latest`, `v2`) is refused before training and registering: afterwards it
-      // would leave a new version registered without its alias
-      try {
-        validateAlias(b.alias, true);
-      } catch (err) {
-        throw new ServeError('invalid_request', `alias: ${(err as Error).message}`, 400, { cause: err });
-      }
+    // names the registry would refuse (a reserved alias such as `latest`, a model or experiment name
+    // with "..", "@" or a path separator) are refused before training: afterwards they would leave a
+    // tracked run without its version, or a version without its alias
+    try {
+      validateModelName(name.data.name);
+      validateExperimentName(b.experiment);
+      if (b.alias !== undefined) validateAlias(b.alias, true);
+    } catch (err) {
+      throw new ServeError('invalid_request', (err as Error).message, 400, { cause: err });
     }
     const t = Float64Array.from(b.points.t, (x, i) => toMs(x, `points.t[${i}]`));
     const v = Float64Array.from(b.points.v);

@@ -781,6 +781,31 @@ describe('tsad serve (in-process)', () => {
       expect(reserved.json()).toMatchObject({ error: 'invalid_request' });
       expect(reserved.json().message).toMatch(/alias "latest" is reserved/);
       expect((await tracker.listRegisteredModels()).map((m) => m.name)).not.toContain('reserved-alias');
+      // a model or experiment name the registry refuses ("..", "@", a "/" in a model name) is refused
+      // before training too: it used to train, record a FINISHED run, then fail to register (422)
+      const runsBefore = (await tracker.searchRuns({})).length;
+      for (const [url, experiment, pattern] of [
+        ['/v1/models/a..b/versions', undefined, /model name "a\.\.b" contains "\.\."/],
+        ['/v1/models/m%40x/versions', undefined, /model name "m@x" must not contain "@"/],
+        ['/v1/models/fine/versions', '../up', /experiment name "\.\.\/up" contains "\.\."/],
+      ] as const) {
+        const res = await svc.app.inject({
+          method: 'POST',
+          url,
+          payload: {
+            detector: 'zms',
+            ...(experiment ? { experiment } : {}),
+            points: {
+              t: Array.from({ length: n }, (_, i) => T0 + i * STEP),
+              v: Array.from({ length: n }, (_, i) => value(i, 3)),
+            },
+          },
+        });
+        expect(res.statusCode, res.body).toBe(400);
+        expect(res.json()).toMatchObject({ error: 'invalid_request' });
+        expect(res.json().message).toMatch(pattern);
+      }
+      expect((await tracker.searchRuns({})).length).toBe(runsBefore);
       expect(short.json().message).toMatch(
         /DetectorError \[too_few_points\]: ZmsDetector needs at least 22 training points, got 3:/,
       );
