@@ -46,6 +46,7 @@ const INTEGRATION = [
   'test/cli/nab-corpus.test.ts',
   'test/cli/machine-temperature.test.ts',
   'test/cli/interrupt.test.ts',
+  'test/cli/bench-interrupt.test.ts',
   'test/cli/bin.test.ts',
   'test/cli/walkthrough.test.ts',
   'test/lab/bench.test.ts',

@@ -43,6 +43,7 @@ export function registerBench(program: Command): void {
     )
     .option('--margin <n>', 'locate mode: points either side of the anomaly that count', intOption(0), 100)
     .option('--json', 'print the report as JSON', false)
+    .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (o) => {
       // locate mode asks where the one anomaly is: the shape detector (discord) is the specialist for
       // that (docs/evaluation.md, shape round), and locating is offline, so it compares each test
@@ -63,7 +64,19 @@ export function registerBench(program: Command): void {
         process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${formatLocate(r)}\n`);
         return;
       }
-      const { formatBench, runBench } = await import('../lab/bench.js');
+      const [{ formatBench, runBench }, { corpusProgress }, { interruptNote }] = await Promise.all([
+        import('../lab/bench.js'),
+        import('./corpus-progress.js'),
+        import('./interrupt.js'),
+      ]);
+      const progress = corpusProgress('bench', o.quiet ? null : process.stderr, process.stderr.isTTY);
+      // each finished file is kept (its result file and the manifest line that lets the next run reuse it)
+      interruptNote(() => {
+        const { detector, done, skipped } = progress.state;
+        return detector === ''
+          ? 'no file was scored yet'
+          : `${detector}: ${done + skipped} files scored and kept (${done} in this run); the same command goes on from there`;
+      });
       const r = await runBench({
         corpus: o.corpus,
         detectors,
@@ -73,7 +86,10 @@ export function registerBench(program: Command): void {
         workers: o.workers,
         seed: o.seed,
         floor: o.floor !== false,
+        onRecipe: progress.onRecipe,
+        onFile: progress.onFile,
       });
+      progress.stop();
       if (o.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return;

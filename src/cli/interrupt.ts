@@ -66,6 +66,19 @@ export function interruptibleTracker<M>(tracker: Tracker<M>): Tracker<M> {
   });
 }
 
+/** What the interrupt line adds for a command without a tracked run (`tsad bench`: the files kept). */
+let noteOf: (() => string) | null = null;
+
+/**
+ * Ctrl-C and SIGTERM for a command that tracks nothing but writes files as it goes (`tsad bench`): the
+ * same handling (writes in progress settle or are abandoned, one line on stderr, exit 130 / 143), the
+ * line ending with `note()` (what was kept).
+ */
+export function interruptNote(note: () => string): void {
+  install();
+  noteOf = note;
+}
+
 function install(): void {
   if (installed) return;
   installed = true;
@@ -114,6 +127,8 @@ async function onSignal(sig: HandledSignal): Promise<void> {
   if (killed.length > 0) msg += `; run ${killed.join(', ')} ended KILLED`;
   if (failed.length > 0) msg += `; could not end run ${failed.join(', ')} (it stays RUNNING)`;
   if (timedOut) msg += `; the tracking store did not answer within ${CLEANUP_MS / 1000} s`;
+  const note = noteOf?.() ?? '';
+  if (note !== '') msg += `; ${note}`;
   process.stderr.write(`${msg}\n`);
   process.exit(code);
 }

@@ -2,6 +2,9 @@
 import type { Command } from 'commander';
 import { intOption } from './options.js';
 
+/** The longest interval a Node timer holds (2^31 - 1 ms); a longer one fires every millisecond. */
+const MAX_POLL_SECONDS = 2_147_483;
+
 export interface ServeCliOptions {
   model: string;
   group?: string[];
@@ -45,8 +48,8 @@ export function registerServe(program: Command): Command {
     .option('--checkpoint-every <n>', 'checkpoint a series after this many points', intOption(1), 1000)
     .option(
       '--poll-seconds <s>',
-      'how often to check the registry for moved aliases (0 = only on SIGHUP)',
-      intOption(0),
+      'how often to check the registry for moved aliases (0 = only on SIGHUP; at most 2147483, about 24.8 days, the longest a Node timer holds)',
+      intOption(0, MAX_POLL_SECONDS),
       30,
     )
     .action(async (o: ServeCliOptions) => {

@@ -36,9 +36,9 @@ export function registerSimulate(program: Command): void {
       const { makeDetector } = await import('../lab/recipes.js');
       const { formatDuration } = await import('./nab/machine-temperature.js');
       const { splitTableParam } = await import('./nab/machine-temperature-data.js');
-      const { simulate } = await import('../lifecycle/simulate.js');
+      const { parseSimulateSchedule, simulate } = await import('../lifecycle/simulate.js');
       const { dateBin } = await import('../series/index.js');
-      const [{ openTracker }, { interruptibleTracker }] = await Promise.all([
+      const [{ classifyUri, openTracker }, { interruptibleTracker }] = await Promise.all([
         import('../tracking/open.js'),
         import('./interrupt.js'),
       ]);
@@ -46,7 +46,16 @@ export function registerSimulate(program: Command): void {
         import('../errors.js'),
         import('./data.js'),
       ]);
+      const { assertRecipe } = await import('../lab/recipes.js');
       const trainEnd = await timeOption('--train-end', o.trainEnd);
+      // every option is checked before any data is read (a NAB file may be downloaded first)
+      parseSimulateSchedule({ trainWindow: o.window, retrainEvery: o.retrainEvery, retrainOn: o.retrainOn });
+      assertRecipe(o.detector);
+      if (o.uri) classifyUri(o.uri);
+      // (--data bins in SQL and reads --bin as a duration itself)
+      const everyMs = o.bin && !o.data ? parseBin(o.bin) : Number.NaN;
+      if (o.bin && !o.data && Number.isNaN(everyMs))
+        throw new ConfigError('invalid_option', `--bin: expected e.g. 30s, 5m, 1h, got "${o.bin}"`);
       let series: TimeSeries;
       let labels: Window[] | undefined;
       let name: string;
@@ -62,9 +71,6 @@ export function registerSimulate(program: Command): void {
             'pass a NAB file (e.g. realKnownCause/nyc_taxi.csv) or --data postgres://…?table=name',
           );
         const ds = await loadNab(nabFile, { onWarning: () => {} });
-        const everyMs = o.bin ? parseBin(o.bin) : Number.NaN;
-        if (o.bin && Number.isNaN(everyMs))
-          throw new ConfigError('invalid_option', `--bin: expected e.g. 30s, 5m, 1h, got "${o.bin}"`);
         series = o.bin ? dateBin(ds.rows, { everyMs, aggregate: o.aggregate }) : ds.series;
         labels = ds.windows;
         name = nabFile;

@@ -17,7 +17,8 @@
  */
 import { DetectorError, ModelFormatError } from '../errors.js';
 import { normalCdf } from '../math/normal.js';
-import { showValue } from '../series/series.js';
+import { showValue, timeRangeProblem } from '../series/series.js';
+import { MAX_TIME_MS } from '../series/time.js';
 import type { TimeSeries } from '../series/types.js';
 import type { BaseDetectorConfig } from './base-config.js';
 import { checkLabels, checkSeries, epochSecondsHint, formatTime, toSeries } from './input.js';
@@ -479,6 +480,9 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
             `${type} stream: value ${v} at t=${formatTime(t)} is not finite; pass a finite number`,
           );
         }
+        // a finite time a Date cannot hold, once taken, would leave every later point "not after" it
+        if (Math.abs(t) > MAX_TIME_MS && Number.isFinite(t))
+          throw new DetectorError('bad_time', `${type} stream: ${timeRangeProblem(t)}`);
         if (!Number.isFinite(t) || !(t > last[0])) {
           throw new DetectorError(
             'bad_time',

@@ -1,6 +1,7 @@
 /** Input checks shared by detectors: series (`toSeries`, `checkSeries`) and labels (`checkLabels`). */
 import { DetectorError } from '../errors.js';
-import { series } from '../series/series.js';
+import { series, timeRangeProblem } from '../series/series.js';
+import { MAX_TIME_MS } from '../series/time.js';
 import type { TimeSeries } from '../series/types.js';
 import type { SeriesLike } from './types.js';
 
@@ -38,6 +39,8 @@ export function checkSeries(ts: TimeSeries, what: string): void {
         `${what}: value at index ${i} is ${v[i]}; drop or interpolate non-finite values before detection`,
       );
     }
+    if (Math.abs(t[i]) > MAX_TIME_MS && Number.isFinite(t[i]))
+      throw new DetectorError('bad_time', `${what}: index ${i}: ${timeRangeProblem(t[i])}`);
     if (!Number.isFinite(t[i]) || (i > 0 && !(t[i] > t[i - 1]))) {
       throw new DetectorError(
         'bad_time',

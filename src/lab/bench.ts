@@ -284,6 +284,42 @@ function readManifest(path: string, fingerprint: string): RunManifest {
   return { fingerprint, files: {} };
 }
 
+/**
+ * Writes the manifest whole (`writeFileAtomic`) whenever `save()` is called, one write at a time: calls
+ * during a write are folded into one more write after it. A failed write leaves the last whole manifest,
+ * which lists fewer files (they run again); the recipe's final write reports such an error.
+ */
+function manifestSaver(
+  outDir: string,
+  path: string,
+  manifest: RunManifest,
+): { save: () => void; settled: () => Promise<void> } {
+  let writing: Promise<void> | null = null;
+  let again = false;
+  const loop = async (): Promise<void> => {
+    try {
+      while (again) {
+        again = false;
+        makeDirsSync(outDir);
+        await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`, true);
+      }
+    } catch {
+      // the last whole manifest stays; the final write after the pool reports the error
+    } finally {
+      writing = null;
+    }
+  };
+  return {
+    save: () => {
+      again = true;
+      writing ??= loop();
+    },
+    settled: async () => {
+      while (writing) await writing;
+    },
+  };
+}
+
 function dataStamp(corpus: string, file: string): { size: number; mtimeMs: number } {
   const path = join(corpus, 'data', file);
   let st: ReturnType<typeof statSync>;
@@ -386,7 +422,23 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         alarms: true,
       }));
     opts.onRecipe?.(detector, jobs.length, files.length - jobs.length);
-    const { results, failures } = await runPool(jobs, workers, (r) => opts.onFile?.(detector, r));
+    // each finished file joins the manifest at once (its result file is whole by then), so a run cut
+    // short (Ctrl-C, a crash) keeps what it finished and the next run goes on from there
+    const saver = manifestSaver(outDir, manifestPath, manifest);
+    let pool: Awaited<ReturnType<typeof runPool>>;
+    try {
+      pool = await runPool(jobs, workers, (r) => {
+        const st = stamps.get(r.file);
+        if (st) {
+          manifest.files[r.file] = st;
+          saver.save();
+        }
+        opts.onFile?.(detector, r);
+      });
+    } finally {
+      await saver.settled();
+    }
+    const { results, failures } = pool;
     if (failures.length > 0) {
       throw new ConfigError(
         'file_failed',
@@ -395,10 +447,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
           .map((f) => `${f.file}: ${f.error}`)
           .join('; ')}`,
       );
-    }
-    for (const r of results) {
-      const st = stamps.get(r.file);
-      if (st) manifest.files[r.file] = st;
     }
     makeDirsSync(outDir);
     // a later run trusts the files this manifest lists: whole, and durable with its folder

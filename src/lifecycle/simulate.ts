@@ -126,6 +126,29 @@ export function parseTrainWindow(w: TrainWindow | undefined): ParsedWindow {
   );
 }
 
+/**
+ * The schedule options of `simulate()` checked and parsed (the training window, the retrain interval,
+ * `retrainOn`): a `LifecycleError` `bad_option` naming the option. `simulate()` calls it first; the
+ * command line calls it before it reads any data, so a typo is named before a download.
+ * @internal
+ */
+export function parseSimulateSchedule(
+  opts: Pick<SimulateOptions, 'trainWindow' | 'retrainEvery' | 'retrainOn'>,
+): { window: ParsedWindow; every: number } {
+  const window = parseTrainWindow(opts.trainWindow);
+  const every =
+    opts.retrainEvery === undefined || opts.retrainEvery === 'never'
+      ? Number.POSITIVE_INFINITY
+      : parseDuration(opts.retrainEvery, 'retrainEvery');
+  if (opts.retrainOn !== undefined && opts.retrainOn !== 'drift') {
+    throw new LifecycleError(
+      'bad_option',
+      `retrainOn: only 'drift' is supported, got ${JSON.stringify(opts.retrainOn)}`,
+    );
+  }
+  return { window, every };
+}
+
 function describeWindow(w: ParsedWindow): string {
   return w.kind === 'expanding' ? 'expanding' : `sliding:${w.lengthMs / 3_600_000}h`;
 }
@@ -190,17 +213,7 @@ export async function simulate(
       `initialTrainEnd: not a time: ${JSON.stringify(opts.initialTrainEnd)}`,
     );
   }
-  const window = parseTrainWindow(opts.trainWindow);
-  const every =
-    opts.retrainEvery === undefined || opts.retrainEvery === 'never'
-      ? Number.POSITIVE_INFINITY
-      : parseDuration(opts.retrainEvery, 'retrainEvery');
-  if (opts.retrainOn !== undefined && opts.retrainOn !== 'drift') {
-    throw new LifecycleError(
-      'bad_option',
-      `retrainOn: only 'drift' is supported, got ${JSON.stringify(opts.retrainOn)}`,
-    );
-  }
+  const { window, every } = parseSimulateSchedule(opts);
   const { t, v } = series;
   const n = t.length;
   const k0 = lowerBound(t, split);

@@ -12,6 +12,7 @@ export type ServeErrorCode =
   | 'no_tracker'
   | 'out_of_order'
   | 'point_refused'
+  | 'route_not_found'
   | 'series_not_found'
   | 'shutting_down'
   | 'training_failed';

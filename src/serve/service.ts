@@ -7,10 +7,11 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import { epochSecondsHint } from '../detectors/input.js';
 import { TsadError } from '../errors.js';
+import { parseTime, timeRangeProblem } from '../series/series.js';
 import type { Tracker } from '../tracking/tracker.js';
-import { validateAlias } from '../tracking/validate.js';
+import { validateAlias, validateExperimentName, validateModelName } from '../tracking/validate.js';
 import type { CheckpointStore, SavableStream, SeriesCheckpoint } from './checkpoint.js';
-import { ServeError } from './errors.js';
+import { ServeError, type ServeErrorCode } from './errors.js';
 import { ServeMetrics } from './metrics.js';
 import { type ModelGroup, ModelResolver } from './models.js';
 import { trainInWorker } from './trainer.js';
@@ -92,11 +93,20 @@ const trainBody = z
   })
   .strict();
 
-function toMs(t: number | string): number {
-  if (typeof t === 'number') return t;
-  const ms = Date.parse(t);
-  if (!Number.isFinite(ms))
-    throw new ServeError('bad_time', `time ${JSON.stringify(t)} is not ISO 8601 or epoch ms`);
+/**
+ * A point's time as epoch ms, read as the series layer reads times (`parseTime`: ISO 8601, UTC when the
+ * string names no zone, calendar fields checked; numbers are epoch ms) and within the range a Date can
+ * hold: a time beyond it would be taken, and then every later point of the series would be out of order.
+ */
+function toMs(t: number | string, what: string): number {
+  const ms = typeof t === 'number' ? t : parseTime(t);
+  if (Number.isNaN(ms))
+    throw new ServeError(
+      'bad_time',
+      `${what}: time ${JSON.stringify(t)} is not ISO 8601 (2024-05-01T10:00:00Z; without a zone it is UTC) or epoch milliseconds`,
+    );
+  const range = timeRangeProblem(ms);
+  if (range !== '') throw new ServeError('bad_time', `${what}: ${range}`);
   return ms;
 }
 
@@ -350,6 +360,15 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     return reply.status(500).send({ error: 'internal', message: 'internal error; see the service log' });
   });
 
+  app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {
+    // the raw path only up to the query, and no longer than a line (it is echoed back)
+    const path = (req.url.split('?')[0] ?? '').slice(0, 200);
+    return reply.status(404).send({
+      error: 'route_not_found' satisfies ServeErrorCode,
+      message: `no route ${req.method} ${path}; the routes are POST /v1/series/:id/points, GET /v1/series/:id, POST /v1/models/:name/versions, GET /healthz, GET /readyz and GET /metrics (docs/serving.md)`,
+    });
+  });
+
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) =>
     ready && !closing
@@ -380,7 +399,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const ts = new Float64Array(pts.length);
       let prev = s.lastT;
       for (let i = 0; i < pts.length; i++) {
-        const t = toMs(pts[i].t);
+        const t = toMs(pts[i].t, `point ${i}`);
         if (!(t > prev)) {
           throw new ServeError(
             'out_of_order',
@@ -471,16 +490,17 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const b = parsed.data;
     if (b.points.t.length !== b.points.v.length)
       throw new ServeError('invalid_request', 'points.t and points.v differ in length');
-    if (b.alias !== undefined) {
-      // a reserved alias (`latest`, `v2`) is refused before training and registering: afterwards it
-      // would leave a new version registered without its alias
-      try {
-        validateAlias(b.alias, true);
-      } catch (err) {
-        throw new ServeError('invalid_request', `alias: ${(err as Error).message}`, 400, { cause: err });
-      }
+    // names the registry would refuse (a reserved alias such as `latest`, a model or experiment name
+    // with "..", "@" or a path separator) are refused before training: afterwards they would leave a
+    // tracked run without its version, or a version without its alias
+    try {
+      validateModelName(name.data.name);
+      validateExperimentName(b.experiment);
+      if (b.alias !== undefined) validateAlias(b.alias, true);
+    } catch (err) {
+      throw new ServeError('invalid_request', (err as Error).message, 400, { cause: err });
     }
-    const t = Float64Array.from(b.points.t, toMs);
+    const t = Float64Array.from(b.points.t, (x, i) => toMs(x, `points.t[${i}]`));
     const v = Float64Array.from(b.points.v);
     const n = t.length;
     const model = await trainInWorker(b.detector, b.seed, t, v);

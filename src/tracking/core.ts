@@ -241,6 +241,12 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
   }
 
   async run<T>(opts: RunOptions, fn: (run: Run) => Promise<T> | T): Promise<T> {
+    // before the run exists: a run started for a callback that cannot be called would be left FAILED
+    if (typeof fn !== 'function')
+      throw invalid(
+        'invalid_run_options',
+        `tracker.run(options, fn) needs a function to run with the run, e.g. async (run) => { await run.logParams({ seed: 0 }); }; got ${fn === null ? 'null' : typeof fn}`,
+      );
     const run = await this.startRun(opts);
     return withRun(run, fn);
   }

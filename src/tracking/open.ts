@@ -80,9 +80,18 @@ const SCHEMES: Readonly<Record<string, BackendKind>> = {
 
 /** Which backend a URI selects, and the file path for `file:` URIs. */
 export function classifyUri(uri: string): { kind: BackendKind; path?: string; name?: string } {
-  if (typeof uri !== 'string' || uri.trim() === '') {
-    throw uriError(String(uri), 'the URI is empty');
+  if (typeof uri !== 'string') {
+    // JavaScript callers can pass anything
+    const given: unknown = uri;
+    const what =
+      given === null
+        ? 'null'
+        : given instanceof URL
+          ? 'a URL object: pass its .href'
+          : `a${typeof given === 'object' ? 'n' : ''} ${typeof given} (${String(given)})`;
+    throw uriError(String(uri), `the URI must be a string such as 'file:./tsad-runs', got ${what}`);
   }
+  if (uri.trim() === '') throw uriError(uri, 'the URI is empty');
   const m = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(uri);
   if (!m) return { kind: 'file', path: resolve(uri) };
   const scheme = m[1].toLowerCase();

@@ -365,6 +365,13 @@ describe('tsad serve: a service that cannot start says why', () => {
       /ModelFormatError \[model_unreadable\]: cannot read the model file broken\.json \(.*JSON/,
     );
     expectUserError(tsad('serve', '-m', 'model.json', '--port', '99999'), 2, /--port.*99999.*≤ 65535/);
+    // beyond what a Node timer holds (2^31 - 1 ms, about 24.8 days), setInterval fires every 1 ms: the
+    // registry would be polled a thousand times a second
+    expectUserError(
+      tsad('serve', '-m', 'model.json', '--port', '0', '--poll-seconds', '1e12'),
+      2,
+      /--poll-seconds.*1e12.*≤ 2147483/,
+    );
   });
 
   it('a port already in use: ServeError listen_failed (exit 6)', async () => {
@@ -450,6 +457,38 @@ describe('tsad simulate: usage errors', () => {
       2,
       /ConfigError \[invalid_option\]: --bin: expected e\.g\. 30s, 5m, 1h, got "5 minutes"/,
     );
+  });
+});
+
+describe('tsad simulate: a typo in an option is named before any data is read or downloaded', () => {
+  it('with no NAB copy and no network, each bad option is still exit 2 naming it (not download_failed, exit 3)', () => {
+    const offline = {
+      ...env,
+      TSAD_DATA_DIR: mkdtempSync(join(dir, 'no-nab-')),
+      TSAD_NAB_BASE_URL: 'http://127.0.0.1:9/never/',
+    };
+    const sim = (...more: string[]) => {
+      const r = spawnSync(
+        process.execPath,
+        [cli, 'simulate', 'realKnownCause/nyc_taxi.csv', '--train-end', '2014-07-10', ...more],
+        { cwd: dir, encoding: 'utf8', env: offline, timeout: 120_000 },
+      );
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const cases: [string[], RegExp][] = [
+      [['--retrain-every', '0d'], /retrainEvery: expected a positive duration.*got "0d"/],
+      [['--retrain-every', '1x'], /retrainEvery: expected a positive duration.*got "1x"/],
+      [['--window', 'sliding:0d'], /trainWindow: expected a positive duration.*got "0d"/],
+      [['--window', 'rolling'], /trainWindow: expected 'expanding', 'sliding:<duration>'/],
+      [['--retrain-on', 'schedule'], /retrainOn: only 'drift' is supported, got "schedule"/],
+      [['--bin', '5 minutes'], /--bin: expected e\.g\. 30s, 5m, 1h, got "5 minutes"/],
+      [['-d', 'defualt'], /ConfigError \[unknown_detector\]: unknown detector "defualt"/],
+    ];
+    for (const [args, pattern] of cases) expectUserError(sim(...args), 2, pattern);
+    // a tracking URI tsad cannot open: exit 5 as in every command (not after a download)
+    expectUserError(sim('--uri', 'ftp://x'), 5, /TrackingError \[unsupported_uri\].*ftp/);
+    // the options are fine: now the missing data is the error (exit 3)
+    expect(sim().status).toBe(3);
   });
 });
 

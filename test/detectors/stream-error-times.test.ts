@@ -94,4 +94,24 @@ describe('stream errors name times as ISO 8601', () => {
     expect(m.message).toContain('t=Infinity');
     expect(m.message).toContain(`t=${iso(last)}`);
   });
+  it('a time beyond the range a Date can hold is refused (bad_time) and leaves the stream as it was', () => {
+    // taken, it would become the stream's last time and every later point would be refused
+    for (const det of [new ZmsDetector(), new RandomCutForest({ nEstimators: 5, maxNSamples: 64 })]) {
+      det.train(ts);
+      const s = det.stream();
+      for (const t of [1e20, 8.64e15 + 1, -1e20]) {
+        const m = messageOf(() => s.push(t, 1));
+        expect(m.code).toBe('bad_time');
+        expect(m.message).toMatch(/outside the range a Date can hold/);
+      }
+      expect(messageOf(() => s.push(1.7e18, 1)).message).toMatch(/microseconds or nanoseconds/);
+      expect(() => s.push(last + STEP, 10)).not.toThrow();
+    }
+    // a series given as typed arrays (no series() check on the way in) is refused the same way
+    const far = { t: Float64Array.from(ts.t), v: ts.v };
+    far.t[N - 1] = 1e20;
+    expect(messageOf(() => new ZmsDetector().train(far)).message).toMatch(
+      /index 399.*outside the range a Date can hold/,
+    );
+  });
 });

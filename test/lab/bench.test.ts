@@ -175,6 +175,38 @@ describe('runBench', () => {
     expect(second.rows[0].own).toEqual(first.rows[0].own);
   });
 
+  it('a run cut short keeps the files it finished: the manifest lists each one as it is written, the next run runs only the rest', async () => {
+    const out = join(dir, 'cut');
+    const opts = { corpus: dir, detectors: ['zms'], outDir: out, workers: 1, floor: false };
+    const first: string[] = [];
+    const stop = new Error('cut short (as Ctrl-C would)');
+    await expect(
+      runBench({
+        ...opts,
+        onFile: (_d, f) => {
+          first.push(f.file);
+          if (first.length === 2) throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    const listed = Object.keys(JSON.parse(readFileSync(join(out, 'tsad_zms.run.json'), 'utf8')).files);
+    expect(listed.sort()).toEqual([...first].sort());
+    expect(tempFiles(readdirSync(out, { recursive: true, encoding: 'utf8' }))).toEqual([]);
+    const said: [number, number][] = [];
+    const second: string[] = [];
+    const report = await runBench({
+      ...opts,
+      onRecipe: (_d, toRun, skipped) => said.push([toRun, skipped]),
+      onFile: (_d, f) => second.push(f.file),
+    });
+    expect(said).toEqual([[3, 2]]);
+    expect(second.filter((f) => first.includes(f))).toEqual([]);
+    // the same figures as a run that was never cut
+    const whole = await runBench({ ...opts, outDir: join(dir, 'uncut') });
+    expect(report.rows[0].scores).toEqual(whole.rows[0].scores);
+    expect(report.rows[0].own).toEqual(whole.rows[0].own);
+  });
+
   it('runs again what a changed seed or a rewritten data file would make stale, and only that', async () => {
     const out = join(dir, 'stale');
     const files = ['spike/spike_00.csv', 'clean/clean_00.csv'];

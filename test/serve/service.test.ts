@@ -203,6 +203,62 @@ describe('tsad serve (in-process)', () => {
     }
   });
 
+  it('reads point times as the series layer does: ISO 8601 (UTC without a zone) or epoch ms a Date can hold; anything else is 400 bad_time and leaves the series as it was', async () => {
+    const svc = await dirService(mkdtempSync(join(dir, 'cp-time-')));
+    const tz = process.env.TZ;
+    try {
+      process.env.TZ = 'America/New_York'; // the server's own zone must not move a time without one
+      const first = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/tm/points',
+        payload: { t: '2024-03-01 00:05', v: value(5, 0) },
+      });
+      expect(first.statusCode).toBe(200);
+      expect(first.json().t).toBe(Date.parse('2024-03-01T00:05:00Z'));
+      const refusedTimes = [
+        1e20, // beyond any Date: taking it would leave every later point of the series "out of order"
+        -1e20,
+        '2024-02-30T00:00:00Z', // no Feb 30 (Date.parse rolls it into March)
+        '1', // Date.parse reads it as 2001-01-01
+        'May 1 2024', // not ISO 8601
+        '2024-03-01T10:00:00Z junk',
+      ];
+      for (const t of refusedTimes) {
+        const res = await svc.app.inject({
+          method: 'POST',
+          url: '/v1/series/tm/points',
+          payload: {
+            points: [
+              { t: T0 + 10 * STEP, v: 1 },
+              { t, v: 1 },
+            ],
+          },
+        });
+        expect(res.statusCode, String(t)).toBe(400);
+        expect(res.json().error, String(t)).toBe('bad_time');
+        expect(res.json().message, String(t)).toMatch(/point 1/);
+      }
+      const huge = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/tm/points',
+        payload: { t: 1.7e18, v: 1 },
+      });
+      expect(huge.json().message).toMatch(/outside the range a Date can hold.*microseconds or nanoseconds/);
+      const state = (await svc.app.inject({ method: 'GET', url: '/v1/series/tm' })).json();
+      expect(state).toMatchObject({ points: 1, lastT: Date.parse('2024-03-01T00:05:00Z') });
+      const next = await svc.app.inject({
+        method: 'POST',
+        url: '/v1/series/tm/points',
+        payload: { t: '2024-03-01T00:06:00+00:00', v: value(6, 0) },
+      });
+      expect(next.statusCode).toBe(200);
+    } finally {
+      process.env.TZ = tz;
+      if (tz === undefined) delete process.env.TZ;
+      await svc.close();
+    }
+  });
+
   it('a point the model refuses mid-batch: the points before it are kept and answered, the series stays consistent', async () => {
     // a Random Cut Forest refuses a coordinate beyond ±1e299 (value_too_large) after accepting the
     // points before it; ZMS scores such a point, so this model is a forest
@@ -323,6 +379,26 @@ describe('tsad serve (in-process)', () => {
         error: 'invalid_request',
         message: expect.stringMatching(/percent-encoding.*encodeURIComponent/),
       });
+      // a route that does not exist (a typo, a method the route does not take): the typed 404 that
+      // lists the routes, not Fastify's {message, error: "Not Found", statusCode}
+      for (const [method, url] of [
+        ['POST', '/v1/series/m/point'],
+        ['DELETE', '/v1/series/m'],
+        ['GET', '/v1/series/m/points'],
+      ] as const) {
+        const res = await svc.app.inject({
+          method,
+          url,
+          payload: method === 'POST' ? { t: T0, v: 1 } : undefined,
+        });
+        expect(res.statusCode).toBe(404);
+        expect(res.json()).toEqual({
+          error: 'route_not_found',
+          message: expect.stringContaining(
+            `no route ${method} ${url}; the routes are POST /v1/series/:id/points,`,
+          ),
+        });
+      }
     } finally {
       await svc.close();
     }
@@ -705,6 +781,31 @@ describe('tsad serve (in-process)', () => {
       expect(reserved.json()).toMatchObject({ error: 'invalid_request' });
       expect(reserved.json().message).toMatch(/alias "latest" is reserved/);
       expect((await tracker.listRegisteredModels()).map((m) => m.name)).not.toContain('reserved-alias');
+      // a model or experiment name the registry refuses ("..", "@", a "/" in a model name) is refused
+      // before training too: it used to train, record a FINISHED run, then fail to register (422)
+      const runsBefore = (await tracker.searchRuns({})).length;
+      for (const [url, experiment, pattern] of [
+        ['/v1/models/a..b/versions', undefined, /model name "a\.\.b" contains "\.\."/],
+        ['/v1/models/m%40x/versions', undefined, /model name "m@x" must not contain "@"/],
+        ['/v1/models/fine/versions', '../up', /experiment name "\.\.\/up" contains "\.\."/],
+      ] as const) {
+        const res = await svc.app.inject({
+          method: 'POST',
+          url,
+          payload: {
+            detector: 'zms',
+            ...(experiment ? { experiment } : {}),
+            points: {
+              t: Array.from({ length: n }, (_, i) => T0 + i * STEP),
+              v: Array.from({ length: n }, (_, i) => value(i, 3)),
+            },
+          },
+        });
+        expect(res.statusCode, res.body).toBe(400);
+        expect(res.json()).toMatchObject({ error: 'invalid_request' });
+        expect(res.json().message).toMatch(pattern);
+      }
+      expect((await tracker.searchRuns({})).length).toBe(runsBefore);
       expect(short.json().message).toMatch(
         /DetectorError \[too_few_points\]: ZmsDetector needs at least 22 training points, got 3:/,
       );

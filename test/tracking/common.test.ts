@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { likeToRegExp, newParams, validateArtifactPath, withRun } from '../../src/internal.js';
@@ -197,6 +200,12 @@ describe('params, digests, paths, URIs', () => {
     expect(classifyUri('https://mlflow.example').kind).toBe('mlflow');
     expect(() => openTracker('ftp://x')).toThrow(/unknown scheme/);
     expect(() => openTracker('')).toThrow(/the URI is empty/); // not the working directory
+    // JavaScript callers: a URI that is not a string is named as what it is, not called empty
+    expect(() => openTracker(5 as never)).toThrow(/the URI must be a string.*got a number \(5\)/);
+    expect(() => openTracker(new URL('file:///tmp/x') as never)).toThrow(
+      /the URI must be a string.*got a URL object: pass its \.href/,
+    );
+    expect(() => openTracker(null as never)).toThrow(/the URI must be a string.*got null/);
     expect(defaultTrackingUri({})).toBe('file:./tsad-runs');
     expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m' })).toBe('http://m');
     expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m', TSAD_TRACKING_URI: 'memory:' })).toBe(
@@ -243,6 +252,26 @@ describe('withRun', () => {
 });
 
 describe('run inputs that are not what the method takes', () => {
+  it('tracker.run without a function (JavaScript callers) is refused before any run is recorded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsad-run-fn-'));
+    try {
+      for (const tracker of [openTracker('memory:'), openTracker(`file:${join(dir, 'store')}`)]) {
+        for (const fn of [undefined, 'train', { run: () => 1 }]) {
+          const p = tracker.run({ experiment: 'no-fn' }, fn as never);
+          await expect(p).rejects.toBeInstanceOf(TrackingValidationError);
+          await expect(p).rejects.toMatchObject({ code: 'invalid_run_options' });
+          await expect(p).rejects.toThrow(/tracker\.run\(options, fn\).*a function.*got/);
+        }
+        // no FAILED (or RUNNING) run was left behind, and the experiment was not created either
+        expect(await tracker.searchRuns({})).toEqual([]);
+        expect(await tracker.listExperiments()).toEqual([]);
+        await tracker.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('logParams and logModel reject them with TrackingValidationError', async () => {
     const tracker = openTracker('memory:');
     await tracker.run({ experiment: 'bad-inputs' }, async (run) => {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import { nabFiles, nabPath } from '../../datasets/index.js';
 import { ConfigError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
@@ -10,6 +9,7 @@ import type { NabFileResult } from '../../lab/nab-corpus-file.js';
 import { assertRecipe } from '../../lab/recipes.js';
 import type { NabProfileName } from '../../metrics/index.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
+import { corpusProgress } from '../corpus-progress.js';
 import { interruptibleTracker } from '../interrupt.js';
 import { CORPUS_RECIPE_NAMES } from '../recipes.js';
 
@@ -83,9 +83,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   const labels = await nabPath('labels/combined_windows.json');
 
   // one code path: `tsad bench` pointed at the NAB corpus
-  let bar: cliProgress.SingleBar | undefined;
-  let done = 0;
-  let total = 0;
+  const progress = corpusProgress('nab', process.stderr, showBar);
   const bench = await runBench({
     corpus: dirname(dirname(labels)),
     detectors,
@@ -96,31 +94,10 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
     seed,
     floor: opts.floor,
     writeScoreboard: false,
-    onRecipe: (detectorName, toRun, skipped) => {
-      bar?.stop();
-      done = 0;
-      total = toRun;
-      process.stderr.write(
-        `nab: ${detectorName}: ${toRun} files to run${skipped ? `, ${skipped} already scored (use --force to redo)` : ''}\n`,
-      );
-      bar = showBar
-        ? new cliProgress.SingleBar(
-            {
-              format: `  ${detectorName} [{bar}] {value}/{total} files | {eta_formatted} left | {file}`,
-              etaBuffer: 8,
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
-      bar?.start(toRun, 0, { file: '' });
-    },
-    onFile: (_detector, r) => {
-      done++;
-      if (bar) bar.increment(1, { file: r.file });
-      else if (done % 10 === 0 || done === total) process.stderr.write(`  ${done}/${total} files\n`);
-    },
+    onRecipe: progress.onRecipe,
+    onFile: progress.onFile,
   });
-  bar?.stop();
+  progress.stop();
   const rows: NabCorpusRow[] = bench.rows.map(({ runs, files: _count, ...row }) => ({ ...row, files: runs }));
   const wallMs = performance.now() - start;
   const report: NabCorpusReport = { rows, published: await publishedScores(), wallMs };
