@@ -58,6 +58,16 @@ export function track<T>(p: Promise<T>): Promise<T> {
 }
 
 /**
+ * Whether this process has an atomic write or locked section in progress now. A process about to exit
+ * checks it synchronously just before `removeLiveTemps` and `process.exit`: `settleWrites` resolving
+ * true says there was none when it looked, but code that runs before its caller resumes can start a
+ * write, whose temp file would then be made by the open already on its way after it was removed.
+ */
+export function writesPending(): boolean {
+  return inFlight.size > 0;
+}
+
+/**
  * Waits until this process has no atomic write or locked section in progress (including those
  * started meanwhile), for at most `timeoutMs`; true when it got there. A process about to exit calls
  * it first, so that no write is cut between taking a lock or a temp file and letting it go, then

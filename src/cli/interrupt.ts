@@ -11,7 +11,7 @@
  * The experiments compute synchronously on the main thread, so the signal is handled when the
  * current chunk of work (a training or scoring stage) yields, not in the middle of it.
  */
-import { settleWrites } from '../fs-atomic.js';
+import { settleWrites, writesPending } from '../fs-atomic.js';
 import { abandonWrites } from '../tracking/fsutil.js';
 import type { Run, RunOptions, Tracker } from '../tracking/tracker.js';
 import { EXIT } from './exit.js';
@@ -120,8 +120,12 @@ async function onSignal(sig: HandledSignal): Promise<void> {
   ]);
   clearTimeout(timer);
   // writes of the local store still in progress (the command's own, racing the end) finish first;
-  // what is left after the deadline is abandoned: its temp files and locks are removed
-  if (!(await settleWrites(Math.max(0, deadline - Date.now())))) timedOut = true;
+  // what is left after the deadline is abandoned: its temp files and locks are removed. The command
+  // can start another write before this resumes (its temp file's open then on its way), so the
+  // check is repeated synchronously before the removal and the exit, with nothing in between.
+  do {
+    if (!(await settleWrites(Math.max(0, deadline - Date.now())))) timedOut = true;
+  } while (!timedOut && writesPending());
   abandonWrites();
   let msg = `tsad: interrupted (${sig})`;
   if (killed.length > 0) msg += `; run ${killed.join(', ')} ended KILLED`;

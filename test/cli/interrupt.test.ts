@@ -63,9 +63,10 @@ interface Outcome {
 
 /**
  * Runs the experiment tracked into `uri`, sends `sig` as soon as `tracker` lists its run (polled, no
- * fixed delay), and waits for the process to end.
+ * fixed delay), and waits for the process to end. `runId` is undefined when the command ended before
+ * its run was seen (no signal sent).
  */
-async function interrupt(
+async function interruptOnce(
   uri: string,
   tracker: Tracker,
   sig: NodeJS.Signals,
@@ -73,7 +74,7 @@ async function interrupt(
     (await tracker.searchRuns({ experiment: EXPERIMENT }).catch(() => [])).find(
       (r) => r.info.status === 'RUNNING',
     )?.info.runId,
-): Promise<Outcome> {
+): Promise<Omit<Outcome, 'runId'> & { runId: string | undefined }> {
   const proc = spawn(
     process.execPath,
     [cli, 'nab', 'machine-temperature', '--uri', uri, '--no-report', '--threads', '1'],
@@ -95,9 +96,35 @@ async function interrupt(
     runId = await running();
     if (runId === undefined) await new Promise((r) => setTimeout(r, 5));
   }
-  expect(runId, `the command ended before its run was seen: ${stderr}`).toBeDefined();
+  if (runId === undefined) return { ...(await exited), stderr, runId: undefined };
   proc.kill(sig);
-  return { ...(await exited), stderr, runId: runId as string };
+  return { ...(await exited), stderr, runId };
+}
+
+/**
+ * `interruptOnce` until the signal lands while the run is open. The run is created in the command's
+ * last stage (after scoring) and is open for some tens of milliseconds, so under load the command can
+ * end before a poll sees its run, or between the run being seen and the signal: then it exits 0 and
+ * its run is FINISHED, which says nothing about the interruption, and the attempt is made again (at
+ * most 5 times; a command that ignored the signal would exit 0 every time and fail the caller's
+ * checks).
+ */
+async function interrupt(
+  uri: string,
+  tracker: Tracker,
+  sig: NodeJS.Signals,
+  running?: () => Promise<string | undefined>,
+  finished: (runId: string) => Promise<boolean> = async (runId) =>
+    (await tracker.getRun(runId)).info.status === 'FINISHED',
+): Promise<Outcome> {
+  const lost = async (o: { code: number | null; runId: string | undefined }) =>
+    o.runId === undefined || (o.code === 0 && (await finished(o.runId)));
+  let o = await interruptOnce(uri, tracker, sig, running);
+  for (let attempt = 1; attempt < 5 && (await lost(o)); attempt++) {
+    o = await interruptOnce(uri, tracker, sig, running);
+  }
+  expect(o.runId, `the command ended before its run was seen, 5 times: ${o.stderr}`).toBeDefined();
+  return { ...o, runId: o.runId as string };
 }
 
 describe('an interrupted tracked command', () => {
