@@ -8,7 +8,7 @@ import type { JsonObject } from '../types.js';
 import { ForestStateSchema, zodError } from './forest-schema.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
 import { spawnForestWorker, takeEarlyBatchWorker } from './spawn.js';
-import { CutTree, type NAV_BITS, type NAV_MASK, NAV_MAX_DIM, type NavStore, type Uniform } from './tree.js';
+import { CutTree, NAV_BITS, NAV_MASK, NAV_MAX_DIM, type NavStore, type Uniform } from './tree.js';
 
 /** Options of the forest core (feature vectors in, AWS RCF 1.0 scores out). */
 export interface CutForestOptions {
@@ -388,13 +388,9 @@ export class CutForest {
     const P1 = this.sampleSize * 2;
     const P2 = 2 * P1;
     const P3 = 3 * P1;
-    // Literals, not the imported bindings: V8 reads an imported binding from its cell into a
-    // register that the four-lane loop then spills, but folds a literal into the instruction. The
-    // types tie them to the bindings (a different NAV_BITS or NAV_MASK fails to compile here).
-    const mask: typeof NAV_MASK = 0x3ffffff;
-    const bits: typeof NAV_BITS = 26;
-    // int32 from here on: `o + …` and `2 * n` below then compile without overflow checks
-    const o = off | 0;
+    // imported bindings in locals: read once, not (with a check) at every level of the walk
+    const mask = NAV_MASK;
+    const bits = NAV_BITS;
     let t = a;
     // Dimensions beyond what a walk-down word holds: one tree at a time (reads `cdim`).
     if (this.dimensions > NAV_MAX_DIM) {
@@ -425,7 +421,7 @@ export class CutForest {
       let c2 = cdim[n2];
       let c3 = cdim[n3];
       // Until the last of the four reaches its leaf. A leaf links to itself and has cut dim -1,
-      // so a tree already at its leaf stays there (reading coordinate `c & ~(c >> 31) = 0`) and its
+      // so a tree already at its leaf stays there (reading coordinate `c + 1 = 0`) and its
       // path length stops growing (`~c >>> 31` is 1 for c >= 0, 0 for c = -1): no serial tails.
       // One load per level: the link word holds the child's slot and its cut dimension + 1.
       let l0 = 0;
@@ -441,10 +437,10 @@ export class CutForest {
         l1 = (l1 + (~c1 >>> 31)) | 0;
         l2 = (l2 + (~c2 >>> 31)) | 0;
         l3 = (l3 + (~c3 >>> 31)) | 0;
-        const w0 = ni[(4 * n0 + 2 + Number(q[(o + (c0 & ~(c0 >> 31))) | 0] > nf[(2 * n0) | 0])) | 0];
-        const w1 = ni[(4 * n1 + 2 + Number(q[(o + (c1 & ~(c1 >> 31))) | 0] > nf[(2 * n1) | 0])) | 0];
-        const w2 = ni[(4 * n2 + 2 + Number(q[(o + (c2 & ~(c2 >> 31))) | 0] > nf[(2 * n2) | 0])) | 0];
-        const w3 = ni[(4 * n3 + 2 + Number(q[(o + (c3 & ~(c3 >> 31))) | 0] > nf[(2 * n3) | 0])) | 0];
+        const w0 = ni[(4 * n0 + 2 + Number(q[(off + c0 + (c0 >>> 31)) | 0] > nf[2 * n0])) | 0];
+        const w1 = ni[(4 * n1 + 2 + Number(q[(off + c1 + (c1 >>> 31)) | 0] > nf[2 * n1])) | 0];
+        const w2 = ni[(4 * n2 + 2 + Number(q[(off + c2 + (c2 >>> 31)) | 0] > nf[2 * n2])) | 0];
+        const w3 = ni[(4 * n3 + 2 + Number(q[(off + c3 + (c3 >>> 31)) | 0] > nf[2 * n3])) | 0];
         n0 = w0 & mask;
         n1 = w1 & mask;
         n2 = w2 & mask;

@@ -13,9 +13,7 @@ const I64 = new BigInt64Array(F64.buffer);
 
 /** Bits of a walk-down word that hold the child's slot (forests have fewer than 2^25 slots). */
 export const NAV_BITS = 26;
-/** `(1 << NAV_BITS) - 1`, written as a literal so that its type is the value (the forest's walk uses it). */
-export const NAV_MASK = 0x3ffffff;
-if (NAV_MASK !== (1 << NAV_BITS) - 1) throw new Error('NAV_MASK must be (1 << NAV_BITS) - 1');
+export const NAV_MASK = (1 << NAV_BITS) - 1;
 /** Largest `cut dimension + 1` stored in a walk-down word (6 bits). */
 export const NAV_MAX_DIM = 63;
 
