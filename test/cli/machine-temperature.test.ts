@@ -124,9 +124,9 @@ describe('NAB machine-temperature experiment (default detector, seed 0)', () => 
       expect(run.data.params.seed).toBe('0');
       expect(run.data.params['model.type']).toBe('Ensemble'); // logged with the model
       const bytes = await tracker.readArtifact(first.runId!, 'model/model.json');
-      // the file (serialised in the track stage, after the test part was scored) is the trained
-      // model, which scoring leaves as it was: the model of the same recipe trained on the training
-      // part alone, byte for byte
+      // the file (serialised after training, while the test part is scored) is the trained model,
+      // which scoring leaves as it was: the model of the same recipe trained on the training part
+      // alone, byte for byte
       const trained = await buildRecipe('default', 0);
       await trained.train(first.train);
       expect(Buffer.from(bytes).toString('utf8')).toBe(JSON.stringify(trained.toJSON(), null, 1));
@@ -190,8 +190,9 @@ describe('NAB machine-temperature experiment that fails', () => {
   }, 60_000);
 
   it('a failure after training (the report cannot be written): the run ends FAILED after the model file it started, no temporary file left, nothing registered', async () => {
-    // the report's folder would be a file: its write fails once the results are in, while the
-    // model's files and the run's records are being written; the run ends only after those writes
+    // the report's folder would be a file: its write fails once the results are in, after the
+    // run's records were written and the model's files were started (logModelEarly); the run ends
+    // only after those writes
     const blocker = join(dir, 'not-a-folder');
     writeFileSync(blocker, 'x');
     const failed = runMachineTemperature({

@@ -11,7 +11,7 @@ import { splitAt } from '../../series/index.js';
 import type { TimeSeries, Window } from '../../series/types.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../../tracking/open.js';
 import { datasetInput } from '../../tracking/params.js';
-import type { Run, Tracker } from '../../tracking/tracker.js';
+import type { LoggableModel, Run, Tracker } from '../../tracking/tracker.js';
 import { writeOutputFile } from '../output.js';
 import { Stages, type StageTiming } from '../progress.js';
 import { EXPERIMENT_NAME } from './experiment-name.js';
@@ -182,9 +182,12 @@ interface TrackedRun {
   finish(rest: (run: Run) => Promise<void>): void;
   fail(error: unknown): void;
   /**
-   * Starts logging the trained model (its `toJSON` now, its files in the background); the run ends
-   * only after those writes, whether it ends FINISHED or FAILED.
+   * Serialises the trained model now (`toJSON`, while the forest worker scores), and starts
+   * writing its files if the run has started (they are written while the experiment goes on; the
+   * run ends only after them, so a failed experiment's FAILED run may then hold the model).
    */
+  logModelEarly(detector: Detector): void;
+  /** The model's logging: the one `logModelEarly` started, else started now (from its snapshot). */
   logModel(run: Run, detector: Detector): Promise<unknown>;
 }
 
@@ -193,8 +196,12 @@ function beginTrackedRun(tracker: Tracker, recipe: string, seed: number, detecto
   const rest = new Promise<((run: Run) => Promise<void>) | { error: unknown }>((r) => {
     settle = r;
   });
+  let active: Run | undefined;
   let model: Promise<unknown> | undefined;
+  /** The trained model's file as `logModelEarly` took it (the same object `toJSON` gives later). */
+  let snapshot: LoggableModel | undefined;
   const runId = tracker.run({ experiment: EXPERIMENT_NAME, name: `${recipe}-seed${seed}` }, async (run) => {
+    active = run;
     try {
       await run.logParams({
         ...alarmParams(detector),
@@ -207,7 +214,8 @@ function beginTrackedRun(tracker: Tracker, recipe: string, seed: number, detecto
       await r(run);
       return run.id;
     } finally {
-      // the model's writes end before the run does
+      active = undefined;
+      // the model's writes (logModelEarly) end before the run does
       await model?.catch(() => undefined);
     }
   });
@@ -217,9 +225,16 @@ function beginTrackedRun(tracker: Tracker, recipe: string, seed: number, detecto
     runId,
     finish: (f) => settle(f),
     fail: (error) => settle({ error }),
+    logModelEarly: (det) => {
+      if (model || snapshot) return;
+      const json = det.toJSON();
+      snapshot = { type: det.type, config: det.config, toJSON: () => json };
+      if (!active) return; // not started yet (its files are still being created): written at the end
+      model = active.logModel(snapshot);
+      model.catch(() => {}); // awaited by the run (logModel below); a failure is reported there
+    },
     logModel: (run, det) => {
-      model ??= run.logModel(det);
-      model.catch(() => {}); // awaited by the run (above) and by the caller; a failure is reported there
+      model ??= run.logModel(snapshot ?? det);
       return model;
     },
   };
@@ -242,8 +257,9 @@ async function experiment(
   await stages.run('train', () => detector.train(train));
   // The model as trained is what is tracked, so a loaded copy scores the test part exactly like this
   // run. Scoring below leaves the detector unchanged (`score()` is pure: online members learn on a
-  // copy), so the model is serialised in the track stage, after scoring, beside the run's other
-  // writes (start-up round 28).
+  // copy), so when tracked the model is serialised now, and its files are written while the
+  // experiment goes on.
+  tracked?.logModelEarly(detector);
   // One streaming pass over the test part, the way a service runs it: each point scored (and, for
   // online members, learned from) in order. A BaseDetector computes the same numbers and alarms in
   // batch (the test part scored with the training part as its context, then the alarm rule), faster.
@@ -355,66 +371,48 @@ async function experiment(
       const { tracker } = tracked;
       try {
         tracked.finish(async (run) => {
-          // The run's records, its model and its report are written together: each file's I/O goes
-          // on in the background while this thread serialises the model and renders the report.
-          // The metrics (appended) and the datasets (run.json) go side by side. Every write ends
-          // before the run does (FINISHED, or FAILED with the first error), even if one fails early.
-          const writes: Promise<unknown>[] = [];
-          const write = (p: Promise<unknown>): void => {
-            p.catch(() => {}); // settled below; a failure is reported there
-            writes.push(p);
-          };
-          let thrown: { error: unknown } | undefined;
-          try {
-            write(
-              run.logMetrics({
-                precision: report.precision,
-                recall: report.recall,
-                f1: report.f1,
-                ...(report.recall > 0 ? { mttd: report.meanTimeToDetectSec } : {}), // none: nothing detected
-                pointwise_f1: report.pointwise.f1,
-                point_adjusted_f1: report.pointAdjusted.f1,
-                nab_standard: report.nab.standard,
-                alarms: alarms.length,
-              }),
-            );
-            write(
-              (async () => {
-                if (data.sql) {
-                  const last = full.t[full.t.length - 1] + 5 * 60_000;
-                  await run.logParams({ data_table: data.sql.table, data_query: data.sql.query });
-                  // both datasets in one write of the run's record
-                  await run.logInputs([
-                    datasetInput(train, {
-                      ...(await sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length)),
-                      context: 'training',
-                    }),
-                    datasetInput(test, {
-                      ...(await sqlSlice(data.sql, SPLIT_TIME, last, test.t.length)),
-                      context: 'testing',
-                    }),
-                  ]);
-                } else {
-                  await run.logInputs([
-                    datasetInput(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' }),
-                    datasetInput(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' }),
-                  ]);
-                }
-              })(),
-            );
-            // serialised now (toJSON, then its text), its files written in the background
-            write(tracked.logModel(run, detector));
-            if (reportPath) {
-              const html = writeReport(run.id);
-              write(html.written);
-              write(run.logArtifact({ name: 'report.html', bytes: html.bytes }));
+          // the run's records are written (file I/O in the background) while the report renders
+          const records = (async () => {
+            await run.logMetrics({
+              precision: report.precision,
+              recall: report.recall,
+              f1: report.f1,
+              ...(report.recall > 0 ? { mttd: report.meanTimeToDetectSec } : {}), // none: nothing detected
+              pointwise_f1: report.pointwise.f1,
+              point_adjusted_f1: report.pointAdjusted.f1,
+              nab_standard: report.nab.standard,
+              alarms: alarms.length,
+            });
+            if (data.sql) {
+              const last = full.t[full.t.length - 1] + 5 * 60_000;
+              await run.logParams({ data_table: data.sql.table, data_query: data.sql.query });
+              // both datasets in one write of the run's record
+              await run.logInputs([
+                datasetInput(train, {
+                  ...(await sqlSlice(data.sql, train.t[0], SPLIT_TIME, train.t.length)),
+                  context: 'training',
+                }),
+                datasetInput(test, {
+                  ...(await sqlSlice(data.sql, SPLIT_TIME, last, test.t.length)),
+                  context: 'testing',
+                }),
+              ]);
+            } else {
+              await run.logInputs([
+                datasetInput(train, { name: `${MACHINE_TEMPERATURE_FILE}#train`, context: 'training' }),
+                datasetInput(test, { name: `${MACHINE_TEMPERATURE_FILE}#test`, context: 'testing' }),
+              ]);
             }
-          } catch (error) {
-            thrown = { error }; // the report could not be rendered: thrown once the writes started have ended
-          }
-          const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
-          if (thrown) throw thrown.error;
-          if (failed) throw failed.reason;
+          })();
+          records.catch(() => {}); // awaited below; a failure is reported there
+          const html = reportPath ? writeReport(run.id) : undefined;
+          await records;
+          // the model file and the report (its file and its copy in the run) are written together
+          await Promise.all([
+            tracked.logModel(run, detector),
+            html?.written,
+            html === undefined ? undefined : run.logArtifact({ name: 'report.html', bytes: html.bytes }),
+          ]);
         });
         const id = await tracked.runId;
         runId = id;
