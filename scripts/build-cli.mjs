@@ -120,6 +120,12 @@ await build({
     contents: [
       `import { join } from 'node:path';`,
       `import { runBundle } from ${JSON.stringify(join(srcDir, 'cli', 'code-cache.js'))};`,
+      `import { binStartsForestWorker } from ${JSON.stringify(join(srcDir, 'cli', 'threads.js'))};`,
+      // the forest's batch worker boots while this thread reads and compiles the bundle (start-up
+      // round 28); the bundle's copy of spawn.js adopts it. `require`d (esbuild runs the module
+      // then), so that other commands do not load node:worker_threads here
+      `if (binStartsForestWorker(process.argv.slice(2)))`,
+      `  require(${JSON.stringify(spawnJs)}).startBinBatchWorker(join(__dirname, 'forest-worker.mjs'));`,
       `runBundle(join(__dirname, 'tsad.cjs'), ${JSON.stringify(buildId)});`,
     ].join('\n'),
     resolveDir: root,

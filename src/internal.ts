@@ -39,6 +39,7 @@ export { reportCommand } from './cli/report.js';
 export { registerRuns } from './cli/runs.js';
 export { registerSimulate } from './cli/simulate.js';
 export { registerSynth } from './cli/synth.js';
+export { binStartsForestWorker } from './cli/threads.js';
 export { loadNabRows } from './datasets/nab.js';
 export { ART_CDIM, ArtCore, artGeometry, artReexpress } from './detectors/art/core.js';
 export { artCausalRange } from './detectors/art/detector.js';
@@ -61,7 +62,13 @@ export { NabStreamCore } from './detectors/nab-stream/core.js';
 export { type AlarmPath, alarmPaths } from './detectors/post/aggregate-alarms.js';
 export { RollingStats } from './detectors/post/anomaly-likelihood.js';
 export { prevDouble, rejectBound } from './detectors/rcf/index.js';
-export { preStartForestWorker, takeEarlyBatchWorker } from './detectors/rcf/spawn.js';
+export {
+  dropEarlyBatchWorker,
+  earlyBatchWorkerWaiting,
+  preStartForestWorker,
+  startBinBatchWorker,
+  takeEarlyBatchWorker,
+} from './detectors/rcf/spawn.js';
 export { maxOf, minOf, NAV_BITS, NAV_MASK, NAV_MAX_DIM, spanWith } from './detectors/rcf/tree.js';
 export {
   gridStep,

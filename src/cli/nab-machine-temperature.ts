@@ -51,9 +51,14 @@ export function configureMachineTemperature(cmd: Command): Command {
         else process.stdout.write(`${formatRetrainTable(rows)}\n`);
         return;
       }
-      const forestWorker = (o.threads ?? defaultThreads()) >= 2;
+      const spawn = await import('../detectors/rcf/spawn.js');
+      // Without --threads, a worker the bin started (it read the same rule from the words before
+      // the bundle loaded: ./threads.ts) is used rather than asking the load average again
+      const forestWorker = (o.threads ?? (spawn.earlyBatchWorkerWaiting() ? 2 : defaultThreads())) >= 2;
       // the forest's worker thread boots while this thread loads the experiment's modules and data
-      if (forestWorker) (await import('../detectors/rcf/spawn.js')).preStartForestWorker();
+      // (started by the bin already, when it could tell from the words: then adopted here)
+      if (forestWorker) spawn.preStartForestWorker();
+      else void spawn.dropEarlyBatchWorker();
       // before the tracking backend's and the experiment's modules load (they build their schemas at
       // load: zod's jitless setting applies to the schemas built after it)
       (await import('./one-shot.js')).oneShotProcess();

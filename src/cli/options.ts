@@ -1,11 +1,13 @@
 /** Shared pieces of the `tsad` commands: option parsers, opening stores that must exist, error output. */
-import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { type Stats, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { TrackingError } from '../errors.js';
 import { classifyUri, defaultTrackingUri, openTracker } from '../tracking/open.js';
 import type { Tracker } from '../tracking/tracker.js';
+
+export { defaultThreads } from './threads.js';
 
 /**
  * A commander argument parser for values in [`min`, `max`] (either bound optional) that pass `ok`; an
@@ -153,39 +155,4 @@ export async function runScript(main: () => Promise<void>): Promise<void> {
  */
 export function defaultWorkers(): number {
   return Math.max(0, availableParallelism() - 1);
-}
-
-/**
- * Threads a command's own computation uses by default: 2 when the machine has a CPU to spare right
- * now, else 1 (on a busy machine a second thread only competes with the first for the same CPUs:
- * docs/rcf.md, The forest worker): a second CPU, a one-minute load average of at most the number of
- * CPUs (the machine is not oversubscribed; a benchmark that runs the command again and again raises it
- * to about 1.4 by itself), and on Linux no other process's thread running at this moment (the kernel's
- * count of runnable threads in `/proc/loadavg` less this process's own).
- */
-export function defaultThreads(): number {
-  const cpus = availableParallelism();
-  if (cpus < 2 || loadavg()[0] > cpus) return 1;
-  const others = othersRunning();
-  return others === null || others <= cpus - 2 ? 2 : 1;
-}
-
-/** Threads of other processes running or runnable now (Linux), or null where that cannot be read. */
-function othersRunning(): number | null {
-  try {
-    const running = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[3]?.split('/')[0]);
-    if (!Number.isInteger(running)) return null;
-    let own = 0;
-    for (const task of readdirSync('/proc/self/task')) {
-      try {
-        const st = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
-        if (st[st.lastIndexOf(')') + 2] === 'R') own++;
-      } catch {
-        // the thread ended meanwhile
-      }
-    }
-    return Math.max(0, running - own);
-  } catch {
-    return null;
-  }
 }

@@ -143,3 +143,60 @@ describe("npm run's entry (scripts/tsad.cjs)", () => {
     expect(cjs.esm).not.toContain('NativeModule internal/modules/esm/module_job');
   });
 });
+
+/**
+ * The built bin run with a preloaded probe that records, in order, each `new Worker` and the read of
+ * the command line's bundle (dist/cli/tsad.cjs), printed at exit.
+ */
+function probed(args: string[]): { status: number | null; events: string[]; stderr: string } {
+  const probe = join(dir, 'worker-probe.cjs');
+  writeFileSync(
+    probe,
+    `const wt = require('node:worker_threads');
+const fs = require('node:fs');
+const events = [];
+const W = wt.Worker;
+wt.Worker = class extends W { constructor(...a) { events.push('worker'); super(...a); } };
+const read = fs.readFileSync;
+fs.readFileSync = function (p, ...rest) {
+  if (typeof p === 'string' && p.endsWith('tsad.cjs')) events.push('bundle');
+  return read.call(this, p, ...rest);
+};
+process.on('exit', () => process._rawDebug('EVENTS ' + events.join(',')));
+`,
+  );
+  const r = spawnSync(process.execPath, ['-r', probe, cli, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, TSAD_CACHE_DIR: join(dir, 'cache') },
+    timeout: 240_000,
+  });
+  return {
+    status: r.status,
+    events: (/^EVENTS (.*)$/m.exec(r.stderr)?.[1] ?? '').split(','),
+    stderr: r.stderr,
+  };
+}
+
+const MT = ['nab', 'machine-temperature'];
+
+describe('the bin starts the forest worker before the bundle (start-up round 28)', () => {
+  it('starts the worker before it reads the bundle, and the command uses that one (no second worker)', () => {
+    const r = probed([...MT, '--threads', '2', '--no-track', '--no-report', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.events).toEqual(['worker', 'bundle']);
+  });
+
+  it('starts none with --threads 1', () => {
+    const r = probed([...MT, '--threads', '1', '--no-track', '--no-report', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.events).toEqual(['bundle']);
+  });
+
+  it('a command that fails before its experiment still ends, with its error and exit code', () => {
+    const r = probed([...MT, '--threads', '2', '--no-track', '--no-report', '-d', 'noSuchRecipe']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown detector "noSuchRecipe"/);
+    expect(r.events).toEqual(['worker', 'bundle']);
+  });
+});

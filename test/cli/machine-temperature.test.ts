@@ -125,7 +125,11 @@ describe('NAB machine-temperature experiment (default detector, seed 0)', () => 
       expect(run.data.params['model.type']).toBe('Ensemble'); // logged with the model
       const bytes = await tracker.readArtifact(first.runId!, 'model/model.json');
       // the file (serialised after training, while the test part is scored) is the trained model,
-      // which scoring leaves as it was
+      // which scoring leaves as it was: the model of the same recipe trained on the training part
+      // alone, byte for byte
+      const trained = await buildRecipe('default', 0);
+      await trained.train(first.train);
+      expect(Buffer.from(bytes).toString('utf8')).toBe(JSON.stringify(trained.toJSON(), null, 1));
       expect(Buffer.from(bytes).toString('utf8')).toBe(JSON.stringify(first.detector.toJSON(), null, 1));
     } finally {
       await tracker.close();
@@ -187,7 +191,8 @@ describe('NAB machine-temperature experiment that fails', () => {
 
   it('a failure after training (the report cannot be written): the run ends FAILED after the model file it started, no temporary file left, nothing registered', async () => {
     // the report's folder would be a file: its write fails once the results are in, after the
-    // model's files were started (logModelEarly); the run ends only after those writes
+    // run's records were written and the model's files were started (logModelEarly); the run ends
+    // only after those writes
     const blocker = join(dir, 'not-a-folder');
     writeFileSync(blocker, 'x');
     const failed = runMachineTemperature({
@@ -202,9 +207,13 @@ describe('NAB machine-temperature experiment that fails', () => {
       expect(runs).toHaveLength(1);
       expect(runs[0].info.status).toBe('FAILED');
       expect(await tracker.listRegisteredModels()).toEqual([]);
-      // the whole model file (its writes ended before the run did)
+      // the whole model file, the metrics and the datasets (their writes ended before the run did)
       const model = Buffer.from(await tracker.readArtifact(runs[0].info.runId, 'model/model.json'));
       expect(JSON.parse(model.toString('utf8')).type).toBe('Ensemble');
+      const run = await tracker.getRun(runs[0].info.runId);
+      expect(run.data.params['model.type']).toBe('Ensemble');
+      expect(Object.keys(run.data.metrics)).toContain('f1');
+      expect(run.inputs.map((d) => d.context)).toEqual(['training', 'testing']);
     } finally {
       await tracker.close();
     }

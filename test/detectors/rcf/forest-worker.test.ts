@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -7,8 +8,17 @@ import {
   stopForestWorker,
 } from '../../../src/detectors/index.js';
 import { defaultDetector, Ensemble } from '../../../src/index.js';
-import { preStartForestWorker, takeEarlyBatchWorker } from '../../../src/internal.js';
+import {
+  dropEarlyBatchWorker,
+  earlyBatchWorkerWaiting,
+  preStartForestWorker,
+  startBinBatchWorker,
+  takeEarlyBatchWorker,
+} from '../../../src/internal.js';
 import { centredNoise } from '../../helpers/random.js';
+
+/** The forest worker's bundle the bin starts (built by `npm run build`, as CI does first). */
+const workerBundle = join(resolve(import.meta.dirname, '..', '..', '..'), 'dist', 'cli', 'forest-worker.mjs');
 
 /** Deterministic pseudo-random rows (a tiny LCG, independent of the forest's generator). */
 function rows(n: number, d: number, seed: number): Float64Array {
@@ -99,6 +109,62 @@ describe('the forest worker (startForestWorker)', () => {
       expect(two.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
     }
     expect(taken).toBeGreaterThan(0);
+  });
+
+  it('a worker the bin started (startBinBatchWorker) is the one preStartForestWorker and startForestWorker adopt', async () => {
+    await stopForestWorker();
+    expect(earlyBatchWorkerWaiting()).toBe(false);
+    const unref = vi.spyOn(Worker.prototype, 'unref');
+    expect(startBinBatchWorker(workerBundle)).toBe(true);
+    expect(startBinBatchWorker(workerBundle)).toBe(true); // one, not two
+    expect(unref.mock.contexts).toHaveLength(1);
+    const binWorker = unref.mock.contexts[0] as Worker;
+    unref.mockRestore();
+    expect(earlyBatchWorkerWaiting()).toBe(true);
+    // the command's own early start takes the bin's worker instead of starting one
+    const spawned = vi.spyOn(Worker.prototype, 'unref');
+    expect(preStartForestWorker()).toBe(true);
+    expect(spawned).not.toHaveBeenCalled();
+    spawned.mockRestore();
+    const early = takeEarlyBatchWorker();
+    expect(early?.worker).toBe(binWorker);
+    expect(earlyBatchWorkerWaiting()).toBe(false);
+    // handed back through the bin's slot, startForestWorker adopts it and it serves batches
+    await binWorker.terminate();
+    expect(startBinBatchWorker(workerBundle)).toBe(true);
+    await startAndWait();
+    expect(earlyBatchWorkerWaiting()).toBe(false);
+    const one = twoBatches(new CutForest(opts), x, y);
+    let taken = 0;
+    for (let k = 0; k < 20 && taken === 0; k++) {
+      CutForest.prefetchRows(opts, x, N);
+      await sleep(100);
+      const two = twoBatches(CutForest.takePrefetched(opts, x, N) as CutForest, x, y);
+      taken = forestWorkerStatus().chunks;
+      expect(two.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
+    }
+    expect(taken).toBeGreaterThan(0);
+  });
+
+  it("a bin's worker that the command will not use is stopped (dropEarlyBatchWorker); one that fails is dropped", async () => {
+    await stopForestWorker();
+    const unref = vi.spyOn(Worker.prototype, 'unref');
+    expect(startBinBatchWorker(workerBundle)).toBe(true);
+    const w = unref.mock.contexts[0] as Worker;
+    unref.mockRestore();
+    const exited = new Promise<number>((r) => w.once('exit', r));
+    await dropEarlyBatchWorker();
+    await exited;
+    expect(earlyBatchWorkerWaiting()).toBe(false);
+    // a worker that fails before anyone adopts it leaves the slot (and no uncaught exception)
+    const again = vi.spyOn(Worker.prototype, 'unref');
+    expect(startBinBatchWorker(workerBundle)).toBe(true);
+    const failed = again.mock.contexts[0] as Worker;
+    again.mockRestore();
+    expect(() => failed.emit('error', new Error('worker boot failed'))).not.toThrow();
+    await failed.terminate();
+    expect(earlyBatchWorkerWaiting()).toBe(false);
+    expect(takeEarlyBatchWorker()).toBeNull();
   });
 
   it('an early worker that fails before startForestWorker adopts it does not crash the process and is not adopted', async () => {
