@@ -207,6 +207,32 @@ describe('runBench', () => {
     expect(report.rows[0].own).toEqual(whole.rows[0].own);
   });
 
+  it('a second run on the same results folder and recipe while one runs is refused, not interleaved', async () => {
+    // two runs writing one detector's result files and manifest would each list files the other
+    // rewrote (another seed: a manifest naming result files computed with the other seed)
+    const out = join(dir, 'busy');
+    const opts = { corpus: dir, detectors: ['zms'], outDir: out, workers: 1, floor: false };
+    let second: Promise<unknown> | undefined;
+    const first = await runBench({
+      ...opts,
+      onRecipe: () => {
+        // its error kept as the outcome (it settles while the first run is still going)
+        second ??= runBench({ ...opts, seed: 1, force: true }).then(
+          () => 'ran',
+          (err: unknown) => err,
+        );
+      },
+    });
+    const refused = await second;
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect(refused).toMatchObject({ code: 'results_busy' });
+    expect(String(refused)).toMatch(/tsad_zms: another tsad process \(held by pid \d+/);
+    expect(readdirSync(out).filter((f) => f.includes('lock'))).toEqual([]);
+    // the lock is let go with the run: the same command afterwards reuses every file
+    const again = await runBench(opts);
+    expect(again.rows[0].scores).toEqual(first.rows[0].scores);
+  }, 60_000);
+
   it('runs again what a changed seed or a rewritten data file would make stale, and only that', async () => {
     const out = join(dir, 'stale');
     const files = ['spike/spike_00.csv', 'clean/clean_00.csv'];
