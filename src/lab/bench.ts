@@ -17,7 +17,7 @@ import { ConfigError, TrackingError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
-import { parseNabTime, readNabResultsDir, scoreNabResults } from '../metrics/nab-files.js';
+import { parseNabTime, readNabResultsDir, scoreNabResultsOf } from '../metrics/nab-files.js';
 import { detectedMttdSec, evaluate, NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
 import type { Window } from '../series/types.js';
 import { acquireLock, releaseLock } from '../tracking/fsutil.js';
@@ -479,11 +479,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       makeDirsSync(outDir);
       // a later run trusts the files this manifest lists: whole, and durable with its folder
       await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, true);
-      const report = scoreNabResults(join(outDir, detector), {
-        detector,
-        windowsFile: join(corpus, 'labels', 'combined_windows.json'),
-        partial: true,
-      });
+      // a partial run scores its own files only: the folder's others may be stale (another seed or recipe)
+      const report = scoreNabResultsOf(
+        join(outDir, detector),
+        { detector, windowsFile: join(corpus, 'labels', 'combined_windows.json'), partial: true },
+        partial ? new Set(files) : undefined,
+      );
       if (!partial && report.files !== all.length) {
         throw new ConfigError(
           'bad_results',

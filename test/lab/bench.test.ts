@@ -207,6 +207,18 @@ describe('runBench', () => {
     expect(report.rows[0].own).toEqual(whole.rows[0].own);
   });
 
+  it('a run over some files scores those files only, whatever other result files the folder holds', async () => {
+    // the folder's other result files may be stale: another seed, an older recipe, an older corpus
+    const files = ['spike/spike_00.csv', 'clean/clean_00.csv'];
+    const opts = { corpus: dir, detectors: ['zms'], workers: 1, floor: false };
+    const used = join(dir, 'partial-after-full');
+    await runBench({ ...opts, seed: 3, outDir: used });
+    const some = await runBench({ ...opts, files, outDir: used });
+    const alone = await runBench({ ...opts, files, outDir: join(dir, 'partial-alone') });
+    expect(some.rows[0].scores).toEqual(alone.rows[0].scores);
+    expect(some.rows[0].thresholds).toEqual(alone.rows[0].thresholds);
+  }, 60_000);
+
   it('a second run on the same results folder and recipe while one runs is refused, not interleaved', async () => {
     // two runs writing one detector's result files and manifest would each list files the other
     // rewrote (another seed: a manifest naming result files computed with the other seed)
