@@ -1,5 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defaultDetector } from '../../src/index.js';
@@ -243,6 +252,12 @@ describe('runBench', () => {
     // the lock is let go with the run: the same command afterwards reuses every file
     const again = await runBench(opts);
     expect(again.rows[0].scores).toEqual(first.rows[0].scores);
+    // a lock whose process died (kill -9) is broken by the next run, not waited for
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(join(out, 'tsad_zms.lock'), `${hostname()}\n${dead}\nabc\n${Date.now()}\n`);
+    const after = await runBench(opts);
+    expect(after.rows[0].scores).toEqual(first.rows[0].scores);
+    expect(existsSync(join(out, 'tsad_zms.lock'))).toBe(false);
   }, 60_000);
 
   it('runs again what a changed seed or a rewritten data file would make stale, and only that', async () => {
