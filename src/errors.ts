@@ -65,6 +65,7 @@ export type ConfigErrorCode =
   | 'output_failed'
   | 'output_not_empty'
   | 'register_without_tracking'
+  | 'results_busy'
   | 'unknown_detector'
   | 'unknown_file';
 

@@ -13,13 +13,14 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { nabDataDir } from '../datasets/nab.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, TrackingError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
-import { parseNabTime, readNabResultsDir, scoreNabResults } from '../metrics/nab-files.js';
+import { parseNabTime, readNabResultsDir, scoreNabResultsOf } from '../metrics/nab-files.js';
 import { detectedMttdSec, evaluate, NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
 import type { Window } from '../series/types.js';
+import { acquireLock, releaseLock } from '../tracking/fsutil.js';
 import { corpusWindows, type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
 import { runPool } from './nab-pool.js';
 import type { NabScoreMapping } from './nab-stream.js';
@@ -320,6 +321,31 @@ function manifestSaver(
   };
 }
 
+/**
+ * Holds `<outDir>/<detector>.lock` (the tracking store's inter-process lock: a holder that died is
+ * broken by the next run) while a recipe's result files and manifest are written and scored: a second
+ * process on the same folder and recipe would list in its manifest files the other rewrote (another seed,
+ * another recipe version) and report them as its own. It is refused at once, `results_busy`.
+ */
+async function lockResults(outDir: string, detector: string): Promise<() => Promise<void>> {
+  const path = join(outDir, `${detector}.lock`);
+  let token: string;
+  try {
+    token = await acquireLock(path, { timeoutMs: 0 });
+  } catch (err) {
+    if (err instanceof TrackingError && err.code === 'lock_timeout') {
+      const holder = /\(held by [^)]*\)/.exec(err.message)?.[0] ?? '';
+      throw new ConfigError(
+        'results_busy',
+        `${join(outDir, detector)}: another tsad process ${holder} is writing these results (tsad bench or tsad nab run on the same folder and recipe); wait for it to finish, or give this run another folder (--out); if no tsad process is running, delete ${path}`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  return () => releaseLock(path, token);
+}
+
 function dataStamp(corpus: string, file: string): { size: number; mtimeMs: number } {
   const path = join(corpus, 'data', file);
   let st: ReturnType<typeof statSync>;
@@ -397,93 +423,99 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const t0 = performance.now();
     const detector = `tsad_${recipe}`;
     const manifestPath = join(outDir, `${detector}.run.json`);
-    const manifest = readManifest(manifestPath, recipeFingerprint(recipe, seed));
-    const stamps = new Map(files.map((file) => [file, dataStamp(corpus, file)]));
-    const fresh = (file: string): boolean => {
-      const was = manifest.files[file];
-      const now = stamps.get(file);
-      return (
-        was !== undefined &&
-        now !== undefined &&
-        was.size === now.size &&
-        was.mtimeMs === now.mtimeMs &&
-        reusable(nabResultPath(outDir, detector, file))
-      );
-    };
-    const jobs: NabFileJob[] = files
-      .filter((file) => opts.force || !fresh(file))
-      .map((file) => ({
-        detectorName: detector,
-        recipe,
-        seed,
-        file,
-        outDir,
-        corpusDir: corpus,
-        alarms: true,
-      }));
-    opts.onRecipe?.(detector, jobs.length, files.length - jobs.length);
-    // each finished file joins the manifest at once (its result file is whole by then), so a run cut
-    // short (Ctrl-C, a crash) keeps what it finished and the next run goes on from there
-    const saver = manifestSaver(outDir, manifestPath, manifest);
-    let pool: Awaited<ReturnType<typeof runPool>>;
+    const unlock = await lockResults(outDir, detector);
     try {
-      pool = await runPool(jobs, workers, (r) => {
-        const st = stamps.get(r.file);
-        if (st) {
-          manifest.files[r.file] = st;
-          saver.save();
-        }
-        opts.onFile?.(detector, r);
+      const manifest = readManifest(manifestPath, recipeFingerprint(recipe, seed));
+      const stamps = new Map(files.map((file) => [file, dataStamp(corpus, file)]));
+      const fresh = (file: string): boolean => {
+        const was = manifest.files[file];
+        const now = stamps.get(file);
+        return (
+          was !== undefined &&
+          now !== undefined &&
+          was.size === now.size &&
+          was.mtimeMs === now.mtimeMs &&
+          reusable(nabResultPath(outDir, detector, file))
+        );
+      };
+      const jobs: NabFileJob[] = files
+        .filter((file) => opts.force || !fresh(file))
+        .map((file) => ({
+          detectorName: detector,
+          recipe,
+          seed,
+          file,
+          outDir,
+          corpusDir: corpus,
+          alarms: true,
+        }));
+      opts.onRecipe?.(detector, jobs.length, files.length - jobs.length);
+      // each finished file joins the manifest at once (its result file is whole by then), so a run cut
+      // short (Ctrl-C, a crash) keeps what it finished and the next run goes on from there
+      const saver = manifestSaver(outDir, manifestPath, manifest);
+      let pool: Awaited<ReturnType<typeof runPool>>;
+      try {
+        pool = await runPool(jobs, workers, (r) => {
+          const st = stamps.get(r.file);
+          if (st) {
+            manifest.files[r.file] = st;
+            saver.save();
+          }
+          opts.onFile?.(detector, r);
+        });
+      } finally {
+        await saver.settled();
+      }
+      const { results, failures } = pool;
+      if (failures.length > 0) {
+        throw new ConfigError(
+          'file_failed',
+          `${detector} failed on ${failures.length} file(s): ${failures
+            .slice(0, 3)
+            .map((f) => `${f.file}: ${f.error}`)
+            .join('; ')}`,
+        );
+      }
+      makeDirsSync(outDir);
+      // a later run trusts the files this manifest lists: whole, and durable with its folder
+      await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, true);
+      // a partial run scores its own files only: the folder's others may be stale (another seed or recipe)
+      const report = scoreNabResultsOf(
+        join(outDir, detector),
+        { detector, windowsFile: join(corpus, 'labels', 'combined_windows.json'), partial: true },
+        partial ? new Set(files) : undefined,
+      );
+      if (!partial && report.files !== all.length) {
+        throw new ConfigError(
+          'bad_results',
+          `${join(outDir, detector)} holds results for ${report.files} of ${all.length} files`,
+        );
+      }
+      const scores = {} as Record<NabProfileName, number>;
+      const thresholds = {} as Record<NabProfileName, number>;
+      for (const p of NAB_PROFILE_NAMES) {
+        scores[p] = report.scores[p].normalized;
+        thresholds[p] = report.scores[p].threshold;
+      }
+      const a = analyse(outDir, detector, files, windows, kinds, thresholds.standard);
+      const own = analyse(outDir, detector, files, windows, kinds, 'own');
+      rows.push({
+        recipe,
+        detector,
+        mapping: recipeMapping(recipe),
+        floor: recipe.startsWith('floor'),
+        partial,
+        files: files.length,
+        scores,
+        thresholds,
+        ...a,
+        own,
+        runs: results.sort((x, y) => x.file.localeCompare(y.file)),
+        wallMs: performance.now() - t0,
       });
     } finally {
-      await saver.settled();
+      await unlock();
     }
-    const { results, failures } = pool;
-    if (failures.length > 0) {
-      throw new ConfigError(
-        'file_failed',
-        `${detector} failed on ${failures.length} file(s): ${failures
-          .slice(0, 3)
-          .map((f) => `${f.file}: ${f.error}`)
-          .join('; ')}`,
-      );
-    }
-    makeDirsSync(outDir);
-    // a later run trusts the files this manifest lists: whole, and durable with its folder
-    await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, true);
-    const report = scoreNabResults(join(outDir, detector), {
-      detector,
-      windowsFile: join(corpus, 'labels', 'combined_windows.json'),
-      partial: true,
-    });
-    if (!partial && report.files !== all.length) {
-      throw new ConfigError(
-        'bad_results',
-        `${join(outDir, detector)} holds results for ${report.files} of ${all.length} files`,
-      );
-    }
-    const scores = {} as Record<NabProfileName, number>;
-    const thresholds = {} as Record<NabProfileName, number>;
-    for (const p of NAB_PROFILE_NAMES) {
-      scores[p] = report.scores[p].normalized;
-      thresholds[p] = report.scores[p].threshold;
-    }
-    const a = analyse(outDir, detector, files, windows, kinds, thresholds.standard);
-    const own = analyse(outDir, detector, files, windows, kinds, 'own');
-    rows.push({
-      recipe,
-      detector,
-      mapping: recipeMapping(recipe),
-      floor: recipe.startsWith('floor'),
-      partial,
-      files: files.length,
-      scores,
-      thresholds,
-      ...a,
-      own,
-      runs: results.sort((x, y) => x.file.localeCompare(y.file)),
-      wallMs: performance.now() - t0,
-    });
   }
   const report: BenchReport = { corpus, partial, rows, wallMs: performance.now() - start };
   if (opts.writeScoreboard !== false) {

@@ -262,6 +262,20 @@ export interface NabResultsReport {
  * thresholds (also reporting re-optimised ones), or at thresholds optimised over the corpus as NAB does.
  */
 export function scoreNabResults(resultsDir: string, opts: ScoreNabResultsOptions = {}): NabResultsReport {
+  return scoreNabResultsOf(resultsDir, opts, undefined);
+}
+
+/**
+ * `scoreNabResults` over the result files of the corpus keys in `only` (all when `undefined`): the
+ * folder's other result files count as absent (`tsad bench --files`: they may be stale, from another
+ * seed or an older recipe). With `partial`, the scores are those of a folder holding only those files.
+ * @internal
+ */
+export function scoreNabResultsOf(
+  resultsDir: string,
+  opts: ScoreNabResultsOptions,
+  only: ReadonlySet<string> | undefined,
+): NabResultsReport {
   const dir = resolve(resultsDir);
   const windowsFile = opts.windowsFile
     ? resolve(opts.windowsFile)
@@ -278,7 +292,7 @@ export function scoreNabResults(resultsDir: string, opts: ScoreNabResultsOptions
   const corpus: Record<string, NabCorpusFile> = {};
   const results: Record<string, Float64Array> = {};
   for (const key of Object.keys(windows)) {
-    const f = files[key];
+    const f = only === undefined || only.has(key) ? files[key] : undefined;
     corpus[key] = { t: f ? f.t : new Float64Array(0), windows: windows[key] };
     if (f) results[key] = f.scores;
   }

@@ -83,13 +83,24 @@ export function classifyUri(uri: string): { kind: BackendKind; path?: string; na
   if (typeof uri !== 'string') {
     // JavaScript callers can pass anything
     const given: unknown = uri;
+    // an object or a function is named by its kind only: printed whole it could be its source or a
+    // long array
     const what =
       given === null
         ? 'null'
         : given instanceof URL
           ? 'a URL object: pass its .href'
-          : `a${typeof given === 'object' ? 'n' : ''} ${typeof given} (${String(given)})`;
-    throw uriError(String(uri), `the URI must be a string such as 'file:./tsad-runs', got ${what}`);
+          : Array.isArray(given)
+            ? 'an array'
+            : typeof given === 'object'
+              ? 'an object'
+              : typeof given === 'function'
+                ? 'a function'
+                : `a ${typeof given} (${String(given)})`;
+    throw uriError(
+      typeof given === 'object' || typeof given === 'function' ? `[${typeof given}]` : String(uri),
+      `the URI must be a string such as 'file:./tsad-runs', got ${what}`,
+    );
   }
   if (uri.trim() === '') throw uriError(uri, 'the URI is empty');
   const m = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(uri);

@@ -81,6 +81,8 @@ describe('tsad bench, progress and Ctrl-C', () => {
       );
     expect(line, cut.stderr).not.toBeNull();
     const kept = Number(line?.[1]);
+    // the recipe's lock (a second process on this folder is refused while it runs) goes with Ctrl-C
+    expect(existsSync(join(out, 'tsad_default.lock'))).toBe(false);
     expect(kept).toBeGreaterThanOrEqual(10);
     expect(kept).toBeLessThan(FILES);
     // the manifest lists exactly the files kept, and each of them is a whole result file

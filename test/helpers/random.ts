@@ -6,10 +6,12 @@
 
 /**
  * Uniforms in [0, 1) from the 32-bit LCG of Numerical Recipes (x ← 1664525·x + 1013904223 mod 2^32),
- * exact in integer arithmetic. The first draw is the seed's successor; a seed of 0 is taken as 1.
+ * exact in integer arithmetic. The first draw is the successor of `seed >>> 0` (0 included: the
+ * increment keeps 0 from being a fixed point). Tests whose generators took a seed of 0 as 1 pass
+ * `nonZeroSeed(seed)`.
  */
 export function lcg(seed: number): () => number {
-  let s = seed >>> 0 || 1;
+  let s = seed >>> 0;
   return () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 32;
@@ -29,15 +31,20 @@ export function lcg31(seed: number): () => number {
   };
 }
 
-/** Uniforms in [−1, 1) from `lcg(seed)`. */
+/** `seed` as the older noise generators read it: `seed >>> 0`, and 1 for 0. */
+export function nonZeroSeed(seed: number): number {
+  return seed >>> 0 || 1;
+}
+
+/** Uniforms in [−1, 1) from `lcg(nonZeroSeed(seed))`. */
 export function signedNoise(seed: number): () => number {
-  const u = lcg(seed);
+  const u = lcg(nonZeroSeed(seed));
   return () => u() * 2 - 1;
 }
 
-/** `n` draws of `lcg(seed)` − 0.5: noise in [−0.5, 0.5). */
+/** `n` draws of `lcg(nonZeroSeed(seed))` − 0.5: noise in [−0.5, 0.5). */
 export function centredNoise(n: number, seed: number): Float64Array {
-  const u = lcg(seed);
+  const u = lcg(nonZeroSeed(seed));
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = u() - 0.5;
   return out;

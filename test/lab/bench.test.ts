@@ -1,5 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defaultDetector } from '../../src/index.js';
@@ -206,6 +215,50 @@ describe('runBench', () => {
     expect(report.rows[0].scores).toEqual(whole.rows[0].scores);
     expect(report.rows[0].own).toEqual(whole.rows[0].own);
   });
+
+  it('a run over some files scores those files only, whatever other result files the folder holds', async () => {
+    // the folder's other result files may be stale: another seed, an older recipe, an older corpus
+    const files = ['spike/spike_00.csv', 'clean/clean_00.csv'];
+    const opts = { corpus: dir, detectors: ['zms'], workers: 1, floor: false };
+    const used = join(dir, 'partial-after-full');
+    await runBench({ ...opts, seed: 3, outDir: used });
+    const some = await runBench({ ...opts, files, outDir: used });
+    const alone = await runBench({ ...opts, files, outDir: join(dir, 'partial-alone') });
+    expect(some.rows[0].scores).toEqual(alone.rows[0].scores);
+    expect(some.rows[0].thresholds).toEqual(alone.rows[0].thresholds);
+  }, 60_000);
+
+  it('a second run on the same results folder and recipe while one runs is refused, not interleaved', async () => {
+    // two runs writing one detector's result files and manifest would each list files the other
+    // rewrote (another seed: a manifest naming result files computed with the other seed)
+    const out = join(dir, 'busy');
+    const opts = { corpus: dir, detectors: ['zms'], outDir: out, workers: 1, floor: false };
+    let second: Promise<unknown> | undefined;
+    const first = await runBench({
+      ...opts,
+      onRecipe: () => {
+        // its error kept as the outcome (it settles while the first run is still going)
+        second ??= runBench({ ...opts, seed: 1, force: true }).then(
+          () => 'ran',
+          (err: unknown) => err,
+        );
+      },
+    });
+    const refused = await second;
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect(refused).toMatchObject({ code: 'results_busy' });
+    expect(String(refused)).toMatch(/tsad_zms: another tsad process \(held by pid \d+/);
+    expect(readdirSync(out).filter((f) => f.includes('lock'))).toEqual([]);
+    // the lock is let go with the run: the same command afterwards reuses every file
+    const again = await runBench(opts);
+    expect(again.rows[0].scores).toEqual(first.rows[0].scores);
+    // a lock whose process died (kill -9) is broken by the next run, not waited for
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(join(out, 'tsad_zms.lock'), `${hostname()}\n${dead}\nabc\n${Date.now()}\n`);
+    const after = await runBench(opts);
+    expect(after.rows[0].scores).toEqual(first.rows[0].scores);
+    expect(existsSync(join(out, 'tsad_zms.lock'))).toBe(false);
+  }, 60_000);
 
   it('runs again what a changed seed or a rewritten data file would make stale, and only that', async () => {
     const out = join(dir, 'stale');

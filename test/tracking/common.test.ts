@@ -206,6 +206,20 @@ describe('params, digests, paths, URIs', () => {
       /the URI must be a string.*got a URL object: pass its \.href/,
     );
     expect(() => openTracker(null as never)).toThrow(/the URI must be a string.*got null/);
+    // an object or a function is named by its kind, never printed whole (its source, a long array)
+    const said = (x: unknown): string => {
+      try {
+        openTracker(x as never);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'opened';
+    };
+    const fn = (): string => 'file:./some-secret-looking-body';
+    expect(said(fn)).toMatch(/got a function;/);
+    expect(said(fn)).not.toContain('some-secret-looking-body');
+    expect(said(Array.from({ length: 100_000 }, () => 'x'))).toMatch(/got an array;/);
+    expect(said({ uri: 'file:x' })).toMatch(/got an object;/);
     expect(defaultTrackingUri({})).toBe('file:./tsad-runs');
     expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m' })).toBe('http://m');
     expect(defaultTrackingUri({ MLFLOW_TRACKING_URI: 'http://m', TSAD_TRACKING_URI: 'memory:' })).toBe(
