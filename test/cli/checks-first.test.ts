@@ -110,3 +110,46 @@ describe('options are checked before the work they would waste', () => {
     expect(existsSync(join(dataDir, 'nab'))).toBe(false);
   });
 });
+
+describe('a store folder that lost its tsad-store.json', () => {
+  it('runs list says what is there (experiments, runs) and how to repair it, corrupt_store (exit 5); an empty folder stays store_not_found', () => {
+    const store = join(dir, 'marker-lost');
+    const uri = `file:${store}`;
+    const t = spawnSync(
+      process.execPath,
+      [cli, 'train', data, '-d', 'zms', '-o', join(dir, 'm2.json'), '-q'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...env, TSAD_TRACKING_URI: uri },
+        timeout: 60_000,
+      },
+    );
+    expect(t.status, t.stderr).toBe(0);
+    expect(tsad('runs', 'list', '--uri', uri).status).toBe(0);
+    rmSync(join(store, 'tsad-store.json'));
+    const r = tsad('runs', 'list', '--uri', uri);
+    expectUsage(
+      r,
+      5,
+      /TrackingError \[corrupt_store\]: .*marker-lost holds 1 experiment with 1 run but no tsad-store\.json/,
+    );
+    expect(r.stderr).not.toMatch(/nothing has been tracked/);
+    expect(r.stderr).toContain(`{"format":"tsad-store","version":1}`);
+    // nothing was written by the read: the marker is still missing, the run still there
+    expect(existsSync(join(store, 'tsad-store.json'))).toBe(false);
+    // the repair the message gives opens the store again, with its run
+    writeFileSync(join(store, 'tsad-store.json'), '{"format":"tsad-store","version":1}');
+    const ok = tsad('runs', 'list', '--uri', uri, '--json');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toHaveLength(1);
+    // a folder with nothing of a store in it is still "no tracking store"
+    const empty = join(dir, 'empty-folder');
+    mkdirSync(empty);
+    expectUsage(
+      tsad('runs', 'list', '--uri', `file:${empty}`),
+      5,
+      /\[store_not_found\]: no tracking store at/,
+    );
+  });
+});
