@@ -582,6 +582,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     const lastT = decodeFloat(field(state, 'lastT', p), `${p}.lastT`);
     if (Number.isNaN(lastT) || lastT === Number.POSITIVE_INFINITY || (tt.length && lastT < tt[tt.length - 1]))
       throw new ModelFormatError('bad_field', `${p}.lastT: expected a time at or after the tail's last one`);
+    // -Infinity is "no point yet"; any other time must be one a Date holds, as a stream push must be
+    if (lastT !== Number.NEGATIVE_INFINITY && !(Math.abs(lastT) <= MAX_TIME_MS))
+      throw new ModelFormatError(
+        'bad_field',
+        `${p}.lastT: ${timeRangeProblem(lastT)}; no tsad writes it: train the model again, or restore the file as it was written`,
+      );
     const alarm = field(state, 'alarm', p);
     if (alarm !== null) {
       if (!this.config.enableThreshold || !trained)
