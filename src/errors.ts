@@ -147,6 +147,7 @@ export type ModelFormatErrorCode =
   | 'too_deep'
   | 'too_large'
   | 'unknown_type'
+  | 'unsupported_version'
   | 'wrong_type';
 
 /** A model file failed its schema, names an unknown type, or has inconsistent state. */

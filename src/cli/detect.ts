@@ -91,13 +91,15 @@ export async function detectCommand(path: string, o: DetectCliOptions): Promise<
   const { splitAt } = await import('../series/ops.js');
   const all = await readSeriesCsv(path, o);
   const ts = after !== undefined ? splitAt(all, after)[1] : all;
+  // the label column is read (a missing column, a cell that is not 0/1 refused) before the scoring,
+  // which on a large file takes the longest: a typo in --labels must not cost the whole run first
+  const allLabels = o.labels ? await readLabelsCsv(path, o.labels, o, all.t) : undefined;
   // an --after past the last row scores nothing and succeeds (a scheduled run with no new rows)
   progress(o.quiet, `scoring ${ts.t.length} rows`);
   const { scores, alarms } = det.detect(ts);
   const warnings: string[] = [];
   let metrics: DetectCliResult['metrics'] = null;
-  if (o.labels) {
-    const allLabels = await readLabelsCsv(path, o.labels, o, all.t);
+  if (allLabels) {
     const labels = after !== undefined ? splitAt(allLabels, after)[1] : allLabels;
     const { evaluate, detectedMttdSec } = await import('../metrics/tsad.js');
     const r = evaluate({ t: labels.t, truth: labels.v, tPred: ts.t, pred: scores.v });

@@ -43,6 +43,33 @@ registerSynth(program);
 registerBench(program);
 registerSimulate(program);
 registerMonitor(program);
+strictUsage(program);
+
+/**
+ * Every command, in one place: an unknown option is reported before a missing required one, and extra
+ * arguments are refused. Commander checks required options first, so `tsad detect data.csv --modle
+ * m.json` said "required option --model not specified" and never named the typo (nor its "did you
+ * mean --model?"); and it ignores arguments beyond those declared (`tsad detect a.csv b.csv`). The
+ * required options are checked here instead, in a `preAction` hook, which runs after commander's
+ * unknown-option and argument checks, with commander's own wording.
+ */
+function strictUsage(cmd: Command): void {
+  for (const sub of cmd.commands) strictUsage(sub);
+  cmd.allowExcessArguments(false);
+  const required = cmd.options.filter((o) => o.mandatory);
+  if (required.length === 0) return;
+  for (const o of required) o.mandatory = false;
+  cmd.hook('preAction', (_hooked, action) => {
+    for (const o of required) {
+      if (action.getOptionValue(o.attributeName()) === undefined) {
+        action.error(`error: required option '${o.flags}' not specified`, {
+          code: 'commander.missingMandatoryOptionValue',
+          exitCode: 2,
+        });
+      }
+    }
+  });
+}
 
 /**
  * `tsad help NAME` for a command tsad does not have: commander would print the general help with no

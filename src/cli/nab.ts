@@ -43,10 +43,12 @@ export function registerNab(program: Command): void {
           json?: boolean;
         },
       ) => {
-        const [{ nabPath }, { scoreNabResults }] = await Promise.all([
+        const [{ nabPath }, { assertResultsFolder, scoreNabResults }] = await Promise.all([
           import('../datasets/nab.js'),
           import('../metrics/nab-files.js'),
         ]);
+        // the folder first: a typo must not download the labels before it is reported
+        assertResultsFolder(resultsDir);
         // without --data/--windows, the labels come from the datasets layer (downloaded once if missing)
         const windowsFile =
           opts.windows ?? (opts.data ? undefined : await nabPath('labels/combined_windows.json'));

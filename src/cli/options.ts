@@ -1,5 +1,5 @@
 /** Shared pieces of the `tsad` commands: option parsers, opening stores that must exist, error output. */
-import { type Stats, statSync } from 'node:fs';
+import { readdirSync, type Stats, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -118,11 +118,40 @@ export function assertStoreExists(uri: string = defaultTrackingUri(), flag = '--
     );
   }
   if (!marker) {
+    const held = storeContents(c.path);
+    if (held) {
+      // a store whose marker was deleted (by hand, a backup that skipped it): its runs are there
+      throw new TrackingError(
+        'corrupt_store',
+        `${c.path} holds ${held} but no tsad-store.json, the file that marks a tracking store (docs/tracking.md, The local store); if it is a tsad store, restore that file: write {"format":"tsad-store","version":1} to ${join(c.path, 'tsad-store.json')} (a command that records a run recreates it too); else pass ${flag} or set TSAD_TRACKING_URI to a store's folder`,
+      );
+    }
     throw new TrackingError(
       'store_not_found',
       `no tracking store at ${c.path} (nothing has been tracked there); pass ${flag} or set TSAD_TRACKING_URI to an existing store`,
     );
   }
+}
+
+/** What of a local store a folder holds (`2 experiments with 5 runs`, `registry.json`), or undefined. */
+function storeContents(path: string): string | undefined {
+  const list = (p: string): string[] => {
+    try {
+      return readdirSync(p);
+    } catch {
+      return [];
+    }
+  };
+  const experiments = list(join(path, 'experiments'));
+  let runs = 0;
+  for (const e of experiments) runs += list(join(path, 'experiments', e, 'runs')).length;
+  const parts: string[] = [];
+  if (experiments.length > 0) {
+    const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+    parts.push(`${plural(experiments.length, 'experiment')} with ${plural(runs, 'run')}`);
+  }
+  if (list(path).includes('registry.json')) parts.push('a model registry (registry.json)');
+  return parts.length ? parts.join(' and ') : undefined;
 }
 
 /** Runs `fn` with the existing tracker at `uri` (see `openExistingTracker`) and closes it after. */

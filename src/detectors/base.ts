@@ -51,29 +51,46 @@ import type {
   TrainOptions,
 } from './types.js';
 
-const STREAM_OPTIONS: readonly string[] = ['gap', 'warmup'];
+/** The options each method reads (the keys of `TrainOptions`, `ScoreOptions`, `StreamOptions`). */
+const METHOD_OPTIONS = {
+  train: ['labels'],
+  score: ['prev'],
+  detect: ['prev'],
+  stream: ['gap', 'warmup'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** Where an option a method does not read belongs, when another method reads it. */
+const OPTION_HINTS: Readonly<Record<string, string>> = {
+  labels:
+    ': labels train the alarm threshold, train(ts, { labels }); to measure alarms against labels, evaluate()',
+  prev: ': prev is context for score() and detect()',
+};
 
 /**
- * `stream()` options are checked like a config: JavaScript callers can pass anything, and an
- * ignored key would give a fresh stream without a word (`model.stream(checkpoint)` looks like a
- * resume but is not one).
+ * The options object of `train()`, `score()`, `detect()` and `stream()`, checked like a config (the one
+ * place they are): JavaScript callers can pass anything, and an ignored key or value (`detect(ts, 5)`,
+ * `detect(ts, { labels })`, `model.stream(checkpoint)`, which looks like a resume but is not one) would
+ * give other results than meant without a word. The values themselves are checked where they are read
+ * (`prev`: `bad_series`, `labels`: `bad_labels`, `gap`: `bad_option`).
  */
-function checkStreamOptions(opts: unknown): void {
+function checkOptions(method: keyof typeof METHOD_OPTIONS, opts: unknown): void {
+  const keys: readonly string[] = METHOD_OPTIONS[method];
+  const takes = `${method}() takes an options object { ${keys.join(', ')} } (or nothing)`;
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts))
     throw new DetectorError(
       'bad_option',
-      `stream() takes an options object { gap, warmup } (or nothing), got ${Array.isArray(opts) ? 'an array' : JSON.stringify(opts)}`,
+      `${takes}, got ${Array.isArray(opts) ? 'an array' : opts === null ? 'null' : `${typeof opts} ${JSON.stringify(opts)}`}`,
     );
   if ((opts as { format?: unknown }).format === 'tsad-model')
     throw new DetectorError(
       'bad_option',
-      'stream() was given a model file (a checkpoint from toJSON()), not its options { gap, warmup }: to resume a checkpoint, loadModel(checkpoint).stream()',
+      `${method}() was given a model file (a checkpoint from toJSON()), not its options { ${keys.join(', ')} }: to resume a checkpoint, loadModel(checkpoint).stream()`,
     );
   for (const key of Object.keys(opts))
-    if (!STREAM_OPTIONS.includes(key))
+    if (!keys.includes(key))
       throw new DetectorError(
         'bad_option',
-        `unknown stream option ${JSON.stringify(key)}: stream() takes ${STREAM_OPTIONS.join(', ')}`,
+        `unknown ${method} option ${JSON.stringify(key)}: ${method}() takes ${keys.join(', ')}${OPTION_HINTS[key] ?? ''}`,
       );
 }
 
@@ -313,6 +330,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   }
 
   train(input: SeriesLike, opts: TrainOptions = {}): TimeSeries {
+    checkOptions('train', opts);
     const ts = toSeries(input, 'train data');
     checkSeries(ts, 'train data');
     if (ts.v.length === 0)
@@ -365,6 +383,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   /** Calibrated scores of `ts`. Pure: the detector is unchanged (online models learn on a copy). */
   score(input: SeriesLike, opts: ScoreOptions = {}): TimeSeries {
     this.requireTrained();
+    checkOptions('score', opts);
     const ts = toSeries(input, 'data');
     checkSeries(ts, 'data');
     if (opts.prev) {
@@ -388,6 +407,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   }
 
   detect(ts: SeriesLike, opts: ScoreOptions = {}): { scores: TimeSeries; alarms: AlarmEvent[] } {
+    checkOptions('detect', opts); // named as detect()'s before score() reads them
     const scores = this.applyRule(this.score(ts, opts));
     return { scores, alarms: alarmEvents(scores) };
   }
@@ -418,7 +438,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
    */
   stream(opts: StreamOptions = {}): StreamScorer {
     this.requireTrained();
-    checkStreamOptions(opts);
+    checkOptions('stream', opts);
     const gap = opts.gap ?? 'reset';
     if (gap !== 'reset' && gap !== 'error')
       throw new DetectorError(
@@ -562,6 +582,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     const lastT = decodeFloat(field(state, 'lastT', p), `${p}.lastT`);
     if (Number.isNaN(lastT) || lastT === Number.POSITIVE_INFINITY || (tt.length && lastT < tt[tt.length - 1]))
       throw new ModelFormatError('bad_field', `${p}.lastT: expected a time at or after the tail's last one`);
+    // -Infinity is "no point yet"; any other time must be one a Date holds, as a stream push must be
+    if (lastT !== Number.NEGATIVE_INFINITY && !(Math.abs(lastT) <= MAX_TIME_MS))
+      throw new ModelFormatError(
+        'bad_field',
+        `${p}.lastT: ${timeRangeProblem(lastT)}; no tsad writes it: train the model again, or restore the file as it was written`,
+      );
     const alarm = field(state, 'alarm', p);
     if (alarm !== null) {
       if (!this.config.enableThreshold || !trained)

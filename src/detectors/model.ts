@@ -94,6 +94,31 @@ export const modelEnvelopeSchema = z.object({
   state: z.unknown(),
 });
 
+/**
+ * The error for a version this tsad does not read (`what` = `model file format`, `Ensemble state`, …):
+ * `newer_state` for a later tsad's (upgrade tsad), `unsupported_version` for any other (0, 1.5, a string:
+ * no tsad wrote it; train the model again). The message names the versions this tsad reads.
+ * @internal
+ */
+export function unsupportedVersion(
+  what: string,
+  got: unknown,
+  oldest: number,
+  newest: number,
+): ModelFormatError {
+  const reads = oldest === newest ? `version ${newest}` : `versions ${oldest} to ${newest}`;
+  if (typeof got === 'number' && Number.isInteger(got) && got > newest) {
+    return new ModelFormatError(
+      'newer_state',
+      `${what} version ${got} is newer than this tsad reads (${reads}): a later tsad wrote it; upgrade tsad, or train the model again with this one`,
+    );
+  }
+  return new ModelFormatError(
+    'unsupported_version',
+    `${what} version ${got === undefined ? '(missing)' : JSON.stringify(got)} is not one this tsad reads (${reads}); no tsad writes it (a hand edit?): train the model again with this tsad (tsad train … -o model.json), or restore the file as it was written`,
+  );
+}
+
 /** Parses a model file given as a JSON string or an already-parsed value. */
 export function parseModelEnvelope(json: unknown): z.infer<typeof modelEnvelopeSchema> {
   let value = json;
@@ -106,19 +131,8 @@ export function parseModelEnvelope(json: unknown): z.infer<typeof modelEnvelopeS
   }
   assertPlainJson(value);
   const v = value as { format?: unknown; version?: unknown } | null;
-  if (
-    v !== null &&
-    typeof v === 'object' &&
-    v.format === 'tsad-model' &&
-    typeof v.version === 'number' &&
-    Number.isInteger(v.version) &&
-    v.version > MODEL_FILE_VERSION
-  ) {
-    // a file a later tsad wrote: say so, rather than "expected 1"
-    throw new ModelFormatError(
-      'newer_state',
-      `model file format version ${v.version} is newer than this tsad reads (${MODEL_FILE_VERSION}); upgrade tsad`,
-    );
+  if (v !== null && typeof v === 'object' && v.format === 'tsad-model' && v.version !== MODEL_FILE_VERSION) {
+    throw unsupportedVersion('model file format', v.version, MODEL_FILE_VERSION, MODEL_FILE_VERSION);
   }
   const r = modelEnvelopeSchema.safeParse(value);
   if (!r.success) {

@@ -2,7 +2,7 @@
 import { ConfigError, ModelFormatError, TsadError } from '../errors.js';
 import type { BaseDetector } from './base.js';
 import type { BaseDetectorConfig } from './base-config.js';
-import { AllocBudget, parseModelEnvelope } from './model.js';
+import { AllocBudget, parseModelEnvelope, unsupportedVersion } from './model.js';
 import type { DetectorLoader } from './registry.js';
 import type { JsonObject, JsonValue } from './types.js';
 
@@ -118,16 +118,8 @@ export function migrateState(
   if (state === null || typeof state !== 'object' || Array.isArray(state)) return state; // field() reports it
   let s = state as JsonObject;
   const raw = fileStateVersion(s);
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1)
-    throw new ModelFormatError(
-      'bad_field',
-      `state.stateVersion: expected a positive integer, got ${JSON.stringify(raw)}`,
-    );
-  if (raw > current)
-    throw new ModelFormatError(
-      'newer_state',
-      `state.stateVersion: ${type} state version ${raw} is newer than this tsad reads (${current}); upgrade tsad`,
-    );
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > current)
+    throw unsupportedVersion(`state.stateVersion: ${type} state`, raw, 1, current);
   for (let v = raw; v < current; v++) {
     const m = migrations[v];
     if (!m)

@@ -112,6 +112,19 @@ export interface NabResultFile {
 }
 
 /**
+ * Throws `MetricsError` `missing_results` unless `dir` is a folder. `tsad nab score` calls it before it
+ * looks for (and may download) the label windows, so a mistyped folder costs no download.
+ */
+export function assertResultsFolder(dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new MetricsError(
+      'missing_results',
+      `results folder ${dir} ${existsSync(dir) ? 'is not a folder' : 'does not exist'}; pass one detector's results folder in NAB's layout (<dir>/<category>/<detector>_<file>.csv)`,
+    );
+  }
+}
+
+/**
  * Reads the result CSVs of one detector in NAB's layout: `<dir>/<category>/<detector>_<name>.csv` with
  * columns `timestamp,…,anomaly_score,…`; keys are `<category>/<name>.csv`. The detector name is `detector`
  * if given, else the folder name when every file starts with it, else the text before the first `_`.
@@ -120,9 +133,7 @@ export function readNabResultsDir(
   dir: string,
   opts: { detector?: string } = {},
 ): { detector: string; files: Record<string, NabResultFile> } {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new MetricsError('missing_results', `results folder ${dir} does not exist`);
-  }
+  assertResultsFolder(dir);
   const entries: { category: string; file: string }[] = [];
   for (const category of readdirSync(dir).sort()) {
     const sub = join(dir, category);

@@ -126,7 +126,10 @@ function checkpointProblem(cp: unknown, id: string): string | undefined {
   if (c.format !== 'tsad-serve-checkpoint')
     return `is not a tsad checkpoint (format ${JSON.stringify(c.format)})`;
   if (c.version !== 1) {
-    return `has version ${JSON.stringify(c.version)}, which this tsad (version 1) cannot read; upgrade tsad`;
+    const v = c.version;
+    return typeof v === 'number' && Number.isInteger(v) && v > 1
+      ? `has version ${v}, newer than this tsad reads (version 1): a later tsad wrote it; upgrade tsad to resume the series`
+      : `has version ${v === undefined ? '(missing)' : JSON.stringify(v)}, which no tsad writes (this tsad reads version 1)`;
   }
   if (c.id !== id) return `belongs to series ${JSON.stringify(c.id)}`;
   const missing = (['model', 'points', 'lastT', 'alarms', 'state'] as const).filter(

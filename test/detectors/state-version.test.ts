@@ -52,11 +52,12 @@ describe('state versions', () => {
 
   it('refuses a state newer than this version reads, and a malformed version', () => {
     const cases: [unknown, RegExp][] = [
-      [3, /state version 3 is newer than this tsad reads \(2\); upgrade tsad/],
-      [0, /expected a positive integer, got 0/],
-      ['2', /expected a positive integer, got "2"/],
+      [3, /state version 3 is newer than this tsad reads \(versions 1 to 2\): .*upgrade tsad/],
+      [0, /state version 0 is not one this tsad reads \(versions 1 to 2\).*train the model again/],
+      ['2', /state version "2" is not one this tsad reads \(versions 1 to 2\)/],
     ];
-    for (const [v, msg] of cases) {
+    const codes = ['newer_state', 'unsupported_version', 'unsupported_version'];
+    for (const [i, [v, msg]] of cases.entries()) {
       let err: unknown;
       try {
         loadModel(file({ ...(v2.state as object), stateVersion: v }));
@@ -66,6 +67,7 @@ describe('state versions', () => {
       expect(err).toBeInstanceOf(ModelFormatError);
       expect((err as Error).message).toMatch(/state\.stateVersion/);
       expect((err as Error).message).toMatch(msg);
+      expect((err as ModelFormatError).code).toBe(codes[i]);
     }
   });
 });

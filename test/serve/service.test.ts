@@ -665,13 +665,23 @@ describe('tsad serve (in-process)', () => {
     writeFileSync(join(cps, 'newer.json'), JSON.stringify(newer));
     writeFileSync(join(cps, 'foreign.json'), '{"hello":"world"}');
     writeFileSync(join(cps, 'partial.json'), '{"format":"tsad-serve-checkpoint","version":1,"id":"partial"}');
+    writeFileSync(join(cps, 'zero.json'), JSON.stringify({ ...newer, id: 'zero', version: 0 }));
     const svc = await dirService(cps);
     try {
-      for (const id of ['newer', 'foreign', 'partial']) {
+      const messages: Record<string, string> = {};
+      for (const id of ['newer', 'foreign', 'partial', 'zero']) {
         const r = await post(svc, id, pts(0, 0, 3));
         expect([id, r.status, r.body.error]).toEqual([id, 500, 'checkpoint_unreadable']);
         expect(r.body.message).toContain(`${id}.json`);
+        messages[id] = r.body.message;
       }
+      // which version this tsad reads, and what to do: a later tsad's file needs an upgrade; a version
+      // no tsad writes (usab28: 0) does not, and is never told to upgrade
+      expect(messages.newer).toMatch(
+        /has version 2, newer than this tsad reads \(version 1\): .*upgrade tsad/,
+      );
+      expect(messages.zero).toMatch(/has version 0, which no tsad writes \(this tsad reads version 1\)/);
+      expect(messages.zero).not.toMatch(/upgrade/);
       await svc.close();
       expect(JSON.parse(readFileSync(join(cps, 'newer.json'), 'utf8'))).toEqual(newer); // kept as it was
       expect(readFileSync(join(cps, 'foreign.json'), 'utf8')).toBe('{"hello":"world"}');

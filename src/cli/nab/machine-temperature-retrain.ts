@@ -6,9 +6,9 @@
  * `expanding` or `sliding:<duration>`. `once` = `never:expanding`; `all` = the README table.
  */
 
-import { makeDetector } from '../../lab/recipes.js';
+import { assertRecipe, makeDetector } from '../../lab/recipes.js';
 import { LifecycleError } from '../../lifecycle/errors.js';
-import { simulate, type TrainWindow } from '../../lifecycle/simulate.js';
+import { parseSimulateSchedule, simulate, type TrainWindow } from '../../lifecycle/simulate.js';
 import { openTracker } from '../../tracking/open.js';
 import { interruptibleTracker } from '../interrupt.js';
 import { EXPERIMENT_NAME, formatDuration, SPLIT_TIME, TEST_WINDOWS } from './machine-temperature.js';
@@ -42,8 +42,22 @@ export function parseRetrainPlan(s: string): RetrainPlan {
     );
   }
   const trainWindow = window as TrainWindow;
-  if (every === 'drift') return { label: p, retrainEvery: 'never', retrainOn: 'drift', trainWindow };
-  return { label: p, retrainEvery: every, trainWindow };
+  const plan: RetrainPlan =
+    every === 'drift'
+      ? { label: p, retrainEvery: 'never', retrainOn: 'drift', trainWindow }
+      : { label: p, retrainEvery: every, trainWindow };
+  try {
+    // simulate()'s own check of the interval and the window, here before any data is read
+    parseSimulateSchedule(plan);
+  } catch (err) {
+    if (!(err instanceof LifecycleError)) throw err;
+    throw new LifecycleError(
+      'bad_option',
+      `retrain plan "${s}": ${err.message}; a plan is <every>:<window> (once, 7d:expanding, 1d:sliding:14d, drift:expanding) or all`,
+      { cause: err },
+    );
+  }
+  return plan;
 }
 
 export interface RetrainRow {
@@ -75,6 +89,7 @@ export interface RetrainOptions {
 export async function runMachineTemperatureRetrain(opts: RetrainOptions): Promise<RetrainRow[]> {
   const plans = opts.plans.flatMap((p) => (p === 'all' ? [...RETRAIN_PLANS_ALL] : [p])).map(parseRetrainPlan);
   const recipe = opts.detector ?? 'default';
+  assertRecipe(recipe); // with the plans, checked before the series is loaded (or downloaded)
   const seed = opts.seed ?? 0;
   const { full, sql } = await loadMachineTemperature(opts.data);
   const tracker =

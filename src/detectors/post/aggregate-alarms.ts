@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DetectorError, ModelFormatError } from '../../errors.js';
+import { MAX_TIME_MS } from '../../series/time.js';
 import type { TimeSeries } from '../../series/types.js';
 import { parseConfig } from '../config.js';
 import { decodeFloat, encodeFloat, field } from '../json.js';
@@ -288,10 +289,11 @@ export class AggregateAlarms extends Threshold {
     const start = decodeFloat(field(state, 'trainStart', path), `${path}.trainStart`);
     const span = decodeFloat(field(state, 'trainSpanMs', path), `${path}.trainSpanMs`);
     const untrained = Number.isNaN(start) && Number.isNaN(span);
-    if (!untrained && !(Number.isFinite(start) && Number.isFinite(span) && span >= 0))
+    // a start a Date holds and a span within the Date range (a hand edit could write 1e300)
+    if (!untrained && !(Math.abs(start) <= MAX_TIME_MS && span >= 0 && span <= 2 * MAX_TIME_MS))
       throw new ModelFormatError(
         'bad_field',
-        `${path}.trainStart/trainSpanMs: expected a finite time and a span ≥ 0 (or both NaN before training)`,
+        `${path}.trainStart/trainSpanMs: expected a time a Date can hold (±8.64e15 ms) and a span ≥ 0 within that range (or both NaN before training)`,
       );
     if (untrained) {
       this.trainStart = Number.NaN;

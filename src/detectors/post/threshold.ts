@@ -48,6 +48,8 @@ function linspace(a: number, b: number, num: number): number[] {
 export class Threshold {
   almThreshold: number | null;
   readonly absScore: boolean;
+  /** The configured threshold: training keeps it or picks one ≥ 0 on absolute scores (`restore` checks). */
+  private readonly configured: number | null;
 
   constructor(almThreshold: number | null = null, absScore = true) {
     if (almThreshold !== null && (typeof almThreshold !== 'number' || Number.isNaN(almThreshold))) {
@@ -58,6 +60,7 @@ export class Threshold {
     }
     this.almThreshold = almThreshold;
     this.absScore = absScore;
+    this.configured = almThreshold;
   }
 
   protected requireThreshold(): number {
@@ -170,6 +173,14 @@ export class Threshold {
     const v = ok ? (state as { almThreshold: unknown }).almThreshold : undefined;
     if (!(v === null || (typeof v === 'number' && Number.isFinite(v)))) {
       throw new ModelFormatError('bad_field', `${path}.almThreshold: expected a finite number or null`);
+    }
+    // on absolute scores training keeps the configured threshold or picks one ≥ 0 (a quantile or a
+    // level of |scores|); a negative one it did not get from the config would make every point an alarm
+    if (v !== null && v < 0 && this.absScore && v !== this.configured) {
+      throw new ModelFormatError(
+        'bad_field',
+        `${path}.almThreshold: ${v} is below 0, but the rule compares absolute scores (absScore), so every point would alarm; no training writes it (the config's almThreshold is ${this.configured}): train the model again, or restore the file as it was written`,
+      );
     }
     this.almThreshold = v;
   }
