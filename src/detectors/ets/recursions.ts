@@ -219,10 +219,10 @@ export function oneStep(
 let primed = false;
 
 /**
- * Gives the recursions type feedback for every model class once, before the first fit (well under
- * a millisecond), so that the optimised code V8 builds later covers all branches and AutoETS does not
- * deoptimise and re-tier each time the grid reaches a new class. Called from `fitEts`, not at import
- * (importing tsad runs no code).
+ * Gives the recursions type feedback for every model class once, before the first fit (about a
+ * millisecond in a fresh process, most of it compiling), so that the optimised code V8 builds later
+ * covers all branches and AutoETS does not deoptimise and re-tier each time the grid reaches a new
+ * class. Called from `fitEts`, not at import (importing tsad runs no code).
  *
  * V8 records no feedback for a function until it has run for a while (its feedback vector is
  * allocated lazily, after about eight times its bytecode length has executed), so a few calls on a
@@ -230,8 +230,8 @@ let primed = false;
  * twice: the first pass pays for the vector, the second records every branch and the stores after
  * the loops. Without that, the first long fit compiled a loop on stack replacement before those
  * stores had ever run, and V8 entered that code again at every call and bailed out at the first
- * store ("insufficient type feedback for generic named access", up to 170 times in one training)
- * until the whole function was optimised (docs/evaluation.md, ETS round 28).
+ * store ("insufficient type feedback for generic named access", 170 times in the default detector's
+ * training) until it optimised the whole function (docs/evaluation.md, ETS round 28).
  */
 export function primeFilter(): void {
   if (primed) return;
