@@ -219,10 +219,19 @@ export function oneStep(
 let primed = false;
 
 /**
- * Gives the recursions type feedback for every model class once, before the first fit
- * (microseconds), so that the optimised code V8 builds later covers all branches and AutoETS does
- * not deoptimise and re-tier each time the grid reaches a new class. Called from `fitEts`, not at
- * import (importing tsad runs no code).
+ * Gives the recursions type feedback for every model class once, before the first fit (about a
+ * millisecond in a fresh process, most of it compiling), so that the optimised code V8 builds later
+ * covers all branches and AutoETS does not deoptimise and re-tier each time the grid reaches a new
+ * class. Called from `fitEts`, not at import (importing tsad runs no code).
+ *
+ * V8 records no feedback for a function until it has run for a while (its feedback vector is
+ * allocated lazily, after about eight times its bytecode length has executed), so a few calls on a
+ * short series teach it nothing. `filterAdditive` is therefore run over a longer series, each class
+ * twice: the first pass pays for the vector, the second records every branch and the stores after
+ * the loops. Without that, the first long fit compiled a loop on stack replacement before those
+ * stores had ever run, and V8 entered that code again at every call and bailed out at the first
+ * store ("insufficient type feedback for generic named access", 170 times in the default detector's
+ * training) until it optimised the whole function (docs/evaluation.md, ETS round 28).
  */
 export function primeFilter(): void {
   if (primed) return;
@@ -239,6 +248,25 @@ export function primeFilter(): void {
         const st = { level: 5, trend: trend === 'mul' ? 1 : 0, pos: 0 };
         filter(spec, 0.5, 0.1, 0.1, 0.9, st, sea, y, y.length, null, null, sums);
         filter(spec, 0.5, 0.1, 0.1, 0.9, st, sea, y, y.length, yh, rs, sums);
+      }
+    }
+  }
+  // the additive classes' objective path (`filterAdditive`): 64 points, two passes
+  const long = new Float64Array(64);
+  for (let i = 0; i < long.length; i++) long[i] = y[i % y.length];
+  for (let pass = 0; pass < 2; pass++) {
+    for (const trend of ['add', null] as const) {
+      for (const seasonal of ['add', null] as const) {
+        const spec: EtsSpec = {
+          error: 'add',
+          trend,
+          damped: trend !== null,
+          seasonal,
+          period: seasonal ? 2 : 1,
+        };
+        const sea = Float64Array.from([0, 0]);
+        const st = { level: 5, trend: 0, pos: 0 };
+        filter(spec, 0.5, 0.1, 0.1, 0.9, st, sea, long, long.length, null, null, sums);
       }
     }
   }
