@@ -50,6 +50,12 @@ function toBytes(b: Uint8Array | string): Uint8Array {
  */
 export class BaseRun implements Run {
   protected _status: RunStatus = 'RUNNING';
+  /**
+   * The status an `end()` in progress is writing. Claimed when `end()` is called, before its first
+   * await, so that a second end at the same time (an interrupt handler's KILLED beside the command's
+   * own FINISHED) is refused instead of overwriting the first in the store; released if the write fails.
+   */
+  private ending: Exclude<RunStatus, 'RUNNING'> | undefined;
   /** Params this Run object has written (fast local immutability check). */
   protected readonly knownParams = new Map<string, string>();
   readonly id: string;
@@ -68,8 +74,9 @@ export class BaseRun implements Run {
     } = store.info);
   }
 
+  /** RUNNING until `end()` is called; from then the status it is writing (RUNNING again if that fails). */
   get status(): RunStatus {
-    return this._status;
+    return this.ending ?? this._status;
   }
 
   async flush(): Promise<void> {}
@@ -235,8 +242,14 @@ export class BaseRun implements Run {
     }
     const endTime = opts.endTime ?? Date.now();
     if (!Number.isSafeInteger(endTime)) throw invalid('invalid_value', `endTime must be integer epoch ms`);
-    await this.flush();
-    await this.store.writeEnd(status, endTime);
-    this._status = status;
+    if (this.ending !== undefined) throw new RunNotActiveError(this.id, this.ending);
+    this.ending = status;
+    try {
+      await this.flush();
+      await this.store.writeEnd(status, endTime);
+      this._status = status;
+    } finally {
+      this.ending = undefined;
+    }
   }
 }

@@ -104,10 +104,11 @@ async function interruptOnce(
 /**
  * `interruptOnce` until the signal lands while the run is open. The run is created in the command's
  * last stage (after scoring) and is open for some tens of milliseconds, so under load the command can
- * end before a poll sees its run, or between the run being seen and the signal: then it exits 0 and
- * its run is FINISHED, which says nothing about the interruption, and the attempt is made again (at
- * most 5 times; a command that ignored the signal would exit 0 every time and fail the caller's
- * checks).
+ * end before a poll sees its run, or end its run between the run being seen and the signal: then the
+ * run is FINISHED (the command's own end came first; the handler leaves an ended run alone) and the
+ * process exits 0 or, if the signal came before the exit, 130 / 143 without naming a KILLED run. That
+ * says nothing about an interruption of an open run, so the attempt is made again (at most 5 times; a
+ * command that never ended its run KILLED would fail the caller's checks every time).
  */
 async function interrupt(
   uri: string,
@@ -118,7 +119,7 @@ async function interrupt(
     (await tracker.getRun(runId)).info.status === 'FINISHED',
 ): Promise<Outcome> {
   const lost = async (o: { code: number | null; runId: string | undefined }) =>
-    o.runId === undefined || (o.code === 0 && (await finished(o.runId)));
+    o.runId === undefined || (await finished(o.runId));
   let o = await interruptOnce(uri, tracker, sig, running);
   for (let attempt = 1; attempt < 5 && (await lost(o)); attempt++) {
     o = await interruptOnce(uri, tracker, sig, running);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { RunNotActiveError } from '../../src/index.js';
 import { likeToRegExp, newParams, validateArtifactPath, withRun } from '../../src/internal.js';
 import {
   classifyUri,
@@ -262,6 +263,52 @@ describe('withRun', () => {
     process.off('warning', onWarning);
     expect(warnings.some((w) => w.includes('backend down'))).toBe(true);
     expect((await tracker.getRun(run.id)).info.status).toBe('FAILED');
+  });
+});
+
+describe('ending a run', () => {
+  it('two ends at once (a signal handler and the command): the first wins, the second is run_not_active, and the status says so from the call', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsad-end-twice-'));
+    try {
+      for (const tracker of [openTracker('memory:'), openTracker(`file:${join(dir, 'store')}`)]) {
+        const run = await tracker.startRun({ experiment: 'end-twice' });
+        const first = run.end('KILLED');
+        // the claim is seen at once: withRun and the interrupt handler decide by the status
+        expect(run.status).toBe('KILLED');
+        const second = run.end('FINISHED');
+        await expect(second).rejects.toBeInstanceOf(RunNotActiveError);
+        await first;
+        expect(run.status).toBe('KILLED');
+        expect((await tracker.getRun(run.id)).info.status).toBe('KILLED');
+        // withRun does not end a run already ending
+        const r2 = await tracker.startRun({ experiment: 'end-twice' });
+        let killing: Promise<void> | undefined;
+        const ended = await withRun(r2, async () => {
+          killing = r2.end('KILLED');
+          return 'done';
+        });
+        expect(ended).toBe('done');
+        await killing;
+        expect((await tracker.getRun(r2.id)).info.status).toBe('KILLED');
+        await tracker.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an end whose write fails leaves the run RUNNING, to be ended again', async () => {
+    const tracker = openTracker('memory:');
+    const run = await tracker.startRun({ experiment: 'end-fails' });
+    const store = (run as unknown as { store: { writeEnd: (...a: unknown[]) => Promise<void> } }).store;
+    const writeEnd = store.writeEnd.bind(store);
+    store.writeEnd = async () => Promise.reject(new Error('backend down'));
+    await expect(run.end('FINISHED')).rejects.toThrow('backend down');
+    expect(run.status).toBe('RUNNING');
+    store.writeEnd = writeEnd;
+    await run.end('FINISHED');
+    expect((await tracker.getRun(run.id)).info.status).toBe('FINISHED');
+    await tracker.close();
   });
 });
 
