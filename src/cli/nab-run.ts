@@ -25,6 +25,7 @@ export function configureNabRun(cmd: Command): Command {
     .option('--no-floor', 'leave out the floor rows (each score mapping fed zeros)')
     .option('--timings', 'print the per-file timing table', false)
     .option('--json', 'print the report as JSON', false)
+    .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (o) => {
       const { formatScoreboard, formatTimings, runNabCorpus } = await import('./nab/nab-corpus.js');
       const report = await runNabCorpus({
@@ -36,6 +37,7 @@ export function configureNabRun(cmd: Command): Command {
         seed: o.seed,
         trackingUri: o.track === false ? false : o.uri,
         floor: o.floor !== false,
+        quiet: Boolean(o.quiet),
       });
       if (o.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -102,6 +102,32 @@ describe('NAB corpus pipeline on two small files', () => {
     expect(tempFiles(all())).toEqual([]);
   }, 120_000);
 
+  it('quiet: no progress on stderr (tsad nab run -q, as tsad bench -q); without it, progress lines', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tsad-nab-quiet-'));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      written.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    try {
+      const base = {
+        detectors: ['zms'],
+        files: [FILES[1]],
+        outDir: out,
+        workers: 1,
+        trackingUri: false as const,
+      };
+      await runNabCorpus({ ...base, progress: false, quiet: true });
+      expect(written).toEqual([]);
+      await runNabCorpus({ ...base, progress: false, force: true });
+      expect(written.join('')).toMatch(/nab/);
+    } finally {
+      process.stderr.write = write;
+    }
+  });
+
   it('scores a hand-built case: first row of every window flagged = 100, nothing flagged = 0', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tsad-nab-hand-'));
     onTestFinished(() => rmSync(out, { recursive: true, force: true }));

@@ -29,6 +29,8 @@ export interface NabCorpusOptions {
   readonly trackingUri?: string | false;
   /** Progress bar and notes on stderr (default: when stderr is a TTY, else plain lines). */
   readonly progress?: boolean;
+  /** No progress on stderr at all (`tsad nab run -q`). Default false. */
+  readonly quiet?: boolean;
   /** Add the floor row of each score mapping run (the same mapping fed zeros). Default true. */
   readonly floor?: boolean;
 }
@@ -83,7 +85,7 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   const labels = await nabPath('labels/combined_windows.json');
 
   // one code path: `tsad bench` pointed at the NAB corpus
-  const progress = corpusProgress('nab', process.stderr, showBar);
+  const progress = corpusProgress('nab', opts.quiet ? null : process.stderr, showBar);
   const bench = await runBench({
     corpus: dirname(dirname(labels)),
     detectors,
