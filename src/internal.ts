@@ -9,6 +9,7 @@ export { registerBench } from './cli/bench.js';
 export { codeCacheFile, commandKey } from './cli/code-cache.js';
 export { alarmExceedances, singlePointLabelWarning } from './cli/data.js';
 export { EXIT, exitCodeOf } from './cli/exit.js';
+export { interruptLine } from './cli/interrupt.js';
 export { labelWindows, registerModels } from './cli/models.js';
 export { registerMonitor } from './cli/monitor.js';
 export {

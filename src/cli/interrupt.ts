@@ -112,7 +112,7 @@ async function onSignal(sig: HandledSignal): Promise<void> {
   })();
   const deadline = Date.now() + CLEANUP_MS;
   let timer: NodeJS.Timeout | undefined;
-  let timedOut = await Promise.race([
+  const storeTimedOut = await Promise.race([
     cleanup.then(() => false),
     new Promise<boolean>((r) => {
       timer = setTimeout(() => r(true), CLEANUP_MS);
@@ -123,16 +123,36 @@ async function onSignal(sig: HandledSignal): Promise<void> {
   // what is left after the deadline is abandoned: its temp files and locks are removed. The command
   // can start another write before this resumes (its temp file's open then on its way), so the
   // check is repeated synchronously before the removal and the exit, with nothing in between.
+  let writesTimedOut = storeTimedOut;
   do {
-    if (!(await settleWrites(Math.max(0, deadline - Date.now())))) timedOut = true;
-  } while (!timedOut && writesPending());
+    if (!(await settleWrites(Math.max(0, deadline - Date.now())))) writesTimedOut = true;
+  } while (!writesTimedOut && writesPending());
   abandonWrites();
-  let msg = `tsad: interrupted (${sig})`;
-  if (killed.length > 0) msg += `; run ${killed.join(', ')} ended KILLED`;
-  if (failed.length > 0) msg += `; could not end run ${failed.join(', ')} (it stays RUNNING)`;
-  if (timedOut) msg += `; the tracking store did not answer within ${CLEANUP_MS / 1000} s`;
-  const note = noteOf?.() ?? '';
-  if (note !== '') msg += `; ${note}`;
-  process.stderr.write(`${msg}\n`);
+  const line = interruptLine({ sig, killed, failed, storeTimedOut, writesTimedOut, note: noteOf?.() ?? '' });
+  process.stderr.write(`${line}\n`);
   process.exit(code);
+}
+
+/**
+ * @internal The one line an interrupted command prints: the signal, the runs ended KILLED (or not),
+ * what did not finish within the clean-up's time (the tracking store, or, for a command that tracks
+ * nothing, its own writes), and the command's note.
+ */
+export function interruptLine(o: {
+  sig: NodeJS.Signals;
+  killed: readonly string[];
+  failed: readonly string[];
+  storeTimedOut: boolean;
+  writesTimedOut: boolean;
+  note: string;
+}): string {
+  let msg = `tsad: interrupted (${o.sig})`;
+  if (o.killed.length > 0) msg += `; run ${o.killed.join(', ')} ended KILLED`;
+  if (o.failed.length > 0) msg += `; could not end run ${o.failed.join(', ')} (it stays RUNNING)`;
+  if (o.storeTimedOut) msg += `; the tracking store did not answer within ${CLEANUP_MS / 1000} s`;
+  else if (o.writesTimedOut) {
+    msg += `; writes still in progress after ${CLEANUP_MS / 1000} s were abandoned (each file keeps its last complete version)`;
+  }
+  if (o.note !== '') msg += `; ${o.note}`;
+  return msg;
 }
