@@ -68,6 +68,20 @@ describe('the forest worker (startForestWorker)', () => {
   const x = rows(N, 3, 1);
   const y = rows(N, 3, 2);
 
+  /** The started worker serves batches: the same numbers as one thread, some trees computed by it. */
+  async function expectServesBatches(): Promise<void> {
+    const one = twoBatches(new CutForest(opts), x, y);
+    let taken = 0;
+    for (let k = 0; k < 20 && taken === 0; k++) {
+      CutForest.prefetchRows(opts, x, N);
+      await sleep(100);
+      const two = twoBatches(CutForest.takePrefetched(opts, x, N) as CutForest, x, y);
+      taken = forestWorkerStatus().chunks;
+      expect(two.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
+    }
+    expect(taken).toBeGreaterThan(0);
+  }
+
   it('batches on two threads give the scores and model file of one thread, bit for bit', async () => {
     const one = twoBatches(new CutForest(opts), x, y);
     await startAndWait();
@@ -98,17 +112,7 @@ describe('the forest worker (startForestWorker)', () => {
     expect(preStartForestWorker()).toBe(true); // one early worker, not two
     await startAndWait();
     expect(takeEarlyBatchWorker()).toBeNull(); // adopted: nothing left to hand over
-    // it serves batches: same numbers as one thread, with some trees computed by it
-    const one = twoBatches(new CutForest(opts), x, y);
-    let taken = 0;
-    for (let k = 0; k < 20 && taken === 0; k++) {
-      CutForest.prefetchRows(opts, x, N);
-      await sleep(100);
-      const two = twoBatches(CutForest.takePrefetched(opts, x, N) as CutForest, x, y);
-      taken = forestWorkerStatus().chunks;
-      expect(two.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
-    }
-    expect(taken).toBeGreaterThan(0);
+    await expectServesBatches();
   });
 
   it('a worker the bin started (startBinBatchWorker) is the one preStartForestWorker and startForestWorker adopt', async () => {
@@ -134,16 +138,7 @@ describe('the forest worker (startForestWorker)', () => {
     expect(startBinBatchWorker(workerBundle)).toBe(true);
     await startAndWait();
     expect(earlyBatchWorkerWaiting()).toBe(false);
-    const one = twoBatches(new CutForest(opts), x, y);
-    let taken = 0;
-    for (let k = 0; k < 20 && taken === 0; k++) {
-      CutForest.prefetchRows(opts, x, N);
-      await sleep(100);
-      const two = twoBatches(CutForest.takePrefetched(opts, x, N) as CutForest, x, y);
-      taken = forestWorkerStatus().chunks;
-      expect(two.s.every((v, i) => Object.is(v, one.s[i]))).toBe(true);
-    }
-    expect(taken).toBeGreaterThan(0);
+    await expectServesBatches();
   });
 
   it("a bin's worker that the command will not use is stopped (dropEarlyBatchWorker); one that fails is dropped", async () => {
