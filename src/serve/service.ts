@@ -521,9 +521,18 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       changed = await models.refresh();
     } catch (err) {
       metrics.reloadErrors.inc();
+      // the references that did move restart their series all the same (else they would stay on the
+      // old version for good: the next refresh finds their version already loaded)
+      if (err instanceof ServeError && err.reloaded) restart(err.reloaded);
       throw err;
     }
-    if (changed.length === 0) return changed;
+    restart(changed);
+    return changed;
+  }
+
+  /** The series of references that moved to a new version start again on it with their next point. */
+  function restart(changed: readonly string[]): void {
+    if (changed.length === 0) return;
     metrics.reloads.inc(changed.length);
     const set = new Set(changed);
     for (const s of [...live.values()]) {
@@ -537,7 +546,6 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       }
     }
     metrics.liveSeries.set(live.size);
-    return changed;
   }
 
   async function checkpointAll(): Promise<number> {
