@@ -150,6 +150,14 @@ function posInt(x: number | undefined, dflt: number, name: string, max = Number.
   return v;
 }
 
+/**
+ * Streaming drift monitor of one series: compares a rolling window of the input values (and, when the
+ * reference has them, the model's scores and alarms) with the training reference every `every` points,
+ * by Kolmogorov–Smirnov, PSI and Jensen–Shannon over fixed bins at the reference's quantiles, in memory
+ * O(window + bins) whatever the stream's length. `push()` returns a `DriftCheck` when a comparison is
+ * due, else null; bad input is `LifecycleError` `bad_sample` and leaves the monitor unchanged. Guide:
+ * docs/lifecycle.md.
+ */
 export class Monitor {
   readonly series: string;
   readonly referenceRun: string | null;

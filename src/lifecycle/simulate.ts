@@ -241,6 +241,15 @@ async function checkRecipeMatches(factory: () => Detector, recipe: string, seed:
   );
 }
 
+/**
+ * A live deployment replayed on a series: the first detector from `makeDetector` trains on every point
+ * before `opts.initialTrainEnd`, every later point is scored by the live model's stream, and with
+ * `retrainEvery` (or `retrainOn: 'drift'`) a new detector from the factory trains on the points strictly
+ * before each retrain time (`trainWindow`: all of them, or a sliding window) and takes over from there:
+ * no look-ahead. Returns the scores, alarms, the retrains (and those skipped because the detector refused
+ * the window), the drift checks and, with `labels`, the metric report. Bad options are `LifecycleError`
+ * `bad_option` before anything is trained. Guide: docs/lifecycle.md.
+ */
 export async function simulate(
   makeDetector: () => Detector,
   series: TimeSeries,

@@ -182,6 +182,15 @@ export interface Service {
   close(): Promise<void>;
 }
 
+/**
+ * The scoring service of `tsad serve`, to embed in your own process: resolves and loads the models
+ * (`opts.model`, `opts.groups`) from `opts.tracker` (or model files), then answers on `service.app`, a
+ * Fastify instance you `listen()` on or `inject()` into. Each series scores through its own stream of its
+ * model, checkpointed to `opts.checkpoints` when given. Call `service.reload()` to pick up alias moves
+ * (the service itself does not poll: `tsad serve` calls it every `--poll-seconds` and on SIGHUP) and
+ * `service.close()` on shutdown (it checkpoints every live series). Throws the loading error of a model
+ * it cannot load at start. Routes and errors: docs/serving.md.
+ */
 export async function createService(opts: ServiceOptions): Promise<Service> {
   const maxSeries = opts.maxSeries ?? 100_000;
   const every = opts.checkpointEvery ?? 1000;
