@@ -76,6 +76,41 @@ describe('local store format', () => {
     await writer.close();
   });
 
+  it('reads of a run another store object deleted after this one read it are not_found (usab29)', async () => {
+    // a service reading the registry's runs while an operator's process deletes one: before, the reader's
+    // cached run folder answered getRun with a raw ENOENT, getMetricHistory with the deleted run's
+    // history, readArtifact with "has no artifact", and registerModel registered a version of it
+    const root = join(dir, 'deleted-elsewhere');
+    const reader = new FileTracker(root);
+    const runId = await reader.run({ experiment: 'exp' }, async (run) => {
+      await run.logMetric('m', 1);
+      await run.logModel({ type: 'm', config: {}, toJSON: () => ({}) });
+      return run.id;
+    });
+    expect((await reader.getRun(runId)).data.metrics.m.value).toBe(1);
+    expect(await reader.getMetricHistory(runId, 'm')).toHaveLength(1);
+    expect(await reader.listArtifacts(runId)).toHaveLength(2);
+    const other = new FileTracker(root);
+    await other.deleteRun(runId); // as another process would
+    await other.close();
+    const reads: [string, () => Promise<unknown>][] = [
+      ['getRun', () => reader.getRun(runId)],
+      ['getMetricHistory', () => reader.getMetricHistory(runId, 'm')],
+      ['listArtifacts', () => reader.listArtifacts(runId)],
+      ['readArtifact', () => reader.readArtifact(runId, 'model/model.json')],
+      ['registerModel', () => reader.registerModel('gone', runId)],
+      ['deleteRun', () => reader.deleteRun(runId)],
+    ];
+    for (const [what, read] of reads) {
+      await expect(read(), what).rejects.toMatchObject({
+        code: 'not_found',
+        message: expect.stringContaining(`no run with id ${runId}`),
+      });
+    }
+    await expect(reader.listModelVersions('gone')).rejects.toMatchObject({ code: 'not_found' });
+    await reader.close();
+  });
+
   it('metric lines: non-finite values as strings; malformed lines are rejected', () => {
     for (const v of [0, -1.5, 1e-300, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       const p = { key: 'k "q"', value: v, step: 1, timestamp: 2 };
