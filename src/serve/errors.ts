@@ -16,6 +16,7 @@ export type ServeErrorCode =
   | 'route_not_found'
   | 'series_not_found'
   | 'shutting_down'
+  | 'training_cancelled'
   | 'training_failed';
 
 /**

@@ -512,7 +512,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const t = Float64Array.from(b.points.t, (x, i) => toMs(x, `points.t[${i}]`));
     const v = Float64Array.from(b.points.v);
     const n = t.length;
-    const model = await trainInWorker(b.detector, b.seed, t, v);
+    const model = await trainInWorker(b.detector, b.seed, t, v, { transfer: true }); // made for this call
     metrics.trainings.inc();
     const runId = await tracker.run({ experiment: b.experiment }, async (run) => {
       await run.logParams({ detector: b.detector, seed: b.seed, rows: n, source: 'tsad serve' });

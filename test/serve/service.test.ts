@@ -11,6 +11,7 @@ import {
   createService,
   DirectoryCheckpointStore,
   type Service,
+  trainInWorker,
 } from '../../src/serve/index.js';
 
 const STEP = 60_000;
@@ -785,6 +786,30 @@ describe('tsad serve (in-process)', () => {
       await tracker.setAlias('temp', 'champion', 1);
       await tracker.setAlias('other', 'champion', 1);
     }
+  });
+
+  it("trainInWorker leaves the caller's arrays as they were, and an AbortSignal stops the training (usab29)", async () => {
+    const n = 600;
+    const t = Float64Array.from({ length: n + 100 }, (_, i) => T0 + i * STEP);
+    const v = Float64Array.from({ length: n + 100 }, (_, i) => value(i, 4));
+    const tCopy = t.slice();
+    // before: the arrays' buffers were transferred to the worker, so the caller's whole series (the
+    // part after the training slice too: subarrays share the buffer) was left with length 0
+    const model = await trainInWorker('zms', 0, t.subarray(0, n), v.subarray(0, n));
+    expect(model.type).toBe('ZmsDetector');
+    expect(t.length).toBe(n + 100);
+    expect(t).toEqual(tCopy);
+    expect(v[n + 50]).toBe(value(n + 50, 4));
+    // cancelled: the worker is ended and the promise rejects with training_cancelled
+    const ctl = new AbortController();
+    const long = trainInWorker('default', 0, t, v, { signal: ctl.signal });
+    ctl.abort();
+    await expect(long).rejects.toMatchObject({ code: 'training_cancelled' });
+    const already = AbortSignal.abort();
+    await expect(trainInWorker('zms', 0, t, v, { signal: already })).rejects.toMatchObject({
+      code: 'training_cancelled',
+    });
+    expect(t).toEqual(tCopy);
   });
 
   it('trains a model in a worker thread and registers it', async () => {
