@@ -11,7 +11,7 @@ import {
   releaseLock,
   withLock,
 } from '../../src/internal.js';
-import { FileTracker } from '../../src/tracking/index.js';
+import { exportRuns, FileTracker, openMemoryTracker } from '../../src/tracking/index.js';
 
 describe('local store format', () => {
   let dir = '';
@@ -109,6 +109,39 @@ describe('local store format', () => {
     }
     await expect(reader.listModelVersions('gone')).rejects.toMatchObject({ code: 'not_found' });
     await reader.close();
+  });
+
+  it('export copies a model whose old version has no model file left: that version is skipped with a warning, the others copied (usab29)', async () => {
+    // a version an earlier tsad registered from a run without a model (registerModel now refuses one):
+    // the destination refuses to register it, which must cost that version, not the whole model
+    const root = join(dir, 'export-broken-version');
+    const src = new FileTracker(root);
+    const ids: string[] = [];
+    for (let k = 0; k < 2; k++) {
+      ids.push(
+        await src.run({ experiment: 'exp' }, async (run) => {
+          await run.logModel({ type: 'm', config: { k }, toJSON: () => ({ k }) });
+          return run.id;
+        }),
+      );
+      await src.registerModel('exported', ids[k]);
+    }
+    await src.setAlias('exported', 'champion', 2);
+    const [expId] = await readdir(join(root, 'experiments'));
+    await rm(join(root, 'experiments', expId, 'runs', ids[0], 'artifacts', 'model'), { recursive: true });
+    const dst = openMemoryTracker();
+    const report = await exportRuns(src, dst);
+    expect(report.failedModels, JSON.stringify(report)).toEqual([]);
+    expect(report.modelVersions, JSON.stringify(report)).toBe(1);
+    expect(report.modelVersions).toBe(1);
+    expect(report.warnings.join('\n')).toMatch(
+      /model exported version 1: .*has no model at "model".*skipped/,
+    );
+    const copied = await dst.listModelVersions('exported');
+    expect(copied.map((v) => v.runId)).toEqual([report.runIds[ids[1]]]);
+    expect((await dst.getModelVersion('exported', 'champion')).runId).toBe(report.runIds[ids[1]]);
+    await src.close();
+    await dst.close();
   });
 
   it('metric lines: non-finite values as strings; malformed lines are rejected', () => {
