@@ -12,6 +12,7 @@
  */
 import { lowerBound } from '../series/ops.js';
 import { LifecycleError } from './errors.js';
+import { checkSample } from './ks.js';
 
 export interface SmoothingOptions {
   /** Pseudo-count added to every bin (default 0.5). */
@@ -37,6 +38,12 @@ function checkCounts(p: ArrayLike<number>, q: ArrayLike<number>, alpha: number):
         `bin ${i}: counts must be finite and ≥ 0 (got ${p[i]}, ${q[i]})`,
       );
     }
+  }
+  if (alpha === 0 && (total(p) === 0 || total(q) === 0)) {
+    throw new LifecycleError(
+      'bad_sample',
+      `the ${total(p) === 0 ? 'first' : 'second'} bin counts are all 0: with no counts and no smoothing (alpha 0) there is no distribution to compare; pass counts of at least one value on each side, or keep the default smoothing`,
+    );
   }
 }
 
@@ -145,6 +152,8 @@ export function sampleDivergence(
   b: ArrayLike<number>,
   opts: SmoothingOptions & { bins?: number; edges?: Float64Array } = {},
 ): { psi: number; js: number; edges: Float64Array } {
+  checkSample(a, 'sample a');
+  checkSample(b, 'sample b');
   let edges = opts.edges;
   if (!edges) {
     const pooled = new Float64Array(a.length + b.length);

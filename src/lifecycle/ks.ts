@@ -23,7 +23,8 @@ export interface KsResult {
   readonly method: 'exact' | 'asymptotic';
 }
 
-function checkSample(x: ArrayLike<number>, what: string): void {
+/** Refuses an empty sample or one holding NaN (`what` names it in the message). @internal */
+export function checkSample(x: ArrayLike<number>, what: string): void {
   if (x.length === 0) throw new LifecycleError('bad_sample', `${what} is empty; pass at least one value`);
   for (let i = 0; i < x.length; i++) {
     if (Number.isNaN(x[i])) {

@@ -91,17 +91,19 @@ class ChannelHistogram {
   private head = 0;
   size = 0;
 
+  /** `edges` fixed (the alarm channel's), else at the reference's quantiles. */
   constructor(
     reference: ArrayLike<number>,
     bins: number,
     readonly cap: number,
+    edges?: Float64Array,
   ) {
     for (let i = 0; i < reference.length; i++) {
       if (!Number.isFinite(reference[i])) {
         throw new LifecycleError('bad_sample', `reference value ${i} is ${reference[i]}; pass finite values`);
       }
     }
-    this.edges = quantileEdges(reference, bins);
+    this.edges = edges ?? quantileEdges(reference, bins);
     const b = this.edges.length + 1;
     this.ref = new Float64Array(b);
     for (let i = 0; i < reference.length; i++) this.ref[binOf(this.edges, reference[i])]++;
@@ -142,6 +144,22 @@ class ChannelHistogram {
   }
 }
 
+/**
+ * The alarm channel: one bin for 0 (no alarm) and one for 1, whatever the reference holds (at its
+ * quantiles, a reference alarming on most points put both in one bin, and the channel never drifted).
+ */
+function alarmHistogram(reference: ArrayLike<number>, cap: number): ChannelHistogram {
+  for (let i = 0; i < reference.length; i++) {
+    if (reference[i] !== 0 && reference[i] !== 1) {
+      throw new LifecycleError(
+        'bad_sample',
+        `reference alarm ${i} is ${reference[i]}; pass 0 or 1 per point (1 where the model raised an alarm)`,
+      );
+    }
+  }
+  return new ChannelHistogram(reference, 2, cap, Float64Array.of(0));
+}
+
 function posInt(x: number | undefined, dflt: number, name: string, max = Number.MAX_SAFE_INTEGER): number {
   const v = x ?? dflt;
   if (!Number.isInteger(v) || v < 1 || v > max) {
@@ -150,6 +168,14 @@ function posInt(x: number | undefined, dflt: number, name: string, max = Number.
   return v;
 }
 
+/**
+ * Streaming drift monitor of one series: compares a rolling window of the input values (and, when the
+ * reference has them, the model's scores and alarms) with the training reference every `every` points,
+ * by Kolmogorov–Smirnov, PSI and Jensen–Shannon over fixed bins at the reference's quantiles, in memory
+ * O(window + bins) whatever the stream's length. `push()` returns a `DriftCheck` when a comparison is
+ * due, else null; bad input is `LifecycleError` `bad_sample` and leaves the monitor unchanged. Guide:
+ * docs/lifecycle.md.
+ */
 export class Monitor {
   readonly series: string;
   readonly referenceRun: string | null;
@@ -189,7 +215,7 @@ export class Monitor {
     this.value = new ChannelHistogram(ref.value, bins, this.window);
     this.score =
       ref.score && ref.score.length > 0 ? new ChannelHistogram(ref.score, bins, this.window) : null;
-    this.alarm = ref.alarm && ref.alarm.length > 0 ? new ChannelHistogram(ref.alarm, 2, this.window) : null;
+    this.alarm = ref.alarm && ref.alarm.length > 0 ? alarmHistogram(ref.alarm, this.window) : null;
   }
 
   /** The channels this monitor watches. */

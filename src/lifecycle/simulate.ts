@@ -60,7 +60,8 @@ export interface SimulateOptions {
   /**
    * Run the models of a fixed schedule in parallel: on `workers` worker threads and on the calling
    * thread, each building the named detector recipe with `seed` (which must be what `makeDetector`
-   * builds); on n free cores, n − 1 workers. With a fixed schedule each model's training slice and
+   * builds: one untrained detector of each is compared, type and config, before anything is trained,
+   * and a difference is `LifecycleError` `bad_option`); on n free cores, n − 1 workers. With a fixed schedule each model's training slice and
    * live period are known in advance, and each live period is scored by a fresh stream of its model,
    * so every (train, score the period) job is independent: the threads run them in parallel and the
    * results are the same as in line (tested). Ignored with
@@ -200,6 +201,55 @@ async function runOnWorkers(
  * Simulates the live deployment of `makeDetector()`'s models on `series` (see the file comment).
  * `series` must be a valid TimeSeries (finite, strictly increasing times).
  */
+/** The first place two JSON values differ (`config.a.b: 1 vs 2`), or undefined when they are equal. */
+function firstDifference(a: unknown, b: unknown, at: string): string | undefined {
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        `${at}.${k}`,
+      );
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  return Object.is(a, b) ? undefined : `${at}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+}
+
+/**
+ * `trainIn` trains its recipe on the workers (and on this thread) instead of calling the factory, so
+ * the two must build the same detector: one untrained detector of each is compared (type and config)
+ * before anything is trained.
+ */
+async function checkRecipeMatches(factory: () => Detector, recipe: string, seed: number): Promise<void> {
+  const { makeDetector: fromRecipe } = await import('../lab/recipes.js');
+  const mine = factory();
+  const theirs = fromRecipe(recipe, { seed });
+  const diff =
+    mine.type !== theirs.type
+      ? `the factory builds a ${mine.type}, but trainIn's recipe "${recipe}" (seed ${seed}) builds a ${theirs.type}`
+      : firstDifference(mine.config, theirs.config, 'config');
+  if (diff === undefined) return;
+  throw new LifecycleError(
+    'bad_option',
+    `trainIn trains its recipe on worker threads instead of calling the factory, and they differ: ${
+      mine.type !== theirs.type
+        ? diff
+        : `the configs of the factory's ${mine.type} and of trainIn's recipe "${recipe}" (seed ${seed}) differ at ${diff}`
+    }; pass the recipe and seed the factory builds, or leave trainIn out to train the factory's detectors in line`,
+  );
+}
+
+/**
+ * A live deployment replayed on a series: the first detector from `makeDetector` trains on every point
+ * before `opts.initialTrainEnd`, every later point is scored by the live model's stream, and with
+ * `retrainEvery` (or `retrainOn: 'drift'`) a new detector from the factory trains on the points strictly
+ * before each retrain time (`trainWindow`: all of them, or a sliding window) and takes over from there:
+ * no look-ahead. Returns the scores, alarms, the retrains (and those skipped because the detector refused
+ * the window), the drift checks and, with `labels`, the metric report. Bad options are `LifecycleError`
+ * `bad_option` before anything is trained. Guide: docs/lifecycle.md.
+ */
 export async function simulate(
   makeDetector: () => Detector,
   series: TimeSeries,
@@ -241,6 +291,7 @@ export async function simulate(
     if (!Number.isInteger(workers) || workers < 1) {
       throw new LifecycleError('bad_option', `trainIn.workers must be an integer ≥ 1, got ${workers}`);
     }
+    await checkRecipeMatches(makeDetector, recipe, seed);
     pooled = await runOnWorkers(
       models.map((s, id): TrainJob => {
         const end = id + 1 < models.length ? models[id + 1].k : n;

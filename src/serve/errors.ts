@@ -12,9 +12,11 @@ export type ServeErrorCode =
   | 'no_tracker'
   | 'out_of_order'
   | 'point_refused'
+  | 'reload_failed'
   | 'route_not_found'
   | 'series_not_found'
   | 'shutting_down'
+  | 'training_cancelled'
   | 'training_failed';
 
 /**
@@ -28,6 +30,11 @@ export class ServeError extends TsadError<ServeErrorCode> {
    * the points before it, which were scored and kept (the answer carries them as `results`).
    */
   readonly results?: readonly { readonly t: number; readonly score: number; readonly alarm: boolean }[];
+  /**
+   * With `reload_failed`: the model references that did reload to a new version in the same reload
+   * (the others failed and keep their model); the service restarts the series of these.
+   */
+  readonly reloaded?: readonly string[];
   constructor(
     code: ServeErrorCode,
     message: string,
@@ -35,10 +42,12 @@ export class ServeError extends TsadError<ServeErrorCode> {
     options?: {
       cause?: unknown;
       results?: readonly { readonly t: number; readonly score: number; readonly alarm: boolean }[];
+      reloaded?: readonly string[];
     },
   ) {
     super(code, message, options);
     this.status = status;
     if (options?.results) this.results = options.results;
+    if (options?.reloaded) this.reloaded = options.reloaded;
   }
 }

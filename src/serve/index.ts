@@ -11,4 +11,4 @@ export { ServeError } from './errors.js';
 export { ServeMetrics } from './metrics.js';
 export { type LoadedModel, type ModelGroup, ModelResolver } from './models.js';
 export { createService, type Service, type ServiceOptions } from './service.js';
-export { trainInWorker } from './trainer.js';
+export { type TrainInWorkerOptions, trainInWorker } from './trainer.js';

@@ -60,26 +60,53 @@ export class ModelResolver {
     return [...new Set([this.defaultRef, ...this.groups.map((g) => g.ref)])];
   }
 
-  /** Resolves every reference; loads the ones whose version changed. Returns the references that changed. */
+  /**
+   * Resolves every reference; loads the ones whose version changed. Returns the references that changed.
+   * Each reference is refreshed on its own: one whose new version cannot be resolved or loaded keeps
+   * the model it had, and the others are still refreshed. At start (a reference not loaded yet) the
+   * first such error is thrown as it is; later, a `ServeError` `reload_failed` names every reference
+   * that failed and carries, in `reloaded`, those that did change (their series must restart).
+   */
   async refresh(): Promise<string[]> {
     const changed: string[] = [];
+    const failed: { ref: string; version: string | undefined; err: unknown }[] = [];
     for (const ref of this.refs()) {
-      const version = await this.resolve(ref);
-      if (this.loaded.get(ref)?.version === version) continue;
-      const json = await this.fetch(ref, version);
-      const det = loadModel(json as unknown as ModelJson) as Detector;
-      const loadState = (state: JsonValue) => (loadModel(state as unknown as ModelJson) as Detector).stream();
-      this.loaded.set(ref, {
-        ref,
-        version,
-        type: det.type,
-        // every series gets its own copy of the trained model: streams of one detector share its state
-        streams: streamFactory(
-          () => (loadModel(json as unknown as ModelJson) as Detector).stream(),
-          loadState,
-        ),
+      let version: string | undefined;
+      try {
+        version = await this.resolve(ref);
+        if (this.loaded.get(ref)?.version === version) continue;
+        const json = await this.fetch(ref, version);
+        const det = loadModel(json as unknown as ModelJson) as Detector;
+        const loadState = (state: JsonValue) =>
+          (loadModel(state as unknown as ModelJson) as Detector).stream();
+        this.loaded.set(ref, {
+          ref,
+          version,
+          type: det.type,
+          // every series gets its own copy of the trained model: streams of one detector share its state
+          streams: streamFactory(
+            () => (loadModel(json as unknown as ModelJson) as Detector).stream(),
+            loadState,
+          ),
+        });
+        changed.push(ref);
+      } catch (err) {
+        // a reference never loaded (the service's start): nothing to keep, so the cause itself
+        if (!this.loaded.has(ref)) throw err;
+        failed.push({ ref, version, err });
+      }
+    }
+    if (failed.length > 0) {
+      const what = failed.map(({ ref, version, err }) => {
+        const now = version === undefined ? '' : ` (now ${version})`;
+        return `${ref}${now} keeps ${this.loaded.get(ref)?.version} and its series: ${(err as Error).message}`;
       });
-      changed.push(ref);
+      throw new ServeError(
+        'reload_failed',
+        `reload failed for ${failed.length} of ${this.refs().length} model references; ${what.join('; ')}. Point the alias at a version that loads (or fix the registry), then reload again${changed.length > 0 ? `; reloaded meanwhile: ${changed.join(', ')}` : ''}`,
+        500,
+        { cause: failed[0].err, reloaded: changed },
+      );
     }
     return changed;
   }

@@ -182,6 +182,15 @@ export interface Service {
   close(): Promise<void>;
 }
 
+/**
+ * The scoring service of `tsad serve`, to embed in your own process: resolves and loads the models
+ * (`opts.model`, `opts.groups`) from `opts.tracker` (or model files), then answers on `service.app`, a
+ * Fastify instance you `listen()` on or `inject()` into. Each series scores through its own stream of its
+ * model, checkpointed to `opts.checkpoints` when given. Call `service.reload()` to pick up alias moves
+ * (the service itself does not poll: `tsad serve` calls it every `--poll-seconds` and on SIGHUP) and
+ * `service.close()` on shutdown (it checkpoints every live series). Throws the loading error of a model
+ * it cannot load at start. Routes and errors: docs/serving.md.
+ */
 export async function createService(opts: ServiceOptions): Promise<Service> {
   const maxSeries = opts.maxSeries ?? 100_000;
   const every = opts.checkpointEvery ?? 1000;
@@ -503,7 +512,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const t = Float64Array.from(b.points.t, (x, i) => toMs(x, `points.t[${i}]`));
     const v = Float64Array.from(b.points.v);
     const n = t.length;
-    const model = await trainInWorker(b.detector, b.seed, t, v);
+    const model = await trainInWorker(b.detector, b.seed, t, v, { transfer: true }); // made for this call
     metrics.trainings.inc();
     const runId = await tracker.run({ experiment: b.experiment }, async (run) => {
       await run.logParams({ detector: b.detector, seed: b.seed, rows: n, source: 'tsad serve' });
@@ -521,9 +530,18 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       changed = await models.refresh();
     } catch (err) {
       metrics.reloadErrors.inc();
+      // the references that did move restart their series all the same (else they would stay on the
+      // old version for good: the next refresh finds their version already loaded)
+      if (err instanceof ServeError && err.reloaded) restart(err.reloaded);
       throw err;
     }
-    if (changed.length === 0) return changed;
+    restart(changed);
+    return changed;
+  }
+
+  /** The series of references that moved to a new version start again on it with their next point. */
+  function restart(changed: readonly string[]): void {
+    if (changed.length === 0) return;
     metrics.reloads.inc(changed.length);
     const set = new Set(changed);
     for (const s of [...live.values()]) {
@@ -537,7 +555,6 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       }
     }
     metrics.liveSeries.set(live.size);
-    return changed;
   }
 
   async function checkpointAll(): Promise<number> {

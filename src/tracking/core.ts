@@ -182,7 +182,40 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
     validateModelName(name);
     validateRunId(runId);
     const artifactPath = validateArtifactPath(opts.artifactPath ?? 'model');
+    await this.requireLoggedModel(runId, artifactPath);
     return this.registry.registerModel(name, runId, artifactPath);
+  }
+
+  /**
+   * A version is never added for a run with no model at `artifactPath` (an `MLmodel`, or the
+   * `model.json` of tsad's earlier layout): it could never be loaded, `latest` would point at it, and a
+   * version cannot be deleted. One small read when the model is there (its `MLmodel`); a missing run
+   * is the store's own `not_found`.
+   */
+  private async requireLoggedModel(runId: string, artifactPath: string): Promise<void> {
+    const dataPath = modelJsonPath(artifactPath);
+    const candidates =
+      dataPath === artifactPath ? [artifactPath] : [`${artifactPath}/${MLMODEL_FILE}`, dataPath];
+    for (const path of candidates) {
+      try {
+        await this.store.readArtifact(runId, path);
+        return;
+      } catch (err) {
+        if (!(err instanceof TrackingNotFoundError)) throw err;
+      }
+    }
+    await this.store.getRun(runId); // a run that is not there: its own not_found
+    const logged = (await this.store.listArtifacts(runId))
+      .map((a) => a.path)
+      .filter((p) => p.endsWith(`/${MLMODEL_FILE}`))
+      .map((p) => p.slice(0, -MLMODEL_FILE.length - 1));
+    throw new TrackingNotFoundError(
+      `run ${runId} has no model at "${artifactPath}" (no ${candidates.join(' nor ')}), so a version registered from it could never be loaded; ${
+        logged.length > 0
+          ? `its models are logged under: ${logged.join(', ')}; pass that as artifactPath`
+          : 'log one first with run.logModel(detector) (or pass the artifactPath it was logged under)'
+      }`,
+    );
   }
 
   async setAlias(
@@ -253,16 +286,28 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
 
   async loadModelJson(uri: string): Promise<unknown> {
     const parsed = parseModelUri(uri);
-    let runId: string;
-    let path: string;
-    if (parsed.kind === 'run') {
-      runId = parsed.runId;
-      path = modelJsonPath(parsed.path);
-    } else {
-      const mv = await this.getModelVersion(parsed.name, parsed.alias ?? parsed.version);
-      runId = mv.runId;
-      path = modelJsonPath(mv.artifactPath);
+    if (parsed.kind === 'run') return this.readModelJson(uri, parsed.runId, modelJsonPath(parsed.path));
+    const mv = await this.getModelVersion(parsed.name, parsed.alias ?? parsed.version);
+    try {
+      return await this.readModelJson(uri, mv.runId, modelJsonPath(mv.artifactPath));
+    } catch (err) {
+      if (!(err instanceof TrackingNotFoundError)) throw err;
+      // the version's run is gone (deleted after the registration): say which version and what to do,
+      // not only "no run with id …"
+      const gone = await this.store.getRun(mv.runId).then(
+        () => false,
+        (e: unknown) => e instanceof TrackingNotFoundError,
+      );
+      if (!gone) throw err;
+      throw new TrackingNotFoundError(
+        `${uri} is version ${mv.version} of model "${mv.name}", registered from run ${mv.runId}, which is no longer in the store (deleted): its model went with it. To serve another model, point the alias at another version (tracker.setAlias, or tsad models promote), or register a run that has the model`,
+        { cause: err },
+      );
     }
+  }
+
+  /** The model JSON logged in `runId` at `path` (an MLflow Model directory's tsad flavor, or a JSON file). */
+  private async readModelJson(uri: string, runId: string, path: string): Promise<unknown> {
     if (!path.endsWith('.json') || path.endsWith(`/${MODEL_DATA_FILE}`)) {
       // An MLflow Model directory: its MLmodel names the data file of the tsad flavor.
       const dir = path.endsWith(`/${MODEL_DATA_FILE}`) ? path.slice(0, -MODEL_DATA_FILE.length - 1) : path;

@@ -27,6 +27,7 @@ import {
   type Run,
   type RunRecord,
   type Tracker,
+  TrackingNotFoundError,
   TrackingValidationError,
 } from './tracker.js';
 
@@ -216,7 +217,16 @@ async function copyModel(
       continue;
     }
     const same = have.find((h) => h.runId === dstRun && h.artifactPath === v.artifactPath);
-    const dst = same ?? (await to.registerModel(name, dstRun, { artifactPath: v.artifactPath }));
+    let dst: ModelVersion;
+    try {
+      dst = same ?? (await to.registerModel(name, dstRun, { artifactPath: v.artifactPath }));
+    } catch (err) {
+      // a version an earlier tsad registered from a run with no model there: the destination refuses
+      // it (it could never be loaded), which costs that version only
+      if (!(err instanceof TrackingNotFoundError)) throw err;
+      report.warnings.push(`model ${name} version ${v.version}: ${message(err)}; the version was skipped`);
+      continue;
+    }
     if (!same) {
       report.modelVersions++;
       copied++;

@@ -307,7 +307,16 @@ export class FileStore implements Store {
 
   private async findRunDir(runId: string): Promise<string> {
     const known = this.runDirs.get(runId);
-    if (known) return known;
+    if (known) {
+      // another process (or store object) may have deleted the run since: its run.json is then gone
+      // (it is only ever replaced by a rename, never absent while the run exists)
+      const there = await fsp.access(join(known, 'run.json')).then(
+        () => true,
+        () => false,
+      );
+      if (there) return known;
+      throw this.deletedRun(runId, 'read it');
+    }
     await this.init();
     for (const id of await fsp.readdir(join(this.root, 'experiments'))) {
       if (isTempEntry(id)) continue;

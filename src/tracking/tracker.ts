@@ -343,7 +343,12 @@ export interface Tracker<M = LoggableModel> {
    */
   deleteRun(runId: string): Promise<void>;
 
-  /** Registers the model logged by `runId` (artifact `<artifactPath>/model.json`) as the next version. */
+  /**
+   * Registers the model logged by `runId` under `artifactPath` (default `model`: what
+   * `run.logModel(model)` wrote) as the next version, and returns it. A run with no model there is
+   * `TrackingNotFoundError`, naming where the run's models are, and nothing is registered; an unknown
+   * or deleted run is `TrackingNotFoundError` too.
+   */
   registerModel(name: string, runId: string, opts?: { artifactPath?: string }): Promise<ModelVersion>;
   /**
    * Points `alias` at `version` (moving it if it pointed elsewhere). `latest` is reserved. With

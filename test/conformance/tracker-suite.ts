@@ -570,6 +570,65 @@ export function runTrackerConformance(
       expect(await tr.searchRuns({ experiment: exp('nothing-here') })).toEqual([]);
     });
 
+    it('registerModel refuses a run with no model at the artifact path: no version that can never load is left', async () => {
+      // until usab29 the version was added: loadModel of it (and of `latest`, which then pointed at it)
+      // failed for good, and a version cannot be deleted
+      const e = exp('reg-nomodel');
+      const model = `nm-${randomBytes(3).toString('hex')}`;
+      const empty = await tr.run({ experiment: e }, async (run) => {
+        await run.logMetric('m', 1);
+        return run.id;
+      });
+      const logged = await tr.run({ experiment: e }, async (run) => {
+        await run.logModel(new FakeModel('zms', { window: 3 }), { name: 'detector' });
+        return run.id;
+      });
+      for (const [runId, artifactPath, hint] of [
+        [empty, undefined, /no model at "model".*run\.logModel/],
+        [logged, undefined, /no model at "model".*logged under: detector/],
+        [logged, 'detectors', /no model at "detectors".*logged under: detector/],
+      ] as const) {
+        const err = await tr
+          .registerModel(model, runId, artifactPath === undefined ? {} : { artifactPath })
+          .then(
+            () => undefined,
+            (x: unknown) => x,
+          );
+        expect(err).toBeInstanceOf(TrackingNotFoundError);
+        expect((err as Error).message).toMatch(hint);
+      }
+      await expect(tr.listModelVersions(model)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      // where the model was logged, it registers
+      expect((await tr.registerModel(model, logged, { artifactPath: 'detector' })).version).toBe(1);
+      expect((await tr.listModelVersions(model)).map((v) => v.version)).toEqual([1]);
+    });
+
+    it('loadModel of a version whose run was deleted names the version, the run and what to do', async () => {
+      const e = exp('reg-deleted');
+      const model = `dm-${randomBytes(3).toString('hex')}`;
+      const runId = await tr.run({ experiment: e }, async (run) => {
+        await run.logModel(new FakeModel('zms', { window: 3 }));
+        return run.id;
+      });
+      await tr.registerModel(model, runId);
+      await tr.setAlias(model, 'champion', 1);
+      await tr.deleteRun(runId);
+      // the version stays (versions are never deleted with their run) but its model went with the run
+      expect((await tr.getModelVersion(model, 'champion')).runId).toBe(runId);
+      for (const uri of [`models:/${model}@champion`, `models:/${model}/1`, `models:/${model}/latest`]) {
+        const err = await tr.loadModel(uri).then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        expect(err, uri).toBeInstanceOf(TrackingNotFoundError);
+        // before usab29: only "no run with id …", naming neither the model nor its version
+        expect((err as Error).message, uri).toContain(
+          `${uri} is version 1 of model "${model}", registered from run ${runId}, which is no longer in the store (deleted)`,
+        );
+        expect((err as Error).message, uri).toMatch(/point the alias at another version/);
+      }
+    });
+
     it('model registry: versions, aliases, latest, loadModel through the injected loader', async () => {
       const e = exp('reg');
       const model = `m-${randomBytes(3).toString('hex')}`;

@@ -8,6 +8,7 @@ import {
   ksExactPValue,
   ksStatistic,
   ksTest,
+  LifecycleError,
   psi,
   quantileEdges,
   sampleDivergence,
@@ -197,5 +198,28 @@ describe('PSI and Jensen–Shannon', () => {
     expect(() => psi([1, -1], [1, 1])).toThrow(/≥ 0/);
     expect(() => jensenShannon([1, 1], [1, 1], { alpha: -1 })).toThrow(/alpha/);
     expect(() => quantileEdges([1], 1)).toThrow(/bins/);
+  });
+
+  it('refuses an empty sample and an empty side of the counts without smoothing (usab29: before, a number or NaN came back)', () => {
+    // an empty sample has no distribution: before, sampleDivergence([], b) answered PSI 0.25 (the
+    // smoothing's pseudo-counts against b), a "significant shift" made of nothing
+    for (const [a, b] of [
+      [[], [1, 2, 3]],
+      [[1, 2, 3], []],
+    ]) {
+      expect(() => sampleDivergence(a, b)).toThrow(LifecycleError);
+      expect(() => sampleDivergence(a, b)).toThrow(/sample (a|b) is empty/);
+      expect(() => sampleDivergence(a, b, { edges: Float64Array.of(2) })).toThrow(/is empty/);
+    }
+    // NaN in a sample binned at given edges: before, it fell silently into the last bin
+    expect(() => sampleDivergence([1, 2, 3], [1, Number.NaN], { edges: Float64Array.of(2) })).toThrow(
+      /sample b\[1\] is NaN/,
+    );
+    // without smoothing, a side with no counts at all: before, NaN
+    for (const f of [psi, jensenShannon]) {
+      expect(() => f([0, 0], [1, 2], { alpha: 0 })).toThrow(/bin counts are all 0/);
+      expect(() => f([1, 2], [0, 0], { alpha: 0 })).toThrow(/bin counts are all 0/);
+      expect(f([0, 0], [1, 2])).toBeGreaterThan(0); // smoothed: defined
+    }
   });
 });

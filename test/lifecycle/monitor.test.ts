@@ -79,6 +79,30 @@ describe('Monitor', () => {
     expect(() => new Monitor({ reference: { value: ref, score: ref } }).push(0, 1)).toThrow(/score/);
   });
 
+  it('the alarm channel has one bin for 0 and one for 1 whatever the reference, and refuses a reference that is not 0/1 (usab29)', () => {
+    // a training stretch where the model alarmed on most points: before, the bin edge was the
+    // reference's median, 1, so 0 and 1 fell into the same bin and the channel could never drift
+    const mostly = new Monitor({
+      reference: { value: [1, 2, 3, 4], alarm: [1, 1, 1, 0] },
+      window: 40,
+      thresholds: { ksAlpha: 0.05, psi: 0.1 },
+    });
+    let check = null;
+    for (let i = 0; i < 40; i++) check = mostly.push(i, 2, undefined, false);
+    expect(check?.channels.alarm?.ksD).toBeCloseTo(0.75, 12);
+    expect(check?.channels.alarm?.drift).toBe(true);
+    // alarm flags other than 0/1 (scores passed by mistake, say) are refused; before, they became bins
+    for (const alarm of [
+      [0, 2, 5],
+      [0, 0.5, 1],
+      [0, Number.NaN],
+    ]) {
+      expect(() => new Monitor({ reference: { value: [1, 2, 3], alarm } })).toThrow(
+        /reference alarm 1 is .*; pass 0 or 1 per point/,
+      );
+    }
+  });
+
   it('checks become records (monitoring table rows) and metrics logged with a step', async () => {
     const mon = new Monitor({ reference: { value: ref }, window: 200, series: 's1', referenceRun: 'r0' });
     const checks = run(mon, (i) => noise(i) + (i > 500 ? 3 : 0), 1000);

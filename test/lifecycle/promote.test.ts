@@ -286,6 +286,22 @@ describe('promote and rollback on every tracker backend', () => {
     await tracker.close();
   });
 
+  it('a challenger that ties the champion (same holdout F1, margin 0) is rejected and the champion stays', async () => {
+    const tracker = openTracker('memory:');
+    const name = 'tie';
+    const first = await register(tracker, name, 12);
+    const same = await register(tracker, name, 12); // the same model trained again: the same F1
+    await promote({ tracker, name, challenger: first, holdout });
+    const d = await promote({ tracker, name, challenger: same, holdout });
+    expect(d.challengerScore).toBe(d.championScore);
+    expect(d).toMatchObject({ decision: 'rejected', champion: first, previousChampion: first });
+    expect(d.reason).toMatch(
+      /^not better than champion by the margin: holdout f1 0\.666667 vs champion v1 0\.666667, margin 0$/,
+    );
+    expect((await tracker.getModelVersion(name, 'champion')).version).toBe(first);
+    await tracker.close();
+  });
+
   it('a rollback that finds the alias moved (alias_moved) tags nothing rolled_back', async () => {
     const tracker = openTracker('memory:');
     const name = 'rollback-race';

@@ -136,6 +136,37 @@ describe('simulate', () => {
     expect(Array.from(once.scores.v)).not.toEqual(Array.from(workers.scores.v));
   }, 120_000);
 
+  it('trainIn naming another detector than the factory builds is refused before anything is trained (usab29)', async () => {
+    // before: the workers trained the recipe and the factory was never called, so the results were the
+    // recipe's models, silently, and a refused retrain then ran the whole simulation again with the factory's
+    const ts = synthetic(6, 3);
+    const opts = { initialTrainEnd: T0 + 3 * DAY, retrainEvery: '12h', trainWindow: 'sliding:2d' } as const;
+    let built = 0;
+    const factory = (recipe: string, seed: number) => () => {
+      built++;
+      return makeDetector(recipe, { seed });
+    };
+    for (const [made, seed, trainIn, what] of [
+      [
+        'zms',
+        3,
+        { recipe: 'default', seed: 3, workers: 1 },
+        /the factory builds a ZmsDetector, but trainIn's recipe "default" \(seed 3\) builds a Ensemble/,
+      ],
+      ['default', 1, { recipe: 'default', seed: 2, workers: 1 }, /configs .* differ at config\.seed: 1 vs 2/],
+    ] as const) {
+      built = 0;
+      const err = await simulate(factory(made, seed), ts, { ...opts, trainIn }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ name: 'LifecycleError', code: 'bad_option' });
+      expect((err as Error).message).toMatch(what);
+      expect((err as Error).message).toMatch(/pass the recipe and seed the factory builds/);
+      expect(built).toBe(1); // built once to compare, never trained
+    }
+  });
+
   it('trainIn workers: a scheduled retrain with too few points keeps the previous model live, as in line', async () => {
     // 10 days with days 5–7 missing: the retrain after the gap has an empty 1-day sliding window
     const full = synthetic();

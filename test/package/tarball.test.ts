@@ -178,6 +178,21 @@ export const out = [det.type, n, typeof make, typeof render];
       expect(text).toMatch(/\/\*\* Seed of every random choice[^*]*\*\/\s*seed\?: number;/);
       expect(text).toMatch(/\/\*\* Overrides of the ensemble's alarm rule[^*]*\*\/\s*threshold\?:/);
     }
+    // the MLOps loop's entry points carry their own summary (usab29: these showed nothing on hover)
+    for (const [f, declaration] of [
+      ['src/lifecycle/simulate.d.ts', 'export declare function simulate('],
+      ['cjs/lifecycle/simulate.d.cts', 'export declare function simulate('],
+      ['src/lifecycle/monitor.d.ts', 'export declare class Monitor '],
+      ['src/serve/service.d.ts', 'export declare function createService('],
+      ['cjs/serve/service.d.cts', 'export declare function createService('],
+    ]) {
+      const text = readFileSync(join(root, f), 'utf8');
+      const at = text.indexOf(declaration);
+      expect(at, `${f}: ${declaration}`).toBeGreaterThan(0);
+      expect(text.slice(0, at).trimEnd().endsWith('*/'), `${f}: no JSDoc right before ${declaration}`).toBe(
+        true,
+      );
+    }
   });
 
   it('passes publint and arethetypeswrong', () => {

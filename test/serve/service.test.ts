@@ -11,6 +11,7 @@ import {
   createService,
   DirectoryCheckpointStore,
   type Service,
+  trainInWorker,
 } from '../../src/serve/index.js';
 
 const STEP = 60_000;
@@ -722,6 +723,93 @@ describe('tsad serve (in-process)', () => {
     } finally {
       await svc.close();
     }
+  });
+
+  it('a reference whose new version cannot load keeps its model and series; the other references still reload, and series of one that did restart on it', async () => {
+    // a version registered from a run with no model under `model/` (it cannot be loaded)
+    const broken = async (name: string): Promise<number> => {
+      const runId = await tracker.run({ experiment: 'serve-test' }, async (run) => {
+        await run.logArtifact({ name: 'model/model.json', bytes: '{"not": "a model"}' });
+        return run.id;
+      });
+      return (await tracker.registerModel(name, runId)).version;
+    };
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      groups: [{ prefix: 'o-', ref: 'models:/other@champion' }],
+      tracker,
+      defaultMetrics: false,
+    });
+    try {
+      await post(svc, 't-1', pts(1, 0, 30));
+      await post(svc, 'o-1', pts(2, 0, 30));
+      // the default reference moves to a good version, the group's to one that cannot load
+      const good = await trainAndRegister('temp', 0.25);
+      await tracker.setAlias('temp', 'champion', good);
+      const bad = await broken('other');
+      await tracker.setAlias('other', 'champion', bad);
+      const err = await svc.reload().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: 'reload_failed', reloaded: ['models:/temp@champion'] });
+      expect((err as Error).message).toContain(`models:/other@champion (now models:/other/${bad})`);
+      expect((err as Error).message).toContain('keeps models:/other/1');
+      // the reloaded reference's series restart on its new version (before: t-1 stayed on version 1)
+      const t1 = await post(svc, 't-1', pts(1, 30, 40));
+      expect(t1.body.model).toBe(`models:/temp/${good}`);
+      expect(t1.body.results.map((x: { score: number }) => x.score)).toEqual(
+        await direct(`models:/temp/${good}`, pts(1, 30, 40)),
+      );
+      // the reference that failed keeps its model and its series' state
+      const o1 = await post(svc, 'o-1', pts(2, 30, 40));
+      expect(o1.body.model).toBe('models:/other/1');
+      expect(o1.body.results.map((x: { score: number }) => x.score)).toEqual(
+        (await direct('models:/other/1', pts(2, 0, 40))).slice(30),
+      );
+      // now the default reference breaks and the group's is fixed: the group still reloads (before:
+      // the default's failure stopped the loop before it)
+      await tracker.setAlias('temp', 'champion', await broken('temp'));
+      const fixed = await trainAndRegister('other', 2);
+      await tracker.setAlias('other', 'champion', fixed);
+      await expect(svc.reload()).rejects.toMatchObject({
+        code: 'reload_failed',
+        reloaded: ['models:/other@champion'],
+      });
+      expect((await post(svc, 'o-1', pts(2, 40, 41))).body.model).toBe(`models:/other/${fixed}`);
+      expect((await post(svc, 't-1', pts(1, 40, 41))).body.model).toBe(`models:/temp/${good}`);
+      const text = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(text).toMatch(/^tsad_model_reload_errors_total 2$/m);
+      expect(text).toMatch(/^tsad_model_reloads_total 4$/m); // two at start, one per failed reload
+    } finally {
+      await svc.close();
+      await tracker.setAlias('temp', 'champion', 1);
+      await tracker.setAlias('other', 'champion', 1);
+    }
+  });
+
+  it("trainInWorker leaves the caller's arrays as they were, and an AbortSignal stops the training (usab29)", async () => {
+    const n = 600;
+    const t = Float64Array.from({ length: n + 100 }, (_, i) => T0 + i * STEP);
+    const v = Float64Array.from({ length: n + 100 }, (_, i) => value(i, 4));
+    const tCopy = t.slice();
+    // before: the arrays' buffers were transferred to the worker, so the caller's whole series (the
+    // part after the training slice too: subarrays share the buffer) was left with length 0
+    const model = await trainInWorker('zms', 0, t.subarray(0, n), v.subarray(0, n));
+    expect(model.type).toBe('ZmsDetector');
+    expect(t.length).toBe(n + 100);
+    expect(t).toEqual(tCopy);
+    expect(v[n + 50]).toBe(value(n + 50, 4));
+    // cancelled: the worker is ended and the promise rejects with training_cancelled
+    const ctl = new AbortController();
+    const long = trainInWorker('default', 0, t, v, { signal: ctl.signal });
+    ctl.abort();
+    await expect(long).rejects.toMatchObject({ code: 'training_cancelled' });
+    const already = AbortSignal.abort();
+    await expect(trainInWorker('zms', 0, t, v, { signal: already })).rejects.toMatchObject({
+      code: 'training_cancelled',
+    });
+    expect(t).toEqual(tCopy);
   });
 
   it('trains a model in a worker thread and registers it', async () => {

@@ -11,7 +11,7 @@ import {
   releaseLock,
   withLock,
 } from '../../src/internal.js';
-import { FileTracker } from '../../src/tracking/index.js';
+import { exportRuns, FileTracker, openMemoryTracker } from '../../src/tracking/index.js';
 
 describe('local store format', () => {
   let dir = '';
@@ -74,6 +74,74 @@ describe('local store format', () => {
     }
     await expect(writer.getRun(run.id)).rejects.toMatchObject({ code: 'not_found' });
     await writer.close();
+  });
+
+  it('reads of a run another store object deleted after this one read it are not_found (usab29)', async () => {
+    // a service reading the registry's runs while an operator's process deletes one: before, the reader's
+    // cached run folder answered getRun with a raw ENOENT, getMetricHistory with the deleted run's
+    // history, readArtifact with "has no artifact", and registerModel registered a version of it
+    const root = join(dir, 'deleted-elsewhere');
+    const reader = new FileTracker(root);
+    const runId = await reader.run({ experiment: 'exp' }, async (run) => {
+      await run.logMetric('m', 1);
+      await run.logModel({ type: 'm', config: {}, toJSON: () => ({}) });
+      return run.id;
+    });
+    expect((await reader.getRun(runId)).data.metrics.m.value).toBe(1);
+    expect(await reader.getMetricHistory(runId, 'm')).toHaveLength(1);
+    expect(await reader.listArtifacts(runId)).toHaveLength(2);
+    const other = new FileTracker(root);
+    await other.deleteRun(runId); // as another process would
+    await other.close();
+    const reads: [string, () => Promise<unknown>][] = [
+      ['getRun', () => reader.getRun(runId)],
+      ['getMetricHistory', () => reader.getMetricHistory(runId, 'm')],
+      ['listArtifacts', () => reader.listArtifacts(runId)],
+      ['readArtifact', () => reader.readArtifact(runId, 'model/model.json')],
+      ['registerModel', () => reader.registerModel('gone', runId)],
+      ['deleteRun', () => reader.deleteRun(runId)],
+    ];
+    for (const [what, read] of reads) {
+      await expect(read(), what).rejects.toMatchObject({
+        code: 'not_found',
+        message: expect.stringContaining(`no run with id ${runId}`),
+      });
+    }
+    await expect(reader.listModelVersions('gone')).rejects.toMatchObject({ code: 'not_found' });
+    await reader.close();
+  });
+
+  it('export copies a model whose old version has no model file left: that version is skipped with a warning, the others copied (usab29)', async () => {
+    // a version an earlier tsad registered from a run without a model (registerModel now refuses one):
+    // the destination refuses to register it, which must cost that version, not the whole model
+    const root = join(dir, 'export-broken-version');
+    const src = new FileTracker(root);
+    const ids: string[] = [];
+    for (let k = 0; k < 2; k++) {
+      ids.push(
+        await src.run({ experiment: 'exp' }, async (run) => {
+          await run.logModel({ type: 'm', config: { k }, toJSON: () => ({ k }) });
+          return run.id;
+        }),
+      );
+      await src.registerModel('exported', ids[k]);
+    }
+    await src.setAlias('exported', 'champion', 2);
+    const [expId] = await readdir(join(root, 'experiments'));
+    await rm(join(root, 'experiments', expId, 'runs', ids[0], 'artifacts', 'model'), { recursive: true });
+    const dst = openMemoryTracker();
+    const report = await exportRuns(src, dst);
+    expect(report.failedModels, JSON.stringify(report)).toEqual([]);
+    expect(report.modelVersions, JSON.stringify(report)).toBe(1);
+    expect(report.modelVersions).toBe(1);
+    expect(report.warnings.join('\n')).toMatch(
+      /model exported version 1: .*has no model at "model".*skipped/,
+    );
+    const copied = await dst.listModelVersions('exported');
+    expect(copied.map((v) => v.runId)).toEqual([report.runIds[ids[1]]]);
+    expect((await dst.getModelVersion('exported', 'champion')).runId).toBe(report.runIds[ids[1]]);
+    await src.close();
+    await dst.close();
   });
 
   it('metric lines: non-finite values as strings; malformed lines are rejected', () => {

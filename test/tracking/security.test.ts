@@ -103,6 +103,10 @@ describe('local store path safety', () => {
     // run.json of another run replaced by a symlink to a file outside
     const r2 = await t.startRun({ experiment: 'links' });
     await r2.end();
+    // a run with a model, for the registry.json check below (registerModel refuses a run without one)
+    const r3 = await t.startRun({ experiment: 'links' });
+    await r3.logArtifact({ name: 'model/model.json', bytes: '{}' });
+    await r3.end();
     const r2dir = join(dir, 'store2', 'experiments', expId, 'runs', r2.id);
     await writeFile(join(outside, 'run.json'), JSON.stringify({ runId: r2.id, params: { stolen: 'yes' } }));
     await rm(join(r2dir, 'run.json'));
@@ -113,7 +117,7 @@ describe('local store path safety', () => {
     await writeFile(join(outside, 'registry.json'), '{"models": {}}');
     await symlink(join(outside, 'registry.json'), join(dir, 'store2', 'registry.json'));
     await expect(t2.listRegisteredModels()).rejects.toBeInstanceOf(UnsafePathError);
-    await expect(t2.registerModel('m', r2.id)).rejects.toBeInstanceOf(TrackingError);
+    await expect(t2.registerModel('m', r3.id)).rejects.toBeInstanceOf(UnsafePathError);
     expect(await readFile(join(outside, 'registry.json'), 'utf8')).toBe('{"models": {}}');
     // an experiment directory that is a symlink to a directory outside
     const evilExp = join(outside, 'exp');

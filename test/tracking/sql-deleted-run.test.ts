@@ -319,6 +319,7 @@ describe('writes to a deleted PostgreSQL run', () => {
       try {
         const run = await tracker.startRun({ experiment: 'register-race' });
         await run.logMetric('m', 1);
+        await run.logArtifact({ name: 'model/model.json', bytes: '{}' }); // registerModel needs a model
         await run.end();
         runId = run.id;
         deleteAt = when === 'before' ? 0 : 1; // after: once the first statement was answered

@@ -31,6 +31,9 @@ function recorder(): { executor: SqlExecutor; log: Stmt[] } {
       const e = experiments.get(String(values[0]));
       return { rows: e ? [e] : [], rowCount: e ? 1 : 0 };
     }
+    // an artifact read (registerModel reads the model's MLmodel first): an empty file
+    if (/^SELECT content FROM \S+"tsad_artifacts"/.test(text))
+      return { rows: [{ content: '' }], rowCount: 1 };
     if (/^SELECT run_id FROM \S+"tsad_runs" WHERE run_id = \$1/.test(text)) {
       return { rows: runs.has(String(values[0])) ? [{ run_id: values[0] }] : [], rowCount: 1 };
     }

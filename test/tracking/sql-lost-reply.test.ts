@@ -97,6 +97,7 @@ describe('PostgreSQL: the reply of a committed write is lost', () => {
       proxy.dropReplyAfter('COMMIT');
       const run = await tr.startRun({ experiment: 'lost-create', name: 'once', tags: { k: 'v' } });
       expect(proxy.dropped - before).toBe(2);
+      await run.logArtifact({ name: 'model/model.json', bytes: '{}' }); // registerModel needs a model
       await run.end();
       expect((await tr.listExperiments()).filter((e) => e.name === 'lost-create')).toHaveLength(1);
       const runs = await tr.searchRuns({ experiment: 'lost-create' });

@@ -63,6 +63,7 @@ describe('local store lock after a crash', () => {
       const dir = join(root, `s${trial}`);
       const t = openTracker(`file:${dir}`);
       const run = await t.startRun({ experiment: 'e' });
+      await run.logArtifact({ name: 'model/model.json', bytes: '{}' }); // registerModel needs a model
       await run.end();
       await writeFile(join(dir, '.lock-registry'), `${hostname()}\n${dead}\ndeadbeef\n${Date.now()}\n`);
       for (const w of workers) w.proc.stdin.write(`${trial} ${dir} ${run.id}\n`);
