@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nabDataDir } from '../datasets/nab.js';
+import { nabDataDir, nabFiles, nabPath } from '../datasets/nab.js';
 import { ConfigError, TrackingError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
@@ -402,10 +402,27 @@ export function resolveCorpus(corpus: string): string {
   return corpus === 'nab' ? nabDataDir() : resolve(corpus);
 }
 
+/**
+ * @internal `resolveCorpus`, and for `'nab'` the files a run reads first made present: the data files of `files`
+ * (else all 58) and the labels, downloaded and verified where no copy holds them, as `tsad nab run` does.
+ */
+export async function fetchCorpus(corpus: string, files?: readonly string[]): Promise<string> {
+  if (corpus !== 'nab') return resolveCorpus(corpus);
+  await Promise.all((files ?? nabFiles()).map((f) => nabPath(`data/${f}`)));
+  return dirname(dirname(await nabPath('labels/combined_windows.json')));
+}
+
 /** Runs recipes (and their floor rows) over a corpus in NAB's layout and scores them. */
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const start = performance.now();
-  const corpus = resolveCorpus(opts.corpus);
+  // what a name alone decides is checked before a corpus is read or downloaded
+  const recipes = [...(opts.detectors ?? ['default'])];
+  for (const d of recipes) assertRecipe(d);
+  const workers = opts.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new ConfigError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
+  }
+  const corpus = await fetchCorpus(opts.corpus, opts.files);
   if (!existsSync(join(corpus, 'labels', 'combined_windows.json'))) {
     throw new ConfigError(
       'bad_corpus',
@@ -431,15 +448,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       );
     }
   }
-  const recipes = [...(opts.detectors ?? ['default'])];
-  for (const d of recipes) assertRecipe(d);
   if (opts.floor !== false) {
     const mappings = new Set(recipes.map(recipeMapping));
     for (const m of mappings) if (!recipes.includes(FLOOR_RECIPE[m])) recipes.push(FLOOR_RECIPE[m]);
-  }
-  const workers = opts.workers ?? 2;
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new ConfigError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
   }
   const outDir = resolve(opts.outDir ?? join('bench', 'results', 'corpus', basename(corpus)));
   try {
