@@ -408,7 +408,9 @@ export function resolveCorpus(corpus: string): string {
  */
 export async function fetchCorpus(corpus: string, files?: readonly string[]): Promise<string> {
   if (corpus !== 'nab') return resolveCorpus(corpus);
-  await Promise.all((files ?? nabFiles()).map((f) => nabPath(`data/${f}`)));
+  // a name that is no NAB file is not fetched: the run refuses it (unknown_file), as for any corpus
+  const known = new Set(nabFiles());
+  await Promise.all((files ?? [...known]).filter((f) => known.has(f)).map((f) => nabPath(`data/${f}`)));
   return dirname(dirname(await nabPath('labels/combined_windows.json')));
 }
 

@@ -104,5 +104,21 @@ describe('tsad bench --corpus nab without a NAB copy', () => {
     expect(r.stderr).toMatch(/ConfigError \[unknown_detector\]: unknown detector "nosuch"/);
     expect(served).toEqual([]);
     expect(existsSync(join(data, 'nab'))).toBe(false);
+    // a name that is no NAB file is not fetched; the run refuses it as for any corpus (usage, exit 2)
+    const bad = await tsad(
+      data,
+      'bench',
+      '--corpus',
+      'nab',
+      '--files',
+      'nosuch.csv',
+      '-d',
+      'zms',
+      '-o',
+      join(dir, 'out-2'),
+    );
+    expect(bad.status, bad.stderr).toBe(2);
+    expect(bad.stderr).toMatch(/ConfigError \[unknown_file\]: nosuch\.csv is not a file of .*nab/);
+    expect(served).toEqual(['labels/combined_windows.json']);
   });
 });
