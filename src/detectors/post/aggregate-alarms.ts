@@ -7,64 +7,65 @@ import { decodeFloat, encodeFloat, field } from '../json.js';
 import type { JsonValue } from '../types.js';
 import { type AlarmStreamer, levelRefinement, Threshold, type ThresholdTrainOptions } from './threshold.js';
 
-export const aggregateAlarmsConfigSchema = z
-  .strictObject({
-    type: z.literal('aggregateAlarms'),
-    almThreshold: z.number().nullable().default(3),
-    absScore: z.boolean().default(true),
-    minAlmInWindow: z.number().int().min(1).default(2),
-    almWindowMinutes: z.number().nonnegative().default(60),
-    almSuppressMinutes: z.number().nonnegative().default(120),
-    /**
-     * A raw alarm whose |score| (its score, with `absScore: false`) reaches this level is emitted alone,
-     * without a second raw alarm in the window (still subject to the suppression; at or below
-     * `almThreshold` every raw alarm is emitted alone, as with `minAlmInWindow: 1`). Absent: every alarm needs `minAlmInWindow` raw alarms
-     * (round 11 of docs/evaluation.md).
-     */
-    strongThreshold: z.number().positive().optional(),
-    /**
-     * `true`: the window always reaches back over the last `minAlmInWindow` earlier points, whatever the
-     * step, so Merlion's relaxed requirement applies only at the start of the stream (at a 60-minute step
-     * the 60-minute window holds one earlier point, and Merlion lets one raw alarm fire alone there; with
-     * this option two of the last three points must reach the threshold, as at a 30-minute step).
-     * Absent: Merlion's rule.
-     */
-    fullWindow: z.boolean().optional(),
-    /**
-     * Raw alarms are counted over the last `almWindowMinutes` **or** the last `countPoints` earlier points,
-     * whichever reaches further back, so the rule asks for `minAlmInWindow` raw alarms among a fixed number
-     * of points at coarse steps too (at a 30-minute step the 60-minute window holds two earlier points, and
-     * two raw alarms must then be nearly consecutive). How many raw alarms are needed is still Merlion's:
-     * `minAlmInWindow`, relaxed to the points of the minutes window (or of `fullWindow`'s) when those are
-     * fewer. Absent: raw alarms are counted over the minutes window only (round 17 of docs/evaluation.md).
-     */
-    countPoints: z.number().int().min(1).optional(),
-    /**
-     * With `countPoints`: Merlion's relaxed requirement counts the earlier points of the whole counting
-     * window (the minutes window or the last `countPoints` points, whichever reaches further back), so one
-     * raw alarm fires alone only while the stream holds fewer than `minAlmInWindow` earlier points, whatever
-     * the step (at a 60-minute step the 60-minute window holds one earlier point; the 8-point window eight).
-     * Absent: the relaxed requirement counts the minutes window's points only (round 22 of
-     * docs/evaluation.md). Without `countPoints` it changes nothing.
-     */
-    relaxByCount: z.boolean().optional(),
-    /**
-     * Wider levels while the series has not yet been seen over a whole longer cycle: when the training part
-     * spans at least `afterTrainMs` (the shorter cycle seen, e.g. two whole days), every score whose time is
-     * less than `untilMs` after the training part's first point is divided by `factor` before both levels
-     * (`almThreshold`, `strongThreshold`) are applied, i.e. the levels are `factor` times higher there (e.g.
-     * until a whole week has been seen: a first weekend). The training part's first time and span are kept in
-     * the model file. Absent: the levels as configured everywhere (round 18b of docs/evaluation.md).
-     */
-    widen: z
-      .strictObject({
-        untilMs: z.number().positive().finite(),
-        afterTrainMs: z.number().nonnegative().finite(),
-        factor: z.number().min(1).finite(),
-      })
-      .optional(),
-  })
-  .superRefine(levelRefinement);
+/** The rule's fields; the schema below adds the check across them (`levelRefinement`). */
+const aggregateAlarmsFields = z.strictObject({
+  type: z.literal('aggregateAlarms'),
+  almThreshold: z.number().nullable().default(3),
+  absScore: z.boolean().default(true),
+  minAlmInWindow: z.number().int().min(1).default(2),
+  almWindowMinutes: z.number().nonnegative().default(60),
+  almSuppressMinutes: z.number().nonnegative().default(120),
+  /**
+   * A raw alarm whose |score| (its score, with `absScore: false`) reaches this level is emitted alone,
+   * without a second raw alarm in the window (still subject to the suppression; at or below
+   * `almThreshold` every raw alarm is emitted alone, as with `minAlmInWindow: 1`). Absent: every alarm needs `minAlmInWindow` raw alarms
+   * (round 11 of docs/evaluation.md).
+   */
+  strongThreshold: z.number().positive().optional(),
+  /**
+   * `true`: the window always reaches back over the last `minAlmInWindow` earlier points, whatever the
+   * step, so Merlion's relaxed requirement applies only at the start of the stream (at a 60-minute step
+   * the 60-minute window holds one earlier point, and Merlion lets one raw alarm fire alone there; with
+   * this option two of the last three points must reach the threshold, as at a 30-minute step).
+   * Absent: Merlion's rule.
+   */
+  fullWindow: z.boolean().optional(),
+  /**
+   * Raw alarms are counted over the last `almWindowMinutes` **or** the last `countPoints` earlier points,
+   * whichever reaches further back, so the rule asks for `minAlmInWindow` raw alarms among a fixed number
+   * of points at coarse steps too (at a 30-minute step the 60-minute window holds two earlier points, and
+   * two raw alarms must then be nearly consecutive). How many raw alarms are needed is still Merlion's:
+   * `minAlmInWindow`, relaxed to the points of the minutes window (or of `fullWindow`'s) when those are
+   * fewer. Absent: raw alarms are counted over the minutes window only (round 17 of docs/evaluation.md).
+   */
+  countPoints: z.number().int().min(1).optional(),
+  /**
+   * With `countPoints`: Merlion's relaxed requirement counts the earlier points of the whole counting
+   * window (the minutes window or the last `countPoints` points, whichever reaches further back), so one
+   * raw alarm fires alone only while the stream holds fewer than `minAlmInWindow` earlier points, whatever
+   * the step (at a 60-minute step the 60-minute window holds one earlier point; the 8-point window eight).
+   * Absent: the relaxed requirement counts the minutes window's points only (round 22 of
+   * docs/evaluation.md). Without `countPoints` it changes nothing.
+   */
+  relaxByCount: z.boolean().optional(),
+  /**
+   * Wider levels while the series has not yet been seen over a whole longer cycle: when the training part
+   * spans at least `afterTrainMs` (the shorter cycle seen, e.g. two whole days), every score whose time is
+   * less than `untilMs` after the training part's first point is divided by `factor` before both levels
+   * (`almThreshold`, `strongThreshold`) are applied, i.e. the levels are `factor` times higher there (e.g.
+   * until a whole week has been seen: a first weekend). The training part's first time and span are kept in
+   * the model file. Absent: the levels as configured everywhere (round 18b of docs/evaluation.md).
+   */
+  widen: z
+    .strictObject({
+      untilMs: z.number().positive().finite(),
+      afterTrainMs: z.number().nonnegative().finite(),
+      factor: z.number().min(1).finite(),
+    })
+    .optional(),
+});
+export const aggregateAlarmsConfigSchema = aggregateAlarmsFields.superRefine(levelRefinement);
+
 export type AggregateAlarmsConfig = z.infer<typeof aggregateAlarmsConfigSchema>;
 
 /**
