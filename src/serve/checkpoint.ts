@@ -147,11 +147,6 @@ function checkpointProblem(cp: unknown, id: string): string | undefined {
   ) {
     return `is incomplete or malformed (${missing.length ? `missing ${missing.join(', ')}` : 'a field of the wrong type'})`;
   }
-  // an earlier tsad let a series take such a time (a stream now refuses it, bad_time) and checkpointed
-  // it: no stream resumes from it, and every later point would be out of order
-  const range = typeof c.lastT === 'number' ? timeRangeProblem(c.lastT) : '';
-  if (range)
-    return `holds a last point time this tsad cannot resume from (${range}; an earlier tsad took it)`;
   return undefined;
 }
 
@@ -221,7 +216,17 @@ export class DirectoryCheckpointStore implements CheckpointStore {
     if (what) {
       throw new ServeError(
         'checkpoint_unreadable',
-        `the checkpoint ${path} of series "${id}" ${what}; ${what.startsWith('holds') ? resetHint(this.dir) : 'delete it to restart the series from its model, or restore it from a backup'}`,
+        `the checkpoint ${path} of series "${id}" ${what}; delete it to restart the series from its model, or restore it from a backup`,
+        500,
+      );
+    }
+    // an earlier tsad let a series take a time a Date cannot hold (a stream now refuses it, bad_time)
+    // and checkpointed it: no stream resumes from it, and every later point would be out of order
+    const far = typeof cp.lastT === 'number' ? timeRangeProblem(cp.lastT) : '';
+    if (far) {
+      throw new ServeError(
+        'checkpoint_unreadable',
+        `the checkpoint ${path} of series "${id}" holds a last point time this tsad cannot resume from (${far}; an earlier tsad took it); ${resetHint(this.dir)}`,
         500,
       );
     }
