@@ -47,6 +47,8 @@ const INTEGRATION = [
   'test/cli/machine-temperature.test.ts',
   'test/cli/interrupt.test.ts',
   'test/cli/bench-interrupt.test.ts',
+  'test/cli/bench-code.test.ts',
+  'test/cli/bench-nab-fetch.test.ts',
   'test/cli/bin.test.ts',
   'test/cli/walkthrough.test.ts',
   'test/lab/bench.test.ts',

@@ -8,8 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   DEFAULT_ALARM_RULE,
-  DEFAULT_COUNT_POINTS,
-  DEFAULT_STRONG_THRESHOLD,
+  DEFAULT_DETECTOR_RULE,
   type DefaultDetectorInput,
   defaultDetector,
 } from '../src/detectors/default.js';
@@ -196,16 +195,6 @@ export function meanSd(v: Float64Array, p: number): { m: number; sd: number } {
   for (let i = 0; i < p; i++) sd += (v[i] - m) ** 2;
   return { m, sd: Math.sqrt(sd / p) };
 }
-
-/**
- * Today's default alarm rule: `DEFAULT_ALARM_RULE` with a strong raw alarm firing alone (round 12c) and
- * the count over the last points as well as the window (round 17), as `defaultDetector()` builds it.
- */
-export const TODAY_RULE = {
-  ...DEFAULT_ALARM_RULE,
-  strongThreshold: DEFAULT_STRONG_THRESHOLD,
-  countPoints: DEFAULT_COUNT_POINTS,
-} as const;
 
 /** A sweep script's summary line for setting `k`: windows found per kind and quiet anomaly-free files. */
 export function sweepSummary(
@@ -669,7 +658,7 @@ export async function memberBesideDefaultSweep<S>(a: {
           onHere = true;
         }
       }
-      const rule = new AggregateAlarms(TODAY_RULE);
+      const rule = new AggregateAlarms(DEFAULT_DETECTOR_RULE);
       const st = rule.streamer();
       const alarm = new Uint8Array(n);
       for (let i = p; i < n; i++) alarm[i] = st.push(t[i], both[i]) !== 0 ? 1 : 0;

@@ -1,3 +1,4 @@
+import { DEFAULT_DETECTOR_RULE } from '../src/detectors/default.js';
 import { makeThresholdRule } from '../src/detectors/post/rule.js';
 import {
   SEASONAL_CHANGE_DEFAULTS,
@@ -14,7 +15,6 @@ import {
   memberPeaksLines,
   memberSweepTally,
   sweepSummary,
-  TODAY_RULE,
   tallyMemberFile,
 } from './harness.js';
 
@@ -60,7 +60,7 @@ for (const corpus of corpora) {
       }
       // today's default alarm rule (since round 12c with its strong path, since round 17 counting over the
       // last points too; round 12a replayed the rule alone)
-      const rule = makeThresholdRule({ ...TODAY_RULE }).streamer();
+      const rule = makeThresholdRule({ ...DEFAULT_DETECTOR_RULE }).streamer();
       const alarm = new Uint8Array(n);
       for (let i = p; i < n; i++) if (rule.push(t[i], Math.max(def[i], mem[i])) !== 0) alarm[i] = 1;
       const nabWs = windows[file] ?? [];

@@ -9,7 +9,7 @@
  *
  *   npx tsx bench/step20-fullwindow.ts NAME=DIR,DIR… NAME=…
  */
-import { defaultDetector } from '../src/detectors/default.js';
+import { DEFAULT_DETECTOR_RULE, defaultDetector } from '../src/detectors/default.js';
 import { AggregateAlarms } from '../src/detectors/post/aggregate-alarms.js';
 import {
   type GroupTally,
@@ -18,14 +18,13 @@ import {
   groupTally,
   printGroupSweep,
   streamAfterTraining,
-  TODAY_RULE,
   tallyGroupFile,
 } from './harness.js';
 
 const groups = groupArgs(process.argv.slice(2), 'usage: step20-fullwindow.ts NAME=DIR,… …');
 const settings = ['none', 'fullWindow'];
 const res: GroupTally[][] = groups.map(() => settings.map(groupTally));
-const rule = TODAY_RULE;
+const rule = DEFAULT_DETECTOR_RULE;
 
 for await (const { gi, corpus, file, t, v, p, ws } of groupFiles(groups)) {
   const { score, alarm: streamed } = streamAfterTraining(defaultDetector(), t, v, p);

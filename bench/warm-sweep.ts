@@ -20,7 +20,7 @@
  * the held group. The replay of `none` is checked against the streamed default. WARM_VERBOSE=1 lists (on
  * stderr) every window and anomaly-free file a setting changes against `none`.
  */
-import { defaultDetector } from '../src/detectors/default.js';
+import { DEFAULT_DETECTOR_RULE, defaultDetector } from '../src/detectors/default.js';
 import { AggregateAlarms } from '../src/detectors/post/aggregate-alarms.js';
 import {
   type GroupTally,
@@ -29,7 +29,6 @@ import {
   groupTally,
   printGroupSweep,
   streamAfterTraining,
-  TODAY_RULE,
   tallyGroupFile,
 } from './harness.js';
 
@@ -67,7 +66,7 @@ for await (const { gi, corpus, file, t, v, p, ws, score } of groupSweepFiles(cac
       }
       return mx;
     };
-    const rule = new AggregateAlarms(TODAY_RULE);
+    const rule = new AggregateAlarms(DEFAULT_DETECTOR_RULE);
     const st = rule.streamer();
     const alarm = new Uint8Array(n);
     for (let i = p; i < n; i++) {

@@ -30,7 +30,7 @@ export function registerBench(program: Command): void {
     )
     .option(
       '--force',
-      're-run every file (without it, a result file is reused while its recipe, seed and data file are unchanged)',
+      "re-run every file (without it, a result file is reused while its recipe, seed, data file and tsad's code are unchanged)",
       false,
     )
     .option('-w, --workers <n>', 'worker threads', intOption(1), 2)

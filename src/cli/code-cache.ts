@@ -24,6 +24,7 @@ import { Script } from 'node:vm';
 import { cacheTurnedOff, userCacheDir } from '../datasets/cache-dir.js';
 import { UMASK_MODE, writeFileAtomicSync } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
+import { setRunningBuild } from './build-id.js';
 
 /** At most this many cache files per build (one per command; a bound if words vary a lot). */
 const MAX_FILES_PER_BUILD = 40;
@@ -193,6 +194,8 @@ export function compileBundle(
 
 /** The bin: compiles and runs the bundle; after a successful run without a usable cache, saves one. */
 export function runBundle(bundle: string, buildId: string): void {
+  // caches of what the code computes are keyed by it too (the binned series: ./nab/series-cache.ts)
+  setRunningBuild(buildId);
   const b = compileBundle(bundle, buildId);
   if (b.status === 'none' || b.status === 'rejected') {
     process.once('exit', (code) => {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Tracker } from '../tracking/tracker.js';
 import { defaultThreads, defaultWorkers, intOption, listOption, runScript } from './options.js';
-import { RECIPE_NAMES } from './recipes.js';
+import { assertRecipeName, RECIPE_NAMES } from './recipes.js';
 
 /** Options and action of the machine-temperature experiment (`tsad nab machine-temperature`, `npm run nab`). */
 export function configureMachineTemperature(cmd: Command): Command {
@@ -35,6 +35,8 @@ export function configureMachineTemperature(cmd: Command): Command {
       defaultWorkers(),
     )
     .action(async (o) => {
+      // an unknown name is refused before a thread starts or a module loads for it
+      assertRecipeName(o.detector);
       if (o.retrain) {
         const { formatRetrainTable, runMachineTemperatureRetrain } = await import(
           './nab/machine-temperature-retrain.js'
@@ -63,10 +65,9 @@ export function configureMachineTemperature(cmd: Command): Command {
       // load: zod's jitless setting applies to the schemas built after it)
       (await import('./one-shot.js')).oneShotProcess();
       // the tracking backend loads and finds (or makes) the experiment while the modules load: its file
-      // I/O interleaves with the module loading (an error is reported when the run starts; an
-      // unknown recipe writes nothing, it fails first)
+      // I/O interleaves with the module loading (an error is reported when the run starts)
       let tracker: Tracker | undefined;
-      if (o.track !== false && RECIPE_NAMES.includes(o.detector)) {
+      if (o.track !== false) {
         const [{ openTracker }, { EXPERIMENT_NAME }, { interruptibleTracker }] = await Promise.all([
           import('../tracking/open.js'),
           import('./nab/experiment-name.js'),

@@ -15,7 +15,7 @@ export function configureNabRun(cmd: Command): Command {
     .option('--files <paths>', 'comma-separated corpus files (default: all 58)', listOption('files'))
     .option(
       '--force',
-      're-run every file (without it, a result file is reused while its recipe, seed and data file are unchanged)',
+      "re-run every file (without it, a result file is reused while its recipe, seed, data file and tsad's code are unchanged)",
       false,
     )
     .option('-w, --workers <n>', 'worker threads', intOption(1), 2)

@@ -1,3 +1,5 @@
+import { ConfigError } from '../errors.js';
+
 /**
  * The detector recipe names, for help texts: `tsad --help` must not load every detector to list them.
  * test/cli/cli-units.test.ts checks `RECIPE_NAMES` against `DETECTOR_RECIPES`.
@@ -113,6 +115,22 @@ export const RECIPE_NAMES = [
   'defaultWiden18',
   'defaultRelax22',
 ] as const;
+
+/**
+ * The error of an unknown recipe name, listing the names (`assertRecipe` of src/lab/recipes.ts throws it
+ * too): built from this list, so a command can check a name before it loads any detector.
+ */
+export function unknownRecipe(name: string): ConfigError {
+  return new ConfigError(
+    'unknown_detector',
+    `unknown detector "${name}"; choose from ${RECIPE_NAMES.join(', ')}`,
+  );
+}
+
+/** Checks a recipe name against `RECIPE_NAMES` alone (no detector loaded): `unknownRecipe` if it is none. */
+export function assertRecipeName(name: string): void {
+  if (!(RECIPE_NAMES as readonly string[]).includes(name)) throw unknownRecipe(name);
+}
 
 /**
  * The recipes a help text names: the default, its likelihood-mapped form, NAB's tuned stream, and each

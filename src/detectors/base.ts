@@ -586,7 +586,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     if (lastT !== Number.NEGATIVE_INFINITY && !(Math.abs(lastT) <= MAX_TIME_MS))
       throw new ModelFormatError(
         'bad_field',
-        `${p}.lastT: ${timeRangeProblem(lastT)}; no tsad writes it: train the model again, or restore the file as it was written`,
+        `${p}.lastT: ${timeRangeProblem(lastT)}; no stream resumes from it (an earlier tsad let a stream take such a time and saved it in its checkpoint): start a new stream from the model file it came from, or restore the file as it was written`,
       );
     const alarm = field(state, 'alarm', p);
     if (alarm !== null) {

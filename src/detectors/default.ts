@@ -197,6 +197,17 @@ export const DEFAULT_ALARM_RULE = {
   almSuppressMinutes: 120,
 } as const;
 
+/**
+ * @internal The alarm rule `defaultDetector()` builds before its `threshold` overrides: `DEFAULT_ALARM_RULE`
+ * with `strongThreshold: DEFAULT_STRONG_THRESHOLD` (round 12c) and `countPoints: DEFAULT_COUNT_POINTS`
+ * (round 17). The one definition: bench/ scripts replay this rule over cached scores.
+ */
+export const DEFAULT_DETECTOR_RULE = Object.freeze({
+  ...DEFAULT_ALARM_RULE,
+  strongThreshold: DEFAULT_STRONG_THRESHOLD,
+  countPoints: DEFAULT_COUNT_POINTS,
+} as const);
+
 /** The keys `defaultDetector` reads; any other is a typo (refused, as every detector's schema does). */
 const DEFAULT_INPUT_KEYS: readonly (keyof DefaultDetectorInput)[] = [
   'seed',
@@ -320,12 +331,7 @@ export function defaultDetector(input: DefaultDetectorInput = {}, opts: Ensemble
     }),
     new ZmsDetector({ nLags: 0, enableCalibrator: true, enableThreshold: false, seed, ...cfg.zms }),
   ];
-  const threshold = {
-    ...DEFAULT_ALARM_RULE,
-    strongThreshold: DEFAULT_STRONG_THRESHOLD,
-    countPoints: DEFAULT_COUNT_POINTS,
-    ...cfg.threshold,
-  };
+  const threshold = { ...DEFAULT_DETECTOR_RULE, ...cfg.threshold };
   const { almThreshold: alm, strongThreshold: strong } = threshold;
   if (typeof alm === 'number' && typeof strong === 'number' && strong <= alm) {
     // at or below the alarm level every raw alarm would fire alone: the two-exceedance rule would be

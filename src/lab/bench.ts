@@ -10,9 +10,10 @@
  * (`files`) is labelled partial and never ranked among full-corpus rows.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { nabDataDir } from '../datasets/nab.js';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nabDataDir, nabFiles, nabPath } from '../datasets/nab.js';
 import { ConfigError, TrackingError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
@@ -244,13 +245,45 @@ function reusable(path: string): boolean {
 /**
  * What a detector's result files were computed from, kept beside them (`<outDir>/<detector>.run.json`):
  * the recipe's fingerprint (its mapping, seed and the config of the detector it builds, and of its partner
- * if it has one) and, per data file, its size and modification time. A result file is reused only when both still match, so a changed
- * recipe (a new default), another seed, or a corpus written again into the same folder (`tsad synth DIR
- * --seed N` with another seed) runs again instead of reporting stale scores.
+ * if it has one, and the digest of tsad's code, `codeDigest`) and, per data file, its size and modification
+ * time. A result file is reused only when both still match, so a changed recipe (a new default), a change
+ * to a detector's code with the same config, another seed, or a corpus written again into the same folder
+ * (`tsad synth DIR --seed N` with another seed) runs again instead of reporting stale scores.
  */
 interface RunManifest {
   fingerprint: string;
   files: Record<string, { size: number; mtimeMs: number }>;
+}
+
+let digest: string | undefined;
+
+/**
+ * @internal The SHA-256 of tsad's code as this process runs it: every module file (`.js`, `.ts`, not
+ * `.d.ts`) under tsad's code folder (the parent of lab/), with its path relative to it, in sorted order: the
+ * compiled dist/src (what the bin, the library and the workers that compute the scores run), or src/
+ * when tsad runs from its TypeScript sources (tsx, vitest). Any change to tsad's code, a detector's or
+ * not, changes it; a build of the same sources does not. Read once per process (≈ 220 files, 1.7 MB).
+ */
+export function codeDigest(): string {
+  if (digest !== undefined) return digest;
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(js|ts)$/.test(e.name) && !e.name.endsWith('.d.ts')) files.push(p);
+    }
+  };
+  walk(root);
+  const h = createHash('sha256');
+  for (const f of files.map((p) => relative(root, p).split('\\').join('/')).sort()) {
+    h.update(`${f}\0`);
+    h.update(readFileSync(join(root, f)));
+    h.update('\0');
+  }
+  digest = h.digest('hex');
+  return digest;
 }
 
 function recipeFingerprint(recipe: string, seed: number): string {
@@ -269,6 +302,7 @@ function recipeFingerprint(recipe: string, seed: number): string {
     mapping: recipeMapping(recipe),
     config: built.config ?? null,
     ...(partner ? { partner: partner.config ?? null } : {}),
+    code: codeDigest(),
   });
   return createHash('sha256').update(text).digest('hex');
 }
@@ -368,10 +402,29 @@ export function resolveCorpus(corpus: string): string {
   return corpus === 'nab' ? nabDataDir() : resolve(corpus);
 }
 
+/**
+ * @internal `resolveCorpus`, and for `'nab'` the files a run reads first made present: the data files of `files`
+ * (else all 58) and the labels, downloaded and verified where no copy holds them, as `tsad nab run` does.
+ */
+export async function fetchCorpus(corpus: string, files?: readonly string[]): Promise<string> {
+  if (corpus !== 'nab') return resolveCorpus(corpus);
+  // a name that is no NAB file is not fetched: the run refuses it (unknown_file), as for any corpus
+  const known = new Set(nabFiles());
+  await Promise.all((files ?? [...known]).filter((f) => known.has(f)).map((f) => nabPath(`data/${f}`)));
+  return dirname(dirname(await nabPath('labels/combined_windows.json')));
+}
+
 /** Runs recipes (and their floor rows) over a corpus in NAB's layout and scores them. */
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const start = performance.now();
-  const corpus = resolveCorpus(opts.corpus);
+  // what a name alone decides is checked before a corpus is read or downloaded
+  const recipes = [...(opts.detectors ?? ['default'])];
+  for (const d of recipes) assertRecipe(d);
+  const workers = opts.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new ConfigError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
+  }
+  const corpus = await fetchCorpus(opts.corpus, opts.files);
   if (!existsSync(join(corpus, 'labels', 'combined_windows.json'))) {
     throw new ConfigError(
       'bad_corpus',
@@ -397,15 +450,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       );
     }
   }
-  const recipes = [...(opts.detectors ?? ['default'])];
-  for (const d of recipes) assertRecipe(d);
   if (opts.floor !== false) {
     const mappings = new Set(recipes.map(recipeMapping));
     for (const m of mappings) if (!recipes.includes(FLOOR_RECIPE[m])) recipes.push(FLOOR_RECIPE[m]);
-  }
-  const workers = opts.workers ?? 2;
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new ConfigError('bad_workers', `workers must be an integer ≥ 1, got ${workers}`);
   }
   const outDir = resolve(opts.outDir ?? join('bench', 'results', 'corpus', basename(corpus)));
   try {

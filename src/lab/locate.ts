@@ -12,7 +12,7 @@ import type { Detector } from '../detectors/types.js';
 import { ConfigError, isTrainRefusal } from '../errors.js';
 import { parseNabTime } from '../metrics/nab-files.js';
 import { lowerBound } from '../series/ops.js';
-import { corpusKinds, kindColumnWidth, kindHeader, resolveCorpus } from './bench.js';
+import { corpusKinds, fetchCorpus, kindColumnWidth, kindHeader } from './bench.js';
 import { corpusWindows, loadCorpusFile } from './nab-corpus-file.js';
 import { isRecipe, makeDetector, RECIPES } from './recipes.js';
 import { KINDS_FILE } from './synth.js';
@@ -141,7 +141,6 @@ function anomalyExtent(corpus: string): Record<string, { onset: number; until: n
 
 /** Runs locate mode for each recipe over the corpus' single-window files (in this thread). */
 export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
-  const corpus = resolveCorpus(opts.corpus);
   const margin = opts.margin ?? 100;
   const frac = opts.trainFraction ?? 0.3;
   if (!Number.isInteger(margin) || margin < 0) {
@@ -150,13 +149,6 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
   if (!(frac > 0 && frac < 1)) {
     throw new ConfigError('bad_train_fraction', `trainFraction must be in (0, 1), got ${frac}`);
   }
-  const windows = corpusWindows(corpus);
-  const kinds = corpusKinds(corpus);
-  const extent = anomalyExtent(corpus);
-  const single = Object.keys(windows)
-    .filter((f) => windows[f].length === 1)
-    .sort();
-  const files = opts.files ? opts.files.filter((f) => windows[f]?.length === 1) : single;
   const recipes = opts.detectors ?? ['default'];
   for (const d of recipes.flatMap((r) => r.split('+'))) {
     if (!isRecipe(d) && !opts.build?.[d] && !opts.scorers?.[d] && !LOCATE_RECIPES[d]) {
@@ -166,6 +158,15 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
       );
     }
   }
+  // the recipes are checked first: a NAB corpus may be downloaded now
+  const corpus = await fetchCorpus(opts.corpus, opts.files);
+  const windows = corpusWindows(corpus);
+  const kinds = corpusKinds(corpus);
+  const extent = anomalyExtent(corpus);
+  const single = Object.keys(windows)
+    .filter((f) => windows[f].length === 1)
+    .sort();
+  const files = opts.files ? opts.files.filter((f) => windows[f]?.length === 1) : single;
   const loaded = await Promise.all(files.map((f) => loadCorpusFile(corpus, f)));
   const rows: LocateRow[] = [];
   for (const recipe of recipes) {

@@ -1,3 +1,4 @@
+import { unknownRecipe } from '../cli/recipes.js';
 import { ArtDetector } from '../detectors/art/detector.js';
 import { ChangePointDetector } from '../detectors/changepoint/detector.js';
 import { defaultDetector } from '../detectors/default.js';
@@ -532,12 +533,8 @@ export function recipeMapping(name: string): NabScoreMapping {
  * one check of a recipe name (tsad train, bench, nab run, the service's training worker).
  */
 export function assertRecipe(name: string): void {
-  if (!isRecipe(name)) {
-    throw new ConfigError(
-      'unknown_detector',
-      `unknown detector "${name}"; choose from ${Object.keys(RECIPES).join(', ')}`,
-    );
-  }
+  // the message lists RECIPE_NAMES, the same names as RECIPES (test/cli/cli-units.test.ts)
+  if (!isRecipe(name)) throw unknownRecipe(name);
 }
 
 /** Whether `name` is a recipe (own keys only: `toString` or `constructor` are not recipes). */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { JsonValue, StreamResult, StreamScorer } from '../detectors/types.js';
 import { UMASK_MODE, writeFileAtomic } from '../fs-atomic.js';
 import { makeDirs } from '../fs-dirs.js';
+import { timeRangeProblem } from '../series/series.js';
 import { ServeError } from './errors.js';
 
 /** A stream that can be checkpointed: `push` plus `save()`. */
@@ -149,9 +150,23 @@ function checkpointProblem(cp: unknown, id: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The way out of a checkpoint that cannot be resumed, for the messages that refuse it: only that series
+ * restarts, from its model; its file is kept (with its last alarms) wherever the user moves it.
+ */
+export function resetHint(dir: string | undefined): string {
+  const drop =
+    dir === undefined
+      ? 'delete it from the checkpoint store (CheckpointStore.delete)'
+      : `move it out of the checkpoint folder ${dir} (keep it: it holds the series' last alarms)`;
+  return `to restart the series from its model, ${drop}; the next point restarts it, the other series keep their state and the service need not restart`;
+}
+
 /** Where checkpoints live. The directory store writes one file per series, atomically. */
 export interface CheckpointStore {
   load(id: string): Promise<SeriesCheckpoint | undefined>;
+  /** Where the checkpoint of `id` is kept (a file's path), for messages; optional. */
+  where?(id: string): string;
   save(cp: SeriesCheckpoint): Promise<void>;
   delete(id: string): Promise<void>;
   list(): Promise<string[]>;
@@ -161,8 +176,12 @@ const fileOf = (id: string) => `${encodeURIComponent(id).replace(/\./g, '%2E')}.
 
 export class DirectoryCheckpointStore implements CheckpointStore {
   constructor(readonly dir: string) {}
+  /** The file holding the checkpoint of `id`. */
+  where(id: string): string {
+    return join(this.dir, fileOf(id));
+  }
   async load(id: string): Promise<SeriesCheckpoint | undefined> {
-    const path = join(this.dir, fileOf(id));
+    const path = this.where(id);
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -201,6 +220,16 @@ export class DirectoryCheckpointStore implements CheckpointStore {
         500,
       );
     }
+    // an earlier tsad let a series take a time a Date cannot hold (a stream now refuses it, bad_time)
+    // and checkpointed it: no stream resumes from it, and every later point would be out of order
+    const far = typeof cp.lastT === 'number' ? timeRangeProblem(cp.lastT) : '';
+    if (far) {
+      throw new ServeError(
+        'checkpoint_unreadable',
+        `the checkpoint ${path} of series "${id}" holds a last point time this tsad cannot resume from (${far}; an earlier tsad took it); ${resetHint(this.dir)}`,
+        500,
+      );
+    }
     return cp.lastT === null ? { ...cp, lastT: Number.NEGATIVE_INFINITY } : cp;
   }
   /**
@@ -210,10 +239,10 @@ export class DirectoryCheckpointStore implements CheckpointStore {
    */
   async save(cp: SeriesCheckpoint): Promise<void> {
     await makeDirs(this.dir);
-    await writeFileAtomic(join(this.dir, fileOf(cp.id)), JSON.stringify(cp), true, UMASK_MODE);
+    await writeFileAtomic(this.where(cp.id), JSON.stringify(cp), true, UMASK_MODE);
   }
   async delete(id: string): Promise<void> {
-    await rm(join(this.dir, fileOf(id)), { force: true });
+    await rm(this.where(id), { force: true });
   }
   async list(): Promise<string[]> {
     try {

@@ -10,7 +10,13 @@ import { TsadError } from '../errors.js';
 import { parseTime, timeRangeProblem } from '../series/series.js';
 import type { Tracker } from '../tracking/tracker.js';
 import { validateAlias, validateExperimentName, validateModelName } from '../tracking/validate.js';
-import type { CheckpointStore, SavableStream, SeriesCheckpoint } from './checkpoint.js';
+import {
+  type CheckpointStore,
+  DirectoryCheckpointStore,
+  resetHint,
+  type SavableStream,
+  type SeriesCheckpoint,
+} from './checkpoint.js';
 import { ServeError, type ServeErrorCode } from './errors.js';
 import { ServeMetrics } from './metrics.js';
 import { type ModelGroup, ModelResolver } from './models.js';
@@ -261,6 +267,27 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     metrics.liveSeries.set(live.size);
   }
 
+  /**
+   * A series' stream restored from its checkpoint; a state its model refuses (a hand edit, a time an
+   * earlier tsad took) is `checkpoint_unreadable` naming the series and where its checkpoint is, with
+   * the way out, rather than the model's own error (which read as if the model or the point sent were bad).
+   */
+  function restoreStream(id: string, version: string, restore: () => SavableStream): SavableStream {
+    try {
+      return restore();
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      const where = store?.where?.(id);
+      const dir = store instanceof DirectoryCheckpointStore ? store.dir : undefined;
+      throw new ServeError(
+        'checkpoint_unreadable',
+        `the checkpoint${where ? ` ${where}` : ''} of series "${id}" cannot be resumed by its model ${version} (${e.name}${e.code ? ` [${e.code}]` : ''}: ${e.message}); ${resetHint(dir)}`,
+        500,
+        { cause: err },
+      );
+    }
+  }
+
   async function open(id: string, create: boolean): Promise<Live | undefined> {
     const hit = live.get(id);
     if (hit) return hit;
@@ -280,7 +307,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
           id,
           ref,
           version: model.version,
-          stream: model.streams.restore(cp.state),
+          stream: restoreStream(id, model.version, () => model.streams.restore(cp.state)),
           points: cp.points,
           lastT: cp.lastT,
           lastScore: null,

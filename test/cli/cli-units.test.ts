@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { userCacheDir } from '../../src/datasets/index.js';
-import { DEFAULT_ALARM_RULE } from '../../src/detectors/index.js';
+import { DEFAULT_ALARM_RULE, forestWorkerStatus, stopForestWorker } from '../../src/detectors/index.js';
 import {
   ConfigError,
   DatasetError,
@@ -17,19 +17,23 @@ import {
   alarmExceedances,
   CORPUS_RECIPE_NAMES,
   DETECTOR_RECIPES,
+  dropEarlyBatchWorker,
   EXIT,
+  earlyBatchWorkerWaiting,
   exitCodeOf,
   LOCATE_ONLY_NAMES,
   MAIN_RECIPE_NAMES,
   NabRunError,
   RECIPE_HELP,
   RECIPE_NAMES,
+  registerNab,
   runNabCorpus,
   singlePointLabelWarning,
 } from '../../src/internal.js';
 import { LOCATE_RECIPES } from '../../src/lab/index.js';
 import { formatDuration, formatNumber } from '../../src/report/index.js';
 import { ServeError } from '../../src/serve/index.js';
+import { runCli } from '../helpers/cli.js';
 
 describe('tsad command line pieces', () => {
   it('lists the same recipes as the experiments layer (help texts load no detector)', () => {
@@ -77,6 +81,28 @@ describe('tsad command line pieces', () => {
       name: 'ConfigError',
       code: 'bad_workers',
     });
+  });
+
+  it('nab machine-temperature -d nosuch: unknown_detector before the forest worker starts or the experiment loads (fix29)', async () => {
+    // the user saw the same error only after a second thread had booted and the experiment's modules
+    // (the whole table of recipes for a name other than default) had loaded; now the name is checked first
+    await stopForestWorker();
+    try {
+      const err = await runCli(
+        [registerNab],
+        ['nab', 'machine-temperature', '-d', 'nosuch', '--no-track', '--no-report', '--threads', '2'],
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err).toMatchObject({ code: 'unknown_detector' });
+      expect((err as Error).message).toMatch(
+        /^unknown detector "nosuch"; choose from default, isolationForest, /,
+      );
+      expect(forestWorkerStatus().started).toBe(false);
+      expect(earlyBatchWorkerWaiting()).toBe(false);
+    } finally {
+      await dropEarlyBatchWorker();
+      await stopForestWorker();
+    }
   });
 
   it('rounds numbers for people and keeps integers', () => {

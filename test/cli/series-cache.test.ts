@@ -74,6 +74,27 @@ describe('cachedSeries (start-up round 24)', () => {
     expect(names).toContain(seriesCacheFile('s-other', SOURCE, env)!.split(/[\\/]/).pop());
   });
 
+  it('a new build of tsad (other binning or parsing code) computes the series again (fix29)', async () => {
+    // the user saw the series an earlier build had binned after a change to the code that bins it:
+    // the cache was keyed by the file's bytes alone
+    const env = freshEnv();
+    const c = counted(SERIES);
+    await cachedSeries('s', SOURCE, c.compute, env, 'build-1');
+    await cachedSeries('s', SOURCE, c.compute, env, 'build-1');
+    expect(c.calls()).toBe(1);
+    await cachedSeries('s', SOURCE, c.compute, env, 'build-2');
+    expect(c.calls()).toBe(2);
+    await cachedSeries('s', SOURCE, c.compute, env, 'build-2');
+    expect(c.calls()).toBe(2);
+    expect(seriesCacheFile('s', SOURCE, env, 'build-1')).not.toBe(
+      seriesCacheFile('s', SOURCE, env, 'build-2'),
+    );
+    // the older build's file is removed with the new one written
+    expect(readdirSync(join(env.TSAD_CACHE_DIR!, 'series-cache'))).toEqual([
+      seriesCacheFile('s', SOURCE, env, 'build-2')!.split(/[\\/]/).pop(),
+    ]);
+  });
+
   it('a damaged cache file is not used: computed again and written whole', async () => {
     const whole = (() => {
       const env = freshEnv();

@@ -423,6 +423,85 @@ describe('tsad serve (in-process)', () => {
     }
   });
 
+  it('a checkpoint holding a point time a Date cannot hold (an earlier tsad took 1e20): a typed 500 naming the series and the file; moving the file out restarts that series alone', async () => {
+    // before bad_time (a stream now refuses such a time) a series could take t = 1e20 and checkpoint
+    // it; since the state bounds such a checkpoint no longer restores. The user saw 422 bad_field
+    // 'state.lastT …: train the model again' (or, for a replayed one, 422 bad_time as if the point
+    // just sent were bad), naming neither the series nor the file, on every request of that series
+    const cps = join(dir, 'cp-far-time');
+    mkdirSync(cps, { recursive: true });
+    const healthy = await dirService(cps);
+    expect((await post(healthy, 'ok', pts(0, 0, 30))).status).toBe(200);
+    await healthy.close();
+    const stream = loadModel(
+      (await tracker.loadModelJson('models:/temp/1')) as Parameters<typeof loadModel>[0],
+    ).stream();
+    for (const [t, v] of pts(1, 0, 10)) stream.push(t, v);
+    const state = JSON.parse(JSON.stringify((stream as unknown as { toJSON(): JsonValue }).toJSON()));
+    state.state.lastT = 1e20;
+    const cp = (id: string, saved: JsonValue) => ({
+      format: 'tsad-serve-checkpoint',
+      version: 1,
+      id,
+      model: 'models:/temp/1',
+      points: 11,
+      lastT: 1e20,
+      alarms: [{ t: 1e20, score: 9 }],
+      state: saved,
+    });
+    const far = {
+      own: cp('far', { kind: 'stream', state }),
+      replay: cp('far-replay', {
+        kind: 'replay',
+        t: [...pts(1, 0, 10).map(([t]) => t), 1e20],
+        v: [...pts(1, 0, 10).map(([, v]) => v), 1],
+      }),
+    };
+    writeFileSync(join(cps, 'far.json'), JSON.stringify(far.own));
+    // the time in the stream's own state only (the model refuses to restore it)
+    const inner = { ...cp('far-state', { kind: 'stream', state }), lastT: pts(1, 9, 10)[0][0] };
+    writeFileSync(join(cps, 'far-state.json'), JSON.stringify(inner));
+    writeFileSync(join(cps, 'far-replay.json'), JSON.stringify(far.replay));
+    const svc = await dirService(cps);
+    try {
+      for (const id of ['far', 'far-replay', 'far-state']) {
+        for (const r of [
+          await post(svc, id, pts(1, 10, 12)),
+          await svc.app
+            .inject({ method: 'GET', url: `/v1/series/${id}` })
+            .then((x) => ({ status: x.statusCode, body: x.json() })),
+        ]) {
+          expect([id, r.status, r.body.error]).toEqual([id, 500, 'checkpoint_unreadable']);
+          expect(r.body.message).toContain(`series "${id}"`);
+          expect(r.body.message).toContain(join(cps, `${id}.json`));
+          expect(r.body.message).toMatch(/outside the range a Date can hold/);
+          expect(r.body.message).toMatch(
+            /to restart the series from its model, move it out of the checkpoint folder /,
+          );
+          expect(r.body.message).not.toMatch(/train the model again/);
+        }
+      }
+      // the other series keeps its state, in the same service
+      const ok = await post(svc, 'ok', pts(0, 30, 40));
+      expect(ok.status).toBe(200);
+      expect(ok.body.results.map((x: { score: number }) => x.score)).toEqual(
+        (await direct('models:/temp/1', pts(0, 0, 40))).slice(30),
+      );
+      // the way out: move the file aside (kept, with its alarms); the series restarts from its model
+      mkdirSync(join(dir, 'cp-far-time-kept'), { recursive: true });
+      for (const id of ['far', 'far-replay', 'far-state']) {
+        fs.renameSync(join(cps, `${id}.json`), join(dir, 'cp-far-time-kept', `${id}.json`));
+        const r = await post(svc, id, pts(1, 0, 20));
+        expect([id, r.status]).toEqual([id, 200]);
+        expect(r.body.results.map((x: { score: number }) => x.score)).toEqual(
+          await direct('models:/temp/1', pts(1, 0, 20)),
+        );
+      }
+    } finally {
+      await svc.close();
+    }
+  });
+
   it('a checkpoint folder that cannot be read (a file there): a typed 500 naming the file, not an internal error', async () => {
     const notDir = join(dir, 'cp-a-file');
     writeFileSync(notDir, 'a file where the checkpoint folder should be\n');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { nabFiles, nabPath } from '../../datasets/index.js';
 import { ConfigError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
@@ -80,14 +80,11 @@ export async function runNabCorpus(opts: NabCorpusOptions = {}): Promise<NabCorp
   const files = opts.files ?? nabFiles();
   const seed = opts.seed ?? 0;
   const showBar = opts.progress ?? process.stderr.isTTY;
-  // make sure every data file is present (downloads and verifies once, before the workers start)
-  await Promise.all(files.map((f) => nabPath(`data/${f}`)));
-  const labels = await nabPath('labels/combined_windows.json');
 
-  // one code path: `tsad bench` pointed at the NAB corpus
   const progress = corpusProgress('nab', opts.quiet ? null : process.stderr, showBar);
+  // one code path: `tsad bench --corpus nab` (which downloads and verifies the missing files first)
   const bench = await runBench({
-    corpus: dirname(dirname(labels)),
+    corpus: 'nab',
     detectors,
     files: opts.files,
     outDir,

@@ -6,8 +6,10 @@
  * back, the binned series costs ≈ 2 ms (the file's SHA-256 and one read).
  *
  * Where: `<userCacheDir()>/series-cache/<name>-<digest>.bin` (`TSAD_CACHE_DIR`, `$XDG_CACHE_HOME/tsad`,
- * `~/.cache/tsad`), `digest` the first 32 hex digits of the source file's SHA-256: an edited file
- * has another digest and is parsed again. The file holds the exact doubles, so a series read back
+ * `~/.cache/tsad`), `digest` the first 32 hex digits of the SHA-256 of the build of tsad that runs
+ * (`runningBuild()`, the bin's digest of its bundle) and the source file: an edited file, or a new build
+ * (which may parse or bin differently), has another digest and is parsed again. Run from the sources
+ * (tsx), tsad has no build: the digest is the source file's alone. The file holds the exact doubles, so a series read back
  * has the bits of the one computed. A cache file that is missing, of another layout, or whose
  * series is not what binning gives (times not strictly increasing, a value not finite) is ignored
  * and written again; one that cannot be read or written only costs the parse.
@@ -20,6 +22,7 @@ import { join } from 'node:path';
 import { cacheTurnedOff, userCacheDir } from '../../datasets/cache-dir.js';
 import { UMASK_MODE, writeFileAtomicSync } from '../../fs-atomic.js';
 import { makeDirsSync } from '../../fs-dirs.js';
+import { runningBuild } from '../build-id.js';
 
 /** A binned series and the number of raw rows it was binned from. @internal */
 export interface CachedSeries {
@@ -33,11 +36,15 @@ const MAGIC = 'TSADSER1';
 /** Header: magic, raw rows (uint32), bins (uint32); then the times and the values (float64 each). */
 const HEADER = 16;
 
-/** The cache file for `name` and these source bytes; undefined when turned off or no folder is found. */
+/**
+ * The cache file for `name`, these source bytes and the build of tsad that bins them (`runningBuild()`:
+ * another build may parse or bin differently); undefined when turned off or no folder is found.
+ */
 export function seriesCacheFile(
   name: string,
   source: Uint8Array,
   env: NodeJS.ProcessEnv = process.env,
+  build: string | undefined = runningBuild(),
 ): string | undefined {
   if (cacheTurnedOff('TSAD_DISABLE_SERIES_CACHE', env)) return undefined;
   let dir: string;
@@ -46,7 +53,9 @@ export function seriesCacheFile(
   } catch {
     return undefined; // no home folder (`os.homedir()` throws): no cache
   }
-  const digest = createHash('sha256').update(source).digest('hex').slice(0, 32);
+  const h = createHash('sha256');
+  if (build !== undefined) h.update(`tsad build ${build}\0`);
+  const digest = h.update(source).digest('hex').slice(0, 32);
   return join(dir, `${name}-${digest}.bin`);
 }
 
@@ -91,8 +100,9 @@ export async function cachedSeries(
   source: Uint8Array,
   compute: () => Promise<CachedSeries>,
   env: NodeJS.ProcessEnv = process.env,
+  build: string | undefined = runningBuild(),
 ): Promise<CachedSeries> {
-  const file = seriesCacheFile(name, source, env);
+  const file = seriesCacheFile(name, source, env, build);
   if (file) {
     let got: CachedSeries | undefined;
     try {

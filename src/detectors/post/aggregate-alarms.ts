@@ -5,9 +5,10 @@ import type { TimeSeries } from '../../series/types.js';
 import { parseConfig } from '../config.js';
 import { decodeFloat, encodeFloat, field } from '../json.js';
 import type { JsonValue } from '../types.js';
-import { type AlarmStreamer, Threshold, type ThresholdTrainOptions } from './threshold.js';
+import { type AlarmStreamer, levelRefinement, Threshold, type ThresholdTrainOptions } from './threshold.js';
 
-export const aggregateAlarmsConfigSchema = z.strictObject({
+/** The rule's fields; the schema below adds the check across them (`levelRefinement`). */
+const aggregateAlarmsFields = z.strictObject({
   type: z.literal('aggregateAlarms'),
   almThreshold: z.number().nullable().default(3),
   absScore: z.boolean().default(true),
@@ -63,6 +64,8 @@ export const aggregateAlarmsConfigSchema = z.strictObject({
     })
     .optional(),
 });
+export const aggregateAlarmsConfigSchema = aggregateAlarmsFields.superRefine(levelRefinement);
+
 export type AggregateAlarmsConfig = z.infer<typeof aggregateAlarmsConfigSchema>;
 
 /**

@@ -26,11 +26,32 @@ export interface AlarmStreamer {
   load(state: unknown, path: string): void;
 }
 
-export const thresholdConfigSchema = z.strictObject({
-  type: z.literal('threshold'),
-  almThreshold: z.number().nullable().default(null),
-  absScore: z.boolean().default(true),
-});
+/**
+ * Why a rule's level cannot be used, or undefined: on absolute scores (`absScore`) the rule compares
+ * |score| with it, so a level below 0 would make every point an alarm. The one check of both rule
+ * schemas (`levelRefinement`) and of a rule built directly.
+ */
+export function levelProblem(almThreshold: number | null, absScore: boolean): string | undefined {
+  if (almThreshold === null || !absScore || !(almThreshold < 0)) return undefined;
+  return `${almThreshold} is below 0 while absScore is true: the rule compares |score| with it, so every point would alarm; give a level ≥ 0 (or null to learn one), or absScore: false to compare signed scores`;
+}
+
+/** The schemas' form of `levelProblem` (an issue on `almThreshold`). */
+export const levelRefinement = (
+  c: { almThreshold: number | null; absScore: boolean },
+  ctx: z.RefinementCtx,
+) => {
+  const why = levelProblem(c.almThreshold, c.absScore);
+  if (why) ctx.addIssue({ code: 'custom', path: ['almThreshold'], message: why });
+};
+
+export const thresholdConfigSchema = z
+  .strictObject({
+    type: z.literal('threshold'),
+    almThreshold: z.number().nullable().default(null),
+    absScore: z.boolean().default(true),
+  })
+  .superRefine(levelRefinement);
 export type ThresholdConfig = z.infer<typeof thresholdConfigSchema>;
 
 const PERCENTILES = [80, 90, 95, 98, 99, 99.5, 99.9];
@@ -48,8 +69,6 @@ function linspace(a: number, b: number, num: number): number[] {
 export class Threshold {
   almThreshold: number | null;
   readonly absScore: boolean;
-  /** The configured threshold: training keeps it or picks one ≥ 0 on absolute scores (`restore` checks). */
-  private readonly configured: number | null;
 
   constructor(almThreshold: number | null = null, absScore = true) {
     if (almThreshold !== null && (typeof almThreshold !== 'number' || Number.isNaN(almThreshold))) {
@@ -58,9 +77,10 @@ export class Threshold {
         `threshold: almThreshold must be a number or null, got ${String(almThreshold)}`,
       );
     }
+    const why = levelProblem(almThreshold, absScore);
+    if (why) throw new ConfigError('bad_config', `threshold config field almThreshold: ${why}`);
     this.almThreshold = almThreshold;
     this.absScore = absScore;
-    this.configured = almThreshold;
   }
 
   protected requireThreshold(): number {
@@ -174,12 +194,12 @@ export class Threshold {
     if (!(v === null || (typeof v === 'number' && Number.isFinite(v)))) {
       throw new ModelFormatError('bad_field', `${path}.almThreshold: expected a finite number or null`);
     }
-    // on absolute scores training keeps the configured threshold or picks one ≥ 0 (a quantile or a
-    // level of |scores|); a negative one it did not get from the config would make every point an alarm
-    if (v !== null && v < 0 && this.absScore && v !== this.configured) {
+    // on absolute scores training keeps the configured threshold (≥ 0: levelProblem) or picks one ≥ 0
+    // (a quantile or a level of |scores|); a negative one would make every point an alarm
+    if (v !== null && v < 0 && this.absScore) {
       throw new ModelFormatError(
         'bad_field',
-        `${path}.almThreshold: ${v} is below 0, but the rule compares absolute scores (absScore), so every point would alarm; no training writes it (the config's almThreshold is ${this.configured}): train the model again, or restore the file as it was written`,
+        `${path}.almThreshold: ${v} is below 0, but the rule compares absolute scores (absScore), so every point would alarm; no training writes it: train the model again, or restore the file as it was written`,
       );
     }
     this.almThreshold = v;

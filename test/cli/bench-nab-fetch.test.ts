@@ -1,0 +1,124 @@
+/**
+ * `tsad bench --corpus nab` where no NAB copy is present yet (an installed package, a clean machine):
+ * the corpus is fetched and verified as `tsad nab run` fetches it (fix29). It used to stop at once with
+ * `bad_corpus` "… has no labels/combined_windows.json … `tsad synth DIR` writes one", advice for a corpus
+ * of one's own. The mirror is a local HTTP server over the repository's NAB copy (../shared); the built
+ * bin runs as its own process with `TSAD_DATA_DIR` on an empty folder, so every file must be downloaded.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, normalize, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+const cli = join(repo, 'dist', 'cli', 'main.js');
+const nab = resolve(repo, '..', 'shared', 'datasets', 'nab');
+const dir = mkdtempSync(join(tmpdir(), 'tsad-bench-nab-'));
+const FILE = 'realKnownCause/machine_temperature_system_failure.csv';
+let server: Server;
+let baseUrl = '';
+const served: string[] = [];
+
+beforeAll(async () => {
+  expect(existsSync(join(nab, 'data', FILE)), `the NAB copy at ${nab}`).toBe(true);
+  server = createServer((req, res) => {
+    const rel = normalize(decodeURIComponent((req.url ?? '/').split('?')[0])).replace(/^\/+/, '');
+    const path = join(nab, rel);
+    if (!path.startsWith(nab) || !existsSync(path)) {
+      res.writeHead(404).end();
+      return;
+    }
+    served.push(rel);
+    res.writeHead(200).end(readFileSync(path));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The bin, run asynchronously (the mirror answers from this process meanwhile). */
+function tsad(
+  dataDir: string,
+  ...args: string[]
+): Promise<{ status: number | null; stderr: string; stdout: string }> {
+  return new Promise((done, fail) => {
+    const p = spawn(process.execPath, [cli, ...args], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        TSAD_DATA_DIR: dataDir,
+        TSAD_NAB_BASE_URL: baseUrl,
+        TSAD_CACHE_DIR: join(dir, 'cache'),
+        TSAD_DEBUG: '',
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    p.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    p.on('error', fail);
+    p.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
+
+describe('tsad bench --corpus nab without a NAB copy', () => {
+  it('downloads the files it runs and the labels (verified), then benchmarks them', async () => {
+    const data = join(dir, 'data');
+    const r = await tsad(
+      data,
+      'bench',
+      '--corpus',
+      'nab',
+      '--files',
+      FILE,
+      '-d',
+      'zms',
+      '--no-floor',
+      '--workers',
+      '1',
+      '-o',
+      join(dir, 'out'),
+      '-q',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/tsad_zms/);
+    expect(served.sort()).toEqual([`data/${FILE}`, 'labels/combined_windows.json']);
+    expect(existsSync(join(data, 'nab', 'data', FILE))).toBe(true);
+  }, 120_000);
+
+  it('an unknown recipe is refused before anything is downloaded', async () => {
+    served.length = 0;
+    const data = join(dir, 'data-2');
+    const r = await tsad(data, 'bench', '--corpus', 'nab', '-d', 'nosuch', '-o', join(dir, 'out-2'));
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/ConfigError \[unknown_detector\]: unknown detector "nosuch"/);
+    expect(served).toEqual([]);
+    expect(existsSync(join(data, 'nab'))).toBe(false);
+    // a name that is no NAB file is not fetched; the run refuses it as for any corpus (usage, exit 2)
+    const bad = await tsad(
+      data,
+      'bench',
+      '--corpus',
+      'nab',
+      '--files',
+      'nosuch.csv',
+      '-d',
+      'zms',
+      '-o',
+      join(dir, 'out-2'),
+    );
+    expect(bad.status, bad.stderr).toBe(2);
+    expect(bad.stderr).toMatch(/ConfigError \[unknown_file\]: nosuch\.csv is not a file of .*nab/);
+    expect(served).toEqual(['labels/combined_windows.json']);
+  });
+});
