@@ -64,7 +64,9 @@ import {
   type Experiment,
   type MetricPoint,
   type NormalizedQuery,
+  RunNotActiveError,
   type RunRecord,
+  type RunStatus,
   TrackingNotFoundError,
   UnsafePathError,
 } from './tracker.js';
@@ -512,6 +514,16 @@ export class FileStore implements Store {
     this.runDirs.delete(runId);
     this.metricCache.delete(runId);
     await fsp.rm(gone, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /** Checked and written under the run's lock: two processes ending one run, one of them is refused. */
+  async terminateRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    const dir = await this.findRunDir(runId);
+    await this.updateRun(dir, (doc) => {
+      if (doc.status !== 'RUNNING') throw new RunNotActiveError(runId, doc.status, true);
+      doc.status = status;
+      doc.endTime = endTime;
+    });
   }
 
   async searchRuns(q: NormalizedQuery): Promise<RunRecord[]> {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { TrackingError } from '../errors.js';
 import { aliasMoved, modelVersion, resolveVersionArg } from './common.js';
+import { missingModel } from './models.js';
 import { isLostWrite, lastFailure, num, numOrNull, retryLost } from './sql-connect.js';
 import type { SqlDialect, SqlQuery, SqlResult, Table } from './sql-dialect.js';
 import type { RegistryStore } from './store.js';
@@ -65,9 +66,7 @@ export class SqlRegistry implements RegistryStore {
       [name],
     );
     if (r.rows.length === 0) {
-      throw new TrackingNotFoundError(
-        `no registered model named "${name}"; register one with registerModel (on the command line: tsad train --register NAME)`,
-      );
+      throw missingModel(name);
     }
   }
 

@@ -104,6 +104,11 @@ export interface Store {
   readArtifact(runId: string, path: string): Promise<Uint8Array>;
   searchRuns(query: NormalizedQuery): Promise<RunRecord[]>;
   deleteRun(runId: string): Promise<void>;
+  /**
+   * Ends a RUNNING run by id (`Tracker.endRun`): `RunNotActiveError` (with `ending`) if it has
+   * ended, `TrackingNotFoundError` if it is not there; atomic where the backend can be.
+   */
+  terminateRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void>;
   readonly registry: RegistryStore;
   /** A store's own limits on a new run's tags, checked before anything is created (optional). */
   checkRunTags?(tags: readonly Tag[]): void;
