@@ -184,32 +184,15 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
   async deleteRun(runId: string, opts: { force?: boolean } = {}): Promise<void> {
     validateRunId(runId);
     if (opts.force !== true) {
-      const behind = await this.versionsOfRun(runId);
+      // checked just before the deletion, not in one transaction with it: a version registered from
+      // the run by another process at that moment is not seen
+      const behind = await this.registry.versionsOfRun(runId);
       if (behind.length > 0) {
         await this.store.getRun(runId); // a run already deleted is its own not_found
         throw runRegistered(runId, behind);
       }
     }
     return this.store.deleteRun(runId);
-  }
-
-  /**
-   * The registered versions whose source is `runId` (every model's versions are listed: a deletion
-   * is rare, and no backend's registry is indexed by run). Checked just before the deletion, not in
-   * one transaction with it: a registration from the run by another process at that moment can
-   * still be left without its model.
-   */
-  private async versionsOfRun(runId: string): Promise<ModelVersion[]> {
-    const out: ModelVersion[] = [];
-    for (const m of await this.registry.listRegisteredModels()) {
-      if (m.latestVersion === null) continue;
-      const versions = await this.registry.listModelVersions(m.name).catch((err: unknown) => {
-        if (err instanceof TrackingNotFoundError) return []; // deleted meanwhile
-        throw err;
-      });
-      for (const v of versions) if (v.runId === runId) out.push(v);
-    }
-    return out;
   }
 
   async endRun(

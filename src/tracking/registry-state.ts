@@ -177,5 +177,9 @@ export function documentRegistry(
     async listModelVersions(name) {
       return listVersionsIn(await read(), name);
     },
+    async versionsOfRun(runId) {
+      const s = await read();
+      return listModelsIn(s).flatMap((m) => listVersionsIn(s, m.name).filter((v) => v.runId === runId));
+    },
   };
 }

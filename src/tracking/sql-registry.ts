@@ -319,4 +319,15 @@ export class SqlRegistry implements RegistryStore {
     await this.assertModel(name);
     return this.versions(name);
   }
+
+  async versionsOfRun(runId: string): Promise<ModelVersion[]> {
+    const r = await this.db.query(
+      `SELECT DISTINCT name FROM ${this.db.dialect.t('model_versions')} WHERE run_id = $1`,
+      [runId],
+    );
+    const names = r.rows.map((row) => String(row.name)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const out: ModelVersion[] = [];
+    for (const name of names) out.push(...(await this.versions(name)).filter((v) => v.runId === runId));
+    return out;
+  }
 }

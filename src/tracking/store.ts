@@ -58,6 +58,11 @@ export type RegistryStore = Pick<
 > & {
   /** Adds the next version of `name` for the run's model at `artifactPath`. */
   registerModel(name: string, runId: string, artifactPath: string): Promise<ModelVersion>;
+  /**
+   * Every registered version whose source is run `runId` (none: empty), by model name then version,
+   * with its aliases: what `Tracker.deleteRun` refuses to delete the model of.
+   */
+  versionsOfRun(runId: string): Promise<ModelVersion[]>;
 };
 
 /** Who a run is, as its store created it (the run id may be the server's, as in MLflow). */

@@ -679,6 +679,15 @@ export function runTrackerConformance(
       await tr.registerModel(model, runId);
       await tr.registerModel(model, runId);
       await tr.setAlias(model, 'champion', 2);
+      // a second model: its version 1 comes from another run, its version 2 from this one
+      const model2 = `${model}-b`;
+      const otherRun = await tr.run({ experiment: e }, async (run) => {
+        await run.logModel(new FakeModel('zms', { window: 4 }));
+        return run.id;
+      });
+      await tr.registerModel(model2, otherRun);
+      await tr.registerModel(model2, runId);
+      await tr.setAlias(model2, 'staging', 1);
       const err = await tr.deleteRun(runId).then(
         () => undefined,
         (x: unknown) => x,
@@ -688,6 +697,13 @@ export function runTrackerConformance(
       const msg = (err as Error).message;
       expect(msg).toContain(`"${model}" version 1`);
       expect(msg).toContain(`"${model}" version 2 (alias champion)`);
+      expect(msg).toContain(`"${model2}" version 2)`); // no alias: staging is on version 1
+      expect(msg).not.toContain(`"${model2}" version 1`);
+      // the other run is behind the second model's version 1: refused too, naming only that version
+      await expect(tr.deleteRun(otherRun)).rejects.toMatchObject({
+        code: 'run_registered',
+        message: expect.stringContaining(`"${model2}" version 1 (alias staging)`),
+      });
       expect(msg).toMatch(/force: true/);
       // nothing was deleted: the run, its data and its model are all there
       expect((await tr.getRun(runId)).data.metrics.m.value).toBe(2);
