@@ -231,6 +231,7 @@ export type TrackingErrorCode =
   | 'not_found'
   | 'param_changed'
   | 'run_not_active'
+  | 'run_registered'
   | 'same_store'
   | 'schema_too_new'
   | 'sql_connection_lost'

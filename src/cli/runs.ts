@@ -1,5 +1,5 @@
-import type { Command } from 'commander';
-import type { MetricPoint, RunRecord } from '../tracking/tracker.js';
+import { type Command, Option } from 'commander';
+import type { MetricPoint, RunRecord, RunStatus } from '../tracking/tracker.js';
 import { table as alignedTable, exactJson, formatNumber } from './format.js';
 import { intOption, withTracker } from './options.js';
 import { registerRunsExport } from './runs-export.js';
@@ -127,11 +127,23 @@ export async function showRun(io: RunsIo, id: string, opts: { uri?: string; json
   });
 }
 
+/** `tsad runs end`: ends a run its process left RUNNING (`Tracker.endRun`). */
+export async function endRun(
+  io: RunsIo,
+  id: string,
+  opts: { uri?: string; status: Exclude<RunStatus, 'RUNNING'> },
+): Promise<void> {
+  await withTracker(opts.uri, async (t) => {
+    await t.endRun(id, opts.status);
+    io.out(`run ${id} ended ${opts.status}\n`);
+  });
+}
+
 export function registerRuns(program: Command, io: RunsIo = defaultIo): Command {
   const runs = program
     .command('runs')
     .description(
-      'list, show and export tracked runs (URI: --uri, else TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)',
+      'list, show, end and export tracked runs (URI: --uri, else TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)',
     );
 
   runs
@@ -151,6 +163,19 @@ export function registerRuns(program: Command, io: RunsIo = defaultIo): Command 
     .option('--uri <uri>', 'tracking URI')
     .option('--json', 'print JSON (with full metric histories)')
     .action((id: string, opts: { uri?: string; json?: boolean }) => showRun(io, id, opts));
+
+  runs
+    .command('end <id>')
+    .description('end a run its process left RUNNING (a crash, kill -9); an ended run is refused')
+    .addOption(
+      new Option('--status <status>', 'the status to end it with')
+        .choices(['FINISHED', 'FAILED', 'KILLED'])
+        .makeOptionMandatory(),
+    )
+    .option('--uri <uri>', 'tracking URI')
+    .action((id: string, opts: { uri?: string; status: Exclude<RunStatus, 'RUNNING'> }) =>
+      endRun(io, id, opts),
+    );
 
   // >>> `tsad runs export` — owned by the trackmlflow helper: register the export subcommand
   // on `runs` here. (trackdb does not edit between these markers.)

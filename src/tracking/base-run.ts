@@ -34,6 +34,7 @@ import {
   normalizeMetricValue,
   sliceCodePoints,
   validateArtifactPath,
+  validateEnd,
   validateKey,
   validateMetric,
   validateParamValue,
@@ -234,14 +235,7 @@ export class BaseRun implements Run {
     opts: { endTime?: number } = {},
   ): Promise<void> {
     this.assertActive();
-    if (!['FINISHED', 'FAILED', 'KILLED'].includes(status)) {
-      throw invalid(
-        'invalid_status',
-        `run status must be FINISHED, FAILED or KILLED, got ${JSON.stringify(status)}`,
-      );
-    }
-    const endTime = opts.endTime ?? Date.now();
-    if (!Number.isSafeInteger(endTime)) throw invalid('invalid_value', `endTime must be integer epoch ms`);
+    const { endTime } = validateEnd(status, opts.endTime);
     if (this.ending !== undefined) throw new RunNotActiveError(this.id, this.ending);
     this.ending = status;
     try {

@@ -3,12 +3,14 @@
  * argument is validated here, once; `startRun`/`run()` status handling, the registry methods,
  * `loadModelJson` and `loadModel` are written here; the store only stores.
  */
+import { TrackingError } from '../errors.js';
 import { BaseRun } from './base-run.js';
 import { normalizeQuery } from './filter.js';
 import {
   instantiateModel,
   MLMODEL_FILE,
   MODEL_DATA_FILE,
+  missingModel,
   modelJsonPath,
   parseModelJson,
   parseModelUri,
@@ -36,6 +38,7 @@ import {
   invalid,
   validateAlias,
   validateArtifactPath,
+  validateEnd,
   validateExperimentName,
   validateKey,
   validateModelName,
@@ -44,6 +47,20 @@ import {
   validateTagValue,
   validateVersion,
 } from './validate.js';
+
+/** `run_registered`: `deleteRun` of a run registered versions come from (nothing deleted). */
+function runRegistered(runId: string, versions: readonly ModelVersion[]): TrackingError {
+  const list = versions
+    .map(
+      (v) =>
+        `"${v.name}" version ${v.version}${v.aliases.length > 0 ? ` (alias ${v.aliases.join(', ')})` : ''}`,
+    )
+    .join('; ');
+  return new TrackingError(
+    'run_registered',
+    `run ${runId} was not deleted: registered model versions come from it (${list}), and deleting it deletes their model, so loading them (loadModel, tsad serve) would fail for good. Point the aliases at versions of other runs first (tracker.setAlias, or tsad models promote), or pass { force: true } to delete it anyway`,
+  );
+}
 
 /** A run's info as the memory and file stores keep it (with the experiment's name). */
 export interface StoredRunInfo {
@@ -164,8 +181,28 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
     return this.store.searchRuns(q);
   }
 
-  async deleteRun(runId: string): Promise<void> {
-    return this.store.deleteRun(validateRunId(runId));
+  async deleteRun(runId: string, opts: { force?: boolean } = {}): Promise<void> {
+    validateRunId(runId);
+    if (opts.force !== true) {
+      // checked just before the deletion, not in one transaction with it: a version registered from
+      // the run by another process at that moment is not seen
+      const behind = await this.registry.versionsOfRun(runId);
+      if (behind.length > 0) {
+        await this.store.getRun(runId); // a run already deleted is its own not_found
+        throw runRegistered(runId, behind);
+      }
+    }
+    return this.store.deleteRun(runId);
+  }
+
+  async endRun(
+    runId: string,
+    status: Exclude<RunStatus, 'RUNNING'>,
+    opts: { endTime?: number } = {},
+  ): Promise<void> {
+    validateRunId(runId);
+    const end = validateEnd(status, opts.endTime);
+    return this.store.terminateRun(runId, end.status, end.endTime);
   }
 
   async close(): Promise<void> {
@@ -254,7 +291,50 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
 
   async getModelVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion> {
     validateModelName(name);
-    return this.registry.getModelVersion(name, validateVersionArg(versionOrAlias));
+    const arg = validateVersionArg(versionOrAlias);
+    try {
+      return await this.registry.getModelVersion(name, arg);
+    } catch (err) {
+      if (!(err instanceof TrackingNotFoundError)) throw err;
+      throw await this.missingVersion(name, arg, err);
+    }
+  }
+
+  /**
+   * One message per case on every backend (each answers a missing model, alias or version in its
+   * own words, MLflow's server in its own): the model is looked up in the registry's listing.
+   */
+  private async missingVersion(
+    name: string,
+    arg: number | string,
+    cause: TrackingNotFoundError,
+  ): Promise<TrackingNotFoundError> {
+    const model = (await this.registry.listRegisteredModels()).find((m) => m.name === name);
+    if (model === undefined) return missingModel(name, cause);
+    const version =
+      typeof arg === 'number'
+        ? arg
+        : /^[1-9]\d*$/.test(arg)
+          ? Number(arg)
+          : /^v\d+$/i.test(arg)
+            ? Number(arg.slice(1))
+            : undefined;
+    if (version !== undefined || arg.toString().toLowerCase() === 'latest') {
+      const latest = model.latestVersion;
+      return new TrackingNotFoundError(
+        latest === null
+          ? `model "${name}" has no versions yet; register one with registerModel (on the command line: tsad train --register ${name})`
+          : `model "${name}" has no version ${version}; its versions are 1 to ${latest}`,
+        { cause },
+      );
+    }
+    const aliases = Object.entries(model.aliases).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return new TrackingNotFoundError(
+      aliases.length === 0
+        ? `model "${name}" has no alias "${arg}"; it has none: set one with tracker.setAlias (on the command line: tsad models promote)`
+        : `model "${name}" has no alias "${arg}"; its aliases: ${aliases.map(([a, v]) => `${a} (version ${v})`).join(', ')}`,
+      { cause },
+    );
   }
 
   async listRegisteredModels(): Promise<RegisteredModel[]> {

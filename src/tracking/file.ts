@@ -64,7 +64,9 @@ import {
   type Experiment,
   type MetricPoint,
   type NormalizedQuery,
+  RunNotActiveError,
   type RunRecord,
+  type RunStatus,
   TrackingNotFoundError,
   UnsafePathError,
 } from './tracker.js';
@@ -260,7 +262,7 @@ export class FileStore implements Store {
   }
 
   /**
-   * The error of a failed write to the run in `dir`: `not_found` when the run is gone (ENOENT or
+   * The error of a failed write to (or read of) the run in `dir`: `not_found` when the run is gone (ENOENT or
    * ENOTDIR and no run.json there any more: deleted, by this process or another), else `fsError`'s.
    * @internal
    */
@@ -309,10 +311,14 @@ export class FileStore implements Store {
     const known = this.runDirs.get(runId);
     if (known) {
       // another process (or store object) may have deleted the run since: its run.json is then gone
-      // (it is only ever replaced by a rename, never absent while the run exists)
+      // (it is only ever replaced by a rename, never absent while the run exists); any other failure
+      // of the check (EACCES, EIO) is that failure, not a deletion, and the folder stays remembered
       const there = await fsp.access(join(known, 'run.json')).then(
         () => true,
-        () => false,
+        (err: unknown) => {
+          if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return false;
+          throw fsError(err, `read run ${runId}`);
+        },
       );
       if (there) return known;
       throw this.deletedRun(runId, 'read it');
@@ -437,7 +443,13 @@ export class FileStore implements Store {
   }
 
   async getRun(runId: string): Promise<RunRecord> {
-    return this.record(await this.findRunDir(runId));
+    const dir = await this.findRunDir(runId);
+    try {
+      return await this.record(dir);
+    } catch (err) {
+      // deleted by another process between the check and the read: not_found, not a raw ENOENT
+      throw await this.writeError(dir, err, `read run ${runId}`);
+    }
   }
 
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
@@ -512,6 +524,16 @@ export class FileStore implements Store {
     this.runDirs.delete(runId);
     this.metricCache.delete(runId);
     await fsp.rm(gone, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /** Checked and written under the run's lock: two processes ending one run, one of them is refused. */
+  async terminateRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    const dir = await this.findRunDir(runId);
+    await this.updateRun(dir, (doc) => {
+      if (doc.status !== 'RUNNING') throw new RunNotActiveError(runId, doc.status, true);
+      doc.status = status;
+      doc.endTime = endTime;
+    });
   }
 
   async searchRuns(q: NormalizedQuery): Promise<RunRecord[]> {

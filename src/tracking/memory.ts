@@ -22,6 +22,7 @@ import {
   type Experiment,
   type MetricPoint,
   type NormalizedQuery,
+  RunNotActiveError,
   type RunRecord,
   type RunStatus,
   TrackingNotFoundError,
@@ -209,6 +210,13 @@ export class MemoryStore implements Store {
 
   async deleteRun(runId: string): Promise<void> {
     this.data.runs.delete(this.get(runId).runId);
+  }
+
+  async terminateRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    const r = this.get(runId);
+    if (r.status !== 'RUNNING') throw new RunNotActiveError(runId, r.status, true);
+    r.status = status;
+    r.endTime = endTime;
   }
 
   async close(): Promise<void> {}

@@ -20,6 +20,7 @@ export const TRACKER_METHODS = [
   'readArtifact',
   'searchRuns',
   'deleteRun',
+  'endRun',
   'registerModel',
   'setAlias',
   'deleteAlias',

@@ -188,6 +188,34 @@ export class MlflowRegistry {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  /**
+   * One `model-versions/search` by run id (run ids are `[A-Za-z0-9_-]`: nothing to escape), and, when
+   * it finds any, the models' aliases (`registered-models/search`: the search leaves them out).
+   */
+  async versionsOfRun(runId: string): Promise<ModelVersion[]> {
+    const found: WireModelVersion[] = [];
+    await this.http.pages(
+      'model-versions/search',
+      { filter: `run_id='${runId}'`, max_results: 10000 },
+      (r) => {
+        for (const v of parseWire<WireModelVersion[] | undefined>(
+          z.array(wireModelVersionSchema).nullish(),
+          r.model_versions,
+          'model-versions/search',
+        ) ?? [])
+          if (v.run_id === runId) found.push(v);
+      },
+    );
+    if (found.length === 0) return [];
+    const aliases = new Map((await this.listRegisteredModels()).map((m) => [m.name, m.aliases]));
+    return found
+      .map((v) => {
+        const mv = this.toModelVersion(v);
+        return v.aliases?.length ? mv : modelVersion(mv, aliases.get(mv.name) ?? {});
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version - b.version));
+  }
+
   async listModelVersions(name: string): Promise<ModelVersion[]> {
     // not found → typed error; model-versions/search leaves aliases out, registered-models/get has them
     const reg = await this.http.call('GET', 'registered-models/get', { name });

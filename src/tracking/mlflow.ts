@@ -65,6 +65,7 @@ import {
   type Experiment,
   type MetricPoint,
   type NormalizedQuery,
+  RunNotActiveError,
   type RunRecord,
   type RunStatus,
   type Tag,
@@ -428,6 +429,18 @@ export class MlflowStore implements Store {
     this.pendingEnds.delete(runId);
   }
 
+  /**
+   * `Tracker.endRun`: MLflow's `runs/update` ends any run, ended or not, so the status is read first
+   * (`runs/get`) and an ended run refused; two processes ending one run at the same moment may both
+   * be taken (the later end wins).
+   */
+  async terminateRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    const now = (await this.liveRun(runId, 'end the run')).info?.status;
+    if (now === 'FINISHED' || now === 'FAILED' || now === 'KILLED')
+      throw new RunNotActiveError(runId, now, true);
+    await this.endRun(runId, status, endTime);
+  }
+
   /** Runs whose end (FINISHED/FAILED/KILLED) has not reached the server yet. */
   pendingRuns(): { runId: string; status: Exclude<RunStatus, 'RUNNING'> }[] {
     return [...this.pendingEnds].map(([runId, p]) => ({ runId, status: p.status }));
@@ -450,7 +463,7 @@ export class MlflowStore implements Store {
     if (failed.length > 0) {
       throw new TrackingError(
         'mlflow_runs_pending',
-        `the MLflow server at ${this.http.display} did not take the end of ${failed.length} run(s), which stay RUNNING there: ${failed.join('; ')}; end them later with tracker.close() again or in the MLflow UI`,
+        `the MLflow server at ${this.http.display} did not take the end of ${failed.length} run(s), which stay RUNNING there: ${failed.join('; ')}; end them later with tracker.close() again, tracker.endRun(runId, status) or in the MLflow UI`,
       );
     }
     this.artifactUris.clear();

@@ -274,6 +274,14 @@ export function parseModelJson(bytes: Uint8Array, where: string): unknown {
   }
 }
 
+/** `not_found` for a model that is not registered: the same words on every backend. */
+export function missingModel(name: string, cause?: unknown): TrackingNotFoundError {
+  return new TrackingNotFoundError(
+    `no registered model named "${name}"; register one with registerModel (on the command line: tsad train --register NAME)`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 /** The highest version, or the alias target; throws TrackingNotFoundError. */
 export function resolveAlias(
   name: string,

@@ -3,6 +3,7 @@
  * (the file backend stores it as `registry.json`, rewritten atomically under a lock).
  */
 import { aliasMoved, modelVersion, resolveVersionArg } from './common.js';
+import { missingModel } from './models.js';
 import type { RegistryStore } from './store.js';
 import { type ModelVersion, type RegisteredModel, TrackingNotFoundError } from './tracker.js';
 
@@ -33,10 +34,7 @@ export function emptyRegistry(): RegistryState {
 
 function getModel(state: RegistryState, name: string): StoredModel {
   const m = Object.hasOwn(state.models, name) ? state.models[name] : undefined;
-  if (!m)
-    throw new TrackingNotFoundError(
-      `no registered model named "${name}"; register one with registerModel (on the command line: tsad train --register NAME)`,
-    );
+  if (!m) throw missingModel(name);
   return m;
 }
 
@@ -178,6 +176,10 @@ export function documentRegistry(
     },
     async listModelVersions(name) {
       return listVersionsIn(await read(), name);
+    },
+    async versionsOfRun(runId) {
+      const s = await read();
+      return listModelsIn(s).flatMap((m) => listVersionsIn(s, m.name).filter((v) => v.runId === runId));
     },
   };
 }

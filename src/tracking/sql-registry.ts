@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { TrackingError } from '../errors.js';
 import { aliasMoved, modelVersion, resolveVersionArg } from './common.js';
+import { missingModel } from './models.js';
 import { isLostWrite, lastFailure, num, numOrNull, retryLost } from './sql-connect.js';
 import type { SqlDialect, SqlQuery, SqlResult, Table } from './sql-dialect.js';
 import type { RegistryStore } from './store.js';
@@ -65,9 +66,7 @@ export class SqlRegistry implements RegistryStore {
       [name],
     );
     if (r.rows.length === 0) {
-      throw new TrackingNotFoundError(
-        `no registered model named "${name}"; register one with registerModel (on the command line: tsad train --register NAME)`,
-      );
+      throw missingModel(name);
     }
   }
 
@@ -319,5 +318,16 @@ export class SqlRegistry implements RegistryStore {
   async listModelVersions(name: string): Promise<ModelVersion[]> {
     await this.assertModel(name);
     return this.versions(name);
+  }
+
+  async versionsOfRun(runId: string): Promise<ModelVersion[]> {
+    const r = await this.db.query(
+      `SELECT DISTINCT name FROM ${this.db.dialect.t('model_versions')} WHERE run_id = $1`,
+      [runId],
+    );
+    const names = r.rows.map((row) => String(row.name)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const out: ModelVersion[] = [];
+    for (const name of names) out.push(...(await this.versions(name)).filter((v) => v.runId === runId));
+    return out;
   }
 }

@@ -58,6 +58,7 @@ import {
   type Experiment,
   type MetricPoint,
   type NormalizedQuery,
+  RunNotActiveError,
   type RunRecord,
   type RunStatus,
   TrackingNotFoundError,
@@ -747,6 +748,28 @@ export class SqlStore implements Store {
       { idempotent: !this.dialect.crate },
     );
     if (!found) throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
+  }
+
+  /**
+   * One conditional UPDATE (only a RUNNING run): of two processes ending one run, one is refused. A
+   * resend after a lost COMMIT finds the run with this very status and end time: its own end, taken.
+   */
+  async terminateRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {
+    const now = await this.write(
+      ['runs'],
+      async (q, d) => {
+        const r = await q(
+          `UPDATE ${d.t('runs')} SET status = $1, end_time = $2 WHERE run_id = $3 AND (status = 'RUNNING' OR (status = $1 AND end_time = $2))`,
+          [status, endTime, runId],
+        );
+        if (r.rowCount) return undefined;
+        const s = await q(`SELECT status FROM ${d.t('runs')} WHERE run_id = $1`, [runId]);
+        return s.rows.length === 0 ? null : (String(s.rows[0].status) as RunStatus);
+      },
+      { idempotent: true },
+    );
+    if (now === null) throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
+    if (now !== undefined) throw new RunNotActiveError(runId, now, true);
   }
 
   async searchRuns(q: NormalizedQuery): Promise<RunRecord[]> {

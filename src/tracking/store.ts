@@ -58,6 +58,11 @@ export type RegistryStore = Pick<
 > & {
   /** Adds the next version of `name` for the run's model at `artifactPath`. */
   registerModel(name: string, runId: string, artifactPath: string): Promise<ModelVersion>;
+  /**
+   * Every registered version whose source is run `runId` (none: empty), by model name then version,
+   * with its aliases: what `Tracker.deleteRun` refuses to delete the model of.
+   */
+  versionsOfRun(runId: string): Promise<ModelVersion[]>;
 };
 
 /** Who a run is, as its store created it (the run id may be the server's, as in MLflow). */
@@ -104,6 +109,11 @@ export interface Store {
   readArtifact(runId: string, path: string): Promise<Uint8Array>;
   searchRuns(query: NormalizedQuery): Promise<RunRecord[]>;
   deleteRun(runId: string): Promise<void>;
+  /**
+   * Ends a RUNNING run by id (`Tracker.endRun`): `RunNotActiveError` (with `ending`) if it has
+   * ended, `TrackingNotFoundError` if it is not there; atomic where the backend can be.
+   */
+  terminateRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void>;
   readonly registry: RegistryStore;
   /** A store's own limits on a new run's tags, checked before anything is created (optional). */
   checkRunTags?(tags: readonly Tag[]): void;

@@ -52,12 +52,18 @@ export class TrackingNotFoundError extends TrackingError {
   }
 }
 
-/** A run was written to after it ended (code `run_not_active`). */
+/**
+ * A run was written to after it ended, or ended again (`Run.end`, `Tracker.endRun`) (code
+ * `run_not_active`).
+ */
 export class RunNotActiveError extends TrackingError {
-  constructor(runId: string, status: RunStatus) {
+  /** `ending`: the refusal is of an end (`Tracker.endRun`), not of a write. */
+  constructor(runId: string, status: RunStatus, ending = false) {
     super(
       'run_not_active',
-      `run ${runId} has ended (${status}); log to a run before ending it, or start a new run`,
+      ending
+        ? `run ${runId} has ended (${status}) already; only a RUNNING run can be ended, and its status stays ${status}`
+        : `run ${runId} has ended (${status}); log to a run before ending it, or start a new run`,
     );
   }
 }
@@ -338,10 +344,24 @@ export interface Tracker<M = LoggableModel> {
   /**
    * Removes a run with its params, metrics, tags, inputs and artifacts: afterwards `getRun`
    * throws `TrackingNotFoundError` and searches do not list it. Unknown id: `TrackingNotFoundError`.
-   * MLflow servers keep deleted runs in their trash (`mlflow gc` purges them). Model versions
-   * registered from the run are left as they are.
+   * MLflow servers keep deleted runs in their trash (`mlflow gc` purges them).
+   *
+   * A run that a registered model version was registered from is refused (`TrackingError` code
+   * `run_registered`, naming the versions and their aliases, nothing deleted): its model would go
+   * with it and those versions could never load again. `{ force: true }` deletes it anyway; the
+   * versions are left as they are (versions cannot be deleted) and loading them is `not_found`.
    */
-  deleteRun(runId: string): Promise<void>;
+  deleteRun(runId: string, opts?: { force?: boolean }): Promise<void>;
+
+  /**
+   * Ends a run by id with `status` (`FINISHED`, `FAILED` or `KILLED`) and `endTime` (default now):
+   * for a run another process started and left RUNNING (it crashed, or was killed). An ended run is
+   * `RunNotActiveError` and keeps its status; an unknown or deleted run is `TrackingNotFoundError`.
+   * Nothing the run recorded is changed. The `Run` object of the process that started it is not told:
+   * its own `end()` afterwards overwrites the status. On an MLflow server, which has no conditional
+   * update, the status is checked just before the end is sent.
+   */
+  endRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, opts?: { endTime?: number }): Promise<void>;
 
   /**
    * Registers the model logged by `runId` under `artifactPath` (default `model`: what

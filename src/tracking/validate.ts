@@ -5,6 +5,7 @@
 import { TrackingError, type TrackingErrorCode } from '../errors.js';
 import {
   type MetricPoint,
+  type RunStatus,
   TrackingNotFoundError,
   TrackingValidationError,
   UnsafePathError,
@@ -99,6 +100,23 @@ export function describeValue(x: unknown): string {
 
 export function invalid(code: TrackingErrorCode, message: string): TrackingValidationError {
   return new TrackingValidationError(code, message);
+}
+
+/** An end status (`Run.end`, `Tracker.endRun`) and end time (default now). */
+export function validateEnd(
+  status: unknown,
+  endTime: unknown = Date.now(),
+): { status: Exclude<RunStatus, 'RUNNING'>; endTime: number } {
+  if (status !== 'FINISHED' && status !== 'FAILED' && status !== 'KILLED') {
+    throw invalid(
+      'invalid_status',
+      `run status must be FINISHED, FAILED or KILLED, got ${JSON.stringify(status)}`,
+    );
+  }
+  if (typeof endTime !== 'number' || !Number.isSafeInteger(endTime)) {
+    throw invalid('invalid_value', 'endTime must be integer epoch ms');
+  }
+  return { status, endTime };
 }
 
 /** Metric, param and tag keys: MLflow's character set, no empty / `.` / `..` segments, no leading `/`. */

@@ -612,7 +612,7 @@ export function runTrackerConformance(
       });
       await tr.registerModel(model, runId);
       await tr.setAlias(model, 'champion', 1);
-      await tr.deleteRun(runId);
+      await tr.deleteRun(runId, { force: true });
       // the version stays (versions are never deleted with their run) but its model went with the run
       expect((await tr.getModelVersion(model, 'champion')).runId).toBe(runId);
       for (const uri of [`models:/${model}@champion`, `models:/${model}/1`, `models:/${model}/latest`]) {
@@ -627,6 +627,137 @@ export function runTrackerConformance(
         );
         expect((err as Error).message, uri).toMatch(/point the alias at another version/);
       }
+    });
+
+    it('endRun ends a run another process left RUNNING (by id); an ended, unknown or deleted run is refused', async () => {
+      // until track29 a run left RUNNING by a crash could not be ended through the library at all
+      const e = exp('end-by-id');
+      const left = await tr.startRun({ experiment: e });
+      await left.logMetric('m', 1); // the "crashed" process never calls end()
+      await tr.endRun(left.id, 'FAILED', { endTime: left.startTime + 5 });
+      const r = await tr.getRun(left.id);
+      expect(r.info.status).toBe('FAILED');
+      expect(r.info.endTime).toBe(left.startTime + 5);
+      expect(r.data.metrics.m.value).toBe(1); // nothing recorded is lost
+      // a second end (or the end of a finished run) is refused and leaves the status as it was
+      const again = await tr.endRun(left.id, 'KILLED').then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(again).toBeInstanceOf(RunNotActiveError);
+      expect((again as Error).message).toMatch(/has ended \(FAILED\).*only a RUNNING run can be ended/);
+      expect((await tr.getRun(left.id)).info.status).toBe('FAILED');
+      const done = await tr.run({ experiment: e }, async (run) => run.id);
+      await expect(tr.endRun(done, 'FAILED')).rejects.toBeInstanceOf(RunNotActiveError);
+      expect((await tr.getRun(done)).info.status).toBe('FINISHED');
+      // the end time defaults to now
+      const killed = await tr.startRun({ experiment: e });
+      const before = Date.now();
+      await tr.endRun(killed.id, 'KILLED');
+      const k = await tr.getRun(killed.id);
+      expect(k.info.status).toBe('KILLED');
+      expect(k.info.endTime!).toBeGreaterThanOrEqual(before - 1000);
+      // bad status, unknown and deleted runs
+      await expect(tr.endRun(killed.id, 'RUNNING' as 'FAILED')).rejects.toMatchObject({
+        code: 'invalid_status',
+      });
+      await expect(tr.endRun('0'.repeat(32), 'FAILED')).rejects.toBeInstanceOf(TrackingNotFoundError);
+      const gone = await tr.startRun({ experiment: e });
+      await tr.deleteRun(gone.id);
+      await expect(tr.endRun(gone.id, 'FAILED')).rejects.toBeInstanceOf(TrackingNotFoundError);
+    });
+
+    it('deleteRun refuses a run behind a registered model version (naming versions and aliases) unless forced', async () => {
+      // until track29 the run was deleted and its model with it: models:/m@champion could never load again
+      const e = exp('del-registered');
+      const model = `dr-${randomBytes(3).toString('hex')}`;
+      const runId = await tr.run({ experiment: e }, async (run) => {
+        await run.logMetric('m', 2);
+        await run.logModel(new FakeModel('zms', { window: 3 }));
+        return run.id;
+      });
+      await tr.registerModel(model, runId);
+      await tr.registerModel(model, runId);
+      await tr.setAlias(model, 'champion', 2);
+      // a second model: its version 1 comes from another run, its version 2 from this one
+      const model2 = `${model}-b`;
+      const otherRun = await tr.run({ experiment: e }, async (run) => {
+        await run.logModel(new FakeModel('zms', { window: 4 }));
+        return run.id;
+      });
+      await tr.registerModel(model2, otherRun);
+      await tr.registerModel(model2, runId);
+      await tr.setAlias(model2, 'staging', 1);
+      const err = await tr.deleteRun(runId).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(err).toBeInstanceOf(TrackingError);
+      expect((err as TrackingError).code).toBe('run_registered');
+      const msg = (err as Error).message;
+      expect(msg).toContain(`"${model}" version 1`);
+      expect(msg).toContain(`"${model}" version 2 (alias champion)`);
+      expect(msg).toContain(`"${model2}" version 2)`); // no alias: staging is on version 1
+      expect(msg).not.toContain(`"${model2}" version 1`);
+      // the other run is behind the second model's version 1: refused too, naming only that version
+      await expect(tr.deleteRun(otherRun)).rejects.toMatchObject({
+        code: 'run_registered',
+        message: expect.stringContaining(`"${model2}" version 1 (alias staging)`),
+      });
+      expect(msg).toMatch(/force: true/);
+      // nothing was deleted: the run, its data and its model are all there
+      expect((await tr.getRun(runId)).data.metrics.m.value).toBe(2);
+      expect(await tr.loadModelJson(`models:/${model}@champion`)).toMatchObject({ type: 'zms' });
+      // a run nobody registered is deleted as before; with force the registered one goes too
+      const plain = await tr.run({ experiment: e }, async (run) => run.id);
+      await tr.deleteRun(plain, {});
+      await expect(tr.getRun(plain)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      await tr.deleteRun(runId, { force: true });
+      await expect(tr.getRun(runId)).rejects.toBeInstanceOf(TrackingNotFoundError);
+      // a deleted run is not_found, not run_registered, even though its versions stay
+      await expect(tr.deleteRun(runId)).rejects.toBeInstanceOf(TrackingNotFoundError);
+    });
+
+    it('a missing model, alias or version reads the same on every backend', async () => {
+      // until track29 models:/nope@x was `model "nope" has no alias "x"` on MLflow and
+      // `no registered model named "nope"` on the local store
+      const nope = `nope-${randomBytes(3).toString('hex')}`;
+      const noModel = `no registered model named "${nope}"; register one with registerModel (on the command line: tsad train --register NAME)`;
+      for (const v of ['x', 1, 'latest', 'v2'] as const) {
+        const err = await tr.getModelVersion(nope, v).then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        expect(err, String(v)).toBeInstanceOf(TrackingNotFoundError);
+        expect((err as Error).message, String(v)).toBe(noModel);
+      }
+      for (const uri of [`models:/${nope}@x`, `models:/${nope}/1`, `models:/${nope}@latest`]) {
+        await expect(tr.loadModelJson(uri), uri).rejects.toThrow(noModel);
+      }
+      const e = exp('missing-alias');
+      const model = `ma-${randomBytes(3).toString('hex')}`;
+      const runId = await tr.run({ experiment: e }, async (run) => {
+        await run.logModel(new FakeModel('zms', { window: 3 }));
+        return run.id;
+      });
+      await tr.registerModel(model, runId);
+      const noAlias = `model "${model}" has no alias "x"; it has none: set one with tracker.setAlias (on the command line: tsad models promote)`;
+      await expect(tr.getModelVersion(model, 'x')).rejects.toThrow(noAlias);
+      await expect(tr.loadModelJson(`models:/${model}@x`)).rejects.toThrow(noAlias);
+      await tr.setAlias(model, 'champion', 1);
+      await expect(tr.getModelVersion(model, 'x')).rejects.toThrow(
+        `model "${model}" has no alias "x"; its aliases: champion (version 1)`,
+      );
+      const noVersion = `model "${model}" has no version 7; its versions are 1 to 1`;
+      for (const v of [7, 'v7'] as const) {
+        const err = await tr.getModelVersion(model, v).then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        expect(err, String(v)).toBeInstanceOf(TrackingNotFoundError);
+        expect((err as Error).message, String(v)).toBe(noVersion);
+      }
+      await expect(tr.loadModelJson(`models:/${model}/7`)).rejects.toThrow(noVersion);
     });
 
     it('model registry: versions, aliases, latest, loadModel through the injected loader', async () => {

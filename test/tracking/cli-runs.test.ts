@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerRuns } from '../../src/internal.js';
+import { EXIT, exitCodeOf, registerRuns } from '../../src/internal.js';
 import { openTracker } from '../../src/tracking/index.js';
 
 describe('tsad runs list / show', () => {
@@ -85,6 +85,45 @@ describe('tsad runs list / show', () => {
     await expect(cli('export', '--from', uri, '--to', join(dir, 'store'))).rejects.toThrow(/the same store/);
     const runs = JSON.parse(await cli('list', '--uri', uri, '--json')) as unknown[];
     expect(runs).toHaveLength(2);
+  });
+
+  it('runs end RUN_ID --status FAILED ends a run its process left RUNNING; an ended run exits 5, a bad status 2', async () => {
+    // until track29 the command line had no way to end a run a crashed process left RUNNING
+    const t = openTracker(uri);
+    const left = await t.startRun({ experiment: 'crashed' });
+    await left.logMetric('m', 1);
+    const out = await cli('end', left.id, '--status', 'FAILED', '--uri', uri);
+    expect(out).toBe(`run ${left.id} ended FAILED\n`);
+    expect((await t.getRun(left.id)).info.status).toBe('FAILED');
+    const again = await cli('end', left.id, '--status', 'KILLED', '--uri', uri).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((again as Error).message).toMatch(/has ended \(FAILED\) already/);
+    expect(exitCodeOf(again)).toBe(EXIT.tracking);
+    expect((await t.getRun(left.id)).info.status).toBe('FAILED');
+    const missing = await cli(
+      'end',
+      'ffffffffffffffffffffffffffffffff',
+      '--status',
+      'FAILED',
+      '--uri',
+      uri,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(exitCodeOf(missing)).toBe(EXIT.tracking);
+    const other = await t.startRun({ experiment: 'crashed' });
+    const bad = await cli('end', other.id, '--status', 'RUNNING', '--uri', uri).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((bad as Error).message).toMatch(/FINISHED, FAILED, KILLED/);
+    expect(exitCodeOf(bad)).toBe(EXIT.usage);
+    expect((await t.getRun(other.id)).info.status).toBe('RUNNING');
+    await other.end();
+    await t.close();
   });
 
   it('rejects a --max that is not a positive integer', async () => {

@@ -111,6 +111,58 @@ describe('local store format', () => {
     await reader.close();
   });
 
+  it('a run deleted by another process in the middle of getRun (after the run.json check) is not_found, not a raw ENOENT; an unreadable run.json is not taken for a deletion (track29)', async () => {
+    // review of usab29: the run.json check and the read are two steps; a deletion between them gave
+    // getRun a raw ENOENT again, and any failure of the check (EACCES, EIO) read as "deleted?", the run forgotten
+    const root = join(dir, 'deleted-mid-read');
+    const reader = new FileTracker(root);
+    const runId = await reader.run({ experiment: 'exp' }, async (run) => {
+      await run.logMetric('m', 1);
+      return run.id;
+    });
+    expect((await reader.getRun(runId)).data.metrics.m.value).toBe(1); // the folder is remembered
+    const realAccess = fsPromises.access.bind(fsPromises);
+    const denied = vi.spyOn(fsPromises, 'access').mockImplementation(async (path) => {
+      if (String(path).endsWith(join(runId, 'run.json'))) {
+        throw Object.assign(new Error(`EACCES: permission denied, access '${String(path)}'`), {
+          code: 'EACCES',
+          path: String(path),
+        });
+      }
+      return realAccess(path);
+    });
+    try {
+      const err = await reader.getRun(runId).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: 'storage_denied' });
+    } finally {
+      denied.mockRestore();
+    }
+    expect((await reader.getRun(runId)).data.metrics.m.value).toBe(1); // still there, still found
+    let raced = false;
+    const racing = vi.spyOn(fsPromises, 'access').mockImplementation(async (path) => {
+      await realAccess(path); // the check passes ...
+      if (!raced && String(path).endsWith(join(runId, 'run.json'))) {
+        raced = true;
+        const other = new FileTracker(root);
+        await other.deleteRun(runId); // ... and another process deletes the run before the read
+        await other.close();
+      }
+    });
+    try {
+      await expect(reader.getRun(runId)).rejects.toMatchObject({
+        code: 'not_found',
+        message: expect.stringContaining(`no run with id ${runId}`),
+      });
+    } finally {
+      racing.mockRestore();
+    }
+    await expect(reader.getRun(runId)).rejects.toMatchObject({ code: 'not_found' });
+    await reader.close();
+  });
+
   it('export copies a model whose old version has no model file left: that version is skipped with a warning, the others copied (usab29)', async () => {
     // a version an earlier tsad registered from a run without a model (registerModel now refuses one):
     // the destination refuses to register it, which must cost that version, not the whole model
