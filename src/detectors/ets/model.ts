@@ -401,7 +401,7 @@ export function fitEts(y: ArrayLike<number>, specIn: Partial<EtsSpec>, opts: Fit
 /**
  * The objective of `fitEts` (−llf/n) for an additive class, at `count` points at once (`numericGradientRows`):
  * `LANES` points per pass over the data (`filterAdditiveLanes`, the parameters laid out as `fitEts`'s
- * objective unpacks them; a missing trend or season as exact zeros), a last lone point by `filter`.
+ * objective unpacks them; the loop without trend for a class without one, a missing season as exact zeros), a last lone point by `filter`.
  * Each value is bit for bit that of `fitEts`'s one-point objective. Scratch space allocated once.
  */
 function additiveRows(
@@ -460,7 +460,7 @@ function additiveRows(
     for (; r + 1 < count; r += LANES) {
       // a last group of fewer than LANES points repeats its last point in the spare lanes
       for (let k = 0; k < LANES; k++) unpack(rows, Math.min(r + k, count - 1), k);
-      filterAdditiveLanes(p, ring, m, y, n, sse);
+      filterAdditiveLanes(spec.trend !== null, p, ring, m, y, n, sse);
       for (let k = 0; k < LANES && r + k < count; k++) out[r + k] = value(sse[k]);
     }
     if (r < count) {

@@ -190,17 +190,19 @@ export const LANES = 4;
  * numeric gradient evaluates the objective at k + 1 points that differ in one coordinate each, and one
  * run is a chain of dependent multiplications and additions (each point's level and trend wait for
  * the last), so the processor idles between them; four independent chains in one loop fill those
- * gaps (docs/evaluation.md, ETS fit round 29). Each lane does exactly `filterAdditive`'s operations
- * on its own values, so each lane's sum is bit for bit that of `filter` on the same arguments; the
- * classes without trend or season run here too, with β* = 0, b = 0 (and φ = 1), γ* = 0 and a zero
- * ring of length 1: the extra terms are then exact zeros, and the sums are again bit for bit those of
- * `filter` for the class (checked in test/detectors/ets/filter-additive.test.ts).
+ * gaps (docs/evaluation.md, ETS fit round 29). `trend` picks the loop: with trend (β*, φ, b used) or
+ * without (they are ignored). Each lane does exactly `filterAdditive`'s operations on its own values, so
+ * each lane's sum is bit for bit that of `filter` on the same arguments; the classes without season run
+ * here too, with γ* = 0 and a zero ring of length 1: the extra terms are then exact zeros, and the sums
+ * are again bit for bit those of `filter` for the class (checked in
+ * test/detectors/ets/filter-additive.test.ts).
  *
  * `p` holds six numbers per lane (α, β*, γ*, φ, level, trend); `ring` the lanes' seasonal rings
  * interleaved (`ring[LANES·j + k]` = lane k's `sea[j]`), all starting at position 0, updated in
  * place; `out[k]` receives lane k's sum of squared one-step errors. No allocation.
  */
 export function filterAdditiveLanes(
+  trend: boolean,
   p: Float64Array,
   ring: Float64Array,
   m: number,
@@ -250,6 +252,50 @@ export function filterAdditiveLanes(
   let e1 = 0;
   let e2 = 0;
   let e3 = 0;
+  if (!trend) {
+    // no trend: the level's chain is shorter, and the trend terms would be exact zeros computed for nothing
+    for (let t = 0; t < n; t++) {
+      const yt = y[t];
+      {
+        const s = ring[q];
+        const lNew = al0 * (yt - s) + a0 * l0;
+        ring[q] = gs0 * (yt - lNew) + g0 * s;
+        const e = yt - (l0 + s);
+        l0 = lNew;
+        e0 += e * e;
+      }
+      {
+        const s = ring[q + 1];
+        const lNew = al1 * (yt - s) + a1 * l1;
+        ring[q + 1] = gs1 * (yt - lNew) + g1 * s;
+        const e = yt - (l1 + s);
+        l1 = lNew;
+        e1 += e * e;
+      }
+      {
+        const s = ring[q + 2];
+        const lNew = al2 * (yt - s) + a2 * l2;
+        ring[q + 2] = gs2 * (yt - lNew) + g2 * s;
+        const e = yt - (l2 + s);
+        l2 = lNew;
+        e2 += e * e;
+      }
+      {
+        const s = ring[q + 3];
+        const lNew = al3 * (yt - s) + a3 * l3;
+        ring[q + 3] = gs3 * (yt - lNew) + g3 * s;
+        const e = yt - (l3 + s);
+        l3 = lNew;
+        e3 += e * e;
+      }
+      q = q + LANES === end ? 0 : q + LANES;
+    }
+    out[0] = e0;
+    out[1] = e1;
+    out[2] = e2;
+    out[3] = e3;
+    return;
+  }
   for (let t = 0; t < n; t++) {
     const yt = y[t];
     {
@@ -402,5 +448,8 @@ export function primeFilter(): void {
   for (let k = 0; k < LANES; k++) p.set([0.5, 0.1, 0.1, 0.9, 5, 0], 6 * k);
   const ring = new Float64Array(2 * LANES);
   const out = new Float64Array(LANES);
-  for (let pass = 0; pass < 2; pass++) filterAdditiveLanes(p, ring, 2, long, long.length, out);
+  for (let pass = 0; pass < 2; pass++) {
+    filterAdditiveLanes(true, p, ring, 2, long, long.length, out);
+    filterAdditiveLanes(false, p, ring, 2, long, long.length, out);
+  }
 }
