@@ -182,6 +182,178 @@ function filterAdditive(
   sums.sumLogAbsYhat = 0;
 }
 
+/** Runs at once in `filterAdditiveLanes`. */
+export const LANES = 4;
+
+/**
+ * `filterAdditive` for the trend-and-season class, four runs at once (lanes): the optimiser's
+ * numeric gradient evaluates the objective at k + 1 points that differ in one coordinate each, and one
+ * run is a chain of dependent multiplications and additions (each point's level and trend wait for
+ * the last), so the processor idles between them; four independent chains in one loop fill those
+ * gaps (docs/evaluation.md, ETS fit round 29). `trend` picks the loop: with trend (β*, φ, b used) or
+ * without (they are ignored). Each lane does exactly `filterAdditive`'s operations on its own values, so
+ * each lane's sum is bit for bit that of `filter` on the same arguments; the classes without season run
+ * here too, with γ* = 0 and a zero ring of length 1: the extra terms are then exact zeros, and the sums
+ * are again bit for bit those of `filter` for the class (checked in
+ * test/detectors/ets/filter-additive.test.ts).
+ *
+ * `p` holds six numbers per lane (α, β*, γ*, φ, level, trend); `ring` the lanes' seasonal rings
+ * interleaved (`ring[LANES·j + k]` = lane k's `sea[j]`), all starting at position 0, updated in
+ * place; `out[k]` receives lane k's sum of squared one-step errors. No allocation.
+ */
+export function filterAdditiveLanes(
+  trend: boolean,
+  p: Float64Array,
+  ring: Float64Array,
+  m: number,
+  y: ArrayLike<number>,
+  n: number,
+  out: Float64Array,
+): void {
+  const al0 = p[0];
+  const bs0 = p[1];
+  const gs0 = p[2];
+  const ph0 = p[3];
+  let l0 = p[4];
+  let b0 = p[5];
+  const al1 = p[6];
+  const bs1 = p[7];
+  const gs1 = p[8];
+  const ph1 = p[9];
+  let l1 = p[10];
+  let b1 = p[11];
+  const al2 = p[12];
+  const bs2 = p[13];
+  const gs2 = p[14];
+  const ph2 = p[15];
+  let l2 = p[16];
+  let b2 = p[17];
+  const al3 = p[18];
+  const bs3 = p[19];
+  const gs3 = p[20];
+  const ph3 = p[21];
+  let l3 = p[22];
+  let b3 = p[23];
+  const a0 = 1 - al0;
+  const c0 = 1 - bs0;
+  const g0 = 1 - gs0;
+  const a1 = 1 - al1;
+  const c1 = 1 - bs1;
+  const g1 = 1 - gs1;
+  const a2 = 1 - al2;
+  const c2 = 1 - bs2;
+  const g2 = 1 - gs2;
+  const a3 = 1 - al3;
+  const c3 = 1 - bs3;
+  const g3 = 1 - gs3;
+  const end = LANES * m;
+  let q = 0;
+  let e0 = 0;
+  let e1 = 0;
+  let e2 = 0;
+  let e3 = 0;
+  if (!trend) {
+    // no trend: the level's chain is shorter, and the trend terms would be exact zeros computed for nothing
+    for (let t = 0; t < n; t++) {
+      const yt = y[t];
+      {
+        const s = ring[q];
+        const lNew = al0 * (yt - s) + a0 * l0;
+        ring[q] = gs0 * (yt - lNew) + g0 * s;
+        const e = yt - (l0 + s);
+        l0 = lNew;
+        e0 += e * e;
+      }
+      {
+        const s = ring[q + 1];
+        const lNew = al1 * (yt - s) + a1 * l1;
+        ring[q + 1] = gs1 * (yt - lNew) + g1 * s;
+        const e = yt - (l1 + s);
+        l1 = lNew;
+        e1 += e * e;
+      }
+      {
+        const s = ring[q + 2];
+        const lNew = al2 * (yt - s) + a2 * l2;
+        ring[q + 2] = gs2 * (yt - lNew) + g2 * s;
+        const e = yt - (l2 + s);
+        l2 = lNew;
+        e2 += e * e;
+      }
+      {
+        const s = ring[q + 3];
+        const lNew = al3 * (yt - s) + a3 * l3;
+        ring[q + 3] = gs3 * (yt - lNew) + g3 * s;
+        const e = yt - (l3 + s);
+        l3 = lNew;
+        e3 += e * e;
+      }
+      q = q + LANES === end ? 0 : q + LANES;
+    }
+    out[0] = e0;
+    out[1] = e1;
+    out[2] = e2;
+    out[3] = e3;
+    return;
+  }
+  for (let t = 0; t < n; t++) {
+    const yt = y[t];
+    {
+      const bphi = ph0 * b0;
+      const lb = l0 + bphi;
+      const s = ring[q];
+      const yhat = lb + s;
+      const lNew = al0 * (yt - s) + a0 * lb;
+      b0 = bs0 * (lNew - l0) + c0 * bphi;
+      ring[q] = gs0 * (yt - lNew) + g0 * s;
+      l0 = lNew;
+      const e = yt - yhat;
+      e0 += e * e;
+    }
+    {
+      const bphi = ph1 * b1;
+      const lb = l1 + bphi;
+      const s = ring[q + 1];
+      const yhat = lb + s;
+      const lNew = al1 * (yt - s) + a1 * lb;
+      b1 = bs1 * (lNew - l1) + c1 * bphi;
+      ring[q + 1] = gs1 * (yt - lNew) + g1 * s;
+      l1 = lNew;
+      const e = yt - yhat;
+      e1 += e * e;
+    }
+    {
+      const bphi = ph2 * b2;
+      const lb = l2 + bphi;
+      const s = ring[q + 2];
+      const yhat = lb + s;
+      const lNew = al2 * (yt - s) + a2 * lb;
+      b2 = bs2 * (lNew - l2) + c2 * bphi;
+      ring[q + 2] = gs2 * (yt - lNew) + g2 * s;
+      l2 = lNew;
+      const e = yt - yhat;
+      e2 += e * e;
+    }
+    {
+      const bphi = ph3 * b3;
+      const lb = l3 + bphi;
+      const s = ring[q + 3];
+      const yhat = lb + s;
+      const lNew = al3 * (yt - s) + a3 * lb;
+      b3 = bs3 * (lNew - l3) + c3 * bphi;
+      ring[q + 3] = gs3 * (yt - lNew) + g3 * s;
+      l3 = lNew;
+      const e = yt - yhat;
+      e3 += e * e;
+    }
+    q = q + LANES === end ? 0 : q + LANES;
+  }
+  out[0] = e0;
+  out[1] = e1;
+  out[2] = e2;
+  out[3] = e3;
+}
+
 /** Concentrated Gaussian log-likelihood from the filter sums. */
 export function logLik(n: number, sums: FilterSums, mulErr: boolean): number {
   // A perfect fit (constant data) would give llf = +∞; floor the mean squared error instead.
@@ -269,5 +441,15 @@ export function primeFilter(): void {
         filter(spec, 0.5, 0.1, 0.1, 0.9, st, sea, long, long.length, null, null, sums);
       }
     }
+  }
+  // the gradient's lanes (`filterAdditiveLanes`, the longest function here), the same way: without it the
+  // stores after the loop bailed out 35 times in the default detector's training (ETS fit round 29)
+  const p = new Float64Array(6 * LANES);
+  for (let k = 0; k < LANES; k++) p.set([0.5, 0.1, 0.1, 0.9, 5, 0], 6 * k);
+  const ring = new Float64Array(2 * LANES);
+  const out = new Float64Array(LANES);
+  for (let pass = 0; pass < 2; pass++) {
+    filterAdditiveLanes(true, p, ring, 2, long, long.length, out);
+    filterAdditiveLanes(false, p, ring, 2, long, long.length, out);
   }
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EtsSpec } from '../../../src/detectors/index.js';
-import { type FilterSums, filter } from '../../../src/internal.js';
+import { type FilterSums, filter, filterAdditiveLanes, LANES } from '../../../src/internal.js';
 
 // Speed round 17: `filter` without forecast/residual outputs over the additive classes takes a loop
 // per class (no class tests per point). With outputs it takes the general loop, which computes the
@@ -39,6 +39,62 @@ describe('ETS filter: the additive loops equal the general loop', () => {
           const fast = run(false);
           const general = run(true);
           expect(fast.map((x, i) => Object.is(x, general[i]))).toEqual(general.map(() => true));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+// ETS fit round 29: the optimiser's gradient runs LANES objective filters at once. Each lane must give
+// the sum `filter` gives for its own arguments, bit for bit, for every additive class (the classes
+// without trend take the lanes' loop without trend, the classes without season run with γ* = 0 and a zero ring of one).
+describe('ETS filter: filterAdditiveLanes equals filter in every lane', () => {
+  it('property: each lane’s sum of squared errors is filter’s (Object.is), lanes independent', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<EtsSpec['trend']>(null, 'add'),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 2, max: 12 }),
+        fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 2, maxLength: 80 }),
+        fc.array(
+          fc.record({
+            // α, β*, γ*, φ as the optimiser bounds them, and the initial states
+            p: fc.array(fc.double({ min: 1e-4, max: 1 - 1e-4, noNaN: true }), { minLength: 4, maxLength: 4 }),
+            init: fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 14, maxLength: 14 }),
+          }),
+          { minLength: LANES, maxLength: LANES },
+        ),
+        (trend, seasonal, damped, period, ys, lanes) => {
+          const spec = {
+            error: 'add',
+            trend,
+            damped: trend !== null && damped,
+            seasonal: seasonal ? 'add' : null,
+            period: seasonal ? period : 1,
+          } as EtsSpec;
+          const m = seasonal ? period : 1;
+          const y = Float64Array.from(ys);
+          const p = new Float64Array(6 * LANES);
+          const ring = new Float64Array(LANES * m);
+          const expected: number[] = [];
+          lanes.forEach(({ p: [alpha, beta, gamma, phi0], init }, k) => {
+            const phi = spec.damped ? phi0 : 1;
+            const bs = trend ? beta : 0;
+            const gs = seasonal ? gamma : 0;
+            const level = init[0];
+            const b = trend ? init[1] : 0;
+            p.set([alpha, bs, gs, phi, level, b], 6 * k);
+            const sea = seasonal ? Float64Array.from(init.slice(2, 2 + m)) : new Float64Array(1);
+            for (let j = 0; j < m; j++) ring[LANES * j + k] = sea[j];
+            const sums: FilterSums = { sse: -1, sumLogAbsYhat: -1 };
+            filter(spec, alpha, bs, gs, phi, { level, trend: b, pos: 0 }, sea, y, y.length, null, null, sums);
+            expected.push(sums.sse);
+          });
+          const out = new Float64Array(LANES).fill(-1);
+          filterAdditiveLanes(trend !== null, p, ring, m, y, y.length, out);
+          expect([...out].map((x, k) => Object.is(x, expected[k]))).toEqual(expected.map(() => true));
         },
       ),
       { numRuns: 500 },
