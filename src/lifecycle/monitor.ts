@@ -229,7 +229,8 @@ export class Monitor {
   /**
    * Adds one point (time, input value, and the model's score and alarm if those channels are watched);
    * returns a `DriftCheck` when this point completes a comparison, else null. Bad input (non-finite
-   * value, time not increasing, a missing score) throws before anything changes.
+   * value, time not increasing, a missing score or alarm, an alarm number other than 0 or 1) throws before
+   * anything changes.
    */
   push(t: number, value: number, score?: number, alarm?: boolean | number): DriftCheck | null {
     if (!Number.isFinite(t) || !(t > this.lastT)) {
@@ -250,6 +251,13 @@ export class Monitor {
       throw new LifecycleError(
         'bad_sample',
         `alarm at ${t} is missing; this monitor watches alarms, pass one per point`,
+      );
+    }
+    // as the reference: a flag, never a level (2, 0.5 or NaN is a score passed by mistake)
+    if (this.alarm && typeof alarm === 'number' && alarm !== 0 && alarm !== 1) {
+      throw new LifecycleError(
+        'bad_sample',
+        `alarm at ${t} is ${alarm}; pass false/true (or 0/1) per point, 1 where the model raised an alarm`,
       );
     }
     this.lastT = t;

@@ -197,10 +197,6 @@ async function runOnWorkers(
   }
 }
 
-/**
- * Simulates the live deployment of `makeDetector()`'s models on `series` (see the file comment).
- * `series` must be a valid TimeSeries (finite, strictly increasing times).
- */
 /** The first place two JSON values differ (`config.a.b: 1 vs 2`), or undefined when they are equal. */
 function firstDifference(a: unknown, b: unknown, at: string): string | undefined {
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
@@ -248,7 +244,8 @@ async function checkRecipeMatches(factory: () => Detector, recipe: string, seed:
  * before each retrain time (`trainWindow`: all of them, or a sliding window) and takes over from there:
  * no look-ahead. Returns the scores, alarms, the retrains (and those skipped because the detector refused
  * the window), the drift checks and, with `labels`, the metric report. Bad options are `LifecycleError`
- * `bad_option` before anything is trained. Guide: docs/lifecycle.md.
+ * `bad_option` before anything is trained. `series` must be a valid TimeSeries (finite, strictly
+ * increasing times). Guide: docs/lifecycle.md.
  */
 export async function simulate(
   makeDetector: () => Detector,

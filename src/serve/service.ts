@@ -20,7 +20,7 @@ import {
 import { ServeError, type ServeErrorCode } from './errors.js';
 import { ServeMetrics } from './metrics.js';
 import { type ModelGroup, ModelResolver } from './models.js';
-import { trainInWorker } from './trainer.js';
+import { trainOwnArrays } from './trainer.js';
 
 export interface ServiceOptions {
   /** Default model of every series: `models:/NAME@ALIAS`, `models:/NAME/N`, or a model file. */
@@ -539,7 +539,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const t = Float64Array.from(b.points.t, (x, i) => toMs(x, `points.t[${i}]`));
     const v = Float64Array.from(b.points.v);
     const n = t.length;
-    const model = await trainInWorker(b.detector, b.seed, t, v, { transfer: true }); // made for this call
+    const model = await trainOwnArrays(b.detector, b.seed, t, v); // made for this call: handed over
     metrics.trainings.inc();
     const runId = await tracker.run({ experiment: b.experiment }, async (run) => {
       await run.logParams({ detector: b.detector, seed: b.seed, rows: n, source: 'tsad serve' });

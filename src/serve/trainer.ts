@@ -14,17 +14,12 @@ type Reply = { ok: true; model: ModelJson } | { ok: false; name: string; code?: 
 export interface TrainInWorkerOptions {
   /** Stops the training: the worker is ended and the promise rejects with `training_cancelled`. */
   readonly signal?: AbortSignal;
-  /**
-   * Hand the arrays' buffers to the worker instead of copying them (they are then detached: length 0
-   * here, with every array sharing their buffer). Only for arrays made for this call.
-   */
-  readonly transfer?: boolean;
 }
 
 /**
  * Trains `detector` (a recipe name, as `tsad train --detector`) with `seed` on the series `t`/`v` in a
  * worker thread, so the event loop keeps serving; resolves with the model JSON (`loadModel` it).
- * The arrays are copied to the worker and stay as they were (unless `transfer`). Training takes no
+ * The arrays are copied to the worker and stay as they were. Training takes no
  * AbortSignal inside a detector: `signal` ends the worker thread. Rejects with `ServeError`
  * `training_failed` (the detector's error and code in the message) or `training_cancelled`.
  */
@@ -35,13 +30,37 @@ export function trainInWorker(
   v: Float64Array,
   opts: TrainInWorkerOptions = {},
 ): Promise<ModelJson> {
+  return train(detector, seed, t.slice(), v.slice(), opts.signal);
+}
+
+/**
+ * @internal `trainInWorker` for arrays made for this call (the service's): their buffers are handed to
+ * the worker, not copied, and are detached here afterwards (length 0, with every array sharing them).
+ */
+export function trainOwnArrays(
+  detector: string,
+  seed: number,
+  t: Float64Array,
+  v: Float64Array,
+): Promise<ModelJson> {
+  return train(detector, seed, t, v, undefined);
+}
+
+/** The worker's job; `t` and `v` are transferred (the callers above decide whether they are copies). */
+function train(
+  detector: string,
+  seed: number,
+  t: Float64Array,
+  v: Float64Array,
+  signal: AbortSignal | undefined,
+): Promise<ModelJson> {
   const cancelled = () =>
     new ServeError(
       'training_cancelled',
       `training of ${detector} was cancelled (its AbortSignal fired)`,
       503,
     );
-  if (opts.signal?.aborted) return Promise.reject(cancelled());
+  if (signal?.aborted) return Promise.reject(cancelled());
   return new Promise((resolve, reject) => {
     const w = startWorker();
     let done = false;
@@ -49,11 +68,11 @@ export function trainInWorker(
     const finish = (f: () => void) => {
       if (done) return;
       done = true;
-      opts.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       void w.terminate();
       f();
     };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     w.once('message', (r: Reply) =>
       finish(() =>
         r.ok
@@ -73,9 +92,6 @@ export function trainInWorker(
     w.once('exit', (code) =>
       finish(() => reject(new ServeError('training_failed', `training worker exited (${code})`, 500))),
     );
-    // transferred buffers are detached on this side: only the caller's own throwaway arrays may go
-    const tw = opts.transfer ? t : t.slice();
-    const vw = opts.transfer ? v : v.slice();
-    w.postMessage({ detector, seed, t: tw, v: vw }, [tw.buffer, vw.buffer] as ArrayBuffer[]);
+    w.postMessage({ detector, seed, t, v }, [t.buffer, v.buffer] as ArrayBuffer[]);
   });
 }

@@ -103,6 +103,22 @@ describe('Monitor', () => {
     }
   });
 
+  it('a pushed alarm other than false/true/0/1 is bad_sample and leaves the monitor unchanged (rev29)', () => {
+    // the reference refuses such flags; a live 2, 0.5 or NaN (a score passed by mistake) was counted
+    // as an alarm (or, NaN, as none) and moved the alarm channel
+    const make = () => new Monitor({ reference: { value: [1, 2, 3, 4], alarm: [0, 1, 0, 0] }, window: 4 });
+    const clean = make();
+    const m = make();
+    for (const bad of [2, 0.5, -1, Number.NaN]) {
+      expect(() => m.push(0, 2, undefined, bad)).toThrow(/alarm at 0 is .*; pass false\/true \(or 0\/1\)/);
+    }
+    const seq = [true, 0, 1, false];
+    const a = seq.map((x, i) => m.push(i, 2, undefined, x));
+    const b = seq.map((x, i) => clean.push(i, 2, undefined, x));
+    expect(a).toEqual(b);
+    expect(a[3]?.channels.alarm?.ksD).toBeCloseTo(0.25, 12);
+  });
+
   it('checks become records (monitoring table rows) and metrics logged with a step', async () => {
     const mon = new Monitor({ reference: { value: ref }, window: 200, series: 's1', referenceRun: 'r0' });
     const checks = run(mon, (i) => noise(i) + (i > 500 ? 3 : 0), 1000);

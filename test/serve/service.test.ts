@@ -11,6 +11,7 @@ import {
   createService,
   DirectoryCheckpointStore,
   type Service,
+  type TrainInWorkerOptions,
   trainInWorker,
 } from '../../src/serve/index.js';
 
@@ -889,6 +890,11 @@ describe('tsad serve (in-process)', () => {
       code: 'training_cancelled',
     });
     expect(t).toEqual(tCopy);
+    // the public function always copies: handing buffers over is the service's own internal shortcut
+    // for arrays it made (rev29: usab29 had exposed it as a `transfer` option)
+    const own = t.slice(0, n);
+    await trainInWorker('zms', 0, own, v.subarray(0, n), { transfer: true } as TrainInWorkerOptions);
+    expect(own.length).toBe(n);
   });
 
   it('trains a model in a worker thread and registers it', async () => {
