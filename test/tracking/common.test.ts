@@ -383,3 +383,24 @@ describe('logModel', () => {
     await tracker.close();
   });
 });
+
+describe('endTime from plain JS (fix30)', () => {
+  // endTime is typed `number` (optional) and documented as "default now": null is no way to say now; the
+  // refusal says what to pass, and the run is left as it was
+  it('run.end and tracker.endRun refuse a null endTime, saying to leave it out for now or pass epoch ms', async () => {
+    const t = openTracker('memory:end-time-null');
+    const run = await t.startRun({ experiment: 'e' });
+    const want =
+      /endTime must be an integer of epoch ms \(such as Date\.now\(\)\), got null; leave endTime out to end the run now/;
+    await expect(run.end('FINISHED', { endTime: null as never })).rejects.toThrow(want);
+    await expect(run.end('FINISHED', { endTime: null as never })).rejects.toMatchObject({
+      code: 'invalid_value',
+    });
+    expect((await t.getRun(run.id)).info.status).toBe('RUNNING');
+    await expect(t.endRun(run.id, 'FAILED', { endTime: null as never })).rejects.toThrow(want);
+    await expect(t.endRun(run.id, 'FAILED', { endTime: 1.5 })).rejects.toThrow(/got 1\.5;/);
+    expect((await t.getRun(run.id)).info.status).toBe('RUNNING');
+    await run.end('FINISHED');
+    expect((await t.getRun(run.id)).info.status).toBe('FINISHED');
+  });
+});
