@@ -167,6 +167,43 @@ describe('simulate', () => {
     }
   });
 
+  it('labels: a window that is not [start, end] of finite epoch ms, start ≤ end, is refused by its index before anything is trained (fix30)', async () => {
+    // before: a NaN end dropped the window silently (its anomaly not counted), a { start, end } object
+    // from JS threw a raw TypeError, a string was compared as text
+    const ts = synthetic();
+    let built = 0;
+    const make = () => {
+      built++;
+      return new ZmsDetector({ seed: 0 });
+    };
+    const good: [number, number] = [T0 + 8 * DAY, T0 + 8 * DAY + 6 * HOUR];
+    for (const [bad, what] of [
+      [[T0 + 8 * DAY, Number.NaN], /labels\[1\]: expected \[start, end\] .*got \[\d+,NaN\]/],
+      [{ start: T0 + 8 * DAY, end: T0 + 9 * DAY }, /labels\[1\]: expected \[start, end\] .*got an object/],
+      [[T0 + 9 * DAY, T0 + 8 * DAY], /labels\[1\]: its end .* is before its start/],
+      [
+        ['2024-01-09', '2024-01-10'],
+        /labels\[1\]: expected \[start, end\] .*got \["2024-01-09","2024-01-10"\]/,
+      ],
+    ] as const) {
+      built = 0;
+      const err = await simulate(make, ts, {
+        initialTrainEnd: T0 + 6 * DAY,
+        labels: [good, bad as never],
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ name: 'LifecycleError', code: 'bad_option' });
+      expect((err as Error).message).toMatch(what);
+      expect((err as Error).message).toMatch(/pass each window as \[start, end\]/);
+      expect(built).toBe(0);
+    }
+    await expect(simulate(make, ts, { initialTrainEnd: T0 + 6 * DAY, labels: 'x' as never })).rejects.toThrow(
+      /labels: expected an array of \[start, end\] windows/,
+    );
+  });
+
   it('trainIn workers: a scheduled retrain with too few points keeps the previous model live, as in line', async () => {
     // 10 days with days 5–7 missing: the retrain after the gap has an empty 1-day sliding window
     const full = synthetic();
