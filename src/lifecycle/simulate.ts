@@ -277,7 +277,7 @@ async function checkRecipeMatches(factory: () => Detector, recipe: string, seed:
   const theirs = fromRecipe(recipe, { seed });
   const diff =
     mine.type !== theirs.type
-      ? `the factory builds a ${mine.type}, but trainIn's recipe "${recipe}" (seed ${seed}) builds a ${theirs.type}`
+      ? `the factory builds a detector of type ${mine.type}, but trainIn's recipe "${recipe}" (seed ${seed}) builds one of type ${theirs.type}`
       : firstDifference(mine.config, theirs.config, 'config');
   if (diff === undefined) return;
   throw new LifecycleError(

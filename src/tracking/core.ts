@@ -58,7 +58,7 @@ function runRegistered(runId: string, versions: readonly ModelVersion[]): Tracki
     .join('; ');
   return new TrackingError(
     'run_registered',
-    `run ${runId} was not deleted: registered model versions come from it (${list}), and deleting it deletes their model, so loading them (loadModel, tsad serve) would fail for good. Point the aliases at versions of other runs first (tracker.setAlias, or tsad models promote), or pass { force: true } to delete it anyway`,
+    `run ${runId} was not deleted: registered model versions come from it (${list}), and once it is deleted loading them (loadModel, tsad serve) would fail with not_found (tsad reads no deleted run: the local, memory and SQL stores remove it, an MLflow server keeps it in its trash, where only MLflow's own tools restore it). Point the aliases at versions of other runs first (tracker.setAlias, or tsad models promote), or pass { force: true } to delete it anyway`,
   );
 }
 

@@ -151,7 +151,7 @@ describe('simulate', () => {
         'zms',
         3,
         { recipe: 'default', seed: 3, workers: 1 },
-        /the factory builds a ZmsDetector, but trainIn's recipe "default" \(seed 3\) builds a Ensemble/,
+        /the factory builds a detector of type ZmsDetector, but trainIn's recipe "default" \(seed 3\) builds one of type Ensemble/,
       ],
       ['default', 1, { recipe: 'default', seed: 2, workers: 1 }, /configs .* differ at config\.seed: 1 vs 2/],
     ] as const) {
