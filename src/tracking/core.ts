@@ -321,10 +321,15 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
             : undefined;
     if (version !== undefined || arg.toString().toLowerCase() === 'latest') {
       const latest = model.latestVersion;
+      // the lookup found nothing, the listing (read after it) does: a version registered meanwhile
+      const wanted = version === undefined ? 'no version when "latest" was' : `no version ${version} when it was`;
+      const raced = latest !== null && (version === undefined || (version >= 1 && version <= latest));
       return new TrackingNotFoundError(
         latest === null
           ? `model "${name}" has no versions yet; register one with registerModel (on the command line: tsad train --register ${name})`
-          : `model "${name}" has no version ${version}; its versions are 1 to ${latest}`,
+          : raced
+            ? `model "${name}" had ${wanted} looked up; it has versions 1 to ${latest} now (registered meanwhile): look it up again`
+            : `model "${name}" has no version ${version}; its versions are 1 to ${latest}`,
         { cause },
       );
     }
