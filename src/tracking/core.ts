@@ -322,7 +322,8 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
     if (version !== undefined || arg.toString().toLowerCase() === 'latest') {
       const latest = model.latestVersion;
       // the lookup found nothing, the listing (read after it) does: a version registered meanwhile
-      const wanted = version === undefined ? 'no version when "latest" was' : `no version ${version} when it was`;
+      const wanted =
+        version === undefined ? 'no version when "latest" was' : `no version ${version} when it was`;
       const raced = latest !== null && (version === undefined || (version >= 1 && version <= latest));
       return new TrackingNotFoundError(
         latest === null
