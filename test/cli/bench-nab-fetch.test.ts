@@ -194,6 +194,32 @@ describe('tsad bench --corpus nab / nab run with a partial NAB copy beside the p
     expect(existsSync(join(shared, 'data', FILE))).toBe(false); // the user's copy is left as it was
   }, 120_000);
 
+  it('a partial copy under TSAD_DATA_DIR gets the missing file downloaded into it, and the run reads it there', async () => {
+    served.length = 0;
+    const data = join(dir, 'data-partial');
+    cpSync(join(nab, 'labels'), join(data, 'nab', 'labels'), { recursive: true });
+    cpSync(join(nab, 'data', HERE), join(data, 'nab', 'data', HERE));
+    const r = await tsad(
+      data,
+      'bench',
+      '--corpus',
+      'nab',
+      '--files',
+      `${HERE},${FILE}`,
+      '-d',
+      'zms',
+      '--no-floor',
+      '--workers',
+      '1',
+      '-o',
+      join(dir, 'out-partial-env'),
+      '-q',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(served).toEqual([`data/${FILE}`]);
+    expect(existsSync(join(data, 'nab', 'data', FILE))).toBe(true);
+  }, 120_000);
+
   it('tsad nab run does the same', async () => {
     const r = await bin(
       'nab',
