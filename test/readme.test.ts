@@ -1,11 +1,29 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
+import { registerRuns } from '../src/internal.js';
 
 /** The README's API tour is real code: it is extracted, pointed at the sources, and run. */
 describe('README', () => {
   const root = join(import.meta.dirname, '..');
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+  it('the command line synopsis names every `tsad runs` subcommand (fix30: `runs end` was missing)', () => {
+    const block = /## The command line\n\n```sh\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const runsLines = (block ?? '').split('\n').filter((l) => l.startsWith('tsad runs '));
+    expect(runsLines.length).toBeGreaterThan(0);
+    const program = new Command();
+    registerRuns(program);
+    const runs = program.commands.find((c) => c.name() === 'runs');
+    const names = runs?.commands.map((c) => c.name()) ?? [];
+    expect(names).toContain('end');
+    for (const name of names) {
+      const shown = runsLines.some((l) => new RegExp(`(^tsad runs |\\| )${name}\\b`).test(l));
+      expect(shown, `tsad runs ${name} in the README's synopsis`).toBe(true);
+    }
+  });
 
   it('shows the test command that .ci/run runs', () => {
     const ci = readFileSync(join(root, '.ci', 'run'), 'utf8');

@@ -202,6 +202,53 @@ export async function nabPath(rel: string, opts: NabLocationOptions = {}): Promi
   return dest;
 }
 
+/**
+ * @internal A NAB root that holds every file of `paths` (manifest paths such as `data/<category>/<file>.csv`
+ * and `labels/combined_windows.json`), for a reader that takes one folder (the corpus bench). The folder
+ * files are read from when it holds them all; else the download folder: a file missing from both is
+ * downloaded (verified), and a file only the read folder holds (a partial `../shared` copy) is copied there
+ * after its sha256 is checked, so that no file is looked for where it is not.
+ */
+export async function nabCorpusRoot(
+  paths: readonly string[],
+  opts: NabLocationOptions = {},
+): Promise<string> {
+  const entries = paths.map(nabManifestEntry);
+  const { dir, downloadDir } = resolveDirs(opts);
+  if (dir === downloadDir || entries.every((e) => existsSync(join(dir, e.path)))) {
+    await Promise.all(entries.map((e) => nabPath(e.path, opts)));
+    return dir;
+  }
+  await Promise.all(
+    entries.map(async (e) => {
+      const dest = join(downloadDir, e.path);
+      if (existsSync(dest)) return;
+      const local = join(dir, e.path);
+      if (!existsSync(local)) {
+        await nabPath(e.path, opts); // downloads to downloadDir
+        return;
+      }
+      const bytes = await readFile(local);
+      const got = sha256(bytes);
+      if (got !== e.sha256) {
+        throw new DatasetError(
+          'sha256_mismatch',
+          `${local} has sha256 ${got} but the manifest expects ${e.sha256}; delete or replace the file (or add the NAB files missing beside it, so that the run reads that folder alone)`,
+        );
+      }
+      await makeDirs(dirname(dest));
+      try {
+        await writeFileAtomic(dest, bytes, true, UMASK_MODE);
+      } catch (err) {
+        throw new DatasetError('write_failed', `cannot write ${dest}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    }),
+  );
+  return downloadDir;
+}
+
 const windowsCache = new Map<string, Record<string, Window[]>>();
 
 /** All NAB label windows (`labels/combined_windows.json`) by data file name (path under `data/`), in epoch ms. */

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nabDataDir, nabFiles, nabPath } from '../datasets/nab.js';
+import { nabCorpusRoot, nabDataDir, nabFiles } from '../datasets/nab.js';
 import { ConfigError, TrackingError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
@@ -409,9 +409,10 @@ export function resolveCorpus(corpus: string): string {
 export async function fetchCorpus(corpus: string, files?: readonly string[]): Promise<string> {
   if (corpus !== 'nab') return resolveCorpus(corpus);
   // a name that is no NAB file is not fetched: the run refuses it (unknown_file), as for any corpus
+  // every file from one folder: ../shared's copy when it holds them all, else the download cache (nabCorpusRoot)
   const known = new Set(nabFiles());
-  await Promise.all((files ?? [...known]).filter((f) => known.has(f)).map((f) => nabPath(`data/${f}`)));
-  return dirname(dirname(await nabPath('labels/combined_windows.json')));
+  const wanted = (files ?? [...known]).filter((f) => known.has(f)).map((f) => `data/${f}`);
+  return nabCorpusRoot([...wanted, 'labels/combined_windows.json']);
 }
 
 /** Runs recipes (and their floor rows) over a corpus in NAB's layout and scores them. */

@@ -1,4 +1,3 @@
-import { unknownRecipe } from '../cli/recipes.js';
 import { ArtDetector } from '../detectors/art/detector.js';
 import { ChangePointDetector } from '../detectors/changepoint/detector.js';
 import { defaultDetector } from '../detectors/default.js';
@@ -32,6 +31,7 @@ import { COUNT17_RECIPES } from './count17.js';
 import { DRIFT_RECIPES } from './level-drift.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { QUIET13_RECIPES } from './quiet13.js';
+import { unknownRecipe } from './recipe-names.js';
 import { RELAX22_RECIPES } from './relax22.js';
 import { SEASONAL_RECIPES } from './seasonal-change.js';
 import { WIDEN18_RECIPES } from './widen18.js';

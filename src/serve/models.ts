@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { loadModel } from '../detectors/registry.js';
 import type { Detector, JsonValue, ModelJson } from '../detectors/types.js';
-import { ModelFormatError } from '../errors.js';
+import { ModelFormatError, TrackingError } from '../errors.js';
 import type { Tracker } from '../tracking/tracker.js';
 import { type StreamFactory, streamFactory } from './checkpoint.js';
 import { ServeError } from './errors.js';
@@ -97,14 +97,16 @@ export class ModelResolver {
       }
     }
     if (failed.length > 0) {
+      // each reference's cause with what fixes it: a store that cannot be reached is no bad version
       const what = failed.map(({ ref, version, err }) => {
         const now = version === undefined ? '' : ` (now ${version})`;
-        return `${ref}${now} keeps ${this.loaded.get(ref)?.version} and its series: ${(err as Error).message}`;
+        return `${ref}${now} keeps ${this.loaded.get(ref)?.version} and its series: ${reloadCause(ref, err)}`;
       });
+      const down = failed.every(({ err }) => registryDown(err));
       throw new ServeError(
         'reload_failed',
-        `reload failed for ${failed.length} of ${this.refs().length} model references; ${what.join('; ')}. Point the alias at a version that loads (or fix the registry), then reload again${changed.length > 0 ? `; reloaded meanwhile: ${changed.join(', ')}` : ''}`,
-        500,
+        `reload failed for ${failed.length} of ${this.refs().length} model references; ${what.join('; ')}${changed.length > 0 ? `; reloaded meanwhile: ${changed.join(', ')}` : ''}`,
+        down ? 503 : 500,
         { cause: failed[0].err, reloaded: changed },
       );
     }
@@ -139,6 +141,35 @@ export class ModelResolver {
 }
 
 /** A model file that cannot be read or parsed, as the same typed error `tsad detect` gives. */
+/** Tracking errors that say the store could not be reached or answered nothing usable in time (not a bad model). */
+const REGISTRY_DOWN: ReadonlySet<string> = new Set([
+  'mlflow_unreachable',
+  'mlflow_timeout',
+  'mlflow_connection_lost',
+  'mlflow_http_502',
+  'mlflow_http_503',
+  'mlflow_http_504',
+  'sql_unreachable',
+  'sql_connection_lost',
+  'lock_timeout',
+]);
+
+function registryDown(err: unknown): boolean {
+  return err instanceof TrackingError && REGISTRY_DOWN.has(err.code);
+}
+
+/** Why one reference did not reload, and what fixes it. */
+function reloadCause(ref: string, err: unknown): string {
+  const msg = (err as Error).message;
+  if (registryDown(err)) {
+    return `the tracking store cannot be reached (${msg}); nothing is wrong with the model: check that the tracking server runs and answers; the next poll (or SIGHUP) tries again`;
+  }
+  if (!ref.startsWith('models:/') && !ref.startsWith('runs:/')) {
+    return `the model file does not load (${msg}); fix or replace the file, then reload again`;
+  }
+  return `the model does not load (${msg}); point the alias at a version that loads (or fix the registry), then reload again`;
+}
+
 function unreadable(ref: string, err: unknown): ModelFormatError {
   return new ModelFormatError(
     'model_unreadable',

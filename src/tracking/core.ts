@@ -58,7 +58,7 @@ function runRegistered(runId: string, versions: readonly ModelVersion[]): Tracki
     .join('; ');
   return new TrackingError(
     'run_registered',
-    `run ${runId} was not deleted: registered model versions come from it (${list}), and deleting it deletes their model, so loading them (loadModel, tsad serve) would fail for good. Point the aliases at versions of other runs first (tracker.setAlias, or tsad models promote), or pass { force: true } to delete it anyway`,
+    `run ${runId} was not deleted: registered model versions come from it (${list}), and once it is deleted loading them (loadModel, tsad serve) would fail with not_found (tsad reads no deleted run: the local, memory and SQL stores remove it, an MLflow server keeps it in its trash, where only MLflow's own tools restore it). Point the aliases at versions of other runs first (tracker.setAlias, or tsad models promote), or pass { force: true } to delete it anyway`,
   );
 }
 
@@ -321,10 +321,16 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
             : undefined;
     if (version !== undefined || arg.toString().toLowerCase() === 'latest') {
       const latest = model.latestVersion;
+      // the lookup found nothing, the listing (read after it) does: a version registered meanwhile
+      const wanted =
+        version === undefined ? 'no version when "latest" was' : `no version ${version} when it was`;
+      const raced = latest !== null && (version === undefined || (version >= 1 && version <= latest));
       return new TrackingNotFoundError(
         latest === null
           ? `model "${name}" has no versions yet; register one with registerModel (on the command line: tsad train --register ${name})`
-          : `model "${name}" has no version ${version}; its versions are 1 to ${latest}`,
+          : raced
+            ? `model "${name}" had ${wanted} looked up; it has versions 1 to ${latest} now (registered meanwhile): look it up again`
+            : `model "${name}" has no version ${version}; its versions are 1 to ${latest}`,
         { cause },
       );
     }

@@ -311,7 +311,10 @@ export interface Run {
   logArtifact(source: string | ArtifactSource, opts?: { dir?: string }): Promise<string>;
   /** Waits for buffered writes (backends that buffer). */
   flush(): Promise<void>;
-  /** Flushes and ends the run (default FINISHED). Ending twice is an error. */
+  /**
+   * Flushes and ends the run (default FINISHED). Ending twice is an error. `endTime`: integer epoch ms,
+   * default now (leave it out; `null` is refused with `invalid_value`).
+   */
   end(status?: Exclude<RunStatus, 'RUNNING'>, opts?: { endTime?: number }): Promise<void>;
 }
 

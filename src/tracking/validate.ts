@@ -114,7 +114,11 @@ export function validateEnd(
     );
   }
   if (typeof endTime !== 'number' || !Number.isSafeInteger(endTime)) {
-    throw invalid('invalid_value', 'endTime must be integer epoch ms');
+    const got = typeof endTime === 'number' ? String(endTime) : describeValue(endTime);
+    throw invalid(
+      'invalid_value',
+      `endTime must be an integer of epoch ms (such as Date.now()), got ${got}; leave endTime out to end the run now`,
+    );
   }
   return { status, endTime };
 }

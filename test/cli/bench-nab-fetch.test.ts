@@ -6,7 +6,7 @@
  * bin runs as its own process with `TSAD_DATA_DIR` on an empty folder, so every file must be downloaded.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -121,4 +121,122 @@ describe('tsad bench --corpus nab without a NAB copy', () => {
     expect(bad.stderr).toMatch(/ConfigError \[unknown_file\]: nosuch\.csv is not a file of .*nab/);
     expect(served).toEqual(['labels/combined_windows.json']);
   });
+});
+
+/**
+ * A partial NAB copy beside the package (`../shared/datasets/nab` holding the labels and some data files,
+ * no TSAD_DATA_DIR): a file missing there is downloaded to the cache, and the run must read it from the
+ * cache with the others (fix30). It used to read every file from the partial folder and stop with bad_corpus '… lists
+ * "<file>", but its data file … does not exist'. The built package is copied so that its `../shared` is a
+ * folder of the test's own.
+ */
+describe('tsad bench --corpus nab / nab run with a partial NAB copy beside the package', () => {
+  const root = join(dir, 'partial');
+  const pkg = join(root, 'pkg');
+  const shared = join(root, 'shared', 'datasets', 'nab');
+  const HERE = 'realKnownCause/nyc_taxi.csv';
+  const cache = join(dir, 'partial-cache');
+
+  function bin(...args: string[]): Promise<{ status: number | null; stderr: string; stdout: string }> {
+    return new Promise((done, fail) => {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        TSAD_NAB_BASE_URL: baseUrl,
+        TSAD_CACHE_DIR: cache,
+        TSAD_DEBUG: '',
+      };
+      delete env.TSAD_DATA_DIR;
+      const p = spawn(process.execPath, [join(pkg, 'dist', 'cli', 'main.js'), ...args], { cwd: dir, env });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.setEncoding('utf8').on('data', (c: string) => {
+        stdout += c;
+      });
+      p.stderr.setEncoding('utf8').on('data', (c: string) => {
+        stderr += c;
+      });
+      p.on('error', fail);
+      p.on('close', (status) => done({ status, stdout, stderr }));
+    });
+  }
+
+  beforeAll(() => {
+    cpSync(join(repo, 'dist'), join(pkg, 'dist'), { recursive: true });
+    cpSync(join(repo, 'package.json'), join(pkg, 'package.json'));
+    symlinkSync(join(repo, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+    cpSync(join(nab, 'labels'), join(shared, 'labels'), { recursive: true });
+    cpSync(join(nab, 'data', HERE), join(shared, 'data', HERE));
+    // the working folder has no ../shared of its own: the copy beside the package is the one found
+    expect(existsSync(resolve(dir, '..', 'shared', 'datasets', 'nab'))).toBe(false);
+  }, 60_000);
+
+  it('tsad bench runs a file the copy lacks (downloaded, only it) with the ones it has, from the download cache', async () => {
+    served.length = 0;
+    const r = await bin(
+      'bench',
+      '--corpus',
+      'nab',
+      '--files',
+      `${HERE},${FILE}`,
+      '-d',
+      'zms',
+      '--no-floor',
+      '--workers',
+      '1',
+      '-o',
+      join(dir, 'out-partial'),
+      '-q',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/tsad_zms/);
+    expect(served).toEqual([`data/${FILE}`]); // only the missing file is downloaded
+    expect(existsSync(join(cache, 'nab', 'data', FILE))).toBe(true);
+    expect(existsSync(join(shared, 'data', FILE))).toBe(false); // the user's copy is left as it was
+  }, 120_000);
+
+  it('a partial copy under TSAD_DATA_DIR gets the missing file downloaded into it, and the run reads it there', async () => {
+    served.length = 0;
+    const data = join(dir, 'data-partial');
+    cpSync(join(nab, 'labels'), join(data, 'nab', 'labels'), { recursive: true });
+    cpSync(join(nab, 'data', HERE), join(data, 'nab', 'data', HERE));
+    const r = await tsad(
+      data,
+      'bench',
+      '--corpus',
+      'nab',
+      '--files',
+      `${HERE},${FILE}`,
+      '-d',
+      'zms',
+      '--no-floor',
+      '--workers',
+      '1',
+      '-o',
+      join(dir, 'out-partial-env'),
+      '-q',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(served).toEqual([`data/${FILE}`]);
+    expect(existsSync(join(data, 'nab', 'data', FILE))).toBe(true);
+  }, 120_000);
+
+  it('tsad nab run does the same', async () => {
+    const r = await bin(
+      'nab',
+      'run',
+      '--files',
+      `${HERE},${FILE}`,
+      '-d',
+      'zms',
+      '--no-floor',
+      '--no-track',
+      '--workers',
+      '1',
+      '-o',
+      join(dir, 'out-partial-run'),
+      '-q',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/tsad_zms/);
+  }, 120_000);
 });

@@ -705,6 +705,9 @@ export function runTrackerConformance(
         message: expect.stringContaining(`"${model2}" version 1 (alias staging)`),
       });
       expect(msg).toMatch(/force: true/);
+      // true on every backend (fix30): MLflow keeps a deleted run in its trash, so not "for good"
+      expect(msg).not.toMatch(/for good/);
+      expect(msg).toMatch(/loading them \(loadModel, tsad serve\) would fail with not_found/);
       // nothing was deleted: the run, its data and its model are all there
       expect((await tr.getRun(runId)).data.metrics.m.value).toBe(2);
       expect(await tr.loadModelJson(`models:/${model}@champion`)).toMatchObject({ type: 'zms' });

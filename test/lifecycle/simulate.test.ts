@@ -151,7 +151,7 @@ describe('simulate', () => {
         'zms',
         3,
         { recipe: 'default', seed: 3, workers: 1 },
-        /the factory builds a ZmsDetector, but trainIn's recipe "default" \(seed 3\) builds a Ensemble/,
+        /the factory builds a detector of type ZmsDetector, but trainIn's recipe "default" \(seed 3\) builds one of type Ensemble/,
       ],
       ['default', 1, { recipe: 'default', seed: 2, workers: 1 }, /configs .* differ at config\.seed: 1 vs 2/],
     ] as const) {
@@ -165,6 +165,43 @@ describe('simulate', () => {
       expect((err as Error).message).toMatch(/pass the recipe and seed the factory builds/);
       expect(built).toBe(1); // built once to compare, never trained
     }
+  });
+
+  it('labels: a window that is not [start, end] of finite epoch ms, start ≤ end, is refused by its index before anything is trained (fix30)', async () => {
+    // before: a NaN end dropped the window silently (its anomaly not counted), a { start, end } object
+    // from JS threw a raw TypeError, a string was compared as text
+    const ts = synthetic();
+    let built = 0;
+    const make = () => {
+      built++;
+      return new ZmsDetector({ seed: 0 });
+    };
+    const good: [number, number] = [T0 + 8 * DAY, T0 + 8 * DAY + 6 * HOUR];
+    for (const [bad, what] of [
+      [[T0 + 8 * DAY, Number.NaN], /labels\[1\]: expected \[start, end\] .*got \[\d+,NaN\]/],
+      [{ start: T0 + 8 * DAY, end: T0 + 9 * DAY }, /labels\[1\]: expected \[start, end\] .*got an object/],
+      [[T0 + 9 * DAY, T0 + 8 * DAY], /labels\[1\]: its end .* is before its start/],
+      [
+        ['2024-01-09', '2024-01-10'],
+        /labels\[1\]: expected \[start, end\] .*got \["2024-01-09","2024-01-10"\]/,
+      ],
+    ] as const) {
+      built = 0;
+      const err = await simulate(make, ts, {
+        initialTrainEnd: T0 + 6 * DAY,
+        labels: [good, bad as never],
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ name: 'LifecycleError', code: 'bad_option' });
+      expect((err as Error).message).toMatch(what);
+      expect((err as Error).message).toMatch(/pass each window as \[start, end\]/);
+      expect(built).toBe(0);
+    }
+    await expect(simulate(make, ts, { initialTrainEnd: T0 + 6 * DAY, labels: 'x' as never })).rejects.toThrow(
+      /labels: expected an array of \[start, end\] windows/,
+    );
   });
 
   it('trainIn workers: a scheduled retrain with too few points keeps the previous model live, as in line', async () => {

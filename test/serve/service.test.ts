@@ -1,6 +1,8 @@
 /** The scoring service in-process (Fastify inject): validation, scores, LRU + checkpoints, reload, metrics, training. */
 import fs, { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -802,6 +804,70 @@ describe('tsad serve (in-process)', () => {
       await tracker.setAlias('temp', 'champion', 1);
     } finally {
       await svc.close();
+    }
+  });
+
+  it('a reload whose registry cannot be reached says so (503, check the tracking server), not to point the alias elsewhere (fix30)', async () => {
+    // the service's tracker is the real file store at start, then a real MLflow client whose server is
+    // gone (a port nothing listens on, no retry): what a tracking server that went down looks like
+    const gone = createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+    const port = (gone.address() as AddressInfo).port;
+    await new Promise((r) => gone.close(r));
+    const saved = process.env.TSAD_MLFLOW_RETRY_SECONDS;
+    process.env.TSAD_MLFLOW_RETRY_SECONDS = '0';
+    const down = openTracker(`http://127.0.0.1:${port}`);
+    let current: Tracker = tracker;
+    const switching = new Proxy({} as Tracker, {
+      get: (_, key) => {
+        const v = (current as unknown as Record<string | symbol, unknown>)[key];
+        return typeof v === 'function' ? v.bind(current) : v;
+      },
+    });
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker: switching,
+      defaultMetrics: false,
+    });
+    try {
+      await post(svc, 't-1', pts(1, 0, 30));
+      current = down;
+      const err = await svc.reload().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: 'reload_failed', status: 503, reloaded: [] });
+      const msg = (err as Error).message;
+      expect(msg).toContain('models:/temp@champion keeps models:/temp/1 and its series');
+      expect(msg).toMatch(/the tracking store cannot be reached \(MLflow .*ECONNREFUSED/);
+      expect(msg).toMatch(
+        /check that the tracking server runs and answers; the next poll \(or SIGHUP\) tries again/,
+      );
+      expect(msg).not.toMatch(/point the alias/i);
+      // the loaded model keeps serving its series
+      expect((await post(svc, 't-1', pts(1, 30, 31))).body.model).toBe('models:/temp/1');
+      // a version that does not load still says to point the alias at one that does (500)
+      current = tracker;
+      const runId = await tracker.run({ experiment: 'serve-test' }, async (run) => {
+        await run.logArtifact({ name: 'model/model.json', bytes: '{"not": "a model"}' });
+        return run.id;
+      });
+      await tracker.setAlias('temp', 'champion', (await tracker.registerModel('temp', runId)).version);
+      const bad = await svc.reload().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(bad).toMatchObject({ code: 'reload_failed', status: 500 });
+      expect((bad as Error).message).toMatch(
+        /the model does not load \(.*\); point the alias at a version that loads/,
+      );
+      expect((bad as Error).message).not.toMatch(/cannot be reached/);
+    } finally {
+      await svc.close();
+      await down.close();
+      if (saved === undefined) delete process.env.TSAD_MLFLOW_RETRY_SECONDS;
+      else process.env.TSAD_MLFLOW_RETRY_SECONDS = saved;
+      await tracker.setAlias('temp', 'champion', 1);
     }
   });
 

@@ -7,12 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { RunNotActiveError } from '../../src/index.js';
 import { likeToRegExp, newParams, validateArtifactPath, withRun } from '../../src/internal.js';
 import {
+  BaseTracker,
   classifyUri,
   datasetDigest,
   defaultTrackingUri,
   type FilterClause,
   flattenParams,
   formatFilter,
+  openMemoryTracker,
   openTracker,
   ParamConflictError,
   parseFilter,
@@ -381,5 +383,67 @@ describe('logModel', () => {
       expect(json.a).toBe(1);
     }
     await tracker.close();
+  });
+});
+
+describe('endTime from plain JS (fix30)', () => {
+  // endTime is typed `number` (optional) and documented as "default now": null is no way to say now; the
+  // refusal says what to pass, and the run is left as it was
+  it('run.end and tracker.endRun refuse a null endTime, saying to leave it out for now or pass epoch ms', async () => {
+    const t = openTracker('memory:end-time-null');
+    const run = await t.startRun({ experiment: 'e' });
+    const want =
+      /endTime must be an integer of epoch ms \(such as Date\.now\(\)\), got null; leave endTime out to end the run now/;
+    await expect(run.end('FINISHED', { endTime: null as never })).rejects.toThrow(want);
+    await expect(run.end('FINISHED', { endTime: null as never })).rejects.toMatchObject({
+      code: 'invalid_value',
+    });
+    expect((await t.getRun(run.id)).info.status).toBe('RUNNING');
+    await expect(t.endRun(run.id, 'FAILED', { endTime: null as never })).rejects.toThrow(want);
+    await expect(t.endRun(run.id, 'FAILED', { endTime: 1.5 })).rejects.toThrow(/got 1\.5;/);
+    expect((await t.getRun(run.id)).info.status).toBe('RUNNING');
+    await run.end('FINISHED');
+    expect((await t.getRun(run.id)).info.status).toBe('FINISHED');
+  });
+});
+
+describe('a latest lookup that raced a registration (fix30)', () => {
+  // `latest` of a model that did not exist yet was looked up, and another process registered the model's
+  // first version before the message was worded from the registry's listing: it read 'has no version
+  // undefined; its versions are 1 to 1'
+  it('says the model had no version when looked up and has one now, never "version undefined"', async () => {
+    const mine = openMemoryTracker('latest-race');
+    const other = openMemoryTracker('latest-race'); // the other process (the same registry)
+    const runId = await mine.run({ experiment: 'e' }, async (run) => {
+      await run.logArtifact({ name: 'model/model.json', bytes: '{"type":"zms","config":{}}' });
+      return run.id;
+    });
+    const store = (mine as unknown as { store: { registry: object } }).store;
+    const racing = new Proxy(store.registry, {
+      get: (target, key) => {
+        const v = Reflect.get(target, key) as unknown;
+        if (key !== 'getModelVersion' || typeof v !== 'function') return v;
+        return async (name: string, arg: unknown) => {
+          try {
+            return await (v as (n: string, a: unknown) => Promise<unknown>).call(target, name, arg);
+          } catch (err) {
+            await other.registerModel(name, runId); // registered between the lookup and the listing
+            throw err;
+          }
+        };
+      },
+    });
+    const tracker = new BaseTracker(
+      new Proxy(store, { get: (s, k) => (k === 'registry' ? racing : Reflect.get(s, k)) }) as never,
+    );
+    const err = await tracker.getModelVersion('late', 'latest').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'not_found' });
+    expect((err as Error).message).not.toMatch(/undefined/);
+    expect((err as Error).message).toMatch(
+      /model "late" had no version when "latest" was looked up; it has versions 1 to 1 now \(registered meanwhile\): look it up again/,
+    );
   });
 });
