@@ -21,6 +21,7 @@ import type { TimeSeries, Window } from '../series/types.js';
 import type { RunRecord, Tracker } from '../tracking/tracker.js';
 import { validateAlias } from '../tracking/validate.js';
 import { LifecycleError } from './errors.js';
+import { checkLabelWindows } from './labels.js';
 
 /** Holdout metrics: higher is better except `mttd` (mean time to detect, seconds). */
 export type PromotionMetric = 'f1' | 'precision' | 'recall' | 'nab' | 'mttd';
@@ -144,6 +145,8 @@ export async function promote(opts: PromoteOptions): Promise<PromotionDecision> 
       'promote needs a holdout (a labelled slice to compare the challenger with the champion on), or force: true to move the alias without comparing',
     );
   }
+  // the same label check as simulate's: a bad window is refused by its index before any model is scored
+  if (holdout) checkLabelWindows(holdout.labels, 'holdout.labels');
   if (holdout && (holdout.series.t.length === 0 || holdout.labels.length === 0)) {
     throw new LifecycleError(
       'bad_option',
