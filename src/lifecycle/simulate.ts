@@ -11,13 +11,13 @@
 import type { AlarmEvent, Detector } from '../detectors/types.js';
 import { isTrainRefusalCode } from '../errors.js';
 import { evaluate, type TsadReport } from '../metrics/index.js';
+import { checkLabelWindows } from '../series/label-windows.js';
 import { lowerBound } from '../series/ops.js';
 import { parseTime } from '../series/series.js';
 import type { TimeInput, TimeSeries, Window } from '../series/types.js';
 import type { LoggableModel, Run, Tracker } from '../tracking/tracker.js';
 import { type Duration, parseDuration } from './duration.js';
-import { LifecycleError } from './errors.js';
-import { checkLabelWindows } from './labels.js';
+import { badLabels, LifecycleError } from './errors.js';
 import { type DriftCheck, Monitor, type MonitorOptions, monitorMetrics } from './monitor.js';
 import type { TrainJob, TrainReply } from './train-job.js';
 import { startTrainPool } from './train-pool.js';
@@ -262,7 +262,7 @@ export async function simulate(
     );
   }
   const { window, every } = parseSimulateSchedule(opts);
-  const labels = opts.labels === undefined ? undefined : checkLabelWindows(opts.labels, 'labels');
+  const labels = opts.labels === undefined ? undefined : checkLabelWindows(opts.labels, 'labels', badLabels);
   const { t, v } = series;
   const n = t.length;
   const k0 = lowerBound(t, split);
