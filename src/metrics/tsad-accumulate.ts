@@ -169,7 +169,8 @@ function isWindowList(truth: EvaluateInput['truth']): truth is readonly Window[]
   return first !== null && typeof first === 'object';
 }
 
-function badWindow(message: string): MetricsError {
+/** The error of a bad label window (`checkLabelWindows`' `fail` for the metrics). @internal */
+export function badWindow(message: string): MetricsError {
   return new MetricsError('bad_window', message);
 }
 
