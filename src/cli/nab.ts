@@ -43,22 +43,26 @@ export function registerNab(program: Command): void {
           json?: boolean;
         },
       ) => {
-        const [{ nabPath }, { assertResultsFolder, scoreNabResults }] = await Promise.all([
-          import('../datasets/nab.js'),
-          import('../metrics/nab-files.js'),
-        ]);
+        const [{ nabPath }, { assertResultsFolder, CLI_LABEL_OPTIONS, scoreNabResultsOf }] =
+          await Promise.all([import('../datasets/nab.js'), import('../metrics/nab-files.js')]);
         // the folder first: a typo must not download the labels before it is reported
         assertResultsFolder(resultsDir);
         // without --data/--windows, the labels come from the datasets layer (downloaded once if missing)
         const windowsFile =
           opts.windows ?? (opts.data ? undefined : await nabPath('labels/combined_windows.json'));
-        const report = scoreNabResults(resultsDir, {
-          thresholds: opts.thresholds,
-          nabDir: opts.data,
-          windowsFile,
-          detector: opts.detector,
-          partial: opts.partial,
-        });
+        // a missing labels file is named by its flag (--data / --windows), not by the library's option
+        const report = scoreNabResultsOf(
+          resultsDir,
+          {
+            thresholds: opts.thresholds,
+            nabDir: opts.data,
+            windowsFile,
+            detector: opts.detector,
+            partial: opts.partial,
+          },
+          undefined,
+          CLI_LABEL_OPTIONS,
+        );
         process.stdout.write(opts.json ? `${JSON.stringify(nabJson(report))}\n` : formatNabReport(report));
       },
     );

@@ -17,3 +17,8 @@ export type LifecycleErrorCode =
  * threshold, identifier or sample, or a registry with nothing to promote or roll back.
  */
 export class LifecycleError extends TsadError<LifecycleErrorCode> {}
+
+/** The error of a bad label window (`checkLabelWindows`' `fail` for the lifecycle functions). @internal */
+export function badLabels(message: string): LifecycleError {
+  return new LifecycleError('bad_option', message);
+}

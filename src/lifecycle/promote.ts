@@ -17,10 +17,11 @@ import type { EnsembleMetric } from '../detectors/ensemble-config.js';
 import { loadModel } from '../detectors/registry.js';
 import { TrackingError } from '../errors.js';
 import { evaluate, reportMetric, type TsadReport } from '../metrics/index.js';
+import { checkLabelWindows } from '../series/label-windows.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import type { RunRecord, Tracker } from '../tracking/tracker.js';
 import { validateAlias } from '../tracking/validate.js';
-import { LifecycleError } from './errors.js';
+import { badLabels, LifecycleError } from './errors.js';
 
 /** Holdout metrics: higher is better except `mttd` (mean time to detect, seconds). */
 export type PromotionMetric = 'f1' | 'precision' | 'recall' | 'nab' | 'mttd';
@@ -144,6 +145,8 @@ export async function promote(opts: PromoteOptions): Promise<PromotionDecision> 
       'promote needs a holdout (a labelled slice to compare the challenger with the champion on), or force: true to move the alias without comparing',
     );
   }
+  // the same label check as simulate's: a bad window is refused by its index before any model is scored
+  if (holdout) checkLabelWindows(holdout.labels, 'holdout.labels', badLabels);
   if (holdout && (holdout.series.t.length === 0 || holdout.labels.length === 0)) {
     throw new LifecycleError(
       'bad_option',

@@ -11,12 +11,13 @@
 import type { AlarmEvent, Detector } from '../detectors/types.js';
 import { isTrainRefusalCode } from '../errors.js';
 import { evaluate, type TsadReport } from '../metrics/index.js';
+import { checkLabelWindows } from '../series/label-windows.js';
 import { lowerBound } from '../series/ops.js';
 import { parseTime } from '../series/series.js';
 import type { TimeInput, TimeSeries, Window } from '../series/types.js';
 import type { LoggableModel, Run, Tracker } from '../tracking/tracker.js';
 import { type Duration, parseDuration } from './duration.js';
-import { LifecycleError } from './errors.js';
+import { badLabels, LifecycleError } from './errors.js';
 import { type DriftCheck, Monitor, type MonitorOptions, monitorMetrics } from './monitor.js';
 import type { TrainJob, TrainReply } from './train-job.js';
 import { startTrainPool } from './train-pool.js';
@@ -150,59 +151,6 @@ export function parseSimulateSchedule(
   return { window, every };
 }
 
-/**
- * `labels` checked: an array of `[start, end]` windows of finite epoch ms with start ≤ end. A bad window is
- * `bad_option` naming its index (before: a NaN end dropped the window silently, an object threw a TypeError).
- */
-function checkLabels(labels: unknown): readonly Window[] {
-  const how =
-    "pass each window as [start, end] in epoch ms, start ≤ end (Date.parse('2024-03-01T00:00:00Z') for a date)";
-  if (!Array.isArray(labels)) {
-    throw new LifecycleError(
-      'bad_option',
-      `labels: expected an array of [start, end] windows, got ${showJson(labels)}; ${how}`,
-    );
-  }
-  for (let k = 0; k < labels.length; k++) {
-    const w: unknown = labels[k];
-    if (
-      !Array.isArray(w) ||
-      w.length !== 2 ||
-      typeof w[0] !== 'number' ||
-      typeof w[1] !== 'number' ||
-      !Number.isFinite(w[0]) ||
-      !Number.isFinite(w[1])
-    ) {
-      const got = Array.isArray(w)
-        ? `[${w.map(showJson).join(',')}]`
-        : w !== null && typeof w === 'object'
-          ? `an object ${showJson(w)}`
-          : showJson(w);
-      throw new LifecycleError(
-        'bad_option',
-        `labels[${k}]: expected [start, end] of finite epoch ms, got ${got}; ${how}`,
-      );
-    }
-    if (w[1] < w[0]) {
-      throw new LifecycleError(
-        'bad_option',
-        `labels[${k}]: its end ${iso(w[1])} is before its start ${iso(w[0])}; ${how}`,
-      );
-    }
-  }
-  return labels as readonly Window[];
-}
-
-/** A value as JSON for a message (NaN and ±Infinity by name). */
-function showJson(x: unknown): string {
-  if (typeof x === 'number') return String(x);
-  try {
-    return JSON.stringify(x) ?? String(x);
-  } catch {
-    return String(x);
-  }
-}
-
 function describeWindow(w: ParsedWindow): string {
   return w.kind === 'expanding' ? 'expanding' : `sliding:${w.lengthMs / 3_600_000}h`;
 }
@@ -314,7 +262,7 @@ export async function simulate(
     );
   }
   const { window, every } = parseSimulateSchedule(opts);
-  const labels = opts.labels === undefined ? undefined : checkLabels(opts.labels);
+  const labels = opts.labels === undefined ? undefined : checkLabelWindows(opts.labels, 'labels', badLabels);
   const { t, v } = series;
   const n = t.length;
   const k0 = lowerBound(t, split);

@@ -59,12 +59,60 @@ export function resolveNabDir(explicit?: string): string {
   return explicit ? resolve(explicit) : nabDataDir();
 }
 
+/**
+ * How the caller names the options that locate NAB's labels, for a `missing_labels` message: the library's
+ * (`nabDir`, `windowsFile`) or the command line's (`--data`, `--windows`). @internal
+ */
+export interface LabelOptionNames {
+  readonly nabDir: string;
+  readonly windowsFile: string;
+  /** What to do, in the caller's terms. */
+  readonly fix: string;
+}
+
+/** The library's option names (`scoreNabResults`, `readNabWindows`). @internal */
+export const LIBRARY_LABEL_OPTIONS: LabelOptionNames = {
+  nabDir: 'nabDir',
+  windowsFile: 'windowsFile',
+  fix: "pass nabDir (a NAB folder holding labels/combined_windows.json) or windowsFile: await nabPath('labels/combined_windows.json') (from 'tsad/datasets': downloads the file into the cache once, sha256 checked)",
+};
+
+/** `tsad nab score`'s flags. @internal */
+export const CLI_LABEL_OPTIONS: LabelOptionNames = {
+  nabDir: '--data',
+  windowsFile: '--windows',
+  fix: 'pass the NAB folder with --data or the labels file with --windows (without either, tsad nab score downloads the labels, sha256 checked)',
+};
+
+/**
+ * The label windows file `scoreNabResults` reads, which must exist: a missing one is `missing_labels`
+ * naming the option (in `names`' terms) that pointed at it.
+ */
+function labelsFileOf(opts: ScoreNabResultsOptions, names: LabelOptionNames): string {
+  if (opts.windowsFile) {
+    const f = resolve(opts.windowsFile);
+    if (!existsSync(f)) {
+      throw new MetricsError('missing_labels', `${names.windowsFile} ${f} does not exist; ${names.fix}`);
+    }
+    return f;
+  }
+  const dir = resolveNabDir(opts.nabDir);
+  const f = join(dir, 'labels', 'combined_windows.json');
+  if (existsSync(f)) return f;
+  throw new MetricsError(
+    'missing_labels',
+    opts.nabDir
+      ? `${names.nabDir} ${dir} has no labels/combined_windows.json; ${names.fix}`
+      : `NAB label windows not found at ${f}: the NAB folder nabDataDir() chose (TSAD_DATA_DIR/nab, else ../shared/datasets/nab, else the download cache) has no labels file, and scoreNabResults downloads nothing; ${names.fix}`,
+  );
+}
+
 /** Reads a NAB windows file (`{ file: [[start, end], …] }`, NAB timestamp strings) into epoch-ms windows. */
 export function readNabWindows(path: string): Record<string, Window[]> {
   if (!existsSync(path)) {
     throw new MetricsError(
       'missing_labels',
-      `NAB label windows not found at ${path}; pass the NAB folder with --data (or set TSAD_DATA_DIR to the folder holding nab/)`,
+      `NAB label windows not found at ${path}: no such file; ${LIBRARY_LABEL_OPTIONS.fix}`,
     );
   }
   const raw = readJsonObject(path, 'bad_window');
@@ -286,11 +334,10 @@ export function scoreNabResultsOf(
   resultsDir: string,
   opts: ScoreNabResultsOptions,
   only: ReadonlySet<string> | undefined,
+  names: LabelOptionNames = LIBRARY_LABEL_OPTIONS,
 ): NabResultsReport {
   const dir = resolve(resultsDir);
-  const windowsFile = opts.windowsFile
-    ? resolve(opts.windowsFile)
-    : join(resolveNabDir(opts.nabDir), 'labels', 'combined_windows.json');
+  const windowsFile = labelsFileOf(opts, names);
   const windows = readNabWindows(windowsFile);
   const { detector, files } = readNabResultsDir(dir, { detector: opts.detector });
   const unknown = Object.keys(files).filter((k) => windows[k] === undefined);

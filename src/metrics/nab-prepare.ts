@@ -5,9 +5,11 @@
  * names; how it works, in our words: docs/metrics.md, "NAB's scorer".
  */
 import { MetricsError } from '../errors.js';
+import { checkLabelWindows } from '../series/label-windows.js';
 import { formatTime } from '../series/series.js';
 import type { Window } from '../series/types.js';
 import { NAB_PROFILE_NAMES, NAB_PROFILES, type NabProfileName, type NabWeights } from './tsad.js';
+import { badWindow } from './tsad-accumulate.js';
 
 /** One data file of a NAB corpus: its row timestamps and its label windows. */
 export interface NabCorpusFile {
@@ -112,6 +114,8 @@ export function nabRowPositions(
 ): { unweighted: Float64Array; window: Int32Array } {
   const t = file.t;
   const n = t.length;
+  // the library's one label-window check first (a { start, end } object was a raw TypeError here)
+  checkLabelWindows(file.windows, `${name} windows`, badWindow);
   const W = file.windows.length;
   const L = new Int32Array(W);
   const R = new Int32Array(W);

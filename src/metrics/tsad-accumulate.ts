@@ -6,6 +6,7 @@
  */
 import { MetricsError } from '../errors.js';
 import { revisedWindowEnd, revisedWindowStart, windowStop } from '../scoring/revised.js';
+import { checkLabelWindows } from '../series/label-windows.js';
 import { lowerBound, upperBound } from '../series/ops.js';
 import type { Window } from '../series/types.js';
 
@@ -15,7 +16,8 @@ export interface EvaluateInput {
   readonly t: ArrayLike<number>;
   /**
    * Ground truth: either one label per `t` (0 = normal, anything else = anomalous, NaN rejected), or
-   * anomaly windows `[start, end]` in epoch ms, both ends inclusive (a window labels every `t` inside it).
+   * anomaly windows `[start, end]` of finite epoch ms, start ≤ end, both ends inclusive (a window labels every
+   * `t` inside it; a bad window is `MetricsError` `bad_window` naming `truth[k]`).
    */
   readonly truth: ArrayLike<number> | readonly Window[];
   /** Prediction timestamps, epoch ms, strictly increasing. Default: `t` (same grid as the truth). */
@@ -160,8 +162,16 @@ function checkBuffer(name: string, x: number | null | undefined): number {
   return x > 0 ? x : 0;
 }
 
+/** Windows rather than 0/1 labels: the first element is an object (a pair, or a wrong `{ start, end }`). */
 function isWindowList(truth: EvaluateInput['truth']): truth is readonly Window[] {
-  return Array.isArray(truth) && truth.length > 0 && Array.isArray(truth[0]);
+  if (!Array.isArray(truth) || truth.length === 0) return false;
+  const first: unknown = truth[0];
+  return first !== null && typeof first === 'object';
+}
+
+/** The error of a bad label window (`checkLabelWindows`' `fail` for the metrics). @internal */
+export function badWindow(message: string): MetricsError {
+  return new MetricsError('bad_window', message);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -374,26 +384,14 @@ function badLabel(i: number, v: unknown): never {
  * overlap or touch (no normal timestamp between them) merge, as they would as 0/1 labels.
  */
 function windowRanges(t: ArrayLike<number>, windows: readonly Window[]): number[] {
+  // the library's one label-window check (also simulate's and promote's): finite [start, end], start ≤ end
+  checkLabelWindows(windows, 'truth', badWindow);
   const k = windows.length;
   const pairs: number[] = [];
   for (let w = 0; w < k; w++) {
     const win = windows[w];
-    if (!Array.isArray(win) || win.length !== 2) {
-      throw new MetricsError('bad_window', `truth window ${w} must be a pair [start, end] in epoch ms`);
-    }
-    const s = win[0];
-    const e = win[1];
-    if (typeof s !== 'number' || typeof e !== 'number' || Number.isNaN(s) || Number.isNaN(e)) {
-      throw new MetricsError(
-        'bad_window',
-        `truth window ${w} is [${String(s)}, ${String(e)}]: start and end must be epoch-ms numbers`,
-      );
-    }
-    if (s > e) {
-      throw new MetricsError('bad_window', `truth window ${w} starts (${s}) after it ends (${e}): swap them`);
-    }
-    const lo = lowerBound(t, s);
-    const hi = upperBound(t, e);
+    const lo = lowerBound(t, win[0]);
+    const hi = upperBound(t, win[1]);
     if (hi > lo) pairs.push(lo, hi);
   }
   // sort by lo (windows are usually sorted already)

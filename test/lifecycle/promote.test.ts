@@ -348,4 +348,53 @@ describe('promote and rollback on every tracker backend', () => {
     expect(await tracker.listExperiments()).toEqual([]);
     await tracker.close();
   });
+
+  it("holdout labels: a window that is not [start, end] of finite epoch ms, start ≤ end, is refused by its index as simulate's are, before any model is scored or anything written (fix31)", async () => {
+    // before: an object window read as a 0/1 label list (MetricsError length_mismatch 'truth has 2 labels'),
+    // an Infinity end counted every later point anomalous, a non-array labels threw a raw TypeError
+    const tracker = openTracker('memory:');
+    const name = 'labels-model';
+    const v1 = await register(tracker, name, 12);
+    const good = labels[0];
+    for (const [bad, what] of [
+      [[hold.t[300], Number.NaN], /holdout\.labels\[1\]: expected \[start, end\] .*got \[\d+,NaN\]/],
+      [
+        [hold.t[300], Number.POSITIVE_INFINITY],
+        /holdout\.labels\[1\]: expected \[start, end\] .*got \[\d+,Infinity\]/,
+      ],
+      [
+        { start: hold.t[300], end: hold.t[303] },
+        /holdout\.labels\[1\]: expected \[start, end\] .*got an object/,
+      ],
+      [[hold.t[303], hold.t[300]], /holdout\.labels\[1\]: its end .* is before its start/],
+      [
+        ['2024-01-12', '2024-01-13'],
+        /holdout\.labels\[1\]: expected \[start, end\] .*got \["2024-01-12","2024-01-13"\]/,
+      ],
+    ] as const) {
+      const err = await promote({
+        tracker,
+        name,
+        challenger: v1,
+        holdout: { series: hold, labels: [good, bad as never], prev: train },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ name: 'LifecycleError', code: 'bad_option' });
+      expect((err as Error).message).toMatch(what);
+      expect((err as Error).message).toMatch(/pass each window as \[start, end\]/);
+    }
+    await expect(
+      promote({ tracker, name, challenger: v1, holdout: { series: hold, labels: 'x' as never } }),
+    ).rejects.toMatchObject({
+      name: 'LifecycleError',
+      code: 'bad_option',
+      message: expect.stringMatching(/^holdout\.labels: expected an array of \[start, end\] windows/),
+    });
+    // nothing decided, nothing tagged, no decision run
+    expect(await tracker.getModelVersionTags(name, v1)).not.toHaveProperty(VERSION_TAGS.decision);
+    expect((await tracker.listExperiments()).map((e) => e.name)).not.toContain(`${name}-promotion`);
+    await tracker.close();
+  });
 });

@@ -9,7 +9,12 @@ import { Command } from 'commander';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MetricsError } from '../../src/index.js';
 import { registerNab } from '../../src/internal.js';
-import { NAB_PROFILE_NAMES, prepareNabFile } from '../../src/metrics/index.js';
+import {
+  NAB_PROFILE_NAMES,
+  prepareNabFile,
+  readNabWindows,
+  scoreNabResults,
+} from '../../src/metrics/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tsad-nab-input-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -170,5 +175,77 @@ describe('tsad nab score: scores outside [0, 1] count, as in NAB', () => {
       // the optimised threshold moves with the scores
       expect(shifted.thresholds[p]).toBeCloseTo(1.019 * inRange.thresholds[p] - 0.008, 12);
     }
+  });
+});
+
+describe('missing NAB labels: the message names the options of the caller (fix31)', () => {
+  async function runCli(args: string[]): Promise<MetricsError> {
+    const program = new Command();
+    program.exitOverride();
+    registerNab(program);
+    try {
+      await program.parseAsync(['node', 'tsad', 'nab', 'score', ...args]);
+    } catch (err) {
+      expect(err).toBeInstanceOf(MetricsError);
+      return err as MetricsError;
+    }
+    throw new Error('expected a MetricsError');
+  }
+  function libError(f: () => unknown): MetricsError {
+    try {
+      f();
+    } catch (err) {
+      expect(err).toBeInstanceOf(MetricsError);
+      return err as MetricsError;
+    }
+    throw new Error('expected a MetricsError');
+  }
+  // a partial NAB copy: one data file, no labels/ folder
+  const partial = join(root, 'partial');
+  mkdirSync(join(partial, 'nab', 'data', 'cat'), { recursive: true });
+  writeFileSync(join(partial, 'nab', 'data', 'cat', 'a.csv'), 'timestamp,value\n');
+
+  it('scoreNabResults without nabDir / windowsFile, the NAB folder (TSAD_DATA_DIR) lacking labels: names nabDir, windowsFile and nabPath, not a CLI flag', () => {
+    // before: 'pass the NAB folder with --data (or set TSAD_DATA_DIR …)': a flag of the command line
+    const dir = results(baseScores);
+    vi.stubEnv('TSAD_DATA_DIR', partial);
+    try {
+      const e = libError(() => scoreNabResults(dir));
+      expect(e.code).toBe('missing_labels');
+      expect(e.message).toContain(join(partial, 'nab', 'labels', 'combined_windows.json'));
+      expect(e.message).toMatch(/nabDir/);
+      expect(e.message).toMatch(/windowsFile: await nabPath\('labels\/combined_windows\.json'\)/);
+      expect(e.message).not.toMatch(/--data|--windows/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('scoreNabResults with a nabDir or a windowsFile that holds no labels names that option', () => {
+    const dir = results(baseScores);
+    const e = libError(() => scoreNabResults(dir, { nabDir: join(partial, 'nab') }));
+    expect(e.code).toBe('missing_labels');
+    expect(e.message).toMatch(/^nabDir .*partial.nab has no labels\/combined_windows\.json/);
+    expect(e.message).not.toMatch(/--data|--windows/);
+    const missing = join(root, 'no-such-windows.json');
+    const e2 = libError(() => scoreNabResults(dir, { windowsFile: missing }));
+    expect(e2.code).toBe('missing_labels');
+    expect(e2.message).toMatch(/^windowsFile .*no-such-windows\.json does not exist/);
+    expect(e2.message).not.toMatch(/--data|--windows/);
+    // readNabWindows itself (public): no CLI flag either
+    const e3 = libError(() => readNabWindows(missing));
+    expect(e3.code).toBe('missing_labels');
+    expect(e3.message).not.toMatch(/--data|--windows/);
+  });
+
+  it('tsad nab score --data / --windows without labels names the flag, not the library options', async () => {
+    const dir = results(baseScores);
+    const e = await runCli([dir, '--data', join(partial, 'nab')]);
+    expect(e.code).toBe('missing_labels');
+    expect(e.message).toMatch(/^--data .*partial.nab has no labels\/combined_windows\.json/);
+    expect(e.message).not.toMatch(/nabDir|windowsFile/);
+    const e2 = await runCli([dir, '--windows', join(root, 'no-such-windows.json')]);
+    expect(e2.message).toMatch(/^--windows .*no-such-windows\.json does not exist/);
+    expect(e2.message).not.toMatch(/nabDir|windowsFile/);
   });
 });

@@ -209,3 +209,33 @@ describe('NAB scorer: the worked example of docs/metrics.md (tiny file)', () => 
     ).toThrow(/unknown NAB profile/);
   });
 });
+
+describe("nabScore: corpus windows get the library's label-window check (fix31)", () => {
+  it('a window that is not [start, end] of finite epoch ms is MetricsError bad_window naming the file and windows[k]', () => {
+    // before: a { start, end } object or null threw a raw TypeError ('object is not iterable'), and a string
+    // in place of the list read as 'window 0 start (x ms) is not a row timestamp'
+    const t = Float64Array.from({ length: 100 }, (_, i) => Date.UTC(2020, 0, 1) + i * MIN);
+    const scores = new Float64Array(100);
+    const score = (windows: unknown) => () =>
+      nabScore(
+        { 'a/b.csv': { t, windows: windows as never } },
+        { 'a/b.csv': scores },
+        { profile: 'standard' },
+      );
+    const good = [t[10], t[12]];
+    for (const [windows, what] of [
+      [
+        [good, { start: t[30], end: t[33] }],
+        /^a\/b\.csv windows\[1\]: expected \[start, end\] .*got an object/,
+      ],
+      [[good, null], /^a\/b\.csv windows\[1\]: expected \[start, end\] .*got null/],
+      [[good, [t[30], Number.POSITIVE_INFINITY]], /^a\/b\.csv windows\[1\]: expected .*got \[\d+,Infinity\]/],
+      ['x', /^a\/b\.csv windows: expected an array of \[start, end\] windows, got "x"/],
+    ] as const) {
+      expect(score(windows)).toThrow(MetricsError);
+      expect(score(windows)).toThrow(what);
+    }
+    // a well-formed window that is not on a row keeps NAB's own message
+    expect(score([good, [t[30] + 1, t[33]]])).toThrow(/window 1 start .* is not a row timestamp/);
+  });
+});

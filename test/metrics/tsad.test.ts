@@ -429,7 +429,9 @@ describe('evaluate: inputs and options', () => {
     expect(bad({ t: [0, Number.NaN, 1000], truth: [0, 1, 0], pred: [0, 0, 0] })).toThrow(/finite/);
     expect(bad({ t, truth: [0, Number.NaN, 0], pred: [0, 0, 0] })).toThrow(/NaN is not a label/);
     expect(bad({ t, tPred: [5, 1], truth: [0, 1, 0], pred: [0, 0] })).toThrow(/tPred/);
-    expect(bad({ t, truth: [[5, 1]], pred: [0, 0, 0] })).toThrow(/starts/);
+    expect(bad({ t, truth: [[5, 1]], pred: [0, 0, 0] })).toThrow(
+      /truth\[0\]: its end .* is before its start/,
+    );
     expect(bad({ t, truth: [0, 1, 0], pred: [0, 0, 0], maxEarlySec: Number.NaN })).toThrow(/maxEarlySec/);
     const r = evaluate({ t, truth: [0, 1, 0], pred: [0, 1, 0] });
     expect(() => r.fBeta(0)).toThrow(MetricsError);
@@ -438,6 +440,44 @@ describe('evaluate: inputs and options', () => {
       bad({ t, truth: [0, 1], pred: [0, 0, 0] })();
     } catch (e) {
       expect((e as MetricsError).code).toBe('length_mismatch');
+    }
+  });
+});
+
+describe("evaluate: truth windows get the lifecycle functions' label check (fix31)", () => {
+  it('a window that is not [start, end] of finite epoch ms, start ≤ end, is MetricsError bad_window naming truth[k]', () => {
+    // before: an Infinity end marked every later point anomalous silently, and a { start, end } object as
+    // the first window read the list as 0/1 labels (length_mismatch 'truth has 2 labels but t has 20')
+    const t = grid(20);
+    const pred = new Float64Array(20);
+    const good: [number, number] = [t[2], t[4]];
+    for (const [badWindow, what] of [
+      [[t[10], Number.NaN], /^truth\[1\]: expected \[start, end\] .*got \[\d+,NaN\]/],
+      [[t[10], Number.POSITIVE_INFINITY], /^truth\[1\]: expected \[start, end\] .*got \[\d+,Infinity\]/],
+      [{ start: t[10], end: t[12] }, /^truth\[1\]: expected \[start, end\] .*got an object/],
+      [[t[12], t[10]], /^truth\[1\]: its end .* is before its start/],
+      [
+        ['1970-01-01T00:01:40Z', '1970-01-01T00:02:00Z'],
+        /^truth\[1\]: expected \[start, end\] .*got \["1970/,
+      ],
+    ] as const) {
+      for (const truth of [
+        [good, badWindow],
+        [badWindow, good],
+      ]) {
+        let err: unknown;
+        try {
+          evaluate({ t, truth: truth as never, pred });
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(MetricsError);
+        expect((err as MetricsError).code).toBe('bad_window');
+        expect((err as Error).message).toMatch(
+          truth[0] === good ? what : new RegExp(what.source.replace('truth\\[1\\]', 'truth\\[0\\]')),
+        );
+        expect((err as Error).message).toMatch(/pass each window as \[start, end\] in epoch ms/);
+      }
     }
   });
 });
