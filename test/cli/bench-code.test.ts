@@ -5,12 +5,12 @@
  * with the same config would edit it; the copy's bin then runs the bench as a user runs it.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchArgs, copyBuiltPackage } from '../helpers/built-cli.js';
 
-const repo = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'tsad-bench-code-'));
 const pkg = join(dir, 'pkg');
 const cli = join(pkg, 'dist', 'cli', 'main.js');
@@ -24,19 +24,7 @@ function tsad(...args: string[]) {
 
 /** The bench line of recipe `tsad_zms`: how many files it runs, and how many it reuses. */
 function bench(...more: string[]): { run: number; reused: number } {
-  const r = tsad(
-    'bench',
-    '--corpus',
-    corpus,
-    '-d',
-    'zms',
-    '--no-floor',
-    '--workers',
-    '1',
-    '-o',
-    out,
-    ...more,
-  );
+  const r = tsad(...benchArgs(corpus, 'zms', out, ...more));
   expect(r.status, r.stderr).toBe(0);
   const m = /bench: tsad_zms: (\d+) files to run(?:, (\d+) already scored)?/.exec(r.stderr);
   expect(m, r.stderr).not.toBeNull();
@@ -44,9 +32,7 @@ function bench(...more: string[]): { run: number; reused: number } {
 }
 
 beforeAll(() => {
-  cpSync(join(repo, 'dist'), join(pkg, 'dist'), { recursive: true });
-  cpSync(join(repo, 'package.json'), join(pkg, 'package.json'));
-  symlinkSync(join(repo, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+  copyBuiltPackage(pkg);
   const made = tsad(
     'synth',
     corpus,

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { benchArgs } from '../helpers/built-cli.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const cli = join(repo, 'dist', 'cli', 'main.js');
@@ -17,20 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const corpus = join(dir, 'corpus');
 const out = join(dir, 'out');
 const FILES = 27;
-const bench = (...more: string[]): string[] => [
-  cli,
-  'bench',
-  '--corpus',
-  corpus,
-  '-d',
-  'default',
-  '--no-floor',
-  '--workers',
-  '1',
-  '-o',
-  out,
-  ...more,
-];
+const bench = (...more: string[]): string[] => [cli, ...benchArgs(corpus, 'default', out, ...more)];
 
 function tsad(args: string[]) {
   return spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 300_000 });

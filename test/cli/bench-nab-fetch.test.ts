@@ -5,13 +5,13 @@
  * of one's own. The mirror is a local HTTP server over the repository's NAB copy (../shared); the built
  * bin runs as its own process with `TSAD_DATA_DIR` on an empty folder, so every file must be downloaded.
  */
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BinResult, benchArgs, copyBuiltPackage, runBin } from '../helpers/built-cli.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const cli = join(repo, 'dist', 'cli', 'main.js');
@@ -43,53 +43,23 @@ afterAll(async () => {
 });
 
 /** The bin, run asynchronously (the mirror answers from this process meanwhile). */
-function tsad(
-  dataDir: string,
-  ...args: string[]
-): Promise<{ status: number | null; stderr: string; stdout: string }> {
-  return new Promise((done, fail) => {
-    const p = spawn(process.execPath, [cli, ...args], {
-      cwd: dir,
-      env: {
-        ...process.env,
-        TSAD_DATA_DIR: dataDir,
-        TSAD_NAB_BASE_URL: baseUrl,
-        TSAD_CACHE_DIR: join(dir, 'cache'),
-        TSAD_DEBUG: '',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    p.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    p.on('error', fail);
-    p.on('close', (status) => done({ status, stdout, stderr }));
+function tsad(dataDir: string, ...args: string[]): Promise<BinResult> {
+  return runBin(cli, args, {
+    cwd: dir,
+    env: {
+      ...process.env,
+      TSAD_DATA_DIR: dataDir,
+      TSAD_NAB_BASE_URL: baseUrl,
+      TSAD_CACHE_DIR: join(dir, 'cache'),
+      TSAD_DEBUG: '',
+    },
   });
 }
 
 describe('tsad bench --corpus nab without a NAB copy', () => {
   it('downloads the files it runs and the labels (verified), then benchmarks them', async () => {
     const data = join(dir, 'data');
-    const r = await tsad(
-      data,
-      'bench',
-      '--corpus',
-      'nab',
-      '--files',
-      FILE,
-      '-d',
-      'zms',
-      '--no-floor',
-      '--workers',
-      '1',
-      '-o',
-      join(dir, 'out'),
-      '-q',
-    );
+    const r = await tsad(data, ...benchArgs('nab', 'zms', join(dir, 'out'), '--files', FILE, '-q'));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/tsad_zms/);
     expect(served.sort()).toEqual([`data/${FILE}`, 'labels/combined_windows.json']);
@@ -137,33 +107,19 @@ describe('tsad bench --corpus nab / nab run with a partial NAB copy beside the p
   const HERE = 'realKnownCause/nyc_taxi.csv';
   const cache = join(dir, 'partial-cache');
 
-  function bin(...args: string[]): Promise<{ status: number | null; stderr: string; stdout: string }> {
-    return new Promise((done, fail) => {
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        TSAD_NAB_BASE_URL: baseUrl,
-        TSAD_CACHE_DIR: cache,
-        TSAD_DEBUG: '',
-      };
-      delete env.TSAD_DATA_DIR;
-      const p = spawn(process.execPath, [join(pkg, 'dist', 'cli', 'main.js'), ...args], { cwd: dir, env });
-      let stdout = '';
-      let stderr = '';
-      p.stdout.setEncoding('utf8').on('data', (c: string) => {
-        stdout += c;
-      });
-      p.stderr.setEncoding('utf8').on('data', (c: string) => {
-        stderr += c;
-      });
-      p.on('error', fail);
-      p.on('close', (status) => done({ status, stdout, stderr }));
-    });
+  function bin(...args: string[]): Promise<BinResult> {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TSAD_NAB_BASE_URL: baseUrl,
+      TSAD_CACHE_DIR: cache,
+      TSAD_DEBUG: '',
+    };
+    delete env.TSAD_DATA_DIR;
+    return runBin(join(pkg, 'dist', 'cli', 'main.js'), args, { cwd: dir, env });
   }
 
   beforeAll(() => {
-    cpSync(join(repo, 'dist'), join(pkg, 'dist'), { recursive: true });
-    cpSync(join(repo, 'package.json'), join(pkg, 'package.json'));
-    symlinkSync(join(repo, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+    copyBuiltPackage(pkg);
     cpSync(join(nab, 'labels'), join(shared, 'labels'), { recursive: true });
     cpSync(join(nab, 'data', HERE), join(shared, 'data', HERE));
     // the working folder has no ../shared of its own: the copy beside the package is the one found
@@ -173,19 +129,7 @@ describe('tsad bench --corpus nab / nab run with a partial NAB copy beside the p
   it('tsad bench runs a file the copy lacks (downloaded, only it) with the ones it has, from the download cache', async () => {
     served.length = 0;
     const r = await bin(
-      'bench',
-      '--corpus',
-      'nab',
-      '--files',
-      `${HERE},${FILE}`,
-      '-d',
-      'zms',
-      '--no-floor',
-      '--workers',
-      '1',
-      '-o',
-      join(dir, 'out-partial'),
-      '-q',
+      ...benchArgs('nab', 'zms', join(dir, 'out-partial'), '--files', `${HERE},${FILE}`, '-q'),
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/tsad_zms/);
@@ -201,19 +145,7 @@ describe('tsad bench --corpus nab / nab run with a partial NAB copy beside the p
     cpSync(join(nab, 'data', HERE), join(data, 'nab', 'data', HERE));
     const r = await tsad(
       data,
-      'bench',
-      '--corpus',
-      'nab',
-      '--files',
-      `${HERE},${FILE}`,
-      '-d',
-      'zms',
-      '--no-floor',
-      '--workers',
-      '1',
-      '-o',
-      join(dir, 'out-partial-env'),
-      '-q',
+      ...benchArgs('nab', 'zms', join(dir, 'out-partial-env'), '--files', `${HERE},${FILE}`, '-q'),
     );
     expect(r.status, r.stderr).toBe(0);
     expect(served).toEqual([`data/${FILE}`]);

@@ -14,6 +14,7 @@ import {
 } from '../../src/lifecycle/index.js';
 import type { TimeSeries, Window } from '../../src/series/index.js';
 import type { Tracker } from '../../src/tracking/index.js';
+import { expectBadLabelWindow } from '../helpers/label-windows.js';
 import { startMlflow } from '../helpers/mlflow-server.js';
 import { startPostgres } from '../tracking/pg-server.js';
 
@@ -372,18 +373,15 @@ describe('promote and rollback on every tracker backend', () => {
         /holdout\.labels\[1\]: expected \[start, end\] .*got \["2024-01-12","2024-01-13"\]/,
       ],
     ] as const) {
-      const err = await promote({
-        tracker,
-        name,
-        challenger: v1,
-        holdout: { series: hold, labels: [good, bad as never], prev: train },
-      }).then(
-        () => undefined,
-        (e: unknown) => e,
+      await expectBadLabelWindow(
+        promote({
+          tracker,
+          name,
+          challenger: v1,
+          holdout: { series: hold, labels: [good, bad as never], prev: train },
+        }),
+        what,
       );
-      expect(err).toMatchObject({ name: 'LifecycleError', code: 'bad_option' });
-      expect((err as Error).message).toMatch(what);
-      expect((err as Error).message).toMatch(/pass each window as \[start, end\]/);
     }
     await expect(
       promote({ tracker, name, challenger: v1, holdout: { series: hold, labels: 'x' as never } }),

@@ -3,6 +3,43 @@ import { describe, expect, it } from 'vitest';
 import type { EtsSpec } from '../../../src/detectors/index.js';
 import { type FilterSums, filter, filterAdditiveLanes, LANES } from '../../../src/internal.js';
 
+/**
+ * The arbitraries of an additive ETS class (trend null or additive, seasonal or not, damped or not, a
+ * period of 2–12) and a series of 2–80 finite values, spread as the first arguments of a property.
+ */
+function additiveClassAndSeries(): [
+  fc.Arbitrary<EtsSpec['trend']>,
+  fc.Arbitrary<boolean>,
+  fc.Arbitrary<boolean>,
+  fc.Arbitrary<number>,
+  fc.Arbitrary<number[]>,
+] {
+  return [
+    fc.constantFrom<EtsSpec['trend']>(null, 'add'),
+    fc.boolean(),
+    fc.boolean(),
+    fc.integer({ min: 2, max: 12 }),
+    fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 2, maxLength: 80 }),
+  ];
+}
+
+/** The additive spec those arbitraries draw, and its season length m (1 without a season). */
+function additiveSpec(
+  trend: EtsSpec['trend'],
+  seasonal: boolean,
+  damped: boolean,
+  period: number,
+): { spec: EtsSpec; m: number } {
+  const spec = {
+    error: 'add',
+    trend,
+    damped: trend !== null && damped,
+    seasonal: seasonal ? 'add' : null,
+    period: seasonal ? period : 1,
+  } as EtsSpec;
+  return { spec, m: seasonal ? period : 1 };
+}
+
 // Speed round 17: `filter` without forecast/residual outputs over the additive classes takes a loop
 // per class (no class tests per point). With outputs it takes the general loop, which computes the
 // same state and sums: the two must agree bit for bit (the optimiser's objective runs the first,
@@ -11,22 +48,11 @@ describe('ETS filter: the additive loops equal the general loop', () => {
   it('property: same level, trend, position, seasonal ring and sums (Object.is) for every additive class', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom<EtsSpec['trend']>(null, 'add'),
-        fc.boolean(),
-        fc.boolean(),
-        fc.integer({ min: 2, max: 12 }),
-        fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 2, maxLength: 80 }),
+        ...additiveClassAndSeries(),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }),
         fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 14, maxLength: 14 }),
         (trend, seasonal, damped, period, ys, [alpha, beta, gamma, phi], init) => {
-          const spec = {
-            error: 'add',
-            trend,
-            damped: trend !== null && damped,
-            seasonal: seasonal ? 'add' : null,
-            period: seasonal ? period : 1,
-          } as EtsSpec;
-          const m = seasonal ? period : 1;
+          const { spec, m } = additiveSpec(trend, seasonal, damped, period);
           const y = Float64Array.from(ys);
           const run = (outputs: boolean) => {
             const st = { level: init[0], trend: trend ? init[1] : 0, pos: seasonal ? init.length % m : 0 };
@@ -53,11 +79,7 @@ describe('ETS filter: filterAdditiveLanes equals filter in every lane', () => {
   it('property: each lane’s sum of squared errors is filter’s (Object.is), lanes independent', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom<EtsSpec['trend']>(null, 'add'),
-        fc.boolean(),
-        fc.boolean(),
-        fc.integer({ min: 2, max: 12 }),
-        fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 2, maxLength: 80 }),
+        ...additiveClassAndSeries(),
         fc.array(
           fc.record({
             // α, β*, γ*, φ as the optimiser bounds them, and the initial states
@@ -67,14 +89,7 @@ describe('ETS filter: filterAdditiveLanes equals filter in every lane', () => {
           { minLength: LANES, maxLength: LANES },
         ),
         (trend, seasonal, damped, period, ys, lanes) => {
-          const spec = {
-            error: 'add',
-            trend,
-            damped: trend !== null && damped,
-            seasonal: seasonal ? 'add' : null,
-            period: seasonal ? period : 1,
-          } as EtsSpec;
-          const m = seasonal ? period : 1;
+          const { spec, m } = additiveSpec(trend, seasonal, damped, period);
           const y = Float64Array.from(ys);
           const p = new Float64Array(6 * LANES);
           const ring = new Float64Array(LANES * m);
