@@ -164,10 +164,14 @@ describe('an interrupted tracked command', () => {
           runs: { info: { run_id: string; status: string; end_time: number } }[];
         }[];
       };
-      const run = dump.experiments
-        .find((e) => e.name === EXPERIMENT)
-        ?.runs.find((r) => r.info.run_id === o.runId);
-      expect(run?.info.status).toBe('KILLED');
+      const exp = dump.experiments.find((e) => e.name === EXPERIMENT);
+      const run = exp?.runs.find((r) => r.info.run_id === o.runId);
+      // what MLflow listed and what its file store holds for the run, should it be missing (CI68 once
+      // found the run absent from the server's search after the command ended it KILLED)
+      const root = join(mlflow.dir, 'mlruns');
+      const metas = walk(root).filter((p) => p.endsWith(`${o.runId}/meta.yaml`));
+      const seen = `MLflow listed ${exp === undefined ? 'no such experiment' : exp.runs.map((r) => `${r.info.run_id} ${r.info.status}`).join(', ')}; meta.yaml of ${o.runId}: ${metas.map((m) => `${m}: ${JSON.stringify(readFileSync(join(root, m), 'utf8'))}`).join('; ') || 'none'}`;
+      expect(run?.info.status, seen).toBe('KILLED');
       expect(run?.info.end_time).toBeGreaterThan(0);
     } finally {
       await tracker.close();
