@@ -12,6 +12,8 @@ export class MlflowExperiments {
   private readonly byId = new Map<string, Experiment>();
   private readonly byName = new Map<string, Experiment>();
   private readonly deleted = new Set<string>();
+  /** Lookups (and creates) in flight by name: a second caller waits for the first, never sends its own. */
+  private readonly pending = new Map<string, Promise<Experiment>>();
 
   constructor(private readonly http: MlflowHttp) {}
 
@@ -47,9 +49,25 @@ export class MlflowExperiments {
     }
   }
 
-  async getOrCreate(name: string): Promise<Experiment> {
+  /**
+   * The experiment of that name, created if there is none. Calls for one name share one lookup: two
+   * lookups in flight could both miss and both create, and MLflow's file store then keeps two
+   * experiments of that name (its create checks the name and writes without a lock), which left a run
+   * in the one a reader by name does not pick (CI68, `tsad nab machine-temperature`'s early lookup
+   * beside its run's).
+   */
+  getOrCreate(name: string): Promise<Experiment> {
     const cached = this.byName.get(name);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    let p = this.pending.get(name);
+    if (p === undefined) {
+      p = this.lookUpOrCreate(name).finally(() => this.pending.delete(name));
+      this.pending.set(name, p);
+    }
+    return p;
+  }
+
+  private async lookUpOrCreate(name: string): Promise<Experiment> {
     const found = await this.get(name);
     if (found) {
       if (this.deleted.has(found.experimentId)) {

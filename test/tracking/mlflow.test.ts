@@ -271,6 +271,27 @@ describe('MLflow REST client: experiments, errors and params', () => {
     proxy.reset(); // that refusal was the point of the test
   });
 
+  it('one tracker asked for one new experiment twice at once sends one create, and both calls get its id', async () => {
+    // `tsad nab machine-temperature` looks its experiment up early and again when the run starts: two
+    // creates of one name could leave two experiments of that name on MLflow's file store (CI68)
+    const t = tracker();
+    const names = Array.from({ length: 6 }, (_, i) => `twice-at-once-${i}`);
+    const pairs = await Promise.all(
+      names.map((n) => Promise.all([t.getOrCreateExperiment(n), t.getOrCreateExperiment(n)])),
+    );
+    for (const [x, y] of pairs) expect(x.experimentId).toBe(y.experimentId);
+    const creates = proxy.calls('experiments/create').map((c) => (c.json as { name: string }).name);
+    expect(creates.sort()).toEqual([...names].sort());
+    // one lookup shared by both calls (the 404 that leads to the create, then the read after it): a
+    // second lookup in flight is what can send a second create when the server is slower to create
+    for (const n of names) {
+      const lookups = proxy
+        .calls('experiments/get-by-name')
+        .filter((c) => c.query.experiment_name?.[0] === n);
+      expect(lookups.map((c) => c.status)).toEqual([404, 200]);
+    }
+  });
+
   it('reports a changed param as ParamConflictError (client side, and when the server refuses)', async () => {
     const t = tracker();
     const run = await t.startRun({ experiment: 'params' });
