@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DetectorError, defaultDetector, ZmsDetector } from '../../src/index.js';
+import { thrownBy } from '../helpers/thrown.js';
 
 const t = Array.from({ length: 300 }, (_, i) => Date.UTC(2024, 0, 1) + i * 60_000);
 const v = t.map((_, i) => Math.sin(i / 5) + (i === 250 ? 6 : 0));
@@ -14,15 +15,7 @@ zms.train(ts);
 const dflt = defaultDetector();
 dflt.train(ts);
 
-function errorOf(f: () => unknown): DetectorError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DetectorError);
-    return e as DetectorError;
-  }
-  throw new Error('expected a DetectorError, got none');
-}
+const errorOf = (f: () => unknown): DetectorError => thrownBy(DetectorError, f);
 
 // what a JavaScript caller can pass where the options object goes
 type Loose = (ts: unknown, opts: unknown) => unknown;

@@ -15,6 +15,7 @@ import {
   readNabWindows,
   scoreNabResults,
 } from '../../src/metrics/index.js';
+import { rejectedWith, thrownBy } from '../helpers/thrown.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tsad-nab-input-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -84,15 +85,7 @@ async function cli(args: string[]): Promise<string> {
   return out;
 }
 
-async function cliError(args: string[]): Promise<MetricsError> {
-  try {
-    await cli(args);
-  } catch (err) {
-    expect(err).toBeInstanceOf(MetricsError);
-    return err as MetricsError;
-  }
-  throw new Error('expected a MetricsError');
-}
+const cliError = (args: string[]): Promise<MetricsError> => rejectedWith(MetricsError, cli(args));
 
 describe('tsad nab score: result files it must refuse', () => {
   it('a dangling symlink (file or category folder) is a MetricsError naming it', async () => {
@@ -191,15 +184,7 @@ describe('missing NAB labels: the message names the options of the caller (fix31
     }
     throw new Error('expected a MetricsError');
   }
-  function libError(f: () => unknown): MetricsError {
-    try {
-      f();
-    } catch (err) {
-      expect(err).toBeInstanceOf(MetricsError);
-      return err as MetricsError;
-    }
-    throw new Error('expected a MetricsError');
-  }
+  const libError = (f: () => unknown): MetricsError => thrownBy(MetricsError, f);
   // a partial NAB copy: one data file, no labels/ folder
   const partial = join(root, 'partial');
   mkdirSync(join(partial, 'nab', 'data', 'cat'), { recursive: true });

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCsv, SeriesError } from '../../src/index.js';
 import { readCsvRows, type SeriesWarningCode } from '../../src/series/index.js';
+import { rejectedWith } from '../helpers/thrown.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,15 +18,7 @@ function file(text: string | Buffer): string {
 const T0 = Date.UTC(2013, 11, 2, 21, 15);
 const M5 = 300_000;
 
-async function rejects(p: Promise<unknown>): Promise<SeriesError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SeriesError);
-    return err as SeriesError;
-  }
-  throw new Error('expected a SeriesError');
-}
+const rejects = (p: Promise<unknown>): Promise<SeriesError> => rejectedWith(SeriesError, p);
 
 function sink() {
   const got: [string, SeriesWarningCode][] = [];

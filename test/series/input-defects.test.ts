@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromArrays, labelsFromWindows, readCsv, resample, SeriesError, series } from '../../src/index.js';
 import { parseTime, readCsvRows } from '../../src/series/index.js';
+import { rejectedWith, thrownBy } from '../helpers/thrown.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,24 +21,8 @@ function file(text: string): string {
 }
 const quiet = { onWarning: () => {} };
 
-function thrown(fn: () => unknown): SeriesError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SeriesError);
-    return err as SeriesError;
-  }
-  throw new Error('expected a SeriesError');
-}
-async function rejects(p: Promise<unknown>): Promise<SeriesError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SeriesError);
-    return err as SeriesError;
-  }
-  throw new Error('expected a SeriesError');
-}
+const thrown = (fn: () => unknown): SeriesError => thrownBy(SeriesError, fn);
+const rejects = (p: Promise<unknown>): Promise<SeriesError> => rejectedWith(SeriesError, p);
 
 describe('one timestamp parser for readCsv and series()', () => {
   it('an impossible date with an offset is refused by both, naming the line or row and the text', async () => {

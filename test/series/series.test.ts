@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromArrays, SeriesError, series } from '../../src/index.js';
 import { parseTime, type SeriesWarningCode } from '../../src/series/index.js';
+import { thrownBy } from '../helpers/thrown.js';
 
 const T0 = Date.UTC(2013, 11, 2, 21, 15);
 const MIN5 = 300_000;
@@ -15,15 +16,7 @@ function collect(): {
   return { warnings, onWarning: (m, c) => warnings.push([m, c]) };
 }
 
-function thrown(fn: () => unknown): SeriesError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SeriesError);
-    return err as SeriesError;
-  }
-  throw new Error('expected a SeriesError, nothing was thrown');
-}
+const thrown = (fn: () => unknown): SeriesError => thrownBy(SeriesError, fn);
 
 describe('series()', () => {
   it('parses ISO strings without zone as UTC', () => {
