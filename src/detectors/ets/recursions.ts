@@ -354,6 +354,100 @@ export function filterAdditiveLanes(
   out[3] = e3;
 }
 
+/**
+ * The additive objective's sum of squared one-step errors and its exact gradient by reverse mode (the
+ * adjoint of `filterAdditive`: one pass forward recording each point's level, trend and seasonal state,
+ * one pass back), for every additive class in the trend-and-season form (no trend: β* = 0, b = 0, φ = 1;
+ * no season: γ* = 0, a zero ring of one). Two passes whatever the number of parameters, where a
+ * forward-difference gradient takes k + 1 (docs/evaluation.md, ETS fit round 29).
+ *
+ * `p` holds α, β*, γ*, φ, level, trend; `ring` the initial seasonal ring (position 0 first, read only);
+ * `tape` scratch of 3n numbers; `grad` receives ∂sse/∂(α, β*, γ*, φ, level, trend), `gradRing` ∂sse/∂ring[j].
+ * Returns the sum of squared errors (bit for bit `filter`'s). No allocation.
+ */
+export function sseGradientAdditive(
+  p: Float64Array,
+  ring: Float64Array,
+  m: number,
+  y: ArrayLike<number>,
+  n: number,
+  tape: Float64Array,
+  work: Float64Array,
+  grad: Float64Array,
+  gradRing: Float64Array,
+): number {
+  const alpha = p[0];
+  const betaStar = p[1];
+  const gammaStar = p[2];
+  const phi = p[3];
+  const a1 = 1 - alpha;
+  const b1 = 1 - betaStar;
+  const g1 = 1 - gammaStar;
+  // forward: `filterAdditive`'s trend-and-season loop on a copy of the ring, recording the inputs of each step
+  for (let j = 0; j < m; j++) work[j] = ring[j];
+  let l = p[4];
+  let b = p[5];
+  let pos = 0;
+  let sse = 0;
+  for (let t = 0; t < n; t++) {
+    const yt = y[t];
+    const bphi = phi * b;
+    const lb = l + bphi;
+    const s = work[pos];
+    tape[3 * t] = l;
+    tape[3 * t + 1] = b;
+    tape[3 * t + 2] = s;
+    const yhat = lb + s;
+    const lNew = alpha * (yt - s) + a1 * lb;
+    b = betaStar * (lNew - l) + b1 * bphi;
+    work[pos] = gammaStar * (yt - lNew) + g1 * s;
+    pos = pos + 1 === m ? 0 : pos + 1;
+    l = lNew;
+    const e = yt - yhat;
+    sse += e * e;
+  }
+  // backward: adjoints of the level and trend after each step, and of each ring slot's value
+  for (let j = 0; j < m; j++) gradRing[j] = 0;
+  let L = 0;
+  let B = 0;
+  let gA = 0;
+  let gB = 0;
+  let gG = 0;
+  let gP = 0;
+  pos = (n - 1) % m;
+  for (let t = n - 1; t >= 0; t--) {
+    const yt = y[t];
+    const lPrev = tape[3 * t];
+    const bPrev = tape[3 * t + 1];
+    const s = tape[3 * t + 2];
+    const bphi = phi * bPrev;
+    const lb = lPrev + bphi;
+    const lNew = alpha * (yt - s) + a1 * lb;
+    const e = yt - (lb + s);
+    // the seasonal value written at t (read again at t + m)
+    const sn = gradRing[pos];
+    const lNewBar = L + betaStar * B - gammaStar * sn;
+    gG += sn * (yt - lNew - s);
+    gB += B * (lNew - lPrev - bphi);
+    gA += lNewBar * (yt - s - lb);
+    const eBar = 2 * e;
+    const lbBar = a1 * lNewBar - eBar;
+    const bphiBar = b1 * B + lbBar;
+    gP += bphiBar * bPrev;
+    gradRing[pos] = g1 * sn - alpha * lNewBar - eBar;
+    L = lbBar - betaStar * B;
+    B = phi * bphiBar;
+    pos = pos === 0 ? m - 1 : pos - 1;
+  }
+  grad[0] = gA;
+  grad[1] = gB;
+  grad[2] = gG;
+  grad[3] = gP;
+  grad[4] = L;
+  grad[5] = B;
+  return sse;
+}
+
 /** Concentrated Gaussian log-likelihood from the filter sums. */
 export function logLik(n: number, sums: FilterSums, mulErr: boolean): number {
   // A perfect fit (constant data) would give llf = +∞; floor the mean squared error instead.
@@ -442,14 +536,13 @@ export function primeFilter(): void {
       }
     }
   }
-  // the gradient's lanes (`filterAdditiveLanes`, the longest function here), the same way: without it the
-  // stores after the loop bailed out 35 times in the default detector's training (ETS fit round 29)
-  const p = new Float64Array(6 * LANES);
-  for (let k = 0; k < LANES; k++) p.set([0.5, 0.1, 0.1, 0.9, 5, 0], 6 * k);
-  const ring = new Float64Array(2 * LANES);
-  const out = new Float64Array(LANES);
-  for (let pass = 0; pass < 2; pass++) {
-    filterAdditiveLanes(true, p, ring, 2, long, long.length, out);
-    filterAdditiveLanes(false, p, ring, 2, long, long.length, out);
-  }
+  // the exact gradient (`sseGradientAdditive`, the fit's objective for the additive classes), the same way
+  const p = Float64Array.from([0.5, 0.1, 0.1, 0.9, 5, 0]);
+  const ring = new Float64Array(2);
+  const tape = new Float64Array(3 * long.length);
+  const g = new Float64Array(6);
+  const gRing = new Float64Array(2);
+  const work = new Float64Array(2);
+  for (let pass = 0; pass < 2; pass++)
+    sseGradientAdditive(p, ring, 2, long, long.length, tape, work, g, gRing);
 }
