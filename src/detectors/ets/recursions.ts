@@ -187,7 +187,8 @@ function filterAdditive(
  * adjoint of `filterAdditive`: one pass forward recording each point's level, trend and seasonal state,
  * one pass back), for every additive class in the trend-and-season form (no trend: β* = 0, b = 0, φ = 1;
  * no season: γ* = 0, a zero ring of one). Two passes whatever the number of parameters, where a
- * forward-difference gradient takes k + 1 (docs/evaluation.md, ETS fit round 29).
+ * forward-difference gradient takes k + 1 (docs/ets.md, "The exact gradient"; docs/evaluation.md, ETS
+ * gradient round 40). `work` is scratch of m numbers (the ring as the forward pass updates it).
  *
  * `p` holds α, β*, γ*, φ, level, trend; `ring` the initial seasonal ring (position 0 first, read only);
  * `tape` scratch of 3n numbers; `grad` receives ∂sse/∂(α, β*, γ*, φ, level, trend), `gradRing` ∂sse/∂ring[j].
