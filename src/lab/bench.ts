@@ -22,7 +22,13 @@ import { parseNabTime, readNabResultsDir, scoreNabResultsOf } from '../metrics/n
 import { detectedMttdSec, evaluate, NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
 import type { Window } from '../series/types.js';
 import { acquireLock, releaseLock } from '../tracking/fsutil.js';
-import { corpusWindows, type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
+import {
+  corpusWindows,
+  fmtTimestamp,
+  type NabFileJob,
+  type NabFileResult,
+  nabResultPath,
+} from './nab-corpus-file.js';
 import { runPool } from './nab-pool.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { assertRecipe, FLOOR_RECIPE, RECIPES, recipeMapping } from './recipes.js';
@@ -104,22 +110,127 @@ export interface BenchReport {
   readonly wallMs: number;
 }
 
+/** One window's entry of `labels/combined_windows_kinds.json`, checked against the window. @internal */
+export interface CorpusKindEntry {
+  readonly kind: string | undefined;
+  /** Epoch ms, inside the window; NaN when the entry gives none. */
+  readonly onset: number;
+  /** Epoch ms, at or after the onset; NaN when the entry gives none. */
+  readonly until: number;
+}
+
+/**
+ * @internal `labels/combined_windows_kinds.json` of a corpus (`{}` when it has none), checked against its
+ * windows: valid JSON holding an object; each key a file of `combined_windows.json` with one entry per
+ * window, in order; each entry's `kind` (if given) a non-empty string, its `onset` (if given) a timestamp
+ * inside its window, its `until` (if given) a timestamp at or after the onset. Anything else is
+ * `ConfigError` `bad_corpus` naming the file and the entry: a kind or an onset must never fall back silently.
+ */
+export function readCorpusKinds(
+  corpusDir: string,
+  windows: Record<string, Window[]>,
+): Record<string, CorpusKindEntry[]> {
+  const path = join(corpusDir, KINDS_FILE);
+  if (!existsSync(path)) return {};
+  const windowsPath = join(corpusDir, 'labels', 'combined_windows.json');
+  const bad = (message: string): ConfigError => new ConfigError('bad_corpus', message);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw bad(
+      `${path} is not valid JSON: ${(err as Error).message}; fix it, or delete it (each window's kind is then its category folder)`,
+    );
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw bad(`${path} must hold a JSON object { "<category>/<file>.csv": [{ kind, onset, until }, …] }`);
+  }
+  const out: Record<string, CorpusKindEntry[]> = {};
+  for (const [file, entries] of Object.entries(raw as Record<string, unknown>)) {
+    const ws = windows[file];
+    if (!ws) {
+      throw bad(
+        `${path} lists "${file}", which ${windowsPath} does not: the two label files disagree (write the corpus again, or remove the key)`,
+      );
+    }
+    if (!Array.isArray(entries) || entries.length !== ws.length) {
+      const got = Array.isArray(entries) ? `${entries.length} entries` : 'no list of entries';
+      throw bad(
+        `${file} has ${got} in ${path} but ${ws.length} window${ws.length === 1 ? '' : 's'} in ${windowsPath}: give one entry per window, in the same order`,
+      );
+    }
+    out[file] = entries.map((e: unknown, i) => {
+      const where = `${path}: ${file} entry ${i}`;
+      if (e === null || typeof e !== 'object' || Array.isArray(e)) {
+        throw bad(`${where} must be an object { kind, onset, until }`);
+      }
+      const { kind, onset, until } = e as { kind?: unknown; onset?: unknown; until?: unknown };
+      if (kind !== undefined && (typeof kind !== 'string' || kind === '')) {
+        throw bad(`${where}: "kind" must be a non-empty string, got ${JSON.stringify(kind)}`);
+      }
+      const time = (name: string, v: unknown): number => {
+        if (v === undefined) return Number.NaN;
+        const ms = typeof v === 'string' ? parseNabTime(v) : Number.NaN;
+        if (!Number.isFinite(ms)) {
+          throw bad(
+            `${where}: "${name}" (${JSON.stringify(v)}) is not a timestamp; write it as the windows are written, e.g. "2024-01-01 00:00:00"`,
+          );
+        }
+        return ms;
+      };
+      const [start, end] = ws[i];
+      const on = time('onset', onset);
+      if (on < start || on > end) {
+        throw bad(
+          `${where}: "onset" ${fmtTimestamp(on)} is outside its window [${fmtTimestamp(start)}, ${fmtTimestamp(end)}]; the onset is where the anomaly begins, inside its label window`,
+        );
+      }
+      const un = time('until', until);
+      if (un < on)
+        throw bad(`${where}: "until" ${fmtTimestamp(un)} is before its "onset" ${fmtTimestamp(on)}`);
+      return { kind: kind as string | undefined, onset: on, until: un };
+    });
+  }
+  return out;
+}
+
+/**
+ * @internal Data files (`data/<category>/<file>.csv`) that `combined_windows.json` does not list are a
+ * `ConfigError` `bad_corpus` naming them: left out without a word, a file the user meant to count would
+ * never count.
+ */
+export function assertEveryFileLabelled(corpusDir: string, windows: Record<string, Window[]>): void {
+  const data = join(corpusDir, 'data');
+  if (!existsSync(data)) return;
+  const missing: string[] = [];
+  for (const category of readdirSync(data, { withFileTypes: true })) {
+    if (!category.isDirectory()) continue;
+    for (const f of readdirSync(join(data, category.name))) {
+      const key = `${category.name}/${f}`;
+      if (f.endsWith('.csv') && !windows[key]) missing.push(key);
+    }
+  }
+  if (missing.length === 0) return;
+  missing.sort();
+  const shown = missing.slice(0, 3).map((k) => join(data, k));
+  throw new ConfigError(
+    'bad_corpus',
+    `${shown.join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''} ${missing.length === 1 ? 'has' : 'have'} no key in ${join(corpusDir, 'labels', 'combined_windows.json')}: add "${missing[0]}": [] (anomaly-free) or its windows, or move the file out of data/`,
+  );
+}
+
 /** Per-window kinds: from `labels/combined_windows_kinds.json` when present, else the file's category. */
 export function corpusKinds(corpusDir: string): Record<string, BenchWindow[]> {
   const windows = corpusWindows(corpusDir);
-  const path = join(corpusDir, KINDS_FILE);
-  const kinds = existsSync(path)
-    ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, { kind?: unknown; onset?: unknown }[]>)
-    : {};
+  const kinds = readCorpusKinds(corpusDir, windows);
   const out: Record<string, BenchWindow[]> = {};
   for (const [file, ws] of Object.entries(windows)) {
     out[file] = ws.map(([start, end], i) => {
       const k = kinds[file]?.[i];
-      const onset = typeof k?.onset === 'string' ? parseNabTime(k.onset) : Number.NaN;
       return {
         file,
-        kind: typeof k?.kind === 'string' ? k.kind : dirname(file),
-        onset: Number.isFinite(onset) ? onset : start,
+        kind: k?.kind ?? dirname(file),
+        onset: k !== undefined && Number.isFinite(k.onset) ? k.onset : start,
         end,
       };
     });
@@ -433,7 +544,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     );
   }
   const windows = corpusWindows(corpus);
-  const kinds = corpusKinds(corpus);
   const all = Object.keys(windows).sort();
   if (all.length === 0) {
     throw new ConfigError(
@@ -441,6 +551,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       `${join(corpus, 'labels', 'combined_windows.json')} lists no files: there is nothing to run; give each data file (data/<category>/<file>.csv) a key, "<category>/<file>.csv": [] for an anomaly-free file, or write a corpus with \`tsad synth DIR\``,
     );
   }
+  assertEveryFileLabelled(corpus, windows);
+  const kinds = corpusKinds(corpus);
   const partial = opts.files !== undefined && new Set(opts.files).size < all.length;
   const files = opts.files ? [...opts.files] : all;
   for (const f of files) {

@@ -5,17 +5,21 @@
  * combines members by the larger of their robust z-scores over the test part (see `robustZ`).
  */
 
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { discordLocateScores, type TwoSidedOptions } from '../detectors/discord/two-sided.js';
 import type { Detector } from '../detectors/types.js';
 import { ConfigError, isTrainRefusal } from '../errors.js';
-import { parseNabTime } from '../metrics/nab-files.js';
 import { lowerBound } from '../series/ops.js';
-import { corpusKinds, fetchCorpus, kindColumnWidth, kindHeader } from './bench.js';
+import {
+  assertEveryFileLabelled,
+  corpusKinds,
+  fetchCorpus,
+  kindColumnWidth,
+  kindHeader,
+  readCorpusKinds,
+} from './bench.js';
 import { corpusWindows, loadCorpusFile } from './nab-corpus-file.js';
 import { isRecipe, makeDetector, RECIPES } from './recipes.js';
-import { KINDS_FILE } from './synth.js';
 
 export interface LocateOptions {
   readonly corpus: string;
@@ -127,18 +131,6 @@ export interface LocateReport {
   readonly rows: LocateRow[];
 }
 
-/** The anomaly's own extent when the corpus records it (`until`), else the label window. */
-function anomalyExtent(corpus: string): Record<string, { onset: number; until: number }[]> {
-  const path = join(corpus, KINDS_FILE);
-  if (!existsSync(path)) return {};
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, { onset?: string; until?: string }[]>;
-  const out: Record<string, { onset: number; until: number }[]> = {};
-  for (const [f, ws] of Object.entries(raw)) {
-    out[f] = ws.map((w) => ({ onset: parseNabTime(String(w.onset)), until: parseNabTime(String(w.until)) }));
-  }
-  return out;
-}
-
 /** Runs locate mode for each recipe over the corpus' single-window files (in this thread). */
 export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
   const margin = opts.margin ?? 100;
@@ -161,12 +153,28 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
   // the recipes are checked first: a NAB corpus may be downloaded now
   const corpus = await fetchCorpus(opts.corpus, opts.files);
   const windows = corpusWindows(corpus);
+  assertEveryFileLabelled(corpus, windows);
   const kinds = corpusKinds(corpus);
-  const extent = anomalyExtent(corpus);
+  // the anomaly's own extent when the corpus records it (`onset`, `until`), else the label window
+  const extent = readCorpusKinds(corpus, windows);
   const single = Object.keys(windows)
     .filter((f) => windows[f].length === 1)
     .sort();
-  const files = opts.files ? opts.files.filter((f) => windows[f]?.length === 1) : single;
+  for (const f of opts.files ?? []) {
+    if (!windows[f]) {
+      throw new ConfigError(
+        'unknown_file',
+        `${f} is not a file of ${join(corpus, 'labels', 'combined_windows.json')}; use one of its keys`,
+      );
+    }
+    if (windows[f].length !== 1) {
+      throw new ConfigError(
+        'bad_option',
+        `locate mode needs files with exactly one window: ${f} has ${windows[f].length}; leave it out of files`,
+      );
+    }
+  }
+  const files = opts.files ? [...opts.files] : single;
   const loaded = await Promise.all(files.map((f) => loadCorpusFile(corpus, f)));
   const rows: LocateRow[] = [];
   for (const recipe of recipes) {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -312,6 +313,124 @@ describe('runBench', () => {
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe('runBench and runLocate: malformed corpora are refused before any detector runs (eval40)', () => {
+  /** A copy of the shared corpus, edited by `edit`, and what runBench and runLocate throw on it. */
+  async function refusals(edit: (corpus: string) => void): Promise<unknown[]> {
+    const copy = mkdtempSync(join(tmpdir(), 'tsad-bench-bad-'));
+    try {
+      cpSync(dir, copy, { recursive: true });
+      edit(copy);
+      const out = join(copy, 'r');
+      return [
+        await runBench({ corpus: copy, detectors: ['zms'], workers: 1, outDir: out }).catch(
+          (e: unknown) => e,
+        ),
+        await runLocate({ corpus: copy, detectors: ['zms'] }).catch((e: unknown) => e),
+      ];
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  }
+  const kindsPath = (c: string) => join(c, 'labels', 'combined_windows_kinds.json');
+  const editKinds = (c: string, f: (k: Record<string, Record<string, unknown>[]>) => void) => {
+    const k = JSON.parse(readFileSync(kindsPath(c), 'utf8')) as Record<string, Record<string, unknown>[]>;
+    f(k);
+    writeFileSync(kindsPath(c), JSON.stringify(k));
+  };
+  function expectBadCorpus(errors: unknown[], message: RegExp): void {
+    for (const e of errors) {
+      // before: a raw SyntaxError (exit 1) for bad JSON, and silent fallbacks (kind = folder, onset = window start)
+      expect(e).toBeInstanceOf(ConfigError);
+      expect(e).toMatchObject({ code: 'bad_corpus' });
+      expect((e as Error).message).toMatch(message);
+    }
+  }
+
+  it('a kinds file that is not valid JSON, or not an object, names the file', async () => {
+    expectBadCorpus(
+      await refusals((c) => writeFileSync(kindsPath(c), '{')),
+      /combined_windows_kinds\.json is not valid JSON: .*fix it, or delete it \(each window's kind is then its category folder\)/,
+    );
+    expectBadCorpus(
+      await refusals((c) => writeFileSync(kindsPath(c), 'null')),
+      /combined_windows_kinds\.json must hold a JSON object/,
+    );
+  });
+
+  it('a kinds entry that disagrees with the windows file (count, kind, onset outside its window, a file it lacks) names the file and entry', async () => {
+    expectBadCorpus(
+      await refusals((c) => editKinds(c, (k) => k['spike/spike_00.csv'].push({ kind: 'spike' }))),
+      /spike\/spike_00\.csv has 2 entries in .*combined_windows_kinds\.json but 1 window in .*combined_windows\.json/,
+    );
+    expectBadCorpus(
+      await refusals((c) =>
+        editKinds(c, (k) => {
+          k['spike/spike_00.csv'][0].kind = 7;
+        }),
+      ),
+      /spike\/spike_00\.csv entry 0: "kind" must be a non-empty string/,
+    );
+    expectBadCorpus(
+      await refusals((c) =>
+        editKinds(c, (k) => {
+          k['spike/spike_00.csv'][0].onset = 'yesterday';
+        }),
+      ),
+      /spike\/spike_00\.csv entry 0: "onset" \("yesterday"\) is not a timestamp/,
+    );
+    expectBadCorpus(
+      await refusals((c) =>
+        editKinds(c, (k) => {
+          k['spike/spike_00.csv'][0].onset = '2024-01-05 00:00:00';
+        }),
+      ),
+      /spike\/spike_00\.csv entry 0: "onset" 2024-01-05 00:00:00 is outside its window \[2024-01-04 00:15:00, 2024-01-04 15:00:00\]/,
+    );
+    expectBadCorpus(
+      await refusals((c) =>
+        editKinds(c, (k) => {
+          k['spike/spike_00.csv'][0].until = '2024-01-04 01:00:00';
+        }),
+      ),
+      /spike\/spike_00\.csv entry 0: "until" 2024-01-04 01:00:00 is before its "onset"/,
+    );
+    expectBadCorpus(
+      await refusals((c) => editKinds(c, (k) => (k['spike/spike_09.csv'] = [{ kind: 'spike' }]))),
+      /combined_windows_kinds\.json lists "spike\/spike_09\.csv", which .*combined_windows\.json does not/,
+    );
+  });
+
+  it('a data file without a key in the labels file is named, with the key to add', async () => {
+    // before: left out of the run without a word (a clean file the user meant to count never counted)
+    expectBadCorpus(
+      await refusals((c) =>
+        cpSync(join(c, 'data', 'clean', 'clean_00.csv'), join(c, 'data', 'clean', 'clean_07.csv')),
+      ),
+      /data\/clean\/clean_07\.csv has no key in .*combined_windows\.json: add "clean\/clean_07\.csv": \[\] \(anomaly-free\) or its windows, or move the file out of data\//,
+    );
+  });
+
+  it('locate mode refuses --files it cannot locate in: unknown, or without exactly one window', async () => {
+    // before: dropped without a word, and a run of only such files printed "NaN %"
+    const unknown = await runLocate({ corpus: dir, detectors: ['zms'], files: ['spike/nope.csv'] }).catch(
+      (e: unknown) => e,
+    );
+    expect(unknown).toBeInstanceOf(ConfigError);
+    expect(unknown).toMatchObject({ code: 'unknown_file' });
+    expect((unknown as Error).message).toMatch(/spike\/nope\.csv is not a file of .*combined_windows\.json/);
+    const clean = await runLocate({
+      corpus: dir,
+      detectors: ['zms'],
+      files: ['spike/spike_00.csv', 'clean/clean_00.csv'],
+    }).catch((e: unknown) => e);
+    expect(clean).toBeInstanceOf(ConfigError);
+    expect(clean).toMatchObject({ code: 'bad_option' });
+    expect((clean as Error).message).toMatch(
+      /locate mode needs files with exactly one window: clean\/clean_00\.csv has 0; leave it out of files/,
+    );
   });
 });
 
