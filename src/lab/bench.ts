@@ -107,6 +107,12 @@ export interface BenchReport {
   readonly corpus: string;
   readonly partial: boolean;
   readonly rows: BenchRow[];
+  /**
+   * Windows (`<file> window <k>`) that end inside their file's probationary part, which NAB never scores:
+   * the null score leaves them out, the perfect score counts them, so no row can reach 100 (NAB's own
+   * labeller drops such windows).
+   */
+  readonly unscorableWindows: string[];
   readonly wallMs: number;
 }
 
@@ -334,6 +340,27 @@ function analyse(
     .map(([kind, k]) => ({ kind, windows: k.windows, found: k.found }))
     .sort((a, b) => a.kind.localeCompare(b.kind));
   return { perFile, kinds: kindRows, clean: { files: cleanFiles, withAlarm: cleanAlarm } };
+}
+
+/** Windows whose last row comes before the first scored row (NAB locates rows by timestamp equality). */
+function windowsInProbation(
+  outDir: string,
+  detector: string,
+  files: readonly string[],
+  windows: Record<string, Window[]>,
+): string[] {
+  const results = readNabResultsDir(join(outDir, detector), { detector }).files;
+  const out: string[] = [];
+  for (const file of files) {
+    const r = results[file];
+    if (!r) continue;
+    const p0 = Math.ceil(nabProbationaryLength(r.t.length));
+    windows[file].forEach(([, end], k) => {
+      const last = r.t.indexOf(end);
+      if (last >= 0 && last < p0) out.push(`${file} window ${k}`);
+    });
+  }
+  return out;
 }
 
 /**
@@ -579,6 +606,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   }
   const seed = opts.seed ?? 0;
   const rows: BenchRow[] = [];
+  let unscorableWindows: string[] | undefined;
   for (const recipe of recipes) {
     const t0 = performance.now();
     const detector = `tsad_${recipe}`;
@@ -657,6 +685,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         scores[p] = report.scores[p].normalized;
         thresholds[p] = report.scores[p].threshold;
       }
+      unscorableWindows ??= windowsInProbation(outDir, detector, files, windows);
       const a = analyse(outDir, detector, files, windows, kinds, thresholds.standard);
       const own = analyse(outDir, detector, files, windows, kinds, 'own');
       rows.push({
@@ -677,7 +706,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       await unlock();
     }
   }
-  const report: BenchReport = { corpus, partial, rows, wallMs: performance.now() - start };
+  const report: BenchReport = {
+    corpus,
+    partial,
+    rows,
+    unscorableWindows: unscorableWindows ?? [],
+    wallMs: performance.now() - start,
+  };
   if (opts.writeScoreboard !== false) {
     makeDirsSync(outDir);
     await writeFileAtomic(
@@ -706,8 +741,11 @@ export function formatBench(report: BenchReport): string {
     ? `PARTIAL run (${rows[0]?.files ?? 0} files): not ranked among full-corpus rows`
     : `corpus ${report.corpus}`;
   lines.push(head);
+  const label = (r: BenchRow) => `${r.floor ? '(floor) ' : ''}${r.detector}${r.partial ? ' [partial]' : ''}`;
+  // the name column fits the longest name (a partial floor row's is 38 characters)
+  const nw = Math.max(30, ...rows.map((r) => label(r).length));
   lines.push(
-    `${'detector'.padEnd(30)} ${'mapping'.padEnd(10)} ${'standard'.padStart(9)} ${'low FP'.padStart(8)} ${'low FN'.padStart(8)} ${'found θ'.padStart(8)} ${'found'.padStart(8)} ${'clean ok'.padStart(9)} ${'F1'.padStart(6)} ${'MTTD h'.padStart(7)}`,
+    `${'detector'.padEnd(nw)} ${'mapping'.padEnd(10)} ${'standard'.padStart(9)} ${'low FP'.padStart(8)} ${'low FN'.padStart(8)} ${'found θ'.padStart(8)} ${'found'.padStart(8)} ${'clean ok'.padStart(9)} ${'F1'.padStart(6)} ${'MTTD h'.padStart(7)}`,
   );
   for (const r of rows) {
     const o = r.own;
@@ -719,9 +757,8 @@ export function formatBench(report: BenchReport): string {
     const det = withWin.flatMap((f) => (f.mttdSec === null ? [] : [f.mttdSec]));
     // no detected window (a floor row): no time to detect, printed as "—"
     const mttd = det.length ? det.reduce((x, s) => x + s, 0) / det.length / 3600 : undefined;
-    const name = `${r.floor ? '(floor) ' : ''}${r.detector}${r.partial ? ' [partial]' : ''}`;
     lines.push(
-      `${name.padEnd(30)} ${r.mapping.padEnd(10)} ${r.scores.standard.toFixed(2).padStart(9)} ${r.scores.reward_low_FP_rate.toFixed(2).padStart(8)} ${r.scores.reward_low_FN_rate.toFixed(2).padStart(8)} ${pct(foundTh, total).padStart(8)} ${pct(found, total).padStart(8)} ${pct(o.clean.files - o.clean.withAlarm, o.clean.files).padStart(9)} ${fixedOrNone(f1, 3).padStart(6)} ${fixedOrNone(mttd, 1).padStart(7)}`,
+      `${label(r).padEnd(nw)} ${r.mapping.padEnd(10)} ${r.scores.standard.toFixed(2).padStart(9)} ${r.scores.reward_low_FP_rate.toFixed(2).padStart(8)} ${r.scores.reward_low_FN_rate.toFixed(2).padStart(8)} ${pct(foundTh, total).padStart(8)} ${pct(found, total).padStart(8)} ${pct(o.clean.files - o.clean.withAlarm, o.clean.files).padStart(9)} ${fixedOrNone(f1, 3).padStart(6)} ${fixedOrNone(mttd, 1).padStart(7)}`,
     );
   }
   const kindNames = [...new Set(rows.flatMap((r) => r.kinds.map((k) => k.kind)))].sort();
@@ -750,9 +787,17 @@ export function formatBench(report: BenchReport): string {
     '',
     'standard / low FP / low FN: NAB scores (thresholds optimised over the corpus); found θ: windows with a',
     'score ≥ the standard threshold at or after onset; found, clean ok (anomaly-free files without an alarm), F1',
-    'and MTTD (revised point-adjusted, mean over files with windows; MTTD over detected ones): the detector’s',
-    'own alarm rule. floor: the same mapping fed a detector that outputs 0.',
+    'and MTTD (revised point-adjusted, mean over files with windows; MTTD over detected ones, from the label',
+    'window’s start, not the onset): the detector’s own alarm rule. floor: the same mapping fed a detector that',
+    'outputs 0.',
   );
+  const u = report.unscorableWindows ?? [];
+  if (u.length > 0) {
+    lines.push(
+      '',
+      `note: ${u.length} window${u.length === 1 ? ' lies' : 's lie'} wholly in the probationary part (its file's first 15 % of rows, at most 750), which NAB never scores: ${u.slice(0, 5).join(', ')}${u.length > 5 ? ', …' : ''}; no row can reach 100 (move or drop ${u.length === 1 ? 'it' : 'them'}: NAB's labeller drops such windows)`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -150,7 +150,43 @@ describe('runBench', () => {
     });
     expect(r.partial).toBe(true);
     expect(r.rows.every((x) => x.partial)).toBe(true);
-    expect(formatBench(r)).toMatch(/^PARTIAL run/);
+    const text = formatBench(r);
+    expect(text).toMatch(/^PARTIAL run/);
+    // every row's mapping column starts where the header's does (a long partial floor name pushed it right)
+    const [, header, ...rows] = text.split('\n');
+    const at = header.indexOf('mapping');
+    for (const line of rows.slice(0, r.rows.length)) expect(line.slice(at, at + 4)).toBe('cdf ');
+  });
+
+  it('says when a window lies wholly in the probationary part, which NAB never scores (no row can reach 100)', async () => {
+    // NAB's labeller drops such windows; its scorer counts them in the perfect score but not the null one
+    // (docs/metrics.md): a hand-made corpus with one would cap every row silently
+    const copy = mkdtempSync(join(tmpdir(), 'tsad-bench-probation-'));
+    try {
+      cpSync(dir, copy, { recursive: true });
+      const wPath = join(copy, 'labels', 'combined_windows.json');
+      const windows = JSON.parse(readFileSync(wPath, 'utf8')) as Record<string, string[][]>;
+      const rows = readFileSync(join(copy, 'data', 'clean', 'clean_00.csv'), 'utf8').split('\n');
+      // rows 10–20 of 600: the first floor(0.15 · 600) = 90 rows are probationary
+      windows['clean/clean_00.csv'] = [[rows[11].split(',')[0], rows[21].split(',')[0]]];
+      writeFileSync(wPath, JSON.stringify(windows));
+      rmSync(join(copy, 'labels', 'combined_windows_kinds.json'));
+      const r = await runBench({ corpus: copy, detectors: ['zms'], workers: 1, outDir: join(copy, 'r') });
+      expect(r.unscorableWindows).toEqual(['clean/clean_00.csv window 0']);
+      expect(formatBench(r)).toMatch(
+        /1 window lies wholly in the probationary part \(its file.s first 15 % of rows, at most 750\), which NAB never scores: clean\/clean_00\.csv window 0; no row can reach 100/,
+      );
+      const ok = await runBench({
+        corpus: dir,
+        detectors: ['zms'],
+        workers: 1,
+        outDir: join(dir, 'results'),
+      });
+      expect(ok.unscorableWindows).toEqual([]);
+      expect(formatBench(ok)).not.toMatch(/probationary part/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('reuses result files with an alarm column and runs again those without one', async () => {
