@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MetricsError } from '../../src/index.js';
-import { evaluate, nabRowScores, nabScore } from '../../src/metrics/index.js';
+import { evaluate, nabRowScores, nabScore, nabWindowsFromAnomalies } from '../../src/metrics/index.js';
 import { thrownBy } from '../helpers/thrown.js';
 
 /** Seconds → epoch ms (Merlion works in seconds). */
@@ -204,7 +204,7 @@ describe('NAB scorer: edge cases worked from the spec', () => {
     expect(at95.raw).toBeCloseTo(0.5621241486044829 - 1, 14);
     const s = nabScore({ 'c/a.csv': file }, { 'c/a.csv': scores });
     expect(s.threshold).toBe(0.9);
-    expect(s.raw).toBeCloseTo(1.5621241486044829, 14);
+    expect(s.raw).toBeCloseTo(1 + 0.5621241486044829, 14);
     expect(s.normalized).toBeCloseTo(89.05310371511207, 11);
   });
 
@@ -278,5 +278,42 @@ describe('NAB scorer: edge cases worked from the spec', () => {
       expect(e.message).toMatch(what);
       expect(e.message).toMatch(/sort the windows and merge overlapping ones/);
     }
+  });
+});
+
+describe("NAB's window builder (N§2 steps 5–7) on hand-made rows", () => {
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => i); // timestamps = row numbers
+  it('window length floor(0.10·n/k), half-width by floor division, clipped to the file', () => {
+    // n = 100, k = 1: length 10, half 5 → rows [45, 55]. n = 110: length 11, half floor(5.5) = 5 → [45, 55]
+    // (Python-2 floor division: 11 rows, not a fractional row).
+    expect(nabWindowsFromAnomalies(rows(100), [50])).toEqual([[45, 55]]);
+    expect(nabWindowsFromAnomalies(rows(110), [50])).toEqual([[45, 55]]);
+  });
+
+  it('only the first window is checked against the probationary period (quirk 2)', () => {
+    // n = 100, k = 3: length floor(10/3) = 3, half 1 → [9, 11], [11, 13], [79, 81]; probation
+    // min(floor(15), 750) = 15: the first starts at row 9 < 15 and is dropped; the second also starts before
+    // row 15 but is not checked. Then [11, 13] and [79, 81] do not overlap.
+    expect(nabWindowsFromAnomalies(rows(100), [10, 12, 80])).toEqual([
+      [11, 13],
+      [79, 81],
+    ]);
+    // k = 2 at rows 2 and 98: length 5, half 2 → [0, 4] (clipped) dropped, [96, 99] (clipped to n − 1)
+    expect(nabWindowsFromAnomalies(rows(100), [2, 98])).toEqual([[96, 99]]);
+  });
+
+  it('a chain of three overlapping windows is not fully merged (quirk 2), and the scorer refuses the result', () => {
+    // anomalies 50, 51, 52: [49, 51], [50, 52], [51, 53]. i = 0: window 1 starts at 50 ≤ 51 → [49, 52];
+    // i = 1: there is no window 2 any more → stop. Result [49, 52], [51, 53]: still overlapping.
+    const t = rows(100);
+    const w = nabWindowsFromAnomalies(t, [50, 51, 52]);
+    expect(w).toEqual([
+      [49, 52],
+      [51, 53],
+    ]);
+    const e = thrownBy(MetricsError, () =>
+      nabScore({ 'c/a.csv': { t, windows: w } }, { 'c/a.csv': new Float64Array(100) }),
+    );
+    expect(e.message).toMatch(/window 1 starts at row 51 .*sort the windows and merge overlapping ones/);
   });
 });
