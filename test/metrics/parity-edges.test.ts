@@ -224,6 +224,25 @@ describe('NAB scorer: edge cases worked from the spec', () => {
     expect(above.raw).toBe(-1);
   });
 
+  it('ties in the optimiser go to the highest threshold (N§7, quirk 6)', () => {
+    // 20 rows, probation 3, window rows 10–13. Row 10 (0.9): S = 1 (pos −1). Row 12 (0.8), later in the same
+    // window: only the first detection counts, so θ = 0.8 totals 1 as θ = 0.9 does (TP 2 rows against 1).
+    // θ = 0.1 adds FPs and loses. Sorted by score descending, stable, the first of the tied entries is
+    // θ = 0.9: the optimum, with one TP row.
+    const t = minutes(20);
+    const scores = new Float64Array(20).fill(0.1);
+    scores[10] = 0.9;
+    scores[12] = 0.8;
+    const s = nabScore({ 'c/a.csv': { t, windows: [[t[10], t[13]]] } }, { 'c/a.csv': scores });
+    expect(s.threshold).toBe(0.9);
+    expect(s.raw).toBe(1);
+    expect(s.tp).toBe(1);
+    expect(
+      nabScore({ 'c/a.csv': { t, windows: [[t[10], t[13]]] } }, { 'c/a.csv': scores }, { threshold: 0.8 })
+        .raw,
+    ).toBe(1);
+  });
+
   it('an FP after a one-row window costs the full FP weight (the reference divides by zero there)', () => {
     // 20 rows, probation 3, window row 10 only (width 1). Row 10 (0.9): pos −1 → S = 1. Row 15 (0.95) is
     // after the window: N§5 divides |10 − 15| by width − 1 = 0; we take the position as +∞ → scaledSigmoid
