@@ -108,8 +108,9 @@ export interface LocateFile {
   readonly to: number;
   readonly hit: boolean;
   /**
-   * The detector refused this file's training part (`too_few_points`, `tiny_scale`): counted as a miss
-   * (argmax −1), so every recipe of a run has the same files in its accuracy.
+   * The detector refused this file's training part (`too_few_points`, `tiny_scale`), or the training part
+   * would be under 10 points: counted as a miss (argmax −1), so every recipe of a run has the same files
+   * in its accuracy.
    */
   readonly refused?: true;
 }
@@ -191,7 +192,13 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
       const from = lowerBound(series.t, a);
       const to = Math.max(from, lowerBound(series.t, b + 1) - 1);
       const cut = Math.min(Math.floor(n * frac), lowerBound(series.t, ws));
-      if (cut < 10 || cut >= n - 1) continue;
+      // a training part under 10 points (a window at the very start) or no test part: no recipe can be
+      // judged on this file, so it is a miss for every recipe, flagged like a refused training part (before,
+      // it was left out without a word)
+      if (cut < 10 || cut >= n - 1) {
+        out.push({ file, kind: kinds[file][0].kind, argmax: -1, from, to, hit: false, refused: true });
+        continue;
+      }
       const members = recipe.split('+');
       const combined = new Float64Array(n - cut).fill(Number.NEGATIVE_INFINITY);
       let refused = false;
@@ -302,7 +309,7 @@ export function formatLocate(r: LocateReport): string {
     const refused = row.files.filter((f) => f.refused).length;
     if (refused > 0)
       lines.push(
-        `${row.recipe}: ${refused} file(s) whose training part it refused (too few points, no scale), counted as misses`,
+        `${row.recipe}: ${refused} file(s) whose training part it refused (too few points, no scale; or under 10 points, for every recipe), counted as misses`,
       );
   }
   return lines.join('\n');

@@ -525,6 +525,24 @@ describe('runLocate', () => {
     expect(formatLocate(r)).not.toContain('floorCdf: 1 file(s)');
   });
 
+  it('counts a file whose training part would be under 10 points as a miss for every recipe, flagged refused', async () => {
+    // 600 points × 0.01: a 6-point training part. Before: the file was left out without a word (no row,
+    // accuracy NaN), so recipes could be judged on fewer series than the corpus has.
+    const r = await runLocate({
+      corpus: dir,
+      detectors: ['zms', 'floorCdf'],
+      files: ['spike/spike_00.csv'],
+      trainFraction: 0.01,
+    });
+    for (const row of r.rows) {
+      expect(row.files).toEqual([
+        expect.objectContaining({ file: 'spike/spike_00.csv', argmax: -1, hit: false, refused: true }),
+      ]);
+      expect(row.accuracy).toBe(0);
+    }
+    expect(formatLocate(r)).toContain('floorCdf: 1 file(s) whose training part it refused');
+  });
+
   it('combines members by robust z-score: ZMS with the zero floor still locates the spike', async () => {
     const r = await runLocate({ corpus: dir, detectors: ['zms+floorCdf'], files: ['spike/spike_00.csv'] });
     expect(r.rows[0].recipe).toBe('zms+floorCdf');
