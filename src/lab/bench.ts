@@ -201,11 +201,24 @@ export function readCorpusKinds(
 }
 
 /**
- * @internal Data files (`data/<category>/<file>.csv`) that `combined_windows.json` does not list are a
- * `ConfigError` `bad_corpus` naming them: left out without a word, a file the user meant to count would
- * never count.
+ * @internal The labels of a corpus checked before any detector runs, each defect a `ConfigError`
+ * `bad_corpus` naming it: a file's windows out of order or overlapping (NAB's are sorted and disjoint; the
+ * scorer would refuse them only after the whole run), and data files (`data/<category>/<file>.csv`) that
+ * `combined_windows.json` does not list (left out without a word, a file the user meant to count would
+ * never count).
  */
-export function assertEveryFileLabelled(corpusDir: string, windows: Record<string, Window[]>): void {
+export function assertCorpusLabels(corpusDir: string, windows: Record<string, Window[]>): void {
+  const windowsPath = join(corpusDir, 'labels', 'combined_windows.json');
+  for (const [file, ws] of Object.entries(windows)) {
+    for (let k = 1; k < ws.length; k++) {
+      if (ws[k][0] <= ws[k - 1][1]) {
+        throw new ConfigError(
+          'bad_corpus',
+          `${windowsPath}: ${file} window ${k} starts at ${fmtTimestamp(ws[k][0])}, at or before window ${k - 1} ends at ${fmtTimestamp(ws[k - 1][1])}; NAB windows are sorted and do not overlap: sort the windows and merge overlapping ones`,
+        );
+      }
+    }
+  }
   const data = join(corpusDir, 'data');
   if (!existsSync(data)) return;
   const missing: string[] = [];
@@ -578,7 +591,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       `${join(corpus, 'labels', 'combined_windows.json')} lists no files: there is nothing to run; give each data file (data/<category>/<file>.csv) a key, "<category>/<file>.csv": [] for an anomaly-free file, or write a corpus with \`tsad synth DIR\``,
     );
   }
-  assertEveryFileLabelled(corpus, windows);
+  assertCorpusLabels(corpus, windows);
   const kinds = corpusKinds(corpus);
   const partial = opts.files !== undefined && new Set(opts.files).size < all.length;
   const files = opts.files ? [...opts.files] : all;

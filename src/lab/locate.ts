@@ -11,7 +11,7 @@ import type { Detector } from '../detectors/types.js';
 import { ConfigError, isTrainRefusal } from '../errors.js';
 import { lowerBound } from '../series/ops.js';
 import {
-  assertEveryFileLabelled,
+  assertCorpusLabels,
   corpusKinds,
   fetchCorpus,
   kindColumnWidth,
@@ -154,7 +154,7 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
   // the recipes are checked first: a NAB corpus may be downloaded now
   const corpus = await fetchCorpus(opts.corpus, opts.files);
   const windows = corpusWindows(corpus);
-  assertEveryFileLabelled(corpus, windows);
+  assertCorpusLabels(corpus, windows);
   const kinds = corpusKinds(corpus);
   // the anomaly's own extent when the corpus records it (`onset`, `until`), else the label window
   const extent = readCorpusKinds(corpus, windows);
@@ -171,7 +171,7 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
     if (windows[f].length !== 1) {
       throw new ConfigError(
         'bad_option',
-        `locate mode needs files with exactly one window: ${f} has ${windows[f].length}; leave it out of files`,
+        `locate mode needs files with exactly one window: ${f} has ${windows[f].length}; leave it out of the files to locate (--files)`,
       );
     }
   }

@@ -449,6 +449,24 @@ describe('runBench and runLocate: malformed corpora are refused before any detec
     );
   });
 
+  it('windows out of order or overlapping are refused before the run, naming both windows', async () => {
+    // before: the detectors ran over the whole corpus first, then the scorer refused the windows
+    expectBadCorpus(
+      await refusals((c) => {
+        const wPath = join(c, 'labels', 'combined_windows.json');
+        const w = JSON.parse(readFileSync(wPath, 'utf8')) as Record<string, string[][]>;
+        const [start, end] = w['spike/spike_00.csv'][0];
+        w['spike/spike_00.csv'] = [
+          [start, end],
+          [start, end],
+        ];
+        writeFileSync(wPath, JSON.stringify(w));
+        rmSync(kindsPath(c));
+      }),
+      /combined_windows\.json: spike\/spike_00\.csv window 1 starts at 2024-01-04 00:15:00, at or before window 0 ends at 2024-01-04 15:00:00; NAB windows are sorted and do not overlap: sort the windows and merge overlapping ones/,
+    );
+  });
+
   it('locate mode refuses --files it cannot locate in: unknown, or without exactly one window', async () => {
     // before: dropped without a word, and a run of only such files printed "NaN %"
     const unknown = await runLocate({ corpus: dir, detectors: ['zms'], files: ['spike/nope.csv'] }).catch(
@@ -465,7 +483,7 @@ describe('runBench and runLocate: malformed corpora are refused before any detec
     expect(clean).toBeInstanceOf(ConfigError);
     expect(clean).toMatchObject({ code: 'bad_option' });
     expect((clean as Error).message).toMatch(
-      /locate mode needs files with exactly one window: clean\/clean_00\.csv has 0; leave it out of files/,
+      /locate mode needs files with exactly one window: clean\/clean_00\.csv has 0; leave it out of the files to locate/,
     );
   });
 });
