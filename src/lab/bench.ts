@@ -202,7 +202,8 @@ export function readCorpusKinds(
 
 /**
  * @internal The labels of a corpus checked before any detector runs, each defect a `ConfigError`
- * `bad_corpus` naming it: a file's windows out of order or overlapping (NAB's are sorted and disjoint; the
+ * `bad_corpus` naming it: a key that is not `<category>/<file>.csv` (the results and the scorer read one
+ * folder deep), a file's windows out of order or overlapping (NAB's are sorted and disjoint; the
  * scorer would refuse them only after the whole run), and data files (`data/<category>/<file>.csv`) that
  * `combined_windows.json` does not list (left out without a word, a file the user meant to count would
  * never count).
@@ -210,6 +211,14 @@ export function readCorpusKinds(
 export function assertCorpusLabels(corpusDir: string, windows: Record<string, Window[]>): void {
   const windowsPath = join(corpusDir, 'labels', 'combined_windows.json');
   for (const [file, ws] of Object.entries(windows)) {
+    const parts = file.split('/');
+    if (parts.length !== 2 || parts[0] === '' || !/^[^/]+\.csv$/.test(parts[1])) {
+      // the result files and the scorer read one category folder deep, as NAB does
+      throw new ConfigError(
+        'bad_corpus',
+        `${windowsPath}: ${JSON.stringify(file)} is not a NAB file key: NAB's layout keys each file as "<category>/<file>.csv" (data/<category>/<file>.csv, one folder deep); move the file and rename its key`,
+      );
+    }
     for (let k = 1; k < ws.length; k++) {
       if (ws[k][0] <= ws[k - 1][1]) {
         throw new ConfigError(

@@ -2,9 +2,11 @@ import { spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   utimesSync,
   writeFileSync,
@@ -464,6 +466,27 @@ describe('runBench and runLocate: malformed corpora are refused before any detec
         rmSync(kindsPath(c));
       }),
       /combined_windows\.json: spike\/spike_00\.csv window 1 starts at 2024-01-04 00:15:00, at or before window 0 ends at 2024-01-04 15:00:00; NAB windows are sorted and do not overlap: sort the windows and merge overlapping ones/,
+    );
+  });
+
+  it('a labels key that is not "<category>/<file>.csv" is refused before the run', async () => {
+    // before: the detectors ran, the result file went one folder deeper than the scorer reads, and the run
+    // ended in "holds results for 4 of 5 files"
+    expectBadCorpus(
+      await refusals((c) => {
+        const wPath = join(c, 'labels', 'combined_windows.json');
+        const w = JSON.parse(readFileSync(wPath, 'utf8')) as Record<string, unknown>;
+        w['spike/deeper/spike_00.csv'] = w['spike/spike_00.csv'];
+        delete w['spike/spike_00.csv'];
+        writeFileSync(wPath, JSON.stringify(w));
+        mkdirSync(join(c, 'data', 'spike', 'deeper'));
+        renameSync(
+          join(c, 'data', 'spike', 'spike_00.csv'),
+          join(c, 'data', 'spike', 'deeper', 'spike_00.csv'),
+        );
+        rmSync(kindsPath(c));
+      }),
+      /combined_windows\.json: "spike\/deeper\/spike_00\.csv" is not a NAB file key: NAB's layout keys each file as "<category>\/<file>\.csv" \(data\/<category>\/<file>\.csv, one folder deep\)/,
     );
   });
 
