@@ -124,6 +124,22 @@ describe('Merlion TSAD metrics: edge cases worked from the spec', () => {
     expect(r.nab.standard).toBe(0);
   });
 
+  it('F-β over a pair of score types takes precision from the first and recall from the second (M§6)', () => {
+    // Example E1's counts: point-wise P = 1/2, R = 1/3; point-adjusted P = 3/4, R = 1; revised P = 1/2, R = 1.
+    // (pointwise, revised): P = 1/2, R = 1 → F1 = 2·(1/2)/(3/2) = 2/3; F2 = 5·(1/2)/(4·(1/2) + 1) = 5/6.
+    // (revised, pointwise): P = 1/2, R = 1/3 → F1 = 2·(1/6)/(5/6) = 2/5. (pointAdjusted, pointwise):
+    // P = 3/4, R = 1/3 → F1 = 2·(1/4)/(13/12) = 6/13.
+    const r = evaluate({
+      t: grid(10),
+      truth: [0, 0, 0, 1, 1, 1, 0, 0, 0, 0],
+      pred: [0, 0, 0, 0, 1, 0, 0, 1, 0, 0],
+    });
+    expect(r.fBeta(1, ['pointwise', 'revised'])).toBeCloseTo(2 / 3, 15);
+    expect(r.fBeta(2, ['pointwise', 'revised'])).toBeCloseTo(5 / 6, 15);
+    expect(r.fBeta(1, ['revised', 'pointwise'])).toBeCloseTo(2 / 5, 15);
+    expect(r.fBeta(1, ['pointAdjusted', 'pointwise'])).toBeCloseTo(6 / 13, 15);
+  });
+
   it('duplicated or unsorted timestamps are refused, saying to sort and deduplicate (the reference needs them strictly increasing)', () => {
     for (const t of [sec([0, 10, 10, 20]), sec([0, 20, 10, 30])]) {
       const e = thrownBy(MetricsError, () => evaluate({ t, truth: [0, 1, 1, 0], pred: [0, 1, 0, 0] }));
