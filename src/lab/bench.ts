@@ -14,7 +14,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nabCorpusRoot, nabDataDir, nabFiles } from '../datasets/nab.js';
-import { ConfigError, TrackingError } from '../errors.js';
+import { ConfigError, SeriesError, type SeriesErrorCode, TrackingError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
@@ -677,6 +677,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         await saver.settled();
       }
       const { results, failures } = pool;
+      // a data file the series reader refuses is bad input (exit 3), not a failed recipe
+      if (failures.length > 0 && failures.every((f) => f.name === 'SeriesError')) {
+        throw new SeriesError(
+          failures[0].code as SeriesErrorCode,
+          `${detector} cannot read ${failures.length} corpus data file(s); fix the file (tsad bench reads each corpus file as it is): ${failures
+            .slice(0, 3)
+            .map((f) => `${f.file}: ${f.error}`)
+            .join('; ')}`,
+        );
+      }
       if (failures.length > 0) {
         throw new ConfigError(
           'file_failed',

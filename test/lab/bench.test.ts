@@ -14,7 +14,7 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, defaultDetector } from '../../src/index.js';
+import { ConfigError, defaultDetector, SeriesError } from '../../src/index.js';
 import {
   kindColumnWidth,
   kindHeader,
@@ -488,6 +488,31 @@ describe('runBench and runLocate: malformed corpora are refused before any detec
       }),
       /combined_windows\.json: "spike\/deeper\/spike_00\.csv" is not a NAB file key: NAB's layout keys each file as "<category>\/<file>\.csv" \(data\/<category>\/<file>\.csv, one folder deep\)/,
     );
+  });
+
+  it('a data file the reader refuses (an empty value) is a SeriesError naming it (exit 3: bad data, not usage)', async () => {
+    // before: ConfigError file_failed (exit 2, the usage code) for what is a defect of the data
+    const copy = mkdtempSync(join(tmpdir(), 'tsad-bench-value-'));
+    try {
+      cpSync(dir, copy, { recursive: true });
+      const path = join(copy, 'data', 'spike', 'spike_00.csv');
+      const lines = readFileSync(path, 'utf8').split('\n');
+      lines[300] = `${lines[300].split(',')[0]},`;
+      writeFileSync(path, lines.join('\n'));
+      const e = await runBench({
+        corpus: copy,
+        detectors: ['zms'],
+        workers: 1,
+        outDir: join(copy, 'r'),
+      }).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(SeriesError);
+      expect(e).toMatchObject({ code: 'non_finite' });
+      expect((e as Error).message).toMatch(
+        /^tsad_zms cannot read 1 corpus data file\(s\); fix the file \(tsad bench reads each corpus file as it is\): spike\/spike_00\.csv: SeriesError: line 301 of .*spike_00\.csv .*value NaN is not finite/,
+      );
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('locate mode refuses --files it cannot locate in: unknown, or without exactly one window', async () => {
