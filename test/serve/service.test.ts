@@ -1108,6 +1108,63 @@ function gate(): { wait: Promise<void>; open: () => void } {
 const scoresOf = (r: { body: { results?: { score: number }[] } }) =>
   (r.body.results ?? []).map((x) => x.score);
 
+describe('serving.md claims read against the code (fix40)', () => {
+  it('a model-file reference: the file replaced on disk is loaded again at reload, and its series restart on it', async () => {
+    const file = join(dir, 'file-model.json');
+    const model = (shift: number) => {
+      const det = new ZmsDetector({});
+      det.train({
+        t: Float64Array.from({ length: 300 }, (_, i) => T0 - (300 - i) * STEP),
+        v: Float64Array.from({ length: 300 }, (_, i) => value(i, 0) + shift),
+      });
+      return det.toJSON();
+    };
+    const first = model(0);
+    writeFileSync(file, JSON.stringify(first));
+    const svc = await createService({ model: file, defaultMetrics: false });
+    try {
+      const stream = (json: unknown) => loadModel(json as Parameters<typeof loadModel>[0]).stream();
+      const a = await post(svc, 'f-1', pts(1, 0, 20));
+      const s1 = stream(first);
+      expect(a.body.results.map((x: { score: number }) => x.score)).toEqual(
+        pts(1, 0, 20).map(([t, v]) => s1.push(t, v).score),
+      );
+      expect(await svc.reload()).toEqual([]); // the same file: nothing to reload
+      const second = model(2);
+      writeFileSync(file, JSON.stringify(second));
+      fs.utimesSync(file, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000)); // a new mtime whatever the clock's grain
+      expect(await svc.reload()).toEqual([file]);
+      const b = await post(svc, 'f-1', pts(1, 20, 30));
+      const s2 = stream(second);
+      expect(b.body.results.map((x: { score: number }) => x.score)).toEqual(
+        pts(1, 20, 30).map(([t, v]) => s2.push(t, v).score),
+      );
+      expect(String(b.body.model).startsWith(`${file}#`)).toBe(true); // the file and its mtime
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('without checkpoints, an evicted series loses what it learned: its next point starts it again from its model', async () => {
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      maxSeries: 1,
+      defaultMetrics: false,
+    });
+    try {
+      await post(svc, 'm-a', pts(1, 0, 30));
+      await post(svc, 'm-b', pts(2, 0, 5)); // evicts m-a, with nowhere to write it
+      const again = await post(svc, 'm-a', pts(1, 30, 40));
+      expect(again.body.results.map((x: { score: number }) => x.score)).toEqual(
+        await direct('models:/temp/1', pts(1, 30, 40)),
+      );
+    } finally {
+      await svc.close();
+    }
+  });
+});
+
 describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
   it('forgets a series: its live state and its checkpoint; the next point restarts it from its model; an unknown id is 404 series_not_found', async () => {
     const cps = join(dir, 'cp-delete');
