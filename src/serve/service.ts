@@ -591,9 +591,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
    */
   async function forget(id: string): Promise<{ id: string; live: boolean; checkpoint: boolean }> {
     await loading.get(id)?.catch(() => undefined); // an unreadable checkpoint is deleted all the same
-    const held = live.get(id) ?? evicting.get(id);
+    const held = [live.get(id), evicting.get(id)].filter((x) => x !== undefined);
     const wasLive = live.delete(id);
-    if (held) held.dropped = true;
+    for (const h of held) h.dropped = true;
     metrics.liveSeries.set(live.size);
     let had = false;
     if (store) {
@@ -614,7 +614,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
         if (writes.get(id) === del) writes.delete(id);
       }
     }
-    const found = wasLive || held !== undefined || had;
+    const found = wasLive || held.length > 0 || had;
     if (!found)
       throw new ServeError(
         'series_not_found',
@@ -622,7 +622,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
         404,
       );
     metrics.seriesDeleted.inc();
-    return { id, live: wasLive || held !== undefined, checkpoint: had };
+    return { id, live: wasLive || held.length > 0, checkpoint: had };
   }
 
   async function reload(): Promise<string[]> {
