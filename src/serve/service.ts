@@ -650,10 +650,16 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       live.delete(s.id); // the next point starts this series on the new model
       s.dropped = true;
       if (store) {
+        // after the series' queued writes, also one that fails (its checkpoint is of the old version
+        // all the same); a failed deletion is logged: an unhandled rejection would end the process
         const prev = writes.get(s.id) ?? Promise.resolve();
-        const del = prev.then(() => store.delete(s.id));
+        const del = prev.catch(() => undefined).then(() => store.delete(s.id));
         writes.set(s.id, del);
-        void del.finally(() => writes.get(s.id) === del && writes.delete(s.id));
+        void del
+          .catch((err) => {
+            if (opts.logger) app.log.error(err);
+          })
+          .finally(() => writes.get(s.id) === del && writes.delete(s.id));
       }
     }
     metrics.liveSeries.set(live.size);
