@@ -306,7 +306,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     if (hit && !hit.dropped) return hit;
     if (hit) live.delete(id); // never kept (DELETE and restart take it out): not handed out again either
     const pending = loading.get(id);
-    if (pending) return pending;
+    if (pending) {
+      // a restore that may not create (a GET's) found nothing: a request that creates looks again
+      const found = await pending;
+      return found || !create ? found : open(id, create);
+    }
     const p = (async () => {
       const ref = models.refOf(id);
       // an eviction of this series may still be writing; if that write failed, the series is back in memory

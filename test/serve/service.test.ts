@@ -1430,6 +1430,44 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
     }
   });
 
+  it('a first POST while a GET of the same new id is still looking for its checkpoint: the POST creates the series (was a 500)', async () => {
+    const cps = join(dir, 'cp-get-then-post');
+    const inner = new DirectoryCheckpointStore(cps);
+    let held: { wait: Promise<void>; open: () => void } | undefined;
+    let loadCalled!: () => void;
+    const loadSeen = new Promise<void>((r) => {
+      loadCalled = r;
+    });
+    const svc = await oneSeriesService(
+      wrapStore(inner, {
+        load: async (id) => {
+          const g = held;
+          held = undefined;
+          if (g) {
+            loadCalled();
+            await g.wait;
+          }
+          return inner.load(id);
+        },
+      }),
+    );
+    try {
+      held = gate();
+      const g = held;
+      const getting = svc.app.inject({ method: 'GET', url: '/v1/series/gp' });
+      await loadSeen; // the GET's restore is reading the (missing) checkpoint
+      const posting = post(svc, 'gp', pts(8, 0, 10));
+      await new Promise((r) => setTimeout(r, 20));
+      g.open();
+      expect((await getting).statusCode).toBe(404);
+      const p = await posting;
+      expect(p.status).toBe(200);
+      expect(scoresOf(p)).toEqual(await direct('models:/temp/1', pts(8, 0, 10)));
+    } finally {
+      await svc.close();
+    }
+  });
+
   it('a DELETE during a reload: answered, the series stays forgotten, and its next point starts it on the new version', async () => {
     let hold: { wait: Promise<void>; open: () => void } | undefined;
     let lookupCalled!: () => void;
