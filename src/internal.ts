@@ -53,7 +53,8 @@ export {
   robustPeriod,
 } from './detectors/discord/period.js';
 export { broaden, discordLocateScores, type TwoSidedOptions } from './detectors/discord/two-sided.js';
-export { type FilterSums, filter, sseGradientAdditive } from './detectors/ets/recursions.js';
+export { additiveGradient } from './detectors/ets/model.js';
+export { type FilterSums, filter, logLik, sseGradientAdditive } from './detectors/ets/recursions.js';
 export { toSeries } from './detectors/input.js';
 export { packFloats, packInts, packInts32, unpackFloats, unpackInts } from './detectors/json.js';
 export { LEVEL_DRIFT_DEFAULTS, LevelDriftCore } from './detectors/level-drift/core.js';

@@ -123,11 +123,14 @@ function checkAlarms(alarms: unknown, windows: number): void {
   }
 }
 
-/** A value as JSON for a message, cut to a line. */
+/** A value as JSON for a message, cut to a line; NaN and ±Infinity by name (JSON alone writes null). */
 function shortJson(x: unknown): string {
   let s: string;
   try {
-    s = JSON.stringify(x) ?? String(x);
+    s =
+      JSON.stringify(x, (_k, v: unknown) =>
+        typeof v === 'number' && !Number.isFinite(v) ? `\u0001${v}\u0001` : v,
+      )?.replace(/"\\u0001(NaN|-?Infinity)\\u0001"/g, '$1') ?? String(x);
   } catch {
     s = String(x);
   }

@@ -306,7 +306,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     if (hit && !hit.dropped) return hit;
     if (hit) live.delete(id); // never kept (DELETE and restart take it out): not handed out again either
     const pending = loading.get(id);
-    if (pending) return pending;
+    if (pending) {
+      // a restore that may not create (a GET's) found nothing: a request that creates looks again
+      const found = await pending;
+      return found || !create ? found : open(id, create);
+    }
     const p = (async () => {
       const ref = models.refOf(id);
       // an eviction of this series may still be writing; if that write failed, the series is back in memory
@@ -650,10 +654,16 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       live.delete(s.id); // the next point starts this series on the new model
       s.dropped = true;
       if (store) {
+        // after the series' queued writes, also one that fails (its checkpoint is of the old version
+        // all the same); a failed deletion is logged: an unhandled rejection would end the process
         const prev = writes.get(s.id) ?? Promise.resolve();
-        const del = prev.then(() => store.delete(s.id));
+        const del = prev.catch(() => undefined).then(() => store.delete(s.id));
         writes.set(s.id, del);
-        void del.finally(() => writes.get(s.id) === del && writes.delete(s.id));
+        void del
+          .catch((err) => {
+            if (opts.logger) app.log.error(err);
+          })
+          .finally(() => writes.get(s.id) === del && writes.delete(s.id));
       }
     }
     metrics.liveSeries.set(live.size);

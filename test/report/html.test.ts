@@ -200,6 +200,9 @@ describe('HTML experiment report input', () => {
         [{ t: 60_000, score: 1, window: 1 }],
         /report alarms\[0\]: window 1 is not the index of one of the 1 label window/,
       ],
+      // a NaN or infinite time is named as such (JSON alone writes null, which the caller did not pass)
+      [[{ t: Number.NaN, score: 1, window: null }], /got \{"t":NaN,"score":1,"window":null\}/],
+      [[{ t: Number.POSITIVE_INFINITY, score: 1, window: null }], /got \{"t":Infinity,/],
     ];
     for (const [bad, want] of alarms) {
       const run = () => renderExperimentReport({ ...base, alarms: bad as never });

@@ -1384,6 +1384,90 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
     }
   });
 
+  it('a reload while a checkpoint write of a restarted series is in flight and then fails: no unhandled rejection, the series restarts on the new version', async () => {
+    const cps = join(dir, 'cp-reload-failed-write');
+    const inner = new DirectoryCheckpointStore(cps);
+    let saving: { wait: Promise<void>; open: () => void } | undefined;
+    let saveCalled!: () => void;
+    const saveSeen = new Promise<void>((r) => {
+      saveCalled = r;
+    });
+    const svc = await oneSeriesService(
+      wrapStore(inner, {
+        save: async (cp) => {
+          const g = saving;
+          if (!g) return inner.save(cp);
+          saveCalled();
+          await g.wait;
+          throw new Error('ENOSPC: no space left on device');
+        },
+      }),
+    );
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await post(svc, 'rw', pts(7, 0, 30));
+      saving = gate();
+      const g = saving;
+      const writing = svc.checkpointAll().catch((e: unknown) => e); // rw's write is held
+      await saveSeen;
+      const v2 = await trainAndRegister('temp', 0.5);
+      await tracker.setAlias('temp', 'champion', v2);
+      expect(await svc.reload()).toEqual(['models:/temp@champion']); // rw restarts: its checkpoint deleted after the write
+      saving = undefined;
+      g.open(); // the write fails
+      expect(String(await writing)).toMatch(/ENOSPC/);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+      const next = await post(svc, 'rw', pts(7, 30, 40));
+      expect(next.body.model).toBe(`models:/temp/${v2}`);
+      expect(scoresOf(next)).toEqual(await direct(`models:/temp/${v2}`, pts(7, 30, 40)));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await svc.close();
+      await tracker.setAlias('temp', 'champion', 1);
+    }
+  });
+
+  it('a first POST while a GET of the same new id is still looking for its checkpoint: the POST creates the series (was a 500)', async () => {
+    const cps = join(dir, 'cp-get-then-post');
+    const inner = new DirectoryCheckpointStore(cps);
+    let held: { wait: Promise<void>; open: () => void } | undefined;
+    let loadCalled!: () => void;
+    const loadSeen = new Promise<void>((r) => {
+      loadCalled = r;
+    });
+    const svc = await oneSeriesService(
+      wrapStore(inner, {
+        load: async (id) => {
+          const g = held;
+          held = undefined;
+          if (g) {
+            loadCalled();
+            await g.wait;
+          }
+          return inner.load(id);
+        },
+      }),
+    );
+    try {
+      held = gate();
+      const g = held;
+      const getting = svc.app.inject({ method: 'GET', url: '/v1/series/gp' });
+      await loadSeen; // the GET's restore is reading the (missing) checkpoint
+      const posting = post(svc, 'gp', pts(8, 0, 10));
+      await new Promise((r) => setTimeout(r, 20));
+      g.open();
+      expect((await getting).statusCode).toBe(404);
+      const p = await posting;
+      expect(p.status).toBe(200);
+      expect(scoresOf(p)).toEqual(await direct('models:/temp/1', pts(8, 0, 10)));
+    } finally {
+      await svc.close();
+    }
+  });
+
   it('a DELETE during a reload: answered, the series stays forgotten, and its next point starts it on the new version', async () => {
     let hold: { wait: Promise<void>; open: () => void } | undefined;
     let lookupCalled!: () => void;

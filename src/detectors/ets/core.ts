@@ -60,7 +60,8 @@ const LINE_ULPS = 16;
  * Refuses training data that gives ETS no scale to score against (`tiny_scale`), judged on the data
  * (docs/ets.md, Scoring: "Near-exact fits"): a constant or a straight line, i.e. one-step changes
  * `y_t − y_{t−1}` all equal within rounding (`LINE_ULPS`); with multiplicative error (σ relative) also a
- * constant growth rate, ratios `y_t / y_{t−1}` all equal within rounding. Such a series has no variation
+ * constant growth rate, ratios `y_t / y_{t−1}` all equal within rounding (only for positive data, the only
+ * data a multiplicative-error model fits). Such a series has no variation
  * beyond a level and a fixed step: a model that follows it does so exactly, and a z-score of any later
  * change would be in units of rounding (the floor `errorScaleFloor` would be 0 for a constant). A series
  * whose changes vary trains whatever the fit's one-step error: an exactly periodic one (a noise-free
@@ -75,13 +76,17 @@ function checkErrorScale(y: Float64Array, relative: boolean): void {
   let qmin = Number.POSITIVE_INFINITY;
   let qmax = Number.NEGATIVE_INFINITY;
   let qabs = 0;
+  // multiplicative error needs positive data (a value ≤ 0 leaves it out of AutoETS's grid and is the
+  // fit's own refusal otherwise): the ratio test applies only then
+  let ratios = relative;
   for (let i = 0; i < n; i++) {
     amax = Math.max(amax, Math.abs(y[i]));
+    if (!(y[i] > 0)) ratios = false;
     if (i === 0) continue;
     const d = y[i] - y[i - 1];
     dmin = Math.min(dmin, d);
     dmax = Math.max(dmax, d);
-    if (relative && y[i - 1] !== 0) {
+    if (ratios) {
       const q = y[i] / y[i - 1];
       qmin = Math.min(qmin, q);
       qmax = Math.max(qmax, q);
@@ -92,7 +97,8 @@ function checkErrorScale(y: Float64Array, relative: boolean): void {
   let what: string | null = null;
   if (dmax - dmin <= tol) {
     what = Math.max(Math.abs(dmin), Math.abs(dmax)) <= tol ? 'are constant' : 'are a straight line';
-  } else if (relative && qmax - qmin <= LINE_ULPS * EPS * qabs) {
+  } else if (ratios && qabs < Number.POSITIVE_INFINITY && qmax - qmin <= LINE_ULPS * EPS * qabs) {
+    // (a ratio that overflows, a value near 0 before a normal one, is no constant rate)
     what = `grow at a constant rate (ratio ${qmin} from one point to the next)`;
   }
   if (what !== null) {

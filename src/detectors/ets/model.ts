@@ -397,11 +397,11 @@ export function fitEts(y: ArrayLike<number>, specIn: Partial<EtsSpec>, opts: Fit
 }
 
 /**
- * `fitEts`'s objective (−llf/n) for an additive class with its exact gradient (`sseGradientAdditive`): the
+ * @internal `fitEts`'s objective (−llf/n) for an additive class with its exact gradient (`sseGradientAdditive`): the
  * parameters as `fitEts`'s objective unpacks them, d(−llf/n)/d sse = 1/(2·sse) (0 where the mean squared
  * error is floored). Scratch space (3n numbers) allocated once per fit.
  */
-function additiveGradient(spec: EtsSpec, y: ArrayLike<number>, n: number): ObjectiveWithGradient {
+export function additiveGradient(spec: EtsSpec, y: ArrayLike<number>, n: number): ObjectiveWithGradient {
   const m = spec.seasonal ? spec.period : 1;
   const p = new Float64Array(6);
   const ring = new Float64Array(m);

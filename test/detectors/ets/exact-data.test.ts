@@ -147,6 +147,32 @@ describe('ETS training data without scale (tiny_scale), judged on the data', () 
     expect(g.message).toMatch(/the 100 training points grow at a constant rate/);
   });
 
+  it('a constant ratio in data that rules out multiplicative error is no refusal (AutoETS fits it additively)', () => {
+    // AutoETS may fit multiplicative error, but not to data with a value ≤ 0 (candidateGrid): the ratio
+    // test does not apply, and an additive model does not follow a geometric series exactly
+    const auto = etsCoreConfig({ auto: true, seasonal: null });
+    for (const f of [(i: number) => -(1.05 ** i), (i: number) => (i === 0 ? 0 : 2 * 1.05 ** i)]) {
+      const core = new EtsCore(auto);
+      core.train(series(100, f));
+      expect(Number.isFinite(core.push(T0 + 100 * STEP, f(100) + 1))).toBe(true);
+    }
+    // with multiplicative error configured, such data is the model's own refusal, not tiny_scale
+    const err = refusal(
+      etsCoreConfig({ error: 'mul', trend: null, seasonal: null }),
+      series(100, (i) => -(1.05 ** i)),
+    );
+    expect(err.code).toBe('ets_non_positive');
+  });
+
+  it('a ratio that overflows (a value near 0 before a normal one) is no constant growth rate', () => {
+    // 1 / 1e-310 is Infinity: the spread of the ratios and its bound were both Infinity, and the
+    // series was refused as growing at a constant rate
+    const f = (i: number) => (i === 40 ? 1e-310 : 10 + Math.sin(i) + 0.3 * Math.cos(3.7 * i));
+    const core = new EtsCore(etsCoreConfig({ error: 'mul', trend: null, seasonal: null }));
+    core.train(series(100, f));
+    expect(Number.isFinite(core.push(T0 + 100 * STEP, 11))).toBe(true);
+  });
+
   it('one changed point makes a line trainable', () => {
     const core = new EtsCore(etsCoreConfig({ trend: null, seasonal: null }));
     core.train(series(100, (i) => 5 + 2 * i + (i === 50 ? 1e-6 : 0)));

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EtsSpec } from '../../../src/detectors/index.js';
-import { type FilterSums, filter, sseGradientAdditive } from '../../../src/internal.js';
+import {
+  additiveGradient,
+  type FilterSums,
+  filter,
+  logLik,
+  sseGradientAdditive,
+} from '../../../src/internal.js';
 
 /**
  * The arbitraries of an additive ETS class (trend null or additive, seasonal or not, damped or not, a
@@ -163,6 +169,68 @@ describe('ETS filter: sseGradientAdditive, the sum of squares and its exact grad
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+// The fit's objective as L-BFGS-B sees it (`additiveGradient`): the optimiser's vector unpacked per class
+// (no β* and trend without trend, no φ undamped, m − 1 free seasonal slots in reverse ring order, the last
+// fixed at 0) and d(−llf/n)/d sse applied. Checked against central differences of the same objective built
+// from `filter` and `logLik` alone, for every additive class and periods shorter and longer than the data.
+describe('ETS fit: additiveGradient, the additive objective and its gradient as the optimiser sees them', () => {
+  function objectiveOf(spec: EtsSpec, y: Float64Array, x: readonly number[]): number {
+    let i = 0;
+    const alpha = x[i++];
+    const bs = spec.trend ? x[i++] : 0;
+    const gs = spec.seasonal ? x[i++] : 0;
+    const phi = spec.trend && spec.damped ? x[i++] : 1;
+    const level = x[i++];
+    const trend = spec.trend ? x[i++] : 0;
+    const m = spec.seasonal ? spec.period : 1;
+    const ring = new Float64Array(m);
+    for (let j = 0; j < m - 1; j++) ring[m - 1 - j] = x[i + j];
+    const sums: FilterSums = { sse: 0, sumLogAbsYhat: 0 };
+    filter(spec, alpha, bs, gs, phi, { level, trend, pos: 0 }, ring, y, y.length, null, null, sums);
+    return -logLik(y.length, sums, false) / y.length;
+  }
+
+  it('property: value and gradient match the objective from filter (every class, period 2 to 40)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<EtsSpec['trend']>(null, 'add'),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 2, max: 40 }),
+        fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 8, maxLength: 30 }),
+        fc.array(fc.double({ min: 0.05, max: 0.9, noNaN: true }), { minLength: 4, maxLength: 4 }),
+        fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 41, maxLength: 41 }),
+        (trend, seasonal, damped, period, ys, [a, b, g, phi], init) => {
+          const { spec, m } = additiveSpec(trend, seasonal, damped, period);
+          // a pattern of unit steps under the drawn values: the sum of squares far from 0, where
+          // −llf/n = log(sse)/2 + … is smooth (near the 1e-300 floor a central difference straddles it)
+          const y = Float64Array.from(ys, (v, i) => v + (i % 3));
+          const x: number[] = [a];
+          if (spec.trend) x.push(b);
+          if (spec.seasonal) x.push(g);
+          if (spec.trend && spec.damped) x.push(0.8 + 0.2 * phi);
+          x.push(init[0]);
+          if (spec.trend) x.push(init[1] / 10);
+          for (let j = 0; j < m - 1; j++) x.push(init[2 + j]);
+          const grad = new Float64Array(x.length);
+          const v = additiveGradient(spec, y, y.length)(Float64Array.from(x), grad);
+          expect(Object.is(v, objectiveOf(spec, y, x))).toBe(true);
+          for (let i = 0; i < x.length; i++) {
+            const h = 1e-6 * Math.max(1, Math.abs(x[i]));
+            const up = x.slice();
+            const down = x.slice();
+            up[i] += h;
+            down[i] -= h;
+            const numeric = (objectiveOf(spec, y, up) - objectiveOf(spec, y, down)) / (up[i] - down[i]);
+            expect(Math.abs(grad[i] - numeric)).toBeLessThan(1e-5 * (1 + Math.abs(numeric)));
+          }
+        },
+      ),
+      { numRuns: 300, seed: 40 },
     );
   });
 });
