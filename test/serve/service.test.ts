@@ -1632,3 +1632,20 @@ describe('DELETE /v1/series/:id and the checkpoint store (fix41)', () => {
     expect(existsSync(join(cps, 'k.json'))).toBe(true);
   });
 });
+
+describe('serving.md: a runs:/ model reference (fix41)', () => {
+  it("serves a tracked run's model by runs:/RUN_ID/model; its version is the reference, so a reload never moves it", async () => {
+    const mv = await tracker.getModelVersion('temp', 1);
+    const ref = `runs:/${mv.runId}/model`;
+    const svc = await createService({ model: ref, tracker, defaultMetrics: false });
+    try {
+      const r = await post(svc, 'run-series', pts(1, 0, 10));
+      expect(r.status).toBe(200);
+      expect(r.body.model).toBe(ref);
+      expect(scoresOf({ body: r.body })).toEqual(await direct('models:/temp/1', pts(1, 0, 10)));
+      expect(await svc.reload()).toEqual([]);
+    } finally {
+      await svc.close();
+    }
+  });
+});
