@@ -23,7 +23,7 @@ export function registerServe(program: Command): Command {
     .description('HTTP JSON service scoring many series at once (see docs/serving.md)')
     .requiredOption(
       '-m, --model <ref>',
-      'default model for every series: models:/NAME@ALIAS (or a model file)',
+      'default model for every series: models:/NAME@ALIAS, models:/NAME/3, runs:/RUN_ID/model or a model file',
     )
     .option(
       '--group <prefix=ref...>',

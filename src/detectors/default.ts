@@ -87,6 +87,7 @@
 
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { jsonForMessage } from '../series/series.js';
 import { didYouMean, parseConfig } from './config.js';
 import { Ensemble } from './ensemble.js';
 import type { EnsembleOptions } from './ensemble-config.js';
@@ -224,15 +225,6 @@ const DEFAULT_INPUT_KEYS: readonly (keyof DefaultDetectorInput)[] = [
 /** The alarm-rule fields `threshold` may override. */
 const THRESHOLD_KEYS = Object.keys(aggregateAlarmsConfigSchema.shape).filter((k) => k !== 'type');
 
-/** A value as the user wrote it, for a message (never throws). */
-function shown(x: unknown): string {
-  try {
-    return JSON.stringify(x) ?? String(x);
-  } catch {
-    return String(x);
-  }
-}
-
 /**
  * The message of a strict object's own issue (below): `notObject` when the value is not an object,
  * `unknown(key)` for its first unknown key; other issues keep zod's message.
@@ -242,7 +234,7 @@ function strictIssue(
   notObject: string,
   unknown: (key: string) => string,
 ): string | undefined {
-  if (iss.code === 'invalid_type') return `${notObject}, got ${shown(iss.input)}`;
+  if (iss.code === 'invalid_type') return `${notObject}, got ${jsonForMessage(iss.input)}`;
   if (iss.code === 'unrecognized_keys' && iss.keys?.length) return unknown(iss.keys[0]);
   return undefined;
 }

@@ -17,8 +17,9 @@ import {
   kindColumnWidth,
   kindHeader,
   readCorpusKinds,
+  readCorpusWindows,
 } from './bench.js';
-import { corpusWindows, loadCorpusFile } from './nab-corpus-file.js';
+import { loadCorpusFile } from './nab-corpus-file.js';
 import { isRecipe, makeDetector, RECIPES } from './recipes.js';
 
 export interface LocateOptions {
@@ -153,7 +154,7 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
   }
   // the recipes are checked first: a NAB corpus may be downloaded now
   const corpus = await fetchCorpus(opts.corpus, opts.files);
-  const windows = corpusWindows(corpus);
+  const windows = readCorpusWindows(corpus);
   assertCorpusLabels(corpus, windows);
   const kinds = corpusKinds(corpus);
   // the anomaly's own extent when the corpus records it (`onset`, `until`), else the label window

@@ -1,5 +1,6 @@
 import { SeriesError } from '../errors.js';
 import { checkLabelWindows } from '../series/label-windows.js';
+import { jsonForMessage } from '../series/series.js';
 import { MAX_TIME_MS } from '../series/time.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import { formatNumber } from './format.js';
@@ -95,7 +96,7 @@ function checkAlarms(alarms: unknown, windows: number): void {
   if (!Array.isArray(alarms))
     throw new SeriesError(
       'bad_input',
-      `report alarms: expected an array of { t, score, window }, got ${shortJson(alarms)}; ${how}`,
+      `report alarms: expected an array of { t, score, window }, got ${jsonForMessage(alarms, 120)}; ${how}`,
     );
   for (let k = 0; k < alarms.length; k++) {
     const a: unknown = alarms[k];
@@ -110,7 +111,7 @@ function checkAlarms(alarms: unknown, windows: number): void {
     ) {
       throw new SeriesError(
         'bad_input',
-        `report alarms[${k}]: expected { t, score, window } with t finite epoch ms within ±8.64e15, got ${shortJson(a)}; ${how}`,
+        `report alarms[${k}]: expected { t, score, window } with t finite epoch ms within ±8.64e15, got ${jsonForMessage(a, 120)}; ${how}`,
       );
     }
     const w = o.window;
@@ -121,20 +122,6 @@ function checkAlarms(alarms: unknown, windows: number): void {
       );
     }
   }
-}
-
-/** A value as JSON for a message, cut to a line; NaN and ±Infinity by name (JSON alone writes null). */
-function shortJson(x: unknown): string {
-  let s: string;
-  try {
-    s =
-      JSON.stringify(x, (_k, v: unknown) =>
-        typeof v === 'number' && !Number.isFinite(v) ? `\u0001${v}\u0001` : v,
-      )?.replace(/"\\u0001(NaN|-?Infinity)\\u0001"/g, '$1') ?? String(x);
-  } catch {
-    s = String(x);
-  }
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
 /** Scores placed on the series' timestamps (NaN where a timestamp has no score: a gap). */

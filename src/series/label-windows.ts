@@ -5,6 +5,7 @@
  */
 
 import type { TsadError } from '../errors.js';
+import { jsonForMessage } from './series.js';
 import type { Window } from './types.js';
 
 const HOW =
@@ -23,7 +24,7 @@ export function checkLabelWindows(
   fail: (message: string) => TsadError,
 ): readonly Window[] {
   if (!Array.isArray(labels)) {
-    throw fail(`${name}: expected an array of [start, end] windows, got ${showJson(labels)}; ${HOW}`);
+    throw fail(`${name}: expected an array of [start, end] windows, got ${jsonForMessage(labels)}; ${HOW}`);
   }
   for (let k = 0; k < labels.length; k++) {
     const w: unknown = labels[k];
@@ -36,10 +37,10 @@ export function checkLabelWindows(
       !Number.isFinite(w[1])
     ) {
       const got = Array.isArray(w)
-        ? `[${w.map(showJson).join(',')}]`
+        ? `[${w.map((x) => jsonForMessage(x)).join(',')}]`
         : w !== null && typeof w === 'object'
-          ? `an object ${showJson(w)}`
-          : showJson(w);
+          ? `an object ${jsonForMessage(w)}`
+          : jsonForMessage(w);
       throw fail(`${name}[${k}]: expected [start, end] of finite epoch ms, got ${got}; ${HOW}`);
     }
     if (w[1] < w[0]) {
@@ -49,14 +50,4 @@ export function checkLabelWindows(
     }
   }
   return labels as readonly Window[];
-}
-
-/** A value as JSON for a message (NaN and ±Infinity by name). */
-function showJson(x: unknown): string {
-  if (typeof x === 'number') return String(x);
-  try {
-    return JSON.stringify(x) ?? String(x);
-  } catch {
-    return String(x);
-  }
 }

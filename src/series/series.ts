@@ -87,6 +87,25 @@ export function series(t: ArrayLike<TimeInput>, v: ArrayLike<number>, opts: Seri
   return validateSeries(tt, vv, opts, rowIndexName);
 }
 
+/**
+ * A value as JSON for an error message, never throwing: NaN and ±Infinity by name, also inside arrays
+ * and objects (JSON alone writes null, which the caller did not pass); what JSON cannot write (a BigInt,
+ * a cycle, undefined) as `String(x)`; cut to `max` characters (with `...`) when given.
+ * @internal
+ */
+export function jsonForMessage(x: unknown, max = Number.POSITIVE_INFINITY): string {
+  let s: string;
+  try {
+    s =
+      JSON.stringify(x, (_k, v: unknown) =>
+        typeof v === 'number' && !Number.isFinite(v) ? `\u0001${v}\u0001` : v,
+      )?.replace(/"\\u0001(NaN|-?Infinity)\\u0001"/g, '$1') ?? String(x);
+  } catch {
+    s = String(x);
+  }
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
+}
+
 /** A value as an error message shows it: strings quoted, anything else readable, never throwing. */
 export function showValue(x: unknown): string {
   if (typeof x === 'string') return JSON.stringify(x);

@@ -7,7 +7,7 @@
  * stream of the same model (streams are deterministic, so the replayed stream gives the same scores
  * as the original from then on). Replay checkpoints grow with the series (16 bytes a point).
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue, StreamResult, StreamScorer } from '../detectors/types.js';
 import { UMASK_MODE, writeFileAtomic } from '../fs-atomic.js';
@@ -165,11 +165,31 @@ export function resetHint(dir: string | undefined): string {
 /** Where checkpoints live. The directory store writes one file per series, atomically. */
 export interface CheckpointStore {
   load(id: string): Promise<SeriesCheckpoint | undefined>;
+  /**
+   * Whether a checkpoint of `id` is kept, readable or not, without reading it (`DELETE /v1/series/:id`
+   * asks this before deleting); optional: without it, the service loads the checkpoint to tell. Rejects
+   * when the store cannot tell (unreachable, timed out).
+   */
+  has?(id: string): Promise<boolean>;
   /** Where the checkpoint of `id` is kept (a file's path), for messages; optional. */
   where?(id: string): string;
   save(cp: SeriesCheckpoint): Promise<void>;
   delete(id: string): Promise<void>;
   list(): Promise<string[]>;
+}
+
+/**
+ * The checkpoint folder became unreadable (removed and replaced by a file, permissions changed): a
+ * typed answer naming the file, not an internal error.
+ */
+function unreadableFile(path: string, id: string, err: unknown): ServeError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new ServeError(
+    'checkpoint_unreadable',
+    `cannot read the checkpoint ${path} of series "${id}" (${code ?? (err as Error).message}); check that --checkpoints is a folder this user can read`,
+    500,
+    { cause: err },
+  );
 }
 
 const fileOf = (id: string) => `${encodeURIComponent(id).replace(/\./g, '%2E')}.json`;
@@ -180,22 +200,23 @@ export class DirectoryCheckpointStore implements CheckpointStore {
   where(id: string): string {
     return join(this.dir, fileOf(id));
   }
+  async has(id: string): Promise<boolean> {
+    try {
+      await stat(this.where(id));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw unreadableFile(this.where(id), id, err);
+    }
+  }
   async load(id: string): Promise<SeriesCheckpoint | undefined> {
     const path = this.where(id);
     let text: string;
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return undefined;
-      // the folder became unreadable (removed and replaced by a file, permissions changed): a typed
-      // answer naming the file, not an internal error
-      throw new ServeError(
-        'checkpoint_unreadable',
-        `cannot read the checkpoint ${path} of series "${id}" (${code ?? (err as Error).message}); check that --checkpoints is a folder this user can read`,
-        500,
-        { cause: err },
-      );
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw unreadableFile(path, id, err);
     }
     let cp: SeriesCheckpoint;
     try {

@@ -5,6 +5,7 @@ export type ServeErrorCode =
   | 'bad_group'
   | 'bad_time'
   | 'batch_too_large'
+  | 'checkpoint_store_failed'
   | 'checkpoint_unreadable'
   | 'invalid_request'
   | 'listen_failed'

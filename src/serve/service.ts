@@ -593,6 +593,21 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
    * also one that cannot be read. A request holding the series when it is dropped starts it again from
    * its model (`dropped`). `series_not_found` when there was neither.
    */
+  /**
+   * A checkpoint store that failed while `DELETE` asked or deleted (a custom store unreachable, timed
+   * out): whether the series has a checkpoint is unknown, so neither "not found" nor "deleted" is true.
+   */
+  function storeFailed(id: string, dropped: boolean, err: unknown): ServeError {
+    const e = err as Error & { code?: unknown };
+    const why = `${e.name ?? 'Error'}${typeof e.code === 'string' ? ` [${e.code}]` : ''}: ${e.message ?? String(err)}`;
+    return new ServeError(
+      'checkpoint_store_failed',
+      `the checkpoint store failed on series "${id}" (${why}); ${dropped ? 'its live state was dropped, but ' : ''}its checkpoint may still be kept: retry the DELETE once the store answers`,
+      503,
+      { cause: err },
+    );
+  }
+
   async function forget(id: string): Promise<{ id: string; live: boolean; checkpoint: boolean }> {
     await loading.get(id)?.catch(() => undefined); // an unreadable checkpoint is deleted all the same
     const held = [live.get(id), evicting.get(id)].filter((x) => x !== undefined);
@@ -605,11 +620,16 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const del = prev
         .catch(() => undefined)
         .then(async () => {
-          had = await store.load(id).then(
-            (cp) => cp !== undefined,
-            (err: unknown) => err instanceof ServeError && err.code === 'checkpoint_unreadable',
-          );
-          if (had) await store.delete(id);
+          // whether there is one (an unreadable one is deleted too), without reading it where the store can
+          const there = store.has ? store.has(id) : store.load(id).then((cp) => cp !== undefined);
+          had = await there.catch((err: unknown) => {
+            if (err instanceof ServeError && err.code === 'checkpoint_unreadable') return true;
+            throw storeFailed(id, wasLive || held.length > 0, err);
+          });
+          if (had)
+            await store.delete(id).catch((err: unknown) => {
+              throw storeFailed(id, wasLive || held.length > 0, err);
+            });
         });
       writes.set(id, del);
       try {

@@ -14,7 +14,11 @@ import { CONTROL_RE, invalid, LIMITS, validateTagValue } from './validate.js';
 // Values
 // ---------------------------------------------------------------------------------------------
 
-/** Stringifies a param value: numbers as JS prints them (NaN, Infinity included), null as 'null'. */
+/**
+ * Stringifies a param value: numbers as JS prints them (NaN, Infinity included), null as 'null'. This
+ * is the stored text (what MLflow and the other stores keep), so arrays and objects are plain JSON (a NaN
+ * inside one is `null`); messages show values with `jsonForMessage` instead.
+ */
 export function paramToString(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')

@@ -341,6 +341,13 @@ describe('defaultDetector: round 11 options (etsAlone, strong single alarms, ful
     }
   });
 
+  it('shows the value it refuses as written: NaN and Infinity by name, not as JSON null (fix41)', () => {
+    expect(() => defaultDetector({ threshold: Number.NaN as never })).toThrow(/overrides .*, got NaN$/);
+    expect(() => defaultDetector({ threshold: -Infinity as never })).toThrow(/, got -Infinity$/);
+    expect(() => defaultDetector({ threshold: 'high' as never })).toThrow(/, got "high"$/);
+    expect(() => defaultDetector(Number.NaN as never)).toThrow(/\(or nothing, for the defaults\), got NaN$/);
+  });
+
   it('names the threshold field the user set, not the inner part it reaches first', () => {
     const f = () => defaultDetector({ threshold: { almThreshold: 'x' as never } });
     expect(f).toThrow(ConfigError);

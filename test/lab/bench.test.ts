@@ -20,6 +20,7 @@ import {
   kindHeader,
   makeDetector,
   nabResultPath,
+  poolFailureError,
   recipeMapping,
 } from '../../src/internal.js';
 import {
@@ -508,11 +509,46 @@ describe('runBench and runLocate: malformed corpora are refused before any detec
       expect(e).toBeInstanceOf(SeriesError);
       expect(e).toMatchObject({ code: 'non_finite' });
       expect((e as Error).message).toMatch(
-        /^tsad_zms cannot read 1 corpus data file\(s\); fix the file \(tsad bench reads each corpus file as it is\): spike\/spike_00\.csv: SeriesError: line 301 of .*spike_00\.csv .*value NaN is not finite/,
+        /^the corpus data file spike\/spike_00\.csv cannot be read, so no detector ran; fix the file \(tsad bench reads each corpus file as it is\): line 301 of .*spike_00\.csv .*value NaN is not finite/,
       );
+      // found before any detector ran (fix41; before, every other file had run first)
+      expect(existsSync(join(copy, 'r', 'tsad_zms'))).toBe(false);
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
+  });
+
+  it('a labels file that is not valid JSON or not an object is bad_corpus, as for the kinds file (was MetricsError bad_window)', async () => {
+    const labels = (c: string) => join(c, 'labels', 'combined_windows.json');
+    expectBadCorpus(
+      await refusals((c) => writeFileSync(labels(c), '{')),
+      /combined_windows\.json is not valid JSON: .*; fix it: .*\{ "<category>\/<file>\.csv": \[\[start, end\], …\] \}/,
+    );
+    expectBadCorpus(
+      await refusals((c) => writeFileSync(labels(c), '[]')),
+      /combined_windows\.json must hold a JSON object/,
+    );
+  });
+
+  it('a SeriesError a worker reports is named as what it is, not as a file the detector "cannot read"', () => {
+    const e = poolFailureError('tsad_zms', [
+      { file: 'a/x.csv', error: 'SeriesError: too few points', name: 'SeriesError', code: 'too_short' },
+    ]);
+    expect(e).toBeInstanceOf(SeriesError);
+    expect(e).toMatchObject({ code: 'too_short' });
+    expect(e.message).not.toMatch(/cannot read/);
+    expect(e.message).toBe(
+      'tsad_zms stopped on 1 corpus data file(s) with a SeriesError (the data refused while the detector ran; every file was read before the run): a/x.csv: SeriesError: too few points; fix the file, or leave it out with --files',
+    );
+    const mixed = poolFailureError('tsad_zms', [
+      { file: 'a/x.csv', error: 'SeriesError: too few points', name: 'SeriesError', code: 'too_short' },
+      { file: 'a/y.csv', error: 'TypeError: boom', name: 'TypeError' },
+    ]);
+    expect(mixed).toBeInstanceOf(ConfigError);
+    expect(mixed).toMatchObject({ code: 'file_failed' });
+    expect(mixed.message).toBe(
+      'tsad_zms failed on 2 file(s): a/x.csv: SeriesError: too few points; a/y.csv: TypeError: boom',
+    );
   });
 
   it('locate mode refuses --files it cannot locate in: unknown, or without exactly one window', async () => {

@@ -455,6 +455,11 @@ describe("evaluate: truth windows get the lifecycle functions' label check (fix3
       [[t[10], Number.NaN], /^truth\[1\]: expected \[start, end\] .*got \[\d+,NaN\]/],
       [[t[10], Number.POSITIVE_INFINITY], /^truth\[1\]: expected \[start, end\] .*got \[\d+,Infinity\]/],
       [{ start: t[10], end: t[12] }, /^truth\[1\]: expected \[start, end\] .*got an object/],
+      // fix41: a non-finite number inside an object by name, not as JSON's null
+      [
+        { start: t[10], end: Number.NaN },
+        /^truth\[1\]: expected \[start, end\] .*got an object \{"start":\d+,"end":NaN\};/,
+      ],
       [[t[12], t[10]], /^truth\[1\]: its end .* is before its start/],
       [
         ['1970-01-01T00:01:40Z', '1970-01-01T00:02:00Z'],

@@ -1524,3 +1524,128 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
     }
   });
 });
+
+describe('DELETE /v1/series/:id and the checkpoint store (fix41)', () => {
+  it('the directory store tells whether a checkpoint exists without reading it; DELETE asks that, not load', async () => {
+    const cps = join(dir, 'cp-delete-has');
+    const store = new DirectoryCheckpointStore(cps);
+    expect(await store.has('h')).toBe(false); // no folder yet
+    const first = await oneSeriesService(store);
+    await post(first, 'h', pts(4, 0, 30));
+    await first.close();
+    expect(await store.has('h')).toBe(true);
+    expect(await store.has('other')).toBe(false);
+    writeFileSync(join(cps, 'torn.json'), '{"torn');
+    expect(await store.has('torn')).toBe(true); // there, unreadable or not
+    const svc = await oneSeriesService(store);
+    const load = vi.spyOn(store, 'load');
+    try {
+      for (const id of ['h', 'torn']) {
+        const res = await svc.app.inject({ method: 'DELETE', url: `/v1/series/${id}` });
+        expect({ status: res.statusCode, body: res.json() }).toEqual({
+          status: 200,
+          body: { id, live: false, checkpoint: true },
+        });
+      }
+      expect((await svc.app.inject({ method: 'DELETE', url: '/v1/series/h' })).statusCode).toBe(404);
+      expect(load).not.toHaveBeenCalled();
+      expect(readdirSync(cps)).toEqual([]);
+    } finally {
+      load.mockRestore();
+      await svc.close();
+    }
+  });
+
+  it('a custom store that cannot be reached: 503 checkpoint_store_failed (was 404, or 200 with the checkpoint left), and the retry deletes it', async () => {
+    const cps = join(dir, 'cp-delete-down');
+    const inner = new DirectoryCheckpointStore(cps);
+    let down = false;
+    const refused = () =>
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:6379'), { code: 'ECONNREFUSED' });
+    const store = wrapStore(inner, {
+      load: (id) => (down ? Promise.reject(refused()) : inner.load(id)),
+      delete: (id) => (down ? Promise.reject(refused()) : inner.delete(id)),
+    });
+    const first = await oneSeriesService(store);
+    await post(first, 'gone', pts(4, 0, 30));
+    await first.close();
+    const svc = await oneSeriesService(store);
+    try {
+      await post(svc, 'live', pts(4, 0, 10));
+      down = true;
+      for (const [id, wasLive] of [
+        ['gone', false],
+        ['live', true],
+      ] as const) {
+        const res = await svc.app.inject({ method: 'DELETE', url: `/v1/series/${id}` });
+        expect(res.statusCode).toBe(503);
+        const body = res.json() as { error: string; message: string };
+        expect(body.error).toBe('checkpoint_store_failed');
+        expect(body.message).toContain(`series "${id}"`);
+        expect(body.message).toContain('ECONNREFUSED');
+        expect(body.message).toMatch(/retry the DELETE/);
+        expect(body.message.includes('live state was dropped')).toBe(wasLive);
+      }
+      expect(existsSync(join(cps, 'gone.json'))).toBe(true);
+      down = false;
+      const again = await svc.app.inject({ method: 'DELETE', url: '/v1/series/gone' });
+      expect(again.json()).toEqual({ id: 'gone', live: false, checkpoint: true });
+      expect(existsSync(join(cps, 'gone.json'))).toBe(false);
+    } finally {
+      down = false;
+      await svc.close();
+    }
+  });
+
+  it('a custom store whose existence check fails, or whose delete fails after it: 503 checkpoint_store_failed', async () => {
+    const cps = join(dir, 'cp-delete-has-down');
+    const inner = new DirectoryCheckpointStore(cps);
+    await inner.save({
+      format: 'tsad-serve-checkpoint',
+      version: 1,
+      id: 'k',
+      model: 'models:/temp/1',
+      points: 1,
+      lastT: T0,
+      alarms: [],
+      state: await freshState('models:/temp/1'),
+    });
+    const load = vi.fn((id: string) => inner.load(id));
+    for (const over of [
+      { has: () => Promise.reject(new Error('timeout after 5000 ms')) },
+      {
+        has: (id: string) => inner.has(id),
+        delete: () => Promise.reject(new Error('timeout after 5000 ms')),
+      },
+    ]) {
+      const svc = await oneSeriesService(wrapStore(inner, { load, ...over }));
+      try {
+        const res = await svc.app.inject({ method: 'DELETE', url: '/v1/series/k' });
+        expect(res.statusCode).toBe(503);
+        expect(res.json()).toMatchObject({ error: 'checkpoint_store_failed' });
+        expect((res.json() as { message: string }).message).toContain('timeout after 5000 ms');
+      } finally {
+        await svc.close();
+      }
+    }
+    expect(load).not.toHaveBeenCalled();
+    expect(existsSync(join(cps, 'k.json'))).toBe(true);
+  });
+});
+
+describe('serving.md: a runs:/ model reference (fix41)', () => {
+  it("serves a tracked run's model by runs:/RUN_ID/model; its version is the reference, so a reload never moves it", async () => {
+    const mv = await tracker.getModelVersion('temp', 1);
+    const ref = `runs:/${mv.runId}/model`;
+    const svc = await createService({ model: ref, tracker, defaultMetrics: false });
+    try {
+      const r = await post(svc, 'run-series', pts(1, 0, 10));
+      expect(r.status).toBe(200);
+      expect(r.body.model).toBe(ref);
+      expect(scoresOf({ body: r.body })).toEqual(await direct('models:/temp/1', pts(1, 0, 10)));
+      expect(await svc.reload()).toEqual([]);
+    } finally {
+      await svc.close();
+    }
+  });
+});

@@ -113,6 +113,8 @@ describe('params, digests, paths, URIs', () => {
       { key: 'g', value: 'str' },
       { key: 'h', value: 'false' },
     ]);
+    // a param's stored text is JSON's (NaN inside an array is null), not a message's jsonForMessage (fix41)
+    expect(flattenParams({ d: [1, Number.NaN] })).toEqual([{ key: 'd', value: '[1,null]' }]);
     expect(
       newParams('r', { a: '1' }, [
         { key: 'a', value: '1' },
