@@ -168,7 +168,8 @@ export interface CheckpointStore {
   /**
    * Whether a checkpoint of `id` is kept, readable or not, without reading it (`DELETE /v1/series/:id`
    * asks this before deleting); optional: without it, the service loads the checkpoint to tell. Rejects
-   * when the store cannot tell (unreachable, timed out).
+   * when the store cannot tell (unreachable, timed out). `false` must mean none is kept: DELETE then
+   * deletes nothing, and a checkpoint `has` missed would restore the series on its next point.
    */
   has?(id: string): Promise<boolean>;
   /** Where the checkpoint of `id` is kept (a file's path), for messages; optional. */

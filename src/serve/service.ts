@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import { epochSecondsHint } from '../detectors/input.js';
 import { TsadError } from '../errors.js';
-import { parseTime, timeRangeProblem } from '../series/series.js';
+import { jsonForMessage, parseTime, timeRangeProblem } from '../series/series.js';
 import type { Tracker } from '../tracking/tracker.js';
 import { validateAlias, validateExperimentName, validateModelName } from '../tracking/validate.js';
 import {
@@ -588,12 +588,6 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   });
 
   /**
-   * `DELETE /v1/series/:id`: drops the series' live state (a restore in progress is awaited first, an
-   * eviction in flight is not brought back) and, after the writes of it already queued, its checkpoint,
-   * also one that cannot be read. A request holding the series when it is dropped starts it again from
-   * its model (`dropped`). `series_not_found` when there was neither.
-   */
-  /**
    * A checkpoint store that failed while `DELETE` asked or deleted (a custom store unreachable, timed
    * out): whether the series has a checkpoint is unknown, so neither "not found" nor "deleted" is true.
    */
@@ -608,6 +602,12 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     );
   }
 
+  /**
+   * `DELETE /v1/series/:id`: drops the series' live state (a restore in progress is awaited first, an
+   * eviction in flight is not brought back) and, after the writes of it already queued, its checkpoint,
+   * also one that cannot be read. A request holding the series when it is dropped starts it again from
+   * its model (`dropped`). `series_not_found` when there was neither.
+   */
   async function forget(id: string): Promise<{ id: string; live: boolean; checkpoint: boolean }> {
     await loading.get(id)?.catch(() => undefined); // an unreadable checkpoint is deleted all the same
     const held = [live.get(id), evicting.get(id)].filter((x) => x !== undefined);
@@ -620,16 +620,26 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const del = prev
         .catch(() => undefined)
         .then(async () => {
-          // whether there is one (an unreadable one is deleted too), without reading it where the store can
-          const there = store.has ? store.has(id) : store.load(id).then((cp) => cp !== undefined);
-          had = await there.catch((err: unknown) => {
-            if (err instanceof ServeError && err.code === 'checkpoint_unreadable') return true;
-            throw storeFailed(id, wasLive || held.length > 0, err);
-          });
-          if (had)
-            await store.delete(id).catch((err: unknown) => {
+          // whether there is one (an unreadable one is deleted too), without reading it where the store
+          // can; a custom store's method that throws at once is a failed store as one that rejects
+          try {
+            if (store.has) {
+              const answer: unknown = await store.has(id);
+              if (typeof answer !== 'boolean')
+                throw new TypeError(`its has() answered ${jsonForMessage(answer, 80)}, not true or false`);
+              had = answer;
+            } else had = (await store.load(id)) !== undefined;
+          } catch (err) {
+            if (!(err instanceof ServeError && err.code === 'checkpoint_unreadable'))
               throw storeFailed(id, wasLive || held.length > 0, err);
-            });
+            had = true;
+          }
+          if (!had) return;
+          try {
+            await store.delete(id);
+          } catch (err) {
+            throw storeFailed(id, wasLive || held.length > 0, err);
+          }
         });
       writes.set(id, del);
       try {

@@ -1649,3 +1649,43 @@ describe('serving.md: a runs:/ model reference (fix41)', () => {
     }
   });
 });
+
+describe('DELETE /v1/series/:id and a store that throws at once (rev41)', () => {
+  it('a has, load or delete that throws instead of rejecting is 503 checkpoint_store_failed too (was 500 internal), the checkpoint kept', async () => {
+    const cps = join(dir, 'cp-delete-sync-throw');
+    const inner = new DirectoryCheckpointStore(cps);
+    await inner.save({
+      format: 'tsad-serve-checkpoint',
+      version: 1,
+      id: 's',
+      model: 'models:/temp/1',
+      points: 1,
+      lastT: T0,
+      alarms: [],
+      state: await freshState('models:/temp/1'),
+    });
+    const boom = (): never => {
+      throw new Error('client not connected');
+    };
+    for (const over of [
+      { has: boom },
+      { load: boom }, // a store without has
+      { has: (id: string) => inner.has(id), delete: boom },
+      // a JavaScript store whose has() answers something else than a boolean
+      { has: () => Promise.resolve('client not connected' as unknown as boolean) },
+    ] as Partial<CheckpointStore>[]) {
+      const svc = await oneSeriesService(wrapStore(inner, over));
+      try {
+        const res = await svc.app.inject({ method: 'DELETE', url: '/v1/series/s' });
+        expect({ status: res.statusCode, error: (res.json() as { error: string }).error }).toEqual({
+          status: 503,
+          error: 'checkpoint_store_failed',
+        });
+        expect((res.json() as { message: string }).message).toContain('client not connected');
+      } finally {
+        await svc.close();
+      }
+    }
+    expect(existsSync(join(cps, 's.json'))).toBe(true);
+  });
+});
