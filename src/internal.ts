@@ -53,7 +53,7 @@ export {
   robustPeriod,
 } from './detectors/discord/period.js';
 export { broaden, discordLocateScores, type TwoSidedOptions } from './detectors/discord/two-sided.js';
-export { type FilterSums, filter, filterAdditiveLanes, LANES } from './detectors/ets/recursions.js';
+export { type FilterSums, filter, sseGradientAdditive } from './detectors/ets/recursions.js';
 export { toSeries } from './detectors/input.js';
 export { packFloats, packInts, packInts32, unpackFloats, unpackInts } from './detectors/json.js';
 export { LEVEL_DRIFT_DEFAULTS, LevelDriftCore } from './detectors/level-drift/core.js';
@@ -121,7 +121,7 @@ export { projectedGradientNorm } from './math/box.js';
 export { finiteRange } from './math/finite.js';
 export { minimizeLbfgsb } from './math/lbfgsb.js';
 export { normalCdf, normalQuantile } from './math/normal.js';
-export { numericGradient, numericGradientRows } from './math/numeric-gradient.js';
+export { numericGradient } from './math/numeric-gradient.js';
 export { gaussOne, NormalRng } from './math/rng.js';
 export { fillStreams, xoroshiroFloat } from './math/xoroshiro.js';
 export {

@@ -14,7 +14,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nabCorpusRoot, nabDataDir, nabFiles } from '../datasets/nab.js';
-import { ConfigError, TrackingError } from '../errors.js';
+import { ConfigError, SeriesError, type SeriesErrorCode, TrackingError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { makeDirsSync } from '../fs-dirs.js';
 import { nabProbationaryLength } from '../metrics/nab.js';
@@ -22,7 +22,13 @@ import { parseNabTime, readNabResultsDir, scoreNabResultsOf } from '../metrics/n
 import { detectedMttdSec, evaluate, NAB_PROFILE_NAMES, type NabProfileName } from '../metrics/tsad.js';
 import type { Window } from '../series/types.js';
 import { acquireLock, releaseLock } from '../tracking/fsutil.js';
-import { corpusWindows, type NabFileJob, type NabFileResult, nabResultPath } from './nab-corpus-file.js';
+import {
+  corpusWindows,
+  fmtTimestamp,
+  type NabFileJob,
+  type NabFileResult,
+  nabResultPath,
+} from './nab-corpus-file.js';
 import { runPool } from './nab-pool.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { assertRecipe, FLOOR_RECIPE, RECIPES, recipeMapping } from './recipes.js';
@@ -101,25 +107,158 @@ export interface BenchReport {
   readonly corpus: string;
   readonly partial: boolean;
   readonly rows: BenchRow[];
+  /**
+   * Windows (`<file> window <k>`) that end inside their file's probationary part, which NAB never scores:
+   * the null score leaves them out, the perfect score counts them, so no row can reach 100 (NAB's own
+   * labeller drops such windows).
+   */
+  readonly unscorableWindows: string[];
   readonly wallMs: number;
+}
+
+/** One window's entry of `labels/combined_windows_kinds.json`, checked against the window. @internal */
+export interface CorpusKindEntry {
+  readonly kind: string | undefined;
+  /** Epoch ms, inside the window; NaN when the entry gives none. */
+  readonly onset: number;
+  /** Epoch ms, at or after the onset; NaN when the entry gives none. */
+  readonly until: number;
+}
+
+/**
+ * @internal `labels/combined_windows_kinds.json` of a corpus (`{}` when it has none), checked against its
+ * windows: valid JSON holding an object; each key a file of `combined_windows.json` with one entry per
+ * window, in order; each entry's `kind` (if given) a non-empty string, its `onset` (if given) a timestamp
+ * inside its window, its `until` (if given) a timestamp at or after the onset. Anything else is
+ * `ConfigError` `bad_corpus` naming the file and the entry: a kind or an onset must never fall back silently.
+ */
+export function readCorpusKinds(
+  corpusDir: string,
+  windows: Record<string, Window[]>,
+): Record<string, CorpusKindEntry[]> {
+  const path = join(corpusDir, KINDS_FILE);
+  if (!existsSync(path)) return {};
+  const windowsPath = join(corpusDir, 'labels', 'combined_windows.json');
+  const bad = (message: string): ConfigError => new ConfigError('bad_corpus', message);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw bad(
+      `${path} is not valid JSON: ${(err as Error).message}; fix it, or delete it (each window's kind is then its category folder)`,
+    );
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw bad(`${path} must hold a JSON object { "<category>/<file>.csv": [{ kind, onset, until }, …] }`);
+  }
+  const out: Record<string, CorpusKindEntry[]> = {};
+  for (const [file, entries] of Object.entries(raw as Record<string, unknown>)) {
+    const ws = windows[file];
+    if (!ws) {
+      throw bad(
+        `${path} lists "${file}", which ${windowsPath} does not: the two label files disagree (write the corpus again, or remove the key)`,
+      );
+    }
+    if (!Array.isArray(entries) || entries.length !== ws.length) {
+      const got = Array.isArray(entries) ? `${entries.length} entries` : 'no list of entries';
+      throw bad(
+        `${file} has ${got} in ${path} but ${ws.length} window${ws.length === 1 ? '' : 's'} in ${windowsPath}: give one entry per window, in the same order`,
+      );
+    }
+    out[file] = entries.map((e: unknown, i) => {
+      const where = `${path}: ${file} entry ${i}`;
+      if (e === null || typeof e !== 'object' || Array.isArray(e)) {
+        throw bad(`${where} must be an object { kind, onset, until }`);
+      }
+      const { kind, onset, until } = e as { kind?: unknown; onset?: unknown; until?: unknown };
+      if (kind !== undefined && (typeof kind !== 'string' || kind === '')) {
+        throw bad(`${where}: "kind" must be a non-empty string, got ${JSON.stringify(kind)}`);
+      }
+      const time = (name: string, v: unknown): number => {
+        if (v === undefined) return Number.NaN;
+        const ms = typeof v === 'string' ? parseNabTime(v) : Number.NaN;
+        if (!Number.isFinite(ms)) {
+          throw bad(
+            `${where}: "${name}" (${JSON.stringify(v)}) is not a timestamp; write it as the windows are written, e.g. "2024-01-01 00:00:00"`,
+          );
+        }
+        return ms;
+      };
+      const [start, end] = ws[i];
+      const on = time('onset', onset);
+      if (on < start || on > end) {
+        throw bad(
+          `${where}: "onset" ${fmtTimestamp(on)} is outside its window [${fmtTimestamp(start)}, ${fmtTimestamp(end)}]; the onset is where the anomaly begins, inside its label window`,
+        );
+      }
+      const un = time('until', until);
+      if (un < on)
+        throw bad(`${where}: "until" ${fmtTimestamp(un)} is before its "onset" ${fmtTimestamp(on)}`);
+      return { kind: kind as string | undefined, onset: on, until: un };
+    });
+  }
+  return out;
+}
+
+/**
+ * @internal The labels of a corpus checked before any detector runs, each defect a `ConfigError`
+ * `bad_corpus` naming it: a key that is not `<category>/<file>.csv` (the results and the scorer read one
+ * folder deep), a file's windows out of order or overlapping (NAB's are sorted and disjoint; the
+ * scorer would refuse them only after the whole run), and data files (`data/<category>/<file>.csv`) that
+ * `combined_windows.json` does not list (left out without a word, a file the user meant to count would
+ * never count).
+ */
+export function assertCorpusLabels(corpusDir: string, windows: Record<string, Window[]>): void {
+  const windowsPath = join(corpusDir, 'labels', 'combined_windows.json');
+  for (const [file, ws] of Object.entries(windows)) {
+    const parts = file.split('/');
+    if (parts.length !== 2 || parts[0] === '' || !/^[^/]+\.csv$/.test(parts[1])) {
+      // the result files and the scorer read one category folder deep, as NAB does
+      throw new ConfigError(
+        'bad_corpus',
+        `${windowsPath}: ${JSON.stringify(file)} is not a NAB file key: NAB's layout keys each file as "<category>/<file>.csv" (data/<category>/<file>.csv, one folder deep); move the file and rename its key`,
+      );
+    }
+    for (let k = 1; k < ws.length; k++) {
+      if (ws[k][0] <= ws[k - 1][1]) {
+        throw new ConfigError(
+          'bad_corpus',
+          `${windowsPath}: ${file} window ${k} starts at ${fmtTimestamp(ws[k][0])}, at or before window ${k - 1} ends at ${fmtTimestamp(ws[k - 1][1])}; NAB windows are sorted and do not overlap: sort the windows and merge overlapping ones`,
+        );
+      }
+    }
+  }
+  const data = join(corpusDir, 'data');
+  if (!existsSync(data)) return;
+  const missing: string[] = [];
+  for (const category of readdirSync(data, { withFileTypes: true })) {
+    if (!category.isDirectory()) continue;
+    for (const f of readdirSync(join(data, category.name))) {
+      const key = `${category.name}/${f}`;
+      if (f.endsWith('.csv') && !windows[key]) missing.push(key);
+    }
+  }
+  if (missing.length === 0) return;
+  missing.sort();
+  const shown = missing.slice(0, 3).map((k) => join(data, k));
+  throw new ConfigError(
+    'bad_corpus',
+    `${shown.join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''} ${missing.length === 1 ? 'has' : 'have'} no key in ${join(corpusDir, 'labels', 'combined_windows.json')}: add "${missing[0]}": [] (anomaly-free) or its windows, or move the file out of data/`,
+  );
 }
 
 /** Per-window kinds: from `labels/combined_windows_kinds.json` when present, else the file's category. */
 export function corpusKinds(corpusDir: string): Record<string, BenchWindow[]> {
   const windows = corpusWindows(corpusDir);
-  const path = join(corpusDir, KINDS_FILE);
-  const kinds = existsSync(path)
-    ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, { kind?: unknown; onset?: unknown }[]>)
-    : {};
+  const kinds = readCorpusKinds(corpusDir, windows);
   const out: Record<string, BenchWindow[]> = {};
   for (const [file, ws] of Object.entries(windows)) {
     out[file] = ws.map(([start, end], i) => {
       const k = kinds[file]?.[i];
-      const onset = typeof k?.onset === 'string' ? parseNabTime(k.onset) : Number.NaN;
       return {
         file,
-        kind: typeof k?.kind === 'string' ? k.kind : dirname(file),
-        onset: Number.isFinite(onset) ? onset : start,
+        kind: k?.kind ?? dirname(file),
+        onset: k !== undefined && Number.isFinite(k.onset) ? k.onset : start,
         end,
       };
     });
@@ -223,6 +362,27 @@ function analyse(
     .map(([kind, k]) => ({ kind, windows: k.windows, found: k.found }))
     .sort((a, b) => a.kind.localeCompare(b.kind));
   return { perFile, kinds: kindRows, clean: { files: cleanFiles, withAlarm: cleanAlarm } };
+}
+
+/** Windows whose last row comes before the first scored row (NAB locates rows by timestamp equality). */
+function windowsInProbation(
+  outDir: string,
+  detector: string,
+  files: readonly string[],
+  windows: Record<string, Window[]>,
+): string[] {
+  const results = readNabResultsDir(join(outDir, detector), { detector }).files;
+  const out: string[] = [];
+  for (const file of files) {
+    const r = results[file];
+    if (!r) continue;
+    const p0 = Math.ceil(nabProbationaryLength(r.t.length));
+    windows[file].forEach(([, end], k) => {
+      const last = r.t.indexOf(end);
+      if (last >= 0 && last < p0) out.push(`${file} window ${k}`);
+    });
+  }
+  return out;
 }
 
 /**
@@ -433,7 +593,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     );
   }
   const windows = corpusWindows(corpus);
-  const kinds = corpusKinds(corpus);
   const all = Object.keys(windows).sort();
   if (all.length === 0) {
     throw new ConfigError(
@@ -441,6 +600,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       `${join(corpus, 'labels', 'combined_windows.json')} lists no files: there is nothing to run; give each data file (data/<category>/<file>.csv) a key, "<category>/<file>.csv": [] for an anomaly-free file, or write a corpus with \`tsad synth DIR\``,
     );
   }
+  assertCorpusLabels(corpus, windows);
+  const kinds = corpusKinds(corpus);
   const partial = opts.files !== undefined && new Set(opts.files).size < all.length;
   const files = opts.files ? [...opts.files] : all;
   for (const f of files) {
@@ -467,6 +628,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   }
   const seed = opts.seed ?? 0;
   const rows: BenchRow[] = [];
+  let unscorableWindows: string[] | undefined;
   for (const recipe of recipes) {
     const t0 = performance.now();
     const detector = `tsad_${recipe}`;
@@ -515,6 +677,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         await saver.settled();
       }
       const { results, failures } = pool;
+      // a data file the series reader refuses is bad input (exit 3), not a failed recipe
+      if (failures.length > 0 && failures.every((f) => f.name === 'SeriesError')) {
+        throw new SeriesError(
+          failures[0].code as SeriesErrorCode,
+          `${detector} cannot read ${failures.length} corpus data file(s); fix the file (tsad bench reads each corpus file as it is): ${failures
+            .slice(0, 3)
+            .map((f) => `${f.file}: ${f.error}`)
+            .join('; ')}`,
+        );
+      }
       if (failures.length > 0) {
         throw new ConfigError(
           'file_failed',
@@ -545,6 +717,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         scores[p] = report.scores[p].normalized;
         thresholds[p] = report.scores[p].threshold;
       }
+      unscorableWindows ??= windowsInProbation(outDir, detector, files, windows);
       const a = analyse(outDir, detector, files, windows, kinds, thresholds.standard);
       const own = analyse(outDir, detector, files, windows, kinds, 'own');
       rows.push({
@@ -565,7 +738,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       await unlock();
     }
   }
-  const report: BenchReport = { corpus, partial, rows, wallMs: performance.now() - start };
+  const report: BenchReport = {
+    corpus,
+    partial,
+    rows,
+    unscorableWindows: unscorableWindows ?? [],
+    wallMs: performance.now() - start,
+  };
   if (opts.writeScoreboard !== false) {
     makeDirsSync(outDir);
     await writeFileAtomic(
@@ -594,8 +773,11 @@ export function formatBench(report: BenchReport): string {
     ? `PARTIAL run (${rows[0]?.files ?? 0} files): not ranked among full-corpus rows`
     : `corpus ${report.corpus}`;
   lines.push(head);
+  const label = (r: BenchRow) => `${r.floor ? '(floor) ' : ''}${r.detector}${r.partial ? ' [partial]' : ''}`;
+  // the name column fits the longest name (a partial floor row's is 38 characters)
+  const nw = Math.max(30, ...rows.map((r) => label(r).length));
   lines.push(
-    `${'detector'.padEnd(30)} ${'mapping'.padEnd(10)} ${'standard'.padStart(9)} ${'low FP'.padStart(8)} ${'low FN'.padStart(8)} ${'found θ'.padStart(8)} ${'found'.padStart(8)} ${'clean ok'.padStart(9)} ${'F1'.padStart(6)} ${'MTTD h'.padStart(7)}`,
+    `${'detector'.padEnd(nw)} ${'mapping'.padEnd(10)} ${'standard'.padStart(9)} ${'low FP'.padStart(8)} ${'low FN'.padStart(8)} ${'found θ'.padStart(8)} ${'found'.padStart(8)} ${'clean ok'.padStart(9)} ${'F1'.padStart(6)} ${'MTTD h'.padStart(7)}`,
   );
   for (const r of rows) {
     const o = r.own;
@@ -607,9 +789,8 @@ export function formatBench(report: BenchReport): string {
     const det = withWin.flatMap((f) => (f.mttdSec === null ? [] : [f.mttdSec]));
     // no detected window (a floor row): no time to detect, printed as "—"
     const mttd = det.length ? det.reduce((x, s) => x + s, 0) / det.length / 3600 : undefined;
-    const name = `${r.floor ? '(floor) ' : ''}${r.detector}${r.partial ? ' [partial]' : ''}`;
     lines.push(
-      `${name.padEnd(30)} ${r.mapping.padEnd(10)} ${r.scores.standard.toFixed(2).padStart(9)} ${r.scores.reward_low_FP_rate.toFixed(2).padStart(8)} ${r.scores.reward_low_FN_rate.toFixed(2).padStart(8)} ${pct(foundTh, total).padStart(8)} ${pct(found, total).padStart(8)} ${pct(o.clean.files - o.clean.withAlarm, o.clean.files).padStart(9)} ${fixedOrNone(f1, 3).padStart(6)} ${fixedOrNone(mttd, 1).padStart(7)}`,
+      `${label(r).padEnd(nw)} ${r.mapping.padEnd(10)} ${r.scores.standard.toFixed(2).padStart(9)} ${r.scores.reward_low_FP_rate.toFixed(2).padStart(8)} ${r.scores.reward_low_FN_rate.toFixed(2).padStart(8)} ${pct(foundTh, total).padStart(8)} ${pct(found, total).padStart(8)} ${pct(o.clean.files - o.clean.withAlarm, o.clean.files).padStart(9)} ${fixedOrNone(f1, 3).padStart(6)} ${fixedOrNone(mttd, 1).padStart(7)}`,
     );
   }
   const kindNames = [...new Set(rows.flatMap((r) => r.kinds.map((k) => k.kind)))].sort();
@@ -638,9 +819,17 @@ export function formatBench(report: BenchReport): string {
     '',
     'standard / low FP / low FN: NAB scores (thresholds optimised over the corpus); found θ: windows with a',
     'score ≥ the standard threshold at or after onset; found, clean ok (anomaly-free files without an alarm), F1',
-    'and MTTD (revised point-adjusted, mean over files with windows; MTTD over detected ones): the detector’s',
-    'own alarm rule. floor: the same mapping fed a detector that outputs 0.',
+    'and MTTD (revised point-adjusted, mean over files with windows; MTTD over detected ones, from the label',
+    'window’s start, not the onset): the detector’s own alarm rule. floor: the same mapping fed a detector that',
+    'outputs 0.',
   );
+  const u = report.unscorableWindows ?? [];
+  if (u.length > 0) {
+    lines.push(
+      '',
+      `note: ${u.length} window${u.length === 1 ? ' lies' : 's lie'} wholly in the probationary part (its file's first 15 % of rows, at most 750), which NAB never scores: ${u.slice(0, 5).join(', ')}${u.length > 5 ? ', …' : ''}; no row can reach 100 (move or drop ${u.length === 1 ? 'it' : 'them'}: NAB's labeller drops such windows)`,
+    );
+  }
   return lines.join('\n');
 }
 

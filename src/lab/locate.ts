@@ -5,17 +5,21 @@
  * combines members by the larger of their robust z-scores over the test part (see `robustZ`).
  */
 
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { discordLocateScores, type TwoSidedOptions } from '../detectors/discord/two-sided.js';
 import type { Detector } from '../detectors/types.js';
 import { ConfigError, isTrainRefusal } from '../errors.js';
-import { parseNabTime } from '../metrics/nab-files.js';
 import { lowerBound } from '../series/ops.js';
-import { corpusKinds, fetchCorpus, kindColumnWidth, kindHeader } from './bench.js';
+import {
+  assertCorpusLabels,
+  corpusKinds,
+  fetchCorpus,
+  kindColumnWidth,
+  kindHeader,
+  readCorpusKinds,
+} from './bench.js';
 import { corpusWindows, loadCorpusFile } from './nab-corpus-file.js';
 import { isRecipe, makeDetector, RECIPES } from './recipes.js';
-import { KINDS_FILE } from './synth.js';
 
 export interface LocateOptions {
   readonly corpus: string;
@@ -104,8 +108,9 @@ export interface LocateFile {
   readonly to: number;
   readonly hit: boolean;
   /**
-   * The detector refused this file's training part (`too_few_points`, `tiny_scale`): counted as a miss
-   * (argmax −1), so every recipe of a run has the same files in its accuracy.
+   * The detector refused this file's training part (`too_few_points`, `tiny_scale`), or the training part
+   * would be under 10 points: counted as a miss (argmax −1), so every recipe of a run has the same files
+   * in its accuracy.
    */
   readonly refused?: true;
 }
@@ -125,18 +130,6 @@ export interface LocateReport {
   readonly margin: number;
   readonly partial: boolean;
   readonly rows: LocateRow[];
-}
-
-/** The anomaly's own extent when the corpus records it (`until`), else the label window. */
-function anomalyExtent(corpus: string): Record<string, { onset: number; until: number }[]> {
-  const path = join(corpus, KINDS_FILE);
-  if (!existsSync(path)) return {};
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, { onset?: string; until?: string }[]>;
-  const out: Record<string, { onset: number; until: number }[]> = {};
-  for (const [f, ws] of Object.entries(raw)) {
-    out[f] = ws.map((w) => ({ onset: parseNabTime(String(w.onset)), until: parseNabTime(String(w.until)) }));
-  }
-  return out;
 }
 
 /** Runs locate mode for each recipe over the corpus' single-window files (in this thread). */
@@ -161,12 +154,28 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
   // the recipes are checked first: a NAB corpus may be downloaded now
   const corpus = await fetchCorpus(opts.corpus, opts.files);
   const windows = corpusWindows(corpus);
+  assertCorpusLabels(corpus, windows);
   const kinds = corpusKinds(corpus);
-  const extent = anomalyExtent(corpus);
+  // the anomaly's own extent when the corpus records it (`onset`, `until`), else the label window
+  const extent = readCorpusKinds(corpus, windows);
   const single = Object.keys(windows)
     .filter((f) => windows[f].length === 1)
     .sort();
-  const files = opts.files ? opts.files.filter((f) => windows[f]?.length === 1) : single;
+  for (const f of opts.files ?? []) {
+    if (!windows[f]) {
+      throw new ConfigError(
+        'unknown_file',
+        `${f} is not a file of ${join(corpus, 'labels', 'combined_windows.json')}; use one of its keys`,
+      );
+    }
+    if (windows[f].length !== 1) {
+      throw new ConfigError(
+        'bad_option',
+        `locate mode needs files with exactly one window: ${f} has ${windows[f].length}; leave it out of the files to locate (--files)`,
+      );
+    }
+  }
+  const files = opts.files ? [...opts.files] : single;
   const loaded = await Promise.all(files.map((f) => loadCorpusFile(corpus, f)));
   const rows: LocateRow[] = [];
   for (const recipe of recipes) {
@@ -183,7 +192,13 @@ export async function runLocate(opts: LocateOptions): Promise<LocateReport> {
       const from = lowerBound(series.t, a);
       const to = Math.max(from, lowerBound(series.t, b + 1) - 1);
       const cut = Math.min(Math.floor(n * frac), lowerBound(series.t, ws));
-      if (cut < 10 || cut >= n - 1) continue;
+      // a training part under 10 points (a window at the very start) or no test part: no recipe can be
+      // judged on this file, so it is a miss for every recipe, flagged like a refused training part (before,
+      // it was left out without a word)
+      if (cut < 10 || cut >= n - 1) {
+        out.push({ file, kind: kinds[file][0].kind, argmax: -1, from, to, hit: false, refused: true });
+        continue;
+      }
       const members = recipe.split('+');
       const combined = new Float64Array(n - cut).fill(Number.NEGATIVE_INFINITY);
       let refused = false;
@@ -294,7 +309,7 @@ export function formatLocate(r: LocateReport): string {
     const refused = row.files.filter((f) => f.refused).length;
     if (refused > 0)
       lines.push(
-        `${row.recipe}: ${refused} file(s) whose training part it refused (too few points, no scale), counted as misses`,
+        `${row.recipe}: ${refused} file(s) whose training part it refused (too few points, no scale; or under 10 points, for every recipe), counted as misses`,
       );
   }
   return lines.join('\n');

@@ -43,7 +43,8 @@ export function nabResultPath(outDir: string, detectorName: string, file: string
   return join(outDir, detectorName, dirname(file), `${detectorName}_${basename(file)}`);
 }
 
-function fmtTimestamp(ms: number): string {
+/** `YYYY-MM-DD HH:MM:SS` (UTC), as NAB writes timestamps. @internal */
+export function fmtTimestamp(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 

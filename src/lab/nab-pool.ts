@@ -14,7 +14,15 @@ function startWorker(): Worker {
   return startModuleWorker(import.meta.url, 'nab-worker');
 }
 
-type WorkerReply = { ok: true; result: NabFileResult } | { ok: false; file: string; error: string };
+/** A file a worker failed on: its error as text, with the error's class name and code when it had them. */
+export interface NabFileFailure {
+  readonly file: string;
+  readonly error: string;
+  readonly name?: string;
+  readonly code?: string;
+}
+
+type WorkerReply = { ok: true; result: NabFileResult } | ({ ok: false } & NabFileFailure);
 
 /** Sends one job to a worker and waits for its reply; a worker that errors or exits instead rejects. */
 function ask(w: Worker, job: NabFileJob): Promise<WorkerReply> {
@@ -53,9 +61,9 @@ export async function runPool(
   jobs: NabFileJob[],
   workers: number,
   onDone: (r: NabFileResult) => void,
-): Promise<{ results: NabFileResult[]; failures: { file: string; error: string }[] }> {
+): Promise<{ results: NabFileResult[]; failures: NabFileFailure[] }> {
   const results: NabFileResult[] = [];
-  const failures: { file: string; error: string }[] = [];
+  const failures: NabFileFailure[] = [];
   if (jobs.length === 0) return { results, failures };
   const queue = [...jobs];
   const count = Math.max(1, Math.min(workers, jobs.length));
@@ -69,7 +77,7 @@ export async function runPool(
           if (msg.ok) {
             results.push(msg.result);
             onDone(msg.result);
-          } else failures.push({ file: msg.file, error: msg.error });
+          } else failures.push({ file: msg.file, error: msg.error, name: msg.name, code: msg.code });
         }
       } finally {
         await w.terminate();

@@ -124,6 +124,14 @@ export function nabRowPositions(
     const [s, e] = file.windows[w];
     const lo = indexOf(t, s, from);
     const hi = indexOf(t, e, 0);
+    const earlier = lo < 0 && w > 0 ? indexOf(t, s, 0) : -1;
+    if (earlier >= 0 && earlier < from) {
+      // the start is a row, but not after the previous window: the windows overlap or are out of order
+      throw new MetricsError(
+        'bad_window',
+        `${name}: window ${w} starts at row ${earlier} (${formatTime(s)}), at or before window ${w - 1} ends at row ${from - 1} (${formatTime(t[from - 1])}); NAB windows are sorted and do not overlap: sort the windows and merge overlapping ones`,
+      );
+    }
     if (lo < 0 || hi < 0) {
       const which = lo < 0 ? 'start' : 'end';
       const when = lo < 0 ? s : e;

@@ -1,4 +1,5 @@
 import { SeriesError } from '../errors.js';
+import { checkLabelWindows } from '../series/label-windows.js';
 import { MAX_TIME_MS } from '../series/time.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import { formatNumber } from './format.js';
@@ -78,6 +79,61 @@ function checkSeries(name: string, ts: TimeSeries | undefined, mayBeEmpty: boole
   }
 }
 
+/** A bad label window: the library's one window check, as a SeriesError `bad_window`. */
+function badWindow(message: string): SeriesError {
+  return new SeriesError('bad_window', message);
+}
+
+/**
+ * The alarms checked (the library API takes them from users, possibly plain JavaScript): an array of
+ * `{ t, score, window }` with a finite epoch-ms `t`, a numeric `score` and `window` null or the index
+ * of one of the `windows` label windows; anything else is a SeriesError `bad_input` naming the alarm.
+ */
+function checkAlarms(alarms: unknown, windows: number): void {
+  const how =
+    'pass each alarm as { t: epoch ms, score: number, window: index of its label window or null for a false positive }';
+  if (!Array.isArray(alarms))
+    throw new SeriesError(
+      'bad_input',
+      `report alarms: expected an array of { t, score, window }, got ${shortJson(alarms)}; ${how}`,
+    );
+  for (let k = 0; k < alarms.length; k++) {
+    const a: unknown = alarms[k];
+    const o = a as Partial<Record<keyof ReportAlarm, unknown>> | null;
+    if (
+      o === null ||
+      typeof o !== 'object' ||
+      typeof o.t !== 'number' ||
+      !(Math.abs(o.t) <= MAX_TIME_MS) ||
+      typeof o.score !== 'number' ||
+      !(o.window === null || typeof o.window === 'number')
+    ) {
+      throw new SeriesError(
+        'bad_input',
+        `report alarms[${k}]: expected { t, score, window } with t finite epoch ms within ±8.64e15, got ${shortJson(a)}; ${how}`,
+      );
+    }
+    const w = o.window;
+    if (w !== null && !(Number.isInteger(w) && w >= 0 && w < windows)) {
+      throw new SeriesError(
+        'bad_input',
+        `report alarms[${k}]: window ${w} is not the index of one of the ${windows} label window(s) (0 to ${windows - 1}); ${how}`,
+      );
+    }
+  }
+}
+
+/** A value as JSON for a message, cut to a line. */
+function shortJson(x: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(x) ?? String(x);
+  } catch {
+    s = String(x);
+  }
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
 /** Scores placed on the series' timestamps (NaN where a timestamp has no score: a gap). */
 function alignScores(ts: TimeSeries, scores: TimeSeries): Float64Array {
   const out = new Float64Array(ts.t.length).fill(Number.NaN);
@@ -114,17 +170,22 @@ function packSeries(x: ArrayLike<number>): string {
  * arrow buttons to pan, double-click or "reset" to see everything; hovering shows the time, value,
  * score and alarm verdict. The charts are drawn by uPlot (MIT), whose script and stylesheet are
  * inlined, so the file needs no network; it fills the window's width and redraws when it changes.
+ * Input of the wrong shape is a `SeriesError` naming what to fix: `bad_window` for a label window that
+ * is not `[start, end]` of finite epoch ms, `bad_input` for an alarm that is not `{ t, score, window }`.
  */
 export function renderExperimentReport(input: ExperimentReportInput): string {
   const { series: ts, scores } = input;
   checkSeries('series', ts, false);
   checkSeries('scores', scores, true);
+  // windows and alarms may come from plain JavaScript: a wrong shape is a typed error saying what to fix
+  const windows = checkLabelWindows(input.windows, 'report windows', badWindow);
+  checkAlarms(input.alarms, windows.length);
   const { js, css } = uplotAssets();
   const data = {
     t: packSeries(ts.t),
     v: packSeries(Float64Array.from(ts.v, (x) => (Number.isFinite(x) ? x : Number.NaN))),
     s: packSeries(alignScores(ts, scores)),
-    windows: input.windows.map(([a, b]) => [a, b]),
+    windows: windows.map(([a, b]) => [a, b]),
     split: input.split ?? null,
     threshold: input.threshold ?? null,
     alarms: input.alarms.map((a) => ({ t: a.t, score: a.score, window: a.window })),

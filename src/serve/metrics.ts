@@ -23,6 +23,10 @@ export class ServeMetrics {
   );
   readonly checkpoints = this.counter('tsad_checkpoints_total', 'Series checkpoints written');
   readonly evictions = this.counter('tsad_evictions_total', 'Series evicted from memory (LRU)');
+  readonly seriesDeleted = this.counter(
+    'tsad_series_deleted_total',
+    'Series forgotten by DELETE /v1/series/:id (live state and checkpoint)',
+  );
   readonly trainings = this.counter('tsad_trainings_total', 'Models trained by the service');
 
   constructor(defaults = true) {

@@ -56,6 +56,11 @@ interface Live {
   lastAlarm: boolean;
   sinceCheckpoint: number;
   alarms: { t: number; score: number }[];
+  /**
+   * Set when the series was forgotten (`DELETE /v1/series/:id`) or restarted by a reload while a request
+   * held it: that request opens the series again instead of pushing into (and bringing back) the old state.
+   */
+  dropped: boolean;
 }
 
 /**
@@ -208,6 +213,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const live = new Map<string, Live>(); // insertion order = LRU order
   const loading = new Map<string, Promise<Live>>();
   const writes = new Map<string, Promise<void>>();
+  /** Series evicted whose checkpoint write is in flight (a failed write brings them back into memory). */
+  const evicting = new Map<string, Live>();
   let closing = false;
   let ready = false;
 
@@ -254,15 +261,21 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const oldest = live.values().next().value as Live;
       live.delete(oldest.id);
       metrics.evictions.inc();
-      void checkpoint(oldest).catch((err) => {
-        // not written (a full disk, a lost volume): the series goes back into memory, over the cap
-        // until a later eviction writes it, rather than losing the points since its last checkpoint
-        if (!live.has(oldest.id)) {
-          live.set(oldest.id, oldest);
-          metrics.liveSeries.set(live.size);
-        }
-        if (opts.logger) app.log.error(err);
-      });
+      evicting.set(oldest.id, oldest);
+      void checkpoint(oldest)
+        .catch((err) => {
+          // not written (a full disk, a lost volume): the series goes back into memory, over the cap
+          // until a later eviction writes it, rather than losing the points since its last checkpoint
+          // (not when it was deleted meanwhile: DELETE forgets it)
+          if (!oldest.dropped && !live.has(oldest.id)) {
+            live.set(oldest.id, oldest);
+            metrics.liveSeries.set(live.size);
+          }
+          if (opts.logger) app.log.error(err);
+        })
+        .finally(() => {
+          if (evicting.get(oldest.id) === oldest) evicting.delete(oldest.id);
+        });
     }
     metrics.liveSeries.set(live.size);
   }
@@ -290,17 +303,20 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
   async function open(id: string, create: boolean): Promise<Live | undefined> {
     const hit = live.get(id);
-    if (hit) return hit;
+    if (hit && !hit.dropped) return hit;
+    if (hit) live.delete(id); // never kept (DELETE and restart take it out): not handed out again either
     const pending = loading.get(id);
     if (pending) return pending;
     const p = (async () => {
       const ref = models.refOf(id);
-      const model = models.get(ref);
       // an eviction of this series may still be writing; if that write failed, the series is back in memory
       await writes.get(id)?.catch(() => undefined);
       const back = live.get(id);
       if (back) return back;
       const cp = store ? await store.load(id) : undefined;
+      // the model as it is now, after the awaits: a reload that swapped it meanwhile restarts this series
+      // on the new version (taken before, the series would have stayed on the old one for good)
+      const model = models.get(ref);
       let s: Live | undefined;
       if (cp && cp.model === model.version) {
         s = {
@@ -314,6 +330,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
           lastAlarm: false,
           sinceCheckpoint: 0,
           alarms: [...cp.alarms],
+          dropped: false,
         };
       } else if (create) {
         s = {
@@ -327,6 +344,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
           lastAlarm: false,
           sinceCheckpoint: 0,
           alarms: [],
+          dropped: false,
         };
       }
       return s;
@@ -334,7 +352,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     loading.set(id, p as Promise<Live>);
     try {
       const s = await p;
-      if (s && !live.has(id)) touch(s);
+      // a reload that swapped this series' model after it was read (its restart did not see it yet)
+      if (s && s.version !== models.get(s.ref).version) s.dropped = true;
+      else if (s && !live.has(id)) touch(s);
       return s;
     } finally {
       loading.delete(id);
@@ -401,7 +421,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const path = (req.url.split('?')[0] ?? '').slice(0, 200);
     return reply.status(404).send({
       error: 'route_not_found' satisfies ServeErrorCode,
-      message: `no route ${req.method} ${path}; the routes are POST /v1/series/:id/points, GET /v1/series/:id, POST /v1/models/:name/versions, GET /healthz, GET /readyz and GET /metrics (docs/serving.md)`,
+      message: `no route ${req.method} ${path}; the routes are POST /v1/series/:id/points, GET /v1/series/:id, DELETE /v1/series/:id, POST /v1/models/:name/versions, GET /healthz, GET /readyz and GET /metrics (docs/serving.md)`,
     });
   });
 
@@ -429,7 +449,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     if (pts.length > maxBatch)
       throw new ServeError('batch_too_large', `at most ${maxBatch} points per request, got ${pts.length}`);
     const id = idp.data.id;
-    const s = (await open(id, true)) as Live;
+    let s = (await open(id, true)) as Live;
+    // forgotten (DELETE) or restarted (a reload) while this request waited for it: the request comes
+    // after that, so it starts the series again from its model rather than bringing the old state back
+    while (s.dropped) s = (await open(id, true)) as Live;
     try {
       // validate the whole batch before any point touches the stream: bad input never corrupts state
       const ts = new Float64Array(pts.length);
@@ -495,7 +518,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   app.get('/v1/series/:id', async (req) => {
     const idp = idParam.safeParse(req.params);
     if (!idp.success) throw zodError(idp.error, 'series id');
-    const s = await open(idp.data.id, false);
+    let s = await open(idp.data.id, false);
+    while (s?.dropped) s = await open(idp.data.id, false);
     if (!s)
       throw new ServeError(
         'series_not_found',
@@ -512,6 +536,14 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       lastAlarm: s.lastAlarm,
       alarms: s.alarms,
     };
+  });
+
+  app.delete('/v1/series/:id', async (req) => {
+    if (closing)
+      throw new ServeError('shutting_down', 'the service is shutting down; retry on another instance', 503);
+    const idp = idParam.safeParse(req.params);
+    if (!idp.success) throw zodError(idp.error, 'series id');
+    return forget(idp.data.id);
   });
 
   app.post('/v1/models/:name/versions', async (req, reply) => {
@@ -551,6 +583,48 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     return reply.status(201).send({ name: mv.name, version: mv.version, runId, alias: b.alias ?? null });
   });
 
+  /**
+   * `DELETE /v1/series/:id`: drops the series' live state (a restore in progress is awaited first, an
+   * eviction in flight is not brought back) and, after the writes of it already queued, its checkpoint,
+   * also one that cannot be read. A request holding the series when it is dropped starts it again from
+   * its model (`dropped`). `series_not_found` when there was neither.
+   */
+  async function forget(id: string): Promise<{ id: string; live: boolean; checkpoint: boolean }> {
+    await loading.get(id)?.catch(() => undefined); // an unreadable checkpoint is deleted all the same
+    const held = [live.get(id), evicting.get(id)].filter((x) => x !== undefined);
+    const wasLive = live.delete(id);
+    for (const h of held) h.dropped = true;
+    metrics.liveSeries.set(live.size);
+    let had = false;
+    if (store) {
+      const prev = writes.get(id) ?? Promise.resolve();
+      const del = prev
+        .catch(() => undefined)
+        .then(async () => {
+          had = await store.load(id).then(
+            (cp) => cp !== undefined,
+            (err: unknown) => err instanceof ServeError && err.code === 'checkpoint_unreadable',
+          );
+          if (had) await store.delete(id);
+        });
+      writes.set(id, del);
+      try {
+        await del;
+      } finally {
+        if (writes.get(id) === del) writes.delete(id);
+      }
+    }
+    const found = wasLive || held.length > 0 || had;
+    if (!found)
+      throw new ServeError(
+        'series_not_found',
+        `no series "${id}" here, in memory or checkpointed (nothing deleted)`,
+        404,
+      );
+    metrics.seriesDeleted.inc();
+    return { id, live: wasLive || held.length > 0, checkpoint: had };
+  }
+
   async function reload(): Promise<string[]> {
     let changed: string[];
     try {
@@ -574,6 +648,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     for (const s of [...live.values()]) {
       if (!set.has(s.ref)) continue;
       live.delete(s.id); // the next point starts this series on the new model
+      s.dropped = true;
       if (store) {
         const prev = writes.get(s.id) ?? Promise.resolve();
         const del = prev.then(() => store.delete(s.id));

@@ -183,14 +183,20 @@ export class BaseTracker<S extends Store = Store> implements Tracker {
 
   async deleteRun(runId: string, opts: { force?: boolean } = {}): Promise<void> {
     validateRunId(runId);
-    if (opts.force !== true) {
-      // checked just before the deletion, not in one transaction with it: a version registered from
-      // the run by another process at that moment is not seen
-      const behind = await this.registry.versionsOfRun(runId);
-      if (behind.length > 0) {
-        await this.store.getRun(runId); // a run already deleted is its own not_found
-        throw runRegistered(runId, behind);
-      }
+    if (opts.force === true) return this.store.deleteRun(runId);
+    if (this.store.deleteUnregisteredRun) {
+      // the check and the deletion in one step (PostgreSQL's transaction, the local store's and memory's
+      // registry lock): no registration lands in between
+      const behind = await this.store.deleteUnregisteredRun(runId);
+      if (behind.length > 0) throw runRegistered(runId, behind);
+      return;
+    }
+    // checked just before the deletion, not in one transaction with it: a version registered from the
+    // run by another process at that moment is not seen (MLflow)
+    const behind = await this.registry.versionsOfRun(runId);
+    if (behind.length > 0) {
+      await this.store.getRun(runId); // a run already deleted is its own not_found
+      throw runRegistered(runId, behind);
     }
     return this.store.deleteRun(runId);
   }

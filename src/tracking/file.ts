@@ -57,12 +57,13 @@ import {
   storePathError,
   withLock,
 } from './fsutil.js';
-import { documentRegistry, emptyRegistry, type RegistryState } from './registry-state.js';
+import { documentRegistry, emptyRegistry, type RegistryState, versionsOfRunIn } from './registry-state.js';
 import type { RunStore, Store } from './store.js';
 import {
   type ArtifactInfo,
   type Experiment,
   type MetricPoint,
+  type ModelVersion,
   type NormalizedQuery,
   RunNotActiveError,
   type RunRecord,
@@ -113,7 +114,7 @@ export class FileStore implements Store {
   private readonly metricCache = new Map<string, MetricState>();
   readonly registry: RegistryStore = documentRegistry(
     () => this.readRegistry(),
-    (fn) => this.updateRegistry(fn),
+    (fn, check) => this.updateRegistry(fn, check),
     (runId) => this.findRunDir(runId),
   );
 
@@ -512,6 +513,34 @@ export class FileStore implements Store {
    * run or none of it), then removed; a crash in between leaves only a temp entry, never listed.
    */
   async deleteRun(runId: string): Promise<void> {
+    await this.removeRunDir(await this.moveRunAway(runId));
+  }
+
+  /**
+   * The registry read and the run's folder renamed away under the registry's lock, which a registration
+   * holds while it checks that its run is there and adds its version (documentRegistry): a registration
+   * comes wholly before (its version is seen: nothing deleted) or after (its run is gone: `not_found`).
+   */
+  async deleteUnregisteredRun(runId: string): Promise<ModelVersion[]> {
+    await this.init();
+    let behind: ModelVersion[] = [];
+    let gone: string | undefined;
+    try {
+      await withLock(join(this.root, '.lock-registry'), async () => {
+        behind = versionsOfRunIn(await this.readRegistry(), runId);
+        if (behind.length > 0)
+          await this.findRunDir(runId); // a run already deleted is its own not_found
+        else gone = await this.moveRunAway(runId);
+      });
+    } catch (err) {
+      throw fsError(err, `delete run ${runId}`);
+    }
+    if (gone !== undefined) await this.removeRunDir(gone);
+    return behind;
+  }
+
+  /** Renames the run's folder to a temp entry (no reader sees it after); the temp entry's path. */
+  private async moveRunAway(runId: string): Promise<string> {
     const dir = await this.findRunDir(runId);
     const gone = join(dirname(dir), `.tmp-deleted-${basename(dir)}-${randomUUID().slice(0, 8)}`);
     try {
@@ -523,6 +552,10 @@ export class FileStore implements Store {
     }
     this.runDirs.delete(runId);
     this.metricCache.delete(runId);
+    return gone;
+  }
+
+  private async removeRunDir(gone: string): Promise<void> {
     await fsp.rm(gone, { recursive: true, force: true }).catch(() => undefined);
   }
 
@@ -590,10 +623,11 @@ export class FileStore implements Store {
     }
   }
 
-  private async updateRegistry<T>(fn: (s: RegistryState) => T): Promise<T> {
+  private async updateRegistry<T>(fn: (s: RegistryState) => T, check?: () => Promise<unknown>): Promise<T> {
     await this.init();
     try {
       return await withLock(join(this.root, '.lock-registry'), async () => {
+        await check?.();
         const s = await this.readRegistry();
         const out = fn(s);
         await writeFileAtomic(this.registryPath(), JSON.stringify(s, null, 1), this.fsync);

@@ -14,13 +14,14 @@ import {
   sortHistory,
   type ValidBatch,
 } from './common.js';
-import { documentRegistry, emptyRegistry, type RegistryState } from './registry-state.js';
+import { documentRegistry, emptyRegistry, type RegistryState, versionsOfRunIn } from './registry-state.js';
 import type { RunStore, Store } from './store.js';
 import {
   type ArtifactInfo,
   type DatasetInput,
   type Experiment,
   type MetricPoint,
+  type ModelVersion,
   type NormalizedQuery,
   RunNotActiveError,
   type RunRecord,
@@ -42,6 +43,15 @@ export class MemoryData {
   readonly experiments = new Map<string, Experiment>();
   readonly runs = new Map<string, MemRun>();
   registry: RegistryState = emptyRegistry();
+  /** The registry's lock: registry updates and `deleteUnregisteredRun` run one at a time, in order. */
+  private registryTail: Promise<unknown> = Promise.resolve();
+
+  /** Runs `fn` once every registry update queued before it has settled. */
+  underRegistryLock<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.registryTail.then(fn);
+    this.registryTail = p.catch(() => undefined);
+    return p;
+  }
 }
 
 const named = new Map<string, MemoryData>();
@@ -141,7 +151,11 @@ export class MemoryStore implements Store {
   ) {
     this.registry = documentRegistry(
       async () => data.registry,
-      async (fn) => fn(data.registry),
+      (fn, check) =>
+        data.underRegistryLock(async () => {
+          await check?.();
+          return fn(data.registry);
+        }),
       async (id) => this.get(id),
     );
   }
@@ -210,6 +224,16 @@ export class MemoryStore implements Store {
 
   async deleteRun(runId: string): Promise<void> {
     this.data.runs.delete(this.get(runId).runId);
+  }
+
+  /** Under the registry's lock, as a registration checks its run and adds its version. */
+  async deleteUnregisteredRun(runId: string): Promise<ModelVersion[]> {
+    return this.data.underRegistryLock(async () => {
+      const r = this.get(runId); // a run already deleted is its own not_found
+      const behind = versionsOfRunIn(this.data.registry, runId);
+      if (behind.length === 0) this.data.runs.delete(r.runId);
+      return behind;
+    });
   }
 
   async terminateRun(runId: string, status: Exclude<RunStatus, 'RUNNING'>, endTime: number): Promise<void> {

@@ -140,21 +140,30 @@ export function versionTagsIn(state: RegistryState, name: string, version: numbe
   return { ...(storedVersion(state, name, version).tags ?? {}) };
 }
 
+/** Every version of the document whose source is run `runId`, by model name then version, with aliases. */
+export function versionsOfRunIn(s: RegistryState, runId: string): ModelVersion[] {
+  return listModelsIn(s).flatMap((m) => listVersionsIn(s, m.name).filter((v) => v.runId === runId));
+}
+
 /**
  * A `RegistryStore` over a registry document: `read` returns the current document, `update` runs
- * a mutation on it and stores it (under whatever lock the store needs), `assertRun` throws
- * `TrackingNotFoundError` for an unknown run. Serves the memory and file backends.
+ * a mutation on it and stores it (under whatever lock the store needs; its `check`, when given, first,
+ * under the same lock), `assertRun` throws `TrackingNotFoundError` for an unknown run. Serves the memory
+ * and file backends. A registration checks its run under the registry's lock, so a deletion that
+ * checks the registry under that lock too (`Store.deleteUnregisteredRun`) cannot slip in between.
  */
 export function documentRegistry(
   read: () => Promise<RegistryState>,
-  update: <T>(fn: (s: RegistryState) => T) => Promise<T>,
+  update: <T>(fn: (s: RegistryState) => T, check?: () => Promise<unknown>) => Promise<T>,
   assertRun: (runId: string) => Promise<unknown>,
 ): RegistryStore {
   return {
     async registerModel(name, runId, artifactPath) {
-      await assertRun(runId);
       const now = Date.now();
-      return update((s) => addVersion(s, name, runId, artifactPath, now));
+      return update(
+        (s) => addVersion(s, name, runId, artifactPath, now),
+        () => assertRun(runId),
+      );
     },
     async setAlias(name, alias, version, opts) {
       await update((s) => setAliasIn(s, name, alias, version, opts?.expected));
@@ -178,8 +187,7 @@ export function documentRegistry(
       return listVersionsIn(await read(), name);
     },
     async versionsOfRun(runId) {
-      const s = await read();
-      return listModelsIn(s).flatMap((m) => listVersionsIn(s, m.name).filter((v) => v.runId === runId));
+      return versionsOfRunIn(await read(), runId);
     },
   };
 }

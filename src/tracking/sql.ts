@@ -57,6 +57,7 @@ import {
   type DatasetInput,
   type Experiment,
   type MetricPoint,
+  type ModelVersion,
   type NormalizedQuery,
   RunNotActiveError,
   type RunRecord,
@@ -721,6 +722,24 @@ export class SqlStore implements Store {
   }
 
   async deleteRun(runId: string): Promise<void> {
+    await this.removeRun(runId, false);
+  }
+
+  /**
+   * PostgreSQL: one transaction locks the run's row (FOR UPDATE), reads whether a version comes from the
+   * run, and deletes it only if none does. A registration reads the run's row FOR KEY SHARE in its own
+   * transaction (SqlRegistry.registerModel): one in flight makes the lock wait until it commits, and the
+   * read after it (a statement of its own under READ COMMITTED, PostgreSQL's default) sees its version;
+   * one that comes later waits for the deletion and then finds no run (`not_found`, nothing stored).
+   * CrateDB has neither transactions nor row locks: the read comes just before the deletion, as on the
+   * stores without this method.
+   */
+  async deleteUnregisteredRun(runId: string): Promise<ModelVersion[]> {
+    return (await this.removeRun(runId, true)) ? [] : this.registry.versionsOfRun(runId);
+  }
+
+  /** Deletes the run and its data; with `unlessRegistered`, not when a version comes from it (false). */
+  private async removeRun(runId: string, unlessRegistered: boolean): Promise<boolean> {
     const children = [
       'params',
       'tags',
@@ -733,21 +752,31 @@ export class SqlStore implements Store {
     // set when a send found the run and deleted it, its COMMIT then unanswered: a resend that finds no
     // run is that send's success (committed after all), not a run that was never there
     let deleting = false;
-    const found = await this.write(
+    const found = await this.write<'deleted' | 'missing' | 'registered'>(
       ['runs', ...children],
       async (q, d) => {
+        if (unlessRegistered) {
+          const run = await q(
+            `SELECT 1 FROM ${d.t('runs')} WHERE run_id = $1${d.crate ? '' : ' FOR UPDATE'}`,
+            [runId],
+          );
+          if (!run.rowCount) return deleting ? 'deleted' : 'missing';
+          const v = await q(`SELECT 1 FROM ${d.t('model_versions')} WHERE run_id = $1 LIMIT 1`, [runId]);
+          if (v.rowCount) return 'registered'; // nothing written: the transaction commits no change
+        }
         // the run row goes first, so a concurrent reader never sees a run without its data, and its row
         // lock comes first: deleting it waits for the run's writers that hold it (SqlDialect.runGuard),
         // whose rows the statements below then delete, and writers that come later find no run
         const r = await q(`DELETE FROM ${d.t('runs')} WHERE run_id = $1`, [runId]);
-        if (!r.rowCount) return deleting;
+        if (!r.rowCount) return deleting ? 'deleted' : 'missing';
         for (const t of children) await q(`DELETE FROM ${d.t(t)} WHERE run_id = $1`, [runId]);
         deleting = true;
-        return true;
+        return 'deleted';
       },
       { idempotent: !this.dialect.crate },
     );
-    if (!found) throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
+    if (found === 'missing') throw new TrackingNotFoundError(`no run with id ${runId} in ${this.uri}`);
+    return found === 'deleted';
   }
 
   /**

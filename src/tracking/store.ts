@@ -110,6 +110,13 @@ export interface Store {
   searchRuns(query: NormalizedQuery): Promise<RunRecord[]>;
   deleteRun(runId: string): Promise<void>;
   /**
+   * Deletes the run unless a registered model version comes from it, the check and the deletion in one
+   * transaction: the versions found (with their aliases; nothing deleted), or none (deleted); a missing
+   * run is `TrackingNotFoundError`. Optional: without it `Tracker.deleteRun` reads
+   * `registry.versionsOfRun` just before `deleteRun`, and a registration landing in between is not seen.
+   */
+  deleteUnregisteredRun?(runId: string): Promise<ModelVersion[]>;
+  /**
    * Ends a RUNNING run by id (`Tracker.endRun`): `RunNotActiveError` (with `ending`) if it has
    * ended, `TrackingNotFoundError` if it is not there; atomic where the backend can be.
    */

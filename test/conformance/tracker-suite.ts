@@ -30,6 +30,11 @@ export interface ConformanceOptions {
    * (docs/tracking.md, "What each backend keeps"): the suite then expects that typed refusal.
    */
   quotesInExperimentNames?: boolean;
+  /**
+   * A second tracker on the same store, as another process opens it (`tsad runs end` from a shell):
+   * called once, closed after the suite. Without it the tests that need one use the suite's tracker.
+   */
+  second?: () => Tracker | Promise<Tracker>;
 }
 
 /** A stand-in detector: what tracking sees of a model. */
@@ -94,11 +99,16 @@ export function runTrackerConformance(
     const exp = (label: string) => `${label}-${++n}-${randomBytes(3).toString('hex')}`;
     const runs = opts.propertyRuns ?? 15;
 
+    /** The second tracker (`opts.second`), or the suite's own. */
+    let other: Tracker;
+
     beforeAll(async () => {
       tr = await open();
+      other = opts.second ? await opts.second() : tr;
     });
     afterAll(async () => {
       setModelLoader(undefined);
+      if (other !== tr) await other?.close();
       await tr?.close();
       await opts.cleanup?.();
     });
@@ -665,6 +675,38 @@ export function runTrackerConformance(
       const gone = await tr.startRun({ experiment: e });
       await tr.deleteRun(gone.id);
       await expect(tr.endRun(gone.id, 'FAILED')).rejects.toBeInstanceOf(TrackingNotFoundError);
+    });
+
+    it('endRun of a run whose own process is still alive: that process is not told, its later writes are stored and its own end() overwrites the status (the later write wins)', async () => {
+      // what tracking.md promises for `tsad runs end` on a run that turns out to be alive; `other` is a
+      // second tracker on the same store where the backend can have one (another process)
+      const e = exp('end-live');
+      const run = await tr.startRun({ experiment: e });
+      await run.logMetric('m', 1);
+      await other.endRun(run.id, 'KILLED', { endTime: run.startTime + 5 });
+      expect((await tr.getRun(run.id)).info).toMatchObject({ status: 'KILLED', endTime: run.startTime + 5 });
+      expect(run.status).toBe('RUNNING'); // its Run object is not told
+      await run.logMetric('m', 2, { step: 1 });
+      await run.logParam('after', 'kept');
+      await run.setTag('late', 'yes');
+      await run.end('FINISHED', { endTime: run.startTime + 9 });
+      expect(run.status).toBe('FINISHED');
+      for (const reader of [tr, other]) {
+        const r = await reader.getRun(run.id);
+        expect(r.info.status).toBe('FINISHED');
+        expect(r.info.endTime).toBe(run.startTime + 9);
+        expect(r.data.params.after).toBe('kept');
+        expect(r.data.tags.late).toBe('yes');
+        expect((await reader.getMetricHistory(run.id, 'm')).map((p) => p.value)).toEqual([1, 2]);
+      }
+      // the other order: the run's own end first, then endRun is refused and changes nothing
+      const own = await tr.startRun({ experiment: e });
+      await own.end('FAILED', { endTime: own.startTime + 3 });
+      await expect(other.endRun(own.id, 'KILLED')).rejects.toBeInstanceOf(RunNotActiveError);
+      expect((await other.getRun(own.id)).info).toMatchObject({
+        status: 'FAILED',
+        endTime: own.startTime + 3,
+      });
     });
 
     it('deleteRun refuses a run behind a registered model version (naming versions and aliases) unless forced', async () => {

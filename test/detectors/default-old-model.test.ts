@@ -21,6 +21,29 @@ interface Fixture {
   model: { config: { members: { type: string }[] } };
 }
 
+/**
+ * The file a default trained today writes, against an old build's: the same config, structure and values,
+ * except the numbers the ETS member's fit produces (its parameters, states and criteria, and the
+ * ensemble's calibrator anchors on its training scores), which ETS gradient round 40's exact gradient
+ * moves in the 4th–8th digit (docs/evaluation.md): those within 1e-3, relative.
+ */
+function expectSameFileUpToEtsFit(got: unknown, want: unknown): void {
+  const fit =
+    /\/state\/model\/(params|mse|llf|aic|aicc|bic|candidates\/\d+|trainEnd|live)\/|\/memberCalibrators\/\d+\/anchorsX\//;
+  const walk = (a: unknown, b: unknown, path: string): void => {
+    if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+      expect(Object.keys(a).sort(), path).toEqual(Object.keys(b).sort());
+      for (const k of Object.keys(b))
+        walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k}`);
+    } else if (!Object.is(a, b)) {
+      expect(fit.test(`${path}/`), `${path}: ${String(a)} against ${String(b)}`).toBe(true);
+      expect(typeof a === 'number' && typeof b === 'number', path).toBe(true);
+      expect(Math.abs((a as number) - (b as number)), path).toBeLessThanOrEqual(1e-3 * Math.abs(b as number));
+    }
+  };
+  walk(got, want, '');
+}
+
 const fixture = JSON.parse(
   readFileSync(new URL('./fixtures/default-2fe62ce.json', import.meta.url), 'utf8'),
 ) as Fixture;
@@ -55,7 +78,7 @@ describe('default model files written before the seasonal-change member', () => 
     expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture.model);
   });
 
-  it("defaultDetector({ seasonal: false }) without round 12c's lone-alarm paths, trained on the same data, writes the very same file", () => {
+  it("defaultDetector({ seasonal: false }) without round 12c's lone-alarm paths, trained on the same data, writes the same file (the ETS fit's numbers within 1e-3)", () => {
     const all = syntheticSeries(320, 5);
     const d = defaultDetector({
       seed: 7,
@@ -65,7 +88,7 @@ describe('default model files written before the seasonal-change member', () => 
       drift: false,
     });
     d.train({ t: all.t.slice(0, 200), v: all.v.slice(0, 200) });
-    expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture.model);
+    expectSameFileUpToEtsFit(JSON.parse(JSON.stringify(d.toJSON())), fixture.model);
   });
 
   it('a default trained today carries the member: four parts (the level-drift member since round 19a)', () => {
@@ -119,7 +142,7 @@ describe('default model files written before round 12c', () => {
     expect(JSON.parse(JSON.stringify(again.toJSON()))).toEqual(fixture12.model);
   });
 
-  it("defaultDetector() without round 12c's paths (nor later members and late arming), trained on the same data, writes the very same file", () => {
+  it("defaultDetector() without round 12c's paths (nor later members and late arming), trained on the same data, writes the same file (the ETS fit's numbers within 1e-3)", () => {
     const all = syntheticSeries(320, 5);
     const d = defaultDetector({
       seed: 7,
@@ -129,6 +152,6 @@ describe('default model files written before round 12c', () => {
       seasonal: { late: undefined },
     });
     d.train({ t: all.t.slice(0, 200), v: all.v.slice(0, 200) });
-    expect(JSON.parse(JSON.stringify(d.toJSON()))).toEqual(fixture12.model);
+    expectSameFileUpToEtsFit(JSON.parse(JSON.stringify(d.toJSON())), fixture12.model);
   });
 });

@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   utimesSync,
   writeFileSync,
@@ -11,7 +14,7 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, defaultDetector } from '../../src/index.js';
+import { ConfigError, defaultDetector, SeriesError } from '../../src/index.js';
 import {
   kindColumnWidth,
   kindHeader,
@@ -149,7 +152,43 @@ describe('runBench', () => {
     });
     expect(r.partial).toBe(true);
     expect(r.rows.every((x) => x.partial)).toBe(true);
-    expect(formatBench(r)).toMatch(/^PARTIAL run/);
+    const text = formatBench(r);
+    expect(text).toMatch(/^PARTIAL run/);
+    // every row's mapping column starts where the header's does (a long partial floor name pushed it right)
+    const [, header, ...rows] = text.split('\n');
+    const at = header.indexOf('mapping');
+    for (const line of rows.slice(0, r.rows.length)) expect(line.slice(at, at + 4)).toBe('cdf ');
+  });
+
+  it('says when a window lies wholly in the probationary part, which NAB never scores (no row can reach 100)', async () => {
+    // NAB's labeller drops such windows; its scorer counts them in the perfect score but not the null one
+    // (docs/metrics.md): a hand-made corpus with one would cap every row silently
+    const copy = mkdtempSync(join(tmpdir(), 'tsad-bench-probation-'));
+    try {
+      cpSync(dir, copy, { recursive: true });
+      const wPath = join(copy, 'labels', 'combined_windows.json');
+      const windows = JSON.parse(readFileSync(wPath, 'utf8')) as Record<string, string[][]>;
+      const rows = readFileSync(join(copy, 'data', 'clean', 'clean_00.csv'), 'utf8').split('\n');
+      // rows 10–20 of 600: the first floor(0.15 · 600) = 90 rows are probationary
+      windows['clean/clean_00.csv'] = [[rows[11].split(',')[0], rows[21].split(',')[0]]];
+      writeFileSync(wPath, JSON.stringify(windows));
+      rmSync(join(copy, 'labels', 'combined_windows_kinds.json'));
+      const r = await runBench({ corpus: copy, detectors: ['zms'], workers: 1, outDir: join(copy, 'r') });
+      expect(r.unscorableWindows).toEqual(['clean/clean_00.csv window 0']);
+      expect(formatBench(r)).toMatch(
+        /1 window lies wholly in the probationary part \(its file.s first 15 % of rows, at most 750\), which NAB never scores: clean\/clean_00\.csv window 0; no row can reach 100/,
+      );
+      const ok = await runBench({
+        corpus: dir,
+        detectors: ['zms'],
+        workers: 1,
+        outDir: join(dir, 'results'),
+      });
+      expect(ok.unscorableWindows).toEqual([]);
+      expect(formatBench(ok)).not.toMatch(/probationary part/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('reuses result files with an alarm column and runs again those without one', async () => {
@@ -315,6 +354,188 @@ describe('runBench', () => {
   });
 });
 
+describe('runBench and runLocate: malformed corpora are refused before any detector runs (eval40)', () => {
+  /** A copy of the shared corpus, edited by `edit`, and what runBench and runLocate throw on it. */
+  async function refusals(edit: (corpus: string) => void): Promise<unknown[]> {
+    const copy = mkdtempSync(join(tmpdir(), 'tsad-bench-bad-'));
+    try {
+      cpSync(dir, copy, { recursive: true });
+      edit(copy);
+      const out = join(copy, 'r');
+      return [
+        await runBench({ corpus: copy, detectors: ['zms'], workers: 1, outDir: out }).catch(
+          (e: unknown) => e,
+        ),
+        await runLocate({ corpus: copy, detectors: ['zms'] }).catch((e: unknown) => e),
+      ];
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  }
+  const kindsPath = (c: string) => join(c, 'labels', 'combined_windows_kinds.json');
+  const editKinds = (c: string, f: (k: Record<string, Record<string, unknown>[]>) => void) => {
+    const k = JSON.parse(readFileSync(kindsPath(c), 'utf8')) as Record<string, Record<string, unknown>[]>;
+    f(k);
+    writeFileSync(kindsPath(c), JSON.stringify(k));
+  };
+  function expectBadCorpus(errors: unknown[], message: RegExp): void {
+    for (const e of errors) {
+      // before: a raw SyntaxError (exit 1) for bad JSON, and silent fallbacks (kind = folder, onset = window start)
+      expect(e).toBeInstanceOf(ConfigError);
+      expect(e).toMatchObject({ code: 'bad_corpus' });
+      expect((e as Error).message).toMatch(message);
+    }
+  }
+
+  it('a kinds file that is not valid JSON, or not an object, names the file', async () => {
+    expectBadCorpus(
+      await refusals((c) => writeFileSync(kindsPath(c), '{')),
+      /combined_windows_kinds\.json is not valid JSON: .*fix it, or delete it \(each window's kind is then its category folder\)/,
+    );
+    expectBadCorpus(
+      await refusals((c) => writeFileSync(kindsPath(c), 'null')),
+      /combined_windows_kinds\.json must hold a JSON object/,
+    );
+  });
+
+  it('a kinds entry that disagrees with the windows file (count, kind, onset outside its window, a file it lacks) names the file and entry', async () => {
+    expectBadCorpus(
+      await refusals((c) => editKinds(c, (k) => k['spike/spike_00.csv'].push({ kind: 'spike' }))),
+      /spike\/spike_00\.csv has 2 entries in .*combined_windows_kinds\.json but 1 window in .*combined_windows\.json/,
+    );
+    expectBadCorpus(
+      await refusals((c) =>
+        editKinds(c, (k) => {
+          k['spike/spike_00.csv'][0].kind = 7;
+        }),
+      ),
+      /spike\/spike_00\.csv entry 0: "kind" must be a non-empty string/,
+    );
+    expectBadCorpus(
+      await refusals((c) =>
+        editKinds(c, (k) => {
+          k['spike/spike_00.csv'][0].onset = 'yesterday';
+        }),
+      ),
+      /spike\/spike_00\.csv entry 0: "onset" \("yesterday"\) is not a timestamp/,
+    );
+    expectBadCorpus(
+      await refusals((c) =>
+        editKinds(c, (k) => {
+          k['spike/spike_00.csv'][0].onset = '2024-01-05 00:00:00';
+        }),
+      ),
+      /spike\/spike_00\.csv entry 0: "onset" 2024-01-05 00:00:00 is outside its window \[2024-01-04 00:15:00, 2024-01-04 15:00:00\]/,
+    );
+    expectBadCorpus(
+      await refusals((c) =>
+        editKinds(c, (k) => {
+          k['spike/spike_00.csv'][0].until = '2024-01-04 01:00:00';
+        }),
+      ),
+      /spike\/spike_00\.csv entry 0: "until" 2024-01-04 01:00:00 is before its "onset"/,
+    );
+    expectBadCorpus(
+      await refusals((c) => editKinds(c, (k) => (k['spike/spike_09.csv'] = [{ kind: 'spike' }]))),
+      /combined_windows_kinds\.json lists "spike\/spike_09\.csv", which .*combined_windows\.json does not/,
+    );
+  });
+
+  it('a data file without a key in the labels file is named, with the key to add', async () => {
+    // before: left out of the run without a word (a clean file the user meant to count never counted)
+    expectBadCorpus(
+      await refusals((c) =>
+        cpSync(join(c, 'data', 'clean', 'clean_00.csv'), join(c, 'data', 'clean', 'clean_07.csv')),
+      ),
+      /data\/clean\/clean_07\.csv has no key in .*combined_windows\.json: add "clean\/clean_07\.csv": \[\] \(anomaly-free\) or its windows, or move the file out of data\//,
+    );
+  });
+
+  it('windows out of order or overlapping are refused before the run, naming both windows', async () => {
+    // before: the detectors ran over the whole corpus first, then the scorer refused the windows
+    expectBadCorpus(
+      await refusals((c) => {
+        const wPath = join(c, 'labels', 'combined_windows.json');
+        const w = JSON.parse(readFileSync(wPath, 'utf8')) as Record<string, string[][]>;
+        const [start, end] = w['spike/spike_00.csv'][0];
+        w['spike/spike_00.csv'] = [
+          [start, end],
+          [start, end],
+        ];
+        writeFileSync(wPath, JSON.stringify(w));
+        rmSync(kindsPath(c));
+      }),
+      /combined_windows\.json: spike\/spike_00\.csv window 1 starts at 2024-01-04 00:15:00, at or before window 0 ends at 2024-01-04 15:00:00; NAB windows are sorted and do not overlap: sort the windows and merge overlapping ones/,
+    );
+  });
+
+  it('a labels key that is not "<category>/<file>.csv" is refused before the run', async () => {
+    // before: the detectors ran, the result file went one folder deeper than the scorer reads, and the run
+    // ended in "holds results for 4 of 5 files"
+    expectBadCorpus(
+      await refusals((c) => {
+        const wPath = join(c, 'labels', 'combined_windows.json');
+        const w = JSON.parse(readFileSync(wPath, 'utf8')) as Record<string, unknown>;
+        w['spike/deeper/spike_00.csv'] = w['spike/spike_00.csv'];
+        delete w['spike/spike_00.csv'];
+        writeFileSync(wPath, JSON.stringify(w));
+        mkdirSync(join(c, 'data', 'spike', 'deeper'));
+        renameSync(
+          join(c, 'data', 'spike', 'spike_00.csv'),
+          join(c, 'data', 'spike', 'deeper', 'spike_00.csv'),
+        );
+        rmSync(kindsPath(c));
+      }),
+      /combined_windows\.json: "spike\/deeper\/spike_00\.csv" is not a NAB file key: NAB's layout keys each file as "<category>\/<file>\.csv" \(data\/<category>\/<file>\.csv, one folder deep\)/,
+    );
+  });
+
+  it('a data file the reader refuses (an empty value) is a SeriesError naming it (exit 3: bad data, not usage)', async () => {
+    // before: ConfigError file_failed (exit 2, the usage code) for what is a defect of the data
+    const copy = mkdtempSync(join(tmpdir(), 'tsad-bench-value-'));
+    try {
+      cpSync(dir, copy, { recursive: true });
+      const path = join(copy, 'data', 'spike', 'spike_00.csv');
+      const lines = readFileSync(path, 'utf8').split('\n');
+      lines[300] = `${lines[300].split(',')[0]},`;
+      writeFileSync(path, lines.join('\n'));
+      const e = await runBench({
+        corpus: copy,
+        detectors: ['zms'],
+        workers: 1,
+        outDir: join(copy, 'r'),
+      }).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(SeriesError);
+      expect(e).toMatchObject({ code: 'non_finite' });
+      expect((e as Error).message).toMatch(
+        /^tsad_zms cannot read 1 corpus data file\(s\); fix the file \(tsad bench reads each corpus file as it is\): spike\/spike_00\.csv: SeriesError: line 301 of .*spike_00\.csv .*value NaN is not finite/,
+      );
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('locate mode refuses --files it cannot locate in: unknown, or without exactly one window', async () => {
+    // before: dropped without a word, and a run of only such files printed "NaN %"
+    const unknown = await runLocate({ corpus: dir, detectors: ['zms'], files: ['spike/nope.csv'] }).catch(
+      (e: unknown) => e,
+    );
+    expect(unknown).toBeInstanceOf(ConfigError);
+    expect(unknown).toMatchObject({ code: 'unknown_file' });
+    expect((unknown as Error).message).toMatch(/spike\/nope\.csv is not a file of .*combined_windows\.json/);
+    const clean = await runLocate({
+      corpus: dir,
+      detectors: ['zms'],
+      files: ['spike/spike_00.csv', 'clean/clean_00.csv'],
+    }).catch((e: unknown) => e);
+    expect(clean).toBeInstanceOf(ConfigError);
+    expect(clean).toMatchObject({ code: 'bad_option' });
+    expect((clean as Error).message).toMatch(
+      /locate mode needs files with exactly one window: clean\/clean_00\.csv has 0; leave it out of the files to locate/,
+    );
+  });
+});
+
 describe('recipes', () => {
   it('carry their own score mapping', () => {
     expect(recipeMapping('zms')).toBe('cdf');
@@ -368,6 +589,24 @@ describe('runLocate', () => {
     expect(r.rows.find((x) => x.recipe === 'floorCdf')?.files[0].refused).toBeUndefined();
     expect(formatLocate(r)).toContain('zms: 1 file(s) whose training part it refused');
     expect(formatLocate(r)).not.toContain('floorCdf: 1 file(s)');
+  });
+
+  it('counts a file whose training part would be under 10 points as a miss for every recipe, flagged refused', async () => {
+    // 600 points × 0.01: a 6-point training part. Before: the file was left out without a word (no row,
+    // accuracy NaN), so recipes could be judged on fewer series than the corpus has.
+    const r = await runLocate({
+      corpus: dir,
+      detectors: ['zms', 'floorCdf'],
+      files: ['spike/spike_00.csv'],
+      trainFraction: 0.01,
+    });
+    for (const row of r.rows) {
+      expect(row.files).toEqual([
+        expect.objectContaining({ file: 'spike/spike_00.csv', argmax: -1, hit: false, refused: true }),
+      ]);
+      expect(row.accuracy).toBe(0);
+    }
+    expect(formatLocate(r)).toContain('floorCdf: 1 file(s) whose training part it refused');
   });
 
   it('combines members by robust z-score: ZMS with the zero floor still locates the spike', async () => {

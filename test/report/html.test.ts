@@ -6,6 +6,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { SeriesError } from '../../src/index.js';
 import { renderExperimentReport } from '../../src/report/index.js';
 import { launchedChromium, openRecordedPage } from '../helpers/chromium.js';
+import { thrownBy } from '../helpers/thrown.js';
 
 function demo() {
   const n = 2000;
@@ -173,6 +174,48 @@ describe('HTML experiment report input', () => {
     expect(() =>
       renderExperimentReport({ ...base, series: { t: Float64Array.of(1, 2), v: Float64Array.of(1) } }),
     ).toThrow(/report series: expected a TimeSeries/);
+  });
+  it('label windows or alarms of the wrong shape (plain JavaScript objects) are a SeriesError naming the one to fix, not a raw TypeError', () => {
+    const series = { t: Float64Array.of(0, 60_000, 120_000), v: Float64Array.of(1, 2, 3) };
+    const base = { title: 'x', series, scores: series, windows: [[0, 60_000]], alarms: [] } as const;
+    const cases: [unknown, RegExp][] = [
+      [undefined, /report windows: expected an array of \[start, end\] windows, got undefined/],
+      [[{ start: 0, end: 60_000 }], /report windows\[0\]: expected \[start, end\].*an object \{"start":0/],
+      [[[0, 60_000], null], /report windows\[1\]: expected \[start, end\] of finite epoch ms, got null/],
+      [[['2024-01-01', '2024-01-02']], /report windows\[0\]: expected \[start, end\] of finite epoch ms/],
+      [[[60_000, 0]], /report windows\[0\]: its end .* is before its start/],
+    ];
+    for (const [windows, want] of cases) {
+      const run = () => renderExperimentReport({ ...base, windows: windows as never });
+      expect(run, String(want)).toThrow(SeriesError);
+      expect(run, String(want)).toThrow(want);
+      expect(run, String(want)).toThrow(/pass each window as \[start, end\] in epoch ms/);
+      expect(thrownBy(SeriesError, run).code).toBe('bad_window');
+    }
+    const alarms: [unknown, RegExp][] = [
+      [undefined, /report alarms: expected an array of \{ t, score, window \}/],
+      [[null], /report alarms\[0\]: expected \{ t, score, window \}.*got null/],
+      [[{ t: '60000', score: 1, window: null }], /report alarms\[0\]: expected \{ t, score, window \}/],
+      [
+        [{ t: 60_000, score: 1, window: 1 }],
+        /report alarms\[0\]: window 1 is not the index of one of the 1 label window/,
+      ],
+    ];
+    for (const [bad, want] of alarms) {
+      const run = () => renderExperimentReport({ ...base, alarms: bad as never });
+      expect(run, String(want)).toThrow(want);
+      expect(thrownBy(SeriesError, run).code).toBe('bad_input');
+    }
+    // the good shapes still render
+    expect(
+      renderExperimentReport({
+        ...base,
+        alarms: [
+          { t: 60_000, score: 1, window: 0 },
+          { t: 0, score: 2, window: null },
+        ],
+      }),
+    ).toMatch(/^<!doctype html>/);
   });
   it('a timestamp a Date cannot hold is a SeriesError naming the row, not a RangeError or an endless axis', () => {
     const empty = { t: new Float64Array(0), v: new Float64Array(0) };

@@ -1,7 +1,7 @@
 /**
  * `tsad serve` as a process (the built CLI; CI builds first): SIGKILL and restart resumes every series
  * from its last checkpoint with the same scores as the uninterrupted run; moving the alias under load
- * (SIGHUP) fails no request.
+ * (SIGHUP) fails no request; DELETE forgets a series and its checkpoint file.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -112,6 +112,35 @@ describe('tsad serve (process)', () => {
     } finally {
       second.proc.kill('SIGTERM');
       expect(await exited(second.proc)).toBe(0);
+    }
+  });
+
+  it('DELETE /v1/series/:id forgets a series and its checkpoint file; 404 series_not_found for an unknown id; counted in /metrics', async () => {
+    const cps = join(dir, 'checkpoints-delete');
+    const { proc, url } = await start(['--checkpoints', cps, '--checkpoint-every', '10']);
+    try {
+      await send(url, 'gone', 0, 0, 25);
+      await send(url, 'kept', 1, 0, 25);
+      await new Promise((r) => setTimeout(r, 300)); // let the checkpoint writes land
+      expect(existsSync(join(cps, 'gone.json'))).toBe(true);
+      const del = await fetch(`${url}/v1/series/gone`, { method: 'DELETE' });
+      expect(del.status).toBe(200);
+      expect(await del.json()).toEqual({ id: 'gone', live: true, checkpoint: true });
+      expect(existsSync(join(cps, 'gone.json'))).toBe(false);
+      expect(existsSync(join(cps, 'kept.json'))).toBe(true);
+      expect((await fetch(`${url}/v1/series/gone`)).status).toBe(404);
+      const unknown = await fetch(`${url}/v1/series/nobody`, { method: 'DELETE' });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ error: 'series_not_found' });
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/^tsad_series_deleted_total 1$/m);
+      expect(metrics).toMatch(/^tsad_live_series 1$/m);
+      // its next points start it again from its model (the uninterrupted scores of a new series)
+      const want = await send(url, 'fresh', 0, 25, 30);
+      expect(await send(url, 'gone', 0, 25, 30)).toEqual(want);
+    } finally {
+      proc.kill('SIGTERM');
+      expect(await exited(proc)).toBe(0);
     }
   });
 

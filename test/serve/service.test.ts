@@ -1,5 +1,13 @@
 /** The scoring service in-process (Fastify inject): validation, scores, LRU + checkpoints, reload, metrics, training. */
-import fs, { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -387,7 +395,7 @@ describe('tsad serve (in-process)', () => {
       // lists the routes, not Fastify's {message, error: "Not Found", statusCode}
       for (const [method, url] of [
         ['POST', '/v1/series/m/point'],
-        ['DELETE', '/v1/series/m'],
+        ['PUT', '/v1/series/m'], // DELETE is a route since fix40
         ['GET', '/v1/series/m/points'],
       ] as const) {
         const res = await svc.app.inject({
@@ -1060,6 +1068,375 @@ describe('tsad serve (in-process)', () => {
       );
     } finally {
       await svc.close();
+    }
+  });
+});
+
+/** The service listening on a loopback port (real HTTP): its base URL. */
+async function listening(svc: Service): Promise<string> {
+  return svc.app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+/** A real HTTP request to the service at `base`: its status and its JSON body. */
+async function http(
+  base: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  points?: [number, number][],
+): Promise<{ status: number; body: Record<string, unknown> & { results?: { score: number }[] } }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    ...(points
+      ? {
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ points: points.map(([t, v]) => ({ t, v })) }),
+        }
+      : {}),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** A promise and the function that settles it (a gate a wrapped store call waits at). */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((r) => {
+    open = r;
+  });
+  return { wait, open };
+}
+
+const scoresOf = (r: { body: { results?: { score: number }[] } }) =>
+  (r.body.results ?? []).map((x) => x.score);
+
+describe('serving.md claims read against the code (fix40)', () => {
+  it('a model-file reference: the file replaced on disk is loaded again at reload, and its series restart on it', async () => {
+    const file = join(dir, 'file-model.json');
+    const model = (shift: number) => {
+      const det = new ZmsDetector({});
+      det.train({
+        t: Float64Array.from({ length: 300 }, (_, i) => T0 - (300 - i) * STEP),
+        v: Float64Array.from({ length: 300 }, (_, i) => value(i, 0) + shift),
+      });
+      return det.toJSON();
+    };
+    const first = model(0);
+    writeFileSync(file, JSON.stringify(first));
+    const svc = await createService({ model: file, defaultMetrics: false });
+    try {
+      const stream = (json: unknown) => loadModel(json as Parameters<typeof loadModel>[0]).stream();
+      const a = await post(svc, 'f-1', pts(1, 0, 20));
+      const s1 = stream(first);
+      expect(a.body.results.map((x: { score: number }) => x.score)).toEqual(
+        pts(1, 0, 20).map(([t, v]) => s1.push(t, v).score),
+      );
+      expect(await svc.reload()).toEqual([]); // the same file: nothing to reload
+      const second = model(2);
+      writeFileSync(file, JSON.stringify(second));
+      fs.utimesSync(file, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000)); // a new mtime whatever the clock's grain
+      expect(await svc.reload()).toEqual([file]);
+      const b = await post(svc, 'f-1', pts(1, 20, 30));
+      const s2 = stream(second);
+      expect(b.body.results.map((x: { score: number }) => x.score)).toEqual(
+        pts(1, 20, 30).map(([t, v]) => s2.push(t, v).score),
+      );
+      expect(String(b.body.model).startsWith(`${file}#`)).toBe(true); // the file and its mtime
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('without checkpoints, an evicted series loses what it learned: its next point starts it again from its model', async () => {
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      maxSeries: 1,
+      defaultMetrics: false,
+    });
+    try {
+      await post(svc, 'm-a', pts(1, 0, 30));
+      await post(svc, 'm-b', pts(2, 0, 5)); // evicts m-a, with nowhere to write it
+      const again = await post(svc, 'm-a', pts(1, 30, 40));
+      expect(again.body.results.map((x: { score: number }) => x.score)).toEqual(
+        await direct('models:/temp/1', pts(1, 30, 40)),
+      );
+    } finally {
+      await svc.close();
+    }
+  });
+});
+
+describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
+  it('forgets a series: its live state and its checkpoint; the next point restarts it from its model; an unknown id is 404 series_not_found', async () => {
+    const cps = join(dir, 'cp-delete');
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker,
+      checkpoints: new DirectoryCheckpointStore(cps),
+      maxSeries: 2,
+      checkpointEvery: 1_000_000,
+      defaultMetrics: false,
+    });
+    try {
+      const base = await listening(svc);
+      for (const id of ['a', 'b'])
+        expect((await http(base, 'POST', `/v1/series/${id}/points`, pts(1, 0, 30))).status).toBe(200);
+      await svc.checkpointAll();
+      expect(readdirSync(cps).sort()).toEqual(['a.json', 'b.json']);
+      // a live series with a checkpoint
+      const del = await http(base, 'DELETE', '/v1/series/a');
+      expect(del).toEqual({ status: 200, body: { id: 'a', live: true, checkpoint: true } });
+      expect(readdirSync(cps)).toEqual(['b.json']); // the other series keeps its checkpoint
+      expect(svc.liveCount()).toBe(1);
+      expect(await http(base, 'GET', '/v1/series/a')).toMatchObject({
+        status: 404,
+        body: { error: 'series_not_found' },
+      });
+      // its next points start it again from its model (scores of a fresh stream, points counted from 0)
+      const again = await http(base, 'POST', '/v1/series/a/points', pts(1, 30, 50));
+      expect(again.status).toBe(200);
+      expect(scoresOf(again)).toEqual(await direct('models:/temp/1', pts(1, 30, 50)));
+      expect((await http(base, 'GET', '/v1/series/a')).body).toMatchObject({ points: 20 });
+      // an evicted series (only its checkpoint): c and d push b and a out
+      for (const id of ['c', 'd']) await http(base, 'POST', `/v1/series/${id}/points`, pts(2, 0, 10));
+      await svc.checkpointAll();
+      expect(svc.liveCount()).toBe(2);
+      expect(await http(base, 'DELETE', '/v1/series/b')).toEqual({
+        status: 200,
+        body: { id: 'b', live: false, checkpoint: true },
+      });
+      expect(readdirSync(cps)).not.toContain('b.json');
+      expect((await http(base, 'POST', '/v1/series/b/points', pts(1, 30, 31))).body).toMatchObject({
+        results: [{ score: (await direct('models:/temp/1', pts(1, 30, 31)))[0] }],
+      });
+      // a series whose checkpoint cannot be read is reset by DELETE too
+      writeFileSync(join(cps, 'bad.json'), '{"torn');
+      expect((await http(base, 'GET', '/v1/series/bad')).body).toMatchObject({
+        error: 'checkpoint_unreadable',
+      });
+      expect(await http(base, 'DELETE', '/v1/series/bad')).toEqual({
+        status: 200,
+        body: { id: 'bad', live: false, checkpoint: true },
+      });
+      expect((await http(base, 'POST', '/v1/series/bad/points', pts(0, 0, 5))).status).toBe(200);
+      // nothing by that id: 404 with the typed code; a malformed id: 400
+      const none = await http(base, 'DELETE', '/v1/series/nobody');
+      expect(none.status).toBe(404);
+      expect(none.body).toMatchObject({ error: 'series_not_found' });
+      expect(none.body.message).toMatch(/no series "nobody" here.*nothing deleted/);
+      expect(await http(base, 'DELETE', `/v1/series/${'x'.repeat(300)}`)).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_request' },
+      });
+      // the live-series gauge follows, and deletions are counted
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(new RegExp(`^tsad_live_series ${svc.liveCount()}$`, 'm'));
+      expect(metrics).toMatch(/^tsad_series_deleted_total 3$/m);
+      expect(metrics).toMatch(
+        /tsad_request_duration_seconds_count\{route="\/v1\/series\/:id",status="200"\}/,
+      );
+      // the 404 lists the new route
+      const unknown = await fetch(`${base}/v1/x`, { method: 'PUT' });
+      expect(((await unknown.json()) as { message: string }).message).toMatch(/DELETE \/v1\/series\/:id/);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('a DELETE while a POST restores the same series from its checkpoint: the POST comes wholly before it (and is forgotten) or after it (a fresh series), never the old state brought back', async () => {
+    const cps = join(dir, 'cp-delete-race');
+    const inner = new DirectoryCheckpointStore(cps);
+    let held: { wait: Promise<void>; open: () => void } | undefined;
+    let loadCalled!: () => void;
+    let loadSeen = new Promise<void>((r) => {
+      loadCalled = r;
+    });
+    const store = wrapStore(inner, {
+      load: async (id) => {
+        const g = held;
+        held = undefined;
+        if (g) {
+          loadCalled();
+          await g.wait;
+        }
+        return inner.load(id);
+      },
+    });
+    // the series has a checkpoint (30 points) and is not in memory: a POST has to restore it
+    const first = await oneSeriesService(store);
+    await post(first, 'r', pts(3, 0, 30));
+    await first.close();
+    const svc = await oneSeriesService(store);
+    try {
+      const base = await listening(svc);
+      held = gate();
+      const g = held;
+      const posting = http(base, 'POST', '/v1/series/r/points', pts(3, 30, 40));
+      await loadSeen; // the POST is restoring the series from its checkpoint
+      const deleting = http(base, 'DELETE', '/v1/series/r');
+      await new Promise((r) => setTimeout(r, 50)); // the DELETE waits for the restore
+      g.open();
+      const [p, d] = await Promise.all([posting, deleting]);
+      expect(d.status).toBe(200);
+      expect(p.status).toBe(200);
+      const state = await http(base, 'GET', '/v1/series/r');
+      const continued = (await direct('models:/temp/1', pts(3, 0, 40))).slice(30);
+      const fresh = await direct('models:/temp/1', pts(3, 30, 40));
+      if (state.status === 404) {
+        // the POST came first: it continued the old state, which the DELETE then forgot
+        expect(scoresOf(p)).toEqual(continued);
+        expect(existsSync(join(cps, 'r.json'))).toBe(false);
+      } else {
+        // the DELETE came first: the POST started the series again from its model
+        expect(state.body).toMatchObject({ points: 10 });
+        expect(scoresOf(p)).toEqual(fresh);
+      }
+      await svc.close();
+      // never the old state after the DELETE: no checkpoint of 40 points
+      const cp = await inner.load('r');
+      expect(cp === undefined || cp.points === 10).toBe(true);
+      loadSeen = Promise.resolve();
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('a DELETE of a series whose eviction is still writing its checkpoint: a write that then fails does not bring it back', async () => {
+    const cps = join(dir, 'cp-delete-evicting');
+    const inner = new DirectoryCheckpointStore(cps);
+    let saving: { wait: Promise<void>; open: () => void } | undefined;
+    let saveCalled!: () => void;
+    const saveSeen = new Promise<void>((r) => {
+      saveCalled = r;
+    });
+    const svc = await oneSeriesService(
+      wrapStore(inner, {
+        save: async (cp) => {
+          if (!saving) return inner.save(cp);
+          saveCalled();
+          await saving.wait;
+          throw new Error('ENOSPC: no space left on device');
+        },
+      }),
+    );
+    try {
+      const base = await listening(svc);
+      await http(base, 'POST', '/v1/series/e/points', pts(6, 0, 30));
+      saving = gate();
+      const g = saving;
+      await http(base, 'POST', '/v1/series/f/points', pts(6, 0, 5)); // evicts e: its write is held
+      await saveSeen;
+      const deleting = http(base, 'DELETE', '/v1/series/e');
+      await new Promise((r) => setTimeout(r, 50));
+      g.open(); // the eviction's write fails: before fix40's DELETE, e went back into memory
+      expect(await deleting).toEqual({ status: 200, body: { id: 'e', live: true, checkpoint: false } });
+      saving = undefined;
+      expect(svc.liveCount()).toBe(1);
+      expect((await http(base, 'GET', '/v1/series/e')).status).toBe(404);
+      const next = await http(base, 'POST', '/v1/series/e/points', pts(6, 30, 35));
+      expect(scoresOf(next)).toEqual(await direct('models:/temp/1', pts(6, 30, 35)));
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('a reload that swaps the model while a POST restores its series: the series restarts on the new version, not the old one for good', async () => {
+    const cps = join(dir, 'cp-reload-race');
+    const inner = new DirectoryCheckpointStore(cps);
+    let held: { wait: Promise<void>; open: () => void } | undefined;
+    let loadCalled!: () => void;
+    const loadSeen = new Promise<void>((r) => {
+      loadCalled = r;
+    });
+    const store = wrapStore(inner, {
+      load: async (id) => {
+        const g = held;
+        held = undefined;
+        if (g) {
+          loadCalled();
+          await g.wait;
+        }
+        return inner.load(id);
+      },
+    });
+    const first = await oneSeriesService(store);
+    await post(first, 'w', pts(4, 0, 30));
+    await first.close();
+    const svc = await oneSeriesService(store);
+    try {
+      held = gate();
+      const g = held;
+      const posting = post(svc, 'w', pts(4, 30, 40));
+      await loadSeen;
+      const v2 = await trainAndRegister('temp', 0.75);
+      await tracker.setAlias('temp', 'champion', v2);
+      expect(await svc.reload()).toEqual(['models:/temp@champion']);
+      g.open();
+      const p = await posting;
+      expect(p.status).toBe(200);
+      expect(p.body.model).toBe(`models:/temp/${v2}`);
+      expect(p.body.results.map((x: { score: number }) => x.score)).toEqual(
+        await direct(`models:/temp/${v2}`, pts(4, 30, 40)),
+      );
+      expect((await post(svc, 'w', pts(4, 40, 41))).body.model).toBe(`models:/temp/${v2}`);
+    } finally {
+      await svc.close();
+      await tracker.setAlias('temp', 'champion', 1);
+    }
+  });
+
+  it('a DELETE during a reload: answered, the series stays forgotten, and its next point starts it on the new version', async () => {
+    let hold: { wait: Promise<void>; open: () => void } | undefined;
+    let lookupCalled!: () => void;
+    const lookupSeen = new Promise<void>((r) => {
+      lookupCalled = r;
+    });
+    const slow = new Proxy({} as Tracker, {
+      get: (_, key) => {
+        const v = (tracker as unknown as Record<string | symbol, unknown>)[key];
+        if (key === 'getModelVersion')
+          return async (...args: unknown[]) => {
+            const g = hold;
+            if (g) {
+              lookupCalled();
+              await g.wait;
+            }
+            return (v as (...a: unknown[]) => unknown).apply(tracker, args);
+          };
+        return typeof v === 'function' ? v.bind(tracker) : v;
+      },
+    });
+    const cps = join(dir, 'cp-delete-reload');
+    const svc = await createService({
+      model: 'models:/temp@champion',
+      tracker: slow,
+      checkpoints: new DirectoryCheckpointStore(cps),
+      defaultMetrics: false,
+    });
+    try {
+      const base = await listening(svc);
+      await http(base, 'POST', '/v1/series/z/points', pts(5, 0, 30));
+      await svc.checkpointAll();
+      const v2 = await trainAndRegister('temp', 1.5);
+      await tracker.setAlias('temp', 'champion', v2);
+      hold = gate();
+      const g = hold;
+      const reloading = svc.reload();
+      await lookupSeen; // the reload is asking the registry
+      expect(await http(base, 'DELETE', '/v1/series/z')).toEqual({
+        status: 200,
+        body: { id: 'z', live: true, checkpoint: true },
+      });
+      hold = undefined;
+      g.open();
+      expect(await reloading).toEqual(['models:/temp@champion']);
+      expect((await http(base, 'GET', '/v1/series/z')).status).toBe(404);
+      expect(existsSync(join(cps, 'z.json'))).toBe(false);
+      const next = await http(base, 'POST', '/v1/series/z/points', pts(5, 30, 40));
+      expect(next.body.model).toBe(`models:/temp/${v2}`);
+      expect(scoresOf(next)).toEqual(await direct(`models:/temp/${v2}`, pts(5, 30, 40)));
+    } finally {
+      await svc.close();
+      await tracker.setAlias('temp', 'champion', 1);
     }
   });
 });

@@ -11,5 +11,8 @@ runTrackerConformance(
     dir = await mkdtemp(join(tmpdir(), 'tsad-conf-'));
     return openTracker(`file:${join(dir, 'store')}`);
   },
-  { cleanup: () => rm(dir, { recursive: true, force: true }) },
+  {
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+    second: () => openTracker(`file:${join(dir, 'store')}`),
+  },
 );

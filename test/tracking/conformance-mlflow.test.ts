@@ -20,13 +20,18 @@ afterAll(async () => {
   await Promise.all([sqlite?.close(), file?.close(), auth?.close()]);
 });
 
-runTrackerConformance('mlflow (real server, sqlite)', () =>
-  createMlflowTracker(sqlite.url, { env: {} as NodeJS.ProcessEnv }),
+runTrackerConformance(
+  'mlflow (real server, sqlite)',
+  () => createMlflowTracker(sqlite.url, { env: {} as NodeJS.ProcessEnv }),
+  { second: () => createMlflowTracker(sqlite.url, { env: {} as NodeJS.ProcessEnv }) },
 );
 runTrackerConformance(
   'mlflow (real server, file)',
   () => createMlflowTracker(file.url, { env: {} as NodeJS.ProcessEnv }),
-  { quotesInExperimentNames: false },
+  {
+    quotesInExperimentNames: false,
+    second: () => createMlflowTracker(file.url, { env: {} as NodeJS.ProcessEnv }),
+  },
 );
 
 describe("read back through MLflow's own Python client", () => {

@@ -10,5 +10,8 @@ runTrackerConformance(
     server = await startPostgres();
     return openTracker(`${server.uri}?schema=conformance`);
   },
-  { cleanup: async () => server?.stop() },
+  {
+    cleanup: async () => server?.stop(),
+    second: () => openTracker(`${server?.uri}?schema=conformance`),
+  },
 );

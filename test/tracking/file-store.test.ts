@@ -435,3 +435,83 @@ describe('lock files', () => {
     expect(await readdir(dir)).not.toContain('stale.lock');
   });
 });
+
+describe('deleteRun and registerModel of one run at once (fix40)', () => {
+  const model = { type: 'fake', config: { k: 1 }, toJSON: () => ({ format: 'tsad-model', version: 1 }) };
+
+  it('local store, two trackers (two processes): the registration comes wholly before the deletion (refused) or after it (not_found), never a version whose run is gone', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tsad-delreg-'));
+    const a = new FileTracker(root);
+    const b = new FileTracker(root);
+    try {
+      const runId = await a.run({ experiment: 'x' }, async (run) => {
+        await run.logModel(model);
+        return run.id;
+      });
+      await a.registerModel('warm', runId); // the registry file exists
+      const other = await a.run({ experiment: 'x' }, async (run) => {
+        await run.logModel(model);
+        return run.id;
+      });
+      // a third process holds the registry's lock while the registration and the deletion start
+      let release!: () => void;
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
+      let holding!: () => void;
+      const held = new Promise<void>((r) => {
+        holding = r;
+      });
+      const holder = withLock(join(root, '.lock-registry'), async () => {
+        holding();
+        await released;
+      });
+      await held;
+      const registering = a.registerModel('m', other);
+      registering.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300)); // the registration has checked its run and waits
+      const deleting = b.deleteRun(other);
+      deleting.catch(() => undefined);
+      // until fix40 the deletion read the registry without the lock (no version yet) and renamed the
+      // run away at once; the registration then added a version of a deleted run
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      await holder;
+      const [reg, del] = await Promise.allSettled([registering, deleting]);
+      if (reg.status === 'fulfilled') {
+        expect(del.status).toBe('rejected');
+        expect((del as PromiseRejectedResult).reason).toMatchObject({ code: 'run_registered' });
+        expect((await b.getRun(other)).info.runId).toBe(other);
+        expect(await b.loadModelJson('models:/m/1')).toEqual(model.toJSON());
+      } else {
+        expect(reg.reason).toMatchObject({ code: 'not_found' });
+        expect(del.status).toBe('fulfilled');
+        await expect(b.listModelVersions('m')).rejects.toMatchObject({ code: 'not_found' });
+      }
+    } finally {
+      await a.close();
+      await b.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('memory: the same race in one process, either order consistent', async () => {
+    for (const first of ['register', 'delete'] as const) {
+      const t = openMemoryTracker();
+      const runId = await t.run({ experiment: 'x' }, async (run) => {
+        await run.logModel(model);
+        return run.id;
+      });
+      const calls =
+        first === 'register'
+          ? [t.registerModel('m', runId), t.deleteRun(runId)]
+          : [t.deleteRun(runId), t.registerModel('m', runId)];
+      const [x, y] = await Promise.allSettled(calls);
+      const [reg, del] = first === 'register' ? [x, y] : [y, x];
+      const versionKept = reg.status === 'fulfilled';
+      const runKept = del.status === 'rejected';
+      expect(versionKept).toBe(runKept); // a version exists exactly when its run does
+      if (versionKept) expect((await t.getRun(runId)).info.runId).toBe(runId);
+    }
+  });
+});

@@ -6,7 +6,9 @@
  * belongs to no run. And writes sent at once on one run (no deletion) do not deadlock each other.
  */
 import { describe, expect, it } from 'vitest';
+import { TrackingError } from '../../src/index.js';
 import { type Run, SqlTracker, type Tracker } from '../../src/tracking/index.js';
+import { rejectedWith } from '../helpers/thrown.js';
 import { hookedExecutor, usePgStores } from './pg-stores.js';
 
 const CHILDREN = ['params', 'tags', 'metrics', 'latest_metrics', 'inputs', 'artifacts', 'batches'] as const;
@@ -369,4 +371,114 @@ describe('writes to a deleted PostgreSQL run', () => {
       expect(await left(run.id)).toEqual(none);
     }
   }, 120_000);
+});
+
+describe('deleteRun and a registration of the same PostgreSQL run at once (one transaction)', () => {
+  const s = usePgStores('delete_registered');
+  const model = { type: 'fake', config: { k: 1 }, toJSON: () => ({ format: 'tsad-model', version: 1 }) };
+
+  /** A run with a logged model, and what a reader sees of it. */
+  async function modelRun(): Promise<string> {
+    return s.tracker.run({ experiment: 'del-reg' }, async (run) => {
+      await run.logMetric('m', 1);
+      await run.logModel(model);
+      return run.id;
+    });
+  }
+
+  /** The deletion refused as `run_registered`, naming the version; the run and its data all there. */
+  async function expectRefusedAndKept(
+    deleting: Promise<unknown>,
+    runId: string,
+    name: string,
+  ): Promise<void> {
+    const err = await rejectedWith(TrackingError, deleting);
+    expect(err.code).toBe('run_registered');
+    expect(err.message).toContain(`"${name}" version 1`);
+    const r = await s.tracker.getRun(runId);
+    expect(r.data.metrics.m.value).toBe(1);
+    expect((await s.tracker.getModelVersion(name, 1)).runId).toBe(runId);
+    expect(await s.tracker.loadModelJson(`models:/${name}/1`)).toEqual(model.toJSON());
+  }
+
+  it('a registration that commits after the registry check, before the run is deleted: the deletion is refused, the run kept', async () => {
+    // until fix40 the check (a SELECT of its own) came before the deletion's transaction: a version
+    // registered in between was left pointing at a deleted run (loading it: not_found)
+    const runId = await modelRun();
+    const name = `between-${runId.slice(0, 6)}`;
+    let armed = false;
+    const deleter = new SqlTracker(s.uri, {
+      executor: hookedExecutor(s.uri, async (_text, _values, inTx) => {
+        if (!armed || !inTx) return;
+        armed = false;
+        // the deletion's transaction is about to send its first statement: another process registers now
+        await s.other.registry.registerModel(name, runId, 'model');
+      }),
+    });
+    try {
+      await deleter.getRun(runId); // connected, its tables made: the next transaction is the deletion's
+      armed = true;
+      await expectRefusedAndKept(deleter.deleteRun(runId), runId, name);
+      expect(armed).toBe(false);
+    } finally {
+      await deleter.close();
+    }
+  });
+
+  it('a registration in flight (its transaction holds the run) when the deletion starts: the deletion waits for it, then is refused', async () => {
+    const runId = await modelRun();
+    const name = `inflight-${runId.slice(0, 6)}`;
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let holding!: () => void;
+    const held = new Promise<void>((r) => {
+      holding = r;
+    });
+    const registrar = new SqlTracker(s.uri, {
+      executor: hookedExecutor(s.uri, async (text, _values, inTx) => {
+        // the registration has read (and locked) the run's row; it waits before adding its version
+        if (inTx && /^INSERT INTO \S*model_versions/.test(text)) {
+          holding();
+          await released;
+        }
+      }),
+    });
+    try {
+      const registering = registrar.registerModel(name, runId);
+      await held;
+      const deleting = s.tracker.deleteRun(runId);
+      deleting.catch(() => undefined); // awaited below, once the registration is let go
+      // the deletion is waiting on a lock held by the registration (another session's row lock)
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const w = await s.other.query(
+          "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        );
+        if (Number(w.rows[0].n) > 0) break;
+        if (Date.now() > deadline) throw new Error('the deletion never waited on the registration');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      release();
+      expect((await registering).version).toBe(1);
+      await expectRefusedAndKept(deleting, runId, name);
+    } finally {
+      release();
+      await registrar.close();
+    }
+  });
+
+  it('a deletion that comes first: the registration is not_found and stores nothing; forced, the registered run is deleted', async () => {
+    const runId = await modelRun();
+    const name = `after-${runId.slice(0, 6)}`;
+    await s.tracker.deleteRun(runId);
+    await expect(s.tracker.registerModel(name, runId)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(s.tracker.listModelVersions(name)).rejects.toMatchObject({ code: 'not_found' });
+    const kept = await modelRun();
+    await s.tracker.registerModel(`${name}-f`, kept);
+    await expect(s.tracker.deleteRun(kept)).rejects.toMatchObject({ code: 'run_registered' });
+    await s.tracker.deleteRun(kept, { force: true });
+    await expect(s.tracker.getRun(kept)).rejects.toMatchObject({ code: 'not_found' });
+  });
 });

@@ -50,22 +50,64 @@ const MAX_SIM_HORIZON = 100_000;
 const EPS = 2.220446049250313e-16;
 
 /**
- * Refuses a fit whose one-step error scale σ is rounding noise: at or below `n · ε · max|y|` (the
- * error of summing n values of that size in float64) the series is exactly predictable (a constant, a
- * straight line), and a z-score `(y − ŷ) / σ` of any later change would be of order 1e8 or more, not a
- * measure of surprise. Ordinary data is many orders of magnitude above the bound. With multiplicative
- * error σ is relative (the forecast's sd is `|ŷ| · σ`), so the bound is relative too: `n · ε`.
+ * How far apart, in units of the largest value's last place (ε·max|y|), the one-step changes of a series
+ * may be and the series still count as a straight line: a line computed as `a + b·i` in float64 keeps its
+ * changes within 8 (each value rounded twice, each change once), linear gap filling adds a few more.
  */
-function checkErrorScale(y: Float64Array, sigma: number, relative: boolean): void {
+const LINE_ULPS = 16;
+
+/**
+ * Refuses training data that gives ETS no scale to score against (`tiny_scale`), judged on the data
+ * (docs/ets.md, Scoring: "Near-exact fits"): a constant or a straight line, i.e. one-step changes
+ * `y_t − y_{t−1}` all equal within rounding (`LINE_ULPS`); with multiplicative error (σ relative) also a
+ * constant growth rate, ratios `y_t / y_{t−1}` all equal within rounding. Such a series has no variation
+ * beyond a level and a fixed step: a model that follows it does so exactly, and a z-score of any later
+ * change would be in units of rounding (the floor `errorScaleFloor` would be 0 for a constant). A series
+ * whose changes vary trains whatever the fit's one-step error: an exactly periodic one (a noise-free
+ * sine) may fit to σ = 0, and scores with σ̂ raised to the floor. Run before the fit (a model with a
+ * multiplicative trend may fail to fit a line at all). O(n), no allocation.
+ */
+function checkErrorScale(y: Float64Array, relative: boolean): void {
+  const n = y.length;
   let amax = 0;
-  for (let i = 0; i < y.length; i++) amax = Math.max(amax, Math.abs(y[i]));
-  const bound = y.length * EPS * (relative ? 1 : amax);
-  if (sigma <= bound) {
+  let dmin = Number.POSITIVE_INFINITY;
+  let dmax = Number.NEGATIVE_INFINITY;
+  let qmin = Number.POSITIVE_INFINITY;
+  let qmax = Number.NEGATIVE_INFINITY;
+  let qabs = 0;
+  for (let i = 0; i < n; i++) {
+    amax = Math.max(amax, Math.abs(y[i]));
+    if (i === 0) continue;
+    const d = y[i] - y[i - 1];
+    dmin = Math.min(dmin, d);
+    dmax = Math.max(dmax, d);
+    if (relative && y[i - 1] !== 0) {
+      const q = y[i] / y[i - 1];
+      qmin = Math.min(qmin, q);
+      qmax = Math.max(qmax, q);
+      qabs = Math.max(qabs, Math.abs(q));
+    }
+  }
+  const tol = LINE_ULPS * EPS * amax;
+  let what: string | null = null;
+  if (dmax - dmin <= tol) {
+    what = Math.max(Math.abs(dmin), Math.abs(dmax)) <= tol ? 'are constant' : 'are a straight line';
+  } else if (relative && qmax - qmin <= LINE_ULPS * EPS * qabs) {
+    what = `grow at a constant rate (ratio ${qmin} from one point to the next)`;
+  }
+  if (what !== null) {
     throw new DetectorError(
       'tiny_scale',
-      `ETS fits the ${y.length} training points exactly (one-step error σ = ${sigma}${relative ? ' relative to the forecast' : ''}, at or below the rounding bound ${bound}): the series is constant or a straight line, so scores would have no scale; train on data with some noise`,
+      `the ${n} training points ${what}: every one-step ${what.startsWith('grow') ? 'ratio' : 'change'} is the same within rounding, so ETS has no variation to measure surprise against and scores would have no scale; train on data with some noise`,
     );
   }
+}
+
+/** Whether the model `EtsCore.train` fits may have multiplicative error (the configured one, or AutoETS's search). */
+function mayFitMultiplicativeError(cfg: EtsCoreConfig): boolean {
+  const o = cfg.autoOptions;
+  if (cfg.auto && o.additiveOnly) return false;
+  return cfg.auto && o.error !== false ? true : cfg.error === 'mul';
 }
 
 /** √ε of float64 (docs/ets.md, Scoring: "Near-exact fits"). */
@@ -166,6 +208,7 @@ export class EtsCore {
       orig.push(grid.length - 1);
     }
     const y = Float64Array.from(grid);
+    checkErrorScale(y, mayFitMultiplicativeError(cfg));
     let model: EtsModel;
     if (cfg.auto) {
       const r = autoEts(y, { ...cfg.autoOptions, base: this.baseSpec(cfg.seasonalPeriods ?? 1) });
@@ -176,7 +219,6 @@ export class EtsCore {
       this.candidates = [];
     }
     this.setModel(model.spec, model.params, model.mse);
-    checkErrorScale(y, this.sigma, this.mulErr);
     const floor = errorScaleFloor(y, this.mulErr);
     if (floor > this.sigma) this.setSigmaFloor(floor);
     this.llf = model.llf;

@@ -1,17 +1,17 @@
 import { DetectorError } from '../../errors.js';
+import type { ObjectiveWithGradient } from '../../math/lbfgsb.js';
 import { minimizeLbfgsb } from '../../math/lbfgsb.js';
-import { numericGradient, numericGradientRows } from '../../math/numeric-gradient.js';
+import { numericGradient } from '../../math/numeric-gradient.js';
 import { NormalRng } from '../../math/rng.js';
 import { forecastMean, forecastVariance } from './forecast.js';
 import {
   type FilterSums,
   filter,
-  filterAdditiveLanes,
-  LANES,
   logLik,
   oneStep,
   primeFilter,
   seasonRing,
+  sseGradientAdditive,
 } from './recursions.js';
 
 /**
@@ -363,13 +363,11 @@ export function fitEts(y: ArrayLike<number>, specIn: Partial<EtsSpec>, opts: Fit
     const v = -logLik(n, sums, spec.error === 'mul') / n;
     return Number.isNaN(v) ? Number.POSITIVE_INFINITY : v;
   };
-  // The additive classes (the default detector's grid) evaluate the gradient's k + 1 points four at a
-  // time (`filterAdditiveLanes`), the same values bit for bit; the others one at a time.
+  // The additive classes (the default detector's grid): the exact gradient (`sseGradientAdditive`, two
+  // passes over the data); the others: forward differences (k + 1 passes).
   const additive = spec.error === 'add' && spec.trend !== 'mul' && spec.seasonal !== 'mul';
   const bounds = { lower, upper };
-  const fg = additive
-    ? numericGradientRows(additiveRows(spec, y, n, x0.length), bounds)
-    : numericGradient(objective, bounds);
+  const fg = additive ? additiveGradient(spec, y, n) : numericGradient(objective, bounds);
   let res: ReturnType<typeof minimizeLbfgsb>;
   try {
     res = minimizeLbfgsb(fg, x0, { lower, upper, maxIter: opts.maxIter ?? 1000 });
@@ -399,75 +397,43 @@ export function fitEts(y: ArrayLike<number>, specIn: Partial<EtsSpec>, opts: Fit
 }
 
 /**
- * The objective of `fitEts` (−llf/n) for an additive class, at `count` points at once (`numericGradientRows`):
- * `LANES` points per pass over the data (`filterAdditiveLanes`, the parameters laid out as `fitEts`'s
- * objective unpacks them; the loop without trend for a class without one, a missing season as exact zeros), a last lone point by `filter`.
- * Each value is bit for bit that of `fitEts`'s one-point objective. Scratch space allocated once.
+ * `fitEts`'s objective (−llf/n) for an additive class with its exact gradient (`sseGradientAdditive`): the
+ * parameters as `fitEts`'s objective unpacks them, d(−llf/n)/d sse = 1/(2·sse) (0 where the mean squared
+ * error is floored). Scratch space (3n numbers) allocated once per fit.
  */
-function additiveRows(
-  spec: EtsSpec,
-  y: ArrayLike<number>,
-  n: number,
-  d: number,
-): (rows: Float64Array, count: number, out: Float64Array) => void {
+function additiveGradient(spec: EtsSpec, y: ArrayLike<number>, n: number): ObjectiveWithGradient {
   const m = spec.seasonal ? spec.period : 1;
-  const p = new Float64Array(6 * LANES);
-  const ring = new Float64Array(LANES * m);
-  const sse = new Float64Array(LANES);
-  const one = new Float64Array(m);
-  const st = { level: 0, trend: 0, pos: 0 };
+  const p = new Float64Array(6);
+  const ring = new Float64Array(m);
+  const work = new Float64Array(m);
+  const tape = new Float64Array(3 * n);
+  const g = new Float64Array(6);
+  const gRing = new Float64Array(m);
   const sums: FilterSums = { sse: 0, sumLogAbsYhat: 0 };
-  const value = (s: number): number => {
-    sums.sse = s;
-    sums.sumLogAbsYhat = 0;
+  return (x, grad) => {
+    let i = 0;
+    p[0] = x[i++];
+    p[1] = spec.trend ? x[i++] : 0;
+    p[2] = spec.seasonal ? x[i++] : 0;
+    p[3] = spec.trend && spec.damped ? x[i++] : 1;
+    p[4] = x[i++];
+    p[5] = spec.trend ? x[i++] : 0;
+    // ring[j] = s_{j−m} = s(m−1−j); s(m−1) fixed at 0
+    ring[0] = 0;
+    for (let j = 0; j < m - 1; j++) ring[m - 1 - j] = x[i + j];
+    const sse = sseGradientAdditive(p, ring, m, y, n, tape, work, g, gRing);
+    sums.sse = sse;
     const v = -logLik(n, sums, false) / n;
+    const c = (2 * Math.PI * sse) / n > 1e-300 ? 0.5 / sse : 0;
+    let k = 0;
+    grad[k++] = c * g[0];
+    if (spec.trend) grad[k++] = c * g[1];
+    if (spec.seasonal) grad[k++] = c * g[2];
+    if (spec.trend && spec.damped) grad[k++] = c * g[3];
+    grad[k++] = c * g[4];
+    if (spec.trend) grad[k++] = c * g[5];
+    for (let j = 0; j < m - 1; j++) grad[k + j] = c * gRing[m - 1 - j];
     return Number.isNaN(v) ? Number.POSITIVE_INFINITY : v;
-  };
-  /** Unpacks row r into lane k of `p` and `ring` (k = −1: into `st`/`one` for `filter`). */
-  const unpack = (rows: Float64Array, r: number, k: number): void => {
-    let i = r * d;
-    const alpha = rows[i++];
-    const bs = spec.trend ? rows[i++] : 0;
-    const gs = spec.seasonal ? rows[i++] : 0;
-    const phi = spec.trend && spec.damped ? rows[i++] : 1;
-    const level = rows[i++];
-    const trend = spec.trend ? rows[i++] : 0;
-    if (k < 0) {
-      p[0] = alpha;
-      p[1] = bs;
-      p[2] = gs;
-      p[3] = phi;
-      st.level = level;
-      st.trend = trend;
-      st.pos = 0;
-      // ring[j] = s_{j−m} = s(m−1−j); s(m−1) fixed at 0
-      one[0] = 0;
-      for (let j = 0; j < m - 1; j++) one[m - 1 - j] = rows[i + j];
-      return;
-    }
-    const o = 6 * k;
-    p[o] = alpha;
-    p[o + 1] = bs;
-    p[o + 2] = gs;
-    p[o + 3] = phi;
-    p[o + 4] = level;
-    p[o + 5] = trend;
-    ring[k] = 0;
-    for (let j = 0; j < m - 1; j++) ring[LANES * (m - 1 - j) + k] = rows[i + j];
-  };
-  return (rows, count, out) => {
-    let r = 0;
-    for (; r + 1 < count; r += LANES) {
-      // a last group of fewer than LANES points repeats its last point in the spare lanes
-      for (let k = 0; k < LANES; k++) unpack(rows, Math.min(r + k, count - 1), k);
-      filterAdditiveLanes(spec.trend !== null, p, ring, m, y, n, sse);
-      for (let k = 0; k < LANES && r + k < count; k++) out[r + k] = value(sse[k]);
-    }
-    if (r < count) {
-      unpack(rows, r, -1);
-      filter(spec, p[0], p[1], p[2], p[3], st, one, y, n, null, null, sums);
-      out[r] = value(sums.sse);
-    }
   };
 }
 

@@ -182,176 +182,99 @@ function filterAdditive(
   sums.sumLogAbsYhat = 0;
 }
 
-/** Runs at once in `filterAdditiveLanes`. */
-export const LANES = 4;
-
 /**
- * `filterAdditive` for the trend-and-season class, four runs at once (lanes): the optimiser's
- * numeric gradient evaluates the objective at k + 1 points that differ in one coordinate each, and one
- * run is a chain of dependent multiplications and additions (each point's level and trend wait for
- * the last), so the processor idles between them; four independent chains in one loop fill those
- * gaps (docs/evaluation.md, ETS fit round 29). `trend` picks the loop: with trend (β*, φ, b used) or
- * without (they are ignored). Each lane does exactly `filterAdditive`'s operations on its own values, so
- * each lane's sum is bit for bit that of `filter` on the same arguments; the classes without season run
- * here too, with γ* = 0 and a zero ring of length 1: the extra terms are then exact zeros, and the sums
- * are again bit for bit those of `filter` for the class (checked in
- * test/detectors/ets/filter-additive.test.ts).
+ * The additive objective's sum of squared one-step errors and its exact gradient by reverse mode (the
+ * adjoint of `filterAdditive`: one pass forward recording each point's level, trend and seasonal state,
+ * one pass back), for every additive class in the trend-and-season form (no trend: β* = 0, b = 0, φ = 1;
+ * no season: γ* = 0, a zero ring of one). Two passes whatever the number of parameters, where a
+ * forward-difference gradient takes k + 1 (docs/ets.md, "The exact gradient"; docs/evaluation.md, ETS
+ * gradient round 40). `work` is scratch of m numbers (the ring as the forward pass updates it).
  *
- * `p` holds six numbers per lane (α, β*, γ*, φ, level, trend); `ring` the lanes' seasonal rings
- * interleaved (`ring[LANES·j + k]` = lane k's `sea[j]`), all starting at position 0, updated in
- * place; `out[k]` receives lane k's sum of squared one-step errors. No allocation.
+ * `p` holds α, β*, γ*, φ, level, trend; `ring` the initial seasonal ring (position 0 first, read only);
+ * `tape` scratch of 3n numbers; `grad` receives ∂sse/∂(α, β*, γ*, φ, level, trend), `gradRing` ∂sse/∂ring[j].
+ * Returns the sum of squared errors (bit for bit `filter`'s). No allocation.
  */
-export function filterAdditiveLanes(
-  trend: boolean,
+export function sseGradientAdditive(
   p: Float64Array,
   ring: Float64Array,
   m: number,
   y: ArrayLike<number>,
   n: number,
-  out: Float64Array,
-): void {
-  const al0 = p[0];
-  const bs0 = p[1];
-  const gs0 = p[2];
-  const ph0 = p[3];
-  let l0 = p[4];
-  let b0 = p[5];
-  const al1 = p[6];
-  const bs1 = p[7];
-  const gs1 = p[8];
-  const ph1 = p[9];
-  let l1 = p[10];
-  let b1 = p[11];
-  const al2 = p[12];
-  const bs2 = p[13];
-  const gs2 = p[14];
-  const ph2 = p[15];
-  let l2 = p[16];
-  let b2 = p[17];
-  const al3 = p[18];
-  const bs3 = p[19];
-  const gs3 = p[20];
-  const ph3 = p[21];
-  let l3 = p[22];
-  let b3 = p[23];
-  const a0 = 1 - al0;
-  const c0 = 1 - bs0;
-  const g0 = 1 - gs0;
-  const a1 = 1 - al1;
-  const c1 = 1 - bs1;
-  const g1 = 1 - gs1;
-  const a2 = 1 - al2;
-  const c2 = 1 - bs2;
-  const g2 = 1 - gs2;
-  const a3 = 1 - al3;
-  const c3 = 1 - bs3;
-  const g3 = 1 - gs3;
-  const end = LANES * m;
-  let q = 0;
-  let e0 = 0;
-  let e1 = 0;
-  let e2 = 0;
-  let e3 = 0;
-  if (!trend) {
-    // no trend: the level's chain is shorter, and the trend terms would be exact zeros computed for nothing
-    for (let t = 0; t < n; t++) {
-      const yt = y[t];
-      {
-        const s = ring[q];
-        const lNew = al0 * (yt - s) + a0 * l0;
-        ring[q] = gs0 * (yt - lNew) + g0 * s;
-        const e = yt - (l0 + s);
-        l0 = lNew;
-        e0 += e * e;
-      }
-      {
-        const s = ring[q + 1];
-        const lNew = al1 * (yt - s) + a1 * l1;
-        ring[q + 1] = gs1 * (yt - lNew) + g1 * s;
-        const e = yt - (l1 + s);
-        l1 = lNew;
-        e1 += e * e;
-      }
-      {
-        const s = ring[q + 2];
-        const lNew = al2 * (yt - s) + a2 * l2;
-        ring[q + 2] = gs2 * (yt - lNew) + g2 * s;
-        const e = yt - (l2 + s);
-        l2 = lNew;
-        e2 += e * e;
-      }
-      {
-        const s = ring[q + 3];
-        const lNew = al3 * (yt - s) + a3 * l3;
-        ring[q + 3] = gs3 * (yt - lNew) + g3 * s;
-        const e = yt - (l3 + s);
-        l3 = lNew;
-        e3 += e * e;
-      }
-      q = q + LANES === end ? 0 : q + LANES;
-    }
-    out[0] = e0;
-    out[1] = e1;
-    out[2] = e2;
-    out[3] = e3;
-    return;
-  }
+  tape: Float64Array,
+  work: Float64Array,
+  grad: Float64Array,
+  gradRing: Float64Array,
+): number {
+  const alpha = p[0];
+  const betaStar = p[1];
+  const gammaStar = p[2];
+  const phi = p[3];
+  const a1 = 1 - alpha;
+  const b1 = 1 - betaStar;
+  const g1 = 1 - gammaStar;
+  // forward: `filterAdditive`'s trend-and-season loop on a copy of the ring, recording the inputs of each step
+  for (let j = 0; j < m; j++) work[j] = ring[j];
+  let l = p[4];
+  let b = p[5];
+  let pos = 0;
+  let sse = 0;
   for (let t = 0; t < n; t++) {
     const yt = y[t];
-    {
-      const bphi = ph0 * b0;
-      const lb = l0 + bphi;
-      const s = ring[q];
-      const yhat = lb + s;
-      const lNew = al0 * (yt - s) + a0 * lb;
-      b0 = bs0 * (lNew - l0) + c0 * bphi;
-      ring[q] = gs0 * (yt - lNew) + g0 * s;
-      l0 = lNew;
-      const e = yt - yhat;
-      e0 += e * e;
-    }
-    {
-      const bphi = ph1 * b1;
-      const lb = l1 + bphi;
-      const s = ring[q + 1];
-      const yhat = lb + s;
-      const lNew = al1 * (yt - s) + a1 * lb;
-      b1 = bs1 * (lNew - l1) + c1 * bphi;
-      ring[q + 1] = gs1 * (yt - lNew) + g1 * s;
-      l1 = lNew;
-      const e = yt - yhat;
-      e1 += e * e;
-    }
-    {
-      const bphi = ph2 * b2;
-      const lb = l2 + bphi;
-      const s = ring[q + 2];
-      const yhat = lb + s;
-      const lNew = al2 * (yt - s) + a2 * lb;
-      b2 = bs2 * (lNew - l2) + c2 * bphi;
-      ring[q + 2] = gs2 * (yt - lNew) + g2 * s;
-      l2 = lNew;
-      const e = yt - yhat;
-      e2 += e * e;
-    }
-    {
-      const bphi = ph3 * b3;
-      const lb = l3 + bphi;
-      const s = ring[q + 3];
-      const yhat = lb + s;
-      const lNew = al3 * (yt - s) + a3 * lb;
-      b3 = bs3 * (lNew - l3) + c3 * bphi;
-      ring[q + 3] = gs3 * (yt - lNew) + g3 * s;
-      l3 = lNew;
-      const e = yt - yhat;
-      e3 += e * e;
-    }
-    q = q + LANES === end ? 0 : q + LANES;
+    const bphi = phi * b;
+    const lb = l + bphi;
+    const s = work[pos];
+    tape[3 * t] = l;
+    tape[3 * t + 1] = b;
+    tape[3 * t + 2] = s;
+    const yhat = lb + s;
+    const lNew = alpha * (yt - s) + a1 * lb;
+    b = betaStar * (lNew - l) + b1 * bphi;
+    work[pos] = gammaStar * (yt - lNew) + g1 * s;
+    pos = pos + 1 === m ? 0 : pos + 1;
+    l = lNew;
+    const e = yt - yhat;
+    sse += e * e;
   }
-  out[0] = e0;
-  out[1] = e1;
-  out[2] = e2;
-  out[3] = e3;
+  // backward: adjoints of the level and trend after each step, and of each ring slot's value
+  for (let j = 0; j < m; j++) gradRing[j] = 0;
+  let L = 0;
+  let B = 0;
+  let gA = 0;
+  let gB = 0;
+  let gG = 0;
+  let gP = 0;
+  pos = (n - 1) % m;
+  for (let t = n - 1; t >= 0; t--) {
+    const yt = y[t];
+    const lPrev = tape[3 * t];
+    const bPrev = tape[3 * t + 1];
+    const s = tape[3 * t + 2];
+    const bphi = phi * bPrev;
+    const lb = lPrev + bphi;
+    const lNew = alpha * (yt - s) + a1 * lb;
+    const e = yt - (lb + s);
+    // the seasonal value written at t (read again at t + m)
+    const sn = gradRing[pos];
+    const lNewBar = L + betaStar * B - gammaStar * sn;
+    gG += sn * (yt - lNew - s);
+    gB += B * (lNew - lPrev - bphi);
+    gA += lNewBar * (yt - s - lb);
+    const eBar = 2 * e;
+    const lbBar = a1 * lNewBar - eBar;
+    const bphiBar = b1 * B + lbBar;
+    gP += bphiBar * bPrev;
+    gradRing[pos] = g1 * sn - alpha * lNewBar - eBar;
+    L = lbBar - betaStar * B;
+    B = phi * bphiBar;
+    pos = pos === 0 ? m - 1 : pos - 1;
+  }
+  grad[0] = gA;
+  grad[1] = gB;
+  grad[2] = gG;
+  grad[3] = gP;
+  grad[4] = L;
+  grad[5] = B;
+  return sse;
 }
 
 /** Concentrated Gaussian log-likelihood from the filter sums. */
@@ -442,14 +365,13 @@ export function primeFilter(): void {
       }
     }
   }
-  // the gradient's lanes (`filterAdditiveLanes`, the longest function here), the same way: without it the
-  // stores after the loop bailed out 35 times in the default detector's training (ETS fit round 29)
-  const p = new Float64Array(6 * LANES);
-  for (let k = 0; k < LANES; k++) p.set([0.5, 0.1, 0.1, 0.9, 5, 0], 6 * k);
-  const ring = new Float64Array(2 * LANES);
-  const out = new Float64Array(LANES);
-  for (let pass = 0; pass < 2; pass++) {
-    filterAdditiveLanes(true, p, ring, 2, long, long.length, out);
-    filterAdditiveLanes(false, p, ring, 2, long, long.length, out);
-  }
+  // the exact gradient (`sseGradientAdditive`, the fit's objective for the additive classes), the same way
+  const p = Float64Array.from([0.5, 0.1, 0.1, 0.9, 5, 0]);
+  const ring = new Float64Array(2);
+  const tape = new Float64Array(3 * long.length);
+  const g = new Float64Array(6);
+  const gRing = new Float64Array(2);
+  const work = new Float64Array(2);
+  for (let pass = 0; pass < 2; pass++)
+    sseGradientAdditive(p, ring, 2, long, long.length, tape, work, g, gRing);
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EtsSpec } from '../../../src/detectors/index.js';
-import { type FilterSums, filter, filterAdditiveLanes, LANES } from '../../../src/internal.js';
+import { type FilterSums, filter, sseGradientAdditive } from '../../../src/internal.js';
 
 /**
  * The arbitraries of an additive ETS class (trend null or additive, seasonal or not, damped or not, a
@@ -72,47 +72,97 @@ describe('ETS filter: the additive loops equal the general loop', () => {
   });
 });
 
-// ETS fit round 29: the optimiser's gradient runs LANES objective filters at once. Each lane must give
-// the sum `filter` gives for its own arguments, bit for bit, for every additive class (the classes
-// without trend take the lanes' loop without trend, the classes without season run with γ* = 0 and a zero ring of one).
-describe('ETS filter: filterAdditiveLanes equals filter in every lane', () => {
-  it('property: each lane’s sum of squared errors is filter’s (Object.is), lanes independent', () => {
+// ETS gradient round 40: the fit's objective for the additive classes and its exact gradient
+// (`sseGradientAdditive`: a forward pass recording the states, an adjoint pass back). Its sum must be
+// `filter`'s bit for bit for every additive class (no trend: β* = 0, b = 0, φ = 1; no season: γ* = 0 and
+// a zero ring of one), and its gradient that of `filter`'s sum: checked against central differences of
+// `filter` (the forward recursion alone, not the adjoint).
+describe('ETS filter: sseGradientAdditive, the sum of squares and its exact gradient', () => {
+  /** The sum of squared one-step errors `filter` gives for class `spec` from these parameters. */
+  function sseOf(spec: EtsSpec, q: ArrayLike<number>, ring: ArrayLike<number>, y: Float64Array): number {
+    const sums: FilterSums = { sse: -1, sumLogAbsYhat: -1 };
+    const st = { level: q[4], trend: q[5], pos: 0 };
+    filter(spec, q[0], q[1], q[2], q[3], st, Float64Array.from(ring), y, y.length, null, null, sums);
+    return sums.sse;
+  }
+  const params = fc.record({
+    // α, β*, γ*, φ inside the optimiser's bounds, the initial level and trend, a seasonal ring
+    p: fc.tuple(
+      fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+      fc.double({ min: 0, max: 0.5, noNaN: true }),
+      fc.double({ min: 0, max: 0.5, noNaN: true }),
+      fc.double({ min: 0.8, max: 1, noNaN: true }),
+    ),
+    init: fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 14, maxLength: 14 }),
+  });
+
+  it('property: the sum is filter’s (Object.is) for every additive class', () => {
+    fc.assert(
+      fc.property(...additiveClassAndSeries(), params, (trend, seasonal, damped, period, ys, { p, init }) => {
+        const { spec, m } = additiveSpec(trend, seasonal, damped, period);
+        const y = Float64Array.from(ys);
+        const q = Float64Array.from([
+          p[0],
+          trend ? p[1] : 0,
+          seasonal ? p[2] : 0,
+          spec.damped ? p[3] : 1,
+          init[0],
+          trend ? init[1] : 0,
+        ]);
+        const ring = seasonal ? Float64Array.from(init.slice(2, 2 + m)) : new Float64Array(1);
+        const before = Float64Array.from(ring);
+        const got = sseGradientAdditive(
+          q,
+          ring,
+          m,
+          y,
+          y.length,
+          new Float64Array(3 * y.length),
+          new Float64Array(m),
+          new Float64Array(6),
+          new Float64Array(m),
+        );
+        expect(Object.is(got, sseOf(spec, q, before, y))).toBe(true);
+        expect([...ring]).toEqual([...before]); // the initial ring is read only
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('property: the gradient matches central differences of filter’s sum (every parameter, every ring slot)', () => {
+    const spec: EtsSpec = { error: 'add', trend: 'add', damped: true, seasonal: 'add', period: 2 };
     fc.assert(
       fc.property(
-        ...additiveClassAndSeries(),
-        fc.array(
-          fc.record({
-            // α, β*, γ*, φ as the optimiser bounds them, and the initial states
-            p: fc.array(fc.double({ min: 1e-4, max: 1 - 1e-4, noNaN: true }), { minLength: 4, maxLength: 4 }),
-            init: fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 14, maxLength: 14 }),
-          }),
-          { minLength: LANES, maxLength: LANES },
-        ),
-        (trend, seasonal, damped, period, ys, lanes) => {
-          const { spec, m } = additiveSpec(trend, seasonal, damped, period);
+        fc.integer({ min: 1, max: 7 }),
+        fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 2, maxLength: 60 }),
+        params,
+        (m, ys, { p, init }) => {
+          const s = { ...spec, period: m };
           const y = Float64Array.from(ys);
-          const p = new Float64Array(6 * LANES);
-          const ring = new Float64Array(LANES * m);
-          const expected: number[] = [];
-          lanes.forEach(({ p: [alpha, beta, gamma, phi0], init }, k) => {
-            const phi = spec.damped ? phi0 : 1;
-            const bs = trend ? beta : 0;
-            const gs = seasonal ? gamma : 0;
-            const level = init[0];
-            const b = trend ? init[1] : 0;
-            p.set([alpha, bs, gs, phi, level, b], 6 * k);
-            const sea = seasonal ? Float64Array.from(init.slice(2, 2 + m)) : new Float64Array(1);
-            for (let j = 0; j < m; j++) ring[LANES * j + k] = sea[j];
-            const sums: FilterSums = { sse: -1, sumLogAbsYhat: -1 };
-            filter(spec, alpha, bs, gs, phi, { level, trend: b, pos: 0 }, sea, y, y.length, null, null, sums);
-            expected.push(sums.sse);
+          const q = Float64Array.from([...p, init[0], init[1]]);
+          const ring = Float64Array.from(init.slice(2, 2 + m));
+          const g = new Float64Array(6);
+          const gRing = new Float64Array(m);
+          const tape = new Float64Array(3 * y.length);
+          sseGradientAdditive(q, ring, m, y, y.length, tape, new Float64Array(m), g, gRing);
+          const exact = [...g, ...gRing];
+          // central differences of the forward recursion, in each of the 6 + m coordinates
+          const x = [...q, ...ring];
+          const f = (v: number[]) => sseOf(s, v.slice(0, 6), v.slice(6), y);
+          const numeric = x.map((xi, i) => {
+            const h = 1e-5 * Math.max(1, Math.abs(xi));
+            const up = x.slice();
+            const down = x.slice();
+            up[i] = xi + h;
+            down[i] = xi - h;
+            return (f(up) - f(down)) / (up[i] - down[i]);
           });
-          const out = new Float64Array(LANES).fill(-1);
-          filterAdditiveLanes(trend !== null, p, ring, m, y, y.length, out);
-          expect([...out].map((x, k) => Object.is(x, expected[k]))).toEqual(expected.map(() => true));
+          const scale = 1 + Math.max(...numeric.map(Math.abs));
+          for (let i = 0; i < x.length; i++)
+            expect(Math.abs(exact[i] - numeric[i]) / scale).toBeLessThan(1e-6);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 });

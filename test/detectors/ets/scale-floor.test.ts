@@ -38,7 +38,7 @@ describe('ETS one-step error scale floor', () => {
   it('a noise-free sine: σ̂ is floored at √ε·RMS(Δy), so a jump of the amplitude scores below 10 / that floor', () => {
     const core = new EtsCore(cfg());
     core.train(train);
-    // the fit itself is far below the floor (but above the rounding bound that refuses it)
+    // the fit itself is far below the floor (a sine is not refused: its one-step changes vary)
     expect(Math.sqrt(core.mse)).toBeLessThan(floor / 4);
     const s = core.toJSON() as { sigmaFloor?: number };
     expect(s.sigmaFloor).toBe(floor);
