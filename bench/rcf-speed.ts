@@ -6,7 +6,8 @@
  *   npx tsx bench/rcf-speed.ts forest 30000      # bare 20×512 forest, raw 5-shingles, streamed
  *   npx tsx bench/rcf-speed.ts rows 100000       # the same forest, one tree-by-tree batch (training's path)
  *
- * Options: `--train N` (stream mode, default 10000), `--dist DIR` (load the compiled modules of the
+ * Options: `--train N` (stream mode, default 10000), `--trees N` (stream mode: the default with N trees in
+ * its forest, forest round 40 of docs/evaluation.md; absent: the default as it is), `--dist DIR` (load the compiled modules of the
  * checkout at DIR, e.g. `.` after `npm run build`, instead of `src/`). Instruction counts, which
  * repeat on a busy machine: `valgrind --tool=callgrind node --single-threaded --import tsx
  * bench/rcf-speed.ts --dist . stream 100000`, minus the same with `stream 0`.
@@ -29,6 +30,8 @@ const opt = (k: string): string | undefined => {
 };
 const dist = opt('--dist');
 const trainN = Number(opt('--train') ?? 10_000);
+const treesArg = opt('--trees');
+const trees = treesArg === undefined ? undefined : Number(treesArg);
 const [mode = 'stream', nArg = '100000'] = args;
 const n = Number(nArg);
 // A `--dist` folder without the checkout's package.json ("type": "module") is not this program: its
@@ -56,7 +59,7 @@ const h = createHash('sha256');
 const cpuS = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
 if (mode === 'stream') {
   const all = synthetic(trainN + n, Date.UTC(2020, 0, 1));
-  const det = defaultDetector();
+  const det = trees === undefined ? defaultDetector() : defaultDetector({ rcf: { nEstimators: trees } });
   det.train({ t: all.t.subarray(0, trainN), v: all.v.subarray(0, trainN) });
   const st = det.stream();
   const scores = new Float64Array(n);

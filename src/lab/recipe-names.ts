@@ -119,6 +119,9 @@ export const RECIPE_NAMES = [
   'defaultBefore17',
   'defaultWiden18',
   'defaultRelax22',
+  'defaultTrees16',
+  'defaultTrees12',
+  'defaultTrees10',
 ] as const;
 
 /**

@@ -34,6 +34,7 @@ import { QUIET13_RECIPES } from './quiet13.js';
 import { unknownRecipe } from './recipe-names.js';
 import { RELAX22_RECIPES } from './relax22.js';
 import { SEASONAL_RECIPES } from './seasonal-change.js';
+import { TREES40_RECIPES } from './trees40.js';
 import { WIDEN18_RECIPES } from './widen18.js';
 import { ZeroDetector } from './zero.js';
 
@@ -498,6 +499,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   ...COUNT17_RECIPES,
   ...WIDEN18_RECIPES,
   ...RELAX22_RECIPES,
+  ...TREES40_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */
