@@ -1105,6 +1105,59 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
+/**
+ * `inner` whose next `load` after `hold()` waits at the gate `hold` returns (once); `seen` settles when
+ * such a held load has been called.
+ */
+function heldLoads(inner: CheckpointStore) {
+  let armed: ReturnType<typeof gate> | undefined;
+  let called!: () => void;
+  const seen = new Promise<void>((r) => {
+    called = r;
+  });
+  const store = wrapStore(inner, {
+    load: async (id) => {
+      const g = armed;
+      armed = undefined;
+      if (g) {
+        called();
+        await g.wait;
+      }
+      return inner.load(id);
+    },
+  });
+  return { store, seen, hold: () => (armed = gate()) };
+}
+
+/**
+ * `inner` whose saves, between `hold()` and `release()`, wait at the gate `hold` returns and then fail
+ * with ENOSPC; `seen` settles when such a save has been called.
+ */
+function failingSaves(inner: CheckpointStore) {
+  let armed: ReturnType<typeof gate> | undefined;
+  let called!: () => void;
+  const seen = new Promise<void>((r) => {
+    called = r;
+  });
+  const store = wrapStore(inner, {
+    save: async (cp) => {
+      const g = armed;
+      if (!g) return inner.save(cp);
+      called();
+      await g.wait;
+      throw new Error('ENOSPC: no space left on device');
+    },
+  });
+  return {
+    store,
+    seen,
+    hold: () => (armed = gate()),
+    release: () => {
+      armed = undefined;
+    },
+  };
+}
+
 const scoresOf = (r: { body: { results?: { score: number }[] } }) =>
   (r.body.results ?? []).map((x) => x.score);
 
@@ -1245,22 +1298,7 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
   it('a DELETE while a POST restores the same series from its checkpoint: the POST comes wholly before it (and is forgotten) or after it (a fresh series), never the old state brought back', async () => {
     const cps = join(dir, 'cp-delete-race');
     const inner = new DirectoryCheckpointStore(cps);
-    let held: { wait: Promise<void>; open: () => void } | undefined;
-    let loadCalled!: () => void;
-    let loadSeen = new Promise<void>((r) => {
-      loadCalled = r;
-    });
-    const store = wrapStore(inner, {
-      load: async (id) => {
-        const g = held;
-        held = undefined;
-        if (g) {
-          loadCalled();
-          await g.wait;
-        }
-        return inner.load(id);
-      },
-    });
+    const { store, seen: loadSeen, hold } = heldLoads(inner);
     // the series has a checkpoint (30 points) and is not in memory: a POST has to restore it
     const first = await oneSeriesService(store);
     await post(first, 'r', pts(3, 0, 30));
@@ -1268,8 +1306,7 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
     const svc = await oneSeriesService(store);
     try {
       const base = await listening(svc);
-      held = gate();
-      const g = held;
+      const g = hold();
       const posting = http(base, 'POST', '/v1/series/r/points', pts(3, 30, 40));
       await loadSeen; // the POST is restoring the series from its checkpoint
       const deleting = http(base, 'DELETE', '/v1/series/r');
@@ -1294,7 +1331,6 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
       // never the old state after the DELETE: no checkpoint of 40 points
       const cp = await inner.load('r');
       expect(cp === undefined || cp.points === 10).toBe(true);
-      loadSeen = Promise.resolve();
     } finally {
       await svc.close();
     }
@@ -1302,34 +1338,19 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
 
   it('a DELETE of a series whose eviction is still writing its checkpoint: a write that then fails does not bring it back', async () => {
     const cps = join(dir, 'cp-delete-evicting');
-    const inner = new DirectoryCheckpointStore(cps);
-    let saving: { wait: Promise<void>; open: () => void } | undefined;
-    let saveCalled!: () => void;
-    const saveSeen = new Promise<void>((r) => {
-      saveCalled = r;
-    });
-    const svc = await oneSeriesService(
-      wrapStore(inner, {
-        save: async (cp) => {
-          if (!saving) return inner.save(cp);
-          saveCalled();
-          await saving.wait;
-          throw new Error('ENOSPC: no space left on device');
-        },
-      }),
-    );
+    const saves = failingSaves(new DirectoryCheckpointStore(cps));
+    const svc = await oneSeriesService(saves.store);
     try {
       const base = await listening(svc);
       await http(base, 'POST', '/v1/series/e/points', pts(6, 0, 30));
-      saving = gate();
-      const g = saving;
+      const g = saves.hold();
       await http(base, 'POST', '/v1/series/f/points', pts(6, 0, 5)); // evicts e: its write is held
-      await saveSeen;
+      await saves.seen;
       const deleting = http(base, 'DELETE', '/v1/series/e');
       await new Promise((r) => setTimeout(r, 50));
       g.open(); // the eviction's write fails: before fix40's DELETE, e went back into memory
       expect(await deleting).toEqual({ status: 200, body: { id: 'e', live: true, checkpoint: false } });
-      saving = undefined;
+      saves.release();
       expect(svc.liveCount()).toBe(1);
       expect((await http(base, 'GET', '/v1/series/e')).status).toBe(404);
       const next = await http(base, 'POST', '/v1/series/e/points', pts(6, 30, 35));
@@ -1341,30 +1362,13 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
 
   it('a reload that swaps the model while a POST restores its series: the series restarts on the new version, not the old one for good', async () => {
     const cps = join(dir, 'cp-reload-race');
-    const inner = new DirectoryCheckpointStore(cps);
-    let held: { wait: Promise<void>; open: () => void } | undefined;
-    let loadCalled!: () => void;
-    const loadSeen = new Promise<void>((r) => {
-      loadCalled = r;
-    });
-    const store = wrapStore(inner, {
-      load: async (id) => {
-        const g = held;
-        held = undefined;
-        if (g) {
-          loadCalled();
-          await g.wait;
-        }
-        return inner.load(id);
-      },
-    });
+    const { store, seen: loadSeen, hold } = heldLoads(new DirectoryCheckpointStore(cps));
     const first = await oneSeriesService(store);
     await post(first, 'w', pts(4, 0, 30));
     await first.close();
     const svc = await oneSeriesService(store);
     try {
-      held = gate();
-      const g = held;
+      const g = hold();
       const posting = post(svc, 'w', pts(4, 30, 40));
       await loadSeen;
       const v2 = await trainAndRegister('temp', 0.75);
@@ -1386,36 +1390,20 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
 
   it('a reload while a checkpoint write of a restarted series is in flight and then fails: no unhandled rejection, the series restarts on the new version', async () => {
     const cps = join(dir, 'cp-reload-failed-write');
-    const inner = new DirectoryCheckpointStore(cps);
-    let saving: { wait: Promise<void>; open: () => void } | undefined;
-    let saveCalled!: () => void;
-    const saveSeen = new Promise<void>((r) => {
-      saveCalled = r;
-    });
-    const svc = await oneSeriesService(
-      wrapStore(inner, {
-        save: async (cp) => {
-          const g = saving;
-          if (!g) return inner.save(cp);
-          saveCalled();
-          await g.wait;
-          throw new Error('ENOSPC: no space left on device');
-        },
-      }),
-    );
+    const saves = failingSaves(new DirectoryCheckpointStore(cps));
+    const svc = await oneSeriesService(saves.store);
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
       await post(svc, 'rw', pts(7, 0, 30));
-      saving = gate();
-      const g = saving;
+      const g = saves.hold();
       const writing = svc.checkpointAll().catch((e: unknown) => e); // rw's write is held
-      await saveSeen;
+      await saves.seen;
       const v2 = await trainAndRegister('temp', 0.5);
       await tracker.setAlias('temp', 'champion', v2);
       expect(await svc.reload()).toEqual(['models:/temp@champion']); // rw restarts: its checkpoint deleted after the write
-      saving = undefined;
+      saves.release();
       g.open(); // the write fails
       expect(String(await writing)).toMatch(/ENOSPC/);
       await new Promise((r) => setTimeout(r, 50));
@@ -1432,28 +1420,10 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
 
   it('a first POST while a GET of the same new id is still looking for its checkpoint: the POST creates the series (was a 500)', async () => {
     const cps = join(dir, 'cp-get-then-post');
-    const inner = new DirectoryCheckpointStore(cps);
-    let held: { wait: Promise<void>; open: () => void } | undefined;
-    let loadCalled!: () => void;
-    const loadSeen = new Promise<void>((r) => {
-      loadCalled = r;
-    });
-    const svc = await oneSeriesService(
-      wrapStore(inner, {
-        load: async (id) => {
-          const g = held;
-          held = undefined;
-          if (g) {
-            loadCalled();
-            await g.wait;
-          }
-          return inner.load(id);
-        },
-      }),
-    );
+    const { store, seen: loadSeen, hold } = heldLoads(new DirectoryCheckpointStore(cps));
+    const svc = await oneSeriesService(store);
     try {
-      held = gate();
-      const g = held;
+      const g = hold();
       const getting = svc.app.inject({ method: 'GET', url: '/v1/series/gp' });
       await loadSeen; // the GET's restore is reading the (missing) checkpoint
       const posting = post(svc, 'gp', pts(8, 0, 10));
