@@ -495,18 +495,14 @@ describe('tsad serve (in-process)', () => {
       // the other series keeps its state, in the same service
       const ok = await post(svc, 'ok', pts(0, 30, 40));
       expect(ok.status).toBe(200);
-      expect(ok.body.results.map((x: { score: number }) => x.score)).toEqual(
-        (await direct('models:/temp/1', pts(0, 0, 40))).slice(30),
-      );
+      expect(scoresOf(ok)).toEqual((await direct('models:/temp/1', pts(0, 0, 40))).slice(30));
       // the way out: move the file aside (kept, with its alarms); the series restarts from its model
       mkdirSync(join(dir, 'cp-far-time-kept'), { recursive: true });
       for (const id of ['far', 'far-replay', 'far-state']) {
         fs.renameSync(join(cps, `${id}.json`), join(dir, 'cp-far-time-kept', `${id}.json`));
         const r = await post(svc, id, pts(1, 0, 20));
         expect([id, r.status]).toEqual([id, 200]);
-        expect(r.body.results.map((x: { score: number }) => x.score)).toEqual(
-          await direct('models:/temp/1', pts(1, 0, 20)),
-        );
+        expect(scoresOf(r)).toEqual(await direct('models:/temp/1', pts(1, 0, 20)));
       }
     } finally {
       await svc.close();
@@ -553,7 +549,7 @@ describe('tsad serve (in-process)', () => {
       for (let k = 0; k < 3; k++) {
         const r = await post(svc, `s${k}`, pts(k, from, to));
         expect(r.status).toBe(200);
-        got[`s${k}`].push(...r.body.results.map((x: { score: number }) => x.score));
+        got[`s${k}`].push(...scoresOf(r));
       }
       expect(svc.liveCount()).toBe(2);
     }
@@ -569,9 +565,7 @@ describe('tsad serve (in-process)', () => {
     try {
       for (let k = 0; k < 3; k++) {
         const r = await post(again, `s${k}`, pts(k, 140, 160));
-        expect(r.body.results.map((x: { score: number }) => x.score)).toEqual(
-          (await direct('models:/temp/1', pts(k, 0, 160))).slice(140),
-        );
+        expect(scoresOf(r)).toEqual((await direct('models:/temp/1', pts(k, 0, 160))).slice(140));
       }
     } finally {
       await again.close();
@@ -599,7 +593,7 @@ describe('tsad serve (in-process)', () => {
       ]) {
         const r = await post(svc, 'keep', pts(0, from, to));
         expect(r.status).toBe(200);
-        got.push(...r.body.results.map((x: { score: number }) => x.score));
+        got.push(...scoresOf(r));
         expect((await post(svc, `other${from}`, pts(1, 0, 5))).status).toBe(200); // evicts 'keep': the write fails
         await new Promise((res) => setTimeout(res, 20));
       }
@@ -662,9 +656,7 @@ describe('tsad serve (in-process)', () => {
       for (const id of ['never', 'legacy']) {
         const r = await post(again, id, pts(3, 0, 20));
         expect([id, r.status]).toEqual([id, 200]);
-        expect(r.body.results.map((x: { score: number }) => x.score)).toEqual(
-          await direct('models:/temp/1', pts(3, 0, 20)),
-        );
+        expect(scoresOf(r)).toEqual(await direct('models:/temp/1', pts(3, 0, 20)));
       }
     } finally {
       await again.close();
@@ -798,14 +790,10 @@ describe('tsad serve (in-process)', () => {
       expect(await svc.reload()).toEqual(['models:/temp@champion']);
       const t1 = await post(svc, 't-1', pts(1, 60, 80));
       expect(t1.body.model).toBe(`models:/temp/${v2}`);
-      expect(t1.body.results.map((x: { score: number }) => x.score)).toEqual(
-        await direct(`models:/temp/${v2}`, pts(1, 60, 80)),
-      );
+      expect(scoresOf(t1)).toEqual(await direct(`models:/temp/${v2}`, pts(1, 60, 80)));
       const o1 = await post(svc, 'o-1', pts(2, 60, 80));
       expect(o1.body.model).toBe('models:/other/1');
-      expect(o1.body.results.map((x: { score: number }) => x.score)).toEqual(
-        (await direct('models:/other/1', pts(2, 0, 80))).slice(60),
-      );
+      expect(scoresOf(o1)).toEqual((await direct('models:/other/1', pts(2, 0, 80))).slice(60));
       expect((await svc.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(
         /^tsad_model_reloads_total 3$/m,
       );
@@ -912,15 +900,11 @@ describe('tsad serve (in-process)', () => {
       // the reloaded reference's series restart on its new version (before: t-1 stayed on version 1)
       const t1 = await post(svc, 't-1', pts(1, 30, 40));
       expect(t1.body.model).toBe(`models:/temp/${good}`);
-      expect(t1.body.results.map((x: { score: number }) => x.score)).toEqual(
-        await direct(`models:/temp/${good}`, pts(1, 30, 40)),
-      );
+      expect(scoresOf(t1)).toEqual(await direct(`models:/temp/${good}`, pts(1, 30, 40)));
       // the reference that failed keeps its model and its series' state
       const o1 = await post(svc, 'o-1', pts(2, 30, 40));
       expect(o1.body.model).toBe('models:/other/1');
-      expect(o1.body.results.map((x: { score: number }) => x.score)).toEqual(
-        (await direct('models:/other/1', pts(2, 0, 40))).slice(30),
-      );
+      expect(scoresOf(o1)).toEqual((await direct('models:/other/1', pts(2, 0, 40))).slice(30));
       // now the default reference breaks and the group's is fixed: the group still reloads (before:
       // the default's failure stopped the loop before it)
       await tracker.setAlias('temp', 'champion', await broken('temp'));
@@ -1179,9 +1163,7 @@ describe('serving.md claims read against the code (fix40)', () => {
       const stream = (json: unknown) => loadModel(json as Parameters<typeof loadModel>[0]).stream();
       const a = await post(svc, 'f-1', pts(1, 0, 20));
       const s1 = stream(first);
-      expect(a.body.results.map((x: { score: number }) => x.score)).toEqual(
-        pts(1, 0, 20).map(([t, v]) => s1.push(t, v).score),
-      );
+      expect(scoresOf(a)).toEqual(pts(1, 0, 20).map(([t, v]) => s1.push(t, v).score));
       expect(await svc.reload()).toEqual([]); // the same file: nothing to reload
       const second = model(2);
       writeFileSync(file, JSON.stringify(second));
@@ -1189,9 +1171,7 @@ describe('serving.md claims read against the code (fix40)', () => {
       expect(await svc.reload()).toEqual([file]);
       const b = await post(svc, 'f-1', pts(1, 20, 30));
       const s2 = stream(second);
-      expect(b.body.results.map((x: { score: number }) => x.score)).toEqual(
-        pts(1, 20, 30).map(([t, v]) => s2.push(t, v).score),
-      );
+      expect(scoresOf(b)).toEqual(pts(1, 20, 30).map(([t, v]) => s2.push(t, v).score));
       expect(String(b.body.model).startsWith(`${file}#`)).toBe(true); // the file and its mtime
     } finally {
       await svc.close();
@@ -1209,9 +1189,7 @@ describe('serving.md claims read against the code (fix40)', () => {
       await post(svc, 'm-a', pts(1, 0, 30));
       await post(svc, 'm-b', pts(2, 0, 5)); // evicts m-a, with nowhere to write it
       const again = await post(svc, 'm-a', pts(1, 30, 40));
-      expect(again.body.results.map((x: { score: number }) => x.score)).toEqual(
-        await direct('models:/temp/1', pts(1, 30, 40)),
-      );
+      expect(scoresOf(again)).toEqual(await direct('models:/temp/1', pts(1, 30, 40)));
     } finally {
       await svc.close();
     }
@@ -1378,9 +1356,7 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
       const p = await posting;
       expect(p.status).toBe(200);
       expect(p.body.model).toBe(`models:/temp/${v2}`);
-      expect(p.body.results.map((x: { score: number }) => x.score)).toEqual(
-        await direct(`models:/temp/${v2}`, pts(4, 30, 40)),
-      );
+      expect(scoresOf(p)).toEqual(await direct(`models:/temp/${v2}`, pts(4, 30, 40)));
       expect((await post(svc, 'w', pts(4, 40, 41))).body.model).toBe(`models:/temp/${v2}`);
     } finally {
       await svc.close();
