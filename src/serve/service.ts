@@ -301,6 +301,31 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     }
   }
 
+  /**
+   * A checkpoint store that failed (a custom store unreachable, timed out, a method of it that throws):
+   * whether the series has a checkpoint is unknown, so neither "not found", "deleted" nor a fresh series
+   * is true. `during` is what failed: a `restore` (a POST or GET; nothing was changed) or a `delete`
+   * (`dropped`: the series' live state was dropped before the store failed).
+   */
+  function storeFailed(
+    id: string,
+    err: unknown,
+    during: { what: 'restore' } | { what: 'delete'; dropped: boolean },
+  ): ServeError {
+    const e = err as Error & { code?: unknown };
+    const why = `${e.name ?? 'Error'}${typeof e.code === 'string' ? ` [${e.code}]` : ''}: ${e.message ?? String(err)}`;
+    const then =
+      during.what === 'restore'
+        ? 'the series was not restored and nothing was scored or changed: retry the request once the store answers'
+        : `${during.dropped ? 'its live state was dropped, but ' : ''}its checkpoint may still be kept: retry the DELETE once the store answers`;
+    return new ServeError(
+      'checkpoint_store_failed',
+      `the checkpoint store failed on series "${id}" (${why}); ${then}`,
+      503,
+      { cause: err },
+    );
+  }
+
   async function open(id: string, create: boolean): Promise<Live | undefined> {
     const hit = live.get(id);
     if (hit && !hit.dropped) return hit;
@@ -317,7 +342,15 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       await writes.get(id)?.catch(() => undefined);
       const back = live.get(id);
       if (back) return back;
-      const cp = store ? await store.load(id) : undefined;
+      let cp: SeriesCheckpoint | undefined;
+      try {
+        cp = store ? await store.load(id) : undefined;
+      } catch (err) {
+        // a checkpoint the store read and refused keeps its own answer; a store that could not answer
+        // (nothing is kept of this attempt: the next request loads again)
+        if (err instanceof ServeError && err.code === 'checkpoint_unreadable') throw err;
+        throw storeFailed(id, err, { what: 'restore' });
+      }
       // the model as it is now, after the awaits: a reload that swapped it meanwhile restarts this series
       // on the new version (taken before, the series would have stayed on the old one for good)
       const model = models.get(ref);
@@ -588,21 +621,6 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   });
 
   /**
-   * A checkpoint store that failed while `DELETE` asked or deleted (a custom store unreachable, timed
-   * out): whether the series has a checkpoint is unknown, so neither "not found" nor "deleted" is true.
-   */
-  function storeFailed(id: string, dropped: boolean, err: unknown): ServeError {
-    const e = err as Error & { code?: unknown };
-    const why = `${e.name ?? 'Error'}${typeof e.code === 'string' ? ` [${e.code}]` : ''}: ${e.message ?? String(err)}`;
-    return new ServeError(
-      'checkpoint_store_failed',
-      `the checkpoint store failed on series "${id}" (${why}); ${dropped ? 'its live state was dropped, but ' : ''}its checkpoint may still be kept: retry the DELETE once the store answers`,
-      503,
-      { cause: err },
-    );
-  }
-
-  /**
    * `DELETE /v1/series/:id`: drops the series' live state (a restore in progress is awaited first, an
    * eviction in flight is not brought back) and, after the writes of it already queued, its checkpoint,
    * also one that cannot be read. A request holding the series when it is dropped starts it again from
@@ -631,14 +649,14 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
             } else had = (await store.load(id)) !== undefined;
           } catch (err) {
             if (!(err instanceof ServeError && err.code === 'checkpoint_unreadable'))
-              throw storeFailed(id, wasLive || held.length > 0, err);
+              throw storeFailed(id, err, { what: 'delete', dropped: wasLive || held.length > 0 });
             had = true;
           }
           if (!had) return;
           try {
             await store.delete(id);
           } catch (err) {
-            throw storeFailed(id, wasLive || held.length > 0, err);
+            throw storeFailed(id, err, { what: 'delete', dropped: wasLive || held.length > 0 });
           }
         });
       writes.set(id, del);

@@ -1579,6 +1579,123 @@ describe('DELETE /v1/series/:id and the checkpoint store (fix41)', () => {
   });
 });
 
+describe('restoring a series from a checkpoint store that fails (fix42)', () => {
+  it('a POST or GET whose restore finds the store unreachable, timed out or throwing: 503 checkpoint_store_failed (was 500 internal), no series left half-open, the next request restores it', async () => {
+    const cps = join(dir, 'cp-restore-down');
+    const inner = new DirectoryCheckpointStore(cps);
+    const first = await oneSeriesService(inner);
+    await post(first, 'r', pts(5, 0, 30));
+    await first.close();
+    const saved = readFileSync(join(cps, 'r.json'), 'utf8');
+    const failures: [string, () => Promise<never>][] = [
+      [
+        'ECONNREFUSED',
+        () =>
+          Promise.reject(
+            Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:6379'), { code: 'ECONNREFUSED' }),
+          ),
+      ],
+      ['timeout after 5000 ms', () => Promise.reject(new Error('timeout after 5000 ms'))],
+      [
+        'client not connected',
+        (): never => {
+          throw new Error('client not connected');
+        },
+      ],
+    ];
+    for (const [why, fail] of failures) {
+      let down = true;
+      const store = wrapStore(inner, { load: (id) => (down ? fail() : inner.load(id)) });
+      const svc = await oneSeriesService(store);
+      try {
+        for (const [method, id] of [
+          ['POST', 'r'],
+          ['GET', 'r'],
+          ['POST', 'new'], // not created over a store that cannot tell whether it has a checkpoint
+        ] as const) {
+          const res = await svc.app.inject({
+            method,
+            url: method === 'POST' ? `/v1/series/${id}/points` : `/v1/series/${id}`,
+            ...(method === 'POST' ? { payload: { points: [{ t: T0 + 30 * STEP, v: 5 }] } } : {}),
+          });
+          expect({ method, id, status: res.statusCode, error: res.json().error }).toEqual({
+            method,
+            id,
+            status: 503,
+            error: 'checkpoint_store_failed',
+          });
+          const message = (res.json() as { message: string }).message;
+          expect(message).toContain(`series "${id}"`);
+          expect(message).toContain(why);
+          expect(message).toMatch(/retry the request once the store answers/);
+          expect(message).not.toMatch(/DELETE/);
+        }
+        expect(svc.liveCount()).toBe(0);
+        expect(readFileSync(join(cps, 'r.json'), 'utf8')).toBe(saved);
+        // the store answers again: the same series is restored, as if the failed requests never came
+        down = false;
+        const r = await post(svc, 'r', pts(5, 30, 40));
+        expect(r.status).toBe(200);
+        expect(scoresOf(r)).toEqual((await direct('models:/temp/1', pts(5, 0, 40))).slice(30));
+        expect((await svc.app.inject({ method: 'GET', url: '/v1/series/r' })).json()).toMatchObject({
+          points: 40,
+        });
+      } finally {
+        down = false;
+        await svc.close();
+      }
+      writeFileSync(join(cps, 'r.json'), saved);
+      rmSync(join(cps, 'new.json'), { force: true });
+    }
+  });
+
+  it('requests that wait on one restore which then fails all answer 503, and the next one loads again', async () => {
+    const cps = join(dir, 'cp-restore-down-shared');
+    const inner = new DirectoryCheckpointStore(cps);
+    const first = await oneSeriesService(inner);
+    await post(first, 's', pts(6, 0, 20));
+    await first.close();
+    const held = gate();
+    let loads = 0;
+    let called!: () => void;
+    const seen = new Promise<void>((r) => {
+      called = r;
+    });
+    const store = wrapStore(inner, {
+      load: async (id) => {
+        loads++;
+        if (loads > 1) return inner.load(id);
+        called();
+        await held.wait;
+        throw new Error('timeout after 5000 ms');
+      },
+    });
+    const svc = await oneSeriesService(store);
+    try {
+      const a = post(svc, 's', pts(6, 20, 25));
+      await seen;
+      const b = svc.app.inject({ method: 'GET', url: '/v1/series/s' });
+      const c = post(svc, 's', pts(6, 20, 25));
+      // a few turns of the event loop: both reach the restore in flight (inject does no I/O); the count
+      // of loads below says whether they did
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      held.open();
+      const [ra, rb, rc] = await Promise.all([a, b, c]);
+      expect([ra.status, rb.statusCode, rc.status]).toEqual([503, 503, 503]);
+      expect([ra.body.error, rb.json().error, rc.body.error]).toEqual(
+        Array(3).fill('checkpoint_store_failed'),
+      );
+      expect(loads).toBe(1);
+      expect(svc.liveCount()).toBe(0);
+      const r = await post(svc, 's', pts(6, 20, 25));
+      expect(loads).toBe(2);
+      expect(scoresOf(r)).toEqual((await direct('models:/temp/1', pts(6, 0, 25))).slice(20));
+    } finally {
+      await svc.close();
+    }
+  });
+});
+
 describe('serving.md: a runs:/ model reference (fix41)', () => {
   it("serves a tracked run's model by runs:/RUN_ID/model; its version is the reference, so a reload never moves it", async () => {
     const mv = await tracker.getModelVersion('temp', 1);
