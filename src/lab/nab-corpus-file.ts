@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadNab } from '../datasets/index.js';
 import { DatasetError } from '../errors.js';
@@ -80,16 +81,48 @@ export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
   };
 }
 
-const windowsCache = new Map<string, Record<string, Window[]>>();
+/**
+ * A labels file as last parsed: its stamp then (kind, size, mtime, ctime, inode), and whether the stamp
+ * may be trusted (`settled`: the file was last changed well before it was read, so an edit in the same
+ * clock tick that keeps its size cannot hide behind the same stamp).
+ */
+interface WindowsEntry {
+  readonly stamp: string;
+  readonly settled: boolean;
+  readonly windows: Record<string, Window[]>;
+}
+const windowsCache = new Map<string, WindowsEntry>();
+/** How long ago a file's last change must be for its stamp to tell an edit (coarse file clocks). */
+const SETTLED_NS = 2_000_000_000n;
 
-/** The label windows of a corpus in NAB's layout (read once per corpus and process). */
-export function corpusWindows(corpusDir: string): Record<string, Window[]> {
-  let w = windowsCache.get(corpusDir);
-  if (!w) {
-    w = readNabWindows(join(corpusDir, 'labels', 'combined_windows.json'));
-    windowsCache.set(corpusDir, w);
+function labelsStamp(path: string): { stamp: string; changedNs: bigint } | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    const changedNs = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
+    return { stamp: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`, changedNs };
+  } catch {
+    return undefined; // readNabWindows says what is wrong with it
   }
-  return w;
+}
+
+/**
+ * The label windows of a corpus in NAB's layout. Parsed once per corpus and process while its labels
+ * file stays as it was (same size, times and inode): a file edited since, even within one process (a
+ * test run, a second benchmark after editing the labels), is read again. Each call costs a `stat`; the
+ * parse it saves grows with the corpus (a labels file lists every file, and each file's run asks).
+ */
+export function corpusWindows(corpusDir: string): Record<string, Window[]> {
+  const path = join(corpusDir, 'labels', 'combined_windows.json');
+  const now = labelsStamp(path);
+  const hit = windowsCache.get(corpusDir);
+  if (hit && now && hit.settled && hit.stamp === now.stamp) return hit.windows;
+  const readAtNs = BigInt(Date.now()) * 1_000_000n;
+  const windows = readNabWindows(path);
+  // a file changed just before (or, on a skewed clock, after) this read is read again next time
+  const settled = readAtNs - (now?.changedNs ?? readAtNs) > SETTLED_NS;
+  if (now) windowsCache.set(corpusDir, { stamp: now.stamp, settled, windows });
+  else windowsCache.delete(corpusDir);
+  return windows;
 }
 
 /**

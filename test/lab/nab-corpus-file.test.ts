@@ -71,3 +71,43 @@ describe('runNabFile: the result file', () => {
     expect(readdirSync(dirname(path))).toEqual(['tsad_zms_a.csv']);
   });
 });
+
+describe('runNabFile: the label windows follow the labels file (fix42)', () => {
+  /** The rows of a result file whose label column is 1. */
+  const labelled = (path: string): number[] =>
+    readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .flatMap((line, i) => (line.endsWith(',1') ? [i] : []));
+  const windowsFile = join(corpus, 'labels', 'combined_windows.json');
+  const labels = (...wins: [number, number][]) =>
+    writeFileSync(
+      windowsFile,
+      JSON.stringify({ [FILE]: wins.map(([a, b]) => [`${stamp(a)}.000000`, `${stamp(b)}.000000`]) }),
+    );
+  const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  afterAll(() => labels([290, 310]));
+
+  it("a second run in the same process after the labels were edited scores against the new windows (was the first run's)", async () => {
+    const outDir = join(dir, 'relabel');
+    labels([290, 310]);
+    expect(labelled((await runNabFile(job(outDir))).path)).toEqual(range(290, 310));
+    labels([250, 270]); // the same size, written at once: only the content tells
+    expect(labelled((await runNabFile(job(outDir))).path)).toEqual(range(250, 270));
+    labels([100, 110], [250, 270]);
+    expect(labelled((await runNabFile(job(outDir))).path)).toEqual([...range(100, 110), ...range(250, 270)]);
+    writeFileSync(windowsFile, JSON.stringify({ 'realTest/b.csv': [] }));
+    await expect(runNabFile(job(outDir))).rejects.toMatchObject({ code: 'unknown_file' });
+  });
+
+  it('labels parsed once they had settled (last changed over 2 s before) and kept: an edit after that is read all the same', async () => {
+    const outDir = join(dir, 'relabel-settled');
+    labels([290, 310]);
+    await new Promise((r) => setTimeout(r, 2_100)); // past the window in which a file's clock may not tell an edit
+    expect(labelled((await runNabFile(job(outDir))).path)).toEqual(range(290, 310));
+    expect(labelled((await runNabFile(job(outDir))).path)).toEqual(range(290, 310)); // kept
+    labels([250, 270]); // the same size
+    expect(labelled((await runNabFile(job(outDir))).path)).toEqual(range(250, 270));
+  });
+});
