@@ -83,7 +83,7 @@ export { SeasonalChangeDetector } from './detectors/seasonal-change/detector.js'
 export { ZmsStreamCore } from './detectors/zms-core.js';
 export { liveTemps, tmpName, writeFileAtomic, writeFileAtomicSync } from './fs-atomic.js';
 export { makeDirs, makeDirsSync } from './fs-dirs.js';
-export { kindColumnWidth, kindHeader, poolFailureError } from './lab/bench.js';
+export { checkCorpusData, kindColumnWidth, kindHeader, poolFailureError } from './lab/bench.js';
 export {
   GatedShapeDetector,
   maxDetector,

@@ -28,6 +28,7 @@ import { detectedMttdSec, evaluate, NAB_PROFILE_NAMES, type NabProfileName } fro
 import type { Window } from '../series/types.js';
 import { acquireLock, releaseLock } from '../tracking/fsutil.js';
 import {
+  type CorpusFileData,
   corpusWindows,
   fmtTimestamp,
   loadCorpusFile,
@@ -562,14 +563,38 @@ export function readCorpusWindows(corpusDir: string): Record<string, Window[]> {
   }
 }
 
+/** How many bytes of parsed data files `tsad bench`'s pre-run check keeps for the runs (NAB's 58 files take 6.3 MiB). */
+export const CHECKED_DATA_KEPT_BYTES = 64 * 1024 * 1024;
+
+/** The bytes of the distinct buffers behind a parsed file's arrays. */
+function dataBytes(d: CorpusFileData): number {
+  const seen = new Set<ArrayBufferLike>();
+  let n = 0;
+  for (const a of [d.rows.t, d.rows.v, d.series.t, d.series.v]) {
+    if (seen.has(a.buffer)) continue;
+    seen.add(a.buffer);
+    n += a.buffer.byteLength;
+  }
+  return n;
+}
+
 /**
- * Every data file of `files` read as a worker reads it, before any detector runs: a file the reader
- * refuses is a `SeriesError` (exit 3, bad data) naming the file, with nothing run.
+ * @internal Every data file of `files` read as a worker reads it, before any detector runs: a file the
+ * reader refuses is a `SeriesError` (exit 3, bad data) naming the file, with nothing run. Answers the
+ * first files read while together they fit in `keepBytes` (the rest are dropped once checked and read
+ * again by their runs: a large corpus is never held whole), so the runs need not parse them again.
  */
-async function assertDataReadable(corpus: string, files: readonly string[]): Promise<void> {
+export async function checkCorpusData(
+  corpus: string,
+  files: readonly string[],
+  keepBytes = CHECKED_DATA_KEPT_BYTES,
+): Promise<Map<string, CorpusFileData>> {
+  const kept = new Map<string, CorpusFileData>();
+  let bytes = 0;
   for (const file of files) {
+    let data: CorpusFileData;
     try {
-      await loadCorpusFile(corpus, file);
+      data = await loadCorpusFile(corpus, file);
     } catch (err) {
       if (!(err instanceof SeriesError)) throw err;
       throw new SeriesError(
@@ -578,7 +603,10 @@ async function assertDataReadable(corpus: string, files: readonly string[]): Pro
         { cause: err },
       );
     }
+    bytes += dataBytes(data);
+    if (bytes <= keepBytes) kept.set(file, data); // the first files, up to the first that does not fit
   }
+  return kept;
 }
 
 /**
@@ -692,7 +720,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const seed = opts.seed ?? 0;
   const rows: BenchRow[] = [];
   let unscorableWindows: string[] | undefined;
-  let dataChecked = false;
+  // each data file's stamp once, before it is read: what a manifest records is never newer than the
+  // data a run scored (a file edited during the run is run again next time)
+  const stamps = new Map(files.map((file) => [file, dataStamp(corpus, file)]));
+  // the files the check read, handed to every recipe's runs (up to CHECKED_DATA_KEPT_BYTES)
+  let checked: Map<string, CorpusFileData> | undefined;
   for (const recipe of recipes) {
     const t0 = performance.now();
     const detector = `tsad_${recipe}`;
@@ -700,7 +732,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const unlock = await lockResults(outDir, detector);
     try {
       const manifest = readManifest(manifestPath, recipeFingerprint(recipe, seed));
-      const stamps = new Map(files.map((file) => [file, dataStamp(corpus, file)]));
       const fresh = (file: string): boolean => {
         const was = manifest.files[file];
         const now = stamps.get(file);
@@ -713,11 +744,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         );
       };
       // every data file read once before the first detector runs: a file the reader refuses is named
-      // now, not after every other file has run (a full parse: about 0.1–0.2 CPU-s on NAB's corpus)
-      if (!dataChecked && files.some((file) => opts.force || !fresh(file))) {
-        await assertDataReadable(corpus, files);
-        dataChecked = true;
-      }
+      // now, not after every other file has run; the runs take this parse rather than reading again
+      if (!checked && files.some((file) => opts.force || !fresh(file)))
+        checked = await checkCorpusData(corpus, files);
       const jobs: NabFileJob[] = files
         .filter((file) => opts.force || !fresh(file))
         .map((file) => ({
@@ -728,6 +757,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
           outDir,
           corpusDir: corpus,
           alarms: true,
+          data: checked?.get(file),
         }));
       opts.onRecipe?.(detector, jobs.length, files.length - jobs.length);
       // each finished file joins the manifest at once (its result file is whole by then), so a run cut

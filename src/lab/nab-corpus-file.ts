@@ -28,6 +28,18 @@ export interface NabFileJob {
   readonly corpusDir?: string;
   /** Add an `alarm` column: the detector's own alarm rule (NAB's scorer ignores it). Default false. */
   readonly alarms?: boolean;
+  /**
+   * @internal The file as `loadCorpusFile` already read it (`tsad bench`'s pre-run check), run instead
+   * of reading the file again.
+   */
+  readonly data?: CorpusFileData;
+}
+
+/** One corpus file as `loadCorpusFile` reads it: its rows as they are, its series, its label windows. */
+export interface CorpusFileData {
+  readonly rows: { readonly t: Float64Array; readonly v: Float64Array };
+  readonly series: TimeSeries;
+  readonly windows: Window[];
 }
 
 export interface NabFileResult {
@@ -56,9 +68,11 @@ export function fmtTimestamp(ms: number): string {
 export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
   const start = performance.now();
   // Repeated timestamps keep the FIRST row's value: a later row's value would be look-ahead.
-  const ds = job.corpusDir
-    ? await loadCorpusFile(job.corpusDir, job.file)
-    : await loadNab(job.file, { duplicates: 'first', onWarning: () => {} });
+  const ds =
+    job.data ??
+    (job.corpusDir
+      ? await loadCorpusFile(job.corpusDir, job.file)
+      : await loadNab(job.file, { duplicates: 'first', onWarning: () => {} }));
   // the file's finite [min, max]: NAB's inputMin/inputMax, which NAB lets every detector know (only `artNab` uses it)
   const det = makeDetector(job.recipe, { seed: job.seed, range: finiteRange(ds.series.v) });
   const partner = makePartner(job.recipe, { seed: job.seed, range: finiteRange(ds.series.v) });
@@ -129,10 +143,7 @@ export function corpusWindows(corpusDir: string): Record<string, Window[]> {
  * One file of a corpus in NAB's layout, loaded the way the NAB runner loads NAB's files: rows as they
  * are, and the series with repeated timestamps keeping the first row (a later row would be look-ahead).
  */
-export async function loadCorpusFile(
-  corpusDir: string,
-  file: string,
-): Promise<{ rows: { t: Float64Array; v: Float64Array }; series: TimeSeries; windows: Window[] }> {
+export async function loadCorpusFile(corpusDir: string, file: string): Promise<CorpusFileData> {
   const windows = corpusWindows(corpusDir)[file];
   if (!windows) {
     throw new DatasetError(

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defaultDetector, SeriesError } from '../../src/index.js';
 import {
+  checkCorpusData,
   kindColumnWidth,
   kindHeader,
   makeDetector,
@@ -513,6 +514,72 @@ describe('runBench and runLocate: malformed corpora are refused before any detec
       );
       // found before any detector ran (fix41; before, every other file had run first)
       expect(existsSync(join(copy, 'r', 'tsad_zms'))).toBe(false);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it("each data file is parsed once: every recipe runs on the pre-run check's parse; a file edited after the check runs again next time (fix42)", async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'tsad-bench-once-'));
+    try {
+      cpSync(dir, copy, { recursive: true });
+      const opts = { detectors: ['zms'], workers: 1 };
+      const intact = await runBench({ ...opts, corpus: dir, outDir: join(copy, 'intact'), force: true });
+      const path = join(copy, 'data', 'spike', 'spike_00.csv');
+      const lines = readFileSync(path, 'utf8').split('\n');
+      lines[300] = `${lines[300].split(',')[0]},`; // an empty value: the reader refuses the file
+      const recipes: string[] = [];
+      const report = await runBench({
+        ...opts,
+        corpus: copy,
+        outDir: join(copy, 'r'),
+        // called after the check, before each recipe's files run: no run reads a data file again
+        onRecipe: (d) => {
+          recipes.push(d);
+          writeFileSync(path, lines.join('\n'));
+        },
+      });
+      expect(recipes).toEqual(['tsad_zms', 'tsad_floorCdf']);
+      expect(report.rows.map((r) => [r.detector, r.scores])).toEqual(
+        intact.rows.map((r) => [r.detector, r.scores]),
+      );
+      // the manifest holds the file's stamp from before the check: the next run reads the edit and refuses it
+      const next = await runBench({ ...opts, corpus: copy, outDir: join(copy, 'r') }).catch(
+        (e: unknown) => e,
+      );
+      expect(next).toBeInstanceOf(SeriesError);
+      expect((next as Error).message).toMatch(/^the corpus data file spike\/spike_00\.csv cannot be read/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('the check keeps the files it read only within its byte budget, in order, and still reads (and refuses) every file (fix42)', async () => {
+    const files = Object.keys(
+      JSON.parse(readFileSync(join(dir, 'labels', 'combined_windows.json'), 'utf8')),
+    ).sort();
+    const all = await checkCorpusData(dir, files);
+    expect([...all.keys()]).toEqual(files);
+    // the bytes of the distinct buffers behind a kept file's arrays
+    const bytes = (f: string) => {
+      const d = all.get(f);
+      if (!d) throw new Error(`${f} not kept`);
+      const buffers = new Set([d.rows.t, d.rows.v, d.series.t, d.series.v].map((a) => a.buffer));
+      return [...buffers].reduce((n, b) => n + b.byteLength, 0);
+    };
+    const two = bytes(files[0]) + bytes(files[1]);
+    expect([...(await checkCorpusData(dir, files, two)).keys()]).toEqual(files.slice(0, 2));
+    expect([...(await checkCorpusData(dir, files, two - 1)).keys()]).toEqual(files.slice(0, 1));
+    expect((await checkCorpusData(dir, files, 0)).size).toBe(0);
+    // a file past the budget is read all the same: a bad one is refused
+    const copy = mkdtempSync(join(tmpdir(), 'tsad-bench-kept-'));
+    try {
+      cpSync(dir, copy, { recursive: true });
+      const last = files[files.length - 1];
+      writeFileSync(join(copy, 'data', last), 'timestamp,value\n2024-01-01 00:00:00,\n');
+      await expect(checkCorpusData(copy, files, 0)).rejects.toThrow(
+        new RegExp(`^the corpus data file ${last.replace('.', '\\.')} cannot be read, so no detector ran`),
+      );
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
