@@ -14,6 +14,7 @@ import {
 } from '../../src/lifecycle/index.js';
 import type { TimeSeries, Window } from '../../src/series/index.js';
 import type { Tracker } from '../../src/tracking/index.js';
+import { gate } from '../helpers/gate.js';
 import { expectBadLabelWindow } from '../helpers/label-windows.js';
 import { startMlflow } from '../helpers/mlflow-server.js';
 import { startPostgres } from '../tracking/pg-server.js';
@@ -159,10 +160,7 @@ async function raceScenario(
   // the race made certain: neither promotion writes before both have read the champion
   let reads = 0;
   let aliasMoves = Promise.resolve();
-  let open = (): void => undefined;
-  const gate = new Promise<void>((r) => {
-    open = r;
-  });
+  const bothRead = gate();
   const gated = (t: Tracker): Tracker =>
     new Proxy(t, {
       get(target, prop) {
@@ -171,7 +169,7 @@ async function raceScenario(
         if (prop === 'listRegisteredModels') {
           return async () => {
             const r = await target.listRegisteredModels();
-            if (++reads === 2) open();
+            if (++reads === 2) bothRead.open();
             return r;
           };
         }
@@ -181,21 +179,19 @@ async function raceScenario(
           // follow each other, and the second must see the first
           return async (...args: Parameters<Tracker['setAlias']>) => {
             const turn = aliasMoves;
-            let done = (): void => undefined;
-            aliasMoves = new Promise<void>((r) => {
-              done = r;
-            });
+            const done = gate();
+            aliasMoves = done.wait;
             await turn;
             try {
               return await target.setAlias(...args);
             } finally {
-              done();
+              done.open();
             }
           };
         }
         if (prop === 'setModelVersionTag') {
           return async (...args: Parameters<Tracker['setModelVersionTag']>) => {
-            await gate;
+            await bothRead.wait;
             return target.setModelVersionTag(...args);
           };
         }

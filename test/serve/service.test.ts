@@ -24,6 +24,7 @@ import {
   type TrainInWorkerOptions,
   trainInWorker,
 } from '../../src/serve/index.js';
+import { gate } from '../helpers/gate.js';
 
 const STEP = 60_000;
 const T0 = Date.parse('2024-03-01T00:00:00Z');
@@ -612,17 +613,14 @@ describe('tsad serve (in-process)', () => {
     // first (maxSeries 1) before the first request has pushed anything; that request is then refused
     const cps = join(dir, 'cp-empty');
     const inner = new DirectoryCheckpointStore(cps);
-    let open!: () => void;
     let waiting = 0;
-    const gate = new Promise<void>((res) => {
-      open = res;
-    });
+    const both = gate();
     const svc = await oneSeriesService(
       wrapStore(inner, {
         load: async (id) => {
           const cp = await inner.load(id);
-          if (++waiting === 2) open();
-          await gate;
+          if (++waiting === 2) both.open();
+          await both.wait;
           return cp;
         },
       }),
@@ -1080,37 +1078,25 @@ async function http(
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-/** A promise and the function that settles it (a gate a wrapped store call waits at). */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((r) => {
-    open = r;
-  });
-  return { wait, open };
-}
-
 /**
  * `inner` whose next `load` after `hold()` waits at the gate `hold` returns (once); `seen` settles when
  * such a held load has been called.
  */
 function heldLoads(inner: CheckpointStore) {
   let armed: ReturnType<typeof gate> | undefined;
-  let called!: () => void;
-  const seen = new Promise<void>((r) => {
-    called = r;
-  });
+  const seen = gate();
   const store = wrapStore(inner, {
     load: async (id) => {
       const g = armed;
       armed = undefined;
       if (g) {
-        called();
+        seen.open();
         await g.wait;
       }
       return inner.load(id);
     },
   });
-  return { store, seen, hold: () => (armed = gate()) };
+  return { store, seen: seen.wait, hold: () => (armed = gate()) };
 }
 
 /**
@@ -1119,22 +1105,19 @@ function heldLoads(inner: CheckpointStore) {
  */
 function failingSaves(inner: CheckpointStore) {
   let armed: ReturnType<typeof gate> | undefined;
-  let called!: () => void;
-  const seen = new Promise<void>((r) => {
-    called = r;
-  });
+  const seen = gate();
   const store = wrapStore(inner, {
     save: async (cp) => {
       const g = armed;
       if (!g) return inner.save(cp);
-      called();
+      seen.open();
       await g.wait;
       throw new Error('ENOSPC: no space left on device');
     },
   });
   return {
     store,
-    seen,
+    seen: seen.wait,
     hold: () => (armed = gate()),
     release: () => {
       armed = undefined;
@@ -1415,11 +1398,8 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
   });
 
   it('a DELETE during a reload: answered, the series stays forgotten, and its next point starts it on the new version', async () => {
-    let hold: { wait: Promise<void>; open: () => void } | undefined;
-    let lookupCalled!: () => void;
-    const lookupSeen = new Promise<void>((r) => {
-      lookupCalled = r;
-    });
+    let hold: ReturnType<typeof gate> | undefined;
+    const lookup = gate();
     const slow = new Proxy({} as Tracker, {
       get: (_, key) => {
         const v = (tracker as unknown as Record<string | symbol, unknown>)[key];
@@ -1427,7 +1407,7 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
           return async (...args: unknown[]) => {
             const g = hold;
             if (g) {
-              lookupCalled();
+              lookup.open();
               await g.wait;
             }
             return (v as (...a: unknown[]) => unknown).apply(tracker, args);
@@ -1451,7 +1431,7 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
       hold = gate();
       const g = hold;
       const reloading = svc.reload();
-      await lookupSeen; // the reload is asking the registry
+      await lookup.wait; // the reload is asking the registry
       expect(await http(base, 'DELETE', '/v1/series/z')).toEqual({
         status: 200,
         body: { id: 'z', live: true, checkpoint: true },
@@ -1657,15 +1637,12 @@ describe('restoring a series from a checkpoint store that fails (fix42)', () => 
     await first.close();
     const held = gate();
     let loads = 0;
-    let called!: () => void;
-    const seen = new Promise<void>((r) => {
-      called = r;
-    });
+    const seen = gate();
     const store = wrapStore(inner, {
       load: async (id) => {
         loads++;
         if (loads > 1) return inner.load(id);
-        called();
+        seen.open();
         await held.wait;
         throw new Error('timeout after 5000 ms');
       },
@@ -1673,7 +1650,7 @@ describe('restoring a series from a checkpoint store that fails (fix42)', () => 
     const svc = await oneSeriesService(store);
     try {
       const a = post(svc, 's', pts(6, 20, 25));
-      await seen;
+      await seen.wait;
       const b = svc.app.inject({ method: 'GET', url: '/v1/series/s' });
       const c = post(svc, 's', pts(6, 20, 25));
       // a few turns of the event loop: both reach the restore in flight (inject does no I/O); the count

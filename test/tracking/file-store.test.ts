@@ -12,6 +12,7 @@ import {
   withLock,
 } from '../../src/internal.js';
 import { exportRuns, FileTracker, openMemoryTracker } from '../../src/tracking/index.js';
+import { gate } from '../helpers/gate.js';
 
 describe('local store format', () => {
   let dir = '';
@@ -454,19 +455,13 @@ describe('deleteRun and registerModel of one run at once (fix40)', () => {
         return run.id;
       });
       // a third process holds the registry's lock while the registration and the deletion start
-      let release!: () => void;
-      const released = new Promise<void>((r) => {
-        release = r;
-      });
-      let holding!: () => void;
-      const held = new Promise<void>((r) => {
-        holding = r;
-      });
+      const released = gate();
+      const held = gate();
       const holder = withLock(join(root, '.lock-registry'), async () => {
-        holding();
-        await released;
+        held.open();
+        await released.wait;
       });
-      await held;
+      await held.wait;
       const registering = a.registerModel('m', other);
       registering.catch(() => undefined);
       await new Promise((r) => setTimeout(r, 300)); // the registration has checked its run and waits
@@ -475,7 +470,7 @@ describe('deleteRun and registerModel of one run at once (fix40)', () => {
       // until fix40 the deletion read the registry without the lock (no version yet) and renamed the
       // run away at once; the registration then added a version of a deleted run
       await new Promise((r) => setTimeout(r, 300));
-      release();
+      released.open();
       await holder;
       const [reg, del] = await Promise.allSettled([registering, deleting]);
       if (reg.status === 'fulfilled') {

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrackingError } from '../../src/index.js';
 import { type Run, SqlTracker, type Tracker } from '../../src/tracking/index.js';
+import { gate } from '../helpers/gate.js';
 import { rejectedWith } from '../helpers/thrown.js';
 import { hookedExecutor, usePgStores } from './pg-stores.js';
 
@@ -150,21 +151,18 @@ describe('writes to a deleted PostgreSQL run', () => {
    */
   function endRace(fail: boolean): { tracker: Tracker; arm: () => void } {
     let armed = false;
-    let endCommitted!: () => void;
-    const ended = new Promise<void>((r) => {
-      endCommitted = r;
-    });
+    const ended = gate();
     const tracker = new SqlTracker(s.uri, {
       executor: hookedExecutor(
         s.uri,
         async (text) => {
           if (!armed || !/ b AS \(INSERT INTO /.test(text)) return;
           armed = false;
-          await ended;
+          await ended.wait;
           if (fail) throw new Error('injected: the batch failed after the run ended');
         },
         (texts) => {
-          if (texts.some((t) => /^UPDATE \S+ SET status/.test(t))) endCommitted();
+          if (texts.some((t) => /^UPDATE \S+ SET status/.test(t))) ended.open();
         },
       ),
     });
@@ -231,16 +229,13 @@ describe('writes to a deleted PostgreSQL run', () => {
     // the resend is stored and acknowledged. Had the next batch deleted the id, the first send would
     // find none when it runs and store the points again
     let armed = false;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
+    const sent = gate();
     let late: Promise<unknown> | undefined;
     const tracker = new SqlTracker(s.uri, {
       executor: hookedExecutor(s.uri, async (text, values) => {
         if (!armed || !/ b AS \(INSERT INTO /.test(text)) return;
         armed = false;
-        late = gate.then(() => s.other.query(text, values)); // still on its way
+        late = sent.wait.then(() => s.other.query(text, values)); // still on its way
         throw new Error('Connection terminated unexpectedly');
       }),
     });
@@ -251,7 +246,7 @@ describe('writes to a deleted PostgreSQL run', () => {
       await run.logMetric('m', 2);
       expect(late).toBeDefined();
       await run.logMetric('m', 3);
-      release();
+      sent.open();
       await late;
       await run.end();
       const values = (await tracker.getMetricHistory(run.id, 'm')).map((p) => p.value);
@@ -267,17 +262,14 @@ describe('writes to a deleted PostgreSQL run', () => {
     // Had that batch deleted the first send's id, the second would find no id and store the points again
     let armed = false;
     let sends = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
+    const sent = gate();
     let late: Promise<unknown> | undefined;
     const tracker = new SqlTracker(s.uri, {
       executor: hookedExecutor(s.uri, async (text, values) => {
         if (!armed || !/ b AS \(INSERT INTO /.test(text)) return;
         const n = sends++;
         if (n === 0) await s.other.query(text, values); // stored, its reply lost
-        if (n === 1) late = gate.then(() => s.other.query(text, values)); // still on its way
+        if (n === 1) late = sent.wait.then(() => s.other.query(text, values)); // still on its way
         throw new Error('Connection terminated unexpectedly');
       }),
     });
@@ -289,7 +281,7 @@ describe('writes to a deleted PostgreSQL run', () => {
       armed = false;
       expect(late).toBeDefined();
       await run.logMetric('m', 3);
-      release();
+      sent.open();
       await late;
       await run.end();
       const values = (await tracker.getMetricHistory(run.id, 'm')).map((p) => p.value);
@@ -428,26 +420,20 @@ describe('deleteRun and a registration of the same PostgreSQL run at once (one t
   it('a registration in flight (its transaction holds the run) when the deletion starts: the deletion waits for it, then is refused', async () => {
     const runId = await modelRun();
     const name = `inflight-${runId.slice(0, 6)}`;
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let holding!: () => void;
-    const held = new Promise<void>((r) => {
-      holding = r;
-    });
+    const released = gate();
+    const held = gate();
     const registrar = new SqlTracker(s.uri, {
       executor: hookedExecutor(s.uri, async (text, _values, inTx) => {
         // the registration has read (and locked) the run's row; it waits before adding its version
         if (inTx && /^INSERT INTO \S*model_versions/.test(text)) {
-          holding();
-          await released;
+          held.open();
+          await released.wait;
         }
       }),
     });
     try {
       const registering = registrar.registerModel(name, runId);
-      await held;
+      await held.wait;
       const deleting = s.tracker.deleteRun(runId);
       deleting.catch(() => undefined); // awaited below, once the registration is let go
       // the deletion is waiting on a lock held by the registration (another session's row lock)
@@ -460,11 +446,11 @@ describe('deleteRun and a registration of the same PostgreSQL run at once (one t
         if (Date.now() > deadline) throw new Error('the deletion never waited on the registration');
         await new Promise((r) => setTimeout(r, 20));
       }
-      release();
+      released.open();
       expect((await registering).version).toBe(1);
       await expectRefusedAndKept(deleting, runId, name);
     } finally {
-      release();
+      released.open();
       await registrar.close();
     }
   });
