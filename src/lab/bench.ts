@@ -564,7 +564,7 @@ export function readCorpusWindows(corpusDir: string): Record<string, Window[]> {
 }
 
 /** How many bytes of parsed data files `tsad bench`'s pre-run check keeps for the runs (NAB's 58 files take 6.3 MiB). */
-export const CHECKED_DATA_KEPT_BYTES = 64 * 1024 * 1024;
+const CHECKED_DATA_KEPT_BYTES = 64 * 1024 * 1024;
 
 /** The bytes of the distinct buffers behind a parsed file's arrays. */
 function dataBytes(d: CorpusFileData): number {
