@@ -96,7 +96,7 @@ export async function runNabFile(job: NabFileJob): Promise<NabFileResult> {
 }
 
 /**
- * A labels file as last parsed: its stamp then (kind, size, mtime, ctime, inode), and whether the stamp
+ * A labels file as last parsed: its stamp then (device, inode, size, mtime, ctime), and whether the stamp
  * may be trusted (`settled`: the file was last changed well before it was read, so an edit in the same
  * clock tick that keeps its size cannot hide behind the same stamp).
  */
