@@ -108,6 +108,16 @@ function oneSeriesService(checkpoints: CheckpointStore): Promise<Service> {
   });
 }
 
+/** Series `id` given `points` and checkpointed into `store` by a service that is then closed. */
+async function checkpointed(store: CheckpointStore, id: string, points: [number, number][]): Promise<void> {
+  const svc = await oneSeriesService(store);
+  try {
+    expect((await post(svc, id, points)).status).toBe(200);
+  } finally {
+    await svc.close();
+  }
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tsad-serve-'));
   tracker = openTracker(`file:${join(dir, 'store')}`);
@@ -1261,9 +1271,7 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
     const inner = new DirectoryCheckpointStore(cps);
     const { store, seen: loadSeen, hold } = heldLoads(inner);
     // the series has a checkpoint (30 points) and is not in memory: a POST has to restore it
-    const first = await oneSeriesService(store);
-    await post(first, 'r', pts(3, 0, 30));
-    await first.close();
+    await checkpointed(store, 'r', pts(3, 0, 30));
     const svc = await oneSeriesService(store);
     try {
       const base = await listening(svc);
@@ -1324,9 +1332,7 @@ describe('DELETE /v1/series/:id (real HTTP on loopback)', () => {
   it('a reload that swaps the model while a POST restores its series: the series restarts on the new version, not the old one for good', async () => {
     const cps = join(dir, 'cp-reload-race');
     const { store, seen: loadSeen, hold } = heldLoads(new DirectoryCheckpointStore(cps));
-    const first = await oneSeriesService(store);
-    await post(first, 'w', pts(4, 0, 30));
-    await first.close();
+    await checkpointed(store, 'w', pts(4, 0, 30));
     const svc = await oneSeriesService(store);
     try {
       const g = hold();
@@ -1456,9 +1462,7 @@ describe('DELETE /v1/series/:id and the checkpoint store (fix41)', () => {
     const cps = join(dir, 'cp-delete-has');
     const store = new DirectoryCheckpointStore(cps);
     expect(await store.has('h')).toBe(false); // no folder yet
-    const first = await oneSeriesService(store);
-    await post(first, 'h', pts(4, 0, 30));
-    await first.close();
+    await checkpointed(store, 'h', pts(4, 0, 30));
     expect(await store.has('h')).toBe(true);
     expect(await store.has('other')).toBe(false);
     writeFileSync(join(cps, 'torn.json'), '{"torn');
@@ -1492,9 +1496,7 @@ describe('DELETE /v1/series/:id and the checkpoint store (fix41)', () => {
       load: (id) => (down ? Promise.reject(refused()) : inner.load(id)),
       delete: (id) => (down ? Promise.reject(refused()) : inner.delete(id)),
     });
-    const first = await oneSeriesService(store);
-    await post(first, 'gone', pts(4, 0, 30));
-    await first.close();
+    await checkpointed(store, 'gone', pts(4, 0, 30));
     const svc = await oneSeriesService(store);
     try {
       await post(svc, 'live', pts(4, 0, 10));
@@ -1563,9 +1565,7 @@ describe('restoring a series from a checkpoint store that fails (fix42)', () => 
   it('a POST or GET whose restore finds the store unreachable, timed out or throwing: 503 checkpoint_store_failed (was 500 internal), no series left half-open, the next request restores it', async () => {
     const cps = join(dir, 'cp-restore-down');
     const inner = new DirectoryCheckpointStore(cps);
-    const first = await oneSeriesService(inner);
-    await post(first, 'r', pts(5, 0, 30));
-    await first.close();
+    await checkpointed(inner, 'r', pts(5, 0, 30));
     const saved = readFileSync(join(cps, 'r.json'), 'utf8');
     const failures: [string, () => Promise<never>][] = [
       [
@@ -1632,9 +1632,7 @@ describe('restoring a series from a checkpoint store that fails (fix42)', () => 
   it('requests that wait on one restore which then fails all answer 503, and the next one loads again', async () => {
     const cps = join(dir, 'cp-restore-down-shared');
     const inner = new DirectoryCheckpointStore(cps);
-    const first = await oneSeriesService(inner);
-    await post(first, 's', pts(6, 0, 20));
-    await first.close();
+    await checkpointed(inner, 's', pts(6, 0, 20));
     const held = gate();
     let loads = 0;
     const seen = gate();
