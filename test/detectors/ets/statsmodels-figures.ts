@@ -1,7 +1,7 @@
 /**
  * statsmodels `ETSModel` fits of the ref42 comparison (docs/ets.md, "Checked against statsmodels"), printed on
  * 2026-12-07 by Python 3 with statsmodels 0.15.0, numpy 2.4.6, scipy 1.17.1, pandas 3.0.6, on the series of
- * `reference-series.ts` (the same doubles, built by the same steps in Python), by:
+ * `test/helpers/reference-series.ts` (the same doubles, built by the same steps in Python), by:
  *
  *   mod = ETSModel(y, error=E, trend=T, damped_trend=D, seasonal=S, seasonal_periods=m if S else None)
  *   res = mod.fit(disp=False)        # initialization_method='estimated' (heuristic start values), L-BFGS-B

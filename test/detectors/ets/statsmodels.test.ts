@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { autoEts, EtsModel, type EtsSpec, fitEts, normalizeSpec } from '../../../src/detectors/index.js';
-import { nabAmbientTrain, seasonalSeries, trendSeries } from './reference-series.js';
+import { nabAmbientTrain, seasonalSeries, trendSeries } from '../../helpers/reference-series.js';
 import { SM_FITS, SM_POLISHED_LLF, type SmFit } from './statsmodels-figures.js';
 
 type Key = keyof typeof SM_FITS;

@@ -1,4 +1,4 @@
-import { loadNabRows } from '../../../src/internal.js';
+import { loadNabRows } from '../../src/internal.js';
 
 /**
  * The series of the statsmodels comparison (ref42, docs/ets.md "Checked against statsmodels"). The Python
