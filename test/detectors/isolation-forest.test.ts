@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
 import { averagePathLength, IsolationForest, IsolationForestModel, Rng } from '../../src/detectors/index.js';
 import type { TimeSeries } from '../../src/series/index.js';
 import { resample } from '../../src/series/index.js';
+import { nabAmbientTrain } from '../helpers/reference-series.js';
 
 // V8's Math.log is not always correctly rounded (Math.log(3) is 1 ulp below glibc's), so the spec's
 // reference figures are matched to floating-point rounding (a few ulps), not always to the bit.
@@ -184,5 +186,153 @@ describe('statistical parity on NAB machine temperature (train split before 2013
       `IsolationForest NAB machine-temperature train split: n=${k}, Spearman(100 trees, 1000 trees) = ${rho.toFixed(4)}`,
     );
     expect(rho).toBeGreaterThanOrEqual(0.98);
+  });
+});
+
+/**
+ * Side by side with scikit-learn (ref42; docs/detectors.md, "Checked against scikit-learn"). Figures printed on
+ * 2026-12-07 by Python 3 with scikit-learn 1.9.1 and numpy 2.4.6; the calls are named beside each constant.
+ */
+describe('against scikit-learn 1.9.1 IsolationForest', () => {
+  it('c(n) equals sklearn.ensemble._iforest._average_path_length', () => {
+    // _average_path_length(np.array([0, 1, 2, 3, 4, 5, 10, 100, 256, 1000, 3403, 100000]))
+    const ns = [0, 1, 2, 3, 4, 5, 10, 100, 256, 1000, 3403, 100000];
+    const ref = [
+      0, 0, 1, 1.207392357589623, 1.8516559071392855, 2.327020052042847, 3.748880484475505, 8.364671030072245,
+      10.244770920119917, 12.969940887100174, 15.41925659243522, 22.180282259643523,
+    ];
+    for (let i = 0; i < ns.length; i++) ulps(averagePathLength(ns[i]), ref[i]);
+  });
+
+  it('ψ = min(256, n): IsolationForest(random_state=0).fit(X).max_samples_ is 100, 256, 256 for n = 100, 256, 1000', () => {
+    for (const [n, psi] of [
+      [100, 100],
+      [256, 256],
+      [1000, 256],
+    ]) {
+      const x = Float64Array.from({ length: n }, (_, i) => i);
+      expect(IsolationForestModel.build({ t: new Float64Array(n), x, n, d: 1 }, 2, 256, new Rng(0)).psi).toBe(
+        psi,
+      );
+    }
+  });
+
+  /**
+   * scikit-learn's own trees, copied node for node: X (12 rows below), f = IsolationForest(n_estimators=3,
+   * max_samples=8, random_state=0).fit(X); per tree t = est.tree_: t.feature, t.threshold, t.children_left,
+   * t.children_right, t.n_node_samples (estimators_features_ is [0, 1] for each, so features are not permuted).
+   * Leaves get tsad's value depth + c(n_leaf) and scores must equal -f.score_samples(Q).
+   */
+  const SK_TREES = [
+    {
+      feature: [1, 1, 0, -2, -2, -2, 0, 1, -2, -2, -2],
+      threshold: [
+        1.1195586858641162, 0.5754399340718239, 2.376038215298223, -2, -2, -2, 5.604879071053527,
+        2.3752571920050576, -2, -2, -2,
+      ],
+      left: [1, 2, 3, -1, -1, -1, 7, 8, -1, -1, -1],
+      right: [6, 5, 4, -1, -1, -1, 10, 9, -1, -1, -1],
+      samples: [8, 3, 2, 1, 1, 1, 5, 4, 2, 2, 1],
+    },
+    {
+      feature: [0, 0, 1, -2, -2, 0, -2, -2, 1, -2, -2],
+      threshold: [
+        2.8262196312780583, 1.4246760173349995, 1.1500909305876545, -2, -2, 2.307633616871961, -2, -2,
+        3.719263408667996, -2, -2,
+      ],
+      left: [1, 2, 3, -1, -1, 6, -1, -1, 9, -1, -1],
+      right: [8, 5, 4, -1, -1, 7, -1, -1, 10, -1, -1],
+      samples: [8, 6, 3, 1, 2, 3, 2, 1, 2, 1, 1],
+    },
+    {
+      feature: [0, 0, 0, -2, -2, 0, -2, -2, -2],
+      threshold: [
+        4.471261589076026, 0.775630612520329, 0.00808829395477115, -2, -2, 2.645226621369471, -2, -2, -2,
+      ],
+      left: [1, 2, 3, -1, -1, 6, -1, -1, -1],
+      right: [8, 5, 4, -1, -1, 7, -1, -1, -1],
+      samples: [8, 7, 2, 1, 1, 5, 3, 2, 1],
+    },
+  ];
+  // Q = [[0, 0], [8, 8], [1.25, 1.75], [4, 4], [-1, 5], [3.5, 0.25]]; -f.score_samples(Q)
+  const Q = [0, 0, 8, 8, 1.25, 1.75, 4, 4, -1, 5, 3.5, 0.25];
+  const SK_SCORES = [
+    0.5321390962382649, 0.7043552561829635, 0.42499797272877043, 0.4961163269125681, 0.4625320927726253,
+    0.5321390962382649,
+  ];
+
+  /** tsad's layout (children adjacent, right = left + 1) of scikit-learn's trees, leaves valued depth + c(n). */
+  function fromSklearn(trees: typeof SK_TREES, psi: number, d: number): IsolationForestModel {
+    const feature: number[] = [];
+    const value: number[] = [];
+    const left: number[] = [];
+    const roots: number[] = [];
+    for (const t of trees) {
+      roots.push(feature.length);
+      feature.push(0);
+      value.push(0);
+      left.push(0);
+      // queue of (sklearn node, tsad slot, depth)
+      const queue: [number, number, number][] = [[0, roots[roots.length - 1], 0]];
+      while (queue.length > 0) {
+        const [node, slot, depth] = queue.shift() as [number, number, number];
+        if (t.left[node] < 0) {
+          feature[slot] = -1;
+          value[slot] = depth + averagePathLength(t.samples[node]);
+          left[slot] = -1;
+          continue;
+        }
+        const l = feature.length;
+        feature.push(0, 0);
+        value.push(0, 0);
+        left.push(0, 0);
+        feature[slot] = t.feature[node];
+        value[slot] = t.threshold[node];
+        left[slot] = l;
+        queue.push([t.left[node], l, depth + 1], [t.right[node], l + 1, depth + 1]);
+      }
+    }
+    return new IsolationForestModel(
+      psi,
+      d,
+      Int32Array.from(roots),
+      Int32Array.from(feature),
+      Float64Array.from(value),
+      Int32Array.from(left),
+    );
+  }
+
+  it('scikit-learn’s trees scored by our formula give scikit-learn’s scores (2^(−Σh / (T·c(ψ))), leaf depth + c(n))', () => {
+    const model = fromSklearn(SK_TREES, 8, 2);
+    for (let i = 0; i < SK_SCORES.length; i++) {
+      ulps(model.scoreRow(Float64Array.from(Q.slice(2 * i, 2 * i + 2))), SK_SCORES[i]);
+    }
+  });
+
+  it('NAB ambient temperature rows: our scores rank-correlate ≥ 0.95 with scikit-learn’s (1,000 trees each)', async () => {
+    const fx = JSON.parse(
+      readFileSync(new URL('./fixtures/sklearn-iforest-ambient.json', import.meta.url), 'utf8'),
+    ) as { scores: number[] };
+    const v = await nabAmbientTrain();
+    const n = v.length - 2;
+    const x = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      x[2 * i] = v[i + 1] - v[i];
+      x[2 * i + 1] = v[i + 2] - v[i + 1];
+    }
+    expect(fx.scores.length).toBe(n);
+    const frame = { t: new Float64Array(n), x, n, d: 2 };
+    const sk = Float64Array.from(fx.scores);
+    const rho: number[] = [];
+    for (const trees of [100, 1000]) {
+      const out = new Float64Array(n);
+      IsolationForestModel.build(frame, trees, 256, new Rng(0)).scoreInto(x, n, out);
+      rho.push(spearman(out, sk));
+    }
+    console.log(
+      `Spearman(tsad, scikit-learn 1000 trees) on ${n} rows: 100 trees ${rho[0].toFixed(4)}, 1000 trees ${rho[1].toFixed(4)}`,
+    );
+    expect(rho[1]).toBeGreaterThanOrEqual(0.95);
+    expect(rho[0]).toBeGreaterThanOrEqual(0.95);
   });
 });
