@@ -276,7 +276,8 @@ export class EtsModel {
 
 /**
  * Maximum-likelihood fit (docs/ets.md, What is implemented): L-BFGS-B on −llf/n over α, β*, γ*, φ and the initial
- * states (the oldest seasonal state fixed), 2-point numeric gradients with step 1e-8.
+ * states (the oldest seasonal state fixed). The gradient is exact for the additive classes (reverse mode,
+ * `sseGradientAdditive`) and 2-point numeric differences with step 1e-8 for the multiplicative ones.
  */
 export function fitEts(y: ArrayLike<number>, specIn: Partial<EtsSpec>, opts: FitOptions = {}): EtsModel {
   primeFilter();
