@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { autoEts, EtsModel, type EtsSpec, fitEts, normalizeSpec } from '../../../src/detectors/index.js';
 import { nabAmbientTrain, seasonalSeries, trendSeries } from '../../helpers/reference-series.js';
-import { SM_FITS, SM_POLISHED_LLF, SM_VARIANCE, type SmFit } from './statsmodels-figures.js';
+import { SM_FITS, SM_LONG, SM_POLISHED_LLF, SM_VARIANCE, type SmFit } from './statsmodels-figures.js';
 
 type Key = keyof typeof SM_FITS;
 const PERIOD: Record<Key, number> = { nab: 24, seasonal: 12, trend: 1 };
@@ -83,6 +83,40 @@ describe('analytic forecast variances at statsmodels’ parameters (get_predicti
       checked++;
     }
     expect(checked).toBe(15);
+  });
+});
+
+describe('past the first season (seasonal classes at statsmodels’ parameters)', () => {
+  // h ≤ 10 never leaves a season of 12 or 24: the seasonal index does not wrap there and every seasonal
+  // term of the variance (k = ⌊(h − 1)/m⌋ > 0) is 0, so the checks above cannot see either
+  it('forecasts to 1e-13 and analytic variances to 1e-12 relative at h = m − 1, m, m + 1, m + 2, 2m, 2m + 1, 3m + 1', () => {
+    let variances = 0;
+    for (const [at, ref] of Object.entries(SM_LONG)) {
+      const [key, name] = at.split(' ') as [Key, string];
+      const m = PERIOD[key];
+      const H = [m - 1, m, m + 1, m + 2, 2 * m, 2 * m + 1, 3 * m + 1];
+      const model = smoothAt(specOf(name, m), SM_FITS[key][name], Y[key]);
+      const fc = model.forecast(3 * m + 1);
+      expect(
+        maxRel(
+          H.map((h) => fc[h - 1]),
+          ref.forecast,
+        ),
+        at,
+      ).toBeLessThan(1e-13);
+      if (ref.variance) {
+        const v = model.forecastVariance(3 * m + 1);
+        expect(
+          maxRel(
+            H.map((h) => v[h - 1]),
+            ref.variance,
+          ),
+          at,
+        ).toBeLessThan(1e-12);
+        variances++;
+      }
+    }
+    expect([Object.keys(SM_LONG).length, variances]).toEqual([18, 6]);
   });
 });
 
