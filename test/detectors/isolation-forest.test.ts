@@ -218,9 +218,11 @@ describe('against scikit-learn 1.9.1 IsolationForest', () => {
   });
 
   /**
-   * scikit-learn's own trees, copied node for node: X (12 rows below), f = IsolationForest(n_estimators=3,
-   * max_samples=8, random_state=0).fit(X); per tree t = est.tree_: t.feature, t.threshold, t.children_left,
-   * t.children_right, t.n_node_samples (estimators_features_ is [0, 1] for each, so features are not permuted).
+   * scikit-learn's own trees, copied node for node: X = np.array([[0, 0], [1, 0.5], [2, 1], [3, 1.5], [0.5, 3],
+   * [1.5, 2.5], [2.5, 2], [3.5, 0.25], [8, 8], [0.25, 0.125], [1.25, 1.75], [2.75, 0.75]]) (12 rows, multiples
+   * of 1/8, exact in float32), f = IsolationForest(n_estimators=3, max_samples=8, random_state=0).fit(X); per
+   * tree t = est.tree_: t.feature, t.threshold, t.children_left, t.children_right, t.n_node_samples
+   * (estimators_features_ is [0, 1] for each, so features are not permuted).
    * Leaves get tsad's value depth + c(n_leaf) and scores must equal -f.score_samples(Q).
    */
   const SK_TREES = [
