@@ -312,7 +312,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     err: unknown,
     during: { what: 'restore' } | { what: 'delete'; dropped: boolean },
   ): ServeError {
-    const e = err as Error & { code?: unknown };
+    // a store may reject with anything, also undefined or null (reading a field of those would throw here)
+    const e = (typeof err === 'object' && err !== null ? err : {}) as Partial<Error> & { code?: unknown };
     const why = `${e.name ?? 'Error'}${typeof e.code === 'string' ? ` [${e.code}]` : ''}: ${e.message ?? String(err)}`;
     const then =
       during.what === 'restore'

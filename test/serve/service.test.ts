@@ -1671,6 +1671,48 @@ describe('restoring a series from a checkpoint store that fails (fix42)', () => 
   });
 });
 
+describe('a checkpoint store that rejects with no error object (rev42)', () => {
+  it('load or delete rejecting with undefined, null or a string: 503 checkpoint_store_failed naming it, not 500 internal', async () => {
+    const cps = join(dir, 'cp-reject-nothing');
+    const inner = new DirectoryCheckpointStore(cps);
+    await checkpointed(inner, 'q', pts(7, 0, 20));
+    const saved = readFileSync(join(cps, 'q.json'), 'utf8');
+    for (const [reason, shown] of [
+      [undefined, 'Error: undefined'],
+      [null, 'Error: null'],
+      ['socket hang up', 'Error: socket hang up'],
+    ] as const) {
+      let down = true;
+      const store = wrapStore(inner, {
+        load: (id) => (down ? Promise.reject(reason) : inner.load(id)),
+        delete: (id) => (down ? Promise.reject(reason) : inner.delete(id)),
+      });
+      const svc = await oneSeriesService(store);
+      try {
+        const restore = await svc.app.inject({
+          method: 'POST',
+          url: '/v1/series/q/points',
+          payload: { points: [{ t: T0 + 20 * STEP, v: 5 }] },
+        });
+        expect([restore.statusCode, restore.json().error], String(reason)).toEqual([
+          503,
+          'checkpoint_store_failed',
+        ]);
+        expect(restore.json().message).toContain(`series "q" (${shown}); the series was not restored`);
+        const del = await svc.app.inject({ method: 'DELETE', url: '/v1/series/q' });
+        expect([del.statusCode, del.json().error], String(reason)).toEqual([503, 'checkpoint_store_failed']);
+        expect(del.json().message).toContain(`series "q" (${shown}); its checkpoint may still be kept`);
+        down = false;
+        expect((await post(svc, 'q', pts(7, 20, 22))).status).toBe(200);
+      } finally {
+        down = false;
+        await svc.close();
+      }
+      writeFileSync(join(cps, 'q.json'), saved); // as the set-up left it, for the next reason
+    }
+  });
+});
+
 describe('serving.md: a runs:/ model reference (fix41)', () => {
   it("serves a tracked run's model by runs:/RUN_ID/model; its version is the reference, so a reload never moves it", async () => {
     const mv = await tracker.getModelVersion('temp', 1);
