@@ -1,4 +1,5 @@
 import { loadNabRows } from '../../src/internal.js';
+import { lcg } from './random.js';
 
 /**
  * The series of the statsmodels comparison (ref42, docs/ets.md "Checked against statsmodels"). The Python
@@ -7,21 +8,16 @@ import { loadNabRows } from '../../src/internal.js';
  * same text (correctly rounded on both sides).
  */
 
-/** `x = (1664525·x + 1013904223) mod 2³²`, `u = x / 2³²`: k uniforms in [0, 1). */
-export function lcg(seed: number, k: number): Float64Array {
-  let x = seed >>> 0;
-  const out = new Float64Array(k);
-  for (let i = 0; i < k; i++) {
-    x = (Math.imul(1664525, x) + 1013904223) >>> 0;
-    out[i] = x / 2 ** 32;
-  }
-  return out;
+/** The first k draws of `lcg(seed)` (`x = (1664525·x + 1013904223) mod 2³²`, `u = x / 2³²`): uniforms in [0, 1). */
+export function uniforms(seed: number, k: number): Float64Array {
+  const next = lcg(seed);
+  return Float64Array.from({ length: k }, () => next());
 }
 
-/** Sum of three uniforms − 1.5: bell-shaped noise on [−1.5, 1.5], variance 1/4. */
-export function noise(seed: number, k: number): Float64Array {
-  const u = lcg(seed, 3 * k);
-  return Float64Array.from({ length: k }, (_, i) => u[3 * i] + u[3 * i + 1] + u[3 * i + 2] - 1.5);
+/** Sum of three uniforms − 1.5 (+ shift, added last): bell-shaped noise on [−1.5, 1.5], variance 1/4. */
+export function noise(seed: number, k: number, shift = 0): Float64Array {
+  const u = uniforms(seed, 3 * k);
+  return Float64Array.from({ length: k }, (_, i) => u[3 * i] + u[3 * i + 1] + u[3 * i + 2] - 1.5 + shift);
 }
 
 const SEASON = [0, 3, 5, 6, 5, 3, 0, -3, -5, -6, -5, -3];

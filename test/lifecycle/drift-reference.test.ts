@@ -2,9 +2,10 @@
  * Drift statistics side by side with SciPy (ref42; docs/lifecycle.md, "Checked against SciPy").
  *
  * Every reference figure below was printed on 2026-12-07 by Python 3 in a venv with numpy 2.4.6 and
- * scipy 1.17.1, from the same samples: the generator `lcg` / `normalish` below was written once in
- * Python (`x = (1664525·x + 1013904223) mod 2³²`, `u = x / 2³²`) and gives the same doubles bit for bit
- * (every operation is exact in float64). The calls are named beside each constant.
+ * scipy 1.17.1, from the same samples: the generators `uniforms` / `noise` of test/helpers/reference-series.ts
+ * were written once in Python (`x = (1664525·x + 1013904223) mod 2³²`, `u = x / 2³²`; the Python script's
+ * `lcg` and `normalish`) and give the same doubles bit for bit (every operation is exact in float64, or one
+ * IEEE addition in the same order). The calls are named beside each constant.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,26 +18,15 @@ import {
   psi,
   sampleDivergence,
 } from '../../src/lifecycle/index.js';
+import { noise, uniforms } from '../helpers/reference-series.js';
 
-/** The test's seeded generator (the Python script's `lcg`): k uniforms in [0, 1), each a multiple of 2⁻³². */
-function lcg(seed: number, k: number): number[] {
-  let x = seed >>> 0;
-  const out: number[] = [];
-  for (let i = 0; i < k; i++) {
-    x = (Math.imul(1664525, x) + 1013904223) >>> 0;
-    out.push(x / 2 ** 32);
-  }
-  return out;
-}
-
-/** Sum of three uniforms − 1.5 (+ shift): bell-shaped, exact in float64 (the Python script's `normalish`). */
-function normalish(seed: number, k: number, shift = 0): number[] {
-  const u = lcg(seed, 3 * k);
-  return Array.from({ length: k }, (_, i) => u[3 * i] + u[3 * i + 1] + u[3 * i + 2] - 1.5 + shift);
-}
+/** `noise` as a plain array (the Python script's `normalish`). */
+const normalish = (seed: number, k: number, shift = 0): number[] => Array.from(noise(seed, k, shift));
+/** k uniforms as the Python script's `lcg` drew them, each mapped by `f`. */
+const lcg = (seed: number, k: number, f: (u: number) => number): number[] => Array.from(uniforms(seed, k), f);
 
 const samples: Record<string, [number[], number[]]> = {
-  'ties 30 vs 25': [lcg(1, 30).map((u) => Math.floor(u * 5)), lcg(2, 25).map((u) => Math.floor(u * 6))],
+  'ties 30 vs 25': [lcg(1, 30, (u) => Math.floor(u * 5)), lcg(2, 25, (u) => Math.floor(u * 6))],
   'unequal 40 vs 70': [normalish(3, 40), normalish(4, 70, 0.3)],
   'tiny 1 vs 2': [[1.5], [0.5, 2.5]],
   'tiny 2 vs 1': [[1, 2], [3]],
