@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type NabFileJob, nabResultPath, runNabFile } from '../../src/internal.js';
+import { checkCorpusData, type NabFileJob, nabResultPath, runNabFile } from '../../src/internal.js';
 import { ioError, recordFsyncs, syncedDurably, tempFiles } from '../helpers/fsyncs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-nab-file-'));
@@ -109,5 +110,64 @@ describe('runNabFile: the label windows follow the labels file (fix42)', () => {
     expect(labelled((await runNabFile(job(outDir))).path)).toEqual(range(290, 310)); // kept
     labels([250, 270]); // the same size
     expect(labelled((await runNabFile(job(outDir))).path)).toEqual(range(250, 270));
+  });
+});
+
+/**
+ * `statSync` of `path` as a filesystem with a coarse clock reports it, until `restore()`: its modification
+ * and change times both `clock.ns` (the test sets it), so an edit that keeps the size and inode keeps the stamp.
+ */
+function coarseStat(path: string): { clock: { ns: bigint }; restore(): void } {
+  const orig = fs.statSync;
+  const clock = { ns: 0n };
+  fs.statSync = ((p: fs.PathLike, opts?: fs.StatSyncOptions) => {
+    const st = orig(p, opts);
+    return p === path && st ? { ...st, mtimeNs: clock.ns, ctimeNs: clock.ns } : st;
+  }) as unknown as typeof fs.statSync;
+  syncBuiltinESMExports(); // named imports of node:fs see the stand-in too
+  return {
+    clock,
+    restore() {
+      fs.statSync = orig;
+      syncBuiltinESMExports();
+    },
+  };
+}
+
+describe('corpusWindows and a coarse file clock: the 2-second rule (rev42)', () => {
+  const windowsFile = join(corpus, 'labels', 'combined_windows.json');
+  const labels = (a: number, b: number) =>
+    writeFileSync(windowsFile, JSON.stringify({ [FILE]: [[`${stamp(a)}.000000`, `${stamp(b)}.000000`]] }));
+  const win = (a: number, b: number) => [[t0 + a * 300_000, t0 + b * 300_000]];
+  const windows = async () => (await checkCorpusData(corpus, [FILE])).get(FILE)?.windows;
+  const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+  afterAll(() => labels(290, 310));
+
+  it('a same-size edit in the clock tick of the last read (the stamp unchanged) is read all the same', async () => {
+    const coarse = coarseStat(windowsFile);
+    try {
+      coarse.clock.ns = nowNs(); // written just now, in the tick the reads below fall in
+      labels(290, 310);
+      expect(await windows()).toEqual(win(290, 310));
+      labels(250, 270); // the same size, and the same stamp: only the content tells
+      expect(await windows()).toEqual(win(250, 270));
+    } finally {
+      coarse.restore();
+    }
+  });
+
+  it('a file last changed over 2 s before it was read is parsed once: its stamp alone says whether to read it again', async () => {
+    const coarse = coarseStat(windowsFile);
+    try {
+      coarse.clock.ns = nowNs() - 10_000_000_000n;
+      labels(290, 310);
+      expect(await windows()).toEqual(win(290, 310));
+      labels(250, 270); // a same-size edit whose stamp (on this stand-in clock) does not show it: the cache answers
+      expect(await windows()).toEqual(win(290, 310));
+      coarse.clock.ns = nowNs(); // the edit shows in the stamp: read again
+      expect(await windows()).toEqual(win(250, 270));
+    } finally {
+      coarse.restore();
+    }
   });
 });
