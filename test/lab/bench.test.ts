@@ -8,6 +8,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -543,6 +544,16 @@ describe('runBench and runLocate: malformed corpora are refused before any detec
       expect(report.rows.map((r) => [r.detector, r.scores])).toEqual(
         intact.rows.map((r) => [r.detector, r.scores]),
       );
+      // every recipe's manifest records the stamp of the data it scored (taken before the check), not the
+      // edited file's: a stamp taken per recipe would mark the second recipe's stale result as fresh for good
+      const scored = statSync(join(dir, 'data', 'spike', 'spike_00.csv')).size;
+      expect(statSync(path).size).not.toBe(scored);
+      for (const d of recipes) {
+        const manifest = JSON.parse(readFileSync(join(copy, 'r', `${d}.run.json`), 'utf8')) as {
+          files: Record<string, { size: number }>;
+        };
+        expect(manifest.files['spike/spike_00.csv'].size, d).toBe(scored);
+      }
       // the manifest holds the file's stamp from before the check: the next run reads the edit and refuses it
       const next = await runBench({ ...opts, corpus: copy, outDir: join(copy, 'r') }).catch(
         (e: unknown) => e,
