@@ -118,9 +118,10 @@ describe('runNabFile: the label windows follow the labels file (fix42)', () => {
  * and change times both `clock.ns` (the test sets it), so an edit that keeps the size and inode keeps the stamp.
  */
 function coarseStat(path: string): { clock: { ns: bigint }; restore(): void } {
+  const live = fs as { statSync: typeof fs.statSync }; // node:fs' own object, writable at run time
   const orig = fs.statSync;
   const clock = { ns: 0n };
-  fs.statSync = ((p: fs.PathLike, opts?: fs.StatSyncOptions) => {
+  live.statSync = ((p: fs.PathLike, opts?: fs.StatSyncOptions) => {
     const st = orig(p, opts);
     return p === path && st ? { ...st, mtimeNs: clock.ns, ctimeNs: clock.ns } : st;
   }) as unknown as typeof fs.statSync;
@@ -128,7 +129,7 @@ function coarseStat(path: string): { clock: { ns: bigint }; restore(): void } {
   return {
     clock,
     restore() {
-      fs.statSync = orig;
+      live.statSync = orig;
       syncBuiltinESMExports();
     },
   };
