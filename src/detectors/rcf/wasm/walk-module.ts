@@ -1,0 +1,50 @@
+import { WALK_WASM } from './walk-wasm.js';
+
+/**
+ * A shared `WebAssembly.Memory` (only what the forest uses of it: TypeScript's ES libraries do not
+ * declare the WebAssembly API). Its buffer is a SharedArrayBuffer; it can be posted to a worker.
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+}
+
+/** The exports of the forest walks' WebAssembly module (walk.ts). */
+export interface WalkExports {
+  /** Tells this instance where the forest's arrays are (byte addresses in its memory). */
+  setup(
+    d: number,
+    cap: number,
+    rec: number,
+    nav: number,
+    cdim: number,
+    meta: number,
+    log: number,
+    inv: number,
+  ): void;
+  /** Scores of trees `[a, b)` for the query at byte `q` into the doubles at `out + 8t`, `paths` as scratch. */
+  scoreTrees(a: number, b: number, q: number, out: number, paths: number): void;
+}
+
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+
+const api = (): WasmApi => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** A shared memory of exactly `pages` 64 KiB pages (it never grows: views of its buffer stay valid). */
+export function sharedMemory(pages: number): WasmMemory {
+  return new (api().Memory)({ initial: pages, maximum: pages, shared: true });
+}
+
+let compiled: object | null = null;
+
+/**
+ * An instance of the walks over `memory` (compiled on the first call in this thread, so importing
+ * this module runs nothing).
+ */
+export function walkInstance(memory: WasmMemory): WalkExports {
+  compiled ??= new (api().Module)(Buffer.from(WALK_WASM, 'base64'));
+  return new (api().Instance)(compiled, { env: { memory } }).exports as WalkExports;
+}

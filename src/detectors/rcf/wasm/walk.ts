@@ -1,0 +1,234 @@
+// AssemblyScript (compiled by scripts/build-wasm.mjs into walk-wasm.ts; not TypeScript: kept out of tsc).
+//
+// The forest's scoring walks (docs/rcf.md, Round 6): the walk down through the compact walk-down
+// arrays (four trees in lockstep) and the walk back up (`scoreFromLeaf`: the box steps, the
+// recurrence and the early stop), over the forest's memory as laid out by `forestLayout`
+// (forest.ts). Every floating-point operation is the one the JavaScript walk did, in the same order,
+// so the scores are the same doubles. Nothing here allocates: no data segment, no heap.
+
+/** Walk-down word: child slot in the low 26 bits, cut dimension + 1 above (tree.ts, NAV_BITS). */
+const NAV_BITS: i32 = 26;
+const NAV_MASK: i32 = (1 << NAV_BITS) - 1;
+const NAV_MAX_DIM: i32 = 63;
+
+// The forest this instance serves (`setup`): per instance, so per thread.
+let D: i32 = 0; // coordinates per point
+let CAP: i32 = 0; // node slots per tree (2 · sampleSize)
+let ST: i32 = 0; // record size in doubles (4 + 2D)
+let REC: usize = 0; // node records, tree t at REC + t · CAP · ST · 8
+let NAV: usize = 0; // walk-down words, 16 bytes per slot (cut value; left, right)
+let CDIM: usize = 0; // cut dimension per slot (int32)
+let META: usize = 0; // per tree [root, nFree] (int32 pairs)
+let LOG: usize = 0; // LOG[k] = log2(k + 1) as JavaScript's Math.log2 computes it
+let INV: usize = 0; // INV[k] = 1 / (k + 1)
+
+export function setup(
+  d: i32,
+  cap: i32,
+  rec: usize,
+  nav: usize,
+  cdim: usize,
+  meta: usize,
+  logTab: usize,
+  invTab: usize,
+): void {
+  D = d;
+  CAP = cap;
+  ST = 4 + 2 * d;
+  REC = rec;
+  NAV = nav;
+  CDIM = cdim;
+  META = meta;
+  LOG = logTab;
+  INV = invTab;
+}
+
+/**
+ * Scores of trees [a, b) for the query at `q` (D doubles) into `out + 8t`, using `paths`
+ * (4 · CAP int32) as scratch: the same doubles as `CutTree.score` tree by tree.
+ */
+export function scoreTrees(a: i32, b: i32, q: usize, out: usize, paths: usize): void {
+  let t = a;
+  if (D <= NAV_MAX_DIM) {
+    const cap = CAP;
+    const P1: usize = paths + (<usize>cap << 2);
+    const P2: usize = P1 + (<usize>cap << 2);
+    const P3: usize = P2 + (<usize>cap << 2);
+    for (; t + 4 <= b; t += 4) {
+      const r0 = load<i32>(META + (<usize>t << 3));
+      const r1 = load<i32>(META + (<usize>(t + 1) << 3));
+      const r2 = load<i32>(META + (<usize>(t + 2) << 3));
+      const r3 = load<i32>(META + (<usize>(t + 3) << 3));
+      if ((r0 | r1 | r2 | r3) < 0) {
+        scoreOne(t, q, out, paths);
+        scoreOne(t + 1, q, out, paths);
+        scoreOne(t + 2, q, out, paths);
+        scoreOne(t + 3, q, out, paths);
+        continue;
+      }
+      const b0 = t * cap;
+      const b1 = b0 + cap;
+      const b2 = b1 + cap;
+      const b3 = b2 + cap;
+      let n0 = b0 + r0;
+      let n1 = b1 + r1;
+      let n2 = b2 + r2;
+      let n3 = b3 + r3;
+      let c0 = load<i32>(CDIM + (<usize>n0 << 2));
+      let c1 = load<i32>(CDIM + (<usize>n1 << 2));
+      let c2 = load<i32>(CDIM + (<usize>n2 << 2));
+      let c3 = load<i32>(CDIM + (<usize>n3 << 2));
+      let l0 = 0;
+      let l1 = 0;
+      let l2 = 0;
+      let l3 = 0;
+      // Until the last of the four reaches its leaf (a leaf links to itself with cut dim -1, so a
+      // tree at its leaf stays there and its path stops growing).
+      while ((c0 & c1 & c2 & c3) >= 0) {
+        store<i32>(paths + (<usize>l0 << 2), n0);
+        store<i32>(P1 + (<usize>l1 << 2), n1);
+        store<i32>(P2 + (<usize>l2 << 2), n2);
+        store<i32>(P3 + (<usize>l3 << 2), n3);
+        l0 += <i32>(<u32>~c0 >> 31);
+        l1 += <i32>(<u32>~c1 >> 31);
+        l2 += <i32>(<u32>~c2 >> 31);
+        l3 += <i32>(<u32>~c3 >> 31);
+        const g0: usize = NAV + (<usize>n0 << 4);
+        const g1: usize = NAV + (<usize>n1 << 4);
+        const g2: usize = NAV + (<usize>n2 << 4);
+        const g3: usize = NAV + (<usize>n3 << 4);
+        const x0 = load<f64>(q + (<usize>(c0 + <i32>(<u32>c0 >> 31)) << 3));
+        const x1 = load<f64>(q + (<usize>(c1 + <i32>(<u32>c1 >> 31)) << 3));
+        const x2 = load<f64>(q + (<usize>(c2 + <i32>(<u32>c2 >> 31)) << 3));
+        const x3 = load<f64>(q + (<usize>(c3 + <i32>(<u32>c3 >> 31)) << 3));
+        const w0 = load<i32>(g0 + 8 + (<usize>(x0 > load<f64>(g0)) << 2));
+        const w1 = load<i32>(g1 + 8 + (<usize>(x1 > load<f64>(g1)) << 2));
+        const w2 = load<i32>(g2 + 8 + (<usize>(x2 > load<f64>(g2)) << 2));
+        const w3 = load<i32>(g3 + 8 + (<usize>(x3 > load<f64>(g3)) << 2));
+        n0 = w0 & NAV_MASK;
+        n1 = w1 & NAV_MASK;
+        n2 = w2 & NAV_MASK;
+        n3 = w3 & NAV_MASK;
+        c0 = <i32>(<u32>w0 >> NAV_BITS) - 1;
+        c1 = <i32>(<u32>w1 >> NAV_BITS) - 1;
+        c2 = <i32>(<u32>w2 >> NAV_BITS) - 1;
+        c3 = <i32>(<u32>w3 >> NAV_BITS) - 1;
+      }
+      fromLeaf(t, q, n0 - b0, l0, paths, out + (<usize>t << 3));
+      fromLeaf(t + 1, q, n1 - b1, l1, P1, out + (<usize>(t + 1) << 3));
+      fromLeaf(t + 2, q, n2 - b2, l2, P2, out + (<usize>(t + 2) << 3));
+      fromLeaf(t + 3, q, n3 - b3, l3, P3, out + (<usize>(t + 3) << 3));
+    }
+  }
+  for (; t < b; t++) scoreOne(t, q, out, paths);
+}
+
+/** One tree's score (0 for an empty tree) into `out + 8t`. */
+function scoreOne(t: i32, q: usize, out: usize, path: usize): void {
+  const root = load<i32>(META + (<usize>t << 3));
+  const o: usize = out + (<usize>t << 3);
+  if (root < 0) {
+    store<f64>(o, 0.0);
+    return;
+  }
+  const nb = t * CAP;
+  let len = 0;
+  let n = nb + root;
+  let cd = load<i32>(CDIM + (<usize>n << 2));
+  if (D <= NAV_MAX_DIM) {
+    while (cd >= 0) {
+      store<i32>(path + (<usize>len << 2), n);
+      len++;
+      const g: usize = NAV + (<usize>n << 4);
+      const w = load<i32>(g + 8 + (<usize>(load<f64>(q + (<usize>cd << 3)) > load<f64>(g)) << 2));
+      n = w & NAV_MASK;
+      cd = <i32>(<u32>w >> NAV_BITS) - 1;
+    }
+  } else {
+    while (cd >= 0) {
+      store<i32>(path + (<usize>len << 2), n);
+      len++;
+      const g: usize = NAV + (<usize>n << 4);
+      n = load<i32>(g + 8 + (<usize>(load<f64>(q + (<usize>cd << 3)) > load<f64>(g)) << 2)) & NAV_MASK;
+      cd = load<i32>(CDIM + (<usize>n << 2));
+    }
+  }
+  fromLeaf(t, q, n - nb, len, path, o);
+}
+
+/**
+ * `CutTree.scoreFromLeaf`: the rest of tree t's score once the walk down reached `leaf` at depth
+ * `len` (`path` holds the slots of the nodes above it), stored at `out`.
+ */
+function fromLeaf(t: i32, q: usize, leaf: i32, len: i32, path: usize, out: usize): void {
+  const d = D;
+  const st = ST;
+  const nb = t * CAP;
+  const tb: usize = REC + (<usize>nb * <usize>st << 3);
+  const root = load<i32>(META + (<usize>t << 3));
+  const M = load<i32>(tb + (<usize>(root * st) << 3) + 20);
+  const scale = load<f64>(LOG + (<usize>M << 3));
+  let o = leaf * st;
+  // the leaf's walk-down slot holds its first coordinate
+  let equal = load<f64>(NAV + (<usize>(nb + leaf) << 4)) == load<f64>(q);
+  for (let j = 1; equal && j < d; j++) {
+    if (load<f64>(tb + (<usize>(o + 4 + 2 * j) << 3)) != load<f64>(q + (<usize>j << 3))) equal = false;
+  }
+  if (equal) {
+    const mu = load<i32>(tb + (<usize>o << 3) + 20);
+    store<f64>(
+      out,
+      (1.0 - <f64>mu / <f64>(2 * M)) * (1.0 / (<f64>len + load<f64>(LOG + (<usize>mu << 3)))) * scale,
+    );
+    return;
+  }
+  let s = 1.0 / <f64>(len + 1);
+  if (d <= 8) {
+    // The branch-free form of the JavaScript walk up to 8 dimensions (the same doubles).
+    for (let k = len - 1; k >= 0; k--) {
+      o = (load<i32>(path + (<usize>k << 2)) - nb) * st;
+      const bx: usize = tb + (<usize>(o + 4) << 3);
+      let x = load<f64>(q);
+      let l = load<f64>(bx);
+      let h = load<f64>(bx + 8);
+      let g = <f64>(x > h);
+      let c = <f64>(x < l);
+      let nr = x * g + h * (1.0 - g) - (x * c + l * (1.0 - c));
+      let grow = nr - (h - l);
+      let span = nr;
+      for (let j = 1; j < d; j++) {
+        x = load<f64>(q + (<usize>j << 3));
+        l = load<f64>(bx + (<usize>j << 4));
+        h = load<f64>(bx + (<usize>j << 4) + 8);
+        g = <f64>(x > h);
+        c = <f64>(x < l);
+        nr = x * g + h * (1.0 - g) - (x * c + l * (1.0 - c));
+        grow += nr - (h - l);
+        span += nr;
+      }
+      const P = grow / span;
+      if (!(P > 0)) break;
+      s = P * load<f64>(INV + (<usize>k << 3)) + (1.0 - P) * s;
+    }
+    store<f64>(out, s * scale);
+    return;
+  }
+  for (let k = len - 1; k >= 0; k--) {
+    o = (load<i32>(path + (<usize>k << 2)) - nb) * st;
+    const bx: usize = tb + (<usize>(o + 4) << 3);
+    let grow = 0.0;
+    let span = 0.0;
+    for (let j = 0; j < d; j++) {
+      const x = load<f64>(q + (<usize>j << 3));
+      const lo = load<f64>(bx + (<usize>j << 4));
+      const hi = load<f64>(bx + (<usize>j << 4) + 8);
+      const nr = (x > hi ? x : hi) - (x < lo ? x : lo);
+      grow += nr - (hi - lo);
+      span += nr;
+    }
+    const P = grow / span;
+    if (!(P > 0)) break;
+    s = P * load<f64>(INV + (<usize>k << 3)) + (1.0 - P) * s;
+  }
+  store<f64>(out, s * scale);
+}
