@@ -279,7 +279,7 @@ export class CutForest {
     // a worker thread (attached) has the second set of scratch
     const th = attach ? 1 : 0;
     this.walk = walkInstance(m.wasm);
-    this.walk.setup(d, cap, L.rec, L.nav, L.cdim, L.meta, L.log, L.inv);
+    this.walk.setup(d, cap, L.rec, L.nav, L.cdim, L.meta, L.free, L.log, L.inv);
     this.queryAt = L.q[th];
     this.query = new Float64Array(buf, this.queryAt, d);
     this.outAt = L.out[th];
@@ -528,7 +528,9 @@ export class CutForest {
     const w = -seq * lambda + Math.log(-Math.log(u));
     if (w < weights[o]) {
       const tree = this.trees[t];
-      tree.deleteLeaf(this.leaves[o]);
+      const gone = this.leaves[o];
+      tree.checkLiveLeaf(gone);
+      this.walk.deleteLeaf(t, gone);
       uniformRs = rs;
       uniformAt = t << 2;
       const leaf = tree.insert(p, off, uniform);

@@ -628,9 +628,7 @@ export class CutTree {
    * by one and their boxes are recomputed as the union of their children's.
    */
   deleteLeaf(leaf: number): void {
-    if (!(leaf >= 0 && leaf < this.free.length) || this.left(leaf) >= 0 || this.mass(leaf) < 1) {
-      throw new DetectorError('internal', `node ${leaf} is not a live leaf`);
-    }
+    this.checkLiveLeaf(leaf);
     const st = this.stride;
     const I = this.i;
     const f = this.f;
@@ -785,6 +783,13 @@ export class CutTree {
       }
     }
     for (; n >= 0; n = I[(2 * Math.imul(n, st) + 6) | 0]) I[(2 * Math.imul(n, st) + 5) | 0]--;
+  }
+
+  /** @internal Throws unless `leaf` is a live leaf of this tree (what `deleteLeaf` needs). */
+  checkLiveLeaf(leaf: number): void {
+    if (!(leaf >= 0 && leaf < this.free.length) || this.left(leaf) >= 0 || this.mass(leaf) < 1) {
+      throw new DetectorError('internal', `node ${leaf} is not a live leaf`);
+    }
   }
 
   /** Removes one copy of `p` (it must be in the tree), found by following the cuts. */

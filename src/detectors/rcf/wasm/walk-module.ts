@@ -18,11 +18,14 @@ export interface WalkExports {
     nav: number,
     cdim: number,
     meta: number,
+    free: number,
     log: number,
     inv: number,
   ): void;
   /** Scores of trees `[a, b)` for the query at byte `q` into the doubles at `out + 8t`, `paths` as scratch. */
   scoreTrees(a: number, b: number, q: number, out: number, paths: number): void;
+  /** `CutTree.deleteLeaf` of tree t (`leaf` must be a live leaf of it). */
+  deleteLeaf(t: number, leaf: number): void;
 }
 
 interface WasmApi {

@@ -19,6 +19,7 @@ let REC: usize = 0; // node records, tree t at REC + t · CAP · ST · 8
 let NAV: usize = 0; // walk-down words, 16 bytes per slot (cut value; left, right)
 let CDIM: usize = 0; // cut dimension per slot (int32)
 let META: usize = 0; // per tree [root, nFree] (int32 pairs)
+let FREE: usize = 0; // per tree its free list (CAP int32)
 let LOG: usize = 0; // LOG[k] = log2(k + 1) as JavaScript's Math.log2 computes it
 let INV: usize = 0; // INV[k] = 1 / (k + 1)
 
@@ -29,6 +30,7 @@ export function setup(
   nav: usize,
   cdim: usize,
   meta: usize,
+  free: usize,
   logTab: usize,
   invTab: usize,
 ): void {
@@ -39,6 +41,7 @@ export function setup(
   NAV = nav;
   CDIM = cdim;
   META = meta;
+  FREE = free;
   LOG = logTab;
   INV = invTab;
 }
@@ -184,28 +187,83 @@ function fromLeaf(t: i32, q: usize, leaf: i32, len: i32, path: usize, out: usize
   }
   let s = 1.0 / <f64>(len + 1);
   if (d <= 8) {
-    // The branch-free form of the JavaScript walk up to 8 dimensions (the same doubles).
+    // Up to 8 dimensions, as the JavaScript walk did: the query's coordinates in locals, the
+    // per-dimension step unrolled, branch-free (the same doubles as the loop below).
+    const x0 = load<f64>(q);
+    const x1 = d > 1 ? load<f64>(q + 8) : 0.0;
+    const x2 = d > 2 ? load<f64>(q + 16) : 0.0;
+    const x3 = d > 3 ? load<f64>(q + 24) : 0.0;
+    const x4 = d > 4 ? load<f64>(q + 32) : 0.0;
+    const x5 = d > 5 ? load<f64>(q + 40) : 0.0;
+    const x6 = d > 6 ? load<f64>(q + 48) : 0.0;
+    const x7 = d > 7 ? load<f64>(q + 56) : 0.0;
     for (let k = len - 1; k >= 0; k--) {
       o = (load<i32>(path + (<usize>k << 2)) - nb) * st;
       const bx: usize = tb + (<usize>(o + 4) << 3);
-      let x = load<f64>(q);
       let l = load<f64>(bx);
       let h = load<f64>(bx + 8);
-      let g = <f64>(x > h);
-      let c = <f64>(x < l);
-      let nr = x * g + h * (1.0 - g) - (x * c + l * (1.0 - c));
+      let g = <f64>(x0 > h);
+      let c = <f64>(x0 < l);
+      let nr = x0 * g + h * (1.0 - g) - (x0 * c + l * (1.0 - c));
       let grow = nr - (h - l);
       let span = nr;
-      for (let j = 1; j < d; j++) {
-        x = load<f64>(q + (<usize>j << 3));
-        l = load<f64>(bx + (<usize>j << 4));
-        h = load<f64>(bx + (<usize>j << 4) + 8);
-        g = <f64>(x > h);
-        c = <f64>(x < l);
-        nr = x * g + h * (1.0 - g) - (x * c + l * (1.0 - c));
+      if (d > 1) {
+        l = load<f64>(bx + 16);
+        h = load<f64>(bx + 24);
+        g = <f64>(x1 > h);
+        c = <f64>(x1 < l);
+        nr = x1 * g + h * (1.0 - g) - (x1 * c + l * (1.0 - c));
         grow += nr - (h - l);
         span += nr;
-      }
+        if (d > 2) {
+        l = load<f64>(bx + 32);
+        h = load<f64>(bx + 40);
+        g = <f64>(x2 > h);
+        c = <f64>(x2 < l);
+        nr = x2 * g + h * (1.0 - g) - (x2 * c + l * (1.0 - c));
+        grow += nr - (h - l);
+        span += nr;
+        if (d > 3) {
+        l = load<f64>(bx + 48);
+        h = load<f64>(bx + 56);
+        g = <f64>(x3 > h);
+        c = <f64>(x3 < l);
+        nr = x3 * g + h * (1.0 - g) - (x3 * c + l * (1.0 - c));
+        grow += nr - (h - l);
+        span += nr;
+        if (d > 4) {
+        l = load<f64>(bx + 64);
+        h = load<f64>(bx + 72);
+        g = <f64>(x4 > h);
+        c = <f64>(x4 < l);
+        nr = x4 * g + h * (1.0 - g) - (x4 * c + l * (1.0 - c));
+        grow += nr - (h - l);
+        span += nr;
+        if (d > 5) {
+        l = load<f64>(bx + 80);
+        h = load<f64>(bx + 88);
+        g = <f64>(x5 > h);
+        c = <f64>(x5 < l);
+        nr = x5 * g + h * (1.0 - g) - (x5 * c + l * (1.0 - c));
+        grow += nr - (h - l);
+        span += nr;
+        if (d > 6) {
+        l = load<f64>(bx + 96);
+        h = load<f64>(bx + 104);
+        g = <f64>(x6 > h);
+        c = <f64>(x6 < l);
+        nr = x6 * g + h * (1.0 - g) - (x6 * c + l * (1.0 - c));
+        grow += nr - (h - l);
+        span += nr;
+        if (d > 7) {
+        l = load<f64>(bx + 112);
+        h = load<f64>(bx + 120);
+        g = <f64>(x7 > h);
+        c = <f64>(x7 < l);
+        nr = x7 * g + h * (1.0 - g) - (x7 * c + l * (1.0 - c));
+        grow += nr - (h - l);
+        span += nr;
+        }}}}}}}
       const P = grow / span;
       if (!(P > 0)) break;
       s = P * load<f64>(INV + (<usize>k << 3)) + (1.0 - P) * s;
@@ -231,4 +289,120 @@ function fromLeaf(t: i32, q: usize, leaf: i32, len: i32, path: usize, out: usize
     s = P * load<f64>(INV + (<usize>k << 3)) + (1.0 - P) * s;
   }
   store<f64>(out, s * scale);
+}
+
+// ---- Updates (`CutTree.deleteLeaf`): the records' int32 fields, by byte offset in a record.
+const LEFT: usize = 8;
+const RIGHT: usize = 12;
+const CUT_DIM: usize = 16;
+const MASS: usize = 20;
+const PARENT: usize = 24;
+
+/** Byte address of node n's record in tree t (tree base `tb`). */
+@inline
+function rec(tb: usize, n: i32): usize {
+  return tb + ((<usize>(n * ST)) << 3);
+}
+
+/** Tree t's walk-down word for a link to its node n (`CutTree.link`). */
+@inline
+function link(tb: usize, nb: i32, n: i32): i32 {
+  const c = load<i32>(rec(tb, n) + CUT_DIM) + 1;
+  return (nb + n) | ((c <= NAV_MAX_DIM ? c : 0) << NAV_BITS);
+}
+
+/** `CutTree.release`: node n back on tree t's free list, its links and walk-down slot cleared. */
+function release(t: i32, tb: usize, nb: i32, n: i32): void {
+  const r = rec(tb, n);
+  store<i32>(r + LEFT, -1);
+  store<i32>(r + RIGHT, -1);
+  store<i32>(r + MASS, 0);
+  store<i32>(r + PARENT, -1);
+  const g = nb + n;
+  const w: usize = NAV + ((<usize>g) << 4);
+  store<i32>(w + 8, -1);
+  store<i32>(w + 12, -1);
+  store<i32>(CDIM + ((<usize>g) << 2), -1);
+  const m: usize = META + ((<usize>t) << 3);
+  const k = load<i32>(m + 4);
+  store<i32>(FREE + ((<usize>(nb + k)) << 2), n);
+  store<i32>(m + 4, k + 1);
+}
+
+/**
+ * `CutTree.deleteLeaf` of tree t (the caller checked that `leaf` is a live leaf): one copy of its point
+ * removed; ancestors' masses drop by one and their boxes are recomputed from their children's until
+ * one comes out unchanged (the same doubles as the JavaScript step: min/max as 0/1 factors).
+ */
+export function deleteLeaf(t: i32, leaf: i32): void {
+  const st = ST;
+  const d = D;
+  const nb = t * CAP;
+  const tb: usize = REC + ((<usize>nb * <usize>st) << 3);
+  const lr = rec(tb, leaf);
+  if (load<i32>(lr + MASS) > 1) {
+    for (let n = leaf; n >= 0; ) {
+      const r = rec(tb, n);
+      store<i32>(r + MASS, load<i32>(r + MASS) - 1);
+      n = load<i32>(r + PARENT);
+    }
+    return;
+  }
+  const par = load<i32>(lr + PARENT);
+  if (par < 0) {
+    release(t, tb, nb, leaf);
+    store<i32>(META + ((<usize>t) << 3), -1);
+    return;
+  }
+  const pr = rec(tb, par);
+  const sib = load<i32>(pr + LEFT) == leaf ? load<i32>(pr + RIGHT) : load<i32>(pr + LEFT);
+  const grand = load<i32>(pr + PARENT);
+  store<i32>(rec(tb, sib) + PARENT, grand);
+  // setChild(grand, par, sib)
+  if (grand < 0) store<i32>(META + ((<usize>t) << 3), sib);
+  else {
+    const gr = rec(tb, grand);
+    const w: usize = NAV + ((<usize>(nb + grand)) << 4);
+    if (load<i32>(gr + LEFT) == par) {
+      store<i32>(gr + LEFT, sib);
+      store<i32>(w + 8, link(tb, nb, sib));
+    } else {
+      store<i32>(gr + RIGHT, sib);
+      store<i32>(w + 12, link(tb, nb, sib));
+    }
+  }
+  release(t, tb, nb, leaf);
+  release(t, tb, nb, par);
+  let n = grand;
+  for (; n >= 0; n = load<i32>(rec(tb, n) + PARENT)) {
+    const r = rec(tb, n);
+    store<i32>(r + MASS, load<i32>(r + MASS) - 1);
+    const lb = rec(tb, load<i32>(r + LEFT)) + 32;
+    const rb = rec(tb, load<i32>(r + RIGHT)) + 32;
+    const b = r + 32;
+    let changed = 0;
+    for (let j = 0; j < d; j++) {
+      const at: usize = (<usize>j) << 4;
+      let u = load<f64>(lb + at);
+      let v = load<f64>(rb + at);
+      let c = <f64>(u < v);
+      const l = u * c + v * (1.0 - c);
+      u = load<f64>(lb + at + 8);
+      v = load<f64>(rb + at + 8);
+      c = <f64>(u > v);
+      const h = u * c + v * (1.0 - c);
+      changed |= <i32>(l != load<f64>(b + at)) | <i32>(h != load<f64>(b + at + 8));
+      store<f64>(b + at, l);
+      store<f64>(b + at + 8, h);
+    }
+    if (changed == 0) {
+      n = load<i32>(r + PARENT);
+      break;
+    }
+  }
+  for (; n >= 0; ) {
+    const r = rec(tb, n);
+    store<i32>(r + MASS, load<i32>(r + MASS) - 1);
+    n = load<i32>(r + PARENT);
+  }
 }
