@@ -9,7 +9,14 @@ import { ForestStateSchema, zodError } from './forest-schema.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
 import { spawnForestWorker, takeEarlyBatchWorker } from './spawn.js';
 import { CutTree, type NavStore, type Uniform } from './tree.js';
-import { sharedMemory, type WalkExports, type WasmMemory, walkInstance } from './wasm/walk-module.js';
+import {
+  INSERT_FULL,
+  INSERT_REFUSED,
+  sharedMemory,
+  type WalkExports,
+  type WasmMemory,
+  walkInstance,
+} from './wasm/walk-module.js';
 
 /** Options of the forest core (feature vectors in, AWS RCF 1.0 scores out). */
 export interface CutForestOptions {
@@ -278,7 +285,7 @@ export class CutForest {
     }
     // a worker thread (attached) has the second set of scratch
     const th = attach ? 1 : 0;
-    this.walk = walkInstance(m.wasm);
+    this.walk = walkInstance(m.wasm, uniform);
     this.walk.setup(d, cap, L.rec, L.nav, L.cdim, L.meta, L.free, L.log, L.inv);
     this.queryAt = L.q[th];
     this.query = new Float64Array(buf, this.queryAt, d);
@@ -510,9 +517,7 @@ export class CutForest {
     const size = this.sizes[t];
     if (size < S) {
       const w = -seq * lambda + Math.log(-Math.log(u));
-      uniformRs = rs;
-      uniformAt = t << 2;
-      const leaf = this.trees[t].insert(p, off, uniform);
+      const leaf = this.insert(t, p, off);
       this.heapPush(o, size, w, seq, leaf);
       this.sizes[t] = size + 1;
       return;
@@ -531,12 +536,32 @@ export class CutForest {
       const gone = this.leaves[o];
       tree.checkLiveLeaf(gone);
       this.walk.deleteLeaf(t, gone);
-      uniformRs = rs;
-      uniformAt = t << 2;
-      const leaf = tree.insert(p, off, uniform);
+      const leaf = this.insert(t, p, off);
       this.heapReplaceTop(o, S, w, seq, leaf);
       boundUntil[t] = 0; // the largest weight changed
     }
+  }
+
+  /**
+   * Inserts the point `p[off .. off + dimensions)` (finite: checked by the caller) into tree t (the
+   * WebAssembly `CutTree.insert`, drawing from the tree's generator); returns its leaf.
+   */
+  private insert(t: number, p: ArrayLike<number>, off: number): number {
+    const query = this.query;
+    for (let j = 0; j < this.dimensions; j++) query[j] = p[off + j];
+    uniformRs = this.rs;
+    uniformAt = t << 2;
+    const leaf = this.walk.insert(t, this.queryAt, this.pathsAt);
+    if (leaf >= 0) return leaf;
+    if (leaf === INSERT_FULL) {
+      throw new DetectorError('tree_full', `random cut tree is full (${this.sampleSize} distinct points)`);
+    }
+    throw new DetectorError(
+      'internal',
+      leaf === INSERT_REFUSED
+        ? 'a point that is not finite reached a tree'
+        : 'random cut failed to separate a new point from a leaf',
+    );
   }
 
   /**

@@ -26,7 +26,18 @@ export interface WalkExports {
   scoreTrees(a: number, b: number, q: number, out: number, paths: number): void;
   /** `CutTree.deleteLeaf` of tree t (`leaf` must be a live leaf of it). */
   deleteLeaf(t: number, leaf: number): void;
+  /**
+   * `CutTree.insert` of the point at byte `p` into tree t, drawing from the instance's `rand`: the leaf
+   * that holds it, or `INSERT_REFUSED` (a coordinate not finite), `INSERT_NO_CUT` or `INSERT_FULL`
+   * (nothing changed). `path` (2S + 1 int32) is scratch.
+   */
+  insert(t: number, p: number, path: number): number;
 }
+
+/** `insert`'s results other than a leaf (walk.ts). */
+export const INSERT_REFUSED = -2;
+export const INSERT_NO_CUT = -3;
+export const INSERT_FULL = -4;
 
 interface WasmApi {
   Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
@@ -44,10 +55,10 @@ export function sharedMemory(pages: number): WasmMemory {
 let compiled: object | null = null;
 
 /**
- * An instance of the walks over `memory` (compiled on the first call in this thread, so importing
- * this module runs nothing).
+ * An instance of the walks over `memory`, its inserts drawing from `rand` (compiled on the first call
+ * in this thread, so importing this module runs nothing).
  */
-export function walkInstance(memory: WasmMemory): WalkExports {
+export function walkInstance(memory: WasmMemory, rand: () => number): WalkExports {
   compiled ??= new (api().Module)(Buffer.from(WALK_WASM, 'base64'));
-  return new (api().Instance)(compiled, { env: { memory } }).exports as WalkExports;
+  return new (api().Instance)(compiled, { env: { memory, rand } }).exports as WalkExports;
 }

@@ -406,3 +406,220 @@ export function deleteLeaf(t: i32, leaf: i32): void {
     n = load<i32>(r + PARENT);
   }
 }
+
+/** The uniform draw in [0, 1) of an insert's random cut (the forest's generator, imported). */
+@external('env', 'rand')
+declare function rand(): f64;
+
+/** `insert`'s results other than a leaf id. */
+const REFUSED: i32 = -2; // a coordinate is not finite (nothing changed)
+const NO_CUT: i32 = -3; // the random cut failed to separate the point from a leaf
+const FULL: i32 = -4; // no free node for the new leaf and its parent (nothing changed)
+
+/** `CutTree.alloc`: a node from tree t's free list (the caller checked there is one), as a leaf. */
+function alloc(t: i32, tb: usize, nb: i32): i32 {
+  const m: usize = META + ((<usize>t) << 3);
+  const k = load<i32>(m + 4) - 1;
+  store<i32>(m + 4, k);
+  const n = load<i32>(FREE + ((<usize>(nb + k)) << 2));
+  const r = rec(tb, n);
+  store<i32>(r + LEFT, -1);
+  store<i32>(r + RIGHT, -1);
+  store<i32>(r + CUT_DIM, -1);
+  store<i32>(r + MASS, 0);
+  store<i32>(r + PARENT, -1);
+  const g = nb + n;
+  const w: usize = NAV + ((<usize>g) << 4);
+  store<i32>(w + 8, g);
+  store<i32>(w + 12, g);
+  store<i32>(CDIM + ((<usize>g) << 2), -1);
+  return n;
+}
+
+/** `CutTree.newLeaf`: a leaf holding the point at `p` (-0 stored as +0). */
+function newLeaf(t: i32, tb: usize, nb: i32, p: usize): i32 {
+  const n = alloc(t, tb, nb);
+  const b = rec(tb, n) + 32;
+  for (let j = 0; j < D; j++) {
+    const x = load<f64>(p + ((<usize>j) << 3)) + 0.0;
+    store<f64>(b + ((<usize>j) << 4), x);
+    store<f64>(b + ((<usize>j) << 4) + 8, x);
+  }
+  store<i32>(rec(tb, n) + MASS, 1);
+  store<f64>(NAV + ((<usize>(nb + n)) << 4), load<f64>(b));
+  return n;
+}
+
+/** `prevDouble`: the largest double below finite x. */
+@inline
+function prevDouble(x: f64): f64 {
+  if (x == 0) return -4.9406564584124654e-324;
+  return reinterpret<f64>(reinterpret<i64>(x) + (x > 0 ? -1 : 1));
+}
+
+/**
+ * `CutTree.insert` of the point at `p` into tree t: the leaf id that holds it, or `REFUSED`,
+ * `NO_CUT` or `FULL`. The same steps, comparisons and doubles as the JavaScript insert: the walk
+ * down while the point is inside the boxes, the random cut on the merged box of the first node it
+ * is outside of (`rand` draws once), then the ancestors' masses and boxes. `path` (CAP + 1 int32)
+ * is scratch.
+ */
+export function insert(t: i32, p: usize, path: usize): i32 {
+  const d = D;
+  const st = ST;
+  const nb = t * CAP;
+  const tb: usize = REC + ((<usize>nb * <usize>st) << 3);
+  const meta: usize = META + ((<usize>t) << 3);
+  let node = load<i32>(meta);
+  if (node < 0) {
+    for (let j = 0; j < d; j++) {
+      const x = load<f64>(p + ((<usize>j) << 3));
+      if (!(x - x == 0)) return REFUSED;
+    }
+    if (load<i32>(meta + 4) < 1) return FULL;
+    const leaf = newLeaf(t, tb, nb, p);
+    store<i32>(meta, leaf);
+    return leaf;
+  }
+  let len = 0;
+  let leaf = -1;
+  let firstOut = -1;
+  for (;;) {
+    const r = rec(tb, node);
+    const b = r + 32;
+    const isLeaf = load<i32>(r + LEFT) < 0;
+    if (firstOut < 0) {
+      let out = 0;
+      for (let j = 0; j < d; j++) {
+        const x = load<f64>(p + ((<usize>j) << 3));
+        const at: usize = (<usize>j) << 4;
+        out |= <i32>(x < load<f64>(b + at)) | <i32>(x > load<f64>(b + at + 8));
+      }
+      if (out == 0) {
+        if (isLeaf) {
+          // inside a leaf's box but not its point: a NaN coordinate
+          for (let j = 0; j < d; j++) {
+            if (load<f64>(b + ((<usize>j) << 4)) != load<f64>(p + ((<usize>j) << 3))) return REFUSED;
+          }
+          store<i32>(r + MASS, load<i32>(r + MASS) + 1);
+          leaf = node;
+          break;
+        }
+        store<i32>(path + ((<usize>len) << 2), node);
+        len++;
+        const cd = load<i32>(r + CUT_DIM);
+        node = load<i32>(r + LEFT + ((<usize>(load<f64>(p + ((<usize>cd) << 3)) > load<f64>(r))) << 2));
+        continue;
+      }
+      firstOut = len;
+    }
+    // Sum of the ranges of the merged box.
+    let total = 0.0;
+    for (let j = 0; j < d; j++) {
+      const x = load<f64>(p + ((<usize>j) << 3));
+      const l = load<f64>(b + ((<usize>j) << 4));
+      const h = load<f64>(b + ((<usize>j) << 4) + 8);
+      const g = <f64>(x > h);
+      const s = <f64>(x < l);
+      total += x * g + h * (1.0 - g) - (x * s + l * (1.0 - s));
+    }
+    if (isNaN(total)) return REFUSED;
+    // Random cut on the merged box, the dimension chosen proportionally to its range.
+    let rr = rand() * total;
+    let cd = -1;
+    let cv = 0.0;
+    let lastPos = -1;
+    for (let j = 0; j < d; j++) {
+      const x = load<f64>(p + ((<usize>j) << 3));
+      const l = load<f64>(b + ((<usize>j) << 4));
+      const h = load<f64>(b + ((<usize>j) << 4) + 8);
+      const mn = x < l ? x : l;
+      const mx = x > h ? x : h;
+      const range = mx - mn;
+      if (range <= 0) continue;
+      lastPos = j;
+      if (rr <= range) {
+        cd = j;
+        cv = mn + rr;
+        if (cv >= mx) cv = prevDouble(mx);
+        break;
+      }
+      rr -= range;
+    }
+    if (cd < 0) {
+      // Rounding left r a hair above the last positive range: cut just below its max.
+      cd = lastPos;
+      cv = prevDouble(max<f64>(load<f64>(p + ((<usize>cd) << 3)), load<f64>(b + ((<usize>cd) << 4) + 8)));
+    }
+    const below = load<f64>(b + ((<usize>cd) << 4)) > cv; // p goes left, node right
+    const above = load<f64>(b + ((<usize>cd) << 4) + 8) <= cv; // node left, p right
+    if (below || above) {
+      if (load<i32>(meta + 4) < 2) return FULL;
+      leaf = newLeaf(t, tb, nb, p);
+      const inner = alloc(t, tb, nb);
+      const ir = rec(tb, inner);
+      for (let j = 0; j < d; j++) {
+        const x = load<f64>(p + ((<usize>j) << 3)) + 0.0;
+        const at: usize = (<usize>j) << 4;
+        store<f64>(ir + 32 + at, min<f64>(x, load<f64>(b + at)));
+        store<f64>(ir + 40 + at, max<f64>(x, load<f64>(b + at + 8)));
+      }
+      store<f64>(ir, cv);
+      store<i32>(ir + CUT_DIM, cd);
+      store<i32>(ir + MASS, load<i32>(r + MASS) + 1);
+      store<i32>(ir + LEFT, below ? leaf : node);
+      store<i32>(ir + RIGHT, below ? node : leaf);
+      // setNav(inner)
+      const g = nb + inner;
+      const w: usize = NAV + ((<usize>g) << 4);
+      store<f64>(w, cv);
+      store<i32>(w + 8, link(tb, nb, load<i32>(ir + LEFT)));
+      store<i32>(w + 12, link(tb, nb, load<i32>(ir + RIGHT)));
+      store<i32>(CDIM + ((<usize>g) << 2), cd);
+      const par = load<i32>(r + PARENT);
+      store<i32>(ir + PARENT, par);
+      // setChild(par, node, inner)
+      if (par < 0) store<i32>(meta, inner);
+      else {
+        const pr = rec(tb, par);
+        const pw: usize = NAV + ((<usize>(nb + par)) << 4);
+        if (load<i32>(pr + LEFT) == node) {
+          store<i32>(pr + LEFT, inner);
+          store<i32>(pw + 8, link(tb, nb, inner));
+        } else {
+          store<i32>(pr + RIGHT, inner);
+          store<i32>(pw + 12, link(tb, nb, inner));
+        }
+      }
+      store<i32>(r + PARENT, inner);
+      store<i32>(rec(tb, leaf) + PARENT, inner);
+      break;
+    }
+    if (isLeaf) return NO_CUT;
+    store<i32>(path + ((<usize>len) << 2), node);
+    len++;
+    node = load<i32>(r + LEFT + ((<usize>(load<f64>(p + ((<usize>load<i32>(r + CUT_DIM)) << 3)) > load<f64>(r))) << 2));
+  }
+  // Ancestors: mass + 1; the boxes p was outside of (path index firstOut on) grow to include it.
+  const grow = firstOut < 0 ? len : firstOut;
+  for (let k = 0; k < grow; k++) {
+    const r = rec(tb, load<i32>(path + ((<usize>k) << 2)));
+    store<i32>(r + MASS, load<i32>(r + MASS) + 1);
+  }
+  for (let k = grow; k < len; k++) {
+    const r = rec(tb, load<i32>(path + ((<usize>k) << 2)));
+    store<i32>(r + MASS, load<i32>(r + MASS) + 1);
+    const b = r + 32;
+    for (let j = 0; j < d; j++) {
+      const y = load<f64>(p + ((<usize>j) << 3)) + 0.0;
+      const at: usize = (<usize>j) << 4;
+      let v = load<f64>(b + at);
+      let c = <f64>(y < v);
+      store<f64>(b + at, y * c + v * (1.0 - c));
+      v = load<f64>(b + at + 8);
+      c = <f64>(y > v);
+      store<f64>(b + at + 8, y * c + v * (1.0 - c));
+    }
+  }
+  return leaf;
+}
