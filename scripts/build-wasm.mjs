@@ -9,7 +9,7 @@
  *
  * test/detectors/rcf/wasm-bytes.test.ts runs the check. The module imports its memory (shared, so a
  * worker thread can hold it too), exports no memory, and has no data segment and no imports besides
- * the memory and the inserts' uniform draw (nothing in it allocates or aborts): `compileWalk` refuses
+ * the memory, the inserts' uniform draw and Math.log2 (nothing in it allocates or aborts): `compileWalk` refuses
  * output that does.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -58,9 +58,9 @@ export async function compileWalk() {
   if (error) throw new Error(`asc failed: ${error.message}\n${stderr.join('')}`);
   if (!wasm) throw new Error('asc wrote no .wasm file');
   if (/\(data\b/.test(wat)) throw new Error('walk.ts compiled to a data segment: keep it free of static data');
-  const imports = (wat.match(/\(import "[^"]*" "[^"]*"/g) ?? []).join(', ');
-  if (imports !== '(import "env" "memory", (import "env" "rand"') {
-    throw new Error(`walk.ts must import only its memory and the uniform draw (env.rand), imports: ${imports}`);
+  const imports = (wat.match(/\(import "[^"]*" "[^"]*"/g) ?? []).sort().join(', ');
+  if (imports !== '(import "env" "log2", (import "env" "memory", (import "env" "rand"') {
+    throw new Error(`walk.ts must import only its memory, env.rand and env.log2, imports: ${imports}`);
   }
   return new Uint8Array(wasm);
 }

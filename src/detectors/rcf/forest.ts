@@ -8,10 +8,11 @@ import type { JsonObject } from '../types.js';
 import { ForestStateSchema, zodError } from './forest-schema.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
 import { spawnForestWorker, takeEarlyBatchWorker } from './spawn.js';
-import { CutTree, type NavStore, type Uniform } from './tree.js';
+import { CutTree, type Uniform } from './tree.js';
 import {
-  INSERT_FULL,
-  INSERT_REFUSED,
+  forestLayout,
+  forestPages,
+  initForestMemory,
   sharedMemory,
   type WalkExports,
   type WasmMemory,
@@ -68,75 +69,6 @@ export interface ForestMemory {
   readonly ctl: SharedArrayBuffer;
 }
 
-/**
- * Byte addresses of a forest's arrays in its WebAssembly memory (docs/rcf.md, Round 6). Doubles
- * first, then int32 arrays, each 8-byte aligned. Per thread (`[0]` the forest's own, `[1]` a worker's):
- * the query, the tree scores and the paths of the four trees walked together.
- */
-interface ForestLayout {
-  /** Node records of all trees, tree t at `rec + t · 2S · stride · 8`. */
-  readonly rec: number;
-  /** Walk-down words, 16 bytes per slot (tree t owns slots `[t·2S, (t+1)·2S)`). */
-  readonly nav: number;
-  /** `log2(k + 1)` and `1 / (k + 1)` for k = 0 … 2S (the walks' tables). */
-  readonly log: number;
-  readonly inv: number;
-  /** Job exchange: point, update number, per-tree scores. */
-  readonly job: number;
-  readonly q: readonly [number, number];
-  readonly out: readonly [number, number];
-  readonly paths: readonly [number, number];
-  readonly cdim: number;
-  readonly free: number;
-  /** Per tree `[root, nFree]`. */
-  readonly meta: number;
-  readonly bytes: number;
-}
-
-function forestLayout(d: number, T: number, S: number): ForestLayout {
-  const nodes = T * 2 * S;
-  const cap = 2 * S;
-  let at = 0;
-  const take = (bytes: number): number => {
-    const a = at;
-    at = Math.ceil((at + bytes) / 8) * 8;
-    return a;
-  };
-  const rec = take(nodes * (4 + 2 * d) * 8);
-  const nav = take(nodes * 16);
-  const log = take((cap + 1) * 8);
-  const inv = take((cap + 1) * 8);
-  const job = take((d + 1 + T) * 8);
-  const q0 = take(d * 8);
-  const out0 = take(T * 8);
-  const q1 = take(d * 8);
-  const out1 = take(T * 8);
-  const p0 = take(4 * cap * 4);
-  const p1 = take(4 * cap * 4);
-  const cdim = take(nodes * 4);
-  const free = take(nodes * 4);
-  const meta = take(T * 8);
-  return {
-    rec,
-    nav,
-    log,
-    inv,
-    job,
-    q: [q0, q1],
-    out: [out0, out1],
-    paths: [p0, p1],
-    cdim,
-    free,
-    meta,
-    bytes: at,
-  };
-}
-
-/** WebAssembly pages (64 KiB) of a forest's memory; at most 65,536 (4 GiB, the 32-bit address space). */
-function forestPages(layout: ForestLayout): number {
-  return Math.ceil(layout.bytes / 65536);
-}
-
 function newForestMemory(
   d: number,
   T: number,
@@ -186,8 +118,6 @@ export class CutForest {
   readonly outputAfter: number;
   readonly seed: number;
   readonly trees: CutTree[];
-  /** The trees' walk-down arrays, shared (tree t owns slots `[t·2S, (t+1)·2S)`). */
-  private readonly nav: NavStore;
   private readonly mem: ForestMemory;
   /** Job exchange with the worker: `[point (d), update number, tree scores (T)]`, at byte `jobAt`. */
   private readonly jobF: Float64Array;
@@ -270,37 +200,25 @@ export class CutForest {
     this.mem = m;
     this.trees = [];
     const buf = m.wasm.buffer;
-    const cap = 2 * S;
-    const nodes = T * cap;
-    const cdim = new Int32Array(buf, L.cdim, nodes);
-    this.nav = { f: new Float64Array(buf, L.nav, 2 * nodes), i: new Int32Array(buf, L.nav, 4 * nodes), cdim };
-    if (!attach) {
-      cdim.fill(-1);
-      const log = new Float64Array(buf, L.log, cap + 1);
-      const inv = new Float64Array(buf, L.inv, cap + 1);
-      for (let k = 0; k <= cap; k++) {
-        log[k] = Math.log2(k + 1);
-        inv[k] = 1 / (k + 1);
-      }
-    }
+    if (!attach) initForestMemory(m.wasm, L, T, S);
     // a worker thread (attached) has the second set of scratch
     const th = attach ? 1 : 0;
-    this.walk = walkInstance(m.wasm, uniform);
-    this.walk.setup(d, cap, L.rec, L.nav, L.cdim, L.meta, L.free, L.log, L.inv);
+    this.walk = walkInstance(m.wasm, L, d, S);
     this.queryAt = L.q[th];
     this.query = new Float64Array(buf, this.queryAt, d);
     this.outAt = L.out[th];
     this.pathsAt = L.paths[th];
-    const recDoubles = cap * (4 + 2 * d);
     for (let t = 0; t < T; t++) {
-      const tm = {
-        f: new Float64Array(buf, L.rec + t * recDoubles * 8, recDoubles),
-        i: new Int32Array(buf, L.rec + t * recDoubles * 8, 2 * recDoubles),
-        free: new Int32Array(buf, L.free + t * cap * 4, cap),
-        meta: new Int32Array(buf, L.meta + t * 8, 2),
-        attach: attach !== undefined,
-      };
-      this.trees.push(new CutTree(d, S, this.nav, t * cap, tm));
+      this.trees.push(
+        new CutTree(d, S, {
+          memory: m.wasm,
+          layout: L,
+          walk: this.walk,
+          t,
+          th,
+          attach: attach !== undefined,
+        }),
+      );
     }
     this.weights = new Float64Array(m.weights);
     this.seqs = new Float64Array(m.seqs);
@@ -517,7 +435,9 @@ export class CutForest {
     const size = this.sizes[t];
     if (size < S) {
       const w = -seq * lambda + Math.log(-Math.log(u));
-      const leaf = this.insert(t, p, off);
+      uniformRs = rs;
+      uniformAt = t << 2;
+      const leaf = this.trees[t].insert(p, off, uniform);
       this.heapPush(o, size, w, seq, leaf);
       this.sizes[t] = size + 1;
       return;
@@ -533,35 +453,13 @@ export class CutForest {
     const w = -seq * lambda + Math.log(-Math.log(u));
     if (w < weights[o]) {
       const tree = this.trees[t];
-      const gone = this.leaves[o];
-      tree.checkLiveLeaf(gone);
-      this.walk.deleteLeaf(t, gone);
-      const leaf = this.insert(t, p, off);
+      tree.deleteLeaf(this.leaves[o]);
+      uniformRs = rs;
+      uniformAt = t << 2;
+      const leaf = tree.insert(p, off, uniform);
       this.heapReplaceTop(o, S, w, seq, leaf);
       boundUntil[t] = 0; // the largest weight changed
     }
-  }
-
-  /**
-   * Inserts the point `p[off .. off + dimensions)` (finite: checked by the caller) into tree t (the
-   * WebAssembly `CutTree.insert`, drawing from the tree's generator); returns its leaf.
-   */
-  private insert(t: number, p: ArrayLike<number>, off: number): number {
-    const query = this.query;
-    for (let j = 0; j < this.dimensions; j++) query[j] = p[off + j];
-    uniformRs = this.rs;
-    uniformAt = t << 2;
-    const leaf = this.walk.insert(t, this.queryAt, this.pathsAt);
-    if (leaf >= 0) return leaf;
-    if (leaf === INSERT_FULL) {
-      throw new DetectorError('tree_full', `random cut tree is full (${this.sampleSize} distinct points)`);
-    }
-    throw new DetectorError(
-      'internal',
-      leaf === INSERT_REFUSED
-        ? 'a point that is not finite reached a tree'
-        : 'random cut failed to separate a new point from a leaf',
-    );
   }
 
   /**

@@ -2,16 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CutForest } from '../../../src/detectors/index.js';
 import { DetectorError, ModelFormatError } from '../../../src/index.js';
-import {
-  maxOf,
-  minOf,
-  packFloats,
-  packInts,
-  rejectBound,
-  spanWith,
-  unpackFloats,
-  unpackInts,
-} from '../../../src/internal.js';
+import { packFloats, packInts, rejectBound, unpackFloats, unpackInts } from '../../../src/internal.js';
 import { centredNoise } from '../../helpers/random.js';
 import { arrayForm } from './array-form.js';
 
@@ -97,7 +88,22 @@ describe('CutForest', () => {
   });
 
   it('branch-free min, max and grown range equal the comparison forms bit for bit (property)', () => {
-    // Box coordinates are finite and never -0 (the tree stores -0 as +0); queries may be -0.
+    // The tree's WebAssembly steps (src/detectors/rcf/wasm/walk.ts) compute min, max and the range of a
+    // box grown to include x with 0/1 factors in place of branches; these are those formulas, written
+    // as there. Box coordinates are finite and never -0 (the tree stores -0 as +0); queries may be -0.
+    const minOf = (a: number, b: number) => {
+      const c = Number(a < b);
+      return a * c + b * (1 - c);
+    };
+    const maxOf = (a: number, b: number) => {
+      const c = Number(a > b);
+      return a * c + b * (1 - c);
+    };
+    const spanWith = (x: number, l: number, h: number) => {
+      const g = Number(x > h);
+      const c = Number(x < l);
+      return x * g + h * (1 - g) - (x * c + l * (1 - c));
+    };
     const coord = fc.oneof(
       fc.double({ noNaN: true, noDefaultInfinity: true }),
       fc.constantFrom(0, -0, 1, -1),

@@ -20,7 +20,7 @@ let NAV: usize = 0; // walk-down words, 16 bytes per slot (cut value; left, righ
 let CDIM: usize = 0; // cut dimension per slot (int32)
 let META: usize = 0; // per tree [root, nFree] (int32 pairs)
 let FREE: usize = 0; // per tree its free list (CAP int32)
-let LOG: usize = 0; // LOG[k] = log2(k + 1) as JavaScript's Math.log2 computes it
+let LOG: usize = 0; // LOG[k] = log2(k + 1) as JavaScript's Math.log2 computes it, k <= CAP
 let INV: usize = 0; // INV[k] = 1 / (k + 1)
 
 export function setup(
@@ -159,6 +159,16 @@ function scoreOne(t: i32, q: usize, out: usize, path: usize): void {
   fromLeaf(t, q, n - nb, len, path, o);
 }
 
+/** JavaScript's Math.log2 (the fallback of `log2p1`). */
+@external('env', 'log2')
+declare function mathLog2(x: f64): f64;
+
+/** `Math.log2(k + 1)` for a mass k: from the table up to CAP, else from JavaScript. */
+@inline
+function log2p1(k: i32): f64 {
+  return k <= CAP ? load<f64>(LOG + ((<usize>k) << 3)) : mathLog2(<f64>(k + 1));
+}
+
 /**
  * `CutTree.scoreFromLeaf`: the rest of tree t's score once the walk down reached `leaf` at depth
  * `len` (`path` holds the slots of the nodes above it), stored at `out`.
@@ -170,7 +180,7 @@ function fromLeaf(t: i32, q: usize, leaf: i32, len: i32, path: usize, out: usize
   const tb: usize = REC + (<usize>nb * <usize>st << 3);
   const root = load<i32>(META + (<usize>t << 3));
   const M = load<i32>(tb + (<usize>(root * st) << 3) + 20);
-  const scale = load<f64>(LOG + (<usize>M << 3));
+  const scale = log2p1(M);
   let o = leaf * st;
   // the leaf's walk-down slot holds its first coordinate
   let equal = load<f64>(NAV + (<usize>(nb + leaf) << 4)) == load<f64>(q);
@@ -181,7 +191,7 @@ function fromLeaf(t: i32, q: usize, leaf: i32, len: i32, path: usize, out: usize
     const mu = load<i32>(tb + (<usize>o << 3) + 20);
     store<f64>(
       out,
-      (1.0 - <f64>mu / <f64>(2 * M)) * (1.0 / (<f64>len + load<f64>(LOG + (<usize>mu << 3)))) * scale,
+      (1.0 - <f64>mu / <f64>(2 * M)) * (1.0 / (<f64>len + log2p1(mu))) * scale,
     );
     return;
   }
