@@ -1,10 +1,11 @@
-// AssemblyScript (compiled by scripts/build-wasm.mjs into walk-wasm.ts; not TypeScript: kept out of tsc).
+// AssemblyScript, not TypeScript (kept out of tsc and biome): compiled by scripts/build-wasm.mjs into
+// the committed walk-wasm.ts; run it after any change here (wasm-bytes.test.ts checks).
 //
-// The forest's scoring walks (docs/rcf.md, Round 6): the walk down through the compact walk-down
-// arrays (four trees in lockstep) and the walk back up (`scoreFromLeaf`: the box steps, the
-// recurrence and the early stop), over the forest's memory as laid out by `forestLayout`
-// (forest.ts). Every floating-point operation is the one the JavaScript walk did, in the same order,
-// so the scores are the same doubles. Nothing here allocates: no data segment, no heap.
+// The random cut trees' steps (docs/rcf.md, Round 6): the score (the walk down through the compact
+// walk-down arrays, four trees in lockstep, and the walk back up: the box steps, the recurrence and
+// the early stop), `insert` and `deleteLeaf`, over the memory laid out by `forestLayout`
+// (walk-module.ts). Every floating-point operation is the one the JavaScript steps did, in the same
+// order, so the scores and trees are the same doubles. Nothing here allocates: no data segment, no heap.
 
 /** Walk-down word: child slot in the low 26 bits, cut dimension + 1 above (tree.ts, NAV_BITS). */
 const NAV_BITS: i32 = 26;
@@ -226,54 +227,60 @@ function fromLeaf(t: i32, q: usize, leaf: i32, len: i32, path: usize, out: usize
         grow += nr - (h - l);
         span += nr;
         if (d > 2) {
-        l = load<f64>(bx + 32);
-        h = load<f64>(bx + 40);
-        g = <f64>(x2 > h);
-        c = <f64>(x2 < l);
-        nr = x2 * g + h * (1.0 - g) - (x2 * c + l * (1.0 - c));
-        grow += nr - (h - l);
-        span += nr;
-        if (d > 3) {
-        l = load<f64>(bx + 48);
-        h = load<f64>(bx + 56);
-        g = <f64>(x3 > h);
-        c = <f64>(x3 < l);
-        nr = x3 * g + h * (1.0 - g) - (x3 * c + l * (1.0 - c));
-        grow += nr - (h - l);
-        span += nr;
-        if (d > 4) {
-        l = load<f64>(bx + 64);
-        h = load<f64>(bx + 72);
-        g = <f64>(x4 > h);
-        c = <f64>(x4 < l);
-        nr = x4 * g + h * (1.0 - g) - (x4 * c + l * (1.0 - c));
-        grow += nr - (h - l);
-        span += nr;
-        if (d > 5) {
-        l = load<f64>(bx + 80);
-        h = load<f64>(bx + 88);
-        g = <f64>(x5 > h);
-        c = <f64>(x5 < l);
-        nr = x5 * g + h * (1.0 - g) - (x5 * c + l * (1.0 - c));
-        grow += nr - (h - l);
-        span += nr;
-        if (d > 6) {
-        l = load<f64>(bx + 96);
-        h = load<f64>(bx + 104);
-        g = <f64>(x6 > h);
-        c = <f64>(x6 < l);
-        nr = x6 * g + h * (1.0 - g) - (x6 * c + l * (1.0 - c));
-        grow += nr - (h - l);
-        span += nr;
-        if (d > 7) {
-        l = load<f64>(bx + 112);
-        h = load<f64>(bx + 120);
-        g = <f64>(x7 > h);
-        c = <f64>(x7 < l);
-        nr = x7 * g + h * (1.0 - g) - (x7 * c + l * (1.0 - c));
-        grow += nr - (h - l);
-        span += nr;
-        }}}}}}}
+          l = load<f64>(bx + 32);
+          h = load<f64>(bx + 40);
+          g = <f64>(x2 > h);
+          c = <f64>(x2 < l);
+          nr = x2 * g + h * (1.0 - g) - (x2 * c + l * (1.0 - c));
+          grow += nr - (h - l);
+          span += nr;
+          if (d > 3) {
+            l = load<f64>(bx + 48);
+            h = load<f64>(bx + 56);
+            g = <f64>(x3 > h);
+            c = <f64>(x3 < l);
+            nr = x3 * g + h * (1.0 - g) - (x3 * c + l * (1.0 - c));
+            grow += nr - (h - l);
+            span += nr;
+            if (d > 4) {
+              l = load<f64>(bx + 64);
+              h = load<f64>(bx + 72);
+              g = <f64>(x4 > h);
+              c = <f64>(x4 < l);
+              nr = x4 * g + h * (1.0 - g) - (x4 * c + l * (1.0 - c));
+              grow += nr - (h - l);
+              span += nr;
+              if (d > 5) {
+                l = load<f64>(bx + 80);
+                h = load<f64>(bx + 88);
+                g = <f64>(x5 > h);
+                c = <f64>(x5 < l);
+                nr = x5 * g + h * (1.0 - g) - (x5 * c + l * (1.0 - c));
+                grow += nr - (h - l);
+                span += nr;
+                if (d > 6) {
+                  l = load<f64>(bx + 96);
+                  h = load<f64>(bx + 104);
+                  g = <f64>(x6 > h);
+                  c = <f64>(x6 < l);
+                  nr = x6 * g + h * (1.0 - g) - (x6 * c + l * (1.0 - c));
+                  grow += nr - (h - l);
+                  span += nr;
+                  if (d > 7) {
+                    l = load<f64>(bx + 112);
+                    h = load<f64>(bx + 120);
+                    g = <f64>(x7 > h);
+                    c = <f64>(x7 < l);
+                    nr = x7 * g + h * (1.0 - g) - (x7 * c + l * (1.0 - c));
+                    grow += nr - (h - l);
+                    span += nr;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
       const P = grow / span;
       if (!(P > 0)) break;
       s = P * load<f64>(INV + (<usize>k << 3)) + (1.0 - P) * s;
