@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CutForest } from '../../../src/detectors/index.js';
 import { DetectorError, ModelFormatError } from '../../../src/index.js';
 import { packFloats, packInts, rejectBound, unpackFloats, unpackInts } from '../../../src/internal.js';
@@ -69,6 +69,27 @@ describe('CutForest', () => {
     );
     // And it is tight enough to matter: with wMax = -1 at s = 0, λ = 0, it rejects U <= exp(-e^-1).
     expect(rejectBound(-1, 0, 0)).toBeCloseTo(Math.exp(-Math.exp(-1)), 8);
+  });
+
+  it('refuses with bad_capacity when its WebAssembly memory cannot be reserved (too many live forests)', () => {
+    // V8 throws a RangeError when it has no address space left for another WebAssembly memory
+    const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => object } })
+      .WebAssembly;
+    const spy = vi.spyOn(wasm, 'Memory').mockImplementation(
+      class {
+        constructor() {
+          throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+        }
+      },
+    );
+    try {
+      expect(() => new CutForest({ dimensions: 2, numberOfTrees: 2, sampleSize: 8 })).toThrow(
+        expect.objectContaining({ code: 'bad_capacity', message: expect.stringMatching(/too many forests/) }),
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(new CutForest({ dimensions: 2, numberOfTrees: 2, sampleSize: 8 }).score([1, 2])).toBe(0);
   });
 
   it('rejects a non-finite or short point with a typed error and leaves the forest unchanged', () => {

@@ -1,3 +1,4 @@
+import { DetectorError } from '../../../errors.js';
 import { WALK_WASM } from './walk-wasm.js';
 
 /**
@@ -47,9 +48,22 @@ interface WasmApi {
 
 const api = (): WasmApi => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-/** A shared memory of exactly `pages` 64 KiB pages (it never grows: views of its buffer stay valid). */
+/**
+ * A shared memory of exactly `pages` 64 KiB pages (it never grows: views of its buffer stay valid).
+ * Throws `bad_capacity` when it cannot be had: V8 reserves address space for each WebAssembly memory
+ * (about 10 GB of virtual addresses on 64-bit systems), so a process holds at most some ten thousand
+ * of them at once.
+ */
 export function sharedMemory(pages: number): WasmMemory {
-  return new (api().Memory)({ initial: pages, maximum: pages, shared: true });
+  try {
+    return new (api().Memory)({ initial: pages, maximum: pages, shared: true });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new DetectorError(
+      'bad_capacity',
+      `cannot reserve ${pages * 64} KiB of WebAssembly memory for a random cut forest or tree (${e.message}): too many forests are alive at once, or the memory is too large; drop references to forests no longer used, or use fewer trees or samples`,
+    );
+  }
 }
 
 /**
