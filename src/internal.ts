@@ -71,7 +71,7 @@ export {
   startBinBatchWorker,
   takeEarlyBatchWorker,
 } from './detectors/rcf/spawn.js';
-export { maxOf, minOf, NAV_BITS, NAV_MASK, NAV_MAX_DIM, spanWith } from './detectors/rcf/tree.js';
+export { NAV_BITS, NAV_MASK, NAV_MAX_DIM } from './detectors/rcf/tree.js';
 export {
   gridStep,
   SEASONAL_CHANGE_DEFAULTS,

@@ -8,7 +8,16 @@ import type { JsonObject } from '../types.js';
 import { ForestStateSchema, zodError } from './forest-schema.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
 import { spawnForestWorker, takeEarlyBatchWorker } from './spawn.js';
-import { CutTree, NAV_BITS, NAV_MASK, NAV_MAX_DIM, type NavStore, type Uniform } from './tree.js';
+import { CutTree, type Uniform } from './tree.js';
+import {
+  forestLayout,
+  forestPages,
+  initForestMemory,
+  sharedMemory,
+  type WalkExports,
+  type WasmMemory,
+  walkInstance,
+} from './wasm/walk-module.js';
 
 /** Options of the forest core (feature vectors in, AWS RCF 1.0 scores out). */
 export interface CutForestOptions {
@@ -43,12 +52,12 @@ export interface ForestMemory {
   readonly lambda: number;
   readonly outputAfter: number;
   readonly seed: number;
-  /** Node records of all trees, tree t at byte `t · 2S · stride · 8`. */
-  readonly rec: SharedArrayBuffer;
-  readonly free: SharedArrayBuffer;
-  readonly meta: SharedArrayBuffer;
-  readonly nav: SharedArrayBuffer;
-  readonly cdim: SharedArrayBuffer;
+  /**
+   * The trees (node records, walk-down arrays, free lists, roots), the job exchange's doubles and the
+   * walks' scratch, at the byte addresses of `forestLayout`: the memory the WebAssembly walks read
+   * (shared, exactly sized up front, never grown).
+   */
+  readonly wasm: WasmMemory;
   readonly weights: SharedArrayBuffer;
   readonly seqs: SharedArrayBuffer;
   readonly leaves: SharedArrayBuffer;
@@ -56,8 +65,7 @@ export interface ForestMemory {
   readonly reject: SharedArrayBuffer;
   readonly bound: SharedArrayBuffer;
   readonly rs: SharedArrayBuffer;
-  /** Job exchange: point, update number, per-tree scores (doubles) and control words (int32). */
-  readonly jobF: SharedArrayBuffer;
+  /** Job exchange's control words (int32; its doubles are in `wasm`). */
   readonly ctl: SharedArrayBuffer;
 }
 
@@ -70,7 +78,7 @@ function newForestMemory(
   seed: number,
 ): ForestMemory {
   const sab = (bytes: number) => new SharedArrayBuffer(bytes);
-  const nodes = T * 2 * S;
+  const pages = forestPages(forestLayout(d, T, S));
   return {
     d,
     T,
@@ -78,11 +86,7 @@ function newForestMemory(
     lambda,
     outputAfter,
     seed,
-    rec: sab(nodes * (4 + 2 * d) * 8),
-    free: sab(nodes * 4),
-    meta: sab(T * 8),
-    nav: sab(nodes * 16),
-    cdim: sab(nodes * 4),
+    wasm: sharedMemory(pages),
     weights: sab(T * S * 8),
     seqs: sab(T * S * 8),
     leaves: sab(T * S * 4),
@@ -90,7 +94,6 @@ function newForestMemory(
     reject: sab(T * 8),
     bound: sab(T * 8),
     rs: sab(T * 16),
-    jobF: sab((d + 1 + T) * 8),
     ctl: sab(CTL_WORDS * 4),
   };
 }
@@ -115,11 +118,17 @@ export class CutForest {
   readonly outputAfter: number;
   readonly seed: number;
   readonly trees: CutTree[];
-  /** The trees' walk-down arrays, shared (tree t owns slots `[t·2S, (t+1)·2S)`). */
-  private readonly nav: NavStore;
   private readonly mem: ForestMemory;
-  /** Job exchange with the worker: `[point (d), update number, tree scores (T)]`. */
+  /** Job exchange with the worker: `[point (d), update number, tree scores (T)]`, at byte `jobAt`. */
   private readonly jobF: Float64Array;
+  private readonly jobAt: number;
+  /** The WebAssembly walks over this forest's memory (this thread's instance). */
+  private readonly walk: WalkExports;
+  /** This thread's query and tree scores (views of the memory) and their addresses, and the paths'. */
+  private readonly query: Float64Array;
+  private readonly queryAt: number;
+  private readonly outAt: number;
+  private readonly pathsAt: number;
   private readonly ctl: Int32Array;
   private readonly chunks: number;
   private jobId = 0;
@@ -128,8 +137,6 @@ export class CutForest {
   /** Steps to run without the worker (it was too slow lately), and the recent slow-step count. */
   private soloSteps = 0;
   private slowSteps = 0;
-  /** Paths of the four trees walked together by `score` (2S slots each: depth < 2S). */
-  private readonly paths: Int32Array;
   /** Sampler slots in heap order, tree t at `[t * sampleSize, (t + 1) * sampleSize)`. */
   private readonly weights: Float64Array;
   private readonly seqs: Float64Array;
@@ -187,24 +194,31 @@ export class CutForest {
     this.lambda = lambda;
     this.outputAfter = outputAfter;
     this.seed = seed;
+    const L = forestLayout(d, T, S);
+    check(forestPages(L) <= 65536, 'the forest memory (bytes)', L.bytes, 'at most 4 GiB');
     const m = attach ?? newForestMemory(d, T, S, lambda, outputAfter, seed);
     this.mem = m;
     this.trees = [];
-    const cdim = new Int32Array(m.cdim);
-    if (!attach) cdim.fill(-1);
-    this.nav = { f: new Float64Array(m.nav), i: new Int32Array(m.nav), cdim };
-    this.paths = new Int32Array(8 * S);
-    const cap = 2 * S;
-    const recDoubles = cap * (4 + 2 * d);
+    const buf = m.wasm.buffer;
+    if (!attach) initForestMemory(m.wasm, L, T, S);
+    // a worker thread (attached) has the second set of scratch
+    const th = attach ? 1 : 0;
+    this.walk = walkInstance(m.wasm, L, d, S);
+    this.queryAt = L.q[th];
+    this.query = new Float64Array(buf, this.queryAt, d);
+    this.outAt = L.out[th];
+    this.pathsAt = L.paths[th];
     for (let t = 0; t < T; t++) {
-      const tm = {
-        f: new Float64Array(m.rec, t * recDoubles * 8, recDoubles),
-        i: new Int32Array(m.rec, t * recDoubles * 8, 2 * recDoubles),
-        free: new Int32Array(m.free, t * cap * 4, cap),
-        meta: new Int32Array(m.meta, t * 8, 2),
-        attach: attach !== undefined,
-      };
-      this.trees.push(new CutTree(d, S, this.nav, t * cap, tm));
+      this.trees.push(
+        new CutTree(d, S, {
+          memory: m.wasm,
+          layout: L,
+          walk: this.walk,
+          t,
+          th,
+          attach: attach !== undefined,
+        }),
+      );
     }
     this.weights = new Float64Array(m.weights);
     this.seqs = new Float64Array(m.seqs);
@@ -214,8 +228,9 @@ export class CutForest {
     this.boundUntil = new Float64Array(m.bound);
     this.rs = new Int32Array(m.rs);
     if (!attach) fillStreams(this.rs, new Rng(seed));
-    this.jobF = new Float64Array(m.jobF);
-    this.treeScores = new Float64Array(T);
+    this.jobAt = L.job;
+    this.jobF = new Float64Array(buf, L.job, d + 1 + T);
+    this.treeScores = new Float64Array(buf, this.outAt, T);
     this.ctl = new Int32Array(m.ctl);
     // An even number of chunks: when both threads keep up, each takes half of them from its end
     // and keeps the same trees from step to step. (With an odd count the middle chunk changes
@@ -234,40 +249,25 @@ export class CutForest {
    * exactly like this forest would.
    */
   clone(): CutForest {
-    const m = this.mem;
-    const copy = (b: SharedArrayBuffer) => {
-      const c = new SharedArrayBuffer(b.byteLength);
-      new Uint8Array(c).set(new Uint8Array(b));
-      return c;
-    };
-    const mem: ForestMemory = {
-      ...m,
-      rec: copy(m.rec),
-      free: copy(m.free),
-      meta: copy(m.meta),
-      nav: copy(m.nav),
-      cdim: copy(m.cdim),
-      weights: copy(m.weights),
-      seqs: copy(m.seqs),
-      leaves: copy(m.leaves),
-      sizes: copy(m.sizes),
-      reject: copy(m.reject),
-      bound: copy(m.bound),
-      rs: copy(m.rs),
-      jobF: new SharedArrayBuffer(m.jobF.byteLength),
-      ctl: new SharedArrayBuffer(m.ctl.byteLength),
-    };
-    const f = new CutForest(
-      {
-        dimensions: this.dimensions,
-        numberOfTrees: this.numberOfTrees,
-        sampleSize: this.sampleSize,
-        lambda: this.lambda,
-        outputAfter: this.outputAfter,
-        seed: this.seed,
-      },
-      mem,
-    );
+    const f = new CutForest({
+      dimensions: this.dimensions,
+      numberOfTrees: this.numberOfTrees,
+      sampleSize: this.sampleSize,
+      lambda: this.lambda,
+      outputAfter: this.outputAfter,
+      seed: this.seed,
+    });
+    const from = this.mem;
+    const to = f.mem;
+    const copy = (a: SharedArrayBuffer, b: SharedArrayBuffer) => new Uint8Array(b).set(new Uint8Array(a));
+    copy(from.wasm.buffer as SharedArrayBuffer, to.wasm.buffer as SharedArrayBuffer);
+    copy(from.weights, to.weights);
+    copy(from.seqs, to.seqs);
+    copy(from.leaves, to.leaves);
+    copy(from.sizes, to.sizes);
+    copy(from.reject, to.reject);
+    copy(from.bound, to.bound);
+    copy(from.rs, to.rs);
     f.updates = this.updates;
     f.threads = this.threadCount;
     return f;
@@ -275,9 +275,8 @@ export class CutForest {
 
   /** Bytes of typed arrays a forest of these sizes allocates (its shared memory and scratch). */
   static memoryBytes(d: number, T: number, S: number): number {
-    const nodes = T * 2 * S;
-    const shared = nodes * (4 + 2 * d) * 8 + nodes * (4 + 16 + 4) + T * S * 20 + T * (4 + 8 + 8 + 16 + 8);
-    return shared + (d + 1 + T) * 8 + 8 * S * 4 + T * 8;
+    const wasm = forestPages(forestLayout(d, T, S)) * 65536;
+    return wasm + T * S * 20 + T * (4 + 8 + 8 + 16) + CTL_WORDS * 4;
   }
 
   /** Threads used by `scoreThenUpdate` (1 or 2). Results do not depend on it. */
@@ -362,100 +361,21 @@ export class CutForest {
     if (this.updates < this.outputAfter) return 0;
     const T = this.numberOfTrees;
     const out = this.treeScores;
-    this.scoreInto(q, off, 0, T, out, 0);
+    this.scoreTrees(q, off, 0, T);
     let sum = 0;
     for (let t = 0; t < T; t++) sum += out[t];
     return sum / T;
   }
 
   /**
-   * Scores of trees `[a, b)` for the point `q[off ..)` into `out[outOff + t]` (not divided by
-   * the number of trees; no `outputAfter` check).
+   * Scores of trees `[a, b)` for the point `q[off ..)` into this thread's `treeScores[t]` (not divided
+   * by the number of trees; no `outputAfter` check): the WebAssembly walks (wasm/walk.ts), four trees
+   * at a time walking down in lockstep, the same doubles as `CutTree.score` tree by tree.
    */
-  private scoreInto(
-    q: ArrayLike<number>,
-    off: number,
-    a: number,
-    b: number,
-    out: Float64Array,
-    outOff: number,
-  ): void {
-    const trees = this.trees;
-    const nf = this.nav.f;
-    const ni = this.nav.i;
-    const cdim = this.nav.cdim;
-    const path = this.paths;
-    const P1 = this.sampleSize * 2;
-    const P2 = 2 * P1;
-    const P3 = 3 * P1;
-    // imported bindings in locals: read once, not (with a check) at every level of the walk
-    const mask = NAV_MASK;
-    const bits = NAV_BITS;
-    let t = a;
-    // Dimensions beyond what a walk-down word holds: one tree at a time (reads `cdim`).
-    if (this.dimensions > NAV_MAX_DIM) {
-      for (; t < b; t++) out[outOff + t] = trees[t].score(q, off);
-      return;
-    }
-    // Four trees at a time walk down in lockstep: the four chains of dependent loads overlap
-    // (the walk is bound by memory latency, not arithmetic). Same per-tree results as
-    // `CutTree.score`.
-    for (; t + 4 <= b; t += 4) {
-      const t0 = trees[t];
-      const t1 = trees[t + 1];
-      const t2 = trees[t + 2];
-      const t3 = trees[t + 3];
-      if ((t0.root | t1.root | t2.root | t3.root) < 0) {
-        out[outOff + t] = t0.score(q, off);
-        out[outOff + t + 1] = t1.score(q, off);
-        out[outOff + t + 2] = t2.score(q, off);
-        out[outOff + t + 3] = t3.score(q, off);
-        continue;
-      }
-      let n0 = (t0.navBase + t0.root) | 0;
-      let n1 = (t1.navBase + t1.root) | 0;
-      let n2 = (t2.navBase + t2.root) | 0;
-      let n3 = (t3.navBase + t3.root) | 0;
-      let c0 = cdim[n0];
-      let c1 = cdim[n1];
-      let c2 = cdim[n2];
-      let c3 = cdim[n3];
-      // Until the last of the four reaches its leaf. A leaf links to itself and has cut dim -1,
-      // so a tree already at its leaf stays there (reading coordinate `c + 1 = 0`) and its
-      // path length stops growing (`~c >>> 31` is 1 for c >= 0, 0 for c = -1): no serial tails.
-      // One load per level: the link word holds the child's slot and its cut dimension + 1.
-      let l0 = 0;
-      let l1 = 0;
-      let l2 = 0;
-      let l3 = 0;
-      while ((c0 & c1 & c2 & c3) >= 0) {
-        path[l0] = n0;
-        path[(P1 + l1) | 0] = n1;
-        path[(P2 + l2) | 0] = n2;
-        path[(P3 + l3) | 0] = n3;
-        l0 = (l0 + (~c0 >>> 31)) | 0;
-        l1 = (l1 + (~c1 >>> 31)) | 0;
-        l2 = (l2 + (~c2 >>> 31)) | 0;
-        l3 = (l3 + (~c3 >>> 31)) | 0;
-        const w0 = ni[(4 * n0 + 2 + Number(q[(off + c0 + (c0 >>> 31)) | 0] > nf[2 * n0])) | 0];
-        const w1 = ni[(4 * n1 + 2 + Number(q[(off + c1 + (c1 >>> 31)) | 0] > nf[2 * n1])) | 0];
-        const w2 = ni[(4 * n2 + 2 + Number(q[(off + c2 + (c2 >>> 31)) | 0] > nf[2 * n2])) | 0];
-        const w3 = ni[(4 * n3 + 2 + Number(q[(off + c3 + (c3 >>> 31)) | 0] > nf[2 * n3])) | 0];
-        n0 = w0 & mask;
-        n1 = w1 & mask;
-        n2 = w2 & mask;
-        n3 = w3 & mask;
-        c0 = ((w0 >>> bits) - 1) | 0;
-        c1 = ((w1 >>> bits) - 1) | 0;
-        c2 = ((w2 >>> bits) - 1) | 0;
-        c3 = ((w3 >>> bits) - 1) | 0;
-      }
-      t0.scoreFromLeaf(q, off, n0 - t0.navBase, l0, path, 0, out, outOff + t);
-      t1.scoreFromLeaf(q, off, n1 - t1.navBase, l1, path, P1, out, outOff + t + 1);
-      t2.scoreFromLeaf(q, off, n2 - t2.navBase, l2, path, P2, out, outOff + t + 2);
-      t3.scoreFromLeaf(q, off, n3 - t3.navBase, l3, path, P3, out, outOff + t + 3);
-    }
-    for (; t < b; t++) out[outOff + t] = trees[t].score(q, off);
+  private scoreTrees(q: ArrayLike<number>, off: number, a: number, b: number): void {
+    const query = this.query;
+    for (let j = 0; j < this.dimensions; j++) query[j] = q[off + j];
+    this.walk.scoreTrees(a, b, this.queryAt, this.outAt, this.pathsAt);
   }
 
   /**
@@ -476,9 +396,12 @@ export class CutForest {
     for (let b = 0; b < n; b += SCORE_BLOCK) {
       const e = Math.min(n, b + SCORE_BLOCK);
       acc.fill(0);
+      const ts = this.treeScores;
       for (let t = 0; t < T; t++) {
-        const tree = trees[t];
-        for (let i = b; i < e; i++) acc[i - b] += tree.score(x, i * d);
+        for (let i = b; i < e; i++) {
+          this.scoreTrees(x, i * d, t, t + 1);
+          acc[i - b] += ts[t];
+        }
       }
       for (let i = b; i < e; i++) out[i] = acc[i - b] / T;
     }
@@ -593,9 +516,12 @@ export class CutForest {
     ready: number,
   ): void {
     const d = this.dimensions;
-    const tree = this.trees[t];
+    const ts = this.treeScores;
     for (let i = 0; i < n; i++) {
-      if (i >= ready) out[i] += tree.score(x, i * d);
+      if (i >= ready) {
+        this.scoreTrees(x, i * d, t, t + 1);
+        out[i] += ts[t];
+      }
       this.offer(t, x, i * d, first + i + 1);
     }
   }
@@ -849,7 +775,7 @@ export class CutForest {
       if (Atomics.compareExchange(ctl, CLAIM, w, fromBack ? w - 1 : w + 256) !== w) continue;
       const a = Math.floor((c * T) / C);
       const b = Math.floor(((c + 1) * T) / C);
-      this.scoreInto(job, 0, a, b, job, d + 1);
+      this.walk.scoreTrees(a, b, this.jobAt, this.jobAt + (d + 1) * 8, this.pathsAt);
       this.updateTrees(job, 0, job[d], a, b);
       if (fromBack) Atomics.add(ctl, WORKER_CHUNKS, 1);
       Atomics.add(ctl, DONE, 1);

@@ -1,17 +1,8 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CutForest } from '../../../src/detectors/index.js';
 import { DetectorError, ModelFormatError } from '../../../src/index.js';
-import {
-  maxOf,
-  minOf,
-  packFloats,
-  packInts,
-  rejectBound,
-  spanWith,
-  unpackFloats,
-  unpackInts,
-} from '../../../src/internal.js';
+import { packFloats, packInts, rejectBound, unpackFloats, unpackInts } from '../../../src/internal.js';
 import { centredNoise } from '../../helpers/random.js';
 import { arrayForm } from './array-form.js';
 
@@ -80,6 +71,27 @@ describe('CutForest', () => {
     expect(rejectBound(-1, 0, 0)).toBeCloseTo(Math.exp(-Math.exp(-1)), 8);
   });
 
+  it('refuses with bad_capacity when its WebAssembly memory cannot be reserved (too many live forests)', () => {
+    // V8 throws a RangeError when it has no address space left for another WebAssembly memory
+    const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => object } })
+      .WebAssembly;
+    const spy = vi.spyOn(wasm, 'Memory').mockImplementation(
+      class {
+        constructor() {
+          throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+        }
+      },
+    );
+    try {
+      expect(() => new CutForest({ dimensions: 2, numberOfTrees: 2, sampleSize: 8 })).toThrow(
+        expect.objectContaining({ code: 'bad_capacity', message: expect.stringMatching(/too many forests/) }),
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(new CutForest({ dimensions: 2, numberOfTrees: 2, sampleSize: 8 }).score([1, 2])).toBe(0);
+  });
+
   it('rejects a non-finite or short point with a typed error and leaves the forest unchanged', () => {
     const f = new CutForest({ dimensions: 3, numberOfTrees: 5, sampleSize: 16, seed: 2 });
     const pts = shingles(noise(60, 4), 3);
@@ -97,7 +109,22 @@ describe('CutForest', () => {
   });
 
   it('branch-free min, max and grown range equal the comparison forms bit for bit (property)', () => {
-    // Box coordinates are finite and never -0 (the tree stores -0 as +0); queries may be -0.
+    // The tree's WebAssembly steps (src/detectors/rcf/wasm/walk.ts) compute min, max and the range of a
+    // box grown to include x with 0/1 factors in place of branches; these are those formulas, written
+    // as there. Box coordinates are finite and never -0 (the tree stores -0 as +0); queries may be -0.
+    const minOf = (a: number, b: number) => {
+      const c = Number(a < b);
+      return a * c + b * (1 - c);
+    };
+    const maxOf = (a: number, b: number) => {
+      const c = Number(a > b);
+      return a * c + b * (1 - c);
+    };
+    const spanWith = (x: number, l: number, h: number) => {
+      const g = Number(x > h);
+      const c = Number(x < l);
+      return x * g + h * (1 - g) - (x * c + l * (1 - c));
+    };
     const coord = fc.oneof(
       fc.double({ noNaN: true, noDefaultInfinity: true }),
       fc.constantFrom(0, -0, 1, -1),

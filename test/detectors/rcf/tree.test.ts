@@ -300,6 +300,24 @@ describe('CutTree: insert / delete', () => {
     fc.assert(fc.property(scoreCases(fc.integer({ min: 1, max: 10 }), coord), sameScores), { numRuns: 200 });
   });
 
+  it('scores a tree whose masses pass its log table (2 · maxLeaves) as the literal reading does', () => {
+    // A tree alone may hold any number of copies of a point; the walks' table of log2(k + 1) stops at
+    // 2 · maxLeaves, and larger masses take JavaScript's Math.log2.
+    const tree = new CutTree(2, 2);
+    const rand = lcg(nonZeroSeed(3));
+    for (let k = 0; k < 9; k++) tree.insert([1, 2], 0, rand);
+    tree.insert([4, 0], 0, rand);
+    expect(tree.size()).toBe(10);
+    for (const qq of [
+      [1, 2],
+      [4, 0],
+      [2, 1],
+      [9, 9],
+    ]) {
+      expect(tree.score(Float64Array.from(qq), 0)).toBe(reference(tree, qq));
+    }
+  });
+
   it('property: the same scores on arbitrary doubles, where the order of the walk-up sums shows (Object.is)', () => {
     // Mixed magnitudes and signed zeros: each level's two sums over dimensions round differently in
     // another order, so a reordered sum changes a score.
