@@ -5,7 +5,8 @@
  *    (values, scores, alarms): CPU time of each push that completes a comparison (three KS p-values,
  *    PSI, JS), over a stream whose first half matches the reference and whose second half is shifted
  *    (drifted windows have larger D, so the exact programme visits a wider band). Prints min / median /
- *    max per check for each half, with the load average.
+ *    max per check for each half, with the load average, for `ksMethod` 'auto' (the default) and
+ *    'asymptotic'.
  * 2. `ksPValue` alone at the largest exact sizes: 10,000 × 10,000 (reflection formula) and
  *    10,000 × 9,999 (lattice programme, lcm ≈ 1e8), at several D, CPU per call.
  * CPU is `process.cpuUsage()` (user + system) of this process, in ms.
@@ -43,31 +44,33 @@ const reference = {
 };
 
 console.log(`load average before: ${load()}`);
-const stable: number[] = [];
-const drifted: number[] = [];
-let methods = '';
-for (let r = 0; r < reps; r++) {
-  const mon = new Monitor({ reference, window: 288 });
-  for (let k = 0; k < N; k++) {
-    const i = R + k;
-    const t = process.cpuUsage();
-    const check = mon.push(i * 300_000, value(i), score(i), alarm(i));
-    if (check) {
-      (i >= R + N / 2 + 288 ? drifted : i < R + N / 2 ? stable : []).push(cpuMs(t));
-      if (r === 0 && (k === 287 || k === N - 1)) {
-        methods += ` ${k === 287 ? 'first' : 'last'}: ${Object.entries(check.channels)
-          .map(([c, s]) => `${c} D ${s.ksD.toFixed(3)} p ${s.ksP.toExponential(2)}`)
-          .join(', ')};`;
+for (const ksMethod of ['auto', 'asymptotic'] as const) {
+  const stable: number[] = [];
+  const drifted: number[] = [];
+  let methods = '';
+  for (let r = 0; r < reps; r++) {
+    const mon = new Monitor({ reference, window: 288, ksMethod });
+    for (let k = 0; k < N; k++) {
+      const i = R + k;
+      const t = process.cpuUsage();
+      const check = mon.push(i * 300_000, value(i), score(i), alarm(i));
+      if (check) {
+        (i >= R + N / 2 + 288 ? drifted : i < R + N / 2 ? stable : []).push(cpuMs(t));
+        if (r === 0 && (k === 287 || k === N - 1)) {
+          methods += ` ${k === 287 ? 'first' : 'last'}: ${Object.entries(check.channels)
+            .map(([c, s]) => `${c} D ${s.ksD.toFixed(3)} p ${s.ksP.toExponential(2)}`)
+            .join(', ')};`;
+        }
       }
     }
   }
+  console.log(`ksMethod ${ksMethod}, checks:${methods}`);
+  console.log(
+    `monitor (ksMethod ${ksMethod}), window 288, reference 10,000, 3 channels, CPU per check, windows like the reference: ${stats(stable)}`,
+  );
+  console.log(`monitor (ksMethod ${ksMethod}), drifted windows: ${stats(drifted)}`);
+  console.log(`load average after: ${load()}`);
 }
-console.log(`checks:${methods}`);
-console.log(
-  `monitor, window 288, reference 10,000, 3 channels, CPU per check, windows like the reference: ${stats(stable)}`,
-);
-console.log(`monitor, same, drifted windows: ${stats(drifted)}`);
-console.log(`load average after: ${load()}`);
 
 for (const [n, m] of [
   [10_000, 10_000],
