@@ -112,7 +112,7 @@ function latticeH(d: number, lcm: number): number {
  * that a uniformly random path from the origin to (i, j) has touched a cell with gap ≥ h: A = 1 on such
  * cells, and inside the band A(i, j) = (i·A(i−1, j) + j·A(i, j−1)) / (i + j), the share of paths to
  * (i, j) whose last step comes from each side. Every value is a convex combination of non-negative ones,
- * so nothing cancels and a tiny p-value keeps its relative precision (error ≤ about 3(n+m) ulps); the
+ * so nothing cancels and a tiny p-value keeps its relative precision (error ≤ about 5(n+m) ulps); the
  * values are carried times 2¹⁰⁰⁰ so nothing underflows above p ≈ 1e-600 (a p-value below 2⁻¹⁰⁷⁴ then
  * rounds to 0 rather than to noise). One row buffer over the smaller sample, updated in place along the
  * band, whose ends only move right; the loop bounds are integers below 2³¹. Returns NaN when lcm(n, m)
