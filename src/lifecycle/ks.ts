@@ -96,7 +96,7 @@ function gcd(a: number, b: number): number {
 /**
  * The statistic in lattice units: D only takes values h/lcm(n, m), and P(D ≥ d) = P(D ≥ h/lcm) for the
  * smallest such h ≥ d. The tolerance (1e-6 lattice units, far above the rounding of a d computed as
- * |i/n − j/m|, which is below 1e-7 units while lcm < 2³¹) keeps a d that is a lattice value up to
+ * |i/n − j/m|, which is below 3e-7 units while lcm < 2³¹) keeps a d that is a lattice value up to
  * rounding on that value. @internal
  */
 function latticeH(d: number, lcm: number): number {
