@@ -108,7 +108,14 @@ describe('two-sample KS against scipy.stats.ks_2samp (scipy 1.17.1)', () => {
 /**
  * ks42: `r = scipy.stats.ks_2samp(a, b)` (default `method='auto'`; scipy 1.17.1, numpy 2.4.6, 2026-12-07)
  * with `a = normalish(seed, n)`, `b = normalish(seed + 1, m, shift)`: [n, m, seed, [[shift, r.statistic,
- * r.pvalue], …]]. Python printed each line of the table from that call; seeds 20, 22, … per size pair.
+ * r.pvalue], …]]. Python printed each line of the table from that call; seeds 20, 22, … per size pair:
+ *
+ *     seed = 20
+ *     for n, m in sizes:                      # the 8 pairs below, in order
+ *         for s in [0.0, 0.05, 0.2, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]:
+ *             r = ks_2samp(normalish(seed, n), normalish(seed + 1, m, s)); print(s, r.statistic, r.pvalue)
+ *         seed += 2
+ *
  * scipy answered every pair in at most 17 ms of CPU, 10 000 × 10 000 included (it has the reflection
  * formula for equal sizes too).
  */
