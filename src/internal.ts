@@ -117,6 +117,7 @@ export {
 } from './lab/recipes.js';
 export { SEASONAL_RECIPES, seasonalDefault } from './lab/seasonal-change.js';
 export { freqChangeSpan } from './lab/synth.js';
+export { ksExactPValuePaths } from './lifecycle/ks.js';
 export { autocorrelation } from './math/autocorrelation.js';
 export { projectedGradientNorm } from './math/box.js';
 export { finiteRange } from './math/finite.js';

@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ksExactPValuePaths } from '../../src/internal.js';
 import {
   histogram,
   jensenShannon,
   kolmogorovQ,
   ksAsymptoticPValue,
   ksExactPValue,
+  ksPValue,
   ksStatistic,
   ksTest,
   LifecycleError,
@@ -121,6 +123,61 @@ describe('Kolmogorov–Smirnov', () => {
         },
       ),
     );
+  });
+
+  it('property: the p-value is in [0, 1], non-increasing in d and symmetric in (n, m)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 1, max: 120 }),
+        fc.double({ min: -0.1, max: 1.1, noNaN: true }),
+        fc.double({ min: -0.1, max: 1.1, noNaN: true }),
+        (n, m, x, y) => {
+          const [d1, d2] = x <= y ? [x, y] : [y, x];
+          const p1 = ksPValue(d1, n, m);
+          const p2 = ksPValue(d2, n, m);
+          expect(p1.method).toBe('exact');
+          for (const p of [p1.pValue, p2.pValue]) {
+            expect(p).toBeGreaterThanOrEqual(0);
+            expect(p).toBeLessThanOrEqual(1);
+          }
+          // two separate recursions over neighbouring bands: equal values may differ by rounding
+          expect(p2.pValue).toBeLessThanOrEqual(p1.pValue * (1 + 1e-12));
+          expect(ksPValue(d1, m, n)).toEqual(p1);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: P(D ≥ 1) = 2 / C(n+m, n), and for n = m the reflection formula equals the lattice programme', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 400 }), (n, m) => {
+        // 2 / C(n+m, n) = 2 Π_{k ≤ n} k / (m + k): only "all of a first" and "all of b first" reach D = 1
+        let ref = 2;
+        for (let k = 1; k <= n; k++) ref = (ref * k) / (m + k);
+        if (n === 1 && m === 1) ref = 1; // 1 against 1 point: D is always 1
+        const p = ksExactPValue(1, n, m);
+        expect(Math.abs(p - ref) / ref).toBeLessThan(1e-12);
+      }),
+      { numRuns: 200 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600 }), fc.double({ min: 0, max: 1, noNaN: true }), (n, d) => {
+        const lattice = ksExactPValuePaths(d, n, n);
+        const reflection = ksExactPValue(d, n, n);
+        if (reflection < 2 ** -1022) expect(Math.abs(lattice - reflection)).toBeLessThan(2 ** -1060);
+        else expect(Math.abs(lattice - reflection) / reflection).toBeLessThan(1e-12);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the lattice programme says NaN (and ksPValue would not use it) when lcm(n, m) ≥ 2³¹; a NaN d is refused', () => {
+    expect(ksExactPValuePaths(0.1, 65537, 65539)).toBeNaN(); // coprime: lcm ≈ 4.3e9
+    expect(ksPValue(0.1, 65537, 65539).method).toBe('asymptotic'); // above the 10 000 limit anyway
+    expect(ksPValue(0.1, 10_000, 9_999).method).toBe('exact'); // the largest lcm under the limit
+    expect(() => ksPValue(Number.NaN, 5, 7)).toThrow(LifecycleError);
   });
 
   it('rejects empty and NaN samples', () => {

@@ -3,6 +3,8 @@ import {
   type DriftCheck,
   histogram,
   jensenShannon,
+  ksAsymptoticPValue,
+  ksPValue,
   ksStatistic,
   Monitor,
   monitorMetrics,
@@ -62,6 +64,31 @@ describe('Monitor', () => {
     // the binned KS statistic is the exact one evaluated at the bin edges: never above it
     expect(s?.ksD).toBeLessThanOrEqual(ksStatistic(ref, win) + 1e-12);
     expect(s?.ksD).toBeGreaterThan(0.5 * ksStatistic(ref, win));
+  });
+
+  it('ks42: the KS p-value is scipy’s default (exact, 2000 × 400 here) unless ksMethod is asymptotic', () => {
+    const values = (i: number) => noise(i + 9000) * 1.2 + 0.1;
+    const exact = run(new Monitor({ reference: { value: ref }, window: 400 }), values, 1200);
+    const asym = run(
+      new Monitor({ reference: { value: ref }, window: 400, ksMethod: 'asymptotic' }),
+      values,
+      1200,
+    );
+    expect(exact).toHaveLength(3);
+    for (let k = 0; k < exact.length; k++) {
+      const e = exact[k].channels.value;
+      const a = asym[k].channels.value;
+      expect(a?.ksD).toBe(e?.ksD);
+      const d = e?.ksD ?? Number.NaN;
+      expect(ksPValue(d, 2000, 400).method).toBe('exact');
+      expect(e?.ksP).toBe(ksPValue(d, 2000, 400).pValue);
+      expect(a?.ksP).toBe(ksAsymptoticPValue(d, 2000, 400));
+      expect(e?.ksP).not.toBe(a?.ksP);
+    }
+    expect(new Monitor({ reference: { value: ref } }).ksMethod).toBe('auto');
+    expect(() => new Monitor({ reference: { value: ref }, ksMethod: 'exact' as unknown as 'auto' })).toThrow(
+      /ksMethod must be 'auto' or 'asymptotic'/,
+    );
   });
 
   it('bad input throws and leaves the monitor as it was', () => {
