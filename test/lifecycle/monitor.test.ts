@@ -66,18 +66,18 @@ describe('Monitor', () => {
     expect(s?.ksD).toBeGreaterThan(0.5 * ksStatistic(ref, win));
   });
 
-  it('ks42: the KS p-value is scipy’s default (exact, 2000 × 400 here) unless ksMethod is asymptotic', () => {
+  it('ks42: ksMethod auto gives ksPValue (scipy’s rule: exact at 2000 × 400); the default, fast, the Kolmogorov limit above 10,000 cells', () => {
     const values = (i: number) => noise(i + 9000) * 1.2 + 0.1;
-    const exact = run(new Monitor({ reference: { value: ref }, window: 400 }), values, 1200);
-    const asym = run(
-      new Monitor({ reference: { value: ref }, window: 400, ksMethod: 'asymptotic' }),
+    const exact = run(
+      new Monitor({ reference: { value: ref }, window: 400, ksMethod: 'auto' }),
       values,
       1200,
     );
+    const fast = run(new Monitor({ reference: { value: ref }, window: 400 }), values, 1200);
     expect(exact).toHaveLength(3);
     for (let k = 0; k < exact.length; k++) {
       const e = exact[k].channels.value;
-      const a = asym[k].channels.value;
+      const a = fast[k].channels.value;
       expect(a?.ksD).toBe(e?.ksD);
       const d = e?.ksD ?? Number.NaN;
       expect(ksPValue(d, 2000, 400).method).toBe('exact');
@@ -85,10 +85,24 @@ describe('Monitor', () => {
       expect(a?.ksP).toBe(ksAsymptoticPValue(d, 2000, 400));
       expect(e?.ksP).not.toBe(a?.ksP);
     }
-    expect(new Monitor({ reference: { value: ref } }).ksMethod).toBe('auto');
+    expect(new Monitor({ reference: { value: ref } }).ksMethod).toBe('fast');
     expect(() => new Monitor({ reference: { value: ref }, ksMethod: 'exact' as unknown as 'auto' })).toThrow(
-      /ksMethod must be 'auto' or 'asymptotic'/,
+      /ksMethod must be 'fast' or 'auto'/,
     );
+  });
+
+  it('ksMethod fast is exact while reference × window ≤ 10,000 (50 × 200 here), as the monitor was before ks42', () => {
+    const small = ref.subarray(0, 50);
+    const values = (i: number) => noise(i + 7000) * 1.5 + 0.4;
+    const fast = run(new Monitor({ reference: { value: small }, window: 200, bins: 10 }), values, 400);
+    expect(fast.length).toBeGreaterThan(0);
+    for (const c of fast) {
+      const s = c.channels.value;
+      const d = s?.ksD ?? Number.NaN;
+      expect(d).toBeGreaterThan(0);
+      expect(s?.ksP).toBe(ksPValue(d, 50, 200).pValue);
+      expect(s?.ksP).not.toBe(ksAsymptoticPValue(d, 50, 200));
+    }
   });
 
   it('bad input throws and leaves the monitor as it was', () => {
