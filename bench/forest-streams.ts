@@ -3,11 +3,12 @@
  * "The forest memory limit"; docs/evaluation.md, "Forest memory limit (cap42)"): trains the default
  * detector on 3,000 points of bench/harness.ts' synthetic series, then makes N streams the way
  * `tsad serve` makes a new series' stream (`loadModel(modelJson).stream()`), pushes 10 points into each
- * and keeps them all alive. Prints the CPU time and wall time per stream made (median of the N, and the
+ * and keeps them all alive (`--copy`: made by `det.stream()` of the trained detector, a library user's
+ * one stream per series). Prints the CPU time and wall time per stream made (median of the N, and the
  * total), and the resident memory before and after (after a full GC when run with --expose-gc), per
  * stream, with the load average before and after.
  *
- *   node --expose-gc --import tsx bench/forest-streams.ts [--dist DIR] [N = 1000]
+ *   node --expose-gc --import tsx bench/forest-streams.ts [--dist DIR] [--copy] [N = 1000]
  *
  * `--dist DIR` loads another built checkout's compiled modules (e.g. a build from before wasm42), as
  * bench/rcf-speed.ts does; absent, this checkout's `src`.
@@ -23,6 +24,8 @@ import { lcg, seededSeries } from '../test/helpers/random.js';
 const args = process.argv.slice(2);
 const at = args.indexOf('--dist');
 const dist = at < 0 ? undefined : args.splice(at, 2)[1];
+const copy = args.indexOf('--copy');
+if (copy >= 0) args.splice(copy, 1);
 const n = Number(args[0] ?? 1000);
 if (dist !== undefined) {
   const type = (JSON.parse(readFileSync(resolve(dist, 'package.json'), 'utf8')) as { type?: unknown }).type;
@@ -59,7 +62,7 @@ const wall0 = performance.now();
 const cpu0 = process.cpuUsage();
 for (let k = 0; k < n; k++) {
   const c = process.cpuUsage();
-  const s = (loadModel(json) as ReturnType<typeof defaultDetector>).stream();
+  const s = copy >= 0 ? det.stream() : (loadModel(json) as ReturnType<typeof defaultDetector>).stream();
   const d = process.cpuUsage(c);
   cpu[k] = (d.user + d.system) / 1000;
   for (let i = 0; i < 10; i++) s.push(series.t[3000 + i], series.v[3000 + i]);
@@ -72,7 +75,7 @@ const load1 = loadavg();
 const med = Float64Array.from(cpu).sort()[n >> 1];
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
 console.log(
-  `${dist ?? 'this checkout'}: ${n} default-detector streams (made, 10 points each, held); gc ${gc ? 'on' : 'off'}`,
+  `${dist ?? 'this checkout'}: ${n} default-detector streams (${copy >= 0 ? 'det.stream()' : 'loadModel(json).stream()'}, 10 points each, held); gc ${gc ? 'on' : 'off'}`,
 );
 console.log(
   `  make a stream: median ${med.toFixed(2)} ms CPU; all ${n} with their pushes: ${((cpuAll.user + cpuAll.system) / 1e6).toFixed(2)} CPU-s, ${(wall / 1000).toFixed(2)} s wall`,

@@ -60,7 +60,11 @@ export interface ServiceOptions {
   tracker?: Tracker;
   /** Where series state is checkpointed; without one, state lives in memory only. */
   checkpoints?: CheckpointStore;
-  /** Live series kept in memory (default 100,000); the least recently used are checkpointed and evicted. */
+  /**
+   * Live series kept in memory (default 100,000); the least recently used are checkpointed and evicted.
+   * With a Random Cut Forest model (the default ensemble) keep it below 12,000: one process holds about
+   * 12,900 forests, and past that the service evicts to make room (docs/serving.md).
+   */
   maxSeries?: number;
   /** Checkpoint a series after this many points (default 1,000). */
   checkpointEvery?: number;
