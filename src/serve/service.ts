@@ -335,14 +335,18 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       } catch (err) {
         if (!(err instanceof ForestLimit || forestLimitHit(err))) throw err;
         const batch = Math.max(1, Math.ceil(live.size / 100)) * 2 ** round;
-        const out = [...live.values()].filter((x) => x.id !== id).slice(0, batch);
+        const out: Live[] = [];
+        for (const x of live.values()) {
+          if (out.length === batch) break;
+          if (x.id !== id) out.push(x);
+        }
         // forests still held by evictions whose writes are in flight are freed once those settle
         const inFlight = [...evicting.keys()].map((e) => writes.get(e)?.catch(() => undefined));
         if (round === FOREST_ROUNDS || out.length + inFlight.length === 0) {
           metrics.forestRefusals.inc();
           const e = new ServeError(
             'forest_limit',
-            `no room for the Random Cut Forest of series "${id}": its WebAssembly memory cannot be reserved, since V8 reserves about 10 GB of address space per forest and one process holds about 12,900 of them; this service holds ${live.size} live series (--max-series ${maxSeries}) and evicted ${evicted} least recently used series (checkpointed) without making room, so other forests hold it. Nothing was created or changed: lower --max-series (below 12,000 with a forest model, less if the process keeps other forests) or shard the series over more instances, then retry`,
+            `no room for the Random Cut Forest of series "${id}": its WebAssembly memory cannot be reserved, since V8 reserves about 10 GB of address space per forest and one process holds about 12,900 of them; this service holds ${live.size} live series (--max-series ${maxSeries}) and evicted ${evicted} least recently used series (${store ? 'checkpointed' : 'without --checkpoints: their state was dropped'}) without making room, so other forests hold it. Nothing was created or changed: lower --max-series (below 12,000 with a forest model, less if the process keeps other forests) or shard the series over more instances, then retry`,
             503,
             { cause: err instanceof ForestLimit ? err.cause : err },
           );
@@ -353,7 +357,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
         evicted += out.length;
         if (opts.logger)
           app.log.warn(
-            `series "${id}": no WebAssembly memory for its Random Cut Forest with ${live.size} live series; evicting ${out.length} least recently used series (checkpointed) to make room (lower --max-series to avoid this)`,
+            `series "${id}": no WebAssembly memory for its Random Cut Forest with ${live.size} live series; evicting ${out.length} least recently used series${store ? ' (checkpointed)' : ' (no --checkpoints: their state is dropped)'} to make room (lower --max-series below 12,000 to avoid this)`,
           );
         await Promise.all([...out.map(evict), ...inFlight]);
       }

@@ -1881,6 +1881,20 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
     }
   });
 
+  it('without checkpoints: a new series is served by evicting, and the evicted one starts again from its model', async () => {
+    const svc = await forestService(undefined);
+    const limit = limitForests(() => svc.liveCount() >= 2);
+    try {
+      for (const id of ['n0', 'n1', 'n2']) expect((await post(svc, id, pts(0, 0, 10))).status).toBe(200);
+      expect(limit.refusals).toBeGreaterThan(0);
+      expect(svc.liveCount()).toBe(2);
+      expect((await svc.app.inject({ method: 'GET', url: '/v1/series/n0' })).statusCode).toBe(404);
+    } finally {
+      limit.restore();
+      await svc.close();
+    }
+  });
+
   it('when eviction does not make room: 503 forest_limit telling the operator what to do; nothing scored, nothing lost', async () => {
     const cps = join(dir, 'cp-forest-limit-full');
     const svc = await forestService(cps);
