@@ -41,7 +41,7 @@ export function registerServe(program: Command): Command {
     )
     .option(
       '--max-series <n>',
-      'live series kept in memory; the least recently used are checkpointed and evicted',
+      'live series kept in memory; the least recently used are checkpointed and evicted (with a Random Cut Forest model, such as the default, keep it below 12,000: one process holds about 12,900 forests)',
       intOption(1),
       100_000,
     )

@@ -7,6 +7,7 @@ export type ServeErrorCode =
   | 'batch_too_large'
   | 'checkpoint_store_failed'
   | 'checkpoint_unreadable'
+  | 'forest_limit'
   | 'invalid_request'
   | 'listen_failed'
   | 'model_not_loaded'

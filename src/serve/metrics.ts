@@ -23,6 +23,14 @@ export class ServeMetrics {
   );
   readonly checkpoints = this.counter('tsad_checkpoints_total', 'Series checkpoints written');
   readonly evictions = this.counter('tsad_evictions_total', 'Series evicted from memory (LRU)');
+  readonly forestEvictions = this.counter(
+    'tsad_forest_limit_evictions_total',
+    "Series evicted (LRU, checkpointed) to make room for a series whose Random Cut Forest's WebAssembly memory could not be reserved",
+  );
+  readonly forestRefusals = this.counter(
+    'tsad_forest_limit_refusals_total',
+    'Series not created or restored (503 forest_limit): no room for their forest even after evicting',
+  );
   readonly seriesDeleted = this.counter(
     'tsad_series_deleted_total',
     'Series forgotten by DELETE /v1/series/:id (live state and checkpoint)',

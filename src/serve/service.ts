@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { epochSecondsHint } from '../detectors/input.js';
+import { sharedMemory } from '../detectors/rcf/wasm/walk-module.js';
 import { TsadError } from '../errors.js';
 import { jsonForMessage, parseTime, timeRangeProblem } from '../series/series.js';
 import type { Tracker } from '../tracking/tracker.js';
@@ -22,6 +23,34 @@ import { ServeMetrics } from './metrics.js';
 import { type ModelGroup, ModelResolver } from './models.js';
 import { trainOwnArrays } from './trainer.js';
 
+/** A series' stream refused for want of forest memory, already told apart by `forestLimitHit`. */
+class ForestLimit extends Error {
+  constructor(cause: unknown) {
+    super('no WebAssembly memory for a random cut forest', { cause });
+  }
+}
+
+/** Rounds of eviction before a series whose forest cannot be reserved is refused (`withForestRoom`). */
+const FOREST_ROUNDS = 3;
+
+/**
+ * Whether `err`, thrown while a series' stream was created or restored, is the process's forest limit
+ * (docs/rcf.md, Round 6): `bad_capacity` from a forest built anew, or `bad_state` from a saved forest
+ * being read (its reader reports the refused memory as a bad field of the state, message and all), in
+ * which case it is the limit only when a one-page WebAssembly memory cannot be reserved either.
+ */
+function forestLimitHit(err: unknown): boolean {
+  if (!(err instanceof TsadError)) return false;
+  if (err.name === 'DetectorError' && err.code === 'bad_capacity') return true;
+  if (err.code !== 'bad_state') return false;
+  try {
+    sharedMemory(1); // garbage at once
+    return false;
+  } catch (e) {
+    return e instanceof TsadError && e.code === 'bad_capacity';
+  }
+}
+
 export interface ServiceOptions {
   /** Default model of every series: `models:/NAME@ALIAS`, `models:/NAME/N`, or a model file. */
   model: string;
@@ -31,7 +60,11 @@ export interface ServiceOptions {
   tracker?: Tracker;
   /** Where series state is checkpointed; without one, state lives in memory only. */
   checkpoints?: CheckpointStore;
-  /** Live series kept in memory (default 100,000); the least recently used are checkpointed and evicted. */
+  /**
+   * Live series kept in memory (default 100,000); the least recently used are checkpointed and evicted.
+   * With a Random Cut Forest model (the default ensemble) keep it below 12,000: one process holds about
+   * 12,900 forests, and past that the service evicts to make room (docs/serving.md).
+   */
   maxSeries?: number;
   /** Checkpoint a series after this many points (default 1,000). */
   checkpointEvery?: number;
@@ -254,30 +287,81 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     return tracked;
   }
 
+  /**
+   * Evicts `s` (the LRU's way): drops it from memory and checkpoints it. Resolves once that write has
+   * settled; a write that fails brings the series back into memory (over the cap until a later eviction
+   * writes it) rather than losing the points since its last checkpoint (not when it was deleted meanwhile:
+   * DELETE forgets it).
+   */
+  function evict(s: Live): Promise<void> {
+    live.delete(s.id);
+    metrics.evictions.inc();
+    evicting.set(s.id, s);
+    return checkpoint(s)
+      .catch((err) => {
+        if (!s.dropped && !live.has(s.id)) {
+          live.set(s.id, s);
+          metrics.liveSeries.set(live.size);
+        }
+        if (opts.logger) app.log.error(err);
+      })
+      .finally(() => {
+        if (evicting.get(s.id) === s) evicting.delete(s.id);
+      });
+  }
+
   function touch(s: Live): void {
     live.delete(s.id);
     live.set(s.id, s);
-    while (live.size > maxSeries) {
-      const oldest = live.values().next().value as Live;
-      live.delete(oldest.id);
-      metrics.evictions.inc();
-      evicting.set(oldest.id, oldest);
-      void checkpoint(oldest)
-        .catch((err) => {
-          // not written (a full disk, a lost volume): the series goes back into memory, over the cap
-          // until a later eviction writes it, rather than losing the points since its last checkpoint
-          // (not when it was deleted meanwhile: DELETE forgets it)
-          if (!oldest.dropped && !live.has(oldest.id)) {
-            live.set(oldest.id, oldest);
-            metrics.liveSeries.set(live.size);
-          }
-          if (opts.logger) app.log.error(err);
-        })
-        .finally(() => {
-          if (evicting.get(oldest.id) === oldest) evicting.delete(oldest.id);
-        });
-    }
+    while (live.size > maxSeries) void evict(live.values().next().value as Live);
     metrics.liveSeries.set(live.size);
+  }
+
+  /**
+   * `make()` (a series' new or restored stream) when the process has room for its Random Cut Forest.
+   * V8 reserves about 10 GB of address space per WebAssembly memory, so a process holds about 12,900
+   * forests (docs/rcf.md, Round 6), fewer series than `maxSeries` may allow: a forest that cannot be
+   * reserved (`DetectorError` `bad_capacity`) evicts least recently used series (1 % of the live ones, at
+   * least one, doubling each round; checkpointed as the LRU does, the series `id` itself never) and,
+   * once their writes have settled, tries again; V8 collects the forests no longer referenced when it
+   * next fails to reserve. After `FOREST_ROUNDS` rounds (or with nothing left to evict) the series is
+   * refused: `503 forest_limit`, nothing created or changed.
+   */
+  async function withForestRoom(id: string, make: () => SavableStream): Promise<SavableStream> {
+    let evicted = 0;
+    for (let round = 0; ; round++) {
+      try {
+        return make();
+      } catch (err) {
+        if (!(err instanceof ForestLimit || forestLimitHit(err))) throw err;
+        const batch = Math.max(1, Math.ceil(live.size / 100)) * 2 ** round;
+        const out: Live[] = [];
+        for (const x of live.values()) {
+          if (out.length === batch) break;
+          if (x.id !== id) out.push(x);
+        }
+        // forests still held by evictions whose writes are in flight are freed once those settle
+        const inFlight = [...evicting.keys()].map((e) => writes.get(e)?.catch(() => undefined));
+        if (round === FOREST_ROUNDS || out.length + inFlight.length === 0) {
+          metrics.forestRefusals.inc();
+          const e = new ServeError(
+            'forest_limit',
+            `no room for the Random Cut Forest of series "${id}": its WebAssembly memory cannot be reserved, since V8 reserves about 10 GB of address space per forest and one process holds about 12,900 of them; this service holds ${live.size} live series (--max-series ${maxSeries}) and evicted ${evicted} least recently used series (${store ? 'checkpointed' : 'without --checkpoints: their state was dropped'}) without making room, so other forests hold it. Nothing was created or changed: lower --max-series (below 12,000 with a forest model, less if the process keeps other forests) or shard the series over more instances, then retry`,
+            503,
+            { cause: err instanceof ForestLimit ? err.cause : err },
+          );
+          if (opts.logger) app.log.error(e);
+          throw e;
+        }
+        metrics.forestEvictions.inc(out.length);
+        evicted += out.length;
+        if (opts.logger)
+          app.log.warn(
+            `series "${id}": no WebAssembly memory for its Random Cut Forest with ${live.size} live series; evicting ${out.length} least recently used series${store ? ' (checkpointed)' : ' (no --checkpoints: their state is dropped)'} to make room (lower --max-series below 12,000 to avoid this)`,
+          );
+        await Promise.all([...out.map(evict), ...inFlight]);
+      }
+    }
   }
 
   /**
@@ -289,6 +373,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     try {
       return restore();
     } catch (err) {
+      // no room for its forest: the checkpoint is sound (withForestRoom makes room or refuses)
+      if (forestLimitHit(err)) throw new ForestLimit(err);
       const e = err as Error & { code?: string };
       const where = store?.where?.(id);
       const dir = store instanceof DirectoryCheckpointStore ? store.dir : undefined;
@@ -361,7 +447,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
           id,
           ref,
           version: model.version,
-          stream: restoreStream(id, model.version, () => model.streams.restore(cp.state)),
+          stream: await withForestRoom(id, () =>
+            restoreStream(id, model.version, () => model.streams.restore(cp.state)),
+          ),
           points: cp.points,
           lastT: cp.lastT,
           lastScore: null,
@@ -375,7 +463,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
           id,
           ref,
           version: model.version,
-          stream: model.streams.create(),
+          stream: await withForestRoom(id, () => model.streams.create()),
           points: 0,
           lastT: Number.NEGATIVE_INFINITY,
           lastScore: null,

@@ -1769,3 +1769,166 @@ describe('DELETE /v1/series/:id and a store that throws at once (rev41)', () => 
     expect(existsSync(join(cps, 's.json'))).toBe(true);
   });
 });
+
+describe('the forest memory limit (cap42): a new or restored series that cannot reserve its forest', () => {
+  // V8 reserves ~10 GB of address space per WebAssembly memory, so a process holds ~12,900 forests
+  // (docs/rcf.md, Round 6). Reaching that for real takes ~13,000 forests; a stand-in WebAssembly.Memory
+  // refuses (as V8 does, with a RangeError) while the service holds `room` live series or more.
+  type MemoryCtor = new (d: object) => object;
+  const wasm = (globalThis as unknown as { WebAssembly: { Memory: MemoryCtor } }).WebAssembly;
+  const RealMemory = wasm.Memory;
+  let rcfRef: string;
+
+  beforeAll(async () => {
+    const n = 200;
+    const rcf = new RandomCutForest({ nEstimators: 3, maxNSamples: 32 });
+    rcf.train({
+      t: Float64Array.from({ length: n }, (_, i) => T0 - (n - i) * STEP),
+      v: Float64Array.from({ length: n }, (_, i) => value(i, 0)),
+    });
+    const runId = await tracker.run({ experiment: 'serve-test' }, async (run) => {
+      await run.logModel(rcf);
+      return run.id;
+    });
+    rcfRef = `models:/rcf-cap/${(await tracker.registerModel('rcf-cap', runId)).version}`;
+  });
+
+  /** While `full()` is true, every new WebAssembly memory is refused; `refusals` counts them. */
+  function limitForests(full: () => boolean): { refusals: number; restore: () => void } {
+    const out = { refusals: 0, restore: () => spy.mockRestore() };
+    const spy = vi.spyOn(wasm, 'Memory').mockImplementation(
+      class {
+        constructor(d: object) {
+          if (full()) {
+            out.refusals++;
+            throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+          }
+          // biome-ignore lint/correctness/noConstructorReturn: the stand-in hands out a real memory
+          return new RealMemory(d);
+        }
+      } as unknown as MemoryCtor,
+    );
+    return out;
+  }
+
+  function forestService(cps: string | undefined, maxSeries = 100): Promise<Service> {
+    return createService({
+      model: rcfRef,
+      tracker,
+      ...(cps ? { checkpoints: new DirectoryCheckpointStore(cps) } : {}),
+      maxSeries,
+      checkpointEvery: 1_000_000,
+      defaultMetrics: false,
+    });
+  }
+
+  it('a new series evicts least recently used series (checkpointed) and is served; every series resumes with the same scores', async () => {
+    const cps = join(dir, 'cp-forest-limit');
+    const svc = await forestService(cps);
+    const got: Record<string, number[]> = {};
+    let room = 4; // the process holds 4 forests at most
+    const limit = limitForests(() => svc.liveCount() >= room);
+    try {
+      for (let k = 0; k < 6; k++) {
+        const r = await post(svc, `f${k}`, pts(k, 0, 30));
+        expect(r.status).toBe(200);
+        got[`f${k}`] = scoresOf(r);
+        expect(svc.liveCount()).toBeLessThanOrEqual(4);
+      }
+      expect(limit.refusals).toBeGreaterThan(0);
+      // the evicted ones were written before the new forest was made, and resume from their checkpoints
+      expect(readdirSync(cps).length).toBeGreaterThanOrEqual(2);
+      room = 100;
+      for (let k = 0; k < 6; k++) {
+        const r = await post(svc, `f${k}`, pts(k, 30, 50));
+        expect(r.status).toBe(200);
+        got[`f${k}`].push(...scoresOf(r));
+        expect(got[`f${k}`]).toEqual(await direct(rcfRef, pts(k, 0, 50)));
+      }
+      const metrics = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/^tsad_forest_limit_evictions_total [1-9]\d*$/m);
+      expect(metrics).toMatch(/^tsad_forest_limit_refusals_total 0$/m);
+    } finally {
+      limit.restore();
+      await svc.close();
+    }
+  });
+
+  it('a series restored from its checkpoint makes room the same way (not checkpoint_unreadable), with the same scores', async () => {
+    const cps = join(dir, 'cp-forest-limit-restore');
+    const first = await forestService(cps);
+    try {
+      expect((await post(first, 'r0', pts(0, 0, 30))).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+    const svc = await forestService(cps);
+    let full = false;
+    const limit = limitForests(() => full && svc.liveCount() >= 2);
+    try {
+      for (let k = 1; k <= 2; k++) expect((await post(svc, `r${k}`, pts(k, 0, 10))).status).toBe(200);
+      const want = (await direct(rcfRef, pts(0, 0, 40))).slice(30);
+      full = true;
+      const r = await post(svc, 'r0', pts(0, 30, 40));
+      full = false;
+      expect(r.status).toBe(200);
+      expect(limit.refusals).toBeGreaterThan(0);
+      expect(scoresOf(r)).toEqual(want);
+      expect(existsSync(join(cps, 'r1.json'))).toBe(true); // evicted: written
+    } finally {
+      limit.restore();
+      await svc.close();
+    }
+  });
+
+  it('without checkpoints: a new series is served by evicting, and the evicted one starts again from its model', async () => {
+    const svc = await forestService(undefined);
+    const limit = limitForests(() => svc.liveCount() >= 2);
+    try {
+      for (const id of ['n0', 'n1', 'n2']) expect((await post(svc, id, pts(0, 0, 10))).status).toBe(200);
+      expect(limit.refusals).toBeGreaterThan(0);
+      expect(svc.liveCount()).toBe(2);
+      expect((await svc.app.inject({ method: 'GET', url: '/v1/series/n0' })).statusCode).toBe(404);
+    } finally {
+      limit.restore();
+      await svc.close();
+    }
+  });
+
+  it('when eviction does not make room: 503 forest_limit telling the operator what to do; nothing scored, nothing lost', async () => {
+    const cps = join(dir, 'cp-forest-limit-full');
+    const svc = await forestService(cps);
+    try {
+      for (let k = 0; k < 3; k++) expect((await post(svc, `x${k}`, pts(k, 0, 10))).status).toBe(200);
+      const limit = limitForests(() => true); // the forests are held elsewhere in the process
+      let res: Awaited<ReturnType<Service['app']['inject']>>;
+      try {
+        res = await svc.app.inject({
+          method: 'POST',
+          url: '/v1/series/new/points',
+          payload: { t: T0, v: 1 },
+        });
+      } finally {
+        limit.restore();
+      }
+      expect(res.statusCode).toBe(503);
+      const b = res.json() as { error: string; message: string };
+      expect(b.error).toBe('forest_limit');
+      expect(b.message).toMatch(/--max-series/);
+      expect(b.message).toMatch(/more instances/);
+      // bounded: a few rounds of eviction (each a refused stream and a refused one-page probe), not an endless loop
+      expect(limit.refusals).toBeGreaterThan(2);
+      expect(limit.refusals).toBeLessThanOrEqual(8);
+      const metrics = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/^tsad_forest_limit_refusals_total 1$/m);
+      // the series it evicted trying were written and resume; the refused one does not exist
+      expect((await svc.app.inject({ method: 'GET', url: '/v1/series/new' })).statusCode).toBe(404);
+      for (let k = 0; k < 3; k++) {
+        const r = await post(svc, `x${k}`, pts(k, 10, 20));
+        expect(scoresOf(r)).toEqual((await direct(rcfRef, pts(k, 0, 20))).slice(10));
+      }
+    } finally {
+      await svc.close();
+    }
+  });
+});
