@@ -529,6 +529,9 @@ export function insert(t: i32, p: usize, path: usize): i32 {
         continue;
       }
       firstOut = len;
+      // p is outside this box, so it is no copy of a stored point: it will need a new leaf and
+      // parent. A full tree is refused here, before anything changed and before any draw.
+      if (load<i32>(meta + 4) < 2) return FULL;
     }
     // Sum of the ranges of the merged box.
     let total = 0.0;
@@ -571,7 +574,6 @@ export function insert(t: i32, p: usize, path: usize): i32 {
     const below = load<f64>(b + ((<usize>cd) << 4)) > cv; // p goes left, node right
     const above = load<f64>(b + ((<usize>cd) << 4) + 8) <= cv; // node left, p right
     if (below || above) {
-      if (load<i32>(meta + 4) < 2) return FULL;
       leaf = newLeaf(t, tb, nb, p);
       const inner = alloc(t, tb, nb);
       const ir = rec(tb, inner);
