@@ -21,9 +21,6 @@ export type CutTreeSpec =
   | { readonly cut: readonly [number, number]; readonly left: CutTreeSpec; readonly right: CutTreeSpec }
   | { readonly point: readonly number[]; readonly mass?: number };
 
-const F64 = new Float64Array(1);
-const I64 = new BigInt64Array(F64.buffer);
-
 /** Bits of a walk-down word that hold the child's slot (forests have fewer than 2^25 slots). */
 export const NAV_BITS = 26;
 export const NAV_MASK = (1 << NAV_BITS) - 1;
@@ -42,14 +39,6 @@ export interface TreeHome {
   readonly t: number;
   readonly th: 0 | 1;
   readonly attach: boolean;
-}
-
-/** The largest double strictly below `x` (x finite). */
-export function prevDouble(x: number): number {
-  if (x === 0) return -Number.MIN_VALUE;
-  F64[0] = x;
-  I64[0] += x > 0 ? -1n : 1n;
-  return F64[0];
 }
 
 /**

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CutForest, CutTree } from '../../../src/detectors/index.js';
-import { NAV_BITS, NAV_MASK, NAV_MAX_DIM, prevDouble } from '../../../src/internal.js';
+import { NAV_BITS, NAV_MASK, NAV_MAX_DIM } from '../../../src/internal.js';
+import { prevDouble } from '../../helpers/doubles.js';
 import { lcg, nonZeroSeed } from '../../helpers/random.js';
 
 /**

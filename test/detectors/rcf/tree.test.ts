@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CutTree, type CutTreeSpec } from '../../../src/detectors/index.js';
-import { prevDouble } from '../../../src/internal.js';
+import { prevDouble } from '../../helpers/doubles.js';
 import { lcg, nonZeroSeed } from '../../helpers/random.js';
 
 /** The tree of the spec's worked examples R1 and K1: 1-D points 0, 1, 3; root cut 2, then 0.5. */
