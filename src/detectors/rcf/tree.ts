@@ -105,20 +105,15 @@ export class CutTree {
     this.maxLeaves = maxLeaves;
     this.stride = 4 + 2 * dim;
     const cap = 2 * maxLeaves;
-    // Record indices are int32 (the walks' and the loaders' arithmetic), and the memory is 32-bit.
-    if (2 * cap * this.stride > 2 ** 31 - 1) {
-      throw new DetectorError(
-        'bad_capacity',
-        `tree too large: ${maxLeaves} points of ${dim} dimensions need ${2 * cap * this.stride} int32 slots (at most 2^31 - 1); use fewer points or dimensions`,
-      );
-    }
     let h = home;
     if (!h) {
+      // The memory is 32-bit (at most 4 GiB); within it every record index and byte offset the walks
+      // compute fits their int32 / uint32 arithmetic (a forest checks its own memory the same way).
       const layout = forestLayout(dim, 1, maxLeaves);
       if (forestPages(layout) > 65536) {
         throw new DetectorError(
           'bad_capacity',
-          `tree too large: ${maxLeaves} points of ${dim} dimensions need ${layout.bytes} bytes (at most 4 GiB)`,
+          `tree too large: ${maxLeaves} points of ${dim} dimensions need ${layout.bytes} bytes of WebAssembly memory (at most 4 GiB); use fewer points or dimensions`,
         );
       }
       const memory = sharedMemory(forestPages(layout));
