@@ -21,7 +21,10 @@ export type CutTreeSpec =
   | { readonly cut: readonly [number, number]; readonly left: CutTreeSpec; readonly right: CutTreeSpec }
   | { readonly point: readonly number[]; readonly mass?: number };
 
-/** Bits of a walk-down word that hold the child's slot (forests have fewer than 2^25 slots). */
+/**
+ * Bits of a walk-down word that hold the child's slot: a memory of at most 4 GiB holds fewer than
+ * 2^26 slots (at least 72 bytes each: a record of 6 doubles, 16 walk-down bytes, cut dim, free list).
+ */
 export const NAV_BITS = 26;
 export const NAV_MASK = (1 << NAV_BITS) - 1;
 /** Largest `cut dimension + 1` stored in a walk-down word (6 bits). */
