@@ -5,7 +5,7 @@
  *   npx tsx bench/calibrator-steps.ts
  */
 import { AnomScoreCalibrator } from '../src/detectors/post/calibrator.js';
-import { prevDouble } from '../src/detectors/rcf/tree.js';
+import { prevDouble } from '../test/helpers/doubles.js';
 
 /** The next double above x (x finite). */
 const nextUp = (x: number): number => -prevDouble(-x);

@@ -63,7 +63,7 @@ export { AllocBudget } from './detectors/model.js';
 export { NabStreamCore } from './detectors/nab-stream/core.js';
 export { type AlarmPath, alarmPaths } from './detectors/post/aggregate-alarms.js';
 export { RollingStats } from './detectors/post/anomaly-likelihood.js';
-export { prevDouble, rejectBound } from './detectors/rcf/index.js';
+export { rejectBound } from './detectors/rcf/index.js';
 export {
   dropEarlyBatchWorker,
   earlyBatchWorkerWaiting,

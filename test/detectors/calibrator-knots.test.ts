@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AnomScoreCalibrator } from '../../src/detectors/index.js';
-import { prevDouble } from '../../src/internal.js';
+import { prevDouble } from '../helpers/doubles.js';
 
 /** The next double below / above x (x finite). */
 const nextDown = prevDouble;

@@ -118,7 +118,8 @@ export class CutForest {
   readonly outputAfter: number;
   readonly seed: number;
   readonly trees: CutTree[];
-  private readonly mem: ForestMemory;
+  /** Replaced by `close()` (new control words), never its trees, samplers or generators. */
+  private mem: ForestMemory;
   /** Job exchange with the worker: `[point (d), update number, tree scores (T)]`, at byte `jobAt`. */
   private readonly jobF: Float64Array;
   private readonly jobAt: number;
@@ -129,7 +130,7 @@ export class CutForest {
   private readonly queryAt: number;
   private readonly outAt: number;
   private readonly pathsAt: number;
-  private readonly ctl: Int32Array;
+  private ctl: Int32Array;
   private readonly chunks: number;
   private jobId = 0;
   private threadCount = 1;
@@ -299,13 +300,23 @@ export class CutForest {
     return Atomics.load(this.ctl, WORKER_CHUNKS);
   }
 
-  /** Stops the worker thread, if any (the forest keeps working on the calling thread). */
+  /**
+   * Stops the worker thread, if any (the forest keeps working on the calling thread; `threads = 2`
+   * starts a new one).
+   */
   close(): void {
     if (this.worker) {
       Atomics.store(this.ctl, STOP, 1);
       Atomics.notify(this.ctl, CLAIM);
       void this.worker.terminate();
       this.worker = null;
+      // The stopped worker may run on until its termination lands (or start late and then see STOP):
+      // a next worker gets control words of its own, with STOP and READY clear, so that the two can
+      // never claim chunks of one step together (they would share the worker's scratch).
+      const ctl = new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4));
+      ctl[WORKER_CHUNKS] = this.ctl[WORKER_CHUNKS];
+      this.mem = { ...this.mem, ctl: ctl.buffer as SharedArrayBuffer };
+      this.ctl = ctl;
     }
   }
 

@@ -13,4 +13,4 @@ export {
   startForestWorker,
   stopForestWorker,
 } from './forest.js';
-export { CutTree, type CutTreeSpec, prevDouble, type Uniform } from './tree.js';
+export { CutTree, type CutTreeSpec, type Uniform } from './tree.js';

@@ -21,10 +21,10 @@ export type CutTreeSpec =
   | { readonly cut: readonly [number, number]; readonly left: CutTreeSpec; readonly right: CutTreeSpec }
   | { readonly point: readonly number[]; readonly mass?: number };
 
-const F64 = new Float64Array(1);
-const I64 = new BigInt64Array(F64.buffer);
-
-/** Bits of a walk-down word that hold the child's slot (forests have fewer than 2^25 slots). */
+/**
+ * Bits of a walk-down word that hold the child's slot: a memory of at most 4 GiB holds fewer than
+ * 2^26 slots (at least 72 bytes each: a record of 6 doubles, 16 walk-down bytes, cut dim, free list).
+ */
 export const NAV_BITS = 26;
 export const NAV_MASK = (1 << NAV_BITS) - 1;
 /** Largest `cut dimension + 1` stored in a walk-down word (6 bits). */
@@ -42,14 +42,6 @@ export interface TreeHome {
   readonly t: number;
   readonly th: 0 | 1;
   readonly attach: boolean;
-}
-
-/** The largest double strictly below `x` (x finite). */
-export function prevDouble(x: number): number {
-  if (x === 0) return -Number.MIN_VALUE;
-  F64[0] = x;
-  I64[0] += x > 0 ? -1n : 1n;
-  return F64[0];
 }
 
 /**
@@ -116,20 +108,15 @@ export class CutTree {
     this.maxLeaves = maxLeaves;
     this.stride = 4 + 2 * dim;
     const cap = 2 * maxLeaves;
-    // Record indices are int32 (the walks' and the loaders' arithmetic), and the memory is 32-bit.
-    if (2 * cap * this.stride > 2 ** 31 - 1) {
-      throw new DetectorError(
-        'bad_capacity',
-        `tree too large: ${maxLeaves} points of ${dim} dimensions need ${2 * cap * this.stride} int32 slots (at most 2^31 - 1); use fewer points or dimensions`,
-      );
-    }
     let h = home;
     if (!h) {
+      // The memory is 32-bit (at most 4 GiB); within it every record index and byte offset the walks
+      // compute fits their int32 / uint32 arithmetic (a forest checks its own memory the same way).
       const layout = forestLayout(dim, 1, maxLeaves);
       if (forestPages(layout) > 65536) {
         throw new DetectorError(
           'bad_capacity',
-          `tree too large: ${maxLeaves} points of ${dim} dimensions need ${layout.bytes} bytes (at most 4 GiB)`,
+          `tree too large: ${maxLeaves} points of ${dim} dimensions need ${layout.bytes} bytes of WebAssembly memory (at most 4 GiB); use fewer points or dimensions`,
         );
       }
       const memory = sharedMemory(forestPages(layout));

@@ -251,6 +251,37 @@ describe('CutForest', () => {
     }
   });
 
+  it('closed, then switched back to two threads, a forest gets a worker that takes chunks again (same numbers)', async () => {
+    const pts = shingles(noise(8000, 24), 3);
+    const opts = { dimensions: 3, numberOfTrees: 13, sampleSize: 64, seed: 6 };
+    const one = new CutForest(opts);
+    const two = new CutForest({ ...opts, threads: 2 });
+    /** Streams both forests from `from` (the event loop free first) until `two`'s worker has taken a chunk. */
+    const untilWorkerWorks = async (from: number): Promise<number> => {
+      expect(two.scoreThenUpdate(pts, from * 3)).toBe(one.scoreThenUpdate(pts, from * 3));
+      for (let k = 0; k < 300 && !two.workerReady; k++) await new Promise((r) => setTimeout(r, 50));
+      expect(two.workerReady).toBe(true);
+      const before = two.workerChunks;
+      let end = from + 1;
+      while (two.workerChunks === before && end + 500 <= 8000) {
+        expect(streamScores(two, pts, end, end + 500)).toEqual(streamScores(one, pts, end, end + 500));
+        end += 500;
+      }
+      expect(two.workerChunks).toBeGreaterThan(before);
+      return end;
+    };
+    try {
+      const end = await untilWorkerWorks(0);
+      two.close();
+      expect(two.workerReady).toBe(false);
+      two.threads = 2;
+      await untilWorkerWorks(end);
+      expect(two.toJSON()).toEqual(one.toJSON());
+    } finally {
+      two.close();
+    }
+  });
+
   it('scoreThenUpdateRows gives the scores and state of scoreThenUpdate row by row (property)', () => {
     fc.assert(
       fc.property(

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CutTree } from '../../../src/detectors/index.js';
-import { NAV_BITS, NAV_MASK, NAV_MAX_DIM, prevDouble } from '../../../src/internal.js';
+import { CutForest, CutTree } from '../../../src/detectors/index.js';
+import { NAV_BITS, NAV_MASK, NAV_MAX_DIM } from '../../../src/internal.js';
+import { prevDouble } from '../../helpers/doubles.js';
 import { lcg, nonZeroSeed } from '../../helpers/random.js';
 
 /**
@@ -244,5 +245,143 @@ describe('CutTree against a literal reading of the update rules', () => {
       { weight: 1, arbitrary: fc.constantFrom(0, -0, 0.1, 3) },
     );
     fc.assert(fc.property(opCases(coord, 40), sameTrees), { numRuns: 600 });
+  });
+});
+
+/** The score rule (docs/rcf.md, Algorithm) read literally on the reference tree, times log2(M + 1); 0 when empty. */
+function refScore(ref: RefTree, q: number[]): number {
+  if (!ref.root) return 0;
+  const M = massOf(ref.root);
+  const path: RefNode[] = [];
+  let node = ref.root;
+  while (node.dim >= 0) {
+    path.push(node);
+    node = q[node.dim] <= node.value ? node.left! : node.right!;
+  }
+  const depth = path.length;
+  if (node.point.every((v, j) => v === q[j])) {
+    return (1 - node.mass / (2 * M)) * (1 / (depth + Math.log2(node.mass + 1))) * Math.log2(M + 1);
+  }
+  let s = 1 / (depth + 1);
+  for (let k = depth - 1; k >= 0; k--) {
+    const { lo, hi } = boxOf(path[k], ref.d);
+    let grow = 0;
+    let span = 0;
+    for (let j = 0; j < ref.d; j++) {
+      const nr = Math.max(hi[j], q[j]) - Math.min(lo[j], q[j]);
+      grow += nr - (hi[j] - lo[j]);
+      span += nr;
+    }
+    const P = grow / span;
+    if (!(P > 0)) break;
+    s = P * (1 / (k + 1)) + (1 - P) * s;
+  }
+  return s * Math.log2(M + 1);
+}
+
+interface ForestCase {
+  d: number;
+  T: number;
+  S: number;
+  ops: { t: number; del: boolean; pick: number; p: number[]; q: number[]; seed: number }[];
+}
+
+/**
+ * The trees of one forest memory (tree t's records, walk-down slots, free list and root at its own
+ * offsets, the four-tree walk over all of them) driven directly, each against its own reference tree:
+ * after every insert or delete in one tree, every tree equals its reference (so no step wrote into a
+ * neighbour), the forest's score of a query is the mean of the literal scores, and an insert of a new
+ * point into a tree holding `S` distinct points is refused (`tree_full`) with nothing changed and no draw.
+ */
+const sameForestTrees = ({ d, T, S, ops }: ForestCase): void => {
+  const forest = new CutForest({ dimensions: d, numberOfTrees: T, sampleSize: S, outputAfter: 0 });
+  const refs = Array.from({ length: T }, () => new RefTree(d));
+  const held: number[][][] = Array.from({ length: T }, () => []);
+  for (const o of ops) {
+    const t = o.t % T;
+    const tree = forest.trees[t];
+    const h = held[t];
+    if (o.del && h.length > 0) {
+      const [p] = h.splice(o.pick % h.length, 1);
+      tree.delete(p);
+      refs[t].delete(p);
+    } else {
+      const x = o.p.map((v) => v + 0);
+      const fresh = !h.some((p) => p.every((v, j) => v === x[j]));
+      const distinct = new Set(h.map((p) => p.join(','))).size;
+      let a = 0;
+      let b = 0;
+      const ua = lcg(nonZeroSeed(o.seed));
+      const ub = lcg(nonZeroSeed(o.seed));
+      const randA = () => {
+        a++;
+        return ua();
+      };
+      if (fresh && distinct === S) {
+        expect(() => tree.insert(o.p, 0, randA)).toThrow(expect.objectContaining({ code: 'tree_full' }));
+      } else {
+        tree.insert(o.p, 0, randA);
+        refs[t].insert(o.p, () => {
+          b++;
+          return ub();
+        });
+        h.push(x);
+      }
+      expect(a).toBe(b);
+    }
+    for (let k = 0; k < T; k++) expectSame(forest.trees[k], refs[k]);
+    let sum = 0;
+    for (let k = 0; k < T; k++) sum += refScore(refs[k], o.q);
+    expect(forest.score(o.q)).toBe(sum / T);
+    expect(tree.score(o.q, 0)).toBe(refScore(refs[t], o.q));
+  }
+};
+
+describe('the trees of a forest memory against literal reference trees', () => {
+  /** Forests of 1–6 trees of 1–6 points in 1–12 or 62–66 dimensions, and steps on them, coordinates from `coord`. */
+  const forestCases = (coord: fc.Arbitrary<number>) =>
+    fc
+      .record({
+        d: fc.oneof(
+          { weight: 4, arbitrary: fc.integer({ min: 1, max: 12 }) },
+          fc.integer({ min: 62, max: 66 }),
+        ),
+        T: fc.integer({ min: 1, max: 6 }),
+        S: fc.integer({ min: 1, max: 6 }),
+      })
+      .chain(({ d, T, S }) =>
+        fc.record({
+          d: fc.constant(d),
+          T: fc.constant(T),
+          S: fc.constant(S),
+          ops: fc.array(
+            fc.record({
+              t: fc.nat(),
+              del: fc.boolean(),
+              pick: fc.nat(),
+              p: fc.array(coord, { minLength: d, maxLength: d }),
+              q: fc.array(coord, { minLength: d, maxLength: d }),
+              seed: fc.integer(),
+            }),
+            { minLength: 1, maxLength: 40 },
+          ),
+        }),
+      );
+  it('property: insert, delete, full trees and the four-tree score in 1–12 and 62–66 dimensions, 1–6 trees', () => {
+    // few distinct coordinates: duplicates, shared faces and zero-range dimensions are common
+    const coord = fc.integer({ min: -3, max: 3 }).map((x) => x / 2);
+    fc.assert(fc.property(forestCases(coord), sameForestTrees), { numRuns: 200 });
+  });
+  it('property: the same on arbitrary doubles (±0 included), where the order of every sum shows', () => {
+    const coord = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc
+          .tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.integer({ min: -8, max: 8 }))
+          .map(([m, k]) => m * 10 ** k),
+      },
+      { weight: 1, arbitrary: fc.constantFrom(0, -0, 0.1, 3) },
+    );
+    fc.assert(fc.property(forestCases(coord), sameForestTrees), { numRuns: 200 });
   });
 });

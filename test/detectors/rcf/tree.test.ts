@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CutTree, type CutTreeSpec } from '../../../src/detectors/index.js';
-import { prevDouble } from '../../../src/internal.js';
+import { prevDouble } from '../../helpers/doubles.js';
 import { lcg, nonZeroSeed } from '../../helpers/random.js';
 
 /** The tree of the spec's worked examples R1 and K1: 1-D points 0, 1, 3; root cut 2, then 0.5. */
@@ -239,10 +239,15 @@ describe('CutTree: insert / delete', () => {
       }
     }
   });
-  it('refuses a capacity whose records int32 indices cannot address (before allocating anything)', () => {
-    // 2 · (2 · 2^27) · (4 + 2) int32 slots > 2^31 - 1: the unrolled loops' `| 0` indices would wrap
-    expect(() => new CutTree(1, 2 ** 27)).toThrow(expect.objectContaining({ code: 'bad_capacity' }));
-    expect(() => new CutTree(1000, 2 ** 19)).toThrow(expect.objectContaining({ code: 'bad_capacity' }));
+  it('refuses a tree whose memory would pass 4 GiB, the 32-bit WebAssembly address space (before allocating anything)', () => {
+    const tooBig = expect.objectContaining({
+      code: 'bad_capacity',
+      message: expect.stringMatching(/at most 4 GiB/),
+    });
+    // 2^26 node slots of 1 dimension: 3.2 GB of records and 1.1 GB of walk-down words
+    expect(() => new CutTree(1, 2 ** 25)).toThrow(tooBig);
+    expect(() => new CutTree(1, 2 ** 27)).toThrow(tooBig);
+    expect(() => new CutTree(1000, 2 ** 19)).toThrow(tooBig);
     expect(new CutTree(1, 2 ** 10).maxLeaves).toBe(2 ** 10);
   });
   it('U = 0 never picks a zero-range dimension', () => {

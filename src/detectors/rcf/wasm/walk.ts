@@ -477,9 +477,10 @@ function prevDouble(x: f64): f64 {
 /**
  * `CutTree.insert` of the point at `p` into tree t: the leaf id that holds it, or `REFUSED`,
  * `NO_CUT` or `FULL`. The same steps, comparisons and doubles as the JavaScript insert: the walk
- * down while the point is inside the boxes, the random cut on the merged box of the first node it
- * is outside of (`rand` draws once), then the ancestors' masses and boxes. `path` (CAP + 1 int32)
- * is scratch.
+ * down while the point is inside the boxes, then a random cut on the merged box of the first node
+ * it is outside of (one `rand` draw; a cut that falls inside the node's own box does not separate,
+ * and the walk goes on to the child, which draws again), then the ancestors' masses and boxes.
+ * `path` (CAP + 1 int32) is scratch.
  */
 export function insert(t: i32, p: usize, path: usize): i32 {
   const d = D;
@@ -529,6 +530,9 @@ export function insert(t: i32, p: usize, path: usize): i32 {
         continue;
       }
       firstOut = len;
+      // p is outside this box, so it is no copy of a stored point: it will need a new leaf and
+      // parent. A full tree is refused here, before anything changed and before any draw.
+      if (load<i32>(meta + 4) < 2) return FULL;
     }
     // Sum of the ranges of the merged box.
     let total = 0.0;
@@ -571,7 +575,6 @@ export function insert(t: i32, p: usize, path: usize): i32 {
     const below = load<f64>(b + ((<usize>cd) << 4)) > cv; // p goes left, node right
     const above = load<f64>(b + ((<usize>cd) << 4) + 8) <= cv; // node left, p right
     if (below || above) {
-      if (load<i32>(meta + 4) < 2) return FULL;
       leaf = newLeaf(t, tb, nb, p);
       const inner = alloc(t, tb, nb);
       const ir = rec(tb, inner);
