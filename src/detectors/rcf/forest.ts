@@ -995,7 +995,10 @@ export class CutForest {
         seed: s.seed,
       });
     } catch (e) {
-      throw new ModelFormatError('bad_state', `${path}: ${e instanceof Error ? e.message : String(e)}`);
+      // the refusal stays the cause: a memory that cannot be reserved (docs/rcf.md, Round 6) is not the file's fault
+      throw new ModelFormatError('bad_state', `${path}: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
     }
     const d = s.dimensions;
     const S = s.sampleSize;

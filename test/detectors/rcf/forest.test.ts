@@ -92,6 +92,29 @@ describe('CutForest', () => {
     expect(new CutForest({ dimensions: 2, numberOfTrees: 2, sampleSize: 8 }).score([1, 2])).toBe(0);
   });
 
+  it('a saved forest whose memory cannot be reserved is bad_state with the bad_capacity refusal as its cause', () => {
+    const saved = new CutForest({ dimensions: 2, numberOfTrees: 2, sampleSize: 8 }).toJSON();
+    const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => object } })
+      .WebAssembly;
+    const spy = vi.spyOn(wasm, 'Memory').mockImplementation(
+      class {
+        constructor() {
+          throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+        }
+      },
+    );
+    let err: unknown;
+    try {
+      CutForest.fromJSON(saved);
+    } catch (e) {
+      err = e;
+    } finally {
+      spy.mockRestore();
+    }
+    expect(err).toMatchObject({ code: 'bad_state', message: expect.stringMatching(/too many forests/) });
+    expect((err as Error).cause).toMatchObject({ name: 'DetectorError', code: 'bad_capacity' });
+  });
+
   it('rejects a non-finite or short point with a typed error and leaves the forest unchanged', () => {
     const f = new CutForest({ dimensions: 3, numberOfTrees: 5, sampleSize: 16, seed: 2 });
     const pts = shingles(noise(60, 4), 3);
