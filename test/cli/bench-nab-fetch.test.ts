@@ -5,7 +5,7 @@
  * of one's own. The mirror is a local HTTP server over the repository's NAB copy (../shared); the built
  * bin runs as its own process with `TSAD_DATA_DIR` on an empty folder, so every file must be downloaded.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -106,6 +106,9 @@ describe('tsad bench --corpus nab / nab run with a partial NAB copy beside the p
   const shared = join(root, 'shared', 'datasets', 'nab');
   const HERE = 'realKnownCause/nyc_taxi.csv';
   const cache = join(dir, 'partial-cache');
+  // the bins run in a folder of the test's own: wherever TMPDIR is (CI may put it beside a real
+  // ../shared), the working folder's ../shared is root/work/shared, which nothing creates
+  const cwd = join(root, 'work', 'cwd');
 
   function bin(...args: string[]): Promise<BinResult> {
     const env: NodeJS.ProcessEnv = {
@@ -115,15 +118,16 @@ describe('tsad bench --corpus nab / nab run with a partial NAB copy beside the p
       TSAD_DEBUG: '',
     };
     delete env.TSAD_DATA_DIR;
-    return runBin(join(pkg, 'dist', 'cli', 'main.js'), args, { cwd: dir, env });
+    return runBin(join(pkg, 'dist', 'cli', 'main.js'), args, { cwd, env });
   }
 
   beforeAll(() => {
     copyBuiltPackage(pkg);
+    mkdirSync(cwd, { recursive: true });
     cpSync(join(nab, 'labels'), join(shared, 'labels'), { recursive: true });
     cpSync(join(nab, 'data', HERE), join(shared, 'data', HERE));
     // the working folder has no ../shared of its own: the copy beside the package is the one found
-    expect(existsSync(resolve(dir, '..', 'shared', 'datasets', 'nab'))).toBe(false);
+    expect(existsSync(resolve(cwd, '..', 'shared', 'datasets', 'nab'))).toBe(false);
   }, 60_000);
 
   it('tsad bench runs a file the copy lacks (downloaded, only it) with the ones it has, from the download cache', async () => {
