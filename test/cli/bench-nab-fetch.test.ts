@@ -107,7 +107,7 @@ describe('tsad bench --corpus nab / nab run with a partial NAB copy beside the p
   const HERE = 'realKnownCause/nyc_taxi.csv';
   const cache = join(dir, 'partial-cache');
   // the bins run in a folder of the test's own: wherever TMPDIR is (CI may put it beside a real
-  // ../shared), the working folder's ../shared is root/work/shared, which nothing creates
+  // ../shared), the working folder's ../shared is a folder under the test's root that nothing creates
   const cwd = join(root, 'work', 'cwd');
 
   function bin(...args: string[]): Promise<BinResult> {
