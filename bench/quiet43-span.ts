@@ -28,8 +28,7 @@ interface Row {
   /** Per kind: windows judged, found after NAB's part, found after the longer part. */
   kinds: Map<string, [number, number, number]>;
 }
-const rows = new Map<number, Row>();
-const all: Row = {
+const newRow = (): Row => ({
   clean: 0,
   quietNab: 0,
   quietLong: 0,
@@ -37,7 +36,9 @@ const all: Row = {
   foundNab: 0,
   foundLong: 0,
   kinds: new Map(),
-};
+});
+const rows = new Map<number, Row>();
+const all = newRow();
 
 for await (const f of groupFiles([{ dirs }])) {
   const { t, v, p, ws } = f;
@@ -47,19 +48,13 @@ for await (const f of groupFiles([{ dirs }])) {
   const span = (step === 1 ? d1 : dOther) * DAY;
   let q = p;
   while (q < n && t[q] - t[0] < span) q++;
+  // a file shorter than the span leaves nothing to judge
+  if (q >= n) continue;
   const judged = ws.filter((w) => w.onset >= t[q]);
   if (ws.length > 0 && judged.length === 0) continue;
   const nab = streamAfterTraining(defaultDetector(), t, v, p).alarm;
   const long = streamAfterTraining(defaultDetector(), t, v, q).alarm;
-  const row = rows.get(step) ?? {
-    clean: 0,
-    quietNab: 0,
-    quietLong: 0,
-    windows: 0,
-    foundNab: 0,
-    foundLong: 0,
-    kinds: new Map(),
-  };
+  const row = rows.get(step) ?? newRow();
   rows.set(step, row);
   for (const r of [row, all]) {
     if (ws.length === 0) {
