@@ -485,6 +485,21 @@ export function tallyGroupFile(
   return { found, quiet };
 }
 
+/** A file's verdict under one setting, for the sweeps' `--diff` lines: `quiet`/`loud`, or 0/1 per window. */
+export function groupFileVerdict(ws: readonly unknown[], r: { found: boolean[]; quiet: boolean }): string {
+  return ws.length === 0 ? (r.quiet ? 'quiet' : 'loud') : r.found.map((x) => (x ? 1 : 0)).join('');
+}
+
+/** A sweep's `--diff` line for a file whose verdicts differ between settings (nothing when all agree). */
+export function writeGroupDiff(f: GroupFile, settings: readonly string[], verdicts: readonly string[]): void {
+  if (verdicts.every((x) => x === verdicts[0])) return;
+  const step = (f.t[1] - f.t[0]) / 60_000;
+  const kinds = f.ws.map((w) => w.kind).join(',') || 'clean';
+  process.stdout.write(
+    `diff ${f.corpus} ${f.file} (step ${step} min; ${kinds}): ${settings.map((s, k) => `${s} ${verdicts[k]}`).join('; ')}\n`,
+  );
+}
+
 /**
  * Prints a group sweep's result: each group's line per setting, the pooled line per setting (`allNote`
  * appended), then, holding out each group in turn, the setting chosen on the others and what it gives on

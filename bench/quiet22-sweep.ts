@@ -25,10 +25,12 @@ import {
   DEFAULT22_CACHE,
   type GroupTally,
   groupArgs,
+  groupFileVerdict,
   groupSweepFiles,
   groupTally,
   printGroupSweep,
   tallyGroupFile,
+  writeGroupDiff,
 } from './harness.js';
 
 const argv = process.argv.slice(2);
@@ -56,16 +58,8 @@ for await (const f of groupSweepFiles(cacheDir, groups, DEFAULT22_CACHE)) {
     const alarm = new Uint8Array(t.length);
     for (let i = p; i < t.length; i++) alarm[i] = s.push(t[i], score[i]) === 0 ? 0 : 1;
     const r = tallyGroupFile(res[f.gi][k], f.ws, t, alarm, p);
-    verdicts.push(
-      f.ws.length === 0 ? (r.quiet ? 'quiet' : 'loud') : r.found.map((x) => (x ? 1 : 0)).join(''),
-    );
+    verdicts.push(groupFileVerdict(f.ws, r));
   }
-  if (diff && verdicts.some((x) => x !== verdicts[0])) {
-    const step = (t[1] - t[0]) / 60_000;
-    const kinds = f.ws.map((w) => w.kind).join(',') || 'clean';
-    process.stdout.write(
-      `diff ${f.corpus} ${f.file} (step ${step} min; ${kinds}): ${settings.map((s, k) => `${s} ${verdicts[k]}`).join('; ')}\n`,
-    );
-  }
+  if (diff) writeGroupDiff(f, settings, verdicts);
 }
 printGroupSweep(groups, [...settings], res, 'quiet', () => '');
