@@ -19,6 +19,7 @@ import { TrackingError } from '../errors.js';
 import { evaluate, reportMetric, type TsadReport } from '../metrics/index.js';
 import { checkLabelWindows } from '../series/label-windows.js';
 import type { TimeSeries, Window } from '../series/types.js';
+import { PREVIOUS_VERSION_TAG_PREFIX } from '../tracking/export.js';
 import type { RunRecord, Tracker } from '../tracking/tracker.js';
 import { validateAlias } from '../tracking/validate.js';
 import { badLabels, LifecycleError } from './errors.js';
@@ -41,7 +42,7 @@ export const VERSION_TAGS = {
   decision: 'tsad.promotion.decision',
   reason: 'tsad.promotion.reason',
   /** `tsad.promotion.previous.<alias>`: what the alias pointed at before this version took it. */
-  previous: (alias: string) => `tsad.promotion.previous.${alias}`,
+  previous: (alias: string) => `${PREVIOUS_VERSION_TAG_PREFIX}${alias}`,
 } as const;
 
 export interface Holdout {

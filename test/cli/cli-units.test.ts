@@ -31,7 +31,7 @@ import {
   singlePointLabelWarning,
 } from '../../src/internal.js';
 import { LOCATE_RECIPES } from '../../src/lab/index.js';
-import { LifecycleError } from '../../src/lifecycle/errors.js';
+import { LifecycleError } from '../../src/lifecycle/index.js';
 import { formatDuration, formatNumber } from '../../src/report/index.js';
 import { ServeError } from '../../src/serve/index.js';
 import { runCli } from '../helpers/cli.js';
