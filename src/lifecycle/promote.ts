@@ -112,6 +112,37 @@ async function holdoutScore(
   return metricOf(report, metric);
 }
 
+/**
+ * Points `alias` of `name` at `version` as a manual promotion records it, without a decision run: the
+ * version first gets `tsad.promotion.previous.<alias>` (the version the alias pointed at, '' for
+ * none), so `rollback()` can move the alias back; the move is a compare-and-set, read again when
+ * another process moved the alias meanwhile. For `tsad train --register NAME --alias A`. Returns the
+ * version the alias pointed at before (null for none).
+ */
+export async function pointAlias(
+  tracker: Tracker,
+  name: string,
+  alias: string,
+  version: number,
+): Promise<number | null> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await currentChampion(tracker, name, alias);
+    if (before === version) return before;
+    await tracker.setModelVersionTag(
+      name,
+      version,
+      VERSION_TAGS.previous(alias),
+      before === null ? '' : String(before),
+    );
+    try {
+      await tracker.setAlias(name, alias, version, { expected: before });
+      return before;
+    } catch (err) {
+      if (!(err instanceof TrackingError) || err.code !== 'alias_moved' || attempt >= 5) throw err;
+    }
+  }
+}
+
 async function currentChampion(tracker: Tracker, name: string, alias: string): Promise<number | null> {
   // Read from the model list rather than getModelVersion(name, alias): backends differ in which error
   // a missing alias raises (MLflow answers INVALID_PARAMETER_VALUE), and a missing alias is not an error here.
@@ -306,6 +337,12 @@ export async function rollback(
     throw new LifecycleError('no_champion', `model "${name}" has no "${alias}" alias to roll back`);
   }
   const prev = (await tracker.getModelVersionTags(name, current))[VERSION_TAGS.previous(alias)];
+  if (prev === undefined) {
+    throw new LifecycleError(
+      'no_previous',
+      `"${alias}" of "${name}" is version ${current}, which carries no record of the version it replaced (the alias was moved by setAlias, not by promote(), tsad models promote or tsad train --alias): nothing to roll back to; point it at the version you want with tsad models promote ${name} VERSION --alias ${alias}`,
+    );
+  }
   if (!prev) {
     throw new LifecycleError(
       'no_previous',
