@@ -9,7 +9,7 @@
  * | 2 | usage: unknown command or option, bad option value, invalid configuration (`ConfigError`, `LifecycleError`; a `TrackingError` `invalid_query` / `invalid_model_uri` / `invalid_alias`: a filter, order or model URI that does not parse, an alias that is not allowed such as `latest`) |
  * | 3 | input data: unreadable or invalid series, labels or dataset files (`SeriesError`, `DatasetError`, `MetricsError`) |
  * | 4 | model: a model file that does not load, or a detector used wrongly (`ModelFormatError`, `DetectorError`) |
- * | 5 | tracking: the store or server refused or could not be reached, unknown run/model/alias, nothing to roll back (`TrackingError`; `LifecycleError` `no_champion`/`no_previous`) |
+ * | 5 | tracking: the store or server refused or could not be reached, unknown run/model/alias, nothing to roll back (`TrackingError`; `LifecycleError` `no_champion`/`no_previous`, and `db_unreachable`/`db_error`: a database of `--data` or `--pg`) |
  * | 6 | serving: the service could not start or stop cleanly (`ServeError`; but `bad_group`, a `--group` that is not `PREFIX=MODEL`, is usage, 2) |
  * | 130 | interrupted by Ctrl-C (SIGINT); a tracked run is ended KILLED first (./interrupt.ts) |
  * | 143 | interrupted by SIGTERM (the same clean-up) |
@@ -61,9 +61,16 @@ export function exitCodeOf(err: unknown): number {
       return (err as { code?: unknown }).code === 'bad_group' ? EXIT.usage : EXIT.serve;
     }
     if (name === 'LifecycleError') {
-      // a registry without the alias to roll back is the tracking store's state; the rest are bad options
+      // a registry without the alias to roll back is the tracking store's state, and a database
+      // (--data, --pg) that cannot be reached or refuses is a server's, as the tracking store's; the
+      // rest are bad options
       const code = (err as { code?: unknown }).code;
-      return code === 'no_champion' || code === 'no_previous' ? EXIT.tracking : EXIT.usage;
+      return code === 'no_champion' ||
+        code === 'no_previous' ||
+        code === 'db_unreachable' ||
+        code === 'db_error'
+        ? EXIT.tracking
+        : EXIT.usage;
     }
   }
   return EXIT.internal;

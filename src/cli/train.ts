@@ -135,7 +135,11 @@ export async function trainCommand(path: string, o: TrainCliOptions): Promise<Tr
       progress(o.quiet, `tracked run ${runId} in ${tracker.uri}`);
       if (o.register) {
         const v = await tracker.registerModel(o.register, runId);
-        if (o.alias) await tracker.setAlias(o.register, o.alias, v.version);
+        if (o.alias) {
+          // recorded as a manual promotion records it, so `tsad models rollback` can move it back
+          const { pointAlias } = await import('../lifecycle/promote.js');
+          await pointAlias(tracker, o.register, o.alias, v.version);
+        }
         model = { name: o.register, version: v.version, alias: o.alias ?? null };
       }
     } finally {

@@ -8,7 +8,7 @@
  *   parameters, row count and digest (the same sha256 as `run.logDataset`), so a run can record where
  *   its data came from and be reproduced from the database.
  * - `loadSeriesSql` creates an input table `(time timestamptz, value double precision)` and fills it
- *   once (an existing, non-empty table is left alone).
+ *   once, all rows or none (an existing, non-empty table is left alone).
  * - `writeSql` writes predictions (value, score, alarm, model version, run) beside the inputs, in a
  *   table keyed by (series, time, run_id); `writeMonitorSql` writes monitor statistics
  *   `(time, series, statistic, value, reference_run)`. Both create their tables if needed and upsert.
@@ -26,6 +26,7 @@ import { parseTime } from '../series/series.js';
 import type { TimeInput, TimeSeries } from '../series/types.js';
 import { datasetDigest } from '../tracking/common.js';
 import { redactUri } from '../tracking/open.js';
+import { isUnreachable } from '../tracking/sql-connect.js';
 
 export type SqlDialect = 'postgres' | 'crate';
 export type SqlAggregate = 'max' | 'min' | 'mean' | 'sum' | 'count' | 'first' | 'last';
@@ -216,23 +217,113 @@ type PgClient = {
   end(): Promise<void>;
 };
 
-async function withClient<T>(conn: Conn, fn: (c: PgClient) => Promise<T>): Promise<T> {
+/** `host:port` of a connection, for messages (no user, no password). */
+function serverOf(conn: Conn): string {
+  const u = new URL(conn.connectionString);
+  return `${u.hostname || 'localhost'}:${u.port || '5432'}`;
+}
+
+/** What to check for a few SQLSTATEs a user meets first. */
+const HINTS: Readonly<Record<string, string>> = {
+  '42P01': 'check the table name (the table option; ?table= in a command-line URI) and the schema',
+  '42703': 'check the time and value column names (the time and value options)',
+  '28P01': 'check the user and password in the URI',
+  '28000': 'check the user in the URI and that pg_hba.conf lets it connect from here',
+  '3D000': 'check the database name in the URI',
+  '22008': "a time is outside PostgreSQL's timestamptz range (4713 BC to 294276 AD)",
+};
+
+/**
+ * A failure of `pg` as a LifecycleError: `db_unreachable` when no connection could be opened (nothing
+ * was sent), `db_error` when the server refused a statement (SQLSTATE and what to check) or the
+ * connection broke meanwhile. Writes here are one transaction each, so a refused one stored nothing.
+ */
+function dbError(err: unknown, conn: Conn, what: string, connected: boolean): unknown {
+  if (err instanceof LifecycleError) return err;
+  const e = (err ?? {}) as { message?: unknown; code?: unknown; severity?: unknown };
+  const msg = typeof e.message === 'string' && e.message ? e.message : String(err);
+  const where = serverOf(conn);
+  if (!connected && (isUnreachable(err) || typeof e.severity !== 'string')) {
+    return new LifecycleError(
+      'db_unreachable',
+      `the database server at ${where} cannot be reached to ${what} (${msg}); nothing was read or written: check the host and port in ${conn.display} and that PostgreSQL is running and accepts TCP connections there`,
+      { cause: err },
+    );
+  }
+  if (typeof e.severity === 'string' && typeof e.code === 'string') {
+    const hint = HINTS[e.code];
+    return new LifecycleError(
+      'db_error',
+      `the database at ${where} refused to ${what}: ${msg} (SQLSTATE ${e.code})${what.startsWith('read ') ? '' : '; nothing was written'}${hint ? `: ${hint}` : ''}`,
+      { cause: err },
+    );
+  }
+  return new LifecycleError(
+    'db_error',
+    `the connection to the database at ${where} failed while trying to ${what} (${msg}); a write may or may not have been stored as a whole (never in part): run it again (loading and upserting again is harmless)`,
+    { cause: err },
+  );
+}
+
+/** One connection for `fn`; `pg`'s errors become LifecycleError `db_unreachable` / `db_error`. */
+async function withClient<T>(conn: Conn, what: string, fn: (c: PgClient) => Promise<T>): Promise<T> {
   const pg = (await import('pg')).default;
   const client = new pg.Client({ connectionString: conn.connectionString }) as unknown as PgClient;
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw dbError(err, conn, what, false);
+  }
   try {
     if (conn.dialect === 'postgres') await client.query(`SET TIME ZONE 'UTC'`);
     return await fn(client);
+  } catch (err) {
+    throw dbError(err, conn, what, true);
   } finally {
-    await client.end();
+    await client.end().catch(() => {});
   }
+}
+
+/** `fn` in one transaction: every row or none (a failure rolls back what was sent). */
+async function inTransaction<T>(c: PgClient, fn: () => Promise<T>): Promise<T> {
+  await c.query('BEGIN');
+  try {
+    const out = await fn();
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+/** Refuses a non-finite time or value before anything is sent (bad_sample naming the row). */
+function checkFinite(what: string, a: ArrayLike<number>): void {
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) {
+      throw new LifecycleError(
+        'bad_sample',
+        `${what} at row ${i} is ${a[i]}: every time and value must be a finite number; nothing was written`,
+      );
+    }
+  }
+}
+
+/** Elements [from, to) of an array-like as a plain array (what `pg` binds as float8[]). */
+function chunk<T>(a: ArrayLike<T>, from: number, to: number): T[] {
+  return Array.from({ length: to - from }, (_, k) => a[from + k]);
 }
 
 /** Reads a (time-bucketed) series from a table; see the file comment. */
 export async function readSql(uri: string, opts: ReadSqlOptions): Promise<SqlSeries> {
   const conn = parseUri(uri);
   const q = buildReadQuery(conn.dialect, opts);
-  const rows = await withClient(conn, async (c) => (await c.query(q.text, q.params)).rows);
+  const rows = await withClient(
+    conn,
+    `read ${opts.table}`,
+    async (c) => (await c.query(q.text, q.params)).rows,
+  );
   const n = rows.length;
   const t = new Float64Array(n);
   const v = new Float64Array(n);
@@ -287,6 +378,8 @@ const CHUNK = 5000;
 /**
  * Creates `table (time timestamptz NOT NULL, value double precision NOT NULL)` and inserts the rows,
  * unless the table already has rows (then nothing is written). Returns how many rows were inserted.
+ * All rows or none: one transaction, one load of a table at a time (a second waits, then finds the rows);
+ * a non-finite time or value is refused (`bad_sample`) before anything is sent.
  */
 export async function loadSeriesSql(
   uri: string,
@@ -298,22 +391,27 @@ export async function loadSeriesSql(
   if (rows.t.length !== rows.v.length) {
     throw new LifecycleError('bad_sample', `t has ${rows.t.length} rows but v has ${rows.v.length}`);
   }
-  return withClient(conn, async (c) => {
-    await c.query(
-      `CREATE TABLE IF NOT EXISTS ${tbl} ("time" TIMESTAMP WITH TIME ZONE NOT NULL, "value" DOUBLE PRECISION NOT NULL)`,
-    );
-    const existing = Number((await c.query(`SELECT COUNT(*) AS n FROM ${tbl}`)).rows[0].n);
-    if (existing > 0) return { inserted: 0, existing };
-    for (let i = 0; i < rows.t.length; i += CHUNK) {
-      const ts = Array.from(rows.t).slice(i, i + CHUNK);
-      const vs = Array.from(rows.v).slice(i, i + CHUNK);
+  checkFinite('time', rows.t);
+  checkFinite('value', rows.v);
+  return withClient(conn, `load rows into ${table}`, (c) =>
+    inTransaction(c, async () => {
+      // one load of a table at a time: a second waits here, then finds the rows the first committed
+      await c.query(`SELECT pg_advisory_xact_lock(hashtext('tsad.loadSeriesSql'), hashtext($1))`, [tbl]);
       await c.query(
-        `INSERT INTO ${tbl} ("time", "value") SELECT to_timestamp(x / 1000.0), y FROM UNNEST($1::float8[], $2::float8[]) AS u(x, y)`,
-        [ts, vs],
+        `CREATE TABLE IF NOT EXISTS ${tbl} ("time" TIMESTAMP WITH TIME ZONE NOT NULL, "value" DOUBLE PRECISION NOT NULL)`,
       );
-    }
-    return { inserted: rows.t.length, existing: 0 };
-  });
+      const existing = Number((await c.query(`SELECT COUNT(*) AS n FROM ${tbl}`)).rows[0].n);
+      if (existing > 0) return { inserted: 0, existing };
+      for (let i = 0; i < rows.t.length; i += CHUNK) {
+        const j = Math.min(rows.t.length, i + CHUNK);
+        await c.query(
+          `INSERT INTO ${tbl} ("time", "value") SELECT to_timestamp(x / 1000.0), y FROM UNNEST($1::float8[], $2::float8[]) AS u(x, y)`,
+          [chunk(rows.t, i, j), chunk(rows.v, i, j)],
+        );
+      }
+      return { inserted: rows.t.length, existing: 0 };
+    }),
+  );
 }
 
 /** Predictions of one model on one series, one row per scored time. */
@@ -361,29 +459,31 @@ export async function writeSql(
   ] as const) {
     if (a.length !== n) throw new LifecycleError('bad_sample', `${k} has ${a.length} rows but t has ${n}`);
   }
-  return withClient(conn, async (c) => {
-    await c.query(predictionsDdl(table));
-    for (let i = 0; i < n; i += CHUNK) {
-      const j = Math.min(n, i + CHUNK);
-      const ts: number[] = [];
-      const vs: number[] = [];
-      const ss: number[] = [];
-      const as: boolean[] = [];
-      for (let k = i; k < j; k++) {
-        ts.push(rows.t[k] / 1000);
-        vs.push(rows.value[k]);
-        ss.push(rows.score[k]);
-        as.push(Boolean(rows.alarm[k]));
+  return withClient(conn, `write predictions to ${table}`, (c) =>
+    inTransaction(c, async () => {
+      await c.query(predictionsDdl(table));
+      for (let i = 0; i < n; i += CHUNK) {
+        const j = Math.min(n, i + CHUNK);
+        const ts: number[] = [];
+        const vs: number[] = [];
+        const ss: number[] = [];
+        const as: boolean[] = [];
+        for (let k = i; k < j; k++) {
+          ts.push(rows.t[k] / 1000);
+          vs.push(rows.value[k]);
+          ss.push(rows.score[k]);
+          as.push(Boolean(rows.alarm[k]));
+        }
+        const conflict =
+          'ON CONFLICT ("series", "time", "run_id") DO UPDATE SET "value" = EXCLUDED."value", "score" = EXCLUDED."score", "alarm" = EXCLUDED."alarm", "model" = EXCLUDED."model", "model_version" = EXCLUDED."model_version"';
+        await c.query(
+          `INSERT INTO ${tbl} ("time", "series", "value", "score", "alarm", "model", "model_version", "run_id") SELECT to_timestamp(x), $5, v, s, a, $6, $7, $8 FROM UNNEST($1::float8[], $2::float8[], $3::float8[], $4::boolean[]) AS u(x, v, s, a) ${conflict}`,
+          [ts, vs, ss, as, rows.series, rows.model ?? null, rows.modelVersion ?? null, rows.runId ?? ''],
+        );
       }
-      const conflict =
-        'ON CONFLICT ("series", "time", "run_id") DO UPDATE SET "value" = EXCLUDED."value", "score" = EXCLUDED."score", "alarm" = EXCLUDED."alarm", "model" = EXCLUDED."model", "model_version" = EXCLUDED."model_version"';
-      await c.query(
-        `INSERT INTO ${tbl} ("time", "series", "value", "score", "alarm", "model", "model_version", "run_id") SELECT to_timestamp(x), $5, v, s, a, $6, $7, $8 FROM UNNEST($1::float8[], $2::float8[], $3::float8[], $4::boolean[]) AS u(x, v, s, a) ${conflict}`,
-        [ts, vs, ss, as, rows.series, rows.model ?? null, rows.modelVersion ?? null, rows.runId ?? ''],
-      );
-    }
-    return n;
-  });
+      return n;
+    }),
+  );
 }
 
 /** Writes monitor records `(time, series, statistic, value, reference_run)` (upsert). Returns the row count. */
@@ -395,21 +495,23 @@ export async function writeMonitorSql(
   const conn = writableConn(uri);
   const table = opts.table ?? MONITOR_TABLE;
   const tbl = quoteIdent(table, 'table');
-  return withClient(conn, async (c) => {
-    await c.query(monitorDdl(table));
-    for (let i = 0; i < records.length; i += CHUNK) {
-      const part = records.slice(i, i + CHUNK);
-      await c.query(
-        `INSERT INTO ${tbl} ("time", "series", "statistic", "value", "reference_run") SELECT to_timestamp(x), s, k, v, r FROM UNNEST($1::float8[], $2::text[], $3::text[], $4::float8[], $5::text[]) AS u(x, s, k, v, r) ON CONFLICT ("series", "statistic", "time", "reference_run") DO UPDATE SET "value" = EXCLUDED."value"`,
-        [
-          part.map((r) => r.timestamp / 1000),
-          part.map((r) => r.series),
-          part.map((r) => r.statistic),
-          part.map((r) => r.value),
-          part.map((r) => r.referenceRun ?? ''),
-        ],
-      );
-    }
-    return records.length;
-  });
+  return withClient(conn, `write monitor records to ${table}`, (c) =>
+    inTransaction(c, async () => {
+      await c.query(monitorDdl(table));
+      for (let i = 0; i < records.length; i += CHUNK) {
+        const part = records.slice(i, i + CHUNK);
+        await c.query(
+          `INSERT INTO ${tbl} ("time", "series", "statistic", "value", "reference_run") SELECT to_timestamp(x), s, k, v, r FROM UNNEST($1::float8[], $2::text[], $3::text[], $4::float8[], $5::text[]) AS u(x, s, k, v, r) ON CONFLICT ("series", "statistic", "time", "reference_run") DO UPDATE SET "value" = EXCLUDED."value"`,
+          [
+            part.map((r) => r.timestamp / 1000),
+            part.map((r) => r.series),
+            part.map((r) => r.statistic),
+            part.map((r) => r.value),
+            part.map((r) => r.referenceRun ?? ''),
+          ],
+        );
+      }
+      return records.length;
+    }),
+  );
 }

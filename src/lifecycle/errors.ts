@@ -6,6 +6,8 @@ export type LifecycleErrorCode =
   | 'bad_option'
   | 'bad_sample'
   | 'bad_uri'
+  | 'db_error'
+  | 'db_unreachable'
   | 'no_champion'
   | 'no_previous'
   | 'unsupported'

@@ -19,6 +19,7 @@ import { TrackingError } from '../errors.js';
 import { evaluate, reportMetric, type TsadReport } from '../metrics/index.js';
 import { checkLabelWindows } from '../series/label-windows.js';
 import type { TimeSeries, Window } from '../series/types.js';
+import { PREVIOUS_VERSION_TAG_PREFIX } from '../tracking/export.js';
 import type { RunRecord, Tracker } from '../tracking/tracker.js';
 import { validateAlias } from '../tracking/validate.js';
 import { badLabels, LifecycleError } from './errors.js';
@@ -41,7 +42,7 @@ export const VERSION_TAGS = {
   decision: 'tsad.promotion.decision',
   reason: 'tsad.promotion.reason',
   /** `tsad.promotion.previous.<alias>`: what the alias pointed at before this version took it. */
-  previous: (alias: string) => `tsad.promotion.previous.${alias}`,
+  previous: (alias: string) => `${PREVIOUS_VERSION_TAG_PREFIX}${alias}`,
 } as const;
 
 export interface Holdout {
@@ -109,6 +110,37 @@ async function holdoutScore(
   const { scores } = model.detect(h.series, h.prev ? { prev: h.prev } : {});
   const report = evaluate({ t: h.series.t, truth: h.labels, pred: scores.v });
   return metricOf(report, metric);
+}
+
+/**
+ * Points `alias` of `name` at `version` as a manual promotion records it, without a decision run: the
+ * version first gets `tsad.promotion.previous.<alias>` (the version the alias pointed at, '' for
+ * none), so `rollback()` can move the alias back; the move is a compare-and-set, read again when
+ * another process moved the alias meanwhile. For `tsad train --register NAME --alias A`. Returns the
+ * version the alias pointed at before (null for none).
+ */
+export async function pointAlias(
+  tracker: Tracker,
+  name: string,
+  alias: string,
+  version: number,
+): Promise<number | null> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await currentChampion(tracker, name, alias);
+    if (before === version) return before;
+    await tracker.setModelVersionTag(
+      name,
+      version,
+      VERSION_TAGS.previous(alias),
+      before === null ? '' : String(before),
+    );
+    try {
+      await tracker.setAlias(name, alias, version, { expected: before });
+      return before;
+    } catch (err) {
+      if (!(err instanceof TrackingError) || err.code !== 'alias_moved' || attempt >= 5) throw err;
+    }
+  }
 }
 
 async function currentChampion(tracker: Tracker, name: string, alias: string): Promise<number | null> {
@@ -305,6 +337,12 @@ export async function rollback(
     throw new LifecycleError('no_champion', `model "${name}" has no "${alias}" alias to roll back`);
   }
   const prev = (await tracker.getModelVersionTags(name, current))[VERSION_TAGS.previous(alias)];
+  if (prev === undefined) {
+    throw new LifecycleError(
+      'no_previous',
+      `"${alias}" of "${name}" is version ${current}, which carries no record of the version it replaced (the alias was moved by setAlias, not by promote(), tsad models promote or tsad train --alias): nothing to roll back to; point it at the version you want with tsad models promote ${name} VERSION --alias ${alias}`,
+    );
+  }
   if (!prev) {
     throw new LifecycleError(
       'no_previous',

@@ -96,7 +96,9 @@ export function prepareRunOptions(opts: RunOptions): PreparedRun {
   const name = opts.name === undefined ? defaultRunName(runId) : validateRunName(opts.name);
   const startTime = opts.startTime ?? Date.now();
   if (!Number.isSafeInteger(startTime)) throw invalid('invalid_value', 'startTime must be integer epoch ms');
-  const tagObj: Record<string, string> = { ...systemTags(), ...(opts.tags ?? {}) };
+  // the run name is also the tag mlflow.runName, as an MLflow server keeps it (and its name wins over a
+  // tag of that key given with another value), so `tags.mlflow.runName` filters alike on every backend
+  const tagObj: Record<string, string> = { ...systemTags(), ...(opts.tags ?? {}), 'mlflow.runName': name };
   const tags = Object.entries(tagObj).map(([key, value]) => ({
     key: validateKey('tag', key),
     value: validateTagValue(key, value),

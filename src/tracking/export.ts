@@ -16,9 +16,11 @@
  * (unreachable, out of space) stops the export after the cleanup. Either way the report lists
  * the failures and `tsad runs export` exits non-zero.
  * Model versions are renumbered by the destination (it may already hold versions); aliases
- * follow their versions.
+ * and version tags follow their versions (a `tsad.promotion.previous.<alias>` tag is renumbered
+ * too, so `rollback()` works at the destination).
  */
 import { TrackingError } from '../errors.js';
+import { ARTIFACT_PATH_TAG } from './mlflow-wire.js';
 import {
   type Experiment,
   type MetricPoint,
@@ -35,6 +37,12 @@ import {
 export const SOURCE_RUN_TAG = 'tsad.export.source_run_id';
 /** Set when a destination run is created: a run with this tag but no `SOURCE_RUN_TAG` is a half-copy. */
 export const COPYING_TAG = 'tsad.export.copying';
+/**
+ * Model-version tags whose value is a version number of the same model (`promote()`'s
+ * `tsad.promotion.previous.<alias>`, which `rollback()` moves the alias back to): the export
+ * renumbers them with the versions.
+ */
+export const PREVIOUS_VERSION_TAG_PREFIX = 'tsad.promotion.previous.';
 
 export interface ExportOptions {
   /** Only these experiments (names); default every experiment. */
@@ -233,6 +241,7 @@ async function copyModel(
     }
     versionMap.set(v.version, dst.version);
   }
+  for (const [src, dst] of versionMap) await copyVersionTags(from, to, name, src, dst, versionMap, report);
   for (const [alias, v] of Object.entries(aliases)) {
     const dst = versionMap.get(v);
     if (dst === undefined) {
@@ -244,6 +253,38 @@ async function copyModel(
   }
   if (versionMap.size > 0) report.models++;
   opts.onProgress?.(`model ${name}: ${copied} version(s) copied, ${Object.keys(aliases).length} alias(es)`);
+}
+
+/**
+ * A version's tags, except the artifact path an MLflow store keeps as a tag (the destination's
+ * registration sets its own); a previous-version tag is renumbered, or left out with a warning when
+ * that version was not copied (a wrong number would roll back to another model).
+ */
+async function copyVersionTags(
+  from: Tracker,
+  to: Tracker,
+  name: string,
+  src: number,
+  dst: number,
+  versionMap: ReadonlyMap<number, number>,
+  report: ExportReport,
+): Promise<void> {
+  const tags = await from.getModelVersionTags(name, src);
+  for (const [key, value] of Object.entries(tags)) {
+    if (key === ARTIFACT_PATH_TAG) continue;
+    let copied = value;
+    if (key.startsWith(PREVIOUS_VERSION_TAG_PREFIX) && value !== '') {
+      const mapped = /^[1-9]\d*$/.test(value) ? versionMap.get(Number(value)) : undefined;
+      if (mapped === undefined) {
+        report.warnings.push(
+          `model ${name} version ${src}: tag ${key} names version ${value}, which was not copied; tag skipped`,
+        );
+        continue;
+      }
+      copied = String(mapped);
+    }
+    await to.setModelVersionTag(name, dst, key, copied);
+  }
 }
 
 async function copyModels(

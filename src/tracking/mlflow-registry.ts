@@ -14,6 +14,7 @@ import {
   wireRegisteredModelSchema,
 } from './mlflow-schemas.js';
 import {
+  ARTIFACT_PATH_TAG,
   int,
   loggedModelId,
   mlflowFilterString,
@@ -31,7 +32,7 @@ export class MlflowRegistry {
 
   private toModelVersion(v: WireModelVersion): ModelVersion {
     const runId = v.run_id ?? '';
-    let artifactPath = v.tags?.find((t) => t.key === 'tsad.artifact_path')?.value;
+    let artifactPath = v.tags?.find((t) => t.key === ARTIFACT_PATH_TAG)?.value;
     if (!artifactPath && v.source) {
       const m = /^runs:\/[^/]+\/(.+)$/.exec(v.source) ?? /\/artifacts\/(.+)$/.exec(v.source);
       artifactPath = m?.[1];
@@ -57,7 +58,7 @@ export class MlflowRegistry {
       source: modelId ? `models:/${modelId}` : `${artifactUri.replace(/\/+$/, '')}/${artifactPath}`,
       run_id: runId,
       ...(modelId ? { model_id: modelId } : {}),
-      tags: [{ key: 'tsad.artifact_path', value: artifactPath }],
+      tags: [{ key: ARTIFACT_PATH_TAG, value: artifactPath }],
     });
     return this.toModelVersion(
       parseWire<WireModelVersion>(wireModelVersionSchema, r.model_version ?? {}, 'model-versions/create'),

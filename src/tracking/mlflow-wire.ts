@@ -15,6 +15,12 @@ import {
   TrackingValidationError,
 } from './tracker.js';
 
+/**
+ * The model-version tag in which tsad keeps a version's artifact path on an MLflow server (MLflow's
+ * model versions have no field for it); `exportRuns` leaves it to the destination's registration.
+ */
+export const ARTIFACT_PATH_TAG = 'tsad.artifact_path';
+
 // Limits and wire helpers (exported for tests)
 // ---------------------------------------------------------------------------------------------
 

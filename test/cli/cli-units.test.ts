@@ -31,6 +31,7 @@ import {
   singlePointLabelWarning,
 } from '../../src/internal.js';
 import { LOCATE_RECIPES } from '../../src/lab/index.js';
+import { LifecycleError } from '../../src/lifecycle/index.js';
 import { formatDuration, formatNumber } from '../../src/report/index.js';
 import { ServeError } from '../../src/serve/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -60,6 +61,11 @@ describe('tsad command line pieces', () => {
     expect(exitCodeOf(new TrackingError('backend', 'y'))).toBe(EXIT.tracking);
     expect(exitCodeOf(new TrackingNotFoundError('y'))).toBe(EXIT.tracking); // a subclass maps like its base
     // `tsad serve --group bad`: a bad option value (usage, 2, as docs/cli.md says); other serve errors 6
+    expect(exitCodeOf(new LifecycleError('bad_option', 'y'))).toBe(EXIT.usage);
+    expect(exitCodeOf(new LifecycleError('no_previous', 'y'))).toBe(EXIT.tracking);
+    // a database (--data, --pg) that cannot be reached or refuses: a server, as the tracking store (audit43)
+    expect(exitCodeOf(new LifecycleError('db_unreachable', 'y'))).toBe(EXIT.tracking);
+    expect(exitCodeOf(new LifecycleError('db_error', 'y'))).toBe(EXIT.tracking);
     expect(exitCodeOf(new ServeError('bad_group', 'y'))).toBe(EXIT.usage);
     expect(exitCodeOf(new ServeError('listen_failed', 'y'))).toBe(EXIT.serve);
     expect(exitCodeOf(new CommanderError(1, 'commander.unknownOption', 'bad'))).toBe(EXIT.usage);

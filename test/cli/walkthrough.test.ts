@@ -529,6 +529,34 @@ describe('tsad models / runs: typos in arguments', () => {
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).not.toMatch(/reserved-alias/);
   });
+
+  it('tsad train --register --alias records the version the alias replaced, so models rollback moves it back (audit43)', () => {
+    for (const until of ['2024-04-08', '2024-04-09']) {
+      const t = tsad(
+        'train',
+        'data.csv',
+        '-d',
+        'zms',
+        '-q',
+        '--until',
+        until,
+        '--register',
+        'walk-alias',
+        '--alias',
+        'champion',
+      );
+      expect(t.status, t.stderr).toBe(0);
+    }
+    // before: no_previous, 'version 2, which replaced no earlier champion' (it replaced version 1)
+    const back = tsad('models', 'rollback', 'walk-alias');
+    expect(back.status, back.stderr).toBe(0);
+    expect(back.stdout).toBe('walk-alias@champion: v2 → v1\n');
+    expectUserError(
+      tsad('models', 'rollback', 'walk-alias'),
+      5,
+      /\[no_previous\]: "champion" of "walk-alias" is version 1, which replaced no earlier champion/,
+    );
+  });
 });
 
 describe('a read-only tracking store and output folder (a read-only bind mount; the tests run as root, as CI does)', () => {

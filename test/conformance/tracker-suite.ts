@@ -477,6 +477,26 @@ export function runTrackerConformance(
       );
     });
 
+    it('the run name is also the tag mlflow.runName, as MLflow keeps it, so tags.mlflow.runName filters alike (audit43)', async () => {
+      const e = exp('runname');
+      const named = await tr.run({ experiment: e, name: 'nightly-1' }, async (r) => r.id);
+      const unnamed = await tr.run({ experiment: e }, async (r) => r.id);
+      // a tag given with another value does not win over the name (MLflow's rule)
+      const over = await tr.run(
+        { experiment: e, name: 'real', tags: { 'mlflow.runName': 'fake' } },
+        async (r) => r.id,
+      );
+      expect((await tr.getRun(named)).data.tags['mlflow.runName']).toBe('nightly-1');
+      const u = await tr.getRun(unnamed);
+      expect(u.data.tags['mlflow.runName']).toBe(u.info.runName);
+      expect((await tr.getRun(over)).data.tags['mlflow.runName']).toBe('real');
+      const ids = async (filter: string) =>
+        (await tr.searchRuns({ experiment: e, filter })).map((r) => r.info.runId);
+      expect(await ids("tags.mlflow.runName LIKE 'nightly%'")).toEqual([named]);
+      expect(await ids("tags.mlflow.runName = 'real'")).toEqual([over]);
+      expect(await ids("tags.mlflow.runName = 'fake'")).toEqual([]);
+    });
+
     it('searchRuns filters by params/metrics/tags/attributes and orders by a metric', async () => {
       const e = exp('search');
       const other = exp('search-other');

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ZmsDetector } from '../../src/detectors/index.js';
 import '../../src/index.js';
 import { openTracker } from '../../src/index.js';
+import { pointAlias } from '../../src/internal.js';
 import {
   PROMOTION_TAGS,
   promote,
@@ -280,6 +281,30 @@ describe('promote and rollback on every tracker backend', () => {
     cleanups.push(() => server.close());
     const tracker = openTracker(server.url);
     await promotionScenario(tracker);
+    await tracker.close();
+  });
+
+  it('pointAlias records what the alias replaced (rollback moves it back); an alias moved by setAlias alone is named as such (audit43)', async () => {
+    const tracker = openTracker('memory:');
+    const name = 'pointed';
+    const a = await register(tracker, name, 12);
+    const b = await register(tracker, name, 50);
+    expect(await pointAlias(tracker, name, 'champion', a)).toBeNull();
+    expect(await pointAlias(tracker, name, 'champion', b)).toBe(a);
+    expect(await pointAlias(tracker, name, 'champion', b)).toBe(b); // already there: nothing written
+    expect((await tracker.getModelVersionTags(name, b))[VERSION_TAGS.previous('champion')]).toBe(String(a));
+    expect(await rollback(tracker, name)).toMatchObject({ from: b, to: a });
+    await expect(rollback(tracker, name)).rejects.toThrow(/version 1, which replaced no earlier champion/);
+    // setAlias leaves no record: the message says so instead of 'replaced no earlier champion'
+    await tracker.setAlias(name, 'champion', b);
+    await tracker.setAlias(name, 'prod', a);
+    await tracker.setAlias(name, 'prod', b);
+    await expect(rollback(tracker, name, { alias: 'prod' })).rejects.toMatchObject({
+      code: 'no_previous',
+      message: expect.stringMatching(
+        /version 2, which carries no record of the version it replaced \(the alias was moved by setAlias.*tsad models promote pointed VERSION --alias prod$/,
+      ),
+    });
     await tracker.close();
   });
 

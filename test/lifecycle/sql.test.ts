@@ -9,9 +9,10 @@ import {
   writeSql,
 } from '../../src/lifecycle/index.js';
 import '../../src/index.js';
-import { Monitor, monitorRecords } from '../../src/lifecycle/index.js';
+import { LifecycleError, Monitor, monitorRecords } from '../../src/lifecycle/index.js';
 import { dateBin, splitAt } from '../../src/series/index.js';
 import { datasetDigest, openTracker } from '../../src/tracking/index.js';
+import { freePort } from '../helpers/ports.js';
 import { type PgServer, startPostgres } from '../tracking/pg-server.js';
 
 const FILE = 'realKnownCause/machine_temperature_system_failure.csv';
@@ -164,5 +165,92 @@ describe('readSql / loadSeriesSql against a real PostgreSQL', () => {
     expect(q.params).toEqual([0, 1000, '300000 milliseconds']);
     expect(() => buildReadQuery('postgres', { table: 'x; DROP TABLE y' })).toThrow(/plain SQL identifier/);
     expect(() => buildReadQuery('postgres', { table: 't', from: 5, to: 5 })).toThrow(/before/);
+  });
+});
+
+/** The error a promise rejects with (fails the test when it resolves). */
+async function rejection(p: Promise<unknown>): Promise<LifecycleError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(LifecycleError);
+  return err as LifecycleError;
+}
+
+describe('database failures are typed (audit43)', () => {
+  it('an unreachable server is db_unreachable naming where, for reads and writes; no password in the message', async () => {
+    const port = await freePort();
+    const uri = `postgres://u:s3cret@127.0.0.1:${port}/db`;
+    for (const p of [
+      readSql(uri, { table: 'x' }),
+      loadSeriesSql(uri, 'x', { t: [0], v: [1] }),
+      writeSql(uri, { series: 's', t: [0], value: [1], score: [0], alarm: [0] }),
+      writeMonitorSql(uri, []),
+    ]) {
+      const e = await rejection(p);
+      expect(e.code).toBe('db_unreachable');
+      expect(e.message).toContain(`127.0.0.1:${port}`);
+      expect(e.message).toMatch(/nothing was read or written/);
+      expect(e.message).not.toContain('s3cret');
+    }
+  });
+
+  it('a table or column that is not there is db_error naming it and what to check', async () => {
+    const e = await rejection(readSql(server.uri, { table: 'no_such_table', bin: '5m' }));
+    expect(e.code).toBe('db_error');
+    expect(e.message).toMatch(/no_such_table/);
+    expect(e.message).toMatch(/42P01/);
+    await query('CREATE TABLE IF NOT EXISTS has_time (time timestamptz, v float8)');
+    const c = await rejection(readSql(server.uri, { table: 'has_time' }));
+    expect(c.code).toBe('db_error');
+    expect(c.message).toMatch(/42703/);
+  });
+});
+
+describe('loadSeriesSql loads all rows or none (audit43)', () => {
+  const rows = (n: number) => ({
+    t: Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 60_000),
+    v: Float64Array.from({ length: n }, (_, i) => Math.sin(i)),
+  });
+  const count = async (table: string) =>
+    Number((await query(`SELECT COUNT(*)::int AS n FROM ${table}`))[0].n);
+
+  it('a load that fails part-way leaves the table empty, so the next load fills it (was: the first chunks kept, and every later load saw a non-empty table and left it partial)', async () => {
+    const r = rows(12_000);
+    r.t[7_000] = 1e17; // year ~3 million: finite, but beyond PostgreSQL's timestamptz
+    const e = await rejection(loadSeriesSql(server.uri, 'load_partial', r));
+    expect(e.code).toBe('db_error');
+    expect(e.message).toMatch(/22008/);
+    // nothing of it is left, not even the table it created
+    expect(await query(`SELECT to_regclass('load_partial') AS r`)).toEqual([{ r: null }]);
+    const ok = rows(12_000);
+    expect(await loadSeriesSql(server.uri, 'load_partial', ok)).toEqual({ inserted: 12_000, existing: 0 });
+    expect((await readSql(server.uri, { table: 'load_partial' })).series.t).toEqual(ok.t);
+  });
+
+  it('a non-finite time or value is bad_sample before anything is written (a NaN value was stored, then refused by every readSql)', async () => {
+    for (const [k, bad] of [
+      ['v', Number.NaN],
+      ['t', Number.POSITIVE_INFINITY],
+    ] as const) {
+      const r = rows(6_000);
+      r[k][5_500] = bad;
+      const e = await rejection(loadSeriesSql(server.uri, `load_bad_${k}`, r));
+      expect(e.code).toBe('bad_sample');
+      expect(e.message).toMatch(/row 5500/);
+    }
+    expect(await query(`SELECT to_regclass('load_bad_v') AS r`)).toEqual([{ r: null }]);
+  });
+
+  it('two loads of one table at once insert the rows once (was: both saw it empty and both inserted)', async () => {
+    const r = rows(20_000);
+    const both = await Promise.all([
+      loadSeriesSql(server.uri, 'load_twice', r),
+      loadSeriesSql(server.uri, 'load_twice', r),
+    ]);
+    expect(both.map((b) => b.inserted).sort((a, b) => a - b)).toEqual([0, 20_000]);
+    expect(both.map((b) => b.existing).sort((a, b) => a - b)).toEqual([0, 20_000]);
+    expect(await count('load_twice')).toBe(20_000);
   });
 });

@@ -395,3 +395,67 @@ describe('tsad runs export (command line, real MLflow server)', () => {
     expect(runsOf(await dump(), 'cli-json')).toHaveLength(1);
   }, 120_000);
 });
+
+describe('tsad runs export: model version tags (audit43, real MLflow server)', () => {
+  it('copies each version’s tags (read back by MLflow’s client), its promotion record renumbered with the versions, so rollback works at the destination', async () => {
+    const { promote, rollback } = await import('../../src/lifecycle/index.js');
+    const dir = await mkdtemp(join(tmpdir(), 'tsad-export-vtags-'));
+    dirs.push(dir);
+    const local = openTracker(`file:${dir}`);
+    const to = mlflow();
+    try {
+      const train = () =>
+        local.run({ experiment: 'vtags' }, async (run) => {
+          await run.logModel(model);
+          return run.id;
+        });
+      for (let i = 0; i < 3; i++) await local.registerModel('vtags-model', await train());
+      await local.setModelVersionTag('vtags-model', 1, 'owner', 'ops');
+      for (const v of [1, 2, 3])
+        await promote({ tracker: local, name: 'vtags-model', challenger: v, force: true });
+      const source = await Promise.all([1, 2, 3].map((v) => local.getModelVersionTags('vtags-model', v)));
+      expect(source[2]['tsad.promotion.previous.champion']).toBe('2');
+
+      // the destination holds a version of that name already: the copies become versions 2, 3, 4
+      const there = await to.run({ experiment: 'vtags-dest' }, async (run) => {
+        await run.logModel(model);
+        return run.id;
+      });
+      await to.registerModel('vtags-model', there);
+      const report = await exportRuns(local, to, { experiments: ['vtags'] });
+      expect(report).toMatchObject({ runs: 3, modelVersions: 3, failedRuns: [], failedModels: [] });
+      expect(report.warnings).toEqual([]);
+
+      const d = (await server.readStore({ stable: false })) as {
+        registered_models: {
+          name: string;
+          aliases: Record<string, string>;
+          versions: { version: string; tags: Record<string, string> }[];
+        }[];
+      };
+      const m = d.registered_models.find((r) => r.name === 'vtags-model');
+      expect(m?.aliases).toEqual({ champion: '4' });
+      const tags = (v: string) => m?.versions.find((x) => x.version === v)?.tags;
+      expect(tags('2')).toMatchObject({
+        owner: 'ops',
+        'tsad.promotion.decision': 'promoted',
+        'tsad.promotion.previous.champion': '',
+      });
+      expect(tags('3')).toMatchObject({
+        'tsad.promotion.decision': 'promoted',
+        'tsad.promotion.reason': source[1]['tsad.promotion.reason'],
+        'tsad.promotion.previous.champion': '2', // source version 1
+      });
+      expect(tags('4')?.['tsad.promotion.previous.champion']).toBe('3'); // source version 2
+      expect(await rollback(to, 'vtags-model')).toMatchObject({ from: 4, to: 3 });
+
+      // a repeated export writes the same tags again and adds nothing
+      const again = await exportRuns(local, to, { experiments: ['vtags'] });
+      expect(again).toMatchObject({ runs: 0, modelVersions: 0 });
+      expect((await to.getModelVersionTags('vtags-model', 3))['tsad.promotion.previous.champion']).toBe('2');
+    } finally {
+      await local.close();
+      await to.close();
+    }
+  }, 180_000);
+});
