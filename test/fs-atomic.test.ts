@@ -1,4 +1,4 @@
-import fs, {
+import {
   promises as fsp,
   mkdirSync,
   mkdtempSync,
@@ -8,7 +8,6 @@ import fs, {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,7 +18,7 @@ import {
   writeFileAtomic,
   writeFileAtomicSync,
 } from '../src/internal.js';
-import { ioError, recordFsyncs, syncedDurably, tempFiles } from './helpers/fsyncs.js';
+import { ioError, recordFsyncs, standInFs, syncedDurably, tempFiles } from './helpers/fsyncs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-fs-atomic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,18 +109,15 @@ describe('a close that fails after the bytes were synced', () => {
     mkdirSync(folder);
     const path = join(folder, 'f.txt');
     writeFileSync(path, 'old');
-    const orig = fs.closeSync;
     let failed = 0;
-    fs.closeSync = (fd: number) => {
+    const restore = standInFs('closeSync', (orig) => (fd: number) => {
       orig(fd);
       if (failed++ === 0) throw ioError();
-    };
-    syncBuiltinESMExports(); // named imports of node:fs see it too
+    });
     try {
       expect(() => writeFileAtomicSync(path, 'new')).toThrow(expect.objectContaining({ code: 'EIO' }));
     } finally {
-      fs.closeSync = orig;
-      syncBuiltinESMExports();
+      restore();
     }
     expect(failed).toBeGreaterThan(0);
     expect(readFileSync(path, 'utf8')).toBe('old');

@@ -46,22 +46,33 @@ export function recordFsyncsSync(
   fail?: NodeJS.ErrnoException,
   failAt = 1,
 ): { syncs: Fsync[]; restore(): void } {
-  const orig = fs.fsyncSync;
   const syncs: Fsync[] = [];
   let files = 0;
-  fs.fsyncSync = (fd: number) => {
+  const restore = standInFs('fsyncSync', (orig) => (fd: number) => {
     const st = fstatSync(fd);
     syncs.push({ ino: st.ino, dir: st.isDirectory() });
     if (fail && !st.isDirectory() && ++files >= failAt) throw fail;
     orig(fd);
-  };
-  syncBuiltinESMExports(); // named imports of node:fs see the stand-in too
-  return {
-    syncs,
-    restore() {
-      fs.fsyncSync = orig;
-      syncBuiltinESMExports();
-    },
+  });
+  return { syncs, restore };
+}
+
+/**
+ * Puts `make(original)` in place of node:fs' export `name` until the returned function is called, which
+ * puts the original back. Named imports of node:fs see the stand-in too (`syncBuiltinESMExports`).
+ */
+export function standInFs<K extends keyof typeof fs>(
+  name: K,
+  make: (original: (typeof fs)[K]) => (typeof fs)[K],
+): () => void {
+  // node:fs' own object: writable at run time, though its types make some exports read-only
+  const live = fs as Record<K, (typeof fs)[K]>;
+  const original = live[name];
+  live[name] = make(original);
+  syncBuiltinESMExports();
+  return () => {
+    live[name] = original;
+    syncBuiltinESMExports();
   };
 }
 

@@ -1,10 +1,10 @@
-import fs, { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
+import type fs from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkCorpusData, type NabFileJob, nabResultPath, runNabFile } from '../../src/internal.js';
-import { ioError, recordFsyncs, syncedDurably, tempFiles } from '../helpers/fsyncs.js';
+import { ioError, recordFsyncs, standInFs, syncedDurably, tempFiles } from '../helpers/fsyncs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsad-nab-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -118,21 +118,16 @@ describe('runNabFile: the label windows follow the labels file (fix42)', () => {
  * and change times both `clock.ns` (the test sets it), so an edit that keeps the size and inode keeps the stamp.
  */
 function coarseStat(path: string): { clock: { ns: bigint }; restore(): void } {
-  const live = fs as { statSync: typeof fs.statSync }; // node:fs' own object, writable at run time
-  const orig = fs.statSync;
   const clock = { ns: 0n };
-  live.statSync = ((p: fs.PathLike, opts?: fs.StatSyncOptions) => {
-    const st = orig(p, opts);
-    return p === path && st ? { ...st, mtimeNs: clock.ns, ctimeNs: clock.ns } : st;
-  }) as unknown as typeof fs.statSync;
-  syncBuiltinESMExports(); // named imports of node:fs see the stand-in too
-  return {
-    clock,
-    restore() {
-      live.statSync = orig;
-      syncBuiltinESMExports();
-    },
-  };
+  const restore = standInFs(
+    'statSync',
+    (orig) =>
+      ((p: fs.PathLike, opts?: fs.StatSyncOptions) => {
+        const st = orig(p, opts);
+        return p === path && st ? { ...st, mtimeNs: clock.ns, ctimeNs: clock.ns } : st;
+      }) as unknown as typeof fs.statSync,
+  );
+  return { clock, restore };
 }
 
 describe('corpusWindows and a coarse file clock: the 2-second rule (rev42)', () => {

@@ -95,24 +95,12 @@ describe('past the first season (seasonal classes at statsmodels’ parameters)'
       const [key, name] = at.split(' ') as [Key, string];
       const m = PERIOD[key];
       const H = [m - 1, m, m + 1, m + 2, 2 * m, 2 * m + 1, 3 * m + 1];
+      /** The values at horizons H of a sequence for h = 1…3m + 1. */
+      const atH = (x: ArrayLike<number>) => H.map((h) => x[h - 1]);
       const model = smoothAt(specOf(name, m), SM_FITS[key][name], Y[key]);
-      const fc = model.forecast(3 * m + 1);
-      expect(
-        maxRel(
-          H.map((h) => fc[h - 1]),
-          ref.forecast,
-        ),
-        at,
-      ).toBeLessThan(1e-13);
+      expect(maxRel(atH(model.forecast(3 * m + 1)), ref.forecast), at).toBeLessThan(1e-13);
       if (ref.variance) {
-        const v = model.forecastVariance(3 * m + 1);
-        expect(
-          maxRel(
-            H.map((h) => v[h - 1]),
-            ref.variance,
-          ),
-          at,
-        ).toBeLessThan(1e-12);
+        expect(maxRel(atH(model.forecastVariance(3 * m + 1)), ref.variance), at).toBeLessThan(1e-12);
         variances++;
       }
     }

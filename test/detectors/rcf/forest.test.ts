@@ -40,6 +40,21 @@ function checkSamplers(forest: CutForest): void {
   }
 }
 
+/**
+ * Every new WebAssembly memory refused as V8 refuses one when it has no address space left (a RangeError),
+ * until the returned spy is restored.
+ */
+function refuseWasmMemory() {
+  const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => object } }).WebAssembly;
+  return vi.spyOn(wasm, 'Memory').mockImplementation(
+    class {
+      constructor() {
+        throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+      }
+    },
+  );
+}
+
 describe('CutForest', () => {
   it('scores 0 until outputAfter updates, then positive scores', () => {
     const f = new CutForest({ dimensions: 2, numberOfTrees: 5, sampleSize: 16, seed: 3 });
@@ -72,16 +87,7 @@ describe('CutForest', () => {
   });
 
   it('refuses with bad_capacity when its WebAssembly memory cannot be reserved (too many live forests)', () => {
-    // V8 throws a RangeError when it has no address space left for another WebAssembly memory
-    const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => object } })
-      .WebAssembly;
-    const spy = vi.spyOn(wasm, 'Memory').mockImplementation(
-      class {
-        constructor() {
-          throw new RangeError('WebAssembly.Memory(): could not allocate memory');
-        }
-      },
-    );
+    const spy = refuseWasmMemory();
     try {
       expect(() => new CutForest({ dimensions: 2, numberOfTrees: 2, sampleSize: 8 })).toThrow(
         expect.objectContaining({ code: 'bad_capacity', message: expect.stringMatching(/too many forests/) }),
@@ -94,15 +100,7 @@ describe('CutForest', () => {
 
   it('a saved forest whose memory cannot be reserved is bad_state with the bad_capacity refusal as its cause', () => {
     const saved = new CutForest({ dimensions: 2, numberOfTrees: 2, sampleSize: 8 }).toJSON();
-    const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => object } })
-      .WebAssembly;
-    const spy = vi.spyOn(wasm, 'Memory').mockImplementation(
-      class {
-        constructor() {
-          throw new RangeError('WebAssembly.Memory(): could not allocate memory');
-        }
-      },
-    );
+    const spy = refuseWasmMemory();
     let err: unknown;
     try {
       CutForest.fromJSON(saved);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CutForest, CutTree } from '../../../src/detectors/index.js';
 import { NAV_BITS, NAV_MASK, NAV_MAX_DIM } from '../../../src/internal.js';
-import { prevDouble } from '../../helpers/doubles.js';
+import { mixedDoubles, prevDouble } from '../../helpers/doubles.js';
 import { lcg, nonZeroSeed } from '../../helpers/random.js';
 
 /**
@@ -235,15 +235,7 @@ describe('CutTree against a literal reading of the update rules', () => {
     // Coordinates of mixed magnitudes: the merged box's range sum and the subtractions that pick the
     // cut dimension round differently in another order, so a reordered sum changes a cut value
     // (compared with Object.is); -0 coordinates are stored as +0 but queried as they are.
-    const coord = fc.oneof(
-      {
-        weight: 4,
-        arbitrary: fc
-          .tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.integer({ min: -8, max: 8 }))
-          .map(([m, k]) => m * 10 ** k),
-      },
-      { weight: 1, arbitrary: fc.constantFrom(0, -0, 0.1, 3) },
-    );
+    const coord = mixedDoubles(8);
     fc.assert(fc.property(opCases(coord, 40), sameTrees), { numRuns: 600 });
   });
 });
@@ -373,15 +365,7 @@ describe('the trees of a forest memory against literal reference trees', () => {
     fc.assert(fc.property(forestCases(coord), sameForestTrees), { numRuns: 200 });
   });
   it('property: the same on arbitrary doubles (±0 included), where the order of every sum shows', () => {
-    const coord = fc.oneof(
-      {
-        weight: 4,
-        arbitrary: fc
-          .tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.integer({ min: -8, max: 8 }))
-          .map(([m, k]) => m * 10 ** k),
-      },
-      { weight: 1, arbitrary: fc.constantFrom(0, -0, 0.1, 3) },
-    );
+    const coord = mixedDoubles(8);
     fc.assert(fc.property(forestCases(coord), sameForestTrees), { numRuns: 200 });
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CutTree, type CutTreeSpec } from '../../../src/detectors/index.js';
-import { prevDouble } from '../../helpers/doubles.js';
+import { mixedDoubles, prevDouble } from '../../helpers/doubles.js';
 import { lcg, nonZeroSeed } from '../../helpers/random.js';
 
 /** The tree of the spec's worked examples R1 and K1: 1-D points 0, 1, 3; root cut 2, then 0.5. */
@@ -326,15 +326,7 @@ describe('CutTree: insert / delete', () => {
   it('property: the same scores on arbitrary doubles, where the order of the walk-up sums shows (Object.is)', () => {
     // Mixed magnitudes and signed zeros: each level's two sums over dimensions round differently in
     // another order, so a reordered sum changes a score.
-    const coord = fc.oneof(
-      {
-        weight: 4,
-        arbitrary: fc
-          .tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.integer({ min: -2, max: 2 }))
-          .map(([m, k]) => m * 10 ** k),
-      },
-      { weight: 1, arbitrary: fc.constantFrom(0, -0, 0.1, 3) },
-    );
+    const coord = mixedDoubles(2);
     // half the cases in five dimensions, the default detector's width
     const dims = fc.oneof(fc.constant(5), fc.integer({ min: 1, max: 10 }));
     fc.assert(fc.property(scoreCases(dims, coord), sameScores), { numRuns: 400 });
