@@ -80,6 +80,7 @@ export {
   type SeasonalChangeSettings,
 } from './detectors/seasonal-change/core.js';
 export { SeasonalChangeDetector } from './detectors/seasonal-change/detector.js';
+export { streamOnce } from './detectors/stream-once.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
 export { liveTemps, tmpName, writeFileAtomic, writeFileAtomicSync } from './fs-atomic.js';
 export { makeDirs, makeDirsSync } from './fs-dirs.js';

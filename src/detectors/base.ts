@@ -51,6 +51,13 @@ import type {
   TrainOptions,
 } from './types.js';
 
+type AnyBaseDetector = BaseDetector<BaseDetectorConfig>;
+
+/** `BaseDetector`'s private `moveOut`, for `moveDetector` (set by the class's static block). */
+let moveOut: <D extends AnyBaseDetector>(d: D) => D;
+/** `stream()` on the detector's moved state, for `streamOnce` (set by the class's static block). */
+let openOnce: (d: AnyBaseDetector, opts: StreamOptions) => StreamScorer;
+
 /** The options each method reads (the keys of `TrainOptions`, `ScoreOptions`, `StreamOptions`). */
 const METHOD_OPTIONS = {
   train: ['labels'],
@@ -119,6 +126,19 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   private alarmState: unknown = null;
   /** The live alarm streamer of the stream running on this object (stream copies only). */
   private liveRule: AlarmStreamer | null = null;
+  /**
+   * True once an internal runner has moved this detector's state to a stream (`streamOnce`): the
+   * stream owns the model now, and every method of this object refuses to run (`requireOwnState`).
+   */
+  private released = false;
+
+  static {
+    moveOut = (d) => d.moveOut();
+    openOnce = (d, opts) => {
+      d.checkStream(opts);
+      return d.openScorer(d.moveOut(), opts);
+    };
+  }
 
   /** `calibrated` overrides the `hasCalibrator()` hook (specs say it as data). */
   protected constructor(type: string, config: C, calibrated?: boolean) {
@@ -201,6 +221,13 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
    * streaming changes by an independent copy (online models override; see `cloneOnline`).
    */
   protected copyOnlineState(): void {}
+
+  /**
+   * Takes over, on a fresh shallow copy of this detector made by `moveOut`, the parts of the model
+   * that hold other detectors (an ensemble's members, which are moved in turn). Default: nothing,
+   * the copy shares every part with this object, which is refused from then on.
+   */
+  protected moveOnlineState(): void {}
 
   /**
    * A fresh untrained instance of the same class and config (what `cloneOnline` copies the state
@@ -287,7 +314,32 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   }
 
   private requireTrained(): void {
+    this.requireOwnState();
     if (!this.trained) throw new DetectorError('not_trained', `${this.type}: call train() before scoring`);
+  }
+
+  /** Throws when an internal runner has moved this detector's state to a stream (`streamOnce`). */
+  private requireOwnState(): void {
+    if (this.released) {
+      throw new DetectorError(
+        'internal',
+        `${this.type}: this detector's state was handed to a stream that scores once and discards it (streamOnce), so the detector cannot be used again; this is a bug in tsad: please report it`,
+      );
+    }
+  }
+
+  /**
+   * This detector's state on a new object of the same class, without copying any of it (what
+   * `cloneOnline` copies is shared; an ensemble's members are moved in turn); this object refuses
+   * every later call (`requireOwnState`), so the state has one user. For `streamOnce`.
+   */
+  private moveOut(): this {
+    this.requireOwnState(); // untrained is fine: an ensemble moves the members it dropped too
+    const m = Object.assign(this.blank(), this);
+    m.liveRule = null;
+    m.moveOnlineState();
+    this.released = true;
+    return m;
   }
 
   private calibrateInPlace(v: Float64Array): Float64Array {
@@ -303,6 +355,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
    * `stream()` and `update()` run on, so that scoring never changes the detector.
    */
   cloneOnline(): this {
+    this.requireOwnState();
     // a constructed object keeps the class's shape (fast property access on the hot path)
     const c = Object.assign(this.blank(), this);
     c.tailCache = this.tail.copy();
@@ -330,6 +383,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   }
 
   train(input: SeriesLike, opts: TrainOptions = {}): TimeSeries {
+    this.requireOwnState();
     checkOptions('train', opts);
     const ts = toSeries(input, 'train data');
     checkSeries(ts, 'train data');
@@ -398,11 +452,13 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
 
   /** `score()` on this object's own state (callers clone first). Used by ensembles on member copies. */
   scoreInPlace(ts: TimeSeries, prev?: TimeSeries): TimeSeries {
+    this.requireOwnState();
     const raw = this.rawScore(ts, prev);
     return { t: raw.t, v: this.calibrateInPlace(raw.v) };
   }
 
   applyRule(scores: TimeSeries): TimeSeries {
+    this.requireOwnState();
     return this.config.enableThreshold ? this.rule.apply(scores) : scores;
   }
 
@@ -437,6 +493,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
    * detector or other streams.
    */
   stream(opts: StreamOptions = {}): StreamScorer {
+    this.checkStream(opts);
+    return this.openScorer(this.cloneOnline(), opts);
+  }
+
+  /** What `stream()` checks before it copies anything (so that a refused call changes nothing). */
+  private checkStream(opts: StreamOptions): void {
     this.requireTrained();
     checkOptions('stream', opts);
     const gap = opts.gap ?? 'reset';
@@ -445,7 +507,12 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
         'bad_option',
         `stream gap policy must be 'reset' or 'error', got ${String(gap)}`,
       );
-    const m = this.cloneOnline();
+    if (opts.warmup) checkSeries(opts.warmup, 'warmup');
+  }
+
+  /** `stream()`'s scorer on `m`, a copy of this detector (`cloneOnline`) or its moved state (`moveOut`). */
+  private openScorer(m: this, opts: StreamOptions): StreamScorer {
+    const gap = opts.gap ?? 'reset';
     const core = m.openStream();
     const type = this.type;
     const checkGap = (t: number, v: number): boolean => {
@@ -474,7 +541,6 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
       toJSON: () => m.toJSON(),
     };
     if (opts.warmup) {
-      checkSeries(opts.warmup, 'warmup');
       for (let i = 0; i < opts.warmup.t.length; i++) scorer.learnOne(opts.warmup.t[i], opts.warmup.v[i]);
     }
     return scorer;
@@ -536,6 +602,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   }
 
   toJSON(): ModelJson {
+    this.requireOwnState();
     const tail = this.tail.toSeries();
     const state: JsonObject = {
       stateVersion: this.stateVersion(),
@@ -553,6 +620,7 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
 
   /** Restores the state written by `toJSON()` (used by loaders). */
   restoreState(input: unknown, budget: AllocBudget = AllocBudget.of(input)): void {
+    this.requireOwnState();
     const p = 'state';
     const state = migrateState(
       input,
@@ -635,4 +703,23 @@ function badPointArgs(type: string, t: unknown, v: unknown): DetectorError {
     'bad_point',
     `${type} stream: push(t, v) takes the point's time in epoch milliseconds and its value, both numbers; ${wrong}. One stream scores one series: keep a stream per series id (tsad serve does this for you)`,
   );
+}
+
+/**
+ * `d`'s state on a new object of its class, taken without a copy; `d` refuses every later call
+ * (DetectorError `internal`). For an ensemble raw model that moves its members (`EnsembleRaw.move`).
+ * Internal: not exported from any entry point.
+ */
+export function moveDetector<D extends AnyBaseDetector>(d: D): D {
+  return moveOut(d);
+}
+
+/**
+ * `d.stream(opts)` without the copy: the stream runs on `d`'s own state, and `d` refuses every later
+ * call (DetectorError `internal`). For internal runners that train a detector, stream once and drop it
+ * (the NAB corpus, locate mode): one model per file instead of two. Internal: not exported from any
+ * entry point; `streamOnce` (stream-once.ts) dispatches to it.
+ */
+export function streamOwnState(d: AnyBaseDetector, opts: StreamOptions = {}): StreamScorer {
+  return openOnce(d, opts);
 }

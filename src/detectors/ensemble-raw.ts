@@ -1,5 +1,6 @@
 import { DetectorError, ModelFormatError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
+import { BaseDetector, moveDetector } from './base.js';
 import {
   alignTo,
   type CombineKind,
@@ -355,19 +356,35 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
 
   /** A copy whose members' online state is independent of this one's; the trained choices are shared. */
   copy(): EnsembleRaw {
-    const c = new EnsembleRaw(
-      this.config,
-      Object.freeze(this.members.map((m) => m.cloneOnline())),
-      this.listeners,
-      this.selectionMetric,
+    const c = this.withMembers(this.members.map((m) => m.cloneOnline()));
+    c.memberCal = this.memberCal.slice();
+    c.memberOnline = this.memberOnline.map((x) => (x ? x.copy() : null));
+    c.combinedCal = this.combinedCal ? this.combinedCal.copy() : null;
+    return c;
+  }
+
+  /**
+   * This model on a new object for a moved ensemble (`moveDetector`): tsad's members are moved too
+   * (each original refuses later use), a third-party member is copied (its copy holds no more than a
+   * log); the trained choices, calibrators and combiner are shared, not copied.
+   */
+  move(): EnsembleRaw {
+    const c = this.withMembers(
+      this.members.map((m) => (m instanceof BaseDetector ? moveDetector(m) : m.cloneOnline())),
     );
+    c.memberCal = this.memberCal;
+    c.memberOnline = this.memberOnline;
+    c.combinedCal = this.combinedCal;
+    return c;
+  }
+
+  /** A model of `members` with this one's trained choices (`copy`, `move`; they set the calibrators). */
+  private withMembers(members: EnsembleMember[]): EnsembleRaw {
+    const c = new EnsembleRaw(this.config, Object.freeze(members), this.listeners, this.selectionMetric);
     c.used = this.used;
     c.selected = this.selected;
     c.weights = this.weights;
     c.combiner = this.combiner;
-    c.memberCal = this.memberCal.slice();
-    c.memberOnline = this.memberOnline.map((x) => (x ? x.copy() : null));
-    c.combinedCal = this.combinedCal ? this.combinedCal.copy() : null;
     return c;
   }
 

@@ -157,6 +157,11 @@ export class Ensemble extends SpecDetector<EnsembleConfig, EnsembleRaw> {
     }
   }
 
+  /** The moved ensemble (`moveOut`) holds its members moved too: none of them is usable twice. */
+  protected override moveOnlineState(): void {
+    this.raw = this.raw.move();
+  }
+
   protected override blank(): this {
     const { members: _described, ...rest } = this.config;
     return new Ensemble({ ...rest, members: this.raw.members }) as this;

@@ -22,6 +22,7 @@ import { Ensemble } from '../detectors/ensemble.js';
 import { FlatLineDetector } from '../detectors/flatline/detector.js';
 import { toSeries } from '../detectors/input.js';
 import { modelJson } from '../detectors/json.js';
+import { STREAM_ONCE, streamOnce } from '../detectors/stream-once.js';
 import type {
   AlarmEvent,
   Detector,
@@ -156,7 +157,16 @@ export class DailyProfileLevel implements Detector<DailyProfileLevelConfig> {
   }
 
   stream(): StreamScorer {
-    const st = this.inner.stream();
+    return this.around(this.inner.stream());
+  }
+
+  /** `stream()` on the inner detector's own state (`streamOnce`): the inner detector is used up. */
+  [STREAM_ONCE](): StreamScorer {
+    return this.around(streamOnce(this.inner));
+  }
+
+  /** The stream of this detector around `st`, a stream of the inner one. */
+  private around(st: StreamScorer): StreamScorer {
     const p = this.profile;
     if (this.silent)
       return {

@@ -16,6 +16,7 @@ import { DEFAULT_ALARM_RULE, DEFAULT_FLAT_LINE_ONSET_POINTS } from '../detectors
 import { Ensemble } from '../detectors/ensemble.js';
 import { FlatLineDetector } from '../detectors/flatline/detector.js';
 import { modelJson } from '../detectors/json.js';
+import { STREAM_ONCE, streamOnce } from '../detectors/stream-once.js';
 import type {
   AlarmEvent,
   Detector,
@@ -133,7 +134,16 @@ export class SustainedScore implements Detector<SustainedConfig> {
   }
 
   stream(): StreamScorer {
-    const st = this.inner.stream();
+    return this.around(this.inner.stream());
+  }
+
+  /** `stream()` on the inner detector's own state (`streamOnce`): the inner detector is used up. */
+  [STREAM_ONCE](): StreamScorer {
+    return this.around(streamOnce(this.inner));
+  }
+
+  /** The stream of this detector around `st`, a stream of the inner one. */
+  private around(st: StreamScorer): StreamScorer {
     const rm = new RunningMin(this.spanMs);
     return {
       push: (t, v) => {

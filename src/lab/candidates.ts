@@ -11,6 +11,7 @@ import { FlatLineDetector, type FlatLineInput } from '../detectors/flatline/dete
 import { toSeries } from '../detectors/input.js';
 import { modelJson } from '../detectors/json.js';
 import { alarmEvents, makeThresholdRule } from '../detectors/post/rule.js';
+import { STREAM_ONCE, streamOnce } from '../detectors/stream-once.js';
 import type {
   AlarmEvent,
   Detector,
@@ -417,8 +418,16 @@ abstract class ShapeBesideDefault<C extends { seed: number; paaBudget: number; b
   }
 
   stream(opts?: StreamOptions): StreamScorer {
-    const b = this.base.stream(opts);
-    const s = this.shapeOn ? this.shape.stream(opts) : null;
+    return this.joined(this.base.stream(opts), this.shapeOn ? this.shape.stream(opts) : null);
+  }
+
+  /** `stream()` on the parts' own states (`streamOnce`): both parts are used up. */
+  [STREAM_ONCE](opts?: StreamOptions): StreamScorer {
+    return this.joined(streamOnce(this.base, opts), this.shapeOn ? streamOnce(this.shape, opts) : null);
+  }
+
+  /** The stream of this detector from its parts' streams (`s` null: the discord is off). */
+  private joined(b: StreamScorer, s: StreamScorer | null): StreamScorer {
     const rule = this.rule().streamer();
     return {
       push: (t, v) => {

@@ -7,6 +7,7 @@
 
 import { join } from 'node:path';
 import { discordLocateScores, type TwoSidedOptions } from '../detectors/discord/two-sided.js';
+import { streamOnce } from '../detectors/stream-once.js';
 import type { Detector } from '../detectors/types.js';
 import { ConfigError, isTrainRefusal } from '../errors.js';
 import { lowerBound } from '../series/ops.js';
@@ -33,7 +34,8 @@ export interface LocateOptions {
   readonly seed?: number;
   /**
    * Extra detectors by name (benches that compare settings of one detector); a name here wins over a
-   * recipe of the same name.
+   * recipe of the same name. Each call must return a new detector: the run trains it, streams it once
+   * on its own state and drops it (tsad's detectors refuse any later use).
    */
   readonly build?: Readonly<Record<string, (seed: number) => Detector>>;
   /** Extra offline scorers by name (benches), as `LOCATE_RECIPES`; a name here wins over both. */
@@ -284,7 +286,8 @@ function locateScores(
     if (isTrainRefusal(e)) return null;
     throw e;
   }
-  const s = det.stream();
+  // built and trained here, dropped after: the stream takes the detector's own state, no copy
+  const s = streamOnce(det);
   const x = new Float64Array(n - cut);
   for (let i = cut; i < n; i++) x[i - cut] = Math.abs(s.push(t[i], v[i]).score);
   return x;

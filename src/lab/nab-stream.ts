@@ -1,6 +1,7 @@
 import { DEFAULT_ALARM_RULE } from '../detectors/default.js';
 import { AnomalyLikelihoodPost } from '../detectors/post/anomaly-likelihood.js';
 import { OnlineCalibrator } from '../detectors/post/online-calibrator.js';
+import { streamOnce } from '../detectors/stream-once.js';
 import type { Detector } from '../detectors/types.js';
 import { isTrainRefusal } from '../errors.js';
 import { normalCdf } from '../math/normal.js';
@@ -180,6 +181,8 @@ function trainOrFloor(detector: Detector, probation: TimeSeries): Detector {
  * that refuses the probationary part scores the file as the floor (`trainOrFloor`). With a `partner` and
  * a partner mapping (`peakMax`, `peakMaxPeak`), the partner is run over the file the same way (`identity`)
  * and combined by `maxWithPartner`; the alarms stay the detector's own. Other mappings ignore `partner`.
+ * The run uses the detectors up: the stream takes the trained state without a copy (`streamOnce`), and
+ * tsad's detectors refuse any later call; pass new ones each time.
  */
 export function runNabStream(
   given: Detector,
@@ -233,7 +236,8 @@ export function runNabStream(
       likelihood.push(s, series.v[i]);
     }
   }
-  const scorer = detector.stream();
+  // the detector is this run's own (trained above, dropped after): the stream takes its state, no copy
+  const scorer = streamOnce(detector);
   const pointScore = new Float64Array(n);
   const pointAlarm = new Float64Array(n);
   for (let i = probation; i < n; i++) {

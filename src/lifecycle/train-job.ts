@@ -3,6 +3,7 @@
  * `t/v[0, split)` and, like the live deployment, score `t/v[split, end)` with a fresh stream of that
  * model. Run on a worker thread (train-worker.ts) or, while there are jobs left, on the calling thread.
  */
+import { streamOnce } from '../detectors/stream-once.js';
 import { makeDetector } from '../lab/recipes.js';
 
 export interface TrainJob {
@@ -44,7 +45,9 @@ export function runTrainJob(job: TrainJob): TrainReply {
     const m = job.t.length - job.split;
     const scores = new Float64Array(m);
     const alarms = new Uint8Array(m);
-    const st = det.stream();
+    // the trained model's file before the stream takes the detector's state (this job's own: `streamOnce`)
+    const json = job.wantJson ? det.toJSON() : undefined;
+    const st = streamOnce(det);
     for (let i = 0; i < m; i++) {
       const r = st.push(job.t[job.split + i], job.v[job.split + i]);
       scores[i] = r.score;
@@ -58,7 +61,7 @@ export function runTrainJob(job: TrainJob): TrainReply {
       alarms,
       type: det.type,
       config: det.config,
-      ...(job.wantJson ? { json: det.toJSON() } : {}),
+      ...(json !== undefined ? { json } : {}),
     };
   } catch (err) {
     const e = err as Error & { code?: unknown };

@@ -8,6 +8,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { loadModel } from '../detectors/registry.js';
+import { streamOnce } from '../detectors/stream-once.js';
 import type { Detector, JsonValue, ModelJson } from '../detectors/types.js';
 import { ModelFormatError, TrackingError } from '../errors.js';
 import type { Tracker } from '../tracking/tracker.js';
@@ -77,15 +78,17 @@ export class ModelResolver {
         if (this.loaded.get(ref)?.version === version) continue;
         const json = await this.fetch(ref, version);
         const det = loadModel(json as unknown as ModelJson) as Detector;
+        // each stream is taken from a detector loaded for it alone (`streamOnce`: no second copy of
+        // the model, whose forest V8 would free only at a full collection)
         const loadState = (state: JsonValue) =>
-          (loadModel(state as unknown as ModelJson) as Detector).stream();
+          streamOnce(loadModel(state as unknown as ModelJson) as Detector);
         this.loaded.set(ref, {
           ref,
           version,
           type: det.type,
           // every series gets its own copy of the trained model: streams of one detector share its state
           streams: streamFactory(
-            () => (loadModel(json as unknown as ModelJson) as Detector).stream(),
+            () => streamOnce(loadModel(json as unknown as ModelJson) as Detector),
             loadState,
           ),
         });
