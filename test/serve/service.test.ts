@@ -1781,7 +1781,9 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
 
   beforeAll(async () => {
     const n = 200;
-    const rcf = new RandomCutForest({ nEstimators: 3, maxNSamples: 32 });
+    // online updates: each series' stream holds a forest of its own (without them, the streams of one
+    // loaded model share its forest, read only, and a new series reserves no memory)
+    const rcf = new RandomCutForest({ nEstimators: 3, maxNSamples: 32, onlineUpdates: true });
     rcf.train({
       t: Float64Array.from({ length: n }, (_, i) => T0 - (n - i) * STEP),
       v: Float64Array.from({ length: n }, (_, i) => value(i, 0)),
