@@ -520,27 +520,6 @@ describe('tsad serve (in-process)', () => {
     }
   });
 
-  it('a checkpoint folder that cannot be read (a file there): a typed 500 naming the file, not an internal error', async () => {
-    const notDir = join(dir, 'cp-a-file');
-    writeFileSync(notDir, 'a file where the checkpoint folder should be\n');
-    const svc = await createService({
-      model: 'models:/temp@champion',
-      tracker,
-      checkpoints: new DirectoryCheckpointStore(notDir),
-      defaultMetrics: false,
-    });
-    try {
-      const r = await post(svc, 'c', pts(0, 0, 3));
-      expect(r.status).toBe(500);
-      expect(r.body.error).toBe('checkpoint_unreadable');
-      expect(r.body.message).toMatch(
-        /cp-a-file\/c\.json of series "c" \(ENOTDIR\); check that --checkpoints is a folder/,
-      );
-    } finally {
-      await svc.close();
-    }
-  });
-
   it('evicts the least recently used series to checkpoints and resumes them with the same scores', async () => {
     const cps = join(dir, 'cp-lru');
     const svc = await createService({
