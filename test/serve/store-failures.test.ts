@@ -21,6 +21,7 @@ import {
   type SeriesCheckpoint,
   type Service,
 } from '../../src/serve/index.js';
+import { gate } from '../helpers/gate.js';
 
 const STEP = 60_000;
 const T0 = Date.parse('2024-03-01T00:00:00Z');
@@ -132,6 +133,45 @@ describe('the directory store when its file system fails', () => {
       expect(fs.existsSync(join(cps, 'b.json'))).toBe(true);
     } finally {
       if (!closed) await svc.close().catch(() => undefined);
+    }
+  });
+
+  it('a write queued behind one that fails is still tried (each write holds a newer state)', async () => {
+    const kept = new Map<string, SeriesCheckpoint>();
+    const first = gate();
+    let saves = 0;
+    const store: CheckpointStore = {
+      load: async (id) => kept.get(id),
+      save: async (cp) => {
+        if (++saves === 1) {
+          await first.wait;
+          throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+        }
+        kept.set(cp.id, cp);
+      },
+      delete: async (id) => {
+        kept.delete(id);
+      },
+      list: async () => [...kept.keys()],
+    };
+    const svc = await createService({
+      model: file,
+      checkpoints: store,
+      maxSeries: 1,
+      checkpointEvery: 10,
+      defaultMetrics: false,
+    });
+    try {
+      expect((await post(svc, 'q', pts(8, 0, 10))).status).toBe(200); // its periodic write starts, held
+      expect((await post(svc, 'r', pts(9, 0, 5))).status).toBe(200); // q's eviction queues a second write
+      first.open(); // the first write fails; the second is tried and writes q's checkpoint
+      await vi.waitFor(() => expect(kept.get('q')?.points).toBe(10));
+      expect(saves).toBe(2);
+      expect(await metric(svc, 'tsad_checkpoint_failures_total')).toBe(1);
+      const q = await post(svc, 'q', pts(8, 10, 20));
+      expect(scoresOf(q)).toEqual(direct(pts(8, 0, 20)).slice(10));
+    } finally {
+      await svc.close();
     }
   });
 
