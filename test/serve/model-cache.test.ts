@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelJson } from '../../src/detectors/index.js';
 import { registerDetector } from '../../src/detectors/index.js';
-import type { ModelJson } from '../../src/detectors/types.js';
 import { loadModel, ZmsDetector } from '../../src/index.js';
 import { createService, DirectoryCheckpointStore, type Service } from '../../src/serve/index.js';
 

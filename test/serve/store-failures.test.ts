@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ModelJson } from '../../src/detectors/types.js';
+import type { ModelJson } from '../../src/detectors/index.js';
 import { loadModel, ZmsDetector } from '../../src/index.js';
 import {
   type CheckpointStore,
