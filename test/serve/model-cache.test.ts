@@ -10,13 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelJson } from '../../src/detectors/index.js';
 import { registerDetector } from '../../src/detectors/index.js';
 import { loadModel, ZmsDetector } from '../../src/index.js';
-import { createService, DirectoryCheckpointStore, type Service } from '../../src/serve/index.js';
-
-const STEP = 60_000;
-const T0 = Date.parse('2024-03-01T00:00:00Z');
-const value = (i: number, k: number) => 5 + Math.sin(i / 7 + k) + (i % 97 === 50 ? 6 : 0);
-const pts = (k: number, from: number, to: number): [number, number][] =>
-  Array.from({ length: to - from }, (_, j) => [T0 + (from + j) * STEP, value(from + j, k)]);
+import { createService, DirectoryCheckpointStore } from '../../src/serve/index.js';
+import { post, pts, STEP, scoresOf, T0, value } from '../helpers/serve.js';
 
 /** A ZMS model file under a type of its own, whose loader counts its calls. */
 const TYPE = 'countedZmsForServeTest';
@@ -42,16 +37,6 @@ function direct(zms: ModelJson, points: [number, number][]): number[] {
   const s = loadModel(zms).stream();
   return JSON.parse(JSON.stringify(points.map(([t, v]) => s.push(t, v).score)));
 }
-
-async function post(svc: Service, id: string, points: [number, number][]) {
-  const res = await svc.app.inject({
-    method: 'POST',
-    url: `/v1/series/${id}/points`,
-    payload: { points: points.map(([t, v]) => ({ t, v })) },
-  });
-  return { status: res.statusCode, body: res.json() };
-}
-const scoresOf = (r: { body: { results: { score: number }[] } }) => r.body.results.map((x) => x.score);
 
 let dir: string;
 

@@ -25,10 +25,7 @@ import {
   trainInWorker,
 } from '../../src/serve/index.js';
 import { gate } from '../helpers/gate.js';
-
-const STEP = 60_000;
-const T0 = Date.parse('2024-03-01T00:00:00Z');
-const value = (i: number, k: number) => 5 + Math.sin(i / 7 + k) + (i % 97 === 50 ? 6 : 0);
+import { post, pts, STEP, scoresOf, T0, value } from '../helpers/serve.js';
 
 let dir: string;
 let tracker: Tracker;
@@ -61,18 +58,6 @@ async function freshState(ref: string): Promise<JsonValue> {
   return typeof own.toJSON === 'function'
     ? { kind: 'stream', state: own.toJSON() }
     : { kind: 'replay', t: [], v: [] };
-}
-
-const pts = (k: number, from: number, to: number): [number, number][] =>
-  Array.from({ length: to - from }, (_, j) => [T0 + (from + j) * STEP, value(from + j, k)]);
-
-async function post(svc: Service, id: string, points: [number, number][]) {
-  const res = await svc.app.inject({
-    method: 'POST',
-    url: `/v1/series/${id}/points`,
-    payload: { points: points.map(([t, v]) => ({ t, v })) },
-  });
-  return { status: res.statusCode, body: res.json() };
 }
 
 /** A checkpoint store that passes every call to `inner`, except the ones given in `over`. */
@@ -1113,9 +1098,6 @@ function failingSaves(inner: CheckpointStore) {
     },
   };
 }
-
-const scoresOf = (r: { body: { results?: { score: number }[] } }) =>
-  (r.body.results ?? []).map((x) => x.score);
 
 describe('serving.md claims read against the code (fix40)', () => {
   it('a model-file reference: the file replaced on disk is loaded again at reload, and its series restart on it', async () => {

@@ -22,12 +22,7 @@ import {
   type Service,
 } from '../../src/serve/index.js';
 import { gate } from '../helpers/gate.js';
-
-const STEP = 60_000;
-const T0 = Date.parse('2024-03-01T00:00:00Z');
-const value = (i: number, k: number) => 5 + Math.sin(i / 7 + k) + (i % 97 === 50 ? 6 : 0);
-const pts = (k: number, from: number, to: number): [number, number][] =>
-  Array.from({ length: to - from }, (_, j) => [T0 + (from + j) * STEP, value(from + j, k)]);
+import { post, pts, STEP, scoresOf, T0, value } from '../helpers/serve.js';
 
 let dir: string;
 let file: string;
@@ -39,15 +34,6 @@ function direct(points: [number, number][]): number[] {
   return JSON.parse(JSON.stringify(points.map(([t, v]) => s.push(t, v).score)));
 }
 
-async function post(svc: Service, id: string, points: [number, number][]) {
-  const res = await svc.app.inject({
-    method: 'POST',
-    url: `/v1/series/${id}/points`,
-    payload: { points: points.map(([t, v]) => ({ t, v })) },
-  });
-  return { status: res.statusCode, body: res.json() };
-}
-const scoresOf = (r: { body: { results: { score: number }[] } }) => r.body.results.map((x) => x.score);
 const metric = async (svc: Service, name: string) =>
   Number(
     new RegExp(`^${name} (\\d+)$`, 'm').exec(
