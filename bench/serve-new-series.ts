@@ -14,14 +14,14 @@
  * default ensemble can run with a few hundred live series (each holds about 3.3 MiB). `--dist DIR` loads
  * another built checkout's compiled modules (its `dist/src`); absent, this checkout's `src`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import type * as DefaultModule from '../src/detectors/default.js';
 import type * as IndexModule from '../src/index.js';
 import type * as ServeModule from '../src/serve/index.js';
 import { lcg, seededSeries } from '../test/helpers/random.js';
+import { distModules } from './dist.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -36,13 +36,7 @@ const maxSeries = maxOpt === undefined ? n : Number(maxOpt);
 if (kind !== 'default' && kind !== 'zms') throw new Error(`--model ${kind}: default or zms`);
 if (!(Number.isInteger(n) && n > 0 && Number.isInteger(maxSeries) && maxSeries > 0))
   throw new Error('N and --max-series are positive integers');
-if (dist !== undefined) {
-  const type = (JSON.parse(readFileSync(resolve(dist, 'package.json'), 'utf8')) as { type?: unknown }).type;
-  if (type !== 'module')
-    throw new Error(`--dist ${dist}: not a built checkout (no package.json of type module)`);
-}
-const from = (rel: string) =>
-  dist === undefined ? `../src/${rel}.js` : pathToFileURL(resolve(dist, 'dist/src', `${rel}.js`)).href;
+const from = distModules(dist);
 const { defaultDetector } = (await import(from('detectors/default'))) as typeof DefaultModule;
 const { ZmsDetector } = (await import(from('index'))) as typeof IndexModule;
 const { createService } = (await import(from('serve/index'))) as typeof ServeModule;
