@@ -293,6 +293,20 @@ async function stop(p: Awaited<ReturnType<typeof peer>>): Promise<void> {
 }
 
 describe('a checkpoint store that never answers', () => {
+  it('a bound that is not a whole number of ms from 1 to 2^31 - 1 is refused at start (ConfigError bad_option)', async () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
+      await expect(
+        service(new DirectoryCheckpointStore(join(dir, 'cp-bound')), { storeTimeoutMs: bad }),
+      ).rejects.toMatchObject({
+        name: 'ConfigError',
+        code: 'bad_option',
+        message: expect.stringMatching(
+          /^storeTimeoutMs .* must be a whole number of milliseconds from 1 to 2147483647/,
+        ),
+      });
+    }
+  });
+
   it('a load is waited for at most storeTimeoutMs: typed 503, nothing created; a load answered late changes nothing', async () => {
     const p = await peer();
     const kept = new Map<string, SeriesCheckpoint>();
