@@ -374,7 +374,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
    * least one, doubling each round; checkpointed as the LRU does, the series `id` itself never) and,
    * once their writes have settled, tries again; V8 collects the forests no longer referenced when it
    * next fails to reserve. After `FOREST_ROUNDS` rounds (or with nothing left to evict) the series is
-   * refused: `503 forest_limit`, nothing created or changed.
+   * refused: `503 forest_limit`, nothing created or changed; writes that do not settle within
+   * `storeTimeoutMs` answer `503 checkpoint_store_failed` (the evicted series come back if they fail).
    */
   async function withForestRoom(id: string, make: () => SavableStream): Promise<SavableStream> {
     let evicted = 0;
@@ -408,7 +409,15 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
           app.log.warn(
             `series "${id}": no WebAssembly memory for its Random Cut Forest with ${live.size} live series; evicting ${out.length} least recently used series${store ? ' (checkpointed)' : ' (no --checkpoints: their state is dropped)'} to make room (lower --max-series below 12,000 to avoid this)`,
           );
-        await Promise.all([...out.map(evict), ...inFlight]);
+        try {
+          await bounded(
+            Promise.all([...out.map(evict), ...inFlight]),
+            'writing the checkpoints of the series evicted to make room for',
+            id,
+          );
+        } catch (err) {
+          throw storeFailed(id, err, { what: 'restore' });
+        }
       }
     }
   }

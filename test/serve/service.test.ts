@@ -1858,6 +1858,46 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
     }
   });
 
+  it('evictions whose checkpoint writes hang: 503 checkpoint_store_failed after storeTimeoutMs, not a request held for ever; served once they land', async () => {
+    const cps = join(dir, 'cp-forest-hang');
+    const inner = new DirectoryCheckpointStore(cps);
+    const hold = gate();
+    const svc = await createService({
+      model: rcfRef,
+      tracker,
+      checkpoints: wrapStore(inner, {
+        save: async (cp) => {
+          await hold.wait;
+          return inner.save(cp);
+        },
+      }),
+      maxSeries: 100,
+      checkpointEvery: 1_000_000,
+      storeTimeoutMs: 200,
+      defaultMetrics: false,
+    });
+    const want = (await direct(rcfRef, pts(0, 0, 40))).slice(30); // before the stand-in refuses forests
+    const limit = limitForests(() => svc.liveCount() >= 2); // the process holds 2 forests at most
+    try {
+      for (let k = 0; k < 2; k++) expect((await post(svc, `h${k}`, pts(k, 0, 30))).status).toBe(200);
+      const r = await post(svc, 'h2', pts(2, 0, 30));
+      expect([r.status, r.body.error]).toEqual([503, 'checkpoint_store_failed']);
+      expect(r.body.message).toMatch(
+        /did not answer within 0\.2 s .*while writing the checkpoints of the series evicted to make room for series "h2".*nothing was scored or changed/,
+      );
+      hold.open(); // the writes land: h2 is served, and h0 (evicted) resumes from its checkpoint
+      await vi.waitFor(() => expect(existsSync(join(cps, 'h0.json'))).toBe(true));
+      expect((await post(svc, 'h2', pts(2, 0, 30))).status).toBe(200);
+      const h0 = await post(svc, 'h0', pts(0, 30, 40));
+      expect(h0.status).toBe(200);
+      expect(scoresOf(h0)).toEqual(want);
+    } finally {
+      hold.open();
+      limit.restore();
+      await svc.close();
+    }
+  });
+
   it('when eviction does not make room: 503 forest_limit telling the operator what to do; nothing scored, nothing lost', async () => {
     const cps = join(dir, 'cp-forest-limit-full');
     const svc = await forestService(cps);
