@@ -1,25 +1,8 @@
-/**
- * What a live series of the default detector costs a process that holds many (docs/serving.md,
- * "The forest memory limit"; docs/evaluation.md, "Forest memory limit (cap42)"): trains the default
- * detector on 3,000 points of bench/harness.ts' synthetic series, then makes N streams the way
- * `tsad serve` makes a new series' stream (`loadModel(modelJson).stream()`), pushes 10 points into each
- * and keeps them all alive (`--copy`: made by `det.stream()` of the trained detector, a library user's
- * one stream per series). Prints the CPU time and wall time per stream made (median of the N, and the
- * total), and the resident memory before and after (after a full GC when run with --expose-gc), per
- * stream, with the load average before and after.
- *
- *   node --expose-gc --import tsx bench/forest-streams.ts [--dist DIR] [--copy] [N = 1000]
- *
- * `--dist DIR` loads another built checkout's compiled modules (e.g. a build from before wasm42), as
- * bench/rcf-speed.ts does; absent, this checkout's `src`.
- */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type * as DefaultModule from '../src/detectors/default.js';
 import type * as IndexModule from '../src/index.js';
 import { lcg, seededSeries } from '../test/helpers/random.js';
+import { distModules } from './dist.js';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--dist');
@@ -27,13 +10,7 @@ const dist = at < 0 ? undefined : args.splice(at, 2)[1];
 const copy = args.indexOf('--copy');
 if (copy >= 0) args.splice(copy, 1);
 const n = Number(args[0] ?? 1000);
-if (dist !== undefined) {
-  const type = (JSON.parse(readFileSync(resolve(dist, 'package.json'), 'utf8')) as { type?: unknown }).type;
-  if (type !== 'module')
-    throw new Error(`--dist ${dist}: not a built checkout (no package.json of type module)`);
-}
-const from = (rel: string) =>
-  dist === undefined ? `../src/${rel}.js` : pathToFileURL(resolve(dist, 'dist/src', `${rel}.js`)).href;
+const from = distModules(dist);
 const { defaultDetector } = (await import(from('detectors/default'))) as typeof DefaultModule;
 const { loadModel } = (await import(from('index'))) as typeof IndexModule;
 

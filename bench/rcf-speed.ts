@@ -13,11 +13,9 @@
  * bench/rcf-speed.ts --dist . stream 100000`, minus the same with `stream 0`.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type * as DefaultModule from '../src/detectors/default.js';
 import type * as ForestModule from '../src/detectors/rcf/forest.js';
+import { distModules } from './dist.js';
 import { synthetic } from './harness.js';
 
 const args = process.argv.slice(2);
@@ -34,24 +32,7 @@ const treesArg = opt('--trees');
 const trees = treesArg === undefined ? undefined : Number(treesArg);
 const [mode = 'stream', nArg = '100000'] = args;
 const n = Number(nArg);
-// A `--dist` folder without the checkout's package.json ("type": "module") is not this program: its
-// ES module files then load as CommonJS (tsx compiles each one on the fly), and V8 compiles the
-// forest's walks from that code to 10–24 % more instructions (speed round 28 of docs/evaluation.md).
-if (dist !== undefined) {
-  let type: unknown;
-  try {
-    type = (JSON.parse(readFileSync(resolve(dist, 'package.json'), 'utf8')) as { type?: unknown }).type;
-  } catch {
-    type = undefined;
-  }
-  if (type !== 'module') {
-    throw new Error(
-      `--dist ${dist}: no package.json with "type": "module" there; give a whole checkout (git archive or worktree, built), not a copy of its dist folder`,
-    );
-  }
-}
-const from = (rel: string) =>
-  dist === undefined ? `../src/${rel}.js` : pathToFileURL(resolve(dist, 'dist/src', `${rel}.js`)).href;
+const from = distModules(dist);
 const { defaultDetector } = (await import(from('detectors/default'))) as typeof DefaultModule;
 const { CutForest } = (await import(from('detectors/rcf/forest'))) as typeof ForestModule;
 

@@ -15,6 +15,7 @@ export interface ServeCliOptions {
   maxSeries: number;
   checkpointEvery: number;
   pollSeconds: number;
+  storeTimeoutSeconds: number;
 }
 
 export function registerServe(program: Command): Command {
@@ -51,6 +52,12 @@ export function registerServe(program: Command): Command {
       'how often to check the registry for moved aliases (0 = only on SIGHUP; at most 2147483, about 24.8 days, the longest a Node timer holds)',
       intOption(0, MAX_POLL_SECONDS),
       30,
+    )
+    .option(
+      '--store-timeout-seconds <s>',
+      'how long a request waits for the checkpoint folder (a load, a write it needs, a DELETE) before it answers 503 checkpoint_store_failed; also bounds each checkpoint write at shutdown (at most 2147483)',
+      intOption(1, MAX_POLL_SECONDS),
+      10,
     )
     .action(async (o: ServeCliOptions) => {
       const { runServe } = await import('../serve/main.js');

@@ -179,16 +179,68 @@ export interface CheckpointStore {
   list(): Promise<string[]>;
 }
 
+/** File-system errors a retry may get past (a device or network mount failing, a full disk, a descriptor limit). */
+const PASSING: ReadonlySet<string> = new Set([
+  'EIO',
+  'ENOSPC',
+  'EDQUOT',
+  'EMFILE',
+  'ENFILE',
+  'EAGAIN',
+  'EBUSY',
+  'EINTR',
+  'ENOMEM',
+  'ESTALE',
+  'ETIMEDOUT',
+]);
+
+/** What the operator does about a file-system error of the checkpoint folder `dir`. */
+function fsHint(code: string | undefined, dir: string): string {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `this user cannot read or write there: give it access to ${dir} and its files, or point --checkpoints at a folder it owns`;
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return `a part of ${dir} is a file, not a folder: move that file away, or point --checkpoints at a folder`;
+    case 'EISDIR':
+      return 'a folder stands where the checkpoint file should be: move that folder out of the checkpoint folder';
+    case 'ELOOP':
+      return `symbolic links under ${dir} loop: fix them`;
+    case 'EROFS':
+      return `the file system of ${dir} is read-only (mounted so, or remounted after errors): make it writable or point --checkpoints elsewhere`;
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `the file system of ${dir} is full (or this user's quota is used up): free space there`;
+    case 'EIO':
+      return `the file system of ${dir} reported an I/O error: check the disk or the network mount it is on`;
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'the process has too many open files: raise the limit (ulimit -n) or lower the load';
+    default:
+      return `check ${dir} and the file system it is on`;
+  }
+}
+
 /**
- * The checkpoint folder became unreadable (removed and replaced by a file, permissions changed): a
- * typed answer naming the file, not an internal error.
+ * The directory store's file system failed on the checkpoint of `id` (reading, writing or deleting it):
+ * `checkpoint_store_failed`, HTTP 503 when a retry may get past it (EIO, ENOSPC, EMFILE, ESTALE, …),
+ * 500 when the operator must act first (EACCES, a file where the folder should be, a read-only mount),
+ * the message naming the file, the system code and what to fix. Nothing is wrong with the checkpoint.
  */
-function unreadableFile(path: string, id: string, err: unknown): ServeError {
-  const code = (err as NodeJS.ErrnoException).code;
+function storeIoError(
+  dir: string,
+  path: string,
+  id: string,
+  doing: 'read' | 'write' | 'delete',
+  err: unknown,
+): ServeError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const what = typeof code === 'string' ? code : String((err as Error | undefined)?.message ?? err);
   return new ServeError(
-    'checkpoint_unreadable',
-    `cannot read the checkpoint ${path} of series "${id}" (${code ?? (err as Error).message}); check that --checkpoints is a folder this user can read`,
-    500,
+    'checkpoint_store_failed',
+    `cannot ${doing} the checkpoint ${path} of series "${id}" (${what}): ${fsHint(code, dir)}`,
+    code !== undefined && PASSING.has(code) ? 503 : 500,
     { cause: err },
   );
 }
@@ -207,7 +259,7 @@ export class DirectoryCheckpointStore implements CheckpointStore {
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw unreadableFile(this.where(id), id, err);
+      throw storeIoError(this.dir, this.where(id), id, 'read', err);
     }
   }
   async load(id: string): Promise<SeriesCheckpoint | undefined> {
@@ -217,7 +269,7 @@ export class DirectoryCheckpointStore implements CheckpointStore {
       text = await readFile(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw unreadableFile(path, id, err);
+      throw storeIoError(this.dir, path, id, 'read', err);
     }
     let cp: SeriesCheckpoint;
     try {
@@ -260,11 +312,19 @@ export class DirectoryCheckpointStore implements CheckpointStore {
    * user's model state, so who may read it is the user's to say.
    */
   async save(cp: SeriesCheckpoint): Promise<void> {
-    await makeDirs(this.dir);
-    await writeFileAtomic(this.where(cp.id), JSON.stringify(cp), true, UMASK_MODE);
+    try {
+      await makeDirs(this.dir);
+      await writeFileAtomic(this.where(cp.id), JSON.stringify(cp), true, UMASK_MODE);
+    } catch (err) {
+      throw storeIoError(this.dir, this.where(cp.id), cp.id, 'write', err);
+    }
   }
   async delete(id: string): Promise<void> {
-    await rm(this.where(id), { force: true });
+    try {
+      await rm(this.where(id), { force: true });
+    } catch (err) {
+      throw storeIoError(this.dir, this.where(id), id, 'delete', err);
+    }
   }
   async list(): Promise<string[]> {
     try {

@@ -52,6 +52,7 @@ export async function runServe(o: ServeCliOptions): Promise<void> {
     ...(o.checkpoints ? { checkpoints: new DirectoryCheckpointStore(o.checkpoints) } : {}),
     maxSeries: o.maxSeries,
     checkpointEvery: o.checkpointEvery,
+    storeTimeoutMs: o.storeTimeoutSeconds * 1000,
     logger: process.env.TSAD_SERVE_LOG === '1',
   });
   let address: string;

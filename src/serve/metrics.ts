@@ -22,6 +22,10 @@ export class ServeMetrics {
     'Registry checks that failed (the service keeps its models)',
   );
   readonly checkpoints = this.counter('tsad_checkpoints_total', 'Series checkpoints written');
+  readonly checkpointFailures = this.counter(
+    'tsad_checkpoint_failures_total',
+    'Series checkpoint writes that failed (the series keeps its state in memory; the error is logged)',
+  );
   readonly evictions = this.counter('tsad_evictions_total', 'Series evicted from memory (LRU)');
   readonly forestEvictions = this.counter(
     'tsad_forest_limit_evictions_total',

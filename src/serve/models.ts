@@ -4,7 +4,8 @@
  * Each reference (`models:/NAME@ALIAS`, `models:/NAME/VERSION`, or a model file) resolves to a
  * concrete version (`models:/NAME/3`, or the file path with its modification time). `refresh()`
  * resolves every reference again and loads only those whose version changed; the service then resets
- * the series of those references and keeps every other series as it is.
+ * the series of those references and keeps every other series as it is. Each version is loaded once:
+ * a new series gets a stream of the loaded detector (a copy of its state), not a new parse of the file.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { loadModel } from '../detectors/registry.js';
@@ -76,21 +77,18 @@ export class ModelResolver {
       try {
         version = await this.resolve(ref);
         if (this.loaded.get(ref)?.version === version) continue;
-        const json = await this.fetch(ref, version);
-        const det = loadModel(json as unknown as ModelJson) as Detector;
-        // each stream is taken from a detector loaded for it alone (`streamOnce`: no second copy of
-        // the model, whose forest V8 would free only at a full collection)
+        // the version is read, validated and loaded once; its JSON is not kept
+        const det = loadModel((await this.fetch(ref, version)) as ModelJson) as Detector;
         const loadState = (state: JsonValue) =>
           streamOnce(loadModel(state as unknown as ModelJson) as Detector);
         this.loaded.set(ref, {
           ref,
           version,
           type: det.type,
-          // every series gets its own copy of the trained model: streams of one detector share its state
-          streams: streamFactory(
-            () => streamOnce(loadModel(json as unknown as ModelJson) as Detector),
-            loadState,
-          ),
+          // a new series is a stream of this one detector: a stream owns a copy of its detector's state
+          // (Detector.stream's contract), so series never share what they learn and the detector stays
+          // as loaded; the cache is one detector per reference, replaced when the reference moves
+          streams: streamFactory(() => det.stream(), loadState),
         });
         changed.push(ref);
       } catch (err) {

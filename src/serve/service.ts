@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import { epochSecondsHint } from '../detectors/input.js';
 import { sharedMemory } from '../detectors/rcf/wasm/walk-module.js';
-import { TsadError } from '../errors.js';
+import { ConfigError, TsadError } from '../errors.js';
 import { jsonForMessage, parseTime, timeRangeProblem } from '../series/series.js';
 import type { Tracker } from '../tracking/tracker.js';
 import { validateAlias, validateExperimentName, validateModelName } from '../tracking/validate.js';
@@ -29,6 +29,9 @@ class ForestLimit extends Error {
     super('no WebAssembly memory for a random cut forest', { cause });
   }
 }
+
+/** The longest delay a Node timer holds (2^31 - 1 ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Rounds of eviction before a series whose forest cannot be reserved is refused (`withForestRoom`). */
 const FOREST_ROUNDS = 3;
@@ -68,6 +71,13 @@ export interface ServiceOptions {
   maxSeries?: number;
   /** Checkpoint a series after this many points (default 1,000). */
   checkpointEvery?: number;
+  /**
+   * How long a request (and `close()`) waits for the checkpoint store, in ms (default 10,000; at most
+   * 2,147,483,647): a load, a DELETE's check and deletion, a write of the series it needs to finish. Past
+   * it the request answers `503 checkpoint_store_failed` and changes nothing; the store's call is not
+   * cancelled, and its late answer is ignored (writes of one series still happen in order).
+   */
+  storeTimeoutMs?: number;
   /** Alarms kept per series for `GET /v1/series/:id` (default 20). */
   keepAlarms?: number;
   /** Largest batch accepted by `POST /v1/series/:id/points` (default 10,000). */
@@ -241,6 +251,12 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const keepAlarms = opts.keepAlarms ?? 20;
   const maxBatch = opts.maxBatch ?? 10_000;
   const store = opts.checkpoints;
+  const storeTimeoutMs = opts.storeTimeoutMs ?? 10_000;
+  if (!(Number.isInteger(storeTimeoutMs) && storeTimeoutMs >= 1 && storeTimeoutMs <= MAX_TIMER_MS))
+    throw new ConfigError(
+      'bad_option',
+      `storeTimeoutMs ${jsonForMessage(storeTimeoutMs, 40)} must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS} (the longest a Node timer holds)`,
+    );
   const metrics = new ServeMetrics(opts.defaultMetrics !== false);
   const models = new ModelResolver(opts.model, opts.groups ?? [], opts.tracker);
   const live = new Map<string, Live>(); // insertion order = LRU order
@@ -274,17 +290,50 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     if (!store || s.points === 0) return Promise.resolve();
     const cp = snapshot(s);
     s.sinceCheckpoint = 0;
+    // after the series' writes already queued, also one that failed: each write is of a newer state
     const prev = writes.get(s.id) ?? Promise.resolve();
     const next = prev
+      .catch(() => undefined)
       .then(() => store.save(cp))
-      .then(() => {
-        metrics.checkpoints.inc();
-      });
+      .then(
+        () => {
+          metrics.checkpoints.inc();
+        },
+        (err: unknown) => {
+          metrics.checkpointFailures.inc();
+          throw err;
+        },
+      );
     const tracked = next.finally(() => {
       if (writes.get(s.id) === tracked) writes.delete(s.id);
     });
     writes.set(s.id, tracked);
     return tracked;
+  }
+
+  /** The errors `bounded` throws (told from a store's own failure, which is already worded). */
+  const timeouts = new WeakSet<ServeError>();
+
+  /**
+   * `p`, a call to the checkpoint store (or a write of series `id` queued before), waited for at most
+   * `storeTimeoutMs`: past it, `checkpoint_store_failed` (503) saying what did not answer. The call goes
+   * on; its late result or rejection is dropped here (the caller has answered without it).
+   */
+  function bounded<T>(p: Promise<T>, doing: string, id: string): Promise<T> {
+    p.catch(() => undefined); // a rejection after the bound is no unhandled one
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const e = new ServeError(
+          'checkpoint_store_failed',
+          `the checkpoint store did not answer within ${storeTimeoutMs / 1000} s (storeTimeoutMs; tsad serve --store-timeout-seconds) while ${doing} series "${id}"; check that the store runs and answers, or raise the bound if it is only slow`,
+          503,
+        );
+        timeouts.add(e);
+        reject(e);
+      }, storeTimeoutMs);
+    });
+    return Promise.race([p, late]).finally(() => clearTimeout(timer));
   }
 
   /**
@@ -325,7 +374,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
    * least one, doubling each round; checkpointed as the LRU does, the series `id` itself never) and,
    * once their writes have settled, tries again; V8 collects the forests no longer referenced when it
    * next fails to reserve. After `FOREST_ROUNDS` rounds (or with nothing left to evict) the series is
-   * refused: `503 forest_limit`, nothing created or changed.
+   * refused: `503 forest_limit`, nothing created or changed; writes that do not settle within
+   * `storeTimeoutMs` answer `503 checkpoint_store_failed` (the evicted series come back if they fail).
    */
   async function withForestRoom(id: string, make: () => SavableStream): Promise<SavableStream> {
     let evicted = 0;
@@ -359,7 +409,15 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
           app.log.warn(
             `series "${id}": no WebAssembly memory for its Random Cut Forest with ${live.size} live series; evicting ${out.length} least recently used series${store ? ' (checkpointed)' : ' (no --checkpoints: their state is dropped)'} to make room (lower --max-series below 12,000 to avoid this)`,
           );
-        await Promise.all([...out.map(evict), ...inFlight]);
+        try {
+          await bounded(
+            Promise.all([...out.map(evict), ...inFlight]),
+            'writing the checkpoints of the series evicted to make room for',
+            id,
+          );
+        } catch (err) {
+          throw storeFailed(id, err, { what: 'restore' });
+        }
       }
     }
   }
@@ -398,13 +456,17 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     err: unknown,
     during: { what: 'restore' } | { what: 'delete'; dropped: boolean },
   ): ServeError {
-    // a store may reject with anything, also undefined or null (reading a field of those would throw here)
-    const e = (typeof err === 'object' && err !== null ? err : {}) as Partial<Error> & { code?: unknown };
-    const why = `${e.name ?? 'Error'}${typeof e.code === 'string' ? ` [${e.code}]` : ''}: ${e.message ?? String(err)}`;
     const then =
       during.what === 'restore'
         ? 'the series was not restored and nothing was scored or changed: retry the request once the store answers'
         : `${during.dropped ? 'its live state was dropped, but ' : ''}its checkpoint may still be kept: retry the DELETE once the store answers`;
+    // already worded (the directory store's file-system errors, a store that did not answer in time):
+    // its message and status (503 when a retry may help, 500 when the operator must act first) kept
+    if (err instanceof ServeError && err.code === 'checkpoint_store_failed')
+      return new ServeError('checkpoint_store_failed', `${err.message}; ${then}`, err.status, { cause: err });
+    // a store may reject with anything, also undefined or null (reading a field of those would throw here)
+    const e = (typeof err === 'object' && err !== null ? err : {}) as Partial<Error> & { code?: unknown };
+    const why = `${e.name ?? 'Error'}${typeof e.code === 'string' ? ` [${e.code}]` : ''}: ${e.message ?? String(err)}`;
     return new ServeError(
       'checkpoint_store_failed',
       `the checkpoint store failed on series "${id}" (${why}); ${then}`,
@@ -426,12 +488,30 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const p = (async () => {
       const ref = models.refOf(id);
       // an eviction of this series may still be writing; if that write failed, the series is back in memory
-      await writes.get(id)?.catch(() => undefined);
+      const writing = writes.get(id);
+      if (writing) {
+        try {
+          await bounded(
+            writing.catch(() => undefined),
+            'writing the checkpoint of',
+            id,
+          );
+        } catch (err) {
+          throw storeFailed(id, err, { what: 'restore' });
+        }
+      }
       const back = live.get(id);
       if (back) return back;
       let cp: SeriesCheckpoint | undefined;
       try {
-        cp = store ? await store.load(id) : undefined;
+        // a store's method that throws at once is a failed store as one that rejects
+        cp = store
+          ? await bounded(
+              Promise.resolve().then(() => store.load(id)),
+              'loading',
+              id,
+            )
+          : undefined;
       } catch (err) {
         // a checkpoint the store read and refused keeps its own answer; a store that could not answer
         // (nothing is kept of this attempt: the next request loads again)
@@ -749,10 +829,16 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
           }
         });
       writes.set(id, del);
+      void del.then(
+        () => writes.get(id) === del && writes.delete(id),
+        () => writes.get(id) === del && writes.delete(id),
+      );
       try {
-        await del;
-      } finally {
-        if (writes.get(id) === del) writes.delete(id);
+        await bounded(del, 'deleting', id);
+      } catch (err) {
+        if (err instanceof ServeError && timeouts.has(err))
+          throw storeFailed(id, err, { what: 'delete', dropped: wasLive || held.length > 0 });
+        throw err;
       }
     }
     const found = wasLive || held.length > 0 || had;
@@ -806,10 +892,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     metrics.liveSeries.set(live.size);
   }
 
+  /** Each write waited for at most `storeTimeoutMs` (a store that hangs must not hold a shutdown for ever). */
   async function checkpointAll(): Promise<number> {
     const all = [...live.values()];
-    await Promise.all(all.map((s) => checkpoint(s)));
-    await Promise.all([...writes.values()]);
+    await Promise.all(all.map((s) => bounded(checkpoint(s), 'writing the checkpoint of', s.id)));
+    await Promise.all([...writes].map(([id, w]) => bounded(w, 'writing the checkpoint of', id)));
     return all.length;
   }
 

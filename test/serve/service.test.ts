@@ -25,10 +25,7 @@ import {
   trainInWorker,
 } from '../../src/serve/index.js';
 import { gate } from '../helpers/gate.js';
-
-const STEP = 60_000;
-const T0 = Date.parse('2024-03-01T00:00:00Z');
-const value = (i: number, k: number) => 5 + Math.sin(i / 7 + k) + (i % 97 === 50 ? 6 : 0);
+import { post, pts, STEP, scoresOf, T0, value } from '../helpers/serve.js';
 
 let dir: string;
 let tracker: Tracker;
@@ -61,18 +58,6 @@ async function freshState(ref: string): Promise<JsonValue> {
   return typeof own.toJSON === 'function'
     ? { kind: 'stream', state: own.toJSON() }
     : { kind: 'replay', t: [], v: [] };
-}
-
-const pts = (k: number, from: number, to: number): [number, number][] =>
-  Array.from({ length: to - from }, (_, j) => [T0 + (from + j) * STEP, value(from + j, k)]);
-
-async function post(svc: Service, id: string, points: [number, number][]) {
-  const res = await svc.app.inject({
-    method: 'POST',
-    url: `/v1/series/${id}/points`,
-    payload: { points: points.map(([t, v]) => ({ t, v })) },
-  });
-  return { status: res.statusCode, body: res.json() };
 }
 
 /** A checkpoint store that passes every call to `inner`, except the ones given in `over`. */
@@ -515,27 +500,6 @@ describe('tsad serve (in-process)', () => {
         expect([id, r.status]).toEqual([id, 200]);
         expect(scoresOf(r)).toEqual(await direct('models:/temp/1', pts(1, 0, 20)));
       }
-    } finally {
-      await svc.close();
-    }
-  });
-
-  it('a checkpoint folder that cannot be read (a file there): a typed 500 naming the file, not an internal error', async () => {
-    const notDir = join(dir, 'cp-a-file');
-    writeFileSync(notDir, 'a file where the checkpoint folder should be\n');
-    const svc = await createService({
-      model: 'models:/temp@champion',
-      tracker,
-      checkpoints: new DirectoryCheckpointStore(notDir),
-      defaultMetrics: false,
-    });
-    try {
-      const r = await post(svc, 'c', pts(0, 0, 3));
-      expect(r.status).toBe(500);
-      expect(r.body.error).toBe('checkpoint_unreadable');
-      expect(r.body.message).toMatch(
-        /cp-a-file\/c\.json of series "c" \(ENOTDIR\); check that --checkpoints is a folder/,
-      );
     } finally {
       await svc.close();
     }
@@ -1134,9 +1098,6 @@ function failingSaves(inner: CheckpointStore) {
     },
   };
 }
-
-const scoresOf = (r: { body: { results?: { score: number }[] } }) =>
-  (r.body.results ?? []).map((x) => x.score);
 
 describe('serving.md claims read against the code (fix40)', () => {
   it('a model-file reference: the file replaced on disk is loaded again at reload, and its series restart on it', async () => {
@@ -1781,7 +1742,9 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
 
   beforeAll(async () => {
     const n = 200;
-    const rcf = new RandomCutForest({ nEstimators: 3, maxNSamples: 32 });
+    // online updates: each series' stream holds a forest of its own (without them, the streams of one
+    // loaded model share its forest, read only, and a new series reserves no memory)
+    const rcf = new RandomCutForest({ nEstimators: 3, maxNSamples: 32, onlineUpdates: true });
     rcf.train({
       t: Float64Array.from({ length: n }, (_, i) => T0 - (n - i) * STEP),
       v: Float64Array.from({ length: n }, (_, i) => value(i, 0)),
@@ -1890,6 +1853,46 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
       expect(svc.liveCount()).toBe(2);
       expect((await svc.app.inject({ method: 'GET', url: '/v1/series/n0' })).statusCode).toBe(404);
     } finally {
+      limit.restore();
+      await svc.close();
+    }
+  });
+
+  it('evictions whose checkpoint writes hang: 503 checkpoint_store_failed after storeTimeoutMs, not a request held for ever; served once they land', async () => {
+    const cps = join(dir, 'cp-forest-hang');
+    const inner = new DirectoryCheckpointStore(cps);
+    const hold = gate();
+    const svc = await createService({
+      model: rcfRef,
+      tracker,
+      checkpoints: wrapStore(inner, {
+        save: async (cp) => {
+          await hold.wait;
+          return inner.save(cp);
+        },
+      }),
+      maxSeries: 100,
+      checkpointEvery: 1_000_000,
+      storeTimeoutMs: 200,
+      defaultMetrics: false,
+    });
+    const want = (await direct(rcfRef, pts(0, 0, 40))).slice(30); // before the stand-in refuses forests
+    const limit = limitForests(() => svc.liveCount() >= 2); // the process holds 2 forests at most
+    try {
+      for (let k = 0; k < 2; k++) expect((await post(svc, `h${k}`, pts(k, 0, 30))).status).toBe(200);
+      const r = await post(svc, 'h2', pts(2, 0, 30));
+      expect([r.status, r.body.error]).toEqual([503, 'checkpoint_store_failed']);
+      expect(r.body.message).toMatch(
+        /did not answer within 0\.2 s .*while writing the checkpoints of the series evicted to make room for series "h2".*nothing was scored or changed/,
+      );
+      hold.open(); // the writes land: h2 is served, and h0 (evicted) resumes from its checkpoint
+      await vi.waitFor(() => expect(existsSync(join(cps, 'h0.json'))).toBe(true));
+      expect((await post(svc, 'h2', pts(2, 0, 30))).status).toBe(200);
+      const h0 = await post(svc, 'h0', pts(0, 30, 40));
+      expect(h0.status).toBe(200);
+      expect(scoresOf(h0)).toEqual(want);
+    } finally {
+      hold.open();
       limit.restore();
       await svc.close();
     }

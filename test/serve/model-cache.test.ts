@@ -1,0 +1,111 @@
+/**
+ * The service loads a model version once and gives each new series a stream of that one loaded
+ * detector (a stream owns a copy of its detector's state): counted through a registered detector type
+ * whose loader counts its calls, and checked against streams of models loaded on their own.
+ */
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelJson } from '../../src/detectors/index.js';
+import { registerDetector } from '../../src/detectors/index.js';
+import { loadModel, ZmsDetector } from '../../src/index.js';
+import { createService, DirectoryCheckpointStore } from '../../src/serve/index.js';
+import { post, pts, STEP, scoresOf, T0, value } from '../helpers/serve.js';
+
+/** A ZMS model file under a type of its own, whose loader counts its calls. */
+const TYPE = 'countedZmsForServeTest';
+let loads = 0;
+
+function zmsModel(shift: number): ModelJson {
+  const det = new ZmsDetector({});
+  det.train({
+    t: Float64Array.from({ length: 300 }, (_, i) => T0 - (300 - i) * STEP),
+    v: Float64Array.from({ length: 300 }, (_, i) => value(i, 0) + shift),
+  });
+  return det.toJSON();
+}
+
+/** The ZMS model as its own type (what the counted type's loader loads). */
+const counted = (zms: ModelJson): ModelJson => ({ ...zms, type: TYPE });
+
+/**
+ * Scores of a stream of `zms` loaded on its own (the oracle: no service, no shared detector), as JSON
+ * carries them (-0 reads back as 0).
+ */
+function direct(zms: ModelJson, points: [number, number][]): number[] {
+  const s = loadModel(zms).stream();
+  return JSON.parse(JSON.stringify(points.map(([t, v]) => s.push(t, v).score)));
+}
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tsad-model-cache-'));
+  registerDetector(TYPE, (config, state) => {
+    loads++;
+    return loadModel({ format: 'tsad-model', version: 1, type: 'ZmsDetector', config, state } as ModelJson);
+  });
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tsad serve: one loaded model per version', () => {
+  it('new series clone the loaded model (loaded once, not per series), each with state of its own; a reload loads a changed model once', async () => {
+    const file = join(dir, 'model.json');
+    const first = zmsModel(0);
+    writeFileSync(file, JSON.stringify(counted(first)));
+    const cps = join(dir, 'cps');
+    loads = 0;
+    const svc = await createService({
+      model: file,
+      checkpoints: new DirectoryCheckpointStore(cps),
+      maxSeries: 3,
+      checkpointEvery: 1_000_000,
+      defaultMetrics: false,
+    });
+    try {
+      expect(loads).toBe(1);
+      // five series, interleaved, each with points of its own (k): each scores as a stream of its own
+      const got: Record<string, number[]> = {};
+      for (const [from, to] of [
+        [0, 30],
+        [30, 70],
+      ]) {
+        for (let k = 0; k < 5; k++) {
+          const r = await post(svc, `s${k}`, pts(k, from, to));
+          expect(r.status).toBe(200);
+          got[`s${k}`] = [...(got[`s${k}`] ?? []), ...scoresOf(r)];
+        }
+      }
+      for (let k = 0; k < 5; k++) expect([k, got[`s${k}`]]).toEqual([k, direct(first, pts(k, 0, 70))]);
+      // the model file was loaded at start only: not for each of the five new series (restores of evicted
+      // series load their checkpoint, a ZmsDetector stream of their own, not the counted model file)
+      expect(loads).toBe(1);
+
+      // a reload that finds the same file loads nothing
+      expect(await svc.reload()).toEqual([]);
+      expect(loads).toBe(1);
+      // the file replaced: loaded once, however many series then start on it
+      const second = zmsModel(2);
+      writeFileSync(file, JSON.stringify(counted(second)));
+      utimesSync(file, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000)); // a new mtime
+      expect(await svc.reload()).toEqual([file]);
+      expect(loads).toBe(2);
+      for (let k = 0; k < 5; k++) {
+        const r = await post(svc, `s${k}`, pts(k, 70, 90));
+        expect(r.status).toBe(200);
+        expect([k, scoresOf(r)]).toEqual([k, direct(second, pts(k, 70, 90))]);
+      }
+      for (let k = 5; k < 8; k++) {
+        const r = await post(svc, `s${k}`, pts(k, 0, 20));
+        expect([k, scoresOf(r)]).toEqual([k, direct(second, pts(k, 0, 20))]);
+      }
+      expect(loads).toBe(2);
+      expect(await svc.reload()).toEqual([]);
+      expect(loads).toBe(2);
+    } finally {
+      await svc.close();
+    }
+  });
+});
