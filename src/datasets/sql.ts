@@ -298,6 +298,34 @@ async function inTransaction<T>(c: PgClient, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Takes the transaction-scoped advisory lock of `table` (released at COMMIT or ROLLBACK, and by the
+ * server when the connection ends). The key is the table's schema-qualified name as the server
+ * resolves it, so `x` and `public.x` take one lock; two tables whose names hash alike (32 bits) only
+ * wait for each other.
+ */
+async function lockTable(c: PgClient, table: string): Promise<void> {
+  const parts = table.split('.');
+  const schema = parts.length === 2 ? parts[0] : null;
+  const name = parts[parts.length - 1];
+  await c.query(
+    `SELECT pg_advisory_xact_lock(hashtext('tsad.table'), hashtext(coalesce($1::text, (SELECT n.nspname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE r.oid = to_regclass($3)), current_schema(), '') || '.' || $2))`,
+    [schema, name, quoteIdent(table, 'table')],
+  );
+}
+
+/**
+ * Creates a table if it is not there, in a short transaction of its own under the table's lock: two
+ * writers' `CREATE TABLE IF NOT EXISTS` at once would otherwise fail one of them (23505) once the
+ * other commits, and writes are long transactions.
+ */
+async function ensureTable(c: PgClient, table: string, ddl: string): Promise<void> {
+  await inTransaction(c, async () => {
+    await lockTable(c, table);
+    await c.query(ddl);
+  });
+}
+
 /** Refuses a non-finite time or value before anything is sent (bad_sample naming the row). */
 function checkFinite(what: string, a: ArrayLike<number>): void {
   for (let i = 0; i < a.length; i++) {
@@ -396,7 +424,7 @@ export async function loadSeriesSql(
   return withClient(conn, `load rows into ${table}`, (c) =>
     inTransaction(c, async () => {
       // one load of a table at a time: a second waits here, then finds the rows the first committed
-      await c.query(`SELECT pg_advisory_xact_lock(hashtext('tsad.loadSeriesSql'), hashtext($1))`, [tbl]);
+      await lockTable(c, table);
       await c.query(
         `CREATE TABLE IF NOT EXISTS ${tbl} ("time" TIMESTAMP WITH TIME ZONE NOT NULL, "value" DOUBLE PRECISION NOT NULL)`,
       );
@@ -459,9 +487,9 @@ export async function writeSql(
   ] as const) {
     if (a.length !== n) throw new LifecycleError('bad_sample', `${k} has ${a.length} rows but t has ${n}`);
   }
-  return withClient(conn, `write predictions to ${table}`, (c) =>
-    inTransaction(c, async () => {
-      await c.query(predictionsDdl(table));
+  return withClient(conn, `write predictions to ${table}`, async (c) => {
+    await ensureTable(c, table, predictionsDdl(table));
+    return inTransaction(c, async () => {
       for (let i = 0; i < n; i += CHUNK) {
         const j = Math.min(n, i + CHUNK);
         const ts: number[] = [];
@@ -482,8 +510,8 @@ export async function writeSql(
         );
       }
       return n;
-    }),
-  );
+    });
+  });
 }
 
 /** Writes monitor records `(time, series, statistic, value, reference_run)` (upsert). Returns the row count. */
@@ -495,9 +523,9 @@ export async function writeMonitorSql(
   const conn = writableConn(uri);
   const table = opts.table ?? MONITOR_TABLE;
   const tbl = quoteIdent(table, 'table');
-  return withClient(conn, `write monitor records to ${table}`, (c) =>
-    inTransaction(c, async () => {
-      await c.query(monitorDdl(table));
+  return withClient(conn, `write monitor records to ${table}`, async (c) => {
+    await ensureTable(c, table, monitorDdl(table));
+    return inTransaction(c, async () => {
       for (let i = 0; i < records.length; i += CHUNK) {
         const part = records.slice(i, i + CHUNK);
         await c.query(
@@ -512,6 +540,6 @@ export async function writeMonitorSql(
         );
       }
       return records.length;
-    }),
-  );
+    });
+  });
 }
