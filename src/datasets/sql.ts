@@ -79,6 +79,8 @@ interface Conn {
   dialect: SqlDialect;
   connectionString: string;
   display: string;
+  /** `?connect_timeout_ms=` (default 10 s, as the SQL tracking store): how long connecting may take. */
+  connectTimeoutMs: number;
 }
 
 function parseUri(uri: string): Conn {
@@ -105,7 +107,16 @@ function parseUri(uri: string): Conn {
     if (!c.port) c.port = '5432';
   }
   c.searchParams.delete('schema');
-  return { dialect, connectionString: c.toString(), display: redactUri(uri) };
+  const timeout = c.searchParams.get('connect_timeout_ms');
+  c.searchParams.delete('connect_timeout_ms');
+  const connectTimeoutMs = timeout === null ? 10_000 : Number(timeout);
+  if (!Number.isSafeInteger(connectTimeoutMs) || connectTimeoutMs < 1) {
+    throw new LifecycleError(
+      'bad_uri',
+      `connect_timeout_ms=${timeout} in ${JSON.stringify(redactUri(uri))} must be a whole number of milliseconds, at least 1`,
+    );
+  }
+  return { dialect, connectionString: c.toString(), display: redactUri(uri), connectTimeoutMs };
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -268,11 +279,16 @@ function dbError(err: unknown, conn: Conn, what: string, connected: boolean): un
 /** One connection for `fn`; `pg`'s errors become LifecycleError `db_unreachable` / `db_error`. */
 async function withClient<T>(conn: Conn, what: string, fn: (c: PgClient) => Promise<T>): Promise<T> {
   const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: conn.connectionString }) as unknown as PgClient;
+  let client: PgClient | undefined;
   try {
+    // the constructor reads files the URI names (sslcert=, sslkey=, sslrootcert=)
+    client = new pg.Client({
+      connectionString: conn.connectionString,
+      connectionTimeoutMillis: conn.connectTimeoutMs,
+    }) as unknown as PgClient;
     await client.connect();
   } catch (err) {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
     throw dbError(err, conn, what, false);
   }
   try {

@@ -197,6 +197,33 @@ describe('database failures are typed (audit43)', () => {
     }
   });
 
+  it('a server that accepts but never answers is db_unreachable after ?connect_timeout_ms= (was: waited for ever); a TLS file the URI names that is not there is db_unreachable too (was: a raw ENOENT, exit 1)', async () => {
+    const net = await import('node:net');
+    const silent = net.createServer(() => {});
+    await new Promise<void>((ok) => silent.listen(0, '127.0.0.1', ok));
+    const { port } = silent.address() as { port: number };
+    try {
+      const e = await rejection(
+        readSql(`postgres://u:s3cret@127.0.0.1:${port}/db?connect_timeout_ms=200`, { table: 'x' }),
+      );
+      expect(e.code).toBe('db_unreachable');
+      expect(e.message).toContain(`127.0.0.1:${port}`);
+      expect(e.message).not.toContain('s3cret');
+    } finally {
+      silent.close();
+    }
+    const f = await rejection(
+      readSql(`postgres://u:s3cret@127.0.0.1:${port}/db?sslcert=no-such-dir-rev44/c.pem`, { table: 'x' }),
+    );
+    expect(f.code).toBe('db_unreachable');
+    expect(f.message).toMatch(/no-such-dir-rev44/);
+    const b = await rejection(
+      readSql('postgres://u:s3cret@127.0.0.1:1/db?connect_timeout_ms=soon', { table: 'x' }),
+    );
+    expect(b.code).toBe('bad_uri');
+    expect(b.message).not.toContain('s3cret');
+  });
+
   it('a table or column that is not there is db_error naming it and what to check', async () => {
     const e = await rejection(readSql(server.uri, { table: 'no_such_table', bin: '5m' }));
     expect(e.code).toBe('db_error');
