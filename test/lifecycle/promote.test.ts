@@ -248,6 +248,57 @@ describe('two promotions racing on one alias', () => {
   });
 });
 
+describe('two tsad train --alias at once (pointAlias; rev44)', () => {
+  it('on the local store both succeed, the second re-reads the alias, and rollback walks both back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsad-point-'));
+    const [a, b] = [openTracker(`file:${dir}`), openTracker(`file:${dir}`)];
+    try {
+      const name = 'pointed-race';
+      const first = await register(a, name, 12);
+      await pointAlias(a, name, 'champion', first);
+      const [one, two] = [await register(a, name, 50), await register(b, name, 5)];
+      // neither writes before both have read the alias (the race made certain)
+      let reads = 0;
+      const bothRead = gate();
+      const gated = (t: Tracker): Tracker =>
+        new Proxy(t, {
+          get(target, prop) {
+            const f = Reflect.get(target, prop) as unknown;
+            if (typeof f !== 'function') return f;
+            if (prop === 'listRegisteredModels') {
+              return async () => {
+                const r = await target.listRegisteredModels();
+                if (++reads === 2) bothRead.open();
+                return r;
+              };
+            }
+            if (prop === 'setModelVersionTag') {
+              return async (...args: Parameters<Tracker['setModelVersionTag']>) => {
+                await bothRead.wait;
+                return target.setModelVersionTag(...args);
+              };
+            }
+            return f.bind(target);
+          },
+        });
+      const before = await Promise.all([
+        pointAlias(gated(a), name, 'champion', one),
+        pointAlias(gated(b), name, 'champion', two),
+      ]);
+      const last = (await a.getModelVersion(name, 'champion')).version;
+      const other = last === one ? two : one;
+      // the one that moved it second saw the first's move, not the champion both read at first
+      expect(before[last === one ? 0 : 1]).toBe(other);
+      expect(before[last === one ? 1 : 0]).toBe(first);
+      expect(await rollback(b, name)).toMatchObject({ from: last, to: other });
+      expect(await rollback(b, name)).toMatchObject({ from: other, to: first });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('promote and rollback on every tracker backend', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
