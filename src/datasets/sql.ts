@@ -79,6 +79,8 @@ interface Conn {
   dialect: SqlDialect;
   connectionString: string;
   display: string;
+  /** `?connect_timeout_ms=` (default 10 s, as the SQL tracking store): how long connecting may take. */
+  connectTimeoutMs: number;
 }
 
 function parseUri(uri: string): Conn {
@@ -105,7 +107,16 @@ function parseUri(uri: string): Conn {
     if (!c.port) c.port = '5432';
   }
   c.searchParams.delete('schema');
-  return { dialect, connectionString: c.toString(), display: redactUri(uri) };
+  const timeout = c.searchParams.get('connect_timeout_ms');
+  c.searchParams.delete('connect_timeout_ms');
+  const connectTimeoutMs = timeout === null ? 10_000 : Number(timeout);
+  if (!Number.isSafeInteger(connectTimeoutMs) || connectTimeoutMs < 1) {
+    throw new LifecycleError(
+      'bad_uri',
+      `connect_timeout_ms=${timeout} in ${JSON.stringify(redactUri(uri))} must be a whole number of milliseconds, at least 1`,
+    );
+  }
+  return { dialect, connectionString: c.toString(), display: redactUri(uri), connectTimeoutMs };
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -268,11 +279,16 @@ function dbError(err: unknown, conn: Conn, what: string, connected: boolean): un
 /** One connection for `fn`; `pg`'s errors become LifecycleError `db_unreachable` / `db_error`. */
 async function withClient<T>(conn: Conn, what: string, fn: (c: PgClient) => Promise<T>): Promise<T> {
   const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: conn.connectionString }) as unknown as PgClient;
+  let client: PgClient | undefined;
   try {
+    // the constructor reads files the URI names (sslcert=, sslkey=, sslrootcert=)
+    client = new pg.Client({
+      connectionString: conn.connectionString,
+      connectionTimeoutMillis: conn.connectTimeoutMs,
+    }) as unknown as PgClient;
     await client.connect();
   } catch (err) {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
     throw dbError(err, conn, what, false);
   }
   try {
@@ -296,6 +312,34 @@ async function inTransaction<T>(c: PgClient, fn: () => Promise<T>): Promise<T> {
     await c.query('ROLLBACK').catch(() => {});
     throw err;
   }
+}
+
+/**
+ * Takes the transaction-scoped advisory lock of `table` (released at COMMIT or ROLLBACK, and by the
+ * server when the connection ends). The key is the table's schema-qualified name as the server
+ * resolves it, so `x` and `public.x` take one lock; two tables whose names hash alike (32 bits) only
+ * wait for each other.
+ */
+async function lockTable(c: PgClient, table: string): Promise<void> {
+  const parts = table.split('.');
+  const schema = parts.length === 2 ? parts[0] : null;
+  const name = parts[parts.length - 1];
+  await c.query(
+    `SELECT pg_advisory_xact_lock(hashtext('tsad.table'), hashtext(coalesce($1::text, (SELECT n.nspname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE r.oid = to_regclass($3)), current_schema(), '') || '.' || $2))`,
+    [schema, name, quoteIdent(table, 'table')],
+  );
+}
+
+/**
+ * Creates a table if it is not there, in a short transaction of its own under the table's lock: two
+ * writers' `CREATE TABLE IF NOT EXISTS` at once would otherwise fail one of them (23505) once the
+ * other commits, and writes are long transactions.
+ */
+async function ensureTable(c: PgClient, table: string, ddl: string): Promise<void> {
+  await inTransaction(c, async () => {
+    await lockTable(c, table);
+    await c.query(ddl);
+  });
 }
 
 /** Refuses a non-finite time or value before anything is sent (bad_sample naming the row). */
@@ -396,7 +440,7 @@ export async function loadSeriesSql(
   return withClient(conn, `load rows into ${table}`, (c) =>
     inTransaction(c, async () => {
       // one load of a table at a time: a second waits here, then finds the rows the first committed
-      await c.query(`SELECT pg_advisory_xact_lock(hashtext('tsad.loadSeriesSql'), hashtext($1))`, [tbl]);
+      await lockTable(c, table);
       await c.query(
         `CREATE TABLE IF NOT EXISTS ${tbl} ("time" TIMESTAMP WITH TIME ZONE NOT NULL, "value" DOUBLE PRECISION NOT NULL)`,
       );
@@ -459,9 +503,9 @@ export async function writeSql(
   ] as const) {
     if (a.length !== n) throw new LifecycleError('bad_sample', `${k} has ${a.length} rows but t has ${n}`);
   }
-  return withClient(conn, `write predictions to ${table}`, (c) =>
-    inTransaction(c, async () => {
-      await c.query(predictionsDdl(table));
+  return withClient(conn, `write predictions to ${table}`, async (c) => {
+    await ensureTable(c, table, predictionsDdl(table));
+    return inTransaction(c, async () => {
       for (let i = 0; i < n; i += CHUNK) {
         const j = Math.min(n, i + CHUNK);
         const ts: number[] = [];
@@ -482,8 +526,8 @@ export async function writeSql(
         );
       }
       return n;
-    }),
-  );
+    });
+  });
 }
 
 /** Writes monitor records `(time, series, statistic, value, reference_run)` (upsert). Returns the row count. */
@@ -495,9 +539,9 @@ export async function writeMonitorSql(
   const conn = writableConn(uri);
   const table = opts.table ?? MONITOR_TABLE;
   const tbl = quoteIdent(table, 'table');
-  return withClient(conn, `write monitor records to ${table}`, (c) =>
-    inTransaction(c, async () => {
-      await c.query(monitorDdl(table));
+  return withClient(conn, `write monitor records to ${table}`, async (c) => {
+    await ensureTable(c, table, monitorDdl(table));
+    return inTransaction(c, async () => {
       for (let i = 0; i < records.length; i += CHUNK) {
         const part = records.slice(i, i + CHUNK);
         await c.query(
@@ -512,6 +556,6 @@ export async function writeMonitorSql(
         );
       }
       return records.length;
-    }),
-  );
+    });
+  });
 }

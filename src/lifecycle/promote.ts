@@ -116,7 +116,8 @@ async function holdoutScore(
  * Points `alias` of `name` at `version` as a manual promotion records it, without a decision run: the
  * version first gets `tsad.promotion.previous.<alias>` (the version the alias pointed at, '' for
  * none), so `rollback()` can move the alias back; the move is a compare-and-set, read again when
- * another process moved the alias meanwhile. For `tsad train --register NAME --alias A`. Returns the
+ * another process moved the alias meanwhile (up to 5 times; on an MLflow server the check and the move
+ * are two requests, so moves sent in the same instant can both pass: `Tracker.setAlias`). For `tsad train --register NAME --alias A`. Returns the
  * version the alias pointed at before (null for none).
  */
 export async function pointAlias(

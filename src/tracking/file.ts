@@ -31,6 +31,7 @@ import {
   newRunInfo,
   type PreparedRun,
   type RegistryStore,
+  runNameOf,
   sortHistory,
   validateRunId,
 } from './common.js';
@@ -432,7 +433,7 @@ export class FileStore implements Store {
       info: {
         runId: doc.runId,
         experimentId: doc.experimentId,
-        runName: doc.runName,
+        runName: runNameOf(doc.runName, doc.tags['mlflow.runName']),
         status: doc.status,
         startTime: doc.startTime,
         endTime: doc.endTime,

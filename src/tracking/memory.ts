@@ -10,6 +10,7 @@ import {
   newRunInfo,
   type PreparedRun,
   type RegistryStore,
+  runNameOf,
   type StoredRunInfo,
   sortHistory,
   type ValidBatch,
@@ -72,7 +73,7 @@ function record(r: MemRun): RunRecord {
     info: {
       runId: r.runId,
       experimentId: r.experimentId,
-      runName: r.runName,
+      runName: runNameOf(r.runName, r.tags.get('mlflow.runName')),
       status: r.status,
       startTime: r.startTime,
       endTime: r.endTime,

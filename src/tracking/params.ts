@@ -202,3 +202,12 @@ export function sortHistory(points: MetricPoint[]): MetricPoint[] {
 export function experimentIdFor(name: string): string {
   return createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 16);
 }
+
+/**
+ * A run's name as the stores read it back: its `mlflow.runName` tag when set, as an MLflow server
+ * renames a run whose tag is set later, else the name stored when it was created (runs the local,
+ * memory and SQL stores recorded before audit43 have no such tag).
+ */
+export function runNameOf(stored: string, tag: string | undefined): string {
+  return typeof tag === 'string' && tag !== '' ? tag : stored;
+}

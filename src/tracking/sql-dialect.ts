@@ -389,7 +389,7 @@ export class SqlDialect {
     q.orderBy.forEach((o, i) => {
       const dir = o.direction === 'DESC' ? 'DESC' : 'ASC';
       if (o.entity === 'attribute') {
-        const col = `r.${o.key}`;
+        const col = this.attribute(o.key);
         const isNum = isNumericAttribute(o.key);
         order.push(`(CASE WHEN ${col} IS NULL THEN 1 ELSE 0 END) ASC`, `${col}${isNum ? '' : coll} ${dir}`);
         return;
@@ -421,10 +421,16 @@ export class SqlDialect {
     return { text, values };
   }
 
+  /** An attribute's column; the run name is its `mlflow.runName` tag when set (see `runNameOf`). */
+  private attribute(key: string): string {
+    if (key !== 'run_name') return `r.${key}`;
+    return `COALESCE((SELECT NULLIF(nt.value, '') FROM ${this.t('tags')} nt WHERE nt.run_id = r.run_id AND nt.key = 'mlflow.runName'), r.run_name)`;
+  }
+
   private clause(c: FilterClause, p: (v: unknown) => string): string {
     const op = c.op === '!=' ? '<>' : c.op;
     if (c.entity === 'attribute') {
-      const col = `r.${c.key}`;
+      const col = this.attribute(c.key);
       if (isNumericAttribute(c.key)) return `${col} ${op} ${p(c.value)}`;
       return `${col} ${op} ${p(c.value)}`;
     }

@@ -22,6 +22,7 @@ import {
   newParams,
   newRunInfo,
   type PreparedRun,
+  runNameOf,
   type ValidBatch,
 } from './common.js';
 import { redactUri } from './open.js';
@@ -656,7 +657,7 @@ export class SqlStore implements Store {
         info: {
           runId: id,
           experimentId: String(x.row.experiment_id),
-          runName: String(x.row.run_name),
+          runName: runNameOf(String(x.row.run_name), x.tags['mlflow.runName']),
           status: String(x.row.status) as RunStatus,
           startTime: num(x.row.start_time),
           endTime: numOrNull(x.row.end_time),

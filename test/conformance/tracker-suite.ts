@@ -497,6 +497,20 @@ export function runTrackerConformance(
       expect(await ids("tags.mlflow.runName = 'fake'")).toEqual([]);
     });
 
+    it('setting the tag mlflow.runName on a run renames it, as an MLflow server does (rev44)', async () => {
+      const e = exp('rename');
+      const id = await tr.run({ experiment: e, name: 'before' }, async (r) => {
+        await r.setTag('mlflow.runName', 'after');
+        return r.id;
+      });
+      const rec = await tr.getRun(id);
+      expect(rec.data.tags['mlflow.runName']).toBe('after');
+      expect(rec.info.runName).toBe('after');
+      const ids = async (filter: string) =>
+        (await tr.searchRuns({ experiment: e, filter })).map((r) => r.info.runId);
+      expect(await ids("attributes.run_name = 'after'")).toEqual([id]);
+    });
+
     it('searchRuns filters by params/metrics/tags/attributes and orders by a metric', async () => {
       const e = exp('search');
       const other = exp('search-other');

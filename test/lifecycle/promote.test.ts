@@ -148,21 +148,14 @@ async function promotionScenario(tracker: Tracker): Promise<void> {
  * both challengers beat the champion, but only one may take the alias; the other must not silently
  * replace it (it never compared itself with the winner) and says so.
  */
-async function raceScenario(
-  a: Tracker,
-  b: Tracker,
-  opts: { oneAliasMoveAtATime?: boolean } = {},
-): Promise<void> {
-  const name = 'race-model';
-  const middling = await register(a, name, 12); // F1 2/3
-  await promote({ tracker: a, name, challenger: middling, holdout });
-  const one = await register(a, name, 4); // F1 1
-  const two = await register(b, name, 5); // F1 1 too (the large spike and the small one)
-  // the race made certain: neither promotion writes before both have read the champion
+/**
+ * Wraps trackers so that no model-version tag is written before two registry reads are done (two
+ * racers both read the alias first); `aliasMove`, when given, runs each setAlias.
+ */
+function bothReadFirst(aliasMove?: (move: () => Promise<void>) => Promise<void>): (t: Tracker) => Tracker {
   let reads = 0;
-  let aliasMoves = Promise.resolve();
   const bothRead = gate();
-  const gated = (t: Tracker): Tracker =>
+  return (t) =>
     new Proxy(t, {
       get(target, prop) {
         const f = Reflect.get(target, prop) as unknown;
@@ -174,21 +167,8 @@ async function raceScenario(
             return r;
           };
         }
-        if (prop === 'setAlias' && opts.oneAliasMoveAtATime) {
-          // MLflow has no conditional alias update: the client's check and the move are two requests,
-          // so two moves sent in the same instant can both pass (the documented window); here they
-          // follow each other, and the second must see the first
-          return async (...args: Parameters<Tracker['setAlias']>) => {
-            const turn = aliasMoves;
-            const done = gate();
-            aliasMoves = done.wait;
-            await turn;
-            try {
-              return await target.setAlias(...args);
-            } finally {
-              done.open();
-            }
-          };
+        if (prop === 'setAlias' && aliasMove) {
+          return (...args: Parameters<Tracker['setAlias']>) => aliasMove(() => target.setAlias(...args));
         }
         if (prop === 'setModelVersionTag') {
           return async (...args: Parameters<Tracker['setModelVersionTag']>) => {
@@ -199,6 +179,35 @@ async function raceScenario(
         return f.bind(target);
       },
     });
+}
+
+async function raceScenario(
+  a: Tracker,
+  b: Tracker,
+  opts: { oneAliasMoveAtATime?: boolean } = {},
+): Promise<void> {
+  const name = 'race-model';
+  const middling = await register(a, name, 12); // F1 2/3
+  await promote({ tracker: a, name, challenger: middling, holdout });
+  const one = await register(a, name, 4); // F1 1
+  const two = await register(b, name, 5); // F1 1 too (the large spike and the small one)
+  // the race made certain: neither promotion writes before both have read the champion
+  let aliasMoves = Promise.resolve();
+  const oneAtATime = async (move: () => Promise<void>): Promise<void> => {
+    const turn = aliasMoves;
+    const done = gate();
+    aliasMoves = done.wait;
+    await turn;
+    try {
+      return await move();
+    } finally {
+      done.open();
+    }
+  };
+  // MLflow has no conditional alias update: the client's check and the move are two requests, so two
+  // moves sent in the same instant can both pass (the documented window); there they follow each
+  // other, and the second must see the first
+  const gated = bothReadFirst(opts.oneAliasMoveAtATime ? oneAtATime : undefined);
   const [d1, d2] = await Promise.all([
     promote({ tracker: gated(a), name, challenger: one, holdout }),
     promote({ tracker: gated(b), name, challenger: two, holdout }),
@@ -245,6 +254,35 @@ describe('two promotions racing on one alias', () => {
     const [a, b] = [openTracker(server.url), openTracker(server.url)];
     await raceScenario(a, b, { oneAliasMoveAtATime: true });
     await Promise.all([a.close(), b.close()]);
+  });
+});
+
+describe('two tsad train --alias at once (pointAlias; rev44)', () => {
+  it('on the local store both succeed, the second re-reads the alias, and rollback walks both back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsad-point-'));
+    const [a, b] = [openTracker(`file:${dir}`), openTracker(`file:${dir}`)];
+    try {
+      const name = 'pointed-race';
+      const first = await register(a, name, 12);
+      await pointAlias(a, name, 'champion', first);
+      const [one, two] = [await register(a, name, 50), await register(b, name, 5)];
+      // neither writes before both have read the alias (the race made certain)
+      const gated = bothReadFirst();
+      const before = await Promise.all([
+        pointAlias(gated(a), name, 'champion', one),
+        pointAlias(gated(b), name, 'champion', two),
+      ]);
+      const last = (await a.getModelVersion(name, 'champion')).version;
+      const other = last === one ? two : one;
+      // the one that moved it second saw the first's move, not the champion both read at first
+      expect(before[last === one ? 0 : 1]).toBe(other);
+      expect(before[last === one ? 1 : 0]).toBe(first);
+      expect(await rollback(b, name)).toMatchObject({ from: last, to: other });
+      expect(await rollback(b, name)).toMatchObject({ from: other, to: first });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -182,18 +182,46 @@ describe('database failures are typed (audit43)', () => {
   it('an unreachable server is db_unreachable naming where, for reads and writes; no password in the message', async () => {
     const port = await freePort();
     const uri = `postgres://u:s3cret@127.0.0.1:${port}/db`;
-    for (const p of [
-      readSql(uri, { table: 'x' }),
-      loadSeriesSql(uri, 'x', { t: [0], v: [1] }),
-      writeSql(uri, { series: 's', t: [0], value: [1], score: [0], alarm: [0] }),
-      writeMonitorSql(uri, []),
+    // started one at a time: promises made up front reject before they are awaited (unhandled rejections)
+    for (const start of [
+      () => readSql(uri, { table: 'x' }),
+      () => loadSeriesSql(uri, 'x', { t: [0], v: [1] }),
+      () => writeSql(uri, { series: 's', t: [0], value: [1], score: [0], alarm: [0] }),
+      () => writeMonitorSql(uri, []),
     ]) {
-      const e = await rejection(p);
+      const e = await rejection(start());
       expect(e.code).toBe('db_unreachable');
       expect(e.message).toContain(`127.0.0.1:${port}`);
       expect(e.message).toMatch(/nothing was read or written/);
       expect(e.message).not.toContain('s3cret');
     }
+  });
+
+  it('a server that accepts but never answers is db_unreachable after ?connect_timeout_ms= (was: waited for ever); a TLS file the URI names that is not there is db_unreachable too (was: a raw ENOENT, exit 1)', async () => {
+    const net = await import('node:net');
+    const silent = net.createServer(() => {});
+    await new Promise<void>((ok) => silent.listen(0, '127.0.0.1', ok));
+    const { port } = silent.address() as { port: number };
+    try {
+      const e = await rejection(
+        readSql(`postgres://u:s3cret@127.0.0.1:${port}/db?connect_timeout_ms=200`, { table: 'x' }),
+      );
+      expect(e.code).toBe('db_unreachable');
+      expect(e.message).toContain(`127.0.0.1:${port}`);
+      expect(e.message).not.toContain('s3cret');
+    } finally {
+      silent.close();
+    }
+    const f = await rejection(
+      readSql(`postgres://u:s3cret@127.0.0.1:${port}/db?sslcert=no-such-dir-rev44/c.pem`, { table: 'x' }),
+    );
+    expect(f.code).toBe('db_unreachable');
+    expect(f.message).toMatch(/no-such-dir-rev44/);
+    const b = await rejection(
+      readSql('postgres://u:s3cret@127.0.0.1:1/db?connect_timeout_ms=soon', { table: 'x' }),
+    );
+    expect(b.code).toBe('bad_uri');
+    expect(b.message).not.toContain('s3cret');
   });
 
   it('a table or column that is not there is db_error naming it and what to check', async () => {
@@ -252,5 +280,53 @@ describe('loadSeriesSql loads all rows or none (audit43)', () => {
     expect(both.map((b) => b.inserted).sort((a, b) => a - b)).toEqual([0, 20_000]);
     expect(both.map((b) => b.existing).sort((a, b) => a - b)).toEqual([0, 20_000]);
     expect(await count('load_twice')).toBe(20_000);
+  });
+});
+
+describe('concurrent writers of one table (rev44)', () => {
+  const rows = (n: number, from: number) => ({
+    t: Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + (from + i) * 60_000),
+    v: Float64Array.from({ length: n }, (_, i) => Math.cos(from + i)),
+  });
+
+  it('two loads of one table spelled with and without its schema insert the rows once (was: two lock keys, both saw it empty)', async () => {
+    await query('CREATE TABLE load_spelled ("time" timestamptz NOT NULL, "value" float8 NOT NULL)');
+    const r = rows(20_000, 0);
+    const both = await Promise.all([
+      loadSeriesSql(server.uri, 'load_spelled', r),
+      loadSeriesSql(server.uri, 'public.load_spelled', r),
+    ]);
+    expect(both.map((b) => b.inserted).sort((a, b) => a - b)).toEqual([0, 20_000]);
+    expect(Number((await query('SELECT COUNT(*)::int AS n FROM load_spelled'))[0].n)).toBe(20_000);
+  });
+
+  it('two writers of predictions into a table neither has created both succeed (was: the second CREATE waited for the first transaction, then failed 23505)', async () => {
+    const a = rows(20_000, 0);
+    const b = rows(20_000, 20_000);
+    const write = (r: { t: Float64Array; v: Float64Array }, series: string) =>
+      writeSql(
+        server.uri,
+        { series, t: r.t, value: r.v, score: r.v, alarm: new Uint8Array(r.t.length) },
+        { table: 'pred_race' },
+      );
+    expect(await Promise.all([write(a, 'a'), write(b, 'b')])).toEqual([20_000, 20_000]);
+    expect(Number((await query('SELECT COUNT(*)::int AS n FROM pred_race'))[0].n)).toBe(40_000);
+  });
+
+  it('two writers of monitor records into a table neither has created both succeed', async () => {
+    const recs = (series: string) =>
+      Array.from({ length: 20_000 }, (_, i) => ({
+        timestamp: Date.UTC(2024, 0, 1) + i * 60_000,
+        series,
+        statistic: 'psi',
+        value: i,
+        referenceRun: null,
+      }));
+    expect(
+      await Promise.all([
+        writeMonitorSql(server.uri, recs('a'), { table: 'mon_race' }),
+        writeMonitorSql(server.uri, recs('b'), { table: 'mon_race' }),
+      ]),
+    ).toEqual([20_000, 20_000]);
   });
 });
