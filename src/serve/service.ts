@@ -872,8 +872,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     if (changed.length === 0) return;
     metrics.reloads.inc(changed.length);
     const set = new Set(changed);
-    for (const s of [...live.values()]) {
-      if (!set.has(s.ref)) continue;
+    // also the series evicted whose checkpoint write is still in flight: dropped, a write that fails
+    // does not bring them back (it would have put them back on the old version for good)
+    for (const s of new Set([...live.values(), ...evicting.values()])) {
+      if (!set.has(s.ref) || s.dropped) continue;
       live.delete(s.id); // the next point starts this series on the new model
       s.dropped = true;
       if (store) {

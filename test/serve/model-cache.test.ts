@@ -3,14 +3,15 @@
  * detector (a stream owns a copy of its detector's state): counted through a registered detector type
  * whose loader counts its calls, and checked against streams of models loaded on their own.
  */
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ModelJson } from '../../src/detectors/index.js';
 import { registerDetector } from '../../src/detectors/index.js';
 import { loadModel, ZmsDetector } from '../../src/index.js';
-import { createService, DirectoryCheckpointStore } from '../../src/serve/index.js';
+import { type CheckpointStore, createService, DirectoryCheckpointStore } from '../../src/serve/index.js';
+import { gate } from '../helpers/gate.js';
 import { post, pts, STEP, scoresOf, T0, value } from '../helpers/serve.js';
 
 /** A ZMS model file under a type of its own, whose loader counts its calls. */
@@ -104,6 +105,60 @@ describe('tsad serve: one loaded model per version', () => {
       expect(loads).toBe(2);
       expect(await svc.reload()).toEqual([]);
       expect(loads).toBe(2);
+    } finally {
+      await svc.close();
+    }
+  });
+});
+
+describe('tsad serve: a reload while an evicted series is still being written', () => {
+  it('the series restarts on the new version even when that write then fails (it did not come back on the old one)', async () => {
+    const file = join(dir, 'evicting-model.json');
+    const first = zmsModel(0);
+    const second = zmsModel(3);
+    writeFileSync(file, JSON.stringify(first));
+    const cps = join(dir, 'evicting-cps');
+    const inner = new DirectoryCheckpointStore(cps);
+    // a's eviction write held until the reload is done, then tried on the real folder
+    const held = gate();
+    let aWrite: Promise<void> | undefined;
+    const store: CheckpointStore = {
+      load: (id) => inner.load(id),
+      has: (id) => inner.has(id),
+      where: (id) => inner.where(id),
+      delete: (id) => inner.delete(id),
+      list: () => inner.list(),
+      save: (cp) => {
+        if (cp.id !== 'a') return inner.save(cp);
+        aWrite = held.wait.then(() => inner.save(cp));
+        return aWrite;
+      },
+    };
+    const svc = await createService({
+      model: file,
+      checkpoints: store,
+      maxSeries: 1,
+      checkpointEvery: 1_000_000,
+      defaultMetrics: false,
+    });
+    try {
+      expect((await post(svc, 'a', pts(1, 0, 30))).status).toBe(200);
+      // a folder where a's file goes: its write will fail (EISDIR)
+      mkdirSync(join(cps, 'a.json', 'in-the-way'), { recursive: true });
+      expect((await post(svc, 'b', pts(2, 0, 10))).status).toBe(200); // evicts a; its write is held
+      expect(aWrite).toBeDefined();
+      writeFileSync(file, JSON.stringify(second));
+      utimesSync(file, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000)); // a new mtime
+      expect(await svc.reload()).toEqual([file]);
+      held.open();
+      await expect(aWrite).rejects.toMatchObject({ code: 'checkpoint_store_failed' });
+      await vi.waitFor(() => expect(svc.liveCount()).toBe(0)); // b restarted by the reload, a not back
+      rmSync(join(cps, 'a.json'), { recursive: true });
+      // a's next points start it on the new version, as every series of the reference restarts
+      const r = await post(svc, 'a', pts(1, 30, 40));
+      expect(r.status).toBe(200);
+      expect(scoresOf(r)).toEqual(direct(second, pts(1, 30, 40)));
+      expect(scoresOf(r)).not.toEqual(direct(first, pts(1, 0, 40)).slice(30));
     } finally {
       await svc.close();
     }
