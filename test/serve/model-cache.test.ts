@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ModelJson } from '../../src/detectors/index.js';
-import { registerDetector } from '../../src/detectors/index.js';
-import { loadModel, ZmsDetector } from '../../src/index.js';
+import { CutForest, registerDetector } from '../../src/detectors/index.js';
+import { loadModel, RandomCutForest, ZmsDetector } from '../../src/index.js';
 import { type CheckpointStore, createService, DirectoryCheckpointStore } from '../../src/serve/index.js';
 import { gate } from '../helpers/gate.js';
 import { post, pts, STEP, scoresOf, T0, value } from '../helpers/serve.js';
@@ -160,6 +160,51 @@ describe('tsad serve: a reload while an evicted series is still being written', 
       expect(scoresOf(r)).toEqual(direct(second, pts(1, 30, 40)));
       expect(scoresOf(r)).not.toEqual(direct(first, pts(1, 0, 40)).slice(30));
     } finally {
+      await svc.close();
+    }
+  });
+});
+
+describe('tsad serve: series of a forest without online updates share its forest, read only', () => {
+  it('interleaved series each score as the model loaded on its own, no forest is copied for them, and their checkpoints are their own', async () => {
+    const det = new RandomCutForest({ seed: 7, nEstimators: 8, maxNSamples: 64, onlineUpdates: false });
+    det.train({
+      t: Float64Array.from({ length: 400 }, (_, i) => T0 - (400 - i) * STEP),
+      v: Float64Array.from({ length: 400 }, (_, i) => value(i, 0)),
+    });
+    const rcf = det.toJSON();
+    const file = join(dir, 'frozen-rcf.json');
+    writeFileSync(file, JSON.stringify(rcf));
+    const cps = join(dir, 'frozen-cps');
+    const svc = await createService({
+      model: file,
+      checkpoints: new DirectoryCheckpointStore(cps),
+      maxSeries: 2,
+      checkpointEvery: 1_000_000,
+      defaultMetrics: false,
+    });
+    const clones = vi.spyOn(CutForest.prototype, 'clone');
+    try {
+      const got: Record<string, number[]> = {};
+      for (const [from, to] of [
+        [0, 40],
+        [40, 90],
+      ]) {
+        // four series through an LRU of two: each is evicted and restored from its checkpoint once
+        for (let k = 0; k < 4; k++) {
+          const r = await post(svc, `f${k}`, pts(k + 1, from, to));
+          expect(r.status).toBe(200);
+          got[`f${k}`] = [...(got[`f${k}`] ?? []), ...scoresOf(r)];
+        }
+      }
+      for (let k = 0; k < 4; k++) expect([k, got[`f${k}`]]).toEqual([k, direct(rcf, pts(k + 1, 0, 90))]);
+      // a stream of this model (new or restored) copies no forest: new series share the loaded one
+      expect(clones).not.toHaveBeenCalled();
+      // and none of them wrote into it: a series started now scores as the model file's first stream
+      const late = await post(svc, 'f9', pts(3, 0, 40));
+      expect(scoresOf(late)).toEqual(direct(rcf, pts(3, 0, 40)));
+    } finally {
+      clones.mockRestore();
       await svc.close();
     }
   });
