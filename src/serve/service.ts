@@ -852,7 +852,22 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     return { id, live: wasLive || held.length > 0, checkpoint: had };
   }
 
-  async function reload(): Promise<string[]> {
+  /** The reload running or last run: a reload waits for it (see `reload`). */
+  let lastReload: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Resolves every reference again and swaps in the versions that moved. Reloads run one after another:
+   * one asked for while another runs starts when that one is done and resolves the references then (run
+   * at once, a slower reload that had read an alias before it moved could swap its older version in after
+   * the newer one, and the service stayed on it until the next reload).
+   */
+  function reload(): Promise<string[]> {
+    const next = lastReload.then(reloadNow, reloadNow);
+    lastReload = next.catch(() => undefined);
+    return next;
+  }
+
+  async function reloadNow(): Promise<string[]> {
     let changed: string[];
     try {
       changed = await models.refresh();
