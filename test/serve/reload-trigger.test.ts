@@ -3,7 +3,7 @@
  * after it, once however many were asked for meanwhile, and each outcome is reported.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { reloadTrigger } from '../../src/serve/main.js';
+import { reloadTrigger } from '../../src/internal.js';
 import { type Gate, gate } from '../helpers/gate.js';
 
 /** A reload held until its gate opens, answering `changed` (or failing with `fail`). */
