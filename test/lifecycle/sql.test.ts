@@ -182,13 +182,14 @@ describe('database failures are typed (audit43)', () => {
   it('an unreachable server is db_unreachable naming where, for reads and writes; no password in the message', async () => {
     const port = await freePort();
     const uri = `postgres://u:s3cret@127.0.0.1:${port}/db`;
-    for (const p of [
-      readSql(uri, { table: 'x' }),
-      loadSeriesSql(uri, 'x', { t: [0], v: [1] }),
-      writeSql(uri, { series: 's', t: [0], value: [1], score: [0], alarm: [0] }),
-      writeMonitorSql(uri, []),
+    // one call at a time: calls made at once reject before their turn is awaited (unhandled rejections)
+    for (const call of [
+      () => readSql(uri, { table: 'x' }),
+      () => loadSeriesSql(uri, 'x', { t: [0], v: [1] }),
+      () => writeSql(uri, { series: 's', t: [0], value: [1], score: [0], alarm: [0] }),
+      () => writeMonitorSql(uri, []),
     ]) {
-      const e = await rejection(p);
+      const e = await rejection(call());
       expect(e.code).toBe('db_unreachable');
       expect(e.message).toContain(`127.0.0.1:${port}`);
       expect(e.message).toMatch(/nothing was read or written/);
