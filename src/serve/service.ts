@@ -226,7 +226,10 @@ export interface Service {
   readonly app: FastifyInstance;
   readonly metrics: ServeMetrics;
   readonly models: ModelResolver;
-  /** Re-resolves model references; resets only the series of references whose version changed. */
+  /**
+   * Re-resolves model references; resets only the series of references whose version changed. A call
+   * made while a reload runs waits for it, then resolves the references again.
+   */
   reload(): Promise<string[]>;
   /** Writes a checkpoint of every live series now. */
   checkpointAll(): Promise<number>;
