@@ -128,6 +128,7 @@ export { normalCdf, normalQuantile } from './math/normal.js';
 export { numericGradient } from './math/numeric-gradient.js';
 export { gaussOne, NormalRng } from './math/rng.js';
 export { fillStreams, xoroshiroFloat } from './math/xoroshiro.js';
+export { reloadTrigger } from './serve/main.js';
 export {
   likeToRegExp,
   matchesFilter,

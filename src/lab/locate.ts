@@ -34,8 +34,8 @@ export interface LocateOptions {
   readonly seed?: number;
   /**
    * Extra detectors by name (benches that compare settings of one detector); a name here wins over a
-   * recipe of the same name. Each call must return a new detector: the run trains it, streams it once
-   * on its own state and drops it (tsad's detectors refuse any later use).
+   * recipe of the same name. The run trains what each call returns and scores the test part with its
+   * `stream()` (a copy of its state): the detector stays the caller's, trained on that file's training part.
    */
   readonly build?: Readonly<Record<string, (seed: number) => Detector>>;
   /** Extra offline scorers by name (benches), as `LOCATE_RECIPES`; a name here wins over both. */
@@ -286,8 +286,9 @@ function locateScores(
     if (isTrainRefusal(e)) return null;
     throw e;
   }
-  // built and trained here, dropped after: the stream takes the detector's own state, no copy
-  const s = streamOnce(det);
+  // a recipe's detector is built here and dropped after: the stream takes its own state, no copy; one
+  // from the caller's build is the caller's (it may keep it): streamed on a copy, left as trained
+  const s = own ? det.stream() : streamOnce(det);
   const x = new Float64Array(n - cut);
   for (let i = cut; i < n; i++) x[i - cut] = Math.abs(s.push(t[i], v[i]).score);
   return x;

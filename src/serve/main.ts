@@ -41,6 +41,45 @@ async function checkCheckpointDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * What a poll or `SIGHUP` calls: a reload, reported on `write`. One asked for while a reload runs is not
+ * dropped: one more reload runs after it (however many were asked for meanwhile), so the alias the
+ * operator moved before the last `SIGHUP` is read (dropped, with `--poll-seconds 0` the service stayed on
+ * the version the running reload had read, for good). Resolves when the reloads it started are done.
+ */
+export function reloadTrigger(
+  reload: () => Promise<string[]>,
+  write: (line: string) => void,
+): (why: string) => Promise<void> {
+  let running: Promise<void> | undefined;
+  let again: string | undefined;
+  const run = (why: string): Promise<void> =>
+    reload()
+      .then(
+        (changed) => {
+          if (changed.length > 0) write(`tsad serve: reloaded ${changed.join(', ')} (${why})\n`);
+        },
+        (err: Error) => write(`tsad serve: reload failed (${why}): ${err.message}\n`),
+      )
+      .then(() => {
+        if (again === undefined) {
+          running = undefined;
+          return;
+        }
+        const next = again;
+        again = undefined;
+        return run(next);
+      });
+  return (why) => {
+    if (running) {
+      again = why;
+      return running;
+    }
+    running = run(why);
+    return running;
+  };
+}
+
 export async function runServe(o: ServeCliOptions): Promise<void> {
   await import('../index.js'); // installs the model loader
   if (o.checkpoints) await checkCheckpointDir(o.checkpoints);
@@ -76,19 +115,7 @@ export async function runServe(o: ServeCliOptions): Promise<void> {
   // one line on stdout that scripts (and the tests) read: where the service listens
   process.stdout.write(`${JSON.stringify({ listening: address, models: service.models.refs() })}\n`);
 
-  let reloading: Promise<unknown> | undefined;
-  const reload = (why: string) => {
-    if (reloading) return;
-    reloading = service
-      .reload()
-      .then((changed) => {
-        if (changed.length > 0) process.stderr.write(`tsad serve: reloaded ${changed.join(', ')} (${why})\n`);
-      })
-      .catch((err: Error) => process.stderr.write(`tsad serve: reload failed (${why}): ${err.message}\n`))
-      .finally(() => {
-        reloading = undefined;
-      });
-  };
+  const reload = reloadTrigger(service.reload, (line) => process.stderr.write(line));
   const timer = o.pollSeconds > 0 ? setInterval(() => reload('poll'), o.pollSeconds * 1000) : undefined;
   timer?.unref();
   process.on('SIGHUP', () => reload('SIGHUP'));

@@ -226,7 +226,10 @@ export interface Service {
   readonly app: FastifyInstance;
   readonly metrics: ServeMetrics;
   readonly models: ModelResolver;
-  /** Re-resolves model references; resets only the series of references whose version changed. */
+  /**
+   * Re-resolves model references; resets only the series of references whose version changed. A call
+   * made while a reload runs waits for it, then resolves the references again.
+   */
   reload(): Promise<string[]>;
   /** Writes a checkpoint of every live series now. */
   checkpointAll(): Promise<number>;
@@ -852,7 +855,22 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     return { id, live: wasLive || held.length > 0, checkpoint: had };
   }
 
-  async function reload(): Promise<string[]> {
+  /** The reload running or last run: a reload waits for it (see `reload`). */
+  let lastReload: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Resolves every reference again and swaps in the versions that moved. Reloads run one after another:
+   * one asked for while another runs starts when that one is done and resolves the references then (run
+   * at once, a slower reload that had read an alias before it moved could swap its older version in after
+   * the newer one, and the service stayed on it until the next reload).
+   */
+  function reload(): Promise<string[]> {
+    const next = lastReload.then(reloadNow, reloadNow);
+    lastReload = next.catch(() => undefined);
+    return next;
+  }
+
+  async function reloadNow(): Promise<string[]> {
     let changed: string[];
     try {
       changed = await models.refresh();
@@ -872,8 +890,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     if (changed.length === 0) return;
     metrics.reloads.inc(changed.length);
     const set = new Set(changed);
-    for (const s of [...live.values()]) {
-      if (!set.has(s.ref)) continue;
+    // also the series evicted whose checkpoint write is still in flight: dropped, a write that fails
+    // does not bring them back (it would have put them back on the old version for good)
+    for (const s of new Set([...live.values(), ...evicting.values()])) {
+      if (!set.has(s.ref) || s.dropped) continue;
       live.delete(s.id); // the next point starts this series on the new model
       s.dropped = true;
       if (store) {

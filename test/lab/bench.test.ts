@@ -15,7 +15,7 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, defaultDetector, SeriesError } from '../../src/index.js';
+import { ConfigError, type Detector, defaultDetector, SeriesError, ZmsDetector } from '../../src/index.js';
 import {
   checkCorpusData,
   kindColumnWidth,
@@ -676,6 +676,30 @@ describe('recipes', () => {
 });
 
 describe('runLocate', () => {
+  it("leaves the detectors a caller's build returns usable (they are the caller's: the run streams a copy, not their own state)", async () => {
+    const kept: Detector[] = [];
+    const build = {
+      mine: (seed: number) => {
+        const d = new ZmsDetector({ seed });
+        kept.push(d);
+        return d;
+      },
+    };
+    const files = ['spike/spike_00.csv', 'levelShiftUp/levelShiftUp_00.csv'];
+    const r = await runLocate({ corpus: dir, detectors: ['mine', 'zms'], files, build });
+    const mine = r.rows.find((x) => x.recipe === 'mine');
+    // the same numbers as the zms recipe, which tsad builds itself (and streams on its own state)
+    expect(mine?.files.map((f) => [f.argmax, f.hit])).toEqual(
+      r.rows.find((x) => x.recipe === 'zms')?.files.map((f) => [f.argmax, f.hit]),
+    );
+    expect(kept).toHaveLength(2);
+    // each still the trained detector the caller holds: its model file and scores, no DetectorError
+    for (const d of kept) {
+      expect(d.toJSON()).toMatchObject({ type: 'ZmsDetector' });
+      expect(d.score({ t: [0, 60_000], v: [1, 2] }).v).toHaveLength(2);
+    }
+  });
+
   it('locates a planted spike with ZMS and never with the zero floor', async () => {
     const r = await runLocate({ corpus: dir, detectors: ['zms', 'floorCdf'], files: ['spike/spike_00.csv'] });
     const zms = r.rows.find((x) => x.recipe === 'zms');

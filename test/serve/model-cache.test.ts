@@ -3,14 +3,15 @@
  * detector (a stream owns a copy of its detector's state): counted through a registered detector type
  * whose loader counts its calls, and checked against streams of models loaded on their own.
  */
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ModelJson } from '../../src/detectors/index.js';
-import { registerDetector } from '../../src/detectors/index.js';
-import { loadModel, ZmsDetector } from '../../src/index.js';
-import { createService, DirectoryCheckpointStore } from '../../src/serve/index.js';
+import { CutForest, registerDetector } from '../../src/detectors/index.js';
+import { loadModel, RandomCutForest, ZmsDetector } from '../../src/index.js';
+import { type CheckpointStore, createService, DirectoryCheckpointStore } from '../../src/serve/index.js';
+import { gate } from '../helpers/gate.js';
 import { post, pts, STEP, scoresOf, T0, value } from '../helpers/serve.js';
 
 /** A ZMS model file under a type of its own, whose loader counts its calls. */
@@ -105,6 +106,105 @@ describe('tsad serve: one loaded model per version', () => {
       expect(await svc.reload()).toEqual([]);
       expect(loads).toBe(2);
     } finally {
+      await svc.close();
+    }
+  });
+});
+
+describe('tsad serve: a reload while an evicted series is still being written', () => {
+  it('the series restarts on the new version even when that write then fails (it did not come back on the old one)', async () => {
+    const file = join(dir, 'evicting-model.json');
+    const first = zmsModel(0);
+    const second = zmsModel(3);
+    writeFileSync(file, JSON.stringify(first));
+    const cps = join(dir, 'evicting-cps');
+    const inner = new DirectoryCheckpointStore(cps);
+    // a's eviction write held until the reload is done, then tried on the real folder
+    const held = gate();
+    let aWrite: Promise<void> | undefined;
+    const store: CheckpointStore = {
+      load: (id) => inner.load(id),
+      has: (id) => inner.has(id),
+      where: (id) => inner.where(id),
+      delete: (id) => inner.delete(id),
+      list: () => inner.list(),
+      save: (cp) => {
+        if (cp.id !== 'a') return inner.save(cp);
+        aWrite = held.wait.then(() => inner.save(cp));
+        return aWrite;
+      },
+    };
+    const svc = await createService({
+      model: file,
+      checkpoints: store,
+      maxSeries: 1,
+      checkpointEvery: 1_000_000,
+      defaultMetrics: false,
+    });
+    try {
+      expect((await post(svc, 'a', pts(1, 0, 30))).status).toBe(200);
+      // a folder where a's file goes: its write will fail (EISDIR)
+      mkdirSync(join(cps, 'a.json', 'in-the-way'), { recursive: true });
+      expect((await post(svc, 'b', pts(2, 0, 10))).status).toBe(200); // evicts a; its write is held
+      expect(aWrite).toBeDefined();
+      writeFileSync(file, JSON.stringify(second));
+      utimesSync(file, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000)); // a new mtime
+      expect(await svc.reload()).toEqual([file]);
+      held.open();
+      await expect(aWrite).rejects.toMatchObject({ code: 'checkpoint_store_failed' });
+      await vi.waitFor(() => expect(svc.liveCount()).toBe(0)); // b restarted by the reload, a not back
+      rmSync(join(cps, 'a.json'), { recursive: true });
+      // a's next points start it on the new version, as every series of the reference restarts
+      const r = await post(svc, 'a', pts(1, 30, 40));
+      expect(r.status).toBe(200);
+      expect(scoresOf(r)).toEqual(direct(second, pts(1, 30, 40)));
+      expect(scoresOf(r)).not.toEqual(direct(first, pts(1, 0, 40)).slice(30));
+    } finally {
+      await svc.close();
+    }
+  });
+});
+
+describe('tsad serve: series of a forest without online updates share its forest, read only', () => {
+  it('interleaved series each score as the model loaded on its own, no forest is copied for them, and their checkpoints are their own', async () => {
+    const det = new RandomCutForest({ seed: 7, nEstimators: 8, maxNSamples: 64, onlineUpdates: false });
+    det.train({
+      t: Float64Array.from({ length: 400 }, (_, i) => T0 - (400 - i) * STEP),
+      v: Float64Array.from({ length: 400 }, (_, i) => value(i, 0)),
+    });
+    const rcf = det.toJSON();
+    const file = join(dir, 'frozen-rcf.json');
+    writeFileSync(file, JSON.stringify(rcf));
+    const cps = join(dir, 'frozen-cps');
+    const svc = await createService({
+      model: file,
+      checkpoints: new DirectoryCheckpointStore(cps),
+      maxSeries: 2,
+      checkpointEvery: 1_000_000,
+      defaultMetrics: false,
+    });
+    const clones = vi.spyOn(CutForest.prototype, 'clone');
+    try {
+      const got: Record<string, number[]> = {};
+      for (const [from, to] of [
+        [0, 40],
+        [40, 90],
+      ]) {
+        // four series through an LRU of two: each is evicted and restored from its checkpoint once
+        for (let k = 0; k < 4; k++) {
+          const r = await post(svc, `f${k}`, pts(k + 1, from, to));
+          expect(r.status).toBe(200);
+          got[`f${k}`] = [...(got[`f${k}`] ?? []), ...scoresOf(r)];
+        }
+      }
+      for (let k = 0; k < 4; k++) expect([k, got[`f${k}`]]).toEqual([k, direct(rcf, pts(k + 1, 0, 90))]);
+      // a stream of this model (new or restored) copies no forest: new series share the loaded one
+      expect(clones).not.toHaveBeenCalled();
+      // and none of them wrote into it: a series started now scores as the model file's first stream
+      const late = await post(svc, 'f9', pts(3, 0, 40));
+      expect(scoresOf(late)).toEqual(direct(rcf, pts(3, 0, 40)));
+    } finally {
+      clones.mockRestore();
       await svc.close();
     }
   });

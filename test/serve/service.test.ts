@@ -1935,3 +1935,54 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
     }
   });
 });
+
+describe('reloads one after another', () => {
+  it('a reload asked for while another runs waits for it and then resolves the alias again: the service ends on the version the alias names last, not the one the slower reload read first', async () => {
+    const v1 = await trainAndRegister('raced', 0);
+    await tracker.setAlias('raced', 'champion', v1);
+    // the registry's read of version 2 is held until the test lets it go
+    const held = gate();
+    let resolves = 0;
+    const slow: Tracker = Object.create(tracker);
+    slow.getModelVersion = (name, which) => {
+      resolves++;
+      return tracker.getModelVersion(name, which);
+    };
+    slow.loadModelJson = async (uri) => {
+      if (uri === 'models:/raced/2') await held.wait;
+      return tracker.loadModelJson(uri);
+    };
+    const svc = await createService({
+      model: 'models:/raced@champion',
+      tracker: slow,
+      defaultMetrics: false,
+    });
+    let first: Promise<string[]> | undefined;
+    let second: Promise<string[]> | undefined;
+    try {
+      const v2 = await trainAndRegister('raced', 2);
+      const v3 = await trainAndRegister('raced', 4);
+      expect([v2, v3]).toEqual([2, 3]);
+      await tracker.setAlias('raced', 'champion', v2);
+      resolves = 0;
+      first = svc.reload(); // reads version 2: held
+      await vi.waitFor(() => expect(resolves).toBe(1));
+      await tracker.setAlias('raced', 'champion', v3);
+      second = svc.reload();
+      // the second does not resolve the alias while the first is still loading what it read
+      expect(resolves).toBe(1);
+      held.open();
+      expect(await first).toEqual(['models:/raced@champion']);
+      expect(await second).toEqual(['models:/raced@champion']);
+      expect(resolves).toBe(2);
+      expect(svc.models.get('models:/raced@champion').version).toBe('models:/raced/3');
+      const r = await post(svc, 'after', pts(0, 0, 20));
+      expect(r.body.model).toBe('models:/raced/3');
+      expect(scoresOf(r)).toEqual(await direct('models:/raced/3', pts(0, 0, 20)));
+    } finally {
+      held.open();
+      await Promise.all([first, second].map((p) => p?.catch(() => undefined)));
+      await svc.close();
+    }
+  });
+});
