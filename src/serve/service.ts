@@ -228,14 +228,20 @@ export interface Service {
   readonly models: ModelResolver;
   /**
    * Re-resolves model references; resets only the series of references whose version changed. A call
-   * made while a reload runs waits for it, then resolves the references again.
+   * made while a reload runs waits for it, then resolves the references again. Once `close()` has begun,
+   * rejects `shutting_down` without reading the registry.
    */
   reload(): Promise<string[]>;
   /** Writes a checkpoint of every live series now. */
   checkpointAll(): Promise<number>;
   /** Live series count. */
   liveCount(): number;
-  /** Stops accepting requests, finishes in-flight ones, checkpoints every live series. */
+  /**
+   * Stops accepting requests and reloads (a reload asked for from now on rejects `shutting_down`),
+   * finishes in-flight requests, waits for a running reload (at most `storeTimeoutMs`; past it, rejects
+   * `reload_failed` after checkpointing, and that reload changes nothing when it ends), then checkpoints
+   * every live series.
+   */
   close(): Promise<void>;
 }
 
@@ -865,24 +871,72 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
    * the newer one, and the service stayed on it until the next reload).
    */
   function reload(): Promise<string[]> {
+    if (closing) return Promise.reject(notReloading());
     const next = lastReload.then(reloadNow, reloadNow);
     lastReload = next.catch(() => undefined);
     return next;
   }
 
+  /** Set when `close()` stopped waiting for a reload (past `storeTimeoutMs`): that reload then changes no series. */
+  let reloadAbandoned = false;
+
+  /** A reload asked for (or due to start) once `close()` has begun: refused, the registry is not read. */
+  function notReloading(): ServeError {
+    return new ServeError(
+      'shutting_down',
+      'the service is shutting down: no reload starts now (the registry is not read); the next start resolves the aliases anew',
+      503,
+    );
+  }
+
   async function reloadNow(): Promise<string[]> {
+    if (closing) throw notReloading();
     let changed: string[];
     try {
       changed = await models.refresh();
     } catch (err) {
+      if (reloadAbandoned) throw abandoned(err);
       metrics.reloadErrors.inc();
       // the references that did move restart their series all the same (else they would stay on the
       // old version for good: the next refresh finds their version already loaded)
       if (err instanceof ServeError && err.reloaded) restart(err.reloaded);
       throw err;
     }
+    if (reloadAbandoned) throw abandoned();
     restart(changed);
     return changed;
+  }
+
+  /** What a reload that ran past `close()`'s wait rejects with: it restarted no series, deleted no checkpoint. */
+  function abandoned(cause?: unknown): ServeError {
+    return new ServeError(
+      'shutting_down',
+      'the service closed while this reload ran (close() waited for it storeTimeoutMs): it restarted no series and deleted no checkpoint',
+      503,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
+  /**
+   * Waits for the running reload (and those queued behind it, which refuse to start once closing) at most
+   * `storeTimeoutMs`; past it, the reload is abandoned (it changes no series when it ends) and the error
+   * says so. A reload's failure is its caller's to report, not close()'s.
+   */
+  async function waitForReload(): Promise<ServeError | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), storeTimeoutMs);
+    });
+    const outcome = await Promise.race([lastReload.then(() => 'done' as const), late]).finally(() =>
+      clearTimeout(timer),
+    );
+    if (outcome === 'done') return undefined;
+    reloadAbandoned = true;
+    return new ServeError(
+      'reload_failed',
+      `a reload did not finish within ${storeTimeoutMs / 1000} s (storeTimeoutMs; tsad serve --store-timeout-seconds) while the service closed: the live series were checkpointed without it, and when it ends it changes nothing; check that the tracking store answers`,
+      503,
+    );
   }
 
   /** The series of references that moved to a new version start again on it with their next point. */
@@ -931,7 +985,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       closing = true;
       await app.close();
       await Promise.all([...loading.values()].map((p) => p.catch(() => undefined)));
+      // a reload still running would restart series and delete their checkpoints after these are
+      // written, and read a tracker the caller closes next: wait for it first (bounded)
+      const late = await waitForReload();
       await checkpointAll();
+      if (late) throw late;
     },
   };
 }

@@ -1986,3 +1986,83 @@ describe('reloads one after another', () => {
     }
   });
 });
+
+describe('close() while a reload runs', () => {
+  /**
+   * A service of `name`@champion (version 1, series `a` live) on a real checkpoint folder, the alias moved
+   * to version 2, whose registry read is held until `held` opens; `reads` counts alias resolutions.
+   */
+  async function reloadHeldAtClose(name: string, storeTimeoutMs: number) {
+    await tracker.setAlias(name, 'champion', await trainAndRegister(name, 0));
+    const held = gate();
+    const count = { reads: 0 };
+    const slow: Tracker = Object.create(tracker);
+    slow.getModelVersion = (n, which) => {
+      count.reads++;
+      return tracker.getModelVersion(n, which);
+    };
+    slow.loadModelJson = async (uri) => {
+      if (uri === `models:/${name}/2`) await held.wait;
+      return tracker.loadModelJson(uri);
+    };
+    const store = new DirectoryCheckpointStore(mkdtempSync(join(dir, `${name}-cps-`)));
+    const svc = await createService({
+      model: `models:/${name}@champion`,
+      tracker: slow,
+      checkpoints: store,
+      checkpointEvery: 1_000_000,
+      storeTimeoutMs,
+      defaultMetrics: false,
+    });
+    expect((await post(svc, 'a', pts(0, 0, 30))).status).toBe(200);
+    expect(await trainAndRegister(name, 2)).toBe(2);
+    await tracker.setAlias(name, 'champion', 2);
+    count.reads = 0;
+    return { svc, store, held, count };
+  }
+
+  it('close() waits for it (no checkpoint is deleted after close() resolved), and a reload asked for once closing is refused without reading the registry', async () => {
+    const { svc, store, held, count } = await reloadHeldAtClose('closing', 10_000);
+    const order: string[] = [];
+    const running = svc.reload().then((changed) => {
+      order.push('reload');
+      return changed;
+    });
+    await vi.waitFor(() => expect(count.reads).toBe(1), { timeout: 10_000 });
+    const closed = svc.close().then(() => order.push('close'));
+    try {
+      await expect(svc.reload()).rejects.toMatchObject({ code: 'shutting_down', status: 503 });
+      expect(count.reads).toBe(1); // refused before reading the registry
+      // time for close() to finish if it did not wait (a slow machine can only make this check miss)
+      await new Promise((r) => setTimeout(r, 200));
+      expect(order).toEqual([]);
+    } finally {
+      held.open();
+    }
+    await closed;
+    expect(order).toEqual(['reload', 'close']);
+    expect(await running).toEqual(['models:/closing@champion']);
+    // the reload restarted a (its version-1 state and checkpoint dropped) before close() checkpointed
+    expect(svc.liveCount()).toBe(0);
+    expect(await store.has('a')).toBe(false);
+  });
+
+  it('past storeTimeoutMs, close() checkpoints without it and rejects reload_failed; the reload then ends changing nothing', async () => {
+    const { svc, store, held, count } = await reloadHeldAtClose('closinglate', 1_000);
+    const running = svc.reload();
+    running.catch(() => undefined);
+    await vi.waitFor(() => expect(count.reads).toBe(1), { timeout: 10_000 });
+    try {
+      await expect(svc.close()).rejects.toMatchObject({ code: 'reload_failed', status: 503 });
+      expect(await store.has('a')).toBe(true); // written by close()
+      const written = await store.load('a');
+      held.open();
+      await expect(running).rejects.toMatchObject({ code: 'shutting_down' });
+      // the late reload restarted nothing and deleted nothing
+      expect(svc.liveCount()).toBe(1);
+      expect(await store.load('a')).toEqual(written);
+    } finally {
+      held.open();
+    }
+  });
+});
