@@ -7,7 +7,7 @@
  * | 0 | success (also `--help`, and `--version` before any command: after one it is an unknown option, 2) |
  * | 1 | an unexpected error (a bug: please report it with the message; also `NabRunError` `worker_exit`, a corpus worker that died) |
  * | 2 | usage: unknown command or option, bad option value, invalid configuration (`ConfigError`, `LifecycleError`; a `TrackingError` `invalid_query` / `invalid_model_uri` / `invalid_alias`: a filter, order or model URI that does not parse, an alias that is not allowed such as `latest`) |
- * | 3 | input data: unreadable or invalid series, labels or dataset files (`SeriesError`, `DatasetError`, `MetricsError`) |
+ * | 3 | input data: unreadable or invalid series, labels or dataset files (`SeriesError`, `DatasetError`, `MetricsError`; `LifecycleError` `bad_sample`: a NaN or infinite time or value, a repeated time, a sample that cannot be compared) |
  * | 4 | model: a model file that does not load, or a detector used wrongly (`ModelFormatError`, `DetectorError`) |
  * | 5 | tracking: the store or server refused or could not be reached, unknown run/model/alias, nothing to roll back (`TrackingError`; `LifecycleError` `no_champion`/`no_previous`, and `db_unreachable`/`db_error`: a database of `--data` or `--pg`) |
  * | 6 | serving: the service could not start or stop cleanly (`ServeError`; but `bad_group`, a `--group` that is not `PREFIX=MODEL`, is usage, 2) |
@@ -63,8 +63,10 @@ export function exitCodeOf(err: unknown): number {
     if (name === 'LifecycleError') {
       // a registry without the alias to roll back is the tracking store's state, and a database
       // (--data, --pg) that cannot be reached or refuses is a server's, as the tracking store's; the
-      // rest are bad options
+      // rest are bad options, but for a sample that cannot be used (a NaN or infinite time or value
+      // loaded or read, a repeated time): bad input data
       const code = (err as { code?: unknown }).code;
+      if (code === 'bad_sample') return EXIT.data;
       return code === 'no_champion' ||
         code === 'no_previous' ||
         code === 'db_unreachable' ||

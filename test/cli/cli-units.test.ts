@@ -66,6 +66,8 @@ describe('tsad command line pieces', () => {
     // a database (--data, --pg) that cannot be reached or refuses: a server, as the tracking store (audit43)
     expect(exitCodeOf(new LifecycleError('db_unreachable', 'y'))).toBe(EXIT.tracking);
     expect(exitCodeOf(new LifecycleError('db_error', 'y'))).toBe(EXIT.tracking);
+    // a sample that cannot be used (NaN or infinite time or value, a repeated time) is bad data (fix44)
+    expect(exitCodeOf(new LifecycleError('bad_sample', 'y'))).toBe(EXIT.data);
     expect(exitCodeOf(new ServeError('bad_group', 'y'))).toBe(EXIT.usage);
     expect(exitCodeOf(new ServeError('listen_failed', 'y'))).toBe(EXIT.serve);
     expect(exitCodeOf(new CommanderError(1, 'commander.unknownOption', 'bad'))).toBe(EXIT.usage);
@@ -74,6 +76,23 @@ describe('tsad command line pieces', () => {
     // `tsad nab run -d nosuch` / a bad worker count are `ConfigError`s, as in `tsad bench` (usage, 2;
     // test/cli/robustness.test.ts); the one code left to NabRunError, a dead worker, is internal
     expect(exitCodeOf(new NabRunError('worker_exit', 'y'))).toBe(EXIT.internal);
+  });
+
+  it("loadSeriesSql's refusal of a NaN or infinite time or value exits 3 (bad data), before any connection", async () => {
+    const { loadSeriesSql } = await import('../../src/datasets/sql.js');
+    // port 1 answers nothing: the refusal comes before the database is asked
+    for (const rows of [
+      { t: [1, Number.NaN], v: [1, 2] },
+      { t: [1, 2], v: [1, Number.POSITIVE_INFINITY] },
+    ]) {
+      const err = await loadSeriesSql('postgres://u@127.0.0.1:1/none', 'series', rows).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ name: 'LifecycleError', code: 'bad_sample' });
+      expect(String((err as Error).message)).toMatch(/at row 1 is (NaN|Infinity)/);
+      expect(exitCodeOf(err)).toBe(EXIT.data);
+    }
   });
 
   it('runNabCorpus refuses an unknown recipe and a worker count below 1 as tsad bench does: ConfigError', async () => {
