@@ -20,7 +20,7 @@ import { evaluate, reportMetric, type TsadReport } from '../metrics/index.js';
 import { checkLabelWindows } from '../series/label-windows.js';
 import type { TimeSeries, Window } from '../series/types.js';
 import { PREVIOUS_VERSION_TAG_PREFIX } from '../tracking/export.js';
-import type { RunRecord, Tracker } from '../tracking/tracker.js';
+import { type RunRecord, type Tracker, TrackingNotFoundError } from '../tracking/tracker.js';
 import { validateAlias } from '../tracking/validate.js';
 import { badLabels, LifecycleError } from './errors.js';
 
@@ -324,8 +324,8 @@ export async function promotionHistory(
  * Moves the alias back to the version it pointed at before the current one took it (the
  * `tsad.promotion.previous.<alias>` tag of the current version); the current version is tagged
  * `rolled_back`, and a `rollback` decision run is recorded. Rolling back again goes one step further
- * back. Throws LifecycleError `no_champion` without the alias, `no_previous` when the current version
- * replaced nothing.
+ * back. Throws TrackingNotFoundError (`not_found`) when no model `name` is registered, LifecycleError
+ * `no_champion` when it has no such alias, `no_previous` when the current version replaced nothing.
  */
 export async function rollback(
   tracker: Tracker,
@@ -333,7 +333,13 @@ export async function rollback(
   opts: { alias?: string; experiment?: string } = {},
 ): Promise<{ from: number; to: number; runId: string }> {
   const alias = opts.alias ?? 'champion';
-  const current = await currentChampion(tracker, name, alias);
+  const model = (await tracker.listRegisteredModels()).find((m) => m.name === name);
+  if (!model) {
+    throw new TrackingNotFoundError(
+      `no registered model named "${name}"; nothing was rolled back: check the name and the tracking store (tsad models list --uri URI lists the models it holds)`,
+    );
+  }
+  const current = model.aliases[alias] ?? null;
   if (current === null) {
     throw new LifecycleError('no_champion', `model "${name}" has no "${alias}" alias to roll back`);
   }

@@ -104,6 +104,28 @@ describe('tsad models promote / rollback', () => {
     await tracker.close();
   });
 
+  it('rollback of a model that does not exist says so (not that it lacks the alias): not_found, exit 5, nothing recorded', async () => {
+    const uri = `file:${join(dir, 'runs-nosuch')}`;
+    const tracker = openTracker(uri);
+    const det = new ZmsDetector({ seed: 0 });
+    det.train(series().s);
+    const runId = await tracker.run({ experiment: 'm' }, async (r) => {
+      await r.logModel(det);
+      return r.id;
+    });
+    await tracker.registerModel('real', runId);
+    const runsBefore = (await tracker.searchRuns()).length;
+    const err = await run(['models', 'rollback', 'NOSUCH', '--uri', uri]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'TrackingNotFoundError', code: 'not_found' });
+    expect(String((err as Error).message)).toMatch(/no registered model named "NOSUCH".*tsad models list/);
+    expect(exitCodeOf(err)).toBe(5);
+    // a model that exists without the alias is still no_champion
+    const none = await run(['models', 'rollback', 'real', '--uri', uri]).catch((e: unknown) => e);
+    expect(none).toMatchObject({ code: 'no_champion' });
+    expect((await tracker.searchRuns()).length).toBe(runsBefore);
+    await tracker.close();
+  });
+
   it('reads a holdout with epoch-second times given --time-unit s, as its refusal advises', async () => {
     const { s, label } = series();
     const csv = join(dir, 'holdout-seconds.csv');

@@ -404,7 +404,11 @@ describe('promote and rollback on every tracker backend', () => {
     await expect(promote({ tracker, name: 'x', challenger: 1 })).rejects.toThrow(
       /needs a holdout .* or force/,
     );
-    await expect(rollback(tracker, 'x')).rejects.toThrow(/no "champion" alias/);
+    // no model "x" at all: said so (fix44; it used to say x had no champion alias)
+    await expect(rollback(tracker, 'x')).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/no registered model named "x".*tsad models list/),
+    });
     expect(await tracker.listExperiments()).toEqual([]);
     await tracker.close();
   });
