@@ -1,8 +1,8 @@
 import { loadavg } from 'node:os';
 import type * as DefaultModule from '../src/detectors/default.js';
 import type * as IndexModule from '../src/index.js';
-import { lcg, seededSeries } from '../test/helpers/random.js';
 import { distModules } from './dist.js';
+import { spikyCycle } from './spiky-cycle.js';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--dist');
@@ -15,13 +15,7 @@ const { defaultDetector } = (await import(from('detectors/default'))) as typeof 
 const { loadModel } = (await import(from('index'))) as typeof IndexModule;
 
 const gc = (globalThis as { gc?: () => void }).gc;
-const series = seededSeries(
-  3010,
-  300_000,
-  Date.UTC(2024, 0, 1),
-  lcg(12345),
-  (i, u) => 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * (u - 0.5) + (i % 997 === 500 ? 20 : 0),
-);
+const series = spikyCycle();
 const det = defaultDetector();
 det.train({ t: series.t.subarray(0, 3000), v: series.v.subarray(0, 3000) });
 const json = JSON.parse(JSON.stringify(det.toJSON()));
