@@ -31,7 +31,7 @@ import {
   singlePointLabelWarning,
 } from '../../src/internal.js';
 import { LOCATE_RECIPES } from '../../src/lab/index.js';
-import { LifecycleError } from '../../src/lifecycle/index.js';
+import { LifecycleError, loadSeriesSql } from '../../src/lifecycle/index.js';
 import { formatDuration, formatNumber } from '../../src/report/index.js';
 import { ServeError } from '../../src/serve/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -79,7 +79,6 @@ describe('tsad command line pieces', () => {
   });
 
   it("loadSeriesSql's refusal of a NaN or infinite time or value exits 3 (bad data), before any connection", async () => {
-    const { loadSeriesSql } = await import('../../src/datasets/sql.js');
     // port 1 answers nothing: the refusal comes before the database is asked
     for (const rows of [
       { t: [1, Number.NaN], v: [1, 2] },
