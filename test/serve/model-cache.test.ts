@@ -152,7 +152,7 @@ describe('tsad serve: a reload while an evicted series is still being written', 
       expect(await svc.reload()).toEqual([file]);
       held.open();
       await expect(aWrite).rejects.toMatchObject({ code: 'checkpoint_store_failed' });
-      await vi.waitFor(() => expect(svc.liveCount()).toBe(0)); // b restarted by the reload, a not back
+      await vi.waitFor(() => expect(svc.liveCount()).toBe(0), { timeout: 10_000 }); // b restarted by the reload, a not back
       rmSync(join(cps, 'a.json'), { recursive: true });
       // a's next points start it on the new version, as every series of the reference restarts
       const r = await post(svc, 'a', pts(1, 30, 40));

@@ -34,7 +34,7 @@ describe('reloadTrigger', () => {
     calls[0].open();
     // the first is done, the one asked for meanwhile runs (the last reason given); every trigger's
     // promise settles once both are done
-    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: 10_000 });
     calls[1].open();
     await Promise.all([first, ...during]);
     expect(calls).toHaveLength(2);

@@ -1886,7 +1886,7 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
         /did not answer within 0\.2 s .*while writing the checkpoints of the series evicted to make room for series "h2".*nothing was scored or changed/,
       );
       hold.open(); // the writes land: h2 is served, and h0 (evicted) resumes from its checkpoint
-      await vi.waitFor(() => expect(existsSync(join(cps, 'h0.json'))).toBe(true));
+      await vi.waitFor(() => expect(existsSync(join(cps, 'h0.json'))).toBe(true), { timeout: 10_000 });
       expect((await post(svc, 'h2', pts(2, 0, 30))).status).toBe(200);
       const h0 = await post(svc, 'h0', pts(0, 30, 40));
       expect(h0.status).toBe(200);
@@ -1966,7 +1966,7 @@ describe('reloads one after another', () => {
       await tracker.setAlias('raced', 'champion', v2);
       resolves = 0;
       first = svc.reload(); // reads version 2: held
-      await vi.waitFor(() => expect(resolves).toBe(1));
+      await vi.waitFor(() => expect(resolves).toBe(1), { timeout: 10_000 });
       await tracker.setAlias('raced', 'champion', v3);
       second = svc.reload();
       // the second does not resolve the alias while the first is still loading what it read

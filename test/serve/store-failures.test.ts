@@ -102,7 +102,7 @@ describe('the directory store when its file system fails', () => {
       mkdirSync(join(cps, 'a.json', 'in-the-way'), { recursive: true }); // a's file cannot be put in place
       // b evicts a: its write fails, so a comes back into memory with everything it learned
       expect((await post(svc, 'b', pts(2, 0, 10))).status).toBe(200);
-      await vi.waitFor(() => expect(svc.liveCount()).toBe(2));
+      await vi.waitFor(() => expect(svc.liveCount()).toBe(2), { timeout: 10_000 });
       expect(await metric(svc, 'tsad_checkpoint_failures_total')).toBe(1);
       const a = await post(svc, 'a', pts(1, 30, 40));
       expect(scoresOf(a)).toEqual(direct(pts(1, 0, 40)).slice(30));
@@ -151,7 +151,7 @@ describe('the directory store when its file system fails', () => {
       expect((await post(svc, 'q', pts(8, 0, 10))).status).toBe(200); // its periodic write starts, held
       expect((await post(svc, 'r', pts(9, 0, 5))).status).toBe(200); // q's eviction queues a second write
       first.open(); // the first write fails; the second is tried and writes q's checkpoint
-      await vi.waitFor(() => expect(kept.get('q')?.points).toBe(10));
+      await vi.waitFor(() => expect(kept.get('q')?.points).toBe(10), { timeout: 10_000 });
       expect(saves).toBe(2);
       expect(await metric(svc, 'tsad_checkpoint_failures_total')).toBe(1);
       const q = await post(svc, 'q', pts(8, 10, 20));
@@ -167,7 +167,7 @@ describe('the directory store when its file system fails', () => {
     try {
       expect((await post(svc, 'e', pts(3, 0, 30))).status).toBe(200);
       expect((await post(svc, 'other', pts(4, 0, 5))).status).toBe(200); // e is evicted (checkpointed)
-      await vi.waitFor(() => expect(fs.existsSync(join(cps, 'e.json'))).toBe(true));
+      await vi.waitFor(() => expect(fs.existsSync(join(cps, 'e.json'))).toBe(true), { timeout: 10_000 });
       const cases: [string, number, RegExp][] = [
         ['EIO', 503, /reported an I\/O error: check the disk or the network mount/],
         ['ENOSPC', 503, /is full/],
