@@ -15,7 +15,9 @@
  * and the export goes on with the other runs and the models; a failure of the destination itself
  * (unreachable, out of space) stops the export after the cleanup. Either way the report lists
  * the failures and `tsad runs export` exits non-zero.
- * Model versions are renumbered by the destination (it may already hold versions); aliases
+ * Model versions are renumbered by the destination (it may already hold versions); a repeated
+ * export matches them by run, artifact path and order (a run registered twice from one path stays
+ * two versions); aliases
  * and version tags follow their versions (a `tsad.promotion.previous.<alias>` tag is renumbered
  * too, so `rollback()` works at the destination).
  */
@@ -212,8 +214,11 @@ async function copyModel(
   opts: ExportOptions,
 ): Promise<void> {
   const versions = await from.listModelVersions(name);
-  // Destination versions already copied from the same run and path (a repeated export).
+  // Destination versions already copied from the same run and path (a repeated export), each claimed by
+  // one source version: the k-th source version of a run and path is the k-th destination version of
+  // them (both ascending), so two registrations of one run's path stay two versions.
   const have: ModelVersion[] = existing ? await to.listModelVersions(name) : [];
+  const claimed = new Set<number>();
   const versionMap = new Map<number, number>();
   let copied = 0;
   for (const v of versions) {
@@ -224,7 +229,10 @@ async function copyModel(
       );
       continue;
     }
-    const same = have.find((h) => h.runId === dstRun && h.artifactPath === v.artifactPath);
+    const same = have.find(
+      (h) => h.runId === dstRun && h.artifactPath === v.artifactPath && !claimed.has(h.version),
+    );
+    if (same) claimed.add(same.version);
     let dst: ModelVersion;
     try {
       dst = same ?? (await to.registerModel(name, dstRun, { artifactPath: v.artifactPath }));
