@@ -9,7 +9,7 @@
  * | 2 | usage: unknown command or option, bad option value, invalid configuration (`ConfigError`, `LifecycleError`; a `TrackingError` `invalid_query` / `invalid_model_uri` / `invalid_alias`: a filter, order or model URI that does not parse, an alias that is not allowed such as `latest`) |
  * | 3 | input data: unreadable or invalid series, labels or dataset files (`SeriesError`, `DatasetError`, `MetricsError`; `LifecycleError` `bad_sample`: a NaN or infinite time or value, a repeated time, a sample that cannot be compared) |
  * | 4 | model: a model file that does not load, or a detector used wrongly (`ModelFormatError`, `DetectorError`) |
- * | 5 | tracking: the store or server refused or could not be reached, unknown run/model/alias, nothing to roll back (`TrackingError`; `LifecycleError` `no_champion`/`no_previous`, and `db_unreachable`/`db_error`: a database of `--data` or `--pg`) |
+ * | 5 | tracking: the store or server refused or could not be reached, unknown run/model/alias, nothing to roll back (`TrackingError`; `LifecycleError` `no_champion`/`no_previous`, and `db_unreachable`/`db_error`/`db_lock_timeout`: a database of `--data` or `--pg`) |
  * | 6 | serving: the service could not start or stop cleanly (`ServeError`; but `bad_group`, a `--group` that is not `PREFIX=MODEL`, is usage, 2) |
  * | 130 | interrupted by Ctrl-C (SIGINT); a tracked run is ended KILLED first (./interrupt.ts) |
  * | 143 | interrupted by SIGTERM (the same clean-up) |
@@ -70,7 +70,8 @@ export function exitCodeOf(err: unknown): number {
       return code === 'no_champion' ||
         code === 'no_previous' ||
         code === 'db_unreachable' ||
-        code === 'db_error'
+        code === 'db_error' ||
+        code === 'db_lock_timeout'
         ? EXIT.tracking
         : EXIT.usage;
     }

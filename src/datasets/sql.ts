@@ -81,6 +81,22 @@ interface Conn {
   display: string;
   /** `?connect_timeout_ms=` (default 10 s, as the SQL tracking store): how long connecting may take. */
   connectTimeoutMs: number;
+  /** `?lock_timeout_ms=` (default 60 s): how long a load or write waits for its table's lock. */
+  lockTimeoutMs: number;
+}
+
+/** Removes `?name=` from `c` and returns it as a whole number of milliseconds (at least 1), or `fallback`. */
+function msParam(c: URL, name: string, fallback: number, uri: string): number {
+  const raw = c.searchParams.get(name);
+  c.searchParams.delete(name);
+  const ms = raw === null ? fallback : Number(raw);
+  if (!Number.isSafeInteger(ms) || ms < 1) {
+    throw new LifecycleError(
+      'bad_uri',
+      `${name}=${raw} in ${JSON.stringify(redactUri(uri))} must be a whole number of milliseconds, at least 1`,
+    );
+  }
+  return ms;
 }
 
 function parseUri(uri: string): Conn {
@@ -107,17 +123,19 @@ function parseUri(uri: string): Conn {
     if (!c.port) c.port = '5432';
   }
   c.searchParams.delete('schema');
-  const timeout = c.searchParams.get('connect_timeout_ms');
-  c.searchParams.delete('connect_timeout_ms');
-  const connectTimeoutMs = timeout === null ? 10_000 : Number(timeout);
-  if (!Number.isSafeInteger(connectTimeoutMs) || connectTimeoutMs < 1) {
-    throw new LifecycleError(
-      'bad_uri',
-      `connect_timeout_ms=${timeout} in ${JSON.stringify(redactUri(uri))} must be a whole number of milliseconds, at least 1`,
-    );
-  }
-  return { dialect, connectionString: c.toString(), display: redactUri(uri), connectTimeoutMs };
+  const connectTimeoutMs = msParam(c, 'connect_timeout_ms', 10_000, uri);
+  const lockTimeoutMs = msParam(c, 'lock_timeout_ms', LOCK_TIMEOUT_MS, uri);
+  return {
+    dialect,
+    connectionString: c.toString(),
+    display: redactUri(uri),
+    connectTimeoutMs,
+    lockTimeoutMs,
+  };
 }
+
+/** How long a load or write waits for its table's lock by default (`?lock_timeout_ms=`). */
+const LOCK_TIMEOUT_MS = 60_000;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -318,16 +336,29 @@ async function inTransaction<T>(c: PgClient, fn: () => Promise<T>): Promise<T> {
  * Takes the transaction-scoped advisory lock of `table` (released at COMMIT or ROLLBACK, and by the
  * server when the connection ends). The key is the table's schema-qualified name as the server
  * resolves it, so `x` and `public.x` take one lock; two tables whose names hash alike (32 bits) only
- * wait for each other.
+ * wait for each other. The wait is bounded by `conn.lockTimeoutMs` (PostgreSQL's `lock_timeout`, set
+ * for this statement only): past it, `db_lock_timeout`, and the transaction rolls back.
  */
-async function lockTable(c: PgClient, table: string): Promise<void> {
+async function lockTable(c: PgClient, conn: Conn, table: string): Promise<void> {
   const parts = table.split('.');
   const schema = parts.length === 2 ? parts[0] : null;
   const name = parts[parts.length - 1];
-  await c.query(
-    `SELECT pg_advisory_xact_lock(hashtext('tsad.table'), hashtext(coalesce($1::text, (SELECT n.nspname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE r.oid = to_regclass($3)), current_schema(), '') || '.' || $2))`,
-    [schema, name, quoteIdent(table, 'table')],
-  );
+  await c.query(`SET LOCAL lock_timeout = ${conn.lockTimeoutMs}`);
+  try {
+    await c.query(
+      `SELECT pg_advisory_xact_lock(hashtext('tsad.table'), hashtext(coalesce($1::text, (SELECT n.nspname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE r.oid = to_regclass($3)), current_schema(), '') || '.' || $2))`,
+      [schema, name, quoteIdent(table, 'table')],
+    );
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== '55P03') throw err;
+    throw new LifecycleError(
+      'db_lock_timeout',
+      `waited ${conn.lockTimeoutMs} ms for the lock of table ${table} at ${serverOf(conn)} (tsad's advisory lock: another load or write of that table holds it, or a session whose connection was cut and which the server has not yet ended); nothing was written: run it again once that one ends, give it longer with ?lock_timeout_ms= in the URI, or find the holder with SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted and end it with SELECT pg_terminate_backend(pid)`,
+      { cause: err },
+    );
+  }
+  // the rest of the transaction keeps the server's setting
+  await c.query('SET LOCAL lock_timeout TO DEFAULT');
 }
 
 /**
@@ -335,9 +366,9 @@ async function lockTable(c: PgClient, table: string): Promise<void> {
  * writers' `CREATE TABLE IF NOT EXISTS` at once would otherwise fail one of them (23505) once the
  * other commits, and writes are long transactions.
  */
-async function ensureTable(c: PgClient, table: string, ddl: string): Promise<void> {
+async function ensureTable(c: PgClient, conn: Conn, table: string, ddl: string): Promise<void> {
   await inTransaction(c, async () => {
-    await lockTable(c, table);
+    await lockTable(c, conn, table);
     await c.query(ddl);
   });
 }
@@ -440,7 +471,7 @@ export async function loadSeriesSql(
   return withClient(conn, `load rows into ${table}`, (c) =>
     inTransaction(c, async () => {
       // one load of a table at a time: a second waits here, then finds the rows the first committed
-      await lockTable(c, table);
+      await lockTable(c, conn, table);
       await c.query(
         `CREATE TABLE IF NOT EXISTS ${tbl} ("time" TIMESTAMP WITH TIME ZONE NOT NULL, "value" DOUBLE PRECISION NOT NULL)`,
       );
@@ -504,7 +535,7 @@ export async function writeSql(
     if (a.length !== n) throw new LifecycleError('bad_sample', `${k} has ${a.length} rows but t has ${n}`);
   }
   return withClient(conn, `write predictions to ${table}`, async (c) => {
-    await ensureTable(c, table, predictionsDdl(table));
+    await ensureTable(c, conn, table, predictionsDdl(table));
     return inTransaction(c, async () => {
       for (let i = 0; i < n; i += CHUNK) {
         const j = Math.min(n, i + CHUNK);
@@ -540,7 +571,7 @@ export async function writeMonitorSql(
   const table = opts.table ?? MONITOR_TABLE;
   const tbl = quoteIdent(table, 'table');
   return withClient(conn, `write monitor records to ${table}`, async (c) => {
-    await ensureTable(c, table, monitorDdl(table));
+    await ensureTable(c, conn, table, monitorDdl(table));
     return inTransaction(c, async () => {
       for (let i = 0; i < records.length; i += CHUNK) {
         const part = records.slice(i, i + CHUNK);

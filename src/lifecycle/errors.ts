@@ -7,6 +7,7 @@ export type LifecycleErrorCode =
   | 'bad_sample'
   | 'bad_uri'
   | 'db_error'
+  | 'db_lock_timeout'
   | 'db_unreachable'
   | 'no_champion'
   | 'no_previous'

@@ -66,6 +66,7 @@ describe('tsad command line pieces', () => {
     // a database (--data, --pg) that cannot be reached or refuses: a server, as the tracking store (audit43)
     expect(exitCodeOf(new LifecycleError('db_unreachable', 'y'))).toBe(EXIT.tracking);
     expect(exitCodeOf(new LifecycleError('db_error', 'y'))).toBe(EXIT.tracking);
+    expect(exitCodeOf(new LifecycleError('db_lock_timeout', 'y'))).toBe(EXIT.tracking);
     // a sample that cannot be used (NaN or infinite time or value, a repeated time) is bad data (fix44)
     expect(exitCodeOf(new LifecycleError('bad_sample', 'y'))).toBe(EXIT.data);
     expect(exitCodeOf(new ServeError('bad_group', 'y'))).toBe(EXIT.usage);

@@ -330,3 +330,50 @@ describe('concurrent writers of one table (rev44)', () => {
     ).toEqual([20_000, 20_000]);
   });
 });
+
+describe('the load lock has a wait bound (track44)', () => {
+  it('a load or a write that waits past ?lock_timeout_ms= for the table lock is db_lock_timeout naming the table and what to do, nothing written; once the holder ends, the load goes through (was: waited for ever)', async () => {
+    const pg = (await import('pg')).default;
+    const holder = new pg.Client({ connectionString: server.uri });
+    await holder.connect();
+    try {
+      // the lock another loader of `public.load_held` takes (a transaction whose connection was cut
+      // holds it until the server notices, with TCP keepalive possibly hours)
+      await holder.query('BEGIN');
+      await holder.query(
+        `SELECT pg_advisory_xact_lock(hashtext('tsad.table'), hashtext('public.load_held'))`,
+      );
+      const r = {
+        t: Float64Array.from({ length: 100 }, (_, i) => Date.UTC(2024, 0, 1) + i * 60_000),
+        v: new Float64Array(100).fill(1),
+      };
+      const uri = `${server.uri}?lock_timeout_ms=200`;
+      const load = await rejection(loadSeriesSql(uri, 'load_held', r));
+      expect(load.code).toBe('db_lock_timeout');
+      expect(load.message).toMatch(/load_held/);
+      expect(load.message).toMatch(/200 ms/);
+      expect(load.message).toMatch(/lock_timeout_ms=/);
+      expect(load.message).toMatch(/pg_terminate_backend/);
+      expect(load.message).not.toMatch(/password/);
+      const write = await rejection(
+        writeSql(uri, { series: 's', t: r.t, value: r.v, score: r.v, alarm: r.v }, { table: 'load_held' }),
+      );
+      expect(write.code).toBe('db_lock_timeout');
+      expect(await query(`SELECT to_regclass('load_held') AS r`)).toEqual([{ r: null }]);
+      await holder.query('COMMIT');
+      expect(await loadSeriesSql(uri, 'load_held', r)).toEqual({ inserted: 100, existing: 0 });
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('?lock_timeout_ms= must be a whole number of milliseconds, at least 1', async () => {
+    for (const bad of ['0', '-5', '1.5', 'soon']) {
+      const e = await rejection(
+        loadSeriesSql(`${server.uri}?lock_timeout_ms=${bad}`, 'never', { t: [1], v: [1] }),
+      );
+      expect(e.code).toBe('bad_uri');
+      expect(e.message).toMatch(/lock_timeout_ms/);
+    }
+  });
+});
