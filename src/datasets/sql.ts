@@ -6,7 +6,8 @@
  *   (`date_bin(interval, time, origin)` + an aggregate, the way the tutorials query their raw data),
  *   and returns the series together with its source: table, columns, time range, the SQL text and its
  *   parameters, row count and digest (the same sha256 as `run.logDataset`), so a run can record where
- *   its data came from and be reproduced from the database.
+ *   its data came from and be reproduced from the database. PostgreSQL's rows come through a cursor, a
+ *   page at a time, so memory is the series it returns (see `readSql`).
  * - `loadSeriesSql` creates an input table `(time timestamptz, value double precision)` and fills it
  *   once, all rows or none (an existing, non-empty table is left alone).
  * - `writeSql` writes predictions (value, score, alarm, model version, run) beside the inputs, in a
@@ -390,35 +391,90 @@ function chunk<T>(a: ArrayLike<T>, from: number, to: number): T[] {
   return Array.from({ length: to - from }, (_, k) => a[from + k]);
 }
 
-/** Reads a (time-bucketed) series from a table; see the file comment. */
+/** Rows a read fetches at a time from PostgreSQL (a server-side cursor), so `pg` holds one page of row objects. */
+const PAGE = 10_000;
+
+/**
+ * The rows of a read, checked as they come (a missing or repeated time, a NULL or non-finite value is
+ * `bad_sample` at once, before the rest is fetched) and kept as typed arrays, one pair per page.
+ */
+class ReadRows {
+  private readonly ts: Float64Array[] = [];
+  private readonly vs: Float64Array[] = [];
+  private last = Number.NEGATIVE_INFINITY;
+  n = 0;
+
+  constructor(private readonly table: string) {}
+
+  add(rows: readonly Record<string, unknown>[]): void {
+    const m = rows.length;
+    const t = new Float64Array(m);
+    const v = new Float64Array(m);
+    for (let k = 0; k < m; k++) {
+      // a NULL is NaN here, not Number(null)'s 0
+      t[k] = rows[k].t === null ? Number.NaN : Number(rows[k].t);
+      v[k] = rows[k].v === null ? Number.NaN : Number(rows[k].v);
+      if (!Number.isFinite(t[k]) || !(t[k] > this.last)) {
+        throw new LifecycleError(
+          'bad_sample',
+          `${this.table}: row ${this.n + k} has a missing or repeated time; bin the query (bin: '5m') or deduplicate the table`,
+        );
+      }
+      if (!Number.isFinite(v[k])) {
+        throw new LifecycleError(
+          'bad_sample',
+          `${this.table}: value at ${new Date(t[k]).toISOString()} is ${rows[k].v}; filter NULLs`,
+        );
+      }
+      this.last = t[k];
+    }
+    this.ts.push(t);
+    this.vs.push(v);
+    this.n += m;
+  }
+
+  /** The series (the pages copied into one pair of arrays, the pages then dropped). */
+  series(): TimeSeries {
+    const join = (parts: Float64Array[]) => {
+      const out = new Float64Array(this.n);
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      parts.length = 0;
+      return out;
+    };
+    return { t: join(this.ts), v: join(this.vs) };
+  }
+}
+
+/**
+ * Reads a (time-bucketed) series from a table; see the file comment. On PostgreSQL the rows come
+ * through a server-side cursor, `PAGE` at a time: memory is the returned series (16 bytes a row),
+ * twice that while the pages are joined, plus one page of `pg` row objects. CrateDB's rows come in one
+ * result.
+ */
 export async function readSql(uri: string, opts: ReadSqlOptions): Promise<SqlSeries> {
   const conn = parseUri(uri);
   const q = buildReadQuery(conn.dialect, opts);
-  const rows = await withClient(
-    conn,
-    `read ${opts.table}`,
-    async (c) => (await c.query(q.text, q.params)).rows,
-  );
-  const n = rows.length;
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    t[i] = Number(rows[i].t);
-    v[i] = Number(rows[i].v);
-    if (!Number.isFinite(t[i]) || (i > 0 && !(t[i] > t[i - 1]))) {
-      throw new LifecycleError(
-        'bad_sample',
-        `${opts.table}: row ${i} has a missing or repeated time; bin the query (bin: '5m') or deduplicate the table`,
-      );
+  const read = new ReadRows(opts.table);
+  await withClient(conn, `read ${opts.table}`, async (c) => {
+    if (conn.dialect === 'crate') {
+      read.add((await c.query(q.text, q.params)).rows);
+      return;
     }
-    if (!Number.isFinite(v[i])) {
-      throw new LifecycleError(
-        'bad_sample',
-        `${opts.table}: value at ${new Date(t[i]).toISOString()} is ${rows[i].v}; filter NULLs`,
-      );
-    }
-  }
-  const series = { t, v };
+    await inTransaction(c, async () => {
+      await c.query(`DECLARE tsad_read NO SCROLL CURSOR FOR ${q.text}`, q.params);
+      for (;;) {
+        const { rows } = await c.query(`FETCH FORWARD ${PAGE} FROM tsad_read`);
+        read.add(rows);
+        if (rows.length < PAGE) break;
+      }
+    });
+  });
+  const n = read.n;
+  const series = read.series();
   return {
     series,
     source: {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
 import { runMachineTemperature, SPLIT_TIME } from '../../src/internal.js';
 import {
@@ -375,5 +375,81 @@ describe('the load lock has a wait bound (track44)', () => {
       expect(e.code).toBe('bad_uri');
       expect(e.message).toMatch(/lock_timeout_ms/);
     }
+  });
+});
+
+describe('readSql holds one page of rows at a time (track44)', () => {
+  const minute = 60_000;
+  const start = Date.UTC(2024, 0, 1);
+  /** A raw table of `n` rows, one a minute, value i % 97 (made by the server: nothing to send). */
+  const makeTable = (name: string, n: number) =>
+    query(
+      `CREATE TABLE ${name} AS SELECT to_timestamp((${start} + i * ${minute}) / 1000.0) AS "time", (i % 97)::float8 AS "value" FROM generate_series(0, ${n - 1}) AS i`,
+    );
+  const expected = (n: number) => ({
+    t: Float64Array.from({ length: n }, (_, i) => start + i * minute),
+    v: Float64Array.from({ length: n }, (_, i) => i % 97),
+  });
+
+  /** How many rows each statement `pg` answered during `fn` carried. */
+  async function rowsPerAnswer(fn: () => Promise<unknown>): Promise<number[]> {
+    const pg = (await import('pg')).default;
+    const original = pg.Client.prototype.query;
+    const sizes: number[] = [];
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: unknown,
+      ...args: unknown[]
+    ) {
+      const out = (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (out instanceof Promise) {
+        out.then(
+          (r: { rows?: unknown[] }) => sizes.push(r.rows?.length ?? 0),
+          () => undefined,
+        );
+      }
+      return out;
+    } as typeof original);
+    try {
+      await fn();
+    } finally {
+      spy.mockRestore();
+    }
+    return sizes;
+  }
+
+  it('a table of 25,001 rows and one of exactly 20,000 read whole, bit for bit, no answer over 10,000 rows (was: one answer of every row)', async () => {
+    for (const n of [25_001, 20_000]) {
+      await makeTable(`paged_${n}`, n);
+      let got: Awaited<ReturnType<typeof readSql>> | undefined;
+      const sizes = await rowsPerAnswer(async () => {
+        got = await readSql(server.uri, { table: `paged_${n}` });
+      });
+      expect(got?.series).toEqual(expected(n));
+      expect(got?.source.rows).toBe(n);
+      expect(got?.source.digest).toBe(datasetDigest(expected(n)));
+      expect(Math.max(...sizes)).toBe(10_000);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(n);
+    }
+    // binned reads page too: 25,001 one-minute rows in 2-minute bins are 12,501 bins
+    const binned = await readSql(server.uri, { table: 'paged_25001', bin: '2m', aggregate: 'first' });
+    expect(binned.series.t).toEqual(Float64Array.from({ length: 12_501 }, (_, i) => start + 2 * i * minute));
+    expect(binned.series.v).toEqual(Float64Array.from({ length: 12_501 }, (_, i) => (2 * i) % 97));
+  });
+
+  it('a repeated time across a page boundary and a NULL in a later page are bad_sample naming the row or time', async () => {
+    await makeTable('paged_repeat', 25_000);
+    await query(
+      `UPDATE paged_repeat SET "time" = to_timestamp((${start} + 9999 * ${minute}) / 1000.0) WHERE "time" = to_timestamp((${start} + 10000 * ${minute}) / 1000.0)`,
+    );
+    const e = await rejection(readSql(server.uri, { table: 'paged_repeat' }));
+    expect(e.code).toBe('bad_sample');
+    expect(e.message).toMatch(/row 10000 has a missing or repeated time/);
+    await makeTable('paged_null', 25_000);
+    await query(
+      `UPDATE paged_null SET "value" = NULL WHERE "time" = to_timestamp((${start} + 21000 * ${minute}) / 1000.0)`,
+    );
+    const n = await rejection(readSql(server.uri, { table: 'paged_null' }));
+    expect(n.code).toBe('bad_sample');
+    expect(n.message).toContain(`value at ${new Date(start + 21_000 * minute).toISOString()} is null`);
   });
 });
