@@ -485,13 +485,53 @@ export function tallyGroupFile(
   return { found, quiet };
 }
 
+/** The command line of the alarm-rule sweeps (bench/quiet22-sweep.ts, bench/quiet43-sweep.ts). */
+export interface AlarmSweepArgs {
+  /** `--diff` came first: name each file where a setting's verdict differs from another's. */
+  diff: boolean;
+  cacheDir: string;
+  groups: { name: string; dirs: string[] }[];
+  settings: string[];
+}
+
+/** `[--diff] CACHE NAME=DIR,DIR… NAME=… [-- SETTING…]` (`defaults` when no setting is named). */
+export function alarmSweepArgs(
+  argv: readonly string[],
+  defaults: readonly string[],
+  usage: string,
+): AlarmSweepArgs {
+  const diff = argv[0] === '--diff';
+  return { diff, ...groupSweepArgs(diff ? argv.slice(1) : argv, defaults, usage) };
+}
+
+/**
+ * Runs an alarm-rule sweep over the default's cached stream scores (`DEFAULT22_CACHE`): for each file,
+ * `alarmsOf(f)` gives setting k's alarms (0/1 by row) as `(k) => alarms`, asked in setting order and
+ * counted into that group's tally; with `diff`, the file's `--diff` line when the settings' verdicts
+ * differ. Returns the tallies (group by setting) for `printGroupSweep`.
+ */
+export async function alarmSweepRun(
+  a: AlarmSweepArgs,
+  alarmsOf: (f: GroupFile & { score: Float64Array }) => (k: number) => Uint8Array,
+): Promise<GroupTally[][]> {
+  const res = a.groups.map(() => a.settings.map(() => groupTally()));
+  for await (const f of groupSweepFiles(a.cacheDir, a.groups, DEFAULT22_CACHE)) {
+    const alarms = alarmsOf(f);
+    const verdicts = a.settings.map((_, k) =>
+      groupFileVerdict(f.ws, tallyGroupFile(res[f.gi][k], f.ws, f.t, alarms(k), f.p)),
+    );
+    if (a.diff) writeGroupDiff(f, a.settings, verdicts);
+  }
+  return res;
+}
+
 /** A file's verdict under one setting, for the sweeps' `--diff` lines: `quiet`/`loud`, or 0/1 per window. */
-export function groupFileVerdict(ws: readonly unknown[], r: { found: boolean[]; quiet: boolean }): string {
+function groupFileVerdict(ws: readonly unknown[], r: { found: boolean[]; quiet: boolean }): string {
   return ws.length === 0 ? (r.quiet ? 'quiet' : 'loud') : r.found.map((x) => (x ? 1 : 0)).join('');
 }
 
 /** A sweep's `--diff` line for a file whose verdicts differ between settings (nothing when all agree). */
-export function writeGroupDiff(f: GroupFile, settings: readonly string[], verdicts: readonly string[]): void {
+function writeGroupDiff(f: GroupFile, settings: readonly string[], verdicts: readonly string[]): void {
   if (verdicts.every((x) => x === verdicts[0])) return;
   const step = (f.t[1] - f.t[0]) / 60_000;
   const kinds = f.ws.map((w) => w.kind).join(',') || 'clean';

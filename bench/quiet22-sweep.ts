@@ -16,50 +16,31 @@
  * Tuning seeds only. `--diff` also names each file where a setting's windows found or quiet differ from
  * today's.
  *
- *   npx tsx bench/quiet22-sweep.ts [--diff] CACHE NAME=DIR,DIR… NAME=…
+ *   npx tsx bench/quiet22-sweep.ts [--diff] CACHE NAME=DIR,DIR… NAME=… [-- SETTING…]
  */
 import { defaultDetector } from '../src/detectors/default.js';
 import { field } from '../src/detectors/json.js';
 import { AggregateAlarms, aggregateAlarmsConfigSchema } from '../src/detectors/post/aggregate-alarms.js';
-import {
-  DEFAULT22_CACHE,
-  type GroupTally,
-  groupArgs,
-  groupFileVerdict,
-  groupSweepFiles,
-  groupTally,
-  printGroupSweep,
-  tallyGroupFile,
-  writeGroupDiff,
-} from './harness.js';
+import { alarmSweepArgs, alarmSweepRun, printGroupSweep } from './harness.js';
 
-const argv = process.argv.slice(2);
-const diff = argv[0] === '--diff';
-const [cacheDir, ...groupTexts] = diff ? argv.slice(1) : argv;
-const usage = 'usage: quiet22-sweep.ts [--diff] <cacheDir> NAME=DIR,… …';
-if (!cacheDir) throw new Error(usage);
-const groups = groupArgs(groupTexts, usage);
+const SETTINGS = ['today', 'relaxByCount', 'start', 'both'];
+const usage = `usage: quiet22-sweep.ts [--diff] <cacheDir> NAME=DIR,… … [-- SETTING…] (settings: ${SETTINGS.join(', ')})`;
+const args = alarmSweepArgs(process.argv.slice(2), SETTINGS, usage);
+const { settings } = args;
+if (!settings.every((s) => SETTINGS.includes(s))) throw new Error(usage);
 
 const base = aggregateAlarmsConfigSchema.parse(field(defaultDetector().config, 'threshold', 'config'));
-const settings = ['today', 'relaxByCount', 'start', 'both'] as const;
 const rules = settings.map(
   (s) => new AggregateAlarms({ ...base, relaxByCount: s === 'relaxByCount' || s === 'both' }),
 );
 const primed = settings.map((s) => s === 'start' || s === 'both');
 
-const res: GroupTally[][] = groups.map(() => settings.map(() => groupTally()));
-for await (const f of groupSweepFiles(cacheDir, groups, DEFAULT22_CACHE)) {
-  const { t, p, score } = f;
-  const verdicts: string[] = [];
-  for (const [k] of settings.entries()) {
-    const s = rules[k].streamer();
-    // `start`: the training part's times enter the window first, with no raw alarm among them
-    if (primed[k]) for (let i = 0; i < p; i++) s.push(t[i], 0);
-    const alarm = new Uint8Array(t.length);
-    for (let i = p; i < t.length; i++) alarm[i] = s.push(t[i], score[i]) === 0 ? 0 : 1;
-    const r = tallyGroupFile(res[f.gi][k], f.ws, t, alarm, p);
-    verdicts.push(groupFileVerdict(f.ws, r));
-  }
-  if (diff) writeGroupDiff(f, settings, verdicts);
-}
-printGroupSweep(groups, [...settings], res, 'quiet', () => '');
+const res = await alarmSweepRun(args, ({ t, p, score }) => (k) => {
+  const s = rules[k].streamer();
+  // `start`: the training part's times enter the window first, with no raw alarm among them
+  if (primed[k]) for (let i = 0; i < p; i++) s.push(t[i], 0);
+  const alarm = new Uint8Array(t.length);
+  for (let i = p; i < t.length; i++) alarm[i] = s.push(t[i], score[i]) === 0 ? 0 : 1;
+  return alarm;
+});
+printGroupSweep(args.groups, settings, res, 'quiet', () => '');

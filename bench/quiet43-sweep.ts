@@ -27,26 +27,11 @@
 import { DEFAULT_COUNT_POINTS, DEFAULT_STRONG_THRESHOLD, defaultDetector } from '../src/detectors/default.js';
 import { field } from '../src/detectors/json.js';
 import { AggregateAlarms, aggregateAlarmsConfigSchema } from '../src/detectors/post/aggregate-alarms.js';
-import {
-  DEFAULT22_CACHE,
-  type GroupTally,
-  groupFileVerdict,
-  groupSweepArgs,
-  groupSweepFiles,
-  groupTally,
-  printGroupSweep,
-  tallyGroupFile,
-  writeGroupDiff,
-} from './harness.js';
+import { alarmSweepArgs, alarmSweepRun, printGroupSweep } from './harness.js';
 
-const argv = process.argv.slice(2);
-const diff = argv[0] === '--diff';
 const usage = 'usage: quiet43-sweep.ts [--diff] <cacheDir> NAME=DIR,… … [-- SETTING…]';
-const { cacheDir, groups, settings } = groupSweepArgs(
-  diff ? argv.slice(1) : argv,
-  ['today', 'gapStep'],
-  usage,
-);
+const args = alarmSweepArgs(process.argv.slice(2), ['today', 'gapStep'], usage);
+const { groups, settings } = args;
 if (settings[0] !== 'today') throw new Error(`${usage}: the first setting must be today`);
 
 const base = aggregateAlarmsConfigSchema.parse(field(defaultDetector().config, 'threshold', 'config'));
@@ -152,7 +137,6 @@ function replay(t: Float64Array, score: Float64Array, p: number, s: Setting): Ui
 }
 
 const rule = new AggregateAlarms(base);
-const res: GroupTally[][] = groups.map(() => settings.map(() => groupTally()));
 // per setting: windows found by both it and today whose first alarm comes later (and the points of delay),
 // and per step (minutes, before the test part) the windows found and those found later
 const later = settings.map(() => ({
@@ -173,16 +157,15 @@ const firstAlarm = (w: { onset: number; end: number }, t: Float64Array, alarm: U
   return -1;
 };
 let checked = 0;
-for await (const f of groupSweepFiles(cacheDir, groups, DEFAULT22_CACHE)) {
+const res = await alarmSweepRun(args, (f) => {
   const { t, p, score } = f;
   // the replay of `today` against the rule itself
   const st = rule.streamer();
   const ref = new Uint8Array(t.length);
   for (let i = p; i < t.length; i++) ref[i] = st.push(t[i], score[i]) === 0 ? 0 : 1;
-  const verdicts: string[] = [];
   const step = (t[p] - t[p - 1]) / 60_000;
-  for (const [k, s] of parsed.entries()) {
-    const alarm = replay(t, score, p, s);
+  return (k) => {
+    const alarm = replay(t, score, p, parsed[k]);
     for (const w of f.ws) {
       const a0 = firstAlarm(w, t, ref, p);
       const a1 = firstAlarm(w, t, alarm, p);
@@ -199,11 +182,9 @@ for await (const f of groupSweepFiles(cacheDir, groups, DEFAULT22_CACHE)) {
           throw new Error(`replay differs from AggregateAlarms: ${f.corpus} ${f.file} row ${i}`);
       checked++;
     }
-    const r = tallyGroupFile(res[f.gi][k], f.ws, t, alarm, p);
-    verdicts.push(groupFileVerdict(f.ws, r));
-  }
-  if (diff) writeGroupDiff(f, settings, verdicts);
-}
+    return alarm;
+  };
+});
 process.stdout.write(`today's replay equals AggregateAlarms on ${checked} files\n`);
 printGroupSweep(
   groups,

@@ -20,6 +20,7 @@ import {
   type CheckpointStore,
   createService,
   DirectoryCheckpointStore,
+  type SeriesCheckpoint,
   type Service,
   type TrainInWorkerOptions,
   trainInWorker,
@@ -30,9 +31,16 @@ import { post, pts, STEP, scoresOf, T0, value } from '../helpers/serve.js';
 let dir: string;
 let tracker: Tracker;
 
-async function trainAndRegister(name: string, shift: number): Promise<number> {
-  const n = 500;
-  const det = new ZmsDetector({});
+/**
+ * Trains `det` (a ZMS detector by default) on the `n` minutes of series 0 before T0, shifted by `shift`,
+ * logs it in a run and registers it as the next version of `name`, which it returns.
+ */
+async function trainAndRegister(
+  name: string,
+  shift: number,
+  det: ZmsDetector | RandomCutForest = new ZmsDetector({}),
+  n = 500,
+): Promise<number> {
   det.train({
     t: Float64Array.from({ length: n }, (_, i) => T0 - (n - i) * STEP),
     v: Float64Array.from({ length: n }, (_, i) => value(i, 0) + shift),
@@ -58,6 +66,20 @@ async function freshState(ref: string): Promise<JsonValue> {
   return typeof own.toJSON === 'function'
     ? { kind: 'stream', state: own.toJSON() }
     : { kind: 'replay', t: [], v: [] };
+}
+
+/** The checkpoint of series `id` on `models:/temp/1` that has taken one point, at T0, in a fresh stream's state. */
+async function onePointCheckpoint(id: string): Promise<SeriesCheckpoint> {
+  return {
+    format: 'tsad-serve-checkpoint',
+    version: 1,
+    id,
+    model: 'models:/temp/1',
+    points: 1,
+    lastT: T0,
+    alarms: [],
+    state: await freshState('models:/temp/1'),
+  };
 }
 
 /** A checkpoint store that passes every call to `inner`, except the ones given in `over`. */
@@ -272,15 +294,7 @@ describe('tsad serve (in-process)', () => {
     // points before it; ZMS scores such a point, so this model is a forest
     const n = 300;
     const rcf = new RandomCutForest({ nEstimators: 5, maxNSamples: 64 });
-    rcf.train({
-      t: Float64Array.from({ length: n }, (_, i) => T0 - (n - i) * STEP),
-      v: Float64Array.from({ length: n }, (_, i) => value(i, 0)),
-    });
-    const runId = await tracker.run({ experiment: 'serve-test' }, async (run) => {
-      await run.logModel(rcf);
-      return run.id;
-    });
-    const ref = `models:/rcf/${(await tracker.registerModel('rcf', runId)).version}`;
+    const ref = `models:/rcf/${await trainAndRegister('rcf', 0, rcf, n)}`;
     const svc = await createService({ model: ref, tracker, defaultMetrics: false });
     try {
       const good = pts(0, 0, 4);
@@ -658,16 +672,7 @@ describe('tsad serve (in-process)', () => {
     });
     syncBuiltinESMExports(); // named imports of node:fs/promises see the spies too
     try {
-      await new DirectoryCheckpointStore(cps).save({
-        format: 'tsad-serve-checkpoint',
-        version: 1,
-        id: 'd',
-        model: 'models:/temp/1',
-        points: 1,
-        lastT: T0,
-        alarms: [],
-        state: await freshState('models:/temp/1'),
-      });
+      await new DirectoryCheckpointStore(cps).save(await onePointCheckpoint('d'));
     } finally {
       openSpy.mockRestore();
       renameSpy.mockRestore();
@@ -687,16 +692,7 @@ describe('tsad serve (in-process)', () => {
       for (const umask of [0o002, 0o077]) {
         process.umask(umask);
         const id = `m${umask.toString(8)}`;
-        await new DirectoryCheckpointStore(cps).save({
-          format: 'tsad-serve-checkpoint',
-          version: 1,
-          id,
-          model: 'models:/temp/1',
-          points: 1,
-          lastT: T0,
-          alarms: [],
-          state: await freshState('models:/temp/1'),
-        });
+        await new DirectoryCheckpointStore(cps).save(await onePointCheckpoint(id));
         expect(fs.statSync(join(cps, `${id}.json`)).mode & 0o777).toBe(0o666 & ~umask);
       }
     } finally {
@@ -1489,16 +1485,7 @@ describe('DELETE /v1/series/:id and the checkpoint store (fix41)', () => {
   it('a custom store whose existence check fails, or whose delete fails after it: 503 checkpoint_store_failed', async () => {
     const cps = join(dir, 'cp-delete-has-down');
     const inner = new DirectoryCheckpointStore(cps);
-    await inner.save({
-      format: 'tsad-serve-checkpoint',
-      version: 1,
-      id: 'k',
-      model: 'models:/temp/1',
-      points: 1,
-      lastT: T0,
-      alarms: [],
-      state: await freshState('models:/temp/1'),
-    });
+    await inner.save(await onePointCheckpoint('k'));
     const load = vi.fn((id: string) => inner.load(id));
     for (const over of [
       { has: () => Promise.reject(new Error('timeout after 5000 ms')) },
@@ -1695,16 +1682,7 @@ describe('DELETE /v1/series/:id and a store that throws at once (rev41)', () => 
   it('a has, load or delete that throws instead of rejecting is 503 checkpoint_store_failed too (was 500 internal), the checkpoint kept', async () => {
     const cps = join(dir, 'cp-delete-sync-throw');
     const inner = new DirectoryCheckpointStore(cps);
-    await inner.save({
-      format: 'tsad-serve-checkpoint',
-      version: 1,
-      id: 's',
-      model: 'models:/temp/1',
-      points: 1,
-      lastT: T0,
-      alarms: [],
-      state: await freshState('models:/temp/1'),
-    });
+    await inner.save(await onePointCheckpoint('s'));
     const boom = (): never => {
       throw new Error('client not connected');
     };
@@ -1741,19 +1719,10 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
   let rcfRef: string;
 
   beforeAll(async () => {
-    const n = 200;
     // online updates: each series' stream holds a forest of its own (without them, the streams of one
     // loaded model share its forest, read only, and a new series reserves no memory)
     const rcf = new RandomCutForest({ nEstimators: 3, maxNSamples: 32, onlineUpdates: true });
-    rcf.train({
-      t: Float64Array.from({ length: n }, (_, i) => T0 - (n - i) * STEP),
-      v: Float64Array.from({ length: n }, (_, i) => value(i, 0)),
-    });
-    const runId = await tracker.run({ experiment: 'serve-test' }, async (run) => {
-      await run.logModel(rcf);
-      return run.id;
-    });
-    rcfRef = `models:/rcf-cap/${(await tracker.registerModel('rcf-cap', runId)).version}`;
+    rcfRef = `models:/rcf-cap/${await trainAndRegister('rcf-cap', 0, rcf, 200)}`;
   });
 
   /** While `full()` is true, every new WebAssembly memory is refused; `refusals` counts them. */
