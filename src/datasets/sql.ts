@@ -86,15 +86,18 @@ interface Conn {
   lockTimeoutMs: number;
 }
 
-/** Removes `?name=` from `c` and returns it as a whole number of milliseconds (at least 1), or `fallback`. */
+/**
+ * Removes `?name=` from `c` and returns it as a whole number of milliseconds from 1 to 2^31 - 1 (the
+ * most a Node timer and PostgreSQL's `lock_timeout` take), or `fallback`.
+ */
 function msParam(c: URL, name: string, fallback: number, uri: string): number {
   const raw = c.searchParams.get(name);
   c.searchParams.delete(name);
   const ms = raw === null ? fallback : Number(raw);
-  if (!Number.isSafeInteger(ms) || ms < 1) {
+  if (!Number.isSafeInteger(ms) || ms < 1 || ms > 2_147_483_647) {
     throw new LifecycleError(
       'bad_uri',
-      `${name}=${raw} in ${JSON.stringify(redactUri(uri))} must be a whole number of milliseconds, at least 1`,
+      `${name}=${raw} in ${JSON.stringify(redactUri(uri))} must be a whole number of milliseconds from 1 to 2147483647`,
     );
   }
   return ms;
