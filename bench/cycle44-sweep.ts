@@ -56,7 +56,7 @@ if (os >= 0) {
   argv.splice(os, 2);
 }
 const usage = 'usage: cycle44-sweep.ts CACHE NAME=DIR,… … [-- SETTING…] [--only-step MIN] [--reuse-today]';
-const { cacheDir, groups, settings } = groupSweepArgs(argv, ['today', 'z:2:on'], usage);
+const { cacheDir, groups, settings } = groupSweepArgs(argv, ['today', 'z:1:on'], usage);
 if (settings[0] !== 'today') throw new Error(`${usage}: the first setting must be today`);
 const makers = settings.map(makeHarmonic44);
 
