@@ -4,7 +4,10 @@
  * leave-one-category-out. Round 27 added `peakMaxArt` and `peakMaxArtPeak` (`onlinePeak` combined with the
  * `art` recipe's NAB score by `maxWithPartner`, as the recipes of those names score).
  *
- *   npx tsx bench/nab-mapping.ts CACHE NAME=DIR,DIR,… NAME=DIR,… [look:NAME=DIR,…]
+ *   npx tsx bench/nab-mapping.ts [--recipe NAME] CACHE NAME=DIR,DIR,… NAME=DIR,… [look:NAME=DIR,…]
+ *
+ * `--recipe NAME` streams that recipe (src/lab/recipes.ts) in place of the default (round 44's
+ * `defaultHarmonic44`); give it its own CACHE.
  *
  * A DIR is a corpus in NAB's layout (`nab` = the NAB corpus). Each file is streamed once by the default
  * (`runNabStream`, `online` mapping, as `tsad bench` does) and cached in CACHE (the online scores and the
@@ -40,9 +43,12 @@ import {
   scoreNabPrepared,
 } from '../src/metrics/nab.js';
 
-const [cacheDir, ...groupArgs] = process.argv.slice(2);
+const cli = process.argv.slice(2);
+const ri = cli.indexOf('--recipe');
+const recipe = ri >= 0 ? cli.splice(ri, 2)[1] : undefined;
+const [cacheDir, ...groupArgs] = cli;
 if (!cacheDir || groupArgs.length < 1)
-  throw new Error('usage: nab-mapping.ts CACHE NAME=DIR,… [look:NAME=DIR,…]');
+  throw new Error('usage: nab-mapping.ts [--recipe NAME] CACHE NAME=DIR,… [look:NAME=DIR,…]');
 const groups = groupArgs.map((g) => {
   const [name, dirs] = g.split('=');
   return {
@@ -135,7 +141,7 @@ async function loadCorpus(dir: string): Promise<Corpus> {
   const raw: Corpus['raw'] = [];
   for (const f of files) {
     const { rows, series, windows } = await loadCorpusFile(dir, f);
-    const d = await stream(dir, f, 'default', () => defaultDetector());
+    const d = await stream(dir, f, 'default', () => (recipe ? makeDetector(recipe) : defaultDetector()));
     const z = await stream(dir, f, 'zero', () => new ZeroDetector());
     const scoresOf = {} as Record<Mapping, Float64Array>;
     for (const m of MAPPINGS) {

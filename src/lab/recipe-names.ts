@@ -122,6 +122,9 @@ export const RECIPE_NAMES = [
   'defaultTrees16',
   'defaultTrees12',
   'defaultTrees10',
+  'defaultHarmonic44',
+  'defaultHarmonic44pi',
+  'defaultHarmonic44short',
 ] as const;
 
 /**
