@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JsonValue } from '../../src/detectors/index.js';
 import { loadModel, openTracker, RandomCutForest, type Tracker, ZmsDetector } from '../../src/index.js';
+import { clearForestPool, setForestPoolMaxBytes } from '../../src/internal.js';
 import {
   type CheckpointStore,
   createService,
@@ -1901,6 +1902,9 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
   it('when eviction does not make room: 503 forest_limit telling the operator what to do; nothing scored, nothing lost', async () => {
     const cps = join(dir, 'cp-forest-limit-full');
     const svc = await forestService(cps);
+    // the evicted series' forests are not kept for reuse (serve44's pool): as when other forests of
+    // the process hold all the memory, eviction cannot make room
+    const poolBytes = setForestPoolMaxBytes(0);
     try {
       for (let k = 0; k < 3; k++) expect((await post(svc, `x${k}`, pts(k, 0, 10))).status).toBe(200);
       const limit = limitForests(() => true); // the forests are held elsewhere in the process
@@ -1930,6 +1934,34 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
         const r = await post(svc, `x${k}`, pts(k, 10, 20));
         expect(scoresOf(r)).toEqual((await direct(rcfRef, pts(k, 0, 20))).slice(10));
       }
+    } finally {
+      setForestPoolMaxBytes(poolBytes);
+      await svc.close();
+    }
+  });
+
+  it("with the pool (serve44), one eviction makes room even when no new memory can be had: the new series takes the evicted series' forest memory", async () => {
+    const cps = join(dir, 'cp-forest-limit-pool');
+    const svc = await forestService(cps);
+    clearForestPool();
+    try {
+      for (let k = 0; k < 3; k++) expect((await post(svc, `p${k}`, pts(k, 0, 10))).status).toBe(200);
+      const want = await direct(rcfRef, pts(5, 0, 10));
+      const limit = limitForests(() => true); // no memory at all from here
+      try {
+        const r = await post(svc, 'pnew', pts(5, 0, 10));
+        expect(r.status).toBe(200);
+        expect(scoresOf(r)).toEqual(want);
+      } finally {
+        limit.restore();
+      }
+      expect(limit.refusals).toBe(1); // the first try; the retry took the pooled memory
+      expect(svc.liveCount()).toBe(3);
+      const metrics = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/^tsad_forest_limit_evictions_total 1$/m);
+      // the evicted series resumes from its checkpoint with its scores
+      const back = await post(svc, 'p0', pts(0, 10, 20));
+      expect(scoresOf(back)).toEqual((await direct(rcfRef, pts(0, 0, 20))).slice(10));
     } finally {
       await svc.close();
     }
