@@ -2098,3 +2098,44 @@ describe('close() while a reload runs', () => {
     }
   });
 });
+
+describe('two references to one version (serve44)', () => {
+  it('an alias and a pinned version that name the same version load it once; series of both score as the model; a reload that moves the alias loads the new version alone', async () => {
+    const v1 = await trainAndRegister('twice', 0);
+    await tracker.setAlias('twice', 'champion', v1);
+    const fetched: string[] = [];
+    const counting: Tracker = Object.create(tracker);
+    counting.loadModelJson = (uri) => {
+      fetched.push(uri);
+      return tracker.loadModelJson(uri);
+    };
+    const svc = await createService({
+      model: 'models:/twice@champion',
+      groups: [{ prefix: 'pin-', ref: `models:/twice/${v1}` }],
+      tracker: counting,
+      defaultMetrics: false,
+    });
+    try {
+      expect(fetched).toEqual([`models:/twice/${v1}`]); // was loaded once per reference
+      const want = await direct(`models:/twice/${v1}`, pts(0, 0, 20));
+      for (const id of ['a', 'pin-a']) {
+        const r = await post(svc, id, pts(0, 0, 20));
+        expect([id, r.body.model, scoresOf(r)]).toEqual([id, `models:/twice/${v1}`, want]);
+      }
+      const v2 = await trainAndRegister('twice', 3);
+      await tracker.setAlias('twice', 'champion', v2);
+      expect(await svc.reload()).toEqual(['models:/twice@champion']);
+      expect(fetched).toEqual([`models:/twice/${v1}`, `models:/twice/${v2}`]);
+      // the pinned series kept its state and version; the alias's series restart on the new one
+      const pinned = await post(svc, 'pin-a', pts(0, 20, 30));
+      expect(scoresOf(pinned)).toEqual((await direct(`models:/twice/${v1}`, pts(0, 0, 30))).slice(20));
+      const moved = await post(svc, 'a', pts(0, 0, 10));
+      expect([moved.body.model, scoresOf(moved)]).toEqual([
+        `models:/twice/${v2}`,
+        await direct(`models:/twice/${v2}`, pts(0, 0, 10)),
+      ]);
+    } finally {
+      await svc.close();
+    }
+  });
+});
