@@ -11,6 +11,11 @@ import type { WasmMemory } from './wasm/walk-module.js';
 
 /** The buffers of one forest's state that do not depend on its options beyond its sizes. */
 export interface ForestBuffers {
+  /**
+   * The trees (node records, walk-down arrays, free lists, roots), the job exchange's doubles and the
+   * walks' scratch, at the byte addresses of `forestLayout`: the memory the WebAssembly walks read
+   * (shared, exactly sized up front, never grown).
+   */
   readonly wasm: WasmMemory;
   readonly weights: SharedArrayBuffer;
   readonly seqs: SharedArrayBuffer;

@@ -5,7 +5,7 @@ import { sameBits } from '../../math/same-bits.js';
 import { xoroshiroFloat as draw, fillStreams } from '../../math/xoroshiro.js';
 import { packFloats, packInts, packInts32, unpackFloats, unpackInts } from '../json.js';
 import type { JsonObject } from '../types.js';
-import { poolForestBuffers, takeForestBuffers } from './forest-pool.js';
+import { type ForestBuffers, poolForestBuffers, takeForestBuffers } from './forest-pool.js';
 import { ForestStateSchema, zodError } from './forest-schema.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
 import { spawnForestWorker, takeEarlyBatchWorker } from './spawn.js';
@@ -16,7 +16,6 @@ import {
   initForestMemory,
   sharedMemory,
   type WalkExports,
-  type WasmMemory,
   walkInstance,
 } from './wasm/walk-module.js';
 
@@ -46,26 +45,13 @@ export interface CutForestOptions {
  * All of a forest's mutable state, in SharedArrayBuffers so that a worker thread can hold a
  * second view of the same forest. Passed to the worker once; never copied afterwards.
  */
-export interface ForestMemory {
+export interface ForestMemory extends ForestBuffers {
   readonly d: number;
   readonly T: number;
   readonly S: number;
   readonly lambda: number;
   readonly outputAfter: number;
   readonly seed: number;
-  /**
-   * The trees (node records, walk-down arrays, free lists, roots), the job exchange's doubles and the
-   * walks' scratch, at the byte addresses of `forestLayout`: the memory the WebAssembly walks read
-   * (shared, exactly sized up front, never grown).
-   */
-  readonly wasm: WasmMemory;
-  readonly weights: SharedArrayBuffer;
-  readonly seqs: SharedArrayBuffer;
-  readonly leaves: SharedArrayBuffer;
-  readonly sizes: SharedArrayBuffer;
-  readonly reject: SharedArrayBuffer;
-  readonly bound: SharedArrayBuffer;
-  readonly rs: SharedArrayBuffer;
   /** Job exchange's control words (int32; its doubles are in `wasm`). */
   readonly ctl: SharedArrayBuffer;
 }
