@@ -81,25 +81,6 @@ interface Conn {
   display: string;
   /** `?connect_timeout_ms=` (default 10 s, as the SQL tracking store): how long connecting may take. */
   connectTimeoutMs: number;
-  /**
-   * `?lock_timeout_ms=` (default 60 s): how long a load or write waits for another's lock on its table
-   * (a holder whose network was cut keeps it until the server notices, which can take hours).
-   */
-  lockTimeoutMs: number;
-}
-
-/** A whole number of milliseconds, at least 1, from `?name=` of a database URI (absent: `fallback`). */
-function msOption(c: URL, name: string, fallback: number, uri: string): number {
-  const raw = c.searchParams.get(name);
-  c.searchParams.delete(name);
-  const ms = raw === null ? fallback : Number(raw);
-  if (!Number.isSafeInteger(ms) || ms < 1) {
-    throw new LifecycleError(
-      'bad_uri',
-      `${name}=${raw} in ${JSON.stringify(redactUri(uri))} must be a whole number of milliseconds, at least 1`,
-    );
-  }
-  return ms;
 }
 
 function parseUri(uri: string): Conn {
@@ -126,15 +107,16 @@ function parseUri(uri: string): Conn {
     if (!c.port) c.port = '5432';
   }
   c.searchParams.delete('schema');
-  const connectTimeoutMs = msOption(c, 'connect_timeout_ms', 10_000, uri);
-  const lockTimeoutMs = msOption(c, 'lock_timeout_ms', 60_000, uri);
-  return {
-    dialect,
-    connectionString: c.toString(),
-    display: redactUri(uri),
-    connectTimeoutMs,
-    lockTimeoutMs,
-  };
+  const timeout = c.searchParams.get('connect_timeout_ms');
+  c.searchParams.delete('connect_timeout_ms');
+  const connectTimeoutMs = timeout === null ? 10_000 : Number(timeout);
+  if (!Number.isSafeInteger(connectTimeoutMs) || connectTimeoutMs < 1) {
+    throw new LifecycleError(
+      'bad_uri',
+      `connect_timeout_ms=${timeout} in ${JSON.stringify(redactUri(uri))} must be a whole number of milliseconds, at least 1`,
+    );
+  }
+  return { dialect, connectionString: c.toString(), display: redactUri(uri), connectTimeoutMs };
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -260,8 +242,6 @@ const HINTS: Readonly<Record<string, string>> = {
   '28000': 'check the user in the URI and that pg_hba.conf lets it connect from here',
   '3D000': 'check the database name in the URI',
   '22008': "a time is outside PostgreSQL's timestamptz range (4713 BC to 294276 AD)",
-  '55P03':
-    'another load or write of this table (or another transaction on its rows) held its lock past ?lock_timeout_ms= (default 60000): let it finish and run again, raise the bound in the URI, or, if its client is gone (a cut network keeps the lock until the server notices), end that backend (pg_stat_activity, pg_terminate_backend)',
 };
 
 /**
@@ -340,9 +320,7 @@ async function inTransaction<T>(c: PgClient, fn: () => Promise<T>): Promise<T> {
  * resolves it, so `x` and `public.x` take one lock; two tables whose names hash alike (32 bits) only
  * wait for each other.
  */
-async function lockTable(c: PgClient, conn: Conn, table: string): Promise<void> {
-  // every lock wait of this transaction from here is bounded (a whole number: no injection)
-  await c.query(`SET LOCAL lock_timeout = ${conn.lockTimeoutMs}`);
+async function lockTable(c: PgClient, table: string): Promise<void> {
   const parts = table.split('.');
   const schema = parts.length === 2 ? parts[0] : null;
   const name = parts[parts.length - 1];
@@ -357,9 +335,9 @@ async function lockTable(c: PgClient, conn: Conn, table: string): Promise<void> 
  * writers' `CREATE TABLE IF NOT EXISTS` at once would otherwise fail one of them (23505) once the
  * other commits, and writes are long transactions.
  */
-async function ensureTable(c: PgClient, conn: Conn, table: string, ddl: string): Promise<void> {
+async function ensureTable(c: PgClient, table: string, ddl: string): Promise<void> {
   await inTransaction(c, async () => {
-    await lockTable(c, conn, table);
+    await lockTable(c, table);
     await c.query(ddl);
   });
 }
@@ -462,7 +440,7 @@ export async function loadSeriesSql(
   return withClient(conn, `load rows into ${table}`, (c) =>
     inTransaction(c, async () => {
       // one load of a table at a time: a second waits here, then finds the rows the first committed
-      await lockTable(c, conn, table);
+      await lockTable(c, table);
       await c.query(
         `CREATE TABLE IF NOT EXISTS ${tbl} ("time" TIMESTAMP WITH TIME ZONE NOT NULL, "value" DOUBLE PRECISION NOT NULL)`,
       );
@@ -526,7 +504,7 @@ export async function writeSql(
     if (a.length !== n) throw new LifecycleError('bad_sample', `${k} has ${a.length} rows but t has ${n}`);
   }
   return withClient(conn, `write predictions to ${table}`, async (c) => {
-    await ensureTable(c, conn, table, predictionsDdl(table));
+    await ensureTable(c, table, predictionsDdl(table));
     return inTransaction(c, async () => {
       for (let i = 0; i < n; i += CHUNK) {
         const j = Math.min(n, i + CHUNK);
@@ -562,7 +540,7 @@ export async function writeMonitorSql(
   const table = opts.table ?? MONITOR_TABLE;
   const tbl = quoteIdent(table, 'table');
   return withClient(conn, `write monitor records to ${table}`, async (c) => {
-    await ensureTable(c, conn, table, monitorDdl(table));
+    await ensureTable(c, table, monitorDdl(table));
     return inTransaction(c, async () => {
       for (let i = 0; i < records.length; i += CHUNK) {
         const part = records.slice(i, i + CHUNK);

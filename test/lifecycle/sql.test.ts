@@ -289,42 +289,6 @@ describe('concurrent writers of one table (rev44)', () => {
     v: Float64Array.from({ length: n }, (_, i) => Math.cos(from + i)),
   });
 
-  it('a load that waits for a table lock another connection holds gives up after ?lock_timeout_ms= with db_error saying so, writing nothing; once the lock is free it loads (serve44; was: waited without end)', async () => {
-    const pg = (await import('pg')).default;
-    const holder = new pg.Client({ connectionString: server.uri });
-    await holder.connect();
-    try {
-      // the key tsad's load takes for public.load_held (a client whose network is cut keeps it so)
-      await holder.query('BEGIN');
-      await holder.query(
-        `SELECT pg_advisory_xact_lock(hashtext('tsad.table'), hashtext('public.load_held'))`,
-      );
-      const r = rows(100, 0);
-      const err = await loadSeriesSql(`${server.uri}?lock_timeout_ms=2000`, 'load_held', r).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).toBeInstanceOf(LifecycleError);
-      expect(err).toMatchObject({ code: 'db_error' });
-      expect((err as Error).message).toMatch(/SQLSTATE 55P03.*lock_timeout_ms=/);
-      expect(await query(`SELECT to_regclass('load_held') AS r`)).toEqual([{ r: null }]);
-      await holder.query('ROLLBACK');
-      expect(await loadSeriesSql(`${server.uri}?lock_timeout_ms=2000`, 'load_held', r)).toEqual({
-        inserted: 100,
-        existing: 0,
-      });
-    } finally {
-      await holder.end();
-    }
-  });
-
-  it('lock_timeout_ms= must be a whole number of milliseconds', async () => {
-    await expect(loadSeriesSql(`${server.uri}?lock_timeout_ms=0.5`, 'x', rows(1, 0))).rejects.toMatchObject({
-      code: 'bad_uri',
-      message: expect.stringMatching(/lock_timeout_ms=0\.5 .*whole number of milliseconds/),
-    });
-  });
-
   it('two loads of one table spelled with and without its schema insert the rows once (was: two lock keys, both saw it empty)', async () => {
     await query('CREATE TABLE load_spelled ("time" timestamptz NOT NULL, "value" float8 NOT NULL)');
     const r = rows(20_000, 0);
