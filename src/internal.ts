@@ -63,6 +63,7 @@ export { AllocBudget } from './detectors/model.js';
 export { NabStreamCore } from './detectors/nab-stream/core.js';
 export { type AlarmPath, alarmPaths } from './detectors/post/aggregate-alarms.js';
 export { RollingStats } from './detectors/post/anomaly-likelihood.js';
+export { clearForestPool, forestPoolStats, setForestPoolMaxBytes } from './detectors/rcf/forest-pool.js';
 export { rejectBound } from './detectors/rcf/index.js';
 export {
   dropEarlyBatchWorker,
@@ -72,6 +73,7 @@ export {
   takeEarlyBatchWorker,
 } from './detectors/rcf/spawn.js';
 export { NAV_BITS, NAV_MASK, NAV_MAX_DIM } from './detectors/rcf/tree.js';
+export { releaseStream } from './detectors/release.js';
 export {
   gridStep,
   SEASONAL_CHANGE_DEFAULTS,

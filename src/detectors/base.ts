@@ -27,6 +27,7 @@ import { AllocBudget } from './model.js';
 import { AnomScoreCalibrator, CALIBRATOR_MIN_SCORES } from './post/calibrator.js';
 import { alarmEvents, makeThresholdRule } from './post/rule.js';
 import type { AlarmStreamer, Threshold } from './post/threshold.js';
+import { RELEASE, type Releasable } from './release.js';
 import { BASE_MIGRATIONS, BASE_STATE_VERSION, migrateState, type StateMigration } from './state.js';
 import {
   type RawStreamer,
@@ -57,6 +58,16 @@ type AnyBaseDetector = BaseDetector<BaseDetectorConfig>;
 let moveOut: <D extends AnyBaseDetector>(d: D) => D;
 /** `stream()` on the detector's moved state, for `streamOnce` (set by the class's static block). */
 let openOnce: (d: AnyBaseDetector, opts: StreamOptions) => StreamScorer;
+/** `releaseOwn` of a detector, for `releaseDetector` and the streams' `RELEASE` (set by the class's static block). */
+let releaseOwn: (d: AnyBaseDetector) => void;
+
+/** What a released stream or detector throws when used again (`releaseStream`). */
+function releasedError(type: string): DetectorError {
+  return new DetectorError(
+    'internal',
+    `${type}: this stream was released (the service dropped its series and its forests' memory went to other series), so it cannot be used again; this is a bug in tsad: please report it`,
+  );
+}
 
 /** The options each method reads (the keys of `TrainOptions`, `ScoreOptions`, `StreamOptions`). */
 const METHOD_OPTIONS = {
@@ -127,13 +138,15 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   /** The live alarm streamer of the stream running on this object (stream copies only). */
   private liveRule: AlarmStreamer | null = null;
   /**
-   * True once an internal runner has moved this detector's state to a stream (`streamOnce`): the
-   * stream owns the model now, and every method of this object refuses to run (`requireOwnState`).
+   * Set once an internal runner has moved this detector's state to a stream (`streamOnce`: the stream
+   * owns the model now), or once its stream released it (`releaseStream`: its forests' memory may be
+   * another forest's now): every method of this object refuses to run (`requireOwnState`).
    */
-  private released = false;
+  private released: 'moved' | 'released' | null = null;
 
   static {
     moveOut = (d) => d.moveOut();
+    releaseOwn = (d) => d.releaseOwn();
     openOnce = (d, opts) => {
       d.checkStream(opts);
       return d.openScorer(d.moveOut(), opts);
@@ -230,6 +243,13 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
   protected moveOnlineState(): void {}
 
   /**
+   * Releases, on a stream's own detector that is being given up (`releaseOwn`), the parts of the model
+   * that only it holds and that can be reused (a Random Cut Forest's memory; an ensemble's members in
+   * turn). Default: nothing, the collector takes it all.
+   */
+  protected releaseOnlineState(): void {}
+
+  /**
    * A fresh untrained instance of the same class and config (what `cloneOnline` copies the state
    * into). Default: the class's constructor with the parsed config; override when the constructor
    * takes something else (Ensemble).
@@ -320,12 +340,13 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
 
   /** Throws when an internal runner has moved this detector's state to a stream (`streamOnce`). */
   private requireOwnState(): void {
-    if (this.released) {
+    if (this.released === 'moved') {
       throw new DetectorError(
         'internal',
         `${this.type}: this detector's state was handed to a stream that scores once and discards it (streamOnce), so the detector cannot be used again; this is a bug in tsad: please report it`,
       );
     }
+    if (this.released === 'released') throw releasedError(this.type);
   }
 
   /**
@@ -338,8 +359,19 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
     const m = Object.assign(this.blank(), this);
     m.liveRule = null;
     m.moveOnlineState();
-    this.released = true;
+    this.released = 'moved';
     return m;
+  }
+
+  /**
+   * Gives up this detector's state for good (its stream was released: `releaseStream`): the parts it
+   * alone holds are released for reuse (`releaseOnlineState`), and every later call refuses. Only for
+   * a stream's own detector (a copy or a moved state), never for one a caller holds.
+   */
+  private releaseOwn(): void {
+    if (this.released !== null) return;
+    this.releaseOnlineState();
+    this.released = 'released';
   }
 
   private calibrateInPlace(v: Float64Array): Float64Array {
@@ -526,19 +558,27 @@ export abstract class BaseDetector<C extends BaseDetectorConfig> implements Dete
       }
       return g;
     };
-    const scorer: StreamScorer = {
+    let live = true;
+    const scorer: StreamScorer & Releasable = {
       push(t: number, v: number): StreamResult {
+        if (!live) throw releasedError(type);
         return core.commit(t, v, checkGap(t, v));
       },
       scoreOne(t: number, v: number): number {
+        if (!live) throw releasedError(type);
         checkGap(t, v);
         return core.peek(t, v);
       },
       learnOne(t: number, v: number): void {
+        if (!live) throw releasedError(type);
         checkGap(t, v);
         core.learn(t, v);
       },
       toJSON: () => m.toJSON(),
+      [RELEASE]: () => {
+        live = false;
+        releaseOwn(m);
+      },
     };
     if (opts.warmup) {
       for (let i = 0; i < opts.warmup.t.length; i++) scorer.learnOne(opts.warmup.t[i], opts.warmup.v[i]);
@@ -712,6 +752,14 @@ function badPointArgs(type: string, t: unknown, v: unknown): DetectorError {
  */
 export function moveDetector<D extends AnyBaseDetector>(d: D): D {
   return moveOut(d);
+}
+
+/**
+ * Gives up `d`'s state for good (`releaseOwn`): for an ensemble raw model releasing the members its
+ * stream's copy owns (`EnsembleRaw`'s `RELEASE`). Internal: not exported from any entry point.
+ */
+export function releaseDetector(d: AnyBaseDetector): void {
+  releaseOwn(d);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { DetectorError, ModelFormatError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
-import { BaseDetector, moveDetector } from './base.js';
+import { BaseDetector, moveDetector, releaseDetector } from './base.js';
 import {
   alignTo,
   type CombineKind,
@@ -22,6 +22,7 @@ import {
 import { decodeFloats, encodeFloats, field } from './json.js';
 import { AnomScoreCalibrator } from './post/calibrator.js';
 import { OnlineCalibrator } from './post/online-calibrator.js';
+import { RELEASE, type Releasable } from './release.js';
 import type { SeriesModel } from './spec.js';
 import type { RawStreamer } from './streaming.js';
 import type { JsonObject } from './types.js';
@@ -50,7 +51,7 @@ interface ScorePrefetching {
 }
 
 /** The ensemble's raw model (series level): the members, which of them the combiner reads, and how. */
-export class EnsembleRaw implements SeriesModel<JsonObject> {
+export class EnsembleRaw implements SeriesModel<JsonObject>, Releasable {
   /** Per member: trained successfully in the last `train()`. */
   used: boolean[];
   /** Indices of the members the combiner reads, in order. */
@@ -376,6 +377,14 @@ export class EnsembleRaw implements SeriesModel<JsonObject> {
     c.memberOnline = this.memberOnline;
     c.combinedCal = this.combinedCal;
     return c;
+  }
+
+  /**
+   * Gives up the members of a stream's own ensemble (a `copy` or a `move`, whose members are its own):
+   * tsad's release what they alone hold (`releaseDetector`); a third party's are left to the collector.
+   */
+  [RELEASE](): void {
+    for (const m of this.members) if (m instanceof BaseDetector) releaseDetector(m);
   }
 
   /** A model of `members` with this one's trained choices (`copy`, `move`; they set the calibrators). */

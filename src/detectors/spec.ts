@@ -26,6 +26,7 @@ import type { BaseDetectorConfig } from './base-config.js';
 import { parseConfig } from './config.js';
 import type { AllocBudget } from './model.js';
 import type { DetectorLoader } from './registry.js';
+import { isReleasable, RELEASE } from './release.js';
 import { baseLoader, type LegacyConfig, loadAs as loadAsTypes, type StateMigration } from './state.js';
 import type { RawStreamer } from './streaming.js';
 import type { Frame, TransformSpec } from './transforms.js';
@@ -301,6 +302,12 @@ export class SpecDetector<
   protected override copyOnlineState(): void {
     const m = this.raw;
     if (m.copy) this.raw = m.copy() as M;
+  }
+
+  /** tsad's raw models that hold reusable memory (a Random Cut Forest's) release it when they own it. */
+  protected override releaseOnlineState(): void {
+    const m: unknown = this.raw;
+    if (isReleasable(m)) m[RELEASE]();
   }
 
   protected override stateVersion(): number {

@@ -9,6 +9,7 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { releaseStream } from '../detectors/release.js';
 import type { JsonValue, StreamResult, StreamScorer } from '../detectors/types.js';
 import { UMASK_MODE, writeFileAtomic } from '../fs-atomic.js';
 import { makeDirs } from '../fs-dirs.js';
@@ -20,6 +21,12 @@ export interface SavableStream {
   push(t: number, v: number): StreamResult;
   /** The state to restore from (JSON-serialisable). */
   save(): JsonValue;
+  /**
+   * Called once when the service drops the stream for good (evicted after its checkpoint landed,
+   * deleted, restarted by a reload, or at `close()`); the service never uses it again. `streamFactory`'s
+   * streams give their Random Cut Forests' memory back for reuse by the next series here.
+   */
+  release?(): void;
 }
 
 /** What the service needs from a model: a fresh stream, and a stream restored from `save()`. */
@@ -34,12 +41,26 @@ function isSelfSaving(s: StreamScorer): s is SelfSaving {
   return typeof (s as { toJSON?: unknown }).toJSON === 'function';
 }
 
+/** A stream that saves itself (`toJSON()`), as a checkpointable stream. */
+function selfSaved(s: SelfSaving): SavableStream {
+  return {
+    push: (t, v) => s.push(t, v),
+    save: () => ({ kind: 'stream', state: s.toJSON() }),
+    release: () => {
+      releaseStream(s);
+    },
+  };
+}
+
 /** Replay codec: records every point in growing typed arrays. */
 class ReplayStream implements SavableStream {
   private t = new Float64Array(64);
   private v = new Float64Array(64);
   private n = 0;
   constructor(private readonly inner: StreamScorer) {}
+  release(): void {
+    releaseStream(this.inner);
+  }
   push(t: number, v: number): StreamResult {
     const r = this.inner.push(t, v);
     if (this.n === this.t.length) {
@@ -78,16 +99,14 @@ export function streamFactory(
   return {
     create(): SavableStream {
       const s = newStream();
-      if (isSelfSaving(s) && loadState)
-        return { push: (t, v) => s.push(t, v), save: () => ({ kind: 'stream', state: s.toJSON() }) };
+      if (isSelfSaving(s) && loadState) return selfSaved(s);
       return new ReplayStream(s);
     },
     restore(saved: JsonValue): SavableStream {
       const o = saved as { kind?: string; state?: JsonValue; t?: number[]; v?: number[] };
       if (o.kind === 'stream' && loadState && o.state !== undefined) {
         const s = loadState(o.state);
-        if (isSelfSaving(s))
-          return { push: (t, v) => s.push(t, v), save: () => ({ kind: 'stream', state: s.toJSON() }) };
+        if (isSelfSaving(s)) return selfSaved(s);
       }
       if (o.kind === 'replay' && Array.isArray(o.t) && Array.isArray(o.v) && o.t.length === o.v.length) {
         const r = new ReplayStream(newStream());

@@ -77,6 +77,14 @@ export class ModelResolver {
       try {
         version = await this.resolve(ref);
         if (this.loaded.get(ref)?.version === version) continue;
+        // another reference already holds this version (`models:/cpu@champion` and `models:/cpu/3`): a
+        // registered version never changes, so its loaded detector serves both, loaded once
+        const same = [...this.loaded.values()].find((m) => m.version === version);
+        if (same) {
+          this.loaded.set(ref, { ...same, ref });
+          changed.push(ref);
+          continue;
+        }
         // the version is read, validated and loaded once; its JSON is not kept
         const det = loadModel((await this.fetch(ref, version)) as ModelJson) as Detector;
         const loadState = (state: JsonValue) =>

@@ -104,6 +104,12 @@ interface Live {
    * held it: that request opens the series again instead of pushing into (and bringing back) the old state.
    */
   dropped: boolean;
+  /**
+   * Set when the service gave up this stream for good (`release`): evicted once its checkpoint landed,
+   * dropped, or at `close()`. Its memory may be another series' now; a request holding it opens the
+   * series again (from its checkpoint).
+   */
+  released: boolean;
 }
 
 /**
@@ -296,7 +302,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
    * its state is its model's, and the request that created it may yet be refused.
    */
   function checkpoint(s: Live): Promise<void> {
-    if (!store || s.points === 0) return Promise.resolve();
+    // (a released series was written before its release, and took no point since)
+    if (!store || s.points === 0 || s.released) return Promise.resolve();
     const cp = snapshot(s);
     s.sinceCheckpoint = 0;
     // after the series' writes already queued, also one that failed: each write is of a newer state
@@ -346,23 +353,43 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   }
 
   /**
+   * Gives up `s`'s stream for good: its Random Cut Forests' memory goes to the pool the next series'
+   * forests take from (docs/serving.md, "Memory under churn"), instead of waiting for V8's next full
+   * collection. Only once nothing will use the stream again: `s` is out of `live` and no write of it
+   * can bring it back. A request still holding `s` sees `released` and opens the series again.
+   */
+  function release(s: Live): void {
+    if (s.released) return;
+    s.released = true;
+    s.stream.release?.();
+  }
+
+  /**
    * Evicts `s` (the LRU's way): drops it from memory and checkpoints it. Resolves once that write has
    * settled; a write that fails brings the series back into memory (over the cap until a later eviction
    * writes it) rather than losing the points since its last checkpoint (not when it was deleted meanwhile:
-   * DELETE forgets it).
+   * DELETE forgets it). Once the write landed (or the series is not brought back) its stream is released.
    */
   function evict(s: Live): Promise<void> {
     live.delete(s.id);
     metrics.evictions.inc();
     evicting.set(s.id, s);
+    // A series without points is not released: the request that created it may still push into it, as
+    // before. Nor one a request took back meanwhile (it pushed into the series and made it live again).
+    const empty = s.points === 0;
     return checkpoint(s)
-      .catch((err) => {
-        if (!s.dropped && !live.has(s.id)) {
-          live.set(s.id, s);
-          metrics.liveSeries.set(live.size);
-        }
-        if (opts.logger) app.log.error(err);
-      })
+      .then(
+        () => {
+          if (!empty && live.get(s.id) !== s) release(s);
+        },
+        (err) => {
+          if (!s.dropped && !live.has(s.id)) {
+            live.set(s.id, s);
+            metrics.liveSeries.set(live.size);
+          } else if (live.get(s.id) !== s) release(s); // deleted, restarted, or started anew meanwhile
+          if (opts.logger) app.log.error(err);
+        },
+      )
       .finally(() => {
         if (evicting.get(s.id) === s) evicting.delete(s.id);
       });
@@ -381,7 +408,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
    * forests (docs/rcf.md, Round 6), fewer series than `maxSeries` may allow: a forest that cannot be
    * reserved (`DetectorError` `bad_capacity`) evicts least recently used series (1 % of the live ones, at
    * least one, doubling each round; checkpointed as the LRU does, the series `id` itself never) and,
-   * once their writes have settled, tries again; V8 collects the forests no longer referenced when it
+   * once their writes have settled, tries again: the evicted series' forests went to the pool of released
+   * forests (`release`), which the retry takes from; V8 collects the forests no longer referenced when it
    * next fails to reserve. After `FOREST_ROUNDS` rounds (or with nothing left to evict) the series is
    * refused: `503 forest_limit`, nothing created or changed; writes that do not settle within
    * `storeTimeoutMs` answer `503 checkpoint_store_failed` (the evicted series come back if they fail).
@@ -486,7 +514,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
   async function open(id: string, create: boolean): Promise<Live | undefined> {
     const hit = live.get(id);
-    if (hit && !hit.dropped) return hit;
+    if (hit && !hit.dropped && !hit.released) return hit;
     if (hit) live.delete(id); // never kept (DELETE and restart take it out): not handed out again either
     const pending = loading.get(id);
     if (pending) {
@@ -546,6 +574,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
           sinceCheckpoint: 0,
           alarms: [...cp.alarms],
           dropped: false,
+          released: false,
         };
       } else if (create) {
         s = {
@@ -560,6 +589,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
           sinceCheckpoint: 0,
           alarms: [],
           dropped: false,
+          released: false,
         };
       }
       return s;
@@ -666,8 +696,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const id = idp.data.id;
     let s = (await open(id, true)) as Live;
     // forgotten (DELETE) or restarted (a reload) while this request waited for it: the request comes
-    // after that, so it starts the series again from its model rather than bringing the old state back
-    while (s.dropped) s = (await open(id, true)) as Live;
+    // after that, so it starts the series again from its model rather than bringing the old state back;
+    // evicted and released meanwhile: it restores the series from the checkpoint that eviction wrote
+    while (s.dropped || s.released) s = (await open(id, true)) as Live;
     try {
       // validate the whole batch before any point touches the stream: bad input never corrupts state
       const ts = new Float64Array(pts.length);
@@ -807,8 +838,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   async function forget(id: string): Promise<{ id: string; live: boolean; checkpoint: boolean }> {
     await loading.get(id)?.catch(() => undefined); // an unreadable checkpoint is deleted all the same
     const held = [live.get(id), evicting.get(id)].filter((x) => x !== undefined);
+    const liveOne = live.get(id);
     const wasLive = live.delete(id);
     for (const h of held) h.dropped = true;
+    // the live stream is never used again (one being evicted is released when its write settles)
+    if (liveOne && evicting.get(id) !== liveOne) release(liveOne);
     metrics.liveSeries.set(live.size);
     let had = false;
     if (store) {
@@ -950,6 +984,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       if (!set.has(s.ref) || s.dropped) continue;
       live.delete(s.id); // the next point starts this series on the new model
       s.dropped = true;
+      if (evicting.get(s.id) !== s) release(s); // one being evicted is released when its write settles
       if (store) {
         // after the series' queued writes, also one that fails (its checkpoint is of the old version
         // all the same); a failed deletion is logged: an unhandled rejection would end the process
@@ -989,6 +1024,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       // written, and read a tracker the caller closes next: wait for it first (bounded)
       const late = await waitForReload();
       await checkpointAll();
+      // every live series is checkpointed: their streams' memory goes back for reuse (an embedding
+      // process may start another service); they take no point from here, and are not written again
+      for (const s of live.values()) release(s);
       if (late) throw late;
     },
   };

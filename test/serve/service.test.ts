@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JsonValue } from '../../src/detectors/index.js';
 import { loadModel, openTracker, RandomCutForest, type Tracker, ZmsDetector } from '../../src/index.js';
+import { clearForestPool, setForestPoolMaxBytes } from '../../src/internal.js';
 import {
   type CheckpointStore,
   createService,
@@ -1870,6 +1871,9 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
   it('when eviction does not make room: 503 forest_limit telling the operator what to do; nothing scored, nothing lost', async () => {
     const cps = join(dir, 'cp-forest-limit-full');
     const svc = await forestService(cps);
+    // the evicted series' forests are not kept for reuse (serve44's pool): as when other forests of
+    // the process hold all the memory, eviction cannot make room
+    const poolBytes = setForestPoolMaxBytes(0);
     try {
       for (let k = 0; k < 3; k++) expect((await post(svc, `x${k}`, pts(k, 0, 10))).status).toBe(200);
       const limit = limitForests(() => true); // the forests are held elsewhere in the process
@@ -1899,6 +1903,34 @@ describe('the forest memory limit (cap42): a new or restored series that cannot 
         const r = await post(svc, `x${k}`, pts(k, 10, 20));
         expect(scoresOf(r)).toEqual((await direct(rcfRef, pts(k, 0, 20))).slice(10));
       }
+    } finally {
+      setForestPoolMaxBytes(poolBytes);
+      await svc.close();
+    }
+  });
+
+  it("with the pool (serve44), one eviction makes room even when no new memory can be had: the new series takes the evicted series' forest memory", async () => {
+    const cps = join(dir, 'cp-forest-limit-pool');
+    const svc = await forestService(cps);
+    clearForestPool();
+    try {
+      for (let k = 0; k < 3; k++) expect((await post(svc, `p${k}`, pts(k, 0, 10))).status).toBe(200);
+      const want = await direct(rcfRef, pts(5, 0, 10));
+      const limit = limitForests(() => true); // no memory at all from here
+      try {
+        const r = await post(svc, 'pnew', pts(5, 0, 10));
+        expect(r.status).toBe(200);
+        expect(scoresOf(r)).toEqual(want);
+      } finally {
+        limit.restore();
+      }
+      expect(limit.refusals).toBe(1); // the first try; the retry took the pooled memory
+      expect(svc.liveCount()).toBe(3);
+      const metrics = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/^tsad_forest_limit_evictions_total 1$/m);
+      // the evicted series resumes from its checkpoint with its scores
+      const back = await post(svc, 'p0', pts(0, 10, 20));
+      expect(scoresOf(back)).toEqual((await direct(rcfRef, pts(0, 0, 20))).slice(10));
     } finally {
       await svc.close();
     }
@@ -2032,6 +2064,47 @@ describe('close() while a reload runs', () => {
       expect(await store.load('a')).toEqual(written);
     } finally {
       held.open();
+    }
+  });
+});
+
+describe('two references to one version (serve44)', () => {
+  it('an alias and a pinned version that name the same version load it once; series of both score as the model; a reload that moves the alias loads the new version alone', async () => {
+    const v1 = await trainAndRegister('twice', 0);
+    await tracker.setAlias('twice', 'champion', v1);
+    const fetched: string[] = [];
+    const counting: Tracker = Object.create(tracker);
+    counting.loadModelJson = (uri) => {
+      fetched.push(uri);
+      return tracker.loadModelJson(uri);
+    };
+    const svc = await createService({
+      model: 'models:/twice@champion',
+      groups: [{ prefix: 'pin-', ref: `models:/twice/${v1}` }],
+      tracker: counting,
+      defaultMetrics: false,
+    });
+    try {
+      expect(fetched).toEqual([`models:/twice/${v1}`]); // was loaded once per reference
+      const want = await direct(`models:/twice/${v1}`, pts(0, 0, 20));
+      for (const id of ['a', 'pin-a']) {
+        const r = await post(svc, id, pts(0, 0, 20));
+        expect([id, r.body.model, scoresOf(r)]).toEqual([id, `models:/twice/${v1}`, want]);
+      }
+      const v2 = await trainAndRegister('twice', 3);
+      await tracker.setAlias('twice', 'champion', v2);
+      expect(await svc.reload()).toEqual(['models:/twice@champion']);
+      expect(fetched).toEqual([`models:/twice/${v1}`, `models:/twice/${v2}`]);
+      // the pinned series kept its state and version; the alias's series restart on the new one
+      const pinned = await post(svc, 'pin-a', pts(0, 20, 30));
+      expect(scoresOf(pinned)).toEqual((await direct(`models:/twice/${v1}`, pts(0, 0, 30))).slice(20));
+      const moved = await post(svc, 'a', pts(0, 0, 10));
+      expect([moved.body.model, scoresOf(moved)]).toEqual([
+        `models:/twice/${v2}`,
+        await direct(`models:/twice/${v2}`, pts(0, 0, 10)),
+      ]);
+    } finally {
+      await svc.close();
     }
   });
 });

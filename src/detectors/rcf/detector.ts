@@ -4,6 +4,7 @@ import type { TimeSeries } from '../../series/types.js';
 import { baseConfigShape } from '../base-config.js';
 import { checkSeries, formatTime } from '../input.js';
 import { decodeFloat, encodeFloat, field, jsonFloat } from '../json.js';
+import { RELEASE, type Releasable } from '../release.js';
 import {
   defineDetector,
   loadAs,
@@ -112,13 +113,15 @@ function forestOptions(c: RandomCutForestConfig, d: number): CutForestOptions {
 }
 
 /** The raw model: the forest and the time of the last row it learned (online updates). */
-class RandomCutForestRaw implements RowModel<RandomCutForestState> {
+class RandomCutForestRaw implements RowModel<RandomCutForestState>, Releasable {
   constructor(
     private readonly config: RandomCutForestConfig,
     /** The forest (null before training). */
     public model: CutForest | null = null,
     /** Time (epoch ms) of the last row the forest learned. */
     public lastLearned = Number.NEGATIVE_INFINITY,
+    /** Whether this object alone holds `model` (false: a copy sharing a forest without online updates). */
+    private owns = true,
   ) {}
 
   fit(frame: Frame): Float64Array {
@@ -130,14 +133,21 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState> {
     const out = new Float64Array(n);
     forest.scoreThenUpdateRows(x, n, out);
     this.model = forest;
+    this.owns = true;
     this.lastLearned = t[n - 1];
     return out;
   }
 
   /** Without online updates scoring never changes the forest: copies share it. */
   copy(): RandomCutForestRaw {
-    const m = this.model && this.config.onlineUpdates ? this.model.clone() : this.model;
-    return new RandomCutForestRaw(this.config, m, this.lastLearned);
+    const online = this.config.onlineUpdates;
+    const m = this.model && online ? this.model.clone() : this.model;
+    return new RandomCutForestRaw(this.config, m, this.lastLearned, online);
+  }
+
+  /** Gives the forest's memory back for reuse when this object alone holds it (see `CutForest.release`). */
+  [RELEASE](): void {
+    if (this.owns) this.model?.release();
   }
 
   checkRow(row: Float64Array, t: number): void {

@@ -5,6 +5,7 @@ import { sameBits } from '../../math/same-bits.js';
 import { xoroshiroFloat as draw, fillStreams } from '../../math/xoroshiro.js';
 import { packFloats, packInts, packInts32, unpackFloats, unpackInts } from '../json.js';
 import type { JsonObject } from '../types.js';
+import { type ForestBuffers, poolForestBuffers, takeForestBuffers } from './forest-pool.js';
 import { ForestStateSchema, zodError } from './forest-schema.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
 import { spawnForestWorker, takeEarlyBatchWorker } from './spawn.js';
@@ -15,7 +16,6 @@ import {
   initForestMemory,
   sharedMemory,
   type WalkExports,
-  type WasmMemory,
   walkInstance,
 } from './wasm/walk-module.js';
 
@@ -45,29 +45,19 @@ export interface CutForestOptions {
  * All of a forest's mutable state, in SharedArrayBuffers so that a worker thread can hold a
  * second view of the same forest. Passed to the worker once; never copied afterwards.
  */
-export interface ForestMemory {
+export interface ForestMemory extends ForestBuffers {
   readonly d: number;
   readonly T: number;
   readonly S: number;
   readonly lambda: number;
   readonly outputAfter: number;
   readonly seed: number;
-  /**
-   * The trees (node records, walk-down arrays, free lists, roots), the job exchange's doubles and the
-   * walks' scratch, at the byte addresses of `forestLayout`: the memory the WebAssembly walks read
-   * (shared, exactly sized up front, never grown).
-   */
-  readonly wasm: WasmMemory;
-  readonly weights: SharedArrayBuffer;
-  readonly seqs: SharedArrayBuffer;
-  readonly leaves: SharedArrayBuffer;
-  readonly sizes: SharedArrayBuffer;
-  readonly reject: SharedArrayBuffer;
-  readonly bound: SharedArrayBuffer;
-  readonly rs: SharedArrayBuffer;
   /** Job exchange's control words (int32; its doubles are in `wasm`). */
   readonly ctl: SharedArrayBuffer;
 }
+
+/** Set while `clone()` builds its copy, which overwrites every buffer (no need to zero a reused one). */
+let cloning = false;
 
 function newForestMemory(
   d: number,
@@ -78,6 +68,11 @@ function newForestMemory(
   seed: number,
 ): ForestMemory {
   const sab = (bytes: number) => new SharedArrayBuffer(bytes);
+  const ctl = sab(CTL_WORDS * 4);
+  // a released forest's buffers of these sizes when the pool keeps one (forest-pool.ts): zeroed, but
+  // for a clone, which overwrites every byte of them
+  const reused = takeForestBuffers(d, T, S, !cloning);
+  if (reused) return { d, T, S, lambda, outputAfter, seed, ...reused, ctl };
   const pages = forestPages(forestLayout(d, T, S));
   return {
     d,
@@ -94,7 +89,7 @@ function newForestMemory(
     reject: sab(T * 8),
     bound: sab(T * 8),
     rs: sab(T * 16),
-    ctl: sab(CTL_WORDS * 4),
+    ctl,
   };
 }
 
@@ -159,6 +154,10 @@ export class CutForest {
   private readonly treeScores: Float64Array;
   /** The first batch, started on the forest worker ahead of time (`prefetchRows`). */
   private pending: PendingBatch | null = null;
+  /** Set once another thread was given this forest's memory (a forest worker, a batch): never pooled. */
+  private shared = false;
+  /** Set by `release()`: every method refuses from then on (the memory may be another forest's). */
+  private released = false;
 
   constructor(opts: CutForestOptions, attach?: ForestMemory) {
     if (attach) {
@@ -250,14 +249,21 @@ export class CutForest {
    * exactly like this forest would.
    */
   clone(): CutForest {
-    const f = new CutForest({
-      dimensions: this.dimensions,
-      numberOfTrees: this.numberOfTrees,
-      sampleSize: this.sampleSize,
-      lambda: this.lambda,
-      outputAfter: this.outputAfter,
-      seed: this.seed,
-    });
+    this.requireLive();
+    cloning = true;
+    let f: CutForest;
+    try {
+      f = new CutForest({
+        dimensions: this.dimensions,
+        numberOfTrees: this.numberOfTrees,
+        sampleSize: this.sampleSize,
+        lambda: this.lambda,
+        outputAfter: this.outputAfter,
+        seed: this.seed,
+      });
+    } finally {
+      cloning = false;
+    }
     const from = this.mem;
     const to = f.mem;
     const copy = (a: SharedArrayBuffer, b: SharedArrayBuffer) => new Uint8Array(b).set(new Uint8Array(a));
@@ -321,6 +327,31 @@ export class CutForest {
   }
 
   /**
+   * Gives up this forest for good, by its only owner (a stream the service dropped): its memory goes to
+   * the pool (forest-pool.ts) for the next forest of the same sizes, unless another thread was ever given
+   * it (`threads: 2`, a batch on the forest worker), which may still hold it. From then on every method
+   * refuses (`DetectorError` `internal`), and so must every user of `trees`: their views read memory
+   * another forest may own. Returns whether the memory was pooled; a second call does nothing.
+   */
+  release(): boolean {
+    if (this.released) return false;
+    this.released = true;
+    this.close();
+    if (this.shared || this.pending) return false;
+    const m = this.mem;
+    return poolForestBuffers(m.d, m.T, m.S, m);
+  }
+
+  /** Throws once `release()` gave this forest up. */
+  private requireLive(): void {
+    if (this.released)
+      throw new DetectorError(
+        'internal',
+        'this random cut forest was released (its memory went to the pool for another forest), so it cannot be used again; this is a bug in tsad: please report it',
+      );
+  }
+
+  /**
    * Throws a `DetectorError` unless `p[off .. off + dimensions)` are finite numbers (the tree
    * arithmetic, e.g. the branch-free min/max, assumes finite coordinates). Checked before any
    * change, so a bad point never reaches the trees.
@@ -364,6 +395,7 @@ export class CutForest {
    * RCF score (docs/rcf.md, Algorithm), or 0 while fewer than `outputAfter` updates have happened.
    */
   score(q: ArrayLike<number>, off = 0): number {
+    this.requireLive();
     this.checkPoint(q, off);
     return this.scoreChecked(q, off);
   }
@@ -395,6 +427,7 @@ export class CutForest {
    * computed tree by tree over blocks of rows so that each tree stays in cache.
    */
   scoreRows(x: Float64Array, n: number, out: Float64Array): void {
+    this.requireLive();
     for (let i = 0; i < n; i++) this.checkPoint(x, i * this.dimensions);
     if (this.updates < this.outputAfter) {
       out.fill(0, 0, n);
@@ -420,6 +453,7 @@ export class CutForest {
 
   /** Offers the point `p[off .. off + dimensions)` to every tree's sampler (docs/rcf.md, Algorithm). */
   update(p: ArrayLike<number>, off = 0): void {
+    this.requireLive();
     this.checkPoint(p, off);
     this.updateChecked(p, off);
   }
@@ -481,6 +515,7 @@ export class CutForest {
    * summed in tree order as `scoreThenUpdate` does.
    */
   scoreThenUpdateRows(x: Float64Array, n: number, out: Float64Array): void {
+    this.requireLive();
     primeForest();
     const d = this.dimensions;
     for (let i = 0; i < n; i++) this.checkPoint(x, i * d);
@@ -546,6 +581,7 @@ export class CutForest {
    * is not ready yet, or busy, just takes fewer (or no) chunks.
    */
   private postBatch(x: Float64Array, n: number, first: number, ready: number): PendingBatch {
+    this.shared = true;
     const d = this.dimensions;
     const T = this.numberOfTrees;
     const C = Math.min(T, BATCH_CHUNKS);
@@ -655,6 +691,7 @@ export class CutForest {
    * Returns whether the batch started; rows that are not finite start nothing.
    */
   prefetchBatch(x: Float64Array, n: number): boolean {
+    this.requireLive();
     const d = this.dimensions;
     const T = this.numberOfTrees;
     if (this.pending || !batchPool || this.threadCount !== 1 || T < 2 || n * T < BATCH_MIN_TREE_ROWS)
@@ -723,6 +760,7 @@ export class CutForest {
 
   /** Scores the point, then updates the forest with it (the streaming step); returns the score. */
   scoreThenUpdate(p: ArrayLike<number>, off = 0): number {
+    this.requireLive();
     this.checkPoint(p, off);
     if (this.threadCount === 1 || this.soloSteps > 0) {
       if (this.soloSteps > 0) this.soloSteps--;
@@ -813,6 +851,7 @@ export class CutForest {
   }
 
   private startWorker(): void {
+    this.shared = true;
     const w = spawnForestWorker(this.mem);
     if (!w) {
       // No worker here (e.g. loaded as CommonJS): stay on one thread; the numbers are the same.
@@ -885,6 +924,7 @@ export class CutForest {
    * derived on load, exactly.
    */
   toJSON(): JsonObject {
+    this.requireLive();
     // Typed arrays and one pass per tree, packed from their bytes (`packInts32`, `packFloats`):
     // the same strings as `packInts` / `packFloats` of the same values, at a fraction of the work
     // (a one-shot command serialises its forest once, in code V8 has not optimised yet).
