@@ -87,7 +87,7 @@ let primed = false;
  * Why: V8 allocates a function's feedback vector only after it has run for a while, and compiles a
  * long call's four-lag loop on stack replacement before the code after that loop (the lags left
  * over, `k <= L`) has ever run. That code then ends in a bailout ("insufficient type feedback for
- * compare operation"), the function runs unoptimised again and is compiled once more: twice per
+ * compare operation"), the function runs unoptimised again and is compiled once more: two or three times per
  * `tsad nab machine-temperature` before this priming, each a TurboFan compile on the two cores the
  * command shares with its forest worker (docs/evaluation.md, Start-up round 44). Two passes of 96
  * points with 31 lags (seven passes of four lags, then three left over), the first paying for the
