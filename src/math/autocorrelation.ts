@@ -92,6 +92,10 @@ let primed = false;
  * command shares with its forest worker (docs/evaluation.md, Start-up round 44). Two passes of 96
  * points with 31 lags (seven passes of four lags, then three left over), the first paying for the
  * vector, the second recording every branch.
+ *
+ * @example
+ * primeAutocorrelation(); // once per process: later calls return at once
+ * autocorrelation([1, 2, 3, 4], 2)![1]; // => 0.25
  */
 export function primeAutocorrelation(): void {
   if (primed) return;
