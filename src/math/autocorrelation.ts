@@ -75,6 +75,36 @@ export function autocorrelation(v: ArrayLike<number>, maxLag: number): Float64Ar
   return r;
 }
 
+let primed = false;
+
+/**
+ * Gives the direct route of `autocorrelation` type feedback for all of its code once, on a short
+ * series, before the first long call (a period search on a training part: 3,489 × 1,163 on NAB's
+ * machine temperature). Called by the period search (src/detectors/discord/period.ts) on first use,
+ * not at import (importing tsad runs no code); the numbers it computes are thrown away, so no result
+ * depends on it.
+ *
+ * Why: V8 allocates a function's feedback vector only after it has run for a while, and compiles a
+ * long call's four-lag loop on stack replacement before the code after that loop (the lags left
+ * over, `k <= L`) has ever run. That code then ends in a bailout ("insufficient type feedback for
+ * compare operation"), the function runs unoptimised again and is compiled once more: two or three times per
+ * `tsad nab machine-temperature` before this priming, each a TurboFan compile on the two cores the
+ * command shares with its forest worker (docs/evaluation.md, Start-up round 44). Two passes of 96
+ * points with 31 lags (seven passes of four lags, then three left over), the first paying for the
+ * vector, the second recording every branch.
+ *
+ * @example
+ * primeAutocorrelation(); // once per process: later calls return at once
+ * autocorrelation([1, 2, 3, 4], 2)![1]; // => 0.25
+ */
+export function primeAutocorrelation(): void {
+  if (primed) return;
+  primed = true;
+  const x = new Float64Array(96);
+  for (let i = 0; i < x.length; i++) x[i] = (i * 0.618034) % 1;
+  for (let pass = 0; pass < 2; pass++) autocorrelation(x, 31);
+}
+
 /** `autocorrelation` takes the FFT route above this many multiply-adds of the direct sums (n · L). */
 const FFT_FROM = 2 ** 24;
 

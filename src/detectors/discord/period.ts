@@ -1,4 +1,4 @@
-import { autocorrelation } from '../../math/autocorrelation.js';
+import { autocorrelation, primeAutocorrelation } from '../../math/autocorrelation.js';
 import { sameBits } from '../../math/same-bits.js';
 
 /**
@@ -119,6 +119,7 @@ function viewsPeriod(
   const n = x.length;
   const L = Math.min(maxLag, Math.floor(n / 3));
   if (L < 4) return 0;
+  primeAutocorrelation();
   let bestCorr = 0;
   const found: [number, number][] = [];
   const consider = (y: Float64Array, band: boolean) => {
