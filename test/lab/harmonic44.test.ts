@@ -68,14 +68,17 @@ describe('HarmonicFit (round 44 lab prototype)', () => {
           for (let i = p; i < t.length; i++) h.learn(t[i], vals[i]);
           const want = batchFit(t, vals, K, 1e-6 * p);
           // compared by what they predict at every time seen (a short, ill-conditioned fit leaves the
-          // coefficients themselves large and nearly cancelling)
+          // coefficients themselves large and nearly cancelling). The bound is relative to the data's
+          // scale: 1e-5. At 1e-6 CI's seed 834892949 failed by rounding alone (three harmonics from 20
+          // points over 2.3 h, difference 1.0100000002e-6 of the scale); a wrong update step misses by
+          // orders of magnitude more.
           const scale = 1 + Math.max(...vals.map(Math.abs));
           for (const ti of t) {
             const u = (2 * Math.PI * (ti % DAY)) / DAY;
             let f = want[0];
             for (let k = 1; k <= K; k++)
               f += want[2 * k - 1] * Math.sin(k * u) + want[2 * k] * Math.cos(k * u);
-            expect(Math.abs(h.w[0] + h.cycle(ti) - f)).toBeLessThan(1e-6 * scale);
+            expect(Math.abs(h.w[0] + h.cycle(ti) - f)).toBeLessThan(1e-5 * scale);
           }
         },
       ),
