@@ -288,9 +288,11 @@ export class CutForest {
 
   /** Threads used by `scoreThenUpdate` (1 or 2). Results do not depend on it. */
   get threads(): number {
+    this.requireLive();
     return this.threadCount;
   }
   set threads(n: number) {
+    this.requireLive();
     check(n === 1 || n === 2, 'threads', n, '1 or 2');
     this.threadCount = n;
     if (n === 1) this.close();
@@ -298,11 +300,13 @@ export class CutForest {
 
   /** Whether a worker thread has started serving this forest's steps. */
   get workerReady(): boolean {
+    this.requireLive();
     return Atomics.load(this.ctl, READY) === 1;
   }
 
   /** Chunks of trees the worker thread has computed so far (diagnostics). */
   get workerChunks(): number {
+    this.requireLive();
     return Atomics.load(this.ctl, WORKER_CHUNKS);
   }
 
@@ -377,16 +381,19 @@ export class CutForest {
 
   /** Number of updates so far. */
   get totalUpdates(): number {
+    this.requireLive();
     return this.updates;
   }
 
   /** Points currently sampled by tree `t`. */
   samplerSize(t: number): number {
+    this.requireLive();
     return this.sizes[t];
   }
 
   /** Whether enough updates have happened for non-zero scores. */
   isReady(): boolean {
+    this.requireLive();
     return this.updates >= this.outputAfter;
   }
 
@@ -906,6 +913,7 @@ export class CutForest {
 
   /** Heap-order sampler slots of tree `t` (for tests and inspection). */
   samplerSlots(t: number): { weight: number; seq: number; leaf: number }[] {
+    this.requireLive();
     const out: { weight: number; seq: number; leaf: number }[] = [];
     const o = t * this.sampleSize;
     for (let i = 0; i < this.sizes[t]; i++) {

@@ -115,6 +115,10 @@ describe('the forest pool', () => {
     expect(f.release()).toBe(true);
     expect(f.release()).toBe(false);
     expect(forestPoolStats().forests).toBe(1);
+    // the next forest of its sizes takes its memory and samples points of its own
+    const next = new CutForest({ ...SIZES[0], seed: 4 });
+    expect(forestPoolStats().forests).toBe(0);
+    feed(next, [7, 8, 9, 10]);
     const calls: [string, () => unknown][] = [
       ['score', () => f.score([1, 2])],
       ['update', () => f.update([1, 2])],
@@ -124,6 +128,18 @@ describe('the forest pool', () => {
       ['toJSON', () => f.toJSON()],
       ['clone', () => f.clone()],
       ['prefetchBatch', () => f.prefetchBatch(new Float64Array(2), 1)],
+      // the inspectors too: the sampler's arrays are views of memory the next forest now owns (rev46:
+      // these returned that forest's numbers)
+      ['samplerSize', () => f.samplerSize(0)],
+      ['samplerSlots', () => f.samplerSlots(0)],
+      ['totalUpdates', () => f.totalUpdates],
+      ['isReady', () => f.isReady()],
+      [
+        'threads = 2',
+        () => {
+          f.threads = 2;
+        },
+      ],
     ];
     for (const [name, call] of calls) {
       let err: unknown;
