@@ -295,7 +295,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     model: s.version,
     points: s.points,
     lastT: s.lastT,
-    alarms: s.alarms,
+    // a copy: a store may serialise after an await (the directory store does), and the series' own
+    // list takes the alarms of later points meanwhile (rev46)
+    alarms: s.alarms.slice(),
     state: s.stream.save(),
   });
 
@@ -1015,7 +1017,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       all.map((s) => bounded(checkpoint(s), 'writing the checkpoint of', s.id)),
     );
     settled.push(
-      ...(await Promise.allSettled([...writes].map(([id, w]) => bounded(w, 'writing the checkpoint of', id)))),
+      ...(await Promise.allSettled(
+        [...writes].map(([id, w]) => bounded(w, 'writing the checkpoint of', id)),
+      )),
     );
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
