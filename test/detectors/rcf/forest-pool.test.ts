@@ -1,5 +1,5 @@
 /**
- * Released forests (serve44): a forest given up by its only owner (`CutForest.release`, reached from a
+ * Released forests (serve44): a forest given up by its only owner (`releaseForest`, reached from a
  * stream through `releaseStream`) gives its memory to a pool the next forest of the same sizes takes
  * from. A forest built on a reused memory must be bit-identical to one built on a fresh memory (the
  * oracle: the same options and points on a forest made while the pool is empty), a released forest or
