@@ -63,6 +63,7 @@ export { AllocBudget } from './detectors/model.js';
 export { NabStreamCore } from './detectors/nab-stream/core.js';
 export { type AlarmPath, alarmPaths } from './detectors/post/aggregate-alarms.js';
 export { RollingStats } from './detectors/post/anomaly-likelihood.js';
+export { releaseForest } from './detectors/rcf/forest.js';
 export { clearForestPool, forestPoolStats, setForestPoolMaxBytes } from './detectors/rcf/forest-pool.js';
 export { rejectBound } from './detectors/rcf/index.js';
 export {

@@ -238,7 +238,10 @@ export interface Service {
    * rejects `shutting_down` without reading the registry.
    */
   reload(): Promise<string[]>;
-  /** Writes a checkpoint of every live series now. */
+  /**
+   * Writes a checkpoint of every live series now and waits for every write of the store (each at most
+   * `storeTimeoutMs`); resolves with the live count, or rejects with the first failure once all settled.
+   */
   checkpointAll(): Promise<number>;
   /** Live series count. */
   liveCount(): number;
@@ -246,7 +249,7 @@ export interface Service {
    * Stops accepting requests and reloads (a reload asked for from now on rejects `shutting_down`),
    * finishes in-flight requests, waits for a running reload (at most `storeTimeoutMs`; past it, rejects
    * `reload_failed` after checkpointing, and that reload changes nothing when it ends), then checkpoints
-   * every live series.
+   * every live series: it settles once every write has (a failed one rejects, after the others landed).
    */
   close(): Promise<void>;
 }
@@ -292,7 +295,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     model: s.version,
     points: s.points,
     lastT: s.lastT,
-    alarms: s.alarms,
+    // a copy: a store may serialise after an await (the directory store does), and the series' own
+    // list takes the alarms of later points meanwhile (rev46)
+    alarms: s.alarms.slice(),
     state: s.stream.save(),
   });
 
@@ -1001,11 +1006,23 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     metrics.liveSeries.set(live.size);
   }
 
-  /** Each write waited for at most `storeTimeoutMs` (a store that hangs must not hold a shutdown for ever). */
+  /**
+   * Each write waited for at most `storeTimeoutMs` (a store that hangs must not hold a shutdown for ever).
+   * Every write settles (or reaches that bound) before the first failure is thrown: one series' failed
+   * write does not cut short the others' (before rev46 `close()` answered while they were still landing).
+   */
   async function checkpointAll(): Promise<number> {
     const all = [...live.values()];
-    await Promise.all(all.map((s) => bounded(checkpoint(s), 'writing the checkpoint of', s.id)));
-    await Promise.all([...writes].map(([id, w]) => bounded(w, 'writing the checkpoint of', id)));
+    const settled = await Promise.allSettled(
+      all.map((s) => bounded(checkpoint(s), 'writing the checkpoint of', s.id)),
+    );
+    settled.push(
+      ...(await Promise.allSettled(
+        [...writes].map(([id, w]) => bounded(w, 'writing the checkpoint of', id)),
+      )),
+    );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return all.length;
   }
 

@@ -15,7 +15,7 @@ import {
 } from '../spec.js';
 import { type Frame, transformSchema } from '../transforms.js';
 import type { JsonObject, JsonValue } from '../types.js';
-import { CutForest, type CutForestOptions, forestWorkerStatus } from './forest.js';
+import { CutForest, type CutForestOptions, forestWorkerStatus, releaseForest } from './forest.js';
 import { isArrayForm, packForestArrays } from './forest-v2.js';
 
 /** Largest |coordinate| the forest accepts: sums of box ranges over thousands of dimensions stay finite. */
@@ -145,9 +145,9 @@ class RandomCutForestRaw implements RowModel<RandomCutForestState>, Releasable {
     return new RandomCutForestRaw(this.config, m, this.lastLearned, online);
   }
 
-  /** Gives the forest's memory back for reuse when this object alone holds it (see `CutForest.release`). */
+  /** Gives the forest's memory back for reuse when this object alone holds it (see `releaseForest`). */
   [RELEASE](): void {
-    if (this.owns) this.model?.release();
+    if (this.owns && this.model) releaseForest(this.model);
   }
 
   checkRow(row: Float64Array, t: number): void {

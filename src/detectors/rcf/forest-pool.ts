@@ -3,7 +3,7 @@
  * WebAssembly memory, and V8 frees one only at a full collection, which it does not run for memory it
  * cannot see; a service that drops series and starts new ones (an LRU, DELETE, a reload) thus piled up
  * dead forests (docs/evaluation.md, rss43 and serve44). A forest released by its only owner
- * (`CutForest.release`) gives its buffers back here, and the next forest of the same sizes takes them
+ * (`releaseForest` in forest.ts) gives its buffers back here, and the next forest of the same sizes takes them
  * instead of reserving new ones. Per thread (module state, empty until a forest is released), bounded
  * by `POOL_MAX_BYTES`: a release beyond it leaves the memory to the collector as before.
  */

@@ -59,6 +59,9 @@ export interface ForestMemory extends ForestBuffers {
 /** Set while `clone()` builds its copy, which overwrites every buffer (no need to zero a reused one). */
 let cloning = false;
 
+/** What `releaseForest` does (set by the class's static block, which reaches its private state). */
+let releaseOf: (f: CutForest) => boolean;
+
 function newForestMemory(
   d: number,
   T: number,
@@ -156,8 +159,25 @@ export class CutForest {
   private pending: PendingBatch | null = null;
   /** Set once another thread was given this forest's memory (a forest worker, a batch): never pooled. */
   private shared = false;
-  /** Set by `release()`: every method refuses from then on (the memory may be another forest's). */
+  /** Set by `releaseForest`: every method refuses from then on (the memory may be another forest's). */
   private released = false;
+
+  static {
+    // Gives up forest `f` for good, by its only owner (a stream the service dropped): its memory goes to
+    // the pool (forest-pool.ts) for the next forest of the same sizes, unless another thread was ever
+    // given it (`threads: 2`, a batch on the forest worker), which may still hold it. From then on every
+    // method refuses (`DetectorError` `internal`), and so must every user of `trees`: their views read
+    // memory another forest may own. No method of the class does this (`releaseForest`, internal): a
+    // caller of the public class may hold its `trees`, whose typed arrays no check guards.
+    releaseOf = (f) => {
+      if (f.released) return false;
+      f.released = true;
+      f.close();
+      if (f.shared || f.pending) return false;
+      const m = f.mem;
+      return poolForestBuffers(m.d, m.T, m.S, m);
+    };
+  }
 
   constructor(opts: CutForestOptions, attach?: ForestMemory) {
     if (attach) {
@@ -288,9 +308,11 @@ export class CutForest {
 
   /** Threads used by `scoreThenUpdate` (1 or 2). Results do not depend on it. */
   get threads(): number {
+    this.requireLive();
     return this.threadCount;
   }
   set threads(n: number) {
+    this.requireLive();
     check(n === 1 || n === 2, 'threads', n, '1 or 2');
     this.threadCount = n;
     if (n === 1) this.close();
@@ -298,11 +320,13 @@ export class CutForest {
 
   /** Whether a worker thread has started serving this forest's steps. */
   get workerReady(): boolean {
+    this.requireLive();
     return Atomics.load(this.ctl, READY) === 1;
   }
 
   /** Chunks of trees the worker thread has computed so far (diagnostics). */
   get workerChunks(): number {
+    this.requireLive();
     return Atomics.load(this.ctl, WORKER_CHUNKS);
   }
 
@@ -326,23 +350,7 @@ export class CutForest {
     }
   }
 
-  /**
-   * Gives up this forest for good, by its only owner (a stream the service dropped): its memory goes to
-   * the pool (forest-pool.ts) for the next forest of the same sizes, unless another thread was ever given
-   * it (`threads: 2`, a batch on the forest worker), which may still hold it. From then on every method
-   * refuses (`DetectorError` `internal`), and so must every user of `trees`: their views read memory
-   * another forest may own. Returns whether the memory was pooled; a second call does nothing.
-   */
-  release(): boolean {
-    if (this.released) return false;
-    this.released = true;
-    this.close();
-    if (this.shared || this.pending) return false;
-    const m = this.mem;
-    return poolForestBuffers(m.d, m.T, m.S, m);
-  }
-
-  /** Throws once `release()` gave this forest up. */
+  /** Throws once `releaseForest` gave this forest up. */
   private requireLive(): void {
     if (this.released)
       throw new DetectorError(
@@ -377,16 +385,19 @@ export class CutForest {
 
   /** Number of updates so far. */
   get totalUpdates(): number {
+    this.requireLive();
     return this.updates;
   }
 
   /** Points currently sampled by tree `t`. */
   samplerSize(t: number): number {
+    this.requireLive();
     return this.sizes[t];
   }
 
   /** Whether enough updates have happened for non-zero scores. */
   isReady(): boolean {
+    this.requireLive();
     return this.updates >= this.outputAfter;
   }
 
@@ -906,6 +917,7 @@ export class CutForest {
 
   /** Heap-order sampler slots of tree `t` (for tests and inspection). */
   samplerSlots(t: number): { weight: number; seq: number; leaf: number }[] {
+    this.requireLive();
     const out: { weight: number; seq: number; leaf: number }[] = [];
     const o = t * this.sampleSize;
     for (let i = 0; i < this.sizes[t]; i++) {
@@ -1294,4 +1306,14 @@ const MAX_CELLS = 1 << 24;
 
 function check(ok: boolean, name: string, value: unknown, what: string): void {
   if (!ok) throw new DetectorError('bad_config', `${name} must be ${what}, got ${String(value)}`);
+}
+
+/**
+ * Gives up forest `f` for good, by its only owner (a stream `tsad serve` dropped: `releaseStream`): its
+ * memory goes to the pool for the next forest of its sizes (see `CutForest`'s static block), and
+ * every later method of `f` throws `DetectorError` `internal`. Internal: no entry point exports it, since
+ * `f.trees` would still reach that memory. Returns whether the memory was pooled.
+ */
+export function releaseForest(f: CutForest): boolean {
+  return releaseOf(f);
 }

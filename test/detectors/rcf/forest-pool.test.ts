@@ -1,5 +1,5 @@
 /**
- * Released forests (serve44): a forest given up by its only owner (`CutForest.release`, reached from a
+ * Released forests (serve44): a forest given up by its only owner (`releaseForest`, reached from a
  * stream through `releaseStream`) gives its memory to a pool the next forest of the same sizes takes
  * from. A forest built on a reused memory must be bit-identical to one built on a fresh memory (the
  * oracle: the same options and points on a forest made while the pool is empty), a released forest or
@@ -15,7 +15,13 @@ import {
   RandomCutForest,
   ZmsDetector,
 } from '../../../src/index.js';
-import { clearForestPool, forestPoolStats, releaseStream, streamOnce } from '../../../src/internal.js';
+import {
+  clearForestPool,
+  forestPoolStats,
+  releaseForest,
+  releaseStream,
+  streamOnce,
+} from '../../../src/internal.js';
 
 const SIZES = [
   { dimensions: 2, numberOfTrees: 3, sampleSize: 16 },
@@ -64,7 +70,7 @@ describe('the forest pool', () => {
         const alive: { f: CutForest; run: Run }[] = [];
         const runs: Run[] = [];
         for (const o of ops) {
-          for (let k = 0; k < o.release && alive.length > 1; k++) alive.shift()!.f.release();
+          for (let k = 0; k < o.release && alive.length > 1; k++) releaseForest(alive.shift()!.f);
           const from = o.clone ? alive[0] : undefined;
           const f = from ? from.f.clone() : new CutForest({ ...SIZES[o.size], seed: o.seed });
           const base = from ? from.run : { size: o.size, seed: o.seed, before: [], rows: [] };
@@ -99,22 +105,35 @@ describe('the forest pool', () => {
       a,
       Array.from({ length: 200 }, (_, i) => Math.sin(i)),
     );
-    expect(a.release()).toBe(true);
+    expect(releaseForest(a)).toBe(true);
     expect(forestPoolStats().forests).toBe(1);
     const other = new CutForest({ ...SIZES[1], seed: 1 });
     expect(forestPoolStats()).toMatchObject({ forests: 1, reused });
     const b = new CutForest({ ...SIZES[0], seed: 2 });
     expect(forestPoolStats()).toMatchObject({ forests: 0, bytes: 0, reused: reused + 1 });
     expect(b.totalUpdates).toBe(0);
-    expect(other.release()).toBe(true);
+    expect(releaseForest(other)).toBe(true);
+  });
+
+  it('no public method releases a forest: the exported CutForest has no release (its trees are public views of its memory)', () => {
+    // (rev46: CutForest.release() was public on the class tsad/detectors exports, while a caller may
+    // hold its `trees`, whose typed arrays no check guards: they would write into the next forest's memory)
+    const f = new CutForest({ ...SIZES[0], seed: 5 });
+    expect(typeof (f as unknown as { release?: unknown }).release).toBe('undefined');
+    expect(Object.getOwnPropertyNames(CutForest.prototype)).not.toContain('release');
+    expect(releaseForest(f)).toBe(true);
   });
 
   it('a released forest refuses every use with DetectorError internal; a second release does nothing', () => {
     const f = new CutForest({ ...SIZES[0], seed: 3 });
     feed(f, [1, 2, 3, 4, 5, 6]);
-    expect(f.release()).toBe(true);
-    expect(f.release()).toBe(false);
+    expect(releaseForest(f)).toBe(true);
+    expect(releaseForest(f)).toBe(false);
     expect(forestPoolStats().forests).toBe(1);
+    // the next forest of its sizes takes its memory and samples points of its own
+    const next = new CutForest({ ...SIZES[0], seed: 4 });
+    expect(forestPoolStats().forests).toBe(0);
+    feed(next, [7, 8, 9, 10]);
     const calls: [string, () => unknown][] = [
       ['score', () => f.score([1, 2])],
       ['update', () => f.update([1, 2])],
@@ -124,6 +143,18 @@ describe('the forest pool', () => {
       ['toJSON', () => f.toJSON()],
       ['clone', () => f.clone()],
       ['prefetchBatch', () => f.prefetchBatch(new Float64Array(2), 1)],
+      // the inspectors too: the sampler's arrays are views of memory the next forest now owns (rev46:
+      // these returned that forest's numbers)
+      ['samplerSize', () => f.samplerSize(0)],
+      ['samplerSlots', () => f.samplerSlots(0)],
+      ['totalUpdates', () => f.totalUpdates],
+      ['isReady', () => f.isReady()],
+      [
+        'threads = 2',
+        () => {
+          f.threads = 2;
+        },
+      ],
     ];
     for (const [name, call] of calls) {
       let err: unknown;
