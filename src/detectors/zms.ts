@@ -105,7 +105,12 @@ const zmsStateSchema = z.object({
       })
       .optional(),
   }),
-  /** The daily harmonic (with `dailyHarmonics`): coefficients, the RLS matrix (row-major) and its switch. */
+  /**
+   * The daily harmonic (with `dailyHarmonics`): coefficients, the RLS matrix (row-major) and its switch.
+   * Optional, so the state version stays 2: a file without it loads and saves back unchanged, and a file
+   * with it names `dailyHarmonics` in its config, which a build without the option refuses (its config
+   * schema is strict) rather than misreading the state.
+   */
   harmonic: z
     .object({
       on: z.boolean(),
@@ -115,12 +120,6 @@ const zmsStateSchema = z.object({
     .optional(),
 });
 type ZmsStateJson = z.infer<typeof zmsStateSchema>;
-
-/**
- * ZMS's state versions: 3 added the daily harmonic (`harmonic`, with `dailyHarmonics`). A version-2
- * state has none and its config cannot ask for one, so it loads unchanged.
- */
-const ZMS_STATE_VERSION = 3;
 
 /** The kind of adaptive level reference a config asks for (null: frozen, Merlion's). */
 function levelMode(c: ZmsConfig): number | 'cumulative' | null {
@@ -438,9 +437,6 @@ export const zmsSpec = defineDetector({
   level: 'series',
   config: zmsConfigSchema,
   state: zmsStateSchema,
-  stateVersion: ZMS_STATE_VERSION,
-  // version 2 (before the daily harmonic): its config has no dailyHarmonics, so there is nothing to add
-  migrations: { 2: (s) => s },
   minTrainPoints: zmsMinTrainPoints,
   create: (c) => new ZmsRaw(c),
   fromState: zmsFromState,
