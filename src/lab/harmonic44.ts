@@ -38,6 +38,7 @@ import type {
 } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import type { TimeSeries } from '../series/types.js';
+import { BEFORE_44_ZMS } from './alarm-paths.js';
 import type { Recipe } from './recipes.js';
 
 const DAY = 86_400_000;
@@ -176,7 +177,7 @@ export class Harmonic44 implements Detector {
  * prototype's baseline (`today`) and what its wrapper wraps.
  */
 export function defaultBefore44(seed = 0): Ensemble {
-  return defaultDetector({ seed, zms: { dailyHarmonics: undefined } });
+  return defaultDetector({ seed, zms: BEFORE_44_ZMS });
 }
 
 /** The three mean members of the default before round 44 (checked against its config below). */
