@@ -44,6 +44,7 @@ export { binStartsForestWorker } from './cli/threads.js';
 export { loadNabRows } from './datasets/nab.js';
 export { ART_CDIM, ArtCore, artGeometry, artReexpress } from './detectors/art/core.js';
 export { artCausalRange } from './detectors/art/detector.js';
+export { DailyHarmonic } from './detectors/daily-harmonic.js';
 export { DiscordCore } from './detectors/discord/core.js';
 export {
   calendarPeriodMs,

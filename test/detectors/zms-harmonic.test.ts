@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadNab } from '../../src/datasets/index.js';
-import { DailyHarmonic } from '../../src/detectors/daily-harmonic.js';
 import { DetectorError, defaultDetector, loadModel, ModelFormatError, ZmsDetector } from '../../src/index.js';
-import { makeHarmonic44 } from '../../src/lab/harmonic44.js';
+import { DailyHarmonic, makeHarmonic44 } from '../../src/internal.js';
 import { dateBin } from '../../src/series/index.js';
 
 const DAY = 86_400_000;
