@@ -7,7 +7,8 @@
  * (ω = 2π / day, UTC time of day; the fitted intercept stays in, so the member still sees the level) in
  * place of the value. Settings:
  *
- * - `today`: `defaultDetector()`;
+ * - `today`: the default before round 44 was built in (`defaultBefore44()`, `defaultDetector()` until harm45);
+ * - `built`: `defaultDetector()` (since harm45 its ZMS member has `dailyHarmonics: 1`, `z:1:on` built in);
  * - `z:K:MODE[:R2]`: the default with its ZMS member (the level view) fed the residual of K daily harmonics;
  *   MODE `on` (the coefficients learn every streamed point after scoring it, recursive least squares
  *   without forgetting, started from the training fit) or `off` (the training fit, frozen); with R2, the

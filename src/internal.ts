@@ -44,6 +44,7 @@ export { binStartsForestWorker } from './cli/threads.js';
 export { loadNabRows } from './datasets/nab.js';
 export { ART_CDIM, ArtCore, artGeometry, artReexpress } from './detectors/art/core.js';
 export { artCausalRange } from './detectors/art/detector.js';
+export { DailyHarmonic } from './detectors/daily-harmonic.js';
 export { DiscordCore } from './detectors/discord/core.js';
 export {
   calendarPeriodMs,
@@ -106,7 +107,7 @@ export {
   PROFILE_MIN_PER_BIN,
 } from './lab/candidates-kinds.js';
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
-export { HarmonicFit, makeHarmonic44 } from './lab/harmonic44.js';
+export { defaultBefore44, HarmonicFit, makeHarmonic44 } from './lab/harmonic44.js';
 export { type NabFileJob, nabResultPath, runNabFile } from './lab/nab-corpus-file.js';
 export { NabRunError } from './lab/nab-pool.js';
 export { maxWithPartner, nabAnomalyScore, PEAK_SPAN_MS, peakScores, runNabStream } from './lab/nab-stream.js';

@@ -57,7 +57,9 @@ describe('README', () => {
       };
       // the tour is the machine-temperature experiment: the figures the README quotes
       expect(tour.r.f1).toBeCloseTo(2 / 3, 12);
-      expect(tour.r.meanTimeToDetectSec).toBe(16 * 3600 + 22 * 60 + 30);
+      // 16 h 25 min since harm45's daily harmonic in the level member (16 h 22.5 min before: the two
+      // window-1 alarms 5 minutes later, the same windows and false positive)
+      expect(tour.r.meanTimeToDetectSec).toBe(16 * 3600 + 25 * 60);
       expect(tour.alarms.length).toBe(10);
       expect(tour.served.type).toBe('Ensemble');
       expect(tour.copy.type).toBe('Ensemble');

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
 import { baseConfigShape } from './base-config.js';
-import { checkSafeValue, checkSafeValues } from './input.js';
+import { DailyHarmonic } from './daily-harmonic.js';
+import { checkSafeValue, checkSafeValues, SAFE_VALUE_MAX } from './input.js';
 import { decodeFloats, encodeFloat, encodeFloats, intField, jsonFloat, numberField } from './json.js';
 import { gridStep } from './seasonal-change/core.js';
 import {
@@ -64,6 +65,14 @@ export const zmsConfigSchema = z
      * training part is shorter than a day learn its level from one whole day, then freeze it.
      */
     levelCumulativeSpanMs: z.number().min(1).max(1e15).optional(),
+    /**
+     * Round 44 of docs/evaluation.md (in the default since harm45): the number K of **daily harmonics**
+     * whose regression on the UTC time of day (`w₀ + Σ_{k≤K} a_k sin kωt + b_k cos kωt`, ω = 2π / day) is
+     * fitted on the training part and updated by recursive least squares with every point learnt after
+     * it (`DailyHarmonic`); the member sees the value less the fitted harmonic part (the intercept stays,
+     * so it still sees the level). Unset: the value itself, Merlion's ZMS.
+     */
+    dailyHarmonics: z.number().int().min(1).max(6).optional(),
   })
   .refine((c) => c.levelCumulativeSpanMs === undefined || c.levelCumulative === true, {
     message: 'levelCumulativeSpanMs bounds the cumulative level reference: set levelCumulative: true with it',
@@ -96,6 +105,19 @@ const zmsStateSchema = z.object({
       })
       .optional(),
   }),
+  /**
+   * The daily harmonic (with `dailyHarmonics`): coefficients, the RLS matrix (row-major) and its switch.
+   * Optional, so the state version stays 2: a file without it loads and saves back unchanged, and a file
+   * with it names `dailyHarmonics` in its config, which a build without the option refuses (its config
+   * schema is strict) rather than misreading the state.
+   */
+  harmonic: z
+    .object({
+      on: z.boolean(),
+      w: z.array(jsonFloat),
+      P: z.array(jsonFloat),
+    })
+    .optional(),
 });
 type ZmsStateJson = z.infer<typeof zmsStateSchema>;
 
@@ -117,14 +139,37 @@ function spanPoints(t: Float64Array, spanMs: number): number {
 }
 
 const WHO = 'ZmsDetector (adaptive level reference)';
+const WHO_HARMONIC = 'ZmsDetector (daily harmonics)';
 
-/** The raw model: frozen statistics plus the last `maxLag` values seen (train, scored data, stream). */
+/** Scores `v` at `t` as the next value, then learns it (the harmonic after the point is scored). */
+function pushPoint(core: ZmsStreamCore, h: DailyHarmonic | null, t: number, v: number): number {
+  if (h === null) return core.push(v);
+  const r = core.push(v - h.cycle(t));
+  h.learn(t, v);
+  return r;
+}
+
+/** Learns `v` at `t` without scoring it. */
+function learnPoint(core: ZmsStreamCore, h: DailyHarmonic | null, t: number, v: number): void {
+  if (h === null) {
+    core.learn(v);
+    return;
+  }
+  core.learn(v - h.cycle(t));
+  h.learn(t, v);
+}
+
+/**
+ * The raw model: frozen statistics plus the last `maxLag` values seen (train, scored data, stream), and
+ * with `dailyHarmonics` the daily harmonic whose residual the statistics are taken on.
+ */
 class ZmsRaw implements SeriesModel<ZmsStateJson> {
   constructor(
     private readonly config: ZmsConfig,
     public state: ZmsState | null = null,
     private kern: ZmsKernel | null = null,
     private history: ZmsStreamCore | null = null,
+    private harmonic: DailyHarmonic | null = null,
   ) {}
 
   fit(ts: TimeSeries): TimeSeries {
@@ -135,61 +180,85 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
         ? Number.POSITIVE_INFINITY
         : spanPoints(ts.t, c.levelCumulativeSpanMs);
     const adaptive = mode !== null && ts.v.length < until;
-    // the adaptive level reference keeps a variance (squares): values beyond ±1e150 are refused
+    // the adaptive level reference keeps a variance (squares): values beyond ±1e150 are refused; so does
+    // the daily harmonic's least-squares fit (sums of squares)
     if (adaptive) checkSafeValues(ts.v, ts.t, WHO);
-    this.state = fitZms(ts.v, { base: c.base, nLags: c.nLags, lagInflation: c.lagInflation });
+    let x = ts.v;
+    this.harmonic = null;
+    if (c.dailyHarmonics !== undefined) {
+      checkSafeValues(ts.v, ts.t, WHO_HARMONIC);
+      const h = new DailyHarmonic(c.dailyHarmonics);
+      h.fit(ts.t, ts.v);
+      x = new Float64Array(ts.v.length);
+      for (let i = 0; i < x.length; i++) x[i] = ts.v[i] - h.cycle(ts.t[i]);
+      this.harmonic = h;
+    }
+    this.state = fitZms(x, { base: c.base, nLags: c.nLags, lagInflation: c.lagInflation });
     const kern = zmsKernel(this.state);
     this.kern = kern;
-    this.history = new ZmsStreamCore(kern, ts.v);
-    if (adaptive) this.history.adaptLevel(mode, c.levelAdaptScale === true, undefined, ts.v.length, until);
-    return { t: ts.t, v: zmsScores(kern, ts.v) };
+    this.history = new ZmsStreamCore(kern, x);
+    if (adaptive) this.history.adaptLevel(mode, c.levelAdaptScale === true, undefined, x.length, until);
+    return { t: ts.t, v: zmsScores(kern, x) };
   }
 
   score(ts: TimeSeries, prev?: TimeSeries, seen = Number.NEGATIVE_INFINITY): TimeSeries {
-    if (this.history!.levelState() === null) return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
-    // adaptive reference: score as a stream continuing from the model's state (a copy: nothing learnt),
-    // after learning the rows of `prev` the model has not seen, as a stream would have (so the result is
-    // the tail of `score(prev ++ ts)`); rows it has seen are in its state already
-    if (prev) checkSafeValues(prev.v, prev.t, WHO);
-    checkSafeValues(ts.v, ts.t, WHO);
+    const hm = this.harmonic;
+    if (hm === null && this.history!.levelState() === null)
+      return { t: ts.t, v: zmsScores(this.kern!, ts.v, prev?.v) };
+    // adaptive reference or daily harmonic: score as a stream continuing from the model's state (a copy:
+    // nothing learnt), after learning the rows of `prev` the model has not seen, as a stream would have
+    // (so the result is the tail of `score(prev ++ ts)`); rows it has seen are in its state already
+    const who = hm === null ? WHO : WHO_HARMONIC;
+    if (prev) checkSafeValues(prev.v, prev.t, who);
+    checkSafeValues(ts.v, ts.t, who);
     const core = this.history!.copy();
-    if (prev) for (let i = 0; i < prev.v.length; i++) if (prev.t[i] > seen) core.learn(prev.v[i]);
+    const h = hm === null ? null : hm.copy();
+    if (prev)
+      for (let i = 0; i < prev.v.length; i++) if (prev.t[i] > seen) learnPoint(core, h, prev.t[i], prev.v[i]);
     const out = new Float64Array(ts.v.length);
-    for (let i = 0; i < out.length; i++) out[i] = core.push(ts.v[i]);
+    for (let i = 0; i < out.length; i++) out[i] = pushPoint(core, h, ts.t[i], ts.v[i]);
     return { t: ts.t, v: out };
   }
 
   copy(): ZmsRaw {
-    return new ZmsRaw(this.config, this.state, this.kern, this.history ? this.history.copy() : null);
+    return new ZmsRaw(
+      this.config,
+      this.state,
+      this.kern,
+      this.history ? this.history.copy() : null,
+      this.harmonic ? this.harmonic.copy() : null,
+    );
   }
 
   streamer(): RawStreamer {
     const h = this.history!;
-    if (h.levelState() === null)
+    const hm = this.harmonic;
+    if (hm === null && h.levelState() === null)
       return {
         check: () => false,
         pushRaw: (_t, v) => h.push(v),
         peekRaw: (_t, v) => h.peek(v),
         learnRaw: (_t, v) => h.learn(v),
       };
-    // the adaptive level reference keeps a variance (squares): values beyond ±1e150 are refused (at the
-    // check, before anything changes)
+    // the adaptive level reference keeps a variance (squares), the daily harmonic sums of squares: values
+    // beyond ±1e150 are refused (at the check, before anything changes)
+    const who = hm === null ? WHO : WHO_HARMONIC;
     return {
       check: (t, v) => {
-        checkSafeValue(v, t, WHO);
+        checkSafeValue(v, t, who);
         return false;
       },
       pushRaw: (t, v) => {
-        checkSafeValue(v, t, WHO);
-        return h.push(v);
+        checkSafeValue(v, t, who);
+        return pushPoint(h, hm, t, v);
       },
       peekRaw: (t, v) => {
-        checkSafeValue(v, t, WHO);
-        return h.peek(v);
+        checkSafeValue(v, t, who);
+        return h.peek(hm === null ? v : v - hm.cycle(t));
       },
       learnRaw: (t, v) => {
-        checkSafeValue(v, t, WHO);
-        h.learn(v);
+        checkSafeValue(v, t, who);
+        learnPoint(h, hm, t, v);
       },
     };
   }
@@ -198,6 +267,7 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
     const s = this.state!;
     const h = this.history!.snapshot();
     const level = this.history!.levelState();
+    const hm = this.harmonic;
     return {
       lags: s.lags.slice(),
       lagInflation: s.lagInflation,
@@ -218,8 +288,73 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
             }
           : {}),
       },
+      ...(hm ? { harmonic: { on: hm.on, w: encodeFloats(hm.w), P: encodeFloats(hm.P) } } : {}),
     } as ZmsStateJson;
   }
+}
+
+/**
+ * The largest |entry| of a daily harmonic's RLS matrix in a model file: a fit's matrix is the inverse of
+ * the cross-products plus a ridge of 1e-6 per training point on the harmonic terms, so its entries stay
+ * below about 2e6 (one training point), and recursive updates only shrink it. A larger one would let one
+ * streamed point move the coefficients, and the residual, out of range.
+ */
+const HARMONIC_P_MAX = 1e9;
+
+/** Whether the symmetric part of the `d × d` matrix `P` is positive definite (Cholesky, positive pivots). */
+function positiveDefinite(P: Float64Array, d: number): boolean {
+  const L = new Float64Array(d * d);
+  for (let a = 0; a < d; a++) {
+    for (let c = 0; c <= a; c++) {
+      let s = (P[a * d + c] + P[c * d + a]) / 2;
+      for (let k = 0; k < c; k++) s -= L[a * d + k] * L[c * d + k];
+      if (a === c) {
+        if (!(s > 0)) return false;
+        L[a * d + a] = Math.sqrt(s);
+      } else L[a * d + c] = s / L[c * d + c];
+    }
+  }
+  return true;
+}
+
+/** The daily harmonic of a state (null without `dailyHarmonics`; a mismatch either way is bad_field). */
+function harmonicFromState(state: ZmsStateJson, config: ZmsConfig, path: string): DailyHarmonic | null {
+  const K = config.dailyHarmonics;
+  const hp = `${path}.harmonic`;
+  if (K === undefined) {
+    if (state.harmonic !== undefined)
+      throw new ModelFormatError(
+        'bad_field',
+        `${hp}: a daily harmonic, but the config has no dailyHarmonics (set it, or drop the harmonic)`,
+      );
+    return null;
+  }
+  if (state.harmonic === undefined)
+    throw new ModelFormatError('bad_field', `${hp}: expected the daily harmonic (dailyHarmonics is ${K})`);
+  const h = new DailyHarmonic(K);
+  const w = decodeFloats(state.harmonic.w, `${hp}.w`, h.d);
+  const P = decodeFloats(state.harmonic.P, `${hp}.P`, h.d * h.d);
+  for (let j = 0; j < w.length; j++)
+    if (!(Math.abs(w[j]) <= SAFE_VALUE_MAX))
+      throw new ModelFormatError(
+        'bad_field',
+        `${hp}.w[${j}]: expected a finite number within ±${SAFE_VALUE_MAX}`,
+      );
+  for (let j = 0; j < P.length; j++)
+    if (!(Math.abs(P[j]) <= HARMONIC_P_MAX))
+      throw new ModelFormatError(
+        'bad_field',
+        `${hp}.P[${j}]: expected a finite number within ±${HARMONIC_P_MAX}`,
+      );
+  if (!positiveDefinite(P, h.d))
+    throw new ModelFormatError(
+      'bad_field',
+      `${hp}.P: expected a positive definite matrix (the inverse of the fit's cross-products); re-save the model with the tsad that trained it`,
+    );
+  h.w.set(w);
+  h.P.set(P);
+  h.on = state.harmonic.on;
+  return h;
 }
 
 function zmsFromState(state: ZmsStateJson, ctx: RestoreContext<ZmsConfig>): ZmsRaw {
@@ -278,7 +413,7 @@ function zmsFromState(state: ZmsStateJson, ctx: RestoreContext<ZmsConfig>): ZmsR
       until = intField(h.level, 'until', lp, 1, Number.MAX_SAFE_INTEGER);
     core.adaptLevel(H, ctx.config.levelAdaptScale === true, { mean, variance, count }, 0, until);
   }
-  return new ZmsRaw(ctx.config, s, kern, core);
+  return new ZmsRaw(ctx.config, s, kern, core, harmonicFromState(state, ctx.config, path));
 }
 
 /**

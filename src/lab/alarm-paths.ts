@@ -29,6 +29,13 @@ export const STRONG_12 = { strongThreshold: 5.5, etsAlone: 4.5 } as const;
  * `defaultDetector()` options that build the default of rounds 12c–16c (before round 17: raw alarms counted
  * over the 60 minutes only, strong single alarms at 5.5): recipes measured beside that default spread it.
  */
+/**
+ * The ZMS override of a recipe standing for a default before round 44 was built in (harm45): the level
+ * member on the value, no daily harmonic (what `defaultBefore44` builds; the `defaultBefore…` recipes of
+ * earlier rounds carry it so that they still build what they did).
+ */
+export const BEFORE_44_ZMS = { dailyHarmonics: undefined } as const;
+
 export const BEFORE_17 = {
   threshold: { strongThreshold: STRONG_THRESHOLD_12C, countPoints: undefined },
   drift: false,
@@ -89,7 +96,7 @@ export const ALARM_PATH_RECIPES: Readonly<Record<string, Recipe>> = Object.freez
       'candidate (round 12c): defaultDetector() with strong single alarms at 5.5 and the ETS member alone from 4.5 (Merlion window); the default from round 12c to round 17',
   },
   defaultBefore12c: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_12C }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_12C, zms: BEFORE_44_ZMS }),
     mapping: 'online',
     description:
       'defaultDetector() before round 12c: the two-exceedance rule alone, the plain mean (no lone-alarm paths)',

@@ -10,7 +10,7 @@
  */
 
 import { DEFAULT_COUNT_POINTS, DEFAULT_STRONG_THRESHOLD, defaultDetector } from '../detectors/default.js';
-import { BEFORE_17 } from './alarm-paths.js';
+import { BEFORE_17, BEFORE_44_ZMS } from './alarm-paths.js';
 import type { Recipe } from './recipes.js';
 
 /** The recipes of round 17 (registered in `RECIPES`, src/lab/recipes.ts). */
@@ -31,6 +31,7 @@ export const COUNT17_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
         threshold: { ...BEFORE_17.threshold },
         drift: false,
         seasonal: { late: undefined },
+        zms: BEFORE_44_ZMS,
       }),
     mapping: 'onlinePeak',
     description:

@@ -9,14 +9,18 @@
  * ratio of the training residual's standard deviation to the prediction's (the coefficients' variance at
  * this time of day, inflated for AR(1) residuals): a time of day the fit has not seen counts for less.
  * With `short`, the harmonics are used only where the training part spans less than a day (elsewhere the
- * member sees the value and the detector is `defaultDetector()` bit for bit).
+ * member sees the value and the detector is `defaultBefore44()` bit for bit).
  *
  * The wrapper is a third-party `Detector` to the ensemble (`ForeignMember`), so its model file does not
- * load back (type `lab.harmonic44`): benchmarks and `tsad nab run` only. Method: harmonic (Fourier)
+ * load back (type `lab.harmonic44`): benchmarks and `tsad nab run` only. Since harm45 the `on` mode is built
+ * into the library as ZmsDetector's `dailyHarmonics` (`DailyHarmonic`, which `HarmonicFit` extends) and is
+ * the default: `defaultDetector()` streams the same scores as `defaultHarmonic44` bit for bit
+ * (test/detectors/zms-harmonic.test.ts), and the prototype wraps the default before it (`defaultBefore44`). Method: harmonic (Fourier)
  * regression on the time of day as Prophet's seasonality terms use it; recursive least squares and the
  * prediction variance of a linear regression as in any regression text; the AR(1) inflation
  * (1 + φ) / (1 − φ) of a mean's variance under autocorrelated errors.
  */
+import { DailyHarmonic } from '../detectors/daily-harmonic.js';
 import { defaultDetector } from '../detectors/default.js';
 import { Ensemble } from '../detectors/ensemble.js';
 import { EtsDetector } from '../detectors/ets/detector.js';
@@ -34,39 +38,19 @@ import type {
 } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import type { TimeSeries } from '../series/types.js';
+import { BEFORE_44_ZMS } from './alarm-paths.js';
 import type { Recipe } from './recipes.js';
 
 const DAY = 86_400_000;
 
-/** Recursive least squares on [1, sin kωt, cos kωt (k = 1..K)]: the daily harmonic model. */
-export class HarmonicFit {
-  readonly d: number;
-  readonly w: Float64Array;
-  readonly P: Float64Array;
-  private readonly x: Float64Array;
-  private readonly px: Float64Array;
-  /** Whether the harmonics are used (the R² gate); when not, the residual is the value. */
-  on = true;
+/**
+ * The daily harmonic model of the prototype: the library's `DailyHarmonic` (ZMS's `dailyHarmonics`, built
+ * from this prototype in harm45) with the prototype's R² gate and the prediction-interval shrinkage of `pi`.
+ */
+export class HarmonicFit extends DailyHarmonic {
   /** Training residual variance and the AR(1) variance inflation (1 + φ) / (1 − φ) of its residuals. */
   s2 = 0;
   infl = 1;
-  constructor(readonly K: number) {
-    this.d = 1 + 2 * K;
-    this.w = new Float64Array(this.d);
-    this.P = new Float64Array(this.d * this.d);
-    this.x = new Float64Array(this.d);
-    this.px = new Float64Array(this.d);
-  }
-  private row(t: number): Float64Array {
-    const x = this.x;
-    const u = (2 * Math.PI * (((t % DAY) + DAY) % DAY)) / DAY;
-    x[0] = 1;
-    for (let k = 1; k <= this.K; k++) {
-      x[2 * k - 1] = Math.sin(k * u);
-      x[2 * k] = Math.cos(k * u);
-    }
-    return x;
-  }
   /**
    * `v` less the harmonic part, its deviation from the fitted level shrunk by the ratio of the training
    * residual's standard deviation to the prediction's (training residual variance plus the coefficients'
@@ -88,110 +72,35 @@ export class HarmonicFit {
     const k = Math.sqrt(1 / (1 + this.infl * q));
     return this.w[0] + (v - f) * k;
   }
-  /** The harmonic part (no intercept) at t. */
-  cycle(t: number): number {
-    if (!this.on) return 0;
-    const x = this.row(t);
-    let s = 0;
-    for (let j = 1; j < this.d; j++) s += this.w[j] * x[j];
-    return s;
-  }
-  /** Least squares on the training part (a tiny ridge keeps a part far shorter than a day solvable). */
-  fit(t: ArrayLike<number>, v: ArrayLike<number>, r2Gate: number): void {
+  /** `DailyHarmonic.fit`, then the R² gate `r2Gate` and the training residuals' variance and AR(1) inflation. */
+  fitGated(t: ArrayLike<number>, v: ArrayLike<number>, r2Gate: number): void {
+    this.fit(t, v);
     const d = this.d;
-    const A = new Float64Array(d * d);
-    const b = new Float64Array(d);
     let m = 0;
     for (let i = 0; i < v.length; i++) m += v[i];
     m /= v.length;
     let ss = 0;
-    for (let i = 0; i < v.length; i++) {
-      const x = this.row(t[i]);
-      const y = v[i] - m;
-      ss += y * y;
-      for (let a = 0; a < d; a++) {
-        b[a] += x[a] * y;
-        for (let c = 0; c < d; c++) A[a * d + c] += x[a] * x[c];
-      }
-    }
-    const ridge = 1e-6 * v.length;
-    for (let a = 1; a < d; a++) A[a * d + a] += ridge;
-    // P = A^-1 (Gauss-Jordan), w = P b
-    const M = new Float64Array(d * 2 * d);
-    for (let a = 0; a < d; a++) {
-      for (let c = 0; c < d; c++) M[a * 2 * d + c] = A[a * d + c];
-      M[a * 2 * d + d + a] = 1;
-    }
-    for (let c = 0; c < d; c++) {
-      let piv = c;
-      for (let a = c + 1; a < d; a++) if (Math.abs(M[a * 2 * d + c]) > Math.abs(M[piv * 2 * d + c])) piv = a;
-      for (let k = 0; k < 2 * d; k++) {
-        const tmp = M[c * 2 * d + k];
-        M[c * 2 * d + k] = M[piv * 2 * d + k];
-        M[piv * 2 * d + k] = tmp;
-      }
-      const p = M[c * 2 * d + c];
-      for (let k = 0; k < 2 * d; k++) M[c * 2 * d + k] /= p;
-      for (let a = 0; a < d; a++) {
-        if (a === c) continue;
-        const f = M[a * 2 * d + c];
-        if (f !== 0) for (let k = 0; k < 2 * d; k++) M[a * 2 * d + k] -= f * M[c * 2 * d + k];
-      }
-    }
-    for (let a = 0; a < d; a++) for (let c = 0; c < d; c++) this.P[a * d + c] = M[a * 2 * d + d + c];
-    for (let a = 0; a < d; a++) {
-      let s = 0;
-      for (let c = 0; c < d; c++) s += this.P[a * d + c] * b[c];
-      this.w[a] = s;
-    }
-    this.w[0] += m;
     let rss = 0;
-    for (let i = 0; i < v.length; i++) {
-      const x = this.row(t[i]);
-      let f = 0;
-      for (let j = 0; j < d; j++) f += this.w[j] * x[j];
-      rss += (v[i] - f) ** 2;
-    }
-    this.on = ss > 0 && 1 - rss / ss >= r2Gate;
     // lag-1 autocorrelation of the training residuals (time order), clamped to [0, 0.95]
     let num = 0;
     let prev = Number.NaN;
     for (let i = 0; i < v.length; i++) {
+      ss += (v[i] - m) * (v[i] - m);
       const x = this.row(t[i]);
       let f = 0;
       for (let j = 0; j < d; j++) f += this.w[j] * x[j];
       const e = v[i] - f;
+      rss += e ** 2;
       if (i > 0) num += e * prev;
       prev = e;
     }
+    this.on = ss > 0 && 1 - rss / ss >= r2Gate;
     const phi = rss > 0 ? Math.min(0.95, Math.max(0, num / rss)) : 0;
     this.s2 = rss / Math.max(1, v.length - d);
     this.infl = (1 + phi) / (1 - phi);
   }
-  /** One recursive-least-squares step (no forgetting). */
-  learn(t: number, v: number): void {
-    const d = this.d;
-    const x = this.row(t);
-    const P = this.P;
-    const px = this.px;
-    let den = 1;
-    for (let a = 0; a < d; a++) {
-      let s = 0;
-      for (let c = 0; c < d; c++) s += P[a * d + c] * x[c];
-      px[a] = s;
-      den += x[a] * s;
-    }
-    let f = 0;
-    for (let j = 0; j < d; j++) f += this.w[j] * x[j];
-    const e = v - f;
-    for (let a = 0; a < d; a++) this.w[a] += (px[a] / den) * e;
-    for (let a = 0; a < d; a++) for (let c = 0; c < d; c++) P[a * d + c] -= (px[a] * px[c]) / den;
-  }
-  clone(): HarmonicFit {
-    const h = new HarmonicFit(this.K);
-    h.w.set(this.w);
-    h.P.set(this.P);
-    h.on = this.on;
+  override copy(): HarmonicFit {
+    const h = new HarmonicFit(this.K).copyFrom(this);
     h.s2 = this.s2;
     h.infl = this.infl;
     return h;
@@ -224,7 +133,7 @@ export class Harmonic44 implements Detector {
   train(ts: SeriesLike, opts?: TrainOptions): TimeSeries {
     const s = toSeries(ts, 'train data');
     this.fit = new HarmonicFit(this.fit.K);
-    this.fit.fit(s.t, s.v, this.r2);
+    this.fit.fitGated(s.t, s.v, this.r2);
     // `short`: the harmonics only where the training part spans less than a day (elsewhere the value, as today)
     if (this.short && s.t[s.t.length - 1] - s.t[0] >= DAY) this.fit.on = false;
     return this.inner.train(this.resid(s), opts);
@@ -241,7 +150,7 @@ export class Harmonic44 implements Detector {
   stream(opts?: StreamOptions): StreamScorer {
     if (opts?.warmup) throw new Error('Harmonic44: no warm-up in the prototype');
     const s = this.inner.stream();
-    const h = this.fit.clone();
+    const h = this.fit.copy();
     const online = this.online;
     const res = this.pi ? (t: number, v: number) => h.shrunk(t, v) : (t: number, v: number) => v - h.cycle(t);
     return {
@@ -263,16 +172,25 @@ export class Harmonic44 implements Detector {
   }
 }
 
-/** The default's three mean members as `defaultDetector()` builds them (checked against its config below). */
+/**
+ * `defaultDetector()` before round 44 was built into it (harm45): its ZMS member on the value itself. The
+ * prototype's baseline (`today`) and what its wrapper wraps.
+ */
+export function defaultBefore44(seed = 0): Ensemble {
+  return defaultDetector({ seed, zms: BEFORE_44_ZMS });
+}
+
+/** The three mean members of the default before round 44 (checked against its config below). */
 export const memberConfigs = () => {
-  const d = defaultDetector().toJSON() as unknown as {
+  const d = defaultBefore44().toJSON() as unknown as {
     config: { members: { config: { members: { type: string; config: object }[] } }[] };
   };
   return d.config.members[0].config.members;
 };
 
 export function makeHarmonic44(setting: string): () => Detector {
-  if (setting === 'today') return () => defaultDetector();
+  if (setting === 'today') return () => defaultBefore44();
+  if (setting === 'built') return () => defaultDetector();
   if (setting === 'rebuilt') {
     // the check of buildWith: the default rebuilt from its own member configs, unwrapped
     const [e, r, z] = memberConfigs();
@@ -304,7 +222,7 @@ export function makeHarmonic44(setting: string): () => Detector {
 
 /** `defaultDetector()` with its mean's three members replaced (the rest of its config as it builds it). */
 export function buildWith(ets: Detector, rcf: Detector, zms: Detector): Detector {
-  const base = defaultDetector();
+  const base = defaultBefore44();
   const outer = base.toJSON() as unknown as {
     config: { members: { config: Record<string, unknown> }[]; [k: string]: unknown };
   };
@@ -318,11 +236,17 @@ export function buildWith(ets: Detector, rcf: Detector, zms: Detector): Detector
 
 /** The recipes of round 44 (registered in `RECIPES`, src/lab/recipes.ts). */
 export const HARMONIC44_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
+  defaultBefore44: {
+    build: (o) => defaultBefore44(o.seed ?? 0),
+    mapping: 'onlinePeak',
+    description:
+      "defaultDetector() before round 44 was built in (harm45): its ZMS member on the value, no daily harmonic (`default`'s recipe until harm45)",
+  },
   defaultHarmonic44: {
     build: () => makeHarmonic44('z:1:on')(),
     mapping: 'onlinePeak',
     description:
-      'round 44 (lab): defaultDetector() whose ZMS member sees the residual of one daily harmonic fitted on the training part and updated online (recursive least squares)',
+      'round 44 (lab prototype): defaultBefore44 whose ZMS member, wrapped, sees the residual of one daily harmonic fitted on the training part and updated online (recursive least squares); the default since harm45 (built into ZMS, the same scores bit for bit)',
   },
   defaultHarmonic44pi: {
     build: () => makeHarmonic44('z:1:pi')(),
@@ -334,6 +258,6 @@ export const HARMONIC44_RECIPES: Readonly<Record<string, Recipe>> = Object.freez
     build: () => makeHarmonic44('z:1:pis')(),
     mapping: 'onlinePeak',
     description:
-      'round 44 (lab): defaultHarmonic44pi only where the training part spans less than a day (elsewhere defaultDetector() bit for bit)',
+      'round 44 (lab): defaultHarmonic44pi only where the training part spans less than a day (elsewhere defaultBefore44 bit for bit)',
   },
 });

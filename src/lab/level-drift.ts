@@ -12,7 +12,7 @@
  */
 
 import { DEFAULT_DRIFT, defaultDetector } from '../detectors/default.js';
-import { BEFORE_12C, BEFORE_17 } from './alarm-paths.js';
+import { BEFORE_12C, BEFORE_17, BEFORE_44_ZMS } from './alarm-paths.js';
 import type { Recipe } from './recipes.js';
 
 /**
@@ -102,7 +102,8 @@ export const DRIFT_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
       'candidate (round 24): defaultDriftLate23 with tries that back off (the next after a failed fit waits until the points seen have doubled)',
   },
   defaultBefore19a: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, drift: false, seasonal: { late: undefined } }),
+    build: (o) =>
+      defaultDetector({ seed: o.seed ?? 0, drift: false, seasonal: { late: undefined }, zms: BEFORE_44_ZMS }),
     mapping: 'onlinePeak',
     description:
       'defaultDetector() before round 19a: no level-drift member (the mean, the flat-line and seasonal-change members, round 17 alarm rule)',

@@ -6,7 +6,7 @@
  */
 
 import { defaultDetector } from '../detectors/default.js';
-import { BEFORE_17 } from './alarm-paths.js';
+import { BEFORE_17, BEFORE_44_ZMS } from './alarm-paths.js';
 import type { Recipe } from './recipes.js';
 
 /** One day in milliseconds: the span the round-13c ZMS level reference learns over. */
@@ -22,7 +22,8 @@ export const QUIET13_ZMS = Object.freeze({
 /** The recipes of round 13c (registered in `RECIPES`, src/lab/recipes.ts). */
 export const QUIET13_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   defaultQuiet13: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_17, zms: { ...QUIET13_ZMS } }),
+    build: (o) =>
+      defaultDetector({ seed: o.seed ?? 0, ...BEFORE_17, zms: { ...QUIET13_ZMS, ...BEFORE_44_ZMS } }),
     mapping: 'online',
     description:
       'candidate (round 13c): defaultDetector() whose ZMS level reference, when training spans under a day, learns until it has seen a day, then stays',

@@ -122,6 +122,7 @@ export const RECIPE_NAMES = [
   'defaultTrees16',
   'defaultTrees12',
   'defaultTrees10',
+  'defaultBefore44',
   'defaultHarmonic44',
   'defaultHarmonic44pi',
   'defaultHarmonic44short',

@@ -9,7 +9,7 @@
 
 import { DEFAULT_SEASONAL_LATE, defaultDetector } from '../detectors/default.js';
 import { SeasonalChangeDetector, type SeasonalChangeInput } from '../detectors/seasonal-change/detector.js';
-import { BEFORE_12C, BEFORE_17 } from './alarm-paths.js';
+import { BEFORE_12C, BEFORE_17, BEFORE_44_ZMS } from './alarm-paths.js';
 import { meanDefault } from './candidates.js';
 import { flatLineOnset, maxWithRule, meanOfThree } from './candidates-kinds.js';
 import type { Recipe } from './recipes.js';
@@ -99,7 +99,7 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
       'round 21a: defaultDetector() with late arming of the seasonal-change member, reported in alarm episodes (2 points kept per 576); the default since',
   },
   defaultBefore21a: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: { late: undefined } }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, seasonal: { late: undefined }, zms: BEFORE_44_ZMS }),
     mapping: 'onlinePeak',
     description:
       "defaultDetector() before round 21a: the seasonal-change member without late arming (round 19a's default)",
@@ -110,7 +110,7 @@ export const SEASONAL_RECIPES: Readonly<Record<string, Recipe>> = Object.freeze(
     description: "round 21a probe: defaultDetector() (round 19a's) with round 12a's late arming",
   },
   defaultBefore10c: {
-    build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_12C, seasonal: false }),
+    build: (o) => defaultDetector({ seed: o.seed ?? 0, ...BEFORE_12C, seasonal: false, zms: BEFORE_44_ZMS }),
     mapping: 'online',
     description:
       'defaultDetector() before round 10c: the mean and the flat-line member, no seasonal-change member',

@@ -33,3 +33,22 @@ runDetectorConformance(
     ),
   },
 );
+
+// Round 44, built in harm45: the daily harmonic (the fit and the RLS matrix in the state, state version 3).
+// The kit's checkpoints mid-stream, model files, `score()` against the stream and `prev` run with it, alone
+// and under each kind of adaptive level reference.
+runDetectorConformance(
+  'ZmsDetector (daily harmonics)',
+  (over) => new ZmsDetector({ nLags: 0, dailyHarmonics: 1, ...over }),
+  {
+    configArb: fc.record(
+      {
+        nLags: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
+        dailyHarmonics: fc.integer({ min: 1, max: 3 }),
+        levelCumulative: fc.boolean(),
+        enableCalibrator: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+);

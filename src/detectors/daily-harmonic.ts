@@ -1,0 +1,159 @@
+/**
+ * The daily harmonic of ZMS's `dailyHarmonics` option (round 44 of docs/evaluation.md; docs/detectors.md,
+ * ZmsDetector): a linear regression of the value on `[1, sin kωt, cos kωt]` (k = 1..K, ω = 2π / day on
+ * the UTC time of day), fitted by least squares on the training part (a tiny ridge on the harmonic terms
+ * keeps a part far shorter than a day solvable) and then updated by every learnt point by recursive least
+ * squares without forgetting. `cycle(t)` is the fitted curve less its intercept: what the level member
+ * subtracts, so it still sees the level. A training part with no variance, or whose fit explains less
+ * than nothing, switches the harmonic off for good (`on` false: the cycle is 0).
+ *
+ * Every buffer is allocated once; `cycle` and `learn` allocate nothing.
+ */
+
+const DAY = 86_400_000;
+
+export class DailyHarmonic {
+  /** Number of regressors, `1 + 2K`. */
+  readonly d: number;
+  /** Coefficients `[w₀, a₁, b₁, …]` (intercept first). */
+  readonly w: Float64Array;
+  /** The inverse of the regressors' (ridged) cross-product matrix, row-major `d × d`. */
+  readonly P: Float64Array;
+  /** Whether the harmonic part is used (false: the cycle is 0; the coefficients still learn). */
+  on = false;
+  private readonly x: Float64Array;
+  private readonly px: Float64Array;
+  /** The time `x` holds the regressors of (NaN: none). */
+  private xt = Number.NaN;
+
+  constructor(readonly K: number) {
+    this.d = 1 + 2 * K;
+    this.w = new Float64Array(this.d);
+    this.P = new Float64Array(this.d * this.d);
+    this.x = new Float64Array(this.d);
+    this.px = new Float64Array(this.d);
+  }
+
+  /** The regressors at time `t` (a reused buffer). */
+  row(t: number): Float64Array {
+    const x = this.x;
+    if (t === this.xt) return x;
+    const u = (2 * Math.PI * (((t % DAY) + DAY) % DAY)) / DAY;
+    x[0] = 1;
+    for (let k = 1; k <= this.K; k++) {
+      x[2 * k - 1] = Math.sin(k * u);
+      x[2 * k] = Math.cos(k * u);
+    }
+    this.xt = t;
+    return x;
+  }
+
+  /** The harmonic part (no intercept) at `t`; 0 when off. */
+  cycle(t: number): number {
+    if (!this.on) return 0;
+    const x = this.row(t);
+    let s = 0;
+    for (let j = 1; j < this.d; j++) s += this.w[j] * x[j];
+    return s;
+  }
+
+  /**
+   * Least squares on the training part (`v.length ≥ 1`, values finite and within ±1e150: the caller
+   * checks). Switches the harmonic on when the part has variance and the fit's R² is at least 0.
+   */
+  fit(t: ArrayLike<number>, v: ArrayLike<number>): void {
+    const d = this.d;
+    const A = new Float64Array(d * d);
+    const b = new Float64Array(d);
+    let m = 0;
+    for (let i = 0; i < v.length; i++) m += v[i];
+    m /= v.length;
+    let ss = 0;
+    for (let i = 0; i < v.length; i++) {
+      const x = this.row(t[i]);
+      const y = v[i] - m;
+      ss += y * y;
+      for (let a = 0; a < d; a++) {
+        b[a] += x[a] * y;
+        for (let c = 0; c < d; c++) A[a * d + c] += x[a] * x[c];
+      }
+    }
+    const ridge = 1e-6 * v.length;
+    for (let a = 1; a < d; a++) A[a * d + a] += ridge;
+    invertInto(A, d, this.P);
+    for (let a = 0; a < d; a++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += this.P[a * d + c] * b[c];
+      this.w[a] = s;
+    }
+    this.w[0] += m;
+    let rss = 0;
+    for (let i = 0; i < v.length; i++) {
+      const x = this.row(t[i]);
+      let f = 0;
+      for (let j = 0; j < d; j++) f += this.w[j] * x[j];
+      rss += (v[i] - f) ** 2;
+    }
+    this.on = ss > 0 && 1 - rss / ss >= 0;
+  }
+
+  /** One recursive-least-squares step on `(t, v)` (no forgetting). */
+  learn(t: number, v: number): void {
+    const d = this.d;
+    const x = this.row(t);
+    const P = this.P;
+    const px = this.px;
+    let den = 1;
+    for (let a = 0; a < d; a++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += P[a * d + c] * x[c];
+      px[a] = s;
+      den += x[a] * s;
+    }
+    let f = 0;
+    for (let j = 0; j < d; j++) f += this.w[j] * x[j];
+    const e = v - f;
+    for (let a = 0; a < d; a++) this.w[a] += (px[a] / den) * e;
+    for (let a = 0; a < d; a++) for (let c = 0; c < d; c++) P[a * d + c] -= (px[a] * px[c]) / den;
+  }
+
+  /** Copies another harmonic's fitted state (same K) into this one. */
+  copyFrom(o: DailyHarmonic): this {
+    this.w.set(o.w);
+    this.P.set(o.P);
+    this.on = o.on;
+    return this;
+  }
+
+  /** An independent copy. */
+  copy(): DailyHarmonic {
+    return new DailyHarmonic(this.K).copyFrom(this);
+  }
+}
+
+/** `A⁻¹` into `out` by Gauss-Jordan elimination with partial pivoting (`A` is `d × d`, row-major). */
+function invertInto(A: Float64Array, d: number, out: Float64Array): void {
+  const w = 2 * d;
+  const M = new Float64Array(d * w);
+  for (let a = 0; a < d; a++) {
+    for (let c = 0; c < d; c++) M[a * w + c] = A[a * d + c];
+    M[a * w + d + a] = 1;
+  }
+  for (let c = 0; c < d; c++) {
+    let piv = c;
+    for (let a = c + 1; a < d; a++) if (Math.abs(M[a * w + c]) > Math.abs(M[piv * w + c])) piv = a;
+    for (let k = 0; k < w; k++) {
+      const tmp = M[c * w + k];
+      M[c * w + k] = M[piv * w + k];
+      M[piv * w + k] = tmp;
+    }
+    const p = M[c * w + c];
+    for (let k = 0; k < w; k++) M[c * w + k] /= p;
+    for (let a = 0; a < d; a++) {
+      if (a === c) continue;
+      const f = M[a * w + c];
+      if (f !== 0) for (let k = 0; k < w; k++) M[a * w + k] -= f * M[c * w + k];
+    }
+  }
+  for (let a = 0; a < d; a++) for (let c = 0; c < d; c++) out[a * d + c] = M[a * w + d + c];
+}
