@@ -131,9 +131,14 @@ export class DailyHarmonic {
     for (let j = 0; j < d; j++) f += this.w[j] * x[j];
     const e = v - f;
     const wn = this.wn;
-    for (let a = 0; a < d; a++) wn[a] = this.w[a] + (px[a] / den) * e;
-    if (!inBound(wn)) return;
-    this.w.set(wn);
+    let ok = true;
+    for (let a = 0; a < d; a++) {
+      const x = this.w[a] + (px[a] / den) * e;
+      wn[a] = x;
+      if (!(Math.abs(x) <= SAFE_VALUE_MAX)) ok = false;
+    }
+    if (!ok) return;
+    for (let a = 0; a < d; a++) this.w[a] = wn[a];
     for (let a = 0; a < d; a++) for (let c = 0; c < d; c++) P[a * d + c] -= (px[a] * px[c]) / den;
   }
 
