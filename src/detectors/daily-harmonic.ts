@@ -133,9 +133,9 @@ export class DailyHarmonic {
     const wn = this.wn;
     let ok = true;
     for (let a = 0; a < d; a++) {
-      const x = this.w[a] + (px[a] / den) * e;
-      wn[a] = x;
-      if (!(Math.abs(x) <= SAFE_VALUE_MAX)) ok = false;
+      const c = this.w[a] + (px[a] / den) * e;
+      wn[a] = c;
+      if (!(Math.abs(c) <= SAFE_VALUE_MAX)) ok = false;
     }
     if (!ok) return;
     for (let a = 0; a < d; a++) this.w[a] = wn[a];
