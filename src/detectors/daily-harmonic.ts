@@ -5,10 +5,14 @@
  * keeps a part far shorter than a day solvable) and then updated by every learnt point by recursive least
  * squares without forgetting. `cycle(t)` is the fitted curve less its intercept: what the level member
  * subtracts, so it still sees the level. A training part with no variance, or whose fit explains less
- * than nothing, switches the harmonic off for good (`on` false: the cycle is 0).
+ * than nothing, switches the harmonic off for good (`on` false: the cycle is 0). The coefficients never
+ * leave ±`SAFE_VALUE_MAX` (what a model file may hold): a fit that would is switched off with the
+ * harmonic terms at 0, and a learnt point whose update would is not learnt (rev47: values near ±1e150
+ * after a short training part reached ±5e152, and the library wrote files it could not load).
  *
  * Every buffer is allocated once; `cycle` and `learn` allocate nothing.
  */
+import { SAFE_VALUE_MAX } from './input.js';
 
 const DAY = 86_400_000;
 
@@ -23,6 +27,8 @@ export class DailyHarmonic {
   on = false;
   private readonly x: Float64Array;
   private readonly px: Float64Array;
+  /** The coefficients a `learn` step would give (checked against the bound before they are kept). */
+  private readonly wn: Float64Array;
   /** The time `x` holds the regressors of (NaN: none). */
   private xt = Number.NaN;
 
@@ -32,6 +38,7 @@ export class DailyHarmonic {
     this.P = new Float64Array(this.d * this.d);
     this.x = new Float64Array(this.d);
     this.px = new Float64Array(this.d);
+    this.wn = new Float64Array(this.d);
   }
 
   /** The regressors at time `t` (a reused buffer). */
@@ -59,7 +66,9 @@ export class DailyHarmonic {
 
   /**
    * Least squares on the training part (`v.length ≥ 1`, values finite and within ±1e150: the caller
-   * checks). Switches the harmonic on when the part has variance and the fit's R² is at least 0.
+   * checks). Switches the harmonic on when the part has variance, the fit's R² is at least 0 and every
+   * coefficient is within ±`SAFE_VALUE_MAX` (else off, with the harmonic terms at 0 and the mean as the
+   * intercept, so the state stays one a model file holds).
    */
   fit(t: ArrayLike<number>, v: ArrayLike<number>): void {
     const d = this.d;
@@ -95,9 +104,17 @@ export class DailyHarmonic {
       rss += (v[i] - f) ** 2;
     }
     this.on = ss > 0 && 1 - rss / ss >= 0;
+    if (!inBound(this.w)) {
+      this.on = false;
+      this.w.fill(0);
+      this.w[0] = m;
+    }
   }
 
-  /** One recursive-least-squares step on `(t, v)` (no forgetting). */
+  /**
+   * One recursive-least-squares step on `(t, v)` (no forgetting); skipped (nothing changes) when it
+   * would take a coefficient beyond ±`SAFE_VALUE_MAX`.
+   */
   learn(t: number, v: number): void {
     const d = this.d;
     const x = this.row(t);
@@ -113,7 +130,15 @@ export class DailyHarmonic {
     let f = 0;
     for (let j = 0; j < d; j++) f += this.w[j] * x[j];
     const e = v - f;
-    for (let a = 0; a < d; a++) this.w[a] += (px[a] / den) * e;
+    const wn = this.wn;
+    let ok = true;
+    for (let a = 0; a < d; a++) {
+      const c = this.w[a] + (px[a] / den) * e;
+      wn[a] = c;
+      if (!(Math.abs(c) <= SAFE_VALUE_MAX)) ok = false;
+    }
+    if (!ok) return;
+    for (let a = 0; a < d; a++) this.w[a] = wn[a];
     for (let a = 0; a < d; a++) for (let c = 0; c < d; c++) P[a * d + c] -= (px[a] * px[c]) / den;
   }
 
@@ -129,6 +154,12 @@ export class DailyHarmonic {
   copy(): DailyHarmonic {
     return new DailyHarmonic(this.K).copyFrom(this);
   }
+}
+
+/** Whether every entry is a finite number within ±`SAFE_VALUE_MAX`. */
+function inBound(w: Float64Array): boolean {
+  for (let j = 0; j < w.length; j++) if (!(Math.abs(w[j]) <= SAFE_VALUE_MAX)) return false;
+  return true;
 }
 
 /** `A⁻¹` into `out` by Gauss-Jordan elimination with partial pivoting (`A` is `d × d`, row-major). */

@@ -296,8 +296,9 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
 /**
  * The largest |entry| of a daily harmonic's RLS matrix in a model file: a fit's matrix is the inverse of
  * the cross-products plus a ridge of 1e-6 per training point on the harmonic terms, so its entries stay
- * below about 2e6 (one training point), and recursive updates only shrink it. A larger one would let one
- * streamed point move the coefficients, and the residual, out of range.
+ * below about K · 1e6 / n for n training points (3e6 for six harmonics on two points, the fewest ZMS
+ * trains on), and recursive updates only shrink it. A larger one would let one streamed point move the
+ * coefficients, and the residual, out of range.
  */
 const HARMONIC_P_MAX = 1e9;
 
@@ -445,8 +446,10 @@ export const zmsSpec = defineDetector({
 /**
  * Multi-scale lagged z-scores: the value and its lags `x_i − x_{i−k}` (k = 1, 2, 4, … by default)
  * are standardised with the training mean and standard deviation; the score is the (signed)
- * z-score of the column that wins the lag-inflated argmax. No online updates: the statistics are
- * frozen at training. Batch and streaming scores are bit-identical.
+ * z-score of the column that wins the lag-inflated argmax. The column statistics are frozen at
+ * training (Merlion's); the options that learn online are the adaptive level reference
+ * (`levelHalfLife`, `levelCumulative`) and the daily harmonic (`dailyHarmonics`), whose state travels in
+ * checkpoints. Batch and streaming scores are bit-identical.
  *
  * The reference resamples to the training granularity first; tsad expects data on a regular grid
  * already (the series layer's `resample()`), and scores the points it is given.

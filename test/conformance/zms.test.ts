@@ -34,21 +34,30 @@ runDetectorConformance(
   },
 );
 
-// Round 44, built in harm45: the daily harmonic (the fit and the RLS matrix in the state, state version 3).
-// The kit's checkpoints mid-stream, model files, `score()` against the stream and `prev` run with it, alone
-// and under each kind of adaptive level reference.
+// Round 44, built in harm45: the daily harmonic (the fit and the RLS matrix in ZMS's state, an optional part
+// of state version 2). The kit's checkpoints mid-stream, model files, `score()` against the stream and `prev`
+// run with it, every K the config allows, alone and under each kind of adaptive level reference (rev47: the
+// exponential one, `levelHalfLife`, and the option's upper K range were not drawn before).
 runDetectorConformance(
   'ZmsDetector (daily harmonics)',
   (over) => new ZmsDetector({ nLags: 0, dailyHarmonics: 1, ...over }),
   {
-    configArb: fc.record(
-      {
-        nLags: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
-        dailyHarmonics: fc.integer({ min: 1, max: 3 }),
-        levelCumulative: fc.boolean(),
-        enableCalibrator: fc.boolean(),
-      },
-      { requiredKeys: [] },
-    ),
+    configArb: fc
+      .tuple(
+        fc.record(
+          {
+            nLags: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
+            dailyHarmonics: fc.integer({ min: 1, max: 6 }),
+            enableCalibrator: fc.boolean(),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.oneof(
+          fc.constant({}),
+          fc.record({ levelCumulative: fc.constant(true), levelAdaptScale: fc.boolean() }),
+          fc.record({ levelHalfLife: fc.integer({ min: 1, max: 500 }), levelAdaptScale: fc.boolean() }),
+        ),
+      )
+      .map(([a, b]) => ({ ...a, ...b })),
   },
 );

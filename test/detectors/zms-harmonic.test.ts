@@ -178,6 +178,53 @@ describe('ZmsDetector dailyHarmonics (round 44, built in harm45)', () => {
     expect(JSON.stringify(s.toJSON())).toBe(saved);
   });
 
+  // rev47: values within ±1e150 are accepted, so the model they leave must load. A short training part
+  // leaves directions of the RLS matrix near the ridge's 1 / (1e-6 n), so the least-squares coefficients
+  // of values near ±1e150 (at training, or one push at a time of day the part never showed) reached
+  // ±5e152, which the loader refuses (its bound is ±1e150): the library wrote files it could not read.
+  it('values within ±1e150 never leave coefficients the loader refuses: training and streamed (fast-check)', () => {
+    const n = 22;
+    const t = new Float64Array(n);
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      t[i] = 1_700_000_000_000 + i * 2_300;
+      v[i] = i < 11 ? -1e150 : 1e150;
+    }
+    const det = new ZmsDetector({ nLags: 0, dailyHarmonics: 1 });
+    det.train({ t, v });
+    const h = zmsState(det.toJSON()).harmonic as { on: boolean; w: number[] };
+    for (const x of h.w) expect(Math.abs(x)).toBeLessThanOrEqual(1e150);
+    expect(h.on).toBe(false);
+    expect(() => loadModel(clone(det.toJSON()))).not.toThrow();
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 2, max: 40 }),
+        fc.constantFrom(1_000, 60_000, STEP),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 2 * DAY }), fc.constantFrom(1e150, -1e150, 0, 5)), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (K, p, step, pushes) => {
+          const { v } = cycleSeries(p, K);
+          const t = Float64Array.from({ length: p }, (_, i) => 1_700_000_000_000 + i * step);
+          const d = new ZmsDetector({ nLags: 0, dailyHarmonics: K, enableCalibrator: false });
+          d.train({ t, v });
+          const s = d.stream();
+          let at = t[p - 1];
+          for (const [dt, x] of pushes) {
+            at += dt;
+            expect(Number.isFinite(s.push(at, x).score)).toBe(true);
+            const w = (zmsState(s.toJSON()).harmonic as { w: number[] }).w;
+            for (const c of w) expect(Math.abs(c)).toBeLessThanOrEqual(1e150);
+            expect(() => loadModel(clone(s.toJSON()))).not.toThrow();
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   describe('model files (ZMS state version 2, the harmonic an optional part of it)', () => {
     const { t, v } = cycleSeries(400, 6);
     const trained = (cfg: ConstructorParameters<typeof ZmsDetector>[0]) => {
