@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ModelJson } from '../../src/detectors/index.js';
-import { loadModel, RandomCutForest } from '../../src/index.js';
+import { loadModel } from '../../src/index.js';
 import {
   createService,
   DirectoryCheckpointStore,
@@ -22,7 +22,7 @@ import {
   ServeError,
   type Service,
 } from '../../src/serve/index.js';
-import { post, pts, STEP, scoresOf, T0, value } from '../helpers/serve.js';
+import { post, pts, STEP, scoresOf, T0, writeOnlineForest } from '../helpers/serve.js';
 
 let dir: string;
 let file: string;
@@ -30,15 +30,7 @@ let model: ModelJson;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tsad-serve-release-fail-'));
-  const n = 200;
-  const rcf = new RandomCutForest({ nEstimators: 3, maxNSamples: 32, onlineUpdates: true });
-  rcf.train({
-    t: Float64Array.from({ length: n }, (_, i) => T0 - (n - i) * STEP),
-    v: Float64Array.from({ length: n }, (_, i) => value(i, 0)),
-  });
-  model = rcf.toJSON();
-  file = join(dir, 'model.json');
-  writeFileSync(file, JSON.stringify(model));
+  ({ file, model } = writeOnlineForest(dir));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
