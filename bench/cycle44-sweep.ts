@@ -2,38 +2,31 @@
  * Round 44 of docs/evaluation.md (issue 13, bar 2): does a model of the daily cycle as **shape** — a
  * harmonic regression on the time of day, fitted on the training part and updated online by recursive
  * least squares — keep the anomaly-free files quiet that alarm today because the training part has not
- * shown the whole day, without losing windows? The prototype is a wrapper (`Harmonic44`, a third-party
- * `Detector` to the ensemble) that feeds a member the residual `v − Σ_k (a_k sin kωt + b_k cos kωt)`
- * (ω = 2π / day, UTC time of day; the fitted intercept stays in, so the member still sees the level) in
- * place of the value. Settings:
+ * shown the whole day, without losing windows? Since harm45 the default's ZMS member carries it
+ * (`dailyHarmonics: 1`). Settings:
  *
  * - `today`: the default before round 44 was built in (`defaultBefore44()`, `defaultDetector()` until harm45);
- * - `built`: `defaultDetector()` (since harm45 its ZMS member has `dailyHarmonics: 1`, `z:1:on` built in);
- * - `z:K:MODE[:R2]`: the default with its ZMS member (the level view) fed the residual of K daily harmonics;
- *   MODE `on` (the coefficients learn every streamed point after scoring it, recursive least squares
- *   without forgetting, started from the training fit) or `off` (the training fit, frozen); with R2, the
- *   harmonics are used only when they explain at least that share of the training part's variance
- *   (otherwise the member sees the value, as today); MODE `pi`: `on`, and the deviation from the fitted
- *   level is shrunk by the ratio of the training residual's sd to the prediction's (`HarmonicFit.shrunk`);
- *   MODE `pis`: `pi` only where the training part spans less than a day, the value elsewhere (where the
- *   training part spans a day its range already holds the daily swing); there the detector is the
- *   default's bit for bit, so `--reuse-today` takes today's cached alarms for those files;
- * - `m:K:MODE[:R2]`: the same residual fed to all three members of the mean (ETS, the forest, ZMS); the
- *   flat-line, seasonal-change and level-drift members keep the raw value (a stuck value is not flat in a
- *   residual, and the seasonal-change member needs the cycle).
+ * - `built`: `defaultDetector()`.
+ *
+ * Round 44 swept a lab prototype here (a wrapper feeding ZMS, or all three mean members, the residual of K
+ * daily harmonics: the settings `z:K:MODE[:R2]` and `m:K:MODE[:R2]`, MODE `on`, `off`, `pi` or `pis`).
+ * fix46 retired it: `built` streams what its `z:1:on` streamed, bit for bit (test/detectors/zms-harmonic.test.ts
+ * keeps the checksum of those scores on NAB machine temperature), so `today built` reproduces round 44's
+ * held-out table; the other settings are in the git history of this file and of src/lab/harmonic44.ts.
  *
  * Each file is streamed once per setting after training on NAB's probationary part (the library's own
- * alarms, cached in CACHE by setting name: a changed prototype needs a fresh CACHE). Prints each
+ * alarms, cached in CACHE by setting name: a changed detector needs a fresh CACHE). Prints each
  * group's line per setting, the pooled line, and the leave-one-group-out choice (the most quiet
  * anomaly-free files among the settings with no fewer windows found and no kind lower than `today`),
  * plus a per-step table of quiet files and windows. Tuning seeds only.
  *
- *   npx tsx bench/cycle44-sweep.ts CACHE NAME=DIR,DIR… NAME=… [-- SETTING…] [--only-step MIN] [--reuse-today]
+ *   npx tsx bench/cycle44-sweep.ts CACHE NAME=DIR,DIR… NAME=… [-- today built] [--only-step MIN]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultDetector } from '../src/detectors/default.js';
 import type { Detector } from '../src/detectors/types.js';
-import { makeHarmonic44 } from '../src/lab/harmonic44.js';
+import { defaultBefore44 } from '../src/lab/before44.js';
 import {
   type GroupTally,
   groupFiles,
@@ -44,22 +37,28 @@ import {
   tallyGroupFile,
 } from './harness.js';
 
-const DAY = 86_400_000;
-
 const argv = process.argv.slice(2);
 let onlyStep: number | null = null;
-const reuse = argv.indexOf('--reuse-today');
-const reuseToday = reuse >= 0;
-if (reuseToday) argv.splice(reuse, 1);
 const os = argv.indexOf('--only-step');
 if (os >= 0) {
   onlyStep = Number(argv[os + 1]);
   argv.splice(os, 2);
 }
-const usage = 'usage: cycle44-sweep.ts CACHE NAME=DIR,… … [-- SETTING…] [--only-step MIN] [--reuse-today]';
-const { cacheDir, groups, settings } = groupSweepArgs(argv, ['today', 'z:1:on'], usage);
+const usage = 'usage: cycle44-sweep.ts CACHE NAME=DIR,… … [-- today built] [--only-step MIN]';
+const { cacheDir, groups, settings } = groupSweepArgs(argv, ['today', 'built'], usage);
 if (settings[0] !== 'today') throw new Error(`${usage}: the first setting must be today`);
-const makers = settings.map(makeHarmonic44);
+const MAKERS: Readonly<Record<string, () => Detector>> = {
+  today: () => defaultBefore44(),
+  built: () => defaultDetector(),
+};
+const makers = settings.map((s) => {
+  const mk = MAKERS[s];
+  if (!mk)
+    throw new Error(
+      `${usage}: unknown setting ${s} (today or built; round 44's prototype settings were retired in fix46)`,
+    );
+  return mk;
+});
 
 /** The library's own alarms of the setting's detector streamed after training on the first p points, cached. */
 function cachedAlarms(
@@ -96,16 +95,7 @@ for await (const f of groupFiles(groups)) {
   if (f.ws.length === 0) row.clean++;
   row.windows += f.ws.length;
   for (const [k, s] of settings.entries()) {
-    const passThrough = reuseToday && s.split(':')[2] === 'pis' && f.t[f.p - 1] - f.t[0] >= DAY;
-    const alarm = cachedAlarms(
-      f.corpus,
-      f.file,
-      passThrough ? 'today' : s,
-      makers[passThrough ? 0 : k],
-      f.t,
-      f.v,
-      f.p,
-    );
+    const alarm = cachedAlarms(f.corpus, f.file, s, makers[k], f.t, f.v, f.p);
     const r = tallyGroupFile(res[f.gi][k], f.ws, f.t, alarm, f.p);
     if (f.ws.length === 0 && r.quiet) row.quiet[k]++;
     row.found[k] += r.found.filter((x) => x).length;

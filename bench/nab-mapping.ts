@@ -6,8 +6,9 @@
  *
  *   npx tsx bench/nab-mapping.ts [--recipe NAME] CACHE NAME=DIR,DIR,… NAME=DIR,… [look:NAME=DIR,…]
  *
- * `--recipe NAME` streams that recipe (src/lab/recipes.ts) in place of the default (round 44's
- * `defaultHarmonic44`); give it its own CACHE.
+ * `--recipe NAME` streams that recipe (src/lab/recipes.ts) in place of the default (round 44 streamed its
+ * prototype's recipe, `defaultHarmonic44`, retired in fix46: the default now streams the same scores);
+ * give it its own CACHE.
  *
  * A DIR is a corpus in NAB's layout (`nab` = the NAB corpus). Each file is streamed once by the default
  * (`runNabStream`, `online` mapping, as `tsad bench` does) and cached in CACHE (the online scores and the

@@ -88,6 +88,7 @@ export { streamOnce } from './detectors/stream-once.js';
 export { ZmsStreamCore } from './detectors/zms-core.js';
 export { liveTemps, tmpName, writeFileAtomic, writeFileAtomicSync } from './fs-atomic.js';
 export { makeDirs, makeDirsSync } from './fs-dirs.js';
+export { defaultBefore44 } from './lab/before44.js';
 export { checkCorpusData, kindColumnWidth, kindHeader, poolFailureError } from './lab/bench.js';
 export {
   GatedShapeDetector,
@@ -107,7 +108,6 @@ export {
   PROFILE_MIN_PER_BIN,
 } from './lab/candidates-kinds.js';
 export { MT_RECIPES, mtDetector, SustainedScore } from './lab/candidates-mt.js';
-export { defaultBefore44, HarmonicFit, makeHarmonic44 } from './lab/harmonic44.js';
 export { type NabFileJob, nabResultPath, runNabFile } from './lab/nab-corpus-file.js';
 export { NabRunError } from './lab/nab-pool.js';
 export { maxWithPartner, nabAnomalyScore, PEAK_SPAN_MS, peakScores, runNabStream } from './lab/nab-stream.js';

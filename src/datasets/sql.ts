@@ -6,8 +6,8 @@
  *   (`date_bin(interval, time, origin)` + an aggregate, the way the tutorials query their raw data),
  *   and returns the series together with its source: table, columns, time range, the SQL text and its
  *   parameters, row count and digest (the same sha256 as `run.logDataset`), so a run can record where
- *   its data came from and be reproduced from the database. PostgreSQL's rows come through a cursor, a
- *   page at a time, so memory is the series it returns (see `readSql`).
+ *   its data came from and be reproduced from the database. The rows come through a cursor, a page at
+ *   a time, so memory is the series it returns (see `readSql`; CrateDB 5.1 or later).
  * - `loadSeriesSql` creates an input table `(time timestamptz, value double precision)` and fills it
  *   once, all rows or none (an existing, non-empty table is left alone).
  * - `writeSql` writes predictions (value, score, alarm, model version, run) beside the inputs, in a
@@ -394,7 +394,7 @@ function chunk<T>(a: ArrayLike<T>, from: number, to: number): T[] {
   return Array.from({ length: to - from }, (_, k) => a[from + k]);
 }
 
-/** Rows a read fetches at a time from PostgreSQL (a server-side cursor), so `pg` holds one page of row objects. */
+/** Rows a read fetches at a time (a server-side cursor), so `pg` holds one page of row objects. */
 const PAGE = 10_000;
 
 /**
@@ -453,22 +453,29 @@ class ReadRows {
 }
 
 /**
- * Reads a (time-bucketed) series from a table; see the file comment. On PostgreSQL the rows come
- * through a server-side cursor, `PAGE` at a time: memory is the returned series (16 bytes a row),
- * twice that while the pages are joined, plus one page of `pg` row objects. CrateDB's rows come in one
- * result.
+ * Reads a (time-bucketed) series from a table; see the file comment. The rows come through a
+ * server-side cursor (`DECLARE … CURSOR` in a transaction, then `FETCH FORWARD`), `PAGE` at a time, on
+ * PostgreSQL and on CrateDB (5.1 or later: earlier versions have no `DECLARE`): memory is the returned
+ * series (16 bytes a row), twice that while the pages are joined, plus one page of `pg` row objects.
  */
 export async function readSql(uri: string, opts: ReadSqlOptions): Promise<SqlSeries> {
   const conn = parseUri(uri);
   const q = buildReadQuery(conn.dialect, opts);
   const read = new ReadRows(opts.table);
   await withClient(conn, `read ${opts.table}`, async (c) => {
-    if (conn.dialect === 'crate') {
-      read.add((await c.query(q.text, q.params)).rows);
-      return;
-    }
     await inTransaction(c, async () => {
-      await c.query(`DECLARE tsad_read NO SCROLL CURSOR FOR ${q.text}`, q.params);
+      try {
+        await c.query(`DECLARE tsad_read NO SCROLL CURSOR FOR ${q.text}`, q.params);
+      } catch (err) {
+        // a CrateDB before 5.1 refuses the statement itself: the message says which version reads
+        if (conn.dialect !== 'crate') throw err;
+        throw dbError(
+          err,
+          conn,
+          `read ${opts.table} through a cursor (DECLARE … CURSOR, which CrateDB 5.1 and later have)`,
+          true,
+        );
+      }
       for (;;) {
         const { rows } = await c.query(`FETCH FORWARD ${PAGE} FROM tsad_read`);
         read.add(rows);

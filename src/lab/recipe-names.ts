@@ -123,9 +123,6 @@ export const RECIPE_NAMES = [
   'defaultTrees12',
   'defaultTrees10',
   'defaultBefore44',
-  'defaultHarmonic44',
-  'defaultHarmonic44pi',
-  'defaultHarmonic44short',
 ] as const;
 
 /**

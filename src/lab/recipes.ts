@@ -9,6 +9,7 @@ import type { Detector } from '../detectors/types.js';
 import { ZmsDetector } from '../detectors/zms.js';
 import { ConfigError } from '../errors.js';
 import { ALARM_PATH_RECIPES, BEFORE_12C } from './alarm-paths.js';
+import { BEFORE44_RECIPES } from './before44.js';
 import {
   blendDetector,
   defaultFlatChangeDetector,
@@ -28,7 +29,6 @@ import {
 import { KINDS_RECIPES } from './candidates-kinds.js';
 import { MT_RECIPES } from './candidates-mt.js';
 import { COUNT17_RECIPES } from './count17.js';
-import { HARMONIC44_RECIPES } from './harmonic44.js';
 import { DRIFT_RECIPES } from './level-drift.js';
 import type { NabScoreMapping } from './nab-stream.js';
 import { QUIET13_RECIPES } from './quiet13.js';
@@ -501,7 +501,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = Object.freeze({
   ...WIDEN18_RECIPES,
   ...RELAX22_RECIPES,
   ...TREES40_RECIPES,
-  ...HARMONIC44_RECIPES,
+  ...BEFORE44_RECIPES,
 });
 
 /** The floor recipe of each mapping: the same post-processing fed a detector that always outputs 0. */

@@ -24,7 +24,10 @@ export interface SavableStream {
   /**
    * Called once when the service drops the stream for good (evicted after its checkpoint landed,
    * deleted, restarted by a reload, or at `close()`); the service never uses it again. `streamFactory`'s
-   * streams give their Random Cut Forests' memory back for reuse by the next series here.
+   * streams give their Random Cut Forests' memory back for reuse by the next series here. It is not
+   * awaited; one that throws, or returns a promise that rejects, is counted
+   * (`tsad_stream_release_failures_total`) and logged (`ServeError` `release_failed`), and changes
+   * nothing else the service does (docs/serving.md, "Memory under churn").
    */
   release?(): void;
 }

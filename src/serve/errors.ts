@@ -14,6 +14,7 @@ export type ServeErrorCode =
   | 'no_tracker'
   | 'out_of_order'
   | 'point_refused'
+  | 'release_failed'
   | 'reload_failed'
   | 'route_not_found'
   | 'series_not_found'

@@ -26,6 +26,10 @@ export class ServeMetrics {
     'tsad_checkpoint_failures_total',
     'Series checkpoint writes that failed (the series keeps its state in memory; the error is logged)',
   );
+  readonly releaseFailures = this.counter(
+    'tsad_stream_release_failures_total',
+    'Streams whose release() threw or rejected when the service dropped them (the series is unaffected; the error is logged)',
+  );
   readonly evictions = this.counter('tsad_evictions_total', 'Series evicted from memory (LRU)');
   readonly forestEvictions = this.counter(
     'tsad_forest_limit_evictions_total',

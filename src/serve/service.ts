@@ -366,7 +366,31 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   function release(s: Live): void {
     if (s.released) return;
     s.released = true;
-    s.stream.release?.();
+    // a stream's release that throws, or returns a promise that rejects, is the stream's own failure:
+    // counted and logged, never an unhandled rejection, and it stops none of what its caller does next
+    // (the rest of a reload's restart, a DELETE's deletion, close()'s other releases)
+    try {
+      const out: unknown = s.stream.release?.();
+      if (typeof (out as PromiseLike<unknown> | undefined)?.then === 'function')
+        (out as PromiseLike<unknown>).then(undefined, (err: unknown) => releaseFailed(s, err));
+    } catch (err) {
+      releaseFailed(s, err);
+    }
+  }
+
+  /** A stream's `release()` failed: `release_failed`, counted and logged; the series is unaffected. */
+  function releaseFailed(s: Live, err: unknown): void {
+    metrics.releaseFailures.inc();
+    if (!opts.logger) return;
+    const e = (typeof err === 'object' && err !== null ? err : {}) as Partial<Error>;
+    app.log.error(
+      new ServeError(
+        'release_failed',
+        `the stream of series "${s.id}" (model ${s.version}) failed to release what it holds (${e.name ?? 'Error'}: ${e.message ?? String(err)}); the series is unaffected (its checkpoint, if any, was written before): fix the stream's release() of the custom StreamFactory`,
+        500,
+        { cause: err },
+      ),
+    );
   }
 
   /**

@@ -439,6 +439,47 @@ describe('readSql holds one page of rows at a time (track44)', () => {
     expect(binned.series.v).toEqual(Float64Array.from({ length: 12_501 }, (_, i) => (2 * i) % 97));
   });
 
+  /**
+   * The CrateDB path (fix46), forced on this PostgreSQL server by its scheme: a `crate://` URI takes the
+   * CrateDB dialect (no session time zone set, the CrateDB query text). For raw rows without time bounds
+   * that text runs on PostgreSQL as well (`SELECT "time" AS t, …`: a timestamptz comes back as a Date, read
+   * as epoch ms). CrateDB itself is not run here (CI has none).
+   */
+  const crateUri = () => server.uri.replace(/^postgres(ql)?:/, 'crate:');
+
+  it('the CrateDB path pages too: 25,001 and 20,000 rows whole, no answer over 10,000 rows (was: one answer of every row)', async () => {
+    for (const n of [25_001, 20_000]) {
+      await makeTable(`crate_paged_${n}`, n);
+      let got: Awaited<ReturnType<typeof readSql>> | undefined;
+      const sizes = await rowsPerAnswer(async () => {
+        got = await readSql(crateUri(), { table: `crate_paged_${n}` });
+      });
+      expect(got?.source.dialect).toBe('crate');
+      expect(got?.source.query).toBe(
+        `SELECT "time" AS t, "value"::float8 AS v FROM "crate_paged_${n}" ORDER BY 1`,
+      );
+      expect(got?.series).toEqual(expected(n));
+      expect(got?.source.digest).toBe(datasetDigest(expected(n)));
+      expect(Math.max(...sizes)).toBe(10_000);
+    }
+  });
+
+  it('the CrateDB path: a repeated time across a page boundary is bad_sample; a refused cursor names the version that has one', async () => {
+    await makeTable('crate_repeat', 25_000);
+    await query(
+      `UPDATE crate_repeat SET "time" = to_timestamp((${start} + 9999 * ${minute}) / 1000.0) WHERE "time" = to_timestamp((${start} + 10000 * ${minute}) / 1000.0)`,
+    );
+    const e = await rejection(readSql(crateUri(), { table: 'crate_repeat' }));
+    expect(e.code).toBe('bad_sample');
+    expect(e.message).toMatch(/row 10000 has a missing or repeated time/);
+    // the server refuses the cursor's query (no such table): the message says what to check, and that
+    // CrateDB has DECLARE … CURSOR from 5.1 on (an earlier CrateDB refuses the statement itself)
+    const missing = await rejection(readSql(crateUri(), { table: 'crate_missing' }));
+    expect(missing.code).toBe('db_error');
+    expect(missing.message).toMatch(/CrateDB 5\.1/);
+    expect(missing.message).toMatch(/SQLSTATE 42P01.*check the table name/);
+  });
+
   it('a repeated time across a page boundary and a NULL in a later page are bad_sample naming the row or time', async () => {
     await makeTable('paged_repeat', 25_000);
     await query(

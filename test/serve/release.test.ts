@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ModelJson } from '../../src/detectors/index.js';
-import { loadModel, RandomCutForest } from '../../src/index.js';
+import { loadModel } from '../../src/index.js';
 import { clearForestPool, forestPoolStats, setForestPoolMaxBytes } from '../../src/internal.js';
 import { createService, DirectoryCheckpointStore, type Service } from '../../src/serve/index.js';
-import { post, pts, STEP, scoresOf, T0, value } from '../helpers/serve.js';
+import { post, pts, scoresOf, writeOnlineForest } from '../helpers/serve.js';
 
 type MemoryCtor = new (d: object) => object;
 const wasm = (globalThis as unknown as { WebAssembly: { Memory: MemoryCtor } }).WebAssembly;
@@ -41,16 +41,7 @@ let model: ModelJson;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tsad-serve-release-'));
-  const n = 200;
-  // online updates: each series' stream holds a forest of its own
-  const rcf = new RandomCutForest({ nEstimators: 3, maxNSamples: 32, onlineUpdates: true });
-  rcf.train({
-    t: Float64Array.from({ length: n }, (_, i) => T0 - (n - i) * STEP),
-    v: Float64Array.from({ length: n }, (_, i) => value(i, 0)),
-  });
-  model = rcf.toJSON();
-  file = join(dir, 'model.json');
-  writeFileSync(file, JSON.stringify(model));
+  ({ file, model } = writeOnlineForest(dir));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
