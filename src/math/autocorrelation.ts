@@ -143,7 +143,9 @@ let primed = false;
  * `tsad nab machine-temperature` before this priming, each a TurboFan compile on the two cores the
  * command shares with its forest worker (docs/evaluation.md, Start-up round 44). Two passes of 96
  * points with 31 lags (seven passes of four lags, then three left over), the first paying for the
- * vector, the second recording every branch.
+ * vector, the second recording every branch. Where the sums run in WebAssembly (docs/numerics.md), the
+ * four-lag loop is the fallback only, and the priming compiles the module and warms the deviations'
+ * loop instead.
  *
  * @example
  * primeAutocorrelation(); // once per process: later calls return at once
