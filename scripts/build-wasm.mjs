@@ -64,7 +64,7 @@ export const MODULES = [
     title: "The direct autocorrelation sums' WebAssembly module",
     args: ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '8', '--maximumMemory', '8'],
     imports: [],
-    wat: ['(memory $0 8 8)', '(export "memory" (memory $0))', '(export "acf" '],
+    wat: ['(memory $0 8 8)', '(export "memory" (memory $0))', '(export "acf" ', '(export "deviations" '],
     forbid: [/relaxed/, /madd|nmadd|fma/, /~lib\//],
   },
 ];

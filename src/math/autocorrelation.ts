@@ -25,13 +25,12 @@ export function autocorrelation(v: ArrayLike<number>, maxLag: number): Float64Ar
   const n = v.length;
   if (n < 2) return null;
   const L = lagsOf(n, maxLag);
-  const mean = meanOf(v);
   // Above 2^24 multiply-adds the FFT route is faster even cold (the first call in a process, as at
   // training, before V8 has optimised the transform); below, the direct sums are (docs/numerics.md)
   // (and only for many lags: with a few dozen the direct sums stay cheap per point, and the FFT's
   // buffer of 3N doubles would be about six times the deviations' n)
-  if (n * L > FFT_FROM && L > FFT_MIN_LAGS) return viaFft(v, mean, L, paddedLength(n));
-  return direct(v, mean, L, n + L + 1 <= ACF_WASM_DOUBLES ? acfWasm() : null);
+  if (n * L > FFT_FROM && L > FFT_MIN_LAGS) return viaFft(v, meanOf(v), L, paddedLength(n));
+  return direct(v, L, n + L + 1 <= ACF_WASM_DOUBLES ? acfWasm() : null);
 }
 
 /**
@@ -53,7 +52,7 @@ export function directAutocorrelation(
     w = n + L + 1 <= ACF_WASM_DOUBLES ? acfWasm() : null;
     if (!w) throw new RangeError(`no WebAssembly route for ${n} values and ${L} lags`);
   }
-  return direct(v, meanOf(v), L, w);
+  return direct(v, L, w);
 }
 
 /** L = min(maxLag, n − 1), at least 0. */
@@ -68,17 +67,16 @@ function meanOf(v: ArrayLike<number>): number {
   return mean / n;
 }
 
-/** The direct sums, in WebAssembly when `w` is given (the deviations then go straight into its memory). */
-function direct(v: ArrayLike<number>, mean: number, L: number, w: AcfWasm | null): Float64Array | null {
+/**
+ * The direct sums, in WebAssembly when `w` is given: the values are copied into its memory, and the
+ * mean, the deviations and Σ c² are computed there by the same operations in the same order as below.
+ */
+function direct(v: ArrayLike<number>, L: number, w: AcfWasm | null): Float64Array | null {
   const n = v.length;
-  const c = w ? w.mem.subarray(0, n) : new Float64Array(n);
-  let var0 = 0;
-  for (let i = 0; i < n; i++) {
-    c[i] = v[i] - mean;
-    var0 += c[i] * c[i];
-  }
-  if (!(var0 > 0)) return null;
   if (w) {
+    w.mem.set(v);
+    const var0 = w.deviations(n);
+    if (!(var0 > 0)) return null;
     // r at doubles n … n + L; the lags in calls of ACF_WASM_LAGS each, so that V8 can move to its
     // optimised code of the sums between calls (a WebAssembly function runs to its end in the code it
     // was entered with)
@@ -86,6 +84,14 @@ function direct(v: ArrayLike<number>, mean: number, L: number, w: AcfWasm | null
     for (let k = 1; k <= L; k += ACF_WASM_LAGS) w.acf(n, k, Math.min(L, k + ACF_WASM_LAGS - 1), var0, 8 * n);
     return w.mem.slice(n, n + L + 1);
   }
+  const mean = meanOf(v);
+  const c = new Float64Array(n);
+  let var0 = 0;
+  for (let i = 0; i < n; i++) {
+    c[i] = v[i] - mean;
+    var0 += c[i] * c[i];
+  }
+  if (!(var0 > 0)) return null;
   const r = new Float64Array(L + 1);
   r[0] = 1;
   // four lags per pass over the series, each lag's sum still taken in index order (so the same bits
@@ -144,8 +150,7 @@ let primed = false;
  * command shares with its forest worker (docs/evaluation.md, Start-up round 44). Two passes of 96
  * points with 31 lags (seven passes of four lags, then three left over), the first paying for the
  * vector, the second recording every branch. Where the sums run in WebAssembly (docs/numerics.md), the
- * four-lag loop is the fallback only, and the priming compiles the module and warms the deviations'
- * loop instead.
+ * four-lag loop is the fallback only, and the priming just compiles and instantiates the module.
  *
  * @example
  * primeAutocorrelation(); // once per process: later calls return at once
@@ -254,6 +259,7 @@ const ACF_WASM_LAGS = 64;
 
 /** The WebAssembly sums (src/math/wasm/acf.ts) and a view of their memory. */
 interface AcfWasm {
+  deviations(n: number): number;
   acf(n: number, from: number, L: number, var0: number, out: number): void;
   readonly mem: Float64Array;
 }
@@ -275,12 +281,13 @@ function acfWasm(): AcfWasm | null {
   acfInstance = null;
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   if (!api) return null;
-  let exports: { acf: AcfWasm['acf']; memory: { readonly buffer: ArrayBuffer } };
+  let exports: Omit<AcfWasm, 'mem'> & { memory: { readonly buffer: ArrayBuffer } };
   try {
     exports = new api.Instance(new api.Module(Buffer.from(ACF_WASM, 'base64')), {}).exports as typeof exports;
   } catch {
     return null;
   }
-  acfInstance = { acf: exports.acf, mem: new Float64Array(exports.memory.buffer, 0, ACF_WASM_DOUBLES) };
+  const mem = new Float64Array(exports.memory.buffer, 0, ACF_WASM_DOUBLES);
+  acfInstance = { deviations: exports.deviations, acf: exports.acf, mem };
   return acfInstance;
 }

@@ -1,12 +1,32 @@
 // AssemblyScript, not TypeScript (kept out of tsc and biome): compiled by scripts/build-wasm.mjs into
 // the committed acf-wasm.ts; run it after any change here (wasm-bytes.test.ts checks).
 //
-// The direct sums of `autocorrelation` (src/math/autocorrelation.ts; docs/numerics.md,
-// Autocorrelation) with 128-bit SIMD: two lags per vector, eight lags per pass over the series. Every
+// The direct route of `autocorrelation` (src/math/autocorrelation.ts; docs/numerics.md,
+// Autocorrelation): the deviations from the mean and their sum of squares, then the sums of the lags
+// with 128-bit SIMD, two lags per vector, eight lags per pass over the series. Every
 // lag's sum is still one chain of additions in index order, starting from 0 and then its own first
 // term, of the same products, and only `+`, `*` and `/` are used (no fused multiply-add), so every
 // r_k has the bits of the JavaScript loop. Nothing here allocates: no data segment, no heap; the
 // memory is the module's own, a fixed 8 pages (64 Ki doubles) that cannot grow.
+
+/**
+ * Replaces the n values at byte 0 by their deviations from their mean and returns Σ c_i²: the mean
+ * summed in index order and divided by n, c_i = v_i − mean, the squares summed in index order, as
+ * `autocorrelation`'s JavaScript route does.
+ */
+export function deviations(n: i32): f64 {
+  const end: usize = <usize>n << 3;
+  let mean: f64 = 0;
+  for (let p: usize = 0; p < end; p += 8) mean += load<f64>(p);
+  mean /= <f64>n;
+  let var0: f64 = 0;
+  for (let p: usize = 0; p < end; p += 8) {
+    const c = load<f64>(p) - mean;
+    store<f64>(p, c);
+    var0 += c * c;
+  }
+  return var0;
+}
 
 /**
  * r_k = Σ_{i≥k} c_i·c_{i−k} / var0 for k = from … L into the doubles at byte `out` + 8k, for the
