@@ -269,12 +269,14 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { readonly exports: unknown };
 }
 
-/** The instance (undefined: not tried yet; null: no WebAssembly with SIMD here). */
+/** The instance (undefined: not tried yet; null: no WebAssembly with SIMD here, or no memory for it). */
 let acfInstance: AcfWasm | null | undefined;
 
 /**
  * The WebAssembly sums, compiled and instantiated on the first call in this thread (importing runs
- * nothing), or null where WebAssembly or its SIMD is missing (the module does not compile).
+ * nothing), or null where WebAssembly or its SIMD is missing (the module does not compile) or its
+ * memory cannot be had (V8 reserves address space for each WebAssembly memory): the JavaScript route
+ * then serves this thread.
  */
 function acfWasm(): AcfWasm | null {
   if (acfInstance !== undefined) return acfInstance;
