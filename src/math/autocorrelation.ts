@@ -38,6 +38,11 @@ export function autocorrelation(v: ArrayLike<number>, maxLag: number): Float64Ar
  * `webassembly` (the route `autocorrelation` takes when it can). The two give the same bits; the tests
  * compare them. Throws a RangeError when the WebAssembly route cannot run: no WebAssembly with SIMD,
  * or n + L + 1 above `ACF_WASM_DOUBLES`.
+ *
+ * @example
+ * directAutocorrelation([1, 2, 3, 4], 2, 'webassembly')![1]; // => 0.25
+ * directAutocorrelation([1, 2, 3, 4], 2, 'javascript')![1]; // => 0.25
+ * directAutocorrelation([5, 5, 5], 1, 'webassembly'); // => null
  */
 export function directAutocorrelation(
   v: ArrayLike<number>,
