@@ -1,88 +1,132 @@
 /**
- * Compiles the forest's WebAssembly walks (src/detectors/rcf/wasm/walk.ts, AssemblyScript) and writes
- * the bytes, base64, into src/detectors/rcf/wasm/walk-wasm.ts: a generated module that is committed, so
- * that the TypeScript sources, the ESM and CommonJS builds, the command line's bundle and the forest's
- * worker all get the bytes without a build step of their own. Run it after changing walk.ts:
+ * Compiles tsad's WebAssembly modules (AssemblyScript sources, `MODULES` below) and writes each one's
+ * bytes, base64, into a generated TypeScript module that is committed, so that the TypeScript sources,
+ * the ESM and CommonJS builds, the command line's bundle and the forest's worker all get the bytes
+ * without a build step of their own:
  *
- *   node scripts/build-wasm.mjs          # rewrites walk-wasm.ts
- *   node scripts/build-wasm.mjs --check  # exits 1 if walk-wasm.ts is not what walk.ts compiles to
+ * - the forest's walks: src/detectors/rcf/wasm/walk.ts into walk-wasm.ts;
+ * - the direct sums of `autocorrelation`: src/math/wasm/acf.ts into acf-wasm.ts.
  *
- * test/detectors/rcf/wasm-bytes.test.ts runs the check. The module imports its memory (shared, so a
- * worker thread can hold it too), exports no memory, and has no data segment and no imports besides
- * the memory, the inserts' uniform draw and Math.log2 (nothing in it allocates or aborts): `compileWalk` refuses
- * output that does.
+ * Run it after changing a source:
+ *
+ *   node scripts/build-wasm.mjs          # rewrites every generated module
+ *   node scripts/build-wasm.mjs --check  # exits 1 if one is not what its source compiles to
+ *
+ * test/detectors/rcf/wasm-bytes.test.ts runs the check. No module has a data segment (nothing in them
+ * allocates or aborts), and each has exactly the imports listed with it: `compileModule` refuses output
+ * that does not. The walks import their memory (shared, so a worker thread can hold it too), the
+ * inserts' uniform draw and Math.log2, and export no memory. The sums import nothing; their memory is
+ * their own, a fixed 8 pages (64 Ki doubles, minimum = maximum: it cannot grow), and they may use no
+ * relaxed SIMD (fused multiply-adds) and no AssemblyScript library code (its Math), so that their
+ * doubles are the JavaScript route's.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(root, 'src/detectors/rcf/wasm/walk.ts');
-export const generated = join(root, 'src/detectors/rcf/wasm/walk-wasm.ts');
 
-const ARGS = [
-  '-O3',
-  '--runtime',
-  'stub',
-  '--noAssert',
-  '--enable',
-  'threads',
-  '--importMemory',
-  '--sharedMemory',
-  '--initialMemory',
-  '0',
-  '--maximumMemory',
-  '65536',
-  '--noExportMemory',
+/**
+ * The modules: source and generated module (relative to the repository), the exported constant and
+ * its description, asc's options, the imports the output must have (sorted), and what its text must
+ * (`wat`) and must not (`forbid`) contain.
+ */
+export const MODULES = [
+  {
+    source: 'src/detectors/rcf/wasm/walk.ts',
+    generated: 'src/detectors/rcf/wasm/walk-wasm.ts',
+    constant: 'WALK_WASM',
+    title: "The forest walks' WebAssembly module",
+    args: [
+      '-O3',
+      '--runtime',
+      'stub',
+      '--noAssert',
+      '--enable',
+      'threads',
+      '--importMemory',
+      '--sharedMemory',
+      '--initialMemory',
+      '0',
+      '--maximumMemory',
+      '65536',
+      '--noExportMemory',
+    ],
+    imports: ['(import "env" "log2"', '(import "env" "memory"', '(import "env" "rand"'],
+    wat: [],
+    forbid: [],
+  },
+  {
+    source: 'src/math/wasm/acf.ts',
+    generated: 'src/math/wasm/acf-wasm.ts',
+    constant: 'ACF_WASM',
+    title: "The direct autocorrelation sums' WebAssembly module",
+    args: ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '8', '--maximumMemory', '8'],
+    imports: [],
+    wat: ['(memory $0 8 8)', '(export "memory" (memory $0))', '(export "acf" ', '(export "deviations" '],
+    forbid: [/relaxed/, /madd|nmadd|fma/, /~lib\//],
+  },
 ];
 
-/** The compiled module's bytes. */
-export async function compileWalk() {
+/** The compiled bytes of `module` (one of `MODULES`). */
+export async function compileModule(module) {
+  const name = basename(module.source);
   let wasm = null;
   let wat = '';
   const stderr = [];
   const { error } = await asc.main(
-    [source, ...ARGS, '--outFile', 'walk.wasm', '--textFile', 'walk.wat'],
+    [join(root, module.source), ...module.args, '--outFile', 'out.wasm', '--textFile', 'out.wat'],
     {
-      readFile: (name, baseDir) => readFile(join(baseDir, name), 'utf8').catch(() => null),
-      writeFile: (name, contents) => {
-        if (name.endsWith('.wasm')) wasm = contents;
-        else if (name.endsWith('.wat')) wat = String(contents);
+      readFile: (file, baseDir) => readFile(join(baseDir, file), 'utf8').catch(() => null),
+      writeFile: (file, contents) => {
+        if (file.endsWith('.wasm')) wasm = contents;
+        else if (file.endsWith('.wat')) wat = String(contents);
       },
       listFiles: () => [],
       stdout: { write: () => true },
       stderr: { write: (s) => stderr.push(String(s)) },
     },
   );
-  if (error) throw new Error(`asc failed: ${error.message}\n${stderr.join('')}`);
-  if (!wasm) throw new Error('asc wrote no .wasm file');
-  if (/\(data\b/.test(wat)) throw new Error('walk.ts compiled to a data segment: keep it free of static data');
+  if (error) throw new Error(`asc failed on ${name}: ${error.message}\n${stderr.join('')}`);
+  if (!wasm) throw new Error(`asc wrote no .wasm file for ${name}`);
+  if (/\(data\b/.test(wat)) throw new Error(`${name} compiled to a data segment: keep it free of static data`);
   const imports = (wat.match(/\(import "[^"]*" "[^"]*"/g) ?? []).sort().join(', ');
-  if (imports !== '(import "env" "log2", (import "env" "memory", (import "env" "rand"') {
-    throw new Error(`walk.ts must import only its memory, env.rand and env.log2, imports: ${imports}`);
+  if (imports !== module.imports.join(', ')) {
+    throw new Error(`${name} must import ${module.imports.join(', ') || 'nothing'}, imports: ${imports || 'nothing'}`);
   }
+  for (const w of module.wat) if (!wat.includes(w)) throw new Error(`${name} compiled without ${w}`);
+  for (const f of module.forbid) if (f.test(wat)) throw new Error(`${name} compiled to code matching ${f}`);
   return new Uint8Array(wasm);
 }
 
-/** The generated module's text for `bytes`. */
-export function moduleText(bytes) {
+/** The generated module's text for `module`'s `bytes`. */
+export function moduleText(module, bytes) {
   const b64 = Buffer.from(bytes).toString('base64');
   const lines = b64.match(/.{1,100}/g) ?? [];
-  return `// Generated by scripts/build-wasm.mjs from walk.ts (AssemblyScript): do not edit.
-/** The forest walks' WebAssembly module, base64 (${bytes.length} bytes). */
-export const WALK_WASM =
+  return `// Generated by scripts/build-wasm.mjs from ${basename(module.source)} (AssemblyScript): do not edit.
+/** ${module.title}, base64 (${bytes.length} bytes). */
+export const ${module.constant} =
 ${lines.map((l, i) => `  '${l}'${i === lines.length - 1 ? ';' : ' +'}`).join('\n')}
 `;
 }
 
+/** The generated module's path. */
+export function generatedPath(module) {
+  return join(root, module.generated);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = moduleText(await compileWalk());
-  if (process.argv.includes('--check')) {
-    const current = await readFile(generated, 'utf8').catch(() => '');
-    if (current !== text) {
-      console.error('src/detectors/rcf/wasm/walk-wasm.ts is stale: run node scripts/build-wasm.mjs');
-      process.exit(1);
-    }
-  } else await writeFile(generated, text);
+  let stale = false;
+  for (const module of MODULES) {
+    const text = moduleText(module, await compileModule(module));
+    if (process.argv.includes('--check')) {
+      const current = await readFile(generatedPath(module), 'utf8').catch(() => '');
+      if (current !== text) {
+        console.error(`${module.generated} is stale: run node scripts/build-wasm.mjs`);
+        stale = true;
+      }
+    } else await writeFile(generatedPath(module), text);
+  }
+  if (stale) process.exit(1);
 }

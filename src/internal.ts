@@ -125,7 +125,7 @@ export { SEASONAL_RECIPES, seasonalDefault } from './lab/seasonal-change.js';
 export { freqChangeSpan } from './lab/synth.js';
 export { ksExactPValuePaths } from './lifecycle/ks.js';
 export { pointAlias } from './lifecycle/promote.js';
-export { autocorrelation } from './math/autocorrelation.js';
+export { ACF_WASM_DOUBLES, autocorrelation, directAutocorrelation } from './math/autocorrelation.js';
 export { projectedGradientNorm } from './math/box.js';
 export { finiteRange } from './math/finite.js';
 export { minimizeLbfgsb } from './math/lbfgsb.js';

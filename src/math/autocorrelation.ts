@@ -1,3 +1,5 @@
+import { ACF_WASM } from './wasm/acf-wasm.js';
+
 /**
  * Sample autocorrelation of `v` at lags 0 … L (L = min(maxLag, n − 1)): r_k = Σ_{i≥k} c_i·c_{i−k} / Σ c_i²
  * with c = v − mean(v) (sums over the whole series, divided by the same total, as statsmodels' `acf`
@@ -9,6 +11,10 @@
  * of two ≥ 2n instead of O(n · L). The two agree to about 1e-15 of r_0 (rounding only). Typed arrays;
  * one buffer per call.
  *
+ * The direct sums run in WebAssembly with SIMD (src/math/wasm/acf.ts, two lags per vector) when
+ * n + L + 1 ≤ `ACF_WASM_DOUBLES`, in JavaScript otherwise (or without WebAssembly); both give the
+ * same bits (docs/numerics.md, Autocorrelation).
+ *
  * @example
  * autocorrelation([1, 2, 3, 4], 2)![0]; // => 1
  * autocorrelation([1, 2, 3, 4], 2)![1]; // => 0.25
@@ -18,15 +24,72 @@
 export function autocorrelation(v: ArrayLike<number>, maxLag: number): Float64Array | null {
   const n = v.length;
   if (n < 2) return null;
-  const L = Math.max(0, Math.min(maxLag, n - 1));
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += v[i];
-  mean /= n;
+  const L = lagsOf(n, maxLag);
   // Above 2^24 multiply-adds the FFT route is faster even cold (the first call in a process, as at
   // training, before V8 has optimised the transform); below, the direct sums are (docs/numerics.md)
   // (and only for many lags: with a few dozen the direct sums stay cheap per point, and the FFT's
   // buffer of 3N doubles would be about six times the deviations' n)
-  if (n * L > FFT_FROM && L > FFT_MIN_LAGS) return viaFft(v, mean, L, paddedLength(n));
+  if (n * L > FFT_FROM && L > FFT_MIN_LAGS) return viaFft(v, meanOf(v), L, paddedLength(n));
+  return direct(v, L, n + L + 1 <= ACF_WASM_DOUBLES ? acfWasm() : null);
+}
+
+/**
+ * The direct sums of `autocorrelation` (whatever n · L) by one route: `javascript` (the fallback) or
+ * `webassembly` (the route `autocorrelation` takes when it can). The two give the same bits; the tests
+ * compare them. Throws a RangeError when the WebAssembly route cannot run: no WebAssembly with SIMD,
+ * or n + L + 1 above `ACF_WASM_DOUBLES`.
+ *
+ * @example
+ * directAutocorrelation([1, 2, 3, 4], 2, 'webassembly')![1]; // => 0.25
+ * directAutocorrelation([1, 2, 3, 4], 2, 'javascript')![1]; // => 0.25
+ * directAutocorrelation([5, 5, 5], 1, 'webassembly'); // => null
+ */
+export function directAutocorrelation(
+  v: ArrayLike<number>,
+  maxLag: number,
+  route: 'javascript' | 'webassembly',
+): Float64Array | null {
+  const n = v.length;
+  if (n < 2) return null;
+  const L = lagsOf(n, maxLag);
+  let w: AcfWasm | null = null;
+  if (route === 'webassembly') {
+    w = n + L + 1 <= ACF_WASM_DOUBLES ? acfWasm() : null;
+    if (!w) throw new RangeError(`no WebAssembly route for ${n} values and ${L} lags`);
+  }
+  return direct(v, L, w);
+}
+
+/** L = min(maxLag, n − 1), at least 0. */
+function lagsOf(n: number, maxLag: number): number {
+  return Math.max(0, Math.min(maxLag, n - 1));
+}
+
+function meanOf(v: ArrayLike<number>): number {
+  const n = v.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += v[i];
+  return mean / n;
+}
+
+/**
+ * The direct sums, in WebAssembly when `w` is given: the values are copied into its memory, and the
+ * mean, the deviations and Σ c² are computed there by the same operations in the same order as below.
+ */
+function direct(v: ArrayLike<number>, L: number, w: AcfWasm | null): Float64Array | null {
+  const n = v.length;
+  if (w) {
+    w.mem.set(v);
+    const var0 = w.deviations(n);
+    if (!(var0 > 0)) return null;
+    // r at doubles n … n + L; the lags in calls of ACF_WASM_LAGS each, so that V8 can move to its
+    // optimised code of the sums between calls (a WebAssembly function runs to its end in the code it
+    // was entered with)
+    w.mem[n] = 1;
+    for (let k = 1; k <= L; k += ACF_WASM_LAGS) w.acf(n, k, Math.min(L, k + ACF_WASM_LAGS - 1), var0, 8 * n);
+    return w.mem.slice(n, n + L + 1);
+  }
+  const mean = meanOf(v);
   const c = new Float64Array(n);
   let var0 = 0;
   for (let i = 0; i < n; i++) {
@@ -91,7 +154,8 @@ let primed = false;
  * `tsad nab machine-temperature` before this priming, each a TurboFan compile on the two cores the
  * command shares with its forest worker (docs/evaluation.md, Start-up round 44). Two passes of 96
  * points with 31 lags (seven passes of four lags, then three left over), the first paying for the
- * vector, the second recording every branch.
+ * vector, the second recording every branch. Where the sums run in WebAssembly (docs/numerics.md), the
+ * four-lag loop is the fallback only, and the priming just compiles and instantiates the module.
  *
  * @example
  * primeAutocorrelation(); // once per process: later calls return at once
@@ -186,4 +250,51 @@ function fft(re: Float64Array, im: Float64Array, cos: Float64Array, sin: Float64
       }
     }
   }
+}
+
+/**
+ * Doubles in the WebAssembly sums' memory (8 pages of 64 KiB, fixed: a WebAssembly memory cannot
+ * shrink, so it is never grown): the deviations and the lags, n + L + 1 of them. Longer calls take
+ * the JavaScript route.
+ */
+export const ACF_WASM_DOUBLES = 65_536;
+
+/** Lags per call into the WebAssembly sums (eight passes of eight lags). */
+const ACF_WASM_LAGS = 64;
+
+/** The WebAssembly sums (src/math/wasm/acf.ts) and a view of their memory. */
+interface AcfWasm {
+  deviations(n: number): number;
+  acf(n: number, from: number, L: number, var0: number, out: number): void;
+  readonly mem: Float64Array;
+}
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+
+/** The instance (undefined: not tried yet; null: no WebAssembly with SIMD here, or no memory for it). */
+let acfInstance: AcfWasm | null | undefined;
+
+/**
+ * The WebAssembly sums, compiled and instantiated on the first call in this thread (importing runs
+ * nothing), or null where WebAssembly or its SIMD is missing (the module does not compile) or its
+ * memory cannot be had (V8 reserves address space for each WebAssembly memory): the JavaScript route
+ * then serves this thread.
+ */
+function acfWasm(): AcfWasm | null {
+  if (acfInstance !== undefined) return acfInstance;
+  acfInstance = null;
+  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api) return null;
+  let exports: Omit<AcfWasm, 'mem'> & { memory: { readonly buffer: ArrayBuffer } };
+  try {
+    exports = new api.Instance(new api.Module(Buffer.from(ACF_WASM, 'base64')), {}).exports as typeof exports;
+  } catch {
+    return null;
+  }
+  const mem = new Float64Array(exports.memory.buffer, 0, ACF_WASM_DOUBLES);
+  acfInstance = { deviations: exports.deviations, acf: exports.acf, mem };
+  return acfInstance;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { autocorrelation } from '../../src/internal.js';
+import { ACF_WASM_DOUBLES, autocorrelation, directAutocorrelation } from '../../src/internal.js';
 
 /** The textbook sums, written out independently of src/math (the oracle). */
 function naive(v: number[], L: number): number[] | null {
@@ -83,5 +83,81 @@ describe('autocorrelation', () => {
     expect(r[50]).toBeCloseTo(1 - 50 / 10_000, 6);
     expect(r[25]).toBeCloseTo(-(1 - 25 / 10_000), 6);
     expect(autocorrelation(new Float64Array(10_000).fill(-1), 2000)).toBeNull();
+  });
+});
+
+describe('autocorrelation in WebAssembly', () => {
+  /** `Object.is` on every lag: the same bits, NaN included (null when both are null). */
+  const sameBits = (a: Float64Array | null, b: Float64Array | null): boolean =>
+    a === null || b === null ? a === b : a.length === b.length && a.every((x, k) => Object.is(x, b[k]));
+
+  it('property: the WebAssembly sums equal the JavaScript ones bit for bit (every lag count mod 16, tiny and huge values)', {
+    timeout: 60_000,
+  }, () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: 2, max: 40 }), fc.integer({ min: 2, max: 3000 })),
+        fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3000 })),
+        fc.constantFrom(1, 1e-160, 1e-300, 1e150, 1e300),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom('noise', 'seasonal', 'steps', 'signed zeros'),
+        (n, maxLag, scale, seed, shape) => {
+          let s = seed;
+          const rnd = () => {
+            s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+            return s / 2 ** 32 - 0.5;
+          };
+          const v = new Float64Array(n);
+          for (let i = 0; i < n; i++) {
+            const x =
+              shape === 'noise'
+                ? rnd()
+                : shape === 'seasonal'
+                  ? Math.sin((2 * Math.PI * i) / 37) + 0.1 * rnd()
+                  : Math.floor(4 * rnd());
+            v[i] = shape === 'signed zeros' ? (i % 2 ? -0 : 0) : x * scale;
+          }
+          if (shape === 'signed zeros') {
+            // +0 at even indices, -0 at odd ones, one +x at an even index and one -x at an odd one: the
+            // mean is +0 and every product of an odd lag is negative, almost all -0 (a sum that starts
+            // from 0 is +0, one that starts from its first term -0)
+            v[2 * Math.floor(((rnd() + 0.5) * (n - 1)) / 2)] = scale;
+            v[2 * Math.floor(((rnd() + 0.5) * (n - 1)) / 2) + 1] = -scale;
+          }
+          const js = directAutocorrelation(v, maxLag, 'javascript');
+          const wasm = directAutocorrelation(v, maxLag, 'webassembly');
+          expect(sameBits(wasm, js)).toBe(true);
+          // and `autocorrelation` (the WebAssembly route when the direct sums are taken)
+          if (n * Math.min(maxLag, n - 1) <= 2 ** 24)
+            expect(sameBits(autocorrelation(v, maxLag), js)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('takes every lag count mod 16 on a fixed series (a pass is eight lags; calls are 64)', () => {
+    const v = Float64Array.from({ length: 300 }, (_, i) => Math.cos(i / 7) + ((i * 0.618034) % 1));
+    for (let L = 0; L <= 150; L++) {
+      const js = directAutocorrelation(v, L, 'javascript')!;
+      const wasm = directAutocorrelation(v, L, 'webassembly')!;
+      expect(wasm.length).toBe(L + 1);
+      expect(Array.from(wasm).every((x, k) => Object.is(x, js[k]))).toBe(true);
+    }
+  });
+
+  it('is null for a constant series, and refuses more than its memory holds (autocorrelation then sums in JavaScript)', () => {
+    expect(directAutocorrelation(new Float64Array(1000).fill(7), 300, 'webassembly')).toBeNull();
+    expect(directAutocorrelation([1e300, 1e300], 1, 'webassembly')).toBeNull();
+    expect(directAutocorrelation([1], 3, 'webassembly')).toBeNull();
+    const n = ACF_WASM_DOUBLES - 10;
+    const v = Float64Array.from({ length: n }, (_, i) => Math.sin(i / 11) + ((i * 0.618034) % 1));
+    // n + L + 1 = 65,536 fits; one more lag does not
+    const fits = directAutocorrelation(v, 9, 'webassembly')!;
+    expect(fits.length).toBe(10);
+    expect(() => directAutocorrelation(v, 10, 'webassembly')).toThrow(RangeError);
+    const js = directAutocorrelation(v, 10, 'javascript')!;
+    expect(sameBits(autocorrelation(v, 10), js)).toBe(true);
+    expect(Array.from(fits).every((x, k) => Object.is(x, js[k]))).toBe(true);
   });
 });
