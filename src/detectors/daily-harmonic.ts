@@ -90,6 +90,9 @@ export class DailyHarmonic {
     const ridge = 1e-6 * v.length;
     for (let a = 1; a < d; a++) A[a * d + a] += ridge;
     invertInto(A, d, this.P);
+    // the elimination leaves P symmetric only to rounding; the RLS update keeps whatever asymmetry it
+    // starts with while P shrinks, until P is indefinite (K = 6 after a 22-point part: 7e5 points)
+    symmetrize(this.P, d);
     for (let a = 0; a < d; a++) {
       let s = 0;
       for (let c = 0; c < d; c++) s += this.P[a * d + c] * b[c];
@@ -154,6 +157,19 @@ export class DailyHarmonic {
   copy(): DailyHarmonic {
     return new DailyHarmonic(this.K).copyFrom(this);
   }
+}
+
+/**
+ * Replaces the `d × d` matrix `P` (row-major) by its symmetric part `(P + Pᵀ) / 2`; a symmetric one is
+ * unchanged. The RLS update subtracts an exactly symmetric term, so a symmetric `P` stays symmetric.
+ */
+export function symmetrize(P: Float64Array, d: number): void {
+  for (let a = 0; a < d; a++)
+    for (let c = 0; c < a; c++) {
+      const s = (P[a * d + c] + P[c * d + a]) / 2;
+      P[a * d + c] = s;
+      P[c * d + a] = s;
+    }
 }
 
 /** Whether every entry is a finite number within ±`SAFE_VALUE_MAX`. */

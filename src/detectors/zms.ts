@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import type { TimeSeries } from '../series/types.js';
 import { baseConfigShape } from './base-config.js';
-import { DailyHarmonic } from './daily-harmonic.js';
+import { DailyHarmonic, symmetrize } from './daily-harmonic.js';
 import { checkSafeValue, checkSafeValues, SAFE_VALUE_MAX } from './input.js';
 import { decodeFloats, encodeFloat, encodeFloats, intField, jsonFloat, numberField } from './json.js';
 import { gridStep } from './seasonal-change/core.js';
@@ -302,12 +302,12 @@ class ZmsRaw implements SeriesModel<ZmsStateJson> {
  */
 const HARMONIC_P_MAX = 1e9;
 
-/** Whether the symmetric part of the `d × d` matrix `P` is positive definite (Cholesky, positive pivots). */
+/** Whether the symmetric `d × d` matrix `P` is positive definite (Cholesky, positive pivots). */
 function positiveDefinite(P: Float64Array, d: number): boolean {
   const L = new Float64Array(d * d);
   for (let a = 0; a < d; a++) {
     for (let c = 0; c <= a; c++) {
-      let s = (P[a * d + c] + P[c * d + a]) / 2;
+      let s = P[a * d + c];
       for (let k = 0; k < c; k++) s -= L[a * d + k] * L[c * d + k];
       if (a === c) {
         if (!(s > 0)) return false;
@@ -347,6 +347,10 @@ function harmonicFromState(state: ZmsStateJson, config: ZmsConfig, path: string)
         'bad_field',
         `${hp}.P[${j}]: expected a finite number within ±${HARMONIC_P_MAX}`,
       );
+  // the symmetric part: files written before rev47 carry the elimination's rounding-level asymmetry,
+  // which the RLS update would keep while P shrinks (until P is indefinite); a hand-edited asymmetric
+  // matrix is taken at its symmetric part, the one the positive-definite check judges
+  symmetrize(P, h.d);
   if (!positiveDefinite(P, h.d))
     throw new ModelFormatError(
       'bad_field',
