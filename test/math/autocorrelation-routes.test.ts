@@ -17,7 +17,7 @@ const sameBits = (a: Float64Array | null, b: Float64Array | null): boolean =>
 const series = (n: number, phase = 0): Float64Array =>
   Float64Array.from({ length: n }, (_, i) => Math.sin((i + phase) / 5) + ((i * 0.618034) % 1));
 
-type Mod = typeof import('../../src/math/autocorrelation.js');
+type Mod = typeof import('../../src/internal.js');
 
 /** What the tests use of WebAssembly (the project's lib has no WebAssembly types). */
 interface Memory {
@@ -32,7 +32,7 @@ interface Wasm {
 const realWasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
 
 /**
- * A fresh copy of src/math/autocorrelation.ts (its instance not yet made) under `global` as the
+ * A fresh copy of tsad's modules, src/math/autocorrelation.ts's instance not yet made, under `global` as the
  * global WebAssembly (`{ webAssembly: undefined }`: none; not given: the real one, counted), and
  * counts of what it did: instances made, calls into the module's `acf`, and the instance's memory.
  */
@@ -64,7 +64,7 @@ async function fresh(global?: { webAssembly: unknown }): Promise<{
     global ? global.webAssembly : { Module: realWasm.Module, Instance: CountingInstance },
   );
   vi.resetModules();
-  const mod = (await import('../../src/math/autocorrelation.js')) as Mod;
+  const mod = (await import('../../src/internal.js')) as Mod;
   return { mod, counts, memory: () => memory };
 }
 
