@@ -37,7 +37,8 @@ export function autocorrelation(v: ArrayLike<number>, maxLag: number): Float64Ar
  * The direct sums of `autocorrelation` (whatever n · L) by one route: `javascript` (the fallback) or
  * `webassembly` (the route `autocorrelation` takes when it can). The two give the same bits; the tests
  * compare them. Throws a RangeError when the WebAssembly route cannot run: no WebAssembly with SIMD,
- * or n + L + 1 above `ACF_WASM_DOUBLES`.
+ * n + L + 1 above `ACF_WASM_DOUBLES`, or a call made while another is reading its input (from an
+ * array-like's getter).
  *
  * @example
  * directAutocorrelation([1, 2, 3, 4], 2, 'webassembly')![1]; // => 0.25
@@ -79,7 +80,15 @@ function meanOf(v: ArrayLike<number>): number {
 function direct(v: ArrayLike<number>, L: number, w: AcfWasm | null): Float64Array | null {
   const n = v.length;
   if (w) {
-    w.mem.set(v);
+    // reading `v` may run a caller's code (an array-like's getters), which may call `autocorrelation`
+    // itself: that call finds the memory taken and sums in JavaScript (acfWasm), so the values being
+    // copied here are not overwritten; after the copy, nothing but this function's code runs
+    acfReading = true;
+    try {
+      w.mem.set(v);
+    } finally {
+      acfReading = false;
+    }
     const var0 = w.deviations(n);
     if (!(var0 > 0)) return null;
     // r at doubles n … n + L; the lags in calls of ACF_WASM_LAGS each, so that V8 can move to its
@@ -277,13 +286,18 @@ interface WasmApi {
 /** The instance (undefined: not tried yet; null: no WebAssembly with SIMD here, or no memory for it). */
 let acfInstance: AcfWasm | null | undefined;
 
+/** True while a call copies its input into the instance's memory (a call made meanwhile sums in JavaScript). */
+let acfReading = false;
+
 /**
  * The WebAssembly sums, compiled and instantiated on the first call in this thread (importing runs
  * nothing), or null where WebAssembly or its SIMD is missing (the module does not compile) or its
  * memory cannot be had (V8 reserves address space for each WebAssembly memory): the JavaScript route
- * then serves this thread.
+ * then serves this thread. Also null during another call's copying of its input into the memory (a
+ * re-entrant call, from an array-like's getter): that one call sums in JavaScript.
  */
 function acfWasm(): AcfWasm | null {
+  if (acfReading) return null;
   if (acfInstance !== undefined) return acfInstance;
   acfInstance = null;
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;

@@ -496,4 +496,123 @@ describe('readSql holds one page of rows at a time (track44)', () => {
     expect(n.code).toBe('bad_sample');
     expect(n.message).toContain(`value at ${new Date(start + 21_000 * minute).toISOString()} is null`);
   });
+
+  /**
+   * What a read sends and whether it lets go of its connection, recorded from `pg`'s Client (rev48):
+   * each statement's text (its first word or two) with its outcome, and the clients ended. `failFetch`
+   * makes that FETCH (1 = the first) reject as a server would, after the statement was sent.
+   */
+  async function readTrace(
+    fn: () => Promise<unknown>,
+    failFetch = 0,
+  ): Promise<{ sent: string[]; ended: number; clients: number }> {
+    const pg = (await import('pg')).default;
+    const query = pg.Client.prototype.query;
+    const end = pg.Client.prototype.end;
+    const sent: string[] = [];
+    const clients = new Set<unknown>();
+    let ended = 0;
+    let fetches = 0;
+    const q = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: unknown,
+      ...args: unknown[]
+    ) {
+      clients.add(this);
+      const text = String(args[0]).split(' ').slice(0, 2).join(' ');
+      const out = (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+      if (text.startsWith('FETCH') && ++fetches === failFetch) {
+        sent.push(`${text} (failed)`);
+        return out.then(() => {
+          throw Object.assign(new Error('could not read block 7 in file "base/5/16384"'), {
+            severity: 'ERROR',
+            code: 'XX001',
+          });
+        });
+      }
+      return out.then(
+        (r) => {
+          sent.push(text);
+          return r;
+        },
+        (e: unknown) => {
+          sent.push(`${text} (failed)`);
+          throw e;
+        },
+      );
+    } as typeof query);
+    const e = vi.spyOn(pg.Client.prototype, 'end').mockImplementation(function (this: unknown) {
+      ended++;
+      return (end as () => Promise<void>).apply(this);
+    } as typeof end);
+    try {
+      await fn().catch(() => undefined);
+    } finally {
+      q.mockRestore();
+      e.mockRestore();
+    }
+    return { sent, ended, clients: clients.size };
+  }
+
+  /** The server's sessions on this database other than the asking one, and any of them in a transaction. */
+  async function otherSessions(): Promise<Record<string, unknown>[]> {
+    return query(
+      `SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+    );
+  }
+
+  it('a read that fails mid-way (bad_sample in page 2, a FETCH the server fails) rolls back, closing its cursor, and ends its connection; so does one that succeeds (rev48)', async () => {
+    await makeTable('paged_fail', 25_000);
+    await query(
+      `UPDATE paged_fail SET "value" = NULL WHERE "time" = to_timestamp((${start} + 15000 * ${minute}) / 1000.0)`,
+    );
+    await makeTable('paged_ok', 25_000);
+    for (const uri of [server.uri, crateUri()]) {
+      const setTz = uri === server.uri ? ['SET TIME'] : [];
+      // bad_sample found in the second page: no third FETCH, ROLLBACK, the client ended
+      const bad = await readTrace(async () => {
+        const err = await rejection(readSql(uri, { table: 'paged_fail' }));
+        expect(err.code).toBe('bad_sample');
+      });
+      expect(bad).toEqual({
+        sent: [...setTz, 'BEGIN', 'DECLARE tsad_read', 'FETCH FORWARD', 'FETCH FORWARD', 'ROLLBACK'],
+        ended: 1,
+        clients: 1,
+      });
+      // the second FETCH fails on the server: db_error, ROLLBACK, the client ended
+      let failed: LifecycleError | undefined;
+      const fetchFails = await readTrace(async () => {
+        failed = await rejection(readSql(uri, { table: 'paged_ok' }));
+      }, 2);
+      expect(failed?.code).toBe('db_error');
+      expect(failed?.message).toMatch(/refused to read paged_ok: could not read block 7.*SQLSTATE XX001/);
+      expect(fetchFails).toEqual({
+        sent: [...setTz, 'BEGIN', 'DECLARE tsad_read', 'FETCH FORWARD', 'FETCH FORWARD (failed)', 'ROLLBACK'],
+        ended: 1,
+        clients: 1,
+      });
+      // a read that succeeds commits (the cursor closes with its transaction) and ends its client
+      const ok = await readTrace(() => readSql(uri, { table: 'paged_ok' }));
+      expect(ok).toEqual({
+        sent: [
+          ...setTz,
+          'BEGIN',
+          'DECLARE tsad_read',
+          'FETCH FORWARD',
+          'FETCH FORWARD',
+          'FETCH FORWARD',
+          'COMMIT',
+        ],
+        ended: 1,
+        clients: 1,
+      });
+    }
+    // and the server holds no session of those reads (each ended before its promise settled; a server
+    // backend may take a moment to go after its client's Terminate: waited for, bounded)
+    let left = await otherSessions();
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = await otherSessions();
+    }
+    expect(left).toEqual([]);
+  });
 });
