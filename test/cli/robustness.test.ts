@@ -429,6 +429,37 @@ describe('tsad runs export counts runs it cannot read', () => {
     expect(text.stdout).toContain(bad);
   });
 
+  it('progress lines go to stderr (-q silences them), the summary to stdout', () => {
+    const src = join(dir, 'export-progress-src');
+    const r0 = tsad('train', 'data.csv', '-d', 'zms', '-q', '--uri', `file:${src}`, '--json');
+    expect(r0.status, r0.stderr).toBe(0);
+    const runId = (JSON.parse(r0.stdout) as { runId: string }).runId;
+    const r = tsad(
+      'runs',
+      'export',
+      '--from',
+      `file:${src}`,
+      '--to',
+      `file:${join(dir, 'export-progress-a')}`,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^run tsad-train/\\S+ ${runId} → [0-9a-f]{32}$`, 'm'));
+    expect(r.stdout).not.toContain(runId);
+    expect(r.stdout).toMatch(/runs 1 \(already there: 0\)/);
+    const q = tsad(
+      'runs',
+      'export',
+      '-q',
+      '--from',
+      `file:${src}`,
+      '--to',
+      `file:${join(dir, 'export-progress-b')}`,
+    );
+    expect(q.status, q.stderr).toBe(0);
+    expect(q.stderr).toBe('');
+    expect(q.stdout).toMatch(/runs 1 \(already there: 0\)/);
+  });
+
   it('library: exportRuns counts a run that a search before it (or an earlier export) already skipped', async () => {
     const root = join(dir, 'export-lib');
     const ids: string[] = [];
