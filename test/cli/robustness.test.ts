@@ -434,27 +434,14 @@ describe('tsad runs export counts runs it cannot read', () => {
     const r0 = tsad('train', 'data.csv', '-d', 'zms', '-q', '--uri', `file:${src}`, '--json');
     expect(r0.status, r0.stderr).toBe(0);
     const runId = (JSON.parse(r0.stdout) as { runId: string }).runId;
-    const r = tsad(
-      'runs',
-      'export',
-      '--from',
-      `file:${src}`,
-      '--to',
-      `file:${join(dir, 'export-progress-a')}`,
-    );
+    const exportTo = (dst: string, ...flags: string[]) =>
+      tsad('runs', 'export', ...flags, '--from', `file:${src}`, '--to', `file:${join(dir, dst)}`);
+    const r = exportTo('export-progress-a');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`^run tsad-train/\\S+ ${runId} → [0-9a-f]{32}$`, 'm'));
     expect(r.stdout).not.toContain(runId);
     expect(r.stdout).toMatch(/runs 1 \(already there: 0\)/);
-    const q = tsad(
-      'runs',
-      'export',
-      '-q',
-      '--from',
-      `file:${src}`,
-      '--to',
-      `file:${join(dir, 'export-progress-b')}`,
-    );
+    const q = exportTo('export-progress-b', '-q');
     expect(q.status, q.stderr).toBe(0);
     expect(q.stderr).toBe('');
     expect(q.stdout).toMatch(/runs 1 \(already there: 0\)/);
