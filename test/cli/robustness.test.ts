@@ -233,7 +233,7 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     expectUserError(
       tsad('detect', 'empty-label.csv', '-m', 'model.json', '--labels', 'label', '-q'),
       3,
-      /SeriesError \[bad_value\]: empty-label\.csv: the label column "label" holds an empty or NaN cell at .* \(line 11\); labels must be 0/,
+      /SeriesError \[bad_value\]: empty-label\.csv: the label column "label" holds an empty or NaN cell at .* \(line 11\); labels must be 0 \(normal\) or 1 \(anomaly\): fill in that row\n/,
     );
     const seconds = String(T0 / 1000 + 86_400);
     expectUserError(
