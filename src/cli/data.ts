@@ -125,9 +125,13 @@ export async function readLabelsCsv(
     const x = rows.v[i];
     if (x !== 0 && x !== 1) {
       const what = Number.isNaN(x) ? 'an empty or NaN cell' : String(x);
+      // an empty cell is a row to fill in; another number may mean --labels named the wrong column
+      const fix = Number.isNaN(x)
+        ? 'fill in that row'
+        : `if ${JSON.stringify(labels)} is not the label column, pass the right one to --labels; if it is, fix that row`;
       throw new SeriesError(
         'bad_value',
-        `${path}: the label column ${JSON.stringify(labels)} holds ${what} at ${Math.abs(rows.t[i]) <= 8.64e15 ? new Date(rows.t[i]).toISOString() : rows.t[i]} (line ${rows.line[i]}); labels must be 0 (normal) or 1 (anomaly): fix that row, or name the label column with --labels`,
+        `${path}: the label column ${JSON.stringify(labels)} holds ${what} at ${Math.abs(rows.t[i]) <= 8.64e15 ? new Date(rows.t[i]).toISOString() : rows.t[i]} (line ${rows.line[i]}); labels must be 0 (normal) or 1 (anomaly): ${fix}`,
       );
     }
   }

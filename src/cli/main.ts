@@ -29,7 +29,7 @@ program
   // the program's own options (--version, --help) only before a command: after one, `--version 1`
   // (a model version meant for `models promote`) was read as tsad's and exited 0 without doing anything
   .enablePositionalOptions()
-  .showHelpAfterError('(run tsad <command> --help for its options)');
+  .showHelpAfterError('(run tsad --help for its commands)');
 const version = packageVersion();
 if (version) program.version(version);
 registerTrain(program);
@@ -53,8 +53,15 @@ strictUsage(program);
  * required options are checked here instead, in a `preAction` hook, which runs after commander's
  * unknown-option and argument checks, with commander's own wording.
  */
-function strictUsage(cmd: Command): void {
-  for (const sub of cmd.commands) strictUsage(sub);
+function strictUsage(cmd: Command, path = ''): void {
+  for (const sub of cmd.commands) {
+    const name = `${path} ${sub.name()}`;
+    // the hint after a usage error names the command it came from (it said `tsad <command> --help`)
+    sub.showHelpAfterError(
+      `(run tsad${name} --help for its ${sub.commands.length > 0 ? 'commands' : 'options'})`,
+    );
+    strictUsage(sub, name);
+  }
   cmd.allowExcessArguments(false);
   const required = cmd.options.filter((o) => o.mandatory);
   if (required.length === 0) return;

@@ -6,7 +6,7 @@
  * way the decision, its reason and the version the alias replaced are tags of the model version, and
  * `rollback` moves the alias back to that version (again: one more step back).
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Window } from '../series/types.js';
 import {
   type CsvColumnOptions,
@@ -107,7 +107,9 @@ export function registerModels(program: Command): Command {
       'with --holdout: compare on the rows at or after this time only (earlier rows are context)',
     )
     .option('--metric <metric>', 'f1 | precision | recall | nab | mttd', 'f1')
-    .option('--margin <x>', 'the version must beat the current one by more than this', '0')
+    .addOption(
+      new Option('--margin <x>', 'the version must beat the current one by more than this').default('0', '0'),
+    )
     .option(...uriOpt)
     .option('--json', 'print JSON')
     .action(

@@ -8,6 +8,7 @@ import { TrackingError } from '../errors.js';
 import type { ExportReport } from '../tracking/export.js';
 import { classifyUri, defaultTrackingUri, openTracker, redactUri } from '../tracking/open.js';
 import type { Tracker } from '../tracking/tracker.js';
+import { progress } from './format.js';
 import { openExistingTracker } from './options.js';
 
 export interface RunsExportOptions {
@@ -87,7 +88,8 @@ async function exportTo(
     const report = await exportRuns(from, to, {
       ...(opts.experiment && opts.experiment.length > 0 ? { experiments: opts.experiment } : {}),
       models: opts.models !== false,
-      ...(opts.quiet || opts.json ? {} : { onProgress: (m: string) => out(`${m}\n`) }),
+      // progress lines on stderr, as every command's (they were on stdout, among the results)
+      ...(opts.quiet ? {} : { onProgress: (m: string) => progress(false, m) }),
     });
     out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report, from.uri, to.uri));
     const runsLeft = report.failedRuns.length + report.unreadableRuns.length;
@@ -125,7 +127,7 @@ export function registerRunsExport(
     .option('--experiment <name...>', 'only these experiments')
     .option('--no-models', 'do not copy registered models, versions and aliases')
     .option('--json', 'print the report as JSON')
-    .option('--quiet', 'no progress lines')
+    .option('-q, --quiet', 'no progress lines on stderr')
     .action(async (opts: RunsExportOptions) => {
       await runsExport(opts, io.out);
     });

@@ -160,7 +160,7 @@ export function registerRuns(program: Command, io: RunsIo = defaultIo): Command 
   runs
     .command('show <id>')
     .description('show one run: params, metrics, tags, datasets, artifacts')
-    .option('--uri <uri>', 'tracking URI')
+    .option('--uri <uri>', 'tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)')
     .option('--json', 'print JSON (with full metric histories)')
     .action((id: string, opts: { uri?: string; json?: boolean }) => showRun(io, id, opts));
 
@@ -172,7 +172,7 @@ export function registerRuns(program: Command, io: RunsIo = defaultIo): Command 
         .choices(['FINISHED', 'FAILED', 'KILLED'])
         .makeOptionMandatory(),
     )
-    .option('--uri <uri>', 'tracking URI')
+    .option('--uri <uri>', 'tracking URI (default: TSAD_TRACKING_URI, MLFLOW_TRACKING_URI, file:./tsad-runs)')
     .action((id: string, opts: { uri?: string; status: Exclude<RunStatus, 'RUNNING'> }) =>
       endRun(io, id, opts),
     );

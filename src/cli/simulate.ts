@@ -12,7 +12,10 @@ export function registerSimulate(program: Command): void {
       'simulate live deployment: train before --train-end, then score point by point with the model live at each time, retraining on a schedule or on drift',
     )
     .argument('[nabFile]', 'NAB data file, e.g. realKnownCause/machine_temperature_system_failure.csv')
-    .requiredOption('--train-end <time>', 'the first model trains on data before this time (ISO 8601)')
+    .requiredOption(
+      '--train-end <time>',
+      'the first model trains on data before this time (ISO 8601 or epoch ms)',
+    )
     .option('--data <uri>', 'read the series from PostgreSQL instead (postgres://…?table=name)')
     .option('-d, --detector <name>', `detector recipe: ${RECIPE_HELP}`, 'default')
     .option('--seed <n>', 'random seed', intOption(), 0)

@@ -266,10 +266,20 @@ export async function simulate(
   const { t, v } = series;
   const n = t.length;
   const k0 = lowerBound(t, split);
-  if (k0 === 0)
-    throw new LifecycleError('bad_option', `initialTrainEnd ${iso(split)} leaves no training data`);
-  if (k0 === n)
-    throw new LifecycleError('bad_option', `initialTrainEnd ${iso(split)} leaves nothing to score`);
+  // each names the series' range, so the fix is in the message (walk48: it named only the time given)
+  const range = n > 0 ? `: the series runs from ${iso(t[0])} to ${iso(t[n - 1])}` : '';
+  if (k0 === 0) {
+    throw new LifecycleError(
+      'bad_option',
+      `initialTrainEnd ${iso(split)} leaves no training data${range}; give a time after its first point`,
+    );
+  }
+  if (k0 === n) {
+    throw new LifecycleError(
+      'bad_option',
+      `initialTrainEnd ${iso(split)} leaves nothing to score${range}; give a time up to its last point`,
+    );
+  }
 
   // The scheduled retrain points and their training slices, known before anything is scored.
   const schedule: { k: number; from: number }[] = [];

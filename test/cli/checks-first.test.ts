@@ -69,6 +69,21 @@ describe('a mistyped option is an unknown option, wherever it is', () => {
     expectUsage(tsad('runs', 'export', '--from', dir, '--too', 'x'), 2, /unknown option '--too'/);
   });
 
+  it('the hint after a usage error names the command to ask for help, not a placeholder', () => {
+    expectUsage(tsad('detect', data, '--modle', model), 2, /\(run tsad detect --help for its options\)/);
+    expectUsage(tsad('nab', 'score'), 2, /\(run tsad nab score --help for its options\)/);
+    expectUsage(tsad('runs', 'end', 'x'), 2, /\(run tsad runs end --help for its options\)/);
+    expectUsage(tsad('nosuch'), 2, /unknown command 'nosuch'\n\(run tsad --help for its commands\)/);
+    expectUsage(
+      tsad('models', 'nosuch'),
+      2,
+      /unknown command 'nosuch'\n\(run tsad models --help for its commands\)/,
+    );
+    for (const r of [tsad('detect', data), tsad('nosuch'), tsad('help', 'nosuch')]) {
+      expect(r.stderr).not.toMatch(/<command>/);
+    }
+  });
+
   it('an extra argument is refused (exit 2), not ignored', () => {
     expectUsage(tsad('detect', data, data, '--model', model), 2, /too many arguments for 'detect'/);
     expectUsage(tsad('nab', 'score', dir, dir), 2, /too many arguments for 'score'/);

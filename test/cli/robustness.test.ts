@@ -233,7 +233,7 @@ describe('a misspelt column is named, never guessed among three or more', () => 
     expectUserError(
       tsad('detect', 'empty-label.csv', '-m', 'model.json', '--labels', 'label', '-q'),
       3,
-      /SeriesError \[bad_value\]: empty-label\.csv: the label column "label" holds an empty or NaN cell at .* \(line 11\); labels must be 0/,
+      /SeriesError \[bad_value\]: empty-label\.csv: the label column "label" holds an empty or NaN cell at .* \(line 11\); labels must be 0 \(normal\) or 1 \(anomaly\): fill in that row\n/,
     );
     const seconds = String(T0 / 1000 + 86_400);
     expectUserError(
@@ -427,6 +427,24 @@ describe('tsad runs export counts runs it cannot read', () => {
     expect(text.stdout).toContain('runs unreadable in the source, NOT COPIED: 1');
     expect(text.stdout).toContain('NOT COPIED (unreadable): run ');
     expect(text.stdout).toContain(bad);
+  });
+
+  it('progress lines go to stderr (-q silences them), the summary to stdout', () => {
+    const src = join(dir, 'export-progress-src');
+    const r0 = tsad('train', 'data.csv', '-d', 'zms', '-q', '--uri', `file:${src}`, '--json');
+    expect(r0.status, r0.stderr).toBe(0);
+    const runId = (JSON.parse(r0.stdout) as { runId: string }).runId;
+    const exportTo = (dst: string, ...flags: string[]) =>
+      tsad('runs', 'export', ...flags, '--from', `file:${src}`, '--to', `file:${join(dir, dst)}`);
+    const r = exportTo('export-progress-a');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^run tsad-train/\\S+ ${runId} → [0-9a-f]{32}$`, 'm'));
+    expect(r.stdout).not.toContain(runId);
+    expect(r.stdout).toMatch(/runs 1 \(already there: 0\)/);
+    const q = exportTo('export-progress-b', '-q');
+    expect(q.status, q.stderr).toBe(0);
+    expect(q.stderr).toBe('');
+    expect(q.stdout).toMatch(/runs 1 \(already there: 0\)/);
   });
 
   it('library: exportRuns counts a run that a search before it (or an earlier export) already skipped', async () => {

@@ -129,7 +129,7 @@ describe('tsad train / detect: bad options are usage errors (exit 2) that name t
     expectUserError(
       tsad('detect', 'data.csv', '-m', 'model.json', '--labels', 'value', '-q'),
       3,
-      /SeriesError \[bad_value\]: data\.csv: the label column "value" holds 50 .*labels must be 0 \(normal\) or 1 \(anomaly\)/,
+      /SeriesError \[bad_value\]: data\.csv: the label column "value" holds 50 .*labels must be 0 \(normal\) or 1 \(anomaly\): if "value" is not the label column, pass the right one to --labels; if it is, fix that row/,
     );
     const ok = tsad(
       'detect',

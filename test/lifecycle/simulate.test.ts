@@ -168,6 +168,28 @@ describe('simulate', () => {
     }
   });
 
+  it('an initialTrainEnd at or before the first point, or after the last, names the range of the series (walk48)', async () => {
+    const ts = synthetic();
+    const factory = () => new ZmsDetector({ seed: 0 });
+    for (const [end, what] of [
+      [
+        T0,
+        /2024-01-01T00:00:00\.000Z leaves no training data: the series runs from 2024-01-01T00:00:00\.000Z to 2024-01-10T23:45:00\.000Z; give a time after its first point/,
+      ],
+      [
+        T0 + 11 * DAY,
+        /leaves nothing to score: the series runs from 2024-01-01T00:00:00\.000Z to 2024-01-10T23:45:00\.000Z; give a time up to its last point/,
+      ],
+    ] as const) {
+      const err = await simulate(factory, ts, { initialTrainEnd: end }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ name: 'LifecycleError', code: 'bad_option' });
+      expect((err as Error).message).toMatch(what);
+    }
+  });
+
   it('labels: a window that is not [start, end] of finite epoch ms, start ≤ end, is refused by its index before anything is trained (fix30)', async () => {
     // before: a NaN end dropped the window silently (its anomaly not counted), a { start, end } object
     // from JS threw a raw TypeError, a string was compared as text
