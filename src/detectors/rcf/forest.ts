@@ -56,6 +56,12 @@ export interface ForestMemory extends ForestBuffers {
   readonly ctl: SharedArrayBuffer;
 }
 
+/** The options that are part of the model (all but `threads`), read from a forest or from its file. */
+function modelOptions(o: Required<Omit<CutForestOptions, 'threads'>>): CutForestOptions {
+  const { dimensions, numberOfTrees, sampleSize, lambda, outputAfter, seed } = o;
+  return { dimensions, numberOfTrees, sampleSize, lambda, outputAfter, seed };
+}
+
 /** Set while `clone()` builds its copy, which overwrites every buffer (no need to zero a reused one). */
 let cloning = false;
 
@@ -273,14 +279,7 @@ export class CutForest {
     cloning = true;
     let f: CutForest;
     try {
-      f = new CutForest({
-        dimensions: this.dimensions,
-        numberOfTrees: this.numberOfTrees,
-        sampleSize: this.sampleSize,
-        lambda: this.lambda,
-        outputAfter: this.outputAfter,
-        seed: this.seed,
-      });
+      f = new CutForest(modelOptions(this));
     } finally {
       cloning = false;
     }
@@ -1038,14 +1037,7 @@ export class CutForest {
     }
     let forest: CutForest;
     try {
-      forest = new CutForest({
-        dimensions: s.dimensions,
-        numberOfTrees: s.numberOfTrees,
-        sampleSize: s.sampleSize,
-        lambda: s.lambda,
-        outputAfter: s.outputAfter,
-        seed: s.seed,
-      });
+      forest = new CutForest(modelOptions(s));
     } catch (e) {
       // the refusal stays the cause: a memory that cannot be reserved (docs/rcf.md, Round 6) is not the file's fault
       throw new ModelFormatError('bad_state', `${path}: ${e instanceof Error ? e.message : String(e)}`, {
